@@ -1,0 +1,25 @@
+# The l1stream service image (used by docker-compose.yml): `docker run l1stream run --config FILE`.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin bin
+COPY config config
+COPY src src
+COPY connectors connectors
+COPY examples examples
+COPY bench bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/config ./config
+COPY --from=build /app/connectors/kafka/schemas ./connectors/kafka/schemas
+USER node
+ENTRYPOINT ["node", "bin/l1stream.js"]

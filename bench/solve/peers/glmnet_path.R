@@ -1,0 +1,25 @@
+# glmnet peer for bench/solve: fits the λ path given by the bench (standardize = FALSE, default
+# thresh) and prints JSON {seconds, fits}. Only the fitting is timed. usage: Rscript glmnet_path.R DIR
+suppressPackageStartupMessages({ library(glmnet); library(jsonlite); library(Matrix) })
+d <- commandArgs(trailingOnly = TRUE)[1]
+meta <- fromJSON(file.path(d, "meta.json"))
+n <- meta$n; p <- meta$p
+rd <- function(f, what, size, k) readBin(file.path(d, f), what = what, size = size, n = k, endian = "little")
+y <- rd("y.bin", "double", 8, n)
+if (meta$sparse) {
+  colptr <- rd("colptr.bin", "integer", 4, p + 1)
+  nnz <- colptr[p + 1]
+  x <- sparseMatrix(i = rd("rowidx.bin", "integer", 4, nnz) + 1, p = colptr, x = rd("vals.bin", "double", 8, nnz), dims = c(n, p))
+} else {
+  x <- matrix(rd("x.bin", "double", 8, n * p), nrow = n, ncol = p)
+}
+thresh <- if (is.null(meta$thresh)) 1e-7 else meta$thresh
+t0 <- proc.time()[["elapsed"]]
+f <- glmnet(x, y, family = meta$family, lambda = meta$lambdas, standardize = FALSE, thresh = thresh)
+secs <- proc.time()[["elapsed"]] - t0
+cf <- as.matrix(coef(f))
+fits <- list()
+for (k in meta$report) {
+  if (k + 1 <= ncol(cf)) fits[[as.character(k)]] <- list(intercept = cf[1, k + 1], coef = unname(cf[-1, k + 1]))
+}
+cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), " thresh=", thresh), seconds = secs, fits = fits), digits = NA, auto_unbox = TRUE))

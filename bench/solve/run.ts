@@ -1,0 +1,335 @@
+/**
+ * Batch-solver benchmark: time of the full 100-λ path, l1stream vs scikit-learn and glmnet, on
+ * the same seeded data and the same λ grid, with each solution's objective at a few λ so speed
+ * is never bought with accuracy.
+ *
+ *   npm run bench:solve               # default cases
+ *   npm run bench:solve -- --full     # adds binomial n = 100k and gaussian n = 100k, p = 1,000 (dense, 800 MB)
+ *   npm run bench:solve -- --quick    # smallest cases only
+ *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
+ *
+ * Writes bench/results/solve.md and bench/results/solve.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { lambdaGrid, solvePath } from '../../src/solve/path.js';
+
+type Family = 'gaussian' | 'binomial';
+
+interface Case {
+  readonly name: string;
+  readonly family: Family;
+  readonly n: number;
+  readonly p: number;
+  /** Fraction of non-zeros for a sparse design; undefined for dense. */
+  readonly density?: number;
+}
+
+interface PeerResult {
+  readonly name: string;
+  readonly seconds: number | null;
+  readonly objectives: Record<string, number>;
+  readonly note?: string;
+}
+
+function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('cannot find the repository root');
+    d = up;
+  }
+  return d;
+}
+
+/** mulberry32 + Box–Muller: the same data every run. */
+function rng(seed: number): { next(): number; normal(): number } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()) };
+}
+
+function makeData(c: Case): { x: Design; y: Float64Array } {
+  const r = rng(1234 + c.n + c.p);
+  const { n, p } = c;
+  const truth = new Float64Array(p);
+  const k = Math.min(20, p);
+  for (let j = 0; j < k; j++) truth[Math.floor((j * p) / k)] = (j % 2 ? -1 : 1) * (0.5 + (j % 5) / 4);
+  const eta = new Float64Array(n);
+  let x: Design;
+  if (c.density === undefined) {
+    const values = new Float64Array(n * p);
+    // correlated columns: x_j = 0.5 z + z_j
+    const z = Float64Array.from({ length: n }, () => r.normal());
+    for (let j = 0; j < p; j++) {
+      const off = j * n;
+      for (let i = 0; i < n; i++) values[off + i] = 0.5 * z[i]! + r.normal();
+      if (truth[j] !== 0) for (let i = 0; i < n; i++) eta[i]! += truth[j]! * values[off + i]!;
+    }
+    x = new DenseDesign(n, p, values);
+  } else {
+    const perCol = Math.max(1, Math.round(c.density * n));
+    const colStart = new Int32Array(p + 1);
+    const rowIndex = new Int32Array(perCol * p);
+    const vals = new Float64Array(perCol * p);
+    const seen = new Int32Array(n).fill(-1);
+    let w = 0;
+    for (let j = 0; j < p; j++) {
+      const rowsOf: number[] = [];
+      while (rowsOf.length < perCol) {
+        const i = Math.floor(r.next() * n);
+        if (seen[i] !== j) {
+          seen[i] = j;
+          rowsOf.push(i);
+        }
+      }
+      rowsOf.sort((a, b) => a - b);
+      for (const i of rowsOf) {
+        rowIndex[w] = i;
+        vals[w] = 1 + r.next();
+        if (truth[j] !== 0) eta[i]! += truth[j]! * vals[w]!;
+        w++;
+      }
+      colStart[j + 1] = w;
+    }
+    x = new SparseDesign(n, p, colStart, rowIndex, vals);
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = c.family === 'gaussian' ? eta[i]! + r.normal() : r.next() < 1 / (1 + Math.exp(-eta[i]!)) ? 1 : 0;
+  }
+  return { x, y };
+}
+
+function writeData(
+  dir: string,
+  c: Case,
+  x: Design,
+  y: Float64Array,
+  lambdas: Float64Array,
+  report: number[],
+): void {
+  const buf = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  writeFileSync(join(dir, 'y.bin'), buf(y));
+  if (x instanceof DenseDesign) writeFileSync(join(dir, 'x.bin'), buf(x.values));
+  else if (x instanceof SparseDesign) {
+    writeFileSync(join(dir, 'colptr.bin'), buf(x.colStart));
+    writeFileSync(join(dir, 'rowidx.bin'), buf(x.rowIndex));
+    writeFileSync(join(dir, 'vals.bin'), buf(x.values));
+  }
+  writeFileSync(
+    join(dir, 'meta.json'),
+    JSON.stringify({
+      n: c.n,
+      p: c.p,
+      family: c.family,
+      sparse: c.density !== undefined,
+      lambdas: Array.from(lambdas),
+      report,
+    }),
+  );
+}
+
+function has(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function runPeer(
+  cmd: string,
+  args: string[],
+  x: Design,
+  y: Float64Array,
+  family: Family,
+  lambdas: Float64Array,
+): PeerResult {
+  const res = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 3_600_000 });
+  if (res.status !== 0) {
+    return {
+      name: `${cmd} ${args[0]}`,
+      seconds: null,
+      objectives: {},
+      note: `failed: ${(res.stderr || String(res.error)).slice(-300)}`,
+    };
+  }
+  const out = JSON.parse(res.stdout) as {
+    name: string;
+    seconds: number;
+    fits: Record<string, { intercept: number; coef: number[] }>;
+  };
+  const objectives: Record<string, number> = {};
+  for (const [k, f] of Object.entries(out.fits)) {
+    objectives[k] = objectiveValue(
+      x,
+      y,
+      { intercept: f.intercept, coefficients: f.coef },
+      lambdas[Number(k)]!,
+      { family, standardize: false },
+    ).objective;
+  }
+  return { name: out.name, seconds: out.seconds, objectives };
+}
+
+function fmtSec(s: number | null): string {
+  return s === null ? 'n/a' : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const full = argv.includes('--full');
+  const quick = argv.includes('--quick');
+  const cases: Case[] = [{ name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 100 }];
+  if (!quick) {
+    cases.push(
+      { name: 'dense gaussian', family: 'gaussian', n: 100_000, p: 100 },
+      { name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 1_000 },
+      { name: 'sparse gaussian', family: 'gaussian', n: 100_000, p: 50_000, density: 0.001 },
+    );
+  }
+  cases.push({ name: 'dense binomial', family: 'binomial', n: 10_000, p: 100 });
+  // --only a,b: run only the cases whose "<family> <n>x<p>" label contains one of the words
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : [];
+  if (full) {
+    cases.push(
+      { name: 'dense binomial', family: 'binomial', n: 100_000, p: 100 },
+      { name: 'dense gaussian', family: 'gaussian', n: 100_000, p: 1_000 },
+    );
+  }
+  const selected =
+    only.length === 0
+      ? cases
+      : cases.filter((c) => only.some((w) => `${c.family} ${c.n}x${c.p}`.includes(w)));
+  cases.splice(0, cases.length, ...selected);
+  const root = repoRoot();
+  const peers = join(root, 'bench', 'solve', 'peers');
+  const python = has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
+  const rscript = has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null;
+  const lines: string[] = [];
+  const out = join(root, 'bench', 'results');
+  /** Results are written after every case, so an interrupted run still leaves what it measured. */
+  const writeResults = (done: boolean) => {
+    const footer = [
+      '',
+      '"vs l1stream" is peer time / l1stream time: above 1× l1stream is faster.',
+      ...(done ? [] : ['', '_Run in progress or interrupted: the remaining cases are missing._']),
+    ];
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'solve.md'), `${[...lines, ...footer].join('\n')}\n`);
+    writeFileSync(join(out, 'solve.json'), `${JSON.stringify(json, null, 2)}\n`);
+  };
+  const json: unknown[] = [];
+  const log = (s: string) => {
+    process.stdout.write(`${s}\n`);
+    lines.push(s);
+  };
+  log('# Batch solver benchmark: full 100-λ path');
+  log('');
+  log(
+    `Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} (${cpus().length} cores shared), ${new Date().toISOString()}.`,
+  );
+  log(
+    'Same seeded data and the same 100-value λ grid (λ_max → λ_max·1e-4, or 1e-2 when p ≥ n) for every solver;',
+  );
+  log('standardize off everywhere (scikit-learn has no standardization); peers time only their own fitting.');
+  log(
+    '"objective" is DESIGN §1\'s objective of each solution computed by one function (relative excess over the best shown).',
+  );
+  log(
+    'l1stream default: tolerance 1e-14 with a duality-gap certificate (gaussian); "loose": tolerance 1e-7 (glmnet\'s default thresh).',
+  );
+  if (!python)
+    log('\n**scikit-learn peer missing** (python3 with scikit-learn not found): its columns are n/a.');
+  if (!rscript)
+    log('\n**glmnet peer missing** (Rscript with glmnet and jsonlite not found): its columns are n/a.');
+  log('');
+  // JIT warm-up on a small problem of each family, so the first timed case does not pay for compilation
+  for (const family of ['gaussian', 'binomial'] as const) {
+    const w = makeData({ name: 'warm-up', family, n: 2_000, p: 50 });
+    solvePath(w.x, w.y, { family, standardize: false, nLambda: 20 });
+  }
+  log(
+    '| case | n | p | solver | path time | vs l1stream | objective at λ_10 / λ_50 / λ_99 (rel. excess) | converged |',
+  );
+  log('|---|---|---|---|---|---|---|---|');
+  for (const c of cases) {
+    const { x, y } = makeData(c);
+    // λ grid: λ_max of this problem (as the path computes it), 100 values
+    const probe = solvePath(x, y, { family: c.family, standardize: false, nLambda: 1 });
+    const lambdas = lambdaGrid(probe.lambdaMax, 100, c.n > c.p ? 1e-4 : 1e-2);
+    const report = [10, 50, 99];
+    const results: PeerResult[] = [];
+    for (const [label, tol] of [
+      ['l1stream', undefined],
+      ['l1stream (loose)', 1e-7],
+    ] as const) {
+      const t0 = performance.now();
+      const path = solvePath(x, y, {
+        family: c.family,
+        standardize: false,
+        lambdas,
+        ...(tol ? { tolerance: tol, gapTolerance: 1e-6 } : {}),
+      });
+      const secs = (performance.now() - t0) / 1000;
+      const objectives: Record<string, number> = {};
+      for (const k of report)
+        objectives[String(k)] = objectiveValue(x, y, path.fits[k]!, lambdas[k]!, {
+          family: c.family,
+          standardize: false,
+        }).objective;
+      results.push({
+        name: label,
+        seconds: secs,
+        objectives,
+        note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-bench-'));
+    try {
+      writeData(dir, c, x, y, lambdas, report);
+      if (python)
+        results.push(runPeer(python, [join(peers, 'sklearn_path.py'), dir], x, y, c.family, lambdas));
+      else results.push({ name: 'scikit-learn', seconds: null, objectives: {}, note: 'missing' });
+      if (rscript)
+        results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir], x, y, c.family, lambdas));
+      else results.push({ name: 'glmnet', seconds: null, objectives: {}, note: 'missing' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const base = results[0]!.seconds!;
+    const best: Record<string, number> = {};
+    for (const k of report) best[k] = Math.min(...results.map((r) => r.objectives[k] ?? Infinity));
+    const label = `${c.name}${c.density ? ` (${c.density * 100}% dense)` : ''}`;
+    for (const r of results) {
+      const ratio =
+        r.seconds === null ? 'n/a' : r.name === 'l1stream' ? '1' : `${(r.seconds / base).toFixed(2)}×`;
+      const objs = report
+        .map((k) =>
+          r.objectives[k] === undefined
+            ? 'n/a'
+            : `${r.objectives[k]!.toPrecision(10)} (${((r.objectives[k]! - best[k]!) / best[k]!).toExponential(1)})`,
+        )
+        .join(' / ');
+      log(
+        `| ${label} | ${c.n} | ${c.p} | ${r.name} | ${fmtSec(r.seconds)} | ${ratio} | ${objs} | ${r.note ?? ''} |`,
+      );
+    }
+    json.push({ case: c, lambdas: { max: lambdas[0], min: lambdas[99] }, results });
+    writeResults(false);
+  }
+  writeResults(true);
+  process.stderr.write(`wrote ${resolve(out, 'solve.md')}\n`);
+}
+
+await main();

@@ -1,0 +1,204 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import avro from 'avsc';
+
+import { ConfigError, InputError, type RawRecord, type RecordDecoder } from '../../../src/index.js';
+import { type SchemaRegistryClient, UnknownSchemaError } from './registryClient.js';
+import { frame, MAGIC_BYTE, unframe } from './wireFormat.js';
+
+/** An Avro schema as parsed JSON (or its text). */
+export type AvroSchema = avro.Schema | string;
+
+/** `confluent`: magic byte 0 + 4-byte schema id + body; `raw`: the Avro body alone. */
+export type AvroFraming = 'confluent' | 'raw';
+
+/** The schemas that ship in the package (`connectors/kafka/schemas`). */
+export type ShippedSchema = 'event' | 'model' | 'alert';
+
+/** Reads one of the shipped `.avsc` files (from the source tree or from `dist/`). */
+export function shippedSchema(name: ShippedSchema): avro.Schema {
+  const candidates = [`../schemas/${name}.avsc`, `../../../../connectors/kafka/schemas/${name}.avsc`];
+  for (const rel of candidates) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as avro.Schema;
+  }
+  throw new ConfigError([
+    { path: 'avro', message: `the shipped schema ${name}.avsc is missing from the package` },
+  ]);
+}
+
+/** Reads an `.avsc` file; a problem becomes a `ConfigError` naming `configPath`. */
+export function readSchemaFile(path: string, configPath = 'kafka.avro.schemaFile'): avro.Schema {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw ConfigError.single(configPath, `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const schema = JSON.parse(text) as avro.Schema;
+    avro.Type.forSchema(schema);
+    return schema;
+  } catch (err) {
+    throw ConfigError.single(configPath, `${path} is not a valid Avro schema: ${(err as Error).message}`);
+  }
+}
+
+function typeOf(schema: AvroSchema): avro.Type {
+  return avro.Type.forSchema(typeof schema === 'string' ? (JSON.parse(schema) as avro.Schema) : schema);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface AvroDecoderOptions {
+  /** The schema the engine reads with (default: the shipped event schema). */
+  readonly readerSchema?: AvroSchema;
+  readonly framing?: AvroFraming;
+  /** Registry mode: writer schemas are fetched by the id in each message. */
+  readonly registry?: SchemaRegistryClient;
+  /** Registry-less mode: writer schemas by id (`confluent` framing) or the one writer schema (`raw`, key 0). */
+  readonly writerSchemas?: ReadonlyMap<number, AvroSchema>;
+}
+
+/**
+ * Decodes Avro records with writer/reader schema resolution, so producers can evolve their schema
+ * (add fields with defaults, widen int → long → double, ...) while the engine reads with its own.
+ *
+ * Decoding is synchronous (it runs inside `decodeEvents`); writer schemas a batch needs are
+ * fetched from the registry beforehand by `prepare(records)`. A record that is not in the wire
+ * format, names an unknown schema id, or does not parse, throws `InputError` (→ dead letter).
+ */
+export class AvroDecoder {
+  readonly framing: AvroFraming;
+  private readonly reader: avro.Type;
+  private readonly readerFingerprint: string;
+  private readonly registry: SchemaRegistryClient | undefined;
+  /** Per writer schema id: a resolver, `null` when writer = reader, or an error text. */
+  private readonly resolvers = new Map<number, object | null | string>();
+  private readonly writers = new Map<number, avro.Type>();
+
+  constructor(options: AvroDecoderOptions = {}) {
+    this.framing = options.framing ?? 'confluent';
+    this.reader = typeOf(options.readerSchema ?? shippedSchema('event'));
+    this.readerFingerprint = this.reader.fingerprint('sha256').toString('hex');
+    this.registry = options.registry;
+    for (const [id, schema] of options.writerSchemas ?? []) this.addWriter(id, schema);
+    if (this.framing === 'raw' && !this.writers.has(0) && options.writerSchemas === undefined)
+      this.writers.set(0, this.reader);
+  }
+
+  /** Makes a writer schema known under `id` (registry-less mode, or after fetching it). */
+  addWriter(id: number, schema: AvroSchema): void {
+    this.writers.set(id, typeOf(schema));
+    this.resolvers.delete(id);
+  }
+
+  /** Fetches the writer schemas of these records that are not known yet (registry mode). */
+  async prepare(records: readonly RawRecord[]): Promise<void> {
+    if (!this.registry || this.framing !== 'confluent') return;
+    let missing: Set<number> | undefined;
+    for (const r of records) {
+      const v = r.value;
+      if (typeof v === 'string' || v.byteLength < 5 || v[0] !== MAGIC_BYTE) continue;
+      const id = ((v[1] << 24) >>> 0) + (v[2] << 16) + (v[3] << 8) + v[4];
+      if (this.writers.has(id)) continue;
+      (missing ??= new Set()).add(id);
+    }
+    if (!missing) return;
+    await Promise.all(
+      [...missing].map(async (id) => {
+        try {
+          this.addWriter(id, await this.registry!.schemaById(id));
+        } catch (err) {
+          if (err instanceof UnknownSchemaError) return; // decode() dead-letters the records
+          throw err; // registry down: retriable, the batch is not committed
+        }
+      }),
+    );
+  }
+
+  /** The `RecordDecoder` for `decodeEvents`. */
+  readonly decode: RecordDecoder = (value) => {
+    if (this.framing === 'raw') {
+      if (typeof value === 'string') throw new InputError('an Avro record must be bytes, got text');
+      return this.read(0, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    }
+    const { schemaId, body } = unframe(value);
+    return this.read(schemaId, body);
+  };
+
+  private read(id: number, body: Buffer): unknown {
+    const writer = this.writers.get(id);
+    if (!writer) throw new InputError(`unknown schema id ${id}`);
+    let resolver = this.resolvers.get(id);
+    if (resolver === undefined) {
+      try {
+        resolver =
+          writer.fingerprint('sha256').toString('hex') === this.readerFingerprint
+            ? null
+            : (this.reader.createResolver(writer) as never);
+      } catch (err) {
+        resolver = `writer schema ${id} cannot be read with the reader schema: ${describe(err)}`;
+      }
+      this.resolvers.set(id, resolver);
+    }
+    if (typeof resolver === 'string') throw new InputError(resolver);
+    try {
+      return resolver === null
+        ? this.reader.fromBuffer(body)
+        : this.reader.fromBuffer(body, resolver as never);
+    } catch (err) {
+      throw new InputError(`not a valid Avro body for schema id ${id}: ${describe(err)}`);
+    }
+  }
+}
+
+export interface AvroEncoderOptions {
+  readonly schema: AvroSchema;
+  readonly framing?: AvroFraming;
+  /** Registry mode: the subject (`<topic>-value` by the TopicNameStrategy). */
+  readonly registry?: SchemaRegistryClient;
+  readonly subject?: string;
+  /** Register the schema if the subject does not have it (default false: look it up). */
+  readonly register?: boolean;
+  /** Registry-less `confluent` framing: the id to write (default 0). */
+  readonly schemaId?: number;
+}
+
+/** Encodes values with one schema, framed for the registry ecosystem (or raw). */
+export class AvroEncoder {
+  readonly schemaId: number;
+  readonly framing: AvroFraming;
+  readonly type: avro.Type;
+
+  private constructor(type: avro.Type, schemaId: number, framing: AvroFraming) {
+    this.type = type;
+    this.schemaId = schemaId;
+    this.framing = framing;
+  }
+
+  /** Resolves the schema id (registering it if asked) and returns a synchronous encoder. */
+  static async create(options: AvroEncoderOptions): Promise<AvroEncoder> {
+    const type = typeOf(options.schema);
+    const framing = options.framing ?? 'confluent';
+    let id = options.schemaId ?? 0;
+    if (options.registry && framing === 'confluent') {
+      if (!options.subject)
+        throw ConfigError.single('kafka.avro', 'a registry subject is needed to encode with the registry');
+      const text = JSON.stringify(type.schema());
+      id = options.register
+        ? await options.registry.register(options.subject, text)
+        : await options.registry.lookup(options.subject, text);
+    }
+    return new AvroEncoder(type, id, framing);
+  }
+
+  /** One framed message; throws if `value` does not match the schema. */
+  encode(value: unknown): Buffer {
+    const body = this.type.toBuffer(value);
+    return this.framing === 'raw' ? body : frame(this.schemaId, body);
+  }
+}

@@ -1,0 +1,166 @@
+import { LRUCache } from 'lru-cache';
+
+import { ConnectorError } from '../../../src/index.js';
+
+/** A schema id the registry does not know: the record cannot be decoded (dead letter, not retried). */
+export class UnknownSchemaError extends ConnectorError {
+  readonly schemaId: number;
+  constructor(schemaId: number, options: { cause?: unknown } = {}) {
+    super(
+      'L1S_REGISTRY_UNKNOWN_SCHEMA',
+      `unknown schema id ${schemaId} (the schema registry has no such schema)`,
+      options,
+    );
+    this.schemaId = schemaId;
+  }
+}
+
+export interface SchemaRegistryClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  /** Schemas kept by id (default 1000). */
+  readonly cacheSize?: number;
+  /** Milliseconds per request (default 10 000). */
+  readonly timeoutMs?: number;
+  /** `Authorization` header value, if the registry needs one. */
+  readonly authorization?: string;
+}
+
+const contentType = 'application/vnd.schemaregistry.v1+json';
+
+/**
+ * A client for the Confluent schema-registry REST API subset l1stream uses: schema by id,
+ * register, look up. Schemas by id and ids by (subject, schema) are cached (ids are immutable in
+ * a registry, so the cache never goes stale); concurrent requests for the same id share one call.
+ */
+export class SchemaRegistryClient {
+  readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly authorization: string | undefined;
+  private readonly schemas: LRUCache<number, string>;
+  private readonly ids: LRUCache<string, number>;
+  private readonly inFlight = new Map<number, Promise<string>>();
+
+  constructor(options: SchemaRegistryClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.authorization = options.authorization;
+    const max = options.cacheSize ?? 1000;
+    this.schemas = new LRUCache({ max });
+    this.ids = new LRUCache({ max });
+  }
+
+  /** The schema (JSON text) with this id; `UnknownSchemaError` if the registry has none. */
+  async schemaById(id: number): Promise<string> {
+    const cached = this.schemas.get(id);
+    if (cached !== undefined) return cached;
+    let pending = this.inFlight.get(id);
+    if (!pending) {
+      pending = this.request('GET', `/schemas/ids/${id}`)
+        .then((body) => {
+          const schema = (body as { schema?: unknown }).schema;
+          if (typeof schema !== 'string')
+            throw new ConnectorError('L1S_REGISTRY', `registry answered /schemas/ids/${id} without a schema`);
+          this.schemas.set(id, schema);
+          return schema;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof RegistryHttpError && err.status === 404)
+            throw new UnknownSchemaError(id, { cause: err });
+          throw err;
+        })
+        .finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Registers `schema` under `subject` (idempotent in the registry) and returns its id. */
+  async register(subject: string, schema: string): Promise<number> {
+    return this.idFor('register', subject, schema);
+  }
+
+  /** The id of `schema` under `subject`, which must already be registered. */
+  async lookup(subject: string, schema: string): Promise<number> {
+    return this.idFor('lookup', subject, schema);
+  }
+
+  private async idFor(how: 'register' | 'lookup', subject: string, schema: string): Promise<number> {
+    const cacheKey = `${subject}\u0000${schema}`;
+    const cached = this.ids.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const path =
+      how === 'register'
+        ? `/subjects/${encodeURIComponent(subject)}/versions`
+        : `/subjects/${encodeURIComponent(subject)}`;
+    let body: unknown;
+    try {
+      body = await this.request('POST', path, { schema });
+    } catch (err) {
+      if (how === 'lookup' && err instanceof RegistryHttpError && err.status === 404) {
+        throw new ConnectorError(
+          'L1S_REGISTRY_NOT_REGISTERED',
+          `schema not registered under subject "${subject}"; register it or enable registerSchemas`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    const id = (body as { id?: unknown }).id;
+    if (typeof id !== 'number')
+      throw new ConnectorError('L1S_REGISTRY', `registry answered ${path} without an id`);
+    this.ids.set(cacheKey, id);
+    this.schemas.set(id, schema);
+    return id;
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, json?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { accept: contentType };
+    if (json !== undefined) headers['content-type'] = contentType;
+    if (this.authorization) headers.authorization = this.authorization;
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new ConnectorError(
+        'L1S_REGISTRY_UNREACHABLE',
+        `schema registry ${this.url} did not answer ${method} ${path}: ${(err as Error).message}`,
+        {
+          retriable: true,
+          cause: err,
+        },
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) throw new RegistryHttpError(method, path, response.status, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new ConnectorError(
+        'L1S_REGISTRY',
+        `schema registry answered ${method} ${path} with non-JSON: ${text.slice(0, 200)}`,
+        { cause: err },
+      );
+    }
+  }
+}
+
+/** A non-2xx answer from the registry; 5xx is retriable. */
+export class RegistryHttpError extends ConnectorError {
+  readonly status: number;
+  constructor(method: string, path: string, status: number, body: string) {
+    super(
+      'L1S_REGISTRY_HTTP',
+      `schema registry answered ${method} ${path} with HTTP ${status}: ${body.slice(0, 300)}`,
+      {
+        retriable: status >= 500,
+      },
+    );
+    this.status = status;
+  }
+}

@@ -1,0 +1,255 @@
+import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
+
+import { ConfigError, type ConfigProblem } from '../../src/index.js';
+import type { AvroFraming } from './codecs/avro.js';
+
+/** `json` or Avro in the wire format of `kafka.avro.framing`. */
+export type KafkaFormat = 'json' | 'avro';
+
+export interface KafkaAvroConfig {
+  /** Schema registry base URL (registry mode). */
+  readonly registryUrl?: string;
+  /** Registry-less mode: the writer schema of the input (`.avsc`). */
+  readonly schemaFile?: string;
+  /** `confluent` (magic byte + schema id, default) or `raw` (Avro body only; registry-less only). */
+  readonly framing: AvroFraming;
+  /** Registry-less `confluent` framing: the schema id the input carries and outputs get (default 1). */
+  readonly schemaId: number;
+  /** Register the output schemas under `<topic>-value` when missing (default false: look them up). */
+  readonly registerSchemas: boolean;
+  /** Schemas cached by id (default 1000). */
+  readonly cacheSize: number;
+}
+
+/** The `kafka` section of the service configuration, validated and frozen. */
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  /** Input topics (events). */
+  readonly topics: readonly string[];
+  /** Output topics are `<prefix>.models|scores|alerts|dlq`. */
+  readonly prefix: string;
+  readonly fromBeginning: boolean;
+  /** Partitions and replication factor of output topics created if missing. */
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly maxInFlightBatches: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Events between model snapshots on the models topic. */
+  readonly snapshotEvery: number;
+  readonly format: KafkaFormat;
+  readonly outputFormat: KafkaFormat;
+  readonly avro: KafkaAvroConfig;
+}
+
+export const kafkaDefaults = {
+  clientId: 'l1stream',
+  groupId: 'l1stream',
+  prefix: 'l1stream',
+  fromBeginning: true,
+  partitions: 1,
+  replicationFactor: 1,
+  maxInFlightBatches: 8,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  snapshotEvery: 10_000,
+  format: 'json' as KafkaFormat,
+  outputFormat: 'json' as KafkaFormat,
+  avro: { framing: 'confluent' as AvroFraming, schemaId: 1, registerSchemas: false, cacheSize: 1000 },
+} as const;
+
+const knownKeys = new Set([
+  'brokers',
+  'clientId',
+  'groupId',
+  'topics',
+  'prefix',
+  'fromBeginning',
+  'partitions',
+  'replicationFactor',
+  'maxInFlightBatches',
+  'sessionTimeoutMs',
+  'heartbeatIntervalMs',
+  'snapshotEvery',
+  'format',
+  'outputFormat',
+  'avro',
+]);
+const knownAvroKeys = new Set([
+  'registryUrl',
+  'schemaFile',
+  'framing',
+  'schemaId',
+  'registerSchemas',
+  'cacheSize',
+]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const topicName = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Validates the `kafka` section (`path` is its path in the document, default `kafka`), reporting
+ * every problem by its path at once, and returns it with defaults filled in, frozen.
+ */
+export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
+  const problems: ConfigProblem[] = [];
+  const p = (key: string, message: string) => problems.push({ path: `${path}.${key}`, message });
+  if (!isObject(raw))
+    throw ConfigError.single(path, 'must be an object with at least "brokers" and "topics"');
+  for (const k of Object.keys(raw))
+    if (!knownKeys.has(k)) p(k, `unknown setting (known: ${[...knownKeys].join(', ')})`);
+
+  const strings = (key: string, value: unknown, pattern?: RegExp): string[] => {
+    const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((s) => typeof s === 'string' && s.length > 0)
+    ) {
+      p(key, 'must be a non-empty list of strings (or a comma-separated string)');
+      return [];
+    }
+    if (pattern)
+      for (const s of list as string[]) if (!pattern.test(s)) p(key, `"${s}" is not a valid value`);
+    return list as string[];
+  };
+  const brokers =
+    raw.brokers === undefined
+      ? (p('brokers', 'is required, e.g. ["127.0.0.1:9092"]'), [])
+      : strings('brokers', raw.brokers, /^[^\s:]+:\d{1,5}$/);
+  const topics =
+    raw.topics === undefined
+      ? (p('topics', 'is required: the input topics of events'), [])
+      : strings('topics', raw.topics, topicName);
+
+  const str = (key: string, fallback: string, pattern?: RegExp): string => {
+    const v = raw[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string' || v.length === 0 || (pattern && !pattern.test(v))) {
+      p(key, `must be a non-empty string${pattern ? ` matching ${pattern}` : ''}, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v;
+  };
+  const int = (
+    key: string,
+    fallback: number,
+    min: number,
+    obj: Record<string, unknown> = raw,
+    prefix = '',
+  ): number => {
+    const v = obj[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      p(`${prefix}${key}`, `must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v;
+  };
+  const bool = (key: string, fallback: boolean, obj: Record<string, unknown> = raw, prefix = ''): boolean => {
+    const v = obj[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') {
+      p(`${prefix}${key}`, `must be true or false, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v;
+  };
+  const format = (key: string): KafkaFormat => {
+    const v = raw[key];
+    if (v === undefined) return kafkaDefaults.format;
+    if (v !== 'json' && v !== 'avro') {
+      p(key, `must be "json" or "avro", got ${JSON.stringify(v)}`);
+      return kafkaDefaults.format;
+    }
+    return v;
+  };
+
+  const config = {
+    brokers,
+    clientId: str('clientId', kafkaDefaults.clientId),
+    groupId: str('groupId', kafkaDefaults.groupId),
+    topics,
+    prefix: str('prefix', kafkaDefaults.prefix, topicName),
+    fromBeginning: bool('fromBeginning', kafkaDefaults.fromBeginning),
+    partitions: int('partitions', kafkaDefaults.partitions, 1),
+    replicationFactor: int('replicationFactor', kafkaDefaults.replicationFactor, 1),
+    maxInFlightBatches: int('maxInFlightBatches', kafkaDefaults.maxInFlightBatches, 1),
+    sessionTimeoutMs: int('sessionTimeoutMs', kafkaDefaults.sessionTimeoutMs, 6000),
+    heartbeatIntervalMs: int('heartbeatIntervalMs', kafkaDefaults.heartbeatIntervalMs, 100),
+    snapshotEvery: int('snapshotEvery', kafkaDefaults.snapshotEvery, 1),
+    format: format('format'),
+    outputFormat: format('outputFormat'),
+    avro: { ...kafkaDefaults.avro } as KafkaAvroConfig,
+  };
+  if (config.heartbeatIntervalMs * 3 > config.sessionTimeoutMs) {
+    p('heartbeatIntervalMs', `must be at most a third of sessionTimeoutMs (${config.sessionTimeoutMs})`);
+  }
+
+  const avroRaw = raw.avro;
+  if (avroRaw !== undefined && !isObject(avroRaw)) p('avro', 'must be an object');
+  const a = isObject(avroRaw) ? avroRaw : {};
+  for (const k of Object.keys(a))
+    if (!knownAvroKeys.has(k)) p(`avro.${k}`, `unknown setting (known: ${[...knownAvroKeys].join(', ')})`);
+  const optionalString = (key: string): string | undefined => {
+    const v = a[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length === 0) {
+      p(`avro.${key}`, `must be a non-empty string, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return v;
+  };
+  const registryUrl = optionalString('registryUrl');
+  if (registryUrl !== undefined && !/^https?:\/\/\S+$/.test(registryUrl))
+    p('avro.registryUrl', `must be an http(s) URL, got "${registryUrl}"`);
+  const schemaFile = optionalString('schemaFile');
+  const framing = a.framing ?? kafkaDefaults.avro.framing;
+  if (framing !== 'confluent' && framing !== 'raw')
+    p('avro.framing', `must be "confluent" or "raw", got ${JSON.stringify(framing)}`);
+  const avro: KafkaAvroConfig = {
+    ...(registryUrl !== undefined ? { registryUrl } : {}),
+    ...(schemaFile !== undefined ? { schemaFile } : {}),
+    framing: framing === 'raw' ? 'raw' : 'confluent',
+    schemaId: int('schemaId', kafkaDefaults.avro.schemaId, 0, a, 'avro.'),
+    registerSchemas: bool('registerSchemas', kafkaDefaults.avro.registerSchemas, a, 'avro.'),
+    cacheSize: int('cacheSize', kafkaDefaults.avro.cacheSize, 1, a, 'avro.'),
+  };
+  if (config.format === 'avro' && registryUrl === undefined && schemaFile === undefined) {
+    p('avro', 'format "avro" needs avro.registryUrl (schema registry) or avro.schemaFile (registry-less)');
+  }
+  if (registryUrl !== undefined && avro.framing === 'raw')
+    p('avro.framing', '"raw" has no schema id, so it cannot be used with a registry');
+  config.avro = avro;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    ...config,
+    brokers: Object.freeze(brokers),
+    topics: Object.freeze(topics),
+    avro: Object.freeze(avro),
+  });
+}
+
+/** A kafkajs client for a validated configuration (kafkajs' own logging off below `error`). */
+export function createKafka(
+  config: Pick<KafkaConfig, 'brokers' | 'clientId'>,
+  level: 'nothing' | 'error' | 'warn' | 'info' = 'error',
+): Kafka {
+  const levels = {
+    nothing: KafkaLogLevel.NOTHING,
+    error: KafkaLogLevel.ERROR,
+    warn: KafkaLogLevel.WARN,
+    info: KafkaLogLevel.INFO,
+  };
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    logLevel: levels[level],
+    retry: { retries: 8 },
+  });
+}

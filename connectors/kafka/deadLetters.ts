@@ -1,0 +1,70 @@
+import type { IHeaders } from 'kafkajs';
+
+import type { DeadLetter, DeadLetterSink } from '../../src/index.js';
+import type { KafkaSink } from './sink.js';
+
+/** The subset of a pino logger the connectors use. */
+export interface ConnectorLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** Headers added to a dead letter (the original headers are kept beside them). */
+export const deadLetterHeaders = {
+  reason: 'l1s.dlq.reason',
+  stage: 'l1s.dlq.stage',
+  topic: 'l1s.dlq.topic',
+  partition: 'l1s.dlq.partition',
+  offset: 'l1s.dlq.offset',
+} as const;
+
+/**
+ * Dead letters to `<prefix>.dlq`: the original bytes and headers, plus the reason, stage, topic,
+ * partition and offset as `l1s.dlq.*` headers. Each one is counted (by stage) and logged; it is
+ * acknowledged with the sink's next flush, before the offsets past it are committed, so a record
+ * is never both skipped and missing from the DLQ.
+ */
+export class KafkaDeadLetters implements DeadLetterSink {
+  readonly topic: string;
+  count = 0;
+  readonly byStage = new Map<DeadLetter['stage'], number>();
+  private readonly sink: KafkaSink;
+  private readonly logger: ConnectorLogger | undefined;
+
+  constructor(sink: KafkaSink, logger?: ConnectorLogger) {
+    this.sink = sink;
+    this.topic = sink.topics.dlq;
+    this.logger = logger;
+  }
+
+  deadLetter(letter: DeadLetter): void {
+    this.count++;
+    this.byStage.set(letter.stage, (this.byStage.get(letter.stage) ?? 0) + 1);
+    const headers: IHeaders = {};
+    for (const [k, v] of Object.entries(letter.headers ?? {})) {
+      if (v !== undefined)
+        headers[k] = typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+    headers[deadLetterHeaders.reason] = letter.reason;
+    headers[deadLetterHeaders.stage] = letter.stage;
+    headers[deadLetterHeaders.topic] = letter.position.source;
+    if (letter.position.partition !== undefined)
+      headers[deadLetterHeaders.partition] = String(letter.position.partition);
+    headers[deadLetterHeaders.offset] = letter.position.offset;
+    const value =
+      typeof letter.value === 'string'
+        ? letter.value
+        : Buffer.from(letter.value.buffer, letter.value.byteOffset, letter.value.byteLength);
+    this.sink.enqueue(this.topic, { key: null, value, headers });
+    this.logger?.warn(
+      {
+        stage: letter.stage,
+        topic: letter.position.source,
+        partition: letter.position.partition,
+        offset: letter.position.offset,
+        reason: letter.reason,
+      },
+      'record sent to the dead-letter topic',
+    );
+  }
+}

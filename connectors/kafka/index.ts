@@ -1,0 +1,37 @@
+/**
+ * l1stream's Kafka connectors: a kafkajs source as an rxjs Observable with at-least-once commits,
+ * an idempotent sink for models, scores, alerts and dead letters, JSON and Avro (Confluent wire
+ * format, schema registry or schema file) codecs, and the pipeline that ties them to the engine.
+ */
+export { KafkaSource, type KafkaSourceOptions, type KafkaBatch } from './source.js';
+export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
+export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './deadLetters.js';
+export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
+export { kafkaPipeline, type KafkaPipelineOptions } from './pipeline.js';
+export {
+  checkKafkaConfig,
+  createKafka,
+  kafkaDefaults,
+  type KafkaConfig,
+  type KafkaAvroConfig,
+  type KafkaFormat,
+} from './config.js';
+export { encodeJson, decodeJson } from './codecs/json.js';
+export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
+export {
+  AvroDecoder,
+  AvroEncoder,
+  shippedSchema,
+  readSchemaFile,
+  type AvroSchema,
+  type AvroFraming,
+  type AvroDecoderOptions,
+  type AvroEncoderOptions,
+  type ShippedSchema,
+} from './codecs/avro.js';
+export {
+  SchemaRegistryClient,
+  UnknownSchemaError,
+  RegistryHttpError,
+  type SchemaRegistryClientOptions,
+} from './codecs/registryClient.js';

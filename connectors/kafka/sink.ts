@@ -1,0 +1,202 @@
+import type { Kafka, Message, Producer, CompressionTypes } from 'kafkajs';
+
+import { ConnectorError, type Alert, type ModelSnapshot } from '../../src/index.js';
+import { encodeJson } from './codecs/json.js';
+import { ensureTopics, outputTopicSpecs, type OutputTopics } from './topics.js';
+
+/** Turns an output record into message bytes (JSON by default, Avro via `AvroEncoder.encode`). */
+export type ValueEncoder<T> = (value: T) => Buffer;
+
+export interface KafkaSinkOptions {
+  readonly topics: OutputTopics;
+  /** Create missing output topics at start (default true). */
+  readonly createTopics?: boolean;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  readonly encodeModel?: ValueEncoder<ModelSnapshot>;
+  readonly encodeAlert?: ValueEncoder<Alert>;
+  readonly encodeScore?: ValueEncoder<unknown>;
+  /** Buffered messages that start a send without waiting for `flush()` (default 5000). */
+  readonly maxBuffered?: number;
+  /** Bytes of keys and values per produce request (default 512 KiB; a larger message goes alone). */
+  readonly maxRequestBytes?: number;
+  readonly compression?: CompressionTypes;
+}
+
+/**
+ * The output side of DESIGN §6: an idempotent producer (acks = all, one request in flight, so
+ * retries neither duplicate nor reorder) for the models (compacted, keyed by model key), scores,
+ * alerts and dead-letter topics. Messages are buffered and sent in batches; `flush()` resolves
+ * once everything enqueued before it is acknowledged by the broker, which is when the source may
+ * commit the offsets those outputs came from.
+ */
+export class KafkaSink {
+  readonly topics: OutputTopics;
+  /** Messages acknowledged per topic. */
+  readonly acknowledged = new Map<string, number>();
+  private readonly kafka: Kafka;
+  private readonly options: KafkaSinkOptions;
+  private readonly producer: Producer;
+  private readonly maxBuffered: number;
+  private readonly maxRequestBytes: number;
+  private buffer = new Map<string, Message[]>();
+  private buffered = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private started = false;
+
+  constructor(kafka: Kafka, options: KafkaSinkOptions) {
+    this.kafka = kafka;
+    this.options = options;
+    this.topics = options.topics;
+    this.maxBuffered = options.maxBuffered ?? 5000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  /** Connects the producer and creates missing output topics. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.options.createTopics ?? true) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(
+          admin,
+          outputTopicSpecs(this.topics, this.options.partitions ?? 1, this.options.replicationFactor ?? 1),
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    }
+    await this.producer.connect();
+    this.started = true;
+  }
+
+  /** Queues a model snapshot for the compacted models topic, keyed by model key. */
+  publishModel(snapshot: ModelSnapshot): void {
+    const encode = this.options.encodeModel ?? encodeJson;
+    this.enqueue(this.topics.models, {
+      key: snapshot.key,
+      value: encode(snapshot),
+      headers: { 'l1s.version': String(snapshot.version) },
+    });
+  }
+
+  /** Queues an alert, keyed by model key. */
+  publishAlert(alert: Alert): void {
+    const encode = this.options.encodeAlert ?? encodeJson;
+    this.enqueue(this.topics.alerts, { key: alert.key, value: encode(alert) });
+  }
+
+  /** Queues a score record. */
+  publishScore(key: string | null, score: unknown): void {
+    const encode = this.options.encodeScore ?? encodeJson;
+    this.enqueue(this.topics.scores, { key, value: encode(score) });
+  }
+
+  /** Queues a message for any topic (the dead-letter sink uses this). */
+  enqueue(topic: string, message: Message): void {
+    let list = this.buffer.get(topic);
+    if (!list) this.buffer.set(topic, (list = []));
+    list.push(message);
+    if (++this.buffered >= this.maxBuffered) void this.send().catch(() => undefined);
+  }
+
+  /** Resolves when every message enqueued so far is acknowledged; rejects if any send failed. */
+  async flush(): Promise<void> {
+    await this.send();
+  }
+
+  /** Flushes and disconnects. */
+  async close(): Promise<void> {
+    try {
+      if (this.started) await this.flush();
+    } finally {
+      await this.producer.disconnect();
+      this.started = false;
+    }
+  }
+
+  private send(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.buffered > 0) {
+      if (!this.started)
+        return Promise.reject(
+          new ConnectorError('L1S_KAFKA_SINK', 'the Kafka sink is not started; call start() first'),
+        );
+      const batch = this.buffer;
+      this.buffer = new Map();
+      this.buffered = 0;
+      const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+      this.chain = this.chain.then(async () => {
+        if (this.failure !== null) throw this.failure;
+        try {
+          // Requests stay under the broker's default message.max.bytes (1 MiB per record batch).
+          for (const part of splitBySize(topicMessages, this.maxRequestBytes)) {
+            await this.producer.sendBatch({
+              topicMessages: part,
+              acks: -1,
+              ...(this.options.compression ? { compression: this.options.compression } : {}),
+            });
+          }
+        } catch (err) {
+          this.failure = new ConnectorError(
+            'L1S_KAFKA_PRODUCE',
+            `producing to ${topicMessages.map((t) => t.topic).join(', ')} failed: ${(err as Error).message}`,
+            {
+              retriable: true,
+              cause: err,
+            },
+          );
+          throw this.failure;
+        }
+        for (const { topic, messages } of topicMessages)
+          this.acknowledged.set(topic, (this.acknowledged.get(topic) ?? 0) + messages.length);
+      });
+    }
+    return this.chain;
+  }
+}
+
+function sizeOf(m: Message): number {
+  const v = m.value;
+  const k = m.key;
+  return (
+    64 +
+    (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length) +
+    (k == null ? 0 : typeof k === 'string' ? Buffer.byteLength(k) : k.length)
+  );
+}
+
+/** Splits topic messages into requests of at most `maxBytes` (each with at least one message), in order. */
+export function splitBySize(
+  topicMessages: readonly { topic: string; messages: Message[] }[],
+  maxBytes: number,
+): { topic: string; messages: Message[] }[][] {
+  const requests: { topic: string; messages: Message[] }[][] = [];
+  let current: { topic: string; messages: Message[] }[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    let part: Message[] = [];
+    current.push({ topic, messages: part });
+    for (const m of messages) {
+      const size = sizeOf(m);
+      if (bytes + size > maxBytes && bytes > 0) {
+        requests.push(current);
+        part = [];
+        current = [{ topic, messages: part }];
+        bytes = 0;
+      }
+      part.push(m);
+      bytes += size;
+    }
+  }
+  const last = current.filter((t) => t.messages.length > 0);
+  if (last.length > 0) requests.push(last);
+  return requests.map((r) => r.filter((t) => t.messages.length > 0)).filter((r) => r.length > 0);
+}

@@ -1,0 +1,371 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Observable } from 'rxjs';
+
+import { ConnectorError, type RawBatch, type RawRecord } from '../../src/index.js';
+import type { ConnectorLogger } from './deadLetters.js';
+import { ensureTopics } from './topics.js';
+
+export interface KafkaSourceOptions {
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  /** Where a group without committed offsets starts (default true: the beginning). */
+  readonly fromBeginning?: boolean;
+  /**
+   * Batches emitted but not yet committed before the source pauses its partitions (default 8);
+   * it resumes when half of them are committed.
+   */
+  readonly maxInFlightBatches?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly rebalanceTimeoutMs?: number;
+  /** Fetch sizes (kafkajs defaults: 1 MiB per partition, 10 MiB per request). */
+  readonly maxBytesPerPartition?: number;
+  readonly maxBytes?: number;
+  /**
+   * Longest a fetch waits on the broker for data (default 500 ms, kafkajs' is 5 s). The broker
+   * answers one request per connection at a time, so an offset commit queued behind a waiting
+   * fetch waits too: a short fetch wait keeps commits, and so resuming after a pause, prompt.
+   */
+  readonly maxWaitTimeInMs?: number;
+  /** Create missing input topics with this many partitions (default: don't create). */
+  readonly createTopics?: { readonly partitions: number; readonly replicationFactor: number };
+  readonly logger?: ConnectorLogger;
+}
+
+/** A batch of one topic partition, in offset order. */
+export interface KafkaBatch extends RawBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the last record (decimal string). */
+  readonly lastOffset: string;
+}
+
+interface PartitionState {
+  /** Last offsets of emitted, uncommitted batches, in order. */
+  readonly pending: bigint[];
+  /** Group generation in which these batches were fetched. */
+  readonly generation: number;
+}
+
+interface CommitRound {
+  readonly generation: number;
+  readonly offsets: Map<string, { topic: string; partition: number; offset: bigint }>;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const rebalanceErrors = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR',
+  'FENCED_INSTANCE_ID',
+]);
+
+function isRebalanceError(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && rebalanceErrors.has(type);
+}
+
+/**
+ * A kafkajs consumer as an rxjs Observable of partition batches, with at-least-once commits:
+ *
+ * - offsets are never auto-committed; `commit(records)` commits, per partition, the offset after
+ *   the last of `records`, and the caller calls it only after the events were applied and their
+ *   outputs acknowledged (DESIGN §6);
+ * - backpressure: when `maxInFlightBatches` batches are emitted but not committed, the topics are
+ *   paused (the consumer keeps heartbeating and stays in the group) and resumed when half are;
+ * - rebalances: batches fetched in an earlier group generation are never committed (the new owner
+ *   of their partition reads them again), so a revoked partition's offset cannot move backwards
+ *   or past records the new owner has not seen.
+ *
+ * One subscription at a time; unsubscribing disconnects the consumer (`close()` awaits that).
+ */
+export class KafkaSource {
+  readonly batches$: Observable<KafkaBatch>;
+  /** Counters for logs and tests. */
+  readonly stats = { batches: 0, records: 0, commits: 0, pauses: 0, rebalances: 0, staleCommitsSkipped: 0 };
+  private readonly kafka: Kafka;
+  private readonly options: KafkaSourceOptions;
+  private readonly maxInFlight: number;
+  private consumer: Consumer | null = null;
+  private readonly partitions = new Map<string, PartitionState>();
+  private inFlight = 0;
+  private generation = 0;
+  private paused = false;
+  private closing: Promise<void> | null = null;
+  private nextRound: CommitRound | null = null;
+  private committing = false;
+
+  /** Flow-control state, for logs and diagnostics. */
+  get state(): { inFlight: number; paused: boolean; committing: boolean; generation: number } {
+    return {
+      inFlight: this.inFlight,
+      paused: this.paused,
+      committing: this.committing,
+      generation: this.generation,
+    };
+  }
+
+  constructor(kafka: Kafka, options: KafkaSourceOptions) {
+    if (options.topics.length === 0)
+      throw new ConnectorError('L1S_KAFKA_SOURCE', 'a Kafka source needs at least one topic');
+    this.kafka = kafka;
+    this.options = options;
+    this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? 8);
+    this.batches$ = new Observable<KafkaBatch>((subscriber) => {
+      if (this.consumer) {
+        subscriber.error(
+          new ConnectorError('L1S_KAFKA_SOURCE', 'a KafkaSource supports one subscription at a time'),
+        );
+        return undefined;
+      }
+      const consumer = this.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+        rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+        allowAutoTopicCreation: false,
+        ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+        ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+        maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      });
+      this.consumer = consumer;
+      this.closing = null;
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        this.generation++;
+        this.stats.rebalances++;
+        // Whatever was fetched before this join belongs to an old generation: forget it.
+        this.partitions.clear();
+        this.inFlight = 0;
+        if (this.paused) this.resume();
+        options.logger?.info(
+          { groupId: options.groupId, assignment: e.payload.memberAssignment },
+          'joined consumer group',
+        );
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) {
+          subscriber.error(
+            new ConnectorError(
+              'L1S_KAFKA_CONSUMER',
+              `the Kafka consumer stopped: ${e.payload.error.message}`,
+              { cause: e.payload.error },
+            ),
+          );
+        }
+      });
+      const run = async () => {
+        if (options.createTopics) {
+          const admin = this.kafka.admin();
+          await admin.connect();
+          try {
+            await ensureTopics(
+              admin,
+              options.topics.map((topic) => ({ topic, ...options.createTopics! })),
+            );
+          } finally {
+            await admin.disconnect();
+          }
+        }
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: [...options.topics],
+          fromBeginning: options.fromBeginning ?? true,
+        });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: async (payload) => this.onBatch(payload, (b) => subscriber.next(b)),
+        });
+      };
+      run().catch((err: unknown) => {
+        subscriber.error(
+          new ConnectorError(
+            'L1S_KAFKA_CONSUMER',
+            `cannot start the Kafka consumer: ${(err as Error).message}`,
+            { retriable: true, cause: err },
+          ),
+        );
+      });
+      return () => {
+        void this.close();
+      };
+    });
+  }
+
+  /**
+   * Commits, per partition, the offset after the last of `records` (records of any batches this
+   * source emitted, in order). Call it once the events are applied and the outputs acknowledged.
+   * Records fetched before the latest rebalance are skipped (their partition is read again).
+   */
+  async commit(records: readonly RawRecord[]): Promise<void> {
+    if (!this.consumer || records.length === 0) return;
+    const generation = this.generation;
+    let round = this.nextRound;
+    for (const r of records) {
+      const { source: topic, partition } = r.position;
+      if (partition === undefined) continue;
+      const key = `${topic}:${partition}`;
+      const offset = BigInt(r.position.offset);
+      const state = this.partitions.get(key);
+      if (
+        state === undefined ||
+        state.generation !== generation ||
+        state.pending.length === 0 ||
+        state.pending[0] > offset
+      ) {
+        continue; // fetched before a rebalance, or already committed
+      }
+      if (!round || round.generation !== generation) round = this.newRound(generation);
+      const seen = round.offsets.get(key);
+      if (!seen || offset > seen.offset) round.offsets.set(key, { topic, partition, offset });
+    }
+    if (!round) {
+      this.stats.staleCommitsSkipped++;
+      return;
+    }
+    if (!this.committing) void this.drainCommits();
+    return round.done;
+  }
+
+  private newRound(generation: number): CommitRound {
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const round: CommitRound = { generation, offsets: new Map(), done, resolve, reject };
+    this.nextRound = round;
+    return round;
+  }
+
+  /**
+   * Commits run one at a time; commits asked for meanwhile are merged into the next round (only
+   * the highest offset per partition matters), so a slow commit does not queue up many more.
+   */
+  private async drainCommits(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.nextRound) {
+        const round = this.nextRound;
+        this.nextRound = null;
+        try {
+          await this.commitRound(round);
+          round.resolve();
+        } catch (err) {
+          round.reject(err);
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private async commitRound(round: CommitRound): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || round.generation !== this.generation) {
+      this.stats.staleCommitsSkipped++;
+      return;
+    }
+    const toCommit = [...round.offsets];
+    try {
+      await consumer.commitOffsets(
+        toCommit.map(([, p]) => ({
+          topic: p.topic,
+          partition: p.partition,
+          offset: (p.offset + 1n).toString(),
+        })),
+      );
+    } catch (err) {
+      if (isRebalanceError(err)) {
+        this.options.logger?.warn(
+          { err: (err as Error).message },
+          'offset commit skipped: the group is rebalancing (records will be read again)',
+        );
+        this.stats.staleCommitsSkipped += toCommit.length;
+        return;
+      }
+      throw new ConnectorError('L1S_KAFKA_COMMIT', `committing offsets failed: ${(err as Error).message}`, {
+        retriable: true,
+        cause: err,
+      });
+    }
+    this.stats.commits++;
+    if (this.generation !== round.generation) return;
+    for (const [key, p] of toCommit) {
+      const state = this.partitions.get(key);
+      if (!state) continue;
+      while (state.pending.length > 0 && state.pending[0] <= p.offset) {
+        state.pending.shift();
+        this.inFlight--;
+      }
+    }
+    if (this.paused && this.inFlight <= this.maxInFlight >> 1) this.resume();
+  }
+
+  /** Stops consuming and disconnects (idempotent). */
+  close(): Promise<void> {
+    if (!this.closing) {
+      const consumer = this.consumer;
+      this.closing = (async () => {
+        if (consumer) await consumer.disconnect();
+        if (this.consumer === consumer) this.consumer = null;
+        this.partitions.clear();
+        this.inFlight = 0;
+        this.paused = false;
+      })();
+    }
+    return this.closing;
+  }
+
+  private async onBatch(payload: EachBatchPayload, emit: (batch: KafkaBatch) => void): Promise<void> {
+    const { batch } = payload;
+    const n = batch.messages.length;
+    if (n === 0 || !payload.isRunning() || payload.isStale()) return;
+    const { topic, partition } = batch;
+    const records = new Array<RawRecord>(n);
+    for (let i = 0; i < n; i++) {
+      const m = batch.messages[i];
+      records[i] = {
+        value: m.value ?? Buffer.alloc(0),
+        key: m.key,
+        headers: m.headers as RawRecord['headers'],
+        position: { source: topic, partition, offset: m.offset },
+      };
+    }
+    const lastOffset = batch.messages[n - 1].offset;
+    const key = `${topic}:${partition}`;
+    let state = this.partitions.get(key);
+    if (!state || state.generation !== this.generation) {
+      state = { pending: [], generation: this.generation };
+      this.partitions.set(key, state);
+    }
+    state.pending.push(BigInt(lastOffset));
+    this.inFlight++;
+    this.stats.batches++;
+    this.stats.records += n;
+    emit({ topic, partition, records, lastOffset });
+    payload.resolveOffset(lastOffset);
+    if (this.inFlight >= this.maxInFlight && !this.paused) this.pause();
+    try {
+      await payload.heartbeat();
+    } catch (err) {
+      if (!isRebalanceError(err)) throw err;
+    }
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.stats.pauses++;
+    this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+}

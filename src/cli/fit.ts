@@ -1,0 +1,204 @@
+import { writeFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+
+import type { Family } from '../core/event.js';
+import type { ModelSnapshot } from '../model/snapshot.js';
+import { crossValidate } from '../solve/cv.js';
+import { loadTrainingData, type TrainingData } from '../solve/input.js';
+import { prepareProblem } from '../solve/problem.js';
+import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
+import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import type { Command } from './main.js';
+
+const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
+
+Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a header row, or on
+JSON-lines events (.jsonl; use --target label). Prints the model JSON (DESIGN §3) to stdout.
+
+options:
+  --input FILE          CSV with a header (all feature columns numeric) or .jsonl events, required
+  --target COLUMN       the response column (for .jsonl: label), required
+  --family F            gaussian (default) | binomial (target 0/1)
+  --lambda L            penalty λ ≥ 0 on the per-event scale of DESIGN §1
+  --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10)
+  --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
+  --seed N              seed of the fold assignment (default 1)
+  --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
+  --no-standardize      penalize raw coefficients (default: columns at unit population sd)
+  --weight COLUMN       CSV column of observation weights (.jsonl: the events' "weight")
+  --key K               model key (default: the input file's base name)
+  --output FILE         write the model JSON there instead of stdout`;
+
+const options = {
+  input: { type: 'string' },
+  target: { type: 'string' },
+  family: { type: 'string' },
+  lambda: { type: 'string' },
+  cv: { type: 'string' },
+  select: { type: 'string' },
+  seed: { type: 'string' },
+  'l1-ratio': { type: 'string' },
+  standardize: { type: 'boolean' },
+  weight: { type: 'string' },
+  key: { type: 'string' },
+  output: { type: 'string' },
+} as const;
+
+/** Flags shared by `fit` and `path`, parsed and checked. */
+export interface CommonFitFlags {
+  readonly input: string;
+  readonly target: string;
+  readonly family: Family;
+  readonly l1Ratio: number;
+  readonly standardize: boolean;
+  readonly weight?: string;
+}
+
+export function commonFlags(values: {
+  input?: string;
+  target?: string;
+  family?: string;
+  'l1-ratio'?: string;
+  standardize?: boolean;
+  weight?: string;
+}): CommonFitFlags {
+  if (!values.input) throw new UsageError('--input FILE is required');
+  if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
+  const family = values.family ?? 'gaussian';
+  if (family !== 'gaussian' && family !== 'binomial')
+    throw new UsageError(`--family must be gaussian or binomial, got "${family}"`);
+  const l1Ratio = numberFlag('l1-ratio', values['l1-ratio'], { min: 0, exclusiveMin: true, max: 1 }) ?? 1;
+  return {
+    input: values.input,
+    target: values.target,
+    family,
+    l1Ratio,
+    standardize: values.standardize ?? true,
+    ...(values.weight !== undefined ? { weight: values.weight } : {}),
+  };
+}
+
+/** Warnings every batch command prints: constant columns, skipped events, non-convergence. */
+export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
+  for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
+  for (const j of constantColumns) {
+    io.stderr.write(
+      `l1stream: warning: column "${data.names[j]}" is constant; its coefficient is fixed at 0 (drop the column to silence this)\n`,
+    );
+  }
+}
+
+export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
+  if (!fit.converged) {
+    io.stderr.write(
+      `l1stream: warning: the solver did NOT converge at λ=${fit.lambda} (${fit.reason ?? 'unknown reason'}; ${fit.passes} sweeps, ${fit.outerIterations} Newton iterations); the model is reported with "converged": false\n`,
+    );
+  }
+}
+
+/** The DESIGN §3 record of one fit. */
+export function snapshotOf(
+  fit: LambdaFit,
+  data: TrainingData,
+  meta: {
+    key: string;
+    version: number;
+    family: Family;
+    l1Ratio: number;
+    extra?: Record<string, number | string | boolean | null>;
+  },
+): ModelSnapshot {
+  const coefficients: Record<string, number> = {};
+  fit.coefficients.forEach((c, j) => {
+    if (c !== 0) coefficients[data.names[j]!] = c;
+  });
+  return {
+    key: meta.key,
+    version: meta.version,
+    offset: data.x.rows,
+    source: 'refit',
+    family: meta.family,
+    learner: 'coordinate-descent',
+    lambda: fit.lambda,
+    l1Ratio: meta.l1Ratio,
+    intercept: fit.intercept,
+    coefficients,
+    metrics: {
+      n: data.x.rows,
+      deviance: fit.deviance,
+      devianceRatio: fit.devianceRatio,
+      objective: fit.objective,
+      nonzero: fit.nonzero,
+      iterations: fit.passes,
+      newtonIterations: fit.outerIterations,
+      converged: fit.converged,
+      ...(meta.extra ?? {}),
+    },
+    createdAt: new Date().toISOString(),
+  };
+}
+
+export function defaultKey(input: string): string {
+  return basename(input, extname(input)) || 'default';
+}
+
+export const fitCommand: Command = {
+  summary: 'batch lasso / elastic-net fit on CSV or JSONL',
+  usage,
+  async run(argv: readonly string[], io: CliIO): Promise<number> {
+    const { values } = parseCommandArgs(argv, options);
+    const flags = commonFlags(values);
+    const lambda = numberFlag('lambda', values.lambda, { min: 0 });
+    if (lambda !== undefined && values.cv !== undefined)
+      throw new UsageError('give either --lambda or --cv, not both');
+    const folds = numberFlag('cv', values.cv, { min: 2, integer: true }) ?? 10;
+    const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
+    const select = values.select ?? 'min';
+    if (select !== 'min' && select !== '1se')
+      throw new UsageError(`--select must be min or 1se, got "${select}"`);
+    const data = await loadTrainingData(
+      flags.input,
+      flags.target,
+      flags.family,
+      flags.weight !== undefined ? { weightColumn: flags.weight } : {},
+    );
+    const solverOptions = {
+      family: flags.family,
+      l1Ratio: flags.l1Ratio,
+      standardize: flags.standardize,
+      ...(data.weights ? { weights: data.weights } : {}),
+    };
+    const problem = prepareProblem(data.x, data.y, solverOptions);
+    warnAboutData(io, data, problem.constantColumns);
+    let fit: LambdaFit;
+    let extra: Record<string, number> = {};
+    if (lambda !== undefined) {
+      fit = solveAtProblem(problem, lambda);
+    } else {
+      const cv = crossValidate(data.x, data.y, { ...solverOptions, folds, seed });
+      const index = select === 'min' ? cv.indexMin : cv.index1se;
+      fit = cv.path.fits[index]!;
+      extra = {
+        lambdaMin: cv.lambdaMin,
+        lambda1se: cv.lambda1se,
+        cvDeviance: cv.cvm[index]!,
+        cvDevianceSe: cv.cvsd[index]!,
+        folds: cv.folds,
+        seed,
+      };
+      if (!cv.path.converged) io.stderr.write('l1stream: warning: some λ of the path did not converge\n');
+    }
+    warnIfNotConverged(io, fit);
+    const model = snapshotOf(fit, data, {
+      key: values.key ?? defaultKey(flags.input),
+      version: 1,
+      family: flags.family,
+      l1Ratio: flags.l1Ratio,
+      extra,
+    });
+    const text = `${JSON.stringify(model, null, 2)}\n`;
+    if (values.output) await writeFile(values.output, text);
+    else io.stdout.write(text);
+    return 0;
+  },
+};

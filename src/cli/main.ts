@@ -1,0 +1,51 @@
+import { processIO, reportError, UsageError, type CliIO } from './io.js';
+
+/** A sub-command: parses its own flags, returns the exit code. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: readonly string[], io: CliIO): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  replay: async () => (await import('./replay.js')).replayCommand,
+  fit: async () => (await import('./fit.js')).fitCommand,
+  path: async () => (await import('./path.js')).pathCommand,
+  run: async () => (await import('./run.js')).runCommand,
+};
+
+const topUsage = `usage: l1stream <command> [options]
+
+commands:
+  replay   run the streaming pipeline over a JSONL file as if it were a topic
+  fit      batch lasso / elastic-net fit on CSV or JSONL
+  path     the whole regularization path (optionally as an SVG plot)
+  run      the long-running service (Kafka or files in, Kafka or files out)
+
+'l1stream <command> --help' shows a command's options.`;
+
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(`${topUsage}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) return reportError(new UsageError(`unknown command "${name}"`), io, topUsage);
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    return reportError(err, io, command.usage);
+  }
+}

@@ -1,0 +1,139 @@
+import { writeFile } from 'node:fs/promises';
+
+import { columnStats } from '../solve/design.js';
+import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
+import { loadTrainingData } from '../solve/input.js';
+import { solvePath, type PathResult } from '../solve/path.js';
+import { plotPathSvg } from '../solve/plotSvg.js';
+import { commonFlags, defaultKey, snapshotOf, warnAboutData, warnIfNotConverged } from './fit.js';
+import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import type { Command } from './main.js';
+
+const usage = `usage: l1stream path --input FILE --target COLUMN [options]
+
+The whole regularization path: λ from λ_max (the smallest λ with no feature in the model) down to
+λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model (DESIGN §3) per λ,
+largest λ first, "version" = position on the path (1, 2, …), to stdout or --output.
+
+options:
+  --input FILE            CSV with a header or .jsonl events, required
+  --target COLUMN         the response column (for .jsonl: label), required
+  --family F              gaussian (default) | binomial
+  --l1-ratio A            L1 share α in (0, 1] (default 1)
+  --no-standardize        penalize raw coefficients
+  --weight COLUMN         CSV column of observation weights
+  --nlambda N             number of λ values (default 100)
+  --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
+  --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
+  --seed N                seed of the fold assignment (default 1)
+  --key K                 model key (default: the input file's base name)
+  --output FILE           write the JSON lines there instead of stdout
+  --plot FILE.svg         draw the coefficient paths against log λ, labelled by feature name
+  --plot-scale S          standardized (default with standardization: sd_j·β_j, comparable across
+                          features) | original (the coefficients as reported)`;
+
+const options = {
+  input: { type: 'string' },
+  target: { type: 'string' },
+  family: { type: 'string' },
+  'l1-ratio': { type: 'string' },
+  standardize: { type: 'boolean' },
+  weight: { type: 'string' },
+  nlambda: { type: 'string' },
+  'lambda-min-ratio': { type: 'string' },
+  cv: { type: 'string' },
+  seed: { type: 'string' },
+  key: { type: 'string' },
+  output: { type: 'string' },
+  plot: { type: 'string' },
+  'plot-scale': { type: 'string' },
+} as const;
+
+export const pathCommand: Command = {
+  summary: 'the whole regularization path (optionally as an SVG plot)',
+  usage,
+  async run(argv: readonly string[], io: CliIO): Promise<number> {
+    const { values } = parseCommandArgs(argv, options);
+    const flags = commonFlags(values);
+    const nLambda = numberFlag('nlambda', values.nlambda, { min: 1, integer: true });
+    const ratio = numberFlag('lambda-min-ratio', values['lambda-min-ratio'], {
+      min: 0,
+      exclusiveMin: true,
+      max: 0.999999,
+    });
+    const folds = numberFlag('cv', values.cv, { min: 2, integer: true });
+    const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
+    const data = await loadTrainingData(
+      flags.input,
+      flags.target,
+      flags.family,
+      flags.weight !== undefined ? { weightColumn: flags.weight } : {},
+    );
+    const pathOptions = {
+      family: flags.family,
+      l1Ratio: flags.l1Ratio,
+      standardize: flags.standardize,
+      ...(data.weights ? { weights: data.weights } : {}),
+      ...(nLambda !== undefined ? { nLambda } : {}),
+      ...(ratio !== undefined ? { lambdaMinRatio: ratio } : {}),
+    };
+    let path: PathResult;
+    let cv: CrossValidationResult | undefined;
+    if (folds !== undefined) {
+      cv = crossValidate(data.x, data.y, { ...pathOptions, folds, seed });
+      path = cv.path;
+    } else path = solvePath(data.x, data.y, pathOptions);
+    warnAboutData(io, data, path.constantColumns);
+    const key = values.key ?? defaultKey(flags.input);
+    const lines = path.fits.map((fit, k) => {
+      warnIfNotConverged(io, fit);
+      const extra: Record<string, number> = cv
+        ? {
+            cvDeviance: cv.cvm[k]!,
+            cvDevianceSe: cv.cvsd[k]!,
+            lambdaMin: cv.lambdaMin,
+            lambda1se: cv.lambda1se,
+          }
+        : { lambdaMax: path.lambdaMax };
+      return JSON.stringify(
+        snapshotOf(fit, data, { key, version: k + 1, family: flags.family, l1Ratio: flags.l1Ratio, extra }),
+      );
+    });
+    const text = `${lines.join('\n')}\n`;
+    if (values.output) await writeFile(values.output, text);
+    else io.stdout.write(text);
+    if (values.plot) {
+      const plotScale = values['plot-scale'] ?? (flags.standardize ? 'standardized' : 'original');
+      if (plotScale !== 'standardized' && plotScale !== 'original') {
+        throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
+      }
+      let fits: ReadonlyArray<{ lambda: number; coefficients: ArrayLike<number> }> = path.fits;
+      if (plotScale === 'standardized') {
+        const w = data.weights ?? new Float64Array(data.x.rows).fill(1);
+        const sum = w.reduce((a, b) => a + b, 0);
+        const { sd } = columnStats(
+          data.x,
+          w.map((v) => v / sum),
+        );
+        fits = path.fits.map((f) => ({
+          lambda: f.lambda,
+          coefficients: f.coefficients.map((c, j) => c * sd[j]!),
+        }));
+      }
+      const svg = plotPathSvg(fits, data.names, {
+        yLabel: plotScale === 'standardized' ? 'standardized coefficient (sd × β)' : 'coefficient',
+        title: `${key}: ${flags.family} ${flags.l1Ratio === 1 ? 'lasso' : `elastic net (α = ${flags.l1Ratio})`} path`,
+        ...(cv
+          ? {
+              markers: [
+                { lambda: cv.lambdaMin, label: 'λ_min' },
+                { lambda: cv.lambda1se, label: 'λ_1se' },
+              ],
+            }
+          : {}),
+      });
+      await writeFile(values.plot, svg);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,31 @@
+import type { CliIO } from './io.js';
+
+/** A throttled one-line progress report on stderr (only when asked or on a terminal). */
+export class ProgressLine {
+  private lastAt = 0;
+  private shown = false;
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly enabled: boolean,
+    private readonly everyMs = 500,
+  ) {}
+
+  update(render: () => string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.lastAt < this.everyMs) return;
+    this.lastAt = now;
+    this.shown = true;
+    const text = render();
+    this.io.stderr.write(this.io.interactive ? `\r\x1b[2K${text}` : `${text}\n`);
+  }
+
+  done(): void {
+    if (this.enabled && this.shown && this.io.interactive) this.io.stderr.write('\n');
+  }
+}
+
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

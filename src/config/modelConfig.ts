@@ -1,0 +1,143 @@
+import type { ConfigProblem } from '../core/errors.js';
+import { learnerNames } from '../learn/factory.js';
+import { checkRates } from '../learn/rates.js';
+import type { OnlineModelOptions } from '../model/onlineModel.js';
+
+type Raw = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function num(
+  raw: Raw,
+  key: string,
+  path: string,
+  problems: ConfigProblem[],
+  check: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean; allowInfinity?: boolean },
+): number | undefined {
+  const v = raw[key];
+  if (v === undefined) return undefined;
+  const where = `${path}.${key}`;
+  if (typeof v !== 'number' || Number.isNaN(v) || (!check.allowInfinity && !Number.isFinite(v))) {
+    problems.push({ path: where, message: `must be a number, got ${JSON.stringify(v)}` });
+    return undefined;
+  }
+  if (check.integer && !Number.isInteger(v)) problems.push({ path: where, message: `must be a whole number, got ${v}` });
+  if (check.min !== undefined && (check.exclusiveMin ? v <= check.min : v < check.min)) {
+    problems.push({ path: where, message: `must be ${check.exclusiveMin ? '>' : '>='} ${check.min}, got ${v}` });
+  }
+  if (check.max !== undefined && v > check.max) problems.push({ path: where, message: `must be <= ${check.max}, got ${v}` });
+  return v;
+}
+
+function unknownKeys(raw: Raw, allowed: readonly string[], path: string, problems: ConfigProblem[]): void {
+  for (const k of Object.keys(raw)) {
+    if (!allowed.includes(k)) {
+      problems.push({ path: `${path}.${k}`, message: `unknown setting (known: ${allowed.join(', ')})` });
+    }
+  }
+}
+
+const modelKeys = [
+  'key',
+  'family',
+  'learner',
+  'lambda',
+  'l1Ratio',
+  'standardize',
+  'hashBits',
+  'hashSeed',
+  'nameCapacity',
+  'penaltyFactors',
+  'labelWarmup',
+  'ftrl',
+  'rates',
+  'truncatedGradient',
+  'cumulative',
+] as const;
+
+/**
+ * Validates the `model` section of a configuration (all problems, each named by its path), and
+ * returns the options for `OnlineModel`. Keys and ranges are listed in README's configuration
+ * section.
+ */
+export function checkModelConfig(raw: unknown, path = 'model'): { options?: OnlineModelOptions; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  if (!isObject(raw)) {
+    return { problems: [{ path, message: 'must be an object with at least "family"' }] };
+  }
+  unknownKeys(raw, modelKeys, path, problems);
+  const family = raw.family;
+  if (family !== 'gaussian' && family !== 'binomial') {
+    problems.push({ path: `${path}.family`, message: `must be "gaussian" or "binomial", got ${JSON.stringify(family)}` });
+  }
+  const learner = raw.learner;
+  if (learner !== undefined && !learnerNames.includes(learner as never)) {
+    problems.push({ path: `${path}.learner`, message: `must be one of ${learnerNames.join(', ')}, got ${JSON.stringify(learner)}` });
+  }
+  if (raw.key !== undefined && (typeof raw.key !== 'string' || raw.key === '')) {
+    problems.push({ path: `${path}.key`, message: 'must be a non-empty string' });
+  }
+  num(raw, 'lambda', path, problems, { min: 0 });
+  num(raw, 'l1Ratio', path, problems, { min: 0, exclusiveMin: true, max: 1 });
+  if (raw.standardize !== undefined && typeof raw.standardize !== 'boolean') {
+    problems.push({ path: `${path}.standardize`, message: 'must be true or false' });
+  }
+  num(raw, 'hashBits', path, problems, { min: 1, max: 28, integer: true });
+  num(raw, 'hashSeed', path, problems, { integer: true });
+  num(raw, 'nameCapacity', path, problems, { min: 1, integer: true });
+  num(raw, 'labelWarmup', path, problems, { min: 0, integer: true });
+  if (raw.cumulative !== undefined && typeof raw.cumulative !== 'boolean') {
+    problems.push({ path: `${path}.cumulative`, message: 'must be true or false' });
+  }
+  if (raw.penaltyFactors !== undefined) {
+    if (!isObject(raw.penaltyFactors)) {
+      problems.push({ path: `${path}.penaltyFactors`, message: 'must be an object of feature name → factor >= 0' });
+    } else {
+      for (const [name, f] of Object.entries(raw.penaltyFactors)) {
+        if (typeof f !== 'number' || !Number.isFinite(f) || f < 0) {
+          problems.push({ path: `${path}.penaltyFactors.${name}`, message: `must be a finite number >= 0, got ${JSON.stringify(f)}` });
+        }
+      }
+    }
+  }
+  if (raw.ftrl !== undefined) {
+    if (!isObject(raw.ftrl)) problems.push({ path: `${path}.ftrl`, message: 'must be an object { alpha, beta }' });
+    else {
+      unknownKeys(raw.ftrl, ['alpha', 'beta'], `${path}.ftrl`, problems);
+      num(raw.ftrl, 'alpha', `${path}.ftrl`, problems, { min: 0, exclusiveMin: true });
+      num(raw.ftrl, 'beta', `${path}.ftrl`, problems, { min: 0 });
+    }
+  }
+  if (raw.rates !== undefined) {
+    if (!isObject(raw.rates)) problems.push({ path: `${path}.rates`, message: 'must be an object { schedule, eta0, delta }' });
+    else {
+      unknownKeys(raw.rates, ['schedule', 'eta0', 'delta'], `${path}.rates`, problems);
+      problems.push(...checkRates(raw.rates, `${path}.rates`));
+    }
+  }
+  if (raw.truncatedGradient !== undefined) {
+    const tg = raw.truncatedGradient;
+    if (!isObject(tg)) problems.push({ path: `${path}.truncatedGradient`, message: 'must be an object { truncateEvery, theta }' });
+    else {
+      unknownKeys(tg, ['truncateEvery', 'theta'], `${path}.truncatedGradient`, problems);
+      num(tg, 'truncateEvery', `${path}.truncatedGradient`, problems, { min: 1, integer: true });
+      const theta = tg.theta === 'Infinity' || tg.theta === null ? Infinity : tg.theta;
+      if (theta !== undefined && !(typeof theta === 'number' && theta > 0)) {
+        problems.push({ path: `${path}.truncatedGradient.theta`, message: `must be a number > 0 or "Infinity", got ${JSON.stringify(tg.theta)}` });
+      }
+    }
+  }
+  if (problems.length > 0) return { problems };
+  const theta = isObject(raw.truncatedGradient)
+    ? raw.truncatedGradient.theta === 'Infinity' || raw.truncatedGradient.theta === null
+      ? Infinity
+      : (raw.truncatedGradient.theta as number | undefined)
+    : undefined;
+  const options = {
+    ...raw,
+    ...(isObject(raw.truncatedGradient)
+      ? { truncatedGradient: { ...raw.truncatedGradient, ...(theta !== undefined ? { theta } : {}) } }
+      : {}),
+  } as unknown as OnlineModelOptions;
+  return { options: Object.freeze(options), problems };
+}

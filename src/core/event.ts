@@ -1,0 +1,82 @@
+/**
+ * The event format of DESIGN §2 and its validation at the boundary. Validation happens once, when a
+ * record enters the engine; nothing inside the learning loop re-checks types.
+ */
+export type FeatureValue = number | string | boolean | readonly string[];
+
+export interface L1Event {
+  readonly key?: string;
+  readonly ts?: number;
+  readonly label?: number;
+  readonly weight?: number;
+  readonly features: Readonly<Record<string, FeatureValue>>;
+}
+
+export type Family = 'gaussian' | 'binomial';
+
+/** The outcome of validating one decoded record: an event, or the reason it was rejected. */
+export type Validated = { readonly ok: true; readonly event: L1Event } | { readonly ok: false; readonly reason: string };
+
+function reject(reason: string): Validated {
+  return { ok: false, reason };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks one decoded record against DESIGN §2 (structure and finiteness; per-field type
+ * consistency across events is the featurizer's job, since it needs memory of earlier events).
+ * For `binomial`, labels must be 0/1 (booleans accepted); `true`/`false` labels become 1/0.
+ */
+export function validateEvent(raw: unknown, family: Family): Validated {
+  if (!isPlainObject(raw)) return reject('event is not a JSON object');
+  const { key, ts, label, weight, features } = raw;
+  if (key !== undefined && key !== null && typeof key !== 'string') return reject('"key" must be a string');
+  if (ts !== undefined && ts !== null && (typeof ts !== 'number' || !Number.isFinite(ts))) {
+    return reject('"ts" must be a finite number (milliseconds)');
+  }
+  let y: number | undefined;
+  if (label !== undefined && label !== null) {
+    if (typeof label === 'boolean') y = label ? 1 : 0;
+    else if (typeof label === 'number') {
+      if (!Number.isFinite(label)) return reject(`"label" is not a finite number (${String(label)})`);
+      y = label;
+    } else return reject(`"label" must be a number, got ${typeof label}`);
+    if (family === 'binomial' && y !== 0 && y !== 1) {
+      return reject(`"label" must be 0 or 1 for family binomial, got ${y}`);
+    }
+  }
+  let w: number | undefined;
+  if (weight !== undefined && weight !== null) {
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      return reject('"weight" must be a finite number >= 0');
+    }
+    w = weight;
+  }
+  if (!isPlainObject(features)) return reject('"features" is missing or not an object');
+  for (const name in features) {
+    const v = features[name];
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return reject(`feature "${name}" is not a finite number (${String(v)})`);
+    } else if (typeof v === 'string' || typeof v === 'boolean' || v === null) {
+      // fine; null means absent
+    } else if (Array.isArray(v)) {
+      for (const item of v) {
+        if (typeof item !== 'string') return reject(`feature "${name}" is an array with a non-string element`);
+      }
+    } else {
+      return reject(`feature "${name}" has unsupported type ${typeof v} (use number, string, boolean or string[])`);
+    }
+  }
+  // One object literal of fixed shape (no spreads): this runs once per event.
+  const event: L1Event = {
+    key: typeof key === 'string' ? key : undefined,
+    ts: typeof ts === 'number' ? ts : undefined,
+    label: y,
+    weight: w,
+    features: features as Record<string, FeatureValue>,
+  };
+  return { ok: true, event };
+}

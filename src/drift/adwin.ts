@@ -1,0 +1,255 @@
+import { requireOption, type ScalarDetector } from './protocol.js';
+
+/** Options of `Adwin`; names and defaults are River's `drift.ADWIN`. */
+export interface AdwinOptions {
+  /** Confidence δ of the cut test (default 0.002); smaller means fewer false alarms, later detection. */
+  readonly delta?: number;
+  /** Check for a cut every `clock` updates (default 32). */
+  readonly clock?: number;
+  /** Buckets of each size kept before two are merged (default 5). */
+  readonly maxBuckets?: number;
+  /** Minimum length of each sub-window at a cut (default 5). */
+  readonly minWindowLength?: number;
+  /** No cut is tested until the window holds more than this many values (default 10). */
+  readonly gracePeriod?: number;
+}
+
+/** Rows of the exponential histogram: row r holds buckets of 2^r values; 64 rows cover 2^64 values. */
+const MAX_ROWS = 64;
+/** 2^r, the number of values in a bucket of row r. */
+const BUCKET_SIZE = Float64Array.from({ length: MAX_ROWS }, (_, r) => 2 ** r);
+
+/**
+ * ADWIN2 (Bifet & Gavaldà, 2007): an adaptive window kept as an exponential histogram of buckets
+ * (row r holds at most `maxBuckets` buckets of 2^r values, each with its sum and variance), cut where
+ * the means of the older and the newer part differ by more than the Bernstein-type bound
+ * `ε = sqrt(2 m σ²_W δ') + (2/3) δ' m`, `δ' = ln(2 ln|W| / δ)`, `m = 1/(n0−ℓ+1) + 1/(n1−ℓ+1)`.
+ *
+ * This is the algorithm of River's `drift.ADWIN` (0.26: `rust_src/adwin.rs`) step for step: the same bucket
+ * merges, the same cut order (oldest bucket first), the same window
+ * variance, and the same full reset on the update after a detection, so both fire at the same
+ * indices. Memory is O(maxBuckets · log W) in preallocated typed arrays; an update is O(1) amortized
+ * plus O(log W) for each clock tick.
+ */
+export class Adwin implements ScalarDetector {
+  readonly delta: number;
+  readonly clock: number;
+  readonly maxBuckets: number;
+  readonly minWindowLength: number;
+  readonly gracePeriod: number;
+
+  private readonly stride: number;
+  private readonly totals: Float64Array;
+  private readonly variances: Float64Array;
+  private readonly counts = new Int32Array(MAX_ROWS);
+  private rows = 1;
+  private total = 0;
+  private variance = 0;
+  private w = 0;
+  private tick = 0;
+  private detected = false;
+  private detections = 0;
+
+  constructor(options: AdwinOptions = {}) {
+    this.delta = options.delta ?? 0.002;
+    this.clock = options.clock ?? 32;
+    this.maxBuckets = options.maxBuckets ?? 5;
+    this.minWindowLength = options.minWindowLength ?? 5;
+    this.gracePeriod = options.gracePeriod ?? 10;
+    requireOption('delta', this.delta, this.delta > 0 && this.delta < 1, 'in (0, 1)');
+    requireOption('clock', this.clock, Number.isInteger(this.clock) && this.clock >= 1, 'a whole number ≥ 1');
+    requireOption(
+      'maxBuckets',
+      this.maxBuckets,
+      Number.isInteger(this.maxBuckets) && this.maxBuckets >= 2,
+      'a whole number ≥ 2',
+    );
+    requireOption(
+      'minWindowLength',
+      this.minWindowLength,
+      Number.isInteger(this.minWindowLength) && this.minWindowLength >= 1,
+      'a whole number ≥ 1',
+    );
+    requireOption(
+      'gracePeriod',
+      this.gracePeriod,
+      Number.isInteger(this.gracePeriod) && this.gracePeriod >= 0,
+      'a whole number ≥ 0',
+    );
+    this.stride = this.maxBuckets + 1;
+    this.totals = new Float64Array(MAX_ROWS * this.stride);
+    this.variances = new Float64Array(MAX_ROWS * this.stride);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  /** Number of values in the current window. */
+  get width(): number {
+    return this.w;
+  }
+
+  /** Mean of the current window (0 when empty). */
+  get estimation(): number {
+    return this.w === 0 ? 0 : this.total / this.w;
+  }
+
+  /** Population variance of the current window. */
+  get windowVariance(): number {
+    return this.w === 0 ? 0 : this.variance / this.w;
+  }
+
+  /** Detections since construction (not cleared by the automatic reset after a detection). */
+  get detectionCount(): number {
+    return this.detections;
+  }
+
+  update(x: number): void {
+    if (this.detected) this.clear();
+    this.insert(x);
+    this.detected = this.detectChange();
+    if (this.detected) this.detections++;
+  }
+
+  reset(): void {
+    this.clear();
+    this.detections = 0;
+  }
+
+  private clear(): void {
+    this.counts.fill(0);
+    this.totals.fill(0);
+    this.variances.fill(0);
+    this.rows = 1;
+    this.total = 0;
+    this.variance = 0;
+    this.w = 0;
+    this.tick = 0;
+    this.detected = false;
+  }
+
+  private insert(x: number): void {
+    this.push(0, x, 0);
+    this.w += 1;
+    if (this.w > 1) {
+      const d = x - this.total / (this.w - 1);
+      this.variance += ((this.w - 1) * d * d) / this.w;
+    }
+    this.total += x;
+    this.compress();
+  }
+
+  private push(row: number, total: number, variance: number): void {
+    const at = row * this.stride + this.counts[row];
+    this.totals[at] = total;
+    this.variances[at] = variance;
+    this.counts[row]++;
+  }
+
+  /** Drops the `n` oldest buckets of `row` (plain loops: the rows are a few slots long). */
+  private shift(row: number, n: number): void {
+    const base = row * this.stride;
+    const end = base + this.stride;
+    for (let i = base + n; i < end; i++) {
+      this.totals[i - n] = this.totals[i];
+      this.variances[i - n] = this.variances[i];
+    }
+    for (let i = end - n; i < end; i++) {
+      this.totals[i] = 0;
+      this.variances[i] = 0;
+    }
+    this.counts[row] -= n;
+  }
+
+  private compress(): void {
+    for (let row = 0; row < this.rows; row++) {
+      if (this.counts[row] !== this.maxBuckets + 1) break;
+      if (row + 1 === this.rows) {
+        if (this.rows === MAX_ROWS) break;
+        this.counts[this.rows] = 0;
+        this.rows++;
+      }
+      const size = BUCKET_SIZE[row];
+      const base = row * this.stride;
+      const t0 = this.totals[base];
+      const t1 = this.totals[base + 1];
+      const d = t0 / size - t1 / size;
+      const merged = this.variances[base] + this.variances[base + 1] + size * 0.5 * d * d;
+      this.push(row + 1, t0 + t1, merged);
+      this.shift(row, 2);
+      if (this.counts[row + 1] <= this.maxBuckets) break;
+    }
+  }
+
+  private removeOldest(): number {
+    const row = this.rows - 1;
+    const n = BUCKET_SIZE[row];
+    const base = row * this.stride;
+    const u = this.totals[base];
+    const v = this.variances[base];
+    this.w -= n;
+    this.total -= u;
+    const d = u / n - this.total / this.w;
+    this.variance -= v + (n * this.w * d * d) / (n + this.w);
+    this.shift(row, 1);
+    if (this.counts[row] === 0 && this.rows > 1) this.rows--;
+    return n;
+  }
+
+  private detectChange(): boolean {
+    let changed = false;
+    this.tick++;
+    if (this.tick % this.clock !== 0 || !(this.w > this.gracePeriod)) return false;
+    let cut = true;
+    while (cut) {
+      cut = false;
+      let n0 = 0;
+      let n1 = this.w;
+      let u0 = 0;
+      let u1 = this.total;
+      // constant during one scan (River recomputes them per cut point; same values)
+      const deltaPrime = Math.log((2 * Math.log(this.w)) / this.delta);
+      const windowVariance = this.variance / this.w;
+      scan: for (let row = this.rows - 1; row >= 0; row--) {
+        const size = BUCKET_SIZE[row];
+        const base = row * this.stride;
+        const count = this.counts[row];
+        for (let k = 0; k < count; k++) {
+          const t = this.totals[base + k];
+          n0 += size;
+          n1 -= size;
+          u0 += t;
+          u1 -= t;
+          // the newest bucket closes the scan: W1 would be empty
+          if (row === 0 && k === count - 1) break scan;
+          if (
+            n1 >= this.minWindowLength &&
+            n0 >= this.minWindowLength &&
+            this.isCut(n0, n1, u0 / n0 - u1 / n1, deltaPrime, windowVariance)
+          ) {
+            cut = true;
+            changed = true;
+            if (this.w > 0) {
+              this.removeOldest();
+              break scan;
+            }
+          }
+        }
+      }
+    }
+    return changed;
+  }
+
+  private isCut(
+    n0: number,
+    n1: number,
+    deltaMean: number,
+    deltaPrime: number,
+    windowVariance: number,
+  ): boolean {
+    const mRecip = 1 / (n0 - this.minWindowLength + 1) + 1 / (n1 - this.minWindowLength + 1);
+    const epsilon = Math.sqrt(2 * mRecip * windowVariance * deltaPrime) + (2 / 3) * deltaPrime * mRecip;
+    return Math.abs(deltaMean) > epsilon;
+  }
+}

@@ -1,0 +1,264 @@
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+
+/** Settings of the drift monitor (the `drift` section of a replay/run config). */
+export interface DriftConfig {
+  readonly enabled: boolean;
+  readonly loss: {
+    readonly enabled: boolean;
+    /** Watch the label rate too (binomial models). */
+    readonly labelRate: boolean;
+    readonly warmupEvents: number;
+    readonly cooldownEvents: number;
+    readonly pageHinkley: {
+      readonly enabled: boolean;
+      /** In baseline standard deviations. */
+      readonly delta: number;
+      /** In baseline standard deviations. */
+      readonly threshold: number;
+      readonly alpha: number;
+      readonly minInstances: number;
+    };
+    readonly adwin: {
+      readonly enabled: boolean;
+      readonly delta: number;
+      readonly clock: number;
+      readonly maxBuckets: number;
+      readonly minWindowLength: number;
+      readonly gracePeriod: number;
+    };
+  };
+  readonly support: {
+    readonly enabled: boolean;
+    readonly enter: number;
+    readonly exit: number;
+    readonly persistence: number;
+    readonly warmupSnapshots: number;
+    readonly cooldownSnapshots: number;
+  };
+  readonly signFlip: {
+    readonly enabled: boolean;
+    readonly material: number;
+    readonly persistence: number;
+    readonly warmupSnapshots: number;
+  };
+  readonly inputSparsity: {
+    readonly enabled: boolean;
+    readonly windowEvents: number;
+    readonly warmupEvents: number;
+    readonly maxReferenceEvents: number;
+    readonly maxTracked: number;
+    readonly alpha: number;
+    readonly minRatio: number;
+    readonly minCount: number;
+    readonly nnzAlpha: number;
+    readonly nnzMinChange: number;
+    readonly sketchWidth: number;
+    readonly sketchDepth: number;
+  };
+}
+
+/** A deep partial of `DriftConfig`, as a user writes it. */
+export type DriftConfigInput = {
+  readonly [K in keyof DriftConfig]?: DriftConfig[K] extends object
+    ? DeepPartial<DriftConfig[K]>
+    : DriftConfig[K];
+};
+type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * Defaults, tuned so that stationary streams of a million events raise no alert (see
+ * bench/results/drift.md and test/drift/stationary.test.ts).
+ */
+export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
+  enabled: true,
+  loss: {
+    enabled: true,
+    labelRate: true,
+    warmupEvents: 2000,
+    cooldownEvents: 2000,
+    pageHinkley: { enabled: true, delta: 0.1, threshold: 100, alpha: 1, minInstances: 30 },
+    adwin: { enabled: true, delta: 1e-4, clock: 32, maxBuckets: 5, minWindowLength: 5, gracePeriod: 10 },
+  },
+  support: {
+    enabled: true,
+    enter: 0.05,
+    exit: 0.01,
+    persistence: 2,
+    warmupSnapshots: 2,
+    cooldownSnapshots: 0,
+  },
+  signFlip: { enabled: true, material: 0.05, persistence: 2, warmupSnapshots: 1 },
+  inputSparsity: {
+    enabled: true,
+    windowEvents: 20_000,
+    warmupEvents: 40_000,
+    maxReferenceEvents: 200_000,
+    maxTracked: 4096,
+    alpha: 1e-6,
+    minRatio: 3,
+    minCount: 30,
+    nnzAlpha: 1e-6,
+    nnzMinChange: 0.1,
+    sketchWidth: 4096,
+    sketchDepth: 4,
+  },
+});
+
+type Rule =
+  | { readonly kind: 'boolean' }
+  | {
+      readonly kind: 'number';
+      readonly min: number;
+      readonly max: number;
+      readonly integer?: boolean;
+      readonly openMin?: boolean;
+      readonly openMax?: boolean;
+    };
+
+const bool: Rule = { kind: 'boolean' };
+const count = (min: number): Rule => ({ kind: 'number', min, max: Number.MAX_SAFE_INTEGER, integer: true });
+const open01: Rule = { kind: 'number', min: 0, max: 1, openMin: true, openMax: true };
+const positive: Rule = { kind: 'number', min: 0, max: Infinity, openMin: true, openMax: true };
+
+const RULES: Readonly<Record<string, Rule>> = {
+  enabled: bool,
+  'loss.enabled': bool,
+  'loss.labelRate': bool,
+  'loss.warmupEvents': count(2),
+  'loss.cooldownEvents': count(2),
+  'loss.pageHinkley.enabled': bool,
+  'loss.pageHinkley.delta': { kind: 'number', min: 0, max: Infinity, openMax: true },
+  'loss.pageHinkley.threshold': positive,
+  'loss.pageHinkley.alpha': { kind: 'number', min: 0, max: 1, openMin: true },
+  'loss.pageHinkley.minInstances': count(1),
+  'loss.adwin.enabled': bool,
+  'loss.adwin.delta': open01,
+  'loss.adwin.clock': count(1),
+  'loss.adwin.maxBuckets': count(2),
+  'loss.adwin.minWindowLength': count(1),
+  'loss.adwin.gracePeriod': count(0),
+  'support.enabled': bool,
+  'support.enter': { kind: 'number', min: 0, max: 1, openMin: true },
+  'support.exit': { kind: 'number', min: 0, max: 1, openMax: true },
+  'support.persistence': count(1),
+  'support.warmupSnapshots': count(0),
+  'support.cooldownSnapshots': count(0),
+  'signFlip.enabled': bool,
+  'signFlip.material': { kind: 'number', min: 0, max: 1, openMin: true },
+  'signFlip.persistence': count(1),
+  'signFlip.warmupSnapshots': count(0),
+  'inputSparsity.enabled': bool,
+  'inputSparsity.windowEvents': count(1),
+  'inputSparsity.warmupEvents': count(0),
+  'inputSparsity.maxReferenceEvents': count(1),
+  'inputSparsity.maxTracked': count(1),
+  'inputSparsity.alpha': open01,
+  'inputSparsity.minRatio': { kind: 'number', min: 1, max: Infinity, openMax: true },
+  'inputSparsity.minCount': { kind: 'number', min: 1, max: Infinity, openMax: true },
+  'inputSparsity.nnzAlpha': open01,
+  'inputSparsity.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
+  'inputSparsity.sketchWidth': count(16),
+  'inputSparsity.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+};
+
+function describeRule(r: Rule): string {
+  if (r.kind === 'boolean') return 'true or false';
+  if (r.integer) return `a whole number in [${r.min}, ${r.max === Number.MAX_SAFE_INTEGER ? '∞' : r.max}]`;
+  return `a number in ${r.openMin ? '(' : '['}${r.min}, ${r.max === Infinity ? '∞' : r.max}${r.openMax ? ')' : ']'}`;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Checks a user-given (partial) drift config; returns every problem, each named by its path
+ * (`drift.pageHinkley.threshold` style, prefixed by `prefix`). An empty list means it is valid.
+ */
+export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const at = (p: string) => (prefix ? `${prefix}.${p}` : p);
+  if (input === undefined || input === null) return problems;
+  if (!isPlainObject(input)) return [{ path: prefix, message: 'must be an object' }];
+  const walk = (obj: Record<string, unknown>, base: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const path = base ? `${base}.${k}` : k;
+      const rule = RULES[path];
+      const isSection = Object.keys(RULES).some((r) => r.startsWith(`${path}.`));
+      if (isSection) {
+        if (!isPlainObject(v)) problems.push({ path: at(path), message: 'must be an object' });
+        else walk(v, path);
+      } else if (rule === undefined) {
+        problems.push({
+          path: at(path),
+          message: `unknown setting (known here: ${knownUnder(base).join(', ')})`,
+        });
+      } else if (rule.kind === 'boolean') {
+        if (typeof v !== 'boolean')
+          problems.push({
+            path: at(path),
+            message: `must be ${describeRule(rule)}, got ${JSON.stringify(v)}`,
+          });
+      } else {
+        const ok =
+          typeof v === 'number' &&
+          !Number.isNaN(v) &&
+          (rule.openMin ? v > rule.min : v >= rule.min) &&
+          (rule.openMax ? v < rule.max : v <= rule.max) &&
+          (!rule.integer || Number.isInteger(v));
+        if (!ok)
+          problems.push({
+            path: at(path),
+            message: `must be ${describeRule(rule)}, got ${JSON.stringify(v)}`,
+          });
+      }
+    }
+  };
+  walk(input, '');
+  if (problems.length === 0) {
+    const c = mergeConfig(input as DriftConfigInput);
+    if (!(c.support.exit < c.support.enter))
+      problems.push({
+        path: at('support.exit'),
+        message: `must be below support.enter (${c.support.enter}), got ${c.support.exit}`,
+      });
+    if (c.inputSparsity.maxReferenceEvents < c.inputSparsity.windowEvents) {
+      problems.push({
+        path: at('inputSparsity.maxReferenceEvents'),
+        message: `must be ≥ inputSparsity.windowEvents (${c.inputSparsity.windowEvents})`,
+      });
+    }
+  }
+  return problems;
+}
+
+function knownUnder(base: string): string[] {
+  const names = new Set<string>();
+  for (const r of Object.keys(RULES)) {
+    if (base === '' || r.startsWith(`${base}.`)) names.add(r.slice(base ? base.length + 1 : 0).split('.')[0]);
+  }
+  return [...names];
+}
+
+function mergeConfig(input: DriftConfigInput): DriftConfig {
+  const merge = (d: Record<string, unknown>, u: unknown): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    const user = isPlainObject(u) ? u : {};
+    for (const [k, v] of Object.entries(d))
+      out[k] = isPlainObject(v) ? merge(v, user[k]) : user[k] !== undefined ? user[k] : v;
+    return out;
+  };
+  return merge(DEFAULT_DRIFT_CONFIG as unknown as Record<string, unknown>, input) as unknown as DriftConfig;
+}
+
+/** Validates and fills in defaults; throws a `ConfigError` listing every problem. The result is frozen. */
+export function resolveDriftConfig(input: unknown, prefix = 'drift'): DriftConfig {
+  const problems = validateDriftConfig(input, prefix);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(mergeConfig((input ?? {}) as DriftConfigInput));
+}
+
+function deepFreeze<T>(x: T): T {
+  if (isPlainObject(x)) for (const v of Object.values(x)) deepFreeze(v);
+  return Object.freeze(x);
+}

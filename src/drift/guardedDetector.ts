@@ -1,0 +1,125 @@
+import type { Severity } from '../model/snapshot.js';
+import { Adwin, type AdwinOptions } from './adwin.js';
+import { PageHinkley, type PageHinkleyOptions } from './pageHinkley.js';
+import type { ScalarDetector } from './protocol.js';
+
+export interface GuardedOptions {
+  /** Values that only estimate the baseline mean and sd; no detection (default 2000). */
+  readonly warmup?: number;
+  /** Values after a detection before detection resumes; the baseline is re-estimated (default = warmup). */
+  readonly cooldown?: number;
+}
+
+/** The shift found, in baseline standard deviations. */
+export interface ScalarShift {
+  readonly baselineMean: number;
+  readonly baselineSd: number;
+  readonly recentMean: number;
+  /** (recent − baseline) / baseline sd. */
+  readonly shift: number;
+  readonly severity: Severity;
+}
+
+/**
+ * Wraps a Page-Hinkley or ADWIN test with what a production alarm needs: a warm-up that estimates
+ * the baseline mean μ₀ and sd σ₀, a scale-free input (Page-Hinkley sees `(x − μ₀)/σ₀`, so its δ and
+ * λ are in baseline sds; ADWIN sees `(x − μ₀)/(2σ₀)`, values with sd ½ like a fair coin's, so the
+ * range term of its bound means the same on every stream, whatever the unit of the loss), a cool-down after each detection during which the
+ * baseline is re-estimated (one change, one alert), and a severity from the size of the shift.
+ */
+export class GuardedDetector implements ScalarDetector {
+  readonly kind: 'page-hinkley' | 'adwin';
+  readonly warmup: number;
+  readonly cooldown: number;
+  private readonly inner: ScalarDetector;
+  private phase: 'warmup' | 'watch' = 'warmup';
+  private phaseLength: number;
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  private mu0 = 0;
+  private sd0 = 1;
+  private recent = 0;
+  private readonly recentRate: number;
+  private detected = false;
+  private last: ScalarShift | null = null;
+
+  constructor(kind: 'page-hinkley', options: GuardedOptions & { readonly pageHinkley?: PageHinkleyOptions });
+  constructor(kind: 'adwin', options: GuardedOptions & { readonly adwin?: AdwinOptions });
+  constructor(
+    kind: 'page-hinkley' | 'adwin',
+    options: GuardedOptions & {
+      readonly pageHinkley?: PageHinkleyOptions;
+      readonly adwin?: AdwinOptions;
+    } = {},
+  ) {
+    this.kind = kind;
+    this.warmup = options.warmup ?? 2000;
+    this.cooldown = options.cooldown ?? this.warmup;
+    if (!(Number.isInteger(this.warmup) && this.warmup >= 2))
+      throw new RangeError(`warmup must be a whole number ≥ 2, got ${this.warmup}`);
+    if (!(Number.isInteger(this.cooldown) && this.cooldown >= 2))
+      throw new RangeError(`cooldown must be a whole number ≥ 2, got ${this.cooldown}`);
+    this.inner = kind === 'adwin' ? new Adwin(options.adwin) : new PageHinkley(options.pageHinkley);
+    this.phaseLength = this.warmup;
+    this.recentRate = 1 / Math.min(500, this.warmup);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  get report(): ScalarShift | null {
+    return this.last;
+  }
+
+  update(x: number): void {
+    this.detected = false;
+    if (!Number.isFinite(x)) return;
+    if (this.phase === 'warmup') {
+      this.n++;
+      const d = x - this.mean;
+      this.mean += d / this.n;
+      this.m2 += d * (x - this.mean);
+      if (this.n >= this.phaseLength) {
+        this.mu0 = this.mean;
+        this.sd0 = Math.sqrt(this.m2 / this.n);
+        if (!(this.sd0 > 1e-12 * Math.max(1, Math.abs(this.mu0))))
+          this.sd0 = Math.max(1e-12, 1e-6 * Math.abs(this.mu0));
+        this.recent = this.mu0;
+        this.phase = 'watch';
+        this.inner.reset();
+      }
+      return;
+    }
+    this.recent += this.recentRate * (x - this.recent);
+    const z = (x - this.mu0) / this.sd0;
+    this.inner.update(this.kind === 'adwin' ? 0.5 * z : z);
+    if (!this.inner.driftDetected) return;
+    const shift = (this.recent - this.mu0) / this.sd0;
+    const size = Math.abs(shift);
+    this.last = {
+      baselineMean: this.mu0,
+      baselineSd: this.sd0,
+      recentMean: this.recent,
+      shift,
+      severity: size >= 1 ? 'critical' : size >= 0.25 ? 'warning' : 'info',
+    };
+    this.detected = true;
+    this.phase = 'warmup';
+    this.phaseLength = this.cooldown;
+    this.n = 0;
+    this.mean = 0;
+    this.m2 = 0;
+  }
+
+  reset(): void {
+    this.inner.reset();
+    this.phase = 'warmup';
+    this.phaseLength = this.warmup;
+    this.n = 0;
+    this.mean = this.m2 = 0;
+    this.detected = false;
+    this.last = null;
+  }
+}

@@ -1,0 +1,119 @@
+import { requireOption, type ScalarDetector } from './protocol.js';
+
+/** Which direction of change Page-Hinkley looks for. */
+export type PageHinkleyMode = 'up' | 'down' | 'both';
+
+/** Options of `PageHinkley`; names and defaults are River's `drift.PageHinkley`. */
+export interface PageHinkleyOptions {
+  /** Observations before the test may fire (default 30). */
+  readonly minInstances?: number;
+  /** Magnitude of change tolerated (default 0.005). */
+  readonly delta?: number;
+  /** λ: the cumulative deviation that signals a change (default 50). */
+  readonly threshold?: number;
+  /** Forgetting factor of the cumulative sums (default 1 − 1e−4). */
+  readonly alpha?: number;
+  /** `up` (increase of the mean), `down`, or `both` (default). */
+  readonly mode?: PageHinkleyMode;
+}
+
+/**
+ * Page-Hinkley test for a change in the mean (Page, 1954), exactly as River's `drift.PageHinkley`
+ * (same update order, same initial values, so it fires at the same indices): the running mean is
+ * updated first, then the faded cumulative deviations `m_up = α m_up + (x − x̄) − δ` and
+ * `m_down = α m_down + (x − x̄) + δ` are compared with their running extremes. After a detection
+ * the next update starts from scratch. O(1) time and memory per update.
+ *
+ * @example
+ * const ph = new PageHinkley({ threshold: 50 });
+ * for (const x of losses) { ph.update(x); if (ph.driftDetected) console.log('change'); }
+ */
+export class PageHinkley implements ScalarDetector {
+  readonly minInstances: number;
+  readonly delta: number;
+  readonly threshold: number;
+  readonly alpha: number;
+  readonly mode: PageHinkleyMode;
+
+  private n = 0;
+  private mean = 0;
+  private sumIncrease = 0;
+  private sumDecrease = 0;
+  private minIncrease = Infinity;
+  private maxDecrease = -1;
+  private detected = false;
+
+  constructor(options: PageHinkleyOptions = {}) {
+    this.minInstances = options.minInstances ?? 30;
+    this.delta = options.delta ?? 0.005;
+    this.threshold = options.threshold ?? 50;
+    this.alpha = options.alpha ?? 1 - 0.0001;
+    this.mode = options.mode ?? 'both';
+    requireOption(
+      'minInstances',
+      this.minInstances,
+      Number.isInteger(this.minInstances) && this.minInstances >= 1,
+      'a whole number ≥ 1',
+    );
+    requireOption('delta', this.delta, this.delta >= 0 && Number.isFinite(this.delta), 'finite and ≥ 0');
+    requireOption(
+      'threshold',
+      this.threshold,
+      this.threshold > 0 && Number.isFinite(this.threshold),
+      'finite and > 0',
+    );
+    requireOption('alpha', this.alpha, this.alpha > 0 && this.alpha <= 1, 'in (0, 1]');
+    if (!['up', 'down', 'both'].includes(this.mode))
+      throw new RangeError(`mode must be up, down or both, got ${String(this.mode)}`);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  /** Observations since the last reset. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** The larger of the two test statistics (how close the test is to `threshold`). */
+  get statistic(): number {
+    const up = this.sumIncrease - this.minIncrease;
+    const down = this.maxDecrease - this.sumDecrease;
+    if (this.mode === 'up') return up;
+    if (this.mode === 'down') return down;
+    return Math.max(up, down);
+  }
+
+  /** Running mean since the last reset. */
+  get estimation(): number {
+    return this.mean;
+  }
+
+  update(x: number): void {
+    if (this.detected) this.reset();
+    this.n++;
+    this.mean += (1 / this.n) * (x - this.mean);
+    const dev = x - this.mean;
+    this.sumIncrease = this.alpha * this.sumIncrease + dev - this.delta;
+    this.sumDecrease = this.alpha * this.sumDecrease + dev + this.delta;
+    if (this.sumIncrease < this.minIncrease) this.minIncrease = this.sumIncrease;
+    if (this.sumDecrease > this.maxDecrease) this.maxDecrease = this.sumDecrease;
+    if (this.n >= this.minInstances) {
+      const up = this.sumIncrease - this.minIncrease > this.threshold;
+      const down = this.maxDecrease - this.sumDecrease > this.threshold;
+      this.detected = this.mode === 'up' ? up : this.mode === 'down' ? down : up || down;
+    }
+  }
+
+  reset(): void {
+    this.n = 0;
+    this.mean = 0;
+    this.sumIncrease = 0;
+    this.sumDecrease = 0;
+    this.minIncrease = Infinity;
+    // River starts the running maximum at −1 (not −∞); kept so both fire at the same indices.
+    this.maxDecrease = -1;
+    this.detected = false;
+  }
+}

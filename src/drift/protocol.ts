@@ -1,0 +1,25 @@
+/**
+ * The small protocol every drift detector follows (in the spirit of River's `drift` module): feed
+ * it one observation with `update`, then read `driftDetected`, which is true for exactly the update
+ * that detected a change. Detectors keep their state private, allocate nothing per update on their
+ * hot path, and `reset()` returns them to their freshly constructed state.
+ */
+export interface DriftDetector<T> {
+  /** Feeds one observation. */
+  update(x: T): void;
+  /** True right after the update that detected a change; false again after the next update. */
+  readonly driftDetected: boolean;
+  /** Forgets everything seen so far. */
+  reset(): void;
+}
+
+/** A detector of changes in the mean of a stream of numbers (Page-Hinkley, ADWIN). */
+export type ScalarDetector = DriftDetector<number>;
+
+/** Severity of an alert (DESIGN §4). */
+export type { Severity } from '../model/snapshot.js';
+
+/** Throws a `RangeError` naming `name` unless `value` satisfies `ok`. */
+export function requireOption(name: string, value: number, ok: boolean, expected: string): void {
+  if (!ok) throw new RangeError(`${name} must be ${expected}, got ${value}`);
+}

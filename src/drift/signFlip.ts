@@ -1,0 +1,102 @@
+import type { ModelSnapshot } from '../model/snapshot.js';
+import { relativeWeights } from './materiality.js';
+import type { DriftDetector } from './protocol.js';
+
+export interface SignFlipOptions {
+  /** Relative weight (see `relativeWeights`) at which a coefficient's sign matters (default 0.05). */
+  readonly material?: number;
+  /** Consecutive snapshots the new sign must hold, material, before it is reported (default 2). */
+  readonly persistence?: number;
+  /** Snapshots that only record the reference signs (default 1). */
+  readonly warmupSnapshots?: number;
+  readonly scaleOf?: (name: string) => number;
+}
+
+export interface SignFlip {
+  readonly feature: string;
+  /** Coefficient when the old sign was last confirmed, and now (original scale). */
+  readonly before: number;
+  readonly after: number;
+}
+
+interface SignState {
+  sign: number;
+  value: number;
+  streak: number;
+}
+
+/**
+ * Sign flips: a material coefficient whose sign changes and stays changed (material, with the new
+ * sign) for `persistence` consecutive snapshots. A coefficient that merely shrinks to zero is not a
+ * flip (that is support drift); its reference sign is kept until a material value confirms another.
+ */
+export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
+  readonly material: number;
+  readonly persistence: number;
+  readonly warmupSnapshots: number;
+  private readonly scaleOf?: (name: string) => number;
+  private readonly states = new Map<string, SignState>();
+  private readonly weights = new Map<string, number>();
+  private snapshots = 0;
+  private detected = false;
+  private last: readonly SignFlip[] = [];
+
+  constructor(options: SignFlipOptions = {}) {
+    this.material = options.material ?? 0.05;
+    this.persistence = options.persistence ?? 2;
+    this.warmupSnapshots = options.warmupSnapshots ?? 1;
+    this.scaleOf = options.scaleOf;
+    if (!(this.material > 0 && this.material <= 1))
+      throw new RangeError(`material must be in (0, 1], got ${this.material}`);
+    if (!(Number.isInteger(this.persistence) && this.persistence >= 1))
+      throw new RangeError(`persistence must be a whole number ≥ 1, got ${this.persistence}`);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  /** The flips found by the update that set `driftDetected`. */
+  get report(): readonly SignFlip[] {
+    return this.last;
+  }
+
+  update(snapshot: ModelSnapshot): void {
+    this.detected = false;
+    this.snapshots++;
+    const flips: SignFlip[] = [];
+    const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
+    for (const [name, state] of this.states) {
+      if ((weights.get(name) ?? 0) < this.material) state.streak = 0;
+    }
+    for (const [name, r] of weights) {
+      if (r < this.material) continue;
+      const beta = snapshot.coefficients[name];
+      const sign = Math.sign(beta);
+      const state = this.states.get(name);
+      if (state === undefined) {
+        this.states.set(name, { sign, value: beta, streak: 0 });
+      } else if (sign === state.sign) {
+        state.value = beta;
+        state.streak = 0;
+      } else if (++state.streak >= this.persistence) {
+        if (this.snapshots > this.warmupSnapshots)
+          flips.push({ feature: name, before: state.value, after: beta });
+        state.sign = sign;
+        state.value = beta;
+        state.streak = 0;
+      }
+    }
+    if (flips.length > 0) {
+      this.last = flips.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+      this.detected = true;
+    }
+  }
+
+  reset(): void {
+    this.states.clear();
+    this.snapshots = 0;
+    this.detected = false;
+    this.last = [];
+  }
+}

@@ -1,0 +1,153 @@
+import type { ModelSnapshot } from '../model/snapshot.js';
+import { relativeWeights } from './materiality.js';
+import type { DriftDetector } from './protocol.js';
+
+export interface SupportDriftOptions {
+  /** A feature enters the support when its relative weight is ≥ `enter` (default 0.05)... */
+  readonly enter?: number;
+  /** ...and leaves when it is < `exit` (default 0.01): the band in between is hysteresis. */
+  readonly exit?: number;
+  /** ...in this many consecutive snapshots (default 2). */
+  readonly persistence?: number;
+  /** Snapshots that only build the reference support (default 2). */
+  readonly warmupSnapshots?: number;
+  /** Snapshots after an alert during which further moves are gathered into the next alert (default 0). */
+  readonly cooldownSnapshots?: number;
+  /** Standard deviation of a feature, for a scale-free weight (see `relativeWeights`). */
+  readonly scaleOf?: (name: string) => number;
+}
+
+/** What moved since the previous report. */
+export interface SupportChange {
+  readonly entered: readonly string[];
+  readonly left: readonly string[];
+  /** Jaccard distance 1 − |A∩B|/|A∪B| between the support at the previous report and now. */
+  readonly jaccardDistance: number;
+  readonly support: readonly string[];
+  readonly previousSupport: readonly string[];
+}
+
+interface FeatureState {
+  inSupport: boolean;
+  streak: number;
+}
+
+/**
+ * Support drift: tracks which features have material weight (relative weight, `relativeWeights`)
+ * across model snapshots, with hysteresis (`enter` > `exit`) and persistence so that a coefficient
+ * hovering near zero does not flap, and reports features that entered and left with the Jaccard
+ * distance. Feed it snapshots of one source (the monitor keeps one per source: online, refit).
+ */
+export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
+  readonly enter: number;
+  readonly exit: number;
+  readonly persistence: number;
+  readonly warmupSnapshots: number;
+  readonly cooldownSnapshots: number;
+  private readonly scaleOf?: (name: string) => number;
+  private readonly features = new Map<string, FeatureState>();
+  private readonly weights = new Map<string, number>();
+  private reference = new Set<string>();
+  private pendingEntered = new Set<string>();
+  private pendingLeft = new Set<string>();
+  private snapshots = 0;
+  private sinceReport = Infinity;
+  private detected = false;
+  private last: SupportChange | null = null;
+
+  constructor(options: SupportDriftOptions = {}) {
+    this.enter = options.enter ?? 0.05;
+    this.exit = options.exit ?? 0.01;
+    this.persistence = options.persistence ?? 2;
+    this.warmupSnapshots = options.warmupSnapshots ?? this.persistence;
+    this.cooldownSnapshots = options.cooldownSnapshots ?? 0;
+    this.scaleOf = options.scaleOf;
+    if (!(this.enter > 0 && this.enter <= 1))
+      throw new RangeError(`enter must be in (0, 1], got ${this.enter}`);
+    if (!(this.exit >= 0 && this.exit < this.enter))
+      throw new RangeError(`exit must be in [0, enter), got ${this.exit}`);
+    if (!(Number.isInteger(this.persistence) && this.persistence >= 1))
+      throw new RangeError(`persistence must be a whole number ≥ 1, got ${this.persistence}`);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  get report(): SupportChange | null {
+    return this.last;
+  }
+
+  /** The confirmed support, sorted. */
+  get support(): string[] {
+    return [...this.features]
+      .filter(([, s]) => s.inSupport)
+      .map(([n]) => n)
+      .sort();
+  }
+
+  update(snapshot: ModelSnapshot): void {
+    this.detected = false;
+    this.snapshots++;
+    this.sinceReport++;
+    const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
+    for (const name of weights.keys())
+      if (!this.features.has(name)) this.features.set(name, { inSupport: false, streak: 0 });
+    for (const [name, state] of this.features) {
+      const r = weights.get(name) ?? 0;
+      const moving = state.inSupport ? r < this.exit : r >= this.enter;
+      state.streak = moving ? state.streak + 1 : 0;
+      if (state.streak >= this.persistence) {
+        state.inSupport = !state.inSupport;
+        state.streak = 0;
+        if (this.snapshots > this.warmupSnapshots) {
+          const [add, remove] = state.inSupport
+            ? [this.pendingEntered, this.pendingLeft]
+            : [this.pendingLeft, this.pendingEntered];
+          if (remove.has(name)) remove.delete(name);
+          else add.add(name);
+        }
+      }
+      if (!state.inSupport && state.streak === 0 && r === 0) this.features.delete(name);
+    }
+    if (this.snapshots <= this.warmupSnapshots) {
+      this.reference = new Set(this.support);
+      return;
+    }
+    if (this.pendingEntered.size + this.pendingLeft.size > 0 && this.sinceReport > this.cooldownSnapshots) {
+      const support = this.support;
+      const previousSupport = [...this.reference].sort();
+      this.last = {
+        entered: [...this.pendingEntered].sort(),
+        left: [...this.pendingLeft].sort(),
+        jaccardDistance: jaccardDistance(this.reference, support),
+        support,
+        previousSupport,
+      };
+      this.reference = new Set(support);
+      this.pendingEntered.clear();
+      this.pendingLeft.clear();
+      this.sinceReport = 0;
+      this.detected = true;
+    }
+  }
+
+  reset(): void {
+    this.features.clear();
+    this.reference = new Set();
+    this.pendingEntered.clear();
+    this.pendingLeft.clear();
+    this.snapshots = 0;
+    this.sinceReport = Infinity;
+    this.detected = false;
+    this.last = null;
+  }
+}
+
+/** 1 − |A∩B| / |A∪B| (0 for two empty sets). */
+export function jaccardDistance(a: ReadonlySet<string>, b: readonly string[]): number {
+  let inter = 0;
+  for (const x of b) if (a.has(x)) inter++;
+  const union = a.size + b.length - inter;
+  return union === 0 ? 0 : 1 - inter / union;
+}

@@ -1,0 +1,101 @@
+/**
+ * MurmurHash3 x86_32 (Austin Appleby) over the UTF-8 bytes of a string, computed without
+ * allocating: characters are encoded to UTF-8 on the fly and fed to the block mixer.
+ * Equal to `mmh3.hash(s.encode('utf-8'), seed, signed=False)` in Python.
+ */
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function mixK(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixH(h: number, k: number): number {
+  h ^= mixK(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Hash state threaded through the pieces of a name (`field`, `=`, `value`) without concatenating. */
+export class Murmur3 {
+  private h = 0;
+  private block = 0;
+  private blockBytes = 0;
+  private length = 0;
+
+  reset(seed: number): this {
+    this.h = seed | 0;
+    this.block = 0;
+    this.blockBytes = 0;
+    this.length = 0;
+    return this;
+  }
+
+  private byte(b: number): void {
+    this.block |= b << (this.blockBytes * 8);
+    this.length++;
+    if (++this.blockBytes === 4) {
+      this.h = mixH(this.h, this.block);
+      this.block = 0;
+      this.blockBytes = 0;
+    }
+  }
+
+  /** Feeds the UTF-8 encoding of `s`. */
+  update(s: string): this {
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        this.byte(c);
+      } else if (c < 0x800) {
+        this.byte(0xc0 | (c >> 6));
+        this.byte(0x80 | (c & 0x3f));
+      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          this.byte(0xf0 | (c >> 18));
+          this.byte(0x80 | ((c >> 12) & 0x3f));
+          this.byte(0x80 | ((c >> 6) & 0x3f));
+          this.byte(0x80 | (c & 0x3f));
+        } else {
+          this.threeBytes(0xfffd);
+        }
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        this.threeBytes(0xfffd); // lone surrogate: U+FFFD, as TextEncoder does
+      } else {
+        this.threeBytes(c);
+      }
+    }
+    return this;
+  }
+
+  private threeBytes(c: number): void {
+    this.byte(0xe0 | (c >> 12));
+    this.byte(0x80 | ((c >> 6) & 0x3f));
+    this.byte(0x80 | (c & 0x3f));
+  }
+
+  /** The 32-bit unsigned hash of everything fed since `reset`. */
+  digest(): number {
+    let h = this.h;
+    if (this.blockBytes > 0) h ^= mixK(this.block);
+    h ^= this.length;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  }
+}
+
+const shared = new Murmur3();
+
+/** MurmurHash3 x86_32 of the UTF-8 bytes of `s` (unsigned). */
+export function murmur3(s: string, seed = 0): number {
+  return shared.reset(seed).update(s).digest();
+}

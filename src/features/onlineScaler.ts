@@ -1,0 +1,130 @@
+import { growFloat64, type SparseBuffer } from '../core/sparse.js';
+
+/**
+ * Online standardization in O(nnz) per event (DESIGN §1: unit population standard deviation).
+ *
+ * Column j's mean and variance are over ALL events seen (weighted), counting the events where j
+ * was absent as zeros. Those zeros are never visited: each column remembers the total weight it
+ * was last brought up to date with, and merges the zeros it missed in one step (Chan et al.'s
+ * pairwise update, with a block of zeros as the other part) when it is next touched or read.
+ *
+ * Columns are only scaled, not centered: centering would make every update dense, and since the
+ * intercept is unpenalized, a fit on scaled-only columns has exactly the same optimum (centering
+ * merely reparametrizes the intercept). Coefficients on the original scale are w̃_j / sd_j.
+ */
+export class OnlineScaler {
+  private totalWeight = 0;
+  /** Weight of the events column j has been brought up to date with. */
+  private syncedWeight = new Float64Array(0);
+  /** Weighted sum of column j's value over its present events. */
+  private presentWeight = new Float64Array(0);
+  private mean = new Float64Array(0);
+  private m2 = new Float64Array(0);
+
+  /** Total weight of the events observed. */
+  get weight(): number {
+    return this.totalWeight;
+  }
+
+  private ensure(index: number): void {
+    if (index < this.mean.length) return;
+    this.syncedWeight = growFloat64(this.syncedWeight, index + 1);
+    this.presentWeight = growFloat64(this.presentWeight, index + 1);
+    this.mean = growFloat64(this.mean, index + 1);
+    this.m2 = growFloat64(this.m2, index + 1);
+  }
+
+  /** Merges the zeros column j missed since it was last synced (weight W − W_j). */
+  private sync(j: number, upTo: number): void {
+    const wj = this.syncedWeight[j];
+    if (wj === upTo) return;
+    const missing = upTo - wj;
+    const m = this.mean[j];
+    if (wj > 0 && m !== 0) {
+      this.m2[j] += m * m * ((wj * missing) / upTo);
+      this.mean[j] = (m * wj) / upTo;
+    }
+    this.syncedWeight[j] = upTo;
+  }
+
+  /** Adds one event (weight `weight`) to the statistics. */
+  observe(x: SparseBuffer, weight = 1): void {
+    const before = this.totalWeight;
+    this.totalWeight += weight;
+    if (weight === 0) return;
+    const W = this.totalWeight;
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      this.ensure(j);
+      this.sync(j, before);
+      const v = x.values[k];
+      const delta = v - this.mean[j];
+      this.mean[j] += (delta * weight) / W;
+      this.m2[j] += weight * delta * (v - this.mean[j]);
+      this.syncedWeight[j] = W;
+      this.presentWeight[j] += weight;
+    }
+  }
+
+  /** Population standard deviation of column j over all events observed (0 if constant/unseen). */
+  sd(j: number): number {
+    if (j >= this.mean.length) return 0;
+    const W = this.totalWeight;
+    const wj = this.syncedWeight[j];
+    if (W <= 0 || wj <= 0) return 0;
+    const m = this.mean[j];
+    let m2 = this.m2[j];
+    if (wj !== W) m2 += m * m * ((wj * (W - wj)) / W);
+    const variance = m2 / W;
+    const meanNow = wj === W ? m : (m * wj) / W;
+    // A column whose spread is at rounding level relative to its mean is constant.
+    if (!(variance > 1e-26 * (1 + meanNow * meanNow))) return 0;
+    return Math.sqrt(variance);
+  }
+
+  /** Weighted mean of column j over all events observed. */
+  meanOf(j: number): number {
+    if (j >= this.mean.length || this.totalWeight <= 0) return 0;
+    return (this.mean[j] * this.syncedWeight[j]) / this.totalWeight;
+  }
+
+  /**
+   * Scales x in place to x_j / sd_j; a column with sd 0 (constant so far) gets value 0, as glmnet
+   * gives constant columns a zero coefficient.
+   */
+  scaleInPlace(x: SparseBuffer): void {
+    for (let k = 0; k < x.nnz; k++) {
+      const s = this.sd(x.indices[k]);
+      x.values[k] = s > 0 ? x.values[k] / s : 0;
+    }
+  }
+
+  state(): OnlineScalerState {
+    const n = this.mean.length;
+    return {
+      totalWeight: this.totalWeight,
+      syncedWeight: Array.from(this.syncedWeight.subarray(0, n)),
+      presentWeight: Array.from(this.presentWeight.subarray(0, n)),
+      mean: Array.from(this.mean.subarray(0, n)),
+      m2: Array.from(this.m2.subarray(0, n)),
+    };
+  }
+
+  static fromState(s: OnlineScalerState): OnlineScaler {
+    const o = new OnlineScaler();
+    o.totalWeight = s.totalWeight;
+    o.syncedWeight = Float64Array.from(s.syncedWeight);
+    o.presentWeight = Float64Array.from(s.presentWeight);
+    o.mean = Float64Array.from(s.mean);
+    o.m2 = Float64Array.from(s.m2);
+    return o;
+  }
+}
+
+export interface OnlineScalerState {
+  readonly totalWeight: number;
+  readonly syncedWeight: readonly number[];
+  readonly presentWeight: readonly number[];
+  readonly mean: readonly number[];
+  readonly m2: readonly number[];
+}

@@ -1,0 +1,275 @@
+import { Murmur3 } from './murmur3.js';
+
+/**
+ * Maps feature names (DESIGN §2: `age`, `country=DE`) to column indices. Two kinds:
+ * - `ExactVocabulary`: every distinct name gets its own index (the default; grows as names appear);
+ * - `HashedVocabulary`: the hashing trick, index = murmur3(name) mod 2^bits, with a bounded table
+ *   of names for the indices in use and collision reporting.
+ *
+ * Lookups take the name in pieces (`field`, optional `value`) so that no string is built per event.
+ */
+export interface Vocabulary {
+  /** Number of columns: grows for exact vocabularies, 2^bits for hashed ones. */
+  readonly dimension: number;
+  readonly hashed: boolean;
+  /** Column of a numeric/boolean feature named `field`, or of the one-hot `field=value`. */
+  indexOf(field: string, value?: string): number;
+  /** The feature name of a column (for hashed columns, the first name seen there). */
+  nameOf(index: number): string;
+  /** True when the column has a name on record. */
+  hasName(index: number): boolean;
+  /**
+   * Collisions seen (hashed only): distinct names that landed on an already named column (a lower
+   * bound beyond 2^20 distinct colliding names).
+   */
+  readonly collisions: number;
+  /** Up to `limit` collisions as `[index, kept name, colliding name]`. */
+  collisionExamples(limit?: number): Array<readonly [number, string, string]>;
+  /** Drops names of columns for which `keep` is false (hashed only; bounded name table). */
+  prune(keep: (index: number) => boolean): number;
+  /** Serializable state. */
+  state(): VocabularyState;
+}
+
+export interface VocabularyState {
+  readonly kind: 'exact' | 'hashed';
+  readonly bits?: number;
+  readonly seed?: number;
+  /** `[index, name]` pairs; a one-hot name is `field=value` with its field recorded separately. */
+  readonly names: ReadonlyArray<readonly [number, string, string | null]>;
+  readonly collisions?: number;
+}
+
+export function featureName(field: string, value: string | undefined | null): string {
+  return value === undefined || value === null ? field : `${field}=${value}`;
+}
+
+export class ExactVocabulary implements Vocabulary {
+  readonly hashed = false;
+  readonly collisions = 0;
+  private readonly numeric = new Map<string, number>();
+  private readonly oneHot = new Map<string, Map<string, number>>();
+  private readonly fields: string[] = [];
+  private readonly values: Array<string | null> = [];
+
+  get dimension(): number {
+    return this.fields.length;
+  }
+
+  indexOf(field: string, value?: string): number {
+    if (value === undefined) {
+      let i = this.numeric.get(field);
+      if (i === undefined) {
+        i = this.add(field, null);
+        this.numeric.set(field, i);
+      }
+      return i;
+    }
+    let byValue = this.oneHot.get(field);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.oneHot.set(field, byValue);
+    }
+    let i = byValue.get(value);
+    if (i === undefined) {
+      i = this.add(field, value);
+      byValue.set(value, i);
+    }
+    return i;
+  }
+
+  private add(field: string, value: string | null): number {
+    this.fields.push(field);
+    this.values.push(value);
+    return this.fields.length - 1;
+  }
+
+  nameOf(index: number): string {
+    const field = this.fields[index];
+    if (field === undefined) return `#${index}`;
+    return featureName(field, this.values[index]);
+  }
+
+  hasName(index: number): boolean {
+    return index >= 0 && index < this.fields.length;
+  }
+
+  collisionExamples(): Array<readonly [number, string, string]> {
+    return [];
+  }
+
+  prune(): number {
+    return 0;
+  }
+
+  state(): VocabularyState {
+    return { kind: 'exact', names: this.fields.map((f, i) => [i, f, this.values[i] ?? null] as const) };
+  }
+
+  static fromState(state: VocabularyState): ExactVocabulary {
+    const v = new ExactVocabulary();
+    const sorted = [...state.names].sort((a, b) => a[0] - b[0]);
+    sorted.forEach(([index, field, value], k) => {
+      if (index !== k) throw new Error(`exact vocabulary state has a gap at index ${k}`);
+      v.indexOf(field, value ?? undefined);
+    });
+    return v;
+  }
+}
+
+export interface HashedVocabularyOptions {
+  /** Number of hash bits: 2^bits columns (1..28). */
+  readonly bits: number;
+  readonly seed?: number;
+  /** Names kept at most before `prune` drops names of inactive columns (default 2^20). */
+  readonly nameCapacity?: number;
+}
+
+interface NameEntry {
+  readonly field: string;
+  readonly value: string | null;
+  /** The name's full 32-bit murmur3 hash (before the mask): compared instead of the strings. */
+  readonly hash: number;
+}
+
+/** Hashed vocabularies up to 2^FAST_BITS columns keep a typed-array copy of their name hashes. */
+const FAST_BITS = 24;
+
+/** Distinct colliding names remembered for de-duplication; beyond it the count is a lower bound. */
+const MAX_TRACKED_COLLISIONS = 1 << 20;
+
+export class HashedVocabulary implements Vocabulary {
+  readonly hashed = true;
+  readonly dimension: number;
+  readonly bits: number;
+  readonly seed: number;
+  readonly nameCapacity: number;
+  private readonly mask: number;
+  private readonly hasher = new Murmur3();
+  private readonly names = new Map<number, NameEntry>();
+  private collisionCount = 0;
+  private readonly examples: Array<readonly [number, string, string]> = [];
+  /** Full hashes of the names counted as collisions (a name is counted once). */
+  private readonly collided = new Set<number>();
+  /**
+   * Hot-path copy of the name table for up to 2^FAST_BITS columns: the full hash of each named
+   * column's name (`owned` marks the named ones), so a lookup is a hash and a typed-array compare,
+   * with the `names` map touched only when a column is first named.
+   */
+  private readonly ownerHash: Int32Array | null;
+  private readonly owned: Uint8Array | null;
+
+  constructor(options: HashedVocabularyOptions) {
+    if (!Number.isInteger(options.bits) || options.bits < 1 || options.bits > 28) {
+      throw new RangeError(`hash bits must be a whole number in 1..28, got ${options.bits}`);
+    }
+    this.bits = options.bits;
+    this.seed = options.seed ?? 0;
+    this.nameCapacity = options.nameCapacity ?? 1 << 20;
+    this.dimension = 2 ** options.bits;
+    this.mask = this.dimension - 1;
+    const fast = options.bits <= FAST_BITS;
+    this.ownerHash = fast ? new Int32Array(this.dimension) : null;
+    this.owned = fast ? new Uint8Array(this.dimension) : null;
+  }
+
+  get collisions(): number {
+    return this.collisionCount;
+  }
+
+  indexOf(field: string, value?: string): number {
+    const h = this.hasher.reset(this.seed).update(field);
+    if (value !== undefined) h.update('=').update(value);
+    const hash = h.digest();
+    const index = hash & this.mask;
+    const owned = this.owned;
+    if (owned !== null) {
+      if (owned[index] === 1 && this.ownerHash![index] === (hash | 0)) return index;
+      if (owned[index] === 0) {
+        owned[index] = 1;
+        this.ownerHash![index] = hash;
+        this.names.set(index, { field, value: value ?? null, hash });
+        return index;
+      }
+    }
+    const entry = this.names.get(index);
+    if (entry === undefined) {
+      this.names.set(index, { field, value: value ?? null, hash });
+    } else if (entry.hash !== hash) {
+      this.collide(index, entry, hash, field, value);
+    }
+    return index;
+  }
+
+  /**
+   * A name other than the column's recorded one landed on it: counted once per distinct name (by
+   * its full 32-bit hash; two names with equal full hashes cannot be told apart by any hashing
+   * model). O(1).
+   */
+  private collide(index: number, entry: NameEntry, hash: number, field: string, value: string | undefined): void {
+    if (this.collided.has(hash)) return;
+    if (this.collided.size >= MAX_TRACKED_COLLISIONS) return;
+    this.collided.add(hash);
+    this.collisionCount++;
+    if (this.examples.length < 1000) {
+      this.examples.push([index, featureName(entry.field, entry.value), featureName(field, value)]);
+    }
+  }
+
+  nameOf(index: number): string {
+    const entry = this.names.get(index);
+    return entry === undefined ? `#${index}` : featureName(entry.field, entry.value);
+  }
+
+  hasName(index: number): boolean {
+    return this.names.has(index);
+  }
+
+  collisionExamples(limit = 20): Array<readonly [number, string, string]> {
+    return this.examples.slice(0, limit);
+  }
+
+  /** Drops names of columns that `keep` rejects, when the table is over its capacity. */
+  prune(keep: (index: number) => boolean): number {
+    if (this.names.size <= this.nameCapacity) return 0;
+    let dropped = 0;
+    for (const index of this.names.keys()) {
+      if (!keep(index)) {
+        this.names.delete(index);
+        if (this.owned !== null) this.owned[index] = 0;
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  get namedColumns(): number {
+    return this.names.size;
+  }
+
+  state(): VocabularyState {
+    return {
+      kind: 'hashed',
+      bits: this.bits,
+      seed: this.seed,
+      collisions: this.collisionCount,
+      names: [...this.names].map(([i, e]) => [i, e.field, e.value] as const),
+    };
+  }
+
+  static fromState(state: VocabularyState, nameCapacity?: number): HashedVocabulary {
+    const v = new HashedVocabulary({ bits: state.bits ?? 18, seed: state.seed ?? 0, ...(nameCapacity ? { nameCapacity } : {}) });
+    for (const [i, field, value] of state.names) {
+      const h = v.hasher.reset(v.seed).update(field);
+      if (value !== null) h.update('=').update(value);
+      const hash = h.digest();
+      v.names.set(i, { field, value, hash });
+      if (v.owned !== null) {
+        v.owned[i] = 1;
+        v.ownerHash![i] = hash;
+      }
+    }
+    v.collisionCount = state.collisions ?? 0;
+    return v;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Family } from '../core/event.js';
+import { Fobos } from './fobos.js';
+import { defaultFtrl, Ftrl } from './ftrl.js';
+import type { Learner } from './learner.js';
+import type { RateOptions } from './rates.js';
+import { TruncatedGradient } from './truncatedGradient.js';
+
+export type LearnerName = 'ftrl' | 'fobos' | 'truncated-gradient';
+export const learnerNames: readonly LearnerName[] = ['ftrl', 'fobos', 'truncated-gradient'];
+
+/** Hyperparameters of the three learners, all optional, with the defaults documented in README. */
+export interface LearnerHyperparameters {
+  /** FTRL-Proximal: per-coordinate rate α/(β + √n). */
+  readonly ftrl?: { readonly alpha?: number; readonly beta?: number };
+  /** FOBOS and truncated gradient: per-coordinate rates. */
+  readonly rates?: RateOptions;
+  /** FOBOS and truncated gradient: cumulative L1 penalty (default false). */
+  readonly cumulative?: boolean;
+  /** Truncated gradient: truncate every K steps, only |w| ≤ θ. */
+  readonly truncatedGradient?: { readonly truncateEvery?: number; readonly theta?: number };
+}
+
+/** A learner with penalty factors (all three learners support them). */
+export interface PenalizedLearner extends Learner {
+  setPenaltyFactor(index: number, factor: number): void;
+}
+
+export function createLearner(
+  name: LearnerName,
+  family: Family,
+  lambda: number,
+  l1Ratio: number,
+  hyper: LearnerHyperparameters = {},
+): PenalizedLearner {
+  switch (name) {
+    case 'ftrl':
+      return new Ftrl({
+        family,
+        lambda,
+        l1Ratio,
+        alpha: hyper.ftrl?.alpha ?? defaultFtrl.alpha,
+        beta: hyper.ftrl?.beta ?? defaultFtrl.beta,
+      });
+    case 'fobos':
+      return new Fobos({
+        family,
+        lambda,
+        l1Ratio,
+        ...(hyper.rates ? { rates: hyper.rates } : {}),
+        ...(hyper.cumulative !== undefined ? { cumulative: hyper.cumulative } : {}),
+      });
+    case 'truncated-gradient':
+      return new TruncatedGradient({
+        family,
+        lambda,
+        l1Ratio,
+        ...(hyper.rates ? { rates: hyper.rates } : {}),
+        ...(hyper.cumulative !== undefined ? { cumulative: hyper.cumulative } : {}),
+        ...(hyper.truncatedGradient?.truncateEvery !== undefined
+          ? { truncateEvery: hyper.truncatedGradient.truncateEvery }
+          : {}),
+        ...(hyper.truncatedGradient?.theta !== undefined ? { theta: hyper.truncatedGradient.theta } : {}),
+      });
+  }
+}

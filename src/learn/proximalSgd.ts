@@ -1,0 +1,323 @@
+import type { Family } from '../core/event.js';
+import { StateError } from '../core/errors.js';
+import { growFloat64, type SparseVector } from '../core/sparse.js';
+import { lossFor, type Loss } from '../loss/index.js';
+import type { Learner, LearnerState } from './learner.js';
+import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
+import { defaultRates, type RateOptions } from './rates.js';
+
+/**
+ * Internals shared by FOBOS and truncated gradient: proximal stochastic gradient descent with
+ * per-coordinate rates and lazy penalties. At step s every coordinate j takes
+ *
+ *     w_j ← w_j − η_j·g_j                                   (g_j = 0 when j is absent)
+ *     if s mod K = 0:  w_j ← T(w_j, K·η_j·λ·α·pf_j, θ) / (1 + K·η_j·λ·(1−α)·pf_j)
+ *
+ * with T Langford et al.'s truncation (soft threshold when θ = ∞). Absent coordinates are not
+ * visited: each remembers the last step it is current with, and the truncations it missed are
+ * applied in closed form (`repeatedTruncation`) the next time it is read, which is exact because
+ * its rate η_j cannot change while it has no gradient. FOBOS is K = 1, θ = ∞.
+ *
+ * With `cumulative: true` the L1 part is applied as a cumulative penalty (Tsuruoka, Tsujii &
+ * Ananiadou 2009): each coordinate keeps the L1 penalty it still owes and pays it out of |w| as far
+ * as it goes, so small gradient kicks off zero are absorbed by what a coefficient owes. It helps
+ * when per-event gradients of noise features are small next to λ (rare features); when they are
+ * large, FOBOS and truncated gradient leave noise features at small non-zero values whichever rule
+ * is used (McMahan 2011), and FTRL-Proximal is the learner that stays sparse. Default false (the
+ * papers' rule). Closed forms for both are in `prox.ts`.
+ */
+export interface ProximalSgdOptions {
+  readonly family: Family;
+  /** λ of DESIGN §1 (per-event scale). */
+  readonly lambda: number;
+  /** α of DESIGN §1: the L1 share of the penalty, in (0, 1]. */
+  readonly l1Ratio?: number;
+  readonly rates?: RateOptions;
+  /** K: apply the penalty every K steps with K times the gravity (1 for FOBOS). */
+  readonly truncateEvery?: number;
+  /** θ: only coefficients with |w| ≤ θ are truncated (∞ for FOBOS and the default). */
+  readonly theta?: number;
+  /** Cumulative L1 penalty (Tsuruoka et al. 2009; needs θ = ∞); default false: the papers' clipping. */
+  readonly cumulative?: boolean;
+}
+
+const STRIDE = 3;
+const W = 0;
+const G2 = 1;
+const LAST = 2;
+
+export class ProximalSgd implements Learner {
+  readonly name: string;
+  readonly family: Family;
+  readonly lambda: number;
+  readonly l1Ratio: number;
+  readonly truncateEvery: number;
+  readonly theta: number;
+  readonly schedule: 'adagrad' | 'constant';
+  readonly eta0: number;
+  readonly delta: number;
+  readonly cumulative: boolean;
+  private readonly loss: Loss;
+  private readonly pair = new Float64Array(2);
+  private readonly l1: number;
+  private readonly l2: number;
+
+  private t = 0;
+  private dim = 0;
+  /**
+   * Per-coordinate state interleaved, STRIDE doubles per coordinate: [w_j, Σg²_j, last_j], so an
+   * update touches one cache line (rarely two) per non-zero instead of one per array.
+   */
+  private s = new Float64Array(1024 * STRIDE);
+  /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
+  private pf: Float64Array<ArrayBuffer> | null = null;
+  /** Unpaid cumulative L1 penalty per coordinate (only with `cumulative`). */
+  private debt = new Float64Array(0);
+  private b0 = 0;
+  private g2Intercept = 0;
+
+  constructor(name: string, options: ProximalSgdOptions) {
+    this.name = name;
+    this.family = options.family;
+    this.lambda = options.lambda;
+    this.l1Ratio = options.l1Ratio ?? 1;
+    this.truncateEvery = options.truncateEvery ?? 1;
+    this.theta = options.theta ?? Infinity;
+    this.schedule = options.rates?.schedule ?? defaultRates.schedule;
+    this.eta0 = options.rates?.eta0 ?? defaultRates.eta0;
+    this.delta = options.rates?.delta ?? defaultRates.delta;
+    this.cumulative = options.cumulative ?? false;
+    if (this.cumulative && this.theta !== Infinity) {
+      throw new RangeError(`${name}: a finite theta (${this.theta}) needs cumulative: false (the cumulative penalty applies to every coefficient)`);
+    }
+    this.loss = lossFor(this.family);
+    this.l1 = this.lambda * this.l1Ratio;
+    this.l2 = this.lambda * (1 - this.l1Ratio);
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  /** Sets the penalty factor of column j (0 leaves it unpenalized); call before j is first used. */
+  setPenaltyFactor(j: number, factor: number): void {
+    this.ensure(j);
+    if (this.pf === null) this.pf = new Float64Array(Math.max(1024, this.dim)).fill(1);
+    if (j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
+    this.pf[j] = factor;
+  }
+
+  private ensure(j: number): void {
+    if (j < this.dim) return;
+    if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
+    if (this.cumulative && j >= this.debt.length) this.debt = growFloat64(this.debt, j + 1);
+    if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
+    // A new coordinate is zero and current: nothing it missed changes a zero.
+    const s = this.s;
+    for (let i = this.dim; i <= j; i++) s[i * STRIDE + LAST] = this.t;
+    this.dim = j + 1;
+  }
+
+  private rate(g2: number): number {
+    return this.schedule === 'adagrad' ? this.eta0 / (this.delta + Math.sqrt(g2)) : this.eta0;
+  }
+
+  /** Number of truncation steps in (from, to]. */
+  private truncations(from: number, to: number): number {
+    const K = this.truncateEvery;
+    return K === 1 ? to - from : Math.floor(to / K) - Math.floor(from / K);
+  }
+
+  /** Applies to coordinate j the truncations of steps (last_j, upTo] it missed. */
+  private catchUp(j: number, upTo: number): void {
+    const s = this.s;
+    const o = j * STRIDE;
+    const last = s[o + LAST];
+    if (last === upTo) return;
+    s[o + LAST] = upTo;
+    const missed = this.truncations(last, upTo);
+    if (missed === 0) return;
+    const w = s[o + W];
+    if (w === 0 && !this.cumulative) return;
+    const g2 = s[o + G2];
+    const gravity = this.truncateEvery * this.rate(g2) * (this.pf === null ? 1 : this.pf[j]);
+    if (this.cumulative) {
+      if (g2 === 0) return; // owes nothing before its first gradient: new features can enter
+      const out = this.pair;
+      repeatedCumulative(w, this.debt[j], missed, gravity * this.l1, gravity * this.l2, out);
+      s[o + W] = out[0];
+      this.debt[j] = out[1];
+      return;
+    }
+    s[o + W] = repeatedTruncation(w, missed, gravity * this.l1, gravity * this.l2, this.theta);
+  }
+
+  marginOne(x: SparseVector): number {
+    let eta = this.b0;
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      if (j >= this.dim) continue;
+      this.catchUp(j, this.t);
+      eta += this.s[j * STRIDE + W] * x.values[k];
+    }
+    return eta;
+  }
+
+  predictOne(x: SparseVector): number {
+    return this.loss.mean(this.marginOne(x));
+  }
+
+  learnOne(x: SparseVector, y: number, weight = 1): number {
+    const s = this.t + 1;
+    const nnz = x.nnz;
+    const idx = x.indices;
+    const val = x.values;
+    let eta = this.b0;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      if (j >= this.dim) this.ensure(j);
+      this.catchUp(j, s - 1);
+      eta += this.s[j * STRIDE + W] * val[k];
+    }
+    const d = weight * this.loss.derivative(eta, y);
+    const truncateNow = s % this.truncateEvery === 0;
+    const st = this.s;
+    const adagrad = this.schedule === 'adagrad';
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      const o = j * STRIDE;
+      const g = d * val[k];
+      const g2 = st[o + G2] + g * g;
+      st[o + G2] = g2;
+      const r = adagrad ? this.eta0 / (this.delta + Math.sqrt(g2)) : this.eta0;
+      let w = st[o + W] - r * g;
+      if (truncateNow) {
+        const gravity = this.truncateEvery * r * (this.pf === null ? 1 : this.pf[j]);
+        if (this.cumulative) {
+          if (g2 > 0) {
+            cumulativeStep(w, this.debt[j], gravity * this.l1, gravity * this.l2, this.pair);
+            w = this.pair[0];
+            this.debt[j] = this.pair[1];
+          }
+        } else if (w !== 0) {
+          const a = gravity * this.l1;
+          const u = w > 0 ? w : -w;
+          if (u <= this.theta) {
+            // One proximal step, inline: S(w, a) / (1 + b).
+            const shrunk = u - a;
+            w = shrunk <= 0 ? 0 : (w > 0 ? shrunk : -shrunk) / (1 + gravity * this.l2);
+          } else {
+            w /= 1 + gravity * this.l2;
+          }
+        }
+      }
+      st[o + W] = w;
+      st[o + LAST] = s;
+    }
+    this.g2Intercept += d * d;
+    this.b0 -= this.rate(this.g2Intercept) * d;
+    this.t = s;
+    return eta;
+  }
+
+  intercept(): number {
+    return this.b0;
+  }
+
+  coefficient(j: number): number {
+    if (j >= this.dim) return 0;
+    this.catchUp(j, this.t);
+    return this.s[j * STRIDE + W];
+  }
+
+  forEachNonZero(fn: (index: number, value: number) => void): void {
+    for (let j = 0; j < this.dim; j++) {
+      this.catchUp(j, this.t);
+      const w = this.s[j * STRIDE + W];
+      if (w !== 0) fn(j, w);
+    }
+  }
+
+  /** One field of the interleaved state for coordinates 0..dim−1, as plain numbers. */
+  private column(field: number): number[] {
+    const out = new Array<number>(this.dim);
+    for (let j = 0; j < this.dim; j++) out[j] = this.s[j * STRIDE + field];
+    return out;
+  }
+
+  private hyper(): Record<string, number> {
+    return {
+      lambda: this.lambda,
+      l1Ratio: this.l1Ratio,
+      truncateEvery: this.truncateEvery,
+      theta: this.theta === Infinity ? -1 : this.theta,
+      adagrad: this.schedule === 'adagrad' ? 1 : 0,
+      eta0: this.eta0,
+      delta: this.delta,
+      cumulative: this.cumulative ? 1 : 0,
+    };
+  }
+
+  state(): LearnerState {
+    const n = this.dim;
+    return {
+      learner: this.name,
+      family: this.family,
+      hyper: this.hyper(),
+      steps: this.t,
+      dimension: n,
+      arrays: {
+        w: this.column(W),
+        g2: this.column(G2),
+        last: this.column(LAST),
+        pf: Array.from({ length: n }, (_, j) => (this.pf === null ? 1 : this.pf[j])),
+        debt: Array.from({ length: n }, (_, j) => (j < this.debt.length ? this.debt[j] : 0)),
+      },
+      scalars: { b0: this.b0, g2Intercept: this.g2Intercept },
+    };
+  }
+
+  restore(state: LearnerState): void {
+    checkCompatible(state, this.name, this.family, this.hyper());
+    const n = state.dimension;
+    const { w, g2, last, pf, debt } = state.arrays;
+    if (!w || !g2 || !last || !pf || !debt || [w, g2, last, pf, debt].some((a) => a.length !== n)) {
+      throw new StateError(`${this.name} checkpoint is missing arrays or has the wrong lengths`);
+    }
+    const s = new Float64Array(Math.max(1024, n) * STRIDE);
+    for (let j = 0; j < n; j++) {
+      const o = j * STRIDE;
+      s[o + W] = w[j];
+      s[o + G2] = g2[j];
+      s[o + LAST] = last[j];
+    }
+    this.pf = pf.some((v) => v !== 1) ? Float64Array.from({ length: Math.max(1024, n) }, (_, j) => (j < n ? pf[j] : 1)) : null;
+    this.s = s;
+    this.debt = this.cumulative ? Float64Array.from(debt) : new Float64Array(0);
+    this.dim = n;
+    this.t = state.steps;
+    this.b0 = state.scalars.b0 ?? 0;
+    this.g2Intercept = state.scalars.g2Intercept ?? 0;
+  }
+}
+
+/** Refuses a checkpoint written by another learner or with other hyperparameters. */
+export function checkCompatible(
+  state: LearnerState,
+  name: string,
+  family: Family,
+  hyper: Readonly<Record<string, number>>,
+): void {
+  if (state.learner !== name || state.family !== family) {
+    throw new StateError(
+      `checkpoint is for learner ${state.learner}/${state.family}, not ${name}/${family}: start from scratch or use the matching configuration`,
+    );
+  }
+  for (const [k, v] of Object.entries(hyper)) {
+    if (state.hyper[k] !== v) {
+      throw new StateError(
+        `checkpoint has ${k} = ${String(state.hyper[k])} but the configuration says ${v}: restore with the checkpoint's settings or start from scratch`,
+      );
+    }
+  }
+}

@@ -1,0 +1,367 @@
+import type { Family, L1Event } from '../core/event.js';
+import { NumericError, StateError } from '../core/errors.js';
+import { SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
+import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
+import { createLearner, type LearnerHyperparameters, type LearnerName, type PenalizedLearner } from '../learn/factory.js';
+import type { LearnerState } from '../learn/learner.js';
+import { lossFor } from '../loss/index.js';
+import { ProgressiveMetrics } from '../metrics/progressive.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+export interface OnlineModelOptions extends LearnerHyperparameters {
+  /** Model key (DESIGN §3); default "default". */
+  readonly key?: string;
+  readonly family: Family;
+  readonly learner?: LearnerName;
+  /** λ of DESIGN §1 (per-event scale). */
+  readonly lambda?: number;
+  readonly l1Ratio?: number;
+  /** Scale columns to unit population sd (default true, as glmnet). */
+  readonly standardize?: boolean;
+  /** Hashing trick with 2^hashBits columns (default: exact names). */
+  readonly hashBits?: number;
+  readonly hashSeed?: number;
+  readonly nameCapacity?: number;
+  /** Penalty factors by feature name (`age`, `country=DE`); default 1, 0 = unpenalized. */
+  readonly penaltyFactors?: Readonly<Record<string, number>>;
+  /**
+   * Gaussian only: labelled events used to fix the label's centre and scale before learning
+   * starts (default 100). The problem is solved on (y − c)/s with the penalty mapped exactly
+   * (L1 part λα/s, L2 part unchanged), so the optimum is the same for any c, s; this only
+   * makes the learning rates independent of the label's units.
+   */
+  readonly labelWarmup?: number;
+  /** Clock for `createdAt` (tests inject a fixed one). */
+  readonly clock?: () => Date;
+}
+
+export const onlineDefaults = {
+  key: 'default',
+  learner: 'ftrl' as LearnerName,
+  lambda: 5e-3,
+  l1Ratio: 1,
+  standardize: true,
+  labelWarmup: 100,
+} as const;
+
+/** What happened to one event. */
+export interface EventOutcome {
+  /** Null, or why the event was rejected (then nothing was learned or scored). */
+  readonly rejected: string | null;
+  readonly labelled: boolean;
+  /** Mean prediction made before learning (probability for binomial). */
+  readonly prediction: number;
+  /** Progressive loss of that prediction (NaN when unlabelled). */
+  readonly loss: number;
+}
+
+interface Pending {
+  readonly x: SparseVector;
+  readonly y: number;
+  readonly weight: number;
+}
+
+/**
+ * The online model: featurizer → online scaler → learner, with progressive metrics. It owns the
+ * names (featurizer) and the scales, so it is what turns the learner's internal weights into a
+ * `ModelSnapshot` on the original scale with feature names.
+ */
+export class OnlineModel {
+  readonly key: string;
+  readonly family: Family;
+  readonly learnerName: LearnerName;
+  readonly lambda: number;
+  readonly l1Ratio: number;
+  readonly standardize: boolean;
+  readonly featurizer: Featurizer;
+  readonly metrics: ProgressiveMetrics;
+  private readonly options: OnlineModelOptions;
+  private readonly scaler = new OnlineScaler();
+  private readonly snapshotScales = new Map<string, number>();
+  private readonly buffer = new SparseBuffer(64);
+  private readonly clock: () => Date;
+  private readonly penaltyIndices: Array<readonly [number, number]> = [];
+  private learner: PenalizedLearner | null = null;
+  /** Gaussian label transform ỹ = (y − labelCenter) / labelScale. */
+  private labelCenter = 0;
+  private labelScale = 1;
+  private pending: Pending[] | null;
+  private learned = 0;
+  private scored = 0;
+  private version = 0;
+
+  constructor(options: OnlineModelOptions) {
+    this.options = options;
+    this.key = options.key ?? onlineDefaults.key;
+    this.family = options.family;
+    this.learnerName = options.learner ?? onlineDefaults.learner;
+    this.lambda = options.lambda ?? onlineDefaults.lambda;
+    this.l1Ratio = options.l1Ratio ?? onlineDefaults.l1Ratio;
+    this.standardize = options.standardize ?? onlineDefaults.standardize;
+    this.clock = options.clock ?? (() => new Date());
+    this.featurizer = new Featurizer({
+      ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
+      ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
+      ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+    });
+    this.metrics = new ProgressiveMetrics(this.family);
+    for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
+      const eq = name.indexOf('=');
+      const index =
+        eq < 0
+          ? this.featurizer.vocabulary.indexOf(name)
+          : this.featurizer.vocabulary.indexOf(name.slice(0, eq), name.slice(eq + 1));
+      this.penaltyIndices.push([index, factor]);
+    }
+    const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
+    if (this.family === 'gaussian' && warmup > 0) {
+      this.pending = [];
+    } else {
+      this.pending = null;
+      this.startLearner();
+    }
+  }
+
+  /** Events learned from (the snapshot's `offset`). */
+  get offset(): number {
+    return this.learned;
+  }
+
+  /**
+   * The columns of the last event passed to `process` (a view on a reused buffer: read it before
+   * the next call). Values are scaled when standardization is on.
+   */
+  lastFeatures(): SparseVector {
+    return this.buffer;
+  }
+
+  /** Unlabelled events scored. */
+  get scoredEvents(): number {
+    return this.scored;
+  }
+
+  private startLearner(): void {
+    // On the label scale s, the L1 part of the penalty is λα/s and the L2 part λ(1−α) (DESIGN §1
+    // objective divided by s²), so the learner gets the matching (λ', α').
+    const l1 = (this.lambda * this.l1Ratio) / this.labelScale;
+    const l2 = this.lambda * (1 - this.l1Ratio);
+    const lambda = l1 + l2;
+    const l1Ratio = lambda > 0 ? l1 / lambda : 1;
+    this.learner = createLearner(this.learnerName, this.family, lambda, l1Ratio, this.options);
+    for (const [index, factor] of this.penaltyIndices) this.learner.setPenaltyFactor(index, factor);
+  }
+
+  /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
+  process(event: L1Event): EventOutcome {
+    const x = this.buffer;
+    const rejected = this.featurizer.featurize(event, x);
+    if (rejected !== null) return { rejected, labelled: false, prediction: NaN, loss: NaN };
+    const weight = event.weight ?? 1;
+    const y = event.label;
+    if (y === undefined) {
+      if (this.standardize) this.scaler.scaleInPlace(x);
+      this.scored++;
+      return { rejected: null, labelled: false, prediction: this.predictScaled(x), loss: NaN };
+    }
+    if (this.standardize) {
+      this.scaler.observe(x, weight);
+      this.scaler.scaleInPlace(x);
+    }
+    let prediction: number;
+    if (this.pending !== null) {
+      prediction = this.warmupPrediction();
+      this.pending.push({ x: { indices: x.indices.slice(0, x.nnz), values: x.values.slice(0, x.nnz), nnz: x.nnz }, y, weight });
+      if (this.pending.length >= (this.options.labelWarmup ?? onlineDefaults.labelWarmup)) this.finishWarmup();
+    } else {
+      const margin = this.learner!.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
+      if (!Number.isFinite(margin)) {
+        throw new NumericError(
+          `the ${this.learnerName} learner diverged at event ${this.learned + 1} (margin ${margin}): lower its learning rate (ftrl.alpha or rates.eta0)`,
+        );
+      }
+      prediction = lossFor(this.family).mean(margin * this.labelScale + this.labelCenter);
+    }
+    this.learned++;
+    const loss = this.metrics.update(prediction, y, weight);
+    return { rejected: null, labelled: true, prediction, loss };
+  }
+
+  private warmupPrediction(): number {
+    const p = this.pending!;
+    if (p.length === 0) return 0;
+    let s = 0;
+    let w = 0;
+    for (const e of p) {
+      s += e.weight * e.y;
+      w += e.weight;
+    }
+    return w > 0 ? s / w : 0;
+  }
+
+  private finishWarmup(): void {
+    const p = this.pending!;
+    let w = 0;
+    let s = 0;
+    for (const e of p) {
+      w += e.weight;
+      s += e.weight * e.y;
+    }
+    const mean = w > 0 ? s / w : 0;
+    let v = 0;
+    for (const e of p) v += e.weight * (e.y - mean) * (e.y - mean);
+    const sd = w > 0 ? Math.sqrt(v / w) : 0;
+    this.labelCenter = mean;
+    this.labelScale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
+    this.pending = null;
+    this.startLearner();
+    for (const e of p) this.learner!.learnOne(e.x, (e.y - this.labelCenter) / this.labelScale, e.weight);
+  }
+
+  /** Mean prediction for an already featurized and scaled vector. */
+  private predictScaled(x: SparseVector): number {
+    if (this.learner === null) return this.warmupPrediction();
+    return lossFor(this.family).mean(this.learner.marginOne(x) * this.labelScale + this.labelCenter);
+  }
+
+  /** Scores an event without learning from it (NaN if it cannot be featurized). */
+  predict(event: L1Event): number {
+    const { label: _label, ...rest } = event;
+    const outcome = this.process(rest);
+    return outcome.prediction;
+  }
+
+  /** Makes the learner current (the label warm-up is cut short if still running). */
+  private ensureLearner(): PenalizedLearner {
+    if (this.pending !== null && this.pending.length > 0) this.finishWarmup();
+    if (this.learner === null) {
+      this.pending = null;
+      this.startLearner();
+    }
+    return this.learner!;
+  }
+
+  /** Intercept and non-zero coefficients on the original scale, by column index. */
+  coefficients(): { intercept: number; indices: Int32Array; values: Float64Array } {
+    const learner = this.learner;
+    if (learner === null) {
+      return { intercept: this.warmupPrediction(), indices: new Int32Array(0), values: new Float64Array(0) };
+    }
+    const idx: number[] = [];
+    const vals: number[] = [];
+    learner.forEachNonZero((j, w) => {
+      const sd = this.standardize ? this.scaler.sd(j) : 1;
+      if (sd > 0) {
+        idx.push(j);
+        vals.push((w / sd) * this.labelScale);
+      }
+    });
+    return {
+      intercept: learner.intercept() * this.labelScale + this.labelCenter,
+      indices: Int32Array.from(idx),
+      values: Float64Array.from(vals),
+    };
+  }
+
+  /**
+   * The population standard deviation of a feature of the latest snapshot, by name (1 when the
+   * model does not standardize or the name is not in that snapshot): lets drift detectors judge a
+   * coefficient by its effect, |β_j|·sd_j, whatever the feature's unit.
+   */
+  featureScale(name: string): number {
+    return this.snapshotScales.get(name) ?? 1;
+  }
+
+  /** An immutable snapshot (DESIGN §3) with the next version number. */
+  snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
+    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    const { intercept, indices, values } = this.coefficients();
+    const order = Array.from(indices.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+    const coefficients: Record<string, number> = {};
+    this.snapshotScales.clear();
+    for (const k of order) {
+      const name = this.featurizer.nameOf(indices[k]);
+      coefficients[name] = values[k];
+      if (this.standardize) this.snapshotScales.set(name, this.scaler.sd(indices[k]));
+    }
+    const vocabulary = this.featurizer.vocabulary;
+    vocabulary.prune((j) => this.learner !== null && this.learner.coefficient(j) !== 0);
+    const summary = this.metrics.summary();
+    const metrics: Record<string, number | string | boolean | null> = {};
+    for (const [k, v] of Object.entries(summary)) metrics[k] = Number.isFinite(v) ? v : null;
+    metrics.nonZero = indices.length;
+    metrics.features = vocabulary.hashed ? (vocabulary as { namedColumns?: number }).namedColumns ?? 0 : vocabulary.dimension;
+    if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
+    Object.assign(metrics, extraMetrics);
+    this.version++;
+    return {
+      key: this.key,
+      version: this.version,
+      offset: this.learned,
+      source: 'online',
+      family: this.family,
+      learner: this.learnerName,
+      lambda: this.lambda,
+      l1Ratio: this.l1Ratio,
+      intercept,
+      coefficients,
+      metrics,
+      createdAt: this.clock().toISOString(),
+    };
+  }
+
+  /** The whole state, for checkpoints; `OnlineModel.restore` brings it back. */
+  checkpoint(): OnlineModelCheckpoint {
+    const learner = this.ensureLearner();
+    return {
+      format: 1,
+      key: this.key,
+      family: this.family,
+      learner: learner.state(),
+      featurizer: this.featurizer.state(),
+      scaler: this.scaler.state(),
+      labelCenter: this.labelCenter,
+      labelScale: this.labelScale,
+      learned: this.learned,
+      scored: this.scored,
+      version: this.version,
+    };
+  }
+
+  static restore(options: OnlineModelOptions, cp: OnlineModelCheckpoint): OnlineModel {
+    if (cp.format !== 1) throw new StateError(`unknown checkpoint format ${String(cp.format)}`);
+    if (cp.family !== options.family) {
+      throw new StateError(`checkpoint is for family ${cp.family}, the configuration says ${options.family}`);
+    }
+    const m = new OnlineModel({ ...options, labelWarmup: 0 });
+    Object.assign(m, {
+      featurizer: Featurizer.fromState(cp.featurizer, {
+        ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+      }),
+      scaler: OnlineScaler.fromState(cp.scaler),
+    });
+    m.labelCenter = cp.labelCenter;
+    m.labelScale = cp.labelScale;
+    m.pending = null;
+    m.startLearner();
+    m.learner!.restore(cp.learner);
+    m.learned = cp.learned;
+    m.scored = cp.scored;
+    m.version = cp.version;
+    return m;
+  }
+}
+
+export interface OnlineModelCheckpoint {
+  readonly format: 1;
+  readonly key: string;
+  readonly family: Family;
+  readonly learner: LearnerState;
+  readonly featurizer: FeaturizerState;
+  readonly scaler: OnlineScalerState;
+  readonly labelCenter: number;
+  readonly labelScale: number;
+  readonly learned: number;
+  readonly scored: number;
+  readonly version: number;
+}

@@ -1,0 +1,39 @@
+import type { Family } from '../core/event.js';
+
+export type SnapshotSource = 'online' | 'refit';
+
+/**
+ * An immutable, versioned sparse model (DESIGN §3). `coefficients` holds non-zero coefficients
+ * only, on the original (unstandardized) scale, keyed by feature name.
+ */
+export interface ModelSnapshot {
+  readonly key: string;
+  readonly version: number;
+  /** Number of events the model has learned from. */
+  readonly offset: number;
+  readonly source: SnapshotSource;
+  readonly family: Family;
+  readonly learner: string;
+  readonly lambda: number;
+  readonly l1Ratio: number;
+  readonly intercept: number;
+  readonly coefficients: Readonly<Record<string, number>>;
+  readonly metrics?: Readonly<Record<string, number | string | boolean | null>>;
+  /** For Kafka sources: committed offsets per `topic:partition` (the next offset to read). */
+  readonly partitionOffsets?: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+}
+
+/** The alert record of DESIGN §4. */
+export type AlertType = 'support-drift' | 'sign-flip' | 'input-drift' | 'loss-drift' | (string & {});
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  readonly key: string;
+  readonly offset: number;
+  readonly type: AlertType;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}

@@ -1,0 +1,162 @@
+import { DataError } from '../core/errors.js';
+import type { Design } from './design.js';
+import { solvePathProblem, type PathOptions, type PathResult } from './path.js';
+import { prepareProblem } from './problem.js';
+
+export interface CrossValidationOptions extends PathOptions {
+  /** Number of folds K ≥ 2 (default 10). */
+  readonly folds?: number;
+  /** Seed of the fold assignment (default 1); the same seed gives the same folds. */
+  readonly seed?: number;
+  /** Explicit fold of each row (0 … K−1); overrides `folds` and `seed`. */
+  readonly foldIds?: ArrayLike<number>;
+}
+
+export interface CrossValidationResult {
+  /** The path on all the data; its λ sequence is the one cross-validated. */
+  readonly path: PathResult;
+  readonly lambdas: Float64Array;
+  /** Mean held-out deviance per λ (mean squared error for gaussian, −2 mean log-likelihood for binomial). */
+  readonly cvm: Float64Array;
+  /** Its standard error across folds. */
+  readonly cvsd: Float64Array;
+  readonly lambdaMin: number;
+  readonly indexMin: number;
+  /** The largest λ whose cvm is within one standard error of the minimum. */
+  readonly lambda1se: number;
+  readonly index1se: number;
+  readonly foldIds: Int32Array;
+  readonly folds: number;
+}
+
+/** mulberry32: a small, fast, seeded generator (uniform in [0, 1)). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Balanced random folds: a seeded permutation of the rows, dealt round-robin into K folds. */
+export function assignFolds(n: number, folds: number, seed: number): Int32Array {
+  const rand = seededRandom(seed);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const k = Math.floor(rand() * (i + 1));
+    const t = perm[i]!;
+    perm[i] = perm[k]!;
+    perm[k] = t;
+  }
+  const out = new Int32Array(n);
+  for (let k = 0; k < n; k++) out[perm[k]!] = k % folds;
+  return out;
+}
+
+/**
+ * K-fold cross-validation over the λ path, as cv.glmnet: the path is fitted on all the data, then
+ * on each fold's complement with the same λ sequence; held-out deviance is averaged over folds
+ * weighted by their total observation weight, and λ_min / λ_1se are reported.
+ */
+export function crossValidate(
+  x: Design,
+  y: ArrayLike<number>,
+  options: CrossValidationOptions = {},
+): CrossValidationResult {
+  const n = x.rows;
+  const problem = prepareProblem(x, y, options);
+  const path = solvePathProblem(problem, options);
+  const lambdas = Float64Array.from(path.fits.map((f) => f.lambda));
+  let foldIds: Int32Array;
+  let K: number;
+  if (options.foldIds) {
+    if (options.foldIds.length !== n)
+      throw new DataError(`foldIds has ${options.foldIds.length} entries, expected ${n}`);
+    foldIds = Int32Array.from(options.foldIds);
+    K = Math.max(...foldIds) + 1;
+  } else {
+    K = options.folds ?? 10;
+    if (!Number.isInteger(K) || K < 2) throw new DataError(`folds must be a whole number >= 2, got ${K}`);
+    if (K > n) throw new DataError(`folds (${K}) cannot exceed the number of rows (${n})`);
+    foldIds = assignFolds(n, K, options.seed ?? 1);
+  }
+  const L = lambdas.length;
+  const foldDev = new Float64Array(K * L);
+  const foldW = new Float64Array(K);
+  const w = problem.w;
+  const binomial = problem.family === 'binomial';
+  const eta = new Float64Array(n);
+  for (let f = 0; f < K; f++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < n; i++) (foldIds[i] === f ? test : train).push(i);
+    if (test.length === 0) throw new DataError(`fold ${f} is empty`);
+    const trainRows = Int32Array.from(train);
+    const xTrain = x.selectRows(trainRows);
+    const yTrain = train.map((i) => problem.y[i]!);
+    const wTrain = train.map((i) => w[i]!);
+    const fp = solvePathProblem(prepareProblem(xTrain, yTrain, { ...options, weights: wTrain }), {
+      ...options,
+      lambdas,
+    });
+    let wsum = 0;
+    for (const i of test) wsum += w[i]!;
+    foldW[f] = wsum;
+    for (let l = 0; l < L; l++) {
+      const fit = fp.fits[l]!;
+      eta.fill(fit.intercept);
+      for (let j = 0; j < x.cols; j++) {
+        const c = fit.coefficients[j]!;
+        if (c !== 0) x.axpy(j, c, eta);
+      }
+      let dev = 0;
+      for (const i of test) {
+        const yi = problem.y[i]!;
+        if (binomial) {
+          const mu = Math.min(Math.max(1 / (1 + Math.exp(-eta[i]!)), 1e-5), 1 - 1e-5);
+          dev += w[i]! * -2 * (yi * Math.log(mu) + (1 - yi) * Math.log(1 - mu));
+        } else dev += w[i]! * (yi - eta[i]!) ** 2;
+      }
+      foldDev[f * L + l] = dev / wsum;
+    }
+  }
+  const cvm = new Float64Array(L);
+  const cvsd = new Float64Array(L);
+  let totalW = 0;
+  for (let f = 0; f < K; f++) totalW += foldW[f]!;
+  for (let l = 0; l < L; l++) {
+    let m = 0;
+    for (let f = 0; f < K; f++) m += foldW[f]! * foldDev[f * L + l]!;
+    m /= totalW;
+    let v = 0;
+    for (let f = 0; f < K; f++) v += foldW[f]! * (foldDev[f * L + l]! - m) ** 2;
+    cvm[l] = m;
+    cvsd[l] = Math.sqrt(v / totalW / (K - 1));
+  }
+  let indexMin = 0;
+  for (let l = 1; l < L; l++) if (cvm[l]! < cvm[indexMin]!) indexMin = l;
+  const bound = cvm[indexMin]! + cvsd[indexMin]!;
+  let index1se = indexMin;
+  for (let l = 0; l <= indexMin; l++) {
+    if (cvm[l]! <= bound) {
+      index1se = l;
+      break;
+    }
+  }
+  return {
+    path,
+    lambdas,
+    cvm,
+    cvsd,
+    lambdaMin: lambdas[indexMin]!,
+    indexMin,
+    lambda1se: lambdas[index1se]!,
+    index1se,
+    foldIds,
+    folds: K,
+  };
+}

@@ -1,0 +1,347 @@
+import { DataError } from '../core/errors.js';
+
+/**
+ * A design matrix X (n rows, p columns) the solvers read one column at a time. Two layouts:
+ * dense column-major (`DenseDesign`) and compressed sparse column (`SparseDesign`). Columns are
+ * never centered or scaled in memory: solvers center and scale implicitly (as glmnet does for
+ * sparse inputs), so a sparse design stays sparse and a dense one is never copied.
+ *
+ * The column kernels below are the only place where rows are touched; they allocate nothing.
+ */
+export interface Design {
+  readonly kind: 'dense' | 'sparse';
+  readonly rows: number;
+  readonly cols: number;
+  /** Σ_i x_ij a_i */
+  dot(j: number, a: Float64Array): number;
+  /** Σ_i x_ij a_i b_i */
+  dot2(j: number, a: Float64Array, b: Float64Array): number;
+  /** Σ_i a_i x_ij² */
+  weightedSquares(j: number, a: Float64Array): number;
+  /** Σ_i a_i (x_ij − m)², computed without cancellation (for variances); `a` sums to `total`. */
+  centeredSquares(j: number, a: Float64Array, m: number, total: number): number;
+  /**
+   * Σ_i a_i (x_ij − m)(b_i + shift), the gradient kernel with implicit centering. Dense designs
+   * compute it directly; sparse ones from `sumA` = Σ a_i, `sumAB` = Σ a_i b_i and
+   * `colA` = Σ_i a_i x_ij, touching only the stored entries.
+   */
+  centeredDot(
+    j: number,
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    shift: number,
+    sumA: number,
+    sumAB: number,
+    colA: number,
+  ): number;
+  /** out_i += alpha · x_ij */
+  axpy(j: number, alpha: number, out: Float64Array): void;
+  /** Number of stored entries in column j (n for dense). */
+  columnNnz(j: number): number;
+  /** The design restricted to the given rows, in that order (for cross-validation folds). */
+  selectRows(rows: Int32Array): Design;
+  /** Entry (i, j) (slow; for tests and small utilities). */
+  get(i: number, j: number): number;
+}
+
+/** Dense column-major design: entry (i, j) is `values[j * rows + i]`. */
+export class DenseDesign implements Design {
+  readonly kind = 'dense' as const;
+
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly values: Float64Array,
+  ) {
+    if (values.length !== rows * cols) {
+      throw new DataError(
+        `dense design: expected ${rows}×${cols} = ${rows * cols} values, got ${values.length}`,
+      );
+    }
+  }
+
+  /** Builds a dense design from row arrays (`rows[i][j]`). */
+  static fromRows(data: ReadonlyArray<ArrayLike<number>>): DenseDesign {
+    const n = data.length;
+    const p = n === 0 ? 0 : data[0]!.length;
+    const values = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) {
+      const row = data[i]!;
+      if (row.length !== p) throw new DataError(`row ${i} has ${row.length} values, expected ${p}`);
+      for (let j = 0; j < p; j++) values[j * n + i] = row[j]!;
+    }
+    return new DenseDesign(n, p, values);
+  }
+
+  dot(j: number, a: Float64Array): number {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    // four accumulators: independent adds pipeline (the kernel dominates covariance updates)
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += x[off + i]! * a[i]!;
+      s1 += x[off + i + 1]! * a[i + 1]!;
+      s2 += x[off + i + 2]! * a[i + 2]!;
+      s3 += x[off + i + 3]! * a[i + 3]!;
+    }
+    for (; i < n; i++) s0 += x[off + i]! * a[i]!;
+    return s0 + s1 + (s2 + s3);
+  }
+
+  dot2(j: number, a: Float64Array, b: Float64Array): number {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[off + i]! * a[i]! * b[i]!;
+    return s;
+  }
+
+  weightedSquares(j: number, a: Float64Array): number {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[off + i]!;
+      s += a[i]! * v * v;
+    }
+    return s;
+  }
+
+  centeredDot(j: number, a: Float64Array, b: Float64Array, m: number, shift: number): number {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    let s0 = 0;
+    let s1 = 0;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      s0 += a[i]! * (x[off + i]! - m) * (b[i]! + shift);
+      s1 += a[i + 1]! * (x[off + i + 1]! - m) * (b[i + 1]! + shift);
+    }
+    for (; i < n; i++) s0 += a[i]! * (x[off + i]! - m) * (b[i]! + shift);
+    return s0 + s1;
+  }
+
+  centeredSquares(j: number, a: Float64Array, m: number): number {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const d = x[off + i]! - m;
+      s += a[i]! * d * d;
+    }
+    return s;
+  }
+
+  axpy(j: number, alpha: number, out: Float64Array): void {
+    const x = this.values;
+    const n = this.rows;
+    const off = j * n;
+    for (let i = 0; i < n; i++) out[i]! += alpha * x[off + i]!;
+  }
+
+  columnNnz(): number {
+    return this.rows;
+  }
+
+  selectRows(rows: Int32Array): DenseDesign {
+    const m = rows.length;
+    const n = this.rows;
+    const out = new Float64Array(m * this.cols);
+    for (let j = 0; j < this.cols; j++) {
+      const off = j * n;
+      const o = j * m;
+      for (let k = 0; k < m; k++) out[o + k] = this.values[off + rows[k]!]!;
+    }
+    return new DenseDesign(m, this.cols, out);
+  }
+
+  get(i: number, j: number): number {
+    return this.values[j * this.rows + i]!;
+  }
+}
+
+/**
+ * Compressed sparse column design: column j's entries are `values[k]` at rows `rowIndex[k]` for
+ * `colStart[j] <= k < colStart[j + 1]`. Row indices within a column are distinct.
+ */
+export class SparseDesign implements Design {
+  readonly kind = 'sparse' as const;
+
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly colStart: Int32Array,
+    readonly rowIndex: Int32Array,
+    readonly values: Float64Array,
+  ) {
+    if (colStart.length !== cols + 1)
+      throw new DataError(`sparse design: colStart must have ${cols + 1} entries`);
+    const nnz = colStart[cols]!;
+    if (rowIndex.length < nnz || values.length < nnz)
+      throw new DataError('sparse design: rowIndex/values shorter than colStart says');
+    for (let k = 0; k < nnz; k++) {
+      const r = rowIndex[k]!;
+      if (r < 0 || r >= rows) throw new DataError(`sparse design: row index ${r} out of range [0, ${rows})`);
+    }
+  }
+
+  /** Builds a CSC design from (row, column, value) triplets; duplicates are summed. */
+  static fromTriplets(
+    rows: number,
+    cols: number,
+    r: ArrayLike<number>,
+    c: ArrayLike<number>,
+    v: ArrayLike<number>,
+  ): SparseDesign {
+    const counts = new Int32Array(cols + 1);
+    for (let k = 0; k < c.length; k++) counts[c[k]! + 1]!++;
+    for (let j = 0; j < cols; j++) counts[j + 1]! += counts[j]!;
+    const next = counts.slice(0, cols);
+    const rowIndex = new Int32Array(c.length);
+    const values = new Float64Array(c.length);
+    for (let k = 0; k < c.length; k++) {
+      const pos = next[c[k]!]!++;
+      rowIndex[pos] = r[k]!;
+      values[pos] = v[k]!;
+    }
+    // merge duplicates within a column
+    const seen = new Int32Array(rows).fill(-1);
+    const colStart = new Int32Array(cols + 1);
+    let w = 0;
+    for (let j = 0; j < cols; j++) {
+      const start = w;
+      for (let k = counts[j]!; k < counts[j + 1]!; k++) {
+        const i = rowIndex[k]!;
+        const at = seen[i]!;
+        if (at >= start) values[at]! += values[k]!;
+        else {
+          seen[i] = w;
+          rowIndex[w] = i;
+          values[w] = values[k]!;
+          w++;
+        }
+      }
+      colStart[j + 1] = w;
+    }
+    return new SparseDesign(rows, cols, colStart, rowIndex.slice(0, w), values.slice(0, w));
+  }
+
+  dot(j: number, a: Float64Array): number {
+    const ri = this.rowIndex;
+    const x = this.values;
+    let s = 0;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) s += x[k]! * a[ri[k]!]!;
+    return s;
+  }
+
+  dot2(j: number, a: Float64Array, b: Float64Array): number {
+    const ri = this.rowIndex;
+    const x = this.values;
+    let s = 0;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
+      const i = ri[k]!;
+      s += x[k]! * a[i]! * b[i]!;
+    }
+    return s;
+  }
+
+  weightedSquares(j: number, a: Float64Array): number {
+    const ri = this.rowIndex;
+    const x = this.values;
+    let s = 0;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
+      const v = x[k]!;
+      s += a[ri[k]!]! * v * v;
+    }
+    return s;
+  }
+
+  centeredDot(
+    j: number,
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    shift: number,
+    sumA: number,
+    sumAB: number,
+    colA: number,
+  ): number {
+    return this.dot2(j, a, b) + shift * colA - m * (sumAB + shift * sumA);
+  }
+
+  centeredSquares(j: number, a: Float64Array, m: number, total: number): number {
+    const ri = this.rowIndex;
+    const x = this.values;
+    let s = m * m * total;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
+      const d = x[k]! - m;
+      s += a[ri[k]!]! * (d * d - m * m);
+    }
+    return s;
+  }
+
+  axpy(j: number, alpha: number, out: Float64Array): void {
+    const ri = this.rowIndex;
+    const x = this.values;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) out[ri[k]!]! += alpha * x[k]!;
+  }
+
+  columnNnz(j: number): number {
+    return this.colStart[j + 1]! - this.colStart[j]!;
+  }
+
+  selectRows(rows: Int32Array): SparseDesign {
+    const where = new Int32Array(this.rows).fill(-1);
+    for (let k = 0; k < rows.length; k++) where[rows[k]!] = k;
+    const r: number[] = [];
+    const c: number[] = [];
+    const v: number[] = [];
+    for (let j = 0; j < this.cols; j++) {
+      for (let k = this.colStart[j]!; k < this.colStart[j + 1]!; k++) {
+        const to = where[this.rowIndex[k]!]!;
+        if (to >= 0) {
+          r.push(to);
+          c.push(j);
+          v.push(this.values[k]!);
+        }
+      }
+    }
+    return SparseDesign.fromTriplets(rows.length, this.cols, r, c, v);
+  }
+
+  get(i: number, j: number): number {
+    for (let k = this.colStart[j]!; k < this.colStart[j + 1]!; k++)
+      if (this.rowIndex[k] === i) return this.values[k]!;
+    return 0;
+  }
+}
+
+/** Weighted column means and population standard deviations (weights `w` summing to 1). */
+export interface ColumnStats {
+  readonly mean: Float64Array;
+  readonly sd: Float64Array;
+}
+
+export function columnStats(x: Design, w: Float64Array): ColumnStats {
+  const p = x.cols;
+  const mean = new Float64Array(p);
+  const sd = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const m = x.dot(j, w);
+    mean[j] = m;
+    const v = x.centeredSquares(j, w, m, 1);
+    // a column whose spread is at rounding level of its mean is constant
+    sd[j] = v > 1e-26 * m * m && v > 0 ? Math.sqrt(v) : 0;
+  }
+  return { mean, sd };
+}

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+
+import type { Family } from '../core/event.js';
+import { DataError } from '../core/errors.js';
+import { readCsvDesign } from './csv.js';
+import type { Design } from './design.js';
+import { readEventsDesign } from './events.js';
+
+export interface TrainingData {
+  readonly x: Design;
+  readonly y: Float64Array;
+  readonly weights?: Float64Array;
+  readonly names: readonly string[];
+  readonly format: 'csv' | 'jsonl';
+  /** Notes for the user (e.g. skipped unlabeled events). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Loads a training file for `fit` / `path`: CSV with a header (target = a column) or JSON-lines
+ * events (`.jsonl` / `.ndjson`; target = the events' `label`, so `--target label`).
+ */
+export async function loadTrainingData(
+  file: string,
+  target: string,
+  family: Family,
+  options: { weightColumn?: string; format?: 'csv' | 'jsonl' } = {},
+): Promise<TrainingData> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DataError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  const ext = extname(file).toLowerCase();
+  const format = options.format ?? (ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : 'csv');
+  const source = basename(file);
+  if (format === 'jsonl') {
+    if (target !== 'label') {
+      throw new DataError(
+        `for JSON-lines events the target is the events' "label" field: use --target label (got "${target}")`,
+      );
+    }
+    const d = readEventsDesign(text, family, source);
+    return {
+      x: d.x,
+      y: d.y,
+      weights: d.weights,
+      names: d.names,
+      format,
+      notes: d.unlabeled > 0 ? [`skipped ${d.unlabeled} events without "label"`] : [],
+    };
+  }
+  const d = readCsvDesign(text, {
+    target,
+    family,
+    source,
+    ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
+  });
+  return { x: d.x, y: d.y, ...(d.weights ? { weights: d.weights } : {}), names: d.names, format, notes: [] };
+}

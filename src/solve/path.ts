@@ -1,0 +1,144 @@
+import { DataError } from '../core/errors.js';
+import type { Design } from './design.js';
+import { Engine } from './engine.js';
+import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
+import { checkLambda, logit, nullDeviance, readFit, type LambdaFit } from './solve.js';
+
+export interface PathOptions extends SolverOptions {
+  /** Explicit λ values (sorted decreasing here); default: a log grid from λ_max. */
+  readonly lambdas?: ArrayLike<number>;
+  /** Number of λ values in the default grid (default 100). */
+  readonly nLambda?: number;
+  /** λ_min / λ_max of the default grid (default 1e-4 if n > p, else 1e-2). */
+  readonly lambdaMinRatio?: number;
+  /**
+   * Stop the path early, as glmnet does, when the fraction of deviance explained exceeds 0.999
+   * or improves by less than 1e-5 between consecutive λ (default true; never with `lambdas`).
+   */
+  readonly earlyStop?: boolean;
+}
+
+export interface PathResult {
+  readonly lambdaMax: number;
+  readonly fits: readonly LambdaFit[];
+  /** Column indices that are constant (coefficient fixed at 0). */
+  readonly constantColumns: readonly number[];
+  readonly nullDeviance: number;
+  /** True when every λ converged. */
+  readonly converged: boolean;
+  /** Total coordinate sweeps over the path. */
+  readonly passes: number;
+}
+
+/** Intercept-only starting point, with unpenalized features fitted when there are any. */
+function nullStart(problem: Problem, engine: Engine): void {
+  const b0 = problem.family === 'gaussian' ? problem.yMean : logit(problem.yMean);
+  engine.setPoint(b0, new Float64Array(problem.x.cols));
+  let unpenalized = false;
+  for (let j = 0; j < problem.x.cols; j++) {
+    if (problem.pf[j] === 0 && !problem.excluded[j]) {
+      engine.addToSet(j);
+      unpenalized = true;
+    }
+  }
+  // Solving at a λ large enough to zero every penalized feature fits the intercept and the
+  // unpenalized features, and leaves the gradient of every feature in engine.grad.
+  engine.solve(unpenalized ? 1e300 : Number.MAX_VALUE);
+}
+
+/**
+ * λ_max: the smallest λ at which every penalized β_j is 0 (DESIGN §1), from the gradient at the
+ * null model. For α < 0.001 it is computed with α = 0.001 (as glmnet), else it would be infinite.
+ */
+export function lambdaMaxOf(problem: Problem, engine: Engine): number {
+  let lmax = 0;
+  const a = Math.max(problem.alpha, 1e-3);
+  for (let j = 0; j < problem.x.cols; j++) {
+    if (problem.excluded[j] || problem.pf[j] === 0) continue;
+    const v = Math.abs(engine.grad[j]!) / (a * problem.pf[j]!);
+    if (v > lmax) lmax = v;
+  }
+  // a hair above, so that rounding cannot let a feature enter at λ_max itself
+  return lmax * (1 + 1e-12);
+}
+
+/** The default grid: nLambda values from λ_max down to λ_max·ratio, evenly spaced in log λ. */
+export function lambdaGrid(lambdaMax: number, nLambda: number, ratio: number): Float64Array {
+  const out = new Float64Array(nLambda);
+  if (nLambda === 1) {
+    out[0] = lambdaMax;
+    return out;
+  }
+  const step = Math.log(ratio) / (nLambda - 1);
+  for (let k = 0; k < nLambda; k++) out[k] = lambdaMax * Math.exp(step * k);
+  out[0] = lambdaMax;
+  return out;
+}
+
+/**
+ * The regularization path: warm starts down a decreasing λ sequence, with sequential strong
+ * rules and a KKT check over all features at every λ (glmnet's algorithm).
+ */
+export function solvePath(x: Design, y: ArrayLike<number>, options: PathOptions = {}): PathResult {
+  const problem = prepareProblem(x, y, options);
+  return solvePathProblem(problem, options);
+}
+
+export function solvePathProblem(problem: Problem, options: PathOptions = {}): PathResult {
+  const engine = new Engine(problem);
+  const nullDev = nullDeviance(problem);
+  if (problem.family === 'binomial' && nullDev === 0) {
+    throw new DataError('the binomial target has a single class: it needs both 0 and 1 values');
+  }
+  nullStart(problem, engine);
+  const lambdaMax = lambdaMaxOf(problem, engine);
+  let lambdas: Float64Array;
+  const explicit = options.lambdas !== undefined;
+  if (options.lambdas !== undefined) {
+    lambdas = Float64Array.from(options.lambdas);
+    if (lambdas.length === 0) throw new DataError('the λ sequence is empty');
+    for (const l of lambdas) checkLambda(l);
+    lambdas.sort().reverse();
+  } else {
+    if (!(lambdaMax > 0)) {
+      throw new DataError(
+        problem.yVar === 0
+          ? 'the target is constant: there is nothing to fit (check the target column)'
+          : 'no feature can enter the model (all features are constant or unpenalized)',
+      );
+    }
+    const nLambda = options.nLambda ?? 100;
+    if (!Number.isInteger(nLambda) || nLambda < 1)
+      throw new DataError(`nLambda must be a whole number >= 1, got ${nLambda}`);
+    const ratio = options.lambdaMinRatio ?? (problem.x.rows > problem.x.cols ? 1e-4 : 1e-2);
+    if (!(ratio > 0 && ratio < 1)) throw new DataError(`lambdaMinRatio must be in (0, 1), got ${ratio}`);
+    lambdas = lambdaGrid(lambdaMax, nLambda, ratio);
+  }
+  const earlyStop = !explicit && (options.earlyStop ?? true);
+  const fits: LambdaFit[] = [];
+  let prev = lambdaMax;
+  let passes = 0;
+  let converged = true;
+  for (let k = 0; k < lambdas.length; k++) {
+    const lambda = lambdas[k]!;
+    engine.addStrongSet(lambda, Math.max(prev, lambda));
+    const outcome = engine.solve(lambda);
+    const fit = readFit(engine, lambda, outcome, nullDev);
+    fits.push(fit);
+    passes += fit.passes;
+    if (!fit.converged) converged = false;
+    prev = lambda;
+    if (earlyStop && k >= 4) {
+      const before = fits[k - 1]!.devianceRatio;
+      if (fit.devianceRatio > 0.999 || fit.devianceRatio - before < 1e-5 * fit.devianceRatio) break;
+    }
+  }
+  return {
+    lambdaMax,
+    fits,
+    constantColumns: problem.constantColumns,
+    nullDeviance: nullDev,
+    converged,
+    passes,
+  };
+}

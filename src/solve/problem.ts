@@ -1,0 +1,156 @@
+import type { Family } from '../core/event.js';
+import { DataError } from '../core/errors.js';
+import { columnStats, type Design } from './design.js';
+
+/** Options shared by every solver entry point (DESIGN §1). */
+export interface SolverOptions {
+  /** 'gaussian' (default) or 'binomial'. */
+  readonly family?: Family;
+  /** L1 share α in (0, 1] (default 1: lasso). */
+  readonly l1Ratio?: number;
+  /** Fit on columns scaled to unit population sd, report on the original scale (default true). */
+  readonly standardize?: boolean;
+  /** Observation weights v_i ≥ 0 (default 1); normalized to sum to n. */
+  readonly weights?: ArrayLike<number>;
+  /** Per-feature penalty factors pf_j ≥ 0 (default 1; 0 = unpenalized). Used as given, not rescaled. */
+  readonly penaltyFactors?: ArrayLike<number>;
+  /**
+   * Coordinate-descent tolerance: a sweep is converged when max_j h_j Δβ_j² < tolerance · var(y)
+   * (default 1e-14; h_j is the coordinate's curvature). Gaussian fits also certify the result
+   * with a duality gap ≤ gapTolerance · null loss.
+   */
+  readonly tolerance?: number;
+  /** Gaussian only: relative duality-gap certificate (default 1e-10). */
+  readonly gapTolerance?: number;
+  /** Limit on coordinate sweeps per λ (default 100000). */
+  readonly maxPasses?: number;
+  /**
+   * Gaussian update scheme: 'covariance' (glmnet's covariance updates, O(p) per change), 'naive'
+   * (residual updates, O(nnz of the column)), or 'auto' (default: covariance when p < 500 and n > p).
+   */
+  readonly mode?: 'auto' | 'covariance' | 'naive';
+  /** Binomial only: limit on Newton (IRLS) iterations per λ (default 100). */
+  readonly maxOuter?: number;
+}
+
+/** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
+export interface Problem {
+  readonly x: Design;
+  readonly y: Float64Array;
+  /** Weights normalized to sum to 1 (v_i / n after DESIGN's normalization to sum n). */
+  readonly w: Float64Array;
+  readonly family: Family;
+  readonly alpha: number;
+  readonly standardize: boolean;
+  readonly mean: Float64Array;
+  /** Column scale s_j: the population sd when standardizing, else 1 (1 also for constant columns). */
+  readonly scale: Float64Array;
+  readonly sd: Float64Array;
+  readonly pf: Float64Array;
+  /** 1 for columns that cannot enter the model (constant, or pf = Infinity): coefficient fixed at 0. */
+  readonly excluded: Uint8Array;
+  readonly constantColumns: readonly number[];
+  /** Weighted mean of y. */
+  readonly yMean: number;
+  /** Σ w (y − ȳ)²: the scale of all tolerances (the variance of y). */
+  readonly yVar: number;
+  readonly tolerance: number;
+  readonly gapTolerance: number;
+  readonly maxPasses: number;
+  readonly maxOuter: number;
+  readonly mode: 'auto' | 'covariance' | 'naive';
+}
+
+function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {
+  if (a.length !== len) throw new DataError(`${name} has ${a.length} entries, expected ${len}`);
+  const out = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    const v = a[i]!;
+    if (!Number.isFinite(v)) throw new DataError(`${name}[${i}] is not a finite number (${v})`);
+    if (v < min) throw new DataError(`${name}[${i}] must be >= ${min}, got ${v}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Validates inputs and computes the statistics every solve on this data shares. */
+export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
+  const n = x.rows;
+  const p = x.cols;
+  const family = options.family ?? 'gaussian';
+  if (family !== 'gaussian' && family !== 'binomial') {
+    throw new DataError(`family must be "gaussian" or "binomial", got "${String(family)}"`);
+  }
+  if (n === 0) throw new DataError('the data set has no rows');
+  const alpha = options.l1Ratio ?? 1;
+  if (!(alpha > 0 && alpha <= 1)) throw new DataError(`l1Ratio must be in (0, 1], got ${alpha}`);
+  const y = finiteArray('target', yIn, n, -Infinity);
+  if (family === 'binomial') {
+    for (let i = 0; i < n; i++) {
+      if (y[i] !== 0 && y[i] !== 1)
+        throw new DataError(`binomial target must be 0 or 1, row ${i} has ${y[i]}`);
+    }
+  }
+  const w = options.weights ? finiteArray('weights', options.weights, n, 0) : new Float64Array(n).fill(1);
+  let sw = 0;
+  for (let i = 0; i < n; i++) sw += w[i]!;
+  if (!(sw > 0)) throw new DataError('the observation weights sum to 0');
+  for (let i = 0; i < n; i++) w[i]! /= sw;
+  // pf_j = Infinity keeps feature j out of the model (as glmnet's `exclude`; adaptive lasso uses it)
+  const pf = new Float64Array(p).fill(1);
+  const excludedByPf = new Uint8Array(p);
+  if (options.penaltyFactors) {
+    const raw = options.penaltyFactors;
+    if (raw.length !== p) throw new DataError(`penaltyFactors has ${raw.length} entries, expected ${p}`);
+    for (let j = 0; j < p; j++) {
+      const v = raw[j]!;
+      if (v === Infinity) excludedByPf[j] = 1;
+      else if (!(Number.isFinite(v) && v >= 0))
+        throw new DataError(`penaltyFactors[${j}] must be a number >= 0 (or Infinity to exclude), got ${v}`);
+      else pf[j] = v;
+    }
+  }
+  const standardize = options.standardize ?? true;
+  const { mean, sd } = columnStats(x, w);
+  const scale = new Float64Array(p);
+  const excluded = new Uint8Array(p);
+  const constantColumns: number[] = [];
+  for (let j = 0; j < p; j++) {
+    if (sd[j] === 0) {
+      excluded[j] = 1;
+      constantColumns.push(j);
+      scale[j] = 1;
+    } else scale[j] = standardize ? sd[j]! : 1;
+    if (excludedByPf[j]) {
+      excluded[j] = 1;
+      pf[j] = 0;
+    }
+  }
+  let yMean = 0;
+  for (let i = 0; i < n; i++) yMean += w[i]! * y[i]!;
+  let yVar = 0;
+  for (let i = 0; i < n; i++) yVar += w[i]! * (y[i]! - yMean) ** 2;
+  const tolerance = options.tolerance ?? 1e-14;
+  if (!(tolerance > 0)) throw new DataError(`tolerance must be > 0, got ${tolerance}`);
+  return {
+    x,
+    y,
+    w,
+    family,
+    alpha,
+    standardize,
+    mean,
+    scale,
+    sd,
+    pf,
+    excluded,
+    constantColumns,
+    yMean,
+    yVar,
+    tolerance,
+    gapTolerance: options.gapTolerance ?? 1e-10,
+    maxPasses: options.maxPasses ?? 100_000,
+    maxOuter: options.maxOuter ?? 100,
+    mode: options.mode ?? 'auto',
+  };
+}

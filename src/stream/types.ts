@@ -1,0 +1,78 @@
+import type { L1Event } from '../core/event.js';
+
+/**
+ * The elements that flow between the rxjs operators of `src/stream`. Sources (files, Kafka) emit
+ * `RawBatch`es; operators work batch by batch so that per-event overhead stays in plain loops.
+ */
+
+/** Where a record came from: a file line or a Kafka partition offset. */
+export interface RecordPosition {
+  /** `path` for files, topic name for Kafka. */
+  readonly source: string;
+  /** Kafka partition (absent for files). */
+  readonly partition?: number;
+  /** 1-based line number for files, the Kafka offset (as a decimal string) for topics. */
+  readonly offset: string;
+}
+
+export interface RawRecord {
+  readonly value: string | Uint8Array;
+  readonly position: RecordPosition;
+  readonly key?: string | Uint8Array | null;
+  readonly headers?: Readonly<Record<string, string | Uint8Array | undefined>>;
+}
+
+export interface RawBatch {
+  readonly records: readonly RawRecord[];
+}
+
+/** A record that could not be used, with the reason; nothing is dropped silently. */
+export interface DeadLetter {
+  readonly reason: string;
+  /** `decode` (not JSON/Avro), `validate` (DESIGN §2 violated), `featurize` (type changed, ...). */
+  readonly stage: 'decode' | 'validate' | 'featurize';
+  readonly position: RecordPosition;
+  readonly value: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string | Uint8Array | undefined>>;
+}
+
+/** Receives dead letters (a file, a DLQ topic, a counter in tests). */
+export interface DeadLetterSink {
+  deadLetter(letter: DeadLetter): void;
+}
+
+export interface EventBatch {
+  readonly events: readonly L1Event[];
+  readonly positions: readonly RecordPosition[];
+  /** Records of the raw batch that were rejected before becoming events. */
+  readonly rejected: number;
+  /** Raw records this batch covers (events + rejected), for offset bookkeeping. */
+  readonly records: readonly RawRecord[];
+}
+
+/**
+ * What the `learn` operator emits per batch: per-event diagnostics in typed arrays, for the
+ * progressive metrics and the drift detectors. Event `i`'s active features are
+ * `featureIndices[featureStarts[i] .. featureStarts[i+1])`, named by `nameOf`.
+ */
+export interface LearnedBatch {
+  /** Model key (DESIGN §3). */
+  readonly key: string;
+  /** Events learned from so far, after this batch (the model's `offset`). */
+  readonly offset: number;
+  /** Events of this batch that reached the model (labelled: learned; unlabelled: scored). */
+  readonly count: number;
+  readonly labelled: Uint8Array;
+  readonly labels: Float64Array;
+  /** Mean prediction made before learning (probability for binomial). */
+  readonly predictions: Float64Array;
+  /** Per-event loss of that prediction (log loss or squared error; NaN for unlabelled). */
+  readonly losses: Float64Array;
+  readonly featureStarts: Int32Array;
+  readonly featureIndices: Int32Array;
+  readonly nameOf: (index: number) => string;
+  /** Records rejected in this batch (decode, validation or featurization). */
+  readonly rejected: number;
+  /** The raw records this batch covers, for offset commits. */
+  readonly records: readonly RawRecord[];
+}

@@ -1,0 +1,169 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { adClicks, rng } from '../../examples/ad-clicks/generate.js';
+import type { ModelSnapshot } from '../../src/model/snapshot.js';
+import { runCli } from '../helpers/cli.js';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'l1s-replay-'));
+}
+
+const readJsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('l1stream replay', () => {
+  it('writes snapshots, summary, and rejects bad lines with reasons while the run goes on', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const lines = Array.from(adClicks(5, 3000), (e) => JSON.stringify(e));
+    const bad = [
+      'this is not json',
+      JSON.stringify({ features: { site: 'news' } }).replace('}}', '}, "label": "yes"}'),
+      JSON.stringify({ label: 1 }),
+      '{"label": 1, "features": {"user_age": NaN}}',
+      JSON.stringify({ label: 1, features: { user_age: 'old' } }),
+      JSON.stringify({ label: 2, features: { premium: true } }),
+    ];
+    // Bad lines in the middle of good ones; one unlabelled event is scored, not learned.
+    lines.splice(1500, 0, ...bad, JSON.stringify({ features: { site: 'news' } }));
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--snapshot-every', '1000']);
+    expect(r.stderr).toMatch(/3,000 events learned, 1 scored, 6 rejected/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary.events).toBe(3000);
+    expect(summary.rejected).toBe(6);
+    expect(summary.scored).toBe(1);
+    expect(typeof summary.progressiveLoss).toBe('number');
+    expect(summary.eventsPerSecond as number).toBeGreaterThan(0);
+    // Each stage writes its rejections in order; decoding runs before featurization.
+    const dead = readJsonl(join(out, 'dead-letters.jsonl')).sort((a, b) => (a.line as number) - (b.line as number));
+    expect(dead.map((d) => d.line)).toEqual([1501, 1502, 1503, 1504, 1505, 1506]);
+    expect(dead.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/cannot decode/),
+      expect.stringMatching(/"label" must be a number/),
+      expect.stringMatching(/"features" is missing/),
+      expect.stringMatching(/cannot decode/),
+      expect.stringMatching(/"user_age" was a number .* now a string/),
+      expect.stringMatching(/must be 0 or 1/),
+    ]);
+    expect(dead[0].value).toBe('this is not json');
+    const models = readJsonl(join(out, 'models.jsonl')) as unknown as ModelSnapshot[];
+    // A snapshot at the first batch boundary (1024 records) at or after each 1000 events, and at the end.
+    expect(models.map((m) => m.offset)).toEqual([1024, 2041, 3000]);
+    expect(models.map((m) => m.version)).toEqual([1, 2, 3]);
+    for (const m of models) {
+      expect(m).toMatchObject({ key: 'default', source: 'online', family: 'binomial', learner: 'ftrl', lambda: 0.005, l1Ratio: 1 });
+      expect(Object.values(m.coefficients).every((v) => v !== 0 && Number.isFinite(v))).toBe(true);
+      expect(Number.isNaN(Date.parse(m.createdAt))).toBe(false);
+    }
+    // A young model's support still moves (drift is tested end to end below); whatever is raised is
+    // a well-formed DESIGN §4 alert, counted in the summary.
+    const alerts = readJsonl(join(out, 'alerts.jsonl'));
+    expect(summary.alerts).toBe(alerts.length);
+    for (const a of alerts) {
+      expect(a).toMatchObject({ key: 'default', type: expect.stringMatching(/^(support-drift|sign-flip|input-drift|loss-drift)$/) });
+      expect(['info', 'warning', 'critical']).toContain(a.severity);
+    }
+  });
+
+  it('alerts.jsonl reports a planted change by name: a field that stops arriving and a base-rate shift', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    // 150k stationary ad-click events, then 100k in which the upstream stops sending "premium" and
+    // the click rate rises (a label flip of a fifth of the non-clicks).
+    const flip = rng(11);
+    const lines: string[] = [];
+    let i = 0;
+    for (const e of adClicks(9, 250_000)) {
+      if (i++ >= 150_000) {
+        delete (e.features as Record<string, unknown>).premium;
+        if (e.label === 0 && flip() < 0.2) (e as { label: number }).label = 1;
+      }
+      lines.push(JSON.stringify(e));
+    }
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--snapshot-every', '25000']);
+    expect(r.code).toBe(0);
+    const alerts = readJsonl(join(out, 'alerts.jsonl')) as unknown as Array<{
+      type: string;
+      offset: number;
+      message: string;
+      details: Record<string, unknown>;
+    }>;
+    const before = alerts.filter((a) => a.offset <= 150_000);
+    expect(before.filter((a) => a.type === 'input-drift' || a.type === 'loss-drift')).toEqual([]);
+    const input$ = alerts.filter((a) => a.type === 'input-drift' && a.offset > 150_000);
+    expect(input$.length).toBeGreaterThanOrEqual(1);
+    expect(input$[0].message).toContain('premium');
+    const loss = alerts.filter((a) => a.type === 'loss-drift' && a.offset > 150_000);
+    expect(loss.length).toBeGreaterThanOrEqual(1);
+    expect(loss[0].offset).toBeLessThan(170_000);
+    // warn-level log lines on stderr carry the same alerts
+    expect(r.stderr).toContain('"level":40');
+  }, 120_000);
+
+  it('the shipped config/replay.json runs; a bad drift section names each field and the fix', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 2000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const ok = await runCli(['replay', '--config', 'config/replay.json', '--input', input, '--out', join(dir, 'ok')]);
+    expect(ok.stderr).toMatch(/2,000 events learned/);
+    expect(ok.code).toBe(0);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ model: { family: 'binomial' }, drift: { loss: { adwin: { delta: 2 } }, support: { bogus: 1 } } }));
+    const r = await runCli(['replay', '--config', bad, '--input', input, '--out', join(dir, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/drift\.loss\.adwin\.delta: must be a number in \(0, 1\), got 2/);
+    expect(r.stderr).toMatch(/drift\.support\.bogus: unknown setting/);
+  });
+
+  it('an unknown flag is a usage error with exit code 2', async () => {
+    const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'binomial', '--lamda', '0.1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--lamda'/);
+    expect(r.stderr).toMatch(/usage: l1stream replay/);
+  });
+
+  it('bad option values name the option and the fix, exit code 2', async () => {
+    const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson', '--lambda=-1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--lambda must be >= 0/);
+    const s = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toMatch(/model\.family: must be "gaussian" or "binomial", got "poisson"/);
+  });
+
+  it('a bad config file names every problem by path', async () => {
+    const dir = tmp();
+    const config = join(dir, 'c.json');
+    writeFileSync(config, JSON.stringify({ model: { family: 'binomial', learner: 'sgd', lambda: 'big', ftrl: { alpha: 0 } }, extra: 1 }));
+    const r = await runCli(['replay', '--input', 'x.jsonl', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/extra: unknown section/);
+    expect(r.stderr).toMatch(/model\.learner: must be one of ftrl, fobos, truncated-gradient/);
+    expect(r.stderr).toMatch(/model\.lambda: must be a number/);
+    expect(r.stderr).toMatch(/model\.ftrl\.alpha: must be > 0/);
+  });
+
+  it('a missing input file is an error that names it, exit code 1', async () => {
+    const r = await runCli(['replay', '--input', '/nonexistent/e.jsonl', '--family', 'gaussian', '--out', tmp()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/input file not found: \/nonexistent\/e.jsonl/);
+  });
+
+  it('unknown command: exit 2 with the list of commands', async () => {
+    const r = await runCli(['replai']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "replai"/);
+  });
+});

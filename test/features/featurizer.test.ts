@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { Featurizer } from '../../src/features/featurizer.js';
+import { murmur3 } from '../../src/features/murmur3.js';
+
+function named(f: Featurizer, x: SparseBuffer): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 0; k < x.nnz; k++) out[f.nameOf(x.indices[k])] = x.values[k];
+  return out;
+}
+
+describe('Featurizer (DESIGN §2)', () => {
+  it('numbers by name, strings one-hot, booleans 0/1, string arrays, zeros and nulls absent', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer(2);
+    const reason = f.featurize(
+      { features: { age: 34, country: 'DE', premium: true, trial: false, tags: ['a', 'b', 'a'], zero: 0, none: null as never } },
+      x,
+    );
+    expect(reason).toBeNull();
+    expect(named(f, x)).toEqual({ age: 34, 'country=DE': 1, premium: 1, 'tags=a': 2, 'tags=b': 1 });
+  });
+
+  it('rejects a field that changes type, registering nothing from that event', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer();
+    expect(f.featurize({ features: { age: 34 } }, x)).toBeNull();
+    const dim = f.dimension;
+    const reason = f.featurize({ features: { newfield: 1, age: 'old' } }, x);
+    expect(reason).toMatch(/"age" was a number .* now a string/);
+    expect(x.nnz).toBe(0);
+    expect(f.dimension).toBe(dim);
+    expect(f.featurize({ features: { age: true } }, x)).toBeNull(); // boolean is numeric
+  });
+
+  it('hashing trick: index = murmur3(name) mod 2^bits, names kept, collisions reported', () => {
+    const f = new Featurizer({ hashBits: 4 });
+    const x = new SparseBuffer();
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    f.featurize({ features: Object.fromEntries(names.map((n) => [n, 1])) }, x);
+    for (let k = 0; k < x.nnz; k++) expect(x.indices[k]).toBeLessThan(16);
+    expect(f.vocabulary.indexOf('country', 'DE')).toBe(murmur3('country=DE') & 15);
+    // 40 names in 16 columns: at least 24 collisions, each merged into one column per event.
+    expect(f.vocabulary.collisions).toBeGreaterThanOrEqual(24);
+    expect(x.nnz).toBeLessThanOrEqual(16);
+    const total = Array.from(x.values.subarray(0, x.nnz)).reduce((a, b) => a + b, 0);
+    expect(total).toBe(40);
+    const [index, kept, other] = f.vocabulary.collisionExamples(1)[0];
+    expect(f.nameOf(index)).toBe(kept);
+    expect(murmur3(other) & 15).toBe(index);
+  });
+
+  it('state round-trips', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer();
+    f.featurize({ features: { a: 1, c: 'x', t: ['p', 'q'] } }, x);
+    const g = Featurizer.fromState(JSON.parse(JSON.stringify(f.state())));
+    const y = new SparseBuffer();
+    g.featurize({ features: { t: ['q'], a: 2 } }, y);
+    expect(named(g, y)).toEqual({ 't=q': 1, a: 2 });
+    expect(y.indices[0]).toBe(f.vocabulary.indexOf('t', 'q'));
+    expect(g.featurize({ features: { a: 'now a string' } }, y)).toMatch(/was a number/);
+  });
+});

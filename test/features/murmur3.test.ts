@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { Murmur3, murmur3 } from '../../src/features/murmur3.js';
+
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/features/mmh3.json', import.meta.url), 'utf8')) as {
+  s: string;
+  seed: number;
+  h: number;
+}[];
+
+describe('murmur3', () => {
+  it.each(vectors)('matches Python mmh3 for %j', ({ s, seed, h }) => {
+    expect(murmur3(s, seed)).toBe(h);
+  });
+
+  it('hashes pieces fed in turn like their concatenation', () => {
+    const m = new Murmur3();
+    for (const [a, b] of [
+      ['country', 'DE'],
+      ['x', ''],
+      ['Ünï', 'cödé'],
+      ['abc', 'defgh'],
+    ] as const) {
+      expect(m.reset(7).update(a).update('=').update(b).digest()).toBe(murmur3(`${a}=${b}`, 7));
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import avro from 'avsc';
+import type { Subscription } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  AvroDecoder,
+  AvroEncoder,
+  KafkaDeadLetters,
+  KafkaSink,
+  KafkaSource,
+  SchemaRegistryClient,
+  deadLetterHeaders,
+  frame,
+  kafkaPipeline,
+  outputTopics,
+  shippedSchema,
+  type AvroDecoderOptions,
+} from '../../connectors/kafka/index.js';
+import { OnlineModel, type RecordDecoder } from '../../src/index.js';
+import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
+import {
+  createTopic,
+  kafkaClient,
+  makeEvents,
+  produce,
+  randomName,
+  readTopic,
+  waitFor,
+  type ReadMessage,
+} from './helpers.js';
+
+interface Sent {
+  readonly value: Buffer;
+  /** Expected dead-letter reason (regexp), or null for a good event. */
+  readonly reason: RegExp | null;
+}
+
+/** Runs `messages` through source → decode → learn → sink with `decoder`; returns the model and the DLQ. */
+async function runThrough(
+  sent: readonly Sent[],
+  decoder: RecordDecoder,
+  prepare?: (r: readonly import('../../src/index.js').RawRecord[]) => Promise<void>,
+) {
+  const kafka = kafkaClient();
+  const topic = randomName('in');
+  const prefix = randomName('dl');
+  await createTopic(kafka, topic, 1);
+  await produce(
+    kafka,
+    topic,
+    sent.map((s, i) => ({ key: `k${i}`, value: s.value, headers: { origin: `test-${i}` } })),
+  );
+  const model = new OnlineModel({ key: 'dl', family: 'gaussian' });
+  const source = new KafkaSource(kafka, {
+    topics: [topic],
+    groupId: randomName('g'),
+    maxBytesPerPartition: 4096,
+  });
+  const sink = new KafkaSink(kafka, { topics: outputTopics(prefix) });
+  await sink.start();
+  const deadLetters = new KafkaDeadLetters(sink);
+  let records = 0;
+  let subscription: Subscription | undefined;
+  try {
+    subscription = kafkaPipeline({
+      source,
+      sink,
+      model,
+      deadLetters,
+      decoder,
+      ...(prepare ? { prepare } : {}),
+      snapshotEvery: 1_000_000,
+    }).subscribe({
+      next: (b) => (records += b.records.length),
+    });
+    await waitFor(
+      () => records >= sent.length,
+      `${sent.length} records through the pipeline (have ${records})`,
+      60_000,
+    );
+  } finally {
+    subscription?.unsubscribe();
+    await source.close();
+    await sink.close();
+  }
+  const bad = sent.filter((s) => s.reason !== null).length;
+  const dlq = await readTopic(kafka, outputTopics(prefix).dlq, bad);
+  return { model, deadLetters, dlq, topic };
+}
+
+function checkDeadLetters(sent: readonly Sent[], dlq: readonly ReadMessage[], topic: string): void {
+  const bad = sent.map((s, i) => ({ ...s, offset: String(i) })).filter((s) => s.reason !== null);
+  expect(dlq).toHaveLength(bad.length);
+  const byOffset = new Map(dlq.map((m) => [m.headers[deadLetterHeaders.offset], m]));
+  for (const b of bad) {
+    const letter = byOffset.get(b.offset);
+    expect(letter, `dead letter for offset ${b.offset}`).toBeDefined();
+    expect(letter!.value!.equals(b.value)).toBe(true);
+    expect(letter!.headers[deadLetterHeaders.reason]).toMatch(b.reason!);
+    expect(letter!.headers[deadLetterHeaders.topic]).toBe(topic);
+    expect(letter!.headers[deadLetterHeaders.partition]).toBe('0');
+    expect(letter!.headers.origin).toBe(`test-${b.offset}`);
+  }
+}
+
+describe('dead letters and Avro on a real broker', () => {
+  let registry: FakeRegistry;
+  beforeAll(async () => {
+    registry = await startFakeRegistry();
+  });
+  afterAll(async () => registry.close());
+
+  const events = makeEvents(300, 7);
+
+  it('Avro through a schema registry: good and evolved events learned, bad bytes dead-lettered with reasons', async () => {
+    const client = new SchemaRegistryClient({ url: registry.url });
+    const v1 = await AvroEncoder.create({
+      schema: shippedSchema('event'),
+      registry: client,
+      subject: 'ev-value',
+      register: true,
+    });
+    const base = shippedSchema('event') as avro.schema.RecordType;
+    const v2 = await AvroEncoder.create({
+      schema: { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] },
+      registry: client,
+      subject: 'ev-value',
+      register: true,
+    });
+    expect(v2.schemaId).not.toBe(v1.schemaId);
+    const good = v1.encode(events[0]);
+    const sent: Sent[] = [];
+    events.forEach((e, i) => {
+      sent.push({
+        value: (i % 2 === 0 ? v1 : v2).encode(i % 2 === 0 ? e : { ...e, channel: 'app' }),
+        reason: null,
+      });
+      if (i === 10)
+        sent.push({
+          value: Buffer.concat([
+            good.subarray(0, 5),
+            Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+          ]),
+          reason: /not a valid Avro body for schema id/,
+        });
+      if (i === 20) sent.push({ value: Buffer.from(JSON.stringify(e)), reason: /wrong magic byte 0x7b/ });
+      if (i === 30) sent.push({ value: frame(424242, good.subarray(5)), reason: /unknown schema id 424242/ });
+      if (i === 40) sent.push({ value: good.subarray(0, 3), reason: /shorter than the 5-byte header/ });
+    });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder.decode, (r) =>
+      decoder.prepare(r),
+    );
+    expect(model.offset).toBe(events.length);
+    expect(deadLetters.count).toBe(4);
+    expect(deadLetters.byStage.get('decode')).toBe(4);
+    checkDeadLetters(sent, dlq, topic);
+  });
+
+  it('Avro with the schema from a file (no registry)', async () => {
+    const schema = shippedSchema('event');
+    const encoder = await AvroEncoder.create({ schema, schemaId: 3 });
+    const sent: Sent[] = events.map((e) => ({ value: encoder.encode(e), reason: null }));
+    sent.splice(5, 0, {
+      value: frame(4, encoder.encode(events[0]).subarray(5)),
+      reason: /unknown schema id 4/,
+    });
+    const options: AvroDecoderOptions = { writerSchemas: new Map([[3, schema]]) };
+    const decoder = new AvroDecoder(options);
+    const { model, dlq, topic } = await runThrough(sent, decoder.decode);
+    expect(model.offset).toBe(events.length);
+    checkDeadLetters(sent, dlq, topic);
+  });
+
+  it('JSON: an event without features, a bad label and non-JSON text are dead-lettered, the rest learned', async () => {
+    const sent: Sent[] = events.map((e) => ({ value: Buffer.from(JSON.stringify(e)), reason: null }));
+    sent.splice(3, 0, { value: Buffer.from(JSON.stringify({ label: 1 })), reason: /"features" is missing/ });
+    sent.splice(50, 0, { value: Buffer.from('{"label": 1, "features": '), reason: /cannot decode/ });
+    sent.splice(100, 0, {
+      value: Buffer.from(JSON.stringify({ label: 'x', features: { a: 1 } })),
+      reason: /"label" must be a number/,
+    });
+    const { model, deadLetters, dlq, topic } = await runThrough(
+      sent,
+      (v) => JSON.parse(Buffer.from(v as Uint8Array).toString('utf8')) as unknown,
+    );
+    expect(model.offset).toBe(events.length);
+    expect(deadLetters.byStage.get('validate')).toBe(2);
+    expect(deadLetters.byStage.get('decode')).toBe(1);
+    checkDeadLetters(sent, dlq, topic);
+  });
+});

@@ -1,0 +1,210 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { DenseDesign } from '../../src/solve/design.js';
+import { parseCsv, readCsvDesign } from '../../src/solve/csv.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { solveAt } from '../../src/solve/solve.js';
+import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-solve-'));
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const rng = new Rng(17);
+const rows: number[][] = [];
+for (let i = 0; i < 120; i++) {
+  const a = rng.normal();
+  const b = rng.normal();
+  const c = rng.normal();
+  rows.push([a, b, c, 2 * a - b + 0.3 * rng.normal()]);
+}
+const csvText = `alpha,"beta, quoted",gamma,y\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+const csv = file('train.csv', csvText);
+
+describe('CSV reader', () => {
+  it('handles quotes, doubled quotes, CRLF and blank lines', () => {
+    const { rows: r, lines } = parseCsv('a,"b ""x"", c"\r\n\r\n1,2\n"3\n4",5');
+    expect(r).toEqual([
+      ['a', 'b "x", c'],
+      ['1', '2'],
+      ['3\n4', '5'],
+    ]);
+    expect(lines).toEqual([1, 3, 4]);
+  });
+  it('names the line and column of a non-numeric cell', () => {
+    expect(() => readCsvDesign('a,y\n1,2\nfoo,3\n', { target: 'y', source: 'f.csv' })).toThrow(
+      'f.csv line 3, column "a": "foo" is not a number',
+    );
+  });
+  it('empty cells, missing target, empty file, header only', () => {
+    expect(() => readCsvDesign('a,y\n1,\n', { target: 'y' })).toThrow(/column "y": the cell is empty/);
+    expect(() => readCsvDesign('a,b\n1,2\n', { target: 'y' })).toThrow(
+      /target column "y" is not in the header of the input; its columns are: a, b/,
+    );
+    expect(() => readCsvDesign('', { target: 'y' })).toThrow(/is empty: expected a header row/);
+    expect(() => readCsvDesign('a,y\n', { target: 'y' })).toThrow(/header but no data rows/);
+  });
+});
+
+describe('l1stream fit', () => {
+  it('prints a DESIGN §3 model whose optimum matches the solver', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.05',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const model = JSON.parse(stdout) as Record<string, unknown> & {
+      coefficients: Record<string, number>;
+      metrics: Record<string, unknown>;
+    };
+    expect(model).toMatchObject({
+      key: 'train',
+      version: 1,
+      offset: 120,
+      source: 'refit',
+      family: 'gaussian',
+      learner: 'coordinate-descent',
+      lambda: 0.05,
+      l1Ratio: 1,
+    });
+    expect(Object.keys(model.coefficients).sort()).toEqual(['alpha', 'beta, quoted']);
+    expect(model.metrics.converged).toBe(true);
+    const x = DenseDesign.fromRows(rows.map((r) => r.slice(0, 3)));
+    const y = rows.map((r) => r[3]!);
+    const direct = solveAt(x, y, { lambda: 0.05 });
+    expect(model.coefficients.alpha).toBeCloseTo(direct.coefficients[0]!, 12);
+    const obj = objectiveValue(
+      x,
+      y,
+      {
+        intercept: model.intercept as number,
+        coefficients: [model.coefficients.alpha!, model.coefficients['beta, quoted']!, 0],
+      },
+      0.05,
+    ).objective;
+    expect(obj).toBeCloseTo(direct.objective, 12);
+  });
+
+  it('--cv reports λ_min and λ_1se and is seeded', async () => {
+    const a = await runCli(['fit', '--input', csv, '--target', 'y', '--cv', '5', '--seed', '3']);
+    const b = await runCli(['fit', '--input', csv, '--target', 'y', '--cv', '5', '--seed', '3']);
+    expect(a.code).toBe(0);
+    const ma = JSON.parse(a.stdout) as { lambda: number; metrics: { lambdaMin: number; lambda1se: number } };
+    const mb = JSON.parse(b.stdout) as typeof ma;
+    expect(ma.metrics.lambdaMin).toBe(mb.metrics.lambdaMin);
+    expect(ma.metrics.lambda1se).toBeGreaterThanOrEqual(ma.metrics.lambdaMin);
+    expect(ma.lambda).toBe(ma.metrics.lambdaMin);
+  });
+
+  it('fits JSON-lines events with --target label', async () => {
+    const ev = file(
+      'events.jsonl',
+      rows
+        .map((r, i) =>
+          JSON.stringify({
+            label: r[3],
+            features: { alpha: r[0], beta: r[1], country: i % 2 ? 'DE' : 'FR' },
+          }),
+        )
+        .join('\n'),
+    );
+    const { code, stdout, stderr } = await runCli([
+      'fit',
+      '--input',
+      ev,
+      '--target',
+      'label',
+      '--lambda',
+      '0.05',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const model = JSON.parse(stdout) as { coefficients: Record<string, number> };
+    expect(Object.keys(model.coefficients)).toContain('alpha');
+    expect(model.coefficients.alpha).toBeGreaterThan(1);
+  });
+
+  it.each([
+    [
+      'missing target column',
+      ['--target', 'nope', '--lambda', '0.1'],
+      1,
+      /target column "nope" is not in the header of train.csv; its columns are: alpha, beta, quoted, gamma, y/,
+    ],
+    ['λ < 0', ['--target', 'y', '--lambda=-1'], 2, /--lambda must be >= 0, got -1/],
+    ['unknown family', ['--target', 'y', '--family', 'poisson'], 2, /--family must be gaussian or binomial/],
+  ])('%s: exit %s with a message that says what to fix', async (_n, args, exit, msg) => {
+    const { code, stderr } = await runCli(['fit', '--input', csv, ...args]);
+    expect(code).toBe(exit);
+    expect(stderr).toMatch(msg);
+  });
+
+  it('non-numeric cell, empty file, constant column, binomial target', async () => {
+    const bad = file('bad.csv', 'a,y\n1,2\n2,3\nx1,4\n');
+    let r = await runCli(['fit', '--input', bad, '--target', 'y', '--lambda', '0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad.csv line 4, column "a": "x1" is not a number/);
+    r = await runCli(['fit', '--input', file('empty.csv', ''), '--target', 'y', '--lambda', '0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/empty.csv is empty/);
+    r = await runCli([
+      'fit',
+      '--input',
+      file('const.csv', 'a,k,y\n1,5,1\n2,5,2.2\n3,5,2.9\n4,5,4.1\n'),
+      '--target',
+      'y',
+      '--lambda',
+      '0.01',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/column "k" is constant; its coefficient is fixed at 0/);
+    r = await runCli(['fit', '--input', csv, '--target', 'y', '--family', 'binomial', '--lambda', '0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a binomial target must be 0 or 1/);
+  });
+});
+
+describe('l1stream path', () => {
+  it('prints one model per λ (largest first) and draws the SVG with feature names', async () => {
+    const svg = join(dir, 'path.svg');
+    const { code, stdout } = await runCli([
+      'path',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--nlambda',
+      '30',
+      '--plot',
+      svg,
+    ]);
+    expect(code).toBe(0);
+    const models = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { lambda: number; version: number; coefficients: Record<string, number> });
+    expect(models.length).toBeGreaterThan(5);
+    expect(models.length).toBeLessThanOrEqual(30);
+    expect(Object.keys(models[0]!.coefficients)).toHaveLength(0);
+    for (let k = 1; k < models.length; k++) expect(models[k]!.lambda).toBeLessThan(models[k - 1]!.lambda);
+    const pic = readFileSync(svg, 'utf8');
+    expect(pic.startsWith('<svg')).toBe(true);
+    expect(pic).toContain('>alpha</text>');
+    expect(pic).toContain('beta, quoted');
+    expect(pic).toContain('log(λ)');
+  });
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+import type { Family } from '../../src/core/event.js';
+import { assignFolds, crossValidate } from '../../src/solve/cv.js';
+import { DenseDesign } from '../../src/solve/design.js';
+
+interface Fixture {
+  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
+  readonly cv: ReadonlyArray<{
+    name: string;
+    dataset: string;
+    family: Family;
+    foldIds: number[];
+    lambdas: number[];
+    reference: { lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number };
+  }>;
+}
+const fixture = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
+) as Fixture;
+
+describe('cross-validation against cv.glmnet (same folds, same λ)', () => {
+  it.each(fixture.cv)('$name: cvm, cvsd, λ_min and λ_1se', (cs) => {
+    const data = fixture.datasets[cs.dataset]!;
+    const res = crossValidate(DenseDesign.fromRows(data.x), data.y, {
+      family: cs.family,
+      lambdas: cs.lambdas,
+      foldIds: cs.foldIds,
+    });
+    expect(res.folds).toBe(5);
+    cs.reference.cvm.forEach((m, l) => {
+      expect(Math.abs(res.cvm[l]! - m) / m).toBeLessThan(1e-6);
+      expect(Math.abs(res.cvsd[l]! - cs.reference.cvsd[l]!) / cs.reference.cvsd[l]!).toBeLessThan(1e-4);
+    });
+    expect(res.lambdaMin).toBeCloseTo(cs.reference.lambdaMin, 12);
+    expect(res.lambda1se).toBeCloseTo(cs.reference.lambda1se, 12);
+  });
+});
+
+describe('seeded folds', () => {
+  it('are balanced, cover every row and repeat for a seed', () => {
+    const a = assignFolds(103, 10, 7);
+    const b = assignFolds(103, 10, 7);
+    const c = assignFolds(103, 10, 8);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+    const counts = new Array<number>(10).fill(0);
+    for (const f of a) counts[f]!++;
+    expect(Math.min(...counts)).toBe(10);
+    expect(Math.max(...counts)).toBe(11);
+  });
+});

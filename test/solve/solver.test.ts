@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+
+import { DataError } from '../../src/core/errors.js';
+import { adaptiveLasso } from '../../src/solve/adaptive.js';
+import { DenseDesign, SparseDesign } from '../../src/solve/design.js';
+import { checkKkt } from '../../src/solve/kkt.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { solvePath } from '../../src/solve/path.js';
+import { solveAt } from '../../src/solve/solve.js';
+import { Rng } from '../helpers/random.js';
+
+/** A seeded sparse regression / classification problem with a known sparse truth. */
+function sparseProblem(n: number, p: number, density: number, seed: number, binomial = false) {
+  const rng = new Rng(seed);
+  const r: number[] = [];
+  const c: number[] = [];
+  const v: number[] = [];
+  const eta = new Float64Array(n);
+  const truth = new Float64Array(p);
+  for (let j = 0; j < 8; j++) truth[j] = (j % 2 === 0 ? 1 : -1) * (1 + j / 4);
+  for (let j = 0; j < p; j++) {
+    for (let i = 0; i < n; i++) {
+      if (rng.next() < density) {
+        const val = rng.normal() + 0.5;
+        r.push(i);
+        c.push(j);
+        v.push(val);
+        eta[i]! += truth[j]! * val;
+      }
+    }
+  }
+  const y = Array.from(eta, (e) =>
+    binomial ? (rng.next() < 1 / (1 + Math.exp(-e)) ? 1 : 0) : e + 0.5 * rng.normal(),
+  );
+  return { x: SparseDesign.fromTriplets(n, p, r, c, v), y };
+}
+
+describe('KKT at every returned solution', () => {
+  it.each([
+    ['gaussian, sparse, p > n', 'gaussian', 80, 300, 0.1],
+    ['gaussian, sparse, n > p', 'gaussian', 400, 60, 0.2],
+    ['binomial, sparse, p > n', 'binomial', 120, 250, 0.1],
+    ['binomial, sparse, n > p', 'binomial', 500, 40, 0.3],
+  ] as const)('%s', (_name, family, n, p, density) => {
+    const { x, y } = sparseProblem(n, p, density, 42, family === 'binomial');
+    for (const l1Ratio of [1, 0.3]) {
+      const path = solvePath(x, y, { family, l1Ratio, nLambda: 30 });
+      expect(path.converged).toBe(true);
+      for (const fit of path.fits) {
+        const kkt = checkKkt(x, y, fit, fit.lambda, { family, l1Ratio });
+        expect(kkt.maxViolation, `λ=${fit.lambda}`).toBeLessThan(1e-6);
+        expect(kkt.interceptResidual).toBeLessThan(1e-9);
+      }
+      // the first λ is λ_max: the null model, and just below it a feature enters
+      expect(path.fits[0]!.nonzero).toBe(0);
+      expect(path.fits[1]!.nonzero).toBeGreaterThan(0);
+    }
+  });
+
+  it('covariance and naive updates reach the same optimum (dense, n ≫ p)', () => {
+    const { x: sx, y } = sparseProblem(600, 30, 0.6, 3);
+    const dense = new DenseDesign(
+      sx.rows,
+      sx.cols,
+      Float64Array.from({ length: sx.rows * sx.cols }, (_, k) =>
+        sx.get(k % sx.rows, Math.floor(k / sx.rows)),
+      ),
+    );
+    const cov = solvePath(dense, y, { mode: 'covariance', nLambda: 20 });
+    const naive = solvePath(dense, y, { mode: 'naive', nLambda: 20 });
+    cov.fits.forEach((f, k) => {
+      const g = naive.fits[k]!;
+      expect(Math.abs(f.objective - g.objective) / g.objective).toBeLessThan(1e-10);
+      expect(checkKkt(dense, y, f, f.lambda).maxViolation).toBeLessThan(1e-6);
+    });
+  });
+});
+
+describe('warm start', () => {
+  it.each(['gaussian', 'binomial'] as const)(
+    '%s: from the solution at λ, a nearby λ is reached in fewer sweeps than cold',
+    (family) => {
+      const { x, y } = sparseProblem(300, 120, 0.15, 9, family === 'binomial');
+      const path = solvePath(x, y, { family, nLambda: 20 });
+      const at = path.fits[10]!;
+      const next = at.lambda * 0.9;
+      const warm = solveAt(x, y, {
+        family,
+        lambda: next,
+        start: { intercept: at.intercept, coefficients: at.coefficients },
+      });
+      const cold = solveAt(x, y, { family, lambda: next });
+      expect(warm.converged).toBe(true);
+      expect(cold.converged).toBe(true);
+      expect(Math.abs(warm.objective - cold.objective) / cold.objective).toBeLessThan(1e-9);
+      expect(warm.passes).toBeLessThan(cold.passes);
+      // starting at the optimum itself costs at most a couple of sweeps
+      const again = solveAt(x, y, { family, lambda: next, start: warm });
+      expect(again.passes).toBeLessThanOrEqual(family === 'gaussian' ? 3 : 6);
+      expect(Math.abs(again.objective - warm.objective) / warm.objective).toBeLessThan(1e-12);
+    },
+  );
+
+  it('the start is on the original scale (standardize on)', () => {
+    const { x, y } = sparseProblem(200, 20, 0.5, 5);
+    const fit = solveAt(x, y, { lambda: 0.05 });
+    const again = solveAt(x, y, { lambda: 0.05, start: fit });
+    expect(again.passes).toBeLessThanOrEqual(3);
+    fit.coefficients.forEach((c, j) => expect(again.coefficients[j]).toBeCloseTo(c, 9));
+  });
+});
+
+describe('non-convergence is reported, never hidden', () => {
+  it('a sweep budget too small says so with the count', () => {
+    const { x, y } = sparseProblem(200, 50, 0.3, 1);
+    const fit = solveAt(x, y, { lambda: 0.001, maxPasses: 3 });
+    expect(fit.converged).toBe(false);
+    expect(fit.passes).toBe(3);
+    expect(fit.reason).toMatch(/no convergence within 3 coordinate sweeps/);
+  });
+});
+
+describe('closed forms', () => {
+  it('one standardized feature: β = S(⟨x̃,y⟩, λ)/(1 + λ(1−α)) on the standardized scale', () => {
+    const xs = [1, 2, 3, 4, 6];
+    const y = [1.5, 1.7, 3.9, 4.1, 7.3];
+    const x = DenseDesign.fromRows(xs.map((v) => [v]));
+    const n = xs.length;
+    const mx = xs.reduce((a, b) => a + b) / n;
+    const my = y.reduce((a, b) => a + b) / n;
+    const sd = Math.sqrt(xs.reduce((a, v) => a + (v - mx) ** 2, 0) / n);
+    const cxy = xs.reduce((a, v, i) => a + ((v - mx) / sd) * (y[i]! - my), 0) / n;
+    const lambda = 0.3;
+    const alpha = 0.6;
+    const bStd = (cxy - lambda * alpha) / (1 + lambda * (1 - alpha));
+    const fit = solveAt(x, y, { lambda, l1Ratio: alpha });
+    expect(fit.coefficients[0]).toBeCloseTo(bStd / sd, 12);
+    expect(fit.intercept).toBeCloseTo(my - (bStd / sd) * mx, 12);
+  });
+});
+
+describe('adaptive lasso', () => {
+  it('second stage uses pf = 1/|β̂| and keeps first-stage zeros out', () => {
+    const { x, y } = sparseProblem(300, 40, 0.3, 21);
+    const res = adaptiveLasso(x, y, { folds: 5, nLambda: 30 });
+    const first = res.initial.path.fits[res.initial.indexMin]!;
+    first.coefficients.forEach((c, j) => {
+      if (c === 0) {
+        expect(res.penaltyFactors[j]).toBe(Infinity);
+        for (const f of res.path.fits) expect(f.coefficients[j]).toBe(0);
+      } else expect(Number.isFinite(res.penaltyFactors[j]!)).toBe(true);
+    });
+    for (const f of res.path.fits.slice(0, 10)) {
+      const kkt = checkKkt(x, y, f, f.lambda, { penaltyFactors: res.penaltyFactors });
+      expect(kkt.maxViolation).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('bad input', () => {
+  const x = DenseDesign.fromRows([
+    [1, 2],
+    [2, 1],
+    [3, 5],
+  ]);
+  it('λ < 0', () => {
+    expect(() => solveAt(x, [1, 2, 3], { lambda: -1 })).toThrow(DataError);
+    expect(() => solveAt(x, [1, 2, 3], { lambda: -1 })).toThrow(
+      /lambda must be a finite number >= 0, got -1/,
+    );
+  });
+  it('constant target for a path', () => {
+    expect(() => solvePath(x, [2, 2, 2])).toThrow(/target is constant/);
+  });
+  it('single-class binomial target', () => {
+    expect(() => solvePath(x, [1, 1, 1], { family: 'binomial' })).toThrow(/single class/);
+  });
+  it('non 0/1 binomial target', () => {
+    expect(() => solveAt(x, [0, 2, 1], { family: 'binomial', lambda: 0.1 })).toThrow(
+      /must be 0 or 1, row 1 has 2/,
+    );
+  });
+  it('wrong lengths and non-finite values', () => {
+    expect(() => solveAt(x, [1, 2], { lambda: 0.1 })).toThrow(/target has 2 entries, expected 3/);
+    expect(() => solveAt(x, [1, NaN, 3], { lambda: 0.1 })).toThrow(/target\[1\] is not a finite number/);
+    expect(() => solveAt(x, [1, 2, 3], { lambda: 0.1, l1Ratio: 0 })).toThrow(/l1Ratio must be in \(0, 1\]/);
+  });
+  it('a constant column gets a zero coefficient and is reported', () => {
+    const xc = DenseDesign.fromRows([
+      [1, 7],
+      [2, 7],
+      [3, 7],
+      [5, 7],
+    ]);
+    const path = solvePath(xc, [1, 2.5, 2.9, 5.2], { nLambda: 5 });
+    expect(path.constantColumns).toEqual([1]);
+    for (const f of path.fits) expect(f.coefficients[1]).toBe(0);
+    const obj = objectiveValue(xc, [1, 2.5, 2.9, 5.2], path.fits[4]!, path.fits[4]!.lambda).objective;
+    expect(obj).toBeCloseTo(path.fits[4]!.objective, 12);
+  });
+});
