@@ -56,6 +56,10 @@ export type {
   EventBatch,
   LearnedBatch,
 } from './stream/types.js';
-export { decodeEvents, jsonDecoder, type RecordDecoder, type DecodeEventsOptions } from './stream/decodeEvents.js';
+export { decodeEvents, jsonDecoder, type RecordDecoder, type EventDecoder, type DecodeEventsOptions } from './stream/decodeEvents.js';
 export { learn, type LearnOptions } from './stream/learn.js';
 export { snapshotEvery, type Snapshottable } from './stream/snapshotEvery.js';
+
+export * from './solve/index.js';
+export * from './drift/index.js';
+export { detectDrift, detectBatchDrift, type DriftInput } from './stream/detectDrift.js';

@@ -4,7 +4,7 @@
  * is never bought with accuracy.
  *
  *   npm run bench:solve               # default cases
- *   npm run bench:solve -- --full     # adds binomial n = 100k and gaussian n = 100k, p = 1,000 (dense, 800 MB)
+ *   npm run bench:solve -- --full     # adds p = 1,000, the sparse case, binomial n = 100k, gaussian 100k × 1,000 (800 MB)
  *   npm run bench:solve -- --quick    # smallest cases only
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *
@@ -190,19 +190,17 @@ async function main(): Promise<void> {
   const full = argv.includes('--full');
   const quick = argv.includes('--quick');
   const cases: Case[] = [{ name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 100 }];
-  if (!quick) {
-    cases.push(
-      { name: 'dense gaussian', family: 'gaussian', n: 100_000, p: 100 },
-      { name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 1_000 },
-      { name: 'sparse gaussian', family: 'gaussian', n: 100_000, p: 50_000, density: 0.001 },
-    );
-  }
+  if (!quick) cases.push({ name: 'dense gaussian', family: 'gaussian', n: 100_000, p: 100 });
   cases.push({ name: 'dense binomial', family: 'binomial', n: 10_000, p: 100 });
   // --only a,b: run only the cases whose "<family> <n>x<p>" label contains one of the words
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : [];
+  // Not in the default run: l1stream's naive-update paths on these take more than 5 minutes
+  // (see the note written into solve.md).
   if (full) {
     cases.push(
+      { name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 1_000 },
+      { name: 'sparse gaussian', family: 'gaussian', n: 100_000, p: 50_000, density: 0.001 },
       { name: 'dense binomial', family: 'binomial', n: 100_000, p: 100 },
       { name: 'dense gaussian', family: 'gaussian', n: 100_000, p: 1_000 },
     );
@@ -223,6 +221,15 @@ async function main(): Promise<void> {
     const footer = [
       '',
       '"vs l1stream" is peer time / l1stream time: above 1× l1stream is faster.',
+      ...(full
+        ? []
+        : [
+            '',
+            'Not in this run (`--full` adds them): dense gaussian 10k × 1,000, sparse gaussian 100k × 50k (0.1 %),',
+            "binomial 100k × 100, gaussian 100k × 1,000. l1stream's naive-update path (p ≥ 500, sparse designs) and its",
+            'binomial path took more than 5 minutes on each of the first two (stopped there): the exact active-set solve that makes the',
+            'covariance-mode path fast is not yet applied to naive updates or to the Newton steps (issue 3 stays open).',
+          ]),
       ...(done ? [] : ['', '_Run in progress or interrupted: the remaining cases are missing._']),
     ];
     mkdirSync(out, { recursive: true });
@@ -247,7 +254,7 @@ async function main(): Promise<void> {
     '"objective" is DESIGN §1\'s objective of each solution computed by one function (relative excess over the best shown).',
   );
   log(
-    'l1stream default: tolerance 1e-14 with a duality-gap certificate (gaussian); "loose": tolerance 1e-7 (glmnet\'s default thresh).',
+    'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "loose": tolerance 1e-7 (glmnet\'s default thresh), gap 1e-6.',
   );
   if (!python)
     log('\n**scikit-learn peer missing** (python3 with scikit-learn not found): its columns are n/a.');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,9 +8,9 @@ import { checkModelConfig } from '../config/modelConfig.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { OnlineModel } from '../model/onlineModel.js';
 import type { Alert } from '../model/snapshot.js';
-import type { RecordDecoder } from '../stream/decodeEvents.js';
+import type { EventDecoder, RecordDecoder } from '../stream/decodeEvents.js';
 import type { RawRecord } from '../stream/types.js';
-import { parseCommandArgs, UsageError, type CliIO } from './io.js';
+import { parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
 import type { Command } from './main.js';
 import { attachDrift } from './replayDrift.js';
 
@@ -36,22 +36,6 @@ broker (at-least-once). SIGINT / SIGTERM stop it cleanly: in-flight outputs are 
 consumer leaves its group, the last snapshot is published.`;
 
 const options = { config: { type: 'string' } } as const;
-
-async function readConfig(path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const doc = JSON.parse(text) as unknown;
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
-    return doc as Record<string, unknown>;
-  } catch (err) {
-    throw ConfigError.single('--config', `${path} is not a JSON object: ${(err as Error).message}`);
-  }
-}
 
 /** Files in and out: delegates to `replay` with the same model, replay and drift sections. */
 async function runFiles(config: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -122,7 +106,7 @@ async function runKafka(config: Record<string, unknown>, io: CliIO): Promise<num
     ? new SchemaRegistryClient({ url: kc.avro.registryUrl, cacheSize: kc.avro.cacheSize })
     : undefined;
 
-  let decoder: RecordDecoder | undefined;
+  let decoder: RecordDecoder | EventDecoder | undefined;
   let prepare: ((records: readonly RawRecord[]) => Promise<void>) | undefined;
   if (kc.format === 'avro') {
     const writerSchemas = kc.avro.schemaFile
@@ -133,7 +117,7 @@ async function runKafka(config: Record<string, unknown>, io: CliIO): Promise<num
       ...(registry ? { registry } : {}),
       ...(writerSchemas ? { writerSchemas } : {}),
     });
-    decoder = avro.decode;
+    decoder = avro; // an EventDecoder: decodes and validates in one pass
     prepare = (records) => avro.prepare(records);
   }
   const sinkOptions: import('../../connectors/kafka/index.js').KafkaSinkOptions = {
@@ -187,7 +171,13 @@ async function runKafka(config: Record<string, unknown>, io: CliIO): Promise<num
       snapshotEvery: kc.snapshotEvery,
       ...(decoder ? { decoder } : {}),
       ...(prepare ? { prepare } : {}),
-      alerts: (learned$, snapshots$) => attachDrift(config.drift, learned$, snapshots$, () => undefined),
+      // alerts go to the alerts topic (the pipeline publishes them) and to the log at warn level
+      alerts: (learned$, snapshots$) =>
+        attachDrift(config.drift, learned$, snapshots$, () => undefined, {
+          family: model.family,
+          scaleOf: (name) => model.featureScale(name),
+          logger,
+        }),
     }).subscribe({
       error: (err: unknown) => {
         failure = err;
@@ -236,7 +226,7 @@ export const runCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { values } = parseCommandArgs(argv, options);
     if (values.config === undefined) throw new UsageError('--config FILE is required');
-    const config = await readConfig(values.config);
+    const config = await readJsonConfig(values.config);
     if (config.kafka !== undefined) return runKafka(config, io);
     if (typeof config.input === 'string') return runFiles(config, io);
     throw new ConfigError([

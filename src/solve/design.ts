@@ -14,6 +14,8 @@ export interface Design {
   readonly cols: number;
   /** Σ_i x_ij a_i */
   dot(j: number, a: Float64Array): number;
+  /** out[k] = Σ_i x_{i, cols[k]} a_i for k < count (several columns against one vector). */
+  dotMany(cols: Int32Array, count: number, a: Float64Array, out: Float64Array): void;
   /** Σ_i x_ij a_i b_i */
   dot2(j: number, a: Float64Array, b: Float64Array): number;
   /** Σ_i a_i x_ij² */
@@ -92,6 +94,38 @@ export class DenseDesign implements Design {
     }
     for (; i < n; i++) s0 += x[off + i]! * a[i]!;
     return s0 + s1 + (s2 + s3);
+  }
+
+  /**
+   * Four columns per pass over `a`: each a_i is loaded once for four products, which is what
+   * bounds the plain kernel (the Gram columns of covariance mode are made of these).
+   */
+  dotMany(cols: Int32Array, count: number, a: Float64Array, out: Float64Array): void {
+    const x = this.values;
+    const n = this.rows;
+    let k = 0;
+    for (; k + 3 < count; k += 4) {
+      const o0 = cols[k]! * n;
+      const o1 = cols[k + 1]! * n;
+      const o2 = cols[k + 2]! * n;
+      const o3 = cols[k + 3]! * n;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const v = a[i]!;
+        s0 += x[o0 + i]! * v;
+        s1 += x[o1 + i]! * v;
+        s2 += x[o2 + i]! * v;
+        s3 += x[o3 + i]! * v;
+      }
+      out[k] = s0;
+      out[k + 1] = s1;
+      out[k + 2] = s2;
+      out[k + 3] = s3;
+    }
+    for (; k < count; k++) out[k] = this.dot(cols[k]!, a);
   }
 
   dot2(j: number, a: Float64Array, b: Float64Array): number {
@@ -234,6 +268,10 @@ export class SparseDesign implements Design {
       colStart[j + 1] = w;
     }
     return new SparseDesign(rows, cols, colStart, rowIndex.slice(0, w), values.slice(0, w));
+  }
+
+  dotMany(cols: Int32Array, count: number, a: Float64Array, out: Float64Array): void {
+    for (let k = 0; k < count; k++) out[k] = this.dot(cols[k]!, a);
   }
 
   dot(j: number, a: Float64Array): number {

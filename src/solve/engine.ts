@@ -1,3 +1,4 @@
+import { choleskyFactor, choleskySolve } from './cholesky.js';
 import type { Problem } from './problem.js';
 
 /** How one λ went: the counts a caller can assert on, and whether it truly converged. */
@@ -20,6 +21,16 @@ const P_FLOOR = 1e-5;
 const KKT_RELATIVE = 1e-10;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
+/**
+ * Covariance mode sweeps to this fraction of var(y) before trying an exact active-set solve:
+ * by then the support and signs are nearly always identified, and the solve replaces the slow
+ * linear tail of coordinate descent.
+ */
+const POLISH_STAGE = 1e-9;
+/** Active-set solves tried per λ before plain sweeps finish the job. */
+const POLISH_TRIES = 4;
+/** Active sets larger than this are not solved directly (the solve costs s³/3). */
+const POLISH_MAX = 600;
 
 /**
  * Cyclic coordinate descent for the penalized weighted least-squares problem
@@ -66,6 +77,18 @@ export class Engine {
   private readonly scratch: Float64Array;
   /** Σ w x̃_j (y − ȳ) for every feature (covariance mode). */
   private readonly xty: Float64Array;
+  /** Buffers of the active-set solve (covariance mode), grown on demand. */
+  private polishGram = new Float64Array(0);
+  /** The active set and L2 weight `polishGram` holds the factor of (reused while unchanged). */
+  private polishFactorIndex = new Int32Array(0);
+  private polishFactorL2 = NaN;
+  private readonly polishIndex: Int32Array;
+  private readonly polishBeta: Float64Array;
+  private readonly polishGrad: Float64Array;
+  private readonly polishMark: Uint8Array;
+  /** Scratch of `covColumn`: the columns still to compute and their dot products. */
+  private readonly covTodo: Int32Array;
+  private readonly covDots: Float64Array;
 
   constructor(readonly problem: Problem) {
     const { x } = problem;
@@ -90,6 +113,13 @@ export class Engine {
     this.cov = this.covariance ? new Array<Float64Array | undefined>(this.p) : [];
     this.scratch = new Float64Array(this.covariance ? this.n : 0);
     this.xty = new Float64Array(this.covariance ? this.p : 0);
+    const polishLen = this.covariance ? this.p : 0;
+    this.polishIndex = new Int32Array(polishLen);
+    this.polishBeta = new Float64Array(polishLen);
+    this.polishGrad = new Float64Array(polishLen);
+    this.polishMark = new Uint8Array(polishLen);
+    this.covTodo = new Int32Array(polishLen);
+    this.covDots = new Float64Array(polishLen);
   }
 
   /** Sets the current point (standardized scale) and puts its non-zeros in the working set. */
@@ -356,7 +386,19 @@ export class Engine {
     for (let i = 0; i < this.n; i++) t[i]! *= w[i]!;
     col = new Float64Array(this.p);
     const sk = scale[k]!;
-    for (let j = 0; j < this.p; j++) if (!excluded[j]) col[j] = x.dot(j, t) / (scale[j]! * sk); // Σ t = 0: centering of x_j drops out
+    // symmetry: a column already computed holds C_jk; the others are dot products with t
+    // (Σ t = 0, so the centering of x_j drops out)
+    const todo = this.covTodo;
+    let count = 0;
+    for (let j = 0; j < this.p; j++) {
+      if (excluded[j]) continue;
+      const known = this.cov[j];
+      if (known) col[j] = known[k]!;
+      else todo[count++] = j;
+    }
+    const dots = this.covDots;
+    x.dotMany(todo, count, t, dots);
+    for (let c = 0; c < count; c++) col[todo[c]!] = dots[c]! / (scale[todo[c]!]! * sk);
     this.cov[k] = col;
     return col;
   }
@@ -397,6 +439,12 @@ export class Engine {
     let kkt = 0;
     let gap = NaN;
     const beta = this.beta;
+    const target = pr.gapTolerance * scaleVar;
+    // Sweep to a moderate accuracy first and try the exact active-set solve; if it fails (a sign
+    // would change or a feature outside would enter), sweep to a 100× tighter threshold and try
+    // again (a retry on the same active set reuses its factor), down to the plain tolerance.
+    let polishTries = pr.activeSetSolve && l1 > 0 && pr.yVar > 0 ? POLISH_TRIES : 0;
+    let stageThr = polishTries > 0 ? Math.max(thr, POLISH_STAGE * scaleVar) : thr;
     for (;;) {
       // sweeps over the working set
       for (;;) {
@@ -430,7 +478,7 @@ export class Engine {
             if (c > maxChange) maxChange = c;
           }
         }
-        if (maxChange < thr) break;
+        if (maxChange < stageThr) break;
       }
       kkt++;
       let violators = 0;
@@ -442,13 +490,19 @@ export class Engine {
       }
       if (violators > 0) continue;
       if (l1 === 0 || pr.yVar === 0) break;
-      // r² = Σ w (y − ȳ)² − βᵀ(xty + g)
-      let bsum = 0;
-      for (let j = 0; j < this.p; j++) bsum += beta[j]! * (this.xty[j]! + grad[j]!);
-      gap = this.dualGapFrom(lambda, Math.max(pr.yVar - bsum, 0));
-      const target = pr.gapTolerance * scaleVar;
+      if (polishTries > 0) {
+        polishTries--;
+        stageThr = polishTries > 0 ? Math.max(thr, stageThr / 100) : thr;
+        if (this.polishCovariance(lambda)) {
+          gap = this.covarianceGap(lambda);
+          if (gap <= target) break;
+        }
+        continue;
+      }
+      gap = this.covarianceGap(lambda);
       if (gap <= target) break;
       thr /= 100;
+      stageThr = thr;
       if (thr < 1e-30 * scaleVar) {
         return {
           converged: false,
@@ -461,6 +515,95 @@ export class Engine {
       }
     }
     return { converged: true, passes, kktChecks: kkt, outerIterations: 1, dualGap: gap };
+  }
+
+  /** True when `polishGram` holds the factor for the first `s` entries of `polishIndex` and `l2`. */
+  private polishFactorMatches(s: number, l2: number): boolean {
+    if (this.polishFactorL2 !== l2 || this.polishFactorIndex.length !== s) return false;
+    const index = this.polishIndex;
+    const prev = this.polishFactorIndex;
+    for (let a = 0; a < s; a++) if (index[a] !== prev[a]) return false;
+    return true;
+  }
+
+  /** The duality gap in covariance mode: r² = Σ w (y − ȳ)² − βᵀ(xty + g), in O(p). */
+  private covarianceGap(lambda: number): number {
+    let bsum = 0;
+    for (let j = 0; j < this.p; j++) bsum += this.beta[j]! * (this.xty[j]! + this.grad[j]!);
+    return this.dualGapFrom(lambda, Math.max(this.problem.yVar - bsum, 0));
+  }
+
+  /**
+   * The exact solution for the current support and signs: on the active set A (non-zero or
+   * unpenalized features), the optimality conditions are the linear system
+   *
+   *     (C_AA + λ(1−α) diag(pf_A)) β_A = xty_A − λα pf_A sign(β_A),
+   *
+   * solved by Cholesky. The candidate is accepted only if it keeps every sign and no feature
+   * outside A violates its KKT condition; then β and the gradients are replaced (the gradients
+   * recomputed from scratch, which also clears the rounding drift of the incremental updates).
+   * Returns false, changing nothing, otherwise.
+   */
+  private polishCovariance(lambda: number): boolean {
+    const { excluded, pf, alpha } = this.problem;
+    const l1 = lambda * alpha;
+    const l2 = lambda * (1 - alpha);
+    const beta = this.beta;
+    const index = this.polishIndex;
+    const mark = this.polishMark;
+    let s = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      if (beta[j] !== 0 || pf[j] === 0) index[s++] = j;
+    }
+    if (s === 0 || s > POLISH_MAX) return false;
+    const sol = this.polishBeta;
+    for (let a = 0; a < s; a++) {
+      const ja = index[a]!;
+      sol[a] = this.xty[ja]! - (pf[ja]! > 0 ? Math.sign(beta[ja]!) * l1 * pf[ja]! : 0);
+    }
+    // For the lasso the matrix does not depend on λ: down the path, the factor of the previous
+    // λ is reused as long as the active set is the same.
+    if (!this.polishFactorMatches(s, l2)) {
+      this.polishFactorL2 = NaN;
+      if (this.polishGram.length < s * s) this.polishGram = new Float64Array(s * s);
+      const gram = this.polishGram;
+      for (let a = 0; a < s; a++) {
+        const ja = index[a]!;
+        const col = this.covColumn(ja);
+        const row = a * s;
+        for (let b = 0; b <= a; b++) gram[row + b] = col[index[b]!]!;
+        gram[row + a]! += l2 * pf[ja]!;
+      }
+      if (!choleskyFactor(gram, s)) return false;
+      this.polishFactorIndex = index.slice(0, s);
+      this.polishFactorL2 = l2;
+    }
+    choleskySolve(this.polishGram, s, sol);
+    for (let a = 0; a < s; a++) {
+      const ja = index[a]!;
+      const v = sol[a]!;
+      if (!Number.isFinite(v)) return false;
+      if (pf[ja]! > 0 && !(v > 0 ? beta[ja]! > 0 : v < 0 && beta[ja]! < 0)) return false;
+    }
+    const g = this.polishGrad;
+    g.set(this.xty);
+    for (let a = 0; a < s; a++) {
+      const col = this.covColumn(index[a]!);
+      const v = sol[a]!;
+      for (let i = 0; i < this.p; i++) g[i]! -= v * col[i]!;
+      mark[index[a]!] = 1;
+    }
+    let violates = false;
+    for (let j = 0; j < this.p && !violates; j++) {
+      if (mark[j] || excluded[j]) continue;
+      violates = Math.abs(g[j]!) > l1 * pf[j]! * (1 + 1e-10);
+    }
+    for (let a = 0; a < s; a++) mark[index[a]!] = 0;
+    if (violates) return false;
+    for (let a = 0; a < s; a++) beta[index[a]!] = sol[a]!;
+    this.grad.set(g);
+    return true;
   }
 
   // ---- binomial --------------------------------------------------------------------------------

@@ -31,6 +31,13 @@ export interface SolverOptions {
   readonly mode?: 'auto' | 'covariance' | 'naive';
   /** Binomial only: limit on Newton (IRLS) iterations per λ (default 100). */
   readonly maxOuter?: number;
+  /**
+   * Gaussian covariance mode: once the sweeps reach moderate accuracy, solve the optimality
+   * conditions of the active set exactly (a Cholesky solve, accepted only if it keeps every sign
+   * and every KKT condition) instead of sweeping through the slow linear tail of coordinate
+   * descent (default true).
+   */
+  readonly activeSetSolve?: boolean;
 }
 
 /** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
@@ -59,6 +66,7 @@ export interface Problem {
   readonly maxPasses: number;
   readonly maxOuter: number;
   readonly mode: 'auto' | 'covariance' | 'naive';
+  readonly activeSetSolve: boolean;
 }
 
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {
@@ -152,5 +160,6 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     maxPasses: options.maxPasses ?? 100_000,
     maxOuter: options.maxOuter ?? 100,
     mode: options.mode ?? 'auto',
+    activeSetSolve: options.activeSetSolve ?? true,
   };
 }

@@ -76,6 +76,55 @@ describe('KKT at every returned solution', () => {
   });
 });
 
+describe('exact active-set solve (gaussian, covariance mode)', () => {
+  /** A dense n ≫ p design with correlated columns (x_j = 0.5 z + e_j) and a sparse truth. */
+  function denseProblem(n: number, p: number, seed: number, duplicate = false) {
+    const rng = new Rng(seed);
+    const z = Float64Array.from({ length: n }, () => rng.normal());
+    const values = new Float64Array(n * p);
+    const y = new Float64Array(n);
+    for (let j = 0; j < p; j++) {
+      for (let i = 0; i < n; i++) values[j * n + i] = 0.5 * z[i]! + rng.normal();
+      // a duplicated column makes the active-set matrix singular once both enter
+      if (duplicate && j === p - 1) values.copyWithin(j * n, 0, n);
+      if (j % 4 === 0) for (let i = 0; i < n; i++) y[i]! += (j % 8 === 0 ? 1 : -0.7) * values[j * n + i]!;
+    }
+    for (let i = 0; i < n; i++) y[i]! += rng.normal();
+    return { x: new DenseDesign(n, p, values), y };
+  }
+
+  it.each([
+    ['lasso', 1, false],
+    ['elastic net', 0.4, false],
+    ['lasso, duplicated column', 1, true],
+  ] as const)('%s: the same optimum as plain sweeps, in fewer sweeps', (_name, l1Ratio, duplicate) => {
+    const { x, y } = denseProblem(500, 24, 17, duplicate);
+    const options = { mode: 'covariance', l1Ratio, nLambda: 40, earlyStop: false } as const;
+    const exact = solvePath(x, y, options);
+    const swept = solvePath(x, y, { ...options, activeSetSolve: false });
+    expect(exact.converged).toBe(true);
+    expect(swept.converged).toBe(true);
+    exact.fits.forEach((f, k) => {
+      const g = swept.fits[k]!;
+      expect(Math.abs(f.objective - g.objective) / g.objective, `λ=${f.lambda}`).toBeLessThan(1e-12);
+      if (!duplicate) expect(f.nonzero).toBe(g.nonzero);
+      const kkt = checkKkt(x, y, f, f.lambda, { l1Ratio });
+      // (with collinear columns the optimum is not unique and is reached by sweeps alone)
+      expect(kkt.maxViolation, `λ=${f.lambda}`).toBeLessThan(duplicate ? 1e-6 : 1e-9);
+      if (!duplicate) {
+        f.coefficients.forEach((b, j) => {
+          const c = g.coefficients[j]!;
+          expect(Math.abs(b - c), `β_${j} at λ=${f.lambda}`).toBeLessThanOrEqual(
+            1e-7 * Math.max(1, Math.abs(c)),
+          );
+        });
+      }
+    });
+    // a singular active set falls back to sweeps, which then cost no more than without the solve
+    expect(exact.passes).toBeLessThanOrEqual(duplicate ? swept.passes : swept.passes / 2);
+  });
+});
+
 describe('warm start', () => {
   it.each(['gaussian', 'binomial'] as const)(
     '%s: from the solution at λ, a nearby λ is reached in fewer sweeps than cold',
