@@ -27,10 +27,35 @@ const KKT_FLOOR = 1e-12;
  * linear tail of coordinate descent.
  */
 const POLISH_STAGE = 1e-9;
+/**
+ * 'auto' uses covariance updates when n > p and p is at most this (glmnet's cut is 500; with the
+ * exact active-set solve the Gram columns pay off further up, and p² doubles stay small).
+ */
+const COVARIANCE_MAX_P = 2000;
+/** Sign / KKT corrections of the active set within one exact solve. */
+const POLISH_ROUNDS = 8;
 /** Active-set solves tried per λ before plain sweeps finish the job. */
 const POLISH_TRIES = 4;
+/** Binomial: active-set Newton finishes tried per λ (each costs n·s²/2 for the Hessian). */
+const POLISH_TRIES_BINOMIAL = 3;
 /** Active sets larger than this are not solved directly (the solve costs s³/3). */
-const POLISH_MAX = 600;
+const POLISH_MAX = 2000;
+
+/** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
+interface NewtonBuffers {
+  readonly index: Int32Array;
+  readonly sign: Float64Array;
+  readonly saved: Float64Array;
+  readonly rhs: Float64Array;
+  readonly dots: Float64Array;
+  readonly centered: Float64Array;
+  readonly weight: Float64Array;
+  readonly resid: Float64Array;
+  readonly t: Float64Array;
+  /** Cholesky factor of the Hessian last built, and the active set it was built for. */
+  hessian: Float64Array;
+  factorIndex: Int32Array;
+}
 
 /**
  * Cyclic coordinate descent for the penalized weighted least-squares problem
@@ -86,9 +111,14 @@ export class Engine {
   private readonly polishBeta: Float64Array;
   private readonly polishGrad: Float64Array;
   private readonly polishMark: Uint8Array;
+  private readonly polishSign: Float64Array;
+  /** Buffers of the binomial active-set Newton steps, allocated on first use. */
+  private newton: NewtonBuffers | null = null;
   /** Scratch of `covColumn`: the columns still to compute and their dot products. */
   private readonly covTodo: Int32Array;
   private readonly covDots: Float64Array;
+  private covDots2: Float64Array | null = null;
+  private scratch2: Float64Array | null = null;
 
   constructor(readonly problem: Problem) {
     const { x } = problem;
@@ -109,7 +139,7 @@ export class Engine {
     const mode = problem.mode;
     this.covariance =
       problem.family === 'gaussian' &&
-      (mode === 'covariance' || (mode === 'auto' && this.p < 500 && this.n > this.p));
+      (mode === 'covariance' || (mode === 'auto' && this.p <= COVARIANCE_MAX_P && this.n > this.p));
     this.cov = this.covariance ? new Array<Float64Array | undefined>(this.p) : [];
     this.scratch = new Float64Array(this.covariance ? this.n : 0);
     this.xty = new Float64Array(this.covariance ? this.p : 0);
@@ -118,6 +148,7 @@ export class Engine {
     this.polishBeta = new Float64Array(polishLen);
     this.polishGrad = new Float64Array(polishLen);
     this.polishMark = new Uint8Array(polishLen);
+    this.polishSign = new Float64Array(polishLen);
     this.covTodo = new Int32Array(polishLen);
     this.covDots = new Float64Array(polishLen);
   }
@@ -377,30 +408,62 @@ export class Engine {
 
   /** Column k of the standardized weighted covariance, computed when k first enters. */
   private covColumn(k: number): Float64Array {
-    let col = this.cov[k];
+    const col = this.cov[k];
     if (col) return col;
-    const { x, mean, scale, w, excluded } = this.problem;
-    const t = this.scratch;
+    let partner = -1;
+    // pair it with another working-set feature that lacks a column (the strong set: it will
+    // likely be needed soon), so two columns share one pass over the design
+    for (let q = 0; q < this.setSize && partner < 0; q++) {
+      const j = this.set[q]!;
+      if (j !== k && !this.cov[j] && !this.problem.excluded[j]) partner = j;
+    }
+    this.computeCovColumns(k, partner);
+    return this.cov[k]!;
+  }
+
+  /** t = w ∘ (x_k − m_k), whose dot product with x_j is C_jk · s_j s_k (Σ t = 0: x_j's centering drops out). */
+  private weightedCentered(k: number, t: Float64Array): void {
+    const { x, mean, w } = this.problem;
     t.fill(-mean[k]!);
     x.axpy(k, 1, t);
     for (let i = 0; i < this.n; i++) t[i]! *= w[i]!;
-    col = new Float64Array(this.p);
-    const sk = scale[k]!;
-    // symmetry: a column already computed holds C_jk; the others are dot products with t
-    // (Σ t = 0, so the centering of x_j drops out)
+  }
+
+  /**
+   * Computes the covariance column of k, and of k2 too when k2 ≥ 0 (two columns per pass over
+   * the design halve its memory traffic). Symmetry: a column already computed holds C_jk.
+   */
+  private computeCovColumns(k: number, k2: number): void {
+    const { x, scale, excluded } = this.problem;
+    const t = this.scratch;
+    this.weightedCentered(k, t);
+    const col = new Float64Array(this.p);
+    const col2 = k2 >= 0 ? new Float64Array(this.p) : null;
     const todo = this.covTodo;
     let count = 0;
     for (let j = 0; j < this.p; j++) {
       if (excluded[j]) continue;
       const known = this.cov[j];
-      if (known) col[j] = known[k]!;
-      else todo[count++] = j;
+      if (known) {
+        col[j] = known[k]!;
+        if (col2) col2[j] = known[k2]!;
+      } else todo[count++] = j;
     }
     const dots = this.covDots;
-    x.dotMany(todo, count, t, dots);
+    const sk = scale[k]!;
+    if (col2) {
+      const t2 = (this.scratch2 ??= new Float64Array(this.n));
+      this.weightedCentered(k2, t2);
+      const dots2 = (this.covDots2 ??= new Float64Array(this.p));
+      x.dotMany2(todo, count, t, t2, dots, dots2);
+      const sk2 = scale[k2]!;
+      for (let c = 0; c < count; c++) col2[todo[c]!] = dots2[c]! / (scale[todo[c]!]! * sk2);
+      this.cov[k2] = col2;
+    } else {
+      x.dotMany(todo, count, t, dots);
+    }
     for (let c = 0; c < count; c++) col[todo[c]!] = dots[c]! / (scale[todo[c]!]! * sk);
     this.cov[k] = col;
-    return col;
   }
 
   /**
@@ -517,13 +580,18 @@ export class Engine {
     return { converged: true, passes, kktChecks: kkt, outerIterations: 1, dualGap: gap };
   }
 
-  /** True when `polishGram` holds the factor for the first `s` entries of `polishIndex` and `l2`. */
-  private polishFactorMatches(s: number, l2: number): boolean {
-    if (this.polishFactorL2 !== l2 || this.polishFactorIndex.length !== s) return false;
+  /**
+   * How many leading rows of `polishGram` already hold the factor for the first `s` entries of
+   * `polishIndex` and this `l2`: the length of the common prefix with the last factored set.
+   */
+  private polishFactoredRows(s: number, l2: number): number {
+    if (this.polishFactorL2 !== l2) return 0;
     const index = this.polishIndex;
     const prev = this.polishFactorIndex;
-    for (let a = 0; a < s; a++) if (index[a] !== prev[a]) return false;
-    return true;
+    const limit = Math.min(s, prev.length);
+    let k = 0;
+    while (k < limit && index[k] === prev[k]) k++;
+    return k;
   }
 
   /** The duality gap in covariance mode: r² = Σ w (y − ȳ)² − βᵀ(xty + g), in O(p). */
@@ -534,13 +602,15 @@ export class Engine {
   }
 
   /**
-   * The exact solution for the current support and signs: on the active set A (non-zero or
-   * unpenalized features), the optimality conditions are the linear system
+   * The exact solution for a support and signs: on the active set A (non-zero or unpenalized
+   * features, starting from the current point), the optimality conditions are the linear system
    *
    *     (C_AA + λ(1−α) diag(pf_A)) β_A = xty_A − λα pf_A sign(β_A),
    *
-   * solved by Cholesky. The candidate is accepted only if it keeps every sign and no feature
-   * outside A violates its KKT condition; then β and the gradients are replaced (the gradients
+   * solved by Cholesky. A feature whose solution would change sign leaves A, a feature outside
+   * that violates its KKT condition enters with the sign of its gradient, and the system is solved
+   * again (at most POLISH_ROUNDS times). The result is accepted only when every sign and every KKT
+   * condition holds, i.e. it is the optimum; then β and the gradients are replaced (the gradients
    * recomputed from scratch, which also clears the rounding drift of the incremental updates).
    * Returns false, changing nothing, otherwise.
    */
@@ -550,60 +620,90 @@ export class Engine {
     const l2 = lambda * (1 - alpha);
     const beta = this.beta;
     const index = this.polishIndex;
+    const sgn = this.polishSign;
     const mark = this.polishMark;
+    const sol = this.polishBeta;
+    const g = this.polishGrad;
     let s = 0;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
-      if (beta[j] !== 0 || pf[j] === 0) index[s++] = j;
+      if (beta[j] !== 0 || pf[j] === 0) {
+        index[s] = j;
+        sgn[s++] = pf[j]! > 0 ? Math.sign(beta[j]!) : 0;
+      }
     }
-    if (s === 0 || s > POLISH_MAX) return false;
-    const sol = this.polishBeta;
-    for (let a = 0; a < s; a++) {
-      const ja = index[a]!;
-      sol[a] = this.xty[ja]! - (pf[ja]! > 0 ? Math.sign(beta[ja]!) * l1 * pf[ja]! : 0);
-    }
-    // For the lasso the matrix does not depend on λ: down the path, the factor of the previous
-    // λ is reused as long as the active set is the same.
-    if (!this.polishFactorMatches(s, l2)) {
-      this.polishFactorL2 = NaN;
-      if (this.polishGram.length < s * s) this.polishGram = new Float64Array(s * s);
-      const gram = this.polishGram;
+    // Active-set iterations: a feature whose solved coefficient would change sign leaves the
+    // active set, a feature outside that violates its KKT condition enters with the sign of its
+    // gradient, and the system is solved again.
+    for (let round = 0; round < POLISH_ROUNDS; round++) {
+      if (s === 0 || s > POLISH_MAX) return false;
       for (let a = 0; a < s; a++) {
         const ja = index[a]!;
-        const col = this.covColumn(ja);
-        const row = a * s;
-        for (let b = 0; b <= a; b++) gram[row + b] = col[index[b]!]!;
-        gram[row + a]! += l2 * pf[ja]!;
+        sol[a] = this.xty[ja]! - sgn[a]! * l1 * pf[ja]!;
       }
-      if (!choleskyFactor(gram, s)) return false;
-      this.polishFactorIndex = index.slice(0, s);
-      this.polishFactorL2 = l2;
+      // For the lasso the matrix does not depend on λ: down the path, the factor of the previous
+      // λ is reused as far as the active set starts the same way (features that enter are
+      // appended, so the factor usually only grows by rows).
+      const stride = Math.min(this.p, POLISH_MAX);
+      if (this.polishGram.length < stride * stride) this.polishGram = new Float64Array(stride * stride);
+      const gram = this.polishGram;
+      const factored = this.polishFactoredRows(s, l2);
+      if (factored < s) {
+        for (let a = factored; a < s; a++) {
+          const ja = index[a]!;
+          const col = this.covColumn(ja);
+          const row = a * stride;
+          for (let b = 0; b <= a; b++) gram[row + b] = col[index[b]!]!;
+          gram[row + a]! += l2 * pf[ja]!;
+        }
+        this.polishFactorIndex = new Int32Array(0);
+        if (!choleskyFactor(gram, s, stride, factored)) return false;
+        this.polishFactorIndex = index.slice(0, s);
+        this.polishFactorL2 = l2;
+      }
+      choleskySolve(gram, s, sol, stride);
+      let kept = 0;
+      for (let a = 0; a < s; a++) {
+        const v = sol[a]!;
+        if (!Number.isFinite(v)) return false;
+        if (sgn[a] !== 0 && !(v * sgn[a]! > 0)) continue;
+        index[kept] = index[a]!;
+        sgn[kept] = sgn[a]!;
+        sol[kept++] = v;
+      }
+      if (kept < s) {
+        s = kept;
+        continue;
+      }
+      g.set(this.xty);
+      for (let a = 0; a < s; a++) {
+        const col = this.covColumn(index[a]!);
+        const v = sol[a]!;
+        for (let i = 0; i < this.p; i++) g[i]! -= v * col[i]!;
+        mark[index[a]!] = 1;
+      }
+      let entering = 0;
+      for (let j = 0; j < this.p && s + entering < this.p; j++) {
+        if (mark[j] || excluded[j]) continue;
+        if (Math.abs(g[j]!) > l1 * pf[j]! * (1 + 1e-10)) {
+          index[s + entering] = j;
+          sgn[s + entering++] = Math.sign(g[j]!);
+        }
+      }
+      for (let a = 0; a < s; a++) mark[index[a]!] = 0;
+      if (entering > 0) {
+        s += entering;
+        continue;
+      }
+      for (let k = 0; k < this.setSize; k++) beta[this.set[k]!] = 0;
+      for (let a = 0; a < s; a++) {
+        this.addToSet(index[a]!);
+        beta[index[a]!] = sol[a]!;
+      }
+      this.grad.set(g);
+      return true;
     }
-    choleskySolve(this.polishGram, s, sol);
-    for (let a = 0; a < s; a++) {
-      const ja = index[a]!;
-      const v = sol[a]!;
-      if (!Number.isFinite(v)) return false;
-      if (pf[ja]! > 0 && !(v > 0 ? beta[ja]! > 0 : v < 0 && beta[ja]! < 0)) return false;
-    }
-    const g = this.polishGrad;
-    g.set(this.xty);
-    for (let a = 0; a < s; a++) {
-      const col = this.covColumn(index[a]!);
-      const v = sol[a]!;
-      for (let i = 0; i < this.p; i++) g[i]! -= v * col[i]!;
-      mark[index[a]!] = 1;
-    }
-    let violates = false;
-    for (let j = 0; j < this.p && !violates; j++) {
-      if (mark[j] || excluded[j]) continue;
-      violates = Math.abs(g[j]!) > l1 * pf[j]! * (1 + 1e-10);
-    }
-    for (let a = 0; a < s; a++) mark[index[a]!] = 0;
-    if (violates) return false;
-    for (let a = 0; a < s; a++) beta[index[a]!] = sol[a]!;
-    this.grad.set(g);
-    return true;
+    return false;
   }
 
   // ---- binomial --------------------------------------------------------------------------------
@@ -657,6 +757,14 @@ export class Engine {
     let outer = 0;
     // inexact Newton: early quadratic models are solved loosely, the threshold follows the step
     let innerThr = Math.max(thr, 1e-8 * scaleVar);
+    let polishTries = pr.activeSetSolve ? POLISH_TRIES_BINOMIAL : 0;
+    // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
+    // start's active set usually reach the optimum before any sweep (a sweep and the KKT check
+    // over all features below then confirm it, or go on from a better point).
+    if (polishTries > 0) {
+      polishTries--;
+      if (this.newtonPolish(lambda, scaleVar)) obj = this.binomialObjective(lambda);
+    }
     while (outer < pr.maxOuter) {
       outer++;
       // working response: W = w p(1−p) (floored), r = w (y − p) / W
@@ -708,6 +816,17 @@ export class Engine {
       }
       obj = objNew;
       innerThr = Math.max(thr, Math.min(innerThr, change * 1e-4));
+      // After a proximal Newton step has settled the support, finish on the active set with
+      // Newton steps (quadratic convergence instead of ever tighter sweeps); the next iteration's
+      // sweep and KKT check over all features then confirm the optimum.
+      if (polishTries > 0) {
+        polishTries--;
+        if (this.newtonPolish(lambda, scaleVar)) {
+          obj = this.binomialObjective(lambda);
+          innerThr = thr;
+          continue;
+        }
+      }
       if (change < thr && usedThr === thr) {
         // relative to each threshold, with an absolute floor at rounding level of the gradients
         const violation = this.kktViolation(lambda, KKT_FLOOR * Math.sqrt(scaleVar));
@@ -734,6 +853,183 @@ export class Engine {
       dualGap: NaN,
       reason: `no convergence within ${pr.maxOuter} Newton iterations`,
     };
+  }
+
+  /**
+   * Newton's method on the active set A (non-zero or unpenalized features) for the binomial
+   * objective with the signs of A fixed, where it is smooth:
+   *
+   *     f(b0, β_A) = Σ w_i (log(1 + e^η_i) − y_i η_i) + λ Σ_A pf_j (α s_j β_j + (1−α)/2 β_j²)
+   *
+   * Each step solves H Δ = −∇f with the exact Hessian (intercept included) by Cholesky, with a
+   * backtracking line search on f. It gives up, restoring the starting point, when the Hessian is
+   * singular or a full step would change the sign of a coefficient (the support is still moving:
+   * that is coordinate descent's job). Returns true when it moved the point (never uphill).
+   */
+  private newtonPolish(lambda: number, scaleVar: number): boolean {
+    const pr = this.problem;
+    const { x, y, w, mean, scale, pf, alpha, excluded } = pr;
+    const l1 = lambda * alpha;
+    const l2 = lambda * (1 - alpha);
+    const n = this.n;
+    const beta = this.beta;
+    const buf = (this.newton ??= {
+      index: new Int32Array(this.p),
+      sign: new Float64Array(this.p),
+      saved: new Float64Array(this.p),
+      rhs: new Float64Array(this.p + 1),
+      dots: new Float64Array(this.p),
+      centered: new Float64Array(this.p),
+      weight: new Float64Array(n),
+      resid: new Float64Array(n),
+      t: new Float64Array(n),
+      hessian: new Float64Array(0),
+      factorIndex: new Int32Array(0),
+    });
+    const { index, sign, saved, rhs, dots, weight, resid } = buf;
+    let s = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0)) index[s++] = j;
+    }
+    if (s > POLISH_MAX) return false;
+    const m = s + 1;
+    // A factor built earlier for the same active set (at this λ or the previous one) is reused
+    // while it keeps the gradient shrinking fast (a simplified Newton step costs n·s, a fresh
+    // Hessian n·s²/2); otherwise the Hessian is rebuilt.
+    let factorFits = buf.factorIndex.length === s;
+    for (let a = 0; factorFits && a < s; a++) factorFits = buf.factorIndex[a] === index[a];
+    if (!factorFits) buf.factorIndex = new Int32Array(0);
+    if (buf.hessian.length < m * m) buf.hessian = new Float64Array(m * m);
+    const h = buf.hessian;
+    let lastWorst = Infinity;
+    for (let a = 0; a < s; a++) {
+      saved[a] = beta[index[a]!]!;
+      sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
+    }
+    const b0Start = this.b0;
+    const restore = (): false => {
+      for (let a = 0; a < s; a++) beta[index[a]!] = saved[a]!;
+      this.b0 = b0Start;
+      this.computeEta();
+      return false;
+    };
+    const floor = KKT_FLOOR * Math.sqrt(scaleVar);
+    this.computeEta();
+    let obj = this.binomialObjective(lambda);
+    let moved = false;
+    for (let iter = 0; iter < 20; iter++) {
+      // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
+      let sumW = 0;
+      let sumR = 0;
+      for (let i = 0; i < n; i++) {
+        const e = this.eta[i]!;
+        const pi = e >= 0 ? 1 / (1 + Math.exp(-e)) : Math.exp(e) / (1 + Math.exp(e));
+        weight[i] = w[i]! * pi * (1 - pi);
+        resid[i] = w[i]! * (y[i]! - pi);
+        sumW += weight[i]!;
+        sumR += resid[i]!;
+      }
+      rhs[0] = sumR;
+      x.dotMany(index, s, resid, dots);
+      // worst residual relative to its tolerance: done when every one is ≤ 1
+      let worst = Math.abs(sumR) / floor;
+      for (let a = 0; a < s; a++) {
+        const j = index[a]!;
+        const g = (dots[a]! - mean[j]! * sumR) / scale[j]!;
+        const r = g - l1 * pf[j]! * sign[a]! - l2 * pf[j]! * beta[j]!;
+        rhs[a + 1] = r;
+        const rel = Math.abs(r) / Math.max(1e-12 * l1 * pf[j]!, floor);
+        if (rel > worst) worst = rel;
+      }
+      if (worst <= 1) return true;
+      const reuse = factorFits && worst < 0.25 * lastWorst;
+      lastWorst = worst;
+      if (!reuse) {
+        if (!this.buildNewtonFactor(s, sumW, l2)) {
+          buf.factorIndex = new Int32Array(0);
+          return moved ? true : restore();
+        }
+        buf.factorIndex = index.slice(0, s);
+        factorFits = true;
+      }
+      choleskySolve(h, m, rhs);
+      // a full step that changes a sign means the support is moving (unless the factor was
+      // stale: then retry with a fresh one)
+      let flips = false;
+      for (let a = 0; a < s && !flips; a++) {
+        const nb = beta[index[a]!]! + rhs[a + 1]!;
+        flips = sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0);
+      }
+      if (flips) {
+        if (reuse) {
+          factorFits = false;
+          lastWorst = Infinity;
+          iter--;
+          continue;
+        }
+        return moved ? true : restore();
+      }
+      const b0Old = this.b0;
+      for (let a = 0; a < s; a++) dots[a] = beta[index[a]!]!;
+      let step = 1;
+      let objNew = Infinity;
+      for (let tries = 0; tries < 40; tries++) {
+        this.b0 = b0Old + step * rhs[0]!;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + step * rhs[a + 1]!;
+        this.computeEta();
+        objNew = this.binomialObjective(lambda);
+        if (objNew <= obj + 1e-13 * Math.abs(obj)) break;
+        step /= 2;
+      }
+      if (!(objNew <= obj + 1e-13 * Math.abs(obj))) {
+        // no descent even for a tiny step: rounding level; keep the last good point
+        this.b0 = b0Old;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]!;
+        this.computeEta();
+        return moved ? true : restore();
+      }
+      obj = objNew;
+      moved = true;
+    }
+    return moved ? true : restore();
+  }
+
+  /**
+   * Builds and factors the Hessian of `newtonPolish` at the current point, for the active set in
+   * the first `s` entries of the Newton index, from the weights and residuals just computed:
+   * [Σ W, Σ W x̃_b; Σ W x̃_a, Σ W x̃_a x̃_b + λ(1−α) pf_a δ_ab] (lower triangle). False when
+   * it is singular to working precision.
+   */
+  private buildNewtonFactor(s: number, sumW: number, l2: number): boolean {
+    const { x, mean, scale, pf } = this.problem;
+    const buf = this.newton!;
+    const { index, dots, centered, weight, t } = buf;
+    const h = buf.hessian;
+    const n = this.n;
+    const m = s + 1;
+    h[0] = sumW;
+    x.dotMany(index, s, weight, dots);
+    for (let a = 0; a < s; a++) {
+      const ja = index[a]!;
+      centered[a] = dots[a]! - mean[ja]! * sumW; // Σ W (x_a − m_a)
+      h[(a + 1) * m] = centered[a]! / scale[ja]!;
+    }
+    for (let a = 0; a < s; a++) {
+      const ja = index[a]!;
+      t.fill(-mean[ja]!);
+      x.axpy(ja, 1, t);
+      for (let i = 0; i < n; i++) t[i]! *= weight[i]!;
+      x.dotMany(index, a + 1, t, dots);
+      const row = (a + 1) * m + 1;
+      for (let b = 0; b <= a; b++) {
+        const jb = index[b]!;
+        // Σ W (x_a − m_a)(x_b − m_b) = Σ t x_b − m_b Σ t
+        h[row + b] = (dots[b]! - mean[jb]! * centered[a]!) / (scale[ja]! * scale[jb]!);
+      }
+      h[row + a]! += l2 * pf[ja]!;
+    }
+    return choleskyFactor(h, m);
   }
 
   /**

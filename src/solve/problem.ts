@@ -26,7 +26,7 @@ export interface SolverOptions {
   readonly maxPasses?: number;
   /**
    * Gaussian update scheme: 'covariance' (glmnet's covariance updates, O(p) per change), 'naive'
-   * (residual updates, O(nnz of the column)), or 'auto' (default: covariance when p < 500 and n > p).
+   * (residual updates, O(nnz of the column)), or 'auto' (default: covariance when n > p and p ≤ 2000).
    */
   readonly mode?: 'auto' | 'covariance' | 'naive';
   /** Binomial only: limit on Newton (IRLS) iterations per λ (default 100). */

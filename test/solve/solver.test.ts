@@ -125,6 +125,36 @@ describe('exact active-set solve (gaussian, covariance mode)', () => {
   });
 });
 
+describe('active-set Newton finish (binomial)', () => {
+  it.each([
+    ['lasso, dense', 1, false],
+    ['elastic net, dense', 0.5, false],
+    ['lasso, sparse', 1, true],
+  ] as const)('%s: the same optimum as plain proximal Newton, in fewer sweeps', (_name, l1Ratio, sparse) => {
+    const problem = sparse ? sparseProblem(400, 60, 0.2, 31, true) : sparseProblem(500, 30, 1, 29, true);
+    const { x, y } = problem;
+    const options = { family: 'binomial', l1Ratio, nLambda: 30, earlyStop: false } as const;
+    const exact = solvePath(x, y, options);
+    const plain = solvePath(x, y, { ...options, activeSetSolve: false });
+    expect(exact.converged).toBe(true);
+    expect(plain.converged).toBe(true);
+    exact.fits.forEach((f, k) => {
+      const g = plain.fits[k]!;
+      expect(Math.abs(f.objective - g.objective) / g.objective, `λ=${f.lambda}`).toBeLessThan(1e-12);
+      expect(f.nonzero).toBe(g.nonzero);
+      const kkt = checkKkt(x, y, f, f.lambda, { family: 'binomial', l1Ratio });
+      expect(kkt.maxViolation, `λ=${f.lambda}`).toBeLessThan(1e-8);
+      f.coefficients.forEach((b, j) => {
+        const c = g.coefficients[j]!;
+        expect(Math.abs(b - c), `β_${j} at λ=${f.lambda}`).toBeLessThanOrEqual(
+          1e-7 * Math.max(1, Math.abs(c)),
+        );
+      });
+    });
+    expect(exact.passes).toBeLessThan(plain.passes / 2);
+  });
+});
+
 describe('warm start', () => {
   it.each(['gaussian', 'binomial'] as const)(
     '%s: from the solution at λ, a nearby λ is reached in fewer sweeps than cold',
