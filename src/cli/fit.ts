@@ -1,8 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
+import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
+import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem } from '../solve/problem.js';
@@ -26,6 +28,11 @@ options:
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --no-standardize      penalize raw coefficients (default: columns at unit population sd)
   --weight COLUMN       CSV column of observation weights (.jsonl: the events' "weight")
+  --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
+                        0 = unpenalized, always in the model)
+  --adaptive            adaptive lasso (Zou 2006): a cross-validated first fit gives β̂, then the
+                        model is fitted with penalty factors 1/|β̂_j|^γ (features with β̂_j = 0 stay out)
+  --gamma G             with --adaptive: the exponent γ > 0 (default 1)
   --key K               model key (default: the input file's base name)
   --output FILE         write the model JSON there instead of stdout`;
 
@@ -40,9 +47,44 @@ const options = {
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
+  'penalty-factors': { type: 'string' },
+  adaptive: { type: 'boolean' },
+  gamma: { type: 'string' },
   key: { type: 'string' },
   output: { type: 'string' },
 } as const;
+
+/**
+ * Reads `--penalty-factors FILE`: a JSON object from column names to factors ≥ 0 (Infinity allowed
+ * as the string "Infinity": the feature never enters). Columns it does not name get 1; a name
+ * that is not a column is an error (a typo would otherwise be silently ignored).
+ */
+export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--penalty-factors: cannot read ${file} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new UsageError(`--penalty-factors: ${file} must hold a JSON object {"column": factor, ...}`);
+  const pf = new Float64Array(names.length).fill(1);
+  const column = new Map(names.map((n, j) => [n, j]));
+  for (const [name, raw] of Object.entries(doc)) {
+    const j = column.get(name);
+    if (j === undefined)
+      throw new UsageError(
+        `--penalty-factors: "${name}" is not a feature column; the columns are: ${names.join(', ')}`,
+      );
+    const v = raw === 'Infinity' ? Infinity : raw;
+    if (typeof v !== 'number' || !(v >= 0))
+      throw new UsageError(
+        `--penalty-factors: "${name}" must be a number >= 0 (or "Infinity"), got ${JSON.stringify(raw)}`,
+      );
+    pf[j] = v;
+  }
+  return pf;
+}
 
 /** Flags shared by `fit` and `path`, parsed and checked. */
 export interface CommonFitFlags {
@@ -162,16 +204,33 @@ export const fitCommand: Command = {
       flags.family,
       flags.weight !== undefined ? { weightColumn: flags.weight } : {},
     );
-    const solverOptions = {
+    if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
+    const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;
+    const basePenalty = values['penalty-factors']
+      ? await readPenaltyFactors(values['penalty-factors'], data.names)
+      : undefined;
+    const baseOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
       standardize: flags.standardize,
       ...(data.weights ? { weights: data.weights } : {}),
+      ...(basePenalty ? { penaltyFactors: basePenalty } : {}),
     };
+    let extra: Record<string, number | boolean> = {};
+    let solverOptions = baseOptions;
+    if (values.adaptive) {
+      // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
+      const first = adaptiveWeights(data.x, data.y, { ...baseOptions, folds, seed, gamma });
+      if (first.penaltyFactors.every((v) => v === Infinity))
+        throw new DataError(
+          '--adaptive: the first-stage fit (at the cross-validated λ_min) selected no feature, so there is nothing to refit',
+        );
+      solverOptions = { ...baseOptions, penaltyFactors: first.penaltyFactors };
+      extra = { adaptive: true, gamma, firstStageLambda: first.initial.lambdaMin };
+    }
     const problem = prepareProblem(data.x, data.y, solverOptions);
     warnAboutData(io, data, problem.constantColumns);
     let fit: LambdaFit;
-    let extra: Record<string, number> = {};
     if (lambda !== undefined) {
       fit = solveAtProblem(problem, lambda);
     } else {
@@ -179,6 +238,7 @@ export const fitCommand: Command = {
       const index = select === 'min' ? cv.indexMin : cv.index1se;
       fit = cv.path.fits[index]!;
       extra = {
+        ...extra,
         lambdaMin: cv.lambdaMin,
         lambda1se: cv.lambda1se,
         cvDeviance: cv.cvm[index]!,

@@ -1,3 +1,4 @@
+import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
 import { crossValidate, type CrossValidationOptions, type CrossValidationResult } from './cv.js';
 import type { PathOptions, PathResult } from './path.js';
@@ -29,7 +30,23 @@ export function adaptiveLasso(
   y: ArrayLike<number>,
   options: AdaptiveOptions = {},
 ): AdaptiveResult {
+  const { initial, penaltyFactors } = adaptiveWeights(x, y, options);
+  const second: PathOptions = { ...options, penaltyFactors };
+  return { initial, penaltyFactors, path: solvePath(x, y, second) };
+}
+
+/**
+ * The first stage of the adaptive lasso alone: the cross-validated fit and the penalty factors
+ * pf_j = base_j / |β̂_j|^γ it defines (for a second stage chosen by the caller: a path, a
+ * cross-validation, or one λ).
+ */
+export function adaptiveWeights(
+  x: Design,
+  y: ArrayLike<number>,
+  options: AdaptiveOptions = {},
+): { initial: CrossValidationResult; penaltyFactors: Float64Array } {
   const gamma = options.gamma ?? 1;
+  if (!(gamma > 0 && Number.isFinite(gamma))) throw new DataError(`gamma must be a number > 0, got ${gamma}`);
   const initial = crossValidate(x, y, options);
   const fit = initial.path.fits[initial.indexMin]!;
   const problem = prepareProblem(x, y, options);
@@ -39,6 +56,5 @@ export function adaptiveLasso(
     const b = Math.abs(fit.coefficients[j]!) * (problem.standardize ? problem.sd[j]! : 1);
     pf[j] = b > 0 ? (base ? base[j]! : 1) / b ** gamma : Infinity;
   }
-  const second: PathOptions = { ...options, penaltyFactors: pf };
-  return { initial, penaltyFactors: pf, path: solvePath(x, y, second) };
+  return { initial, penaltyFactors: pf };
 }

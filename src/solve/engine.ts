@@ -52,6 +52,9 @@ interface NewtonBuffers {
   readonly weight: Float64Array;
   readonly resid: Float64Array;
   readonly t: Float64Array;
+  /** A Newton step's change of η (before the step length), and η where the step starts. */
+  readonly dir: Float64Array;
+  readonly etaStart: Float64Array;
   /** Cholesky factor of the Hessian last built, and the active set it was built for. */
   hessian: Float64Array;
   factorIndex: Int32Array;
@@ -763,7 +766,7 @@ export class Engine {
     // over all features below then confirm it, or go on from a better point).
     if (polishTries > 0) {
       polishTries--;
-      if (this.newtonPolish(lambda, scaleVar)) obj = this.binomialObjective(lambda);
+      if (this.newtonPolish(lambda, scaleVar, obj)) obj = this.binomialObjective(lambda);
     }
     while (outer < pr.maxOuter) {
       outer++;
@@ -821,7 +824,7 @@ export class Engine {
       // sweep and KKT check over all features then confirm the optimum.
       if (polishTries > 0) {
         polishTries--;
-        if (this.newtonPolish(lambda, scaleVar)) {
+        if (this.newtonPolish(lambda, scaleVar, obj)) {
           obj = this.binomialObjective(lambda);
           innerThr = thr;
           continue;
@@ -865,8 +868,9 @@ export class Engine {
    * backtracking line search on f. It gives up, restoring the starting point, when the Hessian is
    * singular or a full step would change the sign of a coefficient (the support is still moving:
    * that is coordinate descent's job). Returns true when it moved the point (never uphill).
+   * `eta` must be current and `objective` its objective value.
    */
-  private newtonPolish(lambda: number, scaleVar: number): boolean {
+  private newtonPolish(lambda: number, scaleVar: number, objective: number): boolean {
     const pr = this.problem;
     const { x, y, w, mean, scale, pf, alpha, excluded } = pr;
     const l1 = lambda * alpha;
@@ -883,10 +887,12 @@ export class Engine {
       weight: new Float64Array(n),
       resid: new Float64Array(n),
       t: new Float64Array(n),
+      dir: new Float64Array(n),
+      etaStart: new Float64Array(n),
       hessian: new Float64Array(0),
       factorIndex: new Int32Array(0),
     });
-    const { index, sign, saved, rhs, dots, weight, resid } = buf;
+    const { index, sign, saved, rhs, dots, weight, resid, dir, etaStart } = buf;
     let s = 0;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
@@ -915,8 +921,7 @@ export class Engine {
       return false;
     };
     const floor = KKT_FLOOR * Math.sqrt(scaleVar);
-    this.computeEta();
-    let obj = this.binomialObjective(lambda);
+    let obj = objective;
     let moved = false;
     for (let iter = 0; iter < 20; iter++) {
       // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
@@ -972,12 +977,22 @@ export class Engine {
       }
       const b0Old = this.b0;
       for (let a = 0; a < s; a++) dots[a] = beta[index[a]!]!;
+      // the step's change of η, computed once: each trial step is then O(n)
+      let dirBase = rhs[0]!;
+      dir.fill(0);
+      for (let a = 0; a < s; a++) {
+        const ja = index[a]!;
+        const v = rhs[a + 1]! / scale[ja]!;
+        x.axpy(ja, v, dir);
+        dirBase -= v * mean[ja]!;
+      }
+      etaStart.set(this.eta);
       let step = 1;
       let objNew = Infinity;
       for (let tries = 0; tries < 40; tries++) {
         this.b0 = b0Old + step * rhs[0]!;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + step * rhs[a + 1]!;
-        this.computeEta();
+        for (let i = 0; i < n; i++) this.eta[i] = etaStart[i]! + step * (dir[i]! + dirBase);
         objNew = this.binomialObjective(lambda);
         if (objNew <= obj + 1e-13 * Math.abs(obj)) break;
         step /= 2;
@@ -986,7 +1001,7 @@ export class Engine {
         // no descent even for a tiny step: rounding level; keep the last good point
         this.b0 = b0Old;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]!;
-        this.computeEta();
+        this.eta.set(etaStart);
         return moved ? true : restore();
       }
       obj = objNew;

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { adaptiveWeights } from '../../src/solve/adaptive.js';
+import { crossValidate } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
 import { parseCsv, readCsvDesign } from '../../src/solve/csv.js';
 import { objectiveValue } from '../../src/solve/objective.js';
@@ -97,6 +99,101 @@ describe('l1stream fit', () => {
       0.05,
     ).objective;
     expect(obj).toBeCloseTo(direct.objective, 12);
+  });
+
+  it('--penalty-factors: an unpenalized column stays in; unknown names and bad values are errors', async () => {
+    const pf = file('pf.json', JSON.stringify({ gamma: 0, alpha: 1 }));
+    const { code, stdout, stderr } = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.5',
+      '--penalty-factors',
+      pf,
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const model = JSON.parse(stdout) as { coefficients: Record<string, number>; intercept: number };
+    // gamma is pure noise, but unpenalized it is in the model, at its least-squares value
+    expect(model.coefficients.gamma).toBeDefined();
+    const x = DenseDesign.fromRows(rows.map((r) => r.slice(0, 3)));
+    const y = rows.map((r) => r[3]!);
+    const direct = solveAt(x, y, { lambda: 0.5, penaltyFactors: [1, 1, 0] });
+    expect(model.coefficients.gamma).toBeCloseTo(direct.coefficients[2]!, 12);
+    const typo = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.5',
+      '--penalty-factors',
+      file('typo.json', JSON.stringify({ gama: 0 })),
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /"gama" is not a feature column; the columns are: alpha, beta, quoted, gamma/,
+    );
+    const negative = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.5',
+      '--penalty-factors',
+      file('neg.json', JSON.stringify({ alpha: -1 })),
+    ]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/"alpha" must be a number >= 0/);
+  });
+
+  it('--adaptive refits with 1/|β̂|^γ penalty factors from a cross-validated first stage', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--adaptive',
+      '--gamma',
+      '2',
+      '--cv',
+      '5',
+      '--seed',
+      '4',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const model = JSON.parse(stdout) as {
+      lambda: number;
+      coefficients: Record<string, number>;
+      metrics: { adaptive: boolean; gamma: number; firstStageLambda: number; lambdaMin: number };
+    };
+    expect(model.metrics).toMatchObject({ adaptive: true, gamma: 2 });
+    // the same two stages through the API
+    const x = DenseDesign.fromRows(rows.map((r) => r.slice(0, 3)));
+    const y = rows.map((r) => r[3]!);
+    const first = adaptiveWeights(x, y, { folds: 5, seed: 4, gamma: 2 });
+    expect(model.metrics.firstStageLambda).toBe(first.initial.lambdaMin);
+    const second = crossValidate(x, y, { folds: 5, seed: 4, penaltyFactors: first.penaltyFactors });
+    expect(model.lambda).toBe(second.lambdaMin);
+    const fit = second.path.fits[second.indexMin]!;
+    expect(model.coefficients.alpha).toBeCloseTo(fit.coefficients[0]!, 12);
+    // the true features, with less shrinkage than the plain lasso at its own λ_min
+    expect(Object.keys(model.coefficients).sort()).toEqual(['alpha', 'beta, quoted']);
+    const plain = crossValidate(x, y, { folds: 5, seed: 4 });
+    expect(Math.abs(model.coefficients.alpha! - 2)).toBeLessThan(
+      Math.abs(plain.path.fits[plain.indexMin]!.coefficients[0]! - 2),
+    );
+    const misuse = await runCli(['fit', '--input', csv, '--target', 'y', '--gamma', '2']);
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toMatch(/--gamma goes with --adaptive/);
   });
 
   it('--cv reports λ_min and λ_1se and is seeded', async () => {

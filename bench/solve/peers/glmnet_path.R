@@ -14,12 +14,18 @@ if (meta$sparse) {
   x <- matrix(rd("x.bin", "double", 8, n * p), nrow = n, ncol = p)
 }
 thresh <- if (is.null(meta$thresh)) 1e-7 else meta$thresh
-t0 <- proc.time()[["elapsed"]]
-f <- glmnet(x, y, family = meta$family, lambda = meta$lambdas, standardize = FALSE, thresh = thresh)
-secs <- proc.time()[["elapsed"]] - t0
+# best of up to 3 runs (one when a run takes more than 5 s), as for every solver in the benchmark
+runs <- c()
+repeat {
+  t0 <- proc.time()[["elapsed"]]
+  f <- glmnet(x, y, family = meta$family, lambda = meta$lambdas, standardize = FALSE, thresh = thresh)
+  runs <- c(runs, proc.time()[["elapsed"]] - t0)
+  if (length(runs) >= 3 || runs[1] > 5) break
+}
+secs <- min(runs)
 cf <- as.matrix(coef(f))
 fits <- list()
 for (k in meta$report) {
   if (k + 1 <= ncol(cf)) fits[[as.character(k)]] <- list(intercept = cf[1, k + 1], coef = unname(cf[-1, k + 1]))
 }
-cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), " thresh=", thresh), seconds = secs, fits = fits), digits = NA, auto_unbox = TRUE))
+cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), " thresh=", thresh), seconds = secs, runs = runs, fits = fits), digits = NA, auto_unbox = TRUE))

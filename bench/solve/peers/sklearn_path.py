@@ -27,31 +27,30 @@ def main():
     else:
         X = np.fromfile(os.path.join(d, "x.bin"), dtype="<f8").reshape((p, n)).T  # column-major
         X = np.asfortranarray(X)
-    fits = {}
-    if family == "gaussian" and not meta["sparse"]:
-        from sklearn.linear_model import lasso_path
-        t0 = time.perf_counter()
-        xm = X.mean(axis=0)
-        ym = y.mean()
-        Xc = X - xm
-        _, coefs, _ = lasso_path(Xc, y - ym, alphas=lams)
-        secs = time.perf_counter() - t0
-        for k in report:
-            c = coefs[:, k]
-            fits[str(k)] = {"intercept": float(ym - xm @ c), "coef": c.tolist()}
-        name = "sklearn lasso_path"
-    elif family == "gaussian":
-        from sklearn.linear_model import Lasso
-        m = Lasso(alpha=lams[0], warm_start=True, fit_intercept=True)
-        t0 = time.perf_counter()
-        for k, lam in enumerate(lams):
-            m.set_params(alpha=lam)
-            m.fit(X, y)
-            if k in report:
-                fits[str(k)] = {"intercept": float(m.intercept_), "coef": m.coef_.tolist()}
-        secs = time.perf_counter() - t0
-        name = "sklearn Lasso (warm start, sparse)"
-    else:
+    def fit_once():
+        fits = {}
+        if family == "gaussian" and not meta["sparse"]:
+            from sklearn.linear_model import lasso_path
+            t0 = time.perf_counter()
+            xm = X.mean(axis=0)
+            ym = y.mean()
+            Xc = X - xm
+            _, coefs, _ = lasso_path(Xc, y - ym, alphas=lams)
+            secs = time.perf_counter() - t0
+            for k in report:
+                c = coefs[:, k]
+                fits[str(k)] = {"intercept": float(ym - xm @ c), "coef": c.tolist()}
+            return secs, fits, "sklearn lasso_path"
+        if family == "gaussian":
+            from sklearn.linear_model import Lasso
+            m = Lasso(alpha=lams[0], warm_start=True, fit_intercept=True)
+            t0 = time.perf_counter()
+            for k, lam in enumerate(lams):
+                m.set_params(alpha=lam)
+                m.fit(X, y)
+                if k in report:
+                    fits[str(k)] = {"intercept": float(m.intercept_), "coef": m.coef_.tolist()}
+            return time.perf_counter() - t0, fits, "sklearn Lasso (warm start, sparse)"
         from sklearn.linear_model import LogisticRegression
         # liblinear penalizes the intercept; a large intercept_scaling makes that penalty negligible
         m = LogisticRegression(penalty="l1", solver="liblinear", C=1.0, warm_start=True, intercept_scaling=1e3, tol=1e-6, max_iter=1000)
@@ -61,10 +60,17 @@ def main():
             m.fit(X, y)
             if k in report:
                 fits[str(k)] = {"intercept": float(m.intercept_[0]), "coef": m.coef_[0].tolist()}
-        secs = time.perf_counter() - t0
-        name = "sklearn LogisticRegression(l1, liblinear)"
+        return time.perf_counter() - t0, fits, "sklearn LogisticRegression(l1, liblinear)"
+
+    # best of up to 3 runs (one when a run takes more than 5 s), as for every solver in the benchmark
+    secs, fits, name = fit_once()
+    runs = [secs]
+    while len(runs) < 3 and secs < 5:
+        s2, _, _ = fit_once()
+        runs.append(s2)
+    secs = min(runs)
     import sklearn
-    print(json.dumps({"name": f"{name} {sklearn.__version__}", "seconds": secs, "fits": fits}))
+    print(json.dumps({"name": f"{name} {sklearn.__version__}", "seconds": secs, "runs": runs, "fits": fits}))
 
 
 if __name__ == "__main__":
