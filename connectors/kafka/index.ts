@@ -7,7 +7,12 @@ export { KafkaSource, type KafkaSourceOptions, type KafkaBatch } from './source.
 export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
 export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './deadLetters.js';
 export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
-export { kafkaPipeline, type KafkaPipelineOptions } from './pipeline.js';
+export {
+  kafkaPipeline,
+  pipelineTimings,
+  type KafkaPipelineOptions,
+  type KafkaPipelineTimings,
+} from './pipeline.js';
 export {
   checkKafkaConfig,
   createKafka,

@@ -1,13 +1,17 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
 import {
   EMPTY,
+  Observable,
   concatMap,
   connect,
+  identity,
   mergeMap,
   ignoreElements,
   merge,
   share,
   tap,
-  type Observable,
+  type MonoTypeOperatorFunction,
 } from 'rxjs';
 
 import {
@@ -16,22 +20,61 @@ import {
   snapshotEvery,
   type Alert,
   type DeadLetterSink,
+  type EventBatch,
   type LearnedBatch,
+  type EventDecoder,
   type ModelSnapshot,
   type OnlineModel,
   type RawRecord,
   type RecordDecoder,
 } from '../../src/index.js';
 import type { KafkaSink } from './sink.js';
-import type { KafkaSource } from './source.js';
+import type { KafkaBatch, KafkaSource } from './source.js';
+
+/**
+ * Wall-clock milliseconds spent in the pipeline's synchronous stages, summed over batches, for
+ * logs and benchmarks. Filled in when passed as `KafkaPipelineOptions.timings` (a few clock reads
+ * per batch; nothing when absent).
+ */
+export interface KafkaPipelineTimings {
+  /** `performance.now()` when the first batch arrived (0 before). */
+  firstBatchAt: number;
+  /**
+   * The event loop's utilization when the first batch arrived: with
+   * `performance.eventLoopUtilization(now, atFirstBatch)` it splits the time since into busy
+   * (JavaScript, GC) and idle (waiting on the broker).
+   */
+  eventLoopAtFirstBatch: EventLoopUtilization | null;
+  batches: number;
+  records: number;
+  /** Decoding and validating records (`decodeEvents`). */
+  decodeMs: number;
+  /** Featurizing, predicting, learning, progressive metrics (`learn`) and `onLearned`. */
+  learnMs: number;
+  /** Snapshots (with their metrics), alerts and queuing them on the sink. */
+  outputsMs: number;
+}
+
+/** A fresh `KafkaPipelineTimings` with every figure at zero. */
+export function pipelineTimings(): KafkaPipelineTimings {
+  return {
+    firstBatchAt: 0,
+    eventLoopAtFirstBatch: null,
+    batches: 0,
+    records: 0,
+    decodeMs: 0,
+    learnMs: 0,
+    outputsMs: 0,
+  };
+}
 
 export interface KafkaPipelineOptions {
   readonly source: KafkaSource;
   readonly sink: KafkaSink;
   readonly model: OnlineModel;
   readonly deadLetters: DeadLetterSink;
-  /** Record decoder (default JSON). */
-  readonly decoder?: RecordDecoder;
+  /** Record decoder (default JSON); an `EventDecoder` such as `AvroDecoder` also validates. */
+  readonly decoder?: RecordDecoder | EventDecoder;
   /** Runs before decoding a batch (Avro: fetch the writer schemas it names). */
   readonly prepare?: (records: readonly RawRecord[]) => Promise<void>;
   /** Events between snapshots published to the models topic. */
@@ -47,6 +90,14 @@ export interface KafkaPipelineOptions {
     learned$: Observable<LearnedBatch>,
     snapshots$: Observable<ModelSnapshot>,
   ) => Observable<Alert>;
+  /** Accumulates where the time goes (see `KafkaPipelineTimings`). */
+  readonly timings?: KafkaPipelineTimings;
+  /**
+   * Records decoded and learned at a time within a fetched batch (default 512): a fetch brings
+   * thousands of records, and decoding them all before learning any would keep all their events
+   * alive through several young-generation GCs (see `decodeEvents`' `partSize`).
+   */
+  readonly partSize?: number;
 }
 
 /**
@@ -61,14 +112,48 @@ export function kafkaPipeline(options: KafkaPipelineOptions): Observable<Learned
   const raw$ = prepare
     ? source.batches$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
     : source.batches$;
+  // Stage clocks: each measures how long everything downstream of it took to handle a value
+  // (all synchronous), so their differences split a batch's time among the stages: below the
+  // first, decode + learn + outputs of a batch; below the second, learn of a part (+ outputs
+  // after the last part); below the third, outputs (snapshots, alerts, queuing the commit).
+  const timings = options.timings;
+  let belowDecode = 0;
+  let belowLearn = 0;
+  const clock = <T>(onTime: (ms: number, value: T) => void): MonoTypeOperatorFunction<T> =>
+    timings ? timeDownstream(onTime) : identity;
   return raw$.pipe(
+    clock<KafkaBatch>((ms, batch) => {
+      if (!timings) return;
+      timings.decodeMs += ms - belowDecode;
+      timings.batches++;
+      timings.records += batch.records.length;
+      belowDecode = 0;
+    }),
+    tap(() => {
+      if (timings && timings.firstBatchAt === 0) {
+        timings.firstBatchAt = performance.now();
+        timings.eventLoopAtFirstBatch = performance.eventLoopUtilization();
+      }
+    }),
     decodeEvents({
       family: model.family,
       deadLetters,
+      partSize: options.partSize ?? 512,
       ...(options.decoder ? { decoder: options.decoder } : {}),
+    }),
+    clock<EventBatch>((ms) => {
+      if (!timings) return;
+      timings.learnMs += ms - belowLearn;
+      belowDecode += ms;
+      belowLearn = 0;
     }),
     learn(model, { deadLetters }),
     tap((batch) => options.onLearned?.(batch)),
+    clock<LearnedBatch>((ms) => {
+      if (!timings) return;
+      timings.outputsMs += ms;
+      belowLearn += ms;
+    }),
     connect((learned$) => {
       // Subscribed before the commit branch, so a batch's snapshot and alerts are queued
       // before that batch's flush.
@@ -96,4 +181,23 @@ export function kafkaPipeline(options: KafkaPipelineOptions): Observable<Learned
       );
     }),
   );
+}
+
+/**
+ * Passes values through and reports, per value, how long the downstream subscribers took to
+ * handle it (synchronously).
+ */
+function timeDownstream<T>(onTime: (ms: number, value: T) => void): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) =>
+      source.subscribe({
+        next(value) {
+          const start = performance.now();
+          subscriber.next(value);
+          onTime(performance.now() - start, value);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }

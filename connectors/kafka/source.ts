@@ -1,5 +1,7 @@
+import { performance } from 'node:perf_hooks';
+
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type RawBatch, type RawRecord } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
@@ -84,8 +86,16 @@ function isRebalanceError(err: unknown): boolean {
  */
 export class KafkaSource {
   readonly batches$: Observable<KafkaBatch>;
-  /** Counters for logs and tests. */
-  readonly stats = { batches: 0, records: 0, commits: 0, pauses: 0, rebalances: 0, staleCommitsSkipped: 0 };
+  /** Counters for logs and tests; `pausedMs`: time spent paused, waiting for commits. */
+  readonly stats = {
+    batches: 0,
+    records: 0,
+    commits: 0,
+    pauses: 0,
+    pausedMs: 0,
+    rebalances: 0,
+    staleCommitsSkipped: 0,
+  };
   private readonly kafka: Kafka;
   private readonly options: KafkaSourceOptions;
   private readonly maxInFlight: number;
@@ -94,6 +104,7 @@ export class KafkaSource {
   private inFlight = 0;
   private generation = 0;
   private paused = false;
+  private pausedAt = 0;
   private closing: Promise<void> | null = null;
   private nextRound: CommitRound | null = null;
   private committing = false;
@@ -178,7 +189,7 @@ export class KafkaSource {
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: 1,
-          eachBatch: async (payload) => this.onBatch(payload, (b) => subscriber.next(b)),
+          eachBatch: async (payload) => this.onBatch(payload, subscriber),
         });
       };
       run().catch((err: unknown) => {
@@ -205,11 +216,19 @@ export class KafkaSource {
     if (!this.consumer || records.length === 0) return;
     const generation = this.generation;
     let round = this.nextRound;
-    for (const r of records) {
-      const { source: topic, partition } = r.position;
+    // Only the last record of each run of one partition matters (records are in offset order per
+    // partition): runs are found by comparing positions, so a batch of thousands of records costs
+    // one map lookup and one BigInt, not one per record.
+    const n = records.length;
+    for (let i = 0; i < n; i++) {
+      const { source: topic, partition } = records[i].position;
+      if (i + 1 < n) {
+        const next = records[i + 1].position;
+        if (next.partition === partition && next.source === topic) continue;
+      }
       if (partition === undefined) continue;
       const key = `${topic}:${partition}`;
-      const offset = BigInt(r.position.offset);
+      const offset = BigInt(records[i].position.offset);
       const state = this.partitions.get(key);
       if (
         state === undefined ||
@@ -316,20 +335,20 @@ export class KafkaSource {
         if (this.consumer === consumer) this.consumer = null;
         this.partitions.clear();
         this.inFlight = 0;
+        if (this.paused) this.stats.pausedMs += performance.now() - this.pausedAt;
         this.paused = false;
       })();
     }
     return this.closing;
   }
 
-  private async onBatch(payload: EachBatchPayload, emit: (batch: KafkaBatch) => void): Promise<void> {
-    const { batch } = payload;
-    const n = batch.messages.length;
+  private async onBatch(payload: EachBatchPayload, subscriber: Subscriber<KafkaBatch>): Promise<void> {
+    const { messages, topic, partition } = payload.batch;
+    const n = messages.length;
     if (n === 0 || !payload.isRunning() || payload.isStale()) return;
-    const { topic, partition } = batch;
     const records = new Array<RawRecord>(n);
     for (let i = 0; i < n; i++) {
-      const m = batch.messages[i];
+      const m = messages[i];
       records[i] = {
         value: m.value ?? Buffer.alloc(0),
         key: m.key,
@@ -337,7 +356,7 @@ export class KafkaSource {
         position: { source: topic, partition, offset: m.offset },
       };
     }
-    const lastOffset = batch.messages[n - 1].offset;
+    const lastOffset = messages[n - 1].offset;
     const key = `${topic}:${partition}`;
     let state = this.partitions.get(key);
     if (!state || state.generation !== this.generation) {
@@ -348,9 +367,24 @@ export class KafkaSource {
     this.inFlight++;
     this.stats.batches++;
     this.stats.records += n;
-    emit({ topic, partition, records, lastOffset });
     payload.resolveOffset(lastOffset);
     if (this.inFlight >= this.maxInFlight && !this.paused) this.pause();
+    // Emitted on the next turn of the event loop rather than here: kafkajs sends its next fetch
+    // only once eachBatch returns, so processing the batch (synchronously, in the subscriber)
+    // before returning would leave the broker idle meanwhile. This way the broker prepares the
+    // next batch while this one is decoded and learned. Batches stay in order (setImmediate is
+    // FIFO) and are bounded by `maxInFlightBatches`; one that a rebalance made stale is dropped
+    // (it was never going to be committed, and its partition's new owner reads it again).
+    const generation = this.generation;
+    const batch: KafkaBatch = { topic, partition, records, lastOffset };
+    setImmediate(() => {
+      if (this.generation !== generation || this.consumer === null) return;
+      try {
+        subscriber.next(batch);
+      } catch (err) {
+        subscriber.error(err); // outside kafkajs' call now: nothing else would catch it
+      }
+    });
     try {
       await payload.heartbeat();
     } catch (err) {
@@ -360,12 +394,14 @@ export class KafkaSource {
 
   private pause(): void {
     this.paused = true;
+    this.pausedAt = performance.now();
     this.stats.pauses++;
     this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
   }
 
   private resume(): void {
     this.paused = false;
+    this.stats.pausedMs += performance.now() - this.pausedAt;
     this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));
   }
 }

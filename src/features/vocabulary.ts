@@ -29,6 +29,20 @@ export interface Vocabulary {
   prune(keep: (index: number) => boolean): number;
   /** Serializable state. */
   state(): VocabularyState;
+  /**
+   * Optional: lookups bound to one field, for featurizers that see the same fields in every
+   * event. They return what `indexOf` returns (with the same effects) without finding the
+   * field's entry each time. Vocabularies whose indices can be cached offer it.
+   */
+  forField?(field: string): FieldColumns;
+}
+
+/** The columns of one field (`Vocabulary.forField`). */
+export interface FieldColumns {
+  /** `indexOf(field)`: the column of the numeric/boolean feature. */
+  numeric(): number;
+  /** `indexOf(field, value)`: the column of the one-hot `field=value`. */
+  oneHot(value: string): number;
 }
 
 export interface VocabularyState {
@@ -78,6 +92,16 @@ export class ExactVocabulary implements Vocabulary {
     return i;
   }
 
+  /** Indices never change once given, so the field's numeric column and value map are held. */
+  forField(field: string): FieldColumns {
+    let byValue = this.oneHot.get(field);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.oneHot.set(field, byValue);
+    }
+    return new ExactFieldColumns(this, field, byValue);
+  }
+
   private add(field: string, value: string | null): number {
     this.fields.push(field);
     this.values.push(value);
@@ -114,6 +138,25 @@ export class ExactVocabulary implements Vocabulary {
       v.indexOf(field, value ?? undefined);
     });
     return v;
+  }
+}
+
+class ExactFieldColumns implements FieldColumns {
+  private numericIndex = -1;
+
+  constructor(
+    private readonly vocabulary: ExactVocabulary,
+    private readonly field: string,
+    private readonly byValue: ReadonlyMap<string, number>,
+  ) {}
+
+  numeric(): number {
+    if (this.numericIndex < 0) this.numericIndex = this.vocabulary.indexOf(this.field);
+    return this.numericIndex;
+  }
+
+  oneHot(value: string): number {
+    return this.byValue.get(value) ?? this.vocabulary.indexOf(this.field, value);
   }
 }
 

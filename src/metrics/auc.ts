@@ -4,6 +4,11 @@ import { growFloat64 } from '../core/sparse.js';
  * Exact ROC AUC (Mann–Whitney U with ties counted one half) over the scored events, kept in typed
  * arrays up to `capacity` events; past that, a uniform reservoir sample of `capacity` events is
  * kept (Vitter's algorithm R, seeded), so memory stays bounded on endless streams.
+ *
+ * `value()` runs on the stream's thread at every snapshot, over up to `capacity` events, so it is
+ * incremental: each class's scores stay sorted between calls, and a call sorts only the events
+ * added (and reservoir entries replaced) since the previous one and merges them in,
+ * O(n + k log k) for k new events instead of O(n log n).
  */
 export class StreamingAuc {
   private scores = new Float64Array(1024);
@@ -11,6 +16,8 @@ export class StreamingAuc {
   private size = 0;
   private seen = 0;
   private rngState: number;
+  private readonly positives = new SortedScores();
+  private readonly negatives = new SortedScores();
 
   constructor(
     readonly capacity = 1 << 21,
@@ -28,6 +35,7 @@ export class StreamingAuc {
     return this.rngState / 4294967296;
   }
 
+  /** Records one scored event (`score` must not be NaN; labels other than 1 count as negative). */
   update(score: number, label: number): void {
     this.seen++;
     if (this.size < this.capacity) {
@@ -38,13 +46,23 @@ export class StreamingAuc {
       this.scores[this.size] = score;
       this.labels[this.size] = label;
       this.size++;
+      this.classOf(label).add(score);
       return;
     }
     const r = Math.floor(this.random() * this.seen);
     if (r < this.capacity) {
+      this.classOf(this.labels[r]).remove(this.scores[r]);
       this.scores[r] = score;
       this.labels[r] = label;
+      this.classOf(label).add(score);
     }
+  }
+
+  private classOf(label: number): SortedScores {
+    const c = label === 1 ? this.positives : this.negatives;
+    // Bounds the queued changes when nobody reads the value for a long time.
+    if (c.pending > this.capacity) c.sorted();
+    return c;
   }
 
   /** Events the AUC is computed over (all of them until the reservoir is full). */
@@ -54,32 +72,117 @@ export class StreamingAuc {
 
   /** The AUC, or NaN when only one class has been seen. */
   value(): number {
-    return aucOf(this.scores.subarray(0, this.size), this.labels.subarray(0, this.size));
+    return mannWhitneyAuc(this.positives.sorted(), this.negatives.sorted());
   }
 }
 
-/** Exact AUC of scores against 0/1 labels (NaN if a class is missing). */
+/**
+ * A multiset of scores, sorted lazily: additions and removals are queued, and `sorted()` sorts
+ * the queues with the typed arrays' native numeric sort and merges them into the sorted array.
+ */
+class SortedScores {
+  private values = new Float64Array(1024);
+  private spare = new Float64Array(1024);
+  private size = 0;
+  private added = new Float64Array(1024);
+  private addedN = 0;
+  private removed = new Float64Array(64);
+  private removedN = 0;
+
+  /** Changes queued since the last `sorted()`. */
+  get pending(): number {
+    return this.addedN + this.removedN;
+  }
+
+  add(score: number): void {
+    if (this.addedN === this.added.length) this.added = growFloat64(this.added, this.addedN + 1);
+    this.added[this.addedN++] = score;
+  }
+
+  /** Removes one occurrence of `score` (which must be in the multiset or queued for addition). */
+  remove(score: number): void {
+    if (this.removedN === this.removed.length) this.removed = growFloat64(this.removed, this.removedN + 1);
+    this.removed[this.removedN++] = score;
+  }
+
+  /** The scores in ascending order (a view, valid until the next change). */
+  sorted(): Float64Array {
+    if (this.pending === 0) return this.values.subarray(0, this.size);
+    const added = this.added.subarray(0, this.addedN).sort();
+    const removed = this.removed.subarray(0, this.removedN).sort();
+    // Removals cancel queued additions first (an event replaced before it was merged); what is
+    // left of both is compacted in place. ±0 compare equal, which is all the AUC looks at.
+    let nAdded = 0;
+    let nRemoved = 0;
+    let r = 0;
+    for (let a = 0; a < added.length; a++) {
+      const v = added[a];
+      while (r < removed.length && removed[r] < v) removed[nRemoved++] = removed[r++];
+      if (r < removed.length && removed[r] === v) r++;
+      else added[nAdded++] = v;
+    }
+    while (r < removed.length) removed[nRemoved++] = removed[r++];
+    const capacity = this.size + nAdded;
+    if (this.spare.length < capacity) this.spare = new Float64Array(2 ** Math.ceil(Math.log2(capacity)));
+    const out = this.spare;
+    const values = this.values;
+    let o = 0;
+    let a = 0;
+    r = 0;
+    for (let i = 0; i < this.size; i++) {
+      const v = values[i];
+      if (r < nRemoved && removed[r] === v) {
+        r++;
+        continue;
+      }
+      while (a < nAdded && added[a] < v) out[o++] = added[a++];
+      out[o++] = v;
+    }
+    while (a < nAdded) out[o++] = added[a++];
+    this.spare = values;
+    this.values = out;
+    this.size = o;
+    this.addedN = 0;
+    this.removedN = 0;
+    return out.subarray(0, o);
+  }
+}
+
+/** AUC from each class's scores in ascending order: U / (P·N), NaN if a class is empty. */
+function mannWhitneyAuc(pos: Float64Array, neg: Float64Array): number {
+  const positives = pos.length;
+  const negatives = neg.length;
+  if (positives === 0 || negatives === 0) return NaN;
+  let u = 0;
+  let below = 0; // negatives with a score < the current positive score
+  let i = 0;
+  while (i < positives) {
+    const s = pos[i];
+    let j = i + 1;
+    while (j < positives && pos[j] === s) j++;
+    while (below < negatives && neg[below] < s) below++;
+    let tied = 0;
+    while (below + tied < negatives && neg[below + tied] === s) tied++;
+    u += (j - i) * (below + tied / 2);
+    i = j;
+  }
+  return u / (positives * negatives);
+}
+
+/**
+ * Exact AUC of scores against 0/1 labels (NaN if a class is missing): the Mann–Whitney U of the
+ * positives against the negatives, ties counted one half, in O(n log n). Each class's scores are
+ * sorted with the typed arrays' native numeric sort (no comparator call per comparison).
+ */
 export function aucOf(scores: Float64Array, labels: Float64Array): number {
   const n = scores.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
-  let rankSum = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
-    const midRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        rankSum += midRank;
-      }
-    }
-    i = j + 1;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) positives++;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(n - positives);
+  for (let i = 0, p = 0, q = 0; i < n; i++) {
+    if (labels[i] === 1) pos[p++] = scores[i];
+    else neg[q++] = scores[i];
   }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  return mannWhitneyAuc(pos.sort(), neg.sort());
 }

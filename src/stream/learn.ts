@@ -1,4 +1,4 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { OnlineModel } from '../model/onlineModel.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch } from './types.js';
@@ -14,28 +14,66 @@ export interface LearnOptions {
  * Feeds each event of a batch to the online model (predict, then learn: progressive validation)
  * and emits the per-event outcomes as a `LearnedBatch` for metrics, drift detection and offset
  * commits. The model is updated synchronously, so when a `LearnedBatch` is seen downstream the
- * model already reflects it.
+ * model already reflects it. A raw batch decoded in parts (`decodeEvents` with `partSize`) is
+ * learned part by part and emitted as one `LearnedBatch`, after its last part.
  */
 export function learn(model: OnlineModel, options: LearnOptions): OperatorFunction<EventBatch, LearnedBatch> {
   const serialize = options.serialize ?? ((e: unknown) => JSON.stringify(e));
-  return map((batch) => {
-    const n = batch.events.length;
-    const labelled = new Uint8Array(n);
-    const labels = new Float64Array(n);
-    const predictions = new Float64Array(n);
-    const losses = new Float64Array(n);
-    const featureStarts = new Int32Array(n + 1);
-    let indices = new Int32Array(Math.max(16, n * 8));
-    let count = 0;
-    let used = 0;
-    let rejected = batch.rejected;
+  return (source) =>
+    defer(() => {
+      let builder: LearnedBatchBuilder | null = null;
+      return source.pipe(
+        map((batch) => {
+          // Sized for the whole raw batch: its parts' events are at most its records.
+          builder ??= new LearnedBatchBuilder(batch.partial ? batch.records.length : batch.events.length);
+          builder.learn(batch, model, options.deadLetters, serialize);
+          if (batch.partial) return null;
+          const learned = builder.build(model, batch);
+          builder = null;
+          return learned;
+        }),
+        filter((b): b is LearnedBatch => b !== null),
+      );
+    });
+}
+
+/** The typed arrays of one `LearnedBatch`, filled event by event. */
+class LearnedBatchBuilder {
+  private labelled: Uint8Array<ArrayBuffer>;
+  private labels: Float64Array<ArrayBuffer>;
+  private predictions: Float64Array<ArrayBuffer>;
+  private losses: Float64Array<ArrayBuffer>;
+  private featureStarts: Int32Array<ArrayBuffer>;
+  private indices: Int32Array<ArrayBuffer>;
+  private count = 0;
+  private used = 0;
+  private rejected = 0;
+
+  constructor(capacity: number) {
+    this.labelled = new Uint8Array(capacity);
+    this.labels = new Float64Array(capacity);
+    this.predictions = new Float64Array(capacity);
+    this.losses = new Float64Array(capacity);
+    this.featureStarts = new Int32Array(capacity + 1);
+    this.indices = new Int32Array(Math.max(16, capacity * 8));
+  }
+
+  learn(
+    batch: EventBatch,
+    model: OnlineModel,
+    deadLetters: DeadLetterSink,
+    serialize: (event: unknown) => string,
+  ): void {
+    this.rejected += batch.rejected;
     const x = model.lastFeatures();
+    const n = batch.events.length;
+    if (this.count + n > this.labels.length) this.grow(this.count + n);
     for (let i = 0; i < n; i++) {
       const event = batch.events[i];
       const outcome = model.process(event);
       if (outcome.rejected !== null) {
-        rejected++;
-        options.deadLetters.deadLetter({
+        this.rejected++;
+        deadLetters.deadLetter({
           reason: outcome.rejected,
           stage: 'featurize',
           position: batch.positions[i],
@@ -43,34 +81,60 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
         });
         continue;
       }
-      labelled[count] = outcome.labelled ? 1 : 0;
-      labels[count] = event.label ?? NaN;
-      predictions[count] = outcome.prediction;
-      losses[count] = outcome.loss;
-      featureStarts[count] = used;
-      if (used + x.nnz > indices.length) {
-        const bigger = new Int32Array(Math.max(indices.length * 2, used + x.nnz));
-        bigger.set(indices);
-        indices = bigger;
+      const k = this.count;
+      this.labelled[k] = outcome.labelled ? 1 : 0;
+      this.labels[k] = event.label ?? NaN;
+      this.predictions[k] = outcome.prediction;
+      this.losses[k] = outcome.loss;
+      this.featureStarts[k] = this.used;
+      if (this.used + x.nnz > this.indices.length) {
+        const bigger = new Int32Array(Math.max(this.indices.length * 2, this.used + x.nnz));
+        bigger.set(this.indices);
+        this.indices = bigger;
       }
-      indices.set(x.indices.subarray(0, x.nnz), used);
-      used += x.nnz;
-      count++;
+      // A plain copy: a subarray view per event would be an allocation per event.
+      const xi = x.indices;
+      const indices = this.indices;
+      for (let j = 0, at = this.used; j < x.nnz; j++) indices[at + j] = xi[j];
+      this.used += x.nnz;
+      this.count = k + 1;
     }
-    featureStarts[count] = used;
+  }
+
+  /** Room for `capacity` events (only if parts bring more events than their batch's records). */
+  private grow(capacity: number): void {
+    const copy = <A extends Uint8Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(
+      a: A,
+      make: (n: number) => A,
+      n: number,
+    ): A => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.labelled = copy(this.labelled, (k) => new Uint8Array(k), capacity);
+    this.labels = copy(this.labels, (k) => new Float64Array(k), capacity);
+    this.predictions = copy(this.predictions, (k) => new Float64Array(k), capacity);
+    this.losses = copy(this.losses, (k) => new Float64Array(k), capacity);
+    this.featureStarts = copy(this.featureStarts, (k) => new Int32Array(k), capacity + 1);
+  }
+
+  build(model: OnlineModel, last: EventBatch): LearnedBatch {
+    const count = this.count;
+    this.featureStarts[count] = this.used;
     return {
       key: model.key,
       offset: model.offset,
       count,
-      labelled: labelled.subarray(0, count),
-      labels: labels.subarray(0, count),
-      predictions: predictions.subarray(0, count),
-      losses: losses.subarray(0, count),
-      featureStarts: featureStarts.subarray(0, count + 1),
-      featureIndices: indices.subarray(0, used),
+      labelled: this.labelled.subarray(0, count),
+      labels: this.labels.subarray(0, count),
+      predictions: this.predictions.subarray(0, count),
+      losses: this.losses.subarray(0, count),
+      featureStarts: this.featureStarts.subarray(0, count + 1),
+      featureIndices: this.indices.subarray(0, this.used),
       nameOf: (j: number) => model.featurizer.nameOf(j),
-      rejected,
-      records: batch.records,
+      rejected: this.rejected,
+      records: last.records,
     };
-  });
+  }
 }

@@ -48,6 +48,11 @@ export interface EventBatch {
   readonly rejected: number;
   /** Raw records this batch covers (events + rejected), for offset bookkeeping. */
   readonly records: readonly RawRecord[];
+  /**
+   * True on every part but the last when `decodeEvents` splits a raw batch into parts
+   * (`partSize`); the parts' `records` are then all the raw batch's records.
+   */
+  readonly partial?: boolean;
 }
 
 /**

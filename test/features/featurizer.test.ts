@@ -15,7 +15,17 @@ describe('Featurizer (DESIGN §2)', () => {
     const f = new Featurizer();
     const x = new SparseBuffer(2);
     const reason = f.featurize(
-      { features: { age: 34, country: 'DE', premium: true, trial: false, tags: ['a', 'b', 'a'], zero: 0, none: null as never } },
+      {
+        features: {
+          age: 34,
+          country: 'DE',
+          premium: true,
+          trial: false,
+          tags: ['a', 'b', 'a'],
+          zero: 0,
+          none: null as never,
+        },
+      },
       x,
     );
     expect(reason).toBeNull();
@@ -61,5 +71,56 @@ describe('Featurizer (DESIGN §2)', () => {
     expect(named(g, y)).toEqual({ 't=q': 1, a: 2 });
     expect(y.indices[0]).toBe(f.vocabulary.indexOf('t', 'q'));
     expect(g.featurize({ features: { a: 'now a string' } }, y)).toMatch(/was a number/);
+  });
+
+  it('same vectors whatever the field order, with fields coming and going and events rejected between', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer();
+    const expected = (features: Record<string, unknown>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(features)) {
+        if (typeof v === 'number' && v !== 0) out[k] = v;
+        else if (v === true) out[k] = 1;
+        else if (typeof v === 'string') out[`${k}=${v}`] = 1;
+        else if (Array.isArray(v))
+          for (const item of v as string[]) out[`${k}=${item}`] = (out[`${k}=${item}`] ?? 0) + 1;
+      }
+      return out;
+    };
+    const events: Array<Record<string, unknown>> = [
+      { a: 1, b: 'x', c: ['p'] },
+      { a: 2, b: 'y', c: ['q', 'p'] },
+      { b: 'x', a: 3, c: [] },
+      { a: 4, d: true, b: 'z' },
+      { a: 'not a number', b: 'x' }, // rejected: a is numeric
+      { a: 5, b: 'x', c: ['p'] },
+      { e: 0, a: 6, b: 'w', c: ['r'], d: false },
+      { a: 7 },
+      { a: 8, b: 'x', c: ['p'] },
+    ];
+    for (const e of events) {
+      const reason = f.featurize({ features: e as Record<string, never> }, x);
+      if (typeof e.a === 'string') {
+        expect(reason).toMatch(/"a" was a number/);
+        expect(x.nnz).toBe(0);
+      } else {
+        expect(reason).toBeNull();
+        expect(named(f, x)).toEqual(expected(e));
+      }
+    }
+    expect(f.dimension).toBe(new Set(['a', 'b=x', 'b=y', 'b=z', 'b=w', 'c=p', 'c=q', 'c=r', 'd']).size);
+    expect(f.featurize({ features: { b: 1 } }, x)).toMatch(/"b" was a string/);
+  });
+
+  it('hashed: looks columns up every time, so a pruned name is named again when it comes back', () => {
+    const f = new Featurizer({ hashBits: 10, nameCapacity: 1 });
+    const x = new SparseBuffer();
+    f.featurize({ features: { a: 1, b: 'x' } }, x);
+    f.featurize({ features: { a: 1, b: 'x' } }, x);
+    const ia = f.vocabulary.indexOf('a');
+    expect(f.vocabulary.prune(() => false)).toBeGreaterThan(0);
+    expect(f.vocabulary.hasName(ia)).toBe(false);
+    f.featurize({ features: { a: 2, b: 'x' } }, x);
+    expect(named(f, x)).toEqual({ a: 2, 'b=x': 1 });
   });
 });

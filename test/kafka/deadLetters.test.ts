@@ -16,7 +16,7 @@ import {
   shippedSchema,
   type AvroDecoderOptions,
 } from '../../connectors/kafka/index.js';
-import { OnlineModel, type RecordDecoder } from '../../src/index.js';
+import { OnlineModel, type EventDecoder, type RecordDecoder } from '../../src/index.js';
 import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
 import {
   createTopic,
@@ -38,7 +38,7 @@ interface Sent {
 /** Runs `messages` through source → decode → learn → sink with `decoder`; returns the model and the DLQ. */
 async function runThrough(
   sent: readonly Sent[],
-  decoder: RecordDecoder,
+  decoder: RecordDecoder | EventDecoder,
   prepare?: (r: readonly import('../../src/index.js').RawRecord[]) => Promise<void>,
 ) {
   const kafka = kafkaClient();
@@ -147,10 +147,10 @@ describe('dead letters and Avro on a real broker', () => {
       if (i === 30) sent.push({ value: frame(424242, good.subarray(5)), reason: /unknown schema id 424242/ });
       if (i === 40) sent.push({ value: good.subarray(0, 3), reason: /shorter than the 5-byte header/ });
     });
+    // The decoder itself (an EventDecoder, as `l1stream run` passes it): v1 records take the
+    // hand-written reader, v2 records the general path (schema resolution).
     const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
-    const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder.decode, (r) =>
-      decoder.prepare(r),
-    );
+    const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder, (r) => decoder.prepare(r));
     expect(model.offset).toBe(events.length);
     expect(deadLetters.count).toBe(4);
     expect(deadLetters.byStage.get('decode')).toBe(4);
@@ -169,6 +169,32 @@ describe('dead letters and Avro on a real broker', () => {
     const decoder = new AvroDecoder(options);
     const { model, dlq, topic } = await runThrough(sent, decoder.decode);
     expect(model.offset).toBe(events.length);
+    checkDeadLetters(sent, dlq, topic);
+  });
+
+  it('Avro through the hand-written reader: non-finite numbers and bad bodies dead-lettered, never learned', async () => {
+    const schema = shippedSchema('event');
+    const encoder = await AvroEncoder.create({ schema, schemaId: 3 });
+    const sent: Sent[] = events.map((e) => ({ value: encoder.encode(e), reason: null }));
+    const bad: Sent[] = [
+      {
+        value: encoder.encode({ label: 1, features: { x: NaN } }),
+        reason: /feature "x" is not a finite number/,
+      },
+      {
+        value: encoder.encode({ label: Infinity, features: { x: 1 } }),
+        reason: /"label" is not a finite number/,
+      },
+      { value: encoder.encode({ weight: -2, label: 1, features: {} }), reason: /"weight" must be a finite/ },
+      { value: encoder.encode(events[1]).subarray(0, 20), reason: /not a valid Avro body for schema id 3/ },
+    ];
+    bad.forEach((b, i) => sent.splice(10 + 40 * i, 0, b));
+    const decoder = new AvroDecoder({ writerSchemas: new Map([[3, schema]]) });
+    const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder);
+    expect(model.offset).toBe(events.length);
+    expect(deadLetters.byStage.get('validate')).toBe(3);
+    expect(deadLetters.byStage.get('decode')).toBe(1);
+    for (const c of Object.values(model.snapshot().coefficients)) expect(Number.isFinite(c)).toBe(true);
     checkDeadLetters(sent, dlq, topic);
   });
 

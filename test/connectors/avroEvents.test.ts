@@ -1,0 +1,317 @@
+/**
+ * `AvroDecoder.decodeEvent` (the hand-written reader for the shipped event schema, validating as
+ * it reads) against the general path it replaces: avsc's `fromBuffer` followed by
+ * `validateEvent`. Same events, same rejection reasons, same decode errors.
+ */
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+
+import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
+import { InputError, validateEvent, type Family, type Validated } from '../../src/index.js';
+import { Rng } from '../helpers/random.js';
+
+const schema = shippedSchema('event');
+const type = avro.Type.forSchema(schema);
+const decoder = () => new AvroDecoder({ writerSchemas: new Map([[1, schema]]) });
+
+type Outcome = { validated: Validated } | { error: string };
+
+function fast(d: AvroDecoder, bytes: Uint8Array, family: Family): Outcome {
+  try {
+    return { validated: d.decodeEvent(bytes, family) };
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return { error: (err as Error).message };
+  }
+}
+
+/** What `decodeEvents` did before: avsc (`decode`), then `validateEvent`. */
+function general(d: AvroDecoder, bytes: Uint8Array, family: Family): Outcome {
+  try {
+    return { validated: validateEvent(d.decode(bytes), family) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** Avro binary by hand, for what avsc will not write (duplicate keys, negative block counts). */
+class Writer {
+  private readonly bytes: number[] = [];
+  long(n: number): this {
+    let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    while (z >= 0x80) {
+      this.bytes.push((z % 0x80) | 0x80);
+      z = Math.floor(z / 0x80);
+    }
+    this.bytes.push(z);
+    return this;
+  }
+  string(s: string): this {
+    const b = Buffer.from(s, 'utf8');
+    this.long(b.length);
+    this.bytes.push(...b);
+    return this;
+  }
+  double(x: number): this {
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(x);
+    this.bytes.push(...b);
+    return this;
+  }
+  raw(...bytes: number[]): this {
+    this.bytes.push(...bytes);
+    return this;
+  }
+  /** key, ts, label, weight all null. */
+  nullHeader(): this {
+    return this.long(0).long(0).long(0).long(0);
+  }
+  framed(): Buffer {
+    return frame(1, Buffer.from(this.bytes));
+  }
+}
+
+function randomEvent(rng: Rng, names: readonly string[]): Record<string, unknown> {
+  const features: Record<string, unknown> = {};
+  const k = rng.int(8);
+  for (let i = 0; i < k; i++) {
+    const name = names[rng.int(names.length)];
+    const r = rng.next();
+    features[name] =
+      r < 0.4
+        ? Math.round(rng.normal() * 1000) / 100
+        : r < 0.6
+          ? names[rng.int(names.length)]
+          : r < 0.75
+            ? rng.next() < 0.5
+            : Array.from({ length: rng.int(4) }, () => names[rng.int(names.length)]);
+  }
+  const maybe = <T>(v: T): T | null => (rng.next() < 0.3 ? null : v);
+  return {
+    key: maybe(`k${rng.int(50)}`),
+    ts: maybe(1_700_000_000_000 + rng.int(1e9)),
+    label: maybe(rng.next() < 0.8 ? rng.int(2) : rng.normal()),
+    weight: maybe(rng.next() < 0.9 ? rng.next() * 3 : -1),
+    features,
+  };
+}
+
+describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', () => {
+  it('agrees on random events: values, nulls, unicode and long names, many distinct strings', () => {
+    const rng = new Rng(20260601);
+    const long = 'a-feature-name-longer-than-the-32-byte-string-cache';
+    const names = [
+      'x',
+      'y',
+      'zé',
+      'ü=ö',
+      '日本',
+      long,
+      '',
+      'site',
+      'tags',
+      ...Array.from({ length: 300 }, (_, i) => `n${i}`),
+    ];
+    const d = decoder();
+    for (let i = 0; i < 3000; i++) {
+      const bytes = frame(1, type.toBuffer(randomEvent(rng, names)));
+      for (const family of ['gaussian', 'binomial'] as const) {
+        expect(fast(d, bytes, family)).toEqual(general(d, bytes, family));
+      }
+    }
+  });
+
+  it('builds the event validateEvent builds', () => {
+    const bytes = frame(
+      1,
+      type.toBuffer({
+        key: 'u1',
+        ts: 1700000000000,
+        label: 1,
+        weight: 2,
+        features: { age: 34, country: 'DE', premium: true, tags: ['a', 'b'], none: [] },
+      }),
+    );
+    expect(decoder().decodeEvent(bytes, 'binomial')).toEqual({
+      ok: true,
+      event: {
+        key: 'u1',
+        ts: 1700000000000,
+        label: 1,
+        weight: 2,
+        features: { age: 34, country: 'DE', premium: true, tags: ['a', 'b'], none: [] },
+      },
+    });
+  });
+
+  it('rejects non-finite numbers, bad labels and weights with validateEvent reasons', () => {
+    const d = decoder();
+    const cases: Array<[Record<string, unknown>, Family, RegExp]> = [
+      [{ features: { x: NaN } }, 'gaussian', /feature "x" is not a finite number \(NaN\)/],
+      [{ features: { a: 1, x: Infinity } }, 'gaussian', /feature "x" is not a finite number \(Infinity\)/],
+      [{ features: { x: -Infinity } }, 'binomial', /feature "x" is not a finite number/],
+      [{ label: NaN, features: {} }, 'gaussian', /"label" is not a finite number \(NaN\)/],
+      [{ label: Infinity, features: {} }, 'binomial', /"label" is not a finite number/],
+      [{ label: 0.5, features: {} }, 'binomial', /"label" must be 0 or 1/],
+      [{ weight: -1, features: {} }, 'gaussian', /"weight" must be a finite number >= 0/],
+      [{ weight: NaN, features: {} }, 'gaussian', /"weight" must be a finite number >= 0/],
+      [{ weight: Infinity, features: {} }, 'gaussian', /"weight" must be a finite number >= 0/],
+    ];
+    for (const [event, family, reason] of cases) {
+      const bytes = frame(1, type.toBuffer(event));
+      const got = d.decodeEvent(bytes, family);
+      expect(got).toEqual({ ok: false, reason: expect.stringMatching(reason) });
+      expect({ validated: got }).toEqual(general(d, bytes, family));
+    }
+    // Finite values that look odd are fine.
+    const ok = frame(1, type.toBuffer({ label: -3.5, weight: -0, features: { x: -0, y: 1e308 } }));
+    expect(d.decodeEvent(ok, 'gaussian')).toMatchObject({
+      ok: true,
+      event: { label: -3.5, features: { y: 1e308 } },
+    });
+  });
+
+  it('matches avsc on a duplicate map key (the last value wins), also when the first was NaN', () => {
+    const d = decoder();
+    const dup = (first: number) =>
+      new Writer()
+        .nullHeader()
+        .long(2)
+        .string('x')
+        .long(0)
+        .double(first)
+        .string('x')
+        .long(0)
+        .double(2)
+        .long(0)
+        .framed();
+    for (const first of [1, NaN]) {
+      const bytes = dup(first);
+      expect(fast(d, bytes, 'gaussian')).toEqual(general(d, bytes, 'gaussian'));
+      expect(d.decodeEvent(bytes, 'gaussian')).toMatchObject({ ok: true, event: { features: { x: 2 } } });
+    }
+  });
+
+  it('reads blocks with a negative count and a byte size, and arrays in several blocks', () => {
+    const d = decoder();
+    const bytes = new Writer()
+      .nullHeader()
+      .long(-1)
+      .long(13) // byte size of the block (skipped)
+      .string('t')
+      .long(3) // union branch: array
+      .long(1)
+      .string('a')
+      .long(-1)
+      .long(2)
+      .string('b')
+      .long(0)
+      .long(0)
+      .framed();
+    expect(fast(d, bytes, 'gaussian')).toEqual(general(d, bytes, 'gaussian'));
+    expect(d.decodeEvent(bytes, 'gaussian')).toMatchObject({
+      ok: true,
+      event: { features: { t: ['a', 'b'] } },
+    });
+  });
+
+  it('treats a "__proto__" feature as avsc + validateEvent do', () => {
+    const d = decoder();
+    for (const value of [
+      new Writer().long(1).string('x'),
+      new Writer().long(3).long(1).string('a').long(0),
+    ]) {
+      const bytes = new Writer()
+        .nullHeader()
+        .long(1)
+        .string('__proto__')
+        .raw(...value.framed().subarray(5))
+        .long(0)
+        .framed();
+      expect(fast(d, bytes, 'gaussian')).toEqual(general(d, bytes, 'gaussian'));
+    }
+  });
+
+  it('throws the decode errors avsc would: every truncation, trailing bytes, bad union index, unsafe long', () => {
+    const d = decoder();
+    const good = frame(
+      1,
+      type.toBuffer({ key: 'k', ts: 5, label: 1, features: { a: 1.5, b: 'x', c: true, d: ['p'] } }),
+    );
+    for (let end = 5; end < good.length; end++) {
+      const truncated = good.subarray(0, end);
+      expect(fast(d, truncated, 'gaussian')).toEqual({
+        error: expect.stringMatching(/^not a valid Avro body for schema id 1: /),
+      });
+      expect('error' in general(d, truncated, 'gaussian')).toBe(true);
+    }
+    const trailing = Buffer.concat([good, Buffer.from([0])]);
+    expect(fast(d, trailing, 'gaussian')).toEqual(general(d, trailing, 'gaussian'));
+    expect(fast(d, trailing, 'gaussian')).toEqual({
+      error: 'not a valid Avro body for schema id 1: trailing data',
+    });
+    const badUnion = new Writer().long(2).framed(); // key: union index 2 of ["null","string"]
+    expect(fast(d, badUnion, 'gaussian')).toEqual({
+      error: 'not a valid Avro body for schema id 1: invalid union index: 2',
+    });
+    expect(general(d, badUnion, 'gaussian')).toEqual({
+      error: expect.stringMatching(/invalid union index: 2/),
+    });
+    const badBranch = new Writer().nullHeader().long(1).string('x').long(4).long(0).framed();
+    expect(fast(d, badBranch, 'gaussian')).toEqual(general(d, badBranch, 'gaussian'));
+    const unsafe = new Writer()
+      .long(0)
+      .long(1)
+      .long(2 ** 60)
+      .long(0)
+      .long(0)
+      .long(0)
+      .framed();
+    expect(fast(d, unsafe, 'gaussian')).toEqual(general(d, unsafe, 'gaussian'));
+    expect(fast(d, unsafe, 'gaussian')).toEqual({
+      error: 'not a valid Avro body for schema id 1: potential precision loss',
+    });
+    const huge = new Writer().nullHeader().long(1e9).framed(); // a block count the body cannot hold
+    expect(fast(d, huge, 'gaussian')).toEqual({
+      error: 'not a valid Avro body for schema id 1: truncated buffer',
+    });
+  });
+
+  it('keeps the wire-format errors and unknown ids of decode', () => {
+    const d = decoder();
+    const body = type.toBuffer({ features: {} });
+    expect(() => d.decodeEvent(frame(2, body), 'gaussian')).toThrow(/unknown schema id 2/);
+    expect(() => d.decodeEvent(Buffer.from('{"features":{}}'), 'gaussian')).toThrow(/wrong magic byte 0x7b/);
+    expect(() => d.decodeEvent(Buffer.from([0, 0]), 'gaussian')).toThrow(/shorter than the 5-byte header/);
+    expect(() => d.decodeEvent('text', 'gaussian')).toThrow(/a text record/);
+  });
+
+  it('takes the general path for another writer schema, and reads raw framing fast too', () => {
+    const base = schema as avro.schema.RecordType;
+    const v2 = { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] };
+    const d = new AvroDecoder({
+      writerSchemas: new Map<number, avro.Schema>([
+        [1, schema],
+        [2, v2],
+      ]),
+    });
+    const evolved = frame(
+      2,
+      avro.Type.forSchema(v2).toBuffer({ label: 1, channel: 'app', features: { x: NaN } }),
+    );
+    expect(fast(d, evolved, 'gaussian')).toEqual(general(d, evolved, 'gaussian'));
+    expect(d.decodeEvent(evolved, 'gaussian')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/feature "x"/),
+    });
+    const raw = new AvroDecoder({ framing: 'raw' });
+    const rawBytes = type.toBuffer({ label: 2, features: { y: 'z' } });
+    expect(raw.decodeEvent(rawBytes, 'gaussian')).toMatchObject({
+      ok: true,
+      event: { label: 2, features: { y: 'z' } },
+    });
+    expect(raw.decodeEvent(new Uint8Array(rawBytes), 'gaussian')).toEqual(
+      raw.decodeEvent(rawBytes, 'gaussian'),
+    );
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+
+import { StreamingAuc, aucOf } from '../../src/index.js';
+
+/** The definition: P(score of a positive > score of a negative), ties counting one half. */
+function pairwiseAuc(scores: readonly number[], labels: readonly number[]): number {
+  let u = 0;
+  let pairs = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (labels[i] !== 1) continue;
+    for (let j = 0; j < scores.length; j++) {
+      if (labels[j] === 1) continue;
+      pairs++;
+      if (scores[i] > scores[j]) u += 1;
+      else if (scores[i] === scores[j]) u += 0.5;
+    }
+  }
+  return pairs === 0 ? NaN : u / pairs;
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('aucOf', () => {
+  it('matches the pairwise definition, with many ties and both signs of zero', () => {
+    const rand = seeded(7);
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(rand() * 300);
+      const levels = 1 + Math.floor(rand() * 12); // few distinct scores: lots of ties
+      const scores: number[] = [];
+      const labels: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const level = Math.floor(rand() * levels) - levels / 2;
+        scores.push(level === 0 && rand() < 0.5 ? -0 : level / 7);
+        labels.push(rand() < 0.3 ? 1 : 0);
+      }
+      const got = aucOf(Float64Array.from(scores), Float64Array.from(labels));
+      const want = pairwiseAuc(scores, labels);
+      if (Number.isNaN(want)) expect(got).toBeNaN();
+      else expect(got).toBeCloseTo(want, 12);
+    }
+  });
+
+  it('is 1 for a perfect ranking, 0 for a reversed one, 1/2 when all scores tie', () => {
+    const labels = Float64Array.from([0, 0, 1, 1]);
+    expect(aucOf(Float64Array.from([0.1, 0.2, 0.8, 0.9]), labels)).toBe(1);
+    expect(aucOf(Float64Array.from([0.9, 0.8, 0.2, 0.1]), labels)).toBe(0);
+    expect(aucOf(Float64Array.from([0.5, 0.5, 0.5, 0.5]), labels)).toBe(0.5);
+  });
+
+  it('is NaN when a class is missing', () => {
+    expect(aucOf(Float64Array.from([0.1, 0.2]), Float64Array.from([1, 1]))).toBeNaN();
+    expect(aucOf(Float64Array.from([0.1, 0.2]), Float64Array.from([0, 0]))).toBeNaN();
+    expect(aucOf(new Float64Array(0), new Float64Array(0))).toBeNaN();
+  });
+
+  it('streams: the same value as over the whole sample', () => {
+    const rand = seeded(3);
+    const auc = new StreamingAuc();
+    const scores: number[] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const y = rand() < 0.4 ? 1 : 0;
+      const s = Math.round((rand() + 0.3 * y) * 20) / 20;
+      auc.update(s, y);
+      scores.push(s);
+      labels.push(y);
+    }
+    expect(auc.value()).toBeCloseTo(pairwiseAuc(scores, labels), 12);
+  });
+});
+
+describe('StreamingAuc, incremental', () => {
+  it.each([
+    { capacity: 500, levels: 10 }, // many ties across merges
+    { capacity: 40, levels: 0 }, // distinct scores; replaced before they were merged
+  ])(
+    'equals the AUC of its sample after every batch of updates ($capacity, $levels levels)',
+    ({ capacity, levels }) => {
+      const rand = seeded(11);
+      const auc = new StreamingAuc(capacity, 5);
+      // A twin that keeps the same reservoir (same seed) and recomputes from scratch each time.
+      const twin = { scores: [] as number[], labels: [] as number[], seen: 0, rng: 5 };
+      const twinRandom = () => {
+        let x = twin.rng;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        twin.rng = x >>> 0;
+        return twin.rng / 4294967296;
+      };
+      for (let round = 0; round < 60; round++) {
+        const k = Math.floor(rand() * 80);
+        for (let i = 0; i < k; i++) {
+          const y = rand() < 0.35 ? 1 : 0;
+          const raw = rand() + 0.25 * y;
+          const s = levels > 0 ? Math.round(raw * levels) / levels : raw;
+          auc.update(s, y);
+          twin.seen++;
+          if (twin.scores.length < capacity) {
+            twin.scores.push(s);
+            twin.labels.push(y);
+          } else {
+            const r = Math.floor(twinRandom() * twin.seen);
+            if (r < capacity) {
+              twin.scores[r] = s;
+              twin.labels[r] = y;
+            }
+          }
+        }
+        const want = pairwiseAuc(twin.scores, twin.labels);
+        if (Number.isNaN(want)) expect(auc.value()).toBeNaN();
+        else expect(auc.value()).toBeCloseTo(want, 12);
+        expect(auc.sampled).toBe(twin.scores.length);
+      }
+      expect(twin.seen).toBeGreaterThan(2 * capacity);
+    },
+  );
+});
