@@ -38,7 +38,17 @@ for (const event of adClicks(Number(values.seed), n)) {
 file.end();
 await once(file, 'close');
 
-const argv = ['replay', '--input', input, '--family', 'binomial', '--learner', values.learner!, '--lambda', values.lambda!];
+const argv = [
+  'replay',
+  '--input',
+  input,
+  '--family',
+  'binomial',
+  '--learner',
+  values.learner!,
+  '--lambda',
+  values.lambda!,
+];
 argv.push('--out', out, '--snapshot-every', String(Math.max(1, Math.floor(n / 4))), '--progress');
 process.stderr.write(`demo: l1stream ${argv.join(' ')}\n`);
 const code = await main(argv);
@@ -53,17 +63,37 @@ const pad = (s: string, w: number) => s.padEnd(w);
 const fmt = (v: number | undefined) => (v === undefined ? '0' : v.toFixed(3)).padStart(9);
 let header = pad('feature', 18) + 'truth'.padStart(9);
 for (const s of snapshots) header += `@${s.offset.toLocaleString('en-US')}`.padStart(12);
-console.log(`\nThe sparse model emerging (coefficients on the original scale; ${snapshots.length} snapshots):\n`);
+console.log(
+  `\nThe sparse model emerging (coefficients on the original scale; ${snapshots.length} snapshots):\n`,
+);
 console.log(header);
-console.log(pad('(intercept)', 18) + fmt(truthIntercept) + snapshots.map((s) => fmt(s.intercept).padStart(12)).join(''));
+console.log(
+  pad('(intercept)', 18) + fmt(truthIntercept) + snapshots.map((s) => fmt(s.intercept).padStart(12)).join(''),
+);
 for (const name of names) {
-  console.log(pad(name, 18) + fmt(truth[name]) + snapshots.map((s) => fmt(s.coefficients[name]).padStart(12)).join(''));
+  console.log(
+    pad(name, 18) + fmt(truth[name]) + snapshots.map((s) => fmt(s.coefficients[name]).padStart(12)).join(''),
+  );
 }
 const last = snapshots[snapshots.length - 1];
-const spurious = Object.keys(last.coefficients).filter((k) => !(k in truth));
+// Other levels of a planted one-hot field (ad_position=bottom beside ad_position=top) are not
+// spurious: with an intercept, a field's levels are only identified relative to each other.
+const plantedFields = new Set(names.map((k) => k.split('=')[0]));
+const extra = Object.keys(last.coefficients).filter((k) => !(k in truth));
+const siblings = extra.filter((k) => k.includes('=') && plantedFields.has(k.split('=')[0]));
+const spurious = extra.filter((k) => !siblings.includes(k));
+const listed = (keys: string[]) =>
+  keys
+    .slice(0, 5)
+    .map((k) => `${k} ${last.coefficients[k].toFixed(3)}`)
+    .join(', ');
 console.log(
   `\nnon-zero: ${snapshots.map((s) => Object.keys(s.coefficients).length).join(' → ')} of ${String(last.metrics?.features ?? '?')} features;` +
-    ` planted ${names.filter((k) => k in last.coefficients).length}/${names.length} found, ${spurious.length} spurious` +
-    (spurious.length ? ` (largest: ${spurious.slice(0, 5).map((k) => `${k} ${last.coefficients[k].toFixed(3)}`).join(', ')})` : ''),
+    ` planted ${names.filter((k) => k in last.coefficients).length}/${names.length} found` +
+    (siblings.length ? `, ${siblings.length} other level(s) of planted fields (${listed(siblings)})` : '') +
+    `, ${spurious.length} spurious` +
+    (spurious.length ? ` (largest: ${listed(spurious)})` : ''),
 );
-console.log(`progressive log loss ${Number(last.metrics?.logLoss).toFixed(4)}, AUC ${Number(last.metrics?.auc).toFixed(4)}; outputs in ${out}/`);
+console.log(
+  `progressive log loss ${Number(last.metrics?.logLoss).toFixed(4)}, AUC ${Number(last.metrics?.auc).toFixed(4)}; outputs in ${out}/`,
+);
