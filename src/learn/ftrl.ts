@@ -152,7 +152,9 @@ export class Ftrl implements Learner {
       const g = d * val[k];
       const n = s[o + N];
       const nNew = n + g * g;
-      s[o + Z] += g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * w[k];
+      const wk = w[k];
+      // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
+      s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
       s[o + N] = nNew;
     }
     const nNew = this.nIntercept + d * d;
