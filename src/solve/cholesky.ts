@@ -5,6 +5,23 @@
  * grow by rows when features join the active set.
  */
 
+/** Σ_{k<len} a[p + k] · a[q + k], with four accumulators (the factorization's inner loop). */
+function rowDot(a: Float64Array, p: number, q: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += a[p + k]! * a[q + k]!;
+    s1 += a[p + k + 1]! * a[q + k + 1]!;
+    s2 += a[p + k + 2]! * a[q + k + 2]!;
+    s3 += a[p + k + 3]! * a[q + k + 3]!;
+  }
+  for (; k < len; k++) s0 += a[p + k]! * a[q + k]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 /**
  * Factors the leading `s × s` block of `a` (row-major, row stride `stride`) in place into L with
  * A = L Lᵀ (lower triangle; the upper triangle is left as it was), row by row from row `from`:
@@ -17,13 +34,10 @@ export function choleskyFactor(a: Float64Array, s: number, stride = s, from = 0)
     const ri = i * stride;
     for (let j = 0; j < i; j++) {
       const rj = j * stride;
-      let v = a[ri + j]!;
-      for (let k = 0; k < j; k++) v -= a[ri + k]! * a[rj + k]!;
-      a[ri + j] = v / a[rj + j]!;
+      a[ri + j] = (a[ri + j]! - rowDot(a, ri, rj, j)) / a[rj + j]!;
     }
     const diag = a[ri + i]!;
-    let d = diag;
-    for (let k = 0; k < i; k++) d -= a[ri + k]! * a[ri + k]!;
+    const d = diag - rowDot(a, ri, ri, i);
     // a pivot at rounding level of the diagonal means (near) collinear columns
     if (!(d > 1e-13 * Math.abs(diag))) return false;
     a[ri + i] = Math.sqrt(d);
@@ -35,13 +49,57 @@ export function choleskyFactor(a: Float64Array, s: number, stride = s, from = 0)
 export function choleskySolve(l: Float64Array, s: number, b: Float64Array, stride = s): void {
   for (let i = 0; i < s; i++) {
     const row = i * stride;
-    let v = b[i]!;
-    for (let k = 0; k < i; k++) v -= l[row + k]! * b[k]!;
-    b[i] = v / l[row + i]!;
+    let s0 = 0;
+    let s1 = 0;
+    let k = 0;
+    for (; k + 1 < i; k += 2) {
+      s0 += l[row + k]! * b[k]!;
+      s1 += l[row + k + 1]! * b[k + 1]!;
+    }
+    if (k < i) s0 += l[row + k]! * b[k]!;
+    b[i] = (b[i]! - (s0 + s1)) / l[row + i]!;
   }
+  // Lᵀ x = y by rows of L (contiguous in memory): x_i is final once the rows below have been
+  // subtracted, then row i's entries take x_i out of the entries before it
   for (let i = s - 1; i >= 0; i--) {
-    let v = b[i]!;
-    for (let k = i + 1; k < s; k++) v -= l[k * stride + i]! * b[k]!;
-    b[i] = v / l[i * stride + i]!;
+    const row = i * stride;
+    const v = b[i]! / l[row + i]!;
+    b[i] = v;
+    for (let k = 0; k < i; k++) b[k]! -= l[row + k]! * v;
+  }
+}
+
+/**
+ * Removes row and column `r` from the factor of an `s × s` matrix in place, in O((s − r)²): the
+ * rows below move up by one and the trailing block takes the rank-one update with the removed
+ * column, L₂₂' L₂₂'ᵀ = L₂₂ L₂₂ᵀ + l lᵀ (Givens-style, always stable: no pivot can vanish).
+ * The leading `(s − 1) × (s − 1)` block then holds the factor of A without row and column r.
+ * `work` needs `s` entries.
+ */
+export function choleskyDelete(l: Float64Array, s: number, r: number, work: Float64Array, stride = s): void {
+  const m = s - 1 - r; // size of the trailing block
+  for (let k = 0; k < m; k++) work[k] = l[(r + 1 + k) * stride + r]!;
+  // move rows r+1.. up by one, dropping column r
+  for (let i = r + 1; i < s; i++) {
+    const from = i * stride;
+    const to = (i - 1) * stride;
+    for (let c = 0; c < r; c++) l[to + c] = l[from + c]!;
+    for (let c = r + 1; c <= i; c++) l[to + c - 1] = l[from + c]!;
+  }
+  // rank-one update of the trailing block (rows and columns r .. s−2 now)
+  for (let k = 0; k < m; k++) {
+    const dk = (r + k) * stride + r + k;
+    const lkk = l[dk]!;
+    const xk = work[k]!;
+    const rad = Math.sqrt(lkk * lkk + xk * xk);
+    const c = rad / lkk;
+    const sn = xk / lkk;
+    l[dk] = rad;
+    for (let i = k + 1; i < m; i++) {
+      const e = (r + i) * stride + r + k;
+      const v = (l[e]! + sn * work[i]!) / c;
+      l[e] = v;
+      work[i] = c * work[i]! - sn * v;
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface Design {
     outA: Float64Array,
     outB: Float64Array,
   ): void;
+  /** out_i += Σ_{k < count} coef_k · x_{i, cols[k]} (a combination of columns). */
+  axpyMany(cols: Int32Array, count: number, coef: Float64Array, out: Float64Array): void;
   /** Σ_i x_ij a_i b_i */
   dot2(j: number, a: Float64Array, b: Float64Array): number;
   /** Σ_i a_i x_ij² */
@@ -241,6 +243,10 @@ export class DenseDesign implements Design {
     return s;
   }
 
+  axpyMany(cols: Int32Array, count: number, coef: Float64Array, out: Float64Array): void {
+    for (let k = 0; k < count; k++) if (coef[k] !== 0) this.axpy(cols[k]!, coef[k]!, out);
+  }
+
   axpy(j: number, alpha: number, out: Float64Array): void {
     const x = this.values;
     const n = this.rows;
@@ -405,6 +411,10 @@ export class SparseDesign implements Design {
       s += a[ri[k]!]! * (d * d - m * m);
     }
     return s;
+  }
+
+  axpyMany(cols: Int32Array, count: number, coef: Float64Array, out: Float64Array): void {
+    for (let k = 0; k < count; k++) if (coef[k] !== 0) this.axpy(cols[k]!, coef[k]!, out);
   }
 
   axpy(j: number, alpha: number, out: Float64Array): void {

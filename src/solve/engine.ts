@@ -1,4 +1,6 @@
-import { choleskyFactor, choleskySolve } from './cholesky.js';
+import { choleskyDelete, choleskyFactor, choleskySolve } from './cholesky.js';
+import { DenseDesign } from './design.js';
+import { type ColumnDots, WasmColumnDots } from './kernels/columnDots.js';
 import type { Problem } from './problem.js';
 
 /** How one λ went: the counts a caller can assert on, and whether it truly converged. */
@@ -22,6 +24,12 @@ const KKT_RELATIVE = 1e-10;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
 /**
+ * The binomial Newton finish stops at this floor · sd(y) instead (its gradients are exact sums at
+ * the current point, good to ~1e-16 · sd(y)): at the tail of a path, where λα is tiny, KKT_FLOOR
+ * alone would allow violations of 1e-8 of the threshold.
+ */
+const NEWTON_FLOOR = 1e-15;
+/**
  * Covariance mode sweeps to this fraction of var(y) before trying an exact active-set solve:
  * by then the support and signs are nearly always identified, and the solve replaces the slow
  * linear tail of coordinate descent.
@@ -42,6 +50,17 @@ const POLISH_TRIES_BINOMIAL = 3;
 const POLISH_MAX = 2000;
 
 /** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
+/** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
+function binomialConverged(counts: { passes: number; kkt: number }, outer: number): LambdaOutcome {
+  return {
+    converged: true,
+    passes: counts.passes,
+    kktChecks: counts.kkt,
+    outerIterations: outer,
+    dualGap: NaN,
+  };
+}
+
 interface NewtonBuffers {
   readonly index: Int32Array;
   readonly sign: Float64Array;
@@ -52,6 +71,10 @@ interface NewtonBuffers {
   readonly weight: Float64Array;
   readonly resid: Float64Array;
   readonly t: Float64Array;
+  readonly t2: Float64Array;
+  readonly dots2: Float64Array;
+  /** The step on the original scale of each active column. */
+  readonly coef: Float64Array;
   /** A Newton step's change of η (before the step length), and η where the step starts. */
   readonly dir: Float64Array;
   readonly etaStart: Float64Array;
@@ -108,8 +131,14 @@ export class Engine {
   /** Buffers of the active-set solve (covariance mode), grown on demand. */
   private polishGram = new Float64Array(0);
   /** The active set and L2 weight `polishGram` holds the factor of (reused while unchanged). */
-  private polishFactorIndex = new Int32Array(0);
+  private readonly polishFactorIndex: Int32Array;
+  private polishFactorLen = 0;
   private polishFactorL2 = NaN;
+  /** Position of a feature in `polishIndex` (−1 elsewhere), and scratch for reordering it. */
+  private readonly polishPos: Int32Array;
+  private readonly polishOrder: Int32Array;
+  private readonly polishOrderSign: Float64Array;
+  private readonly polishWork: Float64Array;
   private readonly polishIndex: Int32Array;
   private readonly polishBeta: Float64Array;
   private readonly polishGrad: Float64Array;
@@ -117,8 +146,20 @@ export class Engine {
   private readonly polishSign: Float64Array;
   /** Buffers of the binomial active-set Newton steps, allocated on first use. */
   private newton: NewtonBuffers | null = null;
+  /** Whether the last `newtonPolish` ended at its tolerance (not merely moved the point). */
+  private newtonConverged = false;
+  /** Binomial: the working residual (y − p)/v at the start of an outer iteration, and η there. */
+  private readonly rhoStart: Float64Array;
+  private readonly etaOuter: Float64Array;
+  /** The features that are not excluded, for full-gradient products. */
+  private liveColumns: Int32Array | null = null;
+  private etaCols: Int32Array | null = null;
+  private etaCoef: Float64Array | null = null;
+  private liveDots: Float64Array | null = null;
   /** Scratch of `covColumn`: the columns still to compute and their dot products. */
   private readonly covTodo: Int32Array;
+  /** Dot-product kernels for the Gram and Hessian work (WebAssembly when available). */
+  private columnDots: ColumnDots | null = null;
   private readonly covDots: Float64Array;
   private covDots2: Float64Array | null = null;
   private scratch2: Float64Array | null = null;
@@ -137,6 +178,8 @@ export class Engine {
     this.inSet = new Uint8Array(this.p);
     this.set = new Int32Array(this.p);
     this.eta = new Float64Array(problem.family === 'binomial' ? this.n : 0);
+    this.rhoStart = new Float64Array(this.eta.length);
+    this.etaOuter = new Float64Array(this.eta.length);
     this.betaOld = new Float64Array(this.p);
     if (problem.family === 'gaussian') this.W.set(problem.w);
     const mode = problem.mode;
@@ -152,6 +195,11 @@ export class Engine {
     this.polishGrad = new Float64Array(polishLen);
     this.polishMark = new Uint8Array(polishLen);
     this.polishSign = new Float64Array(polishLen);
+    this.polishFactorIndex = new Int32Array(polishLen);
+    this.polishPos = new Int32Array(polishLen).fill(-1);
+    this.polishOrder = new Int32Array(polishLen);
+    this.polishOrderSign = new Float64Array(polishLen);
+    this.polishWork = new Float64Array(polishLen);
     this.covTodo = new Int32Array(polishLen);
     this.covDots = new Float64Array(polishLen);
   }
@@ -409,6 +457,16 @@ export class Engine {
 
   // ---- gaussian, covariance updates (n ≫ p) ---------------------------------------------------
 
+  /**
+   * The kernels for O(n·p) batches of column dot products: a WebAssembly copy of a dense design,
+   * made on first use (it costs one pass over the design, about what one batch costs), else the
+   * design's own JavaScript kernels.
+   */
+  private dots(): ColumnDots {
+    const x = this.problem.x;
+    return (this.columnDots ??= (x instanceof DenseDesign ? WasmColumnDots.create(x) : null) ?? x);
+  }
+
   /** Column k of the standardized weighted covariance, computed when k first enters. */
   private covColumn(k: number): Float64Array {
     const col = this.cov[k];
@@ -437,7 +495,7 @@ export class Engine {
    * the design halve its memory traffic). Symmetry: a column already computed holds C_jk.
    */
   private computeCovColumns(k: number, k2: number): void {
-    const { x, scale, excluded } = this.problem;
+    const { scale, excluded } = this.problem;
     const t = this.scratch;
     this.weightedCentered(k, t);
     const col = new Float64Array(this.p);
@@ -458,12 +516,12 @@ export class Engine {
       const t2 = (this.scratch2 ??= new Float64Array(this.n));
       this.weightedCentered(k2, t2);
       const dots2 = (this.covDots2 ??= new Float64Array(this.p));
-      x.dotMany2(todo, count, t, t2, dots, dots2);
+      this.dots().dotMany2(todo, count, t, t2, dots, dots2);
       const sk2 = scale[k2]!;
       for (let c = 0; c < count; c++) col2[todo[c]!] = dots2[c]! / (scale[todo[c]!]! * sk2);
       this.cov[k2] = col2;
     } else {
-      x.dotMany(todo, count, t, dots);
+      this.dots().dotMany(todo, count, t, dots);
     }
     for (let c = 0; c < count; c++) col[todo[c]!] = dots[c]! / (scale[todo[c]!]! * sk);
     this.cov[k] = col;
@@ -584,17 +642,47 @@ export class Engine {
   }
 
   /**
-   * How many leading rows of `polishGram` already hold the factor for the first `s` entries of
-   * `polishIndex` and this `l2`: the length of the common prefix with the last factored set.
+   * Makes `polishGram` hold the factor of a leading part of the active set in the first `s`
+   * entries of `polishIndex` (with `polishSign`), reusing the factor of the previous solve: rows
+   * of features that left are deleted from it (O(s²) each, instead of refactoring every row after
+   * them), and the active set is reordered so the factored features come first, in factor order,
+   * followed by the others. Returns how many leading rows are factored (0 when `l2` changed).
    */
-  private polishFactoredRows(s: number, l2: number): number {
-    if (this.polishFactorL2 !== l2) return 0;
+  private syncPolishFactor(s: number, l2: number, stride: number): number {
     const index = this.polishIndex;
-    const prev = this.polishFactorIndex;
-    const limit = Math.min(s, prev.length);
-    let k = 0;
-    while (k < limit && index[k] === prev[k]) k++;
-    return k;
+    const sgn = this.polishSign;
+    const pos = this.polishPos;
+    const rows = this.polishFactorIndex;
+    if (this.polishFactorL2 !== l2) this.polishFactorLen = 0;
+    for (let a = 0; a < s; a++) pos[index[a]!] = a;
+    let len = this.polishFactorLen;
+    for (let r = len - 1; r >= 0; r--) {
+      if (pos[rows[r]!]! >= 0) continue;
+      choleskyDelete(this.polishGram, len, r, this.polishWork, stride);
+      rows.copyWithin(r, r + 1, len);
+      len--;
+    }
+    this.polishFactorLen = len;
+    const order = this.polishOrder;
+    const orderSign = this.polishOrderSign;
+    for (let r = 0; r < len; r++) {
+      const j = rows[r]!;
+      order[r] = j;
+      orderSign[r] = sgn[pos[j]!]!;
+      pos[j] = -2;
+    }
+    let w = len;
+    for (let a = 0; a < s; a++) {
+      const j = index[a]!;
+      if (pos[j] !== -2) {
+        order[w] = j;
+        orderSign[w++] = sgn[a]!;
+      }
+      pos[j] = -1;
+    }
+    index.set(order.subarray(0, s));
+    sgn.set(orderSign.subarray(0, s));
+    return len;
   }
 
   /** The duality gap in covariance mode: r² = Σ w (y − ȳ)² − βᵀ(xty + g), in O(p). */
@@ -640,17 +728,13 @@ export class Engine {
     // gradient, and the system is solved again.
     for (let round = 0; round < POLISH_ROUNDS; round++) {
       if (s === 0 || s > POLISH_MAX) return false;
-      for (let a = 0; a < s; a++) {
-        const ja = index[a]!;
-        sol[a] = this.xty[ja]! - sgn[a]! * l1 * pf[ja]!;
-      }
       // For the lasso the matrix does not depend on λ: down the path, the factor of the previous
       // λ is reused as far as the active set starts the same way (features that enter are
       // appended, so the factor usually only grows by rows).
       const stride = Math.min(this.p, POLISH_MAX);
       if (this.polishGram.length < stride * stride) this.polishGram = new Float64Array(stride * stride);
       const gram = this.polishGram;
-      const factored = this.polishFactoredRows(s, l2);
+      const factored = this.syncPolishFactor(s, l2, stride);
       if (factored < s) {
         for (let a = factored; a < s; a++) {
           const ja = index[a]!;
@@ -659,10 +743,15 @@ export class Engine {
           for (let b = 0; b <= a; b++) gram[row + b] = col[index[b]!]!;
           gram[row + a]! += l2 * pf[ja]!;
         }
-        this.polishFactorIndex = new Int32Array(0);
+        this.polishFactorLen = 0;
         if (!choleskyFactor(gram, s, stride, factored)) return false;
-        this.polishFactorIndex = index.slice(0, s);
+        this.polishFactorIndex.set(index.subarray(0, s));
+        this.polishFactorLen = s;
         this.polishFactorL2 = l2;
+      }
+      for (let a = 0; a < s; a++) {
+        const ja = index[a]!;
+        sol[a] = this.xty[ja]! - sgn[a]! * l1 * pf[ja]!;
       }
       choleskySolve(gram, s, sol, stride);
       let kept = 0;
@@ -712,18 +801,22 @@ export class Engine {
   // ---- binomial --------------------------------------------------------------------------------
 
   private computeEta(): void {
-    const { x, mean, scale } = this.problem;
+    const { mean, scale } = this.problem;
     let base = this.b0;
-    this.eta.fill(0);
+    const cols = (this.etaCols ??= new Int32Array(this.p));
+    const coef = (this.etaCoef ??= new Float64Array(this.p));
+    let count = 0;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
       const b = this.beta[j]!;
       if (b !== 0) {
-        x.axpy(j, b / scale[j]!, this.eta);
+        cols[count] = j;
+        coef[count++] = b / scale[j]!;
         base -= (b * mean[j]!) / scale[j]!;
       }
     }
-    for (let i = 0; i < this.n; i++) this.eta[i]! += base;
+    this.eta.fill(base);
+    this.dots().axpyMany(cols, count, coef, this.eta);
   }
 
   /** The binomial objective at the current point (eta must be current). */
@@ -766,7 +859,14 @@ export class Engine {
     // over all features below then confirm it, or go on from a better point).
     if (polishTries > 0) {
       polishTries--;
-      if (this.newtonPolish(lambda, scaleVar, obj)) obj = this.binomialObjective(lambda);
+      if (this.newtonPolish(lambda, scaleVar, obj)) {
+        obj = this.binomialObjective(lambda);
+        // the usual case down a path: Newton on the warm start's support is the optimum, which
+        // the gradient of every feature (one product with the design) confirms
+        if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
+          return binomialConverged(counts, 0);
+        }
+      }
     }
     while (outer < pr.maxOuter) {
       outer++;
@@ -779,6 +879,8 @@ export class Engine {
         W[i] = w[i]! * v;
         this.rho[i] = (y[i]! - pi) / v;
       }
+      this.rhoStart.set(this.rho);
+      this.etaOuter.set(this.eta);
       this.shift = 0;
       this.stampNo++;
       this.refreshSums();
@@ -796,9 +898,17 @@ export class Engine {
           reason: `no convergence within ${pr.maxPasses} coordinate sweeps`,
         };
       }
-      this.computeEta();
+      // the sweeps kept r = z − η with z = η_outer + (y − p)/v: η = η_outer + ρ_start − r, in O(n)
+      // instead of a product with the design
+      {
+        const eta = this.eta;
+        const { rho, rhoStart, etaOuter } = this;
+        const shift = this.shift;
+        for (let i = 0; i < this.n; i++) eta[i] = etaOuter[i]! + rhoStart[i]! - (rho[i]! + shift);
+      }
       let objNew = this.binomialObjective(lambda);
-      // safeguard: backtrack along the Newton direction if the objective went up
+      // safeguard: backtrack along the Newton direction if the objective went up (η is linear
+      // in the step, so it halves with it)
       let t = 1;
       while (objNew - obj > 1e-12 * Math.abs(obj) && t > 1e-10) {
         t /= 2;
@@ -807,7 +917,8 @@ export class Engine {
           this.beta[j] = this.betaOld[j]! + 0.5 * (this.beta[j]! - this.betaOld[j]!);
         }
         this.b0 = b0Old + 0.5 * (this.b0 - b0Old);
-        this.computeEta();
+        const { eta, etaOuter } = this;
+        for (let i = 0; i < this.n; i++) eta[i] = etaOuter[i]! + 0.5 * (eta[i]! - etaOuter[i]!);
         objNew = this.binomialObjective(lambda);
       }
       let change = this.sumW * (this.b0 - b0Old) ** 2;
@@ -826,6 +937,9 @@ export class Engine {
         polishTries--;
         if (this.newtonPolish(lambda, scaleVar, obj)) {
           obj = this.binomialObjective(lambda);
+          if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
+            return binomialConverged(counts, outer);
+          }
           innerThr = thr;
           continue;
         }
@@ -833,15 +947,7 @@ export class Engine {
       if (change < thr && usedThr === thr) {
         // relative to each threshold, with an absolute floor at rounding level of the gradients
         const violation = this.kktViolation(lambda, KKT_FLOOR * Math.sqrt(scaleVar));
-        if (violation <= KKT_RELATIVE) {
-          return {
-            converged: true,
-            passes: counts.passes,
-            kktChecks: counts.kkt,
-            outerIterations: outer,
-            dualGap: NaN,
-          };
-        }
+        if (violation <= KKT_RELATIVE) return binomialConverged(counts, outer);
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
         thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (KKT_RELATIVE / violation) ** 2));
         innerThr = thr;
@@ -872,7 +978,7 @@ export class Engine {
    */
   private newtonPolish(lambda: number, scaleVar: number, objective: number): boolean {
     const pr = this.problem;
-    const { x, y, w, mean, scale, pf, alpha, excluded } = pr;
+    const { y, w, mean, scale, pf, alpha, excluded } = pr;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     const n = this.n;
@@ -887,12 +993,16 @@ export class Engine {
       weight: new Float64Array(n),
       resid: new Float64Array(n),
       t: new Float64Array(n),
+      t2: new Float64Array(n),
+      dots2: new Float64Array(this.p),
+      coef: new Float64Array(this.p),
       dir: new Float64Array(n),
       etaStart: new Float64Array(n),
       hessian: new Float64Array(0),
       factorIndex: new Int32Array(0),
     });
     const { index, sign, saved, rhs, dots, weight, resid, dir, etaStart } = buf;
+    this.newtonConverged = false;
     let s = 0;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
@@ -920,7 +1030,7 @@ export class Engine {
       this.computeEta();
       return false;
     };
-    const floor = KKT_FLOOR * Math.sqrt(scaleVar);
+    const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
     let obj = objective;
     let moved = false;
     for (let iter = 0; iter < 20; iter++) {
@@ -936,7 +1046,7 @@ export class Engine {
         sumR += resid[i]!;
       }
       rhs[0] = sumR;
-      x.dotMany(index, s, resid, dots);
+      this.dots().dotMany(index, s, resid, dots);
       // worst residual relative to its tolerance: done when every one is ≤ 1
       let worst = Math.abs(sumR) / floor;
       for (let a = 0; a < s; a++) {
@@ -947,7 +1057,10 @@ export class Engine {
         const rel = Math.abs(r) / Math.max(1e-12 * l1 * pf[j]!, floor);
         if (rel > worst) worst = rel;
       }
-      if (worst <= 1) return true;
+      if (worst <= 1) {
+        this.newtonConverged = true;
+        return true;
+      }
       const reuse = factorFits && worst < 0.25 * lastWorst;
       lastWorst = worst;
       if (!reuse) {
@@ -983,9 +1096,10 @@ export class Engine {
       for (let a = 0; a < s; a++) {
         const ja = index[a]!;
         const v = rhs[a + 1]! / scale[ja]!;
-        x.axpy(ja, v, dir);
+        buf.coef[a] = v;
         dirBase -= v * mean[ja]!;
       }
+      this.dots().axpyMany(index, s, buf.coef, dir);
       etaStart.set(this.eta);
       let step = 1;
       let objNew = Infinity;
@@ -1011,6 +1125,34 @@ export class Engine {
   }
 
   /**
+   * After `newtonPolish` converged on its active set: the exact gradient of every feature at that
+   * point (from the residuals it left, w (y − p)), into `grad`, and whether the KKT conditions
+   * then hold for all features (no feature outside the active set wants in).
+   */
+  private confirmNewton(lambda: number, scaleVar: number, counts: { kkt: number }): boolean {
+    const { mean, scale, excluded } = this.problem;
+    const resid = this.newton!.resid;
+    if (!this.liveColumns) {
+      const live: number[] = [];
+      for (let j = 0; j < this.p; j++) if (!excluded[j]) live.push(j);
+      this.liveColumns = Int32Array.from(live);
+      this.liveDots = new Float64Array(live.length);
+    }
+    const cols = this.liveColumns;
+    const dots = this.liveDots!;
+    let sumR = 0;
+    for (let i = 0; i < this.n; i++) sumR += resid[i]!;
+    this.dots().dotMany(cols, cols.length, resid, dots);
+    this.grad.fill(0);
+    for (let k = 0; k < cols.length; k++) {
+      const j = cols[k]!;
+      this.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
+    }
+    counts.kkt++;
+    return this.kktViolation(lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= KKT_RELATIVE;
+  }
+
+  /**
    * Builds and factors the Hessian of `newtonPolish` at the current point, for the active set in
    * the first `s` entries of the Newton index, from the weights and residuals just computed:
    * [Σ W, Σ W x̃_b; Σ W x̃_a, Σ W x̃_a x̃_b + λ(1−α) pf_a δ_ab] (lower triangle). False when
@@ -1019,30 +1161,46 @@ export class Engine {
   private buildNewtonFactor(s: number, sumW: number, l2: number): boolean {
     const { x, mean, scale, pf } = this.problem;
     const buf = this.newton!;
-    const { index, dots, centered, weight, t } = buf;
+    const { index, dots, dots2, centered, weight, t, t2 } = buf;
     const h = buf.hessian;
     const n = this.n;
     const m = s + 1;
+    const kernels = this.dots();
     h[0] = sumW;
-    x.dotMany(index, s, weight, dots);
+    kernels.dotMany(index, s, weight, dots);
     for (let a = 0; a < s; a++) {
       const ja = index[a]!;
       centered[a] = dots[a]! - mean[ja]! * sumW; // Σ W (x_a − m_a)
       h[(a + 1) * m] = centered[a]! / scale[ja]!;
     }
-    for (let a = 0; a < s; a++) {
+    // rows a and a + 1 together: t = W (x_a − m_a) and t2 = W (x_{a+1} − m_{a+1}) share one
+    // pass over the design
+    const fill = (ja: number, into: Float64Array) => {
+      into.fill(-mean[ja]!);
+      x.axpy(ja, 1, into);
+      for (let i = 0; i < n; i++) into[i]! *= weight[i]!;
+    };
+    const storeRow = (a: number, d: Float64Array) => {
       const ja = index[a]!;
-      t.fill(-mean[ja]!);
-      x.axpy(ja, 1, t);
-      for (let i = 0; i < n; i++) t[i]! *= weight[i]!;
-      x.dotMany(index, a + 1, t, dots);
       const row = (a + 1) * m + 1;
       for (let b = 0; b <= a; b++) {
         const jb = index[b]!;
         // Σ W (x_a − m_a)(x_b − m_b) = Σ t x_b − m_b Σ t
-        h[row + b] = (dots[b]! - mean[jb]! * centered[a]!) / (scale[ja]! * scale[jb]!);
+        h[row + b] = (d[b]! - mean[jb]! * centered[a]!) / (scale[ja]! * scale[jb]!);
       }
       h[row + a]! += l2 * pf[ja]!;
+    };
+    for (let a = 0; a < s; a += 2) {
+      fill(index[a]!, t);
+      if (a + 1 < s) {
+        fill(index[a + 1]!, t2);
+        kernels.dotMany2(index, a + 2, t, t2, dots, dots2);
+        storeRow(a, dots);
+        storeRow(a + 1, dots2);
+      } else {
+        kernels.dotMany(index, a + 1, t, dots);
+        storeRow(a, dots);
+      }
     }
     return choleskyFactor(h, m);
   }

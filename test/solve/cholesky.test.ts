@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { choleskyFactor, choleskySolve } from '../../src/solve/cholesky.js';
+import { choleskyDelete, choleskyFactor, choleskySolve } from '../../src/solve/cholesky.js';
 import { Rng } from '../helpers/random.js';
 
 describe('Cholesky factor and solve', () => {
@@ -43,5 +43,40 @@ describe('Cholesky factor and solve', () => {
     expect(choleskyFactor(Float64Array.from([1, 1, 1, 1]), 2)).toBe(false);
     expect(choleskyFactor(Float64Array.from([1, 2, 2, 1]), 2)).toBe(false);
     expect(choleskyFactor(Float64Array.from([0]), 1)).toBe(false);
+  });
+
+  it('deleting a row and column of a factor equals factoring the reduced matrix', () => {
+    const rng = new Rng(11);
+    for (const [s, stride] of [
+      [1, 1],
+      [2, 3],
+      [9, 9],
+      [30, 37],
+    ] as const) {
+      const m = Float64Array.from({ length: s * s }, () => rng.normal());
+      const a = new Float64Array(s * s);
+      for (let i = 0; i < s; i++)
+        for (let j = 0; j < s; j++) {
+          let v = i === j ? 0.5 : 0;
+          for (let k = 0; k < s; k++) v += m[i * s + k]! * m[j * s + k]!;
+          a[i * s + j] = v;
+        }
+      for (const r of new Set([0, Math.floor(s / 2), s - 1])) {
+        const l = new Float64Array(s * stride);
+        for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) l[i * stride + j] = a[i * s + j]!;
+        expect(choleskyFactor(l, s, stride)).toBe(true);
+        choleskyDelete(l, s, r, new Float64Array(s), stride);
+        // the reference: the matrix without row and column r, factored from scratch
+        const keep = Array.from({ length: s }, (_, i) => i).filter((i) => i !== r);
+        const ref = new Float64Array((s - 1) * (s - 1));
+        keep.forEach((i, a2) => keep.forEach((j, b2) => (ref[a2 * (s - 1) + b2] = a[i * s + j]!)));
+        expect(choleskyFactor(ref, s - 1)).toBe(true);
+        for (let i = 0; i < s - 1; i++)
+          for (let j = 0; j <= i; j++)
+            expect(Math.abs(l[i * stride + j]! - ref[i * (s - 1) + j]!)).toBeLessThan(
+              1e-12 * (1 + Math.abs(ref[i * (s - 1) + j]!)),
+            );
+      }
+    }
   });
 });

@@ -1,0 +1,166 @@
+/**
+ * Column kernels of a dense design in WebAssembly SIMD (see columnDots.wat): the dot products
+ * behind the solver's Gram columns (covariance mode) and binomial Newton Hessians and gradients,
+ * and the column combinations of its Newton steps, about 2.5–3×
+ * the throughput of the scalar JavaScript loops of `DenseDesign`, which remain the fallback.
+ *
+ * The design is copied once into the module's linear memory (its values are not shared with the
+ * JavaScript array), so a copy is made only for work that repays it; see `WasmColumnDots.create`.
+ */
+import type { DenseDesign, Design } from '../design.js';
+import { COLUMN_DOTS_WASM } from './columnDotsWasm.js';
+
+/** The column kernels the solver's O(n·p) batches use: a design's own, or a WebAssembly copy's. */
+export type ColumnDots = Pick<Design, 'dotMany' | 'dotMany2' | 'axpyMany'>;
+
+/** The parts of the WebAssembly JS API used here (the project's lib settings leave it untyped). */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly kind?: never;
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+}
+const wasm = (globalThis as unknown as { readonly WebAssembly?: WasmApi }).WebAssembly;
+
+interface Kernels {
+  readonly memory: LinearMemory;
+  dot4x2(c0: number, c1: number, c2: number, c3: number, a: number, b: number, n: number, out: number): void;
+  dot4x1(c0: number, c1: number, c2: number, c3: number, a: number, n: number, out: number): void;
+  axpy4(
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+    v0: number,
+    v1: number,
+    v2: number,
+    v3: number,
+    out: number,
+    n: number,
+  ): void;
+}
+
+/** Largest design copied into linear memory (bytes); bigger ones use the JavaScript kernels. */
+export const WASM_DESIGN_MAX_BYTES = 2 ** 30;
+const PAGE = 65536;
+
+let compiled: WasmModule | null | undefined;
+
+function kernelModule(): WasmModule | null {
+  if (compiled === undefined) {
+    try {
+      compiled = wasm ? new wasm.Module(Buffer.from(COLUMN_DOTS_WASM, 'base64')) : null;
+    } catch {
+      compiled = null; // no WebAssembly SIMD here: the JavaScript kernels serve
+    }
+  }
+  return compiled;
+}
+
+export class WasmColumnDots implements ColumnDots {
+  private readonly f64: Float64Array;
+  /** Byte offsets in linear memory of the two targets and the eight outputs. */
+  private readonly aAt: number;
+  private readonly bAt: number;
+  private readonly outAt: number;
+  /** The current group's column offsets. */
+  private readonly at = new Int32Array(4);
+
+  private constructor(
+    private readonly kernels: Kernels,
+    private readonly n: number,
+    values: Float64Array,
+  ) {
+    const cells = values.length;
+    this.aAt = cells * 8;
+    this.bAt = this.aAt + n * 8;
+    this.outAt = this.bAt + n * 8;
+    const bytes = this.outAt + 64;
+    const memory = kernels.memory;
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.f64 = new Float64Array(memory.buffer);
+    this.f64.set(values);
+  }
+
+  /**
+   * A copy of `design` in a new WebAssembly instance, or null when WebAssembly SIMD is not
+   * available or the copy would take more than `maxBytes`.
+   */
+  static create(design: DenseDesign, maxBytes = WASM_DESIGN_MAX_BYTES): WasmColumnDots | null {
+    const n = design.rows;
+    const bytes = (design.values.length + 2 * n + 8) * 8;
+    if (bytes > maxBytes || n === 0) return null;
+    const mod = kernelModule();
+    if (!mod || !wasm) return null;
+    try {
+      const instance = new wasm.Instance(mod, {});
+      return new WasmColumnDots(instance.exports as unknown as Kernels, n, design.values);
+    } catch {
+      return null; // linear memory could not grow that far: stay in JavaScript
+    }
+  }
+
+  /**
+   * Byte offsets of the columns cols[k..k+3] into `at` (a short last group repeats its last
+   * column: the kernels' extra results are dropped, or its coefficient is 0); returns how many
+   * of the four are real.
+   */
+  private group(cols: Int32Array, k: number, count: number): number {
+    const stride = this.n * 8;
+    const at = this.at;
+    const last = Math.min(k + 3, count - 1);
+    for (let c = 0; c < 4; c++) at[c] = cols[Math.min(k + c, last)]! * stride;
+    return last - k + 1;
+  }
+
+  dotMany(cols: Int32Array, count: number, a: Float64Array, out: Float64Array): void {
+    const { f64, n, kernels, at } = this;
+    f64.set(a.subarray(0, n), this.aAt / 8);
+    const o = this.outAt / 8;
+    for (let k = 0; k < count; k += 4) {
+      const real = this.group(cols, k, count);
+      kernels.dot4x1(at[0]!, at[1]!, at[2]!, at[3]!, this.aAt, n, this.outAt);
+      for (let c = 0; c < real; c++) out[k + c] = f64[o + c]!;
+    }
+  }
+
+  dotMany2(
+    cols: Int32Array,
+    count: number,
+    a: Float64Array,
+    b: Float64Array,
+    outA: Float64Array,
+    outB: Float64Array,
+  ): void {
+    const { f64, n, kernels, at } = this;
+    f64.set(a.subarray(0, n), this.aAt / 8);
+    f64.set(b.subarray(0, n), this.bAt / 8);
+    const o = this.outAt / 8;
+    for (let k = 0; k < count; k += 4) {
+      const real = this.group(cols, k, count);
+      kernels.dot4x2(at[0]!, at[1]!, at[2]!, at[3]!, this.aAt, this.bAt, n, this.outAt);
+      for (let c = 0; c < real; c++) {
+        outA[k + c] = f64[o + c]!;
+        outB[k + c] = f64[o + 4 + c]!;
+      }
+    }
+  }
+
+  axpyMany(cols: Int32Array, count: number, coef: Float64Array, out: Float64Array): void {
+    const { f64, n, kernels, at } = this;
+    const o = this.aAt / 8;
+    f64.set(out.subarray(0, n), o);
+    for (let k = 0; k < count; k += 4) {
+      const real = this.group(cols, k, count);
+      const v = (c: number) => (c < real ? coef[k + c]! : 0);
+      kernels.axpy4(at[0]!, at[1]!, at[2]!, at[3]!, v(0), v(1), v(2), v(3), this.aAt, n);
+    }
+    out.set(f64.subarray(o, o + n));
+  }
+}

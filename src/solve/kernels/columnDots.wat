@@ -1,0 +1,132 @@
+;; Column kernels of the batch solver (Gram columns in covariance mode, the Hessian, gradient
+;; and step of the binomial Newton finish), in WebAssembly SIMD: f64x2 lanes, four columns per
+;; pass so each target element is loaded (or stored) once for four products. Columns and targets are f64 arrays in linear
+;; memory at the byte offsets given; n is the number of rows.
+;;
+;; Compiled by scripts/build-wasm.mjs (wabt) into columnDotsWasm.ts; a test checks the two agree.
+(module
+  (memory (export "memory") 1 65536)
+
+  ;; sum of the two lanes of a v128 of f64
+  (func $hsum (param $v v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  ;; out[c] = Σ_i col_c[i]·a[i] and out[4 + c] = Σ_i col_c[i]·b[i] for c = 0..3
+  (func (export "dot4x2") (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32)
+        (param $a i32) (param $b i32) (param $n i32) (param $out i32)
+    (local $k i32) (local $end i32)
+    (local $va v128) (local $vb v128) (local $x v128)
+    (local $s0a v128) (local $s1a v128) (local $s2a v128) (local $s3a v128)
+    (local $s0b v128) (local $s1b v128) (local $s2b v128) (local $s3b v128)
+    (local $ta f64) (local $tb f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $va (v128.load (i32.add (local.get $a) (local.get $k))))
+        (local.set $vb (v128.load (i32.add (local.get $b) (local.get $k))))
+        (local.set $x (v128.load (i32.add (local.get $c0) (local.get $k))))
+        (local.set $s0a (f64x2.add (local.get $s0a) (f64x2.mul (local.get $x) (local.get $va))))
+        (local.set $s0b (f64x2.add (local.get $s0b) (f64x2.mul (local.get $x) (local.get $vb))))
+        (local.set $x (v128.load (i32.add (local.get $c1) (local.get $k))))
+        (local.set $s1a (f64x2.add (local.get $s1a) (f64x2.mul (local.get $x) (local.get $va))))
+        (local.set $s1b (f64x2.add (local.get $s1b) (f64x2.mul (local.get $x) (local.get $vb))))
+        (local.set $x (v128.load (i32.add (local.get $c2) (local.get $k))))
+        (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.mul (local.get $x) (local.get $va))))
+        (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.mul (local.get $x) (local.get $vb))))
+        (local.set $x (v128.load (i32.add (local.get $c3) (local.get $k))))
+        (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.mul (local.get $x) (local.get $va))))
+        (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.mul (local.get $x) (local.get $vb))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $rows)))
+    ;; odd n: the last row goes into lane 0
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $ta (f64.load (i32.add (local.get $a) (local.get $end))))
+        (local.set $tb (f64.load (i32.add (local.get $b) (local.get $end))))
+        (local.set $va (f64x2.splat (f64.load (i32.add (local.get $c0) (local.get $end)))))
+        (local.set $s0a (f64x2.add (local.get $s0a) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $ta))) (f64.const 0))))
+        (local.set $s0b (f64x2.add (local.get $s0b) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $tb))) (f64.const 0))))
+        (local.set $va (f64x2.splat (f64.load (i32.add (local.get $c1) (local.get $end)))))
+        (local.set $s1a (f64x2.add (local.get $s1a) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $ta))) (f64.const 0))))
+        (local.set $s1b (f64x2.add (local.get $s1b) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $tb))) (f64.const 0))))
+        (local.set $va (f64x2.splat (f64.load (i32.add (local.get $c2) (local.get $end)))))
+        (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $ta))) (f64.const 0))))
+        (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $tb))) (f64.const 0))))
+        (local.set $va (f64x2.splat (f64.load (i32.add (local.get $c3) (local.get $end)))))
+        (local.set $s3a (f64x2.add (local.get $s3a) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $ta))) (f64.const 0))))
+        (local.set $s3b (f64x2.add (local.get $s3b) (f64x2.replace_lane 1 (f64x2.mul (local.get $va) (f64x2.splat (local.get $tb))) (f64.const 0))))))
+    (f64.store offset=0 (local.get $out) (call $hsum (local.get $s0a)))
+    (f64.store offset=8 (local.get $out) (call $hsum (local.get $s1a)))
+    (f64.store offset=16 (local.get $out) (call $hsum (local.get $s2a)))
+    (f64.store offset=24 (local.get $out) (call $hsum (local.get $s3a)))
+    (f64.store offset=32 (local.get $out) (call $hsum (local.get $s0b)))
+    (f64.store offset=40 (local.get $out) (call $hsum (local.get $s1b)))
+    (f64.store offset=48 (local.get $out) (call $hsum (local.get $s2b)))
+    (f64.store offset=56 (local.get $out) (call $hsum (local.get $s3b))))
+
+  ;; out[c] = Σ_i col_c[i]·a[i] for c = 0..3
+  (func (export "dot4x1") (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32)
+        (param $a i32) (param $n i32) (param $out i32)
+    (local $k i32) (local $end i32)
+    (local $va v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $ta f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $va (v128.load (i32.add (local.get $a) (local.get $k))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (i32.add (local.get $c0) (local.get $k))) (local.get $va))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load (i32.add (local.get $c1) (local.get $k))) (local.get $va))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (v128.load (i32.add (local.get $c2) (local.get $k))) (local.get $va))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (v128.load (i32.add (local.get $c3) (local.get $k))) (local.get $va))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $rows)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $ta (f64.load (i32.add (local.get $a) (local.get $end))))
+        (f64.store offset=0 (local.get $out) (f64.add (call $hsum (local.get $s0)) (f64.mul (f64.load (i32.add (local.get $c0) (local.get $end))) (local.get $ta))))
+        (f64.store offset=8 (local.get $out) (f64.add (call $hsum (local.get $s1)) (f64.mul (f64.load (i32.add (local.get $c1) (local.get $end))) (local.get $ta))))
+        (f64.store offset=16 (local.get $out) (f64.add (call $hsum (local.get $s2)) (f64.mul (f64.load (i32.add (local.get $c2) (local.get $end))) (local.get $ta))))
+        (f64.store offset=24 (local.get $out) (f64.add (call $hsum (local.get $s3)) (f64.mul (f64.load (i32.add (local.get $c3) (local.get $end))) (local.get $ta)))))
+      (else
+        (f64.store offset=0 (local.get $out) (call $hsum (local.get $s0)))
+        (f64.store offset=8 (local.get $out) (call $hsum (local.get $s1)))
+        (f64.store offset=16 (local.get $out) (call $hsum (local.get $s2)))
+        (f64.store offset=24 (local.get $out) (call $hsum (local.get $s3))))))
+
+  ;; out[i] += v0·col_0[i] + v1·col_1[i] + v2·col_2[i] + v3·col_3[i]
+  (func (export "axpy4") (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32)
+        (param $v0 f64) (param $v1 f64) (param $v2 f64) (param $v3 f64) (param $out i32) (param $n i32)
+    (local $k i32) (local $end i32) (local $p i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local.set $w0 (f64x2.splat (local.get $v0)))
+    (local.set $w1 (f64x2.splat (local.get $v1)))
+    (local.set $w2 (f64x2.splat (local.get $v2)))
+    (local.set $w3 (f64x2.splat (local.get $v3)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (local.set $p (i32.add (local.get $out) (local.get $k)))
+        (v128.store (local.get $p)
+          (f64x2.add (v128.load (local.get $p))
+            (f64x2.add
+              (f64x2.add (f64x2.mul (v128.load (i32.add (local.get $c0) (local.get $k))) (local.get $w0))
+                         (f64x2.mul (v128.load (i32.add (local.get $c1) (local.get $k))) (local.get $w1)))
+              (f64x2.add (f64x2.mul (v128.load (i32.add (local.get $c2) (local.get $k))) (local.get $w2))
+                         (f64x2.mul (v128.load (i32.add (local.get $c3) (local.get $k))) (local.get $w3))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $rows)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $p (i32.add (local.get $out) (local.get $end)))
+        (f64.store (local.get $p)
+          (f64.add (f64.load (local.get $p))
+            (f64.add
+              (f64.add (f64.mul (f64.load (i32.add (local.get $c0) (local.get $end))) (local.get $v0))
+                       (f64.mul (f64.load (i32.add (local.get $c1) (local.get $end))) (local.get $v1)))
+              (f64.add (f64.mul (f64.load (i32.add (local.get $c2) (local.get $end))) (local.get $v2))
+                       (f64.mul (f64.load (i32.add (local.get $c3) (local.get $end))) (local.get $v3)))))))))
+)

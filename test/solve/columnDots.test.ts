@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { DenseDesign } from '../../src/solve/design.js';
+import { WasmColumnDots } from '../../src/solve/kernels/columnDots.js';
+import { COLUMN_DOTS_WASM } from '../../src/solve/kernels/columnDotsWasm.js';
+import { Rng } from '../helpers/random.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function design(n: number, p: number, seed: number): DenseDesign {
+  const rng = new Rng(seed);
+  return new DenseDesign(
+    n,
+    p,
+    Float64Array.from({ length: n * p }, () => rng.normal()),
+  );
+}
+
+/** |a − b| relative to the sum of the absolute products (the rounding scale of a dot product). */
+function expectClose(a: number, b: number, scale: number): void {
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-13 * scale);
+}
+
+describe('WebAssembly column kernels', () => {
+  it('the committed module is the compiled columnDots.wat (npm run build:wasm)', async () => {
+    const helpers = (await import(join(root, 'scripts', 'wasm.mjs'))) as {
+      compileWat(path: string): Promise<Uint8Array>;
+      wasmModuleSource(wat: string, name: string, bytes: Uint8Array): string;
+    };
+    const bytes = await helpers.compileWat(join(root, 'src/solve/kernels/columnDots.wat'));
+    expect(Buffer.from(COLUMN_DOTS_WASM, 'base64').equals(Buffer.from(bytes))).toBe(true);
+    const source = readFileSync(join(root, 'src/solve/kernels/columnDotsWasm.ts'), 'utf8');
+    expect(source).toBe(
+      helpers.wasmModuleSource('src/solve/kernels/columnDots.wat', 'COLUMN_DOTS_WASM', bytes),
+    );
+  });
+
+  it.each([
+    [1, 3],
+    [2, 5],
+    [7, 9],
+    [64, 4],
+    [101, 11],
+  ])('n = %i, p = %i: dot products and column combinations equal the JavaScript kernels', (n, p) => {
+    const x = design(n, p, n * 31 + p);
+    const wasm = WasmColumnDots.create(x);
+    expect(wasm).not.toBeNull();
+    const rng = new Rng(n + p);
+    const a = Float64Array.from({ length: n }, () => rng.normal());
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const abs = (v: Float64Array) => Float64Array.from(v, Math.abs);
+    for (let count = 1; count <= p; count++) {
+      // a random selection of columns, with repeats, in any order
+      const cols = Int32Array.from({ length: count }, () => Math.floor(rng.next() * p));
+      const outA = new Float64Array(count);
+      const outB = new Float64Array(count);
+      const refA = new Float64Array(count);
+      const refB = new Float64Array(count);
+      const scaleA = new Float64Array(count);
+      const scaleB = new Float64Array(count);
+      x.dotMany2(cols, count, a, b, refA, refB);
+      const absX = new DenseDesign(n, p, abs(x.values));
+      absX.dotMany2(cols, count, abs(a), abs(b), scaleA, scaleB);
+      wasm!.dotMany2(cols, count, a, b, outA, outB);
+      for (let k = 0; k < count; k++) {
+        expectClose(outA[k]!, refA[k]!, scaleA[k]!);
+        expectClose(outB[k]!, refB[k]!, scaleB[k]!);
+      }
+      const one = new Float64Array(count);
+      wasm!.dotMany(cols, count, b, one);
+      for (let k = 0; k < count; k++) expectClose(one[k]!, refB[k]!, scaleB[k]!);
+      const coef = Float64Array.from({ length: count }, () => rng.normal());
+      const out = a.slice();
+      const ref = a.slice();
+      wasm!.axpyMany(cols, count, coef, out);
+      x.axpyMany(cols, count, coef, ref);
+      for (let i = 0; i < n; i++) {
+        let scale = Math.abs(a[i]!);
+        for (let k = 0; k < count; k++) scale += Math.abs(coef[k]! * x.get(i, cols[k]!));
+        expectClose(out[i]!, ref[i]!, scale);
+      }
+    }
+  });
+
+  it('declines a design above its size limit (the solver then stays in JavaScript)', () => {
+    const x = design(100, 10, 1);
+    expect(WasmColumnDots.create(x, 100 * 10 * 8)).toBeNull();
+    expect(WasmColumnDots.create(x, 1 << 20)).not.toBeNull();
+  });
+});
