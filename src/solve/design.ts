@@ -362,9 +362,17 @@ export class SparseDesign implements Design {
   dot(j: number, a: Float64Array): number {
     const ri = this.rowIndex;
     const x = this.values;
-    let s = 0;
-    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) s += x[k]! * a[ri[k]!]!;
-    return s;
+    // two accumulators: the gathers of one overlap the adds of the other
+    let s0 = 0;
+    let s1 = 0;
+    const e = this.colStart[j + 1]!;
+    let k = this.colStart[j]!;
+    for (; k + 1 < e; k += 2) {
+      s0 += x[k]! * a[ri[k]!]!;
+      s1 += x[k + 1]! * a[ri[k + 1]!]!;
+    }
+    if (k < e) s0 += x[k]! * a[ri[k]!]!;
+    return s0 + s1;
   }
 
   dot2(j: number, a: Float64Array, b: Float64Array): number {

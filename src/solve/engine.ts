@@ -146,6 +146,8 @@ export class Engine {
   private readonly polishSign: Float64Array;
   /** Buffers of the binomial active-set Newton steps, allocated on first use. */
   private newton: NewtonBuffers | null = null;
+  /** The common observation weight of a gaussian problem on a sparse design, else 0. */
+  private readonly uniformWeight: number = 0;
   /** Whether the last `newtonPolish` ended at its tolerance (not merely moved the point). */
   private newtonConverged = false;
   /** Binomial: the working residual (y − p)/v at the start of an outer iteration, and η there. */
@@ -182,6 +184,9 @@ export class Engine {
     this.etaOuter = new Float64Array(this.eta.length);
     this.betaOld = new Float64Array(this.p);
     if (problem.family === 'gaussian') this.W.set(problem.w);
+    // equal weights on a sparse design: the gradient needs one gather per stored entry, not two
+    if (problem.family === 'gaussian' && x.kind === 'sparse' && problem.w.every((v) => v === problem.w[0]))
+      this.uniformWeight = problem.w[0] ?? 0;
     const mode = problem.mode;
     this.covariance =
       problem.family === 'gaussian' &&
@@ -278,6 +283,15 @@ export class Engine {
 
   private gradient(j: number): number {
     const { x, mean, scale } = this.problem;
+    const c = this.uniformWeight;
+    if (c > 0) {
+      // Σ W (x_j − m_j)(ρ + shift) = c Σ x_j ρ + shift Σ W x_j − m_j (Σ W ρ + shift Σ W)
+      const m = mean[j]!;
+      return (
+        (c * x.dot(j, this.rho) + this.shift * this.colW[j]! - m * (this.sumWrho + this.shift * this.sumW)) /
+        scale[j]!
+      );
+    }
     return (
       x.centeredDot(j, this.W, this.rho, mean[j]!, this.shift, this.sumW, this.sumWrho, this.colW[j]!) /
       scale[j]!
@@ -313,6 +327,11 @@ export class Engine {
         if (c > maxChange) maxChange = c;
       }
     }
+    return this.interceptStep(maxChange);
+  }
+
+  /** The intercept's exact update after a sweep; returns max(maxChange, its h·Δ²). */
+  private interceptStep(maxChange: number): number {
     const d0 = (this.sumWrho + this.shift * this.sumW) / this.sumW;
     if (d0 !== 0) {
       this.b0 += d0;
