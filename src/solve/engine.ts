@@ -75,6 +75,8 @@ interface NewtonBuffers {
   readonly dots2: Float64Array;
   /** The step on the original scale of each active column. */
   readonly coef: Float64Array;
+  /** The (negated) gradient a Newton step was solved for. */
+  readonly grad0: Float64Array;
   /** A Newton step's change of η (before the step length), and η where the step starts. */
   readonly dir: Float64Array;
   readonly etaStart: Float64Array;
@@ -840,7 +842,7 @@ export class Engine {
 
   /** The binomial objective at the current point (eta must be current). */
   private binomialObjective(lambda: number): number {
-    const { y, w, pf, alpha } = this.problem;
+    const { y, w } = this.problem;
     let loss = 0;
     for (let i = 0; i < this.n; i++) {
       const e = this.eta[i]!;
@@ -848,13 +850,19 @@ export class Engine {
       const soft = e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e));
       loss += w[i]! * (soft - y[i]! * e);
     }
+    return loss + lambda * this.binomialPenalty();
+  }
+
+  /** Σ pf_j (α |β_j| + (1−α)/2 β_j²) over the working set (β is 0 outside it). */
+  private binomialPenalty(): number {
+    const { pf, alpha } = this.problem;
     let pen = 0;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
       const b = this.beta[j]!;
       pen += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
     }
-    return loss + lambda * pen;
+    return pen;
   }
 
   private solveBinomial(lambda: number): LambdaOutcome {
@@ -1015,6 +1023,7 @@ export class Engine {
       t2: new Float64Array(n),
       dots2: new Float64Array(this.p),
       coef: new Float64Array(this.p),
+      grad0: new Float64Array(this.p + 1),
       dir: new Float64Array(n),
       etaStart: new Float64Array(n),
       hessian: new Float64Array(0),
@@ -1056,14 +1065,21 @@ export class Engine {
       // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
       let sumW = 0;
       let sumR = 0;
+      // after steps taken without a line search the objective is unknown: its loss shares the
+      // exponentials computed here
+      const needObj = Number.isNaN(obj);
+      let loss = 0;
       for (let i = 0; i < n; i++) {
         const e = this.eta[i]!;
-        const pi = e >= 0 ? 1 / (1 + Math.exp(-e)) : Math.exp(e) / (1 + Math.exp(e));
+        const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
+        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
         weight[i] = w[i]! * pi * (1 - pi);
         resid[i] = w[i]! * (y[i]! - pi);
         sumW += weight[i]!;
         sumR += resid[i]!;
+        if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
       }
+      if (needObj) obj = loss + lambda * this.binomialPenalty();
       rhs[0] = sumR;
       this.dots().dotMany(index, s, resid, dots);
       // worst residual relative to its tolerance: done when every one is ≤ 1
@@ -1090,6 +1106,7 @@ export class Engine {
         buf.factorIndex = index.slice(0, s);
         factorFits = true;
       }
+      buf.grad0.set(rhs.subarray(0, m));
       choleskySolve(h, m, rhs);
       // a full step that changes a sign means the support is moving (unless the factor was
       // stale: then retry with a fresh one)
@@ -1120,6 +1137,22 @@ export class Engine {
       }
       this.dots().axpyMany(index, s, buf.coef, dir);
       etaStart.set(this.eta);
+      // Newton decrement gᵀH⁻¹g: twice the decrease the step promises. At rounding level of the
+      // objective a line search cannot tell better from worse, so the full step is taken without
+      // evaluating the objective (the last Newton iterations of every λ, where the gradient goes
+      // from 1e-8 to 1e-15 of its threshold, are all such steps).
+      let decrement = 0;
+      for (let a = 0; a < m; a++) decrement += buf.grad0[a]! * rhs[a]!;
+      const objRef = Number.isNaN(obj) ? Math.abs(objective) : Math.abs(obj);
+      if (decrement >= 0 && decrement <= 1e-14 * objRef) {
+        this.b0 = b0Old + rhs[0]!;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + rhs[a + 1]!;
+        for (let i = 0; i < n; i++) this.eta[i] = etaStart[i]! + (dir[i]! + dirBase);
+        obj = NaN; // not evaluated: the next line search, if any, recomputes it
+        moved = true;
+        continue;
+      }
+      if (Number.isNaN(obj)) obj = this.binomialObjective(lambda);
       let step = 1;
       let objNew = Infinity;
       for (let tries = 0; tries < 40; tries++) {

@@ -1,7 +1,9 @@
 # glmnet peer for bench/solve: fits the λ path given by the bench (standardize = FALSE, default
-# thresh) and prints JSON {seconds, fits}. Only the fitting is timed. usage: Rscript glmnet_path.R DIR
+# thresh, or THRESH) and prints JSON {seconds, fits}. Only the fitting is timed.
+# usage: Rscript glmnet_path.R DIR [THRESH]
 suppressPackageStartupMessages({ library(glmnet); library(jsonlite); library(Matrix) })
-d <- commandArgs(trailingOnly = TRUE)[1]
+args <- commandArgs(trailingOnly = TRUE)
+d <- args[1]
 meta <- fromJSON(file.path(d, "meta.json"))
 n <- meta$n; p <- meta$p
 rd <- function(f, what, size, k) readBin(file.path(d, f), what = what, size = size, n = k, endian = "little")
@@ -13,7 +15,7 @@ if (meta$sparse) {
 } else {
   x <- matrix(rd("x.bin", "double", 8, n * p), nrow = n, ncol = p)
 }
-thresh <- if (is.null(meta$thresh)) 1e-7 else meta$thresh
+thresh <- if (length(args) >= 2) as.numeric(args[2]) else if (is.null(meta$thresh)) 1e-7 else meta$thresh
 # best of up to 3 runs (one when a run takes more than 5 s), as for every solver in the benchmark
 runs <- c()
 repeat {
