@@ -85,3 +85,26 @@ export function growInt32(a: Int32Array<ArrayBuffer>, size: number, fill = 0): I
   if (fill !== 0) b.fill(fill, a.length);
   return b;
 }
+
+/**
+ * Reads `state[j · stride + field]` for every column j < dim of a sparse row and returns their
+ * sum. Learners call it before their per-coordinate work on an event: the loads are independent,
+ * so the cache misses of the event's scattered coordinates overlap instead of each stalling the
+ * computation that needs it (measured: FOBOS and truncated gradient 1.2–1.5× faster on 2^20
+ * columns). The sum only keeps the loads from being optimized away.
+ */
+export function touchState(
+  state: Float64Array,
+  stride: number,
+  field: number,
+  indices: Int32Array,
+  nnz: number,
+  dim: number,
+): number {
+  let sum = 0;
+  for (let k = 0; k < nnz; k++) {
+    const j = indices[k]!;
+    if (j < dim) sum += state[j * stride + field]!;
+  }
+  return sum;
+}

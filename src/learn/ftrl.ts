@@ -1,6 +1,6 @@
 import type { Family } from '../core/event.js';
 import { StateError } from '../core/errors.js';
-import { growFloat64, type SparseVector } from '../core/sparse.js';
+import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
 import type { Learner, LearnerState } from './learner.js';
 import { checkCompatible } from './proximalSgd.js';
@@ -101,7 +101,12 @@ export class Ftrl implements Learner {
     const z = this.s[o + Z];
     if (z === 0) return 0;
     const pf = this.pf === null ? 1 : this.pf[j];
-    return this.weightOf(z, this.s[o + N], t * this.lambda * this.l1Ratio * pf, t * this.lambda * (1 - this.l1Ratio) * pf);
+    return this.weightOf(
+      z,
+      this.s[o + N],
+      t * this.lambda * this.l1Ratio * pf,
+      t * this.lambda * (1 - this.l1Ratio) * pf,
+    );
   }
 
   private interceptWeight(): number {
@@ -131,6 +136,9 @@ export class Ftrl implements Learner {
     let eta = b0;
     const l1t = this.t * this.lambda * this.l1Ratio;
     const l2t = this.t * this.lambda * (1 - this.l1Ratio);
+    // touch the event's coordinates first (see touchState); the sum is never negative
+    if (touchState(this.s, STRIDE, N, idx, nnz, this.dim) < 0)
+      throw new Error('unreachable: Σg² is never negative');
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       if (j >= this.dim) this.ensure(j);
@@ -220,7 +228,9 @@ export class Ftrl implements Learner {
       s[j * STRIDE + N] = n[j];
     }
     this.s = s;
-    this.pf = pf.some((v) => v !== 1) ? Float64Array.from({ length: Math.max(1024, d) }, (_, j) => (j < d ? pf[j] : 1)) : null;
+    this.pf = pf.some((v) => v !== 1)
+      ? Float64Array.from({ length: Math.max(1024, d) }, (_, j) => (j < d ? pf[j] : 1))
+      : null;
     this.dim = d;
     this.t = state.steps;
     this.zIntercept = state.scalars.zIntercept ?? 0;

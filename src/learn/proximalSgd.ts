@@ -1,6 +1,6 @@
 import type { Family } from '../core/event.js';
 import { StateError } from '../core/errors.js';
-import { growFloat64, type SparseVector } from '../core/sparse.js';
+import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
 import type { Learner, LearnerState } from './learner.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
@@ -41,10 +41,12 @@ export interface ProximalSgdOptions {
   readonly cumulative?: boolean;
 }
 
-const STRIDE = 3;
+const STRIDE = 4;
 const W = 0;
 const G2 = 1;
 const LAST = 2;
+/** η_j = rate(Σg²_j), kept with the sum it comes from: catch-ups read it instead of a root. */
+const RATE = 3;
 
 export class ProximalSgd implements Learner {
   readonly name: string;
@@ -65,8 +67,9 @@ export class ProximalSgd implements Learner {
   private t = 0;
   private dim = 0;
   /**
-   * Per-coordinate state interleaved, STRIDE doubles per coordinate: [w_j, Σg²_j, last_j], so an
-   * update touches one cache line (rarely two) per non-zero instead of one per array.
+   * Per-coordinate state interleaved, STRIDE doubles per coordinate: [w_j, Σg²_j, last_j, η_j],
+   * so an update touches one cache line (32 bytes per coordinate) per non-zero instead of one per
+   * array.
    */
   private s = new Float64Array(1024 * STRIDE);
   /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
@@ -88,7 +91,9 @@ export class ProximalSgd implements Learner {
     this.delta = options.rates?.delta ?? defaultRates.delta;
     this.cumulative = options.cumulative ?? false;
     if (this.cumulative && this.theta !== Infinity) {
-      throw new RangeError(`${name}: a finite theta (${this.theta}) needs cumulative: false (the cumulative penalty applies to every coefficient)`);
+      throw new RangeError(
+        `${name}: a finite theta (${this.theta}) needs cumulative: false (the cumulative penalty applies to every coefficient)`,
+      );
     }
     this.loss = lossFor(this.family);
     this.l1 = this.lambda * this.l1Ratio;
@@ -114,7 +119,11 @@ export class ProximalSgd implements Learner {
     if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
     // A new coordinate is zero and current: nothing it missed changes a zero.
     const s = this.s;
-    for (let i = this.dim; i <= j; i++) s[i * STRIDE + LAST] = this.t;
+    const r0 = this.rate(0);
+    for (let i = this.dim; i <= j; i++) {
+      s[i * STRIDE + LAST] = this.t;
+      s[i * STRIDE + RATE] = r0;
+    }
     this.dim = j + 1;
   }
 
@@ -139,10 +148,9 @@ export class ProximalSgd implements Learner {
     if (missed === 0) return;
     const w = s[o + W];
     if (w === 0 && !this.cumulative) return;
-    const g2 = s[o + G2];
-    const gravity = this.truncateEvery * this.rate(g2) * (this.pf === null ? 1 : this.pf[j]);
+    const gravity = this.truncateEvery * s[o + RATE] * (this.pf === null ? 1 : this.pf[j]);
     if (this.cumulative) {
-      if (g2 === 0) return; // owes nothing before its first gradient: new features can enter
+      if (s[o + G2] === 0) return; // owes nothing before its first gradient: new features can enter
       const out = this.pair;
       repeatedCumulative(w, this.debt[j], missed, gravity * this.l1, gravity * this.l2, out);
       s[o + W] = out[0];
@@ -173,6 +181,9 @@ export class ProximalSgd implements Learner {
     const idx = x.indices;
     const val = x.values;
     let eta = this.b0;
+    // touch the event's coordinates first (see touchState); the sum is never negative
+    if (touchState(this.s, STRIDE, LAST, idx, nnz, this.dim) < 0)
+      throw new Error('unreachable: step counts are never negative');
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       if (j >= this.dim) this.ensure(j);
@@ -190,6 +201,7 @@ export class ProximalSgd implements Learner {
       const g2 = st[o + G2] + g * g;
       st[o + G2] = g2;
       const r = adagrad ? this.eta0 / (this.delta + Math.sqrt(g2)) : this.eta0;
+      st[o + RATE] = r;
       let w = st[o + W] - r * g;
       if (truncateNow) {
         const gravity = this.truncateEvery * r * (this.pf === null ? 1 : this.pf[j]);
@@ -290,8 +302,11 @@ export class ProximalSgd implements Learner {
       s[o + W] = w[j];
       s[o + G2] = g2[j];
       s[o + LAST] = last[j];
+      s[o + RATE] = this.rate(g2[j]);
     }
-    this.pf = pf.some((v) => v !== 1) ? Float64Array.from({ length: Math.max(1024, n) }, (_, j) => (j < n ? pf[j] : 1)) : null;
+    this.pf = pf.some((v) => v !== 1)
+      ? Float64Array.from({ length: Math.max(1024, n) }, (_, j) => (j < n ? pf[j] : 1))
+      : null;
     this.s = s;
     this.debt = this.cumulative ? Float64Array.from(debt) : new Float64Array(0);
     this.dim = n;
