@@ -19,7 +19,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/connectors/**'], message: 'the engine must not import connectors' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/connectors/**'], message: 'the engine must not import connectors' }] },
+      ],
     },
   },
   {
@@ -28,7 +31,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src/*/**'], message: 'import the engine from src/index.js (its public API) only' }] },
+        {
+          patterns: [
+            { group: ['**/src/*/**'], message: 'import the engine from src/index.js (its public API) only' },
+          ],
+        },
       ],
     },
   },

@@ -32,7 +32,13 @@ export {
   type LearnerHyperparameters,
   type PenalizedLearner,
 } from './learn/factory.js';
-export { softThreshold, elasticNetProx, repeatedProx, repeatedTruncation, subgradientStep } from './learn/prox.js';
+export {
+  softThreshold,
+  elasticNetProx,
+  repeatedProx,
+  repeatedTruncation,
+  subgradientStep,
+} from './learn/prox.js';
 export { lassoObjective } from './learn/objective.js';
 
 export { ProgressiveMetrics } from './metrics/progressive.js';
@@ -56,7 +62,13 @@ export type {
   EventBatch,
   LearnedBatch,
 } from './stream/types.js';
-export { decodeEvents, jsonDecoder, type RecordDecoder, type EventDecoder, type DecodeEventsOptions } from './stream/decodeEvents.js';
+export {
+  decodeEvents,
+  jsonDecoder,
+  type RecordDecoder,
+  type EventDecoder,
+  type DecodeEventsOptions,
+} from './stream/decodeEvents.js';
 export { learn, type LearnOptions } from './stream/learn.js';
 export { snapshotEvery, type Snapshottable } from './stream/snapshotEvery.js';
 

@@ -329,9 +329,7 @@ async function main(): Promise<void> {
       // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison
       if (rscript) {
         results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir], x, y, c.family, lambdas));
-        results.push(
-          runPeer(rscript, [join(peers, 'glmnet_path.R'), dir, '1e-12'], x, y, c.family, lambdas),
-        );
+        results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir, '1e-12'], x, y, c.family, lambdas));
       } else results.push({ name: 'glmnet', seconds: null, objectives: {}, note: 'missing' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

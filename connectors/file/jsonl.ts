@@ -105,7 +105,8 @@ export class JsonlWriter {
   }
 
   write(doc: unknown): void {
-    if (this.failure) throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
+    if (this.failure)
+      throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
     this.stream.write(`${JSON.stringify(doc)}\n`);
     this.count++;
   }
@@ -113,6 +114,7 @@ export class JsonlWriter {
   async close(): Promise<void> {
     this.stream.end();
     if (!this.stream.closed) await once(this.stream, 'close').catch(() => undefined);
-    if (this.failure) throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
+    if (this.failure)
+      throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
   }
 }

@@ -34,7 +34,14 @@ export function rng(seed: number): () => number {
   };
 }
 
-const sites = ['news', 'sports', 'weather', 'finance', 'video', ...Array.from({ length: 45 }, (_, i) => `site${i}`)];
+const sites = [
+  'news',
+  'sports',
+  'weather',
+  'finance',
+  'video',
+  ...Array.from({ length: 45 }, (_, i) => `site${i}`),
+];
 const positions = ['top', 'side', 'bottom'];
 const countries = Array.from({ length: 30 }, (_, i) => `C${String(i).padStart(2, '0')}`);
 const tags = ['sports', 'music', 'travel', 'tech', ...Array.from({ length: 96 }, (_, i) => `tag${i}`)];
@@ -51,7 +58,9 @@ export function* adClicks(seed: number, n: number): Generator<AdClickEvent> {
     const premium = r() < 0.2;
     const priorClicks = Math.floor(-Math.log(1 - r()) * 2);
     const userAge = Math.round(18 + r() * 50);
-    const eventTags = Array.from(new Set(Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.1 ? 'sports' : pick(tags)))));
+    const eventTags = Array.from(
+      new Set(Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.1 ? 'sports' : pick(tags)))),
+    );
     const features: Record<string, number | string | boolean | string[]> = {
       site,
       ad: `ad${Math.floor(r() * 300)}`,

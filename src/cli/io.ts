@@ -34,9 +34,18 @@ export type ParsedCommandArgs<T extends OptionsConfig> = ReturnType<
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false; allowNegative: true }>
 >;
 
-export function parseCommandArgs<T extends OptionsConfig>(argv: readonly string[], options: T): ParsedCommandArgs<T> {
+export function parseCommandArgs<T extends OptionsConfig>(
+  argv: readonly string[],
+  options: T,
+): ParsedCommandArgs<T> {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, allowNegative: true });
+    return parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
@@ -58,7 +67,8 @@ export function numberFlag(
     if (check.min !== undefined && (check.exclusiveMin ? v <= check.min : v < check.min)) {
       problems.push(`--${name} must be ${check.exclusiveMin ? '>' : '>='} ${check.min}, got ${raw}`);
     }
-    if (check.max !== undefined && v > check.max) problems.push(`--${name} must be <= ${check.max}, got ${raw}`);
+    if (check.max !== undefined && v > check.max)
+      problems.push(`--${name} must be <= ${check.max}, got ${raw}`);
   }
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   return v;

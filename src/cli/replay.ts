@@ -104,12 +104,18 @@ async function settingsFrom(argv: readonly string[]): Promise<ReplaySettings> {
     (replay.snapshotEvery as number | undefined) ??
     100_000;
   const batchSize =
-    numberFlag('batch-size', values['batch-size'], { min: 1, integer: true }) ?? (replay.batchSize as number | undefined) ?? 1024;
+    numberFlag('batch-size', values['batch-size'], { min: 1, integer: true }) ??
+    (replay.batchSize as number | undefined) ??
+    1024;
   for (const [k, v] of [
     ['snapshotEvery', snapshotEvery],
     ['batchSize', batchSize],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) problems.push({ path: `replay.${k}`, message: `must be a whole number >= 1, got ${JSON.stringify(v)}` });
+    if (!Number.isInteger(v) || v < 1)
+      problems.push({
+        path: `replay.${k}`,
+        message: `must be a whole number >= 1, got ${JSON.stringify(v)}`,
+      });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -130,7 +136,10 @@ class FileDeadLetters implements DeadLetterSink {
   constructor(readonly writer: JsonlWriter) {}
   deadLetter(letter: DeadLetter): void {
     this.count++;
-    const reasonKey = letter.reason.replace(/\(.*\)$/, '').replace(/ at position \d+.*$/, '').slice(0, 120);
+    const reasonKey = letter.reason
+      .replace(/\(.*\)$/, '')
+      .replace(/ at position \d+.*$/, '')
+      .slice(0, 120);
     this.byReason.set(reasonKey, (this.byReason.get(reasonKey) ?? 0) + 1);
     this.writer.write({
       line: Number(letter.position.offset),
@@ -208,7 +217,9 @@ export async function replay(settings: ReplaySettings, io: CliIO): Promise<Repla
     logger: pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'warn' }, io.stderr),
   });
   try {
-    await lastValueFrom(merge(snapshots$.pipe(ignoreElements()), alerts$.pipe(ignoreElements())), { defaultValue: null });
+    await lastValueFrom(merge(snapshots$.pipe(ignoreElements()), alerts$.pipe(ignoreElements())), {
+      defaultValue: null,
+    });
   } finally {
     progress.done();
     await Promise.all([models.close(), alerts.close(), deadLetters.writer.close()]);

@@ -21,11 +21,16 @@ function num(
     problems.push({ path: where, message: `must be a number, got ${JSON.stringify(v)}` });
     return undefined;
   }
-  if (check.integer && !Number.isInteger(v)) problems.push({ path: where, message: `must be a whole number, got ${v}` });
+  if (check.integer && !Number.isInteger(v))
+    problems.push({ path: where, message: `must be a whole number, got ${v}` });
   if (check.min !== undefined && (check.exclusiveMin ? v <= check.min : v < check.min)) {
-    problems.push({ path: where, message: `must be ${check.exclusiveMin ? '>' : '>='} ${check.min}, got ${v}` });
+    problems.push({
+      path: where,
+      message: `must be ${check.exclusiveMin ? '>' : '>='} ${check.min}, got ${v}`,
+    });
   }
-  if (check.max !== undefined && v > check.max) problems.push({ path: where, message: `must be <= ${check.max}, got ${v}` });
+  if (check.max !== undefined && v > check.max)
+    problems.push({ path: where, message: `must be <= ${check.max}, got ${v}` });
   return v;
 }
 
@@ -60,7 +65,10 @@ const modelKeys = [
  * returns the options for `OnlineModel`. Keys and ranges are listed in README's configuration
  * section.
  */
-export function checkModelConfig(raw: unknown, path = 'model'): { options?: OnlineModelOptions; problems: ConfigProblem[] } {
+export function checkModelConfig(
+  raw: unknown,
+  path = 'model',
+): { options?: OnlineModelOptions; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   if (!isObject(raw)) {
     return { problems: [{ path, message: 'must be an object with at least "family"' }] };
@@ -68,11 +76,17 @@ export function checkModelConfig(raw: unknown, path = 'model'): { options?: Onli
   unknownKeys(raw, modelKeys, path, problems);
   const family = raw.family;
   if (family !== 'gaussian' && family !== 'binomial') {
-    problems.push({ path: `${path}.family`, message: `must be "gaussian" or "binomial", got ${JSON.stringify(family)}` });
+    problems.push({
+      path: `${path}.family`,
+      message: `must be "gaussian" or "binomial", got ${JSON.stringify(family)}`,
+    });
   }
   const learner = raw.learner;
   if (learner !== undefined && !learnerNames.includes(learner as never)) {
-    problems.push({ path: `${path}.learner`, message: `must be one of ${learnerNames.join(', ')}, got ${JSON.stringify(learner)}` });
+    problems.push({
+      path: `${path}.learner`,
+      message: `must be one of ${learnerNames.join(', ')}, got ${JSON.stringify(learner)}`,
+    });
   }
   if (raw.key !== undefined && (typeof raw.key !== 'string' || raw.key === '')) {
     problems.push({ path: `${path}.key`, message: 'must be a non-empty string' });
@@ -91,17 +105,24 @@ export function checkModelConfig(raw: unknown, path = 'model'): { options?: Onli
   }
   if (raw.penaltyFactors !== undefined) {
     if (!isObject(raw.penaltyFactors)) {
-      problems.push({ path: `${path}.penaltyFactors`, message: 'must be an object of feature name → factor >= 0' });
+      problems.push({
+        path: `${path}.penaltyFactors`,
+        message: 'must be an object of feature name → factor >= 0',
+      });
     } else {
       for (const [name, f] of Object.entries(raw.penaltyFactors)) {
         if (typeof f !== 'number' || !Number.isFinite(f) || f < 0) {
-          problems.push({ path: `${path}.penaltyFactors.${name}`, message: `must be a finite number >= 0, got ${JSON.stringify(f)}` });
+          problems.push({
+            path: `${path}.penaltyFactors.${name}`,
+            message: `must be a finite number >= 0, got ${JSON.stringify(f)}`,
+          });
         }
       }
     }
   }
   if (raw.ftrl !== undefined) {
-    if (!isObject(raw.ftrl)) problems.push({ path: `${path}.ftrl`, message: 'must be an object { alpha, beta }' });
+    if (!isObject(raw.ftrl))
+      problems.push({ path: `${path}.ftrl`, message: 'must be an object { alpha, beta }' });
     else {
       unknownKeys(raw.ftrl, ['alpha', 'beta'], `${path}.ftrl`, problems);
       num(raw.ftrl, 'alpha', `${path}.ftrl`, problems, { min: 0, exclusiveMin: true });
@@ -109,7 +130,8 @@ export function checkModelConfig(raw: unknown, path = 'model'): { options?: Onli
     }
   }
   if (raw.rates !== undefined) {
-    if (!isObject(raw.rates)) problems.push({ path: `${path}.rates`, message: 'must be an object { schedule, eta0, delta }' });
+    if (!isObject(raw.rates))
+      problems.push({ path: `${path}.rates`, message: 'must be an object { schedule, eta0, delta }' });
     else {
       unknownKeys(raw.rates, ['schedule', 'eta0', 'delta'], `${path}.rates`, problems);
       problems.push(...checkRates(raw.rates, `${path}.rates`));
@@ -117,13 +139,20 @@ export function checkModelConfig(raw: unknown, path = 'model'): { options?: Onli
   }
   if (raw.truncatedGradient !== undefined) {
     const tg = raw.truncatedGradient;
-    if (!isObject(tg)) problems.push({ path: `${path}.truncatedGradient`, message: 'must be an object { truncateEvery, theta }' });
+    if (!isObject(tg))
+      problems.push({
+        path: `${path}.truncatedGradient`,
+        message: 'must be an object { truncateEvery, theta }',
+      });
     else {
       unknownKeys(tg, ['truncateEvery', 'theta'], `${path}.truncatedGradient`, problems);
       num(tg, 'truncateEvery', `${path}.truncatedGradient`, problems, { min: 1, integer: true });
       const theta = tg.theta === 'Infinity' || tg.theta === null ? Infinity : tg.theta;
       if (theta !== undefined && !(typeof theta === 'number' && theta > 0)) {
-        problems.push({ path: `${path}.truncatedGradient.theta`, message: `must be a number > 0 or "Infinity", got ${JSON.stringify(tg.theta)}` });
+        problems.push({
+          path: `${path}.truncatedGradient.theta`,
+          message: `must be a number > 0 or "Infinity", got ${JSON.stringify(tg.theta)}`,
+        });
       }
     }
   }

@@ -15,7 +15,8 @@ export interface L1Event {
 export type Family = 'gaussian' | 'binomial';
 
 /** The outcome of validating one decoded record: an event, or the reason it was rejected. */
-export type Validated = { readonly ok: true; readonly event: L1Event } | { readonly ok: false; readonly reason: string };
+export type Validated =
+  { readonly ok: true; readonly event: L1Event } | { readonly ok: false; readonly reason: string };
 
 function reject(reason: string): Validated {
   return { ok: false, reason };
@@ -64,10 +65,13 @@ export function validateEvent(raw: unknown, family: Family): Validated {
       // fine; null means absent
     } else if (Array.isArray(v)) {
       for (const item of v) {
-        if (typeof item !== 'string') return reject(`feature "${name}" is an array with a non-string element`);
+        if (typeof item !== 'string')
+          return reject(`feature "${name}" is an array with a non-string element`);
       }
     } else {
-      return reject(`feature "${name}" has unsupported type ${typeof v} (use number, string, boolean or string[])`);
+      return reject(
+        `feature "${name}" has unsupported type ${typeof v} (use number, string, boolean or string[])`,
+      );
     }
   }
   // One object literal of fixed shape (no spreads): this runs once per event.

@@ -122,7 +122,8 @@ export class Featurizer {
       if (v === null || v === undefined) continue;
       const kind = kindOf(v);
       if (kind === null) return `feature "${field}" has an unsupported type`;
-      const slot = (m < lastCount && last[m] === field ? lastSlots[m] : undefined) ?? this.slotByField.get(field);
+      const slot =
+        (m < lastCount && last[m] === field ? lastSlots[m] : undefined) ?? this.slotByField.get(field);
       const known = slot !== undefined ? slot.kind : this.kinds.get(field);
       if (known !== undefined && known !== kind) {
         return `feature "${field}" was ${describe(known)} in earlier events and is now ${describe(kind)}`;

@@ -249,7 +249,13 @@ export class HashedVocabulary implements Vocabulary {
    * its full 32-bit hash; two names with equal full hashes cannot be told apart by any hashing
    * model). O(1).
    */
-  private collide(index: number, entry: NameEntry, hash: number, field: string, value: string | undefined): void {
+  private collide(
+    index: number,
+    entry: NameEntry,
+    hash: number,
+    field: string,
+    value: string | undefined,
+  ): void {
     if (this.collided.has(hash)) return;
     if (this.collided.size >= MAX_TRACKED_COLLISIONS) return;
     this.collided.add(hash);
@@ -301,7 +307,11 @@ export class HashedVocabulary implements Vocabulary {
   }
 
   static fromState(state: VocabularyState, nameCapacity?: number): HashedVocabulary {
-    const v = new HashedVocabulary({ bits: state.bits ?? 18, seed: state.seed ?? 0, ...(nameCapacity ? { nameCapacity } : {}) });
+    const v = new HashedVocabulary({
+      bits: state.bits ?? 18,
+      seed: state.seed ?? 0,
+      ...(nameCapacity ? { nameCapacity } : {}),
+    });
     for (const [i, field, value] of state.names) {
       const h = v.hasher.reset(v.seed).update(field);
       if (value !== null) h.update('=').update(value);

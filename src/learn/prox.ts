@@ -85,7 +85,14 @@ export function cumulativeStep(w: number, debt: number, a: number, b: number, ou
  * with S_s = Σ_{r<s}(1+b)^r, until the first step m with |w| ≤ a·S_m (after paying any debt
  * carried in); from then on w = 0 and the debt grows by `a` a step. Writes [w, debt] to `out`.
  */
-export function repeatedCumulative(w: number, debt: number, k: number, a: number, b: number, out: Float64Array): void {
+export function repeatedCumulative(
+  w: number,
+  debt: number,
+  k: number,
+  a: number,
+  b: number,
+  out: Float64Array,
+): void {
   if (k <= 0) {
     out[0] = w;
     out[1] = debt;
@@ -111,7 +118,8 @@ export function repeatedCumulative(w: number, debt: number, k: number, a: number
   else if (b === 0) m = Math.ceil(u / a);
   else m = Math.ceil(Math.log1p((u * b) / a) / Math.log1p(b));
   // Guard the formula against rounding: check |w| after m−1 and m steps directly.
-  const after = (s: number) => (b === 0 ? u - a * s : (u - (a * Math.expm1(s * Math.log1p(b))) / b) / Math.exp(s * Math.log1p(b)));
+  const after = (s: number) =>
+    b === 0 ? u - a * s : (u - (a * Math.expm1(s * Math.log1p(b))) / b) / Math.exp(s * Math.log1p(b));
   if (Number.isFinite(m)) {
     while (m > 1 && after(m - 1) <= 0) m--;
     while (after(m) > 0) m++;

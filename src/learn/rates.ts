@@ -22,7 +22,10 @@ export const defaultRates = { schedule: 'adagrad', eta0: 0.05, delta: 1 } as con
 export function checkRates(r: RateOptions, path: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (r.schedule !== undefined && r.schedule !== 'adagrad' && r.schedule !== 'constant') {
-    problems.push({ path: `${path}.schedule`, message: `must be "adagrad" or "constant", got ${JSON.stringify(r.schedule)}` });
+    problems.push({
+      path: `${path}.schedule`,
+      message: `must be "adagrad" or "constant", got ${JSON.stringify(r.schedule)}`,
+    });
   }
   if (r.eta0 !== undefined && !(Number.isFinite(r.eta0) && r.eta0 > 0)) {
     problems.push({ path: `${path}.eta0`, message: `must be a number > 0, got ${String(r.eta0)}` });

@@ -3,7 +3,12 @@ import { NumericError, StateError } from '../core/errors.js';
 import { SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
-import { createLearner, type LearnerHyperparameters, type LearnerName, type PenalizedLearner } from '../learn/factory.js';
+import {
+  createLearner,
+  type LearnerHyperparameters,
+  type LearnerName,
+  type PenalizedLearner,
+} from '../learn/factory.js';
 import type { LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
@@ -171,8 +176,13 @@ export class OnlineModel {
     let prediction: number;
     if (this.pending !== null) {
       prediction = this.warmupPrediction();
-      this.pending.push({ x: { indices: x.indices.slice(0, x.nnz), values: x.values.slice(0, x.nnz), nnz: x.nnz }, y, weight });
-      if (this.pending.length >= (this.options.labelWarmup ?? onlineDefaults.labelWarmup)) this.finishWarmup();
+      this.pending.push({
+        x: { indices: x.indices.slice(0, x.nnz), values: x.values.slice(0, x.nnz), nnz: x.nnz },
+        y,
+        weight,
+      });
+      if (this.pending.length >= (this.options.labelWarmup ?? onlineDefaults.labelWarmup))
+        this.finishWarmup();
     } else {
       const margin = this.learner!.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
       if (!Number.isFinite(margin)) {
@@ -290,7 +300,9 @@ export class OnlineModel {
     const metrics: Record<string, number | string | boolean | null> = {};
     for (const [k, v] of Object.entries(summary)) metrics[k] = Number.isFinite(v) ? v : null;
     metrics.nonZero = indices.length;
-    metrics.features = vocabulary.hashed ? (vocabulary as { namedColumns?: number }).namedColumns ?? 0 : vocabulary.dimension;
+    metrics.features = vocabulary.hashed
+      ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
+      : vocabulary.dimension;
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
     Object.assign(metrics, extraMetrics);
     this.version++;

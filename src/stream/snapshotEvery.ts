@@ -17,7 +17,10 @@ export interface Snapshottable {
  * @example
  * learned$.pipe(snapshotEvery(model, 100_000)).subscribe((s) => models.write(s));
  */
-export function snapshotEvery(model: Snapshottable, everyEvents: number): OperatorFunction<LearnedBatch, ModelSnapshot> {
+export function snapshotEvery(
+  model: Snapshottable,
+  everyEvents: number,
+): OperatorFunction<LearnedBatch, ModelSnapshot> {
   if (!(Number.isInteger(everyEvents) && everyEvents > 0)) {
     throw new RangeError(`snapshotEvery needs a whole number of events > 0, got ${everyEvents}`);
   }

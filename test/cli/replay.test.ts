@@ -35,7 +35,17 @@ describe('l1stream replay', () => {
     lines.splice(1500, 0, ...bad, JSON.stringify({ features: { site: 'news' } }));
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--snapshot-every', '1000']);
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--out',
+      out,
+      '--snapshot-every',
+      '1000',
+    ]);
     expect(r.stderr).toMatch(/3,000 events learned, 1 scored, 6 rejected/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
@@ -45,7 +55,9 @@ describe('l1stream replay', () => {
     expect(typeof summary.progressiveLoss).toBe('number');
     expect(summary.eventsPerSecond as number).toBeGreaterThan(0);
     // Each stage writes its rejections in order; decoding runs before featurization.
-    const dead = readJsonl(join(out, 'dead-letters.jsonl')).sort((a, b) => (a.line as number) - (b.line as number));
+    const dead = readJsonl(join(out, 'dead-letters.jsonl')).sort(
+      (a, b) => (a.line as number) - (b.line as number),
+    );
     expect(dead.map((d) => d.line)).toEqual([1501, 1502, 1503, 1504, 1505, 1506]);
     expect(dead.map((d) => d.reason)).toEqual([
       expect.stringMatching(/cannot decode/),
@@ -61,7 +73,14 @@ describe('l1stream replay', () => {
     expect(models.map((m) => m.offset)).toEqual([1024, 2041, 3000]);
     expect(models.map((m) => m.version)).toEqual([1, 2, 3]);
     for (const m of models) {
-      expect(m).toMatchObject({ key: 'default', source: 'online', family: 'binomial', learner: 'ftrl', lambda: 0.005, l1Ratio: 1 });
+      expect(m).toMatchObject({
+        key: 'default',
+        source: 'online',
+        family: 'binomial',
+        learner: 'ftrl',
+        lambda: 0.005,
+        l1Ratio: 1,
+      });
       expect(Object.values(m.coefficients).every((v) => v !== 0 && Number.isFinite(v))).toBe(true);
       expect(Number.isNaN(Date.parse(m.createdAt))).toBe(false);
     }
@@ -70,7 +89,10 @@ describe('l1stream replay', () => {
     const alerts = readJsonl(join(out, 'alerts.jsonl'));
     expect(summary.alerts).toBe(alerts.length);
     for (const a of alerts) {
-      expect(a).toMatchObject({ key: 'default', type: expect.stringMatching(/^(support-drift|sign-flip|input-drift|loss-drift)$/) });
+      expect(a).toMatchObject({
+        key: 'default',
+        type: expect.stringMatching(/^(support-drift|sign-flip|input-drift|loss-drift)$/),
+      });
       expect(['info', 'warning', 'critical']).toContain(a.severity);
     }
   });
@@ -92,7 +114,17 @@ describe('l1stream replay', () => {
     }
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--snapshot-every', '25000']);
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--out',
+      out,
+      '--snapshot-every',
+      '25000',
+    ]);
     expect(r.code).toBe(0);
     const alerts = readJsonl(join(out, 'alerts.jsonl')) as unknown as Array<{
       type: string;
@@ -116,11 +148,25 @@ describe('l1stream replay', () => {
     const dir = tmp();
     const input = join(dir, 'events.jsonl');
     writeFileSync(input, `${Array.from(adClicks(3, 2000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const ok = await runCli(['replay', '--config', 'config/replay.json', '--input', input, '--out', join(dir, 'ok')]);
+    const ok = await runCli([
+      'replay',
+      '--config',
+      'config/replay.json',
+      '--input',
+      input,
+      '--out',
+      join(dir, 'ok'),
+    ]);
     expect(ok.stderr).toMatch(/2,000 events learned/);
     expect(ok.code).toBe(0);
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ model: { family: 'binomial' }, drift: { loss: { adwin: { delta: 2 } }, support: { bogus: 1 } } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        model: { family: 'binomial' },
+        drift: { loss: { adwin: { delta: 2 } }, support: { bogus: 1 } },
+      }),
+    );
     const r = await runCli(['replay', '--config', bad, '--input', input, '--out', join(dir, 'bad')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/drift\.loss\.adwin\.delta: must be a number in \(0, 1\), got 2/);
@@ -146,7 +192,13 @@ describe('l1stream replay', () => {
   it('a bad config file names every problem by path', async () => {
     const dir = tmp();
     const config = join(dir, 'c.json');
-    writeFileSync(config, JSON.stringify({ model: { family: 'binomial', learner: 'sgd', lambda: 'big', ftrl: { alpha: 0 } }, extra: 1 }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial', learner: 'sgd', lambda: 'big', ftrl: { alpha: 0 } },
+        extra: 1,
+      }),
+    );
     const r = await runCli(['replay', '--input', 'x.jsonl', '--config', config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/extra: unknown section/);
@@ -156,7 +208,15 @@ describe('l1stream replay', () => {
   });
 
   it('a missing input file is an error that names it, exit code 1', async () => {
-    const r = await runCli(['replay', '--input', '/nonexistent/e.jsonl', '--family', 'gaussian', '--out', tmp()]);
+    const r = await runCli([
+      'replay',
+      '--input',
+      '/nonexistent/e.jsonl',
+      '--family',
+      'gaussian',
+      '--out',
+      tmp(),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/input file not found: \/nonexistent\/e.jsonl/);
   });

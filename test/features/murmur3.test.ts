@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 import { Murmur3, murmur3 } from '../../src/features/murmur3.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/features/mmh3.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../fixtures/features/mmh3.json', import.meta.url), 'utf8'),
+) as {
   s: string;
   seed: number;
   h: number;

@@ -13,7 +13,12 @@ export interface PlantedStream {
   readonly rows: ReadonlyArray<{ readonly features: Record<string, number>; readonly label: number }>;
 }
 
-export function plantedStream(family: 'gaussian' | 'binomial', seed: number, n: number, p = 20): PlantedStream {
+export function plantedStream(
+  family: 'gaussian' | 'binomial',
+  seed: number,
+  n: number,
+  p = 20,
+): PlantedStream {
   const rng = new Rng(seed);
   const beta = Array.from({ length: p }, (_, j) => [1.5, -1, 0.8, -0.6, 0.4][j] ?? 0);
   const intercept = family === 'gaussian' ? 3 : -0.5;

@@ -23,7 +23,11 @@ export function kafkaClient(clientId = 'l1stream-test'): Kafka {
   return new Kafka({
     clientId,
     brokers: brokers(),
-    logLevel: logFile ? (process.env.L1S_TEST_KAFKA_DEBUG ? logLevel.DEBUG : logLevel.INFO) : logLevel.NOTHING,
+    logLevel: logFile
+      ? process.env.L1S_TEST_KAFKA_DEBUG
+        ? logLevel.DEBUG
+        : logLevel.INFO
+      : logLevel.NOTHING,
     ...(logFile
       ? {
           logCreator:

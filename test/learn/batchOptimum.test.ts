@@ -17,7 +17,11 @@ interface Fixture {
 }
 
 const fixtures = ['optimum-gaussian-lasso', 'optimum-gaussian-enet', 'optimum-binomial-lasso'].map(
-  (name) => [name, JSON.parse(readFileSync(new URL(`../fixtures/learn/${name}.json`, import.meta.url), 'utf8')) as Fixture] as const,
+  (name) =>
+    [
+      name,
+      JSON.parse(readFileSync(new URL(`../fixtures/learn/${name}.json`, import.meta.url), 'utf8')) as Fixture,
+    ] as const,
 );
 
 /** ‖(β − β*)·sd‖ / ‖β*·sd‖: the error on the standardized scale the penalty works on. */

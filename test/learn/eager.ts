@@ -102,7 +102,14 @@ export class EagerFtrl {
   nb = 0;
   t = 0;
   constructor(
-    readonly o: { family: 'gaussian' | 'binomial'; lambda: number; l1Ratio: number; alpha: number; beta: number; p: number },
+    readonly o: {
+      family: 'gaussian' | 'binomial';
+      lambda: number;
+      l1Ratio: number;
+      alpha: number;
+      beta: number;
+      p: number;
+    },
   ) {
     this.z = new Float64Array(o.p);
     this.n = new Float64Array(o.p);

@@ -36,7 +36,14 @@ function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-function compare(lazy: Learner, eager: { learn(x: SparseVector, y: number, w: number): number }, weights: () => Float64Array, intercept: () => number, family: Family, seed: number) {
+function compare(
+  lazy: Learner,
+  eager: { learn(x: SparseVector, y: number, w: number): number },
+  weights: () => Float64Array,
+  intercept: () => number,
+  family: Family,
+  seed: number,
+) {
   let worst = 0;
   let zerosSeen = 0;
   for (const { x, y, w } of stream(seed, 400, family)) {
@@ -67,30 +74,113 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
       it(`FOBOS ${family} α=${l1Ratio}`, () => {
         for (const seed of [1, 2, 3]) {
           const lazy = new Fobos({ family, lambda, l1Ratio, rates: { eta0: 0.5 } });
-          const eager = new EagerProximalSgd({ family, lambda, l1Ratio, eta0: 0.5, delta: 1, adagrad: true, K: 1, theta: Infinity, p: P });
-          compare(lazy, eager, () => eager.w, () => eager.b0, family, seed);
+          const eager = new EagerProximalSgd({
+            family,
+            lambda,
+            l1Ratio,
+            eta0: 0.5,
+            delta: 1,
+            adagrad: true,
+            K: 1,
+            theta: Infinity,
+            p: P,
+          });
+          compare(
+            lazy,
+            eager,
+            () => eager.w,
+            () => eager.b0,
+            family,
+            seed,
+          );
         }
       });
 
       it(`FOBOS constant rate ${family} α=${l1Ratio}`, () => {
         const lazy = new Fobos({ family, lambda, l1Ratio, rates: { schedule: 'constant', eta0: 0.05 } });
-        const eager = new EagerProximalSgd({ family, lambda, l1Ratio, eta0: 0.05, delta: 1, adagrad: false, K: 1, theta: Infinity, p: P });
-        compare(lazy, eager, () => eager.w, () => eager.b0, family, 9);
+        const eager = new EagerProximalSgd({
+          family,
+          lambda,
+          l1Ratio,
+          eta0: 0.05,
+          delta: 1,
+          adagrad: false,
+          K: 1,
+          theta: Infinity,
+          p: P,
+        });
+        compare(
+          lazy,
+          eager,
+          () => eager.w,
+          () => eager.b0,
+          family,
+          9,
+        );
       });
 
       it(`truncated gradient ${family} α=${l1Ratio}, K=3, θ=∞ and θ=0.4`, () => {
         for (const theta of [Infinity, 0.4]) {
-          const lazy = new TruncatedGradient({ family, lambda, l1Ratio, truncateEvery: 3, theta, rates: { eta0: 0.5 } });
-          const eager = new EagerProximalSgd({ family, lambda, l1Ratio, eta0: 0.5, delta: 1, adagrad: true, K: 3, theta, p: P });
-          compare(lazy, eager, () => eager.w, () => eager.b0, family, 4);
+          const lazy = new TruncatedGradient({
+            family,
+            lambda,
+            l1Ratio,
+            truncateEvery: 3,
+            theta,
+            rates: { eta0: 0.5 },
+          });
+          const eager = new EagerProximalSgd({
+            family,
+            lambda,
+            l1Ratio,
+            eta0: 0.5,
+            delta: 1,
+            adagrad: true,
+            K: 3,
+            theta,
+            p: P,
+          });
+          compare(
+            lazy,
+            eager,
+            () => eager.w,
+            () => eager.b0,
+            family,
+            4,
+          );
         }
       });
 
       it(`cumulative penalty (Tsuruoka) ${family} α=${l1Ratio}, FOBOS and K=3`, () => {
         for (const K of [1, 3]) {
-          const lazy = new TruncatedGradient({ family, lambda, l1Ratio, truncateEvery: K, cumulative: true, rates: { eta0: 0.5 } });
-          const eager = new EagerProximalSgd({ family, lambda, l1Ratio, eta0: 0.5, delta: 1, adagrad: true, K, theta: Infinity, p: P, cumulative: true });
-          compare(lazy, eager, () => eager.w, () => eager.b0, family, 12 + K);
+          const lazy = new TruncatedGradient({
+            family,
+            lambda,
+            l1Ratio,
+            truncateEvery: K,
+            cumulative: true,
+            rates: { eta0: 0.5 },
+          });
+          const eager = new EagerProximalSgd({
+            family,
+            lambda,
+            l1Ratio,
+            eta0: 0.5,
+            delta: 1,
+            adagrad: true,
+            K,
+            theta: Infinity,
+            p: P,
+            cumulative: true,
+          });
+          compare(
+            lazy,
+            eager,
+            () => eager.w,
+            () => eager.b0,
+            family,
+            12 + K,
+          );
         }
       });
 
@@ -98,7 +188,14 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
         for (const seed of [5, 6]) {
           const lazy = new Ftrl({ family, lambda: lambda / 5, l1Ratio, alpha: 0.5 });
           const eager = new EagerFtrl({ family, lambda: lambda / 5, l1Ratio, alpha: 0.5, beta: 1, p: P });
-          compare(lazy, eager, () => eager.weights(), () => eager.intercept(), family, seed);
+          compare(
+            lazy,
+            eager,
+            () => eager.weights(),
+            () => eager.intercept(),
+            family,
+            seed,
+          );
         }
       });
     }
@@ -111,7 +208,25 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
     const lazy = new Fobos({ family: 'gaussian', lambda: 0.05, rates: { eta0: 0.5 } });
     lazy.setPenaltyFactor(0, 0);
     lazy.setPenaltyFactor(5, 2);
-    const eager = new EagerProximalSgd({ family: 'gaussian', lambda: 0.05, l1Ratio: 1, eta0: 0.5, delta: 1, adagrad: true, K: 1, theta: Infinity, p: P, pf });
-    compare(lazy, eager, () => eager.w, () => eager.b0, 'gaussian', 11);
+    const eager = new EagerProximalSgd({
+      family: 'gaussian',
+      lambda: 0.05,
+      l1Ratio: 1,
+      eta0: 0.5,
+      delta: 1,
+      adagrad: true,
+      K: 1,
+      theta: Infinity,
+      p: P,
+      pf,
+    });
+    compare(
+      lazy,
+      eager,
+      () => eager.w,
+      () => eager.b0,
+      'gaussian',
+      11,
+    );
   });
 });

@@ -17,7 +17,13 @@ describe('the seed articles’ worked examples', () => {
   });
 
   it('loss 1.5 for y = [3, 5], ŷ = [2.5, 4.5], w = [1.2, −0.8], λ = 0.5 (sum-of-squares form)', () => {
-    const input = { family: 'gaussian' as const, y: [3, 5], eta: [2.5, 4.5], coefficients: [1.2, -0.8], lambda: 0.5 };
+    const input = {
+      family: 'gaussian' as const,
+      y: [3, 5],
+      eta: [2.5, 4.5],
+      coefficients: [1.2, -0.8],
+      lambda: 0.5,
+    };
     expect(lassoObjective({ ...input, form: 'sum-of-squares' })).toBeCloseTo(1.5, 15);
     // DESIGN §1 form: (1/2n)·RSS + λ‖w‖₁ = 0.125 + 1.0
     expect(lassoObjective(input)).toBeCloseTo(1.125, 15);

@@ -42,7 +42,12 @@ describe('snapshotEvery', () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
       const model = fakeModel();
       model.offset = 200;
-      expectObservable(cold('a|').pipe(map(() => ({}) as LearnedBatch), snapshotEvery(model, 100))).toBe('-|');
+      expectObservable(
+        cold('a|').pipe(
+          map(() => ({}) as LearnedBatch),
+          snapshotEvery(model, 100),
+        ),
+      ).toBe('-|');
     });
   });
 });
