@@ -1,6 +1,7 @@
 import { choleskyDelete, choleskyFactor, choleskySolve } from './cholesky.js';
-import { DenseDesign } from './design.js';
+import { DenseDesign, SparseDesign } from './design.js';
 import { type ColumnDots, WasmColumnDots } from './kernels/columnDots.js';
+import { WasmSparseColumns } from './kernels/sparseColumns.js';
 import type { Problem } from './problem.js';
 
 /** How one λ went: the counts a caller can assert on, and whether it truly converged. */
@@ -150,6 +151,8 @@ export class Engine {
   private newton: NewtonBuffers | null = null;
   /** The common observation weight of a gaussian problem on a sparse design, else 0. */
   private readonly uniformWeight: number = 0;
+  /** Sparse gather/scatter kernels whose residual is `rho` (equal-weight gaussian, naive mode). */
+  private readonly sparseKernels: WasmSparseColumns | null = null;
   /** Whether the last `newtonPolish` ended at its tolerance (not merely moved the point). */
   private newtonConverged = false;
   /** Binomial: the working residual (y − p)/v at the start of an outer iteration, and η there. */
@@ -175,7 +178,6 @@ export class Engine {
     this.beta = new Float64Array(this.p);
     this.grad = new Float64Array(this.p);
     this.W = new Float64Array(this.n);
-    this.rho = new Float64Array(this.n);
     this.colW = new Float64Array(this.p);
     this.h = new Float64Array(this.p);
     this.stamp = new Int32Array(this.p);
@@ -186,13 +188,21 @@ export class Engine {
     this.etaOuter = new Float64Array(this.eta.length);
     this.betaOld = new Float64Array(this.p);
     if (problem.family === 'gaussian') this.W.set(problem.w);
-    // equal weights on a sparse design: the gradient needs one gather per stored entry, not two
-    if (problem.family === 'gaussian' && x.kind === 'sparse' && problem.w.every((v) => v === problem.w[0]))
-      this.uniformWeight = problem.w[0] ?? 0;
     const mode = problem.mode;
     this.covariance =
       problem.family === 'gaussian' &&
       (mode === 'covariance' || (mode === 'auto' && this.p <= COVARIANCE_MAX_P && this.n > this.p));
+    // Equal weights on a sparse design (naive updates): the gradient needs one gather per stored
+    // entry, not two, and the gathers and scatters run in WebAssembly on a residual kept there.
+    if (
+      problem.family === 'gaussian' &&
+      x instanceof SparseDesign &&
+      problem.w.every((v) => v === problem.w[0])
+    ) {
+      this.uniformWeight = problem.w[0] ?? 0;
+      if (!this.covariance) this.sparseKernels = WasmSparseColumns.create(x);
+    }
+    this.rho = this.sparseKernels?.rho ?? new Float64Array(this.n);
     this.cov = this.covariance ? new Array<Float64Array | undefined>(this.p) : [];
     this.scratch = new Float64Array(this.covariance ? this.n : 0);
     this.xty = new Float64Array(this.covariance ? this.p : 0);
@@ -290,7 +300,9 @@ export class Engine {
       // Σ W (x_j − m_j)(ρ + shift) = c Σ x_j ρ + shift Σ W x_j − m_j (Σ W ρ + shift Σ W)
       const m = mean[j]!;
       return (
-        (c * x.dot(j, this.rho) + this.shift * this.colW[j]! - m * (this.sumWrho + this.shift * this.sumW)) /
+        (c * (this.sparseKernels ? this.sparseKernels.dot(j) : x.dot(j, this.rho)) +
+          this.shift * this.colW[j]! -
+          m * (this.sumWrho + this.shift * this.sumW)) /
         scale[j]!
       );
     }
@@ -322,7 +334,8 @@ export class Engine {
         const d = nb - bj;
         beta[j] = nb;
         const s = scale[j]!;
-        x.axpy(j, -d / s, this.rho);
+        if (this.sparseKernels) this.sparseKernels.axpy(j, -d / s);
+        else x.axpy(j, -d / s, this.rho);
         this.shift += (d * mean[j]!) / s;
         this.sumWrho -= (d / s) * this.colW[j]!;
         const c = hj * d * d;

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { DenseDesign } from '../../src/solve/design.js';
+import { DenseDesign, SparseDesign } from '../../src/solve/design.js';
 import { WasmColumnDots } from '../../src/solve/kernels/columnDots.js';
 import { COLUMN_DOTS_WASM } from '../../src/solve/kernels/columnDotsWasm.js';
+import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { Rng } from '../helpers/random.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -89,5 +90,35 @@ describe('WebAssembly column kernels', () => {
     const x = design(100, 10, 1);
     expect(WasmColumnDots.create(x, 100 * 10 * 8)).toBeNull();
     expect(WasmColumnDots.create(x, 1 << 20)).not.toBeNull();
+  });
+
+  it('sparse gather and scatter are bit-identical to the JavaScript kernels, on the residual they hold', () => {
+    const rng = new Rng(77);
+    const n = 301;
+    const p = 40;
+    const r: number[] = [];
+    const c: number[] = [];
+    const v: number[] = [];
+    for (let j = 0; j < p; j++)
+      for (let i = 0; i < n; i++)
+        if (rng.next() < (j % 7) / 20) {
+          r.push(i);
+          c.push(j);
+          v.push(rng.normal());
+        }
+    const x = SparseDesign.fromTriplets(n, p, r, c, v);
+    const kernels = WasmSparseColumns.create(x)!;
+    expect(kernels).not.toBeNull();
+    const rho = Float64Array.from({ length: n }, () => rng.normal());
+    kernels.rho.set(rho);
+    for (let step = 0; step < 200; step++) {
+      const j = Math.floor(rng.next() * p);
+      expect(kernels.dot(j)).toBe(x.dot(j, rho));
+      const a = rng.normal();
+      kernels.axpy(j, a);
+      x.axpy(j, a, rho);
+      expect(Array.from(kernels.rho)).toEqual(Array.from(rho));
+    }
+    expect(WasmSparseColumns.create(x, 64)).toBeNull();
   });
 });

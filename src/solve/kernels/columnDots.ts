@@ -1,31 +1,18 @@
 /**
  * Column kernels of a dense design in WebAssembly SIMD (see columnDots.wat): the dot products
  * behind the solver's Gram columns (covariance mode) and binomial Newton Hessians and gradients,
- * and the column combinations of its Newton steps, about 2.5–3×
- * the throughput of the scalar JavaScript loops of `DenseDesign`, which remain the fallback.
+ * and the column combinations of its Newton steps, about 2.5–3× the throughput of the scalar
+ * JavaScript loops of `DenseDesign`, which remain the fallback.
  *
  * The design is copied once into the module's linear memory (its values are not shared with the
  * JavaScript array), so a copy is made only for work that repays it; see `WasmColumnDots.create`.
  */
+export { WASM_DESIGN_MAX_BYTES } from './instance.js';
 import type { DenseDesign, Design } from '../design.js';
-import { COLUMN_DOTS_WASM } from './columnDotsWasm.js';
+import { instantiateKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
 
 /** The column kernels the solver's O(n·p) batches use: a design's own, or a WebAssembly copy's. */
 export type ColumnDots = Pick<Design, 'dotMany' | 'dotMany2' | 'axpyMany'>;
-
-/** The parts of the WebAssembly JS API used here (the project's lib settings leave it untyped). */
-interface LinearMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmModule {
-  readonly kind?: never;
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
-}
-const wasm = (globalThis as unknown as { readonly WebAssembly?: WasmApi }).WebAssembly;
 
 interface Kernels {
   readonly memory: LinearMemory;
@@ -45,23 +32,6 @@ interface Kernels {
   ): void;
 }
 
-/** Largest design copied into linear memory (bytes); bigger ones use the JavaScript kernels. */
-export const WASM_DESIGN_MAX_BYTES = 2 ** 30;
-const PAGE = 65536;
-
-let compiled: WasmModule | null | undefined;
-
-function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(Buffer.from(COLUMN_DOTS_WASM, 'base64')) : null;
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the JavaScript kernels serve
-    }
-  }
-  return compiled;
-}
-
 export class WasmColumnDots implements ColumnDots {
   private readonly f64: Float64Array;
   /** Byte offsets in linear memory of the two targets and the eight outputs. */
@@ -76,15 +46,10 @@ export class WasmColumnDots implements ColumnDots {
     private readonly n: number,
     values: Float64Array,
   ) {
-    const cells = values.length;
-    this.aAt = cells * 8;
+    this.aAt = values.length * 8;
     this.bAt = this.aAt + n * 8;
     this.outAt = this.bAt + n * 8;
-    const bytes = this.outAt + 64;
-    const memory = kernels.memory;
-    const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.f64 = new Float64Array(memory.buffer);
+    this.f64 = new Float64Array(kernels.memory.buffer);
     this.f64.set(values);
   }
 
@@ -94,16 +59,9 @@ export class WasmColumnDots implements ColumnDots {
    */
   static create(design: DenseDesign, maxBytes = WASM_DESIGN_MAX_BYTES): WasmColumnDots | null {
     const n = design.rows;
-    const bytes = (design.values.length + 2 * n + 8) * 8;
-    if (bytes > maxBytes || n === 0) return null;
-    const mod = kernelModule();
-    if (!mod || !wasm) return null;
-    try {
-      const instance = new wasm.Instance(mod, {});
-      return new WasmColumnDots(instance.exports as unknown as Kernels, n, design.values);
-    } catch {
-      return null; // linear memory could not grow that far: stay in JavaScript
-    }
+    if (n === 0) return null;
+    const kernels = instantiateKernels<Kernels>((design.values.length + 2 * n + 8) * 8, maxBytes);
+    return kernels ? new WasmColumnDots(kernels, n, design.values) : null;
   }
 
   /**

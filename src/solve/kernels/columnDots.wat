@@ -1,7 +1,8 @@
-;; Column kernels of the batch solver (Gram columns in covariance mode, the Hessian, gradient
-;; and step of the binomial Newton finish), in WebAssembly SIMD: f64x2 lanes, four columns per
-;; pass so each target element is loaded (or stored) once for four products. Columns and targets are f64 arrays in linear
-;; memory at the byte offsets given; n is the number of rows.
+;; Column kernels of the batch solver: for dense designs (Gram columns in covariance mode, the
+;; Hessian, gradient and step of the binomial Newton finish) in WebAssembly SIMD, f64x2 lanes, four
+;; columns per pass so each target element is loaded (or stored) once for four products; for
+;; sparse designs, the gather and scatter of coordinate descent. Columns and targets are arrays in
+;; linear memory at the byte offsets given; n is the number of rows.
 ;;
 ;; Compiled by scripts/build-wasm.mjs (wabt) into columnDotsWasm.ts; a test checks the two agree.
 (module
@@ -129,4 +130,49 @@
                        (f64.mul (f64.load (i32.add (local.get $c1) (local.get $end))) (local.get $v1)))
               (f64.add (f64.mul (f64.load (i32.add (local.get $c2) (local.get $end))) (local.get $v2))
                        (f64.mul (f64.load (i32.add (local.get $c3) (local.get $end))) (local.get $v3)))))))))
+
+  ;; Sparse columns (compressed sparse column storage: row indices i32 at $ri, values f64 at $vals,
+  ;; entries [start, end) of one column) against a dense vector at $rho, for coordinate descent.
+
+  ;; Σ_k vals[k]·rho[ri[k]] over k in [start, end), two accumulators (the JavaScript order)
+  (func (export "sparseDot") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
+        (result f64)
+    (local $k i32) (local $s0 f64) (local $s1 f64)
+    (local.set $k (local.get $start))
+    (block $done
+      (loop $entries
+        (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $end)))
+        (local.set $s0 (f64.add (local.get $s0)
+          (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                   (f64.load (i32.add (local.get $rho)
+                     (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))))))
+        (local.set $s1 (f64.add (local.get $s1)
+          (f64.mul (f64.load offset=8 (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                   (f64.load (i32.add (local.get $rho)
+                     (i32.shl (i32.load offset=4 (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $entries)))
+    (if (i32.lt_s (local.get $k) (local.get $end))
+      (then
+        (local.set $s0 (f64.add (local.get $s0)
+          (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                   (f64.load (i32.add (local.get $rho)
+                     (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))))))))
+    (f64.add (local.get $s0) (local.get $s1)))
+
+  ;; rho[ri[k]] += a·vals[k] for k in [start, end)
+  (func (export "sparseAxpy") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
+        (param $a f64)
+    (local $k i32) (local $at i32)
+    (local.set $k (local.get $start))
+    (block $done
+      (loop $entries
+        (br_if $done (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $at (i32.add (local.get $rho)
+          (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+        (f64.store (local.get $at)
+          (f64.add (f64.load (local.get $at))
+                   (f64.mul (local.get $a) (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $entries))))
 )
