@@ -7,9 +7,10 @@
  *   npm run bench:solve -- --full     # adds the sparse case, binomial n = 100k, gaussian 100k × 1,000 (800 MB)
  *   npm run bench:solve -- --quick    # smallest cases only
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
+ *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
  *
  * Writes bench/results/solve.md and solve.json (default run), or solve-extra.md and
- * solve-extra.json (with --full or --only).
+ * solve-extra.json (with --full or --only), or NAME.md and NAME.json (--out NAME).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -215,15 +216,18 @@ async function main(): Promise<void> {
       ? cases
       : cases.filter((c) => only.some((w) => `${c.family} ${c.n}x${c.p}`.includes(w)));
   cases.splice(0, cases.length, ...selected);
+  const outAt = argv.indexOf('--out');
+  const outName =
+    outAt >= 0 ? (argv[outAt + 1] ?? 'solve-extra') : full || only.length > 0 ? 'solve-extra' : 'solve';
+  const noPeers = argv.includes('--no-peers');
   const root = repoRoot();
   const peers = join(root, 'bench', 'solve', 'peers');
-  const python = has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
-  const rscript = has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null;
+  const python = !noPeers && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
+  const rscript = !noPeers && has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null;
   const lines: string[] = [];
   const out = join(root, 'bench', 'results');
   // Runs with other cases than the default set write their own file, so the README's figures
   // (solve.md) only ever come from a default run.
-  const outName = full || only.length > 0 ? 'solve-extra' : 'solve';
   /** Results are written after every case, so an interrupted run still leaves what it measured. */
   const writeResults = (done: boolean) => {
     const footer = [
@@ -266,9 +270,10 @@ async function main(): Promise<void> {
   log(
     'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "loose": tolerance 1e-7 (glmnet\'s default thresh), gap 1e-6.',
   );
-  if (!python)
+  if (noPeers) log('\n**Peers not run** (`--no-peers`): l1stream alone.');
+  else if (!python)
     log('\n**scikit-learn peer missing** (python3 with scikit-learn not found): its columns are n/a.');
-  if (!rscript)
+  if (!noPeers && !rscript)
     log('\n**glmnet peer missing** (Rscript with glmnet and jsonlite not found): its columns are n/a.');
   log('');
   // JIT warm-up on a small problem of each family, so the first timed case does not pay for compilation
@@ -320,19 +325,23 @@ async function main(): Promise<void> {
         note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
       });
     }
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-bench-'));
-    try {
-      writeData(dir, c, x, y, lambdas, report);
-      if (python)
-        results.push(runPeer(python, [join(peers, 'sklearn_path.py'), dir], x, y, c.family, lambdas));
-      else results.push({ name: 'scikit-learn', seconds: null, objectives: {}, note: 'missing' });
-      // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison
-      if (rscript) {
-        results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir], x, y, c.family, lambdas));
-        results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir, '1e-12'], x, y, c.family, lambdas));
-      } else results.push({ name: 'glmnet', seconds: null, objectives: {}, note: 'missing' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    if (!noPeers) {
+      const dir = mkdtempSync(join(tmpdir(), 'l1s-bench-'));
+      try {
+        writeData(dir, c, x, y, lambdas, report);
+        if (python)
+          results.push(runPeer(python, [join(peers, 'sklearn_path.py'), dir], x, y, c.family, lambdas));
+        else results.push({ name: 'scikit-learn', seconds: null, objectives: {}, note: 'missing' });
+        // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison
+        if (rscript) {
+          results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir], x, y, c.family, lambdas));
+          results.push(
+            runPeer(rscript, [join(peers, 'glmnet_path.R'), dir, '1e-12'], x, y, c.family, lambdas),
+          );
+        } else results.push({ name: 'glmnet', seconds: null, objectives: {}, note: 'missing' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
     const base = results[0]!.seconds!;
     const best: Record<string, number> = {};
