@@ -30,6 +30,8 @@ const KKT_FLOOR = 1e-12;
  * alone would allow violations of 1e-8 of the threshold.
  */
 const NEWTON_FLOOR = 1e-15;
+/** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
+const NEWTON_FIRST_PASSES = 30;
 /**
  * Covariance mode sweeps to this fraction of var(y) before trying an exact active-set solve:
  * by then the support and signs are nearly always identified, and the solve replaces the slow
@@ -897,7 +899,7 @@ export class Engine {
     // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
     // start's active set usually reach the optimum before any sweep (a sweep and the KKT check
     // over all features below then confirm it, or go on from a better point).
-    if (polishTries > 0) {
+    if (polishTries > 0 && this.newtonPays(counts.passes)) {
       polishTries--;
       if (this.newtonPolish(lambda, scaleVar, obj)) {
         obj = this.binomialObjective(lambda);
@@ -973,7 +975,7 @@ export class Engine {
       // After a proximal Newton step has settled the support, finish on the active set with
       // Newton steps (quadratic convergence instead of ever tighter sweeps); the next iteration's
       // sweep and KKT check over all features then confirm the optimum.
-      if (polishTries > 0) {
+      if (polishTries > 0 && this.newtonPays(counts.passes)) {
         polishTries--;
         if (this.newtonPolish(lambda, scaleVar, obj)) {
           obj = this.binomialObjective(lambda);
@@ -1187,6 +1189,40 @@ export class Engine {
       moved = true;
     }
     return moved ? true : restore();
+  }
+
+  /**
+   * Whether a Newton finish is worth its cost now: building and factoring the active set's
+   * Hessian (multiply-adds: n·s²/2 on a dense design, a third of that in WebAssembly; n·s plus
+   * the products of stored entries on a sparse one; s³/3 to factor; its iterations' O(n) work)
+   * against the sweeps it would
+   * replace. Before any sweep at this λ it must cost at most NEWTON_FIRST_PASSES sweeps; after
+   * `passes` sweeps, at most that many (ski rental: never much worse than either way alone).
+   * Coordinate descent converges in a few sweeps on well-conditioned sparse designs, where a
+   * Hessian of thousands of features would cost thousands of sweeps, and needs hundreds on
+   * correlated dense ones, where the Hessian costs a few.
+   */
+  private newtonPays(passes: number): boolean {
+    const { x, pf } = this.problem;
+    if (this.problem.activeSetSolve === 'always') return true;
+    let s = 0;
+    let stored = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      if (this.beta[j] !== 0 || pf[j] === 0) {
+        s++;
+        stored += x.columnNnz(j);
+      }
+    }
+    const build =
+      x.kind === 'dense'
+        ? (stored * s) / 2 / (this.dots() instanceof WasmColumnDots ? 3 : 1)
+        : this.n * s + (stored * s) / 2;
+    // plus its iterations' exponentials, logarithms and line searches over all n rows (about six
+    // iterations of ~20 multiply-adds' worth per row), which dominate on sparse designs
+    const cost = build + (s * s * s) / 3 + 120 * this.n;
+    const sweep = stored + this.n;
+    return cost <= Math.max(NEWTON_FIRST_PASSES, passes) * sweep;
   }
 
   /**

@@ -32,12 +32,14 @@ export interface SolverOptions {
   /** Binomial only: limit on Newton (IRLS) iterations per λ (default 100). */
   readonly maxOuter?: number;
   /**
-   * Gaussian covariance mode: once the sweeps reach moderate accuracy, solve the optimality
-   * conditions of the active set exactly (a Cholesky solve, accepted only if it keeps every sign
-   * and every KKT condition) instead of sweeping through the slow linear tail of coordinate
-   * descent (default true).
+   * Finish each λ on the active set instead of sweeping through the slow linear tail of
+   * coordinate descent (default true). Gaussian covariance mode: once the sweeps reach moderate
+   * accuracy, the active set's optimality conditions are solved exactly (a Cholesky solve,
+   * accepted only if it keeps every sign and every KKT condition). Binomial: Newton steps on the
+   * active set, when their cost (the active set's Hessian) is repaid by the sweeps they save;
+   * `'always'` tries them regardless of cost (for tests and comparisons).
    */
-  readonly activeSetSolve?: boolean;
+  readonly activeSetSolve?: boolean | 'always';
 }
 
 /** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
@@ -66,7 +68,7 @@ export interface Problem {
   readonly maxPasses: number;
   readonly maxOuter: number;
   readonly mode: 'auto' | 'covariance' | 'naive';
-  readonly activeSetSolve: boolean;
+  readonly activeSetSolve: boolean | 'always';
 }
 
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {

@@ -134,7 +134,8 @@ describe('active-set Newton finish (binomial)', () => {
     const problem = sparse ? sparseProblem(400, 60, 0.2, 31, true) : sparseProblem(500, 30, 1, 29, true);
     const { x, y } = problem;
     const options = { family: 'binomial', l1Ratio, nLambda: 30, earlyStop: false } as const;
-    const exact = solvePath(x, y, options);
+    // 'always': on these small problems the cost rule may prefer sweeps (tested below)
+    const exact = solvePath(x, y, { ...options, activeSetSolve: 'always' });
     const plain = solvePath(x, y, { ...options, activeSetSolve: false });
     expect(exact.converged).toBe(true);
     expect(plain.converged).toBe(true);
@@ -152,6 +153,44 @@ describe('active-set Newton finish (binomial)', () => {
       });
     });
     expect(exact.passes).toBeLessThan(plain.passes / 2);
+  });
+});
+
+describe('binomial Newton finish: used where it pays', () => {
+  it('on a correlated dense design it replaces most sweeps', () => {
+    const rng = new Rng(8);
+    const n = 600;
+    const p = 25;
+    const z = Float64Array.from({ length: n }, () => rng.normal());
+    const values = new Float64Array(n * p);
+    for (let j = 0; j < p; j++)
+      for (let i = 0; i < n; i++) values[j * n + i] = 0.7 * z[i]! + 0.7 * rng.normal();
+    const x = new DenseDesign(n, p, values);
+    const y = Array.from({ length: n }, (_, i) => {
+      const eta = values[i]! - values[3 * n + i]! + 0.5 * values[7 * n + i]!;
+      return rng.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    });
+    const options = { family: 'binomial', nLambda: 30, earlyStop: false } as const;
+    const auto = solvePath(x, y, options);
+    const plain = solvePath(x, y, { ...options, activeSetSolve: false });
+    expect(auto.converged && plain.converged).toBe(true);
+    auto.fits.forEach((f, k) =>
+      expect(Math.abs(f.objective - plain.fits[k]!.objective) / plain.fits[k]!.objective).toBeLessThan(1e-12),
+    );
+    expect(auto.passes).toBeLessThan(plain.passes / 2);
+  });
+
+  it('on a well-conditioned sparse design with hundreds of active features it leaves the sweeps alone', () => {
+    // a Hessian of s ≈ 400 features would cost ~s³/3 multiply-adds, thousands of sweeps of 4,000 entries
+    const { x, y } = sparseProblem(2000, 400, 0.01, 41, true);
+    const options = { family: 'binomial', nLambda: 30, earlyStop: false } as const;
+    const auto = solvePath(x, y, options);
+    const plain = solvePath(x, y, { ...options, activeSetSolve: false });
+    expect(auto.converged).toBe(true);
+    expect(auto.fits[29]!.nonzero).toBeGreaterThan(300);
+    // never tried: the very same iterations as plain proximal Newton
+    expect(auto.passes).toBe(plain.passes);
+    auto.fits.forEach((f, k) => expect(f.objective).toBe(plain.fits[k]!.objective));
   });
 });
 
