@@ -378,12 +378,22 @@ export class SparseDesign implements Design {
   dot2(j: number, a: Float64Array, b: Float64Array): number {
     const ri = this.rowIndex;
     const x = this.values;
-    let s = 0;
-    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
-      const i = ri[k]!;
-      s += x[k]! * a[i]! * b[i]!;
+    // two accumulators (the WebAssembly kernel sums in the same order)
+    let s0 = 0;
+    let s1 = 0;
+    const e = this.colStart[j + 1]!;
+    let k = this.colStart[j]!;
+    for (; k + 1 < e; k += 2) {
+      const i0 = ri[k]!;
+      const i1 = ri[k + 1]!;
+      s0 += x[k]! * a[i0]! * b[i0]!;
+      s1 += x[k + 1]! * a[i1]! * b[i1]!;
     }
-    return s;
+    if (k < e) {
+      const i = ri[k]!;
+      s0 += x[k]! * a[i]! * b[i]!;
+    }
+    return s0 + s1;
   }
 
   weightedSquares(j: number, a: Float64Array): number {

@@ -32,6 +32,8 @@ const KKT_FLOOR = 1e-12;
 const NEWTON_FLOOR = 1e-15;
 /** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
 const NEWTON_FIRST_PASSES = 30;
+/** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
+const SMALL_STEP = 1e-12;
 /**
  * Covariance mode sweeps to this fraction of var(y) before trying an exact active-set solve:
  * by then the support and signs are nearly always identified, and the solve replaces the slow
@@ -153,7 +155,7 @@ export class Engine {
   private newton: NewtonBuffers | null = null;
   /** The common observation weight of a gaussian problem on a sparse design, else 0. */
   private readonly uniformWeight: number = 0;
-  /** Sparse gather/scatter kernels whose residual is `rho` (equal-weight gaussian, naive mode). */
+  /** Sparse gather/scatter kernels whose residual is `rho` and weights `W` (naive mode). */
   private readonly sparseKernels: WasmSparseColumns | null = null;
   /** Whether the last `newtonPolish` ended at its tolerance (not merely moved the point). */
   private newtonConverged = false;
@@ -179,7 +181,6 @@ export class Engine {
     this.p = x.cols;
     this.beta = new Float64Array(this.p);
     this.grad = new Float64Array(this.p);
-    this.W = new Float64Array(this.n);
     this.colW = new Float64Array(this.p);
     this.h = new Float64Array(this.p);
     this.stamp = new Int32Array(this.p);
@@ -189,22 +190,21 @@ export class Engine {
     this.rhoStart = new Float64Array(this.eta.length);
     this.etaOuter = new Float64Array(this.eta.length);
     this.betaOld = new Float64Array(this.p);
-    if (problem.family === 'gaussian') this.W.set(problem.w);
     const mode = problem.mode;
     this.covariance =
       problem.family === 'gaussian' &&
       (mode === 'covariance' || (mode === 'auto' && this.p <= COVARIANCE_MAX_P && this.n > this.p));
-    // Equal weights on a sparse design (naive updates): the gradient needs one gather per stored
-    // entry, not two, and the gathers and scatters run in WebAssembly on a residual kept there.
-    if (
-      problem.family === 'gaussian' &&
-      x instanceof SparseDesign &&
-      problem.w.every((v) => v === problem.w[0])
-    ) {
-      this.uniformWeight = problem.w[0] ?? 0;
-      if (!this.covariance) this.sparseKernels = WasmSparseColumns.create(x);
+    // A sparse design with naive updates: the gathers and scatters of the sweeps run in
+    // WebAssembly on a residual and weights kept in its linear memory; with equal weights
+    // (gaussian) the gradient needs one gather per stored entry, not two.
+    if (x instanceof SparseDesign && !this.covariance) {
+      this.sparseKernels = WasmSparseColumns.create(x);
+      if (problem.family === 'gaussian' && problem.w.every((v) => v === problem.w[0]))
+        this.uniformWeight = problem.w[0] ?? 0;
     }
     this.rho = this.sparseKernels?.rho ?? new Float64Array(this.n);
+    this.W = this.sparseKernels?.w ?? new Float64Array(this.n);
+    if (problem.family === 'gaussian') this.W.set(problem.w);
     this.cov = this.covariance ? new Array<Float64Array | undefined>(this.p) : [];
     this.scratch = new Float64Array(this.covariance ? this.n : 0);
     this.xty = new Float64Array(this.covariance ? this.p : 0);
@@ -303,6 +303,16 @@ export class Engine {
       const m = mean[j]!;
       return (
         (c * (this.sparseKernels ? this.sparseKernels.dot(j) : x.dot(j, this.rho)) +
+          this.shift * this.colW[j]! -
+          m * (this.sumWrho + this.shift * this.sumW)) /
+        scale[j]!
+      );
+    }
+    if (this.sparseKernels) {
+      // the sparse centeredDot, with its gather in WebAssembly
+      const m = mean[j]!;
+      return (
+        (this.sparseKernels.dotWeighted(j) +
           this.shift * this.colW[j]! -
           m * (this.sumWrho + this.shift * this.sumW)) /
         scale[j]!
@@ -891,7 +901,9 @@ export class Engine {
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
     this.computeEta();
-    let obj = this.binomialObjective(lambda);
+    // the objective at the current point, NaN when not evaluated (each outer iteration computes
+    // it with its weights, sharing their exponentials; `newtonPolish` computes it when NaN)
+    let obj = NaN;
     let outer = 0;
     // inexact Newton: early quadratic models are solved loosely, the threshold follows the step
     let innerThr = Math.max(thr, 1e-8 * scaleVar);
@@ -902,7 +914,6 @@ export class Engine {
     if (polishTries > 0 && this.newtonPays(counts.passes)) {
       polishTries--;
       if (this.newtonPolish(lambda, scaleVar, obj)) {
-        obj = this.binomialObjective(lambda);
         // the usual case down a path: Newton on the warm start's support is the optimum, which
         // the gradient of every feature (one product with the design) confirms
         if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
@@ -912,15 +923,20 @@ export class Engine {
     }
     while (outer < pr.maxOuter) {
       outer++;
-      // working response: W = w p(1−p) (floored), r = w (y − p) / W
+      // working response: W = w p(1−p) (floored), r = w (y − p) / W; and the loss here, from
+      // the same exponentials
       const W = this.W;
+      let loss = 0;
       for (let i = 0; i < this.n; i++) {
         const e = this.eta[i]!;
-        const pi = e >= 0 ? 1 / (1 + Math.exp(-e)) : Math.exp(e) / (1 + Math.exp(e));
+        const q = Math.exp(-Math.abs(e)); // e^−|η|
+        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
         const v = Math.max(pi * (1 - pi), P_FLOOR);
         W[i] = w[i]! * v;
         this.rho[i] = (y[i]! - pi) / v;
+        loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
       }
+      obj = loss + lambda * this.binomialPenalty();
       this.rhoStart.set(this.rho);
       this.etaOuter.set(this.eta);
       this.shift = 0;
@@ -948,9 +964,11 @@ export class Engine {
         const shift = this.shift;
         for (let i = 0; i < this.n; i++) eta[i] = etaOuter[i]! + rhoStart[i]! - (rho[i]! + shift);
       }
-      let objNew = this.binomialObjective(lambda);
-      // safeguard: backtrack along the Newton direction if the objective went up (η is linear
-      // in the step, so it halves with it)
+      const stepChange = this.stepChange(b0Old);
+      // Safeguard: backtrack along the Newton direction if the objective went up (η is linear
+      // in the step, so it halves with it). A step this small is a descent step to rounding of
+      // the objective: it is taken without evaluating it (most iterations of the KKT tightening).
+      let objNew = stepChange < SMALL_STEP * scaleVar ? NaN : this.binomialObjective(lambda);
       let t = 1;
       while (objNew - obj > 1e-12 * Math.abs(obj) && t > 1e-10) {
         t /= 2;
@@ -963,13 +981,7 @@ export class Engine {
         for (let i = 0; i < this.n; i++) eta[i] = etaOuter[i]! + 0.5 * (eta[i]! - etaOuter[i]!);
         objNew = this.binomialObjective(lambda);
       }
-      let change = this.sumW * (this.b0 - b0Old) ** 2;
-      for (let k = 0; k < this.setSize; k++) {
-        const j = this.set[k]!;
-        const d = this.beta[j]! - this.betaOld[j]!;
-        const c = this.h[j]! * d * d;
-        if (c > change) change = c;
-      }
+      const change = t === 1 ? stepChange : this.stepChange(b0Old);
       obj = objNew;
       innerThr = Math.max(thr, Math.min(innerThr, change * 1e-4));
       // After a proximal Newton step has settled the support, finish on the active set with
@@ -978,7 +990,6 @@ export class Engine {
       if (polishTries > 0 && this.newtonPays(counts.passes)) {
         polishTries--;
         if (this.newtonPolish(lambda, scaleVar, obj)) {
-          obj = this.binomialObjective(lambda);
           if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
             return binomialConverged(counts, outer);
           }
@@ -1004,6 +1015,18 @@ export class Engine {
       dualGap: NaN,
       reason: `no convergence within ${pr.maxOuter} Newton iterations`,
     };
+  }
+
+  /** The largest h·Δ² of the step from `betaOld` and `b0Old` (the intercept's weight is Σ W). */
+  private stepChange(b0Old: number): number {
+    let change = this.sumW * (this.b0 - b0Old) ** 2;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      const d = this.beta[j]! - this.betaOld[j]!;
+      const c = this.h[j]! * d * d;
+      if (c > change) change = c;
+    }
+    return change;
   }
 
   /**
