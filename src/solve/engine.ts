@@ -290,8 +290,12 @@ export class Engine {
     if (this.stamp[j] === this.stampNo) return;
     const { x, mean, scale } = this.problem;
     const s = scale[j]!;
-    this.colW[j] = x.dot(j, this.W);
-    this.h[j] = x.centeredSquares(j, this.W, mean[j]!, this.sumW) / (s * s);
+    const kernels = this.sparseKernels;
+    this.colW[j] = kernels ? kernels.dotWeights(j) : x.dot(j, this.W);
+    const squares = kernels
+      ? kernels.centeredSquares(j, mean[j]!, this.sumW)
+      : x.centeredSquares(j, this.W, mean[j]!, this.sumW);
+    this.h[j] = squares / (s * s);
     this.stamp[j] = this.stampNo;
   }
 

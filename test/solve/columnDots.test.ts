@@ -92,7 +92,7 @@ describe('WebAssembly column kernels', () => {
     expect(WasmColumnDots.create(x, 1 << 20)).not.toBeNull();
   });
 
-  it('sparse gather and scatter are bit-identical to the JavaScript kernels, on the residual they hold', () => {
+  it('sparse gathers and scatters are bit-identical to the JavaScript kernels, on the vectors they hold', () => {
     const rng = new Rng(77);
     const n = 301;
     const p = 40;
@@ -118,6 +118,14 @@ describe('WebAssembly column kernels', () => {
       kernels.axpy(j, a);
       x.axpy(j, a, rho);
       expect(Array.from(kernels.rho)).toEqual(Array.from(rho));
+    }
+    const w = Float64Array.from({ length: n }, () => rng.next());
+    kernels.w.set(w);
+    for (let j = 0; j < p; j++) {
+      expect(kernels.dotWeighted(j)).toBe(x.dot2(j, w, rho));
+      expect(kernels.dotWeights(j)).toBe(x.dot(j, w));
+      const m = rng.normal();
+      expect(kernels.centeredSquares(j, m, 0.7)).toBe(x.centeredSquares(j, w, m, 0.7));
     }
     expect(WasmSparseColumns.create(x, 64)).toBeNull();
   });

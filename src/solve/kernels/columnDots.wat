@@ -204,4 +204,24 @@
                             (f64.load (i32.add (local.get $w) (local.get $i))))
                    (f64.load (i32.add (local.get $rho) (local.get $i))))))))
     (f64.add (local.get $s0) (local.get $s1)))
+
+  ;; init + Σ_k w[ri[k]]·((vals[k] − m)² − m²) over k in [start, end), in order (the JavaScript
+  ;; centeredSquares with init = m²·Σw: the weighted squares about m, without cancellation)
+  (func (export "sparseCenteredSquares") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32)
+        (param $w i32) (param $m f64) (param $init f64) (result f64)
+    (local $k i32) (local $s f64) (local $d f64) (local $mm f64)
+    (local.set $k (local.get $start))
+    (local.set $s (local.get $init))
+    (local.set $mm (f64.mul (local.get $m) (local.get $m)))
+    (block $done
+      (loop $entries
+        (br_if $done (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $d (f64.sub (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3)))) (local.get $m)))
+        (local.set $s (f64.add (local.get $s)
+          (f64.mul (f64.load (i32.add (local.get $w)
+                     (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3))))
+                   (f64.sub (f64.mul (local.get $d) (local.get $d)) (local.get $mm)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $entries)))
+    (local.get $s))
 )

@@ -16,6 +16,15 @@ interface Kernels {
   sparseDot(start: number, end: number, ri: number, vals: number, rho: number): number;
   sparseAxpy(start: number, end: number, ri: number, vals: number, rho: number, a: number): void;
   sparseDot2(start: number, end: number, ri: number, vals: number, w: number, rho: number): number;
+  sparseCenteredSquares(
+    start: number,
+    end: number,
+    ri: number,
+    vals: number,
+    w: number,
+    m: number,
+    init: number,
+  ): number;
 }
 
 export class WasmSparseColumns {
@@ -76,6 +85,18 @@ export class WasmSparseColumns {
       this.wAt,
       this.rhoAt,
     );
+  }
+
+  /** Σ_i x_ij w_i (the design's `dot(j, w)`, same order) */
+  dotWeights(j: number): number {
+    return this.kernels.sparseDot(this.colStart[j]!, this.colStart[j + 1]!, this.riAt, this.valsAt, this.wAt);
+  }
+
+  /** Σ_i w_i (x_ij − m)² for weights summing to `total` (the design's `centeredSquares`, same order) */
+  centeredSquares(j: number, m: number, total: number): number {
+    const start = this.colStart[j]!;
+    const end = this.colStart[j + 1]!;
+    return this.kernels.sparseCenteredSquares(start, end, this.riAt, this.valsAt, this.wAt, m, m * m * total);
   }
 
   /** ρ += a · x_j */
