@@ -199,6 +199,9 @@ async function main(): Promise<void> {
     );
   }
   cases.push({ name: 'dense binomial', family: 'binomial', n: 10_000, p: 100 });
+  // the refit of a click or churn model: binomial on a sparse design with thousands of features
+  if (!quick)
+    cases.push({ name: 'sparse binomial', family: 'binomial', n: 20_000, p: 2_000, density: 0.005 });
   // --only a,b: run only the cases whose "<family> <n>x<p>" label contains one of the words
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',').filter(Boolean) : [];
