@@ -913,8 +913,9 @@ export class Engine {
     let innerThr = Math.max(thr, 1e-8 * scaleVar);
     let polishTries = pr.activeSetSolve ? POLISH_TRIES_BINOMIAL : 0;
     // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
-    // start's active set usually reach the optimum before any sweep (a sweep and the KKT check
-    // over all features below then confirm it, or go on from a better point).
+    // start's active set usually reach the optimum before any sweep (the exact gradient of every
+    // feature then confirms it; otherwise the sweeps below go on from a better point). Only where
+    // the active set's Hessian is cheap next to the sweeps it saves (`newtonPays`).
     if (polishTries > 0 && this.newtonPays(counts.passes)) {
       polishTries--;
       if (this.newtonPolish(lambda, scaleVar, obj)) {
