@@ -198,7 +198,7 @@ export class Engine {
     // WebAssembly on a residual and weights kept in its linear memory; with equal weights
     // (gaussian) the gradient needs one gather per stored entry, not two.
     if (x instanceof SparseDesign && !this.covariance) {
-      this.sparseKernels = WasmSparseColumns.create(x);
+      if (problem.wasm) this.sparseKernels = WasmSparseColumns.create(x);
       if (problem.family === 'gaussian' && problem.w.every((v) => v === problem.w[0]))
         this.uniformWeight = problem.w[0] ?? 0;
     }
@@ -514,7 +514,8 @@ export class Engine {
    */
   private dots(): ColumnDots {
     const x = this.problem.x;
-    return (this.columnDots ??= (x instanceof DenseDesign ? WasmColumnDots.create(x) : null) ?? x);
+    return (this.columnDots ??=
+      (x instanceof DenseDesign && this.problem.wasm ? WasmColumnDots.create(x) : null) ?? x);
   }
 
   /** Column k of the standardized weighted covariance, computed when k first enters. */

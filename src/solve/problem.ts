@@ -40,6 +40,11 @@ export interface SolverOptions {
    * `'always'` tries them regardless of cost (for tests and comparisons).
    */
   readonly activeSetSolve?: boolean | 'always';
+  /**
+   * Run the O(n·p) column kernels in WebAssembly (a copy of the design in its memory) where it is
+   * available (default true); false keeps everything in JavaScript (same results to rounding).
+   */
+  readonly wasm?: boolean;
 }
 
 /** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
@@ -69,6 +74,7 @@ export interface Problem {
   readonly maxOuter: number;
   readonly mode: 'auto' | 'covariance' | 'naive';
   readonly activeSetSolve: boolean | 'always';
+  readonly wasm: boolean;
 }
 
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {
@@ -163,5 +169,6 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     maxOuter: options.maxOuter ?? 100,
     mode: options.mode ?? 'auto',
     activeSetSolve: options.activeSetSolve ?? true,
+    wasm: options.wasm ?? true,
   };
 }

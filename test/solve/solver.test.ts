@@ -194,6 +194,54 @@ describe('binomial Newton finish: used where it pays', () => {
   });
 });
 
+describe('WebAssembly kernels', () => {
+  it('sparse designs: the same path, bit for bit, with and without them (gaussian and binomial)', () => {
+    for (const [family, n, p] of [
+      ['gaussian', 80, 300],
+      ['binomial', 600, 100],
+    ] as const) {
+      const { x, y } = sparseProblem(n, p, 0.1, 17, family === 'binomial');
+      const options = { family, nLambda: 20, earlyStop: false } as const;
+      const wasm = solvePath(x, y, options);
+      const js = solvePath(x, y, { ...options, wasm: false });
+      expect(wasm.converged).toBe(true);
+      expect(wasm.passes).toBe(js.passes);
+      wasm.fits.forEach((f, k) => {
+        expect(f.intercept).toBe(js.fits[k]!.intercept);
+        expect(Array.from(f.coefficients)).toEqual(Array.from(js.fits[k]!.coefficients));
+      });
+    }
+  });
+
+  it('dense designs: the same optimum to rounding (covariance mode and the binomial finish)', () => {
+    const rng = new Rng(23);
+    const n = 400;
+    const p = 30;
+    const values = Float64Array.from({ length: n * p }, () => rng.normal());
+    const x = new DenseDesign(n, p, values);
+    const eta = (i: number) => values[i]! - 0.7 * values[5 * n + i]! + 0.4 * values[11 * n + i]!;
+    const yGaussian = Array.from({ length: n }, (_, i) => eta(i) + rng.normal());
+    const yBinomial = Array.from({ length: n }, (_, i) => (rng.next() < 1 / (1 + Math.exp(-eta(i))) ? 1 : 0));
+    for (const [family, y] of [
+      ['gaussian', yGaussian],
+      ['binomial', yBinomial],
+    ] as const) {
+      const options = { family, nLambda: 20, earlyStop: false, activeSetSolve: 'always' } as const;
+      const wasm = solvePath(x, y, options);
+      const js = solvePath(x, y, { ...options, wasm: false });
+      expect(wasm.converged && js.converged).toBe(true);
+      wasm.fits.forEach((f, k) => {
+        const g = js.fits[k]!;
+        expect(Math.abs(f.objective - g.objective) / g.objective).toBeLessThan(1e-13);
+        expect(f.nonzero).toBe(g.nonzero);
+        f.coefficients.forEach((b, j) =>
+          expect(Math.abs(b - g.coefficients[j]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b))),
+        );
+      });
+    }
+  });
+});
+
 describe('warm start', () => {
   it.each(['gaussian', 'binomial'] as const)(
     '%s: from the solution at λ, a nearby λ is reached in fewer sweeps than cold',
