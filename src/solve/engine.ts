@@ -11,7 +11,7 @@ export interface LambdaOutcome {
   readonly passes: number;
   /** Full gradient passes over all features (KKT checks). */
   readonly kktChecks: number;
-  /** Newton (IRLS) iterations; 1 for gaussian. */
+  /** Newton iterations: proximal Newton (IRLS) steps plus active-set Newton steps; 1 for gaussian. */
   readonly outerIterations: number;
   /** Gaussian: the final duality gap (absolute); NaN when not computed. */
   readonly dualGap: number;
@@ -25,9 +25,10 @@ const KKT_RELATIVE = 1e-10;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
 /**
- * The binomial Newton finish stops at this floor · sd(y) instead (its gradients are exact sums at
- * the current point, good to ~1e-16 · sd(y)): at the tail of a path, where λα is tiny, KKT_FLOOR
- * alone would allow violations of 1e-8 of the threshold.
+ * The binomial Newton finish stops at this floor · sd(y) instead, or at the rounding level of each
+ * gradient when that is higher (about 4e-16 · (1 + |mean_j| / scale_j) · Σ|w (y − p)|: an uncentred
+ * column's gradient is a difference of two large sums): at the tail of a path, where λα is tiny,
+ * KKT_FLOOR alone would allow violations of 1e-8 of the threshold.
  */
 const NEWTON_FLOOR = 1e-15;
 /** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
@@ -54,7 +55,6 @@ const POLISH_TRIES_BINOMIAL = 3;
 /** Active sets larger than this are not solved directly (the solve costs s³/3). */
 const POLISH_MAX = 2000;
 
-/** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
 /** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
 function binomialConverged(counts: { passes: number; kkt: number }, outer: number): LambdaOutcome {
   return {
@@ -66,6 +66,7 @@ function binomialConverged(counts: { passes: number; kkt: number }, outer: numbe
   };
 }
 
+/** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
 interface NewtonBuffers {
   readonly index: Int32Array;
   readonly sign: Float64Array;
@@ -159,6 +160,8 @@ export class Engine {
   private readonly sparseKernels: WasmSparseColumns | null = null;
   /** Whether the last `newtonPolish` ended at its tolerance (not merely moved the point). */
   private newtonConverged = false;
+  /** Steps taken by `newtonPolish` at the current λ. */
+  private newtonSteps = 0;
   /** Binomial: the working residual (y − p)/v at the start of an outer iteration, and η there. */
   private readonly rhoStart: Float64Array;
   private readonly etaOuter: Float64Array;
@@ -780,8 +783,8 @@ export class Engine {
     for (let round = 0; round < POLISH_ROUNDS; round++) {
       if (s === 0 || s > POLISH_MAX) return false;
       // For the lasso the matrix does not depend on λ: down the path, the factor of the previous
-      // λ is reused as far as the active set starts the same way (features that enter are
-      // appended, so the factor usually only grows by rows).
+      // solve is reused (`syncPolishFactor`: rows of features that left are deleted, the active
+      // set is reordered to the factor's order, and features that enter add rows).
       const stride = Math.min(this.p, POLISH_MAX);
       if (this.polishGram.length < stride * stride) this.polishGram = new Float64Array(stride * stride);
       const gram = this.polishGram;
@@ -905,6 +908,7 @@ export class Engine {
     // to KKT_RELATIVE of each feature's threshold λ α pf_j (which shrinks with λ).
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
+    this.newtonSteps = 0;
     this.computeEta();
     // the objective at the current point, NaN when not evaluated (each outer iteration computes
     // it with its weights, sharing their exponentials; `newtonPolish` computes it when NaN)
@@ -923,7 +927,7 @@ export class Engine {
         // the usual case down a path: Newton on the warm start's support is the optimum, which
         // the gradient of every feature (one product with the design) confirms
         if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
-          return binomialConverged(counts, 0);
+          return binomialConverged(counts, this.newtonSteps);
         }
       }
     }
@@ -957,7 +961,7 @@ export class Engine {
           converged: false,
           passes: counts.passes,
           kktChecks: counts.kkt,
-          outerIterations: outer,
+          outerIterations: outer + this.newtonSteps,
           dualGap: NaN,
           reason: `no convergence within ${pr.maxPasses} coordinate sweeps`,
         };
@@ -974,9 +978,11 @@ export class Engine {
       // Safeguard: backtrack along the Newton direction if the objective went up (η is linear
       // in the step, so it halves with it). A step this small is a descent step to rounding of
       // the objective: it is taken without evaluating it (most iterations of the KKT tightening).
-      let objNew = stepChange < SMALL_STEP * scaleVar ? NaN : this.binomialObjective(lambda);
+      const unchecked = stepChange < SMALL_STEP * scaleVar;
+      let objNew = unchecked ? NaN : this.binomialObjective(lambda);
       let t = 1;
-      while (objNew - obj > 1e-12 * Math.abs(obj) && t > 1e-10) {
+      // (a NaN objective is not a descent either)
+      while (!unchecked && !(objNew - obj <= 1e-12 * Math.abs(obj)) && t > 1e-10) {
         t /= 2;
         for (let k = 0; k < this.setSize; k++) {
           const j = this.set[k]!;
@@ -991,13 +997,13 @@ export class Engine {
       obj = objNew;
       innerThr = Math.max(thr, Math.min(innerThr, change * 1e-4));
       // After a proximal Newton step has settled the support, finish on the active set with
-      // Newton steps (quadratic convergence instead of ever tighter sweeps); the next iteration's
-      // sweep and KKT check over all features then confirm the optimum.
+      // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
+      // checks the KKT conditions of every feature, else the sweeps go on.
       if (polishTries > 0 && this.newtonPays(counts.passes)) {
         polishTries--;
         if (this.newtonPolish(lambda, scaleVar, obj)) {
           if (this.newtonConverged && this.confirmNewton(lambda, scaleVar, counts)) {
-            return binomialConverged(counts, outer);
+            return binomialConverged(counts, outer + this.newtonSteps);
           }
           innerThr = thr;
           continue;
@@ -1006,7 +1012,7 @@ export class Engine {
       if (change < thr && usedThr === thr) {
         // relative to each threshold, with an absolute floor at rounding level of the gradients
         const violation = this.kktViolation(lambda, KKT_FLOOR * Math.sqrt(scaleVar));
-        if (violation <= KKT_RELATIVE) return binomialConverged(counts, outer);
+        if (violation <= KKT_RELATIVE) return binomialConverged(counts, outer + this.newtonSteps);
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
         thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (KKT_RELATIVE / violation) ** 2));
         innerThr = thr;
@@ -1017,7 +1023,7 @@ export class Engine {
       converged: false,
       passes: counts.passes,
       kktChecks: counts.kkt,
-      outerIterations: outer,
+      outerIterations: outer + this.newtonSteps,
       dualGap: NaN,
       reason: `no convergence within ${pr.maxOuter} Newton iterations`,
     };
@@ -1042,10 +1048,13 @@ export class Engine {
    *     f(b0, β_A) = Σ w_i (log(1 + e^η_i) − y_i η_i) + λ Σ_A pf_j (α s_j β_j + (1−α)/2 β_j²)
    *
    * Each step solves H Δ = −∇f with the exact Hessian (intercept included) by Cholesky, with a
-   * backtracking line search on f. It gives up, restoring the starting point, when the Hessian is
-   * singular or a full step would change the sign of a coefficient (the support is still moving:
-   * that is coordinate descent's job). Returns true when it moved the point (never uphill).
-   * `eta` must be current and `objective` its objective value.
+   * backtracking line search on f, except for steps whose Newton decrement is at rounding level
+   * of f (taken in full: no comparison of objectives could tell them apart). It gives up,
+   * restoring the starting point, when the Hessian is singular or a full step would change the
+   * sign of a coefficient (the support is still moving: that is coordinate descent's job), and
+   * stops when an exact step no longer halves the gradient (rounding). Returns true when it moved
+   * the point; `newtonConverged` says whether it met its tolerance. `eta` must be current and
+   * `objective` its objective value, or NaN (then computed with the first step's weights).
    */
   private newtonPolish(lambda: number, scaleVar: number, objective: number): boolean {
     const pr = this.problem;
@@ -1091,6 +1100,10 @@ export class Engine {
     if (buf.hessian.length < m * m) buf.hessian = new Float64Array(m * m);
     const h = buf.hessian;
     let lastWorst = Infinity;
+    /** Whether the last step used a Hessian built at its own start point (an exact Newton step). */
+    let freshStep = false;
+    /** Whether the last step was taken in full (no backtracking: the quadratic model held). */
+    let fullStep = false;
     for (let a = 0; a < s; a++) {
       saved[a] = beta[index[a]!]!;
       sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
@@ -1113,6 +1126,7 @@ export class Engine {
       // exponentials computed here
       const needObj = Number.isNaN(obj);
       let loss = 0;
+      let absR = 0;
       for (let i = 0; i < n; i++) {
         const e = this.eta[i]!;
         const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
@@ -1121,27 +1135,34 @@ export class Engine {
         resid[i] = w[i]! * (y[i]! - pi);
         sumW += weight[i]!;
         sumR += resid[i]!;
+        absR += Math.abs(resid[i]!);
         if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
       }
       if (needObj) obj = loss + lambda * this.binomialPenalty();
       rhs[0] = sumR;
       this.dots().dotMany(index, s, resid, dots);
       // worst residual relative to its tolerance: done when every one is ≤ 1
-      let worst = Math.abs(sumR) / floor;
+      const rounding = 4e-16 * absR;
+      let worst = Math.abs(sumR) / Math.max(floor, rounding);
       for (let a = 0; a < s; a++) {
         const j = index[a]!;
         const g = (dots[a]! - mean[j]! * sumR) / scale[j]!;
         const r = g - l1 * pf[j]! * sign[a]! - l2 * pf[j]! * beta[j]!;
         rhs[a + 1] = r;
-        const rel = Math.abs(r) / Math.max(1e-12 * l1 * pf[j]!, floor);
+        const level = Math.max(floor, rounding * (1 + Math.abs(mean[j]!) / scale[j]!));
+        const rel = Math.abs(r) / Math.max(1e-12 * l1 * pf[j]!, level);
         if (rel > worst) worst = rel;
       }
       if (worst <= 1) {
         this.newtonConverged = true;
         return true;
       }
+      // an exact Newton step that did not even halve the residual: rounding has the last word
+      // (rebuilding the Hessian would not help); sweeps and the KKT check take over
+      if (freshStep && fullStep && worst > 0.5 * lastWorst) return moved ? true : restore();
       const reuse = factorFits && worst < 0.25 * lastWorst;
       lastWorst = worst;
+      freshStep = !reuse;
       if (!reuse) {
         if (!this.buildNewtonFactor(s, sumW, l2)) {
           buf.factorIndex = new Int32Array(0);
@@ -1163,6 +1184,7 @@ export class Engine {
         if (reuse) {
           factorFits = false;
           lastWorst = Infinity;
+          freshStep = false;
           iter--;
           continue;
         }
@@ -1194,6 +1216,8 @@ export class Engine {
         for (let i = 0; i < n; i++) this.eta[i] = etaStart[i]! + (dir[i]! + dirBase);
         obj = NaN; // not evaluated: the next line search, if any, recomputes it
         moved = true;
+        this.newtonSteps++;
+        fullStep = true;
         continue;
       }
       if (Number.isNaN(obj)) obj = this.binomialObjective(lambda);
@@ -1216,6 +1240,8 @@ export class Engine {
       }
       obj = objNew;
       moved = true;
+      this.newtonSteps++;
+      fullStep = step === 1;
     }
     return moved ? true : restore();
   }

@@ -180,6 +180,31 @@ describe('binomial Newton finish: used where it pays', () => {
     expect(auto.passes).toBeLessThan(plain.passes / 2);
   });
 
+  it("on columns far from centred (mean 1000, sd 1) it stops at their gradients' rounding level", () => {
+    // Each such gradient is a difference of two sums ~1000 times its size: it cannot get below
+    // ~1e-13 relative, and a finish that insisted would rebuild its Hessian at every step.
+    const rng = new Rng(5);
+    const n = 5000;
+    const p = 12;
+    const values = new Float64Array(n * p);
+    for (let j = 0; j < p; j++)
+      for (let i = 0; i < n; i++) values[j * n + i] = rng.normal() + (j < 3 ? 1000 : 0);
+    const y = Array.from({ length: n }, (_, i) => {
+      const eta = values[i]! - 1000 - 0.5 * values[5 * n + i]! + 0.3 * values[9 * n + i]!;
+      return rng.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    });
+    const x = new DenseDesign(n, p, values);
+    const options = { family: 'binomial', nLambda: 30, earlyStop: false } as const;
+    const auto = solvePath(x, y, options);
+    const plain = solvePath(x, y, { ...options, activeSetSolve: false });
+    expect(auto.converged && plain.converged).toBe(true);
+    const newton = (path: typeof auto) => path.fits.reduce((t, f) => t + f.outerIterations, 0);
+    expect(newton(auto)).toBeLessThan(2 * newton(plain));
+    auto.fits.forEach((f, k) =>
+      expect(Math.abs(f.objective - plain.fits[k]!.objective) / plain.fits[k]!.objective).toBeLessThan(1e-12),
+    );
+  });
+
   it('on a well-conditioned sparse design with hundreds of active features it leaves the sweeps alone', () => {
     // a Hessian of s ≈ 400 features would cost ~s³/3 multiply-adds, thousands of sweeps of 4,000 entries
     const { x, y } = sparseProblem(2000, 400, 0.01, 41, true);

@@ -5,7 +5,10 @@
  * JavaScript loops of `DenseDesign`, which remain the fallback.
  *
  * The design is copied once into the module's linear memory (its values are not shared with the
- * JavaScript array), so a copy is made only for work that repays it; see `WasmColumnDots.create`.
+ * JavaScript array): the solver makes the copy on first use of these kernels for a dense design
+ * (covariance-mode Gram columns, binomial η and Newton work), a one-pass cost next to the O(n·p)
+ * batches it speeds up; `wasm: false` in the solver options avoids it, and designs above 1 GiB
+ * are never copied.
  */
 export { WASM_DESIGN_MAX_BYTES } from './instance.js';
 import type { DenseDesign, Design } from '../design.js';
