@@ -20,8 +20,6 @@ export interface LambdaOutcome {
 }
 
 const P_FLOOR = 1e-5;
-/** Binomial fits stop when every KKT condition holds to this fraction of its threshold. */
-const KKT_RELATIVE = 1e-10;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
 /**
@@ -905,7 +903,7 @@ export class Engine {
     // Newton converges quadratically, so a tight threshold costs one or two more iterations; the
     // KKT residual of the result scales with sqrt(thr), hence the extra factor.
     // The threshold starts at tolerance · var(y) and is tightened until the KKT conditions hold
-    // to KKT_RELATIVE of each feature's threshold λ α pf_j (which shrinks with λ).
+    // to kktTolerance of each feature's threshold λ α pf_j (which shrinks with λ).
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
     this.newtonSteps = 0;
@@ -1012,9 +1010,9 @@ export class Engine {
       if (change < thr && usedThr === thr) {
         // relative to each threshold, with an absolute floor at rounding level of the gradients
         const violation = this.kktViolation(lambda, KKT_FLOOR * Math.sqrt(scaleVar));
-        if (violation <= KKT_RELATIVE) return binomialConverged(counts, outer + this.newtonSteps);
+        if (violation <= pr.kktTolerance) return binomialConverged(counts, outer + this.newtonSteps);
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
-        thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (KKT_RELATIVE / violation) ** 2));
+        thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (pr.kktTolerance / violation) ** 2));
         innerThr = thr;
         if (thr < 1e-30 * scaleVar) break; // below rounding: more sweeps cannot help
       }
@@ -1150,7 +1148,8 @@ export class Engine {
         const r = g - l1 * pf[j]! * sign[a]! - l2 * pf[j]! * beta[j]!;
         rhs[a + 1] = r;
         const level = Math.max(floor, rounding * (1 + Math.abs(mean[j]!) / scale[j]!));
-        const rel = Math.abs(r) / Math.max(1e-12 * l1 * pf[j]!, level);
+        // active features to a hundredth of the KKT tolerance (1e-12 by default)
+        const rel = Math.abs(r) / Math.max(0.01 * pr.kktTolerance * l1 * pf[j]!, level);
         if (rel > worst) worst = rel;
       }
       if (worst <= 1) {
@@ -1305,7 +1304,7 @@ export class Engine {
       this.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
     }
     counts.kkt++;
-    return this.kktViolation(lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= KKT_RELATIVE;
+    return this.kktViolation(lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= this.problem.kktTolerance;
   }
 
   /**

@@ -22,6 +22,12 @@ export interface SolverOptions {
   readonly tolerance?: number;
   /** Gaussian only: relative duality-gap certificate (default 1e-10). */
   readonly gapTolerance?: number;
+  /**
+   * Binomial only: the KKT conditions must hold to this fraction of each feature's threshold
+   * λ α pf_j (default 1e-10: the optimum to rounding). Larger values (1e-4 is about where glmnet's
+   * default stops) trade accuracy for speed.
+   */
+  readonly kktTolerance?: number;
   /** Limit on coordinate sweeps per λ (default 100000). */
   readonly maxPasses?: number;
   /**
@@ -70,6 +76,7 @@ export interface Problem {
   readonly yVar: number;
   readonly tolerance: number;
   readonly gapTolerance: number;
+  readonly kktTolerance: number;
   readonly maxPasses: number;
   readonly maxOuter: number;
   readonly mode: 'auto' | 'covariance' | 'naive';
@@ -148,6 +155,10 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
   for (let i = 0; i < n; i++) yVar += w[i]! * (y[i]! - yMean) ** 2;
   const tolerance = options.tolerance ?? 1e-14;
   if (!(tolerance > 0)) throw new DataError(`tolerance must be > 0, got ${tolerance}`);
+  const kktTolerance = options.kktTolerance ?? 1e-10;
+  if (!(kktTolerance > 0 && kktTolerance < 1)) {
+    throw new DataError(`kktTolerance must be in (0, 1), got ${kktTolerance}`);
+  }
   return {
     x,
     y,
@@ -165,6 +176,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     yVar,
     tolerance,
     gapTolerance: options.gapTolerance ?? 1e-10,
+    kktTolerance,
     maxPasses: options.maxPasses ?? 100_000,
     maxOuter: options.maxOuter ?? 100,
     mode: options.mode ?? 'auto',

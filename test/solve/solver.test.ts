@@ -219,6 +219,28 @@ describe('binomial Newton finish: used where it pays', () => {
   });
 });
 
+describe('binomial kktTolerance', () => {
+  it('a looser KKT tolerance is met, costs fewer sweeps, and a bad one is refused', () => {
+    const { x, y } = sparseProblem(2000, 400, 0.01, 41, true);
+    const options = { family: 'binomial', nLambda: 30, earlyStop: false } as const;
+    const exact = solvePath(x, y, options);
+    const loose = solvePath(x, y, { ...options, kktTolerance: 1e-4 });
+    expect(loose.converged).toBe(true);
+    expect(loose.passes).toBeLessThan(exact.passes);
+    loose.fits.forEach((f, k) => {
+      // KKT relative to each threshold, checked from scratch (with room for the original scale)
+      expect(checkKkt(x, y, f, f.lambda, { family: 'binomial' }).maxViolation).toBeLessThan(2e-4);
+      const e = exact.fits[k]!;
+      expect(f.objective).toBeGreaterThanOrEqual(e.objective * (1 - 1e-12));
+      expect((f.objective - e.objective) / e.objective).toBeLessThan(1e-6);
+    });
+    for (const bad of [0, 1, -1e-3, Number.NaN])
+      expect(() => solvePath(x, y, { ...options, kktTolerance: bad })).toThrow(
+        /kktTolerance must be in \(0, 1\)/,
+      );
+  });
+});
+
 describe('WebAssembly kernels', () => {
   it('sparse designs: the same path, bit for bit, with and without them (gaussian and binomial)', () => {
     for (const [family, n, p] of [
