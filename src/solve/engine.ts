@@ -359,11 +359,6 @@ export class Engine {
         if (c > maxChange) maxChange = c;
       }
     }
-    return this.interceptStep(maxChange);
-  }
-
-  /** The intercept's exact update after a sweep; returns max(maxChange, its h·Δ²). */
-  private interceptStep(maxChange: number): number {
     const d0 = (this.sumWrho + this.shift * this.sumW) / this.sumW;
     if (d0 !== 0) {
       this.b0 += d0;

@@ -18,6 +18,21 @@ const readJsonl = (path: string) =>
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** `l1stream replay` of a binomial stream with snapshots every `every` events. */
+function replayBinomial(input: string, out: string, every: number): ReturnType<typeof runCli> {
+  return runCli([
+    'replay',
+    '--input',
+    input,
+    '--family',
+    'binomial',
+    '--out',
+    out,
+    '--snapshot-every',
+    String(every),
+  ]);
+}
+
 describe('l1stream replay', () => {
   it('writes snapshots, summary, and rejects bad lines with reasons while the run goes on', async () => {
     const dir = tmp();
@@ -35,17 +50,7 @@ describe('l1stream replay', () => {
     lines.splice(1500, 0, ...bad, JSON.stringify({ features: { site: 'news' } }));
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const r = await runCli([
-      'replay',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--out',
-      out,
-      '--snapshot-every',
-      '1000',
-    ]);
+    const r = await replayBinomial(input, out, 1000);
     expect(r.stderr).toMatch(/3,000 events learned, 1 scored, 6 rejected/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
@@ -114,17 +119,7 @@ describe('l1stream replay', () => {
     }
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const r = await runCli([
-      'replay',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--out',
-      out,
-      '--snapshot-every',
-      '25000',
-    ]);
+    const r = await replayBinomial(input, out, 25000);
     expect(r.code).toBe(0);
     const alerts = readJsonl(join(out, 'alerts.jsonl')) as unknown as Array<{
       type: string;

@@ -48,6 +48,14 @@ export class EagerProximalSgd {
   debt: Float64Array;
   seen: Uint8Array;
   b0 = 0;
+
+  weights(): Float64Array {
+    return this.w;
+  }
+
+  intercept(): number {
+    return this.b0;
+  }
   g2b = 0;
   t = 0;
   constructor(readonly o: EagerSgdOptions) {

@@ -36,14 +36,14 @@ function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-function compare(
-  lazy: Learner,
-  eager: { learn(x: SparseVector, y: number, w: number): number },
-  weights: () => Float64Array,
-  intercept: () => number,
-  family: Family,
-  seed: number,
-) {
+/** An eager dense reference: learns like the lazy learner and exposes its full state. */
+interface EagerReference {
+  learn(x: SparseVector, y: number, w: number): number;
+  weights(): Float64Array;
+  intercept(): number;
+}
+
+function compare(lazy: Learner, eager: EagerReference, family: Family, seed: number) {
   let worst = 0;
   let zerosSeen = 0;
   for (const { x, y, w } of stream(seed, 400, family)) {
@@ -51,14 +51,14 @@ function compare(
     const b = eager.learn(x, y, w);
     worst = Math.max(worst, Math.abs(a - b));
     expect(close(a, b), `margin ${a} vs ${b}`).toBe(true);
-    const we = weights();
+    const we = eager.weights();
     for (let j = 0; j < P; j++) if (we[j] === 0) zerosSeen++;
   }
-  const we = weights();
+  const we = eager.weights();
   for (let j = 0; j < P; j++) {
     expect(close(lazy.coefficient(j), we[j]), `coef ${j}: ${lazy.coefficient(j)} vs ${we[j]}`).toBe(true);
   }
-  expect(close(lazy.intercept(), intercept())).toBe(true);
+  expect(close(lazy.intercept(), eager.intercept())).toBe(true);
   // The stream must exercise the penalty: coefficients sit at exactly zero at times.
   expect(zerosSeen).toBeGreaterThan(0);
   return worst;
@@ -85,14 +85,7 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
             theta: Infinity,
             p: P,
           });
-          compare(
-            lazy,
-            eager,
-            () => eager.w,
-            () => eager.b0,
-            family,
-            seed,
-          );
+          compare(lazy, eager, family, seed);
         }
       });
 
@@ -109,14 +102,7 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
           theta: Infinity,
           p: P,
         });
-        compare(
-          lazy,
-          eager,
-          () => eager.w,
-          () => eager.b0,
-          family,
-          9,
-        );
+        compare(lazy, eager, family, 9);
       });
 
       it(`truncated gradient ${family} α=${l1Ratio}, K=3, θ=∞ and θ=0.4`, () => {
@@ -140,14 +126,7 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
             theta,
             p: P,
           });
-          compare(
-            lazy,
-            eager,
-            () => eager.w,
-            () => eager.b0,
-            family,
-            4,
-          );
+          compare(lazy, eager, family, 4);
         }
       });
 
@@ -173,14 +152,7 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
             p: P,
             cumulative: true,
           });
-          compare(
-            lazy,
-            eager,
-            () => eager.w,
-            () => eager.b0,
-            family,
-            12 + K,
-          );
+          compare(lazy, eager, family, 12 + K);
         }
       });
 
@@ -188,14 +160,7 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
         for (const seed of [5, 6]) {
           const lazy = new Ftrl({ family, lambda: lambda / 5, l1Ratio, alpha: 0.5 });
           const eager = new EagerFtrl({ family, lambda: lambda / 5, l1Ratio, alpha: 0.5, beta: 1, p: P });
-          compare(
-            lazy,
-            eager,
-            () => eager.weights(),
-            () => eager.intercept(),
-            family,
-            seed,
-          );
+          compare(lazy, eager, family, seed);
         }
       });
     }
@@ -220,13 +185,6 @@ describe('lazy penalties equal eager dense updates to 1e-12', () => {
       p: P,
       pf,
     });
-    compare(
-      lazy,
-      eager,
-      () => eager.w,
-      () => eager.b0,
-      'gaussian',
-      11,
-    );
+    compare(lazy, eager, 'gaussian', 11);
   });
 });
