@@ -69,9 +69,55 @@ export {
   type EventDecoder,
   type DecodeEventsOptions,
 } from './stream/decodeEvents.js';
-export { learn, type LearnOptions } from './stream/learn.js';
-export { snapshotEvery, type Snapshottable } from './stream/snapshotEvery.js';
+export { learn, LearnedBatchBuilder, type LearnOptions, type OnProcessed } from './stream/learn.js';
+export type {
+  KeyedEvents,
+  RoutedBatch,
+  BatchOutputs,
+  ProcessedBatch,
+  RefitDone,
+  EngineElement,
+} from './stream/engineTypes.js';
+export { routeByKey, keyFunction, type KeyOf } from './stream/routeByKey.js';
+export { learnByKey, type LearnByKeyOptions } from './stream/learnByKey.js';
+export { snapshotEvery } from './stream/snapshotEvery.js';
+export {
+  refitEvery,
+  refitStats,
+  type RefitEveryOptions,
+  type RefitStats,
+  type RefitTarget,
+} from './stream/refitEvery.js';
+export { detectDrift } from './stream/detectDrift.js';
+export { publish } from './stream/publish.js';
+
+export { LiveModel, type LiveModelContext } from './model/liveModel.js';
+export { ModelRegistry, type ModelRegistryOptions, type RegistryCodec } from './model/registry.js';
+export { RefitWindow, type RefitWindowState, type WindowRows } from './refit/window.js';
+export {
+  solveRefitJob,
+  type RefitJob,
+  type RefitOutcome,
+  type SparseCoefficients,
+  type WarmStartSource,
+} from './refit/job.js';
+export { InlineRefitRunner, WorkerRefitRunner, RefitError, type RefitRunner } from './refit/runner.js';
+
+export {
+  checkEngineConfig,
+  engineDefaults,
+  type EngineConfig,
+  type EngineConfigOptions,
+  type KeyConfig,
+  type RefitConfig,
+  type ScoreConfig,
+  type ServeSource,
+  type SectionValidator,
+  type SnapshotConfig,
+} from './engine/config.js';
+export { MemoryStateStore, type EventSource, type OutputSink, type StateStore } from './engine/ports.js';
+export type { ScoreRecord, Contribution } from './engine/records.js';
+export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
 
 export * from './solve/index.js';
 export * from './drift/index.js';
-export { detectDrift, detectBatchDrift, type DriftInput } from './stream/detectDrift.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 
 import { Observable } from 'rxjs';
 
-import { ConnectorError, type RawBatch, type RawRecord } from '../../src/index.js';
+import { ConnectorError, type EventSource, type RawBatch, type RawRecord } from '../../src/index.js';
 
 export interface JsonlSourceOptions {
   /** Records per emitted batch (default 1024). */
@@ -89,6 +89,11 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       stream?.destroy();
     };
   });
+}
+
+/** A JSON-lines file as the engine's event source (nothing to commit: a replay reads it whole). */
+export function jsonlSource(path: string, options: JsonlSourceOptions = {}): EventSource {
+  return { batches$: readJsonl(path, options) };
 }
 
 /** Appends JSON documents, one per line, to a file; `close()` flushes and reports write errors. */

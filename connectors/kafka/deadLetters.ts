@@ -1,7 +1,11 @@
 import type { IHeaders } from 'kafkajs';
 
 import type { DeadLetter, DeadLetterSink } from '../../src/index.js';
-import type { KafkaSink } from './sink.js';
+/** Where dead letters are queued (the Kafka sink). */
+interface MessageQueue {
+  readonly topics: { readonly dlq: string };
+  enqueue(topic: string, message: import('kafkajs').Message): void;
+}
 
 /** The subset of a pino logger the connectors use. */
 export interface ConnectorLogger {
@@ -28,10 +32,10 @@ export class KafkaDeadLetters implements DeadLetterSink {
   readonly topic: string;
   count = 0;
   readonly byStage = new Map<DeadLetter['stage'], number>();
-  private readonly sink: KafkaSink;
+  private readonly sink: MessageQueue;
   private readonly logger: ConnectorLogger | undefined;
 
-  constructor(sink: KafkaSink, logger?: ConnectorLogger) {
+  constructor(sink: MessageQueue, logger?: ConnectorLogger) {
     this.sink = sink;
     this.topic = sink.topics.dlq;
     this.logger = logger;

@@ -1,18 +1,13 @@
 /**
  * l1stream's Kafka connectors: a kafkajs source as an rxjs Observable with at-least-once commits,
  * an idempotent sink for models, scores, alerts and dead letters, JSON and Avro (Confluent wire
- * format, schema registry or schema file) codecs, and the pipeline that ties them to the engine.
+ * format, schema registry or schema file) codecs: the engine's ports on Kafka.
  */
 export { KafkaSource, type KafkaSourceOptions, type KafkaBatch } from './source.js';
 export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
 export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './deadLetters.js';
 export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
-export {
-  kafkaPipeline,
-  pipelineTimings,
-  type KafkaPipelineOptions,
-  type KafkaPipelineTimings,
-} from './pipeline.js';
+export { kafkaPorts, kafkaEventSource, type KafkaPorts } from './ports.js';
 export {
   checkKafkaConfig,
   createKafka,

@@ -1,7 +1,15 @@
 import type { Kafka, Message, Producer, CompressionTypes } from 'kafkajs';
 
-import { ConnectorError, type Alert, type ModelSnapshot } from '../../src/index.js';
+import {
+  ConnectorError,
+  type Alert,
+  type DeadLetter,
+  type ModelSnapshot,
+  type OutputSink,
+  type ScoreRecord,
+} from '../../src/index.js';
 import { encodeJson } from './codecs/json.js';
+import { KafkaDeadLetters, type ConnectorLogger } from './deadLetters.js';
 import { ensureTopics, outputTopicSpecs, type OutputTopics } from './topics.js';
 
 /** Turns an output record into message bytes (JSON by default, Avro via `AvroEncoder.encode`). */
@@ -21,6 +29,8 @@ export interface KafkaSinkOptions {
   /** Bytes of keys and values per produce request (default 512 KiB; a larger message goes alone). */
   readonly maxRequestBytes?: number;
   readonly compression?: CompressionTypes;
+  /** Dead letters are also logged here at warn level. */
+  readonly logger?: ConnectorLogger;
 }
 
 /**
@@ -30,8 +40,10 @@ export interface KafkaSinkOptions {
  * once everything enqueued before it is acknowledged by the broker, which is when the source may
  * commit the offsets those outputs came from.
  */
-export class KafkaSink {
+export class KafkaSink implements OutputSink {
   readonly topics: OutputTopics;
+  /** Dead letters sent (counted by stage). */
+  readonly deadLetters: KafkaDeadLetters;
   /** Messages acknowledged per topic. */
   readonly acknowledged = new Map<string, number>();
   private readonly kafka: Kafka;
@@ -51,6 +63,7 @@ export class KafkaSink {
     this.topics = options.topics;
     this.maxBuffered = options.maxBuffered ?? 5000;
     this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
+    this.deadLetters = new KafkaDeadLetters(this, options.logger);
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -97,6 +110,23 @@ export class KafkaSink {
   publishScore(key: string | null, score: unknown): void {
     const encode = this.options.encodeScore ?? encodeJson;
     this.enqueue(this.topics.scores, { key, value: encode(score) });
+  }
+
+  // The engine's output port (DESIGN §6 topics).
+  model(snapshot: ModelSnapshot): void {
+    this.publishModel(snapshot);
+  }
+
+  score(score: ScoreRecord): void {
+    this.publishScore(score.key, score);
+  }
+
+  alert(alert: Alert): void {
+    this.publishAlert(alert);
+  }
+
+  deadLetter(letter: DeadLetter): void {
+    this.deadLetters.deadLetter(letter);
   }
 
   /** Queues a message for any topic (the dead-letter sink uses this). */

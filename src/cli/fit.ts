@@ -10,7 +10,7 @@ import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 

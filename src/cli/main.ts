@@ -1,17 +1,14 @@
+import type { Command } from './command.js';
 import { processIO, reportError, UsageError, type CliIO } from './io.js';
 
-/** A sub-command: parses its own flags, returns the exit code. */
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(argv: readonly string[], io: CliIO): Promise<number>;
-}
+export type { Command } from './command.js';
 
 const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./replay.js')).replayCommand,
   fit: async () => (await import('./fit.js')).fitCommand,
   path: async () => (await import('./path.js')).pathCommand,
   run: async () => (await import('./run.js')).runCommand,
+  score: async () => (await import('./score.js')).scoreCommand,
 };
 
 const topUsage = `usage: l1stream <command> [options]
@@ -21,6 +18,7 @@ commands:
   fit      batch lasso / elastic-net fit on CSV or JSONL
   path     the whole regularization path (optionally as an SVG plot)
   run      the long-running service (Kafka or files in, Kafka or files out)
+  score    score events with a saved model snapshot
 
 'l1stream <command> --help' shows a command's options.`;
 

@@ -7,7 +7,7 @@ import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { commonFlags, defaultKey, snapshotOf, warnAboutData, warnIfNotConverged } from './fit.js';
 import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 
 const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 

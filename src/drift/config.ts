@@ -3,6 +3,11 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js';
 /** Settings of the drift monitor (the `drift` section of a replay/run config). */
 export interface DriftConfig {
   readonly enabled: boolean;
+  /**
+   * Learned events between checks of the live model's support and signs (O(support) each), apart
+   * from how often snapshots are published.
+   */
+  readonly checkEveryEvents: number;
   readonly loss: {
     readonly enabled: boolean;
     /** Watch the label rate too (binomial models). */
@@ -71,6 +76,7 @@ type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends object ? DeepPart
  */
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   enabled: true,
+  checkEveryEvents: 2000,
   loss: {
     enabled: true,
     labelRate: true,
@@ -122,6 +128,7 @@ const positive: Rule = { kind: 'number', min: 0, max: Infinity, openMin: true, o
 
 const RULES: Readonly<Record<string, Rule>> = {
   enabled: bool,
+  checkEveryEvents: count(1),
   'loss.enabled': bool,
   'loss.labelRate': bool,
   'loss.warmupEvents': count(2),

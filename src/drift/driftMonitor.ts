@@ -132,8 +132,7 @@ export class DriftMonitor {
       det.update(snapshot);
       const r = det.report;
       if (det.driftDetected && r !== null) {
-        const severity: Severity =
-          r.jaccardDistance >= 0.5 ? 'critical' : r.jaccardDistance >= 0.2 ? 'warning' : 'info';
+        const severity = supportSeverity(snapshot.source, r.jaccardDistance);
         const parts = [];
         if (r.entered.length > 0) parts.push(`entered: ${nameList(r.entered)}`);
         if (r.left.length > 0) parts.push(`left: ${nameList(r.left)}`);
@@ -193,7 +192,7 @@ export class DriftMonitor {
       key,
       offset,
       'loss-drift',
-      r.severity,
+      lossSeverity(w.signal, r.baselineMean, r.recentMean),
       `${what} ${direction} from ${fmt(r.baselineMean)} to ${fmt(r.recentMean)} (${r.shift.toFixed(2)} sd), detected by ${w.detector.kind}`,
       {
         detector: w.detector.kind,
@@ -253,6 +252,29 @@ export class DriftMonitor {
     if (this.logger !== undefined) for (const a of alerts) this.logger.warn({ alert: a }, a.message);
     return alerts;
   }
+}
+
+/**
+ * How much a support change matters. The online model's support moves while it converges (rare
+ * features cross the materiality threshold one by one as evidence accumulates), so its changes are
+ * `info`; a refit's support is exact on its window, so a change between refits is a change in the
+ * data: `warning` from a Jaccard distance of 0.2, `critical` from 0.5.
+ */
+export function supportSeverity(source: string, jaccardDistance: number): Severity {
+  if (source !== 'refit') return 'info';
+  return jaccardDistance >= 0.5 ? 'critical' : jaccardDistance >= 0.2 ? 'warning' : 'info';
+}
+
+/**
+ * How much a loss or label-rate shift matters, by its relative size: a loss that falls (the model
+ * recovering or the data getting easier) is `info`; one that rises by 10 % is a `warning`, by 50 %
+ * `critical`. A label rate that moves by 20 % (either way) is a `warning`, by 50 % `critical`.
+ */
+export function lossSeverity(signal: 'loss' | 'label-rate', baseline: number, recent: number): Severity {
+  const change = (recent - baseline) / Math.max(Math.abs(baseline), 1e-12);
+  if (signal === 'loss') return change >= 0.5 ? 'critical' : change >= 0.1 ? 'warning' : 'info';
+  const size = Math.abs(change);
+  return size >= 0.5 ? 'critical' : size >= 0.2 ? 'warning' : 'info';
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {

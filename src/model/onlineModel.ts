@@ -61,6 +61,9 @@ export interface EventOutcome {
   readonly loss: number;
 }
 
+/** Sees an accepted event's raw features (a view on a reused buffer), its label (undefined: unlabelled) and weight. */
+export type RawObserver = (x: SparseVector, label: number | undefined, weight: number) => void;
+
 interface Pending {
   readonly x: SparseVector;
   readonly y: number;
@@ -92,6 +95,8 @@ export class OnlineModel {
   private labelCenter = 0;
   private labelScale = 1;
   private pending: Pending[] | null;
+  private rawObserver: RawObserver | null = null;
+  private keepName: ((index: number) => boolean) | null = null;
   private learned = 0;
   private scored = 0;
   private version = 0;
@@ -157,6 +162,28 @@ export class OnlineModel {
     for (const [index, factor] of this.penaltyIndices) this.learner.setPenaltyFactor(index, factor);
   }
 
+  /**
+   * Sees every accepted event's features before they are scaled (raw values, as a batch fit on the
+   * same events would see them): the refit window records labelled ones, a refit-served model
+   * scores from them. One observer; `null` removes it.
+   */
+  observeRaw(observer: RawObserver | null): void {
+    this.rawObserver = observer;
+  }
+
+  /** Columns whose names must survive pruning of a hashed name table besides the non-zero ones. */
+  keepNames(keep: ((index: number) => boolean) | null): void {
+    this.keepName = keep;
+  }
+
+  /** Penalty factors that are not 1, by column. */
+  penaltyFactorColumns(): { cols: Int32Array; values: Float64Array } {
+    return {
+      cols: Int32Array.from(this.penaltyIndices, ([j]) => j),
+      values: Float64Array.from(this.penaltyIndices, ([, f]) => f),
+    };
+  }
+
   /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
   process(event: L1Event): EventOutcome {
     const x = this.buffer;
@@ -164,6 +191,7 @@ export class OnlineModel {
     if (rejected !== null) return { rejected, labelled: false, prediction: NaN, loss: NaN };
     const weight = event.weight ?? 1;
     const y = event.label;
+    if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
       if (this.standardize) this.scaler.scaleInPlace(x);
       this.scored++;
@@ -282,20 +310,77 @@ export class OnlineModel {
     return this.snapshotScales.get(name) ?? 1;
   }
 
-  /** An immutable snapshot (DESIGN §3) with the next version number. */
-  snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
-    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
-    const { intercept, indices, values } = this.coefficients();
+  /** The version of the last snapshot (0 before any). */
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  /** Claims the next snapshot version (for snapshots made outside, such as refits). */
+  claimVersion(): number {
+    return ++this.version;
+  }
+
+  /** Names of columns, by name → coefficient, most important first (a null-prototype record). */
+  private namedCoefficients(indices: Int32Array, values: Float64Array): Record<string, number> {
     const order = Array.from(indices.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
-    const coefficients: Record<string, number> = {};
+    const coefficients = Object.create(null) as Record<string, number>;
     this.snapshotScales.clear();
     for (const k of order) {
       const name = this.featurizer.nameOf(indices[k]);
       coefficients[name] = values[k];
       if (this.standardize) this.snapshotScales.set(name, this.scaler.sd(indices[k]));
     }
+    return coefficients;
+  }
+
+  /**
+   * The live model as a snapshot record without claiming a version (for drift checks between
+   * published snapshots): `version` is the last published one.
+   */
+  view(): ModelSnapshot {
+    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    const { intercept, indices, values } = this.coefficients();
+    return {
+      key: this.key,
+      version: this.version,
+      offset: this.learned,
+      source: 'online',
+      family: this.family,
+      learner: this.learnerName,
+      lambda: this.lambda,
+      l1Ratio: this.l1Ratio,
+      intercept,
+      coefficients: this.namedCoefficients(indices, values),
+      createdAt: this.clock().toISOString(),
+    };
+  }
+
+  /** The online scaler's sd of column j (1 without standardization). */
+  columnScale(j: number): number {
+    return this.standardize ? this.scaler.sd(j) : 1;
+  }
+
+  /**
+   * Contribution of each active feature of the last processed event to its margin, on the
+   * original scale: β_j·x_j (written into `out`, parallel to `lastFeatures()`).
+   */
+  contributions(out: Float64Array): void {
+    const x = this.buffer;
+    const learner = this.learner;
+    for (let k = 0; k < x.nnz; k++)
+      out[k] = learner === null ? 0 : learner.coefficient(x.indices[k]) * x.values[k] * this.labelScale;
+  }
+
+  /** An immutable snapshot (DESIGN §3) with the next version number. */
+  snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
+    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    const { intercept, indices, values } = this.coefficients();
+    const coefficients = this.namedCoefficients(indices, values);
     const vocabulary = this.featurizer.vocabulary;
-    vocabulary.prune((j) => this.learner !== null && this.learner.coefficient(j) !== 0);
+    const keep = this.keepName;
+    vocabulary.prune(
+      (j) => (this.learner !== null && this.learner.coefficient(j) !== 0) || (keep !== null && keep(j)),
+    );
     const summary = this.metrics.summary();
     const metrics: Record<string, number | string | boolean | null> = {};
     for (const [k, v] of Object.entries(summary)) metrics[k] = Number.isFinite(v) ? v : null;

@@ -19,6 +19,8 @@ export interface ModelSnapshot {
   readonly intercept: number;
   readonly coefficients: Readonly<Record<string, number>>;
   readonly metrics?: Readonly<Record<string, number | string | boolean | null>>;
+  /** Refits only: the learned events the refit solved on (ordinals of this model's events, DESIGN §7). */
+  readonly window?: { readonly first: number; readonly last: number; readonly events: number };
   /** For Kafka sources: committed offsets per `topic:partition` (the next offset to read). */
   readonly partitionOffsets?: Readonly<Record<string, string>>;
   readonly createdAt: string;

@@ -1,36 +1,31 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 
-import type { DriftMonitor } from '../drift/driftMonitor.js';
-import type { Alert, ModelSnapshot } from '../model/snapshot.js';
-import type { LearnedBatch } from './types.js';
-
-/** What `detectDrift` consumes: learned batches and model snapshots, interleaved in stream order. */
-export type DriftInput = LearnedBatch | ModelSnapshot;
-
-function isSnapshot(x: DriftInput): x is ModelSnapshot {
-  return 'coefficients' in x;
-}
+import type { EngineElement } from './engineTypes.js';
 
 /**
- * Maps learned batches and model snapshots to the drift alerts they raise (DESIGN §4), through a
- * `DriftMonitor` whose state lives as long as the monitor (so a resubscription continues, it does
- * not start over). Alerts come out synchronously, right after the element that raised them, in the
- * order they were detected. Event-count windows need no scheduler: the stream is its own clock.
+ * Drift detection (DESIGN §4) for each model, on its own cadence: every learned batch feeds its
+ * model's loss, label-rate and input-sparsity detectors event by event; every
+ * `drift.checkEveryEvents` learned events the live model's support and signs are checked (O(its
+ * support), whatever the snapshot cadence); every refit snapshot is checked as its own source.
+ * Alerts go into the element's outputs, right after what raised them.
  *
  * @example
- * merge(learned$, snapshots$).pipe(detectDrift(new DriftMonitor({ family: 'binomial' })))
- *   .subscribe((alert) => alerts.write(alert));
+ * engine$.pipe(detectDrift())
  */
-export function detectDrift(monitor: DriftMonitor): OperatorFunction<DriftInput, Alert> {
-  return mergeMap((x: DriftInput) => (isSnapshot(x) ? monitor.onSnapshot(x) : monitor.onBatch(x)));
-}
-
-/** `detectDrift` for a stream of learned batches only (loss, label rate, input sparsity). */
-export function detectBatchDrift(monitor: DriftMonitor): OperatorFunction<LearnedBatch, Alert> {
-  return mergeMap((b: LearnedBatch) => monitor.onBatch(b));
-}
-
-/** `detectDrift` for a stream of model snapshots only (support drift, sign flips). */
-export function detectSnapshotDrift(monitor: DriftMonitor): OperatorFunction<ModelSnapshot, Alert> {
-  return mergeMap((s: ModelSnapshot) => monitor.onSnapshot(s));
+export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
+  return tap((element: EngineElement) => {
+    const alerts = element.outputs.alerts;
+    if (element.kind === 'refit') {
+      if (element.snapshot !== null && element.live !== null)
+        for (const a of element.live.drift.onSnapshot(element.snapshot)) alerts.push(a);
+      return;
+    }
+    for (const { live, learned } of element.parts) {
+      for (const a of live.drift.onBatch(learned)) alerts.push(a);
+      if (live.checkDue()) {
+        live.lastCheckOffset = live.model.offset;
+        for (const a of live.drift.onSnapshot(live.model.view())) alerts.push(a);
+      }
+    }
+  });
 }

@@ -1,7 +1,8 @@
 import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
-import type { OnlineModel } from '../model/onlineModel.js';
-import type { DeadLetterSink, EventBatch, LearnedBatch } from './types.js';
+import type { L1Event } from '../core/event.js';
+import type { EventOutcome, OnlineModel } from '../model/onlineModel.js';
+import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
   /** Receives events the featurizer rejects (a field that changed type, ...). */
@@ -37,8 +38,11 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
     });
 }
 
+/** Sees each accepted event right after the model processed it (scores, served metrics). */
+export type OnProcessed = (event: L1Event, position: RecordPosition, outcome: EventOutcome) => void;
+
 /** The typed arrays of one `LearnedBatch`, filled event by event. */
-class LearnedBatchBuilder {
+export class LearnedBatchBuilder {
   private labelled: Uint8Array<ArrayBuffer>;
   private labels: Float64Array<ArrayBuffer>;
   private predictions: Float64Array<ArrayBuffer>;
@@ -59,12 +63,13 @@ class LearnedBatchBuilder {
   }
 
   learn(
-    batch: EventBatch,
+    batch: Pick<EventBatch, 'events' | 'positions'> & { readonly rejected?: number },
     model: OnlineModel,
     deadLetters: DeadLetterSink,
     serialize: (event: unknown) => string,
+    onProcessed?: OnProcessed,
   ): void {
-    this.rejected += batch.rejected;
+    this.rejected += batch.rejected ?? 0;
     const x = model.lastFeatures();
     const n = batch.events.length;
     if (this.count + n > this.labels.length) this.grow(this.count + n);
@@ -81,6 +86,7 @@ class LearnedBatchBuilder {
         });
         continue;
       }
+      onProcessed?.(event, batch.positions[i], outcome);
       const k = this.count;
       this.labelled[k] = outcome.labelled ? 1 : 0;
       this.labels[k] = event.label ?? NaN;
@@ -119,7 +125,7 @@ class LearnedBatchBuilder {
     this.featureStarts = copy(this.featureStarts, (k) => new Int32Array(k), capacity + 1);
   }
 
-  build(model: OnlineModel, last: EventBatch): LearnedBatch {
+  build(model: OnlineModel, last: { readonly records: readonly RawRecord[] }): LearnedBatch {
     const count = this.count;
     this.featureStarts[count] = this.used;
     return {

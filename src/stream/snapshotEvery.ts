@@ -1,48 +1,42 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 
-import type { ModelSnapshot } from '../model/snapshot.js';
-import type { LearnedBatch } from './types.js';
-
-/** What `snapshotEvery` needs of a model: its event count and a way to take a snapshot. */
-export interface Snapshottable {
-  readonly offset: number;
-  snapshot(): ModelSnapshot;
-}
+import type { LiveModel } from '../model/liveModel.js';
+import type { ModelRegistry } from '../model/registry.js';
+import { emptyOutputs, type EngineElement, type ProcessedBatch } from './engineTypes.js';
 
 /**
- * Emits a model snapshot each time the model has learned `everyEvents` more events (checked at
- * batch boundaries), and a last one when the source completes, unless nothing was learned since
- * the previous snapshot.
+ * Publishes each model's snapshot on its own cadence (every N learned events and/or T seconds
+ * since its last one, judged at batch boundaries: `LiveModel.snapshotDue`), into the batch's
+ * outputs. When the source completes, every model that learned since its last snapshot (in
+ * memory or stored) gets a final one, emitted as a last batch without records.
  *
  * @example
- * learned$.pipe(snapshotEvery(model, 100_000)).subscribe((s) => models.write(s));
+ * processed$.pipe(snapshotEvery(registry))
  */
 export function snapshotEvery(
-  model: Snapshottable,
-  everyEvents: number,
-): OperatorFunction<LearnedBatch, ModelSnapshot> {
-  if (!(Number.isInteger(everyEvents) && everyEvents > 0)) {
-    throw new RangeError(`snapshotEvery needs a whole number of events > 0, got ${everyEvents}`);
-  }
+  registry: ModelRegistry<LiveModel>,
+): OperatorFunction<EngineElement, EngineElement> {
   return (source) =>
-    new Observable<ModelSnapshot>((subscriber) => {
-      let lastOffset = model.offset;
-      let nextAt = (Math.floor(model.offset / everyEvents) + 1) * everyEvents;
-      return source.subscribe({
-        next() {
-          if (model.offset >= nextAt) {
-            nextAt = (Math.floor(model.offset / everyEvents) + 1) * everyEvents;
-            lastOffset = model.offset;
-            subscriber.next(model.snapshot());
+    new Observable<EngineElement>((subscriber) =>
+      source.subscribe({
+        next(element) {
+          if (element.kind === 'batch') {
+            for (const { live } of element.parts)
+              if (live.snapshotDue()) element.outputs.models.push(live.takeSnapshot());
           }
+          subscriber.next(element);
         },
-        error(err: unknown) {
-          subscriber.error(err);
-        },
+        error: (err: unknown) => subscriber.error(err),
         complete() {
-          if (model.offset !== lastOffset || model.offset === 0) subscriber.next(model.snapshot());
+          const outputs = emptyOutputs();
+          registry.forEach((live) => {
+            if (live.model.offset > live.lastSnapshotOffset || live.model.offset === 0)
+              outputs.models.push(live.takeSnapshot());
+          });
+          const last: ProcessedBatch = { kind: 'batch', parts: [], records: [], partial: false, outputs };
+          if (outputs.models.length > 0) subscriber.next(last);
           subscriber.complete();
         },
-      });
-    });
+      }),
+    );
 }

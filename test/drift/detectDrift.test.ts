@@ -1,49 +1,70 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { DriftMonitor } from '../../src/drift/index.js';
-import type { Alert } from '../../src/model/snapshot.js';
-import { detectDrift, detectSnapshotDrift } from '../../src/stream/detectDrift.js';
-import { fixedClock, learnedBatch, snapshot } from './helpers.js';
+import type { ModelSnapshot } from '../../src/model/snapshot.js';
+import { detectDrift } from '../../src/stream/detectDrift.js';
+import { emptyOutputs, type EngineElement } from '../../src/stream/engineTypes.js';
+import { engineConfig, gaussianEvents, learnBatch, liveModel } from '../engine/helpers.js';
+import { snapshot } from './helpers.js';
 
-describe('detectDrift', () => {
-  it('emits each alert right after the snapshot that raised it, in stream order', () => {
+describe('detectDrift (the engine stage)', () => {
+  it("checks the live model's support every drift.checkEveryEvents learned events, whatever the snapshot cadence", () => {
+    const config = engineConfig({
+      model: { labelWarmup: 0 },
+      refit: { enabled: false },
+      drift: { checkEveryEvents: 100 },
+    });
+    const live = liveModel('m', config);
+    const checked = vi.spyOn(live.drift, 'onSnapshot');
+    const events = gaussianEvents(3, 400);
+    const sizes = [60, 60, 60, 90, 130];
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      const monitor = new DriftMonitor({ clock: fixedClock });
-      const values = {
-        a: snapshot(1, { x: 1, y: 0.5 }),
-        b: snapshot(2, { x: 1, y: 0.5 }),
-        c: snapshot(3, { x: 1, z: 0.5 }),
-        d: snapshot(4, { x: 1, z: 0.5 }),
-        e: snapshot(5, { x: 1, z: -0.5 }),
-        f: snapshot(6, { x: 1, z: -0.5 }),
-        n: learnedBatch([{ label: 1, loss: 0.5, features: [0] }], 0),
-      };
-      const alerts = cold('a-b-n-c-d-e-f-|', values).pipe(detectDrift(monitor));
-      expectObservable(alerts.pipe(mapToType())).toBe('--------s---f-|', {
-        s: 'support-drift:4000',
-        f: 'sign-flip:6000',
+      let used = 0;
+      const out = cold('abcde|', { a: 0, b: 1, c: 2, d: 3, e: 4 }).pipe(
+        map((i): EngineElement => {
+          const b = learnBatch(live, events.slice(used, used + sizes[i]));
+          used += sizes[i];
+          return b;
+        }),
+        detectDrift(),
+        map(() => checked.mock.calls.map(([s]) => `${s.source}@${s.offset}`).join(',')),
+      );
+      // checked at 120 (first boundary ≥ 100), 270 (≥ 220), 400 (≥ 370)
+      expectObservable(out).toBe('abcde|', {
+        a: '',
+        b: 'online@120',
+        c: 'online@120',
+        d: 'online@120,online@270',
+        e: 'online@120,online@270,online@400',
       });
     });
   });
 
-  it('has a snapshot-only variant, and forwards errors', () => {
-    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      const monitor = new DriftMonitor({ clock: fixedClock });
-      const src = cold('a-b-c-d-#', {
-        a: snapshot(1, { x: 1 }),
-        b: snapshot(2, { x: 1 }),
-        c: snapshot(3, { y: 1 }),
-        d: snapshot(4, { y: 1 }),
+  it('checks every refit snapshot as its own source and puts the alerts it raises in the outputs', () => {
+    const config = engineConfig({ model: { labelWarmup: 0 } });
+    const live = liveModel('m', config);
+    const outputs = [] as string[];
+    for (let v = 1; v <= 6; v++) {
+      const s: ModelSnapshot = { ...snapshot(v, v < 4 ? { a: 2, b: 1 } : { a: 2, c: 1 }, 'refit'), key: 'm' };
+      const done: EngineElement = {
+        kind: 'refit',
+        key: 'm',
+        live,
+        snapshot: s,
+        error: null,
+        outputs: emptyOutputs(),
+      };
+      new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+        expectObservable(
+          cold('x|', { x: done }).pipe(
+            detectDrift(),
+            map((e) => e.outputs.alerts.map((a) => `${a.type}:${a.severity}:${a.offset}`).join(',')),
+          ),
+        ).toBe('x|', { x: v === 5 ? 'support-drift:critical:5000' : '' });
       });
-      expectObservable(src.pipe(detectSnapshotDrift(monitor), mapToType())).toBe('------s-#', {
-        s: 'support-drift:4000',
-      });
-    });
+      outputs.push(...done.outputs.alerts.map((a) => String(a.details.source)));
+    }
+    expect(outputs).toEqual(['refit']);
   });
 });
-
-function mapToType() {
-  return map((a: Alert) => `${a.type}:${a.offset}`);
-}

@@ -26,9 +26,22 @@ describe('a planted change of each kind is reported by the right detector, namin
       jaccardDistance: 0.5,
       source: 'online',
     });
-    expect(alert.severity).toBe('critical');
+    // the online model's support moves as it converges: informational only
+    expect(alert.severity).toBe('info');
     expect(alert.createdAt).toBe('2026-11-23T00:00:00.000Z');
     expect(alert.message).toContain('entered: d');
+  });
+
+  it('the same move between refits (exact supports) is critical at Jaccard distance 0.5, a warning at 0.25', () => {
+    const severities = (after: Record<string, number>) => {
+      const monitor = new DriftMonitor({ clock: fixedClock });
+      const alerts: Alert[] = [];
+      for (let v = 1; v <= 20; v++)
+        alerts.push(...monitor.onSnapshot(snapshot(v, v < 10 ? { a: 2, b: -1, c: 0.5 } : after, 'refit')));
+      return alerts.map((a) => `${a.type}:${a.severity}`);
+    };
+    expect(severities({ a: 2, b: -1, d: 0.7 })).toEqual(['support-drift:critical']);
+    expect(severities({ a: 2, b: -1, c: 0.5, d: 0.7 })).toEqual(['support-drift:warning']);
   });
 
   it('online snapshots and refits are tracked separately (a refit support differing from online is no drift)', () => {

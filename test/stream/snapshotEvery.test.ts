@@ -2,52 +2,76 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
-import type { ModelSnapshot } from '../../src/model/snapshot.js';
+import { ModelRegistry } from '../../src/model/registry.js';
+import type { LiveModel } from '../../src/model/liveModel.js';
+import { MemoryStateStore } from '../../src/engine/ports.js';
+import type { EngineElement } from '../../src/stream/engineTypes.js';
 import { snapshotEvery } from '../../src/stream/snapshotEvery.js';
-import type { LearnedBatch } from '../../src/stream/types.js';
+import { engineConfig, gaussianEvents, learnBatch, liveModel } from '../engine/helpers.js';
 
-/** A stand-in model whose offset is set by each batch (the learn operator's effect). */
-function fakeModel() {
-  let version = 0;
-  return {
-    offset: 0,
-    snapshot(): ModelSnapshot {
-      version++;
-      return { offset: this.offset, version } as unknown as ModelSnapshot;
-    },
-  };
+const events = gaussianEvents(1, 1000);
+
+/** One model learning `sizes[i]` events per batch, through `snapshotEvery`, as (offset, version) marbles. */
+function run(
+  doc: Record<string, unknown>,
+  marbles: string,
+  sizes: Record<string, number>,
+  expected: string,
+  values: Record<string, string>,
+) {
+  new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+    let now = 0;
+    const config = engineConfig({ model: { labelWarmup: 0 }, refit: { enabled: false }, ...doc });
+    const registry = new ModelRegistry<LiveModel>({
+      maxLive: Infinity,
+      store: new MemoryStateStore(),
+      codec: {
+        create: (k) => liveModel(k, config, () => now),
+        checkpoint: () => new Uint8Array(),
+        restore: () => {
+          throw new Error('no');
+        },
+      },
+    });
+    let used = 0;
+    const out = cold(marbles, sizes).pipe(
+      map((n, i): EngineElement => {
+        now = i * 1000; // each batch arrives a second after the previous one
+        const batch = learnBatch(registry.acquire('m'), events.slice(used, used + n));
+        used += n;
+        return batch;
+      }),
+      snapshotEvery(registry),
+      map((e) => e.outputs.models.map((s) => `${s.offset}@v${s.version}`).join(',') || '-'),
+    );
+    expectObservable(out).toBe(expected, values);
+  });
 }
 
-describe('snapshotEvery', () => {
-  it('emits at the first batch boundary past each multiple, and once at the end', () => {
-    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      const model = fakeModel();
-      const offsets: Record<string, number> = { a: 40, b: 90, c: 120, d: 260, e: 270 };
-      // the learn operator has advanced the model by the time a batch arrives downstream
-      const batches = cold('a-b-c-d-e-|', offsets).pipe(
-        map((o) => {
-          model.offset = o;
-          return {} as LearnedBatch;
-        }),
-      );
-      expectObservable(batches.pipe(snapshotEvery(model, 100))).toBe('----x-y---(z|)', {
-        x: { offset: 120, version: 1 },
-        y: { offset: 260, version: 2 },
-        z: { offset: 270, version: 3 },
-      });
-    });
+describe('snapshotEvery (per model, events and/or seconds)', () => {
+  it('every N learned events, judged at batch boundaries, and once at the end', () => {
+    run(
+      { snapshots: { everyEvents: 100, everySeconds: 'Infinity' } },
+      'a-b-c-d-e-|',
+      { a: 40, b: 50, c: 30, d: 140, e: 10 },
+      'a-a-x-y-a-(z|)',
+      { a: '-', x: '120@v1', y: '260@v2', z: '270@v3' },
+    );
   });
 
-  it('does not repeat the last snapshot at the end when nothing changed', () => {
-    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      const model = fakeModel();
-      model.offset = 200;
-      expectObservable(
-        cold('a|').pipe(
-          map(() => ({}) as LearnedBatch),
-          snapshotEvery(model, 100),
-        ),
-      ).toBe('-|');
+  it('every T seconds for a model that learned something since', () => {
+    run(
+      { snapshots: { everyEvents: 'Infinity', everySeconds: 2 } },
+      'a-b-c-d-e-|',
+      { a: 10, b: 10, c: 10, d: 0, e: 10 },
+      'a-a-x-a-y-|',
+      { a: '-', x: '30@v1', y: '40@v2' },
+    );
+  });
+
+  it('does not repeat the last snapshot at the end when nothing was learned since', () => {
+    run({ snapshots: { everyEvents: 100, everySeconds: 'Infinity' } }, 'a|', { a: 100 }, 'x|', {
+      x: '100@v1',
     });
   });
 });

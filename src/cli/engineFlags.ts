@@ -1,0 +1,154 @@
+import { checkEngineConfig, type EngineConfig, type SectionValidator } from '../engine/config.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { parseCommandArgs, readJsonConfig, UsageError, type OptionsConfig } from './io.js';
+
+/** The flags of `replay` (the engine over a file): each sets one entry of the configuration. */
+export const replayFlagOptions = {
+  input: { type: 'string' },
+  family: { type: 'string' },
+  learner: { type: 'string' },
+  lambda: { type: 'string' },
+  'l1-ratio': { type: 'string' },
+  standardize: { type: 'boolean' },
+  'hash-bits': { type: 'string' },
+  config: { type: 'string' },
+  out: { type: 'string' },
+  'snapshot-every': { type: 'string' },
+  'snapshot-seconds': { type: 'string' },
+  'batch-size': { type: 'string' },
+  key: { type: 'string' },
+  'key-by': { type: 'string' },
+  'max-live-models': { type: 'string' },
+  refit: { type: 'boolean' },
+  'refit-every': { type: 'string' },
+  'refit-window': { type: 'string' },
+  'refit-threads': { type: 'string' },
+  serve: { type: 'string' },
+  state: { type: 'string' },
+  progress: { type: 'boolean' },
+} as const satisfies OptionsConfig;
+
+export const replayFlagsUsage = `  --family F            gaussian | binomial (required unless in --config)
+  --learner L           ftrl (default) | fobos | truncated-gradient
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/model.md; default 5e-3)
+  --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
+  --no-standardize      learn on raw columns (default: unit population sd, as glmnet)
+  --hash-bits B         hashing trick with 2^B columns (default: exact feature names)
+  --config FILE         JSON configuration (sections model, refit, snapshots, scores, drift,
+                        replay, state); flags override it
+  --snapshot-every N    learned events (per model) between snapshots (default 10000)
+  --snapshot-seconds S  seconds between snapshots of a model that learned since (default 60)
+  --batch-size N        records per batch (default 1024)
+  --key K               the model's key (default "default")
+  --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
+                        as campaign); the field is constant within its model
+  --max-live-models N   keyed models held in memory (default 1000); the others are checkpointed
+  --refit-every N       learned events (per model) between refits (default 20000)
+  --refit-window W      refit on the last W learned events (default 20000)
+  --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
+  --no-refit            online learning only
+  --serve S             online (default) | refit: the model that scores unlabelled events
+  --state DIR           keep evicted keyed models' states in DIR (default: in memory)`;
+
+type Values = {
+  readonly [K in keyof typeof replayFlagOptions]?: (typeof replayFlagOptions)[K]['type'] extends 'boolean'
+    ? boolean
+    : string;
+};
+
+type Doc = Record<string, unknown>;
+const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A copy of `doc[section]` (an object, or a new one) written back into `doc`. */
+function section(doc: Doc, name: string): Doc {
+  const s = isObject(doc[name]) ? { ...(doc[name] as Doc) } : {};
+  doc[name] = s;
+  return s;
+}
+
+/**
+ * A numeric flag as a number, or its problem. Flags are parsed leniently here and judged by the
+ * configuration's own checks, so a bad flag and a bad file entry are reported together.
+ */
+function numeric(flag: string, raw: string | undefined, problems: ConfigProblem[]): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = raw.trim() === 'Infinity' ? Infinity : Number(raw);
+  if (raw.trim() === '' || Number.isNaN(v)) {
+    problems.push({ path: `--${flag}`, message: `must be a number, got "${raw}"` });
+    return undefined;
+  }
+  return v;
+}
+
+/**
+ * Parses the replay flags and the `--config` file into one validated engine configuration: flags
+ * override the file, and every problem of both is reported at once.
+ */
+export async function engineConfigFrom(
+  argv: readonly string[],
+  options: typeof replayFlagOptions,
+  sections: Readonly<Record<string, SectionValidator>> = {},
+): Promise<{ config: EngineConfig; out: string; progress: boolean | undefined }> {
+  const { values } = parseCommandArgs(argv, options) as { values: Values };
+  const doc: Doc = values.config ? await readJsonConfig(values.config) : {};
+  const problems: ConfigProblem[] = [];
+  const model = section(doc, 'model');
+  const set = (target: Doc, key: string, v: unknown) => {
+    if (v !== undefined) target[key] = v;
+  };
+  set(model, 'family', values.family);
+  set(model, 'learner', values.learner);
+  set(model, 'key', values.key);
+  set(model, 'keyBy', values['key-by']);
+  set(model, 'lambda', numeric('lambda', values.lambda, problems));
+  set(model, 'l1Ratio', numeric('l1-ratio', values['l1-ratio'], problems));
+  set(model, 'hashBits', numeric('hash-bits', values['hash-bits'], problems));
+  set(model, 'standardize', values.standardize);
+  set(model, 'maxLiveModels', numeric('max-live-models', values['max-live-models'], problems));
+  if (
+    values.refit !== undefined ||
+    values['refit-every'] ||
+    values['refit-window'] ||
+    values['refit-threads'] ||
+    values.serve
+  ) {
+    const refit = section(doc, 'refit');
+    set(refit, 'enabled', values.refit);
+    set(refit, 'everyEvents', numeric('refit-every', values['refit-every'], problems));
+    set(refit, 'window', numeric('refit-window', values['refit-window'], problems));
+    set(refit, 'threads', numeric('refit-threads', values['refit-threads'], problems));
+    set(refit, 'serve', values.serve);
+  }
+  if (values['snapshot-every'] !== undefined || values['snapshot-seconds'] !== undefined) {
+    const snapshots = section(doc, 'snapshots');
+    set(snapshots, 'everyEvents', numeric('snapshot-every', values['snapshot-every'], problems));
+    set(snapshots, 'everySeconds', numeric('snapshot-seconds', values['snapshot-seconds'], problems));
+  }
+  const replay = section(doc, 'replay');
+  set(replay, 'input', values.input);
+  set(replay, 'out', values.out);
+  set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
+  if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);
+  if (replay.input === undefined && typeof doc.input !== 'string')
+    problems.push({ path: '--input', message: 'is required: a JSON-lines file of events' });
+  if (!isObject(doc.model) || (doc.model as Doc).family === undefined) {
+    problems.push({
+      path: '--family',
+      message: 'is required (gaussian or binomial), or model.family in --config',
+    });
+    model.family = 'gaussian'; // reported above; lets the other sections be checked too
+  }
+  let config: EngineConfig | undefined;
+  try {
+    config = checkEngineConfig(doc, { sections });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || config === undefined) {
+    if (problems.length === 1 && problems[0].path.startsWith('--'))
+      throw new UsageError(`${problems[0].path} ${problems[0].message}`);
+    throw new ConfigError(problems);
+  }
+  return { config, out: config.files.out ?? 'l1stream-out', progress: values.progress };
+}

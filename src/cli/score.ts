@@ -1,0 +1,143 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+import { DataError } from '../core/errors.js';
+import { validateEvent, type L1Event } from '../core/event.js';
+import { lossFor } from '../loss/index.js';
+import type { ModelSnapshot } from '../model/snapshot.js';
+import { SnapshotScorer } from '../model/snapshotScorer.js';
+import type { Command } from './command.js';
+import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import { JsonlWriter } from '../../connectors/file/jsonl.js';
+import { formatCount } from './progress.js';
+
+const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
+
+Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
+(in order) with the prediction (probability for binomial) and the features that moved it most.
+Features are named as in training (numbers by field, strings as field=value); a feature the model
+never saw contributes nothing. A line that is not a valid event gets {"line", "error"} instead.
+
+options:
+  --model MODEL     a snapshot (JSON), or a models.jsonl / fit output: the last snapshot is used
+                    (narrowed by --key and --source)
+  --input FILE      JSON-lines events, required
+  --key K           with several keys in MODEL: the snapshot of this key
+  --source S        online | refit: only snapshots of this source
+  --top N           contributions named per score (default 5)
+  --output FILE     write scores there (default stdout)`;
+
+const options = {
+  model: { type: 'string' },
+  input: { type: 'string' },
+  key: { type: 'string' },
+  source: { type: 'string' },
+  top: { type: 'string' },
+  output: { type: 'string' },
+} as const;
+
+/** Reads the snapshot to score with from a JSON document or JSON lines of snapshots. */
+export async function readSnapshot(file: string, key?: string, source?: string): Promise<ModelSnapshot> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--model: cannot read ${file}: ${(err as Error).message}`);
+  }
+  let docs: unknown[];
+  try {
+    const trimmed = text.trim();
+    docs =
+      trimmed.startsWith('{') && !trimmed.includes('\n{')
+        ? [JSON.parse(trimmed)]
+        : trimmed
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as unknown);
+  } catch (err) {
+    throw new DataError(
+      `--model: ${file} is neither a JSON snapshot nor JSON lines of snapshots: ${(err as Error).message}`,
+    );
+  }
+  const snapshots = docs.filter(
+    (d): d is ModelSnapshot =>
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as ModelSnapshot).intercept === 'number' &&
+      typeof (d as ModelSnapshot).coefficients === 'object',
+  );
+  if (snapshots.length === 0)
+    throw new DataError(`--model: ${file} holds no model snapshot (intercept, coefficients)`);
+  const chosen = snapshots.filter(
+    (s) => (key === undefined || s.key === key) && (source === undefined || s.source === source),
+  );
+  if (chosen.length === 0) {
+    const keys = [...new Set(snapshots.map((s) => s.key))].slice(0, 10).join(', ');
+    throw new DataError(
+      `--model: no snapshot in ${file} matches${key !== undefined ? ` key "${key}"` : ''}${source !== undefined ? ` source "${source}"` : ''} (keys there: ${keys})`,
+    );
+  }
+  const keys = new Set(chosen.map((s) => s.key));
+  if (keys.size > 1 && key === undefined)
+    throw new UsageError(
+      `--model: ${file} has snapshots of ${keys.size} keys; pick one with --key (e.g. --key ${[...keys][0]})`,
+    );
+  return chosen[chosen.length - 1];
+}
+
+export const scoreCommand: Command = {
+  summary: 'score events with a saved model snapshot',
+  usage,
+  async run(argv: readonly string[], io: CliIO): Promise<number> {
+    const { values } = parseCommandArgs(argv, options);
+    if (values.model === undefined) throw new UsageError('--model MODEL is required');
+    if (values.input === undefined) throw new UsageError('--input FILE is required');
+    if (values.source !== undefined && values.source !== 'online' && values.source !== 'refit')
+      throw new UsageError(`--source must be online or refit, got "${values.source}"`);
+    const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
+    const snapshot = await readSnapshot(values.model, values.key, values.source);
+    const scorer = new SnapshotScorer(snapshot);
+    const mean = lossFor(snapshot.family).mean;
+    const out = values.output ? new JsonlWriter(values.output) : null;
+    const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
+    const lines = createInterface({ input: createReadStream(values.input), crlfDelay: Infinity });
+    let line = 0;
+    let scored = 0;
+    let rejected = 0;
+    try {
+      for await (const text of lines) {
+        line++;
+        if (text.trim() === '') continue;
+        let event: L1Event;
+        try {
+          const checked = validateEvent(JSON.parse(text), snapshot.family);
+          if (!checked.ok) throw new Error(checked.reason);
+          event = checked.event;
+        } catch (err) {
+          rejected++;
+          write({ line, error: (err as Error).message });
+          continue;
+        }
+        const { margin, top: contributions } = scorer.score(event, top);
+        scored++;
+        write({
+          line,
+          ...(event.key !== undefined ? { key: event.key } : {}),
+          prediction: mean(margin),
+          top: contributions,
+        });
+      }
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') throw new UsageError(`--input: file not found: ${values.input}`);
+      throw err;
+    } finally {
+      await out?.close();
+    }
+    io.stderr.write(
+      `score: ${formatCount(scored)} events scored with ${snapshot.key} v${snapshot.version} (${snapshot.source}, ${Object.keys(snapshot.coefficients).length} non-zero), ${formatCount(rejected)} rejected\n`,
+    );
+    return scored === 0 && line > 0 ? 1 : 0;
+  },
+};

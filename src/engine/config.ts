@@ -1,0 +1,293 @@
+import { checkModelConfig } from '../config/modelConfig.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
+import type { OnlineModelOptions } from '../model/onlineModel.js';
+
+/** Which model scores unlabelled events: the online learner or the latest refit (DESIGN §7). */
+export type ServeSource = 'online' | 'refit';
+
+export interface RefitConfig {
+  readonly enabled: boolean;
+  /** Learned events (per model) between refits. */
+  readonly everyEvents: number;
+  /** Seconds between refits of a model that learned something since (Infinity: events only). */
+  readonly everySeconds: number;
+  /** W: the last W labelled events a model learned. */
+  readonly window: number;
+  /** Binomial: KKT conditions to this fraction of each threshold; gaussian: relative duality gap. */
+  readonly tolerance: number;
+  /** Worker threads that run refits (0: on the learning thread, deterministic, blocking). */
+  readonly threads: number;
+  readonly serve: ServeSource;
+}
+
+export interface SnapshotConfig {
+  /** Learned events (per model) between published snapshots. */
+  readonly everyEvents: number;
+  /** Seconds between snapshots of a model that learned something since (Infinity: events only). */
+  readonly everySeconds: number;
+}
+
+export interface ScoreConfig {
+  /** Publish a score for every unlabelled event (default true). */
+  readonly enabled: boolean;
+  /** Contributions named per score, largest |β_j x_j| first (default 5). */
+  readonly top: number;
+}
+
+export interface KeyConfig {
+  /** `"key"` (the event's key), a feature field (`"campaign"`), or null: one model. */
+  readonly keyBy: string | null;
+  /** The key of the single model when `keyBy` is null. */
+  readonly defaultKey: string;
+  /** Models held in memory at most; the others are checkpointed to the state store. */
+  readonly maxLiveModels: number;
+}
+
+/** The validated, frozen configuration of one engine run (every section, defaults filled in). */
+export interface EngineConfig {
+  readonly model: OnlineModelOptions;
+  readonly keys: KeyConfig;
+  readonly refit: RefitConfig;
+  readonly snapshots: SnapshotConfig;
+  readonly scores: ScoreConfig;
+  readonly drift: DriftConfig;
+  /** Records per batch read from a file source. */
+  readonly batchSize: number;
+  /** Sections the engine does not interpret (e.g. `kafka`), as their validators returned them. */
+  readonly extensions: ReadonlyMap<string, unknown>;
+  /** The raw document's other top-level entries the caller asked to keep (`input`, `replay.out`, ...). */
+  readonly files: { readonly input?: string; readonly out?: string; readonly state?: string };
+}
+
+export const engineDefaults = {
+  refit: {
+    enabled: true,
+    everyEvents: 20_000,
+    everySeconds: 300,
+    window: 20_000,
+    tolerance: 1e-8,
+    threads: 1,
+    serve: 'online' as ServeSource,
+  },
+  snapshots: { everyEvents: 10_000, everySeconds: 60 },
+  scores: { enabled: true, top: 5 },
+  keys: { defaultKey: 'default', maxLiveModels: 1000 },
+  batchSize: 1024,
+} as const;
+
+/** Validates a section the engine does not own (returns it normalized, or throws a ConfigError). */
+export type SectionValidator = (raw: unknown, path: string) => unknown;
+
+export interface EngineConfigOptions {
+  /** Extra sections and their validators (`kafka` for `run`). */
+  readonly sections?: Readonly<Record<string, SectionValidator>>;
+  /** Sections that are required (named in the error when missing). */
+  readonly require?: readonly string[];
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Collects problems for one section; every check reports and returns the default on failure. */
+class SectionReader {
+  readonly raw: Raw;
+  constructor(
+    raw: unknown,
+    readonly path: string,
+    readonly problems: ConfigProblem[],
+    known: readonly string[],
+  ) {
+    if (raw !== undefined && !isObject(raw)) problems.push({ path, message: 'must be an object' });
+    this.raw = isObject(raw) ? raw : {};
+    for (const k of Object.keys(this.raw))
+      if (!known.includes(k))
+        problems.push({ path: `${path}.${k}`, message: `unknown setting (known: ${known.join(', ')})` });
+  }
+
+  private report(key: string, message: string): void {
+    this.problems.push({ path: `${this.path}.${key}`, message });
+  }
+
+  number(
+    key: string,
+    fallback: number,
+    check: { min: number; integer?: boolean; infinity?: boolean },
+  ): number {
+    const v = this.raw[key];
+    if (v === undefined) return fallback;
+    const value = check.infinity && (v === 'Infinity' || v === null) ? Infinity : v;
+    const ok =
+      typeof value === 'number' &&
+      value >= check.min &&
+      (Number.isFinite(value) || (check.infinity === true && value === Infinity)) &&
+      (!check.integer || !Number.isFinite(value) || Number.isInteger(value));
+    if (!ok) {
+      this.report(
+        key,
+        `must be ${check.integer ? 'a whole number' : 'a number'} >= ${check.min}${check.infinity ? ' (or "Infinity")' : ''}, got ${JSON.stringify(v)}`,
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const v = this.raw[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') {
+      this.report(key, `must be true or false, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v;
+  }
+
+  choice<T extends string>(key: string, fallback: T, choices: readonly T[]): T {
+    const v = this.raw[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string' || !choices.includes(v as T)) {
+      this.report(key, `must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  string(key: string): string | undefined {
+    const v = this.raw[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') {
+      this.report(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+}
+
+const engineSections = ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'input', 'state'];
+
+/**
+ * Validates a whole configuration document once, reporting every problem of every section at once
+ * (each named by its path, with the fix), and returns it with defaults filled in, frozen. The
+ * engine's own sections are `model`, `refit`, `snapshots`, `scores`, `drift`, `replay` (`input`,
+ * `out`, `batchSize`) and `state`; a caller adds its own (`kafka`) with validators.
+ */
+export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {}): EngineConfig {
+  const problems: ConfigProblem[] = [];
+  const raw = isObject(doc) ? doc : {};
+  if (!isObject(doc)) problems.push({ path: '', message: 'the configuration must be a JSON object' });
+  const extra = options.sections ?? {};
+  const known = [...engineSections, ...Object.keys(extra)];
+  for (const k of Object.keys(raw))
+    if (!known.includes(k))
+      problems.push({ path: k, message: `unknown section (known: ${known.join(', ')})` });
+  for (const k of options.require ?? [])
+    if (raw[k] === undefined) problems.push({ path: k, message: 'is required' });
+
+  // model (+ the engine's keyed-model settings, which live in the same section)
+  const modelRaw = isObject(raw.model) ? { ...raw.model } : raw.model;
+  let keyBy: string | null = null;
+  let maxLiveModels: number = engineDefaults.keys.maxLiveModels;
+  if (isObject(modelRaw)) {
+    const keyed = new SectionReader(
+      { keyBy: modelRaw.keyBy, maxLiveModels: modelRaw.maxLiveModels },
+      'model',
+      problems,
+      ['keyBy', 'maxLiveModels'],
+    );
+    keyBy = keyed.string('keyBy') ?? null;
+    maxLiveModels = keyed.number('maxLiveModels', maxLiveModels, { min: 1, integer: true, infinity: true });
+    delete modelRaw.keyBy;
+    delete modelRaw.maxLiveModels;
+  }
+  const checkedModel = checkModelConfig(modelRaw ?? {}, 'model');
+  problems.push(...checkedModel.problems);
+
+  const refit = new SectionReader(raw.refit, 'refit', problems, [
+    'enabled',
+    'everyEvents',
+    'everySeconds',
+    'window',
+    'tolerance',
+    'threads',
+    'serve',
+  ]);
+  const d = engineDefaults.refit;
+  const refitConfig: RefitConfig = {
+    enabled: refit.boolean('enabled', d.enabled),
+    everyEvents: refit.number('everyEvents', d.everyEvents, { min: 1, integer: true, infinity: true }),
+    everySeconds: refit.number('everySeconds', d.everySeconds, { min: 0.001, infinity: true }),
+    window: refit.number('window', d.window, { min: 2, integer: true }),
+    tolerance: refit.number('tolerance', d.tolerance, { min: 1e-15 }),
+    threads: refit.number('threads', d.threads, { min: 0, integer: true }),
+    serve: refit.choice('serve', d.serve, ['online', 'refit'] as const),
+  };
+  if (refitConfig.tolerance >= 1)
+    problems.push({ path: 'refit.tolerance', message: `must be below 1, got ${refitConfig.tolerance}` });
+
+  const snapshots = new SectionReader(raw.snapshots, 'snapshots', problems, ['everyEvents', 'everySeconds']);
+  const s = engineDefaults.snapshots;
+  const snapshotConfig: SnapshotConfig = {
+    everyEvents: snapshots.number('everyEvents', s.everyEvents, { min: 1, integer: true, infinity: true }),
+    everySeconds: snapshots.number('everySeconds', s.everySeconds, { min: 0.001, infinity: true }),
+  };
+
+  const scores = new SectionReader(raw.scores, 'scores', problems, ['enabled', 'top']);
+  const scoreConfig: ScoreConfig = {
+    enabled: scores.boolean('enabled', engineDefaults.scores.enabled),
+    top: scores.number('top', engineDefaults.scores.top, { min: 0, integer: true }),
+  };
+
+  problems.push(...validateDriftConfig(raw.drift, 'drift'));
+
+  const replay = new SectionReader(raw.replay, 'replay', problems, [
+    'input',
+    'out',
+    'batchSize',
+    'snapshotEvery',
+  ]);
+  const batchSize = replay.number('batchSize', engineDefaults.batchSize, { min: 1, integer: true });
+  // `replay.snapshotEvery` is the older name of `snapshots.everyEvents`.
+  const legacyEvery = replay.number('snapshotEvery', NaN, { min: 1, integer: true });
+  const input = replay.string('input') ?? (typeof raw.input === 'string' ? raw.input : undefined);
+  if (raw.input !== undefined && typeof raw.input !== 'string')
+    problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
+  const out = replay.string('out');
+  const state = new SectionReader(raw.state, 'state', problems, ['dir']);
+  const stateDir = state.string('dir');
+
+  const extensions = new Map<string, unknown>();
+  for (const [name, validate] of Object.entries(extra)) {
+    if (raw[name] === undefined) continue;
+    try {
+      extensions.set(name, validate(raw[name], name));
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (problems.length > 0 || checkedModel.options === undefined) throw new ConfigError(problems);
+  const model = checkedModel.options;
+  return Object.freeze({
+    model,
+    keys: Object.freeze({
+      keyBy,
+      defaultKey: model.key ?? engineDefaults.keys.defaultKey,
+      maxLiveModels,
+    }),
+    refit: Object.freeze(refitConfig),
+    snapshots: Object.freeze(
+      Number.isNaN(legacyEvery) || (isObject(raw.snapshots) && raw.snapshots.everyEvents !== undefined)
+        ? snapshotConfig
+        : { ...snapshotConfig, everyEvents: legacyEvery },
+    ),
+    scores: Object.freeze(scoreConfig),
+    drift: resolveDriftConfig(raw.drift),
+    batchSize,
+    extensions,
+    files: Object.freeze({
+      ...(input !== undefined ? { input } : {}),
+      ...(out !== undefined ? { out } : {}),
+      ...(stateDir !== undefined ? { state: stateDir } : {}),
+    }),
+  });
+}

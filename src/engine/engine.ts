@@ -1,0 +1,226 @@
+import { performance } from 'node:perf_hooks';
+
+import { concatMap, lastValueFrom, takeUntil, tap, type Observable, type SchedulerLike } from 'rxjs';
+
+import type { AlertLogger } from '../drift/driftMonitor.js';
+import { ProgressiveMetrics } from '../metrics/progressive.js';
+import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
+import { ModelRegistry, type RegistryCodec } from '../model/registry.js';
+import { InlineRefitRunner, WorkerRefitRunner, type RefitRunner } from '../refit/runner.js';
+import { decodeEvents, type EventDecoder, type RecordDecoder } from '../stream/decodeEvents.js';
+import type { ProcessedBatch } from '../stream/engineTypes.js';
+import { detectDrift } from '../stream/detectDrift.js';
+import { learnByKey } from '../stream/learnByKey.js';
+import { publish } from '../stream/publish.js';
+import { refitEvery, refitStats, type RefitStats } from '../stream/refitEvery.js';
+import { keyFunction, routeByKey } from '../stream/routeByKey.js';
+import { snapshotEvery } from '../stream/snapshotEvery.js';
+import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
+import type { EngineConfig } from './config.js';
+import { MemoryStateStore, type EventSource, type OutputSink, type StateStore } from './ports.js';
+
+export interface EnginePorts {
+  readonly source: EventSource;
+  readonly sink: OutputSink;
+  /** Where evicted models go (default: memory). */
+  readonly store?: StateStore;
+  /** Runs refits (default: `refit.threads` worker threads, or inline with 0). */
+  readonly runner?: RefitRunner;
+}
+
+export interface EngineOptions {
+  /** Record decoder (default JSON); an `EventDecoder` (Avro) also validates. */
+  readonly decoder?: RecordDecoder | EventDecoder;
+  /** Decode and learn raw batches in parts of this many records (Kafka: 512; see decodeEvents). */
+  readonly partSize?: number;
+  /** Clock for `createdAt` (default: now). */
+  readonly clock?: () => Date;
+  /** Time for the snapshot and refit cadences (default: the async scheduler's `now`). */
+  readonly scheduler?: SchedulerLike;
+  /** Alerts are also logged here at warn level. */
+  readonly logger?: AlertLogger;
+  /** The source is read until this emits (graceful stop: what was read is finished and committed). */
+  readonly stop?: Observable<unknown>;
+  /** Restores a model's checkpoint (absent: models are never evicted). */
+  readonly codec?: Pick<RegistryCodec<LiveModel>, 'checkpoint' | 'restore'>;
+}
+
+/** Dead letters counted by stage and by reason before they reach the sink. */
+class CountingDeadLetters implements DeadLetterSink {
+  count = 0;
+  readonly byReason = new Map<string, number>();
+  constructor(private readonly sink: OutputSink) {}
+
+  deadLetter(letter: DeadLetter): void {
+    this.count++;
+    const reason = reasonClass(letter.reason);
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+    this.sink.deadLetter(letter);
+  }
+}
+
+/** A reason without its specifics (positions, values), for counting. */
+function reasonClass(reason: string): string {
+  return reason
+    .replace(/ at position \d+.*$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/-?\d+(\.\d+)?(e-?\d+)?/gi, 'N')
+    .slice(0, 200);
+}
+
+/** What a run did, for summaries, progress lines and metrics. */
+export interface EngineStats {
+  readonly records: number;
+  readonly learned: number;
+  readonly scored: number;
+  readonly rejected: number;
+  readonly rejectedByReason: ReadonlyMap<string, number>;
+  readonly snapshots: number;
+  readonly alerts: number;
+  readonly scores: number;
+  readonly keys: number;
+  readonly liveModels: number;
+  readonly evictions: number;
+  readonly refits: Readonly<RefitStats>;
+  readonly seconds: number;
+}
+
+/**
+ * The one pipeline of l1stream (DESIGN §6–§8), composed once: decode → route by key → learn →
+ * snapshots → refits → drift → evict → publish → commit, from the operators of `src/stream`,
+ * against three ports (an event source, an output sink, a state store). `replay` and `run` differ
+ * only in the ports they pass.
+ */
+export class Engine {
+  readonly config: EngineConfig;
+  readonly registry: ModelRegistry<LiveModel>;
+  /** Progressive metrics over every key's labelled events (each model keeps its own too). */
+  readonly metrics: ProgressiveMetrics;
+  readonly refits = refitStats();
+  private readonly ports: EnginePorts;
+  private readonly options: EngineOptions;
+  private readonly deadLetters: CountingDeadLetters;
+  private readonly runner: RefitRunner;
+  private readonly ownsRunner: boolean;
+  private readonly now: () => number;
+  private counts = { records: 0, learned: 0, scored: 0, snapshots: 0, alerts: 0, scores: 0 };
+  private startedAt = 0;
+
+  constructor(config: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
+    this.config = config;
+    this.ports = ports;
+    this.options = options;
+    this.deadLetters = new CountingDeadLetters(ports.sink);
+    this.metrics = new ProgressiveMetrics(config.model.family);
+    const scheduler = options.scheduler;
+    this.now = scheduler ? () => scheduler.now() : () => Date.now();
+    const context: LiveModelContext = {
+      config,
+      clock: options.clock ?? (() => new Date()),
+      now: this.now,
+      ...(options.logger ? { logger: options.logger } : {}),
+    };
+    const codec = options.codec;
+    this.registry = new ModelRegistry<LiveModel>({
+      maxLive: codec ? config.keys.maxLiveModels : Infinity,
+      store: ports.store ?? new MemoryStateStore(),
+      codec: {
+        create: (key) => new LiveModel(key, context),
+        checkpoint: (model, key) => codec!.checkpoint(model, key),
+        restore: (key, state) => codec!.restore(key, state),
+      },
+    });
+    this.ownsRunner = ports.runner === undefined;
+    this.runner =
+      ports.runner ??
+      (config.refit.threads === 0 ? new InlineRefitRunner() : new WorkerRefitRunner(config.refit.threads));
+  }
+
+  /** The composed pipeline: emits each batch once its outputs are durable and it is committed. */
+  pipeline(): Observable<ProcessedBatch> {
+    const { source, sink } = this.ports;
+    const { config } = this;
+    const prepare = source.prepare?.bind(source);
+    const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
+    const raw$: Observable<RawBatch> = prepare
+      ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
+      : read$;
+    const learned$ = raw$.pipe(
+      tap((b) => {
+        if (this.startedAt === 0) this.startedAt = performance.now();
+        this.counts.records += b.records.length;
+      }),
+      decodeEvents({
+        family: config.model.family,
+        deadLetters: this.deadLetters,
+        ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),
+        ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
+      }),
+      routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
+      learnByKey(this.registry, { deadLetters: this.deadLetters, scores: config.scores }),
+      tap((batch) => this.count(batch)),
+    );
+    return learned$.pipe(
+      snapshotEvery(this.registry),
+      refitEvery({
+        runner: this.runner,
+        acquire: (key) => this.registry.acquire(key),
+        now: this.now,
+        stats: this.refits,
+      }),
+      detectDrift(),
+      tap((element) => {
+        this.registry.trim();
+        this.counts.snapshots +=
+          element.outputs.models.length + (element.kind === 'refit' && element.snapshot ? 1 : 0);
+        this.counts.alerts += element.outputs.alerts.length;
+        this.counts.scores += element.outputs.scores.length;
+        if (element.kind === 'refit' && element.error !== null)
+          this.options.logger?.warn({ key: element.key, err: element.error.message }, 'refit failed');
+      }),
+      publish(sink, source),
+    );
+  }
+
+  private count(batch: ProcessedBatch): void {
+    for (const { learned } of batch.parts) {
+      for (let i = 0; i < learned.count; i++) {
+        if (learned.labelled[i] === 1) {
+          this.counts.learned++;
+          this.metrics.update(learned.predictions[i], learned.labels[i]);
+        } else this.counts.scored++;
+      }
+    }
+  }
+
+  /** Runs the pipeline to the end of the source, then flushes the sink; returns the statistics. */
+  async run(): Promise<EngineStats> {
+    this.startedAt = performance.now();
+    try {
+      await lastValueFrom(this.pipeline(), { defaultValue: null });
+      await this.ports.sink.flush();
+    } finally {
+      if (this.ownsRunner) await this.runner.close();
+    }
+    return this.stats();
+  }
+
+  /** Stops refits (a caller that unsubscribes from `pipeline()` early calls this). */
+  async close(): Promise<void> {
+    if (this.ownsRunner) await this.runner.close();
+  }
+
+  stats(): EngineStats {
+    return {
+      ...this.counts,
+      rejected: this.deadLetters.count,
+      rejectedByReason: this.deadLetters.byReason,
+      keys: this.registry.keys().length,
+      liveModels: this.registry.live,
+      evictions: this.registry.stats.evicted,
+      refits: { ...this.refits },
+      seconds: this.startedAt === 0 ? 0 : (performance.now() - this.startedAt) / 1000,
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import type { Observable } from 'rxjs';
+
+import type { Alert, ModelSnapshot } from '../model/snapshot.js';
+import type { DeadLetter, RawBatch, RawRecord } from '../stream/types.js';
+import type { ScoreRecord } from './records.js';
+
+/**
+ * The ports the engine runs against (in the spirit of Kafka Streams' topology vs. runtime): what
+ * the pipeline is does not depend on where events come from, where outputs go, or where state is
+ * kept. Files and Kafka implement them in `connectors/`; the engine imports no connector.
+ */
+
+/** Where events come from: batches of raw records, and a way to say they are done with. */
+export interface EventSource {
+  /** Batches in order (per partition); one subscription. */
+  readonly batches$: Observable<RawBatch>;
+  /**
+   * Called once the records' events are learned and every output they caused is acknowledged
+   * (DESIGN §6); Kafka commits offsets here, files do nothing.
+   */
+  commit?(records: readonly RawRecord[]): Promise<void>;
+  /** Runs before a batch is decoded (Avro: fetch the writer schemas it names). */
+  prepare?(records: readonly RawRecord[]): Promise<void>;
+  /** Stops reading (idempotent). */
+  close?(): Promise<void>;
+}
+
+/** Where outputs go. Writes are queued; `flush` resolves when all queued so far are durable. */
+export interface OutputSink {
+  model(snapshot: ModelSnapshot): void;
+  score(score: ScoreRecord): void;
+  alert(alert: Alert): void;
+  deadLetter(letter: DeadLetter): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Model state by model key (DESIGN §8): checkpoints of models evicted from memory, and of every
+ * model at checkpoints. Synchronous reads and writes (a local directory or memory); durable
+ * stores (Kafka's state topic) replicate from it.
+ */
+export interface StateStore {
+  get(key: string): Uint8Array | undefined;
+  put(key: string, state: Uint8Array): void;
+  delete(key: string): void;
+  /** Every key with a stored state. */
+  keys(): Iterable<string>;
+  /** Makes every `put` so far durable. */
+  flush?(): Promise<void>;
+}
+
+/** A state store in memory (the default when nothing needs to survive the process). */
+export class MemoryStateStore implements StateStore {
+  private readonly states = new Map<string, Uint8Array>();
+
+  get(key: string): Uint8Array | undefined {
+    return this.states.get(key);
+  }
+
+  put(key: string, state: Uint8Array): void {
+    this.states.set(key, state);
+  }
+
+  delete(key: string): void {
+    this.states.delete(key);
+  }
+
+  keys(): Iterable<string> {
+    return this.states.keys();
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    let s = 0;
+    for (const v of this.states.values()) s += v.byteLength;
+    return s;
+  }
+}

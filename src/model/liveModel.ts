@@ -1,0 +1,279 @@
+import type { L1Event } from '../core/event.js';
+import type { SparseVector } from '../core/sparse.js';
+import { DriftMonitor, type AlertLogger } from '../drift/driftMonitor.js';
+import type { EngineConfig, ServeSource } from '../engine/config.js';
+import type { Contribution, ScoreRecord } from '../engine/records.js';
+import { lossFor } from '../loss/index.js';
+import { ProgressiveMetrics } from '../metrics/progressive.js';
+import type { RefitJob, RefitOutcome, SparseCoefficients } from '../refit/job.js';
+import { RefitWindow } from '../refit/window.js';
+import type { RecordPosition } from '../stream/types.js';
+import { OnlineModel } from './onlineModel.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/** What a live model needs from the engine besides its configuration. */
+export interface LiveModelContext {
+  readonly config: EngineConfig;
+  /** Wall clock for `createdAt`. */
+  readonly clock: () => Date;
+  /** Milliseconds, for time-based cadences (a scheduler's `now()` in tests). */
+  readonly now: () => number;
+  readonly logger?: AlertLogger;
+}
+
+/** The latest refit of a model: its coefficients by model column, and where it came from. */
+interface RefitModel {
+  readonly model: SparseCoefficients;
+  readonly byColumn: Map<number, number>;
+  readonly version: number;
+  readonly offset: number;
+}
+
+/**
+ * One model key's whole live state (DESIGN §8): the online model (featurizer, scaler, learner,
+ * progressive metrics), its drift monitor, its refit window and latest refit, and the cadences
+ * of its snapshots, drift checks and refits. The registry holds these; eviction checkpoints one
+ * whole, so a model evicted and restored learns exactly what it would have learned in memory.
+ */
+export class LiveModel {
+  readonly key: string;
+  readonly model: OnlineModel;
+  readonly drift: DriftMonitor;
+  readonly window: RefitWindow | null;
+  /** Progressive metrics of the model that serves (only when it is the refit). */
+  readonly served: ProgressiveMetrics | null;
+  private readonly context: LiveModelContext;
+  private readonly serve: ServeSource;
+  private refit: RefitModel | null = null;
+  /** Margin of the refit model for the event being processed (NaN when there is none). */
+  private refitMargin = NaN;
+  private contributionBuffer = new Float64Array(64);
+  lastSnapshotOffset = 0;
+  lastSnapshotAt: number;
+  lastCheckOffset = 0;
+  lastRefitOffset = 0;
+  lastRefitAt: number;
+  /** A refit of this model is running (not state: a restored model has none running). */
+  refitRunning = false;
+
+  constructor(key: string, context: LiveModelContext) {
+    const { config } = context;
+    this.key = key;
+    this.context = context;
+    this.serve = config.refit.enabled ? config.refit.serve : 'online';
+    this.model = new OnlineModel({ ...config.model, key, clock: context.clock });
+    this.drift = new DriftMonitor({
+      config: config.drift,
+      family: this.model.family,
+      clock: context.clock,
+      scaleOf: (name) => this.model.featureScale(name),
+      ...(context.logger ? { logger: context.logger } : {}),
+    });
+    this.window = config.refit.enabled ? new RefitWindow(config.refit.window) : null;
+    this.served = this.serve === 'refit' ? new ProgressiveMetrics(this.model.family) : null;
+    this.lastSnapshotAt = this.lastRefitAt = context.now();
+    this.model.observeRaw((x, y, w) => this.observeRaw(x, y, w));
+    if (this.window !== null) this.model.keepNames((j) => this.keepsName(j));
+  }
+
+  private observeRaw(x: SparseVector, y: number | undefined, weight: number): void {
+    if (y !== undefined && this.window !== null) this.window.push(x, y, weight);
+    if (this.served === null) return;
+    const refit = this.refit;
+    if (refit === null) {
+      this.refitMargin = NaN;
+      return;
+    }
+    let eta = refit.model.intercept;
+    for (let k = 0; k < x.nnz; k++) eta += (refit.byColumn.get(x.indices[k]) ?? 0) * x.values[k];
+    this.refitMargin = eta;
+  }
+
+  /** Hashed names that must not be pruned: columns of the window and of the latest refit. */
+  private namesToKeep: Set<number> | null = null;
+  private keepsName(j: number): boolean {
+    if (this.namesToKeep === null) {
+      const keep = new Set<number>();
+      this.window?.forEachColumn((c) => keep.add(c));
+      if (this.refit !== null) for (const c of this.refit.model.cols) keep.add(c);
+      this.namesToKeep = keep;
+      queueMicrotask(() => (this.namesToKeep = null));
+    }
+    return this.namesToKeep.has(j);
+  }
+
+  /** Which model serves, and the prediction it makes for the event just processed. */
+  servedPrediction(onlinePrediction: number): { source: ServeSource; prediction: number } {
+    if (this.served !== null && Number.isFinite(this.refitMargin))
+      return { source: 'refit', prediction: lossFor(this.model.family).mean(this.refitMargin) };
+    return { source: 'online', prediction: onlinePrediction };
+  }
+
+  /** Records the served model's progressive loss for a labelled event just processed. */
+  recordServed(onlinePrediction: number, label: number, weight: number): void {
+    if (this.served !== null)
+      this.served.update(this.servedPrediction(onlinePrediction).prediction, label, weight);
+  }
+
+  /** The score record of the unlabelled event just processed (`model.process` was called on it). */
+  score(event: L1Event, position: RecordPosition, onlinePrediction: number, top: number): ScoreRecord {
+    const served = this.servedPrediction(onlinePrediction);
+    const x = this.model.lastFeatures();
+    let contributions: Contribution[] = [];
+    if (top > 0 && x.nnz > 0) {
+      if (this.contributionBuffer.length < x.nnz) this.contributionBuffer = new Float64Array(x.nnz * 2);
+      const c = this.contributionBuffer;
+      if (served.source === 'online') this.model.contributions(c);
+      else {
+        // the refit is on the original scale: β_j·x_j with x_j raw = scaled · sd_j
+        for (let k = 0; k < x.nnz; k++) {
+          const j = x.indices[k];
+          c[k] = (this.refit!.byColumn.get(j) ?? 0) * x.values[k] * this.model.columnScale(j);
+        }
+      }
+      contributions = topContributions(x, c, top, (j) => this.model.featurizer.nameOf(j));
+    }
+    return {
+      key: this.key,
+      source: position.source,
+      ...(position.partition !== undefined ? { partition: position.partition } : {}),
+      offset: position.offset,
+      ...(event.ts !== undefined ? { ts: event.ts } : {}),
+      prediction: served.prediction,
+      model: {
+        source: served.source,
+        version: this.model.currentVersion,
+        offset: served.source === 'refit' ? this.refit!.offset : this.model.offset,
+      },
+      top: contributions,
+    };
+  }
+
+  /** A snapshot is due (events or time since the last one). */
+  snapshotDue(): boolean {
+    const { everyEvents, everySeconds } = this.context.config.snapshots;
+    const since = this.model.offset - this.lastSnapshotOffset;
+    if (since <= 0) return false;
+    return since >= everyEvents || this.context.now() - this.lastSnapshotAt >= everySeconds * 1000;
+  }
+
+  /** Publishes the online model's next snapshot. */
+  takeSnapshot(): ModelSnapshot {
+    this.lastSnapshotOffset = this.model.offset;
+    this.lastSnapshotAt = this.context.now();
+    const extra: Record<string, number> = {};
+    if (this.served !== null) extra.servedProgressiveLoss = this.served.progressiveLoss;
+    return this.model.snapshot(extra);
+  }
+
+  /** The support/sign check of the live model is due (DESIGN drift cadence). */
+  checkDue(): boolean {
+    return this.model.offset - this.lastCheckOffset >= this.context.config.drift.checkEveryEvents;
+  }
+
+  /** A refit is due (events or time since the last one, with something new to learn from). */
+  refitDue(): boolean {
+    if (this.window === null || this.refitRunning) return false;
+    const { everyEvents, everySeconds } = this.context.config.refit;
+    const since = this.model.offset - this.lastRefitOffset;
+    if (since <= 0 || this.window.size < 2) return false;
+    return since >= everyEvents || this.context.now() - this.lastRefitAt >= everySeconds * 1000;
+  }
+
+  /** Marks a due refit as handled (started or skipped): the next one is a full period away. */
+  refitHandled(): void {
+    this.lastRefitOffset = this.model.offset;
+    this.lastRefitAt = this.context.now();
+  }
+
+  /** The refit job for the current window, warm-started from the online model and the last refit. */
+  refitJob(): RefitJob | null {
+    const rows = this.window?.rows() ?? null;
+    if (rows === null) return null;
+    const { config } = this.context;
+    const online = this.model.coefficients();
+    const penalties = this.model.penaltyFactorColumns();
+    const starts: Array<RefitJob['starts'][number]> = [
+      {
+        source: 'online',
+        model: { intercept: online.intercept, cols: online.indices, values: online.values },
+      },
+    ];
+    if (this.refit !== null) starts.push({ source: 'refit', model: this.refit.model });
+    return {
+      key: this.key,
+      family: this.model.family,
+      lambda: this.model.lambda,
+      l1Ratio: this.model.l1Ratio,
+      standardize: this.model.standardize,
+      kktTolerance: config.refit.tolerance,
+      gapTolerance: config.refit.tolerance,
+      rows,
+      penaltyCols: penalties.cols,
+      penaltyValues: penalties.values,
+      starts,
+    };
+  }
+
+  /** Takes a finished refit: it becomes the refit model (served when `serve: refit`) and a snapshot. */
+  acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot {
+    const version = this.model.claimVersion();
+    const byColumn = new Map<number, number>();
+    const { cols, values } = outcome.model;
+    for (let k = 0; k < cols.length; k++) byColumn.set(cols[k], values[k]);
+    this.refit = { model: outcome.model, byColumn, version, offset: outcome.last };
+    const order = Array.from(cols.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+    const coefficients = Object.create(null) as Record<string, number>;
+    for (const k of order) coefficients[this.model.featurizer.nameOf(cols[k])] = values[k];
+    return {
+      key: this.key,
+      version,
+      offset: outcome.last,
+      source: 'refit',
+      family: this.model.family,
+      learner: 'coordinate-descent',
+      lambda: this.model.lambda,
+      l1Ratio: this.model.l1Ratio,
+      intercept: outcome.model.intercept,
+      coefficients,
+      window: { first: outcome.first, last: outcome.last, events: outcome.last - outcome.first + 1 },
+      metrics: {
+        objective: outcome.objective,
+        kktMaxViolation: outcome.kktMaxViolation,
+        converged: outcome.converged,
+        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+        refitMs,
+        solveMs: outcome.solveMs,
+        // events this model learned while the refit ran (0 when refits run inline)
+        learnedDuringRefit: this.model.offset - outcome.last,
+        warmStart: outcome.warmStart,
+        passes: outcome.passes,
+        newtonIterations: outcome.outerIterations,
+        nonZero: cols.length,
+        columns: outcome.columns,
+      },
+      createdAt: this.context.clock().toISOString(),
+    };
+  }
+}
+
+/** The `top` largest |contribution| of a sparse event, by feature name, largest first. */
+function topContributions(
+  x: SparseVector,
+  c: Float64Array,
+  top: number,
+  nameOf: (j: number) => string,
+): Contribution[] {
+  const picked: number[] = [];
+  for (let k = 0; k < x.nnz; k++) {
+    if (c[k] === 0) continue;
+    if (picked.length < top) picked.push(k);
+    else {
+      let min = 0;
+      for (let m = 1; m < picked.length; m++) if (Math.abs(c[picked[m]]) < Math.abs(c[picked[min]])) min = m;
+      if (Math.abs(c[k]) > Math.abs(c[picked[min]])) picked[min] = k;
+    }
+  }
+  picked.sort((a, b) => Math.abs(c[b]) - Math.abs(c[a]));
+  return picked.map((k) => ({ feature: nameOf(x.indices[k]), contribution: c[k] }));
+}

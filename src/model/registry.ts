@@ -1,0 +1,101 @@
+import type { StateStore } from '../engine/ports.js';
+
+/** How a registry makes, saves and restores its models. */
+export interface RegistryCodec<M> {
+  create(key: string): M;
+  checkpoint(model: M, key: string): Uint8Array;
+  restore(key: string, state: Uint8Array): M;
+}
+
+export interface ModelRegistryOptions<M> {
+  /** Models held in memory after `trim()` at most (Infinity: all). */
+  readonly maxLive: number;
+  readonly store: StateStore;
+  readonly codec: RegistryCodec<M>;
+}
+
+/**
+ * Keyed models (DESIGN §8): one per key, created on first sight. Models are kept in a Map in
+ * least-recently-used order; `trim()` checkpoints the oldest ones whole into the state store and
+ * drops them until at most `maxLive` remain, and `acquire` restores a stored model when its key
+ * returns. Eviction happens only when asked (the engine trims between batches), so the models a
+ * batch touches stay in memory until the batch is through every stage; lru-cache evicts inside
+ * `set`, which would checkpoint a model in the middle of its batch.
+ */
+export class ModelRegistry<M> {
+  readonly stats = { created: 0, evicted: 0, restored: 0 };
+  readonly maxLive: number;
+  private readonly models = new Map<string, M>();
+  private readonly store: StateStore;
+  private readonly codec: RegistryCodec<M>;
+
+  constructor(options: ModelRegistryOptions<M>) {
+    if (!(options.maxLive >= 1)) throw new RangeError(`maxLive must be >= 1, got ${options.maxLive}`);
+    this.maxLive = options.maxLive;
+    this.store = options.store;
+    this.codec = options.codec;
+  }
+
+  /** Models in memory. */
+  get live(): number {
+    return this.models.size;
+  }
+
+  /** The model of `key`: in memory, restored from the store, or new; now the most recently used. */
+  acquire(key: string): M {
+    let model = this.models.get(key);
+    if (model !== undefined) {
+      // Map order is insertion order: re-inserting makes it the most recently used.
+      this.models.delete(key);
+      this.models.set(key, model);
+      return model;
+    }
+    const state = this.store.get(key);
+    if (state !== undefined) {
+      model = this.codec.restore(key, state);
+      this.store.delete(key);
+      this.stats.restored++;
+    } else {
+      model = this.codec.create(key);
+      this.stats.created++;
+    }
+    this.models.set(key, model);
+    return model;
+  }
+
+  /** The model of `key` if it is in memory (the order is unchanged). */
+  peekLive(key: string): M | undefined {
+    return this.models.get(key);
+  }
+
+  /** Checkpoints and drops least recently used models until at most `maxLive` are in memory. */
+  trim(): void {
+    if (this.models.size <= this.maxLive) return;
+    for (const [key, model] of this.models) {
+      if (this.models.size <= this.maxLive) break;
+      this.store.put(key, this.codec.checkpoint(model, key));
+      this.models.delete(key);
+      this.stats.evicted++;
+    }
+  }
+
+  /** Every key, in memory or stored (each once). */
+  keys(): string[] {
+    const keys = new Set<string>(this.models.keys());
+    for (const k of this.store.keys()) keys.add(k);
+    return [...keys];
+  }
+
+  /** Models in memory, least recently used first. */
+  liveModels(): M[] {
+    return [...this.models.values()];
+  }
+
+  /** Calls `fn` on every model (restoring stored ones, trimming as it goes). */
+  forEach(fn: (model: M, key: string) => void): void {
+    for (const key of this.keys()) {
+      fn(this.acquire(key), key);
+      this.trim();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { L1Event } from '../core/event.js';
+import type { Contribution } from '../engine/records.js';
+import { featureName } from '../features/vocabulary.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/**
+ * Scores events with a saved snapshot by feature name, featurizing them as the engine does
+ * (numbers by field, booleans as 0/1, strings and string arrays as one-hot `field=value`): a
+ * feature the snapshot does not name contributes nothing.
+ */
+export class SnapshotScorer {
+  readonly intercept: number;
+  private readonly coefficients: Map<string, number>;
+
+  constructor(snapshot: Pick<ModelSnapshot, 'intercept' | 'coefficients'>) {
+    this.intercept = snapshot.intercept;
+    // Names are data (`__proto__` is a valid one): a Map, filled from own entries only.
+    this.coefficients = new Map(Object.entries(snapshot.coefficients));
+  }
+
+  /** The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first. */
+  score(event: L1Event, top = 0): { margin: number; top: Contribution[] } {
+    let margin = this.intercept;
+    const parts: Contribution[] = [];
+    const add = (name: string, value: number) => {
+      const beta = this.coefficients.get(name);
+      if (beta === undefined || value === 0) return;
+      margin += beta * value;
+      if (top > 0) parts.push({ feature: name, contribution: beta * value });
+    };
+    const features = event.features;
+    for (const field of Object.keys(features)) {
+      const v = features[field];
+      if (typeof v === 'number') add(field, v);
+      else if (typeof v === 'boolean') add(field, v ? 1 : 0);
+      else if (typeof v === 'string') add(featureName(field, v), 1);
+      else if (Array.isArray(v)) for (const item of v as readonly string[]) add(featureName(field, item), 1);
+    }
+    if (top > 0) parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    return { margin, top: parts.slice(0, top) };
+  }
+}

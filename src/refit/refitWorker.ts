@@ -1,0 +1,23 @@
+/**
+ * Worker-thread entry of `WorkerRefitRunner`: solves refit jobs off the event loop that learns.
+ * One job at a time; each reply carries the job's id.
+ */
+import { parentPort } from 'node:worker_threads';
+
+import { solveRefitJob, type RefitJob } from './job.js';
+
+const port = parentPort;
+if (port === null) throw new Error('refitWorker must run in a worker thread');
+
+port.on('message', (message: { readonly id: number; readonly job: RefitJob }) => {
+  try {
+    const outcome = solveRefitJob(message.job);
+    port.postMessage({ id: message.id, outcome }, [
+      outcome.model.cols.buffer as ArrayBuffer,
+      outcome.model.values.buffer as ArrayBuffer,
+    ]);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    port.postMessage({ id: message.id, error: { name: e.name, message: e.message } });
+  }
+});

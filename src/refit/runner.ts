@@ -1,0 +1,149 @@
+import { Worker } from 'node:worker_threads';
+
+import { defer, from, type Observable } from 'rxjs';
+
+import { EngineError } from '../core/errors.js';
+import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
+
+/**
+ * Runs refit jobs; `idle` says whether one more can start now (the schedule never queues). `run`
+ * starts the job when subscribed and emits its outcome once.
+ */
+export interface RefitRunner {
+  readonly idle: boolean;
+  run(job: RefitJob): Observable<RefitOutcome>;
+  close(): Promise<void>;
+}
+
+/** A refit that failed (the solver threw): reported, counted, and the stream goes on. */
+export class RefitError extends EngineError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('L1S_REFIT', message, options);
+  }
+}
+
+/**
+ * Runs each job synchronously on the calling thread: deterministic (the refit lands right after
+ * the batch that made it due), for tests and small models; it blocks learning while it solves.
+ */
+export class InlineRefitRunner implements RefitRunner {
+  readonly idle = true;
+
+  run(job: RefitJob): Observable<RefitOutcome> {
+    return defer(() => {
+      try {
+        return [solveRefitJob(job)];
+      } catch (err) {
+        throw new RefitError(`refit of "${job.key}" failed: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+interface Pending {
+  readonly resolve: (outcome: RefitOutcome) => void;
+  readonly reject: (err: unknown) => void;
+  readonly key: string;
+}
+
+/**
+ * A worker running `refitWorker`: the compiled .js beside this module, or, when this module runs
+ * from TypeScript source (tests, tsx), the .ts source through tsx's loader registered in the worker.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./refitWorker.js', import.meta.url));
+  const entry = new URL('./refitWorker.ts', import.meta.url).href;
+  return new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true },
+  );
+}
+
+/**
+ * Runs refits on worker threads (`threads`, default 1), so learning and scoring go on while the
+ * solver works. Workers start on first use and are held (unref'd) between jobs; the window's
+ * arrays are transferred, not copied.
+ */
+export class WorkerRefitRunner implements RefitRunner {
+  private readonly threads: number;
+  private readonly workers: Worker[] = [];
+  private readonly free: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly byWorker = new Map<Worker, number>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(threads = 1) {
+    if (!(Number.isInteger(threads) && threads >= 1))
+      throw new RangeError(`refit threads must be a whole number >= 1, got ${threads}`);
+    this.threads = threads;
+  }
+
+  get idle(): boolean {
+    return !this.closed && (this.free.length > 0 || this.workers.length < this.threads);
+  }
+
+  run(job: RefitJob): Observable<RefitOutcome> {
+    return defer(() => from(this.start(job)));
+  }
+
+  private start(job: RefitJob): Promise<RefitOutcome> {
+    if (!this.idle) return Promise.reject(new RefitError('no refit worker is free'));
+    const worker = this.free.pop() ?? this.spawn();
+    const id = this.nextId++;
+    this.byWorker.set(worker, id);
+    worker.ref();
+    const done = new Promise<RefitOutcome>((resolve, reject) =>
+      this.pending.set(id, { resolve, reject, key: job.key }),
+    );
+    const r = job.rows;
+    worker.postMessage({ id, job }, [
+      r.rowStart.buffer as ArrayBuffer,
+      r.cols.buffer as ArrayBuffer,
+      r.values.buffer as ArrayBuffer,
+      r.y.buffer as ArrayBuffer,
+      r.weights.buffer as ArrayBuffer,
+    ]);
+    return done;
+  }
+
+  private spawn(): Worker {
+    const worker = startWorker();
+    this.workers.push(worker);
+    worker.on('message', (m: { id: number; outcome?: RefitOutcome; error?: { message: string } }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      this.byWorker.delete(worker);
+      worker.unref();
+      if (!this.closed) this.free.push(worker);
+      if (p === undefined) return;
+      if (m.outcome) p.resolve(m.outcome);
+      else p.reject(new RefitError(`refit of "${p.key}" failed: ${m.error?.message ?? 'unknown error'}`));
+    });
+    worker.on('error', (err) => {
+      const id = this.byWorker.get(worker);
+      this.byWorker.delete(worker);
+      this.workers.splice(this.workers.indexOf(worker), 1);
+      const at = this.free.indexOf(worker);
+      if (at >= 0) this.free.splice(at, 1);
+      if (id === undefined) return;
+      const p = this.pending.get(id);
+      this.pending.delete(id);
+      p?.reject(new RefitError(`the refit worker crashed: ${err.message}`, { cause: err }));
+    });
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new RefitError('the refit runner was closed'));
+    this.pending.clear();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+    this.free.length = 0;
+  }
+}

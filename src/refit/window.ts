@@ -1,0 +1,202 @@
+import { StateError } from '../core/errors.js';
+import type { SparseVector } from '../core/sparse.js';
+
+/** Rows per block: the window drops whole blocks, so it holds at most `capacity + BLOCK_ROWS` rows. */
+const BLOCK_ROWS = 1024;
+
+/** A block of consecutive rows, row-major: row r's entries are `cols/vals[rowStart[r] .. rowStart[r+1])`. */
+interface Block {
+  /** Ordinal of the block's first row (1 = the first event the model learned). */
+  first: number;
+  count: number;
+  rowStart: Int32Array;
+  y: Float64Array;
+  weight: Float64Array;
+  cols: Int32Array;
+  vals: Float64Array;
+}
+
+/** The rows of a window, copied out (row-major), ready to hand to a solver or a worker. */
+export interface WindowRows {
+  /** Ordinals of the first and last rows. */
+  readonly first: number;
+  readonly last: number;
+  readonly rows: number;
+  /** Row r's entries are `cols/values[rowStart[r] .. rowStart[r+1])`. */
+  readonly rowStart: Int32Array;
+  readonly cols: Int32Array;
+  readonly values: Float64Array;
+  readonly y: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/** Serialized window: its rows and the ordinal of the next row. */
+export interface RefitWindowState {
+  readonly capacity: number;
+  readonly next: number;
+  readonly rows: WindowRows | null;
+}
+
+/**
+ * The last `capacity` labelled events a model learned, as compact sparse rows on typed arrays
+ * (DESIGN §7): raw feature values (before online scaling), label and weight, in blocks of 1,024
+ * rows that are recycled, so appending allocates nothing in the steady state. Memory is about
+ * (capacity + 1,024) × (12 bytes per non-zero + 20 bytes per row).
+ */
+export class RefitWindow {
+  readonly capacity: number;
+  private blocks: Block[] = [];
+  private spare: Block[] = [];
+  /** Ordinal the next appended row gets. */
+  private next = 1;
+
+  constructor(capacity: number) {
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new RangeError(`refit window capacity must be a whole number >= 1, got ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  /** Rows currently in the window (at most `capacity`). */
+  get size(): number {
+    return Math.min(this.capacity, this.next - (this.blocks[0]?.first ?? this.next));
+  }
+
+  /** Ordinal of the last row appended (0 before any). */
+  get last(): number {
+    return this.next - 1;
+  }
+
+  /** Non-zeros held (including rows of the oldest block already outside the window). */
+  get storedNonZeros(): number {
+    let s = 0;
+    for (const b of this.blocks) s += b.rowStart[b.count];
+    return s;
+  }
+
+  /** Approximate bytes held by the window's arrays. */
+  get bytes(): number {
+    let s = 0;
+    for (const b of [...this.blocks, ...this.spare])
+      s += b.cols.byteLength + b.vals.byteLength + 24 * BLOCK_ROWS;
+    return s;
+  }
+
+  /** Appends one labelled event (raw values) as the row with the next ordinal. */
+  push(x: SparseVector, y: number, weight: number): void {
+    let block = this.blocks[this.blocks.length - 1];
+    if (block === undefined || block.count === BLOCK_ROWS) {
+      block = this.newBlock(this.next);
+      this.blocks.push(block);
+      // Drop the oldest block once every one of its rows has left the window.
+      const firstInWindow = this.next - this.capacity + 1;
+      while (this.blocks.length > 1 && this.blocks[0].first + BLOCK_ROWS <= firstInWindow)
+        this.spare.push(this.blocks.shift()!);
+    }
+    const at = block.rowStart[block.count];
+    const end = at + x.nnz;
+    if (end > block.cols.length) {
+      const size = Math.max(end, block.cols.length * 2);
+      const cols = new Int32Array(size);
+      cols.set(block.cols.subarray(0, at));
+      const vals = new Float64Array(size);
+      vals.set(block.vals.subarray(0, at));
+      block.cols = cols;
+      block.vals = vals;
+    }
+    block.cols.set(x.indices.subarray(0, x.nnz), at);
+    block.vals.set(x.values.subarray(0, x.nnz), at);
+    block.y[block.count] = y;
+    block.weight[block.count] = weight;
+    block.count++;
+    block.rowStart[block.count] = end;
+    this.next++;
+  }
+
+  private newBlock(first: number): Block {
+    const b = this.spare.pop();
+    if (b !== undefined) {
+      b.first = first;
+      b.count = 0;
+      b.rowStart[0] = 0;
+      return b;
+    }
+    return {
+      first,
+      count: 0,
+      rowStart: new Int32Array(BLOCK_ROWS + 1),
+      y: new Float64Array(BLOCK_ROWS),
+      weight: new Float64Array(BLOCK_ROWS),
+      cols: new Int32Array(BLOCK_ROWS * 16),
+      vals: new Float64Array(BLOCK_ROWS * 16),
+    };
+  }
+
+  /** Calls `fn(column)` for every entry of the rows in the window (columns may repeat). */
+  forEachColumn(fn: (column: number) => void): void {
+    this.scan((b, r) => {
+      for (let k = b.rowStart[r]; k < b.rowStart[r + 1]; k++) fn(b.cols[k]);
+    });
+  }
+
+  private scan(fn: (block: Block, row: number) => void): void {
+    const first = this.next - this.size;
+    for (const b of this.blocks) {
+      for (let r = Math.max(0, first - b.first); r < b.count; r++) fn(b, r);
+    }
+  }
+
+  /** A copy of the rows in the window (null when empty). */
+  rows(): WindowRows | null {
+    const n = this.size;
+    if (n === 0) return null;
+    const first = this.next - n;
+    let nnz = 0;
+    this.scan((b, r) => (nnz += b.rowStart[r + 1] - b.rowStart[r]));
+    const rowStart = new Int32Array(n + 1);
+    const cols = new Int32Array(nnz);
+    const values = new Float64Array(nnz);
+    const y = new Float64Array(n);
+    const weights = new Float64Array(n);
+    let i = 0;
+    let at = 0;
+    this.scan((b, r) => {
+      const s = b.rowStart[r];
+      const e = b.rowStart[r + 1];
+      cols.set(b.cols.subarray(s, e), at);
+      values.set(b.vals.subarray(s, e), at);
+      at += e - s;
+      y[i] = b.y[r];
+      weights[i] = b.weight[r];
+      rowStart[++i] = at;
+    });
+    return { first, last: this.next - 1, rows: n, rowStart, cols, values, y, weights };
+  }
+
+  state(): RefitWindowState {
+    return { capacity: this.capacity, next: this.next, rows: this.rows() };
+  }
+
+  static fromState(state: RefitWindowState, capacity = state.capacity): RefitWindow {
+    const w = new RefitWindow(capacity);
+    const rows = state.rows;
+    if (rows === null) {
+      w.next = state.next;
+      return w;
+    }
+    if (rows.last !== state.next - 1 || rows.rowStart.length !== rows.rows + 1)
+      throw new StateError('refit window state is inconsistent (row count or ordinals)');
+    w.next = rows.first;
+    const skip = Math.max(0, rows.rows - capacity);
+    w.next += skip;
+    for (let r = skip; r < rows.rows; r++) {
+      const s = rows.rowStart[r];
+      const e = rows.rowStart[r + 1];
+      w.push(
+        { indices: rows.cols.subarray(s, e), values: rows.values.subarray(s, e), nnz: e - s },
+        rows.y[r],
+        rows.weights[r],
+      );
+    }
+    return w;
+  }
+}

@@ -1,0 +1,69 @@
+import { map, type OperatorFunction } from 'rxjs';
+
+import type { L1Event } from '../core/event.js';
+import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
+import type { DeadLetterSink, EventBatch } from './types.js';
+
+/** The model key of an event, or why it has none. */
+export type KeyOf = (event: L1Event) => string | { readonly missing: string };
+
+/**
+ * The key function of DESIGN §8: `keyBy` null → every event goes to `defaultKey`; `"key"` → the
+ * event's own key; any other name → that feature field's value (`"c7"`, not `"campaign=c7"`).
+ */
+export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
+  if (keyBy === null) return () => defaultKey;
+  if (keyBy === 'key')
+    return (e) =>
+      e.key !== undefined && e.key !== ''
+        ? e.key
+        : { missing: 'the event has no "key" (model.keyBy is "key")' };
+  return (e) => {
+    const v = Object.hasOwn(e.features, keyBy) ? e.features[keyBy] : undefined;
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return {
+      missing: `feature "${keyBy}" (model.keyBy) is ${v === undefined || v === null ? 'missing' : 'not a string, number or boolean'}`,
+    };
+  };
+}
+
+/**
+ * Splits each decoded batch by model key, keeping each key's events in stream order (keys are
+ * independent models, so only the order within a key matters). An event without a key goes to
+ * the dead-letter sink with the reason. Single-key runs pass through without copying.
+ *
+ * @example
+ * events$.pipe(routeByKey(keyFunction('campaign', 'default'), deadLetters))
+ */
+export function routeByKey(
+  keyOf: KeyOf,
+  deadLetters: DeadLetterSink,
+): OperatorFunction<EventBatch, RoutedBatch> {
+  return map((batch: EventBatch): RoutedBatch => {
+    const parts: KeyedEvents[] = [];
+    const byKey = new Map<string, KeyedEvents>();
+    const { events, positions } = batch;
+    for (let i = 0; i < events.length; i++) {
+      const key = keyOf(events[i]);
+      if (typeof key !== 'string') {
+        deadLetters.deadLetter({
+          reason: key.missing,
+          stage: 'validate',
+          position: positions[i],
+          value: JSON.stringify(events[i]),
+        });
+        continue;
+      }
+      let part = byKey.get(key);
+      if (part === undefined) {
+        part = { key, events: [], positions: [] };
+        byKey.set(key, part);
+        parts.push(part);
+      }
+      part.events.push(events[i]);
+      part.positions.push(positions[i]);
+    }
+    return { parts, records: batch.records, partial: batch.partial === true };
+  });
+}

@@ -1,0 +1,47 @@
+import { from, type Observable } from 'rxjs';
+
+import type { Alert, DeadLetter, ModelSnapshot, OutputSink, RawBatch, ScoreRecord } from '../../src/index.js';
+import type { EventSource } from '../../src/engine/ports.js';
+
+/** Events (objects or raw lines) as a source of batches of `batchSize` JSON records. */
+export function memorySource(
+  lines: ReadonlyArray<string | object>,
+  batchSize = 256,
+): EventSource & { batches$: Observable<RawBatch> } {
+  const batches: RawBatch[] = [];
+  for (let i = 0; i < lines.length; i += batchSize) {
+    batches.push({
+      records: lines.slice(i, i + batchSize).map((l, k) => ({
+        value: typeof l === 'string' ? l : JSON.stringify(l),
+        position: { source: 'memory', offset: String(i + k + 1) },
+      })),
+    });
+  }
+  return { batches$: from(batches) };
+}
+
+/** Collects every output in memory. */
+export class MemorySink implements OutputSink {
+  readonly models: ModelSnapshot[] = [];
+  readonly scores: ScoreRecord[] = [];
+  readonly alerts: Alert[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  model(s: ModelSnapshot): void {
+    this.models.push(s);
+  }
+  score(s: ScoreRecord): void {
+    this.scores.push(s);
+  }
+  alert(a: Alert): void {
+    this.alerts.push(a);
+  }
+  deadLetter(l: DeadLetter): void {
+    this.deadLetters.push(l);
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,51 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+
+import type { L1Event } from '../../src/core/event.js';
+import { keyFunction, routeByKey } from '../../src/stream/routeByKey.js';
+import type { DeadLetter, EventBatch } from '../../src/stream/types.js';
+
+const ev = (campaign: unknown, key?: string): L1Event =>
+  ({ ...(key !== undefined ? { key } : {}), label: 1, features: { campaign, x: 1 } }) as L1Event;
+
+function batch(events: L1Event[]): EventBatch {
+  return {
+    events,
+    positions: events.map((_, i) => ({ source: 't', offset: String(i + 1) })),
+    rejected: 0,
+    records: [],
+  };
+}
+
+describe('routeByKey', () => {
+  it('splits each batch by key, keeping each key in stream order, and dead-letters events without a key', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
+      const letters: DeadLetter[] = [];
+      const values = {
+        a: batch([ev('c1'), ev('c2'), ev('c1'), ev(7), ev(null), ev(['x'])]),
+        b: batch([ev('__proto__'), ev('c2')]),
+      };
+      const out = cold('a--b|', values).pipe(
+        routeByKey(keyFunction('campaign', 'default'), { deadLetter: (l) => letters.push(l) }),
+        map((r) => r.parts.map((p) => `${p.key}:${p.positions.map((q) => q.offset).join('.')}`).join(' ')),
+      );
+      expectObservable(out).toBe('a--b|', { a: 'c1:1.3 c2:2 7:4', b: '__proto__:1 c2:2' });
+      flush();
+      expect(letters.map((l) => [l.position.offset, l.stage, l.reason])).toEqual([
+        ['5', 'validate', 'feature "campaign" (model.keyBy) is missing'],
+        ['6', 'validate', 'feature "campaign" (model.keyBy) is not a string, number or boolean'],
+      ]);
+    });
+  });
+
+  it('keys by the event key, or sends everything to one model', () => {
+    const events = [ev('c1', 'u1'), ev('c1'), ev('c2', 'u2')];
+    expect(events.map(keyFunction('key', 'default'))).toEqual([
+      'u1',
+      { missing: 'the event has no "key" (model.keyBy is "key")' },
+      'u2',
+    ]);
+    expect(events.map(keyFunction(null, 'solo'))).toEqual(['solo', 'solo', 'solo']);
+  });
+});
