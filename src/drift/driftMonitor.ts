@@ -10,6 +10,10 @@ import { SupportDriftDetector } from './supportDrift.js';
 /** Where warn-level log lines go (a pino logger fits). */
 export interface AlertLogger {
   warn(obj: object, msg: string): void;
+  /** `info` alerts go here when present (else to `warn`). */
+  info?(obj: object, msg: string): void;
+  /** `critical` alerts go here when present (else to `warn`). */
+  error?(obj: object, msg: string): void;
 }
 
 export interface DriftMonitorOptions {
@@ -21,7 +25,7 @@ export interface DriftMonitorOptions {
   readonly clock?: () => Date;
   /** Standard deviation of a feature by name, for scale-free support and sign criteria. */
   readonly scaleOf?: (name: string) => number;
-  /** Each alert is also logged here at warn level. */
+  /** Each alert is also logged here, at the level of its severity (info, warn, error). */
   readonly logger?: AlertLogger;
 }
 
@@ -249,7 +253,14 @@ export class DriftMonitor {
   }
 
   private emit(alerts: Alert[]): Alert[] {
-    if (this.logger !== undefined) for (const a of alerts) this.logger.warn({ alert: a }, a.message);
+    const logger = this.logger;
+    if (logger === undefined) return alerts;
+    // logged at the level of their severity: info, warn, error
+    for (const a of alerts) {
+      if (a.severity === 'info' && logger.info) logger.info({ alert: a }, a.message);
+      else if (a.severity === 'critical' && logger.error) logger.error({ alert: a }, a.message);
+      else logger.warn({ alert: a }, a.message);
+    }
     return alerts;
   }
 }

@@ -37,7 +37,7 @@ export interface EngineOptions {
   readonly clock?: () => Date;
   /** Time for the snapshot and refit cadences (default: the async scheduler's `now`). */
   readonly scheduler?: SchedulerLike;
-  /** Alerts are also logged here at warn level. */
+  /** Alerts are also logged here, at the level of their severity (info, warn, error). */
   readonly logger?: AlertLogger;
   /** The source is read until this emits (graceful stop: what was read is finished and committed). */
   readonly stop?: Observable<unknown>;

@@ -178,7 +178,9 @@ describe('l1stream replay', () => {
   it('bad option values name the option and the fix, exit code 2', async () => {
     const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson', '--lambda=-1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--lambda must be >= 0/);
+    // every problem at once, each with its path
+    expect(r.stderr).toMatch(/model\.lambda: must be >= 0, got -1/);
+    expect(r.stderr).toMatch(/model\.family: must be "gaussian" or "binomial", got "poisson"/);
     const s = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson']);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/model\.family: must be "gaussian" or "binomial", got "poisson"/);
