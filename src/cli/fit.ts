@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
-import type { ModelSnapshot } from '../model/snapshot.js';
+import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
@@ -136,48 +136,6 @@ export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
       `l1stream: warning: the solver did NOT converge at λ=${fit.lambda} (${fit.reason ?? 'unknown reason'}; ${fit.passes} sweeps, ${fit.outerIterations} Newton iterations); the model is reported with "converged": false\n`,
     );
   }
-}
-
-/** The DESIGN §3 record of one fit. */
-export function snapshotOf(
-  fit: LambdaFit,
-  data: TrainingData,
-  meta: {
-    key: string;
-    version: number;
-    family: Family;
-    l1Ratio: number;
-    extra?: Record<string, number | string | boolean | null>;
-  },
-): ModelSnapshot {
-  const coefficients: Record<string, number> = {};
-  fit.coefficients.forEach((c, j) => {
-    if (c !== 0) coefficients[data.names[j]!] = c;
-  });
-  return {
-    key: meta.key,
-    version: meta.version,
-    offset: data.x.rows,
-    source: 'refit',
-    family: meta.family,
-    learner: 'coordinate-descent',
-    lambda: fit.lambda,
-    l1Ratio: meta.l1Ratio,
-    intercept: fit.intercept,
-    coefficients,
-    metrics: {
-      n: data.x.rows,
-      deviance: fit.deviance,
-      devianceRatio: fit.devianceRatio,
-      objective: fit.objective,
-      nonzero: fit.nonzero,
-      iterations: fit.passes,
-      newtonIterations: fit.outerIterations,
-      converged: fit.converged,
-      ...(meta.extra ?? {}),
-    },
-    createdAt: new Date().toISOString(),
-  };
 }
 
 export function defaultKey(input: string): string {

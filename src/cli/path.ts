@@ -5,7 +5,8 @@ import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData } from '../solve/input.js';
 import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
-import { commonFlags, defaultKey, snapshotOf, warnAboutData, warnIfNotConverged } from './fit.js';
+import { snapshotOf } from '../model/fitSnapshot.js';
+import { commonFlags, defaultKey, warnAboutData, warnIfNotConverged } from './fit.js';
 import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
 import type { Command } from './command.js';
 

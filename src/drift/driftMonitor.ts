@@ -1,6 +1,5 @@
 import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
-import type { LearnedBatch } from '../stream/types.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
 import { GuardedDetector } from './guardedDetector.js';
 import { InputSparsityDetector, type ActiveFeatures, type RateChange } from './inputSparsity.js';
@@ -27,6 +26,24 @@ export interface DriftMonitorOptions {
   readonly scaleOf?: (name: string) => number;
   /** Each alert is also logged here, at the level of its severity (info, warn, error). */
   readonly logger?: AlertLogger;
+}
+
+/**
+ * What the monitor reads of a batch of learned events (the pipeline's `LearnedBatch` has it):
+ * event i is labelled or not, its label and progressive loss, and its active features
+ * `featureIndices[featureStarts[i] .. featureStarts[i+1])`, named by `nameOf`.
+ */
+export interface DriftBatch {
+  readonly key: string;
+  /** Events the model has learned after this batch. */
+  readonly offset: number;
+  readonly count: number;
+  readonly labelled: Uint8Array;
+  readonly labels: Float64Array;
+  readonly losses: Float64Array;
+  readonly featureStarts: Int32Array;
+  readonly featureIndices: Int32Array;
+  readonly nameOf: (index: number) => string;
 }
 
 interface LossWatch {
@@ -93,7 +110,7 @@ export class DriftMonitor {
   }
 
   /** Feeds a batch of learned (and scored) events; returns the alerts it raised. */
-  onBatch(batch: LearnedBatch): Alert[] {
+  onBatch(batch: DriftBatch): Alert[] {
     const alerts: Alert[] = [];
     let learned = 0;
     for (let i = 0; i < batch.count; i++) learned += batch.labelled[i];

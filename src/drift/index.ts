@@ -27,4 +27,4 @@ export {
   type DriftConfig,
   type DriftConfigInput,
 } from './config.js';
-export { DriftMonitor, type AlertLogger, type DriftMonitorOptions } from './driftMonitor.js';
+export { DriftMonitor, type AlertLogger, type DriftBatch, type DriftMonitorOptions } from './driftMonitor.js';

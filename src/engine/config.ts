@@ -19,6 +19,8 @@ export interface RefitConfig {
   /** Worker threads that run refits (0: on the learning thread, deterministic, blocking). */
   readonly threads: number;
   readonly serve: ServeSource;
+  /** Hand each refit's weights back to the online learner (FTRL only). */
+  readonly handBack: boolean;
 }
 
 export interface SnapshotConfig {
@@ -69,6 +71,7 @@ export const engineDefaults = {
     tolerance: 1e-8,
     threads: 1,
     serve: 'online' as ServeSource,
+    handBack: false,
   },
   snapshots: { everyEvents: 10_000, everySeconds: 60 },
   scores: { enabled: true, top: 5 },
@@ -210,6 +213,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     'tolerance',
     'threads',
     'serve',
+    'handBack',
   ]);
   const d = engineDefaults.refit;
   const refitConfig: RefitConfig = {
@@ -220,7 +224,14 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     tolerance: refit.number('tolerance', d.tolerance, { min: 1e-15 }),
     threads: refit.number('threads', d.threads, { min: 0, integer: true }),
     serve: refit.choice('serve', d.serve, ['online', 'refit'] as const),
+    handBack: refit.boolean('handBack', d.handBack),
   };
+  const learnerName = isObject(modelRaw) ? (modelRaw.learner ?? 'ftrl') : 'ftrl';
+  if (refitConfig.handBack && learnerName !== 'ftrl')
+    problems.push({
+      path: 'refit.handBack',
+      message: `only the ftrl learner can take a refit's weights (model.learner is ${JSON.stringify(learnerName)})`,
+    });
   if (refitConfig.tolerance >= 1)
     problems.push({ path: 'refit.tolerance', message: `must be below 1, got ${refitConfig.tolerance}` });
 

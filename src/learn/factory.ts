@@ -23,6 +23,8 @@ export interface LearnerHyperparameters {
 /** A learner with penalty factors (all three learners support them). */
 export interface PenalizedLearner extends Learner {
   setPenaltyFactor(index: number, factor: number): void;
+  /** Sets the weights to the given ones (FTRL only: a refit handed back). */
+  assignWeights?(intercept: number, cols: Int32Array, values: Float64Array): void;
 }
 
 export function createLearner(

@@ -177,6 +177,34 @@ export class Ftrl implements Learner {
     return this.interceptWeight();
   }
 
+  /**
+   * Sets the state so that the weights become exactly `values` at `cols` (0 elsewhere) and the
+   * intercept `intercept`, keeping every n_j (the per-coordinate rates): z_j is solved from the
+   * closed form of `weightOf`, and a coordinate that must be 0 has z_j clipped into [−λ1, λ1].
+   * Learning then goes on from those weights (a refit handed back to the online learner).
+   */
+  assignWeights(intercept: number, cols: Int32Array, values: Float64Array): void {
+    for (let k = 0; k < cols.length; k++) this.ensure(cols[k]);
+    const target = new Map<number, number>();
+    for (let k = 0; k < cols.length; k++) if (values[k] !== 0) target.set(cols[k], values[k]);
+    const l1t = this.t * this.lambda * this.l1Ratio;
+    const l2t = this.t * this.lambda * (1 - this.l1Ratio);
+    const s = this.s;
+    for (let j = 0; j < this.dim; j++) {
+      const o = j * STRIDE;
+      const pf = this.pf === null ? 1 : this.pf[j];
+      const l1 = l1t * pf;
+      const w = target.get(j);
+      if (w === undefined) {
+        s[o + Z] = Math.min(Math.max(s[o + Z], -l1), l1);
+        continue;
+      }
+      const d = this.betaOverAlpha + Math.sqrt(s[o + N]) * this.invAlpha + l2t * pf;
+      s[o + Z] = w > 0 ? -l1 - w * d : l1 - w * d;
+    }
+    this.zIntercept = -intercept * ((this.beta + Math.sqrt(this.nIntercept)) / this.alpha);
+  }
+
   coefficient(j: number): number {
     return j < this.dim ? this.weight(j, this.t) : 0;
   }

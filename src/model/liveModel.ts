@@ -222,6 +222,9 @@ export class LiveModel {
     const { cols, values } = outcome.model;
     for (let k = 0; k < cols.length; k++) byColumn.set(cols[k], values[k]);
     this.refit = { model: outcome.model, byColumn, version, offset: outcome.last };
+    const handedBack =
+      this.context.config.refit.handBack &&
+      this.model.assignCoefficients(outcome.model.intercept, cols, values);
     const order = Array.from(cols.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
     const coefficients = Object.create(null) as Record<string, number>;
     for (const k of order) coefficients[this.model.featurizer.nameOf(cols[k])] = values[k];
@@ -246,11 +249,14 @@ export class LiveModel {
         solveMs: outcome.solveMs,
         // events this model learned while the refit ran (0 when refits run inline)
         learnedDuringRefit: this.model.offset - outcome.last,
+        handedBack,
         warmStart: outcome.warmStart,
         passes: outcome.passes,
         newtonIterations: outcome.outerIterations,
         nonZero: cols.length,
         columns: outcome.columns,
+        // memory the window holds (bounded by refit.window × non-zeros per event)
+        windowBytes: this.window?.bytes ?? 0,
       },
       createdAt: this.context.clock().toISOString(),
     };

@@ -355,6 +355,23 @@ export class OnlineModel {
     };
   }
 
+  /**
+   * Makes the learner's weights equal a model given on the original scale (a refit handed back),
+   * mapped through the online scaler and the label transform. Returns false when the learner
+   * cannot take weights (only FTRL can) or is still in its label warm-up.
+   */
+  assignCoefficients(intercept: number, cols: Int32Array, values: Float64Array): boolean {
+    const learner = this.learner;
+    if (learner === null || learner.assignWeights === undefined) return false;
+    const scaled = new Float64Array(values.length);
+    for (let k = 0; k < cols.length; k++) {
+      const sd = this.standardize ? this.scaler.sd(cols[k]) : 1;
+      scaled[k] = sd > 0 ? (values[k] * sd) / this.labelScale : 0;
+    }
+    learner.assignWeights((intercept - this.labelCenter) / this.labelScale, cols, scaled);
+    return true;
+  }
+
   /** The online scaler's sd of column j (1 without standardization). */
   columnScale(j: number): number {
     return this.standardize ? this.scaler.sd(j) : 1;

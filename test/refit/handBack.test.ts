@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+
+import { Ftrl } from '../../src/learn/ftrl.js';
+import { solveRefitJob } from '../../src/refit/job.js';
+import { sparseOf } from '../../src/core/sparse.js';
+import { engineConfig, gaussianEvents, learnBatch, liveModel } from '../engine/helpers.js';
+
+describe('a refit handed back to the online learner (refit.handBack, FTRL)', () => {
+  it('Ftrl.assignWeights sets exactly the given weights, keeps learning from them', () => {
+    const f = new Ftrl({ family: 'binomial', lambda: 0.01, l1Ratio: 0.7, alpha: 0.1, beta: 1 });
+    for (let i = 0; i < 200; i++)
+      f.learnOne(
+        sparseOf([
+          [i % 7, 1],
+          [7 + (i % 3), 0.5],
+        ]),
+        i % 2,
+      );
+    f.setPenaltyFactor(3, 0);
+    f.assignWeights(-0.25, Int32Array.from([1, 3, 8]), Float64Array.from([0.5, -1.25, 2]));
+    const weights = Array.from({ length: 10 }, (_, j) => f.coefficient(j));
+    expect(weights.map((w) => Number(w.toFixed(12)))).toEqual([0, 0.5, 0, -1.25, 0, 0, 0, 0, 2, 0]);
+    expect(f.intercept()).toBeCloseTo(-0.25, 12);
+    const margin = f.learnOne(
+      sparseOf([
+        [1, 1],
+        [8, 1],
+      ]),
+      1,
+    );
+    expect(margin).toBeCloseTo(-0.25 + 0.5 + 2, 12);
+  });
+
+  it("the live model's online weights equal the refit's on the original scale after it is accepted", () => {
+    const config = engineConfig({
+      model: { labelWarmup: 30, lambda: 0.01 },
+      refit: { handBack: true, window: 300 },
+    });
+    const live = liveModel('m', config);
+    learnBatch(live, gaussianEvents(4, 400));
+    const job = live.refitJob()!;
+    const outcome = solveRefitJob(job);
+    const snapshot = live.acceptRefit(outcome, 0);
+    expect(snapshot.metrics?.handedBack).toBe(true);
+    const online = live.model.view();
+    expect(Object.keys(online.coefficients).sort()).toEqual(Object.keys(snapshot.coefficients).sort());
+    for (const [name, beta] of Object.entries(snapshot.coefficients))
+      expect(online.coefficients[name]).toBeCloseTo(beta, 10);
+    expect(online.intercept).toBeCloseTo(snapshot.intercept, 10);
+  });
+
+  it('is refused for learners that cannot take weights', () => {
+    expect(() => engineConfig({ model: { learner: 'fobos' }, refit: { handBack: true } })).toThrow(
+      /refit\.handBack: only the ftrl learner/,
+    );
+  });
+});
