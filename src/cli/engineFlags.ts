@@ -30,7 +30,7 @@ export const replayFlagOptions = {
 
 export const replayFlagsUsage = `  --family F            gaussian | binomial (required unless in --config)
   --learner L           ftrl (default) | fobos | truncated-gradient
-  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/model.md; default 5e-3)
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md; default 5e-3)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --no-standardize      learn on raw columns (default: unit population sd, as glmnet)
   --hash-bits B         hashing trick with 2^B columns (default: exact feature names)

@@ -15,13 +15,13 @@ import type { Command } from './command.js';
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
 Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a header row, or on
-JSON-lines events (.jsonl; use --target label). Prints the model JSON (DESIGN §3) to stdout.
+JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
   --input FILE          CSV with a header (all feature columns numeric) or .jsonl events, required
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
-  --lambda L            penalty λ ≥ 0 on the per-event scale of DESIGN §1
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)
   --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
   --seed N              seed of the fold assignment (default 1)

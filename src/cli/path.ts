@@ -13,7 +13,7 @@ import type { Command } from './command.js';
 const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 
 The whole regularization path: λ from λ_max (the smallest λ with no feature in the model) down to
-λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model (DESIGN §3) per λ,
+λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model snapshot per λ,
 largest λ first, "version" = position on the path (1, 2, …), to stdout or --output.
 
 options:

@@ -149,12 +149,15 @@ export class LiveModel {
     };
   }
 
-  /** A snapshot is due (events or time since the last one). */
+  /** A snapshot is due: the learned events passed a multiple of `everyEvents`, or `everySeconds` passed. */
   snapshotDue(): boolean {
     const { everyEvents, everySeconds } = this.context.config.snapshots;
-    const since = this.model.offset - this.lastSnapshotOffset;
-    if (since <= 0) return false;
-    return since >= everyEvents || this.context.now() - this.lastSnapshotAt >= everySeconds * 1000;
+    const offset = this.model.offset;
+    if (offset <= this.lastSnapshotOffset) return false;
+    return (
+      crossed(this.lastSnapshotOffset, offset, everyEvents) ||
+      this.context.now() - this.lastSnapshotAt >= everySeconds * 1000
+    );
   }
 
   /** Publishes the online model's next snapshot. */
@@ -171,13 +174,16 @@ export class LiveModel {
     return this.model.offset - this.lastCheckOffset >= this.context.config.drift.checkEveryEvents;
   }
 
-  /** A refit is due (events or time since the last one, with something new to learn from). */
+  /** A refit is due (as a snapshot is, with its own cadence), with something new to learn from. */
   refitDue(): boolean {
     if (this.window === null || this.refitRunning) return false;
     const { everyEvents, everySeconds } = this.context.config.refit;
-    const since = this.model.offset - this.lastRefitOffset;
-    if (since <= 0 || this.window.size < 2) return false;
-    return since >= everyEvents || this.context.now() - this.lastRefitAt >= everySeconds * 1000;
+    const offset = this.model.offset;
+    if (offset <= this.lastRefitOffset || this.window.size < 2) return false;
+    return (
+      crossed(this.lastRefitOffset, offset, everyEvents) ||
+      this.context.now() - this.lastRefitAt >= everySeconds * 1000
+    );
   }
 
   /** Marks a due refit as handled (started or skipped): the next one is a full period away. */
@@ -261,6 +267,14 @@ export class LiveModel {
       createdAt: this.context.clock().toISOString(),
     };
   }
+}
+
+/**
+ * The learned-event count passed a multiple of `every` between `from` and `to`: cadences by events
+ * keep to a grid (every 10,000 events: at the first batch boundary past 10,000, 20,000, ...).
+ */
+function crossed(from: number, to: number, every: number): boolean {
+  return Math.floor(to / every) > Math.floor(from / every);
 }
 
 /** The `top` largest |contribution| of a sparse event, by feature name, largest first. */

@@ -6,7 +6,8 @@ import { emptyOutputs, type EngineElement, type ProcessedBatch } from './engineT
 
 /**
  * Publishes each model's snapshot on its own cadence (every N learned events and/or T seconds
- * since its last one, judged at batch boundaries: `LiveModel.snapshotDue`), into the batch's
+ * since its last one, judged at batch boundaries, or part boundaries when batches are decoded in
+ * parts: `LiveModel.snapshotDue`), into the batch's
  * outputs. When the source completes, every model that learned since its last snapshot (in
  * memory or stored) gets a final one, emitted as a last batch without records.
  *

@@ -5,18 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AvroDecoder,
   AvroEncoder,
-  KafkaDeadLetters,
   KafkaSink,
   KafkaSource,
   SchemaRegistryClient,
   deadLetterHeaders,
   frame,
-  kafkaPipeline,
+  kafkaEventSource,
   outputTopics,
   shippedSchema,
   type AvroDecoderOptions,
 } from '../../connectors/kafka/index.js';
-import { OnlineModel, type EventDecoder, type RecordDecoder } from '../../src/index.js';
+import { Engine, checkEngineConfig, type EventDecoder, type RecordDecoder } from '../../src/index.js';
 import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
 import {
   createTopic,
@@ -35,7 +34,7 @@ interface Sent {
   readonly reason: RegExp | null;
 }
 
-/** Runs `messages` through source → decode → learn → sink with `decoder`; returns the model and the DLQ. */
+/** Runs `messages` through the engine (Kafka source → decode → learn → Kafka sink) with `decoder`; returns the model and the DLQ. */
 async function runThrough(
   sent: readonly Sent[],
   decoder: RecordDecoder | EventDecoder,
@@ -50,7 +49,11 @@ async function runThrough(
     topic,
     sent.map((s, i) => ({ key: `k${i}`, value: s.value, headers: { origin: `test-${i}` } })),
   );
-  const model = new OnlineModel({ key: 'dl', family: 'gaussian' });
+  const config = checkEngineConfig({
+    model: { family: 'gaussian', key: 'dl' },
+    snapshots: { everyEvents: 1_000_000, everySeconds: 'Infinity' },
+    refit: { enabled: false },
+  });
   const source = new KafkaSource(kafka, {
     topics: [topic],
     groupId: randomName('g'),
@@ -58,19 +61,15 @@ async function runThrough(
   });
   const sink = new KafkaSink(kafka, { topics: outputTopics(prefix) });
   await sink.start();
-  const deadLetters = new KafkaDeadLetters(sink);
+  const engine = new Engine(
+    config,
+    { source: kafkaEventSource(source, prepare), sink },
+    { decoder, partSize: 512 },
+  );
   let records = 0;
   let subscription: Subscription | undefined;
   try {
-    subscription = kafkaPipeline({
-      source,
-      sink,
-      model,
-      deadLetters,
-      decoder,
-      ...(prepare ? { prepare } : {}),
-      snapshotEvery: 1_000_000,
-    }).subscribe({
+    subscription = engine.pipeline().subscribe({
       next: (b) => (records += b.records.length),
     });
     await waitFor(
@@ -80,9 +79,14 @@ async function runThrough(
     );
   } finally {
     subscription?.unsubscribe();
+    await engine.close();
     await source.close();
     await sink.close();
   }
+  const model = engine.registry.peekLive('dl')!.model;
+  const deadLetters = sink.deadLetters;
+  // The engine counts the same dead letters (by reason) as the sink (by stage).
+  expect(engine.stats().rejected).toBe(deadLetters.count);
   const bad = sent.filter((s) => s.reason !== null).length;
   const dlq = await readTopic(kafka, outputTopics(prefix).dlq, bad);
   return { model, deadLetters, dlq, topic };

@@ -1,14 +1,8 @@
-import type { Subscription } from 'rxjs';
+import { tap, type Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import {
-  KafkaDeadLetters,
-  KafkaSink,
-  KafkaSource,
-  kafkaPipeline,
-  outputTopics,
-} from '../../connectors/kafka/index.js';
-import { OnlineModel } from '../../src/index.js';
+import { KafkaSink, KafkaSource, kafkaEventSource, outputTopics } from '../../connectors/kafka/index.js';
+import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
 import { createTopic, kafkaClient, makeEvents, produce, randomName, waitFor } from './helpers.js';
 
 describe('a consumer stopped mid-stream and restarted in the same group', () => {
@@ -26,9 +20,13 @@ describe('a consumer stopped mid-stream and restarted in the same group', () => 
       events.map((e, i) => ({ key: e.key, value: JSON.stringify(e), partition: i % 2 })),
     );
     const applied = new Map<string, number>();
+    const config = checkEngineConfig({
+      model: { family: 'gaussian', key: 'rs' },
+      snapshots: { everyEvents: 500, everySeconds: 'Infinity' },
+      refit: { enabled: false },
+    });
 
     const runUntil = async (stopAfter: number) => {
-      const model = new OnlineModel({ key: 'rs', family: 'gaussian' });
       const source = new KafkaSource(kafka, {
         topics: [topic],
         groupId,
@@ -37,26 +35,29 @@ describe('a consumer stopped mid-stream and restarted in the same group', () => 
       });
       const sink = new KafkaSink(kafka, { topics: outputTopics(prefix) });
       await sink.start();
-      let seen = 0;
+      // "Applied" means learned by the model: without a `prepare` step, the engine decodes and
+      // learns a batch synchronously as the source emits it, so it is counted there (later
+      // batches may be learned, and even committed, after the stop below). The model's offset
+      // checks this count at the end.
       let learned = 0;
-      let subscription: Subscription | undefined;
-      try {
-        subscription = kafkaPipeline({
-          source,
-          sink,
-          model,
-          deadLetters: new KafkaDeadLetters(sink),
-          snapshotEvery: 500,
-          // "Applied" means learned by the model: counted here, as the model learns each batch
-          // (later batches may be learned, and even committed, after the stop below).
-          onLearned: (b) => {
+      const port = kafkaEventSource(source);
+      const counted: EventSource = {
+        ...port,
+        batches$: port.batches$.pipe(
+          tap((b) => {
             for (const r of b.records) {
               const k = `${r.position.partition}:${r.position.offset}`;
               applied.set(k, (applied.get(k) ?? 0) + 1);
             }
             learned += b.records.length;
-          },
-        }).subscribe({
+          }),
+        ),
+      };
+      const engine = new Engine(config, { source: counted, sink }, { partSize: 512 });
+      let seen = 0;
+      let subscription: Subscription | undefined;
+      try {
+        subscription = engine.pipeline().subscribe({
           next: (b) => {
             seen += b.records.length;
             // Stop mid-stream, right here: batches learned but not yet committed must be read
@@ -72,9 +73,11 @@ describe('a consumer stopped mid-stream and restarted in the same group', () => 
         );
       } finally {
         subscription?.unsubscribe();
+        await engine.close();
         await source.close();
         await sink.close();
       }
+      const model = engine.registry.peekLive('rs')!.model;
       return { model, seen, learned };
     };
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { runCommand } from '../../src/cli/run.js';
-import type { ModelSnapshot } from '../../src/index.js';
+import { OnlineModel, validateEvent, type ModelSnapshot, type ScoreRecord } from '../../src/index.js';
 import {
   brokers,
   createTopic,
@@ -113,10 +113,130 @@ describe('l1stream run --config (Kafka in and out)', () => {
     // Snapshots every 200 events (at batch boundaries) and a last one at stop, covering all 600.
     expect(models[models.length - 1].offset).toBe(600);
     expect(models.map((m) => m.version)).toEqual(models.map((_, i) => i + 1));
-    expect(service.stderr()).toMatch(/run: 600 events learned, 1 dead letters/);
+    expect(service.stderr()).toMatch(/run: 600 events learned, 0 scored, 1 dead letters, 1 model\(s\)/);
   });
 
-  it('publishes drift alerts to <prefix>.alerts and logs them at warn level', async () => {
+  it('publishes one score per unlabelled event to <prefix>.scores', async () => {
+    const kafka = kafkaClient();
+    const topic = randomName('svc-score-in');
+    const prefix = randomName('svc-score');
+    // One partition: the order the service learns in is the topic's, so a reference model fed
+    // the same events predicts the same values.
+    await createTopic(kafka, topic, 1);
+    const events = makeEvents(800, 31).map((e, i) => {
+      if (i % 4 !== 3) return e;
+      const { label: _unlabelled, ...rest } = e;
+      return rest;
+    });
+    await produce(
+      kafka,
+      topic,
+      events.map((e) => ({ key: e.key, value: JSON.stringify(e) })),
+    );
+    const unlabelled = events.flatMap((e, i) => ('label' in e ? [] : [i]));
+    expect(unlabelled).toHaveLength(200);
+
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+    const config = join(dir, 'config.json');
+    const groupId = randomName('svc-score-group');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'gaussian', key: 'scored' },
+        kafka: { brokers: brokers(), topics: [topic], groupId, prefix, snapshotEvery: 150 },
+      }),
+    );
+    const service = startService(config);
+    const { child, exited } = service;
+    let scores: ScoreRecord[];
+    let keys: (string | null)[];
+    try {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await waitFor(
+          async () => {
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            return (
+              committed.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0) === events.length
+            );
+          },
+          'the service to commit every offset',
+          60_000,
+        );
+      } finally {
+        await admin.disconnect();
+      }
+      // Committed means the scores were acknowledged by the broker first.
+      const onTopic = await readAll(kafka, `${prefix}.scores`);
+      keys = onTopic.map((m) => m.key);
+      scores = onTopic.map((m) => JSON.parse(m.value!.toString()) as ScoreRecord);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, service.stderr()).toBe(0);
+    expect(service.stderr()).toMatch(/run: 600 events learned, 200 scored, 0 dead letters, 1 model\(s\)/);
+
+    // One score per unlabelled event, none for labelled ones, keyed by model key.
+    expect(scores).toHaveLength(unlabelled.length);
+    expect(keys.every((k) => k === 'scored')).toBe(true);
+    expect(scores.map((s) => s.offset).sort((a, b) => Number(a) - Number(b))).toEqual(unlabelled.map(String));
+
+    // A reference online model fed the same events in the same order scores them the same.
+    const reference = new OnlineModel({ key: 'scored', family: 'gaussian' });
+    const byOffset = new Map(scores.map((s) => [s.offset, s]));
+    let lastVersion = 0;
+    events.forEach((e, i) => {
+      const checked = validateEvent(e, 'gaussian');
+      if (!checked.ok) throw new Error(checked.reason);
+      const outcome = reference.process(checked.event);
+      if ('label' in e) return;
+      const score = byOffset.get(String(i))!;
+      expect(Object.keys(score).sort()).toEqual(
+        ['key', 'source', 'partition', 'offset', 'prediction', 'model', 'top'].sort(),
+      );
+      expect(score).toMatchObject({
+        key: 'scored',
+        source: topic,
+        partition: 0,
+        offset: String(i),
+        model: { source: 'online', offset: reference.offset },
+      });
+      expect(score.prediction).toBeCloseTo(outcome.prediction, 9);
+      // The version last published for the key: snapshots every 150 learned events, at batch ends.
+      expect(score.model.version).toBeGreaterThanOrEqual(lastVersion);
+      expect(score.model.version).toBeLessThanOrEqual(Math.floor(reference.offset / 150));
+      lastVersion = score.model.version;
+      // The largest |β_j·x_j| first, by feature name (5 at most by default; zero ones left out):
+      // the reference's own contributions for the event.
+      const x = reference.lastFeatures();
+      const c = new Float64Array(Math.max(1, x.nnz));
+      reference.contributions(c);
+      const expected = Array.from({ length: x.nnz }, (_, k) => ({
+        feature: reference.featurizer.nameOf(x.indices[k]),
+        contribution: c[k],
+      }))
+        .filter((e) => e.contribution !== 0)
+        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+        .slice(0, 5);
+      expect(score.top.length).toBeLessThanOrEqual(5);
+      expect(score.top.map((t) => t.feature)).toEqual(expected.map((e) => e.feature));
+      score.top.forEach((t, k) => {
+        expect(Object.keys(t).sort()).toEqual(['contribution', 'feature']);
+        expect(t.contribution).toBeCloseTo(expected[k].contribution, 9);
+      });
+      const sizes = score.top.map((t) => Math.abs(t.contribution));
+      expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+      // Once the model has learned something, every score names what moved it.
+      if (reference.offset >= 100) expect(score.top.length).toBeGreaterThan(0);
+    });
+    expect(lastVersion).toBeGreaterThan(0);
+    // Contributions name the event's features (x1, x2, c=…, tags=…).
+    const named = new Set(scores.flatMap((s) => s.top.map((c) => c.feature)));
+    expect([...named].some((f) => f.startsWith('x1') || f.startsWith('x2'))).toBe(true);
+  }, 120_000);
+
+  it('publishes drift alerts to <prefix>.alerts and logs them at the level of their severity', async () => {
     const kafka = kafkaClient();
     const topic = randomName('svc-drift-in');
     const prefix = randomName('svc-drift');
@@ -154,6 +274,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
       key: string;
       offset: number;
       type: string;
+      severity: string;
       message: string;
       details: Record<string, unknown>;
     }[];
@@ -174,7 +295,10 @@ describe('l1stream run --config (Kafka in and out)', () => {
     // reported after the change, within two windows of it
     expect(input[0]!.offset).toBeGreaterThan(1500);
     expect(input[0]!.offset).toBeLessThanOrEqual(2500);
-    // and logged at warn level (pino level 40) with the same message
-    expect(service.stderr()).toMatch(/"level":40[^\n]*stopped arriving: [^\n]*x2/);
+    // and logged at the level of its severity (pino: info 30, warning 40, critical 50) with the
+    // same message (a feature that stopped arriving is critical)
+    expect(input[0]!.severity).toBe('critical');
+    const level = ({ info: 30, warning: 40, critical: 50 } as Record<string, number>)[input[0]!.severity];
+    expect(service.stderr()).toMatch(new RegExp(`"level":${level}[^\\n]*stopped arriving: [^\\n]*x2`));
   });
 });
