@@ -104,9 +104,20 @@ export class LiveModel {
 
   /** Which model serves, and the prediction it makes for the event just processed. */
   servedPrediction(onlinePrediction: number): { source: ServeSource; prediction: number } {
-    if (this.served !== null && Number.isFinite(this.refitMargin))
+    if (this.served !== null && Number.isFinite(this.refitMargin) && this.refitIsFresh())
       return { source: 'refit', prediction: lossFor(this.model.family).mean(this.refitMargin) };
     return { source: 'online', prediction: onlinePrediction };
+  }
+
+  /**
+   * A refit serves only while it is recent: its window ended at most two refit periods (in learned
+   * events) ago. An older one (the worker fell behind) would serve data the online model has moved
+   * past, so the online model serves until the next refit lands.
+   */
+  private refitIsFresh(): boolean {
+    const { everyEvents, window } = this.context.config.refit;
+    const period = Number.isFinite(everyEvents) ? everyEvents : window;
+    return this.refit !== null && this.model.offset - this.refit.offset <= 2 * period;
   }
 
   /** Records the served model's progressive loss for a labelled event just processed. */
@@ -174,9 +185,12 @@ export class LiveModel {
     return this.model.offset - this.lastCheckOffset >= this.context.config.drift.checkEveryEvents;
   }
 
-  /** A refit is due (as a snapshot is, with its own cadence), with something new to learn from. */
+  /**
+   * A refit is due (as a snapshot is, with its own cadence), with something new to learn from; it
+   * may be due while this model's previous refit still runs (`refitEvery` then skips it).
+   */
   refitDue(): boolean {
-    if (this.window === null || this.refitRunning) return false;
+    if (this.window === null) return false;
     const { everyEvents, everySeconds } = this.context.config.refit;
     const offset = this.model.offset;
     if (offset <= this.lastRefitOffset || this.window.size < 2) return false;

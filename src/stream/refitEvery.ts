@@ -65,7 +65,7 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
         for (const { live } of (element as ProcessedBatch).parts) {
           if (!live.refitDue()) continue;
           live.refitHandled();
-          if (!runner.idle) {
+          if (live.refitRunning || !runner.idle) {
             stats.skipped++;
             continue;
           }

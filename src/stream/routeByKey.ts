@@ -2,17 +2,19 @@ import { map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
-import type { DeadLetterSink, EventBatch } from './types.js';
+import type { DeadLetterSink, EventBatch, RecordPosition } from './types.js';
 
-/** The model key of an event, or why it has none. */
-export type KeyOf = (event: L1Event) => string | { readonly missing: string };
+/** The model key of an event, or why it has none; `single` is set when every event has that key. */
+export type KeyOf = ((event: L1Event) => string | { readonly missing: string }) & {
+  readonly single?: string;
+};
 
 /**
  * The key function of DESIGN §8: `keyBy` null → every event goes to `defaultKey`; `"key"` → the
  * event's own key; any other name → that feature field's value (`"c7"`, not `"campaign=c7"`).
  */
 export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
-  if (keyBy === null) return () => defaultKey;
+  if (keyBy === null) return Object.assign(() => defaultKey, { single: defaultKey });
   if (keyBy === 'key')
     return (e) =>
       e.key !== undefined && e.key !== ''
@@ -41,6 +43,14 @@ export function routeByKey(
   deadLetters: DeadLetterSink,
 ): OperatorFunction<EventBatch, RoutedBatch> {
   return map((batch: EventBatch): RoutedBatch => {
+    const partial = batch.partial === true;
+    if (keyOf.single !== undefined) {
+      // one model: the batch is its only part (no copy)
+      const events = batch.events as L1Event[];
+      const positions = batch.positions as RecordPosition[];
+      const parts = events.length === 0 ? [] : [{ key: keyOf.single, events, positions }];
+      return { parts, records: batch.records, partial };
+    }
     const parts: KeyedEvents[] = [];
     const byKey = new Map<string, KeyedEvents>();
     const { events, positions } = batch;
@@ -64,6 +74,6 @@ export function routeByKey(
       part.events.push(events[i]);
       part.positions.push(positions[i]);
     }
-    return { parts, records: batch.records, partial: batch.partial === true };
+    return { parts, records: batch.records, partial };
   });
 }
