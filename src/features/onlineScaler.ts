@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import { growFloat64, type SparseBuffer } from '../core/sparse.js';
 
 /**
@@ -20,6 +21,8 @@ export class OnlineScaler {
   private presentWeight = new Float64Array(0);
   private mean = new Float64Array(0);
   private m2 = new Float64Array(0);
+  /** Columns in use (1 + the largest index observed); the arrays may be longer. */
+  private dim = 0;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -27,6 +30,7 @@ export class OnlineScaler {
   }
 
   private ensure(index: number): void {
+    if (index >= this.dim) this.dim = index + 1;
     if (index < this.mean.length) return;
     this.syncedWeight = growFloat64(this.syncedWeight, index + 1);
     this.presentWeight = growFloat64(this.presentWeight, index + 1);
@@ -99,32 +103,43 @@ export class OnlineScaler {
     }
   }
 
+  /** A copy of the statistics of the columns in use, for checkpoints. */
   state(): OnlineScalerState {
-    const n = this.mean.length;
+    const n = this.dim;
     return {
       totalWeight: this.totalWeight,
-      syncedWeight: Array.from(this.syncedWeight.subarray(0, n)),
-      presentWeight: Array.from(this.presentWeight.subarray(0, n)),
-      mean: Array.from(this.mean.subarray(0, n)),
-      m2: Array.from(this.m2.subarray(0, n)),
+      syncedWeight: this.syncedWeight.slice(0, n),
+      presentWeight: this.presentWeight.slice(0, n),
+      mean: this.mean.slice(0, n),
+      m2: this.m2.slice(0, n),
     };
   }
 
   static fromState(s: OnlineScalerState): OnlineScaler {
+    const arrays = [s.syncedWeight, s.presentWeight, s.mean, s.m2];
+    if (!arrays.every((a) => a instanceof Float64Array)) {
+      throw new StateError('scaler checkpoint arrays must be Float64Arrays');
+    }
+    const n = s.mean.length;
+    if (!arrays.every((a) => a.length === n) || !Number.isFinite(s.totalWeight)) {
+      throw new StateError('scaler checkpoint arrays differ in length (or its total weight is not finite)');
+    }
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.syncedWeight = Float64Array.from(s.syncedWeight);
-    o.presentWeight = Float64Array.from(s.presentWeight);
-    o.mean = Float64Array.from(s.mean);
-    o.m2 = Float64Array.from(s.m2);
+    o.syncedWeight = s.syncedWeight.slice();
+    o.presentWeight = s.presentWeight.slice();
+    o.mean = s.mean.slice();
+    o.m2 = s.m2.slice();
+    o.dim = n;
     return o;
   }
 }
 
+/** Per-column statistics, `Float64Array`s of the columns in use (copies). */
 export interface OnlineScalerState {
   readonly totalWeight: number;
-  readonly syncedWeight: readonly number[];
-  readonly presentWeight: readonly number[];
-  readonly mean: readonly number[];
-  readonly m2: readonly number[];
+  readonly syncedWeight: Float64Array;
+  readonly presentWeight: Float64Array;
+  readonly mean: Float64Array;
+  readonly m2: Float64Array;
 }

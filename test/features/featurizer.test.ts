@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { murmur3 } from '../../src/features/murmur3.js';
+import { decodeState, encodeState } from '../../src/model/stateCodec.js';
+
+const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
 function named(f: Featurizer, x: SparseBuffer): Record<string, number> {
   const out: Record<string, number> = {};
@@ -65,7 +68,7 @@ describe('Featurizer (DESIGN §2)', () => {
     const f = new Featurizer();
     const x = new SparseBuffer();
     f.featurize({ features: { a: 1, c: 'x', t: ['p', 'q'] } }, x);
-    const g = Featurizer.fromState(JSON.parse(JSON.stringify(f.state())));
+    const g = Featurizer.fromState(roundTrip(f.state()));
     const y = new SparseBuffer();
     g.featurize({ features: { t: ['q'], a: 2 } }, y);
     expect(named(g, y)).toEqual({ 't=q': 1, a: 2 });
