@@ -126,4 +126,30 @@ describe('Featurizer (DESIGN §2)', () => {
     f.featurize({ features: { a: 2, b: 'x' } }, x);
     expect(named(f, x)).toEqual({ a: 2, 'b=x': 1 });
   });
+
+  it('hashed state keeps names in arrays and the collision record: a restored table counts the same', () => {
+    const f = new Featurizer({ hashBits: 4, hashSeed: 9 });
+    const x = new SparseBuffer();
+    const event = (i: number) => ({
+      features: Object.fromEntries([
+        ['__proto__', i],
+        ['constructor', `v${i % 7}`],
+        ['toString', i % 3],
+      ]),
+    });
+    for (let i = 1; i <= 40; i++) f.featurize(event(i), x);
+    const state = f.state();
+    expect(state.vocabulary.indices).toBeInstanceOf(Int32Array);
+    const g = Featurizer.fromState(roundTrip(state), {});
+    for (let i = 1; i <= 80; i++) {
+      f.featurize(event(i), x);
+      g.featurize(event(i), x);
+    }
+    expect(g.vocabulary.collisions).toBe(f.vocabulary.collisions);
+    expect(g.vocabulary.collisionExamples(50)).toEqual(f.vocabulary.collisionExamples(50));
+    expect(Array.from({ length: 16 }, (_, j) => g.nameOf(j))).toEqual(
+      Array.from({ length: 16 }, (_, j) => f.nameOf(j)),
+    );
+    expect(Array.from({ length: 16 }, (_, j) => f.nameOf(j))).toContain('__proto__');
+  });
 });
