@@ -1,3 +1,4 @@
+import { packColumns, unpackColumns, type ColumnArrays } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, type SparseBuffer } from '../core/sparse.js';
 
@@ -103,43 +104,38 @@ export class OnlineScaler {
     }
   }
 
-  /** A copy of the statistics of the columns in use, for checkpoints. */
+  /** A copy of the statistics of the columns in use (only the observed ones when smaller). */
   state(): OnlineScalerState {
     const n = this.dim;
-    return {
-      totalWeight: this.totalWeight,
+    const dense = {
       syncedWeight: this.syncedWeight.slice(0, n),
       presentWeight: this.presentWeight.slice(0, n),
       mean: this.mean.slice(0, n),
       m2: this.m2.slice(0, n),
     };
+    return { totalWeight: this.totalWeight, dimension: n, ...packColumns(dense, n) };
   }
 
   static fromState(s: OnlineScalerState): OnlineScaler {
-    const arrays = [s.syncedWeight, s.presentWeight, s.mean, s.m2];
-    if (!arrays.every((a) => a instanceof Float64Array)) {
-      throw new StateError('scaler checkpoint arrays must be Float64Arrays');
-    }
-    const n = s.mean.length;
-    if (!arrays.every((a) => a.length === n) || !Number.isFinite(s.totalWeight)) {
-      throw new StateError('scaler checkpoint arrays differ in length (or its total weight is not finite)');
-    }
+    if (!Number.isFinite(s.totalWeight)) throw new StateError('scaler checkpoint total weight is not finite');
+    const n = s.dimension;
+    const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2']);
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.syncedWeight = s.syncedWeight.slice();
-    o.presentWeight = s.presentWeight.slice();
-    o.mean = s.mean.slice();
-    o.m2 = s.m2.slice();
+    o.syncedWeight = a.syncedWeight;
+    o.presentWeight = a.presentWeight;
+    o.mean = a.mean;
+    o.m2 = a.m2;
     o.dim = n;
     return o;
   }
 }
 
-/** Per-column statistics, `Float64Array`s of the columns in use (copies). */
-export interface OnlineScalerState {
+/**
+ * Per-column statistics (`syncedWeight`, `presentWeight`, `mean`, `m2`) of the `dimension` columns
+ * in use, dense or only the observed columns (`ColumnArrays`).
+ */
+export interface OnlineScalerState extends ColumnArrays {
   readonly totalWeight: number;
-  readonly syncedWeight: Float64Array;
-  readonly presentWeight: Float64Array;
-  readonly mean: Float64Array;
-  readonly m2: Float64Array;
+  readonly dimension: number;
 }

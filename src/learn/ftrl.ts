@@ -1,3 +1,4 @@
+import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
@@ -215,7 +216,7 @@ export class Ftrl implements Learner {
       hyper: this.hyper(),
       steps: this.t,
       dimension: d,
-      arrays,
+      ...packColumns(arrays, d, { pf: 1 }),
       scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept },
     };
   }

@@ -1,4 +1,5 @@
 import type { Family } from '../core/event.js';
+import type { ColumnArrays } from '../core/columns.js';
 import type { SparseVector } from '../core/sparse.js';
 
 /**
@@ -42,11 +43,12 @@ export interface Learner {
 }
 
 /**
- * A learner's state: hyperparameters for checking, per-coordinate arrays as typed arrays of exactly
- * `dimension` entries (copies, never views of the live buffers). An array whose every entry is at
- * its default (penalty factors of 1, no cumulative debt) is left out.
+ * A learner's state: hyperparameters for checking, per-coordinate arrays as Float64Arrays (copies,
+ * never views of the live buffers) of `dimension` entries, or, when smaller, of the `columns`
+ * listed (`ColumnArrays`: the others are untouched). An array whose every entry is at its default
+ * (penalty factors of 1, no cumulative debt) is left out.
  */
-export interface LearnerState {
+export interface LearnerState extends ColumnArrays {
   readonly learner: string;
   readonly family: Family;
   readonly hyper: Readonly<Record<string, number>>;

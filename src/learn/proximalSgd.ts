@@ -1,4 +1,5 @@
 import type { Family } from '../core/event.js';
+import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
@@ -285,13 +286,17 @@ export class ProximalSgd implements Learner {
       debt.set(this.debt.subarray(0, Math.min(n, this.debt.length)));
       arrays.debt = debt;
     }
+    // A coordinate never updated (w = Σg² = 0) is current whatever step it remembers: written as 0
+    // (its default), so that a sparse state leaves it out.
+    const { w, g2, last } = arrays;
+    for (let j = 0; j < n; j++) if (w[j] === 0 && g2[j] === 0) last[j] = 0;
     return {
       learner: this.name,
       family: this.family,
       hyper: this.hyper(),
       steps: this.t,
       dimension: n,
-      arrays,
+      ...packColumns(arrays, n, { pf: 1 }),
       scalars: { b0: this.b0, g2Intercept: this.g2Intercept },
     };
   }
@@ -344,8 +349,8 @@ export function checkCompatible(
 }
 
 /**
- * The arrays of a checkpoint, each checked to be a Float64Array of `dimension` entries: `required`
- * must be present, `optional` may be absent.
+ * The arrays of a checkpoint as dense copies of `dimension` entries, each checked (see
+ * `unpackColumns`): `required` must be present, `optional` may be absent.
  */
 export function checkArrays(
   state: LearnerState,
@@ -353,21 +358,7 @@ export function checkArrays(
   required: readonly string[],
   optional: readonly string[] = [],
 ): Record<string, Float64Array> {
-  const d = state.dimension;
-  if (!(Number.isInteger(d) && d >= 0)) throw new StateError(`${name} checkpoint has dimension ${d}`);
-  const out: Record<string, Float64Array> = {};
-  for (const key of [...required, ...optional]) {
-    const a: unknown = state.arrays?.[key];
-    if (a === undefined && optional.includes(key)) continue;
-    if (!(a instanceof Float64Array)) {
-      throw new StateError(`${name} checkpoint is missing array "${key}" (or it is not a Float64Array)`);
-    }
-    if (a.length !== d) {
-      throw new StateError(`${name} checkpoint array "${key}" has ${a.length} entries, expected ${d}`);
-    }
-    out[key] = a;
-  }
-  return out;
+  return unpackColumns(state, state.dimension, name, required, optional, { pf: 1 });
 }
 
 /** The first `n` penalty factors as a copy, or null when all are 1 (the usual case). */

@@ -105,12 +105,31 @@ describe.each(learnerNames)('learner state through the codec: %s', (name) => {
 
     it(`${family}: state is typed arrays of dimension entries, copies of the live buffers`, () => {
       const l = learnerFor(name, family, variants[1]);
-      vectors(3, 50, family).forEach((e) => l.learnOne(e.x, e.y));
+      vectors(3, 400, family).forEach((e) => l.learnOne(e.x, e.y));
       const s = l.state();
+      // 80 columns, most touched: dense; a hashed-like spread of 3 columns over 5000: sparse
+      expect(s.columns).toBeUndefined();
       for (const a of Object.values(s.arrays)) {
         expect(a).toBeInstanceOf(Float64Array);
         expect(a.length).toBe(s.dimension);
       }
+      const spread = learnerFor(name, family, variants[0]);
+      spread.learnOne(
+        sparseOf([
+          [10, 1],
+          [2000, -1],
+          [4999, 0.5],
+        ]),
+        1,
+      );
+      const sparse = spread.state();
+      expect(sparse.dimension).toBe(5000);
+      expect(Array.from(sparse.columns!)).toEqual([10, 2000, 4999]);
+      for (const a of Object.values(sparse.arrays)) expect(a.length).toBe(3);
+      const back = learnerFor(name, family, variants[0]);
+      back.restore(viaBytes(sparse));
+      expect(exact(back.state())).toEqual(exact(sparse));
+      for (const j of [10, 2000, 4999]) expect(back.coefficient(j)).toBe(spread.coefficient(j));
       expect(s.arrays.pf).toBeDefined();
       const before = exact(s);
       vectors(4, 50, family).forEach((e) => l.learnOne(e.x, e.y));
@@ -143,6 +162,19 @@ describe.each(learnerNames)('learner state through the codec: %s', (name) => {
         arrays: { ...s.arrays, [key]: Array.from(s.arrays[key]) },
       } as unknown as LearnerState;
       fails(() => learnerFor(name, family, variants[1]).restore(plain), /not a Float64Array/);
+      const spread = learnerFor(name, family, variants[0]);
+      spread.learnOne(
+        sparseOf([
+          [10, 1],
+          [2000, -1],
+        ]),
+        1,
+      );
+      const sparse = spread.state();
+      const swapped: LearnerState = { ...sparse, columns: Int32Array.from([2000, 10]) };
+      fails(() => learnerFor(name, family, variants[0]).restore(swapped), /not ascending/);
+      const outside: LearnerState = { ...sparse, columns: Int32Array.from([10, 2001]) };
+      fails(() => learnerFor(name, family, variants[0]).restore(outside), /not ascending within 0\.\.2000/);
     });
   }
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { StateError } from '../../src/core/errors.js';
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { Ftrl } from '../../src/learn/ftrl.js';
+import type { LearnerState } from '../../src/learn/learner.js';
 import { crc32, crc32Table, decodeState, encodeState, STATE_FORMAT } from '../../src/model/stateCodec.js';
 
 const sample = () => ({
@@ -118,5 +121,27 @@ describe('state codec', () => {
     const bytes = encodeState(sample());
     expect(crc32Table(bytes)).toBe(crc32(bytes));
     expect(crc32Table(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('an FTRL state of 2^20 touched columns encodes to its raw 16 MB plus a small overhead', () => {
+    const columns = 1 << 20;
+    const ftrl = new Ftrl({ family: 'binomial', lambda: 1e-4 });
+    const x = new SparseBuffer(64);
+    for (let e = 0; e < columns / 64; e++) {
+      x.clear();
+      for (let k = 0; k < 64; k++) x.push(e * 64 + k, ((k % 7) - 3) / 3 || 0.5);
+      ftrl.learnOne(x, e % 3 === 0 ? 1 : 0);
+    }
+    const state = ftrl.state();
+    expect(state.dimension).toBe(columns);
+    const raw = Object.values(state.arrays).reduce((n, a) => n + a.byteLength, 0);
+    expect(raw).toBe(16 * columns);
+    const bytes = encodeState(state);
+    expect(bytes.length).toBeGreaterThan(raw);
+    expect(bytes.length).toBeLessThan(1.1 * raw);
+    const back = decodeState(bytes) as LearnerState;
+    const restored = new Ftrl({ family: 'binomial', lambda: 1e-4 });
+    restored.restore(back);
+    for (const j of [0, 1, 12345, columns - 1]) expect(restored.coefficient(j)).toBe(ftrl.coefficient(j));
   });
 });
