@@ -16,6 +16,9 @@ import { StateError } from '../core/errors.js';
  *    16  4  CRC-32 of the payload (big-endian)
  *    20     payload
  *
+ * Equal states can encode to different bytes: V8 writes a whole number as an int32 or as a double
+ * depending on how the engine happens to hold it. Compare decoded states, never encoded bytes.
+ *
  * V8 restores own keys such as `__proto__`, `constructor` and `toString` on plain objects as data
  * properties (tested), but the state types keep user-supplied names (features) in Maps and
  * arrays anyway, never as object keys (STYLE.md).
