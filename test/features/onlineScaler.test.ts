@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { OnlineScaler } from '../../src/features/onlineScaler.js';
-import { Rng } from '../helpers/random.js';
 import { decodeState, encodeState } from '../../src/model/stateCodec.js';
+import { Rng } from '../helpers/random.js';
 
 const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { sparseOf, type SparseVector } from '../../src/core/sparse.js';
 import { createLearner, learnerNames } from '../../src/learn/factory.js';
 import { OnlineModel } from '../../src/model/onlineModel.js';
+import { decodeState, encodeState } from '../../src/model/stateCodec.js';
 import { Rng } from '../helpers/random.js';
 import { plantedStream } from '../helpers/streams.js';
-import { decodeState, encodeState } from '../../src/model/stateCodec.js';
 
 const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
