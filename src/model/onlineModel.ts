@@ -398,7 +398,8 @@ export class OnlineModel {
     m.labelScale = cp.labelScale;
     if (cp.learner === null) {
       const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
-      if (cp.pending === null || m.family !== 'gaussian' || warmup !== cp.labelWarmup) {
+      if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a label warm-up');
+      if (m.family !== 'gaussian' || warmup !== cp.labelWarmup) {
         throw new StateError(
           `checkpoint was taken during a label warm-up of ${cp.labelWarmup} events, the configuration says ${warmup}`,
         );
