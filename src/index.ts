@@ -41,8 +41,8 @@ export {
 } from './learn/prox.js';
 export { lassoObjective } from './learn/objective.js';
 
-export { ProgressiveMetrics } from './metrics/progressive.js';
-export { StreamingAuc, aucOf } from './metrics/auc.js';
+export { ProgressiveMetrics, type ProgressiveMetricsState } from './metrics/progressive.js';
+export { StreamingAuc, aucOf, type StreamingAucState } from './metrics/auc.js';
 
 export type { ModelSnapshot, SnapshotSource, Alert, AlertType, Severity } from './model/snapshot.js';
 export {
@@ -50,8 +50,10 @@ export {
   onlineDefaults,
   type OnlineModelOptions,
   type OnlineModelCheckpoint,
+  type PendingEventsState,
   type EventOutcome,
 } from './model/onlineModel.js';
+export { encodeState, decodeState, STATE_FORMAT } from './model/stateCodec.js';
 
 export type {
   RawRecord,

@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import { requireOption, type ScalarDetector } from './protocol.js';
 
 /** Options of `Adwin`; names and defaults are River's `drift.ADWIN`. */
@@ -129,6 +130,54 @@ export class Adwin implements ScalarDetector {
     this.detected = false;
   }
 
+  /** The histogram's rows in use and the window's sums (a detection pending its reset included). */
+  state(): AdwinState {
+    const used = this.rows * this.stride;
+    return {
+      maxBuckets: this.maxBuckets,
+      rows: this.rows,
+      counts: this.counts.slice(0, this.rows),
+      totals: this.totals.slice(0, used),
+      variances: this.variances.slice(0, used),
+      total: this.total,
+      variance: this.variance,
+      width: this.w,
+      tick: this.tick,
+      detected: this.detected,
+      detections: this.detections,
+    };
+  }
+
+  restore(state: AdwinState): void {
+    if (state.maxBuckets !== this.maxBuckets) {
+      throw new StateError(
+        `ADWIN checkpoint has maxBuckets ${state.maxBuckets} but the configuration says ${this.maxBuckets}`,
+      );
+    }
+    const rows = state.rows;
+    const used = rows * this.stride;
+    if (
+      !(Number.isInteger(rows) && rows >= 1 && rows <= MAX_ROWS) ||
+      !(state.counts instanceof Int32Array && state.counts.length === rows) ||
+      !(state.totals instanceof Float64Array && state.totals.length === used) ||
+      !(state.variances instanceof Float64Array && state.variances.length === used) ||
+      state.counts.some((c) => c < 0 || c > this.maxBuckets)
+    ) {
+      throw new StateError('ADWIN checkpoint is malformed (rows, counts or bucket arrays)');
+    }
+    this.clear();
+    this.counts.set(state.counts);
+    this.totals.set(state.totals);
+    this.variances.set(state.variances);
+    this.rows = rows;
+    this.total = state.total;
+    this.variance = state.variance;
+    this.w = state.width;
+    this.tick = state.tick;
+    this.detected = state.detected;
+    this.detections = state.detections;
+  }
+
   private insert(x: number): void {
     this.push(0, x, 0);
     this.w += 1;
@@ -252,4 +301,19 @@ export class Adwin implements ScalarDetector {
     const epsilon = Math.sqrt(2 * mRecip * windowVariance * deltaPrime) + (2 / 3) * deltaPrime * mRecip;
     return Math.abs(deltaMean) > epsilon;
   }
+}
+
+/** ADWIN's exponential histogram (rows in use, `maxBuckets + 1` slots a row) and window sums. */
+export interface AdwinState {
+  readonly maxBuckets: number;
+  readonly rows: number;
+  readonly counts: Int32Array;
+  readonly totals: Float64Array;
+  readonly variances: Float64Array;
+  readonly total: number;
+  readonly variance: number;
+  readonly width: number;
+  readonly tick: number;
+  readonly detected: boolean;
+  readonly detections: number;
 }

@@ -1,3 +1,5 @@
+import { StateError } from '../core/errors.js';
+
 /**
  * A count-min sketch (Cormode & Muthukrishnan, 2005) over integer keys: `depth` rows of `width`
  * counters, each row hashed independently; a key's estimate is the minimum of its counters, never
@@ -70,8 +72,59 @@ export class CountMinSketch {
     this.n = other.n;
   }
 
+  /**
+   * The counters: sparse (`at`, `counts` of the non-zero ones) when that is smaller, else dense
+   * (`at` null): a sketch of a few hundred features is a few kilobytes, not `width·depth` doubles.
+   */
+  state(): CountMinSketchState {
+    let nonZero = 0;
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] !== 0) nonZero++;
+    if (nonZero * 12 >= this.counts.length * 8) {
+      return { width: this.width, depth: this.depth, total: this.n, at: null, counts: this.counts.slice() };
+    }
+    const at = new Int32Array(nonZero);
+    const counts = new Float64Array(nonZero);
+    for (let i = 0, k = 0; i < this.counts.length; i++) {
+      if (this.counts[i] === 0) continue;
+      at[k] = i;
+      counts[k++] = this.counts[i];
+    }
+    return { width: this.width, depth: this.depth, total: this.n, at, counts };
+  }
+
+  restore(state: CountMinSketchState): void {
+    if (state.width !== this.width || state.depth !== this.depth) {
+      throw new StateError(
+        `sketch checkpoint is ${state.width} × ${state.depth} but the configuration says ${this.width} × ${this.depth}`,
+      );
+    }
+    const { at, counts } = state;
+    const size = this.counts.length;
+    if (
+      !(counts instanceof Float64Array) ||
+      (at === null
+        ? counts.length !== size
+        : !(at instanceof Int32Array) || at.length !== counts.length || at.some((i) => !(i >= 0 && i < size)))
+    ) {
+      throw new StateError('sketch checkpoint is malformed (counter arrays)');
+    }
+    this.counts.fill(0);
+    if (at === null) this.counts.set(counts);
+    else for (let k = 0; k < at.length; k++) this.counts[at[k]] = counts[k];
+    this.n = state.total;
+  }
+
   clear(): void {
     this.counts.fill(0);
     this.n = 0;
   }
+}
+
+/** Counters of a `CountMinSketch`, dense (`at` null) or as non-zero positions and values. */
+export interface CountMinSketchState {
+  readonly width: number;
+  readonly depth: number;
+  readonly total: number;
+  readonly at: Int32Array | null;
+  readonly counts: Float64Array;
 }

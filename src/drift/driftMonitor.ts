@@ -1,10 +1,16 @@
+import { StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
-import { GuardedDetector } from './guardedDetector.js';
-import { InputSparsityDetector, type ActiveFeatures, type RateChange } from './inputSparsity.js';
-import { SignFlipDetector } from './signFlip.js';
-import { SupportDriftDetector } from './supportDrift.js';
+import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
+import {
+  InputSparsityDetector,
+  type ActiveFeatures,
+  type InputSparsityState,
+  type RateChange,
+} from './inputSparsity.js';
+import { SignFlipDetector, type SignFlipState } from './signFlip.js';
+import { SupportDriftDetector, type SupportDriftState } from './supportDrift.js';
 
 /** Where warn-level log lines go (a pino logger fits). */
 export interface AlertLogger {
@@ -145,11 +151,7 @@ export class DriftMonitor {
     const c = this.config;
     if (!c.enabled) return alerts;
     if (c.support.enabled) {
-      const det = getOrCreate(
-        this.supports,
-        snapshot.source,
-        () => new SupportDriftDetector({ ...c.support, scaleOf: this.scaleOf }),
-      );
+      const det = this.supportDetector(snapshot.source);
       det.update(snapshot);
       const r = det.report;
       if (det.driftDetected && r !== null) {
@@ -178,11 +180,7 @@ export class DriftMonitor {
       }
     }
     if (c.signFlip.enabled) {
-      const det = getOrCreate(
-        this.signs,
-        snapshot.source,
-        () => new SignFlipDetector({ ...c.signFlip, scaleOf: this.scaleOf }),
-      );
+      const det = this.signDetector(snapshot.source);
       det.update(snapshot);
       if (det.driftDetected) {
         const flips = det.report;
@@ -203,6 +201,78 @@ export class DriftMonitor {
       }
     }
     return this.emit(alerts);
+  }
+
+  /**
+   * The state of every detector (loss and label-rate tests, input sparsity, support and sign per
+   * snapshot source) and of the loss alerts' merging, for checkpoints: a monitor restored from it
+   * raises exactly the alerts this one would. Feature names appear only as Map keys and Set members.
+   */
+  state(): DriftMonitorState {
+    return {
+      config: this.config,
+      losses: this.losses.map((w) => ({ signal: w.signal, detector: w.detector.state() })),
+      input: this.input === null ? null : this.input.state(),
+      supports: new Map([...this.supports].map(([source, d]) => [source, d.state()])),
+      signs: new Map([...this.signs].map(([source, d]) => [source, d.state()])),
+      lossQuietUntil: this.lossQuietUntil,
+    };
+  }
+
+  /**
+   * Replaces the detectors' state with a checkpointed one. The drift configuration (and the family,
+   * which decides whether the label rate is watched) must be the one the checkpoint was taken with.
+   */
+  restore(state: DriftMonitorState): void {
+    const diff = firstDifference(state.config, this.config, 'drift');
+    if (diff !== null) {
+      throw new StateError(
+        `drift checkpoint has ${diff.path} = ${String(diff.saved)} but the configuration says ${String(diff.now)}: restore with the checkpoint's drift settings or start the drift monitor from scratch`,
+      );
+    }
+    const watched = (xs: ReadonlyArray<{ signal: string; detector: { kind: string } }>) =>
+      xs.map((w) => `${w.signal}/${w.detector.kind}`).join(', ') || 'nothing';
+    if (watched(state.losses) !== watched(this.losses)) {
+      throw new StateError(
+        `drift checkpoint watches ${watched(state.losses)} but this monitor watches ${watched(this.losses)} (is the family the same?)`,
+      );
+    }
+    if ((state.input === null) !== (this.input === null)) {
+      throw new StateError('drift checkpoint and configuration disagree on input-sparsity detection');
+    }
+    if (!(state.supports instanceof Map) || !(state.signs instanceof Map)) {
+      throw new StateError('drift checkpoint needs its support and sign detectors as Maps by source');
+    }
+    this.losses.forEach((w, d) => w.detector.restore(state.losses[d].detector));
+    if (this.input !== null) this.input.restore(state.input!);
+    this.supports.clear();
+    for (const [source, s] of state.supports) this.supportDetector(source).restore(s);
+    this.signs.clear();
+    for (const [source, s] of state.signs) this.signDetector(source).restore(s);
+    this.lossQuietUntil = state.lossQuietUntil;
+  }
+
+  /** A monitor with `options`, continuing from a checkpointed state. */
+  static fromState(options: DriftMonitorOptions, state: DriftMonitorState): DriftMonitor {
+    const monitor = new DriftMonitor(options);
+    monitor.restore(state);
+    return monitor;
+  }
+
+  private supportDetector(source: SnapshotSource): SupportDriftDetector {
+    return getOrCreate(
+      this.supports,
+      source,
+      () => new SupportDriftDetector({ ...this.config.support, scaleOf: this.scaleOf }),
+    );
+  }
+
+  private signDetector(source: SnapshotSource): SignFlipDetector {
+    return getOrCreate(
+      this.signs,
+      source,
+      () => new SignFlipDetector({ ...this.config.signFlip, scaleOf: this.scaleOf }),
+    );
   }
 
   private lossAlert(key: string, offset: number, w: LossWatch): Alert {
@@ -303,6 +373,39 @@ export function lossSeverity(signal: 'loss' | 'label-rate', baseline: number, re
   if (signal === 'loss') return change >= 0.5 ? 'critical' : change >= 0.1 ? 'warning' : 'info';
   const size = Math.abs(change);
   return size >= 0.5 ? 'critical' : size >= 0.2 ? 'warning' : 'info';
+}
+
+/** The state of a `DriftMonitor` (see `DriftMonitor.state`). */
+export interface DriftMonitorState {
+  /** The configuration it ran with (restoring under another one is refused). */
+  readonly config: DriftConfig;
+  readonly losses: ReadonlyArray<{
+    readonly signal: 'loss' | 'label-rate';
+    readonly detector: GuardedDetectorState;
+  }>;
+  readonly input: InputSparsityState | null;
+  readonly supports: ReadonlyMap<SnapshotSource, SupportDriftState>;
+  readonly signs: ReadonlyMap<SnapshotSource, SignFlipState>;
+  /** Loss-drift detections before this offset are part of the previous alert's change. */
+  readonly lossQuietUntil: number;
+}
+
+/** The first setting where two configurations differ, by path, or null. */
+function firstDifference(
+  saved: unknown,
+  now: unknown,
+  path: string,
+): { path: string; saved: unknown; now: unknown } | null {
+  if (typeof saved === 'object' && saved !== null && typeof now === 'object' && now !== null) {
+    const a = saved as Record<string, unknown>;
+    const b = now as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(a[k], b[k], `${path}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(saved, now) ? null : { path, saved, now };
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {

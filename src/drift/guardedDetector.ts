@@ -1,6 +1,7 @@
 import type { Severity } from '../model/snapshot.js';
-import { Adwin, type AdwinOptions } from './adwin.js';
-import { PageHinkley, type PageHinkleyOptions } from './pageHinkley.js';
+import { StateError } from '../core/errors.js';
+import { Adwin, type AdwinOptions, type AdwinState } from './adwin.js';
+import { PageHinkley, type PageHinkleyOptions, type PageHinkleyState } from './pageHinkley.js';
 import type { ScalarDetector } from './protocol.js';
 
 export interface GuardedOptions {
@@ -113,6 +114,48 @@ export class GuardedDetector implements ScalarDetector {
     this.m2 = 0;
   }
 
+  /** The phase, the baseline estimate and the inner test's state. */
+  state(): GuardedDetectorState {
+    const inner = this.inner instanceof Adwin ? this.inner.state() : (this.inner as PageHinkley).state();
+    return {
+      kind: this.kind,
+      phase: this.phase,
+      phaseLength: this.phaseLength,
+      n: this.n,
+      mean: this.mean,
+      m2: this.m2,
+      mu0: this.mu0,
+      sd0: this.sd0,
+      recent: this.recent,
+      detected: this.detected,
+      last: this.last === null ? null : { ...this.last },
+      inner,
+    };
+  }
+
+  restore(state: GuardedDetectorState): void {
+    if (state.kind !== this.kind) {
+      throw new StateError(
+        `drift checkpoint holds a ${state.kind} test where the configuration has ${this.kind}`,
+      );
+    }
+    if (state.phase !== 'warmup' && state.phase !== 'watch') {
+      throw new StateError(`drift checkpoint has phase ${String(state.phase)}`);
+    }
+    if (this.inner instanceof Adwin) this.inner.restore(state.inner as AdwinState);
+    else (this.inner as PageHinkley).restore(state.inner as PageHinkleyState);
+    this.phase = state.phase;
+    this.phaseLength = state.phaseLength;
+    this.n = state.n;
+    this.mean = state.mean;
+    this.m2 = state.m2;
+    this.mu0 = state.mu0;
+    this.sd0 = state.sd0;
+    this.recent = state.recent;
+    this.detected = state.detected;
+    this.last = state.last === null ? null : { ...state.last };
+  }
+
   reset(): void {
     this.inner.reset();
     this.phase = 'warmup';
@@ -122,4 +165,20 @@ export class GuardedDetector implements ScalarDetector {
     this.detected = false;
     this.last = null;
   }
+}
+
+export interface GuardedDetectorState {
+  readonly kind: 'page-hinkley' | 'adwin';
+  readonly phase: 'warmup' | 'watch';
+  /** Values of the current warm-up (or cool-down) phase. */
+  readonly phaseLength: number;
+  readonly n: number;
+  readonly mean: number;
+  readonly m2: number;
+  readonly mu0: number;
+  readonly sd0: number;
+  readonly recent: number;
+  readonly detected: boolean;
+  readonly last: ScalarShift | null;
+  readonly inner: AdwinState | PageHinkleyState;
 }

@@ -1,24 +1,36 @@
 /** Drift detection: the public API of `src/drift`. */
 export type { DriftDetector, ScalarDetector } from './protocol.js';
-export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './pageHinkley.js';
-export { Adwin, type AdwinOptions } from './adwin.js';
-export { GuardedDetector, type GuardedOptions, type ScalarShift } from './guardedDetector.js';
+export {
+  PageHinkley,
+  type PageHinkleyMode,
+  type PageHinkleyOptions,
+  type PageHinkleyState,
+} from './pageHinkley.js';
+export { Adwin, type AdwinOptions, type AdwinState } from './adwin.js';
+export {
+  GuardedDetector,
+  type GuardedDetectorState,
+  type GuardedOptions,
+  type ScalarShift,
+} from './guardedDetector.js';
 export {
   SupportDriftDetector,
   jaccardDistance,
   type SupportChange,
   type SupportDriftOptions,
+  type SupportDriftState,
 } from './supportDrift.js';
-export { SignFlipDetector, type SignFlip, type SignFlipOptions } from './signFlip.js';
+export { SignFlipDetector, type SignFlip, type SignFlipOptions, type SignFlipState } from './signFlip.js';
 export {
   InputSparsityDetector,
   gStatistic,
   type ActiveFeatures,
   type InputSparsityOptions,
   type InputSparsityReport,
+  type InputSparsityState,
   type RateChange,
 } from './inputSparsity.js';
-export { CountMinSketch } from './countMinSketch.js';
+export { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 export { relativeWeights } from './materiality.js';
 export {
   DEFAULT_DRIFT_CONFIG,
@@ -27,4 +39,10 @@ export {
   type DriftConfig,
   type DriftConfigInput,
 } from './config.js';
-export { DriftMonitor, type AlertLogger, type DriftBatch, type DriftMonitorOptions } from './driftMonitor.js';
+export {
+  DriftMonitor,
+  type AlertLogger,
+  type DriftBatch,
+  type DriftMonitorOptions,
+  type DriftMonitorState,
+} from './driftMonitor.js';

@@ -1,4 +1,5 @@
-import { CountMinSketch } from './countMinSketch.js';
+import { StateError } from '../core/errors.js';
+import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 import type { DriftDetector } from './protocol.js';
 import { chiSquare1UpperQuantile, normalUpperQuantile } from './stats.js';
 
@@ -191,6 +192,103 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
     this.last = null;
   }
 
+  /**
+   * Everything that decides future reports: the exact counters in the table's order (the order in
+   * which rare features go back to the sketch, which can round differently), the free slots in
+   * their order, both sketches, the candidates and the window sums. Keys are column indices of the
+   * model's featurizer, which is checkpointed with it.
+   */
+  state(): InputSparsityState {
+    const n = this.slotOf.size;
+    const keys = new Int32Array(n);
+    const slots = new Int32Array(n);
+    const refCounts = new Float64Array(n);
+    const curCounts = new Float64Array(n);
+    const fromSketch = new Float64Array(n);
+    let k = 0;
+    for (const [key, slot] of this.slotOf) {
+      keys[k] = key;
+      slots[k] = slot;
+      refCounts[k] = this.refCounts[slot];
+      curCounts[k] = this.curCounts[slot];
+      fromSketch[k] = this.fromSketch[slot];
+      k++;
+    }
+    return {
+      maxTracked: this.maxTracked,
+      keys,
+      slots,
+      refCounts,
+      curCounts,
+      fromSketch,
+      freeSlots: this.freeSlots.slice(0, this.free),
+      refSketch: this.refSketch.state(),
+      curSketch: this.curSketch.state(),
+      candidates: this.candidates.slice(0, this.nCandidates),
+      refEvents: this.refEvents,
+      curEvents: this.curEvents,
+      refNnz: this.refNnz,
+      refNnz2: this.refNnz2,
+      curNnz: this.curNnz,
+      curNnz2: this.curNnz2,
+      seen: this.seen,
+      detected: this.detected,
+      last: this.last,
+    };
+  }
+
+  restore(state: InputSparsityState): void {
+    const { keys, slots, refCounts, curCounts, fromSketch, freeSlots, candidates } = state;
+    if (state.maxTracked !== this.maxTracked) {
+      throw new StateError(
+        `input-sparsity checkpoint tracks ${state.maxTracked} features but the configuration says ${this.maxTracked}`,
+      );
+    }
+    const n = keys instanceof Int32Array ? keys.length : -1;
+    const ok =
+      n >= 0 &&
+      slots instanceof Int32Array &&
+      slots.length === n &&
+      [refCounts, curCounts, fromSketch].every((a) => a instanceof Float64Array && a.length === n) &&
+      freeSlots instanceof Int32Array &&
+      n + freeSlots.length === this.maxTracked &&
+      candidates instanceof Int32Array &&
+      candidates.length <= MAX_APPEARED_CANDIDATES;
+    if (!ok)
+      throw new StateError('input-sparsity checkpoint is malformed (counter, slot or candidate arrays)');
+    const used = new Uint8Array(this.maxTracked);
+    for (const slot of [...slots, ...freeSlots]) {
+      if (!(slot >= 0 && slot < this.maxTracked) || used[slot] === 1) {
+        throw new StateError(`input-sparsity checkpoint uses slot ${slot} twice or out of range`);
+      }
+      used[slot] = 1;
+    }
+    this.refSketch.restore(state.refSketch);
+    this.curSketch.restore(state.curSketch);
+    this.slotOf.clear();
+    for (let k = 0; k < n; k++) {
+      const slot = slots[k];
+      this.slotOf.set(keys[k], slot);
+      this.keyOf[slot] = keys[k];
+      this.refCounts[slot] = refCounts[k];
+      this.curCounts[slot] = curCounts[k];
+      this.fromSketch[slot] = fromSketch[k];
+    }
+    this.freeSlots.set(freeSlots);
+    this.free = freeSlots.length;
+    this.candidates.set(candidates);
+    this.nCandidates = candidates.length;
+    this.refEvents = state.refEvents;
+    this.curEvents = state.curEvents;
+    this.refNnz = state.refNnz;
+    this.refNnz2 = state.refNnz2;
+    this.curNnz = state.curNnz;
+    this.curNnz2 = state.curNnz2;
+    this.seen = state.seen;
+    this.detected = state.detected;
+    this.last = state.last;
+  }
+
   private closeWindow(): void {
     if (this.seen > this.warmupEvents && this.refEvents > 0) {
       const report = this.compare();
@@ -332,4 +430,29 @@ export function gStatistic(a: number, nA: number, b: number, nB: number): number
   g += cell(b, (nB * present) / n);
   g += cell(nB - b, (nB * absent) / n);
   return 2 * g;
+}
+
+/** The state of an `InputSparsityDetector`; per-feature arrays are in the table's order. */
+export interface InputSparsityState {
+  readonly maxTracked: number;
+  /** Column indices counted exactly, their slots and counters. */
+  readonly keys: Int32Array;
+  readonly slots: Int32Array;
+  readonly refCounts: Float64Array;
+  readonly curCounts: Float64Array;
+  readonly fromSketch: Float64Array;
+  /** Free slots, in the order they will be taken (last first). */
+  readonly freeSlots: Int32Array;
+  readonly refSketch: CountMinSketchState;
+  readonly curSketch: CountMinSketchState;
+  readonly candidates: Int32Array;
+  readonly refEvents: number;
+  readonly curEvents: number;
+  readonly refNnz: number;
+  readonly refNnz2: number;
+  readonly curNnz: number;
+  readonly curNnz2: number;
+  readonly seen: number;
+  readonly detected: boolean;
+  readonly last: InputSparsityReport | null;
 }

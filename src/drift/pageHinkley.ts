@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import { requireOption, type ScalarDetector } from './protocol.js';
 
 /** Which direction of change Page-Hinkley looks for. */
@@ -116,4 +117,33 @@ export class PageHinkley implements ScalarDetector {
     this.maxDecrease = -1;
     this.detected = false;
   }
+
+  /** The running sums and extremes (a detection still pending its reset included). */
+  state(): PageHinkleyState {
+    const { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected } = this;
+    return { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected };
+  }
+
+  restore(state: PageHinkleyState): void {
+    if (!(Number.isInteger(state.n) && state.n >= 0) || typeof state.detected !== 'boolean') {
+      throw new StateError('Page-Hinkley checkpoint is malformed');
+    }
+    this.n = state.n;
+    this.mean = state.mean;
+    this.sumIncrease = state.sumIncrease;
+    this.sumDecrease = state.sumDecrease;
+    this.minIncrease = state.minIncrease;
+    this.maxDecrease = state.maxDecrease;
+    this.detected = state.detected;
+  }
+}
+
+export interface PageHinkleyState {
+  readonly n: number;
+  readonly mean: number;
+  readonly sumIncrease: number;
+  readonly sumDecrease: number;
+  readonly minIncrease: number;
+  readonly maxDecrease: number;
+  readonly detected: boolean;
 }

@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { relativeWeights } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
@@ -19,7 +20,7 @@ export interface SignFlip {
   readonly after: number;
 }
 
-interface SignState {
+export interface SignState {
   sign: number;
   value: number;
   streak: number;
@@ -93,10 +94,37 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
     }
   }
 
+  /** Reference signs and streaks by feature name (a Map), and the snapshot count. */
+  state(): SignFlipState {
+    const states = new Map<string, SignState>();
+    for (const [name, s] of this.states) states.set(name, { ...s });
+    return { states, snapshots: this.snapshots, detected: this.detected, last: this.last.slice() };
+  }
+
+  restore(state: SignFlipState): void {
+    if (!(state.states instanceof Map) || !Array.isArray(state.last)) {
+      throw new StateError('sign-flip checkpoint needs its signs as a Map');
+    }
+    this.states.clear();
+    for (const [name, s] of state.states)
+      this.states.set(name, { sign: s.sign, value: s.value, streak: s.streak });
+    this.snapshots = state.snapshots;
+    this.detected = state.detected;
+    this.last = state.last.slice();
+  }
+
   reset(): void {
     this.states.clear();
     this.snapshots = 0;
     this.detected = false;
     this.last = [];
   }
+}
+
+/** The state of a `SignFlipDetector`; feature names are Map keys only. */
+export interface SignFlipState {
+  readonly states: ReadonlyMap<string, Readonly<SignState>>;
+  readonly snapshots: number;
+  readonly detected: boolean;
+  readonly last: readonly SignFlip[];
 }

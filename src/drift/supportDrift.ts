@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { relativeWeights } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
@@ -27,7 +28,7 @@ export interface SupportChange {
   readonly previousSupport: readonly string[];
 }
 
-interface FeatureState {
+export interface FeatureState {
   inSupport: boolean;
   streak: number;
 }
@@ -132,6 +133,39 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     }
   }
 
+  /** Per-feature support and streaks (by name, in a Map), the reference and pending moves. */
+  state(): SupportDriftState {
+    const features = new Map<string, FeatureState>();
+    for (const [name, s] of this.features) features.set(name, { ...s });
+    return {
+      features,
+      reference: new Set(this.reference),
+      pendingEntered: new Set(this.pendingEntered),
+      pendingLeft: new Set(this.pendingLeft),
+      snapshots: this.snapshots,
+      sinceReport: this.sinceReport,
+      detected: this.detected,
+      last: this.last,
+    };
+  }
+
+  restore(state: SupportDriftState): void {
+    const sets = [state.reference, state.pendingEntered, state.pendingLeft];
+    if (!(state.features instanceof Map) || !sets.every((s) => s instanceof Set)) {
+      throw new StateError('support-drift checkpoint needs its features as a Map and its supports as Sets');
+    }
+    this.features.clear();
+    for (const [name, s] of state.features)
+      this.features.set(name, { inSupport: s.inSupport, streak: s.streak });
+    this.reference = new Set(state.reference);
+    this.pendingEntered = new Set(state.pendingEntered);
+    this.pendingLeft = new Set(state.pendingLeft);
+    this.snapshots = state.snapshots;
+    this.sinceReport = state.sinceReport;
+    this.detected = state.detected;
+    this.last = state.last;
+  }
+
   reset(): void {
     this.features.clear();
     this.reference = new Set();
@@ -142,6 +176,18 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     this.detected = false;
     this.last = null;
   }
+}
+
+/** The state of a `SupportDriftDetector`; feature names are Map keys and Set members only. */
+export interface SupportDriftState {
+  readonly features: ReadonlyMap<string, Readonly<FeatureState>>;
+  readonly reference: ReadonlySet<string>;
+  readonly pendingEntered: ReadonlySet<string>;
+  readonly pendingLeft: ReadonlySet<string>;
+  readonly snapshots: number;
+  readonly sinceReport: number;
+  readonly detected: boolean;
+  readonly last: SupportChange | null;
 }
 
 /** 1 − |A∩B| / |A∪B| (0 for two empty sets). */

@@ -1,3 +1,5 @@
+import { packColumns, unpackColumns, type ColumnArrays } from '../core/columns.js';
+import { StateError } from '../core/errors.js';
 import { growFloat64, type SparseBuffer } from '../core/sparse.js';
 
 /**
@@ -20,6 +22,8 @@ export class OnlineScaler {
   private presentWeight = new Float64Array(0);
   private mean = new Float64Array(0);
   private m2 = new Float64Array(0);
+  /** Columns in use (1 + the largest index observed); the arrays may be longer. */
+  private dim = 0;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -27,6 +31,7 @@ export class OnlineScaler {
   }
 
   private ensure(index: number): void {
+    if (index >= this.dim) this.dim = index + 1;
     if (index < this.mean.length) return;
     this.syncedWeight = growFloat64(this.syncedWeight, index + 1);
     this.presentWeight = growFloat64(this.presentWeight, index + 1);
@@ -99,32 +104,38 @@ export class OnlineScaler {
     }
   }
 
+  /** A copy of the statistics of the columns in use (only the observed ones when smaller). */
   state(): OnlineScalerState {
-    const n = this.mean.length;
-    return {
-      totalWeight: this.totalWeight,
-      syncedWeight: Array.from(this.syncedWeight.subarray(0, n)),
-      presentWeight: Array.from(this.presentWeight.subarray(0, n)),
-      mean: Array.from(this.mean.subarray(0, n)),
-      m2: Array.from(this.m2.subarray(0, n)),
+    const n = this.dim;
+    const dense = {
+      syncedWeight: this.syncedWeight.slice(0, n),
+      presentWeight: this.presentWeight.slice(0, n),
+      mean: this.mean.slice(0, n),
+      m2: this.m2.slice(0, n),
     };
+    return { totalWeight: this.totalWeight, dimension: n, ...packColumns(dense, n) };
   }
 
   static fromState(s: OnlineScalerState): OnlineScaler {
+    if (!Number.isFinite(s.totalWeight)) throw new StateError('scaler checkpoint total weight is not finite');
+    const n = s.dimension;
+    const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2']);
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.syncedWeight = Float64Array.from(s.syncedWeight);
-    o.presentWeight = Float64Array.from(s.presentWeight);
-    o.mean = Float64Array.from(s.mean);
-    o.m2 = Float64Array.from(s.m2);
+    o.syncedWeight = a.syncedWeight;
+    o.presentWeight = a.presentWeight;
+    o.mean = a.mean;
+    o.m2 = a.m2;
+    o.dim = n;
     return o;
   }
 }
 
-export interface OnlineScalerState {
+/**
+ * Per-column statistics (`syncedWeight`, `presentWeight`, `mean`, `m2`) of the `dimension` columns
+ * in use, dense or only the observed columns (`ColumnArrays`).
+ */
+export interface OnlineScalerState extends ColumnArrays {
   readonly totalWeight: number;
-  readonly syncedWeight: readonly number[];
-  readonly presentWeight: readonly number[];
-  readonly mean: readonly number[];
-  readonly m2: readonly number[];
+  readonly dimension: number;
 }

@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import { Murmur3 } from './murmur3.js';
 
 /**
@@ -45,13 +46,36 @@ export interface FieldColumns {
   oneHot(value: string): number;
 }
 
+/**
+ * A vocabulary's state: its named columns, in the table's order, as parallel arrays (column index,
+ * field, one-hot value or null), so that no name is ever an object key.
+ */
 export interface VocabularyState {
   readonly kind: 'exact' | 'hashed';
   readonly bits?: number;
   readonly seed?: number;
-  /** `[index, name]` pairs; a one-hot name is `field=value` with its field recorded separately. */
-  readonly names: ReadonlyArray<readonly [number, string, string | null]>;
+  readonly indices: Int32Array;
+  readonly fields: readonly string[];
+  readonly values: ReadonlyArray<string | null>;
+  /** Hashed: collisions counted so far. */
   readonly collisions?: number;
+  /** Hashed: full hashes of the names counted as collisions (each name is counted once). */
+  readonly collided?: Uint32Array;
+  /** Hashed: the collision examples kept, `[index, kept name, colliding name]`. */
+  readonly collisionExamples?: ReadonlyArray<readonly [number, string, string]>;
+}
+
+/** Checks the parallel arrays of a vocabulary state. */
+function checkNames(state: VocabularyState): void {
+  const { indices, fields, values } = state;
+  if (!(indices instanceof Int32Array) || !Array.isArray(fields) || !Array.isArray(values)) {
+    throw new StateError('vocabulary checkpoint needs indices (Int32Array), fields and values (arrays)');
+  }
+  if (fields.length !== indices.length || values.length !== indices.length) {
+    throw new StateError(
+      `vocabulary checkpoint has ${indices.length} indices, ${fields.length} fields and ${values.length} values`,
+    );
+  }
 }
 
 export function featureName(field: string, value: string | undefined | null): string {
@@ -127,15 +151,23 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   state(): VocabularyState {
-    return { kind: 'exact', names: this.fields.map((f, i) => [i, f, this.values[i] ?? null] as const) };
+    return {
+      kind: 'exact',
+      indices: Int32Array.from(this.fields.keys()),
+      fields: this.fields.slice(),
+      values: this.values.slice(),
+    };
   }
 
   static fromState(state: VocabularyState): ExactVocabulary {
+    checkNames(state);
     const v = new ExactVocabulary();
-    const sorted = [...state.names].sort((a, b) => a[0] - b[0]);
-    sorted.forEach(([index, field, value], k) => {
-      if (index !== k) throw new Error(`exact vocabulary state has a gap at index ${k}`);
-      v.indexOf(field, value ?? undefined);
+    state.indices.forEach((index, k) => {
+      if (index !== k)
+        throw new StateError(`exact vocabulary checkpoint has column ${index} at position ${k}`);
+      const value = state.values[k];
+      const got = v.indexOf(state.fields[k], value ?? undefined);
+      if (got !== k) throw new StateError(`exact vocabulary checkpoint names column ${got} twice`);
     });
     return v;
   }
@@ -297,22 +329,44 @@ export class HashedVocabulary implements Vocabulary {
   }
 
   state(): VocabularyState {
+    const n = this.names.size;
+    const indices = new Int32Array(n);
+    const fields = new Array<string>(n);
+    const values = new Array<string | null>(n);
+    let k = 0;
+    for (const [i, e] of this.names) {
+      indices[k] = i;
+      fields[k] = e.field;
+      values[k] = e.value;
+      k++;
+    }
     return {
       kind: 'hashed',
       bits: this.bits,
       seed: this.seed,
+      indices,
+      fields,
+      values,
       collisions: this.collisionCount,
-      names: [...this.names].map(([i, e]) => [i, e.field, e.value] as const),
+      collided: Uint32Array.from(this.collided),
+      collisionExamples: this.examples.slice(),
     };
   }
 
   static fromState(state: VocabularyState, nameCapacity?: number): HashedVocabulary {
+    checkNames(state);
     const v = new HashedVocabulary({
       bits: state.bits ?? 18,
       seed: state.seed ?? 0,
       ...(nameCapacity ? { nameCapacity } : {}),
     });
-    for (const [i, field, value] of state.names) {
+    for (let k = 0; k < state.indices.length; k++) {
+      const i = state.indices[k];
+      const field = state.fields[k];
+      const value = state.values[k];
+      if (!(i >= 0 && i < v.dimension)) {
+        throw new StateError(`hashed vocabulary checkpoint has column ${i} outside 0..${v.dimension - 1}`);
+      }
       const h = v.hasher.reset(v.seed).update(field);
       if (value !== null) h.update('=').update(value);
       const hash = h.digest();
@@ -323,6 +377,8 @@ export class HashedVocabulary implements Vocabulary {
       }
     }
     v.collisionCount = state.collisions ?? 0;
+    for (const h of state.collided ?? []) v.collided.add(h);
+    v.examples.push(...(state.collisionExamples ?? []));
     return v;
   }
 }

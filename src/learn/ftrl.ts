@@ -1,9 +1,15 @@
+import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
-import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
 import type { Learner, LearnerState } from './learner.js';
-import { checkCompatible } from './proximalSgd.js';
+import {
+  checkArrays,
+  checkCompatible,
+  checkPenaltyFactors,
+  penaltyFactorsOf,
+  restorePenaltyFactors,
+} from './proximalSgd.js';
 
 export interface FtrlOptions {
   readonly family: Family;
@@ -216,9 +222,9 @@ export class Ftrl implements Learner {
     }
   }
 
-  /** One field of the interleaved state for coordinates 0..dim−1, as plain numbers. */
-  private column(field: number): number[] {
-    const out = new Array<number>(this.dim);
+  /** One field of the interleaved state for coordinates 0..dim−1. */
+  private column(field: number): Float64Array {
+    const out = new Float64Array(this.dim);
     for (let j = 0; j < this.dim; j++) out[j] = this.s[j * STRIDE + field];
     return out;
   }
@@ -229,17 +235,16 @@ export class Ftrl implements Learner {
 
   state(): LearnerState {
     const d = this.dim;
+    const arrays: Record<string, Float64Array> = { z: this.column(Z), n: this.column(N) };
+    const pf = penaltyFactorsOf(this.pf, d);
+    if (pf !== null) arrays.pf = pf;
     return {
       learner: this.name,
       family: this.family,
       hyper: this.hyper(),
       steps: this.t,
       dimension: d,
-      arrays: {
-        z: this.column(Z),
-        n: this.column(N),
-        pf: Array.from({ length: d }, (_, j) => (this.pf === null ? 1 : this.pf[j])),
-      },
+      ...packColumns(arrays, d, { pf: 1 }),
       scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept },
     };
   }
@@ -247,19 +252,15 @@ export class Ftrl implements Learner {
   restore(state: LearnerState): void {
     checkCompatible(state, this.name, this.family, this.hyper());
     const d = state.dimension;
-    const { z, n, pf } = state.arrays;
-    if (!z || !n || !pf || [z, n, pf].some((a) => a.length !== d)) {
-      throw new StateError('ftrl checkpoint is missing arrays or has the wrong lengths');
-    }
+    const { z, n, pf } = checkArrays(state, this.name, ['z', 'n'], ['pf']);
+    checkPenaltyFactors(this.name, this.pf, this.dim, pf, d);
     const s = new Float64Array(Math.max(1024, d) * STRIDE);
     for (let j = 0; j < d; j++) {
       s[j * STRIDE + Z] = z[j];
       s[j * STRIDE + N] = n[j];
     }
     this.s = s;
-    this.pf = pf.some((v) => v !== 1)
-      ? Float64Array.from({ length: Math.max(1024, d) }, (_, j) => (j < d ? pf[j] : 1))
-      : null;
+    this.pf = pf === undefined ? null : restorePenaltyFactors(pf, d);
     this.dim = d;
     this.t = state.steps;
     this.zIntercept = state.scalars.zIntercept ?? 0;

@@ -1,4 +1,5 @@
 import type { Family } from '../core/event.js';
+import type { ColumnArrays } from '../core/columns.js';
 import type { SparseVector } from '../core/sparse.js';
 
 /**
@@ -32,19 +33,27 @@ export interface Learner {
   coefficient(index: number): number;
   /** Calls `fn` for every non-zero coefficient, penalties caught up (O(dimension)). */
   forEachNonZero(fn: (index: number, value: number) => void): void;
-  /** A JSON-serializable copy of the whole learned state, for checkpoints. */
+  /** A copy of the whole learned state, for checkpoints (`encodeState` makes it bytes). */
   state(): LearnerState;
-  /** Replaces the learned state with a checkpointed one (hyperparameters must match). */
+  /**
+   * Replaces the learned state with a checkpointed one (copied). Hyperparameters, including the
+   * penalty factors set so far, must match; otherwise a `StateError` says which differs.
+   */
   restore(state: LearnerState): void;
 }
 
-/** Serialized learner state: hyperparameters for checking, arrays as plain numbers. */
-export interface LearnerState {
+/**
+ * A learner's state: hyperparameters for checking, per-coordinate arrays as Float64Arrays (copies,
+ * never views of the live buffers) of `dimension` entries, or, when smaller, of the `columns`
+ * listed (`ColumnArrays`: the others are untouched). An array whose every entry is at its default
+ * (penalty factors of 1, no cumulative debt) is left out.
+ */
+export interface LearnerState extends ColumnArrays {
   readonly learner: string;
   readonly family: Family;
   readonly hyper: Readonly<Record<string, number>>;
   readonly steps: number;
   readonly dimension: number;
-  readonly arrays: Readonly<Record<string, readonly number[]>>;
+  readonly arrays: Readonly<Record<string, Float64Array>>;
   readonly scalars: Readonly<Record<string, number>>;
 }

@@ -1,4 +1,5 @@
 import type { Family } from '../core/event.js';
+import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
@@ -251,9 +252,9 @@ export class ProximalSgd implements Learner {
     }
   }
 
-  /** One field of the interleaved state for coordinates 0..dim−1, as plain numbers. */
-  private column(field: number): number[] {
-    const out = new Array<number>(this.dim);
+  /** One field of the interleaved state for coordinates 0..dim−1. */
+  private column(field: number): Float64Array {
+    const out = new Float64Array(this.dim);
     for (let j = 0; j < this.dim; j++) out[j] = this.s[j * STRIDE + field];
     return out;
   }
@@ -273,19 +274,29 @@ export class ProximalSgd implements Learner {
 
   state(): LearnerState {
     const n = this.dim;
+    const arrays: Record<string, Float64Array> = {
+      w: this.column(W),
+      g2: this.column(G2),
+      last: this.column(LAST),
+    };
+    const pf = penaltyFactorsOf(this.pf, n);
+    if (pf !== null) arrays.pf = pf;
+    if (this.cumulative) {
+      const debt = new Float64Array(n);
+      debt.set(this.debt.subarray(0, Math.min(n, this.debt.length)));
+      arrays.debt = debt;
+    }
+    // A coordinate never updated (w = Σg² = 0) is current whatever step it remembers: written as 0
+    // (its default), so that a sparse state leaves it out.
+    const { w, g2, last } = arrays;
+    for (let j = 0; j < n; j++) if (w[j] === 0 && g2[j] === 0) last[j] = 0;
     return {
       learner: this.name,
       family: this.family,
       hyper: this.hyper(),
       steps: this.t,
       dimension: n,
-      arrays: {
-        w: this.column(W),
-        g2: this.column(G2),
-        last: this.column(LAST),
-        pf: Array.from({ length: n }, (_, j) => (this.pf === null ? 1 : this.pf[j])),
-        debt: Array.from({ length: n }, (_, j) => (j < this.debt.length ? this.debt[j] : 0)),
-      },
+      ...packColumns(arrays, n, { pf: 1 }),
       scalars: { b0: this.b0, g2Intercept: this.g2Intercept },
     };
   }
@@ -293,10 +304,11 @@ export class ProximalSgd implements Learner {
   restore(state: LearnerState): void {
     checkCompatible(state, this.name, this.family, this.hyper());
     const n = state.dimension;
-    const { w, g2, last, pf, debt } = state.arrays;
-    if (!w || !g2 || !last || !pf || !debt || [w, g2, last, pf, debt].some((a) => a.length !== n)) {
-      throw new StateError(`${this.name} checkpoint is missing arrays or has the wrong lengths`);
+    const { w, g2, last, pf, debt } = checkArrays(state, this.name, ['w', 'g2', 'last'], ['pf', 'debt']);
+    if (this.cumulative && debt === undefined) {
+      throw new StateError(`${this.name} checkpoint has no cumulative penalty debt (array "debt")`);
     }
+    checkPenaltyFactors(this.name, this.pf, this.dim, pf, n);
     const s = new Float64Array(Math.max(1024, n) * STRIDE);
     for (let j = 0; j < n; j++) {
       const o = j * STRIDE;
@@ -305,11 +317,9 @@ export class ProximalSgd implements Learner {
       s[o + LAST] = last[j];
       s[o + RATE] = this.rate(g2[j]);
     }
-    this.pf = pf.some((v) => v !== 1)
-      ? Float64Array.from({ length: Math.max(1024, n) }, (_, j) => (j < n ? pf[j] : 1))
-      : null;
+    this.pf = pf === undefined ? null : restorePenaltyFactors(pf, n);
     this.s = s;
-    this.debt = this.cumulative ? Float64Array.from(debt) : new Float64Array(0);
+    this.debt = this.cumulative ? Float64Array.from(debt!) : new Float64Array(0);
     this.dim = n;
     this.t = state.steps;
     this.b0 = state.scalars.b0 ?? 0;
@@ -333,6 +343,56 @@ export function checkCompatible(
     if (state.hyper[k] !== v) {
       throw new StateError(
         `checkpoint has ${k} = ${String(state.hyper[k])} but the configuration says ${v}: restore with the checkpoint's settings or start from scratch`,
+      );
+    }
+  }
+}
+
+/**
+ * The arrays of a checkpoint as dense copies of `dimension` entries, each checked (see
+ * `unpackColumns`): `required` must be present, `optional` may be absent.
+ */
+export function checkArrays(
+  state: LearnerState,
+  name: string,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, Float64Array> {
+  return unpackColumns(state, state.dimension, name, required, optional, { pf: 1 });
+}
+
+/** The first `n` penalty factors as a copy, or null when all are 1 (the usual case). */
+export function penaltyFactorsOf(pf: Float64Array | null, n: number): Float64Array | null {
+  if (pf === null) return null;
+  const out = pf.slice(0, n);
+  return out.every((v) => v === 1) ? null : out;
+}
+
+/** The live penalty-factor buffer for checkpointed factors (padded with 1s). */
+export function restorePenaltyFactors(pf: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(Math.max(1024, n)).fill(1);
+  out.set(pf);
+  return out;
+}
+
+/**
+ * Refuses a checkpoint whose penalty factors differ from those already set on this learner (the
+ * configuration's): a factor is a hyperparameter, and a silent change would alter what it learns.
+ */
+export function checkPenaltyFactors(
+  name: string,
+  current: Float64Array | null,
+  currentDim: number,
+  saved: Float64Array | undefined,
+  savedDim: number,
+): void {
+  const n = Math.max(currentDim, savedDim);
+  for (let j = 0; j < n; j++) {
+    const now = current !== null && j < currentDim ? current[j] : 1;
+    const then = saved !== undefined && j < savedDim ? saved[j] : 1;
+    if (!Object.is(now, then)) {
+      throw new StateError(
+        `${name} checkpoint has penalty factor ${then} for column ${j} but the configuration says ${now}: restore with the checkpoint's penalty factors or start from scratch`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { StateError } from '../core/errors.js';
 import { growFloat64 } from '../core/sparse.js';
 
 /**
@@ -12,7 +13,8 @@ import { growFloat64 } from '../core/sparse.js';
  */
 export class StreamingAuc {
   private scores = new Float64Array(1024);
-  private labels = new Float64Array(1024);
+  /** 1 where the event at that slot is a positive (label 1). */
+  private positive = new Uint8Array(1024);
   private size = 0;
   private seen = 0;
   private rngState: number;
@@ -41,19 +43,21 @@ export class StreamingAuc {
     if (this.size < this.capacity) {
       if (this.size === this.scores.length) {
         this.scores = growFloat64(this.scores, this.size + 1);
-        this.labels = growFloat64(this.labels, this.size + 1);
+        const positive = new Uint8Array(this.scores.length);
+        positive.set(this.positive);
+        this.positive = positive;
       }
       this.scores[this.size] = score;
-      this.labels[this.size] = label;
+      this.positive[this.size] = label === 1 ? 1 : 0;
       this.size++;
       this.classOf(label).add(score);
       return;
     }
     const r = Math.floor(this.random() * this.seen);
     if (r < this.capacity) {
-      this.classOf(this.labels[r]).remove(this.scores[r]);
+      this.classOf(this.positive[r]).remove(this.scores[r]);
       this.scores[r] = score;
-      this.labels[r] = label;
+      this.positive[r] = label === 1 ? 1 : 0;
       this.classOf(label).add(score);
     }
   }
@@ -74,6 +78,52 @@ export class StreamingAuc {
   value(): number {
     return mannWhitneyAuc(this.positives.sorted(), this.negatives.sorted());
   }
+
+  /**
+   * A copy of the reservoir (scores and positive flags, in slot order) and of the sampler's state;
+   * the sorted classes are rebuilt from it, and the AUC depends only on their contents.
+   */
+  state(): StreamingAucState {
+    return {
+      capacity: this.capacity,
+      seen: this.seen,
+      rngState: this.rngState,
+      scores: this.scores.slice(0, this.size),
+      positive: this.positive.slice(0, this.size),
+    };
+  }
+
+  static fromState(state: StreamingAucState): StreamingAuc {
+    const { capacity, seen, rngState, scores, positive } = state;
+    if (!(scores instanceof Float64Array) || !(positive instanceof Uint8Array)) {
+      throw new StateError('AUC checkpoint needs scores (Float64Array) and positive flags (Uint8Array)');
+    }
+    const size = scores.length;
+    if (positive.length !== size || size > capacity || size > seen || !Number.isInteger(seen)) {
+      throw new StateError(
+        `AUC checkpoint is inconsistent: ${size} scores, ${positive.length} flags, capacity ${capacity}, ${seen} seen`,
+      );
+    }
+    const auc = new StreamingAuc(capacity);
+    auc.rngState = rngState >>> 0;
+    auc.seen = seen;
+    auc.size = size;
+    auc.scores = new Float64Array(Math.max(1024, size));
+    auc.scores.set(scores);
+    auc.positive = new Uint8Array(auc.scores.length);
+    auc.positive.set(positive);
+    for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
+    return auc;
+  }
+}
+
+/** The reservoir of a `StreamingAuc`: scores and positive flags (1/0) in slot order. */
+export interface StreamingAucState {
+  readonly capacity: number;
+  readonly seen: number;
+  readonly rngState: number;
+  readonly scores: Float64Array;
+  readonly positive: Uint8Array;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Family } from '../core/event.js';
-import { StreamingAuc } from './auc.js';
+import { StateError } from '../core/errors.js';
+import { StreamingAuc, type StreamingAucState } from './auc.js';
 
 /**
  * Progressive validation (Blum, Kalai & Langford 1999): each labelled event is predicted before
@@ -15,7 +16,7 @@ export class ProgressiveMetrics {
   private sumLoss = 0;
   private sumAbs = 0;
   private sumSq = 0;
-  private readonly auc: StreamingAuc | null;
+  private auc: StreamingAuc | null;
 
   constructor(
     readonly family: Family,
@@ -63,4 +64,49 @@ export class ProgressiveMetrics {
     }
     return base;
   }
+
+  /** A copy of the running sums and of the AUC reservoir, for checkpoints. */
+  state(): ProgressiveMetricsState {
+    return {
+      family: this.family,
+      weight: this.weight,
+      count: this.count,
+      sumLoss: this.sumLoss,
+      sumAbs: this.sumAbs,
+      sumSq: this.sumSq,
+      auc: this.auc === null ? null : this.auc.state(),
+    };
+  }
+
+  /** Metrics that continue exactly where the checkpointed ones stopped. */
+  static fromState(state: ProgressiveMetricsState): ProgressiveMetrics {
+    const { family } = state;
+    if (family !== 'gaussian' && family !== 'binomial') {
+      throw new StateError(`metrics checkpoint has family ${String(family)}`);
+    }
+    if ((family === 'binomial') !== (state.auc !== null && state.auc !== undefined)) {
+      throw new StateError(
+        `metrics checkpoint of a ${family} model ${family === 'binomial' ? 'lacks' : 'has'} an AUC`,
+      );
+    }
+    const m = new ProgressiveMetrics(family, state.auc?.capacity);
+    m.weight = state.weight;
+    m.count = state.count;
+    m.sumLoss = state.sumLoss;
+    m.sumAbs = state.sumAbs;
+    m.sumSq = state.sumSq;
+    m.auc = state.auc ? StreamingAuc.fromState(state.auc) : null;
+    return m;
+  }
+}
+
+/** Running sums of `ProgressiveMetrics` (weighted), and its AUC reservoir (binomial). */
+export interface ProgressiveMetricsState {
+  readonly family: Family;
+  readonly weight: number;
+  readonly count: number;
+  readonly sumLoss: number;
+  readonly sumAbs: number;
+  readonly sumSq: number;
+  readonly auc: StreamingAucState | null;
 }

@@ -11,8 +11,9 @@ import {
 } from '../learn/factory.js';
 import type { LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
-import { ProgressiveMetrics } from '../metrics/progressive.js';
+import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { ModelSnapshot } from './snapshot.js';
+import { decodeState, encodeState } from './stateCodec.js';
 
 export interface OnlineModelOptions extends LearnerHyperparameters {
   /** Model key (DESIGN §3); default "default". */
@@ -424,58 +425,180 @@ export class OnlineModel {
     };
   }
 
-  /** The whole state, for checkpoints; `OnlineModel.restore` brings it back. */
+  /**
+   * The whole state, for checkpoints (`OnlineModel.restore` brings it back): learner, featurizer,
+   * scaler, metrics, label transform, counters, and the events of an unfinished label warm-up, so
+   * that a restored model learns exactly what this one would. Taking it changes nothing.
+   */
   checkpoint(): OnlineModelCheckpoint {
-    const learner = this.ensureLearner();
     return {
-      format: 1,
+      format: 2,
       key: this.key,
       family: this.family,
-      learner: learner.state(),
+      learnerName: this.learnerName,
+      labelWarmup: this.options.labelWarmup ?? onlineDefaults.labelWarmup,
+      learner: this.learner === null ? null : this.learner.state(),
+      pending: this.pending === null ? null : pendingState(this.pending),
       featurizer: this.featurizer.state(),
       scaler: this.scaler.state(),
+      metrics: this.metrics.state(),
       labelCenter: this.labelCenter,
       labelScale: this.labelScale,
       learned: this.learned,
       scored: this.scored,
       version: this.version,
+      snapshotScales: new Map(this.snapshotScales),
     };
   }
 
+  /** The checkpoint as bytes (`encodeState`): compact, checksummed, typed arrays kept raw. */
+  encodeCheckpoint(): Uint8Array {
+    return encodeState(this.checkpoint());
+  }
+
+  /** A model with `options` continuing from `encodeCheckpoint()` bytes. */
+  static decodeCheckpoint(options: OnlineModelOptions, bytes: Uint8Array): OnlineModel {
+    return OnlineModel.restore(options, decodeState(bytes) as OnlineModelCheckpoint);
+  }
+
+  /**
+   * A model with `options` continuing from a checkpoint. The options must describe the same model
+   * (family, learner and its hyperparameters, hashing, penalty factors); otherwise a `StateError`
+   * names what differs.
+   */
   static restore(options: OnlineModelOptions, cp: OnlineModelCheckpoint): OnlineModel {
-    if (cp.format !== 1) throw new StateError(`unknown checkpoint format ${String(cp.format)}`);
+    const format: unknown = typeof cp === 'object' && cp !== null ? cp.format : undefined;
+    if (format === 1) {
+      throw new StateError(
+        'checkpoint format 1 has no metrics state (a restored model would report only part of its events): start this model from scratch',
+      );
+    }
+    if (format !== 2) throw new StateError(`unknown model checkpoint format ${String(format)}`);
     if (cp.family !== options.family) {
       throw new StateError(`checkpoint is for family ${cp.family}, the configuration says ${options.family}`);
     }
-    const m = new OnlineModel({ ...options, labelWarmup: 0 });
+    const learnerName = options.learner ?? onlineDefaults.learner;
+    if (cp.learnerName !== learnerName) {
+      throw new StateError(
+        `checkpoint is for learner ${cp.learnerName}, the configuration says ${learnerName}`,
+      );
+    }
+    if (options.key !== undefined && options.key !== cp.key) {
+      throw new StateError(`checkpoint is for model key "${cp.key}", not "${options.key}"`);
+    }
+    checkHashing(options, cp.featurizer);
+    const m = new OnlineModel({ ...options, key: cp.key });
     Object.assign(m, {
       featurizer: Featurizer.fromState(cp.featurizer, {
         ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
       }),
       scaler: OnlineScaler.fromState(cp.scaler),
+      metrics: ProgressiveMetrics.fromState(cp.metrics),
     });
+    if (m.metrics.family !== m.family) throw new StateError('checkpoint metrics are of another family');
     m.labelCenter = cp.labelCenter;
     m.labelScale = cp.labelScale;
-    m.pending = null;
-    m.startLearner();
-    m.learner!.restore(cp.learner);
+    if (cp.learner === null) {
+      const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
+      if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a label warm-up');
+      if (m.family !== 'gaussian' || warmup !== cp.labelWarmup) {
+        throw new StateError(
+          `checkpoint was taken during a label warm-up of ${cp.labelWarmup} events, the configuration says ${warmup}`,
+        );
+      }
+      m.learner = null;
+      m.pending = pendingEvents(cp.pending);
+    } else {
+      m.pending = null;
+      m.startLearner();
+      m.learner!.restore(cp.learner);
+    }
     m.learned = cp.learned;
     m.scored = cp.scored;
     m.version = cp.version;
+    m.snapshotScales.clear();
+    for (const [name, sd] of cp.snapshotScales) m.snapshotScales.set(name, sd);
     return m;
   }
 }
 
+/** Refuses a checkpoint whose hashing (on/off, bits, seed) differs from the configuration's. */
+function checkHashing(options: OnlineModelOptions, f: FeaturizerState): void {
+  const v = f.vocabulary;
+  const hashed = options.hashBits !== undefined;
+  if ((v.kind === 'hashed') !== hashed) {
+    throw new StateError(
+      `checkpoint has ${v.kind === 'hashed' ? `hashing on (${v.bits} bits)` : 'hashing off'}, the configuration has ${hashed ? `hashing on (${options.hashBits} bits)` : 'hashing off'}`,
+    );
+  }
+  if (hashed && (v.bits !== options.hashBits || (v.seed ?? 0) !== (options.hashSeed ?? 0))) {
+    throw new StateError(
+      `checkpoint hashes with ${v.bits} bits and seed ${v.seed ?? 0}, the configuration with ${options.hashBits} bits and seed ${options.hashSeed ?? 0}`,
+    );
+  }
+}
+
+/** The label warm-up's events as flat typed arrays (event i: `indices/values[starts[i] .. starts[i+1])`). */
+function pendingState(pending: readonly Pending[]): PendingEventsState {
+  const n = pending.length;
+  const starts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) starts[i + 1] = starts[i] + pending[i].x.nnz;
+  const indices = new Int32Array(starts[n]);
+  const values = new Float64Array(starts[n]);
+  const labels = new Float64Array(n);
+  const weights = new Float64Array(n);
+  pending.forEach((e, i) => {
+    indices.set(e.x.indices.subarray(0, e.x.nnz), starts[i]);
+    values.set(e.x.values.subarray(0, e.x.nnz), starts[i]);
+    labels[i] = e.y;
+    weights[i] = e.weight;
+  });
+  return { starts, indices, values, labels, weights };
+}
+
+function pendingEvents(s: PendingEventsState): Pending[] {
+  const n = s.labels.length;
+  if (s.starts.length !== n + 1 || s.weights.length !== n || s.indices.length !== s.values.length) {
+    throw new StateError('checkpoint label warm-up events are malformed');
+  }
+  return Array.from({ length: n }, (_, i) => {
+    const indices = s.indices.slice(s.starts[i], s.starts[i + 1]);
+    return {
+      x: { indices, values: s.values.slice(s.starts[i], s.starts[i + 1]), nnz: indices.length },
+      y: s.labels[i],
+      weight: s.weights[i],
+    };
+  });
+}
+
+/** Events gathered by an unfinished gaussian label warm-up, as flat typed arrays. */
+export interface PendingEventsState {
+  readonly starts: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  readonly labels: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/** Format 2: the whole state of an `OnlineModel`, metrics included (`encodeState` makes it bytes). */
 export interface OnlineModelCheckpoint {
-  readonly format: 1;
+  readonly format: 2;
   readonly key: string;
   readonly family: Family;
-  readonly learner: LearnerState;
+  readonly learnerName: LearnerName;
+  /** The configuration's label warm-up (checked when `learner` is null). */
+  readonly labelWarmup: number;
+  /** Null while the gaussian label warm-up is gathering events (they are in `pending`). */
+  readonly learner: LearnerState | null;
+  readonly pending: PendingEventsState | null;
   readonly featurizer: FeaturizerState;
   readonly scaler: OnlineScalerState;
+  readonly metrics: ProgressiveMetricsState;
   readonly labelCenter: number;
   readonly labelScale: number;
   readonly learned: number;
   readonly scored: number;
   readonly version: number;
+  /** Feature scales of the latest snapshot, by name (`featureScale`). */
+  readonly snapshotScales: ReadonlyMap<string, number>;
 }

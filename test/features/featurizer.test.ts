@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { murmur3 } from '../../src/features/murmur3.js';
+import { decodeState, encodeState } from '../../src/model/stateCodec.js';
+
+const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
 function named(f: Featurizer, x: SparseBuffer): Record<string, number> {
   const out: Record<string, number> = {};
@@ -65,7 +68,7 @@ describe('Featurizer (DESIGN §2)', () => {
     const f = new Featurizer();
     const x = new SparseBuffer();
     f.featurize({ features: { a: 1, c: 'x', t: ['p', 'q'] } }, x);
-    const g = Featurizer.fromState(JSON.parse(JSON.stringify(f.state())));
+    const g = Featurizer.fromState(roundTrip(f.state()));
     const y = new SparseBuffer();
     g.featurize({ features: { t: ['q'], a: 2 } }, y);
     expect(named(g, y)).toEqual({ 't=q': 1, a: 2 });
@@ -122,5 +125,31 @@ describe('Featurizer (DESIGN §2)', () => {
     expect(f.vocabulary.hasName(ia)).toBe(false);
     f.featurize({ features: { a: 2, b: 'x' } }, x);
     expect(named(f, x)).toEqual({ a: 2, 'b=x': 1 });
+  });
+
+  it('hashed state keeps names in arrays and the collision record: a restored table counts the same', () => {
+    const f = new Featurizer({ hashBits: 4, hashSeed: 9 });
+    const x = new SparseBuffer();
+    const event = (i: number) => ({
+      features: Object.fromEntries([
+        ['__proto__', i],
+        ['constructor', `v${i % 7}`],
+        ['toString', i % 3],
+      ]),
+    });
+    for (let i = 1; i <= 40; i++) f.featurize(event(i), x);
+    const state = f.state();
+    expect(state.vocabulary.indices).toBeInstanceOf(Int32Array);
+    const g = Featurizer.fromState(roundTrip(state), {});
+    for (let i = 1; i <= 80; i++) {
+      f.featurize(event(i), x);
+      g.featurize(event(i), x);
+    }
+    expect(g.vocabulary.collisions).toBe(f.vocabulary.collisions);
+    expect(g.vocabulary.collisionExamples(50)).toEqual(f.vocabulary.collisionExamples(50));
+    expect(Array.from({ length: 16 }, (_, j) => g.nameOf(j))).toEqual(
+      Array.from({ length: 16 }, (_, j) => f.nameOf(j)),
+    );
+    expect(Array.from({ length: 16 }, (_, j) => f.nameOf(j))).toContain('__proto__');
   });
 });

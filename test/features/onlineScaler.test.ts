@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { OnlineScaler } from '../../src/features/onlineScaler.js';
+import { decodeState, encodeState } from '../../src/model/stateCodec.js';
 import { Rng } from '../helpers/random.js';
+
+const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
 describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per event', () => {
   it('matches the two-pass weighted sd at every step', () => {
@@ -56,7 +59,7 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     x.clear();
     x.push(0, 1);
     s.observe(x);
-    const t = OnlineScaler.fromState(JSON.parse(JSON.stringify(s.state())));
+    const t = OnlineScaler.fromState(roundTrip(s.state()));
     expect(t.sd(2)).toBe(s.sd(2));
     expect(t.weight).toBe(2);
   });

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { sparseOf, type SparseVector } from '../../src/core/sparse.js';
 import { createLearner, learnerNames } from '../../src/learn/factory.js';
 import { OnlineModel } from '../../src/model/onlineModel.js';
+import { decodeState, encodeState } from '../../src/model/stateCodec.js';
 import { Rng } from '../helpers/random.js';
 import { plantedStream } from '../helpers/streams.js';
+
+const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
 /** The contract every learner meets (in the spirit of River's estimator checks). */
 function events(seed: number, n: number): Array<{ x: SparseVector; y: number }> {
@@ -49,12 +52,12 @@ describe.each(learnerNames)('learner contract: %s', (name) => {
       expect(l.coefficient(5000)).not.toBe(0);
     });
 
-    it(`${family}: state round-trips through JSON and the run continues identically`, () => {
+    it(`${family}: state round-trips through the binary codec and the run continues identically`, () => {
       const stream = events(4, 400);
       const a = make();
       stream.slice(0, 200).forEach(({ x, y }) => a.learnOne(x, y));
       const b = make();
-      b.restore(JSON.parse(JSON.stringify(a.state())));
+      b.restore(roundTrip(a.state()));
       for (const { x, y } of stream.slice(200)) expect(b.learnOne(x, y)).toBe(a.learnOne(x, y));
       expect(() => createLearner(name, family, 0.02, 0.7).restore(a.state())).toThrow(/lambda/);
     });
@@ -76,7 +79,7 @@ describe('OnlineModel checkpoints', () => {
       const options = { family, learner: 'fobos' as const, hashBits: 12 };
       const a = new OnlineModel(options);
       s.rows.slice(0, 1500).forEach((r) => a.process(r));
-      const b = OnlineModel.restore(options, JSON.parse(JSON.stringify(a.checkpoint())));
+      const b = OnlineModel.restore(options, roundTrip(a.checkpoint()));
       expect(b.offset).toBe(1500);
       for (const r of s.rows.slice(1500)) expect(b.process(r).prediction).toBe(a.process(r).prediction);
       const sa = a.snapshot();
