@@ -41,8 +41,6 @@ export interface EngineOptions {
   readonly logger?: AlertLogger;
   /** The source is read until this emits (graceful stop: what was read is finished and committed). */
   readonly stop?: Observable<unknown>;
-  /** Restores a model's checkpoint (absent: models are never evicted). */
-  readonly codec?: Pick<RegistryCodec<LiveModel>, 'checkpoint' | 'restore'>;
 }
 
 /** Dead letters counted by stage and by reason before they reach the sink. */
@@ -121,15 +119,15 @@ export class Engine {
       now: this.now,
       ...(options.logger ? { logger: options.logger } : {}),
     };
-    const codec = options.codec;
+    const codec: RegistryCodec<LiveModel> = {
+      create: (key) => new LiveModel(key, context),
+      checkpoint: (model) => model.checkpoint(),
+      restore: (key, state) => LiveModel.fromCheckpoint(key, context, state),
+    };
     this.registry = new ModelRegistry<LiveModel>({
-      maxLive: codec ? config.keys.maxLiveModels : Infinity,
+      maxLive: config.keys.maxLiveModels,
       store: ports.store ?? new MemoryStateStore(),
-      codec: {
-        create: (key) => new LiveModel(key, context),
-        checkpoint: (model, key) => codec!.checkpoint(model, key),
-        restore: (key, state) => codec!.restore(key, state),
-      },
+      codec,
     });
     this.ownsRunner = ports.runner === undefined;
     this.runner =

@@ -1,15 +1,17 @@
+import { StateError } from '../core/errors.js';
 import type { L1Event } from '../core/event.js';
 import type { SparseVector } from '../core/sparse.js';
-import { DriftMonitor, type AlertLogger } from '../drift/driftMonitor.js';
+import { DriftMonitor, type AlertLogger, type DriftMonitorState } from '../drift/driftMonitor.js';
 import type { EngineConfig, ServeSource } from '../engine/config.js';
 import type { Contribution, ScoreRecord } from '../engine/records.js';
 import { lossFor } from '../loss/index.js';
-import { ProgressiveMetrics } from '../metrics/progressive.js';
+import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { RefitJob, RefitOutcome, SparseCoefficients } from '../refit/job.js';
-import { RefitWindow } from '../refit/window.js';
+import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
-import { OnlineModel } from './onlineModel.js';
+import { OnlineModel, type OnlineModelCheckpoint } from './onlineModel.js';
 import type { ModelSnapshot } from './snapshot.js';
+import { decodeState, encodeState } from './stateCodec.js';
 
 /** What a live model needs from the engine besides its configuration. */
 export interface LiveModelContext {
@@ -56,22 +58,47 @@ export class LiveModel {
   /** A refit of this model is running (not state: a restored model has none running). */
   refitRunning = false;
 
-  constructor(key: string, context: LiveModelContext) {
+  /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
+  constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
     const { config } = context;
     this.key = key;
     this.context = context;
     this.serve = config.refit.enabled ? config.refit.serve : 'online';
-    this.model = new OnlineModel({ ...config.model, key, clock: context.clock });
-    this.drift = new DriftMonitor({
+    const options = { ...config.model, key, clock: context.clock };
+    this.model = state ? OnlineModel.restore(options, state.model) : new OnlineModel(options);
+    const driftOptions = {
       config: config.drift,
       family: this.model.family,
       clock: context.clock,
-      scaleOf: (name) => this.model.featureScale(name),
+      scaleOf: (name: string) => this.model.featureScale(name),
       ...(context.logger ? { logger: context.logger } : {}),
-    });
-    this.window = config.refit.enabled ? new RefitWindow(config.refit.window) : null;
-    this.served = this.serve === 'refit' ? new ProgressiveMetrics(this.model.family) : null;
+    };
+    this.drift = state ? DriftMonitor.fromState(driftOptions, state.drift) : new DriftMonitor(driftOptions);
+    this.window = config.refit.enabled
+      ? state?.window
+        ? RefitWindow.fromState(state.window, config.refit.window)
+        : new RefitWindow(config.refit.window)
+      : null;
+    this.served =
+      this.serve !== 'refit'
+        ? null
+        : state?.served
+          ? ProgressiveMetrics.fromState(state.served)
+          : new ProgressiveMetrics(this.model.family);
     this.lastSnapshotAt = this.lastRefitAt = context.now();
+    if (state) {
+      if (state.format !== 1)
+        throw new StateError(`unknown live model checkpoint format ${String(state.format)}`);
+      if (state.key !== key) throw new StateError(`checkpoint is for model key "${state.key}", not "${key}"`);
+      if (state.refit !== null) this.setRefit(state.refit.model, state.refit.version, state.refit.offset);
+      ({
+        lastSnapshotOffset: this.lastSnapshotOffset,
+        lastSnapshotAt: this.lastSnapshotAt,
+        lastCheckOffset: this.lastCheckOffset,
+        lastRefitOffset: this.lastRefitOffset,
+        lastRefitAt: this.lastRefitAt,
+      } = state.cadence);
+    }
     this.model.observeRaw((x, y, w) => this.observeRaw(x, y, w));
     if (this.window !== null) this.model.keepNames((j) => this.keepsName(j));
   }
@@ -235,13 +262,48 @@ export class LiveModel {
     };
   }
 
+  private setRefit(model: SparseCoefficients, version: number, offset: number): void {
+    const byColumn = new Map<number, number>();
+    for (let k = 0; k < model.cols.length; k++) byColumn.set(model.cols[k], model.values[k]);
+    this.refit = { model, byColumn, version, offset };
+  }
+
+  /** The whole state of this key's model (a refit running now is not part of it). */
+  state(): LiveModelState {
+    const r = this.refit;
+    return {
+      format: 1,
+      key: this.key,
+      model: this.model.checkpoint(),
+      drift: this.drift.state(),
+      window: this.window?.state() ?? null,
+      served: this.served?.state() ?? null,
+      refit: r === null ? null : { model: r.model, version: r.version, offset: r.offset },
+      cadence: {
+        lastSnapshotOffset: this.lastSnapshotOffset,
+        lastSnapshotAt: this.lastSnapshotAt,
+        lastCheckOffset: this.lastCheckOffset,
+        lastRefitOffset: this.lastRefitOffset,
+        lastRefitAt: this.lastRefitAt,
+      },
+    };
+  }
+
+  /** The state as checkpoint bytes (compact, checksummed). */
+  checkpoint(): Uint8Array {
+    return encodeState(this.state());
+  }
+
+  /** The model of `key` continuing from `checkpoint()` bytes. */
+  static fromCheckpoint(key: string, context: LiveModelContext, bytes: Uint8Array): LiveModel {
+    return new LiveModel(key, context, decodeState(bytes) as LiveModelState);
+  }
+
   /** Takes a finished refit: it becomes the refit model (served when `serve: refit`) and a snapshot. */
   acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot {
     const version = this.model.claimVersion();
-    const byColumn = new Map<number, number>();
     const { cols, values } = outcome.model;
-    for (let k = 0; k < cols.length; k++) byColumn.set(cols[k], values[k]);
-    this.refit = { model: outcome.model, byColumn, version, offset: outcome.last };
+    this.setRefit(outcome.model, version, outcome.last);
     const handedBack =
       this.context.config.refit.handBack &&
       this.model.assignCoefficients(outcome.model.intercept, cols, values);
@@ -275,8 +337,8 @@ export class LiveModel {
         newtonIterations: outcome.outerIterations,
         nonZero: cols.length,
         columns: outcome.columns,
-        // memory the window holds (bounded by refit.window × non-zeros per event)
-        windowBytes: this.window?.bytes ?? 0,
+        // the window's rows as compact sparse rows (bounded by refit.window × non-zeros per event)
+        windowBytes: this.window?.rowBytes ?? 0,
       },
       createdAt: this.context.clock().toISOString(),
     };
@@ -289,6 +351,28 @@ export class LiveModel {
  */
 function crossed(from: number, to: number, every: number): boolean {
   return Math.floor(to / every) > Math.floor(from / every);
+}
+
+/** Everything a key's model is, for checkpoints (`LiveModel.state`). */
+export interface LiveModelState {
+  readonly format: 1;
+  readonly key: string;
+  readonly model: OnlineModelCheckpoint;
+  readonly drift: DriftMonitorState;
+  readonly window: RefitWindowState | null;
+  readonly served: ProgressiveMetricsState | null;
+  readonly refit: {
+    readonly model: SparseCoefficients;
+    readonly version: number;
+    readonly offset: number;
+  } | null;
+  readonly cadence: {
+    readonly lastSnapshotOffset: number;
+    readonly lastSnapshotAt: number;
+    readonly lastCheckOffset: number;
+    readonly lastRefitOffset: number;
+    readonly lastRefitAt: number;
+  };
 }
 
 /** The `top` largest |contribution| of a sparse event, by feature name, largest first. */

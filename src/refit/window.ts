@@ -1,8 +1,8 @@
 import { StateError } from '../core/errors.js';
 import type { SparseVector } from '../core/sparse.js';
 
-/** Rows per block: the window drops whole blocks, so it holds at most `capacity + BLOCK_ROWS` rows. */
-const BLOCK_ROWS = 1024;
+/** Rows per block at most: the window drops whole blocks, so it holds at most `capacity + block` rows. */
+const MAX_BLOCK_ROWS = 1024;
 
 /** A block of consecutive rows, row-major: row r's entries are `cols/vals[rowStart[r] .. rowStart[r+1])`. */
 interface Block {
@@ -41,10 +41,12 @@ export interface RefitWindowState {
  * The last `capacity` labelled events a model learned, as compact sparse rows on typed arrays
  * (DESIGN §7): raw feature values (before online scaling), label and weight, in blocks of 1,024
  * rows that are recycled, so appending allocates nothing in the steady state. Memory is about
- * (capacity + 1,024) × (12 bytes per non-zero + 20 bytes per row).
+ * (capacity + min(capacity, 1,024)) × (12 bytes per non-zero + 20 bytes per row).
  */
 export class RefitWindow {
   readonly capacity: number;
+  /** Rows per block: 1,024, or the capacity when smaller (small windows stay small). */
+  private readonly blockRows: number;
   private blocks: Block[] = [];
   private spare: Block[] = [];
   /** Ordinal the next appended row gets. */
@@ -54,6 +56,7 @@ export class RefitWindow {
     if (!(Number.isInteger(capacity) && capacity >= 1))
       throw new RangeError(`refit window capacity must be a whole number >= 1, got ${capacity}`);
     this.capacity = capacity;
+    this.blockRows = Math.min(MAX_BLOCK_ROWS, capacity);
   }
 
   /** Rows currently in the window (at most `capacity`). */
@@ -73,23 +76,30 @@ export class RefitWindow {
     return s;
   }
 
-  /** Approximate bytes held by the window's arrays. */
+  /** Bytes of the rows in the window as compact rows (12 per non-zero, 20 per row). */
+  get rowBytes(): number {
+    let nnz = 0;
+    this.scan((b, r) => (nnz += b.rowStart[r + 1] - b.rowStart[r]));
+    return nnz * 12 + this.size * 20;
+  }
+
+  /** Bytes the window's arrays take now (blocks in use and recycled ones). */
   get bytes(): number {
     let s = 0;
     for (const b of [...this.blocks, ...this.spare])
-      s += b.cols.byteLength + b.vals.byteLength + 24 * BLOCK_ROWS;
+      s += b.cols.byteLength + b.vals.byteLength + 24 * this.blockRows;
     return s;
   }
 
   /** Appends one labelled event (raw values) as the row with the next ordinal. */
   push(x: SparseVector, y: number, weight: number): void {
     let block = this.blocks[this.blocks.length - 1];
-    if (block === undefined || block.count === BLOCK_ROWS) {
+    if (block === undefined || block.count === this.blockRows) {
       block = this.newBlock(this.next);
       this.blocks.push(block);
       // Drop the oldest block once every one of its rows has left the window.
       const firstInWindow = this.next - this.capacity + 1;
-      while (this.blocks.length > 1 && this.blocks[0].first + BLOCK_ROWS <= firstInWindow)
+      while (this.blocks.length > 1 && this.blocks[0].first + this.blockRows <= firstInWindow)
         this.spare.push(this.blocks.shift()!);
     }
     const at = block.rowStart[block.count];
@@ -123,11 +133,11 @@ export class RefitWindow {
     return {
       first,
       count: 0,
-      rowStart: new Int32Array(BLOCK_ROWS + 1),
-      y: new Float64Array(BLOCK_ROWS),
-      weight: new Float64Array(BLOCK_ROWS),
-      cols: new Int32Array(BLOCK_ROWS * 16),
-      vals: new Float64Array(BLOCK_ROWS * 16),
+      rowStart: new Int32Array(this.blockRows + 1),
+      y: new Float64Array(this.blockRows),
+      weight: new Float64Array(this.blockRows),
+      cols: new Int32Array(this.blockRows * 8),
+      vals: new Float64Array(this.blockRows * 8),
     };
   }
 

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+
+import { Engine } from '../../src/engine/engine.js';
+import { MemoryStateStore } from '../../src/engine/ports.js';
+import { decodeState } from '../../src/model/stateCodec.js';
+import { engineConfig } from './helpers.js';
+import { MemorySink, memorySource } from './memoryPorts.js';
+
+/** Events for `keys` segments: each segment's own informative feature, some unlabelled events. */
+function keyedEvents(n: number, keys: number, seed: number): object[] {
+  let s = seed >>> 0;
+  const u = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const out: object[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(u() * u() * keys); // skewed: some segments are busy, most are rare
+    const features: Record<string, number | string> = {
+      segment: `s${k}`,
+      device: u() < 0.3 ? 'tablet' : 'phone',
+    };
+    for (let j = 0; j < 5; j++) features[`x${j}`] = Math.round((u() * 2 - 1) * 100) / 100;
+    const eta = 1.5 * Number(features[`x${k % 5}`]) - 0.3;
+    const label = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    out.push(i % 13 === 0 ? { features } : { label, features });
+  }
+  return out;
+}
+
+async function run(maxLiveModels: number, events: object[]) {
+  const config = engineConfig({
+    model: { family: 'binomial', keyBy: 'segment', maxLiveModels, lambda: 0.01 },
+    refit: { threads: 0, everyEvents: 20, window: 15 },
+    snapshots: { everyEvents: 50, everySeconds: 'Infinity' },
+    // smaller input-sparsity tables per model (2,000 models stay in memory in the unbounded run)
+    drift: {
+      checkEveryEvents: 25,
+      inputSparsity: { maxTracked: 64, sketchWidth: 64, windowEvents: 50, warmupEvents: 100 },
+    },
+  });
+  const store = new MemoryStateStore();
+  const sink = new MemorySink();
+  const engine = new Engine(
+    config,
+    { source: memorySource(events, 256), sink, store },
+    {
+      clock: () => new Date('2026-11-30T00:00:00Z'),
+      scheduler: {
+        now: () => 0,
+        schedule: () => {
+          throw new Error('unused');
+        },
+      },
+    },
+  );
+  const stats = await engine.run();
+  const states = new Map<string, unknown>();
+  engine.registry.forEach((live, key) => states.set(key, live.state()));
+  return { stats, states, sink };
+}
+
+describe('keyed models with a bounded cache (DESIGN §8)', () => {
+  it('2,000 keys through a cache of 50 end in exactly the states, snapshots, scores and alerts of an unbounded run', async () => {
+    const events = keyedEvents(20_000, 2000, 17);
+    const bounded = await run(50, events);
+    const unbounded = await run(Infinity, events);
+    expect(bounded.stats.keys).toBe(unbounded.stats.keys);
+    expect(bounded.stats.keys).toBeGreaterThan(1500);
+    expect(bounded.stats.evictions).toBeGreaterThan(1000);
+    expect(unbounded.stats.evictions).toBe(0);
+    expect(bounded.stats.refits.completed).toBeGreaterThan(10);
+    expect(bounded.stats.refits.completed).toBe(unbounded.stats.refits.completed);
+    // every key's whole state: learner, featurizer, scaler, metrics, drift detectors, window, refit
+    expect([...bounded.states.keys()].sort()).toEqual([...unbounded.states.keys()].sort());
+    for (const [key, state] of unbounded.states) expect(bounded.states.get(key), key).toEqual(state);
+    // and everything they published (in a key's own order; keys interleave differently)
+    const byKey = <T extends { key: string }>(xs: T[]) =>
+      [...xs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // (a refit's solveMs is the machine's; nothing else may differ)
+    const models = (xs: typeof bounded.sink.models) =>
+      byKey(xs).map((m) => ({ ...m, metrics: { ...m.metrics, solveMs: 0 } }));
+    expect(models(bounded.sink.models)).toEqual(models(unbounded.sink.models));
+    expect(byKey(bounded.sink.scores)).toEqual(byKey(unbounded.sink.scores));
+    expect(byKey(bounded.sink.alerts)).toEqual(byKey(unbounded.sink.alerts));
+  }, 180_000);
+
+  it('a checkpoint round-trips through bytes, and a corrupt one is refused, never replaced by a new model', async () => {
+    const events = keyedEvents(3000, 20, 3);
+    const { states } = await run(5, events);
+    const config = engineConfig({ model: { family: 'binomial', keyBy: 'segment', maxLiveModels: 1 } });
+    const store = new MemoryStateStore();
+    const engine = new Engine(config, { source: memorySource([]), sink: new MemorySink(), store });
+    const live = engine.registry.acquire('s1');
+    const bytes = live.checkpoint();
+    expect(decodeState(bytes)).toEqual(live.state());
+    store.put('s2', bytes.subarray(0, bytes.length - 10));
+    expect(() => engine.registry.acquire('s2')).toThrow(/truncated/);
+    expect(states.size).toBeGreaterThan(10);
+  });
+});

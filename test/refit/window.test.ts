@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+
+import { sparseOf } from '../../src/core/sparse.js';
+import { RefitWindow } from '../../src/refit/window.js';
+
+const row = (i: number) =>
+  sparseOf(Array.from({ length: (i % 4) + 1 }, (_, k) => [i * 10 + k, i + k / 10] as [number, number]));
+
+describe('RefitWindow', () => {
+  it('holds exactly the last `capacity` rows, in order, with their labels and weights', () => {
+    for (const capacity of [1, 5, 1024, 1500]) {
+      const w = new RefitWindow(capacity);
+      for (let i = 1; i <= 3000; i++) w.push(row(i), i % 2, i / 100);
+      const rows = w.rows()!;
+      const first = 3000 - capacity + 1;
+      expect([rows.first, rows.last, rows.rows, w.size]).toEqual([first, 3000, capacity, capacity]);
+      for (let r = 0; r < rows.rows; r++) {
+        const i = first + r;
+        const x = row(i);
+        expect(Array.from(rows.cols.subarray(rows.rowStart[r], rows.rowStart[r + 1]))).toEqual(
+          Array.from(x.indices),
+        );
+        expect(Array.from(rows.values.subarray(rows.rowStart[r], rows.rowStart[r + 1]))).toEqual(
+          Array.from(x.values),
+        );
+        expect([rows.y[r], rows.weights[r]]).toEqual([i % 2, i / 100]);
+      }
+      // memory is bounded by the capacity plus one block, however many rows went through
+      expect(w.storedNonZeros).toBeLessThanOrEqual((capacity + Math.min(capacity, 1024)) * 4);
+    }
+  });
+
+  it('round-trips through its state (and a smaller capacity keeps the newest rows)', () => {
+    const w = new RefitWindow(300);
+    for (let i = 1; i <= 1000; i++) w.push(row(i), i, 1);
+    const again = RefitWindow.fromState(w.state());
+    expect(again.rows()).toEqual(w.rows());
+    again.push(row(1001), 1001, 1);
+    w.push(row(1001), 1001, 1);
+    expect(again.rows()).toEqual(w.rows());
+    const smaller = RefitWindow.fromState(w.state(), 10);
+    expect(smaller.rows()!.first).toBe(992);
+    expect(new RefitWindow(5).rows()).toBeNull();
+  });
+});
