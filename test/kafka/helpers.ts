@@ -11,7 +11,7 @@ export function brokers(): string[] {
   if (!list) {
     throw new Error(
       inject('kafkaUnavailable') ||
-        'no Kafka broker: add test/setup/kafkaGlobalSetup.ts to vitest globalSetup, or set KAFKA_BROKERS=host:port',
+        'no Kafka broker: run test/kafka through the Kafka projects of vitest.config.ts (test/setup/kafkaProjects.ts), or set KAFKA_BROKERS=host:port',
     );
   }
   return list.split(',');
