@@ -10,7 +10,7 @@
 # Environment (all optional):
 #   KAFKA_VERSION          Apache Kafka version, 4.x or 3.x (default: kafka.version in pom.xml, the
 #                          newest 4.x Maven Central served: 4.4.0). Tested: 4.4.0 and 3.9.1 (CI runs
-#                          test/kafka against both); 4.1.1 and 4.3.1 passed the same suite by hand.
+#                          test/kafka against both); 4.0.2, 4.1.1 and 4.3.1 passed the same suite by hand.
 #   KAFKA_PORT             client port (default 9092); the controller uses KAFKA_CONTROLLER_PORT
 #                          (default KAFKA_PORT + 1)
 #   KAFKA_RUN_DIR          where pid, config and console log live (default .cache/kafka/run);
