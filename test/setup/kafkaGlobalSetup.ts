@@ -10,9 +10,10 @@
  *   3. testcontainers (`@testcontainers/kafka`) if a Docker engine answers: Confluent's cp-kafka
  *      7.9.0 (Kafka 3.9) for 3.x, cp-kafka 8.0.0 (Kafka 4.0) for 4.x, so not the exact version.
  *
- * vitest runs the projects' global setups one after the other; the first one starts the brokers
- * of every Kafka project in the run at once (they take a few seconds each), and the first teardown
- * (after all tests) stops them all.
+ * A broker counts as ready once its group coordinator answers (kafka.sh already waited for the port,
+ * "Kafka Server started" and a Metadata answer). vitest runs the projects' global setups one after
+ * the other; the first one starts the brokers of every Kafka project in the run at once (they take
+ * a few seconds each), and the first teardown (after all tests) stops them all.
  *
  * When no broker can be had, the Kafka tests fail (they are never skipped) with a message saying
  * how to get one: the reason is handed to them as `kafkaUnavailable`.
@@ -186,10 +187,61 @@ async function startBroker(version: string): Promise<Broker> {
   );
 }
 
+/**
+ * Waits until the broker's group coordinator answers (DescribeGroups for an unknown group): the
+ * first request for it creates __consumer_offsets, and a fresh broker needs a moment (under load,
+ * seconds) to load it. Without this the first test to use a consumer group (on a fresh broker,
+ * on a busy machine) could spend its time in kafkajs' exponential retry back-off instead.
+ */
+async function groupCoordinatorReady(brokers: string, timeoutMs = 120_000): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'l1stream-test-setup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  const deadline = Date.now() + timeoutMs;
+  await admin.connect();
+  try {
+    for (;;) {
+      try {
+        await admin.describeGroups(['l1stream-test-setup']);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the group coordinator on ${brokers} did not answer within ${timeoutMs / 1000} s: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A broker whose group coordinator answers; stopped again if it does not. */
+async function startReady(version: string): Promise<Broker> {
+  const broker = await startBroker(version);
+  try {
+    await groupCoordinatorReady(broker.brokers);
+    return broker;
+  } catch (err) {
+    await broker.stop().catch(() => undefined);
+    throw new Error(`Kafka ${version} (${broker.how}) started, but ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
 function startOnce(version: string): Promise<Broker> {
   let start = shared.starts.get(version);
   if (!start) {
-    start = startBroker(version);
+    start = startReady(version);
     start.catch(() => undefined); // reported by the setup that awaits it
     shared.starts.set(version, start);
   }
