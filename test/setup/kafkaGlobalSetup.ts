@@ -12,14 +12,17 @@
  *
  * A broker counts as ready once its group coordinator answers (kafka.sh already waited for the port,
  * "Kafka Server started" and a Metadata answer). vitest runs the projects' global setups one after
- * the other; the first one starts the brokers of every Kafka project in the run at once (they take
- * a few seconds each), and the first teardown (after all tests) stops them all.
+ * the other, before any test; the first one starts the brokers of every Kafka project in the run at
+ * once and in the background (they take 10-30 s), so they start while the unit project runs (the
+ * Kafka projects come after it: sequence.groupOrder). Each project's outcome is written to a status
+ * file (`kafkaBrokerFile`) that test/setup/kafkaBroker.ts waits for before each Kafka test file.
+ * The first teardown (after all tests) stops every broker.
  *
  * When no broker can be had, the Kafka tests fail (they are never skipped) with a message saying
- * how to get one: the reason is handed to them as `kafkaUnavailable`.
+ * how to get one (the status file's `error`).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +30,7 @@ import { promisify } from 'node:util';
 
 import type { TestProject } from 'vitest/node';
 
+import type { BrokerStatus } from './kafkaBroker.js';
 import { defaultKafkaVersion } from './kafkaProjects.js';
 
 declare module 'vitest' {
@@ -37,6 +41,11 @@ declare module 'vitest' {
     kafkaUnavailable: string;
     /** The Apache Kafka version of this project's broker ('' for a KAFKA_BROKERS broker). */
     kafkaVersion: string;
+    /**
+     * Where this project's broker status appears once it is ready or has failed (a BrokerStatus
+     * as JSON; '' when kafkaBrokers is already final). Read by test/setup/kafkaBroker.ts.
+     */
+    kafkaBrokerFile: string;
   }
 }
 
@@ -58,6 +67,7 @@ const kafkaScript = join(root, 'connectors/kafka/broker/kafka.sh');
 interface Shared {
   starts: Map<string, Promise<Broker>>;
   stopped: boolean;
+  statusDir?: string;
 }
 const shared: Shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('l1stream.kafkaBrokers')] ??= {
   starts: new Map(),
@@ -131,9 +141,12 @@ async function startLocal(version: string): Promise<Broker> {
   } catch (err) {
     await stop().catch(() => undefined);
     const e = err as { stderr?: string; message: string };
+    // kafka.sh's own lines say what went wrong; Maven's and the broker's come before them
+    const lines = (e.stderr ?? '').trim().split('\n');
+    const own = lines.map((l) => l.slice(l.indexOf('kafka.sh: '))).filter((l) => l.startsWith('kafka.sh: '));
     throw new Error(
       `local broker (connectors/kafka/broker/kafka.sh, KAFKA_VERSION=${version}): ${
-        (e.stderr ?? '').trim().split('\n').slice(-5).join(' | ') || e.message
+        (own.length > 0 ? own.slice(-2) : lines.slice(-5)).join(' | ') || e.message
       }`,
       { cause: err },
     );
@@ -259,6 +272,7 @@ async function stopAll(): Promise<void> {
       await broker?.stop();
     }),
   );
+  if (shared.statusDir) rmSync(shared.statusDir, { recursive: true, force: true });
   console.log(
     `Kafka test brokers stopped (${shared.starts.size}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
@@ -269,6 +283,7 @@ function versionOf(project: TestProject): string {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  project.provide('kafkaBrokerFile', '');
   const given = process.env.KAFKA_BROKERS?.trim();
   if (given) {
     project.provide('kafkaBrokers', given);
@@ -278,24 +293,36 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   const version = versionOf(project) || defaultKafkaVersion();
   project.provide('kafkaVersion', version);
-  // Start the other Kafka projects' brokers now too, so they start side by side.
+  project.provide('kafkaBrokers', '');
+  project.provide('kafkaUnavailable', '');
+  // Start every Kafka project's broker now, side by side, and without waiting: the Kafka projects
+  // run after the unit project (sequence.groupOrder), whose tests hide the brokers' start-up. Each
+  // Kafka test file waits for its broker in test/setup/kafkaBroker.ts, through this status file.
   for (const other of project.vitest.projects) {
     const v = versionOf(other);
     if (v && [other.config.globalSetup].flat().some((f) => f.endsWith('kafkaGlobalSetup.ts')))
       void startOnce(v);
   }
-  try {
-    const started = Date.now();
-    const broker = await startOnce(version);
-    console.log(
-      `[${project.name}] Apache Kafka ${version} on ${broker.brokers} (${broker.how}; ready after ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-    );
-    project.provide('kafkaBrokers', broker.brokers);
-    project.provide('kafkaUnavailable', '');
-    return stopAll;
-  } catch (err) {
-    project.provide('kafkaBrokers', '');
-    project.provide('kafkaUnavailable', `[${project.name}] ${(err as Error).message}`);
-    return stopAll;
-  }
+  shared.statusDir ??= mkdtempSync(join(tmpdir(), 'l1stream-kafka-status-'));
+  const statusFile = join(shared.statusDir, `${project.name}.json`);
+  project.provide('kafkaBrokerFile', statusFile);
+  const began = Date.now();
+  const write = (status: BrokerStatus) => {
+    try {
+      writeFileSync(`${statusFile}.tmp`, JSON.stringify(status));
+      renameSync(`${statusFile}.tmp`, statusFile);
+    } catch {
+      // the run is over (stopAll removed the directory)
+    }
+  };
+  startOnce(version).then(
+    (broker) => {
+      console.log(
+        `[${project.name}] Apache Kafka ${version} on ${broker.brokers} (${broker.how}; ready after ${((Date.now() - began) / 1000).toFixed(1)} s)`,
+      );
+      write({ brokers: broker.brokers, error: '' });
+    },
+    (err: unknown) => write({ brokers: '', error: `[${project.name}] ${(err as Error).message}` }),
+  );
+  return stopAll;
 }

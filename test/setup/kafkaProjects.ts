@@ -41,7 +41,10 @@ export function kafkaProjects(): TestProjectInlineConfiguration[] {
       name,
       include: kafkaTestInclude,
       globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+      setupFiles: ['test/setup/kafkaBroker.ts'],
       provide: { kafkaVersion },
+      // after the unit project: the brokers start in the background meanwhile
+      sequence: { groupOrder: 1 },
     },
   });
   if (process.env.KAFKA_BROKERS?.trim()) return [project('kafka', '')];
