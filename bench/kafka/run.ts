@@ -7,8 +7,8 @@
  *
  *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8 --no-write]
  *
- * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh) started
- * on free ports for the run and stopped after it. Writes bench/results/kafka.md and kafka.json.
+ * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh, at its
+ * default version or KAFKA_VERSION) started on free ports for the run and stopped after it. Writes bench/results/kafka.md and kafka.json.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -417,7 +417,7 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       broker: process.env.KAFKA_BROKERS
         ? 'KAFKA_BROKERS'
-        : 'local Apache Kafka 3.9.1 (kafka.sh, KRaft, -Xmx1g), same machine',
+        : `local Apache Kafka ${(await run('bash', [script, 'version'])).stdout.trim()} (kafka.sh, KRaft, -Xmx1g), same machine`,
       medianRound: mid + 1,
       raw,
       pipeline: pipe,

@@ -25,6 +25,14 @@ describe('configurations shipped with the repository', () => {
     expect(compose).toContain('PLAINTEXT://kafka:19092');
   });
 
+  it('docker-compose.yml runs the same default Kafka version as connectors/kafka/broker/kafka.sh', () => {
+    const pom = readFileSync(resolve(root, 'connectors/kafka/broker/pom.xml'), 'utf8');
+    const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+    expect(version).toMatch(/^4\.\d+\.\d+$/);
+    const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`image: apache/kafka:\${KAFKA_VERSION:-${version}}`);
+  });
+
   it('config/replay.json is a valid replay configuration', () => {
     const config = read('config/replay.json');
     expect(checkModelConfig(config.model).problems).toEqual([]);

@@ -5,13 +5,17 @@ import { appendFileSync } from 'node:fs';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { inject } from 'vitest';
 
+import { brokerStatus } from '../setup/kafkaBroker.js';
+
 /** The broker's bootstrap servers; throws (the test fails, it is not skipped) when there is none. */
 export function brokers(): string[] {
-  const list = inject('kafkaBrokers');
+  const status = brokerStatus();
+  const list = status ? status.brokers : inject('kafkaBrokers');
   if (!list) {
     throw new Error(
-      inject('kafkaUnavailable') ||
-        'no Kafka broker: add test/setup/kafkaGlobalSetup.ts to vitest globalSetup, or set KAFKA_BROKERS=host:port',
+      status?.error ||
+        inject('kafkaUnavailable') ||
+        'no Kafka broker: run test/kafka through the Kafka projects of vitest.config.ts (test/setup/kafkaProjects.ts), or set KAFKA_BROKERS=host:port',
     );
   }
   return list.split(',');
