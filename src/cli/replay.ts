@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { pino } from 'pino';
@@ -46,7 +48,14 @@ export async function replay(
   let bytesRead = 0;
   let totalBytes = 0;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'warn' }, io.stderr);
-  const store = config.files.state !== undefined ? new DirectoryStateStore(config.files.state) : undefined;
+  // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
+  // --state DIR when given, else in a temporary directory removed at the end.
+  const temporary =
+    config.files.state === undefined && config.keys.keyBy !== null
+      ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))
+      : undefined;
+  const stateDir = config.files.state ?? temporary;
+  const store = stateDir !== undefined ? new DirectoryStateStore(stateDir) : undefined;
   const engine = new Engine(
     config,
     {
@@ -72,14 +81,16 @@ export async function replay(
     });
   }, 250);
   timer.unref();
+  let summary: RunSummary;
   try {
     await engine.run();
+    summary = summarize(engine, input);
   } finally {
     clearInterval(timer);
     line.done();
     await sink.close();
+    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
   }
-  const summary = summarize(engine, input);
   const writer = new JsonlWriter(resolve(out, 'summary.json'));
   writer.write(summary);
   await writer.close();

@@ -13,10 +13,18 @@ export interface GuardedOptions {
 
 /** The shift found, in baseline standard deviations. */
 export interface ScalarShift {
+  /** Mean and sd of the warm-up (or of the cool-down after the previous detection). */
   readonly baselineMean: number;
   readonly baselineSd: number;
+  /**
+   * The level just before the change: a slow moving average of the watched values (weight
+   * 1/(4·warm-up)), so a stream that drifted slowly since its warm-up (a model still learning) is
+   * judged against where it was, not where it started.
+   */
+  readonly beforeMean: number;
+  /** A fast moving average of the watched values (weight 1/min(64, warm-up)): the level now. */
   readonly recentMean: number;
-  /** (recent − baseline) / baseline sd. */
+  /** (recent − before) / baseline sd: the direction and size of the change. */
   readonly shift: number;
   readonly severity: Severity;
 }
@@ -41,7 +49,9 @@ export class GuardedDetector implements ScalarDetector {
   private mu0 = 0;
   private sd0 = 1;
   private recent = 0;
+  private before = 0;
   private readonly recentRate: number;
+  private readonly beforeRate: number;
   private detected = false;
   private last: ScalarShift | null = null;
 
@@ -63,7 +73,8 @@ export class GuardedDetector implements ScalarDetector {
       throw new RangeError(`cooldown must be a whole number ≥ 2, got ${this.cooldown}`);
     this.inner = kind === 'adwin' ? new Adwin(options.adwin) : new PageHinkley(options.pageHinkley);
     this.phaseLength = this.warmup;
-    this.recentRate = 1 / Math.min(500, this.warmup);
+    this.recentRate = 1 / Math.min(64, this.warmup);
+    this.beforeRate = 1 / (4 * this.warmup);
   }
 
   get driftDetected(): boolean {
@@ -88,6 +99,7 @@ export class GuardedDetector implements ScalarDetector {
         if (!(this.sd0 > 1e-12 * Math.max(1, Math.abs(this.mu0))))
           this.sd0 = Math.max(1e-12, 1e-6 * Math.abs(this.mu0));
         this.recent = this.mu0;
+        this.before = this.mu0;
         this.phase = 'watch';
         this.inner.reset();
       }
@@ -96,12 +108,16 @@ export class GuardedDetector implements ScalarDetector {
     this.recent += this.recentRate * (x - this.recent);
     const z = (x - this.mu0) / this.sd0;
     this.inner.update(this.kind === 'adwin' ? 0.5 * z : z);
-    if (!this.inner.driftDetected) return;
-    const shift = (this.recent - this.mu0) / this.sd0;
+    if (!this.inner.driftDetected) {
+      this.before += this.beforeRate * (x - this.before);
+      return;
+    }
+    const shift = (this.recent - this.before) / this.sd0;
     const size = Math.abs(shift);
     this.last = {
       baselineMean: this.mu0,
       baselineSd: this.sd0,
+      beforeMean: this.before,
       recentMean: this.recent,
       shift,
       severity: size >= 1 ? 'critical' : size >= 0.25 ? 'warning' : 'info',
@@ -127,6 +143,7 @@ export class GuardedDetector implements ScalarDetector {
       mu0: this.mu0,
       sd0: this.sd0,
       recent: this.recent,
+      before: this.before,
       detected: this.detected,
       last: this.last === null ? null : { ...this.last },
       inner,
@@ -152,6 +169,7 @@ export class GuardedDetector implements ScalarDetector {
     this.mu0 = state.mu0;
     this.sd0 = state.sd0;
     this.recent = state.recent;
+    this.before = state.before;
     this.detected = state.detected;
     this.last = state.last === null ? null : { ...state.last };
   }
@@ -178,6 +196,7 @@ export interface GuardedDetectorState {
   readonly mu0: number;
   readonly sd0: number;
   readonly recent: number;
+  readonly before: number;
   readonly detected: boolean;
   readonly last: ScalarShift | null;
   readonly inner: AdwinState | PageHinkleyState;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DriftMonitor } from '../../src/drift/index.js';
 import type { Alert } from '../../src/model/snapshot.js';
-import { feed, fixedClock, snapshot, syntheticEvents } from './helpers.js';
+import { feed, fixedClock, learnedBatch, snapshot, syntheticEvents } from './helpers.js';
 
 const rates = Array.from({ length: 60 }, (_, j) => [0.5, 0.2, 0.05, 0.01, 0.002][j % 5]);
 const types = (alerts: readonly Alert[]) => [...new Set(alerts.map((a) => a.type))];
@@ -198,5 +198,30 @@ describe('a planted change of each kind is reported by the right detector, namin
     for (let v = 1; v <= 5; v++) monitor.onSnapshot(snapshot(v, v < 3 ? { a: 1 } : { b: 1 }));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('support of the online model changed');
+  });
+});
+
+describe('the direction of a loss shift is judged against the level just before it', () => {
+  it('a loss that fell while the model learned, then rises, is reported as a rise (warning or worse)', () => {
+    const monitor = new DriftMonitor({ clock: fixedClock, family: 'gaussian' });
+    let s = 11;
+    const noise = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 4294967296 - 0.5;
+    };
+    const alerts: Alert[] = [];
+    const events: { label: number; loss: number; features: number[] }[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      // learning: 21 → 9 over the first 20,000 events; the change at 30,000 doubles the loss
+      const level = i < 20_000 ? 21 - (12 * i) / 20_000 : i < 30_000 ? 9 : 18;
+      events.push({ label: 0, loss: level * (1 + noise()), features: [0] });
+    }
+    for (let start = 0; start < events.length; start += 500)
+      alerts.push(...monitor.onBatch(learnedBatch(events.slice(start, start + 500), start)));
+    const after = alerts.filter((a) => a.type === 'loss-drift' && a.offset > 30_000);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(after[0].message).toMatch(/rose from 9\.\d+ to/);
+    expect(['warning', 'critical']).toContain(after[0].severity);
+    expect(after[0].offset).toBeLessThan(31_000);
   });
 });
