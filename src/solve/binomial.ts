@@ -6,10 +6,17 @@ import { kktViolation, solveWorkingSet } from './sweeps.js';
 const P_FLOOR = 1e-5;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
+/** The inner threshold aims at this fraction of the KKT tolerance. */
+const KKT_MARGIN = 0.3;
 /** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
 const SMALL_STEP = 1e-12;
 /** Binomial: active-set Newton finishes tried per λ (each costs n·s²/2 for the Hessian). */
 const POLISH_TRIES_BINOMIAL = 3;
+
+/** Zeros of the working set are pruned when they are more than this share of it… */
+const PRUNE_SHARE = 0.25;
+/** …those whose gradient is below this fraction of their threshold. */
+const PRUNE_FRACTION = 0.5;
 
 /** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
 function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
@@ -32,6 +39,8 @@ export class BinomialSolver {
   /** The working residual (y − p)/v at the start of an outer iteration, and η there. */
   private readonly rhoStart: Float64Array;
   private readonly etaOuter: Float64Array;
+  /** w (y − p) at the current point, for the exact KKT check. */
+  private readonly resid: Float64Array;
 
   constructor(
     private readonly st: CdState,
@@ -39,9 +48,48 @@ export class BinomialSolver {
   ) {
     this.rhoStart = new Float64Array(st.n);
     this.etaOuter = new Float64Array(st.n);
+    this.resid = new Float64Array(st.n);
   }
 
-  solve(lambda: number): LambdaOutcome {
+  /**
+   * Drops zeros far from entering from the working set (`CdState.pruneSet`) when they are a
+   * sizeable part of it: the strong set of a cold start far below λ_max holds every feature.
+   */
+  private prune(lambda: number): void {
+    const st = this.st;
+    const { pf, alpha } = st.problem;
+    let zeros = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      if (st.beta[j] === 0 && pf[j]! > 0) zeros++;
+    }
+    if (zeros > PRUNE_SHARE * st.setSize) st.pruneSet(lambda * alpha, PRUNE_FRACTION);
+  }
+
+  /**
+   * The largest KKT violation at the current point (η current) from the exact gradient of every
+   * feature, which it leaves in `grad`.
+   */
+  private exactViolation(lambda: number, scaleVar: number, counts: Counts): number {
+    const st = this.st;
+    const { y, w } = st.problem;
+    const resid = this.resid;
+    for (let i = 0; i < st.n; i++) {
+      const e = st.eta[i]!;
+      const q = Math.exp(-Math.abs(e));
+      const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+      resid[i] = w[i]! * (y[i]! - pi);
+    }
+    st.fullGradient(resid);
+    counts.kkt++;
+    return kktViolation(st, lambda, KKT_FLOOR * Math.sqrt(scaleVar));
+  }
+
+  solve(
+    lambda: number,
+    kktTolerance = this.st.problem.kktTolerance,
+    maxPasses = this.st.problem.maxPasses,
+  ): LambdaOutcome {
     const st = this.st;
     const pr = st.problem;
     const { y, w } = pr;
@@ -53,6 +101,7 @@ export class BinomialSolver {
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
     this.newton.steps = 0;
+    this.newton.kktTolerance = kktTolerance;
     st.computeEta();
     // the objective at the current point, NaN when not evaluated (each outer iteration computes
     // it with its weights, sharing their exponentials; `newtonPolish` computes it when NaN)
@@ -99,7 +148,7 @@ export class BinomialSolver {
       st.betaOld.set(st.beta);
       const b0Old = st.b0;
       const usedThr = innerThr;
-      const ok = solveWorkingSet(st, lambda, usedThr, pr.maxPasses, counts);
+      const ok = solveWorkingSet(st, lambda, usedThr, maxPasses, counts);
       if (!ok) {
         return {
           converged: false,
@@ -141,7 +190,6 @@ export class BinomialSolver {
       }
       const change = t === 1 ? stepChange : this.stepChange(b0Old);
       obj = objNew;
-      innerThr = Math.max(thr, Math.min(innerThr, change * 1e-4));
       // After a proximal Newton step has settled the support, finish on the active set with
       // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
       // checks the KKT conditions of every feature, else the sweeps go on.
@@ -155,12 +203,22 @@ export class BinomialSolver {
           continue;
         }
       }
+      // The exact gradient of every feature at the new point (one product with the design)
+      // certifies it as soon as the KKT conditions hold to the tolerance asked for, however
+      // loosely the quadratic model was solved: the stopping rule follows `kktTolerance`.
+      // Relative to each threshold, with an absolute floor at rounding level of the gradients.
+      const violation = this.exactViolation(lambda, scaleVar, counts);
+      if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
+      // features at zero far inside their thresholds leave the working set (sweeps skip them)
+      this.prune(lambda);
+      // Inexact Newton: the next quadratic model is solved to a threshold that follows the step,
+      // but no tighter than the KKT target needs: the violation the sweeps leave scales like
+      // sqrt(threshold), so once the Newton steps have converged this one should meet it.
+      const needed = usedThr * ((KKT_MARGIN * kktTolerance) / violation) ** 2;
+      innerThr = Math.max(thr, Math.min(innerThr, Math.max(change * 1e-4, needed)));
       if (change < thr && usedThr === thr) {
-        // relative to each threshold, with an absolute floor at rounding level of the gradients
-        const violation = kktViolation(st, lambda, KKT_FLOOR * Math.sqrt(scaleVar));
-        if (violation <= pr.kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
-        thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (pr.kktTolerance / violation) ** 2));
+        thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (kktTolerance / violation) ** 2));
         innerThr = thr;
         if (thr < 1e-30 * scaleVar) break; // below rounding: more sweeps cannot help
       }

@@ -47,6 +47,16 @@ export class Engine {
     return this.st.grad;
   }
 
+  /** Columns visited by sweeps and gradient passes so far (a machine-independent measure of work). */
+  get columnVisits(): number {
+    return this.st.columnVisits;
+  }
+
+  /** Active-set Hessians built so far (binomial Newton finish). */
+  get hessianBuilds(): number {
+    return this.st.hessianBuilds;
+  }
+
   /** Sets the current point (standardized scale) and puts its non-zeros in the working set. */
   setPoint(b0: number, beta: Float64Array): void {
     if (this.covariance) this.covariance.ready = false;
@@ -63,9 +73,13 @@ export class Engine {
     addStrongSet(this.st, lambda, lambdaPrev);
   }
 
-  /** Solves at λ from the current point. */
-  solve(lambda: number): LambdaOutcome {
-    if (this.binomial) return this.binomial.solve(lambda);
+  /**
+   * Solves at λ from the current point; binomial to `kktTolerance` (default: the problem's), a
+   * looser one for the steps of an internal path, which share
+   * one sweep budget (`maxPasses`, default the problem's).
+   */
+  solve(lambda: number, kktTolerance?: number, maxPasses?: number): LambdaOutcome {
+    if (this.binomial) return this.binomial.solve(lambda, kktTolerance, maxPasses);
     if (this.covariance) return this.covariance.solve(lambda);
     return solveGaussianNaive(this.st, lambda);
   }

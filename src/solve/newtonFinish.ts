@@ -49,13 +49,14 @@ export class NewtonFinish {
   converged = false;
   /** Steps taken by `polish` at the current λ. */
   steps = 0;
+  /** The KKT tolerance of the current λ (the problem's, or a looser one inside a path). */
+  kktTolerance: number;
   /** Buffers of the Newton steps, allocated on first use. */
   private buffers: NewtonBuffers | null = null;
-  /** The features that are not excluded, for full-gradient products. */
-  private liveColumns: Int32Array | null = null;
-  private liveDots: Float64Array | null = null;
 
-  constructor(private readonly st: CdState) {}
+  constructor(private readonly st: CdState) {
+    this.kktTolerance = st.problem.kktTolerance;
+  }
 
   /**
    * Newton's method on the active set A (non-zero or unpenalized features) for the binomial
@@ -168,7 +169,7 @@ export class NewtonFinish {
         rhs[a + 1] = r;
         const level = Math.max(floor, rounding * (1 + Math.abs(mean[j]!) / scale[j]!));
         // active features to a hundredth of the KKT tolerance (1e-12 by default)
-        const rel = Math.abs(r) / Math.max(0.01 * pr.kktTolerance * l1 * pf[j]!, level);
+        const rel = Math.abs(r) / Math.max(0.01 * this.kktTolerance * l1 * pf[j]!, level);
         if (rel > worst) worst = rel;
       }
       if (worst <= 1) {
@@ -306,26 +307,9 @@ export class NewtonFinish {
    */
   confirm(lambda: number, scaleVar: number, counts: Pick<Counts, 'kkt'>): boolean {
     const st = this.st;
-    const { mean, scale, excluded } = st.problem;
-    const resid = this.buffers!.resid;
-    if (!this.liveColumns) {
-      const live: number[] = [];
-      for (let j = 0; j < st.p; j++) if (!excluded[j]) live.push(j);
-      this.liveColumns = Int32Array.from(live);
-      this.liveDots = new Float64Array(live.length);
-    }
-    const cols = this.liveColumns;
-    const dots = this.liveDots!;
-    let sumR = 0;
-    for (let i = 0; i < st.n; i++) sumR += resid[i]!;
-    st.dots().dotMany(cols, cols.length, resid, dots);
-    st.grad.fill(0);
-    for (let k = 0; k < cols.length; k++) {
-      const j = cols[k]!;
-      st.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
-    }
+    st.fullGradient(this.buffers!.resid);
     counts.kkt++;
-    return kktViolation(st, lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= st.problem.kktTolerance;
+    return kktViolation(st, lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= this.kktTolerance;
   }
 
   /**
@@ -343,6 +327,7 @@ export class NewtonFinish {
     const n = st.n;
     const m = s + 1;
     const kernels = st.dots();
+    st.hessianBuilds++;
     h[0] = sumW;
     kernels.dotMany(index, s, weight, dots);
     for (let a = 0; a < s; a++) {

@@ -51,6 +51,13 @@ export class CdState {
   private etaCoef: Float64Array | null = null;
   /** Dot-product kernels for the Gram and Hessian work (WebAssembly when available). */
   private columnDots: ColumnDots | null = null;
+  /** Work done so far, for benchmarks and tests: columns visited by sweeps and gradient passes. */
+  columnVisits = 0;
+  /** Active-set Hessians built (binomial Newton finish). */
+  hessianBuilds = 0;
+  /** The features that are not excluded, for full-gradient products. */
+  private liveColumns: Int32Array | null = null;
+  private liveDots: Float64Array | null = null;
 
   constructor(readonly problem: Problem) {
     const { x } = problem;
@@ -221,5 +228,50 @@ export class CdState {
       pen += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
     }
     return pen;
+  }
+
+  /**
+   * The exact gradient of every feature, Σ x̃_j resid, into `grad` (0 for excluded features), for
+   * residuals `resid` = w (y − p) at the current point: one product with the design.
+   */
+  fullGradient(resid: Float64Array): void {
+    const { mean, scale, excluded } = this.problem;
+    if (!this.liveColumns) {
+      const live: number[] = [];
+      for (let j = 0; j < this.p; j++) if (!excluded[j]) live.push(j);
+      this.liveColumns = Int32Array.from(live);
+      this.liveDots = new Float64Array(live.length);
+    }
+    const cols = this.liveColumns;
+    const dots = this.liveDots!;
+    let sumR = 0;
+    for (let i = 0; i < this.n; i++) sumR += resid[i]!;
+    this.columnVisits += cols.length;
+    this.dots().dotMany(cols, cols.length, resid, dots);
+    this.grad.fill(0);
+    for (let k = 0; k < cols.length; k++) {
+      const j = cols[k]!;
+      this.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
+    }
+  }
+
+  /**
+   * Drops from the working set the features at zero whose gradient (`grad`, exact) is below
+   * `fraction` of their L1 threshold λα pf_j: features that entered on the way (a cold start far
+   * below λ_max, a warm start with many small spurious weights) and are now far from entering.
+   * The KKT check over all features brings back any that later violate. Keeps the set's order.
+   */
+  pruneSet(l1: number, fraction: number): number {
+    const { pf } = this.problem;
+    let kept = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      if (this.beta[j] === 0 && pf[j]! > 0 && Math.abs(this.grad[j]!) < fraction * l1 * pf[j]!) {
+        this.inSet[j] = 0;
+      } else this.set[kept++] = j;
+    }
+    const dropped = this.setSize - kept;
+    this.setSize = kept;
+    return dropped;
   }
 }

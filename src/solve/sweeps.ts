@@ -1,6 +1,10 @@
 import type { Counts } from './outcome.js';
 import type { CdState } from './state.js';
 
+/** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
+const STALL_PASSES = 50;
+const STALL_PROGRESS = 0.99;
+
 /**
  * Coordinate sweeps over the working set and the screening around them: sequential strong rules
  * before a λ, a KKT check over all features after the sweeps converge (violators join the
@@ -21,6 +25,7 @@ export function sweep(st: CdState, lambda: number): number {
   const l2 = lambda * (1 - alpha);
   const beta = st.beta;
   let maxChange = 0;
+  st.columnVisits += st.setSize;
   for (let k = 0; k < st.setSize; k++) {
     const j = st.set[k]!;
     st.ensureColumn(j);
@@ -67,10 +72,29 @@ export function solveWorkingSet(
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
   for (;;) {
+    // A sweep that stops making progress is at the rounding level of its sums: the incremental
+    // Σ W ρ drifts from the residual over many updates, and a constant false gradient then drives
+    // a cycle of the intercept and uncentred columns that never goes below `thr`. Recompute the
+    // sums once; if it still stalls, the point is as good as sweeps can make it (the caller's
+    // KKT check decides).
+    let best = Infinity;
+    let since = 0;
+    let refreshed = false;
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
-      if (sweep(st, lambda) < thr) break;
+      const change = sweep(st, lambda);
+      if (change < thr) break;
+      if (change < STALL_PROGRESS * best) {
+        best = change;
+        since = 0;
+      } else if (++since >= STALL_PASSES) {
+        if (refreshed) break;
+        st.refreshSums();
+        refreshed = true;
+        best = Infinity;
+        since = 0;
+      }
     }
     // exact sums before the full check (drift from incremental updates)
     st.refreshSums();
@@ -81,6 +105,7 @@ export function solveWorkingSet(
         st.grad[j] = 0;
         continue;
       }
+      st.columnVisits++;
       if (st.inSet[j]) st.ensureColumn(j);
       else if (st.stamp[j] !== st.stampNo)
         st.colW[j] = st.problem.x.kind === 'sparse' ? st.problem.x.dot(j, st.W) : 0;
