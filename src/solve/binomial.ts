@@ -6,8 +6,10 @@ import { kktViolation, solveWorkingSet } from './sweeps.js';
 const P_FLOOR = 1e-5;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
-/** The inner threshold aims at this fraction of the KKT tolerance. */
+/** The inner threshold aims at this fraction of the KKT tolerance… */
 const KKT_MARGIN = 0.3;
+/** …and each quadratic model at cutting the KKT violation it starts from by this factor. */
+const FORCING = 0.1;
 /** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
 const SMALL_STEP = 1e-12;
 /** Binomial: active-set Newton finishes tried per λ (each costs n·s²/2 for the Hessian). */
@@ -82,7 +84,13 @@ export class BinomialSolver {
     }
     st.fullGradient(resid);
     counts.kkt++;
-    return kktViolation(st, lambda, KKT_FLOOR * Math.sqrt(scaleVar));
+    const floor = KKT_FLOOR * Math.sqrt(scaleVar);
+    // the intercept's stationarity Σ w (y − p) = 0 too, relative to λα (absolute when λα ≥ 1)
+    let sumR = 0;
+    for (let i = 0; i < st.n; i++) sumR += resid[i]!;
+    const l1 = lambda * st.problem.alpha;
+    const intercept = Math.max(0, Math.abs(sumR) - floor) / (l1 > 0 && l1 < 1 ? l1 : 1);
+    return Math.max(intercept, kktViolation(st, lambda, floor));
   }
 
   solve(
@@ -123,6 +131,17 @@ export class BinomialSolver {
           return binomialConverged(counts, this.newton.steps);
         }
       }
+    }
+    // The start may already be the optimum (a warm start from a solution on nearly the same data,
+    // a λ next to the previous one); otherwise its violation sets how loosely the first quadratic
+    // model is solved (inexact Newton: each model is solved to FORCING of the violation it starts from).
+    const l1 = lambda * pr.alpha;
+    let previousViolation = Infinity;
+    if (l1 > 0) {
+      const v0 = this.exactViolation(lambda, scaleVar, counts);
+      previousViolation = v0;
+      if (v0 <= kktTolerance) return binomialConverged(counts, this.newton.steps);
+      innerThr = Math.max(thr, Math.min(1e-4 * scaleVar, 4 * (FORCING * v0 * l1) ** 2));
     }
     while (outer < pr.maxOuter) {
       outer++;
@@ -209,13 +228,18 @@ export class BinomialSolver {
       // Relative to each threshold, with an absolute floor at rounding level of the gradients.
       const violation = this.exactViolation(lambda, scaleVar, counts);
       if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
+      const lastViolation = previousViolation;
+      previousViolation = violation;
       // features at zero far inside their thresholds leave the working set (sweeps skip them)
       this.prune(lambda);
-      // Inexact Newton: the next quadratic model is solved to a threshold that follows the step,
-      // but no tighter than the KKT target needs: the violation the sweeps leave scales like
-      // sqrt(threshold), so once the Newton steps have converged this one should meet it.
-      const needed = usedThr * ((KKT_MARGIN * kktTolerance) / violation) ** 2;
-      innerThr = Math.max(thr, Math.min(innerThr, Math.max(change * 1e-4, needed)));
+      // Inexact Newton: the next quadratic model is solved to a threshold that should cut the
+      // violation by FORCING, and no further than the KKT target needs: the violation the sweeps
+      // leave scales like sqrt(threshold).
+      // (After a damped step, or one that did not lower the violation, the Newton model is the
+      // limit, not its solution's accuracy.)
+      const target = Math.max(KKT_MARGIN * kktTolerance, FORCING * violation);
+      if (t === 1 && violation < lastViolation)
+        innerThr = Math.max(thr, Math.min(innerThr, usedThr * (target / violation) ** 2));
       if (change < thr && usedThr === thr) {
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
         thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (kktTolerance / violation) ** 2));
