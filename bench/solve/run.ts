@@ -8,6 +8,10 @@
  *   npm run bench:solve -- --quick    # smallest cases only
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
+ *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
+ *
+ * The default run ends with the refit case (a sparse binomial window at one λ, cold and warm;
+ * bench/solve/refit.ts), written to solve-refit.md; --no-refit skips it, --only leaves it out.
  *
  * Writes bench/results/solve.md and solve.json (default run), or solve-extra.md and
  * solve-extra.json (with --full or --only), or NAME.md and NAME.json (--out NAME).
@@ -21,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { lambdaGrid, solvePath } from '../../src/solve/path.js';
+import { refitMain } from './refit.js';
 
 type Family = 'gaussian' | 'binomial';
 
@@ -189,6 +194,10 @@ function fmtSec(s: number | null): string {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--refit-only')) {
+    refitMain(argv, repoRoot());
+    return;
+  }
   const full = argv.includes('--full');
   const quick = argv.includes('--quick');
   const cases: Case[] = [{ name: 'dense gaussian', family: 'gaussian', n: 10_000, p: 100 }];
@@ -370,6 +379,7 @@ async function main(): Promise<void> {
   }
   writeResults(true);
   process.stderr.write(`wrote ${resolve(out, `${outName}.md`)}\n`);
+  if (!argv.includes('--no-refit') && only.length === 0) refitMain(argv, root);
 }
 
 await main();

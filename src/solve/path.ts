@@ -1,8 +1,11 @@
 import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
 import { Engine } from './engine.js';
+import { lambdaMaxOf, nullStart } from './descend.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
-import { checkLambda, logit, nullDeviance, readFit, type LambdaFit } from './solve.js';
+import { checkLambda, nullDeviance, readFit, type LambdaFit } from './solve.js';
+
+export { lambdaMaxOf } from './descend.js';
 
 export interface PathOptions extends SolverOptions {
   /** Explicit λ values (sorted decreasing here); default: a log grid from λ_max. */
@@ -28,38 +31,6 @@ export interface PathResult {
   readonly converged: boolean;
   /** Total coordinate sweeps over the path. */
   readonly passes: number;
-}
-
-/** Intercept-only starting point, with unpenalized features fitted when there are any. */
-function nullStart(problem: Problem, engine: Engine): void {
-  const b0 = problem.family === 'gaussian' ? problem.yMean : logit(problem.yMean);
-  engine.setPoint(b0, new Float64Array(problem.x.cols));
-  let unpenalized = false;
-  for (let j = 0; j < problem.x.cols; j++) {
-    if (problem.pf[j] === 0 && !problem.excluded[j]) {
-      engine.addToSet(j);
-      unpenalized = true;
-    }
-  }
-  // Solving at a λ large enough to zero every penalized feature fits the intercept and the
-  // unpenalized features, and leaves the gradient of every feature in engine.grad.
-  engine.solve(unpenalized ? 1e300 : Number.MAX_VALUE);
-}
-
-/**
- * λ_max: the smallest λ at which every penalized β_j is 0 (DESIGN §1), from the gradient at the
- * null model. For α < 0.001 it is computed with α = 0.001 (as glmnet), else it would be infinite.
- */
-export function lambdaMaxOf(problem: Problem, engine: Engine): number {
-  let lmax = 0;
-  const a = Math.max(problem.alpha, 1e-3);
-  for (let j = 0; j < problem.x.cols; j++) {
-    if (problem.excluded[j] || problem.pf[j] === 0) continue;
-    const v = Math.abs(engine.grad[j]!) / (a * problem.pf[j]!);
-    if (v > lmax) lmax = v;
-  }
-  // a hair above, so that rounding cannot let a feature enter at λ_max itself
-  return lmax * (1 + 1e-12);
 }
 
 /** The default grid: nLambda values from λ_max down to λ_max·ratio, evenly spaced in log λ. */

@@ -1,5 +1,6 @@
 import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
+import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 
@@ -26,6 +27,10 @@ export interface LambdaFit {
   readonly kktChecks: number;
   readonly outerIterations: number;
   readonly dualGap: number;
+  /** Columns visited by sweeps and gradient passes (cumulative over the engine: a path's total so far). */
+  readonly columnVisits: number;
+  /** Active-set Hessians built (binomial Newton finish; cumulative like `columnVisits`). */
+  readonly hessianBuilds: number;
   readonly reason?: string;
 }
 
@@ -94,6 +99,8 @@ export function readFit(
     kktChecks: outcome.kktChecks,
     outerIterations: outcome.outerIterations,
     dualGap: outcome.dualGap,
+    columnVisits: engine.columnVisits,
+    hessianBuilds: engine.hessianBuilds,
     ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
   };
 }
@@ -122,20 +129,16 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
 export function solveAtProblem(problem: Problem, lambda: number, start?: Coefficients): LambdaFit {
   checkLambda(lambda);
   const engine = new Engine(problem);
+  let outcome: LambdaOutcome;
   if (start) {
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
+    outcome = engine.solve(lambda);
   } else {
-    engine.setPoint(
-      problem.family === 'gaussian' ? problem.yMean : logit(problem.yMean),
-      new Float64Array(problem.x.cols),
-    );
+    // from the null model: through a short internal path when λ is far below λ_max
+    outcome = descendTo(problem, engine, lambda);
   }
-  const outcome = engine.solve(lambda);
   return readFit(engine, lambda, outcome, nullDeviance(problem));
 }
 
-export function logit(m: number): number {
-  const c = Math.min(Math.max(m, 1e-12), 1 - 1e-12);
-  return Math.log(c / (1 - c));
-}
+export { logit } from './descend.js';

@@ -1,0 +1,272 @@
+import type { NewtonFinish } from './newtonFinish.js';
+import type { Counts, LambdaOutcome } from './outcome.js';
+import type { CdState } from './state.js';
+import { kktViolation, solveWorkingSet } from './sweeps.js';
+
+const P_FLOOR = 1e-5;
+/** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
+const KKT_FLOOR = 1e-12;
+/** The inner threshold aims at this fraction of the KKT tolerance… */
+const KKT_MARGIN = 0.3;
+/** …and each quadratic model at cutting the KKT violation it starts from by this factor. */
+const FORCING = 0.1;
+/** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
+const SMALL_STEP = 1e-12;
+/** Binomial: active-set Newton finishes tried per λ (each costs n·s²/2 for the Hessian). */
+const POLISH_TRIES_BINOMIAL = 3;
+
+/** Zeros of the working set are pruned when they are more than this share of it… */
+const PRUNE_SHARE = 0.25;
+/** …those whose gradient is below this fraction of their threshold. */
+const PRUNE_FRACTION = 0.5;
+
+/** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
+function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
+  return {
+    converged: true,
+    passes: counts.passes,
+    kktChecks: counts.kkt,
+    outerIterations: outer,
+    dualGap: NaN,
+  };
+}
+
+/**
+ * Binomial: a proximal Newton (IRLS) loop sets W and z from the current fit and solves the
+ * penalized weighted least-squares problem by sweeps until the Newton step vanishes and the KKT
+ * conditions hold to `kktTolerance`; the Newton finish (`newtonFinish.ts`) replaces the tail of
+ * the sweeps where its cost model says it pays.
+ */
+export class BinomialSolver {
+  /** The working residual (y − p)/v at the start of an outer iteration, and η there. */
+  private readonly rhoStart: Float64Array;
+  private readonly etaOuter: Float64Array;
+  /** w (y − p) at the current point, for the exact KKT check. */
+  private readonly resid: Float64Array;
+
+  constructor(
+    private readonly st: CdState,
+    private readonly newton: NewtonFinish,
+  ) {
+    this.rhoStart = new Float64Array(st.n);
+    this.etaOuter = new Float64Array(st.n);
+    this.resid = new Float64Array(st.n);
+  }
+
+  /**
+   * Drops zeros far from entering from the working set (`CdState.pruneSet`) when they are a
+   * sizeable part of it: the strong set of a cold start far below λ_max holds every feature.
+   */
+  private prune(lambda: number): void {
+    const st = this.st;
+    const { pf, alpha } = st.problem;
+    let zeros = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      if (st.beta[j] === 0 && pf[j]! > 0) zeros++;
+    }
+    if (zeros > PRUNE_SHARE * st.setSize) st.pruneSet(lambda * alpha, PRUNE_FRACTION);
+  }
+
+  /**
+   * The largest KKT violation at the current point (η current) from the exact gradient of every
+   * feature, which it leaves in `grad`.
+   */
+  private exactViolation(lambda: number, scaleVar: number, counts: Counts): number {
+    const st = this.st;
+    const { y, w } = st.problem;
+    const resid = this.resid;
+    for (let i = 0; i < st.n; i++) {
+      const e = st.eta[i]!;
+      const q = Math.exp(-Math.abs(e));
+      const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+      resid[i] = w[i]! * (y[i]! - pi);
+    }
+    st.fullGradient(resid);
+    counts.kkt++;
+    const floor = KKT_FLOOR * Math.sqrt(scaleVar);
+    // the intercept's stationarity Σ w (y − p) = 0 too, relative to λα (absolute when λα ≥ 1)
+    let sumR = 0;
+    for (let i = 0; i < st.n; i++) sumR += resid[i]!;
+    const l1 = lambda * st.problem.alpha;
+    const intercept = Math.max(0, Math.abs(sumR) - floor) / (l1 > 0 && l1 < 1 ? l1 : 1);
+    return Math.max(intercept, kktViolation(st, lambda, floor));
+  }
+
+  solve(
+    lambda: number,
+    kktTolerance = this.st.problem.kktTolerance,
+    maxPasses = this.st.problem.maxPasses,
+  ): LambdaOutcome {
+    const st = this.st;
+    const pr = st.problem;
+    const { y, w } = pr;
+    const scaleVar = pr.yVar > 0 ? pr.yVar : 0.25;
+    // Newton converges quadratically, so a tight threshold costs one or two more iterations; the
+    // KKT residual of the result scales with sqrt(thr), hence the extra factor.
+    // The threshold starts at tolerance · var(y) and is tightened until the KKT conditions hold
+    // to kktTolerance of each feature's threshold λ α pf_j (which shrinks with λ).
+    let thr = pr.tolerance * scaleVar;
+    const counts = { passes: 0, kkt: 0 };
+    this.newton.steps = 0;
+    this.newton.kktTolerance = kktTolerance;
+    st.computeEta();
+    // the objective at the current point, NaN when not evaluated (each outer iteration computes
+    // it with its weights, sharing their exponentials; `newtonPolish` computes it when NaN)
+    let obj = NaN;
+    let outer = 0;
+    // inexact Newton: early quadratic models are solved loosely, the threshold follows the step
+    let innerThr = Math.max(thr, 1e-8 * scaleVar);
+    let polishTries = pr.activeSetSolve ? POLISH_TRIES_BINOMIAL : 0;
+    // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
+    // start's active set usually reach the optimum before any sweep (the exact gradient of every
+    // feature then confirms it; otherwise the sweeps below go on from a better point). Only where
+    // the active set's Hessian is cheap next to the sweeps it saves (`newtonPays`).
+    if (polishTries > 0 && this.newton.pays(counts.passes)) {
+      polishTries--;
+      if (this.newton.polish(lambda, scaleVar, obj)) {
+        // the usual case down a path: Newton on the warm start's support is the optimum, which
+        // the gradient of every feature (one product with the design) confirms
+        if (this.newton.converged && this.newton.confirm(lambda, scaleVar, counts)) {
+          return binomialConverged(counts, this.newton.steps);
+        }
+      }
+    }
+    // The start may already be the optimum (a warm start from a solution on nearly the same data,
+    // a λ next to the previous one); otherwise its violation sets how loosely the first quadratic
+    // model is solved (inexact Newton: each model is solved to FORCING of the violation it starts from).
+    const l1 = lambda * pr.alpha;
+    let previousViolation = Infinity;
+    if (l1 > 0) {
+      const v0 = this.exactViolation(lambda, scaleVar, counts);
+      previousViolation = v0;
+      if (v0 <= kktTolerance) return binomialConverged(counts, this.newton.steps);
+      innerThr = Math.max(thr, Math.min(1e-4 * scaleVar, 4 * (FORCING * v0 * l1) ** 2));
+    }
+    while (outer < pr.maxOuter) {
+      outer++;
+      // working response: W = w p(1−p) (floored), r = w (y − p) / W; and the loss here, from
+      // the same exponentials
+      const W = st.W;
+      let loss = 0;
+      for (let i = 0; i < st.n; i++) {
+        const e = st.eta[i]!;
+        const q = Math.exp(-Math.abs(e)); // e^−|η|
+        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+        const v = Math.max(pi * (1 - pi), P_FLOOR);
+        W[i] = w[i]! * v;
+        st.rho[i] = (y[i]! - pi) / v;
+        loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+      }
+      obj = loss + lambda * st.binomialPenalty();
+      this.rhoStart.set(st.rho);
+      this.etaOuter.set(st.eta);
+      st.shift = 0;
+      st.stampNo++;
+      st.refreshSums();
+      st.betaOld.set(st.beta);
+      const b0Old = st.b0;
+      const usedThr = innerThr;
+      const ok = solveWorkingSet(st, lambda, usedThr, maxPasses, counts);
+      if (!ok) {
+        return {
+          converged: false,
+          passes: counts.passes,
+          kktChecks: counts.kkt,
+          outerIterations: outer + this.newton.steps,
+          dualGap: NaN,
+          reason: `no convergence within ${pr.maxPasses} coordinate sweeps`,
+        };
+      }
+      // the sweeps kept r = z − η with z = η_outer + (y − p)/v: η = η_outer + ρ_start − r, in O(n)
+      // instead of a product with the design
+      {
+        const eta = st.eta;
+        const rho = st.rho;
+        const { rhoStart, etaOuter } = this;
+        const shift = st.shift;
+        for (let i = 0; i < st.n; i++) eta[i] = etaOuter[i]! + rhoStart[i]! - (rho[i]! + shift);
+      }
+      const stepChange = this.stepChange(b0Old);
+      // Safeguard: backtrack along the Newton direction if the objective went up (η is linear
+      // in the step, so it halves with it). A step this small is a descent step to rounding of
+      // the objective: it is taken without evaluating it (most iterations of the KKT tightening).
+      const unchecked = stepChange < SMALL_STEP * scaleVar;
+      let objNew = unchecked ? NaN : st.binomialObjective(lambda);
+      let t = 1;
+      // (a NaN objective is not a descent either)
+      while (!unchecked && !(objNew - obj <= 1e-12 * Math.abs(obj)) && t > 1e-10) {
+        t /= 2;
+        for (let k = 0; k < st.setSize; k++) {
+          const j = st.set[k]!;
+          st.beta[j] = st.betaOld[j]! + 0.5 * (st.beta[j]! - st.betaOld[j]!);
+        }
+        st.b0 = b0Old + 0.5 * (st.b0 - b0Old);
+        const eta = st.eta;
+        const etaOuter = this.etaOuter;
+        for (let i = 0; i < st.n; i++) eta[i] = etaOuter[i]! + 0.5 * (eta[i]! - etaOuter[i]!);
+        objNew = st.binomialObjective(lambda);
+      }
+      const change = t === 1 ? stepChange : this.stepChange(b0Old);
+      obj = objNew;
+      // After a proximal Newton step has settled the support, finish on the active set with
+      // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
+      // checks the KKT conditions of every feature, else the sweeps go on.
+      if (polishTries > 0 && this.newton.pays(counts.passes)) {
+        polishTries--;
+        if (this.newton.polish(lambda, scaleVar, obj)) {
+          if (this.newton.converged && this.newton.confirm(lambda, scaleVar, counts)) {
+            return binomialConverged(counts, outer + this.newton.steps);
+          }
+          innerThr = thr;
+          continue;
+        }
+      }
+      // The exact gradient of every feature at the new point (one product with the design)
+      // certifies it as soon as the KKT conditions hold to the tolerance asked for, however
+      // loosely the quadratic model was solved: the stopping rule follows `kktTolerance`.
+      // Relative to each threshold, with an absolute floor at rounding level of the gradients.
+      const violation = this.exactViolation(lambda, scaleVar, counts);
+      if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
+      const lastViolation = previousViolation;
+      previousViolation = violation;
+      // features at zero far inside their thresholds leave the working set (sweeps skip them)
+      this.prune(lambda);
+      // Inexact Newton: the next quadratic model is solved to a threshold that should cut the
+      // violation by FORCING, and no further than the KKT target needs: the violation the sweeps
+      // leave scales like sqrt(threshold).
+      // (After a damped step, or one that did not lower the violation, the Newton model is the
+      // limit, not its solution's accuracy.)
+      const target = Math.max(KKT_MARGIN * kktTolerance, FORCING * violation);
+      if (t === 1 && violation < lastViolation)
+        innerThr = Math.max(thr, Math.min(innerThr, usedThr * (target / violation) ** 2));
+      if (change < thr && usedThr === thr) {
+        // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
+        thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (kktTolerance / violation) ** 2));
+        innerThr = thr;
+        if (thr < 1e-30 * scaleVar) break; // below rounding: more sweeps cannot help
+      }
+    }
+    return {
+      converged: false,
+      passes: counts.passes,
+      kktChecks: counts.kkt,
+      outerIterations: outer + this.newton.steps,
+      dualGap: NaN,
+      reason: `no convergence within ${pr.maxOuter} Newton iterations`,
+    };
+  }
+
+  /** The largest h·Δ² of the step from `betaOld` and `b0Old` (the intercept's weight is Σ W). */
+  private stepChange(b0Old: number): number {
+    const st = this.st;
+    let change = st.sumW * (st.b0 - b0Old) ** 2;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      const d = st.beta[j]! - st.betaOld[j]!;
+      const c = st.h[j]! * d * d;
+      if (c > change) change = c;
+    }
+    return change;
+  }
+}

@@ -1,0 +1,369 @@
+import { choleskyFactor, choleskySolve } from './cholesky.js';
+import { WasmColumnDots } from './kernels/columnDots.js';
+import type { Counts } from './outcome.js';
+import { type CdState, POLISH_MAX } from './state.js';
+import { kktViolation } from './sweeps.js';
+
+/**
+ * The binomial Newton finish stops at this floor · sd(y) instead, or at the rounding level of each
+ * gradient when that is higher (about 4e-16 · (1 + |mean_j| / scale_j) · Σ|w (y − p)|: an uncentred
+ * column's gradient is a difference of two large sums): at the tail of a path, where λα is tiny,
+ * KKT_FLOOR alone would allow violations of 1e-8 of the threshold.
+ */
+const NEWTON_FLOOR = 1e-15;
+/** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
+const NEWTON_FIRST_PASSES = 30;
+
+/** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
+interface NewtonBuffers {
+  readonly index: Int32Array;
+  readonly sign: Float64Array;
+  readonly saved: Float64Array;
+  readonly rhs: Float64Array;
+  readonly dots: Float64Array;
+  readonly centered: Float64Array;
+  readonly weight: Float64Array;
+  readonly resid: Float64Array;
+  readonly t: Float64Array;
+  readonly t2: Float64Array;
+  readonly dots2: Float64Array;
+  /** The step on the original scale of each active column. */
+  readonly coef: Float64Array;
+  /** The (negated) gradient a Newton step was solved for. */
+  readonly grad0: Float64Array;
+  /** A Newton step's change of η (before the step length), and η where the step starts. */
+  readonly dir: Float64Array;
+  readonly etaStart: Float64Array;
+  /** Cholesky factor of the Hessian last built, and the active set it was built for. */
+  hessian: Float64Array;
+  factorIndex: Int32Array;
+}
+
+/**
+ * The binomial Newton finish: Newton steps on the active set with the exact Hessian (intercept
+ * included) and the signs fixed, its KKT confirmation over all features, and the cost model that
+ * says when it pays against the sweeps it replaces.
+ */
+export class NewtonFinish {
+  /** Whether the last `polish` ended at its tolerance (not merely moved the point). */
+  converged = false;
+  /** Steps taken by `polish` at the current λ. */
+  steps = 0;
+  /** The KKT tolerance of the current λ (the problem's, or a looser one inside a path). */
+  kktTolerance: number;
+  /** Buffers of the Newton steps, allocated on first use. */
+  private buffers: NewtonBuffers | null = null;
+
+  constructor(private readonly st: CdState) {
+    this.kktTolerance = st.problem.kktTolerance;
+  }
+
+  /**
+   * Newton's method on the active set A (non-zero or unpenalized features) for the binomial
+   * objective with the signs of A fixed, where it is smooth:
+   *
+   *     f(b0, β_A) = Σ w_i (log(1 + e^η_i) − y_i η_i) + λ Σ_A pf_j (α s_j β_j + (1−α)/2 β_j²)
+   *
+   * Each step solves H Δ = −∇f with the exact Hessian (intercept included) by Cholesky, with a
+   * backtracking line search on f, except for steps whose Newton decrement is at rounding level
+   * of f (taken in full: no comparison of objectives could tell them apart). It gives up,
+   * restoring the starting point, when the Hessian is singular or a full step would change the
+   * sign of a coefficient (the support is still moving: that is coordinate descent's job), and
+   * stops when an exact step no longer halves the gradient (rounding). Returns true when it moved
+   * the point; `newtonConverged` says whether it met its tolerance. `eta` must be current and
+   * `objective` its objective value, or NaN (then computed with the first step's weights).
+   */
+  polish(lambda: number, scaleVar: number, objective: number): boolean {
+    const st = this.st;
+    const pr = st.problem;
+    const { y, w, mean, scale, pf, alpha, excluded } = pr;
+    const l1 = lambda * alpha;
+    const l2 = lambda * (1 - alpha);
+    const n = st.n;
+    const beta = st.beta;
+    const buf = (this.buffers ??= {
+      index: new Int32Array(st.p),
+      sign: new Float64Array(st.p),
+      saved: new Float64Array(st.p),
+      rhs: new Float64Array(st.p + 1),
+      dots: new Float64Array(st.p),
+      centered: new Float64Array(st.p),
+      weight: new Float64Array(n),
+      resid: new Float64Array(n),
+      t: new Float64Array(n),
+      t2: new Float64Array(n),
+      dots2: new Float64Array(st.p),
+      coef: new Float64Array(st.p),
+      grad0: new Float64Array(st.p + 1),
+      dir: new Float64Array(n),
+      etaStart: new Float64Array(n),
+      hessian: new Float64Array(0),
+      factorIndex: new Int32Array(0),
+    });
+    const { index, sign, saved, rhs, dots, weight, resid, dir, etaStart } = buf;
+    this.converged = false;
+    let s = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0)) index[s++] = j;
+    }
+    if (s > POLISH_MAX) return false;
+    const m = s + 1;
+    // A factor built earlier for the same active set (at this λ or the previous one) is reused
+    // while it keeps the gradient shrinking fast (a simplified Newton step costs n·s, a fresh
+    // Hessian n·s²/2); otherwise the Hessian is rebuilt.
+    let factorFits = buf.factorIndex.length === s;
+    for (let a = 0; factorFits && a < s; a++) factorFits = buf.factorIndex[a] === index[a];
+    if (!factorFits) buf.factorIndex = new Int32Array(0);
+    if (buf.hessian.length < m * m) buf.hessian = new Float64Array(m * m);
+    const h = buf.hessian;
+    let lastWorst = Infinity;
+    /** Whether the last step used a Hessian built at its own start point (an exact Newton step). */
+    let freshStep = false;
+    /** Whether the last step was taken in full (no backtracking: the quadratic model held). */
+    let fullStep = false;
+    for (let a = 0; a < s; a++) {
+      saved[a] = beta[index[a]!]!;
+      sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
+    }
+    const b0Start = st.b0;
+    const restore = (): false => {
+      for (let a = 0; a < s; a++) beta[index[a]!] = saved[a]!;
+      st.b0 = b0Start;
+      st.computeEta();
+      return false;
+    };
+    const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
+    let obj = objective;
+    let moved = false;
+    for (let iter = 0; iter < 20; iter++) {
+      // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
+      let sumW = 0;
+      let sumR = 0;
+      // after steps taken without a line search the objective is unknown: its loss shares the
+      // exponentials computed here
+      const needObj = Number.isNaN(obj);
+      let loss = 0;
+      let absR = 0;
+      for (let i = 0; i < n; i++) {
+        const e = st.eta[i]!;
+        const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
+        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+        weight[i] = w[i]! * pi * (1 - pi);
+        resid[i] = w[i]! * (y[i]! - pi);
+        sumW += weight[i]!;
+        sumR += resid[i]!;
+        absR += Math.abs(resid[i]!);
+        if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+      }
+      if (needObj) obj = loss + lambda * st.binomialPenalty();
+      rhs[0] = sumR;
+      st.dots().dotMany(index, s, resid, dots);
+      // worst residual relative to its tolerance: done when every one is ≤ 1
+      const rounding = 4e-16 * absR;
+      let worst = Math.abs(sumR) / Math.max(floor, rounding);
+      for (let a = 0; a < s; a++) {
+        const j = index[a]!;
+        const g = (dots[a]! - mean[j]! * sumR) / scale[j]!;
+        const r = g - l1 * pf[j]! * sign[a]! - l2 * pf[j]! * beta[j]!;
+        rhs[a + 1] = r;
+        const level = Math.max(floor, rounding * (1 + Math.abs(mean[j]!) / scale[j]!));
+        // active features to a hundredth of the KKT tolerance (1e-12 by default)
+        const rel = Math.abs(r) / Math.max(0.01 * this.kktTolerance * l1 * pf[j]!, level);
+        if (rel > worst) worst = rel;
+      }
+      if (worst <= 1) {
+        this.converged = true;
+        return true;
+      }
+      // an exact Newton step that did not even halve the residual: rounding has the last word
+      // (rebuilding the Hessian would not help); sweeps and the KKT check take over
+      if (freshStep && fullStep && worst > 0.5 * lastWorst) return moved ? true : restore();
+      const reuse = factorFits && worst < 0.25 * lastWorst;
+      lastWorst = worst;
+      freshStep = !reuse;
+      if (!reuse) {
+        if (!this.buildFactor(s, sumW, l2)) {
+          buf.factorIndex = new Int32Array(0);
+          return moved ? true : restore();
+        }
+        buf.factorIndex = index.slice(0, s);
+        factorFits = true;
+      }
+      buf.grad0.set(rhs.subarray(0, m));
+      choleskySolve(h, m, rhs);
+      // a full step that changes a sign means the support is moving (unless the factor was
+      // stale: then retry with a fresh one)
+      let flips = false;
+      for (let a = 0; a < s && !flips; a++) {
+        const nb = beta[index[a]!]! + rhs[a + 1]!;
+        flips = sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0);
+      }
+      if (flips) {
+        if (reuse) {
+          factorFits = false;
+          lastWorst = Infinity;
+          freshStep = false;
+          iter--;
+          continue;
+        }
+        return moved ? true : restore();
+      }
+      const b0Old = st.b0;
+      for (let a = 0; a < s; a++) dots[a] = beta[index[a]!]!;
+      // the step's change of η, computed once: each trial step is then O(n)
+      let dirBase = rhs[0]!;
+      dir.fill(0);
+      for (let a = 0; a < s; a++) {
+        const ja = index[a]!;
+        const v = rhs[a + 1]! / scale[ja]!;
+        buf.coef[a] = v;
+        dirBase -= v * mean[ja]!;
+      }
+      st.dots().axpyMany(index, s, buf.coef, dir);
+      etaStart.set(st.eta);
+      // Newton decrement gᵀH⁻¹g: twice the decrease the step promises. At rounding level of the
+      // objective a line search cannot tell better from worse, so the full step is taken without
+      // evaluating the objective (the last Newton iterations of every λ, where the gradient goes
+      // from 1e-8 to 1e-15 of its threshold, are all such steps).
+      let decrement = 0;
+      for (let a = 0; a < m; a++) decrement += buf.grad0[a]! * rhs[a]!;
+      const objRef = Number.isNaN(obj) ? Math.abs(objective) : Math.abs(obj);
+      if (decrement >= 0 && decrement <= 1e-14 * objRef) {
+        st.b0 = b0Old + rhs[0]!;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + rhs[a + 1]!;
+        for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + (dir[i]! + dirBase);
+        obj = NaN; // not evaluated: the next line search, if any, recomputes it
+        moved = true;
+        this.steps++;
+        fullStep = true;
+        continue;
+      }
+      if (Number.isNaN(obj)) obj = st.binomialObjective(lambda);
+      let step = 1;
+      let objNew = Infinity;
+      for (let tries = 0; tries < 40; tries++) {
+        st.b0 = b0Old + step * rhs[0]!;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + step * rhs[a + 1]!;
+        for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + step * (dir[i]! + dirBase);
+        objNew = st.binomialObjective(lambda);
+        if (objNew <= obj + 1e-13 * Math.abs(obj)) break;
+        step /= 2;
+      }
+      if (!(objNew <= obj + 1e-13 * Math.abs(obj))) {
+        // no descent even for a tiny step: rounding level; keep the last good point
+        st.b0 = b0Old;
+        for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]!;
+        st.eta.set(etaStart);
+        return moved ? true : restore();
+      }
+      obj = objNew;
+      moved = true;
+      this.steps++;
+      fullStep = step === 1;
+    }
+    return moved ? true : restore();
+  }
+
+  /**
+   * Whether a Newton finish is worth its cost now: building and factoring the active set's
+   * Hessian (multiply-adds: n·s²/2 on a dense design, a third of that in WebAssembly; n·s plus
+   * the products of stored entries on a sparse one; s³/3 to factor; its iterations' O(n) work)
+   * against the sweeps it would
+   * replace. Before any sweep at this λ it must cost at most NEWTON_FIRST_PASSES sweeps; after
+   * `passes` sweeps, at most that many (ski rental: never much worse than either way alone).
+   * Coordinate descent converges in a few sweeps on well-conditioned sparse designs, where a
+   * Hessian of thousands of features would cost thousands of sweeps, and needs hundreds on
+   * correlated dense ones, where the Hessian costs a few.
+   */
+  pays(passes: number): boolean {
+    const st = this.st;
+    const { x, pf } = st.problem;
+    if (st.problem.activeSetSolve === 'always') return true;
+    let s = 0;
+    let stored = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      if (st.beta[j] !== 0 || pf[j] === 0) {
+        s++;
+        stored += x.columnNnz(j);
+      }
+    }
+    const build =
+      x.kind === 'dense'
+        ? (stored * s) / 2 / (st.dots() instanceof WasmColumnDots ? 3 : 1)
+        : st.n * s + (stored * s) / 2;
+    // plus its iterations' exponentials, logarithms and line searches over all n rows (about six
+    // iterations of ~20 multiply-adds' worth per row), which dominate on sparse designs
+    const cost = build + (s * s * s) / 3 + 120 * st.n;
+    const sweep = stored + st.n;
+    return cost <= Math.max(NEWTON_FIRST_PASSES, passes) * sweep;
+  }
+
+  /**
+   * After `newtonPolish` converged on its active set: the exact gradient of every feature at that
+   * point (from the residuals it left, w (y − p)), into `grad`, and whether the KKT conditions
+   * then hold for all features (no feature outside the active set wants in).
+   */
+  confirm(lambda: number, scaleVar: number, counts: Pick<Counts, 'kkt'>): boolean {
+    const st = this.st;
+    st.fullGradient(this.buffers!.resid);
+    counts.kkt++;
+    return kktViolation(st, lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= this.kktTolerance;
+  }
+
+  /**
+   * Builds and factors the Hessian of `newtonPolish` at the current point, for the active set in
+   * the first `s` entries of the Newton index, from the weights and residuals just computed:
+   * [Σ W, Σ W x̃_b; Σ W x̃_a, Σ W x̃_a x̃_b + λ(1−α) pf_a δ_ab] (lower triangle). False when
+   * it is singular to working precision.
+   */
+  private buildFactor(s: number, sumW: number, l2: number): boolean {
+    const st = this.st;
+    const { x, mean, scale, pf } = st.problem;
+    const buf = this.buffers!;
+    const { index, dots, dots2, centered, weight, t, t2 } = buf;
+    const h = buf.hessian;
+    const n = st.n;
+    const m = s + 1;
+    const kernels = st.dots();
+    st.hessianBuilds++;
+    h[0] = sumW;
+    kernels.dotMany(index, s, weight, dots);
+    for (let a = 0; a < s; a++) {
+      const ja = index[a]!;
+      centered[a] = dots[a]! - mean[ja]! * sumW; // Σ W (x_a − m_a)
+      h[(a + 1) * m] = centered[a]! / scale[ja]!;
+    }
+    // rows a and a + 1 together: t = W (x_a − m_a) and t2 = W (x_{a+1} − m_{a+1}) share one
+    // pass over the design
+    const fill = (ja: number, into: Float64Array) => {
+      into.fill(-mean[ja]!);
+      x.axpy(ja, 1, into);
+      for (let i = 0; i < n; i++) into[i]! *= weight[i]!;
+    };
+    const storeRow = (a: number, d: Float64Array) => {
+      const ja = index[a]!;
+      const row = (a + 1) * m + 1;
+      for (let b = 0; b <= a; b++) {
+        const jb = index[b]!;
+        // Σ W (x_a − m_a)(x_b − m_b) = Σ t x_b − m_b Σ t
+        h[row + b] = (d[b]! - mean[jb]! * centered[a]!) / (scale[ja]! * scale[jb]!);
+      }
+      h[row + a]! += l2 * pf[ja]!;
+    };
+    for (let a = 0; a < s; a += 2) {
+      fill(index[a]!, t);
+      if (a + 1 < s) {
+        fill(index[a + 1]!, t2);
+        kernels.dotMany2(index, a + 2, t, t2, dots, dots2);
+        storeRow(a, dots);
+        storeRow(a + 1, dots2);
+      } else {
+        kernels.dotMany(index, a + 1, t, dots);
+        storeRow(a, dots);
+      }
+    }
+    return choleskyFactor(h, m);
+  }
+}

@@ -1,0 +1,277 @@
+import { DenseDesign, SparseDesign } from './design.js';
+import { type ColumnDots, WasmColumnDots } from './kernels/columnDots.js';
+import { WasmSparseColumns } from './kernels/sparseColumns.js';
+import { usesCovariance } from './covariance.js';
+import type { Problem } from './problem.js';
+
+/** Active sets larger than this are not solved directly (an active-set solve costs s³/3). */
+export const POLISH_MAX = 2000;
+
+/**
+ * The state every algorithm of the solver shares: the current point (b0, β on the standardized
+ * scale), the working set, the residual of the penalized weighted least-squares problem
+ *
+ *     (1/2) Σ W_i (z_i − b0 − x̃_iᵀβ)² + λ Σ_j pf_j (α|β_j| + (1−α)/2 β_j²),   x̃_ij = (x_ij − m_j)/s_j
+ *
+ * with implicit centering (the design is never copied), the column statistics under the current
+ * W, and the binomial linear predictor η. For gaussian, W = w and z = y; for binomial, the
+ * proximal Newton loop (`binomial.ts`) sets W and z from the current fit.
+ *
+ * The residual r = z − b0 − x̃β is kept as `rho + shift`: a column update touches only the
+ * column's stored entries and moves the scalar `shift` (glmnet's trick for sparse inputs).
+ * All buffers are allocated once per problem; nothing allocates inside the sweeps.
+ */
+export class CdState {
+  readonly beta: Float64Array;
+  b0 = 0;
+  /** Gradient Σ W x̃_j r at the last KKT check (for sequential strong rules). */
+  readonly grad: Float64Array;
+  readonly n: number;
+  readonly p: number;
+  readonly W: Float64Array;
+  readonly rho: Float64Array;
+  shift = 0;
+  sumW = 1;
+  sumWrho = 0;
+  readonly colW: Float64Array;
+  readonly h: Float64Array;
+  readonly stamp: Int32Array;
+  stampNo = 1;
+  readonly inSet: Uint8Array;
+  readonly set: Int32Array;
+  setSize = 0;
+  readonly eta: Float64Array;
+  readonly betaOld: Float64Array;
+  /** The common observation weight of a gaussian problem on a sparse design, else 0. */
+  readonly uniformWeight: number = 0;
+  /** Sparse gather/scatter kernels whose residual is `rho` and weights `W` (naive mode). */
+  readonly sparseKernels: WasmSparseColumns | null = null;
+  /** Scratch of `computeEta`: the non-zero columns and their coefficients. */
+  private etaCols: Int32Array | null = null;
+  private etaCoef: Float64Array | null = null;
+  /** Dot-product kernels for the Gram and Hessian work (WebAssembly when available). */
+  private columnDots: ColumnDots | null = null;
+  /** Work done so far, for benchmarks and tests: columns visited by sweeps and gradient passes. */
+  columnVisits = 0;
+  /** Active-set Hessians built (binomial Newton finish). */
+  hessianBuilds = 0;
+  /** The features that are not excluded, for full-gradient products. */
+  private liveColumns: Int32Array | null = null;
+  private liveDots: Float64Array | null = null;
+
+  constructor(readonly problem: Problem) {
+    const { x } = problem;
+    this.n = x.rows;
+    this.p = x.cols;
+    this.beta = new Float64Array(this.p);
+    this.grad = new Float64Array(this.p);
+    this.colW = new Float64Array(this.p);
+    this.h = new Float64Array(this.p);
+    this.stamp = new Int32Array(this.p);
+    this.inSet = new Uint8Array(this.p);
+    this.set = new Int32Array(this.p);
+    this.eta = new Float64Array(problem.family === 'binomial' ? this.n : 0);
+    this.betaOld = new Float64Array(this.p);
+    // A sparse design with naive updates: the gathers and scatters of the sweeps run in
+    // WebAssembly on a residual and weights kept in its linear memory; with equal weights
+    // (gaussian) the gradient needs one gather per stored entry, not two.
+    if (x instanceof SparseDesign && !usesCovariance(problem)) {
+      if (problem.wasm) this.sparseKernels = WasmSparseColumns.create(x);
+      if (problem.family === 'gaussian' && problem.w.every((v) => v === problem.w[0]))
+        this.uniformWeight = problem.w[0] ?? 0;
+    }
+    this.rho = this.sparseKernels?.rho ?? new Float64Array(this.n);
+    this.W = this.sparseKernels?.w ?? new Float64Array(this.n);
+    if (problem.family === 'gaussian') this.W.set(problem.w);
+  }
+
+  /** Sets the current point (standardized scale) and puts its non-zeros in the working set. */
+  setPoint(b0: number, beta: Float64Array): void {
+    this.b0 = b0;
+    this.beta.set(beta);
+    for (let j = 0; j < this.p; j++) {
+      if (this.problem.excluded[j]) this.beta[j] = 0;
+      else if (this.beta[j] !== 0) this.addToSet(j);
+    }
+  }
+
+  /** Adds a feature to the working set (no-op if present or excluded). */
+  addToSet(j: number): void {
+    if (this.inSet[j] || this.problem.excluded[j]) return;
+    this.inSet[j] = 1;
+    this.set[this.setSize++] = j;
+  }
+
+  /** ρ = z − Σ β_j x_j / s_j, shift = Σ β_j m_j / s_j − b0, so that r = ρ + shift. */
+  resetResidual(z: Float64Array): void {
+    const { x, mean, scale } = this.problem;
+    this.rho.set(z);
+    let shift = -this.b0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      const b = this.beta[j]!;
+      if (b !== 0) {
+        x.axpy(j, -b / scale[j]!, this.rho);
+        shift += (b * mean[j]!) / scale[j]!;
+      }
+    }
+    this.shift = shift;
+    this.refreshSums();
+  }
+
+  refreshSums(): void {
+    let sw = 0;
+    let swr = 0;
+    const W = this.W;
+    const rho = this.rho;
+    for (let i = 0; i < this.n; i++) {
+      sw += W[i]!;
+      swr += W[i]! * rho[i]!;
+    }
+    this.sumW = sw;
+    this.sumWrho = swr;
+  }
+
+  /** Column statistics under the current W (recomputed when W changes: a new stamp). */
+  ensureColumn(j: number): void {
+    if (this.stamp[j] === this.stampNo) return;
+    const { x, mean, scale } = this.problem;
+    const s = scale[j]!;
+    const kernels = this.sparseKernels;
+    this.colW[j] = kernels ? kernels.dotWeights(j) : x.dot(j, this.W);
+    const squares = kernels
+      ? kernels.centeredSquares(j, mean[j]!, this.sumW)
+      : x.centeredSquares(j, this.W, mean[j]!, this.sumW);
+    this.h[j] = squares / (s * s);
+    this.stamp[j] = this.stampNo;
+  }
+
+  gradient(j: number): number {
+    const { x, mean, scale } = this.problem;
+    const c = this.uniformWeight;
+    if (c > 0) {
+      // Σ W (x_j − m_j)(ρ + shift) = c Σ x_j ρ + shift Σ W x_j − m_j (Σ W ρ + shift Σ W)
+      const m = mean[j]!;
+      return (
+        (c * (this.sparseKernels ? this.sparseKernels.dot(j) : x.dot(j, this.rho)) +
+          this.shift * this.colW[j]! -
+          m * (this.sumWrho + this.shift * this.sumW)) /
+        scale[j]!
+      );
+    }
+    if (this.sparseKernels) {
+      // the sparse centeredDot, with its gather in WebAssembly
+      const m = mean[j]!;
+      return (
+        (this.sparseKernels.dotWeighted(j) +
+          this.shift * this.colW[j]! -
+          m * (this.sumWrho + this.shift * this.sumW)) /
+        scale[j]!
+      );
+    }
+    return (
+      x.centeredDot(j, this.W, this.rho, mean[j]!, this.shift, this.sumW, this.sumWrho, this.colW[j]!) /
+      scale[j]!
+    );
+  }
+
+  /**
+   * The kernels for O(n·p) batches of column dot products: a WebAssembly copy of a dense design,
+   * made on first use (it costs one pass over the design, about what one batch costs), else the
+   * design's own JavaScript kernels.
+   */
+  dots(): ColumnDots {
+    const x = this.problem.x;
+    return (this.columnDots ??=
+      (x instanceof DenseDesign && this.problem.wasm ? WasmColumnDots.create(x) : null) ?? x);
+  }
+
+  computeEta(): void {
+    const { mean, scale } = this.problem;
+    let base = this.b0;
+    const cols = (this.etaCols ??= new Int32Array(this.p));
+    const coef = (this.etaCoef ??= new Float64Array(this.p));
+    let count = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      const b = this.beta[j]!;
+      if (b !== 0) {
+        cols[count] = j;
+        coef[count++] = b / scale[j]!;
+        base -= (b * mean[j]!) / scale[j]!;
+      }
+    }
+    this.eta.fill(base);
+    this.dots().axpyMany(cols, count, coef, this.eta);
+  }
+
+  /** The binomial objective at the current point (eta must be current). */
+  binomialObjective(lambda: number): number {
+    const { y, w } = this.problem;
+    let loss = 0;
+    for (let i = 0; i < this.n; i++) {
+      const e = this.eta[i]!;
+      // log(1 + e^η) − yη, stably
+      const soft = e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e));
+      loss += w[i]! * (soft - y[i]! * e);
+    }
+    return loss + lambda * this.binomialPenalty();
+  }
+
+  /** Σ pf_j (α |β_j| + (1−α)/2 β_j²) over the working set (β is 0 outside it). */
+  binomialPenalty(): number {
+    const { pf, alpha } = this.problem;
+    let pen = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      const b = this.beta[j]!;
+      pen += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
+    }
+    return pen;
+  }
+
+  /**
+   * The exact gradient of every feature, Σ x̃_j resid, into `grad` (0 for excluded features), for
+   * residuals `resid` = w (y − p) at the current point: one product with the design.
+   */
+  fullGradient(resid: Float64Array): void {
+    const { mean, scale, excluded } = this.problem;
+    if (!this.liveColumns) {
+      const live: number[] = [];
+      for (let j = 0; j < this.p; j++) if (!excluded[j]) live.push(j);
+      this.liveColumns = Int32Array.from(live);
+      this.liveDots = new Float64Array(live.length);
+    }
+    const cols = this.liveColumns;
+    const dots = this.liveDots!;
+    let sumR = 0;
+    for (let i = 0; i < this.n; i++) sumR += resid[i]!;
+    this.columnVisits += cols.length;
+    this.dots().dotMany(cols, cols.length, resid, dots);
+    this.grad.fill(0);
+    for (let k = 0; k < cols.length; k++) {
+      const j = cols[k]!;
+      this.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
+    }
+  }
+
+  /**
+   * Drops from the working set the features at zero whose gradient (`grad`, exact) is below
+   * `fraction` of their L1 threshold λα pf_j: features that entered on the way (a cold start far
+   * below λ_max, a warm start with many small spurious weights) and are now far from entering.
+   * The KKT check over all features brings back any that later violate. Keeps the set's order.
+   */
+  pruneSet(l1: number, fraction: number): number {
+    const { pf } = this.problem;
+    let kept = 0;
+    for (let k = 0; k < this.setSize; k++) {
+      const j = this.set[k]!;
+      if (this.beta[j] === 0 && pf[j]! > 0 && Math.abs(this.grad[j]!) < fraction * l1 * pf[j]!) {
+        this.inSet[j] = 0;
+      } else this.set[kept++] = j;
+    }
+    const dropped = this.setSize - kept;
+    this.setSize = kept;
+    return dropped;
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+
+import { refitWindow } from '../../bench/solve/refitWindow.js';
+import { checkKkt } from '../../src/solve/kkt.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { solveAt, type LambdaFit } from '../../src/solve/solve.js';
+
+// A small seeded sparse high-dimensional binomial window (2,000 events × 20,000 hashed columns,
+// 40 ids per event): the refit case at test size. Cold solves descend an internal path from
+// λ_max; warm ones start from the solution on the window 10 % earlier, or from it with many
+// spurious small weights (an online model's start). All must reach the same optimum.
+const rows = 2_000;
+const cols = 20_000;
+const a = refitWindow({ rows, cols });
+const b = refitWindow({ rows, cols, first: rows / 10 });
+const opts = { family: 'binomial' as const, kktTolerance: 1e-10 };
+
+// The objective the solver before these changes reached (commit 4711b59, solveAt from zero,
+// kktTolerance 1e-10), computed by objectiveValue on window b.
+const before: Record<string, number> = { '0.02': 0.5122153259990618, '0.005': 0.2725951650295557 };
+
+function objective(fit: LambdaFit, lambda: number): number {
+  return objectiveValue(b.x, b.y, fit, lambda, { family: 'binomial' }).objective;
+}
+
+function noisy(fit: LambdaFit): { intercept: number; coefficients: Float64Array } {
+  const c = Float64Array.from(fit.coefficients);
+  for (let j = 0; j < cols; j += 3)
+    if (b.x.colStart[j + 1]! > b.x.colStart[j]!) c[j]! += ((j % 7) - 3) * 3e-4;
+  return { intercept: fit.intercept, coefficients: c };
+}
+
+describe('refit of a sparse high-dimensional binomial window', () => {
+  it('the window generator is seeded and windows share their overlapping events', () => {
+    expect(a.x.cols).toBe(cols);
+    expect(a.x.colStart[cols]).toBe(rows * 40);
+    const again = refitWindow({ rows, cols, first: rows / 10 });
+    expect(Array.from(again.y)).toEqual(Array.from(b.y));
+    // event i of b is event i + rows/10 of a
+    expect(Array.from(b.y.subarray(0, rows - rows / 10))).toEqual(Array.from(a.y.subarray(rows / 10)));
+  });
+
+  for (const lambda of [0.02, 0.005]) {
+    it(`λ = ${lambda}: cold, from zero, warm and from a noisy start reach the same optimum (KKT 1e-10)`, () => {
+      const cold = solveAt(b.x, b.y, { ...opts, lambda });
+      // an explicit zero start: no internal path, the pre-existing single-λ route
+      const zero = solveAt(b.x, b.y, {
+        ...opts,
+        lambda,
+        start: { intercept: 0, coefficients: new Float64Array(cols) },
+      });
+      const prev = solveAt(a.x, a.y, { ...opts, lambda });
+      const warm = solveAt(b.x, b.y, { ...opts, lambda, start: prev });
+      const fromNoisy = solveAt(b.x, b.y, { ...opts, lambda, start: noisy(prev) });
+      const ref = before[String(lambda)]!;
+      expect(cold.nonzero).toBeGreaterThan(50);
+      for (const [name, fit] of [
+        ['cold', cold],
+        ['zero', zero],
+        ['warm', warm],
+        ['noisy', fromNoisy],
+      ] as const) {
+        expect(fit.converged, name).toBe(true);
+        expect(Math.abs(objective(fit, lambda) - ref) / ref, name).toBeLessThan(1e-12);
+        const kkt = checkKkt(b.x, b.y, fit, lambda, { family: 'binomial' });
+        expect(kkt.maxViolation, name).toBeLessThan(1e-8);
+      }
+    });
+  }
+
+  it('the internal path and the exact KKT certificate are bit-identical with and without WebAssembly', () => {
+    const lambda = 0.005;
+    const wasm = solveAt(b.x, b.y, { ...opts, lambda });
+    const js = solveAt(b.x, b.y, { ...opts, lambda, wasm: false });
+    expect(js.intercept).toBe(wasm.intercept);
+    expect(Array.from(js.coefficients)).toEqual(Array.from(wasm.coefficients));
+    expect(js.passes).toBe(wasm.passes);
+  });
+
+  it('a loose kktTolerance stops earlier, at an objective close to the optimum', () => {
+    const lambda = 0.005;
+    const tight = solveAt(b.x, b.y, { ...opts, lambda });
+    const loose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4 });
+    expect(loose.converged).toBe(true);
+    expect(loose.columnVisits).toBeLessThanOrEqual(tight.columnVisits);
+    const t = objective(tight, lambda);
+    expect((objective(loose, lambda) - t) / t).toBeLessThan(1e-6);
+    expect(checkKkt(b.x, b.y, loose, lambda, { family: 'binomial' }).maxViolation).toBeLessThan(2e-4);
+  });
+
+  it('the internal path shares one sweep budget', () => {
+    const fit = solveAt(b.x, b.y, { ...opts, lambda: 0.005, maxPasses: 5 });
+    expect(fit.converged).toBe(false);
+    expect(fit.passes).toBeLessThanOrEqual(5);
+    expect(fit.reason).toMatch(/no convergence within 5 coordinate sweeps/);
+  });
+});
