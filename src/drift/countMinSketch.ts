@@ -4,12 +4,14 @@ import { StateError } from '../core/errors.js';
  * A count-min sketch (Cormode & Muthukrishnan, 2005) over integer keys: `depth` rows of `width`
  * counters, each row hashed independently; a key's estimate is the minimum of its counters, never
  * below its true count and above it by at most e·N/width with probability 1 − e^−depth.
- * Fixed memory, no allocation per update.
+ * Fixed memory, no allocation per update; the counters are allocated on the first count (a keyed
+ * model whose features all fit the exact table never needs its sketch).
  */
 export class CountMinSketch {
   readonly width: number;
   readonly depth: number;
-  private readonly counts: Float64Array;
+  /** The counters, or null while every one is 0. */
+  private counts: Float64Array | null = null;
   private readonly seeds: Uint32Array;
   private n = 0;
 
@@ -20,7 +22,6 @@ export class CountMinSketch {
       throw new RangeError(`sketch depth must be a whole number in [1, 16], got ${depth}`);
     this.width = width;
     this.depth = depth;
-    this.counts = new Float64Array(width * depth);
     this.seeds = new Uint32Array(depth);
     for (let r = 0; r < depth; r++) this.seeds[r] = (Math.imul(r + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
   }
@@ -38,15 +39,22 @@ export class CountMinSketch {
     return row * this.width + ((h >>> 0) % this.width);
   }
 
+  private allocated(): Float64Array {
+    return (this.counts ??= new Float64Array(this.width * this.depth));
+  }
+
   add(key: number, count = 1): void {
     this.n += count;
-    for (let r = 0; r < this.depth; r++) this.counts[this.slot(key, r)] += count;
+    const counts = this.allocated();
+    for (let r = 0; r < this.depth; r++) counts[this.slot(key, r)] += count;
   }
 
   estimate(key: number): number {
+    const counts = this.counts;
+    if (counts === null) return 0;
     let m = Infinity;
     for (let r = 0; r < this.depth; r++) {
-      const c = this.counts[this.slot(key, r)];
+      const c = counts[this.slot(key, r)];
       if (c < m) m = c;
     }
     return m;
@@ -54,7 +62,8 @@ export class CountMinSketch {
 
   /** Multiplies every counter by `factor` (ageing a reference). */
   scale(factor: number): void {
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] *= factor;
+    const counts = this.counts;
+    if (counts !== null) for (let i = 0; i < counts.length; i++) counts[i] *= factor;
     this.n *= factor;
   }
 
@@ -62,13 +71,18 @@ export class CountMinSketch {
   merge(other: CountMinSketch): void {
     if (other.width !== this.width || other.depth !== this.depth)
       throw new RangeError('sketches differ in shape');
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];
+    const theirs = other.counts;
+    if (theirs !== null) {
+      const counts = this.allocated();
+      for (let i = 0; i < counts.length; i++) counts[i] += theirs[i];
+    }
     this.n += other.n;
   }
 
   /** Copies another sketch of the same shape into this one. */
   copyFrom(other: CountMinSketch): void {
-    this.counts.set(other.counts);
+    if (other.counts === null) this.counts?.fill(0);
+    else this.allocated().set(other.counts);
     this.n = other.n;
   }
 
@@ -77,17 +91,18 @@ export class CountMinSketch {
    * (`at` null): a sketch of a few hundred features is a few kilobytes, not `width·depth` doubles.
    */
   state(): CountMinSketchState {
+    const all = this.counts ?? new Float64Array(0);
     let nonZero = 0;
-    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] !== 0) nonZero++;
-    if (nonZero * 12 >= this.counts.length * 8) {
-      return { width: this.width, depth: this.depth, total: this.n, at: null, counts: this.counts.slice() };
+    for (let i = 0; i < all.length; i++) if (all[i] !== 0) nonZero++;
+    if (nonZero * 12 >= this.width * this.depth * 8) {
+      return { width: this.width, depth: this.depth, total: this.n, at: null, counts: all.slice() };
     }
     const at = new Int32Array(nonZero);
     const counts = new Float64Array(nonZero);
-    for (let i = 0, k = 0; i < this.counts.length; i++) {
-      if (this.counts[i] === 0) continue;
+    for (let i = 0, k = 0; i < all.length; i++) {
+      if (all[i] === 0) continue;
       at[k] = i;
-      counts[k++] = this.counts[i];
+      counts[k++] = all[i];
     }
     return { width: this.width, depth: this.depth, total: this.n, at, counts };
   }
@@ -99,7 +114,7 @@ export class CountMinSketch {
       );
     }
     const { at, counts } = state;
-    const size = this.counts.length;
+    const size = this.width * this.depth;
     if (
       !(counts instanceof Float64Array) ||
       (at === null
@@ -108,14 +123,17 @@ export class CountMinSketch {
     ) {
       throw new StateError('sketch checkpoint is malformed (counter arrays)');
     }
-    this.counts.fill(0);
-    if (at === null) this.counts.set(counts);
-    else for (let k = 0; k < at.length; k++) this.counts[at[k]] = counts[k];
+    this.counts = null;
+    if (at === null) this.allocated().set(counts);
+    else if (at.length > 0) {
+      const mine = this.allocated();
+      for (let k = 0; k < at.length; k++) mine[at[k]] = counts[k];
+    }
     this.n = state.total;
   }
 
   clear(): void {
-    this.counts.fill(0);
+    this.counts?.fill(0);
     this.n = 0;
   }
 }
