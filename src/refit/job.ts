@@ -68,24 +68,36 @@ export function solveRefitJob(job: RefitJob): RefitOutcome {
   const t0 = performance.now();
   const { rows } = job;
   const n = rows.rows;
-  // Compact the window's columns to 0..p-1 (a hashed model has 2^bits columns, most absent here).
-  const compact = new Map<number, number>();
+  // Compact the window's columns to 0..p-1 (a hashed model has 2^bits columns, most absent here):
+  // a typed lookup table by model column (1 + compact index; 0 = not seen) up to 2^24 columns.
+  const nnz = rows.cols.length;
+  let maxCol = -1;
+  for (let k = 0; k < nnz; k++) if (rows.cols[k] > maxCol) maxCol = rows.cols[k];
+  const table = maxCol < 1 << 24 ? new Int32Array(maxCol + 1) : null;
+  const map = table === null ? new Map<number, number>() : null;
   const modelCol: number[] = [];
-  const tripletRows = new Int32Array(rows.cols.length);
-  const tripletCols = new Int32Array(rows.cols.length);
+  const tripletRows = new Int32Array(nnz);
+  const tripletCols = new Int32Array(nnz);
   for (let i = 0; i < n; i++) {
     for (let k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
       const j = rows.cols[k];
-      let c = compact.get(j);
-      if (c === undefined) {
+      let c = table !== null ? table[j] - 1 : (map!.get(j) ?? -1);
+      if (c < 0) {
         c = modelCol.length;
-        compact.set(j, c);
+        if (table !== null) table[j] = c + 1;
+        else map!.set(j, c);
         modelCol.push(j);
       }
       tripletRows[k] = i;
       tripletCols[k] = c;
     }
   }
+  const compact = {
+    get: (j: number): number | undefined => {
+      if (table !== null) return j >= 0 && j < table.length && table[j] > 0 ? table[j] - 1 : undefined;
+      return map!.get(j);
+    },
+  };
   const p = modelCol.length;
   const x = SparseDesign.fromTriplets(n, p, tripletRows, tripletCols, rows.values);
   const penaltyFactors = new Float64Array(p).fill(1);
