@@ -1,15 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { pino } from 'pino';
+import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import type { CliIO } from './io.js';
+import { ConnectorError } from '../core/errors.js';
+import { UsageError, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { formatCount, ProgressLine } from './progress.js';
@@ -43,7 +45,21 @@ export async function replay(
   progress?: boolean,
 ): Promise<RunSummary> {
   const input = config.files.input!;
-  const sink = await FileOutputSink.open(resolve(out));
+  // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
+  try {
+    if (!(await stat(input)).isFile()) throw new UsageError(`--input ${input} is not a file`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new ConnectorError('L1S_FILE', `input file not found: ${input}`, { cause: err });
+  }
+  let sink: FileOutputSink;
+  try {
+    sink = await FileOutputSink.open(resolve(out));
+  } catch (err) {
+    throw new UsageError(
+      `--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a directory path`,
+    );
+  }
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
@@ -55,7 +71,24 @@ export async function replay(
       ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))
       : undefined;
   const stateDir = config.files.state ?? temporary;
+  if (config.files.state !== undefined) {
+    const held = await readdir(config.files.state).catch(() => [] as string[]);
+    if (held.some((f) => f.endsWith('.state')))
+      throw new UsageError(
+        `--state ${config.files.state} holds model states from an earlier run; a replay starts from scratch (resuming is not supported yet): give an empty or new directory`,
+      );
+  }
   const store = stateDir !== undefined ? new DirectoryStateStore(stateDir) : undefined;
+  const stop = new Subject<void>();
+  let interrupted: string | null = null;
+  const onSignal = (signal: string) => () => {
+    interrupted = signal;
+    stop.next();
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   const engine = new Engine(
     config,
     {
@@ -69,7 +102,7 @@ export async function replay(
       sink,
       ...(store ? { store } : {}),
     },
-    { logger },
+    { logger, stop },
   );
   const started = performance.now();
   const timer = setInterval(() => {
@@ -87,10 +120,18 @@ export async function replay(
     summary = summarize(engine, input);
   } finally {
     clearInterval(timer);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     line.done();
     await sink.close();
+    if (config.files.state !== undefined) {
+      // the models' final snapshots are in models.jsonl; the spilled states served this run only
+      for (const f of await readdir(config.files.state))
+        if (f.endsWith('.state')) await rm(join(config.files.state, f));
+    }
     if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
   }
+  if (interrupted !== null) summary = { ...summary, interrupted };
   const writer = new JsonlWriter(resolve(out, 'summary.json'));
   writer.write(summary);
   await writer.close();
@@ -103,12 +144,16 @@ export const replayCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { config, out, progress } = await engineConfigFrom(argv, replayFlagOptions);
     const summary = await replay(config, out, io, progress);
+    if (summary.interrupted !== undefined)
+      io.stderr.write(
+        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand; the outputs cover the events read so far\n`,
+      );
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
       `replay: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${summary.nonZero} non-zero coefficients; ` +
         `${summary.refits.completed} refits; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );
-    return 0;
+    return summary.interrupted === 'SIGINT' ? 130 : summary.interrupted === 'SIGTERM' ? 143 : 0;
   },
 };

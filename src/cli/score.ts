@@ -20,8 +20,8 @@ Features are named as in training (numbers by field, strings as field=value); a 
 never saw contributes nothing. A line that is not a valid event gets {"line", "error"} instead.
 
 options:
-  --model MODEL     a snapshot (JSON), or a models.jsonl / fit output: the last snapshot is used
-                    (narrowed by --key and --source)
+  --model MODEL     a snapshot (JSON), or a models.jsonl / fit output: the most recent snapshot
+                    (most events learned) is used, narrowed by --key and --source
   --input FILE      JSON-lines events, required
   --key K           with several keys in MODEL: the snapshot of this key
   --source S        online | refit: only snapshots of this source
@@ -83,7 +83,10 @@ export async function readSnapshot(file: string, key?: string, source?: string):
     throw new UsageError(
       `--model: ${file} has snapshots of ${keys.size} keys; pick one with --key (e.g. --key ${[...keys][0]})`,
     );
-  return chosen[chosen.length - 1];
+  // the most recent model: the most events learned (a refit's offset is its window's end), then the latest version
+  return chosen.reduce((a, b) =>
+    b.offset > a.offset || (b.offset === a.offset && b.version > a.version) ? b : a,
+  );
 }
 
 export const scoreCommand: Command = {

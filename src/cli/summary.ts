@@ -32,6 +32,8 @@ export interface RunSummary {
   readonly evictions: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
+  /** The signal that stopped the run early (absent when it read its whole input). */
+  readonly interrupted?: string;
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);

@@ -58,6 +58,9 @@ const modelKeys = [
   'rates',
   'truncatedGradient',
   'cumulative',
+  // read by the engine (keyed models) before this check
+  'keyBy',
+  'maxLiveModels',
 ] as const;
 
 /**

@@ -189,7 +189,7 @@ export class DriftMonitor {
             snapshot.key,
             snapshot.offset,
             'sign-flip',
-            'warning',
+            snapshot.source === 'refit' ? 'warning' : 'info',
             `${flips.length} coefficient(s) of the ${snapshot.source} model changed sign: ${nameList(flips.map((f) => `${f.feature} (${fmt(f.before)} → ${fmt(f.after)})`))}`,
             {
               source: snapshot.source,

@@ -226,6 +226,11 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     serve: refit.choice('serve', d.serve, ['online', 'refit'] as const),
     handBack: refit.boolean('handBack', d.handBack),
   };
+  if (refitConfig.serve === 'refit' && !refitConfig.enabled)
+    problems.push({
+      path: 'refit.serve',
+      message: '"refit" needs refits: remove --no-refit / refit.enabled false, or serve "online"',
+    });
   const learnerName = isObject(modelRaw) ? (modelRaw.learner ?? 'ftrl') : 'ftrl';
   if (refitConfig.handBack && learnerName !== 'ftrl')
     problems.push({

@@ -87,8 +87,11 @@ export class WorkerRefitRunner implements RefitRunner {
     return !this.closed && (this.free.length > 0 || this.workers.length < this.threads);
   }
 
+  /** Starts the job now (so `idle` is current when the next due model asks) and emits its outcome. */
   run(job: RefitJob): Observable<RefitOutcome> {
-    return defer(() => from(this.start(job)));
+    const outcome = this.start(job);
+    outcome.catch(() => undefined); // reported to the subscriber
+    return from(outcome);
   }
 
   private start(job: RefitJob): Promise<RefitOutcome> {
