@@ -137,3 +137,51 @@ describe('replay on bad paths, reused state and signals', () => {
     expect(models.filter((m) => m.source === 'online').at(-1)!.offset).toBe(summary.events);
   }, 60_000);
 });
+
+describe('names are data', () => {
+  it('features named __proto__, constructor and toString reach models.jsonl and fit output', async () => {
+    const dir = tmp();
+    const input = join(dir, 'names.jsonl');
+    let s = 1;
+    const u = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 4294967296;
+    };
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const a = u() * 2 - 1;
+      const b = u() * 2 - 1;
+      const c = u() * 2 - 1;
+      // JSON text, so "__proto__" is an own key of the parsed object
+      lines.push(
+        `{"label": ${3 * a - 2 * b + c + 0.1 * (u() - 0.5)}, "features": {"__proto__": ${a}, "constructor": ${b}, "toString": ${c}}}`,
+      );
+    }
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'gaussian',
+      '--lambda',
+      '0.001',
+      '--out',
+      join(dir, 'o'),
+    ]);
+    expect(r.code).toBe(0);
+    const last = readFileSync(join(dir, 'o', 'models.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const names = Object.keys(JSON.parse(last).coefficients as object).sort();
+    expect(names).toEqual(['__proto__', 'constructor', 'toString']);
+    const fit = await runCli(['fit', '--input', input, '--target', 'label', '--lambda', '0.001']);
+    expect(fit.code).toBe(0);
+    expect(Object.keys(JSON.parse(fit.stdout).coefficients as object).sort()).toEqual([
+      '__proto__',
+      'constructor',
+      'toString',
+    ]);
+  });
+});
