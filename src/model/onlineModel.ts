@@ -339,11 +339,21 @@ export class OnlineModel {
    * published snapshots): `version` is the last published one.
    */
   view(): ModelSnapshot {
-    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    // (during a gaussian label warm-up: the intercept-only model, the warm-up left as it is)
     const { intercept, indices, values } = this.coefficients();
+    return this.record(this.version, intercept, this.namedCoefficients(indices, values));
+  }
+
+  /** The DESIGN §3 record of the online model. */
+  private record(
+    version: number,
+    intercept: number,
+    coefficients: Record<string, number>,
+    metrics?: Record<string, number | string | boolean | null>,
+  ): ModelSnapshot {
     return {
       key: this.key,
-      version: this.version,
+      version,
       offset: this.learned,
       source: 'online',
       family: this.family,
@@ -351,7 +361,8 @@ export class OnlineModel {
       lambda: this.lambda,
       l1Ratio: this.l1Ratio,
       intercept,
-      coefficients: this.namedCoefficients(indices, values),
+      coefficients,
+      ...(metrics ? { metrics } : {}),
       createdAt: this.clock().toISOString(),
     };
   }
@@ -409,20 +420,7 @@ export class OnlineModel {
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
     Object.assign(metrics, extraMetrics);
     this.version++;
-    return {
-      key: this.key,
-      version: this.version,
-      offset: this.learned,
-      source: 'online',
-      family: this.family,
-      learner: this.learnerName,
-      lambda: this.lambda,
-      l1Ratio: this.l1Ratio,
-      intercept,
-      coefficients,
-      metrics,
-      createdAt: this.clock().toISOString(),
-    };
+    return this.record(this.version, intercept, coefficients, metrics);
   }
 
   /**
