@@ -59,6 +59,9 @@ export interface InputSparsityReport {
 
 const MAX_APPEARED_CANDIDATES = 64;
 
+/** Exact counters allocated at first; the tables double up to `maxTracked` as features come. */
+const INITIAL_SLOTS = 64;
+
 /**
  * Input sparsity drift: per-feature occurrence rates in a recent tumbling window of events against a
  * reference built from earlier windows, judged by the likelihood-ratio (G) test on the 2×2 table
@@ -81,12 +84,19 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
   readonly nnzMinChange: number;
 
   private readonly slotOf = new Map<number, number>();
-  private readonly keyOf: Int32Array;
-  private readonly refCounts: Float64Array;
-  private readonly curCounts: Float64Array;
+  private keyOf: Int32Array;
+  private refCounts: Float64Array;
+  private curCounts: Float64Array;
   /** Part of a slot's reference count that was taken from the reference sketch when it was tracked. */
-  private readonly fromSketch: Float64Array;
-  private readonly freeSlots: Int32Array;
+  private fromSketch: Float64Array;
+  /**
+   * The free slots as a stack, of which only the top part is materialized: logically the stack is
+   * [maxTracked − 1, …, capacity] (never used, implicit) below `freeSlots[0 .. free)`. The tables
+   * start with 64 slots and double when a new feature finds none free, so a model that sees few
+   * features holds small tables; which slot a feature gets is the same as with full tables.
+   */
+  private freeSlots: Int32Array;
+  private capacity: number;
   private free = 0;
   private readonly refSketch: CountMinSketch;
   private readonly curSketch: CountMinSketch;
@@ -123,13 +133,14 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
       throw new RangeError('alpha and nnzAlpha must be in (0, 1)');
     if (!(this.minRatio >= 1)) throw new RangeError(`minRatio must be ≥ 1, got ${this.minRatio}`);
     if (!(this.minCount >= 1)) throw new RangeError(`minCount must be ≥ 1, got ${this.minCount}`);
-    this.keyOf = new Int32Array(this.maxTracked);
-    this.refCounts = new Float64Array(this.maxTracked);
-    this.curCounts = new Float64Array(this.maxTracked);
-    this.fromSketch = new Float64Array(this.maxTracked);
-    this.freeSlots = new Int32Array(this.maxTracked);
-    for (let s = 0; s < this.maxTracked; s++) this.freeSlots[s] = this.maxTracked - 1 - s;
-    this.free = this.maxTracked;
+    this.capacity = Math.min(INITIAL_SLOTS, this.maxTracked);
+    this.keyOf = new Int32Array(this.capacity);
+    this.refCounts = new Float64Array(this.capacity);
+    this.curCounts = new Float64Array(this.capacity);
+    this.fromSketch = new Float64Array(this.capacity);
+    this.freeSlots = new Int32Array(this.capacity);
+    for (let s = 0; s < this.capacity; s++) this.freeSlots[s] = this.capacity - 1 - s;
+    this.free = this.capacity;
     this.refSketch = new CountMinSketch(options.sketchWidth ?? 4096, options.sketchDepth ?? 4);
     this.curSketch = new CountMinSketch(options.sketchWidth ?? 4096, options.sketchDepth ?? 4);
     this.nnzZ = normalUpperQuantile(this.nnzAlpha / 2);
@@ -146,7 +157,7 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
 
   /** Features counted exactly right now. */
   get trackedCount(): number {
-    return this.maxTracked - this.free;
+    return this.slotOf.size;
   }
 
   update(x: ActiveFeatures): void {
@@ -157,7 +168,8 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
     for (let p = x.start; p < x.end; p++) {
       const key = x.indices[p];
       let slot = this.slotOf.get(key);
-      if (slot === undefined && this.free > 0) {
+      if (slot === undefined && (this.free > 0 || this.capacity < this.maxTracked)) {
+        if (this.free === 0) this.grow();
         slot = this.freeSlots[--this.free];
         this.slotOf.set(key, slot);
         this.keyOf[slot] = key;
@@ -181,8 +193,8 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
     this.slotOf.clear();
     this.refCounts.fill(0);
     this.curCounts.fill(0);
-    for (let s = 0; s < this.maxTracked; s++) this.freeSlots[s] = this.maxTracked - 1 - s;
-    this.free = this.maxTracked;
+    for (let s = 0; s < this.capacity; s++) this.freeSlots[s] = this.capacity - 1 - s;
+    this.free = this.capacity;
     this.refSketch.clear();
     this.curSketch.clear();
     this.nCandidates = 0;
@@ -221,7 +233,7 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
       refCounts,
       curCounts,
       fromSketch,
-      freeSlots: this.freeSlots.slice(0, this.free),
+      freeSlots: this.logicalFreeSlots(),
       refSketch: this.refSketch.state(),
       curSketch: this.curSketch.state(),
       candidates: this.candidates.slice(0, this.nCandidates),
@@ -265,6 +277,11 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
     }
     this.refSketch.restore(state.refSketch);
     this.curSketch.restore(state.curSketch);
+    // The bottom of the stack that runs down from maxTracked − 1 (never used slots) stays implicit.
+    let m = this.maxTracked;
+    while (this.maxTracked - m < freeSlots.length && freeSlots[this.maxTracked - m] === m - 1) m--;
+    this.allocate(Math.max(Math.min(INITIAL_SLOTS, this.maxTracked), m));
+    const materialized = freeSlots.subarray(this.maxTracked - this.capacity);
     this.slotOf.clear();
     for (let k = 0; k < n; k++) {
       const slot = slots[k];
@@ -274,8 +291,8 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
       this.curCounts[slot] = curCounts[k];
       this.fromSketch[slot] = fromSketch[k];
     }
-    this.freeSlots.set(freeSlots);
-    this.free = freeSlots.length;
+    this.freeSlots.set(materialized);
+    this.free = materialized.length;
     this.candidates.set(candidates);
     this.nCandidates = candidates.length;
     this.refEvents = state.refEvents;
@@ -305,7 +322,7 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
   private compare(): InputSparsityReport | null {
     const nA = this.refEvents;
     const nB = this.curEvents;
-    const tracked = Math.max(1, this.maxTracked - this.free + this.nCandidates);
+    const tracked = Math.max(1, this.slotOf.size + this.nCandidates);
     const gCrit = chiSquare1UpperQuantile(this.alpha / tracked);
     const stopped: RateChange[] = [];
     const appeared: RateChange[] = [];
@@ -388,6 +405,45 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
     this.refNnz = this.refNnz * factor + this.curNnz;
     this.refNnz2 = this.refNnz2 * factor + this.curNnz2;
     this.startWindow();
+  }
+
+  /** Doubles the tables (up to maxTracked); the new slots go on the (empty) free stack, lowest on top. */
+  private grow(): void {
+    const old = this.capacity;
+    const next = Math.min(this.maxTracked, old * 2);
+    const copy = <A extends Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+      const b = make(next);
+      b.set(a);
+      return b;
+    };
+    this.keyOf = copy(this.keyOf, (n) => new Int32Array(n));
+    this.refCounts = copy(this.refCounts, (n) => new Float64Array(n));
+    this.curCounts = copy(this.curCounts, (n) => new Float64Array(n));
+    this.fromSketch = copy(this.fromSketch, (n) => new Float64Array(n));
+    this.freeSlots = new Int32Array(next);
+    for (let k = 0; k < next - old; k++) this.freeSlots[k] = next - 1 - k;
+    this.free = next - old;
+    this.capacity = next;
+  }
+
+  /** Fresh, empty tables of `capacity` slots (for restore, which fills them). */
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.keyOf = new Int32Array(capacity);
+    this.refCounts = new Float64Array(capacity);
+    this.curCounts = new Float64Array(capacity);
+    this.fromSketch = new Float64Array(capacity);
+    this.freeSlots = new Int32Array(capacity);
+    this.free = 0;
+  }
+
+  /** The whole free stack as with full tables: the implicit never-used slots, then the materialized ones. */
+  private logicalFreeSlots(): Int32Array {
+    const implicit = this.maxTracked - this.capacity;
+    const out = new Int32Array(implicit + this.free);
+    for (let k = 0; k < implicit; k++) out[k] = this.maxTracked - 1 - k;
+    out.set(this.freeSlots.subarray(0, this.free), implicit);
+    return out;
   }
 
   private addCandidate(key: number): void {
