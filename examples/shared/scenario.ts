@@ -13,7 +13,7 @@ import { main } from '../../src/cli/main.js';
 import type { Alert, ModelSnapshot, ScoreRecord } from '../../src/index.js';
 import { runOnKafka } from './kafka.js';
 
-/** An event as the generators write it (DESIGN §2). */
+/** An event as the generators write it (docs/conventions.md). */
 export interface ExampleEvent {
   readonly key: string;
   readonly ts: number;
