@@ -48,7 +48,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
   --no-refit            online learning only
   --serve S             online (default) | refit: the model that scores unlabelled events
-  --state DIR           keep evicted keyed models' states in DIR (default: a temporary directory)`;
+  --state DIR           an empty directory for evicted keyed models' states while the replay runs
+                        (default: a temporary one); emptied at the end`;
 
 type Values = {
   readonly [K in keyof typeof replayFlagOptions]?: (typeof replayFlagOptions)[K]['type'] extends 'boolean'
