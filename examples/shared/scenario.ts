@@ -163,16 +163,7 @@ export function lastByKey(
   return last;
 }
 
-/** mulberry32: a small seeded PRNG (as examples/ad-clicks/generate.ts). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: the examples' seeded PRNG (the demo's). */
+export { rng } from '../ad-clicks/generate.js';
 
 export const sigmoid = (eta: number): number => 1 / (1 + Math.exp(-eta));
