@@ -37,6 +37,21 @@ export interface ScoreConfig {
   readonly top: number;
 }
 
+/** When every model's state is checkpointed with the input positions it covers (DESIGN §8). */
+export interface CheckpointConfig {
+  /** Records read between checkpoints. */
+  readonly everyEvents: number;
+  /** Seconds between checkpoints (Infinity: by records only). */
+  readonly everySeconds: number;
+}
+
+/** The service's HTTP endpoints: `/metrics` (Prometheus), `/healthz`, `/readyz`. */
+export interface HttpConfig {
+  /** null: no HTTP server. */
+  readonly port: number | null;
+  readonly host: string;
+}
+
 export interface KeyConfig {
   /** `"key"` (the event's key), a feature field (`"campaign"`), or null: one model. */
   readonly keyBy: string | null;
@@ -56,6 +71,8 @@ export interface EngineConfig {
   readonly drift: DriftConfig;
   /** Records per batch read from a file source. */
   readonly batchSize: number;
+  readonly checkpoints: CheckpointConfig;
+  readonly http: HttpConfig;
   /** Sections the engine does not interpret (e.g. `kafka`), as their validators returned them. */
   readonly extensions: ReadonlyMap<string, unknown>;
   /** The raw document's other top-level entries the caller asked to keep (`input`, `replay.out`, ...). */
@@ -77,6 +94,8 @@ export const engineDefaults = {
   scores: { enabled: true, top: 5 },
   keys: { defaultKey: 'default', maxLiveModels: 1000 },
   batchSize: 1024,
+  checkpoints: { everyEvents: 10_000, everySeconds: 10 },
+  http: { port: null, host: '0.0.0.0' },
 } as const;
 
 /** Validates a section the engine does not own (returns it normalized, or throws a ConfigError). */
@@ -166,7 +185,7 @@ class SectionReader {
   }
 }
 
-const engineSections = ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'input', 'state'];
+const engineSections = ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'input', 'state', 'http'];
 
 /**
  * Validates a whole configuration document once, reporting every problem of every section at once
@@ -268,8 +287,22 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
   const out = replay.string('out');
-  const state = new SectionReader(raw.state, 'state', problems, ['dir']);
+  const state = new SectionReader(raw.state, 'state', problems, ['dir', 'everyEvents', 'everySeconds']);
   const stateDir = state.string('dir');
+  const c = engineDefaults.checkpoints;
+  const checkpoints: CheckpointConfig = {
+    everyEvents: state.number('everyEvents', c.everyEvents, { min: 1, integer: true, infinity: true }),
+    everySeconds: state.number('everySeconds', c.everySeconds, { min: 0.001, infinity: true }),
+  };
+  const httpSection = new SectionReader(raw.http, 'http', problems, ['port', 'host']);
+  const port =
+    httpSection.raw.port === null ? null : httpSection.number('port', NaN, { min: 0, integer: true });
+  if (port !== null && port > 65535)
+    problems.push({ path: 'http.port', message: `must be a TCP port (0-65535), got ${port}` });
+  const http: HttpConfig = {
+    port: port === null || Number.isNaN(port) ? engineDefaults.http.port : port,
+    host: httpSection.string('host') ?? engineDefaults.http.host,
+  };
 
   const extensions = new Map<string, unknown>();
   for (const [name, validate] of Object.entries(extra)) {
@@ -299,6 +332,8 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     scores: Object.freeze(scoreConfig),
     drift: resolveDriftConfig(raw.drift),
     batchSize,
+    checkpoints: Object.freeze(checkpoints),
+    http: Object.freeze(http),
     extensions,
     files: Object.freeze({
       ...(input !== undefined ? { input } : {}),

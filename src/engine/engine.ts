@@ -17,7 +17,15 @@ import { keyFunction, routeByKey } from '../stream/routeByKey.js';
 import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
-import { MemoryStateStore, type EventSource, type OutputSink, type StateStore } from './ports.js';
+import { Checkpointer, type CheckpointStats } from './checkpointer.js';
+import {
+  MemoryStateStore,
+  type EventSource,
+  type OutputSink,
+  type PartitionRef,
+  type RestoreStats,
+  type StateStore,
+} from './ports.js';
 
 export interface EnginePorts {
   readonly source: EventSource;
@@ -41,6 +49,15 @@ export interface EngineOptions {
   readonly logger?: AlertLogger;
   /** The source is read until this emits (graceful stop: what was read is finished and committed). */
   readonly stop?: Observable<unknown>;
+  /** Told of refits, checkpoints and restores as they happen (metrics). */
+  readonly observer?: EngineObserver;
+}
+
+/** Hooks for what happens between batches (the Prometheus metrics use them). */
+export interface EngineObserver {
+  refit?(result: { readonly key: string; readonly ms: number; readonly ok: boolean }): void;
+  checkpoint?(stats: CheckpointStats): void;
+  restore?(stats: RestoreStats & { readonly dropped: number }): void;
 }
 
 /** Dead letters counted by stage and by reason before they reach the sink. */
@@ -81,6 +98,9 @@ export interface EngineStats {
   readonly liveModels: number;
   readonly evictions: number;
   readonly refits: Readonly<RefitStats>;
+  /** Events not learned again because a restored model's state already covered them. */
+  readonly skippedCovered: number;
+  readonly checkpoints: Readonly<Checkpointer['totals']>;
   readonly seconds: number;
 }
 
@@ -103,7 +123,11 @@ export class Engine {
   private readonly ownsRunner: boolean;
   private readonly now: () => number;
   private counts = { records: 0, learned: 0, scored: 0, snapshots: 0, alerts: 0, scores: 0 };
+  private readonly skipped = { count: 0 };
+  private readonly store: StateStore;
+  private readonly checkpointer: Checkpointer | null;
   private startedAt = 0;
+  private restored = false;
 
   constructor(config: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
     this.config = config;
@@ -124,21 +148,70 @@ export class Engine {
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => LiveModel.fromCheckpoint(key, context, state),
     };
+    this.store = ports.store ?? new MemoryStateStore();
     this.registry = new ModelRegistry<LiveModel>({
       maxLive: config.keys.maxLiveModels,
-      store: ports.store ?? new MemoryStateStore(),
+      store: this.store,
       codec,
     });
+    const observer = options.observer;
+    this.checkpointer =
+      this.store.durable === true
+        ? new Checkpointer(this.registry, this.store, ports.source, config.checkpoints, this.now, (s) =>
+            observer?.checkpoint?.(s),
+          )
+        : null;
     this.ownsRunner = ports.runner === undefined;
     this.runner =
       ports.runner ??
       (config.refit.threads === 0 ? new InlineRefitRunner() : new WorkerRefitRunner(config.refit.threads));
   }
 
+  /**
+   * Ready to process: for a source with partition assignments, once the first assignment's models
+   * are restored; otherwise from the start.
+   */
+  get ready(): boolean {
+    return this.restored || this.ports.source.onAssign === undefined;
+  }
+
+  /**
+   * A new assignment: restore the states of its partitions' models, and drop (without
+   * checkpointing or publishing) the models in memory whose partitions went elsewhere.
+   */
+  private async assign(assignment: readonly PartitionRef[]): Promise<void> {
+    const stats = (await this.store.restore?.(assignment)) ?? { models: 0, bytes: 0, ms: 0 };
+    const owned = new Set(assignment.map((p) => `${p.partition}\u0000${p.source}`));
+    const dropped = this.registry.dropUnless((live) => {
+      for (const key of live.covered.keys()) if (!owned.has(key)) return false;
+      return true;
+    });
+    this.restored = true;
+    this.options.logger?.info?.(
+      {
+        partitions: assignment.length,
+        restored: stats.models,
+        bytes: stats.bytes,
+        ms: Math.round(stats.ms),
+        dropped,
+      },
+      'partitions assigned: model states restored',
+    );
+    this.options.observer?.restore?.({ ...stats, dropped });
+  }
+
+  /** The model of a finished refit's key, unless it no longer lives here (its partition moved). */
+  private refitTarget(key: string): LiveModel | null {
+    return (
+      this.registry.peekLive(key) ?? (this.store.get(key) !== undefined ? this.registry.acquire(key) : null)
+    );
+  }
+
   /** The composed pipeline: emits each batch once its outputs are durable and it is committed. */
   pipeline(): Observable<ProcessedBatch> {
     const { source, sink } = this.ports;
     const { config } = this;
+    source.onAssign?.((assignment) => this.assign(assignment));
     const prepare = source.prepare?.bind(source);
     const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
     const raw$: Observable<RawBatch> = prepare
@@ -156,14 +229,18 @@ export class Engine {
         ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
-      learnByKey(this.registry, { deadLetters: this.deadLetters, scores: config.scores }),
+      learnByKey(this.registry, {
+        deadLetters: this.deadLetters,
+        scores: config.scores,
+        skipped: this.skipped,
+      }),
       tap((batch) => this.count(batch)),
     );
     return learned$.pipe(
       snapshotEvery(this.registry),
       refitEvery({
         runner: this.runner,
-        acquire: (key) => this.registry.acquire(key),
+        acquire: (key) => this.refitTarget(key),
         now: this.now,
         stats: this.refits,
       }),
@@ -174,10 +251,18 @@ export class Engine {
           element.outputs.models.length + (element.kind === 'refit' && element.snapshot ? 1 : 0);
         this.counts.alerts += element.outputs.alerts.length;
         this.counts.scores += element.outputs.scores.length;
-        if (element.kind === 'refit' && element.error !== null)
-          this.options.logger?.warn({ key: element.key, err: element.error.message }, 'refit failed');
+        if (element.kind === 'refit') {
+          if (element.error !== null)
+            this.options.logger?.warn({ key: element.key, err: element.error.message }, 'refit failed');
+          const ms = element.snapshot?.metrics?.refitMs;
+          this.options.observer?.refit?.({
+            key: element.key,
+            ms: typeof ms === 'number' ? ms : 0,
+            ok: element.error === null,
+          });
+        }
       }),
-      publish(sink, source),
+      publish(sink, source, this.checkpointer ?? undefined),
     );
   }
 
@@ -218,6 +303,8 @@ export class Engine {
       liveModels: this.registry.live,
       evictions: this.registry.stats.evicted,
       refits: { ...this.refits },
+      skippedCovered: this.skipped.count,
+      checkpoints: { ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0 }) },
       seconds: this.startedAt === 0 ? 0 : (performance.now() - this.startedAt) / 1000,
     };
   }

@@ -19,10 +19,27 @@ export interface EventSource {
    * (DESIGN §6); Kafka commits offsets here, files do nothing.
    */
   commit?(records: readonly RawRecord[]): Promise<void>;
+  /**
+   * With a durable state store, offsets are committed only at checkpoints; `release` is called
+   * for every batch whose outputs are durable, so a source that bounds its batches in flight
+   * (Kafka) can read on between checkpoints.
+   */
+  release?(records: readonly RawRecord[]): void;
+  /**
+   * Registers what runs when the source is assigned partitions (Kafka: on start and after every
+   * rebalance), before any record of the new assignment is emitted; the source awaits it.
+   */
+  onAssign?(handler: (assignment: readonly PartitionRef[]) => Promise<void>): void;
   /** Runs before a batch is decoded (Avro: fetch the writer schemas it names). */
   prepare?(records: readonly RawRecord[]): Promise<void>;
   /** Stops reading (idempotent). */
   close?(): Promise<void>;
+}
+
+/** One input partition (Kafka topic and partition). */
+export interface PartitionRef {
+  readonly source: string;
+  readonly partition: number;
 }
 
 /** Where outputs go. Writes are queued; `flush` resolves when all queued so far are durable. */
@@ -41,13 +58,35 @@ export interface OutputSink {
  * stores (Kafka's state topic) replicate from it.
  */
 export interface StateStore {
+  /**
+   * True when states outlive the process (a directory, Kafka): the engine then checkpoints every
+   * model with the input positions it covers and commits offsets only at checkpoints.
+   */
+  readonly durable?: boolean;
   get(key: string): Uint8Array | undefined;
   put(key: string, state: Uint8Array): void;
   delete(key: string): void;
+  /**
+   * The registry holds `key`'s model in memory again: a durable store may drop its in-memory
+   * copy but keeps the durable one (a store without `release` has the key deleted instead).
+   */
+  release?(key: string): void;
   /** Every key with a stored state. */
   keys(): Iterable<string>;
   /** Makes every `put` so far durable. */
   flush?(): Promise<void>;
+  /**
+   * Loads the states of the models that live on these partitions (Kafka: from the state topic),
+   * before their records are processed; returns what it loaded.
+   */
+  restore?(assignment: readonly PartitionRef[]): Promise<RestoreStats>;
+}
+
+/** What a state store loaded (`StateStore.restore`). */
+export interface RestoreStats {
+  readonly models: number;
+  readonly bytes: number;
+  readonly ms: number;
 }
 
 /** A state store in memory (the default when nothing needs to survive the process). */

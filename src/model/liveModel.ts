@@ -3,6 +3,7 @@ import type { L1Event } from '../core/event.js';
 import type { SparseVector } from '../core/sparse.js';
 import { DriftMonitor, type AlertLogger, type DriftMonitorState } from '../drift/driftMonitor.js';
 import type { EngineConfig, ServeSource } from '../engine/config.js';
+import type { PartitionRef } from '../engine/ports.js';
 import type { Contribution, ScoreRecord } from '../engine/records.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
@@ -57,6 +58,14 @@ export class LiveModel {
   lastRefitAt: number;
   /** A refit of this model is running (not state: a restored model has none running). */
   refitRunning = false;
+  /**
+   * Per input partition (`coverageKey`), the position of the last record this model has taken in
+   * (learned, scored or rejected): a restored model skips records it already covers, so resuming
+   * from offsets older than its checkpoint never learns an event twice.
+   */
+  readonly covered = new Map<string, number>();
+  /** Changed since its last checkpoint (not state). */
+  dirty = true;
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
@@ -91,6 +100,8 @@ export class LiveModel {
         throw new StateError(`unknown live model checkpoint format ${String(state.format)}`);
       if (state.key !== key) throw new StateError(`checkpoint is for model key "${state.key}", not "${key}"`);
       if (state.refit !== null) this.setRefit(state.refit.model, state.refit.version, state.refit.offset);
+      if (state.covered !== undefined) for (const [k, v] of state.covered) this.covered.set(k, v);
+      this.dirty = false;
       ({
         lastSnapshotOffset: this.lastSnapshotOffset,
         lastSnapshotAt: this.lastSnapshotAt,
@@ -279,6 +290,7 @@ export class LiveModel {
       window: this.window?.state() ?? null,
       served: this.served?.state() ?? null,
       refit: r === null ? null : { model: r.model, version: r.version, offset: r.offset },
+      covered: new Map(this.covered),
       cadence: {
         lastSnapshotOffset: this.lastSnapshotOffset,
         lastSnapshotAt: this.lastSnapshotAt,
@@ -299,8 +311,14 @@ export class LiveModel {
     return new LiveModel(key, context, decodeState(bytes) as LiveModelState);
   }
 
+  /** The input partitions this model has taken records from. */
+  partitions(): PartitionRef[] {
+    return [...this.covered.keys()].map(partitionOfCoverageKey);
+  }
+
   /** Takes a finished refit: it becomes the refit model (served when `serve: refit`) and a snapshot. */
   acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot {
+    this.dirty = true;
     const version = this.model.claimVersion();
     const { cols, values } = outcome.model;
     this.setRefit(outcome.model, version, outcome.last);
@@ -345,6 +363,17 @@ export class LiveModel {
   }
 }
 
+/** The key of a record's partition in `LiveModel.covered` (files: partition -1). */
+export function coverageKey(position: RecordPosition): string {
+  return `${position.partition ?? -1}\u0000${position.source}`;
+}
+
+/** The partition a `coverageKey` names. */
+export function partitionOfCoverageKey(key: string): PartitionRef {
+  const cut = key.indexOf('\u0000');
+  return { partition: Number(key.slice(0, cut)), source: key.slice(cut + 1) };
+}
+
 /**
  * The learned-event count passed a multiple of `every` between `from` and `to`: cadences by events
  * keep to a grid (every 10,000 events: at the first batch boundary past 10,000, 20,000, ...).
@@ -366,6 +395,8 @@ export interface LiveModelState {
     readonly version: number;
     readonly offset: number;
   } | null;
+  /** Per input partition, the last record position the state covers (absent before 0.2). */
+  readonly covered?: ReadonlyMap<string, number>;
   readonly cadence: {
     readonly lastSnapshotOffset: number;
     readonly lastSnapshotAt: number;

@@ -53,7 +53,8 @@ export class ModelRegistry<M> {
     const state = this.store.get(key);
     if (state !== undefined) {
       model = this.codec.restore(key, state);
-      this.store.delete(key);
+      if (this.store.release) this.store.release(key);
+      else this.store.delete(key);
       this.stats.restored++;
     } else {
       model = this.codec.create(key);
@@ -77,6 +78,20 @@ export class ModelRegistry<M> {
       this.models.delete(key);
       this.stats.evicted++;
     }
+  }
+
+  /**
+   * Drops, without checkpointing, the models in memory that `keep` rejects (their partitions
+   * moved to another instance, which restores them from the last checkpoint); returns how many.
+   */
+  dropUnless(keep: (model: M, key: string) => boolean): number {
+    let dropped = 0;
+    for (const [key, model] of [...this.models]) {
+      if (keep(model, key)) continue;
+      this.models.delete(key);
+      dropped++;
+    }
+    return dropped;
   }
 
   /** Every key, in memory or stored (each once). */

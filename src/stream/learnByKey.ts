@@ -2,9 +2,11 @@ import { map, type OperatorFunction } from 'rxjs';
 
 import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
-import { emptyOutputs, type ProcessedBatch, type RoutedBatch } from './engineTypes.js';
+import type { L1Event } from '../core/event.js';
+import { coverageKey } from '../model/liveModel.js';
+import { emptyOutputs, type KeyedEvents, type ProcessedBatch, type RoutedBatch } from './engineTypes.js';
 import { LearnedBatchBuilder } from './learn.js';
-import type { DeadLetterSink } from './types.js';
+import type { DeadLetterSink, RecordPosition } from './types.js';
 
 export interface LearnByKeyOptions {
   readonly deadLetters: DeadLetterSink;
@@ -12,6 +14,46 @@ export interface LearnByKeyOptions {
   readonly scores: { readonly enabled: boolean; readonly top: number };
   /** Serializes a rejected event for its dead letter (default JSON). */
   readonly serialize?: (event: unknown) => string;
+  /** Counts events skipped because the model's restored state already covers them. */
+  readonly skipped?: { count: number };
+}
+
+/**
+ * The part without the events its model already covers (read again after a restore), and marks
+ * the rest covered. Each part comes from one partition in order (Kafka batches are per
+ * partition, files are one source): one lookup decides, per event only when a part mixes them.
+ */
+export function takeUncovered(part: KeyedEvents, live: LiveModel): KeyedEvents {
+  const { events, positions } = part;
+  const n = positions.length;
+  if (n === 0) return part;
+  const first = positions[0];
+  const last = positions[n - 1];
+  const covered = live.covered;
+  live.dirty = true;
+  if (first.source === last.source && first.partition === last.partition) {
+    const key = coverageKey(last);
+    const upTo = covered.get(key);
+    const lastOffset = Number(last.offset);
+    if (upTo === undefined || lastOffset > upTo) covered.set(key, lastOffset);
+    if (upTo === undefined || Number(first.offset) > upTo) return part;
+    let i = 0;
+    while (i < n && Number(positions[i].offset) <= upTo) i++;
+    return { key: part.key, events: events.slice(i), positions: positions.slice(i) };
+  }
+  const keptEvents: L1Event[] = [];
+  const keptPositions: RecordPosition[] = [];
+  const before = new Map(covered);
+  for (let i = 0; i < n; i++) {
+    const key = coverageKey(positions[i]);
+    const offset = Number(positions[i].offset);
+    const upTo = before.get(key);
+    if (upTo !== undefined && offset <= upTo) continue;
+    keptEvents.push(events[i]);
+    keptPositions.push(positions[i]);
+    if (!(offset <= (covered.get(key) ?? -Infinity))) covered.set(key, offset);
+  }
+  return { key: part.key, events: keptEvents, positions: keptPositions };
 }
 
 /**
@@ -28,8 +70,11 @@ export function learnByKey(
   return map((batch: RoutedBatch): ProcessedBatch => {
     const outputs = emptyOutputs();
     const parts: Array<ProcessedBatch['parts'][number]> = [];
-    for (const part of batch.parts) {
-      const live = registry.acquire(part.key);
+    for (const whole of batch.parts) {
+      const live = registry.acquire(whole.key);
+      const part = takeUncovered(whole, live);
+      if (part !== whole && options.skipped)
+        options.skipped.count += whole.events.length - part.events.length;
       const builder = new LearnedBatchBuilder(part.events.length);
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);

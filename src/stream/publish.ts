@@ -1,5 +1,16 @@
-import { filter, identity, mergeMap, tap, type OperatorFunction } from 'rxjs';
+import {
+  concatMap,
+  concatWith,
+  defer,
+  EMPTY,
+  filter,
+  identity,
+  mergeMap,
+  tap,
+  type OperatorFunction,
+} from 'rxjs';
 
+import type { Checkpointer } from '../engine/checkpointer.js';
 import type { EventSource, OutputSink } from '../engine/ports.js';
 import type { EngineElement, ProcessedBatch } from './engineTypes.js';
 
@@ -9,10 +20,15 @@ import type { EngineElement, ProcessedBatch } from './engineTypes.js';
  * batch's records at the source (DESIGN §6: at-least-once). Emits each batch once committed.
  * Flushes are chained in order by the sink and overlapping commits are merged by the source, so
  * batch k+1 need not wait for k's commit.
+ *
+ * With a `checkpointer` (a durable state store), records are committed only at checkpoints: each
+ * batch is noted once its outputs are durable, a checkpoint runs when one is due, and a last one
+ * when the stream completes.
  */
 export function publish(
   sink: OutputSink,
   source: EventSource,
+  checkpointer?: Checkpointer,
 ): OperatorFunction<EngineElement, ProcessedBatch> {
   return (elements) =>
     elements.pipe(
@@ -24,12 +40,28 @@ export function publish(
         for (const a of alerts) sink.alert(a);
       }),
       filter((e): e is ProcessedBatch => e.kind === 'batch' && !e.partial),
-      source.commit
-        ? mergeMap(async (batch) => {
-            await sink.flush();
-            await source.commit!(batch.records);
-            return batch;
-          })
-        : identity,
+      checkpointer
+        ? (batches) =>
+            batches.pipe(
+              concatMap(async (batch) => {
+                await sink.flush();
+                checkpointer.note(batch.records);
+                if (checkpointer.due) await checkpointer.checkpoint();
+                return batch;
+              }),
+              concatWith(
+                defer(async () => {
+                  await sink.flush();
+                  await checkpointer.checkpoint();
+                }).pipe(mergeMap(() => EMPTY)),
+              ),
+            )
+        : source.commit
+          ? mergeMap(async (batch) => {
+              await sink.flush();
+              await source.commit!(batch.records);
+              return batch;
+            })
+          : identity,
     );
 }

@@ -1,4 +1,4 @@
-import { catchError, map, merge, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import { catchError, EMPTY, merge, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
 
 import type { ModelSnapshot } from '../model/snapshot.js';
 import type { RefitJob, RefitOutcome } from '../refit/job.js';
@@ -24,16 +24,21 @@ export interface RefitStats {
   failed: number;
   /** Milliseconds from start to result, summed over completed refits. */
   totalMs: number;
+  /** Finished after their model's partition moved to another instance (result dropped). */
+  dropped: number;
 }
 
 export function refitStats(): RefitStats {
-  return { started: 0, completed: 0, skipped: 0, failed: 0, totalMs: 0 };
+  return { started: 0, completed: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0 };
 }
 
 export interface RefitEveryOptions {
   readonly runner: RefitRunner;
-  /** The model of a key when its refit finishes (restored if it was evicted meanwhile). */
-  readonly acquire: (key: string) => RefitTarget & EngineElementLive;
+  /**
+   * The model of a key when its refit finishes (restored if it was evicted meanwhile), or null
+   * when it no longer lives here (its partition moved to another instance): the result is dropped.
+   */
+  readonly acquire: (key: string) => (RefitTarget & EngineElementLive) | null;
   /** Milliseconds (a scheduler's `now` in tests). */
   readonly now: () => number;
   readonly stats?: RefitStats;
@@ -77,23 +82,31 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
           const t0 = now();
           started.push(
             runner.run(job).pipe(
-              map((outcome): RefitDone => {
+              mergeMap((outcome): Observable<RefitDone> => {
                 const ms = now() - t0;
                 const target = acquire(key);
+                if (target === null) {
+                  stats.dropped++;
+                  return EMPTY;
+                }
                 target.refitRunning = false;
                 stats.completed++;
                 stats.totalMs += ms;
-                return {
+                return of({
                   kind: 'refit',
                   key,
                   live: target,
                   snapshot: target.acceptRefit(outcome, ms),
                   error: null,
                   outputs: emptyOutputs(),
-                };
+                });
               }),
               catchError((err: unknown) => {
                 const target = acquire(key);
+                if (target === null) {
+                  stats.dropped++;
+                  return EMPTY;
+                }
                 target.refitRunning = false;
                 stats.failed++;
                 const done: RefitDone = {
