@@ -21,12 +21,15 @@ export function brokers(): string[] {
   return list.split(',');
 }
 
-/** A kafkajs client; set L1S_TEST_KAFKA_LOG=FILE to append kafkajs' own logs (info and up) to FILE. */
-export function kafkaClient(clientId = 'l1stream-test'): Kafka {
+/**
+ * A kafkajs client (of the project's broker, or of `list`); set L1S_TEST_KAFKA_LOG=FILE to append
+ * kafkajs' own logs (info and up) to FILE.
+ */
+export function kafkaClient(clientId = 'l1stream-test', list: readonly string[] = brokers()): Kafka {
   const logFile = process.env.L1S_TEST_KAFKA_LOG;
   return new Kafka({
     clientId,
-    brokers: brokers(),
+    brokers: [...list],
     logLevel: logFile
       ? process.env.L1S_TEST_KAFKA_DEBUG
         ? logLevel.DEBUG

@@ -1,0 +1,307 @@
+/**
+ * State that survives (keyed models): several `l1stream run` instances in one group, one killed
+ * with SIGKILL and one added mid-stream; the `model.keyBy` rule for several instances; 10,000
+ * models restored from `<prefix>.state`. One model is in durability.test.ts, bad state records in
+ * durability-state.test.ts.
+ *
+ *   KAFKA_BROKERS=127.0.0.1:9092 npx vitest run test/kafka/durability-keys.test.ts
+ */
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+
+import { checkEngineConfig, OnlineModel, validateEvent, type ModelSnapshot } from '../../src/index.js';
+import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName } from './helpers.js';
+import {
+  committedTotal,
+  lastByKey,
+  readSnapshots,
+  startService,
+  topicSize,
+  waitCommittedToEnd,
+  weights,
+  writeConfig,
+  type Service,
+} from './service.js';
+
+type Event = ReturnType<typeof makeEvents>[number];
+
+/**
+ * `perKey(k)` events for each of `keys` model keys (`k00`, `k01`, ...), each key's events from
+ * its own seed, interleaved round-robin (so every partition moves along together); the model
+ * key is the event's `key` and the Kafka record key (so the default partitioner puts all of a
+ * key's events in one partition, in order).
+ */
+function keyedEvents(
+  keys: number,
+  perKey: (k: number) => number,
+  seed: number,
+  name = (k: number) => `k${k}`,
+) {
+  const byKey = new Map<string, Event[]>();
+  for (let k = 0; k < keys; k++)
+    byKey.set(
+      name(k),
+      makeEvents(perKey(k), seed * 1000 + k).map((e) => ({ ...e, key: name(k) })),
+    );
+  const ordered: Event[] = [];
+  const longest = Math.max(...[...byKey.values()].map((v) => v.length));
+  for (let i = 0; i < longest; i++)
+    for (const events of byKey.values()) if (i < events.length) ordered.push(events[i]);
+  return { byKey, ordered };
+}
+
+const asMessages = (events: readonly Event[]) =>
+  events.map((e) => ({ key: e.key, value: JSON.stringify(e) }));
+
+/** What an online model fed `events` in order publishes (the service's learner is deterministic). */
+function referenceWeights(doc: unknown, key: string, events: readonly Event[]) {
+  const config = checkEngineConfig(doc, { sections: { kafka: (raw) => raw } });
+  const model = new OnlineModel({ ...config.model, key });
+  for (const e of events) {
+    const checked = validateEvent(e, 'gaussian');
+    if (!checked.ok) throw new Error(checked.reason);
+    model.process(checked.event);
+  }
+  return { offset: model.offset, weights: weights(model.snapshot()) };
+}
+
+function keyedConfig(
+  topic: string,
+  groupId: string,
+  prefix: string,
+  extra: { model?: Record<string, unknown>; drift?: Record<string, unknown> } = {},
+) {
+  return {
+    model: { family: 'gaussian', lambda: 0.001, keyBy: 'key', ...extra.model },
+    refit: { enabled: false },
+    snapshots: { everyEvents: 100, everySeconds: 'Infinity' },
+    state: { everyEvents: 2000, everySeconds: 1 },
+    ...(extra.drift ? { drift: extra.drift } : {}),
+    kafka: {
+      brokers: brokers(),
+      topics: [topic],
+      groupId,
+      prefix,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+    },
+  };
+}
+
+/** Waits until the group committed at least `atLeast` records, failing if a service exits. */
+async function waitCommitted(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  atLeast: number,
+  services: readonly Service[],
+  timeoutMs = 60_000,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await committedTotal(admin, groupId, topic);
+      if (now >= atLeast) return now;
+      for (const s of services)
+        if (s.child.exitCode !== null || s.child.signalCode !== null)
+          throw new Error(
+            `${s.name} exited (${s.child.exitCode ?? s.child.signalCode}):\n${s.stderr().slice(-4000)}`,
+          );
+      if (Date.now() > deadline) throw new Error(`group ${groupId}: ${now} of ${atLeast} records committed`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('keyed models across instances of one consumer group', () => {
+  it('three instances, one killed and one added mid-stream: every key learns its events once, one live model per key', async () => {
+    const kafka = kafkaClient('durability-group');
+    const topic = randomName('dur-group-in');
+    await createTopic(kafka, topic, 6);
+    const keys = 60;
+    const { byKey, ordered } = keyedEvents(keys, (k) => 400 + 7 * k, 17);
+    // Produced in waves while the instances run, so that the kill and the new instance are
+    // mid-stream however fast they learn.
+    const waves = 4;
+    const size = Math.ceil(ordered.length / waves);
+    const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
+    const total = ordered.length;
+    const groupId = randomName('dur-group');
+    const prefix = randomName('dur-group');
+    const doc = keyedConfig(topic, groupId, prefix);
+    const config = writeConfig(doc);
+    const services: Service[] = [];
+    const start = (name: string) => {
+      const s = startService(config, name);
+      services.push(s);
+      return s;
+    };
+    const admin = kafka.admin();
+    try {
+      await produce(kafka, topic, wave(0));
+      const [a, b, c] = [start('a'), start('b'), start('c')];
+      await waitCommitted(kafka, groupId, topic, Math.floor(size / 2), [a, b, c]);
+      await b.kill9();
+      await produce(kafka, topic, wave(1));
+      await waitCommitted(kafka, groupId, topic, size + 1, [a, c]);
+      const d = start('d');
+      await produce(kafka, topic, wave(2));
+      await waitCommitted(kafka, groupId, topic, 2 * size + 1, [a, c, d]);
+      await produce(kafka, topic, wave(3));
+      await admin.connect();
+      expect(await topicSize(admin, topic)).toBe(total);
+      await waitCommittedToEnd(admin, groupId, topic, total, [a, c, d], 120_000);
+      const codes = await Promise.all([a, c, d].map((s) => s.stop()));
+      expect(codes, [a, c, d].map((s) => `${s.name}:\n${s.stderr().slice(-3000)}`).join('\n')).toEqual([
+        0, 0, 0,
+      ]);
+
+      const snapshots = await readSnapshots(kafka, prefix);
+      const last = lastByKey(snapshots);
+      expect([...last.keys()].sort()).toEqual([...byKey.keys()].sort());
+      for (const [key, events] of byKey) {
+        const mine = snapshots.filter((s) => s.key === key);
+        // Exactly its own events, each once: the last snapshot and the largest offset say so.
+        expect(last.get(key)!.offset, key).toBe(events.length);
+        expect(Math.max(...mine.map((s) => s.offset)), key).toBe(events.length);
+        // One live model at a time: two snapshots at one offset are the same model.
+        const atOffset = new Map<number, ModelSnapshot>();
+        for (const s of mine) {
+          const seen = atOffset.get(s.offset);
+          if (seen) expect(weights(s), `${key} at ${s.offset}`).toEqual(weights(seen));
+          else atOffset.set(s.offset, s);
+        }
+        // And the model is the one its events make, in order.
+        const reference = referenceWeights(doc, key, events);
+        expect(weights(last.get(key)!), key).toEqual(reference.weights);
+      }
+    } finally {
+      for (const s of services)
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      await admin.disconnect();
+    }
+  }, 180_000);
+
+  it.each([
+    ['a feature field', { keyBy: 'c' }],
+    ['absent (one model)', {}],
+  ])(
+    'with model.keyBy %s, an instance not assigned every partition stops with an error naming model.keyBy',
+    async (_, model) => {
+      const kafka = kafkaClient('durability-keyby');
+      const topic = randomName('dur-keyby-in');
+      await createTopic(kafka, topic, 2);
+      const { ordered } = keyedEvents(10, () => 200, 3);
+      await produce(kafka, topic, asMessages(ordered));
+      const groupId = randomName('dur-keyby');
+      const doc = keyedConfig(topic, groupId, randomName('dur-keyby'), {
+        model: { keyBy: undefined, ...model },
+      });
+      const config = writeConfig(doc);
+      const first = startService(config, 'first');
+      let second: Service | undefined;
+      try {
+        await waitCommitted(kafka, groupId, topic, 1, [first]);
+        second = startService(config, 'second');
+        const exit = await Promise.race([
+          second.exited,
+          new Promise<null>((r) => setTimeout(r, 60_000, null)),
+        ]);
+        expect(exit, `the second instance is still running:\n${second.stderr()}`).not.toBeNull();
+        expect(exit!.code, second.stderr()).not.toBe(0);
+        expect(exit!.code).not.toBeNull();
+        expect(second.stderr()).toMatch(/model\.keyBy/);
+        expect(second.stderr()).toMatch(/"key"/);
+        // The first, once it is no longer assigned every partition, stops the same way (or, if the
+        // second had left before the first's assignment changed, runs on with all of them).
+        const firstExit = await Promise.race([
+          first.exited,
+          new Promise<null>((r) => setTimeout(r, 15_000, null)),
+        ]);
+        if (firstExit !== null && firstExit.code !== 0) expect(first.stderr()).toMatch(/model\.keyBy/);
+      } finally {
+        for (const s of [first, second])
+          if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      }
+    },
+    120_000,
+  );
+});
+
+describe('10,000 keyed models restored from the state topic', () => {
+  it('resumes every model from its state after a restart', async () => {
+    const kafka = kafkaClient('durability-restore');
+    const topic = randomName('dur-many-in');
+    await createTopic(kafka, topic, 4);
+    const keys = 10_000;
+    const name = (k: number) => `m${String(k).padStart(5, '0')}`;
+    const first = keyedEvents(keys, () => 3, 41, name);
+    const groupId = randomName('dur-many');
+    const prefix = randomName('dur-many');
+    // Drift monitors off: their input sketches are most of a model's state (about 19 KB of 20 KB
+    // with the defaults); this test is about how many states, not how big.
+    const doc = {
+      ...keyedConfig(topic, groupId, prefix, { model: { maxLiveModels: 500 }, drift: { enabled: false } }),
+      snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
+    };
+    const config = writeConfig(doc);
+    await produce(kafka, topic, asMessages(first.ordered));
+    const admin = kafka.admin();
+    await admin.connect();
+    const services: Service[] = [];
+    try {
+      const one = startService(config, 'many1');
+      services.push(one);
+      await waitCommittedToEnd(admin, groupId, topic, first.ordered.length, [one], 120_000);
+      expect(await one.stop(), one.stderr()).toBe(0);
+      const firstSnapshots = lastByKey(await readSnapshots(kafka, prefix));
+      expect(firstSnapshots.size).toBe(keys);
+      for (const [key, s] of firstSnapshots) expect(s.offset, key).toBe(3);
+
+      const second = keyedEvents(keys, () => 1, 43, name);
+      await produce(kafka, topic, asMessages(second.ordered));
+      const total = first.ordered.length + second.ordered.length;
+      const two = startService(config, 'many2');
+      services.push(two);
+      await waitCommittedToEnd(admin, groupId, topic, total, [two], 120_000);
+      expect(await two.stop(), two.stderr()).toBe(0);
+
+      const restores = two.logs().filter((l) => l.msg === 'partitions assigned: model states restored');
+      expect(restores.length, two.stderr().slice(-3000)).toBeGreaterThan(0);
+      const restore = restores[0] as unknown as {
+        restored: number;
+        bytes: number;
+        ms: number;
+        partitions: number;
+      };
+      console.log(
+        `restore of ${restore.restored} models: ${restore.bytes} bytes in ${restore.ms} ms (${restore.partitions} partitions)`,
+      );
+      expect(restore.partitions).toBe(4);
+      expect(restore.restored).toBe(keys);
+
+      const all = await readSnapshots(kafka, prefix);
+      const last = lastByKey(all);
+      expect(last.size).toBe(keys);
+      for (const [key, s] of last) {
+        // 3 events before the restart, 1 after: it went on from its state, not from scratch.
+        expect(s.offset, key).toBe(4);
+        expect(s.version, key).toBeGreaterThan(firstSnapshots.get(key)!.version);
+      }
+      // A sample of keys against a model fed the key's four events in order.
+      for (const k of [0, 1, 4999, 9999]) {
+        const key = name(k);
+        const events = [...first.byKey.get(key)!, ...second.byKey.get(key)!];
+        expect(weights(last.get(key)!), key).toEqual(referenceWeights(doc, key, events).weights);
+      }
+    } finally {
+      for (const s of services)
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      await admin.disconnect();
+    }
+  }, 240_000);
+});
