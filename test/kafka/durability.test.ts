@@ -76,6 +76,8 @@ function serviceConfig(topic: string, groupId: string, prefix: string, brokerLis
       // a killed member leaves the group when its session expires: keep that short
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      // learn at most two fetched batches ahead of what is published and checkpointed
+      maxInFlightBatches: 2,
     },
   };
 }
@@ -97,7 +99,7 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
     const kafka = kafkaClient('durability-kill');
     const topic = randomName('dur-kill-in');
     await createTopic(kafka, topic, 2);
-    const labelled = 30_000;
+    const labelled = 90_000;
     const { messages, malformed } = input(labelled, 6000, 40, 5);
     await produce(kafka, topic, messages);
     const total = messages.length;
@@ -126,20 +128,19 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
       for (let k = 0; k < 5; k++) {
         const service = startService(config, `kill${k}`);
         services.push(service);
-        // Kill once the group committed past a random point of this fifth of the stream (the
-        // first commits of an incarnation come after it joined and restored), a random moment
-        // later.
+        // Kill after progress, at a random point: once the group committed past a random
+        // point of the k-th seventh of the stream (and past where this incarnation started), a
+        // random moment later. Commits come at checkpoints, some thousands of events apart, so
+        // the five kills stay short of the end.
         const before = await committedTotal(admin, groupId, topic);
-        const target = Math.floor((total * (k + 0.2 + 0.6 * rand())) / 6.5);
+        const target = Math.max(before + 1, Math.floor((total * (k + 0.5 + 0.5 * rand())) / 7));
         const delayMs = Math.floor(rand() * 150);
         let now = before;
         const deadline = Date.now() + 60_000;
-        while (now < Math.max(target, before + 1)) {
+        while (now < target) {
           if (Date.now() > deadline)
-            throw new Error(
-              `kill ${k}: no commit past ${target} (at ${now}):\n${service.stderr().slice(-3000)}`,
-            );
-          const exit = await Promise.race([service.exited, new Promise((r) => setTimeout(r, 50, null))]);
+            throw new Error(`kill ${k}: ${now} of ${target} committed:\n${service.stderr().slice(-3000)}`);
+          const exit = await Promise.race([service.exited, new Promise((r) => setTimeout(r, 20, null))]);
           if (exit !== null)
             throw new Error(`kill ${k}: the service exited (${JSON.stringify(exit)}):\n${service.stderr()}`);
           now = await committedTotal(admin, groupId, topic);
@@ -147,6 +148,7 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
         await new Promise((r) => setTimeout(r, delayMs));
         await service.kill9();
         kills.push({ committedAtKill: await committedTotal(admin, groupId, topic), delayMs });
+        console.log(`kill ${k} after ${delayMs} ms: ${kills[k].committedAtKill} of ${total} committed`);
       }
       console.log(`kills (committed offsets at each): ${JSON.stringify(kills)} of ${total}`);
       // Every kill was mid-stream (else the test would not test anything).
@@ -176,6 +178,20 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
         const r = refAt.get(s.offset);
         if (r) expect(weights(s), `snapshot at ${s.offset}`).toEqual(weights(r));
       }
+
+      // Every unlabelled event was scored at least once: a state that covers a record (so that
+      // it is skipped when read again) is written only after that record's outputs are durable.
+      const scored = new Set(
+        (await readAll(kafka, `${prefix}.scores`)).map((m) => {
+          const score = JSON.parse(m.value!.toString()) as { partition: number; offset: string };
+          return `${score.partition}:${score.offset}`;
+        }),
+      );
+      const unlabelled = (await readAll(kafka, topic))
+        .filter((m) => m.partition === 1 && m.key !== null && !m.key.startsWith('bad'))
+        .map((m) => `${m.partition}:${m.offset}`);
+      expect(unlabelled).toHaveLength(6000);
+      expect(unlabelled.filter((p) => !scored.has(p))).toEqual([]);
 
       // Every malformed record was dead-lettered at least once (possibly again after a kill).
       const letters = await readAll(kafka, `${prefix}.dlq`);
