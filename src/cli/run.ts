@@ -53,12 +53,17 @@ async function runKafka(config: EngineConfig, io: CliIO): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
-  const ports = await kafkaPorts(createKafka(kc), kc, logger);
+  const ports = await kafkaPorts(
+    createKafka(kc),
+    kc,
+    { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
+    logger,
+  );
   await ports.start();
   const stop = new Subject<void>();
   const engine = new Engine(
     config,
-    { source: ports.source, sink: ports.sink },
+    { source: ports.source, sink: ports.sink, store: ports.store },
     { logger, partSize: 512, stop, ...(ports.decoder ? { decoder: ports.decoder } : {}) },
   );
   logger.info(
