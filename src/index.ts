@@ -120,6 +120,9 @@ export {
 export { MemoryStateStore, type EventSource, type OutputSink, type StateStore } from './engine/ports.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
 export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
+export type { EngineObserver } from './engine/engine.js';
+export { EngineMetrics, type EngineMetricsOptions } from './ops/metrics.js';
+export { OpsServer, type OpsServerOptions, type MetricsSource } from './ops/httpServer.js';
 
 export * from './solve/index.js';
 export * from './drift/index.js';
