@@ -23,4 +23,6 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/config ./config
 COPY --from=build /app/connectors/kafka/schemas ./connectors/kafka/schemas
 USER node
+# l1stream run serves /metrics, /healthz and /readyz here when the configuration sets "http": {"port": 9464}
+EXPOSE 9464
 ENTRYPOINT ["node", "bin/l1stream.js"]

@@ -53,7 +53,7 @@ export {
   type PendingEventsState,
   type EventOutcome,
 } from './model/onlineModel.js';
-export { encodeState, decodeState, STATE_FORMAT } from './model/stateCodec.js';
+export { encodeState, decodeState, checkState, STATE_FORMAT } from './model/stateCodec.js';
 
 export type {
   RawRecord,
@@ -117,9 +117,20 @@ export {
   type SectionValidator,
   type SnapshotConfig,
 } from './engine/config.js';
-export { MemoryStateStore, type EventSource, type OutputSink, type StateStore } from './engine/ports.js';
+export {
+  MemoryStateStore,
+  type EventSource,
+  type OutputSink,
+  type PartitionRef,
+  type RestoreStats,
+  type StateStore,
+} from './engine/ports.js';
+export { Checkpointer, type CheckpointStats } from './engine/checkpointer.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
 export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
+export type { EngineObserver } from './engine/engine.js';
+export { EngineMetrics, type EngineMetricsOptions } from './ops/metrics.js';
+export { OpsServer, type OpsServerOptions, type MetricsSource } from './ops/httpServer.js';
 
 export * from './solve/index.js';
 export * from './drift/index.js';

@@ -3,11 +3,25 @@
  * an idempotent sink for models, scores, alerts and dead letters, JSON and Avro (Confluent wire
  * format, schema registry or schema file) codecs: the engine's ports on Kafka.
  */
-export { KafkaSource, type KafkaSourceOptions, type KafkaBatch } from './source.js';
+export { KafkaSource, type KafkaSourceOptions, type KafkaBatch, type AssignmentHandler } from './source.js';
 export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
 export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './deadLetters.js';
 export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
-export { kafkaPorts, kafkaEventSource, type KafkaPorts } from './ports.js';
+export {
+  kafkaPorts,
+  kafkaEventSource,
+  checkAssignmentCoversModels,
+  refuseSecondInstance,
+  type KafkaPorts,
+  type KafkaEngineFacts,
+} from './ports.js';
+export {
+  KafkaStateStore,
+  stateRecordKey,
+  parseStateRecordKey,
+  stateRecords,
+  type KafkaStateStoreOptions,
+} from './stateStore.js';
 export {
   checkKafkaConfig,
   createKafka,

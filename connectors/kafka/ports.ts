@@ -1,25 +1,133 @@
 import type { Kafka } from 'kafkajs';
 
-import type { Alert, EventDecoder, EventSource, RawRecord } from '../../src/index.js';
+import {
+  ConnectorError,
+  type Alert,
+  type EventDecoder,
+  type EventSource,
+  type PartitionRef,
+  type RawRecord,
+} from '../../src/index.js';
 import { AvroDecoder, AvroEncoder, readSchemaFile, shippedSchema } from './codecs/avro.js';
 import { SchemaRegistryClient } from './codecs/registryClient.js';
 import type { KafkaConfig } from './config.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
+import { KafkaStateStore } from './stateStore.js';
 import { outputTopics } from './topics.js';
 
-/** A `KafkaSource` as the engine's event source (commits after outputs are acknowledged). */
+/**
+ * A `KafkaSource` as the engine's event source (commits after outputs are acknowledged, or at
+ * checkpoints). `checkAssignment` runs before the engine's own assignment handler.
+ */
 export function kafkaEventSource(
   source: KafkaSource,
   prepare?: (records: readonly RawRecord[]) => Promise<void>,
+  checkAssignment?: (assignment: readonly PartitionRef[]) => Promise<void>,
 ): EventSource {
   return {
     batches$: source.batches$,
     commit: (records) => source.commit(records),
+    release: (records) => source.release(records),
+    onAssign: (handler) =>
+      source.onAssign(async (assignment) => {
+        await checkAssignment?.(assignment);
+        await handler(assignment);
+      }),
     ...(prepare ? { prepare } : {}),
     close: () => source.close(),
   };
+}
+
+/** What the Kafka ports need to know of the engine's configuration. */
+export interface KafkaEngineFacts {
+  /** `model.keyBy`: only `"key"` (the record key) lets several instances share a group. */
+  readonly keyBy: string | null;
+  readonly family: string;
+  readonly learner: string;
+}
+
+/**
+ * Before joining: with a configuration whose models span partitions, a group that already has
+ * members means another instance runs; joining would split its models (and stop it), so this one
+ * refuses to start instead.
+ */
+export async function refuseSecondInstance(
+  kafka: Kafka,
+  config: Pick<KafkaConfig, 'groupId' | 'topics' | 'sessionTimeoutMs'>,
+  keyBy: string | null,
+  logger?: ConnectorLogger,
+): Promise<void> {
+  if (keyBy === 'key' && config.topics.length === 1) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // A killed instance stays a member until its session times out: wait that long first.
+    const deadline = Date.now() + config.sessionTimeoutMs + 5000;
+    let members = 0;
+    for (let logged = false; ; logged = true) {
+      const { groups } = await admin.describeGroups([config.groupId]);
+      members = groups[0]?.members.length ?? 0;
+      if (members === 0 || Date.now() > deadline) break;
+      if (!logged)
+        logger?.warn(
+          { groupId: config.groupId, members },
+          'waiting for the consumer group to be empty (a killed instance leaves it when its session times out)',
+        );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (members > 0) {
+      throw new ConnectorError(
+        'L1S_KAFKA_SPLIT',
+        `consumer group "${config.groupId}" still has ${members} member(s) after ${Math.round(config.sessionTimeoutMs / 1000) + 5} s, and ${
+          keyBy === null
+            ? 'there is one model, whose events arrive on every partition'
+            : keyBy === 'key'
+              ? `there are ${config.topics.length} input topics, whose partitions with one key may go to different instances`
+              : `model.keyBy is "${keyBy}", a field any partition may carry`
+        }: a second instance would split its models. Stop the other instance, use another kafka.groupId, or set model.keyBy to "key" with events keyed by model key on one topic`,
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * One model's events must all reach one instance. With `model.keyBy: "key"` and one input topic,
+ * a model's records share a partition (Kafka partitions by record key), so instances may split
+ * the partitions; otherwise (one model, or models keyed by a field that any partition may carry)
+ * an instance must be assigned every partition, and a second instance in the group is an error.
+ */
+export async function checkAssignmentCoversModels(
+  kafka: Kafka,
+  topics: readonly string[],
+  groupId: string,
+  keyBy: string | null,
+  assignment: readonly PartitionRef[],
+): Promise<void> {
+  if (keyBy === 'key' && topics.length === 1) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    for (const t of metadata.topics) total += t.partitions.length;
+  } finally {
+    await admin.disconnect();
+  }
+  if (assignment.length >= total) return;
+  const why =
+    keyBy === 'key'
+      ? `the models are keyed by record key but there are ${topics.length} input topics, whose partitions with one key may go to different instances`
+      : keyBy === null
+        ? 'there is one model, and its events arrive on every partition'
+        : `model.keyBy is "${keyBy}", a field that any partition may carry`;
+  throw new ConnectorError(
+    'L1S_KAFKA_SPLIT',
+    `this instance of group "${groupId}" was assigned ${assignment.length} of ${total} input partitions, but ${why}: several instances would each learn part of one model. Run one instance per group, or set model.keyBy to "key", produce each event with its model key as the record key, and read one topic`,
+  );
 }
 
 /** The engine's ports on Kafka for a validated `kafka` configuration section. */
@@ -27,6 +135,8 @@ export interface KafkaPorts {
   readonly source: EventSource;
   readonly consumer: KafkaSource;
   readonly sink: KafkaSink;
+  /** Model states in `<prefix>.state` (checkpoints, restore on assignment). */
+  readonly store: KafkaStateStore;
   /** The Avro event decoder (absent for JSON). */
   readonly decoder?: EventDecoder;
   /** Connects the producer and creates missing output topics. */
@@ -43,6 +153,7 @@ export interface KafkaPorts {
 export async function kafkaPorts(
   kafka: Kafka,
   config: KafkaConfig,
+  engine: KafkaEngineFacts,
   logger?: ConnectorLogger,
 ): Promise<KafkaPorts> {
   const topics = outputTopics(config.prefix);
@@ -95,15 +206,32 @@ export async function kafkaPorts(
     createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
     ...(logger ? { logger } : {}),
   });
+  const store = new KafkaStateStore(kafka, {
+    topic: topics.state,
+    partitions: config.partitions,
+    replicationFactor: config.replicationFactor,
+    family: engine.family,
+    learner: engine.learner,
+    groupId: config.groupId,
+    ...(logger ? { logger } : {}),
+  });
   const avro = decoder;
   return {
-    source: kafkaEventSource(consumer, avro ? (records) => avro.prepare(records) : undefined),
+    source: kafkaEventSource(consumer, avro ? (records) => avro.prepare(records) : undefined, (assignment) =>
+      checkAssignmentCoversModels(kafka, config.topics, config.groupId, engine.keyBy, assignment),
+    ),
     consumer,
     sink,
+    store,
     ...(avro ? { decoder: avro } : {}),
-    start: () => sink.start(),
+    async start() {
+      await refuseSecondInstance(kafka, config, engine.keyBy, logger);
+      await sink.start();
+      await store.start();
+    },
     async close() {
       await consumer.close().catch(() => undefined);
+      await store.close();
       await sink.close();
     },
   };

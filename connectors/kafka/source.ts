@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
-import { ConnectorError, type RawBatch, type RawRecord } from '../../src/index.js';
+import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { ensureTopics } from './topics.js';
 
@@ -43,11 +43,16 @@ export interface KafkaBatch extends RawBatch {
 }
 
 interface PartitionState {
-  /** Last offsets of emitted, uncommitted batches, in order. */
+  /** Last offsets of emitted batches not yet released (or committed), in order. */
   readonly pending: bigint[];
+  /** The last offset committed (or asked to be) in this generation (-1: none). */
+  committed: bigint;
   /** Group generation in which these batches were fetched. */
   readonly generation: number;
 }
+
+/** What runs when partitions are assigned (restore their models' states); awaited before their records. */
+export type AssignmentHandler = (assignment: readonly PartitionRef[]) => Promise<void>;
 
 interface CommitRound {
   readonly generation: number;
@@ -108,6 +113,14 @@ export class KafkaSource {
   private closing: Promise<void> | null = null;
   private nextRound: CommitRound | null = null;
   private committing = false;
+  private assignmentHandler: AssignmentHandler | null = null;
+  private detached = false;
+  /** The current generation's assignment being handled (restore), awaited before its records. */
+  private assigning: Promise<void> | null = null;
+  /** Records behind the high watermark per partition ("topic:partition") at the last fetch. */
+  readonly lag = new Map<string, number>();
+  /** The partitions assigned in the current generation. */
+  assignment: readonly PartitionRef[] = [];
 
   /** Flow-control state, for logs and diagnostics. */
   get state(): { inFlight: number; paused: boolean; committing: boolean; generation: number } {
@@ -144,6 +157,7 @@ export class KafkaSource {
       });
       this.consumer = consumer;
       this.closing = null;
+      this.detached = false;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         this.generation++;
         this.stats.rebalances++;
@@ -151,6 +165,17 @@ export class KafkaSource {
         this.partitions.clear();
         this.inFlight = 0;
         if (this.paused) this.resume();
+        const assignment: PartitionRef[] = [];
+        for (const [topic, partitions] of Object.entries(e.payload.memberAssignment))
+          for (const partition of partitions) assignment.push({ source: topic, partition });
+        this.assignment = assignment;
+        this.lag.clear();
+        const handler = this.assignmentHandler;
+        if (handler) {
+          const handling = handler(assignment);
+          this.assigning = handling;
+          handling.catch((err: unknown) => subscriber.error(err));
+        }
         options.logger?.info(
           { groupId: options.groupId, assignment: e.payload.memberAssignment },
           'joined consumer group',
@@ -201,8 +226,16 @@ export class KafkaSource {
           ),
         );
       });
+      // Unsubscribing stops reading but keeps the consumer in its group: commits of what was
+      // read (a last checkpoint) may still follow; `close()` leaves the group.
       return () => {
-        void this.close();
+        this.detached = true;
+        if (this.consumer !== consumer) return;
+        try {
+          consumer.pause(options.topics.map((topic) => ({ topic })));
+        } catch {
+          void this.close(); // not subscribed yet: nothing read, nothing to commit
+        }
       };
     });
   }
@@ -230,14 +263,10 @@ export class KafkaSource {
       const key = `${topic}:${partition}`;
       const offset = BigInt(records[i].position.offset);
       const state = this.partitions.get(key);
-      if (
-        state === undefined ||
-        state.generation !== generation ||
-        state.pending.length === 0 ||
-        state.pending[0] > offset
-      ) {
+      if (state === undefined || state.generation !== generation || offset <= state.committed) {
         continue; // fetched before a rebalance, or already committed
       }
+      state.committed = offset;
       if (!round || round.generation !== generation) round = this.newRound(generation);
       const seen = round.offsets.get(key);
       if (!seen || offset > seen.offset) round.offsets.set(key, { topic, partition, offset });
@@ -317,13 +346,43 @@ export class KafkaSource {
     if (this.generation !== round.generation) return;
     for (const [key, p] of toCommit) {
       const state = this.partitions.get(key);
-      if (!state) continue;
-      while (state.pending.length > 0 && state.pending[0] <= p.offset) {
-        state.pending.shift();
-        this.inFlight--;
-      }
+      if (state) this.releaseUpTo(state, p.offset);
     }
     if (this.paused && this.inFlight <= this.maxInFlight >> 1) this.resume();
+  }
+
+  /**
+   * Registers what runs on every assignment (start and rebalances); records of the new
+   * assignment are emitted only once it has resolved, and a rejection fails the stream.
+   */
+  onAssign(handler: AssignmentHandler): void {
+    this.assignmentHandler = handler;
+  }
+
+  /**
+   * The records' batches are done with but not committed (offsets are committed at checkpoints):
+   * they no longer count against `maxInFlightBatches`.
+   */
+  release(records: readonly RawRecord[]): void {
+    const n = records.length;
+    for (let i = 0; i < n; i++) {
+      const { source: topic, partition } = records[i].position;
+      if (i + 1 < n) {
+        const next = records[i + 1].position;
+        if (next.partition === partition && next.source === topic) continue;
+      }
+      const state = this.partitions.get(`${topic}:${partition}`);
+      if (state === undefined) continue;
+      this.releaseUpTo(state, BigInt(records[i].position.offset));
+    }
+    if (this.paused && this.inFlight <= this.maxInFlight >> 1) this.resume();
+  }
+
+  private releaseUpTo(state: PartitionState, offset: bigint): void {
+    while (state.pending.length > 0 && state.pending[0] <= offset) {
+      state.pending.shift();
+      this.inFlight--;
+    }
   }
 
   /** Stops consuming and disconnects (idempotent). */
@@ -345,7 +404,7 @@ export class KafkaSource {
   private async onBatch(payload: EachBatchPayload, subscriber: Subscriber<KafkaBatch>): Promise<void> {
     const { messages, topic, partition } = payload.batch;
     const n = messages.length;
-    if (n === 0 || !payload.isRunning() || payload.isStale()) return;
+    if (n === 0 || this.detached || !payload.isRunning() || payload.isStale()) return;
     const records = new Array<RawRecord>(n);
     for (let i = 0; i < n; i++) {
       const m = messages[i];
@@ -358,11 +417,27 @@ export class KafkaSource {
     }
     const lastOffset = messages[n - 1].offset;
     const key = `${topic}:${partition}`;
+    const generation = this.generation;
+    if (this.assigning !== null) {
+      // The assignment's states are being restored: its records wait (heartbeating meanwhile).
+      const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
+      try {
+        await this.assigning;
+      } catch {
+        return; // the stream has failed with the handler's error (it stops the consumer)
+      } finally {
+        clearInterval(beat);
+      }
+      if (this.generation !== generation || !payload.isRunning() || payload.isStale()) return;
+      this.assigning = null;
+    }
     let state = this.partitions.get(key);
     if (!state || state.generation !== this.generation) {
-      state = { pending: [], generation: this.generation };
+      state = { pending: [], committed: -1n, generation: this.generation };
       this.partitions.set(key, state);
     }
+    const highWatermark = payload.batch.highWatermark;
+    this.lag.set(key, Math.max(0, Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n)));
     state.pending.push(BigInt(lastOffset));
     this.inFlight++;
     this.stats.batches++;
@@ -375,7 +450,6 @@ export class KafkaSource {
     // next batch while this one is decoded and learned. Batches stay in order (setImmediate is
     // FIFO) and are bounded by `maxInFlightBatches`; one that a rebalance made stale is dropped
     // (it was never going to be committed, and its partition's new owner reads it again).
-    const generation = this.generation;
     const batch: KafkaBatch = { topic, partition, records, lastOffset };
     setImmediate(() => {
       if (this.generation !== generation || this.consumer === null) return;
@@ -400,6 +474,7 @@ export class KafkaSource {
   }
 
   private resume(): void {
+    if (this.detached) return;
     this.paused = false;
     this.stats.pausedMs += performance.now() - this.pausedAt;
     this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));

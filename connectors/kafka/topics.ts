@@ -10,6 +10,8 @@ export interface OutputTopics {
   readonly alerts: string;
   /** Dead letters: original bytes and headers plus reason, stage, topic, partition and offset. */
   readonly dlq: string;
+  /** Model states (checkpoints), compacted, keyed by model key and chunk. */
+  readonly state: string;
 }
 
 export function outputTopics(prefix: string): OutputTopics {
@@ -18,6 +20,7 @@ export function outputTopics(prefix: string): OutputTopics {
     scores: `${prefix}.scores`,
     alerts: `${prefix}.alerts`,
     dlq: `${prefix}.dlq`,
+    state: `${prefix}.state`,
   };
 }
 

@@ -8,7 +8,7 @@ import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError } from '../core/errors.js';
 import { UsageError, type CliIO } from './io.js';
@@ -43,6 +43,7 @@ export async function replay(
   out: string,
   io: CliIO,
   progress?: boolean,
+  hooks?: { readonly observer?: EngineObserver; readonly engine?: (engine: Engine) => void },
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
@@ -102,8 +103,9 @@ export async function replay(
       sink,
       ...(store ? { store } : {}),
     },
-    { logger, stop },
+    { logger, stop, ...(hooks?.observer ? { observer: hooks.observer } : {}) },
   );
+  hooks?.engine?.(engine);
   const started = performance.now();
   const timer = setInterval(() => {
     line.update(() => {

@@ -1,16 +1,19 @@
 import { resolve } from 'node:path';
 
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Subject } from 'rxjs';
 
 import { checkEngineConfig, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigError } from '../core/errors.js';
+import { OpsServer } from '../ops/httpServer.js';
+import { EngineMetrics } from '../ops/metrics.js';
+import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
-import { parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
+import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
 import { formatCount } from './progress.js';
 
-const usage = `usage: l1stream run --config FILE
+const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
 
 The long-running service: the same pipeline as 'l1stream replay' (keyed models, refits in a
 worker thread, scores, drift alerts), with Kafka or files in and out. FILE is a JSON document with
@@ -28,9 +31,69 @@ or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (e
 Offsets are committed only after the events are learned and their outputs acknowledged by the
 broker (at-least-once). SIGINT / SIGTERM stop it cleanly: the batch in hand is finished, every model
 that learned since its last snapshot publishes one, outputs are flushed and offsets committed, and
-the consumer leaves its group.`;
+the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
+seconds exits with code 1 (Kafka: the state is that of the last checkpoint).
 
-const options = { config: { type: 'string' } } as const;
+With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
+and /readyz on that port while it runs.`;
+
+const options = { config: { type: 'string' }, 'shutdown-timeout': { type: 'string' } } as const;
+
+/** What a run does when its graceful stop exceeds the bound (a test may replace it). */
+export const shutdownExit = { exit: (code: number): void => process.exit(code) };
+
+/** The metrics and HTTP endpoints of a run, when `http.port` is set. */
+interface Ops {
+  readonly metrics: EngineMetrics;
+  readonly server: OpsServer;
+  /** The engine is built: metrics read it, readiness follows it. */
+  bind(engine: Engine): void;
+}
+
+/** Starts the HTTP endpoints before the engine runs (a port in use fails the run here). */
+async function startOps(
+  config: EngineConfig,
+  logger: { info(o: object, msg: string): void },
+  lag?: () => ReadonlyMap<string, number>,
+): Promise<Ops | null> {
+  if (config.http.port === null) return null;
+  const metrics = new EngineMetrics(lag ? { lag } : {});
+  let engine: Engine | null = null;
+  const server = new OpsServer({
+    port: config.http.port,
+    host: config.http.host,
+    metrics,
+    readiness: () =>
+      engine === null
+        ? 'the engine is starting'
+        : engine.ready
+          ? null
+          : 'waiting for the first partition assignment (model states not restored yet)',
+  });
+  const port = await server.listen();
+  logger.info(
+    {
+      url: `${server.url}/metrics`,
+      host: config.http.host,
+      port,
+      endpoints: ['/metrics', '/healthz', '/readyz'],
+    },
+    'l1stream run: serving metrics and health',
+  );
+  return {
+    metrics,
+    server,
+    bind(e) {
+      engine = e;
+      metrics.bind(e);
+    },
+  };
+}
+
+/** The consumer's lag map (`KafkaSource.lag`, "topic:partition" → records behind), when it has one. */
+function lagOf(consumer: { readonly lag: ReadonlyMap<string, number> } | null): ReadonlyMap<string, number> {
+  return consumer?.lag ?? new Map<string, number>();
+}
 
 /** Resolves when SIGINT or SIGTERM arrives. */
 function untilSignal(): { promise: Promise<string>; dispose: () => void } {
@@ -49,18 +112,50 @@ function untilSignal(): { promise: Promise<string>; dispose: () => void } {
   return { promise, dispose };
 }
 
-async function runKafka(config: EngineConfig, io: CliIO): Promise<number> {
+async function runKafka(config: EngineConfig, io: CliIO, shutdownMs: number): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
-  const ports = await kafkaPorts(createKafka(kc), kc, logger);
-  await ports.start();
+  let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
+  const ops = await startOps(config, logger, () => lagOf(consumer));
+  try {
+    const ports = await kafkaPorts(
+      createKafka(kc),
+      kc,
+      { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
+      logger,
+    );
+    consumer = ports.consumer;
+    await ports.start();
+    return await runKafkaPorts(config, io, shutdownMs, ports, logger, ops);
+  } finally {
+    await ops?.server.close();
+  }
+}
+
+/** The Kafka run proper, once its ports are started (and its endpoints, if any, are up). */
+async function runKafkaPorts(
+  config: EngineConfig,
+  io: CliIO,
+  shutdownMs: number,
+  ports: import('../../connectors/kafka/index.js').KafkaPorts,
+  logger: Logger<never>,
+  ops: Ops | null,
+): Promise<number> {
+  const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const stop = new Subject<void>();
   const engine = new Engine(
     config,
-    { source: ports.source, sink: ports.sink },
-    { logger, partSize: 512, stop, ...(ports.decoder ? { decoder: ports.decoder } : {}) },
+    { source: ports.source, sink: ports.sink, store: ports.store },
+    {
+      logger,
+      partSize: 512,
+      stop,
+      ...(ports.decoder ? { decoder: ports.decoder } : {}),
+      ...(ops ? { observer: ops.metrics } : {}),
+    },
   );
+  ops?.bind(engine);
   logger.info(
     {
       brokers: kc.brokers,
@@ -72,8 +167,18 @@ async function runKafka(config: EngineConfig, io: CliIO): Promise<number> {
     'l1stream run: started',
   );
   const signal = untilSignal();
+  const deadline = shutdownDeadline(shutdownMs, () => {
+    logger.error(
+      { timeoutMs: shutdownMs },
+      `shutdown took longer than ${formatDuration(shutdownMs)}: exiting with state as of the last checkpoint`,
+    );
+    logger.flush();
+    shutdownExit.exit(1);
+  });
   void signal.promise.then((name) => {
     logger.info({ signal: name }, 'l1stream run: stopping');
+    ops?.server.drain();
+    deadline.arm();
     stop.next();
   });
   const progress = setInterval(() => {
@@ -95,12 +200,14 @@ async function runKafka(config: EngineConfig, io: CliIO): Promise<number> {
     await engine.run();
   } catch (err) {
     failure = err;
+    ops?.server.fail(err instanceof Error ? err.message : String(err));
   } finally {
     clearInterval(progress);
     signal.dispose();
     await ports.close().catch((err: unknown) => {
       failure ??= err;
     });
+    deadline.dispose();
     const s = engine.stats();
     logger.info({ events: s.learned, rejected: s.rejected, snapshots: s.snapshots }, 'l1stream run: stopped');
     logger.flush();
@@ -119,6 +226,9 @@ export const runCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { values } = parseCommandArgs(argv, options);
     if (values.config === undefined) throw new UsageError('--config FILE is required');
+    const shutdownSeconds = numberFlag('shutdown-timeout', values['shutdown-timeout'], { min: 0 });
+    const shutdownMs =
+      shutdownSeconds === undefined ? defaultShutdownTimeoutMs : Math.round(shutdownSeconds * 1000);
     const doc = await readJsonConfig(values.config);
     const { checkKafkaConfig } = await import('../../connectors/kafka/config.js');
     // `kafka.snapshotEvery` is the older name of `snapshots.everyEvents`.
@@ -143,10 +253,37 @@ export const runCommand: Command = {
     const config = checkEngineConfig(doc, {
       sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
     });
-    if (config.extensions.has('kafka')) return runKafka(config, io);
+    if (config.extensions.has('kafka')) return runKafka(config, io, shutdownMs);
     const { replay } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
-    const summary = await replay(config, out, io);
+    const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);
+    const ops = await startOps(config, logger);
+    const signal = untilSignal();
+    const deadline = shutdownDeadline(shutdownMs, () => {
+      io.stderr.write(`run: shutdown took longer than ${formatDuration(shutdownMs)}: exiting\n`);
+      shutdownExit.exit(1);
+    });
+    void signal.promise.then(() => {
+      ops?.server.drain();
+      deadline.arm();
+    });
+    let summary: Awaited<ReturnType<typeof replay>>;
+    try {
+      summary = await replay(
+        config,
+        out,
+        io,
+        undefined,
+        ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
+      );
+    } catch (err) {
+      ops?.server.fail(err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      signal.dispose();
+      deadline.dispose();
+      await ops?.server.close();
+    }
     io.stderr.write(
       `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );

@@ -29,6 +29,9 @@ export class Checkpointer {
   private readonly lastByPartition = new Map<string, RawRecord>();
   private records = 0;
   private lastAt: number;
+  /** Checkpoints and batch notes run one at a time, in order. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly registry: ModelRegistry<LiveModel>,
@@ -39,6 +42,48 @@ export class Checkpointer {
     private readonly onCheckpoint?: (stats: CheckpointStats) => void,
   ) {
     this.lastAt = now();
+  }
+
+  /**
+   * A batch's outputs are durable: notes its records and checkpoints when one is due (after any
+   * checkpoint already running).
+   */
+  afterBatch(records: readonly RawRecord[]): Promise<unknown> {
+    return this.serialized(async () => {
+      this.note(records);
+      if (this.due) await this.checkpoint();
+    });
+  }
+
+  /** The last checkpoint (the stream completed): after any running one. */
+  finish(): Promise<unknown> {
+    this.stopTimer();
+    return this.serialized(() => this.checkpoint());
+  }
+
+  /**
+   * Checkpoints by time also while no batch arrives (an idle topic still gets its last records
+   * committed within `everySeconds`).
+   */
+  startTimer(): void {
+    if (this.timer !== null || !Number.isFinite(this.config.everySeconds)) return;
+    const every = Math.max(50, (this.config.everySeconds * 1000) / 4);
+    this.timer = setInterval(() => {
+      if (this.due)
+        void this.serialized(async () => (this.due ? this.checkpoint() : undefined)).catch(() => {});
+    }, every);
+    this.timer.unref();
+  }
+
+  stopTimer(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   /** A batch's outputs are durable: its records may be committed at the next checkpoint. */
@@ -72,7 +117,8 @@ export class Checkpointer {
     for (const live of this.registry.liveModels()) {
       if (!live.dirty) continue;
       const state = live.checkpoint();
-      this.store.put(live.key, state);
+      if (this.store.checkpoint) this.store.checkpoint(live.key, state, live.partitions());
+      else this.store.put(live.key, state, live.partitions());
       live.dirty = false;
       models++;
       bytes += state.byteLength;

@@ -147,6 +147,7 @@ export class Engine {
       create: (key) => new LiveModel(key, context),
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => LiveModel.fromCheckpoint(key, context, state),
+      partitions: (model) => model.partitions(),
     };
     this.store = ports.store ?? new MemoryStateStore();
     this.registry = new ModelRegistry<LiveModel>({
@@ -186,6 +187,8 @@ export class Engine {
       for (const key of live.covered.keys()) if (!owned.has(key)) return false;
       return true;
     });
+    // models kept in memory are ahead of their restored states: the store need not hold those
+    if (this.store.release) for (const live of this.registry.liveModels()) this.store.release(live.key);
     this.restored = true;
     this.options.logger?.info?.(
       {
@@ -212,6 +215,7 @@ export class Engine {
     const { source, sink } = this.ports;
     const { config } = this;
     source.onAssign?.((assignment) => this.assign(assignment));
+    this.checkpointer?.startTimer();
     const prepare = source.prepare?.bind(source);
     const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
     const raw$: Observable<RawBatch> = prepare
@@ -284,14 +288,21 @@ export class Engine {
       await lastValueFrom(this.pipeline(), { defaultValue: null });
       await this.ports.sink.flush();
     } finally {
+      this.checkpointer?.stopTimer();
       if (this.ownsRunner) await this.runner.close();
+      await this.ports.source.close?.();
     }
     return this.stats();
   }
 
-  /** Stops refits (a caller that unsubscribes from `pipeline()` early calls this). */
+  /**
+   * Stops refits and closes the source (a caller that unsubscribes from `pipeline()` early calls
+   * this; unsubscribing alone only stops reading).
+   */
   async close(): Promise<void> {
+    this.checkpointer?.stopTimer();
     if (this.ownsRunner) await this.runner.close();
+    await this.ports.source.close?.();
   }
 
   stats(): EngineStats {

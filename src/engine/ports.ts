@@ -64,7 +64,13 @@ export interface StateStore {
    */
   readonly durable?: boolean;
   get(key: string): Uint8Array | undefined;
-  put(key: string, state: Uint8Array): void;
+  /** Stores an evicted model's state (`partitions`: the input partitions the model lives on). */
+  put(key: string, state: Uint8Array, partitions?: readonly PartitionRef[]): void;
+  /**
+   * Writes a live model's state at a checkpoint; the model stays in memory, so a store need not
+   * keep a copy (default: `put`).
+   */
+  checkpoint?(key: string, state: Uint8Array, partitions: readonly PartitionRef[]): void;
   delete(key: string): void;
   /**
    * The registry holds `key`'s model in memory again: a durable store may drop its in-memory

@@ -1,10 +1,12 @@
-import type { StateStore } from '../engine/ports.js';
+import type { PartitionRef, StateStore } from '../engine/ports.js';
 
 /** How a registry makes, saves and restores its models. */
 export interface RegistryCodec<M> {
   create(key: string): M;
   checkpoint(model: M, key: string): Uint8Array;
   restore(key: string, state: Uint8Array): M;
+  /** The input partitions a model lives on (stored with its state). */
+  partitions?(model: M): readonly PartitionRef[];
 }
 
 export interface ModelRegistryOptions<M> {
@@ -74,7 +76,7 @@ export class ModelRegistry<M> {
     if (this.models.size <= this.maxLive) return;
     for (const [key, model] of this.models) {
       if (this.models.size <= this.maxLive) break;
-      this.store.put(key, this.codec.checkpoint(model, key));
+      this.store.put(key, this.codec.checkpoint(model, key), this.codec.partitions?.(model));
       this.models.delete(key);
       this.stats.evicted++;
     }

@@ -51,6 +51,20 @@ export function encodeState(value: unknown): Uint8Array {
  * `restore`/`fromState` methods copy what they keep.
  */
 export function decodeState(bytes: Uint8Array): unknown {
+  const payload = checkState(bytes);
+  try {
+    return deserialize(payload);
+  } catch (cause) {
+    throw new StateError(`checkpoint payload cannot be decoded: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Checks the header, length and checksum of checkpoint bytes without decoding them (fast: a
+ * restore checks every state before it uses any); returns the payload, or throws a StateError
+ * that says what is wrong.
+ */
+export function checkState(bytes: Uint8Array): Uint8Array {
   const magicOk = MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b);
   if (!magicOk || bytes.length === 0) {
     throw new StateError('not an l1stream checkpoint (the magic bytes "L1CP" are missing)');
@@ -84,11 +98,7 @@ export function decodeState(bytes: Uint8Array): unknown {
       `checkpoint checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the bytes are corrupted`,
     );
   }
-  try {
-    return deserialize(payload);
-  } catch (cause) {
-    throw new StateError(`checkpoint payload cannot be decoded: ${(cause as Error).message}`, { cause });
-  }
+  return payload;
 }
 
 /** CRC-32 (IEEE), by `zlib.crc32` where Node has it (≥ 20.15), else by a table. */

@@ -1,6 +1,7 @@
 import {
   concatMap,
   concatWith,
+  finalize,
   defer,
   EMPTY,
   filter,
@@ -45,16 +46,16 @@ export function publish(
             batches.pipe(
               concatMap(async (batch) => {
                 await sink.flush();
-                checkpointer.note(batch.records);
-                if (checkpointer.due) await checkpointer.checkpoint();
+                await checkpointer.afterBatch(batch.records);
                 return batch;
               }),
               concatWith(
                 defer(async () => {
                   await sink.flush();
-                  await checkpointer.checkpoint();
+                  await checkpointer.finish();
                 }).pipe(mergeMap(() => EMPTY)),
               ),
+              finalize(() => checkpointer.stopTimer()),
             )
         : source.commit
           ? mergeMap(async (batch) => {

@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ConnectorError } from '../core/errors.js';
+
+/** What `/metrics` serves (an `EngineMetrics`, or a prom-client registry). */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export interface OpsServerOptions {
+  /** TCP port (0: an ephemeral one, which `listen()` returns). */
+  readonly port: number;
+  /** Interface to listen on (default 0.0.0.0). */
+  readonly host?: string;
+  readonly metrics: MetricsSource;
+  /** Null when ready to process; otherwise why not, in one line (`/readyz` answers 503 with it). */
+  readonly readiness: () => string | null;
+}
+
+/**
+ * The service's HTTP endpoints, on node:http:
+ *
+ * - `GET /metrics`: Prometheus text exposition;
+ * - `GET /healthz`: 200 while the pipeline runs, 503 once `fail` was called;
+ * - `GET /readyz`: 200 when `readiness()` says so, else 503 with the reason (and 503 while
+ *   stopping or after a failure);
+ * - anything else: 404.
+ */
+export class OpsServer {
+  private readonly server: Server;
+  private readonly options: OpsServerOptions;
+  private failure: string | null = null;
+  private stopping = false;
+  private port: number | null = null;
+
+  constructor(options: OpsServerOptions) {
+    this.options = options;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) reply(res, 500, `metrics failed: ${(err as Error).message}\n`);
+        else res.destroy();
+      });
+    });
+  }
+
+  /** Starts listening; resolves with the port (the actual one when `port` is 0). */
+  listen(): Promise<number> {
+    const { port, host = '0.0.0.0' } = this.options;
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'is already in use on'
+            : err.code === 'EACCES'
+              ? 'needs privileges to listen on'
+              : `cannot be listened on (${err.code ?? err.message}) at`;
+        reject(
+          new ConnectorError(
+            'L1S_HTTP',
+            `http.port ${port} ${why} ${host}: set another http.port in the configuration, or stop what holds it`,
+            { cause: err },
+          ),
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  /** `http://host:port` once listening (a wildcard host shown as 127.0.0.1). */
+  get url(): string {
+    const host = this.options.host ?? '0.0.0.0';
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${this.port ?? this.options.port}`;
+  }
+
+  /** The pipeline failed: `/healthz` and `/readyz` answer 503 with `reason` from now on. */
+  fail(reason: string): void {
+    this.failure = reason.split('\n')[0];
+  }
+
+  /** Stops listening and closes open connections (idempotent). */
+  close(): Promise<void> {
+    this.stopping = true;
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Marks the service as stopping: `/readyz` answers 503 (health is unchanged). */
+  drain(): void {
+    this.stopping = true;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+      reply(res, 404, 'not found: try /metrics, /healthz or /readyz\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      reply(res, 405, 'method not allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      const text = await this.options.metrics.metrics();
+      reply(res, 200, text, this.options.metrics.contentType);
+    } else if (path === '/healthz') {
+      if (this.failure !== null) reply(res, 503, `failed: ${this.failure}\n`);
+      else reply(res, 200, 'ok\n');
+    } else {
+      const reason =
+        this.failure !== null
+          ? `failed: ${this.failure}`
+          : this.stopping
+            ? 'stopping'
+            : this.options.readiness();
+      if (reason === null) reply(res, 200, 'ready\n');
+      else reply(res, 503, `not ready: ${reason.split('\n')[0]}\n`);
+    }
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { main } from '../../src/cli/main.js';
+import { shutdownExit } from '../../src/cli/run.js';
+import { shutdownDeadline } from '../../src/ops/shutdown.js';
+import { gaussianEvents } from '../engine/helpers.js';
+import { parseExposition, valueOf } from './promText.js';
+
+/** A files-mode `run` configuration over `n` events, with the HTTP endpoints on `port`. */
+function setup(n: number, port: number): { config: string; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-ops-run-'));
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(
+    input,
+    gaussianEvents(5, n)
+      .map((e) => JSON.stringify(e))
+      .join('\n') + '\n',
+  );
+  const out = join(dir, 'out');
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model: { family: 'gaussian' },
+      refit: { threads: 0, everyEvents: 5000 },
+      replay: { input, out, batchSize: 256 },
+      http: { port, host: '127.0.0.1' },
+    }),
+  );
+  return { config, out };
+}
+
+/** Runs the CLI in-process; `url` resolves with the logged metrics URL. */
+function runWithHttp(argv: string[]) {
+  let stderr = '';
+  let found: (url: string) => void = () => {};
+  const url = new Promise<string>((r) => (found = r));
+  const io = {
+    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+    stderr: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        stderr += chunk.toString();
+        const m = /"url":"([^"]+)"/.exec(stderr);
+        if (m) found(m[1]);
+        cb();
+      },
+    }),
+    interactive: false,
+  };
+  const code = main(argv, io);
+  return { code, url, stderr: () => stderr };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe('l1stream run with http.port (files mode)', () => {
+  it('serves /metrics, /healthz and /readyz while it runs, logs the URL, and stops the server at the end', async () => {
+    const { config, out } = setup(40_000, 0);
+    const run = runWithHttp(['run', '--config', config]);
+    const url = await run.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const base = url.replace(/\/metrics$/, '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // ready once replay has built the engine (a file source has no partition assignments)
+    let ready = await fetch(`${base}/readyz`);
+    for (let i = 0; i < 200 && ready.status !== 200; i++) {
+      expect(await ready.text()).toBe('not ready: the engine is starting\n');
+      await new Promise((r) => setTimeout(r, 5));
+      ready = await fetch(`${base}/readyz`);
+    }
+    expect(ready.status).toBe(200);
+    const samples = parseExposition(await (await fetch(url)).text());
+    expect(valueOf(samples, 'l1stream_ready')).toBe(1);
+    // (served between batches: the learning may be through already, the run is not)
+    expect(valueOf(samples, 'l1stream_events_learned_total')).toBeLessThanOrEqual(40_000);
+    expect(await run.code).toBe(0);
+    expect(run.stderr()).toMatch(/"msg":"l1stream run: serving metrics and health"/);
+    expect(run.stderr()).toMatch(/run: 40,000 events learned/);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('fails before reading anything when the port is taken: one line, exit 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const { config, out } = setup(100, port);
+      const run = runWithHttp(['run', '--config', config]);
+      expect(await run.code).toBe(1);
+      expect(run.stderr()).toBe(
+        `l1stream: http.port ${port} is already in use on 127.0.0.1: set another http.port in the configuration, or stop what holds it\n`,
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+  });
+
+  it('exits with code 1 when stopping takes longer than --shutdown-timeout', async () => {
+    const exit = vi.spyOn(shutdownExit, 'exit').mockImplementation(() => undefined);
+    const { config } = setup(40_000, 0);
+    const run = runWithHttp(['run', '--config', config, '--shutdown-timeout', '0']);
+    const url = await run.url;
+    // once the engine is reading, ask it to stop: a bound of 0 s expires before the stop is through
+    for (let i = 0; i < 200; i++) {
+      const samples = parseExposition(await (await fetch(url)).text());
+      if ((valueOf(samples, 'l1stream_records_read_total') ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await run.code).toBe(0); // (the real exit is the mocked one)
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(run.stderr()).toMatch(/run: shutdown took longer than 0 ms: exiting\n/);
+  });
+
+  it('--shutdown-timeout must be a number', async () => {
+    const { config } = setup(10, 0);
+    const run = runWithHttp(['run', '--config', config, '--shutdown-timeout', 'soon']);
+    expect(await run.code).toBe(2);
+    expect(run.stderr()).toMatch(/--shutdown-timeout must be a number, got "soon"/);
+  });
+});
+
+describe('shutdownDeadline', () => {
+  it('calls expire once the bound passes after arm(), never after dispose()', () => {
+    vi.useFakeTimers();
+    const expire = vi.fn();
+    const d = shutdownDeadline(30_000, expire);
+    vi.advanceTimersByTime(60_000);
+    expect(expire).not.toHaveBeenCalled(); // not armed
+    d.arm();
+    d.arm(); // once
+    vi.advanceTimersByTime(29_999);
+    expect(expire).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(expire).toHaveBeenCalledTimes(1);
+    const e2 = vi.fn();
+    const d2 = shutdownDeadline(1000, e2);
+    d2.arm();
+    d2.dispose();
+    vi.advanceTimersByTime(5000);
+    expect(e2).not.toHaveBeenCalled();
+  });
+});
