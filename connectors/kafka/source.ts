@@ -113,6 +113,8 @@ export class KafkaSource {
   private closing: Promise<void> | null = null;
   private nextRound: CommitRound | null = null;
   private committing = false;
+  /** The consumer's start (connect, subscribe, join): `close()` waits for it. */
+  private starting: Promise<void> = Promise.resolve();
   private assignmentHandler: AssignmentHandler | null = null;
   private detached = false;
   /** The current generation's assignment being handled (restore), awaited before its records. */
@@ -206,10 +208,12 @@ export class KafkaSource {
           }
         }
         await consumer.connect();
+        if (this.detached) return;
         await consumer.subscribe({
           topics: [...options.topics],
           fromBeginning: options.fromBeginning ?? true,
         });
+        if (this.detached) return; // stopped while connecting: do not join the group
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -217,7 +221,7 @@ export class KafkaSource {
           eachBatch: async (payload) => this.onBatch(payload, subscriber),
         });
       };
-      run().catch((err: unknown) => {
+      this.starting = run().catch((err: unknown) => {
         subscriber.error(
           new ConnectorError(
             'L1S_KAFKA_CONSUMER',
@@ -389,7 +393,11 @@ export class KafkaSource {
   close(): Promise<void> {
     if (!this.closing) {
       const consumer = this.consumer;
+      const starting = this.starting;
       this.closing = (async () => {
+        // A consumer still joining its group when disconnected goes on to join it afterwards (and
+        // holds its partitions without reading them): let the start finish, then leave.
+        await starting;
         if (consumer) await consumer.disconnect();
         if (this.consumer === consumer) this.consumer = null;
         this.partitions.clear();

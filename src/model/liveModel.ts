@@ -211,6 +211,8 @@ export class LiveModel {
 
   /** Publishes the online model's next snapshot. */
   takeSnapshot(): ModelSnapshot {
+    // the version claimed and the cadence are state: the next checkpoint must write them
+    this.dirty = true;
     this.lastSnapshotOffset = this.model.offset;
     this.lastSnapshotAt = this.context.now();
     const extra: Record<string, number> = {};

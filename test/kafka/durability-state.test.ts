@@ -135,9 +135,12 @@ describe('bad state records stop the service, never start a model empty', () => 
     const prefix = randomName('dur-corrupt2');
     const groupId = randomName('dur-corrupt2');
     const file = writeConfig(config(topic, groupId, prefix, 'gaussian'));
+    // two runs: s1's last two checkpoints are in both slots
     await runToEnd(kafka, file, groupId, topic, messages.length, 'good');
+    await produce(kafka, topic, input(6));
+    await runToEnd(kafka, file, groupId, topic, 2 * messages.length, 'good2');
     const before = lastByKey(await readSnapshots(kafka, prefix));
-    expect(before.get('s1')!.offset).toBe(200);
+    expect(before.get('s1')!.offset).toBe(400);
     // The newest checkpoint of s1 (the one its committed offsets rely on) rewritten with
     // garbage: same key (slot, chunk) and ordinal, bytes that fail the checkpoint checksum. The
     // other slot still holds the checkpoint before it, which covers fewer events than were
@@ -171,6 +174,23 @@ describe('bad state records stop the service, never start a model empty', () => 
     // More events, so that a model resumed from the older state would have something to learn.
     await produce(kafka, topic, input(8));
     const service = startService(file, 'after-corruption');
+    const admin = kafka.admin();
+    await admin.connect();
+    const outcome = await Promise.race([
+      service.exited,
+      waitCommittedToEnd(admin, groupId, topic, 3 * messages.length, [service], 60_000).then(
+        () => 'ran on' as const,
+        () => 'exited' as const,
+      ),
+    ]).finally(() => admin.disconnect());
+    if (outcome === 'ran on') {
+      // It went on: say what that cost (s1 had 400 events before, 200 more came).
+      expect(await service.stop()).toBe(0);
+      const s1 = lastByKey(await readSnapshots(kafka, prefix)).get('s1')!;
+      expect.fail(
+        `the service resumed s1 from its older checkpoint without a word and ran on: s1 learned ${s1.offset} of 600 events`,
+      );
+    }
     const exit = await exitOf(service);
     expect(exit.code, service.stderr()).not.toBe(0);
     expect(service.stderr()).toMatch(/"s1"/);
