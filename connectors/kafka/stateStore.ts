@@ -29,7 +29,8 @@ import { ensureTopics } from './topics.js';
  * Successive checkpoints of a model alternate between two slots, so a crash in the middle of
  * writing one leaves the other complete; compaction keeps the newest record per key, i.e. the
  * newest chunk of each slot. A restore takes, per model, the complete slot with the highest
- * ordinal whose bytes pass the checkpoint checksum.
+ * ordinal; if its bytes fail the checkpoint checksum, that is an error (not a fall-back to the
+ * older slot, which may cover fewer events than the committed offsets).
  */
 export interface KafkaStateStoreOptions {
   readonly topic: string;
@@ -363,16 +364,19 @@ export class KafkaStateStore implements StateStore {
         problems.push(`checkpoint ${first.seq} has ${parts.length} of ${first.chunks} chunks`);
         continue;
       }
+      // Complete but corrupt is not a crash in the middle of a write (that leaves chunks out):
+      // the input offsets may be committed up to this checkpoint, and the older one would miss
+      // the events in between without a word. An error, not a fallback.
       const state = new Uint8Array(Buffer.concat(parts));
       if (state.byteLength !== first.bytes) {
         problems.push(`checkpoint ${first.seq} has ${state.byteLength} of ${first.bytes} bytes`);
-        continue;
+        break;
       }
       try {
         checkState(state);
       } catch (err) {
         problems.push(`checkpoint ${first.seq}: ${(err as Error).message}`);
-        continue;
+        break;
       }
       return { state, chunk: first };
     }
