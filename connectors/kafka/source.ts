@@ -161,6 +161,12 @@ export class KafkaSource {
       this.closing = null;
       this.detached = false;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        if (this.consumer !== consumer) {
+          // Closed already: kafkajs restarted it after a crash (its restart timer outlives a
+          // disconnect), and it would hold its partitions without reading them. Leave again.
+          void consumer.disconnect().catch(() => undefined);
+          return;
+        }
         this.generation++;
         this.stats.rebalances++;
         // Whatever was fetched before this join belongs to an old generation: forget it.
@@ -191,6 +197,12 @@ export class KafkaSource {
               `the Kafka consumer stopped: ${e.payload.error.message}`,
               { cause: e.payload.error },
             ),
+          );
+        } else {
+          // kafkajs restarts the consumer (a broker outage, a lost group): say so in our own words
+          options.logger?.warn(
+            { groupId: options.groupId, err: e.payload.error.message },
+            'the Kafka consumer lost its broker or group and restarts: reading resumes from the last committed offsets once the broker answers',
           );
         }
       });

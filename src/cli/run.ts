@@ -212,7 +212,12 @@ async function runKafkaPorts(
     logger.info({ events: s.learned, rejected: s.rejected, snapshots: s.snapshots }, 'l1stream run: stopped');
     logger.flush();
   }
-  if (failure !== null) throw failure;
+  if (failure !== null) {
+    // kafkajs may restart a crashed consumer after it was disconnected (its restart timer outlives
+    // the disconnect), which would keep a failed service alive, doing nothing: exit regardless.
+    setTimeout(() => shutdownExit.exit(1), 5000).unref();
+    throw failure;
+  }
   const s = engine.stats();
   io.stderr.write(
     `run: ${s.learned} events learned, ${s.scored} scored, ${s.rejected} dead letters, ${s.keys} model(s)\n`,
