@@ -29,6 +29,13 @@ export interface KafkaSourceOptions {
    * fetch waits too: a short fetch wait keeps commits, and so resuming after a pause, prompt.
    */
   readonly maxWaitTimeInMs?: number;
+  /**
+   * Commits offsets (the next offset to read, per partition) instead of the consumer's own
+   * commit: exactly-once sends them with the transaction (`KafkaTransactions.commit`).
+   */
+  readonly commitOffsets?: (
+    offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>,
+  ) => Promise<void>;
   /** Create missing input topics with this many partitions (default: don't create). */
   readonly createTopics?: { readonly partitions: number; readonly replicationFactor: number };
   readonly logger?: ConnectorLogger;
@@ -321,13 +328,12 @@ export class KafkaSource {
     }
     const toCommit = [...round.offsets];
     try {
-      await consumer.commitOffsets(
-        toCommit.map(([, p]) => ({
-          topic: p.topic,
-          partition: p.partition,
-          offset: (p.offset + 1n).toString(),
-        })),
-      );
+      const offsets = toCommit.map(([, p]) => ({
+        topic: p.topic,
+        partition: p.partition,
+        offset: (p.offset + 1n).toString(),
+      }));
+      await (this.options.commitOffsets ?? ((o) => consumer.commitOffsets([...o])))(offsets);
     } catch (err) {
       if (isRebalanceError(err)) {
         this.options.logger?.warn(

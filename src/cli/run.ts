@@ -153,6 +153,7 @@ async function runKafkaPorts(
       stop,
       ...(ports.decoder ? { decoder: ports.decoder } : {}),
       ...(ops ? { observer: ops.metrics } : {}),
+      rewindOnAssign: kc.exactlyOnce,
     },
   );
   ops?.bind(engine);

@@ -66,6 +66,8 @@ export class LiveModel {
   readonly covered = new Map<string, number>();
   /** Changed since its last checkpoint (not state). */
   dirty = true;
+  /** Dropped from the registry without a checkpoint (its partition moved, or a rewind). */
+  dropped = false;
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
