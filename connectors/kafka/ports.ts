@@ -16,6 +16,7 @@ import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
 import { KafkaStateStore } from './stateStore.js';
 import { outputTopics } from './topics.js';
+import { retrying } from './retry.js';
 import { KafkaTransactions } from './transactions.js';
 
 /**
@@ -114,15 +115,16 @@ export async function checkAssignmentCoversModels(
   assignment: readonly PartitionRef[],
 ): Promise<void> {
   if (keyBy === 'key' && topics.length === 1) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-    for (const t of metadata.topics) total += t.partitions.length;
-  } finally {
-    await admin.disconnect();
-  }
+  const total = await retrying("reading the input topics' partitions", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      return metadata.topics.reduce((sum, t) => sum + t.partitions.length, 0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
   if (assignment.length >= total) return;
   const why =
     keyBy === 'key'

@@ -11,6 +11,7 @@ import {
 import { encodeJson } from './codecs/json.js';
 import { KafkaDeadLetters, type ConnectorLogger } from './deadLetters.js';
 import { ensureTopics, outputTopicSpecs, type OutputTopics } from './topics.js';
+import { retrying } from './retry.js';
 import type { ProducerChannel } from './transactions.js';
 
 /** Turns an output record into message bytes (JSON by default, Avro via `AvroEncoder.encode`). */
@@ -184,11 +185,18 @@ export class KafkaSink implements OutputSink {
         try {
           // Requests stay under the broker's default message.max.bytes (1 MiB per record batch).
           for (const part of splitBySize(topicMessages, this.maxRequestBytes)) {
-            await this.producer.sendBatch({
-              topicMessages: part,
-              acks: -1,
-              ...(this.options.compression ? { compression: this.options.compression } : {}),
-            });
+            const send = () =>
+              this.producer.sendBatch({
+                topicMessages: part,
+                acks: -1,
+                ...(this.options.compression ? { compression: this.options.compression } : {}),
+              });
+            // a transaction is not retried here: its owner aborts it and goes back a checkpoint
+            await (this.ownsProducer
+              ? retrying(`producing to ${part.map((t) => t.topic).join(', ')}`, send, {
+                  ...(this.options.logger ? { logger: this.options.logger } : {}),
+                })
+              : send());
           }
         } catch (err) {
           this.failure = new ConnectorError(

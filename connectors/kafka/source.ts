@@ -5,6 +5,7 @@ import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
+import { kafkaRetriable, retrying } from './retry.js';
 import { ensureTopics } from './topics.js';
 
 export interface KafkaSourceOptions {
@@ -333,7 +334,12 @@ export class KafkaSource {
         partition: p.partition,
         offset: (p.offset + 1n).toString(),
       }));
-      await (this.options.commitOffsets ?? ((o) => consumer.commitOffsets([...o])))(offsets);
+      if (this.options.commitOffsets) await this.options.commitOffsets(offsets);
+      else
+        await retrying('committing offsets', () => consumer.commitOffsets(offsets), {
+          ...(this.options.logger ? { logger: this.options.logger } : {}),
+          retriable: (err) => !isRebalanceError(err) && kafkaRetriable(err),
+        });
     } catch (err) {
       if (isRebalanceError(err)) {
         this.options.logger?.warn(

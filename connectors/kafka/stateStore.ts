@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { ensureTopics } from './topics.js';
+import { retrying } from './retry.js';
 import type { ProducerChannel } from './transactions.js';
 
 /**
@@ -277,7 +278,13 @@ export class KafkaStateStore implements StateStore {
     this.chain = this.chain.then(async () => {
       if (this.failure !== null) return;
       try {
-        await this.producer.sendBatch({ topicMessages: [{ topic: this.options.topic, messages }], acks: -1 });
+        const send = () =>
+          this.producer.sendBatch({ topicMessages: [{ topic: this.options.topic, messages }], acks: -1 });
+        await (this.ownsProducer
+          ? retrying(`writing model states to ${this.options.topic}`, send, {
+              ...(this.options.logger ? { logger: this.options.logger } : {}),
+            })
+          : send());
       } catch (err) {
         this.failure = err;
       }
@@ -306,7 +313,9 @@ export class KafkaStateStore implements StateStore {
     const t0 = performance.now();
     await this.options.beforeRestore?.(assignment);
     await this.flush();
-    const records = await this.readAll();
+    const records = await retrying(`reading model states from ${this.options.topic}`, () => this.readAll(), {
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
     const byModel = new Map<string, Map<number, Chunk>[]>();
     for (const [modelKey, slots] of records) byModel.set(modelKey, slots);
     this.cache.clear();

@@ -3,6 +3,9 @@
 #
 #   kafka.sh start    fetch the jars (Maven Central, cached), format storage, start, wait until ready
 #   kafka.sh stop     stop the broker cleanly (SIGTERM, then SIGKILL after 30 s) and delete its data
+#   kafka.sh restart [SECONDS]
+#                     stop the broker, keep its data, wait SECONDS (default 0), start it again on
+#                     the same data and port (an outage, for tests of clients that must survive one)
 #   kafka.sh status   print the bootstrap address if running (exit 0), else exit 1
 #   kafka.sh fetch    only fetch the jars into the cache
 #   kafka.sh version  print the Kafka version this invocation would use
@@ -129,6 +132,14 @@ start() {
     "${log_config[@]}" -cp "$libs/*")
   "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
     { cat "$run/format.log" >&2; die "formatting the storage failed"; }
+  launch "$data"
+}
+
+# Starts the broker on the configuration and data already in $run, and waits until it answers.
+launch() {
+  local data="$1" pid
+  local jvm=(java ${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m} -Djava.awt.headless=true
+    "${log_config[@]}" -cp "$libs/*")
   : >"$run/console.log"
   nohup "${jvm[@]}" kafka.Kafka "$run/server.properties" >>"$run/console.log" 2>&1 &
   pid=$!
@@ -153,7 +164,8 @@ start() {
   echo "127.0.0.1:$port"
 }
 
-stop() {
+# Stops the broker process (SIGTERM, SIGKILL after 30 s), leaving its data and configuration.
+halt() {
   local pid
   if pid="$(running_pid)"; then
     kill -TERM "$pid" 2>/dev/null || true
@@ -171,7 +183,12 @@ stop() {
   else
     log "not running"
   fi
-  rm -f "$run/pid" "$run/version"
+  rm -f "$run/pid"
+}
+
+stop() {
+  halt
+  rm -f "$run/version"
   if [[ -f "$run/data" ]]; then
     local data
     data="$(cat "$run/data")"
@@ -180,6 +197,17 @@ stop() {
     esac
     rm -f "$run/data"
   fi
+}
+
+restart() {
+  local pause="${1:-0}"
+  [[ -f "$run/data" && -f "$run/server.properties" ]] || die "no broker to restart in $run (start one first)"
+  local data
+  data="$(cat "$run/data")"
+  port="$(cat "$run/port")"
+  halt
+  sleep "$pause"
+  launch "$data"
 }
 
 status() {
@@ -196,8 +224,9 @@ status() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart "${2:-0}" ;;
   status) status ;;
   fetch) fetch ;;
   version) echo "$version" ;;
-  *) echo "usage: $0 start|stop|status|fetch|version" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart [SECONDS]|status|fetch|version" >&2; exit 2 ;;
 esac
