@@ -171,6 +171,16 @@ export async function replay(
   return summary;
 }
 
+/**
+ * A state directory refused (another input, other settings, not a state directory): one line on
+ * stderr and exit 2, as a usage error but without the usage; any other error is rethrown.
+ */
+export function refusedStateDirectory(err: unknown, io: CliIO): number {
+  if (!(err instanceof StateDirectoryRefused)) throw err;
+  io.stderr.write(`l1stream: ${err.message}\n`);
+  return 2;
+}
+
 export const replayCommand: Command = {
   summary: 'run the streaming pipeline over a JSONL file',
   usage,
@@ -180,9 +190,7 @@ export const replayCommand: Command = {
     try {
       summary = await replay(config, out, io, progress);
     } catch (err) {
-      if (!(err instanceof StateDirectoryRefused)) throw err;
-      io.stderr.write(`l1stream: ${err.message}\n`);
-      return 2;
+      return refusedStateDirectory(err, io);
     }
     if (summary.interrupted !== undefined)
       io.stderr.write(

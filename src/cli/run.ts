@@ -144,9 +144,14 @@ export const runCommand: Command = {
       sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
     });
     if (config.extensions.has('kafka')) return runKafka(config, io);
-    const { replay } = await import('./replay.js');
+    const { replay, refusedStateDirectory } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
-    const summary = await replay(config, out, io);
+    let summary: Awaited<ReturnType<typeof replay>>;
+    try {
+      summary = await replay(config, out, io);
+    } catch (err) {
+      return refusedStateDirectory(err, io);
+    }
     io.stderr.write(
       `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );

@@ -43,6 +43,23 @@ describe('replay --state DIR', () => {
     // the default, given explicitly, is the same setting
     expect((await runCli([...base, '--state', state, '--lambda', '0.005'])).code).toBe(0);
 
+    // `run` over files checks the directory the same way
+    const config = join(dir, 'run.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial', lambda: 0.02 },
+        refit: { enabled: false },
+        replay: { input, out: join(dir, 'o') },
+        state: { dir: state },
+      }),
+    );
+    const run = await runCli(['run', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^l1stream: --state .* was made with other settings: model\.lambda 0\.02 \(was 0\.005\);.*\n$/,
+    );
+
     const keyed = await runCli([...base, '--state', state, '--key-by', 'site']);
     expect(keyed.code).toBe(2);
     expect(keyed.stderr).toMatch(/model\.keyBy "site" \(was null\)/);
