@@ -117,16 +117,21 @@ describe('engine checkpoints with a durable store (DESIGN §8)', () => {
   });
 
   it('a completed stream read again learns nothing and publishes nothing', async () => {
-    const all = lines(2000);
+    // and a key with unlabelled events only: its one snapshot (offset 0) is not published again
+    const all = [
+      ...lines(2000),
+      ...gaussianEvents(6, 3).map((e) => ({ features: { ...e.features, g: 'u' } })),
+    ];
     const store = new DurableMemoryStore();
     const first = new MemorySink();
     await engine(store, source(all, []), first).run();
     expect(first.models.length).toBeGreaterThan(4);
+    expect(first.models.filter((m) => m.key === 'u').map((m) => m.offset)).toEqual([0]);
     const before = stored(store);
     const again = new MemorySink();
     const stats = await engine(store, source(all, []), again).run();
     expect(stats.learned).toBe(0);
-    expect(stats.skippedCovered).toBe(2000);
+    expect(stats.skippedCovered).toBe(2003);
     // final snapshots are state too: none is published twice
     expect(again.models).toEqual([]);
     expect(again.scores).toEqual([]);
