@@ -121,14 +121,19 @@ const scenarios = [
     name: 'one model',
     // batches smaller than the 1 MiB chunks read at once, so a checkpoint lands mid-chunk and the
     // model is ahead of the committed line (it skips what it covers on resume)
-    flags: ['--family', 'binomial', '--batch-size', '200'],
+    // refits inline (deterministic), every 3,000 events on a window of 2,000: the window and the
+    // latest refit are state too
+    flags: [
+      ...['--family', 'binomial', '--batch-size', '200'],
+      ...['--refit-threads', '0', '--refit-every', '3000', '--refit-window', '2000'],
+    ],
     events: 30_000,
   },
   {
     // 50 sites, 6 in memory: models are evicted (their states written ahead of the committed line)
     // all the time
     name: 'keyed models with eviction',
-    flags: ['--family', 'binomial', '--key-by', 'site', '--max-live-models', '6'],
+    flags: ['--family', 'binomial', '--key-by', 'site', '--max-live-models', '6', '--no-refit'],
     events: 20_000,
   },
 ];
@@ -141,12 +146,17 @@ describe('replay --state DIR resumes after SIGKILL', () => {
       const { labelled, malformed } = writeEvents(input, scenario.events);
       const lines = readFileSync(input, 'utf8').split('\n').length - 1;
       const config = join(dir, 'config.json');
-      writeFileSync(config, JSON.stringify({ state: { everyEvents: 1500, everySeconds: 'Infinity' } }));
+      writeFileSync(
+        config,
+        JSON.stringify({
+          state: { everyEvents: 1500, everySeconds: 'Infinity' },
+          refit: { everySeconds: 'Infinity' },
+        }),
+      );
       const common = [
         '--input',
         input,
         ...scenario.flags,
-        '--no-refit',
         '--snapshot-every',
         '2000',
         '--snapshot-seconds',
