@@ -255,7 +255,7 @@ export const runCommand: Command = {
       sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
     });
     if (config.extensions.has('kafka')) return runKafka(config, io, shutdownMs);
-    const { replay } = await import('./replay.js');
+    const { replay, refusedStateDirectory } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);
     const ops = await startOps(config, logger);
@@ -279,7 +279,7 @@ export const runCommand: Command = {
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
-      throw err;
+      return refusedStateDirectory(err, io);
     } finally {
       signal.dispose();
       deadline.dispose();

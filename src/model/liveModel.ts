@@ -213,6 +213,8 @@ export class LiveModel {
 
   /** Publishes the online model's next snapshot. */
   takeSnapshot(): ModelSnapshot {
+    // the cadence is state: a final snapshot of a model restored only to take it must be checkpointed
+    this.dirty = true;
     this.lastSnapshotOffset = this.model.offset;
     this.lastSnapshotAt = this.context.now();
     const extra: Record<string, number> = {};
