@@ -55,7 +55,7 @@ const started = performance.now();
 const stats = await new Engine(config, {
   source: { batches$ },
   sink,
-  store: new DirectoryStateStore(dir),
+  store: new DirectoryStateStore(dir, { durable: false }),
 }).run();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(

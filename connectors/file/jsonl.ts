@@ -1,6 +1,5 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { once } from 'node:events';
 
 import { Observable } from 'rxjs';
 
@@ -13,6 +12,14 @@ export interface JsonlSourceOptions {
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Skip blank lines (default true); they are not events and are not dead-lettered. */
   readonly skipBlank?: boolean;
+  /**
+   * Lines already done (a checkpoint's committed line): they are passed over without being
+   * decoded, by counting newlines, and reading starts at the next one. An input with fewer lines
+   * is an error (it is not the file the checkpoint was made from).
+   */
+  readonly skipLines?: number;
+  /** The records' `position.source` (default `path`): a resumed run keeps its first run's name. */
+  readonly name?: string;
 }
 
 /**
@@ -23,6 +30,7 @@ export interface JsonlSourceOptions {
 export function readJsonl(path: string, options: JsonlSourceOptions = {}): Observable<RawBatch> {
   const batchSize = options.batchSize ?? 1024;
   const skipBlank = options.skipBlank ?? true;
+  const name = options.name ?? path;
   return new Observable<RawBatch>((subscriber) => {
     let cancelled = false;
     let stream: ReturnType<typeof createReadStream> | null = null;
@@ -44,6 +52,9 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       let carry = '';
       let line = 0;
       let bytes = 0;
+      let toSkip = options.skipLines ?? 0;
+      // bytes of the line being skipped (a last line without a newline is a line too)
+      let skippedTail = 0;
       let records: RawRecord[] = [];
       const flush = () => {
         if (records.length > 0) {
@@ -55,13 +66,31 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         line++;
         const value = text.endsWith('\r') ? text.slice(0, -1) : text;
         if (skipBlank && value.trim() === '') return;
-        records.push({ value, position: { source: path, offset: String(line) } });
+        records.push({ value, position: { source: name, offset: String(line) } });
         if (records.length >= batchSize) flush();
       };
       for await (const chunk of stream) {
         if (cancelled) return;
-        const buf = chunk as Buffer;
+        let buf = chunk as Buffer;
         bytes += buf.length;
+        if (toSkip > 0) {
+          // newline counting (memchr): the committed lines are neither decoded nor parsed
+          let at = 0;
+          while (toSkip > 0) {
+            const nl = buf.indexOf(10, at);
+            if (nl < 0) break;
+            at = nl + 1;
+            toSkip--;
+            line++;
+            skippedTail = 0;
+          }
+          if (toSkip > 0) {
+            skippedTail += buf.length - at;
+            options.onProgress?.(bytes, total);
+            continue;
+          }
+          buf = buf.subarray(at);
+        }
         const text = carry + decoder.decode(buf, { stream: true });
         let start = 0;
         for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
@@ -72,6 +101,12 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         flush();
         options.onProgress?.(bytes, total);
       }
+      if (toSkip === 1 && skippedTail > 0) toSkip = 0; // the last line, without a newline
+      if (toSkip > 0)
+        throw new ConnectorError(
+          'L1S_FILE',
+          `${path} has ${line + (skippedTail > 0 ? 1 : 0)} lines, fewer than the ${options.skipLines} already done: it is not the input the checkpoint was made from`,
+        );
       carry += decoder.decode();
       if (carry.length > 0) pushLine(carry);
       flush();
@@ -91,35 +126,96 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
   });
 }
 
-/** A JSON-lines file as the engine's event source (nothing to commit: a replay reads it whole). */
-export function jsonlSource(path: string, options: JsonlSourceOptions = {}): EventSource {
-  return { batches$: readJsonl(path, options) };
+export interface JsonlEventSourceOptions extends JsonlSourceOptions {
+  /**
+   * Called at each checkpoint with the last line whose events are learned and whose outputs are
+   * written (the state directory records it); without it there is nothing to commit.
+   */
+  readonly commit?: (line: number) => void | Promise<void>;
 }
 
-/** Appends JSON documents, one per line, to a file; `close()` flushes and reports write errors. */
+/**
+ * A JSON-lines file as the engine's event source; with `commit`, the lines done are reported at
+ * each checkpoint (`replay --state DIR`), and `skipLines` resumes after them.
+ */
+export function jsonlSource(path: string, options: JsonlEventSourceOptions = {}): EventSource {
+  const batches$ = readJsonl(path, options);
+  const commit = options.commit;
+  if (commit === undefined) return { batches$ };
+  const name = options.name ?? path;
+  return {
+    batches$,
+    commit: async (records) => {
+      let last = -1;
+      for (const r of records)
+        if (r.position.source === name && r.position.partition === undefined)
+          last = Math.max(last, Number(r.position.offset));
+      if (last >= 0) await commit(last);
+    },
+  };
+}
+
+/**
+ * Writes JSON documents, one per line, to a file (truncated, or appended to with `append`). Lines
+ * are gathered in memory and written synchronously, whole, in blocks of about 1 MiB and at each
+ * `flush()`: once `flush()` returns, what was written is in the operating system's hands (it
+ * survives the process being killed), without waiting on the event loop, so a checkpoint commits
+ * as soon as its batch is learned.
+ */
 export class JsonlWriter {
-  private readonly stream: WriteStream;
-  private failure: Error | null = null;
+  private fd: number | null;
+  private pending: string[] = [];
+  private pendingChars = 0;
   count = 0;
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: 'w' });
-    this.stream.on('error', (err) => {
-      this.failure = err;
-    });
+  constructor(
+    readonly path: string,
+    options: { readonly append?: boolean } = {},
+  ) {
+    try {
+      this.fd = openSync(path, options.append === true ? 'a' : 'w');
+    } catch (err) {
+      throw new ConnectorError('L1S_FILE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   write(doc: unknown): void {
-    if (this.failure)
-      throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
-    this.stream.write(`${JSON.stringify(doc)}\n`);
+    const line = `${JSON.stringify(doc)}\n`;
+    this.pending.push(line);
+    this.pendingChars += line.length;
     this.count++;
+    if (this.pendingChars >= 1 << 20) this.writeOut();
   }
 
-  async close(): Promise<void> {
-    this.stream.end();
-    if (!this.stream.closed) await once(this.stream, 'close').catch(() => undefined);
-    if (this.failure)
-      throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${this.failure.message}`);
+  private writeOut(): void {
+    if (this.pending.length === 0) return;
+    if (this.fd === null) throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: it is closed`);
+    const buf = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingChars = 0;
+    try {
+      for (let at = 0; at < buf.length;) at += writeSync(this.fd, buf, at, buf.length - at);
+    } catch (err) {
+      throw new ConnectorError('L1S_FILE', `cannot write ${this.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Writes out every document so far (synchronously; the promise is for the `OutputSink` port). */
+  flush(): Promise<void> {
+    this.writeOut();
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.fd === null) return Promise.resolve();
+    try {
+      this.writeOut();
+    } finally {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    return Promise.resolve();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, ScoreRecord } from '../../src/index.js';
@@ -24,18 +24,25 @@ export class FileOutputSink implements OutputSink {
   private readonly scores: JsonlWriter;
   private readonly deadLetters: JsonlWriter;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, append: boolean) {
     this.dir = dir;
-    this.models = new JsonlWriter(join(dir, outputFiles.models));
-    this.alerts = new JsonlWriter(join(dir, outputFiles.alerts));
-    this.scores = new JsonlWriter(join(dir, outputFiles.scores));
-    this.deadLetters = new JsonlWriter(join(dir, outputFiles.deadLetters));
+    const options = { append };
+    this.models = new JsonlWriter(join(dir, outputFiles.models), options);
+    this.alerts = new JsonlWriter(join(dir, outputFiles.alerts), options);
+    this.scores = new JsonlWriter(join(dir, outputFiles.scores), options);
+    this.deadLetters = new JsonlWriter(join(dir, outputFiles.deadLetters), options);
   }
 
-  /** Creates the directory (and parents) and opens the files, truncating them. */
-  static async open(dir: string): Promise<FileOutputSink> {
+  /**
+   * Creates the directory (and parents) and opens the files, truncating them, or with `append`
+   * (a resumed replay) appending to them, after cutting off a last line that a killed run left
+   * half written.
+   */
+  static async open(dir: string, options: { readonly append?: boolean } = {}): Promise<FileOutputSink> {
     await mkdir(dir, { recursive: true });
-    return new FileOutputSink(dir);
+    const append = options.append === true;
+    if (append) for (const name of Object.values(outputFiles)) await cutPartialLine(join(dir, name));
+    return new FileOutputSink(dir, append);
   }
 
   /** Records written per file. */
@@ -70,8 +77,14 @@ export class FileOutputSink implements OutputSink {
     });
   }
 
-  flush(): Promise<void> {
-    return Promise.resolve();
+  /** Resolves once everything written so far is in the file system's hands (before a checkpoint). */
+  async flush(): Promise<void> {
+    await Promise.all([
+      this.models.flush(),
+      this.alerts.flush(),
+      this.scores.flush(),
+      this.deadLetters.flush(),
+    ]);
   }
 
   async close(): Promise<void> {
@@ -81,5 +94,34 @@ export class FileOutputSink implements OutputSink {
       this.scores.close(),
       this.deadLetters.close(),
     ]);
+  }
+}
+
+/** Truncates `path` after its last newline (a line a killed writer left half written); absent: nothing. */
+async function cutPartialLine(path: string): Promise<void> {
+  let file;
+  try {
+    file = await openFile(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const { size } = await file.stat();
+    const tail = Buffer.alloc(Math.min(size, 1 << 16));
+    let end = size;
+    while (end > 0) {
+      const n = Math.min(end, tail.length);
+      await file.read(tail, 0, n, end - n);
+      const nl = tail.subarray(0, n).lastIndexOf(10);
+      if (nl >= 0) {
+        end = end - n + nl + 1;
+        break;
+      }
+      end -= n;
+    }
+    if (end < size) await file.truncate(end);
+  } finally {
+    await file.close();
   }
 }

@@ -10,15 +10,29 @@ function fileOf(key: string): string {
   return `${Buffer.from(key, 'utf8').toString('hex')}${SUFFIX}`;
 }
 
+export interface DirectoryStateStoreOptions {
+  /**
+   * The states outlive the run (default true): the engine then checkpoints every model with the
+   * input positions it covers (`replay --state DIR`). False for a directory that only holds evicted
+   * models while one run lasts (a temporary spill directory): no checkpoints, and a state is
+   * deleted when its model is back in memory.
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * Model states as files in a directory, one per key, written atomically (a temporary file renamed
- * over the old one), so a crash leaves either the old or the new state, never half of one.
+ * over the old one), so a crash leaves either the old or the new state, never half of one. Written
+ * states are in the operating system's hands when `put` returns (they survive the process being
+ * killed; they are not fsynced, so a power loss may lose the last ones).
  */
 export class DirectoryStateStore implements StateStore {
   readonly dir: string;
+  readonly durable: boolean;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: DirectoryStateStoreOptions = {}) {
     this.dir = dir;
+    this.durable = options.durable ?? true;
     try {
       mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -62,6 +76,14 @@ export class DirectoryStateStore implements StateStore {
         },
       );
     }
+  }
+
+  /**
+   * The model of `key` is in memory again: a durable store keeps its file (the last checkpoint
+   * until the next overwrites it); a spill directory deletes it.
+   */
+  release(key: string): void {
+    if (!this.durable) this.delete(key);
   }
 
   delete(key: string): void {

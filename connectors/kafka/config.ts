@@ -39,6 +39,13 @@ export interface KafkaConfig {
   readonly heartbeatIntervalMs: number;
   /** Events between model snapshots on the models topic. */
   readonly snapshotEvery: number;
+  /**
+   * Outputs, model states and consumed offsets as one transaction per checkpoint (read them with
+   * isolation.level=read_committed); default false (at-least-once outputs).
+   */
+  readonly exactlyOnce: boolean;
+  /** Longest a transaction may stay open (exactly-once); checkpoints must come sooner. */
+  readonly transactionTimeoutMs: number;
   readonly format: KafkaFormat;
   readonly outputFormat: KafkaFormat;
   readonly avro: KafkaAvroConfig;
@@ -55,6 +62,8 @@ export const kafkaDefaults = {
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
   snapshotEvery: 10_000,
+  exactlyOnce: false,
+  transactionTimeoutMs: 60_000,
   format: 'json' as KafkaFormat,
   outputFormat: 'json' as KafkaFormat,
   avro: { framing: 'confluent' as AvroFraming, schemaId: 1, registerSchemas: false, cacheSize: 1000 },
@@ -73,6 +82,8 @@ const knownKeys = new Set([
   'sessionTimeoutMs',
   'heartbeatIntervalMs',
   'snapshotEvery',
+  'exactlyOnce',
+  'transactionTimeoutMs',
   'format',
   'outputFormat',
   'avro',
@@ -183,6 +194,8 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     sessionTimeoutMs: int('sessionTimeoutMs', kafkaDefaults.sessionTimeoutMs, 6000),
     heartbeatIntervalMs: int('heartbeatIntervalMs', kafkaDefaults.heartbeatIntervalMs, 100),
     snapshotEvery: int('snapshotEvery', kafkaDefaults.snapshotEvery, 1),
+    exactlyOnce: bool('exactlyOnce', kafkaDefaults.exactlyOnce),
+    transactionTimeoutMs: int('transactionTimeoutMs', kafkaDefaults.transactionTimeoutMs, 1000),
     format: format('format'),
     outputFormat: format('outputFormat'),
     avro: { ...kafkaDefaults.avro } as KafkaAvroConfig,

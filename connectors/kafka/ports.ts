@@ -16,25 +16,32 @@ import { KafkaSink } from './sink.js';
 import { KafkaSource } from './source.js';
 import { KafkaStateStore } from './stateStore.js';
 import { outputTopics } from './topics.js';
+import { retrying } from './retry.js';
+import { KafkaTransactions } from './transactions.js';
 
 /**
  * A `KafkaSource` as the engine's event source (commits after outputs are acknowledged, or at
- * checkpoints). `checkAssignment` runs before the engine's own assignment handler.
+ * checkpoints; with `transactions`, in the checkpoint's transaction).
  */
 export function kafkaEventSource(
   source: KafkaSource,
   prepare?: (records: readonly RawRecord[]) => Promise<void>,
-  checkAssignment?: (assignment: readonly PartitionRef[]) => Promise<void>,
+  transactions?: KafkaTransactions,
 ): EventSource {
   return {
     batches$: source.batches$,
-    commit: (records) => source.commit(records),
+    commit: transactions
+      ? async (records) => {
+          // offsets go into the transaction (source.commitOffsets); a checkpoint with none
+          // still commits what it sent
+          await source.commit(records);
+          await transactions.commit([]);
+        }
+      : (records) => source.commit(records),
     release: (records) => source.release(records),
-    onAssign: (handler) =>
-      source.onAssign(async (assignment) => {
-        await checkAssignment?.(assignment);
-        await handler(assignment);
-      }),
+    // (the assignment is checked and the transactional producer replaced in the state store's
+    // restore, after the engine's handler has rewound, synchronously, at the join)
+    onAssign: (handler) => source.onAssign(handler),
     ...(prepare ? { prepare } : {}),
     close: () => source.close(),
   };
@@ -108,15 +115,16 @@ export async function checkAssignmentCoversModels(
   assignment: readonly PartitionRef[],
 ): Promise<void> {
   if (keyBy === 'key' && topics.length === 1) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-    for (const t of metadata.topics) total += t.partitions.length;
-  } finally {
-    await admin.disconnect();
-  }
+  const total = await retrying("reading the input topics' partitions", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      return metadata.topics.reduce((sum, t) => sum + t.partitions.length, 0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
   if (assignment.length >= total) return;
   const why =
     keyBy === 'key'
@@ -137,6 +145,8 @@ export interface KafkaPorts {
   readonly sink: KafkaSink;
   /** Model states in `<prefix>.state` (checkpoints, restore on assignment). */
   readonly store: KafkaStateStore;
+  /** Exactly-once: the transactions outputs, states and offsets go through. */
+  readonly transactions?: KafkaTransactions;
   /** The Avro event decoder (absent for JSON). */
   readonly decoder?: EventDecoder;
   /** Connects the producer and creates missing output topics. */
@@ -189,7 +199,16 @@ export async function kafkaPorts(
       encodeAlert: (a: Alert) => alerts.encode({ ...a, details: JSON.stringify(a.details) }),
     };
   }
+  const transactions = config.exactlyOnce
+    ? new KafkaTransactions(kafka, {
+        baseId: `${config.prefix}.${config.groupId}`,
+        groupId: config.groupId,
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        ...(logger ? { logger } : {}),
+      })
+    : undefined;
   const sink = new KafkaSink(kafka, {
+    ...(transactions ? { channel: transactions } : {}),
     topics,
     partitions: config.partitions,
     replicationFactor: config.replicationFactor,
@@ -204,6 +223,7 @@ export async function kafkaPorts(
     sessionTimeoutMs: config.sessionTimeoutMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
+    ...(transactions ? { commitOffsets: (offsets) => transactions.commit(offsets) } : {}),
     ...(logger ? { logger } : {}),
   });
   const store = new KafkaStateStore(kafka, {
@@ -214,15 +234,19 @@ export async function kafkaPorts(
     learner: engine.learner,
     groupId: config.groupId,
     ...(logger ? { logger } : {}),
+    ...(transactions ? { channel: transactions } : {}),
+    async beforeRestore(assignment) {
+      await checkAssignmentCoversModels(kafka, config.topics, config.groupId, engine.keyBy, assignment);
+      await transactions?.assign(assignment);
+    },
   });
   const avro = decoder;
   return {
-    source: kafkaEventSource(consumer, avro ? (records) => avro.prepare(records) : undefined, (assignment) =>
-      checkAssignmentCoversModels(kafka, config.topics, config.groupId, engine.keyBy, assignment),
-    ),
+    source: kafkaEventSource(consumer, avro ? (records) => avro.prepare(records) : undefined, transactions),
     consumer,
     sink,
     store,
+    ...(transactions ? { transactions } : {}),
     ...(avro ? { decoder: avro } : {}),
     async start() {
       await refuseSecondInstance(kafka, config, engine.keyBy, logger);
@@ -233,6 +257,7 @@ export async function kafkaPorts(
       await consumer.close().catch(() => undefined);
       await store.close();
       await sink.close();
+      await transactions?.disconnect();
     },
   };
 }

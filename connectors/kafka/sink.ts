@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer, CompressionTypes } from 'kafkajs';
+import type { Kafka, Message, CompressionTypes } from 'kafkajs';
 
 import {
   ConnectorError,
@@ -11,6 +11,8 @@ import {
 import { encodeJson } from './codecs/json.js';
 import { KafkaDeadLetters, type ConnectorLogger } from './deadLetters.js';
 import { ensureTopics, outputTopicSpecs, type OutputTopics } from './topics.js';
+import { retrying } from './retry.js';
+import type { ProducerChannel } from './transactions.js';
 
 /** Turns an output record into message bytes (JSON by default, Avro via `AvroEncoder.encode`). */
 export type ValueEncoder<T> = (value: T) => Buffer;
@@ -31,6 +33,11 @@ export interface KafkaSinkOptions {
   readonly compression?: CompressionTypes;
   /** Dead letters are also logged here at warn level. */
   readonly logger?: ConnectorLogger;
+  /**
+   * Send through this (exactly-once: the instance's transactions, owned by the caller) instead of
+   * an idempotent producer of the sink's own.
+   */
+  readonly channel?: ProducerChannel;
 }
 
 /**
@@ -48,7 +55,8 @@ export class KafkaSink implements OutputSink {
   readonly acknowledged = new Map<string, number>();
   private readonly kafka: Kafka;
   private readonly options: KafkaSinkOptions;
-  private readonly producer: Producer;
+  private readonly producer: ProducerChannel;
+  private readonly ownsProducer: boolean;
   private readonly maxBuffered: number;
   private readonly maxRequestBytes: number;
   private buffer = new Map<string, Message[]>();
@@ -64,11 +72,14 @@ export class KafkaSink implements OutputSink {
     this.maxBuffered = options.maxBuffered ?? 5000;
     this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
     this.deadLetters = new KafkaDeadLetters(this, options.logger);
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.ownsProducer = options.channel === undefined;
+    this.producer =
+      options.channel ??
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
   }
 
   /** Connects the producer and creates missing output topics. */
@@ -147,9 +158,15 @@ export class KafkaSink implements OutputSink {
     try {
       if (this.started) await this.flush();
     } finally {
-      await this.producer.disconnect();
+      if (this.ownsProducer) await this.producer.disconnect();
       this.started = false;
     }
+  }
+
+  /** Drops the messages queued and not yet sent (a rewind to the last checkpoint). */
+  discard(): void {
+    this.buffer = new Map();
+    this.buffered = 0;
   }
 
   private send(): Promise<void> {
@@ -168,11 +185,18 @@ export class KafkaSink implements OutputSink {
         try {
           // Requests stay under the broker's default message.max.bytes (1 MiB per record batch).
           for (const part of splitBySize(topicMessages, this.maxRequestBytes)) {
-            await this.producer.sendBatch({
-              topicMessages: part,
-              acks: -1,
-              ...(this.options.compression ? { compression: this.options.compression } : {}),
-            });
+            const send = () =>
+              this.producer.sendBatch({
+                topicMessages: part,
+                acks: -1,
+                ...(this.options.compression ? { compression: this.options.compression } : {}),
+              });
+            // a transaction is not retried here: its owner aborts it and goes back a checkpoint
+            await (this.ownsProducer
+              ? retrying(`producing to ${part.map((t) => t.topic).join(', ')}`, send, {
+                  ...(this.options.logger ? { logger: this.options.logger } : {}),
+                })
+              : send());
           }
         } catch (err) {
           this.failure = new ConnectorError(

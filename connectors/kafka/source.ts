@@ -5,6 +5,7 @@ import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
+import { kafkaRetriable, retrying } from './retry.js';
 import { ensureTopics } from './topics.js';
 
 export interface KafkaSourceOptions {
@@ -29,6 +30,13 @@ export interface KafkaSourceOptions {
    * fetch waits too: a short fetch wait keeps commits, and so resuming after a pause, prompt.
    */
   readonly maxWaitTimeInMs?: number;
+  /**
+   * Commits offsets (the next offset to read, per partition) instead of the consumer's own
+   * commit: exactly-once sends them with the transaction (`KafkaTransactions.commit`).
+   */
+  readonly commitOffsets?: (
+    offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>,
+  ) => Promise<void>;
   /** Create missing input topics with this many partitions (default: don't create). */
   readonly createTopics?: { readonly partitions: number; readonly replicationFactor: number };
   readonly logger?: ConnectorLogger;
@@ -337,13 +345,17 @@ export class KafkaSource {
     }
     const toCommit = [...round.offsets];
     try {
-      await consumer.commitOffsets(
-        toCommit.map(([, p]) => ({
-          topic: p.topic,
-          partition: p.partition,
-          offset: (p.offset + 1n).toString(),
-        })),
-      );
+      const offsets = toCommit.map(([, p]) => ({
+        topic: p.topic,
+        partition: p.partition,
+        offset: (p.offset + 1n).toString(),
+      }));
+      if (this.options.commitOffsets) await this.options.commitOffsets(offsets);
+      else
+        await retrying('committing offsets', () => consumer.commitOffsets(offsets), {
+          ...(this.options.logger ? { logger: this.options.logger } : {}),
+          retriable: (err) => !isRebalanceError(err) && kafkaRetriable(err),
+        });
     } catch (err) {
       if (isRebalanceError(err)) {
         this.options.logger?.warn(

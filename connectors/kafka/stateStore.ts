@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message } from 'kafkajs';
 
 import {
   checkState,
@@ -13,6 +13,8 @@ import {
 } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { ensureTopics } from './topics.js';
+import { retrying } from './retry.js';
+import type { ProducerChannel } from './transactions.js';
 
 /**
  * Model states in a compacted Kafka topic (`<prefix>.state`), the changelog pattern of Kafka
@@ -45,6 +47,10 @@ export interface KafkaStateStoreOptions {
   /** Base of the short-lived consumer group a restore reads the topic with. */
   readonly groupId: string;
   readonly logger?: ConnectorLogger;
+  /** Send through this (exactly-once: the instance's transactions) instead of an own producer. */
+  readonly channel?: ProducerChannel;
+  /** Runs first in every `restore` (checks of the assignment, a new transactional producer). */
+  readonly beforeRestore?: (assignment: readonly PartitionRef[]) => Promise<void>;
 }
 
 interface KeyMeta {
@@ -156,7 +162,8 @@ export class KafkaStateStore implements StateStore {
   private readonly kafka: Kafka;
   private readonly options: KafkaStateStoreOptions;
   private readonly chunkBytes: number;
-  private readonly producer: Producer;
+  private readonly producer: ProducerChannel;
+  private readonly ownsProducer: boolean;
   private readonly cache = new Map<string, Uint8Array>();
   private readonly meta = new Map<string, KeyMeta>();
   private queue: Message[] = [];
@@ -171,11 +178,10 @@ export class KafkaStateStore implements StateStore {
     this.options = options;
     this.chunkBytes = options.chunkBytes ?? 512 * 1024;
     this.partitions = options.partitions ?? 1;
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.ownsProducer = options.channel === undefined;
+    this.producer =
+      options.channel ??
+      kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
   /** Creates the topic when missing (compacted), learns its partition count, connects. */
@@ -273,7 +279,13 @@ export class KafkaStateStore implements StateStore {
     this.chain = this.chain.then(async () => {
       if (this.failure !== null) return;
       try {
-        await this.producer.send({ topic: this.options.topic, acks: -1, messages });
+        const send = () =>
+          this.producer.sendBatch({ topicMessages: [{ topic: this.options.topic, messages }], acks: -1 });
+        await (this.ownsProducer
+          ? retrying(`writing model states to ${this.options.topic}`, send, {
+              ...(this.options.logger ? { logger: this.options.logger } : {}),
+            })
+          : send());
       } catch (err) {
         this.failure = err;
       }
@@ -300,8 +312,11 @@ export class KafkaStateStore implements StateStore {
    */
   async restore(assignment: readonly PartitionRef[]): Promise<RestoreStats> {
     const t0 = performance.now();
+    await this.options.beforeRestore?.(assignment);
     await this.flush();
-    const records = await this.readAll();
+    const records = await retrying(`reading model states from ${this.options.topic}`, () => this.readAll(), {
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
     const byModel = new Map<string, Map<number, Chunk>[]>();
     for (const [modelKey, slots] of records) byModel.set(modelKey, slots);
     this.cache.clear();
@@ -403,6 +418,7 @@ export class KafkaStateStore implements StateStore {
     const groupId = `${this.options.groupId}.restore.${randomBytes(6).toString('hex')}`;
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
     const remaining = new Set(ends.keys());
+    const nearEnd = new Set<number>();
     let lastProgress = performance.now();
     try {
       await consumer.connect();
@@ -411,7 +427,9 @@ export class KafkaStateStore implements StateStore {
         // Transaction markers take offsets but are never delivered: a partition also counts as
         // read once nothing new arrives for a while.
         const idle = setInterval(() => {
-          if (performance.now() - lastProgress > 3000) {
+          const quiet = performance.now() - lastProgress;
+          // at most one offset short of the end everywhere: that one is a transaction marker
+          if (quiet > 3000 || (quiet > 300 && [...remaining].every((p) => nearEnd.has(p)))) {
             clearInterval(idle);
             done();
           }
@@ -424,6 +442,7 @@ export class KafkaStateStore implements StateStore {
                 this.take(out, m.key, m.value, m.headers);
                 const end = ends.get(batch.partition);
                 if (end !== undefined && BigInt(m.offset) >= end) remaining.delete(batch.partition);
+                else if (end !== undefined && BigInt(m.offset) >= end - 1n) nearEnd.add(batch.partition);
               }
               if (remaining.size === 0) {
                 clearInterval(idle);
@@ -499,7 +518,7 @@ export class KafkaStateStore implements StateStore {
 
   async close(): Promise<void> {
     await this.flush().catch(() => undefined);
-    if (this.started) await this.producer.disconnect();
+    if (this.started && this.ownsProducer) await this.producer.disconnect();
     this.started = false;
   }
 }

@@ -48,8 +48,11 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
   --no-refit            online learning only
   --serve S             online (default) | refit: the model that scores unlabelled events
-  --state DIR           an empty directory for evicted keyed models' states while the replay runs
-                        (default: a temporary one); emptied at the end`;
+  --state DIR           checkpoint into DIR (model states, evicted keyed models, the last line
+                        done) and resume from it: the same command after a crash, kill or
+                        Ctrl-C goes on where the last checkpoint was; DIR is for one input and
+                        one set of model settings (default: no checkpoints; keyed models spill
+                        to a temporary directory)`;
 
 type Values = {
   readonly [K in keyof typeof replayFlagOptions]?: (typeof replayFlagOptions)[K]['type'] extends 'boolean'

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,12 @@ import { formatCount, ProgressLine } from './progress.js';
 import { summarize, type RunSummary } from './summary.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
+import {
+  StateDirectoryRefused,
+  StateManifest,
+  type ResumePoint,
+} from '../../connectors/file/stateManifest.js';
+import { stateSettings } from '../engine/stateSettings.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -30,6 +36,16 @@ in a worker thread; unlabelled events are scored. Writes to --out DIR:
   alerts.jsonl        drift alerts
   dead-letters.jsonl  rejected lines with the reason (line number, stage, original text)
   summary.json        events, progressiveLoss, eventsPerSecond, metrics, rejections, refits
+
+With --state DIR, the replay checkpoints into DIR (every state.everyEvents records, default
+10000, and state.everySeconds, default 10, in --config): the state of every model that changed,
+then the last input line done. Run the same command again after a crash, kill or Ctrl-C and it
+resumes after that line: the committed lines are skipped unread, each model goes on from its
+stored state and skips the events it already learned, so every event is learned exactly once.
+A run over an input DIR already covers says there is nothing left to learn. The outputs in --out
+are appended to; those written after the last checkpoint may appear twice (at-least-once). DIR
+belongs to one input and one set of model settings: another input or other settings are refused
+(exit 2); give another directory or delete it to start over.
 
 options:
   --input FILE          JSON-lines events, required
@@ -53,9 +69,27 @@ export async function replay(
     if (err instanceof UsageError) throw err;
     throw new ConnectorError('L1S_FILE', `input file not found: ${input}`, { cause: err });
   }
+  // A state directory is checked (its input and settings) before the outputs are opened.
+  const stateDir = config.files.state;
+  let manifest: StateManifest | undefined;
+  let resume: ResumePoint | null = null;
+  if (stateDir !== undefined) {
+    // another input, other settings, not a state directory: StateDirectoryRefused (exit 2)
+    ({ manifest, resume } = await StateManifest.open(
+      stateDir,
+      { path: input, source: input },
+      stateSettings(config),
+    ));
+  }
+  if (resume !== null)
+    io.stderr.write(
+      resume.complete
+        ? `replay: --state ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
+        : `replay: resuming from --state ${stateDir} after line ${formatCount(resume.line)} (${resume.checkpoints} checkpoints so far)\n`,
+    );
   let sink: FileOutputSink;
   try {
-    sink = await FileOutputSink.open(resolve(out));
+    sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
   } catch (err) {
     throw new UsageError(
       `--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a directory path`,
@@ -66,20 +100,18 @@ export async function replay(
   let totalBytes = 0;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'warn' }, io.stderr);
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
-  // --state DIR when given, else in a temporary directory removed at the end.
+  // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
+  // spills (no checkpoints) and is removed at the end.
   const temporary =
-    config.files.state === undefined && config.keys.keyBy !== null
+    stateDir === undefined && config.keys.keyBy !== null
       ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))
       : undefined;
-  const stateDir = config.files.state ?? temporary;
-  if (config.files.state !== undefined) {
-    const held = await readdir(config.files.state).catch(() => [] as string[]);
-    if (held.some((f) => f.endsWith('.state')))
-      throw new UsageError(
-        `--state ${config.files.state} holds model states from an earlier run; a replay starts from scratch (resuming is not supported yet): give an empty or new directory`,
-      );
-  }
-  const store = stateDir !== undefined ? new DirectoryStateStore(stateDir) : undefined;
+  const store =
+    stateDir !== undefined
+      ? new DirectoryStateStore(stateDir)
+      : temporary !== undefined
+        ? new DirectoryStateStore(temporary, { durable: false })
+        : undefined;
   const stop = new Subject<void>();
   let interrupted: string | null = null;
   const onSignal = (signal: string) => () => {
@@ -95,6 +127,8 @@ export async function replay(
     {
       source: jsonlSource(input, {
         batchSize: config.batchSize,
+        ...(resume !== null ? { skipLines: resume.line, name: resume.source } : {}),
+        ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done) } : {}),
         onProgress: (b, t) => {
           bytesRead = b;
           totalBytes = t;
@@ -119,6 +153,8 @@ export async function replay(
   let summary: RunSummary;
   try {
     await engine.run();
+    // the last checkpoint ran when the stream completed: mark the input done unless stopped early
+    if (interrupted === null) manifest?.markComplete();
     summary = summarize(engine, input);
   } finally {
     clearInterval(timer);
@@ -126,18 +162,25 @@ export async function replay(
     process.off('SIGTERM', onTerm);
     line.done();
     await sink.close();
-    if (config.files.state !== undefined) {
-      // the models' final snapshots are in models.jsonl; the spilled states served this run only
-      for (const f of await readdir(config.files.state))
-        if (f.endsWith('.state')) await rm(join(config.files.state, f));
-    }
     if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
   }
   if (interrupted !== null) summary = { ...summary, interrupted };
+  if (resume !== null)
+    summary = { ...summary, resume: { fromLine: resume.line, previousRunComplete: resume.complete } };
   const writer = new JsonlWriter(resolve(out, 'summary.json'));
   writer.write(summary);
   await writer.close();
   return summary;
+}
+
+/**
+ * A state directory refused (another input, other settings, not a state directory): one line on
+ * stderr and exit 2, as a usage error but without the usage; any other error is rethrown.
+ */
+export function refusedStateDirectory(err: unknown, io: CliIO): number {
+  if (!(err instanceof StateDirectoryRefused)) throw err;
+  io.stderr.write(`l1stream: ${err.message}\n`);
+  return 2;
 }
 
 export const replayCommand: Command = {
@@ -145,10 +188,22 @@ export const replayCommand: Command = {
   usage,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { config, out, progress } = await engineConfigFrom(argv, replayFlagOptions);
-    const summary = await replay(config, out, io, progress);
+    let summary: RunSummary;
+    try {
+      summary = await replay(config, out, io, progress);
+    } catch (err) {
+      return refusedStateDirectory(err, io);
+    }
     if (summary.interrupted !== undefined)
       io.stderr.write(
-        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand; the outputs cover the events read so far\n`,
+        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand; the outputs cover the events read so far` +
+          (config.files.state !== undefined
+            ? `; the same command resumes from --state ${config.files.state}\n`
+            : '\n'),
+      );
+    if (summary.resume?.previousRunComplete === true && summary.events === 0 && summary.scored === 0)
+      io.stderr.write(
+        `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(

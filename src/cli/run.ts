@@ -28,10 +28,15 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
 'l1stream replay' writes for the same input and configuration).
 
-Offsets are committed only after the events are learned and their outputs acknowledged by the
-broker (at-least-once). SIGINT / SIGTERM stop it cleanly: the batch in hand is finished, every model
-that learned since its last snapshot publishes one, outputs are flushed and offsets committed, and
-the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
+Every model's state is checkpointed to <prefix>.state every state.everyEvents records or
+state.everySeconds ("state": { "everyEvents": 10000, "everySeconds": 10 }), and offsets are
+committed only after it; on start and after a rebalance the models of the assigned partitions are
+restored from it first, and records they already cover are not learned again. Outputs are
+at-least-once, or exactly-once with "exactlyOnce": true in the kafka section (one transaction per
+checkpoint). Several instances in one group need "model": { "keyBy": "key" } and events keyed by
+model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
+hand is finished, every model that learned since its last snapshot publishes one, a last
+checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint).
 
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
@@ -153,6 +158,7 @@ async function runKafkaPorts(
       stop,
       ...(ports.decoder ? { decoder: ports.decoder } : {}),
       ...(ops ? { observer: ops.metrics } : {}),
+      rewindOnAssign: kc.exactlyOnce,
     },
   );
   ops?.bind(engine);
@@ -258,8 +264,21 @@ export const runCommand: Command = {
     const config = checkEngineConfig(doc, {
       sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
     });
-    if (config.extensions.has('kafka')) return runKafka(config, io, shutdownMs);
-    const { replay } = await import('./replay.js');
+    const kafka = config.extensions.get('kafka') as
+      import('../../connectors/kafka/index.js').KafkaConfig | undefined;
+    if (
+      kafka?.exactlyOnce === true &&
+      !(config.checkpoints.everySeconds * 1000 < kafka.transactionTimeoutMs)
+    ) {
+      throw new ConfigError([
+        {
+          path: 'state.everySeconds',
+          message: `with kafka.exactlyOnce, a checkpoint commits the open transaction: it must come sooner than kafka.transactionTimeoutMs (${kafka.transactionTimeoutMs} ms), got ${config.checkpoints.everySeconds} s`,
+        },
+      ]);
+    }
+    if (kafka !== undefined) return runKafka(config, io, shutdownMs);
+    const { replay, refusedStateDirectory } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);
     const ops = await startOps(config, logger);
@@ -283,7 +302,7 @@ export const runCommand: Command = {
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
-      throw err;
+      return refusedStateDirectory(err, io);
     } finally {
       signal.dispose();
       deadline.dispose();

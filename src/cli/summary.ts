@@ -30,6 +30,17 @@ export interface RunSummary {
   readonly alerts: number;
   readonly refits: RefitStats;
   readonly evictions: number;
+  /** Events not learned again because their model's stored state already covered them (a resume). */
+  readonly skippedCovered: number;
+  /** Checkpoints into --state DIR: how many, model states written, their bytes and milliseconds. */
+  readonly checkpoints: {
+    readonly count: number;
+    readonly models: number;
+    readonly bytes: number;
+    readonly ms: number;
+  };
+  /** A run that went on from a state directory's checkpoint: after which line, and whether the run before had finished. */
+  readonly resume?: { readonly fromLine: number; readonly previousRunComplete: boolean };
   readonly seconds: number;
   readonly eventsPerSecond: number;
   /** The signal that stopped the run early (absent when it read its whole input). */
@@ -78,6 +89,13 @@ export function summarize(engine: Engine, input: string): RunSummary {
     alerts: s.alerts,
     refits: s.refits,
     evictions: s.evictions,
+    skippedCovered: s.skippedCovered,
+    checkpoints: {
+      count: s.checkpoints.checkpoints,
+      models: s.checkpoints.models,
+      bytes: s.checkpoints.bytes,
+      ms: Math.round(s.checkpoints.ms),
+    },
     seconds: s.seconds,
     eventsPerSecond: s.learned / Math.max(s.seconds, 1e-9),
   };

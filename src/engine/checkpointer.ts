@@ -2,40 +2,137 @@ import { performance } from 'node:perf_hooks';
 
 import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
+import type { EngineElement } from '../stream/engineTypes.js';
 import type { RawRecord } from '../stream/types.js';
 import type { CheckpointConfig } from './config.js';
-import type { EventSource, StateStore } from './ports.js';
+import type { EventSource, PartitionRef, RestoreStats, StateStore } from './ports.js';
 
 /** What one checkpoint wrote. */
 export interface CheckpointStats {
   /** Models whose state was written (those that changed since their last checkpoint). */
   readonly models: number;
   readonly bytes: number;
-  /** From the first state written to the offsets committed. */
+  /** From the capture of the states to the offsets committed. */
   readonly ms: number;
 }
 
+/** One model's state as captured for a checkpoint. */
+interface StateEntry {
+  readonly key: string;
+  readonly state: Uint8Array;
+  readonly partitions: readonly PartitionRef[];
+}
+
+/** The states of a checkpoint, captured when every record before it (and none after) was learned. */
+export interface Capture {
+  readonly entries: readonly StateEntry[];
+  readonly at: number;
+  readonly epoch: number;
+}
+
 /**
- * Checkpoints with a durable state store (DESIGN §8): every `everyEvents` records or
- * `everySeconds`, the state of every model that changed is written to the store, the store is
- * flushed, and only then are the input positions read so far committed. The committed position
- * is therefore never ahead of what the stored states cover; a state may be ahead of it (a model
- * evicted or checkpointed after the commit), and the model then skips the records it covers when
- * they are read again (`LiveModel.covered`). Called by `publish` once a batch's outputs are
- * durable.
+ * In front of a durable store: evicted models' states stay in memory until the next checkpoint
+ * writes them, so that no state becomes durable before the outputs of the events it covers (a
+ * state ahead of its outputs would make a restored model skip events whose outputs were lost).
+ */
+export class EvictionBuffer implements StateStore {
+  readonly durable = true;
+  private readonly evicted = new Map<
+    string,
+    { state: Uint8Array; partitions: readonly PartitionRef[]; written: boolean }
+  >();
+
+  constructor(readonly store: StateStore) {}
+
+  get(key: string): Uint8Array | undefined {
+    return this.evicted.get(key)?.state ?? this.store.get(key);
+  }
+
+  put(key: string, state: Uint8Array, partitions: readonly PartitionRef[] = []): void {
+    this.evicted.set(key, { state, partitions, written: false });
+  }
+
+  /** The key's evicted state has not been written to the store yet. */
+  unwritten(key: string): boolean {
+    const e = this.evicted.get(key);
+    return e !== undefined && !e.written;
+  }
+
+  release(key: string): void {
+    this.evicted.delete(key);
+    if (this.store.release) this.store.release(key);
+  }
+
+  delete(key: string): void {
+    this.evicted.delete(key);
+    this.store.delete(key);
+  }
+
+  keys(): Iterable<string> {
+    const keys = new Set(this.evicted.keys());
+    for (const k of this.store.keys()) keys.add(k);
+    return keys;
+  }
+
+  restore(assignment: readonly PartitionRef[]): Promise<RestoreStats> {
+    return this.store.restore?.(assignment) ?? Promise.resolve({ models: 0, bytes: 0, ms: 0 });
+  }
+
+  /** Forgets every evicted state not yet written (a rewind to the last checkpoint). */
+  clearUnwritten(): void {
+    for (const [key, e] of [...this.evicted]) if (!e.written) this.evicted.delete(key);
+  }
+
+  /** Forgets evicted states whose partitions `keep` rejects (they moved to another instance). */
+  dropUnless(keep: (partitions: readonly PartitionRef[]) => boolean): void {
+    for (const [key, e] of [...this.evicted]) if (!keep(e.partitions)) this.evicted.delete(key);
+  }
+
+  /** Evicted states not yet written, now marked written (their bytes stay for `get`). */
+  takeUnwritten(): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const [key, e] of this.evicted) {
+      if (e.written) continue;
+      e.written = true;
+      out.push({ key, state: e.state, partitions: e.partitions });
+    }
+    return out;
+  }
+
+  flush(): Promise<void> {
+    return this.store.flush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * Checkpoints with a durable state store (DESIGN §8). A checkpoint is a barrier in the stream:
+ * when one is due (every `everyEvents` records or `everySeconds`), the states of the models that
+ * changed are captured right after the batch that makes it due was learned, before any later
+ * one; once that batch's outputs (and all before) are durable, the states are written, the store
+ * flushed, and only then the input positions up to that batch committed. So a committed position
+ * is never ahead of the stored states, and a stored state never ahead of durable outputs; when
+ * records after a commit are read again, a restored model skips those its state covers
+ * (`LiveModel.covered`) and learns the rest: every event is learned once.
  */
 export class Checkpointer {
   readonly totals = { checkpoints: 0, models: 0, bytes: 0, ms: 0 };
   private readonly lastByPartition = new Map<string, RawRecord>();
+  private readonly captures = new WeakMap<EngineElement, Capture>();
+  /** The rewind each element was learned in (`rewind()` starts a new one). */
+  private readonly epochs = new WeakMap<EngineElement, number>();
+  private epoch = 0;
+  /** Records learned since the last capture. */
   private records = 0;
   private lastAt: number;
-  /** Checkpoints and batch notes run one at a time, in order. */
+  /** Elements learned but not yet through `publish` (the timer captures only when none are). */
+  private pending = 0;
+  /** Checkpoint writes run one at a time, in order. */
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly registry: ModelRegistry<LiveModel>,
-    private readonly store: StateStore,
+    private readonly buffer: EvictionBuffer,
     private readonly source: EventSource,
     private readonly config: CheckpointConfig,
     private readonly now: () => number,
@@ -44,33 +141,87 @@ export class Checkpointer {
     this.lastAt = now();
   }
 
+  /** Records or seconds since the last capture reached the cadence. */
+  private get due(): boolean {
+    return (
+      this.records >= this.config.everyEvents ||
+      (this.records > 0 && this.now() - this.lastAt >= this.config.everySeconds * 1000)
+    );
+  }
+
   /**
-   * A batch's outputs are durable: notes its records and checkpoints when one is due (after any
-   * checkpoint already running).
+   * Called for every element right after it was learned (and evictions made): captures the
+   * states when a checkpoint is due at a whole batch.
    */
-  afterBatch(records: readonly RawRecord[]): Promise<unknown> {
+  learned(element: EngineElement): void {
+    this.pending++;
+    this.epochs.set(element, this.epoch);
+    if (element.kind !== 'batch' || element.partial) return;
+    this.records += element.records.length;
+    if (this.due) this.captures.set(element, this.capture());
+  }
+
+  /** Every changed model's state, now (synchronous: no event is learned meanwhile). */
+  private capture(): Capture {
+    const entries: StateEntry[] = this.buffer.takeUnwritten();
+    for (const live of this.registry.liveModels()) {
+      if (!live.dirty) continue;
+      entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
+      live.dirty = false;
+    }
+    this.records = 0;
+    this.lastAt = this.now();
+    return { entries, at: performance.now(), epoch: this.epoch };
+  }
+
+  /**
+   * An element's outputs are durable: notes its records (the source may read on) and, when a
+   * capture was made at it, writes the states and commits the positions noted so far.
+   */
+  published(element: EngineElement): Promise<unknown> {
     return this.serialized(async () => {
-      this.note(records);
-      if (this.due) await this.checkpoint();
+      this.pending--;
+      if (element.kind !== 'batch' || element.partial || !this.current(element)) return;
+      this.note(element.records);
+      const capture = this.captures.get(element);
+      if (capture !== undefined) await this.write(capture);
     });
   }
 
-  /** The last checkpoint (the stream completed): after any running one. */
+  /** Learned since the last rewind (elements from before one are neither published nor committed). */
+  current(element: EngineElement): boolean {
+    return (this.epochs.get(element) ?? this.epoch) === this.epoch;
+  }
+
+  /**
+   * Forgets everything since the last checkpoint (exactly-once after a rebalance: the models are
+   * restored from it and the records after it read again): elements learned before now are not
+   * published, captures not written, noted positions not committed.
+   */
+  rewind(): void {
+    this.epoch++;
+    this.lastByPartition.clear();
+    this.records = 0;
+    this.lastAt = this.now();
+  }
+
+  /** The last checkpoint, once the stream completed and every output is durable. */
   finish(): Promise<unknown> {
     this.stopTimer();
-    return this.serialized(() => this.checkpoint());
+    return this.serialized(() => this.write(this.capture()));
   }
 
   /**
    * Checkpoints by time also while no batch arrives (an idle topic still gets its last records
-   * committed within `everySeconds`).
+   * committed within `everySeconds`): only when nothing is between learning and publishing.
    */
   startTimer(): void {
     if (this.timer !== null || !Number.isFinite(this.config.everySeconds)) return;
     const every = Math.max(50, (this.config.everySeconds * 1000) / 4);
     this.timer = setInterval(() => {
-      if (this.due)
-        void this.serialized(async () => (this.due ? this.checkpoint() : undefined)).catch(() => {});
+      if (this.pending !== 0 || !this.due) return;
+      const capture = this.capture();
+      void this.serialized(() => this.write(capture)).catch(() => undefined);
     }, every);
     this.timer.unref();
   }
@@ -86,8 +237,7 @@ export class Checkpointer {
     return next;
   }
 
-  /** A batch's outputs are durable: its records may be committed at the next checkpoint. */
-  note(records: readonly RawRecord[]): void {
+  private note(records: readonly RawRecord[]): void {
     const n = records.length;
     for (let i = 0; i < n; i++) {
       const p = records[i].position;
@@ -97,44 +247,29 @@ export class Checkpointer {
       }
       this.lastByPartition.set(`${p.partition ?? -1}\u0000${p.source}`, records[i]);
     }
-    this.records += n;
     this.source.release?.(records);
   }
 
-  /** Records or seconds since the last checkpoint reached the configuration's cadence. */
-  get due(): boolean {
-    return (
-      this.records >= this.config.everyEvents ||
-      (this.records > 0 && this.now() - this.lastAt >= this.config.everySeconds * 1000)
-    );
-  }
-
-  /** Writes every changed model's state, makes it durable, then commits the positions read. */
-  async checkpoint(): Promise<CheckpointStats> {
-    const t0 = performance.now();
-    let models = 0;
+  /** Writes the captured states, makes them durable, then commits the positions noted. */
+  private async write(capture: Capture): Promise<void> {
+    if (capture.epoch !== this.epoch) return;
+    const store = this.buffer.store;
     let bytes = 0;
-    for (const live of this.registry.liveModels()) {
-      if (!live.dirty) continue;
-      const state = live.checkpoint();
-      if (this.store.checkpoint) this.store.checkpoint(live.key, state, live.partitions());
-      else this.store.put(live.key, state, live.partitions());
-      live.dirty = false;
-      models++;
-      bytes += state.byteLength;
+    for (const e of capture.entries) {
+      if (store.checkpoint) store.checkpoint(e.key, e.state, e.partitions);
+      else store.put(e.key, e.state, e.partitions);
+      bytes += e.state.byteLength;
     }
     const positions = [...this.lastByPartition.values()];
     this.lastByPartition.clear();
-    this.records = 0;
-    this.lastAt = this.now();
-    await this.store.flush?.();
-    if (positions.length > 0) await this.source.commit?.(positions);
-    const stats = { models, bytes, ms: performance.now() - t0 };
+    await store.flush?.();
+    // (called without positions too: an exactly-once source commits its transaction here)
+    await this.source.commit?.(positions);
+    const stats = { models: capture.entries.length, bytes, ms: performance.now() - capture.at };
     this.totals.checkpoints++;
-    this.totals.models += models;
-    this.totals.bytes += bytes;
+    this.totals.models += stats.models;
+    this.totals.bytes += stats.bytes;
     this.totals.ms += stats.ms;
     this.onCheckpoint?.(stats);
-    return stats;
   }
 }

@@ -17,7 +17,7 @@ import { keyFunction, routeByKey } from '../stream/routeByKey.js';
 import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
-import { Checkpointer, type CheckpointStats } from './checkpointer.js';
+import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import {
   MemoryStateStore,
   type EventSource,
@@ -51,6 +51,13 @@ export interface EngineOptions {
   readonly stop?: Observable<unknown>;
   /** Told of refits, checkpoints and restores as they happen (metrics). */
   readonly observer?: EngineObserver;
+  /**
+   * On every partition assignment, go back to the last checkpoint: drop every model in memory,
+   * restore from the store and read again from the committed offsets (exactly-once sources,
+   * whose outputs since that checkpoint were in an aborted transaction). Default: keep the models
+   * of partitions still assigned (they skip the records they cover).
+   */
+  readonly rewindOnAssign?: boolean;
 }
 
 /** Hooks for what happens between batches (the Prometheus metrics use them). */
@@ -60,17 +67,33 @@ export interface EngineObserver {
   restore?(stats: RestoreStats & { readonly dropped: number }): void;
 }
 
-/** Dead letters counted by stage and by reason before they reach the sink. */
+/**
+ * Dead letters counted by stage and by reason before they reach the sink; with `held`, they are
+ * kept until `take()` attaches them to the batch they came from (published with it, in order).
+ */
 class CountingDeadLetters implements DeadLetterSink {
   count = 0;
   readonly byReason = new Map<string, number>();
-  constructor(private readonly sink: OutputSink) {}
+  private heldLetters: DeadLetter[] = [];
+  constructor(
+    private readonly sink: OutputSink,
+    private readonly held: boolean,
+  ) {}
 
   deadLetter(letter: DeadLetter): void {
     this.count++;
     const reason = reasonClass(letter.reason);
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
-    this.sink.deadLetter(letter);
+    if (this.held) this.heldLetters.push(letter);
+    else this.sink.deadLetter(letter);
+  }
+
+  /** The letters held since the last call. */
+  take(): DeadLetter[] {
+    if (this.heldLetters.length === 0) return [];
+    const out = this.heldLetters;
+    this.heldLetters = [];
+    return out;
   }
 }
 
@@ -133,7 +156,7 @@ export class Engine {
     this.config = config;
     this.ports = ports;
     this.options = options;
-    this.deadLetters = new CountingDeadLetters(ports.sink);
+    this.deadLetters = new CountingDeadLetters(ports.sink, ports.store?.durable === true);
     this.metrics = new ProgressiveMetrics(config.model.family);
     const scheduler = options.scheduler;
     this.now = scheduler ? () => scheduler.now() : () => Date.now();
@@ -143,13 +166,19 @@ export class Engine {
       now: this.now,
       ...(options.logger ? { logger: options.logger } : {}),
     };
+    const durable = ports.store?.durable === true ? new EvictionBuffer(ports.store) : null;
+    this.store = durable ?? ports.store ?? new MemoryStateStore();
     const codec: RegistryCodec<LiveModel> = {
       create: (key) => new LiveModel(key, context),
       checkpoint: (model) => model.checkpoint(),
-      restore: (key, state) => LiveModel.fromCheckpoint(key, context, state),
+      restore: (key, state) => {
+        const live = LiveModel.fromCheckpoint(key, context, state);
+        // restored from an eviction not yet checkpointed: its state is still to be written
+        if (durable?.unwritten(key)) live.dirty = true;
+        return live;
+      },
       partitions: (model) => model.partitions(),
     };
-    this.store = ports.store ?? new MemoryStateStore();
     this.registry = new ModelRegistry<LiveModel>({
       maxLive: config.keys.maxLiveModels,
       store: this.store,
@@ -157,8 +186,8 @@ export class Engine {
     });
     const observer = options.observer;
     this.checkpointer =
-      this.store.durable === true
-        ? new Checkpointer(this.registry, this.store, ports.source, config.checkpoints, this.now, (s) =>
+      durable !== null
+        ? new Checkpointer(this.registry, durable, ports.source, config.checkpoints, this.now, (s) =>
             observer?.checkpoint?.(s),
           )
         : null;
@@ -181,12 +210,22 @@ export class Engine {
    * checkpointing or publishing) the models in memory whose partitions went elsewhere.
    */
   private async assign(assignment: readonly PartitionRef[]): Promise<void> {
+    if (this.options.rewindOnAssign === true) {
+      this.checkpointer?.rewind();
+      this.registry.dropUnless((live) => ((live.dropped = true), false));
+      if (this.store instanceof EvictionBuffer) this.store.clearUnwritten();
+      this.ports.sink.discard?.();
+    }
     const stats = (await this.store.restore?.(assignment)) ?? { models: 0, bytes: 0, ms: 0 };
     const owned = new Set(assignment.map((p) => `${p.partition}\u0000${p.source}`));
     const dropped = this.registry.dropUnless((live) => {
-      for (const key of live.covered.keys()) if (!owned.has(key)) return false;
+      for (const key of live.covered.keys()) if (!owned.has(key)) return ((live.dropped = true), false);
       return true;
     });
+    if (this.store instanceof EvictionBuffer)
+      this.store.dropUnless((partitions) =>
+        partitions.every((p) => owned.has(`${p.partition}\u0000${p.source}`)),
+      );
     // models kept in memory are ahead of their restored states: the store need not hold those
     if (this.store.release) for (const live of this.registry.liveModels()) this.store.release(live.key);
     this.restored = true;
@@ -203,8 +242,12 @@ export class Engine {
     this.options.observer?.restore?.({ ...stats, dropped });
   }
 
-  /** The model of a finished refit's key, unless it no longer lives here (its partition moved). */
-  private refitTarget(key: string): LiveModel | null {
+  /**
+   * The model of a finished refit's key, unless the model that started it was dropped (its
+   * partition moved, or a rewind went back to the last checkpoint).
+   */
+  private refitTarget(key: string, started: { readonly dropped?: boolean }): LiveModel | null {
+    if (started.dropped === true) return null;
     return (
       this.registry.peekLive(key) ?? (this.store.get(key) !== undefined ? this.registry.acquire(key) : null)
     );
@@ -244,13 +287,20 @@ export class Engine {
       snapshotEvery(this.registry),
       refitEvery({
         runner: this.runner,
-        acquire: (key) => this.refitTarget(key),
+        acquire: (key, started) => this.refitTarget(key, started),
         now: this.now,
         stats: this.refits,
       }),
       detectDrift(),
       tap((element) => {
-        this.registry.trim();
+        // between whole batches only: an inline refit comes before its batch, whose models must
+        // stay in memory until it is through every stage
+        if (element.kind === 'batch') {
+          this.registry.trim();
+          const letters = this.deadLetters.take();
+          if (letters.length > 0) element.outputs.deadLetters.push(...letters);
+        }
+        this.checkpointer?.learned(element);
         this.counts.snapshots +=
           element.outputs.models.length + (element.kind === 'refit' && element.snapshot ? 1 : 0);
         this.counts.alerts += element.outputs.alerts.length;

@@ -50,6 +50,8 @@ export interface OutputSink {
   deadLetter(letter: DeadLetter): void;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Drops what is queued and not yet sent (a rewind to the last checkpoint). */
+  discard?(): void;
 }
 
 /**

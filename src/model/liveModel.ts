@@ -66,6 +66,8 @@ export class LiveModel {
   readonly covered = new Map<string, number>();
   /** Changed since its last checkpoint (not state). */
   dirty = true;
+  /** Dropped from the registry without a checkpoint (its partition moved, or a rewind). */
+  dropped = false;
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
@@ -211,7 +213,7 @@ export class LiveModel {
 
   /** Publishes the online model's next snapshot. */
   takeSnapshot(): ModelSnapshot {
-    // the version claimed and the cadence are state: the next checkpoint must write them
+    // the cadence is state: a final snapshot of a model restored only to take it must be checkpointed
     this.dirty = true;
     this.lastSnapshotOffset = this.model.offset;
     this.lastSnapshotAt = this.context.now();

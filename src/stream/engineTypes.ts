@@ -2,7 +2,7 @@ import type { L1Event } from '../core/event.js';
 import type { ScoreRecord } from '../engine/records.js';
 import type { LiveModel } from '../model/liveModel.js';
 import type { Alert, ModelSnapshot } from '../model/snapshot.js';
-import type { LearnedBatch, RawRecord, RecordPosition } from './types.js';
+import type { DeadLetter, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 /** The events of one model key within a batch, in stream order. */
 export interface KeyedEvents {
@@ -24,6 +24,11 @@ export interface BatchOutputs {
   readonly models: ModelSnapshot[];
   readonly alerts: Alert[];
   readonly scores: ScoreRecord[];
+  /**
+   * Records of this batch that could not be used (with a durable state store they travel with
+   * their batch, so a checkpoint commits exactly the dead letters of the records it covers).
+   */
+  readonly deadLetters: DeadLetter[];
 }
 
 /** A batch learned by its keys' models (`learnByKey`): the live models it touched and its outputs. */
@@ -50,5 +55,5 @@ export interface RefitDone {
 export type EngineElement = ProcessedBatch | RefitDone;
 
 export function emptyOutputs(): BatchOutputs {
-  return { models: [], alerts: [], scores: [] };
+  return { models: [], alerts: [], scores: [], deadLetters: [] };
 }

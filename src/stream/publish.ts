@@ -1,19 +1,31 @@
 import {
   concatMap,
   concatWith,
-  finalize,
   defer,
   EMPTY,
   filter,
+  finalize,
   identity,
   mergeMap,
   tap,
+  type Observable,
   type OperatorFunction,
 } from 'rxjs';
 
 import type { Checkpointer } from '../engine/checkpointer.js';
 import type { EventSource, OutputSink } from '../engine/ports.js';
 import type { EngineElement, ProcessedBatch } from './engineTypes.js';
+
+function write(sink: OutputSink, element: EngineElement): void {
+  if (element.kind === 'refit' && element.snapshot !== null) sink.model(element.snapshot);
+  const { models, scores, alerts, deadLetters } = element.outputs;
+  for (const d of deadLetters) sink.deadLetter(d);
+  for (const m of models) sink.model(m);
+  for (const s of scores) sink.score(s);
+  for (const a of alerts) sink.alert(a);
+}
+
+const wholeBatch = (e: EngineElement): e is ProcessedBatch => e.kind === 'batch' && !e.partial;
 
 /**
  * Writes each element's outputs to the sink (models, scores, alerts, in that order; a refit's
@@ -22,47 +34,50 @@ import type { EngineElement, ProcessedBatch } from './engineTypes.js';
  * Flushes are chained in order by the sink and overlapping commits are merged by the source, so
  * batch k+1 need not wait for k's commit.
  *
- * With a `checkpointer` (a durable state store), records are committed only at checkpoints: each
- * batch is noted once its outputs are durable, a checkpoint runs when one is due, and a last one
- * when the stream completes.
+ * With a `checkpointer` (a durable state store), elements are published strictly one after the
+ * other, and records are committed only at checkpoints: each batch's outputs are made durable,
+ * then the checkpointer notes it (and writes the checkpoint captured at it, if any); a last
+ * checkpoint follows when the stream completes.
  */
 export function publish(
   sink: OutputSink,
   source: EventSource,
   checkpointer?: Checkpointer,
 ): OperatorFunction<EngineElement, ProcessedBatch> {
+  if (checkpointer) {
+    return (elements: Observable<EngineElement>) =>
+      elements.pipe(
+        concatMap(async (element) => {
+          // learned before a rewind (exactly-once, after a rebalance): read again, not published
+          if (!checkpointer.current(element)) {
+            await checkpointer.published(element);
+            return element;
+          }
+          write(sink, element);
+          if (wholeBatch(element)) await sink.flush();
+          await checkpointer.published(element);
+          return element;
+        }),
+        filter(wholeBatch),
+        concatWith(
+          defer(async () => {
+            await sink.flush();
+            await checkpointer.finish();
+          }).pipe(mergeMap(() => EMPTY)),
+        ),
+        finalize(() => checkpointer.stopTimer()),
+      );
+  }
   return (elements) =>
     elements.pipe(
-      tap((element) => {
-        if (element.kind === 'refit' && element.snapshot !== null) sink.model(element.snapshot);
-        const { models, scores, alerts } = element.outputs;
-        for (const m of models) sink.model(m);
-        for (const s of scores) sink.score(s);
-        for (const a of alerts) sink.alert(a);
-      }),
-      filter((e): e is ProcessedBatch => e.kind === 'batch' && !e.partial),
-      checkpointer
-        ? (batches) =>
-            batches.pipe(
-              concatMap(async (batch) => {
-                await sink.flush();
-                await checkpointer.afterBatch(batch.records);
-                return batch;
-              }),
-              concatWith(
-                defer(async () => {
-                  await sink.flush();
-                  await checkpointer.finish();
-                }).pipe(mergeMap(() => EMPTY)),
-              ),
-              finalize(() => checkpointer.stopTimer()),
-            )
-        : source.commit
-          ? mergeMap(async (batch) => {
-              await sink.flush();
-              await source.commit!(batch.records);
-              return batch;
-            })
-          : identity,
+      tap((element) => write(sink, element)),
+      filter(wholeBatch),
+      source.commit
+        ? mergeMap(async (batch) => {
+            await sink.flush();
+            await source.commit!(batch.records);
+            return batch;
+          })
+        : identity,
     );
 }

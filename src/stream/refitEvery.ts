@@ -9,6 +9,8 @@ import { emptyOutputs, type EngineElement, type ProcessedBatch, type RefitDone }
 export interface RefitTarget {
   readonly key: string;
   refitRunning: boolean;
+  /** Dropped from the registry while its refit ran: the result is discarded. */
+  readonly dropped?: boolean;
   refitDue(): boolean;
   refitHandled(): void;
   refitJob(): RefitJob | null;
@@ -38,7 +40,7 @@ export interface RefitEveryOptions {
    * The model of a key when its refit finishes (restored if it was evicted meanwhile), or null
    * when it no longer lives here (its partition moved to another instance): the result is dropped.
    */
-  readonly acquire: (key: string) => (RefitTarget & EngineElementLive) | null;
+  readonly acquire: (key: string, started: RefitTarget) => (RefitTarget & EngineElementLive) | null;
   /** Milliseconds (a scheduler's `now` in tests). */
   readonly now: () => number;
   readonly stats?: RefitStats;
@@ -84,7 +86,7 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
             runner.run(job).pipe(
               mergeMap((outcome): Observable<RefitDone> => {
                 const ms = now() - t0;
-                const target = acquire(key);
+                const target = acquire(key, live);
                 if (target === null) {
                   stats.dropped++;
                   return EMPTY;
@@ -102,7 +104,7 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
                 });
               }),
               catchError((err: unknown) => {
-                const target = acquire(key);
+                const target = acquire(key, live);
                 if (target === null) {
                   stats.dropped++;
                   return EMPTY;
@@ -122,7 +124,9 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
             ),
           );
         }
-        return started.length === 0 ? of(element) : merge(of(element), ...started);
+        // Refits that finish at once (inline) come before their batch: a checkpoint captured at
+        // the batch then holds their results, not a refit taken but never finished.
+        return started.length === 0 ? of(element) : merge(...started, of(element));
       }),
     );
 }

@@ -9,7 +9,8 @@ import { emptyOutputs, type EngineElement, type ProcessedBatch } from './engineT
  * since its last one, judged at batch boundaries, or part boundaries when batches are decoded in
  * parts: `LiveModel.snapshotDue`), into the batch's
  * outputs. When the source completes, every model that learned since its last snapshot (in
- * memory or stored) gets a final one, emitted as a last batch without records.
+ * memory or stored), or never learned and has none yet, gets a final one, emitted as a last batch
+ * without records.
  *
  * @example
  * processed$.pipe(snapshotEvery(registry))
@@ -31,7 +32,12 @@ export function snapshotEvery(
         complete() {
           const outputs = emptyOutputs();
           registry.forEach((live) => {
-            if (live.model.offset > live.lastSnapshotOffset || live.model.offset === 0)
+            // a model that never learned gets one snapshot, once (not again when a completed
+            // stream is read again from a checkpoint)
+            if (
+              live.model.offset > live.lastSnapshotOffset ||
+              (live.model.offset === 0 && live.model.currentVersion === 0)
+            )
               outputs.models.push(live.takeSnapshot());
           });
           const last: ProcessedBatch = { kind: 'batch', parts: [], records: [], partial: false, outputs };

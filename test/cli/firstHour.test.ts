@@ -61,7 +61,7 @@ describe('replay on bad paths, reused state and signals', () => {
     expect(bad.stderr).not.toMatch(/internal error/);
   });
 
-  it('--state DIR holding an earlier run is refused; serving refits without refits is a configuration error', async () => {
+  it('--state DIR holding something else than a state directory is refused; serving refits without refits is a configuration error', async () => {
     const dir = tmp();
     const input = events(dir, 3000);
     const state = join(dir, 'state');
@@ -81,7 +81,7 @@ describe('replay on bad paths, reused state and signals', () => {
       join(dir, 'o'),
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/holds model states from an earlier run/);
+    expect(r.stderr).toMatch(/is not an l1stream state directory/);
     const s = await runCli([
       'replay',
       '--input',

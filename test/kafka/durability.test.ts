@@ -255,9 +255,7 @@ describe('l1stream run through a broker outage (a broker of its own)', () => {
       await admin.disconnect();
       const atOutage = committed;
       const outageAt = Date.now();
-      await own.halt();
-      await new Promise((r) => setTimeout(r, 10_000));
-      await own.resume();
+      await own.outage(10);
       await admin.connect();
       // Still running: it rode the outage out.
       expect(service.child.exitCode, service.stderr()).toBeNull();

@@ -203,10 +203,8 @@ export function seeded(seed: number): () => number {
 /** A broker of a test's own (connectors/kafka/broker/kafka.sh), which it may stop and start. */
 export interface OwnBroker {
   readonly brokers: string[];
-  /** Stops the broker but keeps its data (an outage). */
-  halt(): Promise<void>;
-  /** Starts it again on its data, on the same port. */
-  resume(): Promise<void>;
+  /** An outage: stops the broker, keeps its data, waits `seconds`, starts it again on the same port. */
+  outage(seconds: number): Promise<void>;
   /** Stops it and deletes its data. */
   stop(): Promise<void>;
 }
@@ -244,14 +242,14 @@ export async function startOwnBroker(): Promise<OwnBroker> {
     KAFKA_CONTROLLER_PORT: String(controller),
     KAFKA_RUN_DIR: runDir,
   };
-  const script = async (command: string) => {
+  const script = async (...command: string[]) => {
     try {
-      return (await run('bash', [kafkaScript, command], { env, timeout: 300_000, maxBuffer: 16 << 20 }))
+      return (await run('bash', [kafkaScript, ...command], { env, timeout: 300_000, maxBuffer: 16 << 20 }))
         .stdout;
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(
-        `kafka.sh ${command}: ${(e.stderr ?? '').trim().split('\n').slice(-5).join(' | ') || e.message}`,
+        `kafka.sh ${command.join(' ')}: ${(e.stderr ?? '').trim().split('\n').slice(-5).join(' | ') || e.message}`,
         {
           cause: err,
         },
@@ -263,11 +261,8 @@ export async function startOwnBroker(): Promise<OwnBroker> {
   await coordinatorReady(list);
   return {
     brokers: list,
-    async halt() {
-      await script('halt');
-    },
-    async resume() {
-      await script('start');
+    async outage(seconds: number) {
+      await script('restart', String(seconds));
       await coordinatorReady(list);
     },
     async stop() {

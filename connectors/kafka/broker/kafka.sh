@@ -3,9 +3,9 @@
 #
 #   kafka.sh start    fetch the jars (Maven Central, cached), format storage, start, wait until ready
 #   kafka.sh stop     stop the broker cleanly (SIGTERM, then SIGKILL after 30 s) and delete its data
-#   kafka.sh halt     stop the broker the same way but keep its data: the next `start` (same
-#                     KAFKA_RUN_DIR) resumes it on that data, with its topics, offsets and cluster id
-#                     (tests use it for a broker outage)
+#   kafka.sh restart [SECONDS]
+#                     stop the broker, keep its data, wait SECONDS (default 0), start it again on
+#                     the same data and port (an outage, for tests of clients that must survive one)
 #   kafka.sh status   print the bootstrap address if running (exit 0), else exit 1
 #   kafka.sh fetch    only fetch the jars into the cache
 #   kafka.sh version  print the Kafka version this invocation would use
@@ -115,30 +115,31 @@ start() {
   if port_answers "$controller_port"; then die "port $controller_port is taken; set KAFKA_CONTROLLER_PORT"; fi
   mkdir -p "$run"
   local data
+  data="$(mktemp -d "${TMPDIR:-/tmp}/l1stream-kafka.XXXXXX")"
+  echo "$data" >"$run/data"
+  echo "$port" >"$run/port"
+  echo "$version" >"$run/version"
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@LOG_DIR@|$data/logs|g" \
+    "$here/server.properties.template" >"$run/server.properties"
+  # Format without --standalone: controller.quorum.voters names the (static) quorum, and 4.x refuses
+  # the two together. A random cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints),
+  # not starting with '-' (it would be read as an option; Kafka's own Uuid.randomUuid avoids it too).
+  local cluster_id="-"
+  while [[ "$cluster_id" == -* ]]; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   local jvm=(java ${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m} -Djava.awt.headless=true
     "${log_config[@]}" -cp "$libs/*")
-  if [[ -f "$run/halted" && -f "$run/data" && -d "$(cat "$run/data")/logs" ]]; then
-    # resume a halted broker on its data (its server.properties names the same ports and log dir)
-    data="$(cat "$run/data")"
-    rm -f "$run/halted"
-    echo "$version" >"$run/version"
-  else
-    data="$(mktemp -d "${TMPDIR:-/tmp}/l1stream-kafka.XXXXXX")"
-    echo "$data" >"$run/data"
-    echo "$port" >"$run/port"
-    echo "$version" >"$run/version"
-    sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@LOG_DIR@|$data/logs|g" \
-      "$here/server.properties.template" >"$run/server.properties"
-    # Format without --standalone: controller.quorum.voters names the (static) quorum, and 4.x refuses
-    # the two together. A random cluster id: 16 random bytes, base64url without padding (what `random-uuid` prints),
-    # not starting with '-' (it would be read as an option; Kafka's own Uuid.randomUuid avoids it too).
-    local cluster_id="-"
-    while [[ "$cluster_id" == -* ]]; do
-      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-    done
-    "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
-      { cat "$run/format.log" >&2; die "formatting the storage failed"; }
-  fi
+  "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
+    { cat "$run/format.log" >&2; die "formatting the storage failed"; }
+  launch "$data"
+}
+
+# Starts the broker on the configuration and data already in $run, and waits until it answers.
+launch() {
+  local data="$1" pid
+  local jvm=(java ${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m} -Djava.awt.headless=true
+    "${log_config[@]}" -cp "$libs/*")
   : >"$run/console.log"
   nohup "${jvm[@]}" kafka.Kafka "$run/server.properties" >>"$run/console.log" 2>&1 &
   pid=$!
@@ -163,7 +164,7 @@ start() {
   echo "127.0.0.1:$port"
 }
 
-# Stops the broker process (SIGTERM, then SIGKILL after 30 s); `stop` also deletes its data.
+# Stops the broker process (SIGTERM, SIGKILL after 30 s), leaving its data and configuration.
 halt() {
   local pid
   if pid="$(running_pid)"; then
@@ -182,12 +183,12 @@ halt() {
   else
     log "not running"
   fi
-  rm -f "$run/pid" "$run/version"
+  rm -f "$run/pid"
 }
 
 stop() {
   halt
-  rm -f "$run/halted"
+  rm -f "$run/version"
   if [[ -f "$run/data" ]]; then
     local data
     data="$(cat "$run/data")"
@@ -196,6 +197,17 @@ stop() {
     esac
     rm -f "$run/data"
   fi
+}
+
+restart() {
+  local pause="${1:-0}"
+  [[ -f "$run/data" && -f "$run/server.properties" ]] || die "no broker to restart in $run (start one first)"
+  local data
+  data="$(cat "$run/data")"
+  port="$(cat "$run/port")"
+  halt
+  sleep "$pause"
+  launch "$data"
 }
 
 status() {
@@ -212,10 +224,9 @@ status() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  halt) halt
-    if [[ -f "$run/data" ]]; then touch "$run/halted"; fi ;;
+  restart) restart "${2:-0}" ;;
   status) status ;;
   fetch) fetch ;;
   version) echo "$version" ;;
-  *) echo "usage: $0 start|stop|halt|status|fetch|version" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart [SECONDS]|status|fetch|version" >&2; exit 2 ;;
 esac

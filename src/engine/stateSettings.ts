@@ -1,0 +1,54 @@
+import { onlineDefaults } from '../model/onlineModel.js';
+import type { EngineConfig } from './config.js';
+
+/** A setting as its path and its value as JSON (`["model.lambda", "0.005"]`). */
+export type StateSetting = readonly [path: string, value: string];
+
+/**
+ * The settings a stored model state depends on (DESIGN §8), flattened to paths: the model section
+ * (family, learner, λ, α, hashing, standardization, learner options, penalty factors by feature
+ * name), how events are keyed, the refit schedule and window, and drift detection. A checkpoint
+ * made under one set of them is not the state the run would have under another, so a resumed run
+ * must have the same. Settings that only change where, how often or how fast outputs are written
+ * (snapshot cadence, scores, batch size, live-model limit, refit threads) are left out. Feature
+ * names are data: they appear in paths as JSON strings, never as object keys.
+ */
+export function stateSettings(config: EngineConfig): StateSetting[] {
+  const out: StateSetting[] = [];
+  const { clock: _clock, key: _key, ...given } = config.model;
+  // defaults filled in, so an omitted setting and its default value are the same setting
+  const model = {
+    learner: onlineDefaults.learner,
+    lambda: onlineDefaults.lambda,
+    l1Ratio: onlineDefaults.l1Ratio,
+    standardize: onlineDefaults.standardize,
+    labelWarmup: onlineDefaults.labelWarmup,
+    hashBits: null,
+    ...given,
+  };
+  flatten('model', model, out);
+  out.push(['model.key', JSON.stringify(config.keys.defaultKey)]);
+  out.push(['model.keyBy', JSON.stringify(config.keys.keyBy)]);
+  const { threads: _threads, everySeconds: _s, ...refit } = config.refit;
+  flatten('refit', refit, out);
+  flatten('drift', config.drift, out);
+  return out;
+}
+
+function flatten(path: string, value: unknown, out: StateSetting[]): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    const named = path.endsWith('penaltyFactors');
+    for (const [k, v] of entries) {
+      if (v === undefined) continue;
+      flatten(named ? `${path}[${JSON.stringify(k)}]` : `${path}.${k}`, v, out);
+    }
+    return;
+  }
+  out.push([
+    path,
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value),
+  ]);
+}

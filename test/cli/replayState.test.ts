@@ -1,0 +1,184 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-state-'));
+
+function events(dir: string, n: number): string {
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, `${Array.from(adClicks(5, n), (e) => JSON.stringify(e)).join('\n')}\n`);
+  return input;
+}
+
+interface Summary {
+  events: number;
+  evictions: number;
+  skippedCovered: number;
+  checkpoints: { count: number; models: number; bytes: number };
+  resume?: { fromLine: number; previousRunComplete: boolean };
+}
+const summaryOf = (out: string) => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
+
+describe('replay --state DIR', () => {
+  it('refuses another input, other settings, or a directory that is not a state directory (exit 2, one line)', async () => {
+    const dir = tmp();
+    const input = events(dir, 3000);
+    const state = join(dir, 'state');
+    const base = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--out', join(dir, 'o')];
+    const first = await runCli([...base, '--state', state]);
+    expect(first.code).toBe(0);
+    expect(summaryOf(join(dir, 'o')).checkpoints.count).toBeGreaterThan(0);
+    const models = readFileSync(join(dir, 'o', 'models.jsonl'), 'utf8');
+
+    const lambda = await runCli([...base, '--state', state, '--lambda', '0.01']);
+    expect(lambda.code).toBe(2);
+    expect(lambda.stderr).toBe(
+      `l1stream: --state ${state} was made with other settings: model.lambda 0.01 (was 0.005); resume with the same settings, or give another --state directory, or delete ${state} to start over\n`,
+    );
+    // the default, given explicitly, is the same setting
+    expect((await runCli([...base, '--state', state, '--lambda', '0.005'])).code).toBe(0);
+
+    // `run` over files checks the directory the same way
+    const config = join(dir, 'run.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial', lambda: 0.02 },
+        refit: { enabled: false },
+        replay: { input, out: join(dir, 'o') },
+        state: { dir: state },
+      }),
+    );
+    const run = await runCli(['run', '--config', config]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^l1stream: --state .* was made with other settings: model\.lambda 0\.02 \(was 0\.005\);.*\n$/,
+    );
+
+    const keyed = await runCli([...base, '--state', state, '--key-by', 'site']);
+    expect(keyed.code).toBe(2);
+    expect(keyed.stderr).toMatch(/model\.keyBy "site" \(was null\)/);
+
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, readFileSync(input));
+    const moved = await runCli([...base.slice(0, 2), other, ...base.slice(3), '--state', state]);
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toMatch(
+      /holds the checkpoint of a replay of .*events\.jsonl, not of .*other\.jsonl/,
+    );
+
+    appendFileSync(input, `${JSON.stringify([...adClicks(6, 1)][0])}\n`);
+    const changed = await runCli([...base, '--state', state]);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(
+      /events\.jsonl changed since the checkpoint in .* was made \(\d+ bytes, was \d+\)/,
+    );
+    expect(changed.stderr.trim().split('\n')).toHaveLength(1);
+    // nothing in --out was touched by the refused runs
+    expect(readFileSync(join(dir, 'o', 'models.jsonl'), 'utf8')).toBe(models);
+
+    const foreign = join(dir, 'foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, `${Buffer.from('c1').toString('hex')}.state`), 'old');
+    const notOurs = await runCli([...base, '--state', foreign]);
+    expect(notOurs.code).toBe(2);
+    expect(notOurs.stderr).toMatch(
+      /--state .*foreign is not an l1stream state directory \(it holds 1 entries but no l1stream-state\.json\)/,
+    );
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'x');
+    const notDir = await runCli([...base, '--state', file]);
+    expect(notDir.code).toBe(2);
+    expect(notDir.stderr).toMatch(/--state .*afile is not a directory/);
+  });
+
+  it('a completed run resumed learns nothing and writes no output again; the summary says so', async () => {
+    const dir = tmp();
+    const input = events(dir, 6000);
+    const out = join(dir, 'o');
+    const state = join(dir, 'state');
+    const args = [
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--key-by',
+      'device',
+      '--max-live-models',
+      '2',
+      '--refit-threads',
+      '0',
+      '--refit-every',
+      '1000',
+      '--refit-window',
+      '800',
+      '--snapshot-seconds',
+      'Infinity',
+      '--state',
+      state,
+      '--out',
+      out,
+    ];
+    const first = await runCli(args);
+    expect(first.code).toBe(0);
+    const before = summaryOf(out);
+    expect(before.resume).toBeUndefined();
+    expect(before.events).toBeGreaterThan(5000);
+    const outputs = new Map(
+      ['models.jsonl', 'scores.jsonl', 'alerts.jsonl', 'dead-letters.jsonl'].map((f) => [
+        f,
+        readFileSync(join(out, f), 'utf8'),
+      ]),
+    );
+    const stored = new Map(
+      readdirSync(state)
+        .filter((f) => f.endsWith('.state'))
+        .map((f) => [f, readFileSync(join(state, f))]),
+    );
+    expect(stored.size).toBe(3);
+
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already covers all of .*events\.jsonl \(6,000 lines\)/);
+    expect(again.stderr).toMatch(/nothing left to learn/);
+    const after = summaryOf(out);
+    expect(after.events).toBe(0);
+    expect(after.skippedCovered).toBe(0);
+    expect(after.resume).toEqual({ fromLine: 6000, previousRunComplete: true });
+    for (const [f, text] of outputs) expect(readFileSync(join(out, f), 'utf8'), f).toBe(text);
+    for (const [f, bytes] of stored) expect(readFileSync(join(state, f)).equals(bytes), f).toBe(true);
+  });
+
+  it('without --state, keyed models spill to a temporary directory and nothing is checkpointed', async () => {
+    const dir = tmp();
+    const input = events(dir, 4000);
+    const out = join(dir, 'o');
+    const spillsBefore = readdirSync(tmpdir()).filter((f) => f.startsWith('l1stream-state-')).length;
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--key-by',
+      'site',
+      '--max-live-models',
+      '4',
+      '--no-refit',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const s = summaryOf(out);
+    expect(s.evictions).toBeGreaterThan(0);
+    expect(s.checkpoints).toEqual({ count: 0, models: 0, bytes: 0, ms: 0 });
+    expect(s.resume).toBeUndefined();
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('l1stream-state-')).length).toBe(spillsBefore);
+  });
+});

@@ -1,0 +1,113 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { jsonlSource, readJsonl } from '../../connectors/file/jsonl.js';
+import { FileOutputSink } from '../../connectors/file/outputs.js';
+import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
+import { checkEngineConfig } from '../../src/engine/config.js';
+import { stateSettings } from '../../src/engine/stateSettings.js';
+import type { RawRecord } from '../../src/index.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-filecp-'));
+
+async function records(path: string, skipLines: number): Promise<RawRecord[]> {
+  const batches = await lastValueFrom(readJsonl(path, { skipLines, batchSize: 100 }).pipe(toArray()));
+  return batches.flatMap((b) => b.records);
+}
+
+describe('the JSONL source resumes after a committed line', () => {
+  it('skips lines unread (across 1 MiB chunks), numbering the rest as before', async () => {
+    const path = join(tmp(), 'in.jsonl');
+    // ~3 MiB, with blank lines and multi-byte text, so skipped lines straddle chunk boundaries
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
+      i % 7 === 3 ? '' : JSON.stringify({ i, text: 'é€'.repeat(i % 50) }),
+    );
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const all = await records(path, 0);
+    for (const skip of [0, 1, 4, 12_345, 29_999, 30_000]) {
+      const rest = await records(path, skip);
+      expect(rest).toEqual(all.filter((r) => Number(r.position.offset) > skip));
+    }
+  });
+
+  it('a last line without a newline is a line; fewer lines than committed is an error', async () => {
+    const path = join(tmp(), 'in.jsonl');
+    writeFileSync(path, '{"a":1}\n{"a":2}\n{"a":3}');
+    expect((await records(path, 2)).map((r) => r.value)).toEqual(['{"a":3}']);
+    expect(await records(path, 3)).toEqual([]);
+    await expect(records(path, 4)).rejects.toThrow(
+      /has 3 lines, fewer than the 4 already done: it is not the input the checkpoint was made from/,
+    );
+  });
+
+  it('commits the last line of the records it is given, under the name of the first run', async () => {
+    const path = join(tmp(), 'in.jsonl');
+    writeFileSync(path, '{"a":1}\n{"a":2}\n{"a":3}\n');
+    const committed: number[] = [];
+    const source = jsonlSource(path, {
+      name: 'first/name.jsonl',
+      commit: (line) => void committed.push(line),
+    });
+    const batches = await lastValueFrom(source.batches$.pipe(toArray()));
+    expect(batches[0].records[0].position).toEqual({ source: 'first/name.jsonl', offset: '1' });
+    await source.commit!(batches[0].records);
+    await source.commit!([{ value: 'x', position: { source: 'other', offset: '9' } }]);
+    expect(committed).toEqual([3]);
+    expect(jsonlSource(path).commit).toBeUndefined();
+  });
+});
+
+describe('state directory and output files', () => {
+  it('a durable store keeps a state when its model is back in memory; a spill directory deletes it', () => {
+    const durable = new DirectoryStateStore(tmp());
+    const spill = new DirectoryStateStore(tmp(), { durable: false });
+    expect(durable.durable).toBe(true);
+    expect(spill.durable).toBe(false);
+    for (const store of [durable, spill]) {
+      store.put('__proto__', new Uint8Array([1, 2, 3]));
+      store.release('__proto__');
+    }
+    expect(durable.get('__proto__')).toEqual(Buffer.from([1, 2, 3]));
+    expect(durable.keys()).toEqual(['__proto__']);
+    expect(spill.get('__proto__')).toBeUndefined();
+  });
+
+  it('appending outputs cuts a line a killed run left half written', async () => {
+    const dir = tmp();
+    const sink = await FileOutputSink.open(dir);
+    sink.deadLetter({ position: { source: 'in', offset: '1' }, stage: 'decode', reason: 'r', value: 'x' });
+    await sink.flush();
+    // flushed: on disk before close (a checkpoint relies on it)
+    expect(readFileSync(join(dir, 'dead-letters.jsonl'), 'utf8')).toMatch(/"line":1/);
+    await sink.close();
+    appendFileSync(join(dir, 'dead-letters.jsonl'), '{"line":2,"sou');
+    const resumed = await FileOutputSink.open(dir, { append: true });
+    resumed.deadLetter({ position: { source: 'in', offset: '3' }, stage: 'decode', reason: 'r', value: 'y' });
+    await resumed.close();
+    const lines = readFileSync(join(dir, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 3]);
+    expect(existsSync(join(dir, 'models.jsonl'))).toBe(true);
+  });
+
+  it('state settings: defaults filled in, feature names as data, output-only settings left out', () => {
+    const config = (model: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      checkEngineConfig({ model: { family: 'gaussian', ...model }, ...extra });
+    const plain = stateSettings(config({}));
+    expect(stateSettings(config({ lambda: 5e-3, learner: 'ftrl' }))).toEqual(plain);
+    expect(stateSettings(config({}, { snapshots: { everyEvents: 5 }, replay: { batchSize: 7 } }))).toEqual(
+      plain,
+    );
+    expect(stateSettings(config({ maxLiveModels: 3 }, { refit: { threads: 0 } }))).toEqual(plain);
+    const named = stateSettings(
+      config({ penaltyFactors: JSON.parse('{"__proto__": 0, "a.b": 2}') as unknown }),
+    );
+    expect(named).toContainEqual(['model.penaltyFactors["__proto__"]', '0']);
+    expect(named).toContainEqual(['model.penaltyFactors["a.b"]', '2']);
+    expect(new Map(stateSettings(config({ hashBits: 18 }))).get('model.hashBits')).toBe('18');
+    expect(new Map(plain).get('model.hashBits')).toBe('null');
+  });
+});
