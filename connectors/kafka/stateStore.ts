@@ -198,8 +198,18 @@ export class KafkaStateStore implements StateStore {
           config: { 'cleanup.policy': 'compact' },
         },
       ]);
-      const metadata = await admin.fetchTopicMetadata({ topics: [this.options.topic] });
-      this.partitions = metadata.topics[0]?.partitions.length || this.partitions;
+      // Created a moment ago by another instance starting at the same time, the topic may not be
+      // in this broker's metadata yet (UNKNOWN_TOPIC_OR_PARTITION): ask again for a while.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const metadata = await admin.fetchTopicMetadata({ topics: [this.options.topic] });
+          this.partitions = metadata.topics[0]?.partitions.length || this.partitions;
+          break;
+        } catch (err) {
+          if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     } finally {
       await admin.disconnect();
     }
