@@ -502,13 +502,29 @@ export class KafkaSource {
     this.paused = true;
     this.pausedAt = performance.now();
     this.stats.pauses++;
-    this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+    this.pauseOrResume('pause');
   }
 
   private resume(): void {
     if (this.detached) return;
     this.paused = false;
     this.stats.pausedMs += performance.now() - this.pausedAt;
-    this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));
+    this.pauseOrResume('resume');
+  }
+
+  /**
+   * While kafkajs restarts a crashed consumer (a broker outage), pause and resume throw "Consumer
+   * group was not initialized": the restarted consumer rejoins its group (GROUP_JOIN resets the
+   * flow control) and starts unpaused, so there is nothing to do then.
+   */
+  private pauseOrResume(what: 'pause' | 'resume'): void {
+    try {
+      this.consumer?.[what](this.options.topics.map((topic) => ({ topic })));
+    } catch (err) {
+      this.options.logger?.warn(
+        { err: (err as Error).message },
+        `could not ${what} the Kafka consumer (it is restarting)`,
+      );
+    }
   }
 }
