@@ -35,6 +35,8 @@ export interface KafkaConfig {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly maxInFlightBatches: number;
+  /** Bytes fetched per partition and request at most (kafkajs default 1 MiB). */
+  readonly maxBytesPerPartition: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   /** Events between model snapshots on the models topic. */
@@ -59,6 +61,7 @@ export const kafkaDefaults = {
   partitions: 1,
   replicationFactor: 1,
   maxInFlightBatches: 8,
+  maxBytesPerPartition: 1_048_576,
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
   snapshotEvery: 10_000,
@@ -79,6 +82,7 @@ const knownKeys = new Set([
   'partitions',
   'replicationFactor',
   'maxInFlightBatches',
+  'maxBytesPerPartition',
   'sessionTimeoutMs',
   'heartbeatIntervalMs',
   'snapshotEvery',
@@ -191,6 +195,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     partitions: int('partitions', kafkaDefaults.partitions, 1),
     replicationFactor: int('replicationFactor', kafkaDefaults.replicationFactor, 1),
     maxInFlightBatches: int('maxInFlightBatches', kafkaDefaults.maxInFlightBatches, 1),
+    maxBytesPerPartition: int('maxBytesPerPartition', kafkaDefaults.maxBytesPerPartition, 1024),
     sessionTimeoutMs: int('sessionTimeoutMs', kafkaDefaults.sessionTimeoutMs, 6000),
     heartbeatIntervalMs: int('heartbeatIntervalMs', kafkaDefaults.heartbeatIntervalMs, 100),
     snapshotEvery: int('snapshotEvery', kafkaDefaults.snapshotEvery, 1),

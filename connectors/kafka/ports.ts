@@ -220,6 +220,7 @@ export async function kafkaPorts(
     groupId: config.groupId,
     fromBeginning: config.fromBeginning,
     maxInFlightBatches: config.maxInFlightBatches,
+    maxBytesPerPartition: config.maxBytesPerPartition,
     sessionTimeoutMs: config.sessionTimeoutMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
