@@ -1,19 +1,31 @@
 /**
- * Kafka benchmark: on one topic of N Avro events (Confluent wire format), the consume throughput
- * of raw kafkajs (eachBatch, count the messages) against the l1stream pipeline (the `Engine` on a
- * `KafkaSource` through `kafkaEventSource`, as `l1stream run` composes it: Avro decode +
- * validation + featurize + learn + snapshots + flush + commit; refits off), side by side in
- * alternating rounds, and where the pipeline's time goes.
+ * Kafka benchmark, in parts (`--parts`, default all four):
  *
- *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8 --no-write]
+ * - throughput: on one topic of N Avro events (Confluent wire format), the consume throughput of
+ *   raw kafkajs (eachBatch, count the messages), of the l1stream pipeline with no state store
+ *   (the `Engine` on a `KafkaSource` through `kafkaEventSource`: decode + validation + featurize +
+ *   learn + snapshots + flush + commit per batch; refits off), with at-least-once checkpoints
+ *   (`kafkaPorts`, `KafkaStateStore`) and exactly-once (`kafka.exactlyOnce`), side by side in
+ *   alternating rounds, and where the no-checkpoint pipeline's time goes;
+ * - checkpoint: size, encode, write and restore time of one FTRL model's state at 2^18 and 2^20
+ *   hashed columns;
+ * - restore: `KafkaStateStore.restore` of 10,000 models' states;
+ * - failover: `l1stream run` killed (SIGKILL) mid-stream, a second instance in the same group:
+ *   the time from the first's last commit to the second's first (per kafka.sessionTimeoutMs).
+ *
+ *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8
+ *                          --parts throughput,checkpoint,restore,failover --checkpoint-events 100000
+ *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write]
  *
  * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh, at its
- * default version or KAFKA_VERSION) started on free ports for the run and stopped after it. Writes bench/results/kafka.md and kafka.json.
+ * default version or KAFKA_VERSION) started on free ports for the run and stopped after it. The
+ * failover part runs the built CLI (bin/l1stream.js, so dist/ must be current: `npm run
+ * bench:kafka` builds first). Writes bench/results/kafka.md and kafka.json (the parts that ran).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import {
   PerformanceObserver,
@@ -37,6 +49,15 @@ import {
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
 import { Engine, checkEngineConfig, type EventSource, type RawBatch } from '../../src/index.js';
+import {
+  checkpointSize,
+  checkpointedRun,
+  failover,
+  restoreMany,
+  type CheckpointSize,
+  type CheckpointedPhase,
+  type Failover,
+} from './state.js';
 
 const run = promisify(execFile);
 const up2 = resolve(import.meta.dirname, '../..');
@@ -308,6 +329,7 @@ async function pipelineRun(
 }
 
 const f2 = (x: number) => x.toFixed(2);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const us = (seconds: number, n: number) => ((1e6 * seconds) / n).toFixed(2);
 
 async function main(): Promise<void> {
@@ -319,9 +341,24 @@ async function main(): Promise<void> {
       'max-bytes-per-partition': { type: 'string' },
       rounds: { type: 'string' },
       warmup: { type: 'string' },
+      parts: { type: 'string' },
+      'checkpoint-events': { type: 'string' },
+      'restore-models': { type: 'string' },
+      'session-timeouts': { type: 'string' },
+      'kill-after': { type: 'string' },
       'no-write': { type: 'boolean', default: false },
     },
   });
+  const allParts = ['throughput', 'checkpoint', 'restore', 'failover'] as const;
+  const parts = new Set((values.parts ?? allParts.join(',')).split(',').map((p) => p.trim()));
+  for (const p of parts)
+    if (!(allParts as readonly string[]).includes(p))
+      throw new Error(`--parts: unknown part "${p}" (known: ${allParts.join(', ')})`);
+  const checkpointEvents = Number(values['checkpoint-events'] ?? 100_000);
+  const restoreModels = Number(values['restore-models'] ?? 10_000);
+  const sessionTimeouts = (values['session-timeouts'] ?? '30000,6000').split(',').map(Number);
+  const killAfter = Number(values['kill-after'] ?? 200_000);
+  const schemaFile = join(root, 'connectors/kafka/schemas/event.avsc');
   const n = Number(values.events ?? 1_000_000);
   const partitions = Number(values.partitions ?? 1);
   const maxInFlight = Number(values['max-in-flight'] ?? 8);
@@ -330,6 +367,7 @@ async function main(): Promise<void> {
   const maxBytesPerPartition = values['max-bytes-per-partition']
     ? Number(values['max-bytes-per-partition'])
     : undefined;
+  const loadAverage = loadavg();
   const broker = await startBroker();
   const kafka = new Kafka({
     clientId: 'l1stream-bench',
@@ -368,44 +406,16 @@ async function main(): Promise<void> {
       `produced ${n} Avro events (${(bytes / n).toFixed(0)} bytes each) in ${produceSeconds.toFixed(1)} s\n`,
     );
 
-    // Both consumers once over the first `warmup` events, untimed, so that no round pays for
-    // compiling kafkajs' or l1stream's code (or the broker's); then alternating timed rounds.
-    if (warmup > 0) {
-      await rawConsume(kafka, topic, warmup, gc);
-      await pipelineRun(kafka, topic, warmup, `bench-warmup-${Date.now()}`, gc, {
-        maxInFlightBatches: maxInFlight,
-        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
-      });
-    }
-    const raws: Phase[] = [];
-    const pipes: PipelinePhase[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const raw = await rawConsume(kafka, topic, n, gc);
-      raws.push(raw);
-      const pipe = await pipelineRun(kafka, topic, n, `bench-${Date.now()}`, gc, {
-        maxInFlightBatches: maxInFlight,
-        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
-      });
-      pipes.push(pipe);
-      process.stderr.write(
-        `round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
-          `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} events/s (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw)\n`,
-      );
-    }
-    // Each round's pipeline against the raw run just before it: the machine's speed drifts between
-    // rounds (the broker and other work share it), and a round's pair drifts together. The round
-    // with the median ratio is reported, with its breakdowns.
-    const ratios = raws.map((r, i) => r.seconds / pipes[i].seconds);
-    const byRatio = ratios.map((_, i) => i).sort((a, b) => ratios[a] - ratios[b]);
-    const mid = byRatio[(byRatio.length - 1) >> 1];
-    const raw = raws[mid];
-    const pipe = pipes[mid];
-    const ratio = ratios[mid];
-    const rawSeconds = raw.seconds;
-    const pipeSeconds = pipe.seconds;
-    const ours = pipe.engineSeconds;
-    const restBusy = Math.max(0, pipe.busySeconds - ours);
-    const result = {
+    const args = process.argv
+      .slice(2)
+      .filter((a) => a !== '--no-write')
+      .join(' ');
+    const brokerName = process.env.KAFKA_BROKERS
+      ? 'KAFKA_BROKERS'
+      : `local Apache Kafka ${(await run('bash', [script, 'version'])).stdout.trim()} (kafka.sh, KRaft, -Xmx1g), same machine`;
+    const result: Record<string, unknown> = {
+      command: args ? `npm run bench:kafka -- ${args}` : 'npm run bench:kafka',
+      parts: [...parts],
       events: n,
       partitions,
       rounds,
@@ -415,28 +425,122 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
-      broker: process.env.KAFKA_BROKERS
-        ? 'KAFKA_BROKERS'
-        : `local Apache Kafka ${(await run('bash', [script, 'version'])).stdout.trim()} (kafka.sh, KRaft, -Xmx1g), same machine`,
-      medianRound: mid + 1,
-      raw,
-      pipeline: pipe,
-      rawRounds: raws,
-      pipelineRounds: pipes,
-      roundRatios: ratios,
-      ratio,
-      goal: 0.7,
-      metGoal: ratio >= 0.7,
+      loadAverageAtStart: loadAverage,
+      broker: brokerName,
       produceSeconds,
     };
-    const args = process.argv
-      .slice(2)
-      .filter((a) => a !== '--no-write')
-      .join(' ');
-    const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
-    const md = `# Kafka benchmark: raw kafkajs vs the l1stream pipeline
+    const sections: string[] = [
+      `# Kafka benchmark
 
-${n.toLocaleString('en-US')} Avro events (Confluent wire format, ${(bytes / n).toFixed(0)} bytes each: 8 numeric features, a 50-level category, a tag array), ${partitions} partition(s), ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${result.cpuModel}), shared with the broker. Command: \`npm run bench:kafka -- ${args}\`. After an untimed warm-up of both over the first ${warmup.toLocaleString('en-US')} events, ${rounds} alternating rounds (raw, then pipeline, each from the start of the topic in a new consumer group); the round with the median ratio is shown.
+${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(result.cpuModel)}), shared with the broker (load average ${loadAverage.map((x) => x.toFixed(1)).join(' / ')} when the run started: other work shared the machine). Command: \`${String(result.command)}\` (parts: ${[...parts].join(', ')}). Topic: ${n.toLocaleString('en-US')} Avro events (Confluent wire format, ${(bytes / n).toFixed(0)} bytes each: 8 numeric features, a 50-level category, a tag array), ${partitions} partition(s); producing it took ${produceSeconds.toFixed(1)} s (not part of any figure).
+`,
+    ];
+
+    if (parts.has('throughput')) {
+      const sourceOptions = {
+        maxInFlightBatches: maxInFlight,
+        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
+      };
+      // Every consumer once over the first `warmup` events, untimed, so that no round pays for
+      // compiling kafkajs' or l1stream's code (or the broker's); then alternating timed rounds.
+      if (warmup > 0) {
+        await rawConsume(kafka, topic, warmup, gc);
+        await pipelineRun(kafka, topic, warmup, `bench-warmup-${Date.now()}`, gc, sourceOptions);
+        await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, false);
+        await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, true);
+      }
+      const raws: Phase[] = [];
+      const pipes: PipelinePhase[] = [];
+      const alos: CheckpointedPhase[] = [];
+      const eoss: CheckpointedPhase[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const raw = await rawConsume(kafka, topic, n, gc);
+        raws.push(raw);
+        const pipe = await pipelineRun(kafka, topic, n, `bench-${Date.now()}`, gc, sourceOptions);
+        pipes.push(pipe);
+        const alo = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, false);
+        alos.push(alo);
+        const eos = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, true);
+        eoss.push(eos);
+        process.stderr.write(
+          `round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
+            `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} events/s (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
+            `at-least-once checkpoints ${alo.eventsPerSecond.toFixed(0)}, exactly-once ${eos.eventsPerSecond.toFixed(0)}\n`,
+        );
+      }
+      // Each round's pipeline against the raw run just before it: the machine's speed drifts
+      // between rounds (the broker and other work share it), and a round's runs drift together.
+      // The round with the median ratio is reported, with its breakdowns.
+      const ratios = raws.map((r, i) => r.seconds / pipes[i].seconds);
+      const byRatio = ratios.map((_, i) => i).sort((a, b) => ratios[a] - ratios[b]);
+      const mid = byRatio[(byRatio.length - 1) >> 1];
+      const raw = raws[mid];
+      const pipe = pipes[mid];
+      const ratio = ratios[mid];
+      const rawSeconds = raw.seconds;
+      const pipeSeconds = pipe.seconds;
+      const ours = pipe.engineSeconds;
+      const restBusy = Math.max(0, pipe.busySeconds - ours);
+      // checkpointed modes: each round's rate over the same round's (a) and raw; medians of those
+      const rate = (p: { eventsPerSecond: number }) => p.eventsPerSecond;
+      const vsA = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(pipes[i])));
+      const vsRaw = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(raws[i])));
+      const modes = {
+        raw: { eventsPerSecond: median(raws.map(rate)), rounds: raws.map(rate) },
+        noCheckpoints: { eventsPerSecond: median(pipes.map(rate)), rounds: pipes.map(rate) },
+        atLeastOnce: {
+          eventsPerSecond: median(alos.map(rate)),
+          vsNoCheckpoints: vsA(alos),
+          vsRaw: vsRaw(alos),
+          rounds: alos,
+        },
+        exactlyOnce: {
+          eventsPerSecond: median(eoss.map(rate)),
+          vsNoCheckpoints: vsA(eoss),
+          vsRaw: vsRaw(eoss),
+          rounds: eoss,
+        },
+      };
+      Object.assign(result, {
+        medianRound: mid + 1,
+        raw,
+        pipeline: pipe,
+        rawRounds: raws,
+        pipelineRounds: pipes,
+        roundRatios: ratios,
+        ratio,
+        goal: 0.7,
+        metGoal: ratio >= 0.7,
+        checkpointModes: modes,
+      });
+      const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
+      const row = (name: string, xs: CheckpointedPhase[]) => {
+        const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
+        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB), ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
+      };
+      sections.push(`## Throughput: no checkpoints, at-least-once checkpoints, exactly-once
+
+The same topic, ${rounds} alternating rounds after an untimed warm-up of each over the first ${warmup.toLocaleString('en-US')} events; each run from the start of the topic in a new consumer group (and new output topics), one model (FTRL, binomial, refits off, a snapshot every 100,000 events):
+
+- **raw**: kafkajs eachBatch, counting messages;
+- **(a) no checkpoints**: \`Engine\` on \`KafkaSource\` + \`KafkaSink\`, no state store: offsets committed after every batch's outputs are acknowledged (the pipeline of the next section);
+- **(b) at-least-once checkpoints**: \`kafkaPorts\` (\`kafka.exactlyOnce: false\`) as \`l1stream run\` composes them, \`KafkaStateStore\` on \`<prefix>.state\`: the model's state is written at every checkpoint (the defaults: every 10,000 records or 10 s) and offsets are committed only once it is durable;
+- **(c) exactly-once**: \`kafkaPorts\` with \`kafka.exactlyOnce: true\`, engine option \`rewindOnAssign\`: outputs, the state and the offsets in one transaction per checkpoint.
+
+(a) is timed from its first batch to the commit of its n-th event. (b) and (c) are timed from their first batch to the last advance of the group's committed offset (\`admin.fetchOffsets\`, polled every 25 ms), which is n when a checkpoint falls on the last record; otherwise the tail (under 10,000 records) is committed by the 10-second timer, and the run is taken to the last checkpoint before it (the rate is committed events / seconds either way).
+
+| consumer | events/s (median) | vs (a) | vs raw | all rounds, events/s | event loop busy / idle, s (median round) | checkpoint writes in the median round |
+|---|---:|---:|---:|---|---|---|
+| raw kafkajs | ${modes.raw.eventsPerSecond.toFixed(0)} | | 1.00 | ${raws.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(raw.busySeconds)} / ${f2(raw.idleSeconds)} | |
+| (a) no checkpoints (commit per batch) | ${modes.noCheckpoints.eventsPerSecond.toFixed(0)} | 1.00 | ${median(ratios).toFixed(2)} | ${pipes.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(pipe.busySeconds)} / ${f2(pipe.idleSeconds)} | ${pipe.commits} offset commits |
+${row('(b) at-least-once checkpoints (`KafkaStateStore`)', alos)}
+${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
+
+Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored: the progressive AUC keeps every (score, label) pair, 9 bytes each, up to a reservoir of 2^21 (≈ 19 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
+`);
+      sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
+
+The round with the median ratio of (a) to raw (round ${mid + 1}):
 
 | consumer | seconds | events/s | vs raw |
 |---|---:|---:|---:|
@@ -459,8 +563,89 @@ Garbage collection took ${f2(pipe.gcSeconds)} s of that (${pct(pipe.gcSeconds)})
 
 The raw consumer: ${f2(raw.busySeconds)} s busy (${us(raw.busySeconds, n)} µs/event of kafkajs fetching and parsing, GC ${f2(raw.gcSeconds)} s included) and ${f2(raw.idleSeconds)} s idle. The pipeline does that same work on the same thread, plus its own ${us(ours, n)} µs/event (the engine's synchronous work); with no waiting at all, its ceiling would be raw / (raw busy + ours) = **${(rawSeconds / (raw.busySeconds + ours)).toFixed(2)}** of the raw rate.
 
-${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters. Producing the topic took ${produceSeconds.toFixed(1)} s (not part of either figure).
-`;
+${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters.
+`);
+    }
+
+    if (parts.has('checkpoint')) {
+      const sizes: CheckpointSize[] = [];
+      for (const bits of [18, 20]) {
+        sizes.push(await checkpointSize(kafka, bits, checkpointEvents, 16, 3));
+        process.stderr.write(
+          `checkpoint 2^${bits}: ${(sizes[sizes.length - 1].bytes / 1e6).toFixed(1)} MB\n`,
+        );
+      }
+      result.checkpointSize = sizes;
+      const mb = (b: number) => (b / 1e6).toFixed(2);
+      const ms = (x: number) => x.toFixed(0);
+      sections.push(`## Checkpoint size and time per model (FTRL, hashing)
+
+One model (\`LiveModel\`, FTRL, binomial, λ₁ = 1e-4, \`model.hashBits\` 18 and 20, refits off), after ${checkpointEvents.toLocaleString('en-US')} events of 16 categorical features with names drawn from 4,000,000 values each (+ 1 numeric), so that most columns are touched. Medians of 3: encode = \`live.checkpoint()\`; decode = \`LiveModel.fromCheckpoint\`; write = \`KafkaStateStore.checkpoint\` + \`flush()\` to a new state topic (1 partition, chunks of 512 KiB, acks all, requests of ≤ 900 KiB); restore = \`restore([partition])\` on a fresh store (reads the state topic, with both slots written, to its end with a short-lived consumer group) and then \`fromCheckpoint\`.
+
+| columns | non-zero coefficients | checkpoint | chunks | encode | write + flush | write MB/s | restore (read) | + decode | decode alone |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${sizes.map((s) => `| 2^${s.hashBits} (${s.columns.toLocaleString('en-US')}) | ${s.nonZero.toLocaleString('en-US')} | ${mb(s.bytes)} MB | ${s.chunks} | ${ms(s.encodeMs)} ms | ${ms(s.writeMs)} ms | ${(s.bytes / 1e3 / s.writeMs).toFixed(0)} | ${ms(s.restoreMs)} ms | ${ms(s.restoreDecodeMs)} ms | ${ms(s.decodeMs)} ms |`).join('\n')}
+
+What the bytes are (each part encoded alone):
+
+| columns | learner (FTRL z, n) | scaler (standardization) | featurizer (hashed-name vocabulary) | progressive metrics | drift: input | drift: other | rest |
+|---|---:|---:|---:|---:|---:|---:|---:|
+${sizes.map((s) => `| 2^${s.hashBits} | ${mb(s.parts.learner)} MB | ${mb(s.parts.scaler)} MB | ${mb(s.parts.featurizer)} MB | ${mb(s.parts.metrics)} MB | ${mb(s.parts.driftInput)} MB | ${mb(s.parts.driftOther)} MB | ${mb(s.parts.rest)} MB |`).join('\n')}
+
+All repetitions, write / restore ms: ${sizes.map((s) => `2^${s.hashBits}: ${s.writeMsAll.map(ms).join(', ')} / ${s.restoreMsAll.map(ms).join(', ')}`).join('; ')}.
+`);
+    }
+
+    if (parts.has('restore')) {
+      const many = await restoreMany(kafka, restoreModels, 20, 1, 3);
+      result.restoreMany = many;
+      const med = median(many.restoreMs);
+      process.stderr.write(`restore of ${many.models} models: ${med.toFixed(0)} ms\n`);
+      const p = many.parts;
+      sections.push(`## Restore time for ${many.models.toLocaleString('en-US')} models
+
+${many.models.toLocaleString('en-US')} keyed models (\`LiveModel\`, FTRL, binomial, ${many.eventsPerModel} events each of 8 numeric features and a 50-level category), on 4 input partitions, each checkpointed ${many.checkpointsPerModel} times through one \`KafkaStateStore\` (both slots hold a state, as on a state topic compaction has not cleaned yet): ${many.records.toLocaleString('en-US')} records on a state topic of ${many.stateTopicPartitions} partition(s) (the default \`kafka.partitions\`). Then \`KafkaStateStore.restore(all 4 input partitions)\` on a fresh store, 3 times.
+
+| | |
+|---|---:|
+| state per model | ${(many.bytesPerState / 1e3).toFixed(1)} kB (drift input monitor ${(p.driftInput / 1e3).toFixed(1)} kB, drift other ${(p.driftOther / 1e3).toFixed(1)} kB, scaler ${(p.scaler / 1e3).toFixed(1)} kB, learner ${(p.learner / 1e3).toFixed(1)} kB, featurizer ${(p.featurizer / 1e3).toFixed(1)} kB, metrics ${(p.metrics / 1e3).toFixed(1)} kB) |
+| states restored | ${many.restoredModels.toLocaleString('en-US')} (${(many.restoredBytes / 1e6).toFixed(1)} MB; the topic holds ${((2 * many.totalBytes) / 1e6).toFixed(1)} MB) |
+| **restore** (median of ${many.restoreMs.length}: ${many.restoreMs.map((x) => x.toFixed(0)).join(', ')} ms) | **${med.toFixed(0)} ms** = ${(many.restoredBytes / 1e3 / med).toFixed(0)} MB/s of states (${((2 * many.totalBytes) / 1e3 / med).toFixed(0)} MB/s read) |
+| decoding all of them (\`LiveModel.fromCheckpoint\` × ${many.models.toLocaleString('en-US')}; the engine does it per model when it first needs one) | ${many.decodeAllMs.toFixed(0)} ms (${(many.decodeAllMs / many.models).toFixed(2)} ms each) |
+| writing the ${many.checkpointsPerModel * many.models} states (\`checkpoint\` × ${many.checkpointsPerModel * many.models} + \`flush\`) | ${many.writeMs.toFixed(0)} ms |
+| building the models (learning + \`checkpoint()\`, not Kafka) | ${many.buildMs.toFixed(0)} ms |
+`);
+    }
+
+    if (parts.has('failover')) {
+      const dir = mkdtempSync(join(tmpdir(), 'l1stream-failover-'));
+      const runs: Failover[] = [];
+      try {
+        for (const timeout of sessionTimeouts) {
+          const f = await failover(kafka, broker.brokers, topic, schemaFile, root, dir, timeout, killAfter);
+          runs.push(f);
+          process.stderr.write(
+            `fail-over, session ${timeout} ms: ${f.lastCommitToResumeSeconds.toFixed(1)} s from the last commit to the next\n`,
+          );
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      result.failover = runs;
+      const s1 = (x: number) => x.toFixed(1);
+      sections.push(`## Fail-over: a killed instance's last commit to its partitions being processed again
+
+\`l1stream run --config\` (the built \`bin/l1stream.js\`, one child process per instance) on the topic above: one model (FTRL, binomial, refits off), at-least-once with the default checkpoints (10,000 records / 10 s), JSON outputs. Instance A is killed with SIGKILL 0.5 s after the group has committed ${killAfter.toLocaleString('en-US')} events (mid-stream); instance B, same configuration and group, is spawned right after A has exited. The group's committed offset is polled every 25 ms (\`admin.fetchOffsets\`): A's last commit is the last advance seen before the kill (checkpoints come every ~12,000 records here, a few per second, so the kill always falls shortly after one), B's resumption the first advance after it (B's first checkpoint: it restores the state, re-reads from A's last committed offset and commits after 10,000 records).
+
+| kafka.sessionTimeoutMs | A: spawn → first commit | A's last commit → kill | **A's last commit → B's first commit** | B: spawn → first commit | B waited for the group to empty | committed at kill → at resume |
+|---:|---:|---:|---:|---:|---|---|
+${runs.map((f) => `| ${f.sessionTimeoutMs} | ${s1(f.coldStartSeconds)} s | ${(1000 * f.lastCommitToKillSeconds).toFixed(0)} ms | **${s1(f.lastCommitToResumeSeconds)} s** | ${s1(f.spawnToResumeSeconds)} s | ${f.waitedForGroup ? 'yes' : 'no'} | ${f.killedAt.toLocaleString('en-US')} → ${f.resumedAt.toLocaleString('en-US')} |`).join('\n')}
+
+With one model per group (no \`model.keyBy: "key"\`), B refuses to join while the dead A is still a member (\`refuseSecondInstance\`): it waits until A's session times out, so the gap is about \`sessionTimeoutMs\` plus B's own start (Node, connecting, joining, restoring the state, the first checkpoint's 10,000 records). "A: spawn → first commit" is the same start with an empty group.
+`);
+    }
+
+    const md = sections.join('\n');
     if (!values['no-write']) {
       const outDir = join(root, 'bench/results');
       mkdirSync(outDir, { recursive: true });
