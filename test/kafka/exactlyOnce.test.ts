@@ -148,7 +148,7 @@ async function runToEnd(kafka: Kafka, config: string, groupId: string, topic: st
 }
 
 describe('exactly-once on a real broker (kafka.exactlyOnce)', () => {
-  it('SIGKILL at three random points: every output once to a read_committed reader, and the final models of an uninterrupted run', async () => {
+  it('SIGKILL at five random points: every output once to a read_committed reader, and the final models of an uninterrupted run', async () => {
     const kafka = kafkaClient();
     const topic = randomName('eos-in');
     await createTopic(kafka, topic, 2);
@@ -169,9 +169,9 @@ describe('exactly-once on a real broker (kafka.exactlyOnce)', () => {
     let seed = 5;
     const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), seed / 2 ** 32);
     const killedAt: number[] = [];
-    for (let k = 0; k < 3; k++) {
-      // the k-th kill somewhere in the (k+1)-th sixth of the stream, once this process commits
-      const target = Math.floor(((k + 1 + rand()) / 6) * input.length);
+    for (let k = 0; k < 5; k++) {
+      // the k-th kill somewhere in the (k+1)-th tenth of the stream, once this process commits
+      const target = Math.floor(((k + 1 + rand()) / 10) * input.length);
       const service = startService(config);
       await waitFor(
         () => service.stderr().includes('partitions assigned'),
@@ -192,7 +192,7 @@ describe('exactly-once on a real broker (kafka.exactlyOnce)', () => {
       await service.exited;
       killedAt.push(at);
     }
-    expect(killedAt[2]).toBeLessThan(input.length); // the kills were mid-stream
+    expect(killedAt[4]).toBeLessThan(input.length); // the kills were mid-stream
     await runToEnd(kafka, config, crashed.group, topic, input.length);
 
     const read = async (prefix: string) => {

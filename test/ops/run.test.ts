@@ -13,7 +13,7 @@ import { gaussianEvents } from '../engine/helpers.js';
 import { parseExposition, valueOf } from './promText.js';
 
 /** A files-mode `run` configuration over `n` events, with the HTTP endpoints on `port`. */
-function setup(n: number, port: number): { config: string; out: string } {
+function setup(n: number, port: number, refitThreads = 0): { config: string; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'l1s-ops-run-'));
   const input = join(dir, 'events.jsonl');
   writeFileSync(
@@ -28,7 +28,7 @@ function setup(n: number, port: number): { config: string; out: string } {
     config,
     JSON.stringify({
       model: { family: 'gaussian' },
-      refit: { threads: 0, everyEvents: 5000 },
+      refit: { threads: refitThreads, everyEvents: 5000 },
       replay: { input, out, batchSize: 256 },
       http: { port, host: '127.0.0.1' },
     }),
@@ -108,7 +108,9 @@ describe('l1stream run with http.port (files mode)', () => {
 
   it('exits with code 1 when stopping takes longer than --shutdown-timeout', async () => {
     const exit = vi.spyOn(shutdownExit, 'exit').mockImplementation(() => undefined);
-    const { config } = setup(40_000, 0);
+    // refits in a worker: stopping waits for the worker thread to end, which takes longer than a
+    // timer of 0 ms (the rest of a stop can finish without leaving the event loop's current turn)
+    const { config } = setup(40_000, 0, 1);
     const run = runWithHttp(['run', '--config', config, '--shutdown-timeout', '0']);
     const url = await run.url;
     // once the engine is reading, ask it to stop: a bound of 0 s expires before the stop is through
