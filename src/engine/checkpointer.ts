@@ -126,6 +126,8 @@ export class Checkpointer {
   private lastAt: number;
   /** Elements learned but not yet through `publish` (the timer captures only when none are). */
   private pending = 0;
+  /** Some parts of a raw batch are learned, not all (decoding yields between parts). */
+  private midBatch = false;
   /** Checkpoint writes run one at a time, in order. */
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -156,6 +158,7 @@ export class Checkpointer {
   learned(element: EngineElement): void {
     this.pending++;
     this.epochs.set(element, this.epoch);
+    if (element.kind === 'batch') this.midBatch = element.partial;
     if (element.kind !== 'batch' || element.partial) return;
     this.records += element.records.length;
     if (this.due) this.captures.set(element, this.capture());
@@ -219,7 +222,7 @@ export class Checkpointer {
     if (this.timer !== null || !Number.isFinite(this.config.everySeconds)) return;
     const every = Math.max(50, (this.config.everySeconds * 1000) / 4);
     this.timer = setInterval(() => {
-      if (this.pending !== 0 || !this.due) return;
+      if (this.pending !== 0 || this.midBatch || !this.due) return;
       const capture = this.capture();
       void this.serialized(() => this.write(capture)).catch(() => undefined);
     }, every);

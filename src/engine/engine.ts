@@ -272,7 +272,9 @@ export class Engine {
       decodeEvents({
         family: config.model.family,
         deadLetters: this.deadLetters,
-        ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),
+        ...(this.options.partSize !== undefined
+          ? { partSize: this.options.partSize, yieldAfterMs: 100 }
+          : {}),
         ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),

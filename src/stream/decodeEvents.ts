@@ -1,4 +1,6 @@
-import { concatMap, type OperatorFunction } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+
+import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import type { DeadLetterSink, EventBatch, RawBatch, RawRecord, RecordPosition } from './types.js';
@@ -36,6 +38,12 @@ export interface DecodeEventsOptions {
    * whole batch's events surviving scavenges and being copied into the old generation.
    */
   readonly partSize?: number;
+  /**
+   * With parts: when a raw batch has kept the event loop busy this long (ms), the next part waits
+   * for a turn of the event loop (`setImmediate`), so timers and I/O run meanwhile: a Kafka
+   * consumer's heartbeats, HTTP scrapes. Default: never.
+   */
+  readonly yieldAfterMs?: number;
 }
 
 function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
@@ -95,15 +103,46 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
     return { events, positions, rejected, records, ...(partial ? { partial } : {}) };
   };
 
-  // A generator: concatMap pulls (decodes) the next part only after the previous one went
-  // through everything downstream, synchronously.
-  return concatMap(function* (batch: RawBatch): Generator<EventBatch> {
-    const records = batch.records;
-    let start = 0;
-    do {
-      const end = Math.min(records.length, start + partSize);
-      yield decodePart(records, start, end);
-      start = end;
-    } while (start < records.length);
-  });
+  const yieldAfterMs = options.yieldAfterMs ?? Infinity;
+  if (!Number.isFinite(yieldAfterMs)) {
+    // A generator: concatMap pulls (decodes) the next part only after the previous one went
+    // through everything downstream, synchronously.
+    return concatMap(function* (batch: RawBatch): Generator<EventBatch> {
+      const records = batch.records;
+      let start = 0;
+      do {
+        const end = Math.min(records.length, start + partSize);
+        yield decodePart(records, start, end);
+        start = end;
+      } while (start < records.length);
+    });
+  }
+  // The same, but a batch that has held the event loop for `yieldAfterMs` goes on in a later turn.
+  return concatMap(
+    (batch: RawBatch) =>
+      new Observable<EventBatch>((subscriber) => {
+        const records = batch.records;
+        let start = 0;
+        let pending: NodeJS.Immediate | null = null;
+        const run = () => {
+          pending = null;
+          const began = performance.now();
+          do {
+            const end = Math.min(records.length, start + partSize);
+            subscriber.next(decodePart(records, start, end));
+            start = end;
+            if (subscriber.closed) return;
+            if (start < records.length && performance.now() - began >= yieldAfterMs) {
+              pending = setImmediate(run);
+              return;
+            }
+          } while (start < records.length);
+          subscriber.complete();
+        };
+        run();
+        return () => {
+          if (pending !== null) clearImmediate(pending);
+        };
+      }),
+  );
 }

@@ -329,7 +329,7 @@ describe('10,000 keyed models restored from the state topic', () => {
       // restored all along blocks the event loop for seconds, and with 6 s the member is dropped
       // from its group before its first checkpoint commits, again after every rejoin (see the
       // report in the commit that added this test).
-      kafka: { ...keyed.kafka, sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3000 },
+      kafka: { ...keyed.kafka, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
     };
     const config = writeConfig(doc);
     await produce(kafka, topic, asMessages(first.ordered));

@@ -148,3 +148,31 @@ describe('decodeEvents in parts, put back together by learn', () => {
     expect(learned[0].featureStarts).toHaveLength(13);
   });
 });
+
+describe('decodeEvents with yieldAfterMs', () => {
+  it('lets the event loop run between parts once a batch held it that long, and keeps every part in order', async () => {
+    const batches = rawBatches([40, 25]);
+    const deadLetters = { deadLetter: () => undefined };
+    const turns: string[] = [];
+    const parts = await lastValueFrom(
+      from(batches).pipe(
+        decodeEvents({ family: 'gaussian', deadLetters, partSize: 10, yieldAfterMs: 0 }),
+        tap((p) => {
+          turns.push(`part ${p.records.length}:${p.partial === true}`);
+          // a timer-like task queued now runs before the next part only if decoding yields
+          setImmediate(() => turns.push('loop'));
+        }),
+        toArray(),
+      ),
+    );
+    expect(parts.map((p) => p.partial === true)).toEqual([true, true, true, false, true, true, false]);
+    // every part but the last of each batch is followed by a turn of the event loop
+    expect(turns.slice(0, 4)).toEqual(['part 40:true', 'loop', 'part 40:true', 'loop']);
+    const sequential = await lastValueFrom(
+      from(batches).pipe(decodeEvents({ family: 'gaussian', deadLetters, partSize: 10 }), toArray()),
+    );
+    expect(parts.map((p) => p.positions.map((q) => q.offset))).toEqual(
+      sequential.map((p) => p.positions.map((q) => q.offset)),
+    );
+  });
+});
