@@ -325,10 +325,9 @@ describe('10,000 keyed models restored from the state topic', () => {
     const doc = {
       ...keyed,
       snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
-      // The default session timeout (30 s): learning a fetched batch with models evicted and
-      // restored all along blocks the event loop for seconds, and with 6 s the member is dropped
-      // from its group before its first checkpoint commits, again after every rejoin (see the
-      // report in the commit that added this test).
+      // A 6 s session: learning a fetched batch with models evicted and restored all along takes
+      // seconds, and before decoding yielded between parts (`yieldAfterMs`) the member lost its
+      // group before its first checkpoint committed, again after every rejoin.
       kafka: { ...keyed.kafka, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
     };
     const config = writeConfig(doc);
