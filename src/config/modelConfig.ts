@@ -54,6 +54,7 @@ const modelKeys = [
   'nameCapacity',
   'penaltyFactors',
   'labelWarmup',
+  'aucSample',
   'ftrl',
   'rates',
   'truncatedGradient',
@@ -103,6 +104,7 @@ export function checkModelConfig(
   num(raw, 'hashSeed', path, problems, { integer: true });
   num(raw, 'nameCapacity', path, problems, { min: 1, integer: true });
   num(raw, 'labelWarmup', path, problems, { min: 0, integer: true });
+  num(raw, 'aucSample', path, problems, { min: 2, max: 1 << 24, integer: true });
   if (raw.cumulative !== undefined && typeof raw.cumulative !== 'boolean') {
     problems.push({ path: `${path}.cumulative`, message: 'must be true or false' });
   }

@@ -5,6 +5,7 @@ import { concatMap, lastValueFrom, takeUntil, tap, type Observable, type Schedul
 import type { AlertLogger } from '../drift/driftMonitor.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
+import { onlineDefaults } from '../model/onlineModel.js';
 import { ModelRegistry, type RegistryCodec } from '../model/registry.js';
 import { InlineRefitRunner, WorkerRefitRunner, type RefitRunner } from '../refit/runner.js';
 import { decodeEvents, type EventDecoder, type RecordDecoder } from '../stream/decodeEvents.js';
@@ -157,7 +158,10 @@ export class Engine {
     this.ports = ports;
     this.options = options;
     this.deadLetters = new CountingDeadLetters(ports.sink, ports.store?.durable === true);
-    this.metrics = new ProgressiveMetrics(config.model.family);
+    this.metrics = new ProgressiveMetrics(
+      config.model.family,
+      config.model.aucSample ?? onlineDefaults.aucSample,
+    );
     const scheduler = options.scheduler;
     this.now = scheduler ? () => scheduler.now() : () => Date.now();
     const context: LiveModelContext = {

@@ -10,7 +10,7 @@ import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/pro
 import type { RefitJob, RefitOutcome, SparseCoefficients } from '../refit/job.js';
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
-import { OnlineModel, type OnlineModelCheckpoint } from './onlineModel.js';
+import { OnlineModel, onlineDefaults, type OnlineModelCheckpoint } from './onlineModel.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
@@ -95,7 +95,7 @@ export class LiveModel {
         ? null
         : state?.served
           ? ProgressiveMetrics.fromState(state.served)
-          : new ProgressiveMetrics(this.model.family);
+          : new ProgressiveMetrics(this.model.family, config.model.aucSample ?? onlineDefaults.aucSample);
     this.lastSnapshotAt = this.lastRefitAt = context.now();
     if (state) {
       if (state.format !== 1)

@@ -38,6 +38,12 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
    * makes the learning rates independent of the label's units.
    */
   readonly labelWarmup?: number;
+  /**
+   * Binomial: the progressive AUC is exact over the first `aucSample` scored events, then
+   * estimated on a uniform sample of that many (default 65,536: at most 9 bytes each in memory
+   * and in every checkpoint).
+   */
+  readonly aucSample?: number;
   /** Clock for `createdAt` (tests inject a fixed one). */
   readonly clock?: () => Date;
 }
@@ -49,6 +55,7 @@ export const onlineDefaults = {
   l1Ratio: 1,
   standardize: true,
   labelWarmup: 100,
+  aucSample: 1 << 16,
 } as const;
 
 /** What happened to one event. */
@@ -116,7 +123,7 @@ export class OnlineModel {
       ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
       ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
     });
-    this.metrics = new ProgressiveMetrics(this.family);
+    this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
       const eq = name.indexOf('=');
       const index =

@@ -73,3 +73,31 @@ describe('metrics state: a restored metrics object continues bit-identically', (
     );
   });
 });
+
+describe('model.aucSample bounds what a binomial model keeps for its AUC', () => {
+  it('a model keeps at most aucSample (score, label) pairs in memory and in its checkpoint; 1 is refused', async () => {
+    const { OnlineModel } = await import('../../src/model/onlineModel.js');
+    const { checkModelConfig } = await import('../../src/config/modelConfig.js');
+    const rng = new Rng(3);
+    const sizes: number[] = [];
+    for (const aucSample of [100, undefined]) {
+      const model = new OnlineModel({ family: 'binomial', ...(aucSample ? { aucSample } : {}) });
+      for (let i = 0; i < 5000; i++) {
+        const x = rng.normal();
+        model.process({ label: rng.next() < 1 / (1 + Math.exp(-x)) ? 1 : 0, features: { x } });
+      }
+      const cp = model.checkpoint() as unknown as {
+        metrics: { auc: { capacity: number; scores: Float64Array } };
+      };
+      sizes.push(cp.metrics.auc.capacity, cp.metrics.auc.scores.length);
+    }
+    // 100 kept of 5,000; the default keeps all 5,000 (exact) up to 65,536
+    expect(sizes[0]).toBe(100);
+    expect(sizes[1]).toBeLessThanOrEqual(100);
+    expect(sizes[2]).toBe(65_536);
+    expect(sizes[3]).toBeGreaterThanOrEqual(5000);
+    expect(checkModelConfig({ family: 'binomial', aucSample: 1 }).problems.map((p) => p.path)).toEqual([
+      'model.aucSample',
+    ]);
+  });
+});
