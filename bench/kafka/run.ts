@@ -536,7 +536,7 @@ The same topic, ${rounds} alternating rounds after an untimed warm-up of each ov
 ${row('(b) at-least-once checkpoints (`KafkaStateStore`)', alos)}
 ${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
 
-Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored: the progressive AUC keeps every (score, label) pair, 9 bytes each, up to a reservoir of 2^21 (≈ 19 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
+Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
 `);
       sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
