@@ -1,50 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 
 import type { ModelSnapshot, ScoreRecord } from '../../src/index.js';
 import { brokers, createTopic, kafkaClient, produce, randomName, waitFor } from './helpers.js';
-
-const root = resolve(import.meta.dirname, '../..');
-
-/** `l1stream run --config FILE` in a child process. */
-function startService(config: string): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  stderr: () => string;
-} {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '-e',
-      `import('./src/cli/main.ts').then((m) => m.main(['run', '--config', ${JSON.stringify(config)}])).then((c) => { process.exitCode = c; })`,
-    ],
-    { cwd: root, env: { ...process.env, L1S_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((done) =>
-    child.on('exit', (code, signal) => {
-      if (signal !== null) stderr += `\n(killed by ${signal})`;
-      done(code);
-    }),
-  );
-  return { child, exited, stderr: () => stderr };
-}
+import { committedTotal, startService, writeConfig as writeConfigFile } from './service.js';
 
 /** Committed offsets of the group summed over the topic's partitions. */
 async function committed(kafka: Kafka, groupId: string, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    return await committedTotal(admin, groupId, topic);
   } finally {
     await admin.disconnect();
   }
@@ -101,29 +67,23 @@ function messages(n: number, keys: number): { key: string; value: string }[] {
 }
 
 function writeConfig(topic: string, prefix: string, groupId: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'l1s-eos-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      model: { family: 'gaussian', lambda: 0.001, keyBy: 'key' },
-      refit: { enabled: false },
-      snapshots: { everyEvents: 300, everySeconds: 'Infinity' },
-      state: { everyEvents: 1500, everySeconds: 1 },
-      kafka: {
-        brokers: brokers(),
-        topics: [topic],
-        groupId,
-        prefix,
-        exactlyOnce: true,
-        sessionTimeoutMs: 6000,
-        heartbeatIntervalMs: 1000,
-        maxInFlightBatches: 2,
-        maxBytesPerPartition: 8192,
-      },
-    }),
-  );
-  return file;
+  return writeConfigFile({
+    model: { family: 'gaussian', lambda: 0.001, keyBy: 'key' },
+    refit: { enabled: false },
+    snapshots: { everyEvents: 300, everySeconds: 'Infinity' },
+    state: { everyEvents: 1500, everySeconds: 1 },
+    kafka: {
+      brokers: brokers(),
+      topics: [topic],
+      groupId,
+      prefix,
+      exactlyOnce: true,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+      maxInFlightBatches: 2,
+      maxBytesPerPartition: 8192,
+    },
+  });
 }
 
 /** Runs the service until the group has committed `total` offsets, then stops it with SIGTERM. */
@@ -143,7 +103,7 @@ async function runToEnd(kafka: Kafka, config: string, groupId: string, topic: st
   } finally {
     service.child.kill('SIGTERM');
   }
-  const code = await service.exited;
+  const { code } = await service.exited;
   expect(code, service.stderr().slice(-3000)).toBe(0);
 }
 
@@ -188,8 +148,7 @@ describe('exactly-once on a real broker (kafka.exactlyOnce)', () => {
       );
       // between two checkpoints: outputs sent since the last commit die with the process
       await new Promise((r) => setTimeout(r, 50 + rand() * 250));
-      service.child.kill('SIGKILL');
-      await service.exited;
+      await service.kill9();
       killedAt.push(at);
     }
     expect(killedAt[4]).toBeLessThan(input.length); // the kills were mid-stream
