@@ -80,7 +80,11 @@ const rebalanceErrors = new Set([
 
 function isRebalanceError(err: unknown): boolean {
   const type = (err as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && rebalanceErrors.has(type);
+  if (typeof type === 'string' && rebalanceErrors.has(type)) return true;
+  // kafkajs is restarting the consumer (after it lost its broker): it will join the group again,
+  // in a new generation, and read these records again from the last committed offsets
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes('Consumer group was not initialized');
 }
 
 /**
@@ -360,7 +364,7 @@ export class KafkaSource {
       if (isRebalanceError(err)) {
         this.options.logger?.warn(
           { err: (err as Error).message },
-          'offset commit skipped: the group is rebalancing (records will be read again)',
+          'offset commit skipped: the group is rebalancing or the consumer restarting (records will be read again)',
         );
         this.stats.staleCommitsSkipped += toCommit.length;
         return;
