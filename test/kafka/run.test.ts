@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -18,35 +17,13 @@ import {
   readTopic,
   waitFor,
 } from './helpers.js';
+import { startService } from './service.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const silentIO = {
   stdout: { write: () => true },
   stderr: { write: () => true },
   interactive: false,
 } as never;
-
-/** `l1stream run --config FILE` in a child process (SIGTERM stops it), with its stderr collected. */
-function startService(config: string): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  stderr: () => string;
-} {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '-e',
-      `import('./src/cli/main.ts').then((m) => m.main(['run', '--config', ${JSON.stringify(config)}])).then((c) => { process.exitCode = c; })`,
-    ],
-    { cwd: root, env: { ...process.env, L1S_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, exited, stderr: () => stderr };
-}
 
 describe('l1stream run --config (Kafka in and out)', () => {
   it('names every configuration problem by path', async () => {
@@ -82,7 +59,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
       }),
     );
     const service = startService(config);
-    const { child, exited } = service;
+    const { child, code: exited } = service;
     try {
       const dlq = await readTopic(kafka, `${prefix}.dlq`, 1, 60_000);
       expect(dlq[0].headers['l1s.dlq.reason']).toMatch(/"features" is missing/);
@@ -147,7 +124,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
       }),
     );
     const service = startService(config);
-    const { child, exited } = service;
+    const { child, code: exited } = service;
     let scores: ScoreRecord[];
     let keys: (string | null)[];
     try {
@@ -269,7 +246,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
       }),
     );
     const service = startService(config);
-    const { child, exited } = service;
+    const { child, code: exited } = service;
     let alerts: {
       key: string;
       offset: number;

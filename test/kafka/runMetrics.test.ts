@@ -1,38 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { parseExposition, valueOf } from '../ops/promText.js';
 import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName, waitFor } from './helpers.js';
+import { startService } from './service.js';
 
-const root = resolve(import.meta.dirname, '../..');
-
-/** `l1stream run` in a child process with "http": {"port": 0}; `url` is the logged metrics URL. */
-function startService(config: string, extra: string[] = []) {
-  const argv = JSON.stringify(['run', '--config', config, ...extra]);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '-e',
-      `import('./src/cli/main.ts').then((m) => m.main(${argv})).then((c) => { process.exitCode = c; })`,
-    ],
-    { cwd: root, env: { ...process.env, L1S_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+/** `l1stream run` in a child process; `url` resolves with the metrics URL it logs. */
+function startWithMetrics(config: string, extra: string[] = []) {
+  const service = startService(config, 'svc', extra);
+  const url = waitFor(
+    () => /"url":"([^"]+)"/.exec(service.stderr())?.[1],
+    'the metrics URL in the log',
+    60_000,
   );
-  let stderr = '';
-  let found: (url: string) => void = () => {};
-  const url = new Promise<string>((r) => (found = r));
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-    const m = /"url":"([^"]+)"/.exec(stderr);
-    if (m) found(m[1]);
-  });
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, url, exited, stderr: () => stderr };
+  return { ...service, url, exited: service.code };
 }
 
 async function setup(name: string) {
@@ -64,7 +48,7 @@ async function setup(name: string) {
 describe('l1stream run with http.port (Kafka)', () => {
   it('becomes ready and serves metrics that follow the run; SIGTERM stops it (exit 0)', async () => {
     const { config, records } = await setup('svc-metrics');
-    const service = startService(config);
+    const service = startWithMetrics(config);
     try {
       const url = await service.url;
       const base = url.replace(/\/metrics$/, '');
@@ -100,7 +84,7 @@ describe('l1stream run with http.port (Kafka)', () => {
 
   it('exits with code 1 and says so when stopping takes longer than --shutdown-timeout', async () => {
     const { config } = await setup('svc-deadline');
-    const service = startService(config, ['--shutdown-timeout', '0']);
+    const service = startWithMetrics(config, ['--shutdown-timeout', '0']);
     try {
       const base = (await service.url).replace(/\/metrics$/, '');
       await waitFor(

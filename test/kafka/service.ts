@@ -25,6 +25,8 @@ export interface Service {
   readonly child: ChildProcess;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the exit code alone. */
+  readonly code: Promise<number | null>;
   /** Everything it wrote to stderr so far (pino JSON lines and the CLI's own lines). */
   stderr(): string;
   /** Its pino log lines so far, parsed (other lines left out). */
@@ -45,14 +47,15 @@ export interface LogLine {
  * `l1stream run --config FILE` in a child process, logging at info (L1S_LOG_LEVEL). Set
  * L1S_TEST_SERVICE_LOG=FILE to append every service's stderr to FILE, prefixed by its name.
  */
-export function startService(config: string, name = 'svc'): Service {
+export function startService(config: string, name = 'svc', extraArgs: readonly string[] = []): Service {
+  const argv = JSON.stringify(['run', '--config', config, ...extraArgs]);
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
       '-e',
-      `import('./src/cli/main.ts').then((m) => m.main(['run', '--config', ${JSON.stringify(config)}])).then((c) => { process.exitCode = c; })`,
+      `import('./src/cli/main.ts').then((m) => m.main(${argv})).then((c) => { process.exitCode = c; })`,
     ],
     { cwd: root, env: { ...process.env, L1S_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -79,6 +82,7 @@ export function startService(config: string, name = 'svc'): Service {
     name,
     child,
     exited,
+    code: exited.then((e) => e.code),
     stderr: () => stderr,
     logs: () => parseLog(stderr),
     async kill9() {
