@@ -276,6 +276,9 @@ describe('SIGTERM while joining the group', () => {
         () => `the first instance to be assigned partitions:\n${first.stderr().slice(-3000)}`,
         60_000,
       );
+      // the first instance is frozen, so the group cannot finish the rebalance the second one
+      // starts by joining: the second stays in the middle of joining until it is stopped
+      first.child.kill('SIGSTOP');
       second = startService(config, 'second');
       const joining = second;
       await waitFor(
@@ -283,7 +286,7 @@ describe('SIGTERM while joining the group', () => {
         'the second instance to start',
         60_000,
       );
-      // it is now joining the group: the first instance must rejoin too before it is assigned
+      await new Promise((r) => setTimeout(r, 500));
       expect(joining.logs().some((l) => l.msg === 'joined consumer group')).toBe(false);
       joining.child.kill('SIGTERM');
       // (run's shutdown bound, 30 s by default, would end it with code 1)
@@ -298,8 +301,10 @@ describe('SIGTERM while joining the group', () => {
           .map((l) => l.msg)
           .join(' | ')}`,
       ).toEqual({ code: 0, signal: null });
+      first.child.kill('SIGCONT');
       expect(await first.stop(), first.stderr()).toBe(0);
     } finally {
+      first.child.kill('SIGCONT');
       for (const s of [first, second])
         if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
     }
