@@ -78,13 +78,15 @@ const rebalanceErrors = new Set([
   'FENCED_INSTANCE_ID',
 ]);
 
-function isRebalanceError(err: unknown): boolean {
-  const type = (err as { type?: unknown } | null)?.type;
-  if (typeof type === 'string' && rebalanceErrors.has(type)) return true;
+/** Also looks through `cause`: kafkajs' retrier wraps the broker's error (KafkaJSNonRetriableError). */
+export function isRebalanceError(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { type?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.type === 'string' && rebalanceErrors.has(e.type)) return true;
+  if (e.cause !== undefined && e.cause !== err && isRebalanceError(e.cause, depth + 1)) return true;
   // kafkajs is restarting the consumer (after it lost its broker): it will join the group again,
   // in a new generation, and read these records again from the last committed offsets
-  const message = (err as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message.includes('Consumer group was not initialized');
+  return typeof e.message === 'string' && e.message.includes('Consumer group was not initialized');
 }
 
 /**
