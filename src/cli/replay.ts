@@ -11,7 +11,7 @@ import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError } from '../core/errors.js';
-import { UsageError, type CliIO } from './io.js';
+import { PathError, pathProblem, UsageError, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { formatCount, ProgressLine } from './progress.js';
@@ -91,9 +91,7 @@ export async function replay(
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
   } catch (err) {
-    throw new UsageError(
-      `--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a directory path`,
-    );
+    throw new PathError(pathProblem('--out', out, err, 'write'));
   }
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;

@@ -1,6 +1,10 @@
 import type { Family } from '../core/event.js';
 
-export type SnapshotSource = 'online' | 'refit';
+/**
+ * What made a snapshot: the online learner, a refit on a window of the stream, or a batch `fit` /
+ * `path` on a whole file.
+ */
+export type SnapshotSource = 'online' | 'refit' | 'batch';
 
 /**
  * An immutable, versioned sparse model (DESIGN §3). `coefficients` holds non-zero coefficients

@@ -57,7 +57,7 @@ describe('CSV reader', () => {
 });
 
 describe('l1stream fit', () => {
-  it('prints a DESIGN §3 model whose optimum matches the solver', async () => {
+  it('prints a batch snapshot (docs/outputs.md) whose optimum matches the solver', async () => {
     const { code, stdout, stderr } = await runCli([
       'fit',
       '--input',
@@ -77,7 +77,7 @@ describe('l1stream fit', () => {
       key: 'train',
       version: 1,
       offset: 120,
-      source: 'refit',
+      source: 'batch',
       family: 'gaussian',
       learner: 'coordinate-descent',
       lambda: 0.05,
@@ -85,6 +85,10 @@ describe('l1stream fit', () => {
     });
     expect(Object.keys(model.coefficients).sort()).toEqual(['alpha', 'beta, quoted']);
     expect(model.metrics.converged).toBe(true);
+    // the metric names of online and refit snapshots for the same quantities
+    expect(model.metrics).toMatchObject({ events: 120, nonZero: 2, features: 3 });
+    expect(model.metrics.passes).toBeGreaterThan(0);
+    for (const old of ['n', 'nonzero', 'iterations']) expect(model.metrics).not.toHaveProperty(old);
     const x = DenseDesign.fromRows(rows.map((r) => r.slice(0, 3)));
     const y = rows.map((r) => r[3]!);
     const direct = solveAt(x, y, { lambda: 0.05 });
@@ -135,9 +139,8 @@ describe('l1stream fit', () => {
       file('typo.json', JSON.stringify({ gama: 0 })),
     ]);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(
-      /"gama" is not a feature column; the columns are: alpha, beta, quoted, gamma/,
-    );
+    expect(typo.stderr).toMatch(/"gama" is not a feature column\n/);
+    expect(typo.stderr).toMatch(/the feature columns are: alpha, beta, quoted, gamma/);
     const negative = await runCli([
       'fit',
       '--input',
@@ -151,6 +154,23 @@ describe('l1stream fit', () => {
     ]);
     expect(negative.code).toBe(2);
     expect(negative.stderr).toMatch(/"alpha" must be a number >= 0/);
+    // every problem of the file at once, not only the first
+    const several = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.5',
+      '--penalty-factors',
+      file('several.json', JSON.stringify({ alpha: -1, gama: 0, gamma: 'x' })),
+    ]);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toMatch(/several\.json: 3 problems:/);
+    expect(several.stderr).toMatch(/"alpha" must be a number >= 0/);
+    expect(several.stderr).toMatch(/"gama" is not a feature column/);
+    expect(several.stderr).toMatch(/"gamma" must be a number >= 0 \(or "Infinity"\), got "x"/);
   });
 
   it('--adaptive refits with 1/|β̂|^γ penalty factors from a cross-validated first stage', async () => {
