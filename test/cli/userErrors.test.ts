@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -283,5 +283,33 @@ describe('item 8: one schema', () => {
     // the ad-click stream has about 520 distinct features: named columns, not the table's 262,144
     expect(summary.features).toBeGreaterThan(400);
     expect(summary.features).toBeLessThan(1000);
+  });
+});
+
+describe('item 9: user-facing text points to the repository’s own docs, never to DESIGN', () => {
+  it('README, docs, bench results and every --help', async () => {
+    const texts = new Map<string, string>();
+    for (const file of ['README.md', 'docs/conventions.md', 'docs/outputs.md', 'connectors/kafka/README.md'])
+      texts.set(file, readFileSync(join(root, file), 'utf8'));
+    for (const file of readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.md')))
+      texts.set(file, readFileSync(join(root, 'bench/results', file), 'utf8'));
+    for (const command of ['replay', 'run', 'score', 'fit', 'path'])
+      texts.set(`${command} --help`, (await runCli([command, '--help'])).stdout);
+    texts.set('--help', (await runCli(['--help'])).stdout);
+    for (const [where, text] of texts) expect(text, where).not.toMatch(/DESIGN/);
+    const readme = texts.get('README.md')!;
+    expect(readme).toMatch(/\(docs\/conventions\.md\)/);
+    expect(readme).toMatch(/\(docs\/outputs\.md\)/);
+    // the conventions users need are there: the objective and λ's scale, standardization, names, formats, delivery
+    const conventions = texts.get('docs/conventions.md')!;
+    for (const heading of [
+      '## The objective and the scale of λ',
+      '## Events',
+      '## Model snapshots',
+      '## Alerts',
+      '## Delivery',
+    ])
+      expect(conventions).toContain(heading);
+    expect(conventions).toMatch(/\*\*Standardization\*\*/);
   });
 });
