@@ -10,6 +10,7 @@ import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import {
+  checkInputFile,
   checkOutputFile,
   numberFlag,
   parseCommandArgs,
@@ -167,7 +168,8 @@ export const fitCommand: Command = {
     const select = values.select ?? 'min';
     if (select !== 'min' && select !== '1se')
       throw new UsageError(`--select must be min or 1se, got "${select}"`);
-    // a path that cannot be written is reported before the fit, not after it
+    // paths that cannot be read or written are reported before the fit, not after it
+    await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);
     const data = await loadTrainingData(
       flags.input,

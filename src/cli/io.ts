@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -166,6 +167,21 @@ export async function checkOutputFile(flag: string, path: string): Promise<void>
   } catch (err) {
     if (err instanceof PathError) throw err;
     throw new PathError(pathProblem(where, path, err, 'write'));
+  }
+}
+
+/**
+ * Checks, before any work, that an input file the user named is a file that can be read; otherwise
+ * a PathError naming the flag, the path and the fix.
+ */
+export async function checkInputFile(flag: string, path: string): Promise<void> {
+  const where = `--${flag}`;
+  try {
+    if ((await stat(path)).isDirectory()) throw new PathError(`${where} ${path} is a directory; give a file`);
+    await access(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof PathError) throw err;
+    throw new PathError(pathProblem(where, path, err, 'read'));
   }
 }
 

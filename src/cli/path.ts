@@ -6,6 +6,7 @@ import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { commonFlags, defaultKey, warnAboutData, warnIfNotConverged } from './fit.js';
 import {
+  checkInputFile,
   checkOutputFile,
   numberFlag,
   parseCommandArgs,
@@ -69,7 +70,8 @@ export const pathCommand: Command = {
     });
     const folds = numberFlag('cv', values.cv, { min: 2, integer: true });
     const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
-    // paths that cannot be written are reported before the path is solved, not after
+    // paths that cannot be read or written are reported before the path is solved, not after
+    await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);
     if (values.plot) await checkOutputFile('plot', values.plot);
     const data = await loadTrainingData(

@@ -8,7 +8,14 @@ import { lossFor } from '../loss/index.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { SnapshotScorer } from '../model/snapshotScorer.js';
 import type { Command } from './command.js';
-import { checkOutputFile, numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  checkOutputFile,
+  numberFlag,
+  parseCommandArgs,
+  UsageError,
+  type CliIO,
+} from './io.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { formatCount } from './progress.js';
 
@@ -104,6 +111,8 @@ export const scoreCommand: Command = {
     )
       throw new UsageError(`--source must be online, refit or batch, got "${values.source}"`);
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
+    await checkInputFile('model', values.model);
+    await checkInputFile('input', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshot = await readSnapshot(values.model, values.key, values.source);
     const scorer = new SnapshotScorer(snapshot);

@@ -313,3 +313,34 @@ describe('item 9: user-facing text points to the repository’s own docs, never 
     expect(conventions).toMatch(/\*\*Standardization\*\*/);
   });
 });
+
+describe('item 6: inputs that cannot be read are one line and exit 2 in every command', () => {
+  it('fit, path, replay and score with a missing input or a directory', async () => {
+    const dir = tmp();
+    const missing = join(dir, 'none.csv');
+    const model = join(dir, 'model.json');
+    expect(
+      (await runCli(['fit', '--input', csv(dir), '--target', 'y', '--lambda', '0.1', '--output', model]))
+        .code,
+    ).toBe(0);
+    const runs: Array<[string[], string]> = [
+      [
+        ['fit', '--input', missing, '--target', 'y'],
+        `--input ${missing}: no such file or directory; check the path`,
+      ],
+      [['path', '--input', dir, '--target', 'y'], `--input ${dir} is a directory; give a file`],
+      [
+        ['replay', '--input', dir, '--family', 'binomial', '--out', join(dir, 'o')],
+        `--input ${dir} is a directory; give a file`,
+      ],
+      [['score', '--model', missing, '--input', missing], `--model ${missing}: no such file or directory`],
+      [['score', '--model', model, '--input', missing], `--input ${missing}: no such file or directory`],
+    ];
+    for (const [argv, message] of runs) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toContain(message);
+      oneLine(r.stderr);
+    }
+  });
+});
