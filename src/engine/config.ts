@@ -4,7 +4,7 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
 
-/** Which model scores unlabelled events: the online learner or the latest refit (DESIGN §7). */
+/** Which model scores unlabelled events: the online learner or the latest refit. */
 export type ServeSource = 'online' | 'refit';
 
 export interface RefitConfig {
@@ -38,7 +38,7 @@ export interface ScoreConfig {
   readonly top: number;
 }
 
-/** When every model's state is checkpointed with the input positions it covers (DESIGN §8). */
+/** When every model's state is checkpointed with the input positions it covers. */
 export interface CheckpointConfig {
   /** Records read between checkpoints. */
   readonly everyEvents: number;
