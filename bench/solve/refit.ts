@@ -301,7 +301,7 @@ export function refitMain(argv: readonly string[], root: string): void {
     '"warm": the window moved by 10 % (oldest 10 % dropped, 10 % new events), started from the solution on the previous window at the same λ and tolerance; "warm (noisy)": that start plus ±1e-3 on a third of the columns seen (an online model\'s many small weights). "vs cold": warm time / cold time on the same window.',
   );
   log(
-    'l1stream at kktTolerance 1e-4 is compared with glmnet at its default thresh (1e-7), at 1e-10 with glmnet at thresh 1e-10; "objective" is DESIGN §1\'s, computed by one function for every solver, with its relative excess over the best of the λ.',
+    'l1stream at kktTolerance 1e-4 is compared with glmnet at its default thresh (1e-7), at 1e-10 with glmnet at thresh 1e-10; "objective" is that of docs/conventions.md, computed by one function for every solver, with its relative excess over the best of the λ.',
   );
   log(
     'glmnet is given the single λ, as a refit asks (its own path practice is not used); where it reports that it did not converge, the row says so.',

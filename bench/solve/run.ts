@@ -275,7 +275,7 @@ async function main(): Promise<void> {
     'standardize off everywhere (scikit-learn has no standardization); peers time only their own fitting; every time is the best of 3 runs (1 when a run takes > 5 s).',
   );
   log(
-    '"objective" is DESIGN §1\'s objective of each solution computed by one function (relative excess over the best shown).',
+    '"objective" is the objective of docs/conventions.md for each solution computed by one function (relative excess over the best shown).',
   );
   log(
     'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "loose": tolerance 1e-7 (glmnet\'s default thresh), gap 1e-6, KKT to 1e-4 (binomial).',

@@ -1,6 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 
-import { ConfigError, type ConfigProblem } from '../../src/index.js';
+import { ConfigError, unknownKeyMessage, type ConfigProblem } from '../../src/index.js';
 import type { AvroFraming } from './codecs/avro.js';
 
 /** `json` or Avro in the wire format of `kafka.avro.framing`. */
@@ -116,8 +116,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   const p = (key: string, message: string) => problems.push({ path: `${path}.${key}`, message });
   if (!isObject(raw))
     throw ConfigError.single(path, 'must be an object with at least "brokers" and "topics"');
-  for (const k of Object.keys(raw))
-    if (!knownKeys.has(k)) p(k, `unknown setting (known: ${[...knownKeys].join(', ')})`);
+  for (const k of Object.keys(raw)) if (!knownKeys.has(k)) p(k, unknownKeyMessage(k, knownKeys));
 
   const strings = (key: string, value: unknown, pattern?: RegExp): string[] => {
     const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
@@ -213,7 +212,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   if (avroRaw !== undefined && !isObject(avroRaw)) p('avro', 'must be an object');
   const a = isObject(avroRaw) ? avroRaw : {};
   for (const k of Object.keys(a))
-    if (!knownAvroKeys.has(k)) p(`avro.${k}`, `unknown setting (known: ${[...knownAvroKeys].join(', ')})`);
+    if (!knownAvroKeys.has(k)) p(`avro.${k}`, unknownKeyMessage(k, knownAvroKeys));
   const optionalString = (key: string): string | undefined => {
     const v = a[key];
     if (v === undefined) return undefined;

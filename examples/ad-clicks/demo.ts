@@ -12,9 +12,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { pathProblem } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { ModelSnapshot } from '../../src/index.js';
-import { adClicks, truth, truthIntercept } from './generate.js';
+import { contrasts, truthContrasts } from './contrasts.js';
+import { adClicks, truth } from './generate.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +29,13 @@ const { values } = parseArgs({
 });
 const n = Number(values.events);
 const out = values.out!;
-await mkdir(out, { recursive: true });
+try {
+  await mkdir(out, { recursive: true });
+} catch (err) {
+  // one line naming the path and the fix, exit 2, as the commands do
+  process.stderr.write(`demo: ${pathProblem('--out', out, err, 'write')}\n`);
+  process.exit(2);
+}
 const input = join(out, 'ad-clicks.jsonl');
 
 process.stderr.write(`demo: writing ${n.toLocaleString('en-US')} seeded ad-click events to ${input}\n`);
@@ -63,26 +71,28 @@ const snapshots = written.filter((s) => s.source === 'online');
 const refits = written.filter((s) => s.source === 'refit');
 const names = Object.keys(truth);
 const pad = (s: string, w: number) => s.padEnd(w);
-const fmt = (v: number | undefined) => (v === undefined ? '0' : v.toFixed(3)).padStart(9);
-let header = pad('feature', 18) + 'truth'.padStart(9);
+const fmt = (v: number) => v.toFixed(3).padStart(9);
+// One-hot levels and the intercept are compared as identifiable contrasts (./contrasts.ts).
+const rows = snapshots.map((s) => contrasts(s.intercept, s.coefficients));
+const width = Math.max(...truthContrasts.map((c) => c.name.length)) + 2;
+let header = pad('feature (log-odds)', width) + 'truth'.padStart(9);
 for (const s of snapshots) header += `@${s.offset.toLocaleString('en-US')}`.padStart(12);
 console.log(
-  `\nThe sparse model emerging (coefficients on the original scale; ${snapshots.length} snapshots):\n`,
+  `\nThe sparse model emerging (original scale; one-hot levels as differences from a reference level; ${snapshots.length} snapshots):\n`,
 );
 console.log(header);
+truthContrasts.forEach((t, i) => {
+  console.log(pad(t.name, width) + fmt(t.value) + rows.map((r) => fmt(r[i]!.value).padStart(12)).join(''));
+});
+const gap = Math.max(...rows.at(-1)!.map((c, i) => Math.abs(c.value - truthContrasts[i]!.value)));
 console.log(
-  pad('(intercept)', 18) + fmt(truthIntercept) + snapshots.map((s) => fmt(s.intercept).padStart(12)).join(''),
+  `\nlargest difference from the truth at the last snapshot: ${gap.toFixed(3)} (the penalty, λ = ${values.lambda}, pulls estimates toward 0)`,
 );
-for (const name of names) {
-  console.log(
-    pad(name, 18) + fmt(truth[name]) + snapshots.map((s) => fmt(s.coefficients[name]).padStart(12)).join(''),
-  );
-}
 const last = snapshots[snapshots.length - 1];
 // Other levels of a planted one-hot field (ad_position=bottom beside ad_position=top) are not
 // spurious: with an intercept, a field's levels are only identified relative to each other.
 const plantedFields = new Set(names.map((k) => k.split('=')[0]));
-const extra = Object.keys(last.coefficients).filter((k) => !(k in truth));
+const extra = Object.keys(last.coefficients).filter((k) => !Object.hasOwn(truth, k));
 const siblings = extra.filter((k) => k.includes('=') && plantedFields.has(k.split('=')[0]));
 const spurious = extra.filter((k) => !siblings.includes(k));
 const listed = (keys: string[]) =>
@@ -91,7 +101,7 @@ const listed = (keys: string[]) =>
     .map((k) => `${k} ${last.coefficients[k].toFixed(3)}`)
     .join(', ');
 console.log(
-  `\nnon-zero: ${snapshots.map((s) => Object.keys(s.coefficients).length).join(' → ')} of ${String(last.metrics?.features ?? '?')} features;` +
+  `non-zero: ${snapshots.map((s) => Object.keys(s.coefficients).length).join(' → ')} of ${String(last.metrics?.features ?? '?')} features;` +
     ` planted ${names.filter((k) => k in last.coefficients).length}/${names.length} found` +
     (siblings.length ? `, ${siblings.length} other level(s) of planted fields (${listed(siblings)})` : '') +
     `, ${spurious.length} spurious` +

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
 import { DataError } from '../core/errors.js';
@@ -9,7 +9,15 @@ import { crossValidate } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
-import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  checkOutputFile,
+  numberFlag,
+  parseCommandArgs,
+  UsageError,
+  writeOutputFile,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
@@ -70,18 +78,22 @@ export async function readPenaltyFactors(file: string, names: readonly string[])
     throw new UsageError(`--penalty-factors: ${file} must hold a JSON object {"column": factor, ...}`);
   const pf = new Float64Array(names.length).fill(1);
   const column = new Map(names.map((n, j) => [n, j]));
+  // every problem of the file at once, not only the first
+  const problems: string[] = [];
   for (const [name, raw] of Object.entries(doc)) {
     const j = column.get(name);
-    if (j === undefined)
-      throw new UsageError(
-        `--penalty-factors: "${name}" is not a feature column; the columns are: ${names.join(', ')}`,
-      );
     const v = raw === 'Infinity' ? Infinity : raw;
-    if (typeof v !== 'number' || !(v >= 0))
-      throw new UsageError(
-        `--penalty-factors: "${name}" must be a number >= 0 (or "Infinity"), got ${JSON.stringify(raw)}`,
-      );
-    pf[j] = v;
+    if (j === undefined) problems.push(`"${name}" is not a feature column`);
+    else if (typeof v !== 'number' || !(v >= 0))
+      problems.push(`"${name}" must be a number >= 0 (or "Infinity"), got ${JSON.stringify(raw)}`);
+    else pf[j] = v;
+  }
+  if (problems.length > 0) {
+    const unknown = problems.some((p) => p.endsWith('is not a feature column'));
+    throw new UsageError(
+      `--penalty-factors ${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}` +
+        (unknown ? `\nthe feature columns are: ${names.join(', ')}` : ''),
+    );
   }
   return pf;
 }
@@ -156,6 +168,9 @@ export const fitCommand: Command = {
     const select = values.select ?? 'min';
     if (select !== 'min' && select !== '1se')
       throw new UsageError(`--select must be min or 1se, got "${select}"`);
+    // paths that cannot be read or written are reported before the fit, not after it
+    await checkInputFile('input', flags.input);
+    if (values.output) await checkOutputFile('output', values.output);
     const data = await loadTrainingData(
       flags.input,
       flags.target,
@@ -215,7 +230,7 @@ export const fitCommand: Command = {
       extra,
     });
     const text = `${JSON.stringify(model, null, 2)}\n`;
-    if (values.output) await writeFile(values.output, text);
+    if (values.output) await writeOutputFile('output', values.output, text);
     else io.stdout.write(text);
     return 0;
   },

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { ConfigError, EngineError } from '../core/errors.js';
@@ -24,6 +26,9 @@ export class UsageError extends EngineError {
   }
 }
 
+/** A path the user named cannot be read or written: one line (no usage), exit code 2. */
+export class PathError extends UsageError {}
+
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 /**
@@ -40,7 +45,7 @@ export function parseCommandArgs<T extends OptionsConfig>(
 ): ParsedCommandArgs<T> {
   try {
     return parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, options),
       options,
       strict: true,
       allowPositionals: false,
@@ -50,6 +55,31 @@ export function parseCommandArgs<T extends OptionsConfig>(
     const message = err instanceof Error ? err.message : String(err);
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
   }
+}
+
+/**
+ * `--lambda -1`: parseArgs takes a value starting with a dash for a flag and refuses it as
+ * ambiguous; a negative number after a flag that takes a value is that flag's value (joined as
+ * `--lambda=-1`), so it reaches the flag's own check ("must be >= 0").
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionsConfig): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (
+      name !== undefined &&
+      Object.hasOwn(options, name) &&
+      options[name]!.type === 'string' &&
+      next !== undefined &&
+      /^-(\d|\.\d|Infinity\b)/.test(next)
+    ) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
 }
 
 /** Parses a numeric flag, naming the flag in the error. */
@@ -74,8 +104,102 @@ export function numberFlag(
   return v;
 }
 
-/** Maps an error to the exit code and message of DESIGN §5. */
+/** A Node.js file-system error (it carries an errno `code` such as ENOENT). */
+function isErrnoError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
+
+/** How a path was used when it failed: read, written, or (an unforeseen error) not known. */
+export type PathUse = 'read' | 'write' | 'use';
+
+/**
+ * One line saying what is wrong with a path the user named and how to fix it, from a Node.js
+ * file-system error; `what` names where the path came from (`--output`), or is empty.
+ */
+export function pathProblem(what: string, path: string, err: unknown, use: PathUse): string {
+  const code = isErrnoError(err) ? err.code : undefined;
+  const named = what === '' ? path : `${what} ${path}`;
+  const dir = dirname(path);
+  switch (code) {
+    case 'ENOENT':
+      return use === 'write'
+        ? `${named}: the directory ${dir} does not exist; create it (mkdir -p ${dir}) or choose another path`
+        : `${named}: no such file or directory; check the path`;
+    case 'ENOTDIR':
+      return `${named}: a part of the path is a file, not a directory; choose another path`;
+    case 'EISDIR':
+      return `${named} is a directory; give a file path`;
+    case 'EEXIST':
+      return `${named} exists and is not a directory; give a directory path`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${named}: permission denied; choose a path you can ${use === 'read' ? 'read' : 'write'}`;
+    case 'EROFS':
+      return `${named}: the file system is read-only; choose another path`;
+    case 'ENOSPC':
+      return `${named}: no space left on the device; free some or choose another path`;
+    default:
+      return `${named}: cannot ${use} it (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}
+
+/** A file-system error with the given errno code, for messages about checks made by hand. */
+const errnoError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+
+/**
+ * Checks, before any work, that an output file the user named can be created: its directory
+ * exists and it is not a directory itself. Otherwise a PathError naming the flag and the fix.
+ */
+export async function checkOutputFile(flag: string, path: string): Promise<void> {
+  const where = `--${flag}`;
+  try {
+    if ((await stat(path)).isDirectory())
+      throw new PathError(pathProblem(where, path, errnoError('EISDIR'), 'write'));
+    return; // an existing file is replaced, as documented
+  } catch (err) {
+    if (err instanceof PathError) throw err;
+    if (!isErrnoError(err) || err.code !== 'ENOENT')
+      throw new PathError(pathProblem(where, path, err, 'write'));
+  }
+  try {
+    if (!(await stat(dirname(path))).isDirectory())
+      throw new PathError(pathProblem(where, path, errnoError('ENOTDIR'), 'write'));
+  } catch (err) {
+    if (err instanceof PathError) throw err;
+    throw new PathError(pathProblem(where, path, err, 'write'));
+  }
+}
+
+/**
+ * Checks, before any work, that an input file the user named is a file that can be read; otherwise
+ * a PathError naming the flag, the path and the fix.
+ */
+export async function checkInputFile(flag: string, path: string): Promise<void> {
+  const where = `--${flag}`;
+  try {
+    if ((await stat(path)).isDirectory()) throw new PathError(`${where} ${path} is a directory; give a file`);
+    await access(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof PathError) throw err;
+    throw new PathError(pathProblem(where, path, err, 'read'));
+  }
+}
+
+/** Writes a whole output file the user named (`--output`, `--plot`); a file-system problem is a PathError. */
+export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    throw new PathError(pathProblem(`--${flag}`, path, err, 'write'));
+  }
+}
+
+/** Maps an error to the exit code and message of docs/conventions.md ("Command line"). */
 export function reportError(err: unknown, io: CliIO, usage?: string): number {
+  if (err instanceof PathError) {
+    io.stderr.write(`l1stream: ${err.message}\n`);
+    return 2;
+  }
   if (err instanceof UsageError) {
     io.stderr.write(`l1stream: ${err.message}\n${usage ? `\n${usage}\n` : ''}`);
     return 2;
@@ -87,6 +211,12 @@ export function reportError(err: unknown, io: CliIO, usage?: string): number {
   if (err instanceof EngineError) {
     io.stderr.write(`l1stream: ${err.message}\n`);
     return 1;
+  }
+  // A file-system error no command anticipated: still one line naming the path, never a stack.
+  if (isErrnoError(err) && typeof err.path === 'string') {
+    const use: PathUse = err.syscall === 'mkdir' || err.syscall === 'write' ? 'write' : 'use';
+    io.stderr.write(`l1stream: ${pathProblem('', err.path, err, use)}\n`);
+    return 2;
   }
   throw err;
 }

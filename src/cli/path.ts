@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-
 import { columnStats } from '../solve/design.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData } from '../solve/input.js';
@@ -7,7 +5,15 @@ import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { commonFlags, defaultKey, warnAboutData, warnIfNotConverged } from './fit.js';
-import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  checkOutputFile,
+  numberFlag,
+  parseCommandArgs,
+  UsageError,
+  writeOutputFile,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 
 const usage = `usage: l1stream path --input FILE --target COLUMN [options]
@@ -64,6 +70,10 @@ export const pathCommand: Command = {
     });
     const folds = numberFlag('cv', values.cv, { min: 2, integer: true });
     const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
+    // paths that cannot be read or written are reported before the path is solved, not after
+    await checkInputFile('input', flags.input);
+    if (values.output) await checkOutputFile('output', values.output);
+    if (values.plot) await checkOutputFile('plot', values.plot);
     const data = await loadTrainingData(
       flags.input,
       flags.target,
@@ -101,7 +111,7 @@ export const pathCommand: Command = {
       );
     });
     const text = `${lines.join('\n')}\n`;
-    if (values.output) await writeFile(values.output, text);
+    if (values.output) await writeOutputFile('output', values.output, text);
     else io.stdout.write(text);
     if (values.plot) {
       const plotScale = values['plot-scale'] ?? (flags.standardize ? 'standardized' : 'original');
@@ -133,7 +143,7 @@ export const pathCommand: Command = {
             }
           : {}),
       });
-      await writeFile(values.plot, svg);
+      await writeOutputFile('plot', values.plot, svg);
     }
     return 0;
   },

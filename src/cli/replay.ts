@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,8 +10,7 @@ import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import { ConnectorError } from '../core/errors.js';
-import { UsageError, type CliIO } from './io.js';
+import { checkInputFile, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { formatCount, ProgressLine } from './progress.js';
@@ -63,12 +62,7 @@ export async function replay(
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
-  try {
-    if (!(await stat(input)).isFile()) throw new UsageError(`--input ${input} is not a file`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new ConnectorError('L1S_FILE', `input file not found: ${input}`, { cause: err });
-  }
+  await checkInputFile('input', input);
   // A state directory is checked (its input and settings) before the outputs are opened.
   const stateDir = config.files.state;
   let manifest: StateManifest | undefined;
@@ -91,9 +85,7 @@ export async function replay(
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
   } catch (err) {
-    throw new UsageError(
-      `--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a directory path`,
-    );
+    throw new PathError(pathProblem('--out', out, err, 'write'));
   }
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;

@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 
 import { checkEngineConfig, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { OpsServer } from '../ops/httpServer.js';
 import { EngineMetrics } from '../ops/metrics.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
@@ -255,15 +255,22 @@ export const runCommand: Command = {
     const hasInput =
       typeof doc.input === 'string' ||
       (typeof doc.replay === 'object' && doc.replay !== null && 'input' in doc.replay);
-    if (doc.kafka === undefined && !hasInput) {
-      throw new ConfigError([
-        { path: 'kafka', message: 'add a "kafka" section (brokers, topics) for Kafka in/out' },
-        { path: 'replay.input', message: 'or a JSONL file of events for files in/out' },
-      ]);
+    // reported with every other problem of the file, not before them
+    const missing: ConfigProblem[] =
+      doc.kafka === undefined && !hasInput
+        ? [
+            { path: 'kafka', message: 'add a "kafka" section (brokers, topics) for Kafka in/out' },
+            { path: 'replay.input', message: 'or a JSONL file of events for files in/out' },
+          ]
+        : [];
+    let config: EngineConfig;
+    try {
+      config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError([...missing, ...err.problems]);
+      throw err;
     }
-    const config = checkEngineConfig(doc, {
-      sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
-    });
+    if (missing.length > 0) throw new ConfigError(missing);
     const kafka = config.extensions.get('kafka') as
       import('../../connectors/kafka/index.js').KafkaConfig | undefined;
     if (

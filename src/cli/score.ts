@@ -8,7 +8,14 @@ import { lossFor } from '../loss/index.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { SnapshotScorer } from '../model/snapshotScorer.js';
 import type { Command } from './command.js';
-import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  checkOutputFile,
+  numberFlag,
+  parseCommandArgs,
+  UsageError,
+  type CliIO,
+} from './io.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { formatCount } from './progress.js';
 
@@ -24,7 +31,7 @@ options:
                     (most events learned) is used, narrowed by --key and --source
   --input FILE      JSON-lines events, required
   --key K           with several keys in MODEL: the snapshot of this key
-  --source S        online | refit: only snapshots of this source
+  --source S        online | refit | batch: only snapshots of this source
   --top N           contributions named per score (default 5)
   --output FILE     write scores there (default stdout)`;
 
@@ -96,9 +103,17 @@ export const scoreCommand: Command = {
     const { values } = parseCommandArgs(argv, options);
     if (values.model === undefined) throw new UsageError('--model MODEL is required');
     if (values.input === undefined) throw new UsageError('--input FILE is required');
-    if (values.source !== undefined && values.source !== 'online' && values.source !== 'refit')
-      throw new UsageError(`--source must be online or refit, got "${values.source}"`);
+    if (
+      values.source !== undefined &&
+      values.source !== 'online' &&
+      values.source !== 'refit' &&
+      values.source !== 'batch'
+    )
+      throw new UsageError(`--source must be online, refit or batch, got "${values.source}"`);
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
+    await checkInputFile('model', values.model);
+    await checkInputFile('input', values.input);
+    if (values.output) await checkOutputFile('output', values.output);
     const snapshot = await readSnapshot(values.model, values.key, values.source);
     const scorer = new SnapshotScorer(snapshot);
     const mean = lossFor(snapshot.family).mean;

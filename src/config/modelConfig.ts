@@ -1,4 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
+import { unknownKeyMessage } from './unknownKey.js';
 import { learnerNames } from '../learn/factory.js';
 import { checkRates } from '../learn/rates.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
@@ -37,7 +38,7 @@ function num(
 function unknownKeys(raw: Raw, allowed: readonly string[], path: string, problems: ConfigProblem[]): void {
   for (const k of Object.keys(raw)) {
     if (!allowed.includes(k)) {
-      problems.push({ path: `${path}.${k}`, message: `unknown setting (known: ${allowed.join(', ')})` });
+      problems.push({ path: `${path}.${k}`, message: unknownKeyMessage(k, allowed) });
     }
   }
 }
@@ -82,7 +83,10 @@ export function checkModelConfig(
   if (family !== 'gaussian' && family !== 'binomial') {
     problems.push({
       path: `${path}.family`,
-      message: `must be "gaussian" or "binomial", got ${JSON.stringify(family)}`,
+      message:
+        family === undefined
+          ? 'is required: "gaussian" or "binomial"'
+          : `must be "gaussian" or "binomial", got ${JSON.stringify(family)}`,
     });
   }
   const learner = raw.learner;

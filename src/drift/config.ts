@@ -1,3 +1,4 @@
+import { unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 
 /** Settings of the drift monitor (the `drift` section of a replay/run config). */
@@ -198,7 +199,7 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
       } else if (rule === undefined) {
         problems.push({
           path: at(path),
-          message: `unknown setting (known here: ${knownUnder(base).join(', ')})`,
+          message: unknownKeyMessage(k, knownUnder(base)),
         });
       } else if (rule.kind === 'boolean') {
         if (typeof v !== 'boolean')

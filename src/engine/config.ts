@@ -1,9 +1,10 @@
 import { checkModelConfig } from '../config/modelConfig.js';
+import { unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
 
-/** Which model scores unlabelled events: the online learner or the latest refit (DESIGN §7). */
+/** Which model scores unlabelled events: the online learner or the latest refit. */
 export type ServeSource = 'online' | 'refit';
 
 export interface RefitConfig {
@@ -37,7 +38,7 @@ export interface ScoreConfig {
   readonly top: number;
 }
 
-/** When every model's state is checkpointed with the input positions it covers (DESIGN §8). */
+/** When every model's state is checkpointed with the input positions it covers. */
 export interface CheckpointConfig {
   /** Records read between checkpoints. */
   readonly everyEvents: number;
@@ -123,8 +124,7 @@ class SectionReader {
     if (raw !== undefined && !isObject(raw)) problems.push({ path, message: 'must be an object' });
     this.raw = isObject(raw) ? raw : {};
     for (const k of Object.keys(this.raw))
-      if (!known.includes(k))
-        problems.push({ path: `${path}.${k}`, message: `unknown setting (known: ${known.join(', ')})` });
+      if (!known.includes(k)) problems.push({ path: `${path}.${k}`, message: unknownKeyMessage(k, known) });
   }
 
   private report(key: string, message: string): void {
@@ -200,8 +200,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   const extra = options.sections ?? {};
   const known = [...engineSections, ...Object.keys(extra)];
   for (const k of Object.keys(raw))
-    if (!known.includes(k))
-      problems.push({ path: k, message: `unknown section (known: ${known.join(', ')})` });
+    if (!known.includes(k)) problems.push({ path: k, message: unknownKeyMessage(k, known, 'section') });
   for (const k of options.require ?? [])
     if (raw[k] === undefined) problems.push({ path: k, message: 'is required' });
 

@@ -98,15 +98,24 @@ class CountingDeadLetters implements DeadLetterSink {
   }
 }
 
-/** A reason without its specifics (positions, values), for counting. */
-function reasonClass(reason: string): string {
-  return reason
+/**
+ * A reason without its specifics (positions, values, quoted text), for counting: whole words,
+ * never cut in the middle of one. A JSON parser's message quotes the line it failed on, so every
+ * line that is not JSON counts as one reason.
+ */
+export function reasonClass(reason: string): string {
+  if (/^cannot decode: .*JSON/s.test(reason)) return 'cannot decode: not valid JSON';
+  const general = reason
     .replace(/ at position \d+.*$/s, '')
     .replace(/\s*\(line \d+ column \d+\)$/, '')
     .replace(/"[^"]*"/g, '"…"')
-    .replace(/-?\d+(\.\d+)?(e-?\d+)?/gi, 'N')
-    .slice(0, 200);
+    .replace(/-?\d+(\.\d+)?(e-?\d+)?/gi, 'N');
+  if (general.length <= maxReasonLength) return general;
+  const cut = general.lastIndexOf(' ', maxReasonLength);
+  return `${general.slice(0, cut > 0 ? cut : maxReasonLength)} …`;
 }
+
+const maxReasonLength = 200;
 
 /** What a run did, for summaries, progress lines and metrics. */
 export interface EngineStats {

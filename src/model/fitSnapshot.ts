@@ -3,7 +3,7 @@ import type { TrainingData } from '../solve/input.js';
 import type { LambdaFit } from '../solve/solve.js';
 import type { ModelSnapshot } from './snapshot.js';
 
-/** The DESIGN §3 record of one fit. */
+/** The snapshot record (docs/outputs.md) of one batch fit: `source: "batch"`. */
 export function snapshotOf(
   fit: LambdaFit,
   data: TrainingData,
@@ -24,7 +24,7 @@ export function snapshotOf(
     key: meta.key,
     version: meta.version,
     offset: data.x.rows,
-    source: 'refit',
+    source: 'batch',
     family: meta.family,
     learner: 'coordinate-descent',
     lambda: fit.lambda,
@@ -32,12 +32,14 @@ export function snapshotOf(
     intercept: fit.intercept,
     coefficients,
     metrics: {
-      n: data.x.rows,
+      // the same names as the online and refit snapshots' metrics for the same things
+      events: data.x.rows,
       deviance: fit.deviance,
       devianceRatio: fit.devianceRatio,
       objective: fit.objective,
-      nonzero: fit.nonzero,
-      iterations: fit.passes,
+      nonZero: fit.nonzero,
+      features: data.names.length,
+      passes: fit.passes,
       newtonIterations: fit.outerIterations,
       converged: fit.converged,
       ...(meta.extra ?? {}),

@@ -358,7 +358,8 @@ export class LiveModel {
         passes: outcome.passes,
         newtonIterations: outcome.outerIterations,
         nonZero: cols.length,
-        columns: outcome.columns,
+        // features with a non-zero entry in the window (the refit's columns)
+        features: outcome.columns,
         // the window's rows as compact sparse rows (bounded by refit.window × non-zeros per event)
         windowBytes: this.window?.rowBytes ?? 0,
       },

@@ -1,9 +1,13 @@
 import type { Family } from '../core/event.js';
 
-export type SnapshotSource = 'online' | 'refit';
+/**
+ * What made a snapshot: the online learner, a refit on a window of the stream, or a batch `fit` /
+ * `path` on a whole file.
+ */
+export type SnapshotSource = 'online' | 'refit' | 'batch';
 
 /**
- * An immutable, versioned sparse model (DESIGN §3). `coefficients` holds non-zero coefficients
+ * An immutable, versioned sparse model (docs/outputs.md). `coefficients` holds non-zero coefficients
  * only, on the original (unstandardized) scale, keyed by feature name.
  */
 export interface ModelSnapshot {
@@ -19,14 +23,14 @@ export interface ModelSnapshot {
   readonly intercept: number;
   readonly coefficients: Readonly<Record<string, number>>;
   readonly metrics?: Readonly<Record<string, number | string | boolean | null>>;
-  /** Refits only: the learned events the refit solved on (ordinals of this model's events, DESIGN §7). */
+  /** Refits only: the learned events the refit solved on (ordinals of this model's events, docs/conventions.md). */
   readonly window?: { readonly first: number; readonly last: number; readonly events: number };
   /** For Kafka sources: committed offsets per `topic:partition` (the next offset to read). */
   readonly partitionOffsets?: Readonly<Record<string, string>>;
   readonly createdAt: string;
 }
 
-/** The alert record of DESIGN §4. */
+/** The alert record of docs/conventions.md. */
 export type AlertType = 'support-drift' | 'sign-flip' | 'input-drift' | 'loss-drift' | (string & {});
 export type Severity = 'info' | 'warning' | 'critical';
 

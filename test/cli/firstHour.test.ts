@@ -42,8 +42,8 @@ describe('replay on bad paths, reused state and signals', () => {
       '--out',
       out,
     ]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/input file not found: .*nope\.jsonl/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--input .*nope\.jsonl: no such file or directory; check the path/);
     expect(readFileSync(join(out, 'models.jsonl'), 'utf8')).toBe(models);
     const file = join(dir, 'afile');
     writeFileSync(file, 'x');
@@ -57,7 +57,7 @@ describe('replay on bad paths, reused state and signals', () => {
       file,
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--out .*afile: cannot write there \(EEXIST\)/);
+    expect(bad.stderr).toMatch(/--out .*afile exists and is not a directory; give a directory path/);
     expect(bad.stderr).not.toMatch(/internal error/);
   });
 

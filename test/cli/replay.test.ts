@@ -204,7 +204,7 @@ describe('l1stream replay', () => {
     expect(r.stderr).toMatch(/model\.ftrl\.alpha: must be > 0/);
   });
 
-  it('a missing input file is an error that names it, exit code 1', async () => {
+  it('a missing input file is one line that names it, exit code 2 (a file-system problem)', async () => {
     const r = await runCli([
       'replay',
       '--input',
@@ -214,8 +214,10 @@ describe('l1stream replay', () => {
       '--out',
       tmp(),
     ]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/input file not found: \/nonexistent\/e.jsonl/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'l1stream: --input /nonexistent/e.jsonl: no such file or directory; check the path\n',
+    );
   });
 
   it('unknown command: exit 2 with the list of commands', async () => {

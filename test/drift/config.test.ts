@@ -44,7 +44,7 @@ describe('drift config', () => {
       'must be a number in (0, 1), got 2',
     );
     expect(problems.find((p) => p.path === 'drift.inputSparsity.colour')!.message).toMatch(
-      /unknown setting \(known here: enabled, windowEvents/,
+      /unknown setting \(known: enabled, windowEvents/,
     );
   });
 

@@ -58,7 +58,7 @@ describe('refits run off the thread that learns', () => {
       const stats = await engine.run();
       const refit = sink.models.find((m) => m.source === 'refit');
       expect(refit?.window).toEqual({ first: 1, last: 20_000, events: 20_000 });
-      expect(refit?.metrics?.columns as number).toBeGreaterThan(1500);
+      expect(refit?.metrics?.features as number).toBeGreaterThan(1500);
       expect(stats.refits.completed).toBeGreaterThanOrEqual(1);
       return refit!.metrics!.learnedDuringRefit as number;
     };

@@ -57,7 +57,7 @@ describe('CSV reader', () => {
 });
 
 describe('l1stream fit', () => {
-  it('prints a DESIGN §3 model whose optimum matches the solver', async () => {
+  it('prints a batch snapshot (docs/outputs.md) whose optimum matches the solver', async () => {
     const { code, stdout, stderr } = await runCli([
       'fit',
       '--input',
@@ -77,7 +77,7 @@ describe('l1stream fit', () => {
       key: 'train',
       version: 1,
       offset: 120,
-      source: 'refit',
+      source: 'batch',
       family: 'gaussian',
       learner: 'coordinate-descent',
       lambda: 0.05,
@@ -85,6 +85,10 @@ describe('l1stream fit', () => {
     });
     expect(Object.keys(model.coefficients).sort()).toEqual(['alpha', 'beta, quoted']);
     expect(model.metrics.converged).toBe(true);
+    // the metric names of online and refit snapshots for the same quantities
+    expect(model.metrics).toMatchObject({ events: 120, nonZero: 2, features: 3 });
+    expect(model.metrics.passes).toBeGreaterThan(0);
+    for (const old of ['n', 'nonzero', 'iterations']) expect(model.metrics).not.toHaveProperty(old);
     const x = DenseDesign.fromRows(rows.map((r) => r.slice(0, 3)));
     const y = rows.map((r) => r[3]!);
     const direct = solveAt(x, y, { lambda: 0.05 });
@@ -102,18 +106,19 @@ describe('l1stream fit', () => {
   });
 
   it('--penalty-factors: an unpenalized column stays in; unknown names and bad values are errors', async () => {
-    const pf = file('pf.json', JSON.stringify({ gamma: 0, alpha: 1 }));
-    const { code, stdout, stderr } = await runCli([
-      'fit',
-      '--input',
-      csv,
-      '--target',
-      'y',
-      '--lambda',
-      '0.5',
-      '--penalty-factors',
-      pf,
-    ]);
+    const fitWith = (name: string, factors: object) =>
+      runCli([
+        'fit',
+        '--input',
+        csv,
+        '--target',
+        'y',
+        '--lambda',
+        '0.5',
+        '--penalty-factors',
+        file(name, JSON.stringify(factors)),
+      ]);
+    const { code, stdout, stderr } = await fitWith('pf.json', { gamma: 0, alpha: 1 });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const model = JSON.parse(stdout) as { coefficients: Record<string, number>; intercept: number };
@@ -123,34 +128,20 @@ describe('l1stream fit', () => {
     const y = rows.map((r) => r[3]!);
     const direct = solveAt(x, y, { lambda: 0.5, penaltyFactors: [1, 1, 0] });
     expect(model.coefficients.gamma).toBeCloseTo(direct.coefficients[2]!, 12);
-    const typo = await runCli([
-      'fit',
-      '--input',
-      csv,
-      '--target',
-      'y',
-      '--lambda',
-      '0.5',
-      '--penalty-factors',
-      file('typo.json', JSON.stringify({ gama: 0 })),
-    ]);
+    const typo = await fitWith('typo.json', { gama: 0 });
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(
-      /"gama" is not a feature column; the columns are: alpha, beta, quoted, gamma/,
-    );
-    const negative = await runCli([
-      'fit',
-      '--input',
-      csv,
-      '--target',
-      'y',
-      '--lambda',
-      '0.5',
-      '--penalty-factors',
-      file('neg.json', JSON.stringify({ alpha: -1 })),
-    ]);
+    expect(typo.stderr).toMatch(/"gama" is not a feature column\n/);
+    expect(typo.stderr).toMatch(/the feature columns are: alpha, beta, quoted, gamma/);
+    const negative = await fitWith('neg.json', { alpha: -1 });
     expect(negative.code).toBe(2);
     expect(negative.stderr).toMatch(/"alpha" must be a number >= 0/);
+    // every problem of the file at once, not only the first
+    const several = await fitWith('several.json', { alpha: -1, gama: 0, gamma: 'x' });
+    expect(several.code).toBe(2);
+    expect(several.stderr).toMatch(/several\.json: 3 problems:/);
+    expect(several.stderr).toMatch(/"alpha" must be a number >= 0/);
+    expect(several.stderr).toMatch(/"gama" is not a feature column/);
+    expect(several.stderr).toMatch(/"gamma" must be a number >= 0 \(or "Infinity"\), got "x"/);
   });
 
   it('--adaptive refits with 1/|β̂|^γ penalty factors from a cross-validated first stage', async () => {

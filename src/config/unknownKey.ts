@@ -1,0 +1,45 @@
+/**
+ * The message for a configuration key nobody reads: it names the closest known key ("did you
+ * mean") when the key looks like a typo of one, and lists the known keys.
+ */
+export function unknownKeyMessage(key: string, known: Iterable<string>, what = 'setting'): string {
+  const names = [...known];
+  const guess = closest(key, names);
+  return `unknown ${what}${guess !== undefined ? `; did you mean "${guess}"?` : ''} (known: ${names.join(', ')})`;
+}
+
+/** The known name a typo most likely meant: the same ignoring case, or within a few edits. */
+export function closest(key: string, names: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of names) {
+    const d = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  // one edit in a short name, up to a third of a longer one: beyond that it is not a typo
+  return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/**
+ * Edits between two names (insertions, deletions, substitutions, and swaps of neighbours, which
+ * typing makes often: `delat` for `delta`), by dynamic programming (optimal string alignment).
+ */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const same = a[i - 1] === b[j - 1];
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
