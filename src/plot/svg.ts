@@ -143,7 +143,9 @@ export function drawFrame(
   const y = (v: number) => top + (1 - (v - yAxis.lo) / (yAxis.hi - yAxis.lo)) * height;
   const fx = xAxis.format ?? formatNumber;
   const fy = yAxis.format ?? formatNumber;
-  for (const t of niceTicks(yAxis.lo, yAxis.hi, Math.max(2, Math.round(height / 60)))) {
+  const yTicks =
+    yAxis.labels === false ? [] : niceTicks(yAxis.lo, yAxis.hi, Math.max(2, Math.round(height / 60)));
+  for (const t of yTicks) {
     const py = y(t).toFixed(1);
     const zero = t === 0 && yAxis.lo < 0;
     out.push(
