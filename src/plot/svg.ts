@@ -144,7 +144,7 @@ export function drawFrame(
   const fx = xAxis.format ?? formatNumber;
   const fy = yAxis.format ?? formatNumber;
   const yTicks =
-    yAxis.labels === false ? [] : niceTicks(yAxis.lo, yAxis.hi, Math.max(2, Math.round(height / 60)));
+    yAxis.labels === false ? [] : niceTicks(yAxis.lo, yAxis.hi, Math.max(3, Math.round(height / 50)));
   for (const t of yTicks) {
     const py = y(t).toFixed(1);
     const zero = t === 0 && yAxis.lo < 0;
