@@ -20,7 +20,7 @@ import type { AlertMark, KeyReport, SnapshotPoint } from './collect.js';
 
 const LEFT = 80;
 const PLOT_WIDTH = 640;
-const LEGEND = 250;
+const LEGEND = 260;
 const GAP = 58;
 export const SEVERITY_COLOR: Readonly<Record<string, string>> = {
   critical: '#c62828',
@@ -202,9 +202,9 @@ export function keyChartSvg(k: KeyReport): string {
       const lx = LEFT + PLOT_WIDTH + 16;
       out.push(
         `<line x1="${lx}" x2="${lx + 22}" y1="${top + 6}" y2="${top + 6}" ${strokeOf({ color: ONLINE, dash: null }, 2)}/>`,
-        `<text x="${lx + 28}" y="${top + 6}" dominant-baseline="middle">running mean (every event so far)</text>`,
+        `<text x="${lx + 28}" y="${top + 6}" dominant-baseline="middle">running mean (all events so far)</text>`,
         `<line x1="${lx}" x2="${lx + 22}" y1="${top + 24}" y2="${top + 24}" ${strokeOf({ color: '#ff7f0e', dash: null }, 1.4)}/>`,
-        `<text x="${lx + 28}" y="${top + 24}" dominant-baseline="middle">mean since the previous snapshot</text>`,
+        `<text x="${lx + 28}" y="${top + 24}" dominant-baseline="middle">mean since the last snapshot</text>`,
       );
       if (values.length === 0)
         out.push(

@@ -110,7 +110,7 @@ export function reportHtml(data: ReportData, limits: ReportLimits): string {
       `Coefficients are on the original scale, as in models.jsonl; the x axis of every picture counts the events ` +
       `its model learned (a snapshot's or an alert's "offset"). Online snapshots are lines, refits (exact solutions on ` +
       `their window of recent events) are diamonds; alerts are dashed vertical lines through every panel and ` +
-      `triangles in the bottom strip (hover them). The loss "since the previous snapshot" is computed from the ` +
+      `triangles in the bottom strip (hover them). The loss "since the last snapshot" is computed from the ` +
       `running means, exact when events are unweighted.</p>`,
     s ? summaryTable(s) : '',
     notes ? `<ul class="notes">${notes}</ul>` : '',

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
+import { plotPathSvg } from '../../src/solve/plotSvg.js';
 import { runCli } from '../helpers/cli.js';
 import { Rng } from '../helpers/random.js';
 
@@ -146,5 +147,26 @@ describe('path --plot', () => {
     // without --plot the JSON lines are the command's output, terminal or not
     const plain = await runOnTerminal(args.slice(0, -2));
     expect(parseLines(plain.stdout)).toHaveLength(count);
+  });
+
+  it('beyond 80 features (20 colours × 4 dashes) the rest are thin grey lines, counted in the legend', () => {
+    const p = 90;
+    const fits = Array.from({ length: 100 }, (_, k) => ({
+      lambda: Math.exp(-k / 10),
+      coefficients: Float64Array.from({ length: p }, (_, j) => (k > j ? (j + 1) * 0.01 : 0)),
+    }));
+    const names = Array.from({ length: p }, (_, j) => `x${j}`);
+    const svg = plotPathSvg(fits, names);
+    const paths = elements(svg, 'polyline', 'path');
+    expect(paths).toHaveLength(p);
+    const grey = paths.filter((el) => attr(el, 'stroke') === '#bbbbbb');
+    expect(grey).toHaveLength(10);
+    const styled = paths.filter((el) => attr(el, 'stroke') !== '#bbbbbb');
+    const styles = styled.map((el) => `${attr(el, 'stroke')} ${attr(el, 'stroke-dasharray') ?? 'solid'}`);
+    expect(new Set(styles).size).toBe(80);
+    // the first 80 to enter are in the legend, in the order they enter
+    const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(legend).toEqual(names.slice(0, 80));
+    expect(svg).toContain('+ 10 more in grey (hover a line)');
   });
 });
