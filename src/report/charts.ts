@@ -22,12 +22,13 @@ const LEFT = 80;
 const PLOT_WIDTH = 640;
 const LEGEND = 260;
 const GAP = 58;
-export const SEVERITY_COLOR: Readonly<Record<string, string>> = {
+const SEVERITY_COLOR: Readonly<Record<string, string>> = {
   critical: '#c62828',
   warning: '#ef6c00',
   info: '#78909c',
 };
-const severityColor = (s: string): string =>
+/** An alert severity's colour (unknown severities grey, like info). */
+export const severityColor = (s: string): string =>
   Object.prototype.hasOwnProperty.call(SEVERITY_COLOR, s) ? SEVERITY_COLOR[s]! : '#78909c';
 const ONLINE = '#1f77b4';
 const events = (v: number): string => Math.round(v).toLocaleString('en-US');

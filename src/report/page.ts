@@ -1,5 +1,5 @@
 import { clip, escapeXml, formatNumber } from '../plot/svg.js';
-import { keyChartSvg, SEVERITY_COLOR } from './charts.js';
+import { keyChartSvg, severityColor } from './charts.js';
 import type { KeyReport, ReportData, ReportLimits } from './collect.js';
 
 /**
@@ -51,9 +51,7 @@ function summaryTable(summary: Readonly<Record<string, unknown>>): string {
 function alertTable(k: KeyReport): string {
   if (k.alerts.length === 0) return '<p class="small">No alerts for this key.</p>';
   const rows = k.alerts.slice(0, ALERT_ROWS).map((a) => {
-    const color = Object.prototype.hasOwnProperty.call(SEVERITY_COLOR, a.severity)
-      ? SEVERITY_COLOR[a.severity]!
-      : '#78909c';
+    const color = severityColor(a.severity);
     const features = a.features.slice(0, 10).map((f) => clip(f, 60));
     const more =
       a.features.length > features.length ? ` and ${a.features.length - features.length} more` : '';
