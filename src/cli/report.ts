@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../core/errors.js';
-import { collectReport, defaultLimits, type ReportLimits } from '../report/collect.js';
+import { collectReport, defaultReportOptions, type ReportOptions } from '../report/collect.js';
 import { reportHtml } from '../report/page.js';
 import { PALETTE } from '../plot/svg.js';
 import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
@@ -20,11 +20,13 @@ replay. The page stays small whatever the run: the limits below bound what is dr
 options:
   --input DIR           a replay's --out directory, required
   --output FILE         where to write the page (default DIR/report.html)
-  --keys N              keyed models shown, the ones with the most learned events (default ${defaultLimits.keys}, at most 50)
-  --top N               features drawn per model (default ${defaultLimits.features}, at most ${PALETTE.length}: one colour each)
-  --points N            online snapshots drawn per model, evenly spaced (default ${defaultLimits.points}, at most 2000)
-  --refits N            refit snapshots drawn per model (default ${defaultLimits.refits}, at most 1000)
-  --alerts N            alerts marked per model, the most severe first (default ${defaultLimits.alerts}, at most 1000)`;
+  --keys N              keyed models shown, the ones with the most learned events (default ${defaultReportOptions.keys}, at most 50)
+  --top N               features drawn per model (default ${defaultReportOptions.features}, at most ${PALETTE.length}: one colour each)
+  --points N            online snapshots drawn per model, evenly spaced (default ${defaultReportOptions.points}, at most 2000)
+  --refits N            refit snapshots drawn per model (default ${defaultReportOptions.refits}, at most 1000)
+  --rank R              which features: max (default: the largest max |β| over the run) | final (the
+                        largest |β| in the last online snapshot; for runs whose first snapshots are noisy)
+  --alerts N            alerts marked per model, the most severe first (default ${defaultReportOptions.alerts}, at most 1000)`;
 
 const options = {
   input: { type: 'string' },
@@ -34,13 +36,14 @@ const options = {
   points: { type: 'string' },
   refits: { type: 'string' },
   alerts: { type: 'string' },
+  rank: { type: 'string' },
 } as const;
 
 /** Writes the report of the replay outputs in `dir` to `file` (default `dir/report.html`); returns its size in bytes. */
 export async function writeReport(
   dir: string,
   file: string = join(dir, 'report.html'),
-  limits: ReportLimits = defaultLimits,
+  limits: ReportOptions = defaultReportOptions,
 ): Promise<{ file: string; bytes: number; keys: number }> {
   const data = await collectReport(dir, limits);
   const html = reportHtml(data, limits);
@@ -60,14 +63,18 @@ export const reportCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { values } = parseCommandArgs(argv, options);
     if (!values.input) throw new UsageError('--input DIR is required: the --out directory of a replay');
+    const rank = values.rank ?? defaultReportOptions.rank;
+    if (rank !== 'max' && rank !== 'final')
+      throw new UsageError(`--rank must be max or final, got "${rank}"`);
     const limit = (name: string, raw: string | undefined, max: number, fallback: number) =>
       numberFlag(name, raw, { min: 1, max, integer: true }) ?? fallback;
-    const limits: ReportLimits = {
-      keys: limit('keys', values.keys, 50, defaultLimits.keys),
-      features: limit('top', values.top, PALETTE.length, defaultLimits.features),
-      points: limit('points', values.points, 2000, defaultLimits.points),
-      refits: limit('refits', values.refits, 1000, defaultLimits.refits),
-      alerts: limit('alerts', values.alerts, 1000, defaultLimits.alerts),
+    const limits: ReportOptions = {
+      keys: limit('keys', values.keys, 50, defaultReportOptions.keys),
+      features: limit('top', values.top, PALETTE.length, defaultReportOptions.features),
+      points: limit('points', values.points, 2000, defaultReportOptions.points),
+      refits: limit('refits', values.refits, 1000, defaultReportOptions.refits),
+      alerts: limit('alerts', values.alerts, 1000, defaultReportOptions.alerts),
+      rank,
     };
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {

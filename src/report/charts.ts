@@ -100,7 +100,7 @@ export function intervalLosses(
   return out;
 }
 
-export function keyChartSvg(k: KeyReport): string {
+export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string {
   const online = k.points.filter((p) => p.source === 'online');
   const refits = k.points.filter((p) => p.source === 'refit');
   const xAxis = { lo: 0, hi: Math.max(k.events, 1), format: events };
@@ -117,7 +117,11 @@ export function keyChartSvg(k: KeyReport): string {
   panels.push({
     height: 260,
     draw: (out, top, last) => {
-      title(out, top, `coefficients of the ${k.features.length} largest features (max |β| over the run)`);
+      title(
+        out,
+        top,
+        `coefficients of the ${k.features.length} largest features (${rank === 'max' ? 'max |β| over the run' : '|β| in the last snapshot'})`,
+      );
       const values: number[] = [];
       for (const p of k.points) for (const c of p.coefficients) values.push(c);
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 260 }, xLabel(last), {

@@ -13,7 +13,7 @@ import { InputError } from '../core/errors.js';
  * `models.jsonl`), so memory depends on the limits, not on the size of the run.
  */
 
-export interface ReportLimits {
+export interface ReportOptions {
   /** Keys shown, the ones with the most learned events (default 8). */
   readonly keys: number;
   /** Features drawn per key, by max |β| over the run (default 10, at most 20: one colour each). */
@@ -24,9 +24,22 @@ export interface ReportLimits {
   readonly refits: number;
   /** Alerts marked per key: critical first, then warning, then info (default 60). */
   readonly alerts: number;
+  /**
+   * Which features are drawn: `max`, the largest max |β| over the run (default); `final`, the
+   * largest |β| of the last online snapshot (then max |β| for the rest), for runs whose early
+   * snapshots are noisy.
+   */
+  readonly rank: 'max' | 'final';
 }
 
-export const defaultLimits: ReportLimits = { keys: 8, features: 10, points: 300, refits: 100, alerts: 60 };
+export const defaultReportOptions: ReportOptions = {
+  keys: 8,
+  features: 10,
+  points: 300,
+  refits: 100,
+  alerts: 60,
+  rank: 'max',
+};
 
 /** One snapshot as drawn: where it is on the event axis and what it says. */
 export interface SnapshotPoint {
@@ -133,7 +146,10 @@ export function alertFeatures(details: unknown): string[] {
 const severityRank = (s: string): number => (s === 'critical' ? 0 : s === 'warning' ? 1 : 2);
 
 /** Reads `dir` (a replay's `--out`) into the report's bounded series. */
-export async function collectReport(dir: string, limits: ReportLimits = defaultLimits): Promise<ReportData> {
+export async function collectReport(
+  dir: string,
+  limits: ReportOptions = defaultReportOptions,
+): Promise<ReportData> {
   try {
     if (!(await stat(dir)).isDirectory()) throw new InputError(`--input ${dir} is not a directory`);
   } catch (err) {
@@ -170,21 +186,32 @@ export async function collectReport(dir: string, limits: ReportLimits = defaultL
   const shown = ranked.slice(0, limits.keys);
   const shownKeys = new Set(shown.map(([k]) => k));
 
-  // pass 2: each shown key's largest features by max |β|
+  // pass 2: each shown key's largest features by max |β| (and its last online snapshot's |β|)
   const maxAbs = new Map<string, Map<string, number>>(shown.map(([k]) => [k, new Map()]));
+  const finalAbs = new Map<string, { online: boolean; abs: Map<string, number> }>();
   await eachRecord(modelsFile, (r) => {
-    const table = maxAbs.get(r.key as string);
+    const key = r.key as string;
+    const table = maxAbs.get(key);
     if (table === undefined || !isObject(r.coefficients)) return;
+    const last = new Map<string, number>();
     for (const [name, value] of Object.entries(r.coefficients)) {
       const a = num(value);
-      if (a !== null && Math.abs(a) > (table.get(name) ?? -1)) table.set(name, Math.abs(a));
+      if (a === null) continue;
+      if (Math.abs(a) > (table.get(name) ?? -1)) table.set(name, Math.abs(a));
+      last.set(name, Math.abs(a));
     }
+    // the last online snapshot, or the last refit while there is none
+    const online = r.source !== 'refit';
+    if (online || finalAbs.get(key)?.online !== true) finalAbs.set(key, { online, abs: last });
   });
   const top = new Map<string, { names: string[]; max: number[]; index: Map<string, number> }>();
   for (const [key, table] of maxAbs) {
+    const final = (limits.rank === 'final' ? finalAbs.get(key)?.abs : undefined) ?? new Map<string, number>();
     const best = [...table]
       .filter(([, a]) => a > 0)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .sort(
+        (a, b) => (final.get(b[0]) ?? 0) - (final.get(a[0]) ?? 0) || b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+      )
       .slice(0, limits.features);
     top.set(key, {
       names: best.map(([n]) => n),

@@ -1,6 +1,6 @@
 import { clip, escapeXml, formatNumber } from '../plot/svg.js';
 import { keyChartSvg, severityColor } from './charts.js';
-import type { KeyReport, ReportData, ReportLimits } from './collect.js';
+import type { KeyReport, ReportData, ReportOptions } from './collect.js';
 
 /**
  * The report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched.
@@ -68,7 +68,7 @@ function alertTable(k: KeyReport): string {
   return `<table class="alerts"><tr><th>event</th><th>type</th><th>severity</th><th>features</th><th>message</th></tr>${rows.join('')}</table>${omitted}`;
 }
 
-function keySection(k: KeyReport, open: boolean): string {
+function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final'): string {
   const refits = k.refitSnapshots > 0 ? `, ${k.refitSnapshots} refits` : '';
   const drawn =
     k.points.length < k.onlineSnapshots + k.refitSnapshots
@@ -78,14 +78,14 @@ function keySection(k: KeyReport, open: boolean): string {
     `<details${open ? ' open' : ''} class="key"><summary><h2 style="display:inline">model ${escapeXml(clip(k.key, 120))}</h2> ` +
     `<span class="meta">${k.family}, ${k.events.toLocaleString('en-US')} events learned, ${k.onlineSnapshots} online snapshots${refits}${drawn}, ` +
     `${k.featuresSeen} features ever non-zero, ${k.alertsTotal} alerts</span></summary>` +
-    keyChartSvg(k) +
+    keyChartSvg(k, rank) +
     alertTable(k) +
     '</details>'
   );
 }
 
 /** The whole page. */
-export function reportHtml(data: ReportData, limits: ReportLimits): string {
+export function reportHtml(data: ReportData, limits: ReportOptions): string {
   const s = data.summary;
   const title = `l1stream report: ${clip(typeof s?.input === 'string' ? s.input : data.dir, 160)}`;
   const keysLine =
@@ -113,7 +113,7 @@ export function reportHtml(data: ReportData, limits: ReportLimits): string {
     s ? summaryTable(s) : '',
     notes ? `<ul class="notes">${notes}</ul>` : '',
     keysLine,
-    ...data.keys.map((k, i) => keySection(k, i === 0)),
+    ...data.keys.map((k, i) => keySection(k, i === 0, limits.rank)),
     `<p class="small">Bounds: at most ${limits.keys} keys, ${limits.features} features, ${limits.points} online and ${limits.refits} refit snapshots and ${limits.alerts} alerts per key (see l1stream report --help).</p>`,
     '</body></html>',
     '',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { intervalLosses } from '../../src/report/charts.js';
-import { collectReport, defaultLimits, type SnapshotPoint } from '../../src/report/collect.js';
+import { collectReport, defaultReportOptions, type SnapshotPoint } from '../../src/report/collect.js';
 import { reportHtml } from '../../src/report/page.js';
 import { runCli } from '../helpers/cli.js';
 import { Rng } from '../helpers/random.js';
@@ -43,7 +43,7 @@ describe('report: what it reads', () => {
         );
     });
     const dir = outputDir('keys', models, [], '{"input":"x.jsonl","events":120000}');
-    const data = await collectReport(dir, { ...defaultLimits, features: 3 });
+    const data = await collectReport(dir, { ...defaultReportOptions, features: 3 });
     // the 8 with the most events (k12 … k5), then the rest, busiest first
     expect(data.keysTotal).toBe(15);
     expect(data.keys.map((k) => k.key)).toEqual(['k12', 'k11', 'k10', 'k9', 'k8', 'k7', 'k6', 'k5']);
@@ -63,12 +63,30 @@ describe('report: what it reads', () => {
     expect(k.featuresSeen).toBe(4);
     expect(k.points.map((p) => p.coefficients[0])).toEqual([1, 1, -9, 1, 1]);
     expect(k.points.map((p) => p.support)).toEqual([4, 4, 4, 4, 4]);
-    const html = reportHtml(data, defaultLimits);
+    const html = reportHtml(data, defaultReportOptions);
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;script&gt;window.pwned = 1&lt;/script&gt;');
     expect(html).toContain('>__proto__</text>');
     expect(html).toMatch(
       /15 model keys; the 8 with the most learned events are shown \(--keys 8\), 7 are not: k4 \(7,000\), k3 \(6,000\)/,
+    );
+  });
+
+  it('--rank final draws the largest |β| of the last online snapshot, then the largest max |β|', async () => {
+    const models = [
+      snapshot('m', 100, '{"early":50,"a":1,"b":2}'),
+      snapshot('m', 200, '{"a":3,"b":2,"c":0.5}'),
+      snapshot('m', 200, '{"d":99}').replace('"source":"online"', '"source":"refit"'),
+    ];
+    const dir = outputDir('rank', models, []);
+    const byMax = await collectReport(dir, { ...defaultReportOptions, features: 3 });
+    expect(byMax.keys[0]!.features).toEqual(['d', 'early', 'a']);
+    const byFinal = await collectReport(dir, { ...defaultReportOptions, features: 5, rank: 'final' });
+    expect(byFinal.keys[0]!.features).toEqual(['a', 'b', 'c', 'd', 'early']);
+    const r = await runCli(['report', '--input', dir, '--rank', 'final']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(
+      'coefficients of the 5 largest features (|β| in the last snapshot)',
     );
   });
 
@@ -108,7 +126,7 @@ describe('report: what it reads', () => {
       JSON.stringify({ key: 'other', offset: 5, type: 'loss-drift', severity: 'info', message: '' }),
     );
     const dir = outputDir('bounded', models, alerts);
-    const data = await collectReport(dir, { ...defaultLimits, points: 11, refits: 6, alerts: 8 });
+    const data = await collectReport(dir, { ...defaultReportOptions, points: 11, refits: 6, alerts: 8 });
     const k = data.keys[0]!;
     const online = k.points.filter((p) => p.source === 'online');
     const refits = k.points.filter((p) => p.source === 'refit');
