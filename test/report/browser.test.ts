@@ -101,11 +101,16 @@ describe.skipIf(executable === undefined && !ci)('the report in a browser', () =
     expect(top[0]![0]).toBe(SCRIPT);
 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await page.goto(pathToFileURL(join(out, 'report.html')).href);
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    const url = pathToFileURL(join(out, 'report.html')).href;
+    await page.goto(url);
     const shot = process.env.L1S_REPORT_SCREENSHOT ?? join(dir, 'report.png');
     const png = await page.screenshot({ path: shot, fullPage: true });
     expect(png.length).toBeGreaterThan(10_000);
 
+    // self-contained: the page itself is all the browser loaded
+    expect(requests).toEqual([url]);
     // names are data: the markup feature is text on the page, and no script exists or ran
     expect(await page.evaluate('document.scripts.length')).toBe(0);
     expect(await page.evaluate('typeof pwned')).toBe('undefined');
