@@ -3,8 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { DataError } from '../core/errors.js';
-import { InputError } from '../core/errors.js';
+import { DataError, InputError } from '../core/errors.js';
 
 /**
  * What the report reads from a replay's output directory (`models.jsonl`, `alerts.jsonl`,
