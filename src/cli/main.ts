@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Command>> = {
   path: async () => (await import('./path.js')).pathCommand,
   run: async () => (await import('./run.js')).runCommand,
   score: async () => (await import('./score.js')).scoreCommand,
+  report: async () => (await import('./report.js')).reportCommand,
 };
 
 const topUsage = `usage: l1stream <command> [options]
@@ -19,6 +20,7 @@ commands:
   path     the whole regularization path (optionally as an SVG plot)
   run      the long-running service (Kafka or files in, Kafka or files out)
   score    score events with a saved model snapshot
+  report   an HTML page showing how the models of a replay evolved
 
 'l1stream <command> --help' shows a command's options.`;
 

@@ -1,3 +1,5 @@
+import { extname } from 'node:path';
+
 import { columnStats } from '../solve/design.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData } from '../solve/input.js';
@@ -20,7 +22,8 @@ const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 
 The whole regularization path: λ from λ_max (the smallest λ with no feature in the model) down to
 λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model snapshot per λ,
-largest λ first, "version" = position on the path (1, 2, …), to stdout or --output.
+largest λ first, "version" = position on the path (1, 2, …), to stdout or --output. With --plot
+and neither --output nor a pipe (stdout is a terminal), the JSON lines are not printed.
 
 options:
   --input FILE            CSV with a header or .jsonl events, required
@@ -35,9 +38,11 @@ options:
   --seed N                seed of the fold assignment (default 1)
   --key K                 model key (default: the input file's base name)
   --output FILE           write the JSON lines there instead of stdout
-  --plot FILE.svg         draw the coefficient paths against log λ, labelled by feature name
-  --plot-scale S          standardized (default with standardization: sd_j·β_j, comparable across
-                          features) | original (the coefficients as reported)`;
+  --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
+                          enters named in the legend; with --cv, also the cross-validated error per
+                          λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot
+  --plot-scale S          the y axis of the path: standardized (default with standardization:
+                          sd_j·β_j, comparable across features) | original (β_j as reported)`;
 
 const options = {
   input: { type: 'string' },
@@ -74,6 +79,13 @@ export const pathCommand: Command = {
     await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);
     if (values.plot) await checkOutputFile('plot', values.plot);
+    if (values.plot !== undefined && extname(values.plot).toLowerCase() !== '.svg')
+      throw new UsageError(
+        `--plot writes SVG only: give a file name ending in .svg (got "${values.plot}"); a browser opens it, and e.g. 'chromium --headless --screenshot=path.png path.svg' makes a PNG`,
+      );
+    const plotScale = values['plot-scale'] ?? (flags.standardize ? 'standardized' : 'original');
+    if (plotScale !== 'standardized' && plotScale !== 'original')
+      throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     const data = await loadTrainingData(
       flags.input,
       flags.target,
@@ -112,12 +124,12 @@ export const pathCommand: Command = {
     });
     const text = `${lines.join('\n')}\n`;
     if (values.output) await writeOutputFile('output', values.output, text);
+    else if (values.plot !== undefined && (io.stdout as { isTTY?: boolean }).isTTY === true)
+      io.stderr.write(
+        `path: the ${lines.length} per-λ models are not printed on a terminal with --plot; add --output FILE (or pipe stdout) to keep them\n`,
+      );
     else io.stdout.write(text);
     if (values.plot) {
-      const plotScale = values['plot-scale'] ?? (flags.standardize ? 'standardized' : 'original');
-      if (plotScale !== 'standardized' && plotScale !== 'original') {
-        throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
-      }
       let fits: ReadonlyArray<{ lambda: number; coefficients: ArrayLike<number> }> = path.fits;
       if (plotScale === 'standardized') {
         const w = data.weights ?? new Float64Array(data.x.rows).fill(1);
@@ -132,7 +144,10 @@ export const pathCommand: Command = {
         }));
       }
       const svg = plotPathSvg(fits, data.names, {
-        yLabel: plotScale === 'standardized' ? 'standardized coefficient (sd × β)' : 'coefficient',
+        yLabel:
+          plotScale === 'standardized'
+            ? 'standardized coefficient sd_j × β_j'
+            : 'coefficient β_j (original scale)',
         title: `${key}: ${flags.family} ${flags.l1Ratio === 1 ? 'lasso' : `elastic net (α = ${flags.l1Ratio})`} path`,
         ...(cv
           ? {
@@ -140,6 +155,12 @@ export const pathCommand: Command = {
                 { lambda: cv.lambdaMin, label: 'λ_min' },
                 { lambda: cv.lambda1se, label: 'λ_1se' },
               ],
+              cv: {
+                lambdas: cv.lambdas,
+                mean: cv.cvm,
+                se: cv.cvsd,
+                label: flags.family === 'binomial' ? 'binomial deviance' : 'mean squared error',
+              },
             }
           : {}),
       });

@@ -10,7 +10,7 @@ import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import { checkInputFile, PathError, pathProblem, type CliIO } from './io.js';
+import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { formatCount, ProgressLine } from './progress.js';
@@ -23,6 +23,7 @@ import {
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
+import { writeReport } from './report.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -50,7 +51,12 @@ options:
   --input FILE          JSON-lines events, required
 ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out)
-  --progress            progress on stderr even when it is not a terminal (--no-progress: never)`;
+  --progress            progress on stderr even when it is not a terminal (--no-progress: never)
+  --report              at the end, also write DIR/report.html: how the models evolved, on one
+                        page (the same as 'l1stream report --input DIR')`;
+
+/** The replay's flags: the engine's, and --report. */
+const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
 
 /** Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json). */
 export async function replay(
@@ -179,7 +185,8 @@ export const replayCommand: Command = {
   summary: 'run the streaming pipeline over a JSONL file',
   usage,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
-    const { config, out, progress } = await engineConfigFrom(argv, replayFlagOptions);
+    const { config, out, progress } = await engineConfigFrom(argv, replayOptions);
+    const report = parseCommandArgs(argv, replayOptions).values.report === true;
     let summary: RunSummary;
     try {
       summary = await replay(config, out, io, progress);
@@ -203,6 +210,10 @@ export const replayCommand: Command = {
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${summary.nonZero} non-zero coefficients; ` +
         `${summary.refits.completed} refits; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );
+    if (report) {
+      const written = await writeReport(resolve(out));
+      io.stderr.write(`replay: report in ${written.file} (${(written.bytes / 1024).toFixed(0)} KB)\n`);
+    }
     return summary.interrupted === 'SIGINT' ? 130 : summary.interrupted === 'SIGTERM' ? 143 : 0;
   },
 };

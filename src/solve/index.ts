@@ -12,6 +12,6 @@ export { adaptiveLasso, adaptiveWeights, type AdaptiveOptions, type AdaptiveResu
 export { objectiveValue, type ObjectiveOptions, type ObjectiveParts } from './objective.js';
 export { checkKkt, type KktReport } from './kkt.js';
 export { readCsvDesign, parseCsv, type CsvDesign, type CsvDesignOptions } from './csv.js';
-export { plotPathSvg, type PlotOptions } from './plotSvg.js';
+export { plotPathSvg, type PlotOptions, type CvCurve } from './plotSvg.js';
 export { readEventsDesign, type EventsDesign } from './events.js';
 export { loadTrainingData, type TrainingData } from './input.js';

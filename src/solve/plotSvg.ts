@@ -1,13 +1,37 @@
+import {
+  clip,
+  DISTINCT_STYLES,
+  drawFrame,
+  escapeXml,
+  formatNumber,
+  lineStyles,
+  padded,
+  strokeOf,
+  svgOpen,
+  type LineStyle,
+} from '../plot/svg.js';
+
+/** Cross-validated error per λ (cv.glmnet's picture): the mean over folds and its standard error. */
+export interface CvCurve {
+  readonly lambdas: ArrayLike<number>;
+  readonly mean: ArrayLike<number>;
+  readonly se: ArrayLike<number>;
+  /** The y axis title, e.g. "mean squared error" or "binomial deviance". */
+  readonly label: string;
+}
+
 export interface PlotOptions {
+  /** Width of the picture with a one-column legend (default 960); more legend columns widen it. */
   readonly width?: number;
+  /** Height of the path panel (default 600). */
   readonly height?: number;
   readonly title?: string;
-  /** At most this many features are labelled (the largest at the smallest λ; default 20). */
-  readonly maxLabels?: number;
-  /** The y axis title (default "coefficient"). */
+  /** The y axis title (default "coefficient"): say which scale the coefficients are on. */
   readonly yLabel?: string;
-  /** Dashed markers, e.g. λ_min and λ_1se from cross-validation. */
+  /** Dashed vertical lines through every panel, e.g. λ_min and λ_1se. */
   readonly markers?: ReadonlyArray<{ readonly lambda: number; readonly label: string }>;
+  /** Adds a panel under the path with the cross-validated error per λ (mean ± 1 standard error). */
+  readonly cv?: CvCurve;
 }
 
 interface PathLike {
@@ -15,121 +39,67 @@ interface PathLike {
   readonly coefficients: ArrayLike<number>;
 }
 
-const PALETTE = [
-  '#1f77b4',
-  '#d62728',
-  '#2ca02c',
-  '#ff7f0e',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#17becf',
-  '#7f7f7f',
-  '#bcbd22',
-];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
-function ticks(lo: number, hi: number, target = 6): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
-}
-
-function fmt(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
-  return Number(v.toPrecision(4)).toString();
-}
+const LEFT = 80;
+const TOP = 60;
+const LEGEND_COLUMN = 190;
+const LEGEND_ROW = 15;
+const CV_GAP = 56;
+const CV_HEIGHT = 260;
+/** Lines of features beyond the distinct styles: thin, grey, named by their tooltip. */
+const OVERFLOW: LineStyle = { color: '#bbbbbb', dash: null };
 
 /**
- * Coefficient paths against log λ, one line per feature that is ever non-zero, labelled by feature
- * name at the small-λ end (λ decreases to the right); the top axis counts non-zero coefficients (as glmnet's plot). Returns a
- * self-contained SVG document.
+ * Coefficient paths against log λ (λ decreasing to the right, as the model grows), one line per
+ * feature that is ever non-zero, each in its own style and named in the legend, in the order the
+ * features enter the path. The top axis counts non-zero coefficients (as glmnet's plot). With `cv`,
+ * a second panel on the same λ axis shows the cross-validated error. Returns a self-contained SVG.
  */
 export function plotPathSvg(
   fits: readonly PathLike[],
   names: readonly string[],
   options: PlotOptions = {},
 ): string {
-  const width = options.width ?? 960;
-  const height = options.height ?? 600;
-  const maxLabels = options.maxLabels ?? 20;
-  const left = 80;
-  const right = 190;
-  const top = 60;
-  const bottom = 60;
-  const pw = width - left - right;
-  const ph = height - top - bottom;
+  const ph = (options.height ?? 600) - TOP - 60;
+  const pw = (options.width ?? 960) - LEFT - LEGEND_COLUMN - 10;
   const logs = fits.map((f) => Math.log(f.lambda));
-  const xs = logs.filter(Number.isFinite);
-  let xLo = Math.min(...xs);
-  let xHi = Math.max(...xs);
-  if (!(xHi > xLo)) {
-    xLo -= 1;
-    xHi += 1;
-  }
+  const finiteLogs = logs.filter(Number.isFinite);
+  const xr = padded(Math.min(...finiteLogs), Math.max(...finiteLogs), 0);
+  // features in the order they enter (the largest λ at which they are non-zero)
   const p = names.length;
-  const ever: number[] = [];
+  const entry: Array<{ j: number; at: number }> = [];
   let yLo = 0;
   let yHi = 0;
   for (let j = 0; j < p; j++) {
-    let nz = false;
-    for (const f of fits) {
-      const c = f.coefficients[j]!;
-      if (c !== 0) nz = true;
+    let at = -1;
+    for (let i = 0; i < fits.length; i++) {
+      const c = fits[i]!.coefficients[j]!;
+      if (c !== 0 && (at < 0 || logs[i]! > logs[at]!)) at = i;
       if (c < yLo) yLo = c;
       if (c > yHi) yHi = c;
     }
-    if (nz) ever.push(j);
+    if (at >= 0) entry.push({ j, at: logs[at]! });
   }
-  if (!(yHi > yLo)) {
-    yLo = -1;
-    yHi = 1;
-  }
-  const pad = (yHi - yLo) * 0.05;
-  yLo -= pad;
-  yHi += pad;
-  // λ decreases to the right: the model grows left to right and the labels sit at its full end
-  const X = (v: number) => left + ((xHi - v) / (xHi - xLo)) * pw;
-  const Y = (v: number) => top + (1 - (v - yLo) / (yHi - yLo)) * ph;
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-  );
+  entry.sort((a, b) => b.at - a.at || a.j - b.j);
+  const styled = Math.min(entry.length, DISTINCT_STYLES);
+  const styles = lineStyles(styled);
+  const legendRows = Math.max(1, Math.floor(ph / LEGEND_ROW));
+  const legendEntries = styled + (entry.length > styled ? 1 : 0);
+  const columns = Math.max(1, Math.ceil(legendEntries / legendRows));
+  const width = LEFT + pw + 20 + columns * LEGEND_COLUMN;
+  const cvTop = TOP + ph + CV_GAP;
+  const height = options.cv ? cvTop + CV_HEIGHT + 60 : TOP + ph + 60;
+
+  const out: string[] = [svgOpen(width, height)];
   if (options.title)
     out.push(
-      `<text x="${left + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
+      `<text x="${LEFT + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
     );
-  // grid and axes
-  for (const t of ticks(yLo, yHi)) {
-    const y = Y(t).toFixed(1);
-    out.push(
-      `<line x1="${left}" x2="${left + pw}" y1="${y}" y2="${y}" stroke="${t === 0 ? '#888' : '#e5e5e5'}"${t === 0 ? ' stroke-dasharray="4 3"' : ''}/>`,
-    );
-    out.push(`<text x="${left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`);
-  }
-  for (const t of ticks(xLo, xHi)) {
-    const x = X(t).toFixed(1);
-    out.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + ph}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${x}" y="${top + ph + 18}" text-anchor="middle">${fmt(t)}</text>`);
-  }
-  out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
-  out.push(
-    `<text x="${left + pw / 2}" y="${height - 14}" text-anchor="middle" font-size="13">log(λ)  — λ decreases to the right →</text>`,
-  );
-  out.push(
-    `<text transform="translate(20 ${top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13">coefficient</text>`,
+  const y = padded(yLo, yHi);
+  const frame = drawFrame(
+    out,
+    { left: LEFT, top: TOP, width: pw, height: ph },
+    { ...xr, reversed: true, label: 'log(λ)  — λ decreases to the right →' },
+    { ...y, label: options.yLabel ?? 'coefficient' },
   );
   // top axis: number of non-zero coefficients at a few λ
   const step = Math.max(1, Math.floor(fits.length / 8));
@@ -138,60 +108,94 @@ export function plotPathSvg(
     let nz = 0;
     for (let j = 0; j < p; j++) if (fits[k]!.coefficients[j] !== 0) nz++;
     out.push(
-      `<text x="${X(logs[k]!).toFixed(1)}" y="${top - 8}" text-anchor="middle" fill="#555">${nz}</text>`,
+      `<text x="${frame.x(logs[k]!).toFixed(1)}" y="${TOP - 8}" text-anchor="middle" fill="#555">${nz}</text>`,
     );
   }
-  out.push(`<text x="${left + pw + 6}" y="${top - 8}" fill="#555">non-zero</text>`);
-  for (const m of options.markers ?? []) {
-    const x = X(Math.log(m.lambda)).toFixed(1);
-    out.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + ph}" stroke="#444" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${x}" y="${top + 14}" text-anchor="start" dx="4" fill="#444">${esc(m.label)}</text>`);
-  }
-  // paths, clipped to the plot area
+  out.push(`<text x="${LEFT + pw + 6}" y="${TOP - 8}" fill="#555">non-zero</text>`);
+  // paths, clipped to the plot area; grey overflow lines first so the styled ones stay on top
   out.push(
-    `<clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath><g clip-path="url(#plot-area)">`,
+    `<clipPath id="path-area"><rect x="${LEFT}" y="${TOP}" width="${pw}" height="${ph}"/></clipPath><g clip-path="url(#path-area)">`,
   );
-  ever.forEach((j, k) => {
-    const color = PALETTE[k % PALETTE.length]!;
+  const line = (j: number, style: LineStyle, widthPx: number) => {
     const pts: string[] = [];
     fits.forEach((f, i) => {
       if (Number.isFinite(logs[i]!))
-        pts.push(`${X(logs[i]!).toFixed(1)},${Y(f.coefficients[j]!).toFixed(1)}`);
+        pts.push(`${frame.x(logs[i]!).toFixed(1)},${frame.y(f.coefficients[j]!).toFixed(1)}`);
     });
     out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${pts.join(' ')}"><title>${esc(names[j]!)}</title></polyline>`,
+      `<polyline class="path" fill="none" ${strokeOf(style, widthPx)} points="${pts.join(' ')}"><title>${escapeXml(names[j]!)}</title></polyline>`,
+    );
+  };
+  for (let k = styled; k < entry.length; k++) line(entry[k]!.j, OVERFLOW, 1);
+  for (let k = 0; k < styled; k++) line(entry[k]!.j, styles[k]!, 1.6);
+  out.push('</g>');
+  // the legend: every styled feature, in columns right of the plot
+  const lx = LEFT + pw + 20;
+  for (let k = 0; k < legendEntries; k++) {
+    const cx = lx + Math.floor(k / legendRows) * LEGEND_COLUMN;
+    const cy = TOP + 8 + (k % legendRows) * LEGEND_ROW;
+    if (k < styled) {
+      const name = names[entry[k]!.j]!;
+      out.push(
+        `<g class="legend-entry"><title>${escapeXml(name)}</title><line x1="${cx}" x2="${cx + 22}" y1="${cy}" y2="${cy}" ${strokeOf(styles[k]!, 2)}/>` +
+          `<text x="${cx + 27}" y="${cy}" dominant-baseline="middle">${escapeXml(clip(name, 26))}</text></g>`,
+      );
+    } else {
+      out.push(
+        `<text x="${cx}" y="${cy}" dominant-baseline="middle" fill="#777">+ ${entry.length - styled} more in grey (hover a line)</text>`,
+      );
+    }
+  }
+  const markers = [...(options.markers ?? [])];
+  if (options.cv) cvPanel(out, options.cv, { ...xr, pw, top: cvTop });
+  const bottom = options.cv ? cvTop + CV_HEIGHT : TOP + ph;
+  markers.forEach((m, k) => {
+    const x = frame.x(Math.log(m.lambda));
+    // labels stacked (two markers may share a λ), inside the plot near its right edge
+    const anchor = x > LEFT + pw - 60 ? 'end" dx="-4' : 'start" dx="4';
+    out.push(
+      `<line class="marker" x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${TOP}" y2="${bottom}" stroke="#444" stroke-dasharray="6 4"/>`,
+      `<text x="${x.toFixed(1)}" y="${TOP + 14 + 14 * k}" text-anchor="${anchor}" fill="#444">${escapeXml(m.label)}</text>`,
     );
   });
-  out.push('</g>');
-  // labels at the smallest λ (the right edge), largest |coefficient| first, de-collided
-  let iMin = 0;
-  for (let i = 1; i < fits.length; i++) if (logs[i]! < logs[iMin]!) iMin = i;
-  const last = fits[iMin]!;
-  const labelled = ever
-    .map((j, k) => ({ j, k, c: last.coefficients[j]! }))
-    .filter((e) => e.c !== 0)
-    .sort((a, b) => Math.abs(b.c) - Math.abs(a.c))
-    .slice(0, Math.min(maxLabels, Math.floor(ph / 14)))
-    .map((e) => ({ ...e, y: Y(e.c) }))
-    .sort((a, b) => a.y - b.y);
-  const gap = 14;
-  for (let i = 1; i < labelled.length; i++)
-    labelled[i]!.y = Math.max(labelled[i]!.y, labelled[i - 1]!.y + gap);
-  const overflow = labelled.length > 0 ? labelled[labelled.length - 1]!.y - (top + ph) : 0;
-  if (overflow > 0) for (const l of labelled) l.y -= overflow;
-  for (let i = labelled.length - 2; i >= 0; i--)
-    labelled[i]!.y = Math.min(labelled[i]!.y, labelled[i + 1]!.y - gap);
-  const lx = left + pw + 10;
-  for (const l of labelled) {
-    const color = PALETTE[l.k % PALETTE.length]!;
-    const ly = Y(l.c);
-    out.push(
-      `<line x1="${left + pw}" y1="${ly.toFixed(1)}" x2="${lx}" y2="${l.y.toFixed(1)}" stroke="${color}" stroke-width="0.8"/>`,
-    );
-    out.push(
-      `<text x="${lx + 3}" y="${l.y.toFixed(1)}" dominant-baseline="middle" fill="${color}">${esc(names[l.j]!)}</text>`,
-    );
-  }
   out.push('</svg>');
   return out.join('\n');
+}
+
+/** The cross-validation panel: mean error per λ with ±1 standard error bars, on the path's λ axis. */
+function cvPanel(out: string[], cv: CvCurve, at: { lo: number; hi: number; pw: number; top: number }): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < cv.mean.length; k++) {
+    const m = cv.mean[k]!;
+    const s = cv.se[k]!;
+    if (Number.isFinite(m - s)) lo = Math.min(lo, m - s);
+    if (Number.isFinite(m + s)) hi = Math.max(hi, m + s);
+  }
+  const frame = drawFrame(
+    out,
+    { left: LEFT, top: at.top, width: at.pw, height: CV_HEIGHT },
+    { lo: at.lo, hi: at.hi, reversed: true, label: 'log(λ)' },
+    { ...padded(lo, hi), label: cv.label },
+  );
+  out.push(
+    `<text x="${LEFT + at.pw + 10}" y="${at.top + 12}" fill="#555">cross-validation:</text>`,
+    `<text x="${LEFT + at.pw + 10}" y="${at.top + 28}" fill="#555">mean ± 1 standard error</text>`,
+    `<text x="${LEFT + at.pw + 10}" y="${at.top + 44}" fill="#555">over the folds, per λ</text>`,
+  );
+  for (let k = 0; k < cv.lambdas.length; k++) {
+    const lam = cv.lambdas[k]!;
+    const m = cv.mean[k]!;
+    const s = cv.se[k]!;
+    if (!(lam > 0) || !Number.isFinite(m)) continue;
+    const x = frame.x(Math.log(lam)).toFixed(1);
+    const up = frame.y(m + s).toFixed(1);
+    const down = frame.y(m - s).toFixed(1);
+    out.push(
+      `<g class="cv-point"><line x1="${x}" x2="${x}" y1="${up}" y2="${down}" stroke="#999"/>` +
+        `<line x1="${Number(x) - 2}" x2="${Number(x) + 2}" y1="${up}" y2="${up}" stroke="#999"/>` +
+        `<line x1="${Number(x) - 2}" x2="${Number(x) + 2}" y1="${down}" y2="${down}" stroke="#999"/>` +
+        `<circle class="cv-mean" cx="${x}" cy="${frame.y(m).toFixed(1)}" r="2.6" fill="#d62728"><title>λ = ${formatNumber(lam)}: ${formatNumber(m)} ± ${formatNumber(s)}</title></circle></g>`,
+    );
+  }
 }

@@ -1,0 +1,179 @@
+/**
+ * Small SVG drawing primitives shared by the path plot and the replay report: escaping, tick
+ * values, number labels, distinct line styles and a plotting frame with its axes. Everything
+ * returns strings; no DOM, no script, nothing fetched.
+ */
+
+/** Escapes text for XML and HTML content and attribute values (names are data: `<script>` is shown). */
+export function escapeXml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** `s` cut to at most `max` characters, with an ellipsis when cut. */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
+export function niceTicks(lo: number, hi: number, target = 6): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+/** A short label for a number: 4 significant digits, exponent notation when very large or small. */
+export function formatNumber(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(1);
+  if (a >= 1e4) return Math.round(v).toLocaleString('en-US');
+  return Number(v.toPrecision(4)).toString();
+}
+
+/**
+ * Twenty distinct colours: d3's category10, then ten more (black, dark and light tones) that differ
+ * from all of them. Lines beyond twenty also get a dash pattern (`lineStyles`).
+ */
+export const PALETTE: readonly string[] = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+  '#000000',
+  '#393b79',
+  '#637939',
+  '#843c39',
+  '#7b4173',
+  '#e7ba52',
+  '#9edae5',
+  '#ff9896',
+  '#98df8a',
+  '#c49c94',
+];
+
+/** Dash patterns (SVG stroke-dasharray), solid first. */
+const DASHES: readonly (string | null)[] = [null, '7 3', '2 2', '9 3 2 3'];
+
+export interface LineStyle {
+  readonly color: string;
+  readonly dash: string | null;
+}
+
+/** How many lines `lineStyles` can tell apart. */
+export const DISTINCT_STYLES = PALETTE.length * DASHES.length;
+
+/**
+ * `n` pairwise distinct line styles (at most `DISTINCT_STYLES`): every colour solid first, then
+ * every colour with the next dash pattern, and so on.
+ */
+export function lineStyles(n: number): LineStyle[] {
+  if (n > DISTINCT_STYLES)
+    throw new RangeError(`at most ${DISTINCT_STYLES} distinct line styles, asked ${n}`);
+  return Array.from({ length: n }, (_, i) => ({
+    color: PALETTE[i % PALETTE.length]!,
+    dash: DASHES[Math.floor(i / PALETTE.length)]!,
+  }));
+}
+
+/** The stroke attributes of a style. */
+export function strokeOf(style: LineStyle, width = 1.6): string {
+  return `stroke="${style.color}" stroke-width="${width}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}`;
+}
+
+export interface AxisSpec {
+  readonly lo: number;
+  readonly hi: number;
+  readonly label: string;
+  /** Larger values to the left (λ paths: the model grows to the right). */
+  readonly reversed?: boolean;
+  /** Tick labels (default `formatNumber`). */
+  readonly format?: (v: number) => string;
+  /** Draw tick labels (default true). */
+  readonly labels?: boolean;
+}
+
+/** A plotting area in SVG coordinates, with the data → pixel maps of its axes. */
+export interface Frame {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+  readonly x: (v: number) => number;
+  readonly y: (v: number) => number;
+}
+
+/** A range padded by `share` of its width on each side, or ±1 around a single value. */
+export function padded(lo: number, hi: number, share = 0.05): { lo: number; hi: number } {
+  if (!(hi > lo)) return { lo: lo - 1, hi: hi + 1 };
+  const pad = (hi - lo) * share;
+  return { lo: lo - pad, hi: hi + pad };
+}
+
+/**
+ * Draws a frame's grid, ticks, tick labels, border and axis titles into `out`; returns the frame
+ * with its maps. The y axis title is rotated on the left; the x title sits under the tick labels.
+ */
+export function drawFrame(
+  out: string[],
+  box: { left: number; top: number; width: number; height: number },
+  xAxis: AxisSpec,
+  yAxis: AxisSpec,
+): Frame {
+  const { left, top, width, height } = box;
+  const x = (v: number) =>
+    xAxis.reversed
+      ? left + ((xAxis.hi - v) / (xAxis.hi - xAxis.lo)) * width
+      : left + ((v - xAxis.lo) / (xAxis.hi - xAxis.lo)) * width;
+  const y = (v: number) => top + (1 - (v - yAxis.lo) / (yAxis.hi - yAxis.lo)) * height;
+  const fx = xAxis.format ?? formatNumber;
+  const fy = yAxis.format ?? formatNumber;
+  const yTicks =
+    yAxis.labels === false ? [] : niceTicks(yAxis.lo, yAxis.hi, Math.max(3, Math.round(height / 50)));
+  for (const t of yTicks) {
+    const py = y(t).toFixed(1);
+    const zero = t === 0 && yAxis.lo < 0;
+    out.push(
+      `<line x1="${left}" x2="${left + width}" y1="${py}" y2="${py}" stroke="${zero ? '#888' : '#e5e5e5'}"${zero ? ' stroke-dasharray="4 3"' : ''}/>`,
+      `<text x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${escapeXml(fy(t))}</text>`,
+    );
+  }
+  for (const t of niceTicks(xAxis.lo, xAxis.hi, Math.max(2, Math.round(width / 110)))) {
+    const px = x(t).toFixed(1);
+    out.push(`<line x1="${px}" x2="${px}" y1="${top}" y2="${top + height}" stroke="#e5e5e5"/>`);
+    if (xAxis.labels !== false)
+      out.push(`<text x="${px}" y="${top + height + 16}" text-anchor="middle">${escapeXml(fx(t))}</text>`);
+  }
+  out.push(`<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#333"/>`);
+  if (xAxis.label !== '' && xAxis.labels !== false)
+    out.push(
+      `<text x="${left + width / 2}" y="${top + height + 34}" text-anchor="middle" font-size="13" class="x-label">${escapeXml(xAxis.label)}</text>`,
+    );
+  out.push(
+    `<text transform="translate(${Math.max(14, left - 52)} ${top + height / 2}) rotate(-90)" text-anchor="middle" font-size="13" class="y-label">${escapeXml(yAxis.label)}</text>`,
+  );
+  return { left, top, width, height, x, y };
+}
+
+/** An open SVG document of the given size on a white background. */
+export function svgOpen(width: number, height: number, attrs = ''): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12"${attrs}>` +
+    `<rect width="100%" height="100%" fill="white"/>`
+  );
+}

@@ -1,0 +1,301 @@
+import {
+  clip,
+  drawFrame,
+  escapeXml,
+  formatNumber,
+  lineStyles,
+  padded,
+  strokeOf,
+  svgOpen,
+  type Frame,
+} from '../plot/svg.js';
+import type { AlertMark, KeyReport, SnapshotPoint } from './collect.js';
+
+/**
+ * One key's pictures as one SVG: panels stacked on the same event axis (coefficients of the top
+ * features, support size, progressive loss, AUC for binomial models, alerts), online snapshots as
+ * lines, refits as diamonds, every alert a vertical line through all panels and a triangle in the
+ * alerts strip, with its type, severity, message and features as a tooltip (SVG <title>).
+ */
+
+const LEFT = 80;
+const PLOT_WIDTH = 640;
+const LEGEND = 260;
+const GAP = 58;
+const SEVERITY_COLOR: Readonly<Record<string, string>> = {
+  critical: '#c62828',
+  warning: '#ef6c00',
+  info: '#78909c',
+};
+/** An alert severity's colour (unknown severities grey, like info). */
+export const severityColor = (s: string): string =>
+  Object.prototype.hasOwnProperty.call(SEVERITY_COLOR, s) ? SEVERITY_COLOR[s]! : '#78909c';
+const ONLINE = '#1f77b4';
+const events = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+/** A polyline through (x, y) pairs; null values break the line. */
+function polyline(frame: Frame, pts: ReadonlyArray<[number, number | null]>, attrs: string): string {
+  const parts: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length > 0) parts.push(`<polyline fill="none" ${attrs} points="${run.join(' ')}"/>`);
+    run = [];
+  };
+  for (const [x, y] of pts) {
+    if (y === null) flush();
+    else run.push(`${frame.x(x).toFixed(1)},${frame.y(y).toFixed(1)}`);
+  }
+  flush();
+  return parts.join('');
+}
+
+/** Diamonds at (x, y) pairs, as one path. */
+function diamonds(frame: Frame, pts: ReadonlyArray<[number, number]>, attrs: string, size = 4): string {
+  if (pts.length === 0) return '';
+  const d = pts
+    .map(
+      ([x, y]) =>
+        `M${frame.x(x).toFixed(1)} ${(frame.y(y) - size).toFixed(1)}l${size} ${size}l${-size} ${size}l${-size} ${-size}z`,
+    )
+    .join('');
+  return `<path d="${d}" ${attrs}/>`;
+}
+
+function range(values: Iterable<number>, includeZero: boolean): { lo: number; hi: number } {
+  let lo = includeZero ? 0 : Infinity;
+  let hi = includeZero ? 0 : -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) return { lo: 0, hi: 1 };
+  return padded(lo, hi);
+}
+
+/** The alert's tooltip: what, how bad, where, and the features it names. */
+export function alertTitle(a: AlertMark): string {
+  const shown = a.features.slice(0, 10);
+  const more = a.features.length > shown.length ? ` and ${a.features.length - shown.length} more` : '';
+  return (
+    `${a.type} (${a.severity}) at event ${events(a.offset)}: ${clip(a.message, 200)}` +
+    (shown.length > 0 ? `\nfeatures: ${shown.map((f) => clip(f, 60)).join(', ')}${more}` : '')
+  );
+}
+
+/** The per-interval loss between consecutive online snapshots, from their running means. */
+export function intervalLosses(
+  points: readonly SnapshotPoint[],
+): Array<{ from: number; to: number; loss: number }> {
+  const out: Array<{ from: number; to: number; loss: number }> = [];
+  let prev: SnapshotPoint | null = null;
+  for (const p of points) {
+    if (p.source !== 'online' || p.loss === null || p.lossEvents === null) continue;
+    if (prev !== null && p.lossEvents > prev.lossEvents!) {
+      const loss =
+        (p.loss * p.lossEvents - prev.loss! * prev.lossEvents!) / (p.lossEvents - prev.lossEvents!);
+      out.push({ from: prev.offset, to: p.offset, loss });
+    }
+    prev = p;
+  }
+  return out;
+}
+
+export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string {
+  const online = k.points.filter((p) => p.source === 'online');
+  const refits = k.points.filter((p) => p.source === 'refit');
+  const xAxis = { lo: 0, hi: Math.max(k.events, 1), format: events };
+  const withLoss = online.filter((p) => p.loss !== null);
+  const withAuc = online.filter((p) => p.auc !== null);
+  const panels: Array<{ height: number; draw: (out: string[], top: number, last: boolean) => Frame }> = [];
+  const xLabel = (last: boolean) => ({ ...xAxis, label: last ? 'events learned by this model' : '' });
+  const title = (out: string[], top: number, text: string) =>
+    out.push(
+      `<text x="${LEFT}" y="${top - 10}" font-size="13" font-weight="bold" class="panel-title">${escapeXml(text)}</text>`,
+    );
+  const styles = lineStyles(k.features.length);
+
+  panels.push({
+    height: 260,
+    draw: (out, top, last) => {
+      title(
+        out,
+        top,
+        `coefficients of the ${k.features.length} largest features (${rank === 'max' ? 'max |β| over the run' : '|β| in the last snapshot'})`,
+      );
+      const values: number[] = [];
+      for (const p of k.points) for (const c of p.coefficients) values.push(c);
+      const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 260 }, xLabel(last), {
+        ...range(values, true),
+        label: 'β_j (original scale)',
+      });
+      k.features.forEach((name, j) => {
+        const style = styles[j]!;
+        out.push(
+          `<g class="feature-line"><title>${escapeXml(name)}</title>` +
+            polyline(
+              f,
+              online.map((p) => [p.offset, p.coefficients[j]!]),
+              strokeOf(style),
+            ) +
+            diamonds(
+              f,
+              refits.map((p) => [p.offset, p.coefficients[j]!]),
+              `fill="${style.color}" stroke="white" stroke-width="0.6"`,
+            ) +
+            '</g>',
+        );
+        const ly = top + 6 + j * 16;
+        const lx = LEFT + PLOT_WIDTH + 16;
+        out.push(
+          `<g class="legend-entry"><title>${escapeXml(name)}: max |β| ${formatNumber(k.maxAbs[j]!)}</title>` +
+            `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" ${strokeOf(style, 2.4)}/>` +
+            `<text x="${lx + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(clip(name, 30))}</text></g>`,
+        );
+      });
+      if (k.features.length === 0)
+        out.push(`<text x="${LEFT + 12}" y="${top + 24}" fill="#777">no feature was ever non-zero</text>`);
+      return f;
+    },
+  });
+  panels.push({
+    height: 140,
+    draw: (out, top, last) => {
+      title(out, top, 'support size');
+      const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 140 }, xLabel(last), {
+        ...range(
+          k.points.map((p) => p.support),
+          true,
+        ),
+        label: 'non-zero β',
+      });
+      out.push(
+        polyline(
+          f,
+          online.map((p) => [p.offset, p.support]),
+          strokeOf({ color: ONLINE, dash: null }, 1.8),
+        ),
+        diamonds(
+          f,
+          refits.map((p) => [p.offset, p.support]),
+          'fill="#000" stroke="white" stroke-width="0.6" class="refit-marker"',
+        ),
+      );
+      return f;
+    },
+  });
+  const binomial = k.family === 'binomial';
+  panels.push({
+    height: 160,
+    draw: (out, top, last) => {
+      title(out, top, `progressive ${binomial ? 'log loss' : 'squared error (MSE)'} of the online model`);
+      const intervals = intervalLosses(online);
+      const values = [...withLoss.map((p) => p.loss!), ...intervals.map((s) => s.loss)];
+      const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 160 }, xLabel(last), {
+        ...range(values, false),
+        label: binomial ? 'log loss' : 'MSE',
+      });
+      const steps: Array<[number, number | null]> = [];
+      for (const s of intervals) steps.push([s.from, s.loss], [s.to, s.loss]);
+      out.push(
+        polyline(f, steps, strokeOf({ color: '#ff7f0e', dash: null }, 1.4)),
+        polyline(
+          f,
+          withLoss.map((p) => [p.offset, p.loss!]),
+          strokeOf({ color: ONLINE, dash: null }, 2),
+        ),
+      );
+      const lx = LEFT + PLOT_WIDTH + 16;
+      out.push(
+        `<line x1="${lx}" x2="${lx + 22}" y1="${top + 6}" y2="${top + 6}" ${strokeOf({ color: ONLINE, dash: null }, 2)}/>`,
+        `<text x="${lx + 28}" y="${top + 6}" dominant-baseline="middle">running mean (all events so far)</text>`,
+        `<line x1="${lx}" x2="${lx + 22}" y1="${top + 24}" y2="${top + 24}" ${strokeOf({ color: '#ff7f0e', dash: null }, 1.4)}/>`,
+        `<text x="${lx + 28}" y="${top + 24}" dominant-baseline="middle">mean since the last snapshot</text>`,
+      );
+      if (values.length === 0)
+        out.push(
+          `<text x="${LEFT + 12}" y="${top + 24}" fill="#777">the snapshots carry no progressive loss</text>`,
+        );
+      return f;
+    },
+  });
+  if (withAuc.length > 0)
+    panels.push({
+      height: 130,
+      draw: (out, top, last) => {
+        title(out, top, 'progressive AUC of the online model (running, over every event so far)');
+        const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 130 }, xLabel(last), {
+          ...range(
+            withAuc.map((p) => p.auc!),
+            false,
+          ),
+          label: 'AUC',
+        });
+        out.push(
+          polyline(
+            f,
+            withAuc.map((p) => [p.offset, p.auc!]),
+            strokeOf({ color: ONLINE, dash: null }, 2),
+          ),
+        );
+        return f;
+      },
+    });
+  panels.push({
+    height: 66,
+    draw: (out, top, last) => {
+      const shown = k.alerts.length < k.alertsTotal ? ` (${k.alerts.length} of ${k.alertsTotal} shown)` : '';
+      title(out, top, `alerts${shown}: hover a triangle for what it says`);
+      const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 66 }, xLabel(last), {
+        lo: -0.5,
+        hi: 2.5,
+        label: '',
+        labels: false,
+      });
+      ['critical', 'warning', 'info'].forEach((s, row) =>
+        out.push(
+          `<text x="${LEFT - 6}" y="${f.y(2 - row).toFixed(1)}" text-anchor="end" dominant-baseline="middle" font-size="11" fill="${severityColor(s)}">${s}</text>`,
+        ),
+      );
+      for (const a of k.alerts) {
+        const row = a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0;
+        const x = f.x(a.offset);
+        const y = f.y(row);
+        out.push(
+          `<g class="alert-marker" data-severity="${escapeXml(a.severity)}"><title>${escapeXml(alertTitle(a))}</title>` +
+            `<path d="M${x.toFixed(1)} ${(y - 7).toFixed(1)}l6 11h-12z" fill="${severityColor(a.severity)}" stroke="white" stroke-width="0.5"/></g>`,
+        );
+      }
+      return f;
+    },
+  });
+
+  const top0 = 34;
+  let height = top0;
+  for (const p of panels) height += p.height + GAP;
+  height += 10;
+  const out: string[] = [svgOpen(LEFT + PLOT_WIDTH + LEGEND, height, ' class="key-chart"')];
+  // a key for the line kinds, above the first panel's legend
+  out.push(
+    `<g font-size="11" fill="#444"><line x1="${LEFT + PLOT_WIDTH - 250}" x2="${LEFT + PLOT_WIDTH - 228}" y1="10" y2="10" stroke="#444" stroke-width="2"/>` +
+      `<text x="${LEFT + PLOT_WIDTH - 224}" y="10" dominant-baseline="middle">online snapshots</text>` +
+      `<path d="M${LEFT + PLOT_WIDTH - 120} 6l4 4l-4 4l-4 -4z" fill="#444"/>` +
+      `<text x="${LEFT + PLOT_WIDTH - 112}" y="10" dominant-baseline="middle">refits (on their window)</text></g>`,
+  );
+  let top = top0 + 12;
+  const frames: Frame[] = [];
+  panels.forEach((p, i) => {
+    frames.push(p.draw(out, top, i === panels.length - 1));
+    top += p.height + GAP;
+  });
+  // alerts through every panel, behind nothing that matters: thin and translucent
+  const first = frames[0]!;
+  const last = frames[frames.length - 1]!;
+  for (const a of k.alerts) {
+    const x = first.x(a.offset).toFixed(1);
+    out.push(
+      `<line class="alert-line" x1="${x}" x2="${x}" y1="${first.top}" y2="${last.top + last.height}" stroke="${severityColor(a.severity)}" stroke-opacity="0.45" stroke-dasharray="3 3"/>`,
+    );
+  }
+  out.push('</svg>');
+  return out.join('\n');
+}

@@ -1,0 +1,334 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { DataError, InputError } from '../core/errors.js';
+
+/**
+ * What the report reads from a replay's output directory (`models.jsonl`, `alerts.jsonl`,
+ * `summary.json`), reduced to bounded series: the busiest keys, their largest features, evenly
+ * spaced snapshots and the most severe alerts. The files are streamed (three passes over
+ * `models.jsonl`), so memory depends on the limits, not on the size of the run.
+ */
+
+export interface ReportOptions {
+  /** Keys shown, the ones with the most learned events (default 8). */
+  readonly keys: number;
+  /** Features drawn per key, by max |β| over the run (default 10, at most 20: one colour each). */
+  readonly features: number;
+  /** Online snapshots drawn per key, evenly spaced, first and last included (default 300). */
+  readonly points: number;
+  /** Refit snapshots drawn per key, evenly spaced (default 100). */
+  readonly refits: number;
+  /** Alerts marked per key: critical first, then warning, then info (default 60). */
+  readonly alerts: number;
+  /**
+   * Which features are drawn: `max`, the largest max |β| over the run (default); `final`, the
+   * largest |β| of the last online snapshot (then max |β| for the rest), for runs whose early
+   * snapshots are noisy.
+   */
+  readonly rank: 'max' | 'final';
+}
+
+export const defaultReportOptions: ReportOptions = {
+  keys: 8,
+  features: 10,
+  points: 300,
+  refits: 100,
+  alerts: 60,
+  rank: 'max',
+};
+
+/** One snapshot as drawn: where it is on the event axis and what it says. */
+export interface SnapshotPoint {
+  readonly offset: number;
+  readonly source: 'online' | 'refit';
+  readonly version: number;
+  /** Non-zero coefficients. */
+  readonly support: number;
+  /** The running progressive loss and the events it averages over (online snapshots). */
+  readonly loss: number | null;
+  readonly lossEvents: number | null;
+  readonly auc: number | null;
+  /** Coefficients of the key's drawn features (0 where absent), in `KeyReport.features` order. */
+  readonly coefficients: Float64Array;
+  /** Refits: the learned events solved on. */
+  readonly window: { readonly first: number; readonly last: number } | null;
+}
+
+export interface AlertMark {
+  readonly offset: number;
+  readonly type: string;
+  readonly severity: string;
+  readonly message: string;
+  /** Feature names the alert names (entered, left, stopped, appeared, changed, flipped). */
+  readonly features: readonly string[];
+}
+
+export interface KeyReport {
+  readonly key: string;
+  readonly family: string;
+  /** The largest snapshot offset: events this key's model learned. */
+  readonly events: number;
+  readonly onlineSnapshots: number;
+  readonly refitSnapshots: number;
+  /** The drawn features, largest max |β| first, and that maximum. */
+  readonly features: readonly string[];
+  readonly maxAbs: readonly number[];
+  /** Features ever non-zero. */
+  readonly featuresSeen: number;
+  readonly points: readonly SnapshotPoint[];
+  readonly alerts: readonly AlertMark[];
+  readonly alertsTotal: number;
+}
+
+export interface ReportData {
+  readonly dir: string;
+  /** `summary.json` as read (null when absent or unreadable, with the reason in `notes`). */
+  readonly summary: Readonly<Record<string, unknown>> | null;
+  readonly keys: readonly KeyReport[];
+  readonly keysTotal: number;
+  /** The busiest keys not shown (at most 20), with their events. */
+  readonly keysOmitted: ReadonlyArray<{ readonly key: string; readonly events: number }>;
+  /** Things the reader should know: unreadable lines, missing files. */
+  readonly notes: readonly string[];
+}
+
+type Doc = Record<string, unknown>;
+const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Calls `each` with every JSON object line of `file`; returns the count of lines that are not one. */
+async function eachRecord(file: string, each: (record: Doc) => void): Promise<number> {
+  let bad = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      bad++;
+      continue;
+    }
+    if (isObject(record) && typeof record.key === 'string' && num(record.offset) !== null) each(record);
+    else bad++;
+  }
+  return bad;
+}
+
+/** Indices 0 … n−1 to keep so that at most `m` are kept, evenly spaced, first and last included. */
+function evenlySpaced(n: number, m: number): Set<number> {
+  const keep = new Set<number>();
+  if (n <= m) for (let i = 0; i < n; i++) keep.add(i);
+  else if (m === 1) keep.add(n - 1);
+  else for (let k = 0; k < m; k++) keep.add(Math.round((k * (n - 1)) / (m - 1)));
+  return keep;
+}
+
+/** The feature names an alert's details name (DESIGN §4 alerts of l1stream's detectors). */
+export function alertFeatures(details: unknown): string[] {
+  if (!isObject(details)) return [];
+  const names: string[] = [];
+  for (const field of ['entered', 'left', 'stopped', 'appeared', 'changed', 'flips']) {
+    const list = details[field];
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      if (typeof item === 'string') names.push(item);
+      else if (isObject(item) && typeof item.feature === 'string') names.push(item.feature);
+    }
+  }
+  return names;
+}
+
+const severityRank = (s: string): number => (s === 'critical' ? 0 : s === 'warning' ? 1 : 2);
+
+/** Reads `dir` (a replay's `--out`) into the report's bounded series. */
+export async function collectReport(
+  dir: string,
+  limits: ReportOptions = defaultReportOptions,
+): Promise<ReportData> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new InputError(`--input ${dir} is not a directory`);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`--input ${dir}: no such directory; give the --out directory of a replay`);
+  }
+  const modelsFile = join(dir, 'models.jsonl');
+  try {
+    await stat(modelsFile);
+  } catch {
+    throw new InputError(
+      `--input ${dir} has no models.jsonl: give the --out directory of a replay (or of 'run' with file outputs)`,
+    );
+  }
+  const notes: string[] = [];
+
+  // pass 1: keys, their snapshot counts and events
+  const counts = new Map<string, { online: number; refit: number; events: number; family: string }>();
+  const bad = await eachRecord(modelsFile, (r) => {
+    const key = r.key as string;
+    let c = counts.get(key);
+    if (c === undefined) {
+      c = { online: 0, refit: 0, events: 0, family: typeof r.family === 'string' ? r.family : 'unknown' };
+      counts.set(key, c);
+    }
+    if (r.source === 'refit') c.refit++;
+    else c.online++;
+    c.events = Math.max(c.events, r.offset as number);
+  });
+  if (bad > 0) notes.push(`${bad} line(s) of models.jsonl are not model snapshots and were skipped`);
+  if (counts.size === 0)
+    throw new DataError(`${modelsFile} holds no model snapshots: nothing to report (did the replay learn?)`);
+  const ranked = [...counts].sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1));
+  const shown = ranked.slice(0, limits.keys);
+  const shownKeys = new Set(shown.map(([k]) => k));
+
+  // pass 2: each shown key's largest features by max |β| (and its last online snapshot's |β|)
+  const maxAbs = new Map<string, Map<string, number>>(shown.map(([k]) => [k, new Map()]));
+  const finalAbs = new Map<string, { online: boolean; abs: Map<string, number> }>();
+  await eachRecord(modelsFile, (r) => {
+    const key = r.key as string;
+    const table = maxAbs.get(key);
+    if (table === undefined || !isObject(r.coefficients)) return;
+    const last = new Map<string, number>();
+    for (const [name, value] of Object.entries(r.coefficients)) {
+      const a = num(value);
+      if (a === null) continue;
+      if (Math.abs(a) > (table.get(name) ?? -1)) table.set(name, Math.abs(a));
+      last.set(name, Math.abs(a));
+    }
+    // the last online snapshot, or the last refit while there is none
+    const online = r.source !== 'refit';
+    if (online || finalAbs.get(key)?.online !== true) finalAbs.set(key, { online, abs: last });
+  });
+  const top = new Map<string, { names: string[]; max: number[]; index: Map<string, number> }>();
+  for (const [key, table] of maxAbs) {
+    const final = (limits.rank === 'final' ? finalAbs.get(key)?.abs : undefined) ?? new Map<string, number>();
+    const best = [...table]
+      .filter(([, a]) => a > 0)
+      .sort(
+        (a, b) => (final.get(b[0]) ?? 0) - (final.get(a[0]) ?? 0) || b[1] - a[1] || (a[0] < b[0] ? -1 : 1),
+      )
+      .slice(0, limits.features);
+    top.set(key, {
+      names: best.map(([n]) => n),
+      max: best.map(([, a]) => a),
+      index: new Map(best.map(([n], i) => [n, i])),
+    });
+  }
+
+  // pass 3: evenly spaced snapshots of each shown key, online and refit separately
+  const keepOnline = new Map(shown.map(([k, c]) => [k, evenlySpaced(c.online, limits.points)]));
+  const keepRefit = new Map(shown.map(([k, c]) => [k, evenlySpaced(c.refit, limits.refits)]));
+  const seen = new Map(shown.map(([k]) => [k, { online: 0, refit: 0 }]));
+  const points = new Map<string, SnapshotPoint[]>(shown.map(([k]) => [k, []]));
+  await eachRecord(modelsFile, (r) => {
+    const key = r.key as string;
+    if (!shownKeys.has(key)) return;
+    const refit = r.source === 'refit';
+    const s = seen.get(key)!;
+    const i = refit ? s.refit++ : s.online++;
+    if (!(refit ? keepRefit : keepOnline).get(key)!.has(i)) return;
+    const t = top.get(key)!;
+    const coefficients = new Float64Array(t.names.length);
+    let support = 0;
+    if (isObject(r.coefficients))
+      for (const [name, value] of Object.entries(r.coefficients)) {
+        if (num(value) === null || value === 0) continue;
+        support++;
+        const j = t.index.get(name);
+        if (j !== undefined) coefficients[j] = value as number;
+      }
+    const metrics = isObject(r.metrics) ? r.metrics : {};
+    const window = isObject(r.window) ? r.window : null;
+    points.get(key)!.push({
+      offset: r.offset as number,
+      source: refit ? 'refit' : 'online',
+      version: num(r.version) ?? 0,
+      support,
+      loss: refit ? null : num(metrics.progressiveLoss),
+      lossEvents: refit ? null : (num(metrics.events) ?? (r.offset as number)),
+      auc: refit ? null : num(metrics.auc),
+      coefficients,
+      window:
+        window && num(window.first) !== null && num(window.last) !== null
+          ? { first: window.first as number, last: window.last as number }
+          : null,
+    });
+  });
+
+  // alerts: per shown key, bounded by severity (critical kept first)
+  const alerts = new Map<string, { kept: AlertMark[][]; total: number }>(
+    shown.map(([k]) => [k, { kept: [[], [], []], total: 0 }]),
+  );
+  let otherAlerts = 0;
+  const alertsFile = join(dir, 'alerts.jsonl');
+  try {
+    await stat(alertsFile);
+    const badAlerts = await eachRecord(alertsFile, (r) => {
+      const slot = alerts.get(r.key as string);
+      if (slot === undefined) {
+        otherAlerts++;
+        return;
+      }
+      slot.total++;
+      const severity = typeof r.severity === 'string' ? r.severity : 'info';
+      const bucket = slot.kept[severityRank(severity)]!;
+      if (bucket.length >= limits.alerts) return;
+      bucket.push({
+        offset: r.offset as number,
+        type: typeof r.type === 'string' ? r.type : 'alert',
+        severity,
+        message: typeof r.message === 'string' ? r.message : '',
+        features: alertFeatures(r.details),
+      });
+    });
+    if (badAlerts > 0) notes.push(`${badAlerts} line(s) of alerts.jsonl are not alerts and were skipped`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    notes.push('no alerts.jsonl in the directory: no alerts are marked');
+  }
+  if (otherAlerts > 0) notes.push(`${otherAlerts} alert(s) of keys not shown`);
+
+  let summary: Doc | null = null;
+  try {
+    const doc: unknown = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+    if (isObject(doc)) summary = doc;
+    else notes.push('summary.json is not a JSON object');
+  } catch (err) {
+    notes.push(
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no summary.json (the replay may not have finished)'
+        : `summary.json is unreadable: ${(err as Error).message}`,
+    );
+  }
+
+  const keys: KeyReport[] = shown.map(([key, c]) => {
+    const t = top.get(key)!;
+    const slot = alerts.get(key)!;
+    const kept = slot.kept.flat().slice(0, limits.alerts);
+    return {
+      key,
+      family: c.family,
+      events: c.events,
+      onlineSnapshots: c.online,
+      refitSnapshots: c.refit,
+      features: t.names,
+      maxAbs: t.max,
+      featuresSeen: [...maxAbs.get(key)!.values()].filter((a) => a > 0).length,
+      points: points.get(key)!.sort((a, b) => a.offset - b.offset),
+      alerts: kept.sort((a, b) => a.offset - b.offset),
+      alertsTotal: slot.total,
+    };
+  });
+  return {
+    dir,
+    summary,
+    keys,
+    keysTotal: counts.size,
+    keysOmitted: ranked.slice(limits.keys, limits.keys + 20).map(([key, c]) => ({ key, events: c.events })),
+    notes,
+  };
+}

@@ -1,0 +1,172 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { main } from '../../src/cli/main.js';
+import { plotPathSvg } from '../../src/solve/plotSvg.js';
+import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-path-plot-'));
+
+// 30 columns on different scales, 27 of them in the planted model: the path brings in 27+ features.
+const rng = new Rng(23);
+const p = 30;
+const names = Array.from({ length: p }, (_, j) => `feature_${String(j).padStart(2, '0')}`);
+const lines = [[...names, 'y'].join(',')];
+for (let i = 0; i < 300; i++) {
+  const x = names.map((_, j) => rng.normal() * (1 + (j % 4)));
+  let y = rng.normal();
+  for (let j = 0; j < 27; j++) y += ((0.3 + 0.1 * j) * x[j]!) / (1 + (j % 4));
+  lines.push([...x, y].map((v) => v.toFixed(5)).join(','));
+}
+const csv = join(dir, 'wide.csv');
+writeFileSync(csv, `${lines.join('\n')}\n`);
+
+interface PathLine {
+  lambda: number;
+  coefficients: Record<string, number>;
+  metrics: { cvDeviance?: number; cvDevianceSe?: number; lambdaMin?: number; lambda1se?: number };
+}
+const parseLines = (text: string): PathLine[] =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as PathLine);
+const attr = (el: string, name: string): string | undefined =>
+  new RegExp(`\\s${name}="([^"]*)"`).exec(el)?.[1];
+const elements = (svg: string, tag: string, cls: string): string[] =>
+  svg.match(new RegExp(`<${tag} class="${cls}"[^>]*>`, 'g')) ?? [];
+
+/** Runs the CLI with a stdout that says it is a terminal (as process.stdout does on a tty). */
+async function runOnTerminal(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        stdout += chunk.toString();
+        cb();
+      },
+    }),
+    { isTTY: true },
+  );
+  const err = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      stderr += chunk.toString();
+      cb();
+    },
+  });
+  const code = await main(argv, { stdout: out, stderr: err, interactive: false });
+  return { code, stdout, stderr };
+}
+
+describe('path --plot', () => {
+  it('names every feature that enters, each line in its own style, and says what the y axis shows', async () => {
+    const svgFile = join(dir, 'path.svg');
+    const r = await runCli(['path', '--input', csv, '--target', 'y', '--plot', svgFile]);
+    expect(r.code).toBe(0);
+    const entered = new Set(parseLines(r.stdout).flatMap((m) => Object.keys(m.coefficients)));
+    expect(entered.size).toBeGreaterThanOrEqual(27);
+    const svg = readFileSync(svgFile, 'utf8');
+    const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(new Set(legend)).toEqual(entered);
+    const paths = elements(svg, 'polyline', 'path');
+    expect(paths).toHaveLength(entered.size);
+    const styles = paths.map((el) => `${attr(el, 'stroke')} ${attr(el, 'stroke-dasharray') ?? 'solid'}`);
+    expect(new Set(styles).size).toBe(paths.length);
+    // standardized by default (sd_j·β_j), and the axis says so; --plot-scale original says that
+    expect(svg).toMatch(/class="y-label">standardized coefficient sd_j × β_j</);
+    const original = join(dir, 'original.svg');
+    await runCli(['path', '--input', csv, '--target', 'y', '--plot', original, '--plot-scale', 'original']);
+    expect(readFileSync(original, 'utf8')).toMatch(/class="y-label">coefficient β_j \(original scale\)</);
+  });
+
+  it('with --cv adds the cross-validated error per λ: mean ± 1 standard error, λ_min and λ_1se', async () => {
+    const svgFile = join(dir, 'cv.svg');
+    const r = await runCli(['path', '--input', csv, '--target', 'y', '--cv', '5', '--plot', svgFile]);
+    expect(r.code).toBe(0);
+    const models = parseLines(r.stdout);
+    const svg = readFileSync(svgFile, 'utf8');
+    const points = [...svg.matchAll(/<g class="cv-point">(.*?)<\/g>/g)].map((m) => m[1]!);
+    expect(points).toHaveLength(models.length);
+    // each point's height is one affine function of the cross-validated error the JSON lines report
+    const cy = points.map((g) => Number(attr(g.match(/<circle[^>]*>/)![0], 'cy')));
+    const cvm = models.map((m) => m.metrics.cvDeviance!);
+    const hi = cvm.indexOf(Math.max(...cvm));
+    const lo = cvm.indexOf(Math.min(...cvm));
+    const slope = (cy[hi]! - cy[lo]!) / (cvm[hi]! - cvm[lo]!);
+    expect(slope).toBeLessThan(0); // larger error higher up
+    cvm.forEach((m, k) => expect(Math.abs(cy[k]! - (cy[lo]! + slope * (m - cvm[lo]!)))).toBeLessThan(0.15));
+    // the bars span ±1 standard error
+    points.forEach((g, k) => {
+      const bar = g.match(/<line[^>]*>/)![0];
+      const span = Number(attr(bar, 'y2')) - Number(attr(bar, 'y1'));
+      expect(Math.abs(span + 2 * slope * models[k]!.metrics.cvDevianceSe!)).toBeLessThan(0.15);
+    });
+    // λ_min sits on the lowest point, λ_1se on the largest λ within one standard error of it
+    const x = points.map((g) => Number(attr(g.match(/<circle[^>]*>/)![0], 'cx')));
+    const markers = elements(svg, 'line', 'marker').map((el) => Number(attr(el, 'x1')));
+    const lambdas = models.map((m) => m.lambda);
+    expect(markers).toHaveLength(2);
+    expect(markers).toContain(x[lambdas.indexOf(models[0]!.metrics.lambdaMin!)]);
+    expect(markers).toContain(x[lambdas.indexOf(models[0]!.metrics.lambda1se!)]);
+    expect(lambdas.indexOf(models[0]!.metrics.lambdaMin!)).toBe(lo);
+    expect(svg).toContain('mean squared error');
+    expect(svg).toContain('>λ_min<');
+    expect(svg).toContain('>λ_1se<');
+  });
+
+  it('refuses a file name that is not .svg, before fitting and writing anything', async () => {
+    const png = join(dir, 'path.png');
+    const r = await runCli(['path', '--input', csv, '--target', 'y', '--plot', png]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/--plot writes SVG only: give a file name ending in \.svg/);
+    expect(r.stdout).toBe('');
+    expect(existsSync(png)).toBe(false);
+  });
+
+  it('prints the per-λ JSON lines to a pipe or --output, not to a terminal', async () => {
+    const svgFile = join(dir, 'tty.svg');
+    const args = ['path', '--input', csv, '--target', 'y', '--nlambda', '20', '--plot', svgFile];
+    const tty = await runOnTerminal(args);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toBe('');
+    expect(tty.stderr).toMatch(/per-λ models are not printed on a terminal with --plot; add --output FILE/);
+    expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg/);
+    const output = join(dir, 'tty.jsonl');
+    const kept = await runOnTerminal([...args, '--output', output]);
+    expect(kept.stdout).toBe('');
+    const piped = await runCli(args);
+    const count = parseLines(piped.stdout).length;
+    expect(count).toBeGreaterThan(5);
+    expect(parseLines(readFileSync(output, 'utf8'))).toHaveLength(count);
+    // without --plot the JSON lines are the command's output, terminal or not
+    const plain = await runOnTerminal(args.slice(0, -2));
+    expect(parseLines(plain.stdout)).toHaveLength(count);
+  });
+
+  it('beyond 80 features (20 colours × 4 dashes) the rest are thin grey lines, counted in the legend', () => {
+    const p = 90;
+    const fits = Array.from({ length: 100 }, (_, k) => ({
+      lambda: Math.exp(-k / 10),
+      coefficients: Float64Array.from({ length: p }, (_, j) => (k > j ? (j + 1) * 0.01 : 0)),
+    }));
+    const names = Array.from({ length: p }, (_, j) => `x${j}`);
+    const svg = plotPathSvg(fits, names);
+    const paths = elements(svg, 'polyline', 'path');
+    expect(paths).toHaveLength(p);
+    const grey = paths.filter((el) => attr(el, 'stroke') === '#bbbbbb');
+    expect(grey).toHaveLength(10);
+    const styled = paths.filter((el) => attr(el, 'stroke') !== '#bbbbbb');
+    const styles = styled.map((el) => `${attr(el, 'stroke')} ${attr(el, 'stroke-dasharray') ?? 'solid'}`);
+    expect(new Set(styles).size).toBe(80);
+    // the first 80 to enter are in the legend, in the order they enter
+    const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(legend).toEqual(names.slice(0, 80));
+    expect(svg).toContain('+ 10 more in grey (hover a line)');
+  });
+});
