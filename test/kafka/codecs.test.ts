@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import avro from 'avsc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AvroDecoder,
@@ -18,13 +18,7 @@ import {
 } from '../../connectors/kafka/index.js';
 import { ConfigError, InputError, validateEvent, type RawRecord } from '../../src/index.js';
 import { randomName } from './helpers.js';
-import {
-  registryKinds,
-  setCompatibility,
-  startRegistry,
-  subjectVersions,
-  type TestRegistry,
-} from './registries.js';
+import { registryKinds, setCompatibility, subjectVersions, useRegistry } from './registries.js';
 
 const rec = (value: Uint8Array | string): RawRecord => ({
   value,
@@ -98,18 +92,14 @@ describe('shipped Avro schemas', () => {
 });
 
 describe.each(registryKinds)('schema registry client and Avro codecs (%s registry)', (kind) => {
-  let registry: TestRegistry;
-  beforeAll(async () => {
-    // the fake's ids start at 41, so that nothing can take the first id for granted
-    registry = await startRegistry(kind, 41);
-  });
-  afterAll(async () => registry?.close());
+  // the fake's ids start at 41, so that nothing can take the first id for granted
+  const registry = useRegistry(kind, 41);
   // the real registry is shared by the whole run: every test has subjects of its own
   const subject = (name: string) => `${randomName(name)}-value`;
 
   it('registers on produce, caches ids, and decodes by the id in the message', async () => {
     const ev = subject('ev');
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const client = new SchemaRegistryClient({ url: registry().url });
     const encoder = await AvroEncoder.create({
       schema: shippedSchema('event'),
       registry: client,
@@ -121,30 +111,30 @@ describe.each(registryKinds)('schema registry client and Avro codecs (%s registr
     expect(bytes[0]).toBe(0);
     expect(bytes.readUInt32BE(1)).toBe(id);
     // A fresh client (another process): it must fetch the schema by id once, then decode from cache.
-    const reader = new SchemaRegistryClient({ url: registry.url });
+    const reader = new SchemaRegistryClient({ url: registry().url });
     const decoder = new AvroDecoder({ registry: reader });
-    const before = registry.requests.length;
+    const before = registry().requests.length;
     await decoder.prepare([rec(bytes), rec(bytes)]);
     await decoder.prepare([rec(bytes)]);
-    expect(registry.requests.slice(before)).toEqual([`GET /schemas/ids/${id}`]);
+    expect(registry().requests.slice(before)).toEqual([`GET /schemas/ids/${id}`]);
     expect(decoder.decode(bytes)).toMatchObject({ label: 2.5, features: { x: 1.25, c: 'u' } });
     // lookup (no register) finds the same id; an unregistered subject is a clear error.
     const text = JSON.stringify(avro.Type.forSchema(shippedSchema('event')).schema({ exportAttrs: true }));
-    expect(await new SchemaRegistryClient({ url: registry.url }).lookup(ev, text)).toBe(id);
+    expect(await new SchemaRegistryClient({ url: registry().url }).lookup(ev, text)).toBe(id);
     const other = subject('other');
-    await expect(new SchemaRegistryClient({ url: registry.url }).lookup(other, '"string"')).rejects.toThrow(
+    await expect(new SchemaRegistryClient({ url: registry().url }).lookup(other, '"string"')).rejects.toThrow(
       `not registered under subject "${other}"`,
     );
     await expect(reader.schemaById(2_000_000_000)).rejects.toBeInstanceOf(UnknownSchemaError);
     // what was registered keeps the schema's field defaults (the registry's compatibility checks need them)
     const registered = JSON.parse(
-      await new SchemaRegistryClient({ url: registry.url }).schemaById(id),
+      await new SchemaRegistryClient({ url: registry().url }).schemaById(id),
     ) as avro.schema.RecordType;
     expect(registered.fields.find((f) => f.name === 'weight')).toHaveProperty('default', null);
   });
 
   it('reads an evolved writer schema with the older reader schema', async () => {
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const client = new SchemaRegistryClient({ url: registry().url });
     const evolved = shippedSchema('event') as avro.schema.RecordType;
     const v2 = {
       ...evolved,
@@ -161,7 +151,7 @@ describe.each(registryKinds)('schema registry client and Avro codecs (%s registr
       register: true,
     });
     const bytes = encoder.encode({ key: 'k', label: 1, weight: 0.5, source: 'app', features: { x: 3 } });
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     await decoder.prepare([rec(bytes)]);
     const event = decoder.decode(bytes) as Record<string, unknown>;
     expect(event).toEqual(expect.objectContaining({ key: 'k', label: 1, weight: 0.5, features: { x: 3 } }));
@@ -185,11 +175,11 @@ describe.each(registryKinds)('schema registry client and Avro codecs (%s registr
   });
 
   it('dead-letter reasons: unknown id, corrupted body, wrong magic', async () => {
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     const unknown = frame(987_654_321, Buffer.from([2, 4]));
     await decoder.prepare([rec(unknown)]);
     expect(() => decoder.decode(unknown)).toThrow(/unknown schema id 987654321/);
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const client = new SchemaRegistryClient({ url: registry().url });
     const good = (
       await AvroEncoder.create({
         schema: shippedSchema('event'),
@@ -219,16 +209,12 @@ describe.each(registryKinds)('schema registry client and Avro codecs (%s registr
 });
 
 describe('compatibility rules of a real schema registry', () => {
-  let registry: TestRegistry;
-  beforeAll(async () => {
-    registry = await startRegistry('real');
-  });
-  afterAll(async () => registry?.close());
+  const registry = useRegistry('real');
 
   it('BACKWARD: an evolved schema (a new field with a default) registers and is read; one that breaks old data is refused with a clear error', async () => {
     const subject = `${randomName('compat')}-value`;
-    await setCompatibility(registry.url, subject, 'BACKWARD');
-    const client = new SchemaRegistryClient({ url: registry.url });
+    await setCompatibility(registry().url, subject, 'BACKWARD');
+    const client = new SchemaRegistryClient({ url: registry().url });
     const base = shippedSchema('event') as avro.schema.RecordType;
     const v1 = await AvroEncoder.create({ schema: base, registry: client, subject, register: true });
     const v2 = await AvroEncoder.create({
@@ -238,7 +224,7 @@ describe('compatibility rules of a real schema registry', () => {
       register: true,
     });
     expect(v2.schemaId).not.toBe(v1.schemaId);
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     const bytes = v2.encode({ label: 1, channel: 'app', features: { x: 2 } });
     await decoder.prepare([rec(bytes)]);
     expect(decoder.decode(bytes)).toEqual(expect.objectContaining({ label: 1, features: { x: 2 } }));
@@ -249,7 +235,7 @@ describe('compatibility rules of a real schema registry', () => {
     await expect(refused).rejects.toThrow(
       new RegExp(`refused the schema for subject "${subject}" as incompatible .*compatibility level`),
     );
-    expect(await subjectVersions(registry.url, subject)).toEqual([1, 2]);
+    expect(await subjectVersions(registry().url, subject)).toEqual([1, 2]);
   });
 });
 

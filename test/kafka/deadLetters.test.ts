@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import type { Subscription } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AvroDecoder,
@@ -26,7 +26,7 @@ import {
   waitFor,
   type ReadMessage,
 } from './helpers.js';
-import { registryKinds, startRegistry, type TestRegistry } from './registries.js';
+import { registryKinds, useRegistry } from './registries.js';
 
 interface Sent {
   readonly value: Buffer;
@@ -108,18 +108,14 @@ function checkDeadLetters(sent: readonly Sent[], dlq: readonly ReadMessage[], to
 }
 
 describe.each(registryKinds)('Avro through a schema registry (%s) on a real broker', (kind) => {
-  let registry: TestRegistry;
-  beforeAll(async () => {
-    registry = await startRegistry(kind);
-  });
-  afterAll(async () => registry?.close());
+  const registry = useRegistry(kind);
 
   const events = makeEvents(300, 7);
 
   it('good and evolved events learned, bad bytes dead-lettered with reasons', async () => {
     // the real registry is shared by the whole run: a subject of this test's own
     const subject = `${randomName('ev')}-value`;
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const client = new SchemaRegistryClient({ url: registry().url });
     const v1 = await AvroEncoder.create({
       schema: shippedSchema('event'),
       registry: client,
@@ -156,7 +152,7 @@ describe.each(registryKinds)('Avro through a schema registry (%s) on a real brok
     });
     // The decoder itself (an EventDecoder, as `l1stream run` passes it): v1 records take the
     // hand-written reader, v2 records the general path (schema resolution).
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder, (r) => decoder.prepare(r));
     expect(model.offset).toBe(events.length);
     expect(deadLetters.count).toBe(4);

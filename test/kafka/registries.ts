@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 
 import type { RegistryStatus } from '../setup/registryGlobalSetup.js';
 import { startFakeRegistry } from './fakeRegistry.js';
@@ -33,6 +33,30 @@ export async function startRegistry(kind: RegistryKind, firstId = 1): Promise<Te
   const status = await realRegistryStatus();
   if (!status.url) throw new Error(status.error);
   return recordingProxy(status.url, status.how);
+}
+
+/**
+ * Starts a registry of `kind` for the enclosing describe block (closed after it) and returns its
+ * getter. A registry that cannot be had fails every test of the block with the reason: never a skip.
+ */
+export function useRegistry(kind: RegistryKind, firstId = 1): () => TestRegistry {
+  let registry: TestRegistry | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      registry = await startRegistry(kind, firstId);
+    } catch (err) {
+      failure = err;
+    }
+  });
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+  afterAll(async () => registry?.close());
+  return () => {
+    if (!registry) throw new Error(`no ${kind} schema registry`);
+    return registry;
+  };
 }
 
 /** Waits for the real registry's status from the global setup (it starts in the background). */

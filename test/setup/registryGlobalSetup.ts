@@ -79,9 +79,11 @@ async function startApicurio(): Promise<RegistryStatus> {
     await stop().catch(() => undefined);
     const e = err as { stderr?: string; message: string };
     // apicurio.sh's own lines say what went wrong; Maven's and the registry's come before them
+    // (Maven's quiet output ends without a newline, so the script's line may follow it on one line)
     const own = (e.stderr ?? '')
       .split('\n')
-      .filter((l) => l.startsWith('apicurio.sh: '))
+      .filter((l) => l.includes('apicurio.sh: '))
+      .map((l) => l.slice(l.indexOf('apicurio.sh: ')))
       .slice(-2);
     return {
       url: '',
