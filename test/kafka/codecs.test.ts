@@ -18,7 +18,13 @@ import {
 } from '../../connectors/kafka/index.js';
 import { ConfigError, InputError, validateEvent, type RawRecord } from '../../src/index.js';
 import { randomName } from './helpers.js';
-import { registryKinds, setCompatibility, subjectVersions, useRegistry } from './registries.js';
+import {
+  registerEventVersions,
+  registryKinds,
+  setCompatibility,
+  subjectVersions,
+  useRegistry,
+} from './registries.js';
 
 const rec = (value: Uint8Array | string): RawRecord => ({
   value,
@@ -214,22 +220,16 @@ describe('compatibility rules of a real schema registry', () => {
   it('BACKWARD: an evolved schema (a new field with a default) registers and is read; one that breaks old data is refused with a clear error', async () => {
     const subject = `${randomName('compat')}-value`;
     await setCompatibility(registry().url, subject, 'BACKWARD');
-    const client = new SchemaRegistryClient({ url: registry().url });
-    const base = shippedSchema('event') as avro.schema.RecordType;
-    const v1 = await AvroEncoder.create({ schema: base, registry: client, subject, register: true });
-    const v2 = await AvroEncoder.create({
-      schema: { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] },
-      registry: client,
-      subject,
-      register: true,
-    });
+    const { v1, v2 } = await registerEventVersions(registry().url, subject);
     expect(v2.schemaId).not.toBe(v1.schemaId);
     const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     const bytes = v2.encode({ label: 1, channel: 'app', features: { x: 2 } });
     await decoder.prepare([rec(bytes)]);
     expect(decoder.decode(bytes)).toEqual(expect.objectContaining({ label: 1, features: { x: 2 } }));
     // A new field without a default cannot read the data written before it: the registry refuses it.
+    const base = shippedSchema('event') as avro.schema.RecordType;
     const v3 = { ...base, fields: [...base.fields, { name: 'region', type: 'string' }] };
+    const client = new SchemaRegistryClient({ url: registry().url });
     const refused = AvroEncoder.create({ schema: v3, registry: client, subject, register: true });
     await expect(refused).rejects.toMatchObject({ code: 'L1S_REGISTRY_INCOMPATIBLE', retriable: false });
     await expect(refused).rejects.toThrow(

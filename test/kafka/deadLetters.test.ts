@@ -1,4 +1,3 @@
-import avro from 'avsc';
 import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
@@ -26,7 +25,7 @@ import {
   waitFor,
   type ReadMessage,
 } from './helpers.js';
-import { registryKinds, useRegistry } from './registries.js';
+import { registerEventVersions, registryKinds, useRegistry } from './registries.js';
 
 interface Sent {
   readonly value: Buffer;
@@ -115,20 +114,7 @@ describe.each(registryKinds)('Avro through a schema registry (%s) on a real brok
   it('good and evolved events learned, bad bytes dead-lettered with reasons', async () => {
     // the real registry is shared by the whole run: a subject of this test's own
     const subject = `${randomName('ev')}-value`;
-    const client = new SchemaRegistryClient({ url: registry().url });
-    const v1 = await AvroEncoder.create({
-      schema: shippedSchema('event'),
-      registry: client,
-      subject,
-      register: true,
-    });
-    const base = shippedSchema('event') as avro.schema.RecordType;
-    const v2 = await AvroEncoder.create({
-      schema: { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] },
-      registry: client,
-      subject,
-      register: true,
-    });
+    const { v1, v2 } = await registerEventVersions(registry().url, subject);
     expect(v2.schemaId).not.toBe(v1.schemaId);
     const good = v1.encode(events[0]);
     const sent: Sent[] = [];

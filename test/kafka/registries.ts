@@ -9,7 +9,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 
+import type avro from 'avsc';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+
+import { AvroEncoder, SchemaRegistryClient, shippedSchema } from '../../connectors/kafka/index.js';
 
 import type { RegistryStatus } from '../setup/registryGlobalSetup.js';
 import { startFakeRegistry } from './fakeRegistry.js';
@@ -133,4 +136,24 @@ export async function subjectVersions(url: string, subject: string): Promise<num
   const answer = await fetch(`${url}/subjects/${encodeURIComponent(subject)}/versions`);
   if (!answer.ok) throw new Error(`GET /subjects/${subject}/versions: HTTP ${answer.status}`);
   return (await answer.json()) as number[];
+}
+
+/**
+ * Registers under `subject` the shipped event schema (v1) and an evolution of it (v2: a `channel`
+ * string field with the default "web"), and returns their encoders.
+ */
+export async function registerEventVersions(
+  url: string,
+  subject: string,
+): Promise<{ v1: AvroEncoder; v2: AvroEncoder }> {
+  const client = new SchemaRegistryClient({ url });
+  const base = shippedSchema('event') as avro.schema.RecordType;
+  const v1 = await AvroEncoder.create({ schema: base, registry: client, subject, register: true });
+  const v2 = await AvroEncoder.create({
+    schema: { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] },
+    registry: client,
+    subject,
+    register: true,
+  });
+  return { v1, v2 };
 }

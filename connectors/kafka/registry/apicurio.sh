@@ -38,10 +38,10 @@ artifact="io.apicurio:apicurio-registry-app:$version:tar.gz:all"
 
 log() { echo "apicurio.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=../lib/process.sh
+source "$here/../lib/process.sh"
 
 [[ "$version" =~ ^3\.[0-9]+\.[0-9]+$ ]] || die "APICURIO_VERSION must be a 3.x version like 3.3.3 (got '$version')"
-
-port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # The major version of a java binary (17 for "17.0.15", 25 for "25.0.3"), or nothing.
 java_major() {
@@ -62,25 +62,13 @@ find_java() {
   return 1
 }
 
-running_pid() {
-  [[ -f "$run/pid" ]] || return 1
-  local pid
-  pid="$(cat "$run/pid")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
-}
-
 url() { echo "http://127.0.0.1:$1/apis/ccompat/v7"; }
 
 fetch() {
   if [[ -f "$app/.complete" ]]; then return 0; fi
-  # One Maven at a time per cache (a test run and a user may start one at once).
+  # one Maven at a time per cache (a test run and a user may start one at once)
   mkdir -p "$cache"
-  if command -v flock >/dev/null; then
-    (flock 9 && fetch_now) 9>"$cache/.fetch.lock" || exit 1
-  else
-    fetch_now
-  fi
+  with_lock "$cache/.fetch.lock" fetch_now
 }
 
 fetch_now() {
@@ -124,45 +112,13 @@ start() {
     -jar quarkus-run.jar >>"$run/console.log" 2>&1) &
   pid=$!
   echo "$pid" >"$run/pid"
-  local waited=0
-  until curl -fsS -m 2 -o /dev/null "$(url "$port")/subjects" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$run/console.log" >&2
-      rm -f "$run/pid"
-      die "the registry exited during start-up (log above, full log in $run/console.log)"
-    fi
-    if ((waited >= timeout * 5)); then
-      tail -n 20 "$run/console.log" >&2
-      stop
-      die "the registry did not answer within ${timeout}s"
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
+  # ready: the Confluent API answers
+  wait_ready "$pid" registry curl -fs -m 2 -o /dev/null "$(url "$port")/subjects"
   log "Apicurio Registry $version running on 127.0.0.1:$port (pid $pid, $java)"
   url "$port"
 }
 
-stop() {
-  local pid
-  if pid="$(running_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null; do
-      if ((waited >= 300)); then
-        log "registry $pid did not stop in 30s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    log "stopped (pid $pid)"
-  else
-    log "not running"
-  fi
-  rm -f "$run/pid"
-}
+stop() { stop_running registry; }
 
 status() {
   local pid
