@@ -2,8 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm install, not npm ci: the lock is written by npm 11 without other platforms' optional packages
-RUN npm install --ignore-scripts --no-audit --no-fund
+# exactly the locked versions (package-lock.json); the build is the explicit step below
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin bin
 COPY config config

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkKafkaConfig } from '../../connectors/kafka/config.js';
 import { checkModelConfig } from '../../src/config/modelConfig.js';
 import { validateDriftConfig } from '../../src/drift/index.js';
+import { onlineDefaults } from '../../src/model/onlineModel.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string) =>
@@ -23,6 +24,41 @@ describe('configurations shipped with the repository', () => {
     const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain('./connectors/kafka/compose.config.json:/app/l1stream.json:ro');
     expect(compose).toContain('PLAINTEXT://kafka:19092');
+  });
+
+  it("the compose service's λ is the library default, as connectors/kafka/README.md explains it", () => {
+    const model = read('connectors/kafka/compose.config.json').model as Record<string, unknown>;
+    expect(model.lambda).toBe(onlineDefaults.lambda);
+    const readme = readFileSync(resolve(root, 'connectors/kafka/README.md'), 'utf8');
+    expect(readme).toContain(`"lambda": ${String(onlineDefaults.lambda)}\`, the library's default`);
+  });
+
+  it('the image and CI install exactly the lock file, and the build context holds what the Dockerfile copies', () => {
+    const dockerfile = readFileSync(resolve(root, 'Dockerfile'), 'utf8');
+    const ci = readFileSync(resolve(root, '.ci/run'), 'utf8');
+    for (const text of [dockerfile, ci]) {
+      expect(text).toMatch(/^RUN npm ci |^npm ci /m);
+      expect(text).not.toMatch(/^(RUN )?npm install/m);
+    }
+    // .dockerignore leaves everything out, then lets in each source the build stage copies
+    const ignore = readFileSync(resolve(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    expect(ignore[0]).toBe('*');
+    const admitted = new Set(ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1)));
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) =>
+      m[1].trim().split(/\s+/).slice(0, -1),
+    );
+    expect(copied.length).toBeGreaterThan(5);
+    expect(copied.filter((source) => !admitted.has(source))).toEqual([]);
+  });
+
+  it('docker-compose.yml keeps the broker data in a named volume where the image writes it', () => {
+    const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain('KAFKA_LOG_DIRS: /var/lib/kafka/data');
+    expect(compose).toContain('- kafka-data:/var/lib/kafka/data');
+    expect(compose).toMatch(/\nvolumes:\n {2}kafka-data:\n/);
   });
 
   it('docker-compose.yml runs the same default Kafka version as connectors/kafka/broker/kafka.sh', () => {

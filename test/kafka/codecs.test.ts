@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import avro from 'avsc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AvroDecoder,
@@ -17,7 +17,14 @@ import {
   unframe,
 } from '../../connectors/kafka/index.js';
 import { ConfigError, InputError, validateEvent, type RawRecord } from '../../src/index.js';
-import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
+import { randomName } from './helpers.js';
+import {
+  registerEventVersions,
+  registryKinds,
+  setCompatibility,
+  subjectVersions,
+  useRegistry,
+} from './registries.js';
 
 const rec = (value: Uint8Array | string): RawRecord => ({
   value,
@@ -90,45 +97,50 @@ describe('shipped Avro schemas', () => {
   });
 });
 
-describe('schema registry client and Avro codecs (against an in-process fake registry)', () => {
-  let registry: FakeRegistry;
-  beforeAll(async () => {
-    registry = await startFakeRegistry(41);
-  });
-  afterAll(async () => registry.close());
+describe.each(registryKinds)('schema registry client and Avro codecs (%s registry)', (kind) => {
+  // the fake's ids start at 41, so that nothing can take the first id for granted
+  const registry = useRegistry(kind, 41);
+  // the real registry is shared by the whole run: every test has subjects of its own
+  const subject = (name: string) => `${randomName(name)}-value`;
 
   it('registers on produce, caches ids, and decodes by the id in the message', async () => {
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const ev = subject('ev');
+    const client = new SchemaRegistryClient({ url: registry().url });
     const encoder = await AvroEncoder.create({
       schema: shippedSchema('event'),
       registry: client,
-      subject: 'ev-value',
+      subject: ev,
       register: true,
     });
-    expect(encoder.schemaId).toBe(41);
+    const id = encoder.schemaId;
     const bytes = encoder.encode({ label: 2.5, features: { x: 1.25, c: 'u' } });
     expect(bytes[0]).toBe(0);
-    expect(bytes.readUInt32BE(1)).toBe(41);
-    // A fresh client (another process): it must fetch schema 41 once, then decode from cache.
-    const reader = new SchemaRegistryClient({ url: registry.url });
+    expect(bytes.readUInt32BE(1)).toBe(id);
+    // A fresh client (another process): it must fetch the schema by id once, then decode from cache.
+    const reader = new SchemaRegistryClient({ url: registry().url });
     const decoder = new AvroDecoder({ registry: reader });
-    const before = registry.requests.length;
+    const before = registry().requests.length;
     await decoder.prepare([rec(bytes), rec(bytes)]);
     await decoder.prepare([rec(bytes)]);
-    expect(registry.requests.slice(before)).toEqual(['GET /schemas/ids/41']);
+    expect(registry().requests.slice(before)).toEqual([`GET /schemas/ids/${id}`]);
     expect(decoder.decode(bytes)).toMatchObject({ label: 2.5, features: { x: 1.25, c: 'u' } });
     // lookup (no register) finds the same id; an unregistered subject is a clear error.
-    expect(
-      await client.lookup('ev-value', JSON.stringify(avro.Type.forSchema(shippedSchema('event')).schema())),
-    ).toBe(41);
-    await expect(
-      new SchemaRegistryClient({ url: registry.url }).lookup('other-value', '"string"'),
-    ).rejects.toThrow(/not registered under subject "other-value"/);
-    await expect(reader.schemaById(999)).rejects.toBeInstanceOf(UnknownSchemaError);
+    const text = JSON.stringify(avro.Type.forSchema(shippedSchema('event')).schema({ exportAttrs: true }));
+    expect(await new SchemaRegistryClient({ url: registry().url }).lookup(ev, text)).toBe(id);
+    const other = subject('other');
+    await expect(new SchemaRegistryClient({ url: registry().url }).lookup(other, '"string"')).rejects.toThrow(
+      `not registered under subject "${other}"`,
+    );
+    await expect(reader.schemaById(2_000_000_000)).rejects.toBeInstanceOf(UnknownSchemaError);
+    // what was registered keeps the schema's field defaults (the registry's compatibility checks need them)
+    const registered = JSON.parse(
+      await new SchemaRegistryClient({ url: registry().url }).schemaById(id),
+    ) as avro.schema.RecordType;
+    expect(registered.fields.find((f) => f.name === 'weight')).toHaveProperty('default', null);
   });
 
   it('reads an evolved writer schema with the older reader schema', async () => {
-    const client = new SchemaRegistryClient({ url: registry.url });
+    const client = new SchemaRegistryClient({ url: registry().url });
     const evolved = shippedSchema('event') as avro.schema.RecordType;
     const v2 = {
       ...evolved,
@@ -141,11 +153,11 @@ describe('schema registry client and Avro codecs (against an in-process fake reg
     const encoder = await AvroEncoder.create({
       schema: v2,
       registry: client,
-      subject: 'evolve-value',
+      subject: subject('evolve'),
       register: true,
     });
     const bytes = encoder.encode({ key: 'k', label: 1, weight: 0.5, source: 'app', features: { x: 3 } });
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     await decoder.prepare([rec(bytes)]);
     const event = decoder.decode(bytes) as Record<string, unknown>;
     expect(event).toEqual(expect.objectContaining({ key: 'k', label: 1, weight: 0.5, features: { x: 3 } }));
@@ -160,7 +172,7 @@ describe('schema registry client and Avro codecs (against an in-process fake reg
     const bad = await AvroEncoder.create({
       schema: incompatible,
       registry: client,
-      subject: 'bad-value',
+      subject: subject('bad'),
       register: true,
     });
     const badBytes = bad.encode({ features: 'x' });
@@ -169,16 +181,16 @@ describe('schema registry client and Avro codecs (against an in-process fake reg
   });
 
   it('dead-letter reasons: unknown id, corrupted body, wrong magic', async () => {
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
-    const unknown = frame(777, Buffer.from([2, 4]));
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
+    const unknown = frame(987_654_321, Buffer.from([2, 4]));
     await decoder.prepare([rec(unknown)]);
-    expect(() => decoder.decode(unknown)).toThrow(/unknown schema id 777/);
-    const client = new SchemaRegistryClient({ url: registry.url });
+    expect(() => decoder.decode(unknown)).toThrow(/unknown schema id 987654321/);
+    const client = new SchemaRegistryClient({ url: registry().url });
     const good = (
       await AvroEncoder.create({
         schema: shippedSchema('event'),
         registry: client,
-        subject: 'c-value',
+        subject: subject('c'),
         register: true,
       })
     ).encode({ features: { a: 'b' } });
@@ -199,6 +211,31 @@ describe('schema registry client and Avro codecs (against an in-process fake reg
       code: 'L1S_REGISTRY_UNREACHABLE',
       retriable: true,
     });
+  });
+});
+
+describe('compatibility rules of a real schema registry', () => {
+  const registry = useRegistry('real');
+
+  it('BACKWARD: an evolved schema (a new field with a default) registers and is read; one that breaks old data is refused with a clear error', async () => {
+    const subject = `${randomName('compat')}-value`;
+    await setCompatibility(registry().url, subject, 'BACKWARD');
+    const { v1, v2 } = await registerEventVersions(registry().url, subject);
+    expect(v2.schemaId).not.toBe(v1.schemaId);
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
+    const bytes = v2.encode({ label: 1, channel: 'app', features: { x: 2 } });
+    await decoder.prepare([rec(bytes)]);
+    expect(decoder.decode(bytes)).toEqual(expect.objectContaining({ label: 1, features: { x: 2 } }));
+    // A new field without a default cannot read the data written before it: the registry refuses it.
+    const base = shippedSchema('event') as avro.schema.RecordType;
+    const v3 = { ...base, fields: [...base.fields, { name: 'region', type: 'string' }] };
+    const client = new SchemaRegistryClient({ url: registry().url });
+    const refused = AvroEncoder.create({ schema: v3, registry: client, subject, register: true });
+    await expect(refused).rejects.toMatchObject({ code: 'L1S_REGISTRY_INCOMPATIBLE', retriable: false });
+    await expect(refused).rejects.toThrow(
+      new RegExp(`refused the schema for subject "${subject}" as incompatible .*compatibility level`),
+    );
+    expect(await subjectVersions(registry().url, subject)).toEqual([1, 2]);
   });
 });
 

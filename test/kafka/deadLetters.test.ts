@@ -1,6 +1,5 @@
-import avro from 'avsc';
 import type { Subscription } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AvroDecoder,
@@ -16,7 +15,6 @@ import {
   type AvroDecoderOptions,
 } from '../../connectors/kafka/index.js';
 import { Engine, checkEngineConfig, type EventDecoder, type RecordDecoder } from '../../src/index.js';
-import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
 import {
   createTopic,
   kafkaClient,
@@ -27,6 +25,7 @@ import {
   waitFor,
   type ReadMessage,
 } from './helpers.js';
+import { registerEventVersions, registryKinds, useRegistry } from './registries.js';
 
 interface Sent {
   readonly value: Buffer;
@@ -107,30 +106,15 @@ function checkDeadLetters(sent: readonly Sent[], dlq: readonly ReadMessage[], to
   }
 }
 
-describe('dead letters and Avro on a real broker', () => {
-  let registry: FakeRegistry;
-  beforeAll(async () => {
-    registry = await startFakeRegistry();
-  });
-  afterAll(async () => registry.close());
+describe.each(registryKinds)('Avro through a schema registry (%s) on a real broker', (kind) => {
+  const registry = useRegistry(kind);
 
   const events = makeEvents(300, 7);
 
-  it('Avro through a schema registry: good and evolved events learned, bad bytes dead-lettered with reasons', async () => {
-    const client = new SchemaRegistryClient({ url: registry.url });
-    const v1 = await AvroEncoder.create({
-      schema: shippedSchema('event'),
-      registry: client,
-      subject: 'ev-value',
-      register: true,
-    });
-    const base = shippedSchema('event') as avro.schema.RecordType;
-    const v2 = await AvroEncoder.create({
-      schema: { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] },
-      registry: client,
-      subject: 'ev-value',
-      register: true,
-    });
+  it('good and evolved events learned, bad bytes dead-lettered with reasons', async () => {
+    // the real registry is shared by the whole run: a subject of this test's own
+    const subject = `${randomName('ev')}-value`;
+    const { v1, v2 } = await registerEventVersions(registry().url, subject);
     expect(v2.schemaId).not.toBe(v1.schemaId);
     const good = v1.encode(events[0]);
     const sent: Sent[] = [];
@@ -148,18 +132,23 @@ describe('dead letters and Avro on a real broker', () => {
           reason: /not a valid Avro body for schema id/,
         });
       if (i === 20) sent.push({ value: Buffer.from(JSON.stringify(e)), reason: /wrong magic byte 0x7b/ });
-      if (i === 30) sent.push({ value: frame(424242, good.subarray(5)), reason: /unknown schema id 424242/ });
+      if (i === 30)
+        sent.push({ value: frame(987_654_321, good.subarray(5)), reason: /unknown schema id 987654321/ });
       if (i === 40) sent.push({ value: good.subarray(0, 3), reason: /shorter than the 5-byte header/ });
     });
     // The decoder itself (an EventDecoder, as `l1stream run` passes it): v1 records take the
     // hand-written reader, v2 records the general path (schema resolution).
-    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry.url }) });
+    const decoder = new AvroDecoder({ registry: new SchemaRegistryClient({ url: registry().url }) });
     const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder, (r) => decoder.prepare(r));
     expect(model.offset).toBe(events.length);
     expect(deadLetters.count).toBe(4);
     expect(deadLetters.byStage.get('decode')).toBe(4);
     checkDeadLetters(sent, dlq, topic);
   });
+});
+
+describe('dead letters and registry-less Avro on a real broker', () => {
+  const events = makeEvents(300, 7);
 
   it('Avro with the schema from a file (no registry)', async () => {
     const schema = shippedSchema('event');

@@ -1,8 +1,8 @@
 /**
  * An in-process fake of the Confluent schema-registry REST API subset l1stream uses, as a test
- * double: the registry is not the system under test (there is no registry on Maven Central or
- * npm we could run here), the client and codecs are. It keeps ids global and stable like the
- * real one: the same schema text under any subject gets the same id.
+ * double; the same tests also run against a real registry (Apicurio Registry, see
+ * test/kafka/registries.ts), which is what checks the fake's assumptions. It keeps ids global and
+ * stable like the real one: the same schema text under any subject gets the same id.
  *
  *   POST /subjects/{subject}/versions   {schema}  → {id}
  *   POST /subjects/{subject}            {schema}  → {subject, version, id, schema} | 404 (40403)

@@ -5,7 +5,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +13,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { inject } from 'vitest';
 
 import type { ModelSnapshot } from '../../src/index.js';
+import { freePorts } from '../setup/freePort.js';
 import { readAll, waitFor } from './helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -215,19 +215,6 @@ export interface OwnBroker {
 
 const kafkaScript = join(root, 'connectors/kafka/broker/kafka.sh');
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * Starts a broker of the project's Kafka version (`kafkaVersion`, or kafka.sh's default) on free
  * ports in a private run directory, beside the shared one; needs Java and Maven (the jars are
@@ -235,9 +222,7 @@ async function freePort(): Promise<number> {
  */
 export async function startOwnBroker(): Promise<OwnBroker> {
   const runDir = mkdtempSync(join(tmpdir(), 'l1stream-kafka-own-'));
-  const port = await freePort();
-  let controller = await freePort();
-  while (controller === port) controller = await freePort();
+  const [port, controller] = await freePorts(2);
   const version = inject('kafkaVersion');
   const env = {
     ...process.env,

@@ -23,13 +23,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import type { TestProject } from 'vitest/node';
 
+import { freePorts } from './freePort.js';
 import type { BrokerStatus } from './kafkaBroker.js';
 import { defaultKafkaVersion } from './kafkaProjects.js';
 
@@ -74,19 +74,6 @@ const shared: Shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('l1st
   stopped: false,
 }) as Shared;
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
-}
-
 async function onPath(command: string): Promise<boolean> {
   try {
     await run('bash', ['-c', `command -v ${command}`]);
@@ -110,18 +97,12 @@ async function dockerAnswers(): Promise<boolean> {
 /** kafka.sh with KAFKA_VERSION on free ports in a private run directory. */
 async function startLocal(version: string): Promise<Broker> {
   const runDir = mkdtempSync(join(tmpdir(), `l1stream-kafka-test-${version}-`));
-  const used = new Set<number>();
-  const port = async () => {
-    let p = await freePort();
-    while (used.has(p)) p = await freePort();
-    used.add(p);
-    return p;
-  };
+  const [port, controllerPort] = await freePorts(2);
   const env = {
     ...process.env,
     KAFKA_VERSION: version,
-    KAFKA_PORT: String(await port()),
-    KAFKA_CONTROLLER_PORT: String(await port()),
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(controllerPort),
     KAFKA_RUN_DIR: runDir,
   };
   const stop = async () => {

@@ -3,7 +3,9 @@
  * (the default 4.x of connectors/kafka/broker/pom.xml, and 3.9.1), each with its own broker
  * started once per run by test/setup/kafkaGlobalSetup.ts. With KAFKA_BROKERS set there is one
  * project, `kafka`, against that broker; L1S_KAFKA_VERSIONS=4.4.0,3.9.1 picks other versions.
- * The project name carries the version, so every test line and failure names its broker.
+ * The project name carries the version, so every test line and failure names its broker. The
+ * Avro tests also need a real schema registry: test/setup/registryGlobalSetup.ts starts one for
+ * the run (Apicurio Registry, or SCHEMA_REGISTRY_URL), shared by these projects.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,7 +42,8 @@ export function kafkaProjects(): TestProjectInlineConfiguration[] {
     test: {
       name,
       include: kafkaTestInclude,
-      globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+      // the broker of this version, and one schema registry (Apicurio) for the whole run
+      globalSetup: ['test/setup/kafkaGlobalSetup.ts', 'test/setup/registryGlobalSetup.ts'],
       setupFiles: ['test/setup/kafkaBroker.ts'],
       provide: { kafkaVersion },
       // after the unit project: the brokers start in the background meanwhile

@@ -40,6 +40,8 @@ timeout="${KAFKA_START_TIMEOUT:-90}"
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
+# shellcheck source=../lib/process.sh
+source "$here/../lib/process.sh"
 
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.4.0 (got '$version')"
 case "$major" in
@@ -49,8 +51,6 @@ case "$major" in
      log_config=("-Dlog4j.configuration=file:$here/log4j.properties") ;;
   *) die "Kafka $version: only 3.x and 4.x brokers are supported" ;;
 esac
-
-port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # True when the broker answers a Metadata request (v4, all topics; every 3.x and 4.x broker
 # accepts v4) with at least one broker in it: it is serving requests, not only listening.
@@ -67,25 +67,11 @@ metadata_answers() {
   ((bytes[12] + bytes[13] + bytes[14] + bytes[15] > 0))
 }
 
-running_pid() {
-  [[ -f "$run/pid" ]] || return 1
-  local pid
-  pid="$(cat "$run/pid")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
-}
-
 fetch() {
   if [[ -f "$libs/.complete" ]]; then return 0; fi
-  # One Maven at a time per cache: tests start two versions side by side, and two Mavens filling
-  # the same local repository (~/.m2) at once can trip over each other. The lock is held in a
-  # subshell, so the broker started afterwards does not inherit it.
+  # tests start two versions side by side: one Maven at a time
   mkdir -p "$cache"
-  if command -v flock >/dev/null; then
-    (flock 9 && fetch_now) 9>"$cache/.fetch.lock" || exit 1
-  else
-    fetch_now
-  fi
+  with_lock "$cache/.fetch.lock" fetch_now
 }
 
 fetch_now() {
@@ -135,6 +121,11 @@ start() {
   launch "$data"
 }
 
+# Ready: the port answers, the broker logged "Kafka Server started" and a Metadata request lists it.
+broker_ready() {
+  port_answers "$port" && grep -q "Kafka Server started" "$run/console.log" && metadata_answers "$port"
+}
+
 # Starts the broker on the configuration and data already in $run, and waits until it answers.
 launch() {
   local data="$1" pid
@@ -144,47 +135,13 @@ launch() {
   nohup "${jvm[@]}" kafka.Kafka "$run/server.properties" >>"$run/console.log" 2>&1 &
   pid=$!
   echo "$pid" >"$run/pid"
-  local waited=0
-  # Ready: the port answers, the broker logged "Kafka Server started" and a Metadata request lists it.
-  until port_answers "$port" && grep -q "Kafka Server started" "$run/console.log" && metadata_answers "$port"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 40 "$run/console.log" >&2
-      rm -f "$run/pid"
-      die "the broker exited during start-up (log above, full log in $run/console.log)"
-    fi
-    if ((waited >= timeout * 5)); then
-      tail -n 40 "$run/console.log" >&2
-      stop
-      die "the broker did not answer within ${timeout}s"
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
+  wait_ready "$pid" broker broker_ready
   log "Kafka $version running on 127.0.0.1:$port (pid $pid, data in $data)"
   echo "127.0.0.1:$port"
 }
 
 # Stops the broker process (SIGTERM, SIGKILL after 30 s), leaving its data and configuration.
-halt() {
-  local pid
-  if pid="$(running_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null; do
-      if ((waited >= 300)); then
-        log "broker $pid did not stop in 30s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    log "stopped (pid $pid)"
-  else
-    log "not running"
-  fi
-  rm -f "$run/pid"
-}
+halt() { stop_running broker; }
 
 stop() {
   halt

@@ -255,7 +255,9 @@ export class AvroEncoder {
     if (options.registry && framing === 'confluent') {
       if (!options.subject)
         throw ConfigError.single('kafka.avro', 'a registry subject is needed to encode with the registry');
-      const text = JSON.stringify(type.schema());
+      // exportAttrs keeps field defaults (and docs, aliases, order, logical types): without them the
+      // registry would judge compatibility on a schema whose new fields have no defaults
+      const text = JSON.stringify(type.schema({ exportAttrs: true }));
       id = options.register
         ? await options.registry.register(options.subject, text)
         : await options.registry.lookup(options.subject, text);

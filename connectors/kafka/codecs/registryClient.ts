@@ -104,6 +104,13 @@ export class SchemaRegistryClient {
           { cause: err },
         );
       }
+      if (how === 'register' && err instanceof RegistryHttpError && err.status === 409) {
+        throw new ConnectorError(
+          'L1S_REGISTRY_INCOMPATIBLE',
+          `the schema registry refused the schema for subject "${subject}" as incompatible with the versions registered under it (${err.detail}); make the schema compatible (new fields need defaults), or change the subject's compatibility level (PUT /config/${subject})`,
+          { cause: err },
+        );
+      }
       throw err;
     }
     const id = (body as { id?: unknown }).id;
@@ -153,6 +160,8 @@ export class SchemaRegistryClient {
 /** A non-2xx answer from the registry; 5xx is retriable. */
 export class RegistryHttpError extends ConnectorError {
   readonly status: number;
+  /** What the registry said: the `message` of its JSON error body, else the body's start. */
+  readonly detail: string;
   constructor(method: string, path: string, status: number, body: string) {
     super(
       'L1S_REGISTRY_HTTP',
@@ -162,5 +171,16 @@ export class RegistryHttpError extends ConnectorError {
       },
     );
     this.status = status;
+    this.detail = errorMessage(body) ?? body.slice(0, 300);
+  }
+}
+
+/** The `message` of a Confluent-style error body (`{"error_code": 409, "message": "..."}`), if any. */
+function errorMessage(body: string): string | undefined {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' ? message.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
   }
 }
