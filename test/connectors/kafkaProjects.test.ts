@@ -18,7 +18,10 @@ describe('the Kafka test projects (vitest.config.ts)', () => {
     ]);
     for (const t of projects) {
       expect(t && t.include).toEqual(['test/kafka/**/*.test.ts']);
-      expect(t && t.globalSetup).toEqual(['test/setup/kafkaGlobalSetup.ts']);
+      expect(t && t.globalSetup).toEqual([
+        'test/setup/kafkaGlobalSetup.ts',
+        'test/setup/registryGlobalSetup.ts',
+      ]);
     }
   });
 
