@@ -60,6 +60,26 @@ export interface DriftConfig {
     readonly sketchWidth: number;
     readonly sketchDepth: number;
   };
+  /** The sequential input-drift tests (see `SequentialSparsityDetector`). */
+  readonly inputSequential: {
+    readonly enabled: boolean;
+    readonly alpha: number;
+    readonly warmupEvents: number;
+    readonly armCount: number;
+    readonly armEvents: number;
+    readonly minAppearCount: number;
+    readonly appearEvents: number;
+    readonly horizonEvents: number;
+    readonly gapFactor: number;
+    readonly maxDispersion: number;
+    readonly groupEvents: number;
+    readonly maxTracked: number;
+    readonly maxFields: number;
+    readonly sketchWidth: number;
+    readonly sketchDepth: number;
+    readonly nnzThreshold: number;
+    readonly nnzMinChange: number;
+  };
 }
 
 /** A deep partial of `DriftConfig`, as a user writes it. */
@@ -94,8 +114,9 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
     cooldownSnapshots: 0,
   },
   signFlip: { enabled: true, material: 0.05, persistence: 2, warmupSnapshots: 1 },
+  // the windowed test, kept for comparison; the sequential one replaces it by default
   inputSparsity: {
-    enabled: true,
+    enabled: false,
     windowEvents: 20_000,
     warmupEvents: 40_000,
     maxReferenceEvents: 200_000,
@@ -107,6 +128,25 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
     nnzMinChange: 0.1,
     sketchWidth: 4096,
     sketchDepth: 4,
+  },
+  inputSequential: {
+    enabled: true,
+    alpha: 1e-8,
+    warmupEvents: 10_000,
+    armCount: 30,
+    armEvents: 10_000,
+    minAppearCount: 10,
+    appearEvents: 1000,
+    horizonEvents: 50_000,
+    gapFactor: 2,
+    maxDispersion: 2,
+    groupEvents: 5000,
+    maxTracked: 4096,
+    maxFields: 256,
+    sketchWidth: 4096,
+    sketchDepth: 4,
+    nnzThreshold: 50,
+    nnzMinChange: 0.1,
   },
 });
 
@@ -166,6 +206,23 @@ const RULES: Readonly<Record<string, Rule>> = {
   'inputSparsity.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
   'inputSparsity.sketchWidth': count(16),
   'inputSparsity.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+  'inputSequential.enabled': bool,
+  'inputSequential.alpha': open01,
+  'inputSequential.warmupEvents': count(2),
+  'inputSequential.armCount': count(2),
+  'inputSequential.armEvents': count(2),
+  'inputSequential.minAppearCount': count(2),
+  'inputSequential.appearEvents': count(2),
+  'inputSequential.horizonEvents': count(2),
+  'inputSequential.gapFactor': { kind: 'number', min: 1, max: Infinity, openMax: true },
+  'inputSequential.maxDispersion': positive,
+  'inputSequential.groupEvents': count(2),
+  'inputSequential.maxTracked': count(2),
+  'inputSequential.maxFields': count(2),
+  'inputSequential.sketchWidth': count(16),
+  'inputSequential.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+  'inputSequential.nnzThreshold': positive,
+  'inputSequential.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
 };
 
 function describeRule(r: Rule): string {

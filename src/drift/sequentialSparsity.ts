@@ -16,7 +16,7 @@ export interface NamedFeatures {
 export interface SequentialSparsityOptions {
   /** Expected false alarms per event, all features and tests together (default 1e−8: 0.01 per 1M events). */
   readonly alpha?: number;
-  /** Events before any test (default 1000); slots learn their rates meanwhile. */
+  /** Events before any test (default 10 000); slots learn their rates meanwhile. */
   readonly warmupEvents?: number;
   /** Occurrences a feature needs before its stop and rate tests start (default 30). */
   readonly armCount?: number;
@@ -24,6 +24,11 @@ export interface SequentialSparsityOptions {
   readonly minAppearCount?: number;
   /** Events a feature must have been seen over before its stop test starts (default 10 000). */
   readonly armEvents?: number;
+  /**
+   * Events a new feature must have been seen over before it is reported as appeared (default
+   * 1000): a burst shorter than this shows its gaps first, and a bursty newcomer is only `info`.
+   */
+  readonly appearEvents?: number;
   /** Rates are estimated over about this many events (counts are halved beyond it; default 50 000). */
   readonly horizonEvents?: number;
   /** A feature is stopped only after an absence this many times its longest gap so far (default 2). */
@@ -91,6 +96,9 @@ const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
+/** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
+const NNZ_AVERAGE = 32;
+const NNZ_SETTLE = 128;
 /** Per-slot Float64 arrays, by name: the order is the state's order. */
 const F64 = [
   'last',
@@ -110,6 +118,7 @@ const F64 = [
   'appearFrom',
   'appearCount',
   'prior',
+  'history',
   'changedAt',
 ] as const;
 type F64Name = (typeof F64)[number];
@@ -150,6 +159,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   readonly armCount: number;
   readonly armEvents: number;
   readonly minAppearCount: number;
+  readonly appearEvents: number;
   readonly horizonEvents: number;
   readonly gapFactor: number;
   readonly maxDispersion: number;
@@ -174,6 +184,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private readonly sketch: CountMinSketch;
   private victims: number[] = [];
   private readonly nnzDetector: GuardedDetector;
+  private nnzRecent = 0;
+  private nnzBefore = 0;
+  /** Event at which a pending non-zeros detection is judged (0: none pending). */
+  private nnzJudgeAt = 0;
   private seen = 0;
   private findings: SequentialFinding[] = [];
   private detected = false;
@@ -181,10 +195,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   constructor(options: SequentialSparsityOptions = {}) {
     this.alpha = options.alpha ?? 1e-8;
-    this.warmupEvents = options.warmupEvents ?? 1000;
+    this.warmupEvents = options.warmupEvents ?? 10_000;
     this.armCount = options.armCount ?? 30;
     this.armEvents = options.armEvents ?? 10_000;
     this.minAppearCount = options.minAppearCount ?? 10;
+    this.appearEvents = options.appearEvents ?? 1000;
     this.horizonEvents = options.horizonEvents ?? 50_000;
     this.gapFactor = options.gapFactor ?? 2;
     this.maxDispersion = options.maxDispersion ?? 2;
@@ -192,12 +207,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.maxTracked = options.maxTracked ?? 4096;
     this.maxFields = options.maxFields ?? 256;
     this.nnzMinChange = options.nnzMinChange ?? 0.1;
-    if (!(this.alpha > 0 && this.alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${this.alpha}`);
+    if (!(this.alpha > 0 && this.alpha < 1))
+      throw new RangeError(`alpha must be in (0, 1), got ${this.alpha}`);
     for (const [k, v] of Object.entries({
       warmupEvents: this.warmupEvents,
       armCount: this.armCount,
       armEvents: this.armEvents,
       minAppearCount: this.minAppearCount,
+      appearEvents: this.appearEvents,
       horizonEvents: this.horizonEvents,
       groupEvents: this.groupEvents,
       maxTracked: this.maxTracked,
@@ -206,12 +223,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (!(Number.isInteger(v) && v >= 2)) throw new RangeError(`${k} must be a whole number ≥ 2, got ${v}`);
     }
     if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
-    if (!(this.maxDispersion > 0)) throw new RangeError(`maxDispersion must be > 0, got ${this.maxDispersion}`);
+    if (!(this.maxDispersion > 0))
+      throw new RangeError(`maxDispersion must be > 0, got ${this.maxDispersion}`);
     this.sketch = new CountMinSketch(options.sketchWidth ?? 4096, options.sketchDepth ?? 4);
     this.nnzDetector = new GuardedDetector('page-hinkley', {
       warmup: this.warmupEvents,
       cooldown: this.warmupEvents,
-      pageHinkley: { delta: 0.1, threshold: options.nnzThreshold ?? 50, alpha: 1, minInstances: 30, mode: 'down' },
+      pageHinkley: {
+        delta: 0.1,
+        threshold: options.nnzThreshold ?? 50,
+        alpha: 1,
+        minInstances: 30,
+        mode: 'down',
+      },
     });
     this.allocate(64);
   }
@@ -250,8 +274,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         if (f64.last[field] !== t || f64.count[field] === 0) this.occur(field, t);
       }
     }
-    this.nnzDetector.update(x.end - x.start);
-    const nnz = this.nnzDetector.driftDetected ? this.nnzFinding(t) : null;
+    const nnz = this.watchNnz(x.end - x.start, t);
     this.sweep(t);
     if (t % MAINTAIN_EVERY === 0) this.maintain(t);
     if (this.findings.length > 0 || nnz !== null) {
@@ -272,6 +295,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.sketch.clear();
     this.victims = [];
     this.nnzDetector.reset();
+    this.nnzRecent = this.nnzBefore = this.nnzJudgeAt = 0;
     this.findings = [];
     this.detected = false;
     this.last = null;
@@ -309,7 +333,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
         f64[name][slot] *= 0.5;
     }
-    if (u8.status[slot] === WARMING && f64.count[slot] >= this.armCount && f64.exposure[slot] >= this.armEvents) {
+    if (
+      u8.status[slot] === WARMING &&
+      f64.count[slot] >= this.armCount &&
+      f64.exposure[slot] >= this.armEvents
+    ) {
       u8.status[slot] = ARMED;
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.i32.gen[slot]);
@@ -388,7 +416,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       return;
     }
     const c = f64.appearCount[slot];
-    if (c < this.minAppearCount) return;
+    if (c < this.minAppearCount || n < this.appearEvents) return;
     const p0 = f64.prior[slot];
     const h = this.threshold();
     if (c / n <= p0 || n * bernoulliKl(c / n, p0) < h) return;
@@ -397,7 +425,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     // a level of a field that is new itself is reported with the field
     if (field >= 0 && (f64.appearFrom[field] > 0 || this.recentlyChanged(field, t))) return;
     if (this.u8.kind[slot] === FIELD) f64.changedAt[slot] = t;
-    this.push(slot, 'appeared', p0, c / n, n, 'warning');
+    // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
+    // a feature counted before in the sketch (it left the table) came back rather than appeared
+    const routine = field >= 0 || f64.history[slot] >= this.minAppearCount || !this.regular(slot);
+    this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
   }
 
   // --- absences -------------------------------------------------------------------------------
@@ -492,10 +523,26 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     f64.downFrom[slot] = f64.upFrom[slot] = t;
   }
 
-  private nnzFinding(t: number): NnzFinding | null {
-    const r = this.nnzDetector.report!;
-    const drop = r.beforeMean - r.recentMean;
-    if (!(drop >= this.nnzMinChange * Math.max(r.beforeMean, 1e-12))) return null;
+  /**
+   * Feeds the non-zeros test. A detection is judged NNZ_SETTLE events later, when the moving
+   * average has settled on the new level: a material fall gives a finding.
+   */
+  private watchNnz(nnz: number, t: number): NnzFinding | null {
+    this.nnzRecent += (nnz - this.nnzRecent) / NNZ_AVERAGE;
+    this.nnzDetector.update(nnz);
+    if (this.nnzDetector.driftDetected && this.nnzJudgeAt === 0) {
+      this.nnzJudgeAt = t + NNZ_SETTLE;
+      this.nnzBefore = this.nnzDetector.report!.beforeMean;
+    }
+    if (this.nnzJudgeAt === 0 || t < this.nnzJudgeAt) return null;
+    this.nnzJudgeAt = 0;
+    const before = this.nnzBefore;
+    const drop = before - this.nnzRecent;
+    if (!(drop >= this.nnzMinChange * Math.max(before, 1e-12))) return null;
+    return this.nnzFinding(t, before, drop);
+  }
+
+  private nnzFinding(t: number, before: number, drop: number): NnzFinding {
     const { f64, u8, i32 } = this;
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
@@ -506,7 +553,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const q = c / (f64.exposure[s] + 1);
       const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f64.exposure[s] + 1);
       const absent = t - f64.last[s];
-      const falling = u8.status[s] === STOPPED || absent * qlo >= Math.log(100) || f64.down[s] > 0.5 * this.threshold();
+      const falling =
+        u8.status[s] === STOPPED || absent * qlo >= Math.log(100) || f64.down[s] > 0.5 * this.threshold();
       if (!falling) continue;
       const perOccurrence = kind === FIELD ? f64.levelSum[s] / c : 1;
       candidates.push({
@@ -523,7 +571,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       fields.push(c);
       covered += c.nonZerosPerEvent;
     }
-    return { beforeMean: r.beforeMean, recentMean: r.recentMean, fields };
+    return { beforeMean: before, recentMean: this.nnzRecent, fields };
   }
 
   // --- the table --------------------------------------------------------------------------------
@@ -546,8 +594,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.i32.fieldOf[slot] = field;
     if (field >= 0) this.i32.levels[field]++;
     if (t > this.warmupEvents) {
+      const history = this.sketch.estimate(key);
       f64.appearFrom[slot] = t;
-      f64.prior[slot] = (this.sketch.estimate(key) + this.threshold()) / Math.min(t - 1, this.horizonEvents);
+      f64.history[slot] = history;
+      f64.prior[slot] = (history + this.threshold()) / Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -622,14 +672,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private allocate(capacity: number): void {
-    const grow = <A extends Float64Array | Int32Array | Uint8Array>(old: A | undefined, make: (n: number) => A) => {
+    const grow = <A extends Float64Array | Int32Array | Uint8Array>(
+      old: A | undefined,
+      make: (n: number) => A,
+    ) => {
       const a = make(capacity);
       if (old !== undefined) a.set(old.subarray(0, Math.min(old.length, capacity)));
       return a;
     };
     const keep = this.capacity < capacity && this.capacity > 0;
-    for (const name of F64) this.f64[name] = grow(keep ? this.f64[name] : undefined, (n) => new Float64Array(n));
-    for (const name of I32) this.i32[name] = grow(keep ? this.i32[name] : undefined, (n) => new Int32Array(n));
+    for (const name of F64)
+      this.f64[name] = grow(keep ? this.f64[name] : undefined, (n) => new Float64Array(n));
+    for (const name of I32)
+      this.i32[name] = grow(keep ? this.i32[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this.u8[name] = grow(keep ? this.u8[name] : undefined, (n) => new Uint8Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
@@ -652,7 +707,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       f64: F64.map((name) => this.f64[name].slice(0, n)),
       i32: I32.map((name) => this.i32[name].slice(0, n)),
       u8: U8.map((name) => this.u8[name].slice(0, n)),
-      fieldNames: this.fieldName.slice(0, n).map((x) => x ?? null),
+      fieldNames: Array.from({ length: n }, (_, s) => this.fieldName[s] ?? null),
       featureKeys: Int32Array.from(this.featureSlot.keys()),
       featureSlots: Int32Array.from(this.featureSlot.values()),
       fieldKeys: [...this.fieldSlot.keys()],
@@ -665,6 +720,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       heap: this.heap.state(),
       sketch: this.sketch.state(),
       nnz: this.nnzDetector.state(),
+      nnzRecent: this.nnzRecent,
+      nnzBefore: this.nnzBefore,
+      nnzJudgeAt: this.nnzJudgeAt,
       seen: this.seen,
       detected: this.detected,
       last: this.last,
@@ -710,6 +768,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.heap.restore(state.heap);
     this.sketch.restore(state.sketch);
     this.nnzDetector.restore(state.nnz);
+    this.nnzRecent = state.nnzRecent;
+    this.nnzBefore = state.nnzBefore;
+    this.nnzJudgeAt = state.nnzJudgeAt;
     this.seen = state.seen;
     this.detected = state.detected;
     this.last = state.last;
@@ -737,6 +798,9 @@ export interface SequentialSparsityState {
   readonly heap: DeadlineHeapState;
   readonly sketch: CountMinSketchState;
   readonly nnz: GuardedDetectorState;
+  readonly nnzRecent: number;
+  readonly nnzBefore: number;
+  readonly nnzJudgeAt: number;
   readonly seen: number;
   readonly detected: boolean;
   readonly last: SequentialSparsityReport | null;
