@@ -87,6 +87,9 @@ export interface SequentialSparsityReport {
   readonly nnz: NnzFinding | null;
 }
 
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 const FREE = 0;
 const FEATURE = 1;
 const FIELD = 2;
@@ -120,12 +123,14 @@ const F64 = [
   'prior',
   'history',
   'changedAt',
+  'llrRate',
+  'downAbsent',
+  'downPresent',
+  'upAbsent',
+  'upPresent',
 ] as const;
-type F64Name = (typeof F64)[number];
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
-type I32Name = (typeof I32)[number];
 const U8 = ['kind', 'status'] as const;
-type U8Name = (typeof U8)[number];
 
 /**
  * Sequential input-sparsity drift: each tracked feature (and each categorical field as a whole:
@@ -171,9 +176,37 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private readonly featureSlot = new Map<number, number>();
   private readonly fieldSlot = new Map<string, number>();
   private fieldName: Array<string | null> = [];
-  private f64 = {} as Record<F64Name, Float64Array>;
-  private i32 = {} as Record<I32Name, Int32Array>;
-  private u8 = {} as Record<U8Name, Uint8Array>;
+  // the slot table, one typed array per quantity (fields, not a record: this is the hot path)
+  private last = EMPTY_F64;
+  private count = EMPTY_F64;
+  private exposure = EMPTY_F64;
+  private gapN = EMPTY_F64;
+  private gapSum = EMPTY_F64;
+  private gapSum2 = EMPTY_F64;
+  private maxGap = EMPTY_F64;
+  private down = EMPTY_F64;
+  private downFrom = EMPTY_F64;
+  private downOcc = EMPTY_F64;
+  private up = EMPTY_F64;
+  private upFrom = EMPTY_F64;
+  private upOcc = EMPTY_F64;
+  private levelSum = EMPTY_F64;
+  private appearFrom = EMPTY_F64;
+  private appearCount = EMPTY_F64;
+  private prior = EMPTY_F64;
+  private history = EMPTY_F64;
+  private changedAt = EMPTY_F64;
+  private llrRate = EMPTY_F64;
+  private downAbsent = EMPTY_F64;
+  private downPresent = EMPTY_F64;
+  private upAbsent = EMPTY_F64;
+  private upPresent = EMPTY_F64;
+  private keyOf = EMPTY_I32;
+  private fieldOf = EMPTY_I32;
+  private gen = EMPTY_I32;
+  private levels = EMPTY_I32;
+  private kind = EMPTY_U8;
+  private status = EMPTY_U8;
   private capacity = 0;
   private used = 0;
   private freeSlots: number[] = [];
@@ -189,9 +222,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /** Event at which a pending non-zeros detection is judged (0: none pending). */
   private nnzJudgeAt = 0;
   private seen = 0;
+  /** ln(4M/α) for M = hFor (a cache: M changes rarely, the threshold is read per occurrence). */
+  private h = 0;
+  private hFor = -1;
   private findings: SequentialFinding[] = [];
   private detected = false;
-  private last: SequentialSparsityReport | null = null;
+  private lastReport: SequentialSparsityReport | null = null;
 
   constructor(options: SequentialSparsityOptions = {}) {
     this.alpha = options.alpha ?? 1e-8;
@@ -246,7 +282,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** What the update that set `driftDetected` found. */
   get report(): SequentialSparsityReport | null {
-    return this.last;
+    return this.lastReport;
   }
 
   /** Features and fields with exact state right now (bounded by maxTracked + maxFields). */
@@ -257,7 +293,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   update(x: NamedFeatures): void {
     this.detected = false;
     const t = ++this.seen;
-    const { f64, i32 } = this;
     for (let p = x.start; p < x.end; p++) {
       const key = x.indices[p];
       let slot = this.featureSlot.get(key);
@@ -265,13 +300,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       let field: number;
       if (slot >= 0) {
         this.occur(slot, t);
-        field = i32.fieldOf[slot];
+        field = this.fieldOf[slot];
       } else {
         field = this.fieldOfName(x.nameOf(key), t);
       }
       if (field >= 0) {
-        f64.levelSum[field]++;
-        if (f64.last[field] !== t || f64.count[field] === 0) this.occur(field, t);
+        this.levelSum[field]++;
+        if (this.last[field] !== t || this.count[field] === 0) this.occur(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -279,7 +314,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (t % MAINTAIN_EVERY === 0) this.maintain(t);
     if (this.findings.length > 0 || nnz !== null) {
       this.detected = true;
-      this.last = { findings: this.findings, nnz };
+      this.lastReport = { findings: this.findings, nnz };
       this.findings = [];
     }
   }
@@ -298,49 +333,53 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.nnzRecent = this.nnzBefore = this.nnzJudgeAt = 0;
     this.findings = [];
     this.detected = false;
-    this.last = null;
+    this.lastReport = null;
   }
 
   // --- occurrences and the tests they drive ---------------------------------------------------
 
   private occur(slot: number, t: number): void {
-    const { f64, u8 } = this;
-    const c = f64.count[slot];
-    if (f64.appearFrom[slot] > 0) f64.appearCount[slot]++;
+    const c = this.count[slot];
+    if (this.appearFrom[slot] > 0) this.appearCount[slot]++;
     if (c === 0) {
-      f64.count[slot] = 1;
-      f64.exposure[slot] = 1;
-      f64.last[slot] = t;
+      this.count[slot] = 1;
+      this.exposure[slot] = 1;
+      this.last[slot] = t;
       this.testAppeared(slot, t);
       return;
     }
-    const gap = t - f64.last[slot] - 1;
-    if (gap > f64.maxGap[slot]) f64.maxGap[slot] = gap;
-    if (u8.status[slot] === STOPPED) {
+    const gap = t - this.last[slot] - 1;
+    if (gap > this.maxGap[slot]) this.maxGap[slot] = gap;
+    if (this.status[slot] === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
       this.restart(slot, t);
       return;
     }
-    if (u8.status[slot] === ARMED && t > this.warmupEvents && this.regular(slot) && this.cusum(slot, gap, t))
+    if (
+      this.status[slot] === ARMED &&
+      t > this.warmupEvents &&
+      this.regular(slot) &&
+      this.cusum(slot, gap, t)
+    )
       return;
-    f64.gapN[slot]++;
-    f64.gapSum[slot] += gap;
-    f64.gapSum2[slot] += gap * gap;
-    f64.count[slot] = c + 1;
-    f64.exposure[slot] += gap + 1;
-    f64.last[slot] = t;
-    if (f64.exposure[slot] > this.horizonEvents) {
+    this.gapN[slot]++;
+    this.gapSum[slot] += gap;
+    this.gapSum2[slot] += gap * gap;
+    this.count[slot] = c + 1;
+    this.exposure[slot] += gap + 1;
+    this.last[slot] = t;
+    if (this.exposure[slot] > this.horizonEvents) {
       for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
-        f64[name][slot] *= 0.5;
+        this[name][slot] *= 0.5;
     }
     if (
-      u8.status[slot] === WARMING &&
-      f64.count[slot] >= this.armCount &&
-      f64.exposure[slot] >= this.armEvents
+      this.status[slot] === WARMING &&
+      this.count[slot] >= this.armCount &&
+      this.exposure[slot] >= this.armEvents
     ) {
-      u8.status[slot] = ARMED;
+      this.status[slot] = ARMED;
       this.armed++;
-      this.heap.push(t + this.stopThreshold(slot), slot, this.i32.gen[slot]);
+      this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
     this.testAppeared(slot, t);
   }
@@ -350,39 +389,46 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * occurrence and the occurrence itself. True when one fired (the slot then restarted).
    */
   private cusum(slot: number, gap: number, t: number): boolean {
-    const f64 = this.f64;
-    const q0 = clampRate(f64.count[slot] / (f64.exposure[slot] + 1));
+    const q0 = clampRate(this.count[slot] / (this.exposure[slot] + 1));
     const h = this.threshold();
-    const qd = q0 / 2;
-    const peak = f64.down[slot] + gap * Math.log((1 - qd) / (1 - q0));
+    // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
+    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) {
+      const qd = q0 / 2;
+      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+      this.llrRate[slot] = q0;
+      this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
+      this.downPresent[slot] = Math.log(qd / q0);
+      this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
+      this.upPresent[slot] = Math.log(qu / q0);
+    }
+    const peak = this.down[slot] + gap * this.downAbsent[slot];
     if (peak >= h) {
-      const n = t - f64.downFrom[slot];
-      this.rateFinding(slot, 'rate-down', q0, f64.downOcc[slot] / Math.max(1, n), n, t);
+      const n = t - this.downFrom[slot];
+      this.rateFinding(slot, 'rate-down', q0, this.downOcc[slot] / Math.max(1, n), n, t);
       return true;
     }
-    const down = peak + Math.log(qd / q0);
+    const down = peak + this.downPresent[slot];
     if (down <= 0) {
-      f64.down[slot] = 0;
-      f64.downFrom[slot] = t;
-      f64.downOcc[slot] = 0;
+      this.down[slot] = 0;
+      this.downFrom[slot] = t;
+      this.downOcc[slot] = 0;
     } else {
-      f64.down[slot] = down;
-      f64.downOcc[slot]++;
+      this.down[slot] = down;
+      this.downOcc[slot]++;
     }
-    const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-    const afterGap = f64.up[slot] + gap * Math.log((1 - qu) / (1 - q0));
+    const afterGap = this.up[slot] + gap * this.upAbsent[slot];
     if (afterGap <= 0) {
-      f64.up[slot] = 0;
-      f64.upFrom[slot] = t - 1;
-      f64.upOcc[slot] = 0;
+      this.up[slot] = 0;
+      this.upFrom[slot] = t - 1;
+      this.upOcc[slot] = 0;
     } else {
-      f64.up[slot] = afterGap;
+      this.up[slot] = afterGap;
     }
-    f64.up[slot] += Math.log(qu / q0);
-    f64.upOcc[slot]++;
-    if (f64.up[slot] < h) return false;
-    const n = t - f64.upFrom[slot];
-    this.rateFinding(slot, 'rate-up', q0, f64.upOcc[slot] / Math.max(1, n), n, t);
+    this.up[slot] += this.upPresent[slot];
+    this.upOcc[slot]++;
+    if (this.up[slot] < h) return false;
+    const n = t - this.upFrom[slot];
+    this.rateFinding(slot, 'rate-up', q0, this.upOcc[slot] / Math.max(1, n), n, t);
     return true;
   }
 
@@ -394,40 +440,39 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     events: number,
     t: number,
   ): void {
-    const field = this.i32.fieldOf[slot];
+    const field = this.fieldOf[slot];
     if (!(field >= 0 && this.recentlyChanged(field, t))) this.push(slot, kind, q0, recent, events, 'warning');
-    this.f64.changedAt[slot] = t;
+    this.changedAt[slot] = t;
     this.restart(slot, t);
   }
 
   /** A field's own finding within `groupEvents` covers its levels' findings. */
   private recentlyChanged(field: number, t: number): boolean {
-    const at = this.f64.changedAt[field];
+    const at = this.changedAt[field];
     return at > 0 && t - at <= this.groupEvents;
   }
 
   private testAppeared(slot: number, t: number): void {
-    const f64 = this.f64;
-    const from = f64.appearFrom[slot];
+    const from = this.appearFrom[slot];
     if (from <= 0) return;
     const n = t - from + 1;
     if (n > this.horizonEvents) {
-      f64.appearFrom[slot] = 0;
+      this.appearFrom[slot] = 0;
       return;
     }
-    const c = f64.appearCount[slot];
+    const c = this.appearCount[slot];
     if (c < this.minAppearCount || n < this.appearEvents) return;
-    const p0 = f64.prior[slot];
+    const p0 = this.prior[slot];
     const h = this.threshold();
     if (c / n <= p0 || n * bernoulliKl(c / n, p0) < h) return;
-    f64.appearFrom[slot] = 0;
-    const field = this.i32.fieldOf[slot];
+    this.appearFrom[slot] = 0;
+    const field = this.fieldOf[slot];
     // a level of a field that is new itself is reported with the field
-    if (field >= 0 && (f64.appearFrom[field] > 0 || this.recentlyChanged(field, t))) return;
-    if (this.u8.kind[slot] === FIELD) f64.changedAt[slot] = t;
+    if (field >= 0 && (this.appearFrom[field] > 0 || this.recentlyChanged(field, t))) return;
+    if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
     // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
     // a feature counted before in the sketch (it left the table) came back rather than appeared
-    const routine = field >= 0 || f64.history[slot] >= this.minAppearCount || !this.regular(slot);
+    const routine = field >= 0 || this.history[slot] >= this.minAppearCount || !this.regular(slot);
     this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
   }
 
@@ -435,54 +480,56 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Pops the features whose absence is due; those still absent past their threshold stopped. */
   private sweep(t: number): void {
-    const { heap, f64, u8, i32 } = this;
+    const heap = this.heap;
     while (heap.top <= t) {
       const slot = heap.topId;
       const g = heap.topGeneration;
       heap.pop();
-      if (i32.gen[slot] !== g || u8.status[slot] !== ARMED) continue;
-      const due = f64.last[slot] + this.stopThreshold(slot);
+      if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
+      const due = this.last[slot] + this.stopThreshold(slot);
       if (due > t) {
         heap.push(due, slot, g);
         continue;
       }
-      u8.status[slot] = STOPPED;
+      this.status[slot] = STOPPED;
       this.armed--;
-      const field = i32.fieldOf[slot];
-      if (field >= 0 && u8.status[field] === STOPPED) continue; // reported with its field
-      const q = f64.count[slot] / (f64.exposure[slot] + 1);
+      const field = this.fieldOf[slot];
+      if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
+      const q = this.count[slot] / (this.exposure[slot] + 1);
       const bursty = !this.regular(slot);
       const severity: Severity = bursty || field >= 0 ? 'info' : 'critical';
-      if (u8.kind[slot] === FIELD) f64.changedAt[slot] = t;
-      this.push(slot, 'stopped', q, 0, t - f64.last[slot], severity);
+      if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
+      this.push(slot, 'stopped', q, 0, t - this.last[slot], severity);
     }
   }
 
   /** Absent events after which the feature counts as stopped. */
   private stopThreshold(slot: number): number {
-    const f64 = this.f64;
-    const c = f64.count[slot];
-    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f64.exposure[slot] + 1);
+    const c = this.count[slot];
+    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[slot] + 1);
     if (!(qlo > 0)) return Infinity;
     const m = Math.max(1, this.armed);
     const statistical = Math.max(1, Math.log((4 * m * qlo) / this.alpha)) / qlo;
-    return Math.ceil(Math.max(statistical, this.gapFactor * (f64.maxGap[slot] + 1)));
+    return Math.ceil(Math.max(statistical, this.gapFactor * (this.maxGap[slot] + 1)));
   }
 
   // --- helpers ---------------------------------------------------------------------------------
 
   /** h = ln(4M/α): four tests per feature, M features under test. */
   private threshold(): number {
-    return Math.log((4 * Math.max(1, this.armed)) / this.alpha);
+    if (this.hFor !== this.armed) {
+      this.hFor = this.armed;
+      this.h = Math.log((4 * Math.max(1, this.armed)) / this.alpha);
+    }
+    return this.h;
   }
 
   /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
   private regular(slot: number): boolean {
-    const f64 = this.f64;
-    const n = f64.gapN[slot];
+    const n = this.gapN[slot];
     if (n < 2) return true;
-    const mean = f64.gapSum[slot] / n;
-    const variance = Math.max(0, f64.gapSum2[slot] / n - mean * mean);
+    const mean = this.gapSum[slot] / n;
+    const variance = Math.max(0, this.gapSum2[slot] / n - mean * mean);
     if (mean === 0) return variance === 0;
     return variance <= this.maxDispersion * mean * (mean + 1);
   }
@@ -495,12 +542,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     events: number,
     severity: Severity,
   ): void {
-    const isField = this.u8.kind[slot] === FIELD;
+    const isField = this.kind[slot] === FIELD;
     this.findings.push({
       kind,
-      index: isField ? -1 : this.i32.keyOf[slot],
+      index: isField ? -1 : this.keyOf[slot],
       field: isField ? this.fieldName[slot] : null,
-      levels: isField ? this.i32.levels[slot] : 0,
+      levels: isField ? this.levels[slot] : 0,
       rate,
       recentRate,
       events,
@@ -511,16 +558,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Forgets the rate (after a reported change): the slot warms up again from this occurrence. */
   private restart(slot: number, t: number): void {
-    const { f64, u8, i32 } = this;
-    if (u8.status[slot] === ARMED) this.armed--;
-    u8.status[slot] = WARMING;
-    i32.gen[slot]++;
+    if (this.status[slot] === ARMED) this.armed--;
+    this.status[slot] = WARMING;
+    this.gen[slot]++;
     for (const name of ['gapN', 'gapSum', 'gapSum2', 'down', 'up', 'downOcc', 'upOcc', 'levelSum'] as const)
-      f64[name][slot] = 0;
-    f64.count[slot] = 1;
-    f64.exposure[slot] = 1;
-    f64.last[slot] = t;
-    f64.downFrom[slot] = f64.upFrom[slot] = t;
+      this[name][slot] = 0;
+    this.count[slot] = 1;
+    this.exposure[slot] = 1;
+    this.last[slot] = t;
+    this.downFrom[slot] = this.upFrom[slot] = t;
   }
 
   /**
@@ -543,23 +589,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private nnzFinding(t: number, before: number, drop: number): NnzFinding {
-    const { f64, u8, i32 } = this;
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
-      const kind = u8.kind[s];
-      if (kind === FREE || (kind === FEATURE && i32.fieldOf[s] >= 0) || f64.count[s] === 0) continue;
+      const kind = this.kind[s];
+      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.count[s] === 0) continue;
       if (!this.regular(s)) continue;
-      const c = f64.count[s];
-      const q = c / (f64.exposure[s] + 1);
-      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f64.exposure[s] + 1);
-      const absent = t - f64.last[s];
+      const c = this.count[s];
+      const q = c / (this.exposure[s] + 1);
+      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[s] + 1);
+      const absent = t - this.last[s];
       const falling =
-        u8.status[s] === STOPPED || absent * qlo >= Math.log(100) || f64.down[s] > 0.5 * this.threshold();
+        this.status[s] === STOPPED || absent * qlo >= Math.log(100) || this.down[s] > 0.5 * this.threshold();
       if (!falling) continue;
-      const perOccurrence = kind === FIELD ? f64.levelSum[s] / c : 1;
+      const perOccurrence = kind === FIELD ? this.levelSum[s] / c : 1;
       candidates.push({
         field: kind === FIELD ? this.fieldName[s] : null,
-        index: kind === FIELD ? -1 : i32.keyOf[s],
+        index: kind === FIELD ? -1 : this.keyOf[s],
         nonZerosPerEvent: q * perOccurrence,
       });
     }
@@ -581,23 +626,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.sketch.add(key);
       if (this.victims.length === 0 || this.sketch.estimate(key) < PROMOTE_COUNT) return -1;
       const victim = this.victims.pop()!;
-      if (this.u8.kind[victim] !== FEATURE || this.u8.status[victim] === ARMED) return -1;
+      if (this.kind[victim] !== FEATURE || this.status[victim] === ARMED) return -1;
       this.release(victim);
     }
     const slot = this.take();
-    const f64 = this.f64;
-    this.u8.kind[slot] = FEATURE;
-    this.i32.keyOf[slot] = key;
+    this.kind[slot] = FEATURE;
+    this.keyOf[slot] = key;
     this.featureSlot.set(key, slot);
     this.features++;
     const field = this.fieldOfName(nameOf(key), t);
-    this.i32.fieldOf[slot] = field;
-    if (field >= 0) this.i32.levels[field]++;
+    this.fieldOf[slot] = field;
+    if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
       const history = this.sketch.estimate(key);
-      f64.appearFrom[slot] = t;
-      f64.history[slot] = history;
-      f64.prior[slot] = (history + this.threshold()) / Math.min(t - 1, this.horizonEvents);
+      this.appearFrom[slot] = t;
+      this.history[slot] = history;
+      this.prior[slot] = (history + this.threshold()) / Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -611,15 +655,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (known !== undefined) return known;
     if (this.fields >= this.maxFields) return -1;
     const slot = this.take();
-    this.u8.kind[slot] = FIELD;
-    this.i32.keyOf[slot] = -1;
-    this.i32.fieldOf[slot] = -1;
+    this.kind[slot] = FIELD;
+    this.keyOf[slot] = -1;
+    this.fieldOf[slot] = -1;
     this.fieldName[slot] = field;
     this.fieldSlot.set(field, slot);
     this.fields++;
     if (t > this.warmupEvents) {
-      this.f64.appearFrom[slot] = t;
-      this.f64.prior[slot] = this.threshold() / Math.min(t - 1, this.horizonEvents);
+      this.appearFrom[slot] = t;
+      this.prior[slot] = this.threshold() / Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -631,24 +675,23 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private release(slot: number): void {
-    const { f64, u8, i32 } = this;
-    if (u8.status[slot] === ARMED) this.armed--;
-    if (u8.kind[slot] === FEATURE) {
-      const key = i32.keyOf[slot];
+    if (this.status[slot] === ARMED) this.armed--;
+    if (this.kind[slot] === FEATURE) {
+      const key = this.keyOf[slot];
       this.featureSlot.delete(key);
-      if (f64.count[slot] > 0) this.sketch.add(key, Math.round(f64.count[slot]));
-      if (i32.fieldOf[slot] >= 0) i32.levels[i32.fieldOf[slot]]--;
+      if (this.count[slot] > 0) this.sketch.add(key, Math.round(this.count[slot]));
+      if (this.fieldOf[slot] >= 0) this.levels[this.fieldOf[slot]]--;
       this.features--;
     } else {
       this.fieldSlot.delete(this.fieldName[slot]!);
       this.fieldName[slot] = null;
       this.fields--;
     }
-    const gen = i32.gen[slot] + 1;
-    for (const name of F64) f64[name][slot] = 0;
-    for (const name of I32) i32[name][slot] = 0;
-    for (const name of U8) u8[name][slot] = 0;
-    i32.gen[slot] = gen;
+    const gen = this.gen[slot] + 1;
+    for (const name of F64) this[name][slot] = 0;
+    for (const name of I32) this[name][slot] = 0;
+    for (const name of U8) this[name][slot] = 0;
+    this.gen[slot] = gen;
     this.freeSlots.push(slot);
   }
 
@@ -658,14 +701,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * sketched feature comes back often enough. O(table) per call, O(table / 1024) per event.
    */
   private maintain(t: number): void {
-    const { f64, u8, i32 } = this;
     this.victims = [];
     for (let s = 0; s < this.used; s++) {
-      const kind = u8.kind[s];
-      if (kind === FREE || u8.status[s] === ARMED) continue;
-      if (kind === FIELD && i32.levels[s] > 0) continue;
-      if (t - f64.last[s] > this.horizonEvents) this.release(s);
-      else if (kind === FEATURE && f64.count[s] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
+      const kind = this.kind[s];
+      if (kind === FREE || this.status[s] === ARMED) continue;
+      if (kind === FIELD && this.levels[s] > 0) continue;
+      if (t - this.last[s] > this.horizonEvents) this.release(s);
+      else if (kind === FEATURE && this.count[s] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
         this.victims.push(s);
     }
     this.victims.reverse();
@@ -681,11 +723,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       return a;
     };
     const keep = this.capacity < capacity && this.capacity > 0;
-    for (const name of F64)
-      this.f64[name] = grow(keep ? this.f64[name] : undefined, (n) => new Float64Array(n));
-    for (const name of I32)
-      this.i32[name] = grow(keep ? this.i32[name] : undefined, (n) => new Int32Array(n));
-    for (const name of U8) this.u8[name] = grow(keep ? this.u8[name] : undefined, (n) => new Uint8Array(n));
+    for (const name of F64) this[name] = grow(keep ? this[name] : undefined, (n) => new Float64Array(n));
+    for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
+    for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
   }
@@ -704,9 +744,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       maxTracked: this.maxTracked,
       maxFields: this.maxFields,
       used: n,
-      f64: F64.map((name) => this.f64[name].slice(0, n)),
-      i32: I32.map((name) => this.i32[name].slice(0, n)),
-      u8: U8.map((name) => this.u8[name].slice(0, n)),
+      f64: F64.map((name) => this[name].slice(0, n)),
+      i32: I32.map((name) => this[name].slice(0, n)),
+      u8: U8.map((name) => this[name].slice(0, n)),
       fieldNames: Array.from({ length: n }, (_, s) => this.fieldName[s] ?? null),
       featureKeys: Int32Array.from(this.featureSlot.keys()),
       featureSlots: Int32Array.from(this.featureSlot.values()),
@@ -725,7 +765,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       nnzJudgeAt: this.nnzJudgeAt,
       seen: this.seen,
       detected: this.detected,
-      last: this.last,
+      last: this.lastReport,
     };
   }
 
@@ -753,9 +793,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fieldSlot.clear();
     this.capacity = 0;
     this.allocate(Math.max(64, n));
-    F64.forEach((name, k) => this.f64[name].set(state.f64[k]));
-    I32.forEach((name, k) => this.i32[name].set(state.i32[k]));
-    U8.forEach((name, k) => this.u8[name].set(state.u8[k]));
+    F64.forEach((name, k) => this[name].set(state.f64[k]));
+    I32.forEach((name, k) => this[name].set(state.i32[k]));
+    U8.forEach((name, k) => this[name].set(state.u8[k]));
     this.fieldName = [...state.fieldNames];
     state.featureKeys.forEach((key, k) => this.featureSlot.set(key, state.featureSlots[k]));
     state.fieldKeys.forEach((key, k) => this.fieldSlot.set(key, state.fieldSlots[k]));
@@ -773,7 +813,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.nnzJudgeAt = state.nnzJudgeAt;
     this.seen = state.seen;
     this.detected = state.detected;
-    this.last = state.last;
+    this.lastReport = state.last;
   }
 }
 
