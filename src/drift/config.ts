@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import type { SequentialSparsityOptions } from './sequentialSparsity.js';
 
 /** Settings of the drift monitor (the `drift` section of a replay/run config). */
 export interface DriftConfig {
@@ -60,26 +61,8 @@ export interface DriftConfig {
     readonly sketchWidth: number;
     readonly sketchDepth: number;
   };
-  /** The sequential input-drift tests (see `SequentialSparsityDetector`). */
-  readonly inputSequential: {
-    readonly enabled: boolean;
-    readonly alpha: number;
-    readonly warmupEvents: number;
-    readonly armCount: number;
-    readonly armEvents: number;
-    readonly minAppearCount: number;
-    readonly appearEvents: number;
-    readonly horizonEvents: number;
-    readonly gapFactor: number;
-    readonly maxDispersion: number;
-    readonly groupEvents: number;
-    readonly maxTracked: number;
-    readonly maxFields: number;
-    readonly sketchWidth: number;
-    readonly sketchDepth: number;
-    readonly nnzThreshold: number;
-    readonly nnzMinChange: number;
-  };
+  /** The sequential input-drift tests: every option of `SequentialSparsityDetector`, and a switch. */
+  readonly inputSequential: { readonly enabled: boolean } & Required<SequentialSparsityOptions>;
 }
 
 /** A deep partial of `DriftConfig`, as a user writes it. */
