@@ -8,7 +8,12 @@ import {
   stationaryMix,
 } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
-import { DeadlineHeap, DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
+import {
+  DeadlineHeap,
+  DriftMonitor,
+  SequentialSparsityDetector,
+  validateDriftConfig,
+} from '../../src/drift/index.js';
 import type { DriftMonitorState } from '../../src/drift/driftMonitor.js';
 import type { Alert } from '../../src/model/snapshot.js';
 import { decodeState, encodeState } from '../../src/model/stateCodec.js';
@@ -226,6 +231,20 @@ describe('sequential input drift: no page on stationary streams, bounded state, 
       );
     }
     expect(exact(alerts)).toEqual(exact(reference));
+  });
+});
+
+describe('inputSequential settings', () => {
+  it('bad values are named by path with what is expected', () => {
+    const problems = validateDriftConfig({ inputSequential: { alpha: 2, maxTracked: 1.5, colour: 1 } });
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'drift.inputSequential.alpha',
+      'drift.inputSequential.colour',
+      'drift.inputSequential.maxTracked',
+    ]);
+    expect(problems.find((p) => p.path === 'drift.inputSequential.alpha')!.message).toBe(
+      'must be a number in (0, 1), got 2',
+    );
   });
 });
 
