@@ -3,6 +3,7 @@ import type { Severity } from '../model/snapshot.js';
 import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 import { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
 import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
+import { gStatistic } from './inputSparsity.js';
 import type { DriftDetector } from './protocol.js';
 
 /** One event's active features `indices[start .. end)`, named by `nameOf` (`field=value` or a number's name). */
@@ -120,6 +121,7 @@ const F64 = [
   'levelSum',
   'appearFrom',
   'appearCount',
+  /** Events before a new feature was first seen (at most a horizon), and its sketch count over them. */
   'prior',
   'history',
   'changedAt',
@@ -143,8 +145,9 @@ const U8 = ['kind', 'status'] as const;
  *   least `gapFactor` times the longest gap seen. Absent features cost nothing per event: a heap
  *   ordered by the event at which each absence becomes significant is checked at its top.
  * - **appeared**: a feature (or field) first seen after the warm-up, at event t, is compared with
- *   p0 = (earlier sketch count + h)/t, the highest rate at which it could have gone unseen
- *   (P ≤ e^{−h}); it fires when n·KL(c/n ‖ p0) ≥ h, the Chernoff bound on c occurrences in n events.
+ *   its past (the sketch's count of it over the events before, at most a horizon): it fires when the
+ *   likelihood ratio of "one rate before, another since" against "one rate throughout" passes e^h
+ *   (G/2 ≥ h on the 2×2 table), which under a constant rate q needs an unseen run with P ≈ e^{−qt}.
  * - **rate-down / rate-up**: Bernoulli CUSUM (Page 1954) for a halving and for a doubling (or a
  *   halving of the absence rate when q ≥ ½), updated at each occurrence with the run of absences
  *   before it, threshold h = ln(4M/α).
@@ -462,9 +465,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     const c = this.appearCount[slot];
     if (c < this.minAppearCount || n < this.appearEvents) return;
-    const p0 = this.prior[slot];
-    const h = this.threshold();
-    if (c / n <= p0 || n * bernoulliKl(c / n, p0) < h) return;
+    // before: `history` occurrences (from the sketch) in `prior` events; since: c in n
+    const before = this.prior[slot];
+    const p0 = this.history[slot] / before;
+    if (c / n <= p0 || gStatistic(this.history[slot], before, c, n) / 2 < this.threshold()) return;
     this.appearFrom[slot] = 0;
     const field = this.fieldOf[slot];
     // a level of a field that is new itself is reported with the field
@@ -641,7 +645,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const history = this.sketch.estimate(key);
       this.appearFrom[slot] = t;
       this.history[slot] = history;
-      this.prior[slot] = (history + this.threshold()) / Math.min(t - 1, this.horizonEvents);
+      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -663,7 +667,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fields++;
     if (t > this.warmupEvents) {
       this.appearFrom[slot] = t;
-      this.prior[slot] = this.threshold() / Math.min(t - 1, this.horizonEvents);
+      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
