@@ -20,6 +20,7 @@ import {
 } from '../../src/drift/index.js';
 import type { Alert, ModelSnapshot } from '../../src/model/snapshot.js';
 import type { LearnedBatch } from '../../src/stream/types.js';
+import { sequentialBench } from './sequential.js';
 import { generate, Mulberry32, type Segment, type StreamSpec } from './streams.js';
 
 const seedsArg = process.argv.indexOf('--seeds');
@@ -521,9 +522,12 @@ function main(): void {
     );
   lines.push(
     '',
-    'Input windows are 20 000 events, so an input change is reported when the first full window after it closes (delay ≤ 40 000 events, 20 000 when the change falls on a boundary). Snapshots come every 10 000 events with persistence 2, so a support move or sign flip is confirmed by the second snapshot after it.',
+    'Input drift is found by the sequential tests (the default since issue 12): a stopped feature once its absence is improbable, an appeared one once seen over 1000 events. Snapshots come every 10 000 events with persistence 2, so a support move or sign flip is confirmed by the second snapshot after it.',
     '',
   );
+  const sequential = sequentialBench(SEEDS, STATIONARY_SEEDS);
+  lines.push(...sequential.lines);
+  json.sequential = sequential.json;
   const out = lines.join('\n');
   console.log(out);
   const dir = join(root, 'bench/results');

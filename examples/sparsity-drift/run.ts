@@ -1,7 +1,7 @@
 /**
  * Feature-sparsity drift: two enrichment sources (a number in every event, a whole categorical
- * field) stop arriving at a known event; the input-drift detector reports which features stopped,
- * and how soon. Its windows are scaled to the stream: W = events / 12, warm-up 2 W.
+ * field) stop arriving at a known event; the sequential input-drift tests report which features
+ * and fields stopped, and how soon. Their warm-up is scaled to the stream: W = events / 12.
  *
  *   npx tsx examples/sparsity-drift/run.ts [--events 60000] [--seed 7] [--out DIR] [--kafka]
  */
@@ -10,8 +10,12 @@ import { runScenario, scenarioOptions } from '../shared/scenario.js';
 
 interface Stopped {
   readonly feature: string;
+  /** A whole categorical field (with its number of levels) rather than one feature. */
+  readonly field: boolean;
+  readonly levels?: number;
   readonly referenceRate: number;
-  readonly recentRate: number;
+  /** Absent events when the stop was reported. */
+  readonly events: number;
 }
 
 const options = scenarioOptions('sparsity-drift', 60_000);
@@ -24,7 +28,7 @@ const config = {
   snapshots: { everyEvents: windowEvents, everySeconds: 'Infinity' },
   drift: {
     checkEveryEvents: windowEvents,
-    inputSparsity: { windowEvents, warmupEvents: 2 * windowEvents },
+    inputSequential: { warmupEvents: windowEvents, armEvents: windowEvents },
     loss: { warmupEvents: Math.min(2000, windowEvents), cooldownEvents: Math.min(2000, windowEvents) },
   },
 };
@@ -32,7 +36,7 @@ const outputs = await runScenario('sparsity-drift', options, events, config, ['-
 
 console.log(`\n${outputs.status}`);
 console.log(
-  `\n${stoppedFields.join(' and ')} stop arriving at event ${off + 1} of ${options.events}; input-drift windows of ${windowEvents} events after a ${2 * windowEvents}-event warm-up.`,
+  `\n${stoppedFields.join(' and ')} stop arriving at event ${off + 1} of ${options.events}; sequential input-drift tests after a ${windowEvents}-event warm-up.`,
 );
 const byType = new Map<string, number>();
 for (const a of outputs.alerts) byType.set(a.type, (byType.get(a.type) ?? 0) + 1);
@@ -45,21 +49,18 @@ for (const a of outputs.alerts.filter((x) => x.type === 'input-drift' || x.type 
   console.log(`${a.type} ${a.severity} at offset ${a.offset} (${when})`);
   console.log(`  message: ${a.message}`);
   if (a.type !== 'input-drift') continue;
-  const stopped = (a.details.stopped ?? []) as Stopped[];
-  const fields = new Map<string, string[]>();
-  for (const s of stopped) {
-    const [field] = s.feature.split('=');
-    fields.set(field, [...(fields.get(field) ?? []), s.feature]);
+  for (const s of (a.details.stopped ?? []) as Stopped[]) {
+    const what = s.field ? `field ${s.feature} (${s.levels} levels)` : s.feature;
+    console.log(`  stopped: ${what}, rate ${s.referenceRate.toFixed(3)} → 0, absent for ${s.events} events`);
   }
-  for (const [field, names] of fields) {
-    const rates = stopped
-      .filter((s) => names.includes(s.feature))
-      .map((s) => `${s.feature} ${s.referenceRate.toFixed(3)} → ${s.recentRate}`)
-      .join(', ');
-    console.log(`  stopped: ${field} (${names.length} feature${names.length > 1 ? 's' : ''}): ${rates}`);
-  }
-  const nnz = a.details.nnz as { referenceMean: number; recentMean: number } | null;
+  const nnz = a.details.nnz as {
+    referenceMean: number;
+    recentMean: number;
+    fields: Array<{ feature: string }>;
+  } | null;
   if (nnz)
-    console.log(`  non-zeros per event: ${nnz.referenceMean.toFixed(2)} → ${nnz.recentMean.toFixed(2)}`);
+    console.log(
+      `  non-zeros per event: ${nnz.referenceMean.toFixed(2)} → ${nnz.recentMean.toFixed(2)} (${nnz.fields.map((f) => f.feature).join(', ')})`,
+    );
 }
 console.log(`\noutputs in ${options.out}/ (alerts.jsonl, models.jsonl)`);

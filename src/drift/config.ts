@@ -1,5 +1,6 @@
 import { unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import type { SequentialSparsityOptions } from './sequentialSparsity.js';
 
 /** Settings of the drift monitor (the `drift` section of a replay/run config). */
 export interface DriftConfig {
@@ -61,6 +62,8 @@ export interface DriftConfig {
     readonly sketchWidth: number;
     readonly sketchDepth: number;
   };
+  /** The sequential input-drift tests: every option of `SequentialSparsityDetector`, and a switch. */
+  readonly inputSequential: { readonly enabled: boolean } & Required<SequentialSparsityOptions>;
 }
 
 /** A deep partial of `DriftConfig`, as a user writes it. */
@@ -95,8 +98,9 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
     cooldownSnapshots: 0,
   },
   signFlip: { enabled: true, material: 0.05, persistence: 2, warmupSnapshots: 1 },
+  // the windowed test, kept for comparison; the sequential one replaces it by default
   inputSparsity: {
-    enabled: true,
+    enabled: false,
     windowEvents: 20_000,
     warmupEvents: 40_000,
     maxReferenceEvents: 200_000,
@@ -108,6 +112,25 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
     nnzMinChange: 0.1,
     sketchWidth: 4096,
     sketchDepth: 4,
+  },
+  inputSequential: {
+    enabled: true,
+    alpha: 1e-8,
+    warmupEvents: 10_000,
+    armCount: 30,
+    armEvents: 10_000,
+    minAppearCount: 10,
+    appearEvents: 1000,
+    horizonEvents: 50_000,
+    gapFactor: 2,
+    maxDispersion: 2,
+    groupEvents: 5000,
+    maxTracked: 4096,
+    maxFields: 256,
+    sketchWidth: 4096,
+    sketchDepth: 4,
+    nnzThreshold: 50,
+    nnzMinChange: 0.1,
   },
 });
 
@@ -167,6 +190,23 @@ const RULES: Readonly<Record<string, Rule>> = {
   'inputSparsity.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
   'inputSparsity.sketchWidth': count(16),
   'inputSparsity.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+  'inputSequential.enabled': bool,
+  'inputSequential.alpha': open01,
+  'inputSequential.warmupEvents': count(2),
+  'inputSequential.armCount': count(2),
+  'inputSequential.armEvents': count(2),
+  'inputSequential.minAppearCount': count(2),
+  'inputSequential.appearEvents': count(2),
+  'inputSequential.horizonEvents': count(2),
+  'inputSequential.gapFactor': { kind: 'number', min: 1, max: Infinity, openMax: true },
+  'inputSequential.maxDispersion': positive,
+  'inputSequential.groupEvents': count(2),
+  'inputSequential.maxTracked': count(2),
+  'inputSequential.maxFields': count(2),
+  'inputSequential.sketchWidth': count(16),
+  'inputSequential.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+  'inputSequential.nnzThreshold': positive,
+  'inputSequential.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
 };
 
 function describeRule(r: Rule): string {

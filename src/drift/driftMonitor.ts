@@ -9,6 +9,12 @@ import {
   type InputSparsityState,
   type RateChange,
 } from './inputSparsity.js';
+import {
+  SequentialSparsityDetector,
+  type NamedFeatures,
+  type SequentialFinding,
+  type SequentialSparsityState,
+} from './sequentialSparsity.js';
 import { SignFlipDetector, type SignFlipState } from './signFlip.js';
 import { SupportDriftDetector, type SupportDriftState } from './supportDrift.js';
 
@@ -79,9 +85,15 @@ export class DriftMonitor {
   private readonly logger?: AlertLogger;
   private readonly losses: LossWatch[] = [];
   private readonly input: InputSparsityDetector | null;
+  private readonly sequential: SequentialSparsityDetector | null;
   private readonly supports = new Map<SnapshotSource, SupportDriftDetector>();
   private readonly signs = new Map<SnapshotSource, SignFlipDetector>();
-  private readonly view: ActiveFeatures = { indices: new Int32Array(0), start: 0, end: 0 };
+  private readonly view: ActiveFeatures & NamedFeatures = {
+    indices: new Int32Array(0),
+    start: 0,
+    end: 0,
+    nameOf: String,
+  };
   private readonly scaleOf?: (name: string) => number;
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
   private lossQuietUntil = -Infinity;
@@ -113,6 +125,8 @@ export class DriftMonitor {
       }
     }
     this.input = c.enabled && c.inputSparsity.enabled ? new InputSparsityDetector(c.inputSparsity) : null;
+    this.sequential =
+      c.enabled && c.inputSequential.enabled ? new SequentialSparsityDetector(c.inputSequential) : null;
   }
 
   /** Feeds a batch of learned (and scored) events; returns the alerts it raised. */
@@ -123,6 +137,7 @@ export class DriftMonitor {
     let offset = batch.offset - learned;
     const view = this.view;
     view.indices = batch.featureIndices;
+    view.nameOf = batch.nameOf;
     for (let i = 0; i < batch.count; i++) {
       if (batch.labelled[i] === 1) {
         offset++;
@@ -140,6 +155,12 @@ export class DriftMonitor {
         view.end = batch.featureStarts[i + 1];
         this.input.update(view);
         if (this.input.driftDetected) alerts.push(this.inputAlert(batch.key, offset, batch.nameOf));
+      }
+      if (this.sequential !== null) {
+        view.start = batch.featureStarts[i];
+        view.end = batch.featureStarts[i + 1];
+        this.sequential.update(view);
+        if (this.sequential.driftDetected) alerts.push(this.sequentialAlert(batch.key, offset, batch.nameOf));
       }
     }
     return this.emit(alerts);
@@ -213,6 +234,7 @@ export class DriftMonitor {
       config: this.config,
       losses: this.losses.map((w) => ({ signal: w.signal, detector: w.detector.state() })),
       input: this.input === null ? null : this.input.state(),
+      sequential: this.sequential === null ? null : this.sequential.state(),
       supports: new Map([...this.supports].map(([source, d]) => [source, d.state()])),
       signs: new Map([...this.signs].map(([source, d]) => [source, d.state()])),
       lossQuietUntil: this.lossQuietUntil,
@@ -240,11 +262,15 @@ export class DriftMonitor {
     if ((state.input === null) !== (this.input === null)) {
       throw new StateError('drift checkpoint and configuration disagree on input-sparsity detection');
     }
+    if (((state.sequential ?? null) === null) !== (this.sequential === null)) {
+      throw new StateError('drift checkpoint and configuration disagree on sequential input-drift detection');
+    }
     if (!(state.supports instanceof Map) || !(state.signs instanceof Map)) {
       throw new StateError('drift checkpoint needs its support and sign detectors as Maps by source');
     }
     this.losses.forEach((w, d) => w.detector.restore(state.losses[d].detector));
     if (this.input !== null) this.input.restore(state.input!);
+    if (this.sequential !== null) this.sequential.restore(state.sequential!);
     this.supports.clear();
     for (const [source, s] of state.supports) this.supportDetector(source).restore(s);
     this.signs.clear();
@@ -329,6 +355,66 @@ export class DriftMonitor {
     });
   }
 
+  /**
+   * One alert for what the sequential tests found at one event: whole fields by name with their
+   * level count, single features by name, and a fall in non-zeros per event with the fields that
+   * account for it. Its severity is the highest of its findings'.
+   */
+  private sequentialAlert(key: string, offset: number, nameOf: (i: number) => string): Alert {
+    const r = this.sequential!.report!;
+    const named = (x: SequentialFinding) => ({
+      feature: x.field ?? nameOf(x.index),
+      field: x.field !== null,
+      ...(x.field !== null ? { levels: x.levels } : {}),
+      referenceRate: x.rate,
+      recentRate: x.recentRate,
+      events: x.events,
+      bursty: x.bursty,
+      severity: x.severity,
+    });
+    const of = (...kinds: string[]) => r.findings.filter((x) => kinds.includes(x.kind)).map(named);
+    const stopped = of('stopped');
+    const appeared = of('appeared');
+    const changed = r.findings
+      .filter((x) => x.kind === 'rate-down' || x.kind === 'rate-up')
+      .map((x) => ({ ...named(x), direction: x.kind === 'rate-down' ? 'down' : 'up' }));
+    const label = (x: { feature: string; field: boolean; levels?: number }) =>
+      x.field ? `field ${x.feature} (${x.levels} level${x.levels === 1 ? '' : 's'})` : x.feature;
+    const parts = [];
+    if (stopped.length > 0) parts.push(`stopped arriving: ${nameList(stopped.map(label))}`);
+    if (appeared.length > 0) parts.push(`appeared: ${nameList(appeared.map(label))}`);
+    for (const x of changed)
+      parts.push(
+        `${label(x)} rate ${x.direction === 'down' ? 'fell' : 'rose'} ${fmt(x.referenceRate)} → ${fmt(x.recentRate)}`,
+      );
+    const nnz =
+      r.nnz === null
+        ? null
+        : {
+            referenceMean: r.nnz.beforeMean,
+            recentMean: r.nnz.recentMean,
+            fields: r.nnz.fields.map((f) => ({
+              feature: f.field ?? nameOf(f.index),
+              field: f.field !== null,
+              nonZerosPerEvent: f.nonZerosPerEvent,
+            })),
+          };
+    if (nnz !== null) {
+      const by = nnz.fields.length > 0 ? ` (${nameList(nnz.fields.map((f) => f.feature))})` : '';
+      parts.push(`non-zeros per event ${fmt(nnz.referenceMean)} → ${fmt(nnz.recentMean)}${by}`);
+    }
+    const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+    let severity: Severity = nnz !== null ? 'warning' : 'info';
+    for (const x of r.findings) if (rank[x.severity] > rank[severity]) severity = x.severity;
+    return this.alert(key, offset, 'input-drift', severity, `input drift: ${parts.join('; ')}`, {
+      detector: 'sequential',
+      stopped,
+      appeared,
+      changed,
+      nnz,
+    });
+  }
+
   private alert(
     key: string,
     offset: number,
@@ -385,6 +471,8 @@ export interface DriftMonitorState {
     readonly detector: GuardedDetectorState;
   }>;
   readonly input: InputSparsityState | null;
+  /** Absent in checkpoints written before the sequential detector existed. */
+  readonly sequential?: SequentialSparsityState | null;
   readonly supports: ReadonlyMap<SnapshotSource, SupportDriftState>;
   readonly signs: ReadonlyMap<SnapshotSource, SignFlipState>;
   /** Loss-drift detections before this offset are part of the previous alert's change. */

@@ -30,6 +30,18 @@ export {
   type InputSparsityState,
   type RateChange,
 } from './inputSparsity.js';
+export {
+  SequentialSparsityDetector,
+  bernoulliKl,
+  type NamedFeatures,
+  type NnzFinding,
+  type SequentialFinding,
+  type SequentialFindingKind,
+  type SequentialSparsityOptions,
+  type SequentialSparsityReport,
+  type SequentialSparsityState,
+} from './sequentialSparsity.js';
+export { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
 export { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 export { relativeWeights } from './materiality.js';
 export {

@@ -5,6 +5,8 @@ import type { Alert } from '../../src/model/snapshot.js';
 import { feed, fixedClock, learnedBatch, snapshot, syntheticEvents } from './helpers.js';
 
 const rates = Array.from({ length: 60 }, (_, j) => [0.5, 0.2, 0.05, 0.01, 0.002][j % 5]);
+/** The windowed input-drift test (no longer the default), alone. */
+const windowed = { inputSparsity: { enabled: true }, inputSequential: { enabled: false } } as const;
 const types = (alerts: readonly Alert[]) => [...new Set(alerts.map((a) => a.type))];
 
 describe('a planted change of each kind is reported by the right detector, naming the right features', () => {
@@ -74,7 +76,7 @@ describe('a planted change of each kind is reported by the right detector, namin
   });
 
   it('a feature stops arriving (broken upstream) → critical input-drift naming it, at the end of the next window', () => {
-    const monitor = new DriftMonitor({ family: 'binomial', clock: fixedClock });
+    const monitor = new DriftMonitor({ family: 'binomial', clock: fixedClock, config: windowed });
     const after = rates.map((r, j) => (j === 7 ? 0 : r));
     const names = (j: number) => (j === 7 ? 'country=DE' : `f${j}`);
     const alerts = feed(
@@ -97,7 +99,7 @@ describe('a planted change of each kind is reported by the right detector, namin
   });
 
   it('a new field appears → input-drift naming it as appeared', () => {
-    const monitor = new DriftMonitor({ clock: fixedClock });
+    const monitor = new DriftMonitor({ clock: fixedClock, config: windowed });
     const after = [...rates, 0.05];
     const alerts = feed(
       syntheticEvents(6, 200_000, rates, { changeAt: 90_000, ratesAfter: after }),
@@ -110,7 +112,10 @@ describe('a planted change of each kind is reported by the right detector, namin
   });
 
   it('with the exact counters full, a new field is still found through the sketch and named', () => {
-    const monitor = new DriftMonitor({ clock: fixedClock, config: { inputSparsity: { maxTracked: 60 } } });
+    const monitor = new DriftMonitor({
+      clock: fixedClock,
+      config: { ...windowed, inputSparsity: { enabled: true, maxTracked: 60 } },
+    });
     const after = [...rates, 0.05];
     const alerts = feed(
       syntheticEvents(6, 200_000, rates, { changeAt: 90_000, ratesAfter: after }),
@@ -122,7 +127,7 @@ describe('a planted change of each kind is reported by the right detector, namin
   });
 
   it('more non-zeros per event (every rate × 1.5) → input-drift on the count of non-zeros, no single feature', () => {
-    const monitor = new DriftMonitor({ clock: fixedClock });
+    const monitor = new DriftMonitor({ clock: fixedClock, config: windowed });
     const alerts = feed(
       syntheticEvents(8, 200_000, rates, { changeAt: 100_000, ratesAfter: rates.map((r) => r * 1.5) }),
       1000,

@@ -149,7 +149,11 @@ describe('DriftMonitor state: a monitor restored at any point raises exactly the
     const options = {
       family: 'gaussian',
       clock: fixedClock,
-      config: { inputSparsity: { maxTracked: 60 }, support: { cooldownSnapshots: 2 } },
+      config: {
+        inputSparsity: { enabled: true, maxTracked: 60 },
+        inputSequential: { maxTracked: 40, sketchWidth: 64 },
+        support: { cooldownSnapshots: 2 },
+      },
     } as const;
     checkScenario(options, script(events, 4), ['loss-drift', 'input-drift', 'support-drift', 'sign-flip']);
   });
@@ -175,7 +179,8 @@ describe('DriftMonitor state: a monitor restored at any point raises exactly the
       clock: fixedClock,
       config: {
         loss: { warmupEvents: 300, cooldownEvents: 400, pageHinkley: { threshold: 30 } },
-        inputSparsity: { windowEvents: 2000, warmupEvents: 4000, maxReferenceEvents: 8000 },
+        inputSparsity: { enabled: true, windowEvents: 2000, warmupEvents: 4000, maxReferenceEvents: 8000 },
+        inputSequential: { warmupEvents: 2000, armEvents: 2000, horizonEvents: 8000 },
       },
     } as const;
     const alerts = checkScenario(options, script(segments(), 5, 1500), [
@@ -200,22 +205,41 @@ describe('DriftMonitor state: names and validation', () => {
   });
 
   it('a different configuration, family or detector shape is refused with a StateError', () => {
-    const monitor = new DriftMonitor({ family: 'binomial' });
+    const config = { inputSparsity: { enabled: true } };
+    const monitor = new DriftMonitor({ family: 'binomial', config });
     const state = monitor.state();
     expect(() =>
-      DriftMonitor.fromState({ family: 'binomial', config: { loss: { adwin: { delta: 0.01 } } } }, state),
+      DriftMonitor.fromState(
+        { family: 'binomial', config: { ...config, loss: { adwin: { delta: 0.01 } } } },
+        state,
+      ),
     ).toThrow(/drift\.loss\.adwin\.delta = 0\.0001 but the configuration says 0\.01/);
-    expect(() => DriftMonitor.fromState({ family: 'gaussian' }, state)).toThrow(/watches .*label-rate/);
+    expect(() => DriftMonitor.fromState({ family: 'gaussian', config }, state)).toThrow(
+      /watches .*label-rate/,
+    );
     const input = state.input!;
+    const sequential = state.sequential!;
     expect(() =>
       DriftMonitor.fromState(
-        { family: 'binomial' },
+        { family: 'binomial', config },
+        { ...state, sequential: { ...sequential, used: -1 } },
+      ),
+    ).toThrow(/sequential input-drift checkpoint is malformed/);
+    expect(() =>
+      DriftMonitor.fromState(
+        { family: 'binomial', config },
+        { ...state, sequential: { ...sequential, maxFields: 3 } },
+      ),
+    ).toThrow(StateError);
+    expect(() =>
+      DriftMonitor.fromState(
+        { family: 'binomial', config },
         { ...state, input: { ...input, refSketch: { ...input.refSketch, width: 16 } } },
       ),
     ).toThrow(StateError);
     expect(() =>
       DriftMonitor.fromState(
-        { family: 'binomial' },
+        { family: 'binomial', config },
         { ...state, input: { ...input, freeSlots: new Int32Array(2) } },
       ),
     ).toThrow(/malformed/);

@@ -36,7 +36,7 @@ async function run(maxLiveModels: number, events: object[]) {
     // smaller input-sparsity tables per model (2,000 models stay in memory in the unbounded run)
     drift: {
       checkEveryEvents: 25,
-      inputSparsity: { maxTracked: 64, sketchWidth: 64, windowEvents: 50, warmupEvents: 100 },
+      inputSparsity: { enabled: true, maxTracked: 64, sketchWidth: 64, windowEvents: 50, warmupEvents: 100 },
     },
   });
   const store = new MemoryStateStore();

@@ -242,7 +242,9 @@ describe('l1stream run --config (Kafka in and out)', () => {
           prefix,
           snapshotEvery: 500,
         },
-        drift: { inputSparsity: { windowEvents: 500, warmupEvents: 1000, maxReferenceEvents: 1000 } },
+        drift: {
+          inputSparsity: { enabled: true, windowEvents: 500, warmupEvents: 1000, maxReferenceEvents: 1000 },
+        },
       }),
     );
     const service = startService(config);

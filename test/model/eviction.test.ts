@@ -30,6 +30,7 @@ interface Keyed {
 const drift = {
   loss: { warmupEvents: 20, cooldownEvents: 20 },
   inputSparsity: {
+    enabled: true,
     windowEvents: 40,
     warmupEvents: 80,
     maxReferenceEvents: 400,

@@ -1,0 +1,862 @@
+import { StateError } from '../core/errors.js';
+import type { Severity } from '../model/snapshot.js';
+import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
+import { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
+import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
+import { gStatistic } from './inputSparsity.js';
+import type { DriftDetector } from './protocol.js';
+
+/** One event's active features `indices[start .. end)`, named by `nameOf` (`field=value` or a number's name). */
+export interface NamedFeatures {
+  indices: Int32Array;
+  start: number;
+  end: number;
+  nameOf: (index: number) => string;
+}
+
+export interface SequentialSparsityOptions {
+  /** Expected false alarms per event, all features and tests together (default 1e−8: 0.01 per 1M events). */
+  readonly alpha?: number;
+  /** Events before any test (default 10 000); slots learn their rates meanwhile. */
+  readonly warmupEvents?: number;
+  /** Occurrences a feature needs before its stop and rate tests start (default 30). */
+  readonly armCount?: number;
+  /** Occurrences within the test's evidence before a feature can be reported as appeared (default 10). */
+  readonly minAppearCount?: number;
+  /** Events a feature must have been seen over before its stop test starts (default 10 000). */
+  readonly armEvents?: number;
+  /**
+   * Events a new feature must have been seen over before it is reported as appeared (default
+   * 1000): a burst shorter than this shows its gaps first, and a bursty newcomer is only `info`.
+   */
+  readonly appearEvents?: number;
+  /** Rates are estimated over about this many events (counts are halved beyond it; default 50 000). */
+  readonly horizonEvents?: number;
+  /** A feature is stopped only after an absence this many times its longest gap so far (default 2). */
+  readonly gapFactor?: number;
+  /** Features whose gaps are this much more variable than Bernoulli arrivals are bursty (default 2). */
+  readonly maxDispersion?: number;
+  /** A level's own rate-change report is folded into its field's within this many events (default 5000). */
+  readonly groupEvents?: number;
+  /** Features with exact state (default 4096); the rest go to a count-min sketch. */
+  readonly maxTracked?: number;
+  /** Categorical fields with exact state (default 256). */
+  readonly maxFields?: number;
+  readonly sketchWidth?: number;
+  readonly sketchDepth?: number;
+  /** Page-Hinkley threshold on non-zeros per event, in baseline sds (default 50). */
+  readonly nnzThreshold?: number;
+  /** Relative fall of the mean non-zeros per event that counts (default 0.1). */
+  readonly nnzMinChange?: number;
+}
+
+export type SequentialFindingKind = 'stopped' | 'appeared' | 'rate-down' | 'rate-up';
+
+/** One sequential test that fired. */
+export interface SequentialFinding {
+  readonly kind: SequentialFindingKind;
+  /** Column index of the feature, or −1 for a whole categorical field. */
+  readonly index: number;
+  /** The field's name for a field finding, else null. */
+  readonly field: string | null;
+  /** Levels of the field with exact state (field findings), else 0. */
+  readonly levels: number;
+  /** Share of events it occurred in before the change. */
+  readonly rate: number;
+  /** Share since the change began (0 for stopped). */
+  readonly recentRate: number;
+  /** Events of evidence: the absent run (stopped), events since first seen (appeared), the CUSUM run. */
+  readonly events: number;
+  /** Bursty or periodic arrivals (gaps far more variable than a constant rate gives). */
+  readonly bursty: boolean;
+  readonly severity: Severity;
+}
+
+/** A fall in non-zeros per event and the fields (or numbers) that account for it. */
+export interface NnzFinding {
+  readonly beforeMean: number;
+  readonly recentMean: number;
+  readonly fields: ReadonlyArray<{
+    readonly field: string | null;
+    readonly index: number;
+    readonly nonZerosPerEvent: number;
+  }>;
+}
+
+export interface SequentialSparsityReport {
+  readonly findings: readonly SequentialFinding[];
+  readonly nnz: NnzFinding | null;
+}
+
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+const FREE = 0;
+const FEATURE = 1;
+const FIELD = 2;
+const WARMING = 0;
+const ARMED = 1;
+const STOPPED = 2;
+const MAINTAIN_EVERY = 1024;
+const MAX_VICTIMS = 1024;
+const PROMOTE_COUNT = 3;
+/** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
+const NNZ_AVERAGE = 32;
+const NNZ_SETTLE = 128;
+/** Per-slot Float64 arrays, by name: the order is the state's order. */
+const F64 = [
+  'last',
+  'count',
+  'exposure',
+  'gapN',
+  'gapSum',
+  'gapSum2',
+  'maxGap',
+  'down',
+  'downFrom',
+  'downOcc',
+  'up',
+  'upFrom',
+  'upOcc',
+  'levelSum',
+  'appearFrom',
+  'appearCount',
+  /** Events before a new feature was first seen (at most a horizon), and its sketch count over them. */
+  'prior',
+  'history',
+  'changedAt',
+  'llrRate',
+  'downAbsent',
+  'downPresent',
+  'upAbsent',
+  'upPresent',
+] as const;
+const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
+const U8 = ['kind', 'status'] as const;
+
+/**
+ * Sequential input-sparsity drift: each tracked feature (and each categorical field as a whole:
+ * "some level of `hour` is present") is tested event by event, so a change is reported as soon as
+ * the evidence is there, not when a window closes.
+ *
+ * - **stopped**: the run of absences since the last occurrence is improbable under the feature's
+ *   rate q: P(run ≥ g) = (1 − q)^g ≤ e^{−qg}. It fires once g ≥ ln(4·M·q/α)/q (q a 3-sigma lower
+ *   bound of the rate, M the features under test: a Bonferroni split of α per event), and g is at
+ *   least `gapFactor` times the longest gap seen. Absent features cost nothing per event: a heap
+ *   ordered by the event at which each absence becomes significant is checked at its top.
+ * - **appeared**: a feature (or field) first seen after the warm-up, at event t, is compared with
+ *   its past (the sketch's count of it over the events before, at most a horizon): it fires when the
+ *   likelihood ratio of "one rate before, another since" against "one rate throughout" passes e^h
+ *   (G/2 ≥ h on the 2×2 table), which under a constant rate q needs an unseen run with P ≈ e^{−qt}.
+ * - **rate-down / rate-up**: Bernoulli CUSUM (Page 1954) for a halving and for a doubling (or a
+ *   halving of the absence rate when q ≥ ½), updated at each occurrence with the run of absences
+ *   before it, threshold h = ln(4M/α).
+ *
+ * Features with bursty or periodic arrivals (gap variance above `maxDispersion` times the
+ * geometric one) get no rate tests and their stops are `info`: they must not page anyone. A level
+ * that stops while its field goes on is `info` too; a whole field or a number that stops is
+ * `critical`. Levels of a field that stopped, appeared or changed are folded into the field's
+ * finding. Non-zeros per event are watched by a guarded Page-Hinkley test; a material fall names the
+ * fields that account for it. State is bounded: `maxTracked` features and `maxFields` fields with
+ * exact state, a count-min sketch for the rest (from which a feature returns to the table, replacing
+ * a rare one, once it is counted three times).
+ */
+export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> {
+  readonly alpha: number;
+  readonly warmupEvents: number;
+  readonly armCount: number;
+  readonly armEvents: number;
+  readonly minAppearCount: number;
+  readonly appearEvents: number;
+  readonly horizonEvents: number;
+  readonly gapFactor: number;
+  readonly maxDispersion: number;
+  readonly groupEvents: number;
+  readonly maxTracked: number;
+  readonly maxFields: number;
+  readonly nnzMinChange: number;
+
+  private readonly featureSlot = new Map<number, number>();
+  private readonly fieldSlot = new Map<string, number>();
+  private fieldName: Array<string | null> = [];
+  // the slot table, one typed array per quantity (fields, not a record: this is the hot path)
+  private last = EMPTY_F64;
+  private count = EMPTY_F64;
+  private exposure = EMPTY_F64;
+  private gapN = EMPTY_F64;
+  private gapSum = EMPTY_F64;
+  private gapSum2 = EMPTY_F64;
+  private maxGap = EMPTY_F64;
+  private down = EMPTY_F64;
+  private downFrom = EMPTY_F64;
+  private downOcc = EMPTY_F64;
+  private up = EMPTY_F64;
+  private upFrom = EMPTY_F64;
+  private upOcc = EMPTY_F64;
+  private levelSum = EMPTY_F64;
+  private appearFrom = EMPTY_F64;
+  private appearCount = EMPTY_F64;
+  private prior = EMPTY_F64;
+  private history = EMPTY_F64;
+  private changedAt = EMPTY_F64;
+  private llrRate = EMPTY_F64;
+  private downAbsent = EMPTY_F64;
+  private downPresent = EMPTY_F64;
+  private upAbsent = EMPTY_F64;
+  private upPresent = EMPTY_F64;
+  private keyOf = EMPTY_I32;
+  private fieldOf = EMPTY_I32;
+  private gen = EMPTY_I32;
+  private levels = EMPTY_I32;
+  private kind = EMPTY_U8;
+  private status = EMPTY_U8;
+  private capacity = 0;
+  private used = 0;
+  private freeSlots: number[] = [];
+  private features = 0;
+  private fields = 0;
+  private armed = 0;
+  private readonly heap = new DeadlineHeap();
+  private readonly sketch: CountMinSketch;
+  private victims: number[] = [];
+  private readonly nnzDetector: GuardedDetector;
+  private nnzRecent = 0;
+  private nnzBefore = 0;
+  /** Event at which a pending non-zeros detection is judged (0: none pending). */
+  private nnzJudgeAt = 0;
+  private seen = 0;
+  /** ln(4M/α) for M = hFor (a cache: M changes rarely, the threshold is read per occurrence). */
+  private h = 0;
+  private hFor = -1;
+  private findings: SequentialFinding[] = [];
+  private detected = false;
+  private lastReport: SequentialSparsityReport | null = null;
+
+  constructor(options: SequentialSparsityOptions = {}) {
+    this.alpha = options.alpha ?? 1e-8;
+    this.warmupEvents = options.warmupEvents ?? 10_000;
+    this.armCount = options.armCount ?? 30;
+    this.armEvents = options.armEvents ?? 10_000;
+    this.minAppearCount = options.minAppearCount ?? 10;
+    this.appearEvents = options.appearEvents ?? 1000;
+    this.horizonEvents = options.horizonEvents ?? 50_000;
+    this.gapFactor = options.gapFactor ?? 2;
+    this.maxDispersion = options.maxDispersion ?? 2;
+    this.groupEvents = options.groupEvents ?? 5000;
+    this.maxTracked = options.maxTracked ?? 4096;
+    this.maxFields = options.maxFields ?? 256;
+    this.nnzMinChange = options.nnzMinChange ?? 0.1;
+    if (!(this.alpha > 0 && this.alpha < 1))
+      throw new RangeError(`alpha must be in (0, 1), got ${this.alpha}`);
+    for (const [k, v] of Object.entries({
+      warmupEvents: this.warmupEvents,
+      armCount: this.armCount,
+      armEvents: this.armEvents,
+      minAppearCount: this.minAppearCount,
+      appearEvents: this.appearEvents,
+      horizonEvents: this.horizonEvents,
+      groupEvents: this.groupEvents,
+      maxTracked: this.maxTracked,
+      maxFields: this.maxFields,
+    })) {
+      if (!(Number.isInteger(v) && v >= 2)) throw new RangeError(`${k} must be a whole number ≥ 2, got ${v}`);
+    }
+    if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
+    if (!(this.maxDispersion > 0))
+      throw new RangeError(`maxDispersion must be > 0, got ${this.maxDispersion}`);
+    this.sketch = new CountMinSketch(options.sketchWidth ?? 4096, options.sketchDepth ?? 4);
+    this.nnzDetector = new GuardedDetector('page-hinkley', {
+      warmup: this.warmupEvents,
+      cooldown: this.warmupEvents,
+      pageHinkley: {
+        delta: 0.1,
+        threshold: options.nnzThreshold ?? 50,
+        alpha: 1,
+        minInstances: 30,
+        mode: 'down',
+      },
+    });
+    this.allocate(64);
+  }
+
+  get driftDetected(): boolean {
+    return this.detected;
+  }
+
+  /** What the update that set `driftDetected` found. */
+  get report(): SequentialSparsityReport | null {
+    return this.lastReport;
+  }
+
+  /** Features and fields with exact state right now (bounded by maxTracked + maxFields). */
+  get trackedCount(): number {
+    return this.features + this.fields;
+  }
+
+  update(x: NamedFeatures): void {
+    this.detected = false;
+    const t = ++this.seen;
+    for (let p = x.start; p < x.end; p++) {
+      const key = x.indices[p];
+      let slot = this.featureSlot.get(key);
+      if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
+      let field: number;
+      if (slot >= 0) {
+        this.occur(slot, t);
+        field = this.fieldOf[slot];
+      } else {
+        field = this.fieldOfName(x.nameOf(key), t);
+      }
+      if (field >= 0) {
+        this.levelSum[field]++;
+        if (this.last[field] !== t || this.count[field] === 0) this.occur(field, t);
+      }
+    }
+    const nnz = this.watchNnz(x.end - x.start, t);
+    this.sweep(t);
+    if (t % MAINTAIN_EVERY === 0) this.maintain(t);
+    if (this.findings.length > 0 || nnz !== null) {
+      this.detected = true;
+      this.lastReport = { findings: this.findings, nnz };
+      this.findings = [];
+    }
+  }
+
+  reset(): void {
+    this.featureSlot.clear();
+    this.fieldSlot.clear();
+    this.fieldName = [];
+    this.allocate(64);
+    this.used = this.features = this.fields = this.armed = this.seen = 0;
+    this.freeSlots = [];
+    this.heap.clear();
+    this.sketch.clear();
+    this.victims = [];
+    this.nnzDetector.reset();
+    this.nnzRecent = this.nnzBefore = this.nnzJudgeAt = 0;
+    this.findings = [];
+    this.detected = false;
+    this.lastReport = null;
+  }
+
+  // --- occurrences and the tests they drive ---------------------------------------------------
+
+  private occur(slot: number, t: number): void {
+    const c = this.count[slot];
+    if (this.appearFrom[slot] > 0) this.appearCount[slot]++;
+    if (c === 0) {
+      this.count[slot] = 1;
+      this.exposure[slot] = 1;
+      this.last[slot] = t;
+      this.testAppeared(slot, t);
+      return;
+    }
+    const gap = t - this.last[slot] - 1;
+    if (gap > this.maxGap[slot]) this.maxGap[slot] = gap;
+    if (this.status[slot] === STOPPED) {
+      // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
+      this.restart(slot, t);
+      return;
+    }
+    if (
+      this.status[slot] === ARMED &&
+      t > this.warmupEvents &&
+      this.regular(slot) &&
+      this.cusum(slot, gap, t)
+    )
+      return;
+    this.gapN[slot]++;
+    this.gapSum[slot] += gap;
+    this.gapSum2[slot] += gap * gap;
+    this.count[slot] = c + 1;
+    this.exposure[slot] += gap + 1;
+    this.last[slot] = t;
+    if (this.exposure[slot] > this.horizonEvents) {
+      for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
+        this[name][slot] *= 0.5;
+    }
+    if (
+      this.status[slot] === WARMING &&
+      this.count[slot] >= this.armCount &&
+      this.exposure[slot] >= this.armEvents
+    ) {
+      this.status[slot] = ARMED;
+      this.armed++;
+      this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
+    }
+    this.testAppeared(slot, t);
+  }
+
+  /**
+   * Bernoulli CUSUMs for a halving and a doubling of the rate, over the absences before this
+   * occurrence and the occurrence itself. True when one fired (the slot then restarted).
+   */
+  private cusum(slot: number, gap: number, t: number): boolean {
+    const q0 = clampRate(this.count[slot] / (this.exposure[slot] + 1));
+    const h = this.threshold();
+    // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
+    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) {
+      const qd = q0 / 2;
+      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+      this.llrRate[slot] = q0;
+      this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
+      this.downPresent[slot] = Math.log(qd / q0);
+      this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
+      this.upPresent[slot] = Math.log(qu / q0);
+    }
+    const peak = this.down[slot] + gap * this.downAbsent[slot];
+    if (peak >= h) {
+      const n = t - this.downFrom[slot];
+      this.rateFinding(slot, 'rate-down', q0, this.downOcc[slot] / Math.max(1, n), n, t);
+      return true;
+    }
+    const down = peak + this.downPresent[slot];
+    if (down <= 0) {
+      this.down[slot] = 0;
+      this.downFrom[slot] = t;
+      this.downOcc[slot] = 0;
+    } else {
+      this.down[slot] = down;
+      this.downOcc[slot]++;
+    }
+    const afterGap = this.up[slot] + gap * this.upAbsent[slot];
+    if (afterGap <= 0) {
+      this.up[slot] = 0;
+      this.upFrom[slot] = t - 1;
+      this.upOcc[slot] = 0;
+    } else {
+      this.up[slot] = afterGap;
+    }
+    this.up[slot] += this.upPresent[slot];
+    this.upOcc[slot]++;
+    if (this.up[slot] < h) return false;
+    const n = t - this.upFrom[slot];
+    this.rateFinding(slot, 'rate-up', q0, this.upOcc[slot] / Math.max(1, n), n, t);
+    return true;
+  }
+
+  private rateFinding(
+    slot: number,
+    kind: 'rate-down' | 'rate-up',
+    q0: number,
+    recent: number,
+    events: number,
+    t: number,
+  ): void {
+    const field = this.fieldOf[slot];
+    if (!(field >= 0 && this.recentlyChanged(field, t))) this.push(slot, kind, q0, recent, events, 'warning');
+    this.changedAt[slot] = t;
+    this.restart(slot, t);
+  }
+
+  /** A field's own finding within `groupEvents` covers its levels' findings. */
+  private recentlyChanged(field: number, t: number): boolean {
+    const at = this.changedAt[field];
+    return at > 0 && t - at <= this.groupEvents;
+  }
+
+  private testAppeared(slot: number, t: number): void {
+    const from = this.appearFrom[slot];
+    if (from <= 0) return;
+    const n = t - from + 1;
+    if (n > this.horizonEvents) {
+      this.appearFrom[slot] = 0;
+      return;
+    }
+    const c = this.appearCount[slot];
+    if (c < this.minAppearCount || n < this.appearEvents) return;
+    // before: `history` occurrences (from the sketch) in `prior` events; since: c in n
+    const before = this.prior[slot];
+    const p0 = this.history[slot] / before;
+    if (c / n <= p0 || gStatistic(this.history[slot], before, c, n) / 2 < this.threshold()) return;
+    this.appearFrom[slot] = 0;
+    const field = this.fieldOf[slot];
+    // a level of a field that is new itself is reported with the field
+    if (field >= 0 && (this.appearFrom[field] > 0 || this.recentlyChanged(field, t))) return;
+    if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
+    // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
+    // a feature counted before in the sketch (it left the table) came back rather than appeared
+    const routine = field >= 0 || this.history[slot] >= this.minAppearCount || !this.regular(slot);
+    this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
+  }
+
+  // --- absences -------------------------------------------------------------------------------
+
+  /** Pops the features whose absence is due; those still absent past their threshold stopped. */
+  private sweep(t: number): void {
+    const heap = this.heap;
+    while (heap.top <= t) {
+      const slot = heap.topId;
+      const g = heap.topGeneration;
+      heap.pop();
+      if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
+      const due = this.last[slot] + this.stopThreshold(slot);
+      if (due > t) {
+        heap.push(due, slot, g);
+        continue;
+      }
+      this.status[slot] = STOPPED;
+      this.armed--;
+      const field = this.fieldOf[slot];
+      if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
+      const q = this.count[slot] / (this.exposure[slot] + 1);
+      const bursty = !this.regular(slot);
+      const severity: Severity = bursty || field >= 0 ? 'info' : 'critical';
+      if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
+      this.push(slot, 'stopped', q, 0, t - this.last[slot], severity);
+    }
+  }
+
+  /** Absent events after which the feature counts as stopped. */
+  private stopThreshold(slot: number): number {
+    const c = this.count[slot];
+    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[slot] + 1);
+    if (!(qlo > 0)) return Infinity;
+    const m = Math.max(1, this.armed);
+    const statistical = Math.max(1, Math.log((4 * m * qlo) / this.alpha)) / qlo;
+    return Math.ceil(Math.max(statistical, this.gapFactor * (this.maxGap[slot] + 1)));
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  /** h = ln(4M/α): four tests per feature, M features under test. */
+  private threshold(): number {
+    if (this.hFor !== this.armed) {
+      this.hFor = this.armed;
+      this.h = Math.log((4 * Math.max(1, this.armed)) / this.alpha);
+    }
+    return this.h;
+  }
+
+  /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
+  private regular(slot: number): boolean {
+    const n = this.gapN[slot];
+    if (n < 2) return true;
+    const mean = this.gapSum[slot] / n;
+    const variance = Math.max(0, this.gapSum2[slot] / n - mean * mean);
+    if (mean === 0) return variance === 0;
+    return variance <= this.maxDispersion * mean * (mean + 1);
+  }
+
+  private push(
+    slot: number,
+    kind: SequentialFindingKind,
+    rate: number,
+    recentRate: number,
+    events: number,
+    severity: Severity,
+  ): void {
+    const isField = this.kind[slot] === FIELD;
+    this.findings.push({
+      kind,
+      index: isField ? -1 : this.keyOf[slot],
+      field: isField ? this.fieldName[slot] : null,
+      levels: isField ? this.levels[slot] : 0,
+      rate,
+      recentRate,
+      events,
+      bursty: !this.regular(slot),
+      severity,
+    });
+  }
+
+  /** Forgets the rate (after a reported change): the slot warms up again from this occurrence. */
+  private restart(slot: number, t: number): void {
+    if (this.status[slot] === ARMED) this.armed--;
+    this.status[slot] = WARMING;
+    this.gen[slot]++;
+    for (const name of ['gapN', 'gapSum', 'gapSum2', 'down', 'up', 'downOcc', 'upOcc', 'levelSum'] as const)
+      this[name][slot] = 0;
+    this.count[slot] = 1;
+    this.exposure[slot] = 1;
+    this.last[slot] = t;
+    this.downFrom[slot] = this.upFrom[slot] = t;
+  }
+
+  /**
+   * Feeds the non-zeros test. A detection is judged NNZ_SETTLE events later, when the moving
+   * average has settled on the new level: a material fall gives a finding.
+   */
+  private watchNnz(nnz: number, t: number): NnzFinding | null {
+    this.nnzRecent += (nnz - this.nnzRecent) / NNZ_AVERAGE;
+    this.nnzDetector.update(nnz);
+    if (this.nnzDetector.driftDetected && this.nnzJudgeAt === 0) {
+      this.nnzJudgeAt = t + NNZ_SETTLE;
+      this.nnzBefore = this.nnzDetector.report!.beforeMean;
+    }
+    if (this.nnzJudgeAt === 0 || t < this.nnzJudgeAt) return null;
+    this.nnzJudgeAt = 0;
+    const before = this.nnzBefore;
+    const drop = before - this.nnzRecent;
+    if (!(drop >= this.nnzMinChange * Math.max(before, 1e-12))) return null;
+    return this.nnzFinding(t, before, drop);
+  }
+
+  private nnzFinding(t: number, before: number, drop: number): NnzFinding {
+    const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
+    for (let s = 0; s < this.used; s++) {
+      const kind = this.kind[s];
+      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.count[s] === 0) continue;
+      if (!this.regular(s)) continue;
+      const c = this.count[s];
+      const q = c / (this.exposure[s] + 1);
+      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[s] + 1);
+      const absent = t - this.last[s];
+      const falling =
+        this.status[s] === STOPPED || absent * qlo >= Math.log(100) || this.down[s] > 0.5 * this.threshold();
+      if (!falling) continue;
+      const perOccurrence = kind === FIELD ? this.levelSum[s] / c : 1;
+      candidates.push({
+        field: kind === FIELD ? this.fieldName[s] : null,
+        index: kind === FIELD ? -1 : this.keyOf[s],
+        nonZerosPerEvent: q * perOccurrence,
+      });
+    }
+    candidates.sort((a, b) => b.nonZerosPerEvent - a.nonZerosPerEvent || a.index - b.index);
+    const fields = [];
+    let covered = 0;
+    for (const c of candidates) {
+      if (covered >= drop || fields.length >= 20) break;
+      fields.push(c);
+      covered += c.nonZerosPerEvent;
+    }
+    return { beforeMean: before, recentMean: this.nnzRecent, fields };
+  }
+
+  // --- the table --------------------------------------------------------------------------------
+
+  private admitFeature(key: number, nameOf: (i: number) => string, t: number): number {
+    if (this.features >= this.maxTracked) {
+      this.sketch.add(key);
+      if (this.victims.length === 0 || this.sketch.estimate(key) < PROMOTE_COUNT) return -1;
+      const victim = this.victims.pop()!;
+      if (this.kind[victim] !== FEATURE || this.status[victim] === ARMED) return -1;
+      this.release(victim);
+    }
+    const slot = this.take();
+    this.kind[slot] = FEATURE;
+    this.keyOf[slot] = key;
+    this.featureSlot.set(key, slot);
+    this.features++;
+    const field = this.fieldOfName(nameOf(key), t);
+    this.fieldOf[slot] = field;
+    if (field >= 0) this.levels[field]++;
+    if (t > this.warmupEvents) {
+      const history = this.sketch.estimate(key);
+      this.appearFrom[slot] = t;
+      this.history[slot] = history;
+      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
+    }
+    return slot;
+  }
+
+  /** The field slot of `field=value` names (created when there is room), or −1 (numbers, table full). */
+  private fieldOfName(name: string, t: number): number {
+    const eq = name.indexOf('=');
+    if (eq < 0) return -1;
+    const field = name.slice(0, eq);
+    const known = this.fieldSlot.get(field);
+    if (known !== undefined) return known;
+    if (this.fields >= this.maxFields) return -1;
+    const slot = this.take();
+    this.kind[slot] = FIELD;
+    this.keyOf[slot] = -1;
+    this.fieldOf[slot] = -1;
+    this.fieldName[slot] = field;
+    this.fieldSlot.set(field, slot);
+    this.fields++;
+    if (t > this.warmupEvents) {
+      this.appearFrom[slot] = t;
+      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
+    }
+    return slot;
+  }
+
+  private take(): number {
+    if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
+    if (this.used === this.capacity) this.allocate(this.capacity * 2);
+    return this.used++;
+  }
+
+  private release(slot: number): void {
+    if (this.status[slot] === ARMED) this.armed--;
+    if (this.kind[slot] === FEATURE) {
+      const key = this.keyOf[slot];
+      this.featureSlot.delete(key);
+      if (this.count[slot] > 0) this.sketch.add(key, Math.round(this.count[slot]));
+      if (this.fieldOf[slot] >= 0) this.levels[this.fieldOf[slot]]--;
+      this.features--;
+    } else {
+      this.fieldSlot.delete(this.fieldName[slot]!);
+      this.fieldName[slot] = null;
+      this.fields--;
+    }
+    const gen = this.gen[slot] + 1;
+    for (const name of F64) this[name][slot] = 0;
+    for (const name of I32) this[name][slot] = 0;
+    for (const name of U8) this[name][slot] = 0;
+    this.gen[slot] = gen;
+    this.freeSlots.push(slot);
+  }
+
+  /**
+   * Every MAINTAIN_EVERY events: features and fields not seen for a horizon (and not under a stop
+   * test) leave the table, and rarely seen features are listed as the ones to replace when a
+   * sketched feature comes back often enough. O(table) per call, O(table / 1024) per event.
+   */
+  private maintain(t: number): void {
+    this.victims = [];
+    for (let s = 0; s < this.used; s++) {
+      const kind = this.kind[s];
+      if (kind === FREE || this.status[s] === ARMED) continue;
+      if (kind === FIELD && this.levels[s] > 0) continue;
+      if (t - this.last[s] > this.horizonEvents) this.release(s);
+      else if (kind === FEATURE && this.count[s] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
+        this.victims.push(s);
+    }
+    this.victims.reverse();
+  }
+
+  private allocate(capacity: number): void {
+    const grow = <A extends Float64Array | Int32Array | Uint8Array>(
+      old: A | undefined,
+      make: (n: number) => A,
+    ) => {
+      const a = make(capacity);
+      if (old !== undefined) a.set(old.subarray(0, Math.min(old.length, capacity)));
+      return a;
+    };
+    const keep = this.capacity < capacity && this.capacity > 0;
+    for (const name of F64) this[name] = grow(keep ? this[name] : undefined, (n) => new Float64Array(n));
+    for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
+    for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
+    if (!keep) this.fieldName = [];
+    this.capacity = capacity;
+  }
+
+  // --- state -------------------------------------------------------------------------------------
+
+  /**
+   * Everything that decides future reports: the slot table (typed arrays up to the high-water
+   * mark), the feature and field maps in insertion order, the free slots and replacement list in
+   * order, the deadline heap, the sketch and the non-zeros test. Keys are the featurizer's column
+   * indices, which are checkpointed with the model.
+   */
+  state(): SequentialSparsityState {
+    const n = this.used;
+    return {
+      maxTracked: this.maxTracked,
+      maxFields: this.maxFields,
+      used: n,
+      f64: F64.map((name) => this[name].slice(0, n)),
+      i32: I32.map((name) => this[name].slice(0, n)),
+      u8: U8.map((name) => this[name].slice(0, n)),
+      fieldNames: Array.from({ length: n }, (_, s) => this.fieldName[s] ?? null),
+      featureKeys: Int32Array.from(this.featureSlot.keys()),
+      featureSlots: Int32Array.from(this.featureSlot.values()),
+      fieldKeys: [...this.fieldSlot.keys()],
+      fieldSlots: Int32Array.from(this.fieldSlot.values()),
+      freeSlots: Int32Array.from(this.freeSlots),
+      victims: Int32Array.from(this.victims),
+      features: this.features,
+      fields: this.fields,
+      armed: this.armed,
+      heap: this.heap.state(),
+      sketch: this.sketch.state(),
+      nnz: this.nnzDetector.state(),
+      nnzRecent: this.nnzRecent,
+      nnzBefore: this.nnzBefore,
+      nnzJudgeAt: this.nnzJudgeAt,
+      seen: this.seen,
+      detected: this.detected,
+      last: this.lastReport,
+    };
+  }
+
+  restore(state: SequentialSparsityState): void {
+    if (state.maxTracked !== this.maxTracked || state.maxFields !== this.maxFields) {
+      throw new StateError(
+        `sequential input-drift checkpoint tracks ${state.maxTracked} features and ${state.maxFields} fields but the configuration says ${this.maxTracked} and ${this.maxFields}`,
+      );
+    }
+    const n = state.used;
+    const ok =
+      Number.isInteger(n) &&
+      n >= 0 &&
+      state.f64.length === F64.length &&
+      state.f64.every((a) => a instanceof Float64Array && a.length === n) &&
+      state.i32.length === I32.length &&
+      state.i32.every((a) => a instanceof Int32Array && a.length === n) &&
+      state.u8.length === U8.length &&
+      state.u8.every((a) => a instanceof Uint8Array && a.length === n) &&
+      state.featureKeys.length === state.featureSlots.length &&
+      state.fieldKeys.length === state.fieldSlots.length &&
+      [...state.featureSlots, ...state.fieldSlots, ...state.freeSlots].every((s) => s >= 0 && s < n);
+    if (!ok) throw new StateError('sequential input-drift checkpoint is malformed (slot arrays)');
+    this.featureSlot.clear();
+    this.fieldSlot.clear();
+    this.capacity = 0;
+    this.allocate(Math.max(64, n));
+    F64.forEach((name, k) => this[name].set(state.f64[k]));
+    I32.forEach((name, k) => this[name].set(state.i32[k]));
+    U8.forEach((name, k) => this[name].set(state.u8[k]));
+    this.fieldName = [...state.fieldNames];
+    state.featureKeys.forEach((key, k) => this.featureSlot.set(key, state.featureSlots[k]));
+    state.fieldKeys.forEach((key, k) => this.fieldSlot.set(key, state.fieldSlots[k]));
+    this.used = n;
+    this.freeSlots = [...state.freeSlots];
+    this.victims = [...state.victims];
+    this.features = state.features;
+    this.fields = state.fields;
+    this.armed = state.armed;
+    this.heap.restore(state.heap);
+    this.sketch.restore(state.sketch);
+    this.nnzDetector.restore(state.nnz);
+    this.nnzRecent = state.nnzRecent;
+    this.nnzBefore = state.nnzBefore;
+    this.nnzJudgeAt = state.nnzJudgeAt;
+    this.seen = state.seen;
+    this.detected = state.detected;
+    this.lastReport = state.last;
+  }
+}
+
+/** The state of a `SequentialSparsityDetector`; per-slot arrays in the order of F64, I32, U8. */
+export interface SequentialSparsityState {
+  readonly maxTracked: number;
+  readonly maxFields: number;
+  readonly used: number;
+  readonly f64: readonly Float64Array[];
+  readonly i32: readonly Int32Array[];
+  readonly u8: readonly Uint8Array[];
+  readonly fieldNames: ReadonlyArray<string | null>;
+  readonly featureKeys: Int32Array;
+  readonly featureSlots: Int32Array;
+  readonly fieldKeys: readonly string[];
+  readonly fieldSlots: Int32Array;
+  readonly freeSlots: Int32Array;
+  readonly victims: Int32Array;
+  readonly features: number;
+  readonly fields: number;
+  readonly armed: number;
+  readonly heap: DeadlineHeapState;
+  readonly sketch: CountMinSketchState;
+  readonly nnz: GuardedDetectorState;
+  readonly nnzRecent: number;
+  readonly nnzBefore: number;
+  readonly nnzJudgeAt: number;
+  readonly seen: number;
+  readonly detected: boolean;
+  readonly last: SequentialSparsityReport | null;
+}
+
+/** Kullback-Leibler divergence KL(Bernoulli(p) ‖ Bernoulli(q)), in nats. */
+export function bernoulliKl(p: number, q: number): number {
+  const a = p > 0 ? p * Math.log(p / q) : 0;
+  const b = p < 1 ? (1 - p) * Math.log((1 - p) / (1 - q)) : 0;
+  return a + b;
+}
+
+function clampRate(q: number): number {
+  return Math.min(1 - 1e-12, Math.max(1e-12, q));
+}
