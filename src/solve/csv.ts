@@ -62,6 +62,21 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
   return { rows, lines };
 }
 
+/**
+ * True when a file's first line looks like a CSV header or row rather than a JSON event: it is
+ * not JSON-like (does not start with `{` or `[`) and splits into two or more comma-separated
+ * fields. For the hint "this looks like CSV" when a JSON-lines reader gets nothing from a file.
+ */
+export function looksLikeCsv(firstLine: string): boolean {
+  const line = firstLine.replace(/^\uFEFF/, '').trim();
+  if (line === '' || line.startsWith('{') || line.startsWith('[')) return false;
+  try {
+    return parseCsv(line).rows[0]!.length >= 2;
+  } catch {
+    return false;
+  }
+}
+
 export interface CsvDesignOptions {
   /** The target column's name. */
   readonly target: string;

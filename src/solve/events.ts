@@ -2,6 +2,7 @@ import { SparseBuffer } from '../core/sparse.js';
 import { validateEvent, type Family } from '../core/event.js';
 import { DataError } from '../core/errors.js';
 import { Featurizer } from '../features/featurizer.js';
+import { looksLikeCsv } from './csv.js';
 import { SparseDesign } from './design.js';
 
 export interface EventsDesign {
@@ -34,7 +35,11 @@ export function readEventsDesign(text: string, family: Family, source = 'the inp
     try {
       raw = JSON.parse(line);
     } catch {
-      throw new DataError(`${source} line ${k + 1} is not valid JSON`);
+      throw new DataError(
+        y.length === 0 && unlabeled === 0 && looksLikeCsv(line)
+          ? `${source} line ${k + 1} is not valid JSON: this looks like CSV; give the file a .csv name (fit reads CSV with a header row by its extension)`
+          : `${source} line ${k + 1} is not valid JSON`,
+      );
     }
     const v = validateEvent(raw, family);
     if (!v.ok) throw new DataError(`${source} line ${k + 1}: ${v.reason}`);
