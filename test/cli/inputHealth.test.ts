@@ -97,6 +97,58 @@ describe('a field whose type changes does not kill the stream (issue 11, item 1)
     expect(summary.rejectRate).toBeCloseTo(1 / 3, 12);
     expect(summary.warnings).toEqual([expect.stringMatching(/^33\.3% of the records were rejected/)]);
   });
+  it('fit on JSONL events learns a field whose type changes, like replay', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(
+      input,
+      `${typedLines(500, (i) => (i === 0 ? 'high' : i % 10 === 5 ? 'NaN' : undefined)).join('\n')}\n`,
+    );
+    const r = await runCli(['fit', '--input', input, '--target', 'label', '--lambda', '0.001']);
+    expect(r.code, r.stderr).toBe(0);
+    const model = JSON.parse(r.stdout) as { coefficients: Record<string, number> };
+    expect(model.coefficients.x0).toBeGreaterThan(1.5);
+    expect(Object.keys(model.coefficients)).not.toContain('x0=NaN');
+  });
+});
+
+describe('exact names beyond model.maxFeatures are left out, counted and said (issue 11, item 3)', () => {
+  it('--max-features 50 over 1,000 events with a name of their own each: 951 feature values left out', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const u = uniform(3);
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ label: u() < 0.5 ? 0 : 1, features: { x0: u(), [`id${i}`]: 1 } }),
+    );
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--out',
+      out,
+      '--max-features',
+      '50',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // 1,001 names (x0 and id0..id999); the first 50 get columns, each later name is one value left out
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary & {
+      droppedFeatures: number;
+      features: number;
+    };
+    expect(summary).toMatchObject({ events: 1000, rejected: 0, features: 50, droppedFeatures: 951 });
+    expect(r.stderr.match(/"msg":"model \\"default\\" has 50 columns, its model.maxFeatures/g)).toHaveLength(
+      1,
+    );
+    expect(r.stderr).toMatch(
+      /replay: warning: 951 feature values were left out because a model reached model.maxFeatures/,
+    );
+    const last = readJsonl(join(out, 'models.jsonl')).at(-1) as { metrics: { droppedFeatures: number } };
+    expect(last.metrics.droppedFeatures).toBe(951);
+  });
 });
 
 describe('replay exits non-zero when it learned nothing (issue 11, item 4)', () => {
