@@ -32,9 +32,11 @@ interface Summary {
   warnings: string[];
 }
 
-function replay(input: string, out: string, ...more: string[]) {
-  return runCli(['replay', '--input', input, '--family', 'gaussian', '--out', out, '--no-refit', ...more]);
+function replayAs(family: string, input: string, out: string, ...more: string[]) {
+  return runCli(['replay', '--input', input, '--family', family, '--out', out, '--no-refit', ...more]);
 }
+
+const replay = (input: string, out: string, ...more: string[]) => replayAs('gaussian', input, out, ...more);
 
 /** y = 2·x0 + noise; x0 numeric except in the lines `odd` picks, which carry `odd(i)` instead. */
 function typedLines(n: number, odd: (i: number) => unknown): string[] {
@@ -122,17 +124,7 @@ describe('exact names beyond model.maxFeatures are left out, counted and said (i
     );
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = join(dir, 'out');
-    const r = await runCli([
-      'replay',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--out',
-      out,
-      '--max-features',
-      '50',
-    ]);
+    const r = await replayAs('binomial', input, out, '--max-features', '50');
     expect(r.code, r.stderr).toBe(0);
     // 1,001 names (x0 and id0..id999); the first 50 get columns, each later name is one value left out
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary & {
