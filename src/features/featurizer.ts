@@ -1,4 +1,4 @@
-import type { L1Event } from '../core/event.js';
+import type { FeatureValue, L1Event } from '../core/event.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
@@ -85,8 +85,9 @@ export class Featurizer {
   readonly vocabulary: Vocabulary;
   /** Column lookups of the first `FIELD_CACHE` fields seen (bounded: field names are data). */
   private readonly slotByField = new Map<string, FieldColumns>();
-  /** Scratch for the event being featurized: its fields and their slots, in order. */
+  /** Scratch for the event being featurized: its fields, their values and slots, in order. */
   private fields: string[] = [];
+  private readonly values: FeatureValue[] = [];
   private slots: Array<FieldColumns | undefined> = [];
   /** The previous event's fields and slots, in order. */
   private lastFields: string[] = [];
@@ -130,31 +131,32 @@ export class Featurizer {
     out.clear();
     const features = event.features;
     const fields = this.fields;
+    const values = this.values;
     const slots = this.slots;
     const last = this.lastFields;
     const lastSlots = this.lastSlots;
     const lastCount = this.lastCount;
     // Pass 1: check every value's type before changing anything.
+    let m = 0;
     for (const field in features) {
       const v = features[field];
       if (v === null || v === undefined) continue;
       const t = typeof v;
       if (t !== 'number' && t !== 'boolean' && t !== 'string' && !Array.isArray(v))
         return `feature "${field}" has an unsupported type`;
+      fields[m] = field;
+      values[m] = v;
+      slots[m] = m < lastCount && last[m] === field ? lastSlots[m] : undefined;
+      m++;
     }
     if (++this.eventNo === 0x7fffffff) {
       this.eventNo = 1;
       this.stamp.fill(0);
     }
     // Pass 2: columns.
-    let m = 0;
-    for (const field in features) {
-      const v = features[field];
-      if (v === null || v === undefined) continue;
-      const slot = (m < lastCount && last[m] === field ? lastSlots[m] : undefined) ?? this.slotFor(field);
-      fields[m] = field;
-      slots[m] = slot;
-      m++;
+    for (let k = 0; k < m; k++) {
+      const v = values[k];
+      const slot = (slots[k] ??= this.slotFor(fields[k]));
       if (typeof v === 'number') {
         if (v !== 0) this.add(out, slot.numeric(), v);
       } else if (typeof v === 'boolean') {
