@@ -67,6 +67,7 @@ export type {
 } from './stream/types.js';
 export {
   decodeEvents,
+  DEFAULT_MAX_RECORD_BYTES,
   jsonDecoder,
   type RecordDecoder,
   type EventDecoder,

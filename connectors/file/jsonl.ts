@@ -3,7 +3,13 @@ import { stat } from 'node:fs/promises';
 
 import { Observable } from 'rxjs';
 
-import { ConnectorError, type EventSource, type RawBatch, type RawRecord } from '../../src/index.js';
+import {
+  ConnectorError,
+  DEFAULT_MAX_RECORD_BYTES,
+  type EventSource,
+  type RawBatch,
+  type RawRecord,
+} from '../../src/index.js';
 
 export interface JsonlSourceOptions {
   /** Records per emitted batch (default 1024). */
@@ -20,7 +26,16 @@ export interface JsonlSourceOptions {
   readonly skipLines?: number;
   /** The records' `position.source` (default `path`): a resumed run keeps its first run's name. */
   readonly name?: string;
+  /**
+   * A line longer than this many bytes is not held in memory: reading streams past it, and it is
+   * emitted as a record with its first bytes as `value` and its full size as `bytes` (default:
+   * `DEFAULT_MAX_RECORD_BYTES`), for `decodeEvents` to dead-letter.
+   */
+  readonly maxRecordBytes?: number;
 }
+
+/** Characters of an oversize line kept in its record (for the dead letter). */
+const OVERSIZE_PREFIX = 256;
 
 /**
  * A JSON-lines file as an Observable of record batches, read in chunks with backpressure: the next
@@ -29,6 +44,7 @@ export interface JsonlSourceOptions {
  */
 export function readJsonl(path: string, options: JsonlSourceOptions = {}): Observable<RawBatch> {
   const batchSize = options.batchSize ?? 1024;
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const skipBlank = options.skipBlank ?? true;
   const name = options.name ?? path;
   return new Observable<RawBatch>((subscriber) => {
@@ -48,8 +64,13 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       }
       if (cancelled) return;
       stream = createReadStream(path, { highWaterMark: 1 << 20 });
-      const decoder = new TextDecoder('utf-8');
+      let decoder = new TextDecoder('utf-8');
       let carry = '';
+      /** Bytes of the line being read (since the last newline). */
+      let carryBytes = 0;
+      /** While streaming past an oversize line: its bytes so far and its start; else -1. */
+      let oversize = -1;
+      let oversizeStart = '';
       let line = 0;
       let bytes = 0;
       let toSkip = options.skipLines ?? 0;
@@ -65,8 +86,17 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       const pushLine = (text: string) => {
         line++;
         const value = text.endsWith('\r') ? text.slice(0, -1) : text;
+        // a UTF-8 character is at most 3 bytes per UTF-16 unit: only long lines are measured
+        if (value.length * 3 > maxBytes) {
+          const size = Buffer.byteLength(value);
+          if (size > maxBytes) return pushOversize(value.slice(0, OVERSIZE_PREFIX), size);
+        }
         if (skipBlank && value.trim() === '') return;
         records.push({ value, position: { source: name, offset: String(line) } });
+        if (records.length >= batchSize) flush();
+      };
+      const pushOversize = (start: string, bytes: number) => {
+        records.push({ value: start, bytes, position: { source: name, offset: String(line) } });
         if (records.length >= batchSize) flush();
       };
       for await (const chunk of stream) {
@@ -91,6 +121,21 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
           }
           buf = buf.subarray(at);
         }
+        if (oversize >= 0) {
+          // streaming past a line over maxRecordBytes: only its size is kept
+          const nl = buf.indexOf(10);
+          if (nl < 0) {
+            oversize += buf.length;
+            options.onProgress?.(bytes, total);
+            continue;
+          }
+          line++;
+          pushOversize(oversizeStart, oversize + nl);
+          oversize = -1;
+          buf = buf.subarray(nl + 1);
+        }
+        const lastNl = buf.lastIndexOf(10);
+        carryBytes = lastNl < 0 ? carryBytes + buf.length : buf.length - lastNl - 1;
         const text = carry + decoder.decode(buf, { stream: true });
         let start = 0;
         for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
@@ -98,6 +143,13 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
           start = nl + 1;
         }
         carry = text.slice(start);
+        if (carryBytes > maxBytes) {
+          // the line in hand is already too long: drop it and stream past the rest
+          oversize = carryBytes;
+          oversizeStart = carry.slice(0, OVERSIZE_PREFIX);
+          carry = '';
+          decoder = new TextDecoder('utf-8');
+        }
         flush();
         options.onProgress?.(bytes, total);
       }
@@ -107,6 +159,10 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
           'L1S_FILE',
           `${path} has ${line + (skippedTail > 0 ? 1 : 0)} lines, fewer than the ${options.skipLines} already done: it is not the input the checkpoint was made from`,
         );
+      if (oversize >= 0) {
+        line++;
+        pushOversize(oversizeStart, oversize);
+      }
       carry += decoder.decode();
       if (carry.length > 0) pushLine(carry);
       flush();

@@ -16,6 +16,8 @@ export const replayFlagOptions = {
   'snapshot-every': { type: 'string' },
   'snapshot-seconds': { type: 'string' },
   'batch-size': { type: 'string' },
+  'max-record-bytes': { type: 'string' },
+  'max-features': { type: 'string' },
   key: { type: 'string' },
   'key-by': { type: 'string' },
   'max-live-models': { type: 'string' },
@@ -39,6 +41,10 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --snapshot-every N    learned events (per model) between snapshots (default 10000)
   --snapshot-seconds S  seconds between snapshots of a model that learned since (default 60)
   --batch-size N        records per batch (default 1024)
+  --max-record-bytes N  a line over N bytes is dead-lettered unread and the run goes on
+                        (default 1048576; limits.maxRecordBytes)
+  --max-features N      exact names: columns per model at most (default 1048576); new names
+                        beyond are left out of their events and counted (model.maxFeatures)
   --key K               the model's key (default "default")
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
@@ -107,6 +113,7 @@ export async function engineConfigFrom(
   set(model, 'lambda', numeric('lambda', values.lambda, problems));
   set(model, 'l1Ratio', numeric('l1-ratio', values['l1-ratio'], problems));
   set(model, 'hashBits', numeric('hash-bits', values['hash-bits'], problems));
+  set(model, 'maxFeatures', numeric('max-features', values['max-features'], problems));
   set(model, 'standardize', values.standardize);
   set(model, 'maxLiveModels', numeric('max-live-models', values['max-live-models'], problems));
   if (
@@ -133,6 +140,12 @@ export async function engineConfigFrom(
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
   if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);
+  if (values['max-record-bytes'] !== undefined)
+    set(
+      section(doc, 'limits'),
+      'maxRecordBytes',
+      numeric('max-record-bytes', values['max-record-bytes'], problems),
+    );
   if (replay.input === undefined && typeof doc.input !== 'string')
     problems.push({ path: '--input', message: 'is required: a JSON-lines file of events' });
   if (!isObject(doc.model) || (doc.model as Doc).family === undefined) {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,7 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { writeReport } from './report.js';
+import { looksLikeCsv } from '../solve/csv.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -125,6 +126,7 @@ export async function replay(
     {
       source: jsonlSource(input, {
         batchSize: config.batchSize,
+        maxRecordBytes: config.limits.maxRecordBytes,
         ...(resume !== null ? { skipLines: resume.line, name: resume.source } : {}),
         ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done) } : {}),
         onProgress: (b, t) => {
@@ -204,16 +206,55 @@ export const replayCommand: Command = {
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
+    for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
       `replay: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${summary.nonZero} non-zero coefficients; ` +
         `${summary.refits.completed} refits; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );
+    const nothing =
+      summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;
+    if (nothing !== null) {
+      io.stderr.write(`replay: error: ${nothing}\n`);
+      return 1;
+    }
     if (report) {
       const written = await writeReport(resolve(out));
       io.stderr.write(`replay: report in ${written.file} (${(written.bytes / 1024).toFixed(0)} KB)\n`);
     }
-    return summary.interrupted === 'SIGINT' ? 130 : summary.interrupted === 'SIGTERM' ? 143 : 0;
+    if (summary.interrupted !== undefined)
+      return summary.interrupted === 'SIGINT' ? 130 : summary.interrupted === 'SIGTERM' ? 143 : 1;
+    return 0;
   },
 };
+
+/**
+ * Why a finished replay learned nothing from a fresh start, or null when it learned something (or
+ * went on from a state directory that had: a resumed run over the rest may have nothing left).
+ */
+export async function nothingLearned(summary: RunSummary, input: string): Promise<string | null> {
+  if (summary.events > 0 || summary.resume !== undefined) return null;
+  if (summary.records === 0) return `nothing learned: ${input} has no events (it is empty or blank)`;
+  if (summary.rejected === 0)
+    return `nothing learned: none of the ${summary.scored} events of ${input} has a "label" (an unlabelled event is only scored)`;
+  const first = await firstLine(input);
+  const csv = looksLikeCsv(first)
+    ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line (fit reads CSV)`
+    : '';
+  return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
+}
+
+/** The first line of a file (at most its first 64 KiB). */
+async function firstLine(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const nl = text.indexOf('\n');
+    return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } finally {
+    await file.close();
+  }
+}

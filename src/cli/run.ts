@@ -285,7 +285,7 @@ export const runCommand: Command = {
       ]);
     }
     if (kafka !== undefined) return runKafka(config, io, shutdownMs);
-    const { replay, refusedStateDirectory } = await import('./replay.js');
+    const { replay, refusedStateDirectory, nothingLearned } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);
     const ops = await startOps(config, logger);
@@ -315,9 +315,14 @@ export const runCommand: Command = {
       deadline.dispose();
       await ops?.server.close();
     }
+    for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
       `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );
-    return 0;
+    if (summary.interrupted !== undefined) return 0;
+    const nothing = await nothingLearned(summary, config.files.input!);
+    if (nothing === null) return 0;
+    io.stderr.write(`run: error: ${nothing}\n`);
+    return 1;
   },
 };

@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/engine.js';
+import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
@@ -9,11 +9,15 @@ export interface RunSummary {
   readonly learner: string;
   readonly lambda: number;
   readonly l1Ratio: number;
+  /** Records read (lines of a file, messages of a topic). */
+  readonly records: number;
   /** Labelled events learned (all keys). */
   readonly events: number;
   /** Unlabelled events scored. */
   readonly scored: number;
   readonly rejected: number;
+  /** rejected / records (null when nothing was read). */
+  readonly rejectRate: number | null;
   /** Rejections by reason (a null-prototype object: reasons are data). */
   readonly rejectedByReason: Record<string, number>;
   readonly progressiveLoss: number | null;
@@ -22,6 +26,10 @@ export interface RunSummary {
   readonly nonZero: number;
   /** Columns with a name on record (single model) or summed over keys. */
   readonly features: number;
+  /** Feature values left out because a model reached `model.maxFeatures` (models in memory). */
+  readonly droppedFeatures: number;
+  /** What a user must know about the input (a high reject rate, a full vocabulary); empty if none. */
+  readonly warnings: readonly string[];
   /** Model keys seen. */
   readonly keys: number;
   /** Snapshots written (online and refit). */
@@ -56,12 +64,14 @@ export function summarize(engine: Engine, input: string): RunSummary {
   const metrics: Record<string, number | null> = Object.create(null) as Record<string, number | null>;
   let nonZero = 0;
   let features = 0;
+  let droppedFeatures = 0;
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
   const source = single ? single.model.metrics.summary() : engine.metrics.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   engine.registry.forEach((live) => {
     const view = live.model.view();
     nonZero += Object.keys(view.coefficients).length;
+    droppedFeatures += live.model.featurizer.droppedFeatures;
     const vocabulary = live.model.featurizer.vocabulary;
     features += vocabulary.hashed
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
@@ -75,14 +85,18 @@ export function summarize(engine: Engine, input: string): RunSummary {
     learner: config.model.learner ?? 'ftrl',
     lambda: config.model.lambda ?? 5e-3,
     l1Ratio: config.model.l1Ratio ?? 1,
+    records: s.records,
     events: s.learned,
     scored: s.scored,
     rejected: s.rejected,
+    rejectRate: s.records > 0 ? s.rejected / s.records : null,
     rejectedByReason,
     progressiveLoss: metrics.progressiveLoss ?? null,
     metrics,
     nonZero,
     features,
+    droppedFeatures,
+    warnings: dataWarnings(s, droppedFeatures),
     keys: s.keys,
     models: s.snapshots,
     scores: s.scores,
@@ -99,4 +113,29 @@ export function summarize(engine: Engine, input: string): RunSummary {
     seconds: s.seconds,
     eventsPerSecond: s.learned / Math.max(s.seconds, 1e-9),
   };
+}
+
+/** Reject shares above this are a warning in the summary. */
+const HIGH_REJECT_SHARE = 0.1;
+
+/** The summary's warnings about the input, each a sentence saying what happened and what to do. */
+function dataWarnings(s: EngineStats, droppedFeatures: number): string[] {
+  const warnings: string[] = [];
+  if (s.records > 0 && s.rejected / s.records > HIGH_REJECT_SHARE) {
+    let top = '';
+    let most = 0;
+    for (const [reason, n] of s.rejectedByReason) if (n > most) [top, most] = [reason, n];
+    warnings.push(
+      `${((100 * s.rejected) / s.records).toFixed(1)}% of the records were rejected (${s.rejected} of ${s.records}); most common reason (${most}): ${top}; see the dead letters`,
+    );
+  } else if (s.highRejectWindows > 0) {
+    warnings.push(
+      `${s.highRejectWindows} windows of records had more than ${100 * HIGH_REJECT_SHARE}% rejected; see the dead letters`,
+    );
+  }
+  if (droppedFeatures > 0)
+    warnings.push(
+      `${droppedFeatures} feature values were left out because a model reached model.maxFeatures columns: raise it (--max-features) or hash (--hash-bits)`,
+    );
+  return warnings;
 }

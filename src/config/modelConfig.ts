@@ -53,6 +53,7 @@ const modelKeys = [
   'hashBits',
   'hashSeed',
   'nameCapacity',
+  'maxFeatures',
   'penaltyFactors',
   'labelWarmup',
   'aucSample',
@@ -107,6 +108,13 @@ export function checkModelConfig(
   num(raw, 'hashBits', path, problems, { min: 1, max: 28, integer: true });
   num(raw, 'hashSeed', path, problems, { integer: true });
   num(raw, 'nameCapacity', path, problems, { min: 1, integer: true });
+  num(raw, 'maxFeatures', path, problems, { min: 1, integer: true });
+  if (raw.maxFeatures !== undefined && raw.hashBits !== undefined)
+    problems.push({
+      path: `${path}.maxFeatures`,
+      message:
+        'bounds exact names only: with hashBits the columns are 2^hashBits (use nameCapacity for the name table)',
+    });
   num(raw, 'labelWarmup', path, problems, { min: 0, integer: true });
   num(raw, 'aucSample', path, problems, { min: 2, max: 1 << 24, integer: true });
   if (raw.cumulative !== undefined && typeof raw.cumulative !== 'boolean') {

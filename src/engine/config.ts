@@ -3,6 +3,7 @@ import { unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../stream/decodeEvents.js';
 
 /** Which model scores unlabelled events: the online learner or the latest refit. */
 export type ServeSource = 'online' | 'refit';
@@ -62,6 +63,12 @@ export interface KeyConfig {
   readonly maxLiveModels: number;
 }
 
+/** Bounds on input records (docs/memory.md). */
+export interface LimitsConfig {
+  /** A record (a file's line, a Kafka message's value) over this many bytes is dead-lettered unread. */
+  readonly maxRecordBytes: number;
+}
+
 /** The validated, frozen configuration of one engine run (every section, defaults filled in). */
 export interface EngineConfig {
   readonly model: OnlineModelOptions;
@@ -72,6 +79,8 @@ export interface EngineConfig {
   readonly drift: DriftConfig;
   /** Records per batch read from a file source. */
   readonly batchSize: number;
+  /** Bounds on what one record may bring in. */
+  readonly limits: LimitsConfig;
   readonly checkpoints: CheckpointConfig;
   readonly http: HttpConfig;
   /** Sections the engine does not interpret (e.g. `kafka`), as their validators returned them. */
@@ -95,6 +104,7 @@ export const engineDefaults = {
   scores: { enabled: true, top: 5 },
   keys: { defaultKey: 'default', maxLiveModels: 1000 },
   batchSize: 1024,
+  limits: { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES },
   checkpoints: { everyEvents: 10_000, everySeconds: 10 },
   http: { port: null, host: '0.0.0.0' },
 } as const;
@@ -185,13 +195,24 @@ class SectionReader {
   }
 }
 
-const engineSections = ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'input', 'state', 'http'];
+const engineSections = [
+  'model',
+  'refit',
+  'snapshots',
+  'scores',
+  'drift',
+  'replay',
+  'input',
+  'state',
+  'http',
+  'limits',
+];
 
 /**
  * Validates a whole configuration document once, reporting every problem of every section at once
  * (each named by its path, with the fix), and returns it with defaults filled in, frozen. The
  * engine's own sections are `model`, `refit`, `snapshots`, `scores`, `drift`, `replay` (`input`,
- * `out`, `batchSize`) and `state`; a caller adds its own (`kafka`) with validators.
+ * `out`, `batchSize`), `state`, `http` and `limits`; a caller adds its own (`kafka`) with validators.
  */
 export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {}): EngineConfig {
   const problems: ConfigProblem[] = [];
@@ -293,6 +314,13 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     everyEvents: state.number('everyEvents', c.everyEvents, { min: 1, integer: true, infinity: true }),
     everySeconds: state.number('everySeconds', c.everySeconds, { min: 0.001, infinity: true }),
   };
+  const limitsSection = new SectionReader(raw.limits, 'limits', problems, ['maxRecordBytes']);
+  const limits: LimitsConfig = {
+    maxRecordBytes: limitsSection.number('maxRecordBytes', engineDefaults.limits.maxRecordBytes, {
+      min: 64,
+      integer: true,
+    }),
+  };
   const httpSection = new SectionReader(raw.http, 'http', problems, ['port', 'host']);
   const port =
     httpSection.raw.port === null ? null : httpSection.number('port', NaN, { min: 0, integer: true });
@@ -331,6 +359,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     scores: Object.freeze(scoreConfig),
     drift: resolveDriftConfig(raw.drift),
     batchSize,
+    limits: Object.freeze(limits),
     checkpoints: Object.freeze(checkpoints),
     http: Object.freeze(http),
     extensions,

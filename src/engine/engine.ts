@@ -19,6 +19,7 @@ import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
+import { RejectRateWatch } from './rejectRate.js';
 import {
   MemoryStateStore,
   type EventSource,
@@ -96,6 +97,14 @@ class CountingDeadLetters implements DeadLetterSink {
     this.heldLetters = [];
     return out;
   }
+
+  /** The most frequent reason so far (null before any dead letter). */
+  topReason(): string | null {
+    let top: string | null = null;
+    let most = 0;
+    for (const [reason, n] of this.byReason) if (n > most) [top, most] = [reason, n];
+    return top;
+  }
 }
 
 /**
@@ -134,6 +143,8 @@ export interface EngineStats {
   /** Events not learned again because a restored model's state already covered them. */
   readonly skippedCovered: number;
   readonly checkpoints: Readonly<Checkpointer['totals']>;
+  /** Windows of records whose reject share was high (`RejectRateWatch`). */
+  readonly highRejectWindows: number;
   readonly seconds: number;
 }
 
@@ -161,6 +172,9 @@ export class Engine {
   private readonly checkpointer: Checkpointer | null;
   private startedAt = 0;
   private restored = false;
+  private readonly rejectRate = new RejectRateWatch();
+  private rejectedBefore = 0;
+  private warnedDropped = false;
 
   constructor(config: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
     this.config = config;
@@ -285,6 +299,7 @@ export class Engine {
       decodeEvents({
         family: config.model.family,
         deadLetters: this.deadLetters,
+        maxRecordBytes: config.limits.maxRecordBytes,
         ...(this.options.partSize !== undefined
           ? { partSize: this.options.partSize, yieldAfterMs: 100 }
           : {}),
@@ -311,6 +326,7 @@ export class Engine {
         // between whole batches only: an inline refit comes before its batch, whose models must
         // stay in memory until it is through every stage
         if (element.kind === 'batch') {
+          this.watchData(element);
           this.registry.trim();
           const letters = this.deadLetters.take();
           if (letters.length > 0) element.outputs.deadLetters.push(...letters);
@@ -333,6 +349,29 @@ export class Engine {
       }),
       publish(sink, source, this.checkpointer ?? undefined),
     );
+  }
+
+  /** Warns (log, rate-limited) when many records are rejected or a model's vocabulary is full. */
+  private watchData(batch: ProcessedBatch): void {
+    const rejected = this.deadLetters.count - this.rejectedBefore;
+    this.rejectedBefore = this.deadLetters.count;
+    const share = this.rejectRate.update(batch.records.length, rejected, this.now());
+    if (share !== null)
+      this.options.logger?.warn(
+        { rejectShare: share, records: this.rejectRate.window, reason: this.deadLetters.topReason() },
+        `${(100 * share).toFixed(1)}% of the last ${this.rejectRate.window} or more records were rejected (dead letters); most common reason: ${this.deadLetters.topReason()}`,
+      );
+    if (this.warnedDropped) return;
+    for (const { live } of batch.parts) {
+      const { featurizer } = live.model;
+      if (featurizer.droppedFeatures === 0) continue;
+      this.warnedDropped = true;
+      this.options.logger?.warn(
+        { key: live.key, columns: featurizer.dimension },
+        `model "${live.key}" has ${featurizer.dimension} columns, its model.maxFeatures: features with new names are left out of its events from now on (counted as droppedFeatures); raise model.maxFeatures or hash (--hash-bits)`,
+      );
+      return;
+    }
   }
 
   private count(batch: ProcessedBatch): void {
@@ -381,6 +420,7 @@ export class Engine {
       refits: { ...this.refits },
       skippedCovered: this.skipped.count,
       checkpoints: { ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0 }) },
+      highRejectWindows: this.rejectRate.highWindows,
       seconds: this.startedAt === 0 ? 0 : (performance.now() - this.startedAt) / 1000,
     };
   }

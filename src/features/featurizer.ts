@@ -14,24 +14,45 @@ export interface FeaturizerOptions {
   readonly hashSeed?: number;
   /** Hashed only: names kept before names of inactive columns are pruned (default 2^20). */
   readonly nameCapacity?: number;
+  /**
+   * Exact only: columns at most (default 2^20). Once full, a feature with a new name is left out
+   * of its event (the rest of the event is learned) and counted in `droppedFeatures`.
+   */
+  readonly maxFeatures?: number;
 }
 
-type FieldKind = 'numeric' | 'categorical';
+/** Fields whose column lookups are cached (the cache is a speed-up only: fields beyond it still work). */
+const FIELD_CACHE = 1 << 14;
 
-function kindOf(v: FeatureValue): FieldKind | null {
-  if (typeof v === 'number' || typeof v === 'boolean') return 'numeric';
-  if (typeof v === 'string' || Array.isArray(v)) return 'categorical';
-  return null;
-}
+/**
+ * Strings that mean "no value" (pandas.read_csv's default `na_values`): such a feature is absent,
+ * like null, rather than the one-hot `field=NaN`. JSON converted from CSV carries them.
+ */
+const MISSING = new Set([
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+]);
 
-function describe(kind: FieldKind): string {
-  return kind === 'numeric' ? 'a number (or boolean)' : 'a string (or string array)';
-}
-
-/** What the featurizer holds per field: its kind and its columns. */
-interface FieldSlot {
-  readonly kind: FieldKind;
-  readonly columns: FieldColumns;
+/** True for a string that stands for a missing value (see `MISSING`). */
+export function isMissingString(s: string): boolean {
+  return s.length <= 8 && MISSING.has(s);
 }
 
 /** `FieldColumns` for vocabularies without `forField`: plain `indexOf` calls. */
@@ -52,32 +73,37 @@ class IndexOfColumns implements FieldColumns {
 
 /**
  * Turns events (DESIGN §2) into sparse vectors on reusable buffers: numbers by field name,
- * booleans as 0/1, strings as one-hot `field=value`, string arrays as several one-hots. Zeros and
- * nulls are absent. A field keeps the kind it was first seen with; an event that changes it is
- * rejected (with nothing registered from it). Duplicate columns within one event (a repeated
- * array element, or a hash collision) are summed.
+ * booleans as 0/1, strings as one-hot `field=value`, string arrays as several one-hots. Zeros,
+ * nulls and missing-value strings (`"NaN"`, `""`, `"null"`, ... see `MISSING`) are absent.
+ *
+ * A field has no fixed type: each value is featurized by its own type, so a field that carries
+ * numbers in some events and strings in others gives its numeric column `x0` and one-hots
+ * `x0=high` side by side, and no event is rejected for it. Duplicate columns within one event (a
+ * repeated array element, or a hash collision) are summed.
  */
 export class Featurizer {
   readonly vocabulary: Vocabulary;
-  private readonly kinds = new Map<string, FieldKind>();
-  private readonly slotByField = new Map<string, FieldSlot>();
+  /** Column lookups of the first `FIELD_CACHE` fields seen (bounded: field names are data). */
+  private readonly slotByField = new Map<string, FieldColumns>();
   /** Scratch for the event being featurized: its fields, their values and slots, in order. */
   private fields: string[] = [];
   private readonly values: FeatureValue[] = [];
-  private slots: Array<FieldSlot | undefined> = [];
-  /** The previous (accepted) event's fields and slots, in order. */
+  private slots: Array<FieldColumns | undefined> = [];
+  /** The previous event's fields and slots, in order. */
   private lastFields: string[] = [];
-  private lastSlots: Array<FieldSlot | undefined> = [];
+  private lastSlots: Array<FieldColumns | undefined> = [];
   private lastCount = 0;
   /** `stamp[j] === eventNo` when column j is already in the current event's vector. */
   private stamp = new Int32Array(1024);
   private eventNo = 0;
+  /** Feature values left out because an exact vocabulary was full (`maxFeatures`). */
+  droppedFeatures = 0;
 
   constructor(options: FeaturizerOptions = {}, vocabulary?: Vocabulary) {
     this.vocabulary =
       vocabulary ??
       (options.hashBits === undefined
-        ? new ExactVocabulary()
+        ? new ExactVocabulary(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {})
         : new HashedVocabulary({
             bits: options.hashBits,
             ...(options.hashSeed !== undefined ? { seed: options.hashSeed } : {}),
@@ -93,17 +119,12 @@ export class Featurizer {
     return this.vocabulary.nameOf(index);
   }
 
-  /** Kinds of the fields seen so far (for input-drift reports and checkpoints). */
-  fieldKinds(): ReadonlyMap<string, FieldKind> {
-    return this.kinds;
-  }
-
   /**
    * Writes the event's features into `out` (cleared first). Returns null, or the reason the event
-   * is rejected (then `out` is empty and no state changed).
+   * is rejected (a value of an unsupported type: then `out` is empty and no state changed).
    *
    * Streams repeat the same fields in the same order event after event, so each field's slot
-   * (kind and columns) is looked up by position in the previous event's layout first (a string
+   * (its columns) is looked up by position in the previous event's layout first (a string
    * compare, usually of the very same string) and in the field map only when that misses.
    */
   featurize(event: L1Event, out: SparseBuffer): string | null {
@@ -115,22 +136,17 @@ export class Featurizer {
     const last = this.lastFields;
     const lastSlots = this.lastSlots;
     const lastCount = this.lastCount;
-    // Pass 1: check every field's kind before changing anything.
+    // Pass 1: check every value's type before changing anything.
     let m = 0;
     for (const field in features) {
       const v = features[field];
       if (v === null || v === undefined) continue;
-      const kind = kindOf(v);
-      if (kind === null) return `feature "${field}" has an unsupported type`;
-      const slot =
-        (m < lastCount && last[m] === field ? lastSlots[m] : undefined) ?? this.slotByField.get(field);
-      const known = slot !== undefined ? slot.kind : this.kinds.get(field);
-      if (known !== undefined && known !== kind) {
-        return `feature "${field}" was ${describe(known)} in earlier events and is now ${describe(kind)}`;
-      }
+      const t = typeof v;
+      if (t !== 'number' && t !== 'boolean' && t !== 'string' && !Array.isArray(v))
+        return `feature "${field}" has an unsupported type`;
       fields[m] = field;
       values[m] = v;
-      slots[m] = slot;
+      slots[m] = m < lastCount && last[m] === field ? lastSlots[m] : undefined;
       m++;
     }
     if (++this.eventNo === 0x7fffffff) {
@@ -140,15 +156,16 @@ export class Featurizer {
     // Pass 2: columns.
     for (let k = 0; k < m; k++) {
       const v = values[k];
-      const slot = (slots[k] ??= this.slotFor(fields[k], kindOf(v)!));
+      const slot = (slots[k] ??= this.slotFor(fields[k]));
       if (typeof v === 'number') {
-        if (v !== 0) this.add(out, slot.columns.numeric(), v);
+        if (v !== 0) this.add(out, slot.numeric(), v);
       } else if (typeof v === 'boolean') {
-        if (v) this.add(out, slot.columns.numeric(), 1);
+        if (v) this.add(out, slot.numeric(), 1);
       } else if (typeof v === 'string') {
-        this.add(out, slot.columns.oneHot(v), 1);
+        if (!isMissingString(v)) this.add(out, slot.oneHot(v), 1);
       } else {
-        for (const item of v as readonly string[]) this.add(out, slot.columns.oneHot(item), 1);
+        for (const item of v as readonly string[])
+          if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);
       }
     }
     // This event's layout is the next one's first guess (swap the scratch arrays).
@@ -160,22 +177,22 @@ export class Featurizer {
     return null;
   }
 
-  /** The slot of a field seen for the first time (or first since a restore): notes its kind. */
-  private slotFor(field: string, kind: FieldKind): FieldSlot {
+  /** A field's columns: cached for the first `FIELD_CACHE` fields, made afresh beyond. */
+  private slotFor(field: string): FieldColumns {
     let slot = this.slotByField.get(field);
     if (slot === undefined) {
-      if (!this.kinds.has(field)) this.kinds.set(field, kind);
       const vocabulary = this.vocabulary;
-      slot = {
-        kind: this.kinds.get(field)!,
-        columns: vocabulary.forField ? vocabulary.forField(field) : new IndexOfColumns(vocabulary, field),
-      };
-      this.slotByField.set(field, slot);
+      slot = vocabulary.forField ? vocabulary.forField(field) : new IndexOfColumns(vocabulary, field);
+      if (this.slotByField.size < FIELD_CACHE) this.slotByField.set(field, slot);
     }
     return slot;
   }
 
   private add(out: SparseBuffer, index: number, value: number): void {
+    if (index < 0) {
+      this.droppedFeatures++;
+      return;
+    }
     if (index >= this.stamp.length) this.stamp = growInt32(this.stamp, index + 1);
     if (this.stamp[index] === this.eventNo) {
       for (let k = 0; k < out.nnz; k++) {
@@ -190,21 +207,25 @@ export class Featurizer {
   }
 
   state(): FeaturizerState {
-    return { vocabulary: this.vocabulary.state(), kinds: [...this.kinds] };
+    return { vocabulary: this.vocabulary.state(), droppedFeatures: this.droppedFeatures };
   }
 
+  /** A featurizer continuing from `state` (checkpoints before field types were dropped carry `kinds`: ignored). */
   static fromState(state: FeaturizerState, options: FeaturizerOptions = {}): Featurizer {
     const vocabulary =
       state.vocabulary.kind === 'exact'
-        ? ExactVocabulary.fromState(state.vocabulary)
+        ? ExactVocabulary.fromState(state.vocabulary, options.maxFeatures)
         : HashedVocabulary.fromState(state.vocabulary, options.nameCapacity);
     const f = new Featurizer(options, vocabulary);
-    for (const [field, kind] of state.kinds) f.kinds.set(field, kind);
+    f.droppedFeatures = state.droppedFeatures ?? 0;
     return f;
   }
 }
 
 export interface FeaturizerState {
   readonly vocabulary: VocabularyState;
-  readonly kinds: ReadonlyArray<readonly [string, FieldKind]>;
+  /** Left out of events because the exact vocabulary was full (absent in older checkpoints). */
+  readonly droppedFeatures?: number;
+  /** Older checkpoints: the type each field was first seen with (no longer used). */
+  readonly kinds?: ReadonlyArray<readonly [string, string]>;
 }

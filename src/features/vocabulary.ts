@@ -13,7 +13,10 @@ export interface Vocabulary {
   /** Number of columns: grows for exact vocabularies, 2^bits for hashed ones. */
   readonly dimension: number;
   readonly hashed: boolean;
-  /** Column of a numeric/boolean feature named `field`, or of the one-hot `field=value`. */
+  /**
+   * Column of a numeric/boolean feature named `field`, or of the one-hot `field=value`; -1 for a
+   * new name when an exact vocabulary is full (`maxFeatures`).
+   */
   indexOf(field: string, value?: string): number;
   /** The feature name of a column (for hashed columns, the first name seen there). */
   nameOf(index: number): string;
@@ -82,13 +85,26 @@ export function featureName(field: string, value: string | undefined | null): st
   return value === undefined || value === null ? field : `${field}=${value}`;
 }
 
+/** Columns an exact vocabulary gives at most, by default. */
+export const DEFAULT_MAX_FEATURES = 1 << 20;
+
 export class ExactVocabulary implements Vocabulary {
   readonly hashed = false;
   readonly collisions = 0;
+  /** Columns at most: a new name beyond them gets no column (`indexOf` returns -1). */
+  private limit: number;
   private readonly numeric = new Map<string, number>();
   private readonly oneHot = new Map<string, Map<string, number>>();
   private readonly fields: string[] = [];
   private readonly values: Array<string | null> = [];
+
+  constructor(options: { readonly maxFeatures?: number } = {}) {
+    this.limit = options.maxFeatures ?? DEFAULT_MAX_FEATURES;
+  }
+
+  get maxFeatures(): number {
+    return this.limit;
+  }
 
   get dimension(): number {
     return this.fields.length;
@@ -98,32 +114,34 @@ export class ExactVocabulary implements Vocabulary {
     if (value === undefined) {
       let i = this.numeric.get(field);
       if (i === undefined) {
+        if (this.full) return -1;
         i = this.add(field, null);
         this.numeric.set(field, i);
       }
       return i;
     }
     let byValue = this.oneHot.get(field);
-    if (byValue === undefined) {
-      byValue = new Map();
-      this.oneHot.set(field, byValue);
-    }
-    let i = byValue.get(value);
+    let i = byValue?.get(value);
     if (i === undefined) {
+      if (this.full) return -1;
+      if (byValue === undefined) {
+        byValue = new Map();
+        this.oneHot.set(field, byValue);
+      }
       i = this.add(field, value);
       byValue.set(value, i);
     }
     return i;
   }
 
+  /** True when no new name gets a column. */
+  get full(): boolean {
+    return this.fields.length >= this.limit;
+  }
+
   /** Indices never change once given, so the field's numeric column and value map are held. */
   forField(field: string): FieldColumns {
-    let byValue = this.oneHot.get(field);
-    if (byValue === undefined) {
-      byValue = new Map();
-      this.oneHot.set(field, byValue);
-    }
-    return new ExactFieldColumns(this, field, byValue);
+    return new ExactFieldColumns(this, field, this.oneHot);
   }
 
   private add(field: string, value: string | null): number {
@@ -159,9 +177,10 @@ export class ExactVocabulary implements Vocabulary {
     };
   }
 
-  static fromState(state: VocabularyState): ExactVocabulary {
+  /** The vocabulary of a checkpoint (it may hold more than `maxFeatures` names: they are kept). */
+  static fromState(state: VocabularyState, maxFeatures?: number): ExactVocabulary {
     checkNames(state);
-    const v = new ExactVocabulary();
+    const v = new ExactVocabulary({ maxFeatures: Infinity });
     state.indices.forEach((index, k) => {
       if (index !== k)
         throw new StateError(`exact vocabulary checkpoint has column ${index} at position ${k}`);
@@ -169,17 +188,20 @@ export class ExactVocabulary implements Vocabulary {
       const got = v.indexOf(state.fields[k], value ?? undefined);
       if (got !== k) throw new StateError(`exact vocabulary checkpoint names column ${got} twice`);
     });
+    v.limit = maxFeatures ?? DEFAULT_MAX_FEATURES;
     return v;
   }
 }
 
 class ExactFieldColumns implements FieldColumns {
   private numericIndex = -1;
+  /** The field's one-hot map, once it has one (fetched lazily: a numeric field never gets one). */
+  private byValue: ReadonlyMap<string, number> | undefined;
 
   constructor(
     private readonly vocabulary: ExactVocabulary,
     private readonly field: string,
-    private readonly byValue: ReadonlyMap<string, number>,
+    private readonly oneHots: ReadonlyMap<string, ReadonlyMap<string, number>>,
   ) {}
 
   numeric(): number {
@@ -188,7 +210,8 @@ class ExactFieldColumns implements FieldColumns {
   }
 
   oneHot(value: string): number {
-    return this.byValue.get(value) ?? this.vocabulary.indexOf(this.field, value);
+    const known = (this.byValue ??= this.oneHots.get(this.field))?.get(value);
+    return known ?? this.vocabulary.indexOf(this.field, value);
   }
 }
 

@@ -29,6 +29,8 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   readonly hashBits?: number;
   readonly hashSeed?: number;
   readonly nameCapacity?: number;
+  /** Exact names only: columns at most (default 2^20); new names beyond are left out and counted. */
+  readonly maxFeatures?: number;
   /** Penalty factors by feature name (`age`, `country=DE`); default 1, 0 = unpenalized. */
   readonly penaltyFactors?: Readonly<Record<string, number>>;
   /**
@@ -122,6 +124,7 @@ export class OnlineModel {
       ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
       ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
       ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+      ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
     });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
@@ -130,7 +133,7 @@ export class OnlineModel {
         eq < 0
           ? this.featurizer.vocabulary.indexOf(name)
           : this.featurizer.vocabulary.indexOf(name.slice(0, eq), name.slice(eq + 1));
-      this.penaltyIndices.push([index, factor]);
+      if (index >= 0) this.penaltyIndices.push([index, factor]);
     }
     const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
     if (this.family === 'gaussian' && warmup > 0) {
@@ -425,6 +428,7 @@ export class OnlineModel {
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
+    if (this.featurizer.droppedFeatures > 0) metrics.droppedFeatures = this.featurizer.droppedFeatures;
     Object.assign(metrics, extraMetrics);
     this.version++;
     return this.record(this.version, intercept, coefficients, metrics);
@@ -496,6 +500,7 @@ export class OnlineModel {
     Object.assign(m, {
       featurizer: Featurizer.fromState(cp.featurizer, {
         ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+        ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
       }),
       scaler: OnlineScaler.fromState(cp.scaler),
       metrics: ProgressiveMetrics.fromState(cp.metrics),

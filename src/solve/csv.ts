@@ -1,6 +1,8 @@
-import type { Family } from '../core/event.js';
+import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
-import { DenseDesign } from './design.js';
+import { isMissingString } from '../features/featurizer.js';
+import { DenseDesign, type SparseDesign } from './design.js';
+import { eventsDesign } from './events.js';
 
 /** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields, with the line each row starts on. */
 export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
@@ -62,6 +64,21 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
   return { rows, lines };
 }
 
+/**
+ * True when a file's first line looks like a CSV header or row rather than a JSON event: it is
+ * not JSON-like (does not start with `{` or `[`) and splits into two or more comma-separated
+ * fields. For the hint "this looks like CSV" when a JSON-lines reader gets nothing from a file.
+ */
+export function looksLikeCsv(firstLine: string): boolean {
+  const line = firstLine.replace(/^\uFEFF/, '').trim();
+  if (line === '' || line.startsWith('{') || line.startsWith('[')) return false;
+  try {
+    return parseCsv(line).rows[0]!.length >= 2;
+  } catch {
+    return false;
+  }
+}
+
 export interface CsvDesignOptions {
   /** The target column's name. */
   readonly target: string;
@@ -73,17 +90,23 @@ export interface CsvDesignOptions {
 }
 
 export interface CsvDesign {
-  readonly x: DenseDesign;
+  /** Dense when every feature cell is a number; else sparse, as the events of a stream. */
+  readonly x: DenseDesign | SparseDesign;
   readonly y: Float64Array;
   readonly weights?: Float64Array;
   /** Feature names, in column order. */
   readonly names: readonly string[];
+  /** What the reader did that a user should know (strings one-hot encoded, missing cells). */
+  readonly notes: readonly string[];
 }
 
 /**
- * Reads a CSV with a header row into a dense design: every column other than the target (and
- * the weight column) is a numeric feature. Errors name the file, line and column, and say what
- * to fix.
+ * Reads a CSV with a header row into a design: every column other than the target (and the weight
+ * column) is a feature. When every feature cell is a number the design is dense, a column per
+ * feature; otherwise each row is featurized as a stream's event would be (DESIGN §2): a number is
+ * the feature named by its column, any other text the one-hot `column=text`, and an empty or
+ * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers.
+ * Errors name the file, line and column, and say what to fix.
  */
 export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesign {
   const source = options.source ?? 'the input';
@@ -122,6 +145,14 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   const values = new Float64Array(n * p);
   const y = new Float64Array(n);
   const weights = weightAt >= 0 ? new Float64Array(n) : undefined;
+  for (let r = 1; r <= n; r++) {
+    const row = rows[r]!;
+    if (row.length !== header.length) {
+      throw new DataError(
+        `${source} line ${lines[r]} has ${row.length} fields, the header has ${header.length}`,
+      );
+    }
+  }
   const cell = (r: number, k: number): number => {
     const raw = rows[r]![k]!;
     const s = raw.trim();
@@ -133,18 +164,16 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     }
     if (!Number.isFinite(v)) {
       throw new DataError(
-        `${source} line ${lines[r]}, column "${header[k]}": "${raw}" is not a number; every column must be numeric (one-hot encode categorical columns, or give JSONL events)`,
+        `${source} line ${lines[r]}, column "${header[k]}": "${raw}" is not a number; the target and weight columns must be numeric`,
       );
     }
     return v;
   };
+  // a feature cell that is not a number (or is empty) sends the whole file to `sparseCsv`
+  const numeric = (s: string): boolean => s !== '' && Number.isFinite(Number(s));
+  const dense = rows.every((row, r) => r === 0 || featureAt.every((k) => numeric(row[k]!.trim())));
   for (let r = 1; r <= n; r++) {
     const row = rows[r]!;
-    if (row.length !== header.length) {
-      throw new DataError(
-        `${source} line ${lines[r]} has ${row.length} fields, the header has ${header.length}`,
-      );
-    }
     const i = r - 1;
     y[i] = cell(r, targetAt);
     if (options.family === 'binomial' && y[i] !== 0 && y[i] !== 1) {
@@ -157,12 +186,49 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
       if (weights[i]! < 0)
         throw new DataError(`${source} line ${lines[r]}, column "${header[weightAt]}": weights must be >= 0`);
     }
-    for (let j = 0; j < p; j++) values[j * n + i] = cell(r, featureAt[j]!);
+    if (dense) for (let j = 0; j < p; j++) values[j * n + i] = cell(r, featureAt[j]!);
   }
+  if (!dense) return sparseCsv(rows, lines, header, featureAt, y, weights, source);
   return {
     x: new DenseDesign(n, p, values),
     y,
     ...(weights ? { weights } : {}),
     names: featureAt.map((k) => header[k]!),
+    notes: [],
   };
+}
+
+/** The rows of a CSV with text or missing feature cells, featurized as events (`readCsvDesign`). */
+function sparseCsv(
+  rows: readonly string[][],
+  lines: readonly number[],
+  header: readonly string[],
+  featureAt: readonly number[],
+  y: Float64Array,
+  weights: Float64Array | undefined,
+  source: string,
+): CsvDesign {
+  let missing = 0;
+  let text = 0;
+  const events: L1Event[] = [];
+  for (let r = 1; r < rows.length; r++) {
+    const features = Object.create(null) as Record<string, FeatureValue>;
+    for (const k of featureAt) {
+      const s = rows[r]![k]!.trim();
+      const v = Number(s);
+      if (s === '' || isMissingString(s)) missing++;
+      else if (Number.isFinite(v)) features[header[k]!] = v;
+      else {
+        features[header[k]!] = s;
+        text++;
+      }
+    }
+    events.push({ label: y[r - 1]!, ...(weights ? { weight: weights[r - 1]! } : {}), features });
+  }
+  const d = eventsDesign(events, lines.slice(1), source);
+  const notes: string[] = [];
+  if (text > 0) notes.push(`${text} text cells were one-hot encoded as column=text`);
+  if (missing > 0)
+    notes.push(`${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)`);
+  return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes };
 }

@@ -1,7 +1,8 @@
 import { SparseBuffer } from '../core/sparse.js';
-import { validateEvent, type Family } from '../core/event.js';
+import { validateEvent, type Family, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
 import { Featurizer } from '../features/featurizer.js';
+import { looksLikeCsv } from './csv.js';
 import { SparseDesign } from './design.js';
 
 export interface EventsDesign {
@@ -19,22 +20,20 @@ export interface EventsDesign {
  * that is not a valid event is an error naming the line (a batch fit has no dead-letter sink).
  */
 export function readEventsDesign(text: string, family: Family, source = 'the input'): EventsDesign {
-  const featurizer = new Featurizer();
-  const buf = new SparseBuffer();
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  const y: number[] = [];
-  const w: number[] = [];
+  const events: L1Event[] = [];
+  const lines: number[] = [];
   let unlabeled = 0;
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, k) => {
+  text.split(/\r?\n/).forEach((line, k) => {
     if (line.trim() === '') return;
     let raw: unknown;
     try {
       raw = JSON.parse(line);
     } catch {
-      throw new DataError(`${source} line ${k + 1} is not valid JSON`);
+      throw new DataError(
+        events.length === 0 && unlabeled === 0 && looksLikeCsv(line)
+          ? `${source} line ${k + 1} is not valid JSON: this looks like CSV; give the file a .csv name (fit reads CSV with a header row by its extension)`
+          : `${source} line ${k + 1} is not valid JSON`,
+      );
     }
     const v = validateEvent(raw, family);
     if (!v.ok) throw new DataError(`${source} line ${k + 1}: ${v.reason}`);
@@ -42,30 +41,47 @@ export function readEventsDesign(text: string, family: Family, source = 'the inp
       unlabeled++;
       return;
     }
-    const reason = featurizer.featurize(v.event, buf);
-    if (reason !== null) throw new DataError(`${source} line ${k + 1}: ${reason}`);
-    const i = y.length;
+    events.push(v.event);
+    lines.push(k + 1);
+  });
+  if (events.length === 0) {
+    throw new DataError(
+      `${source} has no labeled events${unlabeled > 0 ? ` (${unlabeled} events without "label")` : ' (the file is empty)'}`,
+    );
+  }
+  return { ...eventsDesign(events, lines, source), unlabeled };
+}
+
+/**
+ * Labelled events into a sparse design through the engine's `Featurizer`, so that a batch fit
+ * sees the columns a stream would: numbers by name, strings one-hot, missing-value strings absent.
+ * `lines[i]` is where event i came from (for errors).
+ */
+export function eventsDesign(
+  events: readonly L1Event[],
+  lines: readonly number[],
+  source: string,
+): Omit<EventsDesign, 'unlabeled'> {
+  const featurizer = new Featurizer({ maxFeatures: Infinity });
+  const buf = new SparseBuffer();
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  const y = new Float64Array(events.length);
+  const w = new Float64Array(events.length);
+  events.forEach((event, i) => {
+    const reason = featurizer.featurize(event, buf);
+    if (reason !== null) throw new DataError(`${source} line ${lines[i]}: ${reason}`);
     for (let e = 0; e < buf.nnz; e++) {
       rows.push(i);
       cols.push(buf.indices[e]!);
       vals.push(buf.values[e]!);
     }
-    y.push(v.event.label);
-    w.push(v.event.weight ?? 1);
+    y[i] = event.label!;
+    w[i] = event.weight ?? 1;
   });
-  if (y.length === 0) {
-    throw new DataError(
-      `${source} has no labeled events${unlabeled > 0 ? ` (${unlabeled} events without "label")` : ' (the file is empty)'}`,
-    );
-  }
   const p = featurizer.dimension;
   const names: string[] = [];
   for (let j = 0; j < p; j++) names.push(featurizer.nameOf(j));
-  return {
-    x: SparseDesign.fromTriplets(y.length, p, rows, cols, vals),
-    y: Float64Array.from(y),
-    weights: Float64Array.from(w),
-    names,
-    unlabeled,
-  };
+  return { x: SparseDesign.fromTriplets(events.length, p, rows, cols, vals), y, weights: w, names };
 }

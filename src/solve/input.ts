@@ -60,5 +60,12 @@ export async function loadTrainingData(
     source,
     ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
   });
-  return { x: d.x, y: d.y, ...(d.weights ? { weights: d.weights } : {}), names: d.names, format, notes: [] };
+  return {
+    x: d.x,
+    y: d.y,
+    ...(d.weights ? { weights: d.weights } : {}),
+    names: d.names,
+    format,
+    notes: d.notes,
+  };
 }

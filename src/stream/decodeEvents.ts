@@ -5,6 +5,9 @@ import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import type { DeadLetterSink, EventBatch, RawBatch, RawRecord, RecordPosition } from './types.js';
 
+/** Records larger than this (bytes) are dead-lettered unread, by default (1 MiB). */
+export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+
 /** Turns a record's bytes into a value (JSON by default; Avro codecs plug in here). */
 export type RecordDecoder = (value: string | Uint8Array) => unknown;
 
@@ -44,6 +47,29 @@ export interface DecodeEventsOptions {
    * consumer's heartbeats, HTTP scrapes. Default: never.
    */
   readonly yieldAfterMs?: number;
+  /**
+   * Records over this many bytes are dead-lettered without being decoded (default
+   * `DEFAULT_MAX_RECORD_BYTES`); a file reader passes a too-long line's size as `bytes`.
+   */
+  readonly maxRecordBytes?: number;
+}
+
+/**
+ * The size of a record over `max` bytes, or -1. A string is measured only when it could be over
+ * (a UTF-16 unit is at most 3 UTF-8 bytes), so ordinary records cost a length compare.
+ */
+function oversize(record: RawRecord, max: number): number {
+  if (record.bytes !== undefined) return record.bytes > max ? record.bytes : -1;
+  const v = record.value;
+  if (typeof v !== 'string') return v.length > max ? v.length : -1;
+  if (v.length * 3 <= max) return -1;
+  const bytes = Buffer.byteLength(v);
+  return bytes > max ? bytes : -1;
+}
+
+/** The dead letter's reason for a record over the size limit. */
+export function oversizeReason(bytes: number, max: number): string {
+  return `record is ${bytes} bytes, over the limit of ${max} bytes: raise it with --max-record-bytes or limits.maxRecordBytes in the configuration`;
 }
 
 function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
@@ -62,6 +88,7 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
 export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<RawBatch, EventBatch> {
   const decoder = eventDecoderOf(options.decoder ?? jsonDecoder);
   const { family, deadLetters } = options;
+  const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const partSize = options.partSize ?? Infinity;
   if (!(partSize >= 1)) throw new RangeError(`partSize must be at least 1, got ${partSize}`);
 
@@ -71,6 +98,18 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
     let rejected = 0;
     for (let i = start; i < end; i++) {
       const record = records[i];
+      const size = oversize(record, maxBytes);
+      if (size >= 0) {
+        rejected++;
+        deadLetters.deadLetter({
+          reason: oversizeReason(size, maxBytes),
+          stage: 'decode',
+          position: record.position,
+          value: typeof record.value === 'string' ? record.value : record.value.subarray(0, 256),
+          ...(record.headers ? { headers: record.headers } : {}),
+        });
+        continue;
+      }
       let checked: Validated;
       try {
         checked = decoder.decodeEvent(record.value, family);

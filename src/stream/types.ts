@@ -17,6 +17,11 @@ export interface RecordPosition {
 
 export interface RawRecord {
   readonly value: string | Uint8Array;
+  /**
+   * The record's full size in bytes when `value` holds only its start: a line over the reader's
+   * `maxRecordBytes`, not kept in memory (`decodeEvents` dead-letters it).
+   */
+  readonly bytes?: number;
   readonly position: RecordPosition;
   readonly key?: string | Uint8Array | null;
   readonly headers?: Readonly<Record<string, string | Uint8Array | undefined>>;

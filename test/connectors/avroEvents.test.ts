@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
 import { InputError, validateEvent, type Family, type Validated } from '../../src/index.js';
+import { OnlineModel } from '../../src/model/onlineModel.js';
 import { Rng } from '../helpers/random.js';
 
 const schema = shippedSchema('event');
@@ -313,5 +314,24 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
     expect(raw.decodeEvent(new Uint8Array(rawBytes), 'gaussian')).toEqual(
       raw.decodeEvent(rawBytes, 'gaussian'),
     );
+  });
+});
+
+describe('Avro events and the field-type rule (issue 11, item 1)', () => {
+  it('a field that is a string in the first event and a number after is learned, "NaN" strings are missing', () => {
+    const d = decoder();
+    const model = new OnlineModel({ key: 'm', family: 'gaussian', labelWarmup: 0, lambda: 0 });
+    const rng = new Rng(11);
+    const outcomes = Array.from({ length: 2000 }, (_, i) => {
+      const x0 = rng.next() * 2 - 1;
+      const value = i === 0 ? 'high' : i % 7 === 3 ? 'NaN' : x0;
+      const bytes = frame(1, type.toBuffer({ label: 2 * x0, features: { x0: value } }));
+      const checked = d.decodeEvent(bytes, 'gaussian');
+      if (!checked.ok) throw new Error(checked.reason);
+      return model.process(checked.event).rejected;
+    });
+    expect(outcomes.filter((r) => r !== null)).toEqual([]);
+    expect(model.featurizer.dimension).toBe(2); // x0=high and x0; no x0=NaN
+    expect(model.snapshot().coefficients.x0).toBeGreaterThan(1.5);
   });
 });

@@ -35,16 +35,67 @@ describe('Featurizer (DESIGN §2)', () => {
     expect(named(f, x)).toEqual({ age: 34, 'country=DE': 1, premium: 1, 'tags=a': 2, 'tags=b': 1 });
   });
 
-  it('rejects a field that changes type, registering nothing from that event', () => {
+  it('a field that changes type gets both columns: x0 for numbers, x0=high for strings, nothing rejected', () => {
     const f = new Featurizer();
     const x = new SparseBuffer();
-    expect(f.featurize({ features: { age: 34 } }, x)).toBeNull();
-    const dim = f.dimension;
-    const reason = f.featurize({ features: { newfield: 1, age: 'old' } }, x);
-    expect(reason).toMatch(/"age" was a number .* now a string/);
-    expect(x.nnz).toBe(0);
-    expect(f.dimension).toBe(dim);
-    expect(f.featurize({ features: { age: true } }, x)).toBeNull(); // boolean is numeric
+    expect(f.featurize({ features: { x0: 'high', z: 1 } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ 'x0=high': 1, z: 1 });
+    for (const v of [2.5, -1, 3]) {
+      expect(f.featurize({ features: { x0: v } }, x)).toBeNull();
+      expect(named(f, x)).toEqual({ x0: v });
+    }
+    expect(f.featurize({ features: { x0: true } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ x0: 1 });
+    expect(f.featurize({ features: { x0: ['high', 'low'] } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ 'x0=high': 1, 'x0=low': 1 });
+    expect(f.dimension).toBe(4); // x0=high, z, x0, x0=low
+  });
+
+  it('missing-value strings (pandas na_values: "NaN", "", "null", "NA", ...) are absent, like null', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer();
+    for (const missing of ['NaN', 'nan', '', 'null', 'NULL', 'None', 'NA', 'N/A', '#N/A', '<NA>']) {
+      expect(f.featurize({ features: { x0: missing, t: [missing, 'a'], k: 1 } }, x)).toBeNull();
+      expect(named(f, x)).toEqual({ k: 1, 't=a': 1 });
+    }
+    expect(f.dimension).toBe(2);
+    // other strings stay one-hot
+    expect(f.featurize({ features: { x0: 'Nan', c: 'NAN ' } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ 'x0=Nan': 1, 'c=NAN ': 1 });
+  });
+
+  it('exact names: beyond maxFeatures a new name is left out of its event and counted; known names go on', () => {
+    const f = new Featurizer({ maxFeatures: 3 });
+    const x = new SparseBuffer();
+    expect(f.featurize({ features: { a: 1, b: 'u' } }, x)).toBeNull();
+    expect(f.featurize({ features: { a: 2, c: 3, d: 4, b: 'v' } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ a: 2, c: 3 });
+    expect(f.dimension).toBe(3);
+    expect(f.droppedFeatures).toBe(2);
+    expect(f.featurize({ features: { b: 'u', e: 'w', c: 5 } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ 'b=u': 1, c: 5 });
+    expect(f.droppedFeatures).toBe(3);
+    const g = Featurizer.fromState(roundTrip(f.state()), { maxFeatures: 3 });
+    expect(g.droppedFeatures).toBe(3);
+    expect(g.featurize({ features: { zz: 1, a: 1 } }, x)).toBeNull();
+    expect(named(g, x)).toEqual({ a: 1 });
+  });
+
+  it('a checkpoint from before field types were dropped (with kinds) is still read', () => {
+    const f = new Featurizer();
+    const x = new SparseBuffer();
+    f.featurize({ features: { age: 3, c: 'x' } }, x);
+    const old = {
+      vocabulary: f.state().vocabulary,
+      kinds: [
+        ['age', 'numeric'],
+        ['c', 'categorical'],
+      ] as const,
+    };
+    const g = Featurizer.fromState(roundTrip(old));
+    expect(g.featurize({ features: { age: 'old', c: 2 } }, x)).toBeNull();
+    expect(named(g, x)).toEqual({ 'age=old': 1, c: 2 });
+    expect(g.nameOf(0)).toBe('age');
   });
 
   it('hashing trick: index = murmur3(name) mod 2^bits, names kept, collisions reported', () => {
@@ -73,7 +124,8 @@ describe('Featurizer (DESIGN §2)', () => {
     g.featurize({ features: { t: ['q'], a: 2 } }, y);
     expect(named(g, y)).toEqual({ 't=q': 1, a: 2 });
     expect(y.indices[0]).toBe(f.vocabulary.indexOf('t', 'q'));
-    expect(g.featurize({ features: { a: 'now a string' } }, y)).toMatch(/was a number/);
+    expect(g.featurize({ features: { a: 'now a string' } }, y)).toBeNull();
+    expect(named(g, y)).toEqual({ 'a=now a string': 1 });
   });
 
   it('same vectors whatever the field order, with fields coming and going and events rejected between', () => {
@@ -95,7 +147,7 @@ describe('Featurizer (DESIGN §2)', () => {
       { a: 2, b: 'y', c: ['q', 'p'] },
       { b: 'x', a: 3, c: [] },
       { a: 4, d: true, b: 'z' },
-      { a: 'not a number', b: 'x' }, // rejected: a is numeric
+      { a: 'not a number', b: 'x' }, // a one-hot beside the numeric a
       { a: 5, b: 'x', c: ['p'] },
       { e: 0, a: 6, b: 'w', c: ['r'], d: false },
       { a: 7 },
@@ -103,16 +155,14 @@ describe('Featurizer (DESIGN §2)', () => {
     ];
     for (const e of events) {
       const reason = f.featurize({ features: e as Record<string, never> }, x);
-      if (typeof e.a === 'string') {
-        expect(reason).toMatch(/"a" was a number/);
-        expect(x.nnz).toBe(0);
-      } else {
-        expect(reason).toBeNull();
-        expect(named(f, x)).toEqual(expected(e));
-      }
+      expect(reason).toBeNull();
+      expect(named(f, x)).toEqual(expected(e));
     }
-    expect(f.dimension).toBe(new Set(['a', 'b=x', 'b=y', 'b=z', 'b=w', 'c=p', 'c=q', 'c=r', 'd']).size);
-    expect(f.featurize({ features: { b: 1 } }, x)).toMatch(/"b" was a string/);
+    expect(f.dimension).toBe(
+      new Set(['a', 'b=x', 'b=y', 'b=z', 'b=w', 'c=p', 'c=q', 'c=r', 'd', 'a=not a number']).size,
+    );
+    expect(f.featurize({ features: { b: 1 } }, x)).toBeNull();
+    expect(named(f, x)).toEqual({ b: 1 });
   });
 
   it('hashed: looks columns up every time, so a pruned name is named again when it comes back', () => {

@@ -41,10 +41,26 @@ describe('CSV reader', () => {
     ]);
     expect(lines).toEqual([1, 3, 4]);
   });
-  it('names the line and column of a non-numeric cell', () => {
-    expect(() => readCsvDesign('a,y\n1,2\nfoo,3\n', { target: 'y', source: 'f.csv' })).toThrow(
-      'f.csv line 3, column "a": "foo" is not a number',
+  it('names the line and column of a non-numeric target cell', () => {
+    expect(() => readCsvDesign('a,y\n1,2\n2,foo\n', { target: 'y', source: 'f.csv' })).toThrow(
+      'f.csv line 3, column "y": "foo" is not a number; the target and weight columns must be numeric',
     );
+  });
+  it('text feature cells are one-hot column=text and missing cells absent, as in a stream (issue 11)', () => {
+    const d = readCsvDesign('x0,c,y\nhigh,a,1\n2.5,,2\nNaN,b,3\n-1,a,4\n', { target: 'y', source: 'f.csv' });
+    expect(d.names).toEqual(['x0=high', 'c=a', 'x0', 'c=b']);
+    const dense = Array.from({ length: 4 }, (_, i) => Array.from({ length: 4 }, (_, j) => d.x.get(i, j)));
+    expect(dense).toEqual([
+      [1, 1, 0, 0],
+      [0, 0, 2.5, 0],
+      [0, 0, 0, 1],
+      [0, 1, -1, 0],
+    ]);
+    expect(Array.from(d.y)).toEqual([1, 2, 3, 4]);
+    expect(d.notes).toEqual([
+      '4 text cells were one-hot encoded as column=text',
+      '2 empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)',
+    ]);
   });
   it('empty cells, missing target, empty file, header only', () => {
     expect(() => readCsvDesign('a,y\n1,\n', { target: 'y' })).toThrow(/column "y": the cell is empty/);
@@ -242,10 +258,16 @@ describe('l1stream fit', () => {
   });
 
   it('non-numeric cell, empty file, constant column, binomial target', async () => {
-    const bad = file('bad.csv', 'a,y\n1,2\n2,3\nx1,4\n');
-    let r = await runCli(['fit', '--input', bad, '--target', 'y', '--lambda', '0.1']);
+    // a text feature cell is its one-hot (as in a stream); a text target is an error
+    const text = file('text.csv', 'a,y\n1,2\n2,3\nx1,4\n');
+    let r = await runCli(['fit', '--input', text, '--target', 'y', '--lambda', '0.1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: 1 text cells were one-hot encoded as column=text/);
+    expect(Object.keys((JSON.parse(r.stdout) as { coefficients: object }).coefficients)).toContain('a=x1');
+    const bad = file('bad.csv', 'a,y\n1,2\n2,3\n4,x1\n');
+    r = await runCli(['fit', '--input', bad, '--target', 'y', '--lambda', '0.1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad.csv line 4, column "a": "x1" is not a number/);
+    expect(r.stderr).toMatch(/bad.csv line 4, column "y": "x1" is not a number/);
     r = await runCli(['fit', '--input', file('empty.csv', ''), '--target', 'y', '--lambda', '0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/empty.csv is empty/);
