@@ -89,6 +89,37 @@ export function isRebalanceError(err: unknown, depth = 0): boolean {
   return typeof e.message === 'string' && e.message.includes('Consumer group was not initialized');
 }
 
+/** A crash that means no broker answered (the group coordinator could not be found, or a connection failed). */
+export function brokerUnreachable(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'KafkaJSGroupCoordinatorNotFound' || kafkaRetriable(err);
+}
+
+/**
+ * How often a consumer that lost its broker is started again: waits that double from 1 s to 10 s,
+ * for as long as `retrying` waits for a broker (5 minutes) since the first of a series of restarts
+ * (crashes less than a minute apart).
+ */
+export class RestartBudget {
+  private firstAt = 0;
+  private lastAt = 0;
+  delayMs = 1_000;
+  constructor(
+    private readonly forMs = 300_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+  allow(): boolean {
+    const t = this.now();
+    // a restart long after the previous one begins a new series
+    if (this.firstAt === 0 || t - this.lastAt > 60_000) {
+      this.firstAt = t;
+      this.delayMs = 1_000;
+    } else this.delayMs = Math.min(10_000, this.delayMs * 2);
+    this.lastAt = t;
+    return t - this.firstAt + this.delayMs <= this.forMs;
+  }
+}
+
 /**
  * A kafkajs consumer as an rxjs Observable of partition batches, with at-least-once commits:
  *
@@ -203,8 +234,24 @@ export class KafkaSource {
           'joined consumer group',
         );
       });
+      const restarts = new RestartBudget();
       consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) {
+        const lostBroker = !e.payload.restart && brokerUnreachable(e.payload.error);
+        if (lostBroker && !this.detached && restarts.allow()) {
+          // kafkajs gives up on a group whose coordinator no broker answers for (it is down):
+          // start the consumer again ourselves, as kafkajs does after its retriable crashes
+          options.logger?.warn(
+            { groupId: options.groupId, err: e.payload.error.message, retryInMs: restarts.delayMs },
+            'the Kafka consumer lost its broker; starting it again: reading resumes from the last committed offsets once the broker answers',
+          );
+          setTimeout(() => {
+            if (this.detached || this.consumer !== consumer) return;
+            this.starting = retrying('starting the Kafka consumer again', run, {
+              retriable: brokerUnreachable,
+              ...(options.logger ? { logger: options.logger } : {}),
+            }).catch(startFailed);
+          }, restarts.delayMs);
+        } else if (!e.payload.restart) {
           subscriber.error(
             new ConnectorError(
               'L1S_KAFKA_CONSUMER',
@@ -247,7 +294,7 @@ export class KafkaSource {
           eachBatch: async (payload) => this.onBatch(payload, subscriber),
         });
       };
-      this.starting = run().catch((err: unknown) => {
+      const startFailed = (err: unknown) => {
         subscriber.error(
           new ConnectorError(
             'L1S_KAFKA_CONSUMER',
@@ -255,7 +302,8 @@ export class KafkaSource {
             { retriable: true, cause: err },
           ),
         );
-      });
+      };
+      this.starting = run().catch(startFailed);
       // Unsubscribing stops reading but keeps the consumer in its group: commits of what was
       // read (a last checkpoint) may still follow; `close()` leaves the group.
       return () => {

@@ -7,7 +7,7 @@ const NonRetriable = KafkaJSNonRetriableError as unknown as new (
 ) => Error;
 import { describe, expect, it } from 'vitest';
 
-import { isRebalanceError } from '../../connectors/kafka/source.js';
+import { brokerUnreachable, isRebalanceError, RestartBudget } from '../../connectors/kafka/source.js';
 
 // kafkajs' protocol error for a given broker error type, as its decoders build it
 function protocolError(type: string): Error {
@@ -36,5 +36,35 @@ describe('isRebalanceError (an offset commit the group no longer accepts is skip
     ).toBe(true);
     expect(isRebalanceError(null)).toBe(false);
     expect(isRebalanceError('UNKNOWN_MEMBER_ID')).toBe(false);
+  });
+});
+
+describe('a consumer that lost its broker is started again (brokerUnreachable, RestartBudget)', () => {
+  it('knows kafkajs’ crash when no broker answers for the group coordinator, and connection errors', () => {
+    const notFound = Object.assign(new Error('Failed to find group coordinator'), {
+      name: 'KafkaJSGroupCoordinatorNotFound',
+      retriable: false,
+    });
+    expect(brokerUnreachable(notFound)).toBe(true);
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+    expect(brokerUnreachable(refused)).toBe(true);
+    expect(brokerUnreachable(protocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
+  });
+  it('waits 1, 2, 4, 8, 10, 10 … s between restarts, for 5 minutes of a series, then gives up', () => {
+    let t = 1_000_000;
+    const budget = new RestartBudget(300_000, () => t);
+    const delays: number[] = [];
+    while (budget.allow()) {
+      delays.push(budget.delayMs);
+      t += budget.delayMs + 5_000; // the restart, and kafkajs' own retries until it crashes again
+    }
+    expect(delays.slice(0, 6)).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    const spent = delays.reduce((a, b) => a + b + 5_000, 0);
+    expect(spent).toBeGreaterThan(280_000);
+    expect(spent).toBeLessThanOrEqual(300_000 + 15_000);
+    // a crash more than a minute after the last restart starts a new series
+    t += 61_000;
+    expect(budget.allow()).toBe(true);
+    expect(budget.delayMs).toBe(1_000);
   });
 });
