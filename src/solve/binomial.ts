@@ -13,6 +13,9 @@ const FORCING = 0.1;
 /** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
 const SMALL_STEP = 1e-12;
 
+/** Binomial: Newton finishes tried whenever they pay against all the sweeps so far at this λ. */
+const POLISH_TRIES_BINOMIAL = 3;
+
 /** Zeros of the working set are pruned when they are more than this share of it… */
 const PRUNE_SHARE = 0.25;
 /** …those whose gradient is below this fraction of their threshold. */
@@ -115,19 +118,24 @@ export class BinomialSolver {
     let outer = 0;
     // inexact Newton: early quadratic models are solved loosely, the threshold follows the step
     let innerThr = Math.max(thr, 1e-8 * scaleVar);
-    // Newton finishes are tried again after one fails (the support was still moving) once the
-    // sweeps since have cost as much as another try would (ski rental: the Newton work stays below
-    // the sweeps'). A fixed number of tries left ill-conditioned fits (collinear columns at small
-    // λ) to tens of thousands of sweeps once the support settled.
+    // The first POLISH_TRIES_BINOMIAL Newton finishes are tried whenever they pay against the sweeps
+    // so far; later ones once the sweeps since the last try have cost as much as another try (ski
+    // rental: the Newton work stays below the sweeps'). A fixed number of tries left ill-conditioned
+    // fits (collinear columns at small λ) to tens of thousands of sweeps once the support settled.
     const polish = pr.activeSetSolve !== false;
+    let tries = 0;
     let lastTry = -1;
     const polishPays = (): boolean =>
-      polish && this.newton.pays(lastTry < 0 ? counts.passes : counts.passes - lastTry, lastTry < 0);
+      polish &&
+      (tries < POLISH_TRIES_BINOMIAL
+        ? this.newton.pays(counts.passes)
+        : this.newton.pays(counts.passes - lastTry, false));
     // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
     // start's active set usually reach the optimum before any sweep (the exact gradient of every
     // feature then confirms it; otherwise the sweeps below go on from a better point). Only where
     // the active set's Hessian is cheap next to the sweeps it saves (`newtonPays`).
     if (polishPays()) {
+      tries++;
       lastTry = counts.passes;
       if (this.newton.polish(lambda, scaleVar, obj)) {
         // the usual case down a path: Newton on the warm start's support is the optimum, which
@@ -221,6 +229,7 @@ export class BinomialSolver {
       // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
       // checks the KKT conditions of every feature, else the sweeps go on.
       if (polishPays()) {
+        tries++;
         lastTry = counts.passes;
         if (this.newton.polish(lambda, scaleVar, obj)) {
           if (this.newton.converged && this.newton.confirm(lambda, scaleVar, counts)) {
