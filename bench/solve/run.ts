@@ -9,6 +9,7 @@
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
+ *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
  * The default run ends with the refit case (a sparse binomial window at one λ, cold and warm;
  * bench/solve/refit.ts), written to solve-refit.md; --no-refit skips it, --only leaves it out.
@@ -26,6 +27,7 @@ import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.j
 import { objectiveValue } from '../../src/solve/objective.js';
 import { lambdaGrid, solvePath } from '../../src/solve/path.js';
 import { refitMain } from './refit.js';
+import { cvMain } from './cv.js';
 
 type Family = 'gaussian' | 'binomial';
 
@@ -196,6 +198,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--refit-only')) {
     refitMain(argv, repoRoot());
+    return;
+  }
+  if (argv.includes('--cv-only')) {
+    cvMain(argv, repoRoot(), has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null);
     return;
   }
   const full = argv.includes('--full');
@@ -380,6 +386,7 @@ async function main(): Promise<void> {
   writeResults(true);
   process.stderr.write(`wrote ${resolve(out, `${outName}.md`)}\n`);
   if (!argv.includes('--no-refit') && only.length === 0) refitMain(argv, root);
+  if (!argv.includes('--no-cv') && only.length === 0) cvMain(argv, root, rscript);
 }
 
 await main();

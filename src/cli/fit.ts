@@ -5,7 +5,7 @@ import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
-import { crossValidate } from '../solve/cv.js';
+import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
@@ -19,6 +19,7 @@ import {
   type CliIO,
 } from './io.js';
 import type { Command } from './command.js';
+import { ProgressLine } from './progress.js';
 
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
@@ -41,6 +42,10 @@ options:
   --adaptive            adaptive lasso (Zou 2006): a cross-validated first fit gives β̂, then the
                         model is fitted with penalty factors 1/|β̂_j|^γ (features with β̂_j = 0 stay out)
   --gamma G             with --adaptive: the exponent γ > 0 (default 1)
+  --kkt-tolerance T     binomial: stop when the KKT conditions hold to T of each feature's threshold
+                        (default 1e-10: the optimum to rounding; 1e-4 is about glmnet's default accuracy)
+  --progress            cross-validation progress on stderr even when it is not a terminal
+                        (--no-progress: never)
   --key K               model key (default: the input file's base name)
   --output FILE         write the model JSON there instead of stdout`;
 
@@ -58,6 +63,8 @@ const options = {
   'penalty-factors': { type: 'string' },
   adaptive: { type: 'boolean' },
   gamma: { type: 'string' },
+  'kkt-tolerance': { type: 'string' },
+  progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },
 } as const;
@@ -106,6 +113,8 @@ export interface CommonFitFlags {
   readonly l1Ratio: number;
   readonly standardize: boolean;
   readonly weight?: string;
+  /** `--kkt-tolerance` (binomial only), as solver options: empty when not given. */
+  readonly solver: { readonly kktTolerance?: number };
 }
 
 export function commonFlags(values: {
@@ -115,6 +124,7 @@ export function commonFlags(values: {
   'l1-ratio'?: string;
   standardize?: boolean;
   weight?: string;
+  'kkt-tolerance'?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
   if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
@@ -122,6 +132,15 @@ export function commonFlags(values: {
   if (family !== 'gaussian' && family !== 'binomial')
     throw new UsageError(`--family must be gaussian or binomial, got "${family}"`);
   const l1Ratio = numberFlag('l1-ratio', values['l1-ratio'], { min: 0, exclusiveMin: true, max: 1 }) ?? 1;
+  const kktTolerance = numberFlag('kkt-tolerance', values['kkt-tolerance'], {
+    min: 0,
+    exclusiveMin: true,
+    max: 0.5,
+  });
+  if (kktTolerance !== undefined && family !== 'binomial')
+    throw new UsageError(
+      '--kkt-tolerance applies to --family binomial (gaussian fits are certified by their duality gap)',
+    );
   return {
     input: values.input,
     target: values.target,
@@ -129,7 +148,46 @@ export function commonFlags(values: {
     l1Ratio,
     standardize: values.standardize ?? true,
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
+    solver: kktTolerance !== undefined ? { kktTolerance } : {},
   };
+}
+
+/**
+ * Cross-validation progress for `fit` and `path`: a line on stderr per fold (throttled; on a
+ * terminal or with --progress), as the option `onProgress` of `crossValidate`.
+ */
+export function cvProgress(
+  io: CliIO,
+  enabled: boolean | undefined,
+): { onProgress: (done: number, total: number) => void; done: () => void } {
+  const line = new ProgressLine(io, enabled ?? io.interactive);
+  const start = Date.now();
+  return {
+    onProgress: (done, total) =>
+      line.update(
+        () =>
+          done === 0
+            ? `cross-validation: full path done (${((Date.now() - start) / 1000).toFixed(1)} s), ${total} folds to go`
+            : `cross-validation: fold ${done}/${total} done (${((Date.now() - start) / 1000).toFixed(1)} s)`,
+        done === total,
+      ),
+    done: () => line.done(),
+  };
+}
+
+/** The warning when some fold's fit did not converge: its held-out deviance is not the optimum's. */
+export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void {
+  if (!cv.path.converged) io.stderr.write('l1stream: warning: some λ of the path did not converge\n');
+  let fits = 0;
+  let lambdas = 0;
+  for (const c of cv.unconvergedFolds) {
+    fits += c;
+    if (c > 0) lambdas++;
+  }
+  if (fits > 0)
+    io.stderr.write(
+      `l1stream: warning: ${fits} of ${cv.folds * cv.lambdas.length} cross-validation fits (folds × λ) did NOT converge, at ${lambdas} λ; their held-out deviance is of an unconverged model ("cvUnconvergedFolds" per λ)\n`,
+    );
 }
 
 /** Warnings every batch command prints: constant columns, skipped events, non-convergence. */
@@ -177,6 +235,7 @@ export const fitCommand: Command = {
       flags.family,
       flags.weight !== undefined ? { weightColumn: flags.weight } : {},
     );
+    const progress = cvProgress(io, values.progress);
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;
     const basePenalty = values['penalty-factors']
@@ -186,6 +245,7 @@ export const fitCommand: Command = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
       standardize: flags.standardize,
+      ...flags.solver,
       ...(data.weights ? { weights: data.weights } : {}),
       ...(basePenalty ? { penaltyFactors: basePenalty } : {}),
     };
@@ -193,7 +253,15 @@ export const fitCommand: Command = {
     let solverOptions = baseOptions;
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
-      const first = adaptiveWeights(data.x, data.y, { ...baseOptions, folds, seed, gamma });
+      const first = adaptiveWeights(data.x, data.y, {
+        ...baseOptions,
+        folds,
+        seed,
+        gamma,
+        onProgress: progress.onProgress,
+      });
+      progress.done();
+      warnIfCvNotConverged(io, first.initial);
       if (first.penaltyFactors.every((v) => v === Infinity))
         throw new DataError(
           '--adaptive: the first-stage fit (at the cross-validated λ_min) selected no feature, so there is nothing to refit',
@@ -207,7 +275,13 @@ export const fitCommand: Command = {
     if (lambda !== undefined) {
       fit = solveAtProblem(problem, lambda);
     } else {
-      const cv = crossValidate(data.x, data.y, { ...solverOptions, folds, seed });
+      const cv = crossValidate(data.x, data.y, {
+        ...solverOptions,
+        folds,
+        seed,
+        onProgress: progress.onProgress,
+      });
+      progress.done();
       const index = select === 'min' ? cv.indexMin : cv.index1se;
       fit = cv.path.fits[index]!;
       extra = {
@@ -216,10 +290,12 @@ export const fitCommand: Command = {
         lambda1se: cv.lambda1se,
         cvDeviance: cv.cvm[index]!,
         cvDevianceSe: cv.cvsd[index]!,
+        cvUnconvergedFolds: cv.unconvergedFolds[index]!,
+        cvConverged: cv.converged,
         folds: cv.folds,
         seed,
       };
-      if (!cv.path.converged) io.stderr.write('l1stream: warning: some λ of the path did not converge\n');
+      warnIfCvNotConverged(io, cv);
     }
     warnIfNotConverged(io, fit);
     const model = snapshotOf(fit, data, {

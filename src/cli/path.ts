@@ -6,7 +6,14 @@ import { loadTrainingData } from '../solve/input.js';
 import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
-import { commonFlags, defaultKey, warnAboutData, warnIfNotConverged } from './fit.js';
+import {
+  commonFlags,
+  cvProgress,
+  defaultKey,
+  warnAboutData,
+  warnIfCvNotConverged,
+  warnIfNotConverged,
+} from './fit.js';
 import {
   checkInputFile,
   checkOutputFile,
@@ -36,6 +43,10 @@ options:
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
   --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
   --seed N                seed of the fold assignment (default 1)
+  --kkt-tolerance T       binomial: stop when the KKT conditions hold to T of each feature's threshold
+                          (default 1e-10; 1e-4 is about glmnet's default accuracy)
+  --progress              cross-validation progress on stderr even when it is not a terminal
+                          (--no-progress: never)
   --key K                 model key (default: the input file's base name)
   --output FILE           write the JSON lines there instead of stdout
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
@@ -55,6 +66,8 @@ const options = {
   'lambda-min-ratio': { type: 'string' },
   cv: { type: 'string' },
   seed: { type: 'string' },
+  'kkt-tolerance': { type: 'string' },
+  progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },
   plot: { type: 'string' },
@@ -96,6 +109,7 @@ export const pathCommand: Command = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
       standardize: flags.standardize,
+      ...flags.solver,
       ...(data.weights ? { weights: data.weights } : {}),
       ...(nLambda !== undefined ? { nLambda } : {}),
       ...(ratio !== undefined ? { lambdaMinRatio: ratio } : {}),
@@ -103,7 +117,10 @@ export const pathCommand: Command = {
     let path: PathResult;
     let cv: CrossValidationResult | undefined;
     if (folds !== undefined) {
-      cv = crossValidate(data.x, data.y, { ...pathOptions, folds, seed });
+      const progress = cvProgress(io, values.progress);
+      cv = crossValidate(data.x, data.y, { ...pathOptions, folds, seed, onProgress: progress.onProgress });
+      progress.done();
+      warnIfCvNotConverged(io, cv);
       path = cv.path;
     } else path = solvePath(data.x, data.y, pathOptions);
     warnAboutData(io, data, path.constantColumns);
@@ -114,6 +131,7 @@ export const pathCommand: Command = {
         ? {
             cvDeviance: cv.cvm[k]!,
             cvDevianceSe: cv.cvsd[k]!,
+            cvUnconvergedFolds: cv.unconvergedFolds[k]!,
             lambdaMin: cv.lambdaMin,
             lambda1se: cv.lambda1se,
           }

@@ -12,7 +12,8 @@ const KKT_MARGIN = 0.3;
 const FORCING = 0.1;
 /** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
 const SMALL_STEP = 1e-12;
-/** Binomial: active-set Newton finishes tried per λ (each costs n·s²/2 for the Hessian). */
+
+/** Binomial: Newton finishes tried whenever they pay against all the sweeps so far at this λ. */
 const POLISH_TRIES_BINOMIAL = 3;
 
 /** Zeros of the working set are pruned when they are more than this share of it… */
@@ -117,13 +118,25 @@ export class BinomialSolver {
     let outer = 0;
     // inexact Newton: early quadratic models are solved loosely, the threshold follows the step
     let innerThr = Math.max(thr, 1e-8 * scaleVar);
-    let polishTries = pr.activeSetSolve ? POLISH_TRIES_BINOMIAL : 0;
+    // The first POLISH_TRIES_BINOMIAL Newton finishes are tried whenever they pay against the sweeps
+    // so far; later ones once the sweeps since the last try have cost as much as another try (ski
+    // rental: the Newton work stays below the sweeps'). A fixed number of tries left ill-conditioned
+    // fits (collinear columns at small λ) to tens of thousands of sweeps once the support settled.
+    const polish = pr.activeSetSolve !== false;
+    let tries = 0;
+    let lastTry = -1;
+    const polishPays = (): boolean =>
+      polish &&
+      (tries < POLISH_TRIES_BINOMIAL
+        ? this.newton.pays(counts.passes)
+        : this.newton.pays(counts.passes - lastTry, false));
     // Down a path the support rarely changes between neighbouring λ: Newton steps on the warm
     // start's active set usually reach the optimum before any sweep (the exact gradient of every
     // feature then confirms it; otherwise the sweeps below go on from a better point). Only where
     // the active set's Hessian is cheap next to the sweeps it saves (`newtonPays`).
-    if (polishTries > 0 && this.newton.pays(counts.passes)) {
-      polishTries--;
+    if (polishPays()) {
+      tries++;
+      lastTry = counts.passes;
       if (this.newton.polish(lambda, scaleVar, obj)) {
         // the usual case down a path: Newton on the warm start's support is the optimum, which
         // the gradient of every feature (one product with the design) confirms
@@ -167,8 +180,11 @@ export class BinomialSolver {
       st.betaOld.set(st.beta);
       const b0Old = st.b0;
       const usedThr = innerThr;
-      const ok = solveWorkingSet(st, lambda, usedThr, maxPasses, counts);
-      if (!ok) {
+      // Ill-conditioned quadratic models (collinear columns) take the sweeps thousands of passes:
+      // they pause once they have cost another Newton finish, which is then tried (below).
+      const pause = polish ? counts.passes + Math.ceil(this.newton.costInSweeps()) : Infinity;
+      const ok = solveWorkingSet(st, lambda, usedThr, Math.min(maxPasses, pause), counts);
+      if (!ok && counts.passes >= maxPasses) {
         return {
           converged: false,
           passes: counts.passes,
@@ -212,8 +228,9 @@ export class BinomialSolver {
       // After a proximal Newton step has settled the support, finish on the active set with
       // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
       // checks the KKT conditions of every feature, else the sweeps go on.
-      if (polishTries > 0 && this.newton.pays(counts.passes)) {
-        polishTries--;
+      if (polishPays()) {
+        tries++;
+        lastTry = counts.passes;
         if (this.newton.polish(lambda, scaleVar, obj)) {
           if (this.newton.converged && this.newton.confirm(lambda, scaleVar, counts)) {
             return binomialConverged(counts, outer + this.newton.steps);

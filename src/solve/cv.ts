@@ -10,6 +10,8 @@ export interface CrossValidationOptions extends PathOptions {
   readonly seed?: number;
   /** Explicit fold of each row (0 … K−1); overrides `folds` and `seed`. */
   readonly foldIds?: ArrayLike<number>;
+  /** Called after the full path (`done` 0) and after each fold's path, with the folds done of `total`. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface CrossValidationResult {
@@ -27,6 +29,10 @@ export interface CrossValidationResult {
   readonly index1se: number;
   readonly foldIds: Int32Array;
   readonly folds: number;
+  /** Per λ: how many folds' fits did not converge (their held-out deviance is of an unconverged model). */
+  readonly unconvergedFolds: Int32Array;
+  /** True when the full path and every fold's fit converged. */
+  readonly converged: boolean;
 }
 
 /** mulberry32: a small, fast, seeded generator (uniform in [0, 1)). */
@@ -90,6 +96,8 @@ export function crossValidate(
   const w = problem.w;
   const binomial = problem.family === 'binomial';
   const eta = new Float64Array(n);
+  const unconvergedFolds = new Int32Array(L);
+  options.onProgress?.(0, K);
   for (let f = 0; f < K; f++) {
     const train: number[] = [];
     const test: number[] = [];
@@ -108,6 +116,7 @@ export function crossValidate(
     foldW[f] = wsum;
     for (let l = 0; l < L; l++) {
       const fit = fp.fits[l]!;
+      if (!fit.converged) unconvergedFolds[l]!++;
       eta.fill(fit.intercept);
       for (let j = 0; j < x.cols; j++) {
         const c = fit.coefficients[j]!;
@@ -123,6 +132,7 @@ export function crossValidate(
       }
       foldDev[f * L + l] = dev / wsum;
     }
+    options.onProgress?.(f + 1, K);
   }
   const cvm = new Float64Array(L);
   const cvsd = new Float64Array(L);
@@ -158,5 +168,7 @@ export function crossValidate(
     index1se,
     foldIds,
     folds: K,
+    unconvergedFolds,
+    converged: path.converged && unconvergedFolds.every((c) => c === 0),
   };
 }

@@ -108,7 +108,7 @@ export class NewtonFinish {
       if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0)) index[s++] = j;
     }
     if (s > POLISH_MAX) return false;
-    const m = s + 1;
+    let m = s + 1;
     // A factor built earlier for the same active set (at this λ or the previous one) is reused
     // while it keeps the gradient shrinking fast (a simplified Newton step costs n·s, a fresh
     // Hessian n·s²/2); otherwise the Hessian is rebuilt.
@@ -127,8 +127,10 @@ export class NewtonFinish {
       sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
     }
     const b0Start = st.b0;
+    // the starting support (steps that cross zero drop features from `index`)
+    const start = index.slice(0, s);
     const restore = (): false => {
-      for (let a = 0; a < s; a++) beta[index[a]!] = saved[a]!;
+      for (let a = 0; a < start.length; a++) beta[start[a]!] = saved[a]!;
       st.b0 = b0Start;
       st.computeEta();
       return false;
@@ -136,7 +138,8 @@ export class NewtonFinish {
     const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
     let obj = objective;
     let moved = false;
-    for (let iter = 0; iter < 20; iter++) {
+    // each feature dropped at a zero crossing buys one more iteration
+    for (let iter = 0; iter < 20 + start.length - s; iter++) {
       // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
       let sumW = 0;
       let sumR = 0;
@@ -192,22 +195,23 @@ export class NewtonFinish {
       }
       buf.grad0.set(rhs.subarray(0, m));
       choleskySolve(h, m, rhs);
-      // a full step that changes a sign means the support is moving (unless the factor was
-      // stale: then retry with a fresh one)
-      let flips = false;
-      for (let a = 0; a < s && !flips; a++) {
-        const nb = beta[index[a]!]! + rhs[a + 1]!;
-        flips = sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0);
+      // A full step that changes a sign means the support is moving (unless the factor was
+      // stale: then retry with a fresh one). The objective is smooth up to the first zero
+      // crossing, so the step is cut there and the features that reach zero leave the active set
+      // (an active-set method: on collinear columns at small λ the support settles this way in a
+      // few steps, where sweeps take thousands); the final KKT check brings back any that must.
+      let cross = 1;
+      for (let a = 0; a < s; a++) {
+        const b = beta[index[a]!]!;
+        const nb = b + rhs[a + 1]!;
+        if (sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) cross = Math.min(cross, b / (b - nb));
       }
-      if (flips) {
-        if (reuse) {
-          factorFits = false;
-          lastWorst = Infinity;
-          freshStep = false;
-          iter--;
-          continue;
-        }
-        return moved ? true : restore();
+      if (cross < 1 && reuse) {
+        factorFits = false;
+        lastWorst = Infinity;
+        freshStep = false;
+        iter--;
+        continue;
       }
       const b0Old = st.b0;
       for (let a = 0; a < s; a++) dots[a] = beta[index[a]!]!;
@@ -229,7 +233,7 @@ export class NewtonFinish {
       let decrement = 0;
       for (let a = 0; a < m; a++) decrement += buf.grad0[a]! * rhs[a]!;
       const objRef = Number.isNaN(obj) ? Math.abs(objective) : Math.abs(obj);
-      if (decrement >= 0 && decrement <= 1e-14 * objRef) {
+      if (cross === 1 && decrement >= 0 && decrement <= 1e-14 * objRef) {
         st.b0 = b0Old + rhs[0]!;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + rhs[a + 1]!;
         for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + (dir[i]! + dirBase);
@@ -240,7 +244,7 @@ export class NewtonFinish {
         continue;
       }
       if (Number.isNaN(obj)) obj = st.binomialObjective(lambda);
-      let step = 1;
+      let step = cross;
       let objNew = Infinity;
       for (let tries = 0; tries < 40; tries++) {
         st.b0 = b0Old + step * rhs[0]!;
@@ -261,6 +265,25 @@ export class NewtonFinish {
       moved = true;
       this.steps++;
       fullStep = step === 1;
+      if (cross < 1 && step === cross) {
+        // the crossing features are exactly 0 now and leave the active set: a new Hessian
+        let kept = 0;
+        for (let a = 0; a < s; a++) {
+          const j = index[a]!;
+          if (sign[a] !== 0 && beta[j]! * sign[a]! <= Math.abs(rhs[a + 1]!) * 1e-12 * cross) beta[j] = 0;
+          if (beta[j] === 0 && sign[a] !== 0) continue;
+          index[kept] = j;
+          sign[kept++] = sign[a]!;
+        }
+        s = kept;
+        m = s + 1;
+        st.computeEta();
+        obj = NaN;
+        factorFits = false;
+        buf.factorIndex = new Int32Array(0);
+        lastWorst = Infinity;
+        freshStep = false;
+      }
     }
     return moved ? true : restore();
   }
@@ -270,16 +293,22 @@ export class NewtonFinish {
    * Hessian (multiply-adds: n·s²/2 on a dense design, a third of that in WebAssembly; n·s plus
    * the products of stored entries on a sparse one; s³/3 to factor; its iterations' O(n) work)
    * against the sweeps it would
-   * replace. Before any sweep at this λ it must cost at most NEWTON_FIRST_PASSES sweeps; after
-   * `passes` sweeps, at most that many (ski rental: never much worse than either way alone).
+   * replace. A first try at this λ may cost NEWTON_FIRST_PASSES sweeps, or `passes` once that
+   * many were done; a retry (`first` false, `passes` the sweeps since the last try) at most
+   * `passes` (ski rental: never much worse than either way alone).
    * Coordinate descent converges in a few sweeps on well-conditioned sparse designs, where a
    * Hessian of thousands of features would cost thousands of sweeps, and needs hundreds on
    * correlated dense ones, where the Hessian costs a few.
    */
-  pays(passes: number): boolean {
+  pays(passes: number, first = true): boolean {
+    if (this.st.problem.activeSetSolve === 'always') return true;
+    return this.costInSweeps() <= (first ? Math.max(NEWTON_FIRST_PASSES, passes) : passes);
+  }
+
+  /** What a Newton finish on the current active set costs, in sweeps over it (`pays`). */
+  costInSweeps(): number {
     const st = this.st;
     const { x, pf } = st.problem;
-    if (st.problem.activeSetSolve === 'always') return true;
     let s = 0;
     let stored = 0;
     for (let k = 0; k < st.setSize; k++) {
@@ -296,8 +325,7 @@ export class NewtonFinish {
     // plus its iterations' exponentials, logarithms and line searches over all n rows (about six
     // iterations of ~20 multiply-adds' worth per row), which dominate on sparse designs
     const cost = build + (s * s * s) / 3 + 120 * st.n;
-    const sweep = stored + st.n;
-    return cost <= Math.max(NEWTON_FIRST_PASSES, passes) * sweep;
+    return s > POLISH_MAX ? Infinity : cost / (stored + st.n);
   }
 
   /**
