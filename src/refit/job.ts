@@ -165,7 +165,8 @@ export function solveRefitJob(job: RefitJob): RefitOutcome {
     ...(fit.reason !== undefined ? { reason: fit.reason } : {}),
     passes: fit.passes,
     outerIterations: fit.outerIterations,
-    warmStart,
+    // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)
+    warmStart: fit.startRefused !== undefined ? 'none' : warmStart,
     startObjectives,
     buildMs: t1 - t0,
     solveMs: t2 - t1,

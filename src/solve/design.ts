@@ -341,6 +341,58 @@ export class SparseDesign implements Design {
     return new SparseDesign(rows, cols, colStart, rowIndex.slice(0, w), values.slice(0, w));
   }
 
+  /**
+   * Builds a CSC design from rows (CSR: row i's entries are `colIndex[k]`, `values[k]` for
+   * `rowStart[i] <= k < rowStart[i + 1]`) by one counting sort; an index repeated within a row is
+   * summed. The same design as `fromTriplets` on those entries, without a row index per entry.
+   */
+  static fromRows(
+    rows: number,
+    cols: number,
+    rowStart: ArrayLike<number>,
+    colIndex: ArrayLike<number>,
+    values: ArrayLike<number>,
+  ): SparseDesign {
+    const nnz = rowStart[rows]!;
+    const start = new Int32Array(cols + 1);
+    for (let k = 0; k < nnz; k++) start[colIndex[k]! + 1]!++;
+    for (let j = 0; j < cols; j++) start[j + 1]! += start[j]!;
+    const next = start.slice(0, cols);
+    const rowIndex = new Int32Array(nnz);
+    const out = new Float64Array(nnz);
+    // rows in order, so a column's entries come sorted by row and a repeated index lands next to
+    // its first entry
+    for (let i = 0; i < rows; i++) {
+      for (let k = rowStart[i]!; k < rowStart[i + 1]!; k++) {
+        const j = colIndex[k]!;
+        const pos = next[j]!;
+        if (pos > start[j]! && rowIndex[pos - 1] === i) out[pos - 1]! += values[k]!;
+        else {
+          rowIndex[pos] = i;
+          out[pos] = values[k]!;
+          next[j]!++;
+        }
+      }
+    }
+    // close the gaps left by repeated indices
+    const colStart = new Int32Array(cols + 1);
+    let w = 0;
+    for (let j = 0; j < cols; j++) {
+      for (let k = start[j]!; k < next[j]!; k++, w++) {
+        rowIndex[w] = rowIndex[k]!;
+        out[w] = out[k]!;
+      }
+      colStart[j + 1] = w;
+    }
+    return new SparseDesign(
+      rows,
+      cols,
+      colStart,
+      w === nnz ? rowIndex : rowIndex.slice(0, w),
+      w === nnz ? out : out.slice(0, w),
+    );
+  }
+
   dotMany2(
     cols: Int32Array,
     count: number,

@@ -64,24 +64,34 @@ export function eventsDesign(
 ): Omit<EventsDesign, 'unlabeled'> {
   const featurizer = new Featurizer({ maxFeatures: Infinity });
   const buf = new SparseBuffer();
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
+  // rows straight into growable typed arrays (CSR), then one counting sort into columns
+  const rowStart = new Int32Array(events.length + 1);
+  let cols = new Int32Array(1024);
+  let vals = new Float64Array(1024);
+  let nnz = 0;
   const y = new Float64Array(events.length);
   const w = new Float64Array(events.length);
   events.forEach((event, i) => {
     const reason = featurizer.featurize(event, buf);
     if (reason !== null) throw new DataError(`${source} line ${lines[i]}: ${reason}`);
-    for (let e = 0; e < buf.nnz; e++) {
-      rows.push(i);
-      cols.push(buf.indices[e]!);
-      vals.push(buf.values[e]!);
+    if (nnz + buf.nnz > cols.length) {
+      const size = Math.max(2 * cols.length, nnz + buf.nnz);
+      const c = new Int32Array(size);
+      c.set(cols.subarray(0, nnz));
+      cols = c;
+      const v = new Float64Array(size);
+      v.set(vals.subarray(0, nnz));
+      vals = v;
     }
+    cols.set(buf.indices.subarray(0, buf.nnz), nnz);
+    vals.set(buf.values.subarray(0, buf.nnz), nnz);
+    nnz += buf.nnz;
+    rowStart[i + 1] = nnz;
     y[i] = event.label!;
     w[i] = event.weight ?? 1;
   });
   const p = featurizer.dimension;
   const names: string[] = [];
   for (let j = 0; j < p; j++) names.push(featurizer.nameOf(j));
-  return { x: SparseDesign.fromTriplets(events.length, p, rows, cols, vals), y, weights: w, names };
+  return { x: SparseDesign.fromRows(events.length, p, rowStart, cols, vals), y, weights: w, names };
 }

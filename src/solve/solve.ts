@@ -32,6 +32,11 @@ export interface LambdaFit {
   /** Active-set Hessians built (binomial Newton finish; cumulative like `columnVisits`). */
   readonly hessianBuilds: number;
   readonly reason?: string;
+  /**
+   * Set when a start was given but not used: binomial, its objective above the intercept-only
+   * model's (the fit then descends from λ_max as with no start).
+   */
+  readonly startRefused?: string;
 }
 
 export interface SolveAtOptions extends SolverOptions {
@@ -128,17 +133,26 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
 /** `solveAt` on an already prepared problem (reuses its statistics). */
 export function solveAtProblem(problem: Problem, lambda: number, start?: Coefficients): LambdaFit {
   checkLambda(lambda);
-  const engine = new Engine(problem);
-  let outcome: LambdaOutcome;
+  let engine = new Engine(problem);
+  const nullDev = nullDeviance(problem);
   if (start) {
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
-    outcome = engine.solve(lambda);
-  } else {
-    // from the null model: through a short internal path when λ is far below λ_max
-    outcome = descendTo(problem, engine, lambda);
+    // A binomial start worse than the intercept-only model (an online model's many large weights
+    // on ids seen once or twice) costs many times a cold fit: its first Newton steps overshoot on
+    // tens of thousands of columns. Such a start is refused, and the fit descends from λ_max.
+    const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
+    const objective = at === null ? -Infinity : at.loss + at.penalty;
+    if (!(objective > nullDev / 2)) return readFit(engine, lambda, engine.solve(lambda), nullDev);
+    engine = new Engine(problem);
+    const fit = readFit(engine, lambda, descendTo(problem, engine, lambda), nullDev);
+    return {
+      ...fit,
+      startRefused: `the start's objective ${objective.toPrecision(6)} is above the intercept-only model's ${(nullDev / 2).toPrecision(6)}`,
+    };
   }
-  return readFit(engine, lambda, outcome, nullDeviance(problem));
+  // from the null model: through a short internal path when λ is far below λ_max
+  return readFit(engine, lambda, descendTo(problem, engine, lambda), nullDev);
 }
 
 export { logit } from './descend.js';

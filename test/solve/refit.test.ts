@@ -43,7 +43,7 @@ describe('refit of a sparse high-dimensional binomial window', () => {
   for (const lambda of [0.02, 0.005]) {
     it(`λ = ${lambda}: cold, from zero, warm and from a noisy start reach the same optimum (KKT 1e-10)`, () => {
       const cold = solveAt(b.x, b.y, { ...opts, lambda });
-      // an explicit zero start: no internal path, the pre-existing single-λ route
+      // an explicit zero start (worse than the intercept-only model, so refused: the internal path)
       const zero = solveAt(b.x, b.y, {
         ...opts,
         lambda,
@@ -67,6 +67,37 @@ describe('refit of a sparse high-dimensional binomial window', () => {
       }
     });
   }
+
+  it('a start worse than the intercept-only model is refused: the fit is the cold one, and says so', () => {
+    const lambda = 0.005;
+    const cold = solveAt(b.x, b.y, { ...opts, lambda });
+    // an online model's start: large weights on ids seen once or twice (objective far above the null model's)
+    const c = new Float64Array(cols);
+    for (let j = 0; j < cols; j++)
+      if (b.x.colStart[j + 1]! - b.x.colStart[j]! <= 2) c[j] = (j % 2 ? 1 : -1) * 2;
+    const bad = { intercept: 0, coefficients: c };
+    const nullObjective = objectiveValue(
+      b.x,
+      b.y,
+      { intercept: 0, coefficients: new Float64Array(cols) },
+      0,
+      {
+        family: 'binomial',
+      },
+    ).objective;
+    expect(objectiveValue(b.x, b.y, bad, lambda, { family: 'binomial' }).objective).toBeGreaterThan(
+      nullObjective,
+    );
+    const fit = solveAt(b.x, b.y, { ...opts, lambda, start: bad });
+    expect(fit.startRefused).toMatch(/above the intercept-only model's/);
+    expect(fit.passes).toBe(cold.passes);
+    expect(fit.objective).toBe(cold.objective);
+    // a good start (the previous window's solution) is used
+    const prev = solveAt(a.x, a.y, { ...opts, lambda });
+    const warm = solveAt(b.x, b.y, { ...opts, lambda, start: prev });
+    expect(warm.startRefused).toBeUndefined();
+    expect(warm.passes).not.toBe(cold.passes);
+  });
 
   it('the internal path and the exact KKT certificate are bit-identical with and without WebAssembly', () => {
     const lambda = 0.005;

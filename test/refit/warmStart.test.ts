@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+
+import { solveRefitJob, type RefitJob } from '../../src/refit/job.js';
+
+/** A binomial window of 600 events on 300 sparse binary model columns (ids 1000 apart), seeded. */
+function job(starts: RefitJob['starts']): RefitJob {
+  let s = 5;
+  const u = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const n = 600;
+  const rowStart = new Int32Array(n + 1);
+  const cols: number[] = [];
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let eta = -0.5;
+    const seen = new Set<number>();
+    while (seen.size < 6) seen.add(Math.floor(300 * u() ** 2));
+    for (const c of seen) {
+      cols.push(1000 * c);
+      if (c < 5) eta += c % 2 ? 1 : -1;
+    }
+    rowStart[i + 1] = cols.length;
+    y[i] = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+  }
+  return {
+    key: 'm',
+    family: 'binomial',
+    lambda: 0.01,
+    l1Ratio: 1,
+    standardize: true,
+    kktTolerance: 1e-10,
+    gapTolerance: 1e-10,
+    rows: {
+      first: 1,
+      last: n,
+      rows: n,
+      rowStart,
+      cols: Int32Array.from(cols),
+      values: new Float64Array(cols.length).fill(1),
+      y,
+      weights: new Float64Array(n).fill(1),
+    },
+    penaltyCols: new Int32Array(0),
+    penaltyValues: new Float64Array(0),
+    starts,
+  };
+}
+
+describe('refit warm starts', () => {
+  it("a start worse than the intercept-only model is refused: warmStart 'none', the cold fit's optimum", () => {
+    const cold = solveRefitJob(job([]));
+    // an online model's start: large weights on every column
+    const cols = Int32Array.from({ length: 300 }, (_, c) => 1000 * c);
+    const values = Float64Array.from(cols, (_, c) => (c % 2 ? 3 : -3));
+    const refused = solveRefitJob(job([{ source: 'online', model: { intercept: 0, cols, values } }]));
+    expect(refused.startObjectives.online).toBeGreaterThan(Math.log(2));
+    expect(refused.warmStart).toBe('none');
+    expect(refused.converged).toBe(true);
+    expect(refused.passes).toBe(cold.passes);
+    expect(Math.abs(refused.objective - cold.objective) / cold.objective).toBeLessThan(1e-12);
+    // the cold fit's own solution is a start that is used
+    const warm = solveRefitJob(job([{ source: 'refit', model: cold.model }]));
+    expect(warm.warmStart).toBe('refit');
+    expect(Math.abs(warm.objective - cold.objective) / cold.objective).toBeLessThan(1e-10);
+    expect(warm.kktMaxViolation).toBeLessThan(1e-8);
+  });
+});
