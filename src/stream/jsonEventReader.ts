@@ -108,10 +108,9 @@ export class JsonEventReader implements EventDecoder {
         if (features === null) return null;
       } else if (length === 3 && line.startsWith('key', at)) {
         if (c === 0x22) {
-          const s = this.pos + 1;
-          const e = this.scanString();
-          if (e < 0) return null;
-          key = this.strings.get(line, s, e, this.hash);
+          const s = this.readString();
+          if (s === null) return null;
+          key = s;
         } else if (this.readNull()) key = undefined;
         else return null;
       } else if (length === 2 && line.startsWith('ts', at)) {
@@ -166,10 +165,8 @@ export class JsonEventReader implements EventDecoder {
       const c = this.nextToken();
       let value: FeatureValue | null;
       if (c === 0x22) {
-        const s = this.pos + 1;
-        const e = this.scanString();
-        if (e < 0) return null;
-        value = this.strings.get(line, s, e, this.hash);
+        value = this.readString();
+        if (value === null) return null;
       } else if (c === 0x5b /* [ */) {
         value = this.readStringArray();
         if (value === null) return null;
@@ -190,7 +187,6 @@ export class JsonEventReader implements EventDecoder {
 
   /** A string array starting at `pos` (on its `[`), or null. */
   private readStringArray(): string[] | null {
-    const line = this.line;
     this.pos++;
     const items: string[] = [];
     if (this.nextToken() === 0x5d /* ] */) {
@@ -199,15 +195,21 @@ export class JsonEventReader implements EventDecoder {
     }
     for (;;) {
       if (this.nextToken() !== 0x22) return null;
-      const s = this.pos + 1;
-      const e = this.scanString();
-      if (e < 0) return null;
-      items.push(this.strings.get(line, s, e, this.hash));
+      const s = this.readString();
+      if (s === null) return null;
+      items.push(s);
       const d = this.nextToken();
       this.pos++;
       if (d === 0x5d) return items;
       if (d !== 0x2c) return null;
     }
+  }
+
+  /** The string whose opening quote is at `pos`, interned, or null (see `scanString`). */
+  private readString(): string | null {
+    const start = this.pos + 1;
+    const end = this.scanString();
+    return end < 0 ? null : this.strings.get(this.line, start, end, this.hash);
   }
 
   /**

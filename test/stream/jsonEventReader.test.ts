@@ -1,3 +1,4 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { generateEngineStream } from '../../bench/engine/streams.js';
@@ -8,8 +9,9 @@ import { deliveries } from '../../examples/sparsity-drift/generate.js';
 import { validateEvent, type Family, type Validated } from '../../src/core/event.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
-import { jsonDecoder } from '../../src/stream/decodeEvents.js';
+import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import type { DeadLetter } from '../../src/stream/types.js';
 import { Rng } from '../helpers/random.js';
 
 /** What the general path gives: `validateEvent(JSON.parse(line))`, or the decode error. */
@@ -258,5 +260,24 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     const bytes = new TextEncoder().encode('{"label":1,"features":{"a":2}}');
     expect(reader.decodeEvent(bytes, 'binomial')).toEqual(validateEvent(jsonDecoder(bytes), 'binomial'));
     expect(() => reader.decodeEvent(new Uint8Array([0xff]), 'binomial')).toThrow();
+  });
+
+  it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
+    const letters: DeadLetter[] = [];
+    const lines = ['{"label":1,"features":{"a":2}}', '{"label":2,"features":{"a":2}}', '{"features":'];
+    const records = lines.map((value, i) => ({ value, position: { source: 't', offset: String(i + 1) } }));
+    const [batch] = await lastValueFrom(
+      from([{ records }]).pipe(
+        decodeEvents({ family: 'binomial', deadLetters: { deadLetter: (l) => letters.push(l) } }),
+        toArray(),
+      ),
+    );
+    expect(batch.events).toHaveLength(1);
+    // the reader's features object (JSON.parse's has Object.prototype)
+    expect(Object.getPrototypeOf(batch.events[0].features)).toBe(null);
+    expect(letters.map((l) => [l.stage, l.reason])).toEqual([
+      ['validate', '"label" must be 0 or 1 for family binomial, got 2'],
+      ['decode', `cannot decode: ${(general(lines[2], 'binomial') as { decodeError: string }).decodeError}`],
+    ]);
   });
 });
