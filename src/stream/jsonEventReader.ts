@@ -46,6 +46,17 @@ class StringCache {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as UTF-8 text, or null if they are not valid UTF-8. */
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** `line.slice(start, end)` as a string of its own (see `StringCache`); no quotes or escapes inside. */
 function flatSlice(line: string, start: number, end: number): string {
   if (end - start < 13) return line.slice(start, end);
@@ -60,8 +71,8 @@ function flatSlice(line: string, start: number, end: number): string {
  * `validateEvent(JSON.parse(line))` returns.
  *
  * It only ever accepts: any line it is not sure of (invalid JSON, an invalid event, a string with
- * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes rather
- * than text) goes, whole, through `JSON.parse` and `validateEvent`, which give the event or the
+ * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes that
+ * are not UTF-8) goes, whole, through `JSON.parse` and `validateEvent`, which give the event or the
  * exact reason for the dead letter.
  */
 export class JsonEventReader implements EventDecoder {
@@ -74,9 +85,12 @@ export class JsonEventReader implements EventDecoder {
   private hash = 0;
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
-    if (typeof value === 'string') {
-      const event = this.read(value, family);
+    // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
+    const text = typeof value === 'string' ? value : utf8OrNull(value);
+    if (text !== null) {
+      const event = this.read(text, family);
       if (event !== null) return { ok: true, event };
+      return validateEvent(jsonDecoder(text), family);
     }
     return validateEvent(jsonDecoder(value), family);
   }

@@ -25,7 +25,11 @@ function general(line: string, family: Family): Validated | { decodeError: strin
   return validateEvent(raw, family);
 }
 
-function fast(reader: JsonEventReader, line: string, family: Family): Validated | { decodeError: string } {
+function fast(
+  reader: JsonEventReader,
+  line: string | Uint8Array,
+  family: Family,
+): Validated | { decodeError: string } {
   try {
     return reader.decodeEvent(line, family);
   } catch (err) {
@@ -255,11 +259,25 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     });
   }
 
-  it('bytes go to the general path with its reasons', () => {
+  it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
     const reader = new JsonEventReader();
-    const bytes = new TextEncoder().encode('{"label":1,"features":{"a":2}}');
-    expect(reader.decodeEvent(bytes, 'binomial')).toEqual(validateEvent(jsonDecoder(bytes), 'binomial'));
-    expect(() => reader.decodeEvent(new Uint8Array([0xff]), 'binomial')).toThrow();
+    for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {
+      const bytes = new TextEncoder().encode(line);
+      expect(fast(reader, bytes, 'binomial')).toEqual(general(line, 'binomial'));
+    }
+    const read = reader.decodeEvent(new TextEncoder().encode('{"features":{"a":2}}'), 'binomial');
+    expect(read.ok && Object.getPrototypeOf(read.event.features)).toBe(null);
+    const bad = new Uint8Array([0x7b, 0xff]);
+    expect(() => reader.decodeEvent(bad, 'binomial')).toThrow(
+      (() => {
+        try {
+          jsonDecoder(bad);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return 'no error';
+      })(),
+    );
   });
 
   it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
