@@ -73,6 +73,7 @@ export {
   type EventDecoder,
   type DecodeEventsOptions,
 } from './stream/decodeEvents.js';
+export { JsonEventReader } from './stream/jsonEventReader.js';
 export { learn, LearnedBatchBuilder, type LearnOptions, type OnProcessed } from './stream/learn.js';
 export type {
   KeyedEvents,

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
+import { JsonEventReader } from './jsonEventReader.js';
 import type { DeadLetterSink, EventBatch, RawBatch, RawRecord, RecordPosition } from './types.js';
 
 /** Records larger than this (bytes) are dead-lettered unread, by default (1 MiB). */
@@ -30,7 +31,10 @@ export interface EventDecoder {
 export interface DecodeEventsOptions {
   readonly family: Family;
   readonly deadLetters: DeadLetterSink;
-  /** A `RecordDecoder` (its values are then validated) or an `EventDecoder`; default JSON. */
+  /**
+   * A `RecordDecoder` (its values are then validated) or an `EventDecoder`; default JSON, read by
+   * a `JsonEventReader` (the same events and reasons as `jsonDecoder` + `validateEvent`).
+   */
   readonly decoder?: RecordDecoder | EventDecoder;
   /**
    * Decode each raw batch in parts of at most this many records (default: the whole batch at
@@ -86,7 +90,7 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
  * lines$.pipe(decodeEvents({ family: 'binomial', deadLetters }), learn(model))
  */
 export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<RawBatch, EventBatch> {
-  const decoder = eventDecoderOf(options.decoder ?? jsonDecoder);
+  const decoder = eventDecoderOf(options.decoder ?? new JsonEventReader());
   const { family, deadLetters } = options;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const partSize = options.partSize ?? Infinity;

@@ -1,0 +1,363 @@
+import {
+  validateEvent,
+  type Family,
+  type FeatureValue,
+  type L1Event,
+  type Validated,
+} from '../core/event.js';
+import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
+
+/** Powers of ten that are exact doubles (10^0 … 10^22). */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** Strings longer than this are not cached (names and category values are short). */
+const MAX_CACHED = 64;
+
+/**
+ * Interns the short strings of a line (field names, category values) through a direct-mapped
+ * cache keyed by their characters, so a name that every event repeats is one string instance:
+ * not allocated per event, and its hash already computed for the featurizer's maps.
+ *
+ * A string handed out is never a slice of the line: V8 makes a slice of 13 characters or more a
+ * view that keeps its whole parent (the line, itself a view of a 1 MiB chunk) alive, and these
+ * strings end up as vocabulary keys. Misses are copied flat instead.
+ */
+class StringCache {
+  private readonly mask: number;
+  private readonly strings: string[];
+
+  constructor(slots = 1 << 14) {
+    this.mask = slots - 1;
+    this.strings = new Array<string>(slots).fill('\u0000');
+  }
+
+  /** The string `line[start, end)`, whose characters hash to `hash` (and are escape-free). */
+  get(line: string, start: number, end: number, hash: number): string {
+    const length = end - start;
+    if (length > MAX_CACHED) return flatSlice(line, start, end);
+    const slot = (hash ^ (hash >>> 15)) & this.mask;
+    const s = this.strings[slot];
+    if (s.length === length) {
+      let i = 0;
+      while (i < length && s.charCodeAt(i) === line.charCodeAt(start + i)) i++;
+      if (i === length) return s;
+    }
+    return (this.strings[slot] = flatSlice(line, start, end));
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as UTF-8 text, or null if they are not valid UTF-8. */
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** `line.slice(start, end)` as a string of its own (see `StringCache`); no quotes or escapes inside. */
+function flatSlice(line: string, start: number, end: number): string {
+  if (end - start < 13) return line.slice(start, end);
+  return JSON.parse(`"${line.slice(start, end)}"`) as string;
+}
+
+/**
+ * A JSON `EventDecoder` (DESIGN §2) that reads the common event straight from the line's
+ * characters: top-level `key`, `ts`, `label`, `weight`, `features`, plain scalar fields beside
+ * them, and features that are numbers, strings, booleans, null or string arrays, with names and
+ * short strings interned (`StringCache`). It returns exactly what
+ * `validateEvent(JSON.parse(line))` returns.
+ *
+ * It only ever accepts: any line it is not sure of (invalid JSON, an invalid event, a string with
+ * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes that
+ * are not UTF-8) goes, whole, through `JSON.parse` and `validateEvent`, which give the event or the
+ * exact reason for the dead letter.
+ */
+export class JsonEventReader implements EventDecoder {
+  private readonly strings = new StringCache();
+  private line = '';
+  private pos = 0;
+  /** The number just read by `readNumber` (valid when it returned true). */
+  private number = 0;
+  /** Hash of the string just scanned by `scanString`. */
+  private hash = 0;
+
+  decodeEvent(value: string | Uint8Array, family: Family): Validated {
+    // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
+    const text = typeof value === 'string' ? value : utf8OrNull(value);
+    if (text !== null) {
+      const event = this.read(text, family);
+      if (event !== null) return { ok: true, event };
+      return validateEvent(jsonDecoder(text), family);
+    }
+    return validateEvent(jsonDecoder(value), family);
+  }
+
+  /** The valid event on `line`, or null for anything the general path must judge. */
+  read(line: string, family: Family): L1Event | null {
+    this.line = line;
+    this.pos = 0;
+    if (this.nextToken() !== 0x7b /* { */) return null;
+    this.pos++;
+    let key: string | undefined;
+    let ts: number | undefined;
+    let label: number | undefined;
+    let weight: number | undefined;
+    let features: Record<string, FeatureValue> | null = null;
+    if (this.nextToken() === 0x7d /* } */) return null;
+    for (;;) {
+      if (this.nextToken() !== 0x22) return null;
+      const start = this.pos + 1;
+      const end = this.scanString();
+      if (end < 0 || this.nextToken() !== 0x3a /* : */) return null;
+      this.pos++;
+      const c = this.nextToken();
+      const length = end - start;
+      const at = start;
+      if (length === 8 && line.startsWith('features', at)) {
+        if (c !== 0x7b) return null;
+        features = this.readFeatures();
+        if (features === null) return null;
+      } else if (length === 3 && line.startsWith('key', at)) {
+        if (c === 0x22) {
+          const s = this.readString();
+          if (s === null) return null;
+          key = s;
+        } else if (this.readNull()) key = undefined;
+        else return null;
+      } else if (length === 2 && line.startsWith('ts', at)) {
+        if (this.readNumber()) ts = this.number;
+        else if (this.readNull()) ts = undefined;
+        else return null;
+      } else if (length === 5 && line.startsWith('label', at)) {
+        if (this.readNumber()) label = this.number;
+        else if (this.readNull()) label = undefined;
+        else {
+          const b = this.readBoolean();
+          if (b < 0) return null;
+          label = b;
+        }
+      } else if (length === 6 && line.startsWith('weight', at)) {
+        if (this.readNumber()) weight = this.number;
+        else if (this.readNull()) weight = undefined;
+        else return null;
+      } else if (!this.skipScalar(c)) return null;
+      const d = this.nextToken();
+      this.pos++;
+      if (d === 0x7d) break;
+      if (d !== 0x2c /* , */) return null;
+    }
+    if (this.nextToken() !== -1) return null;
+    if (features === null) return null;
+    if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
+    if (weight !== undefined && !(weight >= 0)) return null;
+    // The object shape `validateEvent` returns.
+    return { key, ts, label, weight, features };
+  }
+
+  /** The features object starting at `pos` (on its `{`), or null. */
+  private readFeatures(): Record<string, FeatureValue> | null {
+    const line = this.line;
+    this.pos++;
+    const features = Object.create(null) as Record<string, FeatureValue>;
+    if (this.nextToken() === 0x7d) {
+      this.pos++;
+      return features;
+    }
+    for (;;) {
+      if (this.nextToken() !== 0x22) return null;
+      const start = this.pos + 1;
+      const end = this.scanString();
+      if (end < 0) return null;
+      // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
+      if (end - start === 9 && line.startsWith('__proto__', start)) return null;
+      const name = this.strings.get(line, start, end, this.hash);
+      if (this.nextToken() !== 0x3a) return null;
+      this.pos++;
+      const c = this.nextToken();
+      let value: FeatureValue | null;
+      if (c === 0x22) {
+        value = this.readString();
+        if (value === null) return null;
+      } else if (c === 0x5b /* [ */) {
+        value = this.readStringArray();
+        if (value === null) return null;
+      } else if (this.readNumber()) value = this.number;
+      else if (this.readNull()) value = null;
+      else {
+        const b = this.readBoolean();
+        if (b < 0) return null;
+        value = b === 1;
+      }
+      features[name] = value as FeatureValue;
+      const d = this.nextToken();
+      this.pos++;
+      if (d === 0x7d) return features;
+      if (d !== 0x2c) return null;
+    }
+  }
+
+  /** A string array starting at `pos` (on its `[`), or null. */
+  private readStringArray(): string[] | null {
+    this.pos++;
+    const items: string[] = [];
+    if (this.nextToken() === 0x5d /* ] */) {
+      this.pos++;
+      return items;
+    }
+    for (;;) {
+      if (this.nextToken() !== 0x22) return null;
+      const s = this.readString();
+      if (s === null) return null;
+      items.push(s);
+      const d = this.nextToken();
+      this.pos++;
+      if (d === 0x5d) return items;
+      if (d !== 0x2c) return null;
+    }
+  }
+
+  /** The string whose opening quote is at `pos`, interned, or null (see `scanString`). */
+  private readString(): string | null {
+    const start = this.pos + 1;
+    const end = this.scanString();
+    return end < 0 ? null : this.strings.get(this.line, start, end, this.hash);
+  }
+
+  /**
+   * Skips JSON whitespace; the character code at `pos`, or -1 at the end of the line. Only the
+   * four JSON whitespace characters are skipped: anything else is left for the caller to reject.
+   */
+  private nextToken(): number {
+    const line = this.line;
+    let pos = this.pos;
+    const n = line.length;
+    while (pos < n) {
+      const c = line.charCodeAt(pos);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+        this.pos = pos;
+        return c;
+      }
+      pos++;
+    }
+    this.pos = pos;
+    return -1;
+  }
+
+  /**
+   * Scans the string whose opening quote is at `pos`: moves past its closing quote, sets `hash`
+   * and returns the index of the closing quote, or -1 for an escape, a control character (not
+   * JSON) or no closing quote.
+   */
+  private scanString(): number {
+    const line = this.line;
+    const n = line.length;
+    let h = 0x811c9dc5;
+    for (let pos = this.pos + 1; pos < n; pos++) {
+      const c = line.charCodeAt(pos);
+      if (c === 0x22) {
+        this.hash = h;
+        this.pos = pos + 1;
+        return pos;
+      }
+      if (c === 0x5c || c < 0x20) return -1;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    return -1;
+  }
+
+  /**
+   * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly
+   * what `JSON.parse` gives and finite. Up to 15 significant digits with a power of ten up to 22
+   * is one correctly rounded operation on exact doubles; longer forms go through `Number`, which
+   * V8 converts as `JSON.parse` does. False (and `pos` unchanged) for anything else.
+   */
+  private readNumber(): boolean {
+    const line = this.line;
+    let pos = this.pos;
+    const start = pos;
+    let c = line.charCodeAt(pos);
+    const negative = c === 0x2d; /* - */
+    if (negative) c = line.charCodeAt(++pos);
+    if (!(c >= 0x30 && c <= 0x39)) return false;
+    let mantissa = 0;
+    let digits = 0;
+    if (c === 0x30) {
+      pos++;
+      // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
+      c = line.charCodeAt(pos);
+    } else {
+      while (c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        c = line.charCodeAt(++pos);
+      }
+    }
+    let scale = 0;
+    if (c === 0x2e /* . */) {
+      c = line.charCodeAt(++pos);
+      if (!(c >= 0x30 && c <= 0x39)) return false;
+      while (c >= 0x30 && c <= 0x39) {
+        if (mantissa !== 0 || c !== 0x30) digits++;
+        mantissa = mantissa * 10 + (c - 0x30);
+        scale--;
+        c = line.charCodeAt(++pos);
+      }
+    }
+    if (c === 0x65 || c === 0x45 /* e E */) {
+      c = line.charCodeAt(++pos);
+      let sign = 1;
+      if (c === 0x2b || c === 0x2d) {
+        if (c === 0x2d) sign = -1;
+        c = line.charCodeAt(++pos);
+      }
+      if (!(c >= 0x30 && c <= 0x39)) return false;
+      let exponent = 0;
+      while (c >= 0x30 && c <= 0x39) {
+        if (exponent < 100_000) exponent = exponent * 10 + (c - 0x30);
+        c = line.charCodeAt(++pos);
+      }
+      scale += sign * exponent;
+    }
+    let v: number;
+    if (digits <= 15 && scale >= -22 && scale <= 22) {
+      v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
+      if (negative) v = -v;
+    } else {
+      v = Number(line.slice(start, pos));
+      if (!Number.isFinite(v)) return false;
+    }
+    this.number = v;
+    this.pos = pos;
+    return true;
+  }
+
+  /** Reads `null` at `pos`: true if it is there. */
+  private readNull(): boolean {
+    if (!this.line.startsWith('null', this.pos)) return false;
+    this.pos += 4;
+    return true;
+  }
+
+  /** Reads `true` (1) or `false` (0) at `pos`; -1 if neither is there. */
+  private readBoolean(): number {
+    const line = this.line;
+    if (line.startsWith('true', this.pos)) {
+      this.pos += 4;
+      return 1;
+    }
+    if (line.startsWith('false', this.pos)) {
+      this.pos += 5;
+      return 0;
+    }
+    return -1;
+  }
+
+  /** Skips a top-level field's value if it is a string, number, boolean or null. */
+  private skipScalar(c: number): boolean {
+    if (c === 0x22) return this.scanString() >= 0;
+    return this.readNumber() || this.readNull() || this.readBoolean() >= 0;
+  }
+}

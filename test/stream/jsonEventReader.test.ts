@@ -1,0 +1,301 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { generateEngineStream } from '../../bench/engine/streams.js';
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { impressions } from '../../examples/campaign-scoring/generate.js';
+import { customers } from '../../examples/churn/generate.js';
+import { deliveries } from '../../examples/sparsity-drift/generate.js';
+import { validateEvent, type Family, type Validated } from '../../src/core/event.js';
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { Featurizer } from '../../src/features/featurizer.js';
+import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
+import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import type { DeadLetter } from '../../src/stream/types.js';
+import { Rng } from '../helpers/random.js';
+
+/** What the general path gives: `validateEvent(JSON.parse(line))`, or the decode error. */
+function general(line: string, family: Family): Validated | { decodeError: string } {
+  let raw: unknown;
+  try {
+    raw = jsonDecoder(line);
+  } catch (err) {
+    return { decodeError: (err as Error).message };
+  }
+  return validateEvent(raw, family);
+}
+
+function fast(
+  reader: JsonEventReader,
+  line: string | Uint8Array,
+  family: Family,
+): Validated | { decodeError: string } {
+  try {
+    return reader.decodeEvent(line, family);
+  } catch (err) {
+    return { decodeError: (err as Error).message };
+  }
+}
+
+/**
+ * Runs both paths over `lines` with a featurizer each and checks they agree event for event:
+ * decode errors, dead-letter reasons, key, ts, label, weight (-0 included), feature order, and
+ * the featurized columns and values. Returns how many lines the fast reader read itself.
+ */
+function agree(lines: readonly string[], family: Family): number {
+  const reader = new JsonEventReader();
+  const probe = new JsonEventReader();
+  const fa = new Featurizer();
+  const fb = new Featurizer({ hashBits: 12 });
+  const ga = new Featurizer();
+  const gb = new Featurizer({ hashBits: 12 });
+  const xa = new SparseBuffer();
+  const xb = new SparseBuffer();
+  let read = 0;
+  for (const line of lines) {
+    if (probe.read(line, family) !== null) read++;
+    const a = fast(reader, line, family);
+    const b = general(line, family);
+    if ('decodeError' in b || 'decodeError' in a) {
+      expect(a, line).toEqual(b);
+      continue;
+    }
+    expect(a.ok, line).toBe(b.ok);
+    if (!a.ok || !b.ok) {
+      expect(a, line).toEqual(b);
+      continue;
+    }
+    const ea = a.event;
+    const eb = b.event;
+    expect(ea.key, line).toBe(eb.key);
+    expect(
+      Object.is(ea.ts, eb.ts) && Object.is(ea.label, eb.label) && Object.is(ea.weight, eb.weight),
+      line,
+    ).toBe(true);
+    expect(Object.keys(ea.features), line).toEqual(Object.keys(eb.features));
+    for (const [f, g] of [
+      [fa, ga],
+      [fb, gb],
+    ] as const) {
+      expect(f.featurize(ea, xa), line).toBe(g.featurize(eb, xb));
+      expect(Array.from(xa.indices.subarray(0, xa.nnz)), line).toEqual(
+        Array.from(xb.indices.subarray(0, xb.nnz)),
+      );
+      expect(Array.from(xa.values.subarray(0, xa.nnz)), line).toEqual(
+        Array.from(xb.values.subarray(0, xb.nnz)),
+      );
+    }
+  }
+  expect(fa.dimension).toBe(ga.dimension);
+  for (let j = 0; j < fa.dimension; j++) expect(fa.nameOf(j)).toBe(ga.nameOf(j));
+  return read;
+}
+
+const jsonl = (events: Iterable<unknown>) => Array.from(events, (e) => JSON.stringify(e));
+
+function engineLines(): string[] {
+  const s = generateEngineStream({
+    events: 300,
+    dimension: 1 << 12,
+    meanNnz: 20,
+    informative: 10,
+    informativeRanks: 200,
+    seed: 7,
+  });
+  // bench/online/stream.ts `writeJsonl`'s rendering
+  const lines: string[] = [];
+  for (let e = 0; e < s.events; e++) {
+    const features: Record<string, number | string> = {};
+    for (let p = s.offsets[e]; p < s.offsets[e + 1]; p++) features[`n${s.indices[p]}`] = s.values[p];
+    lines.push(JSON.stringify({ label: s.labels[e], features }));
+  }
+  return lines;
+}
+
+/** Seeded random events of every supported kind, and some of every unsupported one. */
+function randomLine(rng: Rng): string {
+  const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
+  const names = ['a', 'b', 'x0', '7', '12', 'country', 'a_rather_long_field_name', 'é', '日本', 'tag s'];
+  const scalar = (): unknown =>
+    pick([
+      () => rng.normal() * 10 ** (rng.int(40) - 20),
+      () => rng.int(1000) - 500,
+      () => pick(['DE', 'FR', '', 'NaN', 'null', 'NA', 'a long category value here', '😀', 'x\u2028y']),
+      () => rng.next() < 0.5,
+      () => null,
+      () => [pick(['s', 't', 'NaN']), pick(['u', ''])],
+    ])();
+  const features: Record<string, unknown> = {};
+  for (let k = rng.int(8); k > 0; k--) features[pick(names)] = scalar();
+  const event: Record<string, unknown> = { features };
+  if (rng.next() < 0.8) event.label = pick([0, 1, true, false, 0.5, 2, null]);
+  if (rng.next() < 0.3) event.weight = pick([1, 0.5, 0, -1, null]);
+  if (rng.next() < 0.3) event.key = pick(['u1', 'k', '', null]);
+  if (rng.next() < 0.3) event.ts = pick([1700000000000, 0, -5, null]);
+  if (rng.next() < 0.1) event.extra = pick([1, 'x', true, null]);
+  return JSON.stringify(event);
+}
+
+/** A mutation of a line: truncation, an inserted character or token, a replaced number form, whitespace. */
+function mutate(line: string, rng: Rng): string {
+  const at = rng.int(line.length + 1);
+  const insert = [
+    ' ',
+    '\t',
+    '\n',
+    '\u00a0',
+    '\\',
+    '\\n',
+    '\\u00e9',
+    '\\ud83d\\ude00',
+    '\\ud83d',
+    '"',
+    ',',
+    '{',
+    '[1]',
+    '{"y":1}',
+    '1e309',
+    '-0',
+    '1E-7',
+    '01',
+    '-',
+    '.5',
+    '\u0001',
+    '\ud83d',
+    '"__proto__":1,',
+  ];
+  switch (rng.int(4)) {
+    case 0:
+      return line.slice(0, at);
+    case 1:
+      return line.slice(0, at) + insert[rng.int(insert.length)] + line.slice(at);
+    case 2: {
+      const forms = [
+        '1e309',
+        '-0',
+        '1E-7',
+        '0.1',
+        '123456789012345678',
+        '1.7976931348623157e308',
+        '5e-324',
+        '-0.0',
+      ];
+      return line.replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/i, forms[rng.int(forms.length)]);
+    }
+    default:
+      return ` ${line.replace(/:/g, ' : ').replace(/,/g, ' ,\r\n ')} `;
+  }
+}
+
+describe('JsonEventReader: the same events and reasons as JSON.parse + validateEvent', () => {
+  it('on the example streams and the bench stream, reading every event itself', () => {
+    const fixtures: Array<[string[], Family]> = [
+      [jsonl(adClicks(3, 2000)), 'binomial'],
+      [jsonl(impressions(3, 2000)), 'binomial'],
+      [jsonl(customers(3, 2000)), 'binomial'],
+      [jsonl(deliveries(3, 2000)), 'gaussian'],
+      [engineLines(), 'binomial'],
+    ];
+    for (const [lines, family] of fixtures) expect(agree(lines, family)).toBe(lines.length);
+  });
+
+  it('on seeded random events and their mutations, both families', () => {
+    const rng = new Rng(14);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng), mutate(mutate(line, rng), rng));
+    }
+    const read = agree(lines, 'binomial');
+    agree(lines, 'gaussian');
+    // the fuzz exercises both paths
+    expect(read).toBeGreaterThan(lines.length / 5);
+    expect(read).toBeLessThan(lines.length);
+  });
+
+  // Each edge case: whether the fast reader reads the line itself, and that both paths agree.
+  const cases: Array<[string, string, boolean]> = [
+    ['plain event', '{"label":1,"features":{"a":1.5,"c":"DE","b":true,"t":["x","y"],"n":null}}', true],
+    ['JSON whitespace around tokens', ' \t{ "label" : 1 ,\r\n "features" : { "a" : 2 } } ', true],
+    ['non-JSON whitespace (no-break space)', '{"label":1,"features":{"a":2}}\u00a0', false],
+    ['a byte-order mark', '\ufeff{"features":{"a":2}}', false],
+    ['truncated', '{"label":1,"features":{"a":2}', false],
+    ['an escape in a name', '{"features":{"a\\u0062":2}}', false],
+    ['a bad escape', '{"features":{"a":"\\x"}}', false],
+    ['unicode and a surrogate pair', '{"features":{"日本":"😀","é":1}}', true],
+    ['a lone surrogate', '{"features":{"a":"\ud83d"}}', true],
+    ['a control character in a string', '{"features":{"a":"\u0001"}}', false],
+    ['a number too large (1e309)', '{"features":{"a":1e309}}', false],
+    ['negative zero', '{"label":-0,"weight":-0,"features":{"a":-0}}', true],
+    ['1E-7 and 5e-324', '{"features":{"a":1E-7,"b":5e-324,"c":1.7976931348623157e308}}', true],
+    ['18 significant digits', '{"features":{"a":123456789012345678,"b":0.1234567890123456789}}', true],
+    ['a leading zero', '{"features":{"a":01}}', false],
+    ['a bare minus or dot', '{"features":{"a":-}}', false],
+    ['duplicate names (the last value wins, at the first place)', '{"features":{"a":1,"b":2,"a":3}}', true],
+    ['duplicate top-level fields', '{"label":5,"features":{"a":1},"label":1}', true],
+    ['integer-like names (enumerated first, ascending)', '{"features":{"b":1,"10":2,"2":3}}', true],
+    ['a __proto__ feature', '{"features":{"__proto__":1,"a":2}}', false],
+    ['a nested object', '{"features":{"a":{"b":1}}}', false],
+    ['an array with a number', '{"features":{"a":["x",1]}}', false],
+    ['an unknown nested top-level field', '{"meta":{"x":1},"features":{"a":1}}', false],
+    ['an unknown scalar top-level field', '{"meta":"x","features":{"a":1}}', true],
+    ['a label of 2 for binomial', '{"label":2,"features":{"a":1}}', false],
+    ['a negative weight', '{"weight":-1,"features":{"a":1}}', false],
+    ['a numeric key', '{"key":3,"features":{"a":1}}', false],
+    ['no features', '{"label":1}', false],
+    ['not an object', '[1,2]', false],
+    ['trailing data', '{"features":{"a":1}} x', false],
+    [
+      'long names and values (copied, not sliced)',
+      `{"features":{"${'n'.repeat(70)}":"${'v'.repeat(20)}"}}`,
+      true,
+    ],
+  ];
+  for (const [name, line, readsItself] of cases) {
+    it(name, () => {
+      expect(new JsonEventReader().read(line, 'binomial') !== null).toBe(readsItself);
+      agree([line], 'binomial');
+      agree([line], 'gaussian');
+    });
+  }
+
+  it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
+    const reader = new JsonEventReader();
+    for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {
+      const bytes = new TextEncoder().encode(line);
+      expect(fast(reader, bytes, 'binomial')).toEqual(general(line, 'binomial'));
+    }
+    const read = reader.decodeEvent(new TextEncoder().encode('{"features":{"a":2}}'), 'binomial');
+    expect(read.ok && Object.getPrototypeOf(read.event.features)).toBe(null);
+    const bad = new Uint8Array([0x7b, 0xff]);
+    expect(() => reader.decodeEvent(bad, 'binomial')).toThrow(
+      (() => {
+        try {
+          jsonDecoder(bad);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return 'no error';
+      })(),
+    );
+  });
+
+  it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
+    const letters: DeadLetter[] = [];
+    const lines = ['{"label":1,"features":{"a":2}}', '{"label":2,"features":{"a":2}}', '{"features":'];
+    const records = lines.map((value, i) => ({ value, position: { source: 't', offset: String(i + 1) } }));
+    const [batch] = await lastValueFrom(
+      from([{ records }]).pipe(
+        decodeEvents({ family: 'binomial', deadLetters: { deadLetter: (l) => letters.push(l) } }),
+        toArray(),
+      ),
+    );
+    expect(batch.events).toHaveLength(1);
+    // the reader's features object (JSON.parse's has Object.prototype)
+    expect(Object.getPrototypeOf(batch.events[0].features)).toBe(null);
+    expect(letters.map((l) => [l.stage, l.reason])).toEqual([
+      ['validate', '"label" must be 0 or 1 for family binomial, got 2'],
+      ['decode', `cannot decode: ${(general(lines[2], 'binomial') as { decodeError: string }).decodeError}`],
+    ]);
+  });
+});
