@@ -200,6 +200,16 @@ export class LiveModel {
     };
   }
 
+  /**
+   * The model has just learned a multiple of `snapshots.everyEvents` events (checked after each
+   * event, so a snapshot by count is at offsets N, 2N, ... however the events were batched: a
+   * model learned again after a restore publishes the same versions at the same offsets).
+   */
+  countSnapshotDue(): boolean {
+    const offset = this.model.offset;
+    return offset > this.lastSnapshotOffset && offset % this.context.config.snapshots.everyEvents === 0;
+  }
+
   /** A snapshot is due: the learned events passed a multiple of `everyEvents`, or `everySeconds` passed. */
   snapshotDue(): boolean {
     const { everyEvents, everySeconds } = this.context.config.snapshots;
@@ -381,7 +391,8 @@ export function partitionOfCoverageKey(key: string): PartitionRef {
 
 /**
  * The learned-event count passed a multiple of `every` between `from` and `to`: cadences by events
- * keep to a grid (every 10,000 events: at the first batch boundary past 10,000, 20,000, ...).
+ * judged at batch boundaries keep to a grid (every 10,000 events: at the first batch boundary
+ * past 10,000, 20,000, ...).
  */
 function crossed(from: number, to: number, every: number): boolean {
   return Math.floor(to / every) > Math.floor(from / every);

@@ -77,8 +77,10 @@ export function learnByKey(
         options.skipped.count += whole.events.length - part.events.length;
       const builder = new LearnedBatchBuilder(part.events.length);
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
-        if (outcome.labelled) live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
-        else if (options.scores.enabled)
+        if (outcome.labelled) {
+          live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
+          if (live.countSnapshotDue()) outputs.models.push(live.takeSnapshot());
+        } else if (options.scores.enabled)
           outputs.scores.push(live.score(event, position, outcome.prediction, options.scores.top));
       });
       parts.push({ live, learned: builder.build(live.model, batch) });

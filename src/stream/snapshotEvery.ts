@@ -5,10 +5,10 @@ import type { ModelRegistry } from '../model/registry.js';
 import { emptyOutputs, type EngineElement, type ProcessedBatch } from './engineTypes.js';
 
 /**
- * Publishes each model's snapshot on its own cadence (every N learned events and/or T seconds
- * since its last one, judged at batch boundaries, or part boundaries when batches are decoded in
- * parts: `LiveModel.snapshotDue`), into the batch's
- * outputs. When the source completes, every model that learned since its last snapshot (in
+ * Publishes each model's snapshot by time (T seconds since its last one, judged at batch
+ * boundaries, or part boundaries when batches are decoded in parts: `LiveModel.snapshotDue`)
+ * into the batch's outputs; snapshots by count (every N learned events) are taken inside the
+ * batch, right after their event (`learnByKey`). When the source completes, every model that learned since its last snapshot (in
  * memory or stored), or never learned and has none yet, gets a final one, emitted as a last batch
  * without records.
  *

@@ -74,9 +74,9 @@ describe('l1stream replay', () => {
     ]);
     expect(dead[0].value).toBe('this is not json');
     const models = readJsonl(join(out, 'models.jsonl')) as unknown as ModelSnapshot[];
-    // A snapshot at the first batch boundary (1024 records) at or after each 1000 events, and at the end.
-    expect(models.map((m) => m.offset)).toEqual([1024, 2042, 3001]);
-    expect(models.map((m) => m.version)).toEqual([1, 2, 3]);
+    // A snapshot right after each 1000th learned event (inside a batch of 1024 records), and at the end.
+    expect(models.map((m) => m.offset)).toEqual([1000, 2000, 3000, 3001]);
+    expect(models.map((m) => m.version)).toEqual([1, 2, 3, 4]);
     for (const m of models) {
       expect(m).toMatchObject({
         key: 'default',
