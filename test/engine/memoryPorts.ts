@@ -1,9 +1,13 @@
-import { from, type Observable } from 'rxjs';
+import { concatMap, from, type Observable } from 'rxjs';
 
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, RawBatch, ScoreRecord } from '../../src/index.js';
 import type { EventSource } from '../../src/engine/ports.js';
 
-/** Events (objects or raw lines) as a source of batches of `batchSize` JSON records. */
+/**
+ * Events (objects or raw lines) as a source of batches of `batchSize` JSON records, each batch in
+ * its own turn of the event loop (as a real source's are: a long run must not hold the test
+ * worker's event loop for minutes, which vitest reports as an RPC timeout).
+ */
 export function memorySource(
   lines: ReadonlyArray<string | object>,
   batchSize = 256,
@@ -17,7 +21,7 @@ export function memorySource(
       })),
     });
   }
-  return { batches$: from(batches) };
+  return { batches$: from(batches).pipe(concatMap(async (b) => (await new Promise(setImmediate), b))) };
 }
 
 /** Collects every output in memory. */
