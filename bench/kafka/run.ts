@@ -514,6 +514,8 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
         metGoal: ratio >= 0.7,
         checkpointModes: modes,
       });
+      const loadAfterRounds = loadavg();
+      result.loadAverageAfterRounds = loadAfterRounds;
       const stages: EngineStages = await engineStages(stageEvents, Math.round(n / pipe.batches), 5);
       result.engineStages = stages;
       const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
@@ -539,7 +541,7 @@ The same topic, ${rounds} alternating rounds after an untimed warm-up of each ov
 ${row('(b) at-least-once checkpoints (`KafkaStateStore`)', alos)}
 ${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
 
-Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
+Load average when the rounds ended: ${loadAfterRounds.map((x) => x.toFixed(1)).join(' / ')}. Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
 `);
       sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
@@ -582,7 +584,7 @@ The engine's row, split: the same work in memory (no Kafka), on the first ${stag
 
 So, of the engine in memory: decode ${f2(stages.decode)}, drift detection ${f2(stages.engine - stages.engineNoDrift)}, and the rest (route, featurize, predict, learn, progressive metrics with the AUC, snapshots, batch plumbing) ${f2(stages.engineNoDrift - stages.decode)} µs/event.
 
-Whatever thread it runs on, the pipeline cannot go faster than its engine: at ${f2(stages.engine)} µs/event that is ${(1e6 / stages.engine).toFixed(0)} events/s, ${(1e6 / stages.engine / (n / rawSeconds)).toFixed(2)} of this round's raw rate, even with kafkajs on another thread and a core of its own for each.
+Whatever thread it runs on, the pipeline cannot go faster than its engine: ${f2(stages.engine)} µs of CPU per event is at most ${(1e6 / stages.engine).toFixed(0)} events/s. Raw kafkajs took ${us(raw.cpuSeconds, n)} µs of CPU per event, so even with kafkajs on another thread and a free core for each, the pipeline would reach at most ${(raw.cpuSeconds / n / (stages.engine / 1e6)).toFixed(2)} of the raw rate (CPU per event of raw over the engine's; the engine's share of the GC of kafkajs' objects and the hand-over between threads come on top).
 
 ${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters.
 `);
