@@ -49,6 +49,8 @@ import {
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
 import { Engine, checkEngineConfig, type EventSource, type RawBatch } from '../../src/index.js';
+import { benchEvents } from './events.js';
+import { engineStages, type EngineStages } from './stages.js';
 import {
   checkpointSize,
   checkpointedRun,
@@ -99,30 +101,6 @@ async function startBroker(): Promise<{ brokers: string; stop: () => Promise<voi
   };
 }
 
-/** Seeded events: 8 numeric features, a 50-level category, a tag array; label from a sparse logistic model. */
-function* events(n: number): Generator<Record<string, unknown>> {
-  let s = 12345;
-  const rand = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  for (let i = 0; i < n; i++) {
-    const f: Record<string, number | string | string[]> = {};
-    let eta = -0.5;
-    for (let j = 0; j < 8; j++) {
-      const x = rand() * 2 - 1;
-      f[`x${j}`] = x;
-      if (j < 3) eta += (j + 1) * x;
-    }
-    const c = Math.floor(rand() * 50);
-    f.site = `s${c}`;
-    if (c < 5) eta += 1;
-    f.tags = rand() < 0.5 ? ['a', 'b'] : ['c'];
-    const label = rand() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
-    yield { key: `u${i % 1000}`, ts: 1_700_000_000_000 + i, label, features: f };
-  }
-}
-
 /** Garbage-collection pauses, recorded as they happen, summed over any span afterwards. */
 class GcLog {
   private readonly entries: { start: number; end: number }[] = [];
@@ -158,9 +136,21 @@ interface Phase {
   readonly idleSeconds: number;
   /** GC pauses within the span (part of busy). */
   readonly gcSeconds: number;
+  /**
+   * CPU time of this process over the span (user + system, all its threads: JavaScript, GC,
+   * libuv): unlike the wall clock, it does not grow when other work takes the cores.
+   */
+  readonly cpuSeconds: number;
 }
 
-function phase(n: number, first: number, last: number, elu: EventLoopUtilization, gc: GcLog): Phase {
+function phase(
+  n: number,
+  first: number,
+  last: number,
+  elu: EventLoopUtilization,
+  gc: GcLog,
+  cpu: NodeJS.CpuUsage,
+): Phase {
   const seconds = (last - first) / 1000;
   return {
     seconds,
@@ -168,6 +158,7 @@ function phase(n: number, first: number, last: number, elu: EventLoopUtilization
     busySeconds: elu.active / 1000,
     idleSeconds: elu.idle / 1000,
     gcSeconds: gc.secondsBetween(first, last),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -180,6 +171,8 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
   let last = 0;
   let elu0: EventLoopUtilization | undefined;
   let elu: EventLoopUtilization | undefined;
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   await new Promise<void>((done, fail) => {
     consumer
       .run({
@@ -187,12 +180,14 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
           if (first === 0) {
             first = performance.now();
             elu0 = performance.eventLoopUtilization();
+            cpu0 = process.cpuUsage();
           }
           count += batch.messages.length;
           resolveOffset(batch.lastOffset());
           if (count >= n && last === 0) {
             last = performance.now();
             elu = performance.eventLoopUtilization(elu0);
+            cpu = process.cpuUsage(cpu0);
             done();
           }
         },
@@ -200,7 +195,7 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
       .catch(fail);
   });
   await consumer.disconnect();
-  return phase(n, first, last, elu!, gc);
+  return phase(n, first, last, elu!, gc, cpu!);
 }
 
 interface PipelinePhase extends Phase {
@@ -229,6 +224,7 @@ interface PipelinePhase extends Phase {
 class TimedSource {
   firstBatchAt = 0;
   eventLoopAtFirstBatch: EventLoopUtilization | null = null;
+  cpuAtFirstBatch: NodeJS.CpuUsage | null = null;
   batches = 0;
   records = 0;
   engineMs = 0;
@@ -241,6 +237,7 @@ class TimedSource {
           if (this.firstBatchAt === 0) {
             this.firstBatchAt = performance.now();
             this.eventLoopAtFirstBatch = performance.eventLoopUtilization();
+            this.cpuAtFirstBatch = process.cpuUsage();
           }
           this.batches++;
           this.records += batch.records.length;
@@ -290,6 +287,7 @@ async function pipelineRun(
   let committed = 0;
   let last = 0;
   let elu: EventLoopUtilization | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   let subscription: Subscription | undefined;
   try {
     await new Promise<void>((done, fail) => {
@@ -300,6 +298,7 @@ async function pipelineRun(
           if (committed >= n && last === 0) {
             last = performance.now();
             elu = performance.eventLoopUtilization(timed.eventLoopAtFirstBatch!);
+            cpu = process.cpuUsage(timed.cpuAtFirstBatch!);
             done();
           }
         },
@@ -315,7 +314,7 @@ async function pipelineRun(
   const snapshot = live.snapshot();
   await sink.close();
   return {
-    ...phase(n, timed.firstBatchAt, last, elu!, gc),
+    ...phase(n, timed.firstBatchAt, last, elu!, gc, cpu!),
     engineSeconds: timed.engineMs / 1000,
     batches: timed.batches,
     commits: source.stats.commits,
@@ -346,6 +345,7 @@ async function main(): Promise<void> {
       'restore-models': { type: 'string' },
       'session-timeouts': { type: 'string' },
       'kill-after': { type: 'string' },
+      'stage-events': { type: 'string' },
       'no-write': { type: 'boolean', default: false },
     },
   });
@@ -358,6 +358,7 @@ async function main(): Promise<void> {
   const restoreModels = Number(values['restore-models'] ?? 10_000);
   const sessionTimeouts = (values['session-timeouts'] ?? '30000,6000').split(',').map(Number);
   const killAfter = Number(values['kill-after'] ?? 200_000);
+  const stageEvents = Math.min(Number(values['stage-events'] ?? 200_000), Number(values.events ?? 1_000_000));
   const schemaFile = join(root, 'connectors/kafka/schemas/event.avsc');
   const n = Number(values.events ?? 1_000_000);
   const partitions = Number(values.partitions ?? 1);
@@ -390,7 +391,7 @@ async function main(): Promise<void> {
     const tp = performance.now();
     let chunk: { value: Buffer }[] = [];
     let bytes = 0;
-    for (const e of events(n)) {
+    for (const e of benchEvents(n)) {
       const value = encoder.encode(e);
       bytes += value.length;
       chunk.push({ value });
@@ -513,6 +514,10 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
         metGoal: ratio >= 0.7,
         checkpointModes: modes,
       });
+      const loadAfterRounds = loadavg();
+      result.loadAverageAfterRounds = loadAfterRounds;
+      const stages: EngineStages = await engineStages(stageEvents, Math.round(n / pipe.batches), 5);
+      result.engineStages = stages;
       const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
       const row = (name: string, xs: CheckpointedPhase[]) => {
         const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
@@ -536,7 +541,7 @@ The same topic, ${rounds} alternating rounds after an untimed warm-up of each ov
 ${row('(b) at-least-once checkpoints (`KafkaStateStore`)', alos)}
 ${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
 
-Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
+Load average when the rounds ended: ${loadAfterRounds.map((x) => x.toFixed(1)).join(' / ')}. Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
 `);
       sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
@@ -557,11 +562,29 @@ Where the pipeline's time goes (first batch to last commit; the Node thread's ev
 | kafkajs fetch + record parsing, offset commits, rxjs, other (rest of the busy time) | ${f2(restBusy)} | ${pct(restBusy)} | ${us(restBusy, n)} |
 | waiting on the broker (event loop idle) | ${f2(pipe.idleSeconds)} | ${pct(pipe.idleSeconds)} | ${us(pipe.idleSeconds, n)} |
 
-The engine's row is not split into decode / learn / outputs any more: the pipeline is composed inside \`Engine\` (no hook between its stages), so only the time each source batch spends going through all of it synchronously is measured.
+The engine's row is not split within the Kafka run: the pipeline is composed inside \`Engine\` (no hook between its stages), so only the time each source batch spends going through all of it synchronously is measured there; the split further down runs the same work in memory.
 
 Garbage collection took ${f2(pipe.gcSeconds)} s of that (${pct(pipe.gcSeconds)}), spread over the busy rows. The source paused ${pipe.pauses} time(s) for ${f2(pipe.pausedSeconds)} s in all (${maxInFlight} batches in flight at most); ${pipe.batches} batches, ${pipe.commits} offset commits.
 
 The raw consumer: ${f2(raw.busySeconds)} s busy (${us(raw.busySeconds, n)} µs/event of kafkajs fetching and parsing, GC ${f2(raw.gcSeconds)} s included) and ${f2(raw.idleSeconds)} s idle. The pipeline does that same work on the same thread, plus its own ${us(ours, n)} µs/event (the engine's synchronous work); with no waiting at all, its ceiling would be raw / (raw busy + ours) = **${(rawSeconds / (raw.busySeconds + ours)).toFixed(2)}** of the raw rate.
+
+CPU time of this process (all its threads; the broker runs in its own), which unlike the wall clock does not grow when other work takes the cores: raw ${us(raw.cpuSeconds, n)} µs/event, pipeline ${us(pipe.cpuSeconds, n)} µs/event, so the pipeline needs ${(pipe.cpuSeconds / raw.cpuSeconds).toFixed(1)}× raw's CPU per event (raw / pipeline CPU = ${(raw.cpuSeconds / pipe.cpuSeconds).toFixed(2)}).
+
+The engine's row, split: the same work in memory (no Kafka), on the first ${stages.events.toLocaleString('en-US')} events of the topic in batches of ${stages.batchSize} records (the run's mean batch), whole and with parts switched off; CPU µs/event, median of ${stages.repetitions} runs after an untimed one (a part's cost is what switching it off saves: a difference of two noisy medians, so small parts can come out near 0 or below when the machine is busy):
+
+| | µs/event | saves |
+|---|---:|---:|
+| **the engine** (defaults, as in the pipeline) | **${f2(stages.engine)}** | |
+| … without drift detection (\`drift.enabled: false\`) | ${f2(stages.engineNoDrift)} | ${f2(stages.engine - stages.engineNoDrift)} |
+| … without loss and label-rate drift (ADWIN + Page-Hinkley, \`drift.loss\`) | ${f2(stages.engineNoLossDrift)} | ${f2(stages.engine - stages.engineNoLossDrift)} |
+| … without input-sparsity drift (\`drift.inputSparsity\`) | ${f2(stages.engineNoInputSparsity)} | ${f2(stages.engine - stages.engineNoInputSparsity)} |
+| … without sequential-sparsity drift (\`drift.inputSequential\`) | ${f2(stages.engineNoSequential)} | ${f2(stages.engine - stages.engineNoSequential)} |
+| Avro decode + validation alone (\`AvroDecoder.decodeEvent\`) | ${f2(stages.decode)} | |
+| the engine's row of the Kafka run above (wall clock, beside kafkajs on its thread) | ${us(ours, n)} | |
+
+So, of the engine in memory: decode ${f2(stages.decode)}, drift detection ${f2(stages.engine - stages.engineNoDrift)}, and the rest (route, featurize, predict, learn, progressive metrics with the AUC, snapshots, batch plumbing) ${f2(stages.engineNoDrift - stages.decode)} µs/event.
+
+Whatever thread it runs on, the pipeline cannot go faster than its engine: ${f2(stages.engine)} µs of CPU per event is at most ${(1e6 / stages.engine).toFixed(0)} events/s. Raw kafkajs took ${us(raw.cpuSeconds, n)} µs of CPU per event, so even with kafkajs on another thread and a free core for each, the pipeline would reach at most ${(raw.cpuSeconds / n / (stages.engine / 1e6)).toFixed(2)} of the raw rate (CPU per event of raw over the engine's; the engine's share of the GC of kafkajs' objects and the hand-over between threads come on top).
 
 ${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters.
 `);

@@ -1,6 +1,7 @@
 import { StateError } from '../core/errors.js';
 import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 import type { DriftDetector } from './protocol.js';
+import { SlotMap } from './slotMap.js';
 import { chiSquare1UpperQuantile, normalUpperQuantile } from './stats.js';
 
 /** One event's active features: `indices[start .. end)`. The monitor reuses one such view. */
@@ -83,7 +84,7 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
   readonly nnzAlpha: number;
   readonly nnzMinChange: number;
 
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf = new SlotMap();
   private keyOf: Int32Array;
   private refCounts: Float64Array;
   private curCounts: Float64Array;

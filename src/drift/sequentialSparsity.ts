@@ -5,6 +5,7 @@ import { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
 import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
 import { gStatistic } from './inputSparsity.js';
 import type { DriftDetector } from './protocol.js';
+import { SlotMap } from './slotMap.js';
 
 /** One event's active features `indices[start .. end)`, named by `nameOf` (`field=value` or a number's name). */
 export interface NamedFeatures {
@@ -176,7 +177,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   readonly maxFields: number;
   readonly nnzMinChange: number;
 
-  private readonly featureSlot = new Map<number, number>();
+  private readonly featureSlot = new SlotMap();
   private readonly fieldSlot = new Map<string, number>();
   private fieldName: Array<string | null> = [];
   // the slot table, one typed array per quantity (fields, not a record: this is the hot path)

@@ -87,10 +87,10 @@ export interface AvroDecoderOptions {
  * fetched from the registry beforehand by `prepare(records)`. A record that is not in the wire
  * format, names an unknown schema id, or does not parse, throws `InputError` (→ dead letter).
  *
- * As an `EventDecoder` (pass the decoder itself to `decodeEvents`/`kafkaPipeline`), it decodes
- * and validates in one step; records whose writer schema and the reader schema are both the
- * shipped event schema take a hand-written reader (`AvroEventReader`) that skips avsc and the
- * second walk over each event. `decode` (a `RecordDecoder`) always goes through avsc.
+ * As an `EventDecoder` (pass the decoder itself to `decodeEvents`, or as the `Engine`'s `decoder`
+ * option), it decodes and validates in one step; records whose writer schema and the reader
+ * schema are both the shipped event schema take a hand-written reader (`AvroEventReader`) that
+ * skips avsc and the second walk over each event. `decode` (a `RecordDecoder`) always goes through avsc.
  */
 export class AvroDecoder implements EventDecoder {
   readonly framing: AvroFraming;
