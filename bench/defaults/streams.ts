@@ -17,7 +17,7 @@ import { Rng } from '../../test/helpers/random.js';
 
 export interface StreamEvent {
   readonly label: number;
-  readonly features: Record<string, number | string | string[]>;
+  readonly features: Record<string, number | string | boolean | string[]>;
 }
 
 export interface SparseIdStream {

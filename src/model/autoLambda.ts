@@ -4,7 +4,7 @@ import type { SparseVector } from '../core/sparse.js';
  * `lambda: "auto"` (the default): λ = `fraction` · λ_max, where λ_max (DESIGN §1: the smallest λ
  * that keeps every coefficient at 0) is computed on the model's first labelled events, with the
  * column scales and penalty factors the model uses. λ_max carries the units of the label and of
- * the columns, so a fraction of it is the same penalty whatever they are; 0.02 was chosen by
+ * the columns, so a fraction of it is the same penalty whatever they are; 0.03 was chosen by
  * measurement on a dense stream (examples/ad-clicks), a sparse high-cardinality one and a gaussian
  * one with the label in its own units (bench/defaults/run.ts; README "Choosing λ").
  *
@@ -16,7 +16,7 @@ export const autoLambdaRule = {
   events: 1000,
   minority: 20,
   maxEvents: 20_000,
-  fraction: 0.02,
+  fraction: 0.03,
   fallback: 5e-3,
 } as const;
 

@@ -161,13 +161,14 @@ export class OnlineModel {
   }
 
   /**
-   * λ of DESIGN §1 that the model solves: the setting, or the value "auto" chose; during the
-   * warm-up before that choice, the value it would choose on the events so far.
+   * λ of DESIGN §1 that the model solves: the setting, or the value "auto" chose; before that
+   * choice, the provisional learner's λ (or, before that one starts, the value "auto" would
+   * choose on the events so far).
    */
   get lambda(): number {
     if (this.chosenLambda !== null) return this.chosenLambda;
     if (this.lambdaSetting !== 'auto') return this.lambdaSetting;
-    return this.autoLambdaNow();
+    return this.provisional !== null ? this.provisionalLambda : this.autoLambdaNow();
   }
 
   private autoLambdaNow(): number {
