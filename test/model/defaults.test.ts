@@ -73,29 +73,20 @@ describe('defaults on sparse ids and on labels in their own units', () => {
   });
 
   it('lambda "auto" is 0.03 × the batch λ_max of the first 1000 labelled events, with the same column scales', () => {
-    const s = sparseIdStream({ events: 3000, columns: 2000 });
-    const { snapshot } = learn(s.events, {}, 'binomial');
-    const data = readEventsDesign(
-      s.events
+    // batch λ_max (solvePath) on the first 1000 events, with the batch fit's "auto" scaling
+    const check = (events: readonly StreamEvent[], family: 'gaussian' | 'binomial') => {
+      const { snapshot } = learn(events, {}, family);
+      const text = events
         .slice(0, 1000)
         .map((e) => JSON.stringify(e))
-        .join('\n'),
-      'binomial',
-    );
-    const path = solvePath(data.x, data.y, { family: 'binomial', standardize: 'auto', nLambda: 2 });
-    expect(snapshot.lambda / (0.03 * path.lambdaMax)).toBeCloseTo(1, 9);
+        .join('\n');
+      const data = readEventsDesign(text, family);
+      const path = solvePath(data.x, data.y, { family, standardize: 'auto', nLambda: 2 });
+      expect(snapshot.lambda / (0.03 * path.lambdaMax)).toBeCloseTo(1, 9);
+    };
+    check(sparseIdStream({ events: 3000, columns: 2000 }).events, 'binomial');
     // gaussian, numeric columns scaled by their sd, the label in its own units
-    const r = revenueStream({ events: 1500, unit: 100 });
-    const g = learn(r.events, {}, 'gaussian').snapshot;
-    const rd = readEventsDesign(
-      r.events
-        .slice(0, 1000)
-        .map((e) => JSON.stringify(e))
-        .join('\n'),
-      'gaussian',
-    );
-    const gp = solvePath(rd.x, rd.y, { family: 'gaussian', standardize: 'auto', nLambda: 2 });
-    expect(g.lambda / (0.03 * gp.lambdaMax)).toBeCloseTo(1, 9);
+    check(revenueStream({ events: 1500, unit: 100 }).events, 'gaussian');
   });
 
   it('standardize "auto" solves the lasso with penalty sd_j on numeric columns and 1 on 0/1 columns', () => {
