@@ -23,7 +23,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200000' },
     seed: { type: 'string', default: '42' },
     learner: { type: 'string', default: 'ftrl' },
-    lambda: { type: 'string', default: '0.005' },
+    // the library's default: 0.03 × λ_max of the first 1,000 labelled events
+    lambda: { type: 'string', default: 'auto' },
     out: { type: 'string', default: 'l1stream-demo' },
   },
 });
@@ -86,7 +87,7 @@ truthContrasts.forEach((t, i) => {
 });
 const gap = Math.max(...rows.at(-1)!.map((c, i) => Math.abs(c.value - truthContrasts[i]!.value)));
 console.log(
-  `\nlargest difference from the truth at the last snapshot: ${gap.toFixed(3)} (the penalty, λ = ${values.lambda}, pulls estimates toward 0)`,
+  `\nlargest difference from the truth at the last snapshot: ${gap.toFixed(3)} (the penalty, λ = ${snapshots.at(-1)!.lambda.toPrecision(3)}${values.lambda === 'auto' ? ' chosen by lambda "auto"' : ''}, pulls estimates toward 0)`,
 );
 const last = snapshots[snapshots.length - 1];
 // Other levels of a planted one-hot field (ad_position=bottom beside ad_position=top) are not

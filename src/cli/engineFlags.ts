@@ -32,9 +32,12 @@ export const replayFlagOptions = {
 
 export const replayFlagsUsage = `  --family F            gaussian | binomial (required unless in --config)
   --learner L           ftrl (default) | fobos | truncated-gradient
-  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md; default 5e-3)
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md), or auto (the
+                        default): 0.03 × λ_max of the first 1000 labelled events, then kept
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
-  --no-standardize      learn on raw columns (default: unit population sd, as glmnet)
+  --standardize         scale every column to unit population sd (as glmnet's standardize=TRUE)
+  --no-standardize      learn on raw columns (default "auto": numeric columns at unit population
+                        sd, 0/1 columns such as one-hot levels as they are)
   --hash-bits B         hashing trick with 2^B columns (default: exact feature names)
   --config FILE         JSON configuration (sections model, refit, snapshots, scores, drift,
                         replay, state); flags override it
@@ -110,7 +113,11 @@ export async function engineConfigFrom(
   set(model, 'learner', values.learner);
   set(model, 'key', values.key);
   set(model, 'keyBy', values['key-by']);
-  set(model, 'lambda', numeric('lambda', values.lambda, problems));
+  set(
+    model,
+    'lambda',
+    values.lambda?.trim() === 'auto' ? 'auto' : numeric('lambda', values.lambda, problems),
+  );
   set(model, 'l1Ratio', numeric('l1-ratio', values['l1-ratio'], problems));
   set(model, 'hashBits', numeric('hash-bits', values['hash-bits'], problems));
   set(model, 'maxFeatures', numeric('max-features', values['max-features'], problems));

@@ -7,7 +7,7 @@ import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
-import { prepareProblem } from '../solve/problem.js';
+import { prepareProblem, type Standardize } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import {
   checkInputFile,
@@ -35,7 +35,9 @@ options:
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
   --seed N              seed of the fold assignment (default 1)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
-  --no-standardize      penalize raw coefficients (default: columns at unit population sd)
+  --standardize         scale every column to unit population sd (glmnet's standardize=TRUE)
+  --no-standardize      penalize raw coefficients (default: numeric columns at unit population sd,
+                        0/1 columns such as one-hot levels as they are)
   --weight COLUMN       CSV column of observation weights (.jsonl: the events' "weight")
   --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
                         0 = unpenalized, always in the model)
@@ -111,7 +113,7 @@ export interface CommonFitFlags {
   readonly target: string;
   readonly family: Family;
   readonly l1Ratio: number;
-  readonly standardize: boolean;
+  readonly standardize: Standardize;
   readonly weight?: string;
   /** `--kkt-tolerance` (binomial only), as solver options: empty when not given. */
   readonly solver: { readonly kktTolerance?: number };
@@ -146,7 +148,7 @@ export function commonFlags(values: {
     target: values.target,
     family,
     l1Ratio,
-    standardize: values.standardize ?? true,
+    standardize: values.standardize ?? 'auto',
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
     solver: kktTolerance !== undefined ? { kktTolerance } : {},
   };

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { columnStats } from '../solve/design.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData } from '../solve/input.js';
+import { penaltyScale } from '../solve/problem.js';
 import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
@@ -37,7 +38,9 @@ options:
   --target COLUMN         the response column (for .jsonl: label), required
   --family F              gaussian (default) | binomial
   --l1-ratio A            L1 share α in (0, 1] (default 1)
-  --no-standardize        penalize raw coefficients
+  --standardize           scale every column to unit population sd (glmnet's standardize=TRUE)
+  --no-standardize        penalize raw coefficients (default: numeric columns at unit sd, 0/1
+                          columns as they are)
   --weight COLUMN         CSV column of observation weights
   --nlambda N             number of λ values (default 100)
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
@@ -53,7 +56,8 @@ options:
                           enters named in the legend; with --cv, also the cross-validated error per
                           λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot
   --plot-scale S          the y axis of the path: standardized (default with standardization:
-                          sd_j·β_j, comparable across features) | original (β_j as reported)`;
+                          s_j·β_j, s_j the scale the penalty applies to, comparable across
+                          features) | original (β_j as reported)`;
 
 const options = {
   input: { type: 'string' },
@@ -96,7 +100,7 @@ export const pathCommand: Command = {
       throw new UsageError(
         `--plot writes SVG only: give a file name ending in .svg (got "${values.plot}"); a browser opens it, and e.g. 'chromium --headless --screenshot=path.png path.svg' makes a PNG`,
       );
-    const plotScale = values['plot-scale'] ?? (flags.standardize ? 'standardized' : 'original');
+    const plotScale = values['plot-scale'] ?? (flags.standardize !== false ? 'standardized' : 'original');
     if (plotScale !== 'standardized' && plotScale !== 'original')
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     const data = await loadTrainingData(
@@ -152,19 +156,21 @@ export const pathCommand: Command = {
       if (plotScale === 'standardized') {
         const w = data.weights ?? new Float64Array(data.x.rows).fill(1);
         const sum = w.reduce((a, b) => a + b, 0);
-        const { sd } = columnStats(
-          data.x,
-          w.map((v) => v / sum),
+        const wn = w.map((v) => v / sum);
+        const { sd } = columnStats(data.x, wn);
+        // the scale the penalty applies to (sd_j, or 1 for 0/1 columns under the default "auto")
+        const s = sd.map((v, j) =>
+          flags.standardize === 'auto' ? penaltyScale(data.x, j, wn, v, 'auto') : v,
         );
         fits = path.fits.map((f) => ({
           lambda: f.lambda,
-          coefficients: f.coefficients.map((c, j) => c * sd[j]!),
+          coefficients: f.coefficients.map((c, j) => c * s[j]!),
         }));
       }
       const svg = plotPathSvg(fits, data.names, {
         yLabel:
           plotScale === 'standardized'
-            ? 'standardized coefficient sd_j × β_j'
+            ? 'standardized coefficient s_j × β_j'
             : 'coefficient β_j (original scale)',
         title: `${key}: ${flags.family} ${flags.l1Ratio === 1 ? 'lasso' : `elastic net (α = ${flags.l1Ratio})`} path`,
         ...(cv

@@ -7,7 +7,11 @@ export interface RunSummary {
   readonly input: string;
   readonly family: Family;
   readonly learner: string;
-  readonly lambda: number;
+  /**
+   * λ the models learn at: the configured number, or with "auto" the λ chosen (the same for every
+   * model), or "auto" when keyed models chose different ones (each snapshot has its own).
+   */
+  readonly lambda: number | 'auto';
   readonly l1Ratio: number;
   /** Records read (lines of a file, messages of a topic). */
   readonly records: number;
@@ -68,8 +72,10 @@ export function summarize(engine: Engine, input: string): RunSummary {
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
   const source = single ? single.model.metrics.summary() : engine.metrics.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
+  const lambdas = new Set<number>();
   engine.registry.forEach((live) => {
     const view = live.model.view();
+    lambdas.add(view.lambda);
     nonZero += Object.keys(view.coefficients).length;
     droppedFeatures += live.model.featurizer.droppedFeatures;
     const vocabulary = live.model.featurizer.vocabulary;
@@ -83,7 +89,12 @@ export function summarize(engine: Engine, input: string): RunSummary {
     input,
     family: config.model.family,
     learner: config.model.learner ?? 'ftrl',
-    lambda: config.model.lambda ?? 5e-3,
+    lambda:
+      typeof config.model.lambda === 'number'
+        ? config.model.lambda
+        : lambdas.size === 1
+          ? [...lambdas][0]
+          : 'auto',
     l1Ratio: config.model.l1Ratio ?? 1,
     records: s.records,
     events: s.learned,

@@ -100,10 +100,18 @@ export function checkModelConfig(
   if (raw.key !== undefined && (typeof raw.key !== 'string' || raw.key === '')) {
     problems.push({ path: `${path}.key`, message: 'must be a non-empty string' });
   }
-  num(raw, 'lambda', path, problems, { min: 0 });
+  if (typeof raw.lambda === 'string' && raw.lambda !== 'auto')
+    problems.push({
+      path: `${path}.lambda`,
+      message: `must be a number >= 0 or "auto", got ${JSON.stringify(raw.lambda)}`,
+    });
+  else if (raw.lambda !== 'auto') num(raw, 'lambda', path, problems, { min: 0 });
   num(raw, 'l1Ratio', path, problems, { min: 0, exclusiveMin: true, max: 1 });
-  if (raw.standardize !== undefined && typeof raw.standardize !== 'boolean') {
-    problems.push({ path: `${path}.standardize`, message: 'must be true or false' });
+  if (raw.standardize !== undefined && typeof raw.standardize !== 'boolean' && raw.standardize !== 'auto') {
+    problems.push({
+      path: `${path}.standardize`,
+      message: `must be true, false or "auto", got ${JSON.stringify(raw.standardize)}`,
+    });
   }
   num(raw, 'hashBits', path, problems, { min: 1, max: 28, integer: true });
   num(raw, 'hashSeed', path, problems, { integer: true });

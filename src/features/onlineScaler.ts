@@ -13,6 +13,9 @@ import { growFloat64, type SparseBuffer } from '../core/sparse.js';
  * Columns are only scaled, not centered: centering would make every update dense, and since the
  * intercept is unpenalized, a fit on scaled-only columns has exactly the same optimum (centering
  * merely reparametrizes the intercept). Coefficients on the original scale are w̃_j / sd_j.
+ *
+ * It also remembers which columns are 0/1 indicators so far (every value observed was 1, the
+ * absences being the zeros): `standardize: "auto"` leaves those unscaled.
  */
 export class OnlineScaler {
   private totalWeight = 0;
@@ -22,6 +25,8 @@ export class OnlineScaler {
   private presentWeight = new Float64Array(0);
   private mean = new Float64Array(0);
   private m2 = new Float64Array(0);
+  /** 1 once column j has been observed with a value other than 0 and 1. */
+  private nonBinary = new Float64Array(0);
   /** Columns in use (1 + the largest index observed); the arrays may be longer. */
   private dim = 0;
 
@@ -37,6 +42,7 @@ export class OnlineScaler {
     this.presentWeight = growFloat64(this.presentWeight, index + 1);
     this.mean = growFloat64(this.mean, index + 1);
     this.m2 = growFloat64(this.m2, index + 1);
+    this.nonBinary = growFloat64(this.nonBinary, index + 1);
   }
 
   /** Merges the zeros column j missed since it was last synced (weight W − W_j). */
@@ -68,6 +74,7 @@ export class OnlineScaler {
       this.m2[j] += weight * delta * (v - this.mean[j]);
       this.syncedWeight[j] = W;
       this.presentWeight[j] += weight;
+      if (v !== 1) this.nonBinary[j] = 1;
     }
   }
 
@@ -93,13 +100,26 @@ export class OnlineScaler {
     return (this.mean[j] * this.syncedWeight[j]) / this.totalWeight;
   }
 
+  /** True when column j has been observed (with weight) and every value so far was 1. */
+  isIndicator(j: number): boolean {
+    return j < this.dim && this.presentWeight[j] > 0 && this.nonBinary[j] === 0;
+  }
+
+  /**
+   * The divisor of column j: its sd, or 1 for an indicator when `keepIndicators` (the
+   * `standardize: "auto"` rule).
+   */
+  scaleOf(j: number, keepIndicators: boolean): number {
+    return keepIndicators && this.isIndicator(j) ? 1 : this.sd(j);
+  }
+
   /**
    * Scales x in place to x_j / sd_j; a column with sd 0 (constant so far) gets value 0, as glmnet
-   * gives constant columns a zero coefficient.
+   * gives constant columns a zero coefficient. With `keepIndicators`, 0/1 columns stay as they are.
    */
-  scaleInPlace(x: SparseBuffer): void {
+  scaleInPlace(x: SparseBuffer, keepIndicators = false): void {
     for (let k = 0; k < x.nnz; k++) {
-      const s = this.sd(x.indices[k]);
+      const s = this.scaleOf(x.indices[k], keepIndicators);
       x.values[k] = s > 0 ? x.values[k] / s : 0;
     }
   }
@@ -112,6 +132,7 @@ export class OnlineScaler {
       presentWeight: this.presentWeight.slice(0, n),
       mean: this.mean.slice(0, n),
       m2: this.m2.slice(0, n),
+      nonBinary: this.nonBinary.slice(0, n),
     };
     return { totalWeight: this.totalWeight, dimension: n, ...packColumns(dense, n) };
   }
@@ -119,20 +140,23 @@ export class OnlineScaler {
   static fromState(s: OnlineScalerState): OnlineScaler {
     if (!Number.isFinite(s.totalWeight)) throw new StateError('scaler checkpoint total weight is not finite');
     const n = s.dimension;
-    const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2']);
+    const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2'], ['nonBinary']);
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
     o.syncedWeight = a.syncedWeight;
     o.presentWeight = a.presentWeight;
     o.mean = a.mean;
     o.m2 = a.m2;
+    // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
+    o.nonBinary = a.nonBinary ?? new Float64Array(n).fill(1);
     o.dim = n;
     return o;
   }
 }
 
 /**
- * Per-column statistics (`syncedWeight`, `presentWeight`, `mean`, `m2`) of the `dimension` columns
+ * Per-column statistics (`syncedWeight`, `presentWeight`, `mean`, `m2`, and `nonBinary`: 1 once a
+ * value other than 0/1 was seen) of the `dimension` columns
  * in use, dense or only the observed columns (`ColumnArrays`).
  */
 export interface OnlineScalerState extends ColumnArrays {

@@ -1,6 +1,6 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
-import { SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { copySparse, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import {
@@ -11,6 +11,8 @@ import {
 } from '../learn/factory.js';
 import type { LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
+import { autoLambda, enoughForLambda, lambdaMax, type WarmupEvent } from './autoLambda.js';
+import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
@@ -20,11 +22,18 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   readonly key?: string;
   readonly family: Family;
   readonly learner?: LearnerName;
-  /** λ of DESIGN §1 (per-event scale). */
-  readonly lambda?: number;
+  /**
+   * λ of DESIGN §1 (per-event scale), or "auto" (the default): a fraction of λ_max on the first
+   * labelled events (`autoLambdaRule`), chosen once and kept.
+   */
+  readonly lambda?: number | 'auto';
   readonly l1Ratio?: number;
-  /** Scale columns to unit population sd (default true, as glmnet). */
-  readonly standardize?: boolean;
+  /**
+   * Scale columns to unit population sd: true (as glmnet), false, or "auto" (the default): every
+   * column but the 0/1 indicators (one-hot levels, true booleans, numbers that were only ever 1),
+   * which keep their raw 0/1 values.
+   */
+  readonly standardize?: Standardize;
   /** Hashing trick with 2^hashBits columns (default: exact names). */
   readonly hashBits?: number;
   readonly hashSeed?: number;
@@ -53,9 +62,9 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
 export const onlineDefaults = {
   key: 'default',
   learner: 'ftrl' as LearnerName,
-  lambda: 5e-3,
+  lambda: 'auto' as number | 'auto',
   l1Ratio: 1,
-  standardize: true,
+  standardize: 'auto' as Standardize,
   labelWarmup: 100,
   aucSample: 1 << 16,
 } as const;
@@ -74,11 +83,8 @@ export interface EventOutcome {
 /** Sees an accepted event's raw features (a view on a reused buffer), its label (undefined: unlabelled) and weight. */
 export type RawObserver = (x: SparseVector, label: number | undefined, weight: number) => void;
 
-interface Pending {
-  readonly x: SparseVector;
-  readonly y: number;
-  readonly weight: number;
-}
+/** A labelled event of the warm-up, its features raw (scaled when it is learned at the end). */
+type Pending = WarmupEvent;
 
 /**
  * The online model: featurizer → online scaler → learner, with progressive metrics. It owns the
@@ -89,9 +95,10 @@ export class OnlineModel {
   readonly key: string;
   readonly family: Family;
   readonly learnerName: LearnerName;
-  readonly lambda: number;
+  /** The configured λ: a number, or "auto" (see `lambda`). */
+  readonly lambdaSetting: number | 'auto';
   readonly l1Ratio: number;
-  readonly standardize: boolean;
+  readonly standardize: Standardize;
   readonly featurizer: Featurizer;
   readonly metrics: ProgressiveMetrics;
   private readonly options: OnlineModelOptions;
@@ -105,6 +112,16 @@ export class OnlineModel {
   private labelCenter = 0;
   private labelScale = 1;
   private pending: Pending[] | null;
+  /** Labels equal to 1 among `pending` (binomial: when λ is "auto", both labels must be seen). */
+  private pendingPositives = 0;
+  /** λ in use once the learner has started (the setting, or the one "auto" chose). */
+  private chosenLambda: number | null = null;
+  /**
+   * While λ "auto" gathers its events: a learner at a provisional λ that makes the predictions
+   * (progressive validation, scores) in the meantime; dropped when the learner starts.
+   */
+  private provisional: PenalizedLearner | null = null;
+  private provisionalLambda = 0;
   private rawObserver: RawObserver | null = null;
   private keepName: ((index: number) => boolean) | null = null;
   private learned = 0;
@@ -116,7 +133,7 @@ export class OnlineModel {
     this.key = options.key ?? onlineDefaults.key;
     this.family = options.family;
     this.learnerName = options.learner ?? onlineDefaults.learner;
-    this.lambda = options.lambda ?? onlineDefaults.lambda;
+    this.lambdaSetting = options.lambda ?? onlineDefaults.lambda;
     this.l1Ratio = options.l1Ratio ?? onlineDefaults.l1Ratio;
     this.standardize = options.standardize ?? onlineDefaults.standardize;
     this.clock = options.clock ?? (() => new Date());
@@ -135,13 +152,51 @@ export class OnlineModel {
           : this.featurizer.vocabulary.indexOf(name.slice(0, eq), name.slice(eq + 1));
       if (index >= 0) this.penaltyIndices.push([index, factor]);
     }
-    const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
-    if (this.family === 'gaussian' && warmup > 0) {
+    if (this.warmupLength() > 0) {
       this.pending = [];
     } else {
       this.pending = null;
       this.startLearner();
     }
+  }
+
+  /**
+   * λ of DESIGN §1 that the model solves: the setting, or the value "auto" chose; before that
+   * choice, the provisional learner's λ (or, before that one starts, the value "auto" would
+   * choose on the events so far).
+   */
+  get lambda(): number {
+    if (this.chosenLambda !== null) return this.chosenLambda;
+    if (this.lambdaSetting !== 'auto') return this.lambdaSetting;
+    return this.provisional !== null ? this.provisionalLambda : this.autoLambdaNow();
+  }
+
+  private autoLambdaNow(): number {
+    const pf = new Map(this.penaltyIndices);
+    return autoLambda(
+      lambdaMax(
+        this.pending ?? [],
+        (j) => this.columnScale(j),
+        (j) => pf.get(j) ?? 1,
+        this.l1Ratio,
+      ),
+    );
+  }
+
+  /**
+   * Labelled events gathered before learning starts: the gaussian label warm-up, and at least
+   * `autoLambdaRule.events` when λ is "auto" (0: no warm-up).
+   */
+  private warmupLength(): number {
+    const label = this.labelWarmup();
+    return this.lambdaSetting === 'auto' ? Math.max(label, 1) : label;
+  }
+
+  /** True when the warm-up has gathered what it needs. */
+  private warmupDone(): boolean {
+    const n = this.pending!.length;
+    if (this.lambdaSetting !== 'auto') return n >= this.warmupLength();
+    return n >= this.warmupLength() && enoughForLambda(n, this.pendingPositives, this.family === 'binomial');
   }
 
   /** Events learned from (the snapshot's `offset`). */
@@ -162,15 +217,64 @@ export class OnlineModel {
     return this.scored;
   }
 
-  private startLearner(): void {
+  /** Starts the learner at `lambda` (default: the setting, or what "auto" chooses on the warm-up). */
+  private startLearner(
+    lambda = this.lambdaSetting === 'auto' ? this.autoLambdaNow() : this.lambdaSetting,
+  ): void {
+    this.chosenLambda = lambda;
+    this.learner = this.makeLearner(lambda);
+  }
+
+  /** A fresh learner for DESIGN §1's objective at `lambda`, on the label transform's scale. */
+  private makeLearner(lambda: number): PenalizedLearner {
     // On the label scale s, the L1 part of the penalty is λα/s and the L2 part λ(1−α) (DESIGN §1
     // objective divided by s²), so the learner gets the matching (λ', α').
-    const l1 = (this.lambda * this.l1Ratio) / this.labelScale;
-    const l2 = this.lambda * (1 - this.l1Ratio);
-    const lambda = l1 + l2;
-    const l1Ratio = lambda > 0 ? l1 / lambda : 1;
-    this.learner = createLearner(this.learnerName, this.family, lambda, l1Ratio, this.options);
-    for (const [index, factor] of this.penaltyIndices) this.learner.setPenaltyFactor(index, factor);
+    const l1 = (lambda * this.l1Ratio) / this.labelScale;
+    const l2 = lambda * (1 - this.l1Ratio);
+    const scaled = l1 + l2;
+    const l1Ratio = scaled > 0 ? l1 / scaled : 1;
+    const learner = createLearner(this.learnerName, this.family, scaled, l1Ratio, this.options);
+    for (const [index, factor] of this.penaltyIndices) learner.setPenaltyFactor(index, factor);
+    return learner;
+  }
+
+  /** Gaussian label warm-up length (0: none). */
+  private labelWarmup(): number {
+    return this.family === 'gaussian' ? (this.options.labelWarmup ?? onlineDefaults.labelWarmup) : 0;
+  }
+
+  /**
+   * λ "auto", once the label transform is fixed: the provisional learner starts at the λ "auto"
+   * would choose on the events so far, and learns them.
+   */
+  private startProvisional(): void {
+    const p = this.pending!;
+    if (this.labelWarmup() > 0) this.fixLabelScale(p);
+    this.provisionalLambda = this.autoLambdaNow();
+    const learner = this.makeLearner(this.provisionalLambda);
+    for (const e of p)
+      learner.learnOne(this.scaledNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+    this.provisional = learner;
+  }
+
+  /** Raw features scaled by the current column scales (a fresh vector). */
+  private scaledNow(x: SparseVector): SparseVector {
+    const values = x.values.map((v, k) => {
+      const s = this.columnScale(x.indices[k]);
+      return s > 0 ? v / s : 0;
+    });
+    return { indices: x.indices, values, nnz: x.nnz };
+  }
+
+  /** Learns a scaled event; returns the mean prediction made before (throws if the learner diverged). */
+  private learnWith(learner: PenalizedLearner, x: SparseVector, y: number, weight: number): number {
+    const margin = learner.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
+    if (!Number.isFinite(margin)) {
+      throw new NumericError(
+        `the ${this.learnerName} learner diverged at event ${this.learned + 1} (margin ${margin}): lower its learning rate (ftrl.alpha or rates.eta0)`,
+      );
+    }
+    return lossFor(this.family).mean(margin * this.labelScale + this.labelCenter);
   }
 
   /**
@@ -204,32 +308,25 @@ export class OnlineModel {
     const y = event.label;
     if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
-      if (this.standardize) this.scaler.scaleInPlace(x);
+      if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
       this.scored++;
       return { rejected: null, labelled: false, prediction: this.predictScaled(x), loss: NaN };
     }
-    if (this.standardize) {
-      this.scaler.observe(x, weight);
-      this.scaler.scaleInPlace(x);
-    }
+    if (this.standardize !== false) this.scaler.observe(x, weight);
+    const pending = this.pending;
+    const raw = pending !== null ? copySparse(x) : null;
+    if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
     let prediction: number;
-    if (this.pending !== null) {
-      prediction = this.warmupPrediction();
-      this.pending.push({
-        x: { indices: x.indices.slice(0, x.nnz), values: x.values.slice(0, x.nnz), nnz: x.nnz },
-        y,
-        weight,
-      });
-      if (this.pending.length >= (this.options.labelWarmup ?? onlineDefaults.labelWarmup))
-        this.finishWarmup();
+    if (pending !== null) {
+      const provisional = this.provisional;
+      prediction = provisional !== null ? this.learnWith(provisional, x, y, weight) : this.warmupPrediction();
+      pending.push({ x: raw!, y, weight });
+      if (y === 1) this.pendingPositives++;
+      if (provisional === null && this.lambdaSetting === 'auto' && pending.length >= this.labelWarmup())
+        this.startProvisional();
+      if (this.warmupDone()) this.finishWarmup();
     } else {
-      const margin = this.learner!.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
-      if (!Number.isFinite(margin)) {
-        throw new NumericError(
-          `the ${this.learnerName} learner diverged at event ${this.learned + 1} (margin ${margin}): lower its learning rate (ftrl.alpha or rates.eta0)`,
-        );
-      }
-      prediction = lossFor(this.family).mean(margin * this.labelScale + this.labelCenter);
+      prediction = this.learnWith(this.learner!, x, y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
@@ -250,6 +347,21 @@ export class OnlineModel {
 
   private finishWarmup(): void {
     const p = this.pending!;
+    // (with a provisional learner, the label transform is already fixed)
+    if (this.provisional === null && this.labelWarmup() > 0) this.fixLabelScale(p);
+    // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
+    this.startLearner();
+    this.pending = null;
+    this.pendingPositives = 0;
+    this.provisional = null;
+    this.provisionalLambda = 0;
+    for (const e of p) {
+      this.learner!.learnOne(this.scaledNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+    }
+  }
+
+  /** The gaussian label transform: centre and scale of the warm-up's labels. */
+  private fixLabelScale(p: readonly Pending[]): void {
     let w = 0;
     let s = 0;
     for (const e of p) {
@@ -262,15 +374,13 @@ export class OnlineModel {
     const sd = w > 0 ? Math.sqrt(v / w) : 0;
     this.labelCenter = mean;
     this.labelScale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
-    this.pending = null;
-    this.startLearner();
-    for (const e of p) this.learner!.learnOne(e.x, (e.y - this.labelCenter) / this.labelScale, e.weight);
   }
 
   /** Mean prediction for an already featurized and scaled vector. */
   private predictScaled(x: SparseVector): number {
-    if (this.learner === null) return this.warmupPrediction();
-    return lossFor(this.family).mean(this.learner.marginOne(x) * this.labelScale + this.labelCenter);
+    const learner = this.learner ?? this.provisional;
+    if (learner === null) return this.warmupPrediction();
+    return lossFor(this.family).mean(learner.marginOne(x) * this.labelScale + this.labelCenter);
   }
 
   /** Scores an event without learning from it (NaN if it cannot be featurized). */
@@ -299,7 +409,7 @@ export class OnlineModel {
     const idx: number[] = [];
     const vals: number[] = [];
     learner.forEachNonZero((j, w) => {
-      const sd = this.standardize ? this.scaler.sd(j) : 1;
+      const sd = this.columnScale(j);
       if (sd > 0) {
         idx.push(j);
         vals.push((w / sd) * this.labelScale);
@@ -339,7 +449,7 @@ export class OnlineModel {
     for (const k of order) {
       const name = this.featurizer.nameOf(indices[k]);
       coefficients[name] = values[k];
-      if (this.standardize) this.snapshotScales.set(name, this.scaler.sd(indices[k]));
+      if (this.standardize !== false) this.snapshotScales.set(name, this.columnScale(indices[k]));
     }
     return coefficients;
   }
@@ -387,16 +497,20 @@ export class OnlineModel {
     if (learner === null || learner.assignWeights === undefined) return false;
     const scaled = new Float64Array(values.length);
     for (let k = 0; k < cols.length; k++) {
-      const sd = this.standardize ? this.scaler.sd(cols[k]) : 1;
+      const sd = this.columnScale(cols[k]);
       scaled[k] = sd > 0 ? (values[k] * sd) / this.labelScale : 0;
     }
     learner.assignWeights((intercept - this.labelCenter) / this.labelScale, cols, scaled);
     return true;
   }
 
-  /** The online scaler's sd of column j (1 without standardization). */
+  /**
+   * The divisor of column j: the online scaler's sd, or 1 without standardization and for 0/1
+   * indicators under "auto".
+   */
   columnScale(j: number): number {
-    return this.standardize ? this.scaler.sd(j) : 1;
+    if (this.standardize === false) return 1;
+    return this.scaler.scaleOf(j, this.standardize === 'auto');
   }
 
   /**
@@ -446,8 +560,12 @@ export class OnlineModel {
       family: this.family,
       learnerName: this.learnerName,
       labelWarmup: this.options.labelWarmup ?? onlineDefaults.labelWarmup,
+      lambda: this.chosenLambda,
       learner: this.learner === null ? null : this.learner.state(),
       pending: this.pending === null ? null : pendingState(this.pending),
+      pendingRaw: true,
+      provisional: this.provisional === null ? null : this.provisional.state(),
+      provisionalLambda: this.provisionalLambda,
       featurizer: this.featurizer.state(),
       scaler: this.scaler.state(),
       metrics: this.metrics.state(),
@@ -510,17 +628,28 @@ export class OnlineModel {
     m.labelScale = cp.labelScale;
     if (cp.learner === null) {
       const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
-      if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a label warm-up');
-      if (m.family !== 'gaussian' || warmup !== cp.labelWarmup) {
+      if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a warm-up');
+      if (m.warmupLength() === 0 || (m.family === 'gaussian' && warmup !== cp.labelWarmup)) {
         throw new StateError(
-          `checkpoint was taken during a label warm-up of ${cp.labelWarmup} events, the configuration says ${warmup}`,
+          `checkpoint was taken during a warm-up (label warm-up ${cp.labelWarmup} events), the configuration says labelWarmup ${warmup}, lambda ${JSON.stringify(m.lambdaSetting)}`,
+        );
+      }
+      if (cp.pendingRaw !== true) {
+        throw new StateError(
+          'checkpoint was taken during a label warm-up by an older version (its events are stored scaled): start this model from scratch',
         );
       }
       m.learner = null;
       m.pending = pendingEvents(cp.pending);
+      m.pendingPositives = m.pending.filter((e) => e.y === 1).length;
+      if (cp.provisional !== undefined && cp.provisional !== null) {
+        m.provisionalLambda = cp.provisionalLambda ?? 0;
+        m.provisional = m.makeLearner(m.provisionalLambda);
+        m.provisional.restore(cp.provisional);
+      }
     } else {
       m.pending = null;
-      m.startLearner();
+      m.startLearner(restoredLambda(m.lambdaSetting, cp.lambda));
       m.learner!.restore(cp.learner);
     }
     m.learned = cp.learned;
@@ -530,6 +659,23 @@ export class OnlineModel {
     for (const [name, sd] of cp.snapshotScales) m.snapshotScales.set(name, sd);
     return m;
   }
+}
+
+/** The λ a checkpointed learner runs at, checked against the configured setting. */
+function restoredLambda(setting: number | 'auto', stored: number | null | undefined): number {
+  if (stored === undefined || stored === null) {
+    // checkpoints from before "auto" carry no λ: they ran at the numeric setting
+    if (setting === 'auto') {
+      throw new StateError(
+        'checkpoint has no λ (taken before lambda "auto"): set model.lambda to the λ of its snapshots',
+      );
+    }
+    return setting;
+  }
+  if (setting !== 'auto' && setting !== stored) {
+    throw new StateError(`checkpoint was learned at lambda ${stored}, the configuration says ${setting}`);
+  }
+  return stored;
 }
 
 /** Refuses a checkpoint whose hashing (on/off, bits, seed) differs from the configuration's. */
@@ -598,6 +744,13 @@ export interface OnlineModelCheckpoint {
   readonly learnerName: LearnerName;
   /** The configuration's label warm-up (checked when `learner` is null). */
   readonly labelWarmup: number;
+  /** λ the learner runs at (null before it starts; absent in checkpoints from before "auto"). */
+  readonly lambda?: number | null;
+  /** True: `pending` holds raw features (absent in older checkpoints, whose events were scaled). */
+  readonly pendingRaw?: boolean;
+  /** λ "auto" warm-up: the provisional learner's state and λ (absent or null otherwise). */
+  readonly provisional?: LearnerState | null;
+  readonly provisionalLambda?: number;
   /** Null while the gaussian label warm-up is gathering events (they are in `pending`). */
   readonly learner: LearnerState | null;
   readonly pending: PendingEventsState | null;

@@ -5,6 +5,7 @@ import { SparseDesign } from '../solve/design.js';
 import { checkKkt } from '../solve/kkt.js';
 import { objectiveValue, type ObjectiveOptions } from '../solve/objective.js';
 import { solveAt } from '../solve/solve.js';
+import type { Standardize } from '../solve/problem.js';
 import type { WindowRows } from './window.js';
 
 /** A model on the original scale, by model column (sparse). */
@@ -22,7 +23,7 @@ export interface RefitJob {
   readonly family: Family;
   readonly lambda: number;
   readonly l1Ratio: number;
-  readonly standardize: boolean;
+  readonly standardize: Standardize;
   /** Binomial KKT tolerance relative to each threshold, gaussian duality-gap tolerance. */
   readonly kktTolerance: number;
   readonly gapTolerance: number;

@@ -53,7 +53,7 @@ export function adaptiveWeights(
   const pf = new Float64Array(x.cols);
   const base = options.penaltyFactors;
   for (let j = 0; j < x.cols; j++) {
-    const b = Math.abs(fit.coefficients[j]!) * (problem.standardize ? problem.sd[j]! : 1);
+    const b = Math.abs(fit.coefficients[j]!) * problem.scale[j]!;
     pf[j] = b > 0 ? (base ? base[j]! : 1) / b ** gamma : Infinity;
   }
   return { initial, penaltyFactors: pf };

@@ -52,6 +52,8 @@ export interface Design {
   axpy(j: number, alpha: number, out: Float64Array): void;
   /** Number of stored entries in column j (n for dense). */
   columnNnz(j: number): number;
+  /** True when every entry of column j in a row with a_i > 0 is 0 or 1 (a 0/1 indicator). */
+  isIndicator(j: number, a: Float64Array): boolean;
   /** The design restricted to the given rows, in that order (for cross-validation folds). */
   selectRows(rows: Int32Array): Design;
   /** Entry (i, j) (slow; for tests and small utilities). */
@@ -256,6 +258,16 @@ export class DenseDesign implements Design {
 
   columnNnz(): number {
     return this.rows;
+  }
+
+  isIndicator(j: number, a: Float64Array): boolean {
+    const x = this.values;
+    const off = j * this.rows;
+    for (let i = 0; i < this.rows; i++) {
+      const v = x[off + i]!;
+      if (v !== 0 && v !== 1 && a[i]! > 0) return false;
+    }
+    return true;
   }
 
   selectRows(rows: Int32Array): DenseDesign {
@@ -495,6 +507,15 @@ export class SparseDesign implements Design {
 
   columnNnz(j: number): number {
     return this.colStart[j + 1]! - this.colStart[j]!;
+  }
+
+  isIndicator(j: number, a: Float64Array): boolean {
+    const x = this.values;
+    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
+      const v = x[k]!;
+      if (v !== 0 && v !== 1 && a[this.rowIndex[k]!]! > 0) return false;
+    }
+    return true;
   }
 
   selectRows(rows: Int32Array): SparseDesign {

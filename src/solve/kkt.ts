@@ -1,5 +1,6 @@
 import type { Design } from './design.js';
 import type { ObjectiveOptions } from './objective.js';
+import { penaltyScale } from './problem.js';
 
 export interface KktReport {
   /** Largest violation, relative to the L1 threshold λ α pf_j sd_j of its feature (or 1 if that is 0). */
@@ -13,7 +14,7 @@ export interface KktReport {
 /**
  * Checks the Karush–Kuhn–Tucker conditions of DESIGN §1's objective for a model on the original
  * scale, from scratch on the raw design: with G_j = Σ w_i x_ij (y_i − μ_i) (w summing to 1) and
- * s_j the column's sd under standardization (else 1),
+ * s_j the column's scale (`penaltyScale`: its sd under standardization, else 1),
  *
  *     β_j ≠ 0:  G_j = λ pf_j (α s_j sign β_j + (1−α) s_j² β_j)
  *     β_j = 0:  |G_j| ≤ λ α pf_j s_j
@@ -55,7 +56,7 @@ export function checkKkt(
     const m = x.dot(j, w);
     const sd = Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0));
     if (sd === 0) continue; // constant column: not identifiable, fixed at 0
-    const s = (options.standardize ?? true) ? sd : 1;
+    const s = penaltyScale(x, j, w, sd, options.standardize ?? true);
     const pf = options.penaltyFactors ? options.penaltyFactors[j]! : 1;
     const g = x.dot2(j, w, resid);
     const b = model.coefficients[j]!;

@@ -1,10 +1,11 @@
 import type { Family } from '../core/event.js';
 import type { Design } from './design.js';
+import { penaltyScale, type Standardize } from './problem.js';
 
 export interface ObjectiveOptions {
   readonly family?: Family;
   readonly l1Ratio?: number;
-  readonly standardize?: boolean;
+  readonly standardize?: Standardize;
   /** Observation weights (any positive scale; normalized here). */
   readonly weights?: ArrayLike<number>;
   readonly penaltyFactors?: ArrayLike<number>;
@@ -61,9 +62,10 @@ export function objectiveValue(
     const c = model.coefficients[j]!;
     if (c === 0) continue;
     let s = 1;
-    if (options.standardize ?? true) {
+    const standardize = options.standardize ?? true;
+    if (standardize !== false) {
       const m = x.dot(j, w);
-      s = Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0));
+      s = penaltyScale(x, j, w, Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0)), standardize);
     }
     const b = s * c;
     const pf = options.penaltyFactors ? options.penaltyFactors[j]! : 1;

@@ -8,8 +8,11 @@ export interface SolverOptions {
   readonly family?: Family;
   /** L1 share α in (0, 1] (default 1: lasso). */
   readonly l1Ratio?: number;
-  /** Fit on columns scaled to unit population sd, report on the original scale (default true). */
-  readonly standardize?: boolean;
+  /**
+   * Fit on columns scaled to unit population sd, report on the original scale (default true, as
+   * glmnet); "auto" scales every column but the 0/1 indicators (`penaltyScale`).
+   */
+  readonly standardize?: Standardize;
   /** Observation weights v_i ≥ 0 (default 1); normalized to sum to n. */
   readonly weights?: ArrayLike<number>;
   /** Per-feature penalty factors pf_j ≥ 0 (default 1; 0 = unpenalized). Used as given, not rescaled. */
@@ -53,6 +56,25 @@ export interface SolverOptions {
   readonly wasm?: boolean;
 }
 
+/** Column scaling: all columns (true), none (false), or all but the 0/1 indicators ("auto"). */
+export type Standardize = boolean | 'auto';
+
+/**
+ * The scale s_j that the penalty applies to (DESIGN §1: λ pf_j (α s_j|β_j| + ...)) for a column
+ * with population sd `sd` under weights `w`: sd with `standardize` true, 1 with false; with
+ * "auto", 1 for a column whose entries (in rows of positive weight) are all 0 or 1, else sd.
+ */
+export function penaltyScale(
+  x: Design,
+  j: number,
+  w: Float64Array,
+  sd: number,
+  standardize: Standardize,
+): number {
+  if (standardize === 'auto') return x.isIndicator(j, w) ? 1 : sd;
+  return standardize ? sd : 1;
+}
+
 /** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
 export interface Problem {
   readonly x: Design;
@@ -61,9 +83,9 @@ export interface Problem {
   readonly w: Float64Array;
   readonly family: Family;
   readonly alpha: number;
-  readonly standardize: boolean;
+  readonly standardize: Standardize;
   readonly mean: Float64Array;
-  /** Column scale s_j: the population sd when standardizing, else 1 (1 also for constant columns). */
+  /** Column scale s_j (`penaltyScale`): the population sd or 1 (1 also for constant columns). */
   readonly scale: Float64Array;
   readonly sd: Float64Array;
   readonly pf: Float64Array;
@@ -143,7 +165,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
       excluded[j] = 1;
       constantColumns.push(j);
       scale[j] = 1;
-    } else scale[j] = standardize ? sd[j]! : 1;
+    } else scale[j] = penaltyScale(x, j, w, sd[j]!, standardize);
     if (excludedByPf[j]) {
       excluded[j] = 1;
       pf[j] = 0;

@@ -77,13 +77,16 @@ describe('l1stream replay', () => {
     // A snapshot right after each 1000th learned event (inside a batch of 1024 records), and at the end.
     expect(models.map((m) => m.offset)).toEqual([1000, 2000, 3000, 3001]);
     expect(models.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(models[0].lambda).toBeGreaterThan(0);
+    expect(summary.lambda).toBe(models[0].lambda);
     for (const m of models) {
       expect(m).toMatchObject({
         key: 'default',
         source: 'online',
         family: 'binomial',
         learner: 'ftrl',
-        lambda: 0.005,
+        // λ "auto": chosen once on the first labelled events, then the same in every snapshot
+        lambda: models[0].lambda,
         l1Ratio: 1,
       });
       expect(Object.values(m.coefficients).every((v) => v !== 0 && Number.isFinite(v))).toBe(true);
@@ -135,8 +138,15 @@ describe('l1stream replay', () => {
     const loss = alerts.filter((a) => a.type === 'loss-drift' && a.offset > 150_000);
     expect(loss.length).toBeGreaterThanOrEqual(1);
     expect(loss[0].offset).toBeLessThan(170_000);
-    // warn-level log lines on stderr carry the same alerts
-    expect(r.stderr).toContain('"level":40');
+    // log lines on stderr carry the same alerts, at the level of their severity (warn, error)
+    const level = { info: 30, warning: 40, critical: 50 } as const;
+    const logged = r.stderr.split('\n').filter((l) => l.includes('"alert"'));
+    for (const a of [input$[0], loss[0]]) {
+      const severity = (a as unknown as { severity: keyof typeof level }).severity;
+      expect(logged.some((l) => l.includes(`"level":${level[severity]}`) && l.includes(a.message))).toBe(
+        true,
+      );
+    }
   }, 120_000);
 
   it('the shipped config/replay.json runs; a bad drift section names each field and the fix', async () => {
@@ -200,7 +210,7 @@ describe('l1stream replay', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/extra: unknown section/);
     expect(r.stderr).toMatch(/model\.learner: must be one of ftrl, fobos, truncated-gradient/);
-    expect(r.stderr).toMatch(/model\.lambda: must be a number/);
+    expect(r.stderr).toMatch(/model\.lambda: must be a number >= 0 or "auto", got "big"/);
     expect(r.stderr).toMatch(/model\.ftrl\.alpha: must be > 0/);
   });
 

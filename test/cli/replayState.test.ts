@@ -39,10 +39,10 @@ describe('replay --state DIR', () => {
     const lambda = await runCli([...base, '--state', state, '--lambda', '0.01']);
     expect(lambda.code).toBe(2);
     expect(lambda.stderr).toBe(
-      `l1stream: --state ${state} was made with other settings: model.lambda 0.01 (was 0.005); resume with the same settings, or give another --state directory, or delete ${state} to start over\n`,
+      `l1stream: --state ${state} was made with other settings: model.lambda 0.01 (was "auto"); resume with the same settings, or give another --state directory, or delete ${state} to start over\n`,
     );
     // the default, given explicitly, is the same setting
-    expect((await runCli([...base, '--state', state, '--lambda', '0.005'])).code).toBe(0);
+    expect((await runCli([...base, '--state', state, '--lambda', 'auto'])).code).toBe(0);
 
     // `run` over files checks the directory the same way
     const config = join(dir, 'run.json');
@@ -58,7 +58,7 @@ describe('replay --state DIR', () => {
     const run = await runCli(['run', '--config', config]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^l1stream: --state .* was made with other settings: model\.lambda 0\.02 \(was 0\.005\);.*\n$/,
+      /^l1stream: --state .* was made with other settings: model\.lambda 0\.02 \(was "auto"\);.*\n$/,
     );
 
     const keyed = await runCli([...base, '--state', state, '--key-by', 'site']);

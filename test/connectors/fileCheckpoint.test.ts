@@ -97,7 +97,7 @@ describe('state directory and output files', () => {
     const config = (model: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
       checkEngineConfig({ model: { family: 'gaussian', ...model }, ...extra });
     const plain = stateSettings(config({}));
-    expect(stateSettings(config({ lambda: 5e-3, learner: 'ftrl' }))).toEqual(plain);
+    expect(stateSettings(config({ lambda: 'auto', standardize: 'auto', learner: 'ftrl' }))).toEqual(plain);
     expect(stateSettings(config({}, { snapshots: { everyEvents: 5 }, replay: { batchSize: 7 } }))).toEqual(
       plain,
     );

@@ -30,7 +30,7 @@ describe('configurations shipped with the repository', () => {
     const model = read('connectors/kafka/compose.config.json').model as Record<string, unknown>;
     expect(model.lambda).toBe(onlineDefaults.lambda);
     const readme = readFileSync(resolve(root, 'connectors/kafka/README.md'), 'utf8');
-    expect(readme).toContain(`"lambda": ${String(onlineDefaults.lambda)}\`, the library's default`);
+    expect(readme).toContain(`"lambda": ${JSON.stringify(onlineDefaults.lambda)}\`, the library's default`);
   });
 
   it('the image and CI install exactly the lock file, and the build context holds what the Dockerfile copies', () => {

@@ -32,7 +32,7 @@ function events(seed: number, n: number, family: 'gaussian' | 'binomial'): L1Eve
 
 describe('refits in the stream (DESIGN §7)', () => {
   for (const family of ['gaussian', 'binomial'] as const) {
-    for (const standardize of [true, false]) {
+    for (const standardize of [true, false, 'auto'] as const) {
       it(`${family}, standardize ${standardize}: each refit equals a batch fit on its window's events, and is certified`, async () => {
         const stream = events(family === 'gaussian' ? 11 : 12, 1500, family);
         const lambda = family === 'gaussian' ? 0.02 : 0.005;

@@ -48,7 +48,7 @@ describe.skipIf(executable === undefined && !ci)('the report in a browser', () =
     writeFileSync(
       join(dir, 'config.json'),
       JSON.stringify({
-        model: { family: 'gaussian', learner: 'ftrl', lambda: 0.005 },
+        model: { family: 'gaussian', learner: 'ftrl', lambda: 0.005, standardize: true },
         snapshots: { everyEvents: 2000, everySeconds: 'Infinity' },
         drift: {
           checkEveryEvents: 5000,

@@ -79,7 +79,7 @@ describe('path --plot', () => {
     const styles = paths.map((el) => `${attr(el, 'stroke')} ${attr(el, 'stroke-dasharray') ?? 'solid'}`);
     expect(new Set(styles).size).toBe(paths.length);
     // standardized by default (sd_j·β_j), and the axis says so; --plot-scale original says that
-    expect(svg).toMatch(/class="y-label">standardized coefficient sd_j × β_j</);
+    expect(svg).toMatch(/class="y-label">standardized coefficient s_j × β_j</);
     const original = join(dir, 'original.svg');
     await runCli(['path', '--input', csv, '--target', 'y', '--plot', original, '--plot-scale', 'original']);
     expect(readFileSync(original, 'utf8')).toMatch(/class="y-label">coefficient β_j \(original scale\)</);
