@@ -11,11 +11,12 @@ import { promisify } from 'node:util';
 import type { SparseVector } from '../../src/core/sparse.js';
 import { createLearner, type LearnerHyperparameters, type LearnerName } from '../../src/learn/factory.js';
 import { softplus } from '../../src/loss/logistic.js';
+import { median } from '../rounds.js';
 import type { SparseStream } from './stream.js';
 
 const exec = promisify(execFile);
 
-/** One measured run: best (minimum) time over repetitions, and the quality of the last one. */
+/** One measured contender: its time in each round, and the quality of the last run. */
 export interface Measurement {
   readonly system: 'l1stream' | 'vw';
   readonly input: string;
@@ -31,8 +32,9 @@ export interface Measurement {
   readonly note?: string;
 }
 
-export function bestSeconds(m: Measurement): number {
-  return Math.min(...m.seconds);
+/** The median of the runs' times (rounds alternate with the peer's: bench/rounds.ts). */
+export function medianSeconds(m: Measurement): number {
+  return median(m.seconds);
 }
 
 /** A reusable row view (copied from the CSR arrays: what a featurizer's output buffer costs). */
