@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { SparseVector } from '../../src/core/sparse.js';
 import { createLearner, type LearnerHyperparameters, type LearnerName } from '../../src/learn/factory.js';
 import { softplus } from '../../src/loss/logistic.js';
-import { median } from '../rounds.js';
+import { median, medianRatio } from '../rounds.js';
 import type { SparseStream } from './stream.js';
 
 const exec = promisify(execFile);
@@ -35,6 +35,17 @@ export interface Measurement {
 /** The median of the runs' times (rounds alternate with the peer's: bench/rounds.ts). */
 export function medianSeconds(m: Measurement): number {
   return median(m.seconds);
+}
+
+/**
+ * a's events/s ÷ b's: the median of the per-round ratios when both ran in the same rounds,
+ * else (the replay rows, one run on a prefix of the stream) the ratio of the median rates.
+ */
+export function speedRatio(a: Measurement, b: Measurement): number {
+  const perEvent = a.events / b.events;
+  return a.seconds.length === b.seconds.length
+    ? perEvent * medianRatio(b.seconds, a.seconds)
+    : perEvent * (medianSeconds(b) / medianSeconds(a));
 }
 
 /** A reusable row view (copied from the CSR arrays: what a featurizer's output buffer costs). */

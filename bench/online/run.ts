@@ -20,8 +20,8 @@ import { execFileSync } from 'node:child_process';
 
 import { defaultFtrl } from '../../src/learn/ftrl.js';
 import { defaultRates } from '../../src/learn/rates.js';
-import { alternate, medianRatio } from '../rounds.js';
-import { medianSeconds, runPrefeaturized, runReplay, runVw, type Measurement } from './cases.js';
+import { alternate } from '../rounds.js';
+import { medianSeconds, runPrefeaturized, runReplay, runVw, speedRatio, type Measurement } from './cases.js';
 import { runSparseCase, sparseCaseMarkdown, type SparseCaseReport } from './sparseCase.js';
 import { generateStream, prefix, writeJsonl, writeVw } from './stream.js';
 
@@ -249,17 +249,6 @@ async function main(): Promise<void> {
 function fmtRate(m: Measurement): string {
   const best = medianSeconds(m);
   return `${fmtInt(m.events / best)} events/s (runs ${m.seconds.map((t) => t.toFixed(2)).join(', ')} s), ${((1e9 * best) / m.totalNnz).toFixed(1)} ns/nnz, log loss ${m.progressiveLogLoss.toFixed(5)}, ${m.nonZero ?? '?'} non-zero`;
-}
-
-/**
- * a's events/s ÷ b's: the median of the per-round ratios when both ran in the same rounds,
- * else (the replay rows, one run on a prefix of the stream) the ratio of the median rates.
- */
-function speedRatio(a: Measurement, b: Measurement): number {
-  const perEvent = a.events / b.events;
-  return a.seconds.length === b.seconds.length
-    ? perEvent * medianRatio(b.seconds, a.seconds)
-    : perEvent * (medianSeconds(b) / medianSeconds(a));
 }
 
 function fmtInt(x: number): string {
