@@ -12,6 +12,7 @@ import type { SparseVector } from '../../src/core/sparse.js';
 import { createLearner, type LearnerHyperparameters, type LearnerName } from '../../src/learn/factory.js';
 import { softplus } from '../../src/loss/logistic.js';
 import { median, medianRatio } from '../rounds.js';
+import { replayArgs } from './endToEnd.js';
 import type { SparseStream } from './stream.js';
 
 const exec = promisify(execFile);
@@ -135,13 +136,7 @@ export async function runReplay(
 ): Promise<Measurement> {
   const seconds: number[] = [];
   let summary: ReplaySummary | null = null;
-  const args = [
-    join(root, 'bin/l1stream.js'),
-    'replay',
-    '--input',
-    jsonl,
-    '--family',
-    'binomial',
+  const args = replayArgs(root, jsonl, outDir, [
     '--learner',
     name,
     '--lambda',
@@ -151,10 +146,7 @@ export async function runReplay(
     '--no-standardize',
     '--snapshot-every',
     String(s.events),
-    '--no-progress',
-    '--out',
-    outDir,
-  ];
+  ]);
   for (let r = 0; r < reps; r++) {
     const { stderr } = await exec(process.execPath, args, { maxBuffer: 1 << 24 });
     summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8').trim()) as ReplaySummary;

@@ -21,6 +21,12 @@ export interface EndToEndRun {
   readonly nonZero: number | null;
 }
 
+/** The arguments of `node bin/l1stream.js replay` over a binomial JSONL file, without progress output. */
+export function replayArgs(root: string, jsonl: string, outDir: string, flags: readonly string[]): string[] {
+  const cli = [join(root, 'bin/l1stream.js'), 'replay', '--input', jsonl, '--family', 'binomial'];
+  return [...cli, '--no-progress', '--out', outDir, ...flags];
+}
+
 /** `l1stream replay --input FILE --family binomial ...flags` in a fresh output directory. */
 export async function replayWall(
   root: string,
@@ -29,18 +35,7 @@ export async function replayWall(
 ): Promise<EndToEndRun> {
   const out = mkdtempSync(join(tmpdir(), 'l1s-e2e-'));
   try {
-    const args = [
-      join(root, 'bin/l1stream.js'),
-      'replay',
-      '--input',
-      jsonl,
-      '--family',
-      'binomial',
-      '--no-progress',
-      '--out',
-      out,
-      ...flags,
-    ];
+    const args = replayArgs(root, jsonl, out, flags);
     const t0 = performance.now();
     await exec(process.execPath, args, { maxBuffer: 1 << 24 });
     const seconds = (performance.now() - t0) / 1000;
