@@ -251,6 +251,11 @@ function fmtRate(m: Measurement): string {
   return `${fmtInt(m.events / best)} events/s (runs ${m.seconds.map((t) => t.toFixed(2)).join(', ')} s), ${((1e9 * best) / m.totalNnz).toFixed(1)} ns/nnz, log loss ${m.progressiveLogLoss.toFixed(5)}, ${m.nonZero ?? '?'} non-zero`;
 }
 
+/** Two decimals, or two significant digits below 0.1. */
+function fmtRatio(r: number): string {
+  return r < 0.1 ? r.toPrecision(2) : r.toFixed(2);
+}
+
 function fmtInt(x: number): string {
   return Math.round(x).toLocaleString('en-US');
 }
@@ -289,7 +294,7 @@ function markdown(
         ? [vwSgdCache, vwSgdText]
         : [undefined, undefined];
   const ratio = (a: Measurement, b: Measurement | undefined): string =>
-    b ? `${speedRatio(a, b).toFixed(2)}×` : '–';
+    b ? `${fmtRatio(speedRatio(a, b))}×` : '–';
   const st = report.stream;
   const lines: string[] = [];
   lines.push('# Online learners: l1stream vs Vowpal Wabbit');
