@@ -11,11 +11,13 @@ import { promisify } from 'node:util';
 import type { SparseVector } from '../../src/core/sparse.js';
 import { createLearner, type LearnerHyperparameters, type LearnerName } from '../../src/learn/factory.js';
 import { softplus } from '../../src/loss/logistic.js';
+import { median, medianRatio } from '../rounds.js';
+import { replayArgs } from './endToEnd.js';
 import type { SparseStream } from './stream.js';
 
 const exec = promisify(execFile);
 
-/** One measured run: best (minimum) time over repetitions, and the quality of the last one. */
+/** One measured contender: its time in each round, and the quality of the last run. */
 export interface Measurement {
   readonly system: 'l1stream' | 'vw';
   readonly input: string;
@@ -31,8 +33,20 @@ export interface Measurement {
   readonly note?: string;
 }
 
-export function bestSeconds(m: Measurement): number {
-  return Math.min(...m.seconds);
+/** The median of the runs' times (rounds alternate with the peer's: bench/rounds.ts). */
+export function medianSeconds(m: Measurement): number {
+  return median(m.seconds);
+}
+
+/**
+ * a's events/s ÷ b's: the median of the per-round ratios when both ran in the same rounds,
+ * else (the replay rows, one run on a prefix of the stream) the ratio of the median rates.
+ */
+export function speedRatio(a: Measurement, b: Measurement): number {
+  const perEvent = a.events / b.events;
+  return a.seconds.length === b.seconds.length
+    ? perEvent * medianRatio(b.seconds, a.seconds)
+    : perEvent * (medianSeconds(b) / medianSeconds(a));
 }
 
 /** A reusable row view (copied from the CSR arrays: what a featurizer's output buffer costs). */
@@ -122,13 +136,7 @@ export async function runReplay(
 ): Promise<Measurement> {
   const seconds: number[] = [];
   let summary: ReplaySummary | null = null;
-  const args = [
-    join(root, 'bin/l1stream.js'),
-    'replay',
-    '--input',
-    jsonl,
-    '--family',
-    'binomial',
+  const args = replayArgs(root, jsonl, outDir, [
     '--learner',
     name,
     '--lambda',
@@ -138,10 +146,7 @@ export async function runReplay(
     '--no-standardize',
     '--snapshot-every',
     String(s.events),
-    '--no-progress',
-    '--out',
-    outDir,
-  ];
+  ]);
   for (let r = 0; r < reps; r++) {
     const { stderr } = await exec(process.execPath, args, { maxBuffer: 1 << 24 });
     summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8').trim()) as ReplaySummary;

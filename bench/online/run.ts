@@ -4,10 +4,14 @@
  * its text format (and its binary cache), with both progressive log losses.
  *
  *   npm run bench:online [-- --events 1000000 --reps 3 --lambda 1e-4 --replay-events 200000]
+ *                         [--sparse-events 50000 --sparse-rounds 3 | --skip-sparse]
+ *
+ * Then the sparse high-cardinality case of issue 14 end to end (sparseCase.ts): `l1stream
+ * replay` on JSONL against VW's command line on the same events as text, wall clock.
  *
  * Writes bench/results/online.md and bench/results/online.json.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +20,9 @@ import { execFileSync } from 'node:child_process';
 
 import { defaultFtrl } from '../../src/learn/ftrl.js';
 import { defaultRates } from '../../src/learn/rates.js';
-import { bestSeconds, runPrefeaturized, runReplay, runVw, type Measurement } from './cases.js';
+import { alternate } from '../rounds.js';
+import { medianSeconds, runPrefeaturized, runReplay, runVw, speedRatio, type Measurement } from './cases.js';
+import { runSparseCase, sparseCaseMarkdown, type SparseCaseReport } from './sparseCase.js';
 import { generateStream, prefix, writeJsonl, writeVw } from './stream.js';
 
 const up2 = resolve(import.meta.dirname, '../..');
@@ -34,6 +40,9 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '20260523' },
     'replay-events': { type: 'string', default: '200000' },
     'skip-replay': { type: 'boolean', default: false },
+    'sparse-events': { type: 'string', default: '50000' },
+    'sparse-rounds': { type: 'string', default: '3' },
+    'skip-sparse': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -92,64 +101,68 @@ async function main(): Promise<void> {
   const ftrlHyper = { ftrl: { alpha: defaultFtrl.alpha, beta: defaultFtrl.beta } };
   const rateHyper = { rates: { ...defaultRates } };
 
-  // 1. Learners on pre-featurized rows.
-  for (const [name, hyper] of [
-    ['ftrl', ftrlHyper],
-    ['fobos', rateHyper],
-    ['truncated-gradient', rateHyper],
-  ] as const) {
-    const m = runPrefeaturized(s, name, lambda, hyper, Math.max(reps, 2));
-    log(`l1stream ${name} pre-featurized: ${fmtRate(m)}`);
-    rows.push(m);
-  }
-
-  // 2. VW on the same data.
+  // 1–2. The learners on pre-featurized rows and VW on the same data, in alternating rounds
+  // (l1stream FTRL, VW --ftrl text, VW --ftrl cache, l1stream FOBOS, truncated gradient, VW SGD
+  // text, VW SGD cache; then again), so the machine's changing load falls on both alike.
   const vwVersion = vwAvailable();
   let vwSetup: number | null = null;
   const common = `--quiet --holdout_off -b ${bits} --loss_function logistic`;
   const ftrlArgs = `${common} --ftrl --ftrl_alpha ${defaultFtrl.alpha} --ftrl_beta ${defaultFtrl.beta} --l1 ${events * lambda}`;
   const sgdArgs = `${common} --l1 ${lambda}`;
+  const cache = join(dir, 'stream.vw.cache');
   if (vwVersion) {
-    const cache = join(dir, 'stream.vw.cache');
-    for (const [learner, args] of [
-      ['ftrl', ftrlArgs],
-      ['sgd --l1 (truncated gradient)', sgdArgs],
-    ] as const) {
-      const text = await runVw(
-        vwScript,
-        vwFile,
-        args,
-        'VW text',
-        learner,
-        join(dir, 'vw-model.txt'),
-        s,
-        reps,
-      );
-      vwSetup = text.setupSeconds;
-      log(`vw ${learner} text: ${fmtRate(text)}`);
-      rows.push(text);
-      // The cache is VW's pre-parsed binary input: the closest thing it has to pre-featurized rows.
-      if (existsSync(cache)) rmSync(cache);
-      execFileSync(
-        'python3',
-        ['-m', 'vowpalwabbit', '-d', vwFile, '--cache_file', cache, ...common.split(' ')],
-        { stdio: 'ignore' },
-      );
-      const cached = await runVw(
-        vwScript,
-        vwFile,
-        `${args} --cache_file ${cache}`,
-        'VW cache',
-        learner,
-        join(dir, 'vw-model.txt'),
-        s,
-        reps,
-      );
-      log(`vw ${learner} cache: ${fmtRate(cached)}`);
-      rows.push(cached);
-    }
+    // The cache is VW's pre-parsed binary input: the closest thing it has to pre-featurized rows.
+    execFileSync(
+      'python3',
+      ['-m', 'vowpalwabbit', '-d', vwFile, '--cache_file', cache, ...common.split(' ')],
+      {
+        stdio: 'ignore',
+      },
+    );
   } else {
     log('Vowpal Wabbit is missing (pip install vowpalwabbit): the peer rows are skipped');
+  }
+  const learners = [
+    ['ftrl', ftrlHyper],
+    ['fobos', rateHyper],
+    ['truncated-gradient', rateHyper],
+  ] as const;
+  // JIT warm-up (untimed) on the first 100,000 events, so no round pays for compilation
+  for (const [name, hyper] of learners)
+    runPrefeaturized(prefix(s, Math.min(events, 100_000)), name, lambda, hyper, 1);
+  const vwRun = (args: string, input: string, learner: string) => async () => {
+    const m = await runVw(vwScript, vwFile, args, input, learner, join(dir, 'vw-model.txt'), s, 1);
+    vwSetup = m.setupSeconds;
+    return m;
+  };
+  const l1Run = (name: (typeof learners)[number][0], hyper: (typeof learners)[number][1]) => () =>
+    runPrefeaturized(s, name, lambda, hyper, 1);
+  const contenders: Array<readonly [string, () => Measurement | Promise<Measurement>]> = [
+    ['l1stream ftrl', l1Run('ftrl', ftrlHyper)],
+  ];
+  if (vwVersion)
+    contenders.push(
+      ['vw ftrl text', vwRun(ftrlArgs, 'VW text', 'ftrl')],
+      ['vw ftrl cache', vwRun(`${ftrlArgs} --cache_file ${cache}`, 'VW cache', 'ftrl')],
+    );
+  contenders.push(
+    ['l1stream fobos', l1Run('fobos', rateHyper)],
+    ['l1stream truncated-gradient', l1Run('truncated-gradient', rateHyper)],
+  );
+  const sgd = 'sgd --l1 (truncated gradient)';
+  if (vwVersion)
+    contenders.push(
+      ['vw sgd text', vwRun(sgdArgs, 'VW text', sgd)],
+      ['vw sgd cache', vwRun(`${sgdArgs} --cache_file ${cache}`, 'VW cache', sgd)],
+    );
+  const measured = await alternate(reps, contenders, (key, m, round) =>
+    log(`round ${round + 1}/${reps}: ${key} ${m.seconds[0]!.toFixed(2)} s`),
+  );
+  for (const [key] of contenders) {
+    const runs = measured.get(key)!;
+    const m = { ...runs[runs.length - 1]!, seconds: runs.map((r) => r.seconds[0]!) };
+    log(`${key}: ${fmtRate(m)}`);
+    rows.push(m);
   }
 
   // 3. The whole pipeline from JSONL.
@@ -161,6 +174,20 @@ async function main(): Promise<void> {
       log(`(JSONL replay on the first ${replayEvents} events only: --replay-events)`);
     log(`l1stream ${name} JSONL replay: ${fmtRate(m)}`);
     rows.push(m);
+  }
+
+  // 4. The sparse high-cardinality ids, end to end.
+  let sparseIds: SparseCaseReport | null = null;
+  if (!flags['skip-sparse'] && vwVersion) {
+    const loadAt = loadavg()[0]!;
+    sparseIds = await runSparseCase(
+      root,
+      dir,
+      Number(flags['sparse-events']),
+      Number(flags['sparse-rounds']),
+      log,
+    );
+    log(`sparse ids: load average ${loadAt.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
   }
 
   const report = {
@@ -195,14 +222,18 @@ async function main(): Promise<void> {
     },
     lambda,
     vwArgs: { ftrl: ftrlArgs, sgd: sgdArgs },
+    reps,
+    sparseIds,
     rows: rows.map((m) => ({
       ...m,
-      best: bestSeconds(m),
-      eventsPerSecond: m.events / bestSeconds(m),
-      nsPerNonZero: (1e9 * bestSeconds(m)) / m.totalNnz,
+      median: medianSeconds(m),
+      eventsPerSecond: m.events / medianSeconds(m),
+      nsPerNonZero: (1e9 * medianSeconds(m)) / m.totalNnz,
     })),
   };
-  const md = markdown(report, rows);
+  const md = [markdown(report, rows), ...(sparseIds ? ['', ...sparseCaseMarkdown(sparseIds)] : [])].join(
+    '\n',
+  );
   process.stdout.write(md + '\n');
   if (!flags['no-write']) {
     const resultsDir = join(root, 'bench/results');
@@ -216,8 +247,13 @@ async function main(): Promise<void> {
 }
 
 function fmtRate(m: Measurement): string {
-  const best = bestSeconds(m);
+  const best = medianSeconds(m);
   return `${fmtInt(m.events / best)} events/s (runs ${m.seconds.map((t) => t.toFixed(2)).join(', ')} s), ${((1e9 * best) / m.totalNnz).toFixed(1)} ns/nnz, log loss ${m.progressiveLogLoss.toFixed(5)}, ${m.nonZero ?? '?'} non-zero`;
+}
+
+/** Two decimals, or two significant digits below 0.1. */
+function fmtRatio(r: number): string {
+  return r < 0.1 ? r.toPrecision(2) : r.toFixed(2);
 }
 
 function fmtInt(x: number): string {
@@ -242,6 +278,7 @@ function markdown(
     vwSetupSeconds: number | null;
     stream: Record<string, number>;
     lambda: number;
+    reps: number;
     vwArgs: Record<string, string>;
   },
   rows: readonly Measurement[],
@@ -257,7 +294,7 @@ function markdown(
         ? [vwSgdCache, vwSgdText]
         : [undefined, undefined];
   const ratio = (a: Measurement, b: Measurement | undefined): string =>
-    b ? `${(bestSeconds(b) / bestSeconds(a)).toFixed(2)}×` : '–';
+    b ? `${fmtRatio(speedRatio(a, b))}×` : '–';
   const st = report.stream;
   const lines: string[] = [];
   lines.push('# Online learners: l1stream vs Vowpal Wabbit');
@@ -276,22 +313,22 @@ function markdown(
   lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
   for (const m of rows) {
     const [cache, text] = peerOf(m);
-    const best = bestSeconds(m);
+    const t = medianSeconds(m);
     lines.push(
-      `| ${m.system} | ${m.input} | ${m.learner} | ${fmtInt(m.events / best)} | ${((1e9 * best) / m.totalNnz).toFixed(1)} | ${m.progressiveLogLoss.toFixed(5)} | ${m.nonZero ?? '–'} | ${m.system === 'l1stream' && m.input === 'pre-featurized' ? ratio(m, cache) : ''} | ${m.system === 'l1stream' ? ratio(m, text) : ''} |`,
+      `| ${m.system} | ${m.input} | ${m.learner} | ${fmtInt(m.events / t)} | ${((1e9 * t) / m.totalNnz).toFixed(1)} | ${m.progressiveLogLoss.toFixed(5)} | ${m.nonZero ?? '–'} | ${m.system === 'l1stream' && m.input === 'pre-featurized' ? ratio(m, cache) : ''} | ${m.system === 'l1stream' ? ratio(m, text) : ''} |`,
     );
   }
   lines.push('');
   lines.push(
-    "Speed ratios are l1stream events/s ÷ VW events/s (> 1: l1stream faster); FTRL is compared with VW `--ftrl`, FOBOS and truncated gradient with VW's default SGD + `--l1`. Times are the best of the runs (l1stream's first run includes JIT warm-up); all runs are in online.json.",
+    `Speed ratios are l1stream events/s ÷ VW events/s (> 1: l1stream faster); FTRL is compared with VW \`--ftrl\`, FOBOS and truncated gradient with VW's default SGD + \`--l1\`. Rounds alternate l1stream and VW (l1stream FTRL, VW \`--ftrl\` text, cache, l1stream FOBOS, truncated gradient, VW SGD text, cache; ${report.reps} rounds, after an untimed JIT warm-up of each l1stream learner on the first 100,000 events): times are medians, ratios the median of per-round ratios (the replay rows run once, on a prefix: their ratio is of events/s). All runs are in online.json.`,
   );
   lines.push('');
   const ftrl = find(rows, 'l1stream', 'pre-featurized', 'ftrl');
   const vwBest = [vwFtrlCache, vwFtrlText]
     .filter((m): m is Measurement => m !== undefined)
-    .sort((a, b) => bestSeconds(a) - bestSeconds(b))[0];
+    .sort((a, b) => medianSeconds(a) - medianSeconds(b))[0];
   if (ftrl && vwBest) {
-    const r = bestSeconds(vwBest) / bestSeconds(ftrl);
+    const r = speedRatio(ftrl, vwBest);
     const dl = ftrl.progressiveLogLoss - vwBest.progressiveLogLoss;
     const met = r >= 1 && dl <= 0;
     lines.push(

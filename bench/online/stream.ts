@@ -122,7 +122,7 @@ export function generateStream(o: StreamOptions): SparseStream {
 }
 
 /** Buffered text writer: one writeSync per ~4 MB. */
-class TextSink {
+export class TextSink {
   private readonly fd: number;
   private parts: string[] = [];
   private size = 0;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { crossValidate, assignFolds } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
 import { solvePath } from '../../src/solve/path.js';
+import { median } from '../rounds.js';
 
 interface CvRow {
   readonly folds: number;
@@ -21,12 +22,6 @@ interface CvRow {
   /** Held-out deviance at λ_min, and fold fits that did not converge (l1stream). */
   cvmMin: number | null;
   unconverged: number | null;
-}
-
-function median(a: readonly number[]): number {
-  const s = [...a].sort((u, v) => u - v);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Writes bench/results/solve-cv.md and .json. Flags: --rounds N (default 3). */

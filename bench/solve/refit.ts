@@ -17,6 +17,7 @@ import { OnlineModel } from '../../src/model/onlineModel.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { solveAt, type Coefficients, type LambdaFit } from '../../src/solve/solve.js';
 import { refitWindow, type RefitWindow } from './refitWindow.js';
+import { median } from '../rounds.js';
 
 export interface RefitBenchOptions {
   /** Window sizes (default [20_000]). */
@@ -44,12 +45,6 @@ export interface RefitRow {
   readonly columnVisits?: number;
   readonly converged?: boolean;
   readonly note?: string;
-}
-
-function median(a: readonly number[]): number {
-  const s = [...a].sort((u, v) => u - v);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

@@ -11,6 +11,9 @@
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
  *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
+ * Every solver runs once per round, in turn (l1stream, l1stream loose, scikit-learn, glmnet ...),
+ * for --rounds N rounds (default 3): times are medians, "vs l1stream" the median of per-round ratios.
+ *
  * The default run ends with the refit case (a sparse binomial window at one λ, cold and warm;
  * bench/solve/refit.ts), written to solve-refit.md; --no-refit skips it, --only leaves it out.
  *
@@ -19,13 +22,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { lambdaGrid, solvePath } from '../../src/solve/path.js';
+import type { Coefficients } from '../../src/solve/solve.js';
+import { alternate, median, medianRatio } from '../rounds.js';
 import { refitMain } from './refit.js';
 import { cvMain } from './cv.js';
 
@@ -45,6 +50,15 @@ interface PeerResult {
   readonly seconds: number | null;
   readonly objectives: Record<string, number>;
   readonly note?: string;
+}
+
+/** A contender's result over the alternating rounds: median time, per-round times, ratio to l1stream. */
+interface RoundsResult extends Omit<PeerResult, 'note'> {
+  note?: string;
+  /** Seconds of each round (empty when a run failed). */
+  readonly runs: readonly number[];
+  /** Median over rounds of this time ÷ l1stream's time in the same round. */
+  readonly ratio: number | null;
 }
 
 function repoRoot(): string {
@@ -238,6 +252,9 @@ async function main(): Promise<void> {
   const outName =
     outAt >= 0 ? (argv[outAt + 1] ?? 'solve-extra') : full || only.length > 0 ? 'solve-extra' : 'solve';
   const noPeers = argv.includes('--no-peers');
+  const roundsAt = argv.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 3;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number ≥ 1');
   const root = repoRoot();
   const peers = join(root, 'bench', 'solve', 'peers');
   const python = !noPeers && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
@@ -250,7 +267,7 @@ async function main(): Promise<void> {
   const writeResults = (done: boolean) => {
     const footer = [
       '',
-      '"vs l1stream" is peer time / l1stream time: above 1× l1stream is faster.',
+      '"vs l1stream" is the median over rounds of peer time / l1stream time in the same round: above 1× l1stream is faster.',
       ...(full
         ? []
         : [
@@ -278,7 +295,7 @@ async function main(): Promise<void> {
     'Same seeded data and the same 100-value λ grid (λ_max → λ_max·1e-4, or 1e-2 when p ≥ n) for every solver;',
   );
   log(
-    'standardize off everywhere (scikit-learn has no standardization); peers time only their own fitting; every time is the best of 3 runs (1 when a run takes > 5 s).',
+    `standardize off everywhere (scikit-learn has no standardization); peers time only their own fitting (their process start excluded); ${rounds} alternating rounds (each round runs every solver once, in the order of the table), the time shown is the median, "vs l1stream" the median of the per-round ratios; 1-minute load average ${loadavg()[0]!.toFixed(1)} at the start (the machine is shared with other jobs).`,
   );
   log(
     '"objective" is the objective of docs/conventions.md for each solution computed by one function (relative excess over the best shown).',
@@ -287,7 +304,7 @@ async function main(): Promise<void> {
     'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "loose": tolerance 1e-7 (glmnet\'s default thresh), gap 1e-6, KKT to 1e-4 (binomial).',
   );
   log(
-    "glmnet runs twice: at its default thresh = 1e-7, and at 1e-12, where its objectives reach l1stream's (the accuracy-matched comparison).",
+    'glmnet runs at its default thresh = 1e-7, and at 1e-12, where its objectives reach l1stream\'s (the accuracy-matched comparison); for gaussian in both of its modes, `type.gaussian = "covariance"` and `"naive"` (its own default is naive from 500 columns on): the faster mode at each thresh is the peer, the other is shown beside it.',
   );
   if (noPeers) log('\n**Peers not run** (`--no-peers`): l1stream alone.');
   else if (!python)
@@ -301,74 +318,97 @@ async function main(): Promise<void> {
     solvePath(w.x, w.y, { family, standardize: false, nLambda: 20 });
   }
   log(
-    '| case | n | p | solver | path time | vs l1stream | objective at λ_10 / λ_50 / λ_99 (rel. excess) | converged |',
+    '| case | n | p | solver | path time (median) | rounds | vs l1stream | objective at λ_10 / λ_50 / λ_99 (rel. excess) | converged / note |',
   );
-  log('|---|---|---|---|---|---|---|---|');
+  log('|---|---|---|---|---|---|---|---|---|');
   for (const c of cases) {
     const { x, y } = makeData(c);
     // λ grid: λ_max of this problem (as the path computes it), 100 values
     const probe = solvePath(x, y, { family: c.family, standardize: false, nLambda: 1 });
     const lambdas = lambdaGrid(probe.lambdaMax, 100, c.n > c.p ? 1e-4 : 1e-2);
     const report = [10, 50, 99];
-    const results: PeerResult[] = [];
-    for (const [label, tol] of [
-      ['l1stream', undefined],
-      ['l1stream (loose)', 1e-7],
-    ] as const) {
-      // best of up to 3 runs (one when a run takes more than 5 s), as for every solver here: the
-      // first run of each case includes V8's compilation of the paths it takes
-      let path: ReturnType<typeof solvePath> | undefined;
-      const runs: number[] = [];
-      while (runs.length < 3 && !(runs[0]! > 5)) {
-        const t0 = performance.now();
-        path = solvePath(x, y, {
-          family: c.family,
-          standardize: false,
-          lambdas,
-          ...(tol ? { tolerance: tol, gapTolerance: 1e-6, kktTolerance: 1e-4 } : {}),
-        });
-        runs.push((performance.now() - t0) / 1000);
-      }
-      if (!path) throw new Error('unreachable: no run');
-      const secs = Math.min(...runs);
+    const reportObjectives = (fit: (k: number) => Coefficients): Record<string, number> => {
       const objectives: Record<string, number> = {};
       for (const k of report)
-        objectives[String(k)] = objectiveValue(x, y, path.fits[k]!, lambdas[k]!, {
+        objectives[String(k)] = objectiveValue(x, y, fit(k), lambdas[k]!, {
           family: c.family,
           standardize: false,
         }).objective;
-      results.push({
-        name: label,
-        seconds: secs,
-        objectives,
-        note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
+      return objectives;
+    };
+    const l1stream = (label: string, tol: number | undefined) => (): PeerResult => {
+      const t0 = performance.now();
+      const path = solvePath(x, y, {
+        family: c.family,
+        standardize: false,
+        lambdas,
+        ...(tol ? { tolerance: tol, gapTolerance: 1e-6, kktTolerance: 1e-4 } : {}),
       });
+      return {
+        name: label,
+        seconds: (performance.now() - t0) / 1000,
+        objectives: reportObjectives((k) => path.fits[k]!),
+        note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
+      };
+    };
+    const contenders: Array<readonly [string, () => PeerResult]> = [
+      ['l1stream', l1stream('l1stream', undefined)],
+      ['l1stream (loose)', l1stream('l1stream (loose)', 1e-7)],
+    ];
+    const dir = noPeers ? null : mkdtempSync(join(tmpdir(), 'l1s-bench-'));
+    if (dir) {
+      writeData(dir, c, x, y, lambdas, report);
+      const peer = (cmd: string | null, missing: string, args: string[]) => (): PeerResult =>
+        cmd
+          ? runPeer(cmd, args, x, y, c.family, lambdas)
+          : { name: missing, seconds: null, objectives: {}, note: 'missing' };
+      contenders.push(['scikit-learn', peer(python, 'scikit-learn', [join(peers, 'sklearn_path.py'), dir])]);
+      // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison;
+      // gaussian in both of its modes (it picks naive from 500 columns on, often the slower one)
+      for (const thresh of ['1e-7', '1e-12'])
+        for (const mode of c.family === 'gaussian' ? ['covariance', 'naive'] : [''])
+          contenders.push([
+            `glmnet ${mode} ${thresh}`,
+            peer(rscript, 'glmnet', [join(peers, 'glmnet_path.R'), dir, thresh, ...(mode ? [mode] : [])]),
+          ]);
     }
-    if (!noPeers) {
-      const dir = mkdtempSync(join(tmpdir(), 'l1s-bench-'));
-      try {
-        writeData(dir, c, x, y, lambdas, report);
-        if (python)
-          results.push(runPeer(python, [join(peers, 'sklearn_path.py'), dir], x, y, c.family, lambdas));
-        else results.push({ name: 'scikit-learn', seconds: null, objectives: {}, note: 'missing' });
-        // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison
-        if (rscript) {
-          results.push(runPeer(rscript, [join(peers, 'glmnet_path.R'), dir], x, y, c.family, lambdas));
-          results.push(
-            runPeer(rscript, [join(peers, 'glmnet_path.R'), dir, '1e-12'], x, y, c.family, lambdas),
-          );
-        } else results.push({ name: 'glmnet', seconds: null, objectives: {}, note: 'missing' });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    let measured: Map<string, PeerResult[]>;
+    try {
+      measured = await alternate(rounds, contenders, (key, r, round) =>
+        process.stderr.write(
+          `${c.family} ${c.n}x${c.p} round ${round + 1}/${rounds}: ${key} ${fmtSec(r.seconds)}\n`,
+        ),
+      );
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    const base = results[0]!.seconds!;
+    const times = (key: string) => measured.get(key)!.map((r) => r.seconds ?? NaN);
+    const base = times('l1stream');
+    const results: RoundsResult[] = contenders.map(([key]) => {
+      const runs = measured.get(key)!;
+      const last = runs[runs.length - 1]!;
+      const secs = times(key);
+      const ok = secs.every((t) => Number.isFinite(t));
+      return {
+        ...last,
+        seconds: ok ? median(secs) : null,
+        runs: ok ? secs : [],
+        ratio: ok ? medianRatio(secs, base) : null,
+      };
+    });
+    // the faster glmnet mode at each threshold is the peer; the other is shown beside it
+    for (const thresh of ['1e-07', '1e-12']) {
+      const modes = results.filter(
+        (r) => / (covariance|naive) /.test(r.name) && r.name.endsWith(`thresh=${thresh}`),
+      );
+      const timed = modes.filter((r) => r.seconds !== null).sort((a, b) => a.seconds! - b.seconds!);
+      timed.forEach((r, i) => (r.note = i === 0 ? 'the faster mode: the peer' : 'the slower mode'));
+    }
     const best: Record<string, number> = {};
     for (const k of report) best[k] = Math.min(...results.map((r) => r.objectives[k] ?? Infinity));
     const label = `${c.name}${c.density ? ` (${c.density * 100}% dense)` : ''}`;
     for (const r of results) {
-      const ratio =
-        r.seconds === null ? 'n/a' : r.name === 'l1stream' ? '1' : `${(r.seconds / base).toFixed(2)}×`;
+      const ratio = r.ratio === null ? 'n/a' : r.name === 'l1stream' ? '1' : `${r.ratio.toFixed(2)}×`;
       const objs = report
         .map((k) =>
           r.objectives[k] === undefined
@@ -377,7 +417,7 @@ async function main(): Promise<void> {
         )
         .join(' / ');
       log(
-        `| ${label} | ${c.n} | ${c.p} | ${r.name} | ${fmtSec(r.seconds)} | ${ratio} | ${objs} | ${r.note ?? ''} |`,
+        `| ${label} | ${c.n} | ${c.p} | ${r.name} | ${fmtSec(r.seconds)} | ${r.runs.map(fmtSec).join(', ')} | ${ratio} | ${objs} | ${r.note ?? ''} |`,
       );
     }
     json.push({ case: c, lambdas: { max: lambdas[0], min: lambdas[99] }, results });

@@ -1,5 +1,5 @@
 """scikit-learn peer for bench/solve: fits the λ path given by the bench on the data it wrote and
-prints JSON {seconds, fits: {index: {intercept, coef}}}. Only the fitting is timed.
+prints JSON {seconds, fits: {index: {intercept, coef}}}. Only the fitting is timed, once.
 
 usage: python3 sklearn_path.py DIR
 """
@@ -62,15 +62,10 @@ def main():
                 fits[str(k)] = {"intercept": float(m.intercept_[0]), "coef": m.coef_[0].tolist()}
         return time.perf_counter() - t0, fits, "sklearn LogisticRegression(l1, liblinear)"
 
-    # best of up to 3 runs (one when a run takes more than 5 s), as for every solver in the benchmark
+    # one timed fit: the bench alternates its rounds with l1stream's
     secs, fits, name = fit_once()
-    runs = [secs]
-    while len(runs) < 3 and secs < 5:
-        s2, _, _ = fit_once()
-        runs.append(s2)
-    secs = min(runs)
     import sklearn
-    print(json.dumps({"name": f"{name} {sklearn.__version__}", "seconds": secs, "runs": runs, "fits": fits}))
+    print(json.dumps({"name": f"{name} {sklearn.__version__}", "seconds": secs, "fits": fits}))
 
 
 if __name__ == "__main__":
