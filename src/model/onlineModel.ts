@@ -519,7 +519,8 @@ export class OnlineModel {
    */
   contributions(out: Float64Array): void {
     const x = this.buffer;
-    const learner = this.learner;
+    // (during the warm-up of lambda "auto", the provisional learner made the prediction)
+    const learner = this.learner ?? this.provisional;
     for (let k = 0; k < x.nnz; k++)
       out[k] = learner === null ? 0 : learner.coefficient(x.indices[k]) * x.values[k] * this.labelScale;
   }

@@ -72,6 +72,27 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     ).toBeGreaterThan(5);
   });
 
+  it('during the warm-up of lambda "auto", scores name what moved them (the provisional learner)', () => {
+    const model = new OnlineModel({ family: 'gaussian' });
+    let seed = 7;
+    const u = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
+    for (let i = 0; i < 300; i++) {
+      const x1 = u();
+      const x2 = u();
+      model.process({ label: 3 * x1 + 0.1 * u(), features: { x1, x2 } });
+    }
+    expect(model.offset).toBe(300); // past the label warm-up (100), before λ is chosen (1,000)
+    const without = model.process({ features: { x2: 0.5 } }).prediction;
+    const withX1 = model.process({ features: { x1: 0.8, x2: 0.5 } }).prediction;
+    const c = new Float64Array(2);
+    model.contributions(c);
+    const names = [0, 1].map((k) => model.featurizer.nameOf(model.lastFeatures().indices[k]));
+    const x1 = c[names.indexOf('x1')];
+    // β_1·x_1 on the original scale is what x1 adds to the prediction (gaussian: linear)
+    expect(x1).toBeGreaterThan(1);
+    expect(x1).toBeCloseTo(withX1 - without, 9);
+  });
+
   it('lambda "auto" is 0.03 × the batch λ_max of the first 1000 labelled events, with the same column scales', () => {
     // batch λ_max (solvePath) on the first 1000 events, with the batch fit's "auto" scaling
     const check = (events: readonly StreamEvent[], family: 'gaussian' | 'binomial') => {
