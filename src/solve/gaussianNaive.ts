@@ -1,10 +1,11 @@
 import type { LambdaOutcome } from './outcome.js';
 import type { CdState } from './state.js';
-import { solveWorkingSet } from './sweeps.js';
+import { kktViolation, solveWorkingSet } from './sweeps.js';
 
 /**
  * Gaussian with naive (residual) updates: sweeps over the working set with KKT checks, certified
- * by a duality gap; the sweep threshold is tightened 100× until the gap meets its tolerance.
+ * by a duality gap or by the KKT conditions (`kktTolerance`, relative to each threshold), whichever
+ * holds first; the sweep threshold is tightened 100× until one does.
  */
 export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   const pr = st.problem;
@@ -29,6 +30,9 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
     gap = dualGap(st, lambda);
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
     if (gap <= target) break;
+    const v = kktViolation(st, lambda, 0);
+    // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check)
+    if (v <= pr.kktTolerance) break;
     thr /= 100;
     if (thr < 1e-30 * scaleVar) {
       return {

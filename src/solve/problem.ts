@@ -26,9 +26,10 @@ export interface SolverOptions {
   /** Gaussian only: relative duality-gap certificate (default 1e-10). */
   readonly gapTolerance?: number;
   /**
-   * Binomial only: the KKT conditions must hold to this fraction of each feature's threshold
-   * λ α pf_j (default 1e-10: the optimum to rounding). Larger values (1e-4 is about where glmnet's
-   * default stops) trade accuracy for speed.
+   * The KKT conditions must hold to this fraction of each feature's threshold λ α pf_j (default
+   * 1e-10: the optimum to rounding). Larger values (1e-4 is about where glmnet's default stops for
+   * binomial) trade accuracy for speed. Binomial fits stop on it; gaussian fits with naive updates
+   * stop on it or on the duality gap, whichever holds first (covariance mode: the gap).
    */
   readonly kktTolerance?: number;
   /** Limit on coordinate sweeps per λ (default 100000). */

@@ -36,6 +36,8 @@ export class CdState {
   readonly colW: Float64Array;
   readonly h: Float64Array;
   readonly stamp: Int32Array;
+  /** `ensureColumnSum`'s stamp: colW alone is current for this W. */
+  private readonly sumStamp: Int32Array;
   stampNo = 1;
   readonly inSet: Uint8Array;
   readonly set: Int32Array;
@@ -63,25 +65,28 @@ export class CdState {
     const { x } = problem;
     this.n = x.rows;
     this.p = x.cols;
-    this.beta = new Float64Array(this.p);
-    this.grad = new Float64Array(this.p);
-    this.colW = new Float64Array(this.p);
-    this.h = new Float64Array(this.p);
-    this.stamp = new Int32Array(this.p);
-    this.inSet = new Uint8Array(this.p);
-    this.set = new Int32Array(this.p);
-    this.eta = new Float64Array(problem.family === 'binomial' ? this.n : 0);
-    this.betaOld = new Float64Array(this.p);
-    // A sparse design with naive updates: the gathers and scatters of the sweeps run in
-    // WebAssembly on a residual and weights kept in its linear memory; with equal weights
-    // (gaussian) the gradient needs one gather per stored entry, not two.
+    // A sparse design with naive updates: whole sweeps run in WebAssembly on a residual, weights,
+    // coefficients and working set kept in its linear memory; with equal weights (gaussian) the
+    // gradient needs one gather per stored entry, not two.
     if (x instanceof SparseDesign && !usesCovariance(problem)) {
       if (problem.wasm) this.sparseKernels = WasmSparseColumns.create(x);
+      this.sparseKernels?.setFeatures(problem.mean, problem.scale, problem.pf);
       if (problem.family === 'gaussian' && problem.w.every((v) => v === problem.w[0]))
         this.uniformWeight = problem.w[0] ?? 0;
     }
-    this.rho = this.sparseKernels?.rho ?? new Float64Array(this.n);
-    this.W = this.sparseKernels?.w ?? new Float64Array(this.n);
+    const kernels = this.sparseKernels;
+    this.beta = kernels?.beta ?? new Float64Array(this.p);
+    this.grad = new Float64Array(this.p);
+    this.colW = kernels?.colW ?? new Float64Array(this.p);
+    this.h = kernels?.h ?? new Float64Array(this.p);
+    this.stamp = new Int32Array(this.p);
+    this.sumStamp = new Int32Array(this.p);
+    this.inSet = new Uint8Array(this.p);
+    this.set = kernels?.set ?? new Int32Array(this.p);
+    this.eta = new Float64Array(problem.family === 'binomial' ? this.n : 0);
+    this.betaOld = new Float64Array(this.p);
+    this.rho = kernels?.rho ?? new Float64Array(this.n);
+    this.W = kernels?.w ?? new Float64Array(this.n);
     if (problem.family === 'gaussian') this.W.set(problem.w);
   }
 
@@ -146,33 +151,47 @@ export class CdState {
     this.stamp[j] = this.stampNo;
   }
 
+  /** The gradient Σ W x̃_j r of feature j (its column statistics must be current). */
   gradient(j: number): number {
+    const kernels = this.sparseKernels;
+    if (this.uniformWeight > 0)
+      return this.gradientFrom(j, kernels ? kernels.dot(j) : this.problem.x.dot(j, this.rho));
+    // the sparse centeredDot, with its gather in WebAssembly
+    if (kernels) return this.gradientFrom(j, kernels.dotWeighted(j));
     const { x, mean, scale } = this.problem;
-    const c = this.uniformWeight;
-    if (c > 0) {
-      // Σ W (x_j − m_j)(ρ + shift) = c Σ x_j ρ + shift Σ W x_j − m_j (Σ W ρ + shift Σ W)
-      const m = mean[j]!;
-      return (
-        (c * (this.sparseKernels ? this.sparseKernels.dot(j) : x.dot(j, this.rho)) +
-          this.shift * this.colW[j]! -
-          m * (this.sumWrho + this.shift * this.sumW)) /
-        scale[j]!
-      );
-    }
-    if (this.sparseKernels) {
-      // the sparse centeredDot, with its gather in WebAssembly
-      const m = mean[j]!;
-      return (
-        (this.sparseKernels.dotWeighted(j) +
-          this.shift * this.colW[j]! -
-          m * (this.sumWrho + this.shift * this.sumW)) /
-        scale[j]!
-      );
-    }
     return (
       x.centeredDot(j, this.W, this.rho, mean[j]!, this.shift, this.sumW, this.sumWrho, this.colW[j]!) /
       scale[j]!
     );
+  }
+
+  /**
+   * The gradient of a feature of a sparse design from its product with the residual, `dot` =
+   * Σ x_j ρ (equal weights) or Σ x_j W ρ: Σ W (x_j − m_j)(ρ + shift) = dot·(c or 1) + shift Σ W x_j
+   * − m_j (Σ W ρ + shift Σ W).
+   */
+  gradientFrom(j: number, dot: number): number {
+    const c = this.uniformWeight;
+    const m = this.problem.mean[j]!;
+    return (
+      ((c > 0 ? c * dot : dot) + this.shift * this.colW[j]! - m * (this.sumWrho + this.shift * this.sumW)) /
+      this.problem.scale[j]!
+    );
+  }
+
+  /**
+   * Σ W x_j of a feature outside the working set, for its gradient (sparse designs; dense ones do
+   * not use it), computed once per W.
+   */
+  ensureColumnSum(j: number): void {
+    if (this.stamp[j] === this.stampNo || this.sumStamp[j] === this.stampNo) return;
+    const { x } = this.problem;
+    this.colW[j] = this.sparseKernels
+      ? this.sparseKernels.dotWeights(j)
+      : x.kind === 'sparse'
+        ? x.dot(j, this.W)
+        : 0;
+    this.sumStamp[j] = this.stampNo;
   }
 
   /**

@@ -20,12 +20,32 @@ export function addStrongSet(st: CdState, lambda: number, lambdaPrev: number): v
 
 /** One cyclic sweep over the working set and the intercept; returns the largest h·Δ². */
 export function sweep(st: CdState, lambda: number): number {
-  const { x, mean, scale, pf, alpha } = st.problem;
+  const { alpha } = st.problem;
   const l1 = lambda * alpha;
   const l2 = lambda * (1 - alpha);
+  st.columnVisits += st.setSize;
+  const kernels = st.sparseKernels;
+  let maxChange: number;
+  if (kernels) {
+    // the whole sweep in WebAssembly: the operations of sweepFeatures, in the same order
+    for (let k = 0; k < st.setSize; k++) st.ensureColumn(st.set[k]!);
+    maxChange = kernels.sweep(st.setSize, st.uniformWeight, l1, l2, st.sumW, st);
+  } else maxChange = sweepFeatures(st, l1, l2);
+  const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
+  if (d0 !== 0) {
+    st.b0 += d0;
+    st.shift -= d0;
+    const c = st.sumW * d0 * d0;
+    if (c > maxChange) maxChange = c;
+  }
+  return maxChange;
+}
+
+/** The features' part of a sweep, in JavaScript; returns the largest h·Δ². */
+function sweepFeatures(st: CdState, l1: number, l2: number): number {
+  const { x, mean, scale, pf } = st.problem;
   const beta = st.beta;
   let maxChange = 0;
-  st.columnVisits += st.setSize;
   for (let k = 0; k < st.setSize; k++) {
     const j = st.set[k]!;
     st.ensureColumn(j);
@@ -39,20 +59,12 @@ export function sweep(st: CdState, lambda: number): number {
       const d = nb - bj;
       beta[j] = nb;
       const s = scale[j]!;
-      if (st.sparseKernels) st.sparseKernels.axpy(j, -d / s);
-      else x.axpy(j, -d / s, st.rho);
+      x.axpy(j, -d / s, st.rho);
       st.shift += (d * mean[j]!) / s;
       st.sumWrho -= (d / s) * st.colW[j]!;
       const c = hj * d * d;
       if (c > maxChange) maxChange = c;
     }
-  }
-  const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
-  if (d0 !== 0) {
-    st.b0 += d0;
-    st.shift -= d0;
-    const c = st.sumW * d0 * d0;
-    if (c > maxChange) maxChange = c;
   }
   return maxChange;
 }
@@ -100,6 +112,9 @@ export function solveWorkingSet(
     st.refreshSums();
     counts.kkt++;
     let violators = 0;
+    // every feature's product with the residual in one WebAssembly call
+    const kernels = st.sparseKernels;
+    kernels?.dotsAll(st.uniformWeight === 0);
     for (let j = 0; j < st.p; j++) {
       if (excluded[j]) {
         st.grad[j] = 0;
@@ -107,9 +122,8 @@ export function solveWorkingSet(
       }
       st.columnVisits++;
       if (st.inSet[j]) st.ensureColumn(j);
-      else if (st.stamp[j] !== st.stampNo)
-        st.colW[j] = st.problem.x.kind === 'sparse' ? st.problem.x.dot(j, st.W) : 0;
-      const g = st.gradient(j);
+      else st.ensureColumnSum(j);
+      const g = kernels ? st.gradientFrom(j, kernels.dots[j]!) : st.gradient(j);
       st.grad[j] = g;
       if (!st.inSet[j] && Math.abs(g) > l1 * pf[j]!) {
         st.addToSet(j);

@@ -241,6 +241,33 @@ describe('binomial kktTolerance', () => {
   });
 });
 
+describe('gaussian kktTolerance (naive updates)', () => {
+  it('a looser KKT tolerance is met with fewer sweeps; the default reaches the optimum of the dense path', () => {
+    const { x, y } = sparseProblem(600, 300, 0.03, 43);
+    const options = { nLambda: 30, earlyStop: false, mode: 'naive' } as const;
+    const exact = solvePath(x, y, options);
+    const loose = solvePath(x, y, { ...options, kktTolerance: 1e-3, gapTolerance: 1e-300 });
+    expect(exact.converged && loose.converged).toBe(true);
+    expect(loose.passes).toBeLessThan(exact.passes);
+    // the same data as a dense design (its own kernels, no WebAssembly sweep): the same optimum
+    const dense = new DenseDesign(x.rows, x.cols, new Float64Array(x.rows * x.cols));
+    for (let j = 0; j < x.cols; j++)
+      for (let k = x.colStart[j]!; k < x.colStart[j + 1]!; k++)
+        dense.values[j * x.rows + x.rowIndex[k]!] = x.values[k]!;
+    const viaDense = solvePath(dense, y, options);
+    loose.fits.forEach((f, k) => {
+      // KKT relative to each threshold, checked from scratch (with room for the original scale)
+      expect(checkKkt(x, y, f, f.lambda).maxViolation, `λ_${k}`).toBeLessThan(2e-3);
+      const e = exact.fits[k]!;
+      expect(checkKkt(x, y, e, e.lambda).maxViolation, `λ_${k}`).toBeLessThan(1e-6);
+      expect(f.objective).toBeGreaterThanOrEqual(e.objective * (1 - 1e-12));
+      expect((f.objective - e.objective) / e.objective).toBeLessThan(1e-5);
+      const d = viaDense.fits[k]!;
+      expect(Math.abs(d.objective - e.objective) / e.objective).toBeLessThan(1e-10);
+    });
+  });
+});
+
 describe('WebAssembly kernels', () => {
   it('sparse designs: the same path, bit for bit, with and without them (gaussian and binomial)', () => {
     for (const [family, n, p] of [

@@ -135,7 +135,7 @@
   ;; entries [start, end) of one column) against a dense vector at $rho, for coordinate descent.
 
   ;; Σ_k vals[k]·rho[ri[k]] over k in [start, end), two accumulators (the JavaScript order)
-  (func (export "sparseDot") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
+  (func $sparseDot (export "sparseDot") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
         (result f64)
     (local $k i32) (local $s0 f64) (local $s1 f64)
     (local.set $k (local.get $start))
@@ -161,7 +161,7 @@
     (f64.add (local.get $s0) (local.get $s1)))
 
   ;; rho[ri[k]] += a·vals[k] for k in [start, end)
-  (func (export "sparseAxpy") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
+  (func $sparseAxpy (export "sparseAxpy") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $rho i32)
         (param $a f64)
     (local $k i32) (local $at i32)
     (local.set $k (local.get $start))
@@ -177,7 +177,7 @@
         (br $entries))))
 
   ;; Σ_k vals[k]·w[ri[k]]·rho[ri[k]] over k in [start, end), two accumulators (the JavaScript order)
-  (func (export "sparseDot2") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $w i32)
+  (func $sparseDot2 (export "sparseDot2") (param $start i32) (param $end i32) (param $ri i32) (param $vals i32) (param $w i32)
         (param $rho i32) (result f64)
     (local $k i32) (local $s0 f64) (local $s1 f64) (local $i i32)
     (local.set $k (local.get $start))
@@ -224,4 +224,90 @@
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $entries)))
     (local.get $s))
+
+  ;; out[j] = Σ_k vals[k]·rho[ri[k]] (weighted = 0) or Σ_k vals[k]·w[ri[k]]·rho[ri[k]] (else) for every
+  ;; column j < p: the gradient products of a KKT check, with the sums of sparseDot / sparseDot2
+  (func (export "sparseDotsAll") (param $p i32) (param $cs i32) (param $ri i32) (param $vals i32) (param $w i32)
+        (param $rho i32) (param $weighted i32) (param $out i32)
+    (local $j i32) (local $start i32) (local $end i32)
+    (block $done
+      (loop $columns
+        (br_if $done (i32.ge_s (local.get $j) (local.get $p)))
+        (local.set $start (i32.load (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))
+          (if (result f64) (local.get $weighted)
+            (then (call $sparseDot2 (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $w) (local.get $rho)))
+            (else (call $sparseDot (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $rho)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $columns))))
+
+  ;; One cyclic coordinate-descent sweep over the features set[0..count) of a sparse design with
+  ;; implicit centering and scaling: the solver's `sweep` (sweeps.ts) without its intercept step,
+  ;; the same operations in the same order. The residual is rho + shift; the gradient of j is
+  ;;   (c·Σ x_j rho + shift·colW_j − m_j (Σw rho + shift·Σw)) / s_j   (c > 0: equal weights c)
+  ;;   (Σ x_j w rho + shift·colW_j − m_j (Σw rho + shift·Σw)) / s_j     (c = 0)
+  ;; state[0] = shift and state[1] = Σw rho are read and written back; returns the largest h_j Δ².
+  (func (export "sparseSweep") (param $set i32) (param $count i32) (param $cs i32) (param $ri i32)
+        (param $vals i32) (param $w i32) (param $rho i32) (param $beta i32) (param $h i32) (param $colw i32)
+        (param $mean i32) (param $scale i32) (param $pf i32) (param $state i32)
+        (param $c f64) (param $l1 f64) (param $l2 f64) (param $sumw f64) (result f64)
+    (local $q i32) (local $j i32) (local $j8 i32) (local $start i32) (local $end i32)
+    (local $shift f64) (local $swr f64) (local $g f64) (local $hj f64) (local $bj f64) (local $u f64)
+    (local $t f64) (local $au f64) (local $nb f64) (local $d f64) (local $s f64) (local $m f64)
+    (local $max f64) (local $ch f64) (local $pfj f64)
+    (local.set $shift (f64.load (local.get $state)))
+    (local.set $swr (f64.load offset=8 (local.get $state)))
+    (block $done
+      (loop $features
+        (br_if $done (i32.ge_s (local.get $q) (local.get $count)))
+        (local.set $j (i32.load (i32.add (local.get $set) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $j8 (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $start (i32.load (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $m (f64.load (i32.add (local.get $mean) (local.get $j8))))
+        (local.set $s (f64.load (i32.add (local.get $scale) (local.get $j8))))
+        (local.set $g
+          (f64.div
+            (f64.sub
+              (f64.add
+                (if (result f64) (f64.gt (local.get $c) (f64.const 0))
+                  (then (f64.mul (local.get $c)
+                    (call $sparseDot (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $rho))))
+                  (else
+                    (call $sparseDot2 (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $w) (local.get $rho))))
+                (f64.mul (local.get $shift) (f64.load (i32.add (local.get $colw) (local.get $j8)))))
+              (f64.mul (local.get $m) (f64.add (local.get $swr) (f64.mul (local.get $shift) (local.get $sumw)))))
+            (local.get $s)))
+        (local.set $hj (f64.load (i32.add (local.get $h) (local.get $j8))))
+        (local.set $bj (f64.load (i32.add (local.get $beta) (local.get $j8))))
+        (local.set $pfj (f64.load (i32.add (local.get $pf) (local.get $j8))))
+        (local.set $u (f64.add (f64.mul (local.get $hj) (local.get $bj)) (local.get $g)))
+        (local.set $t (f64.mul (local.get $l1) (local.get $pfj)))
+        (local.set $au (f64.abs (local.get $u)))
+        (local.set $nb
+          (if (result f64) (f64.le (local.get $au) (local.get $t))
+            (then (f64.const 0))
+            (else
+              (f64.div
+                (if (result f64) (f64.gt (local.get $u) (f64.const 0))
+                  (then (f64.sub (local.get $au) (local.get $t)))
+                  (else (f64.sub (local.get $t) (local.get $au))))
+                (f64.add (local.get $hj) (f64.mul (local.get $l2) (local.get $pfj)))))))
+        (if (f64.ne (local.get $nb) (local.get $bj))
+          (then
+            (local.set $d (f64.sub (local.get $nb) (local.get $bj)))
+            (f64.store (i32.add (local.get $beta) (local.get $j8)) (local.get $nb))
+            (call $sparseAxpy (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $rho)
+              (f64.div (f64.neg (local.get $d)) (local.get $s)))
+            (local.set $shift (f64.add (local.get $shift) (f64.div (f64.mul (local.get $d) (local.get $m)) (local.get $s))))
+            (local.set $swr (f64.sub (local.get $swr)
+              (f64.mul (f64.div (local.get $d) (local.get $s)) (f64.load (i32.add (local.get $colw) (local.get $j8))))))
+            (local.set $ch (f64.mul (f64.mul (local.get $hj) (local.get $d)) (local.get $d)))
+            (if (f64.gt (local.get $ch) (local.get $max)) (then (local.set $max (local.get $ch))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $features)))
+    (f64.store (local.get $state) (local.get $shift))
+    (f64.store offset=8 (local.get $state) (local.get $swr))
+    (local.get $max))
 )

@@ -5,8 +5,10 @@
  * so results are bit-identical.
  *
  * The residual ρ and the weights w live in the instance's linear memory: `rho` and `w` are views
- * on them that the solver uses as its vectors everywhere. The design's row indices and values
- * are copied once.
+ * on them that the solver uses as its vectors everywhere; so do the per-feature arrays of a whole
+ * sweep (`sweep`: the coefficients, curvatures, weighted column sums and the working set), which
+ * the solver adopts as its own. The design's row indices and values are copied once, and the
+ * column means, scales and penalty factors by `setFeatures`.
  */
 import type { SparseDesign } from '../design.js';
 import { instantiateKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
@@ -25,6 +27,73 @@ interface Kernels {
     m: number,
     init: number,
   ): number;
+  sparseDotsAll(
+    p: number,
+    cs: number,
+    ri: number,
+    vals: number,
+    w: number,
+    rho: number,
+    weighted: number,
+    out: number,
+  ): void;
+  sparseSweep(
+    set: number,
+    count: number,
+    cs: number,
+    ri: number,
+    vals: number,
+    w: number,
+    rho: number,
+    beta: number,
+    h: number,
+    colW: number,
+    mean: number,
+    scale: number,
+    pf: number,
+    state: number,
+    c: number,
+    l1: number,
+    l2: number,
+    sumW: number,
+  ): number;
+}
+
+/** Byte offsets of the per-feature arrays of a sweep in linear memory. */
+interface FeatureLayout {
+  readonly colStart: number;
+  readonly set: number;
+  readonly beta: number;
+  readonly h: number;
+  readonly colW: number;
+  readonly mean: number;
+  readonly scale: number;
+  readonly pf: number;
+  readonly out: number;
+  readonly state: number;
+  readonly end: number;
+}
+
+function featureLayout(at: number, p: number): FeatureLayout {
+  const i32 = Math.ceil(((p + 1) * 4) / 8) * 8;
+  const f64 = p * 8;
+  const colStart = at;
+  const set = colStart + i32;
+  const beta = set + i32;
+  const h = beta + f64;
+  const colW = h + f64;
+  const mean = colW + f64;
+  const scale = mean + f64;
+  const pf = scale + f64;
+  const out = pf + f64;
+  const state = out + f64;
+  return { colStart, set, beta, h, colW, mean, scale, pf, out, state, end: state + 16 };
+}
+
+/** The scalars a sweep reads and updates: the residual's shift and Σ w ρ. */
+export interface SweepSums {
+  shift: number;
+  sumWrho: number;
 }
 
 export class WasmSparseColumns {
@@ -32,6 +101,17 @@ export class WasmSparseColumns {
   readonly rho: Float64Array;
   /** Observation weights (n entries) for `dotWeighted`. */
   readonly w: Float64Array;
+  /** The coefficients, curvatures h_j and weighted column sums Σ w x_j the sweeps read (p entries). */
+  readonly beta: Float64Array;
+  readonly h: Float64Array;
+  readonly colW: Float64Array;
+  /** The working set the sweeps visit (p entries; the first `count` of a sweep are used). */
+  readonly set: Int32Array;
+  /** `dotsAll`'s results (p entries). */
+  readonly dots: Float64Array;
+  private readonly state: Float64Array;
+  private readonly layout: FeatureLayout;
+  private readonly p: number;
   private readonly colStart: Int32Array;
   private readonly riAt: number;
   private readonly valsAt: number;
@@ -53,12 +133,84 @@ export class WasmSparseColumns {
     new Float64Array(buffer, this.valsAt, nnz).set(design.values.subarray(0, nnz));
     this.rho = new Float64Array(buffer, this.rhoAt, design.rows);
     this.w = new Float64Array(buffer, this.wAt, design.rows);
+    const p = design.cols;
+    this.p = p;
+    const l = (this.layout = featureLayout(this.wAt + design.rows * 8, p));
+    new Int32Array(buffer, l.colStart, p + 1).set(design.colStart);
+    this.set = new Int32Array(buffer, l.set, p);
+    this.beta = new Float64Array(buffer, l.beta, p);
+    this.h = new Float64Array(buffer, l.h, p);
+    this.colW = new Float64Array(buffer, l.colW, p);
+    this.dots = new Float64Array(buffer, l.out, p);
+    this.state = new Float64Array(buffer, l.state, 2);
+  }
+
+  /** Copies the column means, scales and penalty factors the sweeps use. */
+  setFeatures(mean: Float64Array, scale: Float64Array, pf: Float64Array): void {
+    const { buffer } = this.kernels.memory;
+    const l = this.layout;
+    new Float64Array(buffer, l.mean, this.p).set(mean);
+    new Float64Array(buffer, l.scale, this.p).set(scale);
+    new Float64Array(buffer, l.pf, this.p).set(pf);
+  }
+
+  /**
+   * One coordinate sweep over `set[0..count)` at L1 and L2 weights `l1`, `l2` (without the
+   * intercept step): the solver's sweep with equal weights `c` (> 0) or the weights `w` (c = 0),
+   * `sumW` = Σ w. Updates `beta`, `rho` and `sums`; returns the largest h_j Δβ_j².
+   */
+  sweep(count: number, c: number, l1: number, l2: number, sumW: number, sums: SweepSums): number {
+    const l = this.layout;
+    const state = this.state;
+    state[0] = sums.shift;
+    state[1] = sums.sumWrho;
+    const max = this.kernels.sparseSweep(
+      l.set,
+      count,
+      l.colStart,
+      this.riAt,
+      this.valsAt,
+      this.wAt,
+      this.rhoAt,
+      l.beta,
+      l.h,
+      l.colW,
+      l.mean,
+      l.scale,
+      l.pf,
+      l.state,
+      c,
+      l1,
+      l2,
+      sumW,
+    );
+    sums.shift = state[0]!;
+    sums.sumWrho = state[1]!;
+    return max;
+  }
+
+  /** `dots[j]` = Σ_i x_ij ρ_i (weighted false) or Σ_i x_ij w_i ρ_i (true), for every column j. */
+  dotsAll(weighted: boolean): void {
+    const l = this.layout;
+    this.kernels.sparseDotsAll(
+      this.p,
+      l.colStart,
+      this.riAt,
+      this.valsAt,
+      this.wAt,
+      this.rhoAt,
+      weighted ? 1 : 0,
+      l.out,
+    );
   }
 
   /** A copy of `design` with a residual vector, or null (WebAssembly missing, or above `maxBytes`). */
   static create(design: SparseDesign, maxBytes = WASM_DESIGN_MAX_BYTES): WasmSparseColumns | null {
     const nnz = design.colStart[design.cols]!;
-    const bytes = Math.ceil((nnz * 4) / 8) * 8 + nnz * 8 + 2 * design.rows * 8;
+    const bytes = featureLayout(
+      Math.ceil((nnz * 4) / 8) * 8 + nnz * 8 + 2 * design.rows * 8,
+      design.cols,
+    ).end;
     const kernels = instantiateKernels<Kernels>(bytes, maxBytes);
     return kernels ? new WasmSparseColumns(kernels, design) : null;
   }
