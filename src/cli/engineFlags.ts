@@ -83,11 +83,16 @@ function section(doc: Doc, name: string): Doc {
  * A numeric flag as a number, or its problem. Flags are parsed leniently here and judged by the
  * configuration's own checks, so a bad flag and a bad file entry are reported together.
  */
-function numeric(flag: string, raw: string | undefined, problems: ConfigProblem[]): number | undefined {
+function numeric(
+  flag: string,
+  raw: string | undefined,
+  problems: ConfigProblem[],
+  expected = 'a number',
+): number | undefined {
   if (raw === undefined) return undefined;
   const v = raw.trim() === 'Infinity' ? Infinity : Number(raw);
   if (raw.trim() === '' || Number.isNaN(v)) {
-    problems.push({ path: `--${flag}`, message: `must be a number, got "${raw}"` });
+    problems.push({ path: `--${flag}`, message: `must be ${expected}, got "${raw}"` });
     return undefined;
   }
   return v;
@@ -116,7 +121,9 @@ export async function engineConfigFrom(
   set(
     model,
     'lambda',
-    values.lambda?.trim() === 'auto' ? 'auto' : numeric('lambda', values.lambda, problems),
+    values.lambda?.trim() === 'auto'
+      ? 'auto'
+      : numeric('lambda', values.lambda, problems, 'a number >= 0 or "auto"'),
   );
   set(model, 'l1Ratio', numeric('l1-ratio', values['l1-ratio'], problems));
   set(model, 'hashBits', numeric('hash-bits', values['hash-bits'], problems));

@@ -208,6 +208,17 @@ describe('item 7: configuration and flags report every problem at once, with sug
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lambda: must be >= 0, got -0\.5/);
+    const word = await runCli([
+      'replay',
+      '--input',
+      events(dir, 200),
+      '--family',
+      'binomial',
+      '--lambda',
+      'big',
+    ]);
+    expect(word.code).toBe(2);
+    expect(word.stderr).toMatch(/--lambda must be a number >= 0 or "auto", got "big"/);
     const p = await runCli(['path', '--input', csv(dir), '--target', 'y', '--l1-ratio', '-.5']);
     expect(p.code).toBe(2);
     expect(p.stderr).toMatch(/--l1-ratio must be > 0, got -\.5/);
