@@ -132,6 +132,8 @@ const F64 = [
   'upAbsent',
   'upPresent',
 ] as const;
+/** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
+export const SEQUENTIAL_F64_NAMES: readonly string[] = F64;
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
 const U8 = ['kind', 'status'] as const;
 
@@ -303,14 +305,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
       let field: number;
       if (slot >= 0) {
-        this.occur(slot, t);
+        if (!this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
         field = this.fieldOfName(x.nameOf(key), t);
       }
       if (field >= 0) {
         this.levelSum[field]++;
-        if (this.last[field] !== t || this.count[field] === 0) this.occur(field, t);
+        if ((this.last[field] !== t || this.count[field] === 0) && !this.hit(field, t)) this.occur(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -342,50 +344,109 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   // --- occurrences and the tests they drive ---------------------------------------------------
 
+  /**
+   * The most common occurrence in one pass: an armed slot seen at the previous event too, whose
+   * gaps so far are all 0 (a feature or field in every event), past the warm-up and not under an
+   * appeared test. It does what `occur` and `cusum` do for it, in the same order with the same
+   * operations (gap 0, gap sums unchanged, `regular` true), and returns false, changing nothing,
+   * for any other occurrence or when a test would fire or the counts be halved.
+   */
+  private hit(slot: number, t: number): boolean {
+    const last = this.last;
+    const count = this.count;
+    const exposure = this.exposure;
+    const c = count[slot];
+    const e = exposure[slot];
+    if (
+      last[slot] !== t - 1 ||
+      this.status[slot] !== ARMED ||
+      !(c > 0) ||
+      this.gapSum[slot] !== 0 ||
+      this.gapSum2[slot] !== 0 ||
+      this.appearFrom[slot] > 0 ||
+      t <= this.warmupEvents ||
+      e + 1 > this.horizonEvents
+    )
+      return false;
+    // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without the
+    // division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
+    const n = e + 1;
+    const rate = this.llrRate[slot];
+    if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
+      const q0 = clampRate(c / n);
+      if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    }
+    const h = this.hFor === this.armed ? this.h : this.threshold();
+    const down = this.down;
+    const up = this.up;
+    // peak = down + 0 · downAbsent; the up statistic after the occurrence
+    const peak = down[slot] + 0 * this.downAbsent[slot];
+    if (peak >= h) return false;
+    const afterGap = up[slot] + 0 * this.upAbsent[slot];
+    const u = (afterGap <= 0 ? 0 : afterGap) + this.upPresent[slot];
+    if (u >= h) return false;
+    const d = peak + this.downPresent[slot];
+    if (d <= 0) {
+      down[slot] = 0;
+      this.downFrom[slot] = t;
+      this.downOcc[slot] = 0;
+    } else {
+      down[slot] = d;
+      this.downOcc[slot]++;
+    }
+    if (afterGap <= 0) {
+      this.upFrom[slot] = t - 1;
+      this.upOcc[slot] = 0;
+    }
+    up[slot] = u;
+    this.upOcc[slot]++;
+    this.gapN[slot]++;
+    count[slot] = c + 1;
+    exposure[slot] = e + 1;
+    last[slot] = t;
+    return true;
+  }
+
   private occur(slot: number, t: number): void {
-    const c = this.count[slot];
+    const count = this.count;
+    const exposure = this.exposure;
+    const last = this.last;
+    const c = count[slot];
     if (this.appearFrom[slot] > 0) this.appearCount[slot]++;
     if (c === 0) {
-      this.count[slot] = 1;
-      this.exposure[slot] = 1;
-      this.last[slot] = t;
+      count[slot] = 1;
+      exposure[slot] = 1;
+      last[slot] = t;
       this.testAppeared(slot, t);
       return;
     }
-    const gap = t - this.last[slot] - 1;
-    if (gap > this.maxGap[slot]) this.maxGap[slot] = gap;
-    if (this.status[slot] === STOPPED) {
+    const gap = t - last[slot] - 1;
+    const maxGap = this.maxGap;
+    if (gap > maxGap[slot]) maxGap[slot] = gap;
+    const status = this.status[slot];
+    if (status === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
       this.restart(slot, t);
       return;
     }
-    if (
-      this.status[slot] === ARMED &&
-      t > this.warmupEvents &&
-      this.regular(slot) &&
-      this.cusum(slot, gap, t)
-    )
-      return;
+    if (status === ARMED && t > this.warmupEvents && this.regular(slot) && this.cusum(slot, gap, t)) return;
     this.gapN[slot]++;
     this.gapSum[slot] += gap;
     this.gapSum2[slot] += gap * gap;
-    this.count[slot] = c + 1;
-    this.exposure[slot] += gap + 1;
-    this.last[slot] = t;
-    if (this.exposure[slot] > this.horizonEvents) {
+    const e = exposure[slot] + (gap + 1);
+    count[slot] = c + 1;
+    exposure[slot] = e;
+    last[slot] = t;
+    if (e > this.horizonEvents) {
       for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
         this[name][slot] *= 0.5;
     }
-    if (
-      this.status[slot] === WARMING &&
-      this.count[slot] >= this.armCount &&
-      this.exposure[slot] >= this.armEvents
-    ) {
+    if (status === WARMING && count[slot] >= this.armCount && exposure[slot] >= this.armEvents) {
       this.status[slot] = ARMED;
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
-    this.testAppeared(slot, t);
+    if (this.appearFrom[slot] > 0) this.testAppeared(slot, t);
   }
 
   /**
@@ -394,17 +455,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private cusum(slot: number, gap: number, t: number): boolean {
     const q0 = clampRate(this.count[slot] / (this.exposure[slot] + 1));
-    const h = this.threshold();
+    const h = this.hFor === this.armed ? this.h : this.threshold();
     // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) {
-      const qd = q0 / 2;
-      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-      this.llrRate[slot] = q0;
-      this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
-      this.downPresent[slot] = Math.log(qd / q0);
-      this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
-      this.upPresent[slot] = Math.log(qu / q0);
-    }
+    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
     const peak = this.down[slot] + gap * this.downAbsent[slot];
     if (peak >= h) {
       const n = t - this.downFrom[slot];
@@ -421,19 +474,32 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.downOcc[slot]++;
     }
     const afterGap = this.up[slot] + gap * this.upAbsent[slot];
+    let up: number;
     if (afterGap <= 0) {
-      this.up[slot] = 0;
+      up = 0;
       this.upFrom[slot] = t - 1;
       this.upOcc[slot] = 0;
     } else {
-      this.up[slot] = afterGap;
+      up = afterGap;
     }
-    this.up[slot] += this.upPresent[slot];
+    up += this.upPresent[slot];
+    this.up[slot] = up;
     this.upOcc[slot]++;
-    if (this.up[slot] < h) return false;
+    if (up < h) return false;
     const n = t - this.upFrom[slot];
     this.rateFinding(slot, 'rate-up', q0, this.upOcc[slot] / Math.max(1, n), n, t);
     return true;
+  }
+
+  /** The CUSUMs' log-likelihood ratios for the rate q0. */
+  private refreshLlr(slot: number, q0: number): void {
+    const qd = q0 / 2;
+    const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+    this.llrRate[slot] = q0;
+    this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
+    this.downPresent[slot] = Math.log(qd / q0);
+    this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
+    this.upPresent[slot] = Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -533,6 +599,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private regular(slot: number): boolean {
     const n = this.gapN[slot];
     if (n < 2) return true;
+    // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
+    if (this.gapSum[slot] === 0 && this.gapSum2[slot] === 0) return true;
     const mean = this.gapSum[slot] / n;
     const variance = Math.max(0, this.gapSum2[slot] / n - mean * mean);
     if (mean === 0) return variance === 0;
