@@ -101,6 +101,8 @@ const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
+/** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
+const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
@@ -213,6 +215,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private levels = EMPTY_I32;
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
+  /**
+   * Runs of occurrences not applied yet (see `hit`): a slot's run holds its occurrences at events
+   * runFrom .. last (`last` is kept current), and may grow up to event runUntil; 0 = no run.
+   */
+  private runFrom = EMPTY_F64;
+  private runUntil = EMPTY_F64;
   private capacity = 0;
   private used = 0;
   private freeSlots: number[] = [];
@@ -305,14 +313,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
       let field: number;
       if (slot >= 0) {
-        if (!this.hit(slot, t)) this.occur(slot, t);
+        if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
         field = this.fieldOfName(x.nameOf(key), t);
       }
       if (field >= 0) {
         this.levelSum[field]++;
-        if ((this.last[field] !== t || this.count[field] === 0) && !this.hit(field, t)) this.occur(field, t);
+        if (
+          (this.last[field] !== t || this.count[field] === 0) &&
+          !this.extend(field, t) &&
+          !this.hit(field, t)
+        )
+          this.occur(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -345,66 +358,125 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   // --- occurrences and the tests they drive ---------------------------------------------------
 
   /**
-   * The most common occurrence in one pass: an armed slot seen at the previous event too, whose
-   * gaps so far are all 0 (a feature or field in every event), past the warm-up and not under an
-   * appeared test. It does what `occur` and `cusum` do for it, in the same order with the same
-   * operations (gap 0, gap sums unchanged, `regular` true), and returns false, changing nothing,
-   * for any other occurrence or when a test would fire or the counts be halved.
+   * The most common occurrence: an armed slot seen at the previous event too, whose gaps so far
+   * are all 0 (a feature or field in every event), past the warm-up and not under an appeared test.
+   * Its effect (what `occur` and `cusum` do with gap 0) is deferred: it starts a run that the next
+   * such occurrences extend at the cost of a compare, and `flush` applies them all at once, with the
+   * same operations in the same order. A run is only as long as no test can fire and the counts
+   * cannot be halved during it: the down statistic only falls on an occurrence, the up one rises by
+   * at most ln 2 per occurrence, the threshold h only rises until the armed count falls (then every
+   * run is flushed). False, changing nothing, for any other occurrence.
    */
   private hit(slot: number, t: number): boolean {
-    const last = this.last;
-    const count = this.count;
-    const exposure = this.exposure;
-    const c = count[slot];
-    const e = exposure[slot];
+    const e = this.exposure[slot];
     if (
-      last[slot] !== t - 1 ||
+      this.last[slot] !== t - 1 ||
       this.status[slot] !== ARMED ||
-      !(c > 0) ||
+      !(this.count[slot] > 0) ||
       this.gapSum[slot] !== 0 ||
       this.gapSum2[slot] !== 0 ||
       this.appearFrom[slot] > 0 ||
-      t <= this.warmupEvents ||
-      e + 1 > this.horizonEvents
+      t <= this.warmupEvents
     )
       return false;
-    // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without the
-    // division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
-    const n = e + 1;
-    const rate = this.llrRate[slot];
-    if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
-      const q0 = clampRate(c / n);
-      if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
-    }
     const h = this.hFor === this.armed ? this.h : this.threshold();
-    const down = this.down;
-    const up = this.up;
-    // peak = down + 0 · downAbsent; the up statistic after the occurrence
-    const peak = down[slot] + 0 * this.downAbsent[slot];
-    if (peak >= h) return false;
-    const afterGap = up[slot] + 0 * this.upAbsent[slot];
-    const u = (afterGap <= 0 ? 0 : afterGap) + this.upPresent[slot];
-    if (u >= h) return false;
-    const d = peak + this.downPresent[slot];
-    if (d <= 0) {
-      down[slot] = 0;
-      this.downFrom[slot] = t;
-      this.downOcc[slot] = 0;
-    } else {
-      down[slot] = d;
-      this.downOcc[slot]++;
-    }
-    if (afterGap <= 0) {
-      this.upFrom[slot] = t - 1;
-      this.upOcc[slot] = 0;
-    }
-    up[slot] = u;
-    this.upOcc[slot]++;
-    this.gapN[slot]++;
-    count[slot] = c + 1;
-    exposure[slot] = e + 1;
-    last[slot] = t;
+    if (!(this.down[slot] < h)) return false;
+    // occurrences before exposure passes the horizon, and before up could reach h
+    const k = Math.min(
+      Math.floor(this.horizonEvents - e),
+      Math.floor((h - Math.max(0, this.up[slot])) / UP_STEP) - 1,
+    );
+    if (!(k >= 1)) return false;
+    this.runFrom[slot] = t;
+    this.runUntil[slot] = t + k - 1;
+    this.last[slot] = t;
     return true;
+  }
+
+  /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
+  private extend(slot: number, t: number): boolean {
+    if (this.runFrom[slot] === 0) return false;
+    if (this.last[slot] === t - 1 && t <= this.runUntil[slot]) {
+      this.last[slot] = t;
+      return true;
+    }
+    this.flush(slot);
+    return false;
+  }
+
+  /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
+  private flush(slot: number): void {
+    const from = this.runFrom[slot];
+    const to = this.last[slot];
+    this.runFrom[slot] = 0;
+    let c = this.count[slot];
+    let e = this.exposure[slot];
+    let gapN = this.gapN[slot];
+    let down = this.down[slot];
+    let downFrom = this.downFrom[slot];
+    let downOcc = this.downOcc[slot];
+    let up = this.up[slot];
+    let upFrom = this.upFrom[slot];
+    let upOcc = this.upOcc[slot];
+    let rate = this.llrRate[slot];
+    let downAbsent = this.downAbsent[slot];
+    let downPresent = this.downPresent[slot];
+    let upAbsent = this.upAbsent[slot];
+    let upPresent = this.upPresent[slot];
+    for (let t = from; t <= to; t++) {
+      // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
+      // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
+      const n = e + 1;
+      if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
+        const q0 = clampRate(c / n);
+        if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
+          this.refreshLlr(slot, q0);
+          rate = q0;
+          downAbsent = this.downAbsent[slot];
+          downPresent = this.downPresent[slot];
+          upAbsent = this.upAbsent[slot];
+          upPresent = this.upPresent[slot];
+        }
+      }
+      const peak = down + 0 * downAbsent;
+      const afterGap = up + 0 * upAbsent;
+      const d = peak + downPresent;
+      if (d <= 0) {
+        down = 0;
+        downFrom = t;
+        downOcc = 0;
+      } else {
+        down = d;
+        downOcc++;
+      }
+      if (afterGap <= 0) {
+        up = 0;
+        upFrom = t - 1;
+        upOcc = 0;
+      } else {
+        up = afterGap;
+      }
+      up += upPresent;
+      upOcc++;
+      gapN++;
+      c = c + 1;
+      e = e + 1;
+    }
+    this.count[slot] = c;
+    this.exposure[slot] = e;
+    this.gapN[slot] = gapN;
+    this.down[slot] = down;
+    this.downFrom[slot] = downFrom;
+    this.downOcc[slot] = downOcc;
+    this.up[slot] = up;
+    this.upFrom[slot] = upFrom;
+    this.upOcc[slot] = upOcc;
+  }
+
+  /** Applies every run (before the table is read as a whole, or the threshold falls). */
+  private flushAll(): void {
+    const runFrom = this.runFrom;
+    for (let s = 0; s < this.used; s++) if (runFrom[s] > 0) this.flush(s);
   }
 
   private occur(slot: number, t: number): void {
@@ -557,6 +629,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const g = heap.topGeneration;
       heap.pop();
       if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
+      if (this.runFrom[slot] > 0) this.flush(slot);
       const due = this.last[slot] + this.stopThreshold(slot);
       if (due > t) {
         heap.push(due, slot, g);
@@ -564,6 +637,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       this.status[slot] = STOPPED;
       this.armed--;
+      this.flushAll();
       const field = this.fieldOf[slot];
       if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
       const q = this.count[slot] / (this.exposure[slot] + 1);
@@ -631,7 +705,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Forgets the rate (after a reported change): the slot warms up again from this occurrence. */
   private restart(slot: number, t: number): void {
-    if (this.status[slot] === ARMED) this.armed--;
+    if (this.status[slot] === ARMED) {
+      this.armed--;
+      this.flushAll();
+    }
     this.status[slot] = WARMING;
     this.gen[slot]++;
     for (const name of ['gapN', 'gapSum', 'gapSum2', 'down', 'up', 'downOcc', 'upOcc', 'levelSum'] as const)
@@ -662,6 +739,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private nnzFinding(t: number, before: number, drop: number): NnzFinding {
+    this.flushAll();
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
@@ -748,7 +826,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private release(slot: number): void {
-    if (this.status[slot] === ARMED) this.armed--;
+    if (this.status[slot] === ARMED) {
+      this.armed--;
+      this.flushAll();
+    }
     if (this.kind[slot] === FEATURE) {
       const key = this.keyOf[slot];
       this.featureSlot.delete(key);
@@ -774,6 +855,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * sketched feature comes back often enough. O(table) per call, O(table / 1024) per event.
    */
   private maintain(t: number): void {
+    this.flushAll();
     this.victims = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
@@ -799,6 +881,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     for (const name of F64) this[name] = grow(keep ? this[name] : undefined, (n) => new Float64Array(n));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
+    this.runFrom = grow(keep ? this.runFrom : undefined, (n) => new Float64Array(n));
+    this.runUntil = grow(keep ? this.runUntil : undefined, (n) => new Float64Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
   }
@@ -812,6 +896,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * indices, which are checkpointed with the model.
    */
   state(): SequentialSparsityState {
+    this.flushAll();
     const n = this.used;
     return {
       maxTracked: this.maxTracked,

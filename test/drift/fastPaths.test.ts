@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
 import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
@@ -114,5 +115,27 @@ describe('loss and label-rate alerts do not depend on how events are batched', (
     const by = new Set(one.map((a) => `${String(a.details.signal)}/${String(a.details.detector)}`));
     expect(by).toEqual(new Set(['loss/page-hinkley', 'label-rate/page-hinkley']));
     for (const size of [97, 5000, 40_000]) expect(run(size)).toEqual(one);
+  });
+});
+
+describe('sequential input drift: deferred occurrences', () => {
+  it('reading the state at every few events (which applies them) changes no finding and no state', () => {
+    const table = new NameTable();
+    const plain = new SequentialSparsityDetector();
+    const read = new SequentialSparsityDetector();
+    const x = { indices: new Int32Array(64), start: 0, end: 0, nameOf: table.nameOf };
+    const found: Array<[number, unknown, unknown]> = [];
+    let t = 0;
+    for (const features of adScenario(table, 7, 75_000)) {
+      x.indices.set(features);
+      x.end = features.length;
+      plain.update(x);
+      read.update(x);
+      if (++t % 7 === 0) read.state();
+      if (plain.driftDetected || read.driftDetected) found.push([t, plain.report, read.report]);
+    }
+    expect(found.length).toBeGreaterThan(0);
+    for (const [, a, b] of found) expect(b).toEqual(a);
+    expect(read.state()).toEqual(plain.state());
   });
 });
