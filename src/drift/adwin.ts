@@ -48,6 +48,8 @@ export class Adwin implements ScalarDetector {
   private variance = 0;
   private w = 0;
   private tick = 0;
+  /** The next multiple of `clock` (a cut is tested when `tick` reaches it; no modulo per update). */
+  private nextTest = 0;
   private detected = false;
   private detections = 0;
 
@@ -77,6 +79,7 @@ export class Adwin implements ScalarDetector {
       Number.isInteger(this.gracePeriod) && this.gracePeriod >= 0,
       'a whole number ≥ 0',
     );
+    this.nextTest = this.clock;
     this.stride = this.maxBuckets + 1;
     this.totals = new Float64Array(MAX_ROWS * this.stride);
     this.variances = new Float64Array(MAX_ROWS * this.stride);
@@ -127,6 +130,7 @@ export class Adwin implements ScalarDetector {
     this.variance = 0;
     this.w = 0;
     this.tick = 0;
+    this.nextTest = this.clock;
     this.detected = false;
   }
 
@@ -174,6 +178,7 @@ export class Adwin implements ScalarDetector {
     this.variance = state.variance;
     this.w = state.width;
     this.tick = state.tick;
+    this.nextTest = (Math.floor(state.tick / this.clock) + 1) * this.clock;
     this.detected = state.detected;
     this.detections = state.detections;
   }
@@ -248,8 +253,9 @@ export class Adwin implements ScalarDetector {
 
   private detectChange(): boolean {
     let changed = false;
-    this.tick++;
-    if (this.tick % this.clock !== 0 || !(this.w > this.gracePeriod)) return false;
+    if (++this.tick < this.nextTest) return false;
+    this.nextTest = this.tick + this.clock;
+    if (!(this.w > this.gracePeriod)) return false;
     let cut = true;
     while (cut) {
       cut = false;

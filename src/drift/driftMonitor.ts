@@ -2,7 +2,7 @@ import { StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
-import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
+import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
 import {
   InputSparsityDetector,
   type ActiveFeatures,
@@ -61,6 +61,13 @@ export interface DriftBatch {
 interface LossWatch {
   readonly detector: GuardedDetector;
   readonly signal: 'loss' | 'label-rate';
+}
+
+/** A detection of one loss or label-rate test: at event `event` of a batch, what it found. */
+interface LossDetection {
+  readonly event: number;
+  readonly watch: LossWatch;
+  readonly report: ScalarShift;
 }
 
 const MAX_NAMED = 20;
@@ -135,17 +142,20 @@ export class DriftMonitor {
     let learned = 0;
     for (let i = 0; i < batch.count; i++) learned += batch.labelled[i];
     let offset = batch.offset - learned;
+    // The loss and label-rate tests are independent of each other and of the input tests: each
+    // runs over the batch's labelled events in turn; their detections are merged in event order.
+    const found = this.lossDetections(batch);
+    let next = 0;
     const view = this.view;
     view.indices = batch.featureIndices;
     view.nameOf = batch.nameOf;
     for (let i = 0; i < batch.count; i++) {
       if (batch.labelled[i] === 1) {
         offset++;
-        for (let d = 0; d < this.losses.length; d++) {
-          const w = this.losses[d];
-          w.detector.update(w.signal === 'loss' ? batch.losses[i] : batch.labels[i]);
-          if (w.detector.driftDetected && offset >= this.lossQuietUntil) {
-            alerts.push(this.lossAlert(batch.key, offset, w));
+        for (; next < found.length && found[next].event === i; next++) {
+          const { watch, report } = found[next];
+          if (offset >= this.lossQuietUntil) {
+            alerts.push(this.lossAlert(batch.key, offset, watch, report));
             this.lossQuietUntil = offset + this.config.loss.cooldownEvents;
           }
         }
@@ -164,6 +174,21 @@ export class DriftMonitor {
       }
     }
     return this.emit(alerts);
+  }
+
+  /** Every loss and label-rate detection in the batch, by event and then in detector order. */
+  private lossDetections(batch: DriftBatch): LossDetection[] {
+    const found: LossDetection[] = [];
+    for (const watch of this.losses) {
+      const values = watch.signal === 'loss' ? batch.losses : batch.labels;
+      for (let i = 0; i < batch.count; i++) {
+        i = watch.detector.updateWhere(values, batch.labelled, i, batch.count);
+        if (i < batch.count) found.push({ event: i, watch, report: watch.detector.report! });
+      }
+    }
+    // stable: detections of one event stay in detector order
+    if (this.losses.length > 1) found.sort((a, b) => a.event - b.event);
+    return found;
   }
 
   /** Feeds a model snapshot; returns the support-drift and sign-flip alerts it raised. */
@@ -301,8 +326,7 @@ export class DriftMonitor {
     );
   }
 
-  private lossAlert(key: string, offset: number, w: LossWatch): Alert {
-    const r = w.detector.report!;
+  private lossAlert(key: string, offset: number, w: LossWatch, r: ScalarShift): Alert {
     const direction = r.shift >= 0 ? 'rose' : 'fell';
     const what = w.signal === 'loss' ? 'progressive loss' : 'label rate';
     return this.alert(

@@ -130,6 +130,20 @@ export class GuardedDetector implements ScalarDetector {
     this.m2 = 0;
   }
 
+  /**
+   * `update(values[i])` for each i in [from, to) with `mask[i] === 1`, in order, up to and including
+   * the first update that detects a change: returns its index (then `driftDetected` and `report` are
+   * that update's), or `to` when none did.
+   */
+  updateWhere(values: Float64Array, mask: Uint8Array, from: number, to: number): number {
+    for (let i = from; i < to; i++) {
+      if (mask[i] !== 1) continue;
+      this.update(values[i]);
+      if (this.detected) return i;
+    }
+    return to;
+  }
+
   /** The phase, the baseline estimate and the inner test's state. */
   state(): GuardedDetectorState {
     const inner = this.inner instanceof Adwin ? this.inner.state() : (this.inner as PageHinkley).state();

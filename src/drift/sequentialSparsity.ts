@@ -101,6 +101,8 @@ const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
+/** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
+const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
@@ -132,6 +134,8 @@ const F64 = [
   'upAbsent',
   'upPresent',
 ] as const;
+/** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
+export const SEQUENTIAL_F64_NAMES: readonly string[] = F64;
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
 const U8 = ['kind', 'status'] as const;
 
@@ -211,6 +215,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private levels = EMPTY_I32;
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
+  /**
+   * Runs of occurrences not applied yet (see `hit`): a slot's run holds its occurrences at events
+   * runFrom .. last (`last` is kept current), and may grow up to event runUntil; 0 = no run.
+   */
+  private runFrom = EMPTY_F64;
+  private runUntil = EMPTY_F64;
   private capacity = 0;
   private used = 0;
   private freeSlots: number[] = [];
@@ -303,14 +313,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
       let field: number;
       if (slot >= 0) {
-        this.occur(slot, t);
+        if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
         field = this.fieldOfName(x.nameOf(key), t);
       }
       if (field >= 0) {
         this.levelSum[field]++;
-        if (this.last[field] !== t || this.count[field] === 0) this.occur(field, t);
+        if (
+          (this.last[field] !== t || this.count[field] === 0) &&
+          !this.extend(field, t) &&
+          !this.hit(field, t)
+        )
+          this.occur(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -342,50 +357,168 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   // --- occurrences and the tests they drive ---------------------------------------------------
 
+  /**
+   * The most common occurrence: an armed slot seen at the previous event too, whose gaps so far
+   * are all 0 (a feature or field in every event), past the warm-up and not under an appeared test.
+   * Its effect (what `occur` and `cusum` do with gap 0) is deferred: it starts a run that the next
+   * such occurrences extend at the cost of a compare, and `flush` applies them all at once, with the
+   * same operations in the same order. A run is only as long as no test can fire and the counts
+   * cannot be halved during it: the down statistic only falls on an occurrence, the up one rises by
+   * at most ln 2 per occurrence, the threshold h only rises until the armed count falls (then every
+   * run is flushed). False, changing nothing, for any other occurrence.
+   */
+  private hit(slot: number, t: number): boolean {
+    const e = this.exposure[slot];
+    if (
+      this.last[slot] !== t - 1 ||
+      this.status[slot] !== ARMED ||
+      !(this.count[slot] > 0) ||
+      this.gapSum[slot] !== 0 ||
+      this.gapSum2[slot] !== 0 ||
+      this.appearFrom[slot] > 0 ||
+      t <= this.warmupEvents
+    )
+      return false;
+    const h = this.hFor === this.armed ? this.h : this.threshold();
+    if (!(this.down[slot] < h)) return false;
+    // occurrences before exposure passes the horizon, and before up could reach h
+    const k = Math.min(
+      Math.floor(this.horizonEvents - e),
+      Math.floor((h - Math.max(0, this.up[slot])) / UP_STEP) - 1,
+    );
+    if (!(k >= 1)) return false;
+    this.runFrom[slot] = t;
+    this.runUntil[slot] = t + k - 1;
+    this.last[slot] = t;
+    return true;
+  }
+
+  /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
+  private extend(slot: number, t: number): boolean {
+    if (this.runFrom[slot] === 0) return false;
+    if (this.last[slot] === t - 1 && t <= this.runUntil[slot]) {
+      this.last[slot] = t;
+      return true;
+    }
+    this.flush(slot);
+    return false;
+  }
+
+  /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
+  private flush(slot: number): void {
+    const from = this.runFrom[slot];
+    const to = this.last[slot];
+    this.runFrom[slot] = 0;
+    let c = this.count[slot];
+    let e = this.exposure[slot];
+    let gapN = this.gapN[slot];
+    let down = this.down[slot];
+    let downFrom = this.downFrom[slot];
+    let downOcc = this.downOcc[slot];
+    let up = this.up[slot];
+    let upFrom = this.upFrom[slot];
+    let upOcc = this.upOcc[slot];
+    let rate = this.llrRate[slot];
+    let downAbsent = this.downAbsent[slot];
+    let downPresent = this.downPresent[slot];
+    let upAbsent = this.upAbsent[slot];
+    let upPresent = this.upPresent[slot];
+    for (let t = from; t <= to; t++) {
+      // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
+      // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
+      const n = e + 1;
+      if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
+        const q0 = clampRate(c / n);
+        if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
+          this.refreshLlr(slot, q0);
+          rate = q0;
+          downAbsent = this.downAbsent[slot];
+          downPresent = this.downPresent[slot];
+          upAbsent = this.upAbsent[slot];
+          upPresent = this.upPresent[slot];
+        }
+      }
+      const peak = down + 0 * downAbsent;
+      const afterGap = up + 0 * upAbsent;
+      const d = peak + downPresent;
+      if (d <= 0) {
+        down = 0;
+        downFrom = t;
+        downOcc = 0;
+      } else {
+        down = d;
+        downOcc++;
+      }
+      if (afterGap <= 0) {
+        up = 0;
+        upFrom = t - 1;
+        upOcc = 0;
+      } else {
+        up = afterGap;
+      }
+      up += upPresent;
+      upOcc++;
+      gapN++;
+      c = c + 1;
+      e = e + 1;
+    }
+    this.count[slot] = c;
+    this.exposure[slot] = e;
+    this.gapN[slot] = gapN;
+    this.down[slot] = down;
+    this.downFrom[slot] = downFrom;
+    this.downOcc[slot] = downOcc;
+    this.up[slot] = up;
+    this.upFrom[slot] = upFrom;
+    this.upOcc[slot] = upOcc;
+  }
+
+  /** Applies every run (before the table is read as a whole, or the threshold falls). */
+  private flushAll(): void {
+    const runFrom = this.runFrom;
+    for (let s = 0; s < this.used; s++) if (runFrom[s] > 0) this.flush(s);
+  }
+
   private occur(slot: number, t: number): void {
-    const c = this.count[slot];
+    const count = this.count;
+    const exposure = this.exposure;
+    const last = this.last;
+    const c = count[slot];
     if (this.appearFrom[slot] > 0) this.appearCount[slot]++;
     if (c === 0) {
-      this.count[slot] = 1;
-      this.exposure[slot] = 1;
-      this.last[slot] = t;
+      count[slot] = 1;
+      exposure[slot] = 1;
+      last[slot] = t;
       this.testAppeared(slot, t);
       return;
     }
-    const gap = t - this.last[slot] - 1;
-    if (gap > this.maxGap[slot]) this.maxGap[slot] = gap;
-    if (this.status[slot] === STOPPED) {
+    const gap = t - last[slot] - 1;
+    const maxGap = this.maxGap;
+    if (gap > maxGap[slot]) maxGap[slot] = gap;
+    const status = this.status[slot];
+    if (status === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
       this.restart(slot, t);
       return;
     }
-    if (
-      this.status[slot] === ARMED &&
-      t > this.warmupEvents &&
-      this.regular(slot) &&
-      this.cusum(slot, gap, t)
-    )
-      return;
+    if (status === ARMED && t > this.warmupEvents && this.regular(slot) && this.cusum(slot, gap, t)) return;
     this.gapN[slot]++;
     this.gapSum[slot] += gap;
     this.gapSum2[slot] += gap * gap;
-    this.count[slot] = c + 1;
-    this.exposure[slot] += gap + 1;
-    this.last[slot] = t;
-    if (this.exposure[slot] > this.horizonEvents) {
+    const e = exposure[slot] + (gap + 1);
+    count[slot] = c + 1;
+    exposure[slot] = e;
+    last[slot] = t;
+    if (e > this.horizonEvents) {
       for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
         this[name][slot] *= 0.5;
     }
-    if (
-      this.status[slot] === WARMING &&
-      this.count[slot] >= this.armCount &&
-      this.exposure[slot] >= this.armEvents
-    ) {
+    if (status === WARMING && count[slot] >= this.armCount && exposure[slot] >= this.armEvents) {
       this.status[slot] = ARMED;
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
-    this.testAppeared(slot, t);
+    if (this.appearFrom[slot] > 0) this.testAppeared(slot, t);
   }
 
   /**
@@ -394,17 +527,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private cusum(slot: number, gap: number, t: number): boolean {
     const q0 = clampRate(this.count[slot] / (this.exposure[slot] + 1));
-    const h = this.threshold();
+    const h = this.hFor === this.armed ? this.h : this.threshold();
     // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) {
-      const qd = q0 / 2;
-      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-      this.llrRate[slot] = q0;
-      this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
-      this.downPresent[slot] = Math.log(qd / q0);
-      this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
-      this.upPresent[slot] = Math.log(qu / q0);
-    }
+    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
     const peak = this.down[slot] + gap * this.downAbsent[slot];
     if (peak >= h) {
       const n = t - this.downFrom[slot];
@@ -421,19 +546,32 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.downOcc[slot]++;
     }
     const afterGap = this.up[slot] + gap * this.upAbsent[slot];
+    let up: number;
     if (afterGap <= 0) {
-      this.up[slot] = 0;
+      up = 0;
       this.upFrom[slot] = t - 1;
       this.upOcc[slot] = 0;
     } else {
-      this.up[slot] = afterGap;
+      up = afterGap;
     }
-    this.up[slot] += this.upPresent[slot];
+    up += this.upPresent[slot];
+    this.up[slot] = up;
     this.upOcc[slot]++;
-    if (this.up[slot] < h) return false;
+    if (up < h) return false;
     const n = t - this.upFrom[slot];
     this.rateFinding(slot, 'rate-up', q0, this.upOcc[slot] / Math.max(1, n), n, t);
     return true;
+  }
+
+  /** The CUSUMs' log-likelihood ratios for the rate q0. */
+  private refreshLlr(slot: number, q0: number): void {
+    const qd = q0 / 2;
+    const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+    this.llrRate[slot] = q0;
+    this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
+    this.downPresent[slot] = Math.log(qd / q0);
+    this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
+    this.upPresent[slot] = Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -491,6 +629,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const g = heap.topGeneration;
       heap.pop();
       if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
+      if (this.runFrom[slot] > 0) this.flush(slot);
       const due = this.last[slot] + this.stopThreshold(slot);
       if (due > t) {
         heap.push(due, slot, g);
@@ -498,6 +637,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       this.status[slot] = STOPPED;
       this.armed--;
+      this.flushAll();
       const field = this.fieldOf[slot];
       if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
       const q = this.count[slot] / (this.exposure[slot] + 1);
@@ -533,6 +673,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private regular(slot: number): boolean {
     const n = this.gapN[slot];
     if (n < 2) return true;
+    // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
+    if (this.gapSum[slot] === 0 && this.gapSum2[slot] === 0) return true;
     const mean = this.gapSum[slot] / n;
     const variance = Math.max(0, this.gapSum2[slot] / n - mean * mean);
     if (mean === 0) return variance === 0;
@@ -563,7 +705,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Forgets the rate (after a reported change): the slot warms up again from this occurrence. */
   private restart(slot: number, t: number): void {
-    if (this.status[slot] === ARMED) this.armed--;
+    if (this.status[slot] === ARMED) {
+      this.armed--;
+      this.flushAll();
+    }
     this.status[slot] = WARMING;
     this.gen[slot]++;
     for (const name of ['gapN', 'gapSum', 'gapSum2', 'down', 'up', 'downOcc', 'upOcc', 'levelSum'] as const)
@@ -594,6 +739,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private nnzFinding(t: number, before: number, drop: number): NnzFinding {
+    this.flushAll();
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
@@ -680,7 +826,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private release(slot: number): void {
-    if (this.status[slot] === ARMED) this.armed--;
+    if (this.status[slot] === ARMED) {
+      this.armed--;
+      this.flushAll();
+    }
     if (this.kind[slot] === FEATURE) {
       const key = this.keyOf[slot];
       this.featureSlot.delete(key);
@@ -706,6 +855,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * sketched feature comes back often enough. O(table) per call, O(table / 1024) per event.
    */
   private maintain(t: number): void {
+    this.flushAll();
     this.victims = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
@@ -731,6 +881,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     for (const name of F64) this[name] = grow(keep ? this[name] : undefined, (n) => new Float64Array(n));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
+    this.runFrom = grow(keep ? this.runFrom : undefined, (n) => new Float64Array(n));
+    this.runUntil = grow(keep ? this.runUntil : undefined, (n) => new Float64Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
   }
@@ -744,6 +896,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * indices, which are checkpointed with the model.
    */
   state(): SequentialSparsityState {
+    this.flushAll();
     const n = this.used;
     return {
       maxTracked: this.maxTracked,

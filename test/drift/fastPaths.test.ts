@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+
+import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
+import { Mulberry32 } from '../../bench/drift/streams.js';
+import { DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
+import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
+import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
+
+/**
+ * A feature in every event, written out from the detector's description: its count and exposure
+ * grow by one per event and are halved past the horizon; once armed (after the warm-up) each
+ * occurrence runs the two Bernoulli CUSUMs with no absence before it.
+ */
+function denseReference(
+  events: number,
+  o: { warmupEvents: number; armCount: number; armEvents: number; horizonEvents: number; alpha: number },
+) {
+  const s = {
+    count: 1,
+    exposure: 1,
+    gapN: 0,
+    down: 0,
+    downFrom: 0,
+    downOcc: 0,
+    up: 0,
+    upFrom: 0,
+    upOcc: 0,
+    llrRate: 0,
+  };
+  let dA = 0,
+    dP = 0,
+    uA = 0,
+    uP = 0;
+  let armed = false;
+  const h = Math.log(4 / o.alpha);
+  for (let t = 2; t <= events; t++) {
+    if (armed && t > o.warmupEvents) {
+      const q0 = Math.min(1 - 1e-12, Math.max(1e-12, s.count / (s.exposure + 1)));
+      if (Math.abs(q0 - s.llrRate) > 0.01 * Math.min(q0, 1 - q0)) {
+        const qd = q0 / 2;
+        const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+        s.llrRate = q0;
+        [dA, dP, uA, uP] = [
+          Math.log((1 - qd) / (1 - q0)),
+          Math.log(qd / q0),
+          Math.log((1 - qu) / (1 - q0)),
+          Math.log(qu / q0),
+        ];
+      }
+      const peak = s.down + 0 * dA;
+      expect(peak).toBeLessThan(h);
+      const down = peak + dP;
+      if (down <= 0) Object.assign(s, { down: 0, downFrom: t, downOcc: 0 });
+      else Object.assign(s, { down, downOcc: s.downOcc + 1 });
+      const afterGap = s.up + 0 * uA;
+      if (afterGap <= 0) Object.assign(s, { up: 0, upFrom: t - 1, upOcc: 0 });
+      else s.up = afterGap;
+      s.up += uP;
+      s.upOcc++;
+      expect(s.up).toBeLessThan(h);
+    }
+    s.gapN++;
+    s.count++;
+    s.exposure++;
+    if (s.exposure > o.horizonEvents) {
+      s.count *= 0.5;
+      s.exposure *= 0.5;
+      s.gapN *= 0.5;
+    }
+    if (!armed && s.count >= o.armCount && s.exposure >= o.armEvents) armed = true;
+  }
+  return { ...s, downAbsent: dA, downPresent: dP, upAbsent: uA, upPresent: uP };
+}
+
+describe('sequential input drift: a feature in every event (the fast path)', () => {
+  it('its counts, halvings and CUSUMs are those of the written-out tests, to the bit', () => {
+    const o = { warmupEvents: 100, armCount: 30, armEvents: 50, horizonEvents: 300, alpha: 1e-8 };
+    const detector = new SequentialSparsityDetector(o);
+    const indices = Int32Array.of(0);
+    const x = { indices, start: 0, end: 1, nameOf: () => 'x' };
+    const events = 5000;
+    for (let t = 1; t <= events; t++) detector.update(x);
+    const state = detector.state();
+    const slot = state.featureSlots[0];
+    const got = Object.fromEntries(SEQUENTIAL_F64_NAMES.map((name, k) => [name, state.f64[k][slot]]));
+    const want = denseReference(events, o);
+    for (const [name, value] of Object.entries(want)) expect([name, got[name]]).toEqual([name, value]);
+    expect(got.last).toBe(events);
+  });
+});
+
+describe('loss and label-rate alerts do not depend on how events are batched', () => {
+  it('detections of both tests in one batch are merged in event order, with the quiet period', () => {
+    // the label rate and the loss change back and forth, the loss 1500 events after the label
+    // rate; short warm-ups and cool-downs
+    const rng = new Mulberry32(3);
+    const events: SyntheticEvent[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const p = Math.floor(i / 5000) % 2 === 0 ? 0.2 : 0.6;
+      const label = rng.next() < p ? 1 : 0;
+      const loss = rng.next() + (Math.floor((i + 3500) / 5000) % 2 === 0 ? 0 : 0.5);
+      events.push({ label, loss, features: [] });
+    }
+    const config = {
+      loss: { warmupEvents: 300, cooldownEvents: 400, pageHinkley: { threshold: 30 } },
+      inputSequential: { enabled: false },
+    };
+    const run = (size: number) => {
+      const monitor = new DriftMonitor({ clock: fixedClock, config, family: 'binomial' });
+      return feed(events, size, (b) => monitor.onBatch(b));
+    };
+    const one = run(1);
+    expect(one.length).toBeGreaterThan(5);
+    // both signals report, several times
+    const by = new Set(one.map((a) => `${String(a.details.signal)}/${String(a.details.detector)}`));
+    expect(by).toEqual(new Set(['loss/page-hinkley', 'label-rate/page-hinkley']));
+    for (const size of [97, 5000, 40_000]) expect(run(size)).toEqual(one);
+  });
+});
+
+describe('sequential input drift: deferred occurrences', () => {
+  it('reading the state at every few events (which applies them) changes no finding and no state', () => {
+    const table = new NameTable();
+    const plain = new SequentialSparsityDetector();
+    const read = new SequentialSparsityDetector();
+    const x = { indices: new Int32Array(64), start: 0, end: 0, nameOf: table.nameOf };
+    const found: Array<[number, unknown, unknown]> = [];
+    let t = 0;
+    for (const features of adScenario(table, 7, 75_000)) {
+      x.indices.set(features);
+      x.end = features.length;
+      plain.update(x);
+      read.update(x);
+      if (++t % 7 === 0) read.state();
+      if (plain.driftDetected || read.driftDetected) found.push([t, plain.report, read.report]);
+    }
+    expect(found.length).toBeGreaterThan(0);
+    for (const [, a, b] of found) expect(b).toEqual(a);
+    expect(read.state()).toEqual(plain.state());
+  });
+});
