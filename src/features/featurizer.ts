@@ -200,8 +200,11 @@ export class Featurizer {
     let slot = this.slotByField.get(field);
     if (slot === undefined) {
       const vocabulary = this.vocabulary;
-      slot = vocabulary.forField ? vocabulary.forField(field) : new IndexOfColumns(vocabulary, field);
-      if (this.slotByField.size < FIELD_CACHE) this.slotByField.set(field, slot);
+      // a field's own lookups pay off over events; beyond the cache, plain ones are cheaper to make
+      if (this.slotByField.size < FIELD_CACHE && vocabulary.forField) {
+        slot = vocabulary.forField(field);
+        this.slotByField.set(field, slot);
+      } else slot = new IndexOfColumns(vocabulary, field);
     }
     return slot;
   }
