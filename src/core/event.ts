@@ -12,6 +12,71 @@ export interface L1Event {
   readonly features: Readonly<Record<string, FeatureValue>>;
 }
 
+/** `ListedEvent.features`: an own, enumerable accessor, so spreads, JSON and deep equality see a property. */
+const LISTED_FEATURES: PropertyDescriptor = {
+  get(this: ListedEvent) {
+    return this.record();
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * An event whose features are kept as the list a reader met them in (`JsonEventReader`): the
+ * featurizer walks the list, and `features` (the same null-prototype record `JSON.parse` and
+ * `validateEvent` give) is built only if something reads it. Building a record of thousands of
+ * distinct names per event costs more than reading the line. The reader makes one only when the
+ * list's order is the record's key order: distinct names, none that looks like an array index
+ * (those come first in a record, in numeric order).
+ */
+export class ListedEvent implements L1Event {
+  readonly key: string | undefined;
+  readonly ts: number | undefined;
+  readonly label: number | undefined;
+  readonly weight: number | undefined;
+  declare readonly features: Readonly<Record<string, FeatureValue>>;
+  readonly #names: readonly string[];
+  readonly #values: ReadonlyArray<FeatureValue | null>;
+  #record: Record<string, FeatureValue> | null = null;
+
+  constructor(
+    key: string | undefined,
+    ts: number | undefined,
+    label: number | undefined,
+    weight: number | undefined,
+    names: readonly string[],
+    values: ReadonlyArray<FeatureValue | null>,
+  ) {
+    this.key = key;
+    this.ts = ts;
+    this.label = label;
+    this.weight = weight;
+    this.#names = names;
+    this.#values = values;
+    Object.defineProperty(this, 'features', LISTED_FEATURES);
+  }
+
+  /** Feature names in the order read (distinct). */
+  get fieldNames(): readonly string[] {
+    return this.#names;
+  }
+
+  /** Their values (null: absent), parallel to `fieldNames`. */
+  get fieldValues(): ReadonlyArray<FeatureValue | null> {
+    return this.#values;
+  }
+
+  /** The features as a record (built once). */
+  record(): Readonly<Record<string, FeatureValue>> {
+    if (this.#record === null) {
+      const r = Object.create(null) as Record<string, FeatureValue>;
+      for (let k = 0; k < this.#names.length; k++) r[this.#names[k]] = this.#values[k] as FeatureValue;
+      this.#record = r;
+    }
+    return this.#record;
+  }
+}
+
 export type Family = 'gaussian' | 'binomial';
 
 /** The outcome of validating one decoded record: an event, or the reason it was rejected. */

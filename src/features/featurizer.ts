@@ -1,4 +1,4 @@
-import type { FeatureValue, L1Event } from '../core/event.js';
+import { ListedEvent, type FeatureValue, type L1Event } from '../core/event.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
@@ -96,6 +96,8 @@ export class Featurizer {
   /** `stamp[j] === eventNo` when column j is already in the current event's vector. */
   private stamp = new Int32Array(1024);
   private eventNo = 0;
+  /** The reason of the last event rejected by pass 1. */
+  private unsupported = '';
   /** Feature values left out because an exact vocabulary was full (`maxFeatures`). */
   droppedFeatures = 0;
 
@@ -129,30 +131,28 @@ export class Featurizer {
    */
   featurize(event: L1Event, out: SparseBuffer): string | null {
     out.clear();
-    const features = event.features;
-    const fields = this.fields;
-    const values = this.values;
-    const slots = this.slots;
-    const last = this.lastFields;
-    const lastSlots = this.lastSlots;
-    const lastCount = this.lastCount;
     // Pass 1: check every value's type before changing anything.
     let m = 0;
-    for (const field in features) {
-      const v = features[field];
-      if (v === null || v === undefined) continue;
-      const t = typeof v;
-      if (t !== 'number' && t !== 'boolean' && t !== 'string' && !Array.isArray(v))
-        return `feature "${field}" has an unsupported type`;
-      fields[m] = field;
-      values[m] = v;
-      slots[m] = m < lastCount && last[m] === field ? lastSlots[m] : undefined;
-      m++;
+    if (event instanceof ListedEvent) {
+      // the reader's list, in the record's key order: no record to build and walk
+      const names = event.fieldNames;
+      const list = event.fieldValues;
+      for (let k = 0; k < names.length && m >= 0; k++) m = this.keep(names[k], list[k], m);
+    } else {
+      const features = event.features;
+      for (const field in features) {
+        m = this.keep(field, features[field], m);
+        if (m < 0) break;
+      }
     }
+    if (m < 0) return this.unsupported;
     if (++this.eventNo === 0x7fffffff) {
       this.eventNo = 1;
       this.stamp.fill(0);
     }
+    const fields = this.fields;
+    const values = this.values;
+    const slots = this.slots;
     // Pass 2: columns.
     for (let k = 0; k < m; k++) {
       const v = values[k];
@@ -169,12 +169,30 @@ export class Featurizer {
       }
     }
     // This event's layout is the next one's first guess (swap the scratch arrays).
-    this.fields = last;
-    this.slots = lastSlots;
+    this.fields = this.lastFields;
+    this.slots = this.lastSlots;
     this.lastFields = fields;
     this.lastSlots = slots;
     this.lastCount = m;
     return null;
+  }
+
+  /**
+   * Pass 1 for one feature: a value of a supported type goes into the scratch at `m`, with its
+   * slot if the previous event had the same field there. Returns the next `m` (the same for an
+   * absent value), or -1 for an unsupported type (its reason in `unsupported`).
+   */
+  private keep(field: string, v: FeatureValue | null | undefined, m: number): number {
+    if (v === null || v === undefined) return m;
+    const t = typeof v;
+    if (t !== 'number' && t !== 'boolean' && t !== 'string' && !Array.isArray(v)) {
+      this.unsupported = `feature "${field}" has an unsupported type`;
+      return -1;
+    }
+    this.fields[m] = field;
+    this.values[m] = v;
+    this.slots[m] = m < this.lastCount && this.lastFields[m] === field ? this.lastSlots[m] : undefined;
+    return m + 1;
   }
 
   /** A field's columns: cached for the first `FIELD_CACHE` fields, made afresh beyond. */
@@ -182,8 +200,11 @@ export class Featurizer {
     let slot = this.slotByField.get(field);
     if (slot === undefined) {
       const vocabulary = this.vocabulary;
-      slot = vocabulary.forField ? vocabulary.forField(field) : new IndexOfColumns(vocabulary, field);
-      if (this.slotByField.size < FIELD_CACHE) this.slotByField.set(field, slot);
+      // a field's own lookups pay off over events; beyond the cache, plain ones are cheaper to make
+      if (this.slotByField.size < FIELD_CACHE && vocabulary.forField) {
+        slot = vocabulary.forField(field);
+        this.slotByField.set(field, slot);
+      } else slot = new IndexOfColumns(vocabulary, field);
     }
     return slot;
   }

@@ -33,6 +33,15 @@ export class Murmur3 {
     return this;
   }
 
+  /** Continues from `other`'s state (a prefix hashed once, then fed different endings). */
+  copyFrom(other: Murmur3): this {
+    this.h = other.h;
+    this.block = other.block;
+    this.blockBytes = other.blockBytes;
+    this.length = other.length;
+    return this;
+  }
+
   private byte(b: number): void {
     this.block |= b << (this.blockBytes * 8);
     this.length++;
@@ -45,32 +54,63 @@ export class Murmur3 {
 
   /** Feeds the UTF-8 encoding of `s`. */
   update(s: string): this {
+    // ASCII (names are mostly ASCII) in locals; any other code point goes through `byte`
+    let h = this.h;
+    let block = this.block;
+    let blockBytes = this.blockBytes;
+    let length = this.length;
     for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
+      const c = s.charCodeAt(i);
       if (c < 0x80) {
-        this.byte(c);
-      } else if (c < 0x800) {
-        this.byte(0xc0 | (c >> 6));
-        this.byte(0x80 | (c & 0x3f));
-      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          this.byte(0xf0 | (c >> 18));
-          this.byte(0x80 | ((c >> 12) & 0x3f));
-          this.byte(0x80 | ((c >> 6) & 0x3f));
-          this.byte(0x80 | (c & 0x3f));
-        } else {
-          this.threeBytes(0xfffd);
+        block |= c << (blockBytes * 8);
+        length++;
+        if (++blockBytes === 4) {
+          h = mixH(h, block);
+          block = 0;
+          blockBytes = 0;
         }
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        this.threeBytes(0xfffd); // lone surrogate: U+FFFD, as TextEncoder does
-      } else {
-        this.threeBytes(c);
+        continue;
       }
+      this.h = h;
+      this.block = block;
+      this.blockBytes = blockBytes;
+      this.length = length;
+      i = this.wide(s, i, c);
+      h = this.h;
+      block = this.block;
+      blockBytes = this.blockBytes;
+      length = this.length;
     }
+    this.h = h;
+    this.block = block;
+    this.blockBytes = blockBytes;
+    this.length = length;
     return this;
+  }
+
+  /** Feeds the non-ASCII code point whose first UTF-16 unit `c` is at `i`; returns the index of its last unit. */
+  private wide(s: string, i: number, c: number): number {
+    if (c < 0x800) {
+      this.byte(0xc0 | (c >> 6));
+      this.byte(0x80 | (c & 0x3f));
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        this.byte(0xf0 | (c >> 18));
+        this.byte(0x80 | ((c >> 12) & 0x3f));
+        this.byte(0x80 | ((c >> 6) & 0x3f));
+        this.byte(0x80 | (c & 0x3f));
+      } else {
+        this.threeBytes(0xfffd);
+      }
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      this.threeBytes(0xfffd); // lone surrogate: U+FFFD, as TextEncoder does
+    } else {
+      this.threeBytes(c);
+    }
+    return i;
   }
 
   private threeBytes(c: number): void {

@@ -97,6 +97,8 @@ export class ExactVocabulary implements Vocabulary {
   private readonly oneHot = new Map<string, Map<string, number>>();
   private readonly fields: string[] = [];
   private readonly values: Array<string | null> = [];
+  /** `field=value` of one-hot columns, once asked for (`nameOf`). */
+  private readonly names: Array<string | undefined> = [];
 
   constructor(options: { readonly maxFeatures?: number } = {}) {
     this.limit = options.maxFeatures ?? DEFAULT_MAX_FEATURES;
@@ -153,7 +155,10 @@ export class ExactVocabulary implements Vocabulary {
   nameOf(index: number): string {
     const field = this.fields[index];
     if (field === undefined) return `#${index}`;
-    return featureName(field, this.values[index]);
+    const value = this.values[index];
+    if (value === null) return field;
+    // built once: drift detectors name columns per event
+    return (this.names[index] ??= featureName(field, value));
   }
 
   hasName(index: number): boolean {
@@ -215,6 +220,32 @@ class ExactFieldColumns implements FieldColumns {
   }
 }
 
+class HashedFieldColumns implements FieldColumns {
+  /** The hash state after `field=`, and a hasher to continue it with each value. */
+  private readonly prefix = new Murmur3();
+  private readonly hasher = new Murmur3();
+  /** The numeric feature's full hash (the name is the field alone). */
+  private readonly numericHash: number;
+
+  constructor(
+    private readonly vocabulary: HashedVocabulary,
+    private readonly field: string,
+    seed: number,
+  ) {
+    this.numericHash = this.prefix.reset(seed).update(field).digest();
+    this.prefix.update('=');
+  }
+
+  numeric(): number {
+    return this.vocabulary.lookup(this.numericHash, this.field, undefined);
+  }
+
+  oneHot(value: string): number {
+    const hash = this.hasher.copyFrom(this.prefix).update(value).digest();
+    return this.vocabulary.lookup(hash, this.field, value);
+  }
+}
+
 export interface HashedVocabularyOptions {
   /** Number of hash bits: 2^bits columns (1..28). */
   readonly bits: number;
@@ -228,6 +259,8 @@ interface NameEntry {
   readonly value: string | null;
   /** The name's full 32-bit murmur3 hash (before the mask): compared instead of the strings. */
   readonly hash: number;
+  /** `featureName(field, value)`, once asked for (drift detectors name columns per event). */
+  name?: string;
 }
 
 /** Hashed vocabularies up to 2^FAST_BITS columns keep a typed-array copy of their name hashes. */
@@ -278,7 +311,16 @@ export class HashedVocabulary implements Vocabulary {
   indexOf(field: string, value?: string): number {
     const h = this.hasher.reset(this.seed).update(field);
     if (value !== undefined) h.update('=').update(value);
-    const hash = h.digest();
+    return this.lookup(h.digest(), field, value);
+  }
+
+  /** Hashing is the cost of a lookup: a field's prefix (`field=`) is hashed once (`indexOf`'s effects). */
+  forField(field: string): FieldColumns {
+    return new HashedFieldColumns(this, field, this.seed);
+  }
+
+  /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
+  lookup(hash: number, field: string, value: string | undefined): number {
     const index = hash & this.mask;
     const owned = this.owned;
     if (owned !== null) {
@@ -322,7 +364,7 @@ export class HashedVocabulary implements Vocabulary {
 
   nameOf(index: number): string {
     const entry = this.names.get(index);
-    return entry === undefined ? `#${index}` : featureName(entry.field, entry.value);
+    return entry === undefined ? `#${index}` : (entry.name ??= featureName(entry.field, entry.value));
   }
 
   hasName(index: number): boolean {

@@ -1,6 +1,6 @@
 import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
-import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
+import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
 import type { Learner, LearnerState } from './learner.js';
 import {
@@ -61,6 +61,17 @@ export class Ftrl implements Learner {
   private zIntercept = 0;
   private nIntercept = 0;
   private scratch = new Float64Array(256);
+  /**
+   * Candidates for `forEachNonZero` once it has run (`candidatesValid`): the coordinates non-zero
+   * at its last call and those updated since (`listed[j]` marks them). Any other coordinate has
+   * kept its z_j while λ1 = t·λ·α·pf_j has not fallen, so its weight is still 0: a call reads
+   * these instead of all `dim` coordinates (drift checks read the model every few thousand
+   * events, and hashed models have millions of coordinates).
+   */
+  private candidates = new Int32Array(0);
+  private candidateCount = 0;
+  private listed: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  private candidatesValid = false;
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
 
@@ -84,6 +95,7 @@ export class Ftrl implements Learner {
     if (this.pf === null) this.pf = new Float64Array(Math.max(1024, this.dim)).fill(1);
     if (j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
     this.pf[j] = factor;
+    this.candidatesValid = false;
   }
 
   private ensure(j: number): void {
@@ -172,6 +184,7 @@ export class Ftrl implements Learner {
       s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
       s[o + N] = nNew;
     }
+    if (this.candidatesValid) this.listUpdated(idx, nnz);
     const nNew = this.nIntercept + d * d;
     this.zIntercept += d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
     this.nIntercept = nNew;
@@ -209,6 +222,7 @@ export class Ftrl implements Learner {
       s[o + Z] = w > 0 ? -l1 - w * d : l1 - w * d;
     }
     this.zIntercept = -intercept * ((this.beta + Math.sqrt(this.nIntercept)) / this.alpha);
+    this.candidatesValid = false;
   }
 
   coefficient(j: number): number {
@@ -216,9 +230,60 @@ export class Ftrl implements Learner {
   }
 
   forEachNonZero(fn: (index: number, value: number) => void): void {
+    if (!this.candidatesValid) {
+      this.scanAll(fn);
+      return;
+    }
+    // ascending, as a full scan visits them; the non-zero ones stay candidates
+    const list = this.candidates.subarray(0, this.candidateCount).sort();
+    const listed = this.listed;
+    let kept = 0;
+    for (let k = 0; k < list.length; k++) {
+      const j = list[k];
+      const w = this.weight(j, this.t);
+      if (w !== 0) {
+        list[kept++] = j;
+        fn(j, w);
+      } else listed[j] = 0;
+    }
+    this.candidateCount = kept;
+  }
+
+  /** Every coordinate's weight; the non-zero ones become the candidates. */
+  private scanAll(fn: (index: number, value: number) => void): void {
+    if (this.listed.length < this.dim) this.listed = new Uint8Array(this.s.length / STRIDE);
+    else this.listed.fill(0);
+    const listed = this.listed;
+    let count = 0;
+    let list = this.candidates;
     for (let j = 0; j < this.dim; j++) {
       const w = this.weight(j, this.t);
-      if (w !== 0) fn(j, w);
+      if (w !== 0) {
+        if (count === list.length) list = growInt32(list, count + 1);
+        list[count++] = j;
+        listed[j] = 1;
+        fn(j, w);
+      }
+    }
+    this.candidates = list;
+    this.candidateCount = count;
+    // (a weight can only turn non-zero by an update while λ1 does not fall with t)
+    this.candidatesValid =
+      this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
+  }
+
+  /** Adds the coordinates of an update to the candidates. */
+  private listUpdated(idx: Int32Array, nnz: number): void {
+    if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
+    const listed = this.listed;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      if (listed[j] === 0) {
+        listed[j] = 1;
+        if (this.candidateCount === this.candidates.length)
+          this.candidates = growInt32(this.candidates, this.candidateCount + 1);
+        this.candidates[this.candidateCount++] = j;
+      }
     }
   }
 
@@ -265,5 +330,12 @@ export class Ftrl implements Learner {
     this.t = state.steps;
     this.zIntercept = state.scalars.zIntercept ?? 0;
     this.nIntercept = state.scalars.nIntercept ?? 0;
+    this.candidatesValid = false;
   }
+}
+
+function growUint8(a: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(size);
+  b.set(a);
+  return b;
 }

@@ -1,4 +1,5 @@
 import {
+  ListedEvent,
   validateEvent,
   type Family,
   type FeatureValue,
@@ -46,6 +47,35 @@ class StringCache {
   }
 }
 
+/** Features an event may have and still be a `ListedEvent` (the repeated-name check's table holds twice as many). */
+const MAX_LISTED = 1024;
+
+/**
+ * The names of one event by their scan hash (open addressing, entries valid while their stamp is
+ * the event's): finds a repeated name without a set per event.
+ */
+class NameSet {
+  readonly stamp = new Int32Array(2 * MAX_LISTED);
+  private readonly at = new Int32Array(2 * MAX_LISTED);
+
+  /** True if `name` (hash `hash`) is already among `names` (the entries of this `stamp`). */
+  has(name: string, hash: number, stamp: number, names: readonly string[]): boolean {
+    const mask = this.stamp.length - 1;
+    for (let slot = hash & mask; this.stamp[slot] === stamp; slot = (slot + 1) & mask)
+      if (names[this.at[slot]] === name) return true;
+    return false;
+  }
+
+  /** Records the name at position `index` of the event (known not to be there yet). */
+  add(hash: number, stamp: number, index: number): void {
+    const mask = this.stamp.length - 1;
+    let slot = hash & mask;
+    while (this.stamp[slot] === stamp) slot = (slot + 1) & mask;
+    this.stamp[slot] = stamp;
+    this.at[slot] = index;
+  }
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The bytes as UTF-8 text, or null if they are not valid UTF-8. */
@@ -83,6 +113,14 @@ export class JsonEventReader implements EventDecoder {
   private number = 0;
   /** Hash of the string just scanned by `scanString`. */
   private hash = 0;
+  /** The features of the line being read, in order (`readFeatures`). */
+  private names: string[] = [];
+  private values: Array<FeatureValue | null> = [];
+  /** True while the names read so far can stay a list (`ListedEvent`). */
+  private listed = true;
+  /** The names of the line being read, to find a repeated one. */
+  private readonly seen = new NameSet();
+  private seenStamp = 0;
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
     // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
@@ -105,7 +143,7 @@ export class JsonEventReader implements EventDecoder {
     let ts: number | undefined;
     let label: number | undefined;
     let weight: number | undefined;
-    let features: Record<string, FeatureValue> | null = null;
+    let features = false;
     if (this.nextToken() === 0x7d /* } */) return null;
     for (;;) {
       if (this.nextToken() !== 0x22) return null;
@@ -118,8 +156,8 @@ export class JsonEventReader implements EventDecoder {
       const at = start;
       if (length === 8 && line.startsWith('features', at)) {
         if (c !== 0x7b) return null;
-        features = this.readFeatures();
-        if (features === null) return null;
+        if (!this.readFeatures()) return null;
+        features = true;
       } else if (length === 3 && line.startsWith('key', at)) {
         if (c === 0x22) {
           const s = this.readString();
@@ -150,52 +188,82 @@ export class JsonEventReader implements EventDecoder {
       if (d !== 0x2c /* , */) return null;
     }
     if (this.nextToken() !== -1) return null;
-    if (features === null) return null;
+    if (!features) return null;
     if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
     if (weight !== undefined && !(weight >= 0)) return null;
-    // The object shape `validateEvent` returns.
-    return { key, ts, label, weight, features };
+    if (this.listed) return new ListedEvent(key, ts, label, weight, this.names, this.values);
+    // The record `JSON.parse` builds (a repeated name keeps its first place and its last value),
+    // in the object shape `validateEvent` returns.
+    const record = Object.create(null) as Record<string, FeatureValue>;
+    for (let k = 0; k < this.names.length; k++) record[this.names[k]] = this.values[k] as FeatureValue;
+    return { key, ts, label, weight, features: record };
   }
 
-  /** The features object starting at `pos` (on its `{`), or null. */
-  private readFeatures(): Record<string, FeatureValue> | null {
+  /**
+   * Reads the features object starting at `pos` (on its `{`) into `names` and `values` (fresh
+   * arrays: the event keeps them); false if the line must go the general way. Sets `listed`:
+   * whether the list's order is the record's key order (see `ListedEvent`).
+   */
+  private readFeatures(): boolean {
     const line = this.line;
     this.pos++;
-    const features = Object.create(null) as Record<string, FeatureValue>;
+    const names: string[] = [];
+    const values: Array<FeatureValue | null> = [];
+    this.names = names;
+    this.values = values;
+    this.listed = true;
     if (this.nextToken() === 0x7d) {
       this.pos++;
-      return features;
+      return true;
     }
+    const seen = this.seen;
+    if (++this.seenStamp === 0x7fffffff) {
+      this.seenStamp = 1;
+      seen.stamp.fill(0);
+    }
+    const stamp = this.seenStamp;
     for (;;) {
-      if (this.nextToken() !== 0x22) return null;
+      if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
       const end = this.scanString();
-      if (end < 0) return null;
+      if (end < 0) return false;
       // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
-      if (end - start === 9 && line.startsWith('__proto__', start)) return null;
+      if (end - start === 9 && line.startsWith('__proto__', start)) return false;
       const name = this.strings.get(line, start, end, this.hash);
-      if (this.nextToken() !== 0x3a) return null;
+      if (this.listed) {
+        const c0 = line.charCodeAt(start);
+        // an array-index name comes first in a record; a repeated one keeps its first place
+        if (
+          (c0 >= 0x30 && c0 <= 0x39) ||
+          names.length >= MAX_LISTED ||
+          seen.has(name, this.hash, stamp, names)
+        )
+          this.listed = false;
+        else seen.add(this.hash, stamp, names.length);
+      }
+      if (this.nextToken() !== 0x3a) return false;
       this.pos++;
       const c = this.nextToken();
       let value: FeatureValue | null;
       if (c === 0x22) {
         value = this.readString();
-        if (value === null) return null;
+        if (value === null) return false;
       } else if (c === 0x5b /* [ */) {
         value = this.readStringArray();
-        if (value === null) return null;
+        if (value === null) return false;
       } else if (this.readNumber()) value = this.number;
       else if (this.readNull()) value = null;
       else {
         const b = this.readBoolean();
-        if (b < 0) return null;
+        if (b < 0) return false;
         value = b === 1;
       }
-      features[name] = value as FeatureValue;
+      names.push(name);
+      values.push(value);
       const d = this.nextToken();
       this.pos++;
-      if (d === 0x7d) return features;
-      if (d !== 0x2c) return null;
+      if (d === 0x7d) return true;
+      if (d !== 0x2c) return false;
     }
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { murmur3 } from '../../src/features/murmur3.js';
+import { HashedVocabulary } from '../../src/features/vocabulary.js';
 import { decodeState, encodeState } from '../../src/model/stateCodec.js';
 
 const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
@@ -201,5 +202,22 @@ describe('Featurizer (DESIGN §2)', () => {
       Array.from({ length: 16 }, (_, j) => f.nameOf(j)),
     );
     expect(Array.from({ length: 16 }, (_, j) => f.nameOf(j))).toContain('__proto__');
+  });
+
+  it("a hashed vocabulary's field lookups (one prefix hash per field) give indexOf's columns, names and collisions", () => {
+    // 2^4 columns: most names collide; pruning drops names that are then given again
+    const a = new HashedVocabulary({ bits: 4, seed: 5, nameCapacity: 6 });
+    const b = new HashedVocabulary({ bits: 4, seed: 5, nameCapacity: 6 });
+    const fields = ['c17', 'n3', 'Ünï', 'country'];
+    const columns = fields.map((f) => a.forField(f));
+    for (let i = 0; i < 400; i++) {
+      const k = (i * 7) % fields.length;
+      const value = i % 3 === 0 ? undefined : `v${(i * 13) % 11}${i % 5 === 0 ? 'é' : ''}`;
+      const got = value === undefined ? columns[k].numeric() : columns[k].oneHot(value);
+      expect(got).toBe(b.indexOf(fields[k], value));
+      if (i % 50 === 49) expect(a.prune((j) => j % 2 === 0)).toBe(b.prune((j) => j % 2 === 0));
+    }
+    expect(a.state()).toEqual(b.state());
+    for (let j = 0; j < a.dimension; j++) expect(a.nameOf(j)).toBe(b.nameOf(j));
   });
 });

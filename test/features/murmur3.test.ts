@@ -28,4 +28,14 @@ describe('murmur3', () => {
       expect(m.reset(7).update(a).update('=').update(b).digest()).toBe(murmur3(`${a}=${b}`, 7));
     }
   });
+
+  it('continues a prefix copied with copyFrom like the whole string (ASCII and not)', () => {
+    const prefix = new Murmur3();
+    const m = new Murmur3();
+    for (const field of ['c17', 'Ünï', 'a_rather_long_field_name', '日本', '']) {
+      prefix.reset(3).update(field).update('=');
+      for (const value of ['788', '', 'cödé', '😀x', 'abcdefghij', '\ud83d'])
+        expect(m.copyFrom(prefix).update(value).digest()).toBe(murmur3(`${field}=${value}`, 3));
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { adClicks } from '../../examples/ad-clicks/generate.js';
 import { impressions } from '../../examples/campaign-scoring/generate.js';
 import { customers } from '../../examples/churn/generate.js';
 import { deliveries } from '../../examples/sparsity-drift/generate.js';
-import { validateEvent, type Family, type Validated } from '../../src/core/event.js';
+import { ListedEvent, validateEvent, type Family, type Validated } from '../../src/core/event.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
@@ -73,6 +73,9 @@ function agree(lines: readonly string[], family: Family): number {
       line,
     ).toBe(true);
     expect(Object.keys(ea.features), line).toEqual(Object.keys(eb.features));
+    // a ListedEvent builds its record when read, and spreads and serializes as the plain event
+    expect(JSON.stringify(ea), line).toBe(JSON.stringify(eb));
+    expect({ ...ea }, line).toEqual({ ...eb });
     for (const [f, g] of [
       [fa, ga],
       [fb, gb],
@@ -251,9 +254,18 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
       true,
     ],
   ];
+  // Lines read as a list of features (no record built unless read), and those that are not.
+  const listed = new Set(['plain event', 'JSON whitespace around tokens', 'unicode and a surrogate pair']);
+  const notListed = new Set([
+    'duplicate names (the last value wins, at the first place)',
+    'integer-like names (enumerated first, ascending)',
+  ]);
   for (const [name, line, readsItself] of cases) {
     it(name, () => {
-      expect(new JsonEventReader().read(line, 'binomial') !== null).toBe(readsItself);
+      const event = new JsonEventReader().read(line, 'binomial');
+      expect(event !== null).toBe(readsItself);
+      if (listed.has(name)) expect(event).toBeInstanceOf(ListedEvent);
+      if (notListed.has(name)) expect(event).not.toBeInstanceOf(ListedEvent);
       agree([line], 'binomial');
       agree([line], 'gaussian');
     });
