@@ -492,14 +492,27 @@ export class OnlineModel {
     return outcome.prediction;
   }
 
-  /** Makes the learner current (the label warm-up is cut short if still running). */
-  private ensureLearner(): PenalizedLearner {
-    if (this.pending !== null && this.pending.length > 0) this.finishWarmup();
-    if (this.learner === null) {
-      this.pending = null;
-      this.startLearner();
+  /**
+   * `read()` as if the warm-up ended now (λ chosen and the learner started on the events so far),
+   * then the warm-up as it was: a snapshot during it shows that model without cutting it short.
+   */
+  private asIfWarmedUp<T>(read: () => T): T {
+    const { learner, pending, pendingPositives, chosenLambda, provisional, provisionalLambda } = this;
+    const { labelCenter, labelScale } = this;
+    this.finishWarmup();
+    try {
+      return read();
+    } finally {
+      Object.assign(this, {
+        learner,
+        pending,
+        pendingPositives,
+        chosenLambda,
+        provisional,
+        provisionalLambda,
+      });
+      Object.assign(this, { labelCenter, labelScale });
     }
-    return this.learner!;
   }
 
   /** Intercept and non-zero coefficients on the original scale, by column index. */
@@ -632,9 +645,20 @@ export class OnlineModel {
       out[k] = learner === null ? 0 : learner.coefficient(x.indices[k]) * x.values[k] * this.labelScale;
   }
 
-  /** An immutable snapshot (DESIGN §3) with the next version number. */
+  /**
+   * An immutable snapshot (DESIGN §3) with the next version number. During a warm-up (the label's,
+   * or lambda "auto"'s), the model that ending it now would give, at the λ it would choose on the
+   * events so far: the warm-up itself goes on (λ is still chosen on all its events).
+   */
   snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
-    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    if (this.pending !== null && this.pending.length > 0)
+      return this.asIfWarmedUp(() => this.snapshotNow(extraMetrics));
+    return this.snapshotNow(extraMetrics);
+  }
+
+  private snapshotNow(
+    extraMetrics: Readonly<Record<string, number | string | boolean | null>>,
+  ): ModelSnapshot {
     const { intercept, indices, values } = this.coefficients();
     const coefficients = this.namedCoefficients(indices, values);
     const vocabulary = this.featurizer.vocabulary;

@@ -120,6 +120,39 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     expect(b.snapshot().coefficients).toEqual(a.snapshot().coefficients);
   });
 
+  it('a snapshot during the warm-up of lambda "auto" shows the model so far and cuts nothing short', () => {
+    const events = revenueStream({ events: 3000 }).events;
+    const plain = new OnlineModel({ family: 'gaussian' });
+    const watched = new OnlineModel({ family: 'gaussian' });
+    const early: number[] = [];
+    for (const e of events) {
+      expect(watched.process(e).prediction).toBe(plain.process(e).prediction);
+      if (watched.offset % 150 === 0) early.push(watched.snapshot().lambda);
+    }
+    // λ is still chosen on the first 1,000 events, and the models stay the same to the last bit
+    const end = watched.snapshot();
+    expect(end.lambda).toBe(plain.snapshot().lambda);
+    expect(end.coefficients).toEqual(plain.snapshot().coefficients);
+    // a snapshot at 300 events: the model that ending the warm-up there gives, at the λ "auto"
+    // would choose on those 300 events (0.03 λ_max of the batch)
+    const short = new OnlineModel({ family: 'gaussian' });
+    for (const e of events.slice(0, 300)) short.process(e);
+    const data = readEventsDesign(
+      events
+        .slice(0, 300)
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+      'gaussian',
+    );
+    const lambdaMax = solvePath(data.x, data.y, {
+      family: 'gaussian',
+      standardize: 'auto',
+      nLambda: 2,
+    }).lambdaMax;
+    expect(early[1]! / (0.03 * lambdaMax)).toBeCloseTo(1, 9);
+    expect(short.snapshot().lambda).toBe(early[1]);
+  });
+
   it('during the warm-up of lambda "auto", scores name what moved them (the provisional learner)', () => {
     const model = new OnlineModel({ family: 'gaussian' });
     let seed = 7;
