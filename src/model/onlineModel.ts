@@ -54,7 +54,9 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
    * Gaussian only: labelled events used to fix the label's centre and scale before learning
    * starts (default 100). The problem is solved on (y − c)/s with the penalty mapped exactly
    * (L1 part λα/s, L2 part unchanged), so the optimum is the same for any c, s; this only
-   * makes the learning rates independent of the label's units.
+   * makes the learning rates independent of the label's units. With λ "auto", the provisional
+   * learner starts after `min(labelWarmup, 20)` events on their centre and scale, and the learner
+   * on those of the whole warm-up (at least `labelWarmup` events).
    */
   readonly labelWarmup?: number;
   /**
@@ -66,6 +68,12 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   /** Clock for `createdAt` (tests inject a fixed one). */
   readonly clock?: () => Date;
 }
+
+/**
+ * λ "auto", gaussian: labelled events before the provisional learner starts (or `labelWarmup` if
+ * fewer); until then the predictions are the mean label so far.
+ */
+const provisionalLabelEvents = 20;
 
 export const onlineDefaults = {
   key: 'default',
@@ -262,8 +270,8 @@ export class OnlineModel {
   }
 
   /**
-   * λ "auto", once the label transform is fixed: the provisional learner starts at the λ "auto"
-   * would choose on the events so far, and learns them.
+   * λ "auto": the provisional learner starts at the λ "auto" would choose on the events so far,
+   * with a label transform fixed on them, and learns them.
    */
   private startProvisional(): void {
     const p = this.pending!;
@@ -424,7 +432,11 @@ export class OnlineModel {
           : this.warmupPrediction();
       pending.push({ x: raw!, y, weight });
       if (y === 1) this.pendingPositives++;
-      if (provisional === null && this.lambdaSetting === 'auto' && pending.length >= this.labelWarmup())
+      if (
+        provisional === null &&
+        this.lambdaSetting === 'auto' &&
+        pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
+      )
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
     } else {
@@ -449,8 +461,8 @@ export class OnlineModel {
 
   private finishWarmup(): void {
     const p = this.pending!;
-    // (with a provisional learner, the label transform is already fixed)
-    if (this.provisional === null && this.labelWarmup() > 0) this.fixLabelScale(p);
+    // (the provisional learner's label transform was fixed on fewer events)
+    if (this.labelWarmup() > 0) this.fixLabelScale(p);
     // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
     this.startLearner();
     this.pending = null;
