@@ -11,7 +11,7 @@ import {
 } from '../learn/factory.js';
 import type { LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
-import { autoLambda, enoughForLambda, lambdaMax, type WarmupEvent } from './autoLambda.js';
+import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
 import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -243,9 +243,25 @@ export class OnlineModel {
     return this.scored;
   }
 
+  /**
+   * λ "auto" at the end of the warm-up: 0.03 λ_max, for gaussian at most the noise level of a
+   * refit window (`noiseLambda`).
+   */
+  private autoLambdaFinal(): number {
+    const lambda = this.autoLambdaNow();
+    if (this.family !== 'gaussian' || this.pending === null || this.pending.length === 0) return lambda;
+    const pf = new Map(this.penaltyIndices);
+    const cap = noiseLambda(this.pending, lambda, {
+      standardize: this.standardize,
+      l1Ratio: this.l1Ratio,
+      penaltyFactor: (j) => pf.get(j) ?? 1,
+    });
+    return Math.min(lambda, cap);
+  }
+
   /** Starts the learner at `lambda` (default: the setting, or what "auto" chooses on the warm-up). */
   private startLearner(
-    lambda = this.lambdaSetting === 'auto' ? this.autoLambdaNow() : this.lambdaSetting,
+    lambda = this.lambdaSetting === 'auto' ? this.autoLambdaFinal() : this.lambdaSetting,
   ): void {
     this.chosenLambda = lambda;
     this.learner = this.makeLearner(lambda);
