@@ -47,7 +47,8 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
    * glmnet centres in batch (default true). The intercept is unpenalized, so the objective and
    * its optimum are the same; centring only stops the intercept and the coefficients of columns
    * with a large mean from moving together, which slows an online learner down. Costs O(numeric
-   * columns) per event; 0/1 indicators are never centred (that would make sparse updates dense).
+   * columns) per event: only columns present in a quarter of the events or more are centred, and
+   * 0/1 indicators never (that would make sparse updates dense).
    */
   readonly center?: boolean;
   /**
@@ -308,11 +309,21 @@ export class OnlineModel {
     return this.centre({ indices: x.indices, values, nnz: x.nnz });
   }
 
-  /** Makes the numeric columns of a just-observed event centred from now on (`center`). */
+  /**
+   * Makes the numeric columns of a just-observed event that are present in at least a quarter of
+   * the events so far centred from now on (`center`). A column present in a fraction q of the
+   * events has a mean of about √(q/(1−q)) of its sd or less, so centring matters for frequent
+   * columns; and centring only those (and what the first few events bring) bounds the learner's
+   * input at about 4 entries per non-zero of an average event.
+   */
   private trackNumeric(x: SparseVector): void {
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
-      if ((j >= this.centredMark.length || this.centredMark[j] === 0) && this.scaler.isNumeric(j))
+      if (
+        (j >= this.centredMark.length || this.centredMark[j] === 0) &&
+        this.scaler.isNumeric(j) &&
+        this.scaler.presentFraction(j) >= 0.25
+      )
         this.addCentred(j);
     }
   }
@@ -725,6 +736,7 @@ export class OnlineModel {
       pending: this.pending === null ? null : pendingState(this.pending),
       pendingRaw: true,
       centered: this.centering,
+      centredColumns: this.centered.slice(0, this.centeredCount),
       provisional: this.provisional === null ? null : this.provisional.state(),
       provisionalLambda: this.provisionalLambda,
       featurizer: this.featurizer.state(),
@@ -788,7 +800,7 @@ export class OnlineModel {
     m.labelCenter = cp.labelCenter;
     m.labelScale = cp.labelScale;
     m.centering = m.centering && cp.centered === true;
-    if (m.centering) for (let j = 0; j < cp.scaler.dimension; j++) if (m.scaler.isNumeric(j)) m.addCentred(j);
+    if (m.centering) for (const j of cp.centredColumns ?? []) m.addCentred(j);
     if (cp.learner === null) {
       const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
       if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a warm-up');
@@ -913,6 +925,8 @@ export interface OnlineModelCheckpoint {
   readonly pendingRaw?: boolean;
   /** True: numeric columns are centred for the learner (absent in older checkpoints: they are not). */
   readonly centered?: boolean;
+  /** The columns centred so far, ascending. */
+  readonly centredColumns?: Int32Array;
   /** λ "auto" warm-up: the provisional learner's state and λ (absent or null otherwise). */
   readonly provisional?: LearnerState | null;
   readonly provisionalLambda?: number;

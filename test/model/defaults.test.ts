@@ -157,6 +157,27 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     expect(squares / 80).toBeLessThan(0.6 * variance);
   });
 
+  it('only numeric columns present in a quarter of the events are centred; a checkpoint keeps which', () => {
+    let seed = 3;
+    const u = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const events = Array.from({ length: 2000 }, () => {
+      const features: Record<string, number> = { a: 5 + u() };
+      for (let k = 0; k < 3; k++) features[`s${Math.floor(u() * 300)}`] = 2 + u();
+      return { label: features.a! + u(), features };
+    });
+    const model = new OnlineModel({ family: 'gaussian' });
+    for (const e of events.slice(0, 1000)) model.process(e);
+    const cp = model.checkpoint();
+    const names = Array.from(cp.centredColumns!, (j) => model.featurizer.nameOf(j));
+    expect(names).toContain('a');
+    // besides a, only columns of the first events (a quarter of them or more at the time)
+    const early = new Set(events.slice(0, 4).flatMap((e) => Object.keys(e.features)));
+    expect(names.every((n) => early.has(n))).toBe(true);
+    const restored = OnlineModel.restore({ family: 'gaussian' }, cp);
+    for (const e of events.slice(1000))
+      expect(restored.process(e).prediction).toBe(model.process(e).prediction);
+  });
+
   it('a checkpoint from before centring goes on learning uncentred, exactly as it would have', () => {
     const events = revenueStream({ events: 3000, offset: 2 }).events;
     const a = new OnlineModel({ family: 'gaussian', center: false });
