@@ -21,7 +21,7 @@ import { solveAt } from '../solve/solve.js';
  * residual sd of the batch fit at 0.03 λ_max on the warm-up (`noiseLambda`). A fraction of λ_max
  * follows the signal, not the noise: where the label is mostly signal, 0.03 λ_max shrinks the
  * planted coefficients by far more than the noise needs (on the revenue stream, the optimum's
- * MSE is 3.5 % above the noise at 0.03 λ_max, 0.4 % at the threshold).
+ * MSE is 3.5 % above the noise at 0.03 λ_max, 0.35 % at the threshold).
  */
 export const autoLambdaRule = {
   events: 1000,

@@ -24,7 +24,7 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   readonly learner?: LearnerName;
   /**
    * λ of DESIGN §1 (per-event scale), or "auto" (the default): a fraction of λ_max on the first
-   * labelled events (`autoLambdaRule`), chosen once and kept.
+   * labelled events, for gaussian at most their noise level (`autoLambdaRule`), chosen once and kept.
    */
   readonly lambda?: number | 'auto';
   readonly l1Ratio?: number;
