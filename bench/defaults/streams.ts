@@ -96,12 +96,12 @@ export interface RevenueStream {
 
 /** The revenue stream, its label multiplied by `unit` (1: dollars, sd ≈ 130). */
 export function revenueStream(
-  o: { events?: number; seed?: number; unit?: number; offset?: number } = {},
+  o: { events?: number; seed?: number; unit?: number; offset?: number; noiseSd?: number } = {},
 ): RevenueStream {
   const n = o.events ?? 50_000;
   const unit = o.unit ?? 1;
   const rng = new Rng(o.seed ?? 41);
-  const noiseSd = 40;
+  const noiseSd = o.noiseSd ?? 40;
   // x0..x19 on scales from 0.01 to 1000; x3 (scale 100) and x11 (scale 0.01) matter.
   const scales = Array.from({ length: 20 }, (_, j) => [1, 0.01, 10, 100, 1000][j % 5]);
   const truth = new Map<string, number>([

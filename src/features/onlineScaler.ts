@@ -105,6 +105,16 @@ export class OnlineScaler {
     return j < this.dim && this.presentWeight[j] > 0 && this.nonBinary[j] === 0;
   }
 
+  /** The share of the events' weight in which column j was present. */
+  presentFraction(j: number): number {
+    return j < this.dim && this.totalWeight > 0 ? this.presentWeight[j] / this.totalWeight : 0;
+  }
+
+  /** True when column j has been observed (with weight) with a value other than 0 and 1. */
+  isNumeric(j: number): boolean {
+    return j < this.dim && this.presentWeight[j] > 0 && this.nonBinary[j] === 1;
+  }
+
   /**
    * The divisor of column j: its sd, or 1 for an indicator when `keepIndicators` (the
    * `standardize: "auto"` rule).

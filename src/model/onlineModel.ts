@@ -11,7 +11,7 @@ import {
 } from '../learn/factory.js';
 import type { LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
-import { autoLambda, enoughForLambda, lambdaMax, type WarmupEvent } from './autoLambda.js';
+import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
 import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -24,7 +24,7 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   readonly learner?: LearnerName;
   /**
    * λ of DESIGN §1 (per-event scale), or "auto" (the default): a fraction of λ_max on the first
-   * labelled events (`autoLambdaRule`), chosen once and kept.
+   * labelled events, for gaussian at most their noise level (`autoLambdaRule`), chosen once and kept.
    */
   readonly lambda?: number | 'auto';
   readonly l1Ratio?: number;
@@ -43,10 +43,21 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   /** Penalty factors by feature name (`age`, `country=DE`); default 1, 0 = unpenalized. */
   readonly penaltyFactors?: Readonly<Record<string, number>>;
   /**
+   * With standardization: the learner sees numeric columns centred on their running mean, as
+   * glmnet centres in batch (default true). The intercept is unpenalized, so the objective and
+   * its optimum are the same; centring only stops the intercept and the coefficients of columns
+   * with a large mean from moving together, which slows an online learner down. Costs O(numeric
+   * columns) per event: only columns present in a quarter of the events or more are centred, and
+   * 0/1 indicators never (that would make sparse updates dense).
+   */
+  readonly center?: boolean;
+  /**
    * Gaussian only: labelled events used to fix the label's centre and scale before learning
    * starts (default 100). The problem is solved on (y − c)/s with the penalty mapped exactly
    * (L1 part λα/s, L2 part unchanged), so the optimum is the same for any c, s; this only
-   * makes the learning rates independent of the label's units.
+   * makes the learning rates independent of the label's units. With λ "auto", the provisional
+   * learner starts after `min(labelWarmup, 20)` events on their centre and scale, and the learner
+   * on those of the whole warm-up (at least `labelWarmup` events).
    */
   readonly labelWarmup?: number;
   /**
@@ -58,6 +69,12 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   /** Clock for `createdAt` (tests inject a fixed one). */
   readonly clock?: () => Date;
 }
+
+/**
+ * λ "auto", gaussian: labelled events before the provisional learner starts (or `labelWarmup` if
+ * fewer); until then the predictions are the mean label so far.
+ */
+const provisionalLabelEvents = 20;
 
 export const onlineDefaults = {
   key: 'default',
@@ -124,6 +141,15 @@ export class OnlineModel {
   private provisionalLambda = 0;
   private rawObserver: RawObserver | null = null;
   private keepName: ((index: number) => boolean) | null = null;
+  /** True: numeric columns are centred for the learner (`center`; false in older checkpoints). */
+  private centering: boolean;
+  /** The numeric columns centred so far, ascending (`centeredCount` of them). */
+  private centered = new Int32Array(16);
+  private centeredCount = 0;
+  /** Per column: 1 when centred, 2 while `centre` merges an event in which it is present. */
+  private centredMark = new Uint8Array(0);
+  /** The learner's input when columns are centred (reused). */
+  private readonly centredInput = new SparseBuffer(64);
   private learned = 0;
   private scored = 0;
   private version = 0;
@@ -136,6 +162,7 @@ export class OnlineModel {
     this.lambdaSetting = options.lambda ?? onlineDefaults.lambda;
     this.l1Ratio = options.l1Ratio ?? onlineDefaults.l1Ratio;
     this.standardize = options.standardize ?? onlineDefaults.standardize;
+    this.centering = this.standardize !== false && (options.center ?? true);
     this.clock = options.clock ?? (() => new Date());
     this.featurizer = new Featurizer({
       ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
@@ -217,9 +244,25 @@ export class OnlineModel {
     return this.scored;
   }
 
+  /**
+   * λ "auto" at the end of the warm-up: 0.03 λ_max, for gaussian at most the noise level of a
+   * refit window (`noiseLambda`).
+   */
+  private autoLambdaFinal(): number {
+    const lambda = this.autoLambdaNow();
+    if (this.family !== 'gaussian' || this.pending === null || this.pending.length === 0) return lambda;
+    const pf = new Map(this.penaltyIndices);
+    const cap = noiseLambda(this.pending, lambda, {
+      standardize: this.standardize,
+      l1Ratio: this.l1Ratio,
+      penaltyFactor: (j) => pf.get(j) ?? 1,
+    });
+    return Math.min(lambda, cap);
+  }
+
   /** Starts the learner at `lambda` (default: the setting, or what "auto" chooses on the warm-up). */
   private startLearner(
-    lambda = this.lambdaSetting === 'auto' ? this.autoLambdaNow() : this.lambdaSetting,
+    lambda = this.lambdaSetting === 'auto' ? this.autoLambdaFinal() : this.lambdaSetting,
   ): void {
     this.chosenLambda = lambda;
     this.learner = this.makeLearner(lambda);
@@ -244,8 +287,8 @@ export class OnlineModel {
   }
 
   /**
-   * λ "auto", once the label transform is fixed: the provisional learner starts at the λ "auto"
-   * would choose on the events so far, and learns them.
+   * λ "auto": the provisional learner starts at the λ "auto" would choose on the events so far,
+   * with a label transform fixed on them, and learns them.
    */
   private startProvisional(): void {
     const p = this.pending!;
@@ -253,17 +296,107 @@ export class OnlineModel {
     this.provisionalLambda = this.autoLambdaNow();
     const learner = this.makeLearner(this.provisionalLambda);
     for (const e of p)
-      learner.learnOne(this.scaledNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+      learner.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
     this.provisional = learner;
   }
 
-  /** Raw features scaled by the current column scales (a fresh vector). */
-  private scaledNow(x: SparseVector): SparseVector {
+  /** Raw features scaled and centred by the current statistics (for the learner, read at once). */
+  private centredNow(x: SparseVector): SparseVector {
     const values = x.values.map((v, k) => {
       const s = this.columnScale(x.indices[k]);
       return s > 0 ? v / s : 0;
     });
-    return { indices: x.indices, values, nnz: x.nnz };
+    return this.centre({ indices: x.indices, values, nnz: x.nnz });
+  }
+
+  /**
+   * Makes the numeric columns of a just-observed event that are present in at least a quarter of
+   * the events so far centred from now on (`center`). A column present in a fraction q of the
+   * events has a mean of about √(q/(1−q)) of its sd or less, so centring matters for frequent
+   * columns; and centring only those (and what the first few events bring) bounds the learner's
+   * input at about 4 entries per non-zero of an average event.
+   */
+  private trackNumeric(x: SparseVector): void {
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      if (
+        (j >= this.centredMark.length || this.centredMark[j] === 0) &&
+        this.scaler.isNumeric(j) &&
+        this.scaler.presentFraction(j) >= 0.25
+      )
+        this.addCentred(j);
+    }
+  }
+
+  private addCentred(j: number): void {
+    if (j >= this.centredMark.length) {
+      const mark = new Uint8Array(Math.max(2 * this.centredMark.length, j + 1, 64));
+      mark.set(this.centredMark);
+      this.centredMark = mark;
+    }
+    this.centredMark[j] = 1;
+    const n = this.centeredCount;
+    if (n === this.centered.length) {
+      const grown = new Int32Array(2 * n);
+      grown.set(this.centered);
+      this.centered = grown;
+    }
+    // ascending, so that a model restored from a checkpoint builds the same learner input
+    let i = n;
+    while (i > 0 && this.centered[i - 1] > j) {
+      this.centered[i] = this.centered[i - 1];
+      i--;
+    }
+    this.centered[i] = j;
+    this.centeredCount = n + 1;
+  }
+
+  /** The running mean of column j on the learner's scale (mean_j / s_j; 0 when s_j is 0). */
+  private scaledMean(j: number): number {
+    const s = this.columnScale(j);
+    return s > 0 ? this.scaler.meanOf(j) / s : 0;
+  }
+
+  /**
+   * The learner's input for scaled features x: every centred column j gets x_j − mean_j/s_j,
+   * present in x or not (a view on a reused buffer, or x itself when no column is centred).
+   */
+  private centre(x: SparseVector): SparseVector {
+    const n = this.centeredCount;
+    if (n === 0) return x;
+    const out = this.centredInput;
+    const mark = this.centredMark;
+    out.clear();
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      let v = x.values[k];
+      if (j < mark.length && mark[j] === 1) {
+        mark[j] = 2;
+        v -= this.scaledMean(j);
+      }
+      out.push(j, v);
+    }
+    for (let i = 0; i < n; i++) {
+      const j = this.centered[i];
+      if (mark[j] === 2) {
+        mark[j] = 1;
+        continue;
+      }
+      const m = this.scaledMean(j);
+      if (m !== 0) out.push(j, -m);
+    }
+    return out;
+  }
+
+  /** Σ_j w_j · mean_j/s_j over the centred columns: intercept on centred columns − on raw ones. */
+  private centredOffset(weight: (j: number) => number): number {
+    let offset = 0;
+    for (let i = 0; i < this.centeredCount; i++) {
+      const j = this.centered[i];
+      const w = weight(j);
+      if (w !== 0) offset += w * this.scaledMean(j);
+    }
+    return offset;
   }
 
   /** Learns a scaled event; returns the mean prediction made before (throws if the learner diverged). */
@@ -313,20 +446,28 @@ export class OnlineModel {
       return { rejected: null, labelled: false, prediction: this.predictScaled(x), loss: NaN };
     }
     if (this.standardize !== false) this.scaler.observe(x, weight);
+    if (this.centering) this.trackNumeric(x);
     const pending = this.pending;
     const raw = pending !== null ? copySparse(x) : null;
     if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
     let prediction: number;
     if (pending !== null) {
       const provisional = this.provisional;
-      prediction = provisional !== null ? this.learnWith(provisional, x, y, weight) : this.warmupPrediction();
+      prediction =
+        provisional !== null
+          ? this.learnWith(provisional, this.centre(x), y, weight)
+          : this.warmupPrediction();
       pending.push({ x: raw!, y, weight });
       if (y === 1) this.pendingPositives++;
-      if (provisional === null && this.lambdaSetting === 'auto' && pending.length >= this.labelWarmup())
+      if (
+        provisional === null &&
+        this.lambdaSetting === 'auto' &&
+        pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
+      )
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
     } else {
-      prediction = this.learnWith(this.learner!, x, y, weight);
+      prediction = this.learnWith(this.learner!, this.centre(x), y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
@@ -347,8 +488,8 @@ export class OnlineModel {
 
   private finishWarmup(): void {
     const p = this.pending!;
-    // (with a provisional learner, the label transform is already fixed)
-    if (this.provisional === null && this.labelWarmup() > 0) this.fixLabelScale(p);
+    // (the provisional learner's label transform was fixed on fewer events)
+    if (this.labelWarmup() > 0) this.fixLabelScale(p);
     // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
     this.startLearner();
     this.pending = null;
@@ -356,7 +497,7 @@ export class OnlineModel {
     this.provisional = null;
     this.provisionalLambda = 0;
     for (const e of p) {
-      this.learner!.learnOne(this.scaledNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+      this.learner!.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
     }
   }
 
@@ -380,7 +521,7 @@ export class OnlineModel {
   private predictScaled(x: SparseVector): number {
     const learner = this.learner ?? this.provisional;
     if (learner === null) return this.warmupPrediction();
-    return lossFor(this.family).mean(learner.marginOne(x) * this.labelScale + this.labelCenter);
+    return lossFor(this.family).mean(learner.marginOne(this.centre(x)) * this.labelScale + this.labelCenter);
   }
 
   /** Scores an event without learning from it (NaN if it cannot be featurized). */
@@ -390,14 +531,27 @@ export class OnlineModel {
     return outcome.prediction;
   }
 
-  /** Makes the learner current (the label warm-up is cut short if still running). */
-  private ensureLearner(): PenalizedLearner {
-    if (this.pending !== null && this.pending.length > 0) this.finishWarmup();
-    if (this.learner === null) {
-      this.pending = null;
-      this.startLearner();
+  /**
+   * `read()` as if the warm-up ended now (λ chosen and the learner started on the events so far),
+   * then the warm-up as it was: a snapshot during it shows that model without cutting it short.
+   */
+  private asIfWarmedUp<T>(read: () => T): T {
+    const { learner, pending, pendingPositives, chosenLambda, provisional, provisionalLambda } = this;
+    const { labelCenter, labelScale } = this;
+    this.finishWarmup();
+    try {
+      return read();
+    } finally {
+      Object.assign(this, {
+        learner,
+        pending,
+        pendingPositives,
+        chosenLambda,
+        provisional,
+        provisionalLambda,
+      });
+      Object.assign(this, { labelCenter, labelScale });
     }
-    return this.learner!;
   }
 
   /** Intercept and non-zero coefficients on the original scale, by column index. */
@@ -415,8 +569,9 @@ export class OnlineModel {
         vals.push((w / sd) * this.labelScale);
       }
     });
+    const b = learner.intercept() - this.centredOffset((j) => learner.coefficient(j));
     return {
-      intercept: learner.intercept() * this.labelScale + this.labelCenter,
+      intercept: b * this.labelScale + this.labelCenter,
       indices: Int32Array.from(idx),
       values: Float64Array.from(vals),
     };
@@ -500,7 +655,11 @@ export class OnlineModel {
       const sd = this.columnScale(cols[k]);
       scaled[k] = sd > 0 ? (values[k] * sd) / this.labelScale : 0;
     }
-    learner.assignWeights((intercept - this.labelCenter) / this.labelScale, cols, scaled);
+    const byColumn = new Map<number, number>();
+    for (let k = 0; k < cols.length; k++) byColumn.set(cols[k], scaled[k]);
+    const b =
+      (intercept - this.labelCenter) / this.labelScale + this.centredOffset((j) => byColumn.get(j) ?? 0);
+    learner.assignWeights(b, cols, scaled);
     return true;
   }
 
@@ -525,9 +684,20 @@ export class OnlineModel {
       out[k] = learner === null ? 0 : learner.coefficient(x.indices[k]) * x.values[k] * this.labelScale;
   }
 
-  /** An immutable snapshot (DESIGN §3) with the next version number. */
+  /**
+   * An immutable snapshot (DESIGN §3) with the next version number. During a warm-up (the label's,
+   * or lambda "auto"'s), the model that ending it now would give, at the λ it would choose on the
+   * events so far: the warm-up itself goes on (λ is still chosen on all its events).
+   */
   snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
-    if (this.pending !== null && this.pending.length > 0) this.ensureLearner();
+    if (this.pending !== null && this.pending.length > 0)
+      return this.asIfWarmedUp(() => this.snapshotNow(extraMetrics));
+    return this.snapshotNow(extraMetrics);
+  }
+
+  private snapshotNow(
+    extraMetrics: Readonly<Record<string, number | string | boolean | null>>,
+  ): ModelSnapshot {
     const { intercept, indices, values } = this.coefficients();
     const coefficients = this.namedCoefficients(indices, values);
     const vocabulary = this.featurizer.vocabulary;
@@ -565,6 +735,8 @@ export class OnlineModel {
       learner: this.learner === null ? null : this.learner.state(),
       pending: this.pending === null ? null : pendingState(this.pending),
       pendingRaw: true,
+      centered: this.centering,
+      centredColumns: this.centered.slice(0, this.centeredCount),
       provisional: this.provisional === null ? null : this.provisional.state(),
       provisionalLambda: this.provisionalLambda,
       featurizer: this.featurizer.state(),
@@ -627,6 +799,8 @@ export class OnlineModel {
     if (m.metrics.family !== m.family) throw new StateError('checkpoint metrics are of another family');
     m.labelCenter = cp.labelCenter;
     m.labelScale = cp.labelScale;
+    m.centering = m.centering && cp.centered === true;
+    if (m.centering) for (const j of cp.centredColumns ?? []) m.addCentred(j);
     if (cp.learner === null) {
       const warmup = options.labelWarmup ?? onlineDefaults.labelWarmup;
       if (cp.pending === null) throw new StateError('checkpoint has neither a learner nor a warm-up');
@@ -749,6 +923,10 @@ export interface OnlineModelCheckpoint {
   readonly lambda?: number | null;
   /** True: `pending` holds raw features (absent in older checkpoints, whose events were scaled). */
   readonly pendingRaw?: boolean;
+  /** True: numeric columns are centred for the learner (absent in older checkpoints: they are not). */
+  readonly centered?: boolean;
+  /** The columns centred so far, ascending. */
+  readonly centredColumns?: Int32Array;
   /** λ "auto" warm-up: the provisional learner's state and λ (absent or null otherwise). */
   readonly provisional?: LearnerState | null;
   readonly provisionalLambda?: number;

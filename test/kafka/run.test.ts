@@ -160,8 +160,8 @@ describe('l1stream run --config (Kafka in and out)', () => {
     expect(scores.map((s) => s.offset).sort((a, b) => Number(a) - Number(b))).toEqual(unlabelled.map(String));
 
     // A reference online model fed the same events in the same order scores them the same. It
-    // takes the service's snapshots too (right after every 150th learned event): a snapshot during
-    // the warm-up of lambda "auto" (1,000 labelled events) ends it there.
+    // takes the service's snapshots too (right after every 150th learned event), though a snapshot
+    // changes nothing, not even during the warm-up of lambda "auto" (1,000 labelled events).
     const reference = new OnlineModel({ key: 'scored', family: 'gaussian' });
     const byOffset = new Map(scores.map((s) => [s.offset, s]));
     let lastVersion = 0;

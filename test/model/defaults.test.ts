@@ -24,6 +24,27 @@ function learn(
   return { model, snapshot: model.snapshot() };
 }
 
+/**
+ * λ "auto" by its definition, from batch fits on `events`: 0.03 × λ_max (solvePath), and for
+ * gaussian at most σ̂·√(2 ln p / 20,000), σ̂ the residual sd of the batch fit at 0.03 λ_max.
+ */
+function autoLambdaOf(events: readonly StreamEvent[], family: 'gaussian' | 'binomial') {
+  const data = readEventsDesign(events.map((e) => JSON.stringify(e)).join('\n'), family);
+  const fraction = 0.03 * solvePath(data.x, data.y, { family, standardize: 'auto', nLambda: 2 }).lambdaMax;
+  if (family === 'binomial') return { fraction, cap: Infinity, lambda: fraction };
+  const fit = solveAt(data.x, data.y, { family, lambda: fraction, standardize: 'auto' });
+  const eta = new Float64Array(data.y.length).fill(fit.intercept);
+  const { colStart, rowIndex, values } = data.x;
+  for (let j = 0; j < data.x.cols; j++)
+    for (let k = colStart[j]!; k < colStart[j + 1]!; k++)
+      eta[rowIndex[k]!] += fit.coefficients[j]! * values[k]!;
+  let rss = 0;
+  data.y.forEach((y, i) => (rss += (y - eta[i]!) ** 2));
+  const sigma = Math.sqrt(rss / (data.y.length - fit.nonzero - 1));
+  const cap = sigma * Math.sqrt((2 * Math.log(data.names.length)) / 20_000);
+  return { fraction, cap, lambda: Math.min(fraction, cap) };
+}
+
 describe('defaults on sparse ids and on labels in their own units', () => {
   it('sparse binary ids: defaults beat the best constant by a clear margin and find most planted ids', () => {
     const s = sparseIdStream();
@@ -72,6 +93,122 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     ).toBeGreaterThan(5);
   });
 
+  it('numeric features far from 0: centred for the learner, the same model as on centred features', () => {
+    // x_j = (N(0,1) + 2)·scale_j: without centring, the intercept and the coefficients move
+    // together and the online model kept most noise features (24 non-zeros at 20,000 events)
+    const planted = new Set(['x3', 'x11', 'tenure_days', 'plan']);
+    const field = (k: string) => k.split('=')[0];
+    const shifted = revenueStream({ events: 20_000, offset: 2 });
+    const centred = learn(revenueStream({ events: 20_000 }).events, {}, 'gaussian').snapshot;
+    const { snapshot } = learn(shifted.events, {}, 'gaussian');
+    expect(new Set(Object.keys(snapshot.coefficients).map(field))).toEqual(planted);
+    expect(Object.keys(snapshot.coefficients).sort()).toEqual(Object.keys(centred.coefficients).sort());
+    // the learner's input is (x_j − mean_j)/sd_j either way: the same coefficients (up to the
+    // rounding of the generated values), the intercept absorbing the shift
+    for (const [k, v] of Object.entries(centred.coefficients))
+      expect(snapshot.coefficients[k] / v).toBeCloseTo(1, 3);
+    // and near the batch optimum at the same λ on the same events: predictions within 5 (noise sd 40)
+    const data = readEventsDesign(shifted.events.map((e) => JSON.stringify(e)).join('\n'), 'gaussian');
+    const batch = solveAt(data.x, data.y, {
+      family: 'gaussian',
+      lambda: snapshot.lambda,
+      standardize: 'auto',
+    });
+    const names = new Map(data.names.map((n, j) => [n, j]));
+    let squares = 0;
+    const last = shifted.events.slice(-1000);
+    for (const e of last) {
+      let online = snapshot.intercept;
+      let reference = batch.intercept;
+      for (const [k, v] of Object.entries(e.features)) {
+        const name = typeof v === 'string' ? `${k}=${v}` : k;
+        const x = typeof v === 'number' ? v : 1;
+        online += (snapshot.coefficients[name] ?? 0) * x;
+        reference += batch.coefficients[names.get(name)!]! * x;
+      }
+      squares += (online - reference) ** 2;
+    }
+    expect(Math.sqrt(squares / last.length)).toBeLessThan(5);
+  });
+
+  it('revenue: progressive MSE within 5 % of the noise, features centred or not (8 % and 28 % before)', () => {
+    for (const offset of [0, 2]) {
+      const r = revenueStream({ offset });
+      const { model } = learn(r.events, {}, 'gaussian');
+      expect(model.metrics.summary().rmse ** 2 / r.noiseVariance).toBeLessThan(1.05);
+    }
+  });
+
+  it('lambda "auto", gaussian: the provisional learner predicts from the 21st event on', () => {
+    const events = revenueStream({ events: 100 }).events;
+    const model = new OnlineModel({ family: 'gaussian' });
+    let squares = 0;
+    let sum = 0;
+    let sumSq = 0;
+    events.forEach((e, i) => {
+      const { prediction } = model.process(e);
+      if (i < 20) return;
+      squares += (prediction - e.label) ** 2;
+      sum += e.label;
+      sumSq += e.label ** 2;
+    });
+    // events 21–100: the mean label so far would do about as well as the label's variance
+    const variance = sumSq / 80 - (sum / 80) ** 2;
+    expect(squares / 80).toBeLessThan(0.6 * variance);
+  });
+
+  it('only numeric columns present in a quarter of the events are centred; a checkpoint keeps which', () => {
+    let seed = 3;
+    const u = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const events = Array.from({ length: 2000 }, () => {
+      const features: Record<string, number> = { a: 5 + u() };
+      for (let k = 0; k < 3; k++) features[`s${Math.floor(u() * 300)}`] = 2 + u();
+      return { label: features.a! + u(), features };
+    });
+    const model = new OnlineModel({ family: 'gaussian' });
+    for (const e of events.slice(0, 1000)) model.process(e);
+    const cp = model.checkpoint();
+    const names = Array.from(cp.centredColumns!, (j) => model.featurizer.nameOf(j));
+    expect(names).toContain('a');
+    // besides a, only columns of the first events (a quarter of them or more at the time)
+    const early = new Set(events.slice(0, 4).flatMap((e) => Object.keys(e.features)));
+    expect(names.every((n) => early.has(n))).toBe(true);
+    const restored = OnlineModel.restore({ family: 'gaussian' }, cp);
+    for (const e of events.slice(1000))
+      expect(restored.process(e).prediction).toBe(model.process(e).prediction);
+  });
+
+  it('a checkpoint from before centring goes on learning uncentred, exactly as it would have', () => {
+    const events = revenueStream({ events: 3000, offset: 2 }).events;
+    const a = new OnlineModel({ family: 'gaussian', center: false });
+    for (const e of events.slice(0, 1500)) a.process(e);
+    const { centered: _centered, ...older } = a.checkpoint();
+    const b = OnlineModel.restore({ family: 'gaussian' }, older);
+    for (const e of events.slice(1500)) expect(b.process(e).prediction).toBe(a.process(e).prediction);
+    expect(b.snapshot().coefficients).toEqual(a.snapshot().coefficients);
+  });
+
+  it('a snapshot during the warm-up of lambda "auto" shows the model so far and cuts nothing short', () => {
+    const events = revenueStream({ events: 3000 }).events;
+    const plain = new OnlineModel({ family: 'gaussian' });
+    const watched = new OnlineModel({ family: 'gaussian' });
+    const early: number[] = [];
+    for (const e of events) {
+      expect(watched.process(e).prediction).toBe(plain.process(e).prediction);
+      if (watched.offset % 150 === 0) early.push(watched.snapshot().lambda);
+    }
+    // λ is still chosen on the first 1,000 events, and the models stay the same to the last bit
+    const end = watched.snapshot();
+    expect(end.lambda).toBe(plain.snapshot().lambda);
+    expect(end.coefficients).toEqual(plain.snapshot().coefficients);
+    // a snapshot at 300 events: the model that ending the warm-up there gives, at the λ "auto"
+    // would choose on those 300 events
+    const short = new OnlineModel({ family: 'gaussian' });
+    for (const e of events.slice(0, 300)) short.process(e);
+    expect(early[1]! / autoLambdaOf(events.slice(0, 300), 'gaussian').lambda).toBeCloseTo(1, 6);
+    expect(short.snapshot().lambda).toBe(early[1]);
+  });
+
   it('during the warm-up of lambda "auto", scores name what moved them (the provisional learner)', () => {
     const model = new OnlineModel({ family: 'gaussian' });
     let seed = 7;
@@ -93,21 +230,22 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     expect(x1).toBeCloseTo(withX1 - without, 9);
   });
 
-  it('lambda "auto" is 0.03 × the batch λ_max of the first 1000 labelled events, with the same column scales', () => {
+  it('lambda "auto" is 0.03 × the batch λ_max of the first 1000 labelled events (gaussian: at most the noise level)', () => {
     // batch λ_max (solvePath) on the first 1000 events, with the batch fit's "auto" scaling
-    const check = (events: readonly StreamEvent[], family: 'gaussian' | 'binomial') => {
-      const { snapshot } = learn(events, {}, family);
-      const text = events
-        .slice(0, 1000)
-        .map((e) => JSON.stringify(e))
-        .join('\n');
-      const data = readEventsDesign(text, family);
-      const path = solvePath(data.x, data.y, { family, standardize: 'auto', nLambda: 2 });
-      expect(snapshot.lambda / (0.03 * path.lambdaMax)).toBeCloseTo(1, 9);
-    };
-    check(sparseIdStream({ events: 3000, columns: 2000 }).events, 'binomial');
-    // gaussian, numeric columns scaled by their sd, the label in its own units
-    check(revenueStream({ events: 1500, unit: 100 }).events, 'gaussian');
+    const { snapshot } = learn(sparseIdStream({ events: 3000, columns: 2000 }).events, {}, 'binomial');
+    const binomial = autoLambdaOf(sparseIdStream({ events: 1000, columns: 2000 }).events, 'binomial');
+    expect(snapshot.lambda / binomial.fraction).toBeCloseTo(1, 9);
+    // gaussian, numeric columns scaled by their sd, the label in its own units: mostly signal
+    // (R² ≈ 0.9), so the noise level is below 0.03 λ_max and is the λ
+    const events = revenueStream({ events: 1500, unit: 100 }).events;
+    const gaussian = autoLambdaOf(events.slice(0, 1000), 'gaussian');
+    expect(gaussian.cap).toBeLessThan(0.5 * gaussian.fraction);
+    expect(learn(events, {}, 'gaussian').snapshot.lambda / gaussian.cap).toBeCloseTo(1, 6);
+    // noisier (noise sd 400 $ instead of 40 $): 0.03 λ_max is below the noise level, and is the λ
+    const noisy = revenueStream({ events: 1500, noiseSd: 400 }).events;
+    const reference = autoLambdaOf(noisy.slice(0, 1000), 'gaussian');
+    expect(reference.cap).toBeGreaterThan(reference.fraction);
+    expect(learn(noisy, {}, 'gaussian').snapshot.lambda / reference.fraction).toBeCloseTo(1, 9);
   });
 
   it('standardize "auto" solves the lasso with penalty sd_j on numeric columns and 1 on 0/1 columns', () => {
