@@ -1,3 +1,4 @@
+import { FlatMoves } from './flatMoves.js';
 import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
 import type { CdState } from './state.js';
@@ -15,6 +16,11 @@ const SMALL_STEP = 1e-12;
 
 /** Binomial: Newton finishes tried whenever they pay against all the sweeps so far at this λ. */
 const POLISH_TRIES_BINOMIAL = 3;
+
+/** Features drift (`flatMove`) when their last two Newton steps have a ratio within this and its inverse… */
+const DRIFT_RATIO = 0.5;
+/** …and a step of at least this share of the largest step's. */
+const DRIFT_SHARE = 0.01;
 
 /** Zeros of the working set are pruned when they are more than this share of it… */
 const PRUNE_SHARE = 0.25;
@@ -44,6 +50,11 @@ export class BinomialSolver {
   private readonly etaOuter: Float64Array;
   /** w (y − p) at the current point, for the exact KKT check. */
   private readonly resid: Float64Array;
+  /** The features that drift (`flatMove`). */
+  private readonly driftCols: Int32Array;
+  private readonly flat: FlatMoves;
+  /** Each feature's change in the last Newton step. */
+  private readonly previousStep: Float64Array;
 
   constructor(
     private readonly st: CdState,
@@ -52,6 +63,9 @@ export class BinomialSolver {
     this.rhoStart = new Float64Array(st.n);
     this.etaOuter = new Float64Array(st.n);
     this.resid = new Float64Array(st.n);
+    this.flat = new FlatMoves(st);
+    this.driftCols = new Int32Array(st.p);
+    this.previousStep = new Float64Array(st.p);
   }
 
   /**
@@ -111,6 +125,7 @@ export class BinomialSolver {
     const counts = { passes: 0, kkt: 0 };
     this.newton.steps = 0;
     this.newton.kktTolerance = kktTolerance;
+    this.previousStep.fill(0);
     st.computeEta();
     // the objective at the current point, NaN when not evaluated (each outer iteration computes
     // it with its weights, sharing their exponentials; `newtonPolish` computes it when NaN)
@@ -243,8 +258,14 @@ export class BinomialSolver {
       // certifies it as soon as the KKT conditions hold to the tolerance asked for, however
       // loosely the quadratic model was solved: the stopping rule follows `kktTolerance`.
       // Relative to each threshold, with an absolute floor at rounding level of the gradients.
-      const violation = this.exactViolation(lambda, scaleVar, counts);
+      let violation = this.exactViolation(lambda, scaleVar, counts);
       if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
+      // features that drift along a flat direction (the same move in two Newton steps) are moved
+      // straight to its end
+      if (this.flatMove(lambda, t === 1)) {
+        violation = this.exactViolation(lambda, scaleVar, counts);
+        if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
+      }
       const lastViolation = previousViolation;
       previousViolation = violation;
       // features at zero far inside their thresholds leave the working set (sweeps skip them)
@@ -272,6 +293,37 @@ export class BinomialSolver {
       dualGap: NaN,
       reason: `no convergence within ${pr.maxOuter} Newton iterations`,
     };
+  }
+
+  /**
+   * Flat moves (`flatMoves.ts`) on the features that drift: non-zero, and moved by about the same
+   * amount in the same direction in the last two Newton steps (`DRIFT_RATIO`), by at least
+   * `DRIFT_SHARE` of the largest move. Records this step's moves; moves only when `full` (a full
+   * Newton step: a damped one is no drift).
+   * Returns whether the point moved (η is then current).
+   */
+  private flatMove(lambda: number, full: boolean): boolean {
+    const st = this.st;
+    const { driftCols, previousStep } = this;
+    let largest = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      const d = Math.abs(st.beta[j]! - st.betaOld[j]!);
+      if (d > largest) largest = d;
+    }
+    let count = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      const d = st.beta[j]! - st.betaOld[j]!;
+      const before = previousStep[j]!;
+      previousStep[j] = d;
+      if (st.beta[j] === 0 || Math.abs(d) < DRIFT_SHARE * largest) continue;
+      if (d / before >= DRIFT_RATIO && d / before <= 1 / DRIFT_RATIO) driftCols[count++] = j;
+    }
+    if (!full || count < 2) return false;
+    const moves = this.flat.moves;
+    this.flat.move(lambda, driftCols, count, st.binomialObjective(lambda));
+    return this.flat.moves > moves;
   }
 
   /** The largest h·Δ² of the step from `betaOld` and `b0Old` (the intercept's weight is Σ W). */
