@@ -6,8 +6,16 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 
+import { RECORD_MAX } from '../../connectors/kafka/codecs/avroEventReader.js';
 import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
-import { InputError, validateEvent, type Family, type Validated } from '../../src/index.js';
+import {
+  InputError,
+  ListedEvent,
+  validateEvent,
+  type Family,
+  type FeatureValue,
+  type Validated,
+} from '../../src/index.js';
 import { OnlineModel } from '../../src/model/onlineModel.js';
 import { Rng } from '../helpers/random.js';
 
@@ -72,20 +80,23 @@ class Writer {
   }
 }
 
+/** A number, a string or a boolean from `names`, or an array of up to 3 of them. */
+function randomValue(rng: Rng, names: readonly string[]): unknown {
+  const r = rng.next();
+  return r < 0.4
+    ? Math.round(rng.normal() * 1000) / 100
+    : r < 0.6
+      ? names[rng.int(names.length)]
+      : r < 0.75
+        ? rng.next() < 0.5
+        : Array.from({ length: rng.int(4) }, () => names[rng.int(names.length)]);
+}
+
 function randomEvent(rng: Rng, names: readonly string[]): Record<string, unknown> {
   const features: Record<string, unknown> = {};
   const k = rng.int(8);
   for (let i = 0; i < k; i++) {
-    const name = names[rng.int(names.length)];
-    const r = rng.next();
-    features[name] =
-      r < 0.4
-        ? Math.round(rng.normal() * 1000) / 100
-        : r < 0.6
-          ? names[rng.int(names.length)]
-          : r < 0.75
-            ? rng.next() < 0.5
-            : Array.from({ length: rng.int(4) }, () => names[rng.int(names.length)]);
+    features[names[rng.int(names.length)]] = randomValue(rng, names);
   }
   const maybe = <T>(v: T): T | null => (rng.next() < 0.3 ? null : v);
   return {
@@ -314,6 +325,163 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
     expect(raw.decodeEvent(new Uint8Array(rawBytes), 'gaussian')).toEqual(
       raw.decodeEvent(rawBytes, 'gaussian'),
     );
+  });
+});
+
+/** The event as data: every field, the features' names in order with their values. */
+function plain(v: Validated): unknown {
+  if (!v.ok) return v;
+  const e = v.event;
+  const features = e.features;
+  return {
+    key: e.key,
+    ts: e.ts,
+    label: e.label,
+    weight: e.weight,
+    names: Object.keys(features),
+    values: Object.keys(features).map((name) => features[name]),
+  };
+}
+
+/** A wide event's features: `width` names from `pool` (distinct), in a random order, random values. */
+function wideFeatures(rng: Rng, pool: readonly string[], width: number): Record<string, unknown> {
+  const names = [...pool];
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  const features: Record<string, unknown> = {};
+  for (const name of names.slice(0, width)) features[name] = randomValue(rng, pool);
+  return features;
+}
+
+describe('AvroDecoder.decodeEvent: events of more than RECORD_MAX features are ListedEvents', () => {
+  it("gives avsc + validateEvent's events (names in order, values) on wide events whose layouts repeat and change", () => {
+    const rng = new Rng(20261130);
+    const pool = [
+      'x',
+      'zé',
+      '日本',
+      'a-feature-name-longer-than-the-32-byte-string-cache',
+      '',
+      'site',
+      'tags',
+    ];
+    for (let i = 0; i < 60; i++) pool.push(`f${i}`);
+    const d = decoder();
+    let previous: Record<string, unknown> = wideFeatures(rng, pool, RECORD_MAX + 1);
+    let listed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const r = rng.next();
+      let features: Record<string, unknown>;
+      if (r < 0.5) {
+        // the previous layout again, new values (the reader shares its names array)
+        features = {};
+        for (const name of Object.keys(previous)) features[name] = rng.normal();
+      } else if (r < 0.6) {
+        // the previous layout with one name replaced, or one name more or less
+        const names = Object.keys(previous);
+        const k = rng.int(3);
+        if (k === 0) names[rng.int(names.length)] = `g${rng.int(1000)}`;
+        else if (k === 1) names.push(`g${rng.int(1000)}`);
+        else names.splice(rng.int(names.length), 1);
+        features = {};
+        for (const name of names) features[name] = rng.next() < 0.5 ? rng.normal() : 'v';
+      } else if (r < 0.65) {
+        // array-index names: a record puts them first
+        features = wideFeatures(rng, pool, RECORD_MAX + 1 + rng.int(10));
+        features[String(rng.int(50))] = 1;
+        features['7x'] = 2;
+      } else if (r < 0.7) {
+        // a value the general path must judge
+        features = wideFeatures(rng, pool, RECORD_MAX + 1 + rng.int(10));
+        features[Object.keys(features)[rng.int(RECORD_MAX)]] = rng.next() < 0.5 ? NaN : -Infinity;
+      } else features = wideFeatures(rng, pool, RECORD_MAX - 3 + rng.int(40));
+      previous = features;
+      const event = {
+        key: rng.next() < 0.3 ? null : `k${rng.int(9)}`,
+        ts: rng.next() < 0.3 ? null : 1_700_000_000_000 + i,
+        label: rng.next() < 0.9 ? rng.int(2) : 0.5,
+        weight: rng.next() < 0.3 ? null : rng.next(),
+        features,
+      };
+      const bytes = frame(1, type.toBuffer(event));
+      for (const family of ['gaussian', 'binomial'] as const) {
+        const got = d.decodeEvent(bytes, family);
+        const want = validateEvent(d.decode(bytes), family);
+        expect(plain(got)).toEqual(plain(want));
+        expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+        if (got.ok && got.event instanceof ListedEvent) {
+          listed++;
+          // the lists themselves, against the record avsc built
+          const f = want.ok ? (want.event.features as Record<string, FeatureValue>) : {};
+          expect(got.event.fieldNames).toEqual(Object.keys(f));
+          expect(got.event.fieldValues).toEqual(Object.values(f));
+          expect(Object.keys(features).length).toBeGreaterThan(RECORD_MAX);
+        }
+      }
+    }
+    expect(listed).toBeGreaterThan(1000);
+  });
+
+  it('keeps records for repeated, array-index and "__proto__" names in wide maps, and maps in several blocks', () => {
+    const d = decoder();
+    const wide = (w: Writer, from: number, n: number) => {
+      for (let i = from; i < from + n; i++) w.string(`n${i}`).long(0).double(i);
+      return w;
+    };
+    const cases: Buffer[] = [];
+    // a repeated name among RECORD_MAX + 2: first place, last value
+    let w = new Writer().nullHeader().long(RECORD_MAX + 2);
+    wide(w, 0, RECORD_MAX + 1);
+    cases.push(w.string('n3').long(0).double(-1).long(0).framed());
+    // an array-index name last
+    w = new Writer().nullHeader().long(RECORD_MAX + 1);
+    wide(w, 0, RECORD_MAX);
+    cases.push(w.string('12').long(1).string('v').long(0).framed());
+    // "__proto__"
+    w = new Writer().nullHeader().long(RECORD_MAX + 1);
+    wide(w, 0, RECORD_MAX);
+    cases.push(w.string('__proto__').long(0).double(1).long(0).framed());
+    // RECORD_MAX + 4 names in two blocks, the first small, then in one block (the same layout)
+    w = new Writer().nullHeader().long(2);
+    wide(w, 0, 2)
+      .long(-(RECORD_MAX + 2))
+      .long(999);
+    cases.push(
+      wide(w, 2, RECORD_MAX + 2)
+        .long(0)
+        .framed(),
+    );
+    w = new Writer().nullHeader().long(RECORD_MAX + 4);
+    cases.push(
+      wide(w, 0, RECORD_MAX + 4)
+        .long(0)
+        .framed(),
+    );
+    cases.push(
+      wide(new Writer().nullHeader().long(RECORD_MAX + 4), 0, RECORD_MAX + 4)
+        .long(0)
+        .framed(),
+    );
+    for (const bytes of cases) {
+      const got = fast(d, bytes, 'gaussian');
+      const want = general(d, bytes, 'gaussian');
+      expect(got).toEqual(want);
+      if ('validated' in got && 'validated' in want) {
+        expect(plain(got.validated)).toEqual(plain(want.validated));
+        expect(JSON.stringify(got.validated)).toBe(JSON.stringify(want.validated));
+      }
+    }
+    const kinds = cases.map((bytes) => {
+      const v = d.decodeEvent(bytes, 'gaussian');
+      return v.ok ? (v.event instanceof ListedEvent ? 'listed' : 'record') : 'rejected';
+    });
+    expect(kinds).toEqual(['record', 'record', 'record', 'record', 'listed', 'listed']);
+    const first = d.decodeEvent(cases[4], 'gaussian');
+    const second = d.decodeEvent(cases[5], 'gaussian');
+    if (!first.ok || !second.ok) throw new Error('not decoded');
+    expect((second.event as ListedEvent).fieldNames).toBe((first.event as ListedEvent).fieldNames);
   });
 });
 
