@@ -197,28 +197,23 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/^l1stream: --lambda must be >= 0, got -1\n/);
     expect(f.stderr).not.toMatch(/ambiguous/);
-    const r = await runCli([
-      'replay',
-      '--input',
-      events(dir, 200),
-      '--family',
-      'binomial',
-      '--lambda',
-      '-0.5',
-    ]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/lambda: must be >= 0, got -0\.5/);
-    const word = await runCli([
-      'replay',
-      '--input',
-      events(dir, 200),
-      '--family',
-      'binomial',
-      '--lambda',
-      'big',
-    ]);
-    expect(word.code).toBe(2);
-    expect(word.stderr).toMatch(/--lambda must be a number >= 0 or "auto", got "big"/);
+    const replayLambda: [string, RegExp][] = [
+      ['-0.5', /lambda: must be >= 0, got -0\.5/],
+      ['big', /--lambda must be a number >= 0 or "auto", got "big"/],
+    ];
+    for (const [lambda, message] of replayLambda) {
+      const r = await runCli([
+        'replay',
+        '--input',
+        events(dir, 200),
+        '--family',
+        'binomial',
+        '--lambda',
+        lambda,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
     const p = await runCli(['path', '--input', csv(dir), '--target', 'y', '--l1-ratio', '-.5']);
     expect(p.code).toBe(2);
     expect(p.stderr).toMatch(/--l1-ratio must be > 0, got -\.5/);
