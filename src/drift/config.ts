@@ -62,8 +62,13 @@ export interface DriftConfig {
     readonly sketchWidth: number;
     readonly sketchDepth: number;
   };
-  /** The sequential input-drift tests: every option of `SequentialSparsityDetector`, and a switch. */
-  readonly inputSequential: { readonly enabled: boolean } & Required<SequentialSparsityOptions>;
+  /**
+   * The sequential input-drift tests: every option of `SequentialSparsityDetector` that decides its
+   * results (not the size of its column cache), and a switch.
+   */
+  readonly inputSequential: { readonly enabled: boolean } & Required<
+    Omit<SequentialSparsityOptions, 'fieldCacheSize'>
+  >;
 }
 
 /** A deep partial of `DriftConfig`, as a user writes it. */

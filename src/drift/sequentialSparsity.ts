@@ -7,7 +7,10 @@ import { gStatistic } from './inputSparsity.js';
 import type { DriftDetector } from './protocol.js';
 import { SlotMap } from './slotMap.js';
 
-/** One event's active features `indices[start .. end)`, named by `nameOf` (`field=value` or a number's name). */
+/**
+ * One event's active features `indices[start .. end)`, named by `nameOf` (`field=value` or a
+ * number's name). A column's name must not change: the detector remembers the field of columns.
+ */
 export interface NamedFeatures {
   indices: Int32Array;
   start: number;
@@ -45,6 +48,12 @@ export interface SequentialSparsityOptions {
   readonly maxFields?: number;
   readonly sketchWidth?: number;
   readonly sketchDepth?: number;
+  /**
+   * Columns whose field is remembered at most (default 2^18, rounded up to a power of two; 0: none,
+   * every occurrence of an untracked column is named): the cache of column → field slot grows to
+   * it as distinct untracked columns come (12 bytes each). It changes no result.
+   */
+  readonly fieldCacheSize?: number;
   /** Page-Hinkley threshold on non-zeros per event, in baseline sds (default 50). */
   readonly nnzThreshold?: number;
   /** Relative fall of the mean non-zeros per event that counts (default 0.1). */
@@ -101,6 +110,11 @@ const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
+/** `columnField` entries that are not a field slot: a number (no `=`), or no room for the field. */
+const NUMBER = -1;
+const NO_ROOM = -2;
+/** The column → field cache starts with this many entries. */
+const FIELD_CACHE_START = 256;
 /** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
 const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
@@ -179,11 +193,26 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   readonly groupEvents: number;
   readonly maxTracked: number;
   readonly maxFields: number;
+  readonly fieldCacheSize: number;
   readonly nnzMinChange: number;
 
   private readonly featureSlot = new SlotMap();
   private readonly fieldSlot = new Map<string, number>();
   private fieldName: Array<string | null> = [];
+  /**
+   * Column → field slot, direct mapped (`key & columnMask`), so that a column's name is built and
+   * cut once, not per occurrence. An entry is the column, its field slot and that slot's `gen`
+   * when cached (stale once the slot is released or restarted), or NUMBER, or NO_ROOM and the
+   * `fieldEpoch` then (stale once a field slot is released). Not state: a cache of `nameOf`.
+   */
+  private columnKey: Int32Array;
+  private columnField: Int32Array;
+  private columnStamp: Int32Array;
+  private columnMask: number;
+  /** Cached columns that replaced another since the cache last grew. */
+  private columnEvictions = 0;
+  /** Field slots released so far. */
+  private fieldEpoch = 0;
   // the slot table, one typed array per quantity (fields, not a record: this is the hot path)
   private last = EMPTY_F64;
   private count = EMPTY_F64;
@@ -256,6 +285,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.groupEvents = options.groupEvents ?? 5000;
     this.maxTracked = options.maxTracked ?? 4096;
     this.maxFields = options.maxFields ?? 256;
+    this.fieldCacheSize = options.fieldCacheSize ?? 1 << 18;
     this.nnzMinChange = options.nnzMinChange ?? 0.1;
     if (!(this.alpha > 0 && this.alpha < 1))
       throw new RangeError(`alpha must be in (0, 1), got ${this.alpha}`);
@@ -272,6 +302,20 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     })) {
       if (!(Number.isInteger(v) && v >= 2)) throw new RangeError(`${k} must be a whole number ≥ 2, got ${v}`);
     }
+    if (!(
+      Number.isInteger(this.fieldCacheSize) &&
+      this.fieldCacheSize >= 0 &&
+      this.fieldCacheSize <= 2 ** 30
+    ))
+      throw new RangeError(`fieldCacheSize must be a whole number in [0, 2^30], got ${this.fieldCacheSize}`);
+    let size = 1;
+    while (size < this.fieldCacheSize) size *= 2;
+    if (this.fieldCacheSize > 0) this.fieldCacheSize = size;
+    size = Math.min(size, FIELD_CACHE_START);
+    this.columnKey = new Int32Array(size).fill(-1);
+    this.columnField = new Int32Array(size);
+    this.columnStamp = new Int32Array(size);
+    this.columnMask = size - 1;
     if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
     if (!(this.maxDispersion > 0))
       throw new RangeError(`maxDispersion must be > 0, got ${this.maxDispersion}`);
@@ -316,7 +360,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
-        field = this.fieldOfName(x.nameOf(key), t);
+        field = this.fieldOfColumn(key, x.nameOf, t);
       }
       if (field >= 0) {
         this.levelSum[field]++;
@@ -341,6 +385,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   reset(): void {
     this.featureSlot.clear();
     this.fieldSlot.clear();
+    this.forgetColumns();
     this.fieldName = [];
     this.allocate(64);
     this.used = this.features = this.fields = this.armed = this.seen = 0;
@@ -785,7 +830,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.keyOf[slot] = key;
     this.featureSlot.set(key, slot);
     this.features++;
-    const field = this.fieldOfName(nameOf(key), t);
+    const field = this.fieldOfColumn(key, nameOf, t);
     this.fieldOf[slot] = field;
     if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
@@ -795,6 +840,68 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.prior[slot] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
+  }
+
+  /** `fieldOfName(nameOf(key), t)`, from the cache when it holds the column. */
+  private fieldOfColumn(key: number, nameOf: (i: number) => string, t: number): number {
+    const i = key & this.columnMask;
+    if (this.columnKey[i] === key) {
+      const field = this.columnField[i];
+      if (field >= 0) {
+        if (this.gen[field] === this.columnStamp[i]) return field;
+      } else if (field === NUMBER || this.columnStamp[i] === this.fieldEpoch) {
+        return -1;
+      }
+    }
+    const name = nameOf(key);
+    const field = this.fieldOfName(name, t);
+    this.cacheColumn(key, field >= 0 ? field : name.indexOf('=') < 0 ? NUMBER : NO_ROOM);
+    return field;
+  }
+
+  private cacheColumn(key: number, field: number): void {
+    if (this.fieldCacheSize === 0) return;
+    let i = key & this.columnMask;
+    const had = this.columnKey[i];
+    if (
+      had !== -1 &&
+      had !== key &&
+      ++this.columnEvictions > this.columnMask &&
+      this.columnMask < this.fieldCacheSize - 1
+    ) {
+      this.growColumns();
+      i = key & this.columnMask;
+    }
+    this.columnKey[i] = key;
+    this.columnField[i] = field;
+    this.columnStamp[i] = field >= 0 ? this.gen[field] : field === NO_ROOM ? this.fieldEpoch : 0;
+  }
+
+  /** Doubles the column cache, keeping its entries. */
+  private growColumns(): void {
+    const keys = this.columnKey;
+    const fields = this.columnField;
+    const stamps = this.columnStamp;
+    const size = 2 * keys.length;
+    this.columnKey = new Int32Array(size).fill(-1);
+    this.columnField = new Int32Array(size);
+    this.columnStamp = new Int32Array(size);
+    this.columnMask = size - 1;
+    this.columnEvictions = 0;
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j];
+      if (key === -1) continue;
+      const i = key & this.columnMask;
+      this.columnKey[i] = key;
+      this.columnField[i] = fields[j];
+      this.columnStamp[i] = stamps[j];
+    }
+  }
+
+  /** Empties the column cache (its stamps mean nothing after a reset or restore). */
+  private forgetColumns(): void {
+    this.columnKey.fill(-1);
+    this.columnEvictions = 0;
   }
 
   /** The field slot of `field=value` names (created when there is room), or −1 (numbers, table full). */
@@ -840,6 +947,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.fieldSlot.delete(this.fieldName[slot]!);
       this.fieldName[slot] = null;
       this.fields--;
+      this.fieldEpoch++;
     }
     const gen = this.gen[slot] + 1;
     for (const name of F64) this[name][slot] = 0;
@@ -949,6 +1057,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (!ok) throw new StateError('sequential input-drift checkpoint is malformed (slot arrays)');
     this.featureSlot.clear();
     this.fieldSlot.clear();
+    this.forgetColumns();
     this.capacity = 0;
     this.allocate(Math.max(64, n));
     F64.forEach((name, k) => this[name].set(state.f64[k]));

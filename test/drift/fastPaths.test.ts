@@ -139,3 +139,104 @@ describe('sequential input drift: deferred occurrences', () => {
     expect(read.state()).toEqual(plain.state());
   });
 });
+
+/**
+ * More columns than the table tracks, in fields that come and go: 12 fields take turns (4 at a
+ * time, a turn every 3000 events) with 12 skewed levels each, and 200 numbers; 48 features and 5
+ * fields have exact state, so field slots are taken, released after a horizon and reused by other
+ * fields, and fields find the table full.
+ */
+function* fieldTurns(table: NameTable, n: number): Generator<number[]> {
+  const rng = new Mulberry32(11);
+  const level = () => Math.floor(12 * rng.next() ** 1.5);
+  for (let t = 0; t < n; t++) {
+    const out: number[] = [];
+    const turn = Math.floor(t / 3000);
+    for (let k = 0; k < 4; k++) if (rng.next() < 0.9) out.push(table.id(`f${(turn + k) % 12}=v${level()}`));
+    out.push(table.id(`x${Math.floor(200 * rng.next() ** 2)}`));
+    yield out;
+  }
+}
+
+describe('sequential input drift: the column → field cache', () => {
+  it('changes no finding and no state, whatever its size, while field slots are released and reused', () => {
+    const table = new NameTable();
+    const options = {
+      alpha: 1e-3,
+      maxTracked: 48,
+      maxFields: 5,
+      warmupEvents: 500,
+      armEvents: 200,
+      armCount: 10,
+      appearEvents: 100,
+      minAppearCount: 5,
+      horizonEvents: 1500,
+      groupEvents: 500,
+      sketchWidth: 256,
+    };
+    // 0: no cache, every occurrence named (the path before the cache)
+    const sizes = [0, 2, 64, 1 << 18];
+    const detectors = sizes.map(
+      (fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }),
+    );
+    const x = { indices: new Int32Array(8), start: 0, end: 0, nameOf: table.nameOf };
+    const found: unknown[][] = [];
+    // what each slot held, in turn: a field's name, or '' for a feature
+    const held = new Map<number, string[]>();
+    let fullAt = 0;
+    let t = 0;
+    for (const features of fieldTurns(table, 60_000)) {
+      x.indices.set(features);
+      x.end = features.length;
+      for (const d of detectors) d.update(x);
+      t++;
+      const reports = detectors.map((d) => (d.driftDetected ? d.report : null));
+      if (reports.some((r) => r !== null)) found.push([t, ...reports]);
+      if (t % 100 === 0) {
+        const s = detectors[0].state();
+        for (let slot = 0; slot < s.used; slot++) {
+          const kind = s.u8[0][slot];
+          if (kind === 0) continue;
+          const was = held.get(slot) ?? [];
+          const now = s.fieldNames[slot] ?? '';
+          if (was.at(-1) !== now) held.set(slot, [...was, now]);
+        }
+        if (s.fields === options.maxFields && s.features === options.maxTracked) fullAt++;
+      }
+    }
+    // the stream does what it is for: far more columns than tracked, full tables, reused field slots
+    expect(table.names.length).toBeGreaterThan(6 * options.maxTracked);
+    expect(fullAt).toBeGreaterThan(10);
+    const reused = [...held.values()].filter((h) => h.slice(0, -1).some((name) => name !== ''));
+    expect(reused.filter((h) => h.slice(1).some((name) => name === '')).length).toBeGreaterThan(0);
+    expect(reused.filter((h) => new Set(h.filter((name) => name !== '')).size > 1).length).toBeGreaterThan(3);
+    expect(found.length).toBeGreaterThan(10);
+    for (const [, reference, ...others] of found) for (const r of others) expect(r).toEqual(reference);
+    const reference = detectors[0].state();
+    for (const d of detectors.slice(1)) expect(d.state()).toEqual(reference);
+  });
+
+  it('a restored detector forgets the columns it had cached', () => {
+    const table = new NameTable();
+    const options = { alpha: 1e-3, maxTracked: 48, maxFields: 5, warmupEvents: 500, horizonEvents: 1500 };
+    const events = [...fieldTurns(table, 40_000)];
+    const x = { indices: new Int32Array(8), start: 0, end: 0, nameOf: table.nameOf };
+    const run = (d: SequentialSparsityDetector, from: number, to: number) => {
+      for (let t = from; t < to; t++) {
+        x.indices.set(events[t]);
+        x.end = events[t].length;
+        d.update(x);
+      }
+    };
+    const reference = new SequentialSparsityDetector({ ...options, fieldCacheSize: 0 });
+    run(reference, 0, 10_000);
+    const saved = reference.state();
+    run(reference, 10_000, 40_000);
+    // this one has cached the columns' fields of a later stretch of the stream, then goes back
+    const restored = new SequentialSparsityDetector(options);
+    run(restored, 0, 30_000);
+    restored.restore(saved);
+    run(restored, 10_000, 40_000);
+    expect(restored.state()).toEqual(reference.state());
+  });
+});
