@@ -49,7 +49,7 @@ export interface SequentialSparsityOptions {
   readonly sketchWidth?: number;
   readonly sketchDepth?: number;
   /**
-   * Columns whose field is remembered at most (default 2^18, rounded up to a power of two; 0: none,
+   * Columns whose field is remembered at most (default 2^20, rounded up to a power of two; 0: none,
    * every occurrence of an untracked column is named): the cache of column → field slot grows to
    * it as distinct untracked columns come (12 bytes each). It changes no result.
    */
@@ -201,8 +201,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private fieldName: Array<string | null> = [];
   /**
    * Column → field slot, direct mapped (`key & columnMask`), so that a column's name is built and
-   * cut once, not per occurrence. An entry is the column, its field slot and that slot's `gen`
-   * when cached (stale once the slot is released or restarted), or NUMBER, or NO_ROOM and the
+   * cut once, not per occurrence. An entry is the column, its field slot and that slot's
+   * `releases` when cached (stale once the slot is released), or NUMBER, or NO_ROOM and the
    * `fieldEpoch` then (stale once a field slot is released). Not state: a cache of `nameOf`.
    */
   private columnKey: Int32Array;
@@ -250,6 +250,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private runFrom = EMPTY_F64;
   private runUntil = EMPTY_F64;
+  /** Times each slot was released (not state: it only dates `columnStamp`s). */
+  private releases = EMPTY_I32;
   private capacity = 0;
   private used = 0;
   private freeSlots: number[] = [];
@@ -285,7 +287,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.groupEvents = options.groupEvents ?? 5000;
     this.maxTracked = options.maxTracked ?? 4096;
     this.maxFields = options.maxFields ?? 256;
-    this.fieldCacheSize = options.fieldCacheSize ?? 1 << 18;
+    this.fieldCacheSize = options.fieldCacheSize ?? 1 << 20;
     this.nnzMinChange = options.nnzMinChange ?? 0.1;
     if (!(this.alpha > 0 && this.alpha < 1))
       throw new RangeError(`alpha must be in (0, 1), got ${this.alpha}`);
@@ -848,7 +850,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (this.columnKey[i] === key) {
       const field = this.columnField[i];
       if (field >= 0) {
-        if (this.gen[field] === this.columnStamp[i]) return field;
+        if (this.releases[field] === this.columnStamp[i]) return field;
       } else if (field === NUMBER || this.columnStamp[i] === this.fieldEpoch) {
         return -1;
       }
@@ -866,7 +868,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (
       had !== -1 &&
       had !== key &&
-      ++this.columnEvictions > this.columnMask &&
+      ++this.columnEvictions > this.columnMask >> 3 &&
       this.columnMask < this.fieldCacheSize - 1
     ) {
       this.growColumns();
@@ -874,7 +876,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     this.columnKey[i] = key;
     this.columnField[i] = field;
-    this.columnStamp[i] = field >= 0 ? this.gen[field] : field === NO_ROOM ? this.fieldEpoch : 0;
+    this.columnStamp[i] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
   }
 
   /** Doubles the column cache, keeping its entries. */
@@ -954,6 +956,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     for (const name of I32) this[name][slot] = 0;
     for (const name of U8) this[name][slot] = 0;
     this.gen[slot] = gen;
+    this.releases[slot]++;
     this.freeSlots.push(slot);
   }
 
@@ -991,6 +994,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
     this.runFrom = grow(keep ? this.runFrom : undefined, (n) => new Float64Array(n));
     this.runUntil = grow(keep ? this.runUntil : undefined, (n) => new Float64Array(n));
+    this.releases = grow(keep ? this.releases : undefined, (n) => new Int32Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
   }
