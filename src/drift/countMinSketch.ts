@@ -13,6 +13,8 @@ export class CountMinSketch {
   /** The counters, or null while every one is 0. */
   private counts: Float64Array | null = null;
   private readonly seeds: Uint32Array;
+  /** width − 1 when the width is a power of two, else −1. */
+  private readonly mask: number;
   private n = 0;
 
   constructor(width = 2048, depth = 4) {
@@ -22,6 +24,7 @@ export class CountMinSketch {
       throw new RangeError(`sketch depth must be a whole number in [1, 16], got ${depth}`);
     this.width = width;
     this.depth = depth;
+    this.mask = (width & (width - 1)) === 0 && width <= 2 ** 30 ? width - 1 : -1;
     this.seeds = new Uint32Array(depth);
     for (let r = 0; r < depth; r++) this.seeds[r] = (Math.imul(r + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
   }
@@ -36,7 +39,9 @@ export class CountMinSketch {
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     h ^= h >>> 16;
-    return row * this.width + ((h >>> 0) % this.width);
+    // for a power-of-two width, the mask is the same column as the modulo, without a division
+    const column = this.mask >= 0 ? h & this.mask : (h >>> 0) % this.width;
+    return row * this.width + column;
   }
 
   private allocated(): Float64Array {
@@ -47,6 +52,18 @@ export class CountMinSketch {
     this.n += count;
     const counts = this.allocated();
     for (let r = 0; r < this.depth; r++) counts[this.slot(key, r)] += count;
+  }
+
+  /** `add(key)` then `estimate(key)`, hashing the key once per row. */
+  addEstimate(key: number): number {
+    this.n += 1;
+    const counts = this.allocated();
+    let m = Infinity;
+    for (let r = 0; r < this.depth; r++) {
+      const c = ++counts[this.slot(key, r)];
+      if (c < m) m = c;
+    }
+    return m;
   }
 
   estimate(key: number): number {

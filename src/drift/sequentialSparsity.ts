@@ -821,8 +821,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   private admitFeature(key: number, nameOf: (i: number) => string, t: number): number {
     if (this.features >= this.maxTracked) {
-      this.sketch.add(key);
-      if (this.victims.length === 0 || this.sketch.estimate(key) < PROMOTE_COUNT) return -1;
+      if (this.sketch.addEstimate(key) < PROMOTE_COUNT || this.victims.length === 0) return -1;
       const victim = this.victims.pop()!;
       if (this.kind[victim] !== FEATURE || this.status[victim] === ARMED) return -1;
       this.release(victim);

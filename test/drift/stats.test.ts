@@ -62,4 +62,34 @@ describe('CountMinSketch', () => {
     a.clear();
     expect(a.estimate(7)).toBe(0);
   });
+
+  it('a key counts in the counters of the written-out hash, whatever the width; addEstimate is add then estimate', () => {
+    // the hash of each row, modulo the width (a power-of-two width is masked instead)
+    const counter = (key: number, row: number, width: number) => {
+      const seed = (Math.imul(row + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
+      let h = (key ^ seed) >>> 0;
+      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+      h ^= h >>> 16;
+      return row * width + ((h >>> 0) % width);
+    };
+    const rng = new Mulberry32(5);
+    for (const width of [16, 1000, 4096, 1 << 16]) {
+      for (let k = 0; k < 200; k++) {
+        const key = k < 100 ? k : Math.floor(rng.next() * 2 ** 31);
+        const cms = new CountMinSketch(width, 4);
+        cms.add(key);
+        const want = [0, 1, 2, 3].map((r) => counter(key, r, width)).sort((x, y) => x - y);
+        expect([width, key, [...cms.state().at!]]).toEqual([width, key, want]);
+      }
+      const a = new CountMinSketch(width, 3);
+      const b = new CountMinSketch(width, 3);
+      for (let i = 0; i < 5000; i++) {
+        const key = Math.floor(3000 * rng.next() ** 2);
+        a.add(key);
+        expect(b.addEstimate(key)).toBe(a.estimate(key));
+      }
+      expect(b.state()).toEqual(a.state());
+    }
+  });
 });
