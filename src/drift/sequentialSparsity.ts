@@ -114,7 +114,7 @@ const PROMOTE_COUNT = 3;
 const NUMBER = -1;
 const NO_ROOM = -2;
 /** The column → field cache starts with this many entries. */
-const FIELD_CACHE_START = 256;
+const FIELD_CACHE_START = 16;
 /** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
 const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
