@@ -31,7 +31,7 @@ const LISTED_FEATURES: PropertyDescriptor = {
  * list's order is the record's key order: distinct names, none that looks like an array index
  * (those come first in a record, in numeric order).
  *
- * A reader may add the ids its `InternTable` gave the names and string values (`fieldIds`).
+ * A reader may add the ids its `InternTable` gave the names (`fieldIds`).
  */
 export class ListedEvent implements L1Event {
   readonly key: string | undefined;
@@ -80,10 +80,8 @@ export class ListedEvent implements L1Event {
   }
 
   /**
-   * Ids from `idSource` (-1: none), from `fieldIdStart` on (readers share one array between
-   * events), in reading order: each feature's name, then its string value's, or each of its
-   * string array's items' (numbers, booleans and nulls have no value id). Null when the reader
-   * gave none.
+   * The names' ids from `idSource` (-1: none), parallel to `fieldNames` from `fieldIdStart` on
+   * (readers share one array between events). Null when the reader gave none.
    */
   get fieldIds(): Int32Array | null {
     return this.#ids;

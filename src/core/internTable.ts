@@ -1,7 +1,7 @@
 /** Distinct strings an `InternTable` holds at most, by default. */
 export const DEFAULT_INTERN_CAPACITY = 1 << 20;
 
-/** Strings longer than this are never interned (names and category values are short). */
+/** Strings longer than this are never interned (names are short). */
 export const MAX_INTERNED_LENGTH = 64;
 
 /**

@@ -205,7 +205,7 @@ export class Featurizer {
     return true;
   }
 
-  /** `featurize` for an event whose names and string values have ids from `idSource`. */
+  /** `featurize` for an event whose names have ids from `idSource`. */
   private featurizeIds(
     names: readonly string[],
     list: ReadonlyArray<FeatureValue | null>,
@@ -225,9 +225,8 @@ export class Featurizer {
       this.eventNo = 1;
       this.stamp.fill(0);
     }
-    let p = idStart;
     for (let k = 0; k < list.length; k++) {
-      const id = ids[p++];
+      const id = ids[idStart + k];
       const v = list[k];
       if (v === null) continue;
       if (typeof v === 'number') {
@@ -235,11 +234,9 @@ export class Featurizer {
       } else if (typeof v === 'boolean') {
         if (v) this.add(out, this.numericOf(id, names[k]), 1);
       } else if (typeof v === 'string') {
-        p++;
         if (!isMissingString(v)) this.add(out, this.slotOf(id, names[k]).oneHot(v), 1);
       } else {
         const items = v as readonly string[];
-        p += items.length;
         if (items.length === 0) continue;
         const slot = this.slotOf(id, names[k]);
         for (const item of items) if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);

@@ -89,8 +89,9 @@ function utf8OrNull(bytes: Uint8Array): string | null {
  * characters: top-level `key`, `ts`, `label`, `weight`, `features`, plain scalar fields beside
  * them, and features that are numbers, strings, booleans, null or string arrays. It returns
  * exactly what `validateEvent(JSON.parse(line))` returns, as a `ListedEvent` when it can: then
- * feature names and string values come from an `InternTable` with their ids (`fieldIds`), so
- * that a featurizer finds their columns by id.
+ * feature names come from an `InternTable` with their ids (`fieldIds`), so that a featurizer
+ * finds their columns by id. (Interning string values too was measured slower, for nothing the
+ * featurizer could use: a one-hot's column is found by hashing or a map either way.)
  *
  * It only ever accepts: any line it is not sure of (invalid JSON, an invalid event, a string with
  * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes that
@@ -98,9 +99,9 @@ function utf8OrNull(bytes: Uint8Array): string | null {
  * exact reason for the dead letter.
  */
 export class JsonEventReader implements EventDecoder {
-  /** Names and string values, with ids (bounded by `internCapacity`). */
+  /** Feature names, with ids (bounded by `internCapacity`). */
   readonly internTable: InternTable;
-  /** Short strings the table does not give. */
+  /** Short strings the table does not give (values, keys, names beyond its capacity). */
   private readonly strings = new StringCache();
   private line = '';
   private pos = 0;
@@ -124,7 +125,7 @@ export class JsonEventReader implements EventDecoder {
   private readonly seen = new NameSet();
   private seenStamp = 0;
 
-  /** `internCapacity`: distinct names and string values given ids at most (`InternTable`). */
+  /** `internCapacity`: distinct feature names given ids at most (`InternTable`). */
   constructor(options: { readonly internCapacity?: number } = {}) {
     this.internTable = new InternTable(options.internCapacity);
   }
@@ -271,7 +272,7 @@ export class JsonEventReader implements EventDecoder {
       const c = this.nextToken();
       let value: FeatureValue | null;
       if (c === 0x22) {
-        value = this.readValue();
+        value = this.readString();
         if (value === null) return false;
       } else if (c === 0x5b /* [ */) {
         value = this.readStringArray();
@@ -302,7 +303,7 @@ export class JsonEventReader implements EventDecoder {
     }
     for (;;) {
       if (this.nextToken() !== 0x22) return null;
-      const s = this.readValue();
+      const s = this.readString();
       if (s === null) return null;
       items.push(s);
       const d = this.nextToken();
@@ -323,17 +324,6 @@ export class JsonEventReader implements EventDecoder {
       this.idEnd = length;
     }
     this.ids[this.idEnd++] = id;
-  }
-
-  /** A feature's string value whose opening quote is at `pos`, with its id (`pushId`); or null. */
-  private readValue(): string | null {
-    const line = this.line;
-    const start = this.pos + 1;
-    const end = this.scanString();
-    if (end < 0) return null;
-    const id = this.internTable.idOf(line, start, end, this.hash);
-    this.pushId(id);
-    return id >= 0 ? this.internTable.stringOf(id) : this.strings.get(line, start, end, this.hash);
   }
 
   /** The string whose opening quote is at `pos`, or null (see `scanString`). */
