@@ -1,3 +1,5 @@
+import type { InternTable } from './internTable.js';
+
 /**
  * The event format of DESIGN §2 and its validation at the boundary. Validation happens once, when a
  * record enters the engine; nothing inside the learning loop re-checks types.
@@ -28,6 +30,8 @@ const LISTED_FEATURES: PropertyDescriptor = {
  * distinct names per event costs more than reading the line. The reader makes one only when the
  * list's order is the record's key order: distinct names, none that looks like an array index
  * (those come first in a record, in numeric order).
+ *
+ * A reader may add the ids its `InternTable` gave the names (`fieldIds`).
  */
 export class ListedEvent implements L1Event {
   readonly key: string | undefined;
@@ -37,6 +41,9 @@ export class ListedEvent implements L1Event {
   declare readonly features: Readonly<Record<string, FeatureValue>>;
   readonly #names: readonly string[];
   readonly #values: ReadonlyArray<FeatureValue | null>;
+  readonly #ids: Int32Array | null;
+  readonly #idStart: number;
+  readonly #idSource: InternTable | null;
   #record: Record<string, FeatureValue> | null = null;
 
   constructor(
@@ -46,6 +53,9 @@ export class ListedEvent implements L1Event {
     weight: number | undefined,
     names: readonly string[],
     values: ReadonlyArray<FeatureValue | null>,
+    ids: Int32Array | null = null,
+    idStart = 0,
+    idSource: InternTable | null = null,
   ) {
     this.key = key;
     this.ts = ts;
@@ -53,6 +63,9 @@ export class ListedEvent implements L1Event {
     this.weight = weight;
     this.#names = names;
     this.#values = values;
+    this.#ids = ids;
+    this.#idStart = idStart;
+    this.#idSource = idSource;
     Object.defineProperty(this, 'features', LISTED_FEATURES);
   }
 
@@ -64,6 +77,23 @@ export class ListedEvent implements L1Event {
   /** Their values (null: absent), parallel to `fieldNames`. */
   get fieldValues(): ReadonlyArray<FeatureValue | null> {
     return this.#values;
+  }
+
+  /**
+   * The names' ids from `idSource` (-1: none), parallel to `fieldNames` from `fieldIdStart` on
+   * (readers share one array between events). Null when the reader gave none.
+   */
+  get fieldIds(): Int32Array | null {
+    return this.#ids;
+  }
+
+  get fieldIdStart(): number {
+    return this.#idStart;
+  }
+
+  /** The table the ids are from: an id means nothing with another table. */
+  get idSource(): InternTable | null {
+    return this.#idSource;
   }
 
   /** The features as a record (built once). */

@@ -1,4 +1,5 @@
 import { ListedEvent, type FeatureValue, type L1Event } from '../core/event.js';
+import type { InternTable } from '../core/internTable.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
@@ -96,6 +97,18 @@ export class Featurizer {
   /** `stamp[j] === eventNo` when column j is already in the current event's vector. */
   private stamp = new Int32Array(1024);
   private eventNo = 0;
+  /**
+   * Ids of the first `InternTable` seen (`ListedEvent.fieldIds`), and what they map to (events
+   * from other tables take the by-name path): a field's numeric column (exact vocabulary) or the
+   * full hash of its name (hashed; `numericKnown` marks those found), and the columns of a field
+   * with one-hot values (the first `FIELD_CACHE` such fields).
+   */
+  private idSource: InternTable | null = null;
+  private numericById = new Int32Array(0);
+  private numericKnown = new Uint8Array(0);
+  private slotById: Array<FieldColumns | undefined> = [];
+  private slotsById = 0;
+  private readonly hashedVocabulary: HashedVocabulary | null;
   /** The reason of the last event rejected by pass 1. */
   private unsupported = '';
   /** Feature values left out because an exact vocabulary was full (`maxFeatures`). */
@@ -111,6 +124,7 @@ export class Featurizer {
             ...(options.hashSeed !== undefined ? { seed: options.hashSeed } : {}),
             ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
           }));
+    this.hashedVocabulary = this.vocabulary instanceof HashedVocabulary ? this.vocabulary : null;
   }
 
   get dimension(): number {
@@ -134,6 +148,13 @@ export class Featurizer {
     // Pass 1: check every value's type before changing anything.
     let m = 0;
     if (event instanceof ListedEvent) {
+      const ids = event.fieldIds;
+      if (
+        ids !== null &&
+        event.idSource !== null &&
+        (event.idSource === this.idSource || this.adopt(event.idSource))
+      )
+        return this.featurizeIds(event.fieldNames, event.fieldValues, ids, event.fieldIdStart, out);
       // the reader's list, in the record's key order: no record to build and walk
       const names = event.fieldNames;
       const list = event.fieldValues;
@@ -175,6 +196,105 @@ export class Featurizer {
     this.lastSlots = slots;
     this.lastCount = m;
     return null;
+  }
+
+  /** Takes `table` as the source of the ids this featurizer maps (only the first one). */
+  private adopt(table: InternTable): boolean {
+    if (this.idSource !== null) return false;
+    this.idSource = table;
+    return true;
+  }
+
+  /** `featurize` for an event whose names have ids from `idSource`. */
+  private featurizeIds(
+    names: readonly string[],
+    list: ReadonlyArray<FeatureValue | null>,
+    ids: Int32Array,
+    idStart: number,
+    out: SparseBuffer,
+  ): string | null {
+    for (let k = 0; k < list.length; k++) {
+      const v = list[k];
+      if (v === null) continue;
+      const t = typeof v;
+      if (t !== 'number' && t !== 'boolean' && t !== 'string' && !Array.isArray(v)) {
+        return `feature "${names[k]}" has an unsupported type`;
+      }
+    }
+    if (++this.eventNo === 0x7fffffff) {
+      this.eventNo = 1;
+      this.stamp.fill(0);
+    }
+    for (let k = 0; k < list.length; k++) {
+      const id = ids[idStart + k];
+      const v = list[k];
+      if (v === null) continue;
+      if (typeof v === 'number') {
+        if (v !== 0) this.add(out, this.numericOf(id, names[k]), v);
+      } else if (typeof v === 'boolean') {
+        if (v) this.add(out, this.numericOf(id, names[k]), 1);
+      } else if (typeof v === 'string') {
+        if (!isMissingString(v)) this.add(out, this.slotOf(id, names[k]).oneHot(v), 1);
+      } else {
+        const items = v as readonly string[];
+        if (items.length === 0) continue;
+        const slot = this.slotOf(id, names[k]);
+        for (const item of items) if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);
+      }
+    }
+    return null;
+  }
+
+  /** The numeric column of the field of id `id` (-1: none), named `field`. */
+  private numericOf(id: number, field: string): number {
+    if (id < 0) return this.slotFor(field).numeric();
+    const hashed = this.hashedVocabulary;
+    if (id < this.numericKnown.length && this.numericKnown[id] === 1) {
+      // a hashed lookup has effects (naming the column, collisions) each time; exact indices never change
+      // (hashes are unsigned: an Int32Array holds them signed)
+      return hashed !== null
+        ? hashed.lookup(this.numericById[id] >>> 0, field, undefined)
+        : this.numericById[id];
+    }
+    let index: number;
+    if (hashed !== null) {
+      const hash = hashed.hashOf(field);
+      this.remember(id, hash);
+      index = hashed.lookup(hash, field, undefined);
+    } else {
+      index = this.vocabulary.indexOf(field);
+      if (index >= 0) this.remember(id, index);
+    }
+    return index;
+  }
+
+  private remember(id: number, key: number): void {
+    if (id >= this.numericKnown.length) {
+      const known = new Uint8Array(Math.max(1024, 2 * this.numericKnown.length, id + 1));
+      known.set(this.numericKnown);
+      this.numericKnown = known;
+      this.numericById = growInt32(this.numericById, known.length);
+    }
+    this.numericById[id] = key;
+    this.numericKnown[id] = 1;
+  }
+
+  /** The columns of the field of id `id` (-1: none), named `field`. */
+  private slotOf(id: number, field: string): FieldColumns {
+    if (id >= 0) {
+      const slot = this.slotById[id];
+      if (slot !== undefined) return slot;
+      if (this.slotsById < FIELD_CACHE) {
+        this.slotsById++;
+        return (this.slotById[id] = this.columnsOf(field));
+      }
+    }
+    return this.slotFor(field);
+  }
+
+  private columnsOf(field: string): FieldColumns {
+    const vocabulary = this.vocabulary;
+    return vocabulary.forField ? vocabulary.forField(field) : new IndexOfColumns(vocabulary, field);
   }
 
   /**

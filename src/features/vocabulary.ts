@@ -309,9 +309,14 @@ export class HashedVocabulary implements Vocabulary {
   }
 
   indexOf(field: string, value?: string): number {
+    return this.lookup(this.hashOf(field, value), field, value);
+  }
+
+  /** The full hash of the name `field` or `field=value` (`lookup` takes it). */
+  hashOf(field: string, value?: string): number {
     const h = this.hasher.reset(this.seed).update(field);
     if (value !== undefined) h.update('=').update(value);
-    return this.lookup(h.digest(), field, value);
+    return h.digest();
   }
 
   /** Hashing is the cost of a lookup: a field's prefix (`field=`) is hashed once (`indexOf`'s effects). */

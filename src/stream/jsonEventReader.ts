@@ -6,22 +6,16 @@ import {
   type L1Event,
   type Validated,
 } from '../core/event.js';
+import { flatSlice, InternTable, MAX_INTERNED_LENGTH } from '../core/internTable.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
 
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
-/** Strings longer than this are not cached (names and category values are short). */
-const MAX_CACHED = 64;
-
 /**
- * Interns the short strings of a line (field names, category values) through a direct-mapped
- * cache keyed by their characters, so a name that every event repeats is one string instance:
- * not allocated per event, and its hash already computed for the featurizer's maps.
- *
- * A string handed out is never a slice of the line: V8 makes a slice of 13 characters or more a
- * view that keeps its whole parent (the line, itself a view of a 1 MiB chunk) alive, and these
- * strings end up as vocabulary keys. Misses are copied flat instead.
+ * The plain way for short strings the `InternTable` does not hold (event keys, strings beyond its
+ * capacity): a direct-mapped cache keyed by their characters, so a string that events repeat is
+ * mostly one instance. Misses are copied flat (`flatSlice`).
  */
 class StringCache {
   private readonly mask: number;
@@ -35,7 +29,7 @@ class StringCache {
   /** The string `line[start, end)`, whose characters hash to `hash` (and are escape-free). */
   get(line: string, start: number, end: number, hash: number): string {
     const length = end - start;
-    if (length > MAX_CACHED) return flatSlice(line, start, end);
+    if (length > MAX_INTERNED_LENGTH) return flatSlice(line, start, end);
     const slot = (hash ^ (hash >>> 15)) & this.mask;
     const s = this.strings[slot];
     if (s.length === length) {
@@ -46,6 +40,9 @@ class StringCache {
     return (this.strings[slot] = flatSlice(line, start, end));
   }
 }
+
+/** Ids per array that events share (`JsonEventReader.ids`). */
+const ID_CHUNK = 1 << 16;
 
 /** Features an event may have and still be a `ListedEvent` (the repeated-name check's table holds twice as many). */
 const MAX_LISTED = 1024;
@@ -87,18 +84,14 @@ function utf8OrNull(bytes: Uint8Array): string | null {
   }
 }
 
-/** `line.slice(start, end)` as a string of its own (see `StringCache`); no quotes or escapes inside. */
-function flatSlice(line: string, start: number, end: number): string {
-  if (end - start < 13) return line.slice(start, end);
-  return JSON.parse(`"${line.slice(start, end)}"`) as string;
-}
-
 /**
  * A JSON `EventDecoder` (DESIGN §2) that reads the common event straight from the line's
  * characters: top-level `key`, `ts`, `label`, `weight`, `features`, plain scalar fields beside
- * them, and features that are numbers, strings, booleans, null or string arrays, with names and
- * short strings interned (`StringCache`). It returns exactly what
- * `validateEvent(JSON.parse(line))` returns.
+ * them, and features that are numbers, strings, booleans, null or string arrays. It returns
+ * exactly what `validateEvent(JSON.parse(line))` returns, as a `ListedEvent` when it can: then
+ * feature names come from an `InternTable` with their ids (`fieldIds`), so that a featurizer
+ * finds their columns by id. (Interning string values too was measured slower, for nothing the
+ * featurizer could use: a one-hot's column is found by hashing or a map either way.)
  *
  * It only ever accepts: any line it is not sure of (invalid JSON, an invalid event, a string with
  * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes that
@@ -106,6 +99,9 @@ function flatSlice(line: string, start: number, end: number): string {
  * exact reason for the dead letter.
  */
 export class JsonEventReader implements EventDecoder {
+  /** Feature names, with ids (bounded by `internCapacity`). */
+  readonly internTable: InternTable;
+  /** Short strings the table does not give (values, keys, names beyond its capacity). */
   private readonly strings = new StringCache();
   private line = '';
   private pos = 0;
@@ -116,11 +112,23 @@ export class JsonEventReader implements EventDecoder {
   /** The features of the line being read, in order (`readFeatures`). */
   private names: string[] = [];
   private values: Array<FeatureValue | null> = [];
+  /**
+   * Their ids (`ListedEvent.fieldIds`): the events read share `ids` (a new one when it is full),
+   * each from its own start; the line's are at `idStart` to `idEnd`.
+   */
+  private ids = new Int32Array(ID_CHUNK);
+  private idStart = 0;
+  private idEnd = 0;
   /** True while the names read so far can stay a list (`ListedEvent`). */
   private listed = true;
   /** The names of the line being read, to find a repeated one. */
   private readonly seen = new NameSet();
   private seenStamp = 0;
+
+  /** `internCapacity`: distinct feature names given ids at most (`InternTable`). */
+  constructor(options: { readonly internCapacity?: number } = {}) {
+    this.internTable = new InternTable(options.internCapacity);
+  }
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
     // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
@@ -191,7 +199,21 @@ export class JsonEventReader implements EventDecoder {
     if (!features) return null;
     if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
     if (weight !== undefined && !(weight >= 0)) return null;
-    if (this.listed) return new ListedEvent(key, ts, label, weight, this.names, this.values);
+    if (this.listed) {
+      const start = this.idStart;
+      this.idStart = this.idEnd; // the event keeps its ids
+      return new ListedEvent(
+        key,
+        ts,
+        label,
+        weight,
+        this.names,
+        this.values,
+        this.ids,
+        start,
+        this.internTable,
+      );
+    }
     // The record `JSON.parse` builds (a repeated name keeps its first place and its last value),
     // in the object shape `validateEvent` returns.
     const record = Object.create(null) as Record<string, FeatureValue>;
@@ -201,8 +223,8 @@ export class JsonEventReader implements EventDecoder {
 
   /**
    * Reads the features object starting at `pos` (on its `{`) into `names` and `values` (fresh
-   * arrays: the event keeps them); false if the line must go the general way. Sets `listed`:
-   * whether the list's order is the record's key order (see `ListedEvent`).
+   * arrays: the event keeps them) and their ids; false if the line must go the general way. Sets
+   * `listed`: whether the list's order is the record's key order (see `ListedEvent`).
    */
   private readFeatures(): boolean {
     const line = this.line;
@@ -211,6 +233,7 @@ export class JsonEventReader implements EventDecoder {
     const values: Array<FeatureValue | null> = [];
     this.names = names;
     this.values = values;
+    this.idEnd = this.idStart;
     this.listed = true;
     if (this.nextToken() === 0x7d) {
       this.pos++;
@@ -222,6 +245,7 @@ export class JsonEventReader implements EventDecoder {
       seen.stamp.fill(0);
     }
     const stamp = this.seenStamp;
+    const table = this.internTable;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
@@ -229,7 +253,8 @@ export class JsonEventReader implements EventDecoder {
       if (end < 0) return false;
       // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      const name = this.strings.get(line, start, end, this.hash);
+      const id = table.idOf(line, start, end, this.hash);
+      const name = id >= 0 ? table.stringOf(id) : this.strings.get(line, start, end, this.hash);
       if (this.listed) {
         const c0 = line.charCodeAt(start);
         // an array-index name comes first in a record; a repeated one keeps its first place
@@ -241,6 +266,7 @@ export class JsonEventReader implements EventDecoder {
           this.listed = false;
         else seen.add(this.hash, stamp, names.length);
       }
+      this.pushId(id);
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
       const c = this.nextToken();
@@ -287,7 +313,20 @@ export class JsonEventReader implements EventDecoder {
     }
   }
 
-  /** The string whose opening quote is at `pos`, interned, or null (see `scanString`). */
+  private pushId(id: number): void {
+    if (this.idEnd === this.ids.length) {
+      // earlier events keep the full array; the line's ids so far move to a new one
+      const length = this.idEnd - this.idStart;
+      const ids = new Int32Array(Math.max(ID_CHUNK, 2 * length));
+      ids.set(this.ids.subarray(this.idStart, this.idEnd));
+      this.ids = ids;
+      this.idStart = 0;
+      this.idEnd = length;
+    }
+    this.ids[this.idEnd++] = id;
+  }
+
+  /** The string whose opening quote is at `pos`, or null (see `scanString`). */
   private readString(): string | null {
     const start = this.pos + 1;
     const end = this.scanString();

@@ -1,0 +1,99 @@
+/** Distinct strings an `InternTable` holds at most, by default. */
+export const DEFAULT_INTERN_CAPACITY = 1 << 20;
+
+/** Strings longer than this are never interned (names are short). */
+export const MAX_INTERNED_LENGTH = 64;
+
+/**
+ * Gives each distinct short string read from text a stable small integer id (0, 1, 2, ... in the
+ * order first seen) and keeps one instance of it, so that readers hand out the same string and
+ * consumers can index arrays by id instead of hashing the string (`Featurizer`).
+ *
+ * Open addressing on the hash the reader computed while scanning the characters. Ids are never
+ * reused or reassigned: once `capacity` strings are held, a new string gets no id (-1) and goes
+ * the plain way. An id is only meaningful with the table that gave it (`ListedEvent.idSource`).
+ */
+export class InternTable {
+  readonly capacity: number;
+  /** The strings by id. */
+  private readonly strings: string[] = [];
+  /** Per slot, at 2 * slot: a string's scan hash (compared before its characters), then its id + 1 (0: empty). */
+  private slots = new Int32Array(1024);
+  private mask = 511;
+
+  constructor(capacity = DEFAULT_INTERN_CAPACITY) {
+    if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
+      throw new RangeError(`intern capacity must be a whole number in 0..2^28, got ${capacity}`);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Strings held (the next id). */
+  get size(): number {
+    return this.strings.length;
+  }
+
+  /** The string of `id` (0 <= id < size). */
+  stringOf(id: number): string {
+    return this.strings[id];
+  }
+
+  /**
+   * The id of `text[start, end)`, whose characters hash to `hash`, adding it if new and there is
+   * room; -1 if it is too long or the table is full and does not hold it. The characters must be
+   * the string's own (no escapes).
+   */
+  idOf(text: string, start: number, end: number, hash: number): number {
+    const length = end - start;
+    if (length > MAX_INTERNED_LENGTH) return -1;
+    hash |= 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
+      if (slots[2 * slot] === hash) {
+        const s = this.strings[e - 1];
+        if (s.length === length) {
+          let i = 0;
+          while (i < length && s.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+          if (i === length) return e - 1;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = this.strings.length;
+    if (id >= this.capacity) return -1;
+    this.strings.push(flatSlice(text, start, end));
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = id + 1;
+    // at most half full: probes stay short
+    if (4 * (id + 1) > slots.length) this.rehash(2 * (mask + 1));
+    return id;
+  }
+
+  private rehash(size: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(2 * size);
+    const mask = size - 1;
+    for (let k = 1; k < old.length; k += 2) {
+      if (old[k] === 0) continue;
+      const hash = old[k - 1];
+      let slot = (hash ^ (hash >>> 15)) & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = hash;
+      slots[2 * slot + 1] = old[k];
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/**
+ * `text.slice(start, end)` as a string of its own: V8 makes a slice of 13 characters or more a
+ * view that keeps its whole parent (a line, itself a view of a 1 MiB chunk) alive, and interned
+ * strings live as long as the table. No quotes or escapes inside.
+ */
+export function flatSlice(text: string, start: number, end: number): string {
+  if (end - start < 13) return text.slice(start, end);
+  return JSON.parse(`"${text.slice(start, end)}"`) as string;
+}

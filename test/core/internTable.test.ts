@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+
+import { InternTable, MAX_INTERNED_LENGTH } from '../../src/core/internTable.js';
+
+/** The reader's scan hash (FNV-1a over UTF-16 units). */
+function scanHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** `table.idOf` for `s` placed inside a longer text, as a reader calls it. */
+function idOf(table: InternTable, s: string, hash = scanHash(s)): number {
+  const text = `{"${s}":1}`;
+  return table.idOf(text, 2, 2 + s.length, hash);
+}
+
+describe('InternTable', () => {
+  it('gives ids 0, 1, 2, ... in first-seen order, the same id for the same characters, and the string back', () => {
+    const t = new InternTable();
+    const names = ['a', 'id123', 'b', 'country', 'a long name of more than thirteen characters'];
+    const ids = names.map((s) => idOf(t, s));
+    expect(ids).toEqual([0, 1, 2, 3, 4]);
+    expect(names.map((s) => idOf(t, s))).toEqual(ids);
+    expect(ids.map((id) => t.stringOf(id))).toEqual(names);
+    expect(t.size).toBe(5);
+  });
+
+  it('keeps ids through growth, with every string found again', () => {
+    const t = new InternTable();
+    const names = Array.from({ length: 5000 }, (_, i) => `n${i * 7919}`);
+    for (const [i, s] of names.entries()) expect(idOf(t, s)).toBe(i);
+    for (const [i, s] of names.entries()) expect(idOf(t, s)).toBe(i);
+    expect(t.size).toBe(5000);
+  });
+
+  it('tells strings with equal hashes apart by their characters (collisions)', () => {
+    const t = new InternTable();
+    const names = ['x', 'y', 'xy', 'yx', '', 'z'];
+    // every string with the same hash: one probe chain
+    const ids = names.map((s) => idOf(t, s, 12345));
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(names.map((s) => idOf(t, s, 12345))).toEqual(ids);
+    expect(ids.map((id) => t.stringOf(id))).toEqual(names);
+    // and with a hash whose high bits are set (the reader's scan hash of "" is 0x811c9dc5)
+    const u = new InternTable();
+    expect(idOf(u, '', 0x811c9dc5)).toBe(0);
+    expect(idOf(u, '', 0x811c9dc5)).toBe(0);
+    expect(idOf(u, '', 0x811c9dc5 | 0)).toBe(0);
+    expect(u.size).toBe(1);
+  });
+
+  it('__proto__, unicode and surrogate pairs are strings like any other', () => {
+    const t = new InternTable();
+    const names = ['__proto__', 'constructor', 'größe', 'страна', '名前', 'emoji😀', 'e\u0301', 'é'];
+    const ids = names.map((s) => idOf(t, s));
+    expect(ids).toEqual(names.map((_, i) => i));
+    expect(names.map((s) => idOf(t, s))).toEqual(ids);
+    expect(ids.map((id) => t.stringOf(id))).toEqual(names);
+  });
+
+  it('is bounded: beyond its capacity a new string gets no id (-1), the ones held keep theirs', () => {
+    const t = new InternTable(3);
+    expect(['a', 'b', 'c'].map((s) => idOf(t, s))).toEqual([0, 1, 2]);
+    expect(idOf(t, 'd')).toBe(-1);
+    expect(idOf(t, 'e')).toBe(-1);
+    expect(idOf(t, 'd')).toBe(-1);
+    expect(['c', 'b', 'a'].map((s) => idOf(t, s))).toEqual([2, 1, 0]);
+    expect(t.size).toBe(3);
+    const none = new InternTable(0);
+    expect(idOf(none, 'a')).toBe(-1);
+    expect(none.size).toBe(0);
+    expect(() => new InternTable(-1)).toThrow(RangeError);
+    expect(() => new InternTable(1.5)).toThrow(RangeError);
+  });
+
+  it('does not intern strings longer than MAX_INTERNED_LENGTH', () => {
+    const t = new InternTable();
+    expect(idOf(t, 'x'.repeat(MAX_INTERNED_LENGTH))).toBe(0);
+    expect(idOf(t, 'x'.repeat(MAX_INTERNED_LENGTH + 1))).toBe(-1);
+    expect(t.size).toBe(1);
+  });
+});
