@@ -97,8 +97,45 @@ export interface EventOutcome {
   readonly loss: number;
 }
 
+/** An `EventOutcome` that `OnlineModel.processInto` fills in. */
+export type MutableEventOutcome = { -readonly [K in keyof EventOutcome]: EventOutcome[K] };
+
+/** A blank outcome to pass to `processInto`. */
+export function newOutcome(): MutableEventOutcome {
+  return { rejected: null, labelled: false, prediction: NaN, loss: NaN };
+}
+
+function setOutcome(
+  out: MutableEventOutcome,
+  rejected: string | null,
+  labelled: boolean,
+  prediction: number,
+  loss: number,
+): void {
+  out.rejected = rejected;
+  out.labelled = labelled;
+  out.prediction = prediction;
+  out.loss = loss;
+}
+
 /** Sees an accepted event's raw features (a view on a reused buffer), its label (undefined: unlabelled) and weight. */
 export type RawObserver = (x: SparseVector, label: number | undefined, weight: number) => void;
+
+/**
+ * The positions 0..n−1 of `values` by |value| descending, ties in position order (a stable sort):
+ * the order of a snapshot's coefficients. The comparator returns −1, 0 or 1, as the difference of
+ * the magnitudes would order finite values, without a heap number per comparison.
+ */
+export function orderByMagnitude(values: Float64Array): number[] {
+  const n = values.length;
+  const magnitude = new Float64Array(n);
+  const order: number[] = [];
+  for (let k = 0; k < n; k++) {
+    magnitude[k] = Math.abs(values[k]);
+    order.push(k);
+  }
+  return order.sort((a, b) => (magnitude[b] > magnitude[a] ? 1 : magnitude[b] < magnitude[a] ? -1 : 0));
+}
 
 /** A labelled event of the warm-up, its features raw (scaled when it is learned at the end). */
 type Pending = WarmupEvent;
@@ -434,16 +471,23 @@ export class OnlineModel {
 
   /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
   process(event: L1Event): EventOutcome {
+    const outcome = newOutcome();
+    this.processInto(event, outcome);
+    return outcome;
+  }
+
+  /** `process`, its outcome written into `out` (reused by the stream: nothing allocated per event). */
+  processInto(event: L1Event, out: MutableEventOutcome): void {
     const x = this.buffer;
     const rejected = this.featurizer.featurize(event, x);
-    if (rejected !== null) return { rejected, labelled: false, prediction: NaN, loss: NaN };
+    if (rejected !== null) return setOutcome(out, rejected, false, NaN, NaN);
     const weight = event.weight ?? 1;
     const y = event.label;
     if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
       if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
       this.scored++;
-      return { rejected: null, labelled: false, prediction: this.predictScaled(x), loss: NaN };
+      return setOutcome(out, null, false, this.predictScaled(x), NaN);
     }
     if (this.standardize !== false) this.scaler.observe(x, weight);
     if (this.centering) this.trackNumeric(x);
@@ -471,7 +515,7 @@ export class OnlineModel {
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
-    return { rejected: null, labelled: true, prediction, loss };
+    setOutcome(out, null, true, prediction, loss);
   }
 
   private warmupPrediction(): number {
@@ -598,7 +642,7 @@ export class OnlineModel {
 
   /** Names of columns, by name → coefficient, most important first (a null-prototype record). */
   private namedCoefficients(indices: Int32Array, values: Float64Array): Record<string, number> {
-    const order = Array.from(indices.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+    const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
     this.snapshotScales.clear();
     for (const k of order) {

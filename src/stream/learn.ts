@@ -1,7 +1,7 @@
 import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
-import type { EventOutcome, OnlineModel } from '../model/onlineModel.js';
+import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -38,7 +38,10 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
     });
 }
 
-/** Sees each accepted event right after the model processed it (scores, served metrics). */
+/**
+ * Sees each accepted event right after the model processed it (scores, served metrics); the
+ * outcome is reused for the next event, so it is read there and then, not kept.
+ */
 export type OnProcessed = (event: L1Event, position: RecordPosition, outcome: EventOutcome) => void;
 
 /** The typed arrays of one `LearnedBatch`, filled event by event. */
@@ -52,6 +55,8 @@ export class LearnedBatchBuilder {
   private count = 0;
   private used = 0;
   private rejected = 0;
+  /** Each event's outcome, written in place (`onProcessed` reads it before the next event). */
+  private readonly outcome = newOutcome();
 
   constructor(capacity: number) {
     this.labelled = new Uint8Array(capacity);
@@ -73,9 +78,10 @@ export class LearnedBatchBuilder {
     const x = model.lastFeatures();
     const n = batch.events.length;
     if (this.count + n > this.labels.length) this.grow(this.count + n);
+    const outcome = this.outcome;
     for (let i = 0; i < n; i++) {
       const event = batch.events[i];
-      const outcome = model.process(event);
+      model.processInto(event, outcome);
       if (outcome.rejected !== null) {
         this.rejected++;
         deadLetters.deadLetter({
