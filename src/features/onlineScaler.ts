@@ -130,10 +130,12 @@ export class OnlineScaler {
   /**
    * Scales x in place to x_j / sd_j; a column with sd 0 (constant so far) gets value 0, as glmnet
    * gives constant columns a zero coefficient. With `keepIndicators`, 0/1 columns stay as they are.
+   * With `scales` (at least x.nnz long), each divisor `scaleOf` gave is written there too.
    */
-  scaleInPlace(x: SparseBuffer, keepIndicators = false): void {
+  scaleInPlace(x: SparseBuffer, keepIndicators = false, scales?: Float64Array): void {
     for (let k = 0; k < x.nnz; k++) {
       const s = this.scaleOf(x.indices[k], keepIndicators);
+      if (scales !== undefined) scales[k] = s;
       x.values[k] = s > 0 ? x.values[k] / s : 0;
     }
   }

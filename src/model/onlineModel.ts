@@ -187,6 +187,8 @@ export class OnlineModel {
   private centredMark = new Uint8Array(0);
   /** The learner's input when columns are centred (reused). */
   private readonly centredInput = new SparseBuffer(64);
+  /** The divisors of the event being processed (`scaleEvent`). */
+  private scales = new Float64Array(64);
   private learned = 0;
   private scored = 0;
   private version = 0;
@@ -389,16 +391,27 @@ export class OnlineModel {
   }
 
   /** The running mean of column j on the learner's scale (mean_j / s_j; 0 when s_j is 0). */
-  private scaledMean(j: number): number {
-    const s = this.columnScale(j);
+  private scaledMean(j: number, s = this.columnScale(j)): number {
     return s > 0 ? this.scaler.meanOf(j) / s : 0;
+  }
+
+  /**
+   * Scales the event's features in place (standardization on), and returns the divisor of each
+   * (`columnScale` of its column, parallel to x, in a reused buffer) for `centre`; else null.
+   */
+  private scaleEvent(x: SparseBuffer): Float64Array | null {
+    if (this.standardize === false) return null;
+    if (this.scales.length < x.nnz) this.scales = new Float64Array(2 * x.nnz);
+    this.scaler.scaleInPlace(x, this.standardize === 'auto', this.scales);
+    return this.scales;
   }
 
   /**
    * The learner's input for scaled features x: every centred column j gets x_j − mean_j/s_j,
    * present in x or not (a view on a reused buffer, or x itself when no column is centred).
+   * `scales`: the divisors `scaleEvent` just used for x (saves computing them again).
    */
-  private centre(x: SparseVector): SparseVector {
+  private centre(x: SparseVector, scales: Float64Array | null = null): SparseVector {
     const n = this.centeredCount;
     if (n === 0) return x;
     const out = this.centredInput;
@@ -409,7 +422,7 @@ export class OnlineModel {
       let v = x.values[k];
       if (j < mark.length && mark[j] === 1) {
         mark[j] = 2;
-        v -= this.scaledMean(j);
+        v -= scales === null ? this.scaledMean(j) : this.scaledMean(j, scales[k]);
       }
       out.push(j, v);
     }
@@ -485,21 +498,21 @@ export class OnlineModel {
     const y = event.label;
     if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
-      if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
+      const scales = this.scaleEvent(x);
       this.scored++;
-      return setOutcome(out, null, false, this.predictScaled(x), NaN);
+      return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
     }
     if (this.standardize !== false) this.scaler.observe(x, weight);
     if (this.centering) this.trackNumeric(x);
     const pending = this.pending;
     const raw = pending !== null ? copySparse(x) : null;
-    if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
+    const scales = this.scaleEvent(x);
     let prediction: number;
     if (pending !== null) {
       const provisional = this.provisional;
       prediction =
         provisional !== null
-          ? this.learnWith(provisional, this.centre(x), y, weight)
+          ? this.learnWith(provisional, this.centre(x, scales), y, weight)
           : this.warmupPrediction();
       pending.push({ x: raw!, y, weight });
       if (y === 1) this.pendingPositives++;
@@ -511,7 +524,7 @@ export class OnlineModel {
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
     } else {
-      prediction = this.learnWith(this.learner!, this.centre(x), y, weight);
+      prediction = this.learnWith(this.learner!, this.centre(x, scales), y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
@@ -562,10 +575,12 @@ export class OnlineModel {
   }
 
   /** Mean prediction for an already featurized and scaled vector. */
-  private predictScaled(x: SparseVector): number {
+  private predictScaled(x: SparseVector, scales: Float64Array | null): number {
     const learner = this.learner ?? this.provisional;
     if (learner === null) return this.warmupPrediction();
-    return lossFor(this.family).mean(learner.marginOne(this.centre(x)) * this.labelScale + this.labelCenter);
+    return lossFor(this.family).mean(
+      learner.marginOne(this.centre(x, scales)) * this.labelScale + this.labelCenter,
+    );
   }
 
   /** Scores an event without learning from it (NaN if it cannot be featurized). */

@@ -59,12 +59,17 @@ export class LearnedBatchBuilder {
   private readonly outcome = newOutcome();
 
   constructor(capacity: number) {
-    this.labelled = new Uint8Array(capacity);
-    this.labels = new Float64Array(capacity);
-    this.predictions = new Float64Array(capacity);
-    this.losses = new Float64Array(capacity);
-    this.featureStarts = new Int32Array(capacity + 1);
-    this.indices = new Int32Array(Math.max(16, capacity * 8));
+    // the six arrays on one buffer: one allocation per builder (a builder per part), not six
+    const n = Math.max(16, capacity * 8);
+    const f64 = 8 * capacity;
+    const i32 = 4 * (capacity + 1 + n);
+    const buffer = new ArrayBuffer(3 * f64 + i32 + capacity);
+    this.labels = new Float64Array(buffer, 0, capacity);
+    this.predictions = new Float64Array(buffer, f64, capacity);
+    this.losses = new Float64Array(buffer, 2 * f64, capacity);
+    this.featureStarts = new Int32Array(buffer, 3 * f64, capacity + 1);
+    this.indices = new Int32Array(buffer, 3 * f64 + 4 * (capacity + 1), n);
+    this.labelled = new Uint8Array(buffer, 3 * f64 + i32, capacity);
   }
 
   learn(
