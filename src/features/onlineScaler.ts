@@ -45,36 +45,40 @@ export class OnlineScaler {
     this.nonBinary = growFloat64(this.nonBinary, index + 1);
   }
 
-  /** Merges the zeros column j missed since it was last synced (weight W − W_j). */
-  private sync(j: number, upTo: number): void {
-    const wj = this.syncedWeight[j];
-    if (wj === upTo) return;
-    const missing = upTo - wj;
-    const m = this.mean[j];
-    if (wj > 0 && m !== 0) {
-      this.m2[j] += m * m * ((wj * missing) / upTo);
-      this.mean[j] = (m * wj) / upTo;
-    }
-    this.syncedWeight[j] = upTo;
-  }
-
   /** Adds one event (weight `weight`) to the statistics. */
   observe(x: SparseBuffer, weight = 1): void {
     const before = this.totalWeight;
     this.totalWeight += weight;
     if (weight === 0) return;
     const W = this.totalWeight;
-    for (let k = 0; k < x.nnz; k++) {
-      const j = x.indices[k];
-      this.ensure(j);
-      this.sync(j, before);
-      const v = x.values[k];
-      const delta = v - this.mean[j];
-      this.mean[j] += (delta * weight) / W;
-      this.m2[j] += weight * delta * (v - this.mean[j]);
-      this.syncedWeight[j] = W;
-      this.presentWeight[j] += weight;
-      if (v !== 1) this.nonBinary[j] = 1;
+    const { indices, values, nnz } = x;
+    let top = -1;
+    for (let k = 0; k < nnz; k++) if (indices[k] > top) top = indices[k];
+    if (top >= 0) this.ensure(top);
+    // arrays in locals (read after ensure, which may replace them). A column first merges the zeros
+    // it missed since it was last synced (weight before − W_j) in one step, then the event.
+    const synced = this.syncedWeight;
+    const present = this.presentWeight;
+    const mean = this.mean;
+    const m2 = this.m2;
+    const nonBinary = this.nonBinary;
+    for (let k = 0; k < nnz; k++) {
+      const j = indices[k];
+      const wj = synced[j];
+      if (wj !== before) {
+        const m = mean[j];
+        if (wj > 0 && m !== 0) {
+          m2[j] += m * m * ((wj * (before - wj)) / before);
+          mean[j] = (m * wj) / before;
+        }
+      }
+      const v = values[k];
+      const delta = v - mean[j];
+      mean[j] += (delta * weight) / W;
+      m2[j] += weight * delta * (v - mean[j]);
+      synced[j] = W;
+      present[j] += weight;
+      if (v !== 1) nonBinary[j] = 1;
     }
   }
 
@@ -126,10 +130,12 @@ export class OnlineScaler {
   /**
    * Scales x in place to x_j / sd_j; a column with sd 0 (constant so far) gets value 0, as glmnet
    * gives constant columns a zero coefficient. With `keepIndicators`, 0/1 columns stay as they are.
+   * With `scales` (at least x.nnz long), each divisor `scaleOf` gave is written there too.
    */
-  scaleInPlace(x: SparseBuffer, keepIndicators = false): void {
+  scaleInPlace(x: SparseBuffer, keepIndicators = false, scales?: Float64Array): void {
     for (let k = 0; k < x.nnz; k++) {
       const s = this.scaleOf(x.indices[k], keepIndicators);
+      if (scales !== undefined) scales[k] = s;
       x.values[k] = s > 0 ? x.values[k] / s : 0;
     }
   }

@@ -272,13 +272,24 @@ export class Ftrl implements Learner {
       this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
   }
 
-  /** Adds the coordinates of an update to the candidates. */
+  /**
+   * Adds the coordinates of an update (called before t moves on) to the candidates, unless their
+   * weight is 0 at t + 1: |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
+   * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
+   * a product with a non-negative factor is monotone), so most updates of a sparse model list nothing.
+   */
   private listUpdated(idx: Int32Array, nnz: number): void {
     if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
     const listed = this.listed;
+    const s = this.s;
+    const pf = this.pf;
+    const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       if (listed[j] === 0) {
+        const z = s[j * STRIDE + Z];
+        const bound = pf === null ? l1 : l1 * pf[j];
+        if (z >= -bound && z <= bound) continue;
         listed[j] = 1;
         if (this.candidateCount === this.candidates.length)
           this.candidates = growInt32(this.candidates, this.candidateCount + 1);

@@ -10,7 +10,7 @@ import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/pro
 import type { RefitJob, RefitOutcome, SparseCoefficients } from '../refit/job.js';
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
-import { OnlineModel, onlineDefaults, type OnlineModelCheckpoint } from './onlineModel.js';
+import { OnlineModel, onlineDefaults, orderByMagnitude, type OnlineModelCheckpoint } from './onlineModel.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
@@ -339,7 +339,7 @@ export class LiveModel {
     const handedBack =
       this.context.config.refit.handBack &&
       this.model.assignCoefficients(outcome.model.intercept, cols, values);
-    const order = Array.from(cols.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+    const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
     for (const k of order) coefficients[this.model.featurizer.nameOf(cols[k])] = values[k];
     return {

@@ -97,8 +97,45 @@ export interface EventOutcome {
   readonly loss: number;
 }
 
+/** An `EventOutcome` that `OnlineModel.processInto` fills in. */
+export type MutableEventOutcome = { -readonly [K in keyof EventOutcome]: EventOutcome[K] };
+
+/** A blank outcome to pass to `processInto`. */
+export function newOutcome(): MutableEventOutcome {
+  return { rejected: null, labelled: false, prediction: NaN, loss: NaN };
+}
+
+function setOutcome(
+  out: MutableEventOutcome,
+  rejected: string | null,
+  labelled: boolean,
+  prediction: number,
+  loss: number,
+): void {
+  out.rejected = rejected;
+  out.labelled = labelled;
+  out.prediction = prediction;
+  out.loss = loss;
+}
+
 /** Sees an accepted event's raw features (a view on a reused buffer), its label (undefined: unlabelled) and weight. */
 export type RawObserver = (x: SparseVector, label: number | undefined, weight: number) => void;
+
+/**
+ * The positions 0..n−1 of `values` by |value| descending, ties in position order (a stable sort):
+ * the order of a snapshot's coefficients. The comparator returns −1, 0 or 1, as the difference of
+ * the magnitudes would order finite values, without a heap number per comparison.
+ */
+export function orderByMagnitude(values: Float64Array): number[] {
+  const n = values.length;
+  const magnitude = new Float64Array(n);
+  const order: number[] = [];
+  for (let k = 0; k < n; k++) {
+    magnitude[k] = Math.abs(values[k]);
+    order.push(k);
+  }
+  return order.sort((a, b) => (magnitude[b] > magnitude[a] ? 1 : magnitude[b] < magnitude[a] ? -1 : 0));
+}
 
 /** A labelled event of the warm-up, its features raw (scaled when it is learned at the end). */
 type Pending = WarmupEvent;
@@ -150,6 +187,8 @@ export class OnlineModel {
   private centredMark = new Uint8Array(0);
   /** The learner's input when columns are centred (reused). */
   private readonly centredInput = new SparseBuffer(64);
+  /** The divisors of the event being processed (`scaleEvent`). */
+  private scales = new Float64Array(64);
   private learned = 0;
   private scored = 0;
   private version = 0;
@@ -352,16 +391,27 @@ export class OnlineModel {
   }
 
   /** The running mean of column j on the learner's scale (mean_j / s_j; 0 when s_j is 0). */
-  private scaledMean(j: number): number {
-    const s = this.columnScale(j);
+  private scaledMean(j: number, s = this.columnScale(j)): number {
     return s > 0 ? this.scaler.meanOf(j) / s : 0;
+  }
+
+  /**
+   * Scales the event's features in place (standardization on), and returns the divisor of each
+   * (`columnScale` of its column, parallel to x, in a reused buffer) for `centre`; else null.
+   */
+  private scaleEvent(x: SparseBuffer): Float64Array | null {
+    if (this.standardize === false) return null;
+    if (this.scales.length < x.nnz) this.scales = new Float64Array(2 * x.nnz);
+    this.scaler.scaleInPlace(x, this.standardize === 'auto', this.scales);
+    return this.scales;
   }
 
   /**
    * The learner's input for scaled features x: every centred column j gets x_j − mean_j/s_j,
    * present in x or not (a view on a reused buffer, or x itself when no column is centred).
+   * `scales`: the divisors `scaleEvent` just used for x (saves computing them again).
    */
-  private centre(x: SparseVector): SparseVector {
+  private centre(x: SparseVector, scales: Float64Array | null = null): SparseVector {
     const n = this.centeredCount;
     if (n === 0) return x;
     const out = this.centredInput;
@@ -372,7 +422,7 @@ export class OnlineModel {
       let v = x.values[k];
       if (j < mark.length && mark[j] === 1) {
         mark[j] = 2;
-        v -= this.scaledMean(j);
+        v -= scales === null ? this.scaledMean(j) : this.scaledMean(j, scales[k]);
       }
       out.push(j, v);
     }
@@ -434,28 +484,35 @@ export class OnlineModel {
 
   /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
   process(event: L1Event): EventOutcome {
+    const outcome = newOutcome();
+    this.processInto(event, outcome);
+    return outcome;
+  }
+
+  /** `process`, its outcome written into `out` (reused by the stream: nothing allocated per event). */
+  processInto(event: L1Event, out: MutableEventOutcome): void {
     const x = this.buffer;
     const rejected = this.featurizer.featurize(event, x);
-    if (rejected !== null) return { rejected, labelled: false, prediction: NaN, loss: NaN };
+    if (rejected !== null) return setOutcome(out, rejected, false, NaN, NaN);
     const weight = event.weight ?? 1;
     const y = event.label;
     if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
-      if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
+      const scales = this.scaleEvent(x);
       this.scored++;
-      return { rejected: null, labelled: false, prediction: this.predictScaled(x), loss: NaN };
+      return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
     }
     if (this.standardize !== false) this.scaler.observe(x, weight);
     if (this.centering) this.trackNumeric(x);
     const pending = this.pending;
     const raw = pending !== null ? copySparse(x) : null;
-    if (this.standardize !== false) this.scaler.scaleInPlace(x, this.standardize === 'auto');
+    const scales = this.scaleEvent(x);
     let prediction: number;
     if (pending !== null) {
       const provisional = this.provisional;
       prediction =
         provisional !== null
-          ? this.learnWith(provisional, this.centre(x), y, weight)
+          ? this.learnWith(provisional, this.centre(x, scales), y, weight)
           : this.warmupPrediction();
       pending.push({ x: raw!, y, weight });
       if (y === 1) this.pendingPositives++;
@@ -467,11 +524,11 @@ export class OnlineModel {
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
     } else {
-      prediction = this.learnWith(this.learner!, this.centre(x), y, weight);
+      prediction = this.learnWith(this.learner!, this.centre(x, scales), y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
-    return { rejected: null, labelled: true, prediction, loss };
+    setOutcome(out, null, true, prediction, loss);
   }
 
   private warmupPrediction(): number {
@@ -518,10 +575,12 @@ export class OnlineModel {
   }
 
   /** Mean prediction for an already featurized and scaled vector. */
-  private predictScaled(x: SparseVector): number {
+  private predictScaled(x: SparseVector, scales: Float64Array | null): number {
     const learner = this.learner ?? this.provisional;
     if (learner === null) return this.warmupPrediction();
-    return lossFor(this.family).mean(learner.marginOne(this.centre(x)) * this.labelScale + this.labelCenter);
+    return lossFor(this.family).mean(
+      learner.marginOne(this.centre(x, scales)) * this.labelScale + this.labelCenter,
+    );
   }
 
   /** Scores an event without learning from it (NaN if it cannot be featurized). */
@@ -598,7 +657,7 @@ export class OnlineModel {
 
   /** Names of columns, by name → coefficient, most important first (a null-prototype record). */
   private namedCoefficients(indices: Int32Array, values: Float64Array): Record<string, number> {
-    const order = Array.from(indices.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
+    const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
     this.snapshotScales.clear();
     for (const k of order) {

@@ -113,8 +113,14 @@ export class RefitWindow {
       block.cols = cols;
       block.vals = vals;
     }
-    block.cols.set(x.indices.subarray(0, x.nnz), at);
-    block.vals.set(x.values.subarray(0, x.nnz), at);
+    // element by element: a subarray view per event would be an allocation per event
+    const { indices, values } = x;
+    const cols = block.cols;
+    const vals = block.vals;
+    for (let k = 0, o = at; o < end; k++, o++) {
+      cols[o] = indices[k];
+      vals[o] = values[k];
+    }
     block.y[block.count] = y;
     block.weight[block.count] = weight;
     block.count++;
@@ -170,11 +176,11 @@ export class RefitWindow {
     let i = 0;
     let at = 0;
     this.scan((b, r) => {
-      const s = b.rowStart[r];
       const e = b.rowStart[r + 1];
-      cols.set(b.cols.subarray(s, e), at);
-      values.set(b.vals.subarray(s, e), at);
-      at += e - s;
+      for (let k = b.rowStart[r]; k < e; k++, at++) {
+        cols[at] = b.cols[k];
+        values[at] = b.vals[k];
+      }
       y[i] = b.y[r];
       weights[i] = b.weight[r];
       rowStart[++i] = at;

@@ -1,7 +1,7 @@
 import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
-import type { EventOutcome, OnlineModel } from '../model/onlineModel.js';
+import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -38,7 +38,10 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
     });
 }
 
-/** Sees each accepted event right after the model processed it (scores, served metrics). */
+/**
+ * Sees each accepted event right after the model processed it (scores, served metrics); the
+ * outcome is reused for the next event, so it is read there and then, not kept.
+ */
 export type OnProcessed = (event: L1Event, position: RecordPosition, outcome: EventOutcome) => void;
 
 /** The typed arrays of one `LearnedBatch`, filled event by event. */
@@ -52,14 +55,21 @@ export class LearnedBatchBuilder {
   private count = 0;
   private used = 0;
   private rejected = 0;
+  /** Each event's outcome, written in place (`onProcessed` reads it before the next event). */
+  private readonly outcome = newOutcome();
 
   constructor(capacity: number) {
-    this.labelled = new Uint8Array(capacity);
-    this.labels = new Float64Array(capacity);
-    this.predictions = new Float64Array(capacity);
-    this.losses = new Float64Array(capacity);
-    this.featureStarts = new Int32Array(capacity + 1);
-    this.indices = new Int32Array(Math.max(16, capacity * 8));
+    // the six arrays on one buffer: one allocation per builder (a builder per part), not six
+    const n = Math.max(16, capacity * 8);
+    const f64 = 8 * capacity;
+    const i32 = 4 * (capacity + 1 + n);
+    const buffer = new ArrayBuffer(3 * f64 + i32 + capacity);
+    this.labels = new Float64Array(buffer, 0, capacity);
+    this.predictions = new Float64Array(buffer, f64, capacity);
+    this.losses = new Float64Array(buffer, 2 * f64, capacity);
+    this.featureStarts = new Int32Array(buffer, 3 * f64, capacity + 1);
+    this.indices = new Int32Array(buffer, 3 * f64 + 4 * (capacity + 1), n);
+    this.labelled = new Uint8Array(buffer, 3 * f64 + i32, capacity);
   }
 
   learn(
@@ -73,9 +83,10 @@ export class LearnedBatchBuilder {
     const x = model.lastFeatures();
     const n = batch.events.length;
     if (this.count + n > this.labels.length) this.grow(this.count + n);
+    const outcome = this.outcome;
     for (let i = 0; i < n; i++) {
       const event = batch.events[i];
-      const outcome = model.process(event);
+      model.processInto(event, outcome);
       if (outcome.rejected !== null) {
         this.rejected++;
         deadLetters.deadLetter({

@@ -38,6 +38,33 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     }
   });
 
+  it('matches the two-pass sd when new columns far apart arrive mid-stream (its arrays grow within an event)', () => {
+    const rng = new Rng(8);
+    const s = new OnlineScaler();
+    const columns = [3, 40, 900, 70_000, 5_000];
+    const rows: Float64Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      const x = new SparseBuffer();
+      const v = new Float64Array(columns.length);
+      // column c is seen from event 80·c on; the largest index comes before smaller new ones
+      for (const c of [3, 0, 4, 1, 2]) {
+        if (i >= 80 * c && rng.next() < 0.7) {
+          v[c] = rng.normal() * (c + 1) + 2;
+          x.push(columns[c], v[c]);
+        }
+      }
+      s.observe(x);
+      rows.push(v);
+    }
+    const n = rows.length;
+    columns.forEach((j, c) => {
+      const mean = rows.reduce((a, r) => a + r[c], 0) / n;
+      const sd = Math.sqrt(rows.reduce((a, r) => a + (r[c] - mean) ** 2, 0) / n);
+      expect(Math.abs(s.meanOf(j) - mean)).toBeLessThan(1e-12 * Math.max(1, Math.abs(mean)));
+      expect(Math.abs(s.sd(j) - sd) / sd).toBeLessThan(1e-9);
+    });
+  });
+
   it('a constant column has sd 0 and scales to 0', () => {
     const s = new OnlineScaler();
     const x = new SparseBuffer();

@@ -53,4 +53,19 @@ describe('FTRL forEachNonZero between updates (the candidates kept from call to 
     }
     expect(nonZero(learner).length).toBeGreaterThan(4);
   });
+
+  it('lists no coordinate an update leaves at 0 yet misses none, checked after every update', () => {
+    // a weight that is non-zero one step after its update must be reported at that very step
+    const rng = new Rng(5);
+    const learner = new Ftrl({ family: 'binomial', lambda: 5e-3 });
+    learner.forEachNonZero(() => undefined);
+    for (let i = 1; i <= 3000; i++) {
+      const pairs = new Map<number, number>();
+      for (let m = 1 + rng.int(6); m > 0; m--) pairs.set(rng.int(40), rng.normal());
+      const y = rng.next() < 1 / (1 + Math.exp(-(pairs.get(1) ?? 0))) ? 1 : 0;
+      learner.learnOne(sparseOf([...pairs]), y);
+      expect(nonZero(learner)).toEqual(scan(learner, 40));
+    }
+    expect(nonZero(learner).length).toBeGreaterThan(0);
+  });
 });
