@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { pino } from 'pino';
@@ -109,6 +110,26 @@ describe('CLI start-up (issue 14)', () => {
     for (const file of ['alerts.jsonl', 'dead-letters.jsonl'])
       expect(readFileSync(join(dir, 'bin', file), 'utf8')).toBe(readFileSync(join(dir, 'src', file), 'utf8'));
   }, 60_000);
+
+  it('the bundle finds the shipped Avro schemas from dist/cli (shippedSchema resolves from its chunk)', () => {
+    const dir = join(root, 'dist/cli');
+    const chunks = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join(dir, f))
+      .filter((f) => readFileSync(f, 'utf8').includes('schemas/${name}.avsc'));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) {
+      const list = /const candidates = \[([^\]]*)\]/.exec(readFileSync(chunk, 'utf8'))?.[1] ?? '';
+      const candidates = [...list.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
+      expect(candidates.length).toBeGreaterThan(0);
+      for (const name of ['event', 'model', 'alert']) {
+        const found = candidates
+          .map((c) => new URL(c.replace('${name}', name), pathToFileURL(chunk)))
+          .filter((url) => existsSync(url));
+        expect(found.length, `${name}.avsc from ${chunk}`).toBeGreaterThan(0);
+      }
+    }
+  });
 
   it('--version from the built command', async () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
