@@ -11,6 +11,7 @@ COPY src src
 COPY connectors connectors
 COPY examples examples
 COPY bench bench
+COPY scripts/bundle-cli.mjs scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -32,7 +32,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   }
   if (name === '--version') {
     const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+    // the package's own name: the same from dist/src/cli (tsc) and dist/cli (the bundle)
+    const pkg = createRequire(import.meta.url)('l1stream/package.json') as { version: string };
     io.stdout.write(`${pkg.version}\n`);
     return 0;
   }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { pino } from 'pino';
 import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
@@ -23,8 +22,7 @@ import {
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
-import { writeReport } from './report.js';
-import { looksLikeCsv } from '../solve/csv.js';
+import { lazyLogger } from './logger.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -97,7 +95,7 @@ export async function replay(
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
-  const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'warn' }, io.stderr);
+  const logger = lazyLogger('l1stream', process.env.L1S_LOG_LEVEL ?? 'warn', io.stderr);
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
   // spills (no checkpoints) and is removed at the end.
@@ -220,6 +218,7 @@ export const replayCommand: Command = {
       return 1;
     }
     if (report) {
+      const { writeReport } = await import('./report.js');
       const written = await writeReport(resolve(out));
       io.stderr.write(`replay: report in ${written.file} (${(written.bytes / 1024).toFixed(0)} KB)\n`);
     }
@@ -239,6 +238,7 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   if (summary.rejected === 0)
     return `nothing learned: none of the ${summary.scored} events of ${input} has a "label" (an unlabelled event is only scored)`;
   const first = await firstLine(input);
+  const { looksLikeCsv } = await import('../solve/csv.js');
   const csv = looksLikeCsv(first)
     ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line (fit reads CSV)`
     : '';

@@ -6,8 +6,8 @@ import { Subject } from 'rxjs';
 import { checkEngineConfig, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
-import { OpsServer } from '../ops/httpServer.js';
-import { EngineMetrics } from '../ops/metrics.js';
+import type { OpsServer } from '../ops/httpServer.js';
+import type { EngineMetrics } from '../ops/metrics.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
@@ -62,6 +62,11 @@ async function startOps(
   lag?: () => ReadonlyMap<string, number>,
 ): Promise<Ops | null> {
   if (config.http.port === null) return null;
+  // prom-client and node:http only for a run that serves them
+  const [{ EngineMetrics }, { OpsServer }] = await Promise.all([
+    import('../ops/metrics.js'),
+    import('../ops/httpServer.js'),
+  ]);
   const metrics = new EngineMetrics(lag ? { lag } : {});
   let engine: Engine | null = null;
   const server = new OpsServer({

@@ -1,7 +1,11 @@
-import { deserialize, serialize } from 'node:v8';
-import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
 
 import { StateError } from '../core/errors.js';
+
+/** node:v8 and node:zlib on first use: a replay without checkpoints or evictions loads neither. */
+const builtin = createRequire(import.meta.url);
+let v8: typeof import('node:v8') | undefined;
+let zlib: typeof import('node:zlib') | undefined;
 
 /**
  * The one binary format of checkpoints (model state for the lru-cache, the `<prefix>.state` topic
@@ -32,7 +36,7 @@ const HEADER = 20;
 export function encodeState(value: unknown): Uint8Array {
   let payload: Uint8Array;
   try {
-    payload = serialize(value);
+    payload = (v8 ??= builtin('node:v8') as typeof import('node:v8')).serialize(value);
   } catch (cause) {
     throw new StateError(`state cannot be encoded: ${(cause as Error).message}`, { cause });
   }
@@ -53,7 +57,7 @@ export function encodeState(value: unknown): Uint8Array {
 export function decodeState(bytes: Uint8Array): unknown {
   const payload = checkState(bytes);
   try {
-    return deserialize(payload);
+    return (v8 ??= builtin('node:v8') as typeof import('node:v8')).deserialize(payload);
   } catch (cause) {
     throw new StateError(`checkpoint payload cannot be decoded: ${(cause as Error).message}`, { cause });
   }
@@ -103,7 +107,9 @@ export function checkState(bytes: Uint8Array): Uint8Array {
 
 /** CRC-32 (IEEE), by `zlib.crc32` where Node has it (≥ 20.15), else by a table. */
 export function crc32(bytes: Uint8Array): number {
-  const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  const native = (
+    (zlib ??= builtin('node:zlib') as typeof import('node:zlib')) as { crc32?: (data: Uint8Array) => number }
+  ).crc32;
   return native !== undefined ? native(bytes) >>> 0 : crc32Table(bytes);
 }
 

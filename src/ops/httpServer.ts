@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 import { ConnectorError } from '../core/errors.js';
@@ -37,6 +38,8 @@ export class OpsServer {
 
   constructor(options: OpsServerOptions) {
     this.options = options;
+    // node:http on first use: the public API (src/index.ts) does not load it
+    const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) reply(res, 500, `metrics failed: ${(err as Error).message}\n`);

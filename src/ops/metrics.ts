@@ -1,4 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+
+import type { Counter, Histogram, Registry } from 'prom-client';
 
 import type { CheckpointStats } from '../engine/checkpointer.js';
 import type { Engine, EngineObserver, EngineStats } from '../engine/engine.js';
@@ -16,6 +18,11 @@ export interface EngineMetricsOptions {
   /** Node.js process metrics (`process_*`, `nodejs_*`; default true). */
   readonly processMetrics?: boolean;
 }
+
+/** prom-client, loaded by the first `EngineMetrics`: the public API (src/index.ts) does not load it. */
+let promClient: typeof import('prom-client') | undefined;
+const prom = () =>
+  (promClient ??= createRequire(import.meta.url)('prom-client') as typeof import('prom-client'));
 
 const refitBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const storeBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -41,7 +48,7 @@ interface NonZeroCount {
  * const text = await metrics.registry.metrics();
  */
 export class EngineMetrics implements EngineObserver {
-  readonly registry = new Registry();
+  readonly registry: Registry = new (prom().Registry)();
   private engine: Engine | null = null;
   /** `engine.stats()` of the scrape in progress (collect callbacks run in one synchronous pass). */
   private current: EngineStats | null = null;
@@ -54,6 +61,7 @@ export class EngineMetrics implements EngineObserver {
   private readonly droppedModels: Counter;
 
   constructor(options: EngineMetricsOptions = {}) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram } = prom();
     const registers = [this.registry];
     const maxReasons = options.maxReasons ?? 50;
     const stat = (read: (s: EngineStats) => number) => () => {

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 
 import { defer, from, type Observable } from 'rxjs';
 
@@ -55,6 +56,10 @@ interface Pending {
  * from TypeScript source (tests, tsx), the .ts source through tsx's loader registered in the worker.
  */
 function startWorker(): Worker {
+  // node:worker_threads when the first refit is due, not at start-up
+  const { Worker } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./refitWorker.js', import.meta.url));
   const entry = new URL('./refitWorker.ts', import.meta.url).href;
   return new Worker(

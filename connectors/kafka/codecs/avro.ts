@@ -26,9 +26,13 @@ export type AvroFraming = 'confluent' | 'raw';
 /** The schemas that ship in the package (`connectors/kafka/schemas`). */
 export type ShippedSchema = 'event' | 'model' | 'alert';
 
-/** Reads one of the shipped `.avsc` files (from the source tree or from `dist/`). */
+/** Reads one of the shipped `.avsc` files (from the source tree, `dist/connectors` or the CLI bundle `dist/cli`). */
 export function shippedSchema(name: ShippedSchema): avro.Schema {
-  const candidates = [`../schemas/${name}.avsc`, `../../../../connectors/kafka/schemas/${name}.avsc`];
+  const candidates = [
+    `../schemas/${name}.avsc`,
+    `../../../../connectors/kafka/schemas/${name}.avsc`,
+    `../../connectors/kafka/schemas/${name}.avsc`,
+  ];
   for (const rel of candidates) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as avro.Schema;
