@@ -39,6 +39,9 @@ export interface RefitRow {
   readonly start: Start;
   readonly seconds: number | null;
   readonly runs: readonly number[];
+  /** CPU time of this process (user + system) per run, and its median (l1stream rows). */
+  readonly cpuSeconds?: number;
+  readonly cpuRuns?: readonly number[];
   readonly objective: number | null;
   readonly nonzero: number | null;
   readonly passes?: number;
@@ -53,17 +56,22 @@ export interface RefitRow {
  */
 function alternating<K extends string>(
   runs: ReadonlyArray<readonly [K, () => LambdaFit]>,
-): Map<K, { fit: LambdaFit; runs: number[] }> {
-  const out = new Map<K, { fit: LambdaFit; runs: number[] }>();
+): Map<K, { fit: LambdaFit; runs: number[]; cpu: number[] }> {
+  const out = new Map<K, { fit: LambdaFit; runs: number[]; cpu: number[] }>();
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
     for (const [key, run] of runs) {
       const t = performance.now();
+      const c = process.cpuUsage();
       const fit = run();
+      const used = process.cpuUsage(c);
       const seconds = (performance.now() - t) / 1000;
+      const cpu = (used.user + used.system) / 1e6;
       const o = out.get(key);
-      if (o) o.runs.push(seconds);
-      else out.set(key, { fit, runs: [seconds] });
+      if (o) {
+        o.runs.push(seconds);
+        o.cpu.push(cpu);
+      } else out.set(key, { fit, runs: [seconds], cpu: [cpu] });
     }
     if (performance.now() - t0 > 5000 * runs.length) break;
   }
@@ -215,7 +223,7 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
           ),
         );
         for (const [start] of starts) {
-          const { fit, runs } = timed.get(start)!;
+          const { fit, runs, cpu } = timed.get(start)!;
           rowsHere.push({
             rows,
             lambda,
@@ -223,6 +231,8 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
             start,
             seconds: median(runs),
             runs,
+            cpuSeconds: median(cpu),
+            cpuRuns: cpu,
             objective: objective(fit, lambda),
             nonzero: fit.nonzero,
             passes: fit.passes,
@@ -286,9 +296,9 @@ function fmt(s: number | null): string {
 
 function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
   log(
-    '| rows | λ | solver | start | time (median) | vs glmnet | vs cold | objective (rel. excess over best) | non-zeros | sweeps | column visits | converged |',
+    '| rows | λ | solver | start | time (median) | vs glmnet | vs cold | CPU (median) | CPU vs cold | objective (rel. excess over best) | non-zeros | sweeps | column visits | converged |',
   );
-  log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const same = rows.filter((q) => q.lambda === r.lambda);
     const best = Math.min(...same.map((q) => q.objective ?? Infinity));
@@ -304,12 +314,16 @@ function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
       r.start !== 'cold' && r.seconds !== null && cold?.seconds
         ? `${((100 * r.seconds) / cold.seconds).toFixed(0)} %`
         : '';
+    const cpuVsCold =
+      r.start !== 'cold' && r.cpuSeconds !== undefined && cold?.cpuSeconds
+        ? `${((100 * r.cpuSeconds) / cold.cpuSeconds).toFixed(0)} %`
+        : '';
     const obj =
       r.objective === null
         ? 'n/a'
         : `${r.objective.toPrecision(12)} (${((r.objective - best) / best).toExponential(1)})`;
     log(
-      `| ${r.rows} | ${r.lambda} | ${r.solver} | ${r.start} | ${fmt(r.seconds)} | ${vsGlmnet} | ${vsCold} | ${obj} | ${r.nonzero ?? ''} | ${r.passes ?? ''} | ${r.columnVisits === undefined ? '' : `${(r.columnVisits / 1e6).toFixed(1)} M`} | ${r.converged === undefined ? (r.note ?? '') : r.converged ? 'yes' : 'NO'} |`,
+      `| ${r.rows} | ${r.lambda} | ${r.solver} | ${r.start} | ${fmt(r.seconds)} | ${vsGlmnet} | ${vsCold} | ${r.cpuSeconds === undefined ? '' : fmt(r.cpuSeconds)} | ${cpuVsCold} | ${obj} | ${r.nonzero ?? ''} | ${r.passes ?? ''} | ${r.columnVisits === undefined ? '' : `${(r.columnVisits / 1e6).toFixed(1)} M`} | ${r.converged === undefined ? (r.note ?? '') : r.converged ? 'yes' : 'NO'} |`,
     );
   }
   log('');
@@ -336,7 +350,7 @@ export function refitMain(argv: readonly string[], root: string): void {
   log('# Batch solver benchmark: refit of a sparse binomial window');
   log('');
   log(
-    `Node ${process.version}, ${new Date().toISOString()}; 2 shared cores, load average ${loadavg()[0]!.toFixed(1)} at the start: times are medians of 3 alternating rounds (each round runs every start once, in turn; 1 round when its runs average > 5 s), and noisy.`,
+    `Node ${process.version}, ${new Date().toISOString()}; 2 shared cores, load average ${loadavg()[0]!.toFixed(1)} at the start: times are medians of 3 alternating rounds (each round runs every start once, in turn; 1 round when its runs average > 5 s), and noisy; "CPU" is this process's user + system time over the same runs.`,
   );
   log(
     'Window: `refitWindow` (bench/solve/refitWindow.ts): events × 2^18 hashed binary columns, 40 distinct ids per event with Zipf popularity, 40 true ids, binomial; standardize on, one λ.',

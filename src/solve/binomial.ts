@@ -2,9 +2,18 @@ import { FlatMoves } from './flatMoves.js';
 import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
 import type { CdState } from './state.js';
-import { kktViolation, solveWorkingSet } from './sweeps.js';
+import { kktViolation, type Probe, solveWorkingSet } from './sweeps.js';
 
 const P_FLOOR = 1e-5;
+/**
+ * Trust region of the quadratic model, in η: no event's working response moves further than
+ * `trust` from its η (W_i raised to |y_i − p_i| / trust, at most ¼, the logistic curvature's
+ * bound). It starts at TRUST_START at each λ, grows by TRUST_GROWTH after each full Newton step,
+ * is lifted above TRUST_MAX (plain Newton, quadratic convergence), and halves after a damped one.
+ */
+const TRUST_START = 4;
+const TRUST_GROWTH = 4;
+const TRUST_MAX = 300;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
 const KKT_FLOOR = 1e-12;
 /** The inner threshold aims at this fraction of the KKT tolerance… */
@@ -13,6 +22,9 @@ const KKT_MARGIN = 0.3;
 const FORCING = 0.1;
 /** Binomial steps with max h·Δ² below this · var(y) skip the objective's safeguard evaluation. */
 const SMALL_STEP = 1e-12;
+
+/** Sweeps between exact KKT checks in a quadratic model expected to meet the tolerance (`probe`). */
+const PROBE_EVERY = 10;
 
 /** Binomial: Newton finishes tried whenever they pay against all the sweeps so far at this λ. */
 const POLISH_TRIES_BINOMIAL = 3;
@@ -39,6 +51,54 @@ function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
 }
 
 /**
+ * The exact KKT check inside the sweeps of a quadratic model expected to meet the tolerance:
+ * every PROBE_EVERY sweeps, η at the sweeps' point, its objective (not above the Newton
+ * iteration's start) and the exact gradient of every feature (about one sweep's work).
+ */
+class KktProbe implements Probe {
+  next = Infinity;
+  /** Whether the sweeps stopped at a point that meets the tolerance (η current there). */
+  certified = false;
+  private lambda = 0;
+  private scaleVar = 0;
+  private kktTolerance = 0;
+  private objective = NaN;
+  private counts: Counts = { passes: 0, kkt: 0 };
+
+  constructor(
+    private readonly st: CdState,
+    private readonly eta: () => void,
+    private readonly violation: (lambda: number, scaleVar: number, counts: Counts) => number,
+  ) {}
+
+  arm(
+    passes: number,
+    lambda: number,
+    scaleVar: number,
+    kktTolerance: number,
+    objective: number,
+    counts: Counts,
+  ): void {
+    this.next = passes + PROBE_EVERY;
+    this.certified = false;
+    this.lambda = lambda;
+    this.scaleVar = scaleVar;
+    this.kktTolerance = kktTolerance;
+    this.objective = objective;
+    this.counts = counts;
+  }
+
+  stop(): boolean {
+    this.next = this.counts.passes + PROBE_EVERY;
+    this.eta();
+    const obj = this.objective;
+    if (!(this.st.binomialObjective(this.lambda) - obj <= 1e-12 * Math.abs(obj))) return false;
+    this.certified = this.violation(this.lambda, this.scaleVar, this.counts) <= this.kktTolerance;
+    return this.certified;
+  }
+}
+
+/**
  * Binomial: a proximal Newton (IRLS) loop sets W and z from the current fit and solves the
  * penalized weighted least-squares problem by sweeps until the Newton step vanishes and the KKT
  * conditions hold to `kktTolerance`; the Newton finish (`newtonFinish.ts`) replaces the tail of
@@ -55,6 +115,7 @@ export class BinomialSolver {
   private readonly flat: FlatMoves;
   /** Each feature's change in the last Newton step. */
   private readonly previousStep: Float64Array;
+  private readonly probe: KktProbe;
 
   constructor(
     private readonly st: CdState,
@@ -66,6 +127,11 @@ export class BinomialSolver {
     this.flat = new FlatMoves(st);
     this.driftCols = new Int32Array(st.p);
     this.previousStep = new Float64Array(st.p);
+    this.probe = new KktProbe(
+      st,
+      () => this.currentEta(),
+      (lambda, scaleVar, counts) => this.exactViolation(lambda, scaleVar, counts),
+    );
   }
 
   /**
@@ -165,6 +231,7 @@ export class BinomialSolver {
     // model is solved (inexact Newton: each model is solved to FORCING of the violation it starts from).
     const l1 = lambda * pr.alpha;
     let previousViolation = Infinity;
+    let trust = TRUST_START;
     if (l1 > 0) {
       const v0 = this.exactViolation(lambda, scaleVar, counts);
       previousViolation = v0;
@@ -173,15 +240,17 @@ export class BinomialSolver {
     }
     while (outer < pr.maxOuter) {
       outer++;
-      // working response: W = w p(1−p) (floored), r = w (y − p) / W; and the loss here, from
-      // the same exponentials
+      // working response: W = w p(1−p) (floored, and raised where the step would leave the trust
+      // region), r = w (y − p) / W; and the loss here, from the same exponentials. Any W > 0
+      // keeps W r = w (y − p): the same gradient, so the same fixed point (the optimum).
       const W = st.W;
       let loss = 0;
       for (let i = 0; i < st.n; i++) {
         const e = st.eta[i]!;
         const q = Math.exp(-Math.abs(e)); // e^−|η|
         const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-        const v = Math.max(pi * (1 - pi), P_FLOOR);
+        const v0 = Math.max(pi * (1 - pi), P_FLOOR);
+        const v = trust < Infinity ? Math.max(v0, Math.min(0.25, Math.abs(y[i]! - pi) / trust)) : v0;
         W[i] = w[i]! * v;
         st.rho[i] = (y[i]! - pi) / v;
         loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
@@ -198,7 +267,20 @@ export class BinomialSolver {
       // Ill-conditioned quadratic models (collinear columns) take the sweeps thousands of passes:
       // they pause once they have cost another Newton finish, which is then tried (below).
       const pause = polish ? counts.passes + Math.ceil(this.newton.costInSweeps()) : Infinity;
-      const ok = solveWorkingSet(st, lambda, usedThr, Math.min(maxPasses, pause), counts);
+      // When this quadratic model should bring the violation below the tolerance, the sweeps stop
+      // as soon as the point is certified (`probe`), not when the model is solved: on
+      // ill-conditioned models the sweeps' tail crawls long after the KKT conditions hold.
+      const last = FORCING * previousViolation < kktTolerance;
+      if (last) this.probe.arm(counts.passes, lambda, scaleVar, kktTolerance, obj, counts);
+      const ok = solveWorkingSet(
+        st,
+        lambda,
+        usedThr,
+        Math.min(maxPasses, pause),
+        counts,
+        last ? this.probe : undefined,
+      );
+      if (last && this.probe.certified) return binomialConverged(counts, outer + this.newton.steps);
       if (!ok && counts.passes >= maxPasses) {
         return {
           converged: false,
@@ -209,15 +291,7 @@ export class BinomialSolver {
           reason: `no convergence within ${pr.maxPasses} coordinate sweeps`,
         };
       }
-      // the sweeps kept r = z − η with z = η_outer + (y − p)/v: η = η_outer + ρ_start − r, in O(n)
-      // instead of a product with the design
-      {
-        const eta = st.eta;
-        const rho = st.rho;
-        const { rhoStart, etaOuter } = this;
-        const shift = st.shift;
-        for (let i = 0; i < st.n; i++) eta[i] = etaOuter[i]! + rhoStart[i]! - (rho[i]! + shift);
-      }
+      this.currentEta();
       const stepChange = this.stepChange(b0Old);
       // Safeguard: backtrack along the Newton direction if the objective went up (η is linear
       // in the step, so it halves with it). A step this small is a descent step to rounding of
@@ -239,6 +313,9 @@ export class BinomialSolver {
         objNew = st.binomialObjective(lambda);
       }
       const change = t === 1 ? stepChange : this.stepChange(b0Old);
+      // the trust region grows after a full step and shrinks after a damped one
+      if (t === 1) trust = trust * TRUST_GROWTH > TRUST_MAX ? Infinity : trust * TRUST_GROWTH;
+      else trust = Math.max(1, Math.min(trust, TRUST_START) / 2);
       obj = objNew;
       // After a proximal Newton step has settled the support, finish on the active set with
       // Newton steps (quadratic convergence instead of ever tighter sweeps); `confirmNewton`
@@ -266,18 +343,14 @@ export class BinomialSolver {
         violation = this.exactViolation(lambda, scaleVar, counts);
         if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
       }
-      const lastViolation = previousViolation;
       previousViolation = violation;
       // features at zero far inside their thresholds leave the working set (sweeps skip them)
       this.prune(lambda);
       // Inexact Newton: the next quadratic model is solved to a threshold that should cut the
-      // violation by FORCING, and no further than the KKT target needs: the violation the sweeps
-      // leave scales like sqrt(threshold).
-      // (After a damped step, or one that did not lower the violation, the Newton model is the
-      // limit, not its solution's accuracy.)
-      const target = Math.max(KKT_MARGIN * kktTolerance, FORCING * violation);
-      if (t === 1 && violation < lastViolation)
-        innerThr = Math.max(thr, Math.min(innerThr, usedThr * (target / violation) ** 2));
+      // violation it starts from by FORCING, and no further than the KKT target needs. The
+      // threshold follows the violation measured now, not the last threshold: far from the
+      // optimum the violation after a step is the model's error, which tighter sweeps do not cut.
+      innerThr = this.forcedThreshold(violation, kktTolerance, l1, thr, scaleVar);
       if (change < thr && usedThr === thr) {
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
         thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (kktTolerance / violation) ** 2));
@@ -324,6 +397,33 @@ export class BinomialSolver {
     const moves = this.flat.moves;
     this.flat.move(lambda, driftCols, count, st.binomialObjective(lambda));
     return this.flat.moves > moves;
+  }
+
+  /**
+   * The sweeps' threshold for a quadratic model that starts at KKT violation `violation`: the
+   * violation the sweeps leave is about sqrt(threshold) / (2 λα), aimed at FORCING of the start's,
+   * or KKT_MARGIN of the tolerance; never below `floor`, never above 1e-4 · var(y).
+   */
+  private forcedThreshold(
+    violation: number,
+    kktTolerance: number,
+    l1: number,
+    floor: number,
+    scaleVar: number,
+  ): number {
+    const target = Math.max(KKT_MARGIN * kktTolerance, FORCING * violation);
+    return Math.max(floor, Math.min(1e-4 * scaleVar, 4 * (target * l1) ** 2));
+  }
+
+  /**
+   * η at the current point from the sweeps' residual: they keep r = z − η with
+   * z = η_outer + (y − p)/v, so η = η_outer + ρ_start − r, in O(n) instead of a product with the design.
+   */
+  private currentEta(): void {
+    const st = this.st;
+    const { eta, rho, shift } = st;
+    const { rhoStart, etaOuter } = this;
+    for (let i = 0; i < st.n; i++) eta[i] = etaOuter[i]! + rhoStart[i]! - (rho[i]! + shift);
   }
 
   /** The largest h·Δ² of the step from `betaOld` and `b0Old` (the intercept's weight is Σ W). */

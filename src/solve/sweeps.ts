@@ -69,6 +69,14 @@ function sweepFeatures(st: CdState, l1: number, l2: number): number {
   return maxChange;
 }
 
+/** A check of the caller's own stopping rule during long sweeps (`solveWorkingSet`). */
+export interface Probe {
+  /** The pass count at which `stop` is next called (the probe moves it on). */
+  next: number;
+  /** Whether the point is good enough to end the sweeps (then `solveWorkingSet` returns true). */
+  stop(): boolean;
+}
+
 /**
  * Sweeps until converged at threshold `thr`, then checks KKT over all features, adds
  * violators, and repeats. Updates `grad` for every feature. Returns the passes used, or -1 when
@@ -80,6 +88,7 @@ export function solveWorkingSet(
   thr: number,
   budget: number,
   counts: Counts,
+  probe?: Probe,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -97,6 +106,9 @@ export function solveWorkingSet(
       counts.passes++;
       const change = sweep(st, lambda);
       if (change < thr) break;
+      if (probe && counts.passes >= probe.next) {
+        if (probe.stop()) return true;
+      }
       if (change < STALL_PROGRESS * best) {
         best = change;
         since = 0;
