@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { main } from '../../src/cli/main.js';
 import type { ModelSnapshot } from '../../src/index.js';
 import { adClicks, truth as adTruth } from '../../examples/ad-clicks/generate.js';
-import { revenueStream, sparseIdStream, type StreamEvent } from './streams.js';
+import { rareNumericStream, revenueStream, sparseIdStream, type StreamEvent } from './streams.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'bench-defaults-out' } } });
 const out = values.out!;
@@ -33,6 +33,8 @@ interface Stream {
    * is not spurious, and a planted level counts as found when its field is in the model.
    */
   readonly contrasts: boolean;
+  /** Flags of the hand-tuned run (none: no such run). */
+  readonly tuned?: readonly string[];
 }
 
 const streams: Stream[] = [];
@@ -48,6 +50,7 @@ const streams: Stream[] = [];
     truth: new Set(s.truth.keys()),
     reference,
     contrasts: false,
+    tuned: ['--no-standardize', '--lambda', '4e-4'],
   });
   const n = sparseIdStream({ asNumbers: true });
   streams.push({
@@ -57,6 +60,21 @@ const streams: Stream[] = [];
     truth: new Set(n.truth.keys()),
     reference,
     contrasts: false,
+    tuned: ['--no-standardize', '--lambda', '4e-4'],
+  });
+}
+{
+  const r = rareNumericStream();
+  streams.push({
+    name: "rare numeric columns (bench:online's stream, 50,000)",
+    family: 'binomial',
+    events: r.events,
+    truth: new Set(r.truth.keys()),
+    reference:
+      `Bayes ${r.bayesLogLoss.toFixed(4)}, best constant ${r.constantLogLoss.toFixed(4)}; ` +
+      `${r.truth.size} planted columns (${r.numericTruth.length} numeric) among 2^20`,
+    contrasts: false,
+    tuned: ['--no-standardize', '--lambda', '1e-4'],
   });
 }
 for (const [unit, offset] of [
@@ -83,10 +101,10 @@ streams.push({
   contrasts: true,
 });
 
-const runs: ReadonlyArray<readonly [string, readonly string[]]> = [
+const runs = (s: Stream): ReadonlyArray<readonly [string, readonly string[]]> => [
   ['former defaults (--standardize --lambda 5e-3)', ['--standardize', '--lambda', '5e-3']],
   ['defaults', []],
-  ['tuned (--no-standardize --lambda 4e-4)', ['--no-standardize', '--lambda', '4e-4']],
+  ...(s.tuned ? [[`tuned (${s.tuned.join(' ')})`, s.tuned] as const] : []),
 ];
 
 function support(m: ModelSnapshot | undefined, s: Stream): string {
@@ -111,8 +129,7 @@ for (const s of streams) {
   const input = join(out, `${s.name.replace(/[^a-z0-9]+/gi, '-')}.jsonl`);
   await writeFile(input, [...s.events].map((e) => JSON.stringify(e)).join('\n') + '\n');
   notes.push(`- ${s.name}: ${s.reference}`);
-  for (const [run, flags] of runs) {
-    if (run.startsWith('tuned') && !s.name.startsWith('sparse')) continue;
+  for (const [run, flags] of runs(s)) {
     const dir = join(out, 'runs', `${s.name}-${run}`.replace(/[^a-z0-9]+/gi, '-'));
     const argv = ['replay', '--input', input, '--family', s.family, '--out', dir, '--no-progress', ...flags];
     const code = await main(argv);

@@ -14,6 +14,7 @@
  * log losses (the floor, and what predicting the label rate gives).
  */
 import { Rng } from '../../test/helpers/random.js';
+import { columnName, generateStream, jsonlLine } from '../online/stream.js';
 
 export interface StreamEvent {
   readonly label: number;
@@ -130,4 +131,35 @@ export function revenueStream(
   }
   const scaled = new Map([...truth].map(([k, v]) => [k, v * unit]));
   return { events, truth: scaled, noiseVariance: (noiseSd * unit) ** 2 };
+}
+
+export interface RareNumericStream extends SparseIdStream {
+  /** The planted numeric columns' names (`n<j>`). */
+  readonly numericTruth: readonly string[];
+}
+
+/**
+ * The first `events` events of bench:online's stream (bench/online/stream.ts, its seed and
+ * dimension 2^20 by default): 40 ± 10 non-zeros per event, one column in ten numeric N(0, 1), the
+ * rest one-hot (`c<j mod 64>` = `<j div 64>`), Zipf-like popularity over about a million columns,
+ * so most numeric columns are rare; a planted logistic model on 300 columns.
+ */
+export function rareNumericStream(events = 50_000, dimension = 1 << 20): RareNumericStream {
+  const s = generateStream({ events, dimension, meanNnz: 40, informative: 300, seed: 20260523 });
+  const truth = new Map<string, number>();
+  s.beta!.forEach((b, j) => b !== 0 && truth.set(columnName(j), b));
+  const lines: StreamEvent[] = [];
+  let ones = 0;
+  for (let e = 0; e < events; e++) {
+    lines.push(JSON.parse(jsonlLine(s, e)) as StreamEvent);
+    ones += s.labels[e]!;
+  }
+  const p = ones / events;
+  return {
+    events: lines,
+    truth,
+    numericTruth: [...truth.keys()].filter((k) => k.startsWith('n')),
+    bayesLogLoss: s.bayesLogLoss,
+    constantLogLoss: -(p * Math.log(p) + (1 - p) * Math.log(1 - p)),
+  };
 }

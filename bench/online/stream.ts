@@ -52,6 +52,8 @@ export interface SparseStream {
   readonly totalNnz: number;
   /** Columns with a non-zero planted coefficient. */
   readonly informative: number;
+  /** The planted coefficients (length `dimension`; most are 0). */
+  readonly beta?: Float64Array;
   /** Bayes log loss: mean of the planted model's own log loss (the floor no learner beats on average). */
   readonly bayesLogLoss: number;
 }
@@ -117,6 +119,7 @@ export function generateStream(o: StreamOptions): SparseStream {
     labels,
     totalNnz: pos,
     informative: o.informative,
+    beta,
     bayesLogLoss: bayes / o.events,
   };
 }
@@ -159,30 +162,37 @@ export function writeVw(s: SparseStream, path: string): void {
   out.close();
 }
 
+/** The feature name of column j in the JSONL form (`writeJsonl`): `n<j>`, or `c<j mod 64>=<j div 64>`. */
+export function columnName(j: number): string {
+  return isNumericColumn(j) ? `n${j}` : `c${j & 63}=${j >> 6}`;
+}
+
 /** JSONL events: numeric columns as `n<id>: value`, one-hot columns as `c<id mod 64>: "<id div 64>"`. */
 export function writeJsonl(s: SparseStream, path: string): void {
   const out = new TextSink(path);
-  const fields = new Map<string, string[]>();
-  for (let e = 0; e < s.events; e++) {
-    fields.clear();
-    let body = '';
-    for (let p = s.offsets[e]; p < s.offsets[e + 1]; p++) {
-      const j = s.indices[p];
-      if (isNumericColumn(j)) {
-        body += `${body ? ',' : ''}"n${j}":${s.values[p]}`;
-      } else {
-        const f = `c${j & 63}`;
-        const list = fields.get(f);
-        if (list) list.push(String(j >> 6));
-        else fields.set(f, [String(j >> 6)]);
-      }
-    }
-    for (const [f, vs] of fields) {
-      body += `${body ? ',' : ''}"${f}":${vs.length === 1 ? `"${vs[0]}"` : JSON.stringify(vs)}`;
-    }
-    out.write(`{"label":${s.labels[e]},"features":{${body}}}\n`);
-  }
+  for (let e = 0; e < s.events; e++) out.write(`${jsonlLine(s, e)}\n`);
   out.close();
+}
+
+/** Event e as a JSONL line (`writeJsonl`). */
+export function jsonlLine(s: SparseStream, e: number): string {
+  const fields = new Map<string, string[]>();
+  let body = '';
+  for (let p = s.offsets[e]; p < s.offsets[e + 1]; p++) {
+    const j = s.indices[p];
+    if (isNumericColumn(j)) {
+      body += `${body ? ',' : ''}"n${j}":${s.values[p]}`;
+    } else {
+      const f = `c${j & 63}`;
+      const list = fields.get(f);
+      if (list) list.push(String(j >> 6));
+      else fields.set(f, [String(j >> 6)]);
+    }
+  }
+  for (const [f, vs] of fields) {
+    body += `${body ? ',' : ''}"${f}":${vs.length === 1 ? `"${vs[0]}"` : JSON.stringify(vs)}`;
+  }
+  return `{"label":${s.labels[e]},"features":{${body}}}`;
 }
 
 /** The first `events` events of a stream (views, no copy of the rows). */

@@ -36,8 +36,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         default): 0.03 × λ_max of the first 1000 labelled events, then kept
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --standardize         scale every column to unit population sd (as glmnet's standardize=TRUE)
-  --no-standardize      learn on raw columns (default "auto": numeric columns at unit population
-                        sd, 0/1 columns such as one-hot levels as they are)
+  --no-standardize      learn on raw columns (default "auto": 0/1 columns such as one-hot levels
+                        as they are, numeric columns divided by sd/√(share of events present))
   --hash-bits B         hashing trick with 2^B columns (default: exact feature names)
   --config FILE         JSON configuration (sections model, refit, snapshots, scores, drift,
                         replay, state); flags override it

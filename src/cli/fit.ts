@@ -36,8 +36,8 @@ options:
   --seed N              seed of the fold assignment (default 1)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --standardize         scale every column to unit population sd (glmnet's standardize=TRUE)
-  --no-standardize      penalize raw coefficients (default: numeric columns at unit population sd,
-                        0/1 columns such as one-hot levels as they are)
+  --no-standardize      penalize raw coefficients (default "auto": 0/1 columns such as one-hot
+                        levels as they are, numeric columns divided by sd/√(share of rows present))
   --weight COLUMN       CSV column of observation weights (.jsonl: the events' "weight")
   --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
                         0 = unpenalized, always in the model)

@@ -39,8 +39,8 @@ options:
   --family F              gaussian (default) | binomial
   --l1-ratio A            L1 share α in (0, 1] (default 1)
   --standardize           scale every column to unit population sd (glmnet's standardize=TRUE)
-  --no-standardize        penalize raw coefficients (default: numeric columns at unit sd, 0/1
-                          columns as they are)
+  --no-standardize        penalize raw coefficients (default "auto": 0/1 columns as they are,
+                          numeric columns divided by sd/√(share of rows present))
   --weight COLUMN         CSV column of observation weights
   --nlambda N             number of λ values (default 100)
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
@@ -158,7 +158,7 @@ export const pathCommand: Command = {
         const sum = w.reduce((a, b) => a + b, 0);
         const wn = w.map((v) => v / sum);
         const { sd } = columnStats(data.x, wn);
-        // the scale the penalty applies to (sd_j, or 1 for 0/1 columns under the default "auto")
+        // the scale the penalty applies to (sd_j; under the default "auto", 1 for 0/1 columns, sd_j/√q_j for the others)
         const s = sd.map((v, j) =>
           flags.standardize === 'auto' ? penaltyScale(data.x, j, wn, v, 'auto') : v,
         );

@@ -15,7 +15,8 @@ import { growFloat64, type SparseBuffer } from '../core/sparse.js';
  * merely reparametrizes the intercept). Coefficients on the original scale are w̃_j / sd_j.
  *
  * It also remembers which columns are 0/1 indicators so far (every value observed was 1, the
- * absences being the zeros): `standardize: "auto"` leaves those unscaled.
+ * absences being the zeros) and each column's present weight: `standardize: "auto"` leaves the
+ * indicators unscaled and divides the other columns by sd_j / √q_j (`scaleOf`).
  */
 export class OnlineScaler {
   private totalWeight = 0;
@@ -29,6 +30,11 @@ export class OnlineScaler {
   private nonBinary = new Float64Array(0);
   /** Columns in use (1 + the largest index observed); the arrays may be longer. */
   private dim = 0;
+  /**
+   * "auto" divides numeric columns by sd_j/√q_j (false only when restored from a checkpoint taken
+   * before that rule, which divided them by sd_j: such a model goes on as it would have).
+   */
+  private perPresence = true;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -84,6 +90,14 @@ export class OnlineScaler {
 
   /** Population standard deviation of column j over all events observed (0 if constant/unseen). */
   sd(j: number): number {
+    return this.spread(j, false);
+  }
+
+  /**
+   * sd_j, or with `perPresence` sd_j / √q_j (q_j: the share of the weight in which j was present):
+   * one square root either way.
+   */
+  private spread(j: number, perPresence: boolean): number {
     if (j >= this.mean.length) return 0;
     const W = this.totalWeight;
     const wj = this.syncedWeight[j];
@@ -95,7 +109,7 @@ export class OnlineScaler {
     const meanNow = wj === W ? m : (m * wj) / W;
     // A column whose spread is at rounding level relative to its mean is constant.
     if (!(variance > 1e-26 * (1 + meanNow * meanNow))) return 0;
-    return Math.sqrt(variance);
+    return Math.sqrt(perPresence ? m2 / this.presentWeight[j] : variance);
   }
 
   /** Weighted mean of column j over all events observed. */
@@ -120,21 +134,23 @@ export class OnlineScaler {
   }
 
   /**
-   * The divisor of column j: its sd, or 1 for an indicator when `keepIndicators` (the
-   * `standardize: "auto"` rule).
+   * The divisor of column j: its sd; or with `auto` (the `standardize: "auto"` rule), 1 for an
+   * indicator and sd_j / √q_j for a numeric column present in a share q_j of the events (its sd
+   * when always present; about the size of its values when rare, however rare).
    */
-  scaleOf(j: number, keepIndicators: boolean): number {
-    return keepIndicators && this.isIndicator(j) ? 1 : this.sd(j);
+  scaleOf(j: number, auto: boolean): number {
+    if (!auto) return this.sd(j);
+    return this.isIndicator(j) ? 1 : this.spread(j, this.perPresence);
   }
 
   /**
    * Scales x in place to x_j / sd_j; a column with sd 0 (constant so far) gets value 0, as glmnet
-   * gives constant columns a zero coefficient. With `keepIndicators`, 0/1 columns stay as they are.
+   * gives constant columns a zero coefficient. With `auto`, the divisors of `scaleOf(j, true)`.
    * With `scales` (at least x.nnz long), each divisor `scaleOf` gave is written there too.
    */
-  scaleInPlace(x: SparseBuffer, keepIndicators = false, scales?: Float64Array): void {
+  scaleInPlace(x: SparseBuffer, auto = false, scales?: Float64Array): void {
     for (let k = 0; k < x.nnz; k++) {
-      const s = this.scaleOf(x.indices[k], keepIndicators);
+      const s = this.scaleOf(x.indices[k], auto);
       if (scales !== undefined) scales[k] = s;
       x.values[k] = s > 0 ? x.values[k] / s : 0;
     }
@@ -150,7 +166,12 @@ export class OnlineScaler {
       m2: this.m2.slice(0, n),
       nonBinary: this.nonBinary.slice(0, n),
     };
-    return { totalWeight: this.totalWeight, dimension: n, ...packColumns(dense, n) };
+    return {
+      totalWeight: this.totalWeight,
+      dimension: n,
+      perPresence: this.perPresence,
+      ...packColumns(dense, n),
+    };
   }
 
   static fromState(s: OnlineScalerState): OnlineScaler {
@@ -166,6 +187,7 @@ export class OnlineScaler {
     // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
     o.nonBinary = a.nonBinary ?? new Float64Array(n).fill(1);
     o.dim = n;
+    o.perPresence = s.perPresence === true;
     return o;
   }
 }
@@ -178,4 +200,6 @@ export class OnlineScaler {
 export interface OnlineScalerState extends ColumnArrays {
   readonly totalWeight: number;
   readonly dimension: number;
+  /** The "auto" rule for numeric columns: sd_j/√q_j (true), or sd_j (absent: older checkpoints). */
+  readonly perPresence?: boolean;
 }

@@ -531,15 +531,19 @@ export class OnlineModel {
     setOutcome(out, null, true, prediction, loss);
   }
 
+  /**
+   * The prediction before any learner starts: the mean label so far; binomial, with half an event
+   * of each label added (Krichevsky–Trofimov), so that it is 0.5 on the first event and never 0 or 1.
+   */
   private warmupPrediction(): number {
     const p = this.pending!;
-    if (p.length === 0) return 0;
     let s = 0;
     let w = 0;
     for (const e of p) {
       s += e.weight * e.y;
       w += e.weight;
     }
+    if (this.family === 'binomial') return (s + 0.5) / (w + 1);
     return w > 0 ? s / w : 0;
   }
 

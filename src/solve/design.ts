@@ -54,6 +54,11 @@ export interface Design {
   columnNnz(j: number): number;
   /** True when every entry of column j in a row with a_i > 0 is 0 or 1 (a 0/1 indicator). */
   isIndicator(j: number, a: Float64Array): boolean;
+  /**
+   * With a summing to 1: the share of the weight in rows where column j is not 0 (Σ a_i over them),
+   * exactly 1 when no row of positive weight has a 0 in column j.
+   */
+  presentShare(j: number, a: Float64Array): number;
   /** The design restricted to the given rows, in that order (for cross-validation folds). */
   selectRows(rows: Int32Array): Design;
   /** Entry (i, j) (slow; for tests and small utilities). */
@@ -268,6 +273,18 @@ export class DenseDesign implements Design {
       if (v !== 0 && v !== 1 && a[i]! > 0) return false;
     }
     return true;
+  }
+
+  presentShare(j: number, a: Float64Array): number {
+    const x = this.values;
+    const off = j * this.rows;
+    let sum = 0;
+    let absent = false;
+    for (let i = 0; i < this.rows; i++) {
+      if (x[off + i]! !== 0) sum += a[i]!;
+      else if (a[i]! > 0) absent = true;
+    }
+    return absent ? sum : 1;
   }
 
   selectRows(rows: Int32Array): DenseDesign {
@@ -516,6 +533,20 @@ export class SparseDesign implements Design {
       if (v !== 0 && v !== 1 && a[this.rowIndex[k]!]! > 0) return false;
     }
     return true;
+  }
+
+  presentShare(j: number, a: Float64Array): number {
+    const x = this.values;
+    const ri = this.rowIndex;
+    const start = this.colStart[j]!;
+    const end = this.colStart[j + 1]!;
+    let sum = 0;
+    let absent = end - start < this.rows;
+    for (let k = start; k < end; k++) {
+      if (x[k]! !== 0) sum += a[ri[k]!]!;
+      else if (a[ri[k]!]! > 0) absent = true;
+    }
+    return absent ? sum : 1;
   }
 
   selectRows(rows: Int32Array): SparseDesign {

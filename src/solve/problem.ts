@@ -10,7 +10,8 @@ export interface SolverOptions {
   readonly l1Ratio?: number;
   /**
    * Fit on columns scaled to unit population sd, report on the original scale (default true, as
-   * glmnet); "auto" scales every column but the 0/1 indicators (`penaltyScale`).
+   * glmnet); "auto" leaves the 0/1 indicators unscaled and scales the other columns by their sd per
+   * presence (`penaltyScale`).
    */
   readonly standardize?: Standardize;
   /** Observation weights v_i ≥ 0 (default 1); normalized to sum to n. */
@@ -57,13 +58,19 @@ export interface SolverOptions {
   readonly wasm?: boolean;
 }
 
-/** Column scaling: all columns (true), none (false), or all but the 0/1 indicators ("auto"). */
+/**
+ * Column scaling: all columns (true), none (false), or "auto": 0/1 indicators unscaled, the other
+ * columns by their sd per presence (`penaltyScale`).
+ */
 export type Standardize = boolean | 'auto';
 
 /**
  * The scale s_j that the penalty applies to (DESIGN §1: λ pf_j (α s_j|β_j| + ...)) for a column
- * with population sd `sd` under weights `w`: sd with `standardize` true, 1 with false; with
- * "auto", 1 for a column whose entries (in rows of positive weight) are all 0 or 1, else sd.
+ * with population sd `sd` under weights `w` (summing to 1): sd with `standardize` true, 1 with
+ * false; with "auto", 1 for a column whose entries (in rows of positive weight) are all 0 or 1,
+ * else sd / √q with q the weight of the rows where it is not 0 (sd for a column present in every
+ * row; about the size of its values for a rare one, where sd ≈ that size × √q would all but lift
+ * the penalty).
  */
 export function penaltyScale(
   x: Design,
@@ -72,7 +79,11 @@ export function penaltyScale(
   sd: number,
   standardize: Standardize,
 ): number {
-  if (standardize === 'auto') return x.isIndicator(j, w) ? 1 : sd;
+  if (standardize === 'auto') {
+    if (x.isIndicator(j, w)) return 1;
+    const q = x.presentShare(j, w);
+    return q > 0 && q !== 1 ? sd / Math.sqrt(q) : sd;
+  }
   return standardize ? sd : 1;
 }
 

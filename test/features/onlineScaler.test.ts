@@ -38,6 +38,35 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     }
   });
 
+  it('standardize "auto": 1 for 0/1 columns, sd_j / √q_j for the others (exactly sd_j when always present)', () => {
+    const rng = new Rng(11);
+    const s = new OnlineScaler();
+    // 0: always present; 1: numeric, present in ~2 %; 2: 0/1, present in ~2 %; 3: numeric in ~50 %
+    const rows: Array<{ v: number[]; w: number }> = [];
+    for (let i = 0; i < 3000; i++) {
+      const v = [rng.normal() * 3 + 1, rng.next() < 0.02 ? rng.normal() : 0, rng.next() < 0.02 ? 1 : 0, 0];
+      if (rng.next() < 0.5) v[3] = 5 + rng.normal();
+      const x = new SparseBuffer();
+      v.forEach((value, j) => value !== 0 && x.push(j, value));
+      const w = rng.next() < 0.3 ? 2 : 1;
+      s.observe(x, w);
+      rows.push({ v, w });
+    }
+    const W = rows.reduce((a, r) => a + r.w, 0);
+    for (let j = 0; j < 4; j++) {
+      const mean = rows.reduce((a, r) => a + r.w * r.v[j]!, 0) / W;
+      const squares = rows.reduce((a, r) => a + r.w * (r.v[j]! - mean) ** 2, 0);
+      const present = rows.reduce((a, r) => a + (r.v[j] !== 0 ? r.w : 0), 0);
+      const expected = j === 2 ? 1 : Math.sqrt(squares / present);
+      expect(Math.abs(s.scaleOf(j, true) - expected) / expected).toBeLessThan(1e-9);
+      expect(s.scaleOf(j, false)).toBe(s.sd(j));
+    }
+    expect(s.scaleOf(0, true)).toBe(s.sd(0));
+    // the rare numeric column is scaled by about the size of its values, not by sd ≈ √0.02
+    expect(s.sd(1)).toBeLessThan(0.2);
+    expect(s.scaleOf(1, true)).toBeGreaterThan(0.8);
+  });
+
   it('matches the two-pass sd when new columns far apart arrive mid-stream (its arrays grow within an event)', () => {
     const rng = new Rng(8);
     const s = new OnlineScaler();
@@ -89,5 +118,11 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     const t = OnlineScaler.fromState(roundTrip(s.state()));
     expect(t.sd(2)).toBe(s.sd(2));
     expect(t.weight).toBe(2);
+    // column 2 is numeric and in half the events: "auto" divides it by sd/√0.5, and so does the copy
+    expect(t.scaleOf(2, true)).toBe(s.sd(2) / Math.sqrt(0.5));
+    expect(t.scaleOf(2, true)).toBe(s.scaleOf(2, true));
+    // a checkpoint from before that rule keeps dividing by sd
+    const { perPresence: _perPresence, ...older } = s.state();
+    expect(OnlineScaler.fromState(roundTrip(older)).scaleOf(2, true)).toBe(s.sd(2));
   });
 });
