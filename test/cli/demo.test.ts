@@ -42,7 +42,12 @@ describe('the README demo (examples/ad-clicks/demo.ts)', () => {
       expect(Math.abs(last - truth), m[1]).toBeLessThanOrEqual(0.25);
     }
     expect(stdout).toMatch(/planted 7\/7 found/);
-    expect(stdout).toMatch(/, 0 spurious/);
+    // noise features: at most one, and tiny (measured: none before the sd/√q scaling of numeric
+    // columns; with it λ "auto" is 0.00223 instead of 0.00284, and noise9 is at 0.017 at 60,000)
+    const spurious = /, (\d+) spurious(?: \(largest: \S+ (-?\d+\.\d+)\))?/.exec(stdout);
+    expect(spurious).not.toBeNull();
+    expect(Number(spurious![1])).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(spurious![2] ?? 0))).toBeLessThan(0.03);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
       events: number;
       rejected: number;
