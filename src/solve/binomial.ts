@@ -1,3 +1,4 @@
+import { SparseDesign } from './design.js';
 import { FlatMoves } from './flatMoves.js';
 import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
@@ -373,7 +374,7 @@ export class BinomialSolver {
 
   /**
    * Flat moves (`flatMoves.ts`) seeded by the non-zero features whose KKT violation (from `grad`,
-   * exact here) is above `seedViolation` of their threshold, and by those that drift: moved by
+   * exact here) is above `seedViolation` of their threshold (sparse designs), and by those that drift: moved by
    * about the same amount in the same direction in the last two Newton steps (`DRIFT_RATIO`), by
    * at least `DRIFT_SHARE` of the largest move, after a full Newton step (a damped one is no
    * drift). A flat direction's features violate their KKT conditions by its slope: seeding by
@@ -386,6 +387,7 @@ export class BinomialSolver {
     const { pf, alpha } = st.problem;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
+    const sparse = st.problem.x instanceof SparseDesign;
     let largest = 0;
     for (let k = 0; k < st.setSize; k++) {
       const j = st.set[k]!;
@@ -400,9 +402,10 @@ export class BinomialSolver {
       const before = previousStep[j]!;
       previousStep[j] = d;
       if (b === 0) continue;
-      // the non-zero features that violate their KKT conditions (`grad` is exact here)…
+      // the non-zero features that violate their KKT conditions (`grad` is exact here; sparse
+      // designs: rare ids' columns are where flat directions arise)…
       const t = l1 * pf[j]!;
-      if (t > 0 && Math.abs(st.grad[j]! - l2 * pf[j]! * b - (b > 0 ? t : -t)) > seedViolation * t) {
+      if (sparse && t > 0 && Math.abs(st.grad[j]! - l2 * pf[j]! * b - (b > 0 ? t : -t)) > seedViolation * t) {
         driftCols[count++] = j;
         continue;
       }

@@ -4,6 +4,8 @@ import type { CdState } from './state.js';
 
 /** A flat move's component has at most this many features (dense eliminations of that size). */
 export const FLAT_MAX = 400;
+/** A component's block of the design has at most this many entries (dense rows × features). */
+const BLOCK_MAX = 1 << 20;
 /** Flat moves consider at most this many features in all. */
 const GATHER_MAX = 8192;
 /** The features of the flat moves have at most this many sweeps' non-zeros. */
@@ -129,7 +131,9 @@ export class FlatMoves {
         cols[a] = all[order[start[c]! + a]!]!;
         mcol[a] = a;
       }
-      const rows = this.blockOf(size);
+      const rows = this.blockRows(size);
+      if (rows * size > BLOCK_MAX) continue;
+      this.fillBlock(size, rows);
       while (size >= 2) {
         const work = rows * size * Math.min(rows, size) + size ** 3;
         if (work > budget) break;
@@ -192,11 +196,11 @@ export class FlatMoves {
   }
 
   /**
-   * The block of the design on the rows where `cols[0..size)` occur (row-major, stride size, in
-   * `block`): x_ij on the original scale. Returns the number of rows.
+   * The rows where `cols[0..size)` occur (in `rowList`, each row's index there in `rowOf`); returns
+   * how many. `fillBlock` then builds the block and clears `rowOf`.
    */
-  private blockOf(size: number): number {
-    const { cols, rowOf, rowList, entryRow, entryValue } = this;
+  private blockRows(size: number): number {
+    const { cols, rowOf, rowList, entryRow } = this;
     let rows = 0;
     for (let a = 0; a < size; a++) {
       const m = this.entries(cols[a]!);
@@ -208,6 +212,16 @@ export class FlatMoves {
         }
       }
     }
+    if (rows * size > BLOCK_MAX) for (let r = 0; r < rows; r++) rowOf[rowList[r]!] = -1;
+    return rows;
+  }
+
+  /**
+   * The block of the design on the `rows` rows of `blockRows` (row-major, stride size, in `block`):
+   * x_ij on the original scale, for `cols[0..size)`.
+   */
+  private fillBlock(size: number, rows: number): void {
+    const { cols, rowOf, rowList, entryRow, entryValue } = this;
     if (this.block.length < rows * size) {
       this.block = new Float64Array(rows * size);
       this.echelon = new Float64Array(rows * size);
@@ -220,7 +234,6 @@ export class FlatMoves {
     }
     for (let r = 0; r < rows; r++) rowOf[rowList[r]!] = -1;
     this.stride = size;
-    return rows;
   }
 
   /**
