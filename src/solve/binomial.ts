@@ -35,8 +35,12 @@ const DRIFT_RATIO = 0.5;
 /** …and a step of at least this share of the largest step's. */
 const DRIFT_SHARE = 0.01;
 
-/** …and the non-zero features whose KKT violation is above this share of the largest. */
+/**
+ * …and the non-zero features whose KKT violation is above this share of the largest, once that is
+ * below SEED_BELOW (a flat direction's slope is ~1/n of λ; far from the optimum every feature violates).
+ */
 const SEED_SHARE = 0.1;
+const SEED_BELOW = 1e-3;
 
 /** Zeros of the working set are pruned when they are more than this share of it… */
 const PRUNE_SHARE = 0.25;
@@ -343,7 +347,8 @@ export class BinomialSolver {
       if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
       // features on a flat direction (they violate their KKT conditions, or drift: the same move in
       // two Newton steps) are moved straight to its end
-      if (this.flatMove(lambda, t === 1, Math.max(kktTolerance, SEED_SHARE * violation))) {
+      const seeds = violation < SEED_BELOW ? Math.max(kktTolerance, SEED_SHARE * violation) : Infinity;
+      if (this.flatMove(lambda, t === 1, seeds)) {
         violation = this.exactViolation(lambda, scaleVar, counts);
         if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
       }
