@@ -92,7 +92,7 @@ export class FlatMoves {
     const st = this.st;
     const { x } = st.problem;
     const { all, cols, mcol, parent, order } = this;
-    // the design's block costs at most GRAM_SWEEPS sweeps over the working set
+    // the features' columns hold at most GRAM_SWEEPS sweeps' non-zeros (each is read a few times)
     let sweep = 0;
     for (let k = 0; k < st.setSize; k++) sweep += x.columnNnz(st.set[k]!);
     const s = this.gather(from, count);
