@@ -1,3 +1,4 @@
+import { SparseDesign } from './design.js';
 import { FlatMoves } from './flatMoves.js';
 import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
@@ -33,6 +34,13 @@ const POLISH_TRIES_BINOMIAL = 3;
 const DRIFT_RATIO = 0.5;
 /** …and a step of at least this share of the largest step's. */
 const DRIFT_SHARE = 0.01;
+
+/**
+ * …and the non-zero features whose KKT violation is above this share of the largest, once that is
+ * below SEED_BELOW (a flat direction's slope is ~1/n of λ; far from the optimum every feature violates).
+ */
+const SEED_SHARE = 0.1;
+const SEED_BELOW = 1e-3;
 
 /** Zeros of the working set are pruned when they are more than this share of it… */
 const PRUNE_SHARE = 0.25;
@@ -337,9 +345,10 @@ export class BinomialSolver {
       // Relative to each threshold, with an absolute floor at rounding level of the gradients.
       let violation = this.exactViolation(lambda, scaleVar, counts);
       if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
-      // features that drift along a flat direction (the same move in two Newton steps) are moved
-      // straight to its end
-      if (this.flatMove(lambda, t === 1)) {
+      // features on a flat direction (they violate their KKT conditions, or drift: the same move in
+      // two Newton steps) are moved straight to its end
+      const seeds = violation < SEED_BELOW ? Math.max(kktTolerance, SEED_SHARE * violation) : Infinity;
+      if (this.flatMove(lambda, t === 1, seeds)) {
         violation = this.exactViolation(lambda, scaleVar, counts);
         if (violation <= kktTolerance) return binomialConverged(counts, outer + this.newton.steps);
       }
@@ -369,15 +378,21 @@ export class BinomialSolver {
   }
 
   /**
-   * Flat moves (`flatMoves.ts`) on the features that drift: non-zero, and moved by about the same
-   * amount in the same direction in the last two Newton steps (`DRIFT_RATIO`), by at least
-   * `DRIFT_SHARE` of the largest move. Records this step's moves; moves only when `full` (a full
-   * Newton step: a damped one is no drift).
+   * Flat moves (`flatMoves.ts`) seeded by the non-zero features whose KKT violation (from `grad`,
+   * exact here) is above `seedViolation` of their threshold (sparse designs), and by those that drift: moved by
+   * about the same amount in the same direction in the last two Newton steps (`DRIFT_RATIO`), by
+   * at least `DRIFT_SHARE` of the largest move, after a full Newton step (a damped one is no
+   * drift). A flat direction's features violate their KKT conditions by its slope: seeding by
+   * drift alone found them only when they happened to drift in two steps in a row.
    * Returns whether the point moved (η is then current).
    */
-  private flatMove(lambda: number, full: boolean): boolean {
+  private flatMove(lambda: number, full: boolean, seedViolation: number): boolean {
     const st = this.st;
     const { driftCols, previousStep } = this;
+    const { pf, alpha } = st.problem;
+    const l1 = lambda * alpha;
+    const l2 = lambda * (1 - alpha);
+    const sparse = st.problem.x instanceof SparseDesign;
     let largest = 0;
     for (let k = 0; k < st.setSize; k++) {
       const j = st.set[k]!;
@@ -387,13 +402,23 @@ export class BinomialSolver {
     let count = 0;
     for (let k = 0; k < st.setSize; k++) {
       const j = st.set[k]!;
-      const d = st.beta[j]! - st.betaOld[j]!;
+      const b = st.beta[j]!;
+      const d = b - st.betaOld[j]!;
       const before = previousStep[j]!;
       previousStep[j] = d;
-      if (st.beta[j] === 0 || Math.abs(d) < DRIFT_SHARE * largest) continue;
+      if (b === 0) continue;
+      // the non-zero features that violate their KKT conditions (`grad` is exact here; sparse
+      // designs: rare ids' columns are where flat directions arise)…
+      const t = l1 * pf[j]!;
+      if (sparse && t > 0 && Math.abs(st.grad[j]! - l2 * pf[j]! * b - (b > 0 ? t : -t)) > seedViolation * t) {
+        driftCols[count++] = j;
+        continue;
+      }
+      // …and those that drift
+      if (!full || Math.abs(d) < DRIFT_SHARE * largest) continue;
       if (d / before >= DRIFT_RATIO && d / before <= 1 / DRIFT_RATIO) driftCols[count++] = j;
     }
-    if (!full || count < 2) return false;
+    if (count < 1) return false;
     const moves = this.flat.moves;
     this.flat.move(lambda, driftCols, count, st.binomialObjective(lambda));
     return this.flat.moves > moves;

@@ -77,8 +77,9 @@ describe('refit of a sparse high-dimensional binomial window', () => {
     const coldLoose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4 });
     const warmLoose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4, start: prevLoose });
     expect(coldLoose.converged && warmLoose.converged).toBe(true);
-    expect(warmLoose.passes).toBeLessThan(coldLoose.passes / 3);
-    expect(warmLoose.columnVisits).toBeLessThan(coldLoose.columnVisits / 3);
+    // (cold 1,302 sweeps and warm 234 before the flat moves' exact null space, s12; 466 and 237 after)
+    expect(warmLoose.passes).toBeLessThan(coldLoose.passes * 0.6);
+    expect(warmLoose.columnVisits).toBeLessThan(coldLoose.columnVisits * 0.6);
     for (const fit of [coldLoose, warmLoose])
       expect(checkKkt(b.x, b.y, fit, lambda, { family: 'binomial' }).maxViolation).toBeLessThan(2e-4);
     // to the optimum, certified at KKT 1e-10 from every start
@@ -153,6 +154,23 @@ describe('refit of a sparse high-dimensional binomial window', () => {
     const fit = solveAt(w.x, w.y, { ...opts, lambda });
     expect(fit.converged).toBe(true);
     expect(fit.passes).toBeLessThan(5_000);
+    expect(checkKkt(w.x, w.y, fit, lambda, { family: 'binomial' }).maxViolation).toBeLessThan(1e-9);
+    const loose = solveAt(w.x, w.y, { ...opts, lambda, kktTolerance: 1e-4 });
+    const value = (f: LambdaFit) => objectiveValue(w.x, w.y, f, lambda, { family: 'binomial' }).objective;
+    expect(value(fit)).toBeLessThanOrEqual(value(loose));
+  });
+
+  it('flat directions are found whatever the Newton steps drift along: λ = 0.001 reaches KKT 1e-10 in few iterations', () => {
+    // 10,000 events × 2^17 columns. Before the flat moves' exact null space and their seeding by
+    // KKT violators (issue 15, s12): 10,132 sweeps and 114 Newton iterations (the moves projected
+    // with a ridge-regularized Gram matrix, whose error was the size of the slope sought, and only
+    // features that drifted in two Newton steps in a row seeded them); after: 953 and 23.
+    const w = refitWindow({ rows: 10_000, cols: 2 ** 17 });
+    const lambda = 0.001;
+    const fit = solveAt(w.x, w.y, { ...opts, lambda });
+    expect(fit.converged).toBe(true);
+    expect(fit.outerIterations).toBeLessThan(40);
+    expect(fit.passes).toBeLessThan(3_000);
     expect(checkKkt(w.x, w.y, fit, lambda, { family: 'binomial' }).maxViolation).toBeLessThan(1e-9);
     const loose = solveAt(w.x, w.y, { ...opts, lambda, kktTolerance: 1e-4 });
     const value = (f: LambdaFit) => objectiveValue(w.x, w.y, f, lambda, { family: 'binomial' }).objective;
