@@ -9,7 +9,9 @@ import { growFloat64 } from '../core/sparse.js';
  * `value()` runs on the stream's thread at every snapshot, over up to `capacity` events, so it is
  * incremental: each class's scores stay sorted between calls, and a call sorts only the events
  * added (and reservoir entries replaced) since the previous one and merges them in,
- * O(n + k log k) for k new events instead of O(n log n).
+ * O(n + k log k) for k new events instead of O(n log n). Without `incremental` (for an AUC read
+ * rarely: the engine's over all keys, read at the end of a run), `update` only samples and
+ * `value()` sorts the whole sample: the same value, without the sorting cost per event.
  */
 export class StreamingAuc {
   private scores = new Float64Array(1024);
@@ -24,6 +26,7 @@ export class StreamingAuc {
   constructor(
     readonly capacity = 1 << 21,
     seed = 1,
+    readonly incremental = true,
   ) {
     this.rngState = seed >>> 0 || 1;
   }
@@ -50,15 +53,15 @@ export class StreamingAuc {
       this.scores[this.size] = score;
       this.positive[this.size] = label === 1 ? 1 : 0;
       this.size++;
-      this.classOf(label).add(score);
+      if (this.incremental) this.classOf(label).add(score);
       return;
     }
     const r = Math.floor(this.random() * this.seen);
     if (r < this.capacity) {
-      this.classOf(this.positive[r]).remove(this.scores[r]);
+      if (this.incremental) this.classOf(this.positive[r]).remove(this.scores[r]);
       this.scores[r] = score;
       this.positive[r] = label === 1 ? 1 : 0;
-      this.classOf(label).add(score);
+      if (this.incremental) this.classOf(label).add(score);
     }
   }
 
@@ -76,6 +79,12 @@ export class StreamingAuc {
 
   /** The AUC, or NaN when only one class has been seen. */
   value(): number {
+    if (!this.incremental) {
+      const positive = this.positive;
+      const labels = new Float64Array(this.size);
+      for (let i = 0; i < labels.length; i++) labels[i] = positive[i];
+      return aucOf(this.scores.subarray(0, this.size), labels);
+    }
     return mannWhitneyAuc(this.positives.sorted(), this.negatives.sorted());
   }
 
@@ -93,7 +102,7 @@ export class StreamingAuc {
     };
   }
 
-  static fromState(state: StreamingAucState): StreamingAuc {
+  static fromState(state: StreamingAucState, incremental = true): StreamingAuc {
     const { capacity, seen, rngState, scores, positive } = state;
     if (!(scores instanceof Float64Array) || !(positive instanceof Uint8Array)) {
       throw new StateError('AUC checkpoint needs scores (Float64Array) and positive flags (Uint8Array)');
@@ -104,7 +113,7 @@ export class StreamingAuc {
         `AUC checkpoint is inconsistent: ${size} scores, ${positive.length} flags, capacity ${capacity}, ${seen} seen`,
       );
     }
-    const auc = new StreamingAuc(capacity);
+    const auc = new StreamingAuc(capacity, 1, incremental);
     auc.rngState = rngState >>> 0;
     auc.seen = seen;
     auc.size = size;
@@ -112,7 +121,8 @@ export class StreamingAuc {
     auc.scores.set(scores);
     auc.positive = new Uint8Array(auc.scores.length);
     auc.positive.set(positive);
-    for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
+    if (incremental)
+      for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
     return auc;
   }
 }

@@ -122,3 +122,24 @@ describe('StreamingAuc, incremental', () => {
     },
   );
 });
+
+describe('StreamingAuc without incremental sorting (the engine-wide AUC)', () => {
+  it('gives the incremental value at every read, before and after the reservoir is full, and from state', () => {
+    const rand = seeded(13);
+    const incremental = new StreamingAuc(500);
+    const lazy = new StreamingAuc(500, 1, false);
+    for (let i = 0; i < 4000; i++) {
+      // ties and both signs of zero among the scores
+      const score = rand() < 0.1 ? (rand() < 0.5 ? 0 : -0) : Math.round(rand() * 200) / 200;
+      const label = rand() < score ? 1 : 0;
+      incremental.update(score, label);
+      lazy.update(score, label);
+      if (i % 97 === 0 || i === 3999) expect(lazy.value()).toBe(incremental.value());
+    }
+    expect(lazy.state()).toEqual(incremental.state());
+    const restored = StreamingAuc.fromState(lazy.state(), false);
+    expect(restored.value()).toBe(incremental.value());
+    const pairwise = incremental.state();
+    expect(lazy.value()).toBe(pairwiseAuc([...pairwise.scores], [...pairwise.positive]));
+  });
+});
