@@ -90,6 +90,16 @@ export class AvroEventReader {
   /** Names of the last listed event (distinct, none an array index), and their ids. */
   private layout: readonly string[] = [];
   private layoutIds = new Int32Array(0);
+  /**
+   * The layout's names as read (each its length's varint and its UTF-8 bytes, one after the
+   * other; `layoutEnds[k]`: the end of name k): a record repeating the layout is matched byte for
+   * byte, without decoding its names.
+   */
+  private layoutBytes = new Uint8Array(0);
+  private layoutEnds = new Int32Array(0);
+  /** Where each name of the record being read starts and ends in `buf` (its varint included). */
+  private nameStarts = new Int32Array(64);
+  private nameEnds = new Int32Array(64);
   /** The names, their ids and values of the record being read. */
   private readonly names: string[] = [];
   private ids = new Int32Array(64);
@@ -153,6 +163,7 @@ export class AvroEventReader {
       const ids = this.ids.slice(0, count);
       this.layout = listed;
       this.layoutIds = ids;
+      this.keepLayoutBytes(count);
       return new ListedEvent(key, ts, label, weight, listed, values, ids, 0, table);
     }
     // a repeated or array-index name: the record avsc builds (first place, last value)
@@ -174,10 +185,17 @@ export class AvroEventReader {
     let same = true;
     for (; n !== 0; n = this.readBlockCount()) {
       for (; n > 0; n--) {
-        const name = this.readString();
-        if (name === PROTO) this.ok = false;
-        if (same && (count >= layout.length || layout[count] !== name)) same = false;
         if (count === this.ids.length) this.growIds();
+        const at = this.pos;
+        let name: string;
+        if (same && count < layout.length && this.atLayoutName(count)) name = layout[count];
+        else {
+          name = this.readString();
+          if (name === PROTO) this.ok = false;
+          if (same && (count >= layout.length || layout[count] !== name)) same = false;
+        }
+        this.nameStarts[count] = at;
+        this.nameEnds[count] = this.pos;
         this.ids[count] = same ? layoutIds[count] : this.idOfLast(name);
         names[count] = name;
         values[count++] = this.readValue();
@@ -187,10 +205,45 @@ export class AvroEventReader {
     return count;
   }
 
+  /** True, past it, if the bytes at `pos` are the layout's name `k` as read (varint and UTF-8). */
+  private atLayoutName(k: number): boolean {
+    const from = k === 0 ? 0 : this.layoutEnds[k - 1];
+    const length = this.layoutEnds[k] - from;
+    const pos = this.pos;
+    if (pos + length > this.end) return false;
+    const buf = this.buf;
+    const bytes = this.layoutBytes;
+    for (let i = 0; i < length; i++) if (buf[pos + i] !== bytes[from + i]) return false;
+    this.pos = pos + length;
+    return true;
+  }
+
+  /** The bytes of the `count` names just read, as the new layout's. */
+  private keepLayoutBytes(count: number): void {
+    const starts = this.nameStarts;
+    const ends = this.nameEnds;
+    let total = 0;
+    for (let k = 0; k < count; k++) total += ends[k] - starts[k];
+    const bytes = new Uint8Array(total);
+    const layoutEnds = new Int32Array(count);
+    const buf = this.buf;
+    for (let k = 0, at = 0; k < count; k++) {
+      for (let i = starts[k]; i < ends[k]; i++) bytes[at++] = buf[i];
+      layoutEnds[k] = at;
+    }
+    this.layoutBytes = bytes;
+    this.layoutEnds = layoutEnds;
+  }
+
   private growIds(): void {
-    const ids = new Int32Array(2 * this.ids.length);
-    ids.set(this.ids);
-    this.ids = ids;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(2 * a.length);
+      b.set(a);
+      return b;
+    };
+    this.ids = grow(this.ids);
+    this.nameStarts = grow(this.nameStarts);
+    this.nameEnds = grow(this.nameEnds);
   }
 
   /** The id of `name`, the string `readString` just returned (-1: none, the featurizer looks it up by name). */
