@@ -168,8 +168,8 @@ class SortedScores {
   /** The scores in ascending order (a view, valid until the next change). */
   sorted(): Float64Array {
     if (this.pending === 0) return this.values.subarray(0, this.size);
-    const added = this.added.subarray(0, this.addedN).sort();
-    const removed = this.removed.subarray(0, this.removedN).sort();
+    const added = sortScores(this.added.subarray(0, this.addedN));
+    const removed = sortScores(this.removed.subarray(0, this.removedN));
     // Removals cancel queued additions first (an event replaced before it was merged); what is
     // left of both is compacted in place. ±0 compare equal, which is all the AUC looks at.
     let nAdded = 0;
@@ -206,6 +206,77 @@ class SortedScores {
     this.removedN = 0;
     return out.subarray(0, o);
   }
+}
+
+/** Queues shorter than this are sorted natively (a radix sort's fixed cost does not pay). */
+const RADIX_MIN = 2048;
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Scratch of `sortScores`: the four 16-bit digits' histograms, and the second buffer of keys. */
+const digitCounts = new Int32Array(4 << 16);
+let keyScratch = new Uint32Array(0);
+
+/**
+ * Sorts `a` in place in the order of the typed arrays' native sort (ascending, −0 before +0), by
+ * an LSD radix sort on the IEEE bits (keys mapped so that their unsigned order is the numeric
+ * order): O(n) instead of the native sort's ~120 ns per element at 65,536 scores. Short arrays,
+ * arrays with a NaN, and big-endian machines take the native sort.
+ */
+export function sortScores(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < RADIX_MIN || !littleEndian) return a.sort();
+  for (let i = 0; i < n; i++) if (a[i] !== a[i]) return a.sort();
+  let src: Uint32Array<ArrayBufferLike> = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  const words = src;
+  const counts = digitCounts;
+  counts.fill(0);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = src[i];
+    let hi = src[i + 1];
+    if (hi >= 0x80000000) {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    } else hi = (hi | 0x80000000) >>> 0;
+    src[i] = lo;
+    src[i + 1] = hi;
+    counts[lo & 0xffff]++;
+    counts[0x10000 + (lo >>> 16)]++;
+    counts[0x20000 + (hi & 0xffff)]++;
+    counts[0x30000 + (hi >>> 16)]++;
+  }
+  if (keyScratch.length < 2 * n) keyScratch = new Uint32Array(2 * n);
+  let dst: Uint32Array<ArrayBufferLike> = keyScratch.subarray(0, 2 * n);
+  for (let d = 0; d < 4; d++) {
+    const base = d << 16;
+    const word = d >> 1;
+    const shift = (d & 1) * 16;
+    if (counts[base + ((src[word] >>> shift) & 0xffff)] === n) continue; // one digit for all
+    let at = 0;
+    for (let b = base; b < base + 0x10000; b++) {
+      const c = counts[b];
+      counts[b] = at;
+      at += c;
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const o = 2 * counts[base + ((src[i + word] >>> shift) & 0xffff)]++;
+      dst[o] = src[i];
+      dst[o + 1] = src[i + 1];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = src[i];
+    let hi = src[i + 1];
+    if (hi >= 0x80000000) hi = (hi & 0x7fffffff) >>> 0;
+    else {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    }
+    words[i] = lo;
+    words[i + 1] = hi;
+  }
+  return a;
 }
 
 /** AUC from each class's scores in ascending order: U / (P·N), NaN if a class is empty. */
