@@ -41,7 +41,7 @@ function listable(names: readonly string[], count: number): boolean {
  * hold: too long, or with characters `InternTable` takes as escapes (it copies long names
  * through a JSON string).
  */
-export function internId(table: InternTable, name: string): number {
+function internId(table: InternTable, name: string): number {
   const length = name.length;
   if (length > MAX_INTERNED_LENGTH) return -1;
   let h = 0x811c9dc5;
