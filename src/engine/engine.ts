@@ -157,7 +157,10 @@ export interface EngineStats {
 export class Engine {
   readonly config: EngineConfig;
   readonly registry: ModelRegistry<LiveModel>;
-  /** Progressive metrics over every key's labelled events (each model keeps its own too). */
+  /**
+   * Progressive metrics over every key's labelled events (each model keeps its own too); its AUC
+   * is sorted when read, not as events come (it is read at the end of a run).
+   */
   readonly metrics: ProgressiveMetrics;
   readonly refits = refitStats();
   private readonly ports: EnginePorts;
@@ -184,6 +187,7 @@ export class Engine {
     this.metrics = new ProgressiveMetrics(
       config.model.family,
       config.model.aucSample ?? onlineDefaults.aucSample,
+      false,
     );
     const scheduler = options.scheduler;
     this.now = scheduler ? () => scheduler.now() : () => Date.now();

@@ -9,7 +9,9 @@ import { growFloat64 } from '../core/sparse.js';
  * `value()` runs on the stream's thread at every snapshot, over up to `capacity` events, so it is
  * incremental: each class's scores stay sorted between calls, and a call sorts only the events
  * added (and reservoir entries replaced) since the previous one and merges them in,
- * O(n + k log k) for k new events instead of O(n log n).
+ * O(n + k log k) for k new events instead of O(n log n). Without `incremental` (for an AUC read
+ * rarely: the engine's over all keys, read at the end of a run), `update` only samples and
+ * `value()` sorts the whole sample: the same value, without the sorting cost per event.
  */
 export class StreamingAuc {
   private scores = new Float64Array(1024);
@@ -24,6 +26,7 @@ export class StreamingAuc {
   constructor(
     readonly capacity = 1 << 21,
     seed = 1,
+    readonly incremental = true,
   ) {
     this.rngState = seed >>> 0 || 1;
   }
@@ -50,15 +53,15 @@ export class StreamingAuc {
       this.scores[this.size] = score;
       this.positive[this.size] = label === 1 ? 1 : 0;
       this.size++;
-      this.classOf(label).add(score);
+      if (this.incremental) this.classOf(label).add(score);
       return;
     }
     const r = Math.floor(this.random() * this.seen);
     if (r < this.capacity) {
-      this.classOf(this.positive[r]).remove(this.scores[r]);
+      if (this.incremental) this.classOf(this.positive[r]).remove(this.scores[r]);
       this.scores[r] = score;
       this.positive[r] = label === 1 ? 1 : 0;
-      this.classOf(label).add(score);
+      if (this.incremental) this.classOf(label).add(score);
     }
   }
 
@@ -76,6 +79,12 @@ export class StreamingAuc {
 
   /** The AUC, or NaN when only one class has been seen. */
   value(): number {
+    if (!this.incremental) {
+      const positive = this.positive;
+      const labels = new Float64Array(this.size);
+      for (let i = 0; i < labels.length; i++) labels[i] = positive[i];
+      return aucOf(this.scores.subarray(0, this.size), labels);
+    }
     return mannWhitneyAuc(this.positives.sorted(), this.negatives.sorted());
   }
 
@@ -93,7 +102,7 @@ export class StreamingAuc {
     };
   }
 
-  static fromState(state: StreamingAucState): StreamingAuc {
+  static fromState(state: StreamingAucState, incremental = true): StreamingAuc {
     const { capacity, seen, rngState, scores, positive } = state;
     if (!(scores instanceof Float64Array) || !(positive instanceof Uint8Array)) {
       throw new StateError('AUC checkpoint needs scores (Float64Array) and positive flags (Uint8Array)');
@@ -104,7 +113,7 @@ export class StreamingAuc {
         `AUC checkpoint is inconsistent: ${size} scores, ${positive.length} flags, capacity ${capacity}, ${seen} seen`,
       );
     }
-    const auc = new StreamingAuc(capacity);
+    const auc = new StreamingAuc(capacity, 1, incremental);
     auc.rngState = rngState >>> 0;
     auc.seen = seen;
     auc.size = size;
@@ -112,7 +121,8 @@ export class StreamingAuc {
     auc.scores.set(scores);
     auc.positive = new Uint8Array(auc.scores.length);
     auc.positive.set(positive);
-    for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
+    if (incremental)
+      for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
     return auc;
   }
 }
@@ -158,8 +168,8 @@ class SortedScores {
   /** The scores in ascending order (a view, valid until the next change). */
   sorted(): Float64Array {
     if (this.pending === 0) return this.values.subarray(0, this.size);
-    const added = this.added.subarray(0, this.addedN).sort();
-    const removed = this.removed.subarray(0, this.removedN).sort();
+    const added = sortScores(this.added.subarray(0, this.addedN));
+    const removed = sortScores(this.removed.subarray(0, this.removedN));
     // Removals cancel queued additions first (an event replaced before it was merged); what is
     // left of both is compacted in place. ±0 compare equal, which is all the AUC looks at.
     let nAdded = 0;
@@ -196,6 +206,77 @@ class SortedScores {
     this.removedN = 0;
     return out.subarray(0, o);
   }
+}
+
+/** Queues shorter than this are sorted natively (a radix sort's fixed cost does not pay). */
+const RADIX_MIN = 2048;
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Scratch of `sortScores`: the four 16-bit digits' histograms, and the second buffer of keys. */
+const digitCounts = new Int32Array(4 << 16);
+let keyScratch = new Uint32Array(0);
+
+/**
+ * Sorts `a` in place in the order of the typed arrays' native sort (ascending, −0 before +0), by
+ * an LSD radix sort on the IEEE bits (keys mapped so that their unsigned order is the numeric
+ * order): O(n) instead of the native sort's ~120 ns per element at 65,536 scores. Short arrays,
+ * arrays with a NaN, and big-endian machines take the native sort.
+ */
+export function sortScores(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < RADIX_MIN || !littleEndian) return a.sort();
+  for (let i = 0; i < n; i++) if (a[i] !== a[i]) return a.sort();
+  let src: Uint32Array<ArrayBufferLike> = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  const words = src;
+  const counts = digitCounts;
+  counts.fill(0);
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = src[i];
+    let hi = src[i + 1];
+    if (hi >= 0x80000000) {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    } else hi = (hi | 0x80000000) >>> 0;
+    src[i] = lo;
+    src[i + 1] = hi;
+    counts[lo & 0xffff]++;
+    counts[0x10000 + (lo >>> 16)]++;
+    counts[0x20000 + (hi & 0xffff)]++;
+    counts[0x30000 + (hi >>> 16)]++;
+  }
+  if (keyScratch.length < 2 * n) keyScratch = new Uint32Array(2 * n);
+  let dst: Uint32Array<ArrayBufferLike> = keyScratch.subarray(0, 2 * n);
+  for (let d = 0; d < 4; d++) {
+    const base = d << 16;
+    const word = d >> 1;
+    const shift = (d & 1) * 16;
+    if (counts[base + ((src[word] >>> shift) & 0xffff)] === n) continue; // one digit for all
+    let at = 0;
+    for (let b = base; b < base + 0x10000; b++) {
+      const c = counts[b];
+      counts[b] = at;
+      at += c;
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const o = 2 * counts[base + ((src[i + word] >>> shift) & 0xffff)]++;
+      dst[o] = src[i];
+      dst[o + 1] = src[i + 1];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 0; i < 2 * n; i += 2) {
+    let lo = src[i];
+    let hi = src[i + 1];
+    if (hi >= 0x80000000) hi = (hi & 0x7fffffff) >>> 0;
+    else {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    }
+    words[i] = lo;
+    words[i + 1] = hi;
+  }
+  return a;
 }
 
 /** AUC from each class's scores in ascending order: U / (P·N), NaN if a class is empty. */

@@ -18,11 +18,13 @@ export class ProgressiveMetrics {
   private sumSq = 0;
   private auc: StreamingAuc | null;
 
+  /** `incrementalAuc` false: for metrics read rarely (see `StreamingAuc`); the same values. */
   constructor(
     readonly family: Family,
     aucCapacity?: number,
+    incrementalAuc = true,
   ) {
-    this.auc = family === 'binomial' ? new StreamingAuc(aucCapacity) : null;
+    this.auc = family === 'binomial' ? new StreamingAuc(aucCapacity, 1, incrementalAuc) : null;
   }
 
   /** Records one prediction (`mean`: probability or value) made before learning from `label`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { StreamingAuc, aucOf } from '../../src/index.js';
+import { sortScores } from '../../src/metrics/auc.js';
 
 /** The definition: P(score of a positive > score of a negative), ties counting one half. */
 function pairwiseAuc(scores: readonly number[], labels: readonly number[]): number {
@@ -121,4 +122,57 @@ describe('StreamingAuc, incremental', () => {
       expect(twin.seen).toBeGreaterThan(2 * capacity);
     },
   );
+});
+
+describe('StreamingAuc without incremental sorting (the engine-wide AUC)', () => {
+  it('gives the incremental value at every read, before and after the reservoir is full, and from state', () => {
+    const rand = seeded(13);
+    const incremental = new StreamingAuc(500);
+    const lazy = new StreamingAuc(500, 1, false);
+    for (let i = 0; i < 4000; i++) {
+      // ties and both signs of zero among the scores
+      const score = rand() < 0.1 ? (rand() < 0.5 ? 0 : -0) : Math.round(rand() * 200) / 200;
+      const label = rand() < score ? 1 : 0;
+      incremental.update(score, label);
+      lazy.update(score, label);
+      if (i % 97 === 0 || i === 3999) expect(lazy.value()).toBe(incremental.value());
+    }
+    expect(lazy.state()).toEqual(incremental.state());
+    const restored = StreamingAuc.fromState(lazy.state(), false);
+    expect(restored.value()).toBe(incremental.value());
+    const pairwise = incremental.state();
+    expect(lazy.value()).toBe(pairwiseAuc([...pairwise.scores], [...pairwise.positive]));
+  });
+});
+
+describe('sortScores (radix sort of the AUC queues)', () => {
+  it('sorts as the native typed-array sort does: negatives, ±0, ±Infinity, subnormals, ties, NaN', () => {
+    const rand = seeded(29);
+    const special = [0, -0, 1, -1, Infinity, -Infinity, 5e-324, -5e-324, 0.5, -0.5, 1e300, -1e300];
+    const kinds: Array<() => number> = [
+      () => rand(),
+      () => (rand() - 0.5) * 2e300,
+      () => special[Math.floor(rand() * special.length)],
+      () => Math.round(rand() * 20) / 10 - 1,
+    ];
+    for (const kind of kinds) {
+      for (const n of [5, 2047, 2048, 5000, 70_000]) {
+        const a = new Float64Array(n).map(kind);
+        const want = a.slice().sort();
+        const got = sortScores(a);
+        expect(got).toBe(a);
+        expect(Array.from(got, (v) => Object.is(v, -0))).toEqual(Array.from(want, (v) => Object.is(v, -0)));
+        expect(got).toEqual(want);
+      }
+    }
+    const withNaN = new Float64Array(3000).map(() => rand());
+    withNaN[17] = NaN;
+    expect(sortScores(withNaN.slice())).toEqual(withNaN.slice().sort());
+    // a view that does not start at its buffer's start
+    const whole = new Float64Array(6000).map(() => rand() - 0.5);
+    const view = whole.subarray(1000, 5000);
+    const want = view.slice().sort();
+    sortScores(view);
+    expect(view).toEqual(want);
+  });
 });

@@ -1,4 +1,11 @@
-import { ListedEvent, type Family, type FeatureValue, type L1Event } from '../../../src/index.js';
+import {
+  InternTable,
+  ListedEvent,
+  MAX_INTERNED_LENGTH,
+  type Family,
+  type FeatureValue,
+  type L1Event,
+} from '../../../src/index.js';
 import { Utf8Cache } from './utf8Cache.js';
 
 /** A body that is not valid Avro for the event schema (the message says what avsc would say). */
@@ -8,13 +15,6 @@ export class AvroBodyError extends Error {
 
 /** The `__proto__` key: assigning it to a plain object would set the prototype, not a feature. */
 const PROTO = '__proto__';
-
-/**
- * Features up to which an event's features are a record built here. Measured (bench/results/
- * kafka.md): with 10 names the record is cheaper than a `ListedEvent` (whose constructor defines
- * an accessor), with 16 they are even, with 22 the record costs ~3× as much.
- */
-export const RECORD_MAX = 16;
 
 /** Names above which `listable` checks repeats with a set rather than pairwise. */
 const PAIRWISE = 32;
@@ -37,17 +37,37 @@ function listable(names: readonly string[], count: number): boolean {
 }
 
 /**
+ * The id of `name` in `table` (adding it if there is room), or -1 for a name the table cannot
+ * hold: too long, or with characters `InternTable` takes as escapes (it copies long names
+ * through a JSON string).
+ */
+function internId(table: InternTable, name: string): number {
+  const length = name.length;
+  if (length > MAX_INTERNED_LENGTH) return -1;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return table.idOf(name, 0, length, h);
+}
+
+/**
  * A reader for the shipped event schema (`connectors/kafka/schemas/event.avsc`) in Avro binary,
  * written by hand for the hot path, used when a record's writer schema and the decoder's reader
  * schema are both that schema (same canonical form), so no schema resolution is needed:
  *
  * - it reads straight from the message bytes (no `Buffer` slice per record, no avsc `Tap`);
  * - map keys and short strings go through a `Utf8Cache`, so repeated names are not re-decoded;
- * - it builds the event (DESIGN §2) in the shape `validateEvent` returns, and checks on the way
+ * - it builds the event (DESIGN §2) that `validateEvent` would return, and checks on the way
  *   what the schema does not guarantee: finite numbers, a 0/1 label for binomial, weight ≥ 0;
- * - an event of more than `RECORD_MAX` features keeps them as the list it read (`ListedEvent`, no
- *   record unless something reads `features`); records that repeat the previous listed record's
- *   names, in order, share its names array.
+ * - it keeps the features as the list it read (`ListedEvent`: no record unless something reads
+ *   `features`), with the ids of their names in its `InternTable`, so the featurizer finds their
+ *   columns by array index; records that repeat the previous listed record's names, in order,
+ *   share its names and ids arrays (a name is looked up only when the layout changes). On the
+ *   10-feature events of bench:kafka this took ~1 µs/event less CPU in the engine than building
+ *   a record (bench/results/kafka.md).
  *
  * The schema already guarantees every type (key a string, ts a long, features numbers, strings,
  * booleans or string arrays), so nothing is walked twice. A record that is well-formed but not a
@@ -67,18 +87,41 @@ export class AvroEventReader {
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   /** Offset of `buf` in `view`. */
   private viewBase = 0;
-  /** Names of the last listed event (distinct, none an array index). */
+  /** Names of the last listed event (distinct, none an array index), and their ids. */
   private layout: readonly string[] = [];
-  /** The names and values of the record being read. */
+  private layoutIds = new Int32Array(0);
+  /**
+   * The layout's names as read (each its length's varint and its UTF-8 bytes, one after the
+   * other; `layoutEnds[k]`: the end of name k): a record repeating the layout is matched byte for
+   * byte, without decoding its names.
+   */
+  private layoutBytes = new Uint8Array(0);
+  private layoutEnds = new Int32Array(0);
+  /** Where each name of the record being read starts and ends in `buf` (its varint included). */
+  private nameStarts = new Int32Array(64);
+  private nameEnds = new Int32Array(64);
+  /** The names, their ids and values of the record being read. */
   private readonly names: string[] = [];
+  private ids = new Int32Array(64);
   private readonly values: FeatureValue[] = [];
+  /**
+   * Ids of the feature names (`ListedEvent.fieldIds`, which the featurizer maps to columns by
+   * array index), and per `Utf8Cache` slot the name last given an id there and its id, so a name
+   * is looked up in the table only when the cache decoded it afresh.
+   */
+  readonly nameTable: InternTable;
+  private readonly slotNames: Array<string | undefined>;
+  private readonly slotIds: Int32Array;
   /** Set by `readList`: the names just read are the layout's. */
   private same = false;
   /** False once the record is known to need the general path. */
   private ok = true;
 
-  constructor(strings = new Utf8Cache()) {
+  constructor(strings = new Utf8Cache(), nameTable = new InternTable()) {
     this.strings = strings;
+    this.nameTable = nameTable;
+    this.slotNames = new Array<string | undefined>(strings.slots);
+    this.slotIds = new Int32Array(strings.slots);
   }
 
   /**
@@ -106,23 +149,22 @@ export class AvroEventReader {
       if (!(weight >= 0 && weight !== Infinity)) ok = false;
     }
     this.ok = ok;
-    const first = this.readBlockCount();
-    // avsc writes a map as one block: its count is the event's number of features
-    const features = first > RECORD_MAX ? null : this.readRecord(first);
-    const count = features === null ? this.readList(first) : 0;
+    const count = this.readList(this.readBlockCount());
     if (this.pos > this.end) throw new AvroBodyError('truncated buffer');
     if (this.pos < this.end) throw new AvroBodyError('trailing data');
     if (!this.ok) return null;
-    // The same object shape as `validateEvent` returns (one hidden class for every event).
-    if (features !== null) return { key, ts, label, weight, features };
     const names = this.names;
     const values = this.values.slice(0, count);
+    const table = this.nameTable;
     if (this.same && count === this.layout.length)
-      return new ListedEvent(key, ts, label, weight, this.layout, values);
+      return new ListedEvent(key, ts, label, weight, this.layout, values, this.layoutIds, 0, table);
     if (listable(names, count)) {
       const listed = names.slice(0, count);
+      const ids = this.ids.slice(0, count);
       this.layout = listed;
-      return new ListedEvent(key, ts, label, weight, listed, values);
+      this.layoutIds = ids;
+      this.keepLayoutBytes(count);
+      return new ListedEvent(key, ts, label, weight, listed, values, ids, 0, table);
     }
     // a repeated or array-index name: the record avsc builds (first place, last value)
     const record: Record<string, FeatureValue> = {};
@@ -130,41 +172,90 @@ export class AvroEventReader {
     return { key, ts, label, weight, features: record };
   }
 
-  /** The map's entries as a record, its first block of `n` entries read next. */
-  private readRecord(n: number): Record<string, FeatureValue> {
-    const features: Record<string, FeatureValue> = {};
-    for (; n !== 0; n = this.readBlockCount()) {
-      for (; n > 0; n--) {
-        const name = this.readString();
-        if (name === PROTO) this.ok = false;
-        const value = this.readValue();
-        if (this.ok) features[name] = value;
-      }
-    }
-    return features;
-  }
-
   /**
-   * The map's entries into `names` and `values`, its first block of `n` entries read next;
+   * The map's entries into `names`, `ids` and `values`, its first block of `n` entries read next;
    * returns their number and sets `same` (the names are the layout's, in order).
    */
   private readList(n: number): number {
     const names = this.names;
     const values = this.values;
     const layout = this.layout;
+    const layoutIds = this.layoutIds;
     let count = 0;
     let same = true;
     for (; n !== 0; n = this.readBlockCount()) {
       for (; n > 0; n--) {
-        const name = this.readString();
-        if (name === PROTO) this.ok = false;
-        if (same && (count >= layout.length || layout[count] !== name)) same = false;
+        if (count === this.ids.length) this.growIds();
+        const at = this.pos;
+        let name: string;
+        if (same && count < layout.length && this.atLayoutName(count)) name = layout[count];
+        else {
+          name = this.readString();
+          if (name === PROTO) this.ok = false;
+          if (same && (count >= layout.length || layout[count] !== name)) same = false;
+        }
+        this.nameStarts[count] = at;
+        this.nameEnds[count] = this.pos;
+        this.ids[count] = same ? layoutIds[count] : this.idOfLast(name);
         names[count] = name;
         values[count++] = this.readValue();
       }
     }
     this.same = same;
     return count;
+  }
+
+  /** True, past it, if the bytes at `pos` are the layout's name `k` as read (varint and UTF-8). */
+  private atLayoutName(k: number): boolean {
+    const from = k === 0 ? 0 : this.layoutEnds[k - 1];
+    const length = this.layoutEnds[k] - from;
+    const pos = this.pos;
+    if (pos + length > this.end) return false;
+    const buf = this.buf;
+    const bytes = this.layoutBytes;
+    for (let i = 0; i < length; i++) if (buf[pos + i] !== bytes[from + i]) return false;
+    this.pos = pos + length;
+    return true;
+  }
+
+  /** The bytes of the `count` names just read, as the new layout's. */
+  private keepLayoutBytes(count: number): void {
+    const starts = this.nameStarts;
+    const ends = this.nameEnds;
+    let total = 0;
+    for (let k = 0; k < count; k++) total += ends[k] - starts[k];
+    const bytes = new Uint8Array(total);
+    const layoutEnds = new Int32Array(count);
+    const buf = this.buf;
+    for (let k = 0, at = 0; k < count; k++) {
+      for (let i = starts[k]; i < ends[k]; i++) bytes[at++] = buf[i];
+      layoutEnds[k] = at;
+    }
+    this.layoutBytes = bytes;
+    this.layoutEnds = layoutEnds;
+  }
+
+  private growIds(): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(2 * a.length);
+      b.set(a);
+      return b;
+    };
+    this.ids = grow(this.ids);
+    this.nameStarts = grow(this.nameStarts);
+    this.nameEnds = grow(this.nameEnds);
+  }
+
+  /** The id of `name`, the string `readString` just returned (-1: none, the featurizer looks it up by name). */
+  private idOfLast(name: string): number {
+    const slot = this.strings.slot;
+    if (slot >= 0 && this.slotNames[slot] === name) return this.slotIds[slot];
+    const id = internId(this.nameTable, name);
+    if (slot >= 0) {
+      this.slotNames[slot] = name;
+      this.slotIds[slot] = id;
+    }
+    return id;
   }
 
   /** A feature's value (the union of the map's values); a non-finite number clears `ok`. */

@@ -19,6 +19,8 @@ export class Utf8Cache {
   /** Byte length of each slot's string; -1 = empty slot. */
   private readonly lengths: Int32Array;
   private readonly strings: string[];
+  /** The slot of the string the last `decode` returned; -1 when it was not cached (too long). */
+  slot = -1;
 
   constructor(slots = 4096, maxBytes = 32) {
     if (!Number.isInteger(Math.log2(slots)))
@@ -34,13 +36,17 @@ export class Utf8Cache {
   /** The UTF-8 string in `buf[start, end)` (`buf` is a Buffer, or a view on the same memory). */
   decode(buf: Buffer, start: number, end: number): string {
     const length = end - start;
-    if (length > this.maxBytes) return buf.toString('utf8', start, end);
+    if (length > this.maxBytes) {
+      this.slot = -1;
+      return buf.toString('utf8', start, end);
+    }
     // FNV-1a over the bytes, mixed with the length.
     let h = 0x811c9dc5 ^ length;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     const slot = (h ^ (h >>> 15)) & this.mask;
     const base = slot * this.maxBytes;
     const bytes = this.bytes;
+    this.slot = slot;
     if (this.lengths[slot] === length) {
       let i = 0;
       while (i < length && bytes[base + i] === buf[start + i]) i++;
