@@ -254,9 +254,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private fieldEpoch = 0;
   /** The slot table's Float64 quantities, a row of S per slot (see RUN_FROM .. HISTORY). */
   private f = EMPTY_F64;
-  /** The slots of an event's columns (−1: none), and a sum that keeps the rows' prefetch loads. */
-  private found = new Int32Array(64);
-  private touched = 0;
   private keyOf = EMPTY_I32;
   private fieldOf = EMPTY_I32;
   private gen = EMPTY_I32;
@@ -366,28 +363,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   update(x: NamedFeatures): void {
     this.detected = false;
     const t = ++this.seen;
-    const n = x.end - x.start;
-    if (this.found.length < n) this.found = new Int32Array(2 * n);
-    const found = this.found;
-    const f = this.f;
-    // First the slots of the event's columns, touching their rows: these loads do not depend on
-    // one another, so their cache misses overlap instead of coming one occurrence at a time.
-    let touched = 0;
-    for (let p = x.start; p < x.end; p++) {
-      const slot = this.featureSlot.get(x.indices[p]);
-      if (slot === undefined) {
-        found[p - x.start] = -1;
-      } else {
-        found[p - x.start] = slot;
-        touched += f[slot * S + RUN_FROM] + f[slot * S + UP_OCC];
-      }
-    }
-    this.touched = touched;
     for (let p = x.start; p < x.end; p++) {
       const key = x.indices[p];
-      // a slot found above may have been released (and reused) by an admission since
-      let slot: number | undefined = found[p - x.start];
-      if (slot < 0 || this.keyOf[slot] !== key || this.kind[slot] !== FEATURE) slot = this.featureSlot.get(key);
+      let slot = this.featureSlot.get(key);
       if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
       let field: number;
       if (slot >= 0) {
@@ -978,12 +956,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.fields--;
       this.fieldEpoch++;
     }
-    const gen = this.gen[slot] + 1;
     // the whole row: RUN_FROM is 0 here (no run outlives an armed status), RUN_UNTIL is read only with it
     this.f.fill(0, slot * S, slot * S + S);
-    for (const name of I32) this[name][slot] = 0;
-    for (const name of U8) this[name][slot] = 0;
-    this.gen[slot] = gen;
+    // every I32 and U8 array but `gen`, which goes on
+    this.keyOf[slot] = this.fieldOf[slot] = this.levels[slot] = 0;
+    this.kind[slot] = this.status[slot] = 0;
+    this.gen[slot]++;
     this.releases[slot]++;
     this.freeSlots.push(slot);
   }
