@@ -796,14 +796,17 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
-      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0) continue;
+      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
+        continue;
       if (!this.regular(s)) continue;
       const c = this.f[s * S + COUNT];
       const q = c / (this.f[s * S + EXPOSURE] + 1);
       const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[s * S + EXPOSURE] + 1);
       const absent = t - this.f[s * S + LAST];
       const falling =
-        this.status[s] === STOPPED || absent * qlo >= Math.log(100) || this.f[s * S + DOWN] > 0.5 * this.threshold();
+        this.status[s] === STOPPED ||
+        absent * qlo >= Math.log(100) ||
+        this.f[s * S + DOWN] > 0.5 * this.threshold();
       if (!falling) continue;
       const perOccurrence = kind === FIELD ? this.f[s * S + LEVEL_SUM] / c : 1;
       candidates.push({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
-import { DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
+import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
 import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
 import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
 
@@ -238,5 +238,55 @@ describe('sequential input drift: the column → field cache', () => {
     restored.restore(saved);
     run(restored, 10_000, 40_000);
     expect(restored.state()).toEqual(reference.state());
+  });
+});
+
+describe('loss tests: a batch in the watch phase runs in the inner test’s own loop', () => {
+  /** Values with a shift every 1500, a few non-finite ones, and a mask with gaps. */
+  function stream(n: number, seed: number) {
+    const rng = new Mulberry32(seed);
+    const values = new Float64Array(n);
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const level = Math.floor(i / 1500) % 3;
+      values[i] = i % 977 === 5 ? NaN : i % 1303 === 9 ? Infinity : rng.next() + 0.4 * level;
+      mask[i] = rng.next() < 0.85 ? 1 : 0;
+    }
+    return { values, mask };
+  }
+  const detectors = () => [
+    new GuardedDetector('page-hinkley', {
+      warmup: 200,
+      cooldown: 150,
+      pageHinkley: { delta: 0.1, threshold: 12, alpha: 1, minInstances: 30, mode: 'both' },
+    }),
+    new GuardedDetector('adwin', { warmup: 200, cooldown: 150, adwin: { delta: 0.01 } }),
+  ];
+
+  it('gives the detections, reports and state of `update` value by value, whatever the batches', () => {
+    const n = 20_000;
+    const { values, mask } = stream(n, 9);
+    for (const [k, reference] of detectors().entries()) {
+      const want: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        if (mask[i] !== 1) continue;
+        reference.update(values[i]);
+        if (reference.driftDetected) want.push([i, reference.report, reference.state()]);
+      }
+      expect(want.length).toBeGreaterThan(5);
+      for (const size of [1, 7, 500, n]) {
+        const batched = detectors()[k];
+        const got: unknown[] = [];
+        for (let start = 0; start < n; start += size) {
+          const end = Math.min(n, start + size);
+          for (let i = start; i < end; i++) {
+            i = batched.updateWhere(values, mask, i, end);
+            if (i < end) got.push([i, batched.report, batched.state()]);
+          }
+        }
+        expect(got).toEqual(want);
+        expect(batched.state()).toEqual(reference.state());
+      }
+    }
   });
 });
