@@ -290,3 +290,20 @@ describe('loss tests: a batch in the watch phase runs in the inner test’s own 
     }
   });
 });
+
+describe('sequential input drift: the slot table', () => {
+  it("a field's level count is halved with its count, so levels per occurrence stay the field's", () => {
+    // field f has two levels in every event; the horizon of 300 halves its counts every ~150 events
+    const detector = new SequentialSparsityDetector({ horizonEvents: 300, warmupEvents: 100, armEvents: 50 });
+    const names = ['f=a', 'f=b', 'x'];
+    const x = { indices: Int32Array.of(0, 1, 2), start: 0, end: 3, nameOf: (j: number) => names[j] };
+    for (let t = 0; t < 5000; t++) detector.update(x);
+    const state = detector.state();
+    const field = state.fieldSlots[0];
+    const column = (name: string) => state.f64[SEQUENTIAL_F64_NAMES.indexOf(name)];
+    expect(column('exposure')[field]).toBeLessThan(300);
+    const perOccurrence = column('levelSum')[field] / column('count')[field];
+    expect(perOccurrence).toBeGreaterThan(1.9);
+    expect(perOccurrence).toBeLessThan(2.1);
+  });
+});
