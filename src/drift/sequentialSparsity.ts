@@ -425,36 +425,40 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * run is flushed). False, changing nothing, for any other occurrence.
    */
   private hit(slot: number, t: number): boolean {
-    const e = this.f[slot * S + EXPOSURE];
+    const f = this.f;
+    const o = slot * S;
+    const e = f[o + EXPOSURE];
     if (
-      this.f[slot * S + LAST] !== t - 1 ||
+      f[o + LAST] !== t - 1 ||
       this.status[slot] !== ARMED ||
-      !(this.f[slot * S + COUNT] > 0) ||
-      this.f[slot * S + GAP_SUM] !== 0 ||
-      this.f[slot * S + GAP_SUM2] !== 0 ||
-      this.f[slot * S + APPEAR_FROM] > 0 ||
+      !(f[o + COUNT] > 0) ||
+      f[o + GAP_SUM] !== 0 ||
+      f[o + GAP_SUM2] !== 0 ||
+      f[o + APPEAR_FROM] > 0 ||
       t <= this.warmupEvents
     )
       return false;
     const h = this.hFor === this.armed ? this.h : this.threshold();
-    if (!(this.f[slot * S + DOWN] < h)) return false;
+    if (!(f[o + DOWN] < h)) return false;
     // occurrences before exposure passes the horizon, and before up could reach h
     const k = Math.min(
       Math.floor(this.horizonEvents - e),
-      Math.floor((h - Math.max(0, this.f[slot * S + UP])) / UP_STEP) - 1,
+      Math.floor((h - Math.max(0, f[o + UP])) / UP_STEP) - 1,
     );
     if (!(k >= 1)) return false;
-    this.f[slot * S + RUN_FROM] = t;
-    this.f[slot * S + RUN_UNTIL] = t + k - 1;
-    this.f[slot * S + LAST] = t;
+    f[o + RUN_FROM] = t;
+    f[o + RUN_UNTIL] = t + k - 1;
+    f[o + LAST] = t;
     return true;
   }
 
   /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
   private extend(slot: number, t: number): boolean {
-    if (this.f[slot * S + RUN_FROM] === 0) return false;
-    if (this.f[slot * S + LAST] === t - 1 && t <= this.f[slot * S + RUN_UNTIL]) {
-      this.f[slot * S + LAST] = t;
+    const f = this.f;
+    const o = slot * S;
+    if (f[o + RUN_FROM] === 0) return false;
+    if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
+      f[o + LAST] = t;
       return true;
     }
     this.flush(slot);
@@ -463,23 +467,25 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
   private flush(slot: number): void {
-    const from = this.f[slot * S + RUN_FROM];
-    const to = this.f[slot * S + LAST];
-    this.f[slot * S + RUN_FROM] = 0;
-    let c = this.f[slot * S + COUNT];
-    let e = this.f[slot * S + EXPOSURE];
-    let gapN = this.f[slot * S + GAP_N];
-    let down = this.f[slot * S + DOWN];
-    let downFrom = this.f[slot * S + DOWN_FROM];
-    let downOcc = this.f[slot * S + DOWN_OCC];
-    let up = this.f[slot * S + UP];
-    let upFrom = this.f[slot * S + UP_FROM];
-    let upOcc = this.f[slot * S + UP_OCC];
-    let rate = this.f[slot * S + LLR_RATE];
-    let downAbsent = this.f[slot * S + DOWN_ABSENT];
-    let downPresent = this.f[slot * S + DOWN_PRESENT];
-    let upAbsent = this.f[slot * S + UP_ABSENT];
-    let upPresent = this.f[slot * S + UP_PRESENT];
+    const f = this.f;
+    const o = slot * S;
+    const from = f[o + RUN_FROM];
+    const to = f[o + LAST];
+    f[o + RUN_FROM] = 0;
+    let c = f[o + COUNT];
+    let e = f[o + EXPOSURE];
+    let gapN = f[o + GAP_N];
+    let down = f[o + DOWN];
+    let downFrom = f[o + DOWN_FROM];
+    let downOcc = f[o + DOWN_OCC];
+    let up = f[o + UP];
+    let upFrom = f[o + UP_FROM];
+    let upOcc = f[o + UP_OCC];
+    let rate = f[o + LLR_RATE];
+    let downAbsent = f[o + DOWN_ABSENT];
+    let downPresent = f[o + DOWN_PRESENT];
+    let upAbsent = f[o + UP_ABSENT];
+    let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
       // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
       // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
@@ -489,10 +495,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
           this.refreshLlr(slot, q0);
           rate = q0;
-          downAbsent = this.f[slot * S + DOWN_ABSENT];
-          downPresent = this.f[slot * S + DOWN_PRESENT];
-          upAbsent = this.f[slot * S + UP_ABSENT];
-          upPresent = this.f[slot * S + UP_PRESENT];
+          downAbsent = f[o + DOWN_ABSENT];
+          downPresent = f[o + DOWN_PRESENT];
+          upAbsent = f[o + UP_ABSENT];
+          upPresent = f[o + UP_PRESENT];
         }
       }
       const peak = down + 0 * downAbsent;
@@ -519,15 +525,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       c = c + 1;
       e = e + 1;
     }
-    this.f[slot * S + COUNT] = c;
-    this.f[slot * S + EXPOSURE] = e;
-    this.f[slot * S + GAP_N] = gapN;
-    this.f[slot * S + DOWN] = down;
-    this.f[slot * S + DOWN_FROM] = downFrom;
-    this.f[slot * S + DOWN_OCC] = downOcc;
-    this.f[slot * S + UP] = up;
-    this.f[slot * S + UP_FROM] = upFrom;
-    this.f[slot * S + UP_OCC] = upOcc;
+    f[o + COUNT] = c;
+    f[o + EXPOSURE] = e;
+    f[o + GAP_N] = gapN;
+    f[o + DOWN] = down;
+    f[o + DOWN_FROM] = downFrom;
+    f[o + DOWN_OCC] = downOcc;
+    f[o + UP] = up;
+    f[o + UP_FROM] = upFrom;
+    f[o + UP_OCC] = upOcc;
   }
 
   /** Applies every run (before the table is read as a whole, or the threshold falls). */
@@ -580,52 +586,56 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * occurrence and the occurrence itself. True when one fired (the slot then restarted).
    */
   private cusum(slot: number, gap: number, t: number): boolean {
-    const q0 = clampRate(this.f[slot * S + COUNT] / (this.f[slot * S + EXPOSURE] + 1));
+    const f = this.f;
+    const o = slot * S;
+    const q0 = clampRate(f[o + COUNT] / (f[o + EXPOSURE] + 1));
     const h = this.hFor === this.armed ? this.h : this.threshold();
     // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - this.f[slot * S + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
-    const peak = this.f[slot * S + DOWN] + gap * this.f[slot * S + DOWN_ABSENT];
+    if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
     if (peak >= h) {
-      const n = t - this.f[slot * S + DOWN_FROM];
-      this.rateFinding(slot, 'rate-down', q0, this.f[slot * S + DOWN_OCC] / Math.max(1, n), n, t);
+      const n = t - f[o + DOWN_FROM];
+      this.rateFinding(slot, 'rate-down', q0, f[o + DOWN_OCC] / Math.max(1, n), n, t);
       return true;
     }
-    const down = peak + this.f[slot * S + DOWN_PRESENT];
+    const down = peak + f[o + DOWN_PRESENT];
     if (down <= 0) {
-      this.f[slot * S + DOWN] = 0;
-      this.f[slot * S + DOWN_FROM] = t;
-      this.f[slot * S + DOWN_OCC] = 0;
+      f[o + DOWN] = 0;
+      f[o + DOWN_FROM] = t;
+      f[o + DOWN_OCC] = 0;
     } else {
-      this.f[slot * S + DOWN] = down;
-      this.f[slot * S + DOWN_OCC]++;
+      f[o + DOWN] = down;
+      f[o + DOWN_OCC]++;
     }
-    const afterGap = this.f[slot * S + UP] + gap * this.f[slot * S + UP_ABSENT];
+    const afterGap = f[o + UP] + gap * f[o + UP_ABSENT];
     let up: number;
     if (afterGap <= 0) {
       up = 0;
-      this.f[slot * S + UP_FROM] = t - 1;
-      this.f[slot * S + UP_OCC] = 0;
+      f[o + UP_FROM] = t - 1;
+      f[o + UP_OCC] = 0;
     } else {
       up = afterGap;
     }
-    up += this.f[slot * S + UP_PRESENT];
-    this.f[slot * S + UP] = up;
-    this.f[slot * S + UP_OCC]++;
+    up += f[o + UP_PRESENT];
+    f[o + UP] = up;
+    f[o + UP_OCC]++;
     if (up < h) return false;
-    const n = t - this.f[slot * S + UP_FROM];
-    this.rateFinding(slot, 'rate-up', q0, this.f[slot * S + UP_OCC] / Math.max(1, n), n, t);
+    const n = t - f[o + UP_FROM];
+    this.rateFinding(slot, 'rate-up', q0, f[o + UP_OCC] / Math.max(1, n), n, t);
     return true;
   }
 
   /** The CUSUMs' log-likelihood ratios for the rate q0. */
   private refreshLlr(slot: number, q0: number): void {
+    const f = this.f;
+    const o = slot * S;
     const qd = q0 / 2;
     const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-    this.f[slot * S + LLR_RATE] = q0;
-    this.f[slot * S + DOWN_ABSENT] = Math.log((1 - qd) / (1 - q0));
-    this.f[slot * S + DOWN_PRESENT] = Math.log(qd / q0);
-    this.f[slot * S + UP_ABSENT] = Math.log((1 - qu) / (1 - q0));
-    this.f[slot * S + UP_PRESENT] = Math.log(qu / q0);
+    f[o + LLR_RATE] = q0;
+    f[o + DOWN_ABSENT] = Math.log((1 - qd) / (1 - q0));
+    f[o + DOWN_PRESENT] = Math.log(qd / q0);
+    f[o + UP_ABSENT] = Math.log((1 - qu) / (1 - q0));
+    f[o + UP_PRESENT] = Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -704,12 +714,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Absent events after which the feature counts as stopped. */
   private stopThreshold(slot: number): number {
-    const c = this.f[slot * S + COUNT];
-    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[slot * S + EXPOSURE] + 1);
+    const f = this.f;
+    const o = slot * S;
+    const c = f[o + COUNT];
+    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f[o + EXPOSURE] + 1);
     if (!(qlo > 0)) return Infinity;
     const m = Math.max(1, this.armed);
     const statistical = Math.max(1, Math.log((4 * m * qlo) / this.alpha)) / qlo;
-    return Math.ceil(Math.max(statistical, this.gapFactor * (this.f[slot * S + MAX_GAP] + 1)));
+    return Math.ceil(Math.max(statistical, this.gapFactor * (f[o + MAX_GAP] + 1)));
   }
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -725,12 +737,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
   private regular(slot: number): boolean {
-    const n = this.f[slot * S + GAP_N];
+    const f = this.f;
+    const o = slot * S;
+    const n = f[o + GAP_N];
     if (n < 2) return true;
     // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
-    if (this.f[slot * S + GAP_SUM] === 0 && this.f[slot * S + GAP_SUM2] === 0) return true;
-    const mean = this.f[slot * S + GAP_SUM] / n;
-    const variance = Math.max(0, this.f[slot * S + GAP_SUM2] / n - mean * mean);
+    if (f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0) return true;
+    const mean = f[o + GAP_SUM] / n;
+    const variance = Math.max(0, f[o + GAP_SUM2] / n - mean * mean);
     if (mean === 0) return variance === 0;
     return variance <= this.maxDispersion * mean * (mean + 1);
   }
