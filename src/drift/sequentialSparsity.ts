@@ -115,6 +115,8 @@ const NUMBER = -1;
 const NO_ROOM = -2;
 /** The column → field cache starts with this many entries. */
 const FIELD_CACHE_START = 16;
+const LN_HALF = Math.log(0.5);
+const LN_2 = Math.log(2);
 /** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
 const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
@@ -243,10 +245,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * cut once, not per occurrence. An entry is the column, its field slot and that slot's
    * `releases` when cached (stale once the slot is released), or NUMBER, or NO_ROOM and the
    * `fieldEpoch` then (stale once a field slot is released). Not state: a cache of `nameOf`.
+   * Entry i is `columns[3i .. 3i + 3)`: the column (−1: none), the field, the stamp.
    */
-  private columnKey: Int32Array;
-  private columnField: Int32Array;
-  private columnStamp: Int32Array;
+  private columns: Int32Array;
   private columnMask: number;
   /** Cached columns that replaced another since the cache last grew. */
   private columnEvictions = 0;
@@ -324,9 +325,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     while (size < this.fieldCacheSize) size *= 2;
     if (this.fieldCacheSize > 0) this.fieldCacheSize = size;
     size = Math.min(size, FIELD_CACHE_START);
-    this.columnKey = new Int32Array(size).fill(-1);
-    this.columnField = new Int32Array(size);
-    this.columnStamp = new Int32Array(size);
+    this.columns = emptyColumns(size);
     this.columnMask = size - 1;
     if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
     if (!(this.maxDispersion > 0))
@@ -633,9 +632,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
     f[o + LLR_RATE] = q0;
     f[o + DOWN_ABSENT] = Math.log((1 - qd) / (1 - q0));
-    f[o + DOWN_PRESENT] = Math.log(qd / q0);
+    // q0 / 2 and 2 q0 are exact (q0 ≥ 1e−12), so qd / q0 is 0.5 and, below ½, qu / q0 is 2
+    f[o + DOWN_PRESENT] = LN_HALF;
     f[o + UP_ABSENT] = Math.log((1 - qu) / (1 - q0));
-    f[o + UP_PRESENT] = Math.log(qu / q0);
+    f[o + UP_PRESENT] = q0 < 0.5 ? LN_2 : Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -868,12 +868,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** `fieldOfName(nameOf(key), t)`, from the cache when it holds the column. */
   private fieldOfColumn(key: number, nameOf: (i: number) => string, t: number): number {
-    const i = key & this.columnMask;
-    if (this.columnKey[i] === key) {
-      const field = this.columnField[i];
+    const columns = this.columns;
+    const i = 3 * (key & this.columnMask);
+    if (columns[i] === key) {
+      const field = columns[i + 1];
       if (field >= 0) {
-        if (this.releases[field] === this.columnStamp[i]) return field;
-      } else if (field === NUMBER || this.columnStamp[i] === this.fieldEpoch) {
+        if (this.releases[field] === columns[i + 2]) return field;
+      } else if (field === NUMBER || columns[i + 2] === this.fieldEpoch) {
         return -1;
       }
     }
@@ -885,8 +886,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   private cacheColumn(key: number, field: number): void {
     if (this.fieldCacheSize === 0) return;
-    let i = key & this.columnMask;
-    const had = this.columnKey[i];
+    const had = this.columns[3 * (key & this.columnMask)];
     if (
       had !== -1 &&
       had !== key &&
@@ -894,37 +894,30 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.columnMask < this.fieldCacheSize - 1
     ) {
       this.growColumns();
-      i = key & this.columnMask;
     }
-    this.columnKey[i] = key;
-    this.columnField[i] = field;
-    this.columnStamp[i] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
+    const i = 3 * (key & this.columnMask);
+    this.columns[i] = key;
+    this.columns[i + 1] = field;
+    this.columns[i + 2] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
   }
 
   /** Doubles the column cache, keeping its entries. */
   private growColumns(): void {
-    const keys = this.columnKey;
-    const fields = this.columnField;
-    const stamps = this.columnStamp;
-    const size = 2 * keys.length;
-    this.columnKey = new Int32Array(size).fill(-1);
-    this.columnField = new Int32Array(size);
-    this.columnStamp = new Int32Array(size);
+    const old = this.columns;
+    const size = 2 * (this.columnMask + 1);
+    this.columns = emptyColumns(size);
     this.columnMask = size - 1;
     this.columnEvictions = 0;
-    for (let j = 0; j < keys.length; j++) {
-      const key = keys[j];
+    for (let j = 0; j < old.length; j += 3) {
+      const key = old[j];
       if (key === -1) continue;
-      const i = key & this.columnMask;
-      this.columnKey[i] = key;
-      this.columnField[i] = fields[j];
-      this.columnStamp[i] = stamps[j];
+      this.columns.set(old.subarray(j, j + 3), 3 * (key & this.columnMask));
     }
   }
 
   /** Empties the column cache (its stamps mean nothing after a reset or restore). */
   private forgetColumns(): void {
-    this.columnKey.fill(-1);
+    this.columns = emptyColumns(this.columnMask + 1);
     this.columnEvictions = 0;
   }
 
@@ -1150,6 +1143,13 @@ export function bernoulliKl(p: number, q: number): number {
   const a = p > 0 ? p * Math.log(p / q) : 0;
   const b = p < 1 ? (1 - p) * Math.log((1 - p) / (1 - q)) : 0;
   return a + b;
+}
+
+/** A column cache of `size` empty entries. */
+function emptyColumns(size: number): Int32Array {
+  const columns = new Int32Array(3 * size);
+  for (let i = 0; i < columns.length; i += 3) columns[i] = -1;
+  return columns;
 }
 
 function clampRate(q: number): number {
