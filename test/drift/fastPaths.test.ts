@@ -307,3 +307,34 @@ describe('sequential input drift: the slot table', () => {
     expect(perOccurrence).toBeLessThan(2.1);
   });
 });
+
+describe('sequential input drift: the CUSUMs’ log-likelihood ratios', () => {
+  it('are those of the rate they were refreshed at, for rates below and above ½', () => {
+    const detector = new SequentialSparsityDetector({ warmupEvents: 200, armEvents: 100, armCount: 10 });
+    const rng = new Mulberry32(4);
+    const rates = [0.02, 0.1, 0.3, 0.45, 0.55, 0.8, 0.97];
+    const x = { indices: new Int32Array(rates.length), start: 0, end: 0, nameOf: (j: number) => `x${j}` };
+    for (let t = 0; t < 20_000; t++) {
+      x.end = 0;
+      rates.forEach((q, j) => {
+        if (rng.next() < q) x.indices[x.end++] = j;
+      });
+      detector.update(x);
+    }
+    const state = detector.state();
+    const column = (name: string) => state.f64[SEQUENTIAL_F64_NAMES.indexOf(name)];
+    const refreshed = new Set<string>();
+    for (const slot of state.featureSlots) {
+      const q0 = column('llrRate')[slot];
+      expect(q0).toBeGreaterThan(0);
+      const qd = q0 / 2;
+      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+      expect(column('downAbsent')[slot]).toBe(Math.log((1 - qd) / (1 - q0)));
+      expect(column('downPresent')[slot]).toBe(Math.log(qd / q0));
+      expect(column('upAbsent')[slot]).toBe(Math.log((1 - qu) / (1 - q0)));
+      expect(column('upPresent')[slot]).toBe(Math.log(qu / q0));
+      refreshed.add(q0 < 0.5 ? 'below' : 'above');
+    }
+    expect(refreshed).toEqual(new Set(['below', 'above']));
+  });
+});
