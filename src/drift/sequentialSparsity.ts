@@ -115,6 +115,7 @@ const NUMBER = -1;
 const NO_ROOM = -2;
 /** The column → field cache starts with this many entries. */
 const FIELD_CACHE_START = 16;
+/** ln(qd / q0) and, for q0 < ½, ln(qu / q0) of the CUSUMs (see `refreshLlr`). */
 const LN_HALF = Math.log(0.5);
 const LN_2 = Math.log(2);
 /** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
@@ -124,11 +125,10 @@ const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
 /**
  * The slot table's Float64 quantities: one row of S doubles per slot, the quantities an
- * occurrence reads and writes first (a slot's hot part is three cache lines, not one per quantity).
- */
-/**
- * Runs of occurrences not applied yet (see `hit`): a slot's run holds its occurrences at events
- * RUN_FROM .. LAST (LAST is kept current), and may grow up to event RUN_UNTIL; 0 = no run. Not state.
+ * occurrence reads and writes first (they span three cache lines, not one line per quantity).
+ * RUN_FROM and RUN_UNTIL are not state: a slot's run of occurrences not applied yet (see `hit`)
+ * holds its occurrences at events RUN_FROM .. LAST (LAST is kept current), and may grow up to
+ * event RUN_UNTIL; RUN_FROM 0 = no run.
  */
 const RUN_FROM = 0;
 const LAST = 1;
