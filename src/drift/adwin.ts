@@ -116,6 +116,29 @@ export class Adwin implements ScalarDetector {
     if (this.detected) this.detections++;
   }
 
+  /**
+   * `update(0.5 · (values[i] − mu0) / sd0)` for each i in [from, to) with `mask[i] === 1` and a
+   * finite value, in order, up to and including the first update that detects a change: returns its
+   * index (`driftDetected` is then true), or `to`.
+   */
+  updateStandardized(
+    values: Float64Array,
+    mask: Uint8Array,
+    from: number,
+    to: number,
+    mu0: number,
+    sd0: number,
+  ): number {
+    for (let i = from; i < to; i++) {
+      if (mask[i] !== 1) continue;
+      const v = values[i];
+      if (!Number.isFinite(v)) continue;
+      this.update(0.5 * ((v - mu0) / sd0));
+      if (this.detected) return i;
+    }
+    return to;
+  }
+
   reset(): void {
     this.clear();
     this.detections = 0;

@@ -112,6 +112,11 @@ export class GuardedDetector implements ScalarDetector {
       this.before += this.beforeRate * (x - this.before);
       return;
     }
+    this.detect();
+  }
+
+  /** The inner test detected a change: the report, and a cool-down. */
+  private detect(): void {
     const shift = (this.recent - this.before) / this.sd0;
     const size = Math.abs(shift);
     this.last = {
@@ -138,10 +143,41 @@ export class GuardedDetector implements ScalarDetector {
   updateWhere(values: Float64Array, mask: Uint8Array, from: number, to: number): number {
     for (let i = from; i < to; i++) {
       if (mask[i] !== 1) continue;
+      if (this.phase === 'watch') return this.watchWhere(values, mask, i, to);
       this.update(values[i]);
       if (this.detected) return i;
     }
     return to;
+  }
+
+  /**
+   * `updateWhere` in the watch phase: the inner test runs over the values on its own (its loop),
+   * then the moving averages over the same values (they do not feed the test), up to and including
+   * the detecting one (which does not move `before`), and a detection is reported as `update` does.
+   */
+  private watchWhere(values: Float64Array, mask: Uint8Array, from: number, to: number): number {
+    this.detected = false;
+    const inner = this.inner;
+    const end =
+      inner instanceof Adwin
+        ? inner.updateStandardized(values, mask, from, to, this.mu0, this.sd0)
+        : (inner as PageHinkley).updateStandardized(values, mask, from, to, this.mu0, this.sd0);
+    const last = end < to ? end : to - 1;
+    let recent = this.recent;
+    let before = this.before;
+    const recentRate = this.recentRate;
+    const beforeRate = this.beforeRate;
+    for (let i = from; i <= last; i++) {
+      if (mask[i] !== 1) continue;
+      const x = values[i];
+      if (!Number.isFinite(x)) continue;
+      recent += recentRate * (x - recent);
+      if (i !== end) before += beforeRate * (x - before);
+    }
+    this.recent = recent;
+    this.before = before;
+    if (end < to) this.detect();
+    return end;
   }
 
   /** The phase, the baseline estimate and the inner test's state. */

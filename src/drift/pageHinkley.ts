@@ -107,6 +107,65 @@ export class PageHinkley implements ScalarDetector {
     }
   }
 
+  /**
+   * `update((values[i] − mu0) / sd0)` for each i in [from, to) with `mask[i] === 1` and a finite
+   * value, in order, up to and including the first update that detects a change: returns its index
+   * (`driftDetected` is then true), or `to`. The same operations as `update`, on locals.
+   */
+  updateStandardized(
+    values: Float64Array,
+    mask: Uint8Array,
+    from: number,
+    to: number,
+    mu0: number,
+    sd0: number,
+  ): number {
+    const { alpha, delta, threshold, minInstances, mode } = this;
+    let n = this.n;
+    let mean = this.mean;
+    let sumIncrease = this.sumIncrease;
+    let sumDecrease = this.sumDecrease;
+    let minIncrease = this.minIncrease;
+    let maxDecrease = this.maxDecrease;
+    let i = from;
+    for (; i < to; i++) {
+      if (mask[i] !== 1) continue;
+      const v = values[i];
+      if (!Number.isFinite(v)) continue;
+      const x = (v - mu0) / sd0;
+      if (this.detected) {
+        this.reset();
+        n = 0;
+        mean = 0;
+        sumIncrease = sumDecrease = 0;
+        minIncrease = Infinity;
+        maxDecrease = -1;
+      }
+      n++;
+      mean += (1 / n) * (x - mean);
+      const dev = x - mean;
+      sumIncrease = alpha * sumIncrease + dev - delta;
+      sumDecrease = alpha * sumDecrease + dev + delta;
+      if (sumIncrease < minIncrease) minIncrease = sumIncrease;
+      if (sumDecrease > maxDecrease) maxDecrease = sumDecrease;
+      if (n >= minInstances) {
+        const up = sumIncrease - minIncrease > threshold;
+        const down = maxDecrease - sumDecrease > threshold;
+        if (mode === 'up' ? up : mode === 'down' ? down : up || down) {
+          this.detected = true;
+          break;
+        }
+      }
+    }
+    this.n = n;
+    this.mean = mean;
+    this.sumIncrease = sumIncrease;
+    this.sumDecrease = sumDecrease;
+    this.minIncrease = minIncrease;
+    this.maxDecrease = maxDecrease;
+    return i;
+  }
+
   reset(): void {
     this.n = 0;
     this.mean = 0;

@@ -115,41 +115,82 @@ const NUMBER = -1;
 const NO_ROOM = -2;
 /** The column → field cache starts with this many entries. */
 const FIELD_CACHE_START = 16;
+/** ln(qd / q0) and, for q0 < ½, ln(qu / q0) of the CUSUMs (see `refreshLlr`). */
+const LN_HALF = Math.log(0.5);
+const LN_2 = Math.log(2);
 /** Above ln 2, the most a CUSUM up statistic rises on one occurrence (`hit`). */
 const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
-/** Per-slot Float64 arrays, by name: the order is the state's order. */
+/**
+ * The slot table's Float64 quantities: one row of S doubles per slot, the quantities an
+ * occurrence reads and writes first (they span three cache lines, not one line per quantity).
+ * RUN_FROM and RUN_UNTIL are not state: a slot's run of occurrences not applied yet (see `hit`)
+ * holds its occurrences at events RUN_FROM .. LAST (LAST is kept current), and may grow up to
+ * event RUN_UNTIL; RUN_FROM 0 = no run.
+ */
+const RUN_FROM = 0;
+const LAST = 1;
+const COUNT = 2;
+const EXPOSURE = 3;
+const GAP_N = 4;
+const GAP_SUM = 5;
+const GAP_SUM2 = 6;
+const MAX_GAP = 7;
+const APPEAR_FROM = 8;
+const LLR_RATE = 9;
+const DOWN = 10;
+const DOWN_ABSENT = 11;
+const DOWN_PRESENT = 12;
+const DOWN_FROM = 13;
+const DOWN_OCC = 14;
+const UP = 15;
+const UP_ABSENT = 16;
+const UP_PRESENT = 17;
+const UP_FROM = 18;
+const UP_OCC = 19;
+const RUN_UNTIL = 20;
+const LEVEL_SUM = 21;
+const APPEAR_COUNT = 22;
+const CHANGED_AT = 23;
+const PRIOR = 24;
+const HISTORY = 25;
+/** Halved when the exposure passes the horizon; zeroed by a restart. */
+const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM];
+const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC, LEVEL_SUM];
+/** Doubles per slot row (26 used). */
+const S = 32;
+/** The state's per-slot Float64 arrays, by name, in the state's order, and where each is in a row. */
 const F64 = [
-  'last',
-  'count',
-  'exposure',
-  'gapN',
-  'gapSum',
-  'gapSum2',
-  'maxGap',
-  'down',
-  'downFrom',
-  'downOcc',
-  'up',
-  'upFrom',
-  'upOcc',
-  'levelSum',
-  'appearFrom',
-  'appearCount',
+  ['last', LAST],
+  ['count', COUNT],
+  ['exposure', EXPOSURE],
+  ['gapN', GAP_N],
+  ['gapSum', GAP_SUM],
+  ['gapSum2', GAP_SUM2],
+  ['maxGap', MAX_GAP],
+  ['down', DOWN],
+  ['downFrom', DOWN_FROM],
+  ['downOcc', DOWN_OCC],
+  ['up', UP],
+  ['upFrom', UP_FROM],
+  ['upOcc', UP_OCC],
+  ['levelSum', LEVEL_SUM],
+  ['appearFrom', APPEAR_FROM],
+  ['appearCount', APPEAR_COUNT],
   /** Events before a new feature was first seen (at most a horizon), and its sketch count over them. */
-  'prior',
-  'history',
-  'changedAt',
-  'llrRate',
-  'downAbsent',
-  'downPresent',
-  'upAbsent',
-  'upPresent',
+  ['prior', PRIOR],
+  ['history', HISTORY],
+  ['changedAt', CHANGED_AT],
+  ['llrRate', LLR_RATE],
+  ['downAbsent', DOWN_ABSENT],
+  ['downPresent', DOWN_PRESENT],
+  ['upAbsent', UP_ABSENT],
+  ['upPresent', UP_PRESENT],
 ] as const;
 /** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
-export const SEQUENTIAL_F64_NAMES: readonly string[] = F64;
+export const SEQUENTIAL_F64_NAMES: readonly string[] = F64.map(([name]) => name);
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
 const U8 = ['kind', 'status'] as const;
 
@@ -204,52 +245,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * cut once, not per occurrence. An entry is the column, its field slot and that slot's
    * `releases` when cached (stale once the slot is released), or NUMBER, or NO_ROOM and the
    * `fieldEpoch` then (stale once a field slot is released). Not state: a cache of `nameOf`.
+   * Entry i is `columns[3i .. 3i + 3)`: the column (−1: none), the field, the stamp.
    */
-  private columnKey: Int32Array;
-  private columnField: Int32Array;
-  private columnStamp: Int32Array;
+  private columns: Int32Array;
   private columnMask: number;
   /** Cached columns that replaced another since the cache last grew. */
   private columnEvictions = 0;
   /** Field slots released so far. */
   private fieldEpoch = 0;
-  // the slot table, one typed array per quantity (fields, not a record: this is the hot path)
-  private last = EMPTY_F64;
-  private count = EMPTY_F64;
-  private exposure = EMPTY_F64;
-  private gapN = EMPTY_F64;
-  private gapSum = EMPTY_F64;
-  private gapSum2 = EMPTY_F64;
-  private maxGap = EMPTY_F64;
-  private down = EMPTY_F64;
-  private downFrom = EMPTY_F64;
-  private downOcc = EMPTY_F64;
-  private up = EMPTY_F64;
-  private upFrom = EMPTY_F64;
-  private upOcc = EMPTY_F64;
-  private levelSum = EMPTY_F64;
-  private appearFrom = EMPTY_F64;
-  private appearCount = EMPTY_F64;
-  private prior = EMPTY_F64;
-  private history = EMPTY_F64;
-  private changedAt = EMPTY_F64;
-  private llrRate = EMPTY_F64;
-  private downAbsent = EMPTY_F64;
-  private downPresent = EMPTY_F64;
-  private upAbsent = EMPTY_F64;
-  private upPresent = EMPTY_F64;
+  /** The slot table's Float64 quantities, a row of S per slot (see RUN_FROM .. HISTORY). */
+  private f = EMPTY_F64;
   private keyOf = EMPTY_I32;
   private fieldOf = EMPTY_I32;
   private gen = EMPTY_I32;
   private levels = EMPTY_I32;
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
-  /**
-   * Runs of occurrences not applied yet (see `hit`): a slot's run holds its occurrences at events
-   * runFrom .. last (`last` is kept current), and may grow up to event runUntil; 0 = no run.
-   */
-  private runFrom = EMPTY_F64;
-  private runUntil = EMPTY_F64;
   /** Times each slot was released (not state: it only dates `columnStamp`s). */
   private releases = EMPTY_I32;
   private capacity = 0;
@@ -314,9 +325,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     while (size < this.fieldCacheSize) size *= 2;
     if (this.fieldCacheSize > 0) this.fieldCacheSize = size;
     size = Math.min(size, FIELD_CACHE_START);
-    this.columnKey = new Int32Array(size).fill(-1);
-    this.columnField = new Int32Array(size);
-    this.columnStamp = new Int32Array(size);
+    this.columns = emptyColumns(size);
     this.columnMask = size - 1;
     if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
     if (!(this.maxDispersion > 0))
@@ -365,9 +374,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         field = this.fieldOfColumn(key, x.nameOf, t);
       }
       if (field >= 0) {
-        this.levelSum[field]++;
+        this.f[field * S + LEVEL_SUM]++;
         if (
-          (this.last[field] !== t || this.count[field] === 0) &&
+          (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) &&
           !this.extend(field, t) &&
           !this.hit(field, t)
         )
@@ -415,36 +424,40 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * run is flushed). False, changing nothing, for any other occurrence.
    */
   private hit(slot: number, t: number): boolean {
-    const e = this.exposure[slot];
+    const f = this.f;
+    const o = slot * S;
+    const e = f[o + EXPOSURE];
     if (
-      this.last[slot] !== t - 1 ||
+      f[o + LAST] !== t - 1 ||
       this.status[slot] !== ARMED ||
-      !(this.count[slot] > 0) ||
-      this.gapSum[slot] !== 0 ||
-      this.gapSum2[slot] !== 0 ||
-      this.appearFrom[slot] > 0 ||
+      !(f[o + COUNT] > 0) ||
+      f[o + GAP_SUM] !== 0 ||
+      f[o + GAP_SUM2] !== 0 ||
+      f[o + APPEAR_FROM] > 0 ||
       t <= this.warmupEvents
     )
       return false;
     const h = this.hFor === this.armed ? this.h : this.threshold();
-    if (!(this.down[slot] < h)) return false;
+    if (!(f[o + DOWN] < h)) return false;
     // occurrences before exposure passes the horizon, and before up could reach h
     const k = Math.min(
       Math.floor(this.horizonEvents - e),
-      Math.floor((h - Math.max(0, this.up[slot])) / UP_STEP) - 1,
+      Math.floor((h - Math.max(0, f[o + UP])) / UP_STEP) - 1,
     );
     if (!(k >= 1)) return false;
-    this.runFrom[slot] = t;
-    this.runUntil[slot] = t + k - 1;
-    this.last[slot] = t;
+    f[o + RUN_FROM] = t;
+    f[o + RUN_UNTIL] = t + k - 1;
+    f[o + LAST] = t;
     return true;
   }
 
   /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
   private extend(slot: number, t: number): boolean {
-    if (this.runFrom[slot] === 0) return false;
-    if (this.last[slot] === t - 1 && t <= this.runUntil[slot]) {
-      this.last[slot] = t;
+    const f = this.f;
+    const o = slot * S;
+    if (f[o + RUN_FROM] === 0) return false;
+    if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
+      f[o + LAST] = t;
       return true;
     }
     this.flush(slot);
@@ -453,23 +466,25 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
   private flush(slot: number): void {
-    const from = this.runFrom[slot];
-    const to = this.last[slot];
-    this.runFrom[slot] = 0;
-    let c = this.count[slot];
-    let e = this.exposure[slot];
-    let gapN = this.gapN[slot];
-    let down = this.down[slot];
-    let downFrom = this.downFrom[slot];
-    let downOcc = this.downOcc[slot];
-    let up = this.up[slot];
-    let upFrom = this.upFrom[slot];
-    let upOcc = this.upOcc[slot];
-    let rate = this.llrRate[slot];
-    let downAbsent = this.downAbsent[slot];
-    let downPresent = this.downPresent[slot];
-    let upAbsent = this.upAbsent[slot];
-    let upPresent = this.upPresent[slot];
+    const f = this.f;
+    const o = slot * S;
+    const from = f[o + RUN_FROM];
+    const to = f[o + LAST];
+    f[o + RUN_FROM] = 0;
+    let c = f[o + COUNT];
+    let e = f[o + EXPOSURE];
+    let gapN = f[o + GAP_N];
+    let down = f[o + DOWN];
+    let downFrom = f[o + DOWN_FROM];
+    let downOcc = f[o + DOWN_OCC];
+    let up = f[o + UP];
+    let upFrom = f[o + UP_FROM];
+    let upOcc = f[o + UP_OCC];
+    let rate = f[o + LLR_RATE];
+    let downAbsent = f[o + DOWN_ABSENT];
+    let downPresent = f[o + DOWN_PRESENT];
+    let upAbsent = f[o + UP_ABSENT];
+    let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
       // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
       // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
@@ -479,10 +494,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
           this.refreshLlr(slot, q0);
           rate = q0;
-          downAbsent = this.downAbsent[slot];
-          downPresent = this.downPresent[slot];
-          upAbsent = this.upAbsent[slot];
-          upPresent = this.upPresent[slot];
+          downAbsent = f[o + DOWN_ABSENT];
+          downPresent = f[o + DOWN_PRESENT];
+          upAbsent = f[o + UP_ABSENT];
+          upPresent = f[o + UP_PRESENT];
         }
       }
       const peak = down + 0 * downAbsent;
@@ -509,39 +524,37 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       c = c + 1;
       e = e + 1;
     }
-    this.count[slot] = c;
-    this.exposure[slot] = e;
-    this.gapN[slot] = gapN;
-    this.down[slot] = down;
-    this.downFrom[slot] = downFrom;
-    this.downOcc[slot] = downOcc;
-    this.up[slot] = up;
-    this.upFrom[slot] = upFrom;
-    this.upOcc[slot] = upOcc;
+    f[o + COUNT] = c;
+    f[o + EXPOSURE] = e;
+    f[o + GAP_N] = gapN;
+    f[o + DOWN] = down;
+    f[o + DOWN_FROM] = downFrom;
+    f[o + DOWN_OCC] = downOcc;
+    f[o + UP] = up;
+    f[o + UP_FROM] = upFrom;
+    f[o + UP_OCC] = upOcc;
   }
 
   /** Applies every run (before the table is read as a whole, or the threshold falls). */
   private flushAll(): void {
-    const runFrom = this.runFrom;
-    for (let s = 0; s < this.used; s++) if (runFrom[s] > 0) this.flush(s);
+    const f = this.f;
+    for (let s = 0; s < this.used; s++) if (f[s * S + RUN_FROM] > 0) this.flush(s);
   }
 
   private occur(slot: number, t: number): void {
-    const count = this.count;
-    const exposure = this.exposure;
-    const last = this.last;
-    const c = count[slot];
-    if (this.appearFrom[slot] > 0) this.appearCount[slot]++;
+    const f = this.f;
+    const o = slot * S;
+    const c = f[o + COUNT];
+    if (f[o + APPEAR_FROM] > 0) f[o + APPEAR_COUNT]++;
     if (c === 0) {
-      count[slot] = 1;
-      exposure[slot] = 1;
-      last[slot] = t;
+      f[o + COUNT] = 1;
+      f[o + EXPOSURE] = 1;
+      f[o + LAST] = t;
       this.testAppeared(slot, t);
       return;
     }
-    const gap = t - last[slot] - 1;
-    const maxGap = this.maxGap;
-    if (gap > maxGap[slot]) maxGap[slot] = gap;
+    const gap = t - f[o + LAST] - 1;
+    if (gap > f[o + MAX_GAP]) f[o + MAX_GAP] = gap;
     const status = this.status[slot];
     if (status === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
@@ -549,23 +562,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       return;
     }
     if (status === ARMED && t > this.warmupEvents && this.regular(slot) && this.cusum(slot, gap, t)) return;
-    this.gapN[slot]++;
-    this.gapSum[slot] += gap;
-    this.gapSum2[slot] += gap * gap;
-    const e = exposure[slot] + (gap + 1);
-    count[slot] = c + 1;
-    exposure[slot] = e;
-    last[slot] = t;
+    f[o + GAP_N]++;
+    f[o + GAP_SUM] += gap;
+    f[o + GAP_SUM2] += gap * gap;
+    const e = f[o + EXPOSURE] + (gap + 1);
+    f[o + COUNT] = c + 1;
+    f[o + EXPOSURE] = e;
+    f[o + LAST] = t;
     if (e > this.horizonEvents) {
-      for (const name of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2', 'levelSum'] as const)
-        this[name][slot] *= 0.5;
+      for (const k of HALVED) f[o + k] *= 0.5;
     }
-    if (status === WARMING && count[slot] >= this.armCount && exposure[slot] >= this.armEvents) {
+    if (status === WARMING && f[o + COUNT] >= this.armCount && f[o + EXPOSURE] >= this.armEvents) {
       this.status[slot] = ARMED;
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
-    if (this.appearFrom[slot] > 0) this.testAppeared(slot, t);
+    if (f[o + APPEAR_FROM] > 0) this.testAppeared(slot, t);
   }
 
   /**
@@ -573,52 +585,57 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    * occurrence and the occurrence itself. True when one fired (the slot then restarted).
    */
   private cusum(slot: number, gap: number, t: number): boolean {
-    const q0 = clampRate(this.count[slot] / (this.exposure[slot] + 1));
+    const f = this.f;
+    const o = slot * S;
+    const q0 = clampRate(f[o + COUNT] / (f[o + EXPOSURE] + 1));
     const h = this.hFor === this.armed ? this.h : this.threshold();
     // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - this.llrRate[slot]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
-    const peak = this.down[slot] + gap * this.downAbsent[slot];
+    if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
     if (peak >= h) {
-      const n = t - this.downFrom[slot];
-      this.rateFinding(slot, 'rate-down', q0, this.downOcc[slot] / Math.max(1, n), n, t);
+      const n = t - f[o + DOWN_FROM];
+      this.rateFinding(slot, 'rate-down', q0, f[o + DOWN_OCC] / Math.max(1, n), n, t);
       return true;
     }
-    const down = peak + this.downPresent[slot];
+    const down = peak + f[o + DOWN_PRESENT];
     if (down <= 0) {
-      this.down[slot] = 0;
-      this.downFrom[slot] = t;
-      this.downOcc[slot] = 0;
+      f[o + DOWN] = 0;
+      f[o + DOWN_FROM] = t;
+      f[o + DOWN_OCC] = 0;
     } else {
-      this.down[slot] = down;
-      this.downOcc[slot]++;
+      f[o + DOWN] = down;
+      f[o + DOWN_OCC]++;
     }
-    const afterGap = this.up[slot] + gap * this.upAbsent[slot];
+    const afterGap = f[o + UP] + gap * f[o + UP_ABSENT];
     let up: number;
     if (afterGap <= 0) {
       up = 0;
-      this.upFrom[slot] = t - 1;
-      this.upOcc[slot] = 0;
+      f[o + UP_FROM] = t - 1;
+      f[o + UP_OCC] = 0;
     } else {
       up = afterGap;
     }
-    up += this.upPresent[slot];
-    this.up[slot] = up;
-    this.upOcc[slot]++;
+    up += f[o + UP_PRESENT];
+    f[o + UP] = up;
+    f[o + UP_OCC]++;
     if (up < h) return false;
-    const n = t - this.upFrom[slot];
-    this.rateFinding(slot, 'rate-up', q0, this.upOcc[slot] / Math.max(1, n), n, t);
+    const n = t - f[o + UP_FROM];
+    this.rateFinding(slot, 'rate-up', q0, f[o + UP_OCC] / Math.max(1, n), n, t);
     return true;
   }
 
   /** The CUSUMs' log-likelihood ratios for the rate q0. */
   private refreshLlr(slot: number, q0: number): void {
+    const f = this.f;
+    const o = slot * S;
     const qd = q0 / 2;
     const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-    this.llrRate[slot] = q0;
-    this.downAbsent[slot] = Math.log((1 - qd) / (1 - q0));
-    this.downPresent[slot] = Math.log(qd / q0);
-    this.upAbsent[slot] = Math.log((1 - qu) / (1 - q0));
-    this.upPresent[slot] = Math.log(qu / q0);
+    f[o + LLR_RATE] = q0;
+    f[o + DOWN_ABSENT] = Math.log((1 - qd) / (1 - q0));
+    // q0 / 2 and 2 q0 are exact (q0 ≥ 1e−12), so qd / q0 is 0.5 and, below ½, qu / q0 is 2
+    f[o + DOWN_PRESENT] = LN_HALF;
+    f[o + UP_ABSENT] = Math.log((1 - qu) / (1 - q0));
+    f[o + UP_PRESENT] = q0 < 0.5 ? LN_2 : Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -631,38 +648,38 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   ): void {
     const field = this.fieldOf[slot];
     if (!(field >= 0 && this.recentlyChanged(field, t))) this.push(slot, kind, q0, recent, events, 'warning');
-    this.changedAt[slot] = t;
+    this.f[slot * S + CHANGED_AT] = t;
     this.restart(slot, t);
   }
 
   /** A field's own finding within `groupEvents` covers its levels' findings. */
   private recentlyChanged(field: number, t: number): boolean {
-    const at = this.changedAt[field];
+    const at = this.f[field * S + CHANGED_AT];
     return at > 0 && t - at <= this.groupEvents;
   }
 
   private testAppeared(slot: number, t: number): void {
-    const from = this.appearFrom[slot];
+    const from = this.f[slot * S + APPEAR_FROM];
     if (from <= 0) return;
     const n = t - from + 1;
     if (n > this.horizonEvents) {
-      this.appearFrom[slot] = 0;
+      this.f[slot * S + APPEAR_FROM] = 0;
       return;
     }
-    const c = this.appearCount[slot];
+    const c = this.f[slot * S + APPEAR_COUNT];
     if (c < this.minAppearCount || n < this.appearEvents) return;
     // before: `history` occurrences (from the sketch) in `prior` events; since: c in n
-    const before = this.prior[slot];
-    const p0 = this.history[slot] / before;
-    if (c / n <= p0 || gStatistic(this.history[slot], before, c, n) / 2 < this.threshold()) return;
-    this.appearFrom[slot] = 0;
+    const before = this.f[slot * S + PRIOR];
+    const p0 = this.f[slot * S + HISTORY] / before;
+    if (c / n <= p0 || gStatistic(this.f[slot * S + HISTORY], before, c, n) / 2 < this.threshold()) return;
+    this.f[slot * S + APPEAR_FROM] = 0;
     const field = this.fieldOf[slot];
     // a level of a field that is new itself is reported with the field
-    if (field >= 0 && (this.appearFrom[field] > 0 || this.recentlyChanged(field, t))) return;
-    if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
+    if (field >= 0 && (this.f[field * S + APPEAR_FROM] > 0 || this.recentlyChanged(field, t))) return;
+    if (this.kind[slot] === FIELD) this.f[slot * S + CHANGED_AT] = t;
     // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
     // a feature counted before in the sketch (it left the table) came back rather than appeared
-    const routine = field >= 0 || this.history[slot] >= this.minAppearCount || !this.regular(slot);
+    const routine = field >= 0 || this.f[slot * S + HISTORY] >= this.minAppearCount || !this.regular(slot);
     this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
   }
 
@@ -676,8 +693,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const g = heap.topGeneration;
       heap.pop();
       if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
-      if (this.runFrom[slot] > 0) this.flush(slot);
-      const due = this.last[slot] + this.stopThreshold(slot);
+      if (this.f[slot * S + RUN_FROM] > 0) this.flush(slot);
+      const due = this.f[slot * S + LAST] + this.stopThreshold(slot);
       if (due > t) {
         heap.push(due, slot, g);
         continue;
@@ -687,22 +704,24 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.flushAll();
       const field = this.fieldOf[slot];
       if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
-      const q = this.count[slot] / (this.exposure[slot] + 1);
+      const q = this.f[slot * S + COUNT] / (this.f[slot * S + EXPOSURE] + 1);
       const bursty = !this.regular(slot);
       const severity: Severity = bursty || field >= 0 ? 'info' : 'critical';
-      if (this.kind[slot] === FIELD) this.changedAt[slot] = t;
-      this.push(slot, 'stopped', q, 0, t - this.last[slot], severity);
+      if (this.kind[slot] === FIELD) this.f[slot * S + CHANGED_AT] = t;
+      this.push(slot, 'stopped', q, 0, t - this.f[slot * S + LAST], severity);
     }
   }
 
   /** Absent events after which the feature counts as stopped. */
   private stopThreshold(slot: number): number {
-    const c = this.count[slot];
-    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[slot] + 1);
+    const f = this.f;
+    const o = slot * S;
+    const c = f[o + COUNT];
+    const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f[o + EXPOSURE] + 1);
     if (!(qlo > 0)) return Infinity;
     const m = Math.max(1, this.armed);
     const statistical = Math.max(1, Math.log((4 * m * qlo) / this.alpha)) / qlo;
-    return Math.ceil(Math.max(statistical, this.gapFactor * (this.maxGap[slot] + 1)));
+    return Math.ceil(Math.max(statistical, this.gapFactor * (f[o + MAX_GAP] + 1)));
   }
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -718,12 +737,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
   private regular(slot: number): boolean {
-    const n = this.gapN[slot];
+    const f = this.f;
+    const o = slot * S;
+    const n = f[o + GAP_N];
     if (n < 2) return true;
     // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
-    if (this.gapSum[slot] === 0 && this.gapSum2[slot] === 0) return true;
-    const mean = this.gapSum[slot] / n;
-    const variance = Math.max(0, this.gapSum2[slot] / n - mean * mean);
+    if (f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0) return true;
+    const mean = f[o + GAP_SUM] / n;
+    const variance = Math.max(0, f[o + GAP_SUM2] / n - mean * mean);
     if (mean === 0) return variance === 0;
     return variance <= this.maxDispersion * mean * (mean + 1);
   }
@@ -758,12 +779,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     this.status[slot] = WARMING;
     this.gen[slot]++;
-    for (const name of ['gapN', 'gapSum', 'gapSum2', 'down', 'up', 'downOcc', 'upOcc', 'levelSum'] as const)
-      this[name][slot] = 0;
-    this.count[slot] = 1;
-    this.exposure[slot] = 1;
-    this.last[slot] = t;
-    this.downFrom[slot] = this.upFrom[slot] = t;
+    for (const k of RESTARTED) this.f[slot * S + k] = 0;
+    this.f[slot * S + COUNT] = 1;
+    this.f[slot * S + EXPOSURE] = 1;
+    this.f[slot * S + LAST] = t;
+    this.f[slot * S + DOWN_FROM] = this.f[slot * S + UP_FROM] = t;
   }
 
   /**
@@ -790,16 +810,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
-      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.count[s] === 0) continue;
+      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
+        continue;
       if (!this.regular(s)) continue;
-      const c = this.count[s];
-      const q = c / (this.exposure[s] + 1);
-      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.exposure[s] + 1);
-      const absent = t - this.last[s];
+      const c = this.f[s * S + COUNT];
+      const q = c / (this.f[s * S + EXPOSURE] + 1);
+      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[s * S + EXPOSURE] + 1);
+      const absent = t - this.f[s * S + LAST];
       const falling =
-        this.status[s] === STOPPED || absent * qlo >= Math.log(100) || this.down[s] > 0.5 * this.threshold();
+        this.status[s] === STOPPED ||
+        absent * qlo >= Math.log(100) ||
+        this.f[s * S + DOWN] > 0.5 * this.threshold();
       if (!falling) continue;
-      const perOccurrence = kind === FIELD ? this.levelSum[s] / c : 1;
+      const perOccurrence = kind === FIELD ? this.f[s * S + LEVEL_SUM] / c : 1;
       candidates.push({
         field: kind === FIELD ? this.fieldName[s] : null,
         index: kind === FIELD ? -1 : this.keyOf[s],
@@ -836,21 +859,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
       const history = this.sketch.estimate(key);
-      this.appearFrom[slot] = t;
-      this.history[slot] = history;
-      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
+      this.f[slot * S + APPEAR_FROM] = t;
+      this.f[slot * S + HISTORY] = history;
+      this.f[slot * S + PRIOR] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
 
   /** `fieldOfName(nameOf(key), t)`, from the cache when it holds the column. */
   private fieldOfColumn(key: number, nameOf: (i: number) => string, t: number): number {
-    const i = key & this.columnMask;
-    if (this.columnKey[i] === key) {
-      const field = this.columnField[i];
+    const columns = this.columns;
+    const i = 3 * (key & this.columnMask);
+    if (columns[i] === key) {
+      const field = columns[i + 1];
       if (field >= 0) {
-        if (this.releases[field] === this.columnStamp[i]) return field;
-      } else if (field === NUMBER || this.columnStamp[i] === this.fieldEpoch) {
+        if (this.releases[field] === columns[i + 2]) return field;
+      } else if (field === NUMBER || columns[i + 2] === this.fieldEpoch) {
         return -1;
       }
     }
@@ -862,8 +886,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   private cacheColumn(key: number, field: number): void {
     if (this.fieldCacheSize === 0) return;
-    let i = key & this.columnMask;
-    const had = this.columnKey[i];
+    const had = this.columns[3 * (key & this.columnMask)];
     if (
       had !== -1 &&
       had !== key &&
@@ -871,37 +894,30 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.columnMask < this.fieldCacheSize - 1
     ) {
       this.growColumns();
-      i = key & this.columnMask;
     }
-    this.columnKey[i] = key;
-    this.columnField[i] = field;
-    this.columnStamp[i] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
+    const i = 3 * (key & this.columnMask);
+    this.columns[i] = key;
+    this.columns[i + 1] = field;
+    this.columns[i + 2] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
   }
 
   /** Doubles the column cache, keeping its entries. */
   private growColumns(): void {
-    const keys = this.columnKey;
-    const fields = this.columnField;
-    const stamps = this.columnStamp;
-    const size = 2 * keys.length;
-    this.columnKey = new Int32Array(size).fill(-1);
-    this.columnField = new Int32Array(size);
-    this.columnStamp = new Int32Array(size);
+    const old = this.columns;
+    const size = 2 * (this.columnMask + 1);
+    this.columns = emptyColumns(size);
     this.columnMask = size - 1;
     this.columnEvictions = 0;
-    for (let j = 0; j < keys.length; j++) {
-      const key = keys[j];
+    for (let j = 0; j < old.length; j += 3) {
+      const key = old[j];
       if (key === -1) continue;
-      const i = key & this.columnMask;
-      this.columnKey[i] = key;
-      this.columnField[i] = fields[j];
-      this.columnStamp[i] = stamps[j];
+      this.columns.set(old.subarray(j, j + 3), 3 * (key & this.columnMask));
     }
   }
 
   /** Empties the column cache (its stamps mean nothing after a reset or restore). */
   private forgetColumns(): void {
-    this.columnKey.fill(-1);
+    this.columns = emptyColumns(this.columnMask + 1);
     this.columnEvictions = 0;
   }
 
@@ -921,8 +937,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fieldSlot.set(field, slot);
     this.fields++;
     if (t > this.warmupEvents) {
-      this.appearFrom[slot] = t;
-      this.prior[slot] = Math.min(t - 1, this.horizonEvents);
+      this.f[slot * S + APPEAR_FROM] = t;
+      this.f[slot * S + PRIOR] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -941,7 +957,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (this.kind[slot] === FEATURE) {
       const key = this.keyOf[slot];
       this.featureSlot.delete(key);
-      if (this.count[slot] > 0) this.sketch.add(key, Math.round(this.count[slot]));
+      if (this.f[slot * S + COUNT] > 0) this.sketch.add(key, Math.round(this.f[slot * S + COUNT]));
       if (this.fieldOf[slot] >= 0) this.levels[this.fieldOf[slot]]--;
       this.features--;
     } else {
@@ -950,11 +966,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.fields--;
       this.fieldEpoch++;
     }
-    const gen = this.gen[slot] + 1;
-    for (const name of F64) this[name][slot] = 0;
-    for (const name of I32) this[name][slot] = 0;
-    for (const name of U8) this[name][slot] = 0;
-    this.gen[slot] = gen;
+    // the whole row: RUN_FROM is 0 here (no run outlives an armed status), RUN_UNTIL is read only with it
+    this.f.fill(0, slot * S, slot * S + S);
+    // every I32 and U8 array but `gen`, which goes on
+    this.keyOf[slot] = this.fieldOf[slot] = this.levels[slot] = 0;
+    this.kind[slot] = this.status[slot] = 0;
+    this.gen[slot]++;
     this.releases[slot]++;
     this.freeSlots.push(slot);
   }
@@ -971,8 +988,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const kind = this.kind[s];
       if (kind === FREE || this.status[s] === ARMED) continue;
       if (kind === FIELD && this.levels[s] > 0) continue;
-      if (t - this.last[s] > this.horizonEvents) this.release(s);
-      else if (kind === FEATURE && this.count[s] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
+      if (t - this.f[s * S + LAST] > this.horizonEvents) this.release(s);
+      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
         this.victims.push(s);
     }
     this.victims.reverse();
@@ -984,15 +1001,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       make: (n: number) => A,
     ) => {
       const a = make(capacity);
-      if (old !== undefined) a.set(old.subarray(0, Math.min(old.length, capacity)));
+      if (old !== undefined) a.set(old.subarray(0, Math.min(old.length, a.length)));
       return a;
     };
     const keep = this.capacity < capacity && this.capacity > 0;
-    for (const name of F64) this[name] = grow(keep ? this[name] : undefined, (n) => new Float64Array(n));
+    this.f = grow(keep ? this.f : undefined, (n) => new Float64Array(n * S));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
-    this.runFrom = grow(keep ? this.runFrom : undefined, (n) => new Float64Array(n));
-    this.runUntil = grow(keep ? this.runUntil : undefined, (n) => new Float64Array(n));
     this.releases = grow(keep ? this.releases : undefined, (n) => new Int32Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
@@ -1013,7 +1028,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       maxTracked: this.maxTracked,
       maxFields: this.maxFields,
       used: n,
-      f64: F64.map((name) => this[name].slice(0, n)),
+      f64: F64.map(([, k]) => {
+        const column = new Float64Array(n);
+        for (let s = 0; s < n; s++) column[s] = this.f[s * S + k];
+        return column;
+      }),
       i32: I32.map((name) => this[name].slice(0, n)),
       u8: U8.map((name) => this[name].slice(0, n)),
       fieldNames: Array.from({ length: n }, (_, s) => this.fieldName[s] ?? null),
@@ -1063,7 +1082,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.forgetColumns();
     this.capacity = 0;
     this.allocate(Math.max(64, n));
-    F64.forEach((name, k) => this[name].set(state.f64[k]));
+    F64.forEach(([, k], j) => {
+      const column = state.f64[j];
+      for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];
+    });
     I32.forEach((name, k) => this[name].set(state.i32[k]));
     U8.forEach((name, k) => this[name].set(state.u8[k]));
     this.fieldName = [...state.fieldNames];
@@ -1121,6 +1143,13 @@ export function bernoulliKl(p: number, q: number): number {
   const a = p > 0 ? p * Math.log(p / q) : 0;
   const b = p < 1 ? (1 - p) * Math.log((1 - p) / (1 - q)) : 0;
   return a + b;
+}
+
+/** A column cache of `size` empty entries. */
+function emptyColumns(size: number): Int32Array {
+  const columns = new Int32Array(3 * size);
+  for (let i = 0; i < columns.length; i += 3) columns[i] = -1;
+  return columns;
 }
 
 function clampRate(q: number): number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
-import { DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
+import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
 import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
 import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
 
@@ -238,5 +238,103 @@ describe('sequential input drift: the column → field cache', () => {
     restored.restore(saved);
     run(restored, 10_000, 40_000);
     expect(restored.state()).toEqual(reference.state());
+  });
+});
+
+describe('loss tests: a batch in the watch phase runs in the inner test’s own loop', () => {
+  /** Values with a shift every 1500, a few non-finite ones, and a mask with gaps. */
+  function stream(n: number, seed: number) {
+    const rng = new Mulberry32(seed);
+    const values = new Float64Array(n);
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const level = Math.floor(i / 1500) % 3;
+      values[i] = i % 977 === 5 ? NaN : i % 1303 === 9 ? Infinity : rng.next() + 0.4 * level;
+      mask[i] = rng.next() < 0.85 ? 1 : 0;
+    }
+    return { values, mask };
+  }
+  const detectors = () => [
+    new GuardedDetector('page-hinkley', {
+      warmup: 200,
+      cooldown: 150,
+      pageHinkley: { delta: 0.1, threshold: 12, alpha: 1, minInstances: 30, mode: 'both' },
+    }),
+    new GuardedDetector('adwin', { warmup: 200, cooldown: 150, adwin: { delta: 0.01 } }),
+  ];
+
+  it('gives the detections, reports and state of `update` value by value, whatever the batches', () => {
+    const n = 20_000;
+    const { values, mask } = stream(n, 9);
+    for (const [k, reference] of detectors().entries()) {
+      const want: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        if (mask[i] !== 1) continue;
+        reference.update(values[i]);
+        if (reference.driftDetected) want.push([i, reference.report, reference.state()]);
+      }
+      expect(want.length).toBeGreaterThan(5);
+      for (const size of [1, 7, 500, n]) {
+        const batched = detectors()[k];
+        const got: unknown[] = [];
+        for (let start = 0; start < n; start += size) {
+          const end = Math.min(n, start + size);
+          for (let i = start; i < end; i++) {
+            i = batched.updateWhere(values, mask, i, end);
+            if (i < end) got.push([i, batched.report, batched.state()]);
+          }
+        }
+        expect(got).toEqual(want);
+        expect(batched.state()).toEqual(reference.state());
+      }
+    }
+  });
+});
+
+describe('sequential input drift: the slot table', () => {
+  it("a field's level count is halved with its count, so levels per occurrence stay the field's", () => {
+    // field f has two levels in every event; the horizon of 300 halves its counts every ~150 events
+    const detector = new SequentialSparsityDetector({ horizonEvents: 300, warmupEvents: 100, armEvents: 50 });
+    const names = ['f=a', 'f=b', 'x'];
+    const x = { indices: Int32Array.of(0, 1, 2), start: 0, end: 3, nameOf: (j: number) => names[j] };
+    for (let t = 0; t < 5000; t++) detector.update(x);
+    const state = detector.state();
+    const field = state.fieldSlots[0];
+    const column = (name: string) => state.f64[SEQUENTIAL_F64_NAMES.indexOf(name)];
+    expect(column('exposure')[field]).toBeLessThan(300);
+    const perOccurrence = column('levelSum')[field] / column('count')[field];
+    expect(perOccurrence).toBeGreaterThan(1.9);
+    expect(perOccurrence).toBeLessThan(2.1);
+  });
+});
+
+describe('sequential input drift: the CUSUMs’ log-likelihood ratios', () => {
+  it('are those of the rate they were refreshed at, for rates below and above ½', () => {
+    const detector = new SequentialSparsityDetector({ warmupEvents: 200, armEvents: 100, armCount: 10 });
+    const rng = new Mulberry32(4);
+    const rates = [0.02, 0.1, 0.3, 0.45, 0.55, 0.8, 0.97];
+    const x = { indices: new Int32Array(rates.length), start: 0, end: 0, nameOf: (j: number) => `x${j}` };
+    for (let t = 0; t < 20_000; t++) {
+      x.end = 0;
+      rates.forEach((q, j) => {
+        if (rng.next() < q) x.indices[x.end++] = j;
+      });
+      detector.update(x);
+    }
+    const state = detector.state();
+    const column = (name: string) => state.f64[SEQUENTIAL_F64_NAMES.indexOf(name)];
+    const refreshed = new Set<string>();
+    for (const slot of state.featureSlots) {
+      const q0 = column('llrRate')[slot];
+      expect(q0).toBeGreaterThan(0);
+      const qd = q0 / 2;
+      const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
+      expect(column('downAbsent')[slot]).toBe(Math.log((1 - qd) / (1 - q0)));
+      expect(column('downPresent')[slot]).toBe(Math.log(qd / q0));
+      expect(column('upAbsent')[slot]).toBe(Math.log((1 - qu) / (1 - q0)));
+      expect(column('upPresent')[slot]).toBe(Math.log(qu / q0));
+      refreshed.add(q0 < 0.5 ? 'below' : 'above');
+    }
+    expect(refreshed).toEqual(new Set(['below', 'above']));
   });
 });

@@ -66,7 +66,33 @@ describe('SlotMap', () => {
     expect(map.get(6)).toBe(2.5);
   });
 
-  it('takes only a power of two as its cache size', () => {
+  it('reads as a Map while its index grows from 2 cells to thousands and entries leave long probe runs', () => {
+    const rand = lcg(11);
+    const map = new SlotMap(2);
+    const reference = new Map<number, number>();
+    // consecutive keys and keys a power of two apart: long runs of probes, deletions inside them
+    const keyOf = () =>
+      rand() < 0.5 ? Math.floor(rand() * 3000) : 4096 * Math.floor(rand() * 64) + Math.floor(rand() * 4);
+    for (let step = 0; step < 60_000; step++) {
+      const r = rand();
+      const key = keyOf();
+      if (r < (step < 30_000 ? 0.5 : 0.2)) {
+        const slot = Math.floor(rand() * 5000);
+        map.set(key, slot);
+        reference.set(key, slot);
+      } else if (r < 0.6) {
+        expect(map.delete(key)).toBe(reference.delete(key));
+      } else {
+        expect(map.get(key)).toBe(reference.get(key));
+      }
+    }
+    expect(reference.size).toBeGreaterThan(100);
+    const keys = Array.from({ length: 3002 }, (_, k) => k - 2);
+    for (let j = 0; j < 64; j++) for (let k = 0; k < 8; k++) keys.push(4096 * j + k);
+    expect(keys.map((key) => map.get(key))).toEqual(keys.map((key) => reference.get(key)));
+  });
+
+  it('takes only a power of two as its initial size', () => {
     expect(() => new SlotMap(12)).toThrow(/power of two/);
   });
 });
