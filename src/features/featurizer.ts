@@ -29,7 +29,7 @@ const FIELD_CACHE = 1 << 14;
  * Strings that mean "no value" (pandas.read_csv's default `na_values`): such a feature is absent,
  * like null, rather than the one-hot `field=NaN`. JSON converted from CSV carries them.
  */
-const MISSING = new Set([
+export const MISSING: ReadonlySet<string> = new Set([
   '',
   '#N/A',
   '#N/A N/A',
@@ -51,9 +51,18 @@ const MISSING = new Set([
   'null',
 ]);
 
+/** Flags the last characters of the `MISSING` strings (ASCII): any other ending is not one. */
+const MISSING_LAST = new Uint8Array(128);
+for (const m of MISSING) if (m.length > 0) MISSING_LAST[m.charCodeAt(m.length - 1)] = 1;
+
 /** True for a string that stands for a missing value (see `MISSING`). */
 export function isMissingString(s: string): boolean {
-  return s.length <= 8 && MISSING.has(s);
+  const n = s.length;
+  if (n === 0) return true;
+  if (n > 8) return false;
+  // a set lookup hashes the string: most values (ids, numbers as text) end otherwise
+  const c = s.charCodeAt(n - 1);
+  return c < 128 && MISSING_LAST[c] === 1 && MISSING.has(s);
 }
 
 /** `FieldColumns` for vocabularies without `forField`: plain `indexOf` calls. */
@@ -94,8 +103,14 @@ export class Featurizer {
   private lastFields: string[] = [];
   private lastSlots: Array<FieldColumns | undefined> = [];
   private lastCount = 0;
-  /** `stamp[j] === eventNo` when column j is already in the current event's vector. */
-  private stamp = new Int32Array(1024);
+  /**
+   * The columns already in the current event's vector, by open addressing on the column's low
+   * bits (small: it stays in cache, where an array over all columns would not): an entry is valid
+   * while its stamp is `eventNo`, and holds the column and its position in the vector.
+   */
+  private stamp = new Int32Array(256);
+  private columnAt = new Int32Array(256);
+  private positionAt = new Int32Array(256);
   private eventNo = 0;
   /**
    * Ids of the first `InternTable` seen (`ListedEvent.fieldIds`), and what they map to (events
@@ -334,17 +349,37 @@ export class Featurizer {
       this.droppedFeatures++;
       return;
     }
-    if (index >= this.stamp.length) this.stamp = growInt32(this.stamp, index + 1);
-    if (this.stamp[index] === this.eventNo) {
-      for (let k = 0; k < out.nnz; k++) {
-        if (out.indices[k] === index) {
-          out.values[k] += value;
-          return;
-        }
+    const stamp = this.stamp;
+    const mask = stamp.length - 1;
+    let slot = index & mask;
+    for (; stamp[slot] === this.eventNo; slot = (slot + 1) & mask) {
+      if (this.columnAt[slot] === index) {
+        out.values[this.positionAt[slot]] += value;
+        return;
       }
     }
-    this.stamp[index] = this.eventNo;
+    stamp[slot] = this.eventNo;
+    this.columnAt[slot] = index;
+    this.positionAt[slot] = out.nnz;
     out.push(index, value);
+    // at most half full: probes stay short
+    if (2 * out.nnz > mask) this.growSeen(out);
+  }
+
+  /** Doubles the table of the event's columns, re-entering those of `out`. */
+  private growSeen(out: SparseBuffer): void {
+    const size = 2 * this.stamp.length;
+    const mask = size - 1;
+    this.stamp = new Int32Array(size);
+    this.columnAt = new Int32Array(size);
+    this.positionAt = new Int32Array(size);
+    for (let k = 0; k < out.nnz; k++) {
+      let slot = out.indices[k] & mask;
+      while (this.stamp[slot] === this.eventNo) slot = (slot + 1) & mask;
+      this.stamp[slot] = this.eventNo;
+      this.columnAt[slot] = out.indices[k];
+      this.positionAt[slot] = k;
+    }
   }
 
   state(): FeaturizerState {

@@ -1,4 +1,5 @@
 import { StateError } from '../core/errors.js';
+import { growInt32 } from '../core/sparse.js';
 import { Murmur3 } from './murmur3.js';
 
 /**
@@ -254,13 +255,118 @@ export interface HashedVocabularyOptions {
   readonly nameCapacity?: number;
 }
 
-interface NameEntry {
-  readonly field: string;
-  readonly value: string | null;
-  /** The name's full 32-bit murmur3 hash (before the mask): compared instead of the strings. */
-  readonly hash: number;
+/**
+ * The names of a hashed vocabulary's columns, in the order they were named (a `Map` from column
+ * to name would keep that order too, at an object and a map entry per name: measured as most of a
+ * lookup's cost on streams that keep naming new columns). Entries are parallel arrays; a dropped
+ * entry is marked and the arrays are compacted once half are dropped.
+ */
+class NameTable {
+  /** Per column, its entry + 1 (0: none), when the dimension is small enough for an array. */
+  private readonly entryByColumn: Int32Array | null;
+  private readonly entryMap: Map<number, number> | null;
+  private columns = new Int32Array(1024);
+  /** Full hashes (signed). */
+  private hashes = new Int32Array(1024);
+  private fields: string[] = [];
+  private values: Array<string | null> = [];
   /** `featureName(field, value)`, once asked for (drift detectors name columns per event). */
-  name?: string;
+  private names: Array<string | undefined> = [];
+  /** Entries made (live or dropped) and live. */
+  private length = 0;
+  size = 0;
+
+  constructor(dimension: number, dense: boolean) {
+    this.entryByColumn = dense ? new Int32Array(dimension) : null;
+    this.entryMap = dense ? null : new Map();
+  }
+
+  /** The entry of `column`, or -1. */
+  entry(column: number): number {
+    return this.entryByColumn !== null ? this.entryByColumn[column] - 1 : (this.entryMap!.get(column) ?? -1);
+  }
+
+  /** Names `column` (replacing its name in place if it has one). */
+  set(column: number, field: string, value: string | null, hash: number): void {
+    let k = this.entry(column);
+    if (k < 0) {
+      k = this.length++;
+      if (k === this.columns.length) {
+        this.columns = growInt32(this.columns, 2 * k);
+        this.hashes = growInt32(this.hashes, 2 * k);
+      }
+      this.columns[k] = column;
+      if (this.entryByColumn !== null) this.entryByColumn[column] = k + 1;
+      else this.entryMap!.set(column, k);
+      this.size++;
+    }
+    this.hashes[k] = hash;
+    this.fields[k] = field;
+    this.values[k] = value;
+    this.names[k] = undefined;
+  }
+
+  hashAt(k: number): number {
+    return this.hashes[k];
+  }
+
+  fieldAt(k: number): string {
+    return this.fields[k];
+  }
+
+  valueAt(k: number): string | null {
+    return this.values[k];
+  }
+
+  nameAt(k: number): string {
+    return (this.names[k] ??= featureName(this.fields[k], this.values[k]));
+  }
+
+  /** The named columns, in the order named (a column dropped by `keep` is skipped). */
+  forEach(visit: (column: number, k: number) => void): void {
+    const n = this.length;
+    for (let k = 0; k < n; k++) if (this.columns[k] >= 0) visit(this.columns[k], k);
+  }
+
+  /** Drops the names of the columns `keep` rejects (in the order named); the columns dropped. */
+  drop(keep: (column: number) => boolean): number[] {
+    const dropped: number[] = [];
+    const n = this.length;
+    for (let k = 0; k < n; k++) {
+      const column = this.columns[k];
+      if (column < 0 || keep(column)) continue;
+      this.columns[k] = -1;
+      this.fields[k] = '';
+      this.values[k] = null;
+      this.names[k] = undefined;
+      if (this.entryByColumn !== null) this.entryByColumn[column] = 0;
+      else this.entryMap!.delete(column);
+      dropped.push(column);
+    }
+    this.size -= dropped.length;
+    if (2 * this.size < this.length) this.compact();
+    return dropped;
+  }
+
+  private compact(): void {
+    let m = 0;
+    for (let k = 0; k < this.length; k++) {
+      const column = this.columns[k];
+      if (column < 0) continue;
+      this.columns[m] = column;
+      this.hashes[m] = this.hashes[k];
+      this.fields[m] = this.fields[k];
+      this.values[m] = this.values[k];
+      this.names[m] = this.names[k];
+      if (this.entryByColumn !== null) this.entryByColumn[column] = m + 1;
+      else this.entryMap!.set(column, m);
+      m++;
+    }
+    this.length = m;
+    this.fields.length = m;
+    this.values.length = m;
+    this.names.length = m;
+  }
 }
 
 /** Hashed vocabularies up to 2^FAST_BITS columns keep a typed-array copy of their name hashes. */
@@ -277,18 +383,18 @@ export class HashedVocabulary implements Vocabulary {
   readonly nameCapacity: number;
   private readonly mask: number;
   private readonly hasher = new Murmur3();
-  private readonly names = new Map<number, NameEntry>();
+  private readonly names: NameTable;
   private collisionCount = 0;
   private readonly examples: Array<readonly [number, string, string]> = [];
   /** Full hashes of the names counted as collisions (a name is counted once). */
   private readonly collided = new Set<number>();
   /**
-   * Hot-path copy of the name table for up to 2^FAST_BITS columns: the full hash of each named
-   * column's name (`owned` marks the named ones), so a lookup is a hash and a typed-array compare,
-   * with the `names` map touched only when a column is first named.
+   * Hot path for up to 2^FAST_BITS columns, two words per column (one cache line): the name's
+   * hash, then the last name that collided there and is counted already (so a name that keeps
+   * colliding is answered without the `collided` set). A column's own index gives a hash's low
+   * `bits` bits, so a word holds the others with bit 0 set: `hash & ~mask | 1` (0: none).
    */
-  private readonly ownerHash: Int32Array | null;
-  private readonly owned: Uint8Array | null;
+  private readonly words: Int32Array | null;
 
   constructor(options: HashedVocabularyOptions) {
     if (!Number.isInteger(options.bits) || options.bits < 1 || options.bits > 28) {
@@ -300,8 +406,8 @@ export class HashedVocabulary implements Vocabulary {
     this.dimension = 2 ** options.bits;
     this.mask = this.dimension - 1;
     const fast = options.bits <= FAST_BITS;
-    this.ownerHash = fast ? new Int32Array(this.dimension) : null;
-    this.owned = fast ? new Uint8Array(this.dimension) : null;
+    this.words = fast ? new Int32Array(2 * this.dimension) : null;
+    this.names = new NameTable(this.dimension, fast);
   }
 
   get collisions(): number {
@@ -327,53 +433,50 @@ export class HashedVocabulary implements Vocabulary {
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
   lookup(hash: number, field: string, value: string | undefined): number {
     const index = hash & this.mask;
-    const owned = this.owned;
-    if (owned !== null) {
-      if (owned[index] === 1 && this.ownerHash![index] === (hash | 0)) return index;
-      if (owned[index] === 0) {
-        owned[index] = 1;
-        this.ownerHash![index] = hash;
-        this.names.set(index, { field, value: value ?? null, hash });
+    const words = this.words;
+    if (words !== null) {
+      const word = (hash & ~this.mask) | 1;
+      const owner = words[2 * index];
+      if (owner === word) return index;
+      if (owner === 0) {
+        words[2 * index] = word;
+        this.names.set(index, field, value ?? null, hash);
         return index;
       }
+      if (words[2 * index + 1] === word) return index;
+      // counted now or before: either way this name's next collisions change nothing
+      this.collide(index, this.names.entry(index), hash, field, value);
+      words[2 * index + 1] = word;
+      return index;
     }
-    const entry = this.names.get(index);
-    if (entry === undefined) {
-      this.names.set(index, { field, value: value ?? null, hash });
-    } else if (entry.hash !== hash) {
-      this.collide(index, entry, hash, field, value);
-    }
+    const k = this.names.entry(index);
+    if (k < 0) this.names.set(index, field, value ?? null, hash);
+    else if (this.names.hashAt(k) !== (hash | 0)) this.collide(index, k, hash, field, value);
     return index;
   }
 
   /**
-   * A name other than the column's recorded one landed on it: counted once per distinct name (by
-   * its full 32-bit hash; two names with equal full hashes cannot be told apart by any hashing
-   * model). O(1).
+   * A name other than the column's recorded one (entry `k`) landed on it: counted once per
+   * distinct name (by its full 32-bit hash; two names with equal full hashes cannot be told apart
+   * by any hashing model). O(1).
    */
-  private collide(
-    index: number,
-    entry: NameEntry,
-    hash: number,
-    field: string,
-    value: string | undefined,
-  ): void {
+  private collide(index: number, k: number, hash: number, field: string, value: string | undefined): void {
     if (this.collided.has(hash)) return;
     if (this.collided.size >= MAX_TRACKED_COLLISIONS) return;
     this.collided.add(hash);
     this.collisionCount++;
     if (this.examples.length < 1000) {
-      this.examples.push([index, featureName(entry.field, entry.value), featureName(field, value)]);
+      this.examples.push([index, this.names.nameAt(k), featureName(field, value)]);
     }
   }
 
   nameOf(index: number): string {
-    const entry = this.names.get(index);
-    return entry === undefined ? `#${index}` : (entry.name ??= featureName(entry.field, entry.value));
+    const k = this.names.entry(index);
+    return k < 0 ? `#${index}` : this.names.nameAt(k);
   }
 
   hasName(index: number): boolean {
-    return this.names.has(index);
+    return this.names.entry(index) >= 0;
   }
 
   collisionExamples(limit = 20): Array<readonly [number, string, string]> {
@@ -383,15 +486,10 @@ export class HashedVocabulary implements Vocabulary {
   /** Drops names of columns that `keep` rejects, when the table is over its capacity. */
   prune(keep: (index: number) => boolean): number {
     if (this.names.size <= this.nameCapacity) return 0;
-    let dropped = 0;
-    for (const index of this.names.keys()) {
-      if (!keep(index)) {
-        this.names.delete(index);
-        if (this.owned !== null) this.owned[index] = 0;
-        dropped++;
-      }
-    }
-    return dropped;
+    const dropped = this.names.drop(keep);
+    // a colliding name remembered stays counted whoever names the column next
+    if (this.words !== null) for (const index of dropped) this.words[2 * index] = 0;
+    return dropped.length;
   }
 
   get namedColumns(): number {
@@ -403,13 +501,13 @@ export class HashedVocabulary implements Vocabulary {
     const indices = new Int32Array(n);
     const fields = new Array<string>(n);
     const values = new Array<string | null>(n);
-    let k = 0;
-    for (const [i, e] of this.names) {
-      indices[k] = i;
-      fields[k] = e.field;
-      values[k] = e.value;
-      k++;
-    }
+    let m = 0;
+    this.names.forEach((index, k) => {
+      indices[m] = index;
+      fields[m] = this.names.fieldAt(k);
+      values[m] = this.names.valueAt(k);
+      m++;
+    });
     return {
       kind: 'hashed',
       bits: this.bits,
@@ -440,11 +538,13 @@ export class HashedVocabulary implements Vocabulary {
       const h = v.hasher.reset(v.seed).update(field);
       if (value !== null) h.update('=').update(value);
       const hash = h.digest();
-      v.names.set(i, { field, value, hash });
-      if (v.owned !== null) {
-        v.owned[i] = 1;
-        v.ownerHash![i] = hash;
-      }
+      // a column's word holds only the hash bits its index does not give
+      if ((hash & v.mask) !== i)
+        throw new StateError(
+          `hashed vocabulary checkpoint names column ${i} ${JSON.stringify(featureName(field, value))}, which hashes to column ${hash & v.mask}`,
+        );
+      v.names.set(i, field, value, hash);
+      if (v.words !== null) v.words[2 * i] = (hash & ~v.mask) | 1;
     }
     v.collisionCount = state.collisions ?? 0;
     for (const h of state.collided ?? []) v.collided.add(h);

@@ -21,7 +21,8 @@ class StringCache {
   private readonly mask: number;
   private readonly strings: string[];
 
-  constructor(slots = 1 << 14) {
+  // 2^16: on bench:online's stream (16,384 distinct values) 7 % of lookups miss, against 22 % at 2^14
+  constructor(slots = 1 << 16) {
     this.mask = slots - 1;
     this.strings = new Array<string>(slots).fill('\u0000');
   }

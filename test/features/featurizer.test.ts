@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { SparseBuffer } from '../../src/core/sparse.js';
-import { Featurizer } from '../../src/features/featurizer.js';
+import { Featurizer, isMissingString, MISSING } from '../../src/features/featurizer.js';
 import { murmur3 } from '../../src/features/murmur3.js';
 import { HashedVocabulary } from '../../src/features/vocabulary.js';
 import { decodeState, encodeState } from '../../src/model/stateCodec.js';
@@ -219,5 +219,77 @@ describe('Featurizer (DESIGN §2)', () => {
     }
     expect(a.state()).toEqual(b.state());
     for (let j = 0; j < a.dimension; j++) expect(a.nameOf(j)).toBe(b.nameOf(j));
+  });
+});
+
+describe('isMissingString', () => {
+  it('is set membership in MISSING, for those strings, their near misses and other values', () => {
+    const probes = [
+      '',
+      'x',
+      '0',
+      '12600',
+      'id7',
+      'NaNa',
+      'nanx',
+      'NULL ',
+      'é',
+      '😀',
+      'NA\u0000',
+      'null'.repeat(3),
+    ];
+    for (const m of MISSING) {
+      probes.push(m, `${m}x`, `x${m}`, m.slice(0, -1), m.slice(1), m.toUpperCase(), m.toLowerCase());
+      for (let i = 0; i < m.length; i++) probes.push(m.slice(0, i) + '\u00e9' + m.slice(i + 1));
+    }
+    for (const s of probes) expect(isMissingString(s), JSON.stringify(s)).toBe(MISSING.has(s));
+  });
+});
+
+describe('Featurizer: columns repeated within an event are summed into their first place', () => {
+  /** The vector by a plain map from column to sum, in first-seen order. */
+  function reference(
+    f: Featurizer,
+    features: Record<string, number | string | string[]>,
+  ): Array<[number, number]> {
+    const sums = new Map<number, number>();
+    for (const field of Object.keys(features)) {
+      const v = features[field];
+      const items =
+        typeof v === 'number'
+          ? [[field, v] as const]
+          : (Array.isArray(v) ? v : [v]).map((s) => [field, s] as const);
+      for (const [name, x] of items) {
+        const index = typeof x === 'number' ? f.vocabulary.indexOf(name) : f.vocabulary.indexOf(name, x);
+        sums.set(index, (sums.get(index) ?? 0) + (typeof x === 'number' ? x : 1));
+      }
+    }
+    return [...sums];
+  }
+
+  it('small and large events (beyond the table of the event’s columns), exact and hashed (many collisions)', () => {
+    let s = 7;
+    const random = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    for (const options of [{}, { hashBits: 6 }, { hashBits: 20 }]) {
+      const f = new Featurizer(options);
+      const g = new Featurizer(options);
+      const x = new SparseBuffer();
+      for (const size of [1, 5, 60, 127, 128, 129, 300, 2000, 3, 700]) {
+        const features: Record<string, number | string[]> = {};
+        for (let k = 0; k < size; k++) {
+          const field = `f${Math.floor(random() * 3 * size)}`;
+          features[field] =
+            random() < 0.5
+              ? 1 + Math.floor(random() * 5)
+              : Array.from({ length: 1 + Math.floor(random() * 4) }, () => `v${Math.floor(random() * size)}`);
+        }
+        expect(f.featurize({ features }, x)).toBeNull();
+        const got = Array.from({ length: x.nnz }, (_, k) => [x.indices[k], x.values[k]]);
+        expect(got).toEqual(reference(g, features));
+      }
+    }
   });
 });
