@@ -3,6 +3,7 @@ import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
+import type { MaterialFilter } from './materiality.js';
 import {
   InputSparsityDetector,
   type ActiveFeatures,
@@ -189,6 +190,21 @@ export class DriftMonitor {
     // stable: detections of one event stay in detector order
     if (this.losses.length > 1) found.sort((a, b) => a.event - b.event);
     return found;
+  }
+
+  /**
+   * Which coefficients of the live model the support and sign detectors act on (`MaterialFilter`):
+   * a snapshot of only those raises the same alerts. Null when neither detector runs.
+   */
+  materialFilter(): MaterialFilter | null {
+    const c = this.config;
+    const support = c.enabled && c.support.enabled;
+    const signs = c.enabled && c.signFlip.enabled;
+    if (!support && !signs) return null;
+    const floor = Math.min(support ? c.support.enter : Infinity, signs ? c.signFlip.material : Infinity);
+    if (!support) return { floor, trackedFloor: floor, tracked: () => false };
+    const detector = this.supportDetector('online');
+    return { floor, trackedFloor: c.support.exit, tracked: (name) => detector.tracks(name) };
   }
 
   /** Feeds a model snapshot; returns the support-drift and sign-flip alerts it raised. */

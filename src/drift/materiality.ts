@@ -25,3 +25,14 @@ export function relativeWeights(
   if (max > 0) for (const [name, w] of out) out.set(name, w / max);
   return out;
 }
+
+/**
+ * The coefficients a support or sign check acts on, by relative weight r: those with r ≥ `floor`,
+ * and those with r ≥ `trackedFloor` whose feature the support detector tracks (in the support or on
+ * a streak, which only matters below `exit`). A snapshot without the others raises the same alerts.
+ */
+export interface MaterialFilter {
+  readonly floor: number;
+  readonly trackedFloor: number;
+  readonly tracked: (name: string) => boolean;
+}

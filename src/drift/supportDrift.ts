@@ -79,6 +79,11 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     return this.last;
   }
 
+  /** Whether `name` is tracked: in the support, or on a streak into it. */
+  tracks(name: string): boolean {
+    return this.features.has(name);
+  }
+
   /** The confirmed support, sorted. */
   get support(): string[] {
     return [...this.features]
@@ -92,8 +97,11 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     this.snapshots++;
     this.sinceReport++;
     const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
-    for (const name of weights.keys())
-      if (!this.features.has(name)) this.features.set(name, { inSupport: false, streak: 0 });
+    // Only features that can move are tracked: one out of the support with no streak behaves as an
+    // untracked one (so a model with many tiny coefficients costs only its material ones).
+    for (const [name, r] of weights)
+      if (r >= this.enter && !this.features.has(name))
+        this.features.set(name, { inSupport: false, streak: 0 });
     for (const [name, state] of this.features) {
       const r = weights.get(name) ?? 0;
       const moving = state.inSupport ? r < this.exit : r >= this.enter;
@@ -109,7 +117,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
           else add.add(name);
         }
       }
-      if (!state.inSupport && state.streak === 0 && r === 0) this.features.delete(name);
+      if (!state.inSupport && state.streak === 0) this.features.delete(name);
     }
     if (this.snapshots <= this.warmupSnapshots) {
       this.reference = new Set(this.support);

@@ -24,7 +24,9 @@ export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
       for (const a of live.drift.onBatch(learned)) alerts.push(a);
       if (live.checkDue()) {
         live.lastCheckOffset = live.model.offset;
-        for (const a of live.drift.onSnapshot(live.model.view())) alerts.push(a);
+        const filter = live.drift.materialFilter();
+        if (filter !== null)
+          for (const a of live.drift.onSnapshot(live.model.driftView(filter))) alerts.push(a);
       }
     }
   });
