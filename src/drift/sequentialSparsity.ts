@@ -513,10 +513,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     let upAbsent = f[o + UP_ABSENT];
     let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
-      // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
-      // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
+      // cusum's refresh test
       const n = e + 1;
-      if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
+      if (!llrCurrent(c, n, rate)) {
         const q0 = clampRate(c / n);
         if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
           this.refreshLlr(slot, q0);
@@ -614,14 +613,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private cusum(slot: number, gap: number, t: number): boolean {
     const f = this.f;
     const o = slot * S;
-    const q0 = clampRate(f[o + COUNT] / (f[o + EXPOSURE] + 1));
+    const c = f[o + COUNT];
+    const e1 = f[o + EXPOSURE] + 1;
     const h = this.hFor === this.armed ? this.h : this.threshold();
-    // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
+    if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
+      const q0 = clampRate(c / e1);
+      if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    }
     const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
     if (peak >= h) {
       const n = t - f[o + DOWN_FROM];
-      this.rateFinding(slot, 'rate-down', q0, f[o + DOWN_OCC] / Math.max(1, n), n, t);
+      this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
       return true;
     }
     const down = peak + f[o + DOWN_PRESENT];
@@ -647,7 +650,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     f[o + UP_OCC]++;
     if (up < h) return false;
     const n = t - f[o + UP_FROM];
-    this.rateFinding(slot, 'rate-up', q0, f[o + UP_OCC] / Math.max(1, n), n, t);
+    this.rateFinding(slot, 'rate-up', clampRate(c / e1), f[o + UP_OCC] / Math.max(1, n), n, t);
     return true;
   }
 
@@ -1183,6 +1186,15 @@ export function bernoulliKl(p: number, q: number): number {
   const a = p > 0 ? p * Math.log(p / q) : 0;
   const b = p < 1 ? (1 - p) * Math.log((1 - p) / (1 - q)) : 0;
   return a + b;
+}
+
+/**
+ * True when the CUSUMs' ratios at `rate` stand for q0 = c / n (no refresh): q0 is certainly within
+ * 0.9 % of `rate`, found without the division (the 0.1 % margin dwarfs rounding: c ≥ 1, n − c ≥ ½,
+ * n ≤ 1e11, so q0 is not clamped either). False does not mean a refresh: then the caller decides.
+ */
+function llrCurrent(c: number, n: number, rate: number): boolean {
+  return c >= 1 && n - c >= 0.5 && n <= 1e11 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c);
 }
 
 function clampRate(q: number): number {
