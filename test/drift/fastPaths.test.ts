@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
-import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
+import { SEQUENTIAL_F64_NAMES, type SequentialSparsityOptions } from '../../src/drift/sequentialSparsity.js';
 import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
 
 /**
@@ -158,27 +158,30 @@ function* fieldTurns(table: NameTable, n: number): Generator<number[]> {
   }
 }
 
+/** Small tables and short horizons: field slots are taken, released and reused, fields find no room. */
+const smallTables = {
+  alpha: 1e-3,
+  maxFields: 5,
+  warmupEvents: 500,
+  armEvents: 200,
+  armCount: 10,
+  appearEvents: 100,
+  minAppearCount: 5,
+  horizonEvents: 1500,
+  groupEvents: 500,
+  sketchWidth: 256,
+};
+
+/** One detector per column-cache size; 0: no cache, every occurrence named (the path before the cache). */
+function withCacheSizes(sizes: number[], options: SequentialSparsityOptions): SequentialSparsityDetector[] {
+  return sizes.map((fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }));
+}
+
 describe('sequential input drift: the column → field cache', () => {
   it('changes no finding and no state, whatever its size, while field slots are released and reused', () => {
     const table = new NameTable();
-    const options = {
-      alpha: 1e-3,
-      maxTracked: 48,
-      maxFields: 5,
-      warmupEvents: 500,
-      armEvents: 200,
-      armCount: 10,
-      appearEvents: 100,
-      minAppearCount: 5,
-      horizonEvents: 1500,
-      groupEvents: 500,
-      sketchWidth: 256,
-    };
-    // 0: no cache, every occurrence named (the path before the cache)
-    const sizes = [0, 2, 64, 1 << 18];
-    const detectors = sizes.map(
-      (fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }),
-    );
+    const options = { ...smallTables, maxTracked: 48 };
+    const detectors = withCacheSizes([0, 2, 64, 1 << 18], options);
     const x = { indices: new Int32Array(8), start: 0, end: 0, nameOf: table.nameOf };
     const found: unknown[][] = [];
     // what each slot held, in turn: a field's name, or '' for a feature
@@ -260,23 +263,7 @@ describe('sequential input drift: the column → field cache, keyed by high bits
     );
     const names = new Map(ids.map((id, r) => [id, r % 5 === 0 ? `x${r}` : `f${r % 7}=v${r}`]));
     const nameOf = (id: number) => names.get(id)!;
-    const options = {
-      alpha: 1e-3,
-      maxTracked: 16,
-      maxFields: 5,
-      warmupEvents: 500,
-      armEvents: 200,
-      armCount: 10,
-      appearEvents: 100,
-      minAppearCount: 5,
-      horizonEvents: 1500,
-      groupEvents: 500,
-      sketchWidth: 256,
-    };
-    const sizes = [0, 16, 256, 1 << 12];
-    const detectors = sizes.map(
-      (fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }),
-    );
+    const detectors = withCacheSizes([0, 16, 256, 1 << 12], { ...smallTables, maxTracked: 16 });
     const x = { indices: new Int32Array(6), start: 0, end: 6, nameOf };
     const found: unknown[][] = [];
     for (let t = 1; t <= 30_000; t++) {
