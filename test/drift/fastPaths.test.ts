@@ -280,6 +280,34 @@ describe('sequential input drift: the column → field cache, keyed by high bits
   });
 });
 
+describe('sequential input drift: the column → field cache, field slots beyond its entries', () => {
+  it('a field whose slot does not fit an entry is not cached (its code would run into the tag)', () => {
+    // 65,536 numbers fill the table, so the field f takes slot 65,536; with 16 entries, column
+    // 100,000's entry would read as column 100,016's (index 0, tag one higher) with field slot 0
+    const nameOf = (j: number) => (j === 100_000 ? 'f=a' : j === 100_016 ? 'f=b' : `x${j}`);
+    const detectors = [0, 16].map(
+      (fieldCacheSize) =>
+        new SequentialSparsityDetector({ maxTracked: 65_536, maxFields: 4, fieldCacheSize }),
+    );
+    const events = Array.from({ length: 66 }, (_, e) => Array.from({ length: 1000 }, (_, k) => 1000 * e + k));
+    events.push([100_000], [100_016], [100_016]);
+    for (const e of events) {
+      const x = { indices: Int32Array.from(e), start: 0, end: e.length, nameOf };
+      for (const d of detectors) d.update(x);
+    }
+    const [reference, cached] = detectors.map((d) => d.state());
+    expect(reference.fieldSlots[0]).toBe(65_536);
+    // the large arrays byte for byte (toEqual goes element by element), then the rest
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const big = ['f64', 'i32', 'u8', 'featureKeys', 'featureSlots'] as const;
+    const arrays = (s: typeof reference) => big.flatMap((k) => [s[k]].flat());
+    const want = arrays(reference);
+    arrays(cached).forEach((a, j) => expect(bytes(a).equals(bytes(want[j]))).toBe(true));
+    const rest = (s: typeof reference) => ({ ...s, ...Object.fromEntries(big.map((k) => [k, null])) });
+    expect(rest(cached)).toEqual(rest(reference));
+  });
+});
+
 describe('sequential input drift: the event’s slots are looked up before they are applied', () => {
   const options = { maxTracked: 2, warmupEvents: 100 };
   const nameOf = (j: number) => `x${j}`;
