@@ -51,7 +51,7 @@ export interface SequentialSparsityOptions {
   /**
    * Columns whose field is remembered at most (default 2^20, rounded up to a power of two; 0: none,
    * every occurrence of an untracked column is named): the cache of column → field slot grows to
-   * it as distinct untracked columns come (12 bytes each). It changes no result.
+   * it as distinct untracked columns come (4 bytes each). It changes no result.
    */
   readonly fieldCacheSize?: number;
   /** Page-Hinkley threshold on non-zeros per event, in baseline sds (default 50). */
@@ -110,9 +110,12 @@ const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
-/** `columnField` entries that are not a field slot: a number (no `=`), or no room for the field. */
+/** Column-cache fields that are not a field slot: a number (no `=`), or no room for the field. */
 const NUMBER = -1;
 const NO_ROOM = -2;
+/** A column-cache entry is `tag · 2^16 + (field + FIELD_CODE)`: 0 is none, the code is ≥ 1. */
+const FIELD_CODE = 3;
+const TAG = 0x10000;
 /** The column → field cache starts with this many entries. */
 const FIELD_CACHE_START = 16;
 /** ln(qd / q0) and, for q0 < ½, ln(qu / q0) of the CUSUMs (see `refreshLlr`). */
@@ -242,17 +245,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private fieldName: Array<string | null> = [];
   /**
    * Column → field slot, direct mapped (`key & columnMask`), so that a column's name is built and
-   * cut once, not per occurrence. An entry is the column, its field slot and that slot's
-   * `releases` when cached (stale once the slot is released), or NUMBER, or NO_ROOM and the
-   * `fieldEpoch` then (stale once a field slot is released). Not state: a cache of `nameOf`.
-   * Entry i is `columns[3i .. 3i + 3)`: the column (−1: none), the field, the stamp.
+   * cut once, not per occurrence. Entry `key & columnMask` is `tag · TAG + field + FIELD_CODE`
+   * (0: none), where the tag is the key's high bits (`key >>> columnBits`) and the field a field
+   * slot, NUMBER or NO_ROOM; one Int32 an entry, so the cache of a 2^20-column stream is 4 MB.
+   * Entries of a field slot that is released, and NO_ROOM ones, are dropped before the next
+   * lookup (see `droppedFields`). Not state: a cache of `nameOf`.
    */
   private columns: Int32Array;
   private columnMask: number;
+  private columnBits: number;
   /** Cached columns that replaced another since the cache last grew. */
   private columnEvictions = 0;
-  /** Field slots released so far. */
-  private fieldEpoch = 0;
+  /** Field slots released since the column cache last dropped their entries. */
+  private droppedFields: number[] = [];
   /** The slot table's Float64 quantities, a row of S per slot (see RUN_FROM .. HISTORY). */
   private f = EMPTY_F64;
   private keyOf = EMPTY_I32;
@@ -261,8 +266,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private levels = EMPTY_I32;
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
-  /** Times each slot was released (not state: it only dates `columnStamp`s). */
-  private releases = EMPTY_I32;
   private capacity = 0;
   private used = 0;
   private freeSlots: number[] = [];
@@ -272,6 +275,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private readonly heap = new DeadlineHeap();
   private readonly sketch: CountMinSketch;
   private victims: number[] = [];
+  /** The slots of an event's features (−1: none), looked up before they are applied. */
+  private slots = new Int32Array(64);
+  /** A sum of what the look-ahead read (kept so the reads are not optimized away). */
+  private touched = 0;
   private readonly nnzDetector: GuardedDetector;
   private nnzRecent = 0;
   private nnzBefore = 0;
@@ -325,8 +332,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     while (size < this.fieldCacheSize) size *= 2;
     if (this.fieldCacheSize > 0) this.fieldCacheSize = size;
     size = Math.min(size, FIELD_CACHE_START);
-    this.columns = emptyColumns(size);
+    this.columns = new Int32Array(size);
     this.columnMask = size - 1;
+    this.columnBits = Math.log2(size);
     if (!(this.gapFactor >= 1)) throw new RangeError(`gapFactor must be ≥ 1, got ${this.gapFactor}`);
     if (!(this.maxDispersion > 0))
       throw new RangeError(`maxDispersion must be > 0, got ${this.maxDispersion}`);
@@ -362,10 +370,29 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   update(x: NamedFeatures): void {
     this.detected = false;
     const t = ++this.seen;
-    for (let p = x.start; p < x.end; p++) {
-      const key = x.indices[p];
-      let slot = this.featureSlot.get(key);
-      if (slot === undefined) slot = this.admitFeature(key, x.nameOf, t);
+    const indices = x.indices;
+    const map = this.featureSlot;
+    if (this.slots.length < x.end - x.start) this.slots = new Int32Array(2 * (x.end - x.start));
+    const slots = this.slots;
+    // the event's slots first: the lookups do not depend on each other, so their cache misses
+    // overlap, and so do those of the rows and column-cache entries read next
+    const f = this.f;
+    const columns = this.columns;
+    const mask = this.columnMask;
+    let touched = 0;
+    for (let p = x.start, k = 0; p < x.end; p++, k++) {
+      const key = indices[p];
+      const slot = map.slotOf(key);
+      slots[k] = slot;
+      touched += slot >= 0 ? f[slot * S + LAST] : columns[key & mask];
+    }
+    this.touched = touched;
+    const changes = map.changes;
+    for (let p = x.start, k = 0; p < x.end; p++, k++) {
+      const key = indices[p];
+      // admitting a feature may have released another one of this event
+      let slot = map.changes === changes ? slots[k] : map.slotOf(key);
+      if (slot < 0) slot = this.admitFeature(key, x.nameOf, t);
       let field: number;
       if (slot >= 0) {
         if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
@@ -486,10 +513,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     let upAbsent = f[o + UP_ABSENT];
     let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
-      // cusum's refresh test |q0 − llrRate| > 1 % of min(q0, 1 − q0), q0 = c / (e + 1), without
-      // the division when q0 is certainly within 0.9 % (the margin dwarfs rounding: c ≥ 1, e + 1 − c ≥ ½)
+      // cusum's refresh test
       const n = e + 1;
-      if (!(c >= 1 && n - c >= 0.5 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c))) {
+      if (!llrCurrent(c, n, rate)) {
         const q0 = clampRate(c / n);
         if (Math.abs(q0 - rate) > 0.01 * Math.min(q0, 1 - q0)) {
           this.refreshLlr(slot, q0);
@@ -587,14 +613,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private cusum(slot: number, gap: number, t: number): boolean {
     const f = this.f;
     const o = slot * S;
-    const q0 = clampRate(f[o + COUNT] / (f[o + EXPOSURE] + 1));
+    const c = f[o + COUNT];
+    const e1 = f[o + EXPOSURE] + 1;
     const h = this.hFor === this.armed ? this.h : this.threshold();
-    // the log-likelihood ratios are refreshed when q0 or 1 − q0 moved by more than 1 %
-    if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
+    if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
+      const q0 = clampRate(c / e1);
+      if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+    }
     const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
     if (peak >= h) {
       const n = t - f[o + DOWN_FROM];
-      this.rateFinding(slot, 'rate-down', q0, f[o + DOWN_OCC] / Math.max(1, n), n, t);
+      this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
       return true;
     }
     const down = peak + f[o + DOWN_PRESENT];
@@ -620,7 +650,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     f[o + UP_OCC]++;
     if (up < h) return false;
     const n = t - f[o + UP_FROM];
-    this.rateFinding(slot, 'rate-up', q0, f[o + UP_OCC] / Math.max(1, n), n, t);
+    this.rateFinding(slot, 'rate-up', clampRate(c / e1), f[o + UP_OCC] / Math.max(1, n), n, t);
     return true;
   }
 
@@ -868,15 +898,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** `fieldOfName(nameOf(key), t)`, from the cache when it holds the column. */
   private fieldOfColumn(key: number, nameOf: (i: number) => string, t: number): number {
-    const columns = this.columns;
-    const i = 3 * (key & this.columnMask);
-    if (columns[i] === key) {
-      const field = columns[i + 1];
-      if (field >= 0) {
-        if (this.releases[field] === columns[i + 2]) return field;
-      } else if (field === NUMBER || columns[i + 2] === this.fieldEpoch) {
-        return -1;
-      }
+    if (this.droppedFields.length > 0) this.dropColumns();
+    const entry = this.columns[key & this.columnMask];
+    if (entry !== 0 && entry >>> 16 === key >>> this.columnBits) {
+      const field = (entry & (TAG - 1)) - FIELD_CODE;
+      return field >= 0 ? field : -1;
     }
     const name = nameOf(key);
     const field = this.fieldOfName(name, t);
@@ -885,40 +911,59 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   private cacheColumn(key: number, field: number): void {
-    if (this.fieldCacheSize === 0) return;
-    const had = this.columns[3 * (key & this.columnMask)];
+    // a column whose tag or field does not fit an entry is named each time
+    if (this.fieldCacheSize === 0 || !(key >= 0) || field + FIELD_CODE >= TAG) return;
+    const had = this.columns[key & this.columnMask];
     if (
-      had !== -1 &&
-      had !== key &&
-      ++this.columnEvictions > this.columnMask >> 3 &&
+      had !== 0 &&
+      had >>> 16 !== key >>> this.columnBits &&
+      ++this.columnEvictions > this.columnMask >> 5 &&
       this.columnMask < this.fieldCacheSize - 1
     ) {
       this.growColumns();
     }
-    const i = 3 * (key & this.columnMask);
-    this.columns[i] = key;
-    this.columns[i + 1] = field;
-    this.columns[i + 2] = field >= 0 ? this.releases[field] : field === NO_ROOM ? this.fieldEpoch : 0;
+    const tag = key >>> this.columnBits;
+    if (tag >= 0x8000) return;
+    this.columns[key & this.columnMask] = tag * TAG + field + FIELD_CODE;
   }
 
   /** Doubles the column cache, keeping its entries. */
   private growColumns(): void {
     const old = this.columns;
-    const size = 2 * (this.columnMask + 1);
-    this.columns = emptyColumns(size);
+    const bits = this.columnBits;
+    const size = 2 * old.length;
+    const columns = new Int32Array(size);
+    for (let j = 0; j < old.length; j++) {
+      const entry = old[j];
+      if (entry === 0) continue;
+      // the key's bit `bits` moves from the tag into the index
+      const tag = entry >>> 16;
+      columns[((tag & 1) << bits) | j] = (tag >>> 1) * TAG + (entry & (TAG - 1));
+    }
+    this.columns = columns;
     this.columnMask = size - 1;
+    this.columnBits = bits + 1;
     this.columnEvictions = 0;
-    for (let j = 0; j < old.length; j += 3) {
-      const key = old[j];
-      if (key === -1) continue;
-      this.columns.set(old.subarray(j, j + 3), 3 * (key & this.columnMask));
+  }
+
+  /** Drops the entries of the released field slots, and the NO_ROOM ones (a slot is free now). */
+  private dropColumns(): void {
+    const drop = new Uint8Array(this.capacity + FIELD_CODE);
+    drop[NO_ROOM + FIELD_CODE] = 1;
+    for (const slot of this.droppedFields) drop[slot + FIELD_CODE] = 1;
+    this.droppedFields = [];
+    const columns = this.columns;
+    for (let j = 0; j < columns.length; j++) {
+      const code = columns[j] & (TAG - 1);
+      if (code < drop.length && drop[code] === 1) columns[j] = 0;
     }
   }
 
-  /** Empties the column cache (its stamps mean nothing after a reset or restore). */
+  /** Empties the column cache (after a reset or restore, its field slots mean nothing). */
   private forgetColumns(): void {
-    this.columns = emptyColumns(this.columnMask + 1);
+    this.columns.fill(0);
     this.columnEvictions = 0;
+    this.droppedFields = [];
   }
 
   /** The field slot of `field=value` names (created when there is room), or −1 (numbers, table full). */
@@ -964,7 +1009,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.fieldSlot.delete(this.fieldName[slot]!);
       this.fieldName[slot] = null;
       this.fields--;
-      this.fieldEpoch++;
+      this.droppedFields.push(slot);
     }
     // the whole row: RUN_FROM is 0 here (no run outlives an armed status), RUN_UNTIL is read only with it
     this.f.fill(0, slot * S, slot * S + S);
@@ -972,7 +1017,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.keyOf[slot] = this.fieldOf[slot] = this.levels[slot] = 0;
     this.kind[slot] = this.status[slot] = 0;
     this.gen[slot]++;
-    this.releases[slot]++;
     this.freeSlots.push(slot);
   }
 
@@ -1008,7 +1052,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.f = grow(keep ? this.f : undefined, (n) => new Float64Array(n * S));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
-    this.releases = grow(keep ? this.releases : undefined, (n) => new Int32Array(n));
     if (!keep) this.fieldName = [];
     this.capacity = capacity;
   }
@@ -1145,11 +1188,13 @@ export function bernoulliKl(p: number, q: number): number {
   return a + b;
 }
 
-/** A column cache of `size` empty entries. */
-function emptyColumns(size: number): Int32Array {
-  const columns = new Int32Array(3 * size);
-  for (let i = 0; i < columns.length; i += 3) columns[i] = -1;
-  return columns;
+/**
+ * True when the CUSUMs' ratios at `rate` stand for q0 = c / n (no refresh): q0 is certainly within
+ * 0.9 % of `rate`, found without the division (the 0.1 % margin dwarfs rounding: c ≥ 1, n − c ≥ ½,
+ * n ≤ 1e11, so q0 is not clamped either). False does not mean a refresh: then the caller decides.
+ */
+function llrCurrent(c: number, n: number, rate: number): boolean {
+  return c >= 1 && n - c >= 0.5 && n <= 1e11 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c);
 }
 
 function clampRate(q: number): number {

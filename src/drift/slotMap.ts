@@ -14,6 +14,8 @@ export class SlotMap extends Map<number, number> {
   private mask: number;
   private shift: number;
   private indexed = 0;
+  /** Counts `set`, `delete` and `clear` calls: a slot looked up earlier is current while it holds. */
+  changes = 0;
 
   /** `initialSize`: cells the index starts with, a power of two (it doubles as entries come). */
   constructor(initialSize = 64) {
@@ -23,6 +25,20 @@ export class SlotMap extends Map<number, number> {
     this.cells = new Int32Array(2 * initialSize).fill(EMPTY);
     this.mask = initialSize - 1;
     this.shift = 32 - Math.log2(initialSize);
+  }
+
+  /** `get(key) ?? -1` (slots are never negative). */
+  slotOf(key: number): number {
+    if (!cacheable(key)) return super.get(key) ?? -1;
+    const cells = this.cells;
+    for (let i = this.home(key); ; i = (i + 1) & this.mask) {
+      const k = cells[2 * i];
+      if (k === key) {
+        const slot = cells[2 * i + 1];
+        return slot === ODD ? (super.get(key) ?? -1) : slot;
+      }
+      if (k === EMPTY) return -1;
+    }
   }
 
   override get(key: number): number | undefined {
@@ -39,6 +55,7 @@ export class SlotMap extends Map<number, number> {
   }
 
   override set(key: number, slot: number): this {
+    this.changes++;
     super.set(key, slot);
     if (!cacheable(key)) return this;
     const value = cacheable(slot) ? slot : ODD;
@@ -63,11 +80,13 @@ export class SlotMap extends Map<number, number> {
   }
 
   override delete(key: number): boolean {
+    this.changes++;
     if (cacheable(key)) this.unindex(key);
     return super.delete(key);
   }
 
   override clear(): void {
+    this.changes++;
     super.clear();
     this.cells.fill(EMPTY);
     this.indexed = 0;

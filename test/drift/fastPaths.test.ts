@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
-import { SEQUENTIAL_F64_NAMES } from '../../src/drift/sequentialSparsity.js';
+import { SEQUENTIAL_F64_NAMES, type SequentialSparsityOptions } from '../../src/drift/sequentialSparsity.js';
 import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
 
 /**
@@ -158,27 +158,30 @@ function* fieldTurns(table: NameTable, n: number): Generator<number[]> {
   }
 }
 
+/** Small tables and short horizons: field slots are taken, released and reused, fields find no room. */
+const smallTables = {
+  alpha: 1e-3,
+  maxFields: 5,
+  warmupEvents: 500,
+  armEvents: 200,
+  armCount: 10,
+  appearEvents: 100,
+  minAppearCount: 5,
+  horizonEvents: 1500,
+  groupEvents: 500,
+  sketchWidth: 256,
+};
+
+/** One detector per column-cache size; 0: no cache, every occurrence named (the path before the cache). */
+function withCacheSizes(sizes: number[], options: SequentialSparsityOptions): SequentialSparsityDetector[] {
+  return sizes.map((fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }));
+}
+
 describe('sequential input drift: the column → field cache', () => {
   it('changes no finding and no state, whatever its size, while field slots are released and reused', () => {
     const table = new NameTable();
-    const options = {
-      alpha: 1e-3,
-      maxTracked: 48,
-      maxFields: 5,
-      warmupEvents: 500,
-      armEvents: 200,
-      armCount: 10,
-      appearEvents: 100,
-      minAppearCount: 5,
-      horizonEvents: 1500,
-      groupEvents: 500,
-      sketchWidth: 256,
-    };
-    // 0: no cache, every occurrence named (the path before the cache)
-    const sizes = [0, 2, 64, 1 << 18];
-    const detectors = sizes.map(
-      (fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }),
-    );
+    const options = { ...smallTables, maxTracked: 48 };
+    const detectors = withCacheSizes([0, 2, 64, 1 << 18], options);
     const x = { indices: new Int32Array(8), start: 0, end: 0, nameOf: table.nameOf };
     const found: unknown[][] = [];
     // what each slot held, in turn: a field's name, or '' for a feature
@@ -238,6 +241,106 @@ describe('sequential input drift: the column → field cache', () => {
     restored.restore(saved);
     run(restored, 10_000, 40_000);
     expect(restored.state()).toEqual(reference.state());
+  });
+});
+
+describe('sequential input drift: the column → field cache, keyed by high bits', () => {
+  it('columns far beyond its size, and columns that share low bits, get their own fields as it grows', () => {
+    // 3000 columns: 2000 spread over [0, 2^12) (the cache's misplaced entries would name real
+    // columns) and 1000 at 2^20 to 2^22 beyond one of those (equal low 20 bits: a tag kept to 16
+    // bits would mix them up); six a event, Zipf popularity that changes every 6000 events; the
+    // cache grows from 16 entries (tags move into the index); 7 fields in 5 field slots, and numbers
+    const rng = new Mulberry32(21);
+    const dense: number[] = [];
+    const taken = new Set<number>();
+    for (let r = 0; dense.length < 2000; r++) {
+      const id = Math.imul(r + 1, 0x9e3779b1) >>> 20;
+      if (!taken.has(id)) dense.push(id);
+      taken.add(id);
+    }
+    const ids = Array.from({ length: 3000 }, (_, r) =>
+      r % 3 === 2 ? dense[r % 2000] + ((1 + (r % 4)) << 20) : dense[r - Math.floor(r / 3)],
+    );
+    const names = new Map(ids.map((id, r) => [id, r % 5 === 0 ? `x${r}` : `f${r % 7}=v${r}`]));
+    const nameOf = (id: number) => names.get(id)!;
+    const detectors = withCacheSizes([0, 16, 256, 1 << 12], { ...smallTables, maxTracked: 16 });
+    const x = { indices: new Int32Array(6), start: 0, end: 6, nameOf };
+    const found: unknown[][] = [];
+    for (let t = 1; t <= 30_000; t++) {
+      const shift = 37 * Math.floor(t / 6000);
+      for (let k = 0; k < 6; k++) x.indices[k] = ids[(Math.floor(3000 ** rng.next()) - 1 + shift) % 3000];
+      for (const d of detectors) d.update(x);
+      const reports = detectors.map((d) => (d.driftDetected ? d.report : null));
+      if (reports.some((r) => r !== null)) found.push([t, ...reports]);
+    }
+    expect(found.length).toBeGreaterThan(20);
+    for (const [, reference, ...others] of found) for (const r of others) expect(r).toEqual(reference);
+    const reference = detectors[0].state();
+    for (const d of detectors.slice(1)) expect(d.state()).toEqual(reference);
+  });
+});
+
+describe('sequential input drift: the column → field cache, field slots beyond its entries', () => {
+  it('a field whose slot does not fit an entry is not cached (its code would run into the tag)', () => {
+    // 65,536 numbers fill the table, so the field f takes slot 65,536; with 16 entries, column
+    // 100,000's entry would read as column 100,016's (index 0, tag one higher) with field slot 0
+    const nameOf = (j: number) => (j === 100_000 ? 'f=a' : j === 100_016 ? 'f=b' : `x${j}`);
+    const detectors = [0, 16].map(
+      (fieldCacheSize) =>
+        new SequentialSparsityDetector({ maxTracked: 65_536, maxFields: 4, fieldCacheSize }),
+    );
+    const events = Array.from({ length: 66 }, (_, e) => Array.from({ length: 1000 }, (_, k) => 1000 * e + k));
+    events.push([100_000], [100_016], [100_016]);
+    for (const e of events) {
+      const x = { indices: Int32Array.from(e), start: 0, end: e.length, nameOf };
+      for (const d of detectors) d.update(x);
+    }
+    const [reference, cached] = detectors.map((d) => d.state());
+    expect(reference.fieldSlots[0]).toBe(65_536);
+    // the large arrays byte for byte (toEqual goes element by element), then the rest
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const big = ['f64', 'i32', 'u8', 'featureKeys', 'featureSlots'] as const;
+    const arrays = (s: typeof reference) => big.flatMap((k) => [s[k]].flat());
+    const want = arrays(reference);
+    arrays(cached).forEach((a, j) => expect(bytes(a).equals(bytes(want[j]))).toBe(true));
+    const rest = (s: typeof reference) => ({ ...s, ...Object.fromEntries(big.map((k) => [k, null])) });
+    expect(rest(cached)).toEqual(rest(reference));
+  });
+});
+
+describe('sequential input drift: the event’s slots are looked up before they are applied', () => {
+  const options = { maxTracked: 2, warmupEvents: 100 };
+  const nameOf = (j: number) => `x${j}`;
+  const count = SEQUENTIAL_F64_NAMES.indexOf('count');
+  const feedAll = (d: SequentialSparsityDetector, events: number[][]) => {
+    for (const e of events) d.update({ indices: Int32Array.from(e), start: 0, end: e.length, nameOf });
+  };
+
+  it('a column twice in one event is admitted once', () => {
+    const d = new SequentialSparsityDetector(options);
+    feedAll(d, [[1], [5, 5], [5]]);
+    const s = d.state();
+    expect([...s.featureKeys]).toEqual([1, 5]);
+    expect(s.features).toBe(2);
+    const slot5 = s.featureSlots[1];
+    for (let slot = 0; slot < s.used; slot++)
+      if (s.u8[0][slot] === 1) expect([...s.featureSlots]).toContain(slot);
+    expect(s.f64[count][slot5]).toBe(3);
+  });
+
+  it('a feature released by an admission earlier in the same event is looked up again', () => {
+    // 1 and 2 fill the table and are listed as replaceable at event 1024; 3, counted three times
+    // in the sketch, takes 1's slot at the last event, which has 1 after 3
+    const d = new SequentialSparsityDetector(options);
+    const events = [[1, 2], ...Array.from({ length: 1100 }, () => []), [3], [3], [3, 1]];
+    feedAll(d, events);
+    const s = d.state();
+    const at = [...s.featureKeys].indexOf(3);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect([...s.featureKeys]).not.toContain(1);
+    // 3 occurred once in the table: 1's occurrence is not applied to the slot it had
+    expect(s.f64[count][s.featureSlots[at]]).toBe(1);
+    expect(s.features).toBe(s.featureKeys.length);
   });
 });
 

@@ -33,6 +33,7 @@ describe('SlotMap', () => {
         reference.clear();
       } else {
         expect(map.get(key)).toBe(reference.get(key));
+        expect(map.slotOf(key)).toBe(reference.get(key) ?? -1);
       }
       expect(map.size).toBe(reference.size);
     }
@@ -64,6 +65,9 @@ describe('SlotMap', () => {
     expect(map.get(6)).toBe(1);
     map.set(6, 2.5);
     expect(map.get(6)).toBe(2.5);
+    expect(map.slotOf(6)).toBe(2.5);
+    expect(map.slotOf(2 ** 33)).toBe(map.get(2 ** 33));
+    expect(map.slotOf(4)).toBe(-1);
   });
 
   it('reads as a Map while its index grows from 2 cells to thousands and entries leave long probe runs', () => {
@@ -90,6 +94,7 @@ describe('SlotMap', () => {
     const keys = Array.from({ length: 3002 }, (_, k) => k - 2);
     for (let j = 0; j < 64; j++) for (let k = 0; k < 8; k++) keys.push(4096 * j + k);
     expect(keys.map((key) => map.get(key))).toEqual(keys.map((key) => reference.get(key)));
+    expect(keys.map((key) => map.slotOf(key))).toEqual(keys.map((key) => reference.get(key) ?? -1));
   });
 
   it('takes only a power of two as its initial size', () => {
