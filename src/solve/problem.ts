@@ -20,8 +20,9 @@ export interface SolverOptions {
   readonly penaltyFactors?: ArrayLike<number>;
   /**
    * Coordinate-descent tolerance: a sweep is converged when max_j h_j Δβ_j² < tolerance · var(y)
-   * (default 1e-14; h_j is the coordinate's curvature). Gaussian fits also certify the result
-   * with a duality gap ≤ gapTolerance · null loss.
+   * (default 1e-14, or 1e-7 with `stopping: 'glmnet'`; h_j is the coordinate's curvature).
+   * Gaussian fits also certify the result with a duality gap ≤ gapTolerance · null loss (unless
+   * `stopping` is 'glmnet').
    */
   readonly tolerance?: number;
   /** Gaussian only: relative duality-gap certificate (default 1e-10). */
@@ -33,6 +34,14 @@ export interface SolverOptions {
    * stop on it or on the duality gap, whichever holds first (covariance mode: the gap).
    */
   readonly kktTolerance?: number;
+  /**
+   * Gaussian only: when a λ is solved. 'certified' (default): the duality gap or the KKT
+   * conditions above certify the optimum. 'glmnet': glmnet's rule, no certificate: sweeps until
+   * the largest h_j Δβ_j² of a sweep is below tolerance · var(y), with tolerance defaulting to
+   * glmnet's thresh, 1e-7; about glmnet's default accuracy (its objective, relative error ~1e-7)
+   * at glmnet's cost. `gapTolerance` and `kktTolerance` are then unused.
+   */
+  readonly stopping?: Stopping;
   /** Limit on coordinate sweeps per λ (default 100000). */
   readonly maxPasses?: number;
   /**
@@ -57,6 +66,9 @@ export interface SolverOptions {
    */
   readonly wasm?: boolean;
 }
+
+/** When a gaussian λ is solved: certified optimum, or glmnet's convergence rule (`SolverOptions.stopping`). */
+export type Stopping = 'certified' | 'glmnet';
 
 /**
  * Column scaling: all columns (true), none (false), or "auto": 0/1 indicators unscaled, the other
@@ -111,6 +123,7 @@ export interface Problem {
   readonly tolerance: number;
   readonly gapTolerance: number;
   readonly kktTolerance: number;
+  readonly stopping: Stopping;
   readonly maxPasses: number;
   readonly maxOuter: number;
   readonly mode: 'auto' | 'covariance' | 'naive';
@@ -187,7 +200,12 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
   for (let i = 0; i < n; i++) yMean += w[i]! * y[i]!;
   let yVar = 0;
   for (let i = 0; i < n; i++) yVar += w[i]! * (y[i]! - yMean) ** 2;
-  const tolerance = options.tolerance ?? 1e-14;
+  const stopping = options.stopping ?? 'certified';
+  if (stopping !== 'certified' && stopping !== 'glmnet')
+    throw new DataError(`stopping must be "certified" or "glmnet", got "${String(stopping)}"`);
+  if (stopping === 'glmnet' && family !== 'gaussian')
+    throw new DataError('stopping "glmnet" applies to gaussian fits (binomial fits stop on kktTolerance)');
+  const tolerance = options.tolerance ?? (stopping === 'glmnet' ? 1e-9 : 1e-14);
   if (!(tolerance > 0)) throw new DataError(`tolerance must be > 0, got ${tolerance}`);
   const kktTolerance = options.kktTolerance ?? 1e-10;
   if (!(kktTolerance > 0 && kktTolerance < 1)) {
@@ -211,6 +229,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     tolerance,
     gapTolerance: options.gapTolerance ?? 1e-10,
     kktTolerance,
+    stopping,
     maxPasses: options.maxPasses ?? 100_000,
     maxOuter: options.maxOuter ?? 100,
     mode: options.mode ?? 'auto',

@@ -32,4 +32,4 @@ fits <- list()
 for (k in meta$report) {
   if (k + 1 <= ncol(cf)) fits[[as.character(k)]] <- list(intercept = cf[1, k + 1], coef = unname(cf[-1, k + 1]))
 }
-cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), if (is.null(type)) "" else paste0(" ", type), " thresh=", thresh), seconds = secs, fits = fits), digits = NA, auto_unbox = TRUE))
+cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), if (is.null(type)) "" else paste0(" ", type), " thresh=", thresh), seconds = secs, npasses = f$npasses, fits = fits), digits = NA, auto_unbox = TRUE))
