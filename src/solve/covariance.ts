@@ -125,8 +125,7 @@ export class CovarianceSolver {
     // Sweep to a moderate accuracy first and try the exact active-set solve; if it fails (a sign
     // would change or a feature outside would enter), sweep to a 100× tighter threshold and try
     // again (a retry on the same active set reuses its factor), down to the plain tolerance.
-    let polishTries =
-      pr.activeSetSolve && pr.stopping === 'certified' && l1 > 0 && pr.yVar > 0 ? POLISH_TRIES : 0;
+    let polishTries = pr.activeSetSolve && l1 > 0 && pr.yVar > 0 ? POLISH_TRIES : 0;
     let stageThr = polishTries > 0 ? Math.max(thr, POLISH_STAGE * scaleVar) : thr;
     for (;;) {
       // sweeps over the working set
@@ -172,8 +171,7 @@ export class CovarianceSolver {
         }
       }
       if (violators > 0) continue;
-      // glmnet's rule: converged sweeps and no violator, no certificate
-      if (l1 === 0 || pr.yVar === 0 || pr.stopping === 'glmnet') break;
+      if (l1 === 0 || pr.yVar === 0) break;
       if (polishTries > 0) {
         polishTries--;
         stageThr = polishTries > 0 ? Math.max(thr, stageThr / 100) : thr;
