@@ -8,7 +8,7 @@
  *   npm run bench:solve -- --quick    # smallest cases only
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
- *   npm run bench:solve -- --thresh 1e-7,1e-10 --glmnet-modes naive   # glmnet's thresholds and modes
+ *   npm run bench:solve -- --thresh 1e-7,1e-10 --glmnet-modes naive --no-sklearn   # fewer peers
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
  *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
@@ -52,6 +52,8 @@ interface Case {
 interface PeerResult {
   readonly name: string;
   readonly seconds: number | null;
+  /** CPU seconds of the fit (l1stream: this process's; glmnet: R's user + system), when known. */
+  readonly cpu?: number;
   readonly objectives: Record<string, number>;
   readonly note?: string;
 }
@@ -61,6 +63,8 @@ interface RoundsResult extends Omit<PeerResult, 'note'> {
   note?: string;
   /** Seconds of each round (empty when a run failed). */
   readonly runs: readonly number[];
+  /** CPU seconds of each round (empty when unknown). */
+  readonly cpuRuns: readonly number[];
   /** Median over rounds of this time ÷ l1stream's time in the same round. */
   readonly ratio: number | null;
 }
@@ -193,6 +197,7 @@ function runPeer(
   const out = JSON.parse(res.stdout) as {
     name: string;
     seconds: number;
+    cpuSeconds?: number;
     // dense (`coef`) or sparse (`index`, `value`) coefficients
     fits: Record<string, { intercept: number; coef?: number[]; index?: number[]; value?: number[] }>;
   };
@@ -209,7 +214,16 @@ function runPeer(
       standardize: false,
     }).objective;
   }
-  return { name: out.name, seconds: out.seconds, objectives };
+  return {
+    name: out.name,
+    seconds: out.seconds,
+    ...(out.cpuSeconds !== undefined ? { cpu: out.cpuSeconds } : {}),
+    objectives,
+  };
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
 }
 
 function fmtSec(s: number | null): string {
@@ -272,7 +286,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number ≥ 1');
   const root = repoRoot();
   const peers = join(root, 'bench', 'solve', 'peers');
-  const python = !noPeers && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
+  const noSklearn = argv.includes('--no-sklearn');
+  const python = !noPeers && !noSklearn && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
   const rscript = !noPeers && has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null;
   const lines: string[] = [];
   const out = join(root, 'bench', 'results');
@@ -322,6 +337,7 @@ async function main(): Promise<void> {
     `glmnet runs at thresh = ${threshes.join(', ')} (1e-7 is its default); for gaussian in ${glmnetModes.length > 1 ? 'both of its modes' : 'its mode'} ${glmnetModes.map((m) => `\`type.gaussian = "${m}"\``).join(' and ')} (its own default is naive from 500 columns on): the faster mode at each thresh is the peer, the other is shown beside it.`,
   );
   if (noPeers) log('\n**Peers not run** (`--no-peers`): l1stream alone.');
+  else if (noSklearn) log('\n**scikit-learn not run** (`--no-sklearn`).');
   else if (!python)
     log('\n**scikit-learn peer missing** (python3 with scikit-learn not found): its columns are n/a.');
   if (!noPeers && !rscript)
@@ -355,6 +371,7 @@ async function main(): Promise<void> {
     };
     const l1stream = (label: string, fast: boolean) => (): PeerResult => {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const path = solvePath(x, y, {
         family: c.family,
         standardize: false,
@@ -368,6 +385,7 @@ async function main(): Promise<void> {
       return {
         name: label,
         seconds: (performance.now() - t0) / 1000,
+        cpu: cpuSeconds(process.cpuUsage(cpu0)),
         objectives: reportObjectives((k) => path.fits[k]!),
         note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
       };
@@ -384,7 +402,11 @@ async function main(): Promise<void> {
         cmd
           ? runPeer(cmd, args, x, y, c.family, lambdas)
           : { name: missing, seconds: null, objectives: {}, note: 'missing' };
-      contenders.push(['scikit-learn', peer(python, 'scikit-learn', [join(peers, 'sklearn_path.py'), dir])]);
+      if (!noSklearn)
+        contenders.push([
+          'scikit-learn',
+          peer(python, 'scikit-learn', [join(peers, 'sklearn_path.py'), dir]),
+        ]);
       // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison;
       // gaussian in both of its modes (it picks naive from 500 columns on, often the slower one)
       for (const thresh of threshes)
@@ -411,10 +433,12 @@ async function main(): Promise<void> {
       const last = runs[runs.length - 1]!;
       const secs = times(key);
       const ok = secs.every((t) => Number.isFinite(t));
+      const cpu = runs.map((r) => r.cpu ?? NaN);
       return {
         ...last,
         seconds: ok ? median(secs) : null,
         runs: ok ? secs : [],
+        cpuRuns: cpu.every((t) => Number.isFinite(t)) ? cpu : [],
         ratio: ok ? medianRatio(secs, base) : null,
       };
     });
@@ -466,8 +490,12 @@ async function main(): Promise<void> {
         worst = Math.max(worst, excess);
       }
       const ratio = medianRatio(mine.runs, peer.runs);
+      const cpuRatio =
+        mine.cpuRuns.length > 0 && peer.cpuRuns.length > 0
+          ? `${medianRatio(mine.cpuRuns, peer.cpuRuns).toFixed(2)}× (${fmtSec(median(mine.cpuRuns))} / ${fmtSec(median(peer.cpuRuns))})`
+          : 'n/a';
       matched.push(
-        `| ${setting} | ${peer.name} | ${ratio.toFixed(2)}× | ${above} of ${report.length} | ${worst.toExponential(1)} |`,
+        `| ${setting} | ${peer.name} | ${ratio.toFixed(2)}× | ${cpuRatio} | ${above} of ${report.length} | ${worst.toExponential(1)} |`,
       );
     }
     if (matched.length > 0) {
@@ -475,9 +503,9 @@ async function main(): Promise<void> {
       log(`${label} ${c.n}x${c.p}, each l1stream setting against glmnet at matching accuracy, at every λ:`);
       log('');
       log(
-        "| l1stream | glmnet | time ratio (l1stream / glmnet, median of rounds) | λ where l1stream's objective is above glmnet's | largest relative excess |",
+        "| l1stream | glmnet | time ratio (l1stream / glmnet, median of rounds) | CPU ratio (l1stream / glmnet: median of rounds, and medians) | λ where l1stream's objective is above glmnet's | largest relative excess |",
       );
-      log('|---|---|---|---|---|');
+      log('|---|---|---|---|---|---|');
       for (const m of matched) log(m);
       log('');
     }
