@@ -42,8 +42,8 @@ export interface SolverOptions {
    * below tolerance · var(y) (glmnet's `thresh`) and no feature outside the working set violates
    * its KKT condition. Its default tolerance here is 1e-9, not glmnet's 1e-7: the rule bounds no
    * error, and at the same threshold the two land on either side of each other's objective λ by
-   * λ (sweep order); at 1e-9 the objective was at or below glmnet-default's at every λ of the
-   * benchmark's sparse path and the fixtures, at about glmnet's cost. Naive updates only:
+   * λ (sweep order). At 1e-9 the objective is usually a few times closer to the optimum than
+   * glmnet-default's, but not at every λ (bench/results/solve-extra.md). Naive updates only:
    * covariance mode always certifies (its exact active-set finish is cheap).
    */
   readonly stopping?: Stopping;
