@@ -8,11 +8,15 @@
  *   npm run bench:solve -- --quick    # smallest cases only
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
+ *   npm run bench:solve -- --thresh 1e-7,1e-10 --glmnet-modes naive --no-sklearn   # fewer peers
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
  *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
- * Every solver runs once per round, in turn (l1stream, l1stream loose, scikit-learn, glmnet ...),
- * for --rounds N rounds (default 3): times are medians, "vs l1stream" the median of per-round ratios.
+ * Every solver runs once per round, in turn (l1stream, l1stream glmnet rule or loose, scikit-learn,
+ * glmnet ...), for --rounds N rounds (default 3): times are medians, "vs l1stream" the median of
+ * per-round ratios. Objectives are computed at every λ; the table shows three, and a second table
+ * sets each l1stream setting against glmnet at matching accuracy (glmnet rule vs thresh 1e-7,
+ * certified vs thresh 1e-10): time ratio and the λ where l1stream's objective is above glmnet's.
  *
  * The default run ends with the refit case (a sparse binomial window at one λ, cold and warm;
  * bench/solve/refit.ts), written to solve-refit.md; --no-refit skips it, --only leaves it out.
@@ -48,6 +52,8 @@ interface Case {
 interface PeerResult {
   readonly name: string;
   readonly seconds: number | null;
+  /** CPU seconds of the fit (l1stream: this process's; glmnet: R's user + system), when known. */
+  readonly cpu?: number;
   readonly objectives: Record<string, number>;
   readonly note?: string;
 }
@@ -57,6 +63,8 @@ interface RoundsResult extends Omit<PeerResult, 'note'> {
   note?: string;
   /** Seconds of each round (empty when a run failed). */
   readonly runs: readonly number[];
+  /** CPU seconds of each round (empty when unknown). */
+  readonly cpuRuns: readonly number[];
   /** Median over rounds of this time ÷ l1stream's time in the same round. */
   readonly ratio: number | null;
 }
@@ -189,19 +197,33 @@ function runPeer(
   const out = JSON.parse(res.stdout) as {
     name: string;
     seconds: number;
-    fits: Record<string, { intercept: number; coef: number[] }>;
+    cpuSeconds?: number;
+    // dense (`coef`) or sparse (`index`, `value`) coefficients
+    fits: Record<string, { intercept: number; coef?: number[]; index?: number[]; value?: number[] }>;
   };
   const objectives: Record<string, number> = {};
+  const coefficients = new Float64Array(x.cols);
   for (const [k, f] of Object.entries(out.fits)) {
-    objectives[k] = objectiveValue(
-      x,
-      y,
-      { intercept: f.intercept, coefficients: f.coef },
-      lambdas[Number(k)]!,
-      { family, standardize: false },
-    ).objective;
+    if (f.coef) coefficients.set(f.coef);
+    else {
+      coefficients.fill(0);
+      f.index!.forEach((j, q) => (coefficients[j] = f.value![q]!));
+    }
+    objectives[k] = objectiveValue(x, y, { intercept: f.intercept, coefficients }, lambdas[Number(k)]!, {
+      family,
+      standardize: false,
+    }).objective;
   }
-  return { name: out.name, seconds: out.seconds, objectives };
+  return {
+    name: out.name,
+    seconds: out.seconds,
+    ...(out.cpuSeconds !== undefined ? { cpu: out.cpuSeconds } : {}),
+    objectives,
+  };
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
 }
 
 function fmtSec(s: number | null): string {
@@ -252,12 +274,20 @@ async function main(): Promise<void> {
   const outName =
     outAt >= 0 ? (argv[outAt + 1] ?? 'solve-extra') : full || only.length > 0 ? 'solve-extra' : 'solve';
   const noPeers = argv.includes('--no-peers');
+  const listFlag = (flag: string, fallback: string) => {
+    const at = argv.indexOf(flag);
+    return (at >= 0 ? (argv[at + 1] ?? '') : fallback).split(',').filter(Boolean);
+  };
+  // glmnet's thresholds (1e-7: its default; 1e-10: matched with l1stream's default) and modes
+  const threshes = listFlag('--thresh', '1e-7,1e-10,1e-12');
+  const glmnetModes = listFlag('--glmnet-modes', 'covariance,naive');
   const roundsAt = argv.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 3;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number ≥ 1');
   const root = repoRoot();
   const peers = join(root, 'bench', 'solve', 'peers');
-  const python = !noPeers && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
+  const noSklearn = argv.includes('--no-sklearn');
+  const python = !noPeers && !noSklearn && has('python3', ['-c', 'import sklearn']) ? 'python3' : null;
   const rscript = !noPeers && has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null;
   const lines: string[] = [];
   const out = join(root, 'bench', 'results');
@@ -301,12 +331,13 @@ async function main(): Promise<void> {
     '"objective" is the objective of docs/conventions.md for each solution computed by one function (relative excess over the best shown).',
   );
   log(
-    'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "loose": tolerance 1e-7 (glmnet\'s default thresh), gap 1e-6, KKT to 1e-4 (binomial).',
+    'l1stream default: tolerance 1e-14 with a duality-gap certificate ≤ 1e-10·var(y) (gaussian; covariance mode finishes each λ with an exact active-set solve) or KKT to 1e-10 (binomial); "glmnet rule" (gaussian): `stopping: \'glmnet\'`, glmnet\'s passes and convergence rule without a certificate, at its default tolerance 1e-9; "loose" (binomial): tolerance 1e-7, KKT to 1e-4.',
   );
   log(
-    'glmnet runs at its default thresh = 1e-7, and at 1e-12, where its objectives reach l1stream\'s (the accuracy-matched comparison); for gaussian in both of its modes, `type.gaussian = "covariance"` and `"naive"` (its own default is naive from 500 columns on): the faster mode at each thresh is the peer, the other is shown beside it.',
+    `glmnet runs at thresh = ${threshes.join(', ')} (1e-7 is its default); for gaussian in ${glmnetModes.length > 1 ? 'both of its modes' : 'its mode'} ${glmnetModes.map((m) => `\`type.gaussian = "${m}"\``).join(' and ')} (its own default is naive from 500 columns on): the faster mode at each thresh is the peer, the other is shown beside it.`,
   );
   if (noPeers) log('\n**Peers not run** (`--no-peers`): l1stream alone.');
+  else if (noSklearn) log('\n**scikit-learn not run** (`--no-sklearn`).');
   else if (!python)
     log('\n**scikit-learn peer missing** (python3 with scikit-learn not found): its columns are n/a.');
   if (!noPeers && !rscript)
@@ -326,7 +357,9 @@ async function main(): Promise<void> {
     // λ grid: λ_max of this problem (as the path computes it), 100 values
     const probe = solvePath(x, y, { family: c.family, standardize: false, nLambda: 1 });
     const lambdas = lambdaGrid(probe.lambdaMax, 100, c.n > c.p ? 1e-4 : 1e-2);
-    const report = [10, 50, 99];
+    // objectives at every λ; the table shows three
+    const report = Array.from(lambdas, (_, k) => k);
+    const shown = [10, 50, 99];
     const reportObjectives = (fit: (k: number) => Coefficients): Record<string, number> => {
       const objectives: Record<string, number> = {};
       for (const k of report)
@@ -336,24 +369,31 @@ async function main(): Promise<void> {
         }).objective;
       return objectives;
     };
-    const l1stream = (label: string, tol: number | undefined) => (): PeerResult => {
+    const l1stream = (label: string, fast: boolean) => (): PeerResult => {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const path = solvePath(x, y, {
         family: c.family,
         standardize: false,
         lambdas,
-        ...(tol ? { tolerance: tol, gapTolerance: 1e-6, kktTolerance: 1e-4 } : {}),
+        ...(!fast
+          ? {}
+          : c.family === 'gaussian'
+            ? { stopping: 'glmnet' as const }
+            : { tolerance: 1e-7, kktTolerance: 1e-4 }),
       });
       return {
         name: label,
         seconds: (performance.now() - t0) / 1000,
+        cpu: cpuSeconds(process.cpuUsage(cpu0)),
         objectives: reportObjectives((k) => path.fits[k]!),
         note: path.converged ? 'yes' : `NO (${path.fits.filter((f) => !f.converged).length} λ)`,
       };
     };
+    const fastLabel = c.family === 'gaussian' ? 'l1stream (glmnet rule)' : 'l1stream (loose)';
     const contenders: Array<readonly [string, () => PeerResult]> = [
-      ['l1stream', l1stream('l1stream', undefined)],
-      ['l1stream (loose)', l1stream('l1stream (loose)', 1e-7)],
+      ['l1stream', l1stream('l1stream', false)],
+      [fastLabel, l1stream(fastLabel, true)],
     ];
     const dir = noPeers ? null : mkdtempSync(join(tmpdir(), 'l1s-bench-'));
     if (dir) {
@@ -362,11 +402,15 @@ async function main(): Promise<void> {
         cmd
           ? runPeer(cmd, args, x, y, c.family, lambdas)
           : { name: missing, seconds: null, objectives: {}, note: 'missing' };
-      contenders.push(['scikit-learn', peer(python, 'scikit-learn', [join(peers, 'sklearn_path.py'), dir])]);
+      if (!noSklearn)
+        contenders.push([
+          'scikit-learn',
+          peer(python, 'scikit-learn', [join(peers, 'sklearn_path.py'), dir]),
+        ]);
       // glmnet at its default threshold, and at a tight one for an accuracy-matched comparison;
       // gaussian in both of its modes (it picks naive from 500 columns on, often the slower one)
-      for (const thresh of ['1e-7', '1e-12'])
-        for (const mode of c.family === 'gaussian' ? ['covariance', 'naive'] : [''])
+      for (const thresh of threshes)
+        for (const mode of c.family === 'gaussian' ? glmnetModes : [''])
           contenders.push([
             `glmnet ${mode} ${thresh}`,
             peer(rscript, 'glmnet', [join(peers, 'glmnet_path.R'), dir, thresh, ...(mode ? [mode] : [])]),
@@ -389,27 +433,32 @@ async function main(): Promise<void> {
       const last = runs[runs.length - 1]!;
       const secs = times(key);
       const ok = secs.every((t) => Number.isFinite(t));
+      const cpu = runs.map((r) => r.cpu ?? NaN);
       return {
         ...last,
         seconds: ok ? median(secs) : null,
         runs: ok ? secs : [],
+        cpuRuns: cpu.every((t) => Number.isFinite(t)) ? cpu : [],
         ratio: ok ? medianRatio(secs, base) : null,
       };
     });
     // the faster glmnet mode at each threshold is the peer; the other is shown beside it
-    for (const thresh of ['1e-07', '1e-12']) {
-      const modes = results.filter(
-        (r) => / (covariance|naive) /.test(r.name) && r.name.endsWith(`thresh=${thresh}`),
-      );
-      const timed = modes.filter((r) => r.seconds !== null).sort((a, b) => a.seconds! - b.seconds!);
-      timed.forEach((r, i) => (r.note = i === 0 ? 'the faster mode: the peer' : 'the slower mode'));
+    const threshOf = (r: RoundsResult) => Number(/thresh=(\S+)$/.exec(r.name)?.[1] ?? NaN);
+    const glmnetPeer = new Map<number, RoundsResult>();
+    for (const thresh of threshes.map(Number)) {
+      const timed = results
+        .filter((r) => r.name.startsWith('glmnet') && threshOf(r) === thresh && r.seconds !== null)
+        .sort((a, b) => a.seconds! - b.seconds!);
+      if (timed[0]) glmnetPeer.set(thresh, timed[0]);
+      if (c.family === 'gaussian' && glmnetModes.length > 1)
+        timed.forEach((r, i) => (r.note = i === 0 ? 'the faster mode: the peer' : 'the slower mode'));
     }
     const best: Record<string, number> = {};
-    for (const k of report) best[k] = Math.min(...results.map((r) => r.objectives[k] ?? Infinity));
+    for (const k of shown) best[k] = Math.min(...results.map((r) => r.objectives[k] ?? Infinity));
     const label = `${c.name}${c.density ? ` (${c.density * 100}% dense)` : ''}`;
     for (const r of results) {
       const ratio = r.ratio === null ? 'n/a' : r.name === 'l1stream' ? '1' : `${r.ratio.toFixed(2)}×`;
-      const objs = report
+      const objs = shown
         .map((k) =>
           r.objectives[k] === undefined
             ? 'n/a'
@@ -419,6 +468,46 @@ async function main(): Promise<void> {
       log(
         `| ${label} | ${c.n} | ${c.p} | ${r.name} | ${fmtSec(r.seconds)} | ${r.runs.map(fmtSec).join(', ')} | ${ratio} | ${objs} | ${r.note ?? ''} |`,
       );
+    }
+    // each l1stream setting against glmnet at matching accuracy, at every λ
+    const matched: string[] = [];
+    for (const [setting, thresh] of [
+      [fastLabel, 1e-7],
+      ['l1stream', 1e-10],
+    ] as const) {
+      const mine = results.find((r) => r.name === setting);
+      const peer = glmnetPeer.get(thresh);
+      if (!mine || !peer || mine.runs.length === 0) continue;
+      let above = 0;
+      let worst = 0;
+      for (const k of report) {
+        const a = mine.objectives[k];
+        const b = peer.objectives[k];
+        if (a === undefined || b === undefined) continue;
+        const excess = (a - b) / b;
+        // beyond rounding (both at the null model at λ_0)
+        if (excess > 1e-12) above++;
+        worst = Math.max(worst, excess);
+      }
+      const ratio = medianRatio(mine.runs, peer.runs);
+      const cpuRatio =
+        mine.cpuRuns.length > 0 && peer.cpuRuns.length > 0
+          ? `${medianRatio(mine.cpuRuns, peer.cpuRuns).toFixed(2)}× (${fmtSec(median(mine.cpuRuns))} / ${fmtSec(median(peer.cpuRuns))})`
+          : 'n/a';
+      matched.push(
+        `| ${setting} | ${peer.name} | ${ratio.toFixed(2)}× | ${cpuRatio} | ${above} of ${report.length} | ${worst.toExponential(1)} |`,
+      );
+    }
+    if (matched.length > 0) {
+      log('');
+      log(`${label} ${c.n}x${c.p}, each l1stream setting against glmnet at matching accuracy, at every λ:`);
+      log('');
+      log(
+        "| l1stream | glmnet | time ratio (l1stream / glmnet, median of rounds) | CPU ratio (l1stream / glmnet: median of rounds, and medians) | λ where l1stream's objective is above glmnet's | largest relative excess |",
+      );
+      log('|---|---|---|---|---|---|');
+      for (const m of matched) log(m);
+      log('');
     }
     json.push({ case: c, lambdas: { max: lambdas[0], min: lambdas[99] }, results });
     writeResults(false);

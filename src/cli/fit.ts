@@ -7,7 +7,7 @@ import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
-import { prepareProblem, type Standardize } from '../solve/problem.js';
+import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import {
   checkInputFile,
@@ -46,6 +46,9 @@ options:
   --gamma G             with --adaptive: the exponent γ > 0 (default 1)
   --kkt-tolerance T     binomial: stop when the KKT conditions hold to T of each feature's threshold
                         (default 1e-10: the optimum to rounding; 1e-4 is about glmnet's default accuracy)
+  --stopping S          gaussian: certified (default: duality gap / KKT to rounding) | glmnet
+                        (glmnet's passes and convergence rule, no certificate: about its default accuracy
+                        and speed; sparse and wide designs)
   --progress            cross-validation progress on stderr even when it is not a terminal
                         (--no-progress: never)
   --key K               model key (default: the input file's base name)
@@ -66,6 +69,7 @@ const options = {
   adaptive: { type: 'boolean' },
   gamma: { type: 'string' },
   'kkt-tolerance': { type: 'string' },
+  stopping: { type: 'string' },
   progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },
@@ -115,8 +119,8 @@ export interface CommonFitFlags {
   readonly l1Ratio: number;
   readonly standardize: Standardize;
   readonly weight?: string;
-  /** `--kkt-tolerance` (binomial only), as solver options: empty when not given. */
-  readonly solver: { readonly kktTolerance?: number };
+  /** `--kkt-tolerance` (binomial only) and `--stopping` (gaussian only), as solver options: empty when not given. */
+  readonly solver: { readonly kktTolerance?: number; readonly stopping?: Stopping };
 }
 
 export function commonFlags(values: {
@@ -127,6 +131,7 @@ export function commonFlags(values: {
   standardize?: boolean;
   weight?: string;
   'kkt-tolerance'?: string;
+  stopping?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
   if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
@@ -143,6 +148,11 @@ export function commonFlags(values: {
     throw new UsageError(
       '--kkt-tolerance applies to --family binomial (gaussian fits are certified by their duality gap)',
     );
+  const stopping = values.stopping;
+  if (stopping !== undefined && stopping !== 'certified' && stopping !== 'glmnet')
+    throw new UsageError(`--stopping must be certified or glmnet, got "${stopping}"`);
+  if (stopping !== undefined && family !== 'gaussian')
+    throw new UsageError('--stopping applies to --family gaussian (binomial fits stop on --kkt-tolerance)');
   return {
     input: values.input,
     target: values.target,
@@ -150,7 +160,7 @@ export function commonFlags(values: {
     l1Ratio,
     standardize: values.standardize ?? 'auto',
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
-    solver: kktTolerance !== undefined ? { kktTolerance } : {},
+    solver: { ...(kktTolerance !== undefined ? { kktTolerance } : {}), ...(stopping ? { stopping } : {}) },
   };
 }
 

@@ -48,6 +48,9 @@ options:
   --seed N                seed of the fold assignment (default 1)
   --kkt-tolerance T       binomial: stop when the KKT conditions hold to T of each feature's threshold
                           (default 1e-10; 1e-4 is about glmnet's default accuracy)
+  --stopping S            gaussian: certified (default: duality gap / KKT to rounding) | glmnet
+                          (glmnet's passes and convergence rule, no certificate: about its default
+                          accuracy and speed; sparse and wide designs)
   --progress              cross-validation progress on stderr even when it is not a terminal
                           (--no-progress: never)
   --key K                 model key (default: the input file's base name)
@@ -71,6 +74,7 @@ const options = {
   cv: { type: 'string' },
   seed: { type: 'string' },
   'kkt-tolerance': { type: 'string' },
+  stopping: { type: 'string' },
   progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },

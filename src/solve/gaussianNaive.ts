@@ -1,21 +1,35 @@
-import type { LambdaOutcome } from './outcome.js';
+import type { Counts, LambdaOutcome } from './outcome.js';
 import type { CdState } from './state.js';
-import { kktViolation, solveWorkingSet } from './sweeps.js';
+import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS, sweep } from './sweeps.js';
 
 /**
- * Gaussian with naive (residual) updates: sweeps over the working set with KKT checks, certified
- * by a duality gap or by the KKT conditions (`kktTolerance`, relative to each threshold), whichever
- * holds first; the sweep threshold is tightened 100× until one does.
+ * Gaussian with naive (residual) updates. With `stopping: 'glmnet'`, glmnet's sweeps and rule
+ * (`sweepToThreshold`): done when they converge at tolerance · var(y), no certificate. Otherwise
+ * sweeps over the working set with KKT checks and Anderson extrapolation (`Extrapolation`),
+ * certified by a duality gap or by the KKT conditions (`kktTolerance`, relative to each
+ * threshold), whichever holds first; the sweep threshold is tightened 100× until one does.
  */
 export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   const pr = st.problem;
-  st.resetResidual(pr.y);
+  const certify = pr.stopping === 'certified';
+  // glmnet's rule keeps the residual from λ to λ (a fresh one costs a pass over the support)
+  if (certify || !st.residualCurrent) st.resetResidual(pr.y);
+  st.residualCurrent = true;
   const scaleVar = pr.yVar > 0 ? pr.yVar : 1;
   let thr = pr.tolerance * scaleVar;
   const counts = { passes: 0, kkt: 0 };
   let gap = NaN;
   for (;;) {
-    const ok = solveWorkingSet(st, lambda, thr, pr.maxPasses, counts);
+    const ok = certify
+      ? solveWorkingSet(
+          st,
+          lambda,
+          thr,
+          pr.maxPasses,
+          counts,
+          pr.extrapolate ? extrapolation(st).start(lambda, counts) : undefined,
+        )
+      : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {
       return {
         converged: false,
@@ -26,7 +40,7 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
         reason: `no convergence within ${pr.maxPasses} coordinate sweeps`,
       };
     }
-    if (lambda * pr.alpha === 0 || pr.yVar === 0) break;
+    if (!certify || lambda * pr.alpha === 0 || pr.yVar === 0) break;
     gap = dualGap(st, lambda);
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
     if (gap <= target) break;
@@ -52,6 +66,123 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
     outerIterations: 1,
     dualGap: gap,
   };
+}
+
+/**
+ * Sweeps at threshold `thr` in glmnet's pass structure (glmnetpp `elnet_point`): sweeps over the
+ * active set alone (the non-zero coefficients) until they converge, then a sweep over the
+ * working set; while that moves some coordinate by h·Δ² ≥ thr, the same again. After a
+ * working-set sweep below `thr`, the features outside the working set get their gradient (those
+ * inside keep a stale one: the strong rules only read the others) and those that violate their
+ * KKT condition join it; this repeats until none does. Returns false when the sweep budget ran out.
+ */
+export function sweepToThreshold(
+  st: CdState,
+  lambda: number,
+  thr: number,
+  budget: number,
+  counts: Counts,
+): boolean {
+  const beta = st.beta;
+  const active = st.active;
+  // Outer: sweeps over the working set. A sweep that stops making progress is at the rounding
+  // level of its sums (see `solveWorkingSet`): the sums are recomputed once, and if it still
+  // stalls the point is as good as sweeps make it (the KKT check and the caller decide).
+  const outer = new Stall();
+  const inner = new Stall();
+  // From a warm start, the active set's sweeps come first (glmnet starts each λ with them).
+  let activePasses = true;
+  for (;;) {
+    if (activePasses) {
+      let count = 0;
+      for (let k = 0; k < st.setSize; k++) {
+        const j = st.set[k]!;
+        if (beta[j] !== 0) active[count++] = j;
+      }
+      inner.reset();
+      // none, or all of the working set: its sweeps are the active set's
+      while (count > 0 && count < st.setSize) {
+        if (counts.passes >= budget) return false;
+        counts.passes++;
+        const c = sweep(st, lambda, active, count);
+        if (c < thr || inner.stalled(st, c)) break;
+      }
+    }
+    if (counts.passes >= budget) return false;
+    counts.passes++;
+    const change = sweep(st, lambda);
+    activePasses = true;
+    if (change < thr || outer.stalled(st, change)) {
+      if (screen(st, lambda, counts) === 0) return true;
+      outer.reset();
+      // new features: a sweep over the working set again
+      activePasses = false;
+    }
+  }
+}
+
+/** Progress of a sequence of sweeps: stalled after STALL_PASSES without progress, twice. */
+class Stall {
+  private best = Infinity;
+  private since = 0;
+  private refreshed = false;
+
+  reset(): void {
+    this.best = Infinity;
+    this.since = 0;
+    this.refreshed = false;
+  }
+
+  /** Whether the sweeps have stalled, given the last one's change (refreshes the sums once first). */
+  stalled(st: CdState, change: number): boolean {
+    if (change < STALL_PROGRESS * this.best) {
+      this.best = change;
+      this.since = 0;
+      return false;
+    }
+    if (++this.since < STALL_PASSES) return false;
+    if (this.refreshed) return true;
+    st.refreshSums();
+    this.refreshed = true;
+    this.best = Infinity;
+    this.since = 0;
+    return false;
+  }
+}
+
+/** Below this share of the features in the working set, the KKT pass takes every gradient in one call. */
+const SCREEN_ALL_BELOW = 0.125;
+
+/**
+ * The KKT check after the sweeps converge: the gradients of the features outside the working set
+ * from exact sums, violators added to the working set; returns how many joined.
+ */
+function screen(st: CdState, lambda: number, counts: Counts): number {
+  const { excluded, pf, alpha } = st.problem;
+  const l1 = lambda * alpha;
+  st.refreshSums();
+  counts.kkt++;
+  const kernels = st.sparseKernels;
+  // every column's product with the residual in one WebAssembly call, unless few are needed
+  const batch = kernels !== null && st.setSize < SCREEN_ALL_BELOW * st.p;
+  if (batch) kernels.dotsAll(st.uniformWeight === 0);
+  let violators = 0;
+  for (let j = 0; j < st.p; j++) {
+    if (excluded[j]) {
+      st.grad[j] = 0;
+      continue;
+    }
+    if (st.inSet[j]) continue;
+    st.columnVisits++;
+    st.ensureColumnSum(j);
+    const g = batch ? st.gradientFrom(j, kernels.dots[j]!) : st.gradient(j);
+    st.grad[j] = g;
+    if (Math.abs(g) > l1 * pf[j]!) {
+      st.addToSet(j);
+      violators++;
+    }
+  }
+  return violators;
 }
 
 /**
@@ -95,4 +226,176 @@ export function dualGapFrom(st: CdState, lambda: number, r2: number): number {
   const ry = r2 + bg;
   const c2 = dual * dual;
   return 0.5 * r2 * (1 + c2) - dual * ry + l1 * norm1 + 0.5 * l2 * (1 + c2) * norm2;
+}
+
+/** Sweeps per Anderson extrapolation (Bertrand & Massias 2021 use 5). */
+const AA_K = 5;
+
+const extrapolations = new WeakMap<CdState, Extrapolation>();
+
+/** The extrapolation of a state (its buffers are kept from λ to λ). */
+function extrapolation(st: CdState): Extrapolation {
+  let e = extrapolations.get(st);
+  if (!e) extrapolations.set(st, (e = new Extrapolation(st)));
+  return e;
+}
+
+/**
+ * Anderson extrapolation of coordinate descent (Bertrand & Massias, "Anderson acceleration of
+ * coordinate descent", AISTATS 2021): after every AA_K + 1 sweeps over an unchanged working set,
+ * the point c₁β⁽¹⁾ + … + c_Kβ⁽ᴷ⁾ with Σc = 1 that minimizes ‖Σ c_i (β⁽ⁱ⁾ − β⁽ⁱ⁻¹⁾)‖ is tried, with
+ * the intercept refitted, and kept only if it lowers the objective. It runs as the `Probe` of
+ * `solveWorkingSet`, called after every sweep; it never ends the sweeps itself (`stop` is false),
+ * the caller's certificate does.
+ */
+class Extrapolation implements Probe {
+  next = 0;
+  private lambda = 0;
+  private counts: Counts = { passes: 0, kkt: 0 };
+  /** The last AA_K + 1 iterates on the working set, `cap` entries each. */
+  private hist = new Float64Array(0);
+  private cap = 0;
+  private readonly gram = new Float64Array(AA_K * AA_K);
+  private readonly z = new Float64Array(AA_K);
+  private delta = new Float64Array(0);
+  private filled = 0;
+  private size = -1;
+
+  constructor(private readonly st: CdState) {}
+
+  /** Starts a new history at λ (the sweeps' counts give the pass number). */
+  start(lambda: number, counts: Counts): this {
+    this.lambda = lambda;
+    this.counts = counts;
+    this.filled = 0;
+    this.size = -1;
+    this.next = counts.passes + 1;
+    return this;
+  }
+
+  stop(): boolean {
+    const st = this.st;
+    this.next = this.counts.passes + 1;
+    const m = st.setSize;
+    // a new working set (after a KKT check) starts a new history
+    if (m !== this.size) {
+      this.size = m;
+      this.filled = 0;
+      if (m > this.cap) {
+        this.cap = Math.max(m, 2 * this.cap);
+        this.hist = new Float64Array((AA_K + 1) * this.cap);
+        this.delta = new Float64Array(this.cap);
+      }
+    }
+    const at = this.filled * this.cap;
+    for (let k = 0; k < m; k++) this.hist[at + k] = st.beta[st.set[k]!]!;
+    if (++this.filled === AA_K + 1) {
+      this.filled = 0;
+      this.extrapolate(m);
+    }
+    return false;
+  }
+
+  /** Tries the extrapolated point; keeps it if the objective is lower, else restores the last sweep's. */
+  private extrapolate(m: number): void {
+    const st = this.st;
+    const c = this.weights(m);
+    if (!c) return;
+    const { x, mean, scale } = st.problem;
+    const h = this.hist;
+    const cap = this.cap;
+    const d = this.delta;
+    for (let k = 0; k < m; k++) {
+      let e = 0;
+      for (let a = 0; a < AA_K; a++) e += c[a]! * h[(a + 1) * cap + k]!;
+      d[k] = e - st.beta[st.set[k]!]!;
+    }
+    const before = this.objective();
+    const b0 = st.b0;
+    const shift = st.shift;
+    const kernels = st.sparseKernels;
+    const move = (sign: number) => {
+      for (let k = 0; k < m; k++) {
+        const dk = sign * d[k]!;
+        if (dk === 0) continue;
+        const j = st.set[k]!;
+        st.beta[j]! += dk;
+        st.columnVisits++;
+        if (kernels) kernels.axpy(j, -dk / scale[j]!);
+        else x.axpy(j, -dk / scale[j]!, st.rho);
+        st.shift += (dk * mean[j]!) / scale[j]!;
+      }
+      st.refreshSums();
+    };
+    move(1);
+    // the intercept's optimum at the new point
+    const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
+    st.b0 += d0;
+    st.shift -= d0;
+    if (this.objective() < before) return;
+    move(-1);
+    st.b0 = b0;
+    st.shift = shift;
+    // the last sweep's coefficients exactly (the residual carries the rounding of the round trip)
+    for (let k = 0; k < m; k++) st.beta[st.set[k]!] = h[AA_K * cap + k]!;
+  }
+
+  /** The extrapolation weights c (Σ c = 1) from the differences of the iterates, or null. */
+  private weights(m: number): Float64Array | null {
+    const K = AA_K;
+    const h = this.hist;
+    const cap = this.cap;
+    const G = this.gram;
+    for (let a = 0; a < K; a++)
+      for (let b = a; b < K; b++) {
+        let s = 0;
+        for (let k = 0; k < m; k++)
+          s += (h[(a + 1) * cap + k]! - h[a * cap + k]!) * (h[(b + 1) * cap + k]! - h[b * cap + k]!);
+        G[a * K + b] = s;
+        G[b * K + a] = s;
+      }
+    let trace = 0;
+    for (let a = 0; a < K; a++) trace += G[a * K + a]!;
+    if (!(trace > 0)) return null;
+    // a little ridge: the differences are nearly collinear when the sweeps converge linearly
+    for (let a = 0; a < K; a++) G[a * K + a]! += 1e-10 * trace;
+    // G z = 1 by Gaussian elimination (G is positive definite), then c = z / Σ z
+    const z = this.z.fill(1);
+    for (let col = 0; col < K; col++) {
+      const piv = G[col * K + col]!;
+      for (let r = col + 1; r < K; r++) {
+        const f = G[r * K + col]! / piv;
+        for (let q = col; q < K; q++) G[r * K + q]! -= f * G[col * K + q]!;
+        z[r]! -= f * z[col]!;
+      }
+    }
+    let sum = 0;
+    for (let col = K - 1; col >= 0; col--) {
+      let s = z[col]!;
+      for (let q = col + 1; q < K; q++) s -= G[col * K + q]! * z[q]!;
+      z[col] = s / G[col * K + col]!;
+      sum += z[col]!;
+    }
+    if (!Number.isFinite(sum) || sum === 0) return null;
+    for (let a = 0; a < K; a++) z[a]! /= sum;
+    return z;
+  }
+
+  /** The objective at the current point: ½ Σ W r² + λ Σ pf (α|β| + (1−α)/2 β²). */
+  private objective(): number {
+    const st = this.st;
+    const { pf, alpha } = st.problem;
+    let r2 = 0;
+    for (let i = 0; i < st.n; i++) {
+      const r = st.rho[i]! + st.shift;
+      r2 += st.W[i]! * r * r;
+    }
+    let pen = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      const b = st.beta[j]!;
+      pen += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
+    }
+    return 0.5 * r2 + this.lambda * pen;
+  }
 }

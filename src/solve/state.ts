@@ -42,6 +42,8 @@ export class CdState {
   readonly inSet: Uint8Array;
   readonly set: Int32Array;
   setSize = 0;
+  /** Scratch list for sweeps over part of the working set (`sweep`'s `list`). */
+  readonly active: Int32Array;
   readonly eta: Float64Array;
   readonly betaOld: Float64Array;
   /** The common observation weight of a gaussian problem on a sparse design, else 0. */
@@ -83,6 +85,7 @@ export class CdState {
     this.sumStamp = new Int32Array(this.p);
     this.inSet = new Uint8Array(this.p);
     this.set = kernels?.set ?? new Int32Array(this.p);
+    this.active = kernels?.active ?? new Int32Array(this.p);
     this.eta = new Float64Array(problem.family === 'binomial' ? this.n : 0);
     this.betaOld = new Float64Array(this.p);
     this.rho = kernels?.rho ?? new Float64Array(this.n);
@@ -90,8 +93,12 @@ export class CdState {
     if (problem.family === 'gaussian') this.W.set(problem.w);
   }
 
+  /** Whether `rho + shift` is the gaussian residual y − b0 − x̃β of the current point. */
+  residualCurrent = false;
+
   /** Sets the current point (standardized scale) and puts its non-zeros in the working set. */
   setPoint(b0: number, beta: Float64Array): void {
+    this.residualCurrent = false;
     this.b0 = b0;
     this.beta.set(beta);
     for (let j = 0; j < this.p; j++) {

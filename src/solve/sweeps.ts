@@ -2,8 +2,8 @@ import type { Counts } from './outcome.js';
 import type { CdState } from './state.js';
 
 /** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
-const STALL_PASSES = 50;
-const STALL_PROGRESS = 0.99;
+export const STALL_PASSES = 50;
+export const STALL_PROGRESS = 0.99;
 
 /**
  * Coordinate sweeps over the working set and the screening around them: sequential strong rules
@@ -18,19 +18,22 @@ export function addStrongSet(st: CdState, lambda: number, lambdaPrev: number): v
   for (let j = 0; j < st.p; j++) if (Math.abs(st.grad[j]!) >= cut * pf[j]!) st.addToSet(j);
 }
 
-/** One cyclic sweep over the working set and the intercept; returns the largest h·Δ². */
-export function sweep(st: CdState, lambda: number): number {
+/**
+ * One cyclic sweep over the working set (or `list[0..count)`: `st.set` or `st.active`) and the
+ * intercept; returns the largest h·Δ².
+ */
+export function sweep(st: CdState, lambda: number, list: Int32Array = st.set, count = st.setSize): number {
   const { alpha } = st.problem;
   const l1 = lambda * alpha;
   const l2 = lambda * (1 - alpha);
-  st.columnVisits += st.setSize;
+  st.columnVisits += count;
   const kernels = st.sparseKernels;
   let maxChange: number;
   if (kernels) {
     // the whole sweep in WebAssembly: the operations of sweepFeatures, in the same order
-    for (let k = 0; k < st.setSize; k++) st.ensureColumn(st.set[k]!);
-    maxChange = kernels.sweep(st.setSize, st.uniformWeight, l1, l2, st.sumW, st);
-  } else maxChange = sweepFeatures(st, l1, l2);
+    for (let k = 0; k < count; k++) st.ensureColumn(list[k]!);
+    maxChange = kernels.sweep(list, count, st.uniformWeight, l1, l2, st.sumW, st);
+  } else maxChange = sweepFeatures(st, l1, l2, list, count);
   const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
   if (d0 !== 0) {
     st.b0 += d0;
@@ -42,12 +45,12 @@ export function sweep(st: CdState, lambda: number): number {
 }
 
 /** The features' part of a sweep, in JavaScript; returns the largest h·Δ². */
-function sweepFeatures(st: CdState, l1: number, l2: number): number {
+function sweepFeatures(st: CdState, l1: number, l2: number, list: Int32Array, count: number): number {
   const { x, mean, scale, pf } = st.problem;
   const beta = st.beta;
   let maxChange = 0;
-  for (let k = 0; k < st.setSize; k++) {
-    const j = st.set[k]!;
+  for (let k = 0; k < count; k++) {
+    const j = list[k]!;
     st.ensureColumn(j);
     const hj = st.h[j]!;
     const bj = beta[j]!;

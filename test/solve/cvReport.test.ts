@@ -120,3 +120,54 @@ describe('fit and path: --progress, --kkt-tolerance, cvUnconvergedFolds', () => 
     expect(gaussian.stderr).toMatch(/--kkt-tolerance applies to --family binomial/);
   });
 });
+
+describe('fit and path: --stopping', () => {
+  // wide (p > n): naive updates, where the stopping rule applies
+  const wrng = new Rng(9);
+  const wide: number[][] = [];
+  const target: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const r = Array.from({ length: 40 }, () => wrng.normal());
+    wide.push(r);
+    target.push(2 * r[0]! - r[1]! + 0.5 * wrng.normal());
+  }
+  const file = join(dir, 'wide.csv');
+  const names = wide[0]!.map((_, j) => `x${j}`);
+  writeFileSync(
+    file,
+    `${names.join(',')},y\n${wide.map((r, i) => `${r.join(',')},${target[i]}`).join('\n')}\n`,
+  );
+  const base = ['--input', file, '--target', 'y', '--standardize'];
+
+  it('--stopping glmnet reaches the solver', async () => {
+    const lambda = 0.05;
+    const x = DenseDesign.fromRows(wide);
+    const r = await runCli(['fit', ...base, '--lambda', String(lambda), '--stopping', 'glmnet']);
+    expect(r.code).toBe(0);
+    const model = JSON.parse(r.stdout) as { intercept: number; metrics: { passes: number } };
+    const glmnet = solveAt(x, target, { lambda, stopping: 'glmnet' });
+    const certified = solveAt(x, target, { lambda });
+    expect(model.intercept).toBe(glmnet.intercept);
+    expect(model.metrics.passes).toBe(glmnet.passes);
+    expect(glmnet.passes).not.toBe(certified.passes);
+  });
+
+  it('--stopping: unknown, or on a binomial fit, is a usage error', async () => {
+    const bad = await runCli(['path', ...base, '--stopping', 'loose']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--stopping must be certified or glmnet/);
+    const binomial = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--family',
+      'binomial',
+      '--stopping',
+      'glmnet',
+    ]);
+    expect(binomial.code).toBe(2);
+    expect(binomial.stderr).toMatch(/--stopping applies to --family gaussian/);
+  });
+});

@@ -20,16 +20,24 @@ if (meta$sparse) {
 thresh <- if (length(args) >= 2) as.numeric(args[2]) else if (is.null(meta$thresh)) 1e-7 else meta$thresh
 type <- if (length(args) >= 3) args[3] else if (p < 500) "covariance" else "naive"
 if (meta$family != "gaussian") type <- NULL
-t0 <- proc.time()[["elapsed"]]
+t0 <- proc.time()
+t0c <- t0[["user.self"]] + t0[["sys.self"]]
+t0 <- t0[["elapsed"]]
 f <- if (is.null(type)) {
   glmnet(x, y, family = meta$family, lambda = meta$lambdas, standardize = FALSE, thresh = thresh)
 } else {
   glmnet(x, y, family = meta$family, lambda = meta$lambdas, standardize = FALSE, thresh = thresh, type.gaussian = type)
 }
-secs <- proc.time()[["elapsed"]] - t0
-cf <- as.matrix(coef(f))
+t1 <- proc.time()
+secs <- t1[["elapsed"]] - t0
+cpu <- t1[["user.self"]] + t1[["sys.self"]] - t0c
+cf <- coef(f)
 fits <- list()
 for (k in meta$report) {
-  if (k + 1 <= ncol(cf)) fits[[as.character(k)]] <- list(intercept = cf[1, k + 1], coef = unname(cf[-1, k + 1]))
+  if (k + 1 <= ncol(cf)) {
+    b <- cf[-1, k + 1]
+    nz <- which(b != 0)
+    fits[[as.character(k)]] <- list(intercept = cf[1, k + 1], index = I(nz - 1), value = I(unname(b[nz])))
+  }
 }
-cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), if (is.null(type)) "" else paste0(" ", type), " thresh=", thresh), seconds = secs, fits = fits), digits = NA, auto_unbox = TRUE))
+cat(toJSON(list(name = paste0("glmnet ", packageVersion("glmnet"), if (is.null(type)) "" else paste0(" ", type), " thresh=", thresh), seconds = secs, cpuSeconds = cpu, npasses = f$npasses, fits = fits), digits = NA, auto_unbox = TRUE))

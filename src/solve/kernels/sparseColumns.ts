@@ -63,6 +63,7 @@ interface Kernels {
 interface FeatureLayout {
   readonly colStart: number;
   readonly set: number;
+  readonly active: number;
   readonly beta: number;
   readonly h: number;
   readonly colW: number;
@@ -79,7 +80,8 @@ function featureLayout(at: number, p: number): FeatureLayout {
   const f64 = p * 8;
   const colStart = at;
   const set = colStart + i32;
-  const beta = set + i32;
+  const active = set + i32;
+  const beta = active + i32;
   const h = beta + f64;
   const colW = h + f64;
   const mean = colW + f64;
@@ -87,7 +89,7 @@ function featureLayout(at: number, p: number): FeatureLayout {
   const pf = scale + f64;
   const out = pf + f64;
   const state = out + f64;
-  return { colStart, set, beta, h, colW, mean, scale, pf, out, state, end: state + 16 };
+  return { colStart, set, active, beta, h, colW, mean, scale, pf, out, state, end: state + 16 };
 }
 
 /** The scalars a sweep reads and updates: the residual's shift and Σ w ρ. */
@@ -107,6 +109,8 @@ export class WasmSparseColumns {
   readonly colW: Float64Array;
   /** The working set the sweeps visit (p entries; the first `count` of a sweep are used). */
   readonly set: Int32Array;
+  /** A second list of features for sweeps over part of the working set (p entries). */
+  readonly active: Int32Array;
   /** `dotsAll`'s results (p entries). */
   readonly dots: Float64Array;
   private readonly state: Float64Array;
@@ -138,6 +142,7 @@ export class WasmSparseColumns {
     const l = (this.layout = featureLayout(this.wAt + design.rows * 8, p));
     new Int32Array(buffer, l.colStart, p + 1).set(design.colStart);
     this.set = new Int32Array(buffer, l.set, p);
+    this.active = new Int32Array(buffer, l.active, p);
     this.beta = new Float64Array(buffer, l.beta, p);
     this.h = new Float64Array(buffer, l.h, p);
     this.colW = new Float64Array(buffer, l.colW, p);
@@ -155,17 +160,28 @@ export class WasmSparseColumns {
   }
 
   /**
-   * One coordinate sweep over `set[0..count)` at L1 and L2 weights `l1`, `l2` (without the
-   * intercept step): the solver's sweep with equal weights `c` (> 0) or the weights `w` (c = 0),
-   * `sumW` = Σ w. Updates `beta`, `rho` and `sums`; returns the largest h_j Δβ_j².
+   * One coordinate sweep over `list[0..count)` (`set` or `active`) at L1 and L2 weights `l1`,
+   * `l2` (without the intercept step): the solver's sweep with equal weights `c` (> 0) or the
+   * weights `w` (c = 0), `sumW` = Σ w. Updates `beta`, `rho` and `sums`; returns the largest
+   * h_j Δβ_j².
    */
-  sweep(count: number, c: number, l1: number, l2: number, sumW: number, sums: SweepSums): number {
+  sweep(
+    list: Int32Array,
+    count: number,
+    c: number,
+    l1: number,
+    l2: number,
+    sumW: number,
+    sums: SweepSums,
+  ): number {
+    if (list !== this.set && list !== this.active)
+      throw new Error('sweep: the list must be `set` or `active`');
     const l = this.layout;
     const state = this.state;
     state[0] = sums.shift;
     state[1] = sums.sumWrho;
     const max = this.kernels.sparseSweep(
-      l.set,
+      list.byteOffset,
       count,
       l.colStart,
       this.riAt,
