@@ -61,13 +61,45 @@ export class InternTable {
       }
       slot = (slot + 1) & mask;
     }
+    return this.add(text, start, end, hash, slot);
+  }
+
+  /**
+   * `idOf` for a reader that holds the text's UTF-16 code units in `codes` (at the same
+   * positions): it compares those, since reading a typed array costs less than `charCodeAt` on a
+   * line (itself a slice of a larger chunk).
+   */
+  idOfCodes(codes: Uint16Array, text: string, start: number, end: number, hash: number): number {
+    const length = end - start;
+    if (length > MAX_INTERNED_LENGTH) return -1;
+    hash |= 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
+      if (slots[2 * slot] === hash) {
+        const s = this.strings[e - 1];
+        if (s.length === length) {
+          let i = 0;
+          while (i < length && s.charCodeAt(i) === codes[start + i]) i++;
+          if (i === length) return e - 1;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.add(text, start, end, hash, slot);
+  }
+
+  /** Adds `text[start, end)` (not held; `slot` is the empty slot its probe ended on), if there is room. */
+  private add(text: string, start: number, end: number, hash: number, slot: number): number {
     const id = this.strings.length;
     if (id >= this.capacity) return -1;
     this.strings.push(flatSlice(text, start, end));
+    const slots = this.slots;
     slots[2 * slot] = hash;
     slots[2 * slot + 1] = id + 1;
     // at most half full: probes stay short
-    if (4 * (id + 1) > slots.length) this.rehash(2 * (mask + 1));
+    if (4 * (id + 1) > slots.length) this.rehash(2 * (this.mask + 1));
     return id;
   }
 

@@ -221,7 +221,7 @@ class ExactFieldColumns implements FieldColumns {
   }
 }
 
-class HashedFieldColumns implements FieldColumns {
+export class HashedFieldColumns implements FieldColumns {
   /** The hash state after `field=`, and a hasher to continue it with each value. */
   private readonly prefix = new Murmur3();
   private readonly hasher = new Murmur3();
@@ -242,8 +242,16 @@ class HashedFieldColumns implements FieldColumns {
   }
 
   oneHot(value: string): number {
-    const hash = this.hasher.copyFrom(this.prefix).update(value).digest();
-    return this.vocabulary.lookup(hash, this.field, value);
+    return this.vocabulary.lookup(this.oneHotHash(value), this.field, value);
+  }
+
+  /** The full hash of `field=value` (`oneHot` without the lookup). */
+  oneHotHash(value: string): number {
+    return this.hasher.copyFrom(this.prefix).update(value).digest();
+  }
+
+  get fieldName(): string {
+    return this.field;
   }
 }
 
@@ -428,6 +436,20 @@ export class HashedVocabulary implements Vocabulary {
   /** Hashing is the cost of a lookup: a field's prefix (`field=`) is hashed once (`indexOf`'s effects). */
   forField(field: string): FieldColumns {
     return new HashedFieldColumns(this, field, this.seed);
+  }
+
+  /**
+   * Reads the table words of the columns of `hashes[0, n)` and returns their sum (meaningless):
+   * a featurizer calls it before looking the same hashes up, so that the cache misses of an
+   * event's columns overlap instead of coming one after the other.
+   */
+  touch(hashes: Int32Array, n: number): number {
+    const words = this.words;
+    if (words === null) return 0;
+    const mask = this.mask;
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += words[2 * (hashes[k] & mask)];
+    return sum;
   }
 
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
