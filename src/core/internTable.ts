@@ -20,6 +20,13 @@ export class InternTable {
   /** Per slot, at 2 * slot: a string's scan hash (compared before its characters), then its id + 1 (0: empty). */
   private slots = new Int32Array(1024);
   private mask = 511;
+  /**
+   * The strings' UTF-16 units end to end, string `id` at `starts[id]` to `starts[id + 1]`: lookups
+   * compare these, so that a hit reads two small typed arrays and not the string's own object
+   * (strings lie scattered on the heap: a cache miss each).
+   */
+  private units = new Uint16Array(4096);
+  private starts = new Int32Array(1024);
 
   constructor(capacity = DEFAULT_INTERN_CAPACITY) {
     if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
@@ -52,10 +59,11 @@ export class InternTable {
     let slot = (hash ^ (hash >>> 15)) & mask;
     for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
       if (slots[2 * slot] === hash) {
-        const s = this.strings[e - 1];
-        if (s.length === length) {
+        const at = this.starts[e - 1];
+        if (this.starts[e] - at === length) {
+          const units = this.units;
           let i = 0;
-          while (i < length && s.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+          while (i < length && units[at + i] === text.charCodeAt(start + i)) i++;
           if (i === length) return e - 1;
         }
       }
@@ -78,10 +86,11 @@ export class InternTable {
     let slot = (hash ^ (hash >>> 15)) & mask;
     for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
       if (slots[2 * slot] === hash) {
-        const s = this.strings[e - 1];
-        if (s.length === length) {
+        const at = this.starts[e - 1];
+        if (this.starts[e] - at === length) {
+          const units = this.units;
           let i = 0;
-          while (i < length && s.charCodeAt(i) === codes[start + i]) i++;
+          while (i < length && units[at + i] === codes[start + i]) i++;
           if (i === length) return e - 1;
         }
       }
@@ -95,6 +104,19 @@ export class InternTable {
     const id = this.strings.length;
     if (id >= this.capacity) return -1;
     this.strings.push(flatSlice(text, start, end));
+    if (id + 2 > this.starts.length) {
+      const starts = new Int32Array(2 * this.starts.length);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    const at = this.starts[id];
+    if (at + (end - start) > this.units.length) {
+      const units = new Uint16Array(2 * this.units.length);
+      units.set(this.units);
+      this.units = units;
+    }
+    for (let i = start; i < end; i++) this.units[at + i - start] = text.charCodeAt(i);
+    this.starts[id + 1] = at + (end - start);
     const slots = this.slots;
     slots[2 * slot] = hash;
     slots[2 * slot + 1] = id + 1;
