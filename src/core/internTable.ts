@@ -27,6 +27,8 @@ export class InternTable {
    */
   private units = new Uint16Array(4096);
   private starts = new Int32Array(1024);
+  /** `idOf`'s copy of the units it looks up. */
+  private readonly scratch = new Uint16Array(MAX_INTERNED_LENGTH);
 
   constructor(capacity = DEFAULT_INTERN_CAPACITY) {
     if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
@@ -53,23 +55,9 @@ export class InternTable {
   idOf(text: string, start: number, end: number, hash: number): number {
     const length = end - start;
     if (length > MAX_INTERNED_LENGTH) return -1;
-    hash |= 0;
-    const slots = this.slots;
-    const mask = this.mask;
-    let slot = (hash ^ (hash >>> 15)) & mask;
-    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
-      if (slots[2 * slot] === hash) {
-        const at = this.starts[e - 1];
-        if (this.starts[e] - at === length) {
-          const units = this.units;
-          let i = 0;
-          while (i < length && units[at + i] === text.charCodeAt(start + i)) i++;
-          if (i === length) return e - 1;
-        }
-      }
-      slot = (slot + 1) & mask;
-    }
-    return this.add(text, start, end, hash, slot);
+    const scratch = this.scratch;
+    for (let i = 0; i < length; i++) scratch[i] = text.charCodeAt(start + i);
+    return this.find(scratch, 0, text, start, end, hash);
   }
 
   /**
@@ -78,8 +66,20 @@ export class InternTable {
    * line (itself a slice of a larger chunk).
    */
   idOfCodes(codes: Uint16Array, text: string, start: number, end: number, hash: number): number {
+    if (end - start > MAX_INTERNED_LENGTH) return -1;
+    return this.find(codes, start, text, start, end, hash);
+  }
+
+  /** The lookup of `text[start, end)`, whose units are `codes` from `from` on. */
+  private find(
+    codes: Uint16Array,
+    from: number,
+    text: string,
+    start: number,
+    end: number,
+    hash: number,
+  ): number {
     const length = end - start;
-    if (length > MAX_INTERNED_LENGTH) return -1;
     hash |= 0;
     const slots = this.slots;
     const mask = this.mask;
@@ -90,7 +90,7 @@ export class InternTable {
         if (this.starts[e] - at === length) {
           const units = this.units;
           let i = 0;
-          while (i < length && units[at + i] === codes[start + i]) i++;
+          while (i < length && units[at + i] === codes[from + i]) i++;
           if (i === length) return e - 1;
         }
       }
