@@ -249,10 +249,6 @@ export class HashedFieldColumns implements FieldColumns {
   oneHotHash(value: string): number {
     return this.hasher.copyFrom(this.prefix).update(value).digest();
   }
-
-  get fieldName(): string {
-    return this.field;
-  }
 }
 
 export interface HashedVocabularyOptions {
