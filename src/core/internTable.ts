@@ -20,6 +20,15 @@ export class InternTable {
   /** Per slot, at 2 * slot: a string's scan hash (compared before its characters), then its id + 1 (0: empty). */
   private slots = new Int32Array(1024);
   private mask = 511;
+  /**
+   * The strings' UTF-16 units end to end, string `id` at `starts[id]` to `starts[id + 1]`: lookups
+   * compare these, so that a hit reads two small typed arrays and not the string's own object
+   * (strings lie scattered on the heap: a cache miss each).
+   */
+  private units = new Uint16Array(4096);
+  private starts = new Int32Array(1024);
+  /** `idOf`'s copy of the units it looks up. */
+  private readonly scratch = new Uint16Array(MAX_INTERNED_LENGTH);
 
   constructor(capacity = DEFAULT_INTERN_CAPACITY) {
     if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
@@ -46,28 +55,73 @@ export class InternTable {
   idOf(text: string, start: number, end: number, hash: number): number {
     const length = end - start;
     if (length > MAX_INTERNED_LENGTH) return -1;
+    const scratch = this.scratch;
+    for (let i = 0; i < length; i++) scratch[i] = text.charCodeAt(start + i);
+    return this.find(scratch, 0, text, start, end, hash);
+  }
+
+  /**
+   * `idOf` for a reader that holds the text's UTF-16 code units in `codes` (at the same
+   * positions): it compares those, since reading a typed array costs less than `charCodeAt` on a
+   * line (itself a slice of a larger chunk).
+   */
+  idOfCodes(codes: Uint16Array, text: string, start: number, end: number, hash: number): number {
+    if (end - start > MAX_INTERNED_LENGTH) return -1;
+    return this.find(codes, start, text, start, end, hash);
+  }
+
+  /** The lookup of `text[start, end)`, whose units are `codes` from `from` on. */
+  private find(
+    codes: Uint16Array,
+    from: number,
+    text: string,
+    start: number,
+    end: number,
+    hash: number,
+  ): number {
+    const length = end - start;
     hash |= 0;
     const slots = this.slots;
     const mask = this.mask;
     let slot = (hash ^ (hash >>> 15)) & mask;
     for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
       if (slots[2 * slot] === hash) {
-        const s = this.strings[e - 1];
-        if (s.length === length) {
+        const at = this.starts[e - 1];
+        if (this.starts[e] - at === length) {
+          const units = this.units;
           let i = 0;
-          while (i < length && s.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+          while (i < length && units[at + i] === codes[from + i]) i++;
           if (i === length) return e - 1;
         }
       }
       slot = (slot + 1) & mask;
     }
+    return this.add(text, start, end, hash, slot);
+  }
+
+  /** Adds `text[start, end)` (not held; `slot` is the empty slot its probe ended on), if there is room. */
+  private add(text: string, start: number, end: number, hash: number, slot: number): number {
     const id = this.strings.length;
     if (id >= this.capacity) return -1;
     this.strings.push(flatSlice(text, start, end));
+    if (id + 2 > this.starts.length) {
+      const starts = new Int32Array(2 * this.starts.length);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    const at = this.starts[id];
+    if (at + (end - start) > this.units.length) {
+      const units = new Uint16Array(2 * this.units.length);
+      units.set(this.units);
+      this.units = units;
+    }
+    for (let i = start; i < end; i++) this.units[at + i - start] = text.charCodeAt(i);
+    this.starts[id + 1] = at + (end - start);
+    const slots = this.slots;
     slots[2 * slot] = hash;
     slots[2 * slot + 1] = id + 1;
     // at most half full: probes stay short
-    if (4 * (id + 1) > slots.length) this.rehash(2 * (mask + 1));
+    if (4 * (id + 1) > slots.length) this.rehash(2 * (this.mask + 1));
     return id;
   }
 

@@ -3,6 +3,7 @@ import type { InternTable } from '../core/internTable.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
+  HashedFieldColumns,
   HashedVocabulary,
   type FieldColumns,
   type Vocabulary,
@@ -124,6 +125,15 @@ export class Featurizer {
   private slotById: Array<FieldColumns | undefined> = [];
   private slotsById = 0;
   private readonly hashedVocabulary: HashedVocabulary | null;
+  /**
+   * Hashed, events with ids: the full hashes of the event's columns in order, and for each the
+   * feature it comes from and the item of an array value (-1: the value itself).
+   */
+  private hashes = new Int32Array(256);
+  private featureAt = new Int32Array(256);
+  private itemAt = new Int32Array(256);
+  /** Sink for `HashedVocabulary.touch`'s sum (never read). */
+  private touched = 0;
   /** The reason of the last event rejected by pass 1. */
   private unsupported = '';
   /** Feature values left out because an exact vocabulary was full (`maxFeatures`). */
@@ -240,6 +250,10 @@ export class Featurizer {
       this.eventNo = 1;
       this.stamp.fill(0);
     }
+    if (this.hashedVocabulary !== null) {
+      this.featurizeHashed(this.hashedVocabulary, names, list, ids, idStart, out);
+      return null;
+    }
     for (let k = 0; k < list.length; k++) {
       const id = ids[idStart + k];
       const v = list[k];
@@ -258,6 +272,78 @@ export class Featurizer {
       }
     }
     return null;
+  }
+
+  /**
+   * `featurizeIds`' second pass for a hashed vocabulary, in two steps: every column's hash first,
+   * then the lookups in the same order (the same names, collisions and vector), after touching
+   * their table words so that an event's cache misses on a large table overlap.
+   */
+  private featurizeHashed(
+    hashed: HashedVocabulary,
+    names: readonly string[],
+    list: ReadonlyArray<FeatureValue | null>,
+    ids: Int32Array,
+    idStart: number,
+    out: SparseBuffer,
+  ): void {
+    let m = 0;
+    for (let k = 0; k < list.length; k++) {
+      const v = list[k];
+      if (v === null) continue;
+      const id = ids[idStart + k];
+      if (typeof v === 'number' || typeof v === 'boolean') {
+        if (v === 0 || v === false) continue;
+        m = this.pushHash(m, this.numericHashOf(hashed, id, names[k]), k, -1);
+      } else if (typeof v === 'string') {
+        if (!isMissingString(v)) m = this.pushHash(m, this.oneHotHashOf(hashed, id, names[k], v), k, -1);
+      } else {
+        const items = v as readonly string[];
+        for (let i = 0; i < items.length; i++)
+          if (!isMissingString(items[i]))
+            m = this.pushHash(m, this.oneHotHashOf(hashed, id, names[k], items[i]), k, i);
+      }
+    }
+    this.touched = hashed.touch(this.hashes, m);
+    for (let r = 0; r < m; r++) {
+      const k = this.featureAt[r];
+      const v = list[k];
+      const i = this.itemAt[r];
+      const hash = this.hashes[r] >>> 0;
+      if (typeof v === 'number') this.add(out, hashed.lookup(hash, names[k], undefined), v);
+      else if (typeof v === 'boolean') this.add(out, hashed.lookup(hash, names[k], undefined), 1);
+      else {
+        const value = i < 0 ? (v as string) : (v as readonly string[])[i];
+        this.add(out, hashed.lookup(hash, names[k], value), 1);
+      }
+    }
+  }
+
+  private pushHash(m: number, hash: number, k: number, item: number): number {
+    if (m === this.hashes.length) {
+      this.hashes = growInt32(this.hashes, 2 * m);
+      this.featureAt = growInt32(this.featureAt, 2 * m);
+      this.itemAt = growInt32(this.itemAt, 2 * m);
+    }
+    this.hashes[m] = hash;
+    this.featureAt[m] = k;
+    this.itemAt[m] = item;
+    return m + 1;
+  }
+
+  /** The full hash of the numeric feature `field` (id `id`, -1: none). */
+  private numericHashOf(hashed: HashedVocabulary, id: number, field: string): number {
+    if (id < 0) return hashed.hashOf(field);
+    if (id < this.numericKnown.length && this.numericKnown[id] === 1) return this.numericById[id] >>> 0;
+    const hash = hashed.hashOf(field);
+    this.remember(id, hash);
+    return hash;
+  }
+
+  /** The full hash of the one-hot `field=value` (field id `id`, -1: none). */
+  private oneHotHashOf(hashed: HashedVocabulary, id: number, field: string, value: string): number {
+    const slot = this.slotOf(id, field);
+    return slot instanceof HashedFieldColumns ? slot.oneHotHash(value) : hashed.hashOf(field, value);
   }
 
   /** The numeric column of the field of id `id` (-1: none), named `field`. */

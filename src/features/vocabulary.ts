@@ -221,7 +221,7 @@ class ExactFieldColumns implements FieldColumns {
   }
 }
 
-class HashedFieldColumns implements FieldColumns {
+export class HashedFieldColumns implements FieldColumns {
   /** The hash state after `field=`, and a hasher to continue it with each value. */
   private readonly prefix = new Murmur3();
   private readonly hasher = new Murmur3();
@@ -242,8 +242,12 @@ class HashedFieldColumns implements FieldColumns {
   }
 
   oneHot(value: string): number {
-    const hash = this.hasher.copyFrom(this.prefix).update(value).digest();
-    return this.vocabulary.lookup(hash, this.field, value);
+    return this.vocabulary.lookup(this.oneHotHash(value), this.field, value);
+  }
+
+  /** The full hash of `field=value` (`oneHot` without the lookup). */
+  oneHotHash(value: string): number {
+    return this.hasher.copyFrom(this.prefix).update(value).digest();
   }
 }
 
@@ -369,6 +373,58 @@ class NameTable {
   }
 }
 
+/**
+ * A set of 32-bit hashes in typed arrays, in insertion order (a `Set<number>` boxes every hash
+ * above 2^30 as a heap number: a set of a million colliding names was a visible part of a lookup).
+ */
+class HashSet32 {
+  /** The hashes in insertion order (signed). */
+  private list = new Int32Array(64);
+  /** Open addressing: per slot, the hash's position in `list` + 1 (0: empty). */
+  private slots = new Int32Array(128);
+  size = 0;
+
+  has(hash: number): boolean {
+    return this.slotOf(hash | 0) < 0;
+  }
+
+  add(hash: number): void {
+    const h = hash | 0;
+    const slot = this.slotOf(h);
+    if (slot < 0) return;
+    if (this.size === this.list.length) this.list = growInt32(this.list, 2 * this.size);
+    this.list[this.size++] = h;
+    this.slots[slot] = this.size;
+    // at most half full: probes stay short
+    if (2 * this.size > this.slots.length) this.rehash();
+  }
+
+  /** The empty slot where `h` would go, or -1 when it is held. */
+  private slotOf(h: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = (Math.imul(h, 0x9e3779b1) >>> 0) & mask; ; slot = (slot + 1) & mask) {
+      const e = this.slots[slot];
+      if (e === 0) return slot;
+      if (this.list[e - 1] === h) return -1;
+    }
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(2 * this.slots.length);
+    const mask = this.slots.length - 1;
+    for (let k = 0; k < this.size; k++) {
+      let slot = (Math.imul(this.list[k], 0x9e3779b1) >>> 0) & mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[slot] = k + 1;
+    }
+  }
+
+  /** The hashes in insertion order, unsigned. */
+  toUint32Array(): Uint32Array {
+    return new Uint32Array(this.list.buffer.slice(0, 4 * this.size));
+  }
+}
+
 /** Hashed vocabularies up to 2^FAST_BITS columns keep a typed-array copy of their name hashes. */
 const FAST_BITS = 24;
 
@@ -387,7 +443,7 @@ export class HashedVocabulary implements Vocabulary {
   private collisionCount = 0;
   private readonly examples: Array<readonly [number, string, string]> = [];
   /** Full hashes of the names counted as collisions (a name is counted once). */
-  private readonly collided = new Set<number>();
+  private readonly collided = new HashSet32();
   /**
    * Hot path for up to 2^FAST_BITS columns, two words per column (one cache line): the name's
    * hash, then the last name that collided there and is counted already (so a name that keeps
@@ -428,6 +484,20 @@ export class HashedVocabulary implements Vocabulary {
   /** Hashing is the cost of a lookup: a field's prefix (`field=`) is hashed once (`indexOf`'s effects). */
   forField(field: string): FieldColumns {
     return new HashedFieldColumns(this, field, this.seed);
+  }
+
+  /**
+   * Reads the table words of the columns of `hashes[0, n)` and returns their sum (meaningless):
+   * a featurizer calls it before looking the same hashes up, so that the cache misses of an
+   * event's columns overlap instead of coming one after the other.
+   */
+  touch(hashes: Int32Array, n: number): number {
+    const words = this.words;
+    if (words === null) return 0;
+    const mask = this.mask;
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += words[2 * (hashes[k] & mask)];
+    return sum;
   }
 
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
@@ -516,7 +586,7 @@ export class HashedVocabulary implements Vocabulary {
       fields,
       values,
       collisions: this.collisionCount,
-      collided: Uint32Array.from(this.collided),
+      collided: this.collided.toUint32Array(),
       collisionExamples: this.examples.slice(),
     };
   }

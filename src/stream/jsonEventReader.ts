@@ -27,15 +27,15 @@ class StringCache {
     this.strings = new Array<string>(slots).fill('\u0000');
   }
 
-  /** The string `line[start, end)`, whose characters hash to `hash` (and are escape-free). */
-  get(line: string, start: number, end: number, hash: number): string {
+  /** The string `line[start, end)` (code units in `codes`), whose characters hash to `hash` (and are escape-free). */
+  get(codes: Uint16Array, line: string, start: number, end: number, hash: number): string {
     const length = end - start;
     if (length > MAX_INTERNED_LENGTH) return flatSlice(line, start, end);
     const slot = (hash ^ (hash >>> 15)) & this.mask;
     const s = this.strings[slot];
     if (s.length === length) {
       let i = 0;
-      while (i < length && s.charCodeAt(i) === line.charCodeAt(start + i)) i++;
+      while (i < length && s.charCodeAt(i) === codes[start + i]) i++;
       if (i === length) return s;
     }
     return (this.strings[slot] = flatSlice(line, start, end));
@@ -105,6 +105,15 @@ export class JsonEventReader implements EventDecoder {
   /** Short strings the table does not give (values, keys, names beyond its capacity). */
   private readonly strings = new StringCache();
   private line = '';
+  /**
+   * The line's UTF-16 code units (`Buffer.write` as UTF-16LE: one native copy per line), then a
+   * 0 (no token starts with it, so a number or a keyword ends there). The scan reads these: a
+   * typed array's element costs less than `charCodeAt` on the line, a slice of a 1 MiB chunk.
+   */
+  private codeBytes = Buffer.alloc(2 * 1024);
+  private codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, 1024);
+  /** The line's length. */
+  private end = 0;
   private pos = 0;
   /** The number just read by `readNumber` (valid when it returned true). */
   private number = 0;
@@ -113,6 +122,10 @@ export class JsonEventReader implements EventDecoder {
   /** The features of the line being read, in order (`readFeatures`). */
   private names: string[] = [];
   private values: Array<FeatureValue | null> = [];
+  /** Scratch for `readFeatures` (reused, `count` entries valid); the event gets exact-size copies. */
+  private count = 0;
+  private readonly nameScratch: string[] = [];
+  private readonly valueScratch: Array<FeatureValue | null> = [];
   /**
    * Their ids (`ListedEvent.fieldIds`): the events read share `ids` (a new one when it is full),
    * each from its own start; the line's are at `idStart` to `idEnd`.
@@ -146,6 +159,14 @@ export class JsonEventReader implements EventDecoder {
   read(line: string, family: Family): L1Event | null {
     this.line = line;
     this.pos = 0;
+    this.end = line.length;
+    if (line.length >= this.codes.length) {
+      const units = Math.max(2 * this.codes.length, line.length + 1);
+      this.codeBytes = Buffer.alloc(2 * units);
+      this.codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
+    }
+    this.codeBytes.write(line, 0, 'utf16le');
+    this.codes[line.length] = 0;
     if (this.nextToken() !== 0x7b /* { */) return null;
     this.pos++;
     let key: string | undefined;
@@ -200,6 +221,9 @@ export class JsonEventReader implements EventDecoder {
     if (!features) return null;
     if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
     if (weight !== undefined && !(weight >= 0)) return null;
+    // the event keeps exact-size copies of the scratch lists (one allocation each, no regrowth)
+    this.names = this.nameScratch.slice(0, this.count);
+    this.values = this.valueScratch.slice(0, this.count);
     if (this.listed) {
       const start = this.idStart;
       this.idStart = this.idEnd; // the event keeps its ids
@@ -230,10 +254,9 @@ export class JsonEventReader implements EventDecoder {
   private readFeatures(): boolean {
     const line = this.line;
     this.pos++;
-    const names: string[] = [];
-    const values: Array<FeatureValue | null> = [];
-    this.names = names;
-    this.values = values;
+    const names = this.nameScratch;
+    const values = this.valueScratch;
+    this.count = 0;
     this.idEnd = this.idStart;
     this.listed = true;
     if (this.nextToken() === 0x7d) {
@@ -254,18 +277,14 @@ export class JsonEventReader implements EventDecoder {
       if (end < 0) return false;
       // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      const id = table.idOf(line, start, end, this.hash);
-      const name = id >= 0 ? table.stringOf(id) : this.strings.get(line, start, end, this.hash);
+      const id = table.idOfCodes(this.codes, line, start, end, this.hash);
+      const name = id >= 0 ? table.stringOf(id) : this.strings.get(this.codes, line, start, end, this.hash);
       if (this.listed) {
-        const c0 = line.charCodeAt(start);
+        const c0 = this.codes[start];
         // an array-index name comes first in a record; a repeated one keeps its first place
-        if (
-          (c0 >= 0x30 && c0 <= 0x39) ||
-          names.length >= MAX_LISTED ||
-          seen.has(name, this.hash, stamp, names)
-        )
+        if ((c0 >= 0x30 && c0 <= 0x39) || this.count >= MAX_LISTED || seen.has(name, this.hash, stamp, names))
           this.listed = false;
-        else seen.add(this.hash, stamp, names.length);
+        else seen.add(this.hash, stamp, this.count);
       }
       this.pushId(id);
       if (this.nextToken() !== 0x3a) return false;
@@ -285,8 +304,14 @@ export class JsonEventReader implements EventDecoder {
         if (b < 0) return false;
         value = b === 1;
       }
-      names.push(name);
-      values.push(value);
+      const k = this.count++;
+      if (k < names.length) {
+        names[k] = name;
+        values[k] = value;
+      } else {
+        names.push(name);
+        values.push(value);
+      }
       const d = this.nextToken();
       this.pos++;
       if (d === 0x7d) return true;
@@ -331,7 +356,7 @@ export class JsonEventReader implements EventDecoder {
   private readString(): string | null {
     const start = this.pos + 1;
     const end = this.scanString();
-    return end < 0 ? null : this.strings.get(this.line, start, end, this.hash);
+    return end < 0 ? null : this.strings.get(this.codes, this.line, start, end, this.hash);
   }
 
   /**
@@ -339,11 +364,11 @@ export class JsonEventReader implements EventDecoder {
    * four JSON whitespace characters are skipped: anything else is left for the caller to reject.
    */
   private nextToken(): number {
-    const line = this.line;
+    const codes = this.codes;
     let pos = this.pos;
-    const n = line.length;
+    const n = this.end;
     while (pos < n) {
-      const c = line.charCodeAt(pos);
+      const c = codes[pos];
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
         this.pos = pos;
         return c;
@@ -360,11 +385,11 @@ export class JsonEventReader implements EventDecoder {
    * JSON) or no closing quote.
    */
   private scanString(): number {
-    const line = this.line;
-    const n = line.length;
+    const codes = this.codes;
+    const n = this.end;
     let h = 0x811c9dc5;
     for (let pos = this.pos + 1; pos < n; pos++) {
-      const c = line.charCodeAt(pos);
+      const c = codes[pos];
       if (c === 0x22) {
         this.hash = h;
         this.pos = pos + 1;
@@ -383,49 +408,49 @@ export class JsonEventReader implements EventDecoder {
    * V8 converts as `JSON.parse` does. False (and `pos` unchanged) for anything else.
    */
   private readNumber(): boolean {
-    const line = this.line;
+    const codes = this.codes;
     let pos = this.pos;
     const start = pos;
-    let c = line.charCodeAt(pos);
+    let c = codes[pos];
     const negative = c === 0x2d; /* - */
-    if (negative) c = line.charCodeAt(++pos);
+    if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
     let mantissa = 0;
     let digits = 0;
     if (c === 0x30) {
       pos++;
       // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
-      c = line.charCodeAt(pos);
+      c = codes[pos];
     } else {
       while (c >= 0x30 && c <= 0x39) {
         mantissa = mantissa * 10 + (c - 0x30);
         digits++;
-        c = line.charCodeAt(++pos);
+        c = codes[++pos];
       }
     }
     let scale = 0;
     if (c === 0x2e /* . */) {
-      c = line.charCodeAt(++pos);
+      c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
       while (c >= 0x30 && c <= 0x39) {
         if (mantissa !== 0 || c !== 0x30) digits++;
         mantissa = mantissa * 10 + (c - 0x30);
         scale--;
-        c = line.charCodeAt(++pos);
+        c = codes[++pos];
       }
     }
     if (c === 0x65 || c === 0x45 /* e E */) {
-      c = line.charCodeAt(++pos);
+      c = codes[++pos];
       let sign = 1;
       if (c === 0x2b || c === 0x2d) {
         if (c === 0x2d) sign = -1;
-        c = line.charCodeAt(++pos);
+        c = codes[++pos];
       }
       if (!(c >= 0x30 && c <= 0x39)) return false;
       let exponent = 0;
       while (c >= 0x30 && c <= 0x39) {
         if (exponent < 100_000) exponent = exponent * 10 + (c - 0x30);
-        c = line.charCodeAt(++pos);
+        c = codes[++pos];
       }
       scale += sign * exponent;
     }
@@ -434,7 +459,7 @@ export class JsonEventReader implements EventDecoder {
       v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
       if (negative) v = -v;
     } else {
-      v = Number(line.slice(start, pos));
+      v = Number(this.line.slice(start, pos));
       if (!Number.isFinite(v)) return false;
     }
     this.number = v;

@@ -74,6 +74,24 @@ describe('InternTable', () => {
     expect(() => new InternTable(1.5)).toThrow(RangeError);
   });
 
+  it('idOfCodes (a reader holding the text as UTF-16 units) and idOf give one table the same ids', () => {
+    const t = new InternTable();
+    const names = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `名前${i}` : `n${i * 7919}`));
+    const byCodes = (s: string) => {
+      const text = `{"${s}":1}`;
+      const codes = Uint16Array.from({ length: text.length + 8 }, (_, i) => text.charCodeAt(i) || 0x61);
+      return t.idOfCodes(codes, text, 2, 2 + s.length, scanHash(s));
+    };
+    // the even ones added through idOf, the odd ones through idOfCodes; then each found by the other
+    const ids = names.map((s, i) => (i % 2 === 0 ? idOf(t, s) : byCodes(s)));
+    expect(ids).toEqual(names.map((_, i) => i));
+    expect(names.map((s, i) => (i % 2 === 0 ? byCodes(s) : idOf(t, s)))).toEqual(ids);
+    expect(ids.map((id) => t.stringOf(id))).toEqual(names);
+    // a prefix or an extension of a held string is another string
+    expect(byCodes('n791')).toBe(3000);
+    expect(idOf(t, 'n7919a')).toBe(3001);
+  });
+
   it('does not intern strings longer than MAX_INTERNED_LENGTH', () => {
     const t = new InternTable();
     expect(idOf(t, 'x'.repeat(MAX_INTERNED_LENGTH))).toBe(0);

@@ -112,4 +112,28 @@ describe('HashedVocabulary: the columns, names, collisions and state of a plain 
     expect(() => HashedVocabulary.fromState(moved)).toThrow(StateError);
     expect(HashedVocabulary.fromState(state).indexOf('country', 'DE')).toBe(index);
   });
+
+  it("records the colliding names' hashes unsigned, in the order first counted, through checkpoints", () => {
+    const v = new HashedVocabulary({ bits: 3, seed: 7 });
+    const expected: number[] = [];
+    const owner = new Map<number, number>();
+    // thousands of names on 8 columns: nearly every one collides, some again and again
+    for (let i = 0; i < 3000; i++) {
+      const name = `n${(i * 7919) % 1000}`;
+      v.indexOf(name);
+      const hash = murmur3(name, 7);
+      const column = hash & 7;
+      const first = owner.get(column);
+      if (first === undefined) owner.set(column, hash);
+      else if (first !== hash && !expected.includes(hash)) expected.push(hash);
+    }
+    const state = v.state();
+    expect(Array.from(state.collided!)).toEqual(expected);
+    expect(v.collisions).toBe(expected.length);
+    const again = HashedVocabulary.fromState(state);
+    expect(Array.from(again.state().collided!)).toEqual(expected);
+    // a name counted before the checkpoint is not counted again after it
+    for (let i = 0; i < 1000; i++) again.indexOf(`n${i}`);
+    expect(again.collisions).toBe(expected.length);
+  });
 });

@@ -271,6 +271,25 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     });
   }
 
+  it("lines longer than its code buffer, then shorter ones over the longer ones' units, read as JSON.parse reads them", () => {
+    const long = Array.from({ length: 400 }, (_, i) => `"f${i}":${i + 0.5}`).join(',');
+    const lines = [
+      `{"label":1,"features":{${long}},"ts":123456789}`,
+      // each ends where the line before it had more digits, letters or closing braces
+      '{"label":1,"features":{"f0":1},"ts":12',
+      '{"label":1,"features":{"f0":1},"ts":1',
+      '{"label":1,"features":{"f0":1}}',
+      '{"label":0,"features":{"f0":1},"k":tru',
+      '{"label":0,"features":{"f0":"ab',
+      '{"label":0,"features":{"f',
+      `{"label":0,"features":{${long},"g":"${'é'.repeat(3000)}"}}`,
+      '{"label":1,"features":{"g":2}}',
+    ];
+    const reader = new JsonEventReader();
+    for (const line of lines) expect(fast(reader, line, 'binomial'), line).toEqual(general(line, 'binomial'));
+    expect(agree(lines, 'binomial')).toBe(4);
+  });
+
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
     const reader = new JsonEventReader();
     for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {
