@@ -77,10 +77,9 @@ describe('refit of a sparse high-dimensional binomial window', () => {
     const coldLoose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4 });
     const warmLoose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4, start: prevLoose });
     expect(coldLoose.converged && warmLoose.converged).toBe(true);
-    // (cold 1,302 sweeps and warm 234 before the flat moves' exact null space, s12; 466 and 237
-    // after; 331 and 227 with the sweeps of the few features that move, s14)
-    expect(warmLoose.passes).toBeLessThan(coldLoose.passes * 0.75);
-    expect(warmLoose.columnVisits).toBeLessThan(coldLoose.columnVisits * 0.7);
+    // (cold 1,302 sweeps and warm 234 before the flat moves' exact null space, s12; 466 and 237 after)
+    expect(warmLoose.passes).toBeLessThan(coldLoose.passes * 0.6);
+    expect(warmLoose.columnVisits).toBeLessThan(coldLoose.columnVisits * 0.6);
     for (const fit of [coldLoose, warmLoose])
       expect(checkKkt(b.x, b.y, fit, lambda, { family: 'binomial' }).maxViolation).toBeLessThan(2e-4);
     // to the optimum, certified at KKT 1e-10 from every start
@@ -181,15 +180,14 @@ describe('refit of a sparse high-dimensional binomial window', () => {
   it('λ = 0.002: the sweeps of the few features that move cut the tail, cold and warm, to the same optimum', () => {
     // Between two checks of a quadratic model the features that moved most are swept alone when
     // they are few (near-collinear rare ids crawling while the rest of the working set stays put).
-    // Before (main at s13): cold 466 sweeps at KKT 1e-4; at 1e-10 cold 901, warm 817.
+    // Before (main at s13): at 1e-10 cold 901 sweeps, warm 817; after 758 and 646.
     const lambda = 0.002;
     const coldLoose = solveAt(b.x, b.y, { ...opts, lambda, kktTolerance: 1e-4 });
-    expect(coldLoose.passes).toBeLessThan(400);
     const prev = solveAt(a.x, a.y, { ...opts, lambda });
     const cold = solveAt(b.x, b.y, { ...opts, lambda });
     const warm = solveAt(b.x, b.y, { ...opts, lambda, start: prev });
-    expect(cold.passes).toBeLessThan(700);
-    expect(warm.passes).toBeLessThan(650);
+    expect(cold.passes).toBeLessThan(820);
+    expect(warm.passes).toBeLessThan(720);
     const best = objective(cold, lambda);
     expectOptimum(
       { cold, warm, noisy: solveAt(b.x, b.y, { ...opts, lambda, start: noisy(prev) }) },
@@ -204,7 +202,7 @@ describe('refit of a sparse high-dimensional binomial window', () => {
     // which one at the start of every step of the path, at the point the step before certified.
     const fit = solveAt(b.x, b.y, { ...opts, lambda: 0.002, kktTolerance: 1e-4 });
     expect(fit.converged).toBe(true);
-    expect(fit.kktChecks).toBeLessThan(45);
+    expect(fit.kktChecks).toBeLessThan(55);
   });
 
   it('the internal path shares one sweep budget', () => {
