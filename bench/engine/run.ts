@@ -33,6 +33,7 @@ import { runInNewContext } from 'node:vm';
 
 import { engineDefaults } from '../../src/engine/config.js';
 import {
+  DEFAULT_REFIT_KKT,
   solveRefitJob,
   type RefitJob,
   type RefitOutcome,
@@ -80,7 +81,7 @@ const dimension = 1 << bits;
 const seed = Number(flags.seed);
 /** The λ this bench has always run at (the default before λ "auto"). */
 const lambda = 5e-3;
-const tolerance = engineDefaults.refit.tolerance;
+const tolerance = engineDefaults.refit.tolerance ?? DEFAULT_REFIT_KKT;
 const streamShape = { dimension, meanNnz: 40, informative: 40, informativeRanks: 2000 } as const;
 
 function log(msg: string): void {
@@ -700,7 +701,7 @@ function markdown(report: Report): string {
     L.push(partLine(report.replay!));
     L.push('');
     L.push(
-      `Stream: ${fmtInt(stream.events)} events of the same generator (seed ${seed}), JSONL (${(stream.bytes / 1e6).toFixed(0)} MB; numeric columns as \`"n<id>": v\`, one-hot columns as \`"c<id mod 64>": "<id div 64>"\`), positive rate ${stream.positiveRate.toFixed(3)}. Engine in-process as \`l1stream replay\` composes it (Engine + jsonlSource + FileOutputSink writing models/scores/alerts/dead-letters files), one fresh \`node\` process per run, configuration \`{"model": {"family": "binomial", "hashBits": ${bits}}}\` plus the refit section shown; every other setting is the default (learner FTRL, λ ${lambda}, standardize on, snapshots every 10,000 events, refits every 20,000 events on a 20,000-event window, tolerance 1e-8, 1 worker thread, drift monitor on). Time: wall clock from \`engine.run()\` to the sink closed (process start and stream generation excluded).`,
+      `Stream: ${fmtInt(stream.events)} events of the same generator (seed ${seed}), JSONL (${(stream.bytes / 1e6).toFixed(0)} MB; numeric columns as \`"n<id>": v\`, one-hot columns as \`"c<id mod 64>": "<id div 64>"\`), positive rate ${stream.positiveRate.toFixed(3)}. Engine in-process as \`l1stream replay\` composes it (Engine + jsonlSource + FileOutputSink writing models/scores/alerts/dead-letters files), one fresh \`node\` process per run, configuration \`{"model": {"family": "binomial", "hashBits": ${bits}}}\` plus the refit section shown; every other setting is the default (learner FTRL, λ ${lambda}, standardize on, snapshots every 10,000 events, refits every 20,000 events on a 20,000-event window, tolerance ${tolerance} (KKT), 1 worker thread, drift monitor on). Time: wall clock from \`engine.run()\` to the sink closed (process start and stream generation excluded).`,
     );
     L.push('');
     L.push(

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 
 import { OnlineModel } from '../../src/model/onlineModel.js';
 import { objectiveValue } from '../../src/solve/objective.js';
+import { DEFAULT_REFIT_KKT } from '../../src/refit/job.js';
 import { solveAt, type Coefficients, type LambdaFit } from '../../src/solve/solve.js';
 import { refitWindow, type RefitWindow } from './refitWindow.js';
 import { median } from '../rounds.js';
@@ -26,6 +27,8 @@ export interface RefitBenchOptions {
   /** Run l1stream at 1e-10 on λ below this (slow cases; default: only λ ≥ 0.005). */
   readonly tightBelow: number;
   readonly rscript: string | null;
+  /** λ given to glmnet (default: all of `lambdas`). */
+  readonly peerLambdas?: readonly number[];
   readonly peersDir: string;
   readonly log: (line: string) => void;
 }
@@ -135,7 +138,14 @@ function glmnetRows(
 ):
   | {
       name: string;
-      fits: { lambda: number; seconds: number; runs: number[]; model: Coefficients | null; note: string }[];
+      fits: {
+        lambda: number;
+        seconds: number;
+        runs: number[];
+        cpus: number[];
+        model: Coefficients | null;
+        note: string;
+      }[];
     }
   | string {
   const res = spawnSync(rscript, [script, dir, ...(thresh ? [thresh] : [])], {
@@ -151,6 +161,7 @@ function glmnetRows(
       lambda: number;
       seconds: number;
       runs: number[] | number;
+      cpus?: number[] | number;
       intercept: number | string | null;
       index: number[] | number;
       value: number[] | number;
@@ -169,6 +180,7 @@ function glmnetRows(
         lambda: f.lambda,
         seconds: f.seconds,
         runs: arr(f.runs),
+        cpus: f.cpus === undefined ? [] : arr(f.cpus),
         model: typeof f.intercept === 'number' ? { intercept: f.intercept, coefficients } : null,
         note: f.note ?? '',
       };
@@ -193,7 +205,7 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
       return m;
     };
     for (const lambda of o.lambdas) {
-      for (const kkt of [1e-4, 1e-10]) {
+      for (const kkt of [DEFAULT_REFIT_KKT, 1e-4, 1e-10]) {
         if (kkt === 1e-10 && lambda < o.tightBelow) {
           rowsHere.push({
             rows,
@@ -245,10 +257,11 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
     if (o.rscript) {
       const dir = mkdtempSync(join(tmpdir(), 'l1s-refit-'));
       try {
-        writeWindow(dir, b, o.lambdas);
+        const peerLambdas = o.peerLambdas ?? o.lambdas;
+        writeWindow(dir, b, peerLambdas);
         for (const thresh of [null, '1e-10']) {
           const g = glmnetRows(o.rscript, join(o.peersDir, 'glmnet_refit.R'), dir, thresh, b);
-          for (const lambda of o.lambdas) {
+          for (const lambda of peerLambdas) {
             if (typeof g === 'string') {
               rowsHere.push({
                 rows,
@@ -273,6 +286,7 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
               start: 'cold',
               seconds: median(f.runs),
               runs: f.runs,
+              ...(f.cpus.length > 0 ? { cpuSeconds: median(f.cpus), cpuRuns: f.cpus } : {}),
               objective: f.model ? objective(f.model, lambda) : null,
               nonzero: f.model ? nz : null,
               ...(f.note ? { note: f.note } : {}),
@@ -302,14 +316,18 @@ function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
   for (const r of rows) {
     const same = rows.filter((q) => q.lambda === r.lambda);
     const best = Math.min(...same.map((q) => q.objective ?? Infinity));
-    // l1stream at 1e-4 against glmnet's default, at 1e-10 against glmnet's thresh 1e-10
+    // l1stream at the refit default and 1e-4 against glmnet's default, at 1e-10 against its 1e-10
     const tight = r.solver.includes('1e-10');
     const ref = same.find((q) => q.solver.startsWith('glmnet') && q.solver.includes('1e-10') === tight);
     const cold = same.find((q) => q.solver === r.solver && q.start === 'cold');
-    const vsGlmnet =
-      r.solver.startsWith('l1stream') && r.seconds !== null && ref?.seconds
-        ? `${(r.seconds / ref.seconds).toFixed(2)}×`
-        : '';
+    // CPU against CPU where both were measured, else wall against wall
+    const vsGlmnet = !r.solver.startsWith('l1stream')
+      ? ''
+      : r.cpuSeconds !== undefined && ref?.cpuSeconds
+        ? `${(r.cpuSeconds / ref.cpuSeconds).toFixed(2)}× CPU`
+        : r.seconds !== null && ref?.seconds
+          ? `${(r.seconds / ref.seconds).toFixed(2)}×`
+          : '';
     const vsCold =
       r.start !== 'cold' && r.seconds !== null && cold?.seconds
         ? `${((100 * r.seconds) / cold.seconds).toFixed(0)} %`
@@ -332,10 +350,12 @@ function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
 /**
  * bench:solve's refit section: writes bench/results/solve-refit.md and .json. Flags: --full adds
  * the 100k-row window; --refit-tight runs l1stream at 1e-10 on λ = 0.001 too (minutes);
- * --no-peers skips glmnet.
+ * --no-peers skips glmnet; --peer-lambdas 0.001 runs it at those λ only (at 0.005 it runs out of
+ * iterations after minutes).
  */
 export function refitMain(argv: readonly string[], root: string): void {
   const noPeers = argv.includes('--no-peers');
+  const peerAt = argv.indexOf('--peer-lambdas');
   const rscript =
     !noPeers &&
     spawnSync('Rscript', ['-e', 'library(glmnet); library(jsonlite)'], { stdio: 'ignore' }).status === 0
@@ -359,11 +379,12 @@ export function refitMain(argv: readonly string[], root: string): void {
     '"warm": the window moved by 10 % (oldest 10 % dropped, 10 % new events), started from the solution on the previous window at the same λ and tolerance; "warm (noisy)": that start plus ±1e-3 on a third of the columns seen (an online model\'s many small weights); "warm (online)": the live online model (FTRL, standardized, the same λ) that learned every event from window A\'s first through B\'s last. "vs cold": warm time / cold time on the same window.',
   );
   log(
-    'l1stream at kktTolerance 1e-4 is compared with glmnet at its default thresh (1e-7), at 1e-10 with glmnet at thresh 1e-10; "objective" is that of docs/conventions.md, computed by one function for every solver, with its relative excess over the best of the λ.',
+    `l1stream at kktTolerance ${DEFAULT_REFIT_KKT} (a binomial refit's default, \`refit.tolerance\` unset) and 1e-4 is compared with glmnet at its default thresh (1e-7), at 1e-10 with glmnet at thresh 1e-10 ("vs glmnet": CPU over CPU, glmnet's measured in its R process around the fit alone); "objective" is that of docs/conventions.md, computed by one function for every solver, with its relative excess over the best of the λ.`,
   );
   log(
     'glmnet is given the single λ, as a refit asks (its own path practice is not used); where it reports that it did not converge, the row says so.',
   );
+  if (rscript && peerAt >= 0) log(`\nglmnet run at λ = ${argv[peerAt + 1]} only (\`--peer-lambdas\`).`);
   if (!rscript)
     log(
       noPeers
@@ -374,6 +395,7 @@ export function refitMain(argv: readonly string[], root: string): void {
   const result = runRefitBench({
     rows,
     lambdas: [0.005, 0.001],
+    ...(peerAt >= 0 ? { peerLambdas: (argv[peerAt + 1] ?? '').split(',').map(Number) } : {}),
     tightBelow: argv.includes('--refit-tight') ? 0 : 0.005,
     rscript,
     peersDir: join(root, 'bench', 'solve', 'peers'),

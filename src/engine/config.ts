@@ -16,8 +16,11 @@ export interface RefitConfig {
   readonly everySeconds: number;
   /** W: the last W labelled events a model learned. */
   readonly window: number;
-  /** Binomial: KKT conditions to this fraction of each threshold; gaussian: relative duality gap. */
-  readonly tolerance: number;
+  /**
+   * Binomial: KKT conditions to this fraction of each threshold; gaussian: relative duality gap.
+   * null (the default): each family's own (`DEFAULT_REFIT_KKT`, `DEFAULT_REFIT_GAP`).
+   */
+  readonly tolerance: number | null;
   /** Worker threads that run refits (0: on the learning thread, deterministic, blocking). */
   readonly threads: number;
   readonly serve: ServeSource;
@@ -95,7 +98,7 @@ export const engineDefaults = {
     everyEvents: 20_000,
     everySeconds: 300,
     window: 20_000,
-    tolerance: 1e-8,
+    tolerance: null as number | null,
     threads: 1,
     serve: 'online' as ServeSource,
     handBack: false,
@@ -260,7 +263,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     everyEvents: refit.number('everyEvents', d.everyEvents, { min: 1, integer: true, infinity: true }),
     everySeconds: refit.number('everySeconds', d.everySeconds, { min: 0.001, infinity: true }),
     window: refit.number('window', d.window, { min: 2, integer: true }),
-    tolerance: refit.number('tolerance', d.tolerance, { min: 1e-15 }),
+    tolerance: refit.raw.tolerance == null ? d.tolerance : refit.number('tolerance', 1e-8, { min: 1e-15 }),
     threads: refit.number('threads', d.threads, { min: 0, integer: true }),
     serve: refit.choice('serve', d.serve, ['online', 'refit'] as const),
     handBack: refit.boolean('handBack', d.handBack),
@@ -276,7 +279,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
       path: 'refit.handBack',
       message: `only the ftrl learner can take a refit's weights (model.learner is ${JSON.stringify(learnerName)})`,
     });
-  if (refitConfig.tolerance >= 1)
+  if (refitConfig.tolerance !== null && refitConfig.tolerance >= 1)
     problems.push({ path: 'refit.tolerance', message: `must be below 1, got ${refitConfig.tolerance}` });
 
   const snapshots = new SectionReader(raw.snapshots, 'snapshots', problems, ['everyEvents', 'everySeconds']);

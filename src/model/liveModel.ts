@@ -7,7 +7,13 @@ import type { PartitionRef } from '../engine/ports.js';
 import type { Contribution, ScoreRecord } from '../engine/records.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
-import type { RefitJob, RefitOutcome, SparseCoefficients } from '../refit/job.js';
+import {
+  DEFAULT_REFIT_GAP,
+  DEFAULT_REFIT_KKT,
+  type RefitJob,
+  type RefitOutcome,
+  type SparseCoefficients,
+} from '../refit/job.js';
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
 import { OnlineModel, onlineDefaults, orderByMagnitude, type OnlineModelCheckpoint } from './onlineModel.js';
@@ -278,8 +284,8 @@ export class LiveModel {
       lambda: this.model.lambda,
       l1Ratio: this.model.l1Ratio,
       standardize: this.model.standardize,
-      kktTolerance: config.refit.tolerance,
-      gapTolerance: config.refit.tolerance,
+      kktTolerance: config.refit.tolerance ?? DEFAULT_REFIT_KKT,
+      gapTolerance: config.refit.tolerance ?? DEFAULT_REFIT_GAP,
       rows,
       penaltyCols: penalties.cols,
       penaltyValues: penalties.values,
