@@ -147,7 +147,7 @@ class SectionReader {
   number(
     key: string,
     fallback: number,
-    check: { min: number; integer?: boolean; infinity?: boolean },
+    check: { min: number; integer?: boolean; infinity?: boolean; orNull?: string },
   ): number {
     const v = this.raw[key];
     if (v === undefined) return fallback;
@@ -160,7 +160,7 @@ class SectionReader {
     if (!ok) {
       this.report(
         key,
-        `must be ${check.integer ? 'a whole number' : 'a number'} >= ${check.min}${check.infinity ? ' (or "Infinity")' : ''}, got ${JSON.stringify(v)}`,
+        `must be ${check.integer ? 'a whole number' : 'a number'} >= ${check.min}${check.infinity ? ' (or "Infinity")' : ''}${check.orNull ? ` (or null: ${check.orNull})` : ''}, got ${JSON.stringify(v)}`,
       );
       return fallback;
     }
@@ -263,7 +263,13 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     everyEvents: refit.number('everyEvents', d.everyEvents, { min: 1, integer: true, infinity: true }),
     everySeconds: refit.number('everySeconds', d.everySeconds, { min: 0.001, infinity: true }),
     window: refit.number('window', d.window, { min: 2, integer: true }),
-    tolerance: refit.raw.tolerance == null ? d.tolerance : refit.number('tolerance', 1e-8, { min: 1e-15 }),
+    tolerance:
+      refit.raw.tolerance == null
+        ? d.tolerance
+        : refit.number('tolerance', 1e-8, {
+            min: 1e-15,
+            orNull: 'binomial refits to KKT 1e-2, gaussian ones to a duality gap of 1e-8',
+          }),
     threads: refit.number('threads', d.threads, { min: 0, integer: true }),
     serve: refit.choice('serve', d.serve, ['online', 'refit'] as const),
     handBack: refit.boolean('handBack', d.handBack),

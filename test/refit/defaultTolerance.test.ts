@@ -13,5 +13,11 @@ describe('refit.tolerance', () => {
     expect(DEFAULT_REFIT_GAP).toBe(1e-8);
     expect(() => checkEngineConfig({ model, refit: { tolerance: 2 } })).toThrow(/refit\.tolerance/);
     expect(() => checkEngineConfig({ model, refit: { tolerance: 'loose' } })).toThrow(/refit\.tolerance/);
+    // the message offers null and says what it means, with the defaults in force
+    const kkt = DEFAULT_REFIT_KKT.toExponential();
+    const gap = DEFAULT_REFIT_GAP.toExponential();
+    expect(() => checkEngineConfig({ model, refit: { tolerance: 'loose' } })).toThrow(
+      `(or null: binomial refits to KKT ${kkt}, gaussian ones to a duality gap of ${gap})`,
+    );
   });
 });
