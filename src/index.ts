@@ -59,6 +59,7 @@ export { encodeState, decodeState, checkState, STATE_FORMAT } from './model/stat
 
 export type {
   RawRecord,
+  RecordHeaders,
   RawBatch,
   RecordPosition,
   DeadLetter,

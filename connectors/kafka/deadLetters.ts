@@ -44,10 +44,11 @@ export class KafkaDeadLetters implements DeadLetterSink {
   deadLetter(letter: DeadLetter): void {
     this.count++;
     this.byStage.set(letter.stage, (this.byStage.get(letter.stage) ?? 0) + 1);
-    const headers: IHeaders = {};
+    // no prototype: a header named `__proto__` is an own property like any other
+    const headers = Object.create(null) as IHeaders;
     for (const [k, v] of Object.entries(letter.headers ?? {})) {
-      if (v !== undefined)
-        headers[k] = typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      if (isBytes(v)) headers[k] = headerValue(v);
+      else if (isList(v)) headers[k] = v.filter(isBytes).map(headerValue);
     }
     headers[deadLetterHeaders.reason] = letter.reason;
     headers[deadLetterHeaders.stage] = letter.stage;
@@ -71,4 +72,21 @@ export class KafkaDeadLetters implements DeadLetterSink {
       'record sent to the dead-letter topic',
     );
   }
+}
+
+function isList(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v);
+}
+
+/**
+ * A header value proper. (kafkajs reads a header named `__proto__` as the array
+ * `[Object.prototype, value]`: its reader looks the name up on a plain object first.)
+ */
+function isBytes(v: unknown): v is string | Uint8Array {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+/** A header value as kafkajs sends it: the string, or the bytes without a copy. */
+function headerValue(v: string | Uint8Array): string | Buffer {
+  return typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

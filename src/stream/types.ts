@@ -24,8 +24,17 @@ export interface RawRecord {
   readonly bytes?: number;
   readonly position: RecordPosition;
   readonly key?: string | Uint8Array | null;
-  readonly headers?: Readonly<Record<string, string | Uint8Array | undefined>>;
+  /**
+   * The record's headers (Kafka): a name given more than once has an array of its values. An own
+   * property may be named `__proto__`; read them with `Object.entries`, never by `in`.
+   */
+  readonly headers?: RecordHeaders;
 }
+
+/** Record headers by name; repeated names have an array of values, in order. */
+export type RecordHeaders = Readonly<
+  Record<string, string | Uint8Array | ReadonlyArray<string | Uint8Array> | undefined>
+>;
 
 export interface RawBatch {
   readonly records: readonly RawRecord[];
@@ -38,7 +47,7 @@ export interface DeadLetter {
   readonly stage: 'decode' | 'validate' | 'featurize';
   readonly position: RecordPosition;
   readonly value: string | Uint8Array;
-  readonly headers?: Readonly<Record<string, string | Uint8Array | undefined>>;
+  readonly headers?: RecordHeaders;
 }
 
 /** Receives dead letters (a file, a DLQ topic, a counter in tests). */

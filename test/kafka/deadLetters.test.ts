@@ -1,3 +1,4 @@
+import type { IHeaders } from 'kafkajs';
 import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
@@ -31,6 +32,8 @@ interface Sent {
   readonly value: Buffer;
   /** Expected dead-letter reason (regexp), or null for a good event. */
   readonly reason: RegExp | null;
+  /** Headers to send instead of `origin: test-<i>` (the dead letter must carry them all). */
+  readonly headers?: IHeaders;
 }
 
 /** Runs `messages` through the engine (Kafka source → decode → learn → Kafka sink) with `decoder`; returns the model and the DLQ. */
@@ -46,7 +49,7 @@ async function runThrough(
   await produce(
     kafka,
     topic,
-    sent.map((s, i) => ({ key: `k${i}`, value: s.value, headers: { origin: `test-${i}` } })),
+    sent.map((s, i) => ({ key: `k${i}`, value: s.value, headers: s.headers ?? { origin: `test-${i}` } })),
   );
   const config = checkEngineConfig({
     model: { family: 'gaussian', key: 'dl' },
@@ -102,7 +105,20 @@ function checkDeadLetters(sent: readonly Sent[], dlq: readonly ReadMessage[], to
     expect(letter!.headers[deadLetterHeaders.reason]).toMatch(b.reason!);
     expect(letter!.headers[deadLetterHeaders.topic]).toBe(topic);
     expect(letter!.headers[deadLetterHeaders.partition]).toBe('0');
-    expect(letter!.headers.origin).toBe(`test-${b.offset}`);
+    if (b.headers === undefined) {
+      expect(letter!.headers.origin).toBe(`test-${b.offset}`);
+      continue;
+    }
+    for (const [name, value] of Object.entries(b.headers)) {
+      const got = letter!.allHeaders[name];
+      // kafkajs reads a header named __proto__ as [Object.prototype, value]: values proper only
+      const text = (v: typeof got) =>
+        (Array.isArray(v) ? v : [v])
+          .filter((x: unknown) => typeof x === 'string' || x instanceof Uint8Array)
+          .map(String);
+      expect(Object.hasOwn(letter!.allHeaders, name), `header ${name}`).toBe(true);
+      expect(text(got), `header ${name}`).toEqual(text(value));
+    }
   }
 }
 
@@ -199,13 +215,18 @@ describe('dead letters and registry-less Avro on a real broker', () => {
       value: Buffer.from(JSON.stringify({ label: 'x', features: { a: 1 } })),
       reason: /"label" must be a number/,
     });
+    // a repeated header name (kafkajs reads it as an array) and one named __proto__ (names are data)
+    const headers = Object.create(null) as IHeaders;
+    headers.origin = ['first', 'second'];
+    headers['__proto__'] = 'a name like any other';
+    sent.splice(150, 0, { value: Buffer.from('not json'), reason: /cannot decode/, headers });
     const { model, deadLetters, dlq, topic } = await runThrough(
       sent,
       (v) => JSON.parse(Buffer.from(v as Uint8Array).toString('utf8')) as unknown,
     );
     expect(model.offset).toBe(events.length);
     expect(deadLetters.byStage.get('validate')).toBe(2);
-    expect(deadLetters.byStage.get('decode')).toBe(1);
+    expect(deadLetters.byStage.get('decode')).toBe(2);
     checkDeadLetters(sent, dlq, topic);
   });
 });

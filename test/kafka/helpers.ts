@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import { Kafka, logLevel, type IHeaders, type Message } from 'kafkajs';
 import { inject } from 'vitest';
 
 import { brokerStatus } from '../setup/kafkaBroker.js';
@@ -130,6 +130,8 @@ export interface ReadMessage {
   readonly key: string | null;
   readonly value: Buffer | null;
   readonly headers: Record<string, string>;
+  /** Every header as read, on an object without a prototype: repeated names keep all values. */
+  readonly allHeaders: IHeaders;
   readonly partition: number;
   readonly offset: string;
 }
@@ -162,10 +164,13 @@ export async function readTopic(
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {}))
           if (v !== undefined) headers[k] = v.toString();
+        const allHeaders = Object.create(null) as IHeaders;
+        for (const [k, v] of Object.entries(message.headers ?? {})) allHeaders[k] = v;
         out.push({
           key: message.key?.toString() ?? null,
           value: message.value,
           headers,
+          allHeaders,
           partition,
           offset: message.offset,
         });
