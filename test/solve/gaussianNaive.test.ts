@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { DataError } from '../../src/core/errors.js';
 import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
+import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { solvePath } from '../../src/solve/path.js';
 
 /**
@@ -165,4 +166,36 @@ describe('Anderson extrapolation (certified stopping, naive updates)', () => {
     });
     expect(fast.passes).toBeLessThan(0.75 * plain.passes);
   });
+});
+
+describe('sweep order (naive updates, sparse design)', () => {
+  const x = SparseDesign.fromTriplets(loose.n, loose.p, loose.rows, loose.cols, loose.values);
+  const lambdas = loose.cases[0]!.fits.map((f) => f.lambda);
+
+  it.each(['certified', 'glmnet'] as const)(
+    '%s: every sweep visits its features in column order (the design is read as stored)',
+    (stopping) => {
+      let calls = 0;
+      let unordered = 0;
+      const original = WasmSparseColumns.prototype.sweep;
+      const spy = vi.spyOn(WasmSparseColumns.prototype, 'sweep').mockImplementation(function (
+        this: WasmSparseColumns,
+        list,
+        count,
+        ...rest
+      ) {
+        calls++;
+        for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
+        return original.call(this, list, count, ...rest);
+      });
+      try {
+        const path = solvePath(x, loose.y, { standardize: false, lambdas, stopping });
+        expect(path.converged).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(calls).toBeGreaterThan(lambdas.length);
+      expect(unordered).toBe(0);
+    },
+  );
 });
