@@ -63,6 +63,24 @@ export class Engine {
     this.st.setPoint(b0, beta);
   }
 
+  /**
+   * Moves the current point (the solution at the last λ) along the path: β + c (β − `before`),
+   * the same for the intercept, with `before` the solution one λ earlier and c the ratio of the
+   * λ steps. A coefficient at zero stays there; one that would change sign goes to zero.
+   */
+  predictStart(before: Float64Array, beforeB0: number, c: number): void {
+    const st = this.st;
+    const next = (this.predicted ??= new Float64Array(st.p));
+    for (let j = 0; j < st.p; j++) {
+      const b = st.beta[j]!;
+      const e = b + c * (b - before[j]!);
+      next[j] = e * b > 0 ? e : 0;
+    }
+    this.setPoint(st.b0 + c * (st.b0 - beforeB0), next);
+  }
+
+  private predicted: Float64Array | null = null;
+
   /** Adds a feature to the working set (no-op if present or excluded). */
   addToSet(j: number): void {
     this.st.addToSet(j);

@@ -15,6 +15,8 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   // glmnet's rule keeps the residual from λ to λ (a fresh one costs a pass over the support)
   if (certify || !st.residualCurrent) st.resetResidual(pr.y);
   st.residualCurrent = true;
+  // sweeps in column order, as glmnet's (and a sparse design's columns then stream from memory)
+  st.sortSet();
   const scaleVar = pr.yVar > 0 ? pr.yVar : 1;
   let thr = pr.tolerance * scaleVar;
   const counts = { passes: 0, kkt: 0 };
@@ -28,6 +30,7 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
           pr.maxPasses,
           counts,
           pr.extrapolate ? extrapolation(st).start(lambda, counts) : undefined,
+          true,
         )
       : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {
@@ -114,6 +117,7 @@ export function sweepToThreshold(
     activePasses = true;
     if (change < thr || outer.stalled(st, change)) {
       if (screen(st, lambda, counts) === 0) return true;
+      st.sortSet();
       outer.reset();
       // new features: a sweep over the working set again
       activePasses = false;

@@ -1,5 +1,6 @@
 import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
+import { usesCovariance } from './covariance.js';
 import { Engine } from './engine.js';
 import { lambdaMaxOf, nullStart } from './descend.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
@@ -19,6 +20,12 @@ export interface PathOptions extends SolverOptions {
    * or improves by less than 1e-5 between consecutive λ (default true; never with `lambdas`).
    */
   readonly earlyStop?: boolean;
+  /**
+   * Gaussian, naive updates: start each λ from the linear extrapolation of the last two solutions
+   * (exact while the active set and signs hold, where the lasso path is linear in λ) instead of
+   * the last solution (default true; false for tests and comparisons).
+   */
+  readonly predictStart?: boolean;
 }
 
 export interface PathResult {
@@ -90,9 +97,22 @@ export function solvePathProblem(problem: Problem, options: PathOptions = {}): P
   let prev = lambdaMax;
   let passes = 0;
   let converged = true;
+  // the solutions at the last two λ, for the predicted start (gaussian, naive updates)
+  const predict = problem.family === 'gaussian' && !usesCovariance(problem) && (options.predictStart ?? true);
+  let last = predict ? new Float64Array(problem.x.cols) : null;
+  let before = predict ? new Float64Array(problem.x.cols) : null;
+  let lastB0 = 0;
   for (let k = 0; k < lambdas.length; k++) {
     const lambda = lambdas[k]!;
     engine.addStrongSet(lambda, Math.max(prev, lambda));
+    if (last && before) {
+      [last, before] = [before, last];
+      last.set(engine.beta);
+      const beforeB0 = lastB0;
+      lastB0 = engine.b0;
+      if (k >= 2 && fits[k - 1]!.converged && fits[k - 2]!.converged)
+        engine.predictStart(before, beforeB0, (lambda - prev) / (prev - lambdas[k - 2]!));
+    }
     const outcome = engine.solve(lambda);
     const fit = readFit(engine, lambda, outcome, nullDev);
     fits.push(fit);

@@ -42,9 +42,9 @@ export interface SolverOptions {
    * below tolerance · var(y) (glmnet's `thresh`) and no feature outside the working set violates
    * its KKT condition. Its default tolerance here is 1e-9, not glmnet's 1e-7: the rule bounds no
    * error, and at the same threshold the two land on either side of each other's objective λ by
-   * λ (sweep order). At 1e-9 the objective is usually a few times closer to the optimum than
-   * glmnet-default's, but not at every λ (bench/results/solve-extra.md). Naive updates only:
-   * covariance mode always certifies (its exact active-set finish is cheap).
+   * λ. At 1e-9, with a path's predicted starts (`predictStart`), the sparse benchmark's objective
+   * is at or below glmnet-default's at every λ (bench/results/solve-sparse-s15.md); 3e-9 is not.
+   * Naive updates only: covariance mode always certifies (its exact active-set finish is cheap).
    */
   readonly stopping?: Stopping;
   /** Limit on coordinate sweeps per λ (default 100000). */

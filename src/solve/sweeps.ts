@@ -83,7 +83,7 @@ export interface Probe {
 /**
  * Sweeps until converged at threshold `thr`, then checks KKT over all features, adds
  * violators, and repeats. Updates `grad` for every feature. Returns the passes used, or -1 when
- * the pass budget ran out.
+ * the pass budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -92,6 +92,7 @@ export function solveWorkingSet(
   budget: number,
   counts: Counts,
   probe?: Probe,
+  sorted = false,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -146,6 +147,7 @@ export function solveWorkingSet(
       }
     }
     if (violators === 0) return true;
+    if (sorted) st.sortSet();
   }
 }
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { DataError } from '../../src/core/errors.js';
 import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
+import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { solvePath } from '../../src/solve/path.js';
 
 /**
@@ -164,5 +165,78 @@ describe('Anderson extrapolation (certified stopping, naive updates)', () => {
       expect(checkKkt(x, loose.y, fit, fit.lambda, { standardize: false }).maxViolation).toBeLessThan(1e-6);
     });
     expect(fast.passes).toBeLessThan(0.75 * plain.passes);
+  });
+});
+
+describe('sweep order (naive updates, sparse design)', () => {
+  const x = SparseDesign.fromTriplets(loose.n, loose.p, loose.rows, loose.cols, loose.values);
+  const lambdas = loose.cases[0]!.fits.map((f) => f.lambda);
+
+  it.each(['certified', 'glmnet'] as const)(
+    '%s: every sweep visits its features in column order (the design is read as stored)',
+    (stopping) => {
+      let calls = 0;
+      let unordered = 0;
+      const original = WasmSparseColumns.prototype.sweep;
+      const spy = vi.spyOn(WasmSparseColumns.prototype, 'sweep').mockImplementation(function (
+        this: WasmSparseColumns,
+        list,
+        count,
+        ...rest
+      ) {
+        calls++;
+        for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
+        return original.call(this, list, count, ...rest);
+      });
+      try {
+        const path = solvePath(x, loose.y, { standardize: false, lambdas, stopping });
+        expect(path.converged).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(calls).toBeGreaterThan(lambdas.length);
+      expect(unordered).toBe(0);
+    },
+  );
+});
+
+describe('predicted start along the path (naive updates)', () => {
+  // all 8 features active with fixed signs on this grid: the path is linear in λ there
+  let a = 7;
+  const rnd = () => (a = (a * 16807) % 2147483647) / 2147483647;
+  const normal = () => Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
+  const rows = Array.from({ length: 400 }, () => Array.from({ length: 8 }, normal));
+  const y = rows.map((r) => r.reduce((s, v, j) => s + v * (j % 2 ? -1 : 1) * (1 + j / 4), 0) + normal());
+  const x = DenseDesign.fromRows(rows);
+  const lambdaMax = solvePath(x, y, { nLambda: 1, mode: 'naive' }).lambdaMax;
+  const lambdas = Array.from({ length: 10 }, (_, k) => lambdaMax * 0.02 * 0.9 ** k);
+
+  it.each(['certified', 'glmnet'] as const)(
+    '%s: from the third λ on, the start is the solution (one sweep confirms it); the same optimum',
+    (stopping) => {
+      const opts = { lambdas, mode: 'naive' as const, stopping, tolerance: 1e-14 };
+      const predicted = solvePath(x, y, opts);
+      const plain = solvePath(x, y, { ...opts, predictStart: false });
+      predicted.fits.forEach((fit, k) => {
+        expect(fit.converged).toBe(true);
+        expect(fit.nonzero).toBe(8);
+        if (k >= 2) expect(fit.passes, `λ_${k}`).toBe(1);
+        const ref = plain.fits[k]!;
+        expect(Math.abs(fit.objective - ref.objective) / ref.objective).toBeLessThan(1e-13);
+      });
+      expect(plain.passes).toBeGreaterThan(2 * predicted.passes);
+    },
+  );
+
+  it('the sparse fixture: the same certified optimum at every λ', () => {
+    const xs = SparseDesign.fromTriplets(loose.n, loose.p, loose.rows, loose.cols, loose.values);
+    const opts = { standardize: false, lambdas: loose.cases[0]!.fits.map((f) => f.lambda) };
+    const predicted = solvePath(xs, loose.y, opts);
+    const plain = solvePath(xs, loose.y, { ...opts, predictStart: false });
+    expect(predicted.converged).toBe(true);
+    predicted.fits.forEach((fit, k) => {
+      const ref = plain.fits[k]!;
+      expect(Math.abs(fit.objective - ref.objective) / ref.objective).toBeLessThan(1e-12);
+    });
   });
 });
