@@ -59,6 +59,8 @@ export class CdState {
   columnVisits = 0;
   /** Active-set Hessians built (binomial Newton finish). */
   hessianBuilds = 0;
+  /** Quadratic models left with violators unswept (`solveWorkingSet`'s `maxRounds`). */
+  roundsCapped = 0;
   /** The features that are not excluded, for full-gradient products. */
   private liveColumns: Int32Array | null = null;
   private liveDots: Float64Array | null = null;

@@ -82,8 +82,9 @@ export interface Probe {
 
 /**
  * Sweeps until converged at threshold `thr`, then checks KKT over all features, adds
- * violators, and repeats. Updates `grad` for every feature. Returns the passes used, or -1 when
- * the pass budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
+ * violators, and repeats; after `maxRounds` checks that found violators it returns with the
+ * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
+ * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -93,9 +94,11 @@ export function solveWorkingSet(
   counts: Counts,
   probe?: Probe,
   sorted = false,
+  maxRounds = Infinity,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
+  let rounds = 0;
   for (;;) {
     // A sweep that stops making progress is at the rounding level of its sums: the incremental
     // Σ W ρ drifts from the residual over many updates, and a constant false gradient then drives
@@ -147,6 +150,12 @@ export function solveWorkingSet(
       }
     }
     if (violators === 0) return true;
+    // a loosely solved model (inexact Newton) need not hold every violator: they are in the set
+    // for the next model, whose Newton step starts from an exact gradient
+    if (++rounds >= maxRounds) {
+      st.roundsCapped++;
+      return true;
+    }
     if (sorted) st.sortSet();
   }
 }

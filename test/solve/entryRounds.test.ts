@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+
+import { refitWindow } from '../../bench/solve/refitWindow.js';
+import { OnlineModel } from '../../src/model/onlineModel.js';
+import { BinomialSolver } from '../../src/solve/binomial.js';
+import { checkKkt } from '../../src/solve/kkt.js';
+import { NewtonFinish } from '../../src/solve/newtonFinish.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { prepareProblem, type Problem } from '../../src/solve/problem.js';
+import { solveAt, toStandardized, type Coefficients } from '../../src/solve/solve.js';
+import { CdState } from '../../src/solve/state.js';
+
+// The refit case at test size (test/solve/refit.test.ts): 2,000 events × 20,000 hashed columns,
+// window b 10 % after window a. From a warm start every full sweep of a loosely solved quadratic
+// model lets a few more features violate, and each round cost a KKT check of every column; such
+// models now stop adding after `entryRounds` rounds (the next Newton step's exact gradient
+// certifies or goes on), to the same optimum.
+const rows = 2_000;
+const cols = 20_000;
+const a = refitWindow({ rows, cols });
+const b = refitWindow({ rows, cols, first: rows / 10 });
+const lambda = 0.002;
+const kktTolerance = 1e-4;
+const opts = { family: 'binomial' as const, lambda, kktTolerance };
+
+/** A binomial solve from `start` with the given `entryRounds`, read back on the original scale. */
+function solveFrom(problem: Problem, start: Coefficients, entryRounds: number) {
+  const st = new CdState(problem);
+  const solver = new BinomialSolver(st, new NewtonFinish(st));
+  solver.entryRounds = entryRounds;
+  const s = toStandardized(problem, start);
+  st.setPoint(s.b0, s.beta);
+  const outcome = solver.solve(lambda, kktTolerance);
+  const coefficients = new Float64Array(cols);
+  let intercept = st.b0;
+  for (let j = 0; j < cols; j++) {
+    if (st.beta[j] === 0) continue;
+    coefficients[j] = st.beta[j]! / problem.scale[j]!;
+    intercept -= coefficients[j]! * problem.mean[j]!;
+  }
+  return { outcome, model: { intercept, coefficients }, capped: st.roundsCapped, visits: st.columnVisits };
+}
+
+/** The live online model (FTRL, standardized, the same λ) after window a's first through b's last event. */
+function onlineStart(): Coefficients {
+  const events = refitWindow({ rows: rows + rows / 10, cols });
+  const x = events.x;
+  const ids: number[][] = Array.from({ length: x.rows }, () => []);
+  for (let j = 0; j < x.cols; j++)
+    for (let k = x.colStart[j]!; k < x.colStart[j + 1]!; k++) ids[x.rowIndex[k]!]!.push(j);
+  const model = new OnlineModel({ family: 'binomial', lambda });
+  for (let i = 0; i < x.rows; i++)
+    model.process({ label: events.y[i]!, features: { ids: ids[i]!.map((j) => `i${j}`) } });
+  const snap = model.snapshot();
+  const coefficients = new Float64Array(cols);
+  for (const [name, value] of Object.entries(snap.coefficients))
+    coefficients[Number(name.slice('ids=i'.length))] = value;
+  return { intercept: snap.intercept, coefficients };
+}
+
+describe('loosely solved binomial quadratic models do not complete their working set', () => {
+  it('warm, noisy and online starts reach the cold fit’s optimum with fewer checks of every column', () => {
+    const problem = prepareProblem(b.x, b.y, opts);
+    const cold = solveAt(b.x, b.y, opts);
+    const coldObjective = objectiveValue(b.x, b.y, cold, lambda, { family: 'binomial' }).objective;
+    const prev = solveAt(a.x, a.y, opts);
+    const noisy = Float64Array.from(prev.coefficients);
+    for (let j = 0; j < cols; j += 3)
+      if (b.x.colStart[j + 1]! > b.x.colStart[j]!) noisy[j]! += ((j % 7) - 3) * 3e-4;
+    const starts: Record<string, Coefficients> = {
+      warm: prev,
+      noisy: { intercept: prev.intercept, coefficients: noisy },
+      online: onlineStart(),
+    };
+    let capped = 0;
+    let checks = 0;
+    let checksUncapped = 0;
+    for (const [name, start] of Object.entries(starts)) {
+      const fit = solveFrom(problem, start, 2);
+      const complete = solveFrom(problem, start, Infinity);
+      expect(complete.capped, name).toBe(0);
+      for (const f of [fit, complete]) {
+        expect(f.outcome.converged, name).toBe(true);
+        // certified from scratch, at the cold fit's objective (KKT 1e-4: within 1e-8 of it)
+        const kkt = checkKkt(b.x, b.y, f.model, lambda, { family: 'binomial' });
+        expect(kkt.maxViolation, name).toBeLessThan(kktTolerance);
+        const objective = objectiveValue(b.x, b.y, f.model, lambda, { family: 'binomial' }).objective;
+        expect(Math.abs(objective - coldObjective) / coldObjective, name).toBeLessThan(1e-8);
+      }
+      capped += fit.capped;
+      checks += fit.outcome.kktChecks;
+      checksUncapped += complete.outcome.kktChecks;
+    }
+    // the cap ran, and it saved checks of every column
+    expect(capped).toBeGreaterThan(0);
+    expect(checks).toBeLessThan(checksUncapped);
+  });
+});
