@@ -60,6 +60,7 @@ export { encodeState, decodeState, checkState, STATE_FORMAT } from './model/stat
 export type {
   RawRecord,
   RawBatch,
+  DecodedRecords,
   RecordPosition,
   DeadLetter,
   DeadLetterSink,
