@@ -11,6 +11,8 @@ import {
   type FeatureValue,
   type L1Event,
 } from '../../src/index.js';
+import type { MessagePort } from 'node:worker_threads';
+
 import type { JsonlSourceOptions } from './jsonl.js';
 
 /** Per record in `rec`: kind, first feature, end of features, key reference, first inline string. */
@@ -43,8 +45,10 @@ export interface ReaderWorkerData {
   /** `decodeEvents`' limit: a longer line goes as text, for it to dead-letter. */
   readonly maxRecordBytes: number;
   readonly options: Omit<JsonlSourceOptions, 'onProgress'>;
-  /** SharedArrayBuffer of two Int32: credits (batches the worker may post), cancelled. */
+  /** SharedArrayBuffer of three Int32: credits (batches the worker may post), cancelled, messages posted. */
   readonly control: SharedArrayBuffer;
+  /** Where the worker posts its messages (the main thread takes them synchronously). */
+  readonly port: MessagePort;
 }
 
 export interface PackedBatch {

@@ -27,12 +27,18 @@ import {
   type ReaderWorkerData,
 } from './jsonlPacked.js';
 
-const port = parentPort;
-if (port === null) throw new Error('jsonlReaderWorker must run in a worker thread');
+if (parentPort === null) throw new Error('jsonlReaderWorker must run in a worker thread');
 const data = workerData as ReaderWorkerData;
-const family: Family = data.family;
-/** [credits, cancelled]: the main thread adds a credit per batch it is done with. */
+const channel = data.port;
+/** [credits, cancelled, posted]: the main thread adds a credit per batch it is done with. */
 const control = new Int32Array(data.control);
+/** Posts a message and counts it (the main thread waits on the count). */
+function post(message: ReaderMessage, transfer: ArrayBuffer[] = []): void {
+  channel.postMessage(message, transfer);
+  Atomics.add(control, 2, 1);
+  Atomics.notify(control, 2);
+}
+const family: Family = data.family;
 
 const reader = new JsonEventReader();
 const table = reader.internTable;
@@ -189,7 +195,7 @@ function send(batch: RawBatch): void {
   while (Atomics.load(control, 0) <= 0 && Atomics.load(control, 1) === 0) Atomics.wait(control, 0, 0, 1000);
   if (Atomics.load(control, 1) !== 0) return;
   Atomics.sub(control, 0, 1);
-  port!.postMessage(message, [
+  post(message, [
     message.lines.buffer as ArrayBuffer,
     message.rec.buffer as ArrayBuffer,
     message.nums.buffer as ArrayBuffer,
@@ -206,7 +212,7 @@ const options: JsonlSourceOptions = {
   onProgress: (b, t) => {
     bytesRead = b;
     totalBytes = t;
-    port.postMessage({ type: 'progress', bytesRead: b, totalBytes: t } satisfies ReaderMessage);
+    post({ type: 'progress', bytesRead: b, totalBytes: t } satisfies ReaderMessage);
   },
 };
 
@@ -214,11 +220,11 @@ readJsonl(data.path, options).subscribe({
   next: send,
   error: (err: unknown) => {
     const e = err as { code?: unknown; message?: unknown };
-    port.postMessage({
+    post({
       type: 'error',
       code: typeof e.code === 'string' ? e.code : 'L1S_FILE',
       message: typeof e.message === 'string' ? e.message : String(err),
     } satisfies ReaderMessage);
   },
-  complete: () => port.postMessage({ type: 'done' } satisfies ReaderMessage),
+  complete: () => post({ type: 'done' } satisfies ReaderMessage),
 });
