@@ -36,8 +36,8 @@ export const FT_NULL = 5;
 export const STR_INLINE = -1;
 /** The key reference of an event without a key. */
 export const KEY_NONE = -2;
-/** Strings the value table holds at most (values, keys; 64 characters at most). */
-export const VALUE_CAPACITY = 1 << 18;
+/** Strings the value table holds at most (values and keys of up to 64 characters), on each thread. */
+export const VALUE_CAPACITY = 1 << 16;
 
 export interface ReaderWorkerData {
   readonly path: string;

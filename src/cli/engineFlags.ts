@@ -45,8 +45,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --snapshot-every N    learned events (per model) between snapshots (default 10000)
   --snapshot-seconds S  seconds between snapshots of a model that learned since (default 60)
   --batch-size N        records per batch (default 1024)
-  --reader-threads T    threads that read and parse the input ahead of learning (default 1: a
-                        worker thread; 0: on the engine's thread; replay.readerThreads)
+  --reader-threads T    1: read and parse the input in a worker thread, ahead of learning (pays
+                        when a core is free); 0 (default): on the engine's thread
+                        (replay.readerThreads)
   --max-record-bytes N  a line over N bytes is dead-lettered unread and the run goes on
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names

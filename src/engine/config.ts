@@ -84,7 +84,8 @@ export interface EngineConfig {
   readonly batchSize: number;
   /**
    * Threads that read and scan a JSONL file ahead of the engine (`replay.readerThreads`): 1 (a
-   * worker thread) or 0 (on the engine's thread).
+   * worker thread) or 0 (on the engine's thread, the default: on a loaded two-core machine the
+   * worker's extra CPU cost more wall clock than it saved; bench/results/reader-thread.md).
    */
   readonly readerThreads: number;
   /** Bounds on what one record may bring in. */
@@ -112,7 +113,7 @@ export const engineDefaults = {
   scores: { enabled: true, top: 5 },
   keys: { defaultKey: 'default', maxLiveModels: 1000 },
   batchSize: 1024,
-  readerThreads: 1,
+  readerThreads: 0,
   limits: { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES },
   checkpoints: { everyEvents: 10_000, everySeconds: 10 },
   http: { port: null, host: '0.0.0.0' },

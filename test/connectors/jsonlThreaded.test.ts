@@ -140,6 +140,18 @@ describe('readJsonlThreaded: the same batches, events and dead letters as readJs
     expect(read.events.map((e) => e.split(' | ')[0])).toEqual(['1', '3', '9', '11', '12', '13', '14']);
   });
 
+  it('strings beyond the value table (2^16) go inline: the same events', async () => {
+    const lines = Array.from({ length: 8000 }, (_, i) =>
+      JSON.stringify({
+        key: `k${i}`,
+        label: i % 2,
+        features: Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`f${j}`, `v${i}_${j}`])),
+      }),
+    );
+    const read = await agree(lines.join('\n'), 'binomial', { batchSize: 500 });
+    expect(read.listed).toBe(lines.length);
+  });
+
   it('resumes after skipLines, with the line numbers of the whole file', async () => {
     const lines = jsonl(adClicks(5, 300));
     const read = await agree(`${lines.join('\n')}\n`, 'binomial', { skipLines: 123, batchSize: 50 });
