@@ -36,7 +36,11 @@ const rxjsEsm = {
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', refitWorker: 'src/refit/refitWorker.ts' },
+  entryPoints: {
+    main: 'src/cli/main.ts',
+    refitWorker: 'src/refit/refitWorker.ts',
+    jsonlReaderWorker: 'connectors/file/jsonlReaderWorker.ts',
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -61,6 +61,7 @@ export type {
   RawRecord,
   RecordHeaders,
   RawBatch,
+  DecodedRecords,
   RecordPosition,
   DeadLetter,
   DeadLetterSink,

@@ -3,10 +3,12 @@ import { stat } from 'node:fs/promises';
 
 import { Observable } from 'rxjs';
 
+import { readJsonlThreaded } from './jsonlThreaded.js';
 import {
   ConnectorError,
   DEFAULT_MAX_RECORD_BYTES,
   type EventSource,
+  type Family,
   type RawBatch,
   type RawRecord,
 } from '../../src/index.js';
@@ -184,6 +186,13 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
 
 export interface JsonlEventSourceOptions extends JsonlSourceOptions {
   /**
+   * 1: read and scan the lines in a worker thread (`readJsonlThreaded`; needs `family`); 0 (the
+   * default): on this thread.
+   */
+  readonly readerThreads?: number;
+  /** The events' family (for the reader thread's label check). */
+  readonly family?: Family;
+  /**
    * Called at each checkpoint with the last line whose events are learned and whose outputs are
    * written (the state directory records it); without it there is nothing to commit.
    */
@@ -195,7 +204,10 @@ export interface JsonlEventSourceOptions extends JsonlSourceOptions {
  * each checkpoint (`replay --state DIR`), and `skipLines` resumes after them.
  */
 export function jsonlSource(path: string, options: JsonlEventSourceOptions = {}): EventSource {
-  const batches$ = readJsonl(path, options);
+  const batches$ =
+    (options.readerThreads ?? 0) > 0 && options.family !== undefined
+      ? readJsonlThreaded(path, { ...options, family: options.family })
+      : readJsonl(path, options);
   const commit = options.commit;
   if (commit === undefined) return { batches$ };
   const name = options.name ?? path;

@@ -16,6 +16,7 @@ export const replayFlagOptions = {
   'snapshot-every': { type: 'string' },
   'snapshot-seconds': { type: 'string' },
   'batch-size': { type: 'string' },
+  'reader-threads': { type: 'string' },
   'max-record-bytes': { type: 'string' },
   'max-features': { type: 'string' },
   key: { type: 'string' },
@@ -44,6 +45,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --snapshot-every N    learned events (per model) between snapshots (default 10000)
   --snapshot-seconds S  seconds between snapshots of a model that learned since (default 60)
   --batch-size N        records per batch (default 1024)
+  --reader-threads T    1: read and parse the input in a worker thread, ahead of learning (pays
+                        when a core is free); 0 (default): on the engine's thread
+                        (replay.readerThreads)
   --max-record-bytes N  a line over N bytes is dead-lettered unread and the run goes on
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names
@@ -153,6 +157,7 @@ export async function engineConfigFrom(
   set(replay, 'input', values.input);
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
+  set(replay, 'readerThreads', numeric('reader-threads', values['reader-threads'], problems));
   if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);
   if (values['max-record-bytes'] !== undefined)
     set(

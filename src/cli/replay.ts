@@ -124,6 +124,8 @@ export async function replay(
     {
       source: jsonlSource(input, {
         batchSize: config.batchSize,
+        readerThreads: config.readerThreads,
+        family: config.model.family,
         maxRecordBytes: config.limits.maxRecordBytes,
         ...(resume !== null ? { skipLines: resume.line, name: resume.source } : {}),
         ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done) } : {}),

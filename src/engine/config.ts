@@ -82,6 +82,12 @@ export interface EngineConfig {
   readonly drift: DriftConfig;
   /** Records per batch read from a file source. */
   readonly batchSize: number;
+  /**
+   * Threads that read and scan a JSONL file ahead of the engine (`replay.readerThreads`): 1 (a
+   * worker thread) or 0 (on the engine's thread, the default: on a loaded two-core machine the
+   * worker's extra CPU cost more wall clock than it saved; bench/results/reader-thread.md).
+   */
+  readonly readerThreads: number;
   /** Bounds on what one record may bring in. */
   readonly limits: LimitsConfig;
   readonly checkpoints: CheckpointConfig;
@@ -107,6 +113,7 @@ export const engineDefaults = {
   scores: { enabled: true, top: 5 },
   keys: { defaultKey: 'default', maxLiveModels: 1000 },
   batchSize: 1024,
+  readerThreads: 0,
   limits: { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES },
   checkpoints: { everyEvents: 10_000, everySeconds: 10 },
   http: { port: null, host: '0.0.0.0' },
@@ -308,7 +315,17 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     'out',
     'batchSize',
     'snapshotEvery',
+    'readerThreads',
   ]);
+  const readerThreads = replay.number('readerThreads', engineDefaults.readerThreads, {
+    min: 0,
+    integer: true,
+  });
+  if (readerThreads > 1)
+    problems.push({
+      path: 'replay.readerThreads',
+      message: `must be 0 (read on the engine's thread) or 1 (a reader thread), got ${readerThreads}`,
+    });
   const batchSize = replay.number('batchSize', engineDefaults.batchSize, { min: 1, integer: true });
   // `replay.snapshotEvery` is the older name of `snapshots.everyEvents`.
   const legacyEvery = replay.number('snapshotEvery', NaN, { min: 1, integer: true });
@@ -368,6 +385,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     scores: Object.freeze(scoreConfig),
     drift: resolveDriftConfig(raw.drift),
     batchSize,
+    readerThreads,
     limits: Object.freeze(limits),
     checkpoints: Object.freeze(checkpoints),
     http: Object.freeze(http),

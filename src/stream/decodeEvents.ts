@@ -91,12 +91,17 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
  */
 export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<RawBatch, EventBatch> {
   const decoder = eventDecoderOf(options.decoder ?? new JsonEventReader());
+  const generalDecoder = eventDecoderOf(jsonDecoder);
   const { family, deadLetters } = options;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const partSize = options.partSize ?? Infinity;
   if (!(partSize >= 1)) throw new RangeError(`partSize must be at least 1, got ${partSize}`);
 
-  const decodePart = (records: readonly RawRecord[], start: number, end: number): EventBatch => {
+  const decodePart = (batch: RawBatch, start: number, end: number): EventBatch => {
+    const records = batch.records;
+    const decoded = batch.decoded;
+    if (decoded !== undefined && decoded.family !== family)
+      throw new Error(`a batch read for ${decoded.family} events, decoded for ${family}`);
     const events: L1Event[] = [];
     const positions: RecordPosition[] = [];
     let rejected = 0;
@@ -114,9 +119,16 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
         });
         continue;
       }
+      const read = decoded?.event(i) ?? null;
+      if (read !== null) {
+        events.push(read);
+        positions.push(record.position);
+        continue;
+      }
       let checked: Validated;
       try {
-        checked = decoder.decodeEvent(record.value, family);
+        // a line a reader worker left: JSON.parse + validateEvent (not this thread's reader)
+        checked = (decoded !== undefined ? generalDecoder : decoder).decodeEvent(record.value, family);
       } catch (err) {
         rejected++;
         deadLetters.deadLetter({
@@ -155,7 +167,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
       let start = 0;
       do {
         const end = Math.min(records.length, start + partSize);
-        yield decodePart(records, start, end);
+        yield decodePart(batch, start, end);
         start = end;
       } while (start < records.length);
     });
@@ -172,7 +184,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           const began = performance.now();
           do {
             const end = Math.min(records.length, start + partSize);
-            subscriber.next(decodePart(records, start, end));
+            subscriber.next(decodePart(batch, start, end));
             start = end;
             if (subscriber.closed) return;
             if (start < records.length && performance.now() - began >= yieldAfterMs) {

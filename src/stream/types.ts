@@ -1,4 +1,4 @@
-import type { L1Event } from '../core/event.js';
+import type { Family, L1Event } from '../core/event.js';
 
 /**
  * The elements that flow between the rxjs operators of `src/stream`. Sources (files, Kafka) emit
@@ -38,6 +38,23 @@ export type RecordHeaders = Readonly<
 
 export interface RawBatch {
   readonly records: readonly RawRecord[];
+  /**
+   * The records' events when a source has already read them (off the thread: a JSONL reader
+   * worker); `decodeEvents` takes them instead of decoding the records' values.
+   */
+  readonly decoded?: DecodedRecords;
+}
+
+/** Events a source read itself, for `decodeEvents`. */
+export interface DecodedRecords {
+  /** The family the events were checked for (a binomial label is 0 or 1). */
+  readonly family: Family;
+  /**
+   * Record `index`'s event, valid (what `validateEvent` would return for its value), or null: the
+   * record's `value` is to be decoded (a line the reader left to `JSON.parse` and `validateEvent`;
+   * a record that has an event has an empty `value`). Called at most once per record, in order.
+   */
+  event(index: number): L1Event | null;
 }
 
 /** A record that could not be used, with the reason; nothing is dropped silently. */

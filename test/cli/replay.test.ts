@@ -178,6 +178,56 @@ describe('l1stream replay', () => {
     expect(r.stderr).toMatch(/drift\.support\.bogus: unknown setting/);
   });
 
+  it('--reader-threads 1 (a reader worker) and 0 (one thread) write the same outputs; 2 is refused', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const lines = Array.from(adClicks(9, 4000), (e) => JSON.stringify(e));
+    lines.splice(
+      2000,
+      0,
+      'not json',
+      '{"label":1,"features":{"__proto__":1}}',
+      '',
+      '{"label":"1","features":{}}',
+    );
+    writeFileSync(input, `${lines.join('\r\n')}\n`);
+    const config = join(dir, 'det.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ refit: { everySeconds: 'Infinity' }, snapshots: { everySeconds: 'Infinity' } }),
+    );
+    const outputs = async (threads: string) => {
+      const out = join(dir, `out${threads}`);
+      const r = await runCli([
+        'replay',
+        '--input',
+        input,
+        '--family',
+        'binomial',
+        '--out',
+        out,
+        '--config',
+        config,
+        '--refit-threads',
+        '0',
+        '--refit-every',
+        '1000',
+        '--reader-threads',
+        threads,
+      ]);
+      expect(r.code).toBe(0);
+      return ['models.jsonl', 'alerts.jsonl', 'scores.jsonl', 'dead-letters.jsonl'].map((f) =>
+        readFileSync(join(out, f), 'utf8').replace(/"(createdAt|refitMs|solveMs)":("[^"]*"|[\d.e-]+)/g, ''),
+      );
+    };
+    const [one, two] = [await outputs('0'), await outputs('1')];
+    expect(two).toEqual(one);
+    expect(one[3].split('\n').filter((l) => l !== '').length).toBeGreaterThanOrEqual(2);
+    const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--reader-threads', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/replay.readerThreads: must be 0 .* or 1/);
+  }, 60_000);
+
   it('an unknown flag is a usage error with exit code 2', async () => {
     const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'binomial', '--lamda', '0.1']);
     expect(r.code).toBe(2);

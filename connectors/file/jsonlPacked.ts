@@ -1,0 +1,174 @@
+/**
+ * The packed batches a JSONL reader worker sends (`jsonlReaderWorker.ts`), and their reading on
+ * the main thread (`PackedBatchReader`): events as typed arrays, names by id in an `InternTable`
+ * kept in step with the worker's, strings by id in a table of values (or inline).
+ */
+import {
+  InternTable,
+  ListedEvent,
+  type DecodedRecords,
+  type Family,
+  type FeatureValue,
+  type L1Event,
+} from '../../src/index.js';
+import type { MessagePort } from 'node:worker_threads';
+
+import type { JsonlSourceOptions } from './jsonl.js';
+
+/** Per record in `rec`: kind, first feature, end of features, key reference, first inline string. */
+export const REC_STRIDE = 5;
+/** An event the worker read (its features in the feature arrays). */
+export const REC_DECODED = 0;
+/** A line for the general path: its text is the batch's next `texts` entry. */
+export const REC_TEXT = 1;
+/** A line over the reader's limit: its start is the next `texts` entry, its size `nums[3i]`. */
+export const REC_OVERSIZE = 2;
+
+/** Feature value types (`ftype`). */
+export const FT_NUMBER = 0;
+export const FT_STRING = 1;
+export const FT_ARRAY = 2;
+export const FT_TRUE = 3;
+export const FT_FALSE = 4;
+export const FT_NULL = 5;
+
+/** A string reference: >= 0 an id in the value table; this: the record's next inline string. */
+export const STR_INLINE = -1;
+/** The key reference of an event without a key. */
+export const KEY_NONE = -2;
+/** Strings the value table holds at most (values and keys of up to 64 characters), on each thread. */
+export const VALUE_CAPACITY = 1 << 16;
+
+export interface ReaderWorkerData {
+  readonly path: string;
+  readonly family: Family;
+  /** `decodeEvents`' limit: a longer line goes as text, for it to dead-letter. */
+  readonly maxRecordBytes: number;
+  readonly options: Omit<JsonlSourceOptions, 'onProgress'>;
+  /** SharedArrayBuffer of three Int32: credits (batches the worker may post), cancelled, messages posted. */
+  readonly control: SharedArrayBuffer;
+  /** Where the worker posts its messages (the main thread takes them synchronously). */
+  readonly port: MessagePort;
+}
+
+export interface PackedBatch {
+  readonly type: 'batch';
+  /** Each record's line number. */
+  readonly lines: Int32Array;
+  /** `REC_STRIDE` entries per record. */
+  readonly rec: Int32Array;
+  /** Per record: label, weight, ts (NaN: absent); an oversize line's size. */
+  readonly nums: Float64Array;
+  /** Per feature: its name's id in the table (-1: the name is inline), type, number, reference. */
+  readonly fid: Int32Array;
+  readonly ftype: Uint8Array;
+  readonly fnum: Float64Array;
+  /** A string's reference, or an array's start in `items` (`fnum` holds its length). */
+  readonly fref: Int32Array;
+  readonly items: Int32Array;
+  /** Names the worker's table added since the last batch, in id order. */
+  readonly names: readonly string[];
+  /** Strings the value table added since the last batch, in id order. */
+  readonly values: readonly string[];
+  /** Strings without an id, in the order the records use them. */
+  readonly inline: readonly string[];
+  /** The text of `REC_TEXT` and `REC_OVERSIZE` records, in order. */
+  readonly texts: readonly string[];
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+}
+
+export type ReaderMessage =
+  | PackedBatch
+  | { readonly type: 'progress'; readonly bytesRead: number; readonly totalBytes: number }
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'done' };
+
+/** FNV-1a over UTF-16 units, as `JsonEventReader` hashes a name while scanning it. */
+function scanHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * The main thread's side of a reader worker: its name table (the same ids as the worker's) and
+ * value table, and the events of each packed batch.
+ */
+export class PackedReader {
+  /** The names, with the worker table's ids (the featurizer maps ids of this table). */
+  readonly internTable = new InternTable();
+  private readonly values: string[] = [];
+
+  constructor(readonly family: Family) {}
+
+  /** Takes in a batch's new names and values; the batch's events, by record. */
+  open(batch: PackedBatch): DecodedRecords {
+    const table = this.internTable;
+    for (const name of batch.names) {
+      const id = table.idOf(name, 0, name.length, scanHash(name));
+      if (id !== table.size - 1) throw new Error(`reader worker: name table out of step at "${name}"`);
+    }
+    for (const value of batch.values) this.values.push(value);
+    return new PackedEvents(this.family, batch, table, this.values);
+  }
+}
+
+class PackedEvents implements DecodedRecords {
+  constructor(
+    readonly family: Family,
+    private readonly batch: PackedBatch,
+    private readonly table: InternTable,
+    private readonly values: readonly string[],
+  ) {}
+
+  event(index: number): L1Event | null {
+    const { rec, nums, fid, ftype, fnum, fref, items, inline } = this.batch;
+    const r = index * REC_STRIDE;
+    if (rec[r] !== REC_DECODED) return null;
+    const start = rec[r + 1];
+    const end = rec[r + 2];
+    let at = rec[r + 4];
+    const strings = this.values;
+    const keyRef = rec[r + 3];
+    const key = keyRef === KEY_NONE ? undefined : keyRef >= 0 ? strings[keyRef] : inline[at++];
+    const n = end - start;
+    const names = new Array<string>(n);
+    const list = new Array<FeatureValue | null>(n);
+    const table = this.table;
+    for (let k = 0; k < n; k++) {
+      const f = start + k;
+      const id = fid[f];
+      names[k] = id >= 0 ? table.stringOf(id) : inline[at++];
+      const t = ftype[f];
+      if (t === FT_NUMBER) list[k] = fnum[f];
+      else if (t === FT_STRING) {
+        const ref = fref[f];
+        list[k] = ref >= 0 ? strings[ref] : inline[at++];
+      } else if (t === FT_ARRAY) {
+        const from = fref[f];
+        const count = fnum[f];
+        const array = new Array<string>(count);
+        for (let i = 0; i < count; i++) {
+          const ref = items[from + i];
+          array[i] = ref >= 0 ? strings[ref] : inline[at++];
+        }
+        list[k] = array;
+      } else list[k] = t === FT_TRUE ? true : t === FT_FALSE ? false : null;
+    }
+    const label = nums[3 * index];
+    const weight = nums[3 * index + 1];
+    const ts = nums[3 * index + 2];
+    return new ListedEvent(
+      key,
+      Number.isNaN(ts) ? undefined : ts,
+      Number.isNaN(label) ? undefined : label,
+      Number.isNaN(weight) ? undefined : weight,
+      names,
+      list,
+      fid,
+      start,
+      table,
+    );
+  }
+}

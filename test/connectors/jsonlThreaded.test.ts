@@ -1,0 +1,186 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { lastValueFrom, take, toArray, type Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { impressions } from '../../examples/campaign-scoring/generate.js';
+import { customers } from '../../examples/churn/generate.js';
+import { deliveries } from '../../examples/sparsity-drift/generate.js';
+import { readJsonl } from '../../connectors/file/jsonl.js';
+import { readJsonlThreaded } from '../../connectors/file/jsonlThreaded.js';
+import { ListedEvent, type Family } from '../../src/core/event.js';
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { Featurizer } from '../../src/features/featurizer.js';
+import { decodeEvents } from '../../src/stream/decodeEvents.js';
+import type { DeadLetter, EventBatch, RawBatch } from '../../src/stream/types.js';
+import { engineLines, jsonl, mutate, randomLine } from '../helpers/eventLines.js';
+import { Rng } from '../helpers/random.js';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'l1s-threaded-')), 'in.jsonl');
+  writeFileSync(path, text);
+  return path;
+}
+
+interface Read {
+  /** Per raw batch: its records' line numbers. */
+  readonly batches: string[][];
+  /** Per event: its line, event fields, features (JSON) and featurized columns (exact, hashed). */
+  readonly events: string[];
+  readonly letters: DeadLetter[];
+  readonly listed: number;
+}
+
+/** Everything the engine would see from a source: batches, events in order, dead letters. */
+async function readAll(batches$: Observable<RawBatch>, family: Family): Promise<Read> {
+  const letters: DeadLetter[] = [];
+  const batches: string[][] = [];
+  const exact = new Featurizer();
+  const hashed = new Featurizer({ hashBits: 12 });
+  const x = new SparseBuffer();
+  const events: string[] = [];
+  let listed = 0;
+  const decoded: EventBatch[] = await lastValueFrom(
+    batches$.pipe(decodeEvents({ family, deadLetters: { deadLetter: (l) => letters.push(l) } }), toArray()),
+  );
+  for (const b of decoded) {
+    batches.push(b.records.map((r) => r.position.offset));
+    b.events.forEach((e, i) => {
+      if (e instanceof ListedEvent) listed++;
+      const columns: string[] = [];
+      for (const f of [exact, hashed]) {
+        const reason = f.featurize(e, x);
+        const cols = Array.from(x.indices.subarray(0, x.nnz), (j, k) => `${f.nameOf(j)}:${x.values[k]}`);
+        columns.push(reason ?? cols.join(' '));
+      }
+      const scalars = [e.key, e.ts, e.label, e.weight].map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+      events.push(
+        [b.positions[i].offset, scalars.join(','), JSON.stringify(e.features), ...columns].join(' | '),
+      );
+    });
+  }
+  return { batches, events, letters, listed };
+}
+
+/** Both paths over `text` agree: batches, events, features, columns, dead letters. */
+async function agree(
+  text: string,
+  family: Family,
+  options: { batchSize?: number; skipLines?: number; maxRecordBytes?: number; inFlight?: number } = {},
+): Promise<Read> {
+  const path = file(text);
+  const one = await readAll(readJsonl(path, options), family);
+  const two = await readAll(readJsonlThreaded(path, { ...options, family }), family);
+  expect(two.batches).toEqual(one.batches);
+  expect(two.events.length).toBe(one.events.length);
+  for (let i = 0; i < one.events.length; i++) expect(two.events[i]).toBe(one.events[i]);
+  expect(two.letters).toEqual(one.letters);
+  return two;
+}
+
+describe('readJsonlThreaded: the same batches, events and dead letters as readJsonl + decodeEvents', () => {
+  it('on the example streams and the bench stream (events read in the worker)', async () => {
+    const fixtures: Array<[string[], Family]> = [
+      [jsonl(adClicks(3, 1500)), 'binomial'],
+      [jsonl(impressions(3, 1500)), 'binomial'],
+      [jsonl(customers(3, 1500)), 'binomial'],
+      [jsonl(deliveries(3, 1500)), 'gaussian'],
+      [engineLines(), 'binomial'],
+    ];
+    for (const [lines, family] of fixtures) {
+      const read = await agree(lines.join('\n'), family, { batchSize: 100, inFlight: 2 });
+      expect(read.events).toHaveLength(lines.length);
+      expect(read.listed).toBe(lines.length);
+    }
+  });
+
+  it('on seeded random lines and their mutations, both families, small batches', async () => {
+    const rng = new Rng(15);
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng), mutate(mutate(line, rng), rng));
+    }
+    for (const family of ['binomial', 'gaussian'] as const) {
+      const read = await agree(lines.join('\n'), family, { batchSize: 37, inFlight: 1 });
+      // both the worker's events and lines left to the general path occur
+      expect(read.listed).toBeGreaterThan(lines.length / 10);
+      expect(read.letters.length).toBeGreaterThan(lines.length / 10);
+    }
+  });
+
+  it('bad lines: broken JSON, __proto__, string label, NaN, nested value, blank lines, CRLF, oversize', async () => {
+    const lines = [
+      '{"label":1,"features":{"a":1,"c":"DE"}}',
+      '{"label":1,"features":{"a":',
+      '{"label":1,"features":{"__proto__":1,"a":2}}',
+      '{"label":"1","features":{"a":1}}',
+      '{"label":1,"features":{"a":NaN}}',
+      '{"label":1,"features":{"a":{"b":1}}}',
+      '',
+      '   ',
+      '{"label":0,"features":{"a":2,"c":"FR"}}\r',
+      `{"label":1,"features":{"a":"${'x'.repeat(400)}"}}`,
+      '{"label":0,"features":{"b":true,"t":["x","y"],"n":null},"key":"k1","ts":5,"weight":0.5}',
+      `{"label":1,"features":{"${'n'.repeat(70)}":1,"a":"${'v'.repeat(70)}"},"key":"${'k'.repeat(80)}"}`,
+      '{"label":1,"features":{"b":1,"10":2,"a":3,"b":4}}',
+      '{"label":1,"features":{"a":1}}',
+    ];
+    const read = await agree(lines.join('\n'), 'binomial', { batchSize: 4, maxRecordBytes: 300 });
+    expect(read.letters.map((l) => [l.position.offset, l.stage])).toEqual([
+      ['2', 'decode'],
+      ['4', 'validate'],
+      ['5', 'decode'],
+      ['6', 'validate'],
+      ['10', 'decode'],
+    ]);
+    expect(read.events.map((e) => e.split(' | ')[0])).toEqual(['1', '3', '9', '11', '12', '13', '14']);
+  });
+
+  it('strings beyond the value table (2^16) go inline: the same events', async () => {
+    const lines = Array.from({ length: 8000 }, (_, i) =>
+      JSON.stringify({
+        key: `k${i}`,
+        label: i % 2,
+        features: Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`f${j}`, `v${i}_${j}`])),
+      }),
+    );
+    const read = await agree(lines.join('\n'), 'binomial', { batchSize: 500 });
+    expect(read.listed).toBe(lines.length);
+  });
+
+  it('resumes after skipLines, with the line numbers of the whole file', async () => {
+    const lines = jsonl(adClicks(5, 300));
+    const read = await agree(`${lines.join('\n')}\n`, 'binomial', { skipLines: 123, batchSize: 50 });
+    expect(read.batches.flat()[0]).toBe('124');
+    expect(read.events).toHaveLength(300 - 123);
+  });
+
+  it('a missing file and too few lines to skip fail as on one thread', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'l1s-threaded-')), 'nope.jsonl');
+    const error = async (batches$: Observable<RawBatch>) =>
+      lastValueFrom(batches$).then(
+        () => 'no error',
+        (err: Error & { code?: string }) => `${err.code}: ${err.message}`,
+      );
+    const one = await error(readJsonl(missing));
+    expect(one).toMatch(/L1S_FILE: input file not found/);
+    expect(await error(readJsonlThreaded(missing, { family: 'binomial' }))).toBe(one);
+    const short = file('{"features":{"a":1}}\n{"features":{"a":1}}\n');
+    const few = await error(readJsonl(short, { skipLines: 5 }));
+    expect(few).toMatch(/fewer than the 5 already done/);
+    expect(await error(readJsonlThreaded(short, { family: 'binomial', skipLines: 5 }))).toBe(few);
+  });
+
+  it('stops reading when unsubscribed (the batch in hand is the last)', async () => {
+    const lines = jsonl(adClicks(3, 3000));
+    const path = file(lines.join('\n'));
+    const first = await lastValueFrom(
+      readJsonlThreaded(path, { family: 'binomial', batchSize: 100, inFlight: 1 }).pipe(take(2), toArray()),
+    );
+    expect(first.map((b) => b.records[0].position.offset)).toEqual(['1', '101']);
+  });
+});
