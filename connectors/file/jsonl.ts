@@ -204,10 +204,15 @@ export interface JsonlEventSourceOptions extends JsonlSourceOptions {
  * each checkpoint (`replay --state DIR`), and `skipLines` resumes after them.
  */
 export function jsonlSource(path: string, options: JsonlEventSourceOptions = {}): EventSource {
-  const batches$ =
-    (options.readerThreads ?? 0) > 0 && options.family !== undefined
-      ? readJsonlThreaded(path, { ...options, family: options.family })
-      : readJsonl(path, options);
+  const threaded = (options.readerThreads ?? 0) > 0;
+  if (threaded && options.family === undefined)
+    throw new ConnectorError(
+      'L1S_FILE',
+      "jsonlSource: readerThreads needs the events' family (the reader thread checks labels): pass family",
+    );
+  const batches$ = threaded
+    ? readJsonlThreaded(path, { ...options, family: options.family! })
+    : readJsonl(path, options);
   const commit = options.commit;
   if (commit === undefined) return { batches$ };
   const name = options.name ?? path;

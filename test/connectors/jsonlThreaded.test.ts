@@ -9,7 +9,7 @@ import { adClicks } from '../../examples/ad-clicks/generate.js';
 import { impressions } from '../../examples/campaign-scoring/generate.js';
 import { customers } from '../../examples/churn/generate.js';
 import { deliveries } from '../../examples/sparsity-drift/generate.js';
-import { readJsonl } from '../../connectors/file/jsonl.js';
+import { jsonlSource, readJsonl } from '../../connectors/file/jsonl.js';
 import { readJsonlThreaded } from '../../connectors/file/jsonlThreaded.js';
 import { ListedEvent, type Family } from '../../src/core/event.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
@@ -182,5 +182,11 @@ describe('readJsonlThreaded: the same batches, events and dead letters as readJs
       readJsonlThreaded(path, { family: 'binomial', batchSize: 100, inFlight: 1 }).pipe(take(2), toArray()),
     );
     expect(first.map((b) => b.records[0].position.offset)).toEqual(['1', '101']);
+  });
+
+  it('jsonlSource with a reader thread needs the family (it is refused, not read on one thread)', () => {
+    const path = file('{"label":1,"features":{"a":1}}\n');
+    expect(() => jsonlSource(path, { readerThreads: 1 })).toThrow(/readerThreads needs the events' family/);
+    expect(() => jsonlSource(path, { readerThreads: 1, family: 'binomial' })).not.toThrow();
   });
 });
