@@ -10,10 +10,11 @@ import {
   kafkaEventSource,
   outputTopics,
   shippedSchema,
+  type KafkaBatch,
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
 import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
-import { brokers, createTopic, kafkaClient, produce, randomName, readTopic } from './helpers.js';
+import { brokers, createTopic, kafkaClient, produce, randomName, readTopic, waitFor } from './helpers.js';
 
 const n = 4000;
 const engineConfig = {
@@ -183,5 +184,47 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
     const [ca, cb] = await Promise.all([offsets(one.groupId), offsets(two.groupId)]);
     expect(ca).toEqual([{ partition: 0, offset: String(n), metadata: null }]);
     expect(cb).toEqual(ca);
+  }, 120_000);
+
+  it("KafkaSource backpressure 'wait': holds kafkajs at the in-flight limit without pausing, and loses nothing", async () => {
+    const topic = randomName('events');
+    await createTopic(kafka, topic, 1);
+    const total = 3000;
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: total }, (_, i) => ({ value: Buffer.from(`${i}`.padStart(40, '.')) })),
+    );
+    const source = new KafkaSource(kafkaClient('wait'), {
+      topics: [topic],
+      groupId: randomName('group'),
+      maxBytesPerPartition: 4 * 1024,
+      maxInFlightBatches: 2,
+      backpressure: 'wait',
+    });
+    const held: KafkaBatch[] = [];
+    const sub = source.batches$.subscribe({ next: (b) => held.push(b) });
+    try {
+      await waitFor(() => held.length >= 2, 'two batches');
+      // nothing committed: kafkajs is held in eachBatch, the topic is not paused
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(held.length).toBe(2);
+      expect(source.state).toMatchObject({ inFlight: 2, paused: false });
+      const seen: string[] = [];
+      while (seen.length < total) {
+        const batch = await waitFor(
+          () => held.shift(),
+          () => `a batch (have ${seen.length} records)`,
+        );
+        for (const r of batch.records) seen.push(r.position.offset);
+        await source.commit(batch.records);
+      }
+      expect(seen).toEqual(Array.from({ length: total }, (_, i) => String(i)));
+      expect(source.stats.pauses).toBeGreaterThan(0);
+      expect(source.state.paused).toBe(false);
+    } finally {
+      sub.unsubscribe();
+      await source.close();
+    }
   }, 120_000);
 });
