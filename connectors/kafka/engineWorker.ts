@@ -13,6 +13,7 @@ import {
   Engine,
   checkEngineConfig,
   type EventSource,
+  type PartitionRef,
   type RawBatch,
   type RawRecord,
 } from '../../src/index.js';
@@ -28,6 +29,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 const NO_HEADERS: Readonly<Record<string, string | Uint8Array | undefined>> = Object.freeze({});
 
 let subscriber: Subscriber<RawBatch> | null = null;
+let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
 const early: RawBatch[] = [];
 let stopped = false;
 let nextRequest = 0;
@@ -101,6 +103,9 @@ const source: EventSource = {
   }),
   commit: (records) => request({ t: 'commit', positions: lastPositions(records), records: records.length }),
   release: (records) => send({ t: 'release', positions: lastPositions(records) }),
+  onAssign: (handler) => {
+    assignmentHandler = handler;
+  },
 };
 
 async function main(): Promise<void> {
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     switch (message.t) {
       case 'batch': {
+        if (stopped) break; // read after the stop: never committed, read again by the next run
         const batch = unpack(message);
         if (subscriber) subscriber.next(batch);
         else early.push(batch);
@@ -131,6 +137,15 @@ async function main(): Promise<void> {
         requests.get(message.req)?.reject(new Error(message.message));
         requests.delete(message.req);
         break;
+      case 'assign': {
+        const req = message.req;
+        (assignmentHandler ? assignmentHandler(message.assignment) : Promise.resolve()).then(
+          () => send({ t: 'assigned', req }),
+          (err: unknown) =>
+            send({ t: 'assigned', req, error: err instanceof Error ? err.message : String(err) }),
+        );
+        break;
+      }
       case 'stop':
         stopped = true;
         subscriber?.complete();

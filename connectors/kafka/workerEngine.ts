@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { Observable, type Subscription } from 'rxjs';
 
-import type { RawRecord } from '../../src/index.js';
+import type { PartitionRef, RawRecord } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
@@ -39,12 +39,14 @@ export type ToWorker =
     }
   | { readonly t: 'committed'; readonly req: number }
   | { readonly t: 'commitFailed'; readonly req: number; readonly message: string }
+  | { readonly t: 'assign'; readonly req: number; readonly assignment: PartitionRef[] }
   | { readonly t: 'stop' };
 
 export type FromWorker =
   | { readonly t: 'ready' }
   | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
   | { readonly t: 'release'; readonly positions: Positions }
+  | { readonly t: 'assigned'; readonly req: number; readonly error?: string }
   | ({ readonly t: 'done' } & WorkerEngineResult)
   | { readonly t: 'error'; readonly message: string };
 
@@ -103,8 +105,11 @@ function recordsAt(positions: Positions): RawRecord[] {
  * outputs are acknowledged the worker asks for its commit, and the main thread commits it at the
  * source: offsets are committed only after outputs are acknowledged, as on one thread.
  *
- * Not supported here: a schema registry (writer schemas come from `writerSchemas`), state stores
- * and checkpoints, exactly-once (transactions): those stay on the one-thread path.
+ * Partition assignments are passed on to the worker's engine (which drops the models of revoked
+ * partitions) before the assignment's records are read. Not supported here: a schema registry
+ * (writer schemas come from `writerSchemas`), state stores and checkpoints, exactly-once
+ * (transactions): those stay on the one-thread path. The source should hold back with
+ * `backpressure: 'wait'` (with `pause`, kafkajs drops what it fetched ahead at every pause).
  */
 export class KafkaWorkerEngine {
   private readonly source: KafkaSource;
@@ -138,6 +143,22 @@ export class KafkaWorkerEngine {
         subscriber.error(err);
       };
       worker.on('error', fail);
+      let done = false;
+      worker.on('exit', (code) => {
+        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
+      });
+      // assignments go to the worker's engine (it drops the models of revoked partitions), and
+      // the source waits for it before reading the assignment's records, as on one thread
+      let nextAssign = 0;
+      const assigned = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+      this.source.onAssign(
+        (assignment) =>
+          new Promise<void>((resolve, reject) => {
+            const req = nextAssign++;
+            assigned.set(req, { resolve, reject });
+            worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
+          }),
+      );
       worker.on('message', (message: FromWorker) => {
         switch (message.t) {
           case 'ready':
@@ -163,7 +184,15 @@ export class KafkaWorkerEngine {
           case 'release':
             this.source.release(recordsAt(message.positions));
             break;
+          case 'assigned': {
+            const pending = assigned.get(message.req);
+            assigned.delete(message.req);
+            if (message.error === undefined) pending?.resolve();
+            else pending?.reject(new Error(message.error));
+            break;
+          }
           case 'done':
+            done = true;
             onDone(message);
             subscriber.complete();
             break;
