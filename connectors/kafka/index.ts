@@ -49,3 +49,9 @@ export {
   RegistryHttpError,
   type SchemaRegistryClientOptions,
 } from './codecs/registryClient.js';
+export {
+  KafkaWorkerEngine,
+  type KafkaWorkerEngineOptions,
+  type WorkerEngineStats,
+  type WorkerEngineResult,
+} from './workerEngine.js';

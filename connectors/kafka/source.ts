@@ -18,6 +18,14 @@ export interface KafkaSourceOptions {
    * it resumes when half of them are committed.
    */
   readonly maxInFlightBatches?: number;
+  /**
+   * How the source holds back at `maxInFlightBatches`: `pause` (default) pauses the topics, and
+   * kafkajs drops what it had fetched ahead; `wait` keeps kafkajs' `eachBatch` waiting
+   * (heartbeating) until a batch is committed or released, so nothing fetched is dropped. `wait`
+   * suits a consumer that is not busy while batches are processed (the engine on a worker
+   * thread, `KafkaWorkerEngine`): there the pauses and re-fetches cost more than they save.
+   */
+  readonly backpressure?: 'pause' | 'wait';
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly rebalanceTimeoutMs?: number;
@@ -155,6 +163,8 @@ export class KafkaSource {
   private generation = 0;
   private paused = false;
   private pausedAt = 0;
+  /** `backpressure: 'wait'`: wakes the batch waiting for room. */
+  private wakeRoom: (() => void) | null = null;
   private closing: Promise<void> | null = null;
   private nextRound: CommitRound | null = null;
   private committing = false;
@@ -431,6 +441,7 @@ export class KafkaSource {
       if (state) this.releaseUpTo(state, p.offset);
     }
     if (this.paused && this.inFlight <= this.maxInFlight >> 1) this.resume();
+    if (this.wakeRoom !== null && this.inFlight < this.maxInFlight) this.wakeRoom();
   }
 
   /**
@@ -458,6 +469,7 @@ export class KafkaSource {
       this.releaseUpTo(state, BigInt(records[i].position.offset));
     }
     if (this.paused && this.inFlight <= this.maxInFlight >> 1) this.resume();
+    if (this.wakeRoom !== null && this.inFlight < this.maxInFlight) this.wakeRoom();
   }
 
   private releaseUpTo(state: PartitionState, offset: bigint): void {
@@ -529,7 +541,8 @@ export class KafkaSource {
     this.stats.batches++;
     this.stats.records += n;
     payload.resolveOffset(lastOffset);
-    if (this.inFlight >= this.maxInFlight && !this.paused) this.pause();
+    const wait = this.options.backpressure === 'wait';
+    if (this.inFlight >= this.maxInFlight && !this.paused && !wait) this.pause();
     // Emitted on the next turn of the event loop rather than here: kafkajs sends its next fetch
     // only once eachBatch returns, so processing the batch (synchronously, in the subscriber)
     // before returning would leave the broker idle meanwhile. This way the broker prepares the
@@ -545,10 +558,38 @@ export class KafkaSource {
         subscriber.error(err); // outside kafkajs' call now: nothing else would catch it
       }
     });
+    if (wait && this.inFlight >= this.maxInFlight) await this.room(payload, generation);
     try {
       await payload.heartbeat();
     } catch (err) {
       if (!isRebalanceError(err)) throw err;
+    }
+  }
+
+  /** `backpressure: 'wait'`: until fewer than `maxInFlightBatches` are in flight (or the batch is stale). */
+  private async room(payload: EachBatchPayload, generation: number): Promise<void> {
+    this.stats.pauses++;
+    const t0 = performance.now();
+    const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
+    try {
+      while (
+        this.inFlight >= this.maxInFlight &&
+        this.generation === generation &&
+        this.consumer !== null &&
+        !this.detached &&
+        payload.isRunning() &&
+        !payload.isStale()
+      ) {
+        await new Promise<void>((wake) => {
+          this.wakeRoom = wake;
+          // rebalances and stops are not signalled here: look again every 100 ms
+          setTimeout(wake, 100);
+        });
+        this.wakeRoom = null;
+      }
+    } finally {
+      clearInterval(beat);
+      this.stats.pausedMs += performance.now() - t0;
     }
   }
 

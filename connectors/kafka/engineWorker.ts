@@ -1,0 +1,171 @@
+/**
+ * The worker thread of `KafkaWorkerEngine`: the `Engine` and its `KafkaSink`, fed with the batches
+ * the main thread's `KafkaSource` fetched (their values packed in one buffer), and asking the main
+ * thread to commit each batch once its outputs are acknowledged. See workerEngine.ts.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { Kafka, logLevel } from 'kafkajs';
+import { Observable, type Subscriber } from 'rxjs';
+
+import {
+  Engine,
+  checkEngineConfig,
+  type EventSource,
+  type PartitionRef,
+  type RawBatch,
+  type RawRecord,
+} from '../../src/index.js';
+import { AvroDecoder } from './codecs/avro.js';
+import { KafkaSink } from './sink.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './workerEngine.js';
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const send = (message: FromWorker) => port.postMessage(message);
+
+/** Headers of records that had none (kafkajs gives every message a headers object). */
+const NO_HEADERS: Readonly<Record<string, string | Uint8Array | undefined>> = Object.freeze({});
+
+let subscriber: Subscriber<RawBatch> | null = null;
+let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
+const early: RawBatch[] = [];
+let stopped = false;
+let nextRequest = 0;
+const requests = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+
+/** The last position of each partition's run of `records` (what a commit or release needs). */
+function lastPositions(records: readonly RawRecord[]): Array<[string, number, string]> {
+  const out: Array<[string, number, string]> = [];
+  const n = records.length;
+  for (let i = 0; i < n; i++) {
+    const p = records[i].position;
+    if (i + 1 < n) {
+      const q = records[i + 1].position;
+      if (q.partition === p.partition && q.source === p.source) continue;
+    }
+    out.push([p.source, p.partition ?? -1, p.offset]);
+  }
+  return out;
+}
+
+/** Header values as kafkajs gives them: a structured clone turns a `Buffer` into a `Uint8Array`. */
+function asBuffers(
+  h: Readonly<Record<string, string | Uint8Array | undefined>>,
+): Record<string, string | Uint8Array | undefined> {
+  const out: Record<string, string | Uint8Array | undefined> = Object.create(null) as Record<
+    string,
+    string | Uint8Array | undefined
+  >;
+  for (const k of Object.keys(h)) {
+    const v = h[k];
+    out[k] = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+  }
+  return out;
+}
+
+/** One batch's records: views on the packed values, positions from the offsets. */
+function unpack(message: Extract<ToWorker, { t: 'batch' }>): RawBatch {
+  const { topic, partition, ends, offsets } = message;
+  const values = Buffer.from(message.bytes);
+  const headers = new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
+  const n = ends.length;
+  const records = new Array<RawRecord>(n);
+  for (let i = 0, start = 0; i < n; i++) {
+    records[i] = {
+      value: values.subarray(start, ends[i]),
+      key: null,
+      headers: headers.get(i) ?? NO_HEADERS,
+      position: { source: topic, partition, offset: String(offsets[i]) },
+    };
+    start = ends[i];
+  }
+  return { records };
+}
+
+function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
+  const req = nextRequest++;
+  return new Promise<void>((resolve, reject) => {
+    requests.set(req, { resolve, reject });
+    send({ ...message, req });
+  });
+}
+
+const source: EventSource = {
+  batches$: new Observable<RawBatch>((s) => {
+    subscriber = s;
+    for (const b of early.splice(0)) s.next(b);
+    if (stopped) s.complete();
+    return () => {
+      subscriber = null;
+    };
+  }),
+  commit: (records) => request({ t: 'commit', positions: lastPositions(records), records: records.length }),
+  release: (records) => send({ t: 'release', positions: lastPositions(records) }),
+  onAssign: (handler) => {
+    assignmentHandler = handler;
+  },
+};
+
+async function main(): Promise<void> {
+  const kafka = new Kafka({ clientId: setup.clientId, brokers: setup.brokers, logLevel: logLevel.NOTHING });
+  const sink = new KafkaSink(kafka, { topics: setup.topics });
+  await sink.start();
+  const decoder = setup.writerSchemas
+    ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
+    : undefined;
+  const engine = new Engine(
+    checkEngineConfig(setup.config),
+    { source, sink },
+    { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
+  );
+  port.on('message', (message: ToWorker) => {
+    switch (message.t) {
+      case 'batch': {
+        if (stopped) break; // read after the stop: never committed, read again by the next run
+        const batch = unpack(message);
+        if (subscriber) subscriber.next(batch);
+        else early.push(batch);
+        break;
+      }
+      case 'committed':
+        requests.get(message.req)?.resolve();
+        requests.delete(message.req);
+        break;
+      case 'commitFailed':
+        requests.get(message.req)?.reject(new Error(message.message));
+        requests.delete(message.req);
+        break;
+      case 'assign': {
+        const req = message.req;
+        (assignmentHandler ? assignmentHandler(message.assignment) : Promise.resolve()).then(
+          () => send({ t: 'assigned', req }),
+          (err: unknown) =>
+            send({ t: 'assigned', req, error: err instanceof Error ? err.message : String(err) }),
+        );
+        break;
+      }
+      case 'stop':
+        stopped = true;
+        subscriber?.complete();
+        break;
+    }
+  });
+  send({ t: 'ready' });
+  const elu0 = performance.eventLoopUtilization();
+  const stats = await engine.run();
+  const elu = performance.eventLoopUtilization(elu0);
+  await sink.close();
+  send({
+    t: 'done',
+    stats: { ...stats, rejectedByReason: [...stats.rejectedByReason] },
+    deadLetters: sink.deadLetters.count,
+    busySeconds: elu.active / 1000,
+    idleSeconds: elu.idle / 1000,
+  });
+}
+
+main().catch((err: unknown) => {
+  send({ t: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+});

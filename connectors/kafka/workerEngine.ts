@@ -1,0 +1,268 @@
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
+
+import { Observable, type Subscription } from 'rxjs';
+
+import type { PartitionRef, RawRecord } from '../../src/index.js';
+import type { AvroSchema } from './codecs/avro.js';
+import type { KafkaBatch, KafkaSource } from './source.js';
+import type { OutputTopics } from './topics.js';
+
+/** What the worker is started with (structured-cloned). */
+export interface WorkerSetup {
+  /** The engine's configuration, as given to `checkEngineConfig` (checked in the worker). */
+  readonly config: unknown;
+  readonly brokers: string[];
+  readonly clientId: string;
+  readonly topics: OutputTopics;
+  /** Avro writer schemas by id (confluent framing); null: JSON records. */
+  readonly writerSchemas: Array<[number, AvroSchema]> | null;
+  readonly partSize: number;
+}
+
+/** Positions as [topic, partition, offset]: the last of each partition's run in a batch. */
+type Positions = Array<[string, number, string]>;
+
+export type ToWorker =
+  | {
+      readonly t: 'batch';
+      readonly topic: string;
+      readonly partition: number;
+      /** The records' values, one after the other (transferred). */
+      readonly bytes: ArrayBuffer;
+      /** Where each value ends in `bytes`. */
+      readonly ends: Int32Array;
+      /** Each record's offset. */
+      readonly offsets: Float64Array;
+      /** Headers of the records that have any, by index. */
+      readonly headers: Array<[number, Readonly<Record<string, string | Uint8Array | undefined>>]>;
+    }
+  | { readonly t: 'committed'; readonly req: number }
+  | { readonly t: 'commitFailed'; readonly req: number; readonly message: string }
+  | { readonly t: 'assign'; readonly req: number; readonly assignment: PartitionRef[] }
+  | { readonly t: 'stop' };
+
+export type FromWorker =
+  | { readonly t: 'ready' }
+  | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
+  | { readonly t: 'release'; readonly positions: Positions }
+  | { readonly t: 'assigned'; readonly req: number; readonly error?: string }
+  | ({ readonly t: 'done' } & WorkerEngineResult)
+  | { readonly t: 'error'; readonly message: string };
+
+/** What the worker engine did: its statistics, dead letters, and its thread's event loop (busy / idle). */
+export interface WorkerEngineResult {
+  readonly stats: WorkerEngineStats;
+  readonly deadLetters: number;
+  readonly busySeconds: number;
+  readonly idleSeconds: number;
+}
+
+/** The worker engine's `EngineStats`, with the reasons as entries. */
+export interface WorkerEngineStats {
+  readonly records: number;
+  readonly learned: number;
+  readonly snapshots: number;
+  readonly alerts: number;
+  readonly scores: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Array<[string, number]>;
+  readonly [stat: string]: unknown;
+}
+
+export interface KafkaWorkerEngineOptions extends Omit<WorkerSetup, 'partSize'> {
+  /** Decode and learn in parts of this many records (default 512, as `run`). */
+  readonly partSize?: number;
+}
+
+function startWorker(setup: WorkerSetup): Worker {
+  const { Worker: WorkerThread } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
+  if (!import.meta.url.endsWith('.ts'))
+    return new WorkerThread(new URL('./engineWorker.js', import.meta.url), { workerData: setup });
+  const entry = new URL('./engineWorker.ts', import.meta.url).href;
+  return new WorkerThread(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true, workerData: setup },
+  );
+}
+
+/** Records that carry only a position: what `KafkaSource.commit` and `release` read. */
+function recordsAt(positions: Positions): RawRecord[] {
+  const empty = new Uint8Array(0);
+  return positions.map(([source, partition, offset]) => ({
+    value: empty,
+    position: { source, partition, offset },
+  }));
+}
+
+/**
+ * The Kafka pipeline with the engine on a worker thread (at-least-once, no state store): the
+ * main thread runs kafkajs (`KafkaSource`: fetching, record parsing, commits), the worker the
+ * `Engine` and its own `KafkaSink`. Each batch's values are copied into one buffer with their
+ * ends and offsets and transferred; the worker reads records straight from it. Once a batch's
+ * outputs are acknowledged the worker asks for its commit, and the main thread commits it at the
+ * source: offsets are committed only after outputs are acknowledged, as on one thread.
+ *
+ * Partition assignments are passed on to the worker's engine (which drops the models of revoked
+ * partitions) before the assignment's records are read. Not supported here: a schema registry
+ * (writer schemas come from `writerSchemas`), state stores and checkpoints, exactly-once
+ * (transactions): those stay on the one-thread path. The source should hold back with
+ * `backpressure: 'wait'` (with `pause`, kafkajs drops what it fetched ahead at every pause).
+ */
+export class KafkaWorkerEngine {
+  private readonly source: KafkaSource;
+  private readonly setup: WorkerSetup;
+  private worker: Worker | null = null;
+  private subscription: Subscription | null = null;
+  private finished: Promise<WorkerEngineResult> | null = null;
+
+  constructor(source: KafkaSource, options: KafkaWorkerEngineOptions) {
+    this.source = source;
+    this.setup = { ...options, partSize: options.partSize ?? 512 };
+  }
+
+  /**
+   * Starts the worker and the source; emits the number of records of each batch once its
+   * outputs are acknowledged and its offsets committed. Errors of the worker or the source end it.
+   */
+  pipeline(): Observable<number> {
+    return new Observable<number>((subscriber) => {
+      const worker = startWorker(this.setup);
+      this.worker = worker;
+      let onDone: (r: WorkerEngineResult) => void = () => undefined;
+      let onFail: (err: Error) => void = () => undefined;
+      this.finished = new Promise((resolve, reject) => {
+        onDone = resolve;
+        onFail = reject;
+      });
+      this.finished.catch(() => undefined);
+      const fail = (err: Error) => {
+        onFail(err);
+        subscriber.error(err);
+      };
+      worker.on('error', fail);
+      let done = false;
+      worker.on('exit', (code) => {
+        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
+      });
+      // assignments go to the worker's engine (it drops the models of revoked partitions), and
+      // the source waits for it before reading the assignment's records, as on one thread
+      let nextAssign = 0;
+      const assigned = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+      this.source.onAssign(
+        (assignment) =>
+          new Promise<void>((resolve, reject) => {
+            const req = nextAssign++;
+            assigned.set(req, { resolve, reject });
+            worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
+          }),
+      );
+      worker.on('message', (message: FromWorker) => {
+        switch (message.t) {
+          case 'ready':
+            this.subscription = this.source.batches$.subscribe({
+              next: (batch) => this.post(worker, batch),
+              error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
+            });
+            break;
+          case 'commit':
+            this.source.commit(recordsAt(message.positions)).then(
+              () => {
+                worker.postMessage({ t: 'committed', req: message.req } satisfies ToWorker);
+                subscriber.next(message.records);
+              },
+              (err: unknown) =>
+                worker.postMessage({
+                  t: 'commitFailed',
+                  req: message.req,
+                  message: err instanceof Error ? err.message : String(err),
+                } satisfies ToWorker),
+            );
+            break;
+          case 'release':
+            this.source.release(recordsAt(message.positions));
+            break;
+          case 'assigned': {
+            const pending = assigned.get(message.req);
+            assigned.delete(message.req);
+            if (message.error === undefined) pending?.resolve();
+            else pending?.reject(new Error(message.error));
+            break;
+          }
+          case 'done':
+            done = true;
+            onDone(message);
+            subscriber.complete();
+            break;
+          case 'error':
+            fail(new Error(`engine worker: ${message.message}`));
+            break;
+        }
+      });
+      return () => {
+        this.subscription?.unsubscribe();
+        this.subscription = null;
+      };
+    });
+  }
+
+  /** Packs a batch's values and posts it (the buffers are transferred, not copied). */
+  private post(worker: Worker, batch: KafkaBatch): void {
+    const records = batch.records;
+    const n = records.length;
+    const ends = new Int32Array(n);
+    const offsets = new Float64Array(n);
+    const headers: Array<[number, Readonly<Record<string, string | Uint8Array | undefined>>]> = [];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      total += r.value.length;
+      ends[i] = total;
+      offsets[i] = Number(r.position.offset);
+      const h = r.headers;
+      if (h !== undefined)
+        for (const _ in h) {
+          headers.push([i, h]);
+          break;
+        }
+    }
+    const bytes = new Uint8Array(total);
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = records[i].value;
+      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
+      bytes.set(v, at);
+      at += v.length;
+    }
+    const message: ToWorker = {
+      t: 'batch',
+      topic: batch.topic,
+      partition: batch.partition,
+      bytes: bytes.buffer,
+      ends,
+      offsets,
+      headers,
+    };
+    worker.postMessage(message, [bytes.buffer, ends.buffer, offsets.buffer]);
+  }
+
+  /**
+   * Stops reading, lets the worker finish what it was sent (learn, publish, commit), and ends
+   * it; returns the worker engine's statistics.
+   */
+  async close(): Promise<WorkerEngineResult | null> {
+    const worker = this.worker;
+    this.worker = null;
+    try {
+      if (worker === null) return null;
+      // the source stays subscribed until the worker is done: its last commits go through it
+      worker.postMessage({ t: 'stop' } satisfies ToWorker);
+      return await this.finished;
+    } finally {
+      this.subscription?.unsubscribe();
+      this.subscription = null;
+      await worker?.terminate();
+    }
+  }
+}
