@@ -16,6 +16,7 @@ import {
   type PartitionRef,
   type RawBatch,
   type RawRecord,
+  type RecordHeaders,
 } from '../../src/index.js';
 import { AvroDecoder } from './codecs/avro.js';
 import { KafkaSink } from './sink.js';
@@ -26,7 +27,7 @@ const setup = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
 
 /** Headers of records that had none (kafkajs gives every message a headers object). */
-const NO_HEADERS: Readonly<Record<string, string | Uint8Array | undefined>> = Object.freeze({});
+const NO_HEADERS: RecordHeaders = Object.freeze({});
 
 let subscriber: Subscriber<RawBatch> | null = null;
 let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
@@ -51,18 +52,17 @@ function lastPositions(records: readonly RawRecord[]): Array<[string, number, st
 }
 
 /** Header values as kafkajs gives them: a structured clone turns a `Buffer` into a `Uint8Array`. */
-function asBuffers(
-  h: Readonly<Record<string, string | Uint8Array | undefined>>,
-): Record<string, string | Uint8Array | undefined> {
-  const out: Record<string, string | Uint8Array | undefined> = Object.create(null) as Record<
-    string,
-    string | Uint8Array | undefined
-  >;
+function asBuffers(h: RecordHeaders): RecordHeaders {
+  const out = Object.create(null) as Record<string, RecordHeaders[string]>;
   for (const k of Object.keys(h)) {
     const v = h[k];
-    out[k] = v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
+    out[k] = Array.isArray(v) ? (v as ReadonlyArray<string | Uint8Array>).map(asBuffer) : asBuffer(v);
   }
   return out;
+}
+
+function asBuffer<T>(v: T): T | Buffer {
+  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
 /** One batch's records: views on the packed values, positions from the offsets. */

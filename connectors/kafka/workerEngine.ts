@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { Observable, type Subscription } from 'rxjs';
 
-import type { PartitionRef, RawRecord } from '../../src/index.js';
+import type { PartitionRef, RawRecord, RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
@@ -35,7 +35,7 @@ export type ToWorker =
       /** Each record's offset. */
       readonly offsets: Float64Array;
       /** Headers of the records that have any, by index. */
-      readonly headers: Array<[number, Readonly<Record<string, string | Uint8Array | undefined>>]>;
+      readonly headers: Array<[number, RecordHeaders]>;
     }
   | { readonly t: 'committed'; readonly req: number }
   | { readonly t: 'commitFailed'; readonly req: number; readonly message: string }
@@ -214,7 +214,7 @@ export class KafkaWorkerEngine {
     const n = records.length;
     const ends = new Int32Array(n);
     const offsets = new Float64Array(n);
-    const headers: Array<[number, Readonly<Record<string, string | Uint8Array | undefined>>]> = [];
+    const headers: Array<[number, RecordHeaders]> = [];
     let total = 0;
     for (let i = 0; i < n; i++) {
       const r = records[i];
