@@ -308,6 +308,7 @@ export class Engine {
           ? { partSize: this.options.partSize, yieldAfterMs: 100 }
           : {}),
         ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
+        engineEvents: true,
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
       learnByKey(this.registry, {
