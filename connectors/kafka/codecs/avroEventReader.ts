@@ -244,9 +244,14 @@ export class AvroEventReader {
    * the chunk lacks it, a new chunk with the record's values read so far.
    */
   private room(k: number, strings: number): void {
+    const packed = this.packed;
+    if (this.packedAt + k >= packed.kinds.length || this.stringEnd + strings > packed.strings.length)
+      this.newChunk(k, strings);
+  }
+
+  private newChunk(k: number, strings: number): void {
     const old = this.packed;
     const at = this.packedAt;
-    if (at + k < old.kinds.length && this.stringEnd + strings <= old.strings.length) return;
     const size = Math.max(CHUNK, 2 * (k + 1));
     const stringsRead = this.stringEnd - this.stringAt;
     const next = new PackedValues(
