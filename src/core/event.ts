@@ -23,6 +23,55 @@ const LISTED_FEATURES: PropertyDescriptor = {
   configurable: true,
 };
 
+/** `PackedValues.kinds`: a number. */
+export const PACKED_NUMBER = 0;
+/** A string: the next of `strings`. */
+export const PACKED_STRING = 1;
+/** A boolean: `numbers` holds 0 or 1. */
+export const PACKED_BOOLEAN = 2;
+/** An array of strings: `numbers` holds its length, its items are the next ones of `strings`. */
+export const PACKED_ARRAY = 3;
+
+/**
+ * Feature values a reader packed for many events, so that no value is boxed and no array is made
+ * per event: value f's kind is `kinds[f]` (`PACKED_*`), its number (or boolean, or item count)
+ * `numbers[f]`; strings and array items follow each other in `strings`. An event owns a range of
+ * each (`ListedEvent.packedAt`, `packedStringAt`); a reader never rewrites a range an event was
+ * given, it starts a new chunk.
+ */
+export class PackedValues {
+  constructor(
+    readonly kinds: Uint8Array,
+    readonly numbers: Float64Array,
+    readonly strings: string[],
+  ) {}
+}
+
+/** The `count` values packed from `at` (strings from `stringAt`), as a list (no nulls). */
+export function unpackValues(
+  packed: PackedValues,
+  at: number,
+  stringAt: number,
+  count: number,
+): FeatureValue[] {
+  const { kinds, numbers, strings } = packed;
+  const list = new Array<FeatureValue>(count);
+  let s = stringAt;
+  for (let k = 0; k < count; k++) {
+    const kind = kinds[at + k];
+    const x = numbers[at + k];
+    if (kind === PACKED_NUMBER) list[k] = x;
+    else if (kind === PACKED_STRING) list[k] = strings[s++];
+    else if (kind === PACKED_BOOLEAN) list[k] = x === 1;
+    else {
+      const items = new Array<string>(x);
+      for (let i = 0; i < x; i++) items[i] = strings[s++];
+      list[k] = items;
+    }
+  }
+  return list;
+}
+
 /**
  * An event whose features are kept as the list a reader met them in (`JsonEventReader`): the
  * featurizer walks the list, and `features` (the same null-prototype record `JSON.parse` and
@@ -31,31 +80,44 @@ const LISTED_FEATURES: PropertyDescriptor = {
  * list's order is the record's key order: distinct names, none that looks like an array index
  * (those come first in a record, in numeric order).
  *
- * A reader may add the ids its `InternTable` gave the names (`fieldIds`).
+ * A reader may add the ids its `InternTable` gave the names (`fieldIds`), and may give the values
+ * packed (`PackedValues`) instead of as a list: `fieldValues` is then made when first read.
  */
 export class ListedEvent implements L1Event {
   readonly key: string | undefined;
   readonly ts: number | undefined;
   readonly label: number | undefined;
   readonly weight: number | undefined;
-  declare readonly features: Readonly<Record<string, FeatureValue>>;
   readonly #names: readonly string[];
-  readonly #values: ReadonlyArray<FeatureValue | null>;
+  #values: ReadonlyArray<FeatureValue | null> | null;
   readonly #ids: Int32Array | null;
   readonly #idStart: number;
   readonly #idSource: InternTable | null;
+  readonly #packed: PackedValues | null;
+  readonly #packedAt: number;
+  readonly #stringAt: number;
   #record: Record<string, FeatureValue> | null = null;
 
+  /**
+   * `values` may be null only with `packed`: the values of `names` from `packedAt` and `stringAt`.
+   * `ownFeatures` false: `features` is left to the prototype's getter, not made an own property
+   * (that costs ~0.13 µs per event): for events only the engine sees (`DecodeEventsOptions.engineEvents`),
+   * which serialize the same (`toJSON`) but are not seen as plain events by spreads or deep equality.
+   */
   constructor(
     key: string | undefined,
     ts: number | undefined,
     label: number | undefined,
     weight: number | undefined,
     names: readonly string[],
-    values: ReadonlyArray<FeatureValue | null>,
+    values: ReadonlyArray<FeatureValue | null> | null,
     ids: Int32Array | null = null,
     idStart = 0,
     idSource: InternTable | null = null,
+    packed: PackedValues | null = null,
+    packedAt = 0,
+    stringAt = 0,
+    ownFeatures = true,
   ) {
     this.key = key;
     this.ts = ts;
@@ -66,7 +128,20 @@ export class ListedEvent implements L1Event {
     this.#ids = ids;
     this.#idStart = idStart;
     this.#idSource = idSource;
-    Object.defineProperty(this, 'features', LISTED_FEATURES);
+    this.#packed = packed;
+    this.#packedAt = packedAt;
+    this.#stringAt = stringAt;
+    if (ownFeatures) Object.defineProperty(this, 'features', LISTED_FEATURES);
+  }
+
+  /** The features as a record (an instance's own accessor, when it has one, hides this one). */
+  get features(): Readonly<Record<string, FeatureValue>> {
+    return this.record();
+  }
+
+  /** What `JSON.stringify` gives for the plain event (the same with `features` own or not). */
+  toJSON(): L1Event {
+    return { key: this.key, ts: this.ts, label: this.label, weight: this.weight, features: this.record() };
   }
 
   /** Feature names in the order read (distinct). */
@@ -76,7 +151,22 @@ export class ListedEvent implements L1Event {
 
   /** Their values (null: absent), parallel to `fieldNames`. */
   get fieldValues(): ReadonlyArray<FeatureValue | null> {
-    return this.#values;
+    return (this.#values ??= unpackValues(this.#packed!, this.#packedAt, this.#stringAt, this.#names.length));
+  }
+
+  /** The values as the reader packed them (null: only `fieldValues`). */
+  get packedValues(): PackedValues | null {
+    return this.#packed;
+  }
+
+  /** Where this event's values start in `packedValues` (`kinds`, `numbers`). */
+  get packedAt(): number {
+    return this.#packedAt;
+  }
+
+  /** Where its strings start in `packedValues.strings`. */
+  get packedStringAt(): number {
+    return this.#stringAt;
   }
 
   /**
@@ -100,7 +190,8 @@ export class ListedEvent implements L1Event {
   record(): Readonly<Record<string, FeatureValue>> {
     if (this.#record === null) {
       const r = Object.create(null) as Record<string, FeatureValue>;
-      for (let k = 0; k < this.#names.length; k++) r[this.#names[k]] = this.#values[k] as FeatureValue;
+      const values = this.fieldValues;
+      for (let k = 0; k < this.#names.length; k++) r[this.#names[k]] = values[k] as FeatureValue;
       this.#record = r;
     }
     return this.#record;

@@ -308,6 +308,7 @@ export class Engine {
           ? { partSize: this.options.partSize, yieldAfterMs: 100 }
           : {}),
         ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
+        engineEvents: true,
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
       learnByKey(this.registry, {
@@ -383,7 +384,8 @@ export class Engine {
       for (let i = 0; i < learned.count; i++) {
         if (learned.labelled[i] === 1) {
           this.counts.learned++;
-          this.metrics.update(learned.predictions[i], learned.labels[i]);
+          // the loss is the one the model's own metrics computed for this prediction and label
+          this.metrics.updateWithLoss(learned.predictions[i], learned.labels[i], learned.losses[i]);
         } else this.counts.scored++;
       }
     }

@@ -1,4 +1,12 @@
-import { ListedEvent, type FeatureValue, type L1Event } from '../core/event.js';
+import {
+  ListedEvent,
+  PACKED_ARRAY,
+  PACKED_BOOLEAN,
+  PACKED_NUMBER,
+  type FeatureValue,
+  type L1Event,
+  type PackedValues,
+} from '../core/event.js';
 import type { InternTable } from '../core/internTable.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
@@ -178,8 +186,12 @@ export class Featurizer {
         ids !== null &&
         event.idSource !== null &&
         (event.idSource === this.idSource || this.adopt(event.idSource))
-      )
+      ) {
+        const packed = event.packedValues;
+        if (packed !== null && this.hashedVocabulary === null)
+          return this.featurizePacked(event, packed, ids, event.fieldIdStart, out);
         return this.featurizeIds(event.fieldNames, event.fieldValues, ids, event.fieldIdStart, out);
+      }
       // the reader's list, in the record's key order: no record to build and walk
       const names = event.fieldNames;
       const list = event.fieldValues;
@@ -269,6 +281,46 @@ export class Featurizer {
         if (items.length === 0) continue;
         const slot = this.slotOf(id, names[k]);
         for (const item of items) if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * `featurizeIds` (exact vocabulary) for an event whose values are packed: the same columns in the
+   * same order, without a list (its values' types need no check).
+   */
+  private featurizePacked(
+    event: ListedEvent,
+    packed: PackedValues,
+    ids: Int32Array,
+    idStart: number,
+    out: SparseBuffer,
+  ): null {
+    if (++this.eventNo === 0x7fffffff) {
+      this.eventNo = 1;
+      this.stamp.fill(0);
+    }
+    const names = event.fieldNames;
+    const { kinds, numbers, strings } = packed;
+    const at = event.packedAt;
+    let s = event.packedStringAt;
+    for (let k = 0; k < names.length; k++) {
+      const id = ids[idStart + k];
+      const kind = kinds[at + k];
+      const x = numbers[at + k];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) {
+        if (x !== 0) this.add(out, this.numericOf(id, names[k]), x);
+      } else if (kind === PACKED_ARRAY) {
+        if (x === 0) continue;
+        const slot = this.slotOf(id, names[k]);
+        for (let i = 0; i < x; i++) {
+          const item = strings[s++];
+          if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);
+        }
+      } else {
+        const v = strings[s++];
+        if (!isMissingString(v)) this.add(out, this.slotOf(id, names[k]).oneHot(v), 1);
       }
     }
     return null;

@@ -46,6 +46,19 @@ export class ProgressiveMetrics {
     return loss;
   }
 
+  /**
+   * `update` with the loss already known (what `update` returned for this mean and label, e.g. a
+   * model's own metrics): the same sums, without computing the loss again.
+   */
+  updateWithLoss(mean: number, label: number, loss: number, weight = 1): void {
+    if (this.family === 'binomial') this.auc!.update(mean, label);
+    else this.sumAbs += weight * Math.abs(label - mean);
+    this.sumSq += weight * (label - mean) * (label - mean);
+    this.sumLoss += weight * loss;
+    this.weight += weight;
+    this.count++;
+  }
+
   get events(): number {
     return this.count;
   }

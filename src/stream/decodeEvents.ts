@@ -26,6 +26,12 @@ export const jsonDecoder: RecordDecoder = (value) =>
  */
 export interface EventDecoder {
   decodeEvent(value: string | Uint8Array, family: Family): Validated;
+  /**
+   * Optional, for `DecodeEventsOptions.engineEvents`: the event `decodeEvent` would accept, or
+   * null (then `decodeEvent` is called, which names the reason). Its events may be ones only the
+   * engine sees (`ListedEvent` without an own `features`).
+   */
+  readEvent?(value: string | Uint8Array, family: Family): L1Event | null;
 }
 
 export interface DecodeEventsOptions {
@@ -56,6 +62,11 @@ export interface DecodeEventsOptions {
    * `DEFAULT_MAX_RECORD_BYTES`); a file reader passes a too-long line's size as `bytes`.
    */
   readonly maxRecordBytes?: number;
+  /**
+   * The events go to the engine only, never to user code: an `EventDecoder`'s `readEvent` may
+   * give them (default false).
+   */
+  readonly engineEvents?: boolean;
 }
 
 /**
@@ -95,6 +106,8 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
   const { family, deadLetters } = options;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const partSize = options.partSize ?? Infinity;
+  const readEvent =
+    options.engineEvents === true && decoder.readEvent !== undefined ? decoder.readEvent.bind(decoder) : null;
   if (!(partSize >= 1)) throw new RangeError(`partSize must be at least 1, got ${partSize}`);
 
   const decodePart = (batch: RawBatch, start: number, end: number): EventBatch => {
@@ -119,7 +132,12 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
         });
         continue;
       }
-      const read = decoded?.event(i) ?? null;
+      const read =
+        decoded !== undefined
+          ? decoded.event(i)
+          : readEvent !== null
+            ? readEvent(record.value, family)
+            : null;
       if (read !== null) {
         events.push(read);
         positions.push(record.position);

@@ -9,6 +9,7 @@ import {
   validateEvent,
   type EventDecoder,
   type Family,
+  type L1Event,
   type RawRecord,
   type RecordDecoder,
   type Validated,
@@ -186,6 +187,28 @@ export class AvroDecoder implements EventDecoder {
       if (event !== null) return { ok: true, event };
     }
     return validateEvent(this.read(id, start === 0 ? bytes : bytes.subarray(start)), family);
+  }
+
+  /**
+   * `EventDecoder.readEvent`: the event of a record the hand-written reader reads and finds valid
+   * (its `features` not an own property), else null, `decodeEvent` then names the reason.
+   */
+  readEvent(value: string | Uint8Array, family: Family): L1Event | null {
+    if (typeof value === 'string') return null;
+    let id = 0;
+    let start = 0;
+    if (this.framing !== 'raw') {
+      if (value.byteLength < HEADER_BYTES || value[0] !== MAGIC_BYTE) return null;
+      id = ((value[1] << 24) >>> 0) + (value[2] << 16) + (value[3] << 8) + value[4];
+      start = HEADER_BYTES;
+    }
+    if (!this.fast(id)) return null;
+    try {
+      return this.eventReader.read(asBuffer(value), start, family, false);
+    } catch (err) {
+      if (err instanceof AvroBodyError) return null;
+      throw err;
+    }
   }
 
   /** True when writer `id` and the reader are both the shipped event schema (same canonical form). */
