@@ -66,10 +66,19 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       }
       if (cancelled) return;
       stream = createReadStream(path, { highWaterMark: 1 << 20 });
-      let decoder = new TextDecoder('utf-8');
-      let carry = '';
-      /** Bytes of the line being read (since the last newline). */
+      // Lines are decoded whole with `Buffer#toString` (one-byte strings for ASCII text, as V8
+      // makes them), not a chunk at a time by a streaming `TextDecoder` (ICU: two-byte strings,
+      // joined to the previous chunk's tail and flattened): a newline byte never sits inside a
+      // UTF-8 sequence, so the text is the same, replacement characters included.
+      /** The bytes of the line in hand (read since the last newline; copies), and their count. */
+      let carry: Buffer[] = [];
       let carryBytes = 0;
+      /**
+       * True until text is decoded, and again after an oversize line: a byte-order mark there is
+       * dropped, as the streaming `TextDecoder` this replaces did at its start (made anew after an
+       * oversize line).
+       */
+      let bomPending = true;
       /** While streaming past an oversize line: its bytes so far and its start; else -1. */
       let oversize = -1;
       let oversizeStart = '';
@@ -100,6 +109,21 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       const pushOversize = (start: string, bytes: number) => {
         records.push({ value: start, bytes, position: { source: name, offset: String(line) } });
         if (records.length >= batchSize) flush();
+      };
+      const decoded = (text: string): string => {
+        if (bomPending && text.length > 0) {
+          bomPending = false;
+          if (text.charCodeAt(0) === 0xfeff) return text.slice(1);
+        }
+        return text;
+      };
+      /** Pushes the lines of `text`, which ends with a newline. */
+      const pushLines = (text: string) => {
+        let start = 0;
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+          pushLine(text.slice(start, nl));
+          start = nl + 1;
+        }
       };
       for await (const chunk of stream) {
         if (cancelled) return;
@@ -137,20 +161,31 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
           buf = buf.subarray(nl + 1);
         }
         const lastNl = buf.lastIndexOf(10);
-        carryBytes = lastNl < 0 ? carryBytes + buf.length : buf.length - lastNl - 1;
-        const text = carry + decoder.decode(buf, { stream: true });
-        let start = 0;
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-          pushLine(text.slice(start, nl));
-          start = nl + 1;
+        if (lastNl < 0) {
+          if (buf.length > 0) carry.push(Buffer.from(buf));
+          carryBytes += buf.length;
+        } else {
+          let from = 0;
+          if (carryBytes > 0) {
+            // the line begun in earlier chunks ends in this one
+            from = buf.indexOf(10) + 1;
+            carry.push(buf.subarray(0, from));
+            pushLines(decoded(Buffer.concat(carry, carryBytes + from).toString('utf8')));
+          }
+          if (from <= lastNl) pushLines(decoded(buf.toString('utf8', from, lastNl + 1)));
+          carryBytes = buf.length - lastNl - 1;
+          carry = carryBytes > 0 ? [Buffer.from(buf.subarray(lastNl + 1))] : [];
         }
-        carry = text.slice(start);
         if (carryBytes > maxBytes) {
-          // the line in hand is already too long: drop it and stream past the rest
+          // the line in hand is already too long: drop it and stream past the rest; its start is
+          // what the streaming decoder gave (an incomplete last character held back)
           oversize = carryBytes;
-          oversizeStart = carry.slice(0, OVERSIZE_PREFIX);
-          carry = '';
-          decoder = new TextDecoder('utf-8');
+          const head = Buffer.concat(carry, carryBytes).subarray(0, 4 * OVERSIZE_PREFIX);
+          const text = decoded(new TextDecoder('utf-8', { ignoreBOM: true }).decode(head, { stream: true }));
+          oversizeStart = text.slice(0, OVERSIZE_PREFIX);
+          carry = [];
+          carryBytes = 0;
+          bomPending = true;
         }
         flush();
         options.onProgress?.(bytes, total);
@@ -165,8 +200,10 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         line++;
         pushOversize(oversizeStart, oversize);
       }
-      carry += decoder.decode();
-      if (carry.length > 0) pushLine(carry);
+      if (carryBytes > 0) {
+        const last = decoded(Buffer.concat(carry, carryBytes).toString('utf8'));
+        if (last.length > 0) pushLine(last);
+      }
       flush();
       subscriber.complete();
     };

@@ -1,6 +1,6 @@
 import { packColumns, unpackColumns, type ColumnArrays } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
-import { growFloat64, type SparseBuffer } from '../core/sparse.js';
+import type { SparseBuffer } from '../core/sparse.js';
 
 /**
  * Online standardization in O(nnz) per event (DESIGN §1: unit population standard deviation).
@@ -18,16 +18,24 @@ import { growFloat64, type SparseBuffer } from '../core/sparse.js';
  * absences being the zeros) and each column's present weight: `standardize: "auto"` leaves the
  * indicators unscaled and divides the other columns by sd_j / √q_j (`scaleOf`).
  */
+/** Float64 words per column in `OnlineScaler.stats`: synced weight, present weight, mean, m2. */
+const STRIDE = 4;
+const SYNCED = 0;
+const PRESENT = 1;
+const MEAN = 2;
+const M2 = 3;
+
 export class OnlineScaler {
   private totalWeight = 0;
-  /** Weight of the events column j has been brought up to date with. */
-  private syncedWeight = new Float64Array(0);
-  /** Weighted sum of column j's value over its present events. */
-  private presentWeight = new Float64Array(0);
-  private mean = new Float64Array(0);
-  private m2 = new Float64Array(0);
+  /**
+   * Per column j, at `STRIDE * j`: the weight of the events j has been brought up to date with,
+   * the weighted sum of its value over its present events, its mean and its m2. One column's
+   * statistics share a cache line (32 bytes, aligned), where an array each cost an event a cache
+   * miss per array and column once the columns outgrow the caches.
+   */
+  private stats = new Float64Array(0);
   /** 1 once column j has been observed with a value other than 0 and 1. */
-  private nonBinary = new Float64Array(0);
+  private nonBinary = new Uint8Array(0);
   /** Columns in use (1 + the largest index observed); the arrays may be longer. */
   private dim = 0;
   /**
@@ -41,14 +49,22 @@ export class OnlineScaler {
     return this.totalWeight;
   }
 
+  /** Columns the arrays hold. */
+  private get capacity(): number {
+    return this.nonBinary.length;
+  }
+
   private ensure(index: number): void {
     if (index >= this.dim) this.dim = index + 1;
-    if (index < this.mean.length) return;
-    this.syncedWeight = growFloat64(this.syncedWeight, index + 1);
-    this.presentWeight = growFloat64(this.presentWeight, index + 1);
-    this.mean = growFloat64(this.mean, index + 1);
-    this.m2 = growFloat64(this.m2, index + 1);
-    this.nonBinary = growFloat64(this.nonBinary, index + 1);
+    if (index < this.capacity) return;
+    let cap = Math.max(16, this.capacity);
+    while (cap <= index) cap *= 2;
+    const stats = new Float64Array(STRIDE * cap);
+    stats.set(this.stats);
+    this.stats = stats;
+    const nonBinary = new Uint8Array(cap);
+    nonBinary.set(this.nonBinary);
+    this.nonBinary = nonBinary;
   }
 
   /** Adds one event (weight `weight`) to the statistics. */
@@ -63,27 +79,25 @@ export class OnlineScaler {
     if (top >= 0) this.ensure(top);
     // arrays in locals (read after ensure, which may replace them). A column first merges the zeros
     // it missed since it was last synced (weight before − W_j) in one step, then the event.
-    const synced = this.syncedWeight;
-    const present = this.presentWeight;
-    const mean = this.mean;
-    const m2 = this.m2;
+    const stats = this.stats;
     const nonBinary = this.nonBinary;
     for (let k = 0; k < nnz; k++) {
       const j = indices[k];
-      const wj = synced[j];
+      const at = STRIDE * j;
+      const wj = stats[at + SYNCED];
       if (wj !== before) {
-        const m = mean[j];
+        const m = stats[at + MEAN];
         if (wj > 0 && m !== 0) {
-          m2[j] += m * m * ((wj * (before - wj)) / before);
-          mean[j] = (m * wj) / before;
+          stats[at + M2] += m * m * ((wj * (before - wj)) / before);
+          stats[at + MEAN] = (m * wj) / before;
         }
       }
       const v = values[k];
-      const delta = v - mean[j];
-      mean[j] += (delta * weight) / W;
-      m2[j] += weight * delta * (v - mean[j]);
-      synced[j] = W;
-      present[j] += weight;
+      const delta = v - stats[at + MEAN];
+      stats[at + MEAN] += (delta * weight) / W;
+      stats[at + M2] += weight * delta * (v - stats[at + MEAN]);
+      stats[at + SYNCED] = W;
+      stats[at + PRESENT] += weight;
       if (v !== 1) nonBinary[j] = 1;
     }
   }
@@ -98,39 +112,40 @@ export class OnlineScaler {
    * one square root either way.
    */
   private spread(j: number, perPresence: boolean): number {
-    if (j >= this.mean.length) return 0;
+    if (j >= this.capacity) return 0;
     const W = this.totalWeight;
-    const wj = this.syncedWeight[j];
+    const at = STRIDE * j;
+    const wj = this.stats[at + SYNCED];
     if (W <= 0 || wj <= 0) return 0;
-    const m = this.mean[j];
-    let m2 = this.m2[j];
+    const m = this.stats[at + MEAN];
+    let m2 = this.stats[at + M2];
     if (wj !== W) m2 += m * m * ((wj * (W - wj)) / W);
     const variance = m2 / W;
     const meanNow = wj === W ? m : (m * wj) / W;
     // A column whose spread is at rounding level relative to its mean is constant.
     if (!(variance > 1e-26 * (1 + meanNow * meanNow))) return 0;
-    return Math.sqrt(perPresence ? m2 / this.presentWeight[j] : variance);
+    return Math.sqrt(perPresence ? m2 / this.stats[at + PRESENT] : variance);
   }
 
   /** Weighted mean of column j over all events observed. */
   meanOf(j: number): number {
-    if (j >= this.mean.length || this.totalWeight <= 0) return 0;
-    return (this.mean[j] * this.syncedWeight[j]) / this.totalWeight;
+    if (j >= this.capacity || this.totalWeight <= 0) return 0;
+    return (this.stats[STRIDE * j + MEAN] * this.stats[STRIDE * j + SYNCED]) / this.totalWeight;
   }
 
   /** True when column j has been observed (with weight) and every value so far was 1. */
   isIndicator(j: number): boolean {
-    return j < this.dim && this.presentWeight[j] > 0 && this.nonBinary[j] === 0;
+    return j < this.dim && this.stats[STRIDE * j + PRESENT] > 0 && this.nonBinary[j] === 0;
   }
 
   /** The share of the events' weight in which column j was present. */
   presentFraction(j: number): number {
-    return j < this.dim && this.totalWeight > 0 ? this.presentWeight[j] / this.totalWeight : 0;
+    return j < this.dim && this.totalWeight > 0 ? this.stats[STRIDE * j + PRESENT] / this.totalWeight : 0;
   }
 
   /** True when column j has been observed (with weight) with a value other than 0 and 1. */
   isNumeric(j: number): boolean {
-    return j < this.dim && this.presentWeight[j] > 0 && this.nonBinary[j] === 1;
+    return j < this.dim && this.stats[STRIDE * j + PRESENT] > 0 && this.nonBinary[j] === 1;
   }
 
   /**
@@ -159,12 +174,17 @@ export class OnlineScaler {
   /** A copy of the statistics of the columns in use (only the observed ones when smaller). */
   state(): OnlineScalerState {
     const n = this.dim;
+    const column = (field: number) => {
+      const a = new Float64Array(n);
+      for (let j = 0; j < n; j++) a[j] = this.stats[STRIDE * j + field];
+      return a;
+    };
     const dense = {
-      syncedWeight: this.syncedWeight.slice(0, n),
-      presentWeight: this.presentWeight.slice(0, n),
-      mean: this.mean.slice(0, n),
-      m2: this.m2.slice(0, n),
-      nonBinary: this.nonBinary.slice(0, n),
+      syncedWeight: column(SYNCED),
+      presentWeight: column(PRESENT),
+      mean: column(MEAN),
+      m2: column(M2),
+      nonBinary: Float64Array.from(this.nonBinary.subarray(0, n)),
     };
     return {
       totalWeight: this.totalWeight,
@@ -180,12 +200,16 @@ export class OnlineScaler {
     const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2'], ['nonBinary']);
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.syncedWeight = a.syncedWeight;
-    o.presentWeight = a.presentWeight;
-    o.mean = a.mean;
-    o.m2 = a.m2;
-    // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
-    o.nonBinary = a.nonBinary ?? new Float64Array(n).fill(1);
+    o.stats = new Float64Array(STRIDE * n);
+    o.nonBinary = new Uint8Array(n);
+    for (let j = 0; j < n; j++) {
+      o.stats[STRIDE * j + SYNCED] = a.syncedWeight[j];
+      o.stats[STRIDE * j + PRESENT] = a.presentWeight[j];
+      o.stats[STRIDE * j + MEAN] = a.mean[j];
+      o.stats[STRIDE * j + M2] = a.m2[j];
+      // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
+      o.nonBinary[j] = a.nonBinary === undefined || a.nonBinary[j] !== 0 ? 1 : 0;
+    }
     o.dim = n;
     o.perPresence = s.perPresence === true;
     return o;
