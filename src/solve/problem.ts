@@ -78,12 +78,13 @@ export interface SolverOptions {
   readonly wasm?: boolean;
   /**
    * Binomial lasso on a sparse design, `solveAt` with a kktTolerance of 1e-3 or more (a refit's
-   * default): columns stored in one row only are profiled out of the solve (`singletons.ts`: each
-   * row's share of them solved in closed form), the same optimum (default true; false solves
-   * them as any column, for tests and comparisons). A row's move sits on one of its singletons
-   * (the cheapest, the lowest column among equals).
+   * default) from zero (no start, or a refused one): columns stored in one row only are profiled
+   * out of the solve (`singletons.ts`: each row's share of them solved in closed form), the same
+   * optimum, and a row's move sits on one of its singletons (the cheapest, the lowest column
+   * among equals). Default true; 'always' profiles from a start too (on the refit bench's warm
+   * starts it cost more than it saved); false solves them as any column.
    */
-  readonly profileSingletons?: boolean;
+  readonly profileSingletons?: boolean | 'always';
 }
 
 /** When a gaussian λ is solved: certified optimum, or glmnet's convergence rule (`SolverOptions.stopping`). */
@@ -149,7 +150,7 @@ export interface Problem {
   readonly activeSetSolve: boolean | 'always';
   readonly extrapolate: boolean;
   readonly wasm: boolean;
-  readonly profileSingletons: boolean;
+  readonly profileSingletons: boolean | 'always';
 }
 
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {

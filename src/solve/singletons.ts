@@ -58,7 +58,8 @@ export interface SingletonProfile {
  */
 export function singletonProfile(problem: Problem): { problem: Problem; profile: SingletonProfile } | null {
   const { x, pf, scale, excluded, w } = problem;
-  if (!problem.profileSingletons || problem.family !== 'binomial' || problem.alpha !== 1) return null;
+  if (problem.profileSingletons === false || problem.family !== 'binomial' || problem.alpha !== 1)
+    return null;
   if (!(problem.kktTolerance >= PROFILE_KKT)) return null;
   if (!(x instanceof SparseDesign)) return null;
   const n = x.rows;

@@ -3,7 +3,7 @@ import type { Design } from './design.js';
 import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
-import { singletonProfile } from './singletons.js';
+import { type SingletonProfile, singletonProfile } from './singletons.js';
 
 /** A model on the original scale of the data. */
 export interface Coefficients {
@@ -140,13 +140,20 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
 /** `solveAt` on an already prepared problem (reuses its statistics). */
 export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients): LambdaFit {
   checkLambda(lambda);
-  // binomial lasso, sparse, a loose tolerance: the columns seen in one row only are solved in
-  // closed form (`singletons.ts`); `finish` puts them back
+  // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
+  // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them
+  // back. From the bench's warm starts it cost more than it saved (bench/results/solve-refit.md).
   const profiled = singletonProfile(full);
-  const profile = profiled?.profile ?? null;
-  const problem = profiled?.problem ?? full;
-  let engine = new Engine(problem, profile);
-  const nullDev = nullDeviance(problem);
+  let profile: SingletonProfile | null = null;
+  let problem = full;
+  let engine = new Engine(problem);
+  const profileFrom = (warm: boolean): void => {
+    if (profiled === null || (warm && full.profileSingletons !== 'always')) return;
+    profile = profiled.profile;
+    problem = profiled.problem;
+    engine = new Engine(problem, profile);
+  };
+  const nullDev = nullDeviance(full);
   const finish = (outcome: LambdaOutcome): LambdaFit => {
     if (profile === null) return readFit(engine, lambda, outcome, nullDev);
     const rows = engine.expandProfile(lambda);
@@ -157,6 +164,7 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     };
   };
   if (start) {
+    profileFrom(true);
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
     // A binomial start worse than the intercept-only model (an online model's many large weights
@@ -165,7 +173,8 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
     const objective = at === null ? -Infinity : at.loss + at.penalty;
     if (!(objective > nullDev / 2)) return finish(engine.solve(lambda));
-    engine = new Engine(problem, profile);
+    profileFrom(false);
+    if (profile === null) engine = new Engine(problem);
     const fit = finish(descendTo(problem, engine, lambda));
     return {
       ...fit,
@@ -173,6 +182,7 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     };
   }
   // from the null model: through a short internal path when λ is far below λ_max
+  profileFrom(false);
   return finish(descendTo(problem, engine, lambda));
 }
 

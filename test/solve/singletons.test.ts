@@ -60,7 +60,11 @@ describe('singleton columns profiled out of binomial fits', () => {
     };
     const byRow = singletonsByRow(b.x);
     for (const [name, start] of Object.entries(starts)) {
-      const fit: LambdaFit = solveAt(b.x, b.y, { ...opts, ...(start ? { start } : {}) });
+      // from a start only with 'always' (the default profiles fits from zero)
+      const fit: LambdaFit = solveAt(b.x, b.y, {
+        ...opts,
+        ...(start ? { start, profileSingletons: 'always' as const } : {}),
+      });
       expect(fit.converged, name).toBe(true);
       expect(fit.startRefused, name).toBeUndefined();
       // the profile ran: most singleton columns left the solve, many rows' moves were put back
@@ -165,10 +169,16 @@ describe('singleton columns profiled out of binomial fits', () => {
     expect(moved).toBeGreaterThan(50);
   });
 
-  it('is off for the elastic net, tight tolerances and with profileSingletons false', () => {
+  it('is off from a start (by default), for the elastic net, tight tolerances and with profileSingletons false', () => {
     const small = refitWindow({ rows: 400, cols: 4_000 });
     const o = { family: 'binomial' as const, lambda: 0.005, kktTolerance: 1e-2 };
-    expect(solveAt(small.x, small.y, o).profiledColumns).toBeGreaterThan(0);
+    const cold = solveAt(small.x, small.y, o);
+    expect(cold.profiledColumns).toBeGreaterThan(0);
+    const warm = solveAt(small.x, small.y, { ...o, start: cold });
+    expect(warm.profiledColumns).toBeUndefined();
+    const plain = solveAt(small.x, small.y, { ...o, start: cold, profileSingletons: false });
+    expect(Array.from(warm.coefficients)).toEqual(Array.from(plain.coefficients));
+    expect(warm.passes).toBe(plain.passes);
     expect(solveAt(small.x, small.y, { ...o, l1Ratio: 0.5 }).profiledColumns).toBeUndefined();
     expect(solveAt(small.x, small.y, { ...o, kktTolerance: 1e-4 }).profiledColumns).toBeUndefined();
     expect(solveAt(small.x, small.y, { ...o, profileSingletons: false }).profiledColumns).toBeUndefined();
