@@ -146,13 +146,13 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
   const profiled = singletonProfile(full);
   let profile: SingletonProfile | null = null;
   let problem = full;
-  let engine = new Engine(problem);
-  const profileFrom = (warm: boolean): void => {
-    if (profiled === null || (warm && full.profileSingletons !== 'always')) return;
-    profile = profiled.profile;
-    problem = profiled.problem;
-    engine = new Engine(problem, profile);
+  const engineFor = (warm: boolean): Engine => {
+    const use = profiled !== null && (!warm || full.profileSingletons === 'always');
+    profile = use ? profiled.profile : null;
+    problem = use ? profiled.problem : full;
+    return new Engine(problem, profile);
   };
+  let engine = engineFor(start !== undefined);
   const nullDev = nullDeviance(full);
   const finish = (outcome: LambdaOutcome): LambdaFit => {
     if (profile === null) return readFit(engine, lambda, outcome, nullDev);
@@ -164,7 +164,6 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     };
   };
   if (start) {
-    profileFrom(true);
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
     // A binomial start worse than the intercept-only model (an online model's many large weights
@@ -173,8 +172,7 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
     const objective = at === null ? -Infinity : at.loss + at.penalty;
     if (!(objective > nullDev / 2)) return finish(engine.solve(lambda));
-    profileFrom(false);
-    if (profile === null) engine = new Engine(problem);
+    engine = engineFor(false);
     const fit = finish(descendTo(problem, engine, lambda));
     return {
       ...fit,
@@ -182,7 +180,6 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     };
   }
   // from the null model: through a short internal path when λ is far below λ_max
-  profileFrom(false);
   return finish(descendTo(problem, engine, lambda));
 }
 
