@@ -2,6 +2,7 @@ import { SparseDesign } from './design.js';
 import { FlatMoves } from './flatMoves.js';
 import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
+import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
 import { kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
 
@@ -267,11 +268,15 @@ export class BinomialSolver {
     const st = this.st;
     const { y, w } = st.problem;
     const resid = this.resid;
+    const clip = st.clip;
     for (let i = 0; i < st.n; i++) {
       const e = st.eta[i]!;
       const q = Math.exp(-Math.abs(e));
       const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-      resid[i] = w[i]! * (y[i]! - pi);
+      const r = y[i]! - pi;
+      // a profiled row's residual is clipped to ±t where its singletons move (`singletons.ts`)
+      const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, r) : 0;
+      resid[i] = w[i]! * (u === 0 ? r : u > 0 ? clip![i]! : -clip![i]!);
     }
     st.fullGradient(resid);
     counts.kkt++;
@@ -321,6 +326,7 @@ export class BinomialSolver {
     // to kktTolerance of each feature's threshold λ α pf_j (which shrinks with λ).
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
+    st.setProfileLambda(lambda);
     this.newton.steps = 0;
     this.newton.kktTolerance = kktTolerance;
     this.previousStep.fill(0);
@@ -377,16 +383,28 @@ export class BinomialSolver {
       // region), r = w (y − p) / W; and the loss here, from the same exponentials. Any W > 0
       // keeps W r = w (y − p): the same gradient, so the same fixed point (the optimum).
       const W = st.W;
+      const clip = st.clip;
       let loss = 0;
       for (let i = 0; i < st.n; i++) {
         const e = st.eta[i]!;
         const q = Math.exp(-Math.abs(e)); // e^−|η|
         const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-        const v0 = Math.max(pi * (1 - pi), P_FLOOR);
-        const v = trust < Infinity ? Math.max(v0, Math.min(0.25, Math.abs(y[i]! - pi) / trust)) : v0;
+        let r = y[i]! - pi;
+        let v0: number;
+        const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, r) : 0;
+        if (u === 0) {
+          v0 = Math.max(pi * (1 - pi), P_FLOOR);
+          loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+        } else {
+          // a profiled row whose singletons move (`singletons.ts`): residual ±t (PROFILE_REACH)
+          const t = clip![i]!;
+          r = u > 0 ? t : -t;
+          v0 = Math.max(t / (Math.abs(u) + PROFILE_REACH), P_FLOOR);
+          loss += w[i]! * st.profiledLoss(i, u);
+        }
+        const v = trust < Infinity ? Math.max(v0, Math.min(0.25, Math.abs(r) / trust)) : v0;
         W[i] = w[i]! * v;
-        st.rho[i] = (y[i]! - pi) / v;
-        loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+        st.rho[i] = r / v;
       }
       obj = loss + lambda * st.binomialPenalty();
       this.rhoStart.set(st.rho);

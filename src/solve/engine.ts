@@ -4,6 +4,7 @@ import { solveGaussianNaive } from './gaussianNaive.js';
 import { NewtonFinish } from './newtonFinish.js';
 import type { LambdaOutcome } from './outcome.js';
 import type { Problem } from './problem.js';
+import type { SingletonProfile } from './singletons.js';
 import { CdState } from './state.js';
 import { addStrongSet } from './sweeps.js';
 
@@ -26,8 +27,11 @@ export class Engine {
   private readonly covariance: CovarianceSolver | null = null;
   private readonly binomial: BinomialSolver | null = null;
 
-  constructor(readonly problem: Problem) {
-    this.st = new CdState(problem);
+  constructor(
+    readonly problem: Problem,
+    profile: SingletonProfile | null = null,
+  ) {
+    this.st = new CdState(problem, profile);
     if (usesCovariance(problem)) this.covariance = new CovarianceSolver(this.st);
     if (problem.family === 'binomial') this.binomial = new BinomialSolver(this.st, new NewtonFinish(this.st));
   }
@@ -102,6 +106,16 @@ export class Engine {
     return solveGaussianNaive(this.st, lambda);
   }
 
+  /**
+   * Puts the profiled singletons' moves at λ on their columns (`singletons.ts`); from then on the
+   * point is the full problem's. Returns the rows whose move was non-zero.
+   */
+  expandProfile(lambda: number): number {
+    this.st.computeEta();
+    this.st.expandProfile(lambda);
+    return this.st.profiledRows;
+  }
+
   /** Loss and penalty at the current point (standardized scale; the same objective value). */
   objective(lambda: number): { loss: number; penalty: number } {
     const st = this.st;
@@ -113,6 +127,8 @@ export class Engine {
     }
     const penalty = lambda * pen;
     if (pr.family === 'binomial') {
+      // with profiled singletons (`singletons.ts`) the loss is the profiled one: it holds their penalty
+      st.setProfileLambda(lambda);
       st.computeEta();
       return { loss: st.binomialObjective(0), penalty };
     }

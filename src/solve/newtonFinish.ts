@@ -1,6 +1,7 @@
 import { choleskyFactor, choleskySolve } from './cholesky.js';
 import { WasmColumnDots } from './kernels/columnDots.js';
 import type { Counts } from './outcome.js';
+import { PROFILE_REACH } from './singletons.js';
 import { type CdState, POLISH_MAX } from './state.js';
 import { kktViolation } from './sweeps.js';
 
@@ -148,16 +149,26 @@ export class NewtonFinish {
       const needObj = Number.isNaN(obj);
       let loss = 0;
       let absR = 0;
+      const clip = st.clip;
       for (let i = 0; i < n; i++) {
         const e = st.eta[i]!;
         const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
         const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-        weight[i] = w[i]! * pi * (1 - pi);
-        resid[i] = w[i]! * (y[i]! - pi);
+        const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, y[i]! - pi) : 0;
+        if (u === 0) {
+          weight[i] = w[i]! * pi * (1 - pi);
+          resid[i] = w[i]! * (y[i]! - pi);
+          if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+        } else {
+          // a profiled row whose singletons move (`singletons.ts`, the sweeps' model of it)
+          const t = clip![i]!;
+          weight[i] = (w[i]! * t) / (Math.abs(u) + PROFILE_REACH);
+          resid[i] = w[i]! * (u > 0 ? t : -t);
+          if (needObj) loss += w[i]! * st.profiledLoss(i, u);
+        }
         sumW += weight[i]!;
         sumR += resid[i]!;
         absR += Math.abs(resid[i]!);
-        if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
       }
       if (needObj) obj = loss + lambda * st.binomialPenalty();
       rhs[0] = sumR;

@@ -76,6 +76,15 @@ export interface SolverOptions {
    * available (default true); false keeps everything in JavaScript (same results to rounding).
    */
   readonly wasm?: boolean;
+  /**
+   * Binomial lasso on a sparse design, `solveAt` with a kktTolerance of 1e-3 or more (a refit's
+   * default) from zero (no start, or a refused one): columns stored in one row only are profiled
+   * out of the solve (`singletons.ts`: each row's share of them solved in closed form), the same
+   * optimum, and a row's move sits on one of its singletons (the cheapest, the lowest column
+   * among equals). Default true; 'always' profiles from a start too (on the refit bench's warm
+   * starts it cost more than it saved); false solves them as any column.
+   */
+  readonly profileSingletons?: boolean | 'always';
 }
 
 /** When a gaussian λ is solved: certified optimum, or glmnet's convergence rule (`SolverOptions.stopping`). */
@@ -141,6 +150,7 @@ export interface Problem {
   readonly activeSetSolve: boolean | 'always';
   readonly extrapolate: boolean;
   readonly wasm: boolean;
+  readonly profileSingletons: boolean | 'always';
 }
 
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {
@@ -248,6 +258,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     activeSetSolve: options.activeSetSolve ?? true,
     extrapolate: options.extrapolate ?? true,
     wasm: options.wasm ?? true,
+    profileSingletons: options.profileSingletons ?? true,
   };
   // covariance mode certifies: its exact active-set finish is cheap
   if (stopping === 'glmnet' && usesCovariance(problem))

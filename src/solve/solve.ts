@@ -3,6 +3,7 @@ import type { Design } from './design.js';
 import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
+import { type SingletonProfile, singletonProfile } from './singletons.js';
 
 /** A model on the original scale of the data. */
 export interface Coefficients {
@@ -32,6 +33,12 @@ export interface LambdaFit {
   /** Active-set Hessians built (binomial Newton finish; cumulative like `columnVisits`). */
   readonly hessianBuilds: number;
   readonly reason?: string;
+  /**
+   * Columns profiled out of the solve (`SolverOptions.profileSingletons`: seen in one row only)
+   * and the rows whose move one of them carries at the solution; absent when no profile applied.
+   */
+  readonly profiledColumns?: number;
+  readonly profiledRows?: number;
   /**
    * Set when a start was given but not used: binomial, its objective above the intercept-only
    * model's (the fit then descends from λ_max as with no start).
@@ -131,10 +138,31 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
 }
 
 /** `solveAt` on an already prepared problem (reuses its statistics). */
-export function solveAtProblem(problem: Problem, lambda: number, start?: Coefficients): LambdaFit {
+export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients): LambdaFit {
   checkLambda(lambda);
-  let engine = new Engine(problem);
-  const nullDev = nullDeviance(problem);
+  // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
+  // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them
+  // back. From the bench's warm starts it cost more than it saved (bench/results/solve-refit.md).
+  const profiled = singletonProfile(full);
+  let profile: SingletonProfile | null = null;
+  let problem = full;
+  const engineFor = (warm: boolean): Engine => {
+    const use = profiled !== null && (!warm || full.profileSingletons === 'always');
+    profile = use ? profiled.profile : null;
+    problem = use ? profiled.problem : full;
+    return new Engine(problem, profile);
+  };
+  let engine = engineFor(start !== undefined);
+  const nullDev = nullDeviance(full);
+  const finish = (outcome: LambdaOutcome): LambdaFit => {
+    if (profile === null) return readFit(engine, lambda, outcome, nullDev);
+    const rows = engine.expandProfile(lambda);
+    return {
+      ...readFit(engine, lambda, outcome, nullDev),
+      profiledColumns: profile.columns,
+      profiledRows: rows,
+    };
+  };
   if (start) {
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
@@ -143,16 +171,16 @@ export function solveAtProblem(problem: Problem, lambda: number, start?: Coeffic
     // tens of thousands of columns. Such a start is refused, and the fit descends from λ_max.
     const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
     const objective = at === null ? -Infinity : at.loss + at.penalty;
-    if (!(objective > nullDev / 2)) return readFit(engine, lambda, engine.solve(lambda), nullDev);
-    engine = new Engine(problem);
-    const fit = readFit(engine, lambda, descendTo(problem, engine, lambda), nullDev);
+    if (!(objective > nullDev / 2)) return finish(engine.solve(lambda));
+    engine = engineFor(false);
+    const fit = finish(descendTo(problem, engine, lambda));
     return {
       ...fit,
       startRefused: `the start's objective ${objective.toPrecision(6)} is above the intercept-only model's ${(nullDev / 2).toPrecision(6)}`,
     };
   }
   // from the null model: through a short internal path when λ is far below λ_max
-  return readFit(engine, lambda, descendTo(problem, engine, lambda), nullDev);
+  return finish(descendTo(problem, engine, lambda));
 }
 
 export { logit } from './descend.js';

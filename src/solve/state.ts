@@ -3,6 +3,7 @@ import { type ColumnDots, WasmColumnDots } from './kernels/columnDots.js';
 import { WasmSparseColumns } from './kernels/sparseColumns.js';
 import { usesCovariance } from './covariance.js';
 import type { Problem } from './problem.js';
+import type { SingletonProfile } from './singletons.js';
 
 /** Active sets larger than this are not solved directly (an active-set solve costs s³/3). */
 export const POLISH_MAX = 2000;
@@ -65,7 +66,20 @@ export class CdState {
   private liveColumns: Int32Array | null = null;
   private liveDots: Float64Array | null = null;
 
-  constructor(readonly problem: Problem) {
+  /**
+   * The profiled singletons (`singletons.ts`) while the solver works without them: per row the
+   * clip t_i of |y_i − p_i| at the current λ (Infinity: none), the η_i where it binds (for y = 1;
+   * negated for y = 0) and the row's loss there; null when no profile is active.
+   */
+  clip: Float64Array | null = null;
+  private clipEta: Float64Array | null = null;
+  private clipLoss: Float64Array | null = null;
+  private clipLambda = NaN;
+
+  constructor(
+    readonly problem: Problem,
+    readonly profile: SingletonProfile | null = null,
+  ) {
     const { x } = problem;
     this.n = x.rows;
     this.p = x.cols;
@@ -244,14 +258,101 @@ export class CdState {
   /** The binomial objective at the current point (eta must be current). */
   binomialObjective(lambda: number): number {
     const { y, w } = this.problem;
+    const clip = this.clip;
     let loss = 0;
     for (let i = 0; i < this.n; i++) {
       const e = this.eta[i]!;
+      if (clip !== null && clip[i]! < Infinity) {
+        const q = Math.exp(-Math.abs(e));
+        const u = this.profiledMove(i, e, y[i]! - (e >= 0 ? 1 / (1 + q) : q / (1 + q)));
+        if (u !== 0) {
+          loss += w[i]! * this.profiledLoss(i, u);
+          continue;
+        }
+      }
       // log(1 + e^η) − yη, stably
       const soft = e > 0 ? e + Math.log1p(Math.exp(-e)) : Math.log1p(Math.exp(e));
       loss += w[i]! * (soft - y[i]! * e);
     }
     return loss + lambda * this.binomialPenalty();
+  }
+
+  /**
+   * Sets the profiled rows' clips for λ (`singletons.ts`: t_i = λ · unit_i; a clip of 1 or more
+   * never binds, |y − p| < 1). No-op without a profile or after `expandProfile`.
+   */
+  setProfileLambda(lambda: number): void {
+    const pro = this.profile;
+    if (pro === null || this.profileDone || lambda === this.clipLambda) return;
+    const n = this.n;
+    const clip = (this.clip ??= new Float64Array(n));
+    const clipEta = (this.clipEta ??= new Float64Array(n));
+    const clipLoss = (this.clipLoss ??= new Float64Array(n));
+    for (let i = 0; i < n; i++) {
+      const t = pro.rep[i]! >= 0 ? lambda * pro.unit[i]! : Infinity;
+      if (!(t < 1)) {
+        clip[i] = Infinity;
+        continue;
+      }
+      clip[i] = t;
+      clipEta[i] = Math.log((1 - t) / t);
+      clipLoss[i] = -Math.log1p(-t);
+    }
+    this.clipLambda = lambda;
+  }
+
+  /**
+   * The profiled singletons' move u of row i's η (0 when they are at 0), at η_i = e (without
+   * them) with r = y_i − p(e). `clip` must be set.
+   */
+  profiledMove(i: number, e: number, r: number): number {
+    const t = this.clip![i]!;
+    if (r > t) return this.clipEta![i]! - e;
+    if (-r > t) return -this.clipEta![i]! - e;
+    return 0;
+  }
+
+  /** Row i's profiled loss over w_i when its singletons move by u ≠ 0: ℓ at the clip + t |u|. */
+  profiledLoss(i: number, u: number): number {
+    return this.clipLoss![i]! + this.clip![i]! * Math.abs(u);
+  }
+
+  private profileDone = false;
+  /** Rows whose profiled move was put back on a column (`expandProfile`). */
+  profiledRows = 0;
+
+  /**
+   * Ends the profile at λ: each row's move u goes to its rep column (β_j = u s_j / x_ij, the
+   * intercept keeping every other row's η), which joins the working set; the state then holds
+   * the full problem's point and its plain logistic loss. η must be current.
+   */
+  expandProfile(lambda: number): void {
+    const pro = this.profile;
+    if (pro === null || this.profileDone) return;
+    this.setProfileLambda(lambda);
+    const { y, mean, scale } = this.problem;
+    const clip = this.clip!;
+    let moved = 0;
+    for (let i = 0; i < this.n; i++) {
+      const j = pro.rep[i]!;
+      if (j < 0 || !(clip[i]! < Infinity)) continue;
+      const e = this.eta[i]!;
+      const q = Math.exp(-Math.abs(e));
+      const u = this.profiledMove(i, e, y[i]! - (e >= 0 ? 1 / (1 + q) : q / (1 + q)));
+      if (u === 0) continue;
+      const v = pro.value[i]!;
+      this.beta[j] = (u * scale[j]!) / v;
+      this.b0 += (u * mean[j]!) / v;
+      if (!this.inSet[j]) {
+        this.inSet[j] = 1;
+        this.set[this.setSize++] = j;
+      }
+      moved++;
+    }
+    this.profiledRows = moved;
+    this.profileDone = true;
+    this.clip = null;
+    this.computeEta();
   }
 
   /** Σ pf_j (α |β_j| + (1−α)/2 β_j²) over the working set (β is 0 outside it). */
