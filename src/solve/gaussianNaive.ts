@@ -1,4 +1,5 @@
 import type { Counts, LambdaOutcome } from './outcome.js';
+import { DualExtrapolation } from './dualExtrapolation.js';
 import type { CdState } from './state.js';
 import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS, sweep } from './sweeps.js';
 
@@ -7,7 +8,10 @@ import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS
  * (`sweepToThreshold`): done when they converge at tolerance · var(y), no certificate. Otherwise
  * sweeps over the working set with KKT checks and Anderson extrapolation (`Extrapolation`),
  * certified by a duality gap or by the KKT conditions (`kktTolerance`, relative to each
- * threshold), whichever holds first; the sweep threshold is tightened 100× until one does.
+ * threshold), whichever holds first. The first round sweeps to glmnet's rule (FIRST_ROUND), the
+ * next to `tolerance`, then 100× tighter until a certificate holds, at least GAP_SPACING sweeps
+ * apart. The gap is that of the rescaled residual or, near the target, of the extrapolated dual
+ * point (`DualExtrapolation`, lasso only), whichever is smaller.
  */
 export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   const pr = st.problem;
@@ -18,9 +22,14 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   // sweeps in column order, as glmnet's (and a sparse design's columns then stream from memory)
   st.sortSet();
   const scaleVar = pr.yVar > 0 ? pr.yVar : 1;
-  let thr = pr.tolerance * scaleVar;
+  const tight = pr.tolerance * scaleVar;
+  // certified: a first round at glmnet's default rule finds the working set (violators left out
+  // by the strong rules) before the sweeps go to `tolerance`
+  let thr = certify ? Math.max(tight, FIRST_ROUND * scaleVar) : tight;
   const counts = { passes: 0, kkt: 0 };
   let gap = NaN;
+  let gapChecks = 0;
+  let lastCheck = 0;
   for (;;) {
     const ok = certify
       ? solveWorkingSet(
@@ -31,6 +40,8 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
           counts,
           pr.extrapolate ? extrapolation(st).start(lambda, counts) : undefined,
           true,
+          Infinity,
+          gapChecks > 0 ? lastCheck + GAP_SPACING : 0,
         )
       : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {
@@ -45,12 +56,21 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
     }
     if (!certify || lambda * pr.alpha === 0 || pr.yVar === 0) break;
     gap = dualGap(st, lambda);
+    gapChecks++;
+    lastCheck = counts.passes;
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
     if (gap <= target) break;
+    // near the target, the extrapolated dual point (a product with the design) may certify
+    const dual = pr.extrapolate ? extrapolation(st).dual : null;
+    if (dual && gap <= DUAL_NEAR * target) {
+      dual.record(counts.passes, st.setSize);
+      gap = Math.min(gap, dual.gap(lambda, counts));
+      if (gap <= target) break;
+    }
     const v = kktViolation(st, lambda, 0);
     // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check)
     if (v <= pr.kktTolerance) break;
-    thr /= 100;
+    thr = thr > tight ? tight : thr / 100;
     if (thr < 1e-30 * scaleVar) {
       return {
         converged: false,
@@ -232,8 +252,15 @@ export function dualGapFrom(st: CdState, lambda: number, r2: number): number {
   return 0.5 * r2 * (1 + c2) - dual * ry + l1 * norm1 + 0.5 * l2 * (1 + c2) * norm2;
 }
 
-/** Sweeps per Anderson extrapolation (Bertrand & Massias 2021 use 5). */
-const AA_K = 5;
+/** Certified: the first round's sweep threshold (relative to var(y)), glmnet's rule's default. */
+const FIRST_ROUND = 1e-9;
+/** Certified: sweeps at least this many passes between gap checks (each costs a product with the design). */
+const GAP_SPACING = 3;
+/** The extrapolated dual point is tried when the residual's gap is within this factor of the target. */
+const DUAL_NEAR = 100;
+
+/** Sweeps per Anderson extrapolation (Bertrand & Massias 2021 use 5; 4 took fewer sweeps here). */
+const AA_K = 4;
 
 const extrapolations = new WeakMap<CdState, Extrapolation>();
 
@@ -262,10 +289,17 @@ class Extrapolation implements Probe {
   private readonly gram = new Float64Array(AA_K * AA_K);
   private readonly z = new Float64Array(AA_K);
   private delta = new Float64Array(0);
+  /** The residual before an extrapolated step (`rho`), to restore it exactly. */
+  private rhoOld = new Float64Array(0);
   private filled = 0;
   private size = -1;
 
-  constructor(private readonly st: CdState) {}
+  /** The residuals' history for the dual point (lasso only), or null. */
+  readonly dual: DualExtrapolation | null;
+
+  constructor(private readonly st: CdState) {
+    this.dual = DualExtrapolation.applies(st) ? new DualExtrapolation(st) : null;
+  }
 
   /** Starts a new history at λ (the sweeps' counts give the pass number). */
   start(lambda: number, counts: Counts): this {
@@ -274,6 +308,7 @@ class Extrapolation implements Probe {
     this.filled = 0;
     this.size = -1;
     this.next = counts.passes + 1;
+    if (this.dual && lambda !== this.dual.lambda) this.dual.startAt(lambda);
     return this;
   }
 
@@ -293,6 +328,7 @@ class Extrapolation implements Probe {
     }
     const at = this.filled * this.cap;
     for (let k = 0; k < m; k++) this.hist[at + k] = st.beta[st.set[k]!]!;
+    this.dual?.record(this.counts.passes, m);
     if (++this.filled === AA_K + 1) {
       this.filled = 0;
       this.extrapolate(m);
@@ -314,33 +350,58 @@ class Extrapolation implements Probe {
       for (let a = 0; a < AA_K; a++) e += c[a]! * h[(a + 1) * cap + k]!;
       d[k] = e - st.beta[st.set[k]!]!;
     }
-    const before = this.objective();
+    const { pf, alpha } = st.problem;
+    // the penalty's change, term by term (a difference of two rounded objectives would be noise
+    // once the sweeps have converged to its rounding level)
+    let dPen = 0;
+    for (let k = 0; k < m; k++) {
+      const dk = d[k]!;
+      if (dk === 0) continue;
+      const j = st.set[k]!;
+      const b = st.beta[j]!;
+      const e = b + dk;
+      dPen += pf[j]! * (alpha * (Math.abs(e) - Math.abs(b)) + ((1 - alpha) / 2) * dk * (e + b));
+    }
     const b0 = st.b0;
     const shift = st.shift;
+    const n = st.n;
+    const old = this.rhoOld.length === n ? this.rhoOld : (this.rhoOld = new Float64Array(n));
+    old.set(st.rho);
     const kernels = st.sparseKernels;
-    const move = (sign: number) => {
-      for (let k = 0; k < m; k++) {
-        const dk = sign * d[k]!;
-        if (dk === 0) continue;
-        const j = st.set[k]!;
-        st.beta[j]! += dk;
-        st.columnVisits++;
-        if (kernels) kernels.axpy(j, -dk / scale[j]!);
-        else x.axpy(j, -dk / scale[j]!, st.rho);
-        st.shift += (dk * mean[j]!) / scale[j]!;
-      }
-      st.refreshSums();
-    };
-    move(1);
+    for (let k = 0; k < m; k++) {
+      const dk = d[k]!;
+      if (dk === 0) continue;
+      const j = st.set[k]!;
+      st.beta[j]! += dk;
+      st.columnVisits++;
+      if (kernels) kernels.axpy(j, -dk / scale[j]!);
+      else x.axpy(j, -dk / scale[j]!, st.rho);
+      st.shift += (dk * mean[j]!) / scale[j]!;
+    }
+    st.refreshSums();
     // the intercept's optimum at the new point
     const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
     st.b0 += d0;
     st.shift -= d0;
-    if (this.objective() < before) return;
-    move(-1);
+    // the loss's change ½ Σ W (r′² − r²) = Σ W Δr (r + Δr/2), from the residuals' differences
+    const W = st.W;
+    const rho = st.rho;
+    const dShift = st.shift - shift;
+    let dLoss = 0;
+    for (let i = 0; i < n; i++) {
+      const dr = rho[i]! - old[i]! + dShift;
+      dLoss += W[i]! * dr * (old[i]! + shift + 0.5 * dr);
+    }
+    if (dLoss + this.lambda * dPen < 0) {
+      // the sweeps' sequence starts again from the new point
+      this.dual?.reset();
+      return;
+    }
+    // back to the last sweep's point exactly
+    rho.set(old);
     st.b0 = b0;
     st.shift = shift;
-    // the last sweep's coefficients exactly (the residual carries the rounding of the round trip)
+    st.refreshSums();
     for (let k = 0; k < m; k++) st.beta[st.set[k]!] = h[AA_K * cap + k]!;
   }
 
@@ -383,23 +444,5 @@ class Extrapolation implements Probe {
     if (!Number.isFinite(sum) || sum === 0) return null;
     for (let a = 0; a < K; a++) z[a]! /= sum;
     return z;
-  }
-
-  /** The objective at the current point: ½ Σ W r² + λ Σ pf (α|β| + (1−α)/2 β²). */
-  private objective(): number {
-    const st = this.st;
-    const { pf, alpha } = st.problem;
-    let r2 = 0;
-    for (let i = 0; i < st.n; i++) {
-      const r = st.rho[i]! + st.shift;
-      r2 += st.W[i]! * r * r;
-    }
-    let pen = 0;
-    for (let k = 0; k < st.setSize; k++) {
-      const j = st.set[k]!;
-      const b = st.beta[j]!;
-      pen += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
-    }
-    return 0.5 * r2 + this.lambda * pen;
   }
 }

@@ -85,6 +85,7 @@ export interface Probe {
  * violators, and repeats; after `maxRounds` checks that found violators it returns with the
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
+ * `minPasses`: the sweeps go on below `thr` until the pass count reaches it.
  */
 export function solveWorkingSet(
   st: CdState,
@@ -95,6 +96,7 @@ export function solveWorkingSet(
   probe?: Probe,
   sorted = false,
   maxRounds = Infinity,
+  minPasses = 0,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -112,7 +114,7 @@ export function solveWorkingSet(
       if (counts.passes >= budget) return false;
       counts.passes++;
       const change = sweep(st, lambda);
-      if (change < thr) break;
+      if (change < thr && counts.passes >= minPasses) break;
       if (probe && counts.passes >= probe.next) {
         if (probe.stop()) return true;
       }

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
+import { lambdaMaxOf, nullStart } from '../../src/solve/descend.js';
+import { DualExtrapolation } from '../../src/solve/dualExtrapolation.js';
+import { Engine } from '../../src/solve/engine.js';
+import { dualGap } from '../../src/solve/gaussianNaive.js';
+import { prepareProblem, type SolverOptions } from '../../src/solve/problem.js';
+import { CdState } from '../../src/solve/state.js';
+import { sweep } from '../../src/solve/sweeps.js';
+
+/**
+ * The extrapolated dual point of the certified gaussian solver (`dualExtrapolation.ts`): its
+ * objective is a lower bound of the optimum at every sweep (else its gap could certify a point
+ * that is not optimal), and near convergence its gap is below the rescaled residual's.
+ */
+interface GlmnetFixture {
+  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
+  readonly cases: ReadonlyArray<{
+    name: string;
+    dataset: string;
+    family: string;
+    standardize: boolean;
+    l1Ratio: number;
+    weights?: number[];
+    penaltyFactors?: number[];
+    fits: ReadonlyArray<{ lambda: number }>;
+  }>;
+}
+
+const fixture = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
+) as GlmnetFixture;
+const lassos = fixture.cases.filter(
+  (c) => c.family === 'gaussian' && c.l1Ratio === 1 && !(c.penaltyFactors ?? []).some((v) => v === 0),
+);
+
+function toSparse(rows: number[][]): SparseDesign {
+  const r: number[] = [];
+  const c: number[] = [];
+  const v: number[] = [];
+  rows.forEach((row, i) =>
+    row.forEach((val, j) => {
+      if (val !== 0) {
+        r.push(i);
+        c.push(j);
+        v.push(val);
+      }
+    }),
+  );
+  return SparseDesign.fromTriplets(rows.length, rows[0]!.length, r, c, v);
+}
+
+/** ½ Σ W r² + λ Σ pf |β| at the state's point. */
+function primal(st: CdState, lambda: number): number {
+  let r2 = 0;
+  for (let i = 0; i < st.n; i++) {
+    const r = st.rho[i]! + st.shift;
+    r2 += st.W[i]! * r * r;
+  }
+  let pen = 0;
+  for (let j = 0; j < st.p; j++) pen += st.problem.pf[j]! * Math.abs(st.beta[j]!);
+  return 0.5 * r2 + lambda * pen;
+}
+
+describe('fixture cases', () => {
+  it('include lasso cases with and without standardization and weights', () => {
+    expect(lassos.some((c) => c.standardize)).toBe(true);
+    expect(lassos.some((c) => !c.standardize)).toBe(true);
+    expect(lassos.some((c) => c.weights)).toBe(true);
+  });
+});
+
+describe.each(lassos)('dual extrapolation: $name', (cs) => {
+  const data = fixture.datasets[cs.dataset]!;
+  const designs: Array<[string, Design]> = [
+    ['sparse', toSparse(data.x)],
+    ['dense', DenseDesign.fromRows(data.x)],
+  ];
+  const opts: SolverOptions = {
+    standardize: cs.standardize,
+    mode: 'naive',
+    ...(cs.weights ? { weights: cs.weights } : {}),
+    ...(cs.penaltyFactors ? { penaltyFactors: cs.penaltyFactors } : {}),
+  };
+
+  it.each(designs)('%s design: a lower bound of the optimum at every sweep, tight near it', (_kind, x) => {
+    const problem = prepareProblem(x, data.y, opts);
+    // the optimum at a λ in the middle of the fixture's path, certified to 1e-12·var(y)
+    const engine = new Engine({ ...problem, gapTolerance: 1e-12 });
+    nullStart(problem, engine);
+    const lambdaMax = lambdaMaxOf(problem, engine);
+    const lambda = cs.fits[Math.floor(cs.fits.length / 2)]!.lambda;
+    expect(lambda).toBeLessThan(lambdaMax);
+    engine.addStrongSet(lambda, lambdaMax);
+    expect(engine.solve(lambda).converged).toBe(true);
+    const o = engine.objective(lambda);
+    const optimum = o.loss + o.penalty;
+
+    // sweeps over every feature from the null model, the residual recorded after each
+    const st = new CdState(problem);
+    st.setPoint(problem.yMean, new Float64Array(st.p));
+    for (let j = 0; j < st.p; j++) st.addToSet(j);
+    st.resetResidual(problem.y);
+    const dual = new DualExtrapolation(st);
+    expect(DualExtrapolation.applies(st)).toBe(true);
+    dual.startAt(lambda);
+    const counts = { passes: 0, kkt: 0 };
+    let tried = 0;
+    let better = 0;
+    let best = Infinity;
+    for (let pass = 1; pass <= 60; pass++) {
+      sweep(st, lambda);
+      st.refreshSums();
+      dual.record(pass, st.setSize);
+      const gap = dual.gap(lambda, counts);
+      if (pass < 3) {
+        expect(gap).toBe(Infinity); // too few residuals
+        continue;
+      }
+      tried++;
+      const P = primal(st, lambda);
+      // weak duality: the dual objective P − gap never exceeds the optimum
+      expect(P - gap).toBeLessThanOrEqual(optimum + 1e-13 * Math.abs(optimum));
+      best = Math.min(best, gap);
+      // the rescaled residual's gap at the same point (every gradient exact)
+      for (let j = 0; j < st.p; j++) st.grad[j] = st.gradient(j);
+      const residualGap = dualGap(st, lambda);
+      if (gap < residualGap) better++;
+    }
+    expect(tried).toBe(58);
+    expect(counts.kkt).toBeGreaterThan(0);
+    expect(counts.kkt).toBeLessThanOrEqual(tried);
+    expect(best).toBeLessThan(1e-9 * problem.yVar);
+    expect(better).toBeGreaterThan(0);
+  });
+});
+
+describe('dual extrapolation applies to lasso problems only', () => {
+  const x = DenseDesign.fromRows([
+    [1, 0, 2],
+    [0, 1, 1],
+    [1, 1, 0],
+    [2, 1, 1],
+  ]);
+  const y = [1, 0, 1, 2];
+  it.each([
+    ['lasso', {}, true],
+    ['elastic net', { l1Ratio: 0.5 }, false],
+    ['an unpenalized feature', { penaltyFactors: [1, 0, 1] }, false],
+    ['an excluded feature', { exclude: [1] }, true],
+  ] as Array<[string, SolverOptions, boolean]>)('%s', (_name, options, applies) => {
+    const st = new CdState(prepareProblem(x, y, options));
+    expect(DualExtrapolation.applies(st)).toBe(applies);
+  });
+});
