@@ -43,6 +43,8 @@ export class Adwin implements ScalarDetector {
   private readonly totals: Float64Array;
   private readonly variances: Float64Array;
   private readonly counts = new Int32Array(MAX_ROWS);
+  /** Each row is a ring of `stride` slots: where its oldest bucket is (merges move it, not the buckets). */
+  private readonly heads = new Int32Array(MAX_ROWS);
   private rows = 1;
   private total = 0;
   private variance = 0;
@@ -146,6 +148,7 @@ export class Adwin implements ScalarDetector {
 
   private clear(): void {
     this.counts.fill(0);
+    this.heads.fill(0);
     this.totals.fill(0);
     this.variances.fill(0);
     this.rows = 1;
@@ -160,12 +163,23 @@ export class Adwin implements ScalarDetector {
   /** The histogram's rows in use and the window's sums (a detection pending its reset included). */
   state(): AdwinState {
     const used = this.rows * this.stride;
+    // oldest bucket first in each row, zeros after the row's count
+    const totals = new Float64Array(used);
+    const variances = new Float64Array(used);
+    for (let row = 0; row < this.rows; row++) {
+      const base = row * this.stride;
+      for (let k = 0; k < this.counts[row]; k++) {
+        const p = this.at(row, k);
+        totals[base + k] = this.totals[p];
+        variances[base + k] = this.variances[p];
+      }
+    }
     return {
       maxBuckets: this.maxBuckets,
       rows: this.rows,
       counts: this.counts.slice(0, this.rows),
-      totals: this.totals.slice(0, used),
-      variances: this.variances.slice(0, used),
+      totals,
+      variances,
       total: this.total,
       variance: this.variance,
       width: this.w,
@@ -217,25 +231,25 @@ export class Adwin implements ScalarDetector {
     this.compress();
   }
 
+  /** Where bucket k (0 = oldest) of `row` is in `totals` and `variances`. */
+  private at(row: number, k: number): number {
+    let i = this.heads[row] + k;
+    if (i >= this.stride) i -= this.stride;
+    return row * this.stride + i;
+  }
+
   private push(row: number, total: number, variance: number): void {
-    const at = row * this.stride + this.counts[row];
+    const at = this.at(row, this.counts[row]);
     this.totals[at] = total;
     this.variances[at] = variance;
     this.counts[row]++;
   }
 
-  /** Drops the `n` oldest buckets of `row` (plain loops: the rows are a few slots long). */
+  /** Drops the `n` oldest buckets of `row` (n ≤ its count): its ring's head moves on. */
   private shift(row: number, n: number): void {
-    const base = row * this.stride;
-    const end = base + this.stride;
-    for (let i = base + n; i < end; i++) {
-      this.totals[i - n] = this.totals[i];
-      this.variances[i - n] = this.variances[i];
-    }
-    for (let i = end - n; i < end; i++) {
-      this.totals[i] = 0;
-      this.variances[i] = 0;
-    }
+    let head = this.heads[row] + n;
+    if (head >= this.stride) head -= this.stride;
+    this.heads[row] = head;
     this.counts[row] -= n;
   }
 
@@ -248,11 +262,12 @@ export class Adwin implements ScalarDetector {
         this.rows++;
       }
       const size = BUCKET_SIZE[row];
-      const base = row * this.stride;
-      const t0 = this.totals[base];
-      const t1 = this.totals[base + 1];
+      const p0 = this.at(row, 0);
+      const p1 = this.at(row, 1);
+      const t0 = this.totals[p0];
+      const t1 = this.totals[p1];
       const d = t0 / size - t1 / size;
-      const merged = this.variances[base] + this.variances[base + 1] + size * 0.5 * d * d;
+      const merged = this.variances[p0] + this.variances[p1] + size * 0.5 * d * d;
       this.push(row + 1, t0 + t1, merged);
       this.shift(row, 2);
       if (this.counts[row + 1] <= this.maxBuckets) break;
@@ -262,15 +277,18 @@ export class Adwin implements ScalarDetector {
   private removeOldest(): number {
     const row = this.rows - 1;
     const n = BUCKET_SIZE[row];
-    const base = row * this.stride;
-    const u = this.totals[base];
-    const v = this.variances[base];
+    const p = this.at(row, 0);
+    const u = this.totals[p];
+    const v = this.variances[p];
     this.w -= n;
     this.total -= u;
     const d = u / n - this.total / this.w;
     this.variance -= v + (n * this.w * d * d) / (n + this.w);
     this.shift(row, 1);
-    if (this.counts[row] === 0 && this.rows > 1) this.rows--;
+    if (this.counts[row] === 0 && this.rows > 1) {
+      this.rows--;
+      this.heads[row] = 0;
+    }
     return n;
   }
 
@@ -292,9 +310,11 @@ export class Adwin implements ScalarDetector {
       scan: for (let row = this.rows - 1; row >= 0; row--) {
         const size = BUCKET_SIZE[row];
         const base = row * this.stride;
+        const end = base + this.stride;
         const count = this.counts[row];
-        for (let k = 0; k < count; k++) {
-          const t = this.totals[base + k];
+        for (let k = 0, p = base + this.heads[row]; k < count; k++, p++) {
+          if (p === end) p = base;
+          const t = this.totals[p];
           n0 += size;
           n1 -= size;
           u0 += t;

@@ -135,12 +135,14 @@ const NNZ_SETTLE = 128;
  */
 const RUN_FROM = 0;
 const LAST = 1;
-const COUNT = 2;
-const EXPOSURE = 3;
-const GAP_N = 4;
-const GAP_SUM = 5;
-const GAP_SUM2 = 6;
-const MAX_GAP = 7;
+/** Next to RUN_FROM and LAST: extending a run (most occurrences) reads one cache line of the row. */
+const RUN_UNTIL = 2;
+/** With LAST and COUNT: what a field's second level in an event reads. */
+const LEVEL_SUM = 3;
+const COUNT = 4;
+const EXPOSURE = 5;
+const GAP_N = 6;
+const GAP_SUM = 7;
 const APPEAR_FROM = 8;
 const LLR_RATE = 9;
 const DOWN = 10;
@@ -153,8 +155,8 @@ const UP_ABSENT = 16;
 const UP_PRESENT = 17;
 const UP_FROM = 18;
 const UP_OCC = 19;
-const RUN_UNTIL = 20;
-const LEVEL_SUM = 21;
+const GAP_SUM2 = 20;
+const MAX_GAP = 21;
 const APPEAR_COUNT = 22;
 const CHANGED_AT = 23;
 const PRIOR = 24;
