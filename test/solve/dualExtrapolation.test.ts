@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
+import { DenseDesign, type Design } from '../../src/solve/design.js';
 import { lambdaMaxOf, nullStart } from '../../src/solve/descend.js';
 import { DualExtrapolation } from '../../src/solve/dualExtrapolation.js';
 import { Engine } from '../../src/solve/engine.js';
@@ -11,6 +11,7 @@ import { dualGap } from '../../src/solve/gaussianNaive.js';
 import { prepareProblem, type SolverOptions } from '../../src/solve/problem.js';
 import { CdState } from '../../src/solve/state.js';
 import { sweep } from '../../src/solve/sweeps.js';
+import { sparseFromRows } from '../helpers/designs.js';
 
 /**
  * The extrapolated dual point of the certified gaussian solver (`dualExtrapolation.ts`): its
@@ -38,22 +39,6 @@ const lassos = fixture.cases.filter(
   (c) => c.family === 'gaussian' && c.l1Ratio === 1 && !(c.penaltyFactors ?? []).some((v) => v === 0),
 );
 
-function toSparse(rows: number[][]): SparseDesign {
-  const r: number[] = [];
-  const c: number[] = [];
-  const v: number[] = [];
-  rows.forEach((row, i) =>
-    row.forEach((val, j) => {
-      if (val !== 0) {
-        r.push(i);
-        c.push(j);
-        v.push(val);
-      }
-    }),
-  );
-  return SparseDesign.fromTriplets(rows.length, rows[0]!.length, r, c, v);
-}
-
 /** ½ Σ W r² + λ Σ pf |β| at the state's point. */
 function primal(st: CdState, lambda: number): number {
   let r2 = 0;
@@ -77,7 +62,7 @@ describe('fixture cases', () => {
 describe.each(lassos)('dual extrapolation: $name', (cs) => {
   const data = fixture.datasets[cs.dataset]!;
   const designs: Array<[string, Design]> = [
-    ['sparse', toSparse(data.x)],
+    ['sparse', sparseFromRows(data.x)],
     ['dense', DenseDesign.fromRows(data.x)],
   ];
   const opts: SolverOptions = {

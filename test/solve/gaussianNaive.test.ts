@@ -9,6 +9,7 @@ import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { solvePath } from '../../src/solve/path.js';
+import { sparseFromRows } from '../helpers/designs.js';
 
 /**
  * Gaussian fits with naive updates (`gaussianNaive.ts`). `stopping: 'glmnet'` (glmnet's pass
@@ -48,21 +49,6 @@ interface DefaultFixture {
 }
 
 /** The non-zero entries of dense rows as a sparse design. */
-function toSparse(rows: number[][]): SparseDesign {
-  const r: number[] = [];
-  const c: number[] = [];
-  const v: number[] = [];
-  rows.forEach((row, i) =>
-    row.forEach((val, j) => {
-      if (val !== 0) {
-        r.push(i);
-        c.push(j);
-        v.push(val);
-      }
-    }),
-  );
-  return SparseDesign.fromTriplets(rows.length, rows[0]!.length, r, c, v);
-}
 
 const read = <T>(name: string): T =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/solve/${name}`, import.meta.url)), 'utf8')) as T;
@@ -73,7 +59,7 @@ const gaussian = optimum.cases.filter((c) => c.family === 'gaussian');
 describe.each(gaussian)('stopping glmnet at tolerance 1e-20: $name', (cs) => {
   const data = optimum.datasets[cs.dataset]!;
   const dense = DenseDesign.fromRows(data.x);
-  const sparse = toSparse(data.x);
+  const sparse = sparseFromRows(data.x);
   const opts = {
     l1Ratio: cs.l1Ratio,
     standardize: cs.standardize,
