@@ -18,6 +18,20 @@ export interface WorkerSetup {
   /** Avro writer schemas by id (confluent framing); null: JSON records. */
   readonly writerSchemas: Array<[number, AvroSchema]> | null;
   readonly partSize: number;
+  /**
+   * `l1stream run` (`kafka.engineThread: "worker"`): `config` is the whole configuration document
+   * (checked in the worker with its `kafka` section), and the worker builds what `kafkaPorts`
+   * gives the engine on one thread, with its own producers and registry client: the sink, the
+   * state store (checkpoints; restores on assignment) and the decoder (a registry's schemas are
+   * fetched by the worker). `brokers`, `clientId`, `topics` and `writerSchemas` are then unused.
+   */
+  readonly service?: WorkerService;
+}
+
+/** What the worker of `l1stream run` needs besides the configuration document. */
+export interface WorkerService {
+  /** Its pino log level (it logs to stderr, as the main thread). */
+  readonly logLevel: string;
 }
 
 /** Positions as [topic, partition, offset]: the last of each partition's run in a batch. */
@@ -98,7 +112,7 @@ function recordsAt(positions: Positions): RawRecord[] {
 }
 
 /**
- * The Kafka pipeline with the engine on a worker thread (at-least-once, no state store): the
+ * The Kafka pipeline with the engine on a worker thread (at-least-once): the
  * main thread runs kafkajs (`KafkaSource`: fetching, record parsing, commits), the worker the
  * `Engine` and its own `KafkaSink`. Each batch's values are copied into one buffer with their
  * ends and offsets and transferred; the worker reads records straight from it. Once a batch's
@@ -106,10 +120,14 @@ function recordsAt(positions: Positions): RawRecord[] {
  * source: offsets are committed only after outputs are acknowledged, as on one thread.
  *
  * Partition assignments are passed on to the worker's engine (which drops the models of revoked
- * partitions) before the assignment's records are read. Not supported here: a schema registry
- * (writer schemas come from `writerSchemas`), state stores and checkpoints, exactly-once
- * (transactions): those stay on the one-thread path. The source should hold back with
- * `backpressure: 'wait'` (with `pause`, kafkajs drops what it fetched ahead at every pause).
+ * partitions) before the assignment's records are read. Without `service`, there is no schema
+ * registry (writer schemas come from `writerSchemas`) and no state store. With `service` (what
+ * `l1stream run` uses), the worker's engine has the state store of the `kafka` section: a
+ * checkpoint writes the states from the worker, flushes them, and only then asks the main thread
+ * to commit the offsets it covers; an assignment restores its partitions' models in the worker
+ * before its records are read. Exactly-once (transactions) stays on the one-thread path. The
+ * source should hold back with `backpressure: 'wait'` (with `pause`, kafkajs drops what it
+ * fetched ahead at every pause).
  */
 export class KafkaWorkerEngine {
   private readonly source: KafkaSource;
