@@ -13,6 +13,7 @@ import { Observable, type Subscriber } from 'rxjs';
 
 import {
   Engine,
+  EngineError,
   checkEngineConfig,
   type EngineConfig,
   type EngineStats,
@@ -26,7 +27,7 @@ import { AvroDecoder } from './codecs/avro.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
 import { KafkaSink } from './sink.js';
-import type { FromWorker, ToWorker, WorkerService, WorkerSetup } from './workerEngine.js';
+import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } from './workerEngine.js';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -137,8 +138,7 @@ function listen(): void {
         const req = message.req;
         (assignmentHandler ? assignmentHandler(message.assignment) : Promise.resolve()).then(
           () => send({ t: 'assigned', req }),
-          (err: unknown) =>
-            send({ t: 'assigned', req, error: err instanceof Error ? err.message : String(err) }),
+          (err: unknown) => send({ t: 'assigned', req, error: workerError(err) }),
         );
         break;
       }
@@ -237,9 +237,13 @@ function logProgress(logger: { info(o: object, msg: string): void }, s: EngineSt
   );
 }
 
+/** An error as the main thread gets it: an `EngineError`'s code kept; a service's without its stack. */
+function workerError(err: unknown): WorkerError {
+  if (err instanceof EngineError) return { message: err.message, code: err.code, retriable: err.retriable };
+  if (err instanceof Error) return { message: setup.service ? err.message : (err.stack ?? err.message) };
+  return { message: String(err) };
+}
+
 (setup.service ? service(setup.service) : main()).catch((err: unknown) => {
-  // (a service's error is shown to its user: its message, not the stack)
-  const message =
-    err instanceof Error ? (setup.service ? err.message : (err.stack ?? err.message)) : String(err);
-  send({ t: 'error', message });
+  send({ t: 'error', ...workerError(err) });
 });

@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { Observable, type Subscription } from 'rxjs';
 
-import type { PartitionRef, RawRecord, RecordHeaders } from '../../src/index.js';
+import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
@@ -60,9 +60,26 @@ export type FromWorker =
   | { readonly t: 'ready' }
   | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
   | { readonly t: 'release'; readonly positions: Positions }
-  | { readonly t: 'assigned'; readonly req: number; readonly error?: string }
+  | { readonly t: 'assigned'; readonly req: number; readonly error?: WorkerError }
   | ({ readonly t: 'done' } & WorkerEngineResult)
-  | { readonly t: 'error'; readonly message: string };
+  | ({ readonly t: 'error' } & WorkerError);
+
+/** An error of the worker, with the code and retriability of an `EngineError`. */
+export interface WorkerError {
+  readonly message: string;
+  readonly code?: string;
+  readonly retriable?: boolean;
+}
+
+/**
+ * The worker's error on this thread: an `EngineError` again when it was one (the CLI reports it
+ * in one line, as on one thread), else an `Error` whose message says where it came from.
+ */
+function fromWorker(e: WorkerError): Error {
+  return e.code !== undefined
+    ? new EngineError(e.code, e.message, { retriable: e.retriable ?? false })
+    : new Error(`engine worker: ${e.message}`);
+}
 
 /** What the worker engine did: its statistics, dead letters, and its thread's event loop (busy / idle). */
 export interface WorkerEngineResult {
@@ -206,7 +223,7 @@ export class KafkaWorkerEngine {
             const pending = assigned.get(message.req);
             assigned.delete(message.req);
             if (message.error === undefined) pending?.resolve();
-            else pending?.reject(new Error(message.error));
+            else pending?.reject(fromWorker(message.error));
             break;
           }
           case 'done':
@@ -215,7 +232,7 @@ export class KafkaWorkerEngine {
             subscriber.complete();
             break;
           case 'error':
-            fail(new Error(`engine worker: ${message.message}`));
+            fail(fromWorker(message));
             break;
         }
       });

@@ -306,4 +306,47 @@ describe('l1stream run with kafka.engineThread "worker"', () => {
       await admin.disconnect();
     }
   }, 300_000);
+
+  it('a state of another family stops it with the one-line error of one thread (the worker StateError, its code kept)', async () => {
+    const kafka = kafkaClient('worker-family');
+    const topic = randomName('wrun-family-in');
+    await createTopic(kafka, topic, 1);
+    const messages = makeEvents(600, 3).map((e) => ({
+      key: e.key,
+      value: JSON.stringify({ ...e, label: e.label > 0 ? 1 : 0 }),
+    }));
+    await produce(kafka, topic, messages);
+    const prefix = randomName('wrun-family');
+    const config = (groupId: string, family: string) =>
+      writeConfig({
+        model: { family, key: 'fam' },
+        refit: { enabled: false },
+        state: { everyEvents: 200, everySeconds: 1 },
+        kafka: { brokers: brokers(), topics: [topic], groupId, prefix, engineThread: 'worker' },
+      });
+    const groupId = randomName('wrun-family-group');
+    const first = startService(config(groupId, 'binomial'), 'binomial');
+    const admin = kafka.admin();
+    await admin.connect();
+    const services = [first];
+    try {
+      await waitCommittedToEnd(admin, groupId, topic, messages.length, [first]);
+      expect(await first.stop(), first.stderr()).toBe(0);
+      // the same state topic, another group and family: refused when the worker restores
+      const second = startService(config(randomName('wrun-family-group2'), 'gaussian'), 'gaussian');
+      services.push(second);
+      const exit = await Promise.race([second.exited, new Promise<null>((r) => setTimeout(r, 60_000, null))]);
+      const err = second.stderr();
+      expect(exit, err).toEqual({ code: 1, signal: null });
+      const lines = err.split('\n').filter((l) => l.length > 0 && !l.startsWith('{'));
+      expect(lines, err).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^l1stream: the state of model "fam" in .*\.state is of a binomial ftrl model, but this configuration is gaussian/,
+      );
+      expect(err).not.toMatch(/\n\s+at |internal error/);
+    } finally {
+      kill(services);
+      await admin.disconnect();
+    }
+  }, 120_000);
 });
