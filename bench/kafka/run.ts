@@ -670,7 +670,7 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
       };
       const row = (name: string, xs: CheckpointedPhase[]) => {
         const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
-        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(xs)} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB), ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
+        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(xs)} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all${m.finalStateBytes > 0 ? ` (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB)` : ''}, ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
       };
       sections.push(`## Throughput: no checkpoints, at-least-once checkpoints, exactly-once
 
