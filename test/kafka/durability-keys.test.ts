@@ -94,7 +94,11 @@ function keyedConfig(
   topic: string,
   groupId: string,
   prefix: string,
-  extra: { model?: Record<string, unknown>; drift?: Record<string, unknown> } = {},
+  extra: {
+    model?: Record<string, unknown>;
+    drift?: Record<string, unknown>;
+    engineThread?: 'main' | 'worker';
+  } = {},
 ) {
   return {
     model: { family: 'gaussian', lambda: 0.001, keyBy: 'key', ...extra.model },
@@ -109,6 +113,7 @@ function keyedConfig(
       prefix,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      ...(extra.engineThread ? { engineThread: extra.engineThread } : {}),
     },
   };
 }
@@ -143,80 +148,85 @@ async function waitCommitted(
 }
 
 describe('keyed models across instances of one consumer group', () => {
-  it('three instances, one killed and one added mid-stream: every key learns its events once, one live model per key', async () => {
-    const kafka = kafkaClient('durability-group');
-    const topic = randomName('dur-group-in');
-    await createTopic(kafka, topic, 6);
-    const keys = 60;
-    const { byKey, ordered } = keyedEvents(keys, (k) => 400 + 7 * k, 17);
-    // Produced in waves while the instances run, so that the kill and the new instance are
-    // mid-stream however fast they learn.
-    const waves = 4;
-    const size = Math.ceil(ordered.length / waves);
-    const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
-    const total = ordered.length;
-    const groupId = randomName('dur-group');
-    const prefix = randomName('dur-group');
-    const doc = keyedConfig(topic, groupId, prefix);
-    const config = writeConfig(doc);
-    const services: Service[] = [];
-    const start = (name: string) => {
-      const s = startService(config, name);
-      services.push(s);
-      return s;
-    };
-    const admin = kafka.admin();
-    try {
-      await produce(kafka, topic, wave(0));
-      const [a, b, c] = [start('a'), start('b'), start('c')];
-      await waitCommitted(kafka, groupId, topic, Math.floor(size / 2), [a, b, c]);
-      await b.kill9();
-      await produce(kafka, topic, wave(1));
-      await waitCommitted(kafka, groupId, topic, size + 1, [a, c]);
-      const d = start('d');
-      // d takes part once it has its partitions (a rebalance), and the stream goes on.
-      await waitFor(
-        () => d.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
-        () => `d to be assigned partitions:\n${d.stderr().slice(-3000)}`,
-        60_000,
-      );
-      await produce(kafka, topic, wave(2));
-      await waitCommitted(kafka, groupId, topic, 2 * size + 1, [a, c, d]);
-      await produce(kafka, topic, wave(3));
-      await admin.connect();
-      expect(await topicSize(admin, topic)).toBe(total);
-      await waitCommittedToEnd(admin, groupId, topic, total, [a, c, d], 120_000);
-      const codes = await Promise.all([a, c, d].map((s) => s.stop()));
-      expect(codes, [a, c, d].map((s) => `${s.name}:\n${s.stderr().slice(-3000)}`).join('\n')).toEqual([
-        0, 0, 0,
-      ]);
+  // (kafka.engineThread "worker": each instance's engine restores on the rebalances in its worker)
+  it.each(['main', 'worker'] as const)(
+    'three instances (engine thread %s), one killed and one added mid-stream: every key learns its events once, one live model per key',
+    async (engineThread) => {
+      const kafka = kafkaClient('durability-group');
+      const topic = randomName('dur-group-in');
+      await createTopic(kafka, topic, 6);
+      const keys = 60;
+      const { byKey, ordered } = keyedEvents(keys, (k) => 400 + 7 * k, 17);
+      // Produced in waves while the instances run, so that the kill and the new instance are
+      // mid-stream however fast they learn.
+      const waves = 4;
+      const size = Math.ceil(ordered.length / waves);
+      const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
+      const total = ordered.length;
+      const groupId = randomName('dur-group');
+      const prefix = randomName('dur-group');
+      const doc = keyedConfig(topic, groupId, prefix, { engineThread });
+      const config = writeConfig(doc);
+      const services: Service[] = [];
+      const start = (name: string) => {
+        const s = startService(config, name);
+        services.push(s);
+        return s;
+      };
+      const admin = kafka.admin();
+      try {
+        await produce(kafka, topic, wave(0));
+        const [a, b, c] = [start('a'), start('b'), start('c')];
+        await waitCommitted(kafka, groupId, topic, Math.floor(size / 2), [a, b, c]);
+        await b.kill9();
+        await produce(kafka, topic, wave(1));
+        await waitCommitted(kafka, groupId, topic, size + 1, [a, c]);
+        const d = start('d');
+        // d takes part once it has its partitions (a rebalance), and the stream goes on.
+        await waitFor(
+          () => d.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
+          () => `d to be assigned partitions:\n${d.stderr().slice(-3000)}`,
+          60_000,
+        );
+        await produce(kafka, topic, wave(2));
+        await waitCommitted(kafka, groupId, topic, 2 * size + 1, [a, c, d]);
+        await produce(kafka, topic, wave(3));
+        await admin.connect();
+        expect(await topicSize(admin, topic)).toBe(total);
+        await waitCommittedToEnd(admin, groupId, topic, total, [a, c, d], 120_000);
+        const codes = await Promise.all([a, c, d].map((s) => s.stop()));
+        expect(codes, [a, c, d].map((s) => `${s.name}:\n${s.stderr().slice(-3000)}`).join('\n')).toEqual([
+          0, 0, 0,
+        ]);
 
-      const snapshots = await readSnapshots(kafka, prefix);
-      const last = lastByKey(snapshots);
-      expect([...last.keys()].sort()).toEqual([...byKey.keys()].sort());
-      expectVersionsName(snapshots);
-      for (const [key, events] of byKey) {
-        const mine = snapshots.filter((s) => s.key === key);
-        // Exactly its own events, each once: the last snapshot and the largest offset say so.
-        expect(last.get(key)!.offset, key).toBe(events.length);
-        expect(Math.max(...mine.map((s) => s.offset)), key).toBe(events.length);
-        // One live model at a time: two snapshots at one offset are the same model.
-        const atOffset = new Map<number, ModelSnapshot>();
-        for (const s of mine) {
-          const seen = atOffset.get(s.offset);
-          if (seen) expect(weights(s), `${key} at ${s.offset}`).toEqual(weights(seen));
-          else atOffset.set(s.offset, s);
+        const snapshots = await readSnapshots(kafka, prefix);
+        const last = lastByKey(snapshots);
+        expect([...last.keys()].sort()).toEqual([...byKey.keys()].sort());
+        expectVersionsName(snapshots);
+        for (const [key, events] of byKey) {
+          const mine = snapshots.filter((s) => s.key === key);
+          // Exactly its own events, each once: the last snapshot and the largest offset say so.
+          expect(last.get(key)!.offset, key).toBe(events.length);
+          expect(Math.max(...mine.map((s) => s.offset)), key).toBe(events.length);
+          // One live model at a time: two snapshots at one offset are the same model.
+          const atOffset = new Map<number, ModelSnapshot>();
+          for (const s of mine) {
+            const seen = atOffset.get(s.offset);
+            if (seen) expect(weights(s), `${key} at ${s.offset}`).toEqual(weights(seen));
+            else atOffset.set(s.offset, s);
+          }
+          // And the model is the one its events make, in order.
+          const reference = referenceWeights(doc, key, events);
+          expect(weights(last.get(key)!), key).toEqual(reference.weights);
         }
-        // And the model is the one its events make, in order.
-        const reference = referenceWeights(doc, key, events);
-        expect(weights(last.get(key)!), key).toEqual(reference.weights);
+      } finally {
+        for (const s of services)
+          if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+        await admin.disconnect();
       }
-    } finally {
-      for (const s of services)
-        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-      await admin.disconnect();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 
   it.each([
     ['a feature field', { keyBy: 'c' }],
