@@ -197,6 +197,8 @@ export class KafkaWorkerEngine {
       worker.on('message', (message: FromWorker) => {
         switch (message.t) {
           case 'ready':
+            // stopped while the worker started: nothing to read (the consumer never joins)
+            if (this.worker !== worker) break;
             this.subscription = this.source.batches$.subscribe({
               next: (batch) => this.post(worker, batch),
               error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),

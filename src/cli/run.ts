@@ -35,8 +35,8 @@ restored from it first, and records they already cover are not learned again. Ou
 at-least-once, or exactly-once with "exactlyOnce": true in the kafka section (one transaction per
 checkpoint). With "engineThread": "worker" in the kafka section, the engine, its sink and its
 state store run on a worker thread and kafkajs on the main one (at-least-once only; no "http"
-section): it pays when a core is free. Several instances in one group need "model": { "keyBy": "key" } and events keyed by
-model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
+section): it pays when a core is free. Several instances in one group need
+"model": { "keyBy": "key" } and events keyed by model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
 hand is finished, every model that learned since its last snapshot publishes one, a last
 checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint).

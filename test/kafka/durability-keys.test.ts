@@ -271,54 +271,58 @@ describe('keyed models across instances of one consumer group', () => {
 });
 
 describe('SIGTERM while joining the group', () => {
-  it('an instance stopped before its first assignment exits (it does not join later and hold partitions)', async () => {
-    const kafka = kafkaClient('durability-term');
-    const topic = randomName('dur-term-in');
-    await createTopic(kafka, topic, 2);
-    await produce(kafka, topic, asMessages(keyedEvents(4, () => 50, 5).ordered));
-    const groupId = randomName('dur-term');
-    const config = writeConfig(keyedConfig(topic, groupId, randomName('dur-term')));
-    const first = startService(config, 'first');
-    let second: Service | undefined;
-    try {
-      await waitFor(
-        () => first.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
-        () => `the first instance to be assigned partitions:\n${first.stderr().slice(-3000)}`,
-        60_000,
-      );
-      // the first instance is frozen, so the group cannot finish the rebalance the second one
-      // starts by joining: the second stays in the middle of joining until it is stopped
-      first.child.kill('SIGSTOP');
-      second = startService(config, 'second');
-      const joining = second;
-      await waitFor(
-        () => joining.logs().some((l) => l.msg === 'l1stream run: started'),
-        'the second instance to start',
-        60_000,
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      expect(joining.logs().some((l) => l.msg === 'joined consumer group')).toBe(false);
-      joining.child.kill('SIGTERM');
-      // (run's shutdown bound, 30 s by default, would end it with code 1)
-      const exit = await Promise.race([
-        joining.exited,
-        new Promise<null>((r) => setTimeout(r, 40_000, null)),
-      ]);
-      expect(
-        exit,
-        `not stopped cleanly after SIGTERM; its log:\n${joining
-          .logs()
-          .map((l) => l.msg)
-          .join(' | ')}`,
-      ).toEqual({ code: 0, signal: null });
-      first.child.kill('SIGCONT');
-      expect(await first.stop(), first.stderr()).toBe(0);
-    } finally {
-      first.child.kill('SIGCONT');
-      for (const s of [first, second])
-        if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    }
-  }, 120_000);
+  it.each(['main', 'worker'] as const)(
+    'an instance (engine thread %s) stopped before its first assignment exits (it does not join later and hold partitions)',
+    async (engineThread) => {
+      const kafka = kafkaClient('durability-term');
+      const topic = randomName('dur-term-in');
+      await createTopic(kafka, topic, 2);
+      await produce(kafka, topic, asMessages(keyedEvents(4, () => 50, 5).ordered));
+      const groupId = randomName('dur-term');
+      const config = writeConfig(keyedConfig(topic, groupId, randomName('dur-term'), { engineThread }));
+      const first = startService(config, 'first');
+      let second: Service | undefined;
+      try {
+        await waitFor(
+          () => first.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
+          () => `the first instance to be assigned partitions:\n${first.stderr().slice(-3000)}`,
+          60_000,
+        );
+        // the first instance is frozen, so the group cannot finish the rebalance the second one
+        // starts by joining: the second stays in the middle of joining until it is stopped
+        first.child.kill('SIGSTOP');
+        second = startService(config, 'second');
+        const joining = second;
+        await waitFor(
+          () => joining.logs().some((l) => l.msg === 'l1stream run: started'),
+          'the second instance to start',
+          60_000,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        expect(joining.logs().some((l) => l.msg === 'joined consumer group')).toBe(false);
+        joining.child.kill('SIGTERM');
+        // (run's shutdown bound, 30 s by default, would end it with code 1)
+        const exit = await Promise.race([
+          joining.exited,
+          new Promise<null>((r) => setTimeout(r, 40_000, null)),
+        ]);
+        expect(
+          exit,
+          `not stopped cleanly after SIGTERM; its log:\n${joining
+            .logs()
+            .map((l) => l.msg)
+            .join(' | ')}`,
+        ).toEqual({ code: 0, signal: null });
+        first.child.kill('SIGCONT');
+        expect(await first.stop(), first.stderr()).toBe(0);
+      } finally {
+        first.child.kill('SIGCONT');
+        for (const s of [first, second])
+          if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      }
+    },
+    120_000,
+  );
 });
 
 describe('10,000 keyed models restored from the state topic', () => {
