@@ -136,7 +136,9 @@ function listen(): void {
         break;
       case 'assign': {
         const req = message.req;
-        (assignmentHandler ? assignmentHandler(message.assignment) : Promise.resolve()).then(
+        // stopped: nothing more is read (batches are dropped), so nothing to restore; a restore
+        // would also race the final checkpoint and the store's close
+        (assignmentHandler && !stopped ? assignmentHandler(message.assignment) : Promise.resolve()).then(
           () => send({ t: 'assigned', req }),
           (err: unknown) => send({ t: 'assigned', req, error: workerError(err) }),
         );

@@ -152,6 +152,8 @@ export class KafkaWorkerEngine {
   private worker: Worker | null = null;
   private subscription: Subscription | null = null;
   private finished: Promise<WorkerEngineResult> | null = null;
+  /** Settles the assignments the worker has not answered, and answers later ones at once. */
+  private ended: () => void = () => undefined;
 
   constructor(source: KafkaSource, options: KafkaWorkerEngineOptions) {
     this.source = source;
@@ -177,23 +179,37 @@ export class KafkaWorkerEngine {
         onFail(err);
         subscriber.error(err);
       };
-      worker.on('error', fail);
-      let done = false;
-      worker.on('exit', (code) => {
-        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
-      });
       // assignments go to the worker's engine (it drops the models of revoked partitions), and
       // the source waits for it before reading the assignment's records, as on one thread
       let nextAssign = 0;
       const assigned = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-      this.source.onAssign(
-        (assignment) =>
-          new Promise<void>((resolve, reject) => {
-            const req = nextAssign++;
-            assigned.set(req, { resolve, reject });
-            worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
-          }),
-      );
+      // Once the worker is done (or gone) nothing is read any more: an assignment (a rejoin while
+      // stopping) has nothing to restore. Its `assigned` would never come, and the source's batch
+      // waiting for it would keep kafkajs (its disconnect) waiting for ever.
+      let ended = false;
+      const end = () => {
+        ended = true;
+        for (const pending of assigned.values()) pending.resolve();
+        assigned.clear();
+      };
+      this.ended = end;
+      worker.on('error', (err) => {
+        end();
+        fail(err);
+      });
+      let done = false;
+      worker.on('exit', (code) => {
+        end();
+        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
+      });
+      this.source.onAssign((assignment) => {
+        if (ended) return Promise.resolve();
+        return new Promise<void>((resolve, reject) => {
+          const req = nextAssign++;
+          assigned.set(req, { resolve, reject });
+          worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
+        });
+      });
       worker.on('message', (message: FromWorker) => {
         switch (message.t) {
           case 'ready':
@@ -230,6 +246,7 @@ export class KafkaWorkerEngine {
           }
           case 'done':
             done = true;
+            end();
             onDone(message);
             subscriber.complete();
             break;
@@ -299,6 +316,7 @@ export class KafkaWorkerEngine {
     } finally {
       this.subscription?.unsubscribe();
       this.subscription = null;
+      this.ended();
       await worker?.terminate();
     }
   }
