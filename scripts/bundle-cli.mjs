@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the command line (src/cli/main.ts) and the refit worker (src/refit/refitWorker.ts) into
+// Bundles the command line (src/cli/main.ts) and its workers (refits, the JSONL reader, the Kafka
+// engine of kafka.engineThread "worker") into
 // dist/cli/ with esbuild, so `bin/l1stream.js` starts by reading a few files instead of resolving
 // and compiling ~120 modules and rxjs's 340 CommonJS files (issue 14: start-up was ~0.4 s of CPU).
 //   npm run build             # tsc (dist/src: the library, its .d.ts), then this script
@@ -40,6 +41,8 @@ await build({
     main: 'src/cli/main.ts',
     refitWorker: 'src/refit/refitWorker.ts',
     jsonlReaderWorker: 'connectors/file/jsonlReaderWorker.ts',
+    // `run` with kafka.engineThread "worker" (KafkaWorkerEngine: new URL('./engineWorker.js', ...))
+    engineWorker: 'connectors/kafka/engineWorker.ts',
   },
   outdir,
   bundle: true,

@@ -56,6 +56,7 @@ import { engineStages, type EngineStages } from './stages.js';
 import {
   checkpointSize,
   checkpointedRun,
+  checkpointedWorkerRun,
   failover,
   restoreMany,
   type CheckpointSize,
@@ -559,12 +560,14 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
           sourceOptions,
         );
         await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, false);
+        await checkpointedWorkerRun(kafka, broker.brokers, topic, warmup, schemaFile);
         await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, true);
       }
       const raws: Phase[] = [];
       const pipes: PipelinePhase[] = [];
       const workers: WorkerPhase[] = [];
       const alos: CheckpointedPhase[] = [];
+      const alows: CheckpointedPhase[] = [];
       const eoss: CheckpointedPhase[] = [];
       for (let r = 0; r < rounds; r++) {
         const raw = await rawConsume(kafka, topic, n, gc);
@@ -583,13 +586,16 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
         workers.push(onWorker);
         const alo = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, false);
         alos.push(alo);
+        const alow = await checkpointedWorkerRun(kafka, broker.brokers, topic, n, schemaFile);
+        alows.push(alow);
         const eos = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, true);
         eoss.push(eos);
         process.stderr.write(
           `round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
             `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} events/s (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
             `on a worker ${onWorker.eventsPerSecond.toFixed(0)} (${(onWorker.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
-            `at-least-once checkpoints ${alo.eventsPerSecond.toFixed(0)}, exactly-once ${eos.eventsPerSecond.toFixed(0)}\n`,
+            `at-least-once checkpoints ${alo.eventsPerSecond.toFixed(0)} (${us(alo.cpuSeconds, alo.committed)} µs CPU/event), ` +
+            `on a worker ${alow.eventsPerSecond.toFixed(0)} (${us(alow.cpuSeconds, alow.committed)} µs CPU/event), exactly-once ${eos.eventsPerSecond.toFixed(0)}\n`,
         );
       }
       // Each round's pipeline against the raw run just before it: the machine's speed drifts
@@ -624,6 +630,15 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
           vsRaw: vsRaw(alos),
           rounds: alos,
         },
+        atLeastOnceWorker: {
+          eventsPerSecond: median(alows.map(rate)),
+          vsNoCheckpoints: vsA(alows),
+          vsRaw: vsRaw(alows),
+          vsAtLeastOnce: median(alows.map((x, i) => rate(x) / rate(alos[i]))),
+          cpuMicrosPerEvent: median(alows.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
+          atLeastOnceCpuMicrosPerEvent: median(alos.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
+          rounds: alows,
+        },
         exactlyOnce: {
           eventsPerSecond: median(eoss.map(rate)),
           vsNoCheckpoints: vsA(eoss),
@@ -648,9 +663,14 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
       const stages: EngineStages = await engineStages(stageEvents, Math.round(n / pipe.batches), 5);
       result.engineStages = stages;
       const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
+      // CPU µs per event of each round (all the process' threads), median first
+      const cpuPer = (xs: ReadonlyArray<{ cpuSeconds: number; committed?: number }>) => {
+        const per = xs.map((x) => (1e6 * x.cpuSeconds) / (x.committed ?? n));
+        return `${median(per).toFixed(2)} (${per.map((v) => v.toFixed(2)).join(', ')})`;
+      };
       const row = (name: string, xs: CheckpointedPhase[]) => {
         const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
-        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB), ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
+        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(xs)} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all${m.finalStateBytes > 0 ? ` (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB)` : ''}, ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
       };
       sections.push(`## Throughput: no checkpoints, at-least-once checkpoints, exactly-once
 
@@ -660,19 +680,21 @@ The same topic, ${rounds} alternating rounds after an untimed warm-up of each ov
 - **(a) no checkpoints**: \`Engine\` on \`KafkaSource\` + \`KafkaSink\`, no state store: offsets committed after every batch's outputs are acknowledged (the pipeline of the next section);
 - **(a′) no checkpoints, engine on a worker thread**: (a) with the \`Engine\` and its \`KafkaSink\` on a worker thread (\`KafkaWorkerEngine\`), kafkajs (\`KafkaSource\`, \`backpressure: 'wait'\`) on the main thread: each batch's values packed into one transferred buffer; the main thread commits a batch when the worker reports its outputs acknowledged;
 - **(b) at-least-once checkpoints**: \`kafkaPorts\` (\`kafka.exactlyOnce: false\`) as \`l1stream run\` composes them, \`KafkaStateStore\` on \`<prefix>.state\`: the model's state is written at every checkpoint (the defaults: every 10,000 records or 10 s) and offsets are committed only once it is durable;
+- **(b′) at-least-once checkpoints, engine on a worker thread**: (b) as \`l1stream run\` runs it with \`kafka.engineThread: "worker"\`: kafkajs (\`KafkaSource\`, \`backpressure: 'wait'\`) on the main thread, the \`Engine\` with its \`KafkaSink\` and \`KafkaStateStore\` (own producers) on a worker thread (\`KafkaWorkerEngine\` with \`service\`); the worker writes and flushes each checkpoint's state, then asks the main thread to commit the offsets it covers (its state count includes the stop's last checkpoint; its event loop figures are the main thread's);
 - **(c) exactly-once**: \`kafkaPorts\` with \`kafka.exactlyOnce: true\`, engine option \`rewindOnAssign\`: outputs, the state and the offsets in one transaction per checkpoint.
 
 (a) is timed from its first batch to the commit of its n-th event. (b) and (c) are timed from their first batch to the last advance of the group's committed offset (\`admin.fetchOffsets\`, polled every 25 ms), which is n when a checkpoint falls on the last record; otherwise the tail (under 10,000 records) is committed by the 10-second timer, and the run is taken to the last checkpoint before it (the rate is committed events / seconds either way).
 
-| consumer | events/s (median) | vs (a) | vs raw | all rounds, events/s | event loop busy / idle, s (median round) | checkpoint writes in the median round |
-|---|---:|---:|---:|---|---|---|
-| raw kafkajs | ${modes.raw.eventsPerSecond.toFixed(0)} | | 1.00 | ${raws.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(raw.busySeconds)} / ${f2(raw.idleSeconds)} | |
-| (a) no checkpoints (commit per batch) | ${modes.noCheckpoints.eventsPerSecond.toFixed(0)} | 1.00 | ${median(ratios).toFixed(2)} | ${pipes.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${f2(pipe.busySeconds)} / ${f2(pipe.idleSeconds)} | ${pipe.commits} offset commits |
-| (a′) no checkpoints, engine on a worker thread | ${modes.noCheckpointsWorker.eventsPerSecond.toFixed(0)} | ${modes.noCheckpointsWorker.vsNoCheckpoints.toFixed(2)} | ${modes.noCheckpointsWorker.vsRaw.toFixed(2)} | ${workers.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | main ${f2(workers[mid].mainBusySeconds)} / ${f2(workers[mid].seconds - workers[mid].mainBusySeconds)}, worker ${f2(workers[mid].workerBusySeconds)} / ${f2(workers[mid].workerIdleSeconds)} | offset commits per batch |
+| consumer | events/s (median) | vs (a) | vs raw | all rounds, events/s | CPU µs/event, median (rounds) | event loop busy / idle, s (median round) | checkpoint writes in the median round |
+|---|---:|---:|---:|---|---|---|---|
+| raw kafkajs | ${modes.raw.eventsPerSecond.toFixed(0)} | | 1.00 | ${raws.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(raws)} | ${f2(raw.busySeconds)} / ${f2(raw.idleSeconds)} | |
+| (a) no checkpoints (commit per batch) | ${modes.noCheckpoints.eventsPerSecond.toFixed(0)} | 1.00 | ${median(ratios).toFixed(2)} | ${pipes.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(pipes)} | ${f2(pipe.busySeconds)} / ${f2(pipe.idleSeconds)} | ${pipe.commits} offset commits |
+| (a′) no checkpoints, engine on a worker thread | ${modes.noCheckpointsWorker.eventsPerSecond.toFixed(0)} | ${modes.noCheckpointsWorker.vsNoCheckpoints.toFixed(2)} | ${modes.noCheckpointsWorker.vsRaw.toFixed(2)} | ${workers.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(workers)} | main ${f2(workers[mid].mainBusySeconds)} / ${f2(workers[mid].seconds - workers[mid].mainBusySeconds)}, worker ${f2(workers[mid].workerBusySeconds)} / ${f2(workers[mid].workerIdleSeconds)} | offset commits per batch |
 ${row('(b) at-least-once checkpoints (`KafkaStateStore`)', alos)}
+${row('(b′) at-least-once checkpoints, engine on a worker thread (`kafka.engineThread: "worker"`)', alows)}
 ${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
 
-Load average when the rounds ended: ${loadAfterRounds.map((x) => x.toFixed(1)).join(' / ')}. Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. The median round of (b) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
+Load average when the rounds ended: ${loadAfterRounds.map((x) => x.toFixed(1)).join(' / ')}. Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. (b′) against (b), per round: ${alows.map((x, i) => `${(rate(x) / rate(alos[i])).toFixed(2)}×`).join(', ')} (median ${modes.atLeastOnceWorker.vsAtLeastOnce.toFixed(2)}×); CPU µs/event counts every thread of the process (kafkajs, the engine, the worker), from the first batch to the last commit. The median round of (b), (b′) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
 `);
       sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
 

@@ -11,7 +11,15 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Admin, Kafka } from 'kafkajs';
 import { Observable, type Subscription } from 'rxjs';
 
-import { KafkaStateStore, checkKafkaConfig, kafkaPorts, outputTopics } from '../../connectors/kafka/index.js';
+import {
+  KafkaStateStore,
+  KafkaWorkerEngine,
+  checkKafkaConfig,
+  kafkaConsumer,
+  kafkaPorts,
+  outputTopics,
+  type KafkaBatch,
+} from '../../connectors/kafka/index.js';
 import {
   Engine,
   LiveModel,
@@ -32,20 +40,25 @@ export async function committed(admin: Admin, groupId: string, topic: string): P
   return sum;
 }
 
-/** Notes the first batch's time and the event loop then (the same as run.ts' TimedSource, lighter). */
-function firstBatchTimer(port: EventSource): {
-  port: EventSource;
+/** When the first batch came: its time, the event loop and the process' CPU time then. */
+interface FirstBatch {
   first: () => number;
   elu: () => EventLoopUtilization | null;
-} {
+  cpu: () => NodeJS.CpuUsage | null;
+}
+
+/** `batches$` noting its first batch (the same as run.ts' TimedSource, lighter). */
+function timedBatches<B>(batches: Observable<B>): { batches$: Observable<B> } & FirstBatch {
   let firstAt = 0;
   let elu: EventLoopUtilization | null = null;
-  const batches$ = new Observable<RawBatch>((subscriber) =>
-    port.batches$.subscribe({
+  let cpu: NodeJS.CpuUsage | null = null;
+  const batches$ = new Observable<B>((subscriber) =>
+    batches.subscribe({
       next: (batch) => {
         if (firstAt === 0) {
           firstAt = performance.now();
           elu = performance.eventLoopUtilization();
+          cpu = process.cpuUsage();
         }
         subscriber.next(batch);
       },
@@ -53,17 +66,76 @@ function firstBatchTimer(port: EventSource): {
       complete: () => subscriber.complete(),
     }),
   );
-  return { port: { ...port, batches$ }, first: () => firstAt, elu: () => elu };
+  return { batches$, first: () => firstAt, elu: () => elu, cpu: () => cpu };
+}
+
+/** Notes the first batch's time and the event loop then. */
+function firstBatchTimer(port: EventSource): { port: EventSource } & FirstBatch {
+  const { batches$, ...timer } = timedBatches<RawBatch>(port.batches$);
+  return { port: { ...port, batches$ }, ...timer };
+}
+
+/** How far a checkpointed run got: the last advance of the committed offset, and when. */
+interface Committed {
+  readonly lastValue: number;
+  readonly lastAt: number;
+  readonly nearAt: number;
+  readonly elu: EventLoopUtilization | undefined;
+  readonly cpu: NodeJS.CpuUsage | undefined;
+}
+
+/**
+ * Polls the group's committed offset every 25 ms until it reaches n, or stays put for 3 s within
+ * `everyEvents` of n (the tail is committed by the checkpoint timer: the run is taken to the last
+ * advance); the event loop and CPU time are taken at each advance.
+ */
+async function untilCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  n: number,
+  everyEvents: number,
+  timer: FirstBatch,
+  failure: () => unknown,
+  what: string,
+): Promise<Committed> {
+  let lastValue = 0;
+  let lastAt = 0;
+  let nearAt = 0;
+  let elu: EventLoopUtilization | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
+  const near = n - everyEvents;
+  for (;;) {
+    const failed = failure();
+    if (failed !== null) throw failed;
+    const c = await committed(admin, groupId, topic);
+    const now = performance.now();
+    if (c > lastValue) {
+      lastValue = c;
+      lastAt = now;
+      elu = performance.eventLoopUtilization(timer.elu() ?? undefined);
+      cpu = process.cpuUsage(timer.cpu() ?? undefined);
+      if (nearAt === 0 && c >= near) nearAt = now;
+    }
+    if (lastValue >= n) break;
+    if (lastValue >= near && now - lastAt > 3000) break;
+    if (lastValue === 0 && timer.first() > 0 && now - timer.first() > 120_000)
+      throw new Error(`${what}: nothing committed in 120 s`);
+    await sleep(25);
+  }
+  return { lastValue, lastAt, nearAt, elu, cpu };
 }
 
 export interface CheckpointedPhase {
-  readonly mode: 'at-least-once' | 'exactly-once';
+  readonly mode: 'at-least-once' | 'exactly-once' | 'at-least-once, engine on a worker';
   /** Committed offset at the last advance observed, and seconds from the first batch to it. */
   readonly committed: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly busySeconds: number;
   readonly idleSeconds: number;
+  /** CPU time of this process (all its threads) from the first batch to the last advance. */
+  readonly cpuSeconds: number;
   /** Model states written (checkpoints of the one model) and their bytes. */
   readonly statesWritten: number;
   readonly stateBytes: number;
@@ -118,35 +190,26 @@ export async function checkpointedRun(
   await admin.connect();
   let subscription: Subscription | undefined;
   let failure: unknown = null;
-  let lastValue = 0;
-  let lastAt = 0;
-  let nearAt = 0;
-  let elu: EventLoopUtilization | undefined;
-  const near = n - config.checkpoints.everyEvents;
+  let done: Committed;
   try {
     subscription = engine.pipeline().subscribe({ error: (err: unknown) => (failure = err) });
-    for (;;) {
-      if (failure !== null) throw failure;
-      const c = await committed(admin, groupId, topic);
-      const now = performance.now();
-      if (c > lastValue) {
-        lastValue = c;
-        lastAt = now;
-        elu = performance.eventLoopUtilization(timed.elu() ?? undefined);
-        if (nearAt === 0 && c >= near) nearAt = now;
-      }
-      if (lastValue >= n) break;
-      if (lastValue >= near && now - lastAt > 3000) break;
-      if (lastValue === 0 && timed.first() > 0 && now - timed.first() > 120_000)
-        throw new Error(`${kc.exactlyOnce ? 'exactly-once' : 'at-least-once'}: nothing committed in 120 s`);
-      await sleep(25);
-    }
+    done = await untilCommitted(
+      admin,
+      groupId,
+      topic,
+      n,
+      config.checkpoints.everyEvents,
+      timed,
+      () => failure,
+      kc.exactlyOnce ? 'exactly-once' : 'at-least-once',
+    );
   } finally {
     subscription?.unsubscribe();
     await engine.close().catch(() => undefined);
     await ports.close().catch(() => undefined);
     await admin.disconnect();
   }
+  const { lastValue, lastAt, nearAt, elu, cpu } = done;
   const finalStateBytes = engine.registry.peekLive('bench')?.checkpoint().byteLength ?? 0;
   const seconds = (lastAt - timed.first()) / 1000;
   return {
@@ -156,11 +219,99 @@ export async function checkpointedRun(
     eventsPerSecond: lastValue / seconds,
     busySeconds: (elu?.active ?? 0) / 1000,
     idleSeconds: (elu?.idle ?? 0) / 1000,
+    cpuSeconds: cpu ? (cpu.user + cpu.system) / 1e6 : 0,
     statesWritten: ports.store.stats.written,
     stateBytes: ports.store.stats.bytesWritten,
     finalStateBytes,
     offsetCommits: ports.consumer.stats.commits,
     transactions: ports.transactions?.stats.committed ?? 0,
+    secondsToLastFullCheckpoint: (nearAt - timed.first()) / 1000,
+  };
+}
+
+/**
+ * (b′): (b) as `l1stream run` runs it with `kafka.engineThread: "worker"`: kafkajs (`KafkaSource`,
+ * `backpressure: 'wait'`) on this thread, the engine with its sink and `KafkaStateStore` on a
+ * worker (`KafkaWorkerEngine` with `service`); offsets committed here once the worker reports a
+ * checkpoint's state durable. Timed as (b). Event loop figures are this (kafkajs') thread's.
+ */
+export async function checkpointedWorkerRun(
+  kafka: Kafka,
+  brokers: string,
+  topic: string,
+  n: number,
+  schemaFile: string,
+): Promise<CheckpointedPhase> {
+  const stamp = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const groupId = `ckpt-alow-${stamp}`;
+  const doc = {
+    model: { family: 'binomial', key: 'bench', learner: 'ftrl', lambda: 1e-4 },
+    snapshots: { everyEvents: 100_000, everySeconds: 'Infinity' },
+    refit: { enabled: false },
+    kafka: {
+      brokers,
+      topics: [topic],
+      groupId,
+      prefix: `bench-alow-${stamp}`,
+      format: 'avro',
+      avro: { schemaFile, schemaId: 1 },
+      engineThread: 'worker',
+    },
+  };
+  const kc = checkKafkaConfig(doc.kafka);
+  const config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
+  const source = kafkaConsumer(kafka, kc, undefined, { backpressure: 'wait' });
+  const timed = timedBatches<KafkaBatch>(source.batches$);
+  Object.defineProperty(source, 'batches$', { value: timed.batches$ });
+  const engine = new KafkaWorkerEngine(source, {
+    config: doc,
+    brokers: [...kc.brokers],
+    clientId: kc.clientId,
+    topics: outputTopics(kc.prefix),
+    writerSchemas: null,
+    service: { logLevel: 'silent' },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  let subscription: Subscription | undefined;
+  let failure: unknown = null;
+  let done: Committed;
+  let result: Awaited<ReturnType<KafkaWorkerEngine['close']>>;
+  try {
+    subscription = engine.pipeline().subscribe({ error: (err: unknown) => (failure = err) });
+    done = await untilCommitted(
+      admin,
+      groupId,
+      topic,
+      n,
+      config.checkpoints.everyEvents,
+      timed,
+      () => failure,
+      'at-least-once on a worker',
+    );
+  } finally {
+    result = await engine.close().catch(() => null);
+    subscription?.unsubscribe();
+    await source.close().catch(() => undefined);
+    await admin.disconnect();
+  }
+  const { lastValue, lastAt, nearAt, elu, cpu } = done;
+  const seconds = (lastAt - timed.first()) / 1000;
+  const checkpoints = result?.stats.checkpoints as { models: number; bytes: number } | undefined;
+  return {
+    mode: 'at-least-once, engine on a worker',
+    committed: lastValue,
+    seconds,
+    eventsPerSecond: lastValue / seconds,
+    busySeconds: (elu?.active ?? 0) / 1000,
+    idleSeconds: (elu?.idle ?? 0) / 1000,
+    cpuSeconds: cpu ? (cpu.user + cpu.system) / 1e6 : 0,
+    // (the stop's last checkpoint included)
+    statesWritten: checkpoints?.models ?? 0,
+    stateBytes: checkpoints?.bytes ?? 0,
+    finalStateBytes: 0,
+    offsetCommits: source.stats.commits,
+    transactions: 0,
     secondsToLastFullCheckpoint: (nearAt - timed.first()) / 1000,
   };
 }

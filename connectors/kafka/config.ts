@@ -3,6 +3,9 @@ import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import { ConfigError, unknownKeyMessage, type ConfigProblem } from '../../src/index.js';
 import type { AvroFraming } from './codecs/avro.js';
 
+/** The thread `l1stream run` runs the engine on. */
+export type KafkaEngineThread = 'main' | 'worker';
+
 /** `json` or Avro in the wire format of `kafka.avro.framing`. */
 export type KafkaFormat = 'json' | 'avro';
 
@@ -48,6 +51,12 @@ export interface KafkaConfig {
   readonly exactlyOnce: boolean;
   /** Longest a transaction may stay open (exactly-once); checkpoints must come sooner. */
   readonly transactionTimeoutMs: number;
+  /**
+   * Where `l1stream run` runs the engine: `main` (default: one thread with kafkajs) or `worker`
+   * (kafkajs on the main thread, the engine, its sink and its state store on a worker thread;
+   * at-least-once only).
+   */
+  readonly engineThread: KafkaEngineThread;
   readonly format: KafkaFormat;
   readonly outputFormat: KafkaFormat;
   readonly avro: KafkaAvroConfig;
@@ -67,6 +76,7 @@ export const kafkaDefaults = {
   snapshotEvery: 10_000,
   exactlyOnce: false,
   transactionTimeoutMs: 60_000,
+  engineThread: 'main' as KafkaEngineThread,
   format: 'json' as KafkaFormat,
   outputFormat: 'json' as KafkaFormat,
   avro: { framing: 'confluent' as AvroFraming, schemaId: 1, registerSchemas: false, cacheSize: 1000 },
@@ -88,6 +98,7 @@ const knownKeys = new Set([
   'snapshotEvery',
   'exactlyOnce',
   'transactionTimeoutMs',
+  'engineThread',
   'format',
   'outputFormat',
   'avro',
@@ -184,6 +195,16 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     return v;
   };
 
+  const engineThread = (): KafkaEngineThread => {
+    const v = raw.engineThread;
+    if (v === undefined) return kafkaDefaults.engineThread;
+    if (v !== 'main' && v !== 'worker') {
+      p('engineThread', `must be "main" or "worker", got ${JSON.stringify(v)}`);
+      return kafkaDefaults.engineThread;
+    }
+    return v;
+  };
+
   const config = {
     brokers,
     clientId: str('clientId', kafkaDefaults.clientId),
@@ -200,10 +221,17 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     snapshotEvery: int('snapshotEvery', kafkaDefaults.snapshotEvery, 1),
     exactlyOnce: bool('exactlyOnce', kafkaDefaults.exactlyOnce),
     transactionTimeoutMs: int('transactionTimeoutMs', kafkaDefaults.transactionTimeoutMs, 1000),
+    engineThread: engineThread(),
     format: format('format'),
     outputFormat: format('outputFormat'),
     avro: { ...kafkaDefaults.avro } as KafkaAvroConfig,
   };
+  if (config.engineThread === 'worker' && config.exactlyOnce) {
+    p(
+      'engineThread',
+      '"worker" is at-least-once only: set kafka.engineThread to "main" for exactly-once, or drop kafka.exactlyOnce',
+    );
+  }
   if (config.heartbeatIntervalMs * 3 > config.sessionTimeoutMs) {
     p('heartbeatIntervalMs', `must be at most a third of sessionTimeoutMs (${config.sessionTimeoutMs})`);
   }

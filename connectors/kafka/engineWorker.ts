@@ -1,17 +1,22 @@
 /**
- * The worker thread of `KafkaWorkerEngine`: the `Engine` and its `KafkaSink`, fed with the batches
- * the main thread's `KafkaSource` fetched (their values packed in one buffer), and asking the main
- * thread to commit each batch once its outputs are acknowledged. See workerEngine.ts.
+ * The worker thread of `KafkaWorkerEngine`: the `Engine` and its `KafkaSink` (and, for `l1stream
+ * run`, its `KafkaStateStore`), fed with the batches the main thread's `KafkaSource` fetched (their
+ * values packed in one buffer), and asking the main thread to commit once outputs (and, with a
+ * store, the checkpoint's states) are durable. See workerEngine.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { Observable, type Subscriber } from 'rxjs';
 
 import {
   Engine,
+  EngineError,
   checkEngineConfig,
+  type EngineConfig,
+  type EngineStats,
   type EventSource,
   type PartitionRef,
   type RawBatch,
@@ -19,8 +24,10 @@ import {
   type RecordHeaders,
 } from '../../src/index.js';
 import { AvroDecoder } from './codecs/avro.js';
+import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
+import { kafkaEnginePorts } from './ports.js';
 import { KafkaSink } from './sink.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './workerEngine.js';
+import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } from './workerEngine.js';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -108,18 +115,8 @@ const source: EventSource = {
   },
 };
 
-async function main(): Promise<void> {
-  const kafka = new Kafka({ clientId: setup.clientId, brokers: setup.brokers, logLevel: logLevel.NOTHING });
-  const sink = new KafkaSink(kafka, { topics: setup.topics });
-  await sink.start();
-  const decoder = setup.writerSchemas
-    ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
-    : undefined;
-  const engine = new Engine(
-    checkEngineConfig(setup.config),
-    { source, sink },
-    { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
-  );
+/** Feeds the source from the main thread's messages. */
+function listen(): void {
   port.on('message', (message: ToWorker) => {
     switch (message.t) {
       case 'batch': {
@@ -139,10 +136,11 @@ async function main(): Promise<void> {
         break;
       case 'assign': {
         const req = message.req;
-        (assignmentHandler ? assignmentHandler(message.assignment) : Promise.resolve()).then(
+        // stopped: nothing more is read (batches are dropped), so nothing to restore; a restore
+        // would also race the final checkpoint and the store's close
+        (assignmentHandler && !stopped ? assignmentHandler(message.assignment) : Promise.resolve()).then(
           () => send({ t: 'assigned', req }),
-          (err: unknown) =>
-            send({ t: 'assigned', req, error: err instanceof Error ? err.message : String(err) }),
+          (err: unknown) => send({ t: 'assigned', req, error: workerError(err) }),
         );
         break;
       }
@@ -152,10 +150,16 @@ async function main(): Promise<void> {
         break;
     }
   });
+}
+
+/** Runs the engine to the end of the source and reports its statistics. */
+async function runEngine(engine: Engine, sink: KafkaSink, closeStore?: () => Promise<void>): Promise<void> {
+  listen();
   send({ t: 'ready' });
   const elu0 = performance.eventLoopUtilization();
   const stats = await engine.run();
   const elu = performance.eventLoopUtilization(elu0);
+  await closeStore?.();
   await sink.close();
   send({
     t: 'done',
@@ -166,6 +170,82 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  send({ t: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+/** The library's worker engine: a sink, no state store, writer schemas given. */
+async function main(): Promise<void> {
+  const kafka = new Kafka({ clientId: setup.clientId, brokers: setup.brokers, logLevel: logLevel.NOTHING });
+  const sink = new KafkaSink(kafka, { topics: setup.topics });
+  await sink.start();
+  const decoder = setup.writerSchemas
+    ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
+    : undefined;
+  const engine = new Engine(
+    checkEngineConfig(setup.config),
+    { source, sink },
+    { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
+  );
+  await runEngine(engine, sink);
+}
+
+/**
+ * `l1stream run`'s engine (`kafka.engineThread: "worker"`): the ports of `kafkaPorts` but the
+ * consumer, built here from the configuration (own producers, own registry client), and the
+ * progress lines the main thread logs on one thread.
+ */
+async function service(options: WorkerService): Promise<void> {
+  const logger = pino(
+    { name: 'l1stream', level: options.logLevel },
+    pino.destination({ dest: 2, sync: true }),
+  );
+  const config: EngineConfig = checkEngineConfig(setup.config, {
+    sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
+  });
+  const kc = config.extensions.get('kafka') as KafkaConfig;
+  const ports = await kafkaEnginePorts(
+    createKafka(kc),
+    kc,
+    { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
+    logger,
+  );
+  await ports.sink.start();
+  await ports.store.start();
+  const decoder = ports.decoder;
+  if (decoder) source.prepare = (records) => decoder.prepare(records);
+  const engine = new Engine(
+    config,
+    { source, sink: ports.sink, store: ports.store },
+    { logger, partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
+  );
+  const progress = setInterval(() => logProgress(logger, engine.stats(), engine), 10_000);
+  progress.unref();
+  try {
+    await runEngine(engine, ports.sink, () => ports.store.close());
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+/** The progress line `l1stream run` logs every 10 s (as on one thread). */
+function logProgress(logger: { info(o: object, msg: string): void }, s: EngineStats, engine: Engine): void {
+  logger.info(
+    {
+      events: s.learned,
+      scored: s.scored,
+      rejected: s.rejected,
+      keys: s.keys,
+      refits: s.refits.completed,
+      progressiveLoss: engine.metrics.progressiveLoss,
+    },
+    'progress',
+  );
+}
+
+/** An error as the main thread gets it: an `EngineError`'s code kept; a service's without its stack. */
+function workerError(err: unknown): WorkerError {
+  if (err instanceof EngineError) return { message: err.message, code: err.code, retriable: err.retriable };
+  if (err instanceof Error) return { message: setup.service ? err.message : (err.stack ?? err.message) };
+  return { message: String(err) };
+}
+
+(setup.service ? service(setup.service) : main()).catch((err: unknown) => {
+  send({ t: 'error', ...workerError(err) });
 });

@@ -9,10 +9,13 @@ export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './dea
 export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
 export {
   kafkaPorts,
+  kafkaEnginePorts,
+  kafkaConsumer,
   kafkaEventSource,
   checkAssignmentCoversModels,
   refuseSecondInstance,
   type KafkaPorts,
+  type KafkaEnginePorts,
   type KafkaEngineFacts,
 } from './ports.js';
 export {
@@ -29,6 +32,7 @@ export {
   type KafkaConfig,
   type KafkaAvroConfig,
   type KafkaFormat,
+  type KafkaEngineThread,
 } from './config.js';
 export { encodeJson, decodeJson } from './codecs/json.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';

@@ -13,7 +13,7 @@ import { SchemaRegistryClient } from './codecs/registryClient.js';
 import type { KafkaConfig } from './config.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { KafkaSink } from './sink.js';
-import { KafkaSource } from './source.js';
+import { KafkaSource, type KafkaSourceOptions } from './source.js';
 import { KafkaStateStore } from './stateStore.js';
 import { outputTopics } from './topics.js';
 import { retrying } from './retry.js';
@@ -155,17 +155,28 @@ export interface KafkaPorts {
   close(): Promise<void>;
 }
 
+/** The engine's side of the Kafka ports: what it writes to (outputs, states) and decodes with. */
+export interface KafkaEnginePorts {
+  readonly sink: KafkaSink;
+  /** Model states in `<prefix>.state` (checkpoints, restore on assignment). */
+  readonly store: KafkaStateStore;
+  /** The Avro event decoder (absent for JSON). */
+  readonly decoder?: AvroDecoder;
+}
+
 /**
- * Builds the Kafka source (consumer group, manual commits), sink (models, scores, alerts, dead
- * letters) and codecs (JSON, or Avro in the Confluent wire format with a registry or a schema
- * file) that `l1stream run` passes to the engine.
+ * The sink (models, scores, alerts, dead letters), the state store and the event decoder (JSON,
+ * or Avro in the Confluent wire format with a registry or a schema file) of a validated `kafka`
+ * section: what `kafkaPorts` gives the engine on the main thread, and the engine worker of
+ * `kafka.engineThread: "worker"` builds for itself (with its own producers and registry client).
  */
-export async function kafkaPorts(
+export async function kafkaEnginePorts(
   kafka: Kafka,
   config: KafkaConfig,
   engine: KafkaEngineFacts,
   logger?: ConnectorLogger,
-): Promise<KafkaPorts> {
+  transactions?: KafkaTransactions,
+): Promise<KafkaEnginePorts> {
   const topics = outputTopics(config.prefix);
   const registry = config.avro.registryUrl
     ? new SchemaRegistryClient({ url: config.avro.registryUrl, cacheSize: config.avro.cacheSize })
@@ -199,14 +210,6 @@ export async function kafkaPorts(
       encodeAlert: (a: Alert) => alerts.encode({ ...a, details: JSON.stringify(a.details) }),
     };
   }
-  const transactions = config.exactlyOnce
-    ? new KafkaTransactions(kafka, {
-        baseId: `${config.prefix}.${config.groupId}`,
-        groupId: config.groupId,
-        transactionTimeoutMs: config.transactionTimeoutMs,
-        ...(logger ? { logger } : {}),
-      })
-    : undefined;
   const sink = new KafkaSink(kafka, {
     ...(transactions ? { channel: transactions } : {}),
     topics,
@@ -214,18 +217,6 @@ export async function kafkaPorts(
     replicationFactor: config.replicationFactor,
     ...(logger ? { logger } : {}),
     ...encoders,
-  });
-  const consumer = new KafkaSource(kafka, {
-    topics: config.topics,
-    groupId: config.groupId,
-    fromBeginning: config.fromBeginning,
-    maxInFlightBatches: config.maxInFlightBatches,
-    maxBytesPerPartition: config.maxBytesPerPartition,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
-    ...(transactions ? { commitOffsets: (offsets) => transactions.commit(offsets) } : {}),
-    ...(logger ? { logger } : {}),
   });
   const store = new KafkaStateStore(kafka, {
     topic: topics.state,
@@ -241,6 +232,56 @@ export async function kafkaPorts(
       await transactions?.assign(assignment);
     },
   });
+  return { sink, store, ...(decoder ? { decoder } : {}) };
+}
+
+/** The `KafkaSource` of a validated `kafka` section (consumer group, manual commits). */
+export function kafkaConsumer(
+  kafka: Kafka,
+  config: KafkaConfig,
+  logger?: ConnectorLogger,
+  more: Pick<KafkaSourceOptions, 'backpressure' | 'commitOffsets'> = {},
+): KafkaSource {
+  return new KafkaSource(kafka, {
+    topics: config.topics,
+    groupId: config.groupId,
+    fromBeginning: config.fromBeginning,
+    maxInFlightBatches: config.maxInFlightBatches,
+    maxBytesPerPartition: config.maxBytesPerPartition,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
+    ...more,
+    ...(logger ? { logger } : {}),
+  });
+}
+
+/**
+ * Builds the Kafka source (consumer group, manual commits), sink (models, scores, alerts, dead
+ * letters), state store and codecs (JSON, or Avro in the Confluent wire format with a registry or
+ * a schema file) that `l1stream run` passes to the engine.
+ */
+export async function kafkaPorts(
+  kafka: Kafka,
+  config: KafkaConfig,
+  engine: KafkaEngineFacts,
+  logger?: ConnectorLogger,
+): Promise<KafkaPorts> {
+  const transactions = config.exactlyOnce
+    ? new KafkaTransactions(kafka, {
+        baseId: `${config.prefix}.${config.groupId}`,
+        groupId: config.groupId,
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        ...(logger ? { logger } : {}),
+      })
+    : undefined;
+  const { sink, store, decoder } = await kafkaEnginePorts(kafka, config, engine, logger, transactions);
+  const consumer = kafkaConsumer(
+    kafka,
+    config,
+    logger,
+    transactions ? { commitOffsets: (offsets) => transactions.commit(offsets) } : {},
+  );
   const avro = decoder;
   return {
     source: kafkaEventSource(consumer, avro ? (records) => avro.prepare(records) : undefined, transactions),

@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { Observable, type Subscription } from 'rxjs';
 
-import type { PartitionRef, RawRecord, RecordHeaders } from '../../src/index.js';
+import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
@@ -18,6 +18,20 @@ export interface WorkerSetup {
   /** Avro writer schemas by id (confluent framing); null: JSON records. */
   readonly writerSchemas: Array<[number, AvroSchema]> | null;
   readonly partSize: number;
+  /**
+   * `l1stream run` (`kafka.engineThread: "worker"`): `config` is the whole configuration document
+   * (checked in the worker with its `kafka` section), and the worker builds what `kafkaPorts`
+   * gives the engine on one thread, with its own producers and registry client: the sink, the
+   * state store (checkpoints; restores on assignment) and the decoder (a registry's schemas are
+   * fetched by the worker). `brokers`, `clientId`, `topics` and `writerSchemas` are then unused.
+   */
+  readonly service?: WorkerService;
+}
+
+/** What the worker of `l1stream run` needs besides the configuration document. */
+export interface WorkerService {
+  /** Its pino log level (it logs to stderr, as the main thread). */
+  readonly logLevel: string;
 }
 
 /** Positions as [topic, partition, offset]: the last of each partition's run in a batch. */
@@ -46,9 +60,26 @@ export type FromWorker =
   | { readonly t: 'ready' }
   | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
   | { readonly t: 'release'; readonly positions: Positions }
-  | { readonly t: 'assigned'; readonly req: number; readonly error?: string }
+  | { readonly t: 'assigned'; readonly req: number; readonly error?: WorkerError }
   | ({ readonly t: 'done' } & WorkerEngineResult)
-  | { readonly t: 'error'; readonly message: string };
+  | ({ readonly t: 'error' } & WorkerError);
+
+/** An error of the worker, with the code and retriability of an `EngineError`. */
+export interface WorkerError {
+  readonly message: string;
+  readonly code?: string;
+  readonly retriable?: boolean;
+}
+
+/**
+ * The worker's error on this thread: an `EngineError` again when it was one (the CLI reports it
+ * in one line, as on one thread), else an `Error` whose message says where it came from.
+ */
+function fromWorker(e: WorkerError): Error {
+  return e.code !== undefined
+    ? new EngineError(e.code, e.message, { retriable: e.retriable ?? false })
+    : new Error(`engine worker: ${e.message}`);
+}
 
 /** What the worker engine did: its statistics, dead letters, and its thread's event loop (busy / idle). */
 export interface WorkerEngineResult {
@@ -98,7 +129,7 @@ function recordsAt(positions: Positions): RawRecord[] {
 }
 
 /**
- * The Kafka pipeline with the engine on a worker thread (at-least-once, no state store): the
+ * The Kafka pipeline with the engine on a worker thread (at-least-once): the
  * main thread runs kafkajs (`KafkaSource`: fetching, record parsing, commits), the worker the
  * `Engine` and its own `KafkaSink`. Each batch's values are copied into one buffer with their
  * ends and offsets and transferred; the worker reads records straight from it. Once a batch's
@@ -106,10 +137,14 @@ function recordsAt(positions: Positions): RawRecord[] {
  * source: offsets are committed only after outputs are acknowledged, as on one thread.
  *
  * Partition assignments are passed on to the worker's engine (which drops the models of revoked
- * partitions) before the assignment's records are read. Not supported here: a schema registry
- * (writer schemas come from `writerSchemas`), state stores and checkpoints, exactly-once
- * (transactions): those stay on the one-thread path. The source should hold back with
- * `backpressure: 'wait'` (with `pause`, kafkajs drops what it fetched ahead at every pause).
+ * partitions) before the assignment's records are read. Without `service`, there is no schema
+ * registry (writer schemas come from `writerSchemas`) and no state store. With `service` (what
+ * `l1stream run` uses), the worker's engine has the state store of the `kafka` section: a
+ * checkpoint writes the states from the worker, flushes them, and only then asks the main thread
+ * to commit the offsets it covers; an assignment restores its partitions' models in the worker
+ * before its records are read. Exactly-once (transactions) stays on the one-thread path. The
+ * source should hold back with `backpressure: 'wait'` (with `pause`, kafkajs drops what it
+ * fetched ahead at every pause).
  */
 export class KafkaWorkerEngine {
   private readonly source: KafkaSource;
@@ -117,6 +152,8 @@ export class KafkaWorkerEngine {
   private worker: Worker | null = null;
   private subscription: Subscription | null = null;
   private finished: Promise<WorkerEngineResult> | null = null;
+  /** Settles the assignments the worker has not answered, and answers later ones at once. */
+  private ended: () => void = () => undefined;
 
   constructor(source: KafkaSource, options: KafkaWorkerEngineOptions) {
     this.source = source;
@@ -142,26 +179,42 @@ export class KafkaWorkerEngine {
         onFail(err);
         subscriber.error(err);
       };
-      worker.on('error', fail);
-      let done = false;
-      worker.on('exit', (code) => {
-        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
-      });
       // assignments go to the worker's engine (it drops the models of revoked partitions), and
       // the source waits for it before reading the assignment's records, as on one thread
       let nextAssign = 0;
       const assigned = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-      this.source.onAssign(
-        (assignment) =>
-          new Promise<void>((resolve, reject) => {
-            const req = nextAssign++;
-            assigned.set(req, { resolve, reject });
-            worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
-          }),
-      );
+      // Once the worker is done (or gone) nothing is read any more: an assignment (a rejoin while
+      // stopping) has nothing to restore. Its `assigned` would never come, and the source's batch
+      // waiting for it would keep kafkajs (its disconnect) waiting for ever.
+      let ended = false;
+      const end = () => {
+        ended = true;
+        for (const pending of assigned.values()) pending.resolve();
+        assigned.clear();
+      };
+      this.ended = end;
+      worker.on('error', (err) => {
+        end();
+        fail(err);
+      });
+      let done = false;
+      worker.on('exit', (code) => {
+        end();
+        if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
+      });
+      this.source.onAssign((assignment) => {
+        if (ended) return Promise.resolve();
+        return new Promise<void>((resolve, reject) => {
+          const req = nextAssign++;
+          assigned.set(req, { resolve, reject });
+          worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
+        });
+      });
       worker.on('message', (message: FromWorker) => {
         switch (message.t) {
           case 'ready':
+            // stopped while the worker started: nothing to read (the consumer never joins)
+            if (this.worker !== worker) break;
             this.subscription = this.source.batches$.subscribe({
               next: (batch) => this.post(worker, batch),
               error: (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
@@ -188,16 +241,17 @@ export class KafkaWorkerEngine {
             const pending = assigned.get(message.req);
             assigned.delete(message.req);
             if (message.error === undefined) pending?.resolve();
-            else pending?.reject(new Error(message.error));
+            else pending?.reject(fromWorker(message.error));
             break;
           }
           case 'done':
             done = true;
+            end();
             onDone(message);
             subscriber.complete();
             break;
           case 'error':
-            fail(new Error(`engine worker: ${message.message}`));
+            fail(fromWorker(message));
             break;
         }
       });
@@ -262,6 +316,7 @@ export class KafkaWorkerEngine {
     } finally {
       this.subscription?.unsubscribe();
       this.subscription = null;
+      this.ended();
       await worker?.terminate();
     }
   }

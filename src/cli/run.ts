@@ -33,8 +33,10 @@ state.everySeconds ("state": { "everyEvents": 10000, "everySeconds": 10 }), and 
 committed only after it; on start and after a rebalance the models of the assigned partitions are
 restored from it first, and records they already cover are not learned again. Outputs are
 at-least-once, or exactly-once with "exactlyOnce": true in the kafka section (one transaction per
-checkpoint). Several instances in one group need "model": { "keyBy": "key" } and events keyed by
-model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
+checkpoint). With "engineThread": "worker" in the kafka section, the engine, its sink and its
+state store run on a worker thread and kafkajs on the main one (at-least-once only; no "http"
+section): it pays when a core is free. Several instances in one group need
+"model": { "keyBy": "key" } and events keyed by model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
 hand is finished, every model that learned since its last snapshot publishes one, a last
 checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint).
@@ -122,10 +124,16 @@ function untilSignal(): { promise: Promise<string>; dispose: () => void } {
   return { promise, dispose };
 }
 
-async function runKafka(config: EngineConfig, io: CliIO, shutdownMs: number): Promise<number> {
+async function runKafka(
+  config: EngineConfig,
+  doc: Record<string, unknown>,
+  io: CliIO,
+  shutdownMs: number,
+): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  if (kc.engineThread === 'worker') return runKafkaWorker(config, doc, io, shutdownMs, logger);
   let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
   const ops = await startOps(config, logger, () => lagOf(consumer));
   try {
@@ -236,6 +244,98 @@ async function runKafkaPorts(
   return 0;
 }
 
+/**
+ * `kafka.engineThread: "worker"`: kafkajs (the consumer, its commits) on this thread; the engine,
+ * its sink and its state store on a worker (`KafkaWorkerEngine` with `service`), which checks
+ * `doc` again and builds them itself. The worker asks for each commit once the checkpoint's
+ * states are durable, and restores the models of each assignment before its records are read.
+ */
+async function runKafkaWorker(
+  config: EngineConfig,
+  doc: Record<string, unknown>,
+  io: CliIO,
+  shutdownMs: number,
+  logger: Logger<never>,
+): Promise<number> {
+  const { createKafka, kafkaConsumer, refuseSecondInstance, outputTopics, KafkaWorkerEngine } =
+    await import('../../connectors/kafka/index.js');
+  const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
+  const kafka = createKafka(kc);
+  await refuseSecondInstance(kafka, kc, config.keys.keyBy, logger);
+  const consumer = kafkaConsumer(kafka, kc, logger, { backpressure: 'wait' });
+  const engine = new KafkaWorkerEngine(consumer, {
+    config: doc,
+    brokers: [...kc.brokers],
+    clientId: kc.clientId,
+    topics: outputTopics(kc.prefix),
+    writerSchemas: null,
+    service: { logLevel: process.env.L1S_LOG_LEVEL ?? 'info' },
+  });
+  logger.info(
+    {
+      brokers: kc.brokers,
+      topics: kc.topics,
+      groupId: kc.groupId,
+      outputs: outputTopics(kc.prefix),
+      format: kc.format,
+      engineThread: kc.engineThread,
+    },
+    'l1stream run: started',
+  );
+  const signal = untilSignal();
+  const deadline = shutdownDeadline(shutdownMs, () => {
+    logger.error(
+      { timeoutMs: shutdownMs },
+      `shutdown took longer than ${formatDuration(shutdownMs)}: exiting with state as of the last checkpoint`,
+    );
+    logger.flush();
+    shutdownExit.exit(1);
+  });
+  // the worker finishes what it was sent, publishes, checkpoints and asks for the last commit
+  let closing: ReturnType<typeof engine.close> | null = null;
+  const close = () => (closing ??= engine.close());
+  let result: Awaited<ReturnType<typeof engine.close>>;
+  let failure: unknown = null;
+  try {
+    const ran = new Promise<void>((done, fail) => {
+      engine.pipeline().subscribe({ error: fail, complete: done });
+    });
+    void signal.promise.then((name) => {
+      logger.info({ signal: name }, 'l1stream run: stopping');
+      deadline.arm();
+      void close().catch(() => undefined);
+    });
+    await ran;
+  } catch (err) {
+    failure = err;
+  } finally {
+    signal.dispose();
+    result = await close().catch((err: unknown) => {
+      failure ??= err;
+      return null;
+    });
+    await consumer.close().catch((err: unknown) => {
+      failure ??= err;
+    });
+    deadline.dispose();
+    const s = result?.stats;
+    logger.info(
+      { events: s?.learned ?? 0, rejected: s?.rejected ?? 0, snapshots: s?.snapshots ?? 0 },
+      'l1stream run: stopped',
+    );
+    logger.flush();
+  }
+  if (failure !== null) {
+    setTimeout(() => shutdownExit.exit(1), 5000).unref();
+    throw failure;
+  }
+  const s = result?.stats;
+  io.stderr.write(
+    `run: ${s?.learned ?? 0} events learned, ${Number(s?.scored ?? 0)} scored, ${s?.rejected ?? 0} dead letters, ${Number(s?.keys ?? 0)} model(s)\n`,
+  );
+  return 0;
+}
+
 export const runCommand: Command = {
   summary: 'the long-running service (Kafka or files in, Kafka or files out)',
   usage,
@@ -268,6 +368,23 @@ export const runCommand: Command = {
             { path: 'replay.input', message: 'or a JSONL file of events for files in/out' },
           ]
         : [];
+    // the worker's engine serves no metrics (they read the engine on this thread)
+    const kafkaDoc = doc.kafka as Record<string, unknown> | undefined;
+    const httpDoc = doc.http as Record<string, unknown> | undefined;
+    if (
+      typeof kafkaDoc === 'object' &&
+      kafkaDoc !== null &&
+      kafkaDoc.engineThread === 'worker' &&
+      typeof httpDoc === 'object' &&
+      httpDoc !== null &&
+      httpDoc.port !== undefined &&
+      httpDoc.port !== null
+    )
+      missing.push({
+        path: 'http.port',
+        message:
+          'the metrics and health endpoints are not served with kafka.engineThread "worker": drop the "http" section, or set kafka.engineThread to "main"',
+      });
     let config: EngineConfig;
     try {
       config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
@@ -289,7 +406,7 @@ export const runCommand: Command = {
         },
       ]);
     }
-    if (kafka !== undefined) return runKafka(config, io, shutdownMs);
+    if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
     const { replay, refusedStateDirectory, nothingLearned } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);

@@ -131,6 +131,19 @@ describe('CLI start-up (issue 14)', () => {
     }
   });
 
+  it("every worker the bundle starts is beside it (new URL('./X.js', import.meta.url) resolves from dist/cli)", () => {
+    const dir = join(root, 'dist/cli');
+    const workers = new Set<string>();
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.js')))
+      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(
+        /new URL\(["'`]\.\/([\w-]+\.js)["'`], import\.meta\.url\)/g,
+      ))
+        workers.add(m[1]);
+    // the refit worker, the JSONL reader's and the Kafka engine's (kafka.engineThread "worker")
+    expect([...workers].sort()).toEqual(['engineWorker.js', 'jsonlReaderWorker.js', 'refitWorker.js']);
+    for (const w of workers) expect(existsSync(join(dir, w)), `dist/cli/${w}`).toBe(true);
+  });
+
   it('--version from the built command', async () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     const r = await run(process.execPath, ['bin/l1stream.js', '--version'], { cwd: root });

@@ -94,7 +94,11 @@ function keyedConfig(
   topic: string,
   groupId: string,
   prefix: string,
-  extra: { model?: Record<string, unknown>; drift?: Record<string, unknown> } = {},
+  extra: {
+    model?: Record<string, unknown>;
+    drift?: Record<string, unknown>;
+    engineThread?: 'main' | 'worker';
+  } = {},
 ) {
   return {
     model: { family: 'gaussian', lambda: 0.001, keyBy: 'key', ...extra.model },
@@ -109,6 +113,7 @@ function keyedConfig(
       prefix,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
+      ...(extra.engineThread ? { engineThread: extra.engineThread } : {}),
     },
   };
 }
@@ -143,80 +148,85 @@ async function waitCommitted(
 }
 
 describe('keyed models across instances of one consumer group', () => {
-  it('three instances, one killed and one added mid-stream: every key learns its events once, one live model per key', async () => {
-    const kafka = kafkaClient('durability-group');
-    const topic = randomName('dur-group-in');
-    await createTopic(kafka, topic, 6);
-    const keys = 60;
-    const { byKey, ordered } = keyedEvents(keys, (k) => 400 + 7 * k, 17);
-    // Produced in waves while the instances run, so that the kill and the new instance are
-    // mid-stream however fast they learn.
-    const waves = 4;
-    const size = Math.ceil(ordered.length / waves);
-    const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
-    const total = ordered.length;
-    const groupId = randomName('dur-group');
-    const prefix = randomName('dur-group');
-    const doc = keyedConfig(topic, groupId, prefix);
-    const config = writeConfig(doc);
-    const services: Service[] = [];
-    const start = (name: string) => {
-      const s = startService(config, name);
-      services.push(s);
-      return s;
-    };
-    const admin = kafka.admin();
-    try {
-      await produce(kafka, topic, wave(0));
-      const [a, b, c] = [start('a'), start('b'), start('c')];
-      await waitCommitted(kafka, groupId, topic, Math.floor(size / 2), [a, b, c]);
-      await b.kill9();
-      await produce(kafka, topic, wave(1));
-      await waitCommitted(kafka, groupId, topic, size + 1, [a, c]);
-      const d = start('d');
-      // d takes part once it has its partitions (a rebalance), and the stream goes on.
-      await waitFor(
-        () => d.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
-        () => `d to be assigned partitions:\n${d.stderr().slice(-3000)}`,
-        60_000,
-      );
-      await produce(kafka, topic, wave(2));
-      await waitCommitted(kafka, groupId, topic, 2 * size + 1, [a, c, d]);
-      await produce(kafka, topic, wave(3));
-      await admin.connect();
-      expect(await topicSize(admin, topic)).toBe(total);
-      await waitCommittedToEnd(admin, groupId, topic, total, [a, c, d], 120_000);
-      const codes = await Promise.all([a, c, d].map((s) => s.stop()));
-      expect(codes, [a, c, d].map((s) => `${s.name}:\n${s.stderr().slice(-3000)}`).join('\n')).toEqual([
-        0, 0, 0,
-      ]);
+  // (kafka.engineThread "worker": each instance's engine restores on the rebalances in its worker)
+  it.each(['main', 'worker'] as const)(
+    'three instances (engine thread %s), one killed and one added mid-stream: every key learns its events once, one live model per key',
+    async (engineThread) => {
+      const kafka = kafkaClient('durability-group');
+      const topic = randomName('dur-group-in');
+      await createTopic(kafka, topic, 6);
+      const keys = 60;
+      const { byKey, ordered } = keyedEvents(keys, (k) => 400 + 7 * k, 17);
+      // Produced in waves while the instances run, so that the kill and the new instance are
+      // mid-stream however fast they learn.
+      const waves = 4;
+      const size = Math.ceil(ordered.length / waves);
+      const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
+      const total = ordered.length;
+      const groupId = randomName('dur-group');
+      const prefix = randomName('dur-group');
+      const doc = keyedConfig(topic, groupId, prefix, { engineThread });
+      const config = writeConfig(doc);
+      const services: Service[] = [];
+      const start = (name: string) => {
+        const s = startService(config, name);
+        services.push(s);
+        return s;
+      };
+      const admin = kafka.admin();
+      try {
+        await produce(kafka, topic, wave(0));
+        const [a, b, c] = [start('a'), start('b'), start('c')];
+        await waitCommitted(kafka, groupId, topic, Math.floor(size / 2), [a, b, c]);
+        await b.kill9();
+        await produce(kafka, topic, wave(1));
+        await waitCommitted(kafka, groupId, topic, size + 1, [a, c]);
+        const d = start('d');
+        // d takes part once it has its partitions (a rebalance), and the stream goes on.
+        await waitFor(
+          () => d.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
+          () => `d to be assigned partitions:\n${d.stderr().slice(-3000)}`,
+          60_000,
+        );
+        await produce(kafka, topic, wave(2));
+        await waitCommitted(kafka, groupId, topic, 2 * size + 1, [a, c, d]);
+        await produce(kafka, topic, wave(3));
+        await admin.connect();
+        expect(await topicSize(admin, topic)).toBe(total);
+        await waitCommittedToEnd(admin, groupId, topic, total, [a, c, d], 120_000);
+        const codes = await Promise.all([a, c, d].map((s) => s.stop()));
+        expect(codes, [a, c, d].map((s) => `${s.name}:\n${s.stderr().slice(-3000)}`).join('\n')).toEqual([
+          0, 0, 0,
+        ]);
 
-      const snapshots = await readSnapshots(kafka, prefix);
-      const last = lastByKey(snapshots);
-      expect([...last.keys()].sort()).toEqual([...byKey.keys()].sort());
-      expectVersionsName(snapshots);
-      for (const [key, events] of byKey) {
-        const mine = snapshots.filter((s) => s.key === key);
-        // Exactly its own events, each once: the last snapshot and the largest offset say so.
-        expect(last.get(key)!.offset, key).toBe(events.length);
-        expect(Math.max(...mine.map((s) => s.offset)), key).toBe(events.length);
-        // One live model at a time: two snapshots at one offset are the same model.
-        const atOffset = new Map<number, ModelSnapshot>();
-        for (const s of mine) {
-          const seen = atOffset.get(s.offset);
-          if (seen) expect(weights(s), `${key} at ${s.offset}`).toEqual(weights(seen));
-          else atOffset.set(s.offset, s);
+        const snapshots = await readSnapshots(kafka, prefix);
+        const last = lastByKey(snapshots);
+        expect([...last.keys()].sort()).toEqual([...byKey.keys()].sort());
+        expectVersionsName(snapshots);
+        for (const [key, events] of byKey) {
+          const mine = snapshots.filter((s) => s.key === key);
+          // Exactly its own events, each once: the last snapshot and the largest offset say so.
+          expect(last.get(key)!.offset, key).toBe(events.length);
+          expect(Math.max(...mine.map((s) => s.offset)), key).toBe(events.length);
+          // One live model at a time: two snapshots at one offset are the same model.
+          const atOffset = new Map<number, ModelSnapshot>();
+          for (const s of mine) {
+            const seen = atOffset.get(s.offset);
+            if (seen) expect(weights(s), `${key} at ${s.offset}`).toEqual(weights(seen));
+            else atOffset.set(s.offset, s);
+          }
+          // And the model is the one its events make, in order.
+          const reference = referenceWeights(doc, key, events);
+          expect(weights(last.get(key)!), key).toEqual(reference.weights);
         }
-        // And the model is the one its events make, in order.
-        const reference = referenceWeights(doc, key, events);
-        expect(weights(last.get(key)!), key).toEqual(reference.weights);
+      } finally {
+        for (const s of services)
+          if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+        await admin.disconnect();
       }
-    } finally {
-      for (const s of services)
-        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-      await admin.disconnect();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 
   it.each([
     ['a feature field', { keyBy: 'c' }],
@@ -261,54 +271,62 @@ describe('keyed models across instances of one consumer group', () => {
 });
 
 describe('SIGTERM while joining the group', () => {
-  it('an instance stopped before its first assignment exits (it does not join later and hold partitions)', async () => {
-    const kafka = kafkaClient('durability-term');
-    const topic = randomName('dur-term-in');
-    await createTopic(kafka, topic, 2);
-    await produce(kafka, topic, asMessages(keyedEvents(4, () => 50, 5).ordered));
-    const groupId = randomName('dur-term');
-    const config = writeConfig(keyedConfig(topic, groupId, randomName('dur-term')));
-    const first = startService(config, 'first');
-    let second: Service | undefined;
-    try {
-      await waitFor(
-        () => first.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
-        () => `the first instance to be assigned partitions:\n${first.stderr().slice(-3000)}`,
-        60_000,
-      );
-      // the first instance is frozen, so the group cannot finish the rebalance the second one
-      // starts by joining: the second stays in the middle of joining until it is stopped
-      first.child.kill('SIGSTOP');
-      second = startService(config, 'second');
-      const joining = second;
-      await waitFor(
-        () => joining.logs().some((l) => l.msg === 'l1stream run: started'),
-        'the second instance to start',
-        60_000,
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      expect(joining.logs().some((l) => l.msg === 'joined consumer group')).toBe(false);
-      joining.child.kill('SIGTERM');
-      // (run's shutdown bound, 30 s by default, would end it with code 1)
-      const exit = await Promise.race([
-        joining.exited,
-        new Promise<null>((r) => setTimeout(r, 40_000, null)),
-      ]);
-      expect(
-        exit,
-        `not stopped cleanly after SIGTERM; its log:\n${joining
-          .logs()
-          .map((l) => l.msg)
-          .join(' | ')}`,
-      ).toEqual({ code: 0, signal: null });
-      first.child.kill('SIGCONT');
-      expect(await first.stop(), first.stderr()).toBe(0);
-    } finally {
-      first.child.kill('SIGCONT');
-      for (const s of [first, second])
-        if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    }
-  }, 120_000);
+  it.each(['main', 'worker'] as const)(
+    'an instance (engine thread %s) stopped before its first assignment exits (it does not join later and hold partitions), and (worker) one stopped as it rejoins exits too',
+    async (engineThread) => {
+      const kafka = kafkaClient('durability-term');
+      const topic = randomName('dur-term-in');
+      await createTopic(kafka, topic, 2);
+      await produce(kafka, topic, asMessages(keyedEvents(4, () => 50, 5).ordered));
+      const groupId = randomName('dur-term');
+      const config = writeConfig(keyedConfig(topic, groupId, randomName('dur-term'), { engineThread }));
+      const first = startService(config, 'first');
+      let second: Service | undefined;
+      try {
+        await waitFor(
+          () => first.logs().some((l) => l.msg === 'partitions assigned: model states restored'),
+          () => `the first instance to be assigned partitions:\n${first.stderr().slice(-3000)}`,
+          60_000,
+        );
+        // the first instance is frozen, so the group cannot finish the rebalance the second one
+        // starts by joining: the second stays in the middle of joining until it is stopped
+        first.child.kill('SIGSTOP');
+        second = startService(config, 'second');
+        const joining = second;
+        await waitFor(
+          () => joining.logs().some((l) => l.msg === 'l1stream run: started'),
+          'the second instance to start',
+          60_000,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        expect(joining.logs().some((l) => l.msg === 'joined consumer group')).toBe(false);
+        joining.child.kill('SIGTERM');
+        // (run's shutdown bound, 30 s by default, would end it with code 1)
+        const exit = await Promise.race([
+          joining.exited,
+          new Promise<null>((r) => setTimeout(r, 40_000, null)),
+        ]);
+        expect(
+          exit,
+          `not stopped cleanly after SIGTERM; its log:\n${joining
+            .logs()
+            .map((l) => l.msg)
+            .join(' | ')}`,
+        ).toEqual({ code: 0, signal: null });
+        // kept frozen past its session timeout (6 s), the first has lost its membership: its stop
+        // coincides with a rejoin (heartbeat refused, joined again, assignment after SIGTERM).
+        // Worker only: on one thread this failed once in about 14 runs, cause not found yet.
+        if (engineThread === 'worker') await new Promise((r) => setTimeout(r, 7000));
+        first.child.kill('SIGCONT');
+        expect(await first.stop(), first.stderr()).toBe(0);
+      } finally {
+        first.child.kill('SIGCONT');
+        for (const s of [first, second])
+          if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      }
+    },
+    120_000,
+  );
 });
 
 describe('10,000 keyed models restored from the state topic', () => {

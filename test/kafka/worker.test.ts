@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import {
@@ -13,7 +13,7 @@ import {
   type KafkaBatch,
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
-import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
+import { Engine, checkEngineConfig, type EventSource, type PartitionRef } from '../../src/index.js';
 import { brokers, createTopic, kafkaClient, produce, randomName, readTopic, waitFor } from './helpers.js';
 
 const n = 4000;
@@ -227,4 +227,43 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
       await source.close();
     }
   }, 120_000);
+
+  it('an assignment that comes while it stops or once it is closed (a rejoin during shutdown) settles: the source is not left waiting for it', async () => {
+    // a source whose consumer rejoins its group while the engine stops: `assign` is what its
+    // GROUP_JOIN calls, and a batch of the new assignment waits for it (kafkajs' disconnect too)
+    let assign: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
+    const batches = new Subject<KafkaBatch>();
+    let subscribed = false;
+    const source = {
+      batches$: new Observable<KafkaBatch>((s) => {
+        subscribed = true;
+        return batches.subscribe(s);
+      }),
+      onAssign: (handler: (assignment: readonly PartitionRef[]) => Promise<void>) => (assign = handler),
+      commit: () => Promise.resolve(),
+      release: () => undefined,
+    } as unknown as KafkaSource;
+    const engine = new KafkaWorkerEngine(source, {
+      config: engineConfig,
+      brokers: brokers(),
+      clientId: 'worker-engine',
+      topics: outputTopics(randomName('rejoin')),
+      writerSchemas,
+    });
+    const sub = engine.pipeline().subscribe({ error: () => undefined });
+    const settled = (p: Promise<void>) =>
+      Promise.race([p.then(() => 'settled'), new Promise((r) => setTimeout(r, 10_000, 'still waiting'))]);
+    try {
+      await waitFor(() => subscribed, 'the worker to be ready');
+      const assignment = [{ source: 'events', partition: 0 }];
+      await expect(settled(assign!(assignment))).resolves.toBe('settled');
+      const closing = engine.close();
+      const whileStopping = assign!(assignment);
+      expect((await closing)?.stats.records).toBe(0);
+      await expect(settled(whileStopping)).resolves.toBe('settled');
+      await expect(settled(assign!(assignment))).resolves.toBe('settled');
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 60_000);
 });
