@@ -16,16 +16,17 @@ import {
   EngineError,
   checkEngineConfig,
   type EngineConfig,
-  type EngineStats,
   type EventSource,
   type PartitionRef,
   type RawBatch,
   type RawRecord,
   type RecordHeaders,
 } from '../../src/index.js';
+
 import { AvroDecoder } from './codecs/avro.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
+import { logEngineProgress } from './progressLog.js';
 import { KafkaSink } from './sink.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } from './workerEngine.js';
 
@@ -215,28 +216,13 @@ async function service(options: WorkerService): Promise<void> {
     { source, sink: ports.sink, store: ports.store },
     { logger, partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
   );
-  const progress = setInterval(() => logProgress(logger, engine.stats(), engine), 10_000);
+  const progress = setInterval(() => logEngineProgress(logger, engine), 10_000);
   progress.unref();
   try {
     await runEngine(engine, ports.sink, () => ports.store.close());
   } finally {
     clearInterval(progress);
   }
-}
-
-/** The progress line `l1stream run` logs every 10 s (as on one thread). */
-function logProgress(logger: { info(o: object, msg: string): void }, s: EngineStats, engine: Engine): void {
-  logger.info(
-    {
-      events: s.learned,
-      scored: s.scored,
-      rejected: s.rejected,
-      keys: s.keys,
-      refits: s.refits.completed,
-      progressiveLoss: engine.metrics.progressiveLoss,
-    },
-    'progress',
-  );
 }
 
 /** An error as the main thread gets it: an `EngineError`'s code kept; a service's without its stack. */

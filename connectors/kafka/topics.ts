@@ -49,36 +49,48 @@ export function outputTopicSpecs(
 /**
  * Creates the topics that do not exist yet and waits for their leaders. Existing topics are left
  * as they are (their partition count and configs are the operator's choice). Returns the names
- * it created.
+ * it created. A retriable failure (a broker whose metadata has not caught up with topics just
+ * created answers "does not host this topic-partition") is retried for up to `retryMs`.
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
+export async function ensureTopics(
+  admin: Pick<Admin, 'listTopics' | 'createTopics'>,
+  specs: readonly TopicSpec[],
+  retryMs = 30_000,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return [];
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.partitions,
-        replicationFactor: s.replicationFactor,
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  } catch (err) {
+  const created = missing.map((s) => s.topic);
+  const deadline = Date.now() + retryMs;
+  let still = missing;
+  for (let attempt = 0; ; attempt++) {
+    let failure: unknown;
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: still.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      return created;
+    } catch (err) {
+      failure = err;
+    }
     // Another instance may have created them in between: only fail if some are still missing.
     const now = new Set(await admin.listTopics());
-    const still = missing.filter((s) => !now.has(s.topic)).map((s) => s.topic);
-    if (still.length > 0) {
+    still = still.filter((s) => !now.has(s.topic));
+    if (still.length === 0) return created;
+    const retriable = (failure as { retriable?: unknown } | null)?.retriable === true;
+    if (!retriable || Date.now() >= deadline) {
       throw new ConnectorError(
         'L1S_KAFKA_TOPICS',
-        `cannot create topics ${still.join(', ')}: ${(err as Error).message}`,
-        {
-          retriable: true,
-          cause: err,
-        },
+        `cannot create topics ${still.map((s) => s.topic).join(', ')}: ${(failure as Error).message}`,
+        { retriable: true, cause: failure },
       );
     }
+    await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
   }
-  return missing.map((s) => s.topic);
 }

@@ -160,6 +160,7 @@ async function runKafkaPorts(
   logger: Logger<never>,
   ops: Ops | null,
 ): Promise<number> {
+  const { logEngineProgress } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const stop = new Subject<void>();
   const engine = new Engine(
@@ -175,45 +176,16 @@ async function runKafkaPorts(
     },
   );
   ops?.bind(engine);
-  logger.info(
-    {
-      brokers: kc.brokers,
-      topics: kc.topics,
-      groupId: kc.groupId,
-      outputs: ports.sink.topics,
-      format: kc.format,
-    },
-    'l1stream run: started',
-  );
+  logStarted(logger, kc, ports.sink.topics);
   const signal = untilSignal();
-  const deadline = shutdownDeadline(shutdownMs, () => {
-    logger.error(
-      { timeoutMs: shutdownMs },
-      `shutdown took longer than ${formatDuration(shutdownMs)}: exiting with state as of the last checkpoint`,
-    );
-    logger.flush();
-    shutdownExit.exit(1);
-  });
+  const deadline = kafkaShutdownDeadline(shutdownMs, logger);
   void signal.promise.then((name) => {
     logger.info({ signal: name }, 'l1stream run: stopping');
     ops?.server.drain();
     deadline.arm();
     stop.next();
   });
-  const progress = setInterval(() => {
-    const s = engine.stats();
-    logger.info(
-      {
-        events: s.learned,
-        scored: s.scored,
-        rejected: s.rejected,
-        keys: s.keys,
-        refits: s.refits.completed,
-        progressiveLoss: engine.metrics.progressiveLoss,
-      },
-      'progress',
-    );
-  }, 10_000);
+  const progress = setInterval(() => logEngineProgress(logger, engine), 10_000);
   let failure: unknown = null;
   try {
     await engine.run();
@@ -271,26 +243,9 @@ async function runKafkaWorker(
     writerSchemas: null,
     service: { logLevel: process.env.L1S_LOG_LEVEL ?? 'info' },
   });
-  logger.info(
-    {
-      brokers: kc.brokers,
-      topics: kc.topics,
-      groupId: kc.groupId,
-      outputs: outputTopics(kc.prefix),
-      format: kc.format,
-      engineThread: kc.engineThread,
-    },
-    'l1stream run: started',
-  );
+  logStarted(logger, kc, outputTopics(kc.prefix));
   const signal = untilSignal();
-  const deadline = shutdownDeadline(shutdownMs, () => {
-    logger.error(
-      { timeoutMs: shutdownMs },
-      `shutdown took longer than ${formatDuration(shutdownMs)}: exiting with state as of the last checkpoint`,
-    );
-    logger.flush();
-    shutdownExit.exit(1);
-  });
+  const deadline = kafkaShutdownDeadline(shutdownMs, logger);
   // the worker finishes what it was sent, publishes, checkpoints and asks for the last commit
   let closing: ReturnType<typeof engine.close> | null = null;
   const close = () => (closing ??= engine.close());
@@ -334,6 +289,40 @@ async function runKafkaWorker(
     `run: ${s?.learned ?? 0} events learned, ${Number(s?.scored ?? 0)} scored, ${s?.rejected ?? 0} dead letters, ${Number(s?.keys ?? 0)} model(s)\n`,
   );
   return 0;
+}
+
+/** The first line of a Kafka run's log. */
+function logStarted(
+  logger: Logger<never>,
+  kc: import('../../connectors/kafka/index.js').KafkaConfig,
+  outputs: unknown,
+): void {
+  logger.info(
+    {
+      brokers: kc.brokers,
+      topics: kc.topics,
+      groupId: kc.groupId,
+      outputs,
+      format: kc.format,
+      engineThread: kc.engineThread,
+    },
+    'l1stream run: started',
+  );
+}
+
+/** A Kafka run's stop bound: past it, exit 1 (the state is that of the last checkpoint). */
+function kafkaShutdownDeadline(
+  shutdownMs: number,
+  logger: Logger<never>,
+): ReturnType<typeof shutdownDeadline> {
+  return shutdownDeadline(shutdownMs, () => {
+    logger.error(
+      { timeoutMs: shutdownMs },
+      `shutdown took longer than ${formatDuration(shutdownMs)}: exiting with state as of the last checkpoint`,
+    );
+    logger.flush();
+    shutdownExit.exit(1);
+  });
 }
 
 export const runCommand: Command = {

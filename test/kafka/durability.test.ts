@@ -14,6 +14,7 @@ import type { ModelSnapshot } from '../../src/index.js';
 import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName, readAll } from './helpers.js';
 import {
   committedTotal,
+  killOnceCommitted,
   lastByKey,
   readSnapshots,
   seeded,
@@ -135,19 +136,8 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
         const before = await committedTotal(admin, groupId, topic);
         const target = Math.max(before + 1, Math.floor((total * (k + 0.5 + 0.5 * rand())) / 7));
         const delayMs = Math.floor(rand() * 150);
-        let now = before;
-        const deadline = Date.now() + 60_000;
-        while (now < target) {
-          if (Date.now() > deadline)
-            throw new Error(`kill ${k}: ${now} of ${target} committed:\n${service.stderr().slice(-3000)}`);
-          const exit = await Promise.race([service.exited, new Promise((r) => setTimeout(r, 20, null))]);
-          if (exit !== null)
-            throw new Error(`kill ${k}: the service exited (${JSON.stringify(exit)}):\n${service.stderr()}`);
-          now = await committedTotal(admin, groupId, topic);
-        }
-        await new Promise((r) => setTimeout(r, delayMs));
-        await service.kill9();
-        kills.push({ committedAtKill: await committedTotal(admin, groupId, topic), delayMs });
+        const committedAtKill = await killOnceCommitted(admin, groupId, topic, service, target, delayMs);
+        kills.push({ committedAtKill, delayMs });
         console.log(`kill ${k} after ${delayMs} ms: ${kills[k].committedAtKill} of ${total} committed`);
       }
       console.log(`kills (committed offsets at each): ${JSON.stringify(kills)} of ${total}`);

@@ -136,6 +136,34 @@ export async function committedTotal(admin: Admin, groupId: string, topic: strin
   }
 }
 
+/**
+ * Kills `service` with SIGKILL `delayMs` after the group committed at least `target` records of
+ * `topic` (polled every 20 ms; fails with the service's log if it exits first or takes more than
+ * 60 s). Returns the committed total after the kill.
+ */
+export async function killOnceCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  service: Service,
+  target: number,
+  delayMs: number,
+): Promise<number> {
+  let now = await committedTotal(admin, groupId, topic);
+  const deadline = Date.now() + 60_000;
+  while (now < target) {
+    if (Date.now() > deadline)
+      throw new Error(`${service.name}: ${now} of ${target} committed:\n${service.stderr().slice(-3000)}`);
+    const exit = await Promise.race([service.exited, new Promise((r) => setTimeout(r, 20, null))]);
+    if (exit !== null)
+      throw new Error(`${service.name}: the service exited (${JSON.stringify(exit)}):\n${service.stderr()}`);
+    now = await committedTotal(admin, groupId, topic);
+  }
+  await new Promise((r) => setTimeout(r, delayMs));
+  await service.kill9();
+  return committedTotal(admin, groupId, topic);
+}
+
 /** Records on a topic now (high minus low watermarks, summed over partitions). */
 export async function topicSize(admin: Admin, topic: string): Promise<number> {
   let count = 0;

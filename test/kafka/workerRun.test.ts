@@ -31,6 +31,7 @@ import {
 } from './helpers.js';
 import {
   committedTotal,
+  killOnceCommitted,
   lastByKey,
   readSnapshots,
   seeded,
@@ -244,19 +245,7 @@ describe('l1stream run with kafka.engineThread "worker"', () => {
         const before = await committedTotal(admin, groupId, topic);
         const target = Math.max(before + 1, Math.floor((total * (k + 0.5 + 0.5 * rand())) / 5));
         const delayMs = Math.floor(rand() * 150);
-        let now = before;
-        const deadline = Date.now() + 60_000;
-        while (now < target) {
-          if (Date.now() > deadline)
-            throw new Error(`kill ${k}: ${now} of ${target} committed:\n${service.stderr().slice(-3000)}`);
-          const exit = await Promise.race([service.exited, new Promise((r) => setTimeout(r, 20, null))]);
-          if (exit !== null)
-            throw new Error(`kill ${k}: the service exited (${JSON.stringify(exit)}):\n${service.stderr()}`);
-          now = await committedTotal(admin, groupId, topic);
-        }
-        await new Promise((r) => setTimeout(r, delayMs));
-        await service.kill9();
-        kills.push(await committedTotal(admin, groupId, topic));
+        kills.push(await killOnceCommitted(admin, groupId, topic, service, target, delayMs));
       }
       console.log(`kills (committed offsets at each): ${JSON.stringify(kills)} of ${total}`);
       for (const c of kills) expect(c).toBeLessThan(total);
