@@ -17,11 +17,15 @@ import {
   checkEngineConfig,
   type EngineConfig,
   type EngineStats,
+  type DecodedRecords,
   type EventSource,
+  type Family,
+  type L1Event,
   type PartitionRef,
   type RawBatch,
   type RawRecord,
   type RecordHeaders,
+  type RecordPosition,
 } from '../../src/index.js';
 import { AvroDecoder } from './codecs/avro.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
@@ -72,23 +76,65 @@ function asBuffer<T>(v: T): T | Buffer {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
-/** One batch's records: views on the packed values, positions from the offsets. */
+/**
+ * A record of a packed batch: its value is made (a view on the batch's buffer) only if something
+ * asks for it (the general decode path, a dead letter, a registry's `prepare`); the engine's
+ * decoder reads the event in place (`PackedAvro`), and `bytes` gives its size without a view.
+ */
+class PackedRecord implements RawRecord {
+  readonly key = null;
+  private view: Buffer | null = null;
+  constructor(
+    private readonly values: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    readonly headers: RecordHeaders,
+    readonly position: RecordPosition,
+  ) {}
+
+  get value(): Buffer {
+    return (this.view ??= this.values.subarray(this.start, this.end));
+  }
+
+  get bytes(): number {
+    return this.end - this.start;
+  }
+}
+
+/** The batch's events read in place from its buffer (Avro); null: the record's value is decoded. */
+class PackedAvro implements DecodedRecords {
+  readonly viaDecoder = true;
+  constructor(
+    readonly family: Family,
+    private readonly decoder: AvroDecoder,
+    private readonly values: Buffer,
+    private readonly starts: Int32Array,
+    private readonly ends: Int32Array,
+  ) {}
+
+  event(index: number): L1Event | null {
+    return this.decoder.readEventAt(this.values, this.starts[index], this.ends[index], this.family);
+  }
+}
+
+/** The engine's Avro decoder and family, once it is built (JSON records: none). */
+let inPlace: { readonly decoder: AvroDecoder; readonly family: Family } | null = null;
+
+/** One batch's records (values read in place), positions from the offsets. */
 function unpack(message: Extract<ToWorker, { t: 'batch' }>): RawBatch {
-  const { topic, partition, ends, offsets } = message;
+  const { topic, partition, starts, ends, offsets } = message;
   const values = Buffer.from(message.bytes);
-  const headers = new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
+  const headers =
+    message.headers.length === 0 ? null : new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
   const n = ends.length;
   const records = new Array<RawRecord>(n);
-  for (let i = 0, start = 0; i < n; i++) {
-    records[i] = {
-      value: values.subarray(start, ends[i]),
-      key: null,
-      headers: headers.get(i) ?? NO_HEADERS,
-      position: { source: topic, partition, offset: String(offsets[i]) },
-    };
-    start = ends[i];
+  for (let i = 0; i < n; i++) {
+    const position = { source: topic, partition, offset: String(offsets[i]) };
+    records[i] = new PackedRecord(values, starts[i], ends[i], headers?.get(i) ?? NO_HEADERS, position);
   }
-  return { records };
+  return inPlace === null
+    ? { records }
+    : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, starts, ends) };
 }
 
 function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
@@ -178,8 +224,10 @@ async function main(): Promise<void> {
   const decoder = setup.writerSchemas
     ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
     : undefined;
+  const config = checkEngineConfig(setup.config);
+  if (decoder) inPlace = { decoder, family: config.model.family };
   const engine = new Engine(
-    checkEngineConfig(setup.config),
+    config,
     { source, sink },
     { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
   );
@@ -209,7 +257,10 @@ async function service(options: WorkerService): Promise<void> {
   await ports.sink.start();
   await ports.store.start();
   const decoder = ports.decoder;
-  if (decoder) source.prepare = (records) => decoder.prepare(records);
+  if (decoder) {
+    source.prepare = (records) => decoder.prepare(records);
+    inPlace = { decoder, family: config.model.family };
+  }
   const engine = new Engine(
     config,
     { source, sink: ports.sink, store: ports.store },
