@@ -17,17 +17,13 @@ import {
   checkEngineConfig,
   type EngineConfig,
   type EngineStats,
-  type DecodedRecords,
   type EventSource,
-  type Family,
-  type L1Event,
   type PartitionRef,
   type RawBatch,
   type RawRecord,
-  type RecordHeaders,
-  type RecordPosition,
 } from '../../src/index.js';
 import { AvroDecoder } from './codecs/avro.js';
+import { unpackBatch, type InPlace } from './packedBatch.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
 import { KafkaSink } from './sink.js';
@@ -36,9 +32,6 @@ import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } fr
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
-
-/** Headers of records that had none (kafkajs gives every message a headers object). */
-const NO_HEADERS: RecordHeaders = Object.freeze({});
 
 let subscriber: Subscriber<RawBatch> | null = null;
 let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
@@ -62,80 +55,8 @@ function lastPositions(records: readonly RawRecord[]): Array<[string, number, st
   return out;
 }
 
-/** Header values as kafkajs gives them: a structured clone turns a `Buffer` into a `Uint8Array`. */
-function asBuffers(h: RecordHeaders): RecordHeaders {
-  const out = Object.create(null) as Record<string, RecordHeaders[string]>;
-  for (const k of Object.keys(h)) {
-    const v = h[k];
-    out[k] = Array.isArray(v) ? (v as ReadonlyArray<string | Uint8Array>).map(asBuffer) : asBuffer(v);
-  }
-  return out;
-}
-
-function asBuffer<T>(v: T): T | Buffer {
-  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
-}
-
-/**
- * A record of a packed batch: its value is made (a view on the batch's buffer) only if something
- * asks for it (the general decode path, a dead letter, a registry's `prepare`); the engine's
- * decoder reads the event in place (`PackedAvro`), and `bytes` gives its size without a view.
- */
-class PackedRecord implements RawRecord {
-  readonly key = null;
-  private view: Buffer | null = null;
-  constructor(
-    private readonly values: Buffer,
-    private readonly start: number,
-    private readonly end: number,
-    readonly headers: RecordHeaders,
-    readonly position: RecordPosition,
-  ) {}
-
-  get value(): Buffer {
-    return (this.view ??= this.values.subarray(this.start, this.end));
-  }
-
-  get bytes(): number {
-    return this.end - this.start;
-  }
-}
-
-/** The batch's events read in place from its buffer (Avro); null: the record's value is decoded. */
-class PackedAvro implements DecodedRecords {
-  readonly viaDecoder = true;
-  constructor(
-    readonly family: Family,
-    private readonly decoder: AvroDecoder,
-    private readonly values: Buffer,
-    private readonly starts: Int32Array,
-    private readonly ends: Int32Array,
-  ) {}
-
-  event(index: number): L1Event | null {
-    return this.decoder.readEventAt(this.values, this.starts[index], this.ends[index], this.family);
-  }
-}
-
 /** The engine's Avro decoder and family, once it is built (JSON records: none). */
-let inPlace: { readonly decoder: AvroDecoder; readonly family: Family } | null = null;
-
-/** One batch's records (values read in place), positions from the offsets. */
-function unpack(message: Extract<ToWorker, { t: 'batch' }>): RawBatch {
-  const { topic, partition, starts, ends, offsets } = message;
-  const values = Buffer.from(message.bytes);
-  const headers =
-    message.headers.length === 0 ? null : new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
-  const n = ends.length;
-  const records = new Array<RawRecord>(n);
-  for (let i = 0; i < n; i++) {
-    const position = { source: topic, partition, offset: String(offsets[i]) };
-    records[i] = new PackedRecord(values, starts[i], ends[i], headers?.get(i) ?? NO_HEADERS, position);
-  }
-  return inPlace === null
-    ? { records }
-    : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, starts, ends) };
-}
+let inPlace: InPlace | null = null;
 
 function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
   const req = nextRequest++;
@@ -167,7 +88,7 @@ function listen(): void {
     switch (message.t) {
       case 'batch': {
         if (stopped) break; // read after the stop: never committed, read again by the next run
-        const batch = unpack(message);
+        const batch = unpackBatch(message, inPlace);
         if (subscriber) subscriber.next(batch);
         else early.push(batch);
         break;

@@ -42,10 +42,9 @@ export type ToWorker =
       readonly t: 'batch';
       readonly topic: string;
       readonly partition: number;
-      /** The records' values (transferred), in order, perhaps with bytes between them. */
+      /** The records' values, one after the other (transferred). */
       readonly bytes: ArrayBuffer;
-      /** Where each value starts and ends in `bytes`. */
-      readonly starts: Int32Array;
+      /** Where each value ends in `bytes`. */
       readonly ends: Int32Array;
       /** Each record's offset. */
       readonly offsets: Float64Array;
@@ -263,39 +262,18 @@ export class KafkaWorkerEngine {
     });
   }
 
-  /**
-   * Packs a batch's values and posts it (the buffers are transferred, not copied): the span of
-   * the fetch's buffer they lie in when they are its views in order with little between them
-   * (kafkajs' uncompressed records: one copy), else each value copied after the other.
-   */
+  /** Packs a batch's values and posts it (the buffers are transferred, not copied). */
   private post(worker: Worker, batch: KafkaBatch): void {
     const records = batch.records;
     const n = records.length;
-    const starts = new Int32Array(n);
     const ends = new Int32Array(n);
     const offsets = new Float64Array(n);
     const headers: Array<[number, RecordHeaders]> = [];
     let total = 0;
-    const first = records[0].value;
-    if (typeof first === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
-    const buffer = first.buffer;
-    const base = first.byteOffset;
-    let inOrder = true;
-    let spanEnd = base;
     for (let i = 0; i < n; i++) {
       const r = records[i];
-      const v = r.value;
-      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
-      total += v.byteLength;
-      if (inOrder) {
-        const at = v.byteOffset;
-        if (v.buffer !== buffer || at < spanEnd) inOrder = false;
-        else {
-          starts[i] = at - base;
-          spanEnd = at + v.byteLength;
-          ends[i] = spanEnd - base;
-        }
-      }
+      total += r.value.length;
+      ends[i] = total;
       offsets[i] = Number(r.position.offset);
       const h = r.headers;
       if (h !== undefined)
@@ -304,31 +282,23 @@ export class KafkaWorkerEngine {
           break;
         }
     }
-    let bytes: Uint8Array<ArrayBuffer>;
-    if (inOrder && spanEnd - base <= total + (total >> 2) + 1024) {
-      bytes = new Uint8Array(spanEnd - base);
-      bytes.set(new Uint8Array(buffer, base, spanEnd - base));
-    } else {
-      bytes = new Uint8Array(total);
-      for (let i = 0, at = 0; i < n; i++) {
-        const v = records[i].value as Uint8Array;
-        bytes.set(v, at);
-        starts[i] = at;
-        at += v.byteLength;
-        ends[i] = at;
-      }
+    const bytes = new Uint8Array(total);
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = records[i].value;
+      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
+      bytes.set(v, at);
+      at += v.length;
     }
     const message: ToWorker = {
       t: 'batch',
       topic: batch.topic,
       partition: batch.partition,
       bytes: bytes.buffer,
-      starts,
       ends,
       offsets,
       headers,
     };
-    worker.postMessage(message, [bytes.buffer, starts.buffer, ends.buffer, offsets.buffer]);
+    worker.postMessage(message, [bytes.buffer, ends.buffer, offsets.buffer]);
   }
 
   /**
