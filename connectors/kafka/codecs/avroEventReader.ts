@@ -159,13 +159,11 @@ export class AvroEventReader {
    * see `ListedEvent`.
    */
   read(buf: Buffer, start: number, family: Family, ownFeatures = true, end = buf.length): L1Event | null {
-    if (buf !== this.buf) {
-      this.buf = buf;
-      if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer);
-      this.viewBase = buf.byteOffset;
-    }
+    this.buf = buf;
     this.pos = start;
     this.end = end;
+    if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer);
+    this.viewBase = buf.byteOffset;
     let ok = true;
     const key = this.readUnionIndex(2) === 1 ? this.readString() : undefined;
     const ts = this.readUnionIndex(2) === 1 ? this.readLong() : undefined;
