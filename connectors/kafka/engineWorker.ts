@@ -20,10 +20,10 @@ import {
   type PartitionRef,
   type RawBatch,
   type RawRecord,
-  type RecordHeaders,
 } from '../../src/index.js';
 
 import { AvroDecoder } from './codecs/avro.js';
+import { unpackBatch, type InPlace } from './packedBatch.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
 import { logEngineProgress } from './progressLog.js';
@@ -33,9 +33,6 @@ import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } fr
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
-
-/** Headers of records that had none (kafkajs gives every message a headers object). */
-const NO_HEADERS: RecordHeaders = Object.freeze({});
 
 let subscriber: Subscriber<RawBatch> | null = null;
 let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
@@ -59,38 +56,8 @@ function lastPositions(records: readonly RawRecord[]): Array<[string, number, st
   return out;
 }
 
-/** Header values as kafkajs gives them: a structured clone turns a `Buffer` into a `Uint8Array`. */
-function asBuffers(h: RecordHeaders): RecordHeaders {
-  const out = Object.create(null) as Record<string, RecordHeaders[string]>;
-  for (const k of Object.keys(h)) {
-    const v = h[k];
-    out[k] = Array.isArray(v) ? (v as ReadonlyArray<string | Uint8Array>).map(asBuffer) : asBuffer(v);
-  }
-  return out;
-}
-
-function asBuffer<T>(v: T): T | Buffer {
-  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
-}
-
-/** One batch's records: views on the packed values, positions from the offsets. */
-function unpack(message: Extract<ToWorker, { t: 'batch' }>): RawBatch {
-  const { topic, partition, ends, offsets } = message;
-  const values = Buffer.from(message.bytes);
-  const headers = new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
-  const n = ends.length;
-  const records = new Array<RawRecord>(n);
-  for (let i = 0, start = 0; i < n; i++) {
-    records[i] = {
-      value: values.subarray(start, ends[i]),
-      key: null,
-      headers: headers.get(i) ?? NO_HEADERS,
-      position: { source: topic, partition, offset: String(offsets[i]) },
-    };
-    start = ends[i];
-  }
-  return { records };
-}
+/** The engine's Avro decoder and family, once it is built (JSON records: none). */
+let inPlace: InPlace | null = null;
 
 function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
   const req = nextRequest++;
@@ -122,7 +89,7 @@ function listen(): void {
     switch (message.t) {
       case 'batch': {
         if (stopped) break; // read after the stop: never committed, read again by the next run
-        const batch = unpack(message);
+        const batch = unpackBatch(message, inPlace);
         if (subscriber) subscriber.next(batch);
         else early.push(batch);
         break;
@@ -179,8 +146,10 @@ async function main(): Promise<void> {
   const decoder = setup.writerSchemas
     ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
     : undefined;
+  const config = checkEngineConfig(setup.config);
+  if (decoder) inPlace = { decoder, family: config.model.family };
   const engine = new Engine(
-    checkEngineConfig(setup.config),
+    config,
     { source, sink },
     { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
   );
@@ -210,7 +179,10 @@ async function service(options: WorkerService): Promise<void> {
   await ports.sink.start();
   await ports.store.start();
   const decoder = ports.decoder;
-  if (decoder) source.prepare = (records) => decoder.prepare(records);
+  if (decoder) {
+    source.prepare = (records) => decoder.prepare(records);
+    inPlace = { decoder, family: config.model.family };
+  }
   const engine = new Engine(
     config,
     { source, sink: ports.sink, store: ports.store },

@@ -146,7 +146,8 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
       let checked: Validated;
       try {
         // a line a reader worker left: JSON.parse + validateEvent (not this thread's reader)
-        checked = (decoded !== undefined ? generalDecoder : decoder).decodeEvent(record.value, family);
+        const general = decoded !== undefined && decoded.viaDecoder !== true;
+        checked = (general ? generalDecoder : decoder).decodeEvent(record.value, family);
       } catch (err) {
         rejected++;
         deadLetters.deadLetter({

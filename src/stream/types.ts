@@ -55,6 +55,11 @@ export interface DecodedRecords {
    * a record that has an event has an empty `value`). Called at most once per record, in order.
    */
   event(index: number): L1Event | null;
+  /**
+   * True: the records `event` leaves (null) are decoded by the pipeline's own decoder (an Avro
+   * source reading its records in place), which names the reason; default: as JSON lines.
+   */
+  readonly viaDecoder?: boolean;
 }
 
 /** A record that could not be used, with the reason; nothing is dropped silently. */

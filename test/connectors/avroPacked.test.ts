@@ -156,3 +156,67 @@ describe('decodeEvents with engineEvents', () => {
     expect(listed).toBeGreaterThan(400);
   });
 });
+
+describe('decodeEvents with events a source reads in place (DecodedRecords.viaDecoder)', () => {
+  it('gives the events and dead letters of the records as views, in one buffer with bytes between them', async () => {
+    const es = events(400, 23);
+    const values = es.map((e) => frame(1, type.toBuffer(e)));
+    values[5] = Buffer.from([0, 0, 0, 0, 1, 2, 250]); // not Avro
+    const whole = values[9];
+    values[9] = whole.subarray(0, whole.length - 1); // truncated: its last byte follows it, as junk
+    const parts: Buffer[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 0;
+    values.forEach((v, i) => {
+      const junk = i === 9 ? whole.subarray(whole.length - 1) : Buffer.alloc(i % 3, 7);
+      starts.push(at);
+      ends.push((at += v.length));
+      parts.push(v, junk);
+      at += junk.length;
+    });
+    const buf = Buffer.concat(parts);
+    const position = (i: number) => ({ source: 't', partition: 0, offset: String(i) });
+    const run = async (batch: RawBatch) => {
+      const letters: DeadLetter[] = [];
+      const out = await lastValueFrom(
+        from([batch]).pipe(
+          decodeEvents({
+            family: 'binomial',
+            deadLetters: { deadLetter: (l) => letters.push(l) },
+            decoder: decoder(),
+            engineEvents: true,
+            partSize: 64,
+          }),
+          toArray(),
+        ),
+      );
+      return { events: out.flatMap((b: EventBatch) => b.events), letters };
+    };
+    const records = values.map((v, i) => ({
+      value: buf.subarray(starts[i], ends[i]),
+      position: position(i),
+    }));
+    const d = decoder();
+    let read = 0;
+    const inPlace = await run({
+      records,
+      decoded: {
+        family: 'binomial',
+        viaDecoder: true,
+        event: (i) => {
+          const event = d.readEventAt(buf, starts[i], ends[i], 'binomial');
+          if (event !== null) read++;
+          return event;
+        },
+      },
+    });
+    const views = await run({ records: values.map((v, i) => ({ value: v, position: position(i) })) });
+    expect(inPlace.letters).toEqual(views.letters);
+    expect(inPlace.letters.map((l) => l.position.offset)).toEqual(expect.arrayContaining(['5', '9']));
+    expect(inPlace.letters.find((l) => l.position.offset === '9')?.reason).toMatch(/truncated buffer/);
+    expect(inPlace.events.length).toBe(views.events.length);
+    expect(read).toBe(inPlace.events.length); // all read in place, none by the fallback
+    inPlace.events.forEach((event, i) => expect(JSON.stringify(event)).toBe(JSON.stringify(views.events[i])));
+  });
+});

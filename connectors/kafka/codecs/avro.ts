@@ -211,6 +211,27 @@ export class AvroDecoder implements EventDecoder {
     }
   }
 
+  /**
+   * `readEvent` of the record in `buf[start, end)` (framed as this decoder's records are), read in
+   * place: a source that holds many records in one buffer makes no view per record.
+   */
+  readEventAt(buf: Buffer, start: number, end: number, family: Family): L1Event | null {
+    let id = 0;
+    let from = start;
+    if (this.framing !== 'raw') {
+      if (end - start < HEADER_BYTES || buf[start] !== MAGIC_BYTE) return null;
+      id = ((buf[start + 1] << 24) >>> 0) + (buf[start + 2] << 16) + (buf[start + 3] << 8) + buf[start + 4];
+      from = start + HEADER_BYTES;
+    }
+    if (!this.fast(id)) return null;
+    try {
+      return this.eventReader.read(buf, from, family, false, end);
+    } catch (err) {
+      if (err instanceof AvroBodyError) return null;
+      throw err;
+    }
+  }
+
   /** True when writer `id` and the reader are both the shipped event schema (same canonical form). */
   private fast(id: number): boolean {
     let fast = this.fastIds.get(id);
