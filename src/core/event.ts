@@ -1,4 +1,4 @@
-import type { InternTable } from './internTable.js';
+import type { InternTable, PairTable } from './internTable.js';
 
 /**
  * The event format of DESIGN §2 and its validation at the boundary. Validation happens once, when a
@@ -31,6 +31,8 @@ export const PACKED_STRING = 1;
 export const PACKED_BOOLEAN = 2;
 /** An array of strings: `numbers` holds its length, its items are the next ones of `strings`. */
 export const PACKED_ARRAY = 3;
+/** null (an absent value that the record keeps, as `JSON.parse` does). */
+export const PACKED_NULL = 4;
 
 /**
  * Feature values a reader packed for many events, so that no value is boxed and no array is made
@@ -38,12 +40,17 @@ export const PACKED_ARRAY = 3;
  * `numbers[f]`; strings and array items follow each other in `strings`. An event owns a range of
  * each (`ListedEvent.packedAt`, `packedStringAt`); a reader never rewrites a range an event was
  * given, it starts a new chunk.
+ *
+ * A reader may add, parallel to `strings`, the id in `pairs` of each string's `field=value` pair
+ * (-1: none), so that a featurizer derives a one-hot's hash or column once per pair.
  */
 export class PackedValues {
   constructor(
     readonly kinds: Uint8Array,
     readonly numbers: Float64Array,
     readonly strings: string[],
+    readonly pairIds: Int32Array | null = null,
+    readonly pairs: PairTable | null = null,
   ) {}
 }
 
@@ -54,8 +61,18 @@ export function unpackValues(
   stringAt: number,
   count: number,
 ): FeatureValue[] {
+  return unpackListed(packed, at, stringAt, count) as FeatureValue[];
+}
+
+/** `unpackValues` where values may be null (`PACKED_NULL`). */
+export function unpackListed(
+  packed: PackedValues,
+  at: number,
+  stringAt: number,
+  count: number,
+): Array<FeatureValue | null> {
   const { kinds, numbers, strings } = packed;
-  const list = new Array<FeatureValue>(count);
+  const list = new Array<FeatureValue | null>(count);
   let s = stringAt;
   for (let k = 0; k < count; k++) {
     const kind = kinds[at + k];
@@ -63,6 +80,7 @@ export function unpackValues(
     if (kind === PACKED_NUMBER) list[k] = x;
     else if (kind === PACKED_STRING) list[k] = strings[s++];
     else if (kind === PACKED_BOOLEAN) list[k] = x === 1;
+    else if (kind === PACKED_NULL) list[k] = null;
     else {
       const items = new Array<string>(x);
       for (let i = 0; i < x; i++) items[i] = strings[s++];
@@ -151,7 +169,7 @@ export class ListedEvent implements L1Event {
 
   /** Their values (null: absent), parallel to `fieldNames`. */
   get fieldValues(): ReadonlyArray<FeatureValue | null> {
-    return (this.#values ??= unpackValues(this.#packed!, this.#packedAt, this.#stringAt, this.#names.length));
+    return (this.#values ??= unpackListed(this.#packed!, this.#packedAt, this.#stringAt, this.#names.length));
   }
 
   /** The values as the reader packed them (null: only `fieldValues`). */

@@ -70,6 +70,16 @@ export class InternTable {
     return this.find(codes, start, text, start, end, hash);
   }
 
+  /** True if string `id` is `codes[from, from + length)` (unit for unit). */
+  matches(id: number, codes: Uint16Array, from: number, length: number): boolean {
+    const at = this.starts[id];
+    if (this.starts[id + 1] - at !== length) return false;
+    const units = this.units;
+    let i = 0;
+    while (i < length && units[at + i] === codes[from + i]) i++;
+    return i === length;
+  }
+
   /** The lookup of `text[start, end)`, whose units are `codes` from `from` on. */
   private find(
     codes: Uint16Array,
@@ -150,4 +160,97 @@ export class InternTable {
 export function flatSlice(text: string, start: number, end: number): string {
   if (end - start < 13) return text.slice(start, end);
   return JSON.parse(`"${text.slice(start, end)}"`) as string;
+}
+
+/** Distinct `field=value` pairs a `PairTable` holds at most, by default. */
+export const DEFAULT_PAIR_CAPACITY = 1 << 20;
+
+/** Distinct values a `PairTable` interns at most, by default (a small table stays in cache). */
+export const DEFAULT_VALUE_CAPACITY = 1 << 16;
+
+/**
+ * Gives each distinct pair of a field (by its id in `names`) and a short string value (by its id
+ * in `values`) a stable small id (0, 1, 2, ... in the order first seen), so that a featurizer
+ * keeps what it derives from a one-hot `field=value` (its hash, its column, whether it is a
+ * missing value) in arrays indexed by the pair's id and derives it once.
+ *
+ * A reader finds the value's id first (`values`, small: it stays in cache), then the pair's by
+ * the two ids alone: a probe reads one slot of four words and compares integers. Ids are never
+ * reused: once `capacity` pairs are held, a new pair gets no id (-1).
+ *
+ * Finding pairs costs a reader a probe of a table as large as the stream has pairs (a cache miss
+ * each, measured more than hashing `field=value` again on a stream of 500k pairs), so a reader
+ * finds them only once a consumer that uses them says so (`used`).
+ */
+export class PairTable {
+  readonly capacity: number;
+  /** Set by a consumer that uses pair ids (an exact vocabulary's featurizer); until then readers give none. */
+  used = false;
+  /** The values' strings (at most `valueCapacity`). */
+  readonly values: InternTable;
+  /** Per slot, at 4 * slot: the pair's id + 1 (0: empty), its field id, its value id, unused. */
+  private slots = new Int32Array(4096);
+  private mask = 1023;
+  size = 0;
+
+  /**
+   * `names`: the table the field ids are from (`idSource` of the events read with this table).
+   * `hashMask` is for tests: the bits of a pair's hash kept (0: every pair probes the same slots).
+   */
+  constructor(
+    readonly names: InternTable,
+    capacity = DEFAULT_PAIR_CAPACITY,
+    valueCapacity = DEFAULT_VALUE_CAPACITY,
+    private readonly hashMask = -1,
+  ) {
+    if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
+      throw new RangeError(`pair capacity must be a whole number in 0..2^28, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.values = new InternTable(valueCapacity);
+  }
+
+  /**
+   * The id of the pair of field `fieldId` and value `valueId`, adding it if new and there is
+   * room; -1 if the table is full and does not hold it.
+   */
+  idOf(fieldId: number, valueId: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = slotOfPair(fieldId, valueId, this.hashMask & mask);
+    for (let e = slots[4 * slot]; e !== 0; e = slots[4 * slot]) {
+      if (slots[4 * slot + 1] === fieldId && slots[4 * slot + 2] === valueId) return e - 1;
+      slot = (slot + 1) & mask;
+    }
+    if (this.size >= this.capacity) return -1;
+    const id = this.size++;
+    slots[4 * slot] = id + 1;
+    slots[4 * slot + 1] = fieldId;
+    slots[4 * slot + 2] = valueId;
+    // at most half full: probes stay short
+    if (2 * this.size > mask) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const count = 2 * (this.mask + 1);
+    const slots = new Int32Array(4 * count);
+    const mask = count - 1;
+    for (let k = 0; k < old.length; k += 4) {
+      if (old[k] === 0) continue;
+      let slot = slotOfPair(old[k + 1], old[k + 2], this.hashMask & mask);
+      while (slots[4 * slot] !== 0) slot = (slot + 1) & mask;
+      slots[4 * slot] = old[k];
+      slots[4 * slot + 1] = old[k + 1];
+      slots[4 * slot + 2] = old[k + 2];
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+function slotOfPair(fieldId: number, valueId: number, mask: number): number {
+  const h = Math.imul(Math.imul(fieldId, 0x9e3779b1) ^ valueId, 0x85ebca6b);
+  return (h ^ (h >>> 15)) & mask;
 }

@@ -2,6 +2,7 @@ import {
   ListedEvent,
   PACKED_ARRAY,
   PACKED_BOOLEAN,
+  PACKED_NULL,
   PACKED_NUMBER,
   type FeatureValue,
   type L1Event,
@@ -30,6 +31,12 @@ export interface FeaturizerOptions {
    */
   readonly maxFeatures?: number;
 }
+
+/** `Featurizer.pairState`: not seen yet; a missing value; a value; a value whose `pairKey` is set. */
+const PAIR_NEW = 0;
+const PAIR_MISSING = 1;
+const PAIR_PRESENT = 2;
+const PAIR_KNOWN = 3;
 
 /** Fields whose column lookups are cached (the cache is a speed-up only: fields beyond it still work). */
 const FIELD_CACHE = 1 << 14;
@@ -140,6 +147,12 @@ export class Featurizer {
   private hashes = new Int32Array(256);
   private featureAt = new Int32Array(256);
   private itemAt = new Int32Array(256);
+  /**
+   * Exact vocabulary: per `field=value` pair of the `PairTable` of `idSource`
+   * (`PackedValues.pairIds`), its state (`PAIR_*`) and, once known, its column (they never change).
+   */
+  private pairState = new Uint8Array(0);
+  private pairKey = new Int32Array(0);
   /** Sink for `HashedVocabulary.touch`'s sum (never read). */
   private touched = 0;
   /** The reason of the last event rejected by pass 1. */
@@ -188,8 +201,11 @@ export class Featurizer {
         (event.idSource === this.idSource || this.adopt(event.idSource))
       ) {
         const packed = event.packedValues;
-        if (packed !== null && this.hashedVocabulary === null)
-          return this.featurizePacked(event, packed, ids, event.fieldIdStart, out);
+        if (packed !== null) {
+          return this.hashedVocabulary === null
+            ? this.featurizePacked(event, packed, ids, event.fieldIdStart, out)
+            : this.featurizePackedHashed(this.hashedVocabulary, event, packed, ids, event.fieldIdStart, out);
+        }
         return this.featurizeIds(event.fieldNames, event.fieldValues, ids, event.fieldIdStart, out);
       }
       // the reader's list, in the record's key order: no record to build and walk
@@ -303,6 +319,9 @@ export class Featurizer {
     }
     const names = event.fieldNames;
     const { kinds, numbers, strings } = packed;
+    const pairIds = this.pairIdsOf(packed);
+    // an exact column is found in an array by the pair's id, not in the field's map by the value
+    if (pairIds !== null) packed.pairs!.used = true;
     const at = event.packedAt;
     let s = event.packedStringAt;
     for (let k = 0; k < names.length; k++) {
@@ -311,19 +330,95 @@ export class Featurizer {
       const x = numbers[at + k];
       if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) {
         if (x !== 0) this.add(out, this.numericOf(id, names[k]), x);
-      } else if (kind === PACKED_ARRAY) {
-        if (x === 0) continue;
-        const slot = this.slotOf(id, names[k]);
-        for (let i = 0; i < x; i++) {
-          const item = strings[s++];
-          if (!isMissingString(item)) this.add(out, slot.oneHot(item), 1);
+      } else if (kind === PACKED_NULL) continue;
+      else {
+        const n = kind === PACKED_ARRAY ? x : 1;
+        for (let i = 0; i < n; i++, s++) {
+          const pair = pairIds === null ? -1 : pairIds[s];
+          if (pair < 0) {
+            if (!isMissingString(strings[s])) this.add(out, this.slotOf(id, names[k]).oneHot(strings[s]), 1);
+            continue;
+          }
+          const state = this.pairStateOf(pair, strings[s]);
+          if (state === PAIR_MISSING) continue;
+          if (state === PAIR_KNOWN) {
+            this.add(out, this.pairKey[pair], 1);
+            continue;
+          }
+          const column = this.slotOf(id, names[k]).oneHot(strings[s]);
+          if (column >= 0) {
+            this.pairKey[pair] = column;
+            this.pairState[pair] = PAIR_KNOWN;
+          }
+          this.add(out, column, 1);
         }
-      } else {
-        const v = strings[s++];
-        if (!isMissingString(v)) this.add(out, this.slotOf(id, names[k]).oneHot(v), 1);
       }
     }
     return null;
+  }
+
+  /**
+   * `featurizeHashed` for an event whose values are packed: the same hashes, lookups and vector.
+   * (It ignores pair ids: keeping a hash per pair was measured slower than hashing the pair again.)
+   */
+  private featurizePackedHashed(
+    hashed: HashedVocabulary,
+    event: ListedEvent,
+    packed: PackedValues,
+    ids: Int32Array,
+    idStart: number,
+    out: SparseBuffer,
+  ): null {
+    if (++this.eventNo === 0x7fffffff) {
+      this.eventNo = 1;
+      this.stamp.fill(0);
+    }
+    const names = event.fieldNames;
+    const { kinds, numbers, strings } = packed;
+    const at = event.packedAt;
+    let s = event.packedStringAt;
+    let m = 0;
+    for (let k = 0; k < names.length; k++) {
+      const id = ids[idStart + k];
+      const kind = kinds[at + k];
+      const x = numbers[at + k];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) {
+        if (x !== 0) m = this.pushHash(m, this.numericHashOf(hashed, id, names[k]), k, -1);
+      } else if (kind === PACKED_NULL) continue;
+      else {
+        const n = kind === PACKED_ARRAY ? x : 1;
+        for (let i = 0; i < n; i++, s++)
+          if (!isMissingString(strings[s]))
+            m = this.pushHash(m, this.oneHotHashOf(hashed, id, names[k], strings[s]), k, s);
+      }
+    }
+    this.touched = hashed.touch(this.hashes, m);
+    for (let r = 0; r < m; r++) {
+      const k = this.featureAt[r];
+      const item = this.itemAt[r];
+      const hash = this.hashes[r] >>> 0;
+      if (item < 0) this.add(out, hashed.lookup(hash, names[k], undefined), numbers[at + k]);
+      else this.add(out, hashed.lookup(hash, names[k], strings[item]), 1);
+    }
+    return null;
+  }
+
+  /** The packed values' pair ids, if their pairs are of `idSource`'s fields. */
+  private pairIdsOf(packed: PackedValues): Int32Array | null {
+    return packed.pairs !== null && packed.pairs.names === this.idSource ? packed.pairIds : null;
+  }
+
+  /** The state of pair `pair` (value `value`): judged missing or not the first time (`PAIR_*`). */
+  private pairStateOf(pair: number, value: string): number {
+    if (pair >= this.pairState.length) {
+      const state = new Uint8Array(Math.max(1024, 2 * this.pairState.length, pair + 1));
+      state.set(this.pairState);
+      this.pairState = state;
+      this.pairKey = growInt32(this.pairKey, state.length);
+    }
+    const state = this.pairState[pair];
+    if (state !== PAIR_NEW) return state;
+    return (this.pairState[pair] = isMissingString(value) ? PAIR_MISSING : PAIR_PRESENT);
   }
 
   /**

@@ -1,12 +1,19 @@
 import {
   ListedEvent,
+  PACKED_ARRAY,
+  PACKED_BOOLEAN,
+  PACKED_NULL,
+  PACKED_NUMBER,
+  PACKED_STRING,
+  PackedValues,
+  unpackListed,
   validateEvent,
   type Family,
   type FeatureValue,
   type L1Event,
   type Validated,
 } from '../core/event.js';
-import { flatSlice, InternTable, MAX_INTERNED_LENGTH } from '../core/internTable.js';
+import { flatSlice, InternTable, MAX_INTERNED_LENGTH, PairTable } from '../core/internTable.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
 
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
@@ -44,6 +51,19 @@ class StringCache {
 
 /** Ids per array that events share (`JsonEventReader.ids`). */
 const ID_CHUNK = 1 << 16;
+
+/** Values (and strings) per `PackedValues` chunk that events share. */
+const VALUE_CHUNK = 1 << 16;
+
+function packedChunk(values: number, strings: number, pairs: PairTable | null): PackedValues {
+  return new PackedValues(
+    new Uint8Array(values),
+    new Float64Array(values),
+    new Array<string>(strings),
+    new Int32Array(strings),
+    pairs,
+  );
+}
 
 /** Features an event may have and still be a `ListedEvent` (the repeated-name check's table holds twice as many). */
 const MAX_LISTED = 1024;
@@ -91,8 +111,9 @@ function utf8OrNull(bytes: Uint8Array): string | null {
  * them, and features that are numbers, strings, booleans, null or string arrays. It returns
  * exactly what `validateEvent(JSON.parse(line))` returns, as a `ListedEvent` when it can: then
  * feature names come from an `InternTable` with their ids (`fieldIds`), so that a featurizer
- * finds their columns by id. (Interning string values too was measured slower, for nothing the
- * featurizer could use: a one-hot's column is found by hashing or a map either way.)
+ * finds their columns by id. The values are packed (`PackedValues`, no list or array per event),
+ * and a short string value of a named field is interned with its field as a pair (`PairTable`):
+ * its string is made once, and the featurizer finds the pair's column by its id.
  *
  * It only ever accepts: any line it is not sure of (invalid JSON, an invalid event, a string with
  * an escape, a number it cannot convert exactly, nested values, a `__proto__` name, bytes that
@@ -119,13 +140,9 @@ export class JsonEventReader implements EventDecoder {
   private number = 0;
   /** Hash of the string just scanned by `scanString`. */
   private hash = 0;
-  /** The features of the line being read, in order (`readFeatures`). */
-  private names: string[] = [];
-  private values: Array<FeatureValue | null> = [];
-  /** Scratch for `readFeatures` (reused, `count` entries valid); the event gets exact-size copies. */
+  /** The names of the line being read, in order (`readFeatures`; reused, `count` valid); the event gets a copy. */
   private count = 0;
   private readonly nameScratch: string[] = [];
-  private readonly valueScratch: Array<FeatureValue | null> = [];
   /**
    * Their ids (`ListedEvent.fieldIds`): the events read share `ids` (a new one when it is full),
    * each from its own start; the line's are at `idStart` to `idEnd`.
@@ -139,9 +156,40 @@ export class JsonEventReader implements EventDecoder {
   private readonly seen = new NameSet();
   private seenStamp = 0;
 
-  /** `internCapacity`: distinct feature names given ids at most (`InternTable`). */
-  constructor(options: { readonly internCapacity?: number } = {}) {
+  /** `field=value` pairs with ids (null: none, `pairCapacity` 0). */
+  readonly pairTable: PairTable | null;
+  /**
+   * The values read (`ListedEvent.packedValues`): the line being read writes from `packedAt` and
+   * `stringAt` on (to `valueEnd`, `stringEnd`), which move past it only once it is an event; when
+   * the chunk is full, a new one takes over (events keep theirs).
+   */
+  private packed: PackedValues;
+  private packedAt = 0;
+  private valueEnd = 0;
+  private stringAt = 0;
+  private stringEnd = 0;
+  /** Bits of the scan hash kept (tests: 0 makes every string collide). */
+  private readonly hashMask: number;
+
+  /**
+   * `internCapacity`: distinct feature names given ids at most (`InternTable`); `pairCapacity`:
+   * distinct `field=value` pairs given ids at most (`PairTable`; 0: none). `hashMask` is for
+   * tests: the bits of each string's scan hash the tables see (0: all strings collide).
+   */
+  constructor(
+    options: {
+      readonly internCapacity?: number;
+      readonly pairCapacity?: number;
+      readonly hashMask?: number;
+    } = {},
+  ) {
     this.internTable = new InternTable(options.internCapacity);
+    this.hashMask = options.hashMask ?? -1;
+    this.pairTable =
+      options.pairCapacity === 0
+        ? null
+        : new PairTable(this.internTable, options.pairCapacity, undefined, this.hashMask);
+    this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable);
   }
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
@@ -221,43 +269,50 @@ export class JsonEventReader implements EventDecoder {
     if (!features) return null;
     if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
     if (weight !== undefined && !(weight >= 0)) return null;
-    // the event keeps exact-size copies of the scratch lists (one allocation each, no regrowth)
-    this.names = this.nameScratch.slice(0, this.count);
-    this.values = this.valueScratch.slice(0, this.count);
+    // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth)
+    const names = this.nameScratch.slice(0, this.count);
     if (this.listed) {
       const start = this.idStart;
-      this.idStart = this.idEnd; // the event keeps its ids
-      return new ListedEvent(
+      this.idStart = this.idEnd; // the event keeps its ids and values
+      const event = new ListedEvent(
         key,
         ts,
         label,
         weight,
-        this.names,
-        this.values,
+        names,
+        null,
         this.ids,
         start,
         this.internTable,
+        this.packed,
+        this.packedAt,
+        this.stringAt,
       );
+      this.packedAt = this.valueEnd;
+      this.stringAt = this.stringEnd;
+      return event;
     }
     // The record `JSON.parse` builds (a repeated name keeps its first place and its last value),
     // in the object shape `validateEvent` returns.
+    const values = unpackListed(this.packed, this.packedAt, this.stringAt, this.count);
     const record = Object.create(null) as Record<string, FeatureValue>;
-    for (let k = 0; k < this.names.length; k++) record[this.names[k]] = this.values[k] as FeatureValue;
+    for (let k = 0; k < names.length; k++) record[names[k]] = values[k] as FeatureValue;
     return { key, ts, label, weight, features: record };
   }
 
   /**
-   * Reads the features object starting at `pos` (on its `{`) into `names` and `values` (fresh
-   * arrays: the event keeps them) and their ids; false if the line must go the general way. Sets
-   * `listed`: whether the list's order is the record's key order (see `ListedEvent`).
+   * Reads the features object starting at `pos` (on its `{`) into `nameScratch` and the packed
+   * values, and their ids; false if the line must go the general way. Sets `listed`: whether the
+   * list's order is the record's key order (see `ListedEvent`).
    */
   private readFeatures(): boolean {
     const line = this.line;
     this.pos++;
     const names = this.nameScratch;
-    const values = this.valueScratch;
     this.count = 0;
     this.idEnd = this.idStart;
+    this.valueEnd = this.packedAt;
+    this.stringEnd = this.stringAt;
     this.listed = true;
     if (this.nextToken() === 0x7d) {
       this.pos++;
@@ -290,28 +345,21 @@ export class JsonEventReader implements EventDecoder {
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
       const c = this.nextToken();
-      let value: FeatureValue | null;
       if (c === 0x22) {
-        value = this.readString();
-        if (value === null) return false;
+        this.pushValue(PACKED_STRING, 0);
+        if (!this.readValue(id)) return false;
       } else if (c === 0x5b /* [ */) {
-        value = this.readStringArray();
-        if (value === null) return false;
-      } else if (this.readNumber()) value = this.number;
-      else if (this.readNull()) value = null;
+        if (!this.readStringArray(id)) return false;
+      } else if (this.readNumber()) this.pushValue(PACKED_NUMBER, this.number);
+      else if (this.readNull()) this.pushValue(PACKED_NULL, 0);
       else {
         const b = this.readBoolean();
         if (b < 0) return false;
-        value = b === 1;
+        this.pushValue(PACKED_BOOLEAN, b);
       }
       const k = this.count++;
-      if (k < names.length) {
-        names[k] = name;
-        values[k] = value;
-      } else {
-        names.push(name);
-        values.push(value);
-      }
+      if (k < names.length) names[k] = name;
+      else names.push(name);
       const d = this.nextToken();
       this.pos++;
       if (d === 0x7d) return true;
@@ -319,24 +367,83 @@ export class JsonEventReader implements EventDecoder {
     }
   }
 
-  /** A string array starting at `pos` (on its `[`), or null. */
-  private readStringArray(): string[] | null {
+  /**
+   * Packs the string value whose opening quote is at `pos`, of the field of id `fieldId` (-1:
+   * none), with its pair's id; false if the line must go the general way (see `scanString`).
+   */
+  private readValue(fieldId: number): boolean {
+    const start = this.pos + 1;
+    const end = this.scanString();
+    if (end < 0) return false;
+    const pairs = this.pairTable;
+    let value: string;
+    let pair = -1;
+    const valueId =
+      pairs !== null && pairs.used
+        ? pairs.values.idOfCodes(this.codes, this.line, start, end, this.hash)
+        : -1;
+    if (valueId >= 0) {
+      value = pairs!.values.stringOf(valueId);
+      if (fieldId >= 0) pair = pairs!.idOf(fieldId, valueId);
+    } else value = this.strings.get(this.codes, this.line, start, end, this.hash);
+    if (this.stringEnd === this.packed.strings.length) this.renew();
+    const packed = this.packed;
+    packed.strings[this.stringEnd] = value;
+    packed.pairIds![this.stringEnd++] = pair;
+    return true;
+  }
+
+  /** Packs a string array starting at `pos` (on its `[`), of the field of id `fieldId`; false if not one. */
+  private readStringArray(fieldId: number): boolean {
     this.pos++;
-    const items: string[] = [];
+    // its place, from the line's first value: a new chunk may take the line over while items are read
+    const at = this.valueEnd - this.packedAt;
+    this.pushValue(PACKED_ARRAY, 0);
     if (this.nextToken() === 0x5d /* ] */) {
       this.pos++;
-      return items;
+      return true;
     }
+    let n = 0;
     for (;;) {
-      if (this.nextToken() !== 0x22) return null;
-      const s = this.readString();
-      if (s === null) return null;
-      items.push(s);
+      if (this.nextToken() !== 0x22) return false;
+      if (!this.readValue(fieldId)) return false;
+      n++;
       const d = this.nextToken();
       this.pos++;
-      if (d === 0x5d) return items;
-      if (d !== 0x2c) return null;
+      if (d === 0x5d) {
+        this.packed.numbers[this.packedAt + at] = n;
+        return true;
+      }
+      if (d !== 0x2c) return false;
     }
+  }
+
+  private pushValue(kind: number, x: number): void {
+    if (this.valueEnd === this.packed.kinds.length) this.renew();
+    const packed = this.packed;
+    packed.kinds[this.valueEnd] = kind;
+    packed.numbers[this.valueEnd++] = x;
+  }
+
+  /** A new chunk of values, with the line's so far (earlier events keep the full one). */
+  private renew(): void {
+    const old = this.packed;
+    const values = this.valueEnd - this.packedAt;
+    const strings = this.stringEnd - this.stringAt;
+    const next = packedChunk(
+      Math.max(VALUE_CHUNK, 2 * values),
+      Math.max(VALUE_CHUNK, 2 * strings),
+      this.pairTable,
+    );
+    next.kinds.set(old.kinds.subarray(this.packedAt, this.valueEnd));
+    next.numbers.set(old.numbers.subarray(this.packedAt, this.valueEnd));
+    next.pairIds!.set(old.pairIds!.subarray(this.stringAt, this.stringEnd));
+    for (let i = 0; i < strings; i++) next.strings[i] = old.strings[this.stringAt + i];
+    this.packed = next;
+    this.packedAt = 0;
+    this.valueEnd = values;
+    this.stringAt = 0;
+    this.stringEnd = strings;
   }
 
   private pushId(id: number): void {
@@ -391,7 +498,7 @@ export class JsonEventReader implements EventDecoder {
     for (let pos = this.pos + 1; pos < n; pos++) {
       const c = codes[pos];
       if (c === 0x22) {
-        this.hash = h;
+        this.hash = h & this.hashMask;
         this.pos = pos + 1;
         return pos;
       }

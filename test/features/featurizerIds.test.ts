@@ -111,6 +111,21 @@ describe('Featurizer on events with ids (JsonEventReader)', () => {
     }
   });
 
+  it('the same with every scan hash equal (hashMask 0) and with few pair ids: pairs told apart by their units', () => {
+    for (const options of [
+      { hashMask: 0 },
+      { hashMask: 0, pairCapacity: 5 },
+      { pairCapacity: 0 },
+      { hashMask: 3 },
+    ]) {
+      const reader = new JsonEventReader(options);
+      agree(input, {}, [reader]);
+      if (options.pairCapacity !== 0) expect(reader.pairTable!.size).toBeGreaterThan(0);
+      agree(input, { maxFeatures: 30 }, [new JsonEventReader(options)]);
+      agree(input, { hashBits: 6 }, [new JsonEventReader(options)]);
+    }
+  });
+
   it("never maps one table's ids to another table's names: events from two readers into one featurizer", () => {
     // the same ids stand for different names in the two tables
     const first = ['{"features":{"a":1,"b":"x"}}', '{"features":{"b":"y","a":2}}'];

@@ -5,7 +5,13 @@ import { adClicks } from '../../examples/ad-clicks/generate.js';
 import { impressions } from '../../examples/campaign-scoring/generate.js';
 import { customers } from '../../examples/churn/generate.js';
 import { deliveries } from '../../examples/sparsity-drift/generate.js';
-import { ListedEvent, validateEvent, type Family, type Validated } from '../../src/core/event.js';
+import {
+  ListedEvent,
+  validateEvent,
+  type Family,
+  type L1Event,
+  type Validated,
+} from '../../src/core/event.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
@@ -42,9 +48,13 @@ function fast(
  * decode errors, dead-letter reasons, key, ts, label, weight (-0 included), feature order, and
  * the featurized columns and values. Returns how many lines the fast reader read itself.
  */
-function agree(lines: readonly string[], family: Family): number {
-  const reader = new JsonEventReader();
-  const probe = new JsonEventReader();
+function agree(
+  lines: readonly string[],
+  family: Family,
+  options: ConstructorParameters<typeof JsonEventReader>[0] = {},
+): number {
+  const reader = new JsonEventReader(options);
+  const probe = new JsonEventReader(options);
   const fa = new Featurizer();
   const fb = new Featurizer({ hashBits: 12 });
   const ga = new Featurizer();
@@ -192,6 +202,56 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     const reader = new JsonEventReader();
     for (const line of lines) expect(fast(reader, line, 'binomial'), line).toEqual(general(line, 'binomial'));
     expect(agree(lines, 'binomial')).toBe(4);
+  });
+
+  it('with every scan hash equal (hashMask 0): names, values and pairs are told apart by their units', () => {
+    const rng = new Rng(15);
+    const lines: string[] = [...cases.map(([, line]) => line)];
+    for (let i = 0; i < 400; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng));
+    }
+    // names and values that differ in one unit, with equal lengths, across fields
+    for (let i = 0; i < 200; i++)
+      lines.push(
+        `{"label":${i % 2},"features":{"a${i % 7}":"v${i % 5}","b${i % 3}":["v${i % 4}","w${i % 5}"],"a${(i + 1) % 7}":${i}}}`,
+      );
+    for (const family of ['binomial', 'gaussian'] as const) {
+      const all = agree(lines, family);
+      expect(agree(lines, family, { hashMask: 0 })).toBe(all);
+      expect(agree(lines, family, { hashMask: 0, pairCapacity: 3 })).toBe(all);
+      expect(agree(lines, family, { hashMask: 1, internCapacity: 5 })).toBe(all);
+    }
+  });
+
+  it('packs values in chunks: events read before a new chunk keep theirs (arrays and nulls across the boundary)', () => {
+    const reader = new JsonEventReader({ hashMask: 0xff });
+    const rng = new Rng(16);
+    // 70,000 values and strings: more than one chunk of each (2^16)
+    const lines = Array.from({ length: 10_000 }, (_, i) => {
+      const items = Array.from({ length: rng.int(4) }, () => `"v${rng.int(50)}"`).join(',');
+      return `{"label":${i % 2},"features":{"a":${i},"b":[${items}],"c":null,"d":"x${rng.int(9)}","e":${i % 3 === 0},"f":[],"g":"${i}"}}`;
+    });
+    // an exact featurizer turns the reader's pair ids on
+    new Featurizer().featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, new SparseBuffer());
+    const events = lines.map((line) => reader.read(line, 'binomial'));
+    const f = new Featurizer();
+    const g = new Featurizer();
+    const x = new SparseBuffer();
+    const y = new SparseBuffer();
+    lines.forEach((line, i) => {
+      const event = events[i];
+      expect(event).toBeInstanceOf(ListedEvent);
+      expect((event as ListedEvent).packedValues).not.toBeNull();
+      const plain = validateEvent(JSON.parse(line), 'binomial');
+      expect(plain.ok && JSON.stringify(event) === JSON.stringify(plain.event), line).toBe(true);
+      f.featurize(event!, x);
+      g.featurize((plain as { event: L1Event }).event, y);
+      expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
+      expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
+    });
+    expect(reader.pairTable!.used).toBe(true);
+    expect(reader.pairTable!.size).toBeGreaterThan(50);
   });
 
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
