@@ -62,10 +62,6 @@ export class CdState {
   hessianBuilds = 0;
   /** Quadratic models left with violators unswept (`solveWorkingSet`'s `maxRounds`). */
   roundsCapped = 0;
-  /** Sweeps of part of the working set (`solveWorkingSet`'s `focus`), its last size and scratch β. */
-  focusSweeps = 0;
-  focusCount = 0;
-  focusBefore: Float64Array | null = null;
   /** The features that are not excluded, for full-gradient products. */
   private liveColumns: Int32Array | null = null;
   private liveDots: Float64Array | null = null;

@@ -1,4 +1,3 @@
-import { SparseDesign } from './design.js';
 import type { Counts } from './outcome.js';
 import type { CdState } from './state.js';
 
@@ -73,55 +72,6 @@ function sweepFeatures(st: CdState, l1: number, l2: number, list: Int32Array, co
   return maxChange;
 }
 
-/**
- * Focused sweeps (`solveWorkingSet`'s `focus`): after a sweep of the working set that did not
- * converge, the features whose own change was at least FOCUS_FRACTION of the threshold are swept
- * alone until their largest change is below it, while those sweeps cost at most FOCUS_BUDGET
- * sweeps of the whole set (entries visited), and only when they hold at most FOCUS_SHARE of its
- * entries. The working set's sweeps stop as before (one whose largest change is below the
- * threshold). After a window shift most of the set settles in a few sweeps while a few hundred
- * rare ids keep moving: warm refit on the bench's window, λ = 0.001, KKT 1e-2, 100 sweeps of
- * ~235,000 entries, in most of which 1–150 features (under 30,000 entries) moved by more than
- * the threshold; focused, 66 sweeps (bench/results/solve-refit.md).
- */
-const FOCUS_FRACTION = 0.1;
-const FOCUS_SHARE = 0.25;
-const FOCUS_BUDGET = 1;
-
-/**
- * The features of the working set whose change since `before` (β at the start of a sweep) is at
- * least FOCUS_FRACTION of `thr` (h·Δ²), into `st.active` (their count in `st.focusCount`); returns their entries.
- */
-function focusList(st: CdState, before: Float64Array, thr: number): number {
-  const { set, beta, h, active } = st;
-  let count = 0;
-  let hot = 0;
-  for (let k = 0; k < st.setSize; k++) {
-    const j = set[k]!;
-    const d = beta[j]! - before[j]!;
-    if (d === 0 || h[j]! * d * d < FOCUS_FRACTION * thr) continue;
-    active[count++] = j;
-    hot += columnEntries(st, j);
-  }
-  st.focusCount = count;
-  return hot;
-}
-
-/** Stored entries of column j (1 on a dense design). */
-function columnEntries(st: CdState, j: number): number {
-  const x = st.problem.x;
-  return x instanceof SparseDesign ? x.colStart[j + 1]! - x.colStart[j]! : 1;
-}
-
-/** Entries of the working set's columns (its size on a dense design). */
-function setEntries(st: CdState): number {
-  const x = st.problem.x;
-  if (!(x instanceof SparseDesign)) return st.setSize;
-  let e = 0;
-  for (let k = 0; k < st.setSize; k++) e += x.colStart[st.set[k]! + 1]! - x.colStart[st.set[k]!]!;
-  return e;
-}
-
 /** A check of the caller's own stopping rule during long sweeps (`solveWorkingSet`). */
 export interface Probe {
   /** The pass count at which `stop` is next called (the probe moves it on). */
@@ -135,8 +85,7 @@ export interface Probe {
  * violators, and repeats; after `maxRounds` checks that found violators it returns with the
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
- * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `focus`: between
- * sweeps of the working set, the features still moving are swept alone (`FOCUS_FRACTION`).
+ * `minPasses`: the sweeps go on below `thr` until the pass count reaches it.
  */
 export function solveWorkingSet(
   st: CdState,
@@ -148,14 +97,11 @@ export function solveWorkingSet(
   sorted = false,
   maxRounds = Infinity,
   minPasses = 0,
-  focus = false,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
   let rounds = 0;
-  const before = focus ? (st.focusBefore ??= new Float64Array(st.p)) : null;
   for (;;) {
-    const entries = before ? setEntries(st) : 0;
     // A sweep that stops making progress is at the rounding level of its sums: the incremental
     // Σ W ρ drifts from the residual over many updates, and a constant false gradient then drives
     // a cycle of the intercept and uncentred columns that never goes below `thr`. Recompute the
@@ -167,18 +113,8 @@ export function solveWorkingSet(
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
-      if (before) for (let k = 0; k < st.setSize; k++) before[st.set[k]!] = st.beta[st.set[k]!]!;
       const change = sweep(st, lambda);
       if (change < thr && counts.passes >= minPasses) break;
-      if (before) {
-        // the features that moved by at least the threshold, swept alone (`FOCUS_SHARE`)
-        const hot = focusList(st, before, thr);
-        const count = hot > FOCUS_SHARE * entries ? 0 : st.focusCount;
-        for (let spent = hot; count > 0 && spent <= FOCUS_BUDGET * entries; spent += hot) {
-          st.focusSweeps++;
-          if (sweep(st, lambda, st.active, count) < thr) break;
-        }
-      }
       if (probe && counts.passes >= probe.next) {
         if (probe.stop()) return true;
       }
