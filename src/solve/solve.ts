@@ -143,13 +143,16 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
   // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
   // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them
   // back. From the bench's warm starts it cost more than it saved (bench/results/solve-refit.md).
-  const profiled = singletonProfile(full);
+  // (computed only for a fit that can use it: a pass over the design)
+  let profiled: ReturnType<typeof singletonProfile> | undefined;
   let profile: SingletonProfile | null = null;
   let problem = full;
   const engineFor = (warm: boolean): Engine => {
-    const use = profiled !== null && (!warm || full.profileSingletons === 'always');
-    profile = use ? profiled.profile : null;
-    problem = use ? profiled.problem : full;
+    const wants = !warm || full.profileSingletons === 'always';
+    if (wants && profiled === undefined) profiled = singletonProfile(full);
+    const use = wants ? profiled : null;
+    profile = use?.profile ?? null;
+    problem = use?.problem ?? full;
     return new Engine(problem, profile);
   };
   let engine = engineFor(start !== undefined);
