@@ -881,7 +881,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   private admitFeature(key: number, x: NamedFeatures, t: number): number {
     if (this.features >= this.maxTracked) {
-      if (this.sketch.addEstimate(key) < PROMOTE_COUNT || this.victims.length === 0) return -1;
+      // no room to make: only the count (what addEstimate adds, without reading the rows back)
+      if (this.victims.length === 0) {
+        this.sketch.add(key);
+        return -1;
+      }
+      if (this.sketch.addEstimate(key) < PROMOTE_COUNT) return -1;
       const victim = this.victims.pop()!;
       if (this.kind[victim] !== FEATURE || this.status[victim] === ARMED) return -1;
       this.release(victim);
