@@ -57,6 +57,8 @@ export interface DriftBatch {
   readonly featureStarts: Int32Array;
   readonly featureIndices: Int32Array;
   readonly nameOf: (index: number) => string;
+  /** Optional: the field of a one-hot column without building its name (`NamedFeatures.fieldOf`). */
+  readonly fieldOf?: (index: number) => string | null;
 }
 
 interface LossWatch {
@@ -101,6 +103,7 @@ export class DriftMonitor {
     start: 0,
     end: 0,
     nameOf: String,
+    fieldOf: undefined,
   };
   private readonly scaleOf?: (name: string) => number;
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
@@ -150,6 +153,7 @@ export class DriftMonitor {
     const view = this.view;
     view.indices = batch.featureIndices;
     view.nameOf = batch.nameOf;
+    view.fieldOf = batch.fieldOf;
     for (let i = 0; i < batch.count; i++) {
       if (batch.labelled[i] === 1) {
         offset++;

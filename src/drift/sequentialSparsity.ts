@@ -16,6 +16,11 @@ export interface NamedFeatures {
   start: number;
   end: number;
   nameOf: (index: number) => string;
+  /**
+   * Optional: the field of a column whose name is a one-hot `field=value`, without building the
+   * name (null: ask `nameOf`). It must agree with `nameOf`; it spares naming every new column.
+   */
+  fieldOf?: ((index: number) => string | null) | undefined;
 }
 
 export interface SequentialSparsityOptions {
@@ -394,13 +399,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const key = indices[p];
       // admitting a feature may have released another one of this event
       let slot = map.changes === changes ? slots[k] : map.slotOf(key);
-      if (slot < 0) slot = this.admitFeature(key, x.nameOf, t);
+      if (slot < 0) slot = this.admitFeature(key, x, t);
       let field: number;
       if (slot >= 0) {
         if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
-        field = this.fieldOfColumn(key, x.nameOf, t);
+        field = this.fieldOfColumn(key, x, t);
       }
       if (field >= 0) {
         this.f[field * S + LEVEL_SUM]++;
@@ -874,9 +879,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   // --- the table --------------------------------------------------------------------------------
 
-  private admitFeature(key: number, nameOf: (i: number) => string, t: number): number {
+  private admitFeature(key: number, x: NamedFeatures, t: number): number {
     if (this.features >= this.maxTracked) {
-      if (this.sketch.addEstimate(key) < PROMOTE_COUNT || this.victims.length === 0) return -1;
+      // no room to make: only the count (what addEstimate adds, without reading the rows back)
+      if (this.victims.length === 0) {
+        this.sketch.add(key);
+        return -1;
+      }
+      if (this.sketch.addEstimate(key) < PROMOTE_COUNT) return -1;
       const victim = this.victims.pop()!;
       if (this.kind[victim] !== FEATURE || this.status[victim] === ARMED) return -1;
       this.release(victim);
@@ -886,7 +896,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.keyOf[slot] = key;
     this.featureSlot.set(key, slot);
     this.features++;
-    const field = this.fieldOfColumn(key, nameOf, t);
+    const field = this.fieldOfColumn(key, x, t);
     this.fieldOf[slot] = field;
     if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
@@ -898,15 +908,25 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     return slot;
   }
 
-  /** `fieldOfName(nameOf(key), t)`, from the cache when it holds the column. */
-  private fieldOfColumn(key: number, nameOf: (i: number) => string, t: number): number {
+  /**
+   * `fieldOfName(x.nameOf(key), t)`, from the cache when it holds the column, else from
+   * `x.fieldOf` when it knows the field (no name is built), else from the name.
+   */
+  private fieldOfColumn(key: number, x: NamedFeatures, t: number): number {
     if (this.droppedFields.length > 0) this.dropColumns();
     const entry = this.columns[key & this.columnMask];
     if (entry !== 0 && entry >>> 16 === key >>> this.columnBits) {
       const field = (entry & (TAG - 1)) - FIELD_CODE;
       return field >= 0 ? field : -1;
     }
-    const name = nameOf(key);
+    const known = x.fieldOf !== undefined ? x.fieldOf(key) : null;
+    // `field=value` with no `=` in the field: the name's first `=` ends the field
+    if (known !== null && known.indexOf('=') < 0) {
+      const field = this.fieldOfField(known, t);
+      this.cacheColumn(key, field >= 0 ? field : NO_ROOM);
+      return field;
+    }
+    const name = x.nameOf(key);
     const field = this.fieldOfName(name, t);
     this.cacheColumn(key, field >= 0 ? field : name.indexOf('=') < 0 ? NUMBER : NO_ROOM);
     return field;
@@ -972,7 +992,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private fieldOfName(name: string, t: number): number {
     const eq = name.indexOf('=');
     if (eq < 0) return -1;
-    const field = name.slice(0, eq);
+    return this.fieldOfField(name.slice(0, eq), t);
+  }
+
+  /** The slot of categorical field `field` (created when there is room), or −1 (table full). */
+  private fieldOfField(field: string, t: number): number {
     const known = this.fieldSlot.get(field);
     if (known !== undefined) return known;
     if (this.fields >= this.maxFields) return -1;

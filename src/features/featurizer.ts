@@ -181,6 +181,11 @@ export class Featurizer {
     return this.vocabulary.nameOf(index);
   }
 
+  /** The field of a one-hot column's name, without building it (`Vocabulary.fieldOf`), else null. */
+  fieldOf(index: number): string | null {
+    return this.vocabulary.fieldOf !== undefined ? this.vocabulary.fieldOf(index) : null;
+  }
+
   /**
    * Writes the event's features into `out` (cleared first). Returns null, or the reason the event
    * is rejected (a value of an unsupported type: then `out` is empty and no state changed).

@@ -21,6 +21,11 @@ export interface Vocabulary {
   indexOf(field: string, value?: string): number;
   /** The feature name of a column (for hashed columns, the first name seen there). */
   nameOf(index: number): string;
+  /**
+   * The field of `nameOf(index)` when that is a one-hot `field=value`, without building the name;
+   * null for a numeric column or one without a name.
+   */
+  fieldOf?(index: number): string | null;
   /** True when the column has a name on record. */
   hasName(index: number): boolean;
   /**
@@ -160,6 +165,11 @@ export class ExactVocabulary implements Vocabulary {
     if (value === null) return field;
     // built once: drift detectors name columns per event
     return (this.names[index] ??= featureName(field, value));
+  }
+
+  fieldOf(index: number): string | null {
+    const value = this.values[index];
+    return value === undefined || value === null ? null : this.fields[index];
   }
 
   hasName(index: number): boolean {
@@ -543,6 +553,11 @@ export class HashedVocabulary implements Vocabulary {
   nameOf(index: number): string {
     const k = this.names.entry(index);
     return k < 0 ? `#${index}` : this.names.nameAt(k);
+  }
+
+  fieldOf(index: number): string | null {
+    const k = this.names.entry(index);
+    return !(k >= 0) || this.names.valueAt(k) === null ? null : this.names.fieldAt(k);
   }
 
   hasName(index: number): boolean {

@@ -150,6 +150,7 @@ export class LearnedBatchBuilder {
       featureStarts: this.featureStarts.subarray(0, count + 1),
       featureIndices: this.indices.subarray(0, this.used),
       nameOf: (j: number) => model.featurizer.nameOf(j),
+      fieldOf: (j: number) => model.featurizer.fieldOf(j),
       rejected: this.rejected,
       records: last.records,
     };

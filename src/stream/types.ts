@@ -112,6 +112,8 @@ export interface LearnedBatch {
   readonly featureStarts: Int32Array;
   readonly featureIndices: Int32Array;
   readonly nameOf: (index: number) => string;
+  /** The field of a one-hot column without building its name (null: see `nameOf`). */
+  readonly fieldOf?: (index: number) => string | null;
   /** Records rejected in this batch (decode, validation or featurization). */
   readonly rejected: number;
   /** The raw records this batch covers, for offset commits. */

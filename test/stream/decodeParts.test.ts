@@ -51,6 +51,7 @@ async function run(batches: readonly RawBatch[], partSize?: number) {
 const plain = (b: LearnedBatch) => ({
   ...b,
   nameOf: undefined,
+  fieldOf: undefined,
   labelled: [...b.labelled],
   labels: [...b.labels],
   predictions: [...b.predictions],
