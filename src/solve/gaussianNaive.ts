@@ -10,8 +10,9 @@ import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS
  * certified by a duality gap or by the KKT conditions (`kktTolerance`, relative to each
  * threshold), whichever holds first. The first round sweeps to glmnet's rule (FIRST_ROUND), the
  * next to `tolerance`, then 100× tighter until a certificate holds, at least GAP_SPACING sweeps
- * apart. The gap is that of the rescaled residual or, near the target, of the extrapolated dual
- * point (`DualExtrapolation`, lasso only), whichever is smaller.
+ * apart and, from the third check, not before the pass where the gap's rate so far reaches the
+ * target (`predictCheck`). The gap is that of the rescaled residual or, near the target, of the
+ * extrapolated dual point (`DualExtrapolation`, lasso only), whichever is smaller.
  */
 export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   const pr = st.problem;
