@@ -17,6 +17,7 @@ export class DualExtrapolation {
   /** The λ of the current history. */
   lambda = NaN;
   private readonly hist: Float64Array;
+  private readonly diffs: Float64Array;
   private readonly theta: Float64Array;
   private readonly saved: Float64Array;
   private readonly gram = new Float64Array((DUAL_K - 1) * (DUAL_K - 1));
@@ -36,6 +37,7 @@ export class DualExtrapolation {
 
   constructor(private readonly st: CdState) {
     this.hist = new Float64Array(DUAL_K * st.n);
+    this.diffs = new Float64Array((DUAL_K - 1) * st.n);
     this.theta = new Float64Array(st.n);
     this.saved = new Float64Array(st.n);
   }
@@ -83,14 +85,20 @@ export class DualExtrapolation {
     const first = this.count - q;
     const off = (k: number) => ((first + k) % DUAL_K) * n;
     const G = this.gram;
+    // the residuals' differences once (the products below are theirs, in the same order)
+    const df = this.diffs;
+    for (let a = 0; a < K; a++) {
+      const a1 = off(a + 1);
+      const a0 = off(a);
+      const o = a * n;
+      for (let i = 0; i < n; i++) df[o + i] = h[a1 + i]! - h[a0 + i]!;
+    }
     for (let a = 0; a < K; a++)
       for (let b = a; b < K; b++) {
-        const a1 = off(a + 1);
-        const a0 = off(a);
-        const b1 = off(b + 1);
-        const b0 = off(b);
+        const oa = a * n;
+        const ob = b * n;
         let s = 0;
-        for (let i = 0; i < n; i++) s += (h[a1 + i]! - h[a0 + i]!) * (h[b1 + i]! - h[b0 + i]!);
+        for (let i = 0; i < n; i++) s += df[oa + i]! * df[ob + i]!;
         G[a * K + b] = s;
         G[b * K + a] = s;
       }

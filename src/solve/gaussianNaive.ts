@@ -10,8 +10,9 @@ import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS
  * certified by a duality gap or by the KKT conditions (`kktTolerance`, relative to each
  * threshold), whichever holds first. The first round sweeps to glmnet's rule (FIRST_ROUND), the
  * next to `tolerance`, then 100× tighter until a certificate holds, at least GAP_SPACING sweeps
- * apart. The gap is that of the rescaled residual or, near the target, of the extrapolated dual
- * point (`DualExtrapolation`, lasso only), whichever is smaller.
+ * apart and, from the third check, not before the pass where the gap's rate so far reaches the
+ * target (`predictCheck`). The gap is that of the rescaled residual or, near the target, of the
+ * extrapolated dual point (`DualExtrapolation`, lasso only), whichever is smaller.
  */
 export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   const pr = st.problem;
@@ -19,6 +20,8 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   // glmnet's rule keeps the residual from λ to λ (a fresh one costs a pass over the support)
   if (certify || !st.residualCurrent) st.resetResidual(pr.y);
   st.residualCurrent = true;
+  // every column's statistics once (the sums are current): the sweeps then skip them
+  if (st.sparseKernels) st.ensureAll();
   // sweeps in column order, as glmnet's (and a sparse design's columns then stream from memory)
   st.sortSet();
   const scaleVar = pr.yVar > 0 ? pr.yVar : 1;
@@ -30,6 +33,9 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   let gap = NaN;
   let gapChecks = 0;
   let lastCheck = 0;
+  // the pass at which the gap's rate of decrease so far predicts the target (0: none)
+  let nextCheck = 0;
+  let prevGap = NaN;
   for (;;) {
     const ok = certify
       ? solveWorkingSet(
@@ -41,7 +47,7 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
           pr.extrapolate ? extrapolation(st).start(lambda, counts) : undefined,
           true,
           Infinity,
-          gapChecks > 0 ? lastCheck + GAP_SPACING : 0,
+          gapChecks > 0 ? Math.max(lastCheck + GAP_SPACING, nextCheck) : 0,
         )
       : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {
@@ -57,6 +63,8 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
     if (!certify || lambda * pr.alpha === 0 || pr.yVar === 0) break;
     gap = dualGap(st, lambda);
     gapChecks++;
+    const checkedGap = gap;
+    const prevPass = lastCheck;
     lastCheck = counts.passes;
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
     if (gap <= target) break;
@@ -71,6 +79,8 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
     // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check)
     if (v <= pr.kktTolerance) break;
     thr = thr > tight ? tight : thr / 100;
+    nextCheck = gapChecks > 1 ? predictCheck(prevGap, checkedGap, prevPass, counts.passes, gap, target) : 0;
+    prevGap = checkedGap;
     if (thr < 1e-30 * scaleVar) {
       return {
         converged: false,
@@ -252,6 +262,32 @@ export function dualGapFrom(st: CdState, lambda: number, r2: number): number {
   return 0.5 * r2 * (1 + c2) - dual * ry + l1 * norm1 + 0.5 * l2 * (1 + c2) * norm2;
 }
 
+/**
+ * Certified: the pass of the next gap check, from the residual's gaps `g0` and `g1` at passes `p0`
+ * and `p1` of this λ: when the gap at their rate (per pass, clamped to [PREDICT_RATE_MIN,
+ * PREDICT_RATE_MAX]) reaches `target` from `gap` (the last, perhaps the extrapolated dual point's),
+ * at most PREDICT_MAX passes on; 0 without progress. Each check is a product with the design and
+ * restarts the Anderson history: one that cannot certify costs both.
+ */
+export function predictCheck(
+  g0: number,
+  g1: number,
+  p0: number,
+  p1: number,
+  gap: number,
+  target: number,
+): number {
+  if (!(g0 > 0) || !(g1 < g0) || p1 <= p0) return 0;
+  const rate = Math.min(Math.max(Math.pow(g1 / g0, 1 / (p1 - p0)), PREDICT_RATE_MIN), PREDICT_RATE_MAX);
+  const m = Math.ceil(Math.log(target / gap) / Math.log(rate));
+  return p1 + Math.min(Math.max(m, 1), PREDICT_MAX);
+}
+
+/** Certified: the next gap check is at most this many passes beyond the last (`predictCheck`). */
+const PREDICT_MAX = 12;
+const PREDICT_RATE_MIN = 0.3;
+const PREDICT_RATE_MAX = 0.95;
+
 /** Certified: the first round's sweep threshold (relative to var(y)), glmnet's rule's default. */
 const FIRST_ROUND = 1e-9;
 /** Certified: sweeps at least this many passes between gap checks (each costs a product with the design). */
@@ -285,6 +321,8 @@ class Extrapolation implements Probe {
   private counts: Counts = { passes: 0, kkt: 0 };
   /** The last AA_K + 1 iterates on the working set, `cap` entries each. */
   private hist = new Float64Array(0);
+  /** The differences of consecutive iterates (`weights`), `cap` entries each. */
+  private diffs = new Float64Array(0);
   private cap = 0;
   private readonly gram = new Float64Array(AA_K * AA_K);
   private readonly z = new Float64Array(AA_K);
@@ -323,11 +361,15 @@ class Extrapolation implements Probe {
       if (m > this.cap) {
         this.cap = Math.max(m, 2 * this.cap);
         this.hist = new Float64Array((AA_K + 1) * this.cap);
+        this.diffs = new Float64Array(AA_K * this.cap);
         this.delta = new Float64Array(this.cap);
       }
     }
     const at = this.filled * this.cap;
-    for (let k = 0; k < m; k++) this.hist[at + k] = st.beta[st.set[k]!]!;
+    const hist = this.hist;
+    const beta = st.beta;
+    const set = st.set;
+    for (let k = 0; k < m; k++) hist[at + k] = beta[set[k]!]!;
     this.dual?.record(this.counts.passes, m);
     if (++this.filled === AA_K + 1) {
       this.filled = 0;
@@ -411,11 +453,18 @@ class Extrapolation implements Probe {
     const h = this.hist;
     const cap = this.cap;
     const G = this.gram;
+    // the differences of the iterates once (the products below are theirs, in the same order)
+    const df = this.diffs;
+    for (let a = 0; a < K; a++) {
+      const o = a * cap;
+      for (let k = 0; k < m; k++) df[o + k] = h[o + cap + k]! - h[o + k]!;
+    }
     for (let a = 0; a < K; a++)
       for (let b = a; b < K; b++) {
         let s = 0;
-        for (let k = 0; k < m; k++)
-          s += (h[(a + 1) * cap + k]! - h[a * cap + k]!) * (h[(b + 1) * cap + k]! - h[b * cap + k]!);
+        const oa = a * cap;
+        const ob = b * cap;
+        for (let k = 0; k < m; k++) s += df[oa + k]! * df[ob + k]!;
         G[a * K + b] = s;
         G[b * K + a] = s;
       }

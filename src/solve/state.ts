@@ -143,11 +143,14 @@ export class CdState {
     const { x, mean, scale } = this.problem;
     this.rho.set(z);
     let shift = -this.b0;
+    const kernels = this.sparseKernels;
     for (let k = 0; k < this.setSize; k++) {
       const j = this.set[k]!;
       const b = this.beta[j]!;
       if (b !== 0) {
-        x.axpy(j, -b / scale[j]!, this.rho);
+        // the WebAssembly scatter is the same operations as the design's (bit-identical)
+        if (kernels) kernels.axpy(j, -b / scale[j]!);
+        else x.axpy(j, -b / scale[j]!, this.rho);
         shift += (b * mean[j]!) / scale[j]!;
       }
     }
@@ -166,6 +169,20 @@ export class CdState {
     }
     this.sumW = sw;
     this.sumWrho = swr;
+  }
+
+  /** `ensureAll`'s stamp: every feature's column statistics are current for this W. */
+  allStamp = 0;
+
+  /**
+   * Column statistics of every feature not excluded under the current W (sums current), so that
+   * sweeps need not ensure their list's columns one by one until W changes.
+   */
+  ensureAll(): void {
+    if (this.allStamp === this.stampNo) return;
+    const excluded = this.problem.excluded;
+    for (let j = 0; j < this.p; j++) if (!excluded[j]) this.ensureColumn(j);
+    this.allStamp = this.stampNo;
   }
 
   /** Column statistics under the current W (recomputed when W changes: a new stamp). */

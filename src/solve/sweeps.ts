@@ -31,7 +31,7 @@ export function sweep(st: CdState, lambda: number, list: Int32Array = st.set, co
   let maxChange: number;
   if (kernels) {
     // the whole sweep in WebAssembly: the operations of sweepFeatures, in the same order
-    for (let k = 0; k < count; k++) st.ensureColumn(list[k]!);
+    if (st.allStamp !== st.stampNo) for (let k = 0; k < count; k++) st.ensureColumn(list[k]!);
     maxChange = kernels.sweep(list, count, st.uniformWeight, l1, l2, st.sumW, st);
   } else maxChange = sweepFeatures(st, l1, l2, list, count);
   const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
@@ -136,21 +136,23 @@ export function solveWorkingSet(
     // every feature's product with the residual in one WebAssembly call
     const kernels = st.sparseKernels;
     kernels?.dotsAll(st.uniformWeight === 0);
-    for (let j = 0; j < st.p; j++) {
-      if (excluded[j]) {
-        st.grad[j] = 0;
-        continue;
+    if (kernels && st.allStamp === st.stampNo) violators = gradientsFromDots(st, kernels.dots, l1);
+    else
+      for (let j = 0; j < st.p; j++) {
+        if (excluded[j]) {
+          st.grad[j] = 0;
+          continue;
+        }
+        st.columnVisits++;
+        if (st.inSet[j]) st.ensureColumn(j);
+        else st.ensureColumnSum(j);
+        const g = kernels ? st.gradientFrom(j, kernels.dots[j]!) : st.gradient(j);
+        st.grad[j] = g;
+        if (!st.inSet[j] && Math.abs(g) > l1 * pf[j]!) {
+          st.addToSet(j);
+          violators++;
+        }
       }
-      st.columnVisits++;
-      if (st.inSet[j]) st.ensureColumn(j);
-      else st.ensureColumnSum(j);
-      const g = kernels ? st.gradientFrom(j, kernels.dots[j]!) : st.gradient(j);
-      st.grad[j] = g;
-      if (!st.inSet[j] && Math.abs(g) > l1 * pf[j]!) {
-        st.addToSet(j);
-        violators++;
-      }
-    }
     if (violators === 0) return true;
     // a loosely solved model (inexact Newton) need not hold every violator: they are in the set
     // for the next model, whose Newton step starts from an exact gradient
@@ -160,6 +162,38 @@ export function solveWorkingSet(
     }
     if (sorted) st.sortSet();
   }
+}
+
+/**
+ * Every feature's gradient into `grad` from its product with the residual (`dots`, a sparse
+ * design's `dotsAll`; every column's statistics current), the operations of `gradientFrom` with
+ * the loop's invariants hoisted; features outside the working set that violate their KKT
+ * condition join it. Returns how many joined.
+ */
+function gradientsFromDots(st: CdState, dots: Float64Array, l1: number): number {
+  const { excluded, pf, mean, scale } = st.problem;
+  const { grad, colW, inSet, p } = st;
+  const c = st.uniformWeight;
+  const shift = st.shift;
+  const centre = st.sumWrho + shift * st.sumW;
+  let violators = 0;
+  let visits = 0;
+  for (let j = 0; j < p; j++) {
+    if (excluded[j]) {
+      grad[j] = 0;
+      continue;
+    }
+    visits++;
+    const d = dots[j]!;
+    const g = ((c > 0 ? c * d : d) + shift * colW[j]! - mean[j]! * centre) / scale[j]!;
+    grad[j] = g;
+    if (!inSet[j] && Math.abs(g) > l1 * pf[j]!) {
+      st.addToSet(j);
+      violators++;
+    }
+  }
+  st.columnVisits += visits;
+  return violators;
 }
 
 /**

@@ -8,6 +8,7 @@ import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.j
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
+import { predictCheck } from '../../src/solve/gaussianNaive.js';
 import { solvePath } from '../../src/solve/path.js';
 import { sparseFromRows } from '../helpers/designs.js';
 
@@ -224,5 +225,22 @@ describe('predicted start along the path (naive updates)', () => {
       const ref = plain.fits[k]!;
       expect(Math.abs(fit.objective - ref.objective) / ref.objective).toBeLessThan(1e-12);
     });
+  });
+});
+
+describe('gap check schedule (certified stopping, naive updates)', () => {
+  it('the next check is where the gap at its rate so far reaches the target, within bounds', () => {
+    // 1e-4 → 1e-6 in 4 passes: 10^-0.5 a pass; 1e-6 → 1e-10 takes 8 more
+    expect(predictCheck(1e-4, 1e-6, 10, 14, 1e-6, 1e-10)).toBe(22);
+    // the last gap (the extrapolated dual point's) is nearer the target: from there
+    expect(predictCheck(1e-4, 1e-6, 10, 14, 1e-8, 1e-10)).toBe(18);
+    // a faster rate than 0.3 a pass is not trusted (one Anderson step can make it)
+    expect(predictCheck(1e-4, 1e-12, 10, 12, 1e-12, 1e-13)).toBe(12 + 2);
+    // a slow one: at most 12 passes on
+    expect(predictCheck(1e-6, 0.99e-6, 10, 13, 0.99e-6, 1e-10)).toBe(13 + 12);
+    // at least one pass on, and none without progress
+    expect(predictCheck(1e-6, 1e-8, 10, 13, 1e-10, 1e-10)).toBe(14);
+    expect(predictCheck(1e-6, 1e-6, 10, 13, 1e-6, 1e-10)).toBe(0);
+    expect(predictCheck(NaN, 1e-6, 10, 13, 1e-6, 1e-10)).toBe(0);
   });
 });

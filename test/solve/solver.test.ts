@@ -259,7 +259,9 @@ describe('gaussian kktTolerance (naive updates)', () => {
       // KKT relative to each threshold, checked from scratch (with room for the original scale)
       expect(checkKkt(x, y, f, f.lambda).maxViolation, `λ_${k}`).toBeLessThan(2e-3);
       const e = exact.fits[k]!;
-      expect(checkKkt(x, y, e, e.lambda).maxViolation, `λ_${k}`).toBeLessThan(1e-6);
+      // the certificate is a duality gap ≤ 1e-10·var(y): it bounds the objective's excess (below),
+      // each feature's KKT violation only loosely (a few 1e-6 here, relative)
+      expect(checkKkt(x, y, e, e.lambda).maxViolation, `λ_${k}`).toBeLessThan(1e-5);
       expect(f.objective).toBeGreaterThanOrEqual(e.objective * (1 - 1e-12));
       expect((f.objective - e.objective) / e.objective).toBeLessThan(1e-5);
       const d = viaDense.fits[k]!;
