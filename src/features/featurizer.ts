@@ -128,6 +128,15 @@ export class Featurizer {
   private columnAt = new Int32Array(256);
   private positionAt = new Int32Array(256);
   private eventNo = 0;
+
+  /** A new stamp for the next event's columns (all stamps cleared when the counter wraps). */
+  private nextEvent(): void {
+    if (++this.eventNo === 0x7fffffff) {
+      this.eventNo = 1;
+      this.stamp.fill(0);
+    }
+  }
+
   /**
    * Ids of the first `InternTable` seen (`ListedEvent.fieldIds`), and what they map to (events
    * from other tables take the by-name path): a field's numeric column (exact vocabulary) or the
@@ -225,10 +234,7 @@ export class Featurizer {
       }
     }
     if (m < 0) return this.unsupported;
-    if (++this.eventNo === 0x7fffffff) {
-      this.eventNo = 1;
-      this.stamp.fill(0);
-    }
+    this.nextEvent();
     const fields = this.fields;
     const values = this.values;
     const slots = this.slots;
@@ -279,10 +285,7 @@ export class Featurizer {
         return `feature "${names[k]}" has an unsupported type`;
       }
     }
-    if (++this.eventNo === 0x7fffffff) {
-      this.eventNo = 1;
-      this.stamp.fill(0);
-    }
+    this.nextEvent();
     if (this.hashedVocabulary !== null) {
       this.featurizeHashed(this.hashedVocabulary, names, list, ids, idStart, out);
       return null;
@@ -318,10 +321,7 @@ export class Featurizer {
     idStart: number,
     out: SparseBuffer,
   ): null {
-    if (++this.eventNo === 0x7fffffff) {
-      this.eventNo = 1;
-      this.stamp.fill(0);
-    }
+    this.nextEvent();
     const names = event.fieldNames;
     const { kinds, numbers, strings } = packed;
     const pairIds = this.pairIdsOf(packed);
@@ -374,10 +374,7 @@ export class Featurizer {
     idStart: number,
     out: SparseBuffer,
   ): null {
-    if (++this.eventNo === 0x7fffffff) {
-      this.eventNo = 1;
-      this.stamp.fill(0);
-    }
+    this.nextEvent();
     const names = event.fieldNames;
     const { kinds, numbers, strings } = packed;
     const at = event.packedAt;
