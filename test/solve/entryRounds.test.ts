@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
 import { refitWindow } from '../../bench/solve/refitWindow.js';
-import { OnlineModel } from '../../src/model/onlineModel.js';
 import { BinomialSolver } from '../../src/solve/binomial.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { NewtonFinish } from '../../src/solve/newtonFinish.js';
@@ -9,6 +8,7 @@ import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Problem } from '../../src/solve/problem.js';
 import { solveAt, toStandardized, type Coefficients } from '../../src/solve/solve.js';
 import { CdState } from '../../src/solve/state.js';
+import { onlineStart as onlineStartOf } from '../helpers/onlineStart.js';
 
 // The refit case at test size (test/solve/refit.test.ts): 2,000 events × 20,000 hashed columns,
 // window b 10 % after window a. From a warm start every full sweep of a loosely solved quadratic
@@ -41,22 +41,8 @@ function solveFrom(problem: Problem, start: Coefficients, entryRounds: number) {
   return { outcome, model: { intercept, coefficients }, capped: st.roundsCapped, visits: st.columnVisits };
 }
 
-/** The live online model (FTRL, standardized, the same λ) after window a's first through b's last event. */
-function onlineStart(): Coefficients {
-  const events = refitWindow({ rows: rows + rows / 10, cols });
-  const x = events.x;
-  const ids: number[][] = Array.from({ length: x.rows }, () => []);
-  for (let j = 0; j < x.cols; j++)
-    for (let k = x.colStart[j]!; k < x.colStart[j + 1]!; k++) ids[x.rowIndex[k]!]!.push(j);
-  const model = new OnlineModel({ family: 'binomial', lambda });
-  for (let i = 0; i < x.rows; i++)
-    model.process({ label: events.y[i]!, features: { ids: ids[i]!.map((j) => `i${j}`) } });
-  const snap = model.snapshot();
-  const coefficients = new Float64Array(cols);
-  for (const [name, value] of Object.entries(snap.coefficients))
-    coefficients[Number(name.slice('ids=i'.length))] = value;
-  return { intercept: snap.intercept, coefficients };
-}
+/** The live online model after window a's first through b's last event, at this file's λ. */
+const onlineStart = (): Coefficients => onlineStartOf(rows, cols, lambda);
 
 describe('loosely solved binomial quadratic models do not complete their working set', () => {
   it('warm, noisy and online starts reach the cold fit’s optimum with fewer checks of every column', () => {

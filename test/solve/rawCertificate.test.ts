@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { refitWindow } from '../../bench/solve/refitWindow.js';
-import { OnlineModel } from '../../src/model/onlineModel.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { solveAt, type Coefficients } from '../../src/solve/solve.js';
+import { onlineStart as onlineStartOf } from '../helpers/onlineStart.js';
 
 // The refit case at test size (as test/solve/entryRounds.test.ts): 2,000 events × 20,000 hashed
 // columns, window b 10 % after window a, at a refit's KKT tolerance (1e-2). A binomial fit
@@ -20,22 +20,8 @@ const lambda = 0.005;
 const kktTolerance = 1e-2;
 const opts = { family: 'binomial' as const, lambda, kktTolerance };
 
-/** The live online model (FTRL, standardized, the same λ) after window a's first through b's last event. */
-function onlineStart(): Coefficients {
-  const events = refitWindow({ rows: rows + rows / 10, cols });
-  const x = events.x;
-  const ids: number[][] = Array.from({ length: x.rows }, () => []);
-  for (let j = 0; j < x.cols; j++)
-    for (let k = x.colStart[j]!; k < x.colStart[j + 1]!; k++) ids[x.rowIndex[k]!]!.push(j);
-  const model = new OnlineModel({ family: 'binomial', lambda });
-  for (let i = 0; i < x.rows; i++)
-    model.process({ label: events.y[i]!, features: { ids: ids[i]!.map((j) => `i${j}`) } });
-  const snap = model.snapshot();
-  const coefficients = new Float64Array(cols);
-  for (const [name, value] of Object.entries(snap.coefficients))
-    coefficients[Number(name.slice('ids=i'.length))] = value;
-  return { intercept: snap.intercept, coefficients };
-}
+/** The live online model after window a's first through b's last event, at this file's λ. */
+const onlineStart = (): Coefficients => onlineStartOf(rows, cols, lambda);
 
 describe('a binomial certificate implies the KKT check from scratch', () => {
   it('cold, warm, noisy and online starts at a refit tolerance', () => {
