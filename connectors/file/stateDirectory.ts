@@ -1,13 +1,43 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { ConnectorError, type StateStore } from '../../src/index.js';
 
 const SUFFIX = '.state';
+const TMP = '.tmp';
 
-/** A file name for any key (keys are user data): hex of its UTF-8 bytes. */
-function fileOf(key: string): string {
-  return `${Buffer.from(key, 'utf8').toString('hex')}${SUFFIX}`;
+const KEY_SUFFIX = '.key';
+/** Longest file name most file systems take (ext4, APFS, NTFS: 255). */
+const MAX_NAME = 255;
+
+/**
+ * The file name of a key's state (keys are user data). Hex of its UTF-8 bytes when that names the
+ * key exactly and fits a file name: the key reads back from the name. Otherwise (a key longer than
+ * 122 UTF-8 bytes, or one with an unpaired surrogate, which UTF-8 cannot hold): `~` and the SHA-256
+ * of its UTF-16 code units, the key itself kept beside the state in `~….key` as JSON (which escapes
+ * unpaired surrogates).
+ */
+function fileOf(key: string): { readonly name: string; readonly spelled: boolean } {
+  const utf8 = Buffer.from(key, 'utf8');
+  const hex = utf8.toString('hex');
+  if (hex.length + SUFFIX.length + TMP.length <= MAX_NAME && utf8.toString('utf8') === key) {
+    return { name: `${hex}${SUFFIX}`, spelled: true };
+  }
+  const digest = createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('hex');
+  return { name: `~${digest}${SUFFIX}`, spelled: false };
+}
+
+/** `~digest.key` beside `~digest.state`. */
+function keyFileOf(stateFile: string): string {
+  return `${stateFile.slice(0, -SUFFIX.length)}${KEY_SUFFIX}`;
+}
+
+/** Writes `data` to `file` through a temporary file renamed over it (all or nothing). */
+function writeAtomically(file: string, data: Uint8Array | string): void {
+  const tmp = `${file}${TMP}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
 }
 
 export interface DirectoryStateStoreOptions {
@@ -48,7 +78,7 @@ export class DirectoryStateStore implements StateStore {
 
   get(key: string): Uint8Array | undefined {
     try {
-      return readFileSync(join(this.dir, fileOf(key)));
+      return readFileSync(join(this.dir, fileOf(key).name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new ConnectorError(
@@ -62,11 +92,12 @@ export class DirectoryStateStore implements StateStore {
   }
 
   put(key: string, state: Uint8Array): void {
-    const file = join(this.dir, fileOf(key));
-    const tmp = `${file}.tmp`;
+    const { name, spelled } = fileOf(key);
+    const file = join(this.dir, name);
     try {
-      writeFileSync(tmp, state);
-      renameSync(tmp, file);
+      // the key's file first: a state file is never listed without its key
+      if (!spelled) writeAtomically(keyFileOf(file), JSON.stringify(key));
+      writeAtomically(file, state);
     } catch (err) {
       throw new ConnectorError(
         'L1S_STATE_DIR',
@@ -87,12 +118,19 @@ export class DirectoryStateStore implements StateStore {
   }
 
   delete(key: string): void {
-    rmSync(join(this.dir, fileOf(key)), { force: true });
+    const { name, spelled } = fileOf(key);
+    const file = join(this.dir, name);
+    rmSync(file, { force: true });
+    if (!spelled) rmSync(keyFileOf(file), { force: true });
   }
 
   keys(): string[] {
     return readdirSync(this.dir)
       .filter((f) => f.endsWith(SUFFIX))
-      .map((f) => Buffer.from(f.slice(0, -SUFFIX.length), 'hex').toString('utf8'));
+      .map((f) =>
+        f.startsWith('~')
+          ? (JSON.parse(readFileSync(join(this.dir, keyFileOf(f)), 'utf8')) as string)
+          : Buffer.from(f.slice(0, -SUFFIX.length), 'hex').toString('utf8'),
+      );
   }
 }

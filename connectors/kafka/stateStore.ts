@@ -23,7 +23,9 @@ import type { ProducerChannel } from './transactions.js';
  * Record layout (one model's state may be split into chunks to stay under the broker's message
  * size limit):
  *
- *     key     "L1" | version 1 | slot (0|1) | chunk index (u16 BE) | model key (UTF-8)
+ *     key     "L1" | version 1 | slot (0|1) | chunk index (u16 BE) | model key (UTF-8), or
+ *             "L1" | version 2 | slot (0|1) | chunk index (u16 BE) | model key (UTF-16LE) for a
+ *             key UTF-8 cannot spell (an unpaired surrogate, which a JSON `\ud800` escape can give)
  *     value   the chunk's bytes (a slice of the state's checkpoint bytes); null = tombstone
  *     headers l1s-seq (checkpoint ordinal of this model), l1s-chunks (count), l1s-bytes (total),
  *             l1s-family, l1s-learner, l1s-partitions (JSON [[topic, partition], ...])
@@ -74,17 +76,20 @@ interface Chunk {
 
 const MAGIC0 = 0x4c; // "L"
 const MAGIC1 = 0x31; // "1"
-const KEY_VERSION = 1;
+const KEY_UTF8 = 1;
+const KEY_UTF16 = 2;
 const KEY_HEADER = 6;
 const REQUEST_BYTES = 900 * 1024;
 
 /** The record key of one chunk of one model's state. */
 export function stateRecordKey(modelKey: string, slot: number, chunk: number): Buffer {
-  const name = Buffer.from(modelKey, 'utf8');
+  const utf8 = Buffer.from(modelKey, 'utf8');
+  const spelled = utf8.toString('utf8') === modelKey;
+  const name = spelled ? utf8 : Buffer.from(modelKey, 'utf16le');
   const key = Buffer.allocUnsafe(KEY_HEADER + name.length);
   key[0] = MAGIC0;
   key[1] = MAGIC1;
-  key[2] = KEY_VERSION;
+  key[2] = spelled ? KEY_UTF8 : KEY_UTF16;
   key[3] = slot;
   key.writeUInt16BE(chunk, 4);
   name.copy(key, KEY_HEADER);
@@ -96,8 +101,11 @@ export function parseStateRecordKey(
   key: Buffer | null,
 ): { modelKey: string; slot: number; chunk: number } | null {
   if (key === null || key.length < KEY_HEADER || key[0] !== MAGIC0 || key[1] !== MAGIC1) return null;
-  if (key[2] !== KEY_VERSION || key[3] > 1) return null;
-  return { modelKey: key.subarray(KEY_HEADER).toString('utf8'), slot: key[3], chunk: key.readUInt16BE(4) };
+  if ((key[2] !== KEY_UTF8 && key[2] !== KEY_UTF16) || key[3] > 1) return null;
+  const name = key.subarray(KEY_HEADER);
+  if (key[2] === KEY_UTF16 && name.length % 2 !== 0) return null;
+  const modelKey = name.toString(key[2] === KEY_UTF8 ? 'utf8' : 'utf16le');
+  return { modelKey, slot: key[3], chunk: key.readUInt16BE(4) };
 }
 
 /** The records of one model state (chunked); `partition` is the state topic partition. */

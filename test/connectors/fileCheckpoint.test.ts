@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
 import { checkEngineConfig } from '../../src/engine/config.js';
 import { stateSettings } from '../../src/engine/stateSettings.js';
 import type { RawRecord } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-filecp-'));
 
@@ -74,6 +75,56 @@ describe('state directory and output files', () => {
     expect(durable.get('__proto__')).toEqual(Buffer.from([1, 2, 3]));
     expect(durable.keys()).toEqual(['__proto__']);
     expect(spill.get('__proto__')).toBeUndefined();
+  });
+
+  it('keys of any length and any UTF-16 (unpaired surrogates) read back exactly, old file names still read', () => {
+    const dir = tmp();
+    const store = new DirectoryStateStore(dir);
+    const keys = ['a', 'k'.repeat(122), 'k'.repeat(123), 'é'.repeat(300), '\ud800', 'x\udfffy', '\ufffd', ''];
+    keys.forEach((k, i) => store.put(k, new Uint8Array([i])));
+    expect(new Set(store.keys())).toEqual(new Set(keys));
+    keys.forEach((k, i) => expect(store.get(k)).toEqual(Buffer.from([i])));
+    // a key UTF-8 spells exactly keeps the name earlier versions wrote (hex of its UTF-8 bytes)
+    expect(existsSync(join(dir, `${Buffer.from('a').toString('hex')}.state`))).toBe(true);
+    expect(existsSync(join(dir, `${Buffer.from('k'.repeat(122)).toString('hex')}.state`))).toBe(true);
+    for (const k of keys) store.delete(k);
+    expect(store.keys()).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replay spills keyed models whose keys are long or hold unpaired surrogates, and restores them', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.jsonl');
+    const long = 'k'.repeat(200);
+    const lines = [];
+    for (let i = 0; i < 6; i++) {
+      for (const key of ['\\ud800', long, 'a'])
+        lines.push(`{"label":${i % 2},"features":{"c":"${key}","x":${i}}}`);
+    }
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const args = [
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--key-by',
+      'c',
+      '--max-live-models',
+      '1',
+    ];
+    const { code, stderr } = await runCli([...args, '--out', out]);
+    expect(stderr).not.toMatch(/cannot|error/i);
+    expect(code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      keys: number;
+      events: number;
+      evictions: number;
+    };
+    expect(summary.keys).toBe(3);
+    expect(summary.events).toBe(18);
+    expect(summary.evictions).toBeGreaterThan(0);
   });
 
   it('appending outputs cuts a line a killed run left half written', async () => {
