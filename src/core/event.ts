@@ -51,7 +51,31 @@ export class PackedValues {
     readonly strings: string[],
     readonly pairIds: Int32Array | null = null,
     readonly pairs: PairTable | null = null,
+    readonly spans: LineSpans | null = null,
   ) {}
+}
+
+/**
+ * Where a reader found the names and string values in their lines, with their murmur3 hashes, in
+ * parallel to a `PackedValues` chunk (`LineEvent`): per value (one per feature) its name's start
+ * and end (`names`, two entries) and the name's hash (`nameHashes`, numbers and booleans only);
+ * per string (parallel to `strings`, which stays empty) its start and end (`items`), the hash of
+ * `field=value` (`itemHashes`) and 1 if it stands for a missing value (`missing`, then no hash).
+ */
+export class LineSpans {
+  readonly names: Int32Array;
+  readonly nameHashes: Int32Array;
+  readonly items: Int32Array;
+  readonly itemHashes: Int32Array;
+  readonly missing: Uint8Array;
+
+  constructor(values: number, strings: number) {
+    this.names = new Int32Array(2 * values);
+    this.nameHashes = new Int32Array(values);
+    this.items = new Int32Array(2 * strings);
+    this.itemHashes = new Int32Array(strings);
+    this.missing = new Uint8Array(strings);
+  }
 }
 
 /** The `count` values packed from `at` (strings from `stringAt`), as a list (no nulls). */
@@ -208,8 +232,9 @@ export class ListedEvent implements L1Event {
   record(): Readonly<Record<string, FeatureValue>> {
     if (this.#record === null) {
       const r = Object.create(null) as Record<string, FeatureValue>;
+      const names = this.fieldNames;
       const values = this.fieldValues;
-      for (let k = 0; k < this.#names.length; k++) r[this.#names[k]] = values[k] as FeatureValue;
+      for (let k = 0; k < names.length; k++) r[names[k]] = values[k] as FeatureValue;
       this.#record = r;
     }
     return this.#record;

@@ -30,6 +30,14 @@ export class InternTable {
   /** `idOf`'s copy of the units it looks up. */
   private readonly scratch = new Uint16Array(MAX_INTERNED_LENGTH);
 
+  /** The bits of `scanHash` its readers keep (tests: 0 makes every string collide). */
+  hashMask = -1;
+  /**
+   * Set by a consumer that hashes names as a hashed vocabulary of this seed does (a hashed
+   * featurizer): readers that gave ids from this table then give `LineEvent`s with those hashes.
+   */
+  nameHashSeed: number | null = null;
+
   constructor(capacity = DEFAULT_INTERN_CAPACITY) {
     if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
       throw new RangeError(`intern capacity must be a whole number in 0..2^28, got ${capacity}`);
@@ -58,6 +66,32 @@ export class InternTable {
     const scratch = this.scratch;
     for (let i = 0; i < length; i++) scratch[i] = text.charCodeAt(start + i);
     return this.find(scratch, 0, text, start, end, hash);
+  }
+
+  /**
+   * `idOf(text, start, end, …)` with the readers' hash (`scanHash` & `hashMask`), for a caller
+   * without the text's units at hand: compares the string's characters directly.
+   */
+  intern(text: string, start: number, end: number): number {
+    const length = end - start;
+    if (length > MAX_INTERNED_LENGTH) return -1;
+    const hash = (scanHash(text, start, end) & this.hashMask) | 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
+      if (slots[2 * slot] === hash) {
+        const at = this.starts[e - 1];
+        if (this.starts[e] - at === length) {
+          const units = this.units;
+          let i = 0;
+          while (i < length && units[at + i] === text.charCodeAt(start + i)) i++;
+          if (i === length) return e - 1;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.add(text, start, end, hash, slot);
   }
 
   /**
@@ -150,6 +184,13 @@ export class InternTable {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/** The hash readers give an `InternTable` for `text[start, end)`: FNV-1a over its UTF-16 units. */
+export function scanHash(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type PackedValues,
 } from '../core/event.js';
 import type { InternTable } from '../core/internTable.js';
+import { LineEvent } from '../core/lineEvent.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
@@ -79,6 +80,15 @@ export function isMissingString(s: string): boolean {
   // a set lookup hashes the string: most values (ids, numbers as text) end otherwise
   const c = s.charCodeAt(n - 1);
   return c < 128 && MISSING_LAST[c] === 1 && MISSING.has(s);
+}
+
+/** `isMissingString(text.slice(start, end))`, whose units are `codes` at the same positions (sliced only when it may be). */
+export function isMissingCodes(codes: Uint16Array, text: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 0) return true;
+  if (n > 8) return false;
+  const c = codes[end - 1];
+  return c < 128 && MISSING_LAST[c] === 1 && MISSING.has(text.slice(start, end));
 }
 
 /** `FieldColumns` for vocabularies without `forField`: plain `indexOf` calls. */
@@ -208,6 +218,9 @@ export class Featurizer {
     // Pass 1: check every value's type before changing anything.
     let m = 0;
     if (event instanceof ListedEvent) {
+      const hashed = this.hashedVocabulary;
+      if (event instanceof LineEvent && hashed !== null && event.hashSeed === hashed.seed)
+        return this.featurizeLine(hashed, event, out);
       const ids = event.fieldIds;
       if (
         ids !== null &&
@@ -262,11 +275,50 @@ export class Featurizer {
     return null;
   }
 
-  /** Takes `table` as the source of the ids this featurizer maps (only the first one). */
+  /**
+   * Takes `table` as the source of the ids this featurizer maps (only the first one). A hashed
+   * featurizer asks its readers for the hashes of names instead (`LineEvent`).
+   */
   private adopt(table: InternTable): boolean {
     if (this.idSource !== null) return false;
     this.idSource = table;
+    if (this.hashedVocabulary !== null) table.nameHashSeed = this.hashedVocabulary.seed;
     return true;
+  }
+
+  /**
+   * `featurizePackedHashed` for an event whose names the reader hashed: the same hashes, lookups
+   * and vector, and a name is built only when the vocabulary records it.
+   */
+  private featurizeLine(hashed: HashedVocabulary, event: LineEvent, out: SparseBuffer): null {
+    this.nextEvent();
+    const packed = event.packedValues!;
+    const spans = packed.spans!;
+    const { kinds, numbers } = packed;
+    const { nameHashes, itemHashes, missing } = spans;
+    const at = event.packedAt;
+    const count = event.count;
+    let s = event.packedStringAt;
+    let m = 0;
+    for (let k = 0; k < count; k++) {
+      const kind = kinds[at + k];
+      const x = numbers[at + k];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) {
+        if (x !== 0) m = this.pushHash(m, nameHashes[at + k], k, -1);
+      } else if (kind === PACKED_NULL) continue;
+      else {
+        const n = kind === PACKED_ARRAY ? x : 1;
+        for (let i = 0; i < n; i++, s++) if (missing[s] === 0) m = this.pushHash(m, itemHashes[s], k, s);
+      }
+    }
+    this.touched = hashed.touch(this.hashes, m);
+    for (let r = 0; r < m; r++) {
+      const k = this.featureAt[r];
+      const item = this.itemAt[r];
+      const hash = this.hashes[r] >>> 0;
+      this.add(out, hashed.lookupFrom(hash, event, k, item), item < 0 ? numbers[at + k] : 1);
+    }
+    return null;
   }
 
   /** `featurize` for an event whose names have ids from `idSource`. */

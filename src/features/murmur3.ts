@@ -88,6 +88,75 @@ export class Murmur3 {
     return this;
   }
 
+  /** Feeds one ASCII character (`update(String.fromCharCode(c))` for c < 0x80). */
+  ascii(c: number): this {
+    this.byte(c);
+    return this;
+  }
+
+  /**
+   * Feeds the UTF-8 encoding of `text[start, end)`, whose UTF-16 units are `codes` at the same
+   * positions (a reader's copy of its line): the same as `update(text.slice(start, end))`, without
+   * the slice for ASCII.
+   */
+  updateCodes(codes: Uint16Array, text: string, start: number, end: number): this {
+    let h = this.h;
+    let block = this.block;
+    let blockBytes = this.blockBytes;
+    let length = this.length;
+    let i = start;
+    for (; i < end; i++) {
+      const c = codes[i];
+      if (c >= 0x80) break;
+      block |= c << (blockBytes * 8);
+      length++;
+      if (++blockBytes === 4) {
+        h = mixH(h, block);
+        block = 0;
+        blockBytes = 0;
+      }
+    }
+    this.h = h;
+    this.block = block;
+    this.blockBytes = blockBytes;
+    this.length = length;
+    // the rest from the first non-ASCII unit, through the string path (surrogate pairs end at `end`)
+    return i < end ? this.update(text.slice(i, end)) : this;
+  }
+
+  /**
+   * Feeds the units of a JSON string's characters from `codes[from]` on, up to its closing quote
+   * (before `end`), and returns the quote's index: one pass for a reader that scans and hashes.
+   * -1, with part of it fed, at a backslash, a control character, a non-ASCII unit or `end`.
+   */
+  feedQuoted(codes: Uint16Array, from: number, end: number): number {
+    let h = this.h;
+    let block = this.block;
+    let blockBytes = this.blockBytes;
+    let length = this.length;
+    let i = from;
+    for (; i < end; i++) {
+      const c = codes[i];
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c >= 0x80) {
+        i = -1;
+        break;
+      }
+      block |= c << (blockBytes * 8);
+      length++;
+      if (++blockBytes === 4) {
+        h = mixH(h, block);
+        block = 0;
+        blockBytes = 0;
+      }
+    }
+    this.h = h;
+    this.block = block;
+    this.blockBytes = blockBytes;
+    this.length = length;
+    return i < end ? i : -1;
+  }
+
   /** Feeds the non-ASCII code point whose first UTF-16 unit `c` is at `i`; returns the index of its last unit. */
   private wide(s: string, i: number, c: number): number {
     if (c < 0x800) {

@@ -47,6 +47,12 @@ export interface Vocabulary {
   forField?(field: string): FieldColumns;
 }
 
+/** Names in pieces, built on demand (`HashedVocabulary.lookupFrom`): feature k's name, string `s`. */
+export interface NameSource {
+  nameAt(k: number): string;
+  stringAt(s: number): string;
+}
+
 /** The columns of one field (`Vocabulary.forField`). */
 export interface FieldColumns {
   /** `indexOf(field)`: the column of the numeric/boolean feature. */
@@ -510,6 +516,37 @@ export class HashedVocabulary implements Vocabulary {
     return sum;
   }
 
+  /**
+   * `lookup(hash, source.nameAt(k), item < 0 ? undefined : source.stringAt(item))`, with the
+   * same effects, where the strings are built only if the vocabulary records them (a new column's
+   * name, a collision example).
+   */
+  lookupFrom(hash: number, source: NameSource, k: number, item: number): number {
+    const words = this.words;
+    if (words === null)
+      return this.lookup(hash, source.nameAt(k), item < 0 ? undefined : source.stringAt(item));
+    const index = hash & this.mask;
+    const word = (hash & ~this.mask) | 1;
+    const owner = words[2 * index];
+    if (owner === word) return index;
+    if (owner === 0) {
+      words[2 * index] = word;
+      this.names.set(index, source.nameAt(k), item < 0 ? null : source.stringAt(item), hash);
+      return index;
+    }
+    if (words[2 * index + 1] === word) return index;
+    if (this.countCollision(hash) && this.examples.length < 1000) {
+      const value = item < 0 ? undefined : source.stringAt(item);
+      this.examples.push([
+        index,
+        this.names.nameAt(this.names.entry(index)),
+        featureName(source.nameAt(k), value),
+      ]);
+    }
+    words[2 * index + 1] = word;
+    return index;
+  }
+
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
   lookup(hash: number, field: string, value: string | undefined): number {
     const index = hash & this.mask;
@@ -541,13 +578,18 @@ export class HashedVocabulary implements Vocabulary {
    * by any hashing model). O(1).
    */
   private collide(index: number, k: number, hash: number, field: string, value: string | undefined): void {
-    if (this.collided.has(hash)) return;
-    if (this.collided.size >= MAX_TRACKED_COLLISIONS) return;
-    this.collided.add(hash);
-    this.collisionCount++;
-    if (this.examples.length < 1000) {
+    if (this.countCollision(hash) && this.examples.length < 1000) {
       this.examples.push([index, this.names.nameAt(k), featureName(field, value)]);
     }
+  }
+
+  /** Counts the colliding name of full hash `hash` if it is not counted yet; true if counted now. */
+  private countCollision(hash: number): boolean {
+    if (this.collided.has(hash)) return false;
+    if (this.collided.size >= MAX_TRACKED_COLLISIONS) return false;
+    this.collided.add(hash);
+    this.collisionCount++;
+    return true;
   }
 
   nameOf(index: number): string {

@@ -1,4 +1,5 @@
 import {
+  LineSpans,
   ListedEvent,
   PACKED_ARRAY,
   PACKED_BOOLEAN,
@@ -14,6 +15,9 @@ import {
   type Validated,
 } from '../core/event.js';
 import { flatSlice, InternTable, MAX_INTERNED_LENGTH, PairTable } from '../core/internTable.js';
+import { LineEvent } from '../core/lineEvent.js';
+import { isMissingCodes } from '../features/featurizer.js';
+import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
 
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
@@ -55,13 +59,14 @@ const ID_CHUNK = 1 << 16;
 /** Values (and strings) per `PackedValues` chunk that events share. */
 const VALUE_CHUNK = 1 << 16;
 
-function packedChunk(values: number, strings: number, pairs: PairTable | null): PackedValues {
+function packedChunk(values: number, strings: number, pairs: PairTable | null, spans: boolean): PackedValues {
   return new PackedValues(
     new Uint8Array(values),
     new Float64Array(values),
     new Array<string>(strings),
     new Int32Array(strings),
     pairs,
+    spans ? new LineSpans(values, strings) : null,
   );
 }
 
@@ -81,6 +86,32 @@ class NameSet {
     const mask = this.stamp.length - 1;
     for (let slot = hash & mask; this.stamp[slot] === stamp; slot = (slot + 1) & mask)
       if (names[this.at[slot]] === name) return true;
+    return false;
+  }
+
+  /**
+   * `has` for a name left in the line: `codes[start, end)` against the names of this `stamp`,
+   * feature k's at `spans[2 * (base + k)]` to `spans[2 * (base + k) + 1]`.
+   */
+  hasCodes(
+    codes: Uint16Array,
+    start: number,
+    end: number,
+    hash: number,
+    stamp: number,
+    spans: Int32Array,
+    base: number,
+  ): boolean {
+    const mask = this.stamp.length - 1;
+    const length = end - start;
+    for (let slot = hash & mask; this.stamp[slot] === stamp; slot = (slot + 1) & mask) {
+      const at = 2 * (base + this.at[slot]);
+      const from = spans[at];
+      if (spans[at + 1] - from !== length) continue;
+      let i = 0;
+      while (i < length && codes[from + i] === codes[start + i]) i++;
+      if (i === length) return true;
+    }
     return false;
   }
 
@@ -170,6 +201,9 @@ export class JsonEventReader implements EventDecoder {
   private stringEnd = 0;
   /** Bits of the scan hash kept (tests: 0 makes every string collide). */
   private readonly hashMask: number;
+  /** Murmur3 of the name being read (then with `=`), and of a value after it (`LineEvent`s). */
+  private readonly prefix = new Murmur3();
+  private readonly item = new Murmur3();
 
   /**
    * `internCapacity`: distinct feature names given ids at most (`InternTable`); `pairCapacity`:
@@ -185,11 +219,22 @@ export class JsonEventReader implements EventDecoder {
   ) {
     this.internTable = new InternTable(options.internCapacity);
     this.hashMask = options.hashMask ?? -1;
+    this.internTable.hashMask = this.hashMask;
     this.pairTable =
       options.pairCapacity === 0
         ? null
         : new PairTable(this.internTable, options.pairCapacity, undefined, this.hashMask);
-    this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable);
+    if (this.pairTable !== null) this.pairTable.values.hashMask = this.hashMask;
+    this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable, false);
+  }
+
+  /**
+   * `decodeEvent`'s event for the engine alone (`EventDecoder.readEvent`): a `ListedEvent` gets no
+   * own `features` property. Null for anything else (then `decodeEvent` says what).
+   */
+  readEvent(value: string | Uint8Array, family: Family): L1Event | null {
+    const text = typeof value === 'string' ? value : utf8OrNull(value);
+    return text === null ? null : this.read(text, family, false);
   }
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
@@ -203,8 +248,11 @@ export class JsonEventReader implements EventDecoder {
     return validateEvent(jsonDecoder(value), family);
   }
 
-  /** The valid event on `line`, or null for anything the general path must judge. */
-  read(line: string, family: Family): L1Event | null {
+  /**
+   * The valid event on `line`, or null for anything the general path must judge. `ownFeatures`:
+   * see `ListedEvent`.
+   */
+  read(line: string, family: Family, ownFeatures = true): L1Event | null {
     this.line = line;
     this.pos = 0;
     this.end = line.length;
@@ -222,6 +270,8 @@ export class JsonEventReader implements EventDecoder {
     let label: number | undefined;
     let weight: number | undefined;
     let features = false;
+    // a hashed featurizer takes this table's events by the hashes of their names (`LineEvent`)
+    const seed = this.internTable.nameHashSeed;
     if (this.nextToken() === 0x7d /* } */) return null;
     for (;;) {
       if (this.nextToken() !== 0x22) return null;
@@ -234,7 +284,7 @@ export class JsonEventReader implements EventDecoder {
       const at = start;
       if (length === 8 && line.startsWith('features', at)) {
         if (c !== 0x7b) return null;
-        if (!this.readFeatures()) return null;
+        if (!(seed === null ? this.readFeatures() : this.readFeaturesHashed(seed))) return null;
         features = true;
       } else if (length === 3 && line.startsWith('key', at)) {
         if (c === 0x22) {
@@ -269,6 +319,27 @@ export class JsonEventReader implements EventDecoder {
     if (!features) return null;
     if (label !== undefined && family === 'binomial' && label !== 0 && label !== 1) return null;
     if (weight !== undefined && !(weight >= 0)) return null;
+    if (seed !== null) {
+      // `readFeaturesHashed` read a list (anything else went the general way)
+      const event = new LineEvent(
+        key,
+        ts,
+        label,
+        weight,
+        line,
+        this.count,
+        this.packed,
+        this.packedAt,
+        this.stringAt,
+        seed,
+        this.internTable,
+        this.pairTable !== null ? this.pairTable.values : null,
+        ownFeatures,
+      );
+      this.packedAt = this.valueEnd;
+      this.stringAt = this.stringEnd;
+      return event;
+    }
     // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth)
     const names = this.nameScratch.slice(0, this.count);
     if (this.listed) {
@@ -287,6 +358,7 @@ export class JsonEventReader implements EventDecoder {
         this.packed,
         this.packedAt,
         this.stringAt,
+        ownFeatures,
       );
       this.packedAt = this.valueEnd;
       this.stringAt = this.stringEnd;
@@ -368,6 +440,131 @@ export class JsonEventReader implements EventDecoder {
   }
 
   /**
+   * `readFeatures` for a `LineEvent`: names and string values stay in the line (`LineSpans`),
+   * with the murmur3 hashes of seed `seed` of each numeric or boolean feature's name and of each
+   * string's `field=value`; no table lookup. False (the general way) also for what would not be a
+   * list (a repeated name, an array-index name: `ListedEvent`).
+   */
+  private readFeaturesHashed(seed: number): boolean {
+    const line = this.line;
+    const codes = this.codes;
+    this.pos++;
+    this.count = 0;
+    this.valueEnd = this.packedAt;
+    this.stringEnd = this.stringAt;
+    // the spans go beside the values: a chunk made before the first such line has none
+    if (this.packed.spans === null) this.renew();
+    if (this.nextToken() === 0x7d) {
+      this.pos++;
+      return true;
+    }
+    const seen = this.seen;
+    if (++this.seenStamp === 0x7fffffff) {
+      this.seenStamp = 1;
+      seen.stamp.fill(0);
+    }
+    const stamp = this.seenStamp;
+    const prefix = this.prefix;
+    for (;;) {
+      if (this.nextToken() !== 0x22) return false;
+      const start = this.pos + 1;
+      const end = this.scanString();
+      if (end < 0) return false;
+      if (end - start === 9 && line.startsWith('__proto__', start)) return false;
+      const c0 = codes[start];
+      // an array-index name comes first in a record; a repeated one keeps its first place
+      if (
+        (c0 >= 0x30 && c0 <= 0x39) ||
+        this.count >= MAX_LISTED ||
+        seen.hasCodes(codes, start, end, this.hash, stamp, this.packed.spans!.names, this.packedAt)
+      )
+        return false;
+      seen.add(this.hash, stamp, this.count);
+      if (this.nextToken() !== 0x3a) return false;
+      this.pos++;
+      const c = this.nextToken();
+      prefix.reset(seed).updateCodes(codes, line, start, end);
+      // the feature's value, from the line's first (a new chunk may take the line over)
+      const v = this.valueEnd - this.packedAt;
+      if (c === 0x22) {
+        this.pushValue(PACKED_STRING, 0);
+        prefix.ascii(0x3d /* = */);
+        if (!this.readItem()) return false;
+      } else if (c === 0x5b /* [ */) {
+        prefix.ascii(0x3d /* = */);
+        if (!this.readItemArray()) return false;
+      } else if (this.readNumber()) this.pushValue(PACKED_NUMBER, this.number);
+      else if (this.readNull()) this.pushValue(PACKED_NULL, 0);
+      else {
+        const b = this.readBoolean();
+        if (b < 0) return false;
+        this.pushValue(PACKED_BOOLEAN, b);
+      }
+      const spans = this.packed.spans!;
+      const at = this.packedAt + v;
+      spans.names[2 * at] = start;
+      spans.names[2 * at + 1] = end;
+      const kind = this.packed.kinds[at];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = prefix.digest();
+      this.count++;
+      const d = this.nextToken();
+      this.pos++;
+      if (d === 0x7d) return true;
+      if (d !== 0x2c) return false;
+    }
+  }
+
+  /** `readValue` for `readFeaturesHashed`: the string's span, and its hash after `prefix`. */
+  private readItem(): boolean {
+    const codes = this.codes;
+    const start = this.pos + 1;
+    // ASCII without escapes: scanned and hashed in one pass
+    const item = this.item.copyFrom(this.prefix);
+    let end = item.feedQuoted(codes, start, this.end);
+    if (end >= 0) this.pos = end + 1;
+    else {
+      end = this.scanString();
+      if (end < 0) return false;
+      item.copyFrom(this.prefix).updateCodes(codes, this.line, start, end);
+    }
+    if (this.stringEnd === this.packed.strings.length) this.renew();
+    const spans = this.packed.spans!;
+    const s = this.stringEnd++;
+    spans.items[2 * s] = start;
+    spans.items[2 * s + 1] = end;
+    if (isMissingCodes(codes, this.line, start, end)) spans.missing[s] = 1;
+    else {
+      spans.missing[s] = 0;
+      spans.itemHashes[s] = item.digest();
+    }
+    return true;
+  }
+
+  /** `readStringArray` for `readFeaturesHashed`. */
+  private readItemArray(): boolean {
+    this.pos++;
+    const at = this.valueEnd - this.packedAt;
+    this.pushValue(PACKED_ARRAY, 0);
+    if (this.nextToken() === 0x5d /* ] */) {
+      this.pos++;
+      return true;
+    }
+    let n = 0;
+    for (;;) {
+      if (this.nextToken() !== 0x22) return false;
+      if (!this.readItem()) return false;
+      n++;
+      const d = this.nextToken();
+      this.pos++;
+      if (d === 0x5d) {
+        this.packed.numbers[this.packedAt + at] = n;
+        return true;
+      }
+      if (d !== 0x2c) return false;
+    }
+  }
+
+  /**
    * Packs the string value whose opening quote is at `pos`, of the field of id `fieldId` (-1:
    * none), with its pair's id; false if the line must go the general way (see `scanString`).
    */
@@ -430,15 +627,27 @@ export class JsonEventReader implements EventDecoder {
     const old = this.packed;
     const values = this.valueEnd - this.packedAt;
     const strings = this.stringEnd - this.stringAt;
+    // a chunk has spans from the first hashed line on (`readFeaturesHashed`)
+    const spans = old.spans !== null || this.internTable.nameHashSeed !== null;
     const next = packedChunk(
       Math.max(VALUE_CHUNK, 2 * values),
       Math.max(VALUE_CHUNK, 2 * strings),
       this.pairTable,
+      spans,
     );
     next.kinds.set(old.kinds.subarray(this.packedAt, this.valueEnd));
     next.numbers.set(old.numbers.subarray(this.packedAt, this.valueEnd));
     next.pairIds!.set(old.pairIds!.subarray(this.stringAt, this.stringEnd));
     for (let i = 0; i < strings; i++) next.strings[i] = old.strings[this.stringAt + i];
+    if (old.spans !== null) {
+      const from = old.spans;
+      const to = next.spans!;
+      to.names.set(from.names.subarray(2 * this.packedAt, 2 * this.valueEnd));
+      to.nameHashes.set(from.nameHashes.subarray(this.packedAt, this.valueEnd));
+      to.items.set(from.items.subarray(2 * this.stringAt, 2 * this.stringEnd));
+      to.itemHashes.set(from.itemHashes.subarray(this.stringAt, this.stringEnd));
+      to.missing.set(from.missing.subarray(this.stringAt, this.stringEnd));
+    }
     this.packed = next;
     this.packedAt = 0;
     this.valueEnd = values;

@@ -98,4 +98,20 @@ describe('InternTable', () => {
     expect(idOf(t, 'x'.repeat(MAX_INTERNED_LENGTH + 1))).toBe(-1);
     expect(t.size).toBe(1);
   });
+
+  it('intern: the id idOf gives with the scan hash, masked as the readers mask it, from the text alone', () => {
+    for (const mask of [-1, 3, 0]) {
+      const a = new InternTable(50);
+      const b = new InternTable(50);
+      a.hashMask = mask;
+      const names = Array.from({ length: 80 }, (_, i) => (i % 3 === 0 ? `n${i % 40}` : `é${i % 7}x`));
+      names.push('', 'x'.repeat(MAX_INTERNED_LENGTH + 1), '😀');
+      for (const s of names) {
+        const text = `{"${s}":1}`;
+        expect(a.intern(text, 2, 2 + s.length), s).toBe(idOf(b, s, scanHash(s) & mask));
+      }
+      expect(a.size).toBe(b.size);
+      for (let id = 0; id < a.size; id++) expect(a.stringOf(id)).toBe(b.stringOf(id));
+    }
+  });
 });

@@ -38,4 +38,40 @@ describe('murmur3', () => {
         expect(m.copyFrom(prefix).update(value).digest()).toBe(murmur3(`${field}=${value}`, 3));
     }
   });
+
+  it("from a line's units (updateCodes, feedQuoted, ascii): the hash of the same string", () => {
+    const texts = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'abcde',
+      'c17=788',
+      'cödé',
+      '😀x',
+      'x\ud83d',
+      'ab\ud83dcd',
+      'é',
+    ];
+    for (const field of texts)
+      for (const value of texts) {
+        const line = ` "${field}":"${value}" `;
+        const codes = new Uint16Array(line.length + 1);
+        for (let i = 0; i < line.length; i++) codes[i] = line.charCodeAt(i);
+        const start = 2;
+        const end = start + field.length;
+        const prefix = new Murmur3().reset(5).updateCodes(codes, line, start, end);
+        expect(prefix.digest()).toBe(murmur3(field, 5));
+        prefix.ascii(0x3d);
+        const from = end + 3;
+        const m = new Murmur3().copyFrom(prefix);
+        const quote = m.feedQuoted(codes, from, line.length);
+        // ASCII values in one pass; others say so (-1)
+        expect(quote).toBe(/^[\x20-\x7f]*$/.test(value) ? from + value.length : -1);
+        if (quote >= 0) expect(m.digest()).toBe(murmur3(`${field}=${value}`, 5));
+        const n = new Murmur3().copyFrom(prefix).updateCodes(codes, line, from, from + value.length);
+        expect(n.digest()).toBe(murmur3(`${field}=${value}`, 5));
+      }
+  });
 });
