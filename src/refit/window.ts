@@ -167,24 +167,31 @@ export class RefitWindow {
     if (n === 0) return null;
     const first = this.next - n;
     let nnz = 0;
-    this.scan((b, r) => (nnz += b.rowStart[r + 1] - b.rowStart[r]));
+    for (const b of this.blocks) {
+      const r0 = Math.max(0, first - b.first);
+      if (r0 < b.count) nnz += b.rowStart[b.count] - b.rowStart[r0];
+    }
     const rowStart = new Int32Array(n + 1);
     const cols = new Int32Array(nnz);
     const values = new Float64Array(nnz);
     const y = new Float64Array(n);
     const weights = new Float64Array(n);
+    // block by block: each block's rows in the window are one run of its arrays
     let i = 0;
     let at = 0;
-    this.scan((b, r) => {
-      const e = b.rowStart[r + 1];
-      for (let k = b.rowStart[r]; k < e; k++, at++) {
-        cols[at] = b.cols[k];
-        values[at] = b.vals[k];
-      }
-      y[i] = b.y[r];
-      weights[i] = b.weight[r];
-      rowStart[++i] = at;
-    });
+    for (const b of this.blocks) {
+      const r0 = Math.max(0, first - b.first);
+      if (r0 >= b.count) continue;
+      const s = b.rowStart[r0];
+      const e = b.rowStart[b.count];
+      cols.set(b.cols.subarray(s, e), at);
+      values.set(b.vals.subarray(s, e), at);
+      y.set(b.y.subarray(r0, b.count), i);
+      weights.set(b.weight.subarray(r0, b.count), i);
+      const shift = at - s;
+      for (let r = r0; r < b.count; r++) rowStart[++i] = b.rowStart[r + 1] + shift;
+      at += e - s;
+    }
     return { first, last: this.next - 1, rows: n, rowStart, cols, values, y, weights };
   }
 

@@ -1,5 +1,5 @@
 import type { Design } from './design.js';
-import type { ObjectiveOptions } from './objective.js';
+import type { KnownColumnScales, ObjectiveOptions } from './objective.js';
 import { penaltyScale } from './problem.js';
 
 export interface KktReport {
@@ -20,6 +20,8 @@ export interface KktReport {
  *     β_j = 0:  |G_j| ≤ λ α pf_j s_j
  *
  * Violations are reported relative to the feature's threshold λ α pf_j s_j (λ α s_j when pf_j = 0).
+ * `known`: the column scales `prepareProblem` computed on the same design, weights and
+ * `standardize` (the same numbers, not computed twice).
  */
 export function checkKkt(
   x: Design,
@@ -27,6 +29,7 @@ export function checkKkt(
   model: { readonly intercept: number; readonly coefficients: ArrayLike<number> },
   lambda: number,
   options: ObjectiveOptions = {},
+  known?: KnownColumnScales,
 ): KktReport {
   const n = x.rows;
   const p = x.cols;
@@ -53,10 +56,14 @@ export function checkKkt(
   let maxViolation = 0;
   let worst = -1;
   for (let j = 0; j < p; j++) {
-    const m = x.dot(j, w);
-    const sd = Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0));
-    if (sd === 0) continue; // constant column: not identifiable, fixed at 0
-    const s = penaltyScale(x, j, w, sd, options.standardize ?? true);
+    let s: number;
+    if (known !== undefined && known.sd[j]! > 0) s = known.scale[j]!;
+    else {
+      const m = x.dot(j, w);
+      const sd = Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0));
+      if (sd === 0) continue; // constant column: not identifiable, fixed at 0
+      s = penaltyScale(x, j, w, sd, options.standardize ?? true);
+    }
     const pf = options.penaltyFactors ? options.penaltyFactors[j]! : 1;
     const g = x.dot2(j, w, resid);
     const b = model.coefficients[j]!;

@@ -22,6 +22,16 @@ export interface ObjectiveParts {
 }
 
 /**
+ * Column scales already known for a design and weights (`Problem.sd` and `Problem.scale` of
+ * `prepareProblem` with the same `standardize`): where sd_j > 0, s_j is `scale[j]`, exactly what
+ * `penaltyScale` gives from scratch; columns with sd_j = 0 (constant to rounding) are recomputed.
+ */
+export interface KnownColumnScales {
+  readonly sd: Float64Array;
+  readonly scale: Float64Array;
+}
+
+/**
  * The objective of DESIGN §1 for a model on the original scale, computed from scratch from the
  * raw design — independent of the solver's internal (standardized, implicitly centered) state,
  * so tests compare solvers and references through it. With `standardize`, the penalty applies
@@ -33,6 +43,7 @@ export function objectiveValue(
   model: { readonly intercept: number; readonly coefficients: ArrayLike<number> },
   lambda: number,
   options: ObjectiveOptions = {},
+  known?: KnownColumnScales,
 ): ObjectiveParts {
   const n = x.rows;
   const p = x.cols;
@@ -63,7 +74,8 @@ export function objectiveValue(
     if (c === 0) continue;
     let s = 1;
     const standardize = options.standardize ?? true;
-    if (standardize !== false) {
+    if (standardize !== false && known !== undefined && known.sd[j]! > 0) s = known.scale[j]!;
+    else if (standardize !== false) {
       const m = x.dot(j, w);
       s = penaltyScale(x, j, w, Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0)), standardize);
     }

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+
+import { solveRefitJob, windowDesign, type RefitJob } from '../../src/refit/job.js';
+import type { WindowRows } from '../../src/refit/window.js';
+import { SparseDesign } from '../../src/solve/design.js';
+import { checkKkt } from '../../src/solve/kkt.js';
+import { objectiveValue } from '../../src/solve/objective.js';
+import { prepareProblem, type Standardize } from '../../src/solve/problem.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * A random window: rows of 0–12 entries on `ids` model columns spread by `stride` (ids past 2^24
+ * take the Map path), some indices repeated within a row, next to each other or not.
+ */
+function randomRows(seed: number, n: number, ids: number, stride: number): WindowRows {
+  const u = rng(seed);
+  const rowStart = new Int32Array(n + 1);
+  const cols: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(13 * u());
+    for (let e = 0; e < k; e++) {
+      const repeat = cols.length > rowStart[i] && u() < 0.1;
+      const back = repeat ? Math.floor(u() * (cols.length - rowStart[i])) : 0;
+      cols.push(repeat ? cols[cols.length - 1 - back] : stride * Math.floor(ids * u() ** 2));
+      values.push(u() < 0.5 ? 1 : Math.round(100 * (u() - 0.3)) / 7);
+    }
+    rowStart[i + 1] = cols.length;
+  }
+  const y = Float64Array.from({ length: n }, () => (u() < 0.4 ? 1 : 0));
+  const weights = Float64Array.from({ length: n }, () => 0.5 + u());
+  return {
+    first: 1,
+    last: n,
+    rows: n,
+    rowStart,
+    cols: Int32Array.from(cols),
+    values: Float64Array.from(values),
+    y,
+    weights,
+  };
+}
+
+/** The design as refits built it before `windowDesign`: columns compacted, then triplets. */
+function tripletDesign(rows: WindowRows): { x: SparseDesign; modelCol: number[] } {
+  const index = new Map<number, number>();
+  const modelCol: number[] = [];
+  const r: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < rows.rows; i++) {
+    for (let k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
+      const j = rows.cols[k];
+      if (!index.has(j)) {
+        index.set(j, modelCol.length);
+        modelCol.push(j);
+      }
+      r.push(i);
+      c.push(index.get(j)!);
+    }
+  }
+  return { x: SparseDesign.fromTriplets(rows.rows, modelCol.length, r, c, rows.values), modelCol };
+}
+
+describe('windowDesign', () => {
+  it('builds the design the triplets gave, on random windows (repeated ids, empty rows, ids past 2^24)', () => {
+    let seed = 1;
+    for (const [n, ids, stride] of [
+      [1, 5, 1],
+      [50, 30, 7],
+      [400, 2000, 3],
+      [300, 500, 1 << 16], // ids up to 2^25: the Map path
+      [1000, 50_000, 1],
+    ]) {
+      for (let rep = 0; rep < 3; rep++) {
+        const rows = randomRows(seed++, n, ids, stride);
+        const want = tripletDesign(rows);
+        const got = windowDesign(rows);
+        try {
+          expect(Array.from(got.modelCol)).toEqual(want.modelCol);
+          expect(got.x.cols).toBe(want.x.cols);
+          expect(Array.from(got.x.colStart)).toEqual(Array.from(want.x.colStart));
+          expect(Array.from(got.x.rowIndex)).toEqual(Array.from(want.x.rowIndex));
+          expect(Array.from(got.x.values)).toEqual(Array.from(want.x.values));
+          want.modelCol.forEach((j, c) => expect(got.column(j)).toBe(c));
+          expect(got.column(stride * ids + 1)).toBe(-1);
+          expect(got.column(-1)).toBe(-1);
+        } finally {
+          got.release();
+        }
+      }
+    }
+  });
+});
+
+function job(rows: WindowRows, lambda: number, starts: RefitJob['starts'] = []): RefitJob {
+  return {
+    key: 'k',
+    family: 'binomial',
+    lambda,
+    l1Ratio: 1,
+    standardize: 'auto',
+    kktTolerance: 1e-6,
+    gapTolerance: 1e-8,
+    rows,
+    penaltyCols: Int32Array.of(rows.cols[0]),
+    penaltyValues: Float64Array.of(0.5),
+    starts,
+  };
+}
+
+describe('solveRefitJob in one thread, job after job', () => {
+  it('gives each job the result it gets alone (the column table is cleared, also after a failure)', () => {
+    const a = randomRows(11, 600, 300, 5);
+    const b = randomRows(12, 800, 4000, 3); // wider: the table grows
+    const first = solveRefitJob(job(a, 0.01));
+    const bAfterA = solveRefitJob(job(b, 0.01));
+    expect(() => solveRefitJob(job(b, -1))).toThrow(/lambda/);
+    const again = solveRefitJob(job(a, 0.01));
+    const bAgain = solveRefitJob(job(b, 0.01));
+    const strip = (o: ReturnType<typeof solveRefitJob>) => ({ ...o, buildMs: 0, solveMs: 0, kktMs: 0 });
+    expect(strip(again)).toEqual(strip(first));
+    expect(strip(bAgain)).toEqual(strip(bAfterA));
+    expect(first.model.cols.length).toBeGreaterThan(0);
+    // a start on columns of the window (and one it does not have) is read through the same table
+    const start = { intercept: first.model.intercept, cols: first.model.cols, values: first.model.values };
+    const warm = solveRefitJob(
+      job(a, 0.01, [{ source: 'refit', model: { ...start, cols: Int32Array.of(...start.cols, 1 << 30) } }]),
+    );
+    expect(warm.startObjectives.refit).toBeCloseTo(first.objective, 12);
+  });
+});
+
+describe('column scales from prepareProblem', () => {
+  it('give checkKkt and objectiveValue the numbers they compute from scratch (constant columns too)', () => {
+    for (const standardize of [true, false, 'auto'] as Standardize[]) {
+      const rows = randomRows(21, 300, 80, 1);
+      const { x } = tripletDesign(rows);
+      // a column constant over the window, and one constant to rounding
+      const n = rows.rows;
+      const extra = new Float64Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        extra[i] = 3;
+        extra[n + i] = 1e15 + (i === 0 ? 0.125 : 0);
+      }
+      const cs = new Int32Array(x.cols + 3);
+      cs.set(x.colStart);
+      cs[x.cols + 1] = cs[x.cols] + n;
+      cs[x.cols + 2] = cs[x.cols] + 2 * n;
+      const nnz = x.colStart[x.cols];
+      const ri = new Int32Array(nnz + 2 * n);
+      ri.set(x.rowIndex.subarray(0, nnz));
+      const vals = new Float64Array(nnz + 2 * n);
+      vals.set(x.values.subarray(0, nnz));
+      for (let i = 0; i < n; i++) {
+        ri[nnz + i] = i;
+        ri[nnz + n + i] = i;
+      }
+      vals.set(extra, nnz);
+      const design = new SparseDesign(n, x.cols + 2, cs, ri, vals);
+      const options = { family: 'binomial' as const, standardize, weights: rows.weights };
+      const problem = prepareProblem(design, rows.y, options);
+      expect(problem.sd[x.cols]).toBe(0);
+      expect(problem.sd[x.cols + 1]).toBe(0);
+      const u = rng(5);
+      const model = {
+        intercept: -0.3,
+        coefficients: Float64Array.from({ length: design.cols }, (_, j) =>
+          j >= x.cols || u() < 0.3 ? u() - 0.5 : 0,
+        ),
+      };
+      expect(checkKkt(design, rows.y, model, 0.02, options, problem)).toEqual(
+        checkKkt(design, rows.y, model, 0.02, options),
+      );
+      expect(objectiveValue(design, rows.y, model, 0.02, options, problem)).toEqual(
+        objectiveValue(design, rows.y, model, 0.02, options),
+      );
+    }
+  });
+});
