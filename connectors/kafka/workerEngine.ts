@@ -5,6 +5,7 @@ import { Observable, type Subscription } from 'rxjs';
 
 import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
+import { BatchPacker } from './packedBatch.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
 
@@ -42,9 +43,10 @@ export type ToWorker =
       readonly t: 'batch';
       readonly topic: string;
       readonly partition: number;
-      /** The records' values, one after the other (transferred). */
+      /** The records' values, in order (transferred; given back with the batch's commit or release). */
       readonly bytes: ArrayBuffer;
-      /** Where each value ends in `bytes`. */
+      /** Where each value starts and ends in `bytes`. */
+      readonly starts: Int32Array;
       readonly ends: Int32Array;
       /** Each record's offset. */
       readonly offsets: Float64Array;
@@ -58,8 +60,15 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly t: 'ready' }
-  | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
-  | { readonly t: 'release'; readonly positions: Positions }
+  | {
+      readonly t: 'commit';
+      readonly req: number;
+      readonly positions: Positions;
+      readonly records: number;
+      /** The buffer of the batch these records are (transferred back, for reuse). */
+      readonly buffer?: ArrayBuffer;
+    }
+  | { readonly t: 'release'; readonly positions: Positions; readonly buffer?: ArrayBuffer }
   | { readonly t: 'assigned'; readonly req: number; readonly error?: WorkerError }
   | ({ readonly t: 'done' } & WorkerEngineResult)
   | ({ readonly t: 'error' } & WorkerError);
@@ -149,6 +158,7 @@ function recordsAt(positions: Positions): RawRecord[] {
 export class KafkaWorkerEngine {
   private readonly source: KafkaSource;
   private readonly setup: WorkerSetup;
+  private readonly packer = new BatchPacker();
   private worker: Worker | null = null;
   private subscription: Subscription | null = null;
   private finished: Promise<WorkerEngineResult> | null = null;
@@ -221,6 +231,7 @@ export class KafkaWorkerEngine {
             });
             break;
           case 'commit':
+            if (message.buffer !== undefined) this.packer.give(message.buffer);
             this.source.commit(recordsAt(message.positions)).then(
               () => {
                 worker.postMessage({ t: 'committed', req: message.req } satisfies ToWorker);
@@ -235,6 +246,7 @@ export class KafkaWorkerEngine {
             );
             break;
           case 'release':
+            if (message.buffer !== undefined) this.packer.give(message.buffer);
             this.source.release(recordsAt(message.positions));
             break;
           case 'assigned': {
@@ -264,41 +276,8 @@ export class KafkaWorkerEngine {
 
   /** Packs a batch's values and posts it (the buffers are transferred, not copied). */
   private post(worker: Worker, batch: KafkaBatch): void {
-    const records = batch.records;
-    const n = records.length;
-    const ends = new Int32Array(n);
-    const offsets = new Float64Array(n);
-    const headers: Array<[number, RecordHeaders]> = [];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const r = records[i];
-      total += r.value.length;
-      ends[i] = total;
-      offsets[i] = Number(r.position.offset);
-      const h = r.headers;
-      if (h !== undefined)
-        for (const _ in h) {
-          headers.push([i, h]);
-          break;
-        }
-    }
-    const bytes = new Uint8Array(total);
-    for (let i = 0, at = 0; i < n; i++) {
-      const v = records[i].value;
-      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
-      bytes.set(v, at);
-      at += v.length;
-    }
-    const message: ToWorker = {
-      t: 'batch',
-      topic: batch.topic,
-      partition: batch.partition,
-      bytes: bytes.buffer,
-      ends,
-      offsets,
-      headers,
-    };
-    worker.postMessage(message, [bytes.buffer, ends.buffer, offsets.buffer]);
+    const { message, transfer } = this.packer.pack(batch);
+    worker.postMessage(message, transfer);
   }
 
   /**
