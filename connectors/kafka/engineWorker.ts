@@ -59,29 +59,11 @@ function lastPositions(records: readonly RawRecord[]): Array<[string, number, st
 /** The engine's Avro decoder and family, once it is built (JSON records: none). */
 let inPlace: InPlace | null = null;
 
-/**
- * The buffer of each batch not yet committed or released, by its records array: given back to the
- * main thread (transferred) with the batch's commit or release, once its outputs are out and
- * nothing reads its records' values any more.
- */
-const buffers = new WeakMap<readonly RawRecord[], ArrayBuffer>();
-
-/** Sends a commit or release, with the buffer of the batch `records` are, if they are one's. */
-function sendFor(
-  records: readonly RawRecord[],
-  message: Extract<FromWorker, { t: 'commit' | 'release' }>,
-): void {
-  const buffer = buffers.get(records);
-  if (buffer === undefined) return send(message);
-  buffers.delete(records);
-  port.postMessage({ ...message, buffer } satisfies FromWorker, [buffer]);
-}
-
-function request(records: readonly RawRecord[]) {
+function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
   const req = nextRequest++;
   return new Promise<void>((resolve, reject) => {
     requests.set(req, { resolve, reject });
-    sendFor(records, { t: 'commit', req, positions: lastPositions(records), records: records.length });
+    send({ ...message, req });
   });
 }
 
@@ -94,8 +76,8 @@ const source: EventSource = {
       subscriber = null;
     };
   }),
-  commit: (records) => request(records),
-  release: (records) => sendFor(records, { t: 'release', positions: lastPositions(records) }),
+  commit: (records) => request({ t: 'commit', positions: lastPositions(records), records: records.length }),
+  release: (records) => send({ t: 'release', positions: lastPositions(records) }),
   onAssign: (handler) => {
     assignmentHandler = handler;
   },
@@ -108,7 +90,6 @@ function listen(): void {
       case 'batch': {
         if (stopped) break; // read after the stop: never committed, read again by the next run
         const batch = unpackBatch(message, inPlace);
-        buffers.set(batch.records, message.bytes);
         if (subscriber) subscriber.next(batch);
         else early.push(batch);
         break;

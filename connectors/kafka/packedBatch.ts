@@ -1,8 +1,7 @@
 /**
- * The batches `KafkaWorkerEngine` posts to its worker: packed on the main thread (`BatchPacker`:
- * the values copied into one buffer, reused once the worker gives it back) and read by the
- * worker's engine (`unpackBatch`: records that are views on that buffer only when asked, events
- * read in place).
+ * The batches `KafkaWorkerEngine` posts to its worker: packed on the main thread (`packBatch`:
+ * the values copied into one shared buffer) and read by the worker's engine (`unpackBatch`:
+ * records that are views on that buffer only when asked, events read in place).
  */
 import type {
   DecodedRecords,
@@ -101,111 +100,85 @@ export function unpackBatch(message: Extract<ToWorker, { t: 'batch' }>, inPlace:
     : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, starts, ends) };
 }
 
-/** Buffers kept for reuse (a few more than the batches in flight by default). */
-const POOLED = 12;
-
-/** A packed batch's buffer is at least this large (bytes), so that pooled buffers fit most batches. */
-const MIN_BUFFER = 1 << 20;
-
-/** A batch as posted to the worker, with what to transfer. */
-export interface Packed {
-  readonly message: Extract<ToWorker, { t: 'batch' }>;
-  readonly transfer: ArrayBuffer[];
-}
-
 /**
- * Packs batches for the worker (main thread): each batch's values copied into one buffer, with
- * where each starts and ends, its offsets and the headers of records that have any. When the
- * values are views on one fetch buffer, in order and not far apart (as kafkajs decodes an
- * uncompressed fetch), the span holding them is copied at once, the bytes between values
- * included; otherwise value by value. The buffers the worker gives back (`give`) are reused,
- * so that a batch does not allocate (and zero) a new one.
+ * Packs a batch for the worker (main thread): its values copied into one `SharedArrayBuffer`, with
+ * where each starts and ends, its offsets and the headers of records that have any. Nothing is
+ * transferred: transferring (detaching) an `ArrayBuffer` even once makes V8 check typed-array
+ * accesses for detachment in all of the thread's optimized code from then on (the engine's on the
+ * worker, kafkajs' on this thread), while a shared buffer is posted as is; the worker's views on
+ * it keep it alive. When the values are views on one fetch buffer, in order and not far apart (as
+ * kafkajs decodes an uncompressed fetch), the span holding them is copied at once, the bytes
+ * between values included; otherwise value by value.
  */
-export class BatchPacker {
-  private readonly pool: ArrayBuffer[] = [];
-
-  /** A buffer the worker is done with (its batch committed or released). */
-  give(buffer: ArrayBuffer): void {
-    if (this.pool.length < POOLED && buffer.byteLength > 0) this.pool.push(buffer);
-  }
-
-  private take(bytes: number): ArrayBuffer {
-    const buffer = this.pool.pop();
-    if (buffer !== undefined && buffer.byteLength >= bytes) return buffer;
-    return new ArrayBuffer(Math.max(MIN_BUFFER, bytes + (bytes >> 2)));
-  }
-
-  pack(batch: KafkaBatch): Packed {
-    const messages = batch.messages as ReadonlyArray<{
-      readonly value: Buffer | null;
-      readonly offset: string;
-      readonly headers?: RecordHeaders | undefined;
-    }>;
-    const n = messages.length;
-    const starts = new Int32Array(n);
-    const ends = new Int32Array(n);
-    const offsets = new Float64Array(n);
-    const headers: Array<[number, RecordHeaders]> = [];
-    let total = 0;
-    // one span: every value on the same memory, each after the previous one
-    let memory: ArrayBufferLike | null = null;
-    let spanStart = -1;
-    let spanEnd = -1;
-    let contiguous = true;
-    for (let i = 0; i < n; i++) {
-      const m = messages[i];
-      const v = m.value;
-      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
-      offsets[i] = Number(m.offset);
-      const h = m.headers;
-      if (h !== undefined)
-        for (const _ in h) {
-          headers.push([i, h]);
-          break;
-        }
-      if (v === null || v.length === 0) continue;
-      total += v.length;
-      if (!contiguous) continue;
-      if (memory === null) {
-        memory = v.buffer;
-        spanStart = v.byteOffset;
-      } else if (v.buffer !== memory || v.byteOffset < spanEnd) contiguous = false;
-      spanEnd = v.byteOffset + v.length;
-    }
-    const span = spanEnd - spanStart;
-    let buffer: ArrayBuffer;
-    if (memory !== null && contiguous && span <= total + (total >> 2)) {
-      buffer = this.take(span);
-      new Uint8Array(buffer, 0, span).set(new Uint8Array(memory, spanStart, span));
-      for (let i = 0, at = 0; i < n; i++) {
-        const v = messages[i].value;
-        if (v !== null && v.length > 0) at = v.byteOffset - spanStart;
-        starts[i] = at;
-        ends[i] = at += v?.length ?? 0;
+export function packBatch(batch: KafkaBatch): Extract<ToWorker, { t: 'batch' }> {
+  const messages = batch.messages as ReadonlyArray<{
+    readonly value: Buffer | null;
+    readonly offset: string;
+    readonly headers?: RecordHeaders | undefined;
+  }>;
+  const n = messages.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  const offsets = new Float64Array(n);
+  const headers: Array<[number, RecordHeaders]> = [];
+  let total = 0;
+  // one span: every value on the same memory, each after the previous one
+  let memory: ArrayBufferLike | null = null;
+  let spanStart = -1;
+  let spanEnd = -1;
+  let contiguous = true;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i];
+    const v = m.value;
+    if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
+    offsets[i] = Number(m.offset);
+    const h = m.headers;
+    if (h !== undefined)
+      for (const _ in h) {
+        headers.push([i, h]);
+        break;
       }
-    } else {
-      buffer = this.take(total);
-      const bytes = new Uint8Array(buffer);
-      for (let i = 0, at = 0; i < n; i++) {
-        const v = messages[i].value;
-        starts[i] = at;
-        if (v !== null) {
-          bytes.set(v, at);
-          at += v.length;
-        }
-        ends[i] = at;
-      }
-    }
-    const message: Packed['message'] = {
-      t: 'batch',
-      topic: batch.topic,
-      partition: batch.partition,
-      bytes: buffer,
-      starts,
-      ends,
-      offsets,
-      headers,
-    };
-    return { message, transfer: [buffer, starts.buffer, ends.buffer, offsets.buffer] };
+    if (v === null || v.length === 0) continue;
+    total += v.length;
+    if (!contiguous) continue;
+    if (memory === null) {
+      memory = v.buffer;
+      spanStart = v.byteOffset;
+    } else if (v.buffer !== memory || v.byteOffset < spanEnd) contiguous = false;
+    spanEnd = v.byteOffset + v.length;
   }
+  const span = spanEnd - spanStart;
+  let bytes: SharedArrayBuffer;
+  if (memory !== null && contiguous && span <= total + (total >> 2)) {
+    bytes = new SharedArrayBuffer(span);
+    new Uint8Array(bytes).set(new Uint8Array(memory, spanStart, span));
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = messages[i].value;
+      if (v !== null && v.length > 0) at = v.byteOffset - spanStart;
+      starts[i] = at;
+      ends[i] = at += v?.length ?? 0;
+    }
+  } else {
+    bytes = new SharedArrayBuffer(total);
+    const into = new Uint8Array(bytes);
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = messages[i].value;
+      starts[i] = at;
+      if (v !== null) {
+        into.set(v, at);
+        at += v.length;
+      }
+      ends[i] = at;
+    }
+  }
+  return {
+    t: 'batch',
+    topic: batch.topic,
+    partition: batch.partition,
+    bytes,
+    starts,
+    ends,
+    offsets,
+    headers,
+  };
 }

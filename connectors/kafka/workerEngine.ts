@@ -5,7 +5,7 @@ import { Observable, type Subscription } from 'rxjs';
 
 import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
-import { BatchPacker } from './packedBatch.js';
+import { packBatch } from './packedBatch.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
 
@@ -43,8 +43,8 @@ export type ToWorker =
       readonly t: 'batch';
       readonly topic: string;
       readonly partition: number;
-      /** The records' values, in order (transferred; given back with the batch's commit or release). */
-      readonly bytes: ArrayBuffer;
+      /** The records' values, in order (shared, not transferred: see `packBatch`). */
+      readonly bytes: SharedArrayBuffer;
       /** Where each value starts and ends in `bytes`. */
       readonly starts: Int32Array;
       readonly ends: Int32Array;
@@ -60,15 +60,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly t: 'ready' }
-  | {
-      readonly t: 'commit';
-      readonly req: number;
-      readonly positions: Positions;
-      readonly records: number;
-      /** The buffer of the batch these records are (transferred back, for reuse). */
-      readonly buffer?: ArrayBuffer;
-    }
-  | { readonly t: 'release'; readonly positions: Positions; readonly buffer?: ArrayBuffer }
+  | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
+  | { readonly t: 'release'; readonly positions: Positions }
   | { readonly t: 'assigned'; readonly req: number; readonly error?: WorkerError }
   | ({ readonly t: 'done' } & WorkerEngineResult)
   | ({ readonly t: 'error' } & WorkerError);
@@ -140,8 +133,8 @@ function recordsAt(positions: Positions): RawRecord[] {
 /**
  * The Kafka pipeline with the engine on a worker thread (at-least-once): the
  * main thread runs kafkajs (`KafkaSource`: fetching, record parsing, commits), the worker the
- * `Engine` and its own `KafkaSink`. Each batch's values are copied into one buffer with their
- * ends and offsets and transferred; the worker reads records straight from it. Once a batch's
+ * `Engine` and its own `KafkaSink`. Each batch's values are copied into one shared buffer with
+ * their ends and offsets (`packBatch`); the worker reads records straight from it. Once a batch's
  * outputs are acknowledged the worker asks for its commit, and the main thread commits it at the
  * source: offsets are committed only after outputs are acknowledged, as on one thread.
  *
@@ -158,7 +151,6 @@ function recordsAt(positions: Positions): RawRecord[] {
 export class KafkaWorkerEngine {
   private readonly source: KafkaSource;
   private readonly setup: WorkerSetup;
-  private readonly packer = new BatchPacker();
   private worker: Worker | null = null;
   private subscription: Subscription | null = null;
   private finished: Promise<WorkerEngineResult> | null = null;
@@ -231,7 +223,6 @@ export class KafkaWorkerEngine {
             });
             break;
           case 'commit':
-            if (message.buffer !== undefined) this.packer.give(message.buffer);
             this.source.commit(recordsAt(message.positions)).then(
               () => {
                 worker.postMessage({ t: 'committed', req: message.req } satisfies ToWorker);
@@ -246,7 +237,6 @@ export class KafkaWorkerEngine {
             );
             break;
           case 'release':
-            if (message.buffer !== undefined) this.packer.give(message.buffer);
             this.source.release(recordsAt(message.positions));
             break;
           case 'assigned': {
@@ -274,10 +264,9 @@ export class KafkaWorkerEngine {
     });
   }
 
-  /** Packs a batch's values and posts it (the buffers are transferred, not copied). */
+  /** Packs a batch's values and posts it (nothing transferred: see `packBatch`). */
   private post(worker: Worker, batch: KafkaBatch): void {
-    const { message, transfer } = this.packer.pack(batch);
-    worker.postMessage(message, transfer);
+    worker.postMessage(packBatch(batch));
   }
 
   /**

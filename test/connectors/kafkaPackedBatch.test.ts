@@ -8,9 +8,10 @@ import avro from 'avsc';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
-import { BatchPacker, unpackBatch } from '../../connectors/kafka/packedBatch.js';
-import type { KafkaBatch } from '../../connectors/kafka/source.js';
+import { AvroDecoder, frame, outputTopics, shippedSchema } from '../../connectors/kafka/index.js';
+import { packBatch, unpackBatch } from '../../connectors/kafka/packedBatch.js';
+import type { KafkaBatch, KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaWorkerEngine } from '../../connectors/kafka/workerEngine.js';
 import { decodeEvents, type DeadLetter, type EventBatch, type RawBatch } from '../../src/index.js';
 
 const schema = shippedSchema('event');
@@ -84,11 +85,12 @@ describe('unpackBatch: a worker batch read in place', () => {
     values[40] = Buffer.from([0, 0, 0, 0, 1, 9]); // truncated body
     values[41] = Buffer.from('{"features":{}}'); // not in the wire format
     const { batch } = fetched(values, 3, new Map([[7, { h: Buffer.from('hi') }]]));
-    const { message } = new BatchPacker().pack(batch);
+    const message = packBatch(batch);
     // the values' span copied at once, the framing between them included
     expect(message.starts[1] - message.ends[0]).toBe(3);
-    // as a structured clone gives the headers to the worker
-    const cloned = structuredClone(message);
+    // as the worker gets it: the buffer shared, the rest (headers included) cloned
+    const cloned = { ...structuredClone({ ...message, bytes: null }), bytes: message.bytes };
+    expect(message.bytes).toBeInstanceOf(SharedArrayBuffer);
     const decoder = new AvroDecoder({ writerSchemas: new Map([[1, schema]]) });
     const packed = unpackBatch(cloned, { decoder, family: 'binomial' });
     expect(packed.decoded?.viaDecoder).toBe(true);
@@ -114,15 +116,14 @@ describe('unpackBatch: a worker batch read in place', () => {
     expect(inPlace.events.length).toBeGreaterThan(80);
   });
 
-  it('packs values that are not one span (far apart, on other memory, missing) one by one, into reused buffers', () => {
+  it('packs values that are not one span (far apart, on other memory, missing) one by one', () => {
     const values = [Buffer.from('ab'), null, Buffer.from('cde'), Buffer.from('')];
     const spread = fetched(values, 64).batch; // gaps larger than the values
     const own = fetched(values, 0).batch;
     (own.messages as unknown as Array<{ value: Buffer | null }>)[2].value = Buffer.from('cde'); // its own memory
-    const packer = new BatchPacker();
     for (const batch of [spread, own]) {
-      const { message, transfer } = packer.pack(batch);
-      expect(transfer).toContain(message.bytes);
+      const message = packBatch(batch);
+      expect(message.bytes.byteLength).toBe(5);
       expect([...message.starts]).toEqual([0, 2, 2, 5]);
       expect([...message.ends]).toEqual([2, 2, 5, 5]);
       expect([...message.offsets]).toEqual([5000, 5001, 5002, 5003]);
@@ -133,22 +134,42 @@ describe('unpackBatch: a worker batch read in place', () => {
         'cde',
         '',
       ]);
-      packer.give(message.bytes);
     }
-    // the buffer given back is the next batch's
-    const first = packer.pack(spread).message.bytes;
-    packer.give(first);
-    expect(packer.pack(own).message.bytes).toBe(first);
+  });
+
+  it('KafkaWorkerEngine posts a batch without transferring (detaching) any buffer', () => {
+    const values = [Buffer.from('ab'), Buffer.from('cde')];
+    const { batch } = fetched(values, 2);
+    const records = batch.messages.map((m) => ({
+      value: m.value!,
+      position: { source: 'in', partition: 3, offset: m.offset },
+    }));
+    const posted: unknown[][] = [];
+    const worker = { postMessage: (...args: unknown[]) => posted.push(args) };
+    const engine = new KafkaWorkerEngine({} as KafkaSource, {
+      config: {},
+      brokers: [],
+      clientId: 'test',
+      topics: outputTopics('t'),
+      writerSchemas: null,
+    });
+    (engine as unknown as { post(w: unknown, b: KafkaBatch): void }).post(worker, { ...batch, records });
+    expect(posted).toHaveLength(1);
+    const [message, transfer] = posted[0] as [{ bytes: unknown }, unknown];
+    // a transfer list would detach its buffers on this thread (V8 then checks every typed array access)
+    expect(transfer).toBeUndefined();
+    expect(message.bytes).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('JSON records (no Avro decoder): records only, decoded by the pipeline', () => {
-    const bytes = Buffer.from('{"features":{"a":1}}{"features":{"a":2}}');
+    const bytes = new SharedArrayBuffer(40);
+    Buffer.from(bytes).write('{"features":{"a":1}}{"features":{"a":2}}');
     const packed = unpackBatch(
       {
         t: 'batch',
         topic: 'in',
         partition: 0,
-        bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+        bytes,
         starts: Int32Array.of(0, 20),
         ends: Int32Array.of(20, 40),
         offsets: Float64Array.of(0, 1),
