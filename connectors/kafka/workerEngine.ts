@@ -83,12 +83,17 @@ function fromWorker(e: WorkerError): Error {
     : new Error(`engine worker: ${e.message}`);
 }
 
-/** What the worker engine did: its statistics, dead letters, and its thread's event loop (busy / idle). */
+/**
+ * What the worker engine did: its statistics, dead letters, its thread's event loop (busy / idle)
+ * and CPU time (`threadCpuSeconds`), over its run.
+ */
 export interface WorkerEngineResult {
   readonly stats: WorkerEngineStats;
   readonly deadLetters: number;
   readonly busySeconds: number;
   readonly idleSeconds: number;
+  /** The worker thread's CPU time (null: not available on this platform). */
+  readonly threadCpuSeconds: number | null;
 }
 
 /** The worker engine's `EngineStats`, with the reasons as entries. */
