@@ -50,6 +50,7 @@ import {
   type KafkaBatch,
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
+import { threadCpuSeconds } from '../../connectors/kafka/threadCpu.js';
 import { Engine, checkEngineConfig, type EventSource, type RawBatch } from '../../src/index.js';
 import { benchEvents } from './events.js';
 import { engineStages, type EngineStages } from './stages.js';
@@ -144,6 +145,11 @@ interface Phase {
    * libuv): unlike the wall clock, it does not grow when other work takes the cores.
    */
   readonly cpuSeconds: number;
+  /**
+   * CPU time of the main thread alone over the span (Linux; null elsewhere): the event loop's busy
+   * time also counts the time it waited for a core, while the worker, GC threads or the broker ran.
+   */
+  readonly mainThreadCpuSeconds: number | null;
 }
 
 function phase(
@@ -153,6 +159,7 @@ function phase(
   elu: EventLoopUtilization,
   gc: GcLog,
   cpu: NodeJS.CpuUsage,
+  mainThreadCpuSeconds: number | null = null,
 ): Phase {
   const seconds = (last - first) / 1000;
   return {
@@ -162,8 +169,13 @@ function phase(
     idleSeconds: elu.idle / 1000,
     gcSeconds: gc.secondsBetween(first, last),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mainThreadCpuSeconds,
   };
 }
+
+/** The CPU time of this thread between two readings (null if either is). */
+const threadSpan = (from: number | null, to: number | null) =>
+  from === null || to === null ? null : to - from;
 
 async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Promise<Phase> {
   const consumer = kafka.consumer({ groupId: `raw-${Date.now()}` });
@@ -176,6 +188,8 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
   let elu: EventLoopUtilization | undefined;
   let cpu0: NodeJS.CpuUsage | undefined;
   let cpu: NodeJS.CpuUsage | undefined;
+  let thread0: number | null = null;
+  let thread: number | null = null;
   await new Promise<void>((done, fail) => {
     consumer
       .run({
@@ -184,6 +198,7 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
             first = performance.now();
             elu0 = performance.eventLoopUtilization();
             cpu0 = process.cpuUsage();
+            thread0 = threadCpuSeconds();
           }
           count += batch.messages.length;
           resolveOffset(batch.lastOffset());
@@ -191,6 +206,7 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
             last = performance.now();
             elu = performance.eventLoopUtilization(elu0);
             cpu = process.cpuUsage(cpu0);
+            thread = threadSpan(thread0, threadCpuSeconds());
             done();
           }
         },
@@ -198,7 +214,7 @@ async function rawConsume(kafka: Kafka, topic: string, n: number, gc: GcLog): Pr
       .catch(fail);
   });
   await consumer.disconnect();
-  return phase(n, first, last, elu!, gc, cpu!);
+  return phase(n, first, last, elu!, gc, cpu!, thread);
 }
 
 interface PipelinePhase extends Phase {
@@ -331,6 +347,8 @@ async function pipelineRun(
 }
 
 interface WorkerPhase extends Phase {
+  /** The worker thread's CPU time over its whole run (start and drain included; null: not available). */
+  readonly workerThreadCpuSeconds: number | null;
   /** The worker thread's event loop (the engine's): busy and idle seconds over its whole run. */
   readonly workerBusySeconds: number;
   readonly workerIdleSeconds: number;
@@ -364,6 +382,7 @@ async function workerRun(
   let first = 0;
   let elu0: EventLoopUtilization | undefined;
   let cpu0: NodeJS.CpuUsage | undefined;
+  let thread0: number | null = null;
   const batches$ = source.batches$;
   Object.defineProperty(source, 'batches$', {
     value: new Observable<KafkaBatch>((subscriber) =>
@@ -373,6 +392,7 @@ async function workerRun(
             first = performance.now();
             elu0 = performance.eventLoopUtilization();
             cpu0 = process.cpuUsage();
+            thread0 = threadCpuSeconds();
           }
           subscriber.next(batch);
         },
@@ -396,6 +416,7 @@ async function workerRun(
   let last = 0;
   let elu: EventLoopUtilization | undefined;
   let cpu: NodeJS.CpuUsage | undefined;
+  let thread: number | null = null;
   let subscription: Subscription | undefined;
   let result: Awaited<ReturnType<KafkaWorkerEngine['close']>>;
   try {
@@ -407,6 +428,7 @@ async function workerRun(
             last = performance.now();
             elu = performance.eventLoopUtilization(elu0);
             cpu = process.cpuUsage(cpu0);
+            thread = threadSpan(thread0, threadCpuSeconds());
             done();
           }
         },
@@ -419,7 +441,8 @@ async function workerRun(
     await source.close();
   }
   return {
-    ...phase(n, first, last, elu!, gc, cpu!),
+    ...phase(n, first, last, elu!, gc, cpu!, thread),
+    workerThreadCpuSeconds: result?.threadCpuSeconds ?? null,
     workerBusySeconds: result?.busySeconds ?? 0,
     workerIdleSeconds: result?.idleSeconds ?? 0,
     mainBusySeconds: elu!.active / 1000,
@@ -431,6 +454,18 @@ async function workerRun(
 }
 
 const f2 = (x: number) => x.toFixed(2);
+
+/**
+ * The threads' own CPU time per event (Linux), beside the event loops' busy times: on a machine
+ * whose cores the threads share, a thread's busy time also counts its waits for a core.
+ */
+function threadCpuSentence(raw: Phase, worker: WorkerPhase, n: number): string {
+  const main = worker.mainThreadCpuSeconds;
+  const engine = worker.workerThreadCpuSeconds;
+  if (raw.mainThreadCpuSeconds === null || main === null || engine === null) return '';
+  const perEvent = (s: number) => ((1e6 * s) / n).toFixed(2);
+  return ` The threads' own CPU time (Linux schedstat) in that round, per event: raw kafkajs' thread ${perEvent(raw.mainThreadCpuSeconds)} µs (busy ${perEvent(raw.busySeconds)}); (a′)'s main thread ${perEvent(main)} µs (busy ${perEvent(worker.mainBusySeconds)}), its worker ${perEvent(engine)} µs over its whole run (busy ${perEvent(worker.workerBusySeconds)}), and the process as a whole ${perEvent(worker.cpuSeconds)} µs (GC helper threads included): a busy time above a thread's CPU time is time it waited for a core.`;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const us = (seconds: number, n: number) => ((1e6 * seconds) / n).toFixed(2);
 
@@ -739,7 +774,7 @@ So, of the engine in memory: decode ${f2(stages.decode)}, drift detection ${f2(s
 
 Whatever thread it runs on, the pipeline cannot go faster than its engine: ${f2(stages.engine)} µs of CPU per event is at most ${(1e6 / stages.engine).toFixed(0)} events/s. Raw kafkajs took ${us(raw.cpuSeconds, n)} µs of CPU per event, so even with kafkajs on another thread and a free core for each, the pipeline would reach at most ${(raw.cpuSeconds / n / (stages.engine / 1e6)).toFixed(2)} of the raw rate (CPU per event of raw over the engine's; the engine's share of the GC of kafkajs' objects and the hand-over between threads come on top).
 
-The engine on a worker thread, (a′): all rounds, raw / worker seconds = ratio: ${raws.map((r, i) => `${f2(r.seconds)} / ${f2(workers[i].seconds)} = ${(r.seconds / workers[i].seconds).toFixed(2)}`).join('; ')} (median **${modes.noCheckpointsWorker.vsRaw.toFixed(2)}** of raw; goal 0.70 ${modes.noCheckpointsWorker.vsRaw >= 0.7 ? 'met' : 'NOT met'}). CPU of the process (both threads) per event: ${workers.map((w) => us(w.cpuSeconds, n)).join(', ')} µs (one thread, (a): ${pipes.map((p) => us(p.cpuSeconds, n)).join(', ')}). In the median round the worker's event loop was busy ${f2(workers[mid].workerBusySeconds)} s and idle ${f2(workers[mid].workerIdleSeconds)} s (over its whole run, start and drain included), the main thread's (kafkajs) busy ${f2(workers[mid].mainBusySeconds)} s; the source waited for room ${workers[mid].waits} time(s), ${f2(workers[mid].waitedSeconds)} s in all; ${workers[mid].snapshots} snapshots, ${workers[mid].deadLetters} dead letters.
+The engine on a worker thread, (a′): all rounds, raw / worker seconds = ratio: ${raws.map((r, i) => `${f2(r.seconds)} / ${f2(workers[i].seconds)} = ${(r.seconds / workers[i].seconds).toFixed(2)}`).join('; ')} (median **${modes.noCheckpointsWorker.vsRaw.toFixed(2)}** of raw; goal 0.70 ${modes.noCheckpointsWorker.vsRaw >= 0.7 ? 'met' : 'NOT met'}). CPU of the process (both threads) per event: ${workers.map((w) => us(w.cpuSeconds, n)).join(', ')} µs (one thread, (a): ${pipes.map((p) => us(p.cpuSeconds, n)).join(', ')}). In the median round the worker's event loop was busy ${f2(workers[mid].workerBusySeconds)} s and idle ${f2(workers[mid].workerIdleSeconds)} s (over its whole run, start and drain included), the main thread's (kafkajs) busy ${f2(workers[mid].mainBusySeconds)} s; the source waited for room ${workers[mid].waits} time(s), ${f2(workers[mid].waitedSeconds)} s in all; ${workers[mid].snapshots} snapshots, ${workers[mid].deadLetters} dead letters.${threadCpuSentence(raws[mid], workers[mid], n)}
 
 ${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters.
 `);

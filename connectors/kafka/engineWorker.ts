@@ -28,6 +28,7 @@ import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
 import { logEngineProgress } from './progressLog.js';
 import { KafkaSink } from './sink.js';
+import { threadCpuSeconds } from './threadCpu.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } from './workerEngine.js';
 
 const port = parentPort!;
@@ -125,8 +126,10 @@ async function runEngine(engine: Engine, sink: KafkaSink, closeStore?: () => Pro
   listen();
   send({ t: 'ready' });
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = threadCpuSeconds();
   const stats = await engine.run();
   const elu = performance.eventLoopUtilization(elu0);
+  const cpu = threadCpuSeconds();
   await closeStore?.();
   await sink.close();
   send({
@@ -135,6 +138,7 @@ async function runEngine(engine: Engine, sink: KafkaSink, closeStore?: () => Pro
     deadLetters: sink.deadLetters.count,
     busySeconds: elu.active / 1000,
     idleSeconds: elu.idle / 1000,
+    threadCpuSeconds: cpu0 === null || cpu === null ? null : cpu - cpu0,
   });
 }
 

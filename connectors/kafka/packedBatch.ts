@@ -1,6 +1,7 @@
 /**
- * The batches `KafkaWorkerEngine` posts to its worker, as the worker's engine reads them: records
- * that are views on the batch's transferred buffer only when asked, events read in place.
+ * The batches `KafkaWorkerEngine` posts to its worker: packed on the main thread (`packBatch`:
+ * the values copied into one shared buffer) and read by the worker's engine (`unpackBatch`:
+ * records that are views on that buffer only when asked, events read in place).
  */
 import type {
   DecodedRecords,
@@ -12,6 +13,7 @@ import type {
   RecordPosition,
 } from '../../src/index.js';
 import type { AvroDecoder } from './codecs/avro.js';
+import type { KafkaBatch } from './source.js';
 import type { ToWorker } from './workerEngine.js';
 
 /** Headers of records that had none (kafkajs gives every message a headers object). */
@@ -63,12 +65,12 @@ class PackedAvro implements DecodedRecords {
     readonly family: Family,
     private readonly decoder: AvroDecoder,
     private readonly values: Buffer,
+    private readonly starts: Int32Array,
     private readonly ends: Int32Array,
   ) {}
 
   event(index: number): L1Event | null {
-    const start = index === 0 ? 0 : this.ends[index - 1];
-    return this.decoder.readEventAt(this.values, start, this.ends[index], this.family);
+    return this.decoder.readEventAt(this.values, this.starts[index], this.ends[index], this.family);
   }
 }
 
@@ -83,18 +85,100 @@ export interface InPlace {
  * positions from the offsets, and with `inPlace` their events read in place.
  */
 export function unpackBatch(message: Extract<ToWorker, { t: 'batch' }>, inPlace: InPlace | null): RawBatch {
-  const { topic, partition, ends, offsets } = message;
+  const { topic, partition, starts, ends, offsets } = message;
   const values = Buffer.from(message.bytes);
   const headers =
     message.headers.length === 0 ? null : new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
   const n = ends.length;
   const records = new Array<RawRecord>(n);
-  for (let i = 0, start = 0; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     const position = { source: topic, partition, offset: String(offsets[i]) };
-    records[i] = new PackedRecord(values, start, ends[i], headers?.get(i) ?? NO_HEADERS, position);
-    start = ends[i];
+    records[i] = new PackedRecord(values, starts[i], ends[i], headers?.get(i) ?? NO_HEADERS, position);
   }
   return inPlace === null
     ? { records }
-    : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, ends) };
+    : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, starts, ends) };
+}
+
+/**
+ * Packs a batch for the worker (main thread): its values copied into one `SharedArrayBuffer`, with
+ * where each starts and ends, its offsets and the headers of records that have any. Nothing is
+ * transferred: transferring (detaching) an `ArrayBuffer` even once makes V8 check typed-array
+ * accesses for detachment in all of the thread's optimized code from then on (the engine's on the
+ * worker, kafkajs' on this thread), while a shared buffer is posted as is; the worker's views on
+ * it keep it alive. When the values are views on one fetch buffer, in order and not far apart (as
+ * kafkajs decodes an uncompressed fetch), the span holding them is copied at once, the bytes
+ * between values included; otherwise value by value.
+ */
+export function packBatch(batch: KafkaBatch): Extract<ToWorker, { t: 'batch' }> {
+  const messages = batch.messages as ReadonlyArray<{
+    readonly value: Buffer | null;
+    readonly offset: string;
+    readonly headers?: RecordHeaders | undefined;
+  }>;
+  const n = messages.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  const offsets = new Float64Array(n);
+  const headers: Array<[number, RecordHeaders]> = [];
+  let total = 0;
+  // one span: every value on the same memory, each after the previous one
+  let memory: ArrayBufferLike | null = null;
+  let spanStart = -1;
+  let spanEnd = -1;
+  let contiguous = true;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i];
+    const v = m.value;
+    if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
+    offsets[i] = Number(m.offset);
+    const h = m.headers;
+    if (h !== undefined)
+      for (const _ in h) {
+        headers.push([i, h]);
+        break;
+      }
+    if (v === null || v.length === 0) continue;
+    total += v.length;
+    if (!contiguous) continue;
+    if (memory === null) {
+      memory = v.buffer;
+      spanStart = v.byteOffset;
+    } else if (v.buffer !== memory || v.byteOffset < spanEnd) contiguous = false;
+    spanEnd = v.byteOffset + v.length;
+  }
+  const span = spanEnd - spanStart;
+  let bytes: SharedArrayBuffer;
+  if (memory !== null && contiguous && span <= total + (total >> 2)) {
+    bytes = new SharedArrayBuffer(span);
+    new Uint8Array(bytes).set(new Uint8Array(memory, spanStart, span));
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = messages[i].value;
+      if (v !== null && v.length > 0) at = v.byteOffset - spanStart;
+      starts[i] = at;
+      ends[i] = at += v?.length ?? 0;
+    }
+  } else {
+    bytes = new SharedArrayBuffer(total);
+    const into = new Uint8Array(bytes);
+    for (let i = 0, at = 0; i < n; i++) {
+      const v = messages[i].value;
+      starts[i] = at;
+      if (v !== null) {
+        into.set(v, at);
+        at += v.length;
+      }
+      ends[i] = at;
+    }
+  }
+  return {
+    t: 'batch',
+    topic: batch.topic,
+    partition: batch.partition,
+    bytes,
+    starts,
+    ends,
+    offsets,
+    headers,
+  };
 }

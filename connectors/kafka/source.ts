@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
@@ -56,6 +56,39 @@ export interface KafkaBatch extends RawBatch {
   readonly partition: number;
   /** Offset of the last record (decimal string). */
   readonly lastOffset: string;
+  /** The kafkajs messages of the batch, which `records` are made of. */
+  readonly messages: readonly KafkaMessage[];
+}
+
+/**
+ * A fetched batch whose records are made from its messages when first read: `KafkaWorkerEngine`
+ * packs the messages for its worker and never reads them as records.
+ */
+class FetchedBatch implements KafkaBatch {
+  private made: RawRecord[] | null = null;
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly messages: readonly KafkaMessage[],
+    readonly lastOffset: string,
+  ) {}
+
+  get records(): readonly RawRecord[] {
+    if (this.made !== null) return this.made;
+    const { topic, partition, messages } = this;
+    const n = messages.length;
+    const records = new Array<RawRecord>(n);
+    for (let i = 0; i < n; i++) {
+      const m = messages[i];
+      records[i] = {
+        value: m.value ?? Buffer.alloc(0),
+        key: m.key,
+        headers: m.headers as RawRecord['headers'],
+        position: { source: topic, partition, offset: m.offset },
+      };
+    }
+    return (this.made = records);
+  }
 }
 
 interface PartitionState {
@@ -503,16 +536,6 @@ export class KafkaSource {
     const { messages, topic, partition } = payload.batch;
     const n = messages.length;
     if (n === 0 || this.detached || !payload.isRunning() || payload.isStale()) return;
-    const records = new Array<RawRecord>(n);
-    for (let i = 0; i < n; i++) {
-      const m = messages[i];
-      records[i] = {
-        value: m.value ?? Buffer.alloc(0),
-        key: m.key,
-        headers: m.headers as RawRecord['headers'],
-        position: { source: topic, partition, offset: m.offset },
-      };
-    }
     const lastOffset = messages[n - 1].offset;
     const key = `${topic}:${partition}`;
     const generation = this.generation;
@@ -549,7 +572,7 @@ export class KafkaSource {
     // next batch while this one is decoded and learned. Batches stay in order (setImmediate is
     // FIFO) and are bounded by `maxInFlightBatches`; one that a rebalance made stale is dropped
     // (it was never going to be committed, and its partition's new owner reads it again).
-    const batch: KafkaBatch = { topic, partition, records, lastOffset };
+    const batch: KafkaBatch = new FetchedBatch(topic, partition, messages, lastOffset);
     setImmediate(() => {
       if (this.generation !== generation || this.consumer === null) return;
       try {

@@ -5,6 +5,7 @@ import { Observable, type Subscription } from 'rxjs';
 
 import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
 import type { AvroSchema } from './codecs/avro.js';
+import { packBatch } from './packedBatch.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
 import type { OutputTopics } from './topics.js';
 
@@ -42,9 +43,10 @@ export type ToWorker =
       readonly t: 'batch';
       readonly topic: string;
       readonly partition: number;
-      /** The records' values, one after the other (transferred). */
-      readonly bytes: ArrayBuffer;
-      /** Where each value ends in `bytes`. */
+      /** The records' values, in order (shared, not transferred: see `packBatch`). */
+      readonly bytes: SharedArrayBuffer;
+      /** Where each value starts and ends in `bytes`. */
+      readonly starts: Int32Array;
       readonly ends: Int32Array;
       /** Each record's offset. */
       readonly offsets: Float64Array;
@@ -81,12 +83,17 @@ function fromWorker(e: WorkerError): Error {
     : new Error(`engine worker: ${e.message}`);
 }
 
-/** What the worker engine did: its statistics, dead letters, and its thread's event loop (busy / idle). */
+/**
+ * What the worker engine did: its statistics, dead letters, its thread's event loop (busy / idle)
+ * and CPU time (`threadCpuSeconds`), over its run.
+ */
 export interface WorkerEngineResult {
   readonly stats: WorkerEngineStats;
   readonly deadLetters: number;
   readonly busySeconds: number;
   readonly idleSeconds: number;
+  /** The worker thread's CPU time (null: not available on this platform). */
+  readonly threadCpuSeconds: number | null;
 }
 
 /** The worker engine's `EngineStats`, with the reasons as entries. */
@@ -131,8 +138,8 @@ function recordsAt(positions: Positions): RawRecord[] {
 /**
  * The Kafka pipeline with the engine on a worker thread (at-least-once): the
  * main thread runs kafkajs (`KafkaSource`: fetching, record parsing, commits), the worker the
- * `Engine` and its own `KafkaSink`. Each batch's values are copied into one buffer with their
- * ends and offsets and transferred; the worker reads records straight from it. Once a batch's
+ * `Engine` and its own `KafkaSink`. Each batch's values are copied into one shared buffer with
+ * their ends and offsets (`packBatch`); the worker reads records straight from it. Once a batch's
  * outputs are acknowledged the worker asks for its commit, and the main thread commits it at the
  * source: offsets are committed only after outputs are acknowledged, as on one thread.
  *
@@ -262,43 +269,9 @@ export class KafkaWorkerEngine {
     });
   }
 
-  /** Packs a batch's values and posts it (the buffers are transferred, not copied). */
+  /** Packs a batch's values and posts it (nothing transferred: see `packBatch`). */
   private post(worker: Worker, batch: KafkaBatch): void {
-    const records = batch.records;
-    const n = records.length;
-    const ends = new Int32Array(n);
-    const offsets = new Float64Array(n);
-    const headers: Array<[number, RecordHeaders]> = [];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const r = records[i];
-      total += r.value.length;
-      ends[i] = total;
-      offsets[i] = Number(r.position.offset);
-      const h = r.headers;
-      if (h !== undefined)
-        for (const _ in h) {
-          headers.push([i, h]);
-          break;
-        }
-    }
-    const bytes = new Uint8Array(total);
-    for (let i = 0, at = 0; i < n; i++) {
-      const v = records[i].value;
-      if (typeof v === 'string') throw new TypeError('KafkaWorkerEngine: a record value is a string');
-      bytes.set(v, at);
-      at += v.length;
-    }
-    const message: ToWorker = {
-      t: 'batch',
-      topic: batch.topic,
-      partition: batch.partition,
-      bytes: bytes.buffer,
-      ends,
-      offsets,
-      headers,
-    };
-    worker.postMessage(message, [bytes.buffer, ends.buffer, offsets.buffer]);
+    worker.postMessage(packBatch(batch));
   }
 
   /**

@@ -8,12 +8,49 @@ import avro from 'avsc';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
-import { unpackBatch } from '../../connectors/kafka/packedBatch.js';
+import { AvroDecoder, frame, outputTopics, shippedSchema } from '../../connectors/kafka/index.js';
+import { packBatch, unpackBatch } from '../../connectors/kafka/packedBatch.js';
+import type { KafkaBatch, KafkaSource } from '../../connectors/kafka/source.js';
+import { KafkaWorkerEngine } from '../../connectors/kafka/workerEngine.js';
 import { decodeEvents, type DeadLetter, type EventBatch, type RawBatch } from '../../src/index.js';
 
 const schema = shippedSchema('event');
 const type = avro.Type.forSchema(schema);
+
+/**
+ * A batch as kafkajs gives it: each value a view on one fetch buffer, with `gap` bytes of framing
+ * (0xee) before each; `headers` by index (kafkajs gives every message a headers object).
+ */
+function fetched(
+  values: Array<Buffer | null>,
+  gap: number,
+  headers = new Map<number, Record<string, Buffer>>(),
+) {
+  const parts: Buffer[] = [];
+  for (const v of values) parts.push(Buffer.alloc(gap, 0xee), v ?? Buffer.alloc(0));
+  const fetch = Buffer.concat(parts);
+  let at = 0;
+  const messages = values.map((v, i) => {
+    at += gap;
+    const value = v === null ? null : fetch.subarray(at, at + v.length);
+    at += v?.length ?? 0;
+    return {
+      key: null,
+      value,
+      offset: String(5000 + i),
+      timestamp: '0',
+      attributes: 0,
+      headers: headers.get(i) ?? {},
+    };
+  });
+  const batch = {
+    topic: 'in',
+    partition: 3,
+    lastOffset: String(5000 + values.length - 1),
+    messages,
+  } as unknown as KafkaBatch;
+  return { batch, fetch };
+}
 
 async function decode(batch: RawBatch, decoder: AvroDecoder) {
   const letters: DeadLetter[] = [];
@@ -47,21 +84,15 @@ describe('unpackBatch: a worker batch read in place', () => {
     }
     values[40] = Buffer.from([0, 0, 0, 0, 1, 9]); // truncated body
     values[41] = Buffer.from('{"features":{}}'); // not in the wire format
-    const ends = new Int32Array(values.length);
-    values.forEach((v, i) => (ends[i] = (i === 0 ? 0 : ends[i - 1]) + v.length));
-    const bytes = Buffer.concat(values);
-    const offsets = Float64Array.from(values, (_, i) => 5000 + i);
-    const message = {
-      t: 'batch' as const,
-      topic: 'in',
-      partition: 3,
-      bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
-      ends,
-      offsets,
-      headers: [[7, { h: new Uint8Array([104, 105]) }]] as Array<[number, Record<string, Uint8Array>]>,
-    };
+    const { batch } = fetched(values, 3, new Map([[7, { h: Buffer.from('hi') }]]));
+    const message = packBatch(batch);
+    // the values' span copied at once, the framing between them included
+    expect(message.starts[1] - message.ends[0]).toBe(3);
+    // as the worker gets it: the buffer shared, the rest (headers included) cloned
+    const cloned = { ...structuredClone({ ...message, bytes: null }), bytes: message.bytes };
+    expect(message.bytes).toBeInstanceOf(SharedArrayBuffer);
     const decoder = new AvroDecoder({ writerSchemas: new Map([[1, schema]]) });
-    const packed = unpackBatch(message, { decoder, family: 'binomial' });
+    const packed = unpackBatch(cloned, { decoder, family: 'binomial' });
     expect(packed.decoded?.viaDecoder).toBe(true);
     packed.records.forEach((r, i) => {
       expect(r.bytes).toBe(values[i].length);
@@ -85,14 +116,61 @@ describe('unpackBatch: a worker batch read in place', () => {
     expect(inPlace.events.length).toBeGreaterThan(80);
   });
 
+  it('packs values that are not one span (far apart, on other memory, missing) one by one', () => {
+    const values = [Buffer.from('ab'), null, Buffer.from('cde'), Buffer.from('')];
+    const spread = fetched(values, 64).batch; // gaps larger than the values
+    const own = fetched(values, 0).batch;
+    (own.messages as unknown as Array<{ value: Buffer | null }>)[2].value = Buffer.from('cde'); // its own memory
+    for (const batch of [spread, own]) {
+      const message = packBatch(batch);
+      expect(message.bytes.byteLength).toBe(5);
+      expect([...message.starts]).toEqual([0, 2, 2, 5]);
+      expect([...message.ends]).toEqual([2, 2, 5, 5]);
+      expect([...message.offsets]).toEqual([5000, 5001, 5002, 5003]);
+      const records = unpackBatch(message, null).records;
+      expect(records.map((r) => Buffer.from(r.value as Uint8Array).toString())).toEqual([
+        'ab',
+        '',
+        'cde',
+        '',
+      ]);
+    }
+  });
+
+  it('KafkaWorkerEngine posts a batch without transferring (detaching) any buffer', () => {
+    const values = [Buffer.from('ab'), Buffer.from('cde')];
+    const { batch } = fetched(values, 2);
+    const records = batch.messages.map((m) => ({
+      value: m.value!,
+      position: { source: 'in', partition: 3, offset: m.offset },
+    }));
+    const posted: unknown[][] = [];
+    const worker = { postMessage: (...args: unknown[]) => posted.push(args) };
+    const engine = new KafkaWorkerEngine({} as KafkaSource, {
+      config: {},
+      brokers: [],
+      clientId: 'test',
+      topics: outputTopics('t'),
+      writerSchemas: null,
+    });
+    (engine as unknown as { post(w: unknown, b: KafkaBatch): void }).post(worker, { ...batch, records });
+    expect(posted).toHaveLength(1);
+    const [message, transfer] = posted[0] as [{ bytes: unknown }, unknown];
+    // a transfer list would detach its buffers on this thread (V8 then checks every typed array access)
+    expect(transfer).toBeUndefined();
+    expect(message.bytes).toBeInstanceOf(SharedArrayBuffer);
+  });
+
   it('JSON records (no Avro decoder): records only, decoded by the pipeline', () => {
-    const bytes = Buffer.from('{"features":{"a":1}}{"features":{"a":2}}');
+    const bytes = new SharedArrayBuffer(40);
+    Buffer.from(bytes).write('{"features":{"a":1}}{"features":{"a":2}}');
     const packed = unpackBatch(
       {
         t: 'batch',
         topic: 'in',
         partition: 0,
-        bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+        bytes,
+        starts: Int32Array.of(0, 20),
         ends: Int32Array.of(20, 40),
         offsets: Float64Array.of(0, 1),
         headers: [],
