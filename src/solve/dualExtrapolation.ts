@@ -20,6 +20,8 @@ export class DualExtrapolation {
   private readonly diffs: Float64Array;
   private readonly theta: Float64Array;
   private readonly saved: Float64Array;
+  /** The pass of each residual held (`hist`'s slots). */
+  private readonly passes = new Int32Array(DUAL_K).fill(-1);
   private readonly gram = new Float64Array((DUAL_K - 1) * (DUAL_K - 1));
   private readonly z = new Float64Array(DUAL_K - 1);
   /** Residuals recorded since the last reset (the newest at (count − 1) mod DUAL_K). */
@@ -52,6 +54,7 @@ export class DualExtrapolation {
   reset(): void {
     this.count = 0;
     this.lastPass = -1;
+    this.passes.fill(-1);
   }
 
   /** Records the residual after sweep `pass` over a working set of `size` features. */
@@ -60,15 +63,47 @@ export class DualExtrapolation {
     if (size !== this.size) {
       this.size = size;
       this.count = 0;
+      this.passes.fill(-1);
     }
     this.lastPass = pass;
     const st = this.st;
     const n = st.n;
+    this.passes[this.count % DUAL_K] = pass;
     const at = (this.count % DUAL_K) * n;
     const h = this.hist;
     for (let i = 0; i < n; i++) h[at + i] = st.rho[i]! + st.shift;
     this.count++;
   }
+
+  /**
+   * out = Σ_a c[a] r⁽ᵃ⁾ for a < k, r⁽ᵃ⁾ the residual recorded after pass `at[from + a]` (r = ρ + shift):
+   * the residual of the point Σ_a c[a] β⁽ᵃ⁾, intercept Σ_a c[a] b0⁽ᵃ⁾ (Σ c = 1; a linear
+   * function of the point), without a product with the design. False (out untouched) unless
+   * every one of those residuals is held since the last reset.
+   */
+  combine(c: Float64Array, at: Int32Array, from: number, k: number, out: Float64Array): boolean {
+    const n = this.st.n;
+    const slots = this.slots;
+    for (let a = 0; a < k; a++) {
+      const pass = at[from + a]!;
+      const q = pass < 0 ? -1 : this.passes.indexOf(pass);
+      if (q < 0) return false;
+      slots[a] = q * n;
+    }
+    // the newest residual plus the combination of the differences to it (Σ c = 1): the rounding
+    // scales with the differences, not with the residuals
+    const h = this.hist;
+    const last = slots[k - 1]!;
+    for (let i = 0; i < n; i++) out[i] = h[last + i]!;
+    for (let a = 0; a < k - 1; a++) {
+      const ca = c[a]!;
+      const o = slots[a]!;
+      for (let i = 0; i < n; i++) out[i]! += ca * (h[o + i]! - h[last + i]!);
+    }
+    return true;
+  }
+
+  private readonly slots = new Int32Array(DUAL_K);
 
   /**
    * The duality gap at λ between the current point and the extrapolated dual point, from the

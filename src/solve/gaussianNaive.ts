@@ -22,6 +22,25 @@ export function solveGaussianNaive(st: CdState, lambda: number): LambdaOutcome {
   st.residualCurrent = true;
   // every column's statistics once (the sums are current): the sweeps then skip them
   if (st.sparseKernels) st.ensureAll();
+  // certified: sweeps that multiply by 1/(h_j + l2·pf_j) and 1/s_j for their divisions (equal to
+  // rounding; the glmnet rule keeps glmnet's steps to the bit)
+  st.inverseSweeps = certify;
+  if (certify && st.sparseKernels) {
+    const { pf, alpha } = pr;
+    const l2 = lambda * (1 - alpha);
+    const invH = st.sparseKernels.invH;
+    for (let j = 0; j < st.p; j++) invH[j] = 1 / (st.h[j]! + l2 * pf[j]!);
+  }
+  try {
+    return solveFromStart(st, lambda, certify);
+  } finally {
+    st.inverseSweeps = false;
+  }
+}
+
+/** `solveGaussianNaive` once the residual and the column statistics are current. */
+function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOutcome {
+  const pr = st.problem;
   // sweeps in column order, as glmnet's (and a sparse design's columns then stream from memory)
   st.sortSet();
   const scaleVar = pr.yVar > 0 ? pr.yVar : 1;
@@ -311,7 +330,9 @@ function extrapolation(st: CdState): Extrapolation {
  * Anderson extrapolation of coordinate descent (Bertrand & Massias, "Anderson acceleration of
  * coordinate descent", AISTATS 2021): after every AA_K + 1 sweeps over an unchanged working set,
  * the point c₁β⁽¹⁾ + … + c_Kβ⁽ᴷ⁾ with Σc = 1 that minimizes ‖Σ c_i (β⁽ⁱ⁾ − β⁽ⁱ⁻¹⁾)‖ is tried, with
- * the intercept refitted, and kept only if it lowers the objective. It runs as the `Probe` of
+ * the intercept refitted, and kept only if it lowers the objective; its residual is the same
+ * combination of the iterates' residuals (`DualExtrapolation.combine`, lasso) or, without them,
+ * a scatter of the working set's columns. It runs as the `Probe` of
  * `solveWorkingSet`, called after every sweep; it never ends the sweeps itself (`stop` is false),
  * the caller's certificate does.
  */
@@ -331,6 +352,9 @@ class Extrapolation implements Probe {
   private rhoOld = new Float64Array(0);
   private filled = 0;
   private size = -1;
+  /** The intercept and the pass of each iterate in `hist`. */
+  private readonly b0Hist = new Float64Array(AA_K + 1);
+  private readonly passHist = new Int32Array(AA_K + 1);
 
   /** The residuals' history for the dual point (lasso only), or null. */
   readonly dual: DualExtrapolation | null;
@@ -370,6 +394,8 @@ class Extrapolation implements Probe {
     const beta = st.beta;
     const set = st.set;
     for (let k = 0; k < m; k++) hist[at + k] = beta[set[k]!]!;
+    this.b0Hist[this.filled] = st.b0;
+    this.passHist[this.filled] = this.counts.passes;
     this.dual?.record(this.counts.passes, m);
     if (++this.filled === AA_K + 1) {
       this.filled = 0;
@@ -409,16 +435,28 @@ class Extrapolation implements Probe {
     const n = st.n;
     const old = this.rhoOld.length === n ? this.rhoOld : (this.rhoOld = new Float64Array(n));
     old.set(st.rho);
-    const kernels = st.sparseKernels;
-    for (let k = 0; k < m; k++) {
-      const dk = d[k]!;
-      if (dk === 0) continue;
-      const j = st.set[k]!;
-      st.beta[j]! += dk;
-      st.columnVisits++;
-      if (kernels) kernels.axpy(j, -dk / scale[j]!);
-      else x.axpy(j, -dk / scale[j]!, st.rho);
-      st.shift += (dk * mean[j]!) / scale[j]!;
+    // the new point's residual: the same combination of the iterates' residuals when the dual
+    // history holds them (K·n operations, no scatter of the working set's columns)
+    if (this.dual?.combine(c, this.passHist, 1, AA_K, st.rho)) {
+      // the intercept Σ c b0⁽ᵃ⁾ in the same form: the newest plus the differences to it
+      const b0Last = this.b0Hist[AA_K]!;
+      let e0 = b0Last;
+      for (let a = 0; a < AA_K - 1; a++) e0 += c[a]! * (this.b0Hist[a + 1]! - b0Last);
+      st.b0 = e0;
+      st.shift = 0;
+      for (let k = 0; k < m; k++) st.beta[st.set[k]!]! += d[k]!;
+    } else {
+      const kernels = st.sparseKernels;
+      for (let k = 0; k < m; k++) {
+        const dk = d[k]!;
+        if (dk === 0) continue;
+        const j = st.set[k]!;
+        st.beta[j]! += dk;
+        st.columnVisits++;
+        if (kernels) kernels.axpy(j, -dk / scale[j]!);
+        else x.axpy(j, -dk / scale[j]!, st.rho);
+        st.shift += (dk * mean[j]!) / scale[j]!;
+      }
     }
     st.refreshSums();
     // the intercept's optimum at the new point

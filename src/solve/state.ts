@@ -175,6 +175,13 @@ export class CdState {
   allStamp = 0;
 
   /**
+   * Sweeps multiply by 1/s_j and 1/(h_j + l2·pf_j) for their divisions (`sparseKernels.sweepInverse`,
+   * its `invH` current for this λ, set by the caller, while every column's statistics are current;
+   * the same operations in JavaScript): the certified gaussian path (`gaussianNaive.ts`).
+   */
+  inverseSweeps = false;
+
+  /**
    * Column statistics of every feature not excluded under the current W (sums current), so that
    * sweeps need not ensure their list's columns one by one until W changes.
    */
@@ -210,6 +217,29 @@ export class CdState {
     return (
       x.centeredDot(j, this.W, this.rho, mean[j]!, this.shift, this.sumW, this.sumWrho, this.colW[j]!) /
       scale[j]!
+    );
+  }
+
+  /** `gradient` with its division by s_j a multiplication by `invScale` = 1/s_j (`inverseSweeps`). */
+  gradientTimes(j: number, invScale: number): number {
+    const kernels = this.sparseKernels;
+    if (kernels || this.uniformWeight > 0) {
+      const dot = kernels
+        ? this.uniformWeight > 0
+          ? kernels.dot(j)
+          : kernels.dotWeighted(j)
+        : this.problem.x.dot(j, this.rho);
+      const c = this.uniformWeight;
+      const m = this.problem.mean[j]!;
+      return (
+        ((c > 0 ? c * dot : dot) + this.shift * this.colW[j]! - m * (this.sumWrho + this.shift * this.sumW)) *
+        invScale
+      );
+    }
+    const { x, mean } = this.problem;
+    return (
+      x.centeredDot(j, this.W, this.rho, mean[j]!, this.shift, this.sumW, this.sumWrho, this.colW[j]!) *
+      invScale
     );
   }
 

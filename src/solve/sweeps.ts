@@ -31,8 +31,12 @@ export function sweep(st: CdState, lambda: number, list: Int32Array = st.set, co
   let maxChange: number;
   if (kernels) {
     // the whole sweep in WebAssembly: the operations of sweepFeatures, in the same order
-    if (st.allStamp !== st.stampNo) for (let k = 0; k < count; k++) st.ensureColumn(list[k]!);
-    maxChange = kernels.sweep(list, count, st.uniformWeight, l1, l2, st.sumW, st);
+    const current = st.allStamp === st.stampNo;
+    if (!current) for (let k = 0; k < count; k++) st.ensureColumn(list[k]!);
+    maxChange =
+      current && st.inverseSweeps
+        ? kernels.sweepInverse(list, count, st.uniformWeight, l1, st.sumW, st)
+        : kernels.sweep(list, count, st.uniformWeight, l1, l2, st.sumW, st);
   } else maxChange = sweepFeatures(st, l1, l2, list, count);
   const d0 = (st.sumWrho + st.shift * st.sumW) / st.sumW;
   if (d0 !== 0) {
@@ -48,23 +52,33 @@ export function sweep(st: CdState, lambda: number, list: Int32Array = st.set, co
 function sweepFeatures(st: CdState, l1: number, l2: number, list: Int32Array, count: number): number {
   const { x, mean, scale, pf } = st.problem;
   const beta = st.beta;
+  const inverse = st.inverseSweeps;
   let maxChange = 0;
   for (let k = 0; k < count; k++) {
     const j = list[k]!;
     st.ensureColumn(j);
     const hj = st.h[j]!;
     const bj = beta[j]!;
-    const u = hj * bj + st.gradient(j);
+    // `inverseSweeps`: sparseSweepInverse's multiplications by 1/s_j and 1/(h_j + l2·pf_j)
+    const is = inverse ? 1 / scale[j]! : 0;
+    const u = hj * bj + (inverse ? st.gradientTimes(j, is) : st.gradient(j));
     const t = l1 * pf[j]!;
     const au = Math.abs(u);
-    const nb = au <= t ? 0 : (u > 0 ? au - t : t - au) / (hj + l2 * pf[j]!);
+    const v = u > 0 ? au - t : t - au;
+    const nb = au <= t ? 0 : inverse ? v * (1 / (hj + l2 * pf[j]!)) : v / (hj + l2 * pf[j]!);
     if (nb !== bj) {
       const d = nb - bj;
       beta[j] = nb;
       const s = scale[j]!;
-      x.axpy(j, -d / s, st.rho);
-      st.shift += (d * mean[j]!) / s;
-      st.sumWrho -= (d / s) * st.colW[j]!;
+      if (inverse) {
+        x.axpy(j, -d * is, st.rho);
+        st.shift += d * mean[j]! * is;
+        st.sumWrho -= d * is * st.colW[j]!;
+      } else {
+        x.axpy(j, -d / s, st.rho);
+        st.shift += (d * mean[j]!) / s;
+        st.sumWrho -= (d / s) * st.colW[j]!;
+      }
       const c = hj * d * d;
       if (c > maxChange) maxChange = c;
     }

@@ -129,4 +129,62 @@ describe('WebAssembly column kernels', () => {
     }
     expect(WasmSparseColumns.create(x, 64)).toBeNull();
   });
+
+  it('sweepInverse takes the steps of sweep, equal to rounding (elastic net, scales, weights)', () => {
+    const rng = new Rng(91);
+    const n = 257;
+    const p = 60;
+    const r: number[] = [];
+    const c: number[] = [];
+    const v: number[] = [];
+    for (let j = 0; j < p; j++)
+      for (let i = 0; i < n; i++)
+        if (rng.next() < 0.05 + (j % 5) / 25) {
+          r.push(i);
+          c.push(j);
+          v.push(1 + rng.next());
+        }
+    const x = SparseDesign.fromTriplets(n, p, r, c, v);
+    const mean = Float64Array.from({ length: p }, () => 0.3 * rng.next());
+    const scale = Float64Array.from({ length: p }, () => 0.5 + rng.next());
+    const pf = Float64Array.from({ length: p }, (_, j) => (j % 9 === 0 ? 0.5 : 1));
+    const rho0 = Float64Array.from({ length: n }, () => rng.normal());
+    for (const weight of [0, 1 / n]) {
+      const w = Float64Array.from({ length: n }, () => (weight > 0 ? weight : rng.next() / n));
+      let sumW = 0;
+      for (const a of w) sumW += a;
+      const [a, b] = [WasmSparseColumns.create(x)!, WasmSparseColumns.create(x)!];
+      const l1 = 0.002;
+      const l2 = 0.003;
+      for (const k of [a, b]) {
+        k.setFeatures(mean, scale, pf);
+        k.w.set(w);
+        k.rho.set(rho0);
+        for (let j = 0; j < p; j++) {
+          k.set[j] = j;
+          k.colW[j] = k.dotWeights(j);
+          k.h[j] = k.centeredSquares(j, mean[j]!, sumW) / (scale[j]! * scale[j]!);
+        }
+      }
+      for (let j = 0; j < p; j++) b.invH[j] = 1 / (b.h[j]! + l2 * pf[j]!);
+      const sa = { shift: 0.1, sumWrho: 0 };
+      const sb = { shift: 0.1, sumWrho: 0 };
+      for (let i = 0; i < n; i++) sa.sumWrho += w[i]! * rho0[i]!;
+      sb.sumWrho = sa.sumWrho;
+      let moved = 0;
+      for (let sweep = 0; sweep < 6; sweep++) {
+        const ma = a.sweep(a.set, p, weight, l1, l2, sumW, sa);
+        const mb = b.sweepInverse(b.set, p, weight, l1, sumW, sb);
+        expect(Math.abs(ma - mb)).toBeLessThanOrEqual(1e-10 * ma);
+      }
+      for (let j = 0; j < p; j++) {
+        if (a.beta[j] !== 0) moved++;
+        expect(Math.abs(a.beta[j]! - b.beta[j]!)).toBeLessThanOrEqual(1e-12 * Math.abs(a.beta[j]!));
+      }
+      expect(moved).toBeGreaterThan(p / 3);
+      for (let i = 0; i < n; i++) expect(Math.abs(a.rho[i]! - b.rho[i]!)).toBeLessThanOrEqual(1e-12);
+      expect(Math.abs(sa.shift - sb.shift)).toBeLessThanOrEqual(1e-12);
+      expect(Math.abs(sa.sumWrho - sb.sumWrho)).toBeLessThanOrEqual(1e-12);
+    }
+  });
 });

@@ -124,6 +124,63 @@ describe.each(lassos)('dual extrapolation: $name', (cs) => {
   });
 });
 
+describe.each(lassos.slice(0, 3))('residuals of a combination of iterates: $name', (cs) => {
+  const data = fixture.datasets[cs.dataset]!;
+  it.each([
+    ['sparse', sparseFromRows(data.x)],
+    ['dense', DenseDesign.fromRows(data.x)],
+  ] as Array<[string, Design]>)(
+    '%s design: the residual of Σ c β⁽ᵃ⁾, Σ c b0⁽ᵃ⁾ (Anderson steps)',
+    (_kind, x) => {
+      const problem = prepareProblem(x, data.y, {
+        standardize: cs.standardize,
+        mode: 'naive',
+        ...(cs.weights ? { weights: cs.weights } : {}),
+      });
+      const lambda = cs.fits[Math.floor(cs.fits.length / 2)]!.lambda;
+      const st = new CdState(problem);
+      st.setPoint(problem.yMean, new Float64Array(st.p));
+      for (let j = 0; j < st.p; j++) st.addToSet(j);
+      st.resetResidual(problem.y);
+      const dual = new DualExtrapolation(st);
+      dual.startAt(lambda);
+      const betas: Float64Array[] = [];
+      const b0s: number[] = [];
+      const passes = Int32Array.from([0, 0, 0, 0, 0]);
+      for (let pass = 1; pass <= 4; pass++) {
+        sweep(st, lambda);
+        dual.record(pass, st.setSize);
+        betas.push(st.beta.slice());
+        b0s.push(st.b0);
+        passes[pass] = pass;
+      }
+      const c = Float64Array.from([-0.4, 0.9, 0.2, 0.3]);
+      const out = new Float64Array(st.n);
+      expect(dual.combine(c, passes, 1, 4, out)).toBe(true);
+      // the combined point's residual from scratch
+      const beta = new Float64Array(st.p);
+      let b0 = 0;
+      for (let a = 0; a < 4; a++) {
+        b0 += c[a]! * b0s[a]!;
+        for (let j = 0; j < st.p; j++) beta[j]! += c[a]! * betas[a]![j]!;
+      }
+      const fresh = new CdState(problem);
+      fresh.setPoint(b0, beta);
+      fresh.resetResidual(problem.y);
+      let scale = 0;
+      for (let i = 0; i < st.n; i++) scale = Math.max(scale, Math.abs(fresh.rho[i]! + fresh.shift));
+      for (let i = 0; i < st.n; i++)
+        expect(Math.abs(out[i]! - (fresh.rho[i]! + fresh.shift))).toBeLessThan(1e-12 * scale);
+      // a pass not held (never recorded, or before a reset): no combination
+      passes[2] = 7;
+      expect(dual.combine(c, passes, 1, 4, out)).toBe(false);
+      passes[2] = 2;
+      dual.reset();
+      expect(dual.combine(c, passes, 1, 4, out)).toBe(false);
+    },
+  );
+});
+
 describe('dual extrapolation applies to lasso problems only', () => {
   const x = DenseDesign.fromRows([
     [1, 0, 2],

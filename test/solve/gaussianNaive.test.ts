@@ -175,11 +175,24 @@ describe('sweep order (naive updates, sparse design)', () => {
         for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
         return original.call(this, list, count, ...rest);
       });
+      // certified sweeps multiply for their divisions (`sweepInverse`)
+      const inverse = WasmSparseColumns.prototype.sweepInverse;
+      const spyInverse = vi.spyOn(WasmSparseColumns.prototype, 'sweepInverse').mockImplementation(function (
+        this: WasmSparseColumns,
+        list,
+        count,
+        ...rest
+      ) {
+        calls++;
+        for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
+        return inverse.call(this, list, count, ...rest);
+      });
       try {
         const path = solvePath(x, loose.y, { standardize: false, lambdas, stopping });
         expect(path.converged).toBe(true);
       } finally {
         spy.mockRestore();
+        spyInverse.mockRestore();
       }
       expect(calls).toBeGreaterThan(lambdas.length);
       expect(unordered).toBe(0);

@@ -57,6 +57,26 @@ interface Kernels {
     l2: number,
     sumW: number,
   ): number;
+  sparseSweepInverse(
+    set: number,
+    count: number,
+    cs: number,
+    ri: number,
+    vals: number,
+    w: number,
+    rho: number,
+    beta: number,
+    h: number,
+    colW: number,
+    mean: number,
+    iscale: number,
+    pf: number,
+    state: number,
+    ih: number,
+    c: number,
+    l1: number,
+    sumW: number,
+  ): number;
 }
 
 /** Byte offsets of the per-feature arrays of a sweep in linear memory. */
@@ -71,6 +91,8 @@ interface FeatureLayout {
   readonly scale: number;
   readonly pf: number;
   readonly out: number;
+  readonly invScale: number;
+  readonly invH: number;
   readonly state: number;
   readonly end: number;
 }
@@ -88,8 +110,25 @@ function featureLayout(at: number, p: number): FeatureLayout {
   const scale = mean + f64;
   const pf = scale + f64;
   const out = pf + f64;
-  const state = out + f64;
-  return { colStart, set, active, beta, h, colW, mean, scale, pf, out, state, end: state + 16 };
+  const invScale = out + f64;
+  const invH = invScale + f64;
+  const state = invH + f64;
+  return {
+    colStart,
+    set,
+    active,
+    beta,
+    h,
+    colW,
+    mean,
+    scale,
+    pf,
+    out,
+    invScale,
+    invH,
+    state,
+    end: state + 16,
+  };
 }
 
 /** The scalars a sweep reads and updates: the residual's shift and Σ w ρ. */
@@ -113,6 +152,8 @@ export class WasmSparseColumns {
   readonly active: Int32Array;
   /** `dotsAll`'s results (p entries). */
   readonly dots: Float64Array;
+  /** 1/(h_j + l2·pf_j) for `sweepInverse`, the caller's to keep current (p entries). */
+  readonly invH: Float64Array;
   private readonly state: Float64Array;
   private readonly layout: FeatureLayout;
   private readonly p: number;
@@ -147,6 +188,7 @@ export class WasmSparseColumns {
     this.h = new Float64Array(buffer, l.h, p);
     this.colW = new Float64Array(buffer, l.colW, p);
     this.dots = new Float64Array(buffer, l.out, p);
+    this.invH = new Float64Array(buffer, l.invH, p);
     this.state = new Float64Array(buffer, l.state, 2);
   }
 
@@ -157,6 +199,8 @@ export class WasmSparseColumns {
     new Float64Array(buffer, l.mean, this.p).set(mean);
     new Float64Array(buffer, l.scale, this.p).set(scale);
     new Float64Array(buffer, l.pf, this.p).set(pf);
+    const inv = new Float64Array(buffer, l.invScale, this.p);
+    for (let j = 0; j < this.p; j++) inv[j] = 1 / scale[j]!;
   }
 
   /**
@@ -198,6 +242,49 @@ export class WasmSparseColumns {
       c,
       l1,
       l2,
+      sumW,
+    );
+    sums.shift = state[0]!;
+    sums.sumWrho = state[1]!;
+    return max;
+  }
+
+  /**
+   * `sweep` with multiplications by 1/s_j and by `invH[j]` = 1/(h_j + l2·pf_j) (the caller's, for
+   * this λ) for its divisions: the same steps, equal to rounding, a few per cent faster.
+   */
+  sweepInverse(
+    list: Int32Array,
+    count: number,
+    c: number,
+    l1: number,
+    sumW: number,
+    sums: SweepSums,
+  ): number {
+    if (list !== this.set && list !== this.active)
+      throw new Error('sweepInverse: the list must be `set` or `active`');
+    const l = this.layout;
+    const state = this.state;
+    state[0] = sums.shift;
+    state[1] = sums.sumWrho;
+    const max = this.kernels.sparseSweepInverse(
+      list.byteOffset,
+      count,
+      l.colStart,
+      this.riAt,
+      this.valsAt,
+      this.wAt,
+      this.rhoAt,
+      l.beta,
+      l.h,
+      l.colW,
+      l.mean,
+      l.invScale,
+      l.pf,
+      l.state,
+      l.invH,
+      c,
+      l1,
       sumW,
     );
     sums.shift = state[0]!;
