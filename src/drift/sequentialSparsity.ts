@@ -1053,16 +1053,26 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private maintain(t: number): void {
     this.flushAll();
-    this.victims = [];
+    this.victims = this.scanTable(t).reverse();
+  }
+
+  /**
+   * `maintain`'s pass over the table: releases what left, returns the rare features in slot order.
+   * Its own function, with nothing after the loop: the loop runs on-stack-replaced code, compiled
+   * mid-loop at some call, which would otherwise stop (deoptimize) at code after the loop that had
+   * not run yet when it was compiled, at every later call that enters it.
+   */
+  private scanTable(t: number): number[] {
+    const victims: number[] = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
       if (kind === FREE || this.status[s] === ARMED) continue;
       if (kind === FIELD && this.levels[s] > 0) continue;
       if (t - this.f[s * S + LAST] > this.horizonEvents) this.release(s);
-      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
-        this.victims.push(s);
+      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && victims.length < MAX_VICTIMS)
+        victims.push(s);
     }
-    this.victims.reverse();
+    return victims;
   }
 
   private allocate(capacity: number): void {
