@@ -46,8 +46,10 @@ export class Adwin implements ScalarDetector {
   /** Each row is a ring of `stride` slots: where its oldest bucket is (merges move it, not the buckets). */
   private readonly heads = new Int32Array(MAX_ROWS);
   private rows = 1;
-  private total = 0;
-  private variance = 0;
+  // doubles from the start, set in the constructor (a field that starts as a small integer and
+  // later holds a double changes the hidden class: optimized code of every method is dropped)
+  private total = Number.NaN;
+  private variance = Number.NaN;
   private w = 0;
   private tick = 0;
   /** The next multiple of `clock` (a cut is tested when `tick` reaches it; no modulo per update). */
@@ -82,6 +84,7 @@ export class Adwin implements ScalarDetector {
       'a whole number ≥ 0',
     );
     this.nextTest = this.clock;
+    this.total = this.variance = 0;
     this.stride = this.maxBuckets + 1;
     this.totals = new Float64Array(MAX_ROWS * this.stride);
     this.variances = new Float64Array(MAX_ROWS * this.stride);

@@ -44,12 +44,14 @@ export class GuardedDetector implements ScalarDetector {
   private phase: 'warmup' | 'watch' = 'warmup';
   private phaseLength: number;
   private n = 0;
-  private mean = 0;
-  private m2 = 0;
-  private mu0 = 0;
-  private sd0 = 1;
-  private recent = 0;
-  private before = 0;
+  // doubles from the start, set in the constructor (a field that starts as a small integer and
+  // later holds a double changes the hidden class: optimized code of every method is dropped)
+  private mean = Number.NaN;
+  private m2 = Number.NaN;
+  private mu0 = Number.NaN;
+  private sd0 = Number.NaN;
+  private recent = Number.NaN;
+  private before = Number.NaN;
   private readonly recentRate: number;
   private readonly beforeRate: number;
   private detected = false;
@@ -73,6 +75,8 @@ export class GuardedDetector implements ScalarDetector {
       throw new RangeError(`cooldown must be a whole number ≥ 2, got ${this.cooldown}`);
     this.inner = kind === 'adwin' ? new Adwin(options.adwin) : new PageHinkley(options.pageHinkley);
     this.phaseLength = this.warmup;
+    this.mean = this.m2 = this.mu0 = this.recent = this.before = 0;
+    this.sd0 = 1;
     this.recentRate = 1 / Math.min(64, this.warmup);
     this.beforeRate = 1 / (4 * this.warmup);
   }

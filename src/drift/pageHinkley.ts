@@ -37,11 +37,13 @@ export class PageHinkley implements ScalarDetector {
   readonly mode: PageHinkleyMode;
 
   private n = 0;
-  private mean = 0;
-  private sumIncrease = 0;
-  private sumDecrease = 0;
+  // doubles from the start, set in the constructor (a field that starts as a small integer and
+  // later holds a double changes the hidden class: optimized code of every method is dropped)
+  private mean = Number.NaN;
+  private sumIncrease = Number.NaN;
+  private sumDecrease = Number.NaN;
   private minIncrease = Infinity;
-  private maxDecrease = -1;
+  private maxDecrease = Number.NaN;
   private detected = false;
 
   constructor(options: PageHinkleyOptions = {}) {
@@ -50,6 +52,7 @@ export class PageHinkley implements ScalarDetector {
     this.threshold = options.threshold ?? 50;
     this.alpha = options.alpha ?? 1 - 0.0001;
     this.mode = options.mode ?? 'both';
+    this.reset();
     requireOption(
       'minInstances',
       this.minInstances,

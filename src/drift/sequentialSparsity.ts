@@ -284,16 +284,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private victims: number[] = [];
   /** The slots of an event's features (−1: none), looked up before they are applied. */
   private slots = new Int32Array(64);
+  // fields that hold doubles start as NaN (then 0 in the constructor): a field that starts as a
+  // small integer and later holds a double changes the object's hidden class, which throws away
+  // the optimized code of every method (at the end of the warm-up, when `h` is first computed)
   /** A sum of what the look-ahead read (kept so the reads are not optimized away). */
-  private touched = 0;
+  private touched = Number.NaN;
   private readonly nnzDetector: GuardedDetector;
-  private nnzRecent = 0;
-  private nnzBefore = 0;
+  private nnzRecent = Number.NaN;
+  private nnzBefore = Number.NaN;
   /** Event at which a pending non-zeros detection is judged (0: none pending). */
   private nnzJudgeAt = 0;
   private seen = 0;
   /** ln(4M/α) for M = hFor (a cache: M changes rarely, the threshold is read per occurrence). */
-  private h = 0;
+  private h = Number.NaN;
   private hFor = -1;
   private findings: SequentialFinding[] = [];
   private detected = false;
@@ -358,6 +361,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       },
     });
     this.allocate(64);
+    this.touched = this.nnzRecent = this.nnzBefore = this.h = 0;
   }
 
   get driftDetected(): boolean {
@@ -1053,16 +1057,26 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private maintain(t: number): void {
     this.flushAll();
-    this.victims = [];
+    this.victims = this.scanTable(t).reverse();
+  }
+
+  /**
+   * `maintain`'s pass over the table: releases what left, returns the rare features in slot order.
+   * Its own function, with nothing after the loop: the loop runs on-stack-replaced code, compiled
+   * mid-loop at some call, which would otherwise stop (deoptimize) at code after the loop that had
+   * not run yet when it was compiled, at every later call that enters it.
+   */
+  private scanTable(t: number): number[] {
+    const victims: number[] = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
       if (kind === FREE || this.status[s] === ARMED) continue;
       if (kind === FIELD && this.levels[s] > 0) continue;
       if (t - this.f[s * S + LAST] > this.horizonEvents) this.release(s);
-      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && this.victims.length < MAX_VICTIMS)
-        this.victims.push(s);
+      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && victims.length < MAX_VICTIMS)
+        victims.push(s);
     }
-    this.victims.reverse();
+    return victims;
   }
 
   private allocate(capacity: number): void {
