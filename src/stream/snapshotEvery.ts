@@ -21,25 +21,38 @@ export function snapshotEvery(
   return (source) =>
     new Observable<EngineElement>((subscriber) =>
       source.subscribe({
+        // what these handlers throw goes down the stream as its error (rxjs would report it as
+        // unhandled: the process would die without its outputs closed)
         next(element) {
           if (element.kind === 'batch') {
-            for (const { live } of element.parts)
-              if (live.snapshotDue()) element.outputs.models.push(live.takeSnapshot());
+            try {
+              for (const { live } of element.parts)
+                if (live.snapshotDue()) element.outputs.models.push(live.takeSnapshot());
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
           }
           subscriber.next(element);
         },
         error: (err: unknown) => subscriber.error(err),
         complete() {
           const outputs = emptyOutputs();
-          registry.forEach((live) => {
-            // a model that never learned gets one snapshot, once (not again when a completed
-            // stream is read again from a checkpoint)
-            if (
-              live.model.offset > live.lastSnapshotOffset ||
-              (live.model.offset === 0 && live.model.currentVersion === 0)
-            )
-              outputs.models.push(live.takeSnapshot());
-          });
+          try {
+            // restores stored models: a store or a checkpoint can fail here
+            registry.forEach((live) => {
+              // a model that never learned gets one snapshot, once (not again when a completed
+              // stream is read again from a checkpoint)
+              if (
+                live.model.offset > live.lastSnapshotOffset ||
+                (live.model.offset === 0 && live.model.currentVersion === 0)
+              )
+                outputs.models.push(live.takeSnapshot());
+            });
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
           const last: ProcessedBatch = { kind: 'batch', parts: [], records: [], partial: false, outputs };
           if (outputs.models.length > 0) subscriber.next(last);
           subscriber.complete();

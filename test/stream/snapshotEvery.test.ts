@@ -1,7 +1,8 @@
-import { map } from 'rxjs';
+import { from, lastValueFrom, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
+import { StateError } from '../../src/core/errors.js';
 import { ModelRegistry } from '../../src/model/registry.js';
 import type { LiveModel } from '../../src/model/liveModel.js';
 import { MemoryStateStore } from '../../src/engine/ports.js';
@@ -74,4 +75,36 @@ describe('snapshotEvery (per model, events and/or seconds)', () => {
       x: '100@v1',
     });
   });
+});
+
+describe('snapshotEvery when a stored model cannot be restored', () => {
+  it('errors the stream with the store’s error at the end (not an unhandled error)', async () => {
+    const config = engineConfig({ model: { labelWarmup: 0 }, refit: { enabled: false } });
+    const store = new MemoryStateStore();
+    const registry = new ModelRegistry<LiveModel>({
+      maxLive: 1,
+      store,
+      codec: {
+        create: (k) => liveModel(k, config, () => 0),
+        checkpoint: () => new Uint8Array([1]),
+        restore: (key) => {
+          throw new StateError(`cannot restore "${key}"`);
+        },
+      },
+    });
+    const batches: EngineElement[] = [
+      learnBatch(registry.acquire('a'), events.slice(0, 10)),
+      learnBatch(registry.acquire('b'), events.slice(10, 20)), // evicts a
+    ];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('uncaughtException', onUnhandled);
+    try {
+      await expect(lastValueFrom(from(batches).pipe(snapshotEvery(registry)))).rejects.toThrow(StateError);
+      await new Promise((r) => setTimeout(r, 20)); // rxjs reports unhandled errors on a timer
+    } finally {
+      process.off('uncaughtException', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  }, 10_000);
 });
