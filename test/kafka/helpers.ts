@@ -115,7 +115,13 @@ export async function produce(
   messages: readonly Message[],
   chunk = 2000,
 ): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // idempotent: a send kafkajs retries (a partition without a leader yet, right after the topic
+  // was created) must not write the partitions that succeeded twice
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += chunk) {
