@@ -461,12 +461,15 @@ export class HashedVocabulary implements Vocabulary {
   /** Full hashes of the names counted as collisions (a name is counted once). */
   private readonly collided = new HashSet32();
   /**
-   * Hot path for up to 2^FAST_BITS columns, two words per column (one cache line): the name's
-   * hash, then the last name that collided there and is counted already (so a name that keeps
-   * colliding is answered without the `collided` set). A column's own index gives a hash's low
-   * `bits` bits, so a word holds the others with bit 0 set: `hash & ~mask | 1` (0: none).
+   * Hot path for up to 2^FAST_BITS columns: per column, the tag of its name's hash (`owners`),
+   * and of the last name that collided there and is counted already (`colliders`: a name that
+   * keeps colliding is answered without the `collided` set). A column's own index gives a hash's
+   * low `bits` bits, so a tag holds the others, plus one: `(hash >>> bits) + 1` (0: none). From
+   * 17 bits on a tag fits 16 bits: the owners of 2^20 columns take 2 MB, not 8, and stay in cache
+   * beside the learner's state (`colliders` is read only when a column's owner is another name).
    */
-  private readonly words: Int32Array | null;
+  private readonly owners: Uint16Array | Int32Array | null;
+  private readonly colliders: Uint16Array | Int32Array | null;
 
   constructor(options: HashedVocabularyOptions) {
     if (!Number.isInteger(options.bits) || options.bits < 1 || options.bits > 28) {
@@ -478,7 +481,9 @@ export class HashedVocabulary implements Vocabulary {
     this.dimension = 2 ** options.bits;
     this.mask = this.dimension - 1;
     const fast = options.bits <= FAST_BITS;
-    this.words = fast ? new Int32Array(2 * this.dimension) : null;
+    const narrow = options.bits >= 17;
+    this.owners = !fast ? null : narrow ? new Uint16Array(this.dimension) : new Int32Array(this.dimension);
+    this.colliders = !fast ? null : narrow ? new Uint16Array(this.dimension) : new Int32Array(this.dimension);
     this.names = new NameTable(this.dimension, fast);
   }
 
@@ -503,17 +508,22 @@ export class HashedVocabulary implements Vocabulary {
   }
 
   /**
-   * Reads the table words of the columns of `hashes[0, n)` and returns their sum (meaningless):
+   * Reads the owner tags of the columns of `hashes[0, n)` and returns their sum (meaningless):
    * a featurizer calls it before looking the same hashes up, so that the cache misses of an
    * event's columns overlap instead of coming one after the other.
    */
   touch(hashes: Int32Array, n: number): number {
-    const words = this.words;
-    if (words === null) return 0;
+    const owners = this.owners;
+    if (owners === null) return 0;
     const mask = this.mask;
     let sum = 0;
-    for (let k = 0; k < n; k++) sum += words[2 * (hashes[k] & mask)];
+    for (let k = 0; k < n; k++) sum += owners[hashes[k] & mask];
     return sum;
+  }
+
+  /** The tag of a name of full hash `hash` in `owners` and `colliders` (never 0). */
+  private tagOf(hash: number): number {
+    return ((hash >>> this.bits) + 1) | 0;
   }
 
   /**
@@ -522,19 +532,20 @@ export class HashedVocabulary implements Vocabulary {
    * name, a collision example).
    */
   lookupFrom(hash: number, source: NameSource, k: number, item: number): number {
-    const words = this.words;
-    if (words === null)
+    const owners = this.owners;
+    if (owners === null)
       return this.lookup(hash, source.nameAt(k), item < 0 ? undefined : source.stringAt(item));
     const index = hash & this.mask;
-    const word = (hash & ~this.mask) | 1;
-    const owner = words[2 * index];
-    if (owner === word) return index;
+    const tag = this.tagOf(hash);
+    const owner = owners[index];
+    if (owner === tag) return index;
     if (owner === 0) {
-      words[2 * index] = word;
+      owners[index] = tag;
       this.names.set(index, source.nameAt(k), item < 0 ? null : source.stringAt(item), hash);
       return index;
     }
-    if (words[2 * index + 1] === word) return index;
+    const colliders = this.colliders!;
+    if (colliders[index] === tag) return index;
     if (this.countCollision(hash) && this.examples.length < 1000) {
       const value = item < 0 ? undefined : source.stringAt(item);
       this.examples.push([
@@ -543,27 +554,28 @@ export class HashedVocabulary implements Vocabulary {
         featureName(source.nameAt(k), value),
       ]);
     }
-    words[2 * index + 1] = word;
+    colliders[index] = tag;
     return index;
   }
 
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
   lookup(hash: number, field: string, value: string | undefined): number {
     const index = hash & this.mask;
-    const words = this.words;
-    if (words !== null) {
-      const word = (hash & ~this.mask) | 1;
-      const owner = words[2 * index];
-      if (owner === word) return index;
+    const owners = this.owners;
+    if (owners !== null) {
+      const tag = this.tagOf(hash);
+      const owner = owners[index];
+      if (owner === tag) return index;
       if (owner === 0) {
-        words[2 * index] = word;
+        owners[index] = tag;
         this.names.set(index, field, value ?? null, hash);
         return index;
       }
-      if (words[2 * index + 1] === word) return index;
+      const colliders = this.colliders!;
+      if (colliders[index] === tag) return index;
       // counted now or before: either way this name's next collisions change nothing
       this.collide(index, this.names.entry(index), hash, field, value);
-      words[2 * index + 1] = word;
+      colliders[index] = tag;
       return index;
     }
     const k = this.names.entry(index);
@@ -615,7 +627,7 @@ export class HashedVocabulary implements Vocabulary {
     if (this.names.size <= this.nameCapacity) return 0;
     const dropped = this.names.drop(keep);
     // a colliding name remembered stays counted whoever names the column next
-    if (this.words !== null) for (const index of dropped) this.words[2 * index] = 0;
+    if (this.owners !== null) for (const index of dropped) this.owners[index] = 0;
     return dropped.length;
   }
 
@@ -665,13 +677,13 @@ export class HashedVocabulary implements Vocabulary {
       const h = v.hasher.reset(v.seed).update(field);
       if (value !== null) h.update('=').update(value);
       const hash = h.digest();
-      // a column's word holds only the hash bits its index does not give
+      // a column's tag holds only the hash bits its index does not give
       if ((hash & v.mask) !== i)
         throw new StateError(
           `hashed vocabulary checkpoint names column ${i} ${JSON.stringify(featureName(field, value))}, which hashes to column ${hash & v.mask}`,
         );
       v.names.set(i, field, value, hash);
-      if (v.words !== null) v.words[2 * i] = (hash & ~v.mask) | 1;
+      if (v.owners !== null) v.owners[i] = v.tagOf(hash);
     }
     v.collisionCount = state.collisions ?? 0;
     for (const h of state.collided ?? []) v.collided.add(h);

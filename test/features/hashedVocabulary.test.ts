@@ -100,6 +100,40 @@ describe('HashedVocabulary: the columns, names, collisions and state of a plain 
     compare(8, 1, 4);
   });
 
+  it('16-bit tags from 17 bits on, 32-bit ones below (names told apart by the bits above the column)', () => {
+    for (const bits of [16, 17, 20, 24]) compare(bits, 1 << 20, 6);
+  });
+
+  it('a name whose hash has every bit above its column set keeps its column (the widest tag)', () => {
+    for (const bits of [16, 17]) {
+      const mask = 2 ** bits - 1;
+      const top = 2 ** (32 - bits) - 1;
+      const find = (test: (hash: number) => boolean): string => {
+        for (let i = 0; ; i++) if (test(murmur3(`x${i}`))) return `x${i}`;
+      };
+      const widest = find((h) => h >>> bits === top);
+      const column = murmur3(widest) & mask;
+      const other = find((h) => (h & mask) === column && h >>> bits !== top);
+      for (const [first, second] of [
+        [widest, other],
+        [other, widest],
+      ]) {
+        const v = new HashedVocabulary({ bits });
+        for (let k = 0; k < 3; k++) {
+          expect(v.indexOf(first)).toBe(column);
+          expect(v.indexOf(second)).toBe(column);
+        }
+        expect(v.nameOf(column)).toBe(first);
+        expect(v.collisions).toBe(1);
+        expect(v.collisionExamples()).toEqual([[column, first, second]]);
+        const again = HashedVocabulary.fromState(v.state());
+        expect(again.indexOf(second)).toBe(column);
+        expect(again.nameOf(column)).toBe(first);
+        expect(again.collisions).toBe(1);
+      }
+    }
+  });
+
   it('beyond 2^24 columns (no per-column arrays)', () => {
     compare(25, 64, 5);
   });
