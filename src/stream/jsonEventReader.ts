@@ -59,15 +59,21 @@ const ID_CHUNK = 1 << 16;
 /** Values (and strings) per `PackedValues` chunk that events share. */
 const VALUE_CHUNK = 1 << 16;
 
+/** A chunk for `values` values and `strings` strings: with spans (`LineEvent`s), no strings or pair ids. */
 function packedChunk(values: number, strings: number, pairs: PairTable | null, spans: boolean): PackedValues {
   return new PackedValues(
     new Uint8Array(values),
     new Float64Array(values),
-    new Array<string>(strings),
-    new Int32Array(strings),
+    spans ? [] : new Array<string>(strings),
+    spans ? null : new Int32Array(strings),
     pairs,
     spans ? new LineSpans(values, strings) : null,
   );
+}
+
+/** The strings a chunk has room for. */
+function stringRoom(packed: PackedValues): number {
+  return packed.spans !== null ? packed.spans.missing.length : packed.strings.length;
 }
 
 /** Features an event may have and still be a `ListedEvent` (the repeated-name check's table holds twice as many). */
@@ -468,22 +474,30 @@ export class JsonEventReader implements EventDecoder {
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
-      const end = this.scanString();
-      if (end < 0) return false;
+      // the name's murmur3 as it is scanned (ASCII without escapes), else scanned, then hashed
+      let end = prefix.reset(seed).feedQuoted(codes, start, this.end);
+      if (end >= 0) this.pos = end + 1;
+      else {
+        end = this.scanString();
+        if (end < 0) return false;
+        prefix.reset(seed).updateCodes(codes, line, start, end);
+      }
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
+      // the name's own hash (a numeric feature's) also finds a repeated name
+      const nameHash = prefix.digest();
+      const hash = nameHash & this.hashMask;
       const c0 = codes[start];
       // an array-index name comes first in a record; a repeated one keeps its first place
       if (
         (c0 >= 0x30 && c0 <= 0x39) ||
         this.count >= MAX_LISTED ||
-        seen.hasCodes(codes, start, end, this.hash, stamp, this.packed.spans!.names, this.packedAt)
+        seen.hasCodes(codes, start, end, hash, stamp, this.packed.spans!.names, this.packedAt)
       )
         return false;
-      seen.add(this.hash, stamp, this.count);
+      seen.add(hash, stamp, this.count);
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
       const c = this.nextToken();
-      prefix.reset(seed).updateCodes(codes, line, start, end);
       // the feature's value, from the line's first (a new chunk may take the line over)
       const v = this.valueEnd - this.packedAt;
       if (c === 0x22) {
@@ -505,7 +519,7 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at] = start;
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = prefix.digest();
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = nameHash;
       this.count++;
       const d = this.nextToken();
       this.pos++;
@@ -527,7 +541,7 @@ export class JsonEventReader implements EventDecoder {
       if (end < 0) return false;
       item.copyFrom(this.prefix).updateCodes(codes, this.line, start, end);
     }
-    if (this.stringEnd === this.packed.strings.length) this.renew();
+    if (this.stringEnd === stringRoom(this.packed)) this.renew();
     const spans = this.packed.spans!;
     const s = this.stringEnd++;
     spans.items[2 * s] = start;
@@ -637,8 +651,11 @@ export class JsonEventReader implements EventDecoder {
     );
     next.kinds.set(old.kinds.subarray(this.packedAt, this.valueEnd));
     next.numbers.set(old.numbers.subarray(this.packedAt, this.valueEnd));
-    next.pairIds!.set(old.pairIds!.subarray(this.stringAt, this.stringEnd));
-    for (let i = 0; i < strings; i++) next.strings[i] = old.strings[this.stringAt + i];
+    // a line's strings are in its chunk's strings and pair ids, or in its spans
+    if (next.pairIds !== null && old.pairIds !== null) {
+      next.pairIds.set(old.pairIds.subarray(this.stringAt, this.stringEnd));
+      for (let i = 0; i < strings; i++) next.strings[i] = old.strings[this.stringAt + i];
+    }
     if (old.spans !== null) {
       const from = old.spans;
       const to = next.spans!;

@@ -12,6 +12,7 @@ import {
   type L1Event,
   type Validated,
 } from '../../src/core/event.js';
+import { LineEvent } from '../../src/core/lineEvent.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
@@ -21,6 +22,13 @@ import { engineLines, jsonl, mutate, randomLine } from '../helpers/eventLines.js
 import { Rng } from '../helpers/random.js';
 
 /** What the general path gives: `validateEvent(JSON.parse(line))`, or the decode error. */
+/** The event `JSON.parse` + `validateEvent` give for a valid binomial line. */
+function plainEvent(line: string): L1Event {
+  const v = validateEvent(JSON.parse(line), 'binomial');
+  if (!v.ok) throw new Error(v.reason);
+  return v.event;
+}
+
 function general(line: string, family: Family): Validated | { decodeError: string } {
   let raw: unknown;
   try {
@@ -252,6 +260,36 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     });
     expect(reader.pairTable!.used).toBe(true);
     expect(reader.pairTable!.size).toBeGreaterThan(50);
+  });
+
+  it('a line whose strings come before a new chunk keeps them, with pair ids or spans (LineEvent)', () => {
+    // 12 values a line, strings first: a line starts 4 values before the chunk's end (2^16)
+    const lines = Array.from({ length: 6000 }, (_, i) => {
+      const numbers = Array.from({ length: 10 }, (_, k) => `"n${k}":${(i % 7) + k}`).join(',');
+      return `{"label":${i % 2},"features":{"s":"x${i % 13}","t":["a${i % 5}","b"],${numbers}}}`;
+    });
+    for (const options of [{}, { hashBits: 10 }]) {
+      const reader = new JsonEventReader();
+      // the first event's featurizer turns the reader's pair ids (exact) or spans (hashed) on
+      const f = new Featurizer(options);
+      const x = new SparseBuffer();
+      f.featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, x);
+      const events = lines.map((line) => reader.read(line, 'binomial'));
+      const g = new Featurizer(options);
+      const y = new SparseBuffer();
+      g.featurize(plainEvent('{"features":{"a":"x"}}'), y);
+      lines.forEach((line, i) => {
+        const event = events[i]!;
+        expect(event).toBeInstanceOf(options.hashBits === undefined ? ListedEvent : LineEvent);
+        // a LineEvent's strings are in its spans: its chunk has no strings or pair ids
+        if (event instanceof LineEvent) expect(event.packedValues!.pairIds).toBeNull();
+        expect(JSON.stringify(event), line).toBe(JSON.stringify(plainEvent(line)));
+        f.featurize(event, x);
+        g.featurize(plainEvent(line), y);
+        expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
+        expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
+      });
+    }
   });
 
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
