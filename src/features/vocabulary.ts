@@ -308,18 +308,29 @@ class NameTable {
 
   /** Names `column` (replacing its name in place if it has one). */
   set(column: number, field: string, value: string | null, hash: number): void {
-    let k = this.entry(column);
-    if (k < 0) {
-      k = this.length++;
-      if (k === this.columns.length) {
-        this.columns = growInt32(this.columns, 2 * k);
-        this.hashes = growInt32(this.hashes, 2 * k);
-      }
-      this.columns[k] = column;
-      if (this.entryByColumn !== null) this.entryByColumn[column] = k + 1;
-      else this.entryMap!.set(column, k);
-      this.size++;
+    const k = this.entry(column);
+    if (k < 0) this.add(column, field, value, hash);
+    else this.write(k, field, value, hash);
+  }
+
+  /**
+   * Names `column`, which has no name (`set` without reading its entry first: on a large table
+   * that read is a cache miss the lookup would wait for, where the write is not).
+   */
+  add(column: number, field: string, value: string | null, hash: number): void {
+    const k = this.length++;
+    if (k === this.columns.length) {
+      this.columns = growInt32(this.columns, 2 * k);
+      this.hashes = growInt32(this.hashes, 2 * k);
     }
+    this.columns[k] = column;
+    if (this.entryByColumn !== null) this.entryByColumn[column] = k + 1;
+    else this.entryMap!.set(column, k);
+    this.size++;
+    this.write(k, field, value, hash);
+  }
+
+  private write(k: number, field: string, value: string | null, hash: number): void {
     this.hashes[k] = hash;
     this.fields[k] = field;
     this.values[k] = value;
@@ -540,8 +551,9 @@ export class HashedVocabulary implements Vocabulary {
     const owner = owners[index];
     if (owner === tag) return index;
     if (owner === 0) {
+      // (a column without an owner has no name)
       owners[index] = tag;
-      this.names.set(index, source.nameAt(k), item < 0 ? null : source.stringAt(item), hash);
+      this.names.add(index, source.nameAt(k), item < 0 ? null : source.stringAt(item), hash);
       return index;
     }
     const colliders = this.colliders!;
@@ -568,7 +580,7 @@ export class HashedVocabulary implements Vocabulary {
       if (owner === tag) return index;
       if (owner === 0) {
         owners[index] = tag;
-        this.names.set(index, field, value ?? null, hash);
+        this.names.add(index, field, value ?? null, hash);
         return index;
       }
       const colliders = this.colliders!;
