@@ -244,8 +244,14 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   // the column statistics once: the solve, the starts' objectives and the certificate share them
   // (solveAt's own preparation, timed with the solve as before)
   const tp = performance.now();
+  // a literal, not a spread of `options`: a spread's map is made per refit (the last one's is
+  // collected in between) and every function optimized on the old one deoptimized and recompiled
   const problem = prepareProblem(x, rows.y, {
-    ...options,
+    family: options.family,
+    l1Ratio: options.l1Ratio,
+    standardize: options.standardize,
+    weights: options.weights,
+    penaltyFactors: options.penaltyFactors,
     kktTolerance: job.kktTolerance,
     gapTolerance: job.gapTolerance,
   });
