@@ -105,19 +105,52 @@ let lookup: Int32Array | null = null;
 let lookupBusy = false;
 
 /**
+ * Per design column while compacting: its model column, the last row (1-based) it was seen in and
+ * its row count. Kept between jobs of a thread as the table is (they never leave `windowDesign`):
+ * a window's worth of them (~186k columns, 800k entries on the 200k prefix's windows) anew per
+ * refit was 8 MB of fresh pages to fault in and collect.
+ */
+interface Scratch {
+  compact: Int32Array;
+  modelCol: Int32Array;
+  lastRow: Int32Array;
+  counts: Int32Array;
+}
+let scratch: Scratch | null = null;
+
+function takeScratch(nnz: number, columns: number): Scratch {
+  const s = scratch;
+  scratch = null;
+  if (s !== null && s.compact.length >= nnz && s.modelCol.length >= columns) return s;
+  const grow = (need: number, have: number): number => Math.max(need, Math.ceil(have * 1.25));
+  const entries = grow(nnz, s?.compact.length ?? 0);
+  const cols = grow(columns, s?.modelCol.length ?? 0);
+  return {
+    compact: new Int32Array(entries),
+    modelCol: new Int32Array(cols),
+    lastRow: new Int32Array(cols),
+    counts: new Int32Array(cols + 1),
+  };
+}
+
+/**
  * Compacts a window's columns to 0..p-1 in order of first appearance (row by row) and builds the
- * column-compressed design straight from the rows (`SparseDesign.fromRows`: one counting sort, no
- * triplets), the same design as triplets of (row, compact column, value) would give.
+ * column-compressed design straight from the rows, the same design as triplets of (row, compact
+ * column, value) would give. The compaction also counts each column's rows and the indices
+ * repeated within a row, so the design is built by one scatter (`SparseDesign.fromCountedRows`).
  */
 export function windowDesign(rows: WindowRows): WindowDesign {
   const n = rows.rows;
-  const nnz = rows.rowStart[n]!;
+  const rowStart = rows.rowStart;
+  const nnz = rowStart[n]!;
   const cols = rows.cols;
   let maxCol = -1;
   for (let k = 0; k < nnz; k++) if (cols[k]! > maxCol) maxCol = cols[k]!;
-  const compactCols = new Int32Array(nnz);
-  const seen = new Int32Array(Math.min(nnz, maxCol + 1));
+  const work = takeScratch(nnz, Math.min(nnz, maxCol + 1));
+  const { compact, lastRow, counts } = work;
+  const seen = work.modelCol;
   let p = 0;
+  let repeats = 0;
   let table: Int32Array | null = null;
   let map: Map<number, number> | null = null;
   // a typed lookup table by model column (1 + design column; 0 = not seen) up to 2^24 columns
@@ -125,46 +158,56 @@ export function windowDesign(rows: WindowRows): WindowDesign {
     if (lookup === null || lookup.length <= maxCol) lookup = new Int32Array(Math.max(maxCol + 1, 1024));
     table = lookup;
     lookupBusy = true;
-    for (let k = 0; k < nnz; k++) {
-      const j = cols[k]!;
-      let c = table[j]! - 1;
-      if (c < 0) {
-        c = p++;
-        table[j] = p;
-        seen[c] = j;
+  } else map = new Map<number, number>();
+  try {
+    for (let i = 0, row = 1; i < n; i++, row++) {
+      const end = rowStart[i + 1]!;
+      for (let k = rowStart[i]!; k < end; k++) {
+        const j = cols[k]!;
+        let c: number;
+        if (table !== null) c = table[j]! - 1;
+        else c = map!.get(j) ?? -1;
+        if (c < 0) {
+          c = p++;
+          if (table !== null) table[j] = p;
+          else map!.set(j, c);
+          seen[c] = j;
+          lastRow[c] = row;
+          counts[c + 1] = 1;
+        } else if (lastRow[c] === row) repeats++;
+        else {
+          lastRow[c] = row;
+          counts[c + 1]!++;
+        }
+        compact[k] = c;
       }
-      compactCols[k] = c;
     }
-  } else {
-    map = new Map<number, number>();
-    for (let k = 0; k < nnz; k++) {
-      const j = cols[k]!;
-      let c = map.get(j);
-      if (c === undefined) {
-        c = p++;
-        map.set(j, c);
-        seen[c] = j;
-      }
-      compactCols[k] = c;
-    }
-  }
-  const modelCol = seen.subarray(0, p);
-  const x = SparseDesign.fromRows(n, p, rows.rowStart, compactCols, rows.values);
-  let released = false;
-  return {
-    x,
-    modelCol,
-    column: (j) => {
-      if (table !== null) return j >= 0 && j < table.length ? table[j]! - 1 : -1;
-      return map!.get(j) ?? -1;
-    },
-    release: () => {
-      if (released || table === null) return;
-      released = true;
-      for (let c = 0; c < p; c++) table[modelCol[c]!] = 0;
+    const modelCol = seen.slice(0, p);
+    const x = SparseDesign.fromCountedRows(n, p, rowStart, compact, rows.values, counts, repeats);
+    let released = false;
+    return {
+      x,
+      modelCol,
+      column: (j) => {
+        if (table !== null) return j >= 0 && j < table.length ? table[j]! - 1 : -1;
+        return map!.get(j) ?? -1;
+      },
+      release: () => {
+        if (released || table === null) return;
+        released = true;
+        for (let c = 0; c < p; c++) table[modelCol[c]!] = 0;
+        lookupBusy = false;
+      },
+    };
+  } catch (err) {
+    if (table !== null) {
+      for (let c = 0; c < p; c++) table[seen[c]!] = 0;
       lookupBusy = false;
-    },
-  };
+    }
+    throw err;
+  } finally {
+    scratch = work;
+  }
 }
 
 function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOutcome {
@@ -177,6 +220,20 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     const c = design.column(job.penaltyCols[k]!);
     if (c >= 0) penaltyFactors[c] = job.penaltyValues[k]!;
   }
+  const dense = (m: SparseCoefficients): Float64Array => {
+    const beta = new Float64Array(p);
+    for (let k = 0; k < m.cols.length; k++) {
+      const c = design.column(m.cols[k]!);
+      if (c >= 0) beta[c] = m.values[k]!;
+    }
+    return beta;
+  };
+  // the starts read through the column table while it is still in cache; then it is cleared
+  const candidates = job.starts.map((s) => ({
+    source: s.source,
+    start: { intercept: s.model.intercept, coefficients: dense(s.model) },
+  }));
+  design.release();
   const options: ObjectiveOptions = {
     family: job.family,
     l1Ratio: job.l1Ratio,
@@ -187,32 +244,29 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   // the column statistics once: the solve, the starts' objectives and the certificate share them
   // (solveAt's own preparation, timed with the solve as before)
   const tp = performance.now();
+  // a literal, not a spread of `options`: a spread's map is made per refit (the last one's is
+  // collected in between) and every function optimized on the old one deoptimized and recompiled
   const problem = prepareProblem(x, rows.y, {
-    ...options,
+    family: options.family,
+    l1Ratio: options.l1Ratio,
+    standardize: options.standardize,
+    weights: options.weights,
+    penaltyFactors: options.penaltyFactors,
     kktTolerance: job.kktTolerance,
     gapTolerance: job.gapTolerance,
   });
   const prepareMs = performance.now() - tp;
-  const dense = (m: SparseCoefficients): Float64Array => {
-    const beta = new Float64Array(p);
-    for (let k = 0; k < m.cols.length; k++) {
-      const c = design.column(m.cols[k]!);
-      if (c >= 0) beta[c] = m.values[k]!;
-    }
-    return beta;
-  };
   let start: { intercept: number; coefficients: Float64Array } | undefined;
   let warmStart: WarmStartSource = 'none';
   const startObjectives: Partial<Record<'online' | 'refit', number>> = {};
   let best = Infinity;
-  for (const s of job.starts) {
-    const candidate = { intercept: s.model.intercept, coefficients: dense(s.model) };
+  for (const { source, start: candidate } of candidates) {
     const f = objectiveValue(x, rows.y, candidate, job.lambda, options, problem).objective;
-    startObjectives[s.source] = f;
+    startObjectives[source] = f;
     if (f < best) {
       best = f;
       start = candidate;
-      warmStart = s.source;
+      warmStart = source;
     }
   }
   const t1 = performance.now();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { solveRefitJob, windowDesign, type RefitJob } from '../../src/refit/job.js';
 import type { WindowRows } from '../../src/refit/window.js';
-import { SparseDesign } from '../../src/solve/design.js';
+import { columnStats, SparseDesign } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Standardize } from '../../src/solve/problem.js';
@@ -95,6 +95,107 @@ describe('windowDesign', () => {
           got.release();
         }
       }
+    }
+  });
+});
+
+describe('windowDesign, window after window in one thread', () => {
+  it('builds each window as alone: its scratch (last row, row counts) carries nothing over', () => {
+    // wide, then narrow on the same ids (stale last rows of the wide window land on rows of the
+    // narrow one), then wide again (scratch grown before is reused), with ids repeated in rows
+    const windows = [
+      randomRows(31, 900, 600, 1),
+      randomRows(32, 120, 40, 1),
+      randomRows(33, 700, 3000, 1),
+      randomRows(34, 60, 600, 1),
+      randomRows(35, 900, 600, 1),
+    ];
+    for (const rows of [...windows, ...windows.reverse()]) {
+      const want = tripletDesign(rows);
+      const got = windowDesign(rows);
+      try {
+        expect(Array.from(got.modelCol)).toEqual(want.modelCol);
+        expect(Array.from(got.x.colStart)).toEqual(Array.from(want.x.colStart));
+        expect(Array.from(got.x.rowIndex)).toEqual(Array.from(want.x.rowIndex));
+        expect(Array.from(got.x.values)).toEqual(Array.from(want.x.values));
+      } finally {
+        got.release();
+      }
+    }
+  });
+
+  it('a second design while the first holds the table takes the Map path, and both are right', () => {
+    const a = randomRows(41, 300, 200, 1);
+    const b = randomRows(42, 200, 150, 1);
+    const da = windowDesign(a);
+    const db = windowDesign(b);
+    try {
+      expect(Array.from(db.x.rowIndex)).toEqual(Array.from(tripletDesign(b).x.rowIndex));
+      expect(Array.from(db.modelCol)).toEqual(tripletDesign(b).modelCol);
+      expect(Array.from(da.x.values)).toEqual(Array.from(tripletDesign(a).x.values));
+      tripletDesign(a).modelCol.forEach((j, c) => expect(da.column(j)).toBe(c));
+    } finally {
+      db.release();
+      da.release();
+    }
+  });
+});
+
+describe('SparseDesign.fromCountedRows', () => {
+  it('equals fromRows given the rows per column and the repeats, and refuses counts that do not add up', () => {
+    for (const seed of [51, 52, 53]) {
+      const rows = randomRows(seed, 400, 120, 1);
+      const want = tripletDesign(rows);
+      const index = new Map(want.modelCol.map((j, c) => [j, c]));
+      const p = want.modelCol.length;
+      const compact = Int32Array.from(rows.cols, (j) => index.get(j)!);
+      const counts = new Int32Array(p + 1);
+      let repeats = 0;
+      for (let i = 0; i < rows.rows; i++) {
+        const inRow = new Set<number>();
+        for (let k = rows.rowStart[i]; k < rows.rowStart[i + 1]; k++) {
+          if (inRow.has(compact[k])) repeats++;
+          else counts[compact[k] + 1]++;
+          inRow.add(compact[k]);
+        }
+      }
+      expect(repeats).toBeGreaterThan(0);
+      const plain = SparseDesign.fromRows(rows.rows, p, rows.rowStart, compact, rows.values);
+      const bad = counts.slice();
+      const got = SparseDesign.fromCountedRows(
+        rows.rows,
+        p,
+        rows.rowStart,
+        compact,
+        rows.values,
+        counts,
+        repeats,
+      );
+      expect(Array.from(got.colStart)).toEqual(Array.from(plain.colStart));
+      expect(Array.from(got.rowIndex)).toEqual(Array.from(plain.rowIndex));
+      expect(Array.from(got.values)).toEqual(Array.from(plain.values));
+      expect(() =>
+        SparseDesign.fromCountedRows(rows.rows, p, rows.rowStart, compact, rows.values, bad, repeats + 1),
+      ).toThrow(/do not add up/);
+    }
+  });
+});
+
+describe('columnStats on a sparse design', () => {
+  it('gives the bits of the column kernels (dot, then centeredSquares around that mean)', () => {
+    const rows = randomRows(61, 500, 300, 1);
+    const design = windowDesign(rows);
+    design.release();
+    const { x } = design;
+    const w = Float64Array.from(rows.weights);
+    const total = w.reduce((s, v) => s + v, 0);
+    for (let i = 0; i < w.length; i++) w[i] /= total;
+    const { mean, sd } = columnStats(x, w);
+    for (let j = 0; j < x.cols; j++) {
+      const m = x.dot(j, w);
+      const v = x.centeredSquares(j, w, m, 1);
+      expect(Object.is(mean[j], m)).toBe(true);
+      expect(Object.is(sd[j], v > 1e-26 * m * m && v > 0 ? Math.sqrt(v) : 0)).toBe(true);
     }
   });
 });
