@@ -391,11 +391,17 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const columns = this.columns;
     const mask = this.columnMask;
     let touched = 0;
+    // the column-cache entries of the next event's indices (the batch's, when `indices` holds them),
+    // read ahead in a tight loop: they arrive while this event is applied
+    const ahead = Math.min(indices.length, x.end + (x.end - x.start));
+    for (let p = x.end; p < ahead; p++) touched += columns[indices[p] & mask];
     for (let p = x.start, k = 0; p < x.end; p++, k++) {
       const key = indices[p];
       const slot = map.slotOf(key);
       slots[k] = slot;
-      touched += slot >= 0 ? f[slot * S + LAST] : columns[key & mask];
+      // a tracked slot's row: the three cache lines an occurrence reads (LAST, DOWN, MAX_GAP)
+      touched +=
+        slot >= 0 ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP] : columns[key & mask];
     }
     this.touched = touched;
     const changes = map.changes;
@@ -403,13 +409,23 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const key = indices[p];
       // admitting a feature may have released another one of this event
       let slot = map.changes === changes ? slots[k] : map.slotOf(key);
-      if (slot < 0) slot = this.admitFeature(key, x, t);
       let field: number;
+      if (slot < 0 && this.features >= this.maxTracked && this.victims.length === 0) {
+        // untracked, no rare feature to replace (admitFeature's first case): a count in the sketch
+        this.sketch.add(key);
+      } else if (slot < 0) {
+        slot = this.admitFeature(key, x, t);
+      }
       if (slot >= 0) {
         if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
       } else {
-        field = this.fieldOfColumn(key, x, t);
+        // fieldOfColumn's cache hit, inline (NUMBER and NO_ROOM are negative)
+        const entry = this.droppedFields.length === 0 ? this.columns[key & this.columnMask] : 0;
+        field =
+          entry !== 0 && entry >>> 16 === key >>> this.columnBits
+            ? (entry & (TAG - 1)) - FIELD_CODE
+            : this.fieldOfColumn(key, x, t);
       }
       if (field >= 0) {
         this.f[field * S + LEVEL_SUM]++;

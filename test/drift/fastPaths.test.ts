@@ -219,6 +219,36 @@ describe('sequential input drift: the column → field cache', () => {
     for (const d of detectors.slice(1)) expect(d.state()).toEqual(reference);
   });
 
+  it("reads ahead into the batch's next indices without acting on them", () => {
+    // the same events, one array each, and as ranges of one array per 1000 events whose tail (after
+    // the last event) holds columns never seen: findings and states are equal
+    const table = new NameTable();
+    const events = [...fieldTurns(table, 30_000)];
+    const options = { ...smallTables, maxTracked: 48 };
+    const [single, batched] = withCacheSizes([1 << 18, 1 << 18], options);
+    const found: unknown[][] = [];
+    for (let b = 0; b < events.length; b += 1000) {
+      const batch = events.slice(b, b + 1000);
+      const indices = Int32Array.from([...batch.flat(), 1 << 30, 7, 123_456_789, 2 ** 31 - 1]);
+      let start = 0;
+      for (const [k, features] of batch.entries()) {
+        single.update({
+          indices: Int32Array.from(features),
+          start: 0,
+          end: features.length,
+          nameOf: table.nameOf,
+        });
+        batched.update({ indices, start, end: start + features.length, nameOf: table.nameOf });
+        start += features.length;
+        const reports = [single, batched].map((d) => (d.driftDetected ? d.report : null));
+        if (reports.some((r) => r !== null)) found.push([b + k, ...reports]);
+      }
+    }
+    expect(found.length).toBeGreaterThan(10);
+    for (const [, a, z] of found) expect(z).toEqual(a);
+    expect(batched.state()).toEqual(single.state());
+  });
+
   it('a restored detector forgets the columns it had cached', () => {
     const table = new NameTable();
     const options = { alpha: 1e-3, maxTracked: 48, maxFields: 5, warmupEvents: 500, horizonEvents: 1500 };
