@@ -36,6 +36,15 @@ export class Engine {
     if (problem.family === 'binomial') this.binomial = new BinomialSolver(this.st, new NewtonFinish(this.st));
   }
 
+  /**
+   * Gives its WebAssembly memory back for the next solve in this thread: call it when done with
+   * the engine (nothing of it may be read after). An engine never released is left to the garbage
+   * collector, which is correct but makes V8 recompile the solver's code it had optimized.
+   */
+  release(): void {
+    this.st.release();
+  }
+
   /** The current point's coefficients (standardized scale). */
   get beta(): Float64Array {
     return this.st.beta;

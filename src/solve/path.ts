@@ -64,6 +64,15 @@ export function solvePath(x: Design, y: ArrayLike<number>, options: PathOptions 
 
 export function solvePathProblem(problem: Problem, options: PathOptions = {}): PathResult {
   const engine = new Engine(problem);
+  try {
+    return pathOn(problem, engine, options);
+  } finally {
+    engine.release();
+  }
+}
+
+/** `solvePathProblem` on its engine (every fit read out of it). */
+function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathResult {
   const nullDev = nullDeviance(problem);
   if (problem.family === 'binomial' && nullDev === 0) {
     throw new DataError('the binomial target has a single class: it needs both 0 and 1 values');

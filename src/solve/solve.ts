@@ -157,14 +157,19 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
   };
   let engine = engineFor(start !== undefined);
   const nullDev = nullDeviance(full);
+  // reads the fit, then gives the engine's memory back (the next solve in this thread reuses it)
   const finish = (outcome: LambdaOutcome): LambdaFit => {
-    if (profile === null) return readFit(engine, lambda, outcome, nullDev);
-    const rows = engine.expandProfile(lambda);
-    return {
-      ...readFit(engine, lambda, outcome, nullDev),
-      profiledColumns: profile.columns,
-      profiledRows: rows,
-    };
+    try {
+      if (profile === null) return readFit(engine, lambda, outcome, nullDev);
+      const rows = engine.expandProfile(lambda);
+      return {
+        ...readFit(engine, lambda, outcome, nullDev),
+        profiledColumns: profile.columns,
+        profiledRows: rows,
+      };
+    } finally {
+      engine.release();
+    }
   };
   if (start) {
     const s = toStandardized(problem, start);
@@ -175,6 +180,7 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
     const objective = at === null ? -Infinity : at.loss + at.penalty;
     if (!(objective > nullDev / 2)) return finish(engine.solve(lambda));
+    engine.release();
     engine = engineFor(false);
     const fit = finish(descendTo(problem, engine, lambda));
     return {

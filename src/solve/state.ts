@@ -273,6 +273,16 @@ export class CdState {
   }
 
   /**
+   * Gives the WebAssembly copies back for the next solve in this thread (`releaseKernels`): the
+   * state (its coefficients and residual live there) must not be used after.
+   */
+  release(): void {
+    this.sparseKernels?.release();
+    if (this.columnDots instanceof WasmColumnDots) this.columnDots.release();
+    this.columnDots = null;
+  }
+
+  /**
    * The kernels for O(n·p) batches of column dot products: a WebAssembly copy of a dense design,
    * made on first use (it costs one pass over the design, about what one batch costs), else the
    * design's own JavaScript kernels.

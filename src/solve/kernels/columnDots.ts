@@ -12,7 +12,7 @@
  */
 export { WASM_DESIGN_MAX_BYTES } from './instance.js';
 import type { DenseDesign, Design } from '../design.js';
-import { instantiateKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
+import { instantiateKernels, releaseKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
 
 /** The column kernels the solver's O(n·p) batches use: a design's own, or a WebAssembly copy's. */
 export type ColumnDots = Pick<Design, 'dotMany' | 'dotMany2' | 'axpyMany'>;
@@ -65,6 +65,11 @@ export class WasmColumnDots implements ColumnDots {
     if (n === 0) return null;
     const kernels = instantiateKernels<Kernels>((design.values.length + 2 * n + 8) * 8, maxBytes);
     return kernels ? new WasmColumnDots(kernels, n, design.values) : null;
+  }
+
+  /** Gives the instance back for the next copy: this copy must not be used after. */
+  release(): void {
+    releaseKernels(this.kernels);
   }
 
   /**

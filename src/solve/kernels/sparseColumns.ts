@@ -11,7 +11,7 @@
  * column means, scales and penalty factors by `setFeatures`.
  */
 import type { SparseDesign } from '../design.js';
-import { instantiateKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
+import { instantiateKernels, releaseKernels, WASM_DESIGN_MAX_BYTES, type LinearMemory } from './instance.js';
 
 interface Kernels {
   readonly memory: LinearMemory;
@@ -316,6 +316,11 @@ export class WasmSparseColumns {
     ).end;
     const kernels = instantiateKernels<Kernels>(bytes, maxBytes);
     return kernels ? new WasmSparseColumns(kernels, design) : null;
+  }
+
+  /** Gives the instance back for the next copy: this copy and its views must not be used after. */
+  release(): void {
+    releaseKernels(this.kernels);
   }
 
   /** Σ_i x_ij ρ_i */
