@@ -19,6 +19,7 @@ import { SparseBuffer } from '../../src/core/sparse.js';
 import { DriftMonitor } from '../../src/drift/index.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import type { LearnedBatch } from '../../src/stream/types.js';
+import { inputBatch } from './inputBatch.js';
 
 type Monitor = Pick<DriftMonitor, 'onBatch' | 'state'>;
 type MonitorClass = new (options: { config: object; clock: () => Date }) => Monitor;
@@ -44,23 +45,10 @@ let indices: number[] = [];
 let starts = [0];
 let offset = 0;
 const pack = () => {
-  const n = starts.length - 1;
-  offset += n;
-  batches.push({
-    key: 'alone',
-    offset,
-    count: n,
-    labelled: new Uint8Array(n).fill(1),
-    labels: new Float64Array(n),
-    predictions: new Float64Array(n),
-    losses: new Float64Array(n),
-    featureStarts: Int32Array.from(starts),
-    featureIndices: Int32Array.from(indices),
-    nameOf,
-    fieldOf,
-    rejected: 0,
-    records: [],
-  });
+  batches.push(
+    inputBatch('alone', offset, Int32Array.from(starts), Int32Array.from(indices), nameOf, fieldOf),
+  );
+  offset += starts.length - 1;
   indices = [];
   starts = [0];
 };

@@ -8,6 +8,7 @@
 import { DEFAULT_DRIFT_CONFIG, DriftMonitor, bernoulliKl } from '../../src/drift/index.js';
 import type { Alert } from '../../src/model/snapshot.js';
 import type { LearnedBatch } from '../../src/stream/types.js';
+import { inputBatch } from './inputBatch.js';
 import { AD_APPEAR_AT, AD_STOP_AT, NameTable, adScenario, stationaryMix } from './sparseStreams.js';
 import { Mulberry32 } from './streams.js';
 
@@ -34,21 +35,8 @@ function* batches(lists: Iterable<number[]>, nameOf: (i: number) => string): Gen
       for (const j of l) idx.push(j);
     });
     starts[n] = idx.length;
+    const b = inputBatch('bench', offset, starts, Int32Array.from(idx), nameOf);
     offset += n;
-    const b: LearnedBatch = {
-      key: 'bench',
-      offset,
-      count: n,
-      labelled: new Uint8Array(n).fill(1),
-      labels: new Float64Array(n),
-      predictions: new Float64Array(n),
-      losses: new Float64Array(n),
-      featureStarts: starts,
-      featureIndices: Int32Array.from(idx),
-      nameOf,
-      rejected: 0,
-      records: [],
-    };
     buf = [];
     return b;
   };
