@@ -130,10 +130,17 @@ export function isRebalanceError(err: unknown, depth = 0): boolean {
   return typeof e.message === 'string' && e.message.includes('Consumer group was not initialized');
 }
 
-/** A crash that means no broker answered (the group coordinator could not be found, or a connection failed). */
-export function brokerUnreachable(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  return name === 'KafkaJSGroupCoordinatorNotFound' || kafkaRetriable(err);
+/**
+ * A crash that means no broker answered (the group coordinator could not be found, or a connection
+ * failed), also inside the wrapper of kafkajs' retrier (a `KafkaJSNonRetriableError` whose cause is
+ * the coordinator error: what a consumer crashes with when its only broker stops mid-heartbeat).
+ */
+export function brokerUnreachable(err: unknown, depth = 0): boolean {
+  if (kafkaRetriable(err)) return true;
+  const e = err as { name?: unknown; cause?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.name === 'KafkaJSGroupCoordinatorNotFound') return true;
+  return depth < 8 && e.cause !== undefined && e.cause !== err && brokerUnreachable(e.cause, depth + 1);
 }
 
 /**

@@ -50,6 +50,17 @@ describe('a consumer that lost its broker is started again (brokerUnreachable, R
     expect(brokerUnreachable(refused)).toBe(true);
     expect(brokerUnreachable(protocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
   });
+  it('looks through the wrapper of kafkajs’ retrier (the crash of a consumer whose broker stopped mid-heartbeat)', () => {
+    // CI, Kafka 4.4.0, the outage test: "[Consumer] Crash: KafkaJSNonRetriableError: Failed to find
+    // group coordinator" (retry/index.js wraps the coordinator error, its cause)
+    const notFound = Object.assign(new Error('Failed to find group coordinator'), {
+      name: 'KafkaJSGroupCoordinatorNotFound',
+      retriable: false,
+    });
+    expect(brokerUnreachable(new NonRetriable(notFound, { cause: notFound }))).toBe(true);
+    const denied = protocolError('GROUP_AUTHORIZATION_FAILED');
+    expect(brokerUnreachable(new NonRetriable(denied, { cause: denied }))).toBe(false);
+  });
   it('waits 1, 2, 4, 8, 10, 10 … s between restarts, for 5 minutes of a series, then gives up', () => {
     let t = 1_000_000;
     const budget = new RestartBudget(300_000, () => t);
