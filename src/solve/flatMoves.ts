@@ -18,6 +18,10 @@ const SLOPE_ROUNDING = 1e-12;
 const PIVOT_TOL = 1e-9;
 /** Moves that change the objective by at most this (relative) are taken. */
 const ROUNDING = 1e-14;
+/** Searches in a row that find no move before later ones back off (each skips twice as many calls). */
+const IDLE_FREE = 3;
+/** The most calls skipped between two searches. */
+const SKIP_MAX = 63;
 
 /**
  * Moves along directions that leave η unchanged (binomial). When features are linearly dependent
@@ -72,6 +76,11 @@ export class FlatMoves {
   private readonly etaSaved: Float64Array;
   /** Flat moves taken so far (each sets at least one coefficient to zero). */
   moves = 0;
+  /** Searches so far (calls of `move` not skipped by the back-off). */
+  searches = 0;
+  /** Searches in a row that found no move, and calls left to skip before the next search. */
+  private idle = 0;
+  private skip = 0;
 
   constructor(private readonly st: CdState) {
     this.column = new Float64Array(st.n);
@@ -87,8 +96,25 @@ export class FlatMoves {
   /**
    * Flat moves on the features `from[0..count)` (all non-zero) at λ; η must be current and `obj`
    * its objective. Returns the objective after the moves (`obj` when none was taken); η stays current.
+   * Designs without flat directions would pay a search at every Newton step (on a 20k × 2,000
+   * sparse path, 249 searches found none and cost about a fifth of the path's time): after
+   * IDLE_FREE searches in a row that found nothing, each further one skips twice as many calls
+   * as the last (at most SKIP_MAX); a move resets the count.
    */
   move(lambda: number, from: Int32Array, count: number, obj: number): number {
+    if (this.skip > 0) {
+      this.skip--;
+      return obj;
+    }
+    this.searches++;
+    const moves = this.moves;
+    const after = this.search(lambda, from, count, obj);
+    if (this.moves > moves) this.idle = 0;
+    else if (++this.idle > IDLE_FREE) this.skip = Math.min(SKIP_MAX, 2 ** (this.idle - IDLE_FREE) - 1);
+    return after;
+  }
+
+  private search(lambda: number, from: Int32Array, count: number, obj: number): number {
     const st = this.st;
     const { x } = st.problem;
     const { all, cols, mcol, parent, order } = this;
