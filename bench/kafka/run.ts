@@ -15,7 +15,12 @@
  *
  *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8
  *                          --parts throughput,checkpoint,restore,failover --checkpoint-events 100000
- *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write]
+ *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write
+ *                          --consumers raw,a,a′ --topic bench-events-…]
+ *
+ * `--consumers`: the throughput part's rounds of these consumers only, each round printed with the
+ * CPU time per event of each thread (and of the broker with L1S_BROKER_PID), nothing written;
+ * `--topic`: an existing topic of the bench's events (an earlier run's), not produced again.
  *
  * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh, at its
  * default version or KAFKA_VERSION) started on free ports for the run and stopped after it. The
@@ -23,7 +28,7 @@
  * bench:kafka` builds first). Writes bench/results/kafka.md and kafka.json (the parts that ran).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -469,6 +474,108 @@ function threadCpuSentence(raw: Phase, worker: WorkerPhase, n: number): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const us = (seconds: number, n: number) => ((1e6 * seconds) / n).toFixed(2);
 
+/** Produces n bench events (Avro, Confluent wire format) to a new topic; their bytes and the time it took. */
+async function produceEvents(
+  kafka: Kafka,
+  topic: string,
+  n: number,
+  partitions: number,
+): Promise<{ bytes: number; produceSeconds: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+  });
+  await admin.disconnect();
+  const encoder = await AvroEncoder.create({ schema: shippedSchema('event'), schemaId: 1 });
+  const producer = kafka.producer();
+  await producer.connect();
+  const tp = performance.now();
+  let chunk: { value: Buffer }[] = [];
+  let bytes = 0;
+  for (const e of benchEvents(n)) {
+    const value = encoder.encode(e);
+    bytes += value.length;
+    chunk.push({ value });
+    if (chunk.length === 2_000) {
+      await producer.send({ topic, acks: 1, messages: chunk });
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await producer.send({ topic, acks: 1, messages: chunk });
+  await producer.disconnect();
+  const produceSeconds = (performance.now() - tp) / 1000;
+  process.stderr.write(
+    `produced ${n} Avro events (${(bytes / n).toFixed(0)} bytes each) in ${produceSeconds.toFixed(1)} s\n`,
+  );
+  return { bytes, produceSeconds };
+}
+
+/** What a round of `someConsumers` runs on. */
+interface RoundSetup {
+  readonly kafka: Kafka;
+  readonly brokers: string;
+  readonly topic: string;
+  readonly n: number;
+  readonly warmup: number;
+  readonly rounds: number;
+  readonly gc: GcLog;
+}
+
+/**
+ * `--consumers raw,a,a′` (any of them, in that order each round): the throughput part's rounds
+ * of those consumers alone, printed with the CPU time per event of each thread; nothing written.
+ */
+async function someConsumers(
+  list: string,
+  { kafka, brokers, topic, n, warmup, rounds, gc }: RoundSetup,
+  sourceOptions: Pick<KafkaSourceOptions, 'maxInFlightBatches' | 'maxBytesPerPartition'>,
+): Promise<void> {
+  const known = ['raw', 'a', 'a′'];
+  const which = list.split(',').map((c) => c.trim().replace("a'", 'a′'));
+  for (const c of which)
+    if (!known.includes(c)) throw new Error(`--consumers: unknown "${c}" (known: raw, a, a′)`);
+  const once = async (c: string, events: number): Promise<Phase> =>
+    c === 'raw'
+      ? rawConsume(kafka, topic, events, gc)
+      : c === 'a'
+        ? pipelineRun(kafka, topic, events, `bench-${Date.now()}`, gc, sourceOptions)
+        : workerRun(kafka, brokers, topic, events, `bench-w-${Date.now()}`, gc, sourceOptions);
+  // the broker's CPU time too, when its pid is given (it shares the machine's cores)
+  const brokerPid = process.env.L1S_BROKER_PID;
+  const brokerCpu = (): number | null => {
+    if (brokerPid === undefined) return null;
+    const stat = readFileSync(`/proc/${brokerPid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  if (warmup > 0) for (const c of which) await once(c, warmup);
+  const perEvent = (s: number | null) => (s === null ? '?' : ((1e6 * s) / n).toFixed(2));
+  for (let r = 0; r < rounds; r++) {
+    const line: string[] = [];
+    let raw: Phase | null = null;
+    for (const c of which) {
+      const b0 = brokerCpu();
+      const p = await once(c, n);
+      const b = brokerCpu();
+      if (c === 'raw') raw = p;
+      const vs =
+        raw !== null && c !== 'raw' ? ` (${(p.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw)` : '';
+      let threads = ` main thread ${perEvent(p.mainThreadCpuSeconds)}`;
+      if ('workerBusySeconds' in p) {
+        const w = p as WorkerPhase;
+        threads += ` (busy ${perEvent(w.mainBusySeconds)}), worker ${perEvent(w.workerThreadCpuSeconds)} (busy ${perEvent(w.workerBusySeconds)}, idle ${perEvent(w.workerIdleSeconds)}); waited for room ${w.waits} time(s), ${f2(w.waitedSeconds)} s`;
+      }
+      const broker = b0 === null || b === null ? '' : `; the broker ${perEvent(b - b0)} (whole run)`;
+      line.push(
+        `${c} ${p.eventsPerSecond.toFixed(0)} events/s${vs}, CPU µs/event: process ${perEvent(p.cpuSeconds)},${threads}${broker}`,
+      );
+    }
+    process.stderr.write(`round ${r + 1}/${rounds} (load ${loadavg()[0].toFixed(1)}): ${line.join('; ')}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -485,6 +592,8 @@ async function main(): Promise<void> {
       'kill-after': { type: 'string' },
       'stage-events': { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      consumers: { type: 'string' },
+      topic: { type: 'string' },
     },
   });
   const allParts = ['throughput', 'checkpoint', 'restore', 'failover'] as const;
@@ -513,37 +622,14 @@ async function main(): Promise<void> {
     brokers: broker.brokers.split(','),
     logLevel: logLevel.NOTHING,
   });
-  const topic = `bench-events-${Date.now()}`;
+  // `--topic`: a topic of at least n of these events, produced by an earlier run (not produced again)
+  const topic = values.topic ?? `bench-events-${Date.now()}`;
   const gc = new GcLog();
   try {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-    });
-    await admin.disconnect();
-    const encoder = await AvroEncoder.create({ schema: shippedSchema('event'), schemaId: 1 });
-    const producer = kafka.producer();
-    await producer.connect();
-    const tp = performance.now();
-    let chunk: { value: Buffer }[] = [];
-    let bytes = 0;
-    for (const e of benchEvents(n)) {
-      const value = encoder.encode(e);
-      bytes += value.length;
-      chunk.push({ value });
-      if (chunk.length === 2_000) {
-        await producer.send({ topic, acks: 1, messages: chunk });
-        chunk = [];
-      }
-    }
-    if (chunk.length > 0) await producer.send({ topic, acks: 1, messages: chunk });
-    await producer.disconnect();
-    const produceSeconds = (performance.now() - tp) / 1000;
-    process.stderr.write(
-      `produced ${n} Avro events (${(bytes / n).toFixed(0)} bytes each) in ${produceSeconds.toFixed(1)} s\n`,
-    );
+    const { bytes, produceSeconds } =
+      values.topic === undefined
+        ? await produceEvents(kafka, topic, n, partitions)
+        : { bytes: Number.NaN, produceSeconds: 0 };
 
     const args = process.argv
       .slice(2)
@@ -575,7 +661,19 @@ ${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(res
 `,
     ];
 
-    if (parts.has('throughput')) {
+    if (parts.has('throughput') && values.consumers !== undefined) {
+      // Some of the consumers only (`--consumers raw,a,a′`): rounds printed, nothing written.
+      const sourceOptions = {
+        maxInFlightBatches: maxInFlight,
+        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
+      };
+      await someConsumers(
+        values.consumers,
+        { kafka, brokers: broker.brokers, topic, n, warmup, rounds, gc },
+        sourceOptions,
+      );
+      values['no-write'] = true;
+    } else if (parts.has('throughput')) {
       const sourceOptions = {
         maxInFlightBatches: maxInFlight,
         ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
@@ -713,7 +811,7 @@ The same topic, ${rounds} alternating rounds after an untimed warm-up of each ov
 
 - **raw**: kafkajs eachBatch, counting messages;
 - **(a) no checkpoints**: \`Engine\` on \`KafkaSource\` + \`KafkaSink\`, no state store: offsets committed after every batch's outputs are acknowledged (the pipeline of the next section);
-- **(a′) no checkpoints, engine on a worker thread**: (a) with the \`Engine\` and its \`KafkaSink\` on a worker thread (\`KafkaWorkerEngine\`), kafkajs (\`KafkaSource\`, \`backpressure: 'wait'\`) on the main thread: each batch's values packed into one transferred buffer; the main thread commits a batch when the worker reports its outputs acknowledged;
+- **(a′) no checkpoints, engine on a worker thread**: (a) with the \`Engine\` and its \`KafkaSink\` on a worker thread (\`KafkaWorkerEngine\`), kafkajs (\`KafkaSource\`, \`backpressure: 'wait'\`) on the main thread: each batch's values copied into one shared buffer; the main thread commits a batch when the worker reports its outputs acknowledged;
 - **(b) at-least-once checkpoints**: \`kafkaPorts\` (\`kafka.exactlyOnce: false\`) as \`l1stream run\` composes them, \`KafkaStateStore\` on \`<prefix>.state\`: the model's state is written at every checkpoint (the defaults: every 10,000 records or 10 s) and offsets are committed only once it is durable;
 - **(b′) at-least-once checkpoints, engine on a worker thread**: (b) as \`l1stream run\` runs it with \`kafka.engineThread: "worker"\`: kafkajs (\`KafkaSource\`, \`backpressure: 'wait'\`) on the main thread, the \`Engine\` with its \`KafkaSink\` and \`KafkaStateStore\` (own producers) on a worker thread (\`KafkaWorkerEngine\` with \`service\`); the worker writes and flushes each checkpoint's state, then asks the main thread to commit the offsets it covers (its state count includes the stop's last checkpoint; its event loop figures are the main thread's);
 - **(c) exactly-once**: \`kafkaPorts\` with \`kafka.exactlyOnce: true\`, engine option \`rewindOnAssign\`: outputs, the state and the offsets in one transaction per checkpoint.

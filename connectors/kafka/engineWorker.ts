@@ -5,7 +5,7 @@
  * store, the checkpoint's states) are durable. See workerEngine.ts.
  */
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
@@ -139,6 +139,7 @@ async function runEngine(engine: Engine, sink: KafkaSink, closeStore?: () => Pro
     busySeconds: elu.active / 1000,
     idleSeconds: elu.idle / 1000,
     threadCpuSeconds: cpu0 === null || cpu === null ? null : cpu - cpu0,
+    youngGenerationMb: resourceLimits.maxYoungGenerationSizeMb ?? null,
   });
 }
 

@@ -126,14 +126,44 @@ describe('unpackBatch: a worker batch read in place', () => {
       expect(message.bytes.byteLength).toBe(5);
       expect([...message.starts]).toEqual([0, 2, 2, 5]);
       expect([...message.ends]).toEqual([2, 2, 5, 5]);
-      expect([...message.offsets]).toEqual([5000, 5001, 5002, 5003]);
+      expect(message.offsets).toBeNull(); // consecutive: the first is enough
+      expect(message.firstOffset).toBe(5000);
       const records = unpackBatch(message, null).records;
+      expect(records.map((r) => r.position.offset)).toEqual(['5000', '5001', '5002', '5003']);
       expect(records.map((r) => Buffer.from(r.value as Uint8Array).toString())).toEqual([
         'ab',
         '',
         'cde',
         '',
       ]);
+    }
+  });
+
+  it('sends each offset when they are not consecutive (compaction, transaction markers)', () => {
+    const { batch } = fetched([Buffer.from('ab'), Buffer.from('c'), Buffer.from('de')], 1);
+    const messages = batch.messages as unknown as Array<{ offset: string }>;
+    messages[1].offset = '5007';
+    messages[2].offset = '9007199254740000';
+    const message = packBatch(batch);
+    expect([...message.offsets!]).toEqual([5000, 5007, 9007199254740000]);
+    expect(unpackBatch(message, null).records.map((r) => r.position.offset)).toEqual([
+      '5000',
+      '5007',
+      '9007199254740000',
+    ]);
+  });
+
+  it('copies a span at its alignment modulo 8 (V8 copies into shared memory word by word only then)', () => {
+    for (const gap of [1, 2, 3, 4]) {
+      const values = [Buffer.from('abcdefghij'), Buffer.from('klmnopq')];
+      const { batch } = fetched(values, gap);
+      const first = batch.messages[0].value!;
+      const message = packBatch(batch);
+      expect(message.starts[0] % 8).toBe(first.byteOffset % 8);
+      expect(message.ends[1] - message.starts[0]).toBe(10 + gap + 7);
+      expect(
+        unpackBatch(message, null).records.map((r) => Buffer.from(r.value as Uint8Array).toString()),
+      ).toEqual(['abcdefghij', 'klmnopq']);
     }
   });
 
@@ -172,7 +202,8 @@ describe('unpackBatch: a worker batch read in place', () => {
         bytes,
         starts: Int32Array.of(0, 20),
         ends: Int32Array.of(20, 40),
-        offsets: Float64Array.of(0, 1),
+        offsets: null,
+        firstOffset: 0,
         headers: [],
       },
       null,

@@ -116,7 +116,12 @@ async function inWorker(topic: string, prefix: string) {
   const result = await engine.close();
   sub.unsubscribe();
   await source.close();
-  return { groupId: options.groupId, stats: result!.stats, deadLetters: result!.deadLetters };
+  return {
+    groupId: options.groupId,
+    stats: result!.stats,
+    deadLetters: result!.deadLetters,
+    youngGenerationMb: result!.youngGenerationMb,
+  };
 }
 
 const withoutCreatedAt = (value: Buffer | null) =>
@@ -139,6 +144,8 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
     expect(two.stats.records).toBe(n);
     expect(one.deadLetters).toBeGreaterThan(10);
     expect(two.deadLetters).toBe(one.deadLetters);
+    // the worker got its larger young generation (V8's default for a worker is 48 MB)
+    expect(two.youngGenerationMb).toBe(64);
     for (const stat of ['learned', 'scored', 'snapshots', 'alerts', 'scores', 'rejected'] as const)
       expect(two.stats[stat], stat).toBe(one.stats[stat]);
     expect(two.stats.rejectedByReason).toEqual([...one.stats.rejectedByReason]);
