@@ -6,6 +6,13 @@ import { parentPort } from 'node:worker_threads';
 
 import { solveRefitJob, type RefitJob } from './job.js';
 
+// This thread detaches buffers (a WebAssembly memory that grows, the outcome's transferred arrays);
+// V8 deoptimizes every function that read a typed array at the first detach in a thread (its
+// "array buffer detaching" protector). Detach one now, before anything is optimized, so that the
+// solver's functions are compiled once, not again after the first solve's kernels are made.
+const spent = new ArrayBuffer(8);
+structuredClone(spent, { transfer: [spent] });
+
 const port = parentPort;
 if (port === null) throw new Error('refitWorker must run in a worker thread');
 

@@ -71,7 +71,7 @@ function startWorker(): Worker {
 /**
  * Runs refits on worker threads (`threads`, default 1), so learning and scoring go on while the
  * solver works. Workers start on first use and are held (unref'd) between jobs; the window's
- * arrays are transferred, not copied.
+ * arrays are copied to the worker (see `start`).
  */
 export class WorkerRefitRunner implements RefitRunner {
   private readonly threads: number;
@@ -108,14 +108,10 @@ export class WorkerRefitRunner implements RefitRunner {
     const done = new Promise<RefitOutcome>((resolve, reject) =>
       this.pending.set(id, { resolve, reject, key: job.key }),
     );
-    const r = job.rows;
-    worker.postMessage({ id, job }, [
-      r.rowStart.buffer as ArrayBuffer,
-      r.cols.buffer as ArrayBuffer,
-      r.values.buffer as ArrayBuffer,
-      r.y.buffer as ArrayBuffer,
-      r.weights.buffer as ArrayBuffer,
-    ]);
+    // copied, not transferred: the first ArrayBuffer a thread detaches makes V8 throw away every
+    // optimized function that reads a typed array (the "array buffer detaching" protector), and
+    // the learning thread would compile its hot code again after the first refit
+    worker.postMessage({ id, job });
     return done;
   }
 

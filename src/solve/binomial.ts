@@ -82,11 +82,12 @@ class KktProbe implements Probe {
   next = Infinity;
   /** Whether the sweeps stopped at a point that meets the tolerance (η current there). */
   certified = false;
-  private lambda = 0;
-  private scaleVar = 0;
-  private kktTolerance = 0;
+  // doubles from the start (NaN, then 0 in the constructor): see `CdState.b0`
+  private lambda = Number.NaN;
+  private scaleVar = Number.NaN;
+  private kktTolerance = Number.NaN;
   private objective = NaN;
-  private thr = 0;
+  private thr = Number.NaN;
   /** Whether the checks are exact KKT checks (else only the hot features' sweeps run). */
   private certify = true;
   /** Batches of the hot features' sweeps that ran out of passes in this quadratic model. */
@@ -102,6 +103,10 @@ class KktProbe implements Probe {
     private readonly eta: () => void,
     private readonly violation: (lambda: number, scaleVar: number, counts: Counts) => number,
   ) {
+    this.lambda = 0;
+    this.scaleVar = 0;
+    this.kktTolerance = 0;
+    this.thr = 0;
     this.lastBeta = new Float64Array(st.p);
     this.fullSet = new Int32Array(st.p);
     this.hotSet = new Int32Array(st.p);
@@ -225,12 +230,13 @@ export class BinomialSolver {
    */
   private readonly gradBeta: Float64Array;
   private gradB0 = NaN;
-  private gradSumR = 0;
+  private gradSumR = Number.NaN; // a double from the start (0 in the constructor): see `CdState.b0`
 
   constructor(
     private readonly st: CdState,
     private readonly newton: NewtonFinish,
   ) {
+    this.gradSumR = 0;
     this.rhoStart = new Float64Array(st.n);
     this.etaOuter = new Float64Array(st.n);
     this.resid = new Float64Array(st.n);

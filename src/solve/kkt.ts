@@ -36,20 +36,25 @@ export function checkKkt(
   const alpha = options.l1Ratio ?? 1;
   const w = new Float64Array(n);
   let sw = 0;
+  // options' fields read once, before the loops (see `toStandardized`)
+  const { weights, penaltyFactors } = options;
+  const coefficients = model.coefficients;
+  const binomial = options.family === 'binomial';
+  const standardize = options.standardize ?? true;
   for (let i = 0; i < n; i++) {
-    w[i] = options.weights ? options.weights[i]! : 1;
+    w[i] = weights ? weights[i]! : 1;
     sw += w[i]!;
   }
   for (let i = 0; i < n; i++) w[i]! /= sw;
   const resid = new Float64Array(n).fill(model.intercept);
   for (let j = 0; j < p; j++) {
-    const c = model.coefficients[j]!;
+    const c = coefficients[j]!;
     if (c !== 0) x.axpy(j, c, resid);
   }
   let r0 = 0;
   for (let i = 0; i < n; i++) {
     const e = resid[i]!;
-    const mu = options.family === 'binomial' ? 1 / (1 + Math.exp(-e)) : e;
+    const mu = binomial ? 1 / (1 + Math.exp(-e)) : e;
     resid[i] = y[i]! - mu;
     r0 += w[i]! * resid[i]!;
   }
@@ -62,11 +67,11 @@ export function checkKkt(
       const m = x.dot(j, w);
       const sd = Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0));
       if (sd === 0) continue; // constant column: not identifiable, fixed at 0
-      s = penaltyScale(x, j, w, sd, options.standardize ?? true);
+      s = penaltyScale(x, j, w, sd, standardize);
     }
-    const pf = options.penaltyFactors ? options.penaltyFactors[j]! : 1;
+    const pf = penaltyFactors ? penaltyFactors[j]! : 1;
     const g = x.dot2(j, w, resid);
-    const b = model.coefficients[j]!;
+    const b = coefficients[j]!;
     const t = lambda * alpha * pf * s;
     // unpenalized features (pf = 0): measured against the threshold they would have with pf = 1
     const unit = t > 0 ? t : lambda * alpha * s > 0 ? lambda * alpha * s : s;

@@ -51,14 +51,18 @@ export function objectiveValue(
   const alpha = options.l1Ratio ?? 1;
   const w = new Float64Array(n);
   let sw = 0;
+  // options' fields read once, before the loops (see `toStandardized`)
+  const { weights, penaltyFactors } = options;
+  const coefficients = model.coefficients;
+  const standardize = options.standardize ?? true;
   for (let i = 0; i < n; i++) {
-    w[i] = options.weights ? options.weights[i]! : 1;
+    w[i] = weights ? weights[i]! : 1;
     sw += w[i]!;
   }
   for (let i = 0; i < n; i++) w[i]! /= sw;
   const eta = new Float64Array(n).fill(model.intercept);
   for (let j = 0; j < p; j++) {
-    const c = model.coefficients[j]!;
+    const c = coefficients[j]!;
     if (c !== 0) x.axpy(j, c, eta);
   }
   let loss = 0;
@@ -70,17 +74,16 @@ export function objectiveValue(
   }
   let penalty = 0;
   for (let j = 0; j < p; j++) {
-    const c = model.coefficients[j]!;
+    const c = coefficients[j]!;
     if (c === 0) continue;
     let s = 1;
-    const standardize = options.standardize ?? true;
     if (standardize !== false && known !== undefined && known.sd[j]! > 0) s = known.scale[j]!;
     else if (standardize !== false) {
       const m = x.dot(j, w);
       s = penaltyScale(x, j, w, Math.sqrt(Math.max(x.centeredSquares(j, w, m, 1), 0)), standardize);
     }
     const b = s * c;
-    const pf = options.penaltyFactors ? options.penaltyFactors[j]! : 1;
+    const pf = penaltyFactors ? penaltyFactors[j]! : 1;
     penalty += pf * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
   }
   penalty *= lambda;

@@ -153,6 +153,69 @@ export interface Problem {
   readonly profileSingletons: boolean | 'always';
 }
 
+/**
+ * A `Problem` as an instance of one class, whatever made it (`prepareProblem`, a copy with other
+ * excluded columns): the solver reads its fields everywhere. An object literal's fields that hold
+ * typed arrays lose their recorded class when the literal is made a second time, which deoptimized
+ * every solver function optimized on the first (the second refit in a worker, issue 14); a class's
+ * instances keep theirs.
+ */
+export class ProblemRecord implements Problem {
+  readonly x: Problem['x'];
+  readonly y: Problem['y'];
+  readonly w: Problem['w'];
+  readonly family: Problem['family'];
+  readonly alpha: Problem['alpha'];
+  readonly standardize: Problem['standardize'];
+  readonly mean: Problem['mean'];
+  readonly scale: Problem['scale'];
+  readonly sd: Problem['sd'];
+  readonly pf: Problem['pf'];
+  readonly excluded: Problem['excluded'];
+  readonly constantColumns: Problem['constantColumns'];
+  readonly yMean: Problem['yMean'];
+  readonly yVar: Problem['yVar'];
+  readonly tolerance: Problem['tolerance'];
+  readonly gapTolerance: Problem['gapTolerance'];
+  readonly kktTolerance: Problem['kktTolerance'];
+  readonly stopping: Problem['stopping'];
+  readonly maxPasses: Problem['maxPasses'];
+  readonly maxOuter: Problem['maxOuter'];
+  readonly mode: Problem['mode'];
+  readonly activeSetSolve: Problem['activeSetSolve'];
+  readonly extrapolate: Problem['extrapolate'];
+  readonly wasm: Problem['wasm'];
+  readonly profileSingletons: Problem['profileSingletons'];
+
+  constructor(fields: Problem) {
+    this.x = fields.x;
+    this.y = fields.y;
+    this.w = fields.w;
+    this.family = fields.family;
+    this.alpha = fields.alpha;
+    this.standardize = fields.standardize;
+    this.mean = fields.mean;
+    this.scale = fields.scale;
+    this.sd = fields.sd;
+    this.pf = fields.pf;
+    this.excluded = fields.excluded;
+    this.constantColumns = fields.constantColumns;
+    this.yMean = fields.yMean;
+    this.yVar = fields.yVar;
+    this.tolerance = fields.tolerance;
+    this.gapTolerance = fields.gapTolerance;
+    this.kktTolerance = fields.kktTolerance;
+    this.stopping = fields.stopping;
+    this.maxPasses = fields.maxPasses;
+    this.maxOuter = fields.maxOuter;
+    this.mode = fields.mode;
+    this.activeSetSolve = fields.activeSetSolve;
+    this.extrapolate = fields.extrapolate;
+    this.wasm = fields.wasm;
+    this.profileSingletons = fields.profileSingletons;
+  }
+}
+
 function finiteArray(name: string, a: ArrayLike<number>, len: number, min: number): Float64Array {
   if (a.length !== len) throw new DataError(`${name} has ${a.length} entries, expected ${len}`);
   const out = new Float64Array(len);
@@ -233,7 +296,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
   if (!(kktTolerance > 0 && kktTolerance < 1)) {
     throw new DataError(`kktTolerance must be in (0, 1), got ${kktTolerance}`);
   }
-  const problem: Problem = {
+  const problem = new ProblemRecord({
     x,
     y,
     w,
@@ -259,9 +322,9 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     extrapolate: options.extrapolate ?? true,
     wasm: options.wasm ?? true,
     profileSingletons: options.profileSingletons ?? true,
-  };
+  });
   // covariance mode certifies: its exact active-set finish is cheap
   if (stopping === 'glmnet' && usesCovariance(problem))
-    return { ...problem, stopping: 'certified', tolerance: options.tolerance ?? 1e-14 };
+    return new ProblemRecord({ ...problem, stopping: 'certified', tolerance: options.tolerance ?? 1e-14 });
   return problem;
 }

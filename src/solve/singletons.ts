@@ -1,5 +1,5 @@
 import { SparseDesign } from './design.js';
-import type { Problem } from './problem.js';
+import { ProblemRecord, type Problem } from './problem.js';
 
 /**
  * A profiled row whose singletons move u (below) has a loss linear in η up to where they
@@ -104,5 +104,8 @@ export function singletonProfile(problem: Problem): { problem: Problem; profile:
       columns++;
     }
   }
-  return { problem: { ...problem, excluded: out }, profile: { rep, value, unit, columns, rows } };
+  return {
+    problem: new ProblemRecord({ ...problem, excluded: out }),
+    profile: { rep, value, unit, columns, rows },
+  };
 }

@@ -67,12 +67,16 @@ export function toStandardized(problem: Problem, start: Coefficients): { b0: num
   const beta = new Float64Array(p);
   let b0 = start.intercept;
   if (!Number.isFinite(b0)) throw new DataError(`start intercept is not finite (${b0})`);
+  // fields read once, before the loop: its optimized (OSR) code then reads no field of `start`,
+  // whose literal's recorded field classes are lost when it is made again (see `ProblemRecord`)
+  const coefficients = start.coefficients;
+  const { excluded, scale, mean } = problem;
   for (let j = 0; j < p; j++) {
-    const c = start.coefficients[j]!;
+    const c = coefficients[j]!;
     if (!Number.isFinite(c)) throw new DataError(`start coefficient ${j} is not finite (${c})`);
-    if (problem.excluded[j]) continue;
-    beta[j] = c * problem.scale[j]!;
-    b0 += c * problem.mean[j]!;
+    if (excluded[j]) continue;
+    beta[j] = c * scale[j]!;
+    b0 += c * mean[j]!;
   }
   return { b0, beta };
 }

@@ -24,16 +24,19 @@ export const POLISH_MAX = 2000;
  */
 export class CdState {
   readonly beta: Float64Array;
-  b0 = 0;
+  // b0, shift, sumW and sumWrho hold doubles: they start as doubles (NaN, then their value in the
+  // constructor), since a field that starts as a small integer and later holds a double gives the
+  // class a new hidden class, and the solver's optimized code that checked the old one is dropped
+  b0 = Number.NaN;
   /** Gradient Σ W x̃_j r at the last KKT check (for sequential strong rules). */
   readonly grad: Float64Array;
   readonly n: number;
   readonly p: number;
   readonly W: Float64Array;
   readonly rho: Float64Array;
-  shift = 0;
-  sumW = 1;
-  sumWrho = 0;
+  shift = Number.NaN;
+  sumW = Number.NaN;
+  sumWrho = Number.NaN;
   readonly colW: Float64Array;
   readonly h: Float64Array;
   readonly stamp: Int32Array;
@@ -81,6 +84,10 @@ export class CdState {
     readonly profile: SingletonProfile | null = null,
   ) {
     const { x } = problem;
+    this.b0 = 0;
+    this.shift = 0;
+    this.sumW = 1;
+    this.sumWrho = 0;
     this.n = x.rows;
     this.p = x.cols;
     // A sparse design with naive updates: whole sweeps run in WebAssembly on a residual, weights,
