@@ -30,11 +30,13 @@ function reference(bytes: Uint8Array, seed: number): number {
   for (let i = bytes.length - 1; i >= tail; i--) k = (k << 8) | bytes[i];
   if (bytes.length > tail) h ^= mix(k);
   h ^= bytes.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
+  // fmix32: xor-shift, multiply; twice; xor-shift
+  for (const [shift, factor] of [
+    [16, 0x85ebca6b],
+    [13, 0xc2b2ae35],
+    [16, 1],
+  ])
+    h = Math.imul(h ^ (h >>> shift!), factor!);
   return h >>> 0;
 }
 
