@@ -117,13 +117,8 @@ describe('WebAssembly column kernels', () => {
     const rng = new Rng(77);
     const n = 301;
     const p = 40;
-    const x = sparseDesign(
-      rng,
-      n,
-      p,
-      (j) => (j % 7) / 20,
-      () => rng.normal(),
-    );
+    const density = (j: number) => (j % 7) / 20;
+    const x = sparseDesign(rng, n, p, density, () => rng.normal());
     const kernels = WasmSparseColumns.create(x)!;
     expect(kernels).not.toBeNull();
     const rho = Float64Array.from({ length: n }, () => rng.normal());
@@ -151,13 +146,8 @@ describe('WebAssembly column kernels', () => {
     const rng = new Rng(91);
     const n = 257;
     const p = 60;
-    const x = sparseDesign(
-      rng,
-      n,
-      p,
-      (j) => 0.05 + (j % 5) / 25,
-      () => 1 + rng.next(),
-    );
+    const density = (j: number) => 0.05 + (j % 5) / 25;
+    const x = sparseDesign(rng, n, p, density, () => 1 + rng.next());
     const mean = Float64Array.from({ length: p }, () => 0.3 * rng.next());
     const scale = Float64Array.from({ length: p }, () => 0.5 + rng.next());
     const pf = Float64Array.from({ length: p }, (_, j) => (j % 9 === 0 ? 0.5 : 1));
