@@ -17,7 +17,7 @@ import { OnlineModel } from '../../src/model/onlineModel.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { DEFAULT_REFIT_KKT } from '../../src/refit/job.js';
 import { solveAt, type Coefficients, type LambdaFit } from '../../src/solve/solve.js';
-import { refitWindow, type RefitWindow } from './refitWindow.js';
+import { refitWindow, type RefitWindow, type RefitWindowOptions } from './refitWindow.js';
 import { median } from '../rounds.js';
 
 export interface RefitBenchOptions {
@@ -83,11 +83,11 @@ function alternating<K extends string>(
 
 /**
  * The live online model at the end of window B, on B's columns: DESIGN's default online model
- * (FTRL, standardized, the same λ) that learned every event from the stream's start (window A's
- * first event) through B's last, read on the original scale by feature name (`ids=i<column>`).
+ * (FTRL, standardized, the same λ) that learned every event of `stream` (from window A's first
+ * event through B's last), read on the original scale by feature name (`ids=i<column>`).
  */
-function onlineStart(lambda: number, rows: number, shift: number): Coefficients {
-  const events = refitWindow({ rows: rows + shift });
+export function onlineStart(lambda: number, stream: RefitWindowOptions): Coefficients {
+  const events = refitWindow(stream);
   const x = events.x;
   const ids: number[][] = Array.from({ length: x.rows }, () => []);
   for (let j = 0; j < x.cols; j++)
@@ -201,7 +201,8 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
     const onlineByLambda = new Map<number, Coefficients>();
     const online = (lambda: number): Coefficients => {
       let m = onlineByLambda.get(lambda);
-      if (m === undefined) onlineByLambda.set(lambda, (m = onlineStart(lambda, rows, Math.round(rows / 10))));
+      if (m === undefined)
+        onlineByLambda.set(lambda, (m = onlineStart(lambda, { rows: rows + Math.round(rows / 10) })));
       return m;
     };
     for (const lambda of o.lambdas) {

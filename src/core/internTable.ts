@@ -70,28 +70,20 @@ export class InternTable {
 
   /**
    * `idOf(text, start, end, …)` with the readers' hash (`scanHash` & `hashMask`), for a caller
-   * without the text's units at hand: compares the string's characters directly.
+   * without the text's hash at hand.
    */
   intern(text: string, start: number, end: number): number {
     const length = end - start;
     if (length > MAX_INTERNED_LENGTH) return -1;
-    const hash = (scanHash(text, start, end) & this.hashMask) | 0;
-    const slots = this.slots;
-    const mask = this.mask;
-    let slot = (hash ^ (hash >>> 15)) & mask;
-    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
-      if (slots[2 * slot] === hash) {
-        const at = this.starts[e - 1];
-        if (this.starts[e] - at === length) {
-          const units = this.units;
-          let i = 0;
-          while (i < length && units[at + i] === text.charCodeAt(start + i)) i++;
-          if (i === length) return e - 1;
-        }
-      }
-      slot = (slot + 1) & mask;
+    // `idOf`'s copy, with `scanHash` in the same pass
+    const scratch = this.scratch;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(start + i);
+      scratch[i] = c;
+      h = Math.imul(h ^ c, 0x01000193);
     }
-    return this.add(text, start, end, hash, slot);
+    return this.find(scratch, 0, text, start, end, h & this.hashMask);
   }
 
   /**

@@ -21,14 +21,13 @@ function mixH(h: number, k: number): number {
 /** Hash state threaded through the pieces of a name (`field`, `=`, `value`) without concatenating. */
 export class Murmur3 {
   private h = 0;
+  /** The bytes fed since the last full block: `length & 3` of them. */
   private block = 0;
-  private blockBytes = 0;
   private length = 0;
 
   reset(seed: number): this {
     this.h = seed | 0;
     this.block = 0;
-    this.blockBytes = 0;
     this.length = 0;
     return this;
   }
@@ -37,53 +36,44 @@ export class Murmur3 {
   copyFrom(other: Murmur3): this {
     this.h = other.h;
     this.block = other.block;
-    this.blockBytes = other.blockBytes;
     this.length = other.length;
     return this;
   }
 
   private byte(b: number): void {
-    this.block |= b << (this.blockBytes * 8);
-    this.length++;
-    if (++this.blockBytes === 4) {
+    this.block |= b << ((this.length & 3) << 3);
+    if ((++this.length & 3) === 0) {
       this.h = mixH(this.h, this.block);
       this.block = 0;
-      this.blockBytes = 0;
     }
   }
 
   /** Feeds the UTF-8 encoding of `s`. */
   update(s: string): this {
-    // ASCII (names are mostly ASCII) in locals; any other code point goes through `byte`
+    // ASCII (names are mostly ASCII) in locals, as `byte` does; any other code point goes through `byte`
     let h = this.h;
     let block = this.block;
-    let blockBytes = this.blockBytes;
     let length = this.length;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        block |= c << (blockBytes * 8);
-        length++;
-        if (++blockBytes === 4) {
-          h = mixH(h, block);
-          block = 0;
-          blockBytes = 0;
-        }
+      if (c >= 0x80) {
+        this.h = h;
+        this.block = block;
+        this.length = length;
+        i = this.wide(s, i, c);
+        h = this.h;
+        block = this.block;
+        length = this.length;
         continue;
       }
-      this.h = h;
-      this.block = block;
-      this.blockBytes = blockBytes;
-      this.length = length;
-      i = this.wide(s, i, c);
-      h = this.h;
-      block = this.block;
-      blockBytes = this.blockBytes;
-      length = this.length;
+      block |= c << ((length & 3) << 3);
+      if ((++length & 3) === 0) {
+        h = mixH(h, block);
+        block = 0;
+      }
     }
     this.h = h;
     this.block = block;
-    this.blockBytes = blockBytes;
     this.length = length;
     return this;
   }
@@ -100,26 +90,7 @@ export class Murmur3 {
    * the slice for ASCII.
    */
   updateCodes(codes: Uint16Array, text: string, start: number, end: number): this {
-    let h = this.h;
-    let block = this.block;
-    let blockBytes = this.blockBytes;
-    let length = this.length;
-    let i = start;
-    for (; i < end; i++) {
-      const c = codes[i];
-      if (c >= 0x80) break;
-      block |= c << (blockBytes * 8);
-      length++;
-      if (++blockBytes === 4) {
-        h = mixH(h, block);
-        block = 0;
-        blockBytes = 0;
-      }
-    }
-    this.h = h;
-    this.block = block;
-    this.blockBytes = blockBytes;
-    this.length = length;
+    const i = this.asciiRun(codes, start, end, false);
     // the rest from the first non-ASCII unit, through the string path (surrogate pairs end at `end`)
     return i < end ? this.update(text.slice(i, end)) : this;
   }
@@ -130,31 +101,32 @@ export class Murmur3 {
    * -1, with part of it fed, at a backslash, a control character, a non-ASCII unit or `end`.
    */
   feedQuoted(codes: Uint16Array, from: number, end: number): number {
+    const i = this.asciiRun(codes, from, end, true);
+    return i < end && codes[i] === 0x22 ? i : -1;
+  }
+
+  /**
+   * Feeds the ASCII units `codes[from, end)` up to the first non-ASCII one (and with `json`, the
+   * first quote, backslash or control character); returns its index, or `end`.
+   */
+  private asciiRun(codes: Uint16Array, from: number, end: number, json: boolean): number {
     let h = this.h;
     let block = this.block;
-    let blockBytes = this.blockBytes;
     let length = this.length;
     let i = from;
     for (; i < end; i++) {
       const c = codes[i];
-      if (c === 0x22) break;
-      if (c === 0x5c || c < 0x20 || c >= 0x80) {
-        i = -1;
-        break;
-      }
-      block |= c << (blockBytes * 8);
-      length++;
-      if (++blockBytes === 4) {
+      if (c >= 0x80 || (json && (c === 0x22 || c === 0x5c || c < 0x20))) break;
+      block |= c << ((length & 3) << 3);
+      if ((++length & 3) === 0) {
         h = mixH(h, block);
         block = 0;
-        blockBytes = 0;
       }
     }
     this.h = h;
     this.block = block;
-    this.blockBytes = blockBytes;
     this.length = length;
-    return i < end ? i : -1;
+    return i;
   }
 
   /** Feeds the non-ASCII code point whose first UTF-16 unit `c` is at `i`; returns the index of its last unit. */
@@ -191,7 +163,7 @@ export class Murmur3 {
   /** The 32-bit unsigned hash of everything fed since `reset`. */
   digest(): number {
     let h = this.h;
-    if (this.blockBytes > 0) h ^= mixK(this.block);
+    if ((this.length & 3) !== 0) h ^= mixK(this.block);
     h ^= this.length;
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);

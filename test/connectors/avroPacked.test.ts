@@ -4,22 +4,19 @@
  * Both must be invisible: the same values, vectors, JSON and engine outputs as before.
  */
 import avro from 'avsc';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { AvroDecoder, frame, shippedSchema } from '../../connectors/kafka/index.js';
 import {
-  decodeEvents,
   Featurizer,
   ListedEvent,
   SparseBuffer,
   validateEvent,
-  type DeadLetter,
-  type EventBatch,
   type FeatureValue,
   type L1Event,
   type RawBatch,
 } from '../../src/index.js';
+import { decodeBatch } from '../helpers/decode.js';
 import { Rng } from '../helpers/random.js';
 
 const schema = shippedSchema('event');
@@ -120,21 +117,8 @@ describe('decodeEvents with engineEvents', () => {
       position: { source: 't', partition: 0, offset: String(i) },
     })),
   });
-  const run = async (engineEvents: boolean, es: Array<Record<string, unknown>>) => {
-    const letters: DeadLetter[] = [];
-    const out = await lastValueFrom(
-      from([batch(es)]).pipe(
-        decodeEvents({
-          family: 'binomial',
-          deadLetters: { deadLetter: (l) => letters.push(l) },
-          decoder: decoder(),
-          engineEvents,
-        }),
-        toArray(),
-      ),
-    );
-    return { events: out.flatMap((b: EventBatch) => b.events), letters };
-  };
+  const run = (engineEvents: boolean, es: Array<Record<string, unknown>>) =>
+    decodeBatch(batch(es), { decoder: decoder(), engineEvents });
 
   it('gives events without an own features, which read and serialize as the plain ones', async () => {
     const es = events(500, 17);
@@ -177,22 +161,8 @@ describe('decodeEvents with events a source reads in place (DecodedRecords.viaDe
     });
     const buf = Buffer.concat(parts);
     const position = (i: number) => ({ source: 't', partition: 0, offset: String(i) });
-    const run = async (batch: RawBatch) => {
-      const letters: DeadLetter[] = [];
-      const out = await lastValueFrom(
-        from([batch]).pipe(
-          decodeEvents({
-            family: 'binomial',
-            deadLetters: { deadLetter: (l) => letters.push(l) },
-            decoder: decoder(),
-            engineEvents: true,
-            partSize: 64,
-          }),
-          toArray(),
-        ),
-      );
-      return { events: out.flatMap((b: EventBatch) => b.events), letters };
-    };
+    const run = (batch: RawBatch) =>
+      decodeBatch(batch, { decoder: decoder(), engineEvents: true, partSize: 64 });
     const records = values.map((v, i) => ({
       value: buf.subarray(starts[i], ends[i]),
       position: position(i),

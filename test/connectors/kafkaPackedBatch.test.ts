@@ -5,14 +5,14 @@
  * letters (the general path's reasons), the same positions and headers.
  */
 import avro from 'avsc';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { AvroDecoder, frame, outputTopics, shippedSchema } from '../../connectors/kafka/index.js';
 import { packBatch, unpackBatch } from '../../connectors/kafka/packedBatch.js';
 import type { KafkaBatch, KafkaSource } from '../../connectors/kafka/source.js';
 import { KafkaWorkerEngine } from '../../connectors/kafka/workerEngine.js';
-import { decodeEvents, type DeadLetter, type EventBatch, type RawBatch } from '../../src/index.js';
+import type { RawBatch } from '../../src/index.js';
+import { decodeBatch } from '../helpers/decode.js';
 
 const schema = shippedSchema('event');
 const type = avro.Type.forSchema(schema);
@@ -52,22 +52,8 @@ function fetched(
   return { batch, fetch };
 }
 
-async function decode(batch: RawBatch, decoder: AvroDecoder) {
-  const letters: DeadLetter[] = [];
-  const out = await lastValueFrom(
-    from([batch]).pipe(
-      decodeEvents({
-        family: 'binomial',
-        deadLetters: { deadLetter: (l) => letters.push(l) },
-        decoder,
-        engineEvents: true,
-        partSize: 16,
-      }),
-      toArray(),
-    ),
-  );
-  return { events: out.flatMap((b: EventBatch) => b.events), letters };
-}
+const decode = (batch: RawBatch, decoder: AvroDecoder) =>
+  decodeBatch(batch, { decoder, engineEvents: true, partSize: 16 });
 
 describe('unpackBatch: a worker batch read in place', () => {
   it('gives the events, dead letters, positions and headers of its records read one by one', async () => {

@@ -112,6 +112,17 @@ describe('InternTable', () => {
       }
       expect(a.size).toBe(b.size);
       for (let id = 0; id < a.size; id++) expect(a.stringOf(id)).toBe(b.stringOf(id));
+      // in one table: a string interned is found by a reader's lookup, and the other way round
+      const held = a.size;
+      for (const s of names.filter((s) => s.length <= MAX_INTERNED_LENGTH)) {
+        expect(idOf(a, s, scanHash(s) & mask), s).toBe(a.intern(`{"${s}":1}`, 2, 2 + s.length));
+        expect(a.intern(`[${s}]`, 1, 1 + s.length), s).toBe(idOf(a, s, scanHash(s) & mask));
+      }
+      for (const s of ['fresh', 'ü1', 'ab']) {
+        const id = a.intern(`"${s}"`, 1, 1 + s.length);
+        expect(idOf(a, s, scanHash(s) & mask), s).toBe(id);
+      }
+      expect(a.size).toBe(Math.min(50, held + 3));
     }
   });
 });

@@ -5,6 +5,7 @@ import { LineEvent } from '../../src/core/lineEvent.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer, type FeaturizerOptions } from '../../src/features/featurizer.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import { featureLines } from '../helpers/eventLines.js';
 import { Rng } from '../helpers/random.js';
 
 /** The event `validateEvent(JSON.parse(line))` gives: a plain record, featurized by name. */
@@ -22,37 +23,6 @@ function fromReader(reader: JsonEventReader, line: string): L1Event {
 
 const NAMES = ['a', 'b', 'id7', 'id123', 'größe', '名前', 'emoji😀', 'constructor', 'toString', 'c'];
 const VALUES = ['x', 'y', 'DE', 'é', '😀', '', 'NaN', 'a long value of more than 13 chars'];
-
-/** Seeded lines with numbers, booleans, nulls, one-hot strings and string arrays (missing strings too). */
-function lines(seed: number, n: number, extraNames = 0): string[] {
-  const rng = new Rng(seed);
-  const names = [...NAMES, ...Array.from({ length: extraNames }, (_, i) => `n${i}`)];
-  const out: string[] = [];
-  for (let e = 0; e < n; e++) {
-    const features = new Map<string, unknown>();
-    const m = 1 + rng.int(8);
-    for (let k = 0; k < m; k++) {
-      const name = names[rng.int(names.length)];
-      const r = rng.int(6);
-      const value =
-        r === 0
-          ? Math.round(rng.normal() * 100) / 10
-          : r === 1
-            ? rng.int(2) === 0
-            : r === 2
-              ? null
-              : r === 3
-                ? VALUES[rng.int(VALUES.length)]
-                : r === 4
-                  ? Array.from({ length: rng.int(3) }, () => VALUES[rng.int(VALUES.length)])
-                  : 1;
-      features.set(name, value);
-    }
-    const body = [...features].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
-    out.push(`{"label":${rng.int(2)},"features":{${body}}}`);
-  }
-  return out;
-}
 
 /** A vector's columns, values and names, in order. */
 function vector(f: Featurizer, x: SparseBuffer): string {
@@ -93,7 +63,7 @@ function agree(input: readonly string[], options: FeaturizerOptions, readers: Js
 }
 
 describe('Featurizer on events with ids (JsonEventReader)', () => {
-  const input = lines(14, 1000, 40);
+  const input = featureLines(14, 1000, NAMES, VALUES, 40);
 
   it('gives the vectors, names and vocabulary of events by name: exact, full exact, hashed (fast and large tables)', () => {
     agree(input, {}, [new JsonEventReader()]);

@@ -7,7 +7,7 @@ import { Featurizer, isMissingString, type FeaturizerOptions } from '../../src/f
 import { murmur3 } from '../../src/features/murmur3.js';
 import { HashedVocabulary, type NameSource } from '../../src/features/vocabulary.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
-import { mutate, randomLine } from '../helpers/eventLines.js';
+import { featureLines, mutate, randomLine } from '../helpers/eventLines.js';
 import { Rng } from '../helpers/random.js';
 
 function plain(line: string): L1Event {
@@ -39,36 +39,6 @@ const VALUES = [
   'null',
   'a long value of more than 13 chars',
 ];
-
-/** Seeded lines: numbers (zeros too), booleans, nulls, one-hot strings, string arrays, non-ASCII and missing strings. */
-function lines(seed: number, n: number, extraNames = 0): string[] {
-  const rng = new Rng(seed);
-  const names = [...NAMES, ...Array.from({ length: extraNames }, (_, i) => `n${i}`)];
-  return Array.from({ length: n }, () => {
-    const features = new Map<string, unknown>();
-    for (let k = 1 + rng.int(8); k > 0; k--) {
-      const r = rng.int(7);
-      features.set(
-        names[rng.int(names.length)],
-        r === 0
-          ? Math.round(rng.normal() * 10) / 10
-          : r === 1
-            ? rng.int(2) === 0
-            : r === 2
-              ? null
-              : r === 3
-                ? VALUES[rng.int(VALUES.length)]
-                : r === 4
-                  ? Array.from({ length: rng.int(4) }, () => VALUES[rng.int(VALUES.length)])
-                  : r === 5
-                    ? 0
-                    : 1,
-      );
-    }
-    const body = [...features].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
-    return `{"label":${rng.int(2)},"features":{${body}}}`;
-  });
-}
 
 function vector(f: Featurizer, x: SparseBuffer): string {
   const parts: string[] = [];
@@ -110,7 +80,7 @@ function agree(input: readonly string[], options: FeaturizerOptions, reader = ne
 }
 
 describe('LineEvent: a hashed featurizer takes names by the hashes its reader computed', () => {
-  const input = lines(18, 2000, 30);
+  const input = featureLines(18, 2000, NAMES, VALUES, 30);
 
   it("after the first event, the reader gives LineEvents with the vocabulary's murmur3 hashes and missing flags", () => {
     const reader = new JsonEventReader();

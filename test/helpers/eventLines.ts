@@ -1,6 +1,6 @@
 /** JSON lines of events for the readers' tests: a bench stream's, seeded random ones, mutations. */
 import { generateEngineStream } from '../../bench/engine/streams.js';
-import type { Rng } from './random.js';
+import { Rng } from './random.js';
 
 export const jsonl = (events: Iterable<unknown>) => Array.from(events, (e) => JSON.stringify(e));
 
@@ -45,6 +45,45 @@ export function randomLine(rng: Rng): string {
   if (rng.next() < 0.3) event.ts = pick([1700000000000, 0, -5, null]);
   if (rng.next() < 0.1) event.extra = pick([1, 'x', true, null]);
   return JSON.stringify(event);
+}
+
+/**
+ * `n` seeded lines of 1 to 8 features named from `names` and `extraNames` more (`n0`, `n1`, ...):
+ * numbers (zeros too), booleans, nulls, one-hot strings and string arrays of `values`.
+ */
+export function featureLines(
+  seed: number,
+  n: number,
+  names: readonly string[],
+  values: readonly string[],
+  extraNames = 0,
+): string[] {
+  names = [...names, ...Array.from({ length: extraNames }, (_, i) => `n${i}`)];
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const features = new Map<string, unknown>();
+    for (let k = 1 + rng.int(8); k > 0; k--) {
+      const r = rng.int(7);
+      features.set(
+        names[rng.int(names.length)],
+        r === 0
+          ? Math.round(rng.normal() * 10) / 10
+          : r === 1
+            ? rng.int(2) === 0
+            : r === 2
+              ? null
+              : r === 3
+                ? values[rng.int(values.length)]
+                : r === 4
+                  ? Array.from({ length: rng.int(4) }, () => values[rng.int(values.length)])
+                  : r === 5
+                    ? 0
+                    : 1,
+      );
+    }
+    const body = [...features].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
+    return `{"label":${rng.int(2)},"features":{${body}}}`;
+  });
 }
 
 /** A mutation of a line: truncation, an inserted character or token, a replaced number form, whitespace. */

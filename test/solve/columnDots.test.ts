@@ -20,6 +20,27 @@ function design(n: number, p: number, seed: number): DenseDesign {
   );
 }
 
+/** An n×p sparse design: entry (i, j) stored with probability `density(j)`, its value `value()`. */
+function sparseDesign(
+  rng: Rng,
+  n: number,
+  p: number,
+  density: (j: number) => number,
+  value: () => number,
+): SparseDesign {
+  const r: number[] = [];
+  const c: number[] = [];
+  const v: number[] = [];
+  for (let j = 0; j < p; j++)
+    for (let i = 0; i < n; i++)
+      if (rng.next() < density(j)) {
+        r.push(i);
+        c.push(j);
+        v.push(value());
+      }
+  return SparseDesign.fromTriplets(n, p, r, c, v);
+}
+
 /** |a − b| relative to the sum of the absolute products (the rounding scale of a dot product). */
 function expectClose(a: number, b: number, scale: number): void {
   expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-13 * scale);
@@ -96,17 +117,8 @@ describe('WebAssembly column kernels', () => {
     const rng = new Rng(77);
     const n = 301;
     const p = 40;
-    const r: number[] = [];
-    const c: number[] = [];
-    const v: number[] = [];
-    for (let j = 0; j < p; j++)
-      for (let i = 0; i < n; i++)
-        if (rng.next() < (j % 7) / 20) {
-          r.push(i);
-          c.push(j);
-          v.push(rng.normal());
-        }
-    const x = SparseDesign.fromTriplets(n, p, r, c, v);
+    const density = (j: number) => (j % 7) / 20;
+    const x = sparseDesign(rng, n, p, density, () => rng.normal());
     const kernels = WasmSparseColumns.create(x)!;
     expect(kernels).not.toBeNull();
     const rho = Float64Array.from({ length: n }, () => rng.normal());
@@ -134,17 +146,8 @@ describe('WebAssembly column kernels', () => {
     const rng = new Rng(91);
     const n = 257;
     const p = 60;
-    const r: number[] = [];
-    const c: number[] = [];
-    const v: number[] = [];
-    for (let j = 0; j < p; j++)
-      for (let i = 0; i < n; i++)
-        if (rng.next() < 0.05 + (j % 5) / 25) {
-          r.push(i);
-          c.push(j);
-          v.push(1 + rng.next());
-        }
-    const x = SparseDesign.fromTriplets(n, p, r, c, v);
+    const density = (j: number) => 0.05 + (j % 5) / 25;
+    const x = sparseDesign(rng, n, p, density, () => 1 + rng.next());
     const mean = Float64Array.from({ length: p }, () => 0.3 * rng.next());
     const scale = Float64Array.from({ length: p }, () => 0.5 + rng.next());
     const pf = Float64Array.from({ length: p }, (_, j) => (j % 9 === 0 ? 0.5 : 1));
@@ -185,6 +188,13 @@ describe('WebAssembly column kernels', () => {
       for (let i = 0; i < n; i++) expect(Math.abs(a.rho[i]! - b.rho[i]!)).toBeLessThanOrEqual(1e-12);
       expect(Math.abs(sa.shift - sb.shift)).toBeLessThanOrEqual(1e-12);
       expect(Math.abs(sa.sumWrho - sb.sumWrho)).toBeLessThanOrEqual(1e-12);
+      // only their own lists live in the instance's memory
+      expect(() => a.sweep(b.set, p, weight, l1, l2, sumW, sa)).toThrow(
+        'sweep: the list must be `set` or `active`',
+      );
+      expect(() => b.sweepInverse(new Int32Array(p), p, weight, l1, sumW, sb)).toThrow(
+        'sweepInverse: the list must be `set` or `active`',
+      );
     }
   });
 });

@@ -1,26 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
-import type { Family } from '../../src/core/event.js';
 import { assignFolds, crossValidate } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
+import { glmnetFixture } from '../helpers/glmnetFixture.js';
 
-interface Fixture {
-  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
-  readonly cv: ReadonlyArray<{
-    name: string;
-    dataset: string;
-    family: Family;
-    foldIds: number[];
-    lambdas: number[];
-    reference: { lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number };
-  }>;
-}
-const fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
-) as Fixture;
+const fixture = glmnetFixture();
 
 describe('cross-validation against cv.glmnet (same folds, same λ)', () => {
   it.each(fixture.cv)('$name: cvm, cvsd, λ_min and λ_1se', (cs) => {

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
 import { DenseDesign, type Design } from '../../src/solve/design.js';
@@ -12,29 +9,14 @@ import { prepareProblem, type SolverOptions } from '../../src/solve/problem.js';
 import { CdState } from '../../src/solve/state.js';
 import { sweep } from '../../src/solve/sweeps.js';
 import { sparseFromRows } from '../helpers/designs.js';
+import { glmnetFixture } from '../helpers/glmnetFixture.js';
 
 /**
  * The extrapolated dual point of the certified gaussian solver (`dualExtrapolation.ts`): its
  * objective is a lower bound of the optimum at every sweep (else its gap could certify a point
  * that is not optimal), and near convergence its gap is below the rescaled residual's.
  */
-interface GlmnetFixture {
-  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
-  readonly cases: ReadonlyArray<{
-    name: string;
-    dataset: string;
-    family: string;
-    standardize: boolean;
-    l1Ratio: number;
-    weights?: number[];
-    penaltyFactors?: number[];
-    fits: ReadonlyArray<{ lambda: number }>;
-  }>;
-}
-
-const fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
-) as GlmnetFixture;
+const fixture = glmnetFixture();
 const lassos = fixture.cases.filter(
   (c) => c.family === 'gaussian' && c.l1Ratio === 1 && !(c.penaltyFactors ?? []).some((v) => v === 0),
 );

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 
-import { refitWindow } from '../../bench/solve/refitWindow.js';
 import { BinomialSolver } from '../../src/solve/binomial.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { NewtonFinish } from '../../src/solve/newtonFinish.js';
@@ -8,20 +7,16 @@ import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Problem } from '../../src/solve/problem.js';
 import { solveAt, toStandardized, type Coefficients } from '../../src/solve/solve.js';
 import { CdState } from '../../src/solve/state.js';
-import { onlineStart as onlineStartOf } from '../helpers/onlineStart.js';
+import { refitCase } from '../helpers/refitCase.js';
 
 // The refit case at test size (test/solve/refit.test.ts): 2,000 events × 20,000 hashed columns,
 // window b 10 % after window a. From a warm start every full sweep of a loosely solved quadratic
 // model lets a few more features violate, and each round cost a KKT check of every column; such
 // models now stop adding after `entryRounds` rounds (the next Newton step's exact gradient
 // certifies or goes on), to the same optimum.
-const rows = 2_000;
-const cols = 20_000;
-const a = refitWindow({ rows, cols });
-const b = refitWindow({ rows, cols, first: rows / 10 });
 const lambda = 0.002;
 const kktTolerance = 1e-4;
-const opts = { family: 'binomial' as const, lambda, kktTolerance };
+const { cols, a, b, opts, onlineStart } = refitCase(lambda, kktTolerance);
 
 /** A binomial solve from `start` with the given `entryRounds`, read back on the original scale. */
 function solveFrom(problem: Problem, start: Coefficients, entryRounds: number) {
@@ -40,9 +35,6 @@ function solveFrom(problem: Problem, start: Coefficients, entryRounds: number) {
   }
   return { outcome, model: { intercept, coefficients }, capped: st.roundsCapped, visits: st.columnVisits };
 }
-
-/** The live online model after window a's first through b's last event, at this file's λ. */
-const onlineStart = (): Coefficients => onlineStartOf(rows, cols, lambda);
 
 describe('loosely solved binomial quadratic models do not complete their working set', () => {
   it('warm, noisy and online starts reach the cold fit’s optimum with fewer checks of every column', () => {

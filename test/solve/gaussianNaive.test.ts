@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it, vi } from 'vitest';
 
 import { DataError } from '../../src/core/errors.js';
@@ -11,6 +8,7 @@ import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { predictCheck } from '../../src/solve/gaussianNaive.js';
 import { solvePath } from '../../src/solve/path.js';
 import { sparseFromRows } from '../helpers/designs.js';
+import { glmnetFixture, readSolveFixture } from '../helpers/glmnetFixture.js';
 
 /**
  * Gaussian fits with naive updates (`gaussianNaive.ts`). `stopping: 'glmnet'` (glmnet's pass
@@ -20,20 +18,6 @@ import { sparseFromRows } from '../helpers/designs.js';
  * less work than the certified default. The certified default's Anderson extrapolation reaches
  * the same optimum in fewer sweeps.
  */
-interface GlmnetFixture {
-  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
-  readonly cases: ReadonlyArray<{
-    name: string;
-    dataset: string;
-    family: string;
-    standardize: boolean;
-    l1Ratio: number;
-    weights?: number[];
-    penaltyFactors?: number[];
-    fits: ReadonlyArray<{ lambda: number; intercept: number; coefficients: number[] }>;
-  }>;
-}
-
 interface DefaultFixture {
   readonly thresh: number;
   readonly n: number;
@@ -49,12 +33,7 @@ interface DefaultFixture {
   }>;
 }
 
-/** The non-zero entries of dense rows as a sparse design. */
-
-const read = <T>(name: string): T =>
-  JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/solve/${name}`, import.meta.url)), 'utf8')) as T;
-
-const optimum = read<GlmnetFixture>('glmnet.json');
+const optimum = glmnetFixture();
 const gaussian = optimum.cases.filter((c) => c.family === 'gaussian');
 
 describe.each(gaussian)('stopping glmnet at tolerance 1e-20: $name', (cs) => {
@@ -92,7 +71,7 @@ describe.each(gaussian)('stopping glmnet at tolerance 1e-20: $name', (cs) => {
   });
 });
 
-const loose = read<DefaultFixture>('glmnet-default-sparse.json');
+const loose = readSolveFixture<DefaultFixture>('glmnet-default-sparse.json');
 
 describe.each(loose.cases)('stopping glmnet at its default: standardize $standardize', (cs) => {
   const x = SparseDesign.fromTriplets(loose.n, loose.p, loose.rows, loose.cols, loose.values);
@@ -164,35 +143,30 @@ describe('sweep order (naive updates, sparse design)', () => {
     (stopping) => {
       let calls = 0;
       let unordered = 0;
-      const original = WasmSparseColumns.prototype.sweep;
-      const spy = vi.spyOn(WasmSparseColumns.prototype, 'sweep').mockImplementation(function (
-        this: WasmSparseColumns,
-        list,
-        count,
-        ...rest
-      ) {
-        calls++;
-        for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
-        return original.call(this, list, count, ...rest);
-      });
       // certified sweeps multiply for their divisions (`sweepInverse`)
-      const inverse = WasmSparseColumns.prototype.sweepInverse;
-      const spyInverse = vi.spyOn(WasmSparseColumns.prototype, 'sweepInverse').mockImplementation(function (
-        this: WasmSparseColumns,
-        list,
-        count,
-        ...rest
-      ) {
-        calls++;
-        for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
-        return inverse.call(this, list, count, ...rest);
+      const spies = (['sweep', 'sweepInverse'] as const).map((name) => {
+        const original = WasmSparseColumns.prototype[name] as (
+          this: WasmSparseColumns,
+          list: Int32Array,
+          count: number,
+          ...rest: unknown[]
+        ) => number;
+        return vi.spyOn(WasmSparseColumns.prototype, name).mockImplementation(function (
+          this: WasmSparseColumns,
+          list: Int32Array,
+          count: number,
+          ...rest: unknown[]
+        ) {
+          calls++;
+          for (let k = 1; k < count; k++) if (list[k]! <= list[k - 1]!) unordered++;
+          return original.call(this, list, count, ...rest);
+        } as never);
       });
       try {
         const path = solvePath(x, loose.y, { standardize: false, lambdas, stopping });
         expect(path.converged).toBe(true);
       } finally {
-        spy.mockRestore();
-        spyInverse.mockRestore();
+        for (const spy of spies) spy.mockRestore();
       }
       expect(calls).toBeGreaterThan(lambdas.length);
       expect(unordered).toBe(0);

@@ -1,38 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
-import type { Family } from '../../src/core/event.js';
 import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { solvePath } from '../../src/solve/path.js';
 import { solveAt } from '../../src/solve/solve.js';
+import { glmnetFixture } from '../helpers/glmnetFixture.js';
 
 /**
  * Accuracy against glmnet (R, thresh = 1e-14) on public data sets shipped in scikit-learn, made by
  * scripts/fixtures/solve/make_fixtures.py. Objectives are compared through one independent
  * function (`objectiveValue`, from the raw design and original-scale coefficients).
  */
-interface Fixture {
-  readonly datasets: Record<string, { x: number[][]; y: number[]; names: string[] }>;
-  readonly cases: ReadonlyArray<{
-    name: string;
-    dataset: string;
-    family: Family;
-    standardize: boolean;
-    l1Ratio: number;
-    weights?: number[];
-    penaltyFactors?: number[];
-    lambdaMax: number;
-    fits: ReadonlyArray<{ lambda: number; intercept: number; coefficients: number[] }>;
-  }>;
-}
 
-const fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
-) as Fixture;
+const fixture = glmnetFixture();
 
 function toSparse(x: DenseDesign): SparseDesign {
   const r: number[] = [];

@@ -1,19 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
 import { assignFolds } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { solvePath } from '../../src/solve/path.js';
+import { glmnetFixture } from '../helpers/glmnetFixture.js';
 
-interface Fixture {
-  readonly datasets: Record<string, { x: number[][]; y: number[] }>;
-}
-const fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/solve/glmnet.json', import.meta.url)), 'utf8'),
-) as Fixture;
+const fixture = glmnetFixture();
 
 // Breast cancer (569 × 30): radius, perimeter and area columns are nearly collinear, and at the
 // small-λ end of the path some training folds are nearly separable. Coordinate descent then needs

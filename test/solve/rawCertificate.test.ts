@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { refitWindow } from '../../bench/solve/refitWindow.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { solveAt, type Coefficients } from '../../src/solve/solve.js';
-import { onlineStart as onlineStartOf } from '../helpers/onlineStart.js';
+import { refitCase } from '../helpers/refitCase.js';
 
 // The refit case at test size (as test/solve/entryRounds.test.ts): 2,000 events × 20,000 hashed
 // columns, window b 10 % after window a, at a refit's KKT tolerance (1e-2). A binomial fit
@@ -12,16 +11,9 @@ import { onlineStart as onlineStartOf } from '../helpers/onlineStart.js';
 // of λ; `checkKkt` (from scratch) takes the columns as stored, whose gradients differ from the
 // centred ones by m_j / s_j of that residual. The certificate now takes them as stored too: from
 // the online start it held inside and failed from scratch (1.011 of the tolerance).
-const rows = 2_000;
-const cols = 20_000;
-const a = refitWindow({ rows, cols });
-const b = refitWindow({ rows, cols, first: rows / 10 });
 const lambda = 0.005;
 const kktTolerance = 1e-2;
-const opts = { family: 'binomial' as const, lambda, kktTolerance };
-
-/** The live online model after window a's first through b's last event, at this file's λ. */
-const onlineStart = (): Coefficients => onlineStartOf(rows, cols, lambda);
+const { cols, a, b, opts, onlineStart } = refitCase(lambda, kktTolerance);
 
 describe('a binomial certificate implies the KKT check from scratch', () => {
   it('cold, warm, noisy and online starts at a refit tolerance', () => {

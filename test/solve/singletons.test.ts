@@ -6,6 +6,7 @@ import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue, type ObjectiveOptions } from '../../src/solve/objective.js';
 import type { Standardize } from '../../src/solve/problem.js';
 import { solveAt, type Coefficients, type LambdaFit } from '../../src/solve/solve.js';
+import { refitCase } from '../helpers/refitCase.js';
 
 // Columns stored in one row only (ids seen once in a window) are profiled out of binomial lasso
 // fits on sparse designs (src/solve/singletons.ts): each row's share of them is solved in closed
@@ -26,14 +27,10 @@ function relativeGap(a: number, b: number): number {
 
 describe('singleton columns profiled out of binomial fits', () => {
   // the refit case at test size (test/solve/entryRounds.test.ts): window b 10 % after window a
-  const rows = 2_000;
-  const cols = 20_000;
-  const a = refitWindow({ rows, cols });
-  const b = refitWindow({ rows, cols, first: rows / 10 });
   const lambda = 0.002;
   // a refit's default tolerance (the profile applies from 1e-3 up)
   const kktTolerance = 1e-2;
-  const opts = { family: 'binomial' as const, lambda, kktTolerance };
+  const { cols, a, b, opts } = refitCase(lambda, kktTolerance);
   const objOpts: ObjectiveOptions = { family: 'binomial' };
   // the optimum (KKT 1e-10: no profile)
   const optimum = solveAt(b.x, b.y, { ...opts, kktTolerance: 1e-10 });

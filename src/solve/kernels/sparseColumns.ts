@@ -218,12 +218,8 @@ export class WasmSparseColumns {
     sumW: number,
     sums: SweepSums,
   ): number {
-    if (list !== this.set && list !== this.active)
-      throw new Error('sweep: the list must be `set` or `active`');
+    this.enter('sweep', list, sums);
     const l = this.layout;
-    const state = this.state;
-    state[0] = sums.shift;
-    state[1] = sums.sumWrho;
     const max = this.kernels.sparseSweep(
       list.byteOffset,
       count,
@@ -244,9 +240,7 @@ export class WasmSparseColumns {
       l2,
       sumW,
     );
-    sums.shift = state[0]!;
-    sums.sumWrho = state[1]!;
-    return max;
+    return this.leave(max, sums);
   }
 
   /**
@@ -261,12 +255,8 @@ export class WasmSparseColumns {
     sumW: number,
     sums: SweepSums,
   ): number {
-    if (list !== this.set && list !== this.active)
-      throw new Error('sweepInverse: the list must be `set` or `active`');
+    this.enter('sweepInverse', list, sums);
     const l = this.layout;
-    const state = this.state;
-    state[0] = sums.shift;
-    state[1] = sums.sumWrho;
     const max = this.kernels.sparseSweepInverse(
       list.byteOffset,
       count,
@@ -287,8 +277,21 @@ export class WasmSparseColumns {
       l1,
       sumW,
     );
-    sums.shift = state[0]!;
-    sums.sumWrho = state[1]!;
+    return this.leave(max, sums);
+  }
+
+  /** Checks a sweep's list and hands its sums to the kernel. */
+  private enter(sweep: string, list: Int32Array, sums: SweepSums): void {
+    if (list !== this.set && list !== this.active)
+      throw new Error(`${sweep}: the list must be \`set\` or \`active\``);
+    this.state[0] = sums.shift;
+    this.state[1] = sums.sumWrho;
+  }
+
+  /** Takes back the sums a sweep updated; returns its `max`. */
+  private leave(max: number, sums: SweepSums): number {
+    sums.shift = this.state[0]!;
+    sums.sumWrho = this.state[1]!;
     return max;
   }
 
