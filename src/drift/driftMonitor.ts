@@ -145,6 +145,11 @@ export class DriftMonitor {
       c.enabled && c.inputSequential.enabled ? new SequentialSparsityDetector(c.inputSequential) : null;
   }
 
+  /** True when `onBatch` reads a batch's `fieldCodes` (the sequential input test is on). */
+  get readsFieldCodes(): boolean {
+    return this.sequential !== null;
+  }
+
   /** Feeds a batch of learned (and scored) events; returns the alerts it raised. */
   onBatch(batch: DriftBatch): Alert[] {
     const alerts: Alert[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { L1Event } from '../../src/core/event.js';
 import { validateEvent } from '../../src/core/event.js';
+import { DriftMonitor } from '../../src/drift/index.js';
 import { FIELD_NONE, FIELD_UNKNOWN, HashedVocabulary } from '../../src/features/vocabulary.js';
 import { OnlineModel } from '../../src/model/onlineModel.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
@@ -41,7 +42,7 @@ function fieldByName(model: OnlineModel, column: number): string | null {
 }
 
 /** Learns the lines in batches of 100 (half parsed by the fast reader, half plain), returns the batches. */
-function learnLines(model: OnlineModel, lines: readonly string[]): LearnedBatch[] {
+function learnLines(model: OnlineModel, lines: readonly string[], fieldCodes = true): LearnedBatch[] {
   const reader = new JsonEventReader();
   const batches: LearnedBatch[] = [];
   for (let at = 0; at < lines.length; at += 100) {
@@ -54,7 +55,7 @@ function learnLines(model: OnlineModel, lines: readonly string[]): LearnedBatch[
       if (!v.ok) throw new Error(v.reason);
       events.push(v.event);
     }
-    const builder = new LearnedBatchBuilder(events.length);
+    const builder = new LearnedBatchBuilder(events.length, fieldCodes);
     const positions = events.map((_, i) => ({ source: 'test', offset: String(at + i) }));
     builder.learn({ events, positions }, model, { deadLetter: () => undefined }, (e) => JSON.stringify(e));
     batches.push(builder.build(model, { records: [] }));
@@ -110,5 +111,16 @@ describe('LearnedBatch.fieldCodes: each occurrence’s field, recorded by the vo
     vocabulary.fieldCodes(Int32Array.of(a, c), 2, codes, 0);
     expect(codes[0]).toBe(FIELD_UNKNOWN);
     expect(vocabulary.fieldNames[codes[1]]).toBe('c');
+  });
+
+  it('are left out when the drift monitor reads none', () => {
+    expect(new DriftMonitor().readsFieldCodes).toBe(true);
+    for (const drift of [{ enabled: false }, { inputSequential: { enabled: false } }])
+      expect(new DriftMonitor({ config: drift }).readsFieldCodes).toBe(false);
+    const model = new OnlineModel({ family: 'binomial', lambda: 1e-3, hashBits: 8 });
+    const [batch] = learnLines(model, fuzzLines(4, 100), false);
+    expect(batch.featureIndices.length).toBeGreaterThan(500);
+    expect(batch.fieldCodes).toBeUndefined();
+    expect(batch.fieldNames).toBeUndefined();
   });
 });
