@@ -6,6 +6,8 @@
  * ABBA order, and the median ratio of paired passes is printed: the machine's load moves both alike.
  * The first pass of each warms the JIT and is left out. Also prints a hash of each build's alerts
  * and input-detector state after its last pass (equal hashes: the same findings and state).
+ * The batches carry each occurrence's field code (`Vocabulary.fieldCodes`, as the engine's do)
+ * unless `--no-codes`.
  *
  *   npm run build && node dist/bench/drift/alone.js --input /tmp/s16/p200k.jsonl --hash-bits 20 \
  *     --reps 11 --against /work/main
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     'hash-bits': { type: 'string' },
     reps: { type: 'string', default: '7' },
     against: { type: 'string' },
+    'no-codes': { type: 'boolean', default: false },
   },
 });
 if (values.input === undefined) throw new Error('--input FILE.jsonl is required');
@@ -40,13 +43,17 @@ const featurizer = new Featurizer(hashBits === undefined ? {} : { hashBits });
 const buffer = new SparseBuffer();
 const nameOf = (j: number) => featurizer.nameOf(j);
 const fieldOf = (j: number) => featurizer.fieldOf(j);
+const vocabulary = featurizer.vocabulary;
+const withCodes = !values['no-codes'] && vocabulary.fieldCodes !== undefined;
 const batches: LearnedBatch[] = [];
 let indices: number[] = [];
+let codes = new Int32Array(1 << 16);
 let starts = [0];
 let offset = 0;
 const pack = () => {
+  const b = inputBatch('alone', offset, Int32Array.from(starts), Int32Array.from(indices), nameOf, fieldOf);
   batches.push(
-    inputBatch('alone', offset, Int32Array.from(starts), Int32Array.from(indices), nameOf, fieldOf),
+    withCodes ? { ...b, fieldCodes: codes.slice(0, indices.length), fieldNames: vocabulary.fieldNames! } : b,
   );
   offset += starts.length - 1;
   indices = [];
@@ -56,6 +63,12 @@ for (const line of readFileSync(values.input, 'utf8').split('\n')) {
   if (line.length === 0) continue;
   const error = featurizer.featurize(JSON.parse(line), buffer);
   if (error !== null) throw new Error(error);
+  if (indices.length + buffer.nnz > codes.length) {
+    const bigger = new Int32Array(2 * (indices.length + buffer.nnz));
+    bigger.set(codes);
+    codes = bigger;
+  }
+  if (withCodes) vocabulary.fieldCodes!(buffer.indices, buffer.nnz, codes, indices.length);
   for (let k = 0; k < buffer.nnz; k++) indices.push(buffer.indices[k]);
   starts.push(indices.length);
   if (starts.length === 1001) pack();

@@ -59,6 +59,9 @@ export interface DriftBatch {
   readonly nameOf: (index: number) => string;
   /** Optional: the field of a one-hot column without building its name (`NamedFeatures.fieldOf`). */
   readonly fieldOf?: (index: number) => string | null;
+  /** Optional: each column's field as a code (`NamedFeatures.fieldCodes`), parallel to `featureIndices`. */
+  readonly fieldCodes?: Int32Array;
+  readonly fieldNames?: readonly string[];
 }
 
 interface LossWatch {
@@ -104,6 +107,8 @@ export class DriftMonitor {
     end: 0,
     nameOf: String,
     fieldOf: undefined,
+    fieldCodes: undefined,
+    fieldNames: undefined,
   };
   private readonly scaleOf?: (name: string) => number;
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
@@ -140,6 +145,11 @@ export class DriftMonitor {
       c.enabled && c.inputSequential.enabled ? new SequentialSparsityDetector(c.inputSequential) : null;
   }
 
+  /** True when `onBatch` reads a batch's `fieldCodes` (the sequential input test is on). */
+  get readsFieldCodes(): boolean {
+    return this.sequential !== null;
+  }
+
   /** Feeds a batch of learned (and scored) events; returns the alerts it raised. */
   onBatch(batch: DriftBatch): Alert[] {
     const alerts: Alert[] = [];
@@ -154,6 +164,8 @@ export class DriftMonitor {
     view.indices = batch.featureIndices;
     view.nameOf = batch.nameOf;
     view.fieldOf = batch.fieldOf;
+    view.fieldCodes = batch.fieldCodes;
+    view.fieldNames = batch.fieldNames;
     for (let i = 0; i < batch.count; i++) {
       if (batch.labelled[i] === 1) {
         offset++;

@@ -21,6 +21,13 @@ export interface NamedFeatures {
    * name (null: ask `nameOf`). It must agree with `nameOf`; it spares naming every new column.
    */
   fieldOf?: ((index: number) => string | null) | undefined;
+  /**
+   * Optional, parallel to `indices`: each column's field as a code (`Vocabulary.fieldCodes`): 0
+   * ask `nameOf`, 1 none (a number), k ≥ 2 the field `fieldNames[k]` (its name up to the first
+   * `=`). It must agree with `nameOf`; it spares the lookup of each occurrence's column.
+   */
+  fieldCodes?: Int32Array | undefined;
+  fieldNames?: readonly string[] | undefined;
 }
 
 export interface SequentialSparsityOptions {
@@ -120,6 +127,9 @@ const NUMBER = -1;
 const NO_ROOM = -2;
 /** A column-cache entry is `tag · 2^16 + (field + FIELD_CODE)`: 0 is none, the code is ≥ 1. */
 const FIELD_CODE = 3;
+/** `NamedFeatures.fieldCodes`: ask the name; no field. */
+const CODE_UNKNOWN = 0;
+const CODE_NONE = 1;
 const TAG = 0x10000;
 /** The column → field cache starts with this many entries. */
 const FIELD_CACHE_START = 16;
@@ -265,6 +275,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private columnEvictions = 0;
   /** Field slots released since the column cache last dropped their entries. */
   private droppedFields: number[] = [];
+  /**
+   * Field code (`NamedFeatures.fieldCodes`) → `field + FIELD_CODE` (0: not looked up), for the
+   * codes of `codeNames`; entries of a released field slot, and NO_ROOM ones, are dropped then.
+   */
+  private codeSlot = new Int32Array(16);
+  private codeNames: readonly string[] | null = null;
   /** The slot table's Float64 quantities, a row of S per slot (see RUN_FROM .. HISTORY). */
   private f = EMPTY_F64;
   private keyOf = EMPTY_I32;
@@ -388,12 +404,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     // the event's slots first: the lookups do not depend on each other, so their cache misses
     // overlap, and so do those of the rows and column-cache entries read next
     const f = this.f;
-    const columns = this.columns;
+    // with the columns' field codes, the column cache is read only for CODE_UNKNOWN
+    const codes = x.fieldCodes !== undefined && x.fieldNames !== undefined ? x.fieldCodes : null;
+    if (codes !== null && x.fieldNames !== this.codeNames) this.adoptCodes(x.fieldNames!);
+    const columns = codes === null ? this.columns : EMPTY_I32;
     const mask = this.columnMask;
     let touched = 0;
     // the column-cache entries of the next event's indices (the batch's, when `indices` holds them),
     // read ahead in a tight loop: they arrive while this event is applied
-    const ahead = Math.min(indices.length, x.end + (x.end - x.start));
+    const ahead = codes === null ? Math.min(indices.length, x.end + (x.end - x.start)) : 0;
     for (let p = x.end; p < ahead; p++) touched += columns[indices[p] & mask];
     for (let p = x.start, k = 0; p < x.end; p++, k++) {
       const key = indices[p];
@@ -401,7 +420,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       slots[k] = slot;
       // a tracked slot's row: the three cache lines an occurrence reads (LAST, DOWN, MAX_GAP)
       touched +=
-        slot >= 0 ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP] : columns[key & mask];
+        slot >= 0
+          ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP]
+          : codes === null
+            ? columns[key & mask]
+            : 0;
     }
     this.touched = touched;
     const changes = map.changes;
@@ -410,15 +433,20 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       // admitting a feature may have released another one of this event
       let slot = map.changes === changes ? slots[k] : map.slotOf(key);
       let field: number;
+      const code = codes === null ? CODE_UNKNOWN : codes[p];
       if (slot < 0 && this.features >= this.maxTracked && this.victims.length === 0) {
         // untracked, no rare feature to replace (admitFeature's first case): a count in the sketch
         this.sketch.add(key);
       } else if (slot < 0) {
-        slot = this.admitFeature(key, x, t);
+        slot = this.admitFeature(key, code, x, t);
       }
       if (slot >= 0) {
         if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
         field = this.fieldOf[slot];
+      } else if (code !== CODE_UNKNOWN) {
+        // (NUMBER and NO_ROOM are negative)
+        const entry = code < this.codeSlot.length ? this.codeSlot[code] : 0;
+        field = entry !== 0 ? entry - FIELD_CODE : this.fieldOfCode(code, t);
       } else {
         // fieldOfColumn's cache hit, inline (NUMBER and NO_ROOM are negative)
         const entry = this.droppedFields.length === 0 ? this.columns[key & this.columnMask] : 0;
@@ -899,7 +927,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   // --- the table --------------------------------------------------------------------------------
 
-  private admitFeature(key: number, x: NamedFeatures, t: number): number {
+  private admitFeature(key: number, code: number, x: NamedFeatures, t: number): number {
     if (this.features >= this.maxTracked) {
       // no room to make: only the count (what addEstimate adds, without reading the rows back)
       if (this.victims.length === 0) {
@@ -916,7 +944,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.keyOf[slot] = key;
     this.featureSlot.set(key, slot);
     this.features++;
-    const field = this.fieldOfColumn(key, x, t);
+    const field =
+      code !== CODE_UNKNOWN ? Math.max(-1, this.fieldOfCode(code, t)) : this.fieldOfColumn(key, x, t);
     this.fieldOf[slot] = field;
     if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
@@ -950,6 +979,28 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const field = this.fieldOfName(name, t);
     this.cacheColumn(key, field >= 0 ? field : name.indexOf('=') < 0 ? NUMBER : NO_ROOM);
     return field;
+  }
+
+  /** `fieldOfColumn` for a column of field code `code` (≠ CODE_UNKNOWN): NUMBER, NO_ROOM or a slot. */
+  private fieldOfCode(code: number, t: number): number {
+    if (code >= this.codeSlot.length) {
+      const bigger = new Int32Array(Math.max(2 * this.codeSlot.length, this.codeNames!.length, code + 1));
+      bigger.set(this.codeSlot);
+      this.codeSlot = bigger;
+    }
+    const entry = this.codeSlot[code];
+    if (entry !== 0) return entry - FIELD_CODE;
+    const slot = code === CODE_NONE ? NUMBER : this.fieldOfField(this.codeNames![code], t);
+    // (fieldOfField's −1 is no room)
+    const field = slot >= 0 || code === CODE_NONE ? slot : NO_ROOM;
+    this.codeSlot[code] = field + FIELD_CODE;
+    return field;
+  }
+
+  /** Field codes from now on are those of `names` (another vocabulary's). */
+  private adoptCodes(names: readonly string[]): void {
+    this.codeNames = names;
+    this.codeSlot.fill(0);
   }
 
   private cacheColumn(key: number, field: number): void {
@@ -1001,8 +1052,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
   }
 
+  /** Drops the code entries of field slot `slot` (released) and the NO_ROOM ones (a slot is free now). */
+  private dropCodes(slot: number): void {
+    const codeSlot = this.codeSlot;
+    for (let c = 0; c < codeSlot.length; c++) {
+      const entry = codeSlot[c];
+      if (entry === slot + FIELD_CODE || entry === NO_ROOM + FIELD_CODE) codeSlot[c] = 0;
+    }
+  }
+
   /** Empties the column cache (after a reset or restore, its field slots mean nothing). */
   private forgetColumns(): void {
+    this.codeSlot.fill(0);
     this.columns.fill(0);
     this.columnEvictions = 0;
     this.droppedFields = [];
@@ -1056,6 +1117,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.fieldName[slot] = null;
       this.fields--;
       this.droppedFields.push(slot);
+      // (with field codes, the column cache may go unread for long: its drops are bounded)
+      if (this.droppedFields.length > 64) this.dropColumns();
+      this.dropCodes(slot);
     }
     // the whole row: RUN_FROM is 0 here (no run outlives an armed status), RUN_UNTIL is read only with it
     this.f.fill(0, slot * S, slot * S + S);

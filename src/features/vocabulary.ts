@@ -29,6 +29,15 @@ export interface Vocabulary {
   /** True when the column has a name on record. */
   hasName(index: number): boolean;
   /**
+   * Optional: writes the drift field code (`FIELD_UNKNOWN`, `FIELD_NONE` or an index of
+   * `fieldNames`) of each column `indices[0, n)` to `out[at ..]`: the field of `nameOf(column)`
+   * up to its first `=`, recorded when the column was named (the learning thread reads it while
+   * the column's vocabulary entry is in cache; a drift detector groups columns by it).
+   */
+  fieldCodes?(indices: Int32Array, n: number, out: Int32Array, at: number): void;
+  /** With `fieldCodes`: the field of each code ≥ `FIELD_FIRST` (the array grows in place). */
+  readonly fieldNames?: readonly string[];
+  /**
    * Collisions seen (hashed only): distinct names that landed on an already named column (a lower
    * bound beyond 2^20 distinct colliding names).
    */
@@ -93,6 +102,42 @@ function checkNames(state: VocabularyState): void {
   }
 }
 
+/** A drift field code: ask the column's name (`nameOf`). */
+export const FIELD_UNKNOWN = 0;
+/** A drift field code: the column's name has no `=` (a number). */
+export const FIELD_NONE = 1;
+/** Drift field codes from this on are fields (`Vocabulary.fieldNames[code]`). */
+export const FIELD_FIRST = 2;
+
+/** The drift field codes of names (`Vocabulary.fieldCodes`): each field up to its first `=`, once. */
+class FieldCodes {
+  readonly names: string[] = ['', ''];
+  private readonly codes = new Map<string, number>();
+  /** The last one-hot field coded, and its code (names come field by field). */
+  private lastField = '';
+  private lastCode = FIELD_UNKNOWN;
+
+  /** The code of the name `field` (value null) or `field=value`: what its first `=` ends. */
+  codeOf(field: string, value: string | null | undefined): number {
+    if (value !== null && value !== undefined && field === this.lastField && this.lastCode !== FIELD_UNKNOWN)
+      return this.lastCode;
+    const eq = field.indexOf('=');
+    if (eq < 0 && (value === null || value === undefined)) return FIELD_NONE;
+    const cut = eq < 0 ? field : field.slice(0, eq);
+    let code = this.codes.get(cut);
+    if (code === undefined) {
+      code = this.names.length;
+      this.names.push(cut);
+      this.codes.set(cut, code);
+    }
+    if (eq < 0) {
+      this.lastField = field;
+      this.lastCode = code;
+    }
+    return code;
+  }
+}
+
 export function featureName(field: string, value: string | undefined | null): string {
   return value === undefined || value === null ? field : `${field}=${value}`;
 }
@@ -111,6 +156,10 @@ export class ExactVocabulary implements Vocabulary {
   private readonly values: Array<string | null> = [];
   /** `field=value` of one-hot columns, once asked for (`nameOf`). */
   private readonly names: Array<string | undefined> = [];
+  /** Per column, its drift field code (`fieldCodes`). */
+  private codes = new Int32Array(1024);
+  private readonly coder = new FieldCodes();
+  readonly fieldNames: readonly string[] = this.coder.names;
 
   constructor(options: { readonly maxFeatures?: number } = {}) {
     this.limit = options.maxFeatures ?? DEFAULT_MAX_FEATURES;
@@ -159,9 +208,17 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   private add(field: string, value: string | null): number {
+    const i = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
-    return this.fields.length - 1;
+    if (i === this.codes.length) this.codes = growInt32(this.codes, 2 * i);
+    this.codes[i] = this.coder.codeOf(field, value);
+    return i;
+  }
+
+  fieldCodes(indices: Int32Array, n: number, out: Int32Array, at: number): void {
+    const codes = this.codes;
+    for (let j = 0; j < n; j++) out[at + j] = codes[indices[j]];
   }
 
   nameOf(index: number): string {
@@ -478,8 +535,19 @@ export class HashedVocabulary implements Vocabulary {
    * low `bits` bits, so a tag holds the others, plus one: `(hash >>> bits) + 1` (0: none). From
    * 17 bits on a tag fits 16 bits: the owners of 2^20 columns take 2 MB, not 8, and stay in cache
    * beside the learner's state (`colliders` is read only when a column's owner is another name).
+   * `owners[2 · column]` is the tag and `owners[2 · column + 1]` the column's drift field code
+   * (`fieldCodes`, FIELD_UNKNOWN when it does not fit), on the cache line the lookup reads.
    */
   private readonly owners: Uint16Array | Int32Array | null;
+  /** The largest drift field code `owners` holds. */
+  private readonly maxCode: number;
+  private readonly coder = new FieldCodes();
+  readonly fieldNames: readonly string[] = this.coder.names;
+  /**
+   * Columns whose name was pruned (once `prune` drops one): a column named again keeps
+   * FIELD_UNKNOWN, so a drift detector goes on naming it as it did (it remembers the first name).
+   */
+  private renamed: Uint8Array | null = null;
   private readonly colliders: Uint16Array | Int32Array | null;
 
   constructor(options: HashedVocabularyOptions) {
@@ -493,7 +561,12 @@ export class HashedVocabulary implements Vocabulary {
     this.mask = this.dimension - 1;
     const fast = options.bits <= FAST_BITS;
     const narrow = options.bits >= 17;
-    this.owners = !fast ? null : narrow ? new Uint16Array(this.dimension) : new Int32Array(this.dimension);
+    this.owners = !fast
+      ? null
+      : narrow
+        ? new Uint16Array(2 * this.dimension)
+        : new Int32Array(2 * this.dimension);
+    this.maxCode = narrow ? 0xffff : 0x7fffffff;
     this.colliders = !fast ? null : narrow ? new Uint16Array(this.dimension) : new Int32Array(this.dimension);
     this.names = new NameTable(this.dimension, fast);
   }
@@ -528,8 +601,28 @@ export class HashedVocabulary implements Vocabulary {
     if (owners === null) return 0;
     const mask = this.mask;
     let sum = 0;
-    for (let k = 0; k < n; k++) sum += owners[hashes[k] & mask];
+    for (let k = 0; k < n; k++) sum += owners[(hashes[k] & mask) << 1];
     return sum;
+  }
+
+  fieldCodes(indices: Int32Array, n: number, out: Int32Array, at: number): void {
+    const owners = this.owners;
+    if (owners === null) out.fill(FIELD_UNKNOWN, at, at + n);
+    else for (let j = 0; j < n; j++) out[at + j] = owners[(indices[j] << 1) + 1];
+  }
+
+  /** Names column `index` (which has no owner) with the name of full hash `hash`. */
+  private own(
+    owners: Uint16Array | Int32Array,
+    index: number,
+    hash: number,
+    field: string,
+    value: string | null,
+  ): void {
+    owners[index << 1] = this.tagOf(hash);
+    const code =
+      this.renamed !== null && this.renamed[index] === 1 ? FIELD_UNKNOWN : this.coder.codeOf(field, value);
+    owners[(index << 1) + 1] = code <= this.maxCode ? code : FIELD_UNKNOWN;
   }
 
   /** The tag of a name of full hash `hash` in `owners` and `colliders` (never 0). */
@@ -548,12 +641,14 @@ export class HashedVocabulary implements Vocabulary {
       return this.lookup(hash, source.nameAt(k), item < 0 ? undefined : source.stringAt(item));
     const index = hash & this.mask;
     const tag = this.tagOf(hash);
-    const owner = owners[index];
+    const owner = owners[index << 1];
     if (owner === tag) return index;
     if (owner === 0) {
       // (a column without an owner has no name)
-      owners[index] = tag;
-      this.names.add(index, source.nameAt(k), item < 0 ? null : source.stringAt(item), hash);
+      const field = source.nameAt(k);
+      const value = item < 0 ? null : source.stringAt(item);
+      this.own(owners, index, hash, field, value);
+      this.names.add(index, field, value, hash);
       return index;
     }
     const colliders = this.colliders!;
@@ -576,10 +671,10 @@ export class HashedVocabulary implements Vocabulary {
     const owners = this.owners;
     if (owners !== null) {
       const tag = this.tagOf(hash);
-      const owner = owners[index];
+      const owner = owners[index << 1];
       if (owner === tag) return index;
       if (owner === 0) {
-        owners[index] = tag;
+        this.own(owners, index, hash, field, value ?? null);
         this.names.add(index, field, value ?? null, hash);
         return index;
       }
@@ -639,7 +734,13 @@ export class HashedVocabulary implements Vocabulary {
     if (this.names.size <= this.nameCapacity) return 0;
     const dropped = this.names.drop(keep);
     // a colliding name remembered stays counted whoever names the column next
-    if (this.owners !== null) for (const index of dropped) this.owners[index] = 0;
+    if (this.owners !== null) {
+      const renamed = (this.renamed ??= new Uint8Array(this.dimension));
+      for (const index of dropped) {
+        this.owners[index << 1] = this.owners[(index << 1) + 1] = 0;
+        renamed[index] = 1;
+      }
+    }
     return dropped.length;
   }
 
@@ -695,7 +796,7 @@ export class HashedVocabulary implements Vocabulary {
           `hashed vocabulary checkpoint names column ${i} ${JSON.stringify(featureName(field, value))}, which hashes to column ${hash & v.mask}`,
         );
       v.names.set(i, field, value, hash);
-      if (v.owners !== null) v.owners[i] = v.tagOf(hash);
+      if (v.owners !== null) v.own(v.owners, i, hash, field, value);
     }
     v.collisionCount = state.collisions ?? 0;
     for (const h of state.collided ?? []) v.collided.add(h);

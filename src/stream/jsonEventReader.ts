@@ -378,6 +378,15 @@ export class JsonEventReader implements EventDecoder {
     return { key, ts, label, weight, features: record };
   }
 
+  /** A new stamp for the next record's names in `seen` (all stamps cleared when the counter wraps). */
+  private nextStamp(): number {
+    if (++this.seenStamp === 0x7fffffff) {
+      this.seenStamp = 1;
+      this.seen.stamp.fill(0);
+    }
+    return this.seenStamp;
+  }
+
   /**
    * Reads the features object starting at `pos` (on its `{`) into `nameScratch` and the packed
    * values, and their ids; false if the line must go the general way. Sets `listed`: whether the
@@ -397,11 +406,7 @@ export class JsonEventReader implements EventDecoder {
       return true;
     }
     const seen = this.seen;
-    if (++this.seenStamp === 0x7fffffff) {
-      this.seenStamp = 1;
-      seen.stamp.fill(0);
-    }
-    const stamp = this.seenStamp;
+    const stamp = this.nextStamp();
     const table = this.internTable;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
@@ -465,11 +470,7 @@ export class JsonEventReader implements EventDecoder {
       return true;
     }
     const seen = this.seen;
-    if (++this.seenStamp === 0x7fffffff) {
-      this.seenStamp = 1;
-      seen.stamp.fill(0);
-    }
-    const stamp = this.seenStamp;
+    const stamp = this.nextStamp();
     const prefix = this.prefix;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;

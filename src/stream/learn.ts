@@ -2,6 +2,7 @@ import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
 import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
+import { growInt32 } from '../core/sparse.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -52,13 +53,17 @@ export class LearnedBatchBuilder {
   private losses: Float64Array<ArrayBuffer>;
   private featureStarts: Int32Array<ArrayBuffer>;
   private indices: Int32Array<ArrayBuffer>;
+  /** Each index's drift field code (`Vocabulary.fieldCodes`), when asked for and the vocabulary has them. */
+  private codes: Int32Array<ArrayBuffer>;
+  private readonly withCodes: boolean;
   private count = 0;
   private used = 0;
   private rejected = 0;
   /** Each event's outcome, written in place (`onProcessed` reads it before the next event). */
   private readonly outcome = newOutcome();
 
-  constructor(capacity: number) {
+  /** `fieldCodes`: the batch carries each occurrence's field code (false: a drift monitor that reads none). */
+  constructor(capacity: number, fieldCodes = true) {
     // the six arrays on one buffer: one allocation per builder (a builder per part), not six
     const n = Math.max(16, capacity * 8);
     const f64 = 8 * capacity;
@@ -69,6 +74,8 @@ export class LearnedBatchBuilder {
     this.losses = new Float64Array(buffer, 2 * f64, capacity);
     this.featureStarts = new Int32Array(buffer, 3 * f64, capacity + 1);
     this.indices = new Int32Array(buffer, 3 * f64 + 4 * (capacity + 1), n);
+    this.withCodes = fieldCodes;
+    this.codes = new Int32Array(fieldCodes ? n : 0);
     this.labelled = new Uint8Array(buffer, 3 * f64 + i32, capacity);
   }
 
@@ -81,6 +88,7 @@ export class LearnedBatchBuilder {
   ): void {
     this.rejected += batch.rejected ?? 0;
     const x = model.lastFeatures();
+    const vocabulary = this.withCodes ? model.featurizer.vocabulary : null;
     const n = batch.events.length;
     if (this.count + n > this.labels.length) this.grow(this.count + n);
     const outcome = this.outcome;
@@ -105,14 +113,16 @@ export class LearnedBatchBuilder {
       this.losses[k] = outcome.loss;
       this.featureStarts[k] = this.used;
       if (this.used + x.nnz > this.indices.length) {
-        const bigger = new Int32Array(Math.max(this.indices.length * 2, this.used + x.nnz));
-        bigger.set(this.indices);
-        this.indices = bigger;
+        const size = Math.max(this.indices.length * 2, this.used + x.nnz);
+        this.indices = growInt32(this.indices, size);
+        if (vocabulary !== null) this.codes = growInt32(this.codes, size);
       }
       // A plain copy: a subarray view per event would be an allocation per event.
       const xi = x.indices;
       const indices = this.indices;
       for (let j = 0, at = this.used; j < x.nnz; j++) indices[at + j] = xi[j];
+      // the event's vocabulary entries are still in cache: the drift detector's random reads would not be
+      if (vocabulary?.fieldCodes !== undefined) vocabulary.fieldCodes(xi, x.nnz, this.codes, this.used);
       this.used += x.nnz;
       this.count = k + 1;
     }
@@ -139,6 +149,7 @@ export class LearnedBatchBuilder {
   build(model: OnlineModel, last: { readonly records: readonly RawRecord[] }): LearnedBatch {
     const count = this.count;
     this.featureStarts[count] = this.used;
+    const fieldNames = this.withCodes ? model.featurizer.vocabulary.fieldNames : undefined;
     return {
       key: model.key,
       offset: model.offset,
@@ -151,6 +162,7 @@ export class LearnedBatchBuilder {
       featureIndices: this.indices.subarray(0, this.used),
       nameOf: (j: number) => model.featurizer.nameOf(j),
       fieldOf: (j: number) => model.featurizer.fieldOf(j),
+      ...(fieldNames !== undefined ? { fieldCodes: this.codes.subarray(0, this.used), fieldNames } : {}),
       rejected: this.rejected,
       records: last.records,
     };

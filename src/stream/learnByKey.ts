@@ -75,7 +75,7 @@ export function learnByKey(
       const part = takeUncovered(whole, live);
       if (part !== whole && options.skipped)
         options.skipped.count += whole.events.length - part.events.length;
-      const builder = new LearnedBatchBuilder(part.events.length);
+      const builder = new LearnedBatchBuilder(part.events.length, live.drift.readsFieldCodes);
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {
           live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);

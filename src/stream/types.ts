@@ -114,6 +114,13 @@ export interface LearnedBatch {
   readonly nameOf: (index: number) => string;
   /** The field of a one-hot column without building its name (null: see `nameOf`). */
   readonly fieldOf?: (index: number) => string | null;
+  /**
+   * Optional, parallel to `featureIndices`: each column's drift field code, recorded by the
+   * vocabulary (`Vocabulary.fieldCodes`: its name's field up to the first `=`, see `fieldNames`).
+   */
+  readonly fieldCodes?: Int32Array;
+  /** With `fieldCodes`: the field of each code ≥ FIELD_FIRST. */
+  readonly fieldNames?: readonly string[];
   /** Records rejected in this batch (decode, validation or featurization). */
   readonly rejected: number;
   /** The raw records this batch covers, for offset commits. */

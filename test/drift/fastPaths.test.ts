@@ -4,7 +4,7 @@ import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
 import { SEQUENTIAL_F64_NAMES, type SequentialSparsityOptions } from '../../src/drift/sequentialSparsity.js';
-import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
+import { feed, fixedClock, smallTables, type SyntheticEvent } from './helpers.js';
 
 /**
  * A feature in every event, written out from the detector's description: its count and exposure
@@ -157,20 +157,6 @@ function* fieldTurns(table: NameTable, n: number): Generator<number[]> {
     yield out;
   }
 }
-
-/** Small tables and short horizons: field slots are taken, released and reused, fields find no room. */
-const smallTables = {
-  alpha: 1e-3,
-  maxFields: 5,
-  warmupEvents: 500,
-  armEvents: 200,
-  armCount: 10,
-  appearEvents: 100,
-  minAppearCount: 5,
-  horizonEvents: 1500,
-  groupEvents: 500,
-  sketchWidth: 256,
-};
 
 /** One detector per column-cache size; 0: no cache, every occurrence named (the path before the cache). */
 function withCacheSizes(sizes: number[], options: SequentialSparsityOptions): SequentialSparsityDetector[] {

@@ -5,7 +5,7 @@ import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, SequentialSparsityDetector } from '../../src/drift/index.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
-import { feed, fixedClock } from './helpers.js';
+import { feed, fixedClock, smallTables } from './helpers.js';
 
 /**
  * Fields that take turns (slots are released and reused), levels with a long tail (far more
@@ -37,19 +37,17 @@ function fieldOfNames(table: NameTable): (j: number) => string | null {
   };
 }
 
-const options = {
-  alpha: 1e-3,
-  maxTracked: 48,
-  maxFields: 5,
-  warmupEvents: 500,
-  armEvents: 200,
-  armCount: 10,
-  appearEvents: 100,
-  minAppearCount: 5,
-  horizonEvents: 1500,
-  groupEvents: 500,
-  sketchWidth: 256,
-};
+const options = { ...smallTables, maxTracked: 48 };
+
+/** `table.nameOf`, counting its calls in `asked.count`. */
+function counting(table: NameTable): { nameOf: (j: number) => string; asked: { count: number } } {
+  const asked = { count: 0 };
+  const nameOf = (j: number) => {
+    asked.count++;
+    return table.nameOf(j);
+  };
+  return { nameOf, asked };
+}
 
 describe('sequential input drift: the field of a column from `fieldOf` (no name built)', () => {
   it('gives the findings and state of the names, and names only the columns fieldOf leaves open', () => {
@@ -99,23 +97,19 @@ describe('sequential input drift: the field of a column from `fieldOf` (no name 
     const table = new NameTable();
     const events = [...turns(table, 5000)].map((features) => ({ label: 0, loss: 0, features }));
     const fieldOf = fieldOfNames(table);
-    let asked = 0;
-    const nameOf = (j: number) => {
-      asked++;
-      return table.nameOf(j);
-    };
+    const { nameOf, asked } = counting(table);
     const config = { loss: { enabled: false }, inputSequential: options };
     const plain = new DriftMonitor({ clock: fixedClock, config });
     const alerts = feed(events, 1000, (b) => plain.onBatch(b), nameOf);
-    const withoutFieldOf = asked;
+    const withoutFieldOf = asked.count;
     expect(withoutFieldOf).toBeGreaterThan(1000);
-    asked = 0;
+    asked.count = 0;
     const fielded = new DriftMonitor({ clock: fixedClock, config });
     const same = feed(events, 1000, (b) => fielded.onBatch({ ...b, fieldOf }), nameOf);
     expect(same).toEqual(alerts);
     expect(fielded.state()).toEqual(plain.state());
     // only the numbers and `g=h=…` (and the alerts' features) are named
-    expect(asked).toBeLessThan(withoutFieldOf / 4);
+    expect(asked.count).toBeLessThan(withoutFieldOf / 4);
   });
 });
 
@@ -156,4 +150,102 @@ describe('Featurizer.fieldOf: the field of a column’s name, without building i
       expect(featurizer.fieldOf(dimension + 5)).toBeNull();
     });
   }
+});
+
+/**
+ * Field codes as a vocabulary records them (`Vocabulary.fieldCodes`): the name's field up to its
+ * first `=` (1: none), the k-th field seen numbered `first + (step · k mod 17)` (two tables number
+ * the same fields differently, as two models' vocabularies do).
+ */
+class CodeTable {
+  readonly names: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  constructor(
+    private readonly first: number,
+    private readonly step: number,
+  ) {
+    for (let c = 0; c < first; c++) this.names.push('');
+  }
+
+  codeOf(name: string): number {
+    const eq = name.indexOf('=');
+    if (eq < 0) return 1;
+    const field = name.slice(0, eq);
+    let code = this.codes.get(field);
+    if (code === undefined) {
+      // (injective up to 17 fields)
+      code = this.first + ((this.step * this.codes.size) % 17);
+      while (this.names.length <= code) this.names.push('');
+      this.names[code] = field;
+      this.codes.set(field, code);
+    }
+    return code;
+  }
+}
+
+describe('sequential input drift: the field of each occurrence from the batch (`fieldCodes`)', () => {
+  it('gives the findings and state of the names, codes of two tables in turn, some left unknown', () => {
+    const table = new NameTable();
+    const codeTables = [new CodeTable(2, 1), new CodeTable(3, 5)];
+    const named = new SequentialSparsityDetector({ ...options, fieldCacheSize: 0 });
+    const coded = [0, 64, 1 << 16].map(
+      (fieldCacheSize) => new SequentialSparsityDetector({ ...options, fieldCacheSize }),
+    );
+    const x = { indices: new Int32Array(8), start: 0, end: 0, nameOf: table.nameOf };
+    const y = {
+      indices: x.indices,
+      start: 0,
+      end: 0,
+      nameOf: table.nameOf,
+      fieldCodes: new Int32Array(8),
+      fieldNames: codeTables[0].names as readonly string[],
+    };
+    const found: unknown[][] = [];
+    let t = 0;
+    for (const features of turns(table, 40_000)) {
+      x.indices.set(features);
+      x.end = y.end = features.length;
+      // the vocabulary changes every 7000 events (a model evicted and restored numbers its fields anew)
+      const codes = codeTables[Math.floor(t / 7000) % 2];
+      y.fieldNames = codes.names;
+      for (let p = 0; p < features.length; p++)
+        y.fieldCodes[p] = features[p] % 5 === 0 ? 0 : codes.codeOf(table.names[features[p]]);
+      named.update(x);
+      for (const d of coded) d.update(y);
+      t++;
+      const reports = [named, ...coded].map((d) => (d.driftDetected ? d.report : null));
+      if (reports.some((r) => r !== null)) found.push([t, ...reports]);
+    }
+    expect(found.length).toBeGreaterThan(10);
+    for (const [, reference, ...others] of found) for (const r of others) expect(r).toEqual(reference);
+    for (const d of coded) expect(d.state()).toEqual(named.state());
+  });
+
+  it('the monitor passes a batch’s field codes on, and names no column then', () => {
+    const table = new NameTable();
+    const events = [...turns(table, 5000)].map((features) => ({ label: 0, loss: 0, features }));
+    const codes = new CodeTable(2, 1);
+    const fieldNames = codes.names;
+    const { nameOf, asked } = counting(table);
+    const config = { loss: { enabled: false }, inputSequential: options };
+    const plain = new DriftMonitor({ clock: fixedClock, config });
+    const alerts = feed(events, 1000, (b) => plain.onBatch(b), table.nameOf);
+    const coded = new DriftMonitor({ clock: fixedClock, config });
+    const same = feed(
+      events,
+      1000,
+      (b) =>
+        coded.onBatch({
+          ...b,
+          fieldCodes: Int32Array.from(b.featureIndices, (j) => codes.codeOf(table.names[j])),
+          fieldNames,
+        }),
+      nameOf,
+    );
+    expect(same).toEqual(alerts);
+    expect(coded.state()).toEqual(plain.state());
+    // only the alerts' features are named
+    expect(asked.count).toBeLessThan(50);
+  });
 });

@@ -126,3 +126,17 @@ export function snapshot(
 
 /** A fixed clock for deterministic `createdAt`. */
 export const fixedClock = () => new Date('2026-11-23T00:00:00.000Z');
+
+/** Small tables and short horizons: field slots are taken, released and reused, fields find no room. */
+export const smallTables = {
+  alpha: 1e-3,
+  maxFields: 5,
+  warmupEvents: 500,
+  armEvents: 200,
+  armCount: 10,
+  appearEvents: 100,
+  minAppearCount: 5,
+  horizonEvents: 1500,
+  groupEvents: 500,
+  sketchWidth: 256,
+};
