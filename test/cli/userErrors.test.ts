@@ -298,7 +298,7 @@ describe('item 9: user-facing text points to the repository’s own docs, never 
     for (const file of ['README.md', 'docs/conventions.md', 'docs/outputs.md', 'connectors/kafka/README.md'])
       texts.set(file, readFileSync(join(root, file), 'utf8'));
     for (const file of readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.md')))
-      texts.set(file, readFileSync(join(root, 'bench/results', file), 'utf8'));
+      texts.set(`bench/results/${file}`, readFileSync(join(root, 'bench/results', file), 'utf8'));
     for (const command of ['replay', 'run', 'score', 'fit', 'path'])
       texts.set(`${command} --help`, (await runCli([command, '--help'])).stdout);
     texts.set('--help', (await runCli(['--help'])).stdout);
