@@ -10,7 +10,54 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
+import { median } from '../rounds.js';
+
 const exec = promisify(execFile);
+
+/**
+ * Variables removed from the environment of the timed processes. `NODE_EXTRA_CA_CERTS` makes
+ * Node (20) read and parse the certificate file it names at every start, before any script runs,
+ * whether or not the process ever opens a TLS connection; some machines set it for all processes
+ * (this one, to the system's bundle). `startupCost` measures what it costs.
+ */
+export const REMOVED_FROM_CHILD_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
+
+/** The bench's environment without `REMOVED_FROM_CHILD_ENV`. */
+export function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of REMOVED_FROM_CHILD_ENV) delete env[name];
+  return env;
+}
+
+export interface StartupCost {
+  /** The value of NODE_EXTRA_CA_CERTS in the bench's environment (null: not set). */
+  readonly extraCaCerts: string | null;
+  /** Median wall seconds of `node -e 0` with the bench's environment and with `childEnv()`. */
+  readonly nodeWith: number;
+  readonly nodeWithout: number;
+  readonly rounds: number;
+}
+
+/** Times `node -e 0` with and without the removed variables, alternating, `rounds` times each. */
+export async function startupCost(rounds: number): Promise<StartupCost> {
+  const time = async (env: NodeJS.ProcessEnv) => {
+    const t0 = performance.now();
+    await exec(process.execPath, ['-e', '0'], { env });
+    return (performance.now() - t0) / 1000;
+  };
+  const withVars: number[] = [];
+  const without: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    withVars.push(await time(process.env));
+    without.push(await time(childEnv()));
+  }
+  return {
+    extraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
+    nodeWith: median(withVars),
+    nodeWithout: median(without),
+    rounds,
+  };
+}
 
 export interface EndToEndRun {
   /** Wall-clock seconds from spawning the process to its exit. */
@@ -37,7 +84,7 @@ export async function replayWall(
   try {
     const args = replayArgs(root, jsonl, out, flags);
     const t0 = performance.now();
-    await exec(process.execPath, args, { maxBuffer: 1 << 24 });
+    await exec(process.execPath, args, { maxBuffer: 1 << 24, env: childEnv() });
     const seconds = (performance.now() - t0) / 1000;
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
       events: number;
@@ -67,6 +114,7 @@ export async function vwWall(vwText: string, args: string): Promise<EndToEndRun>
   const t0 = performance.now();
   const { stderr, stdout } = await exec('python3', ['-m', 'vowpalwabbit', '-d', vwText, ...args.split(' ')], {
     maxBuffer: 1 << 24,
+    env: childEnv(),
   });
   const seconds = (performance.now() - t0) / 1000;
   const text = `${stdout}\n${stderr}`;

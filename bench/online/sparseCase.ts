@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 
 import { alternate, median, medianRatio } from '../rounds.js';
-import { replayWall, vwWall, type EndToEndRun } from './endToEnd.js';
+import {
+  REMOVED_FROM_CHILD_ENV,
+  replayWall,
+  startupCost,
+  vwWall,
+  type EndToEndRun,
+  type StartupCost,
+} from './endToEnd.js';
 import {
   generateSparseIds,
   referenceLogLosses,
@@ -48,6 +55,8 @@ export interface SparseCaseReport {
   readonly rows: readonly SparseCaseRow[];
   /** Median over rounds of l1stream events/s ÷ VW events/s, at defaults and tuned. */
   readonly ratios: { readonly defaults: number; readonly tuned: number };
+  /** What the variables removed from the timed processes' environment cost a Node start here. */
+  readonly startup: StartupCost;
 }
 
 export async function runSparseCase(
@@ -66,6 +75,11 @@ export async function runSparseCase(
   writeSparseIdsVw(s, vwText);
   log(
     `sparse ids: ${events} events, Bayes log loss ${ref.bayes.toFixed(4)}, best constant ${ref.bestConstant.toFixed(4)}`,
+  );
+
+  const startup = await startupCost(5);
+  log(
+    `sparse ids: node -e 0 takes ${startup.nodeWith.toFixed(3)} s with this environment, ${startup.nodeWithout.toFixed(3)} s without ${REMOVED_FROM_CHILD_ENV.join(', ')}`,
   );
 
   // 1. The grids: one run each, the lowest progressive loss wins (tuned on this very stream, alike for both).
@@ -148,7 +162,17 @@ export async function runSparseCase(
     grid,
     rows,
     ratios: { defaults: ratio(0, 1), tuned: ratio(2, 3) },
+    startup,
   };
+}
+
+/** What the timed processes' environment leaves out, and what that costs a Node start here. */
+function startupText(s: StartupCost): string {
+  const removed = REMOVED_FROM_CHILD_ENV.map((v) => `\`${v}\``).join(', ');
+  const cost = `\`node -e 0\` took ${s.nodeWith.toFixed(3)} s with the bench's environment and ${s.nodeWithout.toFixed(3)} s without it (median of ${s.rounds} alternating runs)`;
+  return s.extraCaCerts === null
+    ? `Both are spawned without ${removed} (not set on this machine: ${cost}).`
+    : `Both are spawned without ${removed}, which this machine sets for every process (to \`${s.extraCaCerts}\`): Node then parses that certificate file at every start, before any script runs. ${cost}; Python does not read it.`;
 }
 
 /** The case's section of online.md. */
@@ -162,6 +186,8 @@ export function sparseCaseMarkdown(r: SparseCaseReport): string[] {
     `Stream (bench/online/sparseIds.ts, seed ${st.seed}): ${fmt(st.events)} events, ${fmt(st.ids)} binary ids with Zipf popularity (P(rank r) ∝ 1/(r+1)), ${st.minActive}–${st.maxActive} distinct ids per event, labels from a planted logistic model on ${st.trueIds} ids (intercept −0.5); positive rate ${st.positiveRate.toFixed(3)}. From its true probabilities: **Bayes log loss ${st.bayesLogLoss.toFixed(4)}**, **best constant ${st.bestConstantLogLoss.toFixed(4)}**.`,
     '',
     `Each run is a separate process timed on the wall clock from spawn to exit (process start, reading, parsing, learning and, for l1stream, its default outputs, refits in the worker and drift monitor): \`node bin/l1stream.js replay --input F.jsonl --family binomial --out DIR ...\` against \`python3 -m vowpalwabbit -d F.vw ...\` (VW 9's command line from its Python wheel; its default 2^18 hashed weights, exact names for l1stream). ${r.rounds} alternating rounds (l1stream defaults, VW defaults, l1stream tuned, VW tuned); time = median; the ratio is the median of the per-round ratios. Progressive log loss (predict, then learn; VW's "average loss" on one pass) is the same in every round.`,
+    '',
+    startupText(r.startup),
     '',
     '| system | setting | command | wall s (median) | rounds | events/s | progressive log loss | of the way Bayes → constant | non-zeros | l1stream ÷ VW events/s |',
     '|---|---|---|---:|---|---:|---:|---:|---:|---:|',
