@@ -1,5 +1,5 @@
 /**
- * Kafka benchmark, in parts (`--parts`, default all four):
+ * Kafka benchmark, in parts (`--parts`, default all five):
  *
  * - throughput: on one topic of N Avro events (Confluent wire format), the consume throughput of
  *   raw kafkajs (eachBatch, count the messages), of the l1stream pipeline with no state store
@@ -7,6 +7,7 @@
  *   learn + snapshots + flush + commit per batch; refits off), with at-least-once checkpoints
  *   (`kafkaPorts`, `KafkaStateStore`) and exactly-once (`kafka.exactlyOnce`), side by side in
  *   alternating rounds, and where the no-checkpoint pipeline's time goes;
+ * - json: the same events as JSON on a topic of their own: raw kafkajs, (a) and (a′);
  * - checkpoint: size, encode, write and restore time of one FTRL model's state at 2^18 and 2^20
  *   hashed columns;
  * - restore: `KafkaStateStore.restore` of 10,000 models' states;
@@ -14,16 +15,18 @@
  *   the time from the first's last commit to the second's first (per kafka.sessionTimeoutMs).
  *
  *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8
- *                          --parts throughput,checkpoint,restore,failover --checkpoint-events 100000
+ *                          --parts throughput,json,checkpoint,restore,failover --checkpoint-events 100000
  *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write
- *                          --consumers raw,a,a′ --topic bench-events-…]
+ *                          --consumers raw,a,a′ --topic bench-events-… --versions 4.4.0,3.9.1]
  *
  * `--consumers`: the throughput part's rounds of these consumers only, each round printed with the
  * CPU time per event of each thread (and of the broker with L1S_BROKER_PID), nothing written;
  * `--topic`: an existing topic of the bench's events (an earlier run's), not produced again.
  *
- * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh, at its
- * default version or KAFKA_VERSION) started on free ports for the run and stopped after it. The
+ * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh) started on
+ * free ports and stopped after its parts, once per version: `--versions`, else KAFKA_VERSION, else
+ * the script's default 4.x and 3.9.1. The throughput and json parts run on each broker, the others
+ * on the first; the report opens with the pipeline against raw per broker and format. The
  * failover part runs the built CLI (bin/l1stream.js, so dist/ must be current: `npm run
  * bench:kafka` builds first). Writes bench/results/kafka.md and kafka.json (the parts that ran).
  */
@@ -87,7 +90,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startBroker(): Promise<{ brokers: string; stop: () => Promise<void> }> {
+/** The project's broker at `version` (null: kafka.sh's default or KAFKA_VERSION), or KAFKA_BROKERS. */
+async function startBroker(version: string | null): Promise<{ brokers: string; stop: () => Promise<void> }> {
   if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => undefined };
   const runDir = mkdtempSync(join(tmpdir(), 'l1stream-kafka-bench-'));
   const port = await freePort();
@@ -99,6 +103,7 @@ async function startBroker(): Promise<{ brokers: string; stop: () => Promise<voi
     KAFKA_CONTROLLER_PORT: String(cport),
     KAFKA_RUN_DIR: runDir,
     KAFKA_HEAP_OPTS: '-Xmx1g -Xms1g',
+    ...(version !== null ? { KAFKA_VERSION: version } : {}),
   };
   const { stdout } = await run('bash', [script, 'start'], { env, timeout: 170_000 });
   return {
@@ -277,7 +282,10 @@ class TimedSource {
   }
 }
 
-/** The pipeline `l1stream run` uses (`Engine` + `kafkaEventSource`), on the Avro topic, until n events are committed. */
+/** The events' encoding on a topic: Avro in the Confluent wire format (schema id 1), or UTF-8 JSON. */
+type Format = 'avro' | 'json';
+
+/** The pipeline `l1stream run` uses (`Engine` + `kafkaEventSource`), on a topic of `format`, until n events are committed. */
 async function pipelineRun(
   kafka: Kafka,
   topic: string,
@@ -285,6 +293,7 @@ async function pipelineRun(
   prefix: string,
   gc: GcLog,
   sourceOptions: Pick<KafkaSourceOptions, 'maxInFlightBatches' | 'maxBytesPerPartition'>,
+  format: Format = 'avro',
 ): Promise<PipelinePhase> {
   const config = checkEngineConfig({
     model: { family: 'binomial', key: 'bench', learner: 'ftrl', lambda: 1e-4 },
@@ -305,9 +314,15 @@ async function pipelineRun(
     model(snapshot);
   };
   // The writer schema from a file (id 1): no registry, so no `prepare` step before decoding.
-  const decoder = new AvroDecoder({ writerSchemas: new Map([[1, shippedSchema('event')]]) });
+  // JSON: the engine's own decoder, as `l1stream run` with `kafka.format: "json"`.
+  const decoder =
+    format === 'avro' ? new AvroDecoder({ writerSchemas: new Map([[1, shippedSchema('event')]]) }) : null;
   const timed = new TimedSource(kafkaEventSource(source));
-  const engine = new Engine(config, { source: timed.port, sink }, { decoder, partSize: 512 });
+  const engine = new Engine(
+    config,
+    { source: timed.port, sink },
+    { ...(decoder !== null ? { decoder } : {}), partSize: 512 },
+  );
   let committed = 0;
   let last = 0;
   let elu: EventLoopUtilization | undefined;
@@ -377,6 +392,7 @@ async function workerRun(
   prefix: string,
   gc: GcLog,
   sourceOptions: Pick<KafkaSourceOptions, 'maxInFlightBatches' | 'maxBytesPerPartition'>,
+  format: Format = 'avro',
 ): Promise<WorkerPhase> {
   const source = new KafkaSource(kafka, {
     topics: [topic],
@@ -415,7 +431,7 @@ async function workerRun(
     brokers: brokers.split(','),
     clientId: 'l1stream-bench-worker',
     topics: outputTopics(prefix),
-    writerSchemas: [[1, shippedSchema('event')]],
+    writerSchemas: format === 'avro' ? [[1, shippedSchema('event')]] : null,
   });
   let committed = 0;
   let last = 0;
@@ -474,12 +490,13 @@ function threadCpuSentence(raw: Phase, worker: WorkerPhase, n: number): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const us = (seconds: number, n: number) => ((1e6 * seconds) / n).toFixed(2);
 
-/** Produces n bench events (Avro, Confluent wire format) to a new topic; their bytes and the time it took. */
+/** Produces n bench events in `format` to a new topic; their bytes and the time it took. */
 async function produceEvents(
   kafka: Kafka,
   topic: string,
   n: number,
   partitions: number,
+  format: Format = 'avro',
 ): Promise<{ bytes: number; produceSeconds: number }> {
   const admin = kafka.admin();
   await admin.connect();
@@ -495,7 +512,7 @@ async function produceEvents(
   let chunk: { value: Buffer }[] = [];
   let bytes = 0;
   for (const e of benchEvents(n)) {
-    const value = encoder.encode(e);
+    const value = format === 'avro' ? encoder.encode(e) : Buffer.from(JSON.stringify(e), 'utf8');
     bytes += value.length;
     chunk.push({ value });
     if (chunk.length === 2_000) {
@@ -507,7 +524,7 @@ async function produceEvents(
   await producer.disconnect();
   const produceSeconds = (performance.now() - tp) / 1000;
   process.stderr.write(
-    `produced ${n} Avro events (${(bytes / n).toFixed(0)} bytes each) in ${produceSeconds.toFixed(1)} s\n`,
+    `produced ${n} ${format === 'avro' ? 'Avro' : 'JSON'} events (${(bytes / n).toFixed(0)} bytes each) in ${produceSeconds.toFixed(1)} s\n`,
   );
   return { bytes, produceSeconds };
 }
@@ -576,236 +593,242 @@ async function someConsumers(
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string' },
-      partitions: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      'max-bytes-per-partition': { type: 'string' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      parts: { type: 'string' },
-      'checkpoint-events': { type: 'string' },
-      'restore-models': { type: 'string' },
-      'session-timeouts': { type: 'string' },
-      'kill-after': { type: 'string' },
-      'stage-events': { type: 'string' },
-      'no-write': { type: 'boolean', default: false },
-      consumers: { type: 'string' },
-      topic: { type: 'string' },
-    },
-  });
-  const allParts = ['throughput', 'checkpoint', 'restore', 'failover'] as const;
-  const parts = new Set((values.parts ?? allParts.join(',')).split(',').map((p) => p.trim()));
-  for (const p of parts)
-    if (!(allParts as readonly string[]).includes(p))
-      throw new Error(`--parts: unknown part "${p}" (known: ${allParts.join(', ')})`);
-  const checkpointEvents = Number(values['checkpoint-events'] ?? 100_000);
-  const restoreModels = Number(values['restore-models'] ?? 10_000);
-  const sessionTimeouts = (values['session-timeouts'] ?? '30000,6000').split(',').map(Number);
-  const killAfter = Number(values['kill-after'] ?? 200_000);
-  const stageEvents = Math.min(Number(values['stage-events'] ?? 200_000), Number(values.events ?? 1_000_000));
-  const schemaFile = join(root, 'connectors/kafka/schemas/event.avsc');
-  const n = Number(values.events ?? 1_000_000);
-  const partitions = Number(values.partitions ?? 1);
-  const maxInFlight = Number(values['max-in-flight'] ?? 8);
-  const rounds = Number(values.rounds ?? 3);
-  const warmup = Math.min(n, Number(values.warmup ?? 200_000));
-  const maxBytesPerPartition = values['max-bytes-per-partition']
-    ? Number(values['max-bytes-per-partition'])
-    : undefined;
-  const loadAverage = loadavg();
-  const broker = await startBroker();
-  const kafka = new Kafka({
-    clientId: 'l1stream-bench',
-    brokers: broker.brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  // `--topic`: a topic of at least n of these events, produced by an earlier run (not produced again)
-  const topic = values.topic ?? `bench-events-${Date.now()}`;
-  const gc = new GcLog();
-  try {
-    const { bytes, produceSeconds } =
-      values.topic === undefined
-        ? await produceEvents(kafka, topic, n, partitions)
-        : { bytes: Number.NaN, produceSeconds: 0 };
+/** One broker's and format's throughput in a run: medians over rounds, ratios per round then median. */
+interface SummaryRow {
+  readonly format: Format;
+  readonly raw: number;
+  readonly pipeline: number;
+  readonly pipelineVsRaw: number;
+  readonly worker: number;
+  readonly workerVsRaw: number;
+}
 
-    const args = process.argv
-      .slice(2)
-      .filter((a) => a !== '--no-write')
-      .join(' ');
-    const brokerName = process.env.KAFKA_BROKERS
-      ? 'KAFKA_BROKERS'
-      : `local Apache Kafka ${(await run('bash', [script, 'version'])).stdout.trim()} (kafka.sh, KRaft, -Xmx1g), same machine`;
-    const result: Record<string, unknown> = {
-      command: args ? `npm run bench:kafka -- ${args}` : 'npm run bench:kafka',
-      parts: [...parts],
-      events: n,
-      partitions,
-      rounds,
+/**
+ * The throughput part on a JSON topic of the same events: raw kafkajs, (a) and (a′), alternating
+ * rounds after an untimed warm-up of each; its section of kafka.md and its summary row.
+ */
+async function jsonThroughput(
+  { kafka, brokers, topic, n, warmup, rounds, gc }: RoundSetup,
+  sourceOptions: Pick<KafkaSourceOptions, 'maxInFlightBatches' | 'maxBytesPerPartition'>,
+  bytes: number,
+  result: Record<string, unknown>,
+  sections: string[],
+): Promise<SummaryRow> {
+  if (warmup > 0) {
+    await rawConsume(kafka, topic, warmup, gc);
+    await pipelineRun(kafka, topic, warmup, `bench-json-warmup-${Date.now()}`, gc, sourceOptions, 'json');
+    await workerRun(
+      kafka,
+      brokers,
+      topic,
       warmup,
-      maxInFlightBatches: maxInFlight,
-      bytesPerEvent: bytes / n,
-      node: process.version,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadAverageAtStart: loadAverage,
-      broker: brokerName,
-      produceSeconds,
-    };
-    const sections: string[] = [
-      `# Kafka benchmark
+      `bench-json-warmup-w-${Date.now()}`,
+      gc,
+      sourceOptions,
+      'json',
+    );
+  }
+  const raws: Phase[] = [];
+  const pipes: PipelinePhase[] = [];
+  const workers: WorkerPhase[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const raw = await rawConsume(kafka, topic, n, gc);
+    raws.push(raw);
+    const pipe = await pipelineRun(kafka, topic, n, `bench-json-${Date.now()}`, gc, sourceOptions, 'json');
+    pipes.push(pipe);
+    const worker = await workerRun(
+      kafka,
+      brokers,
+      topic,
+      n,
+      `bench-json-w-${Date.now()}`,
+      gc,
+      sourceOptions,
+      'json',
+    );
+    workers.push(worker);
+    process.stderr.write(
+      `JSON round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
+        `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
+        `on a worker ${worker.eventsPerSecond.toFixed(0)} (${(worker.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw)\n`,
+    );
+  }
+  const rate = (p: Phase) => p.eventsPerSecond;
+  const vsRaw = (xs: Phase[]) => xs.map((x, i) => rate(x) / rate(raws[i]));
+  const pipeRatios = vsRaw(pipes);
+  const workerRatios = vsRaw(workers);
+  const byRatio = workerRatios.map((_, i) => i).sort((a, b) => workerRatios[a] - workerRatios[b]);
+  const mid = byRatio[(byRatio.length - 1) >> 1];
+  const perEvent = (xs: Phase[]) => {
+    const per = xs.map((x) => (1e6 * x.cpuSeconds) / n);
+    return `${median(per).toFixed(2)} (${per.map((v) => v.toFixed(2)).join(', ')})`;
+  };
+  const row: SummaryRow = {
+    format: 'json',
+    raw: median(raws.map(rate)),
+    pipeline: median(pipes.map(rate)),
+    pipelineVsRaw: median(pipeRatios),
+    worker: median(workers.map(rate)),
+    workerVsRaw: median(workerRatios),
+  };
+  result.json = { bytesPerEvent: bytes / n, raws, pipes, workers, summary: row, medianRound: mid + 1 };
+  const all = (xs: Phase[]) => xs.map((x) => rate(x).toFixed(0)).join(', ');
+  const ratios = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+  sections.push(`### Throughput, JSON: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
-${result.broker}; Node ${process.version}, ${cpus().length} CPU(s) (${String(result.cpuModel)}), shared with the broker (load average ${loadAverage.map((x) => x.toFixed(1)).join(' / ')} when the run started: other work shared the machine). Command: \`${String(result.command)}\` (parts: ${[...parts].join(', ')}). Topic: ${n.toLocaleString('en-US')} Avro events (Confluent wire format, ${(bytes / n).toFixed(0)} bytes each: 8 numeric features, a 50-level category, a tag array), ${partitions} partition(s); producing it took ${produceSeconds.toFixed(1)} s (not part of any figure).
-`,
-    ];
+The same ${n.toLocaleString('en-US')} events as UTF-8 JSON, one document per record (${(bytes / n).toFixed(0)} bytes each), on a topic of their own; decoded by the engine's JSON decoder (\`JSON.parse\` and validation), as \`l1stream run\` does with \`kafka.format: "json"\`. ${rounds} alternating rounds (raw, (a), (a′)) after an untimed warm-up of each over the first ${warmup.toLocaleString('en-US')} events; each run from the start of the topic in a new consumer group, one model (FTRL, binomial, refits off, a snapshot every 100,000 events).
 
-    if (parts.has('throughput') && values.consumers !== undefined) {
-      // Some of the consumers only (`--consumers raw,a,a′`): rounds printed, nothing written.
-      const sourceOptions = {
-        maxInFlightBatches: maxInFlight,
-        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
-      };
-      await someConsumers(
-        values.consumers,
-        { kafka, brokers: broker.brokers, topic, n, warmup, rounds, gc },
-        sourceOptions,
-      );
-      values['no-write'] = true;
-    } else if (parts.has('throughput')) {
-      const sourceOptions = {
-        maxInFlightBatches: maxInFlight,
-        ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
-      };
-      // Every consumer once over the first `warmup` events, untimed, so that no round pays for
-      // compiling kafkajs' or l1stream's code (or the broker's); then alternating timed rounds.
-      if (warmup > 0) {
-        await rawConsume(kafka, topic, warmup, gc);
-        await pipelineRun(kafka, topic, warmup, `bench-warmup-${Date.now()}`, gc, sourceOptions);
-        await workerRun(
-          kafka,
-          broker.brokers,
-          topic,
-          warmup,
-          `bench-warmup-w-${Date.now()}`,
-          gc,
-          sourceOptions,
-        );
-        await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, false);
-        await checkpointedWorkerRun(kafka, broker.brokers, topic, warmup, schemaFile);
-        await checkpointedRun(kafka, broker.brokers, topic, warmup, schemaFile, true);
-      }
-      const raws: Phase[] = [];
-      const pipes: PipelinePhase[] = [];
-      const workers: WorkerPhase[] = [];
-      const alos: CheckpointedPhase[] = [];
-      const alows: CheckpointedPhase[] = [];
-      const eoss: CheckpointedPhase[] = [];
-      for (let r = 0; r < rounds; r++) {
-        const raw = await rawConsume(kafka, topic, n, gc);
-        raws.push(raw);
-        const pipe = await pipelineRun(kafka, topic, n, `bench-${Date.now()}`, gc, sourceOptions);
-        pipes.push(pipe);
-        const onWorker = await workerRun(
-          kafka,
-          broker.brokers,
-          topic,
-          n,
-          `bench-w-${Date.now()}`,
-          gc,
-          sourceOptions,
-        );
-        workers.push(onWorker);
-        const alo = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, false);
-        alos.push(alo);
-        const alow = await checkpointedWorkerRun(kafka, broker.brokers, topic, n, schemaFile);
-        alows.push(alow);
-        const eos = await checkpointedRun(kafka, broker.brokers, topic, n, schemaFile, true);
-        eoss.push(eos);
-        process.stderr.write(
-          `round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
-            `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} events/s (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
-            `on a worker ${onWorker.eventsPerSecond.toFixed(0)} (${(onWorker.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
-            `at-least-once checkpoints ${alo.eventsPerSecond.toFixed(0)} (${us(alo.cpuSeconds, alo.committed)} µs CPU/event), ` +
-            `on a worker ${alow.eventsPerSecond.toFixed(0)} (${us(alow.cpuSeconds, alow.committed)} µs CPU/event), exactly-once ${eos.eventsPerSecond.toFixed(0)}\n`,
-        );
-      }
-      // Each round's pipeline against the raw run just before it: the machine's speed drifts
-      // between rounds (the broker and other work share it), and a round's runs drift together.
-      // The round with the median ratio is reported, with its breakdowns.
-      const ratios = raws.map((r, i) => r.seconds / pipes[i].seconds);
-      const byRatio = ratios.map((_, i) => i).sort((a, b) => ratios[a] - ratios[b]);
-      const mid = byRatio[(byRatio.length - 1) >> 1];
-      const raw = raws[mid];
-      const pipe = pipes[mid];
-      const ratio = ratios[mid];
-      const rawSeconds = raw.seconds;
-      const pipeSeconds = pipe.seconds;
-      const ours = pipe.engineSeconds;
-      const restBusy = Math.max(0, pipe.busySeconds - ours);
-      // checkpointed modes: each round's rate over the same round's (a) and raw; medians of those
-      const rate = (p: { eventsPerSecond: number }) => p.eventsPerSecond;
-      const vsA = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(pipes[i])));
-      const vsRaw = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(raws[i])));
-      const modes = {
-        raw: { eventsPerSecond: median(raws.map(rate)), rounds: raws.map(rate) },
-        noCheckpoints: { eventsPerSecond: median(pipes.map(rate)), rounds: pipes.map(rate) },
-        noCheckpointsWorker: {
-          eventsPerSecond: median(workers.map(rate)),
-          vsNoCheckpoints: median(workers.map((x, i) => rate(x) / rate(pipes[i]))),
-          vsRaw: median(workers.map((x, i) => rate(x) / rate(raws[i]))),
-          rounds: workers,
-        },
-        atLeastOnce: {
-          eventsPerSecond: median(alos.map(rate)),
-          vsNoCheckpoints: vsA(alos),
-          vsRaw: vsRaw(alos),
-          rounds: alos,
-        },
-        atLeastOnceWorker: {
-          eventsPerSecond: median(alows.map(rate)),
-          vsNoCheckpoints: vsA(alows),
-          vsRaw: vsRaw(alows),
-          vsAtLeastOnce: median(alows.map((x, i) => rate(x) / rate(alos[i]))),
-          cpuMicrosPerEvent: median(alows.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
-          atLeastOnceCpuMicrosPerEvent: median(alos.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
-          rounds: alows,
-        },
-        exactlyOnce: {
-          eventsPerSecond: median(eoss.map(rate)),
-          vsNoCheckpoints: vsA(eoss),
-          vsRaw: vsRaw(eoss),
-          rounds: eoss,
-        },
-      };
-      Object.assign(result, {
-        medianRound: mid + 1,
-        raw,
-        pipeline: pipe,
-        rawRounds: raws,
-        pipelineRounds: pipes,
-        roundRatios: ratios,
-        ratio,
-        goal: 0.7,
-        metGoal: ratio >= 0.7,
-        checkpointModes: modes,
-      });
-      const loadAfterRounds = loadavg();
-      result.loadAverageAfterRounds = loadAfterRounds;
-      const stages: EngineStages = await engineStages(stageEvents, Math.round(n / pipe.batches), 5);
-      result.engineStages = stages;
-      const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
-      // CPU µs per event of each round (all the process' threads), median first
-      const cpuPer = (xs: ReadonlyArray<{ cpuSeconds: number; committed?: number }>) => {
-        const per = xs.map((x) => (1e6 * x.cpuSeconds) / (x.committed ?? n));
-        return `${median(per).toFixed(2)} (${per.map((v) => v.toFixed(2)).join(', ')})`;
-      };
-      const row = (name: string, xs: CheckpointedPhase[]) => {
-        const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
-        return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(xs)} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all${m.finalStateBytes > 0 ? ` (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB)` : ''}, ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
-      };
-      sections.push(`## Throughput: no checkpoints, at-least-once checkpoints, exactly-once
+| consumer | events/s (median) | vs raw (median of rounds) | all rounds, events/s | all rounds, vs raw | CPU µs/event of the process, median (rounds) |
+|---|---:|---:|---|---|---|
+| raw kafkajs | ${row.raw.toFixed(0)} | 1.00 | ${all(raws)} | | ${perEvent(raws)} |
+| (a) no checkpoints, one thread | ${row.pipeline.toFixed(0)} | ${row.pipelineVsRaw.toFixed(2)} | ${all(pipes)} | ${ratios(pipeRatios)} | ${perEvent(pipes)} |
+| (a′) no checkpoints, engine on a worker thread | ${row.worker.toFixed(0)} | **${row.workerVsRaw.toFixed(2)}** | ${all(workers)} | ${ratios(workerRatios)} | ${perEvent(workers)} |
+
+Goal: ≥ 0.70 × raw — ${row.workerVsRaw >= 0.7 || row.pipelineVsRaw >= 0.7 ? 'met' : 'NOT met'}. In the median round of (a′) (round ${mid + 1}) the worker's event loop was busy ${f2(workers[mid].workerBusySeconds)} s and idle ${f2(workers[mid].workerIdleSeconds)} s, the main thread's busy ${f2(workers[mid].mainBusySeconds)} s; the source waited for room ${workers[mid].waits} time(s), ${f2(workers[mid].waitedSeconds)} s in all; ${workers[mid].deadLetters} dead letters.${threadCpuSentence(raws[mid], workers[mid], n)}
+`);
+  return row;
+}
+
+/** What the Avro throughput part runs on (one broker). */
+interface ThroughputSetup extends RoundSetup {
+  readonly sourceOptions: Pick<KafkaSourceOptions, 'maxInFlightBatches' | 'maxBytesPerPartition'>;
+  readonly maxInFlight: number;
+  readonly schemaFile: string;
+  readonly stageEvents: number;
+  /** Gets the part's figures (kafka.json). */
+  readonly result: Record<string, unknown>;
+  /** Gets the part's sections of kafka.md. */
+  readonly sections: string[];
+}
+
+/** The throughput part on the Avro topic: every consumer, alternating rounds; its summary row. */
+async function avroThroughput({
+  kafka,
+  brokers,
+  topic,
+  n,
+  warmup,
+  rounds,
+  gc,
+  sourceOptions,
+  maxInFlight,
+  schemaFile,
+  stageEvents,
+  result,
+  sections,
+}: ThroughputSetup): Promise<SummaryRow> {
+  // Every consumer once over the first `warmup` events, untimed, so that no round pays for
+  // compiling kafkajs' or l1stream's code (or the broker's); then alternating timed rounds.
+  if (warmup > 0) {
+    await rawConsume(kafka, topic, warmup, gc);
+    await pipelineRun(kafka, topic, warmup, `bench-warmup-${Date.now()}`, gc, sourceOptions);
+    await workerRun(kafka, brokers, topic, warmup, `bench-warmup-w-${Date.now()}`, gc, sourceOptions);
+    await checkpointedRun(kafka, brokers, topic, warmup, schemaFile, false);
+    await checkpointedWorkerRun(kafka, brokers, topic, warmup, schemaFile);
+    await checkpointedRun(kafka, brokers, topic, warmup, schemaFile, true);
+  }
+  const raws: Phase[] = [];
+  const pipes: PipelinePhase[] = [];
+  const workers: WorkerPhase[] = [];
+  const alos: CheckpointedPhase[] = [];
+  const alows: CheckpointedPhase[] = [];
+  const eoss: CheckpointedPhase[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const raw = await rawConsume(kafka, topic, n, gc);
+    raws.push(raw);
+    const pipe = await pipelineRun(kafka, topic, n, `bench-${Date.now()}`, gc, sourceOptions);
+    pipes.push(pipe);
+    const onWorker = await workerRun(kafka, brokers, topic, n, `bench-w-${Date.now()}`, gc, sourceOptions);
+    workers.push(onWorker);
+    const alo = await checkpointedRun(kafka, brokers, topic, n, schemaFile, false);
+    alos.push(alo);
+    const alow = await checkpointedWorkerRun(kafka, brokers, topic, n, schemaFile);
+    alows.push(alow);
+    const eos = await checkpointedRun(kafka, brokers, topic, n, schemaFile, true);
+    eoss.push(eos);
+    process.stderr.write(
+      `round ${r + 1}/${rounds}: raw kafkajs ${raw.eventsPerSecond.toFixed(0)} events/s, ` +
+        `l1stream pipeline ${pipe.eventsPerSecond.toFixed(0)} events/s (${(pipe.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
+        `on a worker ${onWorker.eventsPerSecond.toFixed(0)} (${(onWorker.eventsPerSecond / raw.eventsPerSecond).toFixed(2)} × raw), ` +
+        `at-least-once checkpoints ${alo.eventsPerSecond.toFixed(0)} (${us(alo.cpuSeconds, alo.committed)} µs CPU/event), ` +
+        `on a worker ${alow.eventsPerSecond.toFixed(0)} (${us(alow.cpuSeconds, alow.committed)} µs CPU/event), exactly-once ${eos.eventsPerSecond.toFixed(0)}\n`,
+    );
+  }
+  // Each round's pipeline against the raw run just before it: the machine's speed drifts
+  // between rounds (the broker and other work share it), and a round's runs drift together.
+  // The round with the median ratio is reported, with its breakdowns.
+  const ratios = raws.map((r, i) => r.seconds / pipes[i].seconds);
+  const byRatio = ratios.map((_, i) => i).sort((a, b) => ratios[a] - ratios[b]);
+  const mid = byRatio[(byRatio.length - 1) >> 1];
+  const raw = raws[mid];
+  const pipe = pipes[mid];
+  const ratio = ratios[mid];
+  const rawSeconds = raw.seconds;
+  const pipeSeconds = pipe.seconds;
+  const ours = pipe.engineSeconds;
+  const restBusy = Math.max(0, pipe.busySeconds - ours);
+  // checkpointed modes: each round's rate over the same round's (a) and raw; medians of those
+  const rate = (p: { eventsPerSecond: number }) => p.eventsPerSecond;
+  const vsA = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(pipes[i])));
+  const vsRaw = (xs: CheckpointedPhase[]) => median(xs.map((x, i) => rate(x) / rate(raws[i])));
+  const modes = {
+    raw: { eventsPerSecond: median(raws.map(rate)), rounds: raws.map(rate) },
+    noCheckpoints: { eventsPerSecond: median(pipes.map(rate)), rounds: pipes.map(rate) },
+    noCheckpointsWorker: {
+      eventsPerSecond: median(workers.map(rate)),
+      vsNoCheckpoints: median(workers.map((x, i) => rate(x) / rate(pipes[i]))),
+      vsRaw: median(workers.map((x, i) => rate(x) / rate(raws[i]))),
+      rounds: workers,
+    },
+    atLeastOnce: {
+      eventsPerSecond: median(alos.map(rate)),
+      vsNoCheckpoints: vsA(alos),
+      vsRaw: vsRaw(alos),
+      rounds: alos,
+    },
+    atLeastOnceWorker: {
+      eventsPerSecond: median(alows.map(rate)),
+      vsNoCheckpoints: vsA(alows),
+      vsRaw: vsRaw(alows),
+      vsAtLeastOnce: median(alows.map((x, i) => rate(x) / rate(alos[i]))),
+      cpuMicrosPerEvent: median(alows.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
+      atLeastOnceCpuMicrosPerEvent: median(alos.map((x) => (1e6 * x.cpuSeconds) / x.committed)),
+      rounds: alows,
+    },
+    exactlyOnce: {
+      eventsPerSecond: median(eoss.map(rate)),
+      vsNoCheckpoints: vsA(eoss),
+      vsRaw: vsRaw(eoss),
+      rounds: eoss,
+    },
+  };
+  Object.assign(result, {
+    medianRound: mid + 1,
+    raw,
+    pipeline: pipe,
+    rawRounds: raws,
+    pipelineRounds: pipes,
+    roundRatios: ratios,
+    ratio,
+    goal: 0.7,
+    metGoal: ratio >= 0.7,
+    checkpointModes: modes,
+  });
+  const loadAfterRounds = loadavg();
+  result.loadAverageAfterRounds = loadAfterRounds;
+  const stages: EngineStages = await engineStages(stageEvents, Math.round(n / pipe.batches), 5);
+  result.engineStages = stages;
+  const pct = (s: number) => `${((100 * s) / pipe.seconds).toFixed(0)}%`;
+  // CPU µs per event of each round (all the process' threads), median first
+  const cpuPer = (xs: ReadonlyArray<{ cpuSeconds: number; committed?: number }>) => {
+    const per = xs.map((x) => (1e6 * x.cpuSeconds) / (x.committed ?? n));
+    return `${median(per).toFixed(2)} (${per.map((v) => v.toFixed(2)).join(', ')})`;
+  };
+  const row = (name: string, xs: CheckpointedPhase[]) => {
+    const m = xs[byRatio[(byRatio.length - 1) >> 1]] ?? xs[0];
+    return `| ${name} | ${median(xs.map(rate)).toFixed(0)} | ${vsA(xs).toFixed(2)} | ${vsRaw(xs).toFixed(2)} | ${xs.map((x) => x.eventsPerSecond.toFixed(0)).join(', ')} | ${cpuPer(xs)} | ${f2(m.busySeconds)} / ${f2(m.idleSeconds)} | ${m.statesWritten} states, ${(m.stateBytes / 1e6).toFixed(1)} MB in all${m.finalStateBytes > 0 ? ` (the last ${(m.finalStateBytes / 1e6).toFixed(2)} MB)` : ''}, ${m.mode === 'exactly-once' ? `${m.transactions} transactions` : `${m.offsetCommits} offset commits`} |`;
+  };
+  sections.push(`### Throughput, Avro: no checkpoints, at-least-once checkpoints, exactly-once
 
 The same topic, ${rounds} alternating rounds after an untimed warm-up of each over the first ${warmup.toLocaleString('en-US')} events; each run from the start of the topic in a new consumer group (and new output topics), one model (FTRL, binomial, refits off, a snapshot every 100,000 events):
 
@@ -829,7 +852,7 @@ ${row('(c) exactly-once (`KafkaTransactions`)', eoss)}
 
 Load average when the rounds ended: ${loadAfterRounds.map((x) => x.toFixed(1)).join(' / ')}. Ratios are per round (each run against the same round's (a) or raw run), then the median over rounds. (b′) against (b), per round: ${alows.map((x, i) => `${(rate(x) / rate(alos[i])).toFixed(2)}×`).join(', ')} (median ${modes.atLeastOnceWorker.vsAtLeastOnce.toFixed(2)}×); CPU µs/event counts every thread of the process (kafkajs, the engine, the worker), from the first batch to the last commit. The median round of (b), (b′) and (c) is the one whose (a) / raw ratio is the median (round ${mid + 1}). Every state written is the model's whole checkpoint, and a binomial model's checkpoint grows with the events it has scored until its progressive AUC's sample is full: 9 bytes per (score, label) pair, up to \`model.aucSample\` (default 65,536 ≈ 0.6 MB), so over this topic the states grow from ~0 to ${((eoss[0]?.finalStateBytes ?? 0) / 1e6).toFixed(1)} MB (see the checkpoint section for what the rest is).
 `);
-      sections.push(`## Throughput: raw kafkajs vs the l1stream pipeline (no checkpoints)
+  sections.push(`### Throughput, Avro: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
 The round with the median ratio of (a) to raw (round ${mid + 1}):
 
@@ -876,20 +899,184 @@ The engine on a worker thread, (a′): all rounds, raw / worker seconds = ratio:
 
 ${pipe.snapshots} snapshots published; final model: ${pipe.nonZero} non-zero coefficients, progressive log loss ${pipe.progressiveLogLoss.toFixed(4)}; ${pipe.deadLetters} dead letters.
 `);
-    }
+  return {
+    format: 'avro',
+    raw: modes.raw.eventsPerSecond,
+    pipeline: modes.noCheckpoints.eventsPerSecond,
+    pipelineVsRaw: median(ratios),
+    worker: modes.noCheckpointsWorker.eventsPerSecond,
+    workerVsRaw: modes.noCheckpointsWorker.vsRaw,
+  };
+}
 
-    if (parts.has('checkpoint')) {
-      const sizes: CheckpointSize[] = [];
-      for (const bits of [18, 20]) {
-        sizes.push(await checkpointSize(kafka, bits, checkpointEvents, 16, 3));
-        process.stderr.write(
-          `checkpoint 2^${bits}: ${(sizes[sizes.length - 1].bytes / 1e6).toFixed(1)} MB\n`,
-        );
-      }
-      result.checkpointSize = sizes;
-      const mb = (b: number) => (b / 1e6).toFixed(2);
-      const ms = (x: number) => x.toFixed(0);
-      sections.push(`## Checkpoint size and time per model (FTRL, hashing)
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      partitions: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'max-bytes-per-partition': { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      parts: { type: 'string' },
+      'checkpoint-events': { type: 'string' },
+      'restore-models': { type: 'string' },
+      'session-timeouts': { type: 'string' },
+      'kill-after': { type: 'string' },
+      'stage-events': { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      consumers: { type: 'string' },
+      topic: { type: 'string' },
+      versions: { type: 'string' },
+    },
+  });
+  const allParts = ['throughput', 'json', 'checkpoint', 'restore', 'failover'] as const;
+  const parts = new Set((values.parts ?? allParts.join(',')).split(',').map((p) => p.trim()));
+  for (const p of parts)
+    if (!(allParts as readonly string[]).includes(p))
+      throw new Error(`--parts: unknown part "${p}" (known: ${allParts.join(', ')})`);
+  const checkpointEvents = Number(values['checkpoint-events'] ?? 100_000);
+  const restoreModels = Number(values['restore-models'] ?? 10_000);
+  const sessionTimeouts = (values['session-timeouts'] ?? '30000,6000').split(',').map(Number);
+  const killAfter = Number(values['kill-after'] ?? 200_000);
+  const stageEvents = Math.min(Number(values['stage-events'] ?? 200_000), Number(values.events ?? 1_000_000));
+  const schemaFile = join(root, 'connectors/kafka/schemas/event.avsc');
+  const n = Number(values.events ?? 1_000_000);
+  const partitions = Number(values.partitions ?? 1);
+  const maxInFlight = Number(values['max-in-flight'] ?? 8);
+  const rounds = Number(values.rounds ?? 3);
+  const warmup = Math.min(n, Number(values.warmup ?? 200_000));
+  const maxBytesPerPartition = values['max-bytes-per-partition']
+    ? Number(values['max-bytes-per-partition'])
+    : undefined;
+  const loadAverage = loadavg();
+  // `--versions`: the broker versions the throughput parts run on, one broker after the other (the
+  // checkpoint, restore and fail-over parts run on the first); KAFKA_VERSION or KAFKA_BROKERS: that one
+  const defaultVersion = (
+    await run('bash', [script, 'version'], { env: { ...process.env, KAFKA_VERSION: '' } })
+  ).stdout.trim();
+  const versions: Array<string | null> = process.env.KAFKA_BROKERS
+    ? [null]
+    : values.versions !== undefined
+      ? values.versions.split(',').map((v) => v.trim())
+      : process.env.KAFKA_VERSION
+        ? [process.env.KAFKA_VERSION]
+        : [defaultVersion, '3.9.1'];
+  const args = process.argv
+    .slice(2)
+    .filter((a) => a !== '--no-write')
+    .join(' ');
+  const result: Record<string, unknown> = {
+    command: args ? `npm run bench:kafka -- ${args}` : 'npm run bench:kafka',
+    parts: [...parts],
+    events: n,
+    partitions,
+    rounds,
+    warmup,
+    maxInFlightBatches: maxInFlight,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverageAtStart: loadAverage,
+  };
+  const brokerResults: Array<Record<string, unknown>> = [];
+  result.brokers = brokerResults;
+  const summary: Array<SummaryRow & { readonly broker: string }> = [];
+  // per broker: its throughput sections; then the other parts' (run on the first broker)
+  const sections: string[] = [];
+  const otherSections: string[] = [];
+  const sourceOptions = {
+    maxInFlightBatches: maxInFlight,
+    ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
+  };
+  const gc = new GcLog();
+  try {
+    for (const [index, version] of versions.entries()) {
+      const first = index === 0;
+      const broker = await startBroker(version);
+      try {
+        const kafka = new Kafka({
+          clientId: 'l1stream-bench',
+          brokers: broker.brokers.split(','),
+          logLevel: logLevel.NOTHING,
+        });
+        const brokerVersion = process.env.KAFKA_BROKERS ? null : (version ?? defaultVersion);
+        const brokerName =
+          brokerVersion === null
+            ? 'KAFKA_BROKERS'
+            : `local Apache Kafka ${brokerVersion} (kafka.sh, KRaft, -Xmx1g), same machine`;
+        const perBroker: Record<string, unknown> = { broker: brokerName, loadAverageAtStart: loadavg() };
+        brokerResults.push(perBroker);
+        // `--topic`: a topic of at least n of these events, produced by an earlier run (not produced again)
+        const topic = values.topic ?? `bench-events-${Date.now()}`;
+        const needsAvro = parts.has('throughput') || (first && parts.has('failover'));
+        const { bytes, produceSeconds } =
+          values.topic === undefined && needsAvro
+            ? await produceEvents(kafka, topic, n, partitions)
+            : { bytes: Number.NaN, produceSeconds: 0 };
+        Object.assign(perBroker, { bytesPerEvent: bytes / n, produceSeconds });
+        sections.push(`## Kafka ${brokerVersion ?? '(KAFKA_BROKERS)'}
+
+${brokerName}, load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(
+            ' / ',
+          )} when its parts started.${needsAvro ? ` Topic: ${n.toLocaleString('en-US')} Avro events (Confluent wire format, ${(bytes / n).toFixed(0)} bytes each: 8 numeric features, a 50-level category, a tag array), ${partitions} partition(s); producing it took ${produceSeconds.toFixed(1)} s (not part of any figure).` : ''}
+`);
+
+        if (parts.has('throughput') && values.consumers !== undefined) {
+          // Some of the consumers only (`--consumers raw,a,a′`): rounds printed, nothing written.
+          await someConsumers(
+            values.consumers,
+            { kafka, brokers: broker.brokers, topic, n, warmup, rounds, gc },
+            sourceOptions,
+          );
+          values['no-write'] = true;
+        } else if (parts.has('throughput')) {
+          const row = await avroThroughput({
+            kafka,
+            brokers: broker.brokers,
+            topic,
+            n,
+            warmup,
+            rounds,
+            gc,
+            sourceOptions,
+            maxInFlight,
+            schemaFile,
+            stageEvents,
+            result: perBroker,
+            sections,
+          });
+          summary.push({ broker: brokerVersion ?? 'KAFKA_BROKERS', ...row });
+        }
+
+        if (parts.has('json')) {
+          const jsonTopic = `bench-events-json-${Date.now()}`;
+          const produced = await produceEvents(kafka, jsonTopic, n, partitions, 'json');
+          const row = await jsonThroughput(
+            { kafka, brokers: broker.brokers, topic: jsonTopic, n, warmup, rounds, gc },
+            sourceOptions,
+            produced.bytes,
+            perBroker,
+            sections,
+          );
+          summary.push({ broker: brokerVersion ?? 'KAFKA_BROKERS', ...row });
+        }
+
+        if (first) {
+          if (parts.has('checkpoint')) {
+            const sizes: CheckpointSize[] = [];
+            for (const bits of [18, 20]) {
+              sizes.push(await checkpointSize(kafka, bits, checkpointEvents, 16, 3));
+              process.stderr.write(
+                `checkpoint 2^${bits}: ${(sizes[sizes.length - 1].bytes / 1e6).toFixed(1)} MB\n`,
+              );
+            }
+            result.checkpointSize = sizes;
+            const mb = (b: number) => (b / 1e6).toFixed(2);
+            const ms = (x: number) => x.toFixed(0);
+            otherSections.push(`## Checkpoint size and time per model (FTRL, hashing)
 
 One model (\`LiveModel\`, FTRL, binomial, λ₁ = 1e-4, \`model.hashBits\` 18 and 20, refits off), after ${checkpointEvents.toLocaleString('en-US')} events of 16 categorical features with names drawn from 4,000,000 values each (+ 1 numeric), so that most columns are touched. Medians of 3: encode = \`live.checkpoint()\`; decode = \`LiveModel.fromCheckpoint\`; write = \`KafkaStateStore.checkpoint\` + \`flush()\` to a new state topic (1 partition, chunks of 512 KiB, acks all, requests of ≤ 900 KiB); restore = \`restore([partition])\` on a fresh store (reads the state topic, with both slots written, to its end with a short-lived consumer group) and then \`fromCheckpoint\`.
 
@@ -905,15 +1092,15 @@ ${sizes.map((s) => `| 2^${s.hashBits} | ${mb(s.parts.learner)} MB | ${mb(s.parts
 
 All repetitions, write / restore ms: ${sizes.map((s) => `2^${s.hashBits}: ${s.writeMsAll.map(ms).join(', ')} / ${s.restoreMsAll.map(ms).join(', ')}`).join('; ')}.
 `);
-    }
+          }
 
-    if (parts.has('restore')) {
-      const many = await restoreMany(kafka, restoreModels, 20, 1, 3);
-      result.restoreMany = many;
-      const med = median(many.restoreMs);
-      process.stderr.write(`restore of ${many.models} models: ${med.toFixed(0)} ms\n`);
-      const p = many.parts;
-      sections.push(`## Restore time for ${many.models.toLocaleString('en-US')} models
+          if (parts.has('restore')) {
+            const many = await restoreMany(kafka, restoreModels, 20, 1, 3);
+            result.restoreMany = many;
+            const med = median(many.restoreMs);
+            process.stderr.write(`restore of ${many.models} models: ${med.toFixed(0)} ms\n`);
+            const p = many.parts;
+            otherSections.push(`## Restore time for ${many.models.toLocaleString('en-US')} models
 
 ${many.models.toLocaleString('en-US')} keyed models (\`LiveModel\`, FTRL, binomial, ${many.eventsPerModel} events each of 8 numeric features and a 50-level category), on 4 input partitions, each checkpointed ${many.checkpointsPerModel} times through one \`KafkaStateStore\` (both slots hold a state, as on a state topic compaction has not cleaned yet): ${many.records.toLocaleString('en-US')} records on a state topic of ${many.stateTopicPartitions} partition(s) (the default \`kafka.partitions\`). Then \`KafkaStateStore.restore(all 4 input partitions)\` on a fresh store, 3 times.
 
@@ -926,25 +1113,34 @@ ${many.models.toLocaleString('en-US')} keyed models (\`LiveModel\`, FTRL, binomi
 | writing the ${many.checkpointsPerModel * many.models} states (\`checkpoint\` × ${many.checkpointsPerModel * many.models} + \`flush\`) | ${many.writeMs.toFixed(0)} ms |
 | building the models (learning + \`checkpoint()\`, not Kafka) | ${many.buildMs.toFixed(0)} ms |
 `);
-    }
+          }
 
-    if (parts.has('failover')) {
-      const dir = mkdtempSync(join(tmpdir(), 'l1stream-failover-'));
-      const runs: Failover[] = [];
-      try {
-        for (const timeout of sessionTimeouts) {
-          const f = await failover(kafka, broker.brokers, topic, schemaFile, root, dir, timeout, killAfter);
-          runs.push(f);
-          process.stderr.write(
-            `fail-over, session ${timeout} ms: ${f.lastCommitToResumeSeconds.toFixed(1)} s from the last commit to the next\n`,
-          );
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-      result.failover = runs;
-      const s1 = (x: number) => x.toFixed(1);
-      sections.push(`## Fail-over: a killed instance's last commit to its partitions being processed again
+          if (parts.has('failover')) {
+            const dir = mkdtempSync(join(tmpdir(), 'l1stream-failover-'));
+            const runs: Failover[] = [];
+            try {
+              for (const timeout of sessionTimeouts) {
+                const f = await failover(
+                  kafka,
+                  broker.brokers,
+                  topic,
+                  schemaFile,
+                  root,
+                  dir,
+                  timeout,
+                  killAfter,
+                );
+                runs.push(f);
+                process.stderr.write(
+                  `fail-over, session ${timeout} ms: ${f.lastCommitToResumeSeconds.toFixed(1)} s from the last commit to the next\n`,
+                );
+              }
+            } finally {
+              rmSync(dir, { recursive: true, force: true });
+            }
+            result.failover = runs;
+            const s1 = (x: number) => x.toFixed(1);
+            otherSections.push(`## Fail-over: a killed instance's last commit to its partitions being processed again
 
 \`l1stream run --config\` (the built \`bin/l1stream.js\`, one child process per instance) on the topic above: one model (FTRL, binomial, refits off), at-least-once with the default checkpoints (10,000 records / 10 s), JSON outputs. Instance A is killed with SIGKILL 0.5 s after the group has committed ${killAfter.toLocaleString('en-US')} events (mid-stream); instance B, same configuration and group, is spawned right after A has exited. The group's committed offset is polled every 25 ms (\`admin.fetchOffsets\`): A's last commit is the last advance seen before the kill (checkpoints come every ~12,000 records here, a few per second, so the kill always falls shortly after one), B's resumption the first advance after it (B's first checkpoint: it restores the state, re-reads from A's last committed offset and commits after 10,000 records).
 
@@ -954,20 +1150,41 @@ ${runs.map((f) => `| ${f.sessionTimeoutMs} | ${s1(f.coldStartSeconds)} s | ${(10
 
 With one model per group (no \`model.keyBy: "key"\`), B refuses to join while the dead A is still a member (\`refuseSecondInstance\`): it waits until A's session times out, so the gap is about \`sessionTimeoutMs\` plus B's own start (Node, connecting, joining, restoring the state, the first checkpoint's 10,000 records). "A: spawn → first commit" is the same start with an empty group.
 `);
+          }
+        }
+      } finally {
+        await broker.stop();
+      }
     }
-
-    const md = sections.join('\n');
-    if (!values['no-write']) {
-      const outDir = join(root, 'bench/results');
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(join(outDir, 'kafka.json'), `${JSON.stringify(result, null, 2)}\n`);
-      writeFileSync(join(outDir, 'kafka.md'), md);
-    }
-    process.stdout.write(md);
   } finally {
     gc.close();
-    await broker.stop();
   }
+  result.summary = summary;
+  const title = `# Kafka benchmark
+
+Node ${process.version}, ${cpus().length} CPU(s) (${String(result.cpuModel)}), shared with the broker (load average ${loadAverage.map((x) => x.toFixed(1)).join(' / ')} when the run started: other work shared the machine). Command: \`${String(result.command)}\` (parts: ${[...parts].join(', ')}; brokers: ${versions.map((v) => v ?? 'KAFKA_BROKERS').join(', ')}, one after the other on the same machine: the throughput parts on each, the others on the first).
+`;
+  const summaryTable =
+    summary.length === 0
+      ? []
+      : [
+          `## Summary: the pipeline against the raw consumer, per broker and format
+
+${n.toLocaleString('en-US')} events, ${rounds} alternating rounds each; events/s are medians, ratios the median of the per-round ratios to the same round's raw run. Goal (issue 13): ≥ 0.70 × raw.
+
+| broker | format | raw kafkajs, events/s | (a) one thread, events/s | (a) vs raw | (a′) engine on a worker, events/s | (a′) vs raw |
+|---|---|---:|---:|---:|---:|---:|
+${summary.map((r) => `| ${r.broker} | ${r.format === 'avro' ? 'Avro' : 'JSON'} | ${r.raw.toFixed(0)} | ${r.pipeline.toFixed(0)} | ${r.pipelineVsRaw.toFixed(2)} | ${r.worker.toFixed(0)} | **${r.workerVsRaw.toFixed(2)}** |`).join('\n')}
+`,
+        ];
+  const md = [title, ...summaryTable, ...sections, ...otherSections].join('\n');
+  if (!values['no-write']) {
+    const outDir = join(root, 'bench/results');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'kafka.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(outDir, 'kafka.md'), md);
+  }
+  process.stdout.write(md);
 }
 
 main().catch((err: unknown) => {
