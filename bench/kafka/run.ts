@@ -702,21 +702,9 @@ interface ThroughputSetup extends RoundSetup {
 }
 
 /** The throughput part on the Avro topic: every consumer, alternating rounds; its summary row. */
-async function avroThroughput({
-  kafka,
-  brokers,
-  topic,
-  n,
-  warmup,
-  rounds,
-  gc,
-  sourceOptions,
-  maxInFlight,
-  schemaFile,
-  stageEvents,
-  result,
-  sections,
-}: ThroughputSetup): Promise<SummaryRow> {
+async function avroThroughput(setup: ThroughputSetup): Promise<SummaryRow> {
+  const { kafka, brokers, topic, n, warmup, rounds, gc, sourceOptions, maxInFlight } = setup;
+  const { schemaFile, stageEvents, result, sections } = setup;
   // Every consumer once over the first `warmup` events, untimed, so that no round pays for
   // compiling kafkajs' or l1stream's code (or the broker's); then alternating timed rounds.
   if (warmup > 0) {
@@ -1024,23 +1012,14 @@ ${brokerName}, load average ${loadavg()
           )} when its parts started.${needsAvro ? ` Topic: ${n.toLocaleString('en-US')} Avro events (Confluent wire format, ${(bytes / n).toFixed(0)} bytes each: 8 numeric features, a 50-level category, a tag array), ${partitions} partition(s); producing it took ${produceSeconds.toFixed(1)} s (not part of any figure).` : ''}
 `);
 
+        const roundSetup: RoundSetup = { kafka, brokers: broker.brokers, topic, n, warmup, rounds, gc };
         if (parts.has('throughput') && values.consumers !== undefined) {
           // Some of the consumers only (`--consumers raw,a,a′`): rounds printed, nothing written.
-          await someConsumers(
-            values.consumers,
-            { kafka, brokers: broker.brokers, topic, n, warmup, rounds, gc },
-            sourceOptions,
-          );
+          await someConsumers(values.consumers, roundSetup, sourceOptions);
           values['no-write'] = true;
         } else if (parts.has('throughput')) {
           const row = await avroThroughput({
-            kafka,
-            brokers: broker.brokers,
-            topic,
-            n,
-            warmup,
-            rounds,
-            gc,
+            ...roundSetup,
             sourceOptions,
             maxInFlight,
             schemaFile,
@@ -1055,7 +1034,7 @@ ${brokerName}, load average ${loadavg()
           const jsonTopic = `bench-events-json-${Date.now()}`;
           const produced = await produceEvents(kafka, jsonTopic, n, partitions, 'json');
           const row = await jsonThroughput(
-            { kafka, brokers: broker.brokers, topic: jsonTopic, n, warmup, rounds, gc },
+            { ...roundSetup, topic: jsonTopic },
             sourceOptions,
             produced.bytes,
             perBroker,
