@@ -232,9 +232,28 @@ export function windowDesign(rows: WindowRows, screen?: ColumnScreen): WindowDes
       work.values = new Float64Array(work.compact.length);
     }
     const full = SparseDesign.fromCountedRows(n, p, rowStart, compact, rows.values, counts, repeats, work);
-    const { x, index, bound } = screenDesign(full, rows.weights, screen, find, work.mass);
-    const modelCol = new Int32Array(x.cols);
-    for (let c = 0; c < p; c++) if (index[c]! >= 0) modelCol[index[c]!] = all[c]!;
+    const { mass } = work;
+    columnMass(full, rows.weights, mass);
+    const unit = screen.l1 * total(rows.weights, n);
+    // a penalty factor other than 1 scales its column's limit, the starts' columns stay (`ColumnScreen`)
+    let bound = 0;
+    for (let k = 0; k < screen.penaltyCols.length; k++) {
+      const c = find(screen.penaltyCols[k]!);
+      const pf = screen.penaltyValues[k]!;
+      if (c >= 0) bound = Math.max(bound, scaleLimit(mass, c, unit, pf));
+    }
+    for (const keep of screen.keep) {
+      for (let k = 0; k < keep.length; k++) {
+        const c = find(keep[k]!);
+        if (c >= 0) mass[c] = Infinity;
+      }
+    }
+    const index = new Int32Array(p);
+    const found = new Float64Array(2);
+    const q = screenColumns(full.colStart, p, mass, unit, index, found);
+    const x = keptColumns(full, index, q, found[1]!);
+    bound = Math.max(bound, found[0]!);
+    const modelCol = keptModelColumns(all, index, x.cols);
     const column = (j: number): number => {
       const c = find(j);
       return c < 0 ? -1 : index[c]!;
@@ -302,6 +321,19 @@ function compactRows(
   return p;
 }
 
+function total(a: Float64Array, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += a[i]!;
+  return sum;
+}
+
+/** The model columns of the design columns kept (`index` ≥ 0). */
+function keptModelColumns(all: Int32Array, index: Int32Array, q: number): Int32Array {
+  const modelCol = new Int32Array(q);
+  for (let c = 0; c < all.length; c++) if (index[c]! >= 0) modelCol[index[c]!] = all[c]!;
+  return modelCol;
+}
+
 /** Σ counts[1 .. p]: the entries that are not repeats within a row. */
 function sumCounts(counts: Int32Array, p: number): number {
   let sum = 0;
@@ -341,45 +373,44 @@ function keptColumns(x: SparseDesign, index: Int32Array, q: number, nnz: number)
 }
 
 /**
- * The columns of `full` that `screen` keeps (in order), their index in it (-1: left out), and the
- * largest Σ_i w_i |x_ij| / (λ α pf_j) of those left out (`WindowDesign.screenBound`).
+ * Column c's mass relative to its limit with penalty factor `pf` (the limit of the others is λα):
+ * 0 when it is left out (Infinity, excluded, or at most λα pf), Infinity when kept; returns its
+ * Σ w |x| / (λα pf) when left out with a finite pf (else 0).
  */
-function screenDesign(
-  full: SparseDesign,
-  weights: Float64Array,
-  screen: ColumnScreen,
-  find: (j: number) => number,
+function scaleLimit(mass: Float64Array, c: number, unit: number, pf: number): number {
+  const m = mass[c]!;
+  if (m <= unit * (1 + SCREEN_MARGIN) * pf) {
+    mass[c] = 0;
+    return pf < Infinity ? m / (unit * pf) : 0;
+  }
+  mass[c] = Infinity;
+  return 0;
+}
+
+/**
+ * A margin above the masses' rounding (n terms: n · 2^-53 relative) that takes in the columns at
+ * the bound (an id seen λ n times), whose |G_j| is below it unless some |y − p| rounds to 1: the
+ * certificate checks that (`WindowDesign.screenBound`).
+ */
+const SCREEN_MARGIN = 1e-9;
+
+/**
+ * Each column's index among those whose `mass` is above `unit` (λα times Σ w), in order, or −1;
+ * returns how many, with `found[0]` the largest mass / unit of the others and `found[1]` the
+ * entries of those kept.
+ */
+function screenColumns(
+  colStart: Int32Array,
+  p: number,
   mass: Float64Array,
-): { x: SparseDesign; index: Int32Array; bound: number } {
-  const { rows: n, cols: p, colStart } = full;
-  let sw = 0;
-  for (let i = 0; i < n; i++) sw += weights[i]!;
-  columnMass(full, weights, mass);
-  const unit = screen.l1 * sw;
-  // a margin above the sums' rounding (n terms: n · 2^-53 relative) takes in the columns at the
-  // bound (an id seen λ n times), whose |G_j| is below it unless some |y − p| rounds to 1: the
-  // certificate checks that (`screenBound`)
-  const limit = unit * (1 + 1e-9);
-  let bound = 0;
-  // a penalty factor other than 1 scales its column's limit (Infinity: excluded anyway; 0: kept)
-  for (let k = 0; k < screen.penaltyCols.length; k++) {
-    const c = find(screen.penaltyCols[k]!);
-    if (c < 0) continue;
-    const pf = screen.penaltyValues[k]!;
-    if (mass[c]! <= limit * pf) {
-      if (pf < Infinity) bound = Math.max(bound, mass[c]! / (unit * pf));
-      mass[c] = 0;
-    } else mass[c] = Infinity;
-  }
-  for (const keep of screen.keep) {
-    for (let k = 0; k < keep.length; k++) {
-      const c = find(keep[k]!);
-      if (c >= 0) mass[c] = Infinity;
-    }
-  }
-  const index = new Int32Array(p);
+  unit: number,
+  index: Int32Array,
+  found: Float64Array,
+): number {
+  const limit = unit * (1 + SCREEN_MARGIN);
   let q = 0;
   let nnz = 0;
+  let largestLeft = 0;
   for (let c = 0; c < p; c++) {
     const m = mass[c]!;
     if (m > limit) {
@@ -387,10 +418,12 @@ function screenDesign(
       nnz += colStart[c + 1]! - colStart[c]!;
     } else {
       index[c] = -1;
-      if (m > bound * unit) bound = m / unit;
+      if (m > largestLeft) largestLeft = m;
     }
   }
-  return { x: keptColumns(full, index, q, nnz), index, bound };
+  found[0] = largestLeft / unit;
+  found[1] = nnz;
+  return q;
 }
 
 function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOutcome {
