@@ -146,6 +146,21 @@ describe('refits on raw binomial columns leave out the columns that cannot enter
     for (const c of rare) expect(warm.model.cols.includes(c)).toBe(false);
   });
 
+  it('solves a window whose columns are all left out: the intercept-only model, certified', () => {
+    const rows = window(11, 300, false);
+    const out = solveRefitJob(job(rows, 1));
+    expect(out.screenedColumns).toBe(out.columns);
+    expect(out.model.cols.length).toBe(0);
+    const ybar = rows.y.reduce((s, v) => s + v, 0) / rows.rows;
+    expect(out.model.intercept).toBeCloseTo(Math.log(ybar / (1 - ybar)), 6);
+    expect(out.kktMaxViolation).toBe(0);
+    const { x, beta } = onWindow(rows, out.model);
+    const options = { family: 'binomial' as const, standardize: false };
+    expect(
+      checkKkt(x, rows.y, { intercept: out.model.intercept, coefficients: beta }, 1, options).maxViolation,
+    ).toBe(0);
+  });
+
   it('screens nothing on standardized columns, gaussian fits or without an L1 penalty', () => {
     const rows = window(7, 400, false);
     expect(refitScreen(job(rows, 0.01, { standardize: true }))).toBeUndefined();
