@@ -375,7 +375,8 @@ export class SparseDesign implements Design {
    * while compacting): `counts[j + 1]` = rows with column j (an index repeated within a row
    * counted once) and `repeats` = entries beyond the first of their column in their row. Summed
    * alike; without repeats no row index is read back and the arrays need no compaction after.
-   * `counts` is used as scratch (`counts[0 .. cols]` are overwritten).
+   * `counts` is used as scratch (`counts[0 .. cols]` are overwritten). `into`: arrays to write the
+   * entries into (used when long enough, else new ones).
    */
   static fromCountedRows(
     rows: number,
@@ -385,6 +386,7 @@ export class SparseDesign implements Design {
     values: ArrayLike<number>,
     counts: Int32Array,
     repeats: number,
+    into?: { readonly rowIndex: Int32Array; readonly values: Float64Array },
   ): SparseDesign {
     const colStart = new Int32Array(cols + 1);
     for (let j = 0; j < cols; j++) colStart[j + 1] = colStart[j]! + counts[j + 1]!;
@@ -393,8 +395,9 @@ export class SparseDesign implements Design {
       throw new DataError('sparse design: column counts and repeats do not add up to the entries');
     const next = counts;
     next.set(colStart.subarray(0, cols));
-    const rowIndex = new Int32Array(nnz);
-    const out = new Float64Array(nnz);
+    const reuse = into !== undefined && into.rowIndex.length >= nnz && into.values.length >= nnz;
+    const rowIndex = reuse ? into.rowIndex : new Int32Array(nnz);
+    const out = reuse ? into.values : new Float64Array(nnz);
     if (repeats === 0) {
       for (let i = 0; i < rows; i++) {
         for (let k = rowStart[i]!; k < rowStart[i + 1]!; k++) {

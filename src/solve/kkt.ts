@@ -9,6 +9,8 @@ export interface KktReport {
   readonly worst: number;
   /** |Σ w (y − μ)|: the intercept's stationarity residual. */
   readonly interceptResidual: number;
+  /** The largest |y − μ| over rows of positive weight. */
+  readonly maxResidual: number;
 }
 
 /**
@@ -52,11 +54,14 @@ export function checkKkt(
     if (c !== 0) x.axpy(j, c, resid);
   }
   let r0 = 0;
+  let maxResidual = 0;
   for (let i = 0; i < n; i++) {
     const e = resid[i]!;
     const mu = binomial ? 1 / (1 + Math.exp(-e)) : e;
-    resid[i] = y[i]! - mu;
-    r0 += w[i]! * resid[i]!;
+    const r = y[i]! - mu;
+    resid[i] = r;
+    r0 += w[i]! * r;
+    if (w[i]! > 0 && Math.abs(r) > maxResidual) maxResidual = Math.abs(r);
   }
   let maxViolation = 0;
   let worst = -1;
@@ -85,5 +90,5 @@ export function checkKkt(
       worst = j;
     }
   }
-  return { maxViolation, worst, interceptResidual: Math.abs(r0) };
+  return { maxViolation, worst, interceptResidual: Math.abs(r0), maxResidual };
 }
