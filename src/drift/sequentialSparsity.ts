@@ -120,8 +120,8 @@ const WARMING = 0;
 const ARMED = 1;
 const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
-/** Slots up to which the hot table (128 bytes a slot) is not read ahead: it stays in the cache. */
-const SMALL_TABLE = 512;
+/** Slots up to which the table (256 bytes a slot) is not read ahead: it stays in the cache. */
+const SMALL_TABLE = 256;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
 /** Column-cache fields that are not a field slot: a number (no `=`), or no room for the field. */
@@ -144,85 +144,72 @@ const UP_STEP = 0.6932;
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
 /**
- * The slot table's Float64 quantities, in two tables. The hot one holds a row of H doubles per
- * slot: what an occurrence reads and writes (128 bytes a row, so a table of 4096 features is
- * 512 KB). The cold one holds a row of C doubles: what only new features, fields, runs and findings
- * touch. Whether a slot has a run or is under an appeared test is also in `flags`, so an
- * occurrence reads no cold row.
- */
-const LAST = 0;
-const COUNT = 1;
-const EXPOSURE = 2;
-const GAP_N = 3;
-const GAP_SUM = 4;
-const GAP_SUM2 = 5;
-const MAX_GAP = 6;
-const LLR_RATE = 7;
-const DOWN = 8;
-const DOWN_ABSENT = 9;
-const DOWN_FROM = 10;
-const DOWN_OCC = 11;
-const UP = 12;
-const UP_ABSENT = 13;
-const UP_FROM = 14;
-const UP_OCC = 15;
-/** Doubles per hot row. */
-const H = 16;
-/**
- * Cold quantities. RUN_FROM and RUN_UNTIL are not state: a slot's run of occurrences not applied
- * yet (see `hit`) holds its occurrences at events RUN_FROM .. LAST (LAST is kept current), and may
- * grow up to event RUN_UNTIL (flag RUN while there is one). UP_PRESENT is written only for
- * q0 ≥ ½: below, it is ln 2 (see `upPresent`); the CUSUMs' ln(qd / q0) is ln ½ for every q0.
+ * The slot table's Float64 quantities: one row of S doubles per slot, the quantities an
+ * occurrence reads and writes first (they span three cache lines, not one line per quantity).
+ * RUN_FROM and RUN_UNTIL are not state: a slot's run of occurrences not applied yet (see `hit`)
+ * holds its occurrences at events RUN_FROM .. LAST (LAST is kept current), and may grow up to
+ * event RUN_UNTIL; RUN_FROM 0 = no run.
  */
 const RUN_FROM = 0;
-const RUN_UNTIL = 1;
-const LEVEL_SUM = 2;
-const APPEAR_FROM = 3;
-const APPEAR_COUNT = 4;
-const CHANGED_AT = 5;
-const PRIOR = 6;
-const HISTORY = 7;
-const UP_PRESENT = 8;
-/** Doubles per cold row. */
-const C = 9;
-/** `flags` bits: the slot has a run (RUN_FROM > 0); it is under an appeared test (APPEAR_FROM > 0). */
-const RUN = 1;
-const APPEARING = 2;
-/** Halved when the exposure passes the horizon (and LEVEL_SUM); zeroed by a restart (and LEVEL_SUM). */
-const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2];
-const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC];
-/** Where a quantity of the state is: the hot table, the cold one, or derived (see `state`). */
-const HOT = 0;
-const COLD = 1;
-const DERIVED = 2;
-const DOWN_PRESENT = -1;
-/** The state's per-slot Float64 arrays, by name, in the state's order, and where each is. */
+const LAST = 1;
+/** Next to RUN_FROM and LAST: extending a run (most occurrences) reads one cache line of the row. */
+const RUN_UNTIL = 2;
+/** With LAST and COUNT: what a field's second level in an event reads. */
+const LEVEL_SUM = 3;
+const COUNT = 4;
+const EXPOSURE = 5;
+const GAP_N = 6;
+const GAP_SUM = 7;
+const APPEAR_FROM = 8;
+const LLR_RATE = 9;
+const DOWN = 10;
+const DOWN_ABSENT = 11;
+const DOWN_PRESENT = 12;
+const DOWN_FROM = 13;
+const DOWN_OCC = 14;
+const UP = 15;
+const UP_ABSENT = 16;
+const UP_PRESENT = 17;
+const UP_FROM = 18;
+const UP_OCC = 19;
+const GAP_SUM2 = 20;
+const MAX_GAP = 21;
+const APPEAR_COUNT = 22;
+const CHANGED_AT = 23;
+const PRIOR = 24;
+const HISTORY = 25;
+/** Halved when the exposure passes the horizon; zeroed by a restart. */
+const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM];
+const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC, LEVEL_SUM];
+/** Doubles per slot row (26 used). */
+const S = 32;
+/** The state's per-slot Float64 arrays, by name, in the state's order, and where each is in a row. */
 const F64 = [
-  ['last', HOT, LAST],
-  ['count', HOT, COUNT],
-  ['exposure', HOT, EXPOSURE],
-  ['gapN', HOT, GAP_N],
-  ['gapSum', HOT, GAP_SUM],
-  ['gapSum2', HOT, GAP_SUM2],
-  ['maxGap', HOT, MAX_GAP],
-  ['down', HOT, DOWN],
-  ['downFrom', HOT, DOWN_FROM],
-  ['downOcc', HOT, DOWN_OCC],
-  ['up', HOT, UP],
-  ['upFrom', HOT, UP_FROM],
-  ['upOcc', HOT, UP_OCC],
-  ['levelSum', COLD, LEVEL_SUM],
-  ['appearFrom', COLD, APPEAR_FROM],
-  ['appearCount', COLD, APPEAR_COUNT],
+  ['last', LAST],
+  ['count', COUNT],
+  ['exposure', EXPOSURE],
+  ['gapN', GAP_N],
+  ['gapSum', GAP_SUM],
+  ['gapSum2', GAP_SUM2],
+  ['maxGap', MAX_GAP],
+  ['down', DOWN],
+  ['downFrom', DOWN_FROM],
+  ['downOcc', DOWN_OCC],
+  ['up', UP],
+  ['upFrom', UP_FROM],
+  ['upOcc', UP_OCC],
+  ['levelSum', LEVEL_SUM],
+  ['appearFrom', APPEAR_FROM],
+  ['appearCount', APPEAR_COUNT],
   /** Events before a new feature was first seen (at most a horizon), and its sketch count over them. */
-  ['prior', COLD, PRIOR],
-  ['history', COLD, HISTORY],
-  ['changedAt', COLD, CHANGED_AT],
-  ['llrRate', HOT, LLR_RATE],
-  ['downAbsent', HOT, DOWN_ABSENT],
-  ['downPresent', DERIVED, DOWN_PRESENT],
-  ['upAbsent', HOT, UP_ABSENT],
-  ['upPresent', DERIVED, UP_PRESENT],
+  ['prior', PRIOR],
+  ['history', HISTORY],
+  ['changedAt', CHANGED_AT],
+  ['llrRate', LLR_RATE],
+  ['downAbsent', DOWN_ABSENT],
+  ['downPresent', DOWN_PRESENT],
+  ['upAbsent', UP_ABSENT],
+  ['upPresent', UP_PRESENT],
 ] as const;
 /** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
 export const SEQUENTIAL_F64_NAMES: readonly string[] = F64.map(([name]) => name);
@@ -296,14 +283,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private codeSlot = new Int32Array(16);
   private codeNames: readonly string[] | null = null;
-  /** The slot table's hot quantities, a row of H per slot (see LAST .. UP_OCC). */
+  /** The slot table's Float64 quantities, a row of S per slot (see RUN_FROM .. HISTORY). */
   private f = EMPTY_F64;
-  /** The cold quantities, a row of C per slot (see RUN_FROM .. UP_PRESENT). */
-  private g = EMPTY_F64;
-  /** RUN and APPEARING per slot (not state: they follow RUN_FROM and APPEAR_FROM). */
-  private flags = EMPTY_U8;
-  /** Slots with a run (flag RUN). */
-  private runs = 0;
   private keyOf = EMPTY_I32;
   private fieldOf = EMPTY_I32;
   private gen = EMPTY_I32;
@@ -311,6 +292,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
   private capacity = 0;
+  /** Slots with a run (RUN_FROM > 0). */
+  private runs = 0;
   private used = 0;
   private freeSlots: number[] = [];
   private features = 0;
@@ -443,11 +426,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         const key = indices[p];
         const slot = map.slotOf(key);
         slots[k] = slot;
-        // a tracked slot's hot row: its first, middle and last doubles (the three cache lines a
-        // row of 128 bytes spans unless it is aligned on 64)
+        // a tracked slot's row: the three cache lines an occurrence reads (LAST, DOWN, MAX_GAP)
         touched +=
           slot >= 0
-            ? f[slot * H] + f[slot * H + H / 2] + f[slot * H + H - 1]
+            ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP]
             : codes === null
               ? columns[key & mask]
               : 0;
@@ -483,9 +465,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
             : this.fieldOfColumn(key, x, t);
       }
       if (field >= 0) {
-        this.g[field * C + LEVEL_SUM]++;
+        this.f[field * S + LEVEL_SUM]++;
         if (
-          (this.f[field * H + LAST] !== t || this.f[field * H + COUNT] === 0) &&
+          (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) &&
           !this.extend(field, t) &&
           !this.hit(field, t)
         )
@@ -534,7 +516,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private hit(slot: number, t: number): boolean {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const e = f[o + EXPOSURE];
     if (
       f[o + LAST] !== t - 1 ||
@@ -542,7 +524,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       !(f[o + COUNT] > 0) ||
       f[o + GAP_SUM] !== 0 ||
       f[o + GAP_SUM2] !== 0 ||
-      (this.flags[slot] & APPEARING) !== 0 ||
+      f[o + APPEAR_FROM] > 0 ||
       t <= this.warmupEvents
     )
       return false;
@@ -554,9 +536,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       Math.floor((h - Math.max(0, f[o + UP])) / UP_STEP) - 1,
     );
     if (!(k >= 1)) return false;
-    this.g[slot * C + RUN_FROM] = t;
-    this.g[slot * C + RUN_UNTIL] = t + k - 1;
-    this.flags[slot] |= RUN;
+    f[o + RUN_FROM] = t;
+    f[o + RUN_UNTIL] = t + k - 1;
     this.runs++;
     f[o + LAST] = t;
     return true;
@@ -564,10 +545,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
   private extend(slot: number, t: number): boolean {
-    if ((this.flags[slot] & RUN) === 0) return false;
     const f = this.f;
-    const o = slot * H;
-    if (f[o + LAST] === t - 1 && t <= this.g[slot * C + RUN_UNTIL]) {
+    const o = slot * S;
+    if (f[o + RUN_FROM] === 0) return false;
+    if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
       f[o + LAST] = t;
       return true;
     }
@@ -578,11 +559,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
   private flush(slot: number): void {
     const f = this.f;
-    const o = slot * H;
-    const from = this.g[slot * C + RUN_FROM];
+    const o = slot * S;
+    const from = f[o + RUN_FROM];
     const to = f[o + LAST];
-    this.g[slot * C + RUN_FROM] = 0;
-    this.flags[slot] &= ~RUN;
+    f[o + RUN_FROM] = 0;
     this.runs--;
     let c = f[o + COUNT];
     let e = f[o + EXPOSURE];
@@ -595,8 +575,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     let upOcc = f[o + UP_OCC];
     let rate = f[o + LLR_RATE];
     let downAbsent = f[o + DOWN_ABSENT];
+    let downPresent = f[o + DOWN_PRESENT];
     let upAbsent = f[o + UP_ABSENT];
-    let upPresent = this.upPresent(slot, rate);
+    let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
       // cusum's refresh test
       const n = e + 1;
@@ -606,13 +587,14 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
           this.refreshLlr(slot, q0);
           rate = q0;
           downAbsent = f[o + DOWN_ABSENT];
+          downPresent = f[o + DOWN_PRESENT];
           upAbsent = f[o + UP_ABSENT];
-          upPresent = this.upPresent(slot, rate);
+          upPresent = f[o + UP_PRESENT];
         }
       }
       const peak = down + 0 * downAbsent;
       const afterGap = up + 0 * upAbsent;
-      const d = peak + LN_HALF;
+      const d = peak + downPresent;
       if (d <= 0) {
         down = 0;
         downFrom = t;
@@ -648,16 +630,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /** Applies every run (before the table is read as a whole, or the threshold falls). */
   private flushAll(): void {
     if (this.runs === 0) return;
-    const flags = this.flags;
-    for (let s = 0; s < this.used; s++) if ((flags[s] & RUN) !== 0) this.flush(s);
+    const f = this.f;
+    for (let s = 0; s < this.used; s++) if (f[s * S + RUN_FROM] > 0) this.flush(s);
   }
 
   private occur(slot: number, t: number): void {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const c = f[o + COUNT];
-    const appearing = (this.flags[slot] & APPEARING) !== 0;
-    if (appearing) this.g[slot * C + APPEAR_COUNT]++;
+    if (f[o + APPEAR_FROM] > 0) f[o + APPEAR_COUNT]++;
     if (c === 0) {
       f[o + COUNT] = 1;
       f[o + EXPOSURE] = 1;
@@ -683,14 +664,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     f[o + LAST] = t;
     if (e > this.horizonEvents) {
       for (const k of HALVED) f[o + k] *= 0.5;
-      this.g[slot * C + LEVEL_SUM] *= 0.5;
     }
     if (status === WARMING && f[o + COUNT] >= this.armCount && f[o + EXPOSURE] >= this.armEvents) {
       this.status[slot] = ARMED;
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
-    if (appearing) this.testAppeared(slot, t);
+    if (f[o + APPEAR_FROM] > 0) this.testAppeared(slot, t);
   }
 
   /**
@@ -699,7 +679,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private cusum(slot: number, gap: number, t: number): boolean {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const c = f[o + COUNT];
     const e1 = f[o + EXPOSURE] + 1;
     const h = this.hFor === this.armed ? this.h : this.threshold();
@@ -714,7 +694,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
       return true;
     }
-    const down = peak + LN_HALF;
+    const down = peak + f[o + DOWN_PRESENT];
     if (down <= 0) {
       f[o + DOWN] = 0;
       f[o + DOWN_FROM] = t;
@@ -732,7 +712,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     } else {
       up = afterGap;
     }
-    up += this.upPresent(slot, f[o + LLR_RATE]);
+    up += f[o + UP_PRESENT];
     f[o + UP] = up;
     f[o + UP_OCC]++;
     if (up < h) return false;
@@ -744,19 +724,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /** The CUSUMs' log-likelihood ratios for the rate q0. */
   private refreshLlr(slot: number, q0: number): void {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const qd = q0 / 2;
     const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
     f[o + LLR_RATE] = q0;
     f[o + DOWN_ABSENT] = Math.log((1 - qd) / (1 - q0));
-    // q0 / 2 and 2 q0 are exact (q0 ≥ 1e−12), so ln(qd / q0) is ln ½ and, below ½, ln(qu / q0) ln 2
+    // q0 / 2 and 2 q0 are exact (q0 ≥ 1e−12), so qd / q0 is 0.5 and, below ½, qu / q0 is 2
+    f[o + DOWN_PRESENT] = LN_HALF;
     f[o + UP_ABSENT] = Math.log((1 - qu) / (1 - q0));
-    if (q0 >= 0.5) this.g[slot * C + UP_PRESENT] = Math.log(qu / q0);
-  }
-
-  /** ln(qu / q0) of the CUSUM up for the rate `rate` (its LLR_RATE, once refreshed). */
-  private upPresent(slot: number, rate: number): number {
-    return rate < 0.5 ? LN_2 : this.g[slot * C + UP_PRESENT];
+    f[o + UP_PRESENT] = q0 < 0.5 ? LN_2 : Math.log(qu / q0);
   }
 
   private rateFinding(
@@ -769,40 +745,38 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   ): void {
     const field = this.fieldOf[slot];
     if (!(field >= 0 && this.recentlyChanged(field, t))) this.push(slot, kind, q0, recent, events, 'warning');
-    this.g[slot * C + CHANGED_AT] = t;
+    this.f[slot * S + CHANGED_AT] = t;
     this.restart(slot, t);
   }
 
   /** A field's own finding within `groupEvents` covers its levels' findings. */
   private recentlyChanged(field: number, t: number): boolean {
-    const at = this.g[field * C + CHANGED_AT];
+    const at = this.f[field * S + CHANGED_AT];
     return at > 0 && t - at <= this.groupEvents;
   }
 
   private testAppeared(slot: number, t: number): void {
-    const from = this.g[slot * C + APPEAR_FROM];
+    const from = this.f[slot * S + APPEAR_FROM];
     if (from <= 0) return;
     const n = t - from + 1;
     if (n > this.horizonEvents) {
-      this.g[slot * C + APPEAR_FROM] = 0;
-      this.flags[slot] &= ~APPEARING;
+      this.f[slot * S + APPEAR_FROM] = 0;
       return;
     }
-    const c = this.g[slot * C + APPEAR_COUNT];
+    const c = this.f[slot * S + APPEAR_COUNT];
     if (c < this.minAppearCount || n < this.appearEvents) return;
     // before: `history` occurrences (from the sketch) in `prior` events; since: c in n
-    const before = this.g[slot * C + PRIOR];
-    const p0 = this.g[slot * C + HISTORY] / before;
-    if (c / n <= p0 || gStatistic(this.g[slot * C + HISTORY], before, c, n) / 2 < this.threshold()) return;
-    this.g[slot * C + APPEAR_FROM] = 0;
-    this.flags[slot] &= ~APPEARING;
+    const before = this.f[slot * S + PRIOR];
+    const p0 = this.f[slot * S + HISTORY] / before;
+    if (c / n <= p0 || gStatistic(this.f[slot * S + HISTORY], before, c, n) / 2 < this.threshold()) return;
+    this.f[slot * S + APPEAR_FROM] = 0;
     const field = this.fieldOf[slot];
     // a level of a field that is new itself is reported with the field
-    if (field >= 0 && (this.g[field * C + APPEAR_FROM] > 0 || this.recentlyChanged(field, t))) return;
-    if (this.kind[slot] === FIELD) this.g[slot * C + CHANGED_AT] = t;
+    if (field >= 0 && (this.f[field * S + APPEAR_FROM] > 0 || this.recentlyChanged(field, t))) return;
+    if (this.kind[slot] === FIELD) this.f[slot * S + CHANGED_AT] = t;
     // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
     // a feature counted before in the sketch (it left the table) came back rather than appeared
-    const routine = field >= 0 || this.g[slot * C + HISTORY] >= this.minAppearCount || !this.regular(slot);
+    const routine = field >= 0 || this.f[slot * S + HISTORY] >= this.minAppearCount || !this.regular(slot);
     this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
   }
 
@@ -816,8 +790,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const g = heap.topGeneration;
       heap.pop();
       if (this.gen[slot] !== g || this.status[slot] !== ARMED) continue;
-      if (this.g[slot * C + RUN_FROM] > 0) this.flush(slot);
-      const due = this.f[slot * H + LAST] + this.stopThreshold(slot);
+      if (this.f[slot * S + RUN_FROM] > 0) this.flush(slot);
+      const due = this.f[slot * S + LAST] + this.stopThreshold(slot);
       if (due > t) {
         heap.push(due, slot, g);
         continue;
@@ -827,18 +801,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.flushAll();
       const field = this.fieldOf[slot];
       if (field >= 0 && this.status[field] === STOPPED) continue; // reported with its field
-      const q = this.f[slot * H + COUNT] / (this.f[slot * H + EXPOSURE] + 1);
+      const q = this.f[slot * S + COUNT] / (this.f[slot * S + EXPOSURE] + 1);
       const bursty = !this.regular(slot);
       const severity: Severity = bursty || field >= 0 ? 'info' : 'critical';
-      if (this.kind[slot] === FIELD) this.g[slot * C + CHANGED_AT] = t;
-      this.push(slot, 'stopped', q, 0, t - this.f[slot * H + LAST], severity);
+      if (this.kind[slot] === FIELD) this.f[slot * S + CHANGED_AT] = t;
+      this.push(slot, 'stopped', q, 0, t - this.f[slot * S + LAST], severity);
     }
   }
 
   /** Absent events after which the feature counts as stopped. */
   private stopThreshold(slot: number): number {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const c = f[o + COUNT];
     const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (f[o + EXPOSURE] + 1);
     if (!(qlo > 0)) return Infinity;
@@ -861,7 +835,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
   private regular(slot: number): boolean {
     const f = this.f;
-    const o = slot * H;
+    const o = slot * S;
     const n = f[o + GAP_N];
     if (n < 2) return true;
     // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
@@ -902,12 +876,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     this.status[slot] = WARMING;
     this.gen[slot]++;
-    for (const k of RESTARTED) this.f[slot * H + k] = 0;
-    this.g[slot * C + LEVEL_SUM] = 0;
-    this.f[slot * H + COUNT] = 1;
-    this.f[slot * H + EXPOSURE] = 1;
-    this.f[slot * H + LAST] = t;
-    this.f[slot * H + DOWN_FROM] = this.f[slot * H + UP_FROM] = t;
+    for (const k of RESTARTED) this.f[slot * S + k] = 0;
+    this.f[slot * S + COUNT] = 1;
+    this.f[slot * S + EXPOSURE] = 1;
+    this.f[slot * S + LAST] = t;
+    this.f[slot * S + DOWN_FROM] = this.f[slot * S + UP_FROM] = t;
   }
 
   /**
@@ -934,19 +907,19 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
-      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * H + COUNT] === 0)
+      if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
         continue;
       if (!this.regular(s)) continue;
-      const c = this.f[s * H + COUNT];
-      const q = c / (this.f[s * H + EXPOSURE] + 1);
-      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[s * H + EXPOSURE] + 1);
-      const absent = t - this.f[s * H + LAST];
+      const c = this.f[s * S + COUNT];
+      const q = c / (this.f[s * S + EXPOSURE] + 1);
+      const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[s * S + EXPOSURE] + 1);
+      const absent = t - this.f[s * S + LAST];
       const falling =
         this.status[s] === STOPPED ||
         absent * qlo >= Math.log(100) ||
-        this.f[s * H + DOWN] > 0.5 * this.threshold();
+        this.f[s * S + DOWN] > 0.5 * this.threshold();
       if (!falling) continue;
-      const perOccurrence = kind === FIELD ? this.g[s * C + LEVEL_SUM] / c : 1;
+      const perOccurrence = kind === FIELD ? this.f[s * S + LEVEL_SUM] / c : 1;
       candidates.push({
         field: kind === FIELD ? this.fieldName[s] : null,
         index: kind === FIELD ? -1 : this.keyOf[s],
@@ -989,10 +962,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (field >= 0) this.levels[field]++;
     if (t > this.warmupEvents) {
       const history = this.sketch.estimate(key);
-      this.g[slot * C + APPEAR_FROM] = t;
-      this.flags[slot] |= APPEARING;
-      this.g[slot * C + HISTORY] = history;
-      this.g[slot * C + PRIOR] = Math.min(t - 1, this.horizonEvents);
+      this.f[slot * S + APPEAR_FROM] = t;
+      this.f[slot * S + HISTORY] = history;
+      this.f[slot * S + PRIOR] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -1129,9 +1101,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fieldSlot.set(field, slot);
     this.fields++;
     if (t > this.warmupEvents) {
-      this.g[slot * C + APPEAR_FROM] = t;
-      this.flags[slot] |= APPEARING;
-      this.g[slot * C + PRIOR] = Math.min(t - 1, this.horizonEvents);
+      this.f[slot * S + APPEAR_FROM] = t;
+      this.f[slot * S + PRIOR] = Math.min(t - 1, this.horizonEvents);
     }
     return slot;
   }
@@ -1150,7 +1121,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (this.kind[slot] === FEATURE) {
       const key = this.keyOf[slot];
       this.featureSlot.delete(key);
-      if (this.f[slot * H + COUNT] > 0) this.sketch.add(key, Math.round(this.f[slot * H + COUNT]));
+      if (this.f[slot * S + COUNT] > 0) this.sketch.add(key, Math.round(this.f[slot * S + COUNT]));
       if (this.fieldOf[slot] >= 0) this.levels[this.fieldOf[slot]]--;
       this.features--;
     } else {
@@ -1162,12 +1133,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (this.droppedFields.length > 64) this.dropColumns();
       this.dropCodes(slot);
     }
-    // the whole rows: there is no run here (no run outlives an armed status)
-    this.f.fill(0, slot * H, slot * H + H);
-    this.g.fill(0, slot * C, slot * C + C);
+    // the whole row: RUN_FROM is 0 here (no run outlives an armed status), RUN_UNTIL is read only with it
+    this.f.fill(0, slot * S, slot * S + S);
     // every I32 and U8 array but `gen`, which goes on
     this.keyOf[slot] = this.fieldOf[slot] = this.levels[slot] = 0;
-    this.kind[slot] = this.status[slot] = this.flags[slot] = 0;
+    this.kind[slot] = this.status[slot] = 0;
     this.gen[slot]++;
     this.freeSlots.push(slot);
   }
@@ -1194,8 +1164,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const kind = this.kind[s];
       if (kind === FREE || this.status[s] === ARMED) continue;
       if (kind === FIELD && this.levels[s] > 0) continue;
-      if (t - this.f[s * H + LAST] > this.horizonEvents) this.release(s);
-      else if (kind === FEATURE && this.f[s * H + COUNT] < PROMOTE_COUNT && victims.length < MAX_VICTIMS)
+      if (t - this.f[s * S + LAST] > this.horizonEvents) this.release(s);
+      else if (kind === FEATURE && this.f[s * S + COUNT] < PROMOTE_COUNT && victims.length < MAX_VICTIMS)
         victims.push(s);
     }
     return victims;
@@ -1211,13 +1181,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       return a;
     };
     const keep = this.capacity < capacity && this.capacity > 0;
-    this.f = grow(keep ? this.f : undefined, (n) => new Float64Array(n * H));
-    this.g = grow(keep ? this.g : undefined, (n) => new Float64Array(n * C));
-    this.flags = grow(keep ? this.flags : undefined, (n) => new Uint8Array(n));
-    if (!keep) this.runs = 0;
+    this.f = grow(keep ? this.f : undefined, (n) => new Float64Array(n * S));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
-    if (!keep) this.fieldName = [];
+    if (!keep) {
+      this.fieldName = [];
+      this.runs = 0;
+    }
     this.capacity = capacity;
   }
 
@@ -1236,21 +1206,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       maxTracked: this.maxTracked,
       maxFields: this.maxFields,
       used: n,
-      f64: F64.map(([, where, k]) => {
+      f64: F64.map(([, k]) => {
         const column = new Float64Array(n);
-        for (let s = 0; s < n; s++) {
-          const rate = this.f[s * H + LLR_RATE];
-          column[s] =
-            where === HOT
-              ? this.f[s * H + k]
-              : where === COLD
-                ? this.g[s * C + k]
-                : rate === 0
-                  ? 0
-                  : k === DOWN_PRESENT
-                    ? LN_HALF
-                    : this.upPresent(s, rate);
-        }
+        for (let s = 0; s < n; s++) column[s] = this.f[s * S + k];
         return column;
       }),
       i32: I32.map((name) => this[name].slice(0, n)),
@@ -1302,12 +1260,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.forgetColumns();
     this.capacity = 0;
     this.allocate(Math.max(64, n));
-    F64.forEach(([, where, k], j) => {
+    F64.forEach(([, k], j) => {
       const column = state.f64[j];
-      if (where === HOT) for (let s = 0; s < n; s++) this.f[s * H + k] = column[s];
-      else if (k === UP_PRESENT || where === COLD) for (let s = 0; s < n; s++) this.g[s * C + k] = column[s];
+      for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];
     });
-    for (let s = 0; s < n; s++) if (this.g[s * C + APPEAR_FROM] > 0) this.flags[s] = APPEARING;
     I32.forEach((name, k) => this[name].set(state.i32[k]));
     U8.forEach((name, k) => this[name].set(state.u8[k]));
     this.fieldName = [...state.fieldNames];

@@ -123,6 +123,17 @@ describe('loss and label-rate alerts do not depend on how events are batched', (
 });
 
 describe('sequential input drift: deferred occurrences', () => {
+  it('the state read while the first run is open applies it (the open runs are counted)', () => {
+    const detector = new SequentialSparsityDetector({ warmupEvents: 100, armEvents: 50, armCount: 10 });
+    const x = { indices: Int32Array.of(0), start: 0, end: 1, nameOf: (j: number) => `x${j}` };
+    const count = SEQUENTIAL_F64_NAMES.indexOf('count');
+    for (let t = 1; t <= 140; t++) {
+      detector.update(x);
+      // runs start after the warm-up (event 101); none has been applied before these reads
+      if (t === 105 || t === 140) expect(detector.state().f64[count][0]).toBe(t);
+    }
+  });
+
   it('reading the state at every few events (which applies them) changes no finding and no state', () => {
     const table = new NameTable();
     const plain = new SequentialSparsityDetector();
@@ -462,11 +473,11 @@ describe('sequential input drift: the CUSUMs’ log-likelihood ratios', () => {
   });
 });
 
-describe('sequential input drift: the hot and cold rows', () => {
+describe('sequential input drift: restored mid-test', () => {
   /**
    * Features at rates below and above ½ (the CUSUM up's ln(qu / q0) is kept only above), a field's
    * levels, new features under their appeared test when the state is taken, a rate that rises:
-   * every quantity a restore must put back in its row and flags.
+   * every quantity a restore must put back.
    */
   function* stream(events: number) {
     const rng = new Mulberry32(11);
