@@ -120,6 +120,8 @@ const WARMING = 0;
 const ARMED = 1;
 const STOPPED = 2;
 const MAINTAIN_EVERY = 1024;
+/** Slots up to which the table (256 bytes a slot) is not read ahead: it stays in the cache. */
+const SMALL_TABLE = 256;
 const MAX_VICTIMS = 1024;
 const PROMOTE_COUNT = 3;
 /** Column-cache fields that are not a field slot: a number (no `=`), or no room for the field. */
@@ -290,6 +292,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private kind = EMPTY_U8;
   private status = EMPTY_U8;
   private capacity = 0;
+  /** Slots with a run (RUN_FROM > 0). */
+  private runs = 0;
   private used = 0;
   private freeSlots: number[] = [];
   private features = 0;
@@ -414,17 +418,22 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     // read ahead in a tight loop: they arrive while this event is applied
     const ahead = codes === null ? Math.min(indices.length, x.end + (x.end - x.start)) : 0;
     for (let p = x.end; p < ahead; p++) touched += columns[indices[p] & mask];
-    for (let p = x.start, k = 0; p < x.end; p++, k++) {
-      const key = indices[p];
-      const slot = map.slotOf(key);
-      slots[k] = slot;
-      // a tracked slot's row: the three cache lines an occurrence reads (LAST, DOWN, MAX_GAP)
-      touched +=
-        slot >= 0
-          ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP]
-          : codes === null
-            ? columns[key & mask]
-            : 0;
+    if (this.used <= SMALL_TABLE && codes !== null) {
+      // the table is in the cache and there is no column cache to read: only the slots
+      for (let p = x.start, k = 0; p < x.end; p++, k++) slots[k] = map.slotOf(indices[p]);
+    } else {
+      for (let p = x.start, k = 0; p < x.end; p++, k++) {
+        const key = indices[p];
+        const slot = map.slotOf(key);
+        slots[k] = slot;
+        // a tracked slot's row: the three cache lines an occurrence reads (LAST, DOWN, MAX_GAP)
+        touched +=
+          slot >= 0
+            ? f[slot * S + LAST] + f[slot * S + DOWN] + f[slot * S + MAX_GAP]
+            : codes === null
+              ? columns[key & mask]
+              : 0;
+      }
     }
     this.touched = touched;
     const changes = map.changes;
@@ -529,6 +538,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     if (!(k >= 1)) return false;
     f[o + RUN_FROM] = t;
     f[o + RUN_UNTIL] = t + k - 1;
+    this.runs++;
     f[o + LAST] = t;
     return true;
   }
@@ -553,6 +563,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const from = f[o + RUN_FROM];
     const to = f[o + LAST];
     f[o + RUN_FROM] = 0;
+    this.runs--;
     let c = f[o + COUNT];
     let e = f[o + EXPOSURE];
     let gapN = f[o + GAP_N];
@@ -618,6 +629,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /** Applies every run (before the table is read as a whole, or the threshold falls). */
   private flushAll(): void {
+    if (this.runs === 0) return;
     const f = this.f;
     for (let s = 0; s < this.used; s++) if (f[s * S + RUN_FROM] > 0) this.flush(s);
   }
@@ -1172,7 +1184,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.f = grow(keep ? this.f : undefined, (n) => new Float64Array(n * S));
     for (const name of I32) this[name] = grow(keep ? this[name] : undefined, (n) => new Int32Array(n));
     for (const name of U8) this[name] = grow(keep ? this[name] : undefined, (n) => new Uint8Array(n));
-    if (!keep) this.fieldName = [];
+    if (!keep) {
+      this.fieldName = [];
+      this.runs = 0;
+    }
     this.capacity = capacity;
   }
 

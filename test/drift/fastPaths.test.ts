@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { NameTable, adScenario } from '../../bench/drift/sparseStreams.js';
 import { Mulberry32 } from '../../bench/drift/streams.js';
 import { DriftMonitor, GuardedDetector, SequentialSparsityDetector } from '../../src/drift/index.js';
-import { SEQUENTIAL_F64_NAMES, type SequentialSparsityOptions } from '../../src/drift/sequentialSparsity.js';
+import {
+  SEQUENTIAL_F64_NAMES,
+  type SequentialSparsityOptions,
+  type SequentialSparsityReport,
+} from '../../src/drift/sequentialSparsity.js';
 import { feed, fixedClock, smallTables, type SyntheticEvent } from './helpers.js';
 
 /**
@@ -119,6 +123,17 @@ describe('loss and label-rate alerts do not depend on how events are batched', (
 });
 
 describe('sequential input drift: deferred occurrences', () => {
+  it('the state read while the first run is open applies it (the open runs are counted)', () => {
+    const detector = new SequentialSparsityDetector({ warmupEvents: 100, armEvents: 50, armCount: 10 });
+    const x = { indices: Int32Array.of(0), start: 0, end: 1, nameOf: (j: number) => `x${j}` };
+    const count = SEQUENTIAL_F64_NAMES.indexOf('count');
+    for (let t = 1; t <= 140; t++) {
+      detector.update(x);
+      // runs start after the warm-up (event 101); none has been applied before these reads
+      if (t === 105 || t === 140) expect(detector.state().f64[count][0]).toBe(t);
+    }
+  });
+
   it('reading the state at every few events (which applies them) changes no finding and no state', () => {
     const table = new NameTable();
     const plain = new SequentialSparsityDetector();
@@ -455,5 +470,70 @@ describe('sequential input drift: the CUSUMs’ log-likelihood ratios', () => {
       refreshed.add(q0 < 0.5 ? 'below' : 'above');
     }
     expect(refreshed).toEqual(new Set(['below', 'above']));
+  });
+});
+
+describe('sequential input drift: restored mid-test', () => {
+  /**
+   * Features at rates below and above ½ (the CUSUM up's ln(qu / q0) is kept only above), a field's
+   * levels, new features under their appeared test when the state is taken, a rate that rises:
+   * every quantity a restore must put back.
+   */
+  function* stream(events: number) {
+    const rng = new Mulberry32(11);
+    const rates = [0.02, 0.1, 0.3, 0.55, 0.8, 0.97, 0.4, 0.6];
+    const x = { indices: new Int32Array(16), start: 0, end: 0 };
+    for (let t = 1; t <= events; t++) {
+      x.end = 0;
+      rates.forEach((q, j) => {
+        const rate = j === 4 && t > 5000 ? 0.995 : j === 3 && t > 5500 ? 0.2 : q;
+        if (rng.next() < rate) x.indices[x.end++] = j;
+      });
+      // new features after the warm-up, and a level of f=a or f=b in every other event, then in all
+      if (t > 2500) for (let j = 8; j < 12; j++) if (rng.next() < 0.05 * (j - 7)) x.indices[x.end++] = j;
+      if (t % 2 === 0 || t > 6000) x.indices[x.end++] = 12 + (rng.next() < 0.7 ? 0 : 1);
+      yield x;
+    }
+  }
+  const nameOf = (j: number) => (j === 12 ? 'f=a' : j === 13 ? 'f=b' : `x${j}`);
+  const options = { warmupEvents: 400, armEvents: 300, armCount: 10, appearEvents: 100, horizonEvents: 2000 };
+  const run = (restoreAt: ReadonlySet<number>) => {
+    let detector = new SequentialSparsityDetector(options);
+    const found: Array<[number, SequentialSparsityReport | null]> = [];
+    let appearing = 0;
+    let t = 0;
+    for (const x of stream(8000)) {
+      if (restoreAt.has(++t)) {
+        const state = detector.state();
+        const from = state.f64[SEQUENTIAL_F64_NAMES.indexOf('appearFrom')];
+        appearing += [...state.featureSlots].filter((s) => from[s] > 0).length;
+        detector = new SequentialSparsityDetector(options);
+        detector.restore(state);
+      }
+      detector.update({ ...x, nameOf });
+      if (detector.driftDetected) found.push([t, detector.report]);
+    }
+    return { found, appearing, state: detector.state() };
+  };
+
+  it('a detector restored while features are under test goes on as the uninterrupted one, to the bit', () => {
+    const reference = run(new Set());
+    const kinds = new Set(reference.found.flatMap(([, r]) => r!.findings.map((f) => f.kind)));
+    expect(kinds).toEqual(new Set(['appeared', 'rate-up', 'rate-down']));
+    const column = (name: string) => reference.state.f64[SEQUENTIAL_F64_NAMES.indexOf(name)];
+    const slots = [...reference.state.featureSlots];
+    expect(slots.some((s) => column('llrRate')[s] >= 0.5)).toBe(true);
+    // the field's rate rose (a restart): its level sum restarted with its count
+    const field = reference.state.fieldSlots[0];
+    expect(
+      reference.found.some(([, r]) => r!.findings.some((f) => f.field === 'f' && f.kind === 'rate-up')),
+    ).toBe(true);
+    expect(Math.abs(column('levelSum')[field] / column('count')[field] - 1)).toBeLessThan(0.01);
+    for (const at of [2600, 2700, 5200, 5800]) {
+      const restored = run(new Set([at]));
+      if (at < 3000) expect(restored.appearing).toBeGreaterThan(0);
+      expect(restored.found).toEqual(reference.found);
+      expect(restored.state).toEqual(reference.state);
+    }
   });
 });
