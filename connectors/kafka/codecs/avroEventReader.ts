@@ -327,6 +327,12 @@ export class AvroEventReader {
     const nameStarts = this.nameStarts;
     const buf = this.buf;
     const end = this.end;
+    const view = this.view;
+    const viewBase = this.viewBase;
+    // the chunk's arrays (readValue may start a new chunk: read again after it)
+    let at = this.packedAt;
+    let kinds = this.packed.kinds;
+    let numbers = this.packed.numbers;
     let pos = this.pos;
     let k = count;
     for (; k < last; k++) {
@@ -342,19 +348,21 @@ export class AvroEventReader {
       if (i < to) break;
       nameStarts[k] = pos;
       // a double: union index 0 (one byte, 0) and its 8 bytes, with room in the chunk
-      const f = this.packedAt + k;
-      const packed = this.packed;
-      if (buf[p] === 0 && p + 9 <= end && f < packed.kinds.length) {
-        const x = this.view.getFloat64(this.viewBase + p + 1, true);
+      const f = at + k;
+      if (buf[p] === 0 && p + 9 <= end && f < kinds.length) {
+        const x = view.getFloat64(viewBase + p + 1, true);
         if (!Number.isFinite(x)) this.ok = false;
-        packed.kinds[f] = PACKED_NUMBER;
-        packed.numbers[f] = x;
+        kinds[f] = PACKED_NUMBER;
+        numbers[f] = x;
         pos = p + 9;
         continue;
       }
       this.pos = p;
       this.readValue(k);
       pos = this.pos;
+      at = this.packedAt;
+      kinds = this.packed.kinds;
+      numbers = this.packed.numbers;
     }
     this.pos = pos;
     return k - count;
