@@ -381,12 +381,20 @@ export class Featurizer {
     if (pairIds !== null) packed.pairs!.used = true;
     const at = event.packedAt;
     let s = event.packedStringAt;
+    // exact columns of ids already seen (numericOf's first case), read here
+    const known = this.numericKnown;
+    const byId = this.numericById;
     for (let k = 0; k < names.length; k++) {
       const id = ids[idStart + k];
       const kind = kinds[at + k];
       const x = numbers[at + k];
       if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) {
-        if (x !== 0) this.add(out, this.numericOf(id, names[k]), x);
+        if (x === 0) continue;
+        this.add(
+          out,
+          id >= 0 && id < known.length && known[id] === 1 ? byId[id] : this.numericOf(id, names[k]),
+          x,
+        );
       } else if (kind === PACKED_NULL) continue;
       else {
         const n = kind === PACKED_ARRAY ? x : 1;
@@ -647,8 +655,14 @@ export class Featurizer {
     }
     stamp[slot] = this.eventNo;
     this.columnAt[slot] = index;
-    this.positionAt[slot] = out.nnz;
-    out.push(index, value);
+    const nnz = out.nnz;
+    this.positionAt[slot] = nnz;
+    if (nnz < out.indices.length) {
+      // SparseBuffer.push without the call
+      out.indices[nnz] = index;
+      out.values[nnz] = value;
+      out.nnz = nnz + 1;
+    } else out.push(index, value);
     // at most half full: probes stay short
     if (2 * out.nnz > mask) this.growSeen(out);
   }

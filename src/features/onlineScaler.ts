@@ -164,10 +164,33 @@ export class OnlineScaler {
    * With `scales` (at least x.nnz long), each divisor `scaleOf` gave is written there too.
    */
   scaleInPlace(x: SparseBuffer, auto = false, scales?: Float64Array): void {
-    for (let k = 0; k < x.nnz; k++) {
-      const s = this.scaleOf(x.indices[k], auto);
+    // `scaleOf` for each column, in one loop over locals (the same arithmetic as `spread`)
+    const { indices, values, nnz } = x;
+    const stats = this.stats;
+    const nonBinary = this.nonBinary;
+    const capacity = nonBinary.length;
+    const dim = this.dim;
+    const W = this.totalWeight;
+    const perPresence = auto && this.perPresence;
+    for (let k = 0; k < nnz; k++) {
+      const j = indices[k];
+      const at = STRIDE * j;
+      let s = 0;
+      if (auto && j < dim && stats[at + PRESENT] > 0 && nonBinary[j] === 0) s = 1;
+      else if (j < capacity) {
+        const wj = stats[at + SYNCED];
+        if (!(W <= 0 || wj <= 0)) {
+          const m = stats[at + MEAN];
+          let m2 = stats[at + M2];
+          if (wj !== W) m2 += m * m * ((wj * (W - wj)) / W);
+          const variance = m2 / W;
+          const meanNow = wj === W ? m : (m * wj) / W;
+          if (variance > 1e-26 * (1 + meanNow * meanNow))
+            s = Math.sqrt(perPresence ? m2 / stats[at + PRESENT] : variance);
+        }
+      }
       if (scales !== undefined) scales[k] = s;
-      x.values[k] = s > 0 ? x.values[k] / s : 0;
+      values[k] = s > 0 ? values[k] / s : 0;
     }
   }
 

@@ -288,6 +288,64 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
     });
   });
 
+  it('reads records that repeat a layout name by name like any other: truncations, other values, blocks, non-finite numbers', () => {
+    const features = { a: 1.5, b: 'x', c: true, d: ['p', 'q'], e: -2, f: 3 };
+    const good = frame(1, type.toBuffer({ key: 'k', ts: 5, label: 1, features }));
+    const primed = () => {
+      const d = decoder();
+      expect(d.decodeEvent(good, 'gaussian').ok).toBe(true); // its names are the layout now
+      return d;
+    };
+    // every truncation and every byte changed, read after the layout and by a fresh reader
+    for (let end = 5; end < good.length; end++) {
+      const truncated = good.subarray(0, end);
+      expect(fast(primed(), truncated, 'gaussian')).toEqual(fast(decoder(), truncated, 'gaussian'));
+    }
+    for (let at = 5; at < good.length; at++)
+      for (const byte of [0, 1, 2, 6, 0x7f, 0x80, 0xff]) {
+        const changed = Buffer.from(good);
+        changed[at] = byte;
+        const d = primed();
+        expect(fast(d, changed, 'gaussian')).toEqual(general(d, changed, 'gaussian'));
+        expect(fast(d, good, 'gaussian')).toEqual(general(d, good, 'gaussian'));
+      }
+    // the layout's names with other values, fewer or more of them, in several blocks
+    const d = primed();
+    const records = [
+      { a: 'x', b: 2, c: ['r'], d: false, e: 1, f: 2 },
+      { a: 1, b: 'x' },
+      { a: 1, b: 'x', c: true, d: ['p'], e: 2, f: 3, g: 4 },
+      { a: NaN, b: 'x', c: true, d: [], e: 1, f: 2 },
+      { a: 1, b: 'x', c: true, d: ['p'], e: Infinity, f: 2 },
+      { a: 1, b: 'x', c: true, d: ['p'], f: 2, e: 1 },
+      features,
+    ];
+    for (const f of records) {
+      const bytes = frame(1, type.toBuffer({ label: 0, features: f }));
+      expect(fast(d, bytes, 'binomial')).toEqual(general(d, bytes, 'binomial'));
+      expect(JSON.stringify(fast(d, bytes, 'binomial'))).toBe(JSON.stringify(general(d, bytes, 'binomial')));
+    }
+    const entry = (w: Writer, name: string, x: number) => w.string(name).long(0).double(x);
+    for (const split of [1, 2, 3]) {
+      const w = new Writer().nullHeader().long(split);
+      entry(w, 'a', 1);
+      if (split > 1) w.string('b').long(1).string('x');
+      if (split > 2) w.string('c').long(2).raw(1);
+      w.long(-(4 - split)).long(99); // a negative count, then its byte size (not checked)
+      if (split < 2) w.string('b').long(1).string('x');
+      if (split < 3) w.string('c').long(2).raw(1);
+      w.string('d').long(3).long(1).string('p').long(0);
+      w.long(2);
+      entry(w, 'e', -2);
+      entry(w, 'f', 3);
+      w.long(0);
+      const bytes = w.framed();
+      const got = fast(d, bytes, 'gaussian');
+      expect(got).toEqual(general(d, bytes, 'gaussian'));
+      expect('validated' in got && got.validated.ok && got.validated.event instanceof ListedEvent).toBe(true);
+    }
+  });
+
   it('keeps the wire-format errors and unknown ids of decode', () => {
     const d = decoder();
     const body = type.toBuffer({ features: {} });

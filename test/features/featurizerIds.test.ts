@@ -125,6 +125,19 @@ describe('Featurizer on events with ids (JsonEventReader)', () => {
     expect(g.vocabulary.collisions).toBe(0);
   });
 
+  it('the same on wide events of new numeric names: the id arrays (past 1,024 ids) and the vector grow within an event', () => {
+    const rng = new Rng(2113);
+    const input: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const features: Record<string, number | string> = {};
+      // the same names again (known ids), then new ones: past 1024 ids and 64 columns in one event
+      for (let j = 0; j < 300; j++) features[`n${j < 100 ? j : i * 200 + j}`] = rng.normal();
+      features.s = VALUES[i % VALUES.length];
+      input.push(JSON.stringify({ label: 1, features }));
+    }
+    agree(input, {}, [new JsonEventReader()]);
+  });
+
   it("ids are the names' ids, parallel to the names; values have none", () => {
     const reader = new JsonEventReader();
     const line = '{"features":{"a":1,"b":"x","c":["y","a"],"d":null,"e":true,"a2":"a"}}';

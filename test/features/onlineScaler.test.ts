@@ -107,6 +107,37 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     expect(x.values[0]).toBe(0);
   });
 
+  it('scaleInPlace divides by scaleOf and writes it, bit for bit: indicators, constants, unseen and rare columns, weights', () => {
+    const rng = new Rng(21);
+    const s = new OnlineScaler();
+    for (let i = 0; i < 400; i++) {
+      const x = new SparseBuffer();
+      for (let j = 0; j < 12; j++) {
+        if (rng.next() > (j + 1) / 14) continue;
+        // 0-2: indicators; 3: constant; 4: rare; the others numbers of several scales
+        const v =
+          j < 3 ? 1 : j === 3 ? 7 : j === 4 ? (rng.next() < 0.05 ? rng.normal() : 0) : rng.normal() * j + j;
+        if (v !== 0) x.push(j, v);
+      }
+      s.observe(x, rng.next() < 0.2 ? 0 : rng.next() < 0.3 ? 2.5 : 1);
+      for (const auto of [false, true]) {
+        const y = new SparseBuffer();
+        // every column, and ones the scaler never saw (within and beyond its arrays)
+        for (let j = 0; j < 12; j++) y.push(j, rng.normal());
+        y.push(40, 1.5);
+        y.push(5000, -2);
+        const before = Float64Array.from(y.values.subarray(0, y.nnz));
+        const scales = new Float64Array(y.nnz);
+        s.scaleInPlace(y, auto, scales);
+        for (let k = 0; k < y.nnz; k++) {
+          const want = s.scaleOf(y.indices[k], auto);
+          expect(Object.is(scales[k], want)).toBe(true);
+          expect(Object.is(y.values[k], want > 0 ? before[k] / want : 0)).toBe(true);
+        }
+      }
+    }
+  });
+
   it('state round-trips', () => {
     const s = new OnlineScaler();
     const x = new SparseBuffer();

@@ -278,7 +278,18 @@ export class AvroEventReader {
     const layoutIds = this.layoutIds;
     let count = 0;
     let same = true;
+    let filled = 0;
     for (; n !== 0; n = this.readBlockCount()) {
+      if (same) {
+        const run = this.readLayoutRun(count, n);
+        count += run;
+        n -= run;
+      }
+      if (n > 0 && filled < count) {
+        // the run's entries as the loop below would have kept them
+        this.fillFromLayout(filled, count);
+        filled = count;
+      }
       for (; n > 0; n--) {
         if (count === this.ids.length) this.growIds();
         const at = this.pos;
@@ -294,10 +305,77 @@ export class AvroEventReader {
         this.ids[count] = same ? layoutIds[count] : this.idOfLast(name);
         names[count] = name;
         this.readValue(count++);
+        filled = count;
       }
     }
+    // fewer entries than the layout: `read` takes the record's names
+    if (filled < count && !(same && count === this.layout.length)) this.fillFromLayout(filled, count);
     this.same = same;
     return count;
+  }
+
+  /**
+   * The entries from `count` on (at most `n`, the rest of the block) whose names are the layout's,
+   * in order, as `readList` reads them, stopping at the first other name; returns how many. Only
+   * where each name starts is kept (`fillFromLayout` completes them if the record turns out not
+   * to be the layout's). Number values are read here, the other values by `readValue`.
+   */
+  private readLayoutRun(count: number, n: number): number {
+    const layoutEnds = this.layoutEnds;
+    const layoutBytes = this.layoutBytes;
+    const last = Math.min(this.layout.length, count + n);
+    const nameStarts = this.nameStarts;
+    const buf = this.buf;
+    const end = this.end;
+    const view = this.view;
+    const viewBase = this.viewBase;
+    // the chunk's arrays (readValue may start a new chunk: read again after it)
+    let at = this.packedAt;
+    let kinds = this.packed.kinds;
+    let numbers = this.packed.numbers;
+    let pos = this.pos;
+    let k = count;
+    for (; k < last; k++) {
+      const from = k === 0 ? 0 : layoutEnds[k - 1];
+      const to = layoutEnds[k];
+      if (pos + (to - from) > end) break;
+      let i = from;
+      let p = pos;
+      while (i < to && buf[p] === layoutBytes[i]) {
+        i++;
+        p++;
+      }
+      if (i < to) break;
+      nameStarts[k] = pos;
+      // a double: union index 0 (one byte, 0) and its 8 bytes, with room in the chunk
+      const f = at + k;
+      if (buf[p] === 0 && p + 9 <= end && f < kinds.length) {
+        const x = view.getFloat64(viewBase + p + 1, true);
+        if (!Number.isFinite(x)) this.ok = false;
+        kinds[f] = PACKED_NUMBER;
+        numbers[f] = x;
+        pos = p + 9;
+        continue;
+      }
+      this.pos = p;
+      this.readValue(k);
+      pos = this.pos;
+      at = this.packedAt;
+      kinds = this.packed.kinds;
+      numbers = this.packed.numbers;
+    }
+    this.pos = pos;
+    return k - count;
+  }
+
+  /** Entries `[from, to)` of a layout run: their names, ids and name ends (`readList` keeps them all). */
+  private fillFromLayout(from: number, to: number): void {
+    const layoutEnds = this.layoutEnds;
+    for (let k = from; k < to; k++) {
+      this.names[k] = this.layout[k];
+      this.ids[k] = this.layoutIds[k];
+      this.nameEnds[k] = this.nameStarts[k] + layoutEnds[k] - (k === 0 ? 0 : layoutEnds[k - 1]);
+    }
   }
 
   /** True, past it, if the bytes at `pos` are the layout's name `k` as read (varint and UTF-8). */
