@@ -955,6 +955,7 @@ async function main(): Promise<void> {
     .filter((a) => a !== '--no-write')
     .join(' ');
   const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
     command: args ? `npm run bench:kafka -- ${args}` : 'npm run bench:kafka',
     parts: [...parts],
     events: n,
@@ -993,7 +994,11 @@ async function main(): Promise<void> {
           brokerVersion === null
             ? 'KAFKA_BROKERS'
             : `local Apache Kafka ${brokerVersion} (kafka.sh, KRaft, -Xmx1g), same machine`;
-        const perBroker: Record<string, unknown> = { broker: brokerName, loadAverageAtStart: loadavg() };
+        const perBroker: Record<string, unknown> = {
+          broker: brokerName,
+          startedAt: new Date().toISOString(),
+          loadAverageAtStart: loadavg(),
+        };
         brokerResults.push(perBroker);
         // `--topic`: a topic of at least n of these events, produced by an earlier run (not produced again)
         const topic = values.topic ?? `bench-events-${Date.now()}`;
@@ -1141,7 +1146,7 @@ With one model per group (no \`model.keyBy: "key"\`), B refuses to join while th
   result.summary = summary;
   const title = `# Kafka benchmark
 
-Node ${process.version}, ${cpus().length} CPU(s) (${String(result.cpuModel)}), shared with the broker (load average ${loadAverage.map((x) => x.toFixed(1)).join(' / ')} when the run started: other work shared the machine). Command: \`${String(result.command)}\` (parts: ${[...parts].join(', ')}; brokers: ${versions.map((v) => v ?? 'KAFKA_BROKERS').join(', ')}, one after the other on the same machine: the throughput parts on each, the others on the first).
+Run ${String(result.date)}; Node ${process.version}, ${cpus().length} CPU(s) (${String(result.cpuModel)}), shared with the broker (load average ${loadAverage.map((x) => x.toFixed(1)).join(' / ')} when the run started: other work shared the machine). Command: \`${String(result.command)}\` (parts: ${[...parts].join(', ')}; brokers: ${versions.map((v) => v ?? 'KAFKA_BROKERS').join(', ')}, one after the other on the same machine: the throughput parts on each, the others on the first).
 `;
   const summaryTable =
     summary.length === 0
