@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, writeFileSync, existsSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +13,34 @@ import { shutdownDeadline } from '../../src/ops/shutdown.js';
 import { gaussianEvents } from '../engine/helpers.js';
 import { parseExposition, valueOf } from './promText.js';
 
-/** A files-mode `run` configuration over `n` events, with the HTTP endpoints on `port`. */
-function setup(n: number, port: number, refitThreads = 0): { config: string; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'l1s-ops-run-'));
-  const input = join(dir, 'events.jsonl');
-  writeFileSync(
-    input,
+/** `n` events as JSON lines. */
+function eventLines(n: number): string {
+  return (
     gaussianEvents(5, n)
       .map((e) => JSON.stringify(e))
-      .join('\n') + '\n',
+      .join('\n') + '\n'
   );
+}
+
+/**
+ * A files-mode `run` configuration over `n` events, with the HTTP endpoints on `port`. With
+ * `fifo`, the input is a named pipe that the test feeds (`feed`), so the run cannot finish before
+ * the test has asked what it needs of the endpoints, however fast the machine.
+ */
+function setup(
+  n: number,
+  port: number,
+  refitThreads = 0,
+  fifo = false,
+): { config: string; out: string; input: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-ops-run-'));
+  const input = join(dir, 'events.jsonl');
+  if (fifo) {
+    const made = spawnSync('mkfifo', [input]);
+    if (made.status !== 0) throw new Error(`mkfifo failed: ${String(made.stderr)}`);
+  } else {
+    writeFileSync(input, eventLines(n));
+  }
   const out = join(dir, 'out');
   const config = join(dir, 'config.json');
   writeFileSync(
@@ -33,7 +52,14 @@ function setup(n: number, port: number, refitThreads = 0): { config: string; out
       http: { port, host: '127.0.0.1' },
     }),
   );
-  return { config, out };
+  return { config, out, input };
+}
+
+/** Feeds a named pipe: `write` some lines, `end` to close it (errors once the reader is gone are expected). */
+function feed(fifo: string): { write: (text: string) => void; end: () => void } {
+  const pipe: WriteStream = createWriteStream(fifo);
+  pipe.on('error', () => {});
+  return { write: (text) => void pipe.write(text), end: () => pipe.end() };
 }
 
 /** Runs the CLI in-process; `url` resolves with the logged metrics URL. */
@@ -64,8 +90,12 @@ afterEach(() => {
 
 describe('l1stream run with http.port (files mode)', () => {
   it('serves /metrics, /healthz and /readyz while it runs, logs the URL, and stops the server at the end', async () => {
-    const { config, out } = setup(40_000, 0);
+    const { config, out, input } = setup(0, 0, 0, true);
     const run = runWithHttp(['run', '--config', config]);
+    const lines = eventLines(40_000);
+    const half = lines.indexOf('\n', lines.length >> 1) + 1;
+    const pipe = feed(input);
+    pipe.write(lines.slice(0, half));
     const url = await run.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const base = url.replace(/\/metrics$/, '');
@@ -80,8 +110,10 @@ describe('l1stream run with http.port (files mode)', () => {
     expect(ready.status).toBe(200);
     const samples = parseExposition(await (await fetch(url)).text());
     expect(valueOf(samples, 'l1stream_ready')).toBe(1);
-    // (served between batches: the learning may be through already, the run is not)
-    expect(valueOf(samples, 'l1stream_events_learned_total')).toBeLessThanOrEqual(40_000);
+    // the rest of the input is not written yet: the run is still going
+    expect(valueOf(samples, 'l1stream_events_learned_total')).toBeLessThan(40_000);
+    pipe.write(lines.slice(half));
+    pipe.end();
     expect(await run.code).toBe(0);
     expect(run.stderr()).toMatch(/"msg":"l1stream run: serving metrics and health"/);
     expect(run.stderr()).toMatch(/run: 40,000 events learned/);
@@ -110,16 +142,22 @@ describe('l1stream run with http.port (files mode)', () => {
     const exit = vi.spyOn(shutdownExit, 'exit').mockImplementation(() => undefined);
     // refits in a worker: stopping waits for the worker thread to end, which takes longer than a
     // timer of 0 ms (the rest of a stop can finish without leaving the event loop's current turn)
-    const { config } = setup(40_000, 0, 1);
+    const { config, input } = setup(0, 0, 1, true);
     const run = runWithHttp(['run', '--config', config, '--shutdown-timeout', '0']);
+    const pipe = feed(input);
+    pipe.write(eventLines(12_000)); // past the first refit (every 5,000): its worker is running
     const url = await run.url;
-    // once the engine is reading, ask it to stop: a bound of 0 s expires before the stop is through
-    for (let i = 0; i < 200; i++) {
+    // once a refit has started (its worker is running), ask the run to stop: a bound of 0 s
+    // expires before the stop is through
+    let refits = 0;
+    for (let i = 0; i < 3000 && refits === 0; i++) {
       const samples = parseExposition(await (await fetch(url)).text());
-      if ((valueOf(samples, 'l1stream_records_read_total') ?? 0) > 0) break;
-      await new Promise((r) => setTimeout(r, 10));
+      refits = valueOf(samples, 'l1stream_refits_started_total') ?? 0;
+      if (refits === 0) await new Promise((r) => setTimeout(r, 10));
     }
+    expect(refits).toBeGreaterThan(0);
     process.emit('SIGTERM', 'SIGTERM');
+    pipe.end(); // (the input has no end before the stop)
     expect(await run.code).toBe(0); // (the real exit is the mocked one)
     expect(exit).toHaveBeenCalledWith(1);
     expect(run.stderr()).toMatch(/run: shutdown took longer than 0 ms: exiting\n/);
