@@ -676,7 +676,7 @@ async function jsonThroughput(
   const ratios = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
   sections.push(`### Throughput, JSON: raw kafkajs vs the l1stream pipeline (no checkpoints)
 
-The same ${n.toLocaleString('en-US')} events as UTF-8 JSON, one document per record (${(bytes / n).toFixed(0)} bytes each), on a topic of their own; decoded by the engine's JSON decoder (\`JSON.parse\` and validation), as \`l1stream run\` does with \`kafka.format: "json"\`. ${rounds} alternating rounds (raw, (a), (a′)) after an untimed warm-up of each over the first ${warmup.toLocaleString('en-US')} events; each run from the start of the topic in a new consumer group, one model (FTRL, binomial, refits off, a snapshot every 100,000 events).
+The same ${n.toLocaleString('en-US')} events as UTF-8 JSON, one document per record (${(bytes / n).toFixed(0)} bytes each), on a topic of their own; decoded by the engine's JSON reader (\`JsonEventReader\`: events read straight from the bytes, \`JSON.parse\` only for what it does not read), as \`l1stream run\` does with \`kafka.format: "json"\`. ${rounds} alternating rounds (raw, (a), (a′)) after an untimed warm-up of each over the first ${warmup.toLocaleString('en-US')} events; each run from the start of the topic in a new consumer group, one model (FTRL, binomial, refits off, a snapshot every 100,000 events).
 
 | consumer | events/s (median) | vs raw (median of rounds) | all rounds, events/s | all rounds, vs raw | CPU µs/event of the process, median (rounds) |
 |---|---:|---:|---|---|---|
