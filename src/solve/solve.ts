@@ -53,7 +53,9 @@ export interface SolveAtOptions extends SolverOptions {
   readonly start?: Coefficients;
   /**
    * Binomial, sparse, from an accepted start and without the singleton profile: the start's rare
-   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`). Default true.
+   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`). Default false:
+   * it pays from a previous refit's fit (bench/results/warm-s22.md: refit window, column visits
+   * −33 to −60 %), not from the online model (the 200k stream's refits: as many sweeps, more CPU).
    */
   readonly rareMoves?: boolean;
 }
@@ -144,11 +146,11 @@ export function nullDeviance(problem: Problem): number {
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
   checkLambda(options.lambda);
   const problem = prepareProblem(x, y, options);
-  return solveAtProblem(problem, options.lambda, options.start, options.rareMoves ?? true);
+  return solveAtProblem(problem, options.lambda, options.start, options.rareMoves ?? false);
 }
 
 /** `solveAt` on an already prepared problem (reuses its statistics); `rare`: `SolveAtOptions.rareMoves`. */
-export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients, rare = true): LambdaFit {
+export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients, rare = false): LambdaFit {
   checkLambda(lambda);
   // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
   // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them

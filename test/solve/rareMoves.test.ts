@@ -70,6 +70,14 @@ describe('rare columns of a warm start moved to their one-dimensional optima', (
     expect(fits[0]!.columnVisits).toBeLessThan(fits[1]!.columnVisits);
   });
 
+  it('is off by default (a refit job asks for it from a previous refit only)', () => {
+    const fits = [undefined, false].map((rare) =>
+      solveAt(b.x, b.y, { ...opts, start: prev, ...(rare === undefined ? {} : { rareMoves: rare }) }),
+    );
+    expect(fits[0]!.coefficients).toEqual(fits[1]!.coefficients);
+    expect(fits[0]!.kktChecks).toBe(fits[1]!.kktChecks);
+  });
+
   it('leaves cold fits and non-binomial starts alone', () => {
     const cold = [true, false].map((rare) => solveAt(b.x, b.y, { ...opts, rareMoves: rare }));
     expect(cold[0]!.coefficients).toEqual(cold[1]!.coefficients);
