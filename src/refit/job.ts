@@ -486,7 +486,8 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     }
   }
   const t1 = performance.now();
-  const fit = solveAtProblem(problem, job.lambda, start);
+  // a previous refit's fit: its rare columns moved first (`rareMoves.ts`; not from the online model)
+  const fit = solveAtProblem(problem, job.lambda, start, warmStart === 'refit');
   const t2 = performance.now();
   const kkt = checkKkt(x, rows.y, fit, job.lambda, options, problem);
   // the columns screened out of the design: |G_j| ≤ bound · max |y − p| of their threshold

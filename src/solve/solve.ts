@@ -3,6 +3,7 @@ import type { Design } from './design.js';
 import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
+import { rareMoves } from './rareMoves.js';
 import { type SingletonProfile, singletonProfile } from './singletons.js';
 
 /** A model on the original scale of the data. */
@@ -50,6 +51,13 @@ export interface SolveAtOptions extends SolverOptions {
   readonly lambda: number;
   /** Warm start on the ORIGINAL scale (e.g. the live online model). Default: all zeros. */
   readonly start?: Coefficients;
+  /**
+   * Binomial, sparse, from an accepted start and without the singleton profile: the start's rare
+   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`). Default false:
+   * it pays from a previous refit's fit (bench/results/warm-s22.md: refit window, column visits
+   * −33 to −60 %), not from the online model (the 200k stream's refits: as many sweeps, more CPU).
+   */
+  readonly rareMoves?: boolean;
 }
 
 export function checkLambda(lambda: number, what = 'lambda'): void {
@@ -138,11 +146,11 @@ export function nullDeviance(problem: Problem): number {
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
   checkLambda(options.lambda);
   const problem = prepareProblem(x, y, options);
-  return solveAtProblem(problem, options.lambda, options.start);
+  return solveAtProblem(problem, options.lambda, options.start, options.rareMoves ?? false);
 }
 
-/** `solveAt` on an already prepared problem (reuses its statistics). */
-export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients): LambdaFit {
+/** `solveAt` on an already prepared problem (reuses its statistics); `rare`: `SolveAtOptions.rareMoves`. */
+export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients, rare = false): LambdaFit {
   checkLambda(lambda);
   // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
   // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them
@@ -183,7 +191,16 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
     // tens of thousands of columns. Such a start is refused, and the fit descends from λ_max.
     const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
     const objective = at === null ? -Infinity : at.loss + at.penalty;
-    if (!(objective > nullDev / 2)) return finish(engine.solve(lambda));
+    if (!(objective > nullDev / 2)) {
+      if (rare && profile === null) {
+        const moved = rareMoves(full, start, lambda);
+        if (moved !== start) {
+          const m = toStandardized(problem, moved);
+          engine.setPoint(m.b0, m.beta);
+        }
+      }
+      return finish(engine.solve(lambda));
+    }
     engine.release();
     engine = engineFor(false);
     const fit = finish(descendTo(problem, engine, lambda));

@@ -66,4 +66,22 @@ describe('refit warm starts', () => {
     expect(Math.abs(warm.objective - cold.objective) / cold.objective).toBeLessThan(1e-10);
     expect(warm.kktMaxViolation).toBeLessThan(1e-8);
   });
+
+  it("only a previous refit's start has its rare columns moved first (`rareMoves`)", () => {
+    const cold = solveRefitJob(job([]));
+    // the cold solution with every other weight dropped: rare columns violate their KKT conditions
+    const m = cold.model;
+    const values = Float64Array.from(m.values, (v, k) => (k % 2 ? 0 : v));
+    const start = { intercept: m.intercept, cols: m.cols, values };
+    const fromRefit = solveRefitJob(job([{ source: 'refit', model: start }]));
+    const fromOnline = solveRefitJob(job([{ source: 'online', model: start }]));
+    expect(fromRefit.warmStart).toBe('refit');
+    expect(fromOnline.warmStart).toBe('online');
+    for (const fit of [fromRefit, fromOnline]) {
+      expect(fit.converged).toBe(true);
+      expect(Math.abs(fit.objective - cold.objective) / cold.objective).toBeLessThan(1e-10);
+    }
+    // the same start, the same window: only the moves tell them apart
+    expect(fromRefit.passes).not.toBe(fromOnline.passes);
+  });
 });
