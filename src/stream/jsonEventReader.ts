@@ -19,6 +19,7 @@ import { LineEvent } from '../core/lineEvent.js';
 import { isMissingCodes } from '../features/featurizer.js';
 import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
+import { eiselLemire, MAX_POWER, MIN_POWER } from './decimalToDouble.js';
 
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -737,9 +738,10 @@ export class JsonEventReader implements EventDecoder {
 
   /**
    * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly
-   * what `JSON.parse` gives and finite. Up to 15 significant digits with a power of ten up to 22
-   * is one correctly rounded operation on exact doubles; longer forms go through `Number`, which
-   * V8 converts as `JSON.parse` does. False (and `pos` unchanged) for anything else.
+   * what `JSON.parse` gives and finite. Digits below 2^53 with a power of ten up to 22 is one
+   * correctly rounded operation on exact doubles (Clinger); up to 19 digits, the exact
+   * `eiselLemire`; longer forms go through `Number`, which V8 converts as `JSON.parse` does. False
+   * (and `pos` unchanged) for anything else.
    */
   private readNumber(): boolean {
     const codes = this.codes;
@@ -789,16 +791,44 @@ export class JsonEventReader implements EventDecoder {
       scale += sign * exponent;
     }
     let v: number;
-    if (digits <= 15 && scale >= -22 && scale <= 22) {
+    // below 2^53 the digits' double is exact (every partial sum was smaller), whatever their count
+    if (mantissa < 9007199254740992 && scale >= -22 && scale <= 22) {
       v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
       if (negative) v = -v;
     } else {
-      v = Number(this.line.slice(start, pos));
+      v =
+        digits <= 19 && mantissa !== 0 && scale >= MIN_POWER && scale <= MAX_POWER
+          ? this.exact(start, pos, scale)
+          : NaN;
+      // NaN: beyond the exact method (more digits, a far exponent, or undecided): the text's own conversion
+      if (v !== v) v = Number(this.line.slice(start, pos));
+      else if (negative) v = -v;
       if (!Number.isFinite(v)) return false;
     }
     this.number = v;
     this.pos = pos;
     return true;
+  }
+
+  /**
+   * |number| of the JSON number `codes[start, end)` of at most 19 significant digits (not all 0),
+   * whose digits scaled by 10^`scale` make its value (`eiselLemire`; NaN if undecided).
+   */
+  private exact(start: number, end: number, scale: number): number {
+    const codes = this.codes;
+    // the digits before any exponent, leading zeros skipped, as a 64-bit word in 32-bit halves
+    let hi = 0;
+    let lo = 0;
+    for (let i = start; i < end; i++) {
+      const c = codes[i];
+      if (c === 0x65 || c === 0x45) break;
+      if (c < 0x30 || c > 0x39) continue;
+      lo = lo * 10 + (c - 0x30);
+      const carry = Math.floor(lo / 4294967296);
+      lo -= carry * 4294967296;
+      hi = hi * 10 + carry;
+    }
+    return eiselLemire(hi, lo, scale);
   }
 
   /** Reads `null` at `pos`: true if it is there. */
