@@ -215,13 +215,15 @@ export class JsonEventReader implements EventDecoder {
   /**
    * `internCapacity`: distinct feature names given ids at most (`InternTable`); `pairCapacity`:
    * distinct `field=value` pairs given ids at most (`PairTable`; 0: none). `hashMask` is for
-   * tests: the bits of each string's scan hash the tables see (0: all strings collide).
+   * tests: the bits of each string's scan hash the tables see (0: all strings collide), and so is
+   * `pairDenseBudget` (`PairTable`'s; 0: every pair in its table).
    */
   constructor(
     options: {
       readonly internCapacity?: number;
       readonly pairCapacity?: number;
       readonly hashMask?: number;
+      readonly pairDenseBudget?: number;
     } = {},
   ) {
     this.internTable = new InternTable(options.internCapacity);
@@ -230,7 +232,13 @@ export class JsonEventReader implements EventDecoder {
     this.pairTable =
       options.pairCapacity === 0
         ? null
-        : new PairTable(this.internTable, options.pairCapacity, undefined, this.hashMask);
+        : new PairTable(
+            this.internTable,
+            options.pairCapacity,
+            undefined,
+            this.hashMask,
+            options.pairDenseBudget,
+          );
     if (this.pairTable !== null) this.pairTable.values.hashMask = this.hashMask;
     this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable, false);
   }
