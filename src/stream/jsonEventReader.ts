@@ -493,9 +493,8 @@ export class JsonEventReader implements EventDecoder {
         prefix.reset(seed).updateCodes(codes, line, start, end);
       }
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      // the name's own hash (a numeric feature's) also finds a repeated name
-      const nameHash = prefix.digest();
-      const hash = nameHash & this.hashMask;
+      // a repeated name is found by the hash state so far (a numeric feature's digest is made below)
+      const hash = prefix.quick() & this.hashMask;
       const c0 = codes[start];
       // an array-index name comes first in a record; a repeated one keeps its first place
       if (
@@ -529,7 +528,8 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at] = start;
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = nameHash;
+      // (`prefix` is the name's alone for these: only a string's value fed `=` to it)
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = prefix.digest();
       this.count++;
       const d = this.nextToken();
       this.pos++;
