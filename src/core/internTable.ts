@@ -224,22 +224,38 @@ export class PairTable {
   /** Per slot, at 4 * slot: the pair's id + 1 (0: empty), its field id, its value id, unused. */
   private slots = new Int32Array(4096);
   private mask = 1023;
+  /** Pairs in `slots`. */
+  private tableSize = 0;
   size = 0;
+  /**
+   * Per field id, the ids + 1 of its pairs by value id (0: none yet), while they fit
+   * `denseBudget` (null: the field's pairs are in `slots`): a field's values are few (`values` is
+   * small), so a lookup reads one word of a small array instead of probing a table as large as
+   * the stream has pairs. The same ids either way.
+   */
+  private readonly dense: Array<Int32Array | null | undefined> = [];
+  /** Entries the dense arrays may still take (by default 16 MB in all; 0: none). */
+  private denseBudget: number;
+  /** Fields with an id beyond this are never dense (the list stays short). */
+  private readonly maxDenseFields = 1 << 20;
 
   /**
    * `names`: the table the field ids are from (`idSource` of the events read with this table).
-   * `hashMask` is for tests: the bits of a pair's hash kept (0: every pair probes the same slots).
+   * `hashMask` is for tests: the bits of a pair's hash kept (0: every pair probes the same slots);
+   * `denseBudget`: entries of the fields' dense arrays in all (tests: 0, every pair in the table).
    */
   constructor(
     readonly names: InternTable,
     capacity = DEFAULT_PAIR_CAPACITY,
     valueCapacity = DEFAULT_VALUE_CAPACITY,
     private readonly hashMask = -1,
+    denseBudget = DENSE_BUDGET,
   ) {
     if (!(Number.isInteger(capacity) && capacity >= 0 && capacity <= 1 << 28)) {
       throw new RangeError(`pair capacity must be a whole number in 0..2^28, got ${capacity}`);
     }
     this.capacity = capacity;
+    this.denseBudget = denseBudget;
     this.values = new InternTable(valueCapacity);
   }
 
@@ -248,6 +264,49 @@ export class PairTable {
    * room; -1 if the table is full and does not hold it.
    */
   idOf(fieldId: number, valueId: number): number {
+    const dense = this.dense[fieldId];
+    if (dense !== undefined && dense !== null) {
+      if (valueId < dense.length) {
+        const e = dense[valueId];
+        if (e !== 0) return e - 1;
+        if (this.size >= this.capacity) return -1;
+        const id = this.size++;
+        dense[valueId] = id + 1;
+        return id;
+      }
+      // a larger array, or (over the budget) the field's pairs into the table
+      if (this.widen(fieldId, dense, valueId)) return this.idOf(fieldId, valueId);
+    } else if (dense === undefined && fieldId < this.maxDenseFields) {
+      this.dense[fieldId] = this.denseBudget >= MIN_DENSE ? this.allocate(MIN_DENSE) : null;
+      return this.idOf(fieldId, valueId);
+    }
+    return this.probe(fieldId, valueId);
+  }
+
+  /** `dense` (field `fieldId`'s) made long enough for `valueId`, or its pairs moved to the table (false). */
+  private widen(fieldId: number, dense: Int32Array, valueId: number): boolean {
+    let length = 2 * dense.length;
+    while (length <= valueId) length *= 2;
+    if (length - dense.length <= this.denseBudget) {
+      const wider = this.allocate(length);
+      wider.set(dense);
+      this.denseBudget += dense.length;
+      this.dense[fieldId] = wider;
+      return true;
+    }
+    this.dense[fieldId] = null;
+    this.denseBudget += dense.length;
+    for (let v = 0; v < dense.length; v++) if (dense[v] !== 0) this.insert(fieldId, v, dense[v] - 1);
+    return false;
+  }
+
+  private allocate(length: number): Int32Array {
+    this.denseBudget -= length;
+    return new Int32Array(length);
+  }
+
+  /** `idOf` by the table. */
+  private probe(fieldId: number, valueId: number): number {
     const slots = this.slots;
     const mask = this.mask;
     let slot = slotOfPair(fieldId, valueId, this.hashMask & mask);
@@ -257,12 +316,26 @@ export class PairTable {
     }
     if (this.size >= this.capacity) return -1;
     const id = this.size++;
+    this.fill(slot, fieldId, valueId, id);
+    return id;
+  }
+
+  /** Enters pair `id` (not in the table) into the table. */
+  private insert(fieldId: number, valueId: number, id: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = slotOfPair(fieldId, valueId, this.hashMask & mask);
+    while (slots[4 * slot] !== 0) slot = (slot + 1) & mask;
+    this.fill(slot, fieldId, valueId, id);
+  }
+
+  private fill(slot: number, fieldId: number, valueId: number, id: number): void {
+    const slots = this.slots;
     slots[4 * slot] = id + 1;
     slots[4 * slot + 1] = fieldId;
     slots[4 * slot + 2] = valueId;
     // at most half full: probes stay short
-    if (2 * this.size > mask) this.rehash();
-    return id;
+    if (2 * ++this.tableSize > this.mask) this.rehash();
   }
 
   private rehash(): void {
@@ -282,6 +355,10 @@ export class PairTable {
     this.mask = mask;
   }
 }
+
+/** Entries of `PairTable`'s dense arrays in all, and the length of the first one of a field. */
+const DENSE_BUDGET = 1 << 22;
+const MIN_DENSE = 256;
 
 function slotOfPair(fieldId: number, valueId: number, mask: number): number {
   const h = Math.imul(Math.imul(fieldId, 0x9e3779b1) ^ valueId, 0x85ebca6b);

@@ -33,7 +33,7 @@ export interface FeaturizerOptions {
   readonly maxFeatures?: number;
 }
 
-/** `Featurizer.pairState`: not seen yet; a missing value; a value; a value whose `pairKey` is set. */
+/** `Featurizer.pairCodes`: not seen yet; a missing value; a value without a column; from 3 on, column + 3. */
 const PAIR_NEW = 0;
 const PAIR_MISSING = 1;
 const PAIR_PRESENT = 2;
@@ -168,10 +168,9 @@ export class Featurizer {
   private itemAt = new Int32Array(256);
   /**
    * Exact vocabulary: per `field=value` pair of the `PairTable` of `idSource`
-   * (`PackedValues.pairIds`), its state (`PAIR_*`) and, once known, its column (they never change).
+   * (`PackedValues.pairIds`), its state and, once known, its column, in one word (`PAIR_*`; they never change).
    */
-  private pairState = new Uint8Array(0);
-  private pairKey = new Int32Array(0);
+  private pairCodes = new Int32Array(0);
   /** Sink for `HashedVocabulary.touch`'s sum (never read). */
   private touched = 0;
   /** The reason of the last event rejected by pass 1. */
@@ -404,17 +403,20 @@ export class Featurizer {
             if (!isMissingString(strings[s])) this.add(out, this.slotOf(id, names[k]).oneHot(strings[s]), 1);
             continue;
           }
-          const state = this.pairStateOf(pair, strings[s]);
-          if (state === PAIR_MISSING) continue;
-          if (state === PAIR_KNOWN) {
-            this.add(out, this.pairKey[pair], 1);
+          // one word per pair (its state and column): one cache miss where two arrays cost two
+          const codes = this.pairCodes;
+          const code = pair < codes.length ? codes[pair] : PAIR_NEW;
+          if (code >= PAIR_KNOWN) {
+            this.add(out, code - PAIR_KNOWN, 1);
             continue;
           }
+          if (
+            code === PAIR_MISSING ||
+            (code === PAIR_NEW && this.judgePair(pair, strings[s]) === PAIR_MISSING)
+          )
+            continue;
           const column = this.slotOf(id, names[k]).oneHot(strings[s]);
-          if (column >= 0) {
-            this.pairKey[pair] = column;
-            this.pairState[pair] = PAIR_KNOWN;
-          }
+          if (column >= 0) this.pairCodes[pair] = column + PAIR_KNOWN;
           this.add(out, column, 1);
         }
       }
@@ -470,17 +472,11 @@ export class Featurizer {
     return packed.pairs !== null && packed.pairs.names === this.idSource ? packed.pairIds : null;
   }
 
-  /** The state of pair `pair` (value `value`): judged missing or not the first time (`PAIR_*`). */
-  private pairStateOf(pair: number, value: string): number {
-    if (pair >= this.pairState.length) {
-      const state = new Uint8Array(Math.max(1024, 2 * this.pairState.length, pair + 1));
-      state.set(this.pairState);
-      this.pairState = state;
-      this.pairKey = growInt32(this.pairKey, state.length);
-    }
-    const state = this.pairState[pair];
-    if (state !== PAIR_NEW) return state;
-    return (this.pairState[pair] = isMissingString(value) ? PAIR_MISSING : PAIR_PRESENT);
+  /** Judges new pair `pair` (value `value`) missing or not (`PAIR_MISSING`, `PAIR_PRESENT`), and records it. */
+  private judgePair(pair: number, value: string): number {
+    if (pair >= this.pairCodes.length)
+      this.pairCodes = growInt32(this.pairCodes, Math.max(1024, 2 * this.pairCodes.length, pair + 1));
+    return (this.pairCodes[pair] = isMissingString(value) ? PAIR_MISSING : PAIR_PRESENT);
   }
 
   /**

@@ -183,17 +183,19 @@ export class ExactVocabulary implements Vocabulary {
       }
       return i;
     }
+    return this.oneHot.get(field)?.get(value) ?? this.addOneHot(field, value);
+  }
+
+  /** `indexOf(field, value)` for a one-hot name without a column (one map lookup fewer). */
+  addOneHot(field: string, value: string): number {
+    if (this.full) return -1;
     let byValue = this.oneHot.get(field);
-    let i = byValue?.get(value);
-    if (i === undefined) {
-      if (this.full) return -1;
-      if (byValue === undefined) {
-        byValue = new Map();
-        this.oneHot.set(field, byValue);
-      }
-      i = this.add(field, value);
-      byValue.set(value, i);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.oneHot.set(field, byValue);
     }
+    const i = this.add(field, value);
+    byValue.set(value, i);
     return i;
   }
 
@@ -290,7 +292,7 @@ class ExactFieldColumns implements FieldColumns {
 
   oneHot(value: string): number {
     const known = (this.byValue ??= this.oneHots.get(this.field))?.get(value);
-    return known ?? this.vocabulary.indexOf(this.field, value);
+    return known ?? this.vocabulary.addOneHot(this.field, value);
   }
 }
 

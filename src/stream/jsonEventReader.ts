@@ -19,6 +19,7 @@ import { LineEvent } from '../core/lineEvent.js';
 import { isMissingCodes } from '../features/featurizer.js';
 import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
+import { eiselLemire, MAX_POWER, MIN_POWER } from './decimalToDouble.js';
 
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -214,13 +215,15 @@ export class JsonEventReader implements EventDecoder {
   /**
    * `internCapacity`: distinct feature names given ids at most (`InternTable`); `pairCapacity`:
    * distinct `field=value` pairs given ids at most (`PairTable`; 0: none). `hashMask` is for
-   * tests: the bits of each string's scan hash the tables see (0: all strings collide).
+   * tests: the bits of each string's scan hash the tables see (0: all strings collide), and so is
+   * `pairDenseBudget` (`PairTable`'s; 0: every pair in its table).
    */
   constructor(
     options: {
       readonly internCapacity?: number;
       readonly pairCapacity?: number;
       readonly hashMask?: number;
+      readonly pairDenseBudget?: number;
     } = {},
   ) {
     this.internTable = new InternTable(options.internCapacity);
@@ -229,7 +232,13 @@ export class JsonEventReader implements EventDecoder {
     this.pairTable =
       options.pairCapacity === 0
         ? null
-        : new PairTable(this.internTable, options.pairCapacity, undefined, this.hashMask);
+        : new PairTable(
+            this.internTable,
+            options.pairCapacity,
+            undefined,
+            this.hashMask,
+            options.pairDenseBudget,
+          );
     if (this.pairTable !== null) this.pairTable.values.hashMask = this.hashMask;
     this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable, false);
   }
@@ -484,9 +493,8 @@ export class JsonEventReader implements EventDecoder {
         prefix.reset(seed).updateCodes(codes, line, start, end);
       }
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      // the name's own hash (a numeric feature's) also finds a repeated name
-      const nameHash = prefix.digest();
-      const hash = nameHash & this.hashMask;
+      // a repeated name is found by the hash state so far (a numeric feature's digest is made below)
+      const hash = prefix.quick() & this.hashMask;
       const c0 = codes[start];
       // an array-index name comes first in a record; a repeated one keeps its first place
       if (
@@ -520,7 +528,8 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at] = start;
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = nameHash;
+      // (`prefix` is the name's alone for these: only a string's value fed `=` to it)
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = prefix.digest();
       this.count++;
       const d = this.nextToken();
       this.pos++;
@@ -737,9 +746,10 @@ export class JsonEventReader implements EventDecoder {
 
   /**
    * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly
-   * what `JSON.parse` gives and finite. Up to 15 significant digits with a power of ten up to 22
-   * is one correctly rounded operation on exact doubles; longer forms go through `Number`, which
-   * V8 converts as `JSON.parse` does. False (and `pos` unchanged) for anything else.
+   * what `JSON.parse` gives and finite. Digits below 2^53 with a power of ten up to 22 is one
+   * correctly rounded operation on exact doubles (Clinger); up to 19 digits, the exact
+   * `eiselLemire`; longer forms go through `Number`, which V8 converts as `JSON.parse` does. False
+   * (and `pos` unchanged) for anything else.
    */
   private readNumber(): boolean {
     const codes = this.codes;
@@ -789,16 +799,44 @@ export class JsonEventReader implements EventDecoder {
       scale += sign * exponent;
     }
     let v: number;
-    if (digits <= 15 && scale >= -22 && scale <= 22) {
+    // below 2^53 the digits' double is exact (every partial sum was smaller), whatever their count
+    if (mantissa < 9007199254740992 && scale >= -22 && scale <= 22) {
       v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
       if (negative) v = -v;
     } else {
-      v = Number(this.line.slice(start, pos));
+      v =
+        digits <= 19 && mantissa !== 0 && scale >= MIN_POWER && scale <= MAX_POWER
+          ? this.exact(start, pos, scale)
+          : NaN;
+      // NaN: beyond the exact method (more digits, a far exponent, or undecided): the text's own conversion
+      if (v !== v) v = Number(this.line.slice(start, pos));
+      else if (negative) v = -v;
       if (!Number.isFinite(v)) return false;
     }
     this.number = v;
     this.pos = pos;
     return true;
+  }
+
+  /**
+   * |number| of the JSON number `codes[start, end)` of at most 19 significant digits (not all 0),
+   * whose digits scaled by 10^`scale` make its value (`eiselLemire`; NaN if undecided).
+   */
+  private exact(start: number, end: number, scale: number): number {
+    const codes = this.codes;
+    // the digits before any exponent, leading zeros skipped, as a 64-bit word in 32-bit halves
+    let hi = 0;
+    let lo = 0;
+    for (let i = start; i < end; i++) {
+      const c = codes[i];
+      if (c === 0x65 || c === 0x45) break;
+      if (c < 0x30 || c > 0x39) continue;
+      lo = lo * 10 + (c - 0x30);
+      const carry = Math.floor(lo / 4294967296);
+      lo -= carry * 4294967296;
+      hi = hi * 10 + carry;
+    }
+    return eiselLemire(hi, lo, scale);
   }
 
   /** Reads `null` at `pos`: true if it is there. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { InternTable, MAX_INTERNED_LENGTH } from '../../src/core/internTable.js';
+import { InternTable, MAX_INTERNED_LENGTH, PairTable } from '../../src/core/internTable.js';
+import { Rng } from '../helpers/random.js';
 
 /** The reader's scan hash (FNV-1a over UTF-16 units). */
 function scanHash(s: string): number {
@@ -124,5 +125,37 @@ describe('InternTable', () => {
       }
       expect(a.size).toBe(Math.min(50, held + 3));
     }
+  });
+});
+
+describe('PairTable', () => {
+  it('gives the same ids with fields in dense arrays, in the table, and moved from one to the other', () => {
+    const rng = new Rng(22);
+    // (field, value) ids: a few fields with many values (arrays that widen, then spill), many with few
+    const lookups: Array<[number, number]> = [];
+    for (let i = 0; i < 60_000; i++) {
+      const wide = rng.next() < 0.5;
+      const field = wide ? rng.int(4) : 4 + rng.int(3000);
+      const value = wide ? Math.floor(rng.next() ** 2 * 5000) : rng.int(40);
+      lookups.push([field, value]);
+    }
+    const idsWith = (denseBudget: number, capacity = 1 << 20, hashMask = -1): number[] => {
+      const pairs = new PairTable(new InternTable(), capacity, undefined, hashMask, denseBudget);
+      return lookups.map(([f, v]) => pairs.idOf(f, v));
+    };
+    const table = idsWith(0);
+    // first-seen order, one id per distinct pair
+    const first = new Map<string, number>();
+    lookups.forEach(([f, v], i) => {
+      if (!first.has(`${f},${v}`)) first.set(`${f},${v}`, first.size);
+      expect(table[i]).toBe(first.get(`${f},${v}`));
+    });
+    for (const budget of [256, 300, 5000, 20_000, 1 << 22]) expect(idsWith(budget)).toEqual(table);
+    expect(idsWith(5000, 1 << 20, 0)).toEqual(table);
+    // bounded: beyond the capacity, new pairs get -1 and the ones held keep their ids
+    const bounded = idsWith(0, 1000);
+    expect(idsWith(5000, 1000)).toEqual(bounded);
+    expect(bounded.filter((id) => id >= 1000)).toEqual([]);
+    expect(bounded.filter((id, i) => id !== (table[i] < 1000 ? table[i] : -1))).toEqual([]);
   });
 });

@@ -227,6 +227,8 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     for (const family of ['binomial', 'gaussian'] as const) {
       const all = agree(lines, family);
       expect(agree(lines, family, { hashMask: 0 })).toBe(all);
+      expect(agree(lines, family, { hashMask: 0, pairDenseBudget: 0 })).toBe(all);
+      expect(agree(lines, family, { pairDenseBudget: 300 })).toBe(all);
       expect(agree(lines, family, { hashMask: 0, pairCapacity: 3 })).toBe(all);
       expect(agree(lines, family, { hashMask: 1, internCapacity: 5 })).toBe(all);
     }
