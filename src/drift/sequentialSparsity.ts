@@ -450,7 +450,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         slot = this.admitFeature(key, code, x, t);
       }
       if (slot >= 0) {
-        if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
+        this.apply(slot, t);
         field = this.fieldOf[slot];
       } else if (code !== CODE_UNKNOWN) {
         // (NUMBER and NO_ROOM are negative)
@@ -466,12 +466,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       if (field >= 0) {
         this.f[field * S + LEVEL_SUM]++;
-        if (
-          (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) &&
-          !this.extend(field, t) &&
-          !this.hit(field, t)
-        )
-          this.occur(field, t);
+        if (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) this.apply(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -503,6 +498,86 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   // --- occurrences and the tests they drive ---------------------------------------------------
+
+  /**
+   * An occurrence of slot `slot` at event t, in one call: it extends the slot's run (else the run
+   * is applied), else starts one (`hit`), else is applied (`occur`). The common case of `occur` (an armed slot seen before, past the warm-up, not under an appeared
+   * test) and its `cusum` are inline here, the same operations in the same order; every other
+   * case goes to `occur`.
+   */
+  private apply(slot: number, t: number): void {
+    const f = this.f;
+    const o = slot * S;
+    if (f[o + RUN_FROM] !== 0) {
+      if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
+        f[o + LAST] = t;
+        return;
+      }
+      this.flush(slot);
+    }
+    const c = f[o + COUNT];
+    // (what `hit` and this fast path both require)
+    if (this.status[slot] !== ARMED || !(c > 0) || f[o + APPEAR_FROM] > 0 || t <= this.warmupEvents) {
+      this.occur(slot, t);
+      return;
+    }
+    const last = f[o + LAST];
+    if (last === t - 1 && f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0 && this.hit(slot, t)) return;
+    // occur, for an armed slot with COUNT > 0 and APPEAR_FROM ≤ 0
+    const gap = t - last - 1;
+    if (gap > f[o + MAX_GAP]) f[o + MAX_GAP] = gap;
+    if (this.regular(slot)) {
+      // cusum
+      const e1 = f[o + EXPOSURE] + 1;
+      const h = this.hFor === this.armed ? this.h : this.threshold();
+      if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
+        const q0 = clampRate(c / e1);
+        if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+      }
+      const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
+      if (peak >= h) {
+        const n = t - f[o + DOWN_FROM];
+        this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
+        return;
+      }
+      const down = peak + f[o + DOWN_PRESENT];
+      if (down <= 0) {
+        f[o + DOWN] = 0;
+        f[o + DOWN_FROM] = t;
+        f[o + DOWN_OCC] = 0;
+      } else {
+        f[o + DOWN] = down;
+        f[o + DOWN_OCC]++;
+      }
+      const afterGap = f[o + UP] + gap * f[o + UP_ABSENT];
+      let up: number;
+      if (afterGap <= 0) {
+        up = 0;
+        f[o + UP_FROM] = t - 1;
+        f[o + UP_OCC] = 0;
+      } else {
+        up = afterGap;
+      }
+      up += f[o + UP_PRESENT];
+      f[o + UP] = up;
+      f[o + UP_OCC]++;
+      if (up >= h) {
+        const n = t - f[o + UP_FROM];
+        this.rateFinding(slot, 'rate-up', clampRate(c / e1), f[o + UP_OCC] / Math.max(1, n), n, t);
+        return;
+      }
+    }
+    f[o + GAP_N]++;
+    f[o + GAP_SUM] += gap;
+    f[o + GAP_SUM2] += gap * gap;
+    const e = f[o + EXPOSURE] + (gap + 1);
+    f[o + COUNT] = c + 1;
+    f[o + EXPOSURE] = e;
+    f[o + LAST] = t;
+    if (e > this.horizonEvents) {
+      for (const k of HALVED) f[o + k] *= 0.5;
+    }
+  }
 
   /**
    * The most common occurrence: an armed slot seen at the previous event too, whose gaps so far
@@ -541,19 +616,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.runs++;
     f[o + LAST] = t;
     return true;
-  }
-
-  /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
-  private extend(slot: number, t: number): boolean {
-    const f = this.f;
-    const o = slot * S;
-    if (f[o + RUN_FROM] === 0) return false;
-    if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
-      f[o + LAST] = t;
-      return true;
-    }
-    this.flush(slot);
-    return false;
   }
 
   /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
