@@ -68,11 +68,15 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
     return this.last;
   }
 
-  update(snapshot: ModelSnapshot): void {
+  /**
+   * `weights`: the snapshot's `relativeWeights` under this detector's `scaleOf`, when the caller
+   * has them (the monitor computes them once for the support and sign detectors); read, not kept.
+   */
+  update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void {
     this.detected = false;
     this.snapshots++;
     const flips: SignFlip[] = [];
-    const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
+    weights ??= relativeWeights(snapshot, this.weights, this.scaleOf);
     for (const name of this.streaking) {
       if ((weights.get(name) ?? 0) < this.material) {
         this.states.get(name)!.streak = 0;
