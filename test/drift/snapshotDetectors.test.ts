@@ -146,6 +146,35 @@ class ReferenceSign {
   }
 }
 
+interface Restorable<S> {
+  update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void;
+  state(): S;
+  restore(state: S): void;
+}
+
+/**
+ * Feeds `snapshots` to a detector from `make`, replaced every `every` snapshots by one restored
+ * from its state, with the monitor's precomputed weights on odd snapshots (its own on even ones);
+ * `check` runs after each update.
+ */
+function feedWithRestores<S, D extends Restorable<S>>(
+  make: () => D,
+  snapshots: readonly ModelSnapshot[],
+  every: number,
+  check: (det: D, snapshot: ModelSnapshot, i: number) => void,
+): void {
+  let det = make();
+  snapshots.forEach((snap, i) => {
+    if (i % every === every - 1) {
+      const restored = make();
+      restored.restore(det.state());
+      det = restored;
+    }
+    det.update(snap, i % 2 === 1 ? relativeWeights(snap, new Map()) : undefined);
+    check(det, snap, i);
+  });
+}
+
 describe('support and sign detectors against plain references (fuzzed snapshots)', () => {
   it('the support detector reports the same moves, supports and state, through restores', () => {
     let reports = 0;
@@ -166,31 +195,27 @@ describe('support and sign detectors against plain references (fuzzed snapshots)
         cooldownSnapshots: o.cooldown,
       };
       const ref = new ReferenceSupport(o);
-      let det = new SupportDriftDetector(options);
-      const snaps = fuzzedSnapshots(seed, 60);
-      snaps.forEach((snap, i) => {
-        // a checkpoint and restore now and then (the sorted support is rebuilt from the Set)
-        if (i % 17 === 16) {
-          const restored = new SupportDriftDetector(options);
-          restored.restore(det.state());
-          det = restored;
-        }
-        const fired = ref.update(snap);
-        // the monitor's precomputed weights on odd snapshots, the detector's own on even ones
-        det.update(snap, i % 2 === 1 ? relativeWeights(snap, new Map()) : undefined);
-        expect(det.driftDetected, `seed ${seed} snapshot ${i + 1}`).toBe(fired);
-        if (fired) {
-          reports++;
-          const r = det.report!;
-          expect({
-            entered: r.entered,
-            left: r.left,
-            support: r.support,
-            previousSupport: r.previousSupport,
-          }).toEqual(ref.report);
-        }
-        expect(det.support).toEqual(ref.support);
-      });
+      // (the sorted support is rebuilt from the reference Set after a restore)
+      feedWithRestores(
+        () => new SupportDriftDetector(options),
+        fuzzedSnapshots(seed, 60),
+        17,
+        (det, snap, i) => {
+          const fired = ref.update(snap);
+          expect(det.driftDetected, `seed ${seed} snapshot ${i + 1}`).toBe(fired);
+          if (fired) {
+            reports++;
+            const r = det.report!;
+            expect({
+              entered: r.entered,
+              left: r.left,
+              support: r.support,
+              previousSupport: r.previousSupport,
+            }).toEqual(ref.report);
+          }
+          expect(det.support).toEqual(ref.support);
+        },
+      );
     }
     expect(reports).toBeGreaterThan(100);
   });
@@ -202,23 +227,21 @@ describe('support and sign detectors against plain references (fuzzed snapshots)
       const o = { material: 0.05, persistence: 1 + rng.int(3), warmup: rng.int(3) };
       const options = { material: o.material, persistence: o.persistence, warmupSnapshots: o.warmup };
       const ref = new ReferenceSign(o);
-      let det = new SignFlipDetector(options);
-      fuzzedSnapshots(seed, 60).forEach((snap, i) => {
-        if (i % 13 === 12) {
-          const restored = new SignFlipDetector(options);
-          restored.restore(det.state());
-          det = restored;
-        }
-        const fired = ref.update(snap);
-        det.update(snap, i % 2 === 1 ? relativeWeights(snap, new Map()) : undefined);
-        expect(det.driftDetected, `seed ${seed} snapshot ${i + 1}`).toBe(fired);
-        if (fired) {
-          flips += det.report.length;
-          expect(det.report).toEqual(ref.flips);
-        }
-        const streaks = new Map([...det.state().states].map(([n, s]) => [n, s.streak]));
-        expect(streaks).toEqual(ref.streaks);
-      });
+      feedWithRestores(
+        () => new SignFlipDetector(options),
+        fuzzedSnapshots(seed, 60),
+        13,
+        (det, snap, i) => {
+          const fired = ref.update(snap);
+          expect(det.driftDetected, `seed ${seed} snapshot ${i + 1}`).toBe(fired);
+          if (fired) {
+            flips += det.report.length;
+            expect(det.report).toEqual(ref.flips);
+          }
+          const streaks = new Map([...det.state().states].map(([n, s]) => [n, s.streak]));
+          expect(streaks).toEqual(ref.streaks);
+        },
+      );
     }
     expect(flips).toBeGreaterThan(50);
   });
