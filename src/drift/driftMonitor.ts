@@ -3,7 +3,7 @@ import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
-import type { MaterialFilter } from './materiality.js';
+import { relativeWeights, type MaterialFilter } from './materiality.js';
 import {
   InputSparsityDetector,
   type ActiveFeatures,
@@ -111,6 +111,8 @@ export class DriftMonitor {
     fieldNames: undefined,
   };
   private readonly scaleOf?: (name: string) => number;
+  /** `onSnapshot`'s relative weights (reused). */
+  private readonly weights = new Map<string, number>();
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
   private lossQuietUntil = -Infinity;
 
@@ -228,9 +230,14 @@ export class DriftMonitor {
     const alerts: Alert[] = [];
     const c = this.config;
     if (!c.enabled) return alerts;
+    // the relative weights once for both detectors (same `scaleOf`): O(coefficients) each
+    const weights =
+      c.support.enabled && c.signFlip.enabled
+        ? relativeWeights(snapshot, this.weights, this.scaleOf)
+        : undefined;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
-      det.update(snapshot);
+      det.update(snapshot, weights);
       const r = det.report;
       if (det.driftDetected && r !== null) {
         const severity = supportSeverity(snapshot.source, r.jaccardDistance);
@@ -259,7 +266,7 @@ export class DriftMonitor {
     }
     if (c.signFlip.enabled) {
       const det = this.signDetector(snapshot.source);
-      det.update(snapshot);
+      det.update(snapshot, weights);
       if (det.driftDetected) {
         const flips = det.report;
         alerts.push(

@@ -450,7 +450,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         slot = this.admitFeature(key, code, x, t);
       }
       if (slot >= 0) {
-        if (!this.extend(slot, t) && !this.hit(slot, t)) this.occur(slot, t);
+        this.occur(slot, t);
         field = this.fieldOf[slot];
       } else if (code !== CODE_UNKNOWN) {
         // (NUMBER and NO_ROOM are negative)
@@ -466,12 +466,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       if (field >= 0) {
         this.f[field * S + LEVEL_SUM]++;
-        if (
-          (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) &&
-          !this.extend(field, t) &&
-          !this.hit(field, t)
-        )
-          this.occur(field, t);
+        if (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) this.occur(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -507,7 +502,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   /**
    * The most common occurrence: an armed slot seen at the previous event too, whose gaps so far
    * are all 0 (a feature or field in every event), past the warm-up and not under an appeared test.
-   * Its effect (what `occur` and `cusum` do with gap 0) is deferred: it starts a run that the next
+   * Its effect (what `occur` and its CUSUMs do with gap 0) is deferred: it starts a run that the next
    * such occurrences extend at the cost of a compare, and `flush` applies them all at once, with the
    * same operations in the same order. A run is only as long as no test can fire and the counts
    * cannot be halved during it: the down statistic only falls on an occurrence, the up one rises by
@@ -543,20 +538,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     return true;
   }
 
-  /** True when this occurrence extends the slot's run; otherwise the run (if any) is applied. */
-  private extend(slot: number, t: number): boolean {
-    const f = this.f;
-    const o = slot * S;
-    if (f[o + RUN_FROM] === 0) return false;
-    if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
-      f[o + LAST] = t;
-      return true;
-    }
-    this.flush(slot);
-    return false;
-  }
-
-  /** Applies the slot's run: `occur` and `cusum` for each of its occurrences, none of which fires. */
+  /** Applies the slot's run: `occur` with its CUSUMs for each of its occurrences, none of which fires. */
   private flush(slot: number): void {
     const f = this.f;
     const o = slot * S;
@@ -579,7 +561,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     let upAbsent = f[o + UP_ABSENT];
     let upPresent = f[o + UP_PRESENT];
     for (let t = from; t <= to; t++) {
-      // cusum's refresh test
+      // occur's refresh test
       const n = e + 1;
       if (!llrCurrent(c, n, rate)) {
         const q0 = clampRate(c / n);
@@ -634,10 +616,29 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     for (let s = 0; s < this.used; s++) if (f[s * S + RUN_FROM] > 0) this.flush(s);
   }
 
+  /**
+   * An occurrence of slot `slot` at event t, in one call (the common case runs no other method):
+   * it extends the slot's run (else the run is applied), else starts one (`hit`), else updates the
+   * gap statistics and, for an armed slot past the warm-up with regular gaps, the Bernoulli CUSUMs
+   * for a halving and a doubling of the rate over the absences before it and the occurrence itself
+   * (a CUSUM that fires reports and restarts the slot).
+   */
   private occur(slot: number, t: number): void {
     const f = this.f;
     const o = slot * S;
+    if (f[o + RUN_FROM] !== 0) {
+      if (f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) {
+        f[o + LAST] = t;
+        return;
+      }
+      this.flush(slot);
+    }
     const c = f[o + COUNT];
+    const status = this.status[slot];
+    const tested = status === ARMED && t > this.warmupEvents;
+    // (a subset of what `hit` requires)
+    if (tested && f[o + LAST] === t - 1 && f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0 && this.hit(slot, t))
+      return;
     if (f[o + APPEAR_FROM] > 0) f[o + APPEAR_COUNT]++;
     if (c === 0) {
       f[o + COUNT] = 1;
@@ -648,13 +649,52 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     const gap = t - f[o + LAST] - 1;
     if (gap > f[o + MAX_GAP]) f[o + MAX_GAP] = gap;
-    const status = this.status[slot];
     if (status === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
       this.restart(slot, t);
       return;
     }
-    if (status === ARMED && t > this.warmupEvents && this.regular(slot) && this.cusum(slot, gap, t)) return;
+    if (tested && this.regular(slot)) {
+      const e1 = f[o + EXPOSURE] + 1;
+      const h = this.hFor === this.armed ? this.h : this.threshold();
+      // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
+      if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
+        const q0 = clampRate(c / e1);
+        if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
+      }
+      const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
+      if (peak >= h) {
+        const n = t - f[o + DOWN_FROM];
+        this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
+        return;
+      }
+      const down = peak + f[o + DOWN_PRESENT];
+      if (down <= 0) {
+        f[o + DOWN] = 0;
+        f[o + DOWN_FROM] = t;
+        f[o + DOWN_OCC] = 0;
+      } else {
+        f[o + DOWN] = down;
+        f[o + DOWN_OCC]++;
+      }
+      const afterGap = f[o + UP] + gap * f[o + UP_ABSENT];
+      let up: number;
+      if (afterGap <= 0) {
+        up = 0;
+        f[o + UP_FROM] = t - 1;
+        f[o + UP_OCC] = 0;
+      } else {
+        up = afterGap;
+      }
+      up += f[o + UP_PRESENT];
+      f[o + UP] = up;
+      f[o + UP_OCC]++;
+      if (up >= h) {
+        const n = t - f[o + UP_FROM];
+        this.rateFinding(slot, 'rate-up', clampRate(c / e1), f[o + UP_OCC] / Math.max(1, n), n, t);
+        return;
+      }
+    }
     f[o + GAP_N]++;
     f[o + GAP_SUM] += gap;
     f[o + GAP_SUM2] += gap * gap;
@@ -671,54 +711,6 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
     if (f[o + APPEAR_FROM] > 0) this.testAppeared(slot, t);
-  }
-
-  /**
-   * Bernoulli CUSUMs for a halving and a doubling of the rate, over the absences before this
-   * occurrence and the occurrence itself. True when one fired (the slot then restarted).
-   */
-  private cusum(slot: number, gap: number, t: number): boolean {
-    const f = this.f;
-    const o = slot * S;
-    const c = f[o + COUNT];
-    const e1 = f[o + EXPOSURE] + 1;
-    const h = this.hFor === this.armed ? this.h : this.threshold();
-    // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
-    if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
-      const q0 = clampRate(c / e1);
-      if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
-    }
-    const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];
-    if (peak >= h) {
-      const n = t - f[o + DOWN_FROM];
-      this.rateFinding(slot, 'rate-down', clampRate(c / e1), f[o + DOWN_OCC] / Math.max(1, n), n, t);
-      return true;
-    }
-    const down = peak + f[o + DOWN_PRESENT];
-    if (down <= 0) {
-      f[o + DOWN] = 0;
-      f[o + DOWN_FROM] = t;
-      f[o + DOWN_OCC] = 0;
-    } else {
-      f[o + DOWN] = down;
-      f[o + DOWN_OCC]++;
-    }
-    const afterGap = f[o + UP] + gap * f[o + UP_ABSENT];
-    let up: number;
-    if (afterGap <= 0) {
-      up = 0;
-      f[o + UP_FROM] = t - 1;
-      f[o + UP_OCC] = 0;
-    } else {
-      up = afterGap;
-    }
-    up += f[o + UP_PRESENT];
-    f[o + UP] = up;
-    f[o + UP_OCC]++;
-    if (up < h) return false;
-    const n = t - f[o + UP_FROM];
-    this.rateFinding(slot, 'rate-up', clampRate(c / e1), f[o + UP_OCC] / Math.max(1, n), n, t);
-    return true;
   }
 
   /** The CUSUMs' log-likelihood ratios for the rate q0. */

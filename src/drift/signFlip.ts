@@ -37,6 +37,12 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
   readonly warmupSnapshots: number;
   private readonly scaleOf?: (name: string) => number;
   private readonly states = new Map<string, SignState>();
+  /**
+   * The names of `states` whose streak is above 0: only those can be reset by a snapshot where
+   * they are not material (`states` keeps every feature ever material, ~23,000 on the 200k bench
+   * stream, against a few hundred material at a time).
+   */
+  private readonly streaking = new Set<string>();
   private readonly weights = new Map<string, number>();
   private snapshots = 0;
   private detected = false;
@@ -62,13 +68,20 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
     return this.last;
   }
 
-  update(snapshot: ModelSnapshot): void {
+  /**
+   * `weights`: the snapshot's `relativeWeights` under this detector's `scaleOf`, when the caller
+   * has them (the monitor computes them once for the support and sign detectors); read, not kept.
+   */
+  update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void {
     this.detected = false;
     this.snapshots++;
     const flips: SignFlip[] = [];
-    const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
-    for (const [name, state] of this.states) {
-      if ((weights.get(name) ?? 0) < this.material) state.streak = 0;
+    weights ??= relativeWeights(snapshot, this.weights, this.scaleOf);
+    for (const name of this.streaking) {
+      if ((weights.get(name) ?? 0) < this.material) {
+        this.states.get(name)!.streak = 0;
+        this.streaking.delete(name);
+      }
     }
     for (const [name, r] of weights) {
       if (r < this.material) continue;
@@ -79,6 +92,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
         this.states.set(name, { sign, value: beta, streak: 0 });
       } else if (sign === state.sign) {
         state.value = beta;
+        if (state.streak > 0) this.streaking.delete(name);
         state.streak = 0;
       } else if (++state.streak >= this.persistence) {
         if (this.snapshots > this.warmupSnapshots)
@@ -86,6 +100,9 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
         state.sign = sign;
         state.value = beta;
         state.streak = 0;
+        this.streaking.delete(name);
+      } else {
+        this.streaking.add(name);
       }
     }
     if (flips.length > 0) {
@@ -106,8 +123,11 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
       throw new StateError('sign-flip checkpoint needs its signs as a Map');
     }
     this.states.clear();
-    for (const [name, s] of state.states)
+    this.streaking.clear();
+    for (const [name, s] of state.states) {
       this.states.set(name, { sign: s.sign, value: s.value, streak: s.streak });
+      if (s.streak > 0) this.streaking.add(name);
+    }
     this.snapshots = state.snapshots;
     this.detected = state.detected;
     this.last = state.last.slice();
@@ -115,6 +135,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
 
   reset(): void {
     this.states.clear();
+    this.streaking.clear();
     this.snapshots = 0;
     this.detected = false;
     this.last = [];

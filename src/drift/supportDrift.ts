@@ -49,6 +49,8 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   private readonly features = new Map<string, FeatureState>();
   private readonly weights = new Map<string, number>();
   private reference = new Set<string>();
+  /** `reference`'s members sorted (null: sort them when needed, after a restore). */
+  private referenceSorted: string[] | null = [];
   private pendingEntered = new Set<string>();
   private pendingLeft = new Set<string>();
   private snapshots = 0;
@@ -92,11 +94,15 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       .sort();
   }
 
-  update(snapshot: ModelSnapshot): void {
+  /**
+   * `weights`: the snapshot's `relativeWeights` under this detector's `scaleOf`, when the caller
+   * has them (the monitor computes them once for the support and sign detectors); read, not kept.
+   */
+  update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void {
     this.detected = false;
     this.snapshots++;
     this.sinceReport++;
-    const weights = relativeWeights(snapshot, this.weights, this.scaleOf);
+    weights ??= relativeWeights(snapshot, this.weights, this.scaleOf);
     // Only features that can move are tracked: one out of the support with no streak behaves as an
     // untracked one (so a model with many tiny coefficients costs only its material ones).
     for (const [name, r] of weights)
@@ -120,20 +126,26 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       if (!state.inSupport && state.streak === 0) this.features.delete(name);
     }
     if (this.snapshots <= this.warmupSnapshots) {
-      this.reference = new Set(this.support);
+      const support = this.support;
+      this.reference = new Set(support);
+      this.referenceSorted = support;
       return;
     }
     if (this.pendingEntered.size + this.pendingLeft.size > 0 && this.sinceReport > this.cooldownSnapshots) {
-      const support = this.support;
-      const previousSupport = [...this.reference].sort();
+      // every move since the reference is pending (a move and its reversal cancel out), so the
+      // support is the reference less `left`, merged with `entered`: no sort of the whole support
+      const previous = (this.referenceSorted ??= [...this.reference].sort());
+      const entered = [...this.pendingEntered].sort();
+      const support = mergeSorted(previous, this.pendingLeft, entered);
       this.last = {
-        entered: [...this.pendingEntered].sort(),
+        entered,
         left: [...this.pendingLeft].sort(),
         jaccardDistance: jaccardDistance(this.reference, support),
         support,
-        previousSupport,
+        previousSupport: previous.slice(),
       };
       this.reference = new Set(support);
+      this.referenceSorted = support;
       this.pendingEntered.clear();
       this.pendingLeft.clear();
       this.sinceReport = 0;
@@ -166,6 +178,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     for (const [name, s] of state.features)
       this.features.set(name, { inSupport: s.inSupport, streak: s.streak });
     this.reference = new Set(state.reference);
+    this.referenceSorted = null;
     this.pendingEntered = new Set(state.pendingEntered);
     this.pendingLeft = new Set(state.pendingLeft);
     this.snapshots = state.snapshots;
@@ -177,6 +190,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   reset(): void {
     this.features.clear();
     this.reference = new Set();
+    this.referenceSorted = [];
     this.pendingEntered.clear();
     this.pendingLeft.clear();
     this.snapshots = 0;
@@ -204,4 +218,20 @@ export function jaccardDistance(a: ReadonlySet<string>, b: readonly string[]): n
   for (const x of b) if (a.has(x)) inter++;
   const union = a.size + b.length - inter;
   return union === 0 ? 0 : 1 - inter / union;
+}
+
+/**
+ * The members of sorted `from` that are not in `drop`, merged with sorted `add` (none of which is
+ * in `from`): sorted as `Array.prototype.sort` sorts strings (by UTF-16 code units, as `<`).
+ */
+function mergeSorted(from: readonly string[], drop: ReadonlySet<string>, add: readonly string[]): string[] {
+  const out: string[] = [];
+  let j = 0;
+  for (const name of from) {
+    if (drop.has(name)) continue;
+    while (j < add.length && add[j] < name) out.push(add[j++]);
+    out.push(name);
+  }
+  while (j < add.length) out.push(add[j++]);
+  return out;
 }
