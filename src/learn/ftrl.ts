@@ -174,17 +174,20 @@ export class Ftrl implements Learner {
     const d = weight * this.loss.derivative(eta, y);
     const s = this.s;
     const invAlpha = this.invAlpha;
-    for (let k = 0; k < nnz; k++) {
-      const o = idx[k] * STRIDE;
-      const g = d * val[k];
-      const n = s[o + N];
-      const nNew = n + g * g;
-      const wk = w[k];
-      // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-      s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
-      s[o + N] = nNew;
+    if (this.candidatesValid) {
+      this.updateListing(idx, val, nnz, d);
+    } else {
+      for (let k = 0; k < nnz; k++) {
+        const o = idx[k] * STRIDE;
+        const g = d * val[k];
+        const n = s[o + N];
+        const nNew = n + g * g;
+        const wk = w[k];
+        // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
+        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
+        s[o + N] = nNew;
+      }
     }
-    if (this.candidatesValid) this.listUpdated(idx, nnz);
     const nNew = this.nIntercept + d * d;
     this.zIntercept += d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
     this.nIntercept = nNew;
@@ -273,23 +276,35 @@ export class Ftrl implements Learner {
   }
 
   /**
-   * Adds the coordinates of an update (called before t moves on) to the candidates, unless their
-   * weight is 0 at t + 1: |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
-   * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
-   * a product with a non-negative factor is monotone), so most updates of a sparse model list nothing.
+   * `learnOne`'s update of the event's coordinates (derivative `d`, weights in `scratch`) when the
+   * candidates are kept: each updated coordinate is also listed unless its weight is 0 at t + 1,
+   * |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a weight stays 0 until z_j
+   * changes again, since λ1 does not fall as t grows (rounding included: a product with a
+   * non-negative factor is monotone), so most updates of a sparse model list nothing, and the
+   * bound is tested first, on the z_j just written, before `listed` is read.
    */
-  private listUpdated(idx: Int32Array, nnz: number): void {
+  private updateListing(idx: Int32Array, val: Float64Array, nnz: number, d: number): void {
     if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
     const listed = this.listed;
     const s = this.s;
+    const w = this.scratch;
+    const invAlpha = this.invAlpha;
     const pf = this.pf;
     const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
+      const o = j * STRIDE;
+      const g = d * val[k];
+      const n = s[o + N];
+      const nNew = n + g * g;
+      const wk = w[k];
+      // (the same arithmetic as the loop in `learnOne`)
+      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk);
+      s[o + Z] = z;
+      s[o + N] = nNew;
+      const bound = pf === null ? l1 : l1 * pf[j];
+      if (z >= -bound && z <= bound) continue;
       if (listed[j] === 0) {
-        const z = s[j * STRIDE + Z];
-        const bound = pf === null ? l1 : l1 * pf[j];
-        if (z >= -bound && z <= bound) continue;
         listed[j] = 1;
         if (this.candidateCount === this.candidates.length)
           this.candidates = growInt32(this.candidates, this.candidateCount + 1);
