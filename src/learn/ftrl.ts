@@ -61,6 +61,8 @@ export class Ftrl implements Learner {
   private zIntercept = 0;
   private nIntercept = 0;
   private scratch = new Float64Array(256);
+  /** √n_j of the event's non-zero weights (`learnOne`, parallel to `scratch`). */
+  private roots = new Float64Array(256);
   /**
    * Candidates for `forEachNonZero` once it has run (`candidatesValid`): the coordinates non-zero
    * at its last call and those updated since (`listed[j]` marks them). Any other coordinate has
@@ -107,7 +109,7 @@ export class Ftrl implements Learner {
 
   /**
    * w_j from (z_j, n_j) with l1 = t·λ·α·pf_j and l2 = t·λ·(1−α)·pf_j; every read of a weight
-   * (here and inlined in `learnOne`) uses this same arithmetic, so all agree to the last bit.
+   * (here and written out in `learnOne`) uses this same arithmetic, so all agree to the last bit.
    */
   private weightOf(z: number, n: number, l1: number, l2: number): number {
     if (z > l1) return (l1 - z) / (this.betaOverAlpha + Math.sqrt(n) * this.invAlpha + l2);
@@ -150,8 +152,12 @@ export class Ftrl implements Learner {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
-    if (nnz > this.scratch.length) this.scratch = new Float64Array(nnz * 2);
+    if (nnz > this.scratch.length) {
+      this.scratch = new Float64Array(nnz * 2);
+      this.roots = new Float64Array(nnz * 2);
+    }
     const w = this.scratch;
+    const roots = this.roots;
     const b0 = this.interceptWeight();
     let eta = b0;
     const l1t = this.t * this.lambda * this.l1Ratio;
@@ -165,8 +171,14 @@ export class Ftrl implements Learner {
       const z = this.s[o + Z];
       let wk = 0;
       if (z !== 0) {
+        // `weightOf` inline, keeping √n_j of a non-zero weight for the update below
         const pf = this.pf === null ? 1 : this.pf[j];
-        wk = this.weightOf(z, this.s[o + N], l1t * pf, l2t * pf);
+        const l1 = l1t * pf;
+        if (z > l1 || z < -l1) {
+          const root = Math.sqrt(this.s[o + N]);
+          wk = ((z > l1 ? l1 : -l1) - z) / (this.betaOverAlpha + root * this.invAlpha + l2t * pf);
+          roots[k] = root;
+        }
       }
       w[k] = wk;
       eta += wk * val[k];
@@ -184,7 +196,7 @@ export class Ftrl implements Learner {
         const nNew = n + g * g;
         const wk = w[k];
         // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
+        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk;
         s[o + N] = nNew;
       }
     }
@@ -288,6 +300,7 @@ export class Ftrl implements Learner {
     const listed = this.listed;
     const s = this.s;
     const w = this.scratch;
+    const roots = this.roots;
     const invAlpha = this.invAlpha;
     const pf = this.pf;
     const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
@@ -299,7 +312,7 @@ export class Ftrl implements Learner {
       const nNew = n + g * g;
       const wk = w[k];
       // (the same arithmetic as the loop in `learnOne`)
-      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk);
+      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
       s[o + Z] = z;
       s[o + N] = nNew;
       const bound = pf === null ? l1 : l1 * pf[j];
