@@ -61,6 +61,8 @@ export class Ftrl implements Learner {
   private zIntercept = 0;
   private nIntercept = 0;
   private scratch = new Float64Array(256);
+  /** √n_j of the event's non-zero weights (`learnOne`, parallel to `scratch`). */
+  private roots = new Float64Array(256);
   /**
    * Candidates for `forEachNonZero` once it has run (`candidatesValid`): the coordinates non-zero
    * at its last call and those updated since (`listed[j]` marks them). Any other coordinate has
@@ -107,7 +109,7 @@ export class Ftrl implements Learner {
 
   /**
    * w_j from (z_j, n_j) with l1 = t·λ·α·pf_j and l2 = t·λ·(1−α)·pf_j; every read of a weight
-   * (here and inlined in `learnOne`) uses this same arithmetic, so all agree to the last bit.
+   * (here and written out in `learnOne`) uses this same arithmetic, so all agree to the last bit.
    */
   private weightOf(z: number, n: number, l1: number, l2: number): number {
     if (z > l1) return (l1 - z) / (this.betaOverAlpha + Math.sqrt(n) * this.invAlpha + l2);
@@ -150,8 +152,12 @@ export class Ftrl implements Learner {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
-    if (nnz > this.scratch.length) this.scratch = new Float64Array(nnz * 2);
+    if (nnz > this.scratch.length) {
+      this.scratch = new Float64Array(nnz * 2);
+      this.roots = new Float64Array(nnz * 2);
+    }
     const w = this.scratch;
+    const roots = this.roots;
     const b0 = this.interceptWeight();
     let eta = b0;
     const l1t = this.t * this.lambda * this.l1Ratio;
@@ -165,8 +171,14 @@ export class Ftrl implements Learner {
       const z = this.s[o + Z];
       let wk = 0;
       if (z !== 0) {
+        // `weightOf` inline, keeping √n_j of a non-zero weight for the update below
         const pf = this.pf === null ? 1 : this.pf[j];
-        wk = this.weightOf(z, this.s[o + N], l1t * pf, l2t * pf);
+        const l1 = l1t * pf;
+        if (z > l1 || z < -l1) {
+          const root = Math.sqrt(this.s[o + N]);
+          wk = ((z > l1 ? l1 : -l1) - z) / (this.betaOverAlpha + root * this.invAlpha + l2t * pf);
+          roots[k] = root;
+        }
       }
       w[k] = wk;
       eta += wk * val[k];
@@ -174,17 +186,20 @@ export class Ftrl implements Learner {
     const d = weight * this.loss.derivative(eta, y);
     const s = this.s;
     const invAlpha = this.invAlpha;
-    for (let k = 0; k < nnz; k++) {
-      const o = idx[k] * STRIDE;
-      const g = d * val[k];
-      const n = s[o + N];
-      const nNew = n + g * g;
-      const wk = w[k];
-      // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-      s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - Math.sqrt(n)) * invAlpha * wk;
-      s[o + N] = nNew;
+    if (this.candidatesValid) {
+      this.updateListing(idx, val, nnz, d);
+    } else {
+      for (let k = 0; k < nnz; k++) {
+        const o = idx[k] * STRIDE;
+        const g = d * val[k];
+        const n = s[o + N];
+        const nNew = n + g * g;
+        const wk = w[k];
+        // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
+        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk;
+        s[o + N] = nNew;
+      }
     }
-    if (this.candidatesValid) this.listUpdated(idx, nnz);
     const nNew = this.nIntercept + d * d;
     this.zIntercept += d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
     this.nIntercept = nNew;
@@ -273,23 +288,36 @@ export class Ftrl implements Learner {
   }
 
   /**
-   * Adds the coordinates of an update (called before t moves on) to the candidates, unless their
-   * weight is 0 at t + 1: |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
-   * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
-   * a product with a non-negative factor is monotone), so most updates of a sparse model list nothing.
+   * `learnOne`'s update of the event's coordinates (derivative `d`, weights in `scratch`) when the
+   * candidates are kept: each updated coordinate is also listed unless its weight is 0 at t + 1,
+   * |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a weight stays 0 until z_j
+   * changes again, since λ1 does not fall as t grows (rounding included: a product with a
+   * non-negative factor is monotone), so most updates of a sparse model list nothing, and the
+   * bound is tested first, on the z_j just written, before `listed` is read.
    */
-  private listUpdated(idx: Int32Array, nnz: number): void {
+  private updateListing(idx: Int32Array, val: Float64Array, nnz: number, d: number): void {
     if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
     const listed = this.listed;
     const s = this.s;
+    const w = this.scratch;
+    const roots = this.roots;
+    const invAlpha = this.invAlpha;
     const pf = this.pf;
     const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
+      const o = j * STRIDE;
+      const g = d * val[k];
+      const n = s[o + N];
+      const nNew = n + g * g;
+      const wk = w[k];
+      // (the same arithmetic as the loop in `learnOne`)
+      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      s[o + Z] = z;
+      s[o + N] = nNew;
+      const bound = pf === null ? l1 : l1 * pf[j];
+      if (z >= -bound && z <= bound) continue;
       if (listed[j] === 0) {
-        const z = s[j * STRIDE + Z];
-        const bound = pf === null ? l1 : l1 * pf[j];
-        if (z >= -bound && z <= bound) continue;
         listed[j] = 1;
         if (this.candidateCount === this.candidates.length)
           this.candidates = growInt32(this.candidates, this.candidateCount + 1);

@@ -74,6 +74,8 @@ export class LiveModel {
   dirty = true;
   /** Dropped from the registry without a checkpoint (its partition moved, or a rewind). */
   dropped = false;
+  /** Feature indices per event to make room for in its next `LearnedBatchBuilder` (not state). */
+  indicesPerEvent = 8;
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {

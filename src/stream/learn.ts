@@ -24,13 +24,19 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
   return (source) =>
     defer(() => {
       let builder: LearnedBatchBuilder | null = null;
+      let perEvent = 8;
       return source.pipe(
         map((batch) => {
           // Sized for the whole raw batch: its parts' events are at most its records.
-          builder ??= new LearnedBatchBuilder(batch.partial ? batch.records.length : batch.events.length);
+          builder ??= new LearnedBatchBuilder(
+            batch.partial ? batch.records.length : batch.events.length,
+            true,
+            perEvent,
+          );
           builder.learn(batch, model, options.deadLetters, serialize);
           if (batch.partial) return null;
           const learned = builder.build(model, batch);
+          perEvent = builder.indicesPerEvent();
           builder = null;
           return learned;
         }),
@@ -62,10 +68,14 @@ export class LearnedBatchBuilder {
   /** Each event's outcome, written in place (`onProcessed` reads it before the next event). */
   private readonly outcome = newOutcome();
 
-  /** `fieldCodes`: the batch carries each occurrence's field code (false: a drift monitor that reads none). */
-  constructor(capacity: number, fieldCodes = true) {
+  /**
+   * `fieldCodes`: the batch carries each occurrence's field code (false: a drift monitor that reads
+   * none). `indicesPerEvent`: room for the features of an average event (`indicesPerEvent()` of
+   * the model's previous builder), so that the index array is not grown and copied batch after batch.
+   */
+  constructor(capacity: number, fieldCodes = true, indicesPerEvent = 8) {
     // the six arrays on one buffer: one allocation per builder (a builder per part), not six
-    const n = Math.max(16, capacity * 8);
+    const n = Math.max(16, capacity * indicesPerEvent);
     const f64 = 8 * capacity;
     const i32 = 4 * (capacity + 1 + n);
     const buffer = new ArrayBuffer(3 * f64 + i32 + capacity);
@@ -144,6 +154,11 @@ export class LearnedBatchBuilder {
     this.predictions = copy(this.predictions, (k) => new Float64Array(k), capacity);
     this.losses = copy(this.losses, (k) => new Float64Array(k), capacity);
     this.featureStarts = copy(this.featureStarts, (k) => new Int32Array(k), capacity + 1);
+  }
+
+  /** Indices per event to make room for in the model's next builder: this batch's mean, and a quarter more. */
+  indicesPerEvent(): number {
+    return this.count === 0 ? 8 : Math.ceil((1.25 * this.used) / this.count) + 1;
   }
 
   build(model: OnlineModel, last: { readonly records: readonly RawRecord[] }): LearnedBatch {

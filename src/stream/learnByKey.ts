@@ -75,7 +75,11 @@ export function learnByKey(
       const part = takeUncovered(whole, live);
       if (part !== whole && options.skipped)
         options.skipped.count += whole.events.length - part.events.length;
-      const builder = new LearnedBatchBuilder(part.events.length, live.drift.readsFieldCodes);
+      const builder = new LearnedBatchBuilder(
+        part.events.length,
+        live.drift.readsFieldCodes,
+        live.indicesPerEvent,
+      );
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {
           live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
@@ -84,6 +88,7 @@ export function learnByKey(
           outputs.scores.push(live.score(event, position, outcome.prediction, options.scores.top));
       });
       parts.push({ live, learned: builder.build(live.model, batch) });
+      live.indicesPerEvent = builder.indicesPerEvent();
     }
     return { kind: 'batch', parts, records: batch.records, partial: batch.partial, outputs };
   });

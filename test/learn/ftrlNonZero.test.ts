@@ -69,3 +69,26 @@ describe('FTRL forEachNonZero between updates (the candidates kept from call to 
     expect(nonZero(learner).length).toBeGreaterThan(0);
   });
 });
+
+describe('FTRL update with the candidates kept', () => {
+  it('learns bit for bit what a learner whose non-zeros are never asked for learns', () => {
+    // the update has two loops (listing the candidates or not): they must do the same arithmetic
+    const rng = new Rng(8);
+    const asked = new Ftrl({ family: 'binomial', lambda: 2e-3, l1Ratio: 0.7 });
+    const never = new Ftrl({ family: 'binomial', lambda: 2e-3, l1Ratio: 0.7 });
+    for (const l of [asked, never]) l.setPenaltyFactor(2, 0.5);
+    asked.forEachNonZero(() => undefined);
+    for (let i = 1; i <= 4000; i++) {
+      const pairs = new Map<number, number>();
+      for (let m = 1 + rng.int(6); m > 0; m--) pairs.set(rng.int(60), rng.next() < 0.5 ? 1 : rng.normal());
+      const y = rng.next() < 1 / (1 + Math.exp(-(pairs.get(2) ?? 0))) ? 1 : 0;
+      const x = sparseOf([...pairs]);
+      expect(asked.learnOne(x, y)).toBe(never.learnOne(x, y));
+      if (i % 50 === 0) asked.forEachNonZero(() => undefined);
+    }
+    const a = asked.state();
+    const b = never.state();
+    expect(a.arrays).toEqual(b.arrays);
+    expect(a.scalars).toEqual(b.scalars);
+  });
+});

@@ -156,7 +156,7 @@ describe('sortScores (radix sort of the AUC queues)', () => {
       () => Math.round(rand() * 20) / 10 - 1,
     ];
     for (const kind of kinds) {
-      for (const n of [5, 2047, 2048, 5000, 70_000]) {
+      for (const n of [5, 2047, 2048, 5000, 32_767, 32_768, 70_000]) {
         const a = new Float64Array(n).map(kind);
         const want = a.slice().sort();
         const got = sortScores(a);
@@ -165,12 +165,12 @@ describe('sortScores (radix sort of the AUC queues)', () => {
         expect(got).toEqual(want);
       }
     }
-    const withNaN = new Float64Array(3000).map(() => rand());
+    const withNaN = new Float64Array(40_000).map(() => rand());
     withNaN[17] = NaN;
     expect(sortScores(withNaN.slice())).toEqual(withNaN.slice().sort());
     // a view that does not start at its buffer's start
-    const whole = new Float64Array(6000).map(() => rand() - 0.5);
-    const view = whole.subarray(1000, 5000);
+    const whole = new Float64Array(50_000).map(() => rand() - 0.5);
+    const view = whole.subarray(1000, 41_000);
     const want = view.slice().sort();
     sortScores(view);
     expect(view).toEqual(want);
