@@ -19,7 +19,8 @@
  *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write
  *                          --consumers raw,a,a′ --topic bench-events-… --versions 4.4.0,3.9.1]
  *
- * `--consumers`: the throughput part's rounds of these consumers only, each round printed with the
+ * `--consumers`: the throughput part's rounds of these consumers only (and, without `--parts`, no
+ * other part), each round printed with the
  * CPU time per event of each thread (and of the broker with L1S_BROKER_PID), nothing written;
  * `--topic`: an existing topic of the bench's events (an earlier run's), not produced again.
  *
@@ -919,7 +920,9 @@ async function main(): Promise<void> {
     },
   });
   const allParts = ['throughput', 'json', 'checkpoint', 'restore', 'failover'] as const;
-  const parts = new Set((values.parts ?? allParts.join(',')).split(',').map((p) => p.trim()));
+  // `--consumers` alone: the throughput part only (its rounds are all that runs)
+  const defaultParts = values.consumers !== undefined ? 'throughput' : allParts.join(',');
+  const parts = new Set((values.parts ?? defaultParts).split(',').map((p) => p.trim()));
   for (const p of parts)
     if (!(allParts as readonly string[]).includes(p))
       throw new Error(`--parts: unknown part "${p}" (known: ${allParts.join(', ')})`);
