@@ -20,8 +20,8 @@
  *                          --consumers raw,a,a′ --topic bench-events-… --versions 4.4.0,3.9.1]
  *
  * `--consumers`: the throughput part's rounds of these consumers only (and, without `--parts`, no
- * other part), each round printed with the
- * CPU time per event of each thread (and of the broker with L1S_BROKER_PID), nothing written;
+ * other part), each round printed with the CPU time per event of each thread (and of the broker
+ * with L1S_BROKER_PID), nothing written;
  * `--topic`: an existing topic of the bench's events (an earlier run's), not produced again.
  *
  * Broker: KAFKA_BROKERS if set, else the project's own (connectors/kafka/broker/kafka.sh) started on
