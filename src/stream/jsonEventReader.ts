@@ -57,8 +57,14 @@ class StringCache {
 /** Ids per array that events share (`JsonEventReader.ids`). */
 const ID_CHUNK = 1 << 16;
 
-/** Values (and strings) per `PackedValues` chunk that events share. */
+/** Values per `PackedValues` chunk that events share (and strings at most, unless a line needs more). */
 const VALUE_CHUNK = 1 << 16;
+
+/**
+ * Strings of the first chunk, and at least of any: a chunk then gets room for about as many strings
+ * as the previous one used (numeric streams use none), doubled when they ran out first.
+ */
+const MIN_STRING_CHUNK = 1 << 13;
 
 /** A chunk for `values` values and `strings` strings: with spans (`LineEvent`s), no strings or pair ids. */
 function packedChunk(values: number, strings: number, pairs: PairTable | null, spans: boolean): PackedValues {
@@ -240,7 +246,7 @@ export class JsonEventReader implements EventDecoder {
             options.pairDenseBudget,
           );
     if (this.pairTable !== null) this.pairTable.values.hashMask = this.hashMask;
-    this.packed = packedChunk(VALUE_CHUNK, VALUE_CHUNK, this.pairTable, false);
+    this.packed = packedChunk(VALUE_CHUNK, MIN_STRING_CHUNK, this.pairTable, false);
   }
 
   /**
@@ -653,9 +659,16 @@ export class JsonEventReader implements EventDecoder {
     const strings = this.stringEnd - this.stringAt;
     // a chunk has spans from the first hashed line on (`readFeaturesHashed`)
     const spans = old.spans !== null || this.internTable.nameHashSeed !== null;
+    // strings: what the old chunk used and a quarter more, or twice its room if they ran out
+    const room = stringRoom(old);
+    const used = this.stringEnd;
     const next = packedChunk(
       Math.max(VALUE_CHUNK, 2 * values),
-      Math.max(VALUE_CHUNK, 2 * strings),
+      Math.max(
+        MIN_STRING_CHUNK,
+        2 * strings,
+        Math.min(VALUE_CHUNK, used >= room ? 2 * room : used + (used >> 2)),
+      ),
       this.pairTable,
       spans,
     );

@@ -294,6 +294,41 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     }
   });
 
+  it('chunks sized by the strings used: numeric stretches, then lines with more strings than a chunk had room for', () => {
+    const rng = new Rng(23);
+    const numeric = (i: number) =>
+      `{"label":${i % 2},"features":{${Array.from({ length: 30 }, (_, k) => `"n${rng.int(40)}_${k}":${k + 1}`).join(',')}}}`;
+    const strings = (i: number, items: number) =>
+      `{"label":${i % 2},"features":{"a":${i},"s":"v${rng.int(30)}","t":[${Array.from({ length: items }, () => `"w${rng.int(500)}"`).join(',')}]}}`;
+    const lines: string[] = [];
+    // 3 value chunks (2^16) without strings; strings past the small room; a line beyond a full chunk (2^16); again
+    for (let i = 0; i < 7000; i++) lines.push(numeric(i));
+    for (let i = 0; i < 300; i++) lines.push(strings(i, rng.int(120)));
+    lines.push(strings(1, 70_000));
+    for (let i = 0; i < 3000; i++) lines.push(numeric(i));
+    for (let i = 0; i < 200; i++) lines.push(strings(i, 300));
+    for (const options of [{}, { hashBits: 10 }]) {
+      const reader = new JsonEventReader();
+      const f = new Featurizer(options);
+      const x = new SparseBuffer();
+      f.featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, x);
+      // all read first: events keep their chunks while later lines renew them
+      const events = lines.map((line) => reader.read(line, 'binomial'));
+      const g = new Featurizer(options);
+      const y = new SparseBuffer();
+      g.featurize(plainEvent('{"features":{"a":"x"}}'), y);
+      lines.forEach((line, i) => {
+        const event = events[i]!;
+        expect(event).toBeInstanceOf(options.hashBits === undefined ? ListedEvent : LineEvent);
+        expect(JSON.stringify(event) === JSON.stringify(plainEvent(line)), line.slice(0, 80)).toBe(true);
+        f.featurize(event, x);
+        g.featurize(plainEvent(line), y);
+        expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
+        expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
+      });
+    }
+  });
+
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
     const reader = new JsonEventReader();
     for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {
