@@ -17,9 +17,17 @@ export class InternTable {
   readonly capacity: number;
   /** The strings by id. */
   private readonly strings: string[] = [];
-  /** Per slot, at 2 * slot: a string's scan hash (compared before its characters), then its id + 1 (0: empty). */
-  private slots = new Int32Array(1024);
+  /**
+   * Per slot, 0 (empty) or a string's id + 1 in the low `idBits` bits and the high bits of its scan
+   * hash above them (compared before its characters): one word a slot, so that the table a
+   * lookup misses in cache is half the size it would be with the hash and the id side by side.
+   */
+  private slots = new Int32Array(512);
   private mask = 511;
+  /** The bits of a slot that hold id + 1 (`capacity` fits), and the hash bits above them. */
+  private readonly idMask: number;
+  /** The strings' scan hashes by id (to place them again when the table grows). */
+  private hashes = new Int32Array(1024);
   /**
    * The strings' UTF-16 units end to end, string `id` at `starts[id]` to `starts[id + 1]`: lookups
    * compare these, so that a hit reads two small typed arrays and not the string's own object
@@ -43,6 +51,8 @@ export class InternTable {
       throw new RangeError(`intern capacity must be a whole number in 0..2^28, got ${capacity}`);
     }
     this.capacity = capacity;
+    const idBits = Math.max(1, 32 - Math.clz32(capacity));
+    this.idMask = idBits >= 32 ? -1 : (1 << idBits) - 1;
   }
 
   /** Strings held (the next id). */
@@ -119,15 +129,18 @@ export class InternTable {
     hash |= 0;
     const slots = this.slots;
     const mask = this.mask;
+    const idMask = this.idMask;
+    const tag = hash & ~idMask;
     let slot = (hash ^ (hash >>> 15)) & mask;
-    for (let e = slots[2 * slot + 1]; e !== 0; e = slots[2 * slot + 1]) {
-      if (slots[2 * slot] === hash) {
-        const at = this.starts[e - 1];
-        if (this.starts[e] - at === length) {
+    for (let e = slots[slot]; e !== 0; e = slots[slot]) {
+      if ((e & ~idMask) === tag) {
+        const id = (e & idMask) - 1;
+        const at = this.starts[id];
+        if (this.starts[id + 1] - at === length) {
           const units = this.units;
           let i = 0;
           while (i < length && units[at + i] === codes[from + i]) i++;
-          if (i === length) return e - 1;
+          if (i === length) return id;
         }
       }
       slot = (slot + 1) & mask;
@@ -144,6 +157,9 @@ export class InternTable {
       const starts = new Int32Array(2 * this.starts.length);
       starts.set(this.starts);
       this.starts = starts;
+      const hashes = new Int32Array(2 * this.hashes.length);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
     }
     const at = this.starts[id];
     if (at + (end - start) > this.units.length) {
@@ -153,25 +169,23 @@ export class InternTable {
     }
     for (let i = start; i < end; i++) this.units[at + i - start] = text.charCodeAt(i);
     this.starts[id + 1] = at + (end - start);
-    const slots = this.slots;
-    slots[2 * slot] = hash;
-    slots[2 * slot + 1] = id + 1;
+    this.hashes[id] = hash;
+    this.slots[slot] = (hash & ~this.idMask) | (id + 1);
     // at most half full: probes stay short
-    if (4 * (id + 1) > slots.length) this.rehash(2 * (this.mask + 1));
+    if (2 * (id + 1) > this.slots.length) this.rehash(2 * this.slots.length);
     return id;
   }
 
   private rehash(size: number): void {
-    const old = this.slots;
-    const slots = new Int32Array(2 * size);
+    const slots = new Int32Array(size);
     const mask = size - 1;
-    for (let k = 1; k < old.length; k += 2) {
-      if (old[k] === 0) continue;
-      const hash = old[k - 1];
+    const hashes = this.hashes;
+    const idMask = this.idMask;
+    for (let id = 0; id < this.strings.length; id++) {
+      const hash = hashes[id];
       let slot = (hash ^ (hash >>> 15)) & mask;
-      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      slots[2 * slot] = hash;
-      slots[2 * slot + 1] = old[k];
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = (hash & ~idMask) | (id + 1);
     }
     this.slots = slots;
     this.mask = mask;

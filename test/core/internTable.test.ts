@@ -51,6 +51,29 @@ describe('InternTable', () => {
     expect(u.size).toBe(1);
   });
 
+  it('ids as a Map gives them, on fuzzed strings and hashes, for capacities that leave the slots 3 to 31 hash bits', () => {
+    const rng = new Rng(31);
+    const alphabet = ['a', 'b', 'id', '1', '2', 'é', '名', '😀', '='];
+    for (const capacity of [1, 5, 1000, 1 << 20, (1 << 28) - 1, 1 << 28]) {
+      // hashes that agree in their low bits (one probe chain) and differ only above the id's bits, or only below
+      for (const mask of [-1, 0, 0xff, ~0xffff, 0xf0000000 | 0, 0x7]) {
+        const t = new InternTable(capacity);
+        const ids = new Map<string, number>();
+        for (let k = 0; k < 3000; k++) {
+          const s = Array.from({ length: rng.int(5) }, () => alphabet[rng.int(alphabet.length)]).join('');
+          const want = ids.get(s) ?? (ids.size < capacity ? ids.size : -1);
+          if (want >= 0 && !ids.has(s)) ids.set(s, want);
+          expect(idOf(t, s, scanHash(s) & mask), `${capacity} ${mask} ${s}`).toBe(want);
+        }
+        expect(t.size).toBe(ids.size);
+        for (const [s, id] of ids) {
+          expect(idOf(t, s, scanHash(s) & mask)).toBe(id);
+          expect(t.stringOf(id)).toBe(s);
+        }
+      }
+    }
+  });
+
   it('__proto__, unicode and surrogate pairs are strings like any other', () => {
     const t = new InternTable();
     const names = ['__proto__', 'constructor', 'größe', 'страна', '名前', 'emoji😀', 'e\u0301', 'é'];
