@@ -7,10 +7,79 @@ import {
   type FeatureValue,
   type LineSpans,
   type PackedValues,
+  unpackListed,
 } from './event.js';
 import { flatSlice, type InternTable } from './internTable.js';
 
 const NO_NAMES: readonly string[] = [];
+
+/**
+ * A `ListedEvent` every name of which has an id in `idSource` (the reader's `InternTable`): its
+ * names are those ids' strings, so the reader makes no array of names per event; `fieldNames`
+ * and `fieldValues` are built when first read (a featurizer reads the ids, and `nameAt` for a
+ * name it has not seen).
+ */
+export class IdListedEvent extends ListedEvent {
+  readonly #count: number;
+  #names: string[] | null = null;
+  #list: Array<FeatureValue | null> | null = null;
+
+  /** `count` features, their ids in `ids` from `idStart` on (all from `table`), values as `ListedEvent`'s. */
+  constructor(
+    key: string | undefined,
+    ts: number | undefined,
+    label: number | undefined,
+    weight: number | undefined,
+    count: number,
+    ids: Int32Array,
+    idStart: number,
+    table: InternTable,
+    packed: PackedValues,
+    packedAt: number,
+    stringAt: number,
+    ownFeatures: boolean,
+  ) {
+    super(
+      key,
+      ts,
+      label,
+      weight,
+      NO_NAMES,
+      null,
+      ids,
+      idStart,
+      table,
+      packed,
+      packedAt,
+      stringAt,
+      ownFeatures,
+    );
+    this.#count = count;
+  }
+
+  /** Features. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The name of feature `k`. */
+  nameAt(k: number): string {
+    return this.idSource!.stringOf(this.fieldIds![this.fieldIdStart + k]);
+  }
+
+  override get fieldNames(): readonly string[] {
+    if (this.#names === null) {
+      const names = new Array<string>(this.#count);
+      for (let k = 0; k < this.#count; k++) names[k] = this.nameAt(k);
+      this.#names = names;
+    }
+    return this.#names;
+  }
+
+  override get fieldValues(): ReadonlyArray<FeatureValue | null> {
+    return (this.#list ??= unpackListed(this.packedValues!, this.packedAt, this.packedStringAt, this.#count));
+  }
+}
 
 /**
  * A `ListedEvent` whose names and string values are left in its line (`LineSpans`), with the

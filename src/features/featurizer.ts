@@ -9,7 +9,7 @@ import {
   type PackedValues,
 } from '../core/event.js';
 import type { InternTable } from '../core/internTable.js';
-import { LineEvent } from '../core/lineEvent.js';
+import { IdListedEvent, LineEvent } from '../core/lineEvent.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
 import {
   ExactVocabulary,
@@ -89,6 +89,11 @@ export function isMissingCodes(codes: Uint16Array, text: string, start: number, 
   if (n > 8) return false;
   const c = codes[end - 1];
   return c < 128 && MISSING_LAST[c] === 1 && MISSING.has(text.slice(start, end));
+}
+
+/** The name of an event's feature `k` (an `IdListedEvent`'s from its id). */
+function featureName(event: ListedEvent, k: number): string {
+  return event instanceof IdListedEvent ? event.nameAt(k) : event.fieldNames[k];
 }
 
 /** `FieldColumns` for vocabularies without `forField`: plain `indexOf` calls. */
@@ -373,7 +378,8 @@ export class Featurizer {
     out: SparseBuffer,
   ): null {
     this.nextEvent();
-    const names = event.fieldNames;
+    // names only where a column is looked up by name (an `IdListedEvent` builds no list)
+    const count = event instanceof IdListedEvent ? event.count : event.fieldNames.length;
     const { kinds, numbers, strings } = packed;
     const pairIds = this.pairIdsOf(packed);
     // an exact column is found in an array by the pair's id, not in the field's map by the value
@@ -383,7 +389,7 @@ export class Featurizer {
     // exact columns of ids already seen (numericOf's first case), read here
     const known = this.numericKnown;
     const byId = this.numericById;
-    for (let k = 0; k < names.length; k++) {
+    for (let k = 0; k < count; k++) {
       const id = ids[idStart + k];
       const kind = kinds[at + k];
       const x = numbers[at + k];
@@ -391,7 +397,9 @@ export class Featurizer {
         if (x === 0) continue;
         this.add(
           out,
-          id >= 0 && id < known.length && known[id] === 1 ? byId[id] : this.numericOf(id, names[k]),
+          id >= 0 && id < known.length && known[id] === 1
+            ? byId[id]
+            : this.numericOf(id, featureName(event, k)),
           x,
         );
       } else if (kind === PACKED_NULL) continue;
@@ -400,7 +408,8 @@ export class Featurizer {
         for (let i = 0; i < n; i++, s++) {
           const pair = pairIds === null ? -1 : pairIds[s];
           if (pair < 0) {
-            if (!isMissingString(strings[s])) this.add(out, this.slotOf(id, names[k]).oneHot(strings[s]), 1);
+            if (!isMissingString(strings[s]))
+              this.add(out, this.slotOf(id, featureName(event, k)).oneHot(strings[s]), 1);
             continue;
           }
           // one word per pair (its state and column): one cache miss where two arrays cost two
@@ -415,7 +424,7 @@ export class Featurizer {
             (code === PAIR_NEW && this.judgePair(pair, strings[s]) === PAIR_MISSING)
           )
             continue;
-          const column = this.slotOf(id, names[k]).oneHot(strings[s]);
+          const column = this.slotOf(id, featureName(event, k)).oneHot(strings[s]);
           if (column >= 0) this.pairCodes[pair] = column + PAIR_KNOWN;
           this.add(out, column, 1);
         }

@@ -15,7 +15,7 @@ import {
   type Validated,
 } from '../core/event.js';
 import { flatSlice, InternTable, MAX_INTERNED_LENGTH, PairTable } from '../core/internTable.js';
-import { LineEvent } from '../core/lineEvent.js';
+import { IdListedEvent, LineEvent } from '../core/lineEvent.js';
 import { isMissingCodes } from '../features/featurizer.js';
 import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
@@ -196,6 +196,8 @@ export class JsonEventReader implements EventDecoder {
   private idEnd = 0;
   /** True while the names read so far can stay a list (`ListedEvent`). */
   private listed = true;
+  /** True while every name read so far has an id (`IdListedEvent`). */
+  private allIds = true;
   /** The names of the line being read, to find a repeated one. */
   private readonly seen = new NameSet();
   private seenStamp = 0;
@@ -361,6 +363,28 @@ export class JsonEventReader implements EventDecoder {
       this.stringAt = this.stringEnd;
       return event;
     }
+    if (this.listed && this.allIds) {
+      // names by their ids: no array per event
+      const start = this.idStart;
+      this.idStart = this.idEnd; // the event keeps its ids and values
+      const event = new IdListedEvent(
+        key,
+        ts,
+        label,
+        weight,
+        this.count,
+        this.ids,
+        start,
+        this.internTable,
+        this.packed,
+        this.packedAt,
+        this.stringAt,
+        ownFeatures,
+      );
+      this.packedAt = this.valueEnd;
+      this.stringAt = this.stringEnd;
+      return event;
+    }
     // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth)
     const names = this.nameScratch.slice(0, this.count);
     if (this.listed) {
@@ -416,6 +440,7 @@ export class JsonEventReader implements EventDecoder {
     this.valueEnd = this.packedAt;
     this.stringEnd = this.stringAt;
     this.listed = true;
+    this.allIds = true;
     if (this.nextToken() === 0x7d) {
       this.pos++;
       return true;
@@ -431,6 +456,7 @@ export class JsonEventReader implements EventDecoder {
       // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
       const id = table.idOfCodes(this.codes, line, start, end, this.hash);
+      if (id < 0) this.allIds = false;
       const name = id >= 0 ? table.stringOf(id) : this.strings.get(this.codes, line, start, end, this.hash);
       if (this.listed) {
         const c0 = this.codes[start];

@@ -12,7 +12,7 @@ import {
   type L1Event,
   type Validated,
 } from '../../src/core/event.js';
-import { LineEvent } from '../../src/core/lineEvent.js';
+import { IdListedEvent, LineEvent } from '../../src/core/lineEvent.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
@@ -326,6 +326,55 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
         expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
         expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
       });
+    }
+  });
+
+  it('events whose names all have ids keep no names of their own (IdListedEvent): the same events, names and columns', () => {
+    const rng = new Rng(41);
+    const lines = Array.from({ length: 4000 }, (_, i) => {
+      const names = new Set(
+        Array.from({ length: 1 + rng.int(12) }, () => `id${rng.int(i < 2000 ? 300 : 3000)}`),
+      );
+      const values = [...names].map((n) => `"${n}":${rng.int(4) === 0 ? `"v${rng.int(5)}"` : rng.int(3)}`);
+      return `{"label":${i % 2},"features":{${values.join(',')}}}`;
+    });
+    // capacity 500: later names get no id, and their events keep a list of names (ListedEvent)
+    for (const internCapacity of [undefined, 500]) {
+      for (const own of [true, false]) {
+        const reader = new JsonEventReader(internCapacity === undefined ? {} : { internCapacity });
+        const events = lines.map((line) =>
+          own ? reader.read(line, 'binomial') : reader.readEvent(line, 'binomial'),
+        );
+        const f = new Featurizer();
+        const g = new Featurizer();
+        const x = new SparseBuffer();
+        const y = new SparseBuffer();
+        let withIds = 0;
+        lines.forEach((line, i) => {
+          const event = events[i] as ListedEvent;
+          const plain = plainEvent(line);
+          if (event instanceof IdListedEvent) withIds++;
+          expect(event.fieldNames, line).toEqual(Object.keys(plain.features));
+          expect(event.fieldValues, line).toEqual(Object.values(plain.features));
+          expect(JSON.stringify(event), line).toBe(JSON.stringify(plain));
+          if (own) expect({ ...event }, line).toEqual({ ...plain });
+          f.featurize(event, x);
+          g.featurize(plain, y);
+          expect(Array.from(x.indices.subarray(0, x.nnz)), line).toEqual(
+            Array.from(y.indices.subarray(0, y.nnz)),
+          );
+          expect(Array.from(x.values.subarray(0, x.nnz)), line).toEqual(
+            Array.from(y.values.subarray(0, y.nnz)),
+          );
+        });
+        expect(f.dimension).toBe(g.dimension);
+        for (let j = 0; j < f.dimension; j++) expect(f.nameOf(j)).toBe(g.nameOf(j));
+        if (internCapacity === undefined) expect(withIds).toBe(lines.length);
+        else {
+          expect(withIds).toBeGreaterThan(100);
+          expect(withIds).toBeLessThan(lines.length - 100);
+        }
+      }
     }
   });
 
