@@ -94,16 +94,29 @@ class NameSet {
   readonly stamp = new Int32Array(2 * MAX_LISTED);
   private readonly at = new Int32Array(2 * MAX_LISTED);
 
-  /** True if `name` (hash `hash`) is already among `names` (the entries of this `stamp`). */
-  has(name: string, hash: number, stamp: number, names: readonly string[]): boolean {
+  /**
+   * True if the name of id `id` is already among this `stamp`'s entries, by the names' ids (`ids` from `base` on; -1: none, then `name` is
+   * compared): a string has an id in a table either always or never.
+   */
+  hasId(
+    id: number,
+    name: string,
+    hash: number,
+    stamp: number,
+    ids: Int32Array,
+    base: number,
+    names: readonly string[],
+  ): boolean {
     const mask = this.stamp.length - 1;
-    for (let slot = hash & mask; this.stamp[slot] === stamp; slot = (slot + 1) & mask)
-      if (names[this.at[slot]] === name) return true;
+    for (let slot = hash & mask; this.stamp[slot] === stamp; slot = (slot + 1) & mask) {
+      const k = this.at[slot];
+      if (ids[base + k] === id && (id >= 0 || names[k] === name)) return true;
+    }
     return false;
   }
 
   /**
-   * `has` for a name left in the line: `codes[start, end)` against the names of this `stamp`,
+   * `hasId` for a name left in the line: `codes[start, end)` against the names of this `stamp`,
    * feature k's at `spans[2 * (base + k)]` to `spans[2 * (base + k) + 1]`.
    */
   hasCodes(
@@ -385,8 +398,13 @@ export class JsonEventReader implements EventDecoder {
       this.stringAt = this.stringEnd;
       return event;
     }
-    // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth)
+    // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth), with
+    // the names that have ids filled in (`readFeatures` left them out)
     const names = this.nameScratch.slice(0, this.count);
+    for (let k = 0; k < names.length; k++) {
+      const id = this.ids[this.idStart + k];
+      if (id >= 0) names[k] = this.internTable.stringOf(id);
+    }
     if (this.listed) {
       const start = this.idStart;
       this.idStart = this.idEnd; // the event keeps its ids and values
@@ -456,12 +474,20 @@ export class JsonEventReader implements EventDecoder {
       // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
       if (end - start === 9 && line.startsWith('__proto__', start)) return false;
       const id = table.idOfCodes(this.codes, line, start, end, this.hash);
-      if (id < 0) this.allIds = false;
-      const name = id >= 0 ? table.stringOf(id) : this.strings.get(this.codes, line, start, end, this.hash);
+      // a name with an id is told by its id (`read` fills it in where a list of names is made)
+      let name = '';
+      if (id < 0) {
+        this.allIds = false;
+        name = this.strings.get(this.codes, line, start, end, this.hash);
+      }
       if (this.listed) {
         const c0 = this.codes[start];
         // an array-index name comes first in a record; a repeated one keeps its first place
-        if ((c0 >= 0x30 && c0 <= 0x39) || this.count >= MAX_LISTED || seen.has(name, this.hash, stamp, names))
+        if (
+          (c0 >= 0x30 && c0 <= 0x39) ||
+          this.count >= MAX_LISTED ||
+          seen.hasId(id, name, this.hash, stamp, this.ids, this.idStart, names)
+        )
           this.listed = false;
         else seen.add(this.hash, stamp, this.count);
       }

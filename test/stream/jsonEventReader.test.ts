@@ -378,6 +378,33 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     }
   });
 
+  it('repeated names are found by id, or by name for names without one: lists exactly when the names are distinct', () => {
+    const rng = new Rng(43);
+    const pool = Array.from({ length: 12 }, (_, i) => `f${i}`);
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const names = Array.from({ length: 1 + rng.int(6) }, () => pool[rng.int(pool.length)]);
+      return `{"label":${i % 2},"features":{${names.map((n) => `"${n}":${1 + rng.int(3)}`).join(',')}}}`;
+    });
+    // capacity 5: most names have no id; hash masks 0 and 3 put names in one or a few probe chains
+    for (const options of [{}, { internCapacity: 5 }, { internCapacity: 5, hashMask: 0 }, { hashMask: 3 }]) {
+      const reader = new JsonEventReader(options);
+      let listed = 0;
+      for (const line of lines) {
+        const event = reader.readEvent(line, 'binomial')!;
+        const plain = plainEvent(line);
+        const distinct = new Set(line.match(/"f\d+"/g)).size === line.match(/"f\d+"/g)!.length;
+        expect(event instanceof ListedEvent, line).toBe(distinct);
+        if (event instanceof ListedEvent) {
+          listed++;
+          expect(event.fieldNames, line).toEqual(Object.keys(plain.features));
+        }
+        expect(JSON.stringify(event), line).toBe(JSON.stringify(plain));
+      }
+      expect(listed).toBeGreaterThan(500);
+      expect(listed).toBeLessThan(lines.length - 500);
+    }
+  });
+
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
     const reader = new JsonEventReader();
     for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {
