@@ -57,6 +57,14 @@ class StringCache {
 /** Ids per array that events share (`JsonEventReader.ids`). */
 const ID_CHUNK = 1 << 16;
 
+/**
+ * Ids and values of the reader's first arrays: small, so that they are renewed within the first
+ * events, while the reader's code still runs unoptimized. Renewed first when optimized, they cost
+ * the hot functions a deoptimization each (no feedback for the renewal's code yet, and `ids` and
+ * `packed` no longer constant) and a stretch in the interpreter.
+ */
+const FIRST_CHUNK = 256;
+
 /** Values per `PackedValues` chunk that events share (and strings at most, unless a line needs more). */
 const VALUE_CHUNK = 1 << 16;
 
@@ -204,7 +212,7 @@ export class JsonEventReader implements EventDecoder {
    * Their ids (`ListedEvent.fieldIds`): the events read share `ids` (a new one when it is full),
    * each from its own start; the line's are at `idStart` to `idEnd`.
    */
-  private ids = new Int32Array(ID_CHUNK);
+  private ids = new Int32Array(FIRST_CHUNK);
   private idStart = 0;
   private idEnd = 0;
   /** True while the names read so far can stay a list (`ListedEvent`). */
@@ -261,7 +269,7 @@ export class JsonEventReader implements EventDecoder {
             options.pairDenseBudget,
           );
     if (this.pairTable !== null) this.pairTable.values.hashMask = this.hashMask;
-    this.packed = packedChunk(VALUE_CHUNK, MIN_STRING_CHUNK, this.pairTable, false);
+    this.packed = packedChunk(FIRST_CHUNK, FIRST_CHUNK, this.pairTable, false);
   }
 
   /**
