@@ -68,12 +68,7 @@ export class IdListedEvent extends ListedEvent {
   }
 
   override get fieldNames(): readonly string[] {
-    if (this.#names === null) {
-      const names = new Array<string>(this.#count);
-      for (let k = 0; k < this.#count; k++) names[k] = this.nameAt(k);
-      this.#names = names;
-    }
-    return this.#names;
+    return (this.#names ??= namesOf(this, this.#count));
   }
 
   override get fieldValues(): ReadonlyArray<FeatureValue | null> {
@@ -157,12 +152,7 @@ export class LineEvent extends ListedEvent {
   }
 
   override get fieldNames(): readonly string[] {
-    if (this.#names === null) {
-      const names = new Array<string>(this.count);
-      for (let k = 0; k < this.#count; k++) names[k] = this.nameAt(k);
-      this.#names = names;
-    }
-    return this.#names;
+    return (this.#names ??= namesOf(this, this.#count));
   }
 
   override get fieldValues(): ReadonlyArray<FeatureValue | null> {
@@ -187,6 +177,13 @@ export class LineEvent extends ListedEvent {
     }
     return this.#list;
   }
+}
+
+/** The names of an event's features 0 .. count − 1. */
+function namesOf(event: { nameAt(k: number): string }, count: number): string[] {
+  const names = new Array<string>(count);
+  for (let k = 0; k < count; k++) names[k] = event.nameAt(k);
+  return names;
 }
 
 /** `text[start, end)`, the table's instance when it holds it or takes it. */

@@ -384,63 +384,64 @@ export class JsonEventReader implements EventDecoder {
       this.stringAt = this.stringEnd;
       return event;
     }
-    if (this.listed && this.allIds) {
-      // names by their ids: no array per event
-      const start = this.idStart;
-      this.idStart = this.idEnd; // the event keeps its ids and values
-      const event = new IdListedEvent(
-        key,
-        ts,
-        label,
-        weight,
-        this.count,
-        this.ids,
-        start,
-        this.internTable,
-        this.packed,
-        this.packedAt,
-        this.stringAt,
-        ownFeatures,
-      );
-      this.packedAt = this.valueEnd;
-      this.stringAt = this.stringEnd;
-      return event;
-    }
-    // the event keeps an exact-size copy of the scratch list (one allocation, no regrowth), with
-    // the names that have ids filled in (`readFeatures` left them out)
-    const names = this.nameScratch.slice(0, this.count);
-    for (let k = 0; k < names.length; k++) {
-      const id = this.ids[this.idStart + k];
-      if (id >= 0) names[k] = this.internTable.stringOf(id);
-    }
     if (this.listed) {
       const start = this.idStart;
       this.idStart = this.idEnd; // the event keeps its ids and values
-      const event = new ListedEvent(
-        key,
-        ts,
-        label,
-        weight,
-        names,
-        null,
-        this.ids,
-        start,
-        this.internTable,
-        this.packed,
-        this.packedAt,
-        this.stringAt,
-        ownFeatures,
-      );
+      // names by their ids when all have one: no array per event
+      const event = this.allIds
+        ? new IdListedEvent(
+            key,
+            ts,
+            label,
+            weight,
+            this.count,
+            this.ids,
+            start,
+            this.internTable,
+            this.packed,
+            this.packedAt,
+            this.stringAt,
+            ownFeatures,
+          )
+        : new ListedEvent(
+            key,
+            ts,
+            label,
+            weight,
+            this.names(start),
+            null,
+            this.ids,
+            start,
+            this.internTable,
+            this.packed,
+            this.packedAt,
+            this.stringAt,
+            ownFeatures,
+          );
       this.packedAt = this.valueEnd;
       this.stringAt = this.stringEnd;
       return event;
     }
+    const names = this.names(this.idStart);
     // The record `JSON.parse` builds (a repeated name keeps its first place and its last value),
     // in the object shape `validateEvent` returns.
     const values = unpackListed(this.packed, this.packedAt, this.stringAt, this.count);
     const record = Object.create(null) as Record<string, FeatureValue>;
     for (let k = 0; k < names.length; k++) record[names[k]] = values[k] as FeatureValue;
     return { key, ts, label, weight, features: record };
+  }
+
+  /**
+   * The line's names (an exact-size copy of the scratch list: one allocation, no regrowth), with
+   * those that have ids (from `ids[idStart]` on) filled in: `readFeatures` leaves them out.
+   */
+  private names(idStart: number): string[] {
+    const names = this.nameScratch.slice(0, this.count);
+    for (let k = 0; k < names.length; k++) {
+      const id = this.ids[idStart + k];
+      if (id >= 0) names[k] = this.internTable.stringOf(id);
+    }
+    return names;
   }
 
   /** A new stamp for the next record's names in `seen` (all stamps cleared when the counter wraps). */

@@ -112,6 +112,36 @@ function agree(
   return read;
 }
 
+/**
+ * Reads all `lines` first (events keep their chunks while later lines renew them) with a reader
+ * whose first event turned its pair ids (exact) or spans (hashed) on, then checks each event
+ * against the plain one: its class (`check` for more), serialization, columns and values.
+ */
+function readAllAsPlain(
+  lines: readonly string[],
+  options: { readonly hashBits?: number },
+  check?: (event: L1Event) => void,
+): void {
+  const reader = new JsonEventReader();
+  const f = new Featurizer(options);
+  const x = new SparseBuffer();
+  f.featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, x);
+  const events = lines.map((line) => reader.read(line, 'binomial'));
+  const g = new Featurizer(options);
+  const y = new SparseBuffer();
+  g.featurize(plainEvent('{"features":{"a":"x"}}'), y);
+  lines.forEach((line, i) => {
+    const event = events[i]!;
+    expect(event).toBeInstanceOf(options.hashBits === undefined ? ListedEvent : LineEvent);
+    check?.(event);
+    expect(JSON.stringify(event) === JSON.stringify(plainEvent(line)), line.slice(0, 80)).toBe(true);
+    f.featurize(event, x);
+    g.featurize(plainEvent(line), y);
+    expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
+    expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
+  });
+}
+
 describe('JsonEventReader: the same events and reasons as JSON.parse + validateEvent', () => {
   it('on the example streams and the bench stream, reading every event itself', () => {
     const fixtures: Array<[string[], Family]> = [
@@ -270,28 +300,11 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
       const numbers = Array.from({ length: 10 }, (_, k) => `"n${k}":${(i % 7) + k}`).join(',');
       return `{"label":${i % 2},"features":{"s":"x${i % 13}","t":["a${i % 5}","b"],${numbers}}}`;
     });
-    for (const options of [{}, { hashBits: 10 }]) {
-      const reader = new JsonEventReader();
-      // the first event's featurizer turns the reader's pair ids (exact) or spans (hashed) on
-      const f = new Featurizer(options);
-      const x = new SparseBuffer();
-      f.featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, x);
-      const events = lines.map((line) => reader.read(line, 'binomial'));
-      const g = new Featurizer(options);
-      const y = new SparseBuffer();
-      g.featurize(plainEvent('{"features":{"a":"x"}}'), y);
-      lines.forEach((line, i) => {
-        const event = events[i]!;
-        expect(event).toBeInstanceOf(options.hashBits === undefined ? ListedEvent : LineEvent);
+    for (const options of [{}, { hashBits: 10 }])
+      readAllAsPlain(lines, options, (event) => {
         // a LineEvent's strings are in its spans: its chunk has no strings or pair ids
         if (event instanceof LineEvent) expect(event.packedValues!.pairIds).toBeNull();
-        expect(JSON.stringify(event), line).toBe(JSON.stringify(plainEvent(line)));
-        f.featurize(event, x);
-        g.featurize(plainEvent(line), y);
-        expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
-        expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
       });
-    }
   });
 
   it('chunks sized by the strings used: numeric stretches, then lines with more strings than a chunk had room for', () => {
@@ -307,26 +320,7 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     lines.push(strings(1, 70_000));
     for (let i = 0; i < 3000; i++) lines.push(numeric(i));
     for (let i = 0; i < 200; i++) lines.push(strings(i, 300));
-    for (const options of [{}, { hashBits: 10 }]) {
-      const reader = new JsonEventReader();
-      const f = new Featurizer(options);
-      const x = new SparseBuffer();
-      f.featurize(reader.read('{"features":{"a":"x"}}', 'binomial')!, x);
-      // all read first: events keep their chunks while later lines renew them
-      const events = lines.map((line) => reader.read(line, 'binomial'));
-      const g = new Featurizer(options);
-      const y = new SparseBuffer();
-      g.featurize(plainEvent('{"features":{"a":"x"}}'), y);
-      lines.forEach((line, i) => {
-        const event = events[i]!;
-        expect(event).toBeInstanceOf(options.hashBits === undefined ? ListedEvent : LineEvent);
-        expect(JSON.stringify(event) === JSON.stringify(plainEvent(line)), line.slice(0, 80)).toBe(true);
-        f.featurize(event, x);
-        g.featurize(plainEvent(line), y);
-        expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
-        expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
-      });
-    }
+    for (const options of [{}, { hashBits: 10 }]) readAllAsPlain(lines, options);
   });
 
   it('events whose names all have ids keep no names of their own (IdListedEvent): the same events, names and columns', () => {
