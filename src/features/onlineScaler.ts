@@ -74,32 +74,41 @@ export class OnlineScaler {
     if (weight === 0) return;
     const W = this.totalWeight;
     const { indices, values, nnz } = x;
+    // arrays in locals (replaced when a column beyond them grows them). A column first merges the
+    // zeros it missed since it was last synced (weight before − W_j) in one step, then the event;
+    // its mean and m2 in locals, each read and written once (the same operations in the same order).
+    let stats = this.stats;
+    let nonBinary = this.nonBinary;
     let top = -1;
-    for (let k = 0; k < nnz; k++) if (indices[k] > top) top = indices[k];
-    if (top >= 0) this.ensure(top);
-    // arrays in locals (read after ensure, which may replace them). A column first merges the zeros
-    // it missed since it was last synced (weight before − W_j) in one step, then the event.
-    const stats = this.stats;
-    const nonBinary = this.nonBinary;
     for (let k = 0; k < nnz; k++) {
       const j = indices[k];
-      const at = STRIDE * j;
-      const wj = stats[at + SYNCED];
-      if (wj !== before) {
-        const m = stats[at + MEAN];
-        if (wj > 0 && m !== 0) {
-          stats[at + M2] += m * m * ((wj * (before - wj)) / before);
-          stats[at + MEAN] = (m * wj) / before;
+      if (j > top) {
+        top = j;
+        if (j >= nonBinary.length) {
+          this.ensure(j);
+          stats = this.stats;
+          nonBinary = this.nonBinary;
         }
       }
+      const at = STRIDE * j;
+      const wj = stats[at + SYNCED];
+      let mean = stats[at + MEAN];
+      let m2 = stats[at + M2];
+      if (wj !== before && wj > 0 && mean !== 0) {
+        m2 += mean * mean * ((wj * (before - wj)) / before);
+        mean = (mean * wj) / before;
+      }
       const v = values[k];
-      const delta = v - stats[at + MEAN];
-      stats[at + MEAN] += (delta * weight) / W;
-      stats[at + M2] += weight * delta * (v - stats[at + MEAN]);
+      const delta = v - mean;
+      mean += (delta * weight) / W;
+      m2 += weight * delta * (v - mean);
+      stats[at + MEAN] = mean;
+      stats[at + M2] = m2;
       stats[at + SYNCED] = W;
       stats[at + PRESENT] += weight;
       if (v !== 1) nonBinary[j] = 1;
     }
+    if (top >= this.dim) this.dim = top + 1;
   }
 
   /** Population standard deviation of column j over all events observed (0 if constant/unseen). */

@@ -94,6 +94,67 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     });
   });
 
+  it('keeps the same statistics, bit for bit, as the plain per-column update (weights, growth, repeated columns)', () => {
+    // the reference: each column's synced weight, present weight, mean and m2, updated one field at a time
+    const ref = new Map<
+      number,
+      { synced: number; present: number; mean: number; m2: number; nonBinary: boolean }
+    >();
+    let total = 0;
+    const observe = (x: SparseBuffer, weight: number) => {
+      const before = total;
+      total += weight;
+      if (weight === 0) return;
+      for (let k = 0; k < x.nnz; k++) {
+        const c = ref.get(x.indices[k]) ?? { synced: 0, present: 0, mean: 0, m2: 0, nonBinary: false };
+        ref.set(x.indices[k], c);
+        if (c.synced !== before && c.synced > 0 && c.mean !== 0) {
+          c.m2 += c.mean * c.mean * ((c.synced * (before - c.synced)) / before);
+          c.mean = (c.mean * c.synced) / before;
+        }
+        const v = x.values[k];
+        const delta = v - c.mean;
+        c.mean += (delta * weight) / total;
+        c.m2 += weight * delta * (v - c.mean);
+        c.synced = total;
+        c.present += weight;
+        if (v !== 1) c.nonBinary = true;
+      }
+    };
+    const rng = new Rng(29);
+    const s = new OnlineScaler();
+    for (let i = 0; i < 4000; i++) {
+      const x = new SparseBuffer();
+      // columns spread further as the stream goes on (the arrays grow within an event), a few repeated
+      const spread = 20 + 5 * i;
+      for (let k = rng.int(12); k > 0; k--) {
+        const j = rng.int(spread);
+        const v = rng.next() < 0.7 ? 1 : rng.next() < 0.5 ? rng.normal() * 3 : rng.int(4);
+        x.push(j, v);
+        if (rng.next() < 0.05) x.push(j, v);
+      }
+      const w = [1, 1, 1, 0, 2.5, 0.3][rng.int(6)];
+      s.observe(x, w);
+      observe(x, w);
+    }
+    const state = s.state();
+    const dense = OnlineScaler.fromState(state);
+    expect(s.weight).toBe(total);
+    for (const [j, c] of ref) {
+      // sd, mean and the "auto" rule read exactly these four numbers
+      const m2 =
+        c.synced !== total ? c.m2 + c.mean * c.mean * ((c.synced * (total - c.synced)) / total) : c.m2;
+      expect(Object.is(s.meanOf(j), (c.mean * c.synced) / total), `mean ${j}`).toBe(true);
+      expect(Object.is(s.presentFraction(j), c.present / total), `present ${j}`).toBe(true);
+      expect(s.isNumeric(j), `numeric ${j}`).toBe(c.present > 0 && c.nonBinary);
+      const variance = m2 / total;
+      const meanNow = c.synced === total ? c.mean : (c.mean * c.synced) / total;
+      const sd = variance > 1e-26 * (1 + meanNow * meanNow) ? Math.sqrt(variance) : 0;
+      expect(Object.is(s.sd(j), sd), `sd ${j}`).toBe(true);
+      expect(Object.is(dense.sd(j), sd), `restored sd ${j}`).toBe(true);
+    }
+  });
+
   it('a constant column has sd 0 and scales to 0', () => {
     const s = new OnlineScaler();
     const x = new SparseBuffer();
