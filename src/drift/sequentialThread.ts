@@ -141,15 +141,23 @@ export class SequentialThread {
   private port: MessagePort | null = null;
   private ctl: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private tail: BigInt64Array<ArrayBufferLike> = new BigInt64Array(0);
-  readonly indices = new Int32Array(new SharedArrayBuffer(4 * RING));
-  readonly codes = new Int32Array(new SharedArrayBuffer(4 * RING));
+  readonly indices: Int32Array;
+  readonly codes: Int32Array;
   /** Ring positions written (absolute). */
   private head = 0;
   private nextId = 1;
   private seq = 0;
+  /** `close` was called. */
+  private stopped = false;
   /** Why the worker is gone (its exit event), or null. */
   private gone: string | null = null;
   private receive: ((port: MessagePort) => { message: unknown } | undefined) | null = null;
+
+  /** `ring`: occurrences the rings hold (default 2^21; small ones in tests, to wrap often). */
+  constructor(ring = RING) {
+    this.indices = new Int32Array(new SharedArrayBuffer(4 * ring));
+    this.codes = new Int32Array(new SharedArrayBuffer(4 * ring));
+  }
 
   /** A detector with `options` on the worker (started now if it is not yet). */
   open(options: SequentialSparsityOptions): SequentialHandle {
@@ -165,7 +173,8 @@ export class SequentialThread {
 
   /** Drops detector `id` on the worker, if it runs. */
   drop(id: number): void {
-    if (this.worker !== null && this.gone === null) this.worker.postMessage({ op: 'close', id });
+    if (this.worker !== null && this.gone === null && !this.stopped)
+      this.worker.postMessage({ op: 'close', id });
   }
 
   /** Sends a request and waits for its reply; throws what the worker threw, or that it died. */
@@ -205,15 +214,16 @@ export class SequentialThread {
    * for the worker to read what is there; −1 when `n` is more than half the ring.
    */
   reserve(n: number): number {
-    if (n > RING / 2) return -1;
+    const ring = this.indices.length;
+    if (n > ring / 2) return -1;
     let at = this.head;
     // a stretch does not wrap: skip the end of the ring
-    if ((at % RING) + n > RING) at += RING - (at % RING);
-    if (at + n - Number(Atomics.load(this.tail, CTL_TAIL)) > RING) {
+    if ((at % ring) + n > ring) at += ring - (at % ring);
+    if (at + n - Number(Atomics.load(this.tail, CTL_TAIL)) > ring) {
       const t0 = performance.now();
       for (;;) {
         const wake = Atomics.load(this.ctl, CTL_WAKE);
-        if (at + n - Number(Atomics.load(this.tail, CTL_TAIL)) <= RING) break;
+        if (at + n - Number(Atomics.load(this.tail, CTL_TAIL)) <= ring) break;
         this.checkAlive();
         Atomics.wait(this.ctl, CTL_WAKE, wake, WAIT_MS);
       }
@@ -236,6 +246,7 @@ export class SequentialThread {
   }
 
   private start(): Worker {
+    if (this.stopped) throw new Error('the sequential input-drift worker was stopped');
     if (this.worker !== null) {
       if (this.gone !== null) this.checkAlive();
       return this.worker;
@@ -284,14 +295,13 @@ export class SequentialThread {
     return worker;
   }
 
-  /** Stops the worker (its detectors are dropped); a later `open` starts another. */
+  /** Stops the worker (its detectors are dropped); the thread is of no use after. */
   async close(): Promise<void> {
+    this.stopped = true;
     const worker = this.worker;
     if (worker === null) return;
     this.worker = null;
     this.port?.close();
-    this.head = 0;
-    this.gone = null;
     await worker.terminate();
   }
 }
@@ -310,10 +320,22 @@ function startWorker(Ctor: typeof Worker): Worker {
 }
 
 let shared: SequentialThread | null = null;
+let sharedRing = RING;
 
 /** The sequential-detector worker of this thread (one for every model). */
 export function sequentialThread(): SequentialThread {
-  return (shared ??= new SequentialThread());
+  return (shared ??= new SequentialThread(sharedRing));
+}
+
+/**
+ * Stops this thread's worker (monitors that use it fail from now on); the next monitor starts
+ * another, with rings of `ring` occurrences (tests: a worker that died, rings that wrap often).
+ */
+export async function restartSequentialThread(ring = RING): Promise<void> {
+  const old = shared;
+  shared = null;
+  sharedRing = ring;
+  await old?.close();
 }
 
 /**
