@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 
@@ -30,14 +31,16 @@ export const FAILED = 1;
 export const EXITED = 2;
 /** BigInt64 slot: ring positions read by the worker (absolute, from 0). */
 export const CTL_TAIL = 1;
-const CTL_BYTES = 16;
+/** Int32 slot: the worker's thread id (Linux), 0 unknown: a thread that is gone was killed. */
+export const CTL_TID = 4;
+const CTL_BYTES = 24;
 /**
  * Occurrences learned between chunks handed to the worker (~100-300 events): the learning thread
  * waits at the end of a batch for the worker to finish its last chunk.
  */
 export const FEED_OCCURRENCES = 8192;
-/** Ring capacity in occurrences (two Int32 rings: 16 MB). */
-const RING = 1 << 21;
+/** Ring capacity in occurrences (two Int32 rings: 4 MB); a longer batch waits for room, or goes by message. */
+const RING = 1 << 19;
 /** Milliseconds between checks that the worker is alive while waiting for it. */
 const WAIT_MS = 200;
 /** Wire field codes: none (a number); from 2 on, the handle's field names. */
@@ -159,6 +162,11 @@ export class SequentialThread {
     this.codes = new Int32Array(new SharedArrayBuffer(4 * ring));
   }
 
+  /** The worker (diagnostics, tests), or null before the first detector. */
+  get running(): Worker | null {
+    return this.worker;
+  }
+
   /** A detector with `options` on the worker (started now if it is not yet). */
   open(options: SequentialSparsityOptions): SequentialHandle {
     const id = this.nextId++;
@@ -234,9 +242,14 @@ export class SequentialThread {
     return at;
   }
 
-  /** Throws when the worker exited (or failed, from `fatal` = FAILED on) while the thread waits for it. */
+  /**
+   * Throws when the worker exited (or failed, from `fatal` = FAILED on) while the thread waits for
+   * it: it said so, or its thread is gone (terminated, out of memory: Linux, /proc).
+   */
   private checkAlive(fatal = FAILED): void {
     const failed = Atomics.load(this.ctl, CTL_FAILED);
+    const tid = Atomics.load(this.ctl, CTL_TID);
+    if (this.gone === null && tid > 0 && !existsSync(`/proc/self/task/${tid}`)) this.gone = 'was killed';
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');
       throw new Error(

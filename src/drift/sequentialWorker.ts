@@ -4,13 +4,14 @@
  * answers its synchronous requests (a batch's detections, a detector's state, a restore) on the
  * reply port, then wakes it (see sequentialThread.ts for the protocol).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 
 import { SequentialSparsityDetector, type NamedFeatures } from './sequentialSparsity.js';
 import {
   CTL_FAILED,
   CTL_TAIL,
+  CTL_TID,
   CTL_WAKE,
   EXITED,
   FAILED,
@@ -49,6 +50,16 @@ function answer(message: ThreadReply): void {
   Atomics.notify(ctl!, CTL_WAKE);
 }
 
+/** This thread's id in /proc (Linux: /proc/thread-self is `PID/task/TID`), or 0. */
+function threadId(): number {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** This thread's user + system CPU seconds (Linux: /proc/thread-self/stat), or NaN. */
 function threadCpuSeconds(): number {
   try {
@@ -74,6 +85,7 @@ function handle(m: ThreadRequest): void {
       indices = new Int32Array(m.indices);
       codes = new Int32Array(m.codes);
       reply = m.reply;
+      Atomics.store(ctl, CTL_TID, threadId());
       return;
     case 'open': {
       const names = ['', ''];

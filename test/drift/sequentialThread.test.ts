@@ -142,6 +142,20 @@ describe('drift.threads: the sequential input test on its worker', () => {
     await restartSequentialThread();
   });
 
+  it('so does a worker terminated from outside (no exit handler runs: its thread is gone)', async () => {
+    await restartSequentialThread();
+    const table = new NameTable();
+    const all = [...events(table, 3000)];
+    const monitor = new DriftMonitor({ clock: fixedClock, config: config(1) });
+    monitor.onBatch(learnedBatch(all.slice(0, 1000), 0, table.nameOf));
+    const stopped = sequentialThread().running!.terminate();
+    expect(() => monitor.onBatch(learnedBatch(all.slice(1000, 2000), 1000, table.nameOf))).toThrow(
+      /sequential input-drift worker (was killed|exited).*: the run cannot go on/,
+    );
+    await stopped;
+    await restartSequentialThread();
+  });
+
   it('a checkpoint holds no `threads`, so checkpoints of either restore on the other', () => {
     const monitor = new DriftMonitor({ config: config(0) });
     expect('threads' in monitor.state().config).toBe(false);
