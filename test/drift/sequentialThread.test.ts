@@ -10,7 +10,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { MemoryStateStore } from '../../src/engine/ports.js';
 import type { Alert } from '../../src/model/snapshot.js';
 import type { LearnedBatch } from '../../src/stream/types.js';
-import { engineConfig } from '../engine/helpers.js';
+import { engineConfig, stoppedScheduler } from '../engine/helpers.js';
 import { MemorySink, memorySource } from '../engine/memoryPorts.js';
 import { fixedClock, learnedBatch, smallTables } from './helpers.js';
 
@@ -127,34 +127,32 @@ describe('drift.threads: the sequential input test on its worker', () => {
     expect(monitor.state()).toEqual(reference.state());
   });
 
-  it('a worker that dies fails the run with a clear error instead of waiting for it', async () => {
+  /** A monitor on a new worker that learned a batch; `kill` ends the worker; the next batch must fail. */
+  async function dies(kill: () => unknown, message: RegExp): Promise<void> {
     await restartSequentialThread();
     const table = new NameTable();
     const all = [...events(table, 3000)];
     const monitor = new DriftMonitor({ clock: fixedClock, config: config(1) });
     monitor.onBatch(learnedBatch(all.slice(0, 1000), 0, table.nameOf));
-    sequentialThread().post({ op: 'exit' });
+    const killed = kill();
     const t0 = Date.now();
-    expect(() => monitor.onBatch(learnedBatch(all.slice(1000, 2000), 1000, table.nameOf))).toThrow(
-      /sequential input-drift worker exited: the run cannot go on/,
-    );
+    expect(() => monitor.onBatch(learnedBatch(all.slice(1000, 2000), 1000, table.nameOf))).toThrow(message);
     expect(Date.now() - t0).toBeLessThan(10_000);
+    await killed;
     await restartSequentialThread();
-  });
+  }
 
-  it('so does a worker terminated from outside (no exit handler runs: its thread is gone)', async () => {
-    await restartSequentialThread();
-    const table = new NameTable();
-    const all = [...events(table, 3000)];
-    const monitor = new DriftMonitor({ clock: fixedClock, config: config(1) });
-    monitor.onBatch(learnedBatch(all.slice(0, 1000), 0, table.nameOf));
-    const stopped = sequentialThread().running!.terminate();
-    expect(() => monitor.onBatch(learnedBatch(all.slice(1000, 2000), 1000, table.nameOf))).toThrow(
+  it('a worker that dies fails the run with a clear error instead of waiting for it', () =>
+    dies(
+      () => sequentialThread().post({ op: 'exit' }),
+      /sequential input-drift worker exited: the run cannot go on/,
+    ));
+
+  it('so does a worker terminated from outside (no exit handler runs: its thread is gone)', () =>
+    dies(
+      () => sequentialThread().running!.terminate(),
       /sequential input-drift worker (was killed|exited).*: the run cannot go on/,
-    );
-    await stopped;
-    await restartSequentialThread();
-  });
+    ));
 
   it('a checkpoint holds no `threads`, so checkpoints of either restore on the other', () => {
     const monitor = new DriftMonitor({ config: config(0) });
@@ -190,15 +188,7 @@ describe('drift.threads: the sequential input test on its worker', () => {
           drift: { threads, checkEveryEvents: 200, inputSequential: { ...smallTables, warmupEvents: 300 } },
         }),
         { source: memorySource(lines, 300), sink, store },
-        {
-          clock: fixedClock,
-          scheduler: {
-            now: () => 0,
-            schedule: () => {
-              throw new Error('unused');
-            },
-          },
-        },
+        { clock: fixedClock, scheduler: stoppedScheduler },
       );
       const stats = await engine.run();
       const states = new Map<string, unknown>();
