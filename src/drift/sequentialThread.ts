@@ -332,6 +332,20 @@ function startWorker(Ctor: typeof Worker): Worker {
   );
 }
 
+/**
+ * `value` with its arrays dense again: arrays that come through a MessagePort are held sparse, and
+ * a checkpoint would encode them so (each element with its index: ~3 bytes more per slot), not in
+ * the bytes an inline detector's state encodes to.
+ */
+function packed<T>(value: T): T {
+  if (Array.isArray(value)) return Array.from(value as unknown[], packed) as T;
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype)
+    return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = packed(v);
+  return out as T;
+}
+
 let shared: SequentialThread | null = null;
 let sharedRing = RING;
 
@@ -506,7 +520,7 @@ export class SequentialHandle implements BatchFeed {
         `the sequential input-drift state was asked for with ${this.events} events of a batch not yet through drift detection`,
       );
     const thread = this.thread;
-    return thread.call({ op: 'state', id: this.id, seq: thread.nextSeq() }).state!;
+    return packed(thread.call({ op: 'state', id: this.id, seq: thread.nextSeq() }).state!);
   }
 
   restore(state: SequentialSparsityState): void {
