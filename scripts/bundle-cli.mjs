@@ -40,6 +40,8 @@ await build({
   entryPoints: {
     main: 'src/cli/main.ts',
     refitWorker: 'src/refit/refitWorker.ts',
+    // the sequential input-drift test's worker (drift.threads 1: new URL('./sequentialWorker.js', ...))
+    sequentialWorker: 'src/drift/sequentialWorker.ts',
     jsonlReaderWorker: 'connectors/file/jsonlReaderWorker.ts',
     // `run` with kafka.engineThread "worker" (KafkaWorkerEngine: new URL('./engineWorker.js', ...))
     engineWorker: 'connectors/kafka/engineWorker.ts',

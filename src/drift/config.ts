@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { SequentialSparsityOptions } from './sequentialSparsity.js';
@@ -5,6 +7,12 @@ import type { SequentialSparsityOptions } from './sequentialSparsity.js';
 /** Settings of the drift monitor (the `drift` section of a replay/run config). */
 export interface DriftConfig {
   readonly enabled: boolean;
+  /**
+   * Threads of the sequential input test: 1 runs it on a worker beside the learning thread (it
+   * works on a batch while the batch is learned), 0 on the learning thread. The same alerts either
+   * way. Default 1 when the machine has two cores or more, else 0.
+   */
+  readonly threads: number;
   /**
    * Learned events between checks of the live model's support and signs (O(support) each), apart
    * from how often snapshots are published.
@@ -85,6 +93,7 @@ type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends object ? DeepPart
  */
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   enabled: true,
+  threads: availableParallelism() >= 2 ? 1 : 0,
   checkEveryEvents: 2000,
   loss: {
     enabled: true,
@@ -157,6 +166,7 @@ const positive: Rule = { kind: 'number', min: 0, max: Infinity, openMin: true, o
 
 const RULES: Readonly<Record<string, Rule>> = {
   enabled: bool,
+  threads: { kind: 'number', min: 0, max: 1, integer: true },
   checkEveryEvents: count(1),
   'loss.enabled': bool,
   'loss.labelRate': bool,

@@ -2,6 +2,7 @@ import { StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
+import { sequentialThread, type BatchFeed, type SequentialHandle } from './sequentialThread.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
 import { relativeWeights, type MaterialFilter } from './materiality.js';
 import {
@@ -14,6 +15,7 @@ import {
   SequentialSparsityDetector,
   type NamedFeatures,
   type SequentialFinding,
+  type SequentialSparsityReport,
   type SequentialSparsityState,
 } from './sequentialSparsity.js';
 import { SignFlipDetector, type SignFlipState } from './signFlip.js';
@@ -78,6 +80,9 @@ interface LossDetection {
 
 const MAX_NAMED = 20;
 
+/** Drops a collected monitor's detector on the sequential worker. */
+const remoteDetectors = new FinalizationRegistry<SequentialHandle>((handle) => handle.close());
+
 /**
  * Combines the drift detectors of `src/drift` and turns their detections into `Alert` records
  * (DESIGN §4), naming features, never hash indices. Feed it what the pipeline produces:
@@ -99,6 +104,8 @@ export class DriftMonitor {
   private readonly losses: LossWatch[] = [];
   private readonly input: InputSparsityDetector | null;
   private readonly sequential: SequentialSparsityDetector | null;
+  /** The sequential detector on its worker (`drift.threads` 1), instead of `sequential`. */
+  private readonly remote: SequentialHandle | null;
   private readonly supports = new Map<SnapshotSource, SupportDriftDetector>();
   private readonly signs = new Map<SnapshotSource, SignFlipDetector>();
   private readonly view: ActiveFeatures & NamedFeatures = {
@@ -143,13 +150,31 @@ export class DriftMonitor {
       }
     }
     this.input = c.enabled && c.inputSparsity.enabled ? new InputSparsityDetector(c.inputSparsity) : null;
+    const sequential = c.enabled && c.inputSequential.enabled;
     this.sequential =
-      c.enabled && c.inputSequential.enabled ? new SequentialSparsityDetector(c.inputSequential) : null;
+      sequential && c.threads === 0 ? new SequentialSparsityDetector(c.inputSequential) : null;
+    this.remote = sequential && c.threads > 0 ? sequentialThread().open(c.inputSequential) : null;
+    if (this.remote !== null) remoteDetectors.register(this, this.remote, this);
   }
 
   /** True when `onBatch` reads a batch's `fieldCodes` (the sequential input test is on). */
   get readsFieldCodes(): boolean {
-    return this.sequential !== null;
+    return this.sequential !== null || this.remote !== null;
+  }
+
+  /**
+   * Where the events of this model's next batch go while they are learned (the sequential test on
+   * its worker), or null. `onBatch` hands over the rest of the batch and waits for the detections.
+   */
+  get feed(): BatchFeed | null {
+    return this.remote;
+  }
+
+  /** Drops what the monitor holds on the sequential worker (a model evicted); it is of no use after. */
+  close(): void {
+    if (this.remote === null) return;
+    remoteDetectors.unregister(this);
+    this.remote.close();
   }
 
   /** Feeds a batch of learned (and scored) events; returns the alerts it raised. */
@@ -158,9 +183,21 @@ export class DriftMonitor {
     let learned = 0;
     for (let i = 0; i < batch.count; i++) learned += batch.labelled[i];
     let offset = batch.offset - learned;
+    const remote = this.remote;
+    if (remote !== null) {
+      if (remote.fed > batch.count)
+        throw new Error(`drift monitor fed ${remote.fed} events of a batch of ${batch.count}`);
+      const s = batch.featureStarts;
+      const codes =
+        batch.fieldCodes !== undefined && batch.fieldNames !== undefined ? batch.fieldCodes : null;
+      remote.feed(s, batch.featureIndices, codes, remote.fed, batch.count, s[batch.count], batch);
+    }
     // The loss and label-rate tests are independent of each other and of the input tests: each
-    // runs over the batch's labelled events in turn; their detections are merged in event order.
+    // runs over the batch's labelled events in turn; their detections are merged in event order
+    // (the sequential worker's too, asked for last: it works meanwhile).
     const found = this.lossDetections(batch);
+    const seq = remote !== null ? remote.finish() : null;
+    let nextSeq = 0;
     let next = 0;
     const view = this.view;
     view.indices = batch.featureIndices;
@@ -189,7 +226,10 @@ export class DriftMonitor {
         view.start = batch.featureStarts[i];
         view.end = batch.featureStarts[i + 1];
         this.sequential.update(view);
-        if (this.sequential.driftDetected) alerts.push(this.sequentialAlert(batch.key, offset, batch.nameOf));
+        if (this.sequential.driftDetected)
+          alerts.push(this.sequentialAlert(batch.key, offset, batch.nameOf, this.sequential.report!));
+      } else if (seq !== null && nextSeq < seq.length && seq[nextSeq].event === i) {
+        alerts.push(this.sequentialAlert(batch.key, offset, batch.nameOf, seq[nextSeq++].report));
       }
     }
     return this.emit(alerts);
@@ -295,10 +335,10 @@ export class DriftMonitor {
    */
   state(): DriftMonitorState {
     return {
-      config: this.config,
+      config: stateConfig(this.config),
       losses: this.losses.map((w) => ({ signal: w.signal, detector: w.detector.state() })),
       input: this.input === null ? null : this.input.state(),
-      sequential: this.sequential === null ? null : this.sequential.state(),
+      sequential: this.sequential?.state() ?? this.remote?.state() ?? null,
       supports: new Map([...this.supports].map(([source, d]) => [source, d.state()])),
       signs: new Map([...this.signs].map(([source, d]) => [source, d.state()])),
       lossQuietUntil: this.lossQuietUntil,
@@ -310,7 +350,8 @@ export class DriftMonitor {
    * which decides whether the label rate is watched) must be the one the checkpoint was taken with.
    */
   restore(state: DriftMonitorState): void {
-    const diff = firstDifference(state.config, this.config, 'drift');
+    // (where the sequential test runs is not state: a checkpoint restores on either)
+    const diff = firstDifference(stateConfig(state.config), stateConfig(this.config), 'drift');
     if (diff !== null) {
       throw new StateError(
         `drift checkpoint has ${diff.path} = ${String(diff.saved)} but the configuration says ${String(diff.now)}: restore with the checkpoint's drift settings or start the drift monitor from scratch`,
@@ -326,7 +367,7 @@ export class DriftMonitor {
     if ((state.input === null) !== (this.input === null)) {
       throw new StateError('drift checkpoint and configuration disagree on input-sparsity detection');
     }
-    if (((state.sequential ?? null) === null) !== (this.sequential === null)) {
+    if (((state.sequential ?? null) === null) !== (this.sequential === null && this.remote === null)) {
       throw new StateError('drift checkpoint and configuration disagree on sequential input-drift detection');
     }
     if (!(state.supports instanceof Map) || !(state.signs instanceof Map)) {
@@ -335,6 +376,7 @@ export class DriftMonitor {
     this.losses.forEach((w, d) => w.detector.restore(state.losses[d].detector));
     if (this.input !== null) this.input.restore(state.input!);
     if (this.sequential !== null) this.sequential.restore(state.sequential!);
+    if (this.remote !== null) this.remote.restore(state.sequential!);
     this.supports.clear();
     for (const [source, s] of state.supports) this.supportDetector(source).restore(s);
     this.signs.clear();
@@ -423,8 +465,12 @@ export class DriftMonitor {
    * level count, single features by name, and a fall in non-zeros per event with the fields that
    * account for it. Its severity is the highest of its findings'.
    */
-  private sequentialAlert(key: string, offset: number, nameOf: (i: number) => string): Alert {
-    const r = this.sequential!.report!;
+  private sequentialAlert(
+    key: string,
+    offset: number,
+    nameOf: (i: number) => string,
+    r: SequentialSparsityReport,
+  ): Alert {
     const named = (x: SequentialFinding) => ({
       feature: x.field ?? nameOf(x.index),
       field: x.field !== null,
@@ -525,10 +571,13 @@ export function lossSeverity(signal: 'loss' | 'label-rate', baseline: number, re
   return size >= 0.5 ? 'critical' : size >= 0.2 ? 'warning' : 'info';
 }
 
+/** The drift configuration a checkpoint holds: all but where the sequential test runs. */
+export type StateDriftConfig = Omit<DriftConfig, 'threads'>;
+
 /** The state of a `DriftMonitor` (see `DriftMonitor.state`). */
 export interface DriftMonitorState {
-  /** The configuration it ran with (restoring under another one is refused). */
-  readonly config: DriftConfig;
+  /** The configuration it ran with, but `threads` (restoring under another one is refused). */
+  readonly config: StateDriftConfig;
   readonly losses: ReadonlyArray<{
     readonly signal: 'loss' | 'label-rate';
     readonly detector: GuardedDetectorState;
@@ -540,6 +589,13 @@ export interface DriftMonitorState {
   readonly signs: ReadonlyMap<SnapshotSource, SignFlipState>;
   /** Loss-drift detections before this offset are part of the previous alert's change. */
   readonly lossQuietUntil: number;
+}
+
+/** The drift configuration as checkpoints hold it: without `threads` (how, not what, it detects). */
+function stateConfig(config: StateDriftConfig): StateDriftConfig {
+  if (!('threads' in config)) return config;
+  const { threads: _threads, ...rest } = config as DriftConfig;
+  return rest;
 }
 
 /** The first setting where two configurations differ, by path, or null. */

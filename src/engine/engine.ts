@@ -209,6 +209,7 @@ export class Engine {
         return live;
       },
       partitions: (model) => model.partitions(),
+      dispose: (model) => model.drift.close(),
     };
     this.registry = new ModelRegistry<LiveModel>({
       maxLive: config.keys.maxLiveModels,

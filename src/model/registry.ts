@@ -7,6 +7,8 @@ export interface RegistryCodec<M> {
   restore(key: string, state: Uint8Array): M;
   /** The input partitions a model lives on (stored with its state). */
   partitions?(model: M): readonly PartitionRef[];
+  /** Releases what a model dropped from memory holds outside it (its drift worker's detector). */
+  dispose?(model: M): void;
 }
 
 export interface ModelRegistryOptions<M> {
@@ -78,6 +80,7 @@ export class ModelRegistry<M> {
       if (this.models.size <= this.maxLive) break;
       this.store.put(key, this.codec.checkpoint(model, key), this.codec.partitions?.(model));
       this.models.delete(key);
+      this.codec.dispose?.(model);
       this.stats.evicted++;
     }
   }
@@ -91,6 +94,7 @@ export class ModelRegistry<M> {
     for (const [key, model] of [...this.models]) {
       if (keep(model, key)) continue;
       this.models.delete(key);
+      this.codec.dispose?.(model);
       dropped++;
     }
     return dropped;

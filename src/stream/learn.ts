@@ -3,6 +3,7 @@ import { defer, filter, map, type OperatorFunction } from 'rxjs';
 import type { L1Event } from '../core/event.js';
 import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
 import { growInt32 } from '../core/sparse.js';
+import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -62,6 +63,12 @@ export class LearnedBatchBuilder {
   /** Each index's drift field code (`Vocabulary.fieldCodes`), when asked for and the vocabulary has them. */
   private codes: Int32Array<ArrayBuffer>;
   private readonly withCodes: boolean;
+  /** Takes the events as they are learned, every FEED_OCCURRENCES (the drift worker), or null. */
+  private readonly feed: BatchFeed | null;
+  /** Events handed to `feed`, and their occurrences. */
+  private fed = 0;
+  private fedUsed = 0;
+  private names: ColumnNames | null = null;
   private count = 0;
   private used = 0;
   private rejected = 0;
@@ -72,8 +79,10 @@ export class LearnedBatchBuilder {
    * `fieldCodes`: the batch carries each occurrence's field code (false: a drift monitor that reads
    * none). `indicesPerEvent`: room for the features of an average event (`indicesPerEvent()` of
    * the model's previous builder), so that the index array is not grown and copied batch after batch.
+   * `feed`: where the events go while they are learned (`DriftMonitor.feed`).
    */
-  constructor(capacity: number, fieldCodes = true, indicesPerEvent = 8) {
+  constructor(capacity: number, fieldCodes = true, indicesPerEvent = 8, feed: BatchFeed | null = null) {
+    this.feed = feed;
     // the six arrays on one buffer: one allocation per builder (a builder per part), not six
     const n = Math.max(16, capacity * indicesPerEvent);
     const f64 = 8 * capacity;
@@ -135,7 +144,22 @@ export class LearnedBatchBuilder {
       if (vocabulary?.fieldCodes !== undefined) vocabulary.fieldCodes(xi, x.nnz, this.codes, this.used);
       this.used += x.nnz;
       this.count = k + 1;
+      if (this.feed !== null && this.used - this.fedUsed >= FEED_OCCURRENCES) this.feedRest(model);
     }
+  }
+
+  /** Hands the events learned and not yet fed to `feed`. */
+  private feedRest(model: OnlineModel): void {
+    const featurizer = model.featurizer;
+    this.names ??= {
+      nameOf: (j: number) => featurizer.nameOf(j),
+      fieldOf: (j: number) => featurizer.fieldOf(j),
+      fieldNames: featurizer.vocabulary.fieldNames,
+    };
+    const codes = this.withCodes && this.names.fieldNames !== undefined ? this.codes : null;
+    this.feed!.feed(this.featureStarts, this.indices, codes, this.fed, this.count, this.used, this.names);
+    this.fed = this.count;
+    this.fedUsed = this.used;
   }
 
   /** Room for `capacity` events (only if parts bring more events than their batch's records). */
@@ -163,6 +187,7 @@ export class LearnedBatchBuilder {
 
   build(model: OnlineModel, last: { readonly records: readonly RawRecord[] }): LearnedBatch {
     const count = this.count;
+    if (this.feed !== null && this.fed < count) this.feedRest(model);
     this.featureStarts[count] = this.used;
     const fieldNames = this.withCodes ? model.featurizer.vocabulary.fieldNames : undefined;
     return {

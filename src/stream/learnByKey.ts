@@ -79,6 +79,7 @@ export function learnByKey(
         part.events.length,
         live.drift.readsFieldCodes,
         live.indicesPerEvent,
+        live.drift.feed,
       );
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {

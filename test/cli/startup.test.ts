@@ -139,8 +139,14 @@ describe('CLI start-up (issue 14)', () => {
         /new URL\(["'`]\.\/([\w-]+\.js)["'`], import\.meta\.url\)/g,
       ))
         workers.add(m[1]);
-    // the refit worker, the JSONL reader's and the Kafka engine's (kafka.engineThread "worker")
-    expect([...workers].sort()).toEqual(['engineWorker.js', 'jsonlReaderWorker.js', 'refitWorker.js']);
+    // the refit worker, the JSONL reader's, the Kafka engine's (kafka.engineThread "worker") and the
+    // sequential input-drift test's (drift.threads 1)
+    expect([...workers].sort()).toEqual([
+      'engineWorker.js',
+      'jsonlReaderWorker.js',
+      'refitWorker.js',
+      'sequentialWorker.js',
+    ]);
     for (const w of workers) expect(existsSync(join(dir, w)), `dist/cli/${w}`).toBe(true);
   });
 

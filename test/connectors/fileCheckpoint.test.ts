@@ -153,6 +153,8 @@ describe('state directory and output files', () => {
       plain,
     );
     expect(stateSettings(config({ maxLiveModels: 3 }, { refit: { threads: 0 } }))).toEqual(plain);
+    // where the sequential input test runs (checkpoints restore on either)
+    for (const threads of [0, 1]) expect(stateSettings(config({}, { drift: { threads } }))).toEqual(plain);
     const named = stateSettings(
       config({ penaltyFactors: JSON.parse('{"__proto__": 0, "a.b": 2}') as unknown }),
     );

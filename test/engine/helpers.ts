@@ -4,6 +4,14 @@ import { LiveModel } from '../../src/model/liveModel.js';
 import { emptyOutputs, type ProcessedBatch } from '../../src/stream/engineTypes.js';
 import { LearnedBatchBuilder } from '../../src/stream/learn.js';
 
+/** A scheduler whose clock stands at 0 and that schedules nothing (time cadences never fire). */
+export const stoppedScheduler = {
+  now: () => 0,
+  schedule: (): never => {
+    throw new Error('unused');
+  },
+};
+
 /** A validated engine configuration from a partial document (model.family defaults to gaussian). */
 export function engineConfig(doc: Record<string, unknown> = {}): EngineConfig {
   const model = { family: 'gaussian', ...((doc.model as Record<string, unknown> | undefined) ?? {}) };

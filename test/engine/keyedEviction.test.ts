@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { MemoryStateStore } from '../../src/engine/ports.js';
 import { decodeState } from '../../src/model/stateCodec.js';
-import { engineConfig } from './helpers.js';
+import { engineConfig, stoppedScheduler } from './helpers.js';
 import { MemorySink, memorySource } from './memoryPorts.js';
 
 /** Events for `keys` segments: each segment's own informative feature, some unlabelled events. */
@@ -46,12 +46,7 @@ async function run(maxLiveModels: number, events: object[]) {
     { source: memorySource(events, 256), sink, store },
     {
       clock: () => new Date('2026-11-30T00:00:00Z'),
-      scheduler: {
-        now: () => 0,
-        schedule: () => {
-          throw new Error('unused');
-        },
-      },
+      scheduler: stoppedScheduler,
     },
   );
   const stats = await engine.run();
