@@ -101,10 +101,9 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
 
   /** The confirmed support, sorted. */
   get support(): string[] {
-    return [...this.features]
-      .filter(([, s]) => s.inSupport)
-      .map(([n]) => n)
-      .sort();
+    const support: string[] = [];
+    for (const [name, s] of this.features) if (s.inSupport) support.push(name);
+    return support.sort();
   }
 
   /**

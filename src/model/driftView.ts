@@ -48,6 +48,8 @@ export class DriftViewBuilder {
   private magnitudes = new Float64Array(16);
   private readonly names: string[] = [];
   private order = new Int32Array(16);
+  private spare = new Int32Array(16);
+  private readonly counts = new Int32Array(257);
 
   /**
    * The view of `columns` (no two of which share a name) reduced by `filter`: each kept column's
@@ -83,9 +85,7 @@ export class DriftViewBuilder {
         m++;
       }
     }
-    const order = (this.order = growInt32(this.order, m)).subarray(0, m);
-    for (let i = 0; i < m; i++) order[i] = i;
-    order.sort((a, b) => (magnitudes[b] > magnitudes[a] ? 1 : magnitudes[b] < magnitudes[a] ? -1 : a - b));
+    const order = this.byMagnitude(m);
     const view = this.buffer;
     view.count = 0;
     view.reserve(m);
@@ -103,6 +103,35 @@ export class DriftViewBuilder {
     return viewOf(of, view);
   }
 
+  /**
+   * Positions 0..m−1 by `magnitudes` descending, ties in position order (`orderByMagnitude`'s order
+   * for the magnitudes of finite values): a stable LSD radix sort on the bytes of the doubles, which
+   * order as the non-negative values they encode (a comparator sort of 20,000 took ~5 ms).
+   */
+  private byMagnitude(m: number): Int32Array {
+    let from = (this.order = growInt32(this.order, m));
+    let to = (this.spare = growInt32(this.spare, m));
+    for (let i = 0; i < m; i++) from[i] = i;
+    const bytes = new Uint8Array(this.magnitudes.buffer);
+    const counts = this.counts;
+    for (let b = 0; b < 8; b++) {
+      const at = LITTLE_ENDIAN ? b : 7 - b;
+      counts.fill(0);
+      // descending: digit 255 − byte; counts[d + 1] counts digit d
+      for (let i = 0; i < m; i++) counts[256 - bytes[8 * i + at]]++;
+      if (counts[256 - bytes[at]] === m) continue;
+      for (let d = 1; d <= 256; d++) counts[d] += counts[d - 1];
+      for (let i = 0; i < m; i++) {
+        const p = from[i];
+        to[counts[255 - bytes[8 * p + at]]++] = p;
+      }
+      [from, to] = [to, from];
+    }
+    this.order = from;
+    this.spare = to;
+    return from.subarray(0, m);
+  }
+
   /** The view of a record's coefficients, weighed as `relativeWeights` weighs them. */
   weigh(
     coefficients: Readonly<Record<string, number>>,
@@ -112,6 +141,8 @@ export class DriftViewBuilder {
     return viewOf(of, this.buffer.weigh(coefficients, scaleOf));
   }
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 function viewOf(of: ViewOf, c: WeightedBuffer): DriftView {
   const { count, names, values, weights } = c;
