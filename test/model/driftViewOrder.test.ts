@@ -7,6 +7,7 @@ import { DriftViewBuilder, ScaledColumns, arrayIndex } from '../../src/model/dri
 import { OnlineModel, orderByMagnitude, type OnlineModelOptions } from '../../src/model/onlineModel.js';
 import type { Alert } from '../../src/model/snapshot.js';
 import { fixedClock, snapshot } from '../drift/helpers.js';
+import { ordered } from '../helpers/ordered.js';
 import { Rng } from '../helpers/random.js';
 
 /**
@@ -246,13 +247,3 @@ describe('OnlineModel.driftView against the record it replaced', () => {
     }
   });
 });
-
-/** A monitor's state with every Map and Set as its entries in order (`toEqual` ignores their order). */
-export function ordered(x: unknown): unknown {
-  if (x instanceof Map) return { map: [...x].map(([k, v]) => [k, ordered(v)]) };
-  if (x instanceof Set) return { set: [...x] };
-  if (Array.isArray(x)) return x.map(ordered);
-  if (x !== null && typeof x === 'object' && !ArrayBuffer.isView(x))
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, ordered(v)]));
-  return x;
-}
