@@ -153,8 +153,8 @@ export const DEFAULT_MAX_FEATURES = 1 << 20;
 export class ExactVocabulary implements Vocabulary {
   readonly hashed = false;
   readonly collisions = 0;
-  /** Once a field has a '=': a numeric `a=b` and the one-hot level `b` of `a` are both named "a=b". */
-  namesMayRepeat = false;
+  /** A field has a '=': a numeric `a=b` and the one-hot level `b` of `a` are both named "a=b". */
+  private fieldWithEquals = false;
   /** Columns at most: a new name beyond them gets no column (`indexOf` returns -1). */
   private limit: number;
   private readonly numeric = new Map<string, number>();
@@ -206,6 +206,10 @@ export class ExactVocabulary implements Vocabulary {
     return i;
   }
 
+  get namesMayRepeat(): boolean {
+    return this.fieldWithEquals;
+  }
+
   /** True when no new name gets a column. */
   get full(): boolean {
     return this.fields.length >= this.limit;
@@ -217,7 +221,7 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   private add(field: string, value: string | null): number {
-    if (field.includes('=')) this.namesMayRepeat = true;
+    if (field.includes('=')) this.fieldWithEquals = true;
     const i = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
