@@ -4,7 +4,7 @@ import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/sn
 import { resolveDriftConfig, type DriftConfig } from './config.js';
 import { sequentialThread, type BatchFeed, type SequentialHandle } from './sequentialThread.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
-import { relativeWeights, type MaterialFilter } from './materiality.js';
+import { WeightedBuffer, type DriftView, type MaterialFilter } from './materiality.js';
 import {
   InputSparsityDetector,
   type ActiveFeatures,
@@ -118,8 +118,8 @@ export class DriftMonitor {
     fieldNames: undefined,
   };
   private readonly scaleOf?: (name: string) => number;
-  /** `onSnapshot`'s relative weights (reused). */
-  private readonly weights = new Map<string, number>();
+  /** `onSnapshot`'s relative weights of a snapshot record (reused). */
+  private readonly weighed = new WeightedBuffer();
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
   private lossQuietUntil = -Infinity;
 
@@ -265,19 +265,20 @@ export class DriftMonitor {
     return { floor, trackedFloor: c.support.exit, tracked: (name) => detector.tracks(name) };
   }
 
-  /** Feeds a model snapshot; returns the support-drift and sign-flip alerts it raised. */
-  onSnapshot(snapshot: ModelSnapshot): Alert[] {
+  /**
+   * Feeds a model snapshot, or a model's `DriftView` (which comes weighed by the model's own scales:
+   * `scaleOf` only weighs records); returns the support-drift and sign-flip alerts it raised.
+   */
+  onSnapshot(snapshot: ModelSnapshot | DriftView): Alert[] {
     const alerts: Alert[] = [];
     const c = this.config;
-    if (!c.enabled) return alerts;
-    // the relative weights once for both detectors (same `scaleOf`): O(coefficients) each
+    if (!c.enabled || !(c.support.enabled || c.signFlip.enabled)) return alerts;
+    // a record's relative weights once for both detectors (same `scaleOf`): O(coefficients)
     const weights =
-      c.support.enabled && c.signFlip.enabled
-        ? relativeWeights(snapshot, this.weights, this.scaleOf)
-        : undefined;
+      'coefficients' in snapshot ? this.weighed.weigh(snapshot.coefficients, this.scaleOf) : snapshot;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
-      det.update(snapshot, weights);
+      det.updateWeighted(weights);
       const r = det.report;
       if (det.driftDetected && r !== null) {
         const severity = supportSeverity(snapshot.source, r.jaccardDistance);
@@ -306,7 +307,7 @@ export class DriftMonitor {
     }
     if (c.signFlip.enabled) {
       const det = this.signDetector(snapshot.source);
-      det.update(snapshot, weights);
+      det.updateWeighted(weights);
       if (det.driftDetected) {
         const flips = det.report;
         alerts.push(

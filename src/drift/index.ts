@@ -43,7 +43,7 @@ export {
 } from './sequentialSparsity.js';
 export { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
 export { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
-export { relativeWeights } from './materiality.js';
+export { relativeWeights, type DriftView, type WeightedCoefficients } from './materiality.js';
 export {
   DEFAULT_DRIFT_CONFIG,
   resolveDriftConfig,

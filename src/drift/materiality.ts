@@ -1,4 +1,5 @@
-import type { ModelSnapshot } from '../model/snapshot.js';
+import { growFloat64 } from '../core/sparse.js';
+import type { ModelSnapshot, SnapshotSource } from '../model/snapshot.js';
 
 /**
  * How much a coefficient matters, scale-free: `|β_j| · s_j / max_k |β_k| · s_k`, where `s_j` is the
@@ -24,6 +25,79 @@ export function relativeWeights(
   }
   if (max > 0) for (const [name, w] of out) out.set(name, w / max);
   return out;
+}
+
+/**
+ * Coefficients with their relative weights (`relativeWeights`), in arrays: entry k < `count` is
+ * feature `names[k]`, coefficient `values[k]` (original scale) and relative weight `weights[k]`, in
+ * the key order of the snapshot record they stand for. What the support and sign detectors read.
+ */
+export interface WeightedCoefficients {
+  readonly count: number;
+  readonly names: readonly string[];
+  readonly values: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/**
+ * A model's coefficients for a support and sign check without a snapshot record
+ * (`OnlineModel.driftView`): the material ones (`MaterialFilter`) with their relative weights under
+ * the model's own scales, and what an alert cites of the snapshot. Valid until the model's next view.
+ */
+export interface DriftView extends WeightedCoefficients {
+  readonly key: string;
+  readonly version: number;
+  readonly offset: number;
+  readonly source: SnapshotSource;
+}
+
+/** `WeightedCoefficients` in arrays that grow and are reused. */
+export class WeightedBuffer implements WeightedCoefficients {
+  count = 0;
+  readonly names: string[] = [];
+  values = new Float64Array(16);
+  weights = new Float64Array(16);
+
+  /** Room for `n` entries (the first `count` kept). */
+  reserve(n: number): void {
+    if (n <= this.values.length) return;
+    this.values = growFloat64(this.values, n);
+    this.weights = growFloat64(this.weights, n);
+  }
+
+  /** `relativeWeights` of a record's coefficients, in its key order (`for … in`). */
+  weigh(coefficients: Readonly<Record<string, number>>, scaleOf?: (name: string) => number): this {
+    this.count = 0;
+    let max = 0;
+    for (const name in coefficients) {
+      const beta = coefficients[name];
+      const s = scaleOf === undefined ? 1 : scaleOf(name);
+      const w = Math.abs(beta) * (Number.isFinite(s) && s > 0 ? s : 1);
+      if (!Number.isFinite(w)) continue;
+      this.add(name, beta, w);
+      if (w > max) max = w;
+    }
+    const weights = this.weights;
+    if (max > 0) for (let k = 0; k < this.count; k++) weights[k] = weights[k] / max;
+    return this;
+  }
+
+  /** Relative weights given by name (a `relativeWeights` Map), in its order; β from `coefficients`. */
+  fromWeights(coefficients: Readonly<Record<string, number>>, weights: ReadonlyMap<string, number>): this {
+    this.count = 0;
+    for (const [name, r] of weights) this.add(name, coefficients[name], r);
+    return this;
+  }
+
+  /** Appends an entry. */
+  add(name: string, value: number, weight: number): void {
+    const k = this.count++;
+    if (k === this.values.length) this.reserve(k + 1);
+    if (k < this.names.length) this.names[k] = name;
+    else this.names.push(name);
+    this.values[k] = value;
+    this.weights[k] = weight;
+  }
 }
 
 /**

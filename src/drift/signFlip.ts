@@ -1,6 +1,6 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
-import { relativeWeights } from './materiality.js';
+import { WeightedBuffer, type WeightedCoefficients } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
 
 export interface SignFlipOptions {
@@ -26,6 +26,15 @@ export interface SignState {
   streak: number;
 }
 
+/** A feature's `SignState`, marked with the number of the last update where it was material. */
+interface Signed extends SignState {
+  seen: number;
+}
+
+function signed(sign: number, value: number, streak: number, seen: number): Signed {
+  return { sign, value, streak, seen };
+}
+
 /**
  * Sign flips: a material coefficient whose sign changes and stays changed (material, with the new
  * sign) for `persistence` consecutive snapshots. A coefficient that merely shrinks to zero is not a
@@ -36,14 +45,17 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
   readonly persistence: number;
   readonly warmupSnapshots: number;
   private readonly scaleOf?: (name: string) => number;
-  private readonly states = new Map<string, SignState>();
+  private readonly states = new Map<string, Signed>();
   /**
    * The names of `states` whose streak is above 0: only those can be reset by a snapshot where
    * they are not material (`states` keeps every feature ever material, ~23,000 on the 200k bench
    * stream, against a few hundred material at a time).
    */
   private readonly streaking = new Set<string>();
-  private readonly weights = new Map<string, number>();
+  /** `update`'s relative weights when the caller has none (reused). */
+  private readonly weighed = new WeightedBuffer();
+  /** Numbers the updates (`Signed.seen`); never restored, so it only grows. */
+  private stamp = 0;
   private snapshots = 0;
   private detected = false;
   private last: readonly SignFlip[] = [];
@@ -73,24 +85,35 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
    * has them (the monitor computes them once for the support and sign detectors); read, not kept.
    */
   update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void {
+    this.updateWeighted(
+      weights === undefined
+        ? this.weighed.weigh(snapshot.coefficients, this.scaleOf)
+        : this.weighed.fromWeights(snapshot.coefficients, weights),
+    );
+  }
+
+  /**
+   * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): one Map
+   * lookup per material entry, then one per feature on a streak.
+   */
+  updateWeighted(c: WeightedCoefficients): void {
     this.detected = false;
     this.snapshots++;
+    const stamp = ++this.stamp;
     const flips: SignFlip[] = [];
-    weights ??= relativeWeights(snapshot, this.weights, this.scaleOf);
-    for (const name of this.streaking) {
-      if ((weights.get(name) ?? 0) < this.material) {
-        this.states.get(name)!.streak = 0;
-        this.streaking.delete(name);
-      }
-    }
-    for (const [name, r] of weights) {
-      if (r < this.material) continue;
-      const beta = snapshot.coefficients[name];
+    const { names, values, weights } = c;
+    for (let k = 0; k < c.count; k++) {
+      if (weights[k] < this.material) continue;
+      const name = names[k];
+      const beta = values[k];
       const sign = Math.sign(beta);
       const state = this.states.get(name);
       if (state === undefined) {
-        this.states.set(name, { sign, value: beta, streak: 0 });
-      } else if (sign === state.sign) {
+        this.states.set(name, signed(sign, beta, 0, stamp));
+        continue;
+      }
+      state.seen = stamp;
+      if (sign === state.sign) {
         state.value = beta;
         if (state.streak > 0) this.streaking.delete(name);
         state.streak = 0;
@@ -105,6 +128,15 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
         this.streaking.add(name);
       }
     }
+    // the features on a streak that were not material now: their streak ends (the loop above
+    // only touched material ones, so doing this after it changes nothing)
+    for (const name of this.streaking) {
+      const state = this.states.get(name)!;
+      if (state.seen !== stamp) {
+        state.streak = 0;
+        this.streaking.delete(name);
+      }
+    }
     if (flips.length > 0) {
       this.last = flips.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
       this.detected = true;
@@ -114,7 +146,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
   /** Reference signs and streaks by feature name (a Map), and the snapshot count. */
   state(): SignFlipState {
     const states = new Map<string, SignState>();
-    for (const [name, s] of this.states) states.set(name, { ...s });
+    for (const [name, s] of this.states) states.set(name, { sign: s.sign, value: s.value, streak: s.streak });
     return { states, snapshots: this.snapshots, detected: this.detected, last: this.last.slice() };
   }
 
@@ -125,7 +157,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
     this.states.clear();
     this.streaking.clear();
     for (const [name, s] of state.states) {
-      this.states.set(name, { sign: s.sign, value: s.value, streak: s.streak });
+      this.states.set(name, signed(s.sign, s.value, s.streak, 0));
       if (s.streak > 0) this.streaking.add(name);
     }
     this.snapshots = state.snapshots;

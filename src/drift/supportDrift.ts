@@ -1,6 +1,6 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
-import { relativeWeights } from './materiality.js';
+import { WeightedBuffer, type WeightedCoefficients } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
 
 export interface SupportDriftOptions {
@@ -33,6 +33,16 @@ export interface FeatureState {
   streak: number;
 }
 
+/** A tracked feature, with its relative weight `r` in the update numbered `seen` (0 in others). */
+interface Tracked extends FeatureState {
+  r: number;
+  seen: number;
+}
+
+function tracked(inSupport: boolean, streak: number): Tracked {
+  return { inSupport, streak, r: 0, seen: 0 };
+}
+
 /**
  * Support drift: tracks which features have material weight (relative weight, `relativeWeights`)
  * across model snapshots, with hysteresis (`enter` > `exit`) and persistence so that a coefficient
@@ -46,8 +56,11 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   readonly warmupSnapshots: number;
   readonly cooldownSnapshots: number;
   private readonly scaleOf?: (name: string) => number;
-  private readonly features = new Map<string, FeatureState>();
-  private readonly weights = new Map<string, number>();
+  private readonly features = new Map<string, Tracked>();
+  /** `update`'s relative weights when the caller has none (reused). */
+  private readonly weighed = new WeightedBuffer();
+  /** Numbers the updates (`Tracked.seen`); never restored, so it only grows. */
+  private stamp = 0;
   private reference = new Set<string>();
   /** `reference`'s members sorted (null: sort them when needed, after a restore). */
   private referenceSorted: string[] | null = [];
@@ -88,10 +101,9 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
 
   /** The confirmed support, sorted. */
   get support(): string[] {
-    return [...this.features]
-      .filter(([, s]) => s.inSupport)
-      .map(([n]) => n)
-      .sort();
+    const support: string[] = [];
+    for (const [name, s] of this.features) if (s.inSupport) support.push(name);
+    return support.sort();
   }
 
   /**
@@ -99,17 +111,38 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
    * has them (the monitor computes them once for the support and sign detectors); read, not kept.
    */
   update(snapshot: ModelSnapshot, weights?: ReadonlyMap<string, number>): void {
+    this.updateWeighted(
+      weights === undefined
+        ? this.weighed.weigh(snapshot.coefficients, this.scaleOf)
+        : this.weighed.fromWeights(snapshot.coefficients, weights),
+    );
+  }
+
+  /**
+   * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): O(entries +
+   * tracked features), one Map lookup per entry, nothing allocated for an entry that is not tracked.
+   */
+  updateWeighted(c: WeightedCoefficients): void {
     this.detected = false;
     this.snapshots++;
     this.sinceReport++;
-    weights ??= relativeWeights(snapshot, this.weights, this.scaleOf);
+    const stamp = ++this.stamp;
+    const { names, weights } = c;
     // Only features that can move are tracked: one out of the support with no streak behaves as an
     // untracked one (so a model with many tiny coefficients costs only its material ones).
-    for (const [name, r] of weights)
-      if (r >= this.enter && !this.features.has(name))
-        this.features.set(name, { inSupport: false, streak: 0 });
+    for (let k = 0; k < c.count; k++) {
+      const name = names[k];
+      let state = this.features.get(name);
+      if (state === undefined) {
+        if (!(weights[k] >= this.enter)) continue;
+        state = tracked(false, 0);
+        this.features.set(name, state);
+      }
+      state.r = weights[k];
+      state.seen = stamp;
+    }
     for (const [name, state] of this.features) {
-      const r = weights.get(name) ?? 0;
+      const r = state.seen === stamp ? state.r : 0;
       const moving = state.inSupport ? r < this.exit : r >= this.enter;
       state.streak = moving ? state.streak + 1 : 0;
       if (state.streak >= this.persistence) {
@@ -156,7 +189,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   /** Per-feature support and streaks (by name, in a Map), the reference and pending moves. */
   state(): SupportDriftState {
     const features = new Map<string, FeatureState>();
-    for (const [name, s] of this.features) features.set(name, { ...s });
+    for (const [name, s] of this.features) features.set(name, { inSupport: s.inSupport, streak: s.streak });
     return {
       features,
       reference: new Set(this.reference),
@@ -175,8 +208,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       throw new StateError('support-drift checkpoint needs its features as a Map and its supports as Sets');
     }
     this.features.clear();
-    for (const [name, s] of state.features)
-      this.features.set(name, { inSupport: s.inSupport, streak: s.streak });
+    for (const [name, s] of state.features) this.features.set(name, tracked(s.inSupport, s.streak));
     this.reference = new Set(state.reference);
     this.referenceSorted = null;
     this.pendingEntered = new Set(state.pendingEntered);

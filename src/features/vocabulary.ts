@@ -29,6 +29,11 @@ export interface Vocabulary {
   /** True when the column has a name on record. */
   hasName(index: number): boolean;
   /**
+   * Optional: false when no two columns with a name on record (`hasName`) have the same name, so a
+   * model's coefficients can be told apart by name without comparing names (absent: they may).
+   */
+  readonly namesMayRepeat?: boolean;
+  /**
    * Optional: writes the drift field code (`FIELD_UNKNOWN`, `FIELD_NONE` or an index of
    * `fieldNames`) of each column `indices[0, n)` to `out[at ..]`: the field of `nameOf(column)`
    * up to its first `=`, recorded when the column was named (the learning thread reads it while
@@ -148,6 +153,8 @@ export const DEFAULT_MAX_FEATURES = 1 << 20;
 export class ExactVocabulary implements Vocabulary {
   readonly hashed = false;
   readonly collisions = 0;
+  /** A field has a '=': a numeric `a=b` and the one-hot level `b` of `a` are both named "a=b". */
+  private fieldWithEquals = false;
   /** Columns at most: a new name beyond them gets no column (`indexOf` returns -1). */
   private limit: number;
   private readonly numeric = new Map<string, number>();
@@ -199,6 +206,10 @@ export class ExactVocabulary implements Vocabulary {
     return i;
   }
 
+  get namesMayRepeat(): boolean {
+    return this.fieldWithEquals;
+  }
+
   /** True when no new name gets a column. */
   get full(): boolean {
     return this.fields.length >= this.limit;
@@ -210,6 +221,7 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   private add(field: string, value: string | null): number {
+    if (field.includes('=')) this.fieldWithEquals = true;
     const i = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
@@ -519,6 +531,8 @@ const MAX_TRACKED_COLLISIONS = 1 << 20;
 
 export class HashedVocabulary implements Vocabulary {
   readonly hashed = true;
+  /** A name's full hash (of `field=value` as one string) decides its column: one column per name. */
+  readonly namesMayRepeat = false;
   readonly dimension: number;
   readonly bits: number;
   readonly seed: number;

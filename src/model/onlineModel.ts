@@ -14,7 +14,8 @@ import { lossFor } from '../loss/index.js';
 import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
 import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
-import type { MaterialFilter } from '../drift/materiality.js';
+import type { DriftView, MaterialFilter } from '../drift/materiality.js';
+import { DriftViewBuilder, ScaledColumns } from './driftView.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
@@ -159,6 +160,15 @@ export class OnlineModel {
   private readonly options: OnlineModelOptions;
   private readonly scaler = new OnlineScaler();
   private readonly snapshotScales = new Map<string, number>();
+  /**
+   * The columns whose scales make `snapshotScales` as the last `driftView` left it, not written yet
+   * (null: written): a check names only the columns it reports. Written when read, with the
+   * columns' names, which cannot change before (only a snapshot renames, after writing its own).
+   */
+  private pendingScales: ScaledColumns | null = null;
+  /** `driftView`'s arrays (reused). */
+  private readonly driftViews = new DriftViewBuilder();
+  private readonly viewColumns = new ScaledColumns();
   private readonly buffer = new SparseBuffer(64);
   private readonly clock: () => Date;
   private readonly penaltyIndices: Array<readonly [number, number]> = [];
@@ -624,21 +634,23 @@ export class OnlineModel {
     if (learner === null) {
       return { intercept: this.warmupPrediction(), indices: new Int32Array(0), values: new Float64Array(0) };
     }
-    const idx: number[] = [];
-    const vals: number[] = [];
-    learner.forEachNonZero((j, w) => {
-      const sd = this.columnScale(j);
-      if (sd > 0) {
-        idx.push(j);
-        vals.push((w / sd) * this.labelScale);
-      }
-    });
+    const nz = this.nonZeros(new ScaledColumns());
     const b = learner.intercept() - this.centredOffset((j) => learner.coefficient(j));
     return {
       intercept: b * this.labelScale + this.labelCenter,
-      indices: Int32Array.from(idx),
-      values: Float64Array.from(vals),
+      indices: nz.cols.slice(0, nz.count),
+      values: nz.values.slice(0, nz.count),
     };
+  }
+
+  /** The non-zero coefficients on the original scale into `out`, with their columns' `columnScale`. */
+  private nonZeros(out: ScaledColumns): ScaledColumns {
+    out.count = 0;
+    this.learner?.forEachNonZero((j, w) => {
+      const sd = this.columnScale(j);
+      if (sd > 0) out.add(j, (w / sd) * this.labelScale, sd);
+    });
+    return out;
   }
 
   /**
@@ -647,7 +659,20 @@ export class OnlineModel {
    * coefficient by its effect, |β_j|·sd_j, whatever the feature's unit.
    */
   featureScale(name: string): number {
-    return this.snapshotScales.get(name) ?? 1;
+    return this.latestScales().get(name) ?? 1;
+  }
+
+  /** `snapshotScales`, written from `pendingScales` first if need be. */
+  private latestScales(): Map<string, number> {
+    const pending = this.pendingScales;
+    if (pending !== null) {
+      this.pendingScales = null;
+      this.snapshotScales.clear();
+      if (this.standardize !== false)
+        for (let k = 0; k < pending.count; k++)
+          this.snapshotScales.set(this.featurizer.nameOf(pending.cols[k]), pending.scales[k]);
+    }
+    return this.snapshotScales;
   }
 
   /** The version of the last snapshot (0 before any). */
@@ -664,6 +689,7 @@ export class OnlineModel {
   private namedCoefficients(indices: Int32Array, values: Float64Array): Record<string, number> {
     const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
+    this.pendingScales = null;
     this.snapshotScales.clear();
     for (const k of order) {
       const name = this.featurizer.nameOf(indices[k]);
@@ -685,41 +711,37 @@ export class OnlineModel {
 
   /**
    * `view()` reduced to the coefficients the support and sign detectors act on (`MaterialFilter`, by
-   * relative weight |β_j|·s_j over the largest, as `relativeWeights` computes it), in the same order:
-   * they raise the same alerts from it. `featureScale` still knows every non-zero feature. A record
-   * only for the material few (a model of 60,000 small non-zeros made each check take ~0.4 s). Falls
-   * back to `view()` when two columns share a name (a record keeps one value per name).
+   * relative weight |β_j|·s_j over the largest, as `relativeWeights` computes them with
+   * `featureScale`), in arrays in the order of the record's keys: the monitor raises the same alerts
+   * from it. `featureScale` then knows every non-zero feature. A model of 60,000 small non-zeros made
+   * each check with a record take ~0.4 s; this one names only the columns it keeps, unless the
+   * vocabulary may give two columns one name (then all, and when two do share one, the view of
+   * `view()`'s record, which keeps one value per name). Valid until the next call.
    */
-  driftView(filter: MaterialFilter): ModelSnapshot {
-    const { intercept, indices, values } = this.coefficients();
-    const n = indices.length;
+  driftView(filter: MaterialFilter): DriftView {
+    const builder = this.driftViews;
+    const of = { key: this.key, version: this.version, offset: this.learned };
+    // (the scales of the last view are replaced below: by these columns' or written by name)
+    this.pendingScales = null;
+    const columns = this.nonZeros(this.viewColumns);
+    const { cols, count: n } = columns;
+    const vocabulary = this.featurizer.vocabulary;
+    let distinct = vocabulary.namesMayRepeat === false;
+    for (let k = 0; k < n && distinct; k++) distinct = vocabulary.hasName(cols[k]);
+    if (distinct) {
+      this.pendingScales = columns;
+      return builder.select(columns, filter, this.featurizer, of);
+    }
+    // as before views: every column named, and the scales by name
     const names: string[] = [];
-    for (let k = 0; k < n; k++) names.push(this.featurizer.nameOf(indices[k]));
+    for (let k = 0; k < n; k++) names.push(this.featurizer.nameOf(cols[k]));
     const scaled = this.standardize !== false;
     this.snapshotScales.clear();
-    const distinct = scaled ? this.snapshotScales : new Set<string>(names);
-    const weights = new Float64Array(n);
-    let max = 0;
-    for (let k = 0; k < n; k++) {
-      const s = scaled ? this.columnScale(indices[k]) : 1;
-      if (scaled) this.snapshotScales.set(names[k], s);
-      const w = Math.abs(values[k]) * (Number.isFinite(s) && s > 0 ? s : 1);
-      weights[k] = w;
-      if (Number.isFinite(w) && w > max) max = w;
-    }
-    if (distinct.size < n)
-      return this.record(this.version, intercept, this.namedCoefficients(indices, values));
-    const kept: number[] = [];
-    for (let k = 0; k < n && max > 0; k++) {
-      if (!Number.isFinite(weights[k])) continue;
-      const r = weights[k] / max;
-      if (r >= filter.floor || (r >= filter.trackedFloor && filter.tracked(names[k]))) kept.push(k);
-    }
-    const material = new Float64Array(kept.length);
-    for (let i = 0; i < kept.length; i++) material[i] = values[kept[i]];
-    const coefficients = Object.create(null) as Record<string, number>;
-    for (const i of orderByMagnitude(material)) coefficients[names[kept[i]]] = material[i];
-    return this.record(this.version, intercept, coefficients);
+    if (scaled) for (let k = 0; k < n; k++) this.snapshotScales.set(names[k], columns.scales[k]);
+    if ((scaled ? this.snapshotScales.size : new Set(names).size) === n)
+      return builder.select(columns, filter, this.featurizer, of);
+    const coefficients = this.namedCoefficients(cols.subarray(0, n), columns.values.subarray(0, n));
+    return builder.weigh(coefficients, (name) => this.featureScale(name), of);
   }
 
   /** The DESIGN §3 record of the online model. */
@@ -850,7 +872,7 @@ export class OnlineModel {
       learned: this.learned,
       scored: this.scored,
       version: this.version,
-      snapshotScales: new Map(this.snapshotScales),
+      snapshotScales: new Map(this.latestScales()),
     };
   }
 
