@@ -94,6 +94,14 @@ export interface Probe {
   stop(): boolean;
 }
 
+/** Focused sweeps of a quadratic model's tail (`tailSweeps.ts`), around each full sweep. */
+export interface Tail {
+  /** Before a full sweep. */
+  mark(): void;
+  /** After a full sweep whose largest change was at or above `thr`. */
+  run(lambda: number, thr: number): void;
+}
+
 /**
  * Sweeps until converged at threshold `thr`, then checks KKT over all features, adds
  * violators, and repeats; after `maxRounds` checks that found violators it returns with the
@@ -111,9 +119,12 @@ export function solveWorkingSet(
   sorted = false,
   maxRounds = Infinity,
   minPasses = 0,
+  tail: Tail | null = null,
+  admit = 0,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
-  const l1 = lambda * alpha;
+  // features outside the set join when |g_j| exceeds their threshold by more than `admit` of it
+  const l1 = lambda * alpha * (1 + admit);
   let rounds = 0;
   for (;;) {
     // A sweep that stops making progress is at the rounding level of its sums: the incremental
@@ -127,8 +138,10 @@ export function solveWorkingSet(
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
+      tail?.mark();
       const change = sweep(st, lambda);
       if (change < thr && counts.passes >= minPasses) break;
+      tail?.run(lambda, thr);
       if (probe && counts.passes >= probe.next) {
         if (probe.stop()) return true;
       }
