@@ -92,6 +92,8 @@ export interface Probe {
   next: number;
   /** Whether the point is good enough to end the sweeps (then `solveWorkingSet` returns true). */
   stop(): boolean;
+  /** Whether `stop` is also asked each time the sweeps converge, before the check of every feature. */
+  readonly atConvergence?: boolean;
 }
 
 /** Focused sweeps of a quadratic model's tail (`tailSweeps.ts`), around each full sweep. */
@@ -156,6 +158,7 @@ export function solveWorkingSet(
         since = 0;
       }
     }
+    if (probe?.atConvergence && probe.stop()) return true;
     // exact sums before the full check (drift from incremental updates)
     st.refreshSums();
     counts.kkt++;
