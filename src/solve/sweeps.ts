@@ -109,7 +109,9 @@ export interface Tail {
  * violators, and repeats; after `maxRounds` checks that found violators it returns with the
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
- * `minPasses`: the sweeps go on below `thr` until the pass count reaches it.
+ * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `tail`: focused
+ * sweeps after each full one (`tailSweeps.ts`). `admit`: features outside the set join only when
+ * their gradient exceeds their threshold by more than this share of it.
  */
 export function solveWorkingSet(
   st: CdState,

@@ -28,7 +28,7 @@ export class TailSweeps {
   private readonly before: Float64Array;
   private readonly rowMark: Uint8Array;
   private readonly inFocus: Uint8Array;
-  /** Tail sweeps run and the features they visited (for benchmarks). */
+  /** Tail sweeps run (their features count in `CdState.columnVisits`, not as sweeps). */
   passes = 0;
 
   constructor(private readonly st: CdState) {

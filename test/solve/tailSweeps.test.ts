@@ -37,12 +37,7 @@ const warm = (p: Pair, tails: boolean | undefined): LambdaFit =>
   });
 
 describe('tail sweeps of a warm refit', () => {
-  const pairs = [
-    pair(3, 0.002, 1e-2),
-    pair(4, 0.005, 1e-3),
-    pair(5, 0.005, 1e-2),
-    pair(1, 0.01, 1e-3),
-  ];
+  const pairs = [pair(3, 0.002, 1e-2), pair(4, 0.005, 1e-3), pair(5, 0.005, 1e-2), pair(1, 0.01, 1e-3)];
 
   it('reach the optimum of a tight cold fit, certified from scratch, in fewer sweeps', () => {
     let on = 0;
