@@ -93,8 +93,9 @@ class KktProbe implements Probe {
    * With tail sweeps (`BinomialSolver.tailSweeps`), in a model expected to meet the tolerance: the
    * exact check also runs when the sweeps converge, before the check of the working set (which
    * the exact one, if it certifies, makes needless). Without the tails' crawl, the sweeps
-   * converged before the check every PROBE_EVERY sweeps: refit window, λ = 0.005, 6 checks
-   * against 5 on main; with this 5.
+   * converged before the check every PROBE_EVERY sweeps would certify, and each check of the
+   * working set then found a few features just above their thresholds: refit window,
+   * λ = 0.005, 12 checks against 5 on main; with this 5.
    */
   atConvergence = false;
   /** Whether the sweeps stopped at a point that meets the tolerance (η current there). */
@@ -274,12 +275,8 @@ export class BinomialSolver {
   }
 
   /**
-   * Turns the tail sweeps on or off (`tailSweeps.ts`; from a previous refit's fit: TAIL_KKT). In
-   * a model expected to meet the tolerance, features outside the working set then join only when
-   * their gradient exceeds their threshold by more than KKT_MARGIN of the tolerance: once the
-   * tails no longer crawl, the sweeps converge before the exact check every PROBE_EVERY sweeps
-   * would certify, and each check of the working set found a few features just above their
-   * thresholds (λ = 0.005: 12 checks against 5; with the margin 6).
+   * Turns the tail sweeps on or off (`tailSweeps.ts`; from a previous refit's fit: TAIL_KKT; in a
+   * model expected to meet the tolerance, with the exact check at convergence: `KktProbe`).
    */
   set tailSweeps(on: boolean) {
     this.tail = on ? (this.tail ?? new TailSweeps(this.st)) : null;
@@ -528,7 +525,6 @@ export class BinomialSolver {
         rounds,
         0,
         tails && usedThr >= SMALL_STEP * scaleVar ? this.tail : null,
-        tails && last ? KKT_MARGIN * kktTolerance : 0,
       );
       if (last && this.probe.certified) return binomialConverged(counts, outer + this.newton.steps);
       if (!ok && counts.passes >= maxPasses) {

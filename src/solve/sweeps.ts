@@ -110,8 +110,7 @@ export interface Tail {
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
  * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `tail`: focused
- * sweeps after each full one (`tailSweeps.ts`). `admit`: features outside the set join only when
- * their gradient exceeds their threshold by more than this share of it.
+ * sweeps after each full one (`tailSweeps.ts`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -124,11 +123,9 @@ export function solveWorkingSet(
   maxRounds = Infinity,
   minPasses = 0,
   tail: Tail | null = null,
-  admit = 0,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
-  // features outside the set join when |g_j| exceeds their threshold by more than `admit` of it
-  const l1 = lambda * alpha * (1 + admit);
+  const l1 = lambda * alpha;
   let rounds = 0;
   for (;;) {
     // A sweep that stops making progress is at the rounding level of its sums: the incremental
