@@ -234,12 +234,13 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
             ([start, from]) =>
               [
                 start,
-                // the previous solution with its rare columns moved first, as a refit job does
+                // the previous solution with its rare columns moved first and the sweeps' tails
+                // focused, as a refit job does
                 () =>
                   solveAt(b.x, b.y, {
                     ...opts,
                     ...(from ? { start: from } : {}),
-                    ...(start === 'warm' ? { rareMoves: true } : {}),
+                    ...(start === 'warm' ? { rareMoves: true, tailSweeps: true } : {}),
                   }),
               ] as const,
           ),

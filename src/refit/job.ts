@@ -486,8 +486,10 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     }
   }
   const t1 = performance.now();
-  // a previous refit's fit: its rare columns moved first (`rareMoves.ts`; not from the online model)
-  const fit = solveAtProblem(problem, job.lambda, start, warmStart === 'refit');
+  // a previous refit's fit: its rare columns moved first (`rareMoves.ts`) and the sweeps' tails
+  // focused (`tailSweeps.ts`); not from the online model
+  const fromRefit = warmStart === 'refit';
+  const fit = solveAtProblem(problem, job.lambda, start, fromRefit, fromRefit);
   const t2 = performance.now();
   const kkt = checkKkt(x, rows.y, fit, job.lambda, options, problem);
   // the columns screened out of the design: |G_j| ≤ bound · max |y − p| of their threshold

@@ -4,6 +4,7 @@ import type { NewtonFinish } from './newtonFinish.js';
 import type { Counts, LambdaOutcome } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
+import { TailSweeps } from './tailSweeps.js';
 import { kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
 
 const P_FLOOR = 1e-5;
@@ -37,6 +38,14 @@ const HOT_MAX = 0.1;
 const HOT_PASSES = 100;
 /** After this many batches of hot sweeps that ran out of passes, none more in the quadratic model. */
 const HOT_STALLS = 1;
+
+/**
+ * Tail sweeps (`tailSweeps`) run in solves to a KKT tolerance of at least this, in quadratic models
+ * whose threshold is at least SMALL_STEP · var(y): at 1e-4 the last models' thresholds near
+ * rounding, where the sweeps stall, and there they cost more than they saved (warm refit of the
+ * bench's window, λ = 0.001: 217–269 sweeps against 177; bench/results/warm-s23.md).
+ */
+const TAIL_KKT = 1e-3;
 
 /** `BinomialSolver.entryRounds`' default. */
 const ENTRY_ROUNDS = 2;
@@ -80,6 +89,15 @@ function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
  */
 class KktProbe implements Probe {
   next = Infinity;
+  /**
+   * With tail sweeps (`BinomialSolver.tailSweeps`), in a model expected to meet the tolerance: the
+   * exact check also runs when the sweeps converge, before the check of the working set (which
+   * the exact one, if it certifies, makes needless). Without the tails' crawl, the sweeps
+   * converged before the check every PROBE_EVERY sweeps would certify, and each check of the
+   * working set then found a few features just above their thresholds: refit window,
+   * λ = 0.005, 12 checks against 5 on main; with this 5.
+   */
+  atConvergence = false;
   /** Whether the sweeps stopped at a point that meets the tolerance (η current there). */
   certified = false;
   // doubles from the start (NaN, then 0 in the constructor): see `CdState.b0`
@@ -224,6 +242,8 @@ export class BinomialSolver {
    * model completes its working set (for tests and comparisons).
    */
   entryRounds = ENTRY_ROUNDS;
+  /** Focused sweeps of the quadratic models' tails (`tailSweeps.ts`), or null (off). */
+  private tail: TailSweeps | null = null;
   /**
    * The point (β, b0) at which `grad` was last computed exactly, with that gradient's Σ w (y − p);
    * `gradB0` is NaN when `grad` may have been overwritten since (sweeps, Newton finishes).
@@ -252,6 +272,14 @@ export class BinomialSolver {
         return this.certViolation;
       },
     );
+  }
+
+  /**
+   * Turns the tail sweeps on or off (`tailSweeps.ts`; from a previous refit's fit: TAIL_KKT; in a
+   * model expected to meet the tolerance, with the exact check at convergence: `KktProbe`).
+   */
+  set tailSweeps(on: boolean) {
+    this.tail = on ? (this.tail ?? new TailSweeps(this.st)) : null;
   }
 
   /**
@@ -383,6 +411,7 @@ export class BinomialSolver {
     let thr = pr.tolerance * scaleVar;
     const counts = { passes: 0, kkt: 0 };
     this.rawCertificate = kktTolerance <= pr.kktTolerance;
+    const tails = this.tail !== null && kktTolerance >= TAIL_KKT;
     st.setProfileLambda(lambda);
     this.newton.steps = 0;
     this.newton.kktTolerance = kktTolerance;
@@ -480,6 +509,7 @@ export class BinomialSolver {
       // ill-conditioned models the sweeps' tail crawls long after the KKT conditions hold.
       const last = FORCING * previousViolation < kktTolerance;
       this.probe.arm(counts.passes, lambda, scaleVar, kktTolerance, obj, usedThr, counts, last);
+      this.probe.atConvergence = tails && last;
       this.gradB0 = NaN;
       // A model not expected to meet the tolerance is solved loosely (FORCING): its working set
       // need not be complete either (`entryRounds`).
@@ -493,6 +523,8 @@ export class BinomialSolver {
         this.probe,
         false,
         rounds,
+        0,
+        tails && usedThr >= SMALL_STEP * scaleVar ? this.tail : null,
       );
       if (last && this.probe.certified) return binomialConverged(counts, outer + this.newton.steps);
       if (!ok && counts.passes >= maxPasses) {

@@ -104,6 +104,11 @@ export class Engine {
     addStrongSet(this.st, lambda, lambdaPrev);
   }
 
+  /** Binomial: focused sweeps of the quadratic models' tails (`tailSweeps.ts`); no-op otherwise. */
+  set tailSweeps(on: boolean) {
+    if (this.binomial) this.binomial.tailSweeps = on;
+  }
+
   /**
    * Solves at λ from the current point; binomial to `kktTolerance` (default: the problem's), a
    * looser one for the steps of an internal path, which share

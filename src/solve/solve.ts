@@ -58,6 +58,14 @@ export interface SolveAtOptions extends SolverOptions {
    * −33 to −60 %), not from the online model (the 200k stream's refits: as many sweeps, more CPU).
    */
   readonly rareMoves?: boolean;
+  /**
+   * Binomial, sparse, from an accepted start, at a KKT tolerance of at least 1e-3: each quadratic
+   * model's tail of sweeps, where only a few rare ids still move, sweeps those and their rare
+   * neighbours alone (`tailSweeps.ts`). Default false: it pays from a previous refit's fit
+   * (bench/results/warm-s23.md: refit window, λ = 0.001, sweeps −50 %), not from the online model
+   * (more KKT checks) nor at KKT 1e-4.
+   */
+  readonly tailSweeps?: boolean;
 }
 
 export function checkLambda(lambda: number, what = 'lambda'): void {
@@ -146,11 +154,26 @@ export function nullDeviance(problem: Problem): number {
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
   checkLambda(options.lambda);
   const problem = prepareProblem(x, y, options);
-  return solveAtProblem(problem, options.lambda, options.start, options.rareMoves ?? false);
+  return solveAtProblem(
+    problem,
+    options.lambda,
+    options.start,
+    options.rareMoves ?? false,
+    options.tailSweeps ?? false,
+  );
 }
 
-/** `solveAt` on an already prepared problem (reuses its statistics); `rare`: `SolveAtOptions.rareMoves`. */
-export function solveAtProblem(full: Problem, lambda: number, start?: Coefficients, rare = false): LambdaFit {
+/**
+ * `solveAt` on an already prepared problem (reuses its statistics); `rare` and `tails`:
+ * `SolveAtOptions.rareMoves` and `tailSweeps`.
+ */
+export function solveAtProblem(
+  full: Problem,
+  lambda: number,
+  start?: Coefficients,
+  rare = false,
+  tails = false,
+): LambdaFit {
   checkLambda(lambda);
   // binomial lasso, sparse, a loose tolerance, from zero (from a start too with 'always'): the
   // columns seen in one row only are solved in closed form (`singletons.ts`); `finish` puts them
@@ -199,6 +222,7 @@ export function solveAtProblem(full: Problem, lambda: number, start?: Coefficien
           engine.setPoint(m.b0, m.beta);
         }
       }
+      engine.tailSweeps = tails;
       return finish(engine.solve(lambda));
     }
     engine.release();

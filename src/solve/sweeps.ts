@@ -92,6 +92,16 @@ export interface Probe {
   next: number;
   /** Whether the point is good enough to end the sweeps (then `solveWorkingSet` returns true). */
   stop(): boolean;
+  /** Whether `stop` is also asked each time the sweeps converge, before the check of every feature. */
+  readonly atConvergence?: boolean;
+}
+
+/** Focused sweeps of a quadratic model's tail (`tailSweeps.ts`), around each full sweep. */
+export interface Tail {
+  /** Before a full sweep. */
+  mark(): void;
+  /** After a full sweep whose largest change was at or above `thr`. */
+  run(lambda: number, thr: number): void;
 }
 
 /**
@@ -99,7 +109,8 @@ export interface Probe {
  * violators, and repeats; after `maxRounds` checks that found violators it returns with the
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
- * `minPasses`: the sweeps go on below `thr` until the pass count reaches it.
+ * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `tail`: focused
+ * sweeps after each full one (`tailSweeps.ts`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -111,6 +122,7 @@ export function solveWorkingSet(
   sorted = false,
   maxRounds = Infinity,
   minPasses = 0,
+  tail: Tail | null = null,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -127,8 +139,10 @@ export function solveWorkingSet(
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
+      tail?.mark();
       const change = sweep(st, lambda);
       if (change < thr && counts.passes >= minPasses) break;
+      tail?.run(lambda, thr);
       if (probe && counts.passes >= probe.next) {
         if (probe.stop()) return true;
       }
@@ -143,6 +157,7 @@ export function solveWorkingSet(
         since = 0;
       }
     }
+    if (probe?.atConvergence && probe.stop()) return true;
     // exact sums before the full check (drift from incremental updates)
     st.refreshSums();
     counts.kkt++;
