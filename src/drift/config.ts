@@ -10,7 +10,7 @@ export interface DriftConfig {
   /**
    * Threads of the sequential input test: 1 runs it on a worker beside the learning thread (it
    * works on a batch while the batch is learned), 0 on the learning thread. The same alerts either
-   * way. Default 1 when the machine has two cores or more, else 0.
+   * way. Default 1 when the machine has four cores or more, else 0 (on two it bought little and slowed Kafka).
    */
   readonly threads: number;
   /**
@@ -93,7 +93,9 @@ type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends object ? DeepPart
  */
 export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   enabled: true,
-  threads: availableParallelism() >= 2 ? 1 : 0,
+  // a core of its own only beside the learning, refit (and Kafka client) threads: on 2 cores it cost
+  // the Kafka pipeline ~10 % and bought replay 0-4 % (bench/results/seqthread-s23.md)
+  threads: availableParallelism() >= 4 ? 1 : 0,
   checkEveryEvents: 2000,
   loss: {
     enabled: true,

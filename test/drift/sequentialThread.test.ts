@@ -209,8 +209,8 @@ describe('drift.threads: the sequential input test on its worker', () => {
 });
 
 describe('drift.threads configuration', () => {
-  it('is 0 or 1, by default 1 on two cores or more', () => {
-    expect(resolveDriftConfig({}).threads).toBe(availableParallelism() >= 2 ? 1 : 0);
+  it('is 0 or 1, by default 1 on four cores or more', () => {
+    expect(resolveDriftConfig({}).threads).toBe(availableParallelism() >= 4 ? 1 : 0);
     expect(resolveDriftConfig({ threads: 0 }).threads).toBe(0);
     expect(validateDriftConfig({ threads: 1 })).toEqual([]);
     for (const threads of [2, -1, 0.5, '1', null, true])
