@@ -26,6 +26,7 @@ export const replayFlagOptions = {
   'refit-every': { type: 'string' },
   'refit-window': { type: 'string' },
   'refit-threads': { type: 'string' },
+  'drift-threads': { type: 'string' },
   serve: { type: 'string' },
   state: { type: 'string' },
   progress: { type: 'boolean' },
@@ -60,6 +61,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --refit-window W      refit on the last W learned events (default 20000)
   --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
   --no-refit            online learning only
+  --drift-threads T     1: the sequential input-drift test in a worker thread, beside learning
+                        (pays where a core is free); 0: on the engine's thread (default 1 on
+                        four cores or more, else 0; drift.threads)
   --serve S             online (default) | refit: the model that scores unlabelled events
   --state DIR           checkpoint into DIR (model states, evicted keyed models, the last line
                         done) and resume from it: the same command after a crash, kill or
@@ -158,6 +162,8 @@ export async function engineConfigFrom(
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
   set(replay, 'readerThreads', numeric('reader-threads', values['reader-threads'], problems));
+  if (values['drift-threads'] !== undefined)
+    set(section(doc, 'drift'), 'threads', numeric('drift-threads', values['drift-threads'], problems));
   if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);
   if (values['max-record-bytes'] !== undefined)
     set(

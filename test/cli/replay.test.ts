@@ -228,6 +228,60 @@ describe('l1stream replay', () => {
     expect(bad.stderr).toMatch(/replay.readerThreads: must be 0 .* or 1/);
   }, 60_000);
 
+  it('--drift-threads 1 (the sequential input test on a worker) and 0 write the same outputs; 2 is refused', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    // `noise3` stops and `device` loses a level half-way: input-drift alerts to compare
+    const lines = Array.from(adClicks(13, 6000), (e, i) => {
+      if (i >= 3000) {
+        delete e.features.noise3;
+        if (e.features.device === 'tablet') e.features.device = 'mobile';
+      }
+      return JSON.stringify(e);
+    });
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const config = join(dir, 'det.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        refit: { everySeconds: 'Infinity' },
+        snapshots: { everySeconds: 'Infinity' },
+        drift: { inputSequential: { warmupEvents: 1000, armEvents: 1000 } },
+      }),
+    );
+    const outputs = async (threads: string) => {
+      const out = join(dir, `out${threads}`);
+      const r = await runCli([
+        'replay',
+        '--input',
+        input,
+        '--family',
+        'binomial',
+        '--out',
+        out,
+        '--config',
+        config,
+        '--refit-threads',
+        '0',
+        '--refit-every',
+        '2000',
+        '--drift-threads',
+        threads,
+      ]);
+      expect(r.code).toBe(0);
+      return ['models.jsonl', 'alerts.jsonl', 'scores.jsonl', 'dead-letters.jsonl'].map((f) =>
+        readFileSync(join(out, f), 'utf8').replace(/"(createdAt|refitMs|solveMs)":("[^"]*"|[\d.e-]+)/g, ''),
+      );
+    };
+    const [inline, worker] = [await outputs('0'), await outputs('1')];
+    expect(worker).toEqual(inline);
+    expect(inline[1]).toMatch(/"type":"input-drift".*stopped arriving: noise3/);
+    expect(inline[1]).toMatch(/"type":"input-drift".*stopped arriving: device=tablet/);
+    const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--drift-threads', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/drift\.threads: must be a whole number in \[0, 1\], got 2/);
+  }, 60_000);
+
   it('an unknown flag is a usage error with exit code 2', async () => {
     const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'binomial', '--lamda', '0.1']);
     expect(r.code).toBe(2);
