@@ -33,6 +33,44 @@ function replayBinomial(input: string, out: string, every: number): ReturnType<t
   ]);
 }
 
+/**
+ * The outputs of a deterministic binomial replay (inline refits every `refitEvery` events, clock
+ * cadences off) with `flags`, timing fields removed: models, alerts, scores, dead letters.
+ */
+async function deterministicOutputs(
+  input: string,
+  out: string,
+  drift: Record<string, unknown>,
+  refitEvery: number,
+  flags: readonly string[],
+): Promise<string[]> {
+  const config = `${out}.json`;
+  writeFileSync(
+    config,
+    JSON.stringify({ refit: { everySeconds: 'Infinity' }, snapshots: { everySeconds: 'Infinity' }, drift }),
+  );
+  const r = await runCli([
+    'replay',
+    '--input',
+    input,
+    '--family',
+    'binomial',
+    '--out',
+    out,
+    '--config',
+    config,
+    '--refit-threads',
+    '0',
+    '--refit-every',
+    String(refitEvery),
+    ...flags,
+  ]);
+  expect(r.code).toBe(0);
+  return ['models.jsonl', 'alerts.jsonl', 'scores.jsonl', 'dead-letters.jsonl'].map((f) =>
+    readFileSync(join(out, f), 'utf8').replace(/"(createdAt|refitMs|solveMs)":("[^"]*"|[\d.e-]+)/g, ''),
+  );
+}
+
 describe('l1stream replay', () => {
   it('writes snapshots, summary, and rejects bad lines with reasons while the run goes on', async () => {
     const dir = tmp();
@@ -191,35 +229,8 @@ describe('l1stream replay', () => {
       '{"label":"1","features":{}}',
     );
     writeFileSync(input, `${lines.join('\r\n')}\n`);
-    const config = join(dir, 'det.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ refit: { everySeconds: 'Infinity' }, snapshots: { everySeconds: 'Infinity' } }),
-    );
-    const outputs = async (threads: string) => {
-      const out = join(dir, `out${threads}`);
-      const r = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--family',
-        'binomial',
-        '--out',
-        out,
-        '--config',
-        config,
-        '--refit-threads',
-        '0',
-        '--refit-every',
-        '1000',
-        '--reader-threads',
-        threads,
-      ]);
-      expect(r.code).toBe(0);
-      return ['models.jsonl', 'alerts.jsonl', 'scores.jsonl', 'dead-letters.jsonl'].map((f) =>
-        readFileSync(join(out, f), 'utf8').replace(/"(createdAt|refitMs|solveMs)":("[^"]*"|[\d.e-]+)/g, ''),
-      );
-    };
+    const outputs = (threads: string) =>
+      deterministicOutputs(input, join(dir, `out${threads}`), {}, 1000, ['--reader-threads', threads]);
     const [one, two] = [await outputs('0'), await outputs('1')];
     expect(two).toEqual(one);
     expect(one[3].split('\n').filter((l) => l !== '').length).toBeGreaterThanOrEqual(2);
@@ -240,39 +251,14 @@ describe('l1stream replay', () => {
       return JSON.stringify(e);
     });
     writeFileSync(input, `${lines.join('\n')}\n`);
-    const config = join(dir, 'det.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        refit: { everySeconds: 'Infinity' },
-        snapshots: { everySeconds: 'Infinity' },
-        drift: { inputSequential: { warmupEvents: 1000, armEvents: 1000 } },
-      }),
-    );
-    const outputs = async (threads: string) => {
-      const out = join(dir, `out${threads}`);
-      const r = await runCli([
-        'replay',
-        '--input',
+    const outputs = (threads: string) =>
+      deterministicOutputs(
         input,
-        '--family',
-        'binomial',
-        '--out',
-        out,
-        '--config',
-        config,
-        '--refit-threads',
-        '0',
-        '--refit-every',
-        '2000',
-        '--drift-threads',
-        threads,
-      ]);
-      expect(r.code).toBe(0);
-      return ['models.jsonl', 'alerts.jsonl', 'scores.jsonl', 'dead-letters.jsonl'].map((f) =>
-        readFileSync(join(out, f), 'utf8').replace(/"(createdAt|refitMs|solveMs)":("[^"]*"|[\d.e-]+)/g, ''),
+        join(dir, `out${threads}`),
+        { inputSequential: { warmupEvents: 1000, armEvents: 1000 } },
+        2000,
+        ['--drift-threads', threads],
       );
-    };
     const [inline, worker] = [await outputs('0'), await outputs('1')];
     expect(worker).toEqual(inline);
     expect(inline[1]).toMatch(/"type":"input-drift".*stopped arriving: noise3/);
