@@ -26,6 +26,7 @@ export const replayFlagOptions = {
   'refit-every': { type: 'string' },
   'refit-window': { type: 'string' },
   'refit-threads': { type: 'string' },
+  drift: { type: 'boolean' },
   'drift-threads': { type: 'string' },
   serve: { type: 'string' },
   state: { type: 'string' },
@@ -61,6 +62,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --refit-window W      refit on the last W learned events (default 20000)
   --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
   --no-refit            online learning only
+  --no-drift            no drift monitor: learning, refits and scores only (alerts.jsonl
+                        stays empty; drift.enabled)
   --drift-threads T     1: the sequential input-drift test in a worker thread, beside learning
                         (pays where a core is free); 0: on the engine's thread (default 1 on
                         four cores or more, else 0; drift.threads)
@@ -162,6 +165,7 @@ export async function engineConfigFrom(
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
   set(replay, 'readerThreads', numeric('reader-threads', values['reader-threads'], problems));
+  if (values.drift !== undefined) set(section(doc, 'drift'), 'enabled', values.drift);
   if (values['drift-threads'] !== undefined)
     set(section(doc, 'drift'), 'threads', numeric('drift-threads', values['drift-threads'], problems));
   if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);

@@ -239,7 +239,7 @@ describe('l1stream replay', () => {
     expect(bad.stderr).toMatch(/replay.readerThreads: must be 0 .* or 1/);
   }, 60_000);
 
-  it('--drift-threads 1 (the sequential input test on a worker) and 0 write the same outputs; 2 is refused', async () => {
+  it('--drift-threads 1 (the sequential input test on a worker) and 0 write the same outputs; 2 is refused; --no-drift the same but no alerts', async () => {
     const dir = tmp();
     const input = join(dir, 'events.jsonl');
     // `noise3` stops and `device` loses a level half-way: input-drift alerts to compare
@@ -263,6 +263,10 @@ describe('l1stream replay', () => {
     expect(worker).toEqual(inline);
     expect(inline[1]).toMatch(/"type":"input-drift".*stopped arriving: noise3/);
     expect(inline[1]).toMatch(/"type":"input-drift".*stopped arriving: device=tablet/);
+    // --no-drift: the same models and scores, no alerts
+    const quiet = await deterministicOutputs(input, join(dir, 'outQuiet'), {}, 2000, ['--no-drift']);
+    expect(quiet[1]).toBe('');
+    expect([quiet[0], quiet[2], quiet[3]]).toEqual([inline[0], inline[2], inline[3]]);
     const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--drift-threads', '2']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/drift\.threads: must be a whole number in \[0, 1\], got 2/);
