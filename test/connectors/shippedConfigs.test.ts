@@ -72,6 +72,10 @@ describe('configurations shipped with the repository', () => {
   it('config/replay.json is a valid replay configuration', () => {
     const config = read('config/replay.json');
     expect(checkModelConfig(config.model).problems).toEqual([]);
+    // the shipped example shows the defaults, not the older constant λ and full standardization
+    expect(config.model).toMatchObject({ lambda: 'auto', standardize: 'auto' });
+    // the shipped example shows the defaults, not the older constant λ and full standardization
+    expect(config.model).toMatchObject({ lambda: 'auto', standardize: 'auto' });
     expect(config.drift).toBeDefined();
     expect(validateDriftConfig(config.drift, 'drift')).toEqual([]);
   });
