@@ -33,12 +33,19 @@ export const severityColor = (s: string): string =>
 const ONLINE = '#1f77b4';
 const events = (v: number): string => Math.round(v).toLocaleString('en-US');
 
-/** A polyline through (x, y) pairs; null values break the line. */
+/**
+ * A polyline through (x, y) pairs; null values break the line. A run of one point (a key with one
+ * snapshot, or one between gaps) is a dot in the line's colour: a one-point polyline draws nothing.
+ */
 function polyline(frame: Frame, pts: ReadonlyArray<[number, number | null]>, attrs: string): string {
   const parts: string[] = [];
   let run: string[] = [];
   const flush = () => {
-    if (run.length > 0) parts.push(`<polyline fill="none" ${attrs} points="${run.join(' ')}"/>`);
+    if (run.length === 1) {
+      const [cx, cy] = run[0]!.split(',');
+      const color = /stroke="([^"]*)"/.exec(attrs)?.[1] ?? 'currentColor';
+      parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
+    } else if (run.length > 1) parts.push(`<polyline fill="none" ${attrs} points="${run.join(' ')}"/>`);
     run = [];
   };
   for (const [x, y] of pts) {

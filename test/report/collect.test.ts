@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { intervalLosses } from '../../src/report/charts.js';
+import { intervalLosses, keyChartSvg } from '../../src/report/charts.js';
 import { collectReport, defaultReportOptions, type SnapshotPoint } from '../../src/report/collect.js';
 import { reportHtml } from '../../src/report/page.js';
 import { runCli } from '../helpers/cli.js';
@@ -88,6 +88,17 @@ describe('report: what it reads', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(
       'coefficients of the 5 largest features (|β| in the last snapshot)',
     );
+  });
+
+  it('a key with one online snapshot is drawn as dots, not as invisible one-point lines', async () => {
+    const dir = outputDir('single', [snapshot('only', 500, '{"a":1.5,"b":-2}')], []);
+    const data = await collectReport(dir, defaultReportOptions);
+    const svg = keyChartSvg(data.keys[0]!);
+    // one-point polylines draw nothing: each series of one point is a dot in its colour
+    expect(svg).not.toMatch(/<polyline[^>]*points="[^" ]+"\/>/);
+    const dots = svg.match(/<circle [^>]*r="3" fill="#[0-9a-fA-F]{6}"\/>/g) ?? [];
+    // a dot per coefficient (2), support size, loss
+    expect(dots.length).toBeGreaterThanOrEqual(4);
   });
 
   it('keeps evenly spaced snapshots (first and last) and the most severe alerts, within the limits', async () => {
