@@ -316,11 +316,21 @@ function mergeConfig(input: DriftConfigInput): DriftConfig {
   return merge(DEFAULT_DRIFT_CONFIG as unknown as Record<string, unknown>, input) as unknown as DriftConfig;
 }
 
-/** Validates and fills in defaults; throws a `ConfigError` listing every problem. The result is frozen. */
+/** Configurations `resolveDriftConfig` returned (frozen): each keyed model's monitor is given one. */
+const resolved = new WeakSet<object>();
+
+/**
+ * Validates and fills in defaults; throws a `ConfigError` listing every problem. The result is
+ * frozen, and given back as it is when resolved again (a keyed engine creates a monitor per model
+ * from the same resolved section: validating it each time cost ~0.2 ms per new model).
+ */
 export function resolveDriftConfig(input: unknown, prefix = 'drift'): DriftConfig {
+  if (typeof input === 'object' && input !== null && resolved.has(input)) return input as DriftConfig;
   const problems = validateDriftConfig(input, prefix);
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(mergeConfig((input ?? {}) as DriftConfigInput));
+  const config = deepFreeze(mergeConfig((input ?? {}) as DriftConfigInput));
+  resolved.add(config);
+  return config;
 }
 
 function deepFreeze<T>(x: T): T {

@@ -380,7 +380,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         mode: 'down',
       },
     });
-    this.allocate(64);
+    this.allocate(8);
     this.touched = this.nnzRecent = this.nnzBefore = this.h = 0;
   }
 
@@ -484,7 +484,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fieldSlot.clear();
     this.forgetColumns();
     this.fieldName = [];
-    this.allocate(64);
+    this.allocate(8);
     this.used = this.features = this.fields = this.armed = this.seen = 0;
     this.freeSlots = [];
     this.heap.clear();
@@ -1251,7 +1251,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.fieldSlot.clear();
     this.forgetColumns();
     this.capacity = 0;
-    this.allocate(Math.max(64, n));
+    this.allocate(Math.max(8, n));
     F64.forEach(([, k], j) => {
       const column = state.f64[j];
       for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];

@@ -484,7 +484,7 @@ export class Featurizer {
   /** Judges new pair `pair` (value `value`) missing or not (`PAIR_MISSING`, `PAIR_PRESENT`), and records it. */
   private judgePair(pair: number, value: string): number {
     if (pair >= this.pairCodes.length)
-      this.pairCodes = growInt32(this.pairCodes, Math.max(1024, 2 * this.pairCodes.length, pair + 1));
+      this.pairCodes = growInt32(this.pairCodes, Math.max(64, 2 * this.pairCodes.length, pair + 1));
     return (this.pairCodes[pair] = isMissingString(value) ? PAIR_MISSING : PAIR_PRESENT);
   }
 
@@ -585,7 +585,7 @@ export class Featurizer {
 
   private remember(id: number, key: number): void {
     if (id >= this.numericKnown.length) {
-      const known = new Uint8Array(Math.max(1024, 2 * this.numericKnown.length, id + 1));
+      const known = new Uint8Array(Math.max(64, 2 * this.numericKnown.length, id + 1));
       known.set(this.numericKnown);
       this.numericKnown = known;
       this.numericById = growInt32(this.numericById, known.length);

@@ -164,7 +164,7 @@ export class ExactVocabulary implements Vocabulary {
   /** `field=value` of one-hot columns, once asked for (`nameOf`). */
   private readonly names: Array<string | undefined> = [];
   /** Per column, its drift field code (`fieldCodes`). */
-  private codes = new Int32Array(1024);
+  private codes = new Int32Array(64);
   private readonly coder = new FieldCodes();
   readonly fieldNames: readonly string[] = this.coder.names;
 

@@ -55,7 +55,7 @@ export class Ftrl implements Learner {
    * Per-coordinate state interleaved, [z_j, n_j] in 16 bytes, so an update touches one cache line
    * per non-zero and the whole state of 2^20 columns fits in 16 MB.
    */
-  private s = new Float64Array(1024 * STRIDE);
+  private s = new Float64Array(16 * STRIDE);
   /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
   private pf: Float64Array<ArrayBuffer> | null = null;
   private zIntercept = 0;
@@ -358,7 +358,7 @@ export class Ftrl implements Learner {
     const d = state.dimension;
     const { z, n, pf } = checkArrays(state, this.name, ['z', 'n'], ['pf']);
     checkPenaltyFactors(this.name, this.pf, this.dim, pf, d);
-    const s = new Float64Array(Math.max(1024, d) * STRIDE);
+    const s = new Float64Array(Math.max(16, d) * STRIDE);
     for (let j = 0; j < d; j++) {
       s[j * STRIDE + Z] = z[j];
       s[j * STRIDE + N] = n[j];

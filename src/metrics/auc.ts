@@ -14,9 +14,10 @@ import { growFloat64 } from '../core/sparse.js';
  * `value()` sorts the whole sample: the same value, without the sorting cost per event.
  */
 export class StreamingAuc {
-  private scores = new Float64Array(1024);
+  // small at first (a keyed model may score a handful of events): they double as they fill
+  private scores = new Float64Array(16);
   /** 1 where the event at that slot is a positive (label 1). */
-  private positive = new Uint8Array(1024);
+  private positive = new Uint8Array(16);
   private size = 0;
   private seen = 0;
   private rngState: number;
@@ -117,7 +118,7 @@ export class StreamingAuc {
     auc.rngState = rngState >>> 0;
     auc.seen = seen;
     auc.size = size;
-    auc.scores = new Float64Array(Math.max(1024, size));
+    auc.scores = new Float64Array(Math.max(16, size));
     auc.scores.set(scores);
     auc.positive = new Uint8Array(auc.scores.length);
     auc.positive.set(positive);
@@ -141,12 +142,12 @@ export interface StreamingAucState {
  * the queues with the typed arrays' native numeric sort and merges them into the sorted array.
  */
 class SortedScores {
-  private values = new Float64Array(1024);
-  private spare = new Float64Array(1024);
+  private values = new Float64Array(16);
+  private spare = new Float64Array(16);
   private size = 0;
-  private added = new Float64Array(1024);
+  private added = new Float64Array(16);
   private addedN = 0;
-  private removed = new Float64Array(64);
+  private removed = new Float64Array(16);
   private removedN = 0;
 
   /** Changes queued since the last `sorted()`. */
