@@ -13,7 +13,7 @@ export interface PackedColumns {
   readonly cols: Int32Array;
 }
 
-/** Built once per design: the refit bench and a path fit the same design many times. */
+/** Built once per design (a design is not changed once made): the refit bench fits one many times. */
 const packs = new WeakMap<SparseDesign, PackedColumns | null>();
 
 /** `x` without its empty columns, or null when it has none. */
