@@ -652,7 +652,9 @@ export function columnStats(x: Design, w: Float64Array): ColumnStats {
 /**
  * `columnStats` of a sparse design in one loop: `dot` and `centeredSquares` inlined, the same
  * operations in the same order (the same bits), without two calls per column (a refit window
- * has ~186k columns; each call's result was a boxed number).
+ * has ~186k columns; each call's result was a boxed number). With equal weights (the default)
+ * the weight of an entry is that constant, not read through its row index: the same numbers,
+ * and a third less time on the refit bench's window.
  */
 function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
   const p = x.cols;
@@ -661,6 +663,8 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
   const ri = x.rowIndex;
   const v = x.values;
   const colStart = x.colStart;
+  const c = w[0] ?? 0;
+  const equal = w.every((u) => u === c);
   let b = colStart[0]!;
   for (let j = 0; j < p; j++) {
     const e = colStart[j + 1]!;
@@ -669,17 +673,17 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
     let s1 = 0;
     let k = b;
     for (; k + 1 < e; k += 2) {
-      s0 += v[k]! * w[ri[k]!]!;
-      s1 += v[k + 1]! * w[ri[k + 1]!]!;
+      s0 += v[k]! * (equal ? c : w[ri[k]!]!);
+      s1 += v[k + 1]! * (equal ? c : w[ri[k + 1]!]!);
     }
-    if (k < e) s0 += v[k]! * w[ri[k]!]!;
+    if (k < e) s0 += v[k]! * (equal ? c : w[ri[k]!]!);
     const m = s0 + s1;
     mean[j] = m;
     // SparseDesign.centeredSquares with total 1
     let s = m * m * 1;
     for (k = b; k < e; k++) {
       const d = v[k]! - m;
-      s += w[ri[k]!]! * (d * d - m * m);
+      s += (equal ? c : w[ri[k]!]!) * (d * d - m * m);
     }
     // a column whose spread is at rounding level of its mean is constant
     sd[j] = s > 1e-26 * m * m && s > 0 ? Math.sqrt(s) : 0;

@@ -56,8 +56,15 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
     if (c === 0) continue;
     for (let k = colStart[j]!; k < colStart[j + 1]!; k++) eta[rowIndex[k]!]! += c * values[k]!;
   }
+  // σ(η) − y per row, kept with η; equal weights (the default) as the constant, not read per row
   const prob = new Float64Array(n);
-  for (let i = 0; i < n; i++) prob[i] = sigmoid(eta[i]!);
+  const gap = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    prob[i] = sigmoid(eta[i]!);
+    gap[i] = prob[i]! - y[i]!;
+  }
+  const c0 = w[0] ?? 0;
+  const equal = w.every((u) => u === c0);
   let moved = 0;
   for (let pass = 0; pass < RARE_PASSES; pass++) {
     let movedHere = 0;
@@ -71,7 +78,7 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
       let g = l2 * c;
       for (let k = from; k < to; k++) {
         const i = rowIndex[k]!;
-        g += w[i]! * values[k]! * (prob[i]! - y[i]!);
+        g += (equal ? c0 : w[i]!) * values[k]! * gap[i]!;
       }
       const violation = c === 0 ? Math.abs(g) - t : Math.abs(g + (c > 0 ? t : -t));
       if (!(violation > tol * t)) continue;
@@ -83,6 +90,7 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
         const i = rowIndex[k]!;
         eta[i]! += d * values[k]!;
         prob[i] = sigmoid(eta[i]!);
+        gap[i] = prob[i]! - y[i]!;
       }
       movedHere++;
     }
@@ -103,6 +111,7 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
       for (let i = 0; i < n; i++) {
         eta[i]! += d;
         prob[i] = sigmoid(eta[i]!);
+        gap[i] = prob[i]! - y[i]!;
       }
     }
   }

@@ -1,7 +1,8 @@
 import { DataError } from '../core/errors.js';
-import type { Design } from './design.js';
+import { type Design, SparseDesign } from './design.js';
 import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
+import { packColumns, type PackedColumns, packedValues, unpackedValues } from './packColumns.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 import { rareMoves } from './rareMoves.js';
 import { type SingletonProfile, singletonProfile } from './singletons.js';
@@ -153,6 +154,8 @@ export function nullDeviance(problem: Problem): number {
  */
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
   checkLambda(options.lambda);
+  const packed = packable(x, options) ? packColumns(x) : null;
+  if (packed !== null) return solvePacked(x.cols, packed, y, options);
   const problem = prepareProblem(x, y, options);
   return solveAtProblem(
     problem,
@@ -161,6 +164,51 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
     options.rareMoves ?? false,
     options.tailSweeps ?? false,
   );
+}
+
+/**
+ * Whether `solveAt` may solve on the design without its empty columns (`packColumns.ts`): a
+ * binomial fit on a sparse design whose start and penalty factors are valid (an invalid one is
+ * reported by the unpacked path, by its original column). Gaussian fits are not packed: their
+ * choice of updates depends on the number of columns (`usesCovariance`, `gaussianNaive.ts`).
+ */
+function packable(x: Design, options: SolveAtOptions): x is SparseDesign {
+  if (options.family !== 'binomial' || !(x instanceof SparseDesign)) return false;
+  const { start, penaltyFactors: pf } = options;
+  if (start !== undefined) {
+    const c = start.coefficients;
+    if (c.length !== x.cols || !Number.isFinite(start.intercept)) return false;
+    for (let j = 0; j < c.length; j++) if (!Number.isFinite(c[j])) return false;
+  }
+  if (pf !== undefined) {
+    if (pf.length !== x.cols) return false;
+    for (let j = 0; j < pf.length; j++) if (!(pf[j]! >= 0)) return false;
+  }
+  return true;
+}
+
+/** `solveAt` on the packed design; the fit's coefficients back on the `p` original columns. */
+function solvePacked(
+  p: number,
+  packed: PackedColumns,
+  y: ArrayLike<number>,
+  options: SolveAtOptions,
+): LambdaFit {
+  const pf = options.penaltyFactors;
+  const problem = prepareProblem(
+    packed.x,
+    y,
+    pf === undefined ? options : { ...options, penaltyFactors: packedValues(packed, pf) },
+  );
+  const { start } = options;
+  const fit = solveAtProblem(
+    problem,
+    options.lambda,
+    start && { intercept: start.intercept, coefficients: packedValues(packed, start.coefficients) },
+    options.rareMoves ?? false,
+    options.tailSweeps ?? false,
+  );
+  return { ...fit, coefficients: unpackedValues(packed, fit.coefficients, p) };
 }
 
 /**

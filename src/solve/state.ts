@@ -436,23 +436,29 @@ export class CdState {
    * residuals `resid` = w (y − p) at the current point: one product with the design.
    */
   fullGradient(resid: Float64Array): void {
-    const { mean, scale, excluded } = this.problem;
-    if (!this.liveColumns) {
-      const live: number[] = [];
-      for (let j = 0; j < this.p; j++) if (!excluded[j]) live.push(j);
-      this.liveColumns = Int32Array.from(live);
-      this.liveDots = new Float64Array(live.length);
-    }
-    const cols = this.liveColumns;
-    const dots = this.liveDots!;
+    const { mean, scale } = this.problem;
+    const cols = (this.liveColumns ??= liveColumns(this.problem.excluded));
     let sumR = 0;
     for (let i = 0; i < this.n; i++) sumR += resid[i]!;
     this.columnVisits += cols.length;
+    const grad = this.grad;
+    grad.fill(0);
+    // a sparse design's products in one WebAssembly call over every column (the sums of `dot`)
+    const kernels = this.sparseKernels;
+    if (kernels !== null) {
+      kernels.dotsAllOf(resid);
+      const dots = kernels.dots;
+      for (let k = 0; k < cols.length; k++) {
+        const j = cols[k]!;
+        grad[j] = (dots[j]! - mean[j]! * sumR) / scale[j]!;
+      }
+      return;
+    }
+    const dots = (this.liveDots ??= new Float64Array(cols.length));
     this.dots().dotMany(cols, cols.length, resid, dots);
-    this.grad.fill(0);
     for (let k = 0; k < cols.length; k++) {
       const j = cols[k]!;
-      this.grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
+      grad[j] = (dots[k]! - mean[j]! * sumR) / scale[j]!;
     }
   }
 
@@ -475,4 +481,13 @@ export class CdState {
     this.setSize = kept;
     return dropped;
   }
+}
+
+/** The columns that are not excluded, in order. */
+function liveColumns(excluded: Uint8Array): Int32Array {
+  let count = 0;
+  for (let j = 0; j < excluded.length; j++) if (!excluded[j]) count++;
+  const cols = new Int32Array(count);
+  for (let j = 0, k = 0; j < excluded.length; j++) if (!excluded[j]) cols[k++] = j;
+  return cols;
 }

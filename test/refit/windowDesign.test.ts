@@ -190,12 +190,17 @@ describe('columnStats on a sparse design', () => {
     const w = Float64Array.from(rows.weights);
     const total = w.reduce((s, v) => s + v, 0);
     for (let i = 0; i < w.length; i++) w[i] /= total;
-    const { mean, sd } = columnStats(x, w);
-    for (let j = 0; j < x.cols; j++) {
-      const m = x.dot(j, w);
-      const v = x.centeredSquares(j, w, m, 1);
-      expect(Object.is(mean[j], m)).toBe(true);
-      expect(Object.is(sd[j], v > 1e-26 * m * m && v > 0 ? Math.sqrt(v) : 0)).toBe(true);
+    // the rows' weights, and equal ones (read as a constant, not per row)
+    for (const u of [w, new Float64Array(w.length).fill(1 / w.length)]) {
+      const { mean, sd } = columnStats(x, u);
+      let differ = 0;
+      for (let j = 0; j < x.cols; j++) {
+        const m = x.dot(j, u);
+        const v = x.centeredSquares(j, u, m, 1);
+        if (!Object.is(mean[j], m) || !Object.is(sd[j], v > 1e-26 * m * m && v > 0 ? Math.sqrt(v) : 0))
+          differ++;
+      }
+      expect(differ).toBe(0);
     }
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DenseDesign, SparseDesign } from '../../src/solve/design.js';
 import { instantiateKernels, releaseKernels, type LinearMemory } from '../../src/solve/kernels/instance.js';
+import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
 import { solvePath } from '../../src/solve/path.js';
 import { solveAt, type LambdaFit } from '../../src/solve/solve.js';
 import { Rng } from '../helpers/random.js';
@@ -75,6 +76,32 @@ describe('WebAssembly instances given back and taken again', () => {
     releaseKernels(a!);
     releaseKernels(b!);
     if (other) releaseKernels(other);
+  });
+
+  it('zeroes a reused instance but for the entries a sparse copy writes over', () => {
+    const { x } = sparseProblem(6, 300, 50, 'binomial');
+    const first = WasmSparseColumns.create(x);
+    if (first === null) return; // no WebAssembly SIMD here
+    const views = (c: WasmSparseColumns) => [
+      c.rho,
+      c.w,
+      c.beta,
+      c.h,
+      c.colW,
+      c.dots,
+      c.invH,
+      c.set,
+      c.active,
+    ];
+    for (const v of views(first)) v.fill(7);
+    first.release();
+    const again = WasmSparseColumns.create(x)!; // the instance just given back (the last released)
+    for (const v of views(again)) expect(v.every((u) => u === 0)).toBe(true);
+    // and its copy of the entries is the design's: Σ_i x_ij · 1 per column
+    again.rho.fill(1);
+    const ones = new Float64Array(x.rows).fill(1);
+    for (let j = 0; j < x.cols; j++) expect(again.dot(j)).toBe(x.dot(j, ones));
+    again.release();
   });
 
   it('solves give the same fits whatever solved before them in the thread', () => {

@@ -46,14 +46,16 @@ function kernelModule(): WasmModule | null {
 }
 
 /**
- * An instance whose linear memory holds at least `bytes`, its first `bytes` zero (a released one
- * if there is, else a new one); it never grows while in use, so views on its buffer stay valid.
- * Null when WebAssembly SIMD is unavailable, `bytes` exceeds `maxBytes`, or the memory cannot be
- * had.
+ * An instance whose linear memory holds at least `bytes`, its bytes from `written` to `bytes`
+ * zero (a released one if there is, else a new one): the caller writes the first `written`
+ * itself (a design copy's entries). It never grows while in use, so views on its buffer stay
+ * valid. Null when WebAssembly SIMD is unavailable, `bytes` exceeds `maxBytes`, or the memory
+ * cannot be had.
  */
 export function instantiateKernels<K extends { readonly memory: LinearMemory }>(
   bytes: number,
   maxBytes: number,
+  written = 0,
 ): K | null {
   if (bytes > maxBytes) return null;
   const mod = kernelModule();
@@ -63,7 +65,7 @@ export function instantiateKernels<K extends { readonly memory: LinearMemory }>(
     try {
       const have = reused.memory.buffer.byteLength;
       if (bytes > have) reused.memory.grow(Math.ceil((bytes - have) / PAGE));
-      new Uint8Array(reused.memory.buffer, 0, bytes).fill(0);
+      new Uint8Array(reused.memory.buffer, written, bytes - written).fill(0);
       return reused;
     } catch {
       // its memory could not grow that far: a new instance below

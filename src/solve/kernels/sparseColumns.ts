@@ -162,6 +162,9 @@ export class WasmSparseColumns {
   private readonly valsAt: number;
   private readonly rhoAt: number;
   private readonly wAt: number;
+  /** A third vector of n entries, for `dotsAllOf`. */
+  private readonly vector: Float64Array;
+  private readonly vectorAt: number;
 
   private constructor(
     private readonly kernels: Kernels,
@@ -173,6 +176,7 @@ export class WasmSparseColumns {
     this.valsAt = Math.ceil((nnz * 4) / 8) * 8;
     this.rhoAt = this.valsAt + nnz * 8;
     this.wAt = this.rhoAt + design.rows * 8;
+    this.vectorAt = this.wAt + design.rows * 8;
     const buffer = kernels.memory.buffer;
     new Int32Array(buffer, this.riAt, nnz).set(design.rowIndex.subarray(0, nnz));
     new Float64Array(buffer, this.valsAt, nnz).set(design.values.subarray(0, nnz));
@@ -180,7 +184,8 @@ export class WasmSparseColumns {
     this.w = new Float64Array(buffer, this.wAt, design.rows);
     const p = design.cols;
     this.p = p;
-    const l = (this.layout = featureLayout(this.wAt + design.rows * 8, p));
+    this.vector = new Float64Array(buffer, this.vectorAt, design.rows);
+    const l = (this.layout = featureLayout(this.vectorAt + design.rows * 8, p));
     new Int32Array(buffer, l.colStart, p + 1).set(design.colStart);
     this.set = new Int32Array(buffer, l.set, p);
     this.active = new Int32Array(buffer, l.active, p);
@@ -310,14 +315,20 @@ export class WasmSparseColumns {
     );
   }
 
+  /** `dots[j]` = Σ_i x_ij a_i for every column j (`a`: n entries, copied in; the sums of `dot`). */
+  dotsAllOf(a: Float64Array): void {
+    this.vector.set(a);
+    const l = this.layout;
+    this.kernels.sparseDotsAll(this.p, l.colStart, this.riAt, this.valsAt, this.wAt, this.vectorAt, 0, l.out);
+  }
+
   /** A copy of `design` with a residual vector, or null (WebAssembly missing, or above `maxBytes`). */
   static create(design: SparseDesign, maxBytes = WASM_DESIGN_MAX_BYTES): WasmSparseColumns | null {
     const nnz = design.colStart[design.cols]!;
-    const bytes = featureLayout(
-      Math.ceil((nnz * 4) / 8) * 8 + nnz * 8 + 2 * design.rows * 8,
-      design.cols,
-    ).end;
-    const kernels = instantiateKernels<Kernels>(bytes, maxBytes);
+    // the entries (row indices, then values) come first: the copy overwrites them
+    const entries = Math.ceil((nnz * 4) / 8) * 8 + nnz * 8;
+    const bytes = featureLayout(entries + 3 * design.rows * 8, design.cols).end;
+    const kernels = instantiateKernels<Kernels>(bytes, maxBytes, entries);
     return kernels ? new WasmSparseColumns(kernels, design) : null;
   }
 
