@@ -31,7 +31,8 @@ predicted, then learned from (progressive validation); refits run on a window of
 in a worker thread; unlabelled events are scored. Writes to --out DIR:
   models.jsonl        model snapshots: online ones (every --snapshot-every events and at the end)
                       and refits ("source": "refit", with their window and certificate)
-  scores.jsonl        a score per unlabelled event (key, prediction, model, top features)
+  scores.jsonl        a score per unlabelled event: key (the model's), eventKey (the event's),
+                      prediction, model (the snapshot that scored it), top features
   alerts.jsonl        drift alerts
   dead-letters.jsonl  rejected lines with the reason (line number, stage, original text)
   summary.json        events, progressiveLoss, eventsPerSecond, metrics, rejections, refits

@@ -22,7 +22,9 @@ import { formatCount } from './progress.js';
 const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
 
 Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
-(in order) with the prediction (probability for binomial) and the features that moved it most.
+(in order) with the fields of replay's scores.jsonl: key (the snapshot's), eventKey (the event's
+own key, if any), the prediction (probability for binomial), model (the snapshot's source, version
+and offset) and top, the features that moved it most.
 Features are named as in training (numbers by field, strings as field=value); a feature the model
 never saw contributes nothing. A line that is not a valid event gets {"line", "error"} instead.
 
@@ -139,10 +141,13 @@ export const scoreCommand: Command = {
         }
         const { margin, top: contributions } = scorer.score(event, top);
         scored++;
+        // the fields of the engine's score records (key: the model's; eventKey: the event's own)
         write({
           line,
-          ...(event.key !== undefined ? { key: event.key } : {}),
+          key: snapshot.key,
+          ...(event.key !== undefined ? { eventKey: event.key } : {}),
           prediction: mean(margin),
+          model: { source: snapshot.source, version: snapshot.version, offset: snapshot.offset },
           top: contributions,
         });
       }

@@ -108,20 +108,38 @@ class CountingDeadLetters implements DeadLetterSink {
 }
 
 /**
- * A reason without its specifics (positions, values, quoted text), for counting: whole words,
- * never cut in the middle of one. A JSON parser's message quotes the line it failed on, so every
- * line that is not JSON counts as one reason.
+ * A reason without its specifics, for counting: the event's values (numbers, feature names, quoted
+ * text) become `N` and `"…"`, positions are dropped; the words of the rule stay (the event format's
+ * fields such as `"label"`, `model.keyBy`'s field name, the family, "0 or 1"). Whole words, never
+ * cut in the middle of one. A JSON parser's message quotes the line it failed on, so every line
+ * that is not JSON counts as one reason.
  */
 export function reasonClass(reason: string): string {
   if (/^cannot decode: .*JSON/s.test(reason)) return 'cannot decode: not valid JSON';
-  const general = reason
-    .replace(/ at position \d+.*$/s, '')
-    .replace(/\s*\(line \d+ column \d+\)$/, '')
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(/-?\d+(\.\d+)?(e-?\d+)?/gi, 'N');
+  const trimmed = reason.replace(/ at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+  const general = trimmed.replace(
+    specifics,
+    (match: string, name: string | undefined, rule: string | undefined, at: number) => {
+      if (rule !== undefined) return rule;
+      if (name === undefined) return 'N';
+      return namesRule(trimmed, name, at, at + match.length) ? match : '"…"';
+    },
+  );
   if (general.length <= maxReasonLength) return general;
   const cut = general.lastIndexOf(' ', maxReasonLength);
   return `${general.slice(0, cut > 0 ? cut : maxReasonLength)} …`;
+}
+
+/** A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), or a number. */
+const specifics = /"([^"]*)"|(must be 0 or 1|>= 0|limit of \d+ bytes)|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+
+/** The fields of an event (DESIGN §2), named in quotes by the rules they break. */
+const eventFields = new Set(['key', 'ts', 'label', 'weight', 'features']);
+
+/** Whether the quoted `name` at [start, end) of `reason` names a rule's field or setting, not data. */
+function namesRule(reason: string, name: string, start: number, end: number): boolean {
+  if (reason.startsWith(' (model.keyBy)', end) || reason.endsWith('model.keyBy is ', start)) return true;
+  return eventFields.has(name) && !reason.endsWith('feature ', start);
 }
 
 const maxReasonLength = 200;

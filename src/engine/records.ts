@@ -8,11 +8,14 @@ export interface Contribution {
 
 /**
  * The score of an unlabelled event (the `<prefix>.scores` topic, `scores.jsonl`): which model
- * scored it (key, source, the version last published and the events it had learned), where the
- * event came from, and the features that moved the score most, by name.
+ * scored it (key, and the snapshot as in models.jsonl: source, version, events learned), which
+ * event (its own key, where it came from), and the features that moved the score most, by name.
  */
 export interface ScoreRecord {
+  /** The model's key (`default`, `--key`, or the `--key-by` value). */
   readonly key: string;
+  /** The event's own `key`, when it has one. */
+  readonly eventKey?: string;
   /** The event's source (file path or topic), partition (Kafka) and offset (line or offset). */
   readonly source: string;
   readonly partition?: number;
@@ -22,7 +25,10 @@ export interface ScoreRecord {
   readonly prediction: number;
   readonly model: {
     readonly source: ServeSource;
-    /** Version of the last snapshot published for this key (0 before any). */
+    /**
+     * The snapshot of that source in models.jsonl: the refit that serves, or the online model's
+     * last snapshot (0 before any; the online model has learned `offset` events since).
+     */
     readonly version: number;
     /** Events the scoring model had learned from. */
     readonly offset: number;

@@ -194,16 +194,16 @@ export class LiveModel {
     }
     return {
       key: this.key,
+      ...(event.key !== undefined ? { eventKey: event.key } : {}),
       source: position.source,
       ...(position.partition !== undefined ? { partition: position.partition } : {}),
       offset: position.offset,
       ...(event.ts !== undefined ? { ts: event.ts } : {}),
       prediction: served.prediction,
-      model: {
-        source: served.source,
-        version: this.model.currentVersion,
-        offset: served.source === 'refit' ? this.refit!.offset : this.model.offset,
-      },
+      model:
+        served.source === 'refit'
+          ? { source: 'refit', version: this.refit!.version, offset: this.refit!.offset }
+          : { source: 'online', version: this.model.onlineVersion, offset: this.model.offset },
       top: contributions,
     };
   }

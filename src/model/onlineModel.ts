@@ -203,6 +203,8 @@ export class OnlineModel {
   private learned = 0;
   private scored = 0;
   private version = 0;
+  /** The version of the last snapshot of the online model itself (refits claim the others). */
+  private onlineVersionNumber = 0;
 
   constructor(options: OnlineModelOptions) {
     this.options = options;
@@ -558,6 +560,17 @@ export class OnlineModel {
     return w > 0 ? s / w : 0;
   }
 
+  /** `warmupPrediction` on the link scale (binomial: log-odds), the intercept of that model. */
+  private warmupMargin(): number {
+    const p = this.warmupPrediction();
+    return this.family === 'binomial' ? Math.log(p / (1 - p)) : p;
+  }
+
+  /** The learner that predicts: the online one, or during λ "auto"'s warm-up the provisional one. */
+  private get scoring(): PenalizedLearner | null {
+    return this.learner ?? this.provisional;
+  }
+
   private finishWarmup(): void {
     const p = this.pending!;
     // (the provisional learner's label transform was fixed on fewer events)
@@ -591,7 +604,7 @@ export class OnlineModel {
 
   /** Mean prediction for an already featurized and scaled vector. */
   private predictScaled(x: SparseVector, scales: Float64Array | null): number {
-    const learner = this.learner ?? this.provisional;
+    const learner = this.scoring;
     if (learner === null) return this.warmupPrediction();
     return lossFor(this.family).mean(
       learner.marginOne(this.centre(x, scales)) * this.labelScale + this.labelCenter,
@@ -606,33 +619,14 @@ export class OnlineModel {
   }
 
   /**
-   * `read()` as if the warm-up ended now (λ chosen and the learner started on the events so far),
-   * then the warm-up as it was: a snapshot during it shows that model without cutting it short.
+   * Intercept (on the link scale) and non-zero coefficients on the original scale, by column
+   * index: the model that predicts now (during a warm-up, the provisional learner or the
+   * intercept-only model of `warmupPrediction`).
    */
-  private asIfWarmedUp<T>(read: () => T): T {
-    const { learner, pending, pendingPositives, chosenLambda, provisional, provisionalLambda } = this;
-    const { labelCenter, labelScale } = this;
-    this.finishWarmup();
-    try {
-      return read();
-    } finally {
-      Object.assign(this, {
-        learner,
-        pending,
-        pendingPositives,
-        chosenLambda,
-        provisional,
-        provisionalLambda,
-      });
-      Object.assign(this, { labelCenter, labelScale });
-    }
-  }
-
-  /** Intercept and non-zero coefficients on the original scale, by column index. */
   coefficients(): { intercept: number; indices: Int32Array; values: Float64Array } {
-    const learner = this.learner;
+    const learner = this.scoring;
     if (learner === null) {
-      return { intercept: this.warmupPrediction(), indices: new Int32Array(0), values: new Float64Array(0) };
+      return { intercept: this.warmupMargin(), indices: new Int32Array(0), values: new Float64Array(0) };
     }
     const nz = this.nonZeros(new ScaledColumns());
     const b = learner.intercept() - this.centredOffset((j) => learner.coefficient(j));
@@ -646,7 +640,7 @@ export class OnlineModel {
   /** The non-zero coefficients on the original scale into `out`, with their columns' `columnScale`. */
   private nonZeros(out: ScaledColumns): ScaledColumns {
     out.count = 0;
-    this.learner?.forEachNonZero((j, w) => {
+    this.scoring?.forEachNonZero((j, w) => {
       const sd = this.columnScale(j);
       if (sd > 0) out.add(j, (w / sd) * this.labelScale, sd);
     });
@@ -678,6 +672,11 @@ export class OnlineModel {
   /** The version of the last snapshot (0 before any). */
   get currentVersion(): number {
     return this.version;
+  }
+
+  /** The version of the last `snapshot()`, the online model's own (0 before any). */
+  get onlineVersion(): number {
+    return this.onlineVersionNumber;
   }
 
   /** Claims the next snapshot version (for snapshots made outside, such as refits). */
@@ -804,32 +803,24 @@ export class OnlineModel {
   contributions(out: Float64Array): void {
     const x = this.buffer;
     // (during the warm-up of lambda "auto", the provisional learner made the prediction)
-    const learner = this.learner ?? this.provisional;
+    const learner = this.scoring;
     for (let k = 0; k < x.nnz; k++)
       out[k] = learner === null ? 0 : learner.coefficient(x.indices[k]) * x.values[k] * this.labelScale;
   }
 
   /**
-   * An immutable snapshot (DESIGN §3) with the next version number. During a warm-up (the label's,
-   * or lambda "auto"'s), the model that ending it now would give, at the λ it would choose on the
-   * events so far: the warm-up itself goes on (λ is still chosen on all its events).
+   * An immutable snapshot (DESIGN §3) with the next version number: the model that scores events
+   * now (`coefficients`), so that scoring an event with the snapshot gives the engine's prediction.
+   * During a warm-up that is the provisional learner of λ "auto" or the intercept-only model.
    */
   snapshot(extraMetrics: Readonly<Record<string, number | string | boolean | null>> = {}): ModelSnapshot {
-    if (this.pending !== null && this.pending.length > 0)
-      return this.asIfWarmedUp(() => this.snapshotNow(extraMetrics));
-    return this.snapshotNow(extraMetrics);
-  }
-
-  private snapshotNow(
-    extraMetrics: Readonly<Record<string, number | string | boolean | null>>,
-  ): ModelSnapshot {
     const { intercept, indices, values } = this.coefficients();
     const coefficients = this.namedCoefficients(indices, values);
     const vocabulary = this.featurizer.vocabulary;
     const keep = this.keepName;
-    vocabulary.prune(
-      (j) => (this.learner !== null && this.learner.coefficient(j) !== 0) || (keep !== null && keep(j)),
-    );
+    const learner = this.scoring;
+    // (no names dropped before a learner exists: the warm-up's events still need theirs)
+    if (learner !== null) vocabulary.prune((j) => learner.coefficient(j) !== 0 || (keep !== null && keep(j)));
     const summary = this.metrics.summary();
     const metrics: Record<string, number | string | boolean | null> = {};
     for (const [k, v] of Object.entries(summary)) metrics[k] = Number.isFinite(v) ? v : null;
@@ -840,7 +831,7 @@ export class OnlineModel {
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
     if (this.featurizer.droppedFeatures > 0) metrics.droppedFeatures = this.featurizer.droppedFeatures;
     Object.assign(metrics, extraMetrics);
-    this.version++;
+    this.onlineVersionNumber = ++this.version;
     return this.record(this.version, intercept, coefficients, metrics);
   }
 
@@ -872,6 +863,7 @@ export class OnlineModel {
       learned: this.learned,
       scored: this.scored,
       version: this.version,
+      onlineVersion: this.onlineVersionNumber,
       snapshotScales: new Map(this.latestScales()),
     };
   }
@@ -955,6 +947,7 @@ export class OnlineModel {
     m.learned = cp.learned;
     m.scored = cp.scored;
     m.version = cp.version;
+    m.onlineVersionNumber = cp.onlineVersion ?? cp.version;
     m.snapshotScales.clear();
     for (const [name, sd] of cp.snapshotScales) m.snapshotScales.set(name, sd);
     return m;
@@ -1066,6 +1059,8 @@ export interface OnlineModelCheckpoint {
   readonly learned: number;
   readonly scored: number;
   readonly version: number;
+  /** The last online snapshot's version (absent in older checkpoints: then `version`). */
+  readonly onlineVersion?: number;
   /** Feature scales of the latest snapshot, by name (`featureScale`). */
   readonly snapshotScales: ReadonlyMap<string, number>;
 }

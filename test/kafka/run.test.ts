@@ -175,10 +175,12 @@ describe('l1stream run --config (Kafka in and out)', () => {
       }
       const score = byOffset.get(String(i))!;
       expect(Object.keys(score).sort()).toEqual(
-        ['key', 'source', 'partition', 'offset', 'prediction', 'model', 'top'].sort(),
+        ['key', 'eventKey', 'source', 'partition', 'offset', 'prediction', 'model', 'top'].sort(),
       );
+      // key: the model's; eventKey: the event's own
       expect(score).toMatchObject({
         key: 'scored',
+        eventKey: e.key,
         source: topic,
         partition: 0,
         offset: String(i),

@@ -293,6 +293,16 @@ describe('OnlineModel checkpoints (format 2) through the codec', () => {
     for (const e of stream.slice(50)) expect(b.process(e).prediction).toBe(a.process(e).prediction);
   });
 
+  it('keeps the version of the last online snapshot apart from the versions refits claimed', () => {
+    const options = modelOptions('binomial', 'ftrl', false);
+    const a = new OnlineModel(options);
+    events(5, 50, 'binomial').forEach((e) => a.process(e));
+    a.snapshot();
+    a.claimVersion();
+    const b = OnlineModel.decodeCheckpoint(options, a.encodeCheckpoint());
+    expect([b.onlineVersion, b.currentVersion]).toEqual([1, 2]);
+  });
+
   it('format 1, another family, learner, key, hashing, λ or penalty factors give StateErrors', () => {
     const options = modelOptions('binomial', 'ftrl', true);
     const a = new OnlineModel(options);

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { reasonClass } from '../../src/engine/engine.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('rejectedByReason blanks the data, never the names of the rule', () => {
+  it('keeps model.keyBy’s field name, the event’s fields, the family and "0 or 1"; blanks values', () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ['feature "campaign" (model.keyBy) is missing', 'feature "campaign" (model.keyBy) is missing'],
+      ['the event has no "key" (model.keyBy is "key")', 'the event has no "key" (model.keyBy is "key")'],
+      [
+        '"label" must be 0 or 1 for family binomial, got 2',
+        '"label" must be 0 or 1 for family binomial, got N',
+      ],
+      ['"weight" must be a finite number >= 0', '"weight" must be a finite number >= 0'],
+      // a feature's name and value are the event's: one reason for every feature
+      [
+        'feature "label" is an array with a non-string element',
+        'feature "…" is an array with a non-string element',
+      ],
+      ['feature "x7" is not a finite number (1e999)', 'feature "…" is not a finite number (N)'],
+      [
+        'record is 2048 bytes, over the limit of 1024 bytes',
+        'record is N bytes, over the limit of 1024 bytes',
+      ],
+    ];
+    for (const [reason, general] of cases) expect(reasonClass(reason)).toBe(general);
+  });
+
+  it('replay --key-by: summary.json counts each kind of reject under its whole reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-reasons-'));
+    const input = join(dir, 'events.jsonl');
+    const events = [
+      ...Array.from({ length: 40 }, (_, i) => ({ label: i % 2, features: { campaign: `c${i % 3}`, a: i } })),
+      { label: 1, features: { a: 1 } },
+      { label: 0, features: { a: 2 } },
+      { label: 2, features: { campaign: 'c1', a: 1 } },
+      { label: 3, features: { campaign: 'c2', a: 1 } },
+    ];
+    writeFileSync(input, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const out = join(dir, 'o');
+    const flags = ['--family', 'binomial', '--key-by', 'campaign', '--out', out];
+    const r = await runCli(['replay', '--input', input, ...flags]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      rejectedByReason: Record<string, number>;
+    };
+    expect(summary.rejectedByReason).toEqual({
+      '"label" must be 0 or 1 for family binomial, got N': 2,
+      'feature "campaign" (model.keyBy) is missing': 2,
+    });
+  });
+});

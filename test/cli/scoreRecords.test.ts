@@ -1,0 +1,172 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { validateEvent, type Family } from '../../src/core/event.js';
+import type { ScoreRecord } from '../../src/engine/records.js';
+import { lossFor } from '../../src/loss/index.js';
+import type { ModelSnapshot } from '../../src/model/snapshot.js';
+import { SnapshotScorer } from '../../src/model/snapshotScorer.js';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-scores-'));
+
+const readJsonl = <T>(path: string): T[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+
+/** A replay with clock cadences off (snapshots and refits by event counts only). */
+async function replay(input: string, out: string, family: Family, flags: readonly string[]) {
+  const config = `${out}.json`;
+  writeFileSync(
+    config,
+    JSON.stringify({ refit: { everySeconds: 'Infinity' }, snapshots: { everySeconds: 'Infinity' } }),
+  );
+  const r = await runCli([
+    'replay',
+    '--input',
+    input,
+    '--family',
+    family,
+    '--out',
+    out,
+    '--config',
+    config,
+    ...flags,
+  ]);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  return {
+    models: readJsonl<ModelSnapshot>(join(out, 'models.jsonl')),
+    scores: readJsonl<ScoreRecord>(join(out, 'scores.jsonl')),
+  };
+}
+
+/** The prediction `score --model` makes for `line` with `snapshot`. */
+function scoreWith(snapshot: ModelSnapshot, line: string): number {
+  const checked = validateEvent(JSON.parse(line), snapshot.family);
+  if (!checked.ok) throw new Error(checked.reason);
+  return lossFor(snapshot.family).mean(new SnapshotScorer(snapshot).score(checked.event).margin);
+}
+
+/**
+ * Key "new": two unlabelled events and nothing else; key "ads": ad clicks, every third one
+ * unlabelled, through λ "auto"'s warm-up (1000 labelled events) and after it.
+ */
+function stream(dir: string, family: Family): { input: string; lines: string[] } {
+  const lines = [
+    JSON.stringify({ key: 'new', features: { premium: true, user_age: 30 } }),
+    JSON.stringify({ key: 'new', features: { premium: false, user_age: 50 } }),
+  ];
+  let i = 0;
+  for (const e of adClicks(11, 2400)) {
+    const { label, ...rest } = e;
+    const labelled = family === 'binomial' ? e : { ...e, label: label + 0.1 * Number(e.features.user_age) };
+    lines.push(JSON.stringify(i++ % 3 === 2 ? { ...rest, key: 'ads' } : { ...labelled, key: 'ads' }));
+  }
+  const input = join(dir, `${family}.jsonl`);
+  writeFileSync(input, `${lines.join('\n')}\n`);
+  return { input, lines };
+}
+
+describe('score records name the snapshot that scored them', () => {
+  for (const family of ['binomial', 'gaussian'] as const) {
+    it(`${family}: before any label, during λ auto's warm-up and after, score --model on the snapshot gives the engine's prediction`, async () => {
+      const dir = tmp();
+      const { input, lines } = stream(dir, family);
+      const { models, scores } = await replay(input, join(dir, 'o'), family, [
+        ...['--key-by', 'key', '--batch-size', '1', '--snapshot-every', '25', '--no-refit'],
+      ]);
+      const online = models.filter((m) => m.source === 'online');
+      // every score made right after a snapshot (nothing learned between) is that snapshot's
+      let compared = 0;
+      let warmup = 0;
+      let unlabelled = 0;
+      for (const s of scores) {
+        const snapshot = online.find((m) => m.key === s.key && m.offset === s.model.offset);
+        if (snapshot === undefined) continue;
+        const expected = scoreWith(snapshot, lines[Number(s.offset) - 1]);
+        expect(Math.abs(s.prediction - expected)).toBeLessThan(1e-12);
+        compared++;
+        if (snapshot.offset === 0) unlabelled++;
+        else if (snapshot.offset < 1000) warmup++;
+      }
+      expect(unlabelled).toBe(2);
+      expect(warmup).toBeGreaterThan(10);
+      expect(compared - warmup - unlabelled).toBeGreaterThan(10);
+      // with no label, the intercept is on the link scale: the model predicts what the engine did
+      const fresh = online.find((m) => m.key === 'new')!;
+      expect(fresh.intercept).toBe(0);
+    });
+  }
+
+  it('--serve refit: a score names its snapshot by source and version as models.jsonl does', async () => {
+    const dir = tmp();
+    const lines = Array.from(adClicks(5, 6000), (e, i) => {
+      if (i % 5 !== 4) return JSON.stringify(e);
+      const { label: _label, ...rest } = e;
+      return JSON.stringify(rest);
+    });
+    const input = join(dir, 'ads.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const { models, scores } = await replay(input, join(dir, 'o'), 'binomial', [
+      ...['--serve', 'refit', '--refit-threads', '0', '--refit-every', '1000', '--snapshot-every', '700'],
+    ]);
+    // online snapshots and refits interleave in the shared version count
+    expect(new Set(models.map((m) => m.source))).toEqual(new Set(['online', 'refit']));
+    let refits = 0;
+    for (const s of scores) {
+      if (s.model.version === 0) continue;
+      const named = models.filter((m) => m.source === s.model.source && m.version === s.model.version);
+      expect(named, JSON.stringify(s.model)).toHaveLength(1);
+      if (s.model.source === 'refit') {
+        refits++;
+        expect(named[0].offset).toBe(s.model.offset);
+        expect(Math.abs(s.prediction - scoreWith(named[0], lines[Number(s.offset) - 1]))).toBeLessThan(1e-12);
+      } else expect(named[0].offset).toBeLessThanOrEqual(s.model.offset);
+    }
+    expect(refits).toBeGreaterThan(100);
+  });
+});
+
+describe("a score carries the event's own key besides the model's", () => {
+  it('replay and score write key (the model) and eventKey (the event) alike', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.jsonl');
+    writeFileSync(
+      input,
+      [
+        { key: 'c1', label: 1, features: { a: 1 } },
+        { key: 'c2', label: 0, features: { a: -1 } },
+        { key: 'c9', features: { a: 0.5 } },
+        { features: { a: 0.5 } },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const out = join(dir, 'o');
+    const { scores } = await replay(input, out, 'binomial', []);
+    expect(scores.map((s) => [s.key, s.eventKey])).toEqual([
+      ['default', 'c9'],
+      ['default', undefined],
+    ]);
+    const r = await runCli(['score', '--model', join(out, 'models.jsonl'), '--input', input]);
+    expect(r.code).toBe(0);
+    const scored = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; eventKey?: string; model: { version: number } });
+    expect(scored.map((s) => [s.key, s.eventKey])).toEqual([
+      ['default', 'c1'],
+      ['default', 'c2'],
+      ['default', 'c9'],
+      ['default', undefined],
+    ]);
+    expect(scored[0].model).toEqual({ source: 'online', version: 1, offset: 2 });
+  });
+});
