@@ -1,10 +1,5 @@
 import { createRequire } from 'node:module';
-import {
-  MessageChannel,
-  receiveMessageOnPort,
-  type TransferListItem,
-  type Worker,
-} from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
 
 import { Observable } from 'rxjs';
 
@@ -32,11 +27,14 @@ export interface ThreadedJsonlOptions extends JsonlSourceOptions {
   readonly inFlight?: number;
 }
 
+/** node:worker_threads, loaded when a reader thread starts (not at every replay's start-up: 1-2 ms). */
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
+
 /** A worker running `jsonlReaderWorker` (the .js beside this module, or the .ts through tsx). */
 function startWorker(workerData: ReaderWorkerData, transferList: TransferListItem[]): Worker {
-  const { Worker } = createRequire(import.meta.url)(
-    'node:worker_threads',
-  ) as typeof import('node:worker_threads');
+  const { Worker } = workerThreads();
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./jsonlReaderWorker.js', import.meta.url), { workerData, transferList });
   const entry = new URL('./jsonlReaderWorker.ts', import.meta.url).href;
@@ -69,6 +67,7 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
     const control = new SharedArrayBuffer(12);
     const shared = new Int32Array(control);
     Atomics.store(shared, 0, Math.max(1, inFlight));
+    const { MessageChannel, receiveMessageOnPort } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const worker = startWorker(
       {

@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { ConnectorError, type StateStore } from '../../src/index.js';
@@ -24,6 +24,8 @@ function fileOf(key: string): { readonly name: string; readonly spelled: boolean
   if (hex.length + SUFFIX.length + TMP.length <= MAX_NAME && utf8.toString('utf8') === key) {
     return { name: `${hex}${SUFFIX}`, spelled: true };
   }
+  // node:crypto only for such a key (it costs a replay's start-up 2-3 ms to load)
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const digest = createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('hex');
   return { name: `~${digest}${SUFFIX}`, spelled: false };
 }

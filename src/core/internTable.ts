@@ -18,23 +18,26 @@ export class InternTable {
   /** The strings by id. */
   private readonly strings: string[] = [];
   /**
-   * Per slot, 0 (empty) or a string's id + 1 in the low `idBits` bits and the high bits of its scan
-   * hash above them (compared before its characters): one word a slot, so that the table a
-   * lookup misses in cache is half the size it would be with the hash and the id side by side.
+   * Per slot, two words: 0 (empty) or a string's id + 1 in the low `idBits` bits and the high bits
+   * of its scan hash above them (compared before its characters); then where its record starts in
+   * `units`. A hit reads the slot and the record (its length and units side by side): two cache
+   * lines, where a lookup through the id (slot, then the id's start, then the units) read three.
    */
-  private slots = new Int32Array(512);
+  private slots = new Int32Array(2 * 512);
   private mask = 511;
   /** The bits of a slot that hold id + 1 (`capacity` fits), and the hash bits above them. */
   private readonly idMask: number;
   /** The strings' scan hashes by id (to place them again when the table grows). */
   private hashes = new Int32Array(1024);
   /**
-   * The strings' UTF-16 units end to end, string `id` at `starts[id]` to `starts[id + 1]`: lookups
-   * compare these, so that a hit reads two small typed arrays and not the string's own object
-   * (strings lie scattered on the heap: a cache miss each).
+   * The strings' records end to end: a string's length, then its UTF-16 units. Lookups compare
+   * these, not the string's own object (strings lie scattered on the heap: a cache miss each).
    */
   private units = new Uint16Array(4096);
-  private starts = new Int32Array(1024);
+  /** Units in use. */
+  private unitsEnd = 0;
+  /** Where each string's record starts in `units`, by id. */
+  private records = new Int32Array(1024);
   /** `idOf`'s copy of the units it looks up. */
   private readonly scratch = new Uint16Array(MAX_INTERNED_LENGTH);
 
@@ -108,11 +111,11 @@ export class InternTable {
 
   /** True if string `id` is `codes[from, from + length)` (unit for unit). */
   matches(id: number, codes: Uint16Array, from: number, length: number): boolean {
-    const at = this.starts[id];
-    if (this.starts[id + 1] - at !== length) return false;
+    const at = this.records[id];
     const units = this.units;
+    if (units[at] !== length) return false;
     let i = 0;
-    while (i < length && units[at + i] === codes[from + i]) i++;
+    while (i < length && units[at + 1 + i] === codes[from + i]) i++;
     return i === length;
   }
 
@@ -132,15 +135,14 @@ export class InternTable {
     const idMask = this.idMask;
     const tag = hash & ~idMask;
     let slot = (hash ^ (hash >>> 15)) & mask;
-    for (let e = slots[slot]; e !== 0; e = slots[slot]) {
+    for (let e = slots[2 * slot]; e !== 0; e = slots[2 * slot]) {
       if ((e & ~idMask) === tag) {
-        const id = (e & idMask) - 1;
-        const at = this.starts[id];
-        if (this.starts[id + 1] - at === length) {
-          const units = this.units;
+        const at = slots[2 * slot + 1];
+        const units = this.units;
+        if (units[at] === length) {
           let i = 0;
-          while (i < length && units[at + i] === codes[from + i]) i++;
-          if (i === length) return id;
+          while (i < length && units[at + 1 + i] === codes[from + i]) i++;
+          if (i === length) return (e & idMask) - 1;
         }
       }
       slot = (slot + 1) & mask;
@@ -153,39 +155,44 @@ export class InternTable {
     const id = this.strings.length;
     if (id >= this.capacity) return -1;
     this.strings.push(flatSlice(text, start, end));
-    if (id + 2 > this.starts.length) {
-      const starts = new Int32Array(2 * this.starts.length);
-      starts.set(this.starts);
-      this.starts = starts;
+    if (id + 1 > this.records.length) {
+      const records = new Int32Array(2 * this.records.length);
+      records.set(this.records);
+      this.records = records;
       const hashes = new Int32Array(2 * this.hashes.length);
       hashes.set(this.hashes);
       this.hashes = hashes;
     }
-    const at = this.starts[id];
-    if (at + (end - start) > this.units.length) {
+    const at = this.unitsEnd;
+    const length = end - start;
+    if (at + 1 + length > this.units.length) {
       const units = new Uint16Array(2 * this.units.length);
       units.set(this.units);
       this.units = units;
     }
-    for (let i = start; i < end; i++) this.units[at + i - start] = text.charCodeAt(i);
-    this.starts[id + 1] = at + (end - start);
+    this.units[at] = length;
+    for (let i = 0; i < length; i++) this.units[at + 1 + i] = text.charCodeAt(start + i);
+    this.unitsEnd = at + 1 + length;
+    this.records[id] = at;
     this.hashes[id] = hash;
-    this.slots[slot] = (hash & ~this.idMask) | (id + 1);
+    this.slots[2 * slot] = (hash & ~this.idMask) | (id + 1);
+    this.slots[2 * slot + 1] = at;
     // at most 3/4 full: probes stay short (1.18 slots a lookup on sparse ids at 61 %, mostly in one cache line)
-    if (4 * (id + 1) > 3 * this.slots.length) this.rehash(2 * this.slots.length);
+    if (4 * (id + 1) > 3 * (this.mask + 1)) this.rehash(2 * (this.mask + 1));
     return id;
   }
 
   private rehash(size: number): void {
-    const slots = new Int32Array(size);
+    const slots = new Int32Array(2 * size);
     const mask = size - 1;
     const hashes = this.hashes;
     const idMask = this.idMask;
     for (let id = 0; id < this.strings.length; id++) {
       const hash = hashes[id];
       let slot = (hash ^ (hash >>> 15)) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = (hash & ~idMask) | (id + 1);
+      while (slots[2 * slot] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = (hash & ~idMask) | (id + 1);
+      slots[2 * slot + 1] = this.records[id];
     }
     this.slots = slots;
     this.mask = mask;

@@ -43,6 +43,8 @@ export class OnlineScaler {
    * before that rule, which divided them by sd_j: such a model goes on as it would have).
    */
   private perPresence = true;
+  /** True once any column has been observed with a value other than 0 and 1 (`isNumeric` is false for all until then). */
+  private anyNonBinary = false;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -69,11 +71,28 @@ export class OnlineScaler {
 
   /** Adds one event (weight `weight`) to the statistics. */
   observe(x: SparseBuffer, weight = 1): void {
+    this.update(x, weight, false, null);
+  }
+
+  /**
+   * `observe(x, weight)`, then `scaleInPlace(x, auto, scales)`, in one pass over x: a column's
+   * divisor comes from the statistics just updated, by the same arithmetic. x's indices must be
+   * distinct (a featurizer's are), so that each column's statistics are final when it is scaled.
+   */
+  observeAndScale(x: SparseBuffer, weight: number, auto: boolean, scales: Float64Array): void {
+    if (weight > 0) return this.update(x, weight, auto, scales);
+    this.observe(x, weight);
+    this.scaleInPlace(x, auto, scales);
+  }
+
+  /** `observe`, and with `scales` (weight > 0) `scaleInPlace`'s scaling of each column after its update. */
+  private update(x: SparseBuffer, weight: number, auto: boolean, scales: Float64Array | null): void {
     const before = this.totalWeight;
     this.totalWeight += weight;
     if (weight === 0) return;
     const W = this.totalWeight;
     const { indices, values, nnz } = x;
+    const perPresence = auto && this.perPresence;
     // arrays in locals (replaced when a column beyond them grows them). A column first merges the
     // zeros it missed since it was last synced (weight before − W_j) in one step, then the event;
     // its mean and m2 in locals, each read and written once (the same operations in the same order).
@@ -105,10 +124,26 @@ export class OnlineScaler {
       stats[at + MEAN] = mean;
       stats[at + M2] = m2;
       stats[at + SYNCED] = W;
-      stats[at + PRESENT] += weight;
-      if (v !== 1) nonBinary[j] = 1;
+      const present = stats[at + PRESENT] + weight;
+      stats[at + PRESENT] = present;
+      if (v !== 1) {
+        nonBinary[j] = 1;
+        this.anyNonBinary = true;
+      }
+      if (scales === null) continue;
+      // `scaleInPlace`'s divisor of a column synced to W and present (W_j = W > 0, q_j > 0)
+      let s = 0;
+      if (auto && nonBinary[j] === 0) s = 1;
+      else if (m2 / W > 1e-26 * (1 + mean * mean)) s = Math.sqrt(perPresence ? m2 / present : m2 / W);
+      scales[k] = s;
+      values[k] = s > 0 ? v / s : 0;
     }
     if (top >= this.dim) this.dim = top + 1;
+  }
+
+  /** False while every column observed has had only 1s (then `isNumeric` is false for every column). */
+  get hasNumeric(): boolean {
+    return this.anyNonBinary;
   }
 
   /** Population standard deviation of column j over all events observed (0 if constant/unseen). */
@@ -244,6 +279,7 @@ export class OnlineScaler {
     }
     o.dim = n;
     o.perPresence = s.perPresence === true;
+    o.anyNonBinary = o.nonBinary.includes(1);
     return o;
   }
 }

@@ -76,6 +76,11 @@ export class LiveModel {
   dropped = false;
   /** Feature indices per event to make room for in its next `LearnedBatchBuilder` (not state). */
   indicesPerEvent = 8;
+  /**
+   * True when its drift monitor reads the learned events' feature indices: its input tests (the
+   * sparsity test and the sequential one, on this thread or its worker) are on.
+   */
+  readonly driftReadsIndices: boolean;
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
@@ -93,6 +98,8 @@ export class LiveModel {
       ...(context.logger ? { logger: context.logger } : {}),
     };
     this.drift = state ? DriftMonitor.fromState(driftOptions, state.drift) : new DriftMonitor(driftOptions);
+    const drift = this.drift.config;
+    this.driftReadsIndices = drift.enabled && (drift.inputSparsity.enabled || drift.inputSequential.enabled);
     this.window = config.refit.enabled
       ? state?.window
         ? RefitWindow.fromState(state.window, config.refit.window)

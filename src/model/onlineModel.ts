@@ -369,6 +369,8 @@ export class OnlineModel {
    * input at about 4 entries per non-zero of an average event.
    */
   private trackNumeric(x: SparseVector): void {
+    // (no column is numeric while every value observed was 1)
+    if (!this.scaler.hasNumeric) return;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
       if (
@@ -416,6 +418,14 @@ export class OnlineModel {
     if (this.standardize === false) return null;
     if (this.scales.length < x.nnz) this.scales = new Float64Array(2 * x.nnz);
     this.scaler.scaleInPlace(x, this.standardize === 'auto', this.scales);
+    return this.scales;
+  }
+
+  /** A labelled event's `scaler.observe` and then `scaleEvent`, in one pass. */
+  private observeAndScale(x: SparseBuffer, weight: number): Float64Array | null {
+    if (this.standardize === false) return null;
+    if (this.scales.length < x.nnz) this.scales = new Float64Array(2 * x.nnz);
+    this.scaler.observeAndScale(x, weight, this.standardize === 'auto', this.scales);
     return this.scales;
   }
 
@@ -515,11 +525,11 @@ export class OnlineModel {
       this.scored++;
       return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
     }
-    if (this.standardize !== false) this.scaler.observe(x, weight);
-    if (this.centering) this.trackNumeric(x);
     const pending = this.pending;
+    // the raw features before scaling (the warm-up keeps them)
     const raw = pending !== null ? copySparse(x) : null;
-    const scales = this.scaleEvent(x);
+    const scales = this.observeAndScale(x, weight);
+    if (this.centering) this.trackNumeric(x);
     let prediction: number;
     if (pending !== null) {
       const provisional = this.provisional;

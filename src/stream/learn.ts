@@ -63,6 +63,8 @@ export class LearnedBatchBuilder {
   /** Each index's drift field code (`Vocabulary.fieldCodes`), when asked for and the vocabulary has them. */
   private codes: Int32Array<ArrayBuffer>;
   private readonly withCodes: boolean;
+  /** False: no event's indices are recorded (nothing downstream reads them); `featureStarts` are all 0. */
+  private readonly withIndices: boolean;
   /** Takes the events as they are learned, every FEED_OCCURRENCES (the drift worker), or null. */
   private readonly feed: BatchFeed | null;
   /** Events handed to `feed`, and their occurrences. */
@@ -79,12 +81,20 @@ export class LearnedBatchBuilder {
    * `fieldCodes`: the batch carries each occurrence's field code (false: a drift monitor that reads
    * none). `indicesPerEvent`: room for the features of an average event (`indicesPerEvent()` of
    * the model's previous builder), so that the index array is not grown and copied batch after batch.
-   * `feed`: where the events go while they are learned (`DriftMonitor.feed`).
+   * `feed`: where the events go while they are learned (`DriftMonitor.feed`). `indices`: false
+   * when nothing reads the events' indices (a drift monitor without input tests): none are copied.
    */
-  constructor(capacity: number, fieldCodes = true, indicesPerEvent = 8, feed: BatchFeed | null = null) {
+  constructor(
+    capacity: number,
+    fieldCodes = true,
+    indicesPerEvent = 8,
+    feed: BatchFeed | null = null,
+    indices = true,
+  ) {
     this.feed = feed;
+    this.withIndices = indices || feed !== null;
     // the six arrays on one buffer: one allocation per builder (a builder per part), not six
-    const n = Math.max(16, capacity * indicesPerEvent);
+    const n = this.withIndices ? Math.max(16, capacity * indicesPerEvent) : 0;
     const f64 = 8 * capacity;
     const i32 = 4 * (capacity + 1 + n);
     const buffer = new ArrayBuffer(3 * f64 + i32 + capacity);
@@ -93,7 +103,7 @@ export class LearnedBatchBuilder {
     this.losses = new Float64Array(buffer, 2 * f64, capacity);
     this.featureStarts = new Int32Array(buffer, 3 * f64, capacity + 1);
     this.indices = new Int32Array(buffer, 3 * f64 + 4 * (capacity + 1), n);
-    this.withCodes = fieldCodes;
+    this.withCodes = fieldCodes && this.withIndices;
     this.codes = new Int32Array(fieldCodes ? n : 0);
     this.labelled = new Uint8Array(buffer, 3 * f64 + i32, capacity);
   }
@@ -108,6 +118,7 @@ export class LearnedBatchBuilder {
     this.rejected += batch.rejected ?? 0;
     const x = model.lastFeatures();
     const vocabulary = this.withCodes ? model.featurizer.vocabulary : null;
+    const withIndices = this.withIndices;
     const n = batch.events.length;
     if (this.count + n > this.labels.length) this.grow(this.count + n);
     const outcome = this.outcome;
@@ -131,6 +142,8 @@ export class LearnedBatchBuilder {
       this.predictions[k] = outcome.prediction;
       this.losses[k] = outcome.loss;
       this.featureStarts[k] = this.used;
+      this.count = k + 1;
+      if (!withIndices) continue;
       if (this.used + x.nnz > this.indices.length) {
         const size = Math.max(this.indices.length * 2, this.used + x.nnz);
         this.indices = growInt32(this.indices, size);
@@ -143,7 +156,6 @@ export class LearnedBatchBuilder {
       // the event's vocabulary entries are still in cache: the drift detector's random reads would not be
       if (vocabulary?.fieldCodes !== undefined) vocabulary.fieldCodes(xi, x.nnz, this.codes, this.used);
       this.used += x.nnz;
-      this.count = k + 1;
       if (this.feed !== null && this.used - this.fedUsed >= FEED_OCCURRENCES) this.feedRest(model);
     }
   }

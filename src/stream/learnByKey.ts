@@ -80,6 +80,7 @@ export function learnByKey(
         live.drift.readsFieldCodes,
         live.indicesPerEvent,
         live.drift.feed,
+        live.driftReadsIndices,
       );
       builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {

@@ -199,6 +199,66 @@ describe('OnlineScaler: population sd over all events, absent = 0, O(nnz) per ev
     }
   });
 
+  it('observeAndScale is observe then scaleInPlace, bit for bit: values, divisors and the state after (weights, growth, "auto" or not)', () => {
+    for (const auto of [true, false]) {
+      const rng = new Rng(auto ? 37 : 38);
+      const fused = new OnlineScaler();
+      const plain = new OnlineScaler();
+      for (let i = 0; i < 3000; i++) {
+        const x = new SparseBuffer();
+        // distinct columns (a featurizer's), spreading as the stream goes on (arrays grow within an event)
+        const spread = 20 + 3 * i;
+        // column 0 in every event at 0.1: constant, with a variance at rounding level (divisor 0)
+        x.push(0, 0.1);
+        for (let k = rng.int(14); k > 0; k--) {
+          const j = 1 + rng.int(spread);
+          if (x.indices.subarray(0, x.nnz).includes(j)) continue;
+          // indicators mostly; numbers, a constant column (3) and a column that turns numeric late (5)
+          const v = j === 3 ? 7 : j === 5 ? (i > 1500 ? 2 : 1) : rng.next() < 0.7 ? 1 : rng.normal() * 3;
+          x.push(j, v);
+        }
+        const w = [1, 1, 1, 0, 2.5, 0.3][rng.int(6)];
+        const y = new SparseBuffer();
+        for (let k = 0; k < x.nnz; k++) y.push(x.indices[k], x.values[k]);
+        const scales = new Float64Array(x.nnz);
+        const want = new Float64Array(x.nnz);
+        fused.observeAndScale(x, w, auto, scales);
+        plain.observe(y, w);
+        plain.scaleInPlace(y, auto, want);
+        for (let k = 0; k < x.nnz; k++) {
+          expect(Object.is(scales[k], want[k]), `event ${i} divisor ${k}`).toBe(true);
+          expect(Object.is(x.values[k], y.values[k]), `event ${i} value ${k}`).toBe(true);
+        }
+      }
+      expect(fused.state()).toEqual(plain.state());
+      expect(fused.hasNumeric).toBe(true);
+    }
+  });
+
+  it('hasNumeric: false while every value observed was 1 (no column isNumeric), true from the first other value on, and restored', () => {
+    const s = new OnlineScaler();
+    const x = new SparseBuffer();
+    for (let j = 0; j < 50; j++) x.push(j, 1);
+    s.observe(x);
+    s.observeAndScale(x, 2, true, new Float64Array(x.nnz));
+    expect(s.hasNumeric).toBe(false);
+    expect(OnlineScaler.fromState(roundTrip(s.state())).hasNumeric).toBe(false);
+    // a weight-0 event is not observed: its values change nothing
+    x.clear();
+    x.push(7, 3);
+    s.observe(x, 0);
+    expect(s.hasNumeric).toBe(false);
+    s.observeAndScale(x, 1, true, new Float64Array(1));
+    expect(s.hasNumeric).toBe(true);
+    expect(s.isNumeric(7)).toBe(true);
+    expect(OnlineScaler.fromState(roundTrip(s.state())).hasNumeric).toBe(true);
+    const t = new OnlineScaler();
+    x.clear();
+    x.push(60, 0.5);
+    t.observe(x);
+    expect(t.hasNumeric).toBe(true);
+  });
+
   it('state round-trips', () => {
     const s = new OnlineScaler();
     const x = new SparseBuffer();

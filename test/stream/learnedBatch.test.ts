@@ -5,6 +5,7 @@ import { OnlineModel } from '../../src/model/onlineModel.js';
 import { LearnedBatchBuilder } from '../../src/stream/learn.js';
 import type { LearnedBatch, RecordPosition } from '../../src/stream/types.js';
 import { Rng } from '../helpers/random.js';
+import { engineConfig, gaussianEvents, learnBatch, liveModel } from '../engine/helpers.js';
 
 /** Events of 1 to 60 features over 500 names. */
 function events(seed: number, n: number): L1Event[] {
@@ -56,5 +57,56 @@ describe('LearnedBatchBuilder sized from the previous batch', () => {
       expect(seen[i]).toBeGreaterThanOrEqual(1.25 * mean);
       expect(seen[i]).toBeLessThanOrEqual(1.25 * mean + 2);
     });
+  });
+});
+
+describe('LearnedBatchBuilder without indices (nothing downstream reads them)', () => {
+  it('learns the same and records the same outcomes, and copies no index', () => {
+    const evs = events(5, 700);
+    const positions: RecordPosition[] = evs.map((_, i) => ({ source: 't', offset: String(i) }));
+    const run = (indices: boolean) => {
+      const model = new OnlineModel({ family: 'binomial', lambda: 1e-3 });
+      const builder = new LearnedBatchBuilder(evs.length, true, 8, null, indices);
+      builder.learn({ events: evs, positions }, model, { deadLetter: () => undefined }, String);
+      const { createdAt: _, ...snapshot } = model.snapshot();
+      return { batch: plain(builder.build(model, { records: [] })), snapshot };
+    };
+    const withIndices = run(true);
+    const without = run(false);
+    expect(without.snapshot).toEqual(withIndices.snapshot);
+    const { featureStarts, featureIndices, fieldCodes, ...outcomes } = without.batch;
+    const { featureIndices: all, ...want } = withIndices.batch;
+    expect(all.length).toBeGreaterThan(700);
+    expect({ ...outcomes, featureStarts, fieldCodes }).toEqual({
+      ...want,
+      featureStarts: new Array(701).fill(0),
+      fieldCodes: null,
+    });
+    expect(featureIndices).toEqual([]);
+  });
+
+  it("LiveModel.driftReadsIndices is true exactly when its drift monitor reads a batch's features", () => {
+    for (const drift of [
+      { enabled: false },
+      {},
+      { inputSparsity: { enabled: false } },
+      { inputSequential: { enabled: false } },
+      { inputSparsity: { enabled: false }, inputSequential: { enabled: false } },
+      { enabled: false, inputSparsity: { enabled: true } },
+    ]) {
+      const live = liveModel('k', engineConfig({ drift: { threads: 0, ...drift } }));
+      const learned = learnBatch(live, gaussianEvents(3, 300)).parts[0].learned;
+      let read = false;
+      const watched = Object.create(learned, {
+        featureStarts: {
+          get: () => {
+            read = true;
+            return learned.featureStarts;
+          },
+        },
+      }) as LearnedBatch;
+      live.drift.onBatch(watched);
+      expect(live.driftReadsIndices, JSON.stringify(drift)).toBe(read);
+    }
   });
 });
