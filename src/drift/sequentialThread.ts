@@ -247,9 +247,13 @@ export class SequentialThread {
    * it: it said so, or its thread is gone (terminated, out of memory: Linux, /proc).
    */
   private checkAlive(fatal = FAILED): void {
-    const failed = Atomics.load(this.ctl, CTL_FAILED);
+    let failed = Atomics.load(this.ctl, CTL_FAILED);
     const tid = Atomics.load(this.ctl, CTL_TID);
-    if (this.gone === null && tid > 0 && !existsSync(`/proc/self/task/${tid}`)) this.gone = 'was killed';
+    if (this.gone === null && tid > 0 && !existsSync(`/proc/self/task/${tid}`)) {
+      // a worker that exits says so before its thread ends: read that again once the thread is gone
+      failed = Atomics.load(this.ctl, CTL_FAILED);
+      if (failed < fatal) this.gone = 'was killed';
+    }
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');
       throw new Error(
