@@ -2,7 +2,13 @@ import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import type { Learner, LearnerState } from './learner.js';
+import {
+  GRADIENT_OVERFLOW,
+  MARGIN_OVERFLOW,
+  UPDATE_FINITE,
+  type Learner,
+  type LearnerState,
+} from './learner.js';
 import {
   checkArrays,
   checkCompatible,
@@ -76,6 +82,7 @@ export class Ftrl implements Learner {
   private candidatesValid = false;
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
+  checkedMargin = NaN;
 
   constructor(options: FtrlOptions) {
     this.family = options.family;
@@ -205,6 +212,56 @@ export class Ftrl implements Learner {
     this.nIntercept = nNew;
     this.t++;
     return eta;
+  }
+
+  checkUpdate(x: SparseVector, y: number, weight = 1): number {
+    const nnz = x.nnz;
+    const idx = x.indices;
+    const val = x.values;
+    if (nnz > this.scratch.length) {
+      this.scratch = new Float64Array(nnz * 2);
+      this.roots = new Float64Array(nnz * 2);
+    }
+    const w = this.scratch;
+    const roots = this.roots;
+    // `learnOne`'s arithmetic, nothing written but the scratch buffers
+    let eta = this.interceptWeight();
+    const l1t = this.t * this.lambda * this.l1Ratio;
+    const l2t = this.t * this.lambda * (1 - this.l1Ratio);
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      let wk = 0;
+      if (j < this.dim) {
+        const o = j * STRIDE;
+        const z = this.s[o + Z];
+        const pf = this.pf === null ? 1 : this.pf[j];
+        const l1 = l1t * pf;
+        if (z !== 0 && (z > l1 || z < -l1)) {
+          const root = Math.sqrt(this.s[o + N]);
+          wk = ((z > l1 ? l1 : -l1) - z) / (this.betaOverAlpha + root * this.invAlpha + l2t * pf);
+          roots[k] = root;
+        }
+      }
+      w[k] = wk;
+      eta += wk * val[k];
+    }
+    this.checkedMargin = eta;
+    if (!Number.isFinite(eta)) return MARGIN_OVERFLOW;
+    const d = weight * this.loss.derivative(eta, y);
+    if (!Number.isFinite(d)) return GRADIENT_OVERFLOW;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      const o = j * STRIDE;
+      const g = d * val[k];
+      const nNew = (j < this.dim ? this.s[o + N] : 0) + g * g;
+      const wk = w[k];
+      const dz = wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * this.invAlpha * wk;
+      if (!Number.isFinite(nNew) || !Number.isFinite((j < this.dim ? this.s[o + Z] : 0) + dz)) return k;
+    }
+    const nNew = this.nIntercept + d * d;
+    const b0 = this.interceptWeight();
+    const zNew = this.zIntercept + d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
+    return Number.isFinite(zNew) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
   }
 
   intercept(): number {

@@ -3,7 +3,13 @@ import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import type { Learner, LearnerState } from './learner.js';
+import {
+  GRADIENT_OVERFLOW,
+  MARGIN_OVERFLOW,
+  UPDATE_FINITE,
+  type Learner,
+  type LearnerState,
+} from './learner.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
 import { defaultRates, type RateOptions } from './rates.js';
 
@@ -81,6 +87,7 @@ export class ProximalSgd implements Learner {
   private debt = new Float64Array(0);
   private b0 = 0;
   private g2Intercept = 0;
+  checkedMargin = NaN;
 
   constructor(name: string, options: ProximalSgdOptions) {
     this.name = name;
@@ -232,6 +239,37 @@ export class ProximalSgd implements Learner {
     this.b0 -= this.rate(this.g2Intercept) * d;
     this.t = s;
     return eta;
+  }
+
+  checkUpdate(x: SparseVector, y: number, weight = 1): number {
+    const nnz = x.nnz;
+    const idx = x.indices;
+    const val = x.values;
+    const st = this.s;
+    // `learnOne`'s arithmetic; the penalties it would catch up are caught up (no change to the model)
+    let eta = this.b0;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      if (j < this.dim) this.catchUp(j, this.t);
+      eta += (j < this.dim ? st[j * STRIDE + W] : 0) * val[k];
+    }
+    this.checkedMargin = eta;
+    if (!Number.isFinite(eta)) return MARGIN_OVERFLOW;
+    const d = weight * this.loss.derivative(eta, y);
+    if (!Number.isFinite(d)) return GRADIENT_OVERFLOW;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      const o = j * STRIDE;
+      const g = d * val[k];
+      const g2 = (j < this.dim ? st[o + G2] : 0) + g * g;
+      // (the truncation that follows only shrinks a finite w)
+      if (!Number.isFinite(g2) || !Number.isFinite((j < this.dim ? st[o + W] : 0) - this.rate(g2) * g))
+        return k;
+    }
+    const g2 = this.g2Intercept + d * d;
+    return Number.isFinite(g2) && Number.isFinite(this.b0 - this.rate(g2) * d)
+      ? UPDATE_FINITE
+      : GRADIENT_OVERFLOW;
   }
 
   intercept(): number {

@@ -1,6 +1,6 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
-import { copySparse, SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { copySparse, growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import {
@@ -9,7 +9,7 @@ import {
   type LearnerName,
   type PenalizedLearner,
 } from '../learn/factory.js';
-import type { LearnerState } from '../learn/learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
 import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
 import type { Standardize } from '../solve/problem.js';
@@ -139,6 +139,24 @@ export function orderByMagnitude(values: Float64Array): number[] {
   return order.sort((a, b) => (magnitude[b] > magnitude[a] ? 1 : magnitude[b] < magnitude[a] ? -1 : 0));
 }
 
+/** A number as a reason shows it: `1e200`, not `1e+200`. */
+function formatValue(v: number): string {
+  return String(v).replace('e+', 'e');
+}
+
+/** 1st, 2nd, 3rd, 4th ... */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** Copies a sparse vector into a reused buffer. */
+function copyInto(x: SparseVector, out: SparseBuffer): void {
+  out.clear();
+  for (let k = 0; k < x.nnz; k++) out.push(x.indices[k], x.values[k]);
+}
+
 /** A labelled event of the warm-up, its features raw (scaled when it is learned at the end). */
 type Pending = WarmupEvent;
 
@@ -196,6 +214,11 @@ export class OnlineModel {
   private centeredCount = 0;
   /** Per column: 1 when centred, 2 while `centre` merges an event in which it is present. */
   private centredMark = new Uint8Array(0);
+  /** The columns the last `trackNumeric` centred (`justCentred` of them), for `untrackNumeric`. */
+  private lastCentred = new Int32Array(16);
+  private justCentred = 0;
+  /** The raw features of the labelled event being processed (reused). */
+  private readonly raw = new SparseBuffer(64);
   /** The learner's input when columns are centred (reused). */
   private readonly centredInput = new SparseBuffer(64);
   /** The divisors of the event being processed (`scaleEvent`). */
@@ -267,6 +290,14 @@ export class OnlineModel {
   private warmupLength(): number {
     const label = this.labelWarmup();
     return this.lambdaSetting === 'auto' ? Math.max(label, 1) : label;
+  }
+
+  /** True when the warm-up will have gathered what it needs with one more labelled event (label y). */
+  private completesWarmup(y: number): boolean {
+    const n = this.pending!.length + 1;
+    if (this.lambdaSetting !== 'auto') return n >= this.warmupLength();
+    const positives = this.pendingPositives + (y === 1 ? 1 : 0);
+    return n >= this.warmupLength() && enoughForLambda(n, positives, this.family === 'binomial');
   }
 
   /** True when the warm-up has gathered what it needs. */
@@ -345,8 +376,7 @@ export class OnlineModel {
     if (this.labelWarmup() > 0) this.fixLabelScale(p);
     this.provisionalLambda = this.autoLambdaNow();
     const learner = this.makeLearner(this.provisionalLambda);
-    for (const e of p)
-      learner.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+    this.learnPending(learner, p);
     this.provisional = learner;
   }
 
@@ -367,14 +397,29 @@ export class OnlineModel {
    * input at about 4 entries per non-zero of an average event.
    */
   private trackNumeric(x: SparseVector): void {
+    this.justCentred = 0;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
       if (
         (j >= this.centredMark.length || this.centredMark[j] === 0) &&
         this.scaler.isNumeric(j) &&
         this.scaler.presentFraction(j) >= 0.25
-      )
+      ) {
         this.addCentred(j);
+        this.justCentred++;
+      }
+    }
+  }
+
+  /** Takes back the columns the last `trackNumeric` centred (its event was rejected). */
+  private untrackNumeric(): void {
+    for (; this.justCentred > 0; this.justCentred--) {
+      // (they are the event's columns: few, so a search per column is cheap)
+      const j = this.lastCentred[this.justCentred - 1];
+      const at = this.centered.subarray(0, this.centeredCount).indexOf(j);
+      this.centered.copyWithin(at, at + 1, this.centeredCount);
+      this.centeredCount--;
+      this.centredMark[j] = 0;
     }
   }
 
@@ -399,6 +444,9 @@ export class OnlineModel {
     }
     this.centered[i] = j;
     this.centeredCount = n + 1;
+    if (this.lastCentred.length === this.justCentred)
+      this.lastCentred = growInt32(this.lastCentred, this.justCentred + 1);
+    this.lastCentred[this.justCentred] = j;
   }
 
   /** The running mean of column j on the learner's scale (mean_j / s_j; 0 when s_j is 0). */
@@ -460,17 +508,6 @@ export class OnlineModel {
     return offset;
   }
 
-  /** Learns a scaled event; returns the mean prediction made before (throws if the learner diverged). */
-  private learnWith(learner: PenalizedLearner, x: SparseVector, y: number, weight: number): number {
-    const margin = learner.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
-    if (!Number.isFinite(margin)) {
-      throw new NumericError(
-        `the ${this.learnerName} learner diverged at event ${this.learned + 1} (margin ${margin}): lower its learning rate (ftrl.alpha or rates.eta0)`,
-      );
-    }
-    return lossFor(this.family).mean(margin * this.labelScale + this.labelCenter);
-  }
-
   /**
    * Sees every accepted event's features before they are scaled (raw values, as a batch fit on the
    * same events would see them): the refit window records labelled ones, a refit-served model
@@ -507,39 +544,116 @@ export class OnlineModel {
     if (rejected !== null) return setOutcome(out, rejected, false, NaN, NaN);
     const weight = event.weight ?? 1;
     const y = event.label;
-    if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
+      if (this.rawObserver !== null) this.rawObserver(x, y, weight);
       const scales = this.scaleEvent(x);
       this.scored++;
       return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
     }
-    if (this.standardize !== false) this.scaler.observe(x, weight);
+    // Everything this event would compute is checked before anything keeps it (see `overflow`).
+    const raw = this.raw;
+    copyInto(x, raw);
+    if (this.standardize !== false) {
+      const bad = this.scaler.observeFinite(x, weight);
+      if (bad >= 0) {
+        const named = bad < x.nnz ? this.featureValue(raw, bad) : `weight ${formatValue(weight)}`;
+        const column = bad < x.nnz ? ` of ${this.featurizer.nameOf(x.indices[bad])}` : '';
+        return setOutcome(
+          out,
+          `numeric overflow: ${named} makes the running variance${column} infinite`,
+          false,
+          NaN,
+          NaN,
+        );
+      }
+    }
     if (this.centering) this.trackNumeric(x);
-    const pending = this.pending;
-    const raw = pending !== null ? copySparse(x) : null;
     const scales = this.scaleEvent(x);
-    let prediction: number;
+    const pending = this.pending;
+    const learner = pending !== null ? this.provisional : this.learner;
+    const input = learner !== null ? this.centre(x, scales) : x;
+    const target = (y - this.labelCenter) / this.labelScale;
+    let update = learner !== null ? learner.checkUpdate(input, target, weight) : UPDATE_FINITE;
+    const prediction =
+      learner !== null
+        ? lossFor(this.family).mean(learner.checkedMargin * this.labelScale + this.labelCenter)
+        : this.warmupPrediction();
+    if (update === UPDATE_FINITE && pending !== null && (learner === null || this.completesWarmup(y)))
+      update = this.checkWarmup(raw, y, weight);
+    const admitted = update === UPDATE_FINITE && this.metrics.admits(prediction, y, weight);
+    if (!admitted) {
+      const reason = this.overflow(learner, input, raw, target, y, weight, update, prediction);
+      this.untrackNumeric();
+      if (this.standardize !== false) this.scaler.undo(x);
+      return setOutcome(out, reason, false, NaN, NaN);
+    }
+    if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
+    if (learner !== null) learner.learnOne(input, target, weight);
     if (pending !== null) {
-      const provisional = this.provisional;
-      prediction =
-        provisional !== null
-          ? this.learnWith(provisional, this.centre(x, scales), y, weight)
-          : this.warmupPrediction();
-      pending.push({ x: raw!, y, weight });
+      pending.push({ x: copySparse(raw), y, weight });
       if (y === 1) this.pendingPositives++;
       if (
-        provisional === null &&
+        learner === null &&
         this.lambdaSetting === 'auto' &&
         pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
       )
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
-    } else {
-      prediction = this.learnWith(this.learner!, this.centre(x, scales), y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
     setOutcome(out, null, true, prediction, loss);
+  }
+
+  /**
+   * Why a labelled event is rejected when its update or its loss would not be finite: the reason
+   * names the event's largest number (on the learner's scale: the label, the weight or a feature)
+   * and what it makes infinite. When the learner's own weights on the event are larger still, the
+   * event is ordinary and the learner has diverged: that throws (nothing of the event was kept).
+   */
+  private overflow(
+    learner: PenalizedLearner | null,
+    input: SparseVector,
+    raw: SparseVector,
+    target: number,
+    y: number,
+    weight: number,
+    update: number,
+    prediction: number,
+  ): string {
+    let named = `weight ${formatValue(weight)}`;
+    let largest = Math.abs(weight);
+    if (this.family === 'gaussian' && Math.abs(target) > largest) {
+      named = `label ${formatValue(y)}`;
+      largest = Math.abs(target);
+    }
+    for (let k = 0; k < raw.nnz; k++) {
+      if (Math.abs(input.values[k]) > largest) {
+        named = this.featureValue(raw, k);
+        largest = Math.abs(input.values[k]);
+      }
+    }
+    if (learner !== null) {
+      let model = Math.abs(learner.intercept());
+      for (let k = 0; k < input.nnz; k++)
+        model = Math.max(model, Math.abs(learner.coefficient(input.indices[k])));
+      if (!(model <= largest)) {
+        const rate = this.learnerName === 'ftrl' ? 'ftrl.alpha' : 'rates.eta0';
+        throw new NumericError(
+          `the ${this.learnerName} learner diverged at the ${ordinal(this.learned + 1)} event it learns from: its weights (up to ${formatValue(model)}) make an ordinary event's update overflow; lower its learning rate (${rate})`,
+        );
+      }
+    }
+    const loss = this.family === 'gaussian' ? 'squared error' : 'weighted log loss';
+    if (!Number.isFinite(prediction)) return `numeric overflow: ${named} makes the prediction infinite`;
+    if (!this.metrics.admits(prediction, y, weight))
+      return `numeric overflow: ${named} makes the ${loss} infinite`;
+    return `numeric overflow: ${named} makes the ${this.learnerName} update infinite`;
+  }
+
+  /** `feature NAME = VALUE` for the k-th entry of a featurized event. */
+  private featureValue(x: SparseVector, k: number): string {
+    return `feature ${this.featurizer.nameOf(x.indices[k])} = ${formatValue(x.values[k])}`;
   }
 
   /**
@@ -568,8 +682,50 @@ export class OnlineModel {
     this.pendingPositives = 0;
     this.provisional = null;
     this.provisionalLambda = 0;
+    this.learnPending(this.learner!, p);
+  }
+
+  /**
+   * Learns the warm-up's events, scaled and centred as of now. Their updates were checked when a
+   * learner started on them (`checkWarmup`); one that would still overflow (a snapshot's learner,
+   * at a λ chosen mid-warm-up) is left out of this learner, which stays finite. True when none was.
+   */
+  private learnPending(learner: PenalizedLearner, p: readonly Pending[]): boolean {
+    let finite = true;
     for (const e of p) {
-      this.learner!.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+      const x = this.centredNow(e.x);
+      const y = (e.y - this.labelCenter) / this.labelScale;
+      if (learner.checkUpdate(x, y, e.weight) === UPDATE_FINITE) learner.learnOne(x, y, e.weight);
+      else finite = false;
+    }
+    return finite;
+  }
+
+  /**
+   * During the warm-up: the check of a labelled event that starts a learner (or would, before any
+   * has started): that learner started now, on the warm-up's events and this one, as
+   * `startProvisional` or `finishWarmup` would start it. UPDATE_FINITE, or GRADIENT_OVERFLOW when
+   * an update overflows or the label transform or λ is not finite. Changes nothing.
+   */
+  private checkWarmup(raw: SparseVector, y: number, weight: number): number {
+    const p = this.pending!;
+    const { labelCenter, labelScale, pendingPositives } = this;
+    p.push({ x: raw, y, weight });
+    if (y === 1) this.pendingPositives++;
+    try {
+      if (this.labelWarmup() > 0) this.fixLabelScale(p);
+      const lambda =
+        this.lambdaSetting !== 'auto'
+          ? this.lambdaSetting
+          : this.warmupDone()
+            ? this.autoLambdaFinal()
+            : this.autoLambdaNow();
+      if (!Number.isFinite(lambda) || !Number.isFinite(this.labelCenter) || !Number.isFinite(this.labelScale))
+        return GRADIENT_OVERFLOW;
+      return this.learnPending(this.makeLearner(lambda), p) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+    } finally {
+      p.pop();
+      Object.assign(this, { labelCenter, labelScale, pendingPositives });
     }
   }
 
