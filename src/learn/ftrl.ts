@@ -83,6 +83,13 @@ export class Ftrl implements Learner {
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
   checkedMargin = NaN;
+  /** `stage`'s z_j and n_j after the update, parallel to the event's entries; and the intercept's. */
+  private nextZ = new Float64Array(256);
+  private nextN = new Float64Array(256);
+  private nextZIntercept = 0;
+  private nextNIntercept = 0;
+  /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
+  private staged: SparseVector | null = null;
 
   constructor(options: FtrlOptions) {
     this.family = options.family;
@@ -156,12 +163,39 @@ export class Ftrl implements Learner {
   }
 
   learnOne(x: SparseVector, y: number, weight = 1): number {
+    this.stage(x, y, weight, true);
+    this.commit(x);
+    return this.checkedMargin;
+  }
+
+  checkUpdate(x: SparseVector, y: number, weight = 1): number {
+    const update = this.stage(x, y, weight, false);
+    this.staged = update === UPDATE_FINITE ? x : null;
+    return update;
+  }
+
+  learnChecked(): void {
+    const x = this.staged;
+    if (x === null) throw new Error('ftrl: learnChecked needs a checkUpdate that found the update finite');
+    this.staged = null;
+    for (let k = 0; k < x.nnz; k++) if (x.indices[k] >= this.dim) this.ensure(x.indices[k]);
+    this.commit(x);
+  }
+
+  /**
+   * The update of (x, y, weight) into the `next*` buffers, nothing else written: the margin
+   * (`checkedMargin`), then each coordinate's (z_j, n_j) and the intercept's. Returns
+   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
+   */
+  private stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
     if (nnz > this.scratch.length) {
       this.scratch = new Float64Array(nnz * 2);
       this.roots = new Float64Array(nnz * 2);
+      this.nextZ = new Float64Array(nnz * 2);
+      this.nextN = new Float64Array(nnz * 2);
     }
     const w = this.scratch;
     const roots = this.roots;
@@ -173,9 +207,9 @@ export class Ftrl implements Learner {
     this.touched = touchState(this.s, STRIDE, N, idx, nnz, this.dim);
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
-      if (j >= this.dim) this.ensure(j);
+      if (j >= this.dim && grow) this.ensure(j);
       const o = j * STRIDE;
-      const z = this.s[o + Z];
+      const z = j < this.dim ? this.s[o + Z] : 0;
       let wk = 0;
       if (z !== 0) {
         // `weightOf` inline, keeping √n_j of a non-zero weight for the update below
@@ -190,78 +224,52 @@ export class Ftrl implements Learner {
       w[k] = wk;
       eta += wk * val[k];
     }
+    this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
+    let update = !Number.isFinite(eta)
+      ? MARGIN_OVERFLOW
+      : Number.isFinite(d)
+        ? UPDATE_FINITE
+        : GRADIENT_OVERFLOW;
     const s = this.s;
     const invAlpha = this.invAlpha;
-    if (this.candidatesValid) {
-      this.updateListing(idx, val, nnz, d);
-    } else {
-      for (let k = 0; k < nnz; k++) {
-        const o = idx[k] * STRIDE;
-        const g = d * val[k];
-        const n = s[o + N];
-        const nNew = n + g * g;
-        const wk = w[k];
-        // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk;
-        s[o + N] = nNew;
-      }
-    }
-    const nNew = this.nIntercept + d * d;
-    this.zIntercept += d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
-    this.nIntercept = nNew;
-    this.t++;
-    return eta;
-  }
-
-  checkUpdate(x: SparseVector, y: number, weight = 1): number {
-    const nnz = x.nnz;
-    const idx = x.indices;
-    const val = x.values;
-    if (nnz > this.scratch.length) {
-      this.scratch = new Float64Array(nnz * 2);
-      this.roots = new Float64Array(nnz * 2);
-    }
-    const w = this.scratch;
-    const roots = this.roots;
-    // `learnOne`'s arithmetic, nothing written but the scratch buffers
-    let eta = this.interceptWeight();
-    const l1t = this.t * this.lambda * this.l1Ratio;
-    const l2t = this.t * this.lambda * (1 - this.l1Ratio);
-    for (let k = 0; k < nnz; k++) {
-      const j = idx[k];
-      let wk = 0;
-      if (j < this.dim) {
-        const o = j * STRIDE;
-        const z = this.s[o + Z];
-        const pf = this.pf === null ? 1 : this.pf[j];
-        const l1 = l1t * pf;
-        if (z !== 0 && (z > l1 || z < -l1)) {
-          const root = Math.sqrt(this.s[o + N]);
-          wk = ((z > l1 ? l1 : -l1) - z) / (this.betaOverAlpha + root * this.invAlpha + l2t * pf);
-          roots[k] = root;
-        }
-      }
-      w[k] = wk;
-      eta += wk * val[k];
-    }
-    this.checkedMargin = eta;
-    if (!Number.isFinite(eta)) return MARGIN_OVERFLOW;
-    const d = weight * this.loss.derivative(eta, y);
-    if (!Number.isFinite(d)) return GRADIENT_OVERFLOW;
+    const nextZ = this.nextZ;
+    const nextN = this.nextN;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
+      const known = j < this.dim;
       const g = d * val[k];
-      const nNew = (j < this.dim ? this.s[o + N] : 0) + g * g;
+      const nNew = (known ? s[o + N] : 0) + g * g;
       const wk = w[k];
-      const dz = wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * this.invAlpha * wk;
-      if (!Number.isFinite(nNew) || !Number.isFinite((j < this.dim ? this.s[o + Z] : 0) + dz)) return k;
+      // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
+      const z = (known ? s[o + Z] : 0) + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      nextZ[k] = z;
+      nextN[k] = nNew;
+      if (update === UPDATE_FINITE && !(Number.isFinite(z) && Number.isFinite(nNew))) update = k;
     }
     const nNew = this.nIntercept + d * d;
-    const b0 = this.interceptWeight();
-    const zNew = this.zIntercept + d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
-    return Number.isFinite(zNew) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+    this.nextZIntercept =
+      this.zIntercept + (d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0);
+    this.nextNIntercept = nNew;
+    if (update === UPDATE_FINITE && !Number.isFinite(this.nextZIntercept)) update = GRADIENT_OVERFLOW;
+    return update;
+  }
+
+  /** Writes the update `stage` computed for x (its coordinates in the state). */
+  private commit(x: SparseVector): void {
+    if (this.candidatesValid) this.updateListing(x.indices, x.nnz);
+    else {
+      const s = this.s;
+      for (let k = 0; k < x.nnz; k++) {
+        const o = x.indices[k] * STRIDE;
+        s[o + Z] = this.nextZ[k];
+        s[o + N] = this.nextN[k];
+      }
+    }
+    this.zIntercept = this.nextZIntercept;
+    this.nIntercept = this.nextNIntercept;
+    this.t++;
   }
 
   intercept(): number {
@@ -345,33 +353,24 @@ export class Ftrl implements Learner {
   }
 
   /**
-   * `learnOne`'s update of the event's coordinates (derivative `d`, weights in `scratch`) when the
-   * candidates are kept: each updated coordinate is also listed unless its weight is 0 at t + 1,
-   * |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a weight stays 0 until z_j
-   * changes again, since λ1 does not fall as t grows (rounding included: a product with a
-   * non-negative factor is monotone), so most updates of a sparse model list nothing, and the
-   * bound is tested first, on the z_j just written, before `listed` is read.
+   * `commit` when the candidates are kept: each updated coordinate is also listed unless its
+   * weight is 0 at t + 1, |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
+   * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
+   * a product with a non-negative factor is monotone), so most updates of a sparse model list
+   * nothing, and the bound is tested first, on the z_j just written, before `listed` is read.
    */
-  private updateListing(idx: Int32Array, val: Float64Array, nnz: number, d: number): void {
+  private updateListing(idx: Int32Array, nnz: number): void {
     if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
     const listed = this.listed;
     const s = this.s;
-    const w = this.scratch;
-    const roots = this.roots;
-    const invAlpha = this.invAlpha;
     const pf = this.pf;
     const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
-      const g = d * val[k];
-      const n = s[o + N];
-      const nNew = n + g * g;
-      const wk = w[k];
-      // (the same arithmetic as the loop in `learnOne`)
-      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      const z = this.nextZ[k];
       s[o + Z] = z;
-      s[o + N] = nNew;
+      s[o + N] = this.nextN[k];
       const bound = pf === null ? l1 : l1 * pf[j];
       if (z >= -bound && z <= bound) continue;
       if (listed[j] === 0) {

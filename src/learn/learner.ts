@@ -36,6 +36,11 @@ export interface Learner {
   checkUpdate(x: SparseVector, y: number, weight?: number): number;
   /** The margin η the last `checkUpdate` computed (valid when it did not return `MARGIN_OVERFLOW`). */
   readonly checkedMargin: number;
+  /**
+   * Learns the event of the last `checkUpdate`, which found its update finite, with the update it
+   * computed (x unchanged since, nothing learned in between): `learnOne` without computing it again.
+   */
+  learnChecked(): void;
   /** The intercept. */
   intercept(): number;
   /** The coefficient of feature `index` now (penalties caught up). */

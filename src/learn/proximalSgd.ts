@@ -88,6 +88,15 @@ export class ProximalSgd implements Learner {
   private b0 = 0;
   private g2Intercept = 0;
   checkedMargin = NaN;
+  /** `stage`'s w_j, Σg²_j, η_j and debt after the update, parallel to the event's entries; and the intercept's. */
+  private nextW = new Float64Array(256);
+  private nextG2 = new Float64Array(256);
+  private nextRate = new Float64Array(256);
+  private nextDebt = new Float64Array(256);
+  private nextG2Intercept = 0;
+  private nextB0 = 0;
+  /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
+  private staged: SparseVector | null = null;
 
   constructor(name: string, options: ProximalSgdOptions) {
     this.name = name;
@@ -186,39 +195,77 @@ export class ProximalSgd implements Learner {
   }
 
   learnOne(x: SparseVector, y: number, weight = 1): number {
+    this.stage(x, y, weight, true);
+    this.commit(x);
+    return this.checkedMargin;
+  }
+
+  checkUpdate(x: SparseVector, y: number, weight = 1): number {
+    const update = this.stage(x, y, weight, false);
+    this.staged = update === UPDATE_FINITE ? x : null;
+    return update;
+  }
+
+  learnChecked(): void {
+    const x = this.staged;
+    if (x === null) throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
+    this.staged = null;
+    for (let k = 0; k < x.nnz; k++) if (x.indices[k] >= this.dim) this.ensure(x.indices[k]);
+    this.commit(x);
+  }
+
+  /**
+   * The update of (x, y, weight) into the `next*` buffers: the margin (`checkedMargin`), then each
+   * coordinate's w_j, Σg²_j, η_j and debt, and the intercept's. Nothing learned is written (the
+   * event's coordinates catch up their lazy penalties, which changes no weight). Returns
+   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
+   */
+  private stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const s = this.t + 1;
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
+    if (nnz > this.nextW.length) {
+      this.nextW = new Float64Array(nnz * 2);
+      this.nextG2 = new Float64Array(nnz * 2);
+      this.nextRate = new Float64Array(nnz * 2);
+      this.nextDebt = new Float64Array(nnz * 2);
+    }
     let eta = this.b0;
     // touch the event's coordinates first (see touchState); the sum only keeps the loads alive
     this.touched = touchState(this.s, STRIDE, LAST, idx, nnz, this.dim);
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
-      if (j >= this.dim) this.ensure(j);
-      this.catchUp(j, s - 1);
-      eta += this.s[j * STRIDE + W] * val[k];
+      if (j >= this.dim && grow) this.ensure(j);
+      if (j < this.dim) this.catchUp(j, s - 1);
+      eta += (j < this.dim ? this.s[j * STRIDE + W] : 0) * val[k];
     }
+    this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
+    let update = !Number.isFinite(eta)
+      ? MARGIN_OVERFLOW
+      : Number.isFinite(d)
+        ? UPDATE_FINITE
+        : GRADIENT_OVERFLOW;
     const truncateNow = s % this.truncateEvery === 0;
     const st = this.s;
     const adagrad = this.schedule === 'adagrad';
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
+      const known = j < this.dim;
       const g = d * val[k];
-      const g2 = st[o + G2] + g * g;
-      st[o + G2] = g2;
+      const g2 = (known ? st[o + G2] : 0) + g * g;
       const r = adagrad ? this.eta0 / (this.delta + Math.sqrt(g2)) : this.eta0;
-      st[o + RATE] = r;
-      let w = st[o + W] - r * g;
+      let w = (known ? st[o + W] : 0) - r * g;
+      let debt = this.cumulative && known ? this.debt[j] : 0;
       if (truncateNow) {
-        const gravity = this.truncateEvery * r * (this.pf === null ? 1 : this.pf[j]);
+        const gravity = this.truncateEvery * r * (this.pf === null || j >= this.pf.length ? 1 : this.pf[j]);
         if (this.cumulative) {
           if (g2 > 0) {
-            cumulativeStep(w, this.debt[j], gravity * this.l1, gravity * this.l2, this.pair);
+            cumulativeStep(w, debt, gravity * this.l1, gravity * this.l2, this.pair);
             w = this.pair[0];
-            this.debt[j] = this.pair[1];
+            debt = this.pair[1];
           }
         } else if (w !== 0) {
           const a = gravity * this.l1;
@@ -232,44 +279,35 @@ export class ProximalSgd implements Learner {
           }
         }
       }
-      st[o + W] = w;
-      st[o + LAST] = s;
+      this.nextW[k] = w;
+      this.nextG2[k] = g2;
+      this.nextRate[k] = r;
+      this.nextDebt[k] = debt;
+      if (update === UPDATE_FINITE && !(Number.isFinite(w) && Number.isFinite(g2))) update = k;
     }
-    this.g2Intercept += d * d;
-    this.b0 -= this.rate(this.g2Intercept) * d;
-    this.t = s;
-    return eta;
+    this.nextG2Intercept = this.g2Intercept + d * d;
+    this.nextB0 = this.b0 - this.rate(this.nextG2Intercept) * d;
+    if (update === UPDATE_FINITE && !(Number.isFinite(this.nextG2Intercept) && Number.isFinite(this.nextB0)))
+      update = GRADIENT_OVERFLOW;
+    return update;
   }
 
-  checkUpdate(x: SparseVector, y: number, weight = 1): number {
-    const nnz = x.nnz;
-    const idx = x.indices;
-    const val = x.values;
+  /** Writes the update `stage` computed for x (its coordinates in the state). */
+  private commit(x: SparseVector): void {
+    const s = this.t + 1;
     const st = this.s;
-    // `learnOne`'s arithmetic; the penalties it would catch up are caught up (no change to the model)
-    let eta = this.b0;
-    for (let k = 0; k < nnz; k++) {
-      const j = idx[k];
-      if (j < this.dim) this.catchUp(j, this.t);
-      eta += (j < this.dim ? st[j * STRIDE + W] : 0) * val[k];
-    }
-    this.checkedMargin = eta;
-    if (!Number.isFinite(eta)) return MARGIN_OVERFLOW;
-    const d = weight * this.loss.derivative(eta, y);
-    if (!Number.isFinite(d)) return GRADIENT_OVERFLOW;
-    for (let k = 0; k < nnz; k++) {
-      const j = idx[k];
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
       const o = j * STRIDE;
-      const g = d * val[k];
-      const g2 = (j < this.dim ? st[o + G2] : 0) + g * g;
-      // (the truncation that follows only shrinks a finite w)
-      if (!Number.isFinite(g2) || !Number.isFinite((j < this.dim ? st[o + W] : 0) - this.rate(g2) * g))
-        return k;
+      st[o + G2] = this.nextG2[k];
+      st[o + RATE] = this.nextRate[k];
+      st[o + W] = this.nextW[k];
+      st[o + LAST] = s;
+      if (this.cumulative) this.debt[j] = this.nextDebt[k];
     }
-    const g2 = this.g2Intercept + d * d;
-    return Number.isFinite(g2) && Number.isFinite(this.b0 - this.rate(g2) * d)
-      ? UPDATE_FINITE
-      : GRADIENT_OVERFLOW;
+    this.g2Intercept = this.nextG2Intercept;
+    this.b0 = this.nextB0;
+    this.t = s;
   }
 
   intercept(): number {

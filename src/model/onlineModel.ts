@@ -555,40 +555,36 @@ export class OnlineModel {
     copyInto(x, raw);
     if (this.standardize !== false) {
       const bad = this.scaler.observeFinite(x, weight);
-      if (bad >= 0) {
-        const named = bad < x.nnz ? this.featureValue(raw, bad) : `weight ${formatValue(weight)}`;
-        const column = bad < x.nnz ? ` of ${this.featurizer.nameOf(x.indices[bad])}` : '';
-        return setOutcome(
-          out,
-          `numeric overflow: ${named} makes the running variance${column} infinite`,
-          false,
-          NaN,
-          NaN,
-        );
-      }
+      if (bad >= 0) return setOutcome(out, this.varianceOverflow(raw, bad, weight), false, NaN, NaN);
     }
     if (this.centering) this.trackNumeric(x);
     const scales = this.scaleEvent(x);
     const pending = this.pending;
     const learner = pending !== null ? this.provisional : this.learner;
+    // (first: the trial centres events into the buffer `input` is a view on)
+    let update =
+      pending !== null && (learner === null || this.completesWarmup(y))
+        ? this.checkWarmup(raw, y, weight)
+        : UPDATE_FINITE;
     const input = learner !== null ? this.centre(x, scales) : x;
     const target = (y - this.labelCenter) / this.labelScale;
-    let update = learner !== null ? learner.checkUpdate(input, target, weight) : UPDATE_FINITE;
+    if (learner !== null) {
+      const own = learner.checkUpdate(input, target, weight);
+      if (update === UPDATE_FINITE) update = own;
+    }
     const prediction =
       learner !== null
         ? lossFor(this.family).mean(learner.checkedMargin * this.labelScale + this.labelCenter)
         : this.warmupPrediction();
-    if (update === UPDATE_FINITE && pending !== null && (learner === null || this.completesWarmup(y)))
-      update = this.checkWarmup(raw, y, weight);
     const admitted = update === UPDATE_FINITE && this.metrics.admits(prediction, y, weight);
     if (!admitted) {
-      const reason = this.overflow(learner, input, raw, target, y, weight, update, prediction);
       this.untrackNumeric();
       if (this.standardize !== false) this.scaler.undo(x);
+      const reason = this.overflow(learner, input, raw, target, y, weight, update, prediction);
       return setOutcome(out, reason, false, NaN, NaN);
     }
     if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
-    if (learner !== null) learner.learnOne(input, target, weight);
+    if (learner !== null) learner.learnChecked();
     if (pending !== null) {
       pending.push({ x: copySparse(raw), y, weight });
       if (y === 1) this.pendingPositives++;
@@ -651,6 +647,15 @@ export class OnlineModel {
     return `numeric overflow: ${named} makes the ${this.learnerName} update infinite`;
   }
 
+  /** Why `observeFinite` refused an event: the column at position k of x overflowed (x.nnz: the total weight). */
+  private varianceOverflow(x: SparseVector, k: number, weight: number): string {
+    if (k === x.nnz) return `numeric overflow: weight ${formatValue(weight)} makes the total weight infinite`;
+    const name = this.featurizer.nameOf(x.indices[k]);
+    return Math.abs(weight) > Math.abs(x.values[k])
+      ? `numeric overflow: weight ${formatValue(weight)} makes the running variance of ${name} infinite`
+      : `numeric overflow: ${this.featureValue(x, k)} makes its running variance infinite`;
+  }
+
   /** `feature NAME = VALUE` for the k-th entry of a featurized event. */
   private featureValue(x: SparseVector, k: number): string {
     return `feature ${this.featurizer.nameOf(x.indices[k])} = ${formatValue(x.values[k])}`;
@@ -695,7 +700,7 @@ export class OnlineModel {
     for (const e of p) {
       const x = this.centredNow(e.x);
       const y = (e.y - this.labelCenter) / this.labelScale;
-      if (learner.checkUpdate(x, y, e.weight) === UPDATE_FINITE) learner.learnOne(x, y, e.weight);
+      if (learner.checkUpdate(x, y, e.weight) === UPDATE_FINITE) learner.learnChecked();
       else finite = false;
     }
     return finite;
