@@ -562,10 +562,15 @@ export class OnlineModel {
     const pending = this.pending;
     const learner = pending !== null ? this.provisional : this.learner;
     // (first: the trial centres events into the buffer `input` is a view on)
-    let update =
-      pending !== null && (learner === null || this.completesWarmup(y))
-        ? this.checkWarmup(raw, y, weight)
-        : UPDATE_FINITE;
+    let update = UPDATE_FINITE;
+    try {
+      if (pending !== null && (learner === null || this.completesWarmup(y)))
+        update = this.checkWarmup(raw, y, weight);
+    } catch (e) {
+      this.untrackNumeric();
+      if (this.standardize !== false) this.scaler.undo(x);
+      throw e;
+    }
     const input = learner !== null ? this.centre(x, scales) : x;
     const target = (y - this.labelCenter) / this.labelScale;
     if (learner !== null) {
@@ -629,22 +634,35 @@ export class OnlineModel {
         largest = Math.abs(input.values[k]);
       }
     }
-    if (learner !== null) {
-      let model = Math.abs(learner.intercept());
-      for (let k = 0; k < input.nnz; k++)
-        model = Math.max(model, Math.abs(learner.coefficient(input.indices[k])));
-      if (!(model <= largest)) {
-        const rate = this.learnerName === 'ftrl' ? 'ftrl.alpha' : 'rates.eta0';
-        throw new NumericError(
-          `the ${this.learnerName} learner diverged at the ${ordinal(this.learned + 1)} event it learns from: its weights (up to ${formatValue(model)}) make an ordinary event's update overflow; lower its learning rate (${rate})`,
-        );
-      }
-    }
+    if (learner !== null) this.checkDiverged(learner, input, largest);
     const loss = this.family === 'gaussian' ? 'squared error' : 'weighted log loss';
     if (!Number.isFinite(prediction)) return `numeric overflow: ${named} makes the prediction infinite`;
     if (!this.metrics.admits(prediction, y, weight))
       return `numeric overflow: ${named} makes the ${loss} infinite`;
     return `numeric overflow: ${named} makes the ${this.learnerName} update infinite`;
+  }
+
+  /**
+   * Throws when the learner's own weights on an event whose update overflows are larger than the
+   * event's largest number (`largest`, on the learner's scale): the event is ordinary, the learner
+   * has diverged (its learning rate is far too high). Nothing of the event has been kept.
+   */
+  private checkDiverged(learner: PenalizedLearner, input: SparseVector, largest: number): void {
+    let model = Math.abs(learner.intercept());
+    for (let k = 0; k < input.nnz; k++)
+      model = Math.max(model, Math.abs(learner.coefficient(input.indices[k])));
+    if (model <= largest) return;
+    const rate = this.learnerName === 'ftrl' ? 'ftrl.alpha' : 'rates.eta0';
+    throw new NumericError(
+      `the ${this.learnerName} learner diverged at the ${ordinal(this.learned + 1)} event it learns from: its weights (up to ${formatValue(model)}) make an ordinary event's update overflow; lower its learning rate (${rate})`,
+    );
+  }
+
+  /** The largest number of an event on the learner's scale: its weight, its label (gaussian), a feature. */
+  private largestOf(input: SparseVector, target: number, weight: number): number {
+    let largest = Math.max(Math.abs(weight), this.family === 'gaussian' ? Math.abs(target) : 0);
+    for (let k = 0; k < input.nnz; k++) largest = Math.max(largest, Math.abs(input.values[k]));
+    return largest;
   }
 
   /** Why `observeFinite` refused an event: the column at position k of x overflowed (x.nnz: the total weight). */
@@ -694,14 +712,18 @@ export class OnlineModel {
    * Learns the warm-up's events, scaled and centred as of now. Their updates were checked when a
    * learner started on them (`checkWarmup`); one that would still overflow (a snapshot's learner,
    * at a λ chosen mid-warm-up) is left out of this learner, which stays finite. True when none was.
+   * `trial`: stop at the first such event (false), or throw if the learner diverged there.
    */
-  private learnPending(learner: PenalizedLearner, p: readonly Pending[]): boolean {
+  private learnPending(learner: PenalizedLearner, p: readonly Pending[], trial = false): boolean {
     let finite = true;
     for (const e of p) {
       const x = this.centredNow(e.x);
       const y = (e.y - this.labelCenter) / this.labelScale;
       if (learner.checkUpdate(x, y, e.weight) === UPDATE_FINITE) learner.learnChecked();
-      else finite = false;
+      else if (trial) {
+        this.checkDiverged(learner, x, this.largestOf(x, y, e.weight));
+        return false;
+      } else finite = false;
     }
     return finite;
   }
@@ -727,7 +749,7 @@ export class OnlineModel {
             : this.autoLambdaNow();
       if (!Number.isFinite(lambda) || !Number.isFinite(this.labelCenter) || !Number.isFinite(this.labelScale))
         return GRADIENT_OVERFLOW;
-      return this.learnPending(this.makeLearner(lambda), p) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+      return this.learnPending(this.makeLearner(lambda), p, true) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
     } finally {
       p.pop();
       Object.assign(this, { labelCenter, labelScale, pendingPositives });
