@@ -208,7 +208,8 @@ export class ProximalSgd implements Learner {
 
   learnChecked(): void {
     const x = this.staged;
-    if (x === null) throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
+    if (x === null)
+      throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
     this.staged = null;
     for (let k = 0; k < x.nnz; k++) if (x.indices[k] >= this.dim) this.ensure(x.indices[k]);
     this.commit(x);
