@@ -2,6 +2,7 @@ import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
+import { StagedLearner } from './staged.js';
 import {
   GRADIENT_OVERFLOW,
   MARGIN_OVERFLOW,
@@ -44,7 +45,7 @@ export const defaultFtrl = { alpha: 0.1, beta: 1 } as const;
  * so they are computed when read, and a coordinate absent for k events sees exactly the penalty of
  * the t events seen so far: lazy and exact by construction, O(nnz) per update.
  */
-export class Ftrl implements Learner {
+export class Ftrl extends StagedLearner implements Learner {
   readonly name = 'ftrl';
   readonly family: Family;
   readonly lambda: number;
@@ -82,16 +83,14 @@ export class Ftrl implements Learner {
   private candidatesValid = false;
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
-  checkedMargin = NaN;
   /** `stage`'s z_j and n_j after the update, parallel to the event's entries; and the intercept's. */
   private nextZ = new Float64Array(256);
   private nextN = new Float64Array(256);
   private nextZIntercept = 0;
   private nextNIntercept = 0;
-  /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
-  private staged: SparseVector | null = null;
 
   constructor(options: FtrlOptions) {
+    super();
     this.family = options.family;
     this.lambda = options.lambda;
     this.l1Ratio = options.l1Ratio ?? 1;
@@ -114,7 +113,7 @@ export class Ftrl implements Learner {
     this.candidatesValid = false;
   }
 
-  private ensure(j: number): void {
+  protected ensure(j: number): void {
     if (j < this.dim) return;
     if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
     if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
@@ -162,32 +161,12 @@ export class Ftrl implements Learner {
     return this.loss.mean(this.marginOne(x));
   }
 
-  learnOne(x: SparseVector, y: number, weight = 1): number {
-    this.stage(x, y, weight, true);
-    this.commit(x);
-    return this.checkedMargin;
-  }
-
-  checkUpdate(x: SparseVector, y: number, weight = 1): number {
-    const update = this.stage(x, y, weight, false);
-    this.staged = update === UPDATE_FINITE ? x : null;
-    return update;
-  }
-
-  learnChecked(): void {
-    const x = this.staged;
-    if (x === null) throw new Error('ftrl: learnChecked needs a checkUpdate that found the update finite');
-    this.staged = null;
-    for (let k = 0; k < x.nnz; k++) if (x.indices[k] >= this.dim) this.ensure(x.indices[k]);
-    this.commit(x);
-  }
-
   /**
    * The update of (x, y, weight) into the `next*` buffers, nothing else written: the margin
    * (`checkedMargin`), then each coordinate's (z_j, n_j) and the intercept's. Returns
    * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
    */
-  private stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
+  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
@@ -257,7 +236,7 @@ export class Ftrl implements Learner {
   }
 
   /** Writes the update `stage` computed for x (its coordinates in the state). */
-  private commit(x: SparseVector): void {
+  protected commit(x: SparseVector): void {
     if (this.candidatesValid) this.updateListing(x.indices, x.nnz);
     else {
       const s = this.s;

@@ -3,6 +3,7 @@ import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
+import { StagedLearner } from './staged.js';
 import {
   GRADIENT_OVERFLOW,
   MARGIN_OVERFLOW,
@@ -55,7 +56,7 @@ const LAST = 2;
 /** η_j = rate(Σg²_j), kept with the sum it comes from: catch-ups read it instead of a root. */
 const RATE = 3;
 
-export class ProximalSgd implements Learner {
+export class ProximalSgd extends StagedLearner implements Learner {
   readonly name: string;
   readonly family: Family;
   readonly lambda: number;
@@ -87,7 +88,6 @@ export class ProximalSgd implements Learner {
   private debt = new Float64Array(0);
   private b0 = 0;
   private g2Intercept = 0;
-  checkedMargin = NaN;
   /** `stage`'s w_j, Σg²_j, η_j and debt after the update, parallel to the event's entries; and the intercept's. */
   private nextW = new Float64Array(256);
   private nextG2 = new Float64Array(256);
@@ -95,10 +95,9 @@ export class ProximalSgd implements Learner {
   private nextDebt = new Float64Array(256);
   private nextG2Intercept = 0;
   private nextB0 = 0;
-  /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
-  private staged: SparseVector | null = null;
 
   constructor(name: string, options: ProximalSgdOptions) {
+    super();
     this.name = name;
     this.family = options.family;
     this.lambda = options.lambda;
@@ -131,7 +130,7 @@ export class ProximalSgd implements Learner {
     this.pf[j] = factor;
   }
 
-  private ensure(j: number): void {
+  protected ensure(j: number): void {
     if (j < this.dim) return;
     if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
     if (this.cumulative && j >= this.debt.length) this.debt = growFloat64(this.debt, j + 1);
@@ -194,34 +193,13 @@ export class ProximalSgd implements Learner {
     return this.loss.mean(this.marginOne(x));
   }
 
-  learnOne(x: SparseVector, y: number, weight = 1): number {
-    this.stage(x, y, weight, true);
-    this.commit(x);
-    return this.checkedMargin;
-  }
-
-  checkUpdate(x: SparseVector, y: number, weight = 1): number {
-    const update = this.stage(x, y, weight, false);
-    this.staged = update === UPDATE_FINITE ? x : null;
-    return update;
-  }
-
-  learnChecked(): void {
-    const x = this.staged;
-    if (x === null)
-      throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
-    this.staged = null;
-    for (let k = 0; k < x.nnz; k++) if (x.indices[k] >= this.dim) this.ensure(x.indices[k]);
-    this.commit(x);
-  }
-
   /**
    * The update of (x, y, weight) into the `next*` buffers: the margin (`checkedMargin`), then each
    * coordinate's w_j, Σg²_j, η_j and debt, and the intercept's. Nothing learned is written (the
    * event's coordinates catch up their lazy penalties, which changes no weight). Returns
    * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
    */
-  private stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
+  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const s = this.t + 1;
     const nnz = x.nnz;
     const idx = x.indices;
@@ -294,7 +272,7 @@ export class ProximalSgd implements Learner {
   }
 
   /** Writes the update `stage` computed for x (its coordinates in the state). */
-  private commit(x: SparseVector): void {
+  protected commit(x: SparseVector): void {
     const s = this.t + 1;
     const st = this.s;
     for (let k = 0; k < x.nnz; k++) {
