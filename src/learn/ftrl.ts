@@ -2,14 +2,8 @@ import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import { StagedLearner } from './staged.js';
-import {
-  GRADIENT_OVERFLOW,
-  MARGIN_OVERFLOW,
-  UPDATE_FINITE,
-  type Learner,
-  type LearnerState,
-} from './learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { marginCheck, StagedLearner } from './staged.js';
 import {
   checkArrays,
   checkCompatible,
@@ -205,11 +199,7 @@ export class Ftrl extends StagedLearner implements Learner {
     }
     this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
-    let update = !Number.isFinite(eta)
-      ? MARGIN_OVERFLOW
-      : Number.isFinite(d)
-        ? UPDATE_FINITE
-        : GRADIENT_OVERFLOW;
+    let update = marginCheck(eta, d);
     const s = this.s;
     const invAlpha = this.invAlpha;
     const nextZ = this.nextZ;

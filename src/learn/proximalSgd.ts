@@ -3,14 +3,8 @@ import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import { StagedLearner } from './staged.js';
-import {
-  GRADIENT_OVERFLOW,
-  MARGIN_OVERFLOW,
-  UPDATE_FINITE,
-  type Learner,
-  type LearnerState,
-} from './learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { marginCheck, StagedLearner } from './staged.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
 import { defaultRates, type RateOptions } from './rates.js';
 
@@ -221,11 +215,7 @@ export class ProximalSgd extends StagedLearner implements Learner {
     }
     this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
-    let update = !Number.isFinite(eta)
-      ? MARGIN_OVERFLOW
-      : Number.isFinite(d)
-        ? UPDATE_FINITE
-        : GRADIENT_OVERFLOW;
+    let update = marginCheck(eta, d);
     const truncateNow = s % this.truncateEvery === 0;
     const st = this.s;
     const adagrad = this.schedule === 'adagrad';

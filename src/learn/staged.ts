@@ -1,5 +1,5 @@
 import type { SparseVector } from '../core/sparse.js';
-import { UPDATE_FINITE } from './learner.js';
+import { GRADIENT_OVERFLOW, MARGIN_OVERFLOW, UPDATE_FINITE } from './learner.js';
 
 /**
  * `learnOne`, `checkUpdate` and `learnChecked` of a learner whose update is computed first
@@ -42,4 +42,10 @@ export abstract class StagedLearner {
     for (let k = 0; k < x.nnz; k++) this.ensure(x.indices[k]);
     this.commit(x);
   }
+}
+
+/** `checkUpdate`'s answer as far as the margin η and the loss's derivative d (times the weight) go. */
+export function marginCheck(eta: number, d: number): number {
+  if (!Number.isFinite(eta)) return MARGIN_OVERFLOW;
+  return Number.isFinite(d) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
 }
