@@ -45,6 +45,11 @@ export class OnlineScaler {
   private perPresence = true;
   /** True once any column has been observed with a value other than 0 and 1 (`isNumeric` is false for all until then). */
   private anyNonBinary = false;
+  /** `observeFinite`'s copy of its event's columns as they were (STRIDE + 1 words each), for `undo`. */
+  private saved = new Float64Array(0);
+  private savedWeight = 0;
+  private savedDim = 0;
+  private savedAnyNonBinary = false;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -144,6 +149,54 @@ export class OnlineScaler {
   /** False while every column observed has had only 1s (then `isNumeric` is false for every column). */
   get hasNumeric(): boolean {
     return this.anyNonBinary;
+  }
+
+  /**
+   * `observe` (with `scaling`, `observeAndScale`: x scaled in the same pass), checked: −1 when
+   * every statistic it computes is finite; otherwise nothing changes but x's values and the result
+   * is the position in x of the first column whose mean or m2 overflowed (x.nnz: the total
+   * weight). `undo(x)` then takes the event back until the next call.
+   */
+  observeFinite(
+    x: SparseBuffer,
+    weight = 1,
+    scaling: { readonly auto: boolean; readonly scales: Float64Array } | null = null,
+  ): number {
+    const { indices, nnz } = x;
+    if (this.saved.length < (STRIDE + 1) * nnz) this.saved = new Float64Array(2 * (STRIDE + 1) * nnz);
+    const saved = this.saved;
+    for (let k = 0; k < nnz; k++) {
+      const j = indices[k];
+      const at = STRIDE * j;
+      for (let f = 0; f < STRIDE; f++)
+        saved[(STRIDE + 1) * k + f] = j < this.capacity ? this.stats[at + f] : 0;
+      saved[(STRIDE + 1) * k + STRIDE] = j < this.capacity ? this.nonBinary[j] : 0;
+    }
+    this.savedWeight = this.totalWeight;
+    this.savedDim = this.dim;
+    this.savedAnyNonBinary = this.anyNonBinary;
+    if (scaling === null) this.observe(x, weight);
+    else this.observeAndScale(x, weight, scaling.auto, scaling.scales);
+    let bad = Number.isFinite(this.totalWeight) ? -1 : nnz;
+    for (let k = 0; k < nnz && bad < 0; k++) {
+      const at = STRIDE * indices[k];
+      if (!Number.isFinite(this.stats[at + MEAN]) || !Number.isFinite(this.stats[at + M2])) bad = k;
+    }
+    if (bad >= 0) this.undo(x);
+    return bad;
+  }
+
+  /** Takes back the event of the last `observeFinite` (x: its columns, in the same order). */
+  undo(x: SparseBuffer): void {
+    const saved = this.saved;
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      for (let f = 0; f < STRIDE; f++) this.stats[STRIDE * j + f] = saved[(STRIDE + 1) * k + f];
+      this.nonBinary[j] = saved[(STRIDE + 1) * k + STRIDE];
+    }
+    this.totalWeight = this.savedWeight;
+    this.dim = this.savedDim;
+    this.anyNonBinary = this.savedAnyNonBinary;
   }
 
   /** Population standard deviation of column j over all events observed (0 if constant/unseen). */

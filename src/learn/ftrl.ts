@@ -2,7 +2,8 @@ import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import type { Learner, LearnerState } from './learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { marginCheck, StagedLearner } from './staged.js';
 import {
   checkArrays,
   checkCompatible,
@@ -38,7 +39,7 @@ export const defaultFtrl = { alpha: 0.1, beta: 1 } as const;
  * so they are computed when read, and a coordinate absent for k events sees exactly the penalty of
  * the t events seen so far: lazy and exact by construction, O(nnz) per update.
  */
-export class Ftrl implements Learner {
+export class Ftrl extends StagedLearner implements Learner {
   readonly name = 'ftrl';
   readonly family: Family;
   readonly lambda: number;
@@ -76,8 +77,14 @@ export class Ftrl implements Learner {
   private candidatesValid = false;
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
+  /** `stage`'s z_j and n_j after the update, parallel to the event's entries; and the intercept's. */
+  private nextZ = new Float64Array(256);
+  private nextN = new Float64Array(256);
+  private nextZIntercept = 0;
+  private nextNIntercept = 0;
 
   constructor(options: FtrlOptions) {
+    super();
     this.family = options.family;
     this.lambda = options.lambda;
     this.l1Ratio = options.l1Ratio ?? 1;
@@ -100,7 +107,7 @@ export class Ftrl implements Learner {
     this.candidatesValid = false;
   }
 
-  private ensure(j: number): void {
+  protected ensure(j: number): void {
     if (j < this.dim) return;
     if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
     if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
@@ -148,13 +155,20 @@ export class Ftrl implements Learner {
     return this.loss.mean(this.marginOne(x));
   }
 
-  learnOne(x: SparseVector, y: number, weight = 1): number {
+  /**
+   * The update of (x, y, weight) into the `next*` buffers, nothing else written: the margin
+   * (`checkedMargin`), then each coordinate's (z_j, n_j) and the intercept's. Returns
+   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
+   */
+  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
     if (nnz > this.scratch.length) {
       this.scratch = new Float64Array(nnz * 2);
       this.roots = new Float64Array(nnz * 2);
+      this.nextZ = new Float64Array(nnz * 2);
+      this.nextN = new Float64Array(nnz * 2);
     }
     const w = this.scratch;
     const roots = this.roots;
@@ -166,9 +180,9 @@ export class Ftrl implements Learner {
     this.touched = touchState(this.s, STRIDE, N, idx, nnz, this.dim);
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
-      if (j >= this.dim) this.ensure(j);
+      if (j >= this.dim && grow) this.ensure(j);
       const o = j * STRIDE;
-      const z = this.s[o + Z];
+      const z = j < this.dim ? this.s[o + Z] : 0;
       let wk = 0;
       if (z !== 0) {
         // `weightOf` inline, keeping √n_j of a non-zero weight for the update below
@@ -183,28 +197,48 @@ export class Ftrl implements Learner {
       w[k] = wk;
       eta += wk * val[k];
     }
+    this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
+    let update = marginCheck(eta, d);
     const s = this.s;
     const invAlpha = this.invAlpha;
-    if (this.candidatesValid) {
-      this.updateListing(idx, val, nnz, d);
-    } else {
-      for (let k = 0; k < nnz; k++) {
-        const o = idx[k] * STRIDE;
-        const g = d * val[k];
-        const n = s[o + N];
-        const nNew = n + g * g;
-        const wk = w[k];
-        // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-        s[o + Z] += wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk;
-        s[o + N] = nNew;
-      }
+    const nextZ = this.nextZ;
+    const nextN = this.nextN;
+    for (let k = 0; k < nnz; k++) {
+      const j = idx[k];
+      const o = j * STRIDE;
+      const known = j < this.dim;
+      const g = d * val[k];
+      const nNew = (known ? s[o + N] : 0) + g * g;
+      const wk = w[k];
+      // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
+      const z = (known ? s[o + Z] : 0) + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      nextZ[k] = z;
+      nextN[k] = nNew;
+      if (update === UPDATE_FINITE && !(Number.isFinite(z) && Number.isFinite(nNew))) update = k;
     }
     const nNew = this.nIntercept + d * d;
-    this.zIntercept += d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0;
-    this.nIntercept = nNew;
+    this.nextZIntercept =
+      this.zIntercept + (d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0);
+    this.nextNIntercept = nNew;
+    if (update === UPDATE_FINITE && !Number.isFinite(this.nextZIntercept)) update = GRADIENT_OVERFLOW;
+    return update;
+  }
+
+  /** Writes the update `stage` computed for x (its coordinates in the state). */
+  protected commit(x: SparseVector): void {
+    if (this.candidatesValid) this.updateListing(x.indices, x.nnz);
+    else {
+      const s = this.s;
+      for (let k = 0; k < x.nnz; k++) {
+        const o = x.indices[k] * STRIDE;
+        s[o + Z] = this.nextZ[k];
+        s[o + N] = this.nextN[k];
+      }
+    }
+    this.zIntercept = this.nextZIntercept;
+    this.nIntercept = this.nextNIntercept;
     this.t++;
-    return eta;
   }
 
   intercept(): number {
@@ -288,33 +322,24 @@ export class Ftrl implements Learner {
   }
 
   /**
-   * `learnOne`'s update of the event's coordinates (derivative `d`, weights in `scratch`) when the
-   * candidates are kept: each updated coordinate is also listed unless its weight is 0 at t + 1,
-   * |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a weight stays 0 until z_j
-   * changes again, since λ1 does not fall as t grows (rounding included: a product with a
-   * non-negative factor is monotone), so most updates of a sparse model list nothing, and the
-   * bound is tested first, on the z_j just written, before `listed` is read.
+   * `commit` when the candidates are kept: each updated coordinate is also listed unless its
+   * weight is 0 at t + 1, |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
+   * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
+   * a product with a non-negative factor is monotone), so most updates of a sparse model list
+   * nothing, and the bound is tested first, on the z_j just written, before `listed` is read.
    */
-  private updateListing(idx: Int32Array, val: Float64Array, nnz: number, d: number): void {
+  private updateListing(idx: Int32Array, nnz: number): void {
     if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
     const listed = this.listed;
     const s = this.s;
-    const w = this.scratch;
-    const roots = this.roots;
-    const invAlpha = this.invAlpha;
     const pf = this.pf;
     const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
-      const g = d * val[k];
-      const n = s[o + N];
-      const nNew = n + g * g;
-      const wk = w[k];
-      // (the same arithmetic as the loop in `learnOne`)
-      const z = s[o + Z] + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      const z = this.nextZ[k];
       s[o + Z] = z;
-      s[o + N] = nNew;
+      s[o + N] = this.nextN[k];
       const bound = pf === null ? l1 : l1 * pf[j];
       if (z >= -bound && z <= bound) continue;
       if (listed[j] === 0) {

@@ -27,6 +27,20 @@ export interface Learner {
    * margin η computed before the update (the progressive-validation prediction).
    */
   learnOne(x: SparseVector, y: number, weight?: number): number;
+  /**
+   * Checks `learnOne(x, y, weight)` before it runs: `UPDATE_FINITE` when every quantity that update
+   * computes (margin, gradient, each coordinate's new state, the intercept's) is finite, else where
+   * the first one overflows (`MARGIN_OVERFLOW`, `GRADIENT_OVERFLOW`, or the position k ≥ 0 in x of
+   * the coordinate). Changes nothing learned (it may bring lazy penalties up to date, as a read does).
+   */
+  checkUpdate(x: SparseVector, y: number, weight?: number): number;
+  /** The margin η the last `checkUpdate` computed (valid when it did not return `MARGIN_OVERFLOW`). */
+  readonly checkedMargin: number;
+  /**
+   * Learns the event of the last `checkUpdate`, which found its update finite, with the update it
+   * computed (x unchanged since, nothing learned in between): `learnOne` without computing it again.
+   */
+  learnChecked(): void;
   /** The intercept. */
   intercept(): number;
   /** The coefficient of feature `index` now (penalties caught up). */
@@ -41,6 +55,13 @@ export interface Learner {
    */
   restore(state: LearnerState): void;
 }
+
+/** `checkUpdate`: the update is finite. */
+export const UPDATE_FINITE = -1;
+/** `checkUpdate`: the margin η = β0 + xᵀβ overflows. */
+export const MARGIN_OVERFLOW = -2;
+/** `checkUpdate`: the gradient, or the intercept's update, overflows. */
+export const GRADIENT_OVERFLOW = -3;
 
 /**
  * A learner's state: hyperparameters for checking, per-coordinate arrays as Float64Arrays (copies,

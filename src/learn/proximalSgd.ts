@@ -3,7 +3,8 @@ import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import type { Learner, LearnerState } from './learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { marginCheck, StagedLearner } from './staged.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
 import { defaultRates, type RateOptions } from './rates.js';
 
@@ -49,7 +50,7 @@ const LAST = 2;
 /** η_j = rate(Σg²_j), kept with the sum it comes from: catch-ups read it instead of a root. */
 const RATE = 3;
 
-export class ProximalSgd implements Learner {
+export class ProximalSgd extends StagedLearner implements Learner {
   readonly name: string;
   readonly family: Family;
   readonly lambda: number;
@@ -81,8 +82,16 @@ export class ProximalSgd implements Learner {
   private debt = new Float64Array(0);
   private b0 = 0;
   private g2Intercept = 0;
+  /** `stage`'s w_j, Σg²_j, η_j and debt after the update, parallel to the event's entries; and the intercept's. */
+  private nextW = new Float64Array(256);
+  private nextG2 = new Float64Array(256);
+  private nextRate = new Float64Array(256);
+  private nextDebt = new Float64Array(256);
+  private nextG2Intercept = 0;
+  private nextB0 = 0;
 
   constructor(name: string, options: ProximalSgdOptions) {
+    super();
     this.name = name;
     this.family = options.family;
     this.lambda = options.lambda;
@@ -115,7 +124,7 @@ export class ProximalSgd implements Learner {
     this.pf[j] = factor;
   }
 
-  private ensure(j: number): void {
+  protected ensure(j: number): void {
     if (j < this.dim) return;
     if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
     if (this.cumulative && j >= this.debt.length) this.debt = growFloat64(this.debt, j + 1);
@@ -178,40 +187,54 @@ export class ProximalSgd implements Learner {
     return this.loss.mean(this.marginOne(x));
   }
 
-  learnOne(x: SparseVector, y: number, weight = 1): number {
+  /**
+   * The update of (x, y, weight) into the `next*` buffers: the margin (`checkedMargin`), then each
+   * coordinate's w_j, Σg²_j, η_j and debt, and the intercept's. Nothing learned is written (the
+   * event's coordinates catch up their lazy penalties, which changes no weight). Returns
+   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
+   */
+  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
     const s = this.t + 1;
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
+    if (nnz > this.nextW.length) {
+      this.nextW = new Float64Array(nnz * 2);
+      this.nextG2 = new Float64Array(nnz * 2);
+      this.nextRate = new Float64Array(nnz * 2);
+      this.nextDebt = new Float64Array(nnz * 2);
+    }
     let eta = this.b0;
     // touch the event's coordinates first (see touchState); the sum only keeps the loads alive
     this.touched = touchState(this.s, STRIDE, LAST, idx, nnz, this.dim);
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
-      if (j >= this.dim) this.ensure(j);
-      this.catchUp(j, s - 1);
-      eta += this.s[j * STRIDE + W] * val[k];
+      if (j >= this.dim && grow) this.ensure(j);
+      if (j < this.dim) this.catchUp(j, s - 1);
+      eta += (j < this.dim ? this.s[j * STRIDE + W] : 0) * val[k];
     }
+    this.checkedMargin = eta;
     const d = weight * this.loss.derivative(eta, y);
+    let update = marginCheck(eta, d);
     const truncateNow = s % this.truncateEvery === 0;
     const st = this.s;
     const adagrad = this.schedule === 'adagrad';
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
+      const known = j < this.dim;
       const g = d * val[k];
-      const g2 = st[o + G2] + g * g;
-      st[o + G2] = g2;
+      const g2 = (known ? st[o + G2] : 0) + g * g;
       const r = adagrad ? this.eta0 / (this.delta + Math.sqrt(g2)) : this.eta0;
-      st[o + RATE] = r;
-      let w = st[o + W] - r * g;
+      let w = (known ? st[o + W] : 0) - r * g;
+      let debt = this.cumulative && known ? this.debt[j] : 0;
       if (truncateNow) {
-        const gravity = this.truncateEvery * r * (this.pf === null ? 1 : this.pf[j]);
+        const gravity = this.truncateEvery * r * (this.pf === null || j >= this.pf.length ? 1 : this.pf[j]);
         if (this.cumulative) {
           if (g2 > 0) {
-            cumulativeStep(w, this.debt[j], gravity * this.l1, gravity * this.l2, this.pair);
+            cumulativeStep(w, debt, gravity * this.l1, gravity * this.l2, this.pair);
             w = this.pair[0];
-            this.debt[j] = this.pair[1];
+            debt = this.pair[1];
           }
         } else if (w !== 0) {
           const a = gravity * this.l1;
@@ -225,13 +248,35 @@ export class ProximalSgd implements Learner {
           }
         }
       }
-      st[o + W] = w;
-      st[o + LAST] = s;
+      this.nextW[k] = w;
+      this.nextG2[k] = g2;
+      this.nextRate[k] = r;
+      this.nextDebt[k] = debt;
+      if (update === UPDATE_FINITE && !(Number.isFinite(w) && Number.isFinite(g2))) update = k;
     }
-    this.g2Intercept += d * d;
-    this.b0 -= this.rate(this.g2Intercept) * d;
+    this.nextG2Intercept = this.g2Intercept + d * d;
+    this.nextB0 = this.b0 - this.rate(this.nextG2Intercept) * d;
+    if (update === UPDATE_FINITE && !(Number.isFinite(this.nextG2Intercept) && Number.isFinite(this.nextB0)))
+      update = GRADIENT_OVERFLOW;
+    return update;
+  }
+
+  /** Writes the update `stage` computed for x (its coordinates in the state). */
+  protected commit(x: SparseVector): void {
+    const s = this.t + 1;
+    const st = this.s;
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      const o = j * STRIDE;
+      st[o + G2] = this.nextG2[k];
+      st[o + RATE] = this.nextRate[k];
+      st[o + W] = this.nextW[k];
+      st[o + LAST] = s;
+      if (this.cumulative) this.debt[j] = this.nextDebt[k];
+    }
+    this.g2Intercept = this.nextG2Intercept;
+    this.b0 = this.nextB0;
     this.t = s;
-    return eta;
   }
 
   intercept(): number {

@@ -46,6 +46,25 @@ export class ProgressiveMetrics {
     return loss;
   }
 
+  /** True when `update(mean, label, weight)` would keep its loss and every running sum finite. */
+  admits(mean: number, label: number, weight = 1): boolean {
+    if (!Number.isFinite(mean)) return false;
+    let loss: number;
+    if (this.family === 'binomial') {
+      const p = Math.min(Math.max(mean, 1e-15), 1 - 1e-15);
+      loss = label === 1 ? -Math.log(p) : -Math.log1p(-p);
+    } else {
+      const r = label - mean;
+      loss = r * r;
+      if (!Number.isFinite(this.sumAbs + weight * Math.abs(r))) return false;
+    }
+    return (
+      Number.isFinite(this.sumSq + weight * (label - mean) * (label - mean)) &&
+      Number.isFinite(this.sumLoss + weight * loss) &&
+      Number.isFinite(this.weight + weight)
+    );
+  }
+
   /**
    * `update` with the loss already known (what `update` returned for this mean and label, e.g. a
    * model's own metrics): the same sums, without computing the loss again.

@@ -1,6 +1,6 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
-import { copySparse, SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { copySparse, growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import {
@@ -9,7 +9,7 @@ import {
   type LearnerName,
   type PenalizedLearner,
 } from '../learn/factory.js';
-import type { LearnerState } from '../learn/learner.js';
+import { GRADIENT_OVERFLOW, UPDATE_FINITE, type LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
 import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
 import type { Standardize } from '../solve/problem.js';
@@ -139,6 +139,24 @@ export function orderByMagnitude(values: Float64Array): number[] {
   return order.sort((a, b) => (magnitude[b] > magnitude[a] ? 1 : magnitude[b] < magnitude[a] ? -1 : 0));
 }
 
+/** A number as a reason shows it: `1e200`, not `1e+200`. */
+function formatValue(v: number): string {
+  return String(v).replace('e+', 'e');
+}
+
+/** 1st, 2nd, 3rd, 4th ... */
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** Copies a sparse vector into a reused buffer. */
+function copyInto(x: SparseVector, out: SparseBuffer): void {
+  out.clear();
+  for (let k = 0; k < x.nnz; k++) out.push(x.indices[k], x.values[k]);
+}
+
 /** A labelled event of the warm-up, its features raw (scaled when it is learned at the end). */
 type Pending = WarmupEvent;
 
@@ -196,6 +214,11 @@ export class OnlineModel {
   private centeredCount = 0;
   /** Per column: 1 when centred, 2 while `centre` merges an event in which it is present. */
   private centredMark = new Uint8Array(0);
+  /** The columns the last `trackNumeric` centred (`justCentred` of them), for `untrackNumeric`. */
+  private lastCentred = new Int32Array(16);
+  private justCentred = 0;
+  /** The raw features of the labelled event being processed (reused). */
+  private readonly raw = new SparseBuffer(64);
   /** The learner's input when columns are centred (reused). */
   private readonly centredInput = new SparseBuffer(64);
   /** The divisors of the event being processed (`scaleEvent`). */
@@ -269,6 +292,14 @@ export class OnlineModel {
   private warmupLength(): number {
     const label = this.labelWarmup();
     return this.lambdaSetting === 'auto' ? Math.max(label, 1) : label;
+  }
+
+  /** True when the warm-up will have gathered what it needs with one more labelled event (label y). */
+  private completesWarmup(y: number): boolean {
+    const n = this.pending!.length + 1;
+    if (this.lambdaSetting !== 'auto') return n >= this.warmupLength();
+    const positives = this.pendingPositives + (y === 1 ? 1 : 0);
+    return n >= this.warmupLength() && enoughForLambda(n, positives, this.family === 'binomial');
   }
 
   /** True when the warm-up has gathered what it needs. */
@@ -347,8 +378,7 @@ export class OnlineModel {
     if (this.labelWarmup() > 0) this.fixLabelScale(p);
     this.provisionalLambda = this.autoLambdaNow();
     const learner = this.makeLearner(this.provisionalLambda);
-    for (const e of p)
-      learner.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+    this.learnPending(learner, p);
     this.provisional = learner;
   }
 
@@ -369,6 +399,7 @@ export class OnlineModel {
    * input at about 4 entries per non-zero of an average event.
    */
   private trackNumeric(x: SparseVector): void {
+    this.justCentred = 0;
     // (no column is numeric while every value observed was 1)
     if (!this.scaler.hasNumeric) return;
     for (let k = 0; k < x.nnz; k++) {
@@ -377,8 +408,22 @@ export class OnlineModel {
         (j >= this.centredMark.length || this.centredMark[j] === 0) &&
         this.scaler.isNumeric(j) &&
         this.scaler.presentFraction(j) >= 0.25
-      )
+      ) {
         this.addCentred(j);
+        this.justCentred++;
+      }
+    }
+  }
+
+  /** Takes back the columns the last `trackNumeric` centred (its event was rejected). */
+  private untrackNumeric(): void {
+    for (; this.justCentred > 0; this.justCentred--) {
+      // (they are the event's columns: few, so a search per column is cheap)
+      const j = this.lastCentred[this.justCentred - 1];
+      const at = this.centered.subarray(0, this.centeredCount).indexOf(j);
+      this.centered.copyWithin(at, at + 1, this.centeredCount);
+      this.centeredCount--;
+      this.centredMark[j] = 0;
     }
   }
 
@@ -403,6 +448,9 @@ export class OnlineModel {
     }
     this.centered[i] = j;
     this.centeredCount = n + 1;
+    if (this.lastCentred.length === this.justCentred)
+      this.lastCentred = growInt32(this.lastCentred, this.justCentred + 1);
+    this.lastCentred[this.justCentred] = j;
   }
 
   /** The running mean of column j on the learner's scale (mean_j / s_j; 0 when s_j is 0). */
@@ -421,11 +469,10 @@ export class OnlineModel {
     return this.scales;
   }
 
-  /** A labelled event's `scaler.observe` and then `scaleEvent`, in one pass. */
-  private observeAndScale(x: SparseBuffer, weight: number): Float64Array | null {
+  /** The reused divisors' buffer for an event of nnz columns (null without standardization). */
+  private scalesFor(nnz: number): Float64Array | null {
     if (this.standardize === false) return null;
-    if (this.scales.length < x.nnz) this.scales = new Float64Array(2 * x.nnz);
-    this.scaler.observeAndScale(x, weight, this.standardize === 'auto', this.scales);
+    if (this.scales.length < nnz) this.scales = new Float64Array(2 * nnz);
     return this.scales;
   }
 
@@ -472,17 +519,6 @@ export class OnlineModel {
     return offset;
   }
 
-  /** Learns a scaled event; returns the mean prediction made before (throws if the learner diverged). */
-  private learnWith(learner: PenalizedLearner, x: SparseVector, y: number, weight: number): number {
-    const margin = learner.learnOne(x, (y - this.labelCenter) / this.labelScale, weight);
-    if (!Number.isFinite(margin)) {
-      throw new NumericError(
-        `the ${this.learnerName} learner diverged at event ${this.learned + 1} (margin ${margin}): lower its learning rate (ftrl.alpha or rates.eta0)`,
-      );
-    }
-    return lossFor(this.family).mean(margin * this.labelScale + this.labelCenter);
-  }
-
   /**
    * Sees every accepted event's features before they are scaled (raw values, as a batch fit on the
    * same events would see them): the refit window records labelled ones, a refit-served model
@@ -519,39 +555,140 @@ export class OnlineModel {
     if (rejected !== null) return setOutcome(out, rejected, false, NaN, NaN);
     const weight = event.weight ?? 1;
     const y = event.label;
-    if (this.rawObserver !== null) this.rawObserver(x, y, weight);
     if (y === undefined) {
+      if (this.rawObserver !== null) this.rawObserver(x, y, weight);
       const scales = this.scaleEvent(x);
       this.scored++;
       return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
     }
-    const pending = this.pending;
-    // the raw features before scaling (the warm-up keeps them)
-    const raw = pending !== null ? copySparse(x) : null;
-    const scales = this.observeAndScale(x, weight);
+    // Everything this event would compute is checked before anything keeps it (see `overflow`).
+    const raw = this.raw;
+    copyInto(x, raw);
+    // observed and scaled in one pass (a column's divisor from the statistics just updated)
+    const scales = this.scalesFor(x.nnz);
+    if (scales !== null) {
+      const bad = this.scaler.observeFinite(x, weight, { auto: this.standardize === 'auto', scales });
+      if (bad >= 0) return setOutcome(out, this.varianceOverflow(raw, bad, weight), false, NaN, NaN);
+    }
     if (this.centering) this.trackNumeric(x);
-    let prediction: number;
+    const pending = this.pending;
+    const learner = pending !== null ? this.provisional : this.learner;
+    // (first: the trial centres events into the buffer `input` is a view on)
+    let update = UPDATE_FINITE;
+    try {
+      if (pending !== null && (learner === null || this.completesWarmup(y)))
+        update = this.checkWarmup(raw, y, weight);
+    } catch (e) {
+      this.untrackNumeric();
+      if (this.standardize !== false) this.scaler.undo(x);
+      throw e;
+    }
+    const input = learner !== null ? this.centre(x, scales) : x;
+    const target = (y - this.labelCenter) / this.labelScale;
+    if (learner !== null) {
+      const own = learner.checkUpdate(input, target, weight);
+      if (update === UPDATE_FINITE) update = own;
+    }
+    const prediction =
+      learner !== null
+        ? lossFor(this.family).mean(learner.checkedMargin * this.labelScale + this.labelCenter)
+        : this.warmupPrediction();
+    const admitted = update === UPDATE_FINITE && this.metrics.admits(prediction, y, weight);
+    if (!admitted) {
+      this.untrackNumeric();
+      if (this.standardize !== false) this.scaler.undo(x);
+      const reason = this.overflow(learner, input, raw, target, y, weight, update, prediction);
+      return setOutcome(out, reason, false, NaN, NaN);
+    }
+    if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
+    if (learner !== null) learner.learnChecked();
     if (pending !== null) {
-      const provisional = this.provisional;
-      prediction =
-        provisional !== null
-          ? this.learnWith(provisional, this.centre(x, scales), y, weight)
-          : this.warmupPrediction();
-      pending.push({ x: raw!, y, weight });
+      pending.push({ x: copySparse(raw), y, weight });
       if (y === 1) this.pendingPositives++;
       if (
-        provisional === null &&
+        learner === null &&
         this.lambdaSetting === 'auto' &&
         pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
       )
         this.startProvisional();
       if (this.warmupDone()) this.finishWarmup();
-    } else {
-      prediction = this.learnWith(this.learner!, this.centre(x, scales), y, weight);
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
     setOutcome(out, null, true, prediction, loss);
+  }
+
+  /**
+   * Why a labelled event is rejected when its update or its loss would not be finite: the reason
+   * names the event's largest number (on the learner's scale: the label, the weight or a feature)
+   * and what it makes infinite. When the learner's own weights on the event are larger still, the
+   * event is ordinary and the learner has diverged: that throws (nothing of the event was kept).
+   */
+  private overflow(
+    learner: PenalizedLearner | null,
+    input: SparseVector,
+    raw: SparseVector,
+    target: number,
+    y: number,
+    weight: number,
+    update: number,
+    prediction: number,
+  ): string {
+    let named = `weight ${formatValue(weight)}`;
+    let largest = Math.abs(weight);
+    if (this.family === 'gaussian' && Math.abs(target) > largest) {
+      named = `label ${formatValue(y)}`;
+      largest = Math.abs(target);
+    }
+    for (let k = 0; k < raw.nnz; k++) {
+      if (Math.abs(input.values[k]) > largest) {
+        named = this.featureValue(raw, k);
+        largest = Math.abs(input.values[k]);
+      }
+    }
+    if (learner !== null) this.checkDiverged(learner, input, largest);
+    const loss = this.family === 'gaussian' ? 'squared error' : 'weighted log loss';
+    if (!Number.isFinite(prediction)) return `numeric overflow: ${named} makes the prediction infinite`;
+    if (!this.metrics.admits(prediction, y, weight))
+      return `numeric overflow: ${named} makes the ${loss} infinite`;
+    return `numeric overflow: ${named} makes the ${this.learnerName} update infinite`;
+  }
+
+  /**
+   * Throws when the learner's own weights on an event whose update overflows are larger than the
+   * event's largest number (`largest`, on the learner's scale): the event is ordinary, the learner
+   * has diverged (its learning rate is far too high). Nothing of the event has been kept.
+   */
+  private checkDiverged(learner: PenalizedLearner, input: SparseVector, largest: number): void {
+    let model = Math.abs(learner.intercept());
+    for (let k = 0; k < input.nnz; k++)
+      model = Math.max(model, Math.abs(learner.coefficient(input.indices[k])));
+    if (model <= largest) return;
+    const rate = this.learnerName === 'ftrl' ? 'ftrl.alpha' : 'rates.eta0';
+    throw new NumericError(
+      `the ${this.learnerName} learner diverged at the ${ordinal(this.learned + 1)} event it learns from: its weights (up to ${formatValue(model)}) make an ordinary event's update overflow; lower its learning rate (${rate})`,
+    );
+  }
+
+  /** The largest number of an event on the learner's scale: its weight, its label (gaussian), a feature. */
+  private largestOf(input: SparseVector, target: number, weight: number): number {
+    let largest = Math.max(Math.abs(weight), this.family === 'gaussian' ? Math.abs(target) : 0);
+    for (let k = 0; k < input.nnz; k++) largest = Math.max(largest, Math.abs(input.values[k]));
+    return largest;
+  }
+
+  /** Why `observeFinite` refused an event: the column at position k of x overflowed (x.nnz: the total weight). */
+  private varianceOverflow(x: SparseVector, k: number, weight: number): string {
+    if (k === x.nnz) return `numeric overflow: weight ${formatValue(weight)} makes the total weight infinite`;
+    const name = this.featurizer.nameOf(x.indices[k]);
+    return Math.abs(weight) > Math.abs(x.values[k])
+      ? `numeric overflow: weight ${formatValue(weight)} makes the running variance of ${name} infinite`
+      : `numeric overflow: ${this.featureValue(x, k)} makes its running variance infinite`;
+  }
+
+  /** `feature NAME = VALUE` for the k-th entry of a featurized event. */
+  private featureValue(x: SparseVector, k: number): string {
+    return `feature ${this.featurizer.nameOf(x.indices[k])} = ${formatValue(x.values[k])}`;
   }
 
   /**
@@ -591,8 +728,54 @@ export class OnlineModel {
     this.pendingPositives = 0;
     this.provisional = null;
     this.provisionalLambda = 0;
+    this.learnPending(this.learner!, p);
+  }
+
+  /**
+   * Learns the warm-up's events, scaled and centred as of now. Their updates were checked when a
+   * learner started on them (`checkWarmup`); one that would still overflow (a snapshot's learner,
+   * at a λ chosen mid-warm-up) is left out of this learner, which stays finite. True when none was.
+   * `trial`: stop at the first such event (false), or throw if the learner diverged there.
+   */
+  private learnPending(learner: PenalizedLearner, p: readonly Pending[], trial = false): boolean {
+    let finite = true;
     for (const e of p) {
-      this.learner!.learnOne(this.centredNow(e.x), (e.y - this.labelCenter) / this.labelScale, e.weight);
+      const x = this.centredNow(e.x);
+      const y = (e.y - this.labelCenter) / this.labelScale;
+      if (learner.checkUpdate(x, y, e.weight) === UPDATE_FINITE) learner.learnChecked();
+      else if (trial) {
+        this.checkDiverged(learner, x, this.largestOf(x, y, e.weight));
+        return false;
+      } else finite = false;
+    }
+    return finite;
+  }
+
+  /**
+   * During the warm-up: the check of a labelled event that starts a learner (or would, before any
+   * has started): that learner started now, on the warm-up's events and this one, as
+   * `startProvisional` or `finishWarmup` would start it. UPDATE_FINITE, or GRADIENT_OVERFLOW when
+   * an update overflows or the label transform or λ is not finite. Changes nothing.
+   */
+  private checkWarmup(raw: SparseVector, y: number, weight: number): number {
+    const p = this.pending!;
+    const { labelCenter, labelScale, pendingPositives } = this;
+    p.push({ x: raw, y, weight });
+    if (y === 1) this.pendingPositives++;
+    try {
+      if (this.labelWarmup() > 0) this.fixLabelScale(p);
+      const lambda =
+        this.lambdaSetting !== 'auto'
+          ? this.lambdaSetting
+          : this.warmupDone()
+            ? this.autoLambdaFinal()
+            : this.autoLambdaNow();
+      if (!Number.isFinite(lambda) || !Number.isFinite(this.labelCenter) || !Number.isFinite(this.labelScale))
+        return GRADIENT_OVERFLOW;
+      return this.learnPending(this.makeLearner(lambda), p, true) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+    } finally {
+      p.pop();
+      Object.assign(this, { labelCenter, labelScale, pendingPositives });
     }
   }
 

@@ -2,6 +2,7 @@ import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
 import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
+import { NumericError } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
@@ -44,6 +45,15 @@ export function learn(model: OnlineModel, options: LearnOptions): OperatorFuncti
         filter((b): b is LearnedBatch => b !== null),
       );
     });
+}
+
+/** A learner's error, with the record it was learning (its line, or its offset). */
+function atPosition(e: NumericError, p: RecordPosition): NumericError {
+  const where =
+    p.partition === undefined
+      ? `line ${p.offset} of ${p.source}`
+      : `offset ${p.offset} of ${p.source} partition ${p.partition}`;
+  return new NumericError(`${where}: ${e.message}`, { cause: e });
 }
 
 /**
@@ -124,7 +134,11 @@ export class LearnedBatchBuilder {
     const outcome = this.outcome;
     for (let i = 0; i < n; i++) {
       const event = batch.events[i];
-      model.processInto(event, outcome);
+      try {
+        model.processInto(event, outcome);
+      } catch (e) {
+        throw e instanceof NumericError ? atPosition(e, batch.positions[i]) : e;
+      }
       if (outcome.rejected !== null) {
         this.rejected++;
         deadLetters.deadLetter({

@@ -1,0 +1,187 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
+
+/**
+ * One extreme but finite number in the middle of a file (line 1,501 of 3,000): the run goes on,
+ * the line is dead-lettered naming the number, and the outputs are those of the file without it.
+ */
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-overflow-'));
+const BAD = 1501;
+
+/** 3,000 events; line BAD with `bad` spliced into its JSON text (`"label":1e200`, ...). */
+function lines(family: 'gaussian' | 'binomial', bad: (e: Record<string, unknown>) => void): string[] {
+  const rng = new Rng(11);
+  return Array.from({ length: 3000 }, (_, i) => {
+    const x1 = 4 * rng.next() - 2;
+    const x2 = 10 * rng.next();
+    const eta = 0.8 * x1 - 0.3 * x2 + 1.5 + 0.5 * rng.normal();
+    const label = family === 'gaussian' ? eta : rng.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    const e: Record<string, unknown> = { label, features: { x1, x2, c: rng.next() < 0.3 ? 'a' : 'b' } };
+    if (i + 1 === BAD) bad(e);
+    return JSON.stringify(e).replace(/"(1e\d+)"/, '$1');
+  });
+}
+
+/** Models, alerts and summary of a replay, without timing fields and the counts of records read. */
+function outputs(out: string): unknown {
+  const drop = new Set(['createdAt', 'refitMs', 'solveMs', 'seconds', 'eventsPerSecond', 'totalMs', 'ms']);
+  // what was read differs by the line; so do the checkpoints' bytes (they record input positions)
+  for (const k of ['input', 'records', 'rejected', 'rejectRate', 'rejectedByReason', 'resume', 'bytes'])
+    drop.add(k);
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(strip)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (drop.has(k) ? [] : [[k, strip(x)]])))
+        : v;
+  const read = (f: string) =>
+    readFileSync(join(out, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => strip(JSON.parse(l)));
+  return { models: read('models.jsonl'), alerts: read('alerts.jsonl'), summary: read('summary.json') };
+}
+
+interface DeadLetter {
+  line: number;
+  reason: string;
+}
+const deadLetters = (out: string) =>
+  readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as DeadLetter);
+const summaryOf = (out: string) =>
+  JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    events: number;
+    rejectedByReason: Record<string, number>;
+    resume?: { fromLine: number; previousRunComplete: boolean };
+  };
+
+/** The file with line BAD, and the same file without it. */
+function files(dir: string, family: 'gaussian' | 'binomial', bad: (e: Record<string, unknown>) => void) {
+  const all = lines(family, bad);
+  const input = join(dir, 'events.jsonl');
+  const without = join(dir, 'without.jsonl');
+  writeFileSync(input, `${all.join('\n')}\n`);
+  writeFileSync(without, `${all.filter((_, i) => i + 1 !== BAD).join('\n')}\n`);
+  return { input, without, line: all[BAD - 1] };
+}
+
+describe('an extreme but finite number does not kill a run', () => {
+  const cases: Array<
+    [string, 'gaussian' | 'binomial', (e: Record<string, unknown>) => void, string[], string]
+  > = [
+    [
+      '"label":1e200, gaussian',
+      'gaussian',
+      (e) => (e.label = '1e200'),
+      [],
+      'numeric overflow: label 1e200 makes the squared error infinite',
+    ],
+    [
+      '"weight":1e300, binomial',
+      'binomial',
+      (e) => (e.weight = '1e300'),
+      [],
+      'numeric overflow: weight 1e300 makes the ftrl update infinite',
+    ],
+    [
+      'a feature of 1e200, --no-standardize',
+      'gaussian',
+      (e) => ((e.features as Record<string, unknown>).x2 = '1e200'),
+      ['--no-standardize'],
+      'numeric overflow: feature x2 = 1e200 makes the squared error infinite',
+    ],
+    [
+      'a feature of 1e200, fobos',
+      'gaussian',
+      (e) => ((e.features as Record<string, unknown>).x2 = '1e200'),
+      ['--learner', 'fobos'],
+      'numeric overflow: feature x2 = 1e200 makes its running variance infinite',
+    ],
+  ];
+  for (const [what, family, bad, flags, reason] of cases) {
+    it(`${what}: the line is dead-lettered with the reason, the run completes with the models of the file without it`, async () => {
+      const dir = tmp();
+      const { input, without, line } = files(dir, family, bad);
+      expect(line).toMatch(/1e[23]00/);
+      const replay = (file: string, out: string) =>
+        runCli(['replay', '--input', file, '--family', family, ...flags, '--out', join(dir, out)]);
+      const r = await replay(input, 'o');
+      expect(r.code, r.stderr).toBe(0);
+      expect(deadLetters(join(dir, 'o'))).toEqual([expect.objectContaining({ line: BAD, reason })]);
+      const summary = summaryOf(join(dir, 'o'));
+      expect(summary.events).toBe(2999);
+      expect(Object.values(summary.rejectedByReason)).toEqual([1]);
+      expect(Object.keys(summary.rejectedByReason)[0]).toMatch(/^numeric overflow: /);
+      expect((await replay(without, 'w')).code).toBe(0);
+      expect(outputs(join(dir, 'o'))).toEqual(outputs(join(dir, 'w')));
+    });
+  }
+
+  it('with --state: the run completes past the line, a second run has nothing left to learn', async () => {
+    const dir = tmp();
+    const { input, without } = files(dir, 'gaussian', (e) => (e.label = '1e200'));
+    const config = join(dir, 'state.json');
+    writeFileSync(config, JSON.stringify({ state: { everyEvents: 500 } }));
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'gaussian', '--config', config, '--state', state];
+    const first = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(deadLetters(join(dir, 'o'))).toEqual([expect.objectContaining({ line: BAD })]);
+    const clean = ['replay', '--input', without, '--family', 'gaussian', '--config', config];
+    expect((await runCli([...clean, '--state', join(dir, 'state-w'), '--out', join(dir, 'w')])).code).toBe(0);
+    expect(outputs(join(dir, 'o'))).toEqual(outputs(join(dir, 'w')));
+    const again = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/nothing left to learn/);
+    expect(summaryOf(join(dir, 'o')).resume).toEqual({ fromLine: 3000, previousRunComplete: true });
+  });
+
+  it('run over files (the same engine): the line is dead-lettered, the run completes', async () => {
+    const dir = tmp();
+    const { input } = files(dir, 'binomial', (e) => (e.weight = '1e300'));
+    const config = join(dir, 'run.json');
+    const out = join(dir, 'o');
+    writeFileSync(config, JSON.stringify({ model: { family: 'binomial' }, replay: { input, out } }));
+    const r = await runCli(['run', '--config', config]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(deadLetters(out)).toEqual([
+      expect.objectContaining({
+        line: BAD,
+        reason: 'numeric overflow: weight 1e300 makes the ftrl update infinite',
+      }),
+    ]);
+    expect(summaryOf(out).events).toBe(2999);
+  });
+
+  it('a learner that diverges on ordinary lines (learning rate far too high) fails naming the line it was learning', async () => {
+    const dir = tmp();
+    const { without } = files(dir, 'gaussian', () => undefined);
+    const config = join(dir, 'fobos.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'gaussian', learner: 'fobos', rates: { schedule: 'constant', eta0: 5 } },
+      }),
+    );
+    const r = await runCli(['replay', '--input', without, '--config', config, '--out', join(dir, 'o')]);
+    expect(r.code).toBe(1);
+    const m =
+      /^l1stream: line (\d+) of .*without\.jsonl: the fobos learner diverged at the (\d+)\w\w event it learns from: its weights \(up to [0-9.e]+\) make an ordinary event's update overflow; lower its learning rate \(rates\.eta0\)\n$/.exec(
+        r.stderr,
+      );
+    expect(m, r.stderr).not.toBeNull();
+    // no line was rejected before: the line is the event's ordinal
+    expect(m![1]).toBe(m![2]);
+    expect(deadLetters(join(dir, 'o'))).toEqual([]);
+  });
+});
