@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
+import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
@@ -83,7 +84,7 @@ const options = {
 export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = JSON.parse(withoutBom(await readFile(file, 'utf8')));
   } catch (err) {
     throw new UsageError(`--penalty-factors: cannot read ${file} as JSON: ${(err as Error).message}`);
   }

@@ -3,6 +3,7 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { withoutBom } from '../core/bom.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 
 /** Where a command writes: data to `stdout` (or files), diagnostics and progress to `stderr`. */
@@ -194,6 +195,27 @@ export async function writeOutputFile(flag: string, path: string, text: string):
   }
 }
 
+/** Streams watched by `tolerateClosedPipe`, and those whose reader went away. */
+const watchedPipes = new WeakSet<NodeJS.WritableStream>();
+const closedPipes = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Lets the reader of `stream` go away (`l1stream score ... | head -3`): EPIPE then marks the stream
+ * closed (`pipeClosed`) instead of crashing the process, and the command stops writing to it. Any
+ * other error on the stream is thrown, as without a listener.
+ */
+export function tolerateClosedPipe(stream: NodeJS.WritableStream): void {
+  if (watchedPipes.has(stream)) return;
+  watchedPipes.add(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closedPipes.add(stream);
+  });
+}
+
+/** True once the reader of a stream watched by `tolerateClosedPipe` has gone away. */
+export const pipeClosed = (stream: NodeJS.WritableStream): boolean => closedPipes.has(stream);
+
 /** Maps an error to the exit code and message of docs/conventions.md ("Command line"). */
 export function reportError(err: unknown, io: CliIO, usage?: string): number {
   if (err instanceof PathError) {
@@ -225,7 +247,7 @@ export function reportError(err: unknown, io: CliIO, usage?: string): number {
 export async function readJsonConfig(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = withoutBom(await readFile(path, 'utf8'));
   } catch (err) {
     throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { processIO, reportError, UsageError, type CliIO } from './io.js';
+import { processIO, reportError, tolerateClosedPipe, UsageError, type CliIO } from './io.js';
 
 export type { Command } from './command.js';
 
@@ -44,6 +44,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     io.stdout.write(`${command.usage}\n`);
     return 0;
   }
+  // `l1stream ... | head`: a reader that has all it wants is no error
+  tolerateClosedPipe(io.stdout);
   try {
     return await command.run(rest, io);
   } catch (err) {

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-papercuts-'));
+
+/** `n` churn-like events: a number, a text field and a boolean, with a label (seeded). */
+function churn(n: number): Array<{ label: number; features: Record<string, number | string | boolean> }> {
+  let s = 11;
+  const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return Array.from({ length: n }, () => {
+    const plan = r() < 0.5 ? 'basic' : 'pro';
+    const discount = r() < 0.3;
+    const tenure = Math.floor(r() * 60);
+    const eta = 0.5 - 0.04 * tenure + (plan === 'pro' ? -0.5 : 0.3) + (discount ? -0.4 : 0);
+    const label = r() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+    return { label, features: { tenure, plan, has_discount: discount } };
+  });
+}
+
+const jsonl = (events: readonly object[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+
+/** The same file name in two directories, one with a byte-order mark: fit names its model by the file. */
+function withAndWithoutBom(name: string, text: string): [string, string] {
+  const dir = tmp();
+  mkdirSync(join(dir, 'plain'));
+  mkdirSync(join(dir, 'bom'));
+  writeFileSync(join(dir, 'plain', name), text);
+  writeFileSync(join(dir, 'bom', name), `\uFEFF${text}`);
+  return [join(dir, 'plain', name), join(dir, 'bom', name)];
+}
+
+const withoutTimes = (json: string) => json.replace(/"createdAt": ?"[^"]*"/g, '');
+
+describe('a byte-order mark is read past by every command, as by replay', () => {
+  it('fit and path on JSON lines and CSV, score on events and on a model file', async () => {
+    const events = churn(300);
+    const csv = `tenure,plan,has_discount,churn\n${events
+      .map((e) => `${e.features.tenure},${e.features.plan},${e.features.has_discount ? 1 : 0},${e.label}`)
+      .join('\n')}\n`;
+    for (const [name, text, target] of [
+      ['churn.jsonl', jsonl(events), 'label'],
+      ['churn.csv', csv, 'churn'],
+    ] as const) {
+      const [plain, bom] = withAndWithoutBom(name, text);
+      for (const command of [
+        ['fit', '--lambda', '0.01'],
+        ['path', '--nlambda', '20'],
+      ]) {
+        const args = [...command, '--target', target, '--family', 'binomial'];
+        const a = await runCli([...args, '--input', plain]);
+        const b = await runCli([...args, '--input', bom]);
+        expect(b.stderr, `${command[0]} ${name}`).toBe(a.stderr);
+        expect(b.code, `${command[0]} ${name}: ${b.stderr}`).toBe(0);
+        expect(withoutTimes(b.stdout), `${command[0]} ${name}`).toBe(withoutTimes(a.stdout));
+      }
+    }
+    const [plainEvents, bomEvents] = withAndWithoutBom('events.jsonl', jsonl(events));
+    const fit = await runCli(['fit', '--input', plainEvents, '--target', 'label', '--family', 'binomial']);
+    const [plainModel, bomModel] = withAndWithoutBom('model.json', fit.stdout);
+    const a = await runCli(['score', '--model', plainModel, '--input', plainEvents]);
+    const b = await runCli(['score', '--model', bomModel, '--input', bomEvents]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).not.toContain('"error"');
+    expect(b.stdout).toBe(a.stdout);
+    expect(b.stderr).toBe(a.stderr);
+  });
+
+  it('a --config file with a byte-order mark', async () => {
+    const [, bomEvents] = withAndWithoutBom('events.jsonl', jsonl(churn(200)));
+    const [, config] = withAndWithoutBom('config.json', JSON.stringify({ model: { family: 'binomial' } }));
+    const r = await runCli(['replay', '--input', bomEvents, '--config', config, '--out', join(tmp(), 'o')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/200 events learned, 0 scored, 0 rejected/);
+  });
+});
+
+describe('a reader that stops early (| head) ends the output quietly', () => {
+  it('score | head -3: exit 0, no EPIPE and no stack (the built command line)', async () => {
+    const dir = tmp();
+    const events = churn(400);
+    const input = join(dir, 'events.jsonl');
+    // far more output than a pipe holds, so writes go on after the reader has gone
+    writeFileSync(input, jsonl(Array.from({ length: 100 }, () => events).flat()));
+    const model = join(dir, 'model.json');
+    const fit = await runCli([
+      'fit',
+      '--input',
+      input,
+      '--target',
+      'label',
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+      '--output',
+      model,
+    ]);
+    expect(fit.code, fit.stderr).toBe(0);
+    const child = spawn(process.execPath, ['bin/l1stream.js', 'score', '--model', model, '--input', input], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      // as head -3 does: close the pipe once three lines are in
+      if (stdout.split('\n').length > 3) child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(stdout.split('\n').length).toBeGreaterThan(3);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
