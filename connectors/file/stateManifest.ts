@@ -111,7 +111,9 @@ export class StateManifest {
     let entries: string[] | null = null;
     try {
       if (!statSync(dir).isDirectory())
-        throw new StateDirectoryRefused(`--state ${dir} is not a directory: ${fix(dir)}`);
+        throw new StateDirectoryRefused(
+          `--state ${dir} is a file, not a directory: give a directory for the checkpoints (a new one, or that of an earlier replay of this input)`,
+        );
       entries = readdirSync(dir);
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;

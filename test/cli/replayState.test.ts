@@ -95,7 +95,10 @@ describe('replay --state DIR', () => {
     writeFileSync(file, 'x');
     const notDir = await runCli([...base, '--state', file]);
     expect(notDir.code).toBe(2);
-    expect(notDir.stderr).toMatch(/--state .*afile is not a directory/);
+    expect(notDir.stderr).toMatch(/--state .*afile is a file, not a directory: give a directory/);
+    // never a hint to delete what may be the user's data file
+    expect(notDir.stderr).not.toMatch(/delete/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
   it('a completed run resumed learns nothing and writes no output again; the summary says so', async () => {
