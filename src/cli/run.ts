@@ -39,7 +39,8 @@ section): it pays when a core is free. Several instances in one group need
 "model": { "keyBy": "key" } and events keyed by model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
 hand is finished, every model that learned since its last snapshot publishes one, a last
 checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
-seconds exits with code 1 (Kafka: the state is that of the last checkpoint).
+seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
+kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
 
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
 and /readyz on that port while it runs.`;
@@ -130,10 +131,28 @@ async function runKafka(
   io: CliIO,
   shutdownMs: number,
 ): Promise<number> {
-  const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
+  const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
-  if (kc.engineThread === 'worker') return runKafkaWorker(config, doc, io, shutdownMs, logger);
+  try {
+    return kc.engineThread === 'worker'
+      ? await runKafkaWorker(config, doc, io, shutdownMs, logger)
+      : await runKafkaMain(config, io, shutdownMs, logger);
+  } catch (err) {
+    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers, exit 1
+    throw brokersUnreachableError(err, kc.brokers) ?? err;
+  }
+}
+
+/** `kafka.engineThread: "main"`: kafkajs and the engine on this thread. */
+async function runKafkaMain(
+  config: EngineConfig,
+  io: CliIO,
+  shutdownMs: number,
+  logger: Logger<never>,
+): Promise<number> {
+  const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
+  const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
   const ops = await startOps(config, logger, () => lagOf(consumer));
   try {

@@ -121,3 +121,32 @@ describe('a reader that stops early (| head) ends the output quietly', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('run with a Kafka broker that does not answer', () => {
+  it('fails with one line naming kafka.brokers, exit 1, no internal error or stack (the built command line)', async () => {
+    const dir = tmp();
+    const config = join(dir, 'kafka.json');
+    // nothing listens on port 1: kafkajs retries (about a minute; seconds under vitest's NODE_ENV=test), then the run fails
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial' },
+        kafka: { brokers: ['127.0.0.1:1'], topics: ['events'] },
+      }),
+    );
+    const child = spawn(process.execPath, ['bin/l1stream.js', 'run', '--config', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(code).toBe(1);
+    // kafkajs logs each attempt (JSON); what l1stream says is one line
+    const ours = stderr.split('\n').filter((l) => l !== '' && !l.includes('"logger":"kafkajs"'));
+    expect(ours).toEqual([
+      'l1stream: no Kafka broker of kafka.brokers ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
+        "after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running",
+    ]);
+  }, 180_000);
+});
