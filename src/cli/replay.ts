@@ -57,13 +57,23 @@ ${replayFlagsUsage}
 /** The replay's flags: the engine's, and --report. */
 const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
 
-/** Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json). */
+/** How a command names itself and its state directory in what it says (`run`: `state.dir`). */
+export interface ReplayNames {
+  readonly command: string;
+  readonly state: string;
+}
+
+/**
+ * Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json).
+ * `names` are those of the command that runs it (`replay` and `--state` unless given).
+ */
 export async function replay(
   config: EngineConfig,
   out: string,
   io: CliIO,
   progress?: boolean,
   hooks?: { readonly observer?: EngineObserver; readonly engine?: (engine: Engine) => void },
+  names: ReplayNames = { command: 'replay', state: '--state' },
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
@@ -78,13 +88,14 @@ export async function replay(
       stateDir,
       { path: input, source: input },
       stateSettings(config),
+      names.state,
     ));
   }
   if (resume !== null)
     io.stderr.write(
       resume.complete
-        ? `replay: --state ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
-        : `replay: resuming from --state ${stateDir} after line ${formatCount(resume.line)} (${resume.checkpoints} checkpoints so far)\n`,
+        ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
+        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${resume.checkpoints} checkpoints so far)\n`,
     );
   let sink: FileOutputSink;
   try {
@@ -146,7 +157,7 @@ export async function replay(
       const s = engine.stats();
       const seconds = (performance.now() - started) / 1000;
       const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-      return `replay: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${s.refits.completed} refits, rejected ${formatCount(s.rejected)}`;
+      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${s.refits.completed} refits, rejected ${formatCount(s.rejected)}`;
     });
   }, 250);
   timer.unref();

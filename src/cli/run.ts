@@ -38,7 +38,8 @@ state store run on a worker thread and kafkajs on the main one (at-least-once on
 section): it pays when a core is free. Several instances in one group need
 "model": { "keyBy": "key" } and events keyed by model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
 hand is finished, every model that learned since its last snapshot publishes one, a last
-checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
+checkpoint is written and committed, the consumer leaves its group, and the run exits 0 (files:
+with "state": { "dir": DIR }, the same command goes on from there). A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
 kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
 
@@ -436,6 +437,7 @@ export const runCommand: Command = {
         io,
         undefined,
         ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
+        { command: 'run', state: 'state.dir' },
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
@@ -445,10 +447,18 @@ export const runCommand: Command = {
       deadline.dispose();
       await ops?.server.close();
     }
+    if (summary.interrupted !== undefined)
+      io.stderr.write(
+        `run: stopped by ${summary.interrupted} after the batch in hand; the outputs cover the events read so far` +
+          (config.files.state !== undefined
+            ? `; the same command goes on from state.dir ${config.files.state}\n`
+            : '\n'),
+      );
     for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
       `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );
+    // a service stopped on request has done what it was asked: exit 0, as a Kafka run does
     if (summary.interrupted !== undefined) return 0;
     const nothing = await nothingLearned(summary, config.files.input!);
     if (nothing === null) return 0;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -149,4 +149,64 @@ describe('run with a Kafka broker that does not answer', () => {
         "after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running",
     ]);
   }, 180_000);
+});
+
+describe('run over files speaks of its own settings', () => {
+  it('SIGINT: says it stopped and how to go on (state.dir, not --state), exit 0; the same command resumes', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, jsonl(churn(300_000)));
+    const state = join(dir, 'state');
+    const config = join(dir, 'run.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial' },
+        replay: { input, out: join(dir, 'out') },
+        state: { dir: state, everyEvents: 2000 },
+      }),
+    );
+    const child = spawn(process.execPath, ['bin/l1stream.js', 'run', '--config', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // interrupt once a checkpoint is committed (the manifest names a line)
+    const poll = setInterval(() => {
+      const manifest = join(state, 'l1stream-state.json');
+      if (!existsSync(manifest)) return;
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { line: number }).line > 0) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      } catch {
+        // written atomically, but it may be absent a moment
+      }
+    }, 20);
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    clearInterval(poll);
+    // a service stopped on request exits 0, as a Kafka run does
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(
+      `run: stopped by SIGINT after the batch in hand; the outputs cover the events read so far; the same command goes on from state.dir ${state}\n`,
+    );
+    const again = await runCli(['run', '--config', config]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      new RegExp(`^run: resuming from state\\.dir ${state} after line [\\d,]+ \\(`),
+    );
+    expect(again.stderr).not.toMatch(/--state|replay:/);
+    // a state directory refused names state.dir too
+    const other = join(dir, 'other.json');
+    writeFileSync(other, readFileSync(config, 'utf8').replace('"binomial"}', '"binomial","lambda":0.5}'));
+    const refused = await runCli(['run', '--config', other]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      `l1stream: state.dir ${state} was made with other settings: model.lambda 0.5`,
+    );
+    expect(refused.stderr).toMatch('give another state.dir directory');
+    expect(refused.stderr).not.toMatch(/--state/);
+  }, 120_000);
 });
