@@ -210,3 +210,55 @@ describe('run over files speaks of its own settings', () => {
     expect(refused.stderr).not.toMatch(/--state/);
   }, 120_000);
 });
+
+describe('flags: typos, repeats and contradictions', () => {
+  it('a typo names the flag it probably meant (also --no- switches and commands); no guess when none is close', async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ['fit', '--input', 'x.csv', '--target', 'y', '--lamda', '1'],
+        'unknown option --lamda; did you mean --lambda?',
+      ],
+      [['replay', '--no-standardise'], 'unknown option --no-standardise; did you mean --no-standardize?'],
+      [['score', '--modle', 'm.json'], 'unknown option --modle; did you mean --model?'],
+      [['path', '--frobnicate'], 'unknown option --frobnicate\n'],
+      [['replya'], 'unknown command "replya"; did you mean "replay"?'],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toContain(`l1stream: ${message}`);
+    }
+    // the error stays in sight: three lines, not the command's whole help
+    const r = await runCli(['replay', '--lamda', '0.1']);
+    expect(r.stderr.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('a flag given twice, or a switch given both ways, is refused naming both', async () => {
+    const cases: Array<[string[], string]> = [
+      [
+        ['replay', '--input', 'a.jsonl', '--family', 'binomial', '--input', 'b.jsonl'],
+        '--input is given twice (--input a.jsonl, then --input b.jsonl): give it once',
+      ],
+      [
+        ['fit', '--input=a.csv', '--target', 'y', '--input', 'b.csv'],
+        '--input is given twice (--input=a.csv, then --input b.csv): give it once',
+      ],
+      [
+        ['replay', '--input', 'a.jsonl', '--standardize', '--no-standardize'],
+        '--standardize and --no-standardize contradict each other: give one of them',
+      ],
+      [
+        ['path', '--input', 'a.csv', '--no-standardize', '--no-standardize'],
+        '--no-standardize is given twice: give it once',
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toContain(`l1stream: ${message}\n`);
+    }
+    // a negative value is a value, not a flag: --lambda -1 reaches its own check
+    const negative = await runCli(['replay', '--input', 'a.jsonl', '--family', 'binomial', '--lambda', '-1']);
+    expect(negative.stderr).toMatch(/model\.lambda: must be >= 0, got -1/);
+  });
+});
