@@ -12,7 +12,7 @@ import type { EngineConfig } from '../engine/config.js';
 import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
-import { formatCount, ProgressLine } from './progress.js';
+import { counted, formatCount, ProgressLine } from './progress.js';
 import { summarize, type RunSummary } from './summary.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
@@ -95,7 +95,7 @@ export async function replay(
     io.stderr.write(
       resume.complete
         ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
-        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${resume.checkpoints} checkpoints so far)\n`,
+        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)\n`,
     );
   let sink: FileOutputSink;
   try {
@@ -157,7 +157,7 @@ export async function replay(
       const s = engine.stats();
       const seconds = (performance.now() - started) / 1000;
       const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${s.refits.completed} refits, rejected ${formatCount(s.rejected)}`;
+      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${counted(s.refits.completed, 'refit')}, rejected ${formatCount(s.rejected)}`;
     });
   }, 250);
   timer.unref();
@@ -220,9 +220,9 @@ export const replayCommand: Command = {
     for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
-      `replay: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
-        `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${summary.nonZero} non-zero coefficients; ` +
-        `${summary.refits.completed} refits; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
+      `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
+        `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${counted(summary.nonZero, 'non-zero coefficient')}; ` +
+        `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );
     const nothing =
       summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;

@@ -11,7 +11,7 @@ import type { EngineMetrics } from '../ops/metrics.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
-import { formatCount } from './progress.js';
+import { counted, formatCount } from './progress.js';
 
 const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
 
@@ -456,7 +456,7 @@ export const runCommand: Command = {
       );
     for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
-      `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
+      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );
     // a service stopped on request has done what it was asked: exit 0, as a Kafka run does
     if (summary.interrupted !== undefined) return 0;

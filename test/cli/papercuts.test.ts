@@ -262,3 +262,27 @@ describe('flags: typos, repeats and contradictions', () => {
     expect(negative.stderr).toMatch(/model\.lambda: must be >= 0, got -1/);
   });
 });
+
+describe('counts read as English', () => {
+  it('"1 refit", "1 event learned", not "1 refits"', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, jsonl(churn(2000)));
+    // inline refits: exactly one, at the 1,500th event
+    const args = ['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'o')];
+    const r = await runCli([
+      ...args,
+      '--refit-every',
+      '1500',
+      '--refit-window',
+      '1500',
+      '--refit-threads',
+      '0',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/; 1 refit; /);
+    writeFileSync(input, jsonl(churn(1)));
+    const one = await runCli(args);
+    expect(one.stderr).toMatch(/^replay: 1 event learned, 0 scored, 0 rejected; .*; 0 refits; /m);
+  });
+});
