@@ -52,7 +52,8 @@ ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out)
   --progress            progress on stderr even when it is not a terminal (--no-progress: never)
   --report              at the end, also write DIR/report.html: how the models evolved, on one
-                        page (the same as 'l1stream report --input DIR')`;
+                        page (the same as 'l1stream report --input DIR'); without it, a
+                        report.html of an earlier run in DIR is removed`;
 
 /** The replay's flags: the engine's, and --report. */
 const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
@@ -78,6 +79,10 @@ export async function replay(
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
   await checkInputFile('input', input);
+  if (await isGzip(input))
+    throw new PathError(
+      `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+    );
   // A state directory is checked (its input and settings) before the outputs are opened.
   const stateDir = config.files.state;
   let manifest: StateManifest | undefined;
@@ -103,6 +108,8 @@ export async function replay(
   } catch (err) {
     throw new PathError(pathProblem('--out', out, err, 'write'));
   }
+  // a report of an earlier run (--report, 'l1stream report') no longer describes these outputs
+  await rm(join(resolve(out), 'report.html'), { force: true });
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
@@ -256,6 +263,18 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
     ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line (fit reads CSV)`
     : '';
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
+}
+
+/** True when a file starts with gzip's magic bytes (1f 8b). */
+async function isGzip(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await file.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await file.close();
+  }
 }
 
 /** The first line of a file (at most its first 64 KiB). */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -284,5 +285,36 @@ describe('counts read as English', () => {
     writeFileSync(input, jsonl(churn(1)));
     const one = await runCli(args);
     expect(one.stderr).toMatch(/^replay: 1 event learned, 0 scored, 0 rejected; .*; 0 refits; /m);
+  });
+});
+
+describe('replay: a compressed input, and --out reused', () => {
+  it('a gzip file is refused before --out is touched, saying to decompress it (not "looks like CSV")', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl.gz');
+    writeFileSync(input, gzipSync(jsonl(churn(500))));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'models.jsonl'), 'earlier\n');
+    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `l1stream: --input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})\n`,
+    );
+    expect(readFileSync(join(out, 'models.jsonl'), 'utf8')).toBe('earlier\n');
+  });
+
+  it("a replay into an --out that holds an earlier run's report.html removes it; --report writes a new one", async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, jsonl(churn(1000)));
+    const out = join(dir, 'out');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--out', out];
+    expect((await runCli([...args, '--report'])).code).toBe(0);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+    expect((await runCli(args)).code).toBe(0);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+    expect((await runCli([...args, '--report'])).code).toBe(0);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 });
