@@ -28,7 +28,9 @@ Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a
 JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
-  --input FILE          CSV with a header (all feature columns numeric) or .jsonl events, required
+  --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
+                        is its column's value, other text the one-hot column=text, and an empty or
+                        NA/NaN/null cell absent (the target and --weight cells must be numbers)
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)

@@ -318,3 +318,37 @@ describe('replay: a compressed input, and --out reused', () => {
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
 });
+
+describe("fit's help says what it does with text cells", () => {
+  it('one-hot column=text, empty and NA cells absent: as the help says', async () => {
+    const help = await runCli(['fit', '--help']);
+    expect(help.stdout).not.toMatch(/all feature columns numeric/);
+    expect(help.stdout).toMatch(
+      /other text the one-hot column=text, and an empty or\s+NA\/NaN\/null cell absent/,
+    );
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    const rows = churn(200).map(
+      (e, i) => `${i % 9 === 0 ? (i % 2 ? 'NA' : '') : e.features.tenure},${e.features.plan},${e.label}`,
+    );
+    writeFileSync(input, `tenure,plan,churn\n${rows.join('\n')}\n`);
+    const r = await runCli([
+      'fit',
+      '--input',
+      input,
+      '--target',
+      'churn',
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.001',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const names = Object.keys((JSON.parse(r.stdout) as { coefficients: object }).coefficients);
+    expect(names).toContain('tenure');
+    expect(names.filter((n) => n.startsWith('plan=')).length).toBeGreaterThan(0);
+    expect(names.every((n) => n === 'tenure' || n === 'plan=basic' || n === 'plan=pro')).toBe(true);
+    expect(r.stderr).toMatch(/200 text cells were one-hot encoded as column=text/);
+    expect(r.stderr).toMatch(/23 empty or missing-value cells .* were left out/);
+  });
+});
