@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -265,8 +265,10 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
 }
 
-/** True when a file starts with gzip's magic bytes (1f 8b). */
+/** True when a regular file starts with gzip's magic bytes (1f 8b); a pipe is not read ahead. */
 async function isGzip(path: string): Promise<boolean> {
+  // not opened unless a regular file: opening a FIFO would wait for, and then cut off, its writer
+  if (!(await stat(path)).isFile()) return false;
   const file = await open(path, 'r');
   try {
     const buf = Buffer.alloc(2);
