@@ -79,7 +79,8 @@ export async function identify(path: string): Promise<InputIdentity> {
   }
 }
 
-const fix = (dir: string) => `give another --state directory, or delete ${dir} to start over`;
+/** The fix for a state directory refused; `where` names it as the user gave it (`--state`, `state.dir`). */
+const fix = (where: string, dir: string) => `give another ${where} directory, or delete ${dir} to start over`;
 
 /**
  * The checkpoint record of a state directory (`replay --state DIR`): which input and settings its
@@ -102,21 +103,25 @@ export class StateManifest {
    * manifest (no resume point); one with a manifest for the same input and settings gives the
    * point to resume from. Anything else is refused (`StateDirectoryRefused`, saying what differs
    * and what to do): another input, other settings, or a directory that is not a state directory.
+   * `where` names the directory in messages as the user gave it (`--state`, or `state.dir` for `run`).
    */
   static async open(
     dir: string,
     input: { readonly path: string; readonly source: string },
     settings: readonly Setting[],
+    where = '--state',
   ): Promise<{ manifest: StateManifest; resume: ResumePoint | null }> {
     let entries: string[] | null = null;
     try {
       if (!statSync(dir).isDirectory())
-        throw new StateDirectoryRefused(`--state ${dir} is not a directory: ${fix(dir)}`);
+        throw new StateDirectoryRefused(
+          `${where} ${dir} is a file, not a directory: give a directory for the checkpoints (a new one, or that of an earlier replay of this input)`,
+        );
       entries = readdirSync(dir);
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new ConnectorError('L1S_STATE_DIR', `cannot read --state ${dir}: ${(err as Error).message}`, {
+        throw new ConnectorError('L1S_STATE_DIR', `cannot read ${where} ${dir}: ${(err as Error).message}`, {
           cause: err,
         });
     }
@@ -147,22 +152,22 @@ export class StateManifest {
     }
     if (!entries.includes(MANIFEST_FILE))
       throw new StateDirectoryRefused(
-        `--state ${dir} is not an l1stream state directory (it holds ${entries.length} entries but no ${MANIFEST_FILE}): give a new or empty directory`,
+        `${where} ${dir} is not an l1stream state directory (it holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} but no ${MANIFEST_FILE}): give a new or empty directory`,
       );
-    const doc = readManifest(dir);
+    const doc = readManifest(dir, where);
     const was = doc.input;
     if (was.path !== identity.path)
       throw new StateDirectoryRefused(
-        `--state ${dir} holds the checkpoint of a replay of ${was.path}, not of ${identity.path}: ${fix(dir)}`,
+        `${where} ${dir} holds the checkpoint of a replay of ${was.path}, not of ${identity.path}: ${fix(where, dir)}`,
       );
     if (was.size !== identity.size || was.head !== identity.head || was.tail !== identity.tail)
       throw new StateDirectoryRefused(
-        `${identity.path} changed since the checkpoint in ${dir} was made (${was.size === identity.size ? 'same size, other content' : `${identity.size} bytes, was ${was.size}`}): ${fix(dir)}`,
+        `${identity.path} changed since the checkpoint in ${dir} was made (${was.size === identity.size ? 'same size, other content' : `${identity.size} bytes, was ${was.size}`}): ${fix(where, dir)}`,
       );
     const differences = differ(doc.settings, settings);
     if (differences.length > 0)
       throw new StateDirectoryRefused(
-        `--state ${dir} was made with other settings: ${differences.join(', ')}; resume with the same settings, or ${fix(dir)}`,
+        `${where} ${dir} was made with other settings: ${differences.join(', ')}; resume with the same settings, or ${fix(where, dir)}`,
       );
     return {
       manifest: new StateManifest(dir, doc),
@@ -207,13 +212,15 @@ export class StateManifest {
   }
 }
 
-function readManifest(dir: string): ManifestDoc {
+function readManifest(dir: string, where: string): ManifestDoc {
   const file = join(dir, MANIFEST_FILE);
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new StateDirectoryRefused(`${file} is not readable (${(err as Error).message}): ${fix(dir)}`);
+    throw new StateDirectoryRefused(
+      `${file} is not readable (${(err as Error).message}): ${fix(where, dir)}`,
+    );
   }
   const d = doc as Partial<ManifestDoc> | null;
   const valid =
@@ -228,7 +235,7 @@ function readManifest(dir: string): ManifestDoc {
     d.input !== null;
   if (!valid)
     throw new StateDirectoryRefused(
-      `${file} is not an l1stream state manifest of a known format: ${fix(dir)}`,
+      `${file} is not an l1stream state manifest of a known format: ${fix(where, dir)}`,
     );
   return d as ManifestDoc;
 }

@@ -36,6 +36,7 @@ export {
 } from './config.js';
 export { encodeJson, decodeJson } from './codecs/json.js';
 export { logEngineProgress } from './progressLog.js';
+export { brokersUnreachableError } from './retry.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
 export {
   AvroDecoder,

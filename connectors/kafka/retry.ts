@@ -1,3 +1,4 @@
+import { ConnectorError } from '../../src/index.js';
 import type { ConnectorLogger } from './deadLetters.js';
 
 export interface RetryOptions {
@@ -53,4 +54,27 @@ export async function retrying<T>(
       delay = Math.min(options.maxDelayMs ?? 10_000, delay * 2);
     }
   }
+}
+
+/**
+ * When `err` (or an error in its `cause` chain) is a failed connection to a broker, the error a run
+ * stops with: one line naming `kafka.brokers` and the last connection error, without kafkajs'
+ * wrappers and stack. Otherwise null.
+ */
+export function brokersUnreachableError(err: unknown, brokers: readonly string[]): ConnectorError | null {
+  type Link = { name?: unknown; message?: unknown; cause?: unknown };
+  let connection: Link | null = null;
+  for (let e = err as Link | null, depth = 0; depth < 8; depth++) {
+    if (e === null || typeof e !== 'object') break;
+    if (typeof e.name === 'string' && /^KafkaJS(Connection|BrokerNotFound)/.test(e.name)) connection = e;
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  if (connection === null) return null;
+  const why = typeof connection.message === 'string' ? connection.message : 'no answer';
+  return new ConnectorError(
+    'L1S_KAFKA_UNREACHABLE',
+    `no Kafka broker of kafka.brokers ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running`,
+    { cause: err },
+  );
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
+import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
@@ -27,7 +28,9 @@ Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a
 JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
-  --input FILE          CSV with a header (all feature columns numeric) or .jsonl events, required
+  --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
+                        is its column's value, other text the one-hot column=text, and an empty or
+                        NA/NaN/null cell absent (the target and --weight cells must be numbers)
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)
@@ -83,7 +86,7 @@ const options = {
 export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = JSON.parse(withoutBom(await readFile(file, 'utf8')));
   } catch (err) {
     throw new UsageError(`--penalty-factors: cannot read ${file} as JSON: ${(err as Error).message}`);
   }

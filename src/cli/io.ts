@@ -3,6 +3,8 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+import { closest } from '../config/unknownKey.js';
+import { withoutBom } from '../core/bom.js';
 import { ConfigError, EngineError } from '../core/errors.js';
 
 /** Where a command writes: data to `stdout` (or files), diagnostics and progress to `stderr`. */
@@ -43,17 +45,55 @@ export function parseCommandArgs<T extends OptionsConfig>(
   argv: readonly string[],
   options: T,
 ): ParsedCommandArgs<T> {
+  const args = joinNegativeValues(argv, options);
+  let parsed: ParsedCommandArgs<T>;
   try {
-    return parseArgs({
-      args: joinNegativeValues(argv, options),
-      options,
-      strict: true,
-      allowPositionals: false,
-      allowNegative: true,
-    });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false, allowNegative: true });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const unknown = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
+    if (unknown !== undefined) throw new UsageError(unknownOptionMessage(unknown, options));
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  refuseRepeats(args, options);
+  return parsed;
+}
+
+/** `unknown option --lamda; did you mean --lambda?`: the closest flag, when it looks like a typo of one. */
+function unknownOptionMessage(flag: string, options: OptionsConfig): string {
+  const names = Object.entries(options).flatMap(([name, o]) =>
+    o.type === 'boolean' ? [name, `no-${name}`] : [name],
+  );
+  const guess = closest(flag.replace(/^-+/, ''), [...names, 'help']);
+  return `unknown option ${flag}${guess !== undefined ? `; did you mean --${guess}?` : ''}`;
+}
+
+/**
+ * A flag given twice (`--input a --input b`: parseArgs keeps the last) or a switch given both ways
+ * (`--standardize --no-standardize`) is a usage error naming both, not a silent choice.
+ */
+function refuseRepeats(args: readonly string[], options: OptionsConfig): void {
+  const seen = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    let name = arg.slice(2, eq < 0 ? undefined : eq);
+    let given = arg;
+    if (Object.hasOwn(options, name) && options[name]!.type === 'string') {
+      if (eq < 0) given = `${arg} ${args[++i] ?? ''}`;
+    } else if (name.startsWith('no-') && Object.hasOwn(options, name.slice(3))) name = name.slice(3);
+    const before = seen.get(name);
+    if (before !== undefined)
+      throw new UsageError(
+        before.split(' ')[0] === given.split(' ')[0] && options[name]!.type === 'boolean'
+          ? `${given} is given twice: give it once`
+          : options[name]!.type === 'boolean'
+            ? `${before} and ${given} contradict each other: give one of them`
+            : `--${name} is given twice (${before}, then ${given}): give it once`,
+      );
+    seen.set(name, given);
   }
 }
 
@@ -194,6 +234,37 @@ export async function writeOutputFile(flag: string, path: string, text: string):
   }
 }
 
+/** Streams watched by `tolerateClosedPipe`, and those whose reader went away. */
+const watchedPipes = new WeakSet<NodeJS.WritableStream>();
+const closedPipes = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Lets the reader of `stream` go away (`l1stream score ... | head -3`): EPIPE then marks the stream
+ * closed (`pipeClosed`) instead of crashing the process, and the command stops writing to it. Any
+ * other error on the stream is thrown, as without a listener.
+ */
+export function tolerateClosedPipe(stream: NodeJS.WritableStream): void {
+  if (watchedPipes.has(stream)) return;
+  watchedPipes.add(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closedPipes.add(stream);
+  });
+}
+
+/** True once the reader of a stream watched by `tolerateClosedPipe` has gone away. */
+export const pipeClosed = (stream: NodeJS.WritableStream): boolean => closedPipes.has(stream);
+
+/**
+ * What follows a usage error: the usage line and where the options are listed, not the whole help
+ * (which would bury the error).
+ */
+function briefUsage(usage: string): string {
+  const first = usage.split('\n')[0]!;
+  const command = /^usage: (l1stream(?: [a-z]+)?)/.exec(first)?.[1] ?? 'l1stream';
+  return `${first}\n'${command} --help' lists every option.\n`;
+}
+
 /** Maps an error to the exit code and message of docs/conventions.md ("Command line"). */
 export function reportError(err: unknown, io: CliIO, usage?: string): number {
   if (err instanceof PathError) {
@@ -201,7 +272,7 @@ export function reportError(err: unknown, io: CliIO, usage?: string): number {
     return 2;
   }
   if (err instanceof UsageError) {
-    io.stderr.write(`l1stream: ${err.message}\n${usage ? `\n${usage}\n` : ''}`);
+    io.stderr.write(`l1stream: ${err.message}\n${usage ? briefUsage(usage) : ''}`);
     return 2;
   }
   if (err instanceof ConfigError) {
@@ -225,7 +296,7 @@ export function reportError(err: unknown, io: CliIO, usage?: string): number {
 export async function readJsonConfig(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = withoutBom(await readFile(path, 'utf8'));
   } catch (err) {
     throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
   }

@@ -1,5 +1,6 @@
+import { closest } from '../config/unknownKey.js';
 import type { Command } from './command.js';
-import { processIO, reportError, UsageError, type CliIO } from './io.js';
+import { processIO, reportError, tolerateClosedPipe, type CliIO } from './io.js';
 
 export type { Command } from './command.js';
 
@@ -38,12 +39,21 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     return 0;
   }
   const load = commands[name];
-  if (!load) return reportError(new UsageError(`unknown command "${name}"`), io, topUsage);
+  if (!load) {
+    const guess = closest(name, Object.keys(commands));
+    // the list of commands is short: shown whole
+    io.stderr.write(
+      `l1stream: unknown command "${name}"${guess !== undefined ? `; did you mean "${guess}"?` : ''}\n\n${topUsage}\n`,
+    );
+    return 2;
+  }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${command.usage}\n`);
     return 0;
   }
+  // `l1stream ... | head`: a reader that has all it wants is no error
+  tolerateClosedPipe(io.stdout);
   try {
     return await command.run(rest, io);
   } catch (err) {

@@ -36,3 +36,8 @@ export function formatCount(n: number): string {
   const digits = String(Math.abs(r)).replace(/\B(?=(\d{3})+$)/g, ',');
   return r < 0 ? `-${digits}` : digits;
 }
+
+/** A count and its noun, singular for 1: `counted(1, 'refit')` is "1 refit", `counted(2, 'refit')` "2 refits". */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(n)} ${Math.round(n) === 1 ? noun : plural}`;
+}

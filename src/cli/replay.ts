@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import type { EngineConfig } from '../engine/config.js';
 import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
-import { formatCount, ProgressLine } from './progress.js';
+import { counted, formatCount, ProgressLine } from './progress.js';
 import { summarize, type RunSummary } from './summary.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
@@ -53,22 +53,37 @@ ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out)
   --progress            progress on stderr even when it is not a terminal (--no-progress: never)
   --report              at the end, also write DIR/report.html: how the models evolved, on one
-                        page (the same as 'l1stream report --input DIR')`;
+                        page (the same as 'l1stream report --input DIR'); without it, a
+                        report.html of an earlier run in DIR is removed`;
 
 /** The replay's flags: the engine's, and --report. */
 const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
 
-/** Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json). */
+/** How a command names itself and its state directory in what it says (`run`: `state.dir`). */
+export interface ReplayNames {
+  readonly command: string;
+  readonly state: string;
+}
+
+/**
+ * Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json).
+ * `names` are those of the command that runs it (`replay` and `--state` unless given).
+ */
 export async function replay(
   config: EngineConfig,
   out: string,
   io: CliIO,
   progress?: boolean,
   hooks?: { readonly observer?: EngineObserver; readonly engine?: (engine: Engine) => void },
+  names: ReplayNames = { command: 'replay', state: '--state' },
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
   await checkInputFile('input', input);
+  if (await isGzip(input))
+    throw new PathError(
+      `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+    );
   // A state directory is checked (its input and settings) before the outputs are opened.
   const stateDir = config.files.state;
   let manifest: StateManifest | undefined;
@@ -79,13 +94,14 @@ export async function replay(
       stateDir,
       { path: input, source: input },
       stateSettings(config),
+      names.state,
     ));
   }
   if (resume !== null)
     io.stderr.write(
       resume.complete
-        ? `replay: --state ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
-        : `replay: resuming from --state ${stateDir} after line ${formatCount(resume.line)} (${resume.checkpoints} checkpoints so far)\n`,
+        ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
+        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)\n`,
     );
   let sink: FileOutputSink;
   try {
@@ -93,6 +109,8 @@ export async function replay(
   } catch (err) {
     throw new PathError(pathProblem('--out', out, err, 'write'));
   }
+  // a report of an earlier run (--report, 'l1stream report') no longer describes these outputs
+  await rm(join(resolve(out), 'report.html'), { force: true });
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
@@ -147,7 +165,7 @@ export async function replay(
       const s = engine.stats();
       const seconds = (performance.now() - started) / 1000;
       const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-      return `replay: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${s.refits.completed} refits, rejected ${formatCount(s.rejected)}`;
+      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${counted(s.refits.completed, 'refit')}, rejected ${formatCount(s.rejected)}`;
     });
   }, 250);
   timer.unref();
@@ -210,9 +228,9 @@ export const replayCommand: Command = {
     for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
-      `replay: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
-        `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${summary.nonZero} non-zero coefficients; ` +
-        `${summary.refits.completed} refits; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
+      `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
+        `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${counted(summary.nonZero, 'non-zero coefficient')}; ` +
+        `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );
     const nothing =
       summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;
@@ -246,6 +264,20 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
     ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line (fit reads CSV)`
     : '';
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
+}
+
+/** True when a regular file starts with gzip's magic bytes (1f 8b); a pipe is not read ahead. */
+async function isGzip(path: string): Promise<boolean> {
+  // not opened unless a regular file: opening a FIFO would wait for, and then cut off, its writer
+  if (!(await stat(path)).isFile()) return false;
+  const file = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(2);
+    const { bytesRead } = await file.read(buf, 0, 2, 0);
+    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  } finally {
+    await file.close();
+  }
 }
 
 /** The first line of a file (at most its first 64 KiB). */

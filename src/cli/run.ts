@@ -11,7 +11,7 @@ import type { EngineMetrics } from '../ops/metrics.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
-import { formatCount } from './progress.js';
+import { counted, formatCount } from './progress.js';
 
 const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
 
@@ -38,8 +38,10 @@ state store run on a worker thread and kafkajs on the main one (at-least-once on
 section): it pays when a core is free. Several instances in one group need
 "model": { "keyBy": "key" } and events keyed by model key; otherwise run one instance per group. SIGINT / SIGTERM stop it cleanly: the batch in
 hand is finished, every model that learned since its last snapshot publishes one, a last
-checkpoint is written and committed, and the consumer leaves its group. A stop that takes longer than --shutdown-timeout (default 30)
-seconds exits with code 1 (Kafka: the state is that of the last checkpoint).
+checkpoint is written and committed, the consumer leaves its group, and the run exits 0 (files:
+with "state": { "dir": DIR }, the same command goes on from there). A stop that takes longer than --shutdown-timeout (default 30)
+seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
+kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
 
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
 and /readyz on that port while it runs.`;
@@ -130,10 +132,28 @@ async function runKafka(
   io: CliIO,
   shutdownMs: number,
 ): Promise<number> {
-  const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
+  const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
-  if (kc.engineThread === 'worker') return runKafkaWorker(config, doc, io, shutdownMs, logger);
+  try {
+    return kc.engineThread === 'worker'
+      ? await runKafkaWorker(config, doc, io, shutdownMs, logger)
+      : await runKafkaMain(config, io, shutdownMs, logger);
+  } catch (err) {
+    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers, exit 1
+    throw brokersUnreachableError(err, kc.brokers) ?? err;
+  }
+}
+
+/** `kafka.engineThread: "main"`: kafkajs and the engine on this thread. */
+async function runKafkaMain(
+  config: EngineConfig,
+  io: CliIO,
+  shutdownMs: number,
+  logger: Logger<never>,
+): Promise<number> {
+  const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
+  const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
   const ops = await startOps(config, logger, () => lagOf(consumer));
   try {
@@ -417,6 +437,7 @@ export const runCommand: Command = {
         io,
         undefined,
         ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
+        { command: 'run', state: 'state.dir' },
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
@@ -426,10 +447,18 @@ export const runCommand: Command = {
       deadline.dispose();
       await ops?.server.close();
     }
+    if (summary.interrupted !== undefined)
+      io.stderr.write(
+        `run: stopped by ${summary.interrupted} after the batch in hand; the outputs cover the events read so far` +
+          (config.files.state !== undefined
+            ? `; the same command goes on from state.dir ${config.files.state}\n`
+            : '\n'),
+      );
     for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
-      `run: ${formatCount(summary.events)} events learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
+      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
     );
+    // a service stopped on request has done what it was asked: exit 0, as a Kafka run does
     if (summary.interrupted !== undefined) return 0;
     const nothing = await nothingLearned(summary, config.files.input!);
     if (nothing === null) return 0;

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
+import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { lossFor } from '../loss/index.js';
@@ -13,6 +14,7 @@ import {
   checkOutputFile,
   numberFlag,
   parseCommandArgs,
+  pipeClosed,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -35,7 +37,8 @@ options:
   --key K           with several keys in MODEL: the snapshot of this key
   --source S        online | refit | batch: only snapshots of this source
   --top N           contributions named per score (default 5)
-  --output FILE     write scores there (default stdout)`;
+  --output FILE     write scores there (default stdout; when the reader of stdout stops early,
+                    as 'head' does, scoring stops quietly with exit 0)`;
 
 const options = {
   model: { type: 'string' },
@@ -50,7 +53,7 @@ const options = {
 export async function readSnapshot(file: string, key?: string, source?: string): Promise<ModelSnapshot> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--model: cannot read ${file}: ${(err as Error).message}`);
   }
@@ -127,11 +130,13 @@ export const scoreCommand: Command = {
     let rejected = 0;
     try {
       for await (const text of lines) {
+        // the reader of stdout went away (| head): stop reading, quietly
+        if (out === null && pipeClosed(io.stdout)) break;
         line++;
         if (text.trim() === '') continue;
         let event: L1Event;
         try {
-          const checked = validateEvent(JSON.parse(text), snapshot.family);
+          const checked = validateEvent(JSON.parse(line === 1 ? withoutBom(text) : text), snapshot.family);
           if (!checked.ok) throw new Error(checked.reason);
           event = checked.event;
         } catch (err) {
@@ -158,6 +163,7 @@ export const scoreCommand: Command = {
     } finally {
       await out?.close();
     }
+    if (out === null && pipeClosed(io.stdout)) return 0;
     io.stderr.write(
       `score: ${formatCount(scored)} events scored with ${snapshot.key} v${snapshot.version} (${snapshot.source}, ${Object.keys(snapshot.coefficients).length} non-zero), ${formatCount(rejected)} rejected\n`,
     );

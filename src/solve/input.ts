@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
 import type { Family } from '../core/event.js';
+import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import { readCsvDesign } from './csv.js';
 import type { Design } from './design.js';
@@ -29,7 +30,7 @@ export async function loadTrainingData(
 ): Promise<TrainingData> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
     throw new DataError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

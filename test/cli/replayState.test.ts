@@ -44,7 +44,7 @@ describe('replay --state DIR', () => {
     // the default, given explicitly, is the same setting
     expect((await runCli([...base, '--state', state, '--lambda', 'auto'])).code).toBe(0);
 
-    // `run` over files checks the directory the same way
+    // `run` over files checks the directory the same way, naming it as its configuration does
     const config = join(dir, 'run.json');
     writeFileSync(
       config,
@@ -58,7 +58,7 @@ describe('replay --state DIR', () => {
     const run = await runCli(['run', '--config', config]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^l1stream: --state .* was made with other settings: model\.lambda 0\.02 \(was "auto"\);.*\n$/,
+      /^l1stream: state\.dir .* was made with other settings: model\.lambda 0\.02 \(was "auto"\);.*give another state\.dir directory.*\n$/,
     );
 
     const keyed = await runCli([...base, '--state', state, '--key-by', 'site']);
@@ -89,13 +89,16 @@ describe('replay --state DIR', () => {
     const notOurs = await runCli([...base, '--state', foreign]);
     expect(notOurs.code).toBe(2);
     expect(notOurs.stderr).toMatch(
-      /--state .*foreign is not an l1stream state directory \(it holds 1 entries but no l1stream-state\.json\)/,
+      /--state .*foreign is not an l1stream state directory \(it holds 1 entry but no l1stream-state\.json\)/,
     );
     const file = join(dir, 'afile');
     writeFileSync(file, 'x');
     const notDir = await runCli([...base, '--state', file]);
     expect(notDir.code).toBe(2);
-    expect(notDir.stderr).toMatch(/--state .*afile is not a directory/);
+    expect(notDir.stderr).toMatch(/--state .*afile is a file, not a directory: give a directory/);
+    // never a hint to delete what may be the user's data file
+    expect(notDir.stderr).not.toMatch(/delete/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
   it('a completed run resumed learns nothing and writes no output again; the summary says so', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { checkKafkaConfig } from '../../connectors/kafka/config.js';
 import { checkModelConfig } from '../../src/config/modelConfig.js';
+import { checkEngineConfig } from '../../src/engine/config.js';
 import { validateDriftConfig } from '../../src/drift/index.js';
 import { onlineDefaults } from '../../src/model/onlineModel.js';
 
@@ -67,6 +68,15 @@ describe('configurations shipped with the repository', () => {
     expect(version).toMatch(/^4\.\d+\.\d+$/);
     const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain(`image: apache/kafka:\${KAFKA_VERSION:-${version}}`);
+  });
+
+  it("the README's configuration example, copied as it stands, is a valid configuration", () => {
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Configuration (`--config FILE`, JSON)'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const config = checkEngineConfig(JSON.parse(example!) as Record<string, unknown>);
+    expect(config.keys.keyBy).toBe('campaign');
   });
 
   it('config/replay.json is a valid replay configuration', () => {
