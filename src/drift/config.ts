@@ -71,6 +71,16 @@ export interface DriftConfig {
     readonly sketchDepth: number;
   };
   /**
+   * Input outliers (standardization on): an alert when one learned event multiplies a feature's
+   * running sd by `sdGrowth` or more after the feature was present in `minEvents` events. The
+   * stream's statistics never forget, so such a value sets the feature's scale for good.
+   */
+  readonly inputOutliers: {
+    readonly enabled: boolean;
+    readonly sdGrowth: number;
+    readonly minEvents: number;
+  };
+  /**
    * The sequential input-drift tests: every option of `SequentialSparsityDetector` that decides its
    * results (not the size of its column cache), and a switch.
    */
@@ -129,6 +139,7 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
     sketchWidth: 4096,
     sketchDepth: 4,
   },
+  inputOutliers: { enabled: true, sdGrowth: 2, minEvents: 100 },
   inputSequential: {
     enabled: true,
     alpha: 1e-8,
@@ -207,6 +218,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   'inputSparsity.nnzMinChange': { kind: 'number', min: 0, max: Infinity, openMax: true },
   'inputSparsity.sketchWidth': count(16),
   'inputSparsity.sketchDepth': { kind: 'number', min: 1, max: 16, integer: true },
+  'inputOutliers.enabled': bool,
+  'inputOutliers.sdGrowth': { kind: 'number', min: 1, max: Infinity, openMin: true, openMax: true },
+  'inputOutliers.minEvents': count(1),
   'inputSequential.enabled': bool,
   'inputSequential.alpha': open01,
   'inputSequential.warmupEvents': count(2),

@@ -1,5 +1,6 @@
 import { StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
+import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
 import { sequentialThread, type BatchFeed, type SequentialHandle } from './sequentialThread.js';
@@ -523,6 +524,38 @@ export class DriftMonitor {
       changed,
       nnz,
     });
+  }
+
+  /**
+   * One `input-outlier` alert per learned event that multiplied a feature's running sd (the
+   * model's `takeJumps`, noted only when `inputOutliers` is on), in event order; `dropped` jumps
+   * that did not fit the model's queue are counted in the last alert.
+   */
+  onJumps(key: string, jumps: readonly ScaleJump[], dropped = 0): Alert[] {
+    const alerts: Alert[] = [];
+    for (let i = 0; i < jumps.length; i++) {
+      const j = jumps[i];
+      const growth = j.sdAfter / j.sdBefore;
+      const more = i === jumps.length - 1 && dropped > 0 ? `; ${dropped} more not listed` : '';
+      alerts.push(
+        this.alert(
+          key,
+          j.offset,
+          'input-outlier',
+          'warning',
+          `input outlier: ${j.feature} = ${fmt(j.value)} multiplied its running sd ${fmt(growth)}× (${fmt(j.sdBefore)} → ${fmt(j.sdAfter)}); the running statistics never forget, so standardization now shrinks ${j.feature} that much for good: check the source (a bad value, a unit change)${more}`,
+          {
+            feature: j.feature,
+            value: j.value,
+            sdBefore: j.sdBefore,
+            sdAfter: j.sdAfter,
+            growth,
+            ...(more !== '' ? { notListed: dropped } : {}),
+          },
+        ),
+      );
+    }
+    return this.emit(alerts);
   }
 
   private alert(

@@ -50,6 +50,13 @@ export class OnlineScaler {
   private savedWeight = 0;
   private savedDim = 0;
   private savedAnyNonBinary = false;
+  /** `watchJumps`: the squared sd growth one event must reach to be noted (0: not watching). */
+  private jumpGrowth2 = 0;
+  private jumpMinPresent = Infinity;
+  /** The last observed event's jumps: positions in x and each column's sd before and after. */
+  private jumpCount = 0;
+  private jumpPositions = new Int32Array(4);
+  private jumpSds = new Float64Array(8);
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -74,6 +81,46 @@ export class OnlineScaler {
     this.nonBinary = nonBinary;
   }
 
+  /**
+   * Notes every column whose running sd one event multiplies by `growth` or more once the column
+   * has been present in `minPresent` (weighted) events before it: a value so far out that it alone
+   * now sets the column's scale (`jumps` after each observed event). `growth` 0 stops watching.
+   */
+  watchJumps(growth: number, minPresent: number): void {
+    this.jumpGrowth2 = growth * growth;
+    this.jumpMinPresent = minPresent;
+  }
+
+  /** Columns of the last observed event whose sd jumped (`watchJumps`). */
+  get jumps(): number {
+    return this.jumpCount;
+  }
+
+  /** Jump i of the last observed event: its position in x and the column's sd before and after it. */
+  jump(i: number): { readonly position: number; readonly sdBefore: number; readonly sdAfter: number } {
+    if (i < 0 || i >= this.jumpCount) throw new RangeError(`no jump ${i} (${this.jumpCount} noted)`);
+    return {
+      position: this.jumpPositions[i],
+      sdBefore: this.jumpSds[2 * i],
+      sdAfter: this.jumpSds[2 * i + 1],
+    };
+  }
+
+  private noteJump(position: number, varianceBefore: number, varianceAfter: number): void {
+    const i = this.jumpCount++;
+    if (i >= this.jumpPositions.length) {
+      const positions = new Int32Array(2 * i);
+      positions.set(this.jumpPositions);
+      this.jumpPositions = positions;
+      const sds = new Float64Array(4 * i);
+      sds.set(this.jumpSds);
+      this.jumpSds = sds;
+    }
+    this.jumpPositions[i] = position;
+    this.jumpSds[2 * i] = Math.sqrt(varianceBefore);
+    this.jumpSds[2 * i + 1] = Math.sqrt(varianceAfter);
+  }
+
   /** Adds one event (weight `weight`) to the statistics. */
   observe(x: SparseBuffer, weight = 1): void {
     this.update(x, weight, false, null);
@@ -94,6 +141,7 @@ export class OnlineScaler {
   private update(x: SparseBuffer, weight: number, auto: boolean, scales: Float64Array | null): void {
     const before = this.totalWeight;
     this.totalWeight += weight;
+    this.jumpCount = 0;
     if (weight === 0) return;
     const W = this.totalWeight;
     const { indices, values, nnz } = x;
@@ -104,6 +152,7 @@ export class OnlineScaler {
     let stats = this.stats;
     let nonBinary = this.nonBinary;
     let top = -1;
+    const growth2 = this.jumpGrowth2;
     for (let k = 0; k < nnz; k++) {
       const j = indices[k];
       if (j > top) {
@@ -124,6 +173,7 @@ export class OnlineScaler {
       }
       const v = values[k];
       const delta = v - mean;
+      const m2Before = m2;
       mean += (delta * weight) / W;
       m2 += weight * delta * (v - mean);
       stats[at + MEAN] = mean;
@@ -131,6 +181,9 @@ export class OnlineScaler {
       stats[at + SYNCED] = W;
       const present = stats[at + PRESENT] + weight;
       stats[at + PRESENT] = present;
+      // sd_after² / sd_before² = (m2 / W) / (m2Before / before) ≥ growth²
+      if (growth2 > 0 && m2 * before >= growth2 * m2Before * W && m2Before > 0)
+        if (present - weight >= this.jumpMinPresent) this.noteJump(k, m2Before / before, m2 / W);
       if (v !== 1) {
         nonBinary[j] = 1;
         this.anyNonBinary = true;
@@ -197,6 +250,7 @@ export class OnlineScaler {
     this.totalWeight = this.savedWeight;
     this.dim = this.savedDim;
     this.anyNonBinary = this.savedAnyNonBinary;
+    this.jumpCount = 0;
   }
 
   /** Population standard deviation of column j over all events observed (0 if constant/unseen). */

@@ -100,6 +100,8 @@ export class LiveModel {
     this.drift = state ? DriftMonitor.fromState(driftOptions, state.drift) : new DriftMonitor(driftOptions);
     const drift = this.drift.config;
     this.driftReadsIndices = drift.enabled && (drift.inputSparsity.enabled || drift.inputSequential.enabled);
+    if (drift.enabled && drift.inputOutliers.enabled)
+      this.model.watchJumps(drift.inputOutliers.sdGrowth, drift.inputOutliers.minEvents);
     this.window = config.refit.enabled
       ? state?.window
         ? RefitWindow.fromState(state.window, config.refit.window)

@@ -120,6 +120,19 @@ function setOutcome(
   out.loss = loss;
 }
 
+/** One event whose value alone multiplied a feature's running sd (`OnlineModel.watchJumps`). */
+export interface ScaleJump {
+  readonly feature: string;
+  readonly value: number;
+  readonly sdBefore: number;
+  readonly sdAfter: number;
+  /** Events learned, this one included. */
+  readonly offset: number;
+}
+
+/** Jumps kept between two `takeJumps` calls at most (the rest are counted in `droppedJumps`). */
+const MAX_PENDING_JUMPS = 64;
+
 /** Sees an accepted event's raw features (a view on a reused buffer), its label (undefined: unlabelled) and weight. */
 export type RawObserver = (x: SparseVector, label: number | undefined, weight: number) => void;
 
@@ -225,6 +238,9 @@ export class OnlineModel {
   private scales = new Float64Array(64);
   private learned = 0;
   private scored = 0;
+  /** Scale jumps noted since the last `takeJumps` (bounded), and how many did not fit. */
+  private pendingJumps: ScaleJump[] = [];
+  private jumpsDropped = 0;
   private version = 0;
   /** The version of the last snapshot of the online model itself (refits claim the others). */
   private onlineVersionNumber = 0;
@@ -528,6 +544,35 @@ export class OnlineModel {
     this.rawObserver = observer;
   }
 
+  /**
+   * Notes each learned event that multiplies a feature's running sd by `growth` or more once the
+   * feature has been present in `minPresent` events (standardization on; `takeJumps`).
+   */
+  watchJumps(growth: number, minPresent: number): void {
+    this.scaler.watchJumps(growth, minPresent);
+  }
+
+  /** The scale jumps noted since the last call, in event order, and how many did not fit. */
+  takeJumps(): { readonly jumps: readonly ScaleJump[]; readonly dropped: number } {
+    const taken = { jumps: this.pendingJumps, dropped: this.jumpsDropped };
+    if (this.pendingJumps.length > 0) this.pendingJumps = [];
+    this.jumpsDropped = 0;
+    return taken;
+  }
+
+  private noteJumps(raw: SparseBuffer): void {
+    for (let i = 0; i < this.scaler.jumps; i++) {
+      if (this.pendingJumps.length >= MAX_PENDING_JUMPS) {
+        this.jumpsDropped++;
+        continue;
+      }
+      const { position, sdBefore, sdAfter } = this.scaler.jump(i);
+      const feature = this.featurizer.nameOf(raw.indices[position]);
+      const value = raw.values[position];
+      this.pendingJumps.push({ feature, value, sdBefore, sdAfter, offset: this.learned + 1 });
+    }
+  }
+
   /** Columns whose names must survive pruning of a hashed name table besides the non-zero ones. */
   keepNames(keep: ((index: number) => boolean) | null): void {
     this.keepName = keep;
@@ -601,6 +646,7 @@ export class OnlineModel {
       return setOutcome(out, reason, false, NaN, NaN);
     }
     if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
+    if (scales !== null && this.scaler.jumps > 0) this.noteJumps(raw);
     if (learner !== null) learner.learnChecked();
     if (pending !== null) {
       pending.push({ x: copySparse(raw), y, weight });

@@ -31,7 +31,8 @@ export interface ModelSnapshot {
 }
 
 /** The alert record of docs/conventions.md. */
-export type AlertType = 'support-drift' | 'sign-flip' | 'input-drift' | 'loss-drift' | (string & {});
+export type AlertType =
+  'support-drift' | 'sign-flip' | 'input-drift' | 'input-outlier' | 'loss-drift' | (string & {});
 export type Severity = 'info' | 'warning' | 'critical';
 
 export interface Alert {

@@ -21,7 +21,15 @@ export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
       return;
     }
     for (const { live, learned } of element.parts) {
-      for (const a of live.drift.onBatch(learned)) alerts.push(a);
+      const { jumps, dropped } = live.model.takeJumps();
+      const outliers = jumps.length > 0 ? live.drift.onJumps(learned.key, jumps, dropped) : [];
+      // in offset order (a batch's outliers and its other alerts interleave)
+      let o = 0;
+      for (const a of live.drift.onBatch(learned)) {
+        while (o < outliers.length && outliers[o].offset <= a.offset) alerts.push(outliers[o++]);
+        alerts.push(a);
+      }
+      while (o < outliers.length) alerts.push(outliers[o++]);
       if (live.checkDue()) {
         live.lastCheckOffset = live.model.offset;
         const filter = live.drift.materialFilter();

@@ -1,0 +1,130 @@
+/**
+ * `input-outlier` alerts: one learned value that multiplies a feature's running sd (standardization
+ * on) raises one alert at its event, with the sds a two-pass computation gives; a stream with
+ * ordinary tails raises none; the switch and `standardize: false` turn it off; keyed models say
+ * whose feature it was.
+ */
+import { of } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError } from '../../src/core/errors.js';
+import { Engine, checkEngineConfig, type Alert, type OutputSink, type RawRecord } from '../../src/index.js';
+import { Rng } from '../helpers/random.js';
+
+interface Event {
+  readonly key?: string;
+  readonly label: number;
+  readonly features: Record<string, number | string>;
+}
+
+function stream(n: number, seed: number, outlierAt: number | null): Event[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const tenure = i === outlierAt ? 999_999 : Math.round(30 + 20 * rng.normal());
+    const spend = -Math.log(1 - rng.next()) * 50; // exponential tail
+    const z = -1 + 0.05 * (tenure - 30) + 0.01 * spend;
+    const label = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    return {
+      key: i % 2 === 0 ? 'c1' : 'c2',
+      label,
+      features: { tenure, spend, plan: ['a', 'b', 'c'][i % 3]! },
+    };
+  });
+}
+
+async function alertsOf(events: readonly Event[], doc: Record<string, unknown>): Promise<Alert[]> {
+  const records: RawRecord[] = events.map((e, i) => ({
+    value: JSON.stringify(e),
+    position: { source: 'test', offset: String(i) },
+  }));
+  const alerts: Alert[] = [];
+  const sink: OutputSink = {
+    model: () => undefined,
+    score: () => undefined,
+    alert: (a) => alerts.push(a),
+    deadLetter: () => undefined,
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
+  const batches$ = of({ records: records.slice(0, 1234) }, { records: records.slice(1234) });
+  await new Engine(checkEngineConfig(doc), { source: { batches$ }, sink }).run();
+  return alerts;
+}
+
+/** Population sd of a feature over the first n events (absent counts as 0). */
+function sdOver(events: readonly Event[], n: number, name: string): number {
+  const xs = events.slice(0, n).map((e) => Number(e.features[name] ?? 0));
+  const mean = xs.reduce((a, x) => a + x, 0) / n;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / n);
+}
+
+describe('input-outlier alerts', () => {
+  const binomial = { model: { family: 'binomial' }, refit: { enabled: false } };
+
+  it('one alert at the outlier’s event, with its sd before and after (two-pass), and none on ordinary tails', async () => {
+    const events = stream(4000, 5, 2500);
+    const outliers = (await alertsOf(events, binomial)).filter((a) => a.type === 'input-outlier');
+    expect(outliers).toHaveLength(1);
+    const a = outliers[0]!;
+    expect(a.offset).toBe(2501);
+    expect(a.key).toBe('default');
+    expect(a.severity).toBe('warning');
+    const d = a.details as {
+      feature: string;
+      value: number;
+      sdBefore: number;
+      sdAfter: number;
+      growth: number;
+    };
+    expect(d.feature).toBe('tenure');
+    expect(d.value).toBe(999_999);
+    expect(d.sdBefore / sdOver(events, 2500, 'tenure')).toBeCloseTo(1, 10);
+    expect(d.sdAfter / sdOver(events, 2501, 'tenure')).toBeCloseTo(1, 10);
+    expect(d.growth).toBeGreaterThan(100);
+    expect(a.message).toContain('tenure = 999999');
+
+    const quiet = await alertsOf(stream(4000, 5, null), binomial);
+    expect(quiet.filter((x) => x.type === 'input-outlier')).toEqual([]);
+  });
+
+  it('is off with drift.inputOutliers.enabled false, with drift off, and without standardization', async () => {
+    const events = stream(3000, 6, 2000);
+    const off = [
+      { ...binomial, drift: { inputOutliers: { enabled: false } } },
+      { ...binomial, drift: { enabled: false } },
+      { ...binomial, model: { family: 'binomial', standardize: false } },
+    ];
+    for (const doc of off)
+      expect((await alertsOf(events, doc)).filter((a) => a.type === 'input-outlier')).toEqual([]);
+    // and on with a lower bar: a smaller jump is reported once the growth asked for is smaller
+    const small = stream(3000, 6, null).map((e, i) =>
+      i === 2000 ? { ...e, features: { ...e.features, tenure: 1500 } } : e,
+    );
+    const at = (growth: number) =>
+      alertsOf(small, { ...binomial, drift: { inputOutliers: { sdGrowth: growth } } }).then((as) =>
+        as.filter((a) => a.type === 'input-outlier'),
+      );
+    expect(await at(2)).toEqual([]);
+    expect((await at(1.5)).map((a) => a.offset)).toEqual([2001]);
+  });
+
+  it('names the model key of a keyed model', async () => {
+    const events = stream(4000, 7, 3001);
+    const alerts = await alertsOf(events, { ...binomial, model: { family: 'binomial', keyBy: 'key' } });
+    const outliers = alerts.filter((a) => a.type === 'input-outlier');
+    expect(outliers.map((a) => [a.key, a.offset])).toEqual([['c2', 1501]]);
+  });
+
+  it('refuses a growth of 1 or less and a minimum of 0 events, naming both', () => {
+    let error: unknown;
+    try {
+      checkEngineConfig({ ...binomial, drift: { inputOutliers: { sdGrowth: 1, minEvents: 0 } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = String((error as Error).message);
+    expect(text).toContain('drift.inputOutliers.sdGrowth');
+    expect(text).toContain('drift.inputOutliers.minEvents');
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * `OnlineScaler.watchJumps`: an event is noted exactly when it multiplies a column's population sd
+ * (over all events, absences as zeros) by the growth asked for or more, after the column was present
+ * in `minPresent` (weighted) events; checked against two-pass sds of the rows so far.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { OnlineScaler } from '../../src/features/onlineScaler.js';
+import { Rng } from '../helpers/random.js';
+
+interface Row {
+  readonly values: ReadonlyMap<number, number>;
+  readonly weight: number;
+}
+
+/** Two-pass weighted population sd of column j over `rows` (absent = 0). */
+function sdOf(rows: readonly Row[], j: number): number {
+  const W = rows.reduce((a, r) => a + r.weight, 0);
+  const mean = rows.reduce((a, r) => a + r.weight * (r.values.get(j) ?? 0), 0) / W;
+  const ss = rows.reduce((a, r) => a + r.weight * ((r.values.get(j) ?? 0) - mean) ** 2, 0);
+  return Math.sqrt(ss / W);
+}
+
+function buffer(values: ReadonlyMap<number, number>): SparseBuffer {
+  const x = new SparseBuffer();
+  for (const [j, v] of [...values].sort((a, b) => a[0] - b[0])) x.push(j, v);
+  return x;
+}
+
+describe('OnlineScaler.watchJumps', () => {
+  it('notes exactly the events that multiply a well-observed column’s sd by the growth (fuzzed, weighted, sparse)', () => {
+    const rng = new Rng(11);
+    const growth = 1.5;
+    const minPresent = 20;
+    const scaler = new OnlineScaler();
+    scaler.watchJumps(growth, minPresent);
+    const rows: Row[] = [];
+    const present = [0, 0, 0, 0];
+    let noted = 0;
+    let near = 0;
+    for (let i = 0; i < 3000; i++) {
+      const before = rows.length > 0 ? [0, 1, 2, 3].map((j) => sdOf(rows, j)) : [0, 0, 0, 0];
+      const values = new Map<number, number>();
+      if (rng.next() < 0.9) values.set(0, 10 + rng.normal());
+      if (rng.next() < 0.2) values.set(1, rng.next() < 0.02 ? 1e4 * rng.normal() : rng.normal());
+      if (rng.next() < 0.5) values.set(2, 1);
+      // column 3: now and then a value that multiplies its sd by about 1.1-2 (z² ≈ (ratio² − 1)·W)
+      const W = rows.reduce((a, r) => a + r.weight, 0);
+      if (rng.next() < 0.3)
+        values.set(3, rng.next() < 0.05 ? before[3] * Math.sqrt(W * (0.2 + 3 * rng.next())) : rng.normal());
+      const weight = rng.next() < 0.2 ? 3 : 1;
+      const x = buffer(values);
+      scaler.observe(x, weight);
+      rows.push({ values, weight });
+      const expected: number[] = [];
+      for (let k = 0; k < x.nnz; k++) {
+        const j = x.indices[k];
+        const after = sdOf(rows, j);
+        const ratio = before[j] > 0 ? after / before[j] : 0;
+        if (present[j] >= minPresent && before[j] > 0 && Math.abs(ratio - growth) < 1e-9)
+          throw new Error('a ratio at the threshold to rounding: pick another seed');
+        if (present[j] >= minPresent && ratio >= growth) expected.push(k);
+        if (present[j] >= minPresent && ratio > 1.2 && ratio < growth) near++;
+        present[j] += weight;
+      }
+      const got = Array.from({ length: scaler.jumps }, (_, n) => scaler.jump(n));
+      expect(got.map((g) => g.position)).toEqual(expected);
+      for (const g of got) {
+        const j = x.indices[g.position];
+        expect(g.sdBefore / before[j]).toBeCloseTo(1, 12);
+        expect(g.sdAfter / sdOf(rows, j)).toBeCloseTo(1, 12);
+      }
+      noted += got.length;
+    }
+    // the stream has both kinds of events near the threshold
+    expect(noted).toBeGreaterThan(4);
+    expect(near).toBeGreaterThan(4);
+  });
+
+  it('waits for minPresent events, ignores a column constant so far, and stops when told', () => {
+    const scaler = new OnlineScaler();
+    scaler.watchJumps(2, 5);
+    const at = (v: number) => buffer(new Map([[0, v]]));
+    for (let i = 0; i < 4; i++) scaler.observe(at(i % 2));
+    scaler.observe(at(1000)); // present 4 times before: too early
+    expect(scaler.jumps).toBe(0);
+    scaler.observe(at(1e7)); // present 5 times before
+    expect(scaler.jumps).toBe(1);
+    scaler.observe(at(0.5));
+    expect(scaler.jumps).toBe(0); // reset by each event
+
+    const constant = new OnlineScaler();
+    constant.watchJumps(2, 5);
+    for (let i = 0; i < 10; i++) constant.observe(buffer(new Map([[3, 7]])));
+    constant.observe(buffer(new Map([[3, 7e6]]))); // sd from 0: not a multiple of anything
+    expect(constant.jumps).toBe(0);
+
+    scaler.watchJumps(0, 5);
+    scaler.observe(at(1e12));
+    expect(scaler.jumps).toBe(0);
+  });
+
+  it('undo forgets the jumps of the event it takes back; scaling in the same pass notes them too', () => {
+    const scaler = new OnlineScaler();
+    scaler.watchJumps(2, 10);
+    const scales = new Float64Array(4);
+    for (let i = 0; i < 50; i++)
+      expect(scaler.observeFinite(buffer(new Map([[0, i % 7]])), 1, { auto: true, scales })).toBe(-1);
+    const x = buffer(new Map([[0, 1e6]]));
+    expect(scaler.observeFinite(x, 1, { auto: true, scales })).toBe(-1);
+    expect(scaler.jumps).toBe(1);
+    expect(() => scaler.jump(1)).toThrow(RangeError);
+    scaler.undo(buffer(new Map([[0, 1e6]])));
+    expect(scaler.jumps).toBe(0);
+  });
+});
