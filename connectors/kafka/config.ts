@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 
 import { ConfigError, unknownKeyMessage, type ConfigProblem } from '../../src/index.js';
 import type { AvroFraming } from './codecs/avro.js';
@@ -280,6 +280,42 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   });
 }
 
+/**
+ * kafkajs errors it retries by itself while a broker starts, a group's coordinator loads or moves,
+ * or a partition elects a leader: logged at `warn`, not `error` (a normal start would print them).
+ */
+const TRANSIENT_ERRORS = [
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  "The coordinator is loading and hence can't process requests",
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server does not host this topic-partition',
+];
+
+/** True when a kafkajs log entry reports an error kafkajs retries on its own (`TRANSIENT_ERRORS`). */
+export function isTransientKafkaError(entry: { readonly [field: string]: unknown }): boolean {
+  const error = entry['error'];
+  return typeof error === 'string' && TRANSIENT_ERRORS.some((t) => error.startsWith(t));
+}
+
+/** kafkajs' console logger, with its transient errors at `warn` (`isTransientKafkaError`). */
+const kafkaLogCreator: logCreator =
+  (threshold) =>
+  ({ namespace, level, label, log }) => {
+    const transient = level === KafkaLogLevel.ERROR && isTransientKafkaError(log);
+    const at = transient ? KafkaLogLevel.WARN : level;
+    if (at > threshold) return;
+    const prefix = namespace ? `[${namespace}] ` : '';
+    const line = JSON.stringify({
+      ...log,
+      level: transient ? 'WARN' : label,
+      message: `${prefix}${log.message}`,
+    });
+    if (at === KafkaLogLevel.ERROR) console.error(line);
+    else if (at === KafkaLogLevel.WARN) console.warn(line);
+    else console.info(line);
+  };
+
 /** A kafkajs client for a validated configuration (kafkajs' own logging off below `error`). */
 export function createKafka(
   config: Pick<KafkaConfig, 'brokers' | 'clientId'>,
@@ -295,6 +331,7 @@ export function createKafka(
     clientId: config.clientId,
     brokers: [...config.brokers],
     logLevel: levels[level],
+    logCreator: kafkaLogCreator,
     retry: { retries: 8 },
   });
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { checkKafkaConfig } from '../../connectors/kafka/config.js';
+import { checkKafkaConfig, isTransientKafkaError } from '../../connectors/kafka/config.js';
 import { checkModelConfig } from '../../src/config/modelConfig.js';
 import { checkEngineConfig } from '../../src/engine/config.js';
 import { validateDriftConfig } from '../../src/drift/index.js';
@@ -25,6 +25,31 @@ describe('configurations shipped with the repository', () => {
     const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain('./connectors/kafka/compose.config.json:/app/l1stream.json:ro');
     expect(compose).toContain('PLAINTEXT://kafka:19092');
+  });
+
+  it("config/kafka-local.json (the README's local broker) is the compose service's configuration on 127.0.0.1:9092", () => {
+    const local = read('config/kafka-local.json');
+    const compose = read('connectors/kafka/compose.config.json');
+    expect(checkModelConfig(local.model).problems).toEqual([]);
+    expect(checkKafkaConfig(local.kafka).brokers).toEqual(['127.0.0.1:9092']);
+    const { brokers: _local, ...localKafka } = local.kafka as Record<string, unknown>;
+    const { brokers: _compose, ...composeKafka } = compose.kafka as Record<string, unknown>;
+    expect({ ...local, kafka: localKafka }).toEqual({ ...compose, kafka: composeKafka });
+    // and the broker script serves that address by default
+    expect(readFileSync(resolve(root, 'connectors/kafka/broker/kafka.sh'), 'utf8')).toMatch(
+      /KAFKA_PORT:-9092/,
+    );
+  });
+
+  it('kafkajs errors it retries by itself are told apart from the others', () => {
+    expect(isTransientKafkaError({ error: 'The group coordinator is not available' })).toBe(true);
+    expect(
+      isTransientKafkaError({ error: "The coordinator is loading and hence can't process requests" }),
+    ).toBe(true);
+    expect(
+      isTransientKafkaError({ error: 'Not authorized to access topics: [Topic authorization failed]' }),
+    ).toBe(false);
+    expect(isTransientKafkaError({ message: 'The group coordinator is not available' })).toBe(false);
   });
 
   it("the compose service's λ is the library default, as connectors/kafka/README.md explains it", () => {

@@ -1,0 +1,58 @@
+/**
+ * `npm run kafka:produce` and `kafka:consume` (connectors/kafka/tools): a JSONL file into a topic the
+ * tool creates, keyed by each event's key, and the topic back out as lines, against a real broker.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { describe, expect, it } from 'vitest';
+
+import { brokers, kafkaClient, makeEvents, randomName, readTopic } from './helpers.js';
+
+const run = promisify(execFile);
+const tools = resolve(import.meta.dirname, '../../connectors/kafka/tools');
+
+describe('kafka:produce and kafka:consume', () => {
+  it('sends every non-empty line, keyed by its key field, and prints them back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    const events = makeEvents(250, 3);
+    const lines = events.map((e) => JSON.stringify(e));
+    // a line that is not JSON goes too (l1stream dead-letters it), an empty one does not
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, [...lines.slice(0, 100), '', 'not json', ...lines.slice(100)].join('\n') + '\n');
+    const topic = randomName('tools');
+    const list = brokers().join(',');
+    const produced = await run(process.execPath, [
+      join(tools, 'produce.mjs'),
+      ...['--input', file, '--topic', topic, '--brokers', list, '--partitions', '2'],
+    ]);
+    expect(produced.stderr).toContain(`created topic ${topic} (2 partition(s))`);
+    expect(produced.stderr).toContain(`sent 251 message(s) to ${topic}`);
+
+    const read = await readTopic(kafkaClient(), topic, 251);
+    expect(new Set(read.map((m) => m.partition))).toEqual(new Set([0, 1]));
+    const byValue = new Map(read.map((m) => [m.value?.toString() ?? '', m.key]));
+    for (const e of events) expect(byValue.get(JSON.stringify(e))).toBe(e.key);
+    expect(byValue.get('not json')).toBeNull();
+
+    const consumed = await run(process.execPath, [
+      join(tools, 'consume.mjs'),
+      ...['--topic', topic, '--brokers', list, '--keys', '--idle-ms', '3000'],
+    ]);
+    const out = consumed.stdout.trimEnd().split('\n');
+    expect(out).toHaveLength(251);
+    expect(new Set(out)).toEqual(new Set(read.map((m) => `${m.key ?? ''}\t${m.value?.toString() ?? ''}`)));
+    expect(consumed.stderr).toContain(`251 message(s) from ${topic}`);
+  }, 120_000);
+
+  it('names what is missing and exits 3', async () => {
+    const failed = await run(process.execPath, [join(tools, 'produce.mjs'), '--topic', 'x']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect('code' in failed ? failed.code : 0).toBe(3);
+    expect(failed.stderr).toContain('--input is required');
+  });
+});
