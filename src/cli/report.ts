@@ -20,7 +20,8 @@ replay. The page stays small whatever the run: the limits below bound what is dr
 options:
   --input DIR           a replay's --out directory, required
   --output FILE         where to write the page (default DIR/report.html)
-  --keys N              keyed models shown, the ones with the most learned events (default ${defaultReportOptions.keys}, at most 50)
+  --keys N              keyed models shown (default ${defaultReportOptions.keys}, at most 50): most critical
+                        alerts first, then warnings, then learned events
   --top N               features drawn per model (default ${defaultReportOptions.features}, at most ${PALETTE.length}: one colour each)
   --points N            online snapshots drawn per model, evenly spaced (default ${defaultReportOptions.points}, at most 2000)
   --refits N            refit snapshots drawn per model (default ${defaultReportOptions.refits}, at most 1000)

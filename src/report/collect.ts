@@ -7,13 +7,16 @@ import { DataError, InputError } from '../core/errors.js';
 
 /**
  * What the report reads from a replay's output directory (`models.jsonl`, `alerts.jsonl`,
- * `summary.json`), reduced to bounded series: the busiest keys, their largest features, evenly
+ * `summary.json`), reduced to bounded series: the keys that alerted or learned most, their largest features, evenly
  * spaced snapshots and the most severe alerts. The files are streamed (three passes over
  * `models.jsonl`), so memory depends on the limits, not on the size of the run.
  */
 
 export interface ReportOptions {
-  /** Keys shown, the ones with the most learned events (default 8). */
+  /**
+   * Keys shown (default 8): those with the most critical alerts, then the most warnings, then the
+   * most learned events.
+   */
   readonly keys: number;
   /** Features drawn per key, by max |β| over the run (default 10, at most 20: one colour each). */
   readonly features: number;
@@ -89,7 +92,7 @@ export interface ReportData {
   readonly summary: Readonly<Record<string, unknown>> | null;
   readonly keys: readonly KeyReport[];
   readonly keysTotal: number;
-  /** The busiest keys not shown (at most 20), with their events. */
+  /** The next keys in that order not shown (at most 20), with their events. */
   readonly keysOmitted: ReadonlyArray<{ readonly key: string; readonly events: number }>;
   /** Things the reader should know: unreadable lines, missing files. */
   readonly notes: readonly string[];
@@ -118,6 +121,26 @@ async function eachRecord(file: string, each: (record: Doc) => void): Promise<nu
   return bad;
 }
 
+const NO_SEVERE: readonly [number, number] = [0, 0];
+
+/** Per key, its critical and warning alerts in `file` (none when the file is missing). */
+async function severeAlertCounts(file: string): Promise<Map<string, [number, number]>> {
+  const counts = new Map<string, [number, number]>();
+  try {
+    await stat(file);
+  } catch {
+    return counts;
+  }
+  await eachRecord(file, (r) => {
+    const critical = r.severity === 'critical';
+    if (!critical && r.severity !== 'warning') return;
+    let c = counts.get(r.key as string);
+    if (c === undefined) counts.set(r.key as string, (c = [0, 0]));
+    c[critical ? 0 : 1]++;
+  });
+  return counts;
+}
+
 /** Indices 0 … n−1 to keep so that at most `m` are kept, evenly spaced, first and last included. */
 function evenlySpaced(n: number, m: number): Set<number> {
   const keep = new Set<number>();
@@ -131,6 +154,7 @@ function evenlySpaced(n: number, m: number): Set<number> {
 export function alertFeatures(details: unknown): string[] {
   if (!isObject(details)) return [];
   const names: string[] = [];
+  if (typeof details.feature === 'string') names.push(details.feature);
   for (const field of ['entered', 'left', 'stopped', 'appeared', 'changed', 'flips']) {
     const list = details[field];
     if (!Array.isArray(list)) continue;
@@ -181,7 +205,17 @@ export async function collectReport(
   if (bad > 0) notes.push(`${bad} line(s) of models.jsonl are not model snapshots and were skipped`);
   if (counts.size === 0)
     throw new DataError(`${modelsFile} holds no model snapshots: nothing to report (did the replay learn?)`);
-  const ranked = [...counts].sort((a, b) => b[1].events - a[1].events || (a[0] < b[0] ? -1 : 1));
+  // keys with critical, then warning alerts first (most first), then the busiest
+  const alertsFile = join(dir, 'alerts.jsonl');
+  const severe = await severeAlertCounts(alertsFile);
+  const rank = (key: string) => severe.get(key) ?? NO_SEVERE;
+  const ranked = [...counts].sort((a, b) => {
+    const ra = rank(a[0]);
+    const rb = rank(b[0]);
+    return (
+      rb[0] - ra[0] || rb[1] - ra[1] || b[1].events - a[1].events || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+    );
+  });
   const shown = ranked.slice(0, limits.keys);
   const shownKeys = new Set(shown.map(([k]) => k));
 
@@ -264,7 +298,6 @@ export async function collectReport(
     shown.map(([k]) => [k, { kept: [[], [], []], total: 0 }]),
   );
   let otherAlerts = 0;
-  const alertsFile = join(dir, 'alerts.jsonl');
   try {
     await stat(alertsFile);
     const badAlerts = await eachRecord(alertsFile, (r) => {

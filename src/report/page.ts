@@ -90,7 +90,7 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
   const title = `l1stream report: ${clip(typeof s?.input === 'string' ? s.input : data.dir, 160)}`;
   const keysLine =
     data.keysTotal > data.keys.length
-      ? `<p class="notes">${data.keysTotal} model keys; the ${data.keys.length} with the most learned events are shown (--keys ${limits.keys}), ${data.keysTotal - data.keys.length} are not: ` +
+      ? `<p class="notes">${data.keysTotal} model keys; the ${data.keys.length} with the most critical alerts, then warnings, then learned events are shown (--keys ${limits.keys}), ${data.keysTotal - data.keys.length} are not: ` +
         escapeXml(
           data.keysOmitted.map((o) => `${clip(o.key, 40)} (${o.events.toLocaleString('en-US')})`).join(', '),
         ) +

@@ -68,8 +68,31 @@ describe('report: what it reads', () => {
     expect(html).toContain('&lt;script&gt;window.pwned = 1&lt;/script&gt;');
     expect(html).toContain('>__proto__</text>');
     expect(html).toMatch(
-      /15 model keys; the 8 with the most learned events are shown \(--keys 8\), 7 are not: k4 \(7,000\), k3 \(6,000\)/,
+      /15 model keys; the 8 with the most critical alerts, then warnings, then learned events are shown \(--keys 8\), 7 are not: k4 \(7,000\), k3 \(6,000\)/,
     );
+  });
+
+  it('brings keys with critical, then warning alerts before the busiest (info alerts do not count)', async () => {
+    const models: string[] = [];
+    const keys = ['__proto__', ...Array.from({ length: 11 }, (_, i) => `k${i}`)];
+    keys.forEach((key, i) => models.push(snapshot(key, 1000 * (i + 1), '{"x":1}')));
+    const alert = (key: string, severity: string) =>
+      `{"key":${JSON.stringify(key)},"offset":10,"type":"input-outlier","severity":"${severity}","message":"m","details":{"feature":"x"},"createdAt":"2026-01-01T00:00:00Z"}`;
+    const alerts = [
+      alert('k0', 'warning'),
+      alert('__proto__', 'critical'),
+      alert('k1', 'warning'),
+      alert('k1', 'warning'),
+      alert('k2', 'info'),
+      alert('k2', 'info'),
+      alert('k2', 'info'),
+    ];
+    const dir = outputDir('alerting-keys', models, alerts);
+    const data = await collectReport(dir, { ...defaultReportOptions, keys: 5 });
+    // __proto__ (1 critical), k1 (2 warnings), k0 (1 warning), then the busiest: k10, k9
+    expect(data.keys.map((k) => k.key)).toEqual(['__proto__', 'k1', 'k0', 'k10', 'k9']);
+    expect(data.keysOmitted.map((k) => k.key).slice(0, 2)).toEqual(['k8', 'k7']);
+    expect(data.keys[0]!.alerts.map((a) => a.features)).toEqual([['x']]);
   });
 
   it('--rank final draws the largest |β| of the last online snapshot, then the largest max |β|', async () => {
