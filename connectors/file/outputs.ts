@@ -1,7 +1,8 @@
-import { mkdir, open as openFile } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, ScoreRecord } from '../../src/index.js';
+import { makeDirectory } from './directory.js';
 import { JsonlWriter } from './jsonl.js';
 
 /** The files a `FileOutputSink` writes in its directory. */
@@ -39,7 +40,7 @@ export class FileOutputSink implements OutputSink {
    * half written.
    */
   static async open(dir: string, options: { readonly append?: boolean } = {}): Promise<FileOutputSink> {
-    await mkdir(dir, { recursive: true });
+    makeDirectory(dir);
     const append = options.append === true;
     if (append) for (const name of Object.values(outputFiles)) await cutPartialLine(join(dir, name));
     return new FileOutputSink(dir, append);

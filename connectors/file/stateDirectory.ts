@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
+import { makeDirectory } from './directory.js';
 import { ConnectorError, type StateStore } from '../../src/index.js';
 
 const SUFFIX = '.state';
@@ -66,7 +67,7 @@ export class DirectoryStateStore implements StateStore {
     this.dir = dir;
     this.durable = options.durable ?? true;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (err) {
       throw new ConnectorError(
         'L1S_STATE_DIR',

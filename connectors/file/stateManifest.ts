@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
+import { makeDirectory } from './directory.js';
 import { ConnectorError } from '../../src/index.js';
 
 /** The file that makes a directory an l1stream state directory. */
@@ -128,7 +129,7 @@ export class StateManifest {
     const identity = await identify(input.path);
     if (entries === null || entries.length === 0) {
       try {
-        mkdirSync(dir, { recursive: true });
+        makeDirectory(dir);
       } catch (err) {
         throw new ConnectorError(
           'L1S_STATE_DIR',

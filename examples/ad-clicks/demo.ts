@@ -7,11 +7,12 @@
  *   npm run demo -- --events 1000000 --learner fobos
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { makeDirectory } from '../../connectors/file/directory.js';
 import { pathProblem } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { ModelSnapshot } from '../../src/index.js';
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 const n = Number(values.events);
 const out = values.out!;
 try {
-  await mkdir(out, { recursive: true });
+  makeDirectory(out);
 } catch (err) {
   // one line naming the path and the fix, exit 2, as the commands do
   process.stderr.write(`demo: ${pathProblem('--out', out, err, 'write')}\n`);

@@ -3,12 +3,13 @@
  * `l1stream replay` on files (or `l1stream run` on Kafka, see kafka.ts), and reading the outputs back.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
+import { makeDirectory } from '../../connectors/file/directory.js';
 import { main } from '../../src/cli/main.js';
 import type { Alert, ModelSnapshot, ScoreRecord } from '../../src/index.js';
 import { runOnKafka } from './kafka.js';
@@ -107,7 +108,7 @@ export async function runScenario(
   config: EngineDoc,
   flags: readonly string[],
 ): Promise<Outputs> {
-  await mkdir(options.out, { recursive: true });
+  makeDirectory(options.out);
   const input = join(options.out, 'events.jsonl');
   await writeEvents(input, events);
   const configFile = join(options.out, 'config.json');

@@ -7,6 +7,7 @@ import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
+import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
@@ -20,7 +21,7 @@ import {
   type CliIO,
 } from './io.js';
 import type { Command } from './command.js';
-import { ProgressLine } from './progress.js';
+import { counted, ProgressLine } from './progress.js';
 
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
@@ -55,7 +56,11 @@ options:
   --progress            cross-validation progress on stderr even when it is not a terminal
                         (--no-progress: never)
   --key K               model key (default: the input file's base name)
-  --output FILE         write the model JSON there instead of stdout`;
+  --output FILE         write the model JSON there instead of stdout
+  --dead-letters FILE   .jsonl: write the lines that are not valid events there, as replay's
+                        dead-letters.jsonl does (line, source, stage, reason, value). Such lines
+                        are skipped with replay's reasons, counted on stderr and in the model's
+                        metrics ("rejected"); no valid labelled line at all is an error`;
 
 const options = {
   input: { type: 'string' },
@@ -76,6 +81,7 @@ const options = {
   progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },
+  'dead-letters': { type: 'string' },
 } as const;
 
 /**
@@ -223,6 +229,41 @@ export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
   }
 }
 
+/**
+ * Loads the input of `fit` and `path`. A JSON line that is not a valid event is skipped as replay
+ * dead-letters it (the same stage and reason), counted in a warning on stderr and, with
+ * `deadLetters`, written there with the fields of replay's dead-letters.jsonl (also when no valid
+ * line remains, which is an error).
+ */
+export async function loadSkipping(
+  io: CliIO,
+  flags: CommonFitFlags,
+  deadLetters: string | undefined,
+): Promise<TrainingData> {
+  const letters: string[] = [];
+  let first: RejectedLine | undefined;
+  const onReject = (r: RejectedLine) => {
+    first ??= r;
+    const letter = { line: r.line, source: flags.input, stage: r.stage, reason: r.reason, value: r.value };
+    letters.push(`${JSON.stringify(letter)}\n`);
+  };
+  try {
+    return await loadTrainingData(flags.input, flags.target, flags.family, {
+      ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
+      onReject,
+    });
+  } finally {
+    if (deadLetters !== undefined) await writeOutputFile('dead-letters', deadLetters, letters.join(''));
+    if (first !== undefined)
+      io.stderr.write(
+        `l1stream: warning: skipped ${counted(letters.length, 'line')} that ${letters.length === 1 ? 'is not a valid event' : 'are not valid events'} (the first, line ${first.line}: ${first.reason})` +
+          (deadLetters !== undefined
+            ? `; all of them are in ${deadLetters}\n`
+            : `; --dead-letters FILE lists them\n`),
+      );
+  }
+}
+
 export function defaultKey(input: string): string {
   return basename(input, extname(input)) || 'default';
 }
@@ -244,12 +285,8 @@ export const fitCommand: Command = {
     // paths that cannot be read or written are reported before the fit, not after it
     await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);
-    const data = await loadTrainingData(
-      flags.input,
-      flags.target,
-      flags.family,
-      flags.weight !== undefined ? { weightColumn: flags.weight } : {},
-    );
+    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
+    const data = await loadSkipping(io, flags, values['dead-letters']);
     const progress = cvProgress(io, values.progress);
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -161,10 +161,15 @@ export function pathProblem(what: string, path: string, err: unknown, use: PathU
   const named = what === '' ? path : `${what} ${path}`;
   const dir = dirname(path);
   switch (code) {
-    case 'ENOENT':
-      return use === 'write'
-        ? `${named}: the directory ${dir} does not exist; create it (mkdir -p ${dir}) or choose another path`
-        : `${named}: no such file or directory; check the path`;
+    case 'ENOENT': {
+      if (use !== 'write') return `${named}: no such file or directory; check the path`;
+      // (under /proc, say, a directory exists and refuses new entries with ENOENT)
+      const made =
+        isErrnoError(err) && (err.syscall === 'mkdir' || err.syscall === 'open') ? err.path : undefined;
+      return made !== undefined && existsSync(dirname(made))
+        ? `${named}: cannot create ${made}: the file system refuses new entries in ${dirname(made)}; choose another path`
+        : `${named}: the directory ${dir} does not exist; create it (mkdir -p ${dir}) or choose another path`;
+    }
     case 'ENOTDIR':
       return `${named}: a part of the path is a file, not a directory; choose another path`;
     case 'EISDIR':

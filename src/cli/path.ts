@@ -2,7 +2,6 @@ import { extname } from 'node:path';
 
 import { columnStats } from '../solve/design.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
-import { loadTrainingData } from '../solve/input.js';
 import { penaltyScale } from '../solve/problem.js';
 import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
@@ -11,6 +10,7 @@ import {
   commonFlags,
   cvProgress,
   defaultKey,
+  loadSkipping,
   warnAboutData,
   warnIfCvNotConverged,
   warnIfNotConverged,
@@ -55,6 +55,8 @@ options:
                           (--no-progress: never)
   --key K                 model key (default: the input file's base name)
   --output FILE           write the JSON lines there instead of stdout
+  --dead-letters FILE     .jsonl: write the lines that are not valid events there (skipped, as
+                          fit --help says)
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
                           enters named in the legend; with --cv, also the cross-validated error per
                           λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot
@@ -78,6 +80,7 @@ const options = {
   progress: { type: 'boolean' },
   key: { type: 'string' },
   output: { type: 'string' },
+  'dead-letters': { type: 'string' },
   plot: { type: 'string' },
   'plot-scale': { type: 'string' },
 } as const;
@@ -107,12 +110,8 @@ export const pathCommand: Command = {
     const plotScale = values['plot-scale'] ?? (flags.standardize !== false ? 'standardized' : 'original');
     if (plotScale !== 'standardized' && plotScale !== 'original')
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
-    const data = await loadTrainingData(
-      flags.input,
-      flags.target,
-      flags.family,
-      flags.weight !== undefined ? { weightColumn: flags.weight } : {},
-    );
+    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
+    const data = await loadSkipping(io, flags, values['dead-letters']);
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,

@@ -59,15 +59,16 @@ ${replayFlagsUsage}
 /** The replay's flags: the engine's, and --report. */
 const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
 
-/** How a command names itself and its state directory in what it says (`run`: `state.dir`). */
+/** How a command names itself, its state and output directories in what it says (`run`: `state.dir`). */
 export interface ReplayNames {
   readonly command: string;
   readonly state: string;
+  readonly out: string;
 }
 
 /**
  * Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json).
- * `names` are those of the command that runs it (`replay` and `--state` unless given).
+ * `names` are those of the command that runs it (`replay`, `--state` and `--out` unless given).
  */
 export async function replay(
   config: EngineConfig,
@@ -75,7 +76,7 @@ export async function replay(
   io: CliIO,
   progress?: boolean,
   hooks?: { readonly observer?: EngineObserver; readonly engine?: (engine: Engine) => void },
-  names: ReplayNames = { command: 'replay', state: '--state' },
+  names: ReplayNames = { command: 'replay', state: '--state', out: '--out' },
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
@@ -107,7 +108,7 @@ export async function replay(
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
   } catch (err) {
-    throw new PathError(pathProblem('--out', out, err, 'write'));
+    throw new PathError(pathProblem(names.out, out, err, 'write'));
   }
   // a report of an earlier run (--report, 'l1stream report') no longer describes these outputs
   await rm(join(resolve(out), 'report.html'), { force: true });

@@ -6,6 +6,7 @@ import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { lossFor } from '../loss/index.js';
+import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { SnapshotScorer } from '../model/snapshotScorer.js';
 import type { Command } from './command.js';
@@ -19,7 +20,7 @@ import {
   type CliIO,
 } from './io.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
-import { formatCount } from './progress.js';
+import { counted, formatCount } from './progress.js';
 
 const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
 
@@ -28,7 +29,12 @@ Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one li
 own key, if any), the prediction (probability for binomial), model (the snapshot's source, version
 and offset) and top, the features that moved it most.
 Features are named as in training (numbers by field, strings as field=value); a feature the model
-never saw contributes nothing. A line that is not a valid event gets {"line", "error"} instead.
+never saw contributes nothing. A line that is not a valid event, or whose score would not be a
+finite number (a feature of 1e300, say), gets {"line", "error"} instead.
+Labels are not needed and do not change a score: events with a "label" (the training file itself)
+are scored like the others, and the summary line on stderr gives the log loss and AUC (binomial) or
+the MSE (gaussian) of the predictions on them, weighted by "weight". A label the model's family
+cannot use (not 0 or 1 for binomial, not a number) is left out of those; its event is scored.
 
 options:
   --model MODEL     a snapshot (JSON), or a models.jsonl / fit output: the most recent snapshot
@@ -101,6 +107,21 @@ export async function readSnapshot(file: string, key?: string, source?: string):
   );
 }
 
+/** The summary line's parts on labels: `; 300 labelled: log loss 0.64812, AUC 0.70012; 2 labels left out: ...`. */
+function labelledSummary(metrics: ProgressiveMetrics, unusable: number): string {
+  const parts: string[] = [];
+  if (metrics.events > 0) {
+    const m = metrics.summary();
+    const figures =
+      metrics.family === 'binomial'
+        ? `log loss ${m.logLoss!.toFixed(5)}, AUC ${Number.isFinite(m.auc) ? m.auc!.toFixed(5) : 'n/a (one label only)'}`
+        : `MSE ${m.progressiveLoss!.toFixed(5)}`;
+    parts.push(`${formatCount(metrics.events)} labelled: ${figures}`);
+  }
+  if (unusable > 0) parts.push(`${counted(unusable, 'label')} left out: not usable for ${metrics.family}`);
+  return parts.map((p) => `; ${p}`).join('');
+}
+
 export const scoreCommand: Command = {
   summary: 'score events with a saved model snapshot',
   usage,
@@ -128,6 +149,8 @@ export const scoreCommand: Command = {
     let line = 0;
     let scored = 0;
     let rejected = 0;
+    let unusableLabels = 0;
+    const labelled = new ProgressiveMetrics(snapshot.family, undefined, false);
     try {
       for await (const text of lines) {
         // the reader of stdout went away (| head): stop reading, quietly
@@ -136,7 +159,16 @@ export const scoreCommand: Command = {
         if (text.trim() === '') continue;
         let event: L1Event;
         try {
-          const checked = validateEvent(JSON.parse(line === 1 ? withoutBom(text) : text), snapshot.family);
+          const raw: unknown = JSON.parse(line === 1 ? withoutBom(text) : text);
+          let checked = validateEvent(raw, snapshot.family);
+          // a label is not needed to score: one the family cannot use leaves only the metrics
+          if (!checked.ok && typeof raw === 'object' && raw !== null && 'label' in raw) {
+            const unlabelled = validateEvent({ ...raw, label: undefined }, snapshot.family);
+            if (unlabelled.ok) {
+              checked = unlabelled;
+              unusableLabels++;
+            }
+          }
           if (!checked.ok) throw new Error(checked.reason);
           event = checked.event;
         } catch (err) {
@@ -145,7 +177,13 @@ export const scoreCommand: Command = {
           continue;
         }
         const { margin, top: contributions } = scorer.score(event, top);
+        if (!Number.isFinite(margin)) {
+          rejected++;
+          write({ line, error: scorer.overflowReason(event) });
+          continue;
+        }
         scored++;
+        if (event.label !== undefined) labelled.update(mean(margin), event.label, event.weight ?? 1);
         // the fields of the engine's score records (key: the model's; eventKey: the event's own)
         write({
           line,
@@ -165,7 +203,7 @@ export const scoreCommand: Command = {
     }
     if (out === null && pipeClosed(io.stdout)) return 0;
     io.stderr.write(
-      `score: ${formatCount(scored)} events scored with ${snapshot.key} v${snapshot.version} (${snapshot.source}, ${Object.keys(snapshot.coefficients).length} non-zero), ${formatCount(rejected)} rejected\n`,
+      `score: ${formatCount(scored)} events scored with ${snapshot.key} v${snapshot.version} (${snapshot.source}, ${Object.keys(snapshot.coefficients).length} non-zero), ${formatCount(rejected)} rejected${labelledSummary(labelled, unusableLabels)}\n`,
     );
     return scored === 0 && line > 0 ? 1 : 0;
   },

@@ -42,6 +42,8 @@ export function snapshotOf(
       passes: fit.passes,
       newtonIterations: fit.outerIterations,
       converged: fit.converged,
+      // JSON lines skipped as not valid events (absent when none was)
+      ...(data.rejected ? { rejected: data.rejected } : {}),
       ...(meta.extra ?? {}),
     },
     createdAt: new Date().toISOString(),

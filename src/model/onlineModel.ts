@@ -601,10 +601,24 @@ export class OnlineModel {
     const weight = event.weight ?? 1;
     const y = event.label;
     if (y === undefined) {
-      if (this.rawObserver !== null) this.rawObserver(x, y, weight);
+      // x is scaled in place: the raw values, for the observer and a reason, are copied first
+      const raw = this.standardize === false ? x : this.raw;
+      if (raw !== x) copyInto(x, raw);
       const scales = this.scaleEvent(x);
+      const learner = this.scoring;
+      let prediction: number;
+      if (learner === null) prediction = this.warmupPrediction();
+      else {
+        const input = this.centre(x, scales);
+        const eta = learner.marginOne(input) * this.labelScale + this.labelCenter;
+        // a score that is not finite is refused before anything (observer, count) sees the event
+        if (!Number.isFinite(eta))
+          return setOutcome(out, this.scoreOverflow(learner, input, raw), false, NaN, NaN);
+        prediction = lossFor(this.family).mean(eta);
+      }
+      if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
       this.scored++;
-      return setOutcome(out, null, false, this.predictScaled(x, scales), NaN);
+      return setOutcome(out, null, false, prediction, NaN);
     }
     // Everything this event would compute is checked before anything keeps it (see `overflow`).
     const raw = this.raw;
@@ -841,13 +855,22 @@ export class OnlineModel {
     this.labelScale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
   }
 
-  /** Mean prediction for an already featurized and scaled vector. */
-  private predictScaled(x: SparseVector, scales: Float64Array | null): number {
-    const learner = this.scoring;
-    if (learner === null) return this.warmupPrediction();
-    return lossFor(this.family).mean(
-      learner.marginOne(this.centre(x, scales)) * this.labelScale + this.labelCenter,
-    );
+  /**
+   * Why an unlabelled event's score is not finite: the feature whose term β_j·x_j (on the
+   * learner's scale: `input`, whose first entries are raw's columns) is largest, by its raw value.
+   */
+  private scoreOverflow(learner: PenalizedLearner, input: SparseVector, raw: SparseVector): string {
+    let named = 'the event';
+    let largest = -1;
+    for (let k = 0; k < raw.nnz; k++) {
+      const term = learner.coefficient(input.indices[k]) * input.values[k];
+      const size = Number.isNaN(term) ? Infinity : Math.abs(term);
+      if (size > largest) {
+        named = this.featureValue(raw, k);
+        largest = size;
+      }
+    }
+    return `numeric overflow: ${named} makes the score infinite`;
   }
 
   /** Scores an event without learning from it (NaN if it cannot be featurized). */

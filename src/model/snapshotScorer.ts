@@ -18,15 +18,40 @@ export class SnapshotScorer {
     this.coefficients = new Map(Object.entries(snapshot.coefficients));
   }
 
-  /** The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first. */
+  /**
+   * The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first.
+   * An extreme value can make the margin infinite or NaN: `overflowReason` then says which.
+   */
   score(event: L1Event, top = 0): { margin: number; top: Contribution[] } {
     let margin = this.intercept;
     const parts: Contribution[] = [];
+    this.forEachTerm(event, (name, _value, term) => {
+      margin += term;
+      if (top > 0) parts.push({ feature: name, contribution: term });
+    });
+    if (top > 0) parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    return { margin, top: parts.slice(0, top) };
+  }
+
+  /** Why `event`'s margin is not finite: its largest term, by feature name and value. */
+  overflowReason(event: L1Event): string {
+    let largest = -1;
+    let named = 'the event';
+    this.forEachTerm(event, (name, value, term) => {
+      const size = Number.isNaN(term) ? Infinity : Math.abs(term);
+      if (size > largest) {
+        largest = size;
+        named = `feature ${name} = ${String(value).replace('e+', 'e')}`;
+      }
+    });
+    return `numeric overflow: ${named} makes the score infinite`;
+  }
+
+  /** Each feature of `event` the snapshot has a coefficient for: its name, value and β_j·x_j. */
+  private forEachTerm(event: L1Event, visit: (name: string, value: number, term: number) => void): void {
     const add = (name: string, value: number) => {
       const beta = this.coefficients.get(name);
-      if (beta === undefined || value === 0) return;
-      margin += beta * value;
-      if (top > 0) parts.push({ feature: name, contribution: beta * value });
+      if (beta !== undefined && value !== 0) visit(name, value, beta * value);
     };
     const features = event.features;
     for (const field of Object.keys(features)) {
@@ -36,7 +61,5 @@ export class SnapshotScorer {
       else if (typeof v === 'string') add(featureName(field, v), 1);
       else if (Array.isArray(v)) for (const item of v as readonly string[]) add(featureName(field, item), 1);
     }
-    if (top > 0) parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    return { margin, top: parts.slice(0, top) };
   }
 }

@@ -12,31 +12,65 @@ export interface EventsDesign {
   readonly names: readonly string[];
   /** Events without a label (scored, not learned from): skipped. */
   readonly unlabeled: number;
+  /** Lines that are not valid events, skipped (with `onReject`). */
+  readonly rejected: number;
 }
+
+/** A line that is not a valid event, with replay's stage and reason for it (its dead letter). */
+export interface RejectedLine {
+  readonly line: number;
+  readonly stage: 'decode' | 'validate';
+  readonly reason: string;
+  readonly value: string;
+}
+
+const csvHint =
+  'this looks like CSV; give the file a .csv name (fit reads CSV with a header row by its extension)';
 
 /**
  * Reads JSON-lines events (DESIGN §2) into a sparse design with the engine's `Featurizer`
  * (numbers by name, strings one-hot as `field=value`). The target is the events' `label`. A line
- * that is not a valid event is an error naming the line (a batch fit has no dead-letter sink).
+ * that is not a valid event goes to `onReject` and is skipped, or without it is an error naming
+ * the line; no valid labelled line at all is an error.
  */
-export function readEventsDesign(text: string, family: Family, source = 'the input'): EventsDesign {
+export function readEventsDesign(
+  text: string,
+  family: Family,
+  source = 'the input',
+  onReject?: (rejected: RejectedLine) => void,
+): EventsDesign {
   const events: L1Event[] = [];
   const lines: number[] = [];
   let unlabeled = 0;
+  let rejected = 0;
+  let first = '';
   text.split(/\r?\n/).forEach((line, k) => {
     if (line.trim() === '') return;
+    if (events.length === 0 && unlabeled === 0 && rejected === 0) first = line;
     let raw: unknown;
     try {
       raw = JSON.parse(line);
-    } catch {
-      throw new DataError(
-        events.length === 0 && unlabeled === 0 && looksLikeCsv(line)
-          ? `${source} line ${k + 1} is not valid JSON: this looks like CSV; give the file a .csv name (fit reads CSV with a header row by its extension)`
-          : `${source} line ${k + 1} is not valid JSON`,
-      );
+    } catch (err) {
+      if (onReject === undefined)
+        throw new DataError(
+          events.length === 0 && unlabeled === 0 && looksLikeCsv(line)
+            ? `${source} line ${k + 1} is not valid JSON: ${csvHint}`
+            : `${source} line ${k + 1} is not valid JSON`,
+        );
+      rejected++;
+      return onReject({
+        line: k + 1,
+        stage: 'decode',
+        reason: `cannot decode: ${(err as Error).message}`,
+        value: line,
+      });
     }
     const v = validateEvent(raw, family);
-    if (!v.ok) throw new DataError(`${source} line ${k + 1}: ${v.reason}`);
+    if (!v.ok) {
+      if (onReject === undefined) throw new DataError(`${source} line ${k + 1}: ${v.reason}`);
+      rejected++;
+      return onReject({ line: k + 1, stage: 'validate', reason: v.reason, value: line });
+    }
     if (v.event.label === undefined) {
       unlabeled++;
       return;
@@ -45,11 +79,16 @@ export function readEventsDesign(text: string, family: Family, source = 'the inp
     lines.push(k + 1);
   });
   if (events.length === 0) {
+    const what = [
+      ...(unlabeled > 0 ? [`${unlabeled} events without "label"`] : []),
+      ...(rejected > 0 ? [`${rejected} lines that are not valid events`] : []),
+    ];
     throw new DataError(
-      `${source} has no labeled events${unlabeled > 0 ? ` (${unlabeled} events without "label")` : ' (the file is empty)'}`,
+      `${source} has no labeled events (${what.length > 0 ? what.join(', ') : 'the file is empty'})` +
+        (rejected > 0 && looksLikeCsv(first) ? `: ${csvHint}` : ''),
     );
   }
-  return { ...eventsDesign(events, lines, source), unlabeled };
+  return { ...eventsDesign(events, lines, source), unlabeled, rejected };
 }
 
 /**
@@ -61,7 +100,7 @@ export function eventsDesign(
   events: readonly L1Event[],
   lines: readonly number[],
   source: string,
-): Omit<EventsDesign, 'unlabeled'> {
+): Omit<EventsDesign, 'unlabeled' | 'rejected'> {
   const featurizer = new Featurizer({ maxFeatures: Infinity });
   const buf = new SparseBuffer();
   // rows straight into growable typed arrays (CSR), then one counting sort into columns

@@ -6,7 +6,7 @@ import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import { readCsvDesign } from './csv.js';
 import type { Design } from './design.js';
-import { readEventsDesign } from './events.js';
+import { readEventsDesign, type RejectedLine } from './events.js';
 
 export interface TrainingData {
   readonly x: Design;
@@ -16,6 +16,8 @@ export interface TrainingData {
   readonly format: 'csv' | 'jsonl';
   /** Notes for the user (e.g. skipped unlabeled events). */
   readonly notes: readonly string[];
+  /** JSON lines skipped as not valid events (given to `onReject`). */
+  readonly rejected?: number;
 }
 
 /**
@@ -26,7 +28,12 @@ export async function loadTrainingData(
   file: string,
   target: string,
   family: Family,
-  options: { weightColumn?: string; format?: 'csv' | 'jsonl' } = {},
+  options: {
+    weightColumn?: string;
+    format?: 'csv' | 'jsonl';
+    /** JSON lines: skip a line that is not a valid event, handing it here (else it is an error). */
+    onReject?: (rejected: RejectedLine) => void;
+  } = {},
 ): Promise<TrainingData> {
   let text: string;
   try {
@@ -45,7 +52,7 @@ export async function loadTrainingData(
         `for JSON-lines events the target is the events' "label" field: use --target label (got "${target}")`,
       );
     }
-    const d = readEventsDesign(text, family, source);
+    const d = readEventsDesign(text, family, source, options.onReject);
     return {
       x: d.x,
       y: d.y,
@@ -53,6 +60,7 @@ export async function loadTrainingData(
       names: d.names,
       format,
       notes: d.unlabeled > 0 ? [`skipped ${d.unlabeled} events without "label"`] : [],
+      rejected: d.rejected,
     };
   }
   const d = readCsvDesign(text, {

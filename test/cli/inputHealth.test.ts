@@ -184,7 +184,9 @@ describe('replay exits non-zero when it learned nothing (issue 11, item 4)', () 
     writeFileSync(input, 'x0,x1,y\n0.5,1,2\n');
     const r = await runCli(['fit', '--input', input, '--target', 'label', '--lambda', '0.1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/data\.jsonl line 1 is not valid JSON: this looks like CSV/);
+    expect(r.stderr).toMatch(
+      /data\.jsonl has no labeled events \(2 lines that are not valid events\): this looks like CSV; give the file a \.csv name/,
+    );
   });
 });
 

@@ -185,3 +185,71 @@ describe('an extreme but finite number does not kill a run', () => {
     expect(deadLetters(join(dir, 'o'))).toEqual([]);
   });
 });
+
+describe('an unlabelled event whose score would not be finite is dead-lettered, not scored', () => {
+  /**
+   * 3,000 events, every tenth unlabelled (scored), x's coefficient about 3: line BAD is the
+   * unlabelled `{"features":{"x":1e308,"z":0.5}}`, whose score is about 3e308, beyond a double.
+   */
+  function scoredFiles(dir: string, family: 'gaussian' | 'binomial') {
+    const rng = new Rng(5);
+    const all = Array.from({ length: 3000 }, (_, i) => {
+      const x = 4 * rng.next() - 2;
+      const z = 4 * rng.next() - 2;
+      const eta = 3 * x - z + 0.5;
+      const label =
+        family === 'gaussian' ? eta + 0.3 * rng.normal() : rng.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+      if (i + 1 === BAD) return '{"features":{"x":1e308,"z":0.5}}';
+      return JSON.stringify(i % 10 === 9 ? { features: { x, z } } : { label, features: { x, z } });
+    });
+    const input = join(dir, 'events.jsonl');
+    const without = join(dir, 'without.jsonl');
+    writeFileSync(input, `${all.join('\n')}\n`);
+    writeFileSync(without, `${all.filter((_, i) => i + 1 !== BAD).join('\n')}\n`);
+    return { input, without };
+  }
+  const reason = 'numeric overflow: feature x = 1e308 makes the score infinite';
+  const predictions = (out: string) =>
+    readFileSync(join(out, 'scores.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { prediction: unknown }).prediction);
+
+  for (const family of ['gaussian', 'binomial'] as const) {
+    for (const flags of [['--no-standardize'], []]) {
+      it(`${family} ${flags.join(' ') || '(standardized)'}: replay dead-letters it naming the feature, and scores and learns the rest as without it`, async () => {
+        const dir = tmp();
+        const { input, without } = scoredFiles(dir, family);
+        const replay = (file: string, out: string) =>
+          runCli(['replay', '--input', file, '--family', family, ...flags, '--out', join(dir, out)]);
+        const r = await replay(input, 'o');
+        expect(r.code, r.stderr).toBe(0);
+        expect(deadLetters(join(dir, 'o'))).toEqual([expect.objectContaining({ line: BAD, reason })]);
+        const scores = predictions(join(dir, 'o'));
+        expect(scores).toHaveLength(300);
+        for (const p of scores) expect(Number.isFinite(p)).toBe(true);
+        expect((await replay(without, 'w')).code).toBe(0);
+        // nothing of the line is left: the same models, alerts, summary and scores
+        expect(outputs(join(dir, 'o'))).toEqual(outputs(join(dir, 'w')));
+        expect(scores).toEqual(predictions(join(dir, 'w')));
+      });
+    }
+
+    it(`${family}: score with the saved model gives the line an error naming the feature`, async () => {
+      const dir = tmp();
+      const { input, without } = scoredFiles(dir, family);
+      const out = join(dir, 'w');
+      expect((await runCli(['replay', '--input', without, '--family', family, '--out', out])).code).toBe(0);
+      const r = await runCli(['score', '--model', join(out, 'models.jsonl'), '--input', input]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { line: number; prediction?: unknown; error?: string });
+      expect(lines).toHaveLength(3000);
+      expect(lines[BAD - 1]).toEqual({ line: BAD, error: reason });
+      for (const l of lines) if (l.line !== BAD) expect(Number.isFinite(l.prediction)).toBe(true);
+      expect(r.stderr).toMatch(/^score: 2,999 events scored .* 1 rejected/);
+    });
+  }
+});

@@ -106,7 +106,7 @@ describe('item 6: file-system problems are one line and exit 2, reported before 
     );
     const r = await runCli(['run', '--config', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(`--out ${file} exists and is not a directory`);
+    expect(r.stderr).toMatch(`replay.out ${file} exists and is not a directory`);
     oneLine(r.stderr);
   });
 

@@ -1,0 +1,30 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * `mkdir -p dir`, one level at a time. Node's recursive mkdir never returns where the file system
+ * refuses a new entry with ENOENT although its parent exists (`/proc/x`); here that mkdir's own
+ * error (code, path) is thrown at once. An existing directory is left as it is.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      statSync(at);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw err;
+      missing.push(at);
+    }
+  }
+  // nothing missing: mkdir of a directory that exists is a no-op, of a file its own EEXIST
+  if (missing.length === 0) return void mkdirSync(dir, { recursive: true });
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]!);
+    } catch (err) {
+      // made meanwhile by another process: fine if it is a directory
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(missing[i]!).isDirectory()) throw err;
+    }
+  }
+}
