@@ -12,7 +12,8 @@ export class CountMinSketch {
   readonly depth: number;
   /** The counters, or null while every one is 0. */
   private counts: Float64Array | null = null;
-  private readonly seeds: Uint32Array;
+  /** Row seeds as Int32 (the same bits as unsigned ones: the hash is all 32-bit integer ops). */
+  private readonly seeds: Int32Array;
   /** width − 1 when the width is a power of two, else −1. */
   private readonly mask: number;
   private n = 0;
@@ -25,8 +26,8 @@ export class CountMinSketch {
     this.width = width;
     this.depth = depth;
     this.mask = (width & (width - 1)) === 0 && width <= 2 ** 30 ? width - 1 : -1;
-    this.seeds = new Uint32Array(depth);
-    for (let r = 0; r < depth; r++) this.seeds[r] = (Math.imul(r + 1, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
+    this.seeds = new Int32Array(depth);
+    for (let r = 0; r < depth; r++) this.seeds[r] = Math.imul(r + 1, 0x9e3779b1) ^ 0x85ebca6b;
   }
 
   /** Total of all increments. */
@@ -35,10 +36,7 @@ export class CountMinSketch {
   }
 
   private slot(key: number, row: number): number {
-    let h = (key ^ this.seeds[row]) >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h ^= h >>> 16;
+    const h = mix(key ^ this.seeds[row]);
     // for a power-of-two width, the mask is the same column as the modulo, without a division
     const column = this.mask >= 0 ? h & this.mask : (h >>> 0) % this.width;
     return row * this.width + column;
@@ -51,7 +49,16 @@ export class CountMinSketch {
   add(key: number, count = 1): void {
     this.n += count;
     const counts = this.allocated();
-    for (let r = 0; r < this.depth; r++) counts[this.slot(key, r)] += count;
+    const mask = this.mask;
+    if (mask < 0) {
+      for (let r = 0; r < this.depth; r++) counts[this.slot(key, r)] += count;
+      return;
+    }
+    // `slot` with the row's offset carried and the fields in locals (the per-occurrence path)
+    const seeds = this.seeds;
+    const width = this.width;
+    for (let r = 0, at = 0; r < seeds.length; r++, at += width)
+      counts[at + (mix(key ^ seeds[r]) & mask)] += count;
   }
 
   /** `add(key)` then `estimate(key)`, hashing the key once per row. */
@@ -153,6 +160,13 @@ export class CountMinSketch {
     this.counts?.fill(0);
     this.n = 0;
   }
+}
+
+/** The finalizer of MurmurHash3 (fmix32) on a key xor a row's seed, as an Int32. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** Counters of a `CountMinSketch`, dense (`at` null) or as non-zero positions and values. */

@@ -633,13 +633,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       this.flush(slot);
     }
+    // the row's quantities are read once (nothing below changes them before they are written)
     const c = f[o + COUNT];
+    const last = f[o + LAST];
+    const gapN = f[o + GAP_N];
+    const gapSum = f[o + GAP_SUM];
+    const gapSum2 = f[o + GAP_SUM2];
+    const appearFrom = f[o + APPEAR_FROM];
     const status = this.status[slot];
     const tested = status === ARMED && t > this.warmupEvents;
     // (a subset of what `hit` requires)
-    if (tested && f[o + LAST] === t - 1 && f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0 && this.hit(slot, t))
-      return;
-    if (f[o + APPEAR_FROM] > 0) f[o + APPEAR_COUNT]++;
+    if (tested && last === t - 1 && gapSum === 0 && gapSum2 === 0 && this.hit(slot, t)) return;
+    if (appearFrom > 0) f[o + APPEAR_COUNT]++;
     if (c === 0) {
       f[o + COUNT] = 1;
       f[o + EXPOSURE] = 1;
@@ -647,15 +652,16 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.testAppeared(slot, t);
       return;
     }
-    const gap = t - f[o + LAST] - 1;
+    const gap = t - last - 1;
     if (gap > f[o + MAX_GAP]) f[o + MAX_GAP] = gap;
     if (status === STOPPED) {
       // back after a reported stop: learn its rate afresh (the long gap stays in maxGap)
       this.restart(slot, t);
       return;
     }
-    if (tested && this.regular(slot)) {
-      const e1 = f[o + EXPOSURE] + 1;
+    const exposure = f[o + EXPOSURE];
+    if (tested && isRegular(gapN, gapSum, gapSum2, this.maxDispersion)) {
+      const e1 = exposure + 1;
       const h = this.hFor === this.armed ? this.h : this.threshold();
       // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
       if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
@@ -695,10 +701,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         return;
       }
     }
-    f[o + GAP_N]++;
-    f[o + GAP_SUM] += gap;
-    f[o + GAP_SUM2] += gap * gap;
-    const e = f[o + EXPOSURE] + (gap + 1);
+    f[o + GAP_N] = gapN + 1;
+    f[o + GAP_SUM] = gapSum + gap;
+    f[o + GAP_SUM2] = gapSum2 + gap * gap;
+    const e = exposure + (gap + 1);
     f[o + COUNT] = c + 1;
     f[o + EXPOSURE] = e;
     f[o + LAST] = t;
@@ -710,7 +716,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       this.armed++;
       this.heap.push(t + this.stopThreshold(slot), slot, this.gen[slot]);
     }
-    if (f[o + APPEAR_FROM] > 0) this.testAppeared(slot, t);
+    if (appearFrom > 0) this.testAppeared(slot, t);
   }
 
   /** The CUSUMs' log-likelihood ratios for the rate q0. */
@@ -824,18 +830,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     return this.h;
   }
 
-  /** Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)). */
+  /** Gaps as variable as Bernoulli arrivals give (`isRegular` of the slot's gap sums). */
   private regular(slot: number): boolean {
-    const f = this.f;
     const o = slot * S;
-    const n = f[o + GAP_N];
-    if (n < 2) return true;
-    // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
-    if (f[o + GAP_SUM] === 0 && f[o + GAP_SUM2] === 0) return true;
-    const mean = f[o + GAP_SUM] / n;
-    const variance = Math.max(0, f[o + GAP_SUM2] / n - mean * mean);
-    if (mean === 0) return variance === 0;
-    return variance <= this.maxDispersion * mean * (mean + 1);
+    return isRegular(this.f[o + GAP_N], this.f[o + GAP_SUM], this.f[o + GAP_SUM2], this.maxDispersion);
   }
 
   private push(
@@ -1322,6 +1320,20 @@ export function bernoulliKl(p: number, q: number): number {
  */
 function llrCurrent(c: number, n: number, rate: number): boolean {
   return c >= 1 && n - c >= 0.5 && n <= 1e11 && Math.abs(c - rate * n) <= 0.009 * Math.min(c, n - c);
+}
+
+/**
+ * Gaps as variable as Bernoulli arrivals give (geometric: variance = mean · (mean + 1)), from n
+ * gaps, their sum and their sum of squares.
+ */
+function isRegular(n: number, sum: number, sum2: number, maxDispersion: number): boolean {
+  if (n < 2) return true;
+  // no gap yet (a feature in every event): mean 0, so the test below is variance === 0
+  if (sum === 0 && sum2 === 0) return true;
+  const mean = sum / n;
+  const variance = Math.max(0, sum2 / n - mean * mean);
+  if (mean === 0) return variance === 0;
+  return variance <= maxDispersion * mean * (mean + 1);
 }
 
 function clampRate(q: number): number {

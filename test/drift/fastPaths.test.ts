@@ -11,39 +11,43 @@ import {
 import { feed, fixedClock, smallTables, type SyntheticEvent } from './helpers.js';
 
 /**
- * A feature in every event, written out from the detector's description: its count and exposure
- * grow by one per event and are halved past the horizon; once armed (after the warm-up) each
- * occurrence runs the two Bernoulli CUSUMs with no absence before it.
+ * A feature present at the events `present` marks (the others empty), written out from the
+ * detector's description: gap sums, the longest gap, the regularity test (gap variance at most
+ * `maxDispersion` times the geometric one), and once armed and past the warm-up the CUSUMs with
+ * the absences before each occurrence; counts and gap sums halved past the horizon.
  */
-function denseReference(
-  events: number,
+function gappedReference(
+  present: readonly boolean[],
   o: { warmupEvents: number; armCount: number; armEvents: number; horizonEvents: number; alpha: number },
 ) {
-  const s = {
-    count: 1,
-    exposure: 1,
-    gapN: 0,
-    down: 0,
-    downFrom: 0,
-    downOcc: 0,
-    up: 0,
-    upFrom: 0,
-    upOcc: 0,
-    llrRate: 0,
-  };
+  const s = { last: 0, count: 0, exposure: 0, gapN: 0, gapSum: 0, gapSum2: 0, maxGap: 0 };
+  const c = { down: 0, downFrom: 0, downOcc: 0, up: 0, upFrom: 0, upOcc: 0, llrRate: 0 };
   let dA = 0,
     dP = 0,
     uA = 0,
     uP = 0;
   let armed = false;
   const h = Math.log(4 / o.alpha);
-  for (let t = 2; t <= events; t++) {
-    if (armed && t > o.warmupEvents) {
+  const regular = () => {
+    if (s.gapN < 2 || (s.gapSum === 0 && s.gapSum2 === 0)) return true;
+    const mean = s.gapSum / s.gapN;
+    const variance = Math.max(0, s.gapSum2 / s.gapN - mean * mean);
+    return mean === 0 ? variance === 0 : variance <= 2 * mean * (mean + 1);
+  };
+  for (let t = 1; t <= present.length; t++) {
+    if (!present[t - 1]) continue;
+    if (s.count === 0) {
+      Object.assign(s, { count: 1, exposure: 1, last: t });
+      continue;
+    }
+    const gap = t - s.last - 1;
+    s.maxGap = Math.max(s.maxGap, gap);
+    if (armed && t > o.warmupEvents && regular()) {
       const q0 = Math.min(1 - 1e-12, Math.max(1e-12, s.count / (s.exposure + 1)));
-      if (Math.abs(q0 - s.llrRate) > 0.01 * Math.min(q0, 1 - q0)) {
+      if (Math.abs(q0 - c.llrRate) > 0.01 * Math.min(q0, 1 - q0)) {
         const qd = q0 / 2;
         const qu = q0 < 0.5 ? 2 * q0 : (1 + q0) / 2;
-        s.llrRate = q0;
+        c.llrRate = q0;
         [dA, dP, uA, uP] = [
           Math.log((1 - qd) / (1 - q0)),
           Math.log(qd / q0),
@@ -51,29 +55,30 @@ function denseReference(
           Math.log(qu / q0),
         ];
       }
-      const peak = s.down + 0 * dA;
+      const peak = c.down + gap * dA;
       expect(peak).toBeLessThan(h);
       const down = peak + dP;
-      if (down <= 0) Object.assign(s, { down: 0, downFrom: t, downOcc: 0 });
-      else Object.assign(s, { down, downOcc: s.downOcc + 1 });
-      const afterGap = s.up + 0 * uA;
-      if (afterGap <= 0) Object.assign(s, { up: 0, upFrom: t - 1, upOcc: 0 });
-      else s.up = afterGap;
-      s.up += uP;
-      s.upOcc++;
-      expect(s.up).toBeLessThan(h);
+      if (down <= 0) Object.assign(c, { down: 0, downFrom: t, downOcc: 0 });
+      else Object.assign(c, { down, downOcc: c.downOcc + 1 });
+      const afterGap = c.up + gap * uA;
+      if (afterGap <= 0) Object.assign(c, { up: 0, upFrom: t - 1, upOcc: 0 });
+      else c.up = afterGap;
+      c.up += uP;
+      c.upOcc++;
+      expect(c.up).toBeLessThan(h);
     }
     s.gapN++;
+    s.gapSum += gap;
+    s.gapSum2 += gap * gap;
+    s.exposure += gap + 1;
     s.count++;
-    s.exposure++;
+    s.last = t;
     if (s.exposure > o.horizonEvents) {
-      s.count *= 0.5;
-      s.exposure *= 0.5;
-      s.gapN *= 0.5;
+      for (const k of ['count', 'exposure', 'gapN', 'gapSum', 'gapSum2'] as const) s[k] *= 0.5;
     }
     if (!armed && s.count >= o.armCount && s.exposure >= o.armEvents) armed = true;
   }
-  return { ...s, downAbsent: dA, downPresent: dP, upAbsent: uA, upPresent: uP };
+  return { ...s, ...c, downAbsent: dA, downPresent: dP, upAbsent: uA, upPresent: uP };
 }
 
 describe('sequential input drift: a feature in every event (the fast path)', () => {
@@ -87,9 +92,36 @@ describe('sequential input drift: a feature in every event (the fast path)', () 
     const state = detector.state();
     const slot = state.featureSlots[0];
     const got = Object.fromEntries(SEQUENTIAL_F64_NAMES.map((name, k) => [name, state.f64[k][slot]]));
-    const want = denseReference(events, o);
+    const want = gappedReference(new Array<boolean>(events).fill(true), o);
     for (const [name, value] of Object.entries(want)) expect([name, got[name]]).toEqual([name, value]);
     expect(got.last).toBe(events);
+  });
+});
+
+describe('sequential input drift: a feature with absences between its occurrences', () => {
+  it('its gap sums, halvings, regularity and CUSUMs are those of the written-out tests, to the bit', () => {
+    const o = { warmupEvents: 100, armCount: 30, armEvents: 50, horizonEvents: 400, alpha: 1e-8 };
+    // regular arrivals at two rates, then bursts (gaps of 0 and of 36: irregular, so untested)
+    for (const [q, bursty] of [
+      [0.3, false],
+      [0.7, false],
+      [0.5, true],
+    ] as const) {
+      const rng = new Mulberry32(11);
+      const present = Array.from({ length: 6000 }, (_, i) => (bursty ? i % 40 < 4 : rng.next() < q));
+      const detector = new SequentialSparsityDetector(o);
+      const one = { indices: Int32Array.of(0), start: 0, end: 1, nameOf: () => 'x' };
+      const none = { ...one, end: 0 };
+      for (const p of present) detector.update(p ? one : none);
+      const state = detector.state();
+      const slot = state.featureSlots[0];
+      const got = Object.fromEntries(SEQUENTIAL_F64_NAMES.map((name, k) => [name, state.f64[k][slot]]));
+      const want = gappedReference(present, o);
+      // the CUSUMs ran (their ratios were set) unless the arrivals are bursty
+      expect([q, want.llrRate > 0]).toEqual([q, !bursty]);
+      for (const [name, value] of Object.entries(want))
+        expect([q, name, got[name]]).toEqual([q, name, value]);
+    }
   });
 });
 

@@ -76,11 +76,16 @@ describe('CountMinSketch', () => {
     const rng = new Mulberry32(5);
     for (const width of [16, 1000, 4096, 1 << 16]) {
       for (let k = 0; k < 200; k++) {
-        const key = k < 100 ? k : Math.floor(rng.next() * 2 ** 31);
-        const cms = new CountMinSketch(width, 4);
-        cms.add(key);
-        const want = [0, 1, 2, 3].map((r) => counter(key, r, width)).sort((x, y) => x - y);
-        expect([width, key, [...cms.state().at!]]).toEqual([width, key, want]);
+        const key = k < 100 ? k : k < 110 ? 2 ** 31 - k : Math.floor(rng.next() * 2 ** 31);
+        // every depth's rows, and counts above 1 (a released feature's count goes to the sketch)
+        const depth = 1 + (k % 7);
+        const cms = new CountMinSketch(width, depth);
+        cms.add(key, 1 + (k % 3));
+        const rows = Array.from({ length: depth }, (_, r) => r);
+        const want = rows.map((r) => counter(key, r, width)).sort((x, y) => x - y);
+        const state = cms.state();
+        const got = state.at ?? rows.map((r) => state.counts.indexOf(1 + (k % 3), r * width));
+        expect([width, key, [...got]]).toEqual([width, key, want]);
       }
       const a = new CountMinSketch(width, 3);
       const b = new CountMinSketch(width, 3);
