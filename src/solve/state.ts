@@ -280,6 +280,25 @@ export class CdState {
   }
 
   /**
+   * `ensureColumnSum` of every column under the current W, in one WebAssembly call (the same sums):
+   * a check of every feature right after W changed (a binomial Newton step) made one call per
+   * column. Returns whether they are current: sparse designs copied to WebAssembly only.
+   */
+  ensureAllSums(): boolean {
+    const kernels = this.sparseKernels;
+    if (kernels === null) return false;
+    if (this.allSumStamp === this.stampNo) return true;
+    // a column whose statistics are current gets the same sum again
+    kernels.dotWeightsAll();
+    this.sumStamp.fill(this.stampNo);
+    this.allSumStamp = this.stampNo;
+    return true;
+  }
+
+  /** `ensureAllSums`' stamp. */
+  private allSumStamp = 0;
+
+  /**
    * Gives the WebAssembly copies back for the next solve in this thread (`releaseKernels`): the
    * state (its coefficients and residual live there) must not be used after.
    */

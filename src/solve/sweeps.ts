@@ -163,9 +163,11 @@ export function solveWorkingSet(
     counts.kkt++;
     let violators = 0;
     // every feature's product with the residual in one WebAssembly call
+    // (every column's Σ W x_j current is all the gradients need: `ensureAllSums`)
     const kernels = st.sparseKernels;
     kernels?.dotsAll(st.uniformWeight === 0);
-    if (kernels && st.allStamp === st.stampNo) violators = gradientsFromDots(st, kernels.dots, l1);
+    if (kernels && (st.allStamp === st.stampNo || st.ensureAllSums()))
+      violators = gradientsFromDots(st, kernels.dots, l1);
     else
       for (let j = 0; j < st.p; j++) {
         if (excluded[j]) {
@@ -195,7 +197,7 @@ export function solveWorkingSet(
 
 /**
  * Every feature's gradient into `grad` from its product with the residual (`dots`, a sparse
- * design's `dotsAll`; every column's statistics current), the operations of `gradientFrom` with
+ * design's `dotsAll`; every column's Σ W x_j current), the operations of `gradientFrom` with
  * the loop's invariants hoisted; features outside the working set that violate their KKT
  * condition join it. Returns how many joined.
  */

@@ -315,6 +315,12 @@ export class WasmSparseColumns {
     );
   }
 
+  /** `colW[j]` = Σ_i x_ij w_i for every column j, in one call (the sums of `dotWeights`). */
+  dotWeightsAll(): void {
+    const l = this.layout;
+    this.kernels.sparseDotsAll(this.p, l.colStart, this.riAt, this.valsAt, this.wAt, this.wAt, 0, l.colW);
+  }
+
   /** `dots[j]` = Σ_i x_ij a_i for every column j (`a`: n entries, copied in; the sums of `dot`). */
   dotsAllOf(a: Float64Array): void {
     this.vector.set(a);
