@@ -65,16 +65,8 @@ describe('docs/outputs.md: summary.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-summary-'));
     const input = join(dir, 'events.jsonl');
     writeFileSync(input, '{"label":1,"features":{"x":1}}\nnot json\n{"label":0,"features":{"x":2}}\n');
-    const args = [
-      'replay',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--no-refit',
-      '--state',
-      join(dir, 's'),
-    ];
+    const args = ['replay', '--input', input, ...'--family binomial --no-refit'.split(' ')];
+    args.push('--state', join(dir, 's'));
     expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
     expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'o', 'summary.json'), 'utf8')) as object;
