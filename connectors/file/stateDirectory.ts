@@ -120,6 +120,13 @@ export class DirectoryStateStore implements StateStore {
     if (!this.durable) this.delete(key);
   }
 
+  remedy(key: string): string {
+    const file = join(this.dir, fileOf(key).name);
+    return this.durable
+      ? `it is ${file}; move that file out of ${this.dir} and run the same command again to start model "${key}" afresh from the events after the last checkpoint (the other models resume from theirs), or delete ${this.dir} to start over`
+      : `it is ${file}, in a temporary directory of this run: run again`;
+  }
+
   delete(key: string): void {
     const { name, spelled } = fileOf(key);
     const file = join(this.dir, name);

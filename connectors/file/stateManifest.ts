@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { makeDirectory } from './directory.js';
 import { ConnectorError } from '../../src/index.js';
+import { lockFileName } from './directoryLock.js';
 
 /** The file that makes a directory an l1stream state directory. */
 export const MANIFEST_FILE = 'l1stream-state.json';
@@ -118,7 +119,8 @@ export class StateManifest {
         throw new StateDirectoryRefused(
           `${where} ${dir} is a file, not a directory: give a directory for the checkpoints (a new one, or that of an earlier replay of this input)`,
         );
-      entries = readdirSync(dir);
+      // the locks of this run (DirectoryLock) are no content
+      entries = readdirSync(dir).filter((e) => e !== lockFileName('state') && e !== lockFileName('out'));
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')

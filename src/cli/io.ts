@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
-import { ConfigError, EngineError } from '../core/errors.js';
+import { ConfigError, EngineError, UnreadableState } from '../core/errors.js';
 
 /** Where a command writes: data to `stdout` (or files), diagnostics and progress to `stderr`. */
 export interface CliIO {
@@ -281,6 +281,11 @@ export function reportError(err: unknown, io: CliIO, usage?: string): number {
     return 2;
   }
   if (err instanceof ConfigError) {
+    io.stderr.write(`l1stream: ${err.message}\n`);
+    return 2;
+  }
+  // a damaged state, as a damaged state directory: exit 2 (the user must act on the directory)
+  if (err instanceof UnreadableState) {
     io.stderr.write(`l1stream: ${err.message}\n`);
     return 2;
   }

@@ -22,6 +22,7 @@ import {
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
+import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
 import { lazyLogger } from './logger.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
@@ -45,7 +46,10 @@ stored state and skips the events it already learned, so every event is learned 
 A run over an input DIR already covers says there is nothing left to learn. The outputs in --out
 are appended to; those written after the last checkpoint may appear twice (at-least-once). DIR
 belongs to one input and one set of model settings: another input or other settings are refused
-(exit 2); give another directory or delete it to start over.
+(exit 2); give another directory or delete it to start over. One run at a time writes a --state
+or an --out directory (a lock file in it, with the run's pid): a second run on it is refused
+(exit 2); the lock of a killed run is taken over. A model state that cannot be restored (a damaged
+file) stops the run (exit 2) naming its key and file.
 
 options:
   --input FILE          JSON-lines events, required
@@ -59,7 +63,7 @@ ${replayFlagsUsage}
 /** The replay's flags: the engine's, and --report. */
 const replayOptions = { ...replayFlagOptions, report: { type: 'boolean' } } as const;
 
-/** How a command names itself, its state and output directories in what it says (`run`: `state.dir`). */
+/** How a command names itself, its state and output directories in what it says (`run`: `state.dir`, `replay.out`). */
 export interface ReplayNames {
   readonly command: string;
   readonly state: string;
@@ -85,11 +89,37 @@ export async function replay(
     throw new PathError(
       `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
     );
+  // one run at a time writes a state directory or an output directory (released at the end)
+  const locks: DirectoryLock[] = [];
+  try {
+    return await replayLocked(config, out, io, progress, hooks, names, (dir, role, where) => {
+      const lock = DirectoryLock.acquire(dir, role, where, (m) =>
+        io.stderr.write(`${names.command}: ${m}\n`),
+      );
+      if (lock !== null) locks.push(lock);
+    });
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+/** `replay` once its input is checked; `lock` locks a directory for this run. */
+async function replayLocked(
+  config: EngineConfig,
+  out: string,
+  io: CliIO,
+  progress: boolean | undefined,
+  hooks: Parameters<typeof replay>[4],
+  names: ReplayNames,
+  lock: (dir: string, role: 'state' | 'out', where: string) => void,
+): Promise<RunSummary> {
+  const input = config.files.input!;
   // A state directory is checked (its input and settings) before the outputs are opened.
   const stateDir = config.files.state;
   let manifest: StateManifest | undefined;
   let resume: ResumePoint | null = null;
   if (stateDir !== undefined) {
+    lock(stateDir, 'state', `${names.state} ${stateDir}`);
     // another input, other settings, not a state directory: StateDirectoryRefused (exit 2)
     ({ manifest, resume } = await StateManifest.open(
       stateDir,
@@ -104,6 +134,7 @@ export async function replay(
         ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
         : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)\n`,
     );
+  lock(resolve(out), 'out', `${names.out} ${out}`);
   let sink: FileOutputSink;
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
@@ -194,11 +225,12 @@ export async function replay(
 }
 
 /**
- * A state directory refused (another input, other settings, not a state directory): one line on
- * stderr and exit 2, as a usage error but without the usage; any other error is rethrown.
+ * A state directory refused (another input, other settings, not a state directory), or a directory
+ * another run writes: one line on stderr and exit 2, as a usage error but without the usage; any
+ * other error is rethrown.
  */
 export function refusedStateDirectory(err: unknown, io: CliIO): number {
-  if (!(err instanceof StateDirectoryRefused)) throw err;
+  if (!(err instanceof StateDirectoryRefused) && !(err instanceof DirectoryInUse)) throw err;
   io.stderr.write(`l1stream: ${err.message}\n`);
   return 2;
 }

@@ -69,6 +69,24 @@ export class StateError extends EngineError {
   }
 }
 
+/**
+ * A model's stored state that cannot be restored (damaged bytes, another format): names the key
+ * and, from the store, where the state is and what to do.
+ */
+export class UnreadableState extends StateError {
+  constructor(
+    readonly key: string,
+    problem: string,
+    remedy: string | undefined,
+    options: EngineErrorOptions = {},
+  ) {
+    super(
+      `the stored state of model "${key}" cannot be restored (${problem})${remedy !== undefined ? `: ${remedy}` : ''}`,
+      options,
+    );
+  }
+}
+
 /** A failure talking to an external system (broker, registry, file system). */
 export class ConnectorError extends EngineError {
   constructor(code: string, message: string, options: EngineErrorOptions = {}) {

@@ -74,6 +74,10 @@ export class EvictionBuffer implements StateStore {
     return keys;
   }
 
+  remedy(key: string): string | undefined {
+    return this.store.remedy?.(key);
+  }
+
   restore(assignment: readonly PartitionRef[]): Promise<RestoreStats> {
     return this.store.restore?.(assignment) ?? Promise.resolve({ models: 0, bytes: 0, ms: 0 });
   }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { concatMap, lastValueFrom, takeUntil, tap, type Observable, type SchedulerLike } from 'rxjs';
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
+import { StateError, UnreadableState } from '../core/errors.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
 import { onlineDefaults } from '../model/onlineModel.js';
@@ -221,7 +222,13 @@ export class Engine {
       create: (key) => new LiveModel(key, context),
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => {
-        const live = LiveModel.fromCheckpoint(key, context, state);
+        let live: LiveModel;
+        try {
+          live = LiveModel.fromCheckpoint(key, context, state);
+        } catch (err) {
+          if (!(err instanceof StateError)) throw err;
+          throw new UnreadableState(key, err.message, this.store.remedy?.(key), { cause: err });
+        }
         // restored from an eviction not yet checkpointed: its state is still to be written
         if (durable?.unwritten(key)) live.dirty = true;
         return live;

@@ -81,6 +81,8 @@ export interface StateStore {
   release?(key: string): void;
   /** Every key with a stored state. */
   keys(): Iterable<string>;
+  /** Where `key`'s state is kept and what a user can do when it cannot be restored (for errors). */
+  remedy?(key: string): string | undefined;
   /** Makes every `put` so far durable. */
   flush?(): Promise<void>;
   /**

@@ -246,7 +246,24 @@ export class LiveModel {
     this.lastSnapshotAt = this.context.now();
     const extra: Record<string, number> = {};
     if (this.served !== null) extra.servedProgressiveLoss = this.served.progressiveLoss;
-    return this.model.snapshot(extra);
+    const snapshot = this.model.snapshot(extra);
+    const partitionOffsets = this.partitionOffsets();
+    return partitionOffsets === undefined ? snapshot : { ...snapshot, partitionOffsets };
+  }
+
+  /**
+   * Per Kafka `topic:partition`, the offset after the last record this model has taken (a
+   * null-prototype object: topics are data); undefined for files (no partitions).
+   */
+  private partitionOffsets(): Record<string, string> | undefined {
+    let out: Record<string, string> | undefined;
+    for (const [key, offset] of this.covered) {
+      const { partition, source } = partitionOfCoverageKey(key);
+      if (partition < 0) continue;
+      out ??= Object.create(null) as Record<string, string>;
+      out[`${source}:${partition}`] = String(offset + 1);
+    }
+    return out;
   }
 
   /** The support/sign check of the live model is due (DESIGN drift cadence). */

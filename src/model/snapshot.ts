@@ -25,7 +25,10 @@ export interface ModelSnapshot {
   readonly metrics?: Readonly<Record<string, number | string | boolean | null>>;
   /** Refits only: the learned events the refit solved on (ordinals of this model's events, docs/conventions.md). */
   readonly window?: { readonly first: number; readonly last: number; readonly events: number };
-  /** For Kafka sources: committed offsets per `topic:partition` (the next offset to read). */
+  /**
+   * Online snapshots of Kafka input: per `topic:partition`, the offset after the last record the
+   * model had taken (the next one to read to go on from this snapshot).
+   */
   readonly partitionOffsets?: Readonly<Record<string, string>>;
   readonly createdAt: string;
 }

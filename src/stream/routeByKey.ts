@@ -17,17 +17,26 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
   if (keyBy === null) return Object.assign(() => defaultKey, { single: defaultKey });
   if (keyBy === 'key')
     return (e) =>
-      e.key !== undefined && e.key !== ''
-        ? e.key
-        : { missing: 'the event has no "key" (model.keyBy is "key")' };
+      e.key === undefined
+        ? { missing: 'the event has no "key" (model.keyBy is "key")' }
+        : e.key === ''
+          ? { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' }
+          : e.key;
+  // a number or boolean keys the model of its text: 7 and "7" go to the same model, "7"
   return (e) => {
     const v = Object.hasOwn(e.features, keyBy) ? e.features[keyBy] : undefined;
     if (typeof v === 'string' && v !== '') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    return {
-      missing: `feature "${keyBy}" (model.keyBy) is ${v === undefined || v === null ? 'missing' : 'not a string, number or boolean'}`,
-    };
+    return { missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}` };
   };
+}
+
+/** Why a key field's value keys no model. */
+function whyNoKey(v: unknown): string {
+  if (v === undefined || v === null) return 'is missing';
+  if (v === '') return 'is an empty string: give it a non-empty value';
+  if (Array.isArray(v)) return 'is a list: it must be one string, number or boolean';
+  return 'is not a string, number or boolean';
 }
 
 /**

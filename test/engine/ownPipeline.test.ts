@@ -1,9 +1,15 @@
 /**
  * README "Your own pipeline", as written there: an `Engine` on an Observable of batches of JSON
- * records and a sink of your own, then a saved snapshot scored in-process with `SnapshotScorer`.
+ * records and a sink of your own, then a saved snapshot scored in-process with `SnapshotScorer`;
+ * and the section's code block itself, type-checked and run.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import { of } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import ts from 'typescript';
+import { describe, expect, it, vi } from 'vitest';
 
 import {
   Engine,
@@ -15,6 +21,8 @@ import {
   type ScoreRecord,
 } from '../../src/index.js';
 import { Rng } from '../helpers/random.js';
+
+const root = resolve(import.meta.dirname, '../..');
 
 describe('README: your own pipeline', () => {
   it('runs on records whose value is a JSON event, and a snapshot scores in-process as the engine does', async () => {
@@ -58,5 +66,55 @@ describe('README: your own pipeline', () => {
     const last = models.filter((m) => m.key === 'c1' && m.source === 'online').at(-1)!;
     const { margin } = new SnapshotScorer(last).score(unlabelled);
     expect(1 / (1 + Math.exp(-margin))).toBeCloseTo(score.prediction, 9);
+  });
+});
+
+/** The README's "Your own pipeline" code block, as written there. */
+function readmeBlock(): string {
+  const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+  const section = readme.split('### Your own pipeline\n')[1]!;
+  return /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+}
+
+describe("README: your own pipeline's code block", () => {
+  it('compiles as written (strict, with the package name mapped to src) and runs', async () => {
+    const code = readmeBlock();
+    expect(code).toContain("from 'l1stream'");
+    const file = resolve(root, 'test/engine', `.readme-own-pipeline-${process.pid}.tmp.ts`);
+    const options: ts.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts'],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: ['node'],
+      paths: { l1stream: [resolve(root, 'src/index.ts')] },
+    };
+    const host = ts.createCompilerHost(options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, version, ...rest) =>
+      resolve(name) === file
+        ? ts.createSourceFile(name, code, version)
+        : getSourceFile(name, version, ...rest);
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (name) => resolve(name) === file || fileExists(name);
+    const program = ts.createProgram([file], options, host);
+    const problems = ts
+      .getPreEmitDiagnostics(program, program.getSourceFile(file))
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(problems).toEqual([]);
+
+    // and runs: the same code with the package name pointing at the sources
+    writeFileSync(file, code.replace("from 'l1stream'", "from '../../src/index.js'"));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await import(pathToFileURL(file).href);
+      expect(log).toHaveBeenLastCalledWith(2, 0, []);
+    } finally {
+      log.mockRestore();
+      rmSync(file, { force: true });
+    }
   });
 });

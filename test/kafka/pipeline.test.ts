@@ -127,6 +127,10 @@ describe('source → engine → sink on a real broker', () => {
     expect(decoded).toEqual(published.map((s) => JSON.parse(JSON.stringify(s)) as ModelSnapshot));
     expect(decoded.map((s) => s.version)).toEqual(decoded.map((_, i) => i + 1));
     expect(decoded.map((s) => Math.floor(s.offset / 1000))).toEqual(decoded.map((_, i) => i + 1));
+    // the last snapshot took every record: per topic:partition, the next offset to read is the end
+    expect(new Map(Object.entries(decoded.at(-1)!.partitionOffsets!))).toEqual(
+      new Map(ends.map((p) => [`${topic}:${p.partition}`, p.high])),
+    );
 
     // Reference: the same events, in the order the engine learned them, through a fresh model.
     const reference = new OnlineModel({

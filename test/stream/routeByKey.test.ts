@@ -24,28 +24,34 @@ describe('routeByKey', () => {
       const letters: DeadLetter[] = [];
       const values = {
         a: batch([ev('c1'), ev('c2'), ev('c1'), ev(7), ev(null), ev(['x'])]),
-        b: batch([ev('__proto__'), ev('c2')]),
+        b: batch([ev('__proto__'), ev('c2'), ev(''), ev('7'), ev(true)]),
       };
       const out = cold('a--b|', values).pipe(
         routeByKey(keyFunction('campaign', 'default'), { deadLetter: (l) => letters.push(l) }),
         map((r) => r.parts.map((p) => `${p.key}:${p.positions.map((q) => q.offset).join('.')}`).join(' ')),
       );
-      expectObservable(out).toBe('a--b|', { a: 'c1:1.3 c2:2 7:4', b: '__proto__:1 c2:2' });
+      expectObservable(out).toBe('a--b|', { a: 'c1:1.3 c2:2 7:4', b: '__proto__:1 c2:2 7:4 true:5' });
       flush();
       expect(letters.map((l) => [l.position.offset, l.stage, l.reason])).toEqual([
         ['5', 'validate', 'feature "campaign" (model.keyBy) is missing'],
-        ['6', 'validate', 'feature "campaign" (model.keyBy) is not a string, number or boolean'],
+        [
+          '6',
+          'validate',
+          'feature "campaign" (model.keyBy) is a list: it must be one string, number or boolean',
+        ],
+        ['3', 'validate', 'feature "campaign" (model.keyBy) is an empty string: give it a non-empty value'],
       ]);
     });
   });
 
   it('keys by the event key, or sends everything to one model', () => {
-    const events = [ev('c1', 'u1'), ev('c1'), ev('c2', 'u2')];
+    const events = [ev('c1', 'u1'), ev('c1'), ev('c2', 'u2'), ev('c2', '')];
     expect(events.map(keyFunction('key', 'default'))).toEqual([
       'u1',
       { missing: 'the event has no "key" (model.keyBy is "key")' },
       'u2',
+      { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' },
     ]);
-    expect(events.map(keyFunction(null, 'solo'))).toEqual(['solo', 'solo', 'solo']);
+    expect(events.map(keyFunction(null, 'solo'))).toEqual(['solo', 'solo', 'solo', 'solo']);
   });
 });

@@ -1,0 +1,119 @@
+import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+import { ConnectorError } from '../../src/index.js';
+import { makeDirectory } from './directory.js';
+
+/** The lock file in a directory, by what the directory is to the run (`--state` and `--out` may be one). */
+export const lockFileName = (role: 'state' | 'out'): string => `.l1stream-${role}.lock`;
+
+/** Who holds a lock: the content of its file. */
+interface Holder {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+/** A directory another live process writes to: this run is refused (exit 2, as a refused state directory). */
+export class DirectoryInUse extends ConnectorError {
+  constructor(message: string) {
+    super('L1S_DIR_LOCKED', message);
+  }
+}
+
+/**
+ * A lock on a directory that one run writes (`--state DIR`, `--out DIR`): a file created with
+ * `open(..., 'wx')` (exclusive: of two processes, one creates it) holding the pid and host,
+ * removed when the run ends (also when the process exits on an error). A lock whose process is
+ * dead on this host (a run killed with SIGKILL) is taken over, with `onStale` told; a live one, or
+ * one of another host, refuses the run with `DirectoryInUse` naming its pid.
+ */
+export class DirectoryLock {
+  private released = false;
+  private readonly onExit = () => this.release();
+
+  private constructor(readonly file: string) {
+    process.once('exit', this.onExit);
+  }
+
+  /**
+   * Locks `dir` (created if missing) for `role`; `where` names it as the user gave it (`--state
+   * st3`). Null when the directory cannot be created: the caller's own check reports that.
+   */
+  static acquire(
+    dir: string,
+    role: 'state' | 'out',
+    where: string,
+    onStale: (message: string) => void,
+  ): DirectoryLock | null {
+    try {
+      // not Node's recursive mkdir: it never returns under /proc (`makeDirectory`)
+      makeDirectory(dir);
+    } catch {
+      return null;
+    }
+    const file = join(dir, lockFileName(role));
+    const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        try {
+          writeSync(fd, `${JSON.stringify(me)}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        return new DirectoryLock(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+      }
+      const holder = readHolder(file);
+      // a lock file being written this instant (empty or cut): the other process holds it
+      if (holder === null || attempt > 0 || holder.host !== me.host || alive(holder.pid)) {
+        const who =
+          holder === null ? 'another process' : `pid ${holder.pid} on ${holder.host} (since ${holder.since})`;
+        throw new DirectoryInUse(
+          `${where} is in use by ${who}: two runs must not write one directory; wait for that run to end or stop it, or give another directory (if no such process runs, delete ${file})`,
+        );
+      }
+      onStale(
+        `taking over the lock of ${where} left by pid ${holder.pid} (since ${holder.since}), which no longer runs`,
+      );
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** Removes the lock file (once). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.off('exit', this.onExit);
+    rmSync(this.file, { force: true });
+  }
+}
+
+function readHolder(file: string): Holder | null {
+  try {
+    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string'
+      ? { pid: h.pid, host: h.host, since: h.since }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process with this pid runs on this host (EPERM: it runs, under another user). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * A damaged model state in `replay --state DIR` stops the run with one line that names the key,
+ * the file and the fix (exit 2, as a damaged l1stream-state.json); the fix it gives works.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { runCli } from '../helpers/cli.js';
+
+/** The state file of a key (hex of its UTF-8 bytes). */
+const stateFile = (dir: string, key: string) => join(dir, `${Buffer.from(key).toString('hex')}.state`);
+
+/** Makes the finished run of `state` resumable from line `line` (as if it had been stopped there). */
+function rewindManifest(state: string, line: number): void {
+  const file = join(state, 'l1stream-state.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { line: number; complete: boolean };
+  writeFileSync(file, JSON.stringify({ ...doc, line, complete: false }));
+}
+
+describe('replay --state DIR with a damaged model state', () => {
+  it('names the key, the file and the fix; moving the file away starts that key afresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
+    const out = join(dir, 'o');
+    expect((await runCli([...args, '--state', state, '--out', out])).code).toBe(0);
+    rewindManifest(state, 2000);
+    const file = stateFile(state, 'mobile');
+    truncateSync(file, 1000);
+
+    const damaged = await runCli([...args, '--state', state, '--out', out]);
+    expect(damaged.code).toBe(2);
+    const error = damaged.stderr.split('\n').find((l) => l.startsWith('l1stream:'));
+    expect(error).toMatch(
+      /^l1stream: the stored state of model "mobile" cannot be restored \(checkpoint truncated: 1,000 of [\d,]+ bytes\): it is .*6d6f62696c65\.state; move that file out of .* and run the same command again/,
+    );
+    expect(error).toContain(file);
+
+    // as the message says: the file moved away, the run goes on, "mobile" afresh from line 2001
+    mkdirSync(join(dir, 'moved'));
+    renameSync(file, join(dir, 'moved', 'mobile.state'));
+    const again = await runCli([...args, '--state', state, '--out', join(dir, 'o2')]);
+    expect(again.code).toBe(0);
+    const snapshots = readFileSync(join(dir, 'o2', 'models.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; offset: number });
+    const mobile = snapshots.filter((s) => s.key === 'mobile').at(-1)!;
+    const lines = readFileSync(input, 'utf8').trim().split('\n').slice(2000);
+    const after = (device: string) =>
+      lines.filter((l) => (JSON.parse(l) as { features: { device: string } }).features.device === device)
+        .length;
+    // the others' states covered every event; "mobile" learned those after line 2000, and only those
+    const summary = JSON.parse(readFileSync(join(dir, 'o2', 'summary.json'), 'utf8')) as {
+      events: number;
+      skippedCovered: number;
+    };
+    expect(summary.events).toBe(after('mobile'));
+    expect(summary.skippedCovered).toBe(lines.length - after('mobile'));
+    expect(mobile.offset).toBe(after('mobile'));
+  });
+});
