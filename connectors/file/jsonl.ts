@@ -1,5 +1,6 @@
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { Observable } from 'rxjs';
 
@@ -42,7 +43,8 @@ const OVERSIZE_PREFIX = 256;
 /**
  * A JSON-lines file as an Observable of record batches, read in chunks with backpressure: the next
  * chunk is read only after subscribers have handled the batches of the previous one (synchronous
- * downstream). Each record keeps its 1-based line number as its position.
+ * downstream), which are emitted one per event-loop turn. Each record keeps its 1-based line
+ * number as its position.
  */
 export function readJsonl(path: string, options: JsonlSourceOptions = {}): Observable<RawBatch> {
   const batchSize = options.batchSize ?? 1024;
@@ -88,10 +90,21 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
       // bytes of the line being skipped (a last line without a newline is a line too)
       let skippedTail = 0;
       let records: RawRecord[] = [];
+      /** The batches of the chunk in hand, emitted after it is split (`emit`). */
+      const ready: RawBatch[] = [];
       const flush = () => {
         if (records.length > 0) {
-          subscriber.next({ records });
+          ready.push({ records });
           records = [];
+        }
+      };
+      // One batch per event-loop turn: what the event loop delivers (a refit worker's result,
+      // a timer, a signal) is handled within a batch, not once per chunk of a few thousand lines.
+      const emit = async () => {
+        for (const batch of ready.splice(0)) {
+          if (cancelled) return;
+          subscriber.next(batch);
+          await nextTurn();
         }
       };
       const pushLine = (text: string) => {
@@ -189,6 +202,7 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         }
         flush();
         options.onProgress?.(bytes, total);
+        await emit();
       }
       if (toSkip === 1 && skippedTail > 0) toSkip = 0; // the last line, without a newline
       if (toSkip > 0)
@@ -205,6 +219,8 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         if (last.length > 0) pushLine(last);
       }
       flush();
+      await emit();
+      if (cancelled) return;
       subscriber.complete();
     };
     run().catch((err: unknown) => {

@@ -91,10 +91,9 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
       port1.close();
       void worker.terminate();
     };
-    // Messages are taken synchronously, and the event loop gets a turn where a file read gives
-    // one on this thread: at the end of each chunk (the worker's progress message). So refit
-    // results, timers and signals are handled between the same batches as with readJsonl (a
-    // port's 'message' events would be handled in one go while the worker keeps posting).
+    // Messages are taken synchronously, one per event-loop turn: refit results, timers and
+    // signals are handled between batches, as with readJsonl (a port's 'message' events would be
+    // handled in one go while the worker keeps posting).
     const pump = () => {
       while (!finished) {
         const got = receiveMessageOnPort(port1);
@@ -108,24 +107,25 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
         }
         received++;
         const message = got.message as ReaderMessage;
-        if (handle(message) || message.type === 'progress') break;
+        handle(message);
+        break;
       }
       if (!finished) setImmediate(pump);
     };
-    /** Handles a message; true at the end (done, error). */
-    const handle = (message: ReaderMessage): boolean => {
+    /** Handles a message (`done` and `error` end the stream). */
+    const handle = (message: ReaderMessage): void => {
       switch (message.type) {
         case 'progress':
           onProgress?.(message.bytesRead, message.totalBytes);
-          return false;
+          return;
         case 'error':
           finish();
           subscriber.error(new ConnectorError(message.code, message.message));
-          return true;
+          return;
         case 'done':
           finish();
           subscriber.complete();
-          return true;
+          return;
         case 'batch': {
           const { lines, rec, texts } = message;
           const n = lines.length;
@@ -143,7 +143,7 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
           // the batch went through (synchronous downstream): the worker may read one more
           Atomics.add(shared, 0, 1);
           Atomics.notify(shared, 0);
-          return false;
+          return;
         }
       }
     };

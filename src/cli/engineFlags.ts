@@ -45,7 +45,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --config FILE         JSON configuration (sections model, refit, snapshots, scores, drift,
                         replay, state); flags override it
   --snapshot-every N    learned events (per model) between snapshots (default 10000)
-  --snapshot-seconds S  seconds between snapshots of a model that learned since (default 60)
+  --snapshot-seconds S  also a snapshot of a model that learned since, S seconds of this run's
+                        clock after its last one (default: none, so the outputs do not depend on
+                        the machine's speed; snapshots.everySeconds)
   --batch-size N        records per batch (default 1024)
   --reader-threads T    1: read and parse the input in a worker thread, ahead of learning (pays
                         when a core is free); 0 (default): on the engine's thread
@@ -160,6 +162,14 @@ export async function engineConfigFrom(
     set(snapshots, 'everyEvents', numeric('snapshot-every', values['snapshot-every'], problems));
     set(snapshots, 'everySeconds', numeric('snapshot-seconds', values['snapshot-seconds'], problems));
   }
+  // A replay's outputs are a function of its input and configuration: the cadences in seconds
+  // (for `run` on live streams) would make them depend on the machine's speed, so they are off
+  // unless the configuration or --snapshot-seconds asks for them.
+  for (const name of ['snapshots', 'refit'])
+    if (doc[name] === undefined || isObject(doc[name])) {
+      const cadence = section(doc, name);
+      if (cadence.everySeconds === undefined) cadence.everySeconds = Infinity;
+    }
   const replay = section(doc, 'replay');
   set(replay, 'input', values.input);
   set(replay, 'out', values.out);

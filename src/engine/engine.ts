@@ -300,11 +300,12 @@ export class Engine {
   }
 
   /**
-   * The model of a finished refit's key, unless the model that started it was dropped (its
-   * partition moved, or a rewind went back to the last checkpoint).
+   * The model of a refit's key (a finished one's, or a waiting one's as it starts: `started`
+   * null), unless the model that started it was dropped (its partition moved, or a rewind went
+   * back to the last checkpoint) or the key no longer lives here.
    */
-  private refitTarget(key: string, started: { readonly dropped?: boolean }): LiveModel | null {
-    if (started.dropped === true) return null;
+  private refitTarget(key: string, started: { readonly dropped?: boolean } | null): LiveModel | null {
+    if (started?.dropped === true) return null;
     return (
       this.registry.peekLive(key) ?? (this.store.get(key) !== undefined ? this.registry.acquire(key) : null)
     );

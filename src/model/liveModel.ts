@@ -62,8 +62,6 @@ export class LiveModel {
   lastCheckOffset = 0;
   lastRefitOffset = 0;
   lastRefitAt: number;
-  /** A refit of this model is running (not state: a restored model has none running). */
-  refitRunning = false;
   /**
    * Per input partition (`coverageKey`), the position of the last record this model has taken in
    * (learned, scored or rejected): a restored model skips records it already covers, so resuming
@@ -273,7 +271,7 @@ export class LiveModel {
 
   /**
    * A refit is due (as a snapshot is, with its own cadence), with something new to learn from; it
-   * may be due while this model's previous refit still runs (`refitEvery` then skips it).
+   * may be due while this model's previous refit still runs (`refitEvery` then has it wait).
    */
   refitDue(): boolean {
     if (this.window === null) return false;
@@ -286,7 +284,7 @@ export class LiveModel {
     );
   }
 
-  /** Marks a due refit as handled (started or skipped): the next one is a full period away. */
+  /** Marks a due refit as handled (started, waiting or merged): the next one is a full period away. */
   refitHandled(): void {
     this.lastRefitOffset = this.model.offset;
     this.lastRefitAt = this.context.now();

@@ -166,8 +166,13 @@ export class EngineMetrics implements EngineObserver {
     counter('l1stream_refits_started_total', 'Refits started.', (s) => s.refits.started);
     counter('l1stream_refits_completed_total', 'Refits completed.', (s) => s.refits.completed);
     counter(
+      'l1stream_refits_queued_total',
+      "Refits due while the refit threads or the model's own refit were busy: they waited, then ran.",
+      (s) => s.refits.queued,
+    );
+    counter(
       'l1stream_refits_skipped_total',
-      'Refits due while the runner was busy (skipped, not queued).',
+      'Refits due while one of the same model was waiting: merged into it.',
       (s) => s.refits.skipped,
     );
     counter('l1stream_refits_failed_total', 'Refits that failed.', (s) => s.refits.failed);

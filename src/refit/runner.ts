@@ -7,8 +7,9 @@ import { EngineError } from '../core/errors.js';
 import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 
 /**
- * Runs refit jobs; `idle` says whether one more can start now (the schedule never queues). `run`
- * starts the job when subscribed and emits its outcome once.
+ * Runs refit jobs; `idle` says whether one more can start now (`refitEvery` keeps the others
+ * waiting). `run` starts the job when subscribed and emits its outcome once; the job's thread is
+ * free (counted by `idle`) by the time the outcome is emitted, so the next waiting job can start.
  */
 export interface RefitRunner {
   readonly idle: boolean;

@@ -1,4 +1,4 @@
-import { catchError, EMPTY, merge, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscription, type OperatorFunction } from 'rxjs';
 
 import type { ModelSnapshot } from '../model/snapshot.js';
 import type { RefitJob, RefitOutcome } from '../refit/job.js';
@@ -8,7 +8,6 @@ import { emptyOutputs, type EngineElement, type ProcessedBatch, type RefitDone }
 /** What `refitEvery` needs of a live model (`LiveModel` has it). */
 export interface RefitTarget {
   readonly key: string;
-  refitRunning: boolean;
   /** Dropped from the registry while its refit ran: the result is discarded. */
   readonly dropped?: boolean;
   refitDue(): boolean;
@@ -21,26 +20,36 @@ export interface RefitTarget {
 export interface RefitStats {
   started: number;
   completed: number;
-  /** Due while the runner was busy: skipped, not queued. */
+  /** Due while the runner or the model's own refit was busy: waited, then ran (or were merged). */
+  queued: number;
+  /**
+   * Due while a refit of the same model was already waiting: merged into it (it runs once, on
+   * the model's window when it starts), so not run on their own.
+   */
   skipped: number;
   failed: number;
   /** Milliseconds from start to result, summed over completed refits. */
   totalMs: number;
-  /** Finished after their model's partition moved to another instance (result dropped). */
+  /**
+   * Finished, or still waiting, after their model's partition moved to another instance (result
+   * dropped, or never started).
+   */
   dropped: number;
 }
 
 export function refitStats(): RefitStats {
-  return { started: 0, completed: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0 };
+  return { started: 0, completed: 0, queued: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0 };
 }
 
 export interface RefitEveryOptions {
   readonly runner: RefitRunner;
   /**
-   * The model of a key when its refit finishes (restored if it was evicted meanwhile), or null
-   * when it no longer lives here (its partition moved to another instance): the result is dropped.
+   * The model of a key when its refit finishes, or when its waiting refit starts (restored if it
+   * was evicted meanwhile), or null when it no longer lives here (its partition moved to another
+   * instance): the result is dropped. `started` is the model that started the finished refit
+   * (null for a waiting refit, which is taken from whatever model of the key lives here then).
    */
-  readonly acquire: (key: string, started: RefitTarget) => (RefitTarget & EngineElementLive) | null;
+  readonly acquire: (key: string, started: RefitTarget | null) => (RefitTarget & EngineElementLive) | null;
   /** Milliseconds (a scheduler's `now` in tests). */
   readonly now: () => number;
   readonly stats?: RefitStats;
@@ -51,12 +60,14 @@ type EngineElementLive = NonNullable<RefitDone['live']>;
 
 /**
  * Starts a refit (DESIGN §7) for every model of a batch that is due one (its own schedule: every N
- * learned events and/or T seconds), on the runner (a worker thread), and emits each finished
- * refit as a `RefitDone` with the refit snapshot, after the batches that flowed meanwhile: the
- * stream keeps learning and scoring while it runs. A refit due while the runner is busy, or while
- * the same model's previous refit runs, is skipped and counted: nothing is queued, so refits never
- * fall behind the stream. Batches pass through unchanged. Completes when the source has and every
- * running refit has finished.
+ * learned events and/or T seconds), on the runner (worker threads), and emits each finished refit
+ * as a `RefitDone` with the refit snapshot, after the batches that flowed meanwhile: the stream
+ * keeps learning and scoring while it runs. A refit due while every worker is busy, or while the
+ * same model's previous refit runs, waits: at most one per model (a later due one is merged into
+ * it and counted as skipped), oldest due first, its job (the window) taken when it starts. The
+ * wait list holds keys only, so it is bounded by the number of keys. A model's refits finish in
+ * the order they started. Batches pass through unchanged (inline refits come before the batch
+ * that made them due). Completes when the source has and every refit, waiting or running, is done.
  *
  * @example
  * processed$.pipe(refitEvery({ runner: new WorkerRefitRunner(), acquire: (k) => registry.acquire(k), now: Date.now }))
@@ -65,68 +76,115 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
   const { runner, acquire, now } = options;
   const stats = options.stats ?? refitStats();
   return (source) =>
-    source.pipe(
-      mergeMap((element): Observable<EngineElement> => {
-        if (element.kind !== 'batch') return of(element);
-        const started: Array<Observable<EngineElement>> = [];
-        for (const { live } of (element as ProcessedBatch).parts) {
-          if (!live.refitDue()) continue;
-          live.refitHandled();
-          if (live.refitRunning || !runner.idle) {
-            stats.skipped++;
-            continue;
+    new Observable<EngineElement>((subscriber) => {
+      /** Keys with a refit waiting, oldest due first. */
+      const waiting = new Set<string>();
+      /** Keys whose refit runs, with its subscription. */
+      const running = new Map<string, Subscription>();
+      let sourceDone = false;
+
+      const finished = (
+        key: string,
+        live: RefitTarget,
+        t0: number,
+        outcome: RefitOutcome | null,
+        err: unknown,
+      ) => {
+        running.delete(key);
+        const ms = now() - t0;
+        const target = acquire(key, live);
+        if (target === null) stats.dropped++;
+        else {
+          let snapshot: ModelSnapshot | null = null;
+          let error: Error | null = null;
+          if (outcome !== null) {
+            stats.completed++;
+            stats.totalMs += ms;
+            snapshot = target.acceptRefit(outcome, ms);
+          } else {
+            stats.failed++;
+            error = err instanceof Error ? err : new Error(String(err));
           }
-          const job = live.refitJob();
-          if (job === null) continue;
-          live.refitRunning = true;
-          stats.started++;
-          const key = live.key;
-          const t0 = now();
-          started.push(
-            runner.run(job).pipe(
-              mergeMap((outcome): Observable<RefitDone> => {
-                const ms = now() - t0;
-                const target = acquire(key, live);
-                if (target === null) {
-                  stats.dropped++;
-                  return EMPTY;
-                }
-                target.refitRunning = false;
-                stats.completed++;
-                stats.totalMs += ms;
-                return of({
-                  kind: 'refit',
-                  key,
-                  live: target,
-                  snapshot: target.acceptRefit(outcome, ms),
-                  error: null,
-                  outputs: emptyOutputs(),
-                });
-              }),
-              catchError((err: unknown) => {
-                const target = acquire(key, live);
-                if (target === null) {
-                  stats.dropped++;
-                  return EMPTY;
-                }
-                target.refitRunning = false;
-                stats.failed++;
-                const done: RefitDone = {
-                  kind: 'refit',
-                  key,
-                  live: target,
-                  snapshot: null,
-                  error: err instanceof Error ? err : new Error(String(err)),
-                  outputs: emptyOutputs(),
-                };
-                return of(done);
-              }),
-            ),
-          );
+          subscriber.next({ kind: 'refit', key, live: target, snapshot, error, outputs: emptyOutputs() });
         }
-        // Refits that finish at once (inline) come before their batch: a checkpoint captured at
-        // the batch then holds their results, not a refit taken but never finished.
-        return started.length === 0 ? of(element) : merge(...started, of(element));
-      }),
-    );
+        startWaiting();
+        if (sourceDone) completeWhenIdle();
+      };
+
+      const start = (live: RefitTarget) => {
+        const job = live.refitJob();
+        if (job === null) return;
+        stats.started++;
+        const key = live.key;
+        const t0 = now();
+        const sub = new Subscription();
+        running.set(key, sub);
+        // an inline runner emits at once: `finished` runs (and deletes the key) before `add`
+        sub.add(
+          runner.run(job).subscribe({
+            next: (outcome) => guarded(() => finished(key, live, t0, outcome, null)),
+            error: (err: unknown) => guarded(() => finished(key, live, t0, null, err)),
+          }),
+        );
+      };
+
+      /** Starts waiting refits, oldest due first, while a worker is free. */
+      const startWaiting = () => {
+        for (const key of waiting) {
+          if (!runner.idle) return;
+          if (running.has(key)) continue; // its own refit still runs
+          waiting.delete(key);
+          const live = acquire(key, null);
+          if (live === null) stats.dropped++;
+          else start(live);
+        }
+      };
+
+      const completeWhenIdle = () => {
+        if (running.size > 0) return;
+        // nothing runs and nothing can start (a closed runner): these never will
+        stats.dropped += waiting.size;
+        waiting.clear();
+        subscriber.complete();
+      };
+
+      /** Runs `fn`; what it throws (a store that cannot restore a model) goes down the stream. */
+      const guarded = (fn: () => void) => {
+        try {
+          fn();
+        } catch (err) {
+          subscriber.error(err);
+        }
+      };
+
+      const upstream = source.subscribe({
+        next: (element) =>
+          guarded(() => {
+            if (element.kind === 'batch') {
+              startWaiting();
+              for (const { live } of (element as ProcessedBatch).parts) {
+                if (!live.refitDue()) continue;
+                live.refitHandled();
+                if (waiting.has(live.key)) stats.skipped++;
+                else if (running.has(live.key) || !runner.idle) {
+                  waiting.add(live.key);
+                  stats.queued++;
+                } else start(live);
+              }
+            }
+            subscriber.next(element);
+          }),
+        error: (err: unknown) => subscriber.error(err),
+        complete: () =>
+          guarded(() => {
+            sourceDone = true;
+            startWaiting();
+            completeWhenIdle();
+          }),
+      });
+      return () => {
+        upstream.unsubscribe();
+        for (const sub of running.values()) sub.unsubscribe();
+      };
+    });
 }

@@ -113,6 +113,7 @@ function expectAgrees(samples: readonly Sample[], s: EngineStats, engine: Engine
   expect(v('l1stream_models_restored_total')).toBe(engine.registry.stats.restored);
   expect(v('l1stream_refits_started_total')).toBe(s.refits.started);
   expect(v('l1stream_refits_completed_total')).toBe(s.refits.completed);
+  expect(v('l1stream_refits_queued_total')).toBe(s.refits.queued);
   expect(v('l1stream_refits_skipped_total')).toBe(s.refits.skipped);
   expect(v('l1stream_refits_failed_total')).toBe(s.refits.failed);
   expect(v('l1stream_refit_duration_seconds_count')).toBe(s.refits.completed);

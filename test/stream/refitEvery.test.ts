@@ -1,4 +1,4 @@
-import { map, timer, finalize, type Observable } from 'rxjs';
+import { map, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -10,9 +10,10 @@ import { refitEvery, refitStats, type RefitTarget } from '../../src/stream/refit
 
 /** A model whose refit is due every `every` batches it appears in. */
 class FakeModel implements RefitTarget {
-  refitRunning = false;
   seen = 0;
   lastRefit = 0;
+  /** Refits that came due. */
+  dues = 0;
   constructor(
     readonly key: string,
     readonly every: number,
@@ -21,6 +22,7 @@ class FakeModel implements RefitTarget {
     return this.seen - this.lastRefit >= this.every;
   }
   refitHandled(): void {
+    this.dues++;
     this.lastRefit = this.seen;
   }
   refitJob(): RefitJob {
@@ -31,18 +33,21 @@ class FakeModel implements RefitTarget {
   }
 }
 
-/** One refit at a time, each taking `frames` of virtual time. */
+/** `threads` refits at a time, each taking `frames` of virtual time (never unsubscribed here). */
 class FakeRunner implements RefitRunner {
   running = 0;
-  constructor(private readonly frames: number) {}
+  constructor(
+    private readonly frames: number,
+    private readonly threads = 1,
+  ) {}
   get idle(): boolean {
-    return this.running === 0;
+    return this.running < this.threads;
   }
   run(job: RefitJob): Observable<RefitOutcome> {
     this.running++;
+    // free again when it emits (as a worker is: its thread is free once it has posted the result)
     return timer(this.frames).pipe(
-      map(() => ({ key: job.key, last: job.rows.last }) as unknown as RefitOutcome),
-      finalize(() => this.running--),
+      map(() => (this.running--, { key: job.key, last: job.rows.last }) as unknown as RefitOutcome),
     );
   }
   close(): Promise<void> {
@@ -79,7 +84,7 @@ describe('refitEvery', () => {
     });
   });
 
-  it('skips a refit due while the runner is busy (counted), and queues nothing', () => {
+  it("a refit due while the model's own refit runs waits; later ones are merged into it", () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
       const m = new FakeModel('m', 1);
       const stats = refitStats();
@@ -88,15 +93,15 @@ describe('refitEvery', () => {
         refitEvery({ runner: new FakeRunner(10), acquire: () => m as never, now: () => 0, stats }),
         map(label),
       );
-      // due at every batch; the first starts at frame 0 and the model's own refit is running for
-      // the next four: they are skipped (counted), and nothing runs after the first ends
-      expectObservable(out).toBe('bbbbb-----(x|)', { b: 'b', x: 'm1' });
+      // due at every batch: the first starts at frame 0; the second waits, the next three are
+      // merged into it (skipped); it starts when the first ends, on the window then (5 events)
+      expectObservable(out).toBe('bbbbb-----x---------(y|)', { b: 'b', x: 'm1', y: 'm5' });
       flush();
-      expect(stats).toMatchObject({ started: 1, completed: 1, skipped: 4 });
+      expect(stats).toMatchObject({ started: 2, completed: 2, queued: 1, skipped: 3 });
     });
   });
 
-  it('a busy runner makes another model skip its due refit', () => {
+  it("a busy runner makes another model's due refit wait, then run", () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
       const a = new FakeModel('a', 1);
       const z = new FakeModel('z', 1);
@@ -115,11 +120,49 @@ describe('refitEvery', () => {
         }),
         map(label),
       );
-      expectObservable(out).toBe('b-b-a---|', { b: 'b', a: 'a1' });
+      expectObservable(out).toBe('b-b-a---(z|)', { b: 'b', a: 'a1', z: 'z1' });
       flush();
-      expect(stats).toMatchObject({ started: 1, completed: 1, skipped: 1 });
-      // the skipped model's next refit is a full period away: nothing was queued for it
+      expect(stats).toMatchObject({ started: 2, completed: 2, queued: 1, skipped: 0 });
+      // its next refit is a full period from the one that came due
       expect(z.refitDue()).toBe(false);
     });
   });
+
+  for (const threads of [1, 2])
+    it(`refits slower than the cadence (${threads} thread(s)): every due refit runs or is merged into a later one of its model, in order`, () => {
+      new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, flush }) => {
+        const models = ['a', 'b', 'c'].map((k, i) => new FakeModel(k, i + 1));
+        const byKey = new Map(models.map((m) => [m.key, m]));
+        const stats = refitStats();
+        const applied: Array<{ key: string; last: number }> = [];
+        const out = cold('a'.repeat(40) + '|').pipe(
+          map(() => batchOf(models)),
+          refitEvery({
+            runner: new FakeRunner(7, threads),
+            acquire: (k) => byKey.get(k) as never,
+            now: () => 0,
+            stats,
+          }),
+        );
+        out.subscribe((e) => {
+          if (e.kind === 'refit') applied.push({ key: e.key, last: e.snapshot!.offset });
+        });
+        flush();
+        const dues = models.reduce((n, m) => n + m.dues, 0);
+        expect(dues).toBe(40 + 20 + 13);
+        // nothing lost: each due refit either ran or was merged into a later one of its model
+        expect(stats.started + stats.skipped).toBe(dues);
+        expect(stats.completed).toBe(stats.started);
+        expect(stats.dropped + stats.failed).toBe(0);
+        expect(applied.length).toBe(stats.completed);
+        for (const m of models) {
+          const lasts = applied.filter((r) => r.key === m.key).map((r) => r.last);
+          // in order, each on a later window, the last one reaching the model's last due point (a
+          // waiting refit takes the window when it starts)
+          expect(lasts).toEqual([...lasts].sort((x, y) => x - y));
+          expect(new Set(lasts).size).toBe(lasts.length);
+          expect(lasts.at(-1)).toBeGreaterThanOrEqual(m.lastRefit);
+        }
+      });
+    });
 });
