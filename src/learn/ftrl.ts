@@ -1,9 +1,8 @@
 import { packColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
-import { growFloat64, growInt32, touchState, type SparseVector } from '../core/sparse.js';
-import { lossFor, type Loss } from '../loss/index.js';
-import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
-import { marginCheck, StagedLearner } from './staged.js';
+import { growInt32, touchState, type SparseVector } from '../core/sparse.js';
+import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { StagedLearner } from './staged.js';
 import {
   checkArrays,
   checkCompatible,
@@ -26,6 +25,11 @@ export interface FtrlOptions {
 const STRIDE = 2;
 const Z = 0;
 const N = 1;
+/** Entry buffers: the event's weights w_j and √n_j (`margin`), then the staged z_j and n_j. */
+const WEIGHT = 0;
+const ROOT = 1;
+const NEXT_Z = 2;
+const NEXT_N = 3;
 
 export const defaultFtrl = { alpha: 0.1, beta: 1 } as const;
 
@@ -41,29 +45,18 @@ export const defaultFtrl = { alpha: 0.1, beta: 1 } as const;
  */
 export class Ftrl extends StagedLearner implements Learner {
   readonly name = 'ftrl';
-  readonly family: Family;
   readonly lambda: number;
   readonly l1Ratio: number;
   readonly alpha: number;
   readonly beta: number;
-  private readonly loss: Loss;
 
-  private t = 0;
-  private dim = 0;
-  /** Sink for `touchState`'s sum (never read). */
-  private touched = 0;
-  /**
-   * Per-coordinate state interleaved, [z_j, n_j] in 16 bytes, so an update touches one cache line
-   * per non-zero and the whole state of 2^20 columns fits in 16 MB.
-   */
-  private s = new Float64Array(16 * STRIDE);
-  /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
-  private pf: Float64Array<ArrayBuffer> | null = null;
   private zIntercept = 0;
   private nIntercept = 0;
-  private scratch = new Float64Array(256);
-  /** √n_j of the event's non-zero weights (`learnOne`, parallel to `scratch`). */
-  private roots = new Float64Array(256);
+  /** The intercept's weight `margin` read. */
+  private b0 = 0;
+  /** Σ|z_j| and Σ|w_j| over the event's coordinates (`margin`), for `provenFinite`. */
+  private zSum = 0;
+  private wSum = 0;
   /**
    * Candidates for `forEachNonZero` once it has run (`candidatesValid`): the coordinates non-zero
    * at its last call and those updated since (`listed[j]` marks them). Any other coordinate has
@@ -77,46 +70,35 @@ export class Ftrl extends StagedLearner implements Learner {
   private candidatesValid = false;
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
-  /** `stage`'s z_j and n_j after the update, parallel to the event's entries; and the intercept's. */
-  private nextZ = new Float64Array(256);
-  private nextN = new Float64Array(256);
+  /** Staged z_j and n_j of the intercept after the update. */
   private nextZIntercept = 0;
   private nextNIntercept = 0;
 
   constructor(options: FtrlOptions) {
-    super();
-    this.family = options.family;
+    // [z_j, n_j] in 16 bytes: the whole state of 2^20 columns fits in 16 MB
+    super(options.family, STRIDE, N, 16, 4);
     this.lambda = options.lambda;
     this.l1Ratio = options.l1Ratio ?? 1;
     this.alpha = options.alpha ?? defaultFtrl.alpha;
     this.beta = options.beta ?? defaultFtrl.beta;
-    this.loss = lossFor(this.family);
     this.invAlpha = 1 / this.alpha;
     this.betaOverAlpha = this.beta / this.alpha;
   }
 
-  get steps(): number {
-    return this.t;
-  }
-
-  setPenaltyFactor(j: number, factor: number): void {
-    this.ensure(j);
-    if (this.pf === null) this.pf = new Float64Array(Math.max(1024, this.dim)).fill(1);
-    if (j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
-    this.pf[j] = factor;
+  override setPenaltyFactor(j: number, factor: number): void {
+    super.setPenaltyFactor(j, factor);
     this.candidatesValid = false;
   }
 
   protected ensure(j: number): void {
     if (j < this.dim) return;
-    if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
-    if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
+    this.growTo(j);
     this.dim = j + 1;
   }
 
   /**
    * w_j from (z_j, n_j) with l1 = t·λ·α·pf_j and l2 = t·λ·(1−α)·pf_j; every read of a weight
-   * (here and written out in `learnOne`) uses this same arithmetic, so all agree to the last bit.
+   * (here and inline in `margin`) uses this same arithmetic, so all agree to the last bit.
    */
   private weightOf(z: number, n: number, l1: number, l2: number): number {
     if (z > l1) return (l1 - z) / (this.betaOverAlpha + Math.sqrt(n) * this.invAlpha + l2);
@@ -151,29 +133,19 @@ export class Ftrl extends StagedLearner implements Learner {
     return eta;
   }
 
-  predictOne(x: SparseVector): number {
-    return this.loss.mean(this.marginOne(x));
-  }
-
-  /**
-   * The update of (x, y, weight) into the `next*` buffers, nothing else written: the margin
-   * (`checkedMargin`), then each coordinate's (z_j, n_j) and the intercept's. Returns
-   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
-   */
-  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
+  protected margin(x: SparseVector, grow: boolean): number {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
-    if (nnz > this.scratch.length) {
-      this.scratch = new Float64Array(nnz * 2);
-      this.roots = new Float64Array(nnz * 2);
-      this.nextZ = new Float64Array(nnz * 2);
-      this.nextN = new Float64Array(nnz * 2);
-    }
-    const w = this.scratch;
-    const roots = this.roots;
+    this.fitEntries(nnz);
+    const w = this.entries[WEIGHT];
+    const roots = this.entries[ROOT];
     const b0 = this.interceptWeight();
+    this.b0 = b0;
     let eta = b0;
+    let zSum = 0;
+    let wSum = 0;
+    let xMax = 0;
     const l1t = this.t * this.lambda * this.l1Ratio;
     const l2t = this.t * this.lambda * (1 - this.l1Ratio);
     // touch the event's coordinates first (see touchState); the sum only keeps the loads alive
@@ -185,25 +157,52 @@ export class Ftrl extends StagedLearner implements Learner {
       const z = j < this.dim ? this.s[o + Z] : 0;
       let wk = 0;
       if (z !== 0) {
-        // `weightOf` inline, keeping √n_j of a non-zero weight for the update below
+        zSum += Math.abs(z);
+        // `weightOf` inline, keeping √n_j of a non-zero weight for the update
         const pf = this.pf === null ? 1 : this.pf[j];
         const l1 = l1t * pf;
         if (z > l1 || z < -l1) {
           const root = Math.sqrt(this.s[o + N]);
           wk = ((z > l1 ? l1 : -l1) - z) / (this.betaOverAlpha + root * this.invAlpha + l2t * pf);
           roots[k] = root;
+          wSum += Math.abs(wk);
         }
       }
       w[k] = wk;
-      eta += wk * val[k];
+      const v = val[k];
+      xMax = Math.max(xMax, Math.abs(v));
+      eta += wk * v;
     }
-    this.checkedMargin = eta;
-    const d = weight * this.loss.derivative(eta, y);
-    let update = marginCheck(eta, d);
+    this.zSum = zSum;
+    this.wSum = wSum;
+    this.xMax = xMax;
+    return eta;
+  }
+
+  /**
+   * With |g_k| ≤ g: n_j + g_k² ≤ bound + g², and the step of z_j, g_k − (√n'_j − √n_j)/α·w_j, is at
+   * most g + √(bound + g²)/|α|·Σ|w| (0 ≤ √n'_j − √n_j ≤ √n'_j), so |z'_j| ≤ Σ|z| + that.
+   */
+  protected provenFinite(g: number): boolean {
+    const n = this.squaresBound + g * g;
+    const z = this.zSum + (g + Math.sqrt(n) * Math.abs(this.invAlpha) * this.wSum);
+    return n <= Number.MAX_VALUE && z <= Number.MAX_VALUE;
+  }
+
+  protected updateCoordinates(x: SparseVector, d: number, inPlace: boolean): number {
+    const nnz = x.nnz;
+    const idx = x.indices;
+    const val = x.values;
     const s = this.s;
+    const w = this.entries[WEIGHT];
+    const roots = this.entries[ROOT];
     const invAlpha = this.invAlpha;
-    const nextZ = this.nextZ;
-    const nextN = this.nextN;
+    const nextZ = this.entries[NEXT_Z];
+    const nextN = this.entries[NEXT_N];
+    const listing = inPlace && this.candidatesValid;
+    if (listing) this.growListed();
+    const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
+    let update = UPDATE_FINITE;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
@@ -213,32 +212,47 @@ export class Ftrl extends StagedLearner implements Learner {
       const wk = w[k];
       // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
       const z = (known ? s[o + Z] : 0) + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
-      nextZ[k] = z;
-      nextN[k] = nNew;
-      if (update === UPDATE_FINITE && !(Number.isFinite(z) && Number.isFinite(nNew))) update = k;
+      if (inPlace) {
+        s[o + Z] = z;
+        s[o + N] = nNew;
+        if (listing) this.list(j, z, l1);
+      } else {
+        nextZ[k] = z;
+        nextN[k] = nNew;
+        if (update === UPDATE_FINITE && !(Number.isFinite(z) && Number.isFinite(nNew))) update = k;
+      }
     }
-    const nNew = this.nIntercept + d * d;
-    this.nextZIntercept =
-      this.zIntercept + (d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * b0);
-    this.nextNIntercept = nNew;
-    if (update === UPDATE_FINITE && !Number.isFinite(this.nextZIntercept)) update = GRADIENT_OVERFLOW;
     return update;
   }
 
-  /** Writes the update `stage` computed for x (its coordinates in the state). */
-  protected commit(x: SparseVector): void {
-    if (this.candidatesValid) this.updateListing(x.indices, x.nnz);
-    else {
-      const s = this.s;
-      for (let k = 0; k < x.nnz; k++) {
-        const o = x.indices[k] * STRIDE;
-        s[o + Z] = this.nextZ[k];
-        s[o + N] = this.nextN[k];
-      }
+  protected commitCoordinates(x: SparseVector): void {
+    const s = this.s;
+    const nextZ = this.entries[NEXT_Z];
+    const nextN = this.entries[NEXT_N];
+    const listing = this.candidatesValid;
+    if (listing) this.growListed();
+    const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      const o = j * STRIDE;
+      const z = nextZ[k];
+      s[o + Z] = z;
+      s[o + N] = nextN[k];
+      if (listing) this.list(j, z, l1);
     }
+  }
+
+  protected stageIntercept(d: number): boolean {
+    const nNew = this.nIntercept + d * d;
+    this.nextZIntercept =
+      this.zIntercept + (d - ((Math.sqrt(nNew) - Math.sqrt(this.nIntercept)) / this.alpha) * this.b0);
+    this.nextNIntercept = nNew;
+    return Number.isFinite(this.nextZIntercept);
+  }
+
+  protected commitIntercept(): void {
     this.zIntercept = this.nextZIntercept;
     this.nIntercept = this.nextNIntercept;
-    this.t++;
   }
 
   intercept(): number {
@@ -322,40 +336,25 @@ export class Ftrl extends StagedLearner implements Learner {
   }
 
   /**
-   * `commit` when the candidates are kept: each updated coordinate is also listed unless its
-   * weight is 0 at t + 1, |z_j| ≤ λ1 = (t+1)·λ·α·pf_j, computed as `weight` computes it. Such a
+   * While the candidates are kept, lists coordinate j updated to z_j unless its weight is 0 at
+   * t + 1, |z_j| ≤ λ1 = (t+1)·λ·α·pf_j (`l1` is (t+1)·λ·α), computed as `weight` computes it. Such a
    * weight stays 0 until z_j changes again, since λ1 does not fall as t grows (rounding included:
    * a product with a non-negative factor is monotone), so most updates of a sparse model list
-   * nothing, and the bound is tested first, on the z_j just written, before `listed` is read.
+   * nothing, and the bound is tested first, before `listed` is read.
    */
-  private updateListing(idx: Int32Array, nnz: number): void {
-    if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
-    const listed = this.listed;
-    const s = this.s;
-    const pf = this.pf;
-    const l1 = (this.t + 1) * this.lambda * this.l1Ratio;
-    for (let k = 0; k < nnz; k++) {
-      const j = idx[k];
-      const o = j * STRIDE;
-      const z = this.nextZ[k];
-      s[o + Z] = z;
-      s[o + N] = this.nextN[k];
-      const bound = pf === null ? l1 : l1 * pf[j];
-      if (z >= -bound && z <= bound) continue;
-      if (listed[j] === 0) {
-        listed[j] = 1;
-        if (this.candidateCount === this.candidates.length)
-          this.candidates = growInt32(this.candidates, this.candidateCount + 1);
-        this.candidates[this.candidateCount++] = j;
-      }
+  private list(j: number, z: number, l1: number): void {
+    const bound = this.pf === null ? l1 : l1 * this.pf[j];
+    if (z >= -bound && z <= bound) return;
+    if (this.listed[j] === 0) {
+      this.listed[j] = 1;
+      if (this.candidateCount === this.candidates.length)
+        this.candidates = growInt32(this.candidates, this.candidateCount + 1);
+      this.candidates[this.candidateCount++] = j;
     }
   }
 
-  /** One field of the interleaved state for coordinates 0..dim−1. */
-  private column(field: number): Float64Array {
-    const out = new Float64Array(this.dim);
-    for (let j = 0; j < this.dim; j++) out[j] = this.s[j * STRIDE + field];
-    return out;
+  private growListed(): void {
+    if (this.listed.length < this.dim) this.listed = growUint8(this.listed, this.s.length / STRIDE);
   }
 
   private hyper(): Record<string, number> {
@@ -395,6 +394,7 @@ export class Ftrl extends StagedLearner implements Learner {
     this.zIntercept = state.scalars.zIntercept ?? 0;
     this.nIntercept = state.scalars.nIntercept ?? 0;
     this.candidatesValid = false;
+    this.resetSquaresBound();
   }
 }
 

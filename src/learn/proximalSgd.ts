@@ -2,9 +2,8 @@ import type { Family } from '../core/event.js';
 import { packColumns, unpackColumns } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
-import { lossFor, type Loss } from '../loss/index.js';
-import { GRADIENT_OVERFLOW, UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
-import { marginCheck, StagedLearner } from './staged.js';
+import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { StagedLearner } from './staged.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
 import { defaultRates, type RateOptions } from './rates.js';
 
@@ -49,10 +48,8 @@ const G2 = 1;
 const LAST = 2;
 /** η_j = rate(Σg²_j), kept with the sum it comes from: catch-ups read it instead of a root. */
 const RATE = 3;
-
 export class ProximalSgd extends StagedLearner implements Learner {
   readonly name: string;
-  readonly family: Family;
   readonly lambda: number;
   readonly l1Ratio: number;
   readonly truncateEvery: number;
@@ -61,39 +58,32 @@ export class ProximalSgd extends StagedLearner implements Learner {
   readonly eta0: number;
   readonly delta: number;
   readonly cumulative: boolean;
-  private readonly loss: Loss;
   private readonly pair = new Float64Array(2);
   private readonly l1: number;
   private readonly l2: number;
-
-  private t = 0;
-  private dim = 0;
-  /** Sink for `touchState`'s sum (never read). */
-  private touched = 0;
   /**
-   * Per-coordinate state interleaved, STRIDE doubles per coordinate: [w_j, Σg²_j, last_j, η_j],
-   * so an update touches one cache line (32 bytes per coordinate) per non-zero instead of one per
-   * array.
+   * ≥ every rate η_j (while Σg²_j ≥ 0), where a step's penalty never makes |w_j| larger (L1 and L2
+   * shares, rates and K not negative; not the cumulative penalty, whose debt is not bounded);
+   * else Infinity, and `provenFinite` never holds.
    */
-  private s = new Float64Array(1024 * STRIDE);
-  /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
-  private pf: Float64Array<ArrayBuffer> | null = null;
+  private readonly rateBound: number;
+  /** ≥ every penalty factor (1 until one is set); NaN once one is negative or NaN. */
+  private pfBound = 1;
+
   /** Unpaid cumulative L1 penalty per coordinate (only with `cumulative`). */
   private debt = new Float64Array(0);
   private b0 = 0;
   private g2Intercept = 0;
-  /** `stage`'s w_j, Σg²_j, η_j and debt after the update, parallel to the event's entries; and the intercept's. */
-  private nextW = new Float64Array(256);
-  private nextG2 = new Float64Array(256);
-  private nextRate = new Float64Array(256);
-  private nextDebt = new Float64Array(256);
+  /** Σ|w_j| over the event's coordinates (`margin`), for `provenFinite`. */
+  private wSum = 0;
+  /** The intercept's staged Σg² and weight. */
   private nextG2Intercept = 0;
   private nextB0 = 0;
 
   constructor(name: string, options: ProximalSgdOptions) {
-    super();
+    // [w_j, Σg²_j, last_j, η_j]: 32 bytes a coordinate, one cache line per update
+    super(options.family, STRIDE, G2, 1024, 4);
     this.name = name;
-    this.family = options.family;
     this.lambda = options.lambda;
     this.l1Ratio = options.l1Ratio ?? 1;
     this.truncateEvery = options.truncateEvery ?? 1;
@@ -107,28 +97,24 @@ export class ProximalSgd extends StagedLearner implements Learner {
         `${name}: a finite theta (${this.theta}) needs cumulative: false (the cumulative penalty applies to every coefficient)`,
       );
     }
-    this.loss = lossFor(this.family);
     this.l1 = this.lambda * this.l1Ratio;
     this.l2 = this.lambda * (1 - this.l1Ratio);
+    const shrinks =
+      !this.cumulative && this.l1 >= 0 && this.l2 >= 0 && this.truncateEvery >= 1 && this.eta0 >= 0;
+    const adagrad = this.schedule === 'adagrad';
+    this.rateBound =
+      !shrinks || (adagrad && !(this.delta > 0)) ? Infinity : adagrad ? this.eta0 / this.delta : this.eta0;
   }
 
-  get steps(): number {
-    return this.t;
-  }
-
-  /** Sets the penalty factor of column j (0 leaves it unpenalized); call before j is first used. */
-  setPenaltyFactor(j: number, factor: number): void {
-    this.ensure(j);
-    if (this.pf === null) this.pf = new Float64Array(Math.max(1024, this.dim)).fill(1);
-    if (j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
-    this.pf[j] = factor;
+  override setPenaltyFactor(j: number, factor: number): void {
+    super.setPenaltyFactor(j, factor);
+    this.pfBound = factor >= 0 ? Math.max(this.pfBound, factor) : NaN;
   }
 
   protected ensure(j: number): void {
     if (j < this.dim) return;
-    if ((j + 1) * STRIDE > this.s.length) this.s = growFloat64(this.s, (j + 1) * STRIDE);
+    this.growTo(j);
     if (this.cumulative && j >= this.debt.length) this.debt = growFloat64(this.debt, j + 1);
-    if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
     // A new coordinate is zero and current: nothing it missed changes a zero.
     const s = this.s;
     const r0 = this.rate(0);
@@ -183,42 +169,56 @@ export class ProximalSgd extends StagedLearner implements Learner {
     return eta;
   }
 
-  predictOne(x: SparseVector): number {
-    return this.loss.mean(this.marginOne(x));
-  }
-
-  /**
-   * The update of (x, y, weight) into the `next*` buffers: the margin (`checkedMargin`), then each
-   * coordinate's w_j, Σg²_j, η_j and debt, and the intercept's. Nothing learned is written (the
-   * event's coordinates catch up their lazy penalties, which changes no weight). Returns
-   * `checkUpdate`'s answer. `grow`: make room for new coordinates now (else they read as zeros).
-   */
-  protected stage(x: SparseVector, y: number, weight: number, grow: boolean): number {
-    const s = this.t + 1;
+  /** The margin; the event's coordinates catch up their lazy penalties (which changes no weight). */
+  protected margin(x: SparseVector, grow: boolean): number {
     const nnz = x.nnz;
     const idx = x.indices;
     const val = x.values;
-    if (nnz > this.nextW.length) {
-      this.nextW = new Float64Array(nnz * 2);
-      this.nextG2 = new Float64Array(nnz * 2);
-      this.nextRate = new Float64Array(nnz * 2);
-      this.nextDebt = new Float64Array(nnz * 2);
-    }
+    this.fitEntries(nnz);
     let eta = this.b0;
+    let wSum = 0;
+    let xMax = 0;
     // touch the event's coordinates first (see touchState); the sum only keeps the loads alive
     this.touched = touchState(this.s, STRIDE, LAST, idx, nnz, this.dim);
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       if (j >= this.dim && grow) this.ensure(j);
-      if (j < this.dim) this.catchUp(j, s - 1);
-      eta += (j < this.dim ? this.s[j * STRIDE + W] : 0) * val[k];
+      if (j < this.dim) this.catchUp(j, this.t);
+      const w = j < this.dim ? this.s[j * STRIDE + W] : 0;
+      wSum += Math.abs(w);
+      const v = val[k];
+      xMax = Math.max(xMax, Math.abs(v));
+      eta += w * v;
     }
-    this.checkedMargin = eta;
-    const d = weight * this.loss.derivative(eta, y);
-    let update = marginCheck(eta, d);
+    this.wSum = wSum;
+    this.xMax = xMax;
+    return eta;
+  }
+
+  /**
+   * With |g_k| ≤ g: Σg²_j + g_k² ≤ bound + g², η_j ≤ `rateBound`, so |w_j − η_j·g_k| ≤ Σ|w| +
+   * rateBound·g; the penalty step after it does not make |w| larger while its gravity K·η_j·pf_j
+   * is finite (an infinite one times a zero share is NaN).
+   */
+  protected provenFinite(g: number): boolean {
+    const r = this.rateBound;
+    const gravity = this.truncateEvery * r * this.pfBound;
+    const g2 = this.squaresBound + g * g;
+    const w = this.wSum + r * g;
+    return gravity <= Number.MAX_VALUE && g2 <= Number.MAX_VALUE && w <= Number.MAX_VALUE;
+  }
+
+  protected updateCoordinates(x: SparseVector, d: number, inPlace: boolean): number {
+    const s = this.t + 1;
+    const nnz = x.nnz;
+    const idx = x.indices;
+    const val = x.values;
     const truncateNow = s % this.truncateEvery === 0;
     const st = this.s;
     const adagrad = this.schedule === 'adagrad';
+    // the entry buffers hold the staged w_j, Σg²_j, η_j and debt
+    const [nextW, nextG2, nextRate, nextDebt] = this.entries;
+    let update = UPDATE_FINITE;
     for (let k = 0; k < nnz; k++) {
       const j = idx[k];
       const o = j * STRIDE;
@@ -248,35 +248,47 @@ export class ProximalSgd extends StagedLearner implements Learner {
           }
         }
       }
-      this.nextW[k] = w;
-      this.nextG2[k] = g2;
-      this.nextRate[k] = r;
-      this.nextDebt[k] = debt;
-      if (update === UPDATE_FINITE && !(Number.isFinite(w) && Number.isFinite(g2))) update = k;
+      if (inPlace) {
+        st[o + G2] = g2;
+        st[o + RATE] = r;
+        st[o + W] = w;
+        st[o + LAST] = s;
+        if (this.cumulative) this.debt[j] = debt;
+      } else {
+        nextW[k] = w;
+        nextG2[k] = g2;
+        nextRate[k] = r;
+        nextDebt[k] = debt;
+        if (update === UPDATE_FINITE && !(Number.isFinite(w) && Number.isFinite(g2))) update = k;
+      }
     }
-    this.nextG2Intercept = this.g2Intercept + d * d;
-    this.nextB0 = this.b0 - this.rate(this.nextG2Intercept) * d;
-    if (update === UPDATE_FINITE && !(Number.isFinite(this.nextG2Intercept) && Number.isFinite(this.nextB0)))
-      update = GRADIENT_OVERFLOW;
     return update;
   }
 
-  /** Writes the update `stage` computed for x (its coordinates in the state). */
-  protected commit(x: SparseVector): void {
+  protected commitCoordinates(x: SparseVector): void {
     const s = this.t + 1;
     const st = this.s;
+    const [nextW, nextG2, nextRate, nextDebt] = this.entries;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
       const o = j * STRIDE;
-      st[o + G2] = this.nextG2[k];
-      st[o + RATE] = this.nextRate[k];
-      st[o + W] = this.nextW[k];
+      st[o + G2] = nextG2[k];
+      st[o + RATE] = nextRate[k];
+      st[o + W] = nextW[k];
       st[o + LAST] = s;
-      if (this.cumulative) this.debt[j] = this.nextDebt[k];
+      if (this.cumulative) this.debt[j] = nextDebt[k];
     }
+  }
+
+  protected stageIntercept(d: number): boolean {
+    this.nextG2Intercept = this.g2Intercept + d * d;
+    this.nextB0 = this.b0 - this.rate(this.nextG2Intercept) * d;
+    return Number.isFinite(this.nextG2Intercept) && Number.isFinite(this.nextB0);
+  }
+
+  protected commitIntercept(): void {
     this.g2Intercept = this.nextG2Intercept;
     this.b0 = this.nextB0;
-    this.t = s;
   }
 
   intercept(): number {
@@ -295,13 +307,6 @@ export class ProximalSgd extends StagedLearner implements Learner {
       const w = this.s[j * STRIDE + W];
       if (w !== 0) fn(j, w);
     }
-  }
-
-  /** One field of the interleaved state for coordinates 0..dim−1. */
-  private column(field: number): Float64Array {
-    const out = new Float64Array(this.dim);
-    for (let j = 0; j < this.dim; j++) out[j] = this.s[j * STRIDE + field];
-    return out;
   }
 
   private hyper(): Record<string, number> {
@@ -369,7 +374,16 @@ export class ProximalSgd extends StagedLearner implements Learner {
     this.t = state.steps;
     this.b0 = state.scalars.b0 ?? 0;
     this.g2Intercept = state.scalars.g2Intercept ?? 0;
+    this.pfBound = this.pf === null ? 1 : boundOf(this.pf.subarray(0, n));
+    this.resetSquaresBound();
   }
+}
+
+/** The largest of 1 and `values`, or NaN when one of them is negative or NaN. */
+function boundOf(values: Float64Array): number {
+  let bound = 1;
+  for (const v of values) bound = v >= 0 ? Math.max(bound, v) : NaN;
+  return bound;
 }
 
 /** Refuses a checkpoint written by another learner or with other hyperparameters. */

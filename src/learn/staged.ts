@@ -1,36 +1,120 @@
-import type { SparseVector } from '../core/sparse.js';
+import type { Family } from '../core/event.js';
+import { growFloat64, type SparseVector } from '../core/sparse.js';
+import { lossFor, type Loss } from '../loss/index.js';
 import { GRADIENT_OVERFLOW, MARGIN_OVERFLOW, UPDATE_FINITE } from './learner.js';
 
 /**
- * `learnOne`, `checkUpdate` and `learnChecked` of a learner whose update is computed first
- * (`stage`, into buffers, nothing learned written) and then written (`commit`): the pre-check of
- * an update is the update itself, so checking costs no second pass.
+ * `learnOne`, `checkUpdate` and `learnChecked` of a learner with per-coordinate state interleaved
+ * in `s` (`stride` doubles a coordinate, one of them a sum of squared gradients) and an update in
+ * two loops: the margin (`margin`), then each coordinate's new state (`updateCoordinates`).
+ *
+ * `checkUpdate` must find every quantity of the update finite before anything is written. Most
+ * events need no second computation for that: `provenFinite` bounds the update from what the
+ * margin loop gathered (the event's largest |x_k|, sums of the magnitudes it read) and from
+ * `squaresBound`, and when the bound is finite so is every quantity it bounds (rounding is
+ * monotone, so a bound computed in floating point with the update's operations, in the same
+ * order, on larger operands is never smaller than what it bounds). `learnChecked` then updates
+ * in place. Otherwise the update is staged into buffers, checked, and written by `learnChecked`.
+ * Both give the same state to the last bit: the same operations on the same operands.
  */
 export abstract class StagedLearner {
   abstract readonly name: string;
+  readonly family: Family;
+  protected readonly loss: Loss;
   checkedMargin = NaN;
+  protected t = 0;
+  protected dim = 0;
+  /** Sink for `touchState`'s sum (never read). */
+  protected touched = 0;
+  /** Per-coordinate state interleaved, `stride` doubles a coordinate (one cache line per update). */
+  protected s: Float64Array<ArrayBuffer>;
+  /** Penalty factors, allocated by the first `setPenaltyFactor` (all 1 until then). */
+  protected pf: Float64Array<ArrayBuffer> | null = null;
+  /** Buffers parallel to an event's entries (the learner's own use), regrown together by `fitEntries`. */
+  protected readonly entries: Array<Float64Array<ArrayBuffer>>;
+  /** The largest |x_k| of the event `margin` read last. */
+  protected xMax = 0;
+  /** ≥ every coordinate's sum of squared gradients (field `squares`); NaN if one is negative. */
+  protected squaresBound = 0;
   /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
   private staged: SparseVector | null = null;
+  /** That event's loss derivative (times its weight). */
+  private stagedGradient = 0;
+  /** Whether its update was proven finite (then written in place) rather than staged. */
+  private provenInPlace = false;
+
+  constructor(
+    family: Family,
+    protected readonly stride: number,
+    private readonly squares: number,
+    columns: number,
+    entryBuffers: number,
+  ) {
+    this.family = family;
+    this.loss = lossFor(family);
+    this.s = new Float64Array(columns * stride);
+    this.entries = Array.from({ length: entryBuffers }, () => new Float64Array(256));
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  abstract marginOne(x: SparseVector): number;
+
+  predictOne(x: SparseVector): number {
+    return this.loss.mean(this.marginOne(x));
+  }
 
   /**
-   * Computes the update of (x, y, weight) and its margin (`checkedMargin`); returns `checkUpdate`'s
-   * answer. `grow`: make room for new coordinates now (else they read as zeros).
+   * The margin η of x, lazy penalties caught up, keeping what the update reuses and setting `xMax`
+   * and the learner's own bound terms. `grow`: make room for new coordinates now (else they read
+   * as zeros).
    */
-  protected abstract stage(x: SparseVector, y: number, weight: number, grow: boolean): number;
-  /** Writes the update `stage` computed for x. */
-  protected abstract commit(x: SparseVector): void;
+  protected abstract margin(x: SparseVector, grow: boolean): number;
+  /**
+   * True when every coordinate's new state is finite for any gradient of magnitude ≤ g on the
+   * event `margin` read last; computes no coordinate.
+   */
+  protected abstract provenFinite(g: number): boolean;
+  /**
+   * Each coordinate's update for the loss derivative d: written in place, or (`inPlace` false)
+   * staged into buffers; returns `UPDATE_FINITE`, or the first position k in x whose staged state
+   * is not finite.
+   */
+  protected abstract updateCoordinates(x: SparseVector, d: number, inPlace: boolean): number;
+  /** Writes the coordinates `updateCoordinates` staged. */
+  protected abstract commitCoordinates(x: SparseVector): void;
+  /** Computes the intercept's update (kept until `commitIntercept`); true when it is finite. */
+  protected abstract stageIntercept(d: number): boolean;
+  protected abstract commitIntercept(): void;
   /** Makes room for coordinate j. */
   protected abstract ensure(j: number): void;
 
   learnOne(x: SparseVector, y: number, weight = 1): number {
-    this.stage(x, y, weight, true);
-    this.commit(x);
-    return this.checkedMargin;
+    const eta = this.margin(x, true);
+    this.checkedMargin = eta;
+    const d = weight * this.loss.derivative(eta, y);
+    this.stageIntercept(d);
+    this.write(x, d, true);
+    return eta;
   }
 
   checkUpdate(x: SparseVector, y: number, weight = 1): number {
-    const update = this.stage(x, y, weight, false);
-    this.staged = update === UPDATE_FINITE ? x : null;
+    this.staged = null;
+    const eta = this.margin(x, false);
+    this.checkedMargin = eta;
+    const d = weight * this.loss.derivative(eta, y);
+    let update = marginCheck(eta, d);
+    if (update !== UPDATE_FINITE) return update;
+    const proven = this.provenFinite(Math.abs(d) * this.xMax);
+    if (!proven) update = this.updateCoordinates(x, d, false);
+    if (!this.stageIntercept(d) && update === UPDATE_FINITE) update = GRADIENT_OVERFLOW;
+    if (update === UPDATE_FINITE) {
+      this.staged = x;
+      this.stagedGradient = d;
+      this.provenInPlace = proven;
+    }
     return update;
   }
 
@@ -40,7 +124,68 @@ export abstract class StagedLearner {
       throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
     this.staged = null;
     for (let k = 0; k < x.nnz; k++) this.ensure(x.indices[k]);
-    this.commit(x);
+    this.write(x, this.stagedGradient, this.provenInPlace);
+  }
+
+  private write(x: SparseVector, d: number, inPlace: boolean): void {
+    if (inPlace) this.updateCoordinates(x, d, true);
+    else this.commitCoordinates(x);
+    this.commitIntercept();
+    this.t++;
+    this.raiseSquaresBound(x, Math.abs(d) * this.xMax);
+  }
+
+  /**
+   * Keeps `squaresBound` above every sum of squared gradients after an update whose gradients are
+   * at most g: each grew by at most g², else (when that bound overflows) the event's sums are read.
+   */
+  private raiseSquaresBound(x: SparseVector, g: number): void {
+    const next = this.squaresBound + g * g;
+    if (next <= Number.MAX_VALUE) {
+      this.squaresBound = next;
+      return;
+    }
+    let bound = this.squaresBound;
+    for (let k = 0; k < x.nnz; k++)
+      bound = Math.max(bound, this.s[x.indices[k] * this.stride + this.squares]);
+    this.squaresBound = bound;
+  }
+
+  /** `squaresBound` after a restore: the largest sum, or NaN when one is negative or NaN. */
+  protected resetSquaresBound(): void {
+    let bound = 0;
+    for (let j = 0; j < this.dim; j++) {
+      const v = this.s[j * this.stride + this.squares];
+      bound = v >= 0 ? Math.max(bound, v) : NaN;
+    }
+    this.squaresBound = bound;
+  }
+
+  /** Makes every entry buffer hold `nnz` entries (twice that when it grows). */
+  protected fitEntries(nnz: number): void {
+    if (nnz <= this.entries[0].length) return;
+    for (let i = 0; i < this.entries.length; i++) this.entries[i] = new Float64Array(nnz * 2);
+  }
+
+  /** Grows the state and the penalty factors to hold coordinate j. */
+  protected growTo(j: number): void {
+    if ((j + 1) * this.stride > this.s.length) this.s = growFloat64(this.s, (j + 1) * this.stride);
+    if (this.pf !== null && j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
+  }
+
+  /** Sets the penalty factor of column j (0 leaves it unpenalized). */
+  setPenaltyFactor(j: number, factor: number): void {
+    this.ensure(j);
+    if (this.pf === null) this.pf = new Float64Array(Math.max(1024, this.dim)).fill(1);
+    if (j >= this.pf.length) this.pf = growFloat64(this.pf, j + 1, 1);
+    this.pf[j] = factor;
+  }
+
+  /** One field of the interleaved state for coordinates 0..dim−1. */
+  protected column(field: number): Float64Array {
+    const out = new Float64Array(this.dim);
+    for (let j = 0; j < this.dim; j++) out[j] = this.s[j * this.stride + field];
+    return out;
   }
 }
 
