@@ -214,14 +214,15 @@ interface KeyModel {
 }
 
 /**
- * Another key of MODEL that an event names (its own key, or a feature's value), when MODEL has
- * several keys and one was chosen with --key: such an event was likely meant for its own model.
+ * The field of an event (its own "key", or a feature) whose value is another key of MODEL, when
+ * MODEL has several keys and one was chosen with --key: such an event was likely meant for its
+ * own model. Null when none.
  */
-function otherKeyNamed(event: L1Event, others: ReadonlySet<string>): string | null {
-  if (event.key !== undefined && others.has(event.key)) return `key ${event.key}`;
+function otherKeyField(event: L1Event, others: ReadonlySet<string>): { field: string; key: string } | null {
+  if (event.key !== undefined && others.has(event.key)) return { field: 'key', key: event.key };
   for (const [field, v] of Object.entries(event.features)) {
     if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && others.has(String(v)))
-      return `${field} = ${String(v)}`;
+      return { field, key: String(v) };
   }
   return null;
 }
@@ -288,7 +289,7 @@ export const scoreCommand: Command = {
     const others = new Set(keyOf === null ? snapshots.map((s) => s.key) : []);
     if (single !== null) others.delete(single.snapshot.key);
     let otherKeyEvents = 0;
-    let firstOther = '';
+    let firstOther: { field: string; key: string } | null = null;
 
     const family = [...models.values()][0].snapshot.family;
     const out = values.output ? new JsonlWriter(values.output) : null;
@@ -326,8 +327,8 @@ export const scoreCommand: Command = {
           } else {
             model = single!;
             if (others.size > 0) {
-              const named = otherKeyNamed(event, others);
-              if (named !== null && otherKeyEvents++ === 0) firstOther = `line ${line}: ${named}`;
+              const named = otherKeyField(event, others);
+              if (named !== null && otherKeyEvents++ === 0) firstOther = named;
             }
           }
         } catch (err) {
@@ -357,10 +358,12 @@ export const scoreCommand: Command = {
       await out?.close();
     }
     if (out === null && pipeClosed(io.stdout)) return 0;
-    if (otherKeyEvents > 0)
+    if (firstOther !== null) {
+      const { field, key } = firstOther;
       io.stderr.write(
-        `score: warning: ${formatCount(otherKeyEvents)} events name another key of ${values.model} (first: ${firstOther}) but were scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by FIELD (the field that holds the key, e.g. "campaign"); with --key ${single!.snapshot.key} as well, only its events are scored\n`,
+        `score: warning: ${formatCount(otherKeyEvents)} events name another key of ${values.model} (the first: ${field} ${key}) but were scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
       );
+    }
     const used =
       single !== null
         ? `${single.snapshot.key} v${single.snapshot.version} (${single.snapshot.source}, ${Object.keys(single.snapshot.coefficients).length} non-zero)`
