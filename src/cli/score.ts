@@ -276,13 +276,13 @@ export const scoreCommand: Command = {
       const which =
         lambda !== undefined ? 'the snapshot with the λ nearest --lambda' : 'the most recent snapshot';
       io.stderr.write(
-        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among ${formatCount(models.size)} keys in ${values.model}\n`,
+        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${formatCount(models.size)} keys of --model\n`,
       );
     } else {
       const { snapshot, why } = chooseSnapshot(snapshots, values.model, values.key, values.source, pick);
       single = { snapshot, scorer: new SnapshotScorer(snapshot) };
       models.set(snapshot.key, single);
-      io.stderr.write(`score: scoring with ${describe(snapshot)} from ${values.model}: ${why}\n`);
+      io.stderr.write(`score: scoring with ${describe(snapshot)}: ${why}\n`);
     }
     const keyOf = keyBy !== undefined ? keyFunction(keyBy, '') : null;
     // without --key-by, the other keys of MODEL, to warn when events name them
