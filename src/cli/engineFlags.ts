@@ -37,6 +37,7 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --learner L           ftrl (default) | fobos | truncated-gradient
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md), or auto (the
                         default): 0.03 × λ_max of the first 1000 labelled events, then kept
+                        (before that, of the events so far: re-chosen at 2, 4, 8, … of them)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --standardize         scale every column to unit population sd (as glmnet's standardize=TRUE)
   --no-standardize      learn on raw columns (default "auto": 0/1 columns such as one-hot levels

@@ -9,6 +9,7 @@ import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { SnapshotScorer } from '../model/snapshotScorer.js';
+import { keyFunction } from '../stream/routeByKey.js';
 import type { Command } from './command.js';
 import {
   checkInputFile,
@@ -25,23 +26,33 @@ import { counted, formatCount } from './progress.js';
 const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
 
 Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
-(in order) with the fields of replay's scores.jsonl: key (the snapshot's), eventKey (the event's
+(in order) with the fields of replay's scores.jsonl: key (the model's), eventKey (the event's
 own key, if any), the prediction (probability for binomial), model (the snapshot's source, version
 and offset) and top, the features that moved it most.
 Features are named as in training (numbers by field, strings as field=value); a feature the model
-never saw contributes nothing. A line that is not a valid event, or whose score would not be a
-finite number (a feature of 1e300, say), gets {"line", "error"} instead.
+never saw contributes nothing. A line that is not a valid event, whose score would not be a
+finite number (a feature of 1e300, say), or that has no model to score it (--key-by, --key), gets
+{"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
 Labels are not needed and do not change a score: events with a "label" (the training file itself)
 are scored like the others, and the summary line on stderr gives the log loss and AUC (binomial) or
 the MSE (gaussian) of the predictions on them, weighted by "weight". A label the model's family
 cannot use (not 0 or 1 for binomial, not a number) is left out of those; its event is scored.
 
 options:
-  --model MODEL     a snapshot (JSON), or a models.jsonl / fit output: the most recent snapshot
-                    (most events learned) is used, narrowed by --key and --source
+  --model MODEL     a snapshot (JSON), or a models.jsonl / fit / path output: the most recent
+                    snapshot (most events learned, then the highest version) is used, narrowed
+                    by --key, --source, --lambda and --version. A path's most recent snapshot is
+                    its smallest λ: choose another with --lambda or --version
   --input FILE      JSON-lines events, required
-  --key K           with several keys in MODEL: the snapshot of this key
+  --key-by FIELD    as replay's: score each event with the snapshot of its own key, the value of
+                    FIELD ("key": the event's key; or a feature such as "campaign"); an event
+                    whose key has no snapshot in MODEL gets an error line, not another key's model
+  --key K           with several keys in MODEL: the snapshot of this key. With --key-by, only the
+                    events of key K are scored (the others get an error line); without it, a
+                    warning on stderr counts the events that name another key of MODEL
   --source S        online | refit | batch: only snapshots of this source
+  --lambda L        the snapshot whose λ is nearest L (on a log scale), e.g. on a path
+  --version N       the snapshot with this version (on a path: its position, 1 = largest λ)
   --top N           contributions named per score (default 5)
   --output FILE     write scores there (default stdout; when the reader of stdout stops early,
                     as 'head' does, scoring stops quietly with exit 0)`;
@@ -49,14 +60,23 @@ options:
 const options = {
   model: { type: 'string' },
   input: { type: 'string' },
+  'key-by': { type: 'string' },
   key: { type: 'string' },
   source: { type: 'string' },
+  lambda: { type: 'string' },
+  version: { type: 'string' },
   top: { type: 'string' },
   output: { type: 'string' },
 } as const;
 
-/** Reads the snapshot to score with from a JSON document or JSON lines of snapshots. */
-export async function readSnapshot(file: string, key?: string, source?: string): Promise<ModelSnapshot> {
+/** Which of a key's snapshots to score with: by version, by nearest λ, or (neither) the most recent. */
+export interface SnapshotPick {
+  readonly lambda?: number;
+  readonly version?: number;
+}
+
+/** The model snapshots of a JSON document or of JSON lines (other lines are skipped). */
+export async function readSnapshots(file: string): Promise<ModelSnapshot[]> {
   let text: string;
   try {
     text = withoutBom(await readFile(file, 'utf8'));
@@ -87,6 +107,16 @@ export async function readSnapshot(file: string, key?: string, source?: string):
   );
   if (snapshots.length === 0)
     throw new DataError(`--model: ${file} holds no model snapshot (intercept, coefficients)`);
+  return snapshots;
+}
+
+/** The snapshots of `key` (all keys when undefined) and `source`; a DataError when none. */
+function matching(
+  snapshots: readonly ModelSnapshot[],
+  file: string,
+  key: string | undefined,
+  source: string | undefined,
+): ModelSnapshot[] {
   const chosen = snapshots.filter(
     (s) => (key === undefined || s.key === key) && (source === undefined || s.source === source),
   );
@@ -96,15 +126,110 @@ export async function readSnapshot(file: string, key?: string, source?: string):
       `--model: no snapshot in ${file} matches${key !== undefined ? ` key "${key}"` : ''}${source !== undefined ? ` source "${source}"` : ''} (keys there: ${keys})`,
     );
   }
+  return chosen;
+}
+
+/** The most recent: the most events learned (a refit's offset is its window's end), then the latest version. */
+function mostRecent(a: ModelSnapshot, b: ModelSnapshot): ModelSnapshot {
+  return b.offset > a.offset || (b.offset === a.offset && b.version > a.version) ? b : a;
+}
+
+/** Distance of two λ on a log scale (λ = 0 is farther from any positive λ than every positive one). */
+function lambdaDistance(a: number, b: number): number {
+  if (a === b) return 0;
+  return a > 0 && b > 0 ? Math.abs(Math.log(a / b)) : Infinity;
+}
+
+/**
+ * One key's snapshot by `pick` (`candidates` all of that key): the version asked for, the λ
+ * nearest the one asked for (ties: the most recent), or the most recent. Null when no snapshot
+ * has the version.
+ */
+export function pickSnapshot(candidates: readonly ModelSnapshot[], pick: SnapshotPick): ModelSnapshot | null {
+  if (pick.version !== undefined) {
+    const same = candidates.filter((s) => s.version === pick.version);
+    return same.length === 0 ? null : same.reduce(mostRecent);
+  }
+  const wanted = pick.lambda;
+  if (wanted === undefined) return candidates.reduce(mostRecent);
+  return candidates.reduce((a, b) => {
+    const da = lambdaDistance(a.lambda, wanted);
+    const db = lambdaDistance(b.lambda, wanted);
+    return db < da || (db === da && mostRecent(a, b) === b) ? b : a;
+  });
+}
+
+/** Reads the snapshot to score with from a JSON document or JSON lines of snapshots. */
+export async function readSnapshot(
+  file: string,
+  key?: string,
+  source?: string,
+  pick: SnapshotPick = {},
+): Promise<ModelSnapshot> {
+  return chooseSnapshot(await readSnapshots(file), file, key, source, pick).snapshot;
+}
+
+/** The one snapshot to score with, and the sentence that says on stderr which it is and why. */
+function chooseSnapshot(
+  snapshots: readonly ModelSnapshot[],
+  file: string,
+  key: string | undefined,
+  source: string | undefined,
+  pick: SnapshotPick,
+): { snapshot: ModelSnapshot; why: string } {
+  const chosen = matching(snapshots, file, key, source);
   const keys = new Set(chosen.map((s) => s.key));
   if (keys.size > 1 && key === undefined)
     throw new UsageError(
-      `--model: ${file} has snapshots of ${keys.size} keys; pick one with --key (e.g. --key ${[...keys][0]})`,
+      `--model: ${file} has snapshots of ${keys.size} keys; pick one with --key (e.g. --key ${[...keys][0]}), or score each event with its own key's with --key-by FIELD`,
     );
-  // the most recent model: the most events learned (a refit's offset is its window's end), then the latest version
-  return chosen.reduce((a, b) =>
-    b.offset > a.offset || (b.offset === a.offset && b.version > a.version) ? b : a,
-  );
+  const snapshot = pickSnapshot(chosen, pick);
+  if (snapshot === null) {
+    const versions = chosen.map((s) => s.version);
+    throw new DataError(
+      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key "${key}"` : ''} in ${file} has that version (versions there: ${Math.min(...versions)} to ${Math.max(...versions)})`,
+    );
+  }
+  // a path: several λ fitted on the same events
+  const lambdas = new Set(chosen.filter((s) => s.offset === snapshot.offset).map((s) => s.lambda)).size;
+  const of = `of ${formatCount(chosen.length)} snapshot${chosen.length === 1 ? '' : 's'}`;
+  let why: string;
+  if (pick.version !== undefined) why = `version ${pick.version} ${of}`;
+  else if (pick.lambda !== undefined) why = `the λ nearest --lambda ${pick.lambda} ${of}`;
+  else if (lambdas > 1)
+    why = `the most recent ${of}, the last of ${formatCount(lambdas)} values of λ fitted on the same events (the smallest on a path): choose another with --lambda L or --version N`;
+  else why = `the most recent ${of}`;
+  return { snapshot, why };
+}
+
+/** `KEY vN (source, λ L, N events learned, N non-zero)` */
+function describe(s: ModelSnapshot): string {
+  const nonzero = Object.keys(s.coefficients).length;
+  return `${s.key} v${s.version} (${s.source}, λ ${formatLambda(s.lambda)}, ${formatCount(s.offset)} events learned, ${formatCount(nonzero)} non-zero)`;
+}
+
+function formatLambda(lambda: number): string {
+  return typeof lambda === 'number' ? Number(lambda.toPrecision(3)).toString() : String(lambda);
+}
+
+/** A key's snapshot and its scorer, built on first use. */
+interface KeyModel {
+  readonly snapshot: ModelSnapshot;
+  scorer: SnapshotScorer | null;
+}
+
+/**
+ * The field of an event (its own "key", or a feature) whose value is another key of MODEL, when
+ * MODEL has several keys and one was chosen with --key: such an event was likely meant for its
+ * own model. Null when none.
+ */
+function otherKeyField(event: L1Event, others: ReadonlySet<string>): { field: string; key: string } | null {
+  if (event.key !== undefined && others.has(event.key)) return { field: 'key', key: event.key };
+  for (const [field, v] of Object.entries(event.features)) {
+    if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && others.has(String(v)))
+      return { field, key: String(v) };
+  }
+  return null;
 }
 
 /** The summary line's parts on labels: `; 300 labelled: log loss 0.64812, AUC 0.70012; 2 labels left out: ...`. */
@@ -136,13 +261,57 @@ export const scoreCommand: Command = {
       values.source !== 'batch'
     )
       throw new UsageError(`--source must be online, refit or batch, got "${values.source}"`);
+    const keyBy = values['key-by'];
+    if (keyBy === '')
+      throw new UsageError('--key-by needs a field name ("key", or a feature such as "campaign")');
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
+    const lambda = numberFlag('lambda', values.lambda, { min: 0 });
+    const version = numberFlag('version', values.version, { min: 0, integer: true });
+    if (lambda !== undefined && version !== undefined)
+      throw new UsageError('--lambda and --version both choose the snapshot: give one of them');
+    if (version !== undefined && keyBy !== undefined && values.key === undefined)
+      throw new UsageError(
+        "--version picks one key's snapshot (versions are counted per key): give --key K with it, or --lambda L with --key-by",
+      );
+    const pick: SnapshotPick = {
+      ...(lambda !== undefined ? { lambda } : {}),
+      ...(version !== undefined ? { version } : {}),
+    };
     await checkInputFile('model', values.model);
     await checkInputFile('input', values.input);
     if (values.output) await checkOutputFile('output', values.output);
-    const snapshot = await readSnapshot(values.model, values.key, values.source);
-    const scorer = new SnapshotScorer(snapshot);
-    const mean = lossFor(snapshot.family).mean;
+    const snapshots = await readSnapshots(values.model);
+
+    // the model of each key (--key-by without --key), or the one model
+    const models = new Map<string, KeyModel>();
+    let single: KeyModel | null = null;
+    if (keyBy !== undefined && values.key === undefined) {
+      const byKey = new Map<string, ModelSnapshot[]>();
+      for (const s of matching(snapshots, values.model, undefined, values.source)) {
+        const list = byKey.get(s.key);
+        if (list === undefined) byKey.set(s.key, [s]);
+        else list.push(s);
+      }
+      for (const [key, list] of byKey) models.set(key, { snapshot: pickSnapshot(list, pick)!, scorer: null });
+      const which =
+        lambda !== undefined ? 'the snapshot with the λ nearest --lambda' : 'the most recent snapshot';
+      io.stderr.write(
+        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${formatCount(models.size)} keys of --model\n`,
+      );
+    } else {
+      const { snapshot, why } = chooseSnapshot(snapshots, values.model, values.key, values.source, pick);
+      single = { snapshot, scorer: new SnapshotScorer(snapshot) };
+      models.set(snapshot.key, single);
+      io.stderr.write(`score: scoring with ${describe(snapshot)}: ${why}\n`);
+    }
+    const keyOf = keyBy !== undefined ? keyFunction(keyBy, '') : null;
+    // without --key-by, the other keys of MODEL, to warn when events name them
+    const others = new Set(keyOf === null ? snapshots.map((s) => s.key) : []);
+    if (single !== null) others.delete(single.snapshot.key);
+    let otherKeyEvents = 0;
+    let firstOther: { field: string; key: string } | null = null;
+
+    const family = [...models.values()][0].snapshot.family;
     const out = values.output ? new JsonlWriter(values.output) : null;
     const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
     const lines = createInterface({ input: createReadStream(values.input), crlfDelay: Infinity });
@@ -150,7 +319,8 @@ export const scoreCommand: Command = {
     let scored = 0;
     let rejected = 0;
     let unusableLabels = 0;
-    const labelled = new ProgressiveMetrics(snapshot.family, undefined, false);
+    const labelled = new ProgressiveMetrics(family, undefined, false);
+    let noModel = 0;
     try {
       for await (const text of lines) {
         // the reader of stdout went away (| head): stop reading, quietly
@@ -158,12 +328,13 @@ export const scoreCommand: Command = {
         line++;
         if (text.trim() === '') continue;
         let event: L1Event;
+        let model: KeyModel;
         try {
           const raw: unknown = JSON.parse(line === 1 ? withoutBom(text) : text);
-          let checked = validateEvent(raw, snapshot.family);
+          let checked = validateEvent(raw, family);
           // a label is not needed to score: one the family cannot use leaves only the metrics
           if (!checked.ok && typeof raw === 'object' && raw !== null && 'label' in raw) {
-            const unlabelled = validateEvent({ ...raw, label: undefined }, snapshot.family);
+            const unlabelled = validateEvent({ ...raw, label: undefined }, family);
             if (unlabelled.ok) {
               checked = unlabelled;
               unusableLabels++;
@@ -171,11 +342,33 @@ export const scoreCommand: Command = {
           }
           if (!checked.ok) throw new Error(checked.reason);
           event = checked.event;
+          if (keyOf !== null) {
+            const key = keyOf(event);
+            if (typeof key !== 'string') throw new Error(key.missing.replace('model.keyBy', '--key-by'));
+            const found = models.get(key);
+            if (found === undefined) {
+              noModel++;
+              throw new Error(
+                single !== null
+                  ? `the event's key is ${key} (--key-by ${keyBy}), not ${single.snapshot.key} (--key): not scored with another key's model`
+                  : `no snapshot of key ${key} (--key-by ${keyBy}) in ${values.model}${values.source !== undefined ? ` with source ${values.source}` : ''}: not scored with another key's model`,
+              );
+            }
+            model = found;
+          } else {
+            model = single!;
+            if (others.size > 0) {
+              const named = otherKeyField(event, others);
+              if (named !== null && otherKeyEvents++ === 0) firstOther = named;
+            }
+          }
         } catch (err) {
           rejected++;
           write({ line, error: (err as Error).message });
           continue;
         }
+        const snapshot = model.snapshot;
+        const scorer = (model.scorer ??= new SnapshotScorer(snapshot));
         const { margin, top: contributions } = scorer.score(event, top);
         if (!Number.isFinite(margin)) {
           rejected++;
@@ -183,13 +376,14 @@ export const scoreCommand: Command = {
           continue;
         }
         scored++;
-        if (event.label !== undefined) labelled.update(mean(margin), event.label, event.weight ?? 1);
+        const prediction = lossFor(snapshot.family).mean(margin);
+        if (event.label !== undefined) labelled.update(prediction, event.label, event.weight ?? 1);
         // the fields of the engine's score records (key: the model's; eventKey: the event's own)
         write({
           line,
           key: snapshot.key,
           ...(event.key !== undefined ? { eventKey: event.key } : {}),
-          prediction: mean(margin),
+          prediction,
           model: { source: snapshot.source, version: snapshot.version, offset: snapshot.offset },
           top: contributions,
         });
@@ -202,8 +396,18 @@ export const scoreCommand: Command = {
       await out?.close();
     }
     if (out === null && pipeClosed(io.stdout)) return 0;
+    if (firstOther !== null) {
+      const { field, key } = firstOther;
+      io.stderr.write(
+        `score: warning: ${formatCount(otherKeyEvents)} events name another key of ${values.model} (the first: ${field} ${key}) but were scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
+      );
+    }
+    const used =
+      single !== null
+        ? `${single.snapshot.key} v${single.snapshot.version} (${single.snapshot.source}, ${Object.keys(single.snapshot.coefficients).length} non-zero)`
+        : `the models of ${formatCount([...models.values()].filter((m) => m.scorer !== null).length)} keys`;
     io.stderr.write(
-      `score: ${formatCount(scored)} events scored with ${snapshot.key} v${snapshot.version} (${snapshot.source}, ${Object.keys(snapshot.coefficients).length} non-zero), ${formatCount(rejected)} rejected${labelledSummary(labelled, unusableLabels)}\n`,
+      `score: ${formatCount(scored)} events scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} with no model for their key)` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
     );
     return scored === 0 && line > 0 ? 1 : 0;
   },

@@ -282,7 +282,13 @@ export class DriftMonitor {
       det.updateWeighted(weights);
       const r = det.report;
       if (det.driftDetected && r !== null) {
-        const severity = supportSeverity(snapshot.source, r.jaccardDistance);
+        // entered ∌ previous, left ⊆ previous: |A∪B| − |A∩B| = entered + left, |A∪B| = previous + entered
+        const changed = r.entered.length + r.left.length;
+        const severity = supportSeverity(
+          snapshot.source,
+          changed,
+          r.previousSupport.length + r.entered.length,
+        );
         const parts = [];
         if (r.entered.length > 0) parts.push(`entered: ${nameList(r.entered)}`);
         if (r.left.length > 0) parts.push(`left: ${nameList(r.left)}`);
@@ -586,11 +592,12 @@ export class DriftMonitor {
  * How much a support change matters. The online model's support moves while it converges (rare
  * features cross the materiality threshold one by one as evidence accumulates), so its changes are
  * `info`; a refit's support is exact on its window, so a change between refits is a change in the
- * data: `warning` from a Jaccard distance of 0.2, `critical` from 0.5.
+ * data: `warning` from a Jaccard distance of 0.2, `critical` from 0.5. The distance is `changed`
+ * features of the `union` of both supports, compared in integers (no rounding at the thresholds).
  */
-export function supportSeverity(source: string, jaccardDistance: number): Severity {
-  if (source !== 'refit') return 'info';
-  return jaccardDistance >= 0.5 ? 'critical' : jaccardDistance >= 0.2 ? 'warning' : 'info';
+export function supportSeverity(source: string, changed: number, union: number): Severity {
+  if (source !== 'refit' || changed === 0) return 'info';
+  return changed * 2 >= union ? 'critical' : changed * 5 >= union ? 'warning' : 'info';
 }
 
 /**

@@ -244,12 +244,15 @@ export interface SupportDriftState {
   readonly last: SupportChange | null;
 }
 
-/** 1 − |A∩B| / |A∪B| (0 for two empty sets). */
+/**
+ * 1 − |A∩B| / |A∪B| (0 for two empty sets), as (|A∪B| − |A∩B|) / |A∪B|: one rounding, so one
+ * feature of five is 0.2 exactly (1 − 4/5 would be 0.19999999999999996).
+ */
 export function jaccardDistance(a: ReadonlySet<string>, b: readonly string[]): number {
   let inter = 0;
   for (const x of b) if (a.has(x)) inter++;
   const union = a.size + b.length - inter;
-  return union === 0 ? 0 : 1 - inter / union;
+  return union === 0 ? 0 : (union - inter) / union;
 }
 
 /**

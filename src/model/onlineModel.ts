@@ -58,8 +58,8 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
    * starts (default 100). The problem is solved on (y − c)/s with the penalty mapped exactly
    * (L1 part λα/s, L2 part unchanged), so the optimum is the same for any c, s; this only
    * makes the learning rates independent of the label's units. With λ "auto", the provisional
-   * learner starts after `min(labelWarmup, 20)` events on their centre and scale, and the learner
-   * on those of the whole warm-up (at least `labelWarmup` events).
+   * learner starts after `min(labelWarmup, 20)` events on their centre and scale (again at each
+   * restart), and the learner on those of the whole warm-up (at least `labelWarmup` events).
    */
   readonly labelWarmup?: number;
   /**
@@ -318,6 +318,24 @@ export class OnlineModel {
     return n >= this.warmupLength() && enoughForLambda(n, positives, this.family === 'binomial');
   }
 
+  /**
+   * λ "auto": true when the provisional learner restarts at the λ of the events so far after the
+   * n-th labelled event (label y; `positives` 1s among the n): at n = 2, 4, 8, … (each restart
+   * relearns at most twice the events since the last), and for binomial at the first event of the
+   * second label (λ_max is 0 while every label is equal). So a key that stops short of the
+   * warm-up still has a λ chosen on at least half its events.
+   */
+  private rechoosesAt(n: number, positives: number, y: number): boolean {
+    if ((n & (n - 1)) === 0) return true;
+    return this.family === 'binomial' && (y === 1 ? positives === 1 : positives === n - 1);
+  }
+
+  /** True when the provisional learner restarts with one more labelled event (label y), the warm-up not done. */
+  private restartsProvisional(y: number): boolean {
+    if (this.provisional === null || this.lambdaSetting !== 'auto' || this.completesWarmup(y)) return false;
+    return this.rechoosesAt(this.pending!.length + 1, this.pendingPositives + (y === 1 ? 1 : 0), y);
+  }
+
   /** True when the warm-up has gathered what it needs. */
   private warmupDone(): boolean {
     const n = this.pending!.length;
@@ -386,8 +404,8 @@ export class OnlineModel {
   }
 
   /**
-   * λ "auto": the provisional learner starts at the λ "auto" would choose on the events so far,
-   * with a label transform fixed on them, and learns them.
+   * λ "auto": the provisional learner starts (or restarts, `rechoosesAt`) at the λ "auto" would
+   * choose on the events so far, with a label transform fixed on them, and learns them.
    */
   private startProvisional(): void {
     const p = this.pending!;
@@ -635,7 +653,7 @@ export class OnlineModel {
     // (first: the trial centres events into the buffer `input` is a view on)
     let update = UPDATE_FINITE;
     try {
-      if (pending !== null && (learner === null || this.completesWarmup(y)))
+      if (pending !== null && (learner === null || this.completesWarmup(y) || this.restartsProvisional(y)))
         update = this.checkWarmup(raw, y, weight);
     } catch (e) {
       this.untrackNumeric();
@@ -665,13 +683,14 @@ export class OnlineModel {
     if (pending !== null) {
       pending.push({ x: copySparse(raw), y, weight });
       if (y === 1) this.pendingPositives++;
-      if (
-        learner === null &&
+      if (this.warmupDone()) this.finishWarmup();
+      else if (
         this.lambdaSetting === 'auto' &&
-        pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
+        (learner === null
+          ? pending.length >= Math.min(this.labelWarmup(), provisionalLabelEvents)
+          : this.rechoosesAt(pending.length, this.pendingPositives, y))
       )
         this.startProvisional();
-      if (this.warmupDone()) this.finishWarmup();
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);

@@ -46,6 +46,18 @@ describe('a planted change of each kind is reported by the right detector, namin
     expect(severities({ a: 2, b: -1, c: 0.5, d: 0.7 })).toEqual(['support-drift:warning']);
   });
 
+  it('one refit feature of five leaving is a Jaccard distance of exactly 0.2: a warning', () => {
+    const monitor = new DriftMonitor({ clock: fixedClock });
+    const alerts: Alert[] = [];
+    const before = { a: 1, b: -1, c: 1, d: -1, e: 1 };
+    const after = { a: 1, b: -1, c: 1, d: -1 };
+    for (let v = 1; v <= 20; v++)
+      alerts.push(...monitor.onSnapshot(snapshot(v, v < 10 ? before : after, 'refit')));
+    expect(alerts.map((a) => `${a.type}:${a.severity}`)).toEqual(['support-drift:warning']);
+    // (1 − 4/5 in floating point is 0.19999999999999996)
+    expect(alerts[0].details).toMatchObject({ left: ['e'], jaccardDistance: 0.2 });
+  });
+
   it('online snapshots and refits are tracked separately (a refit support differing from online is no drift)', () => {
     const monitor = new DriftMonitor({ clock: fixedClock });
     const alerts: Alert[] = [];

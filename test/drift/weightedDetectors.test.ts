@@ -131,7 +131,8 @@ class OldSupport {
       this.last = {
         entered,
         left: [...this.pendingLeft].sort(),
-        jaccardDistance: union === 0 ? 0 : 1 - inter / union,
+        // (since s25 rounded once, as supportDrift's jaccardDistance: 1 of 5 is 0.2 exactly)
+        jaccardDistance: union === 0 ? 0 : (union - inter) / union,
         support,
         previousSupport: previous.slice(),
       };

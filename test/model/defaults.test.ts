@@ -235,9 +235,36 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     expect(end.lambda).toBe(plain.snapshot().lambda);
     expect(end.coefficients).toEqual(plain.snapshot().coefficients);
     // snapshots at 150 and 300 events: the provisional learner, which makes the predictions then,
-    // at its λ ("auto" on the first 20 events)
-    expect(early[1]).toBe(early[0]);
-    expect(early[1]! / autoLambdaOf(events.slice(0, 20), 'gaussian').fraction).toBeCloseTo(1, 6);
+    // at its λ ("auto" on the first 128 and 256 events: it restarts at 2, 4, 8, … events)
+    expect(early[0]! / autoLambdaOf(events.slice(0, 128), 'gaussian').fraction).toBeCloseTo(1, 6);
+    expect(early[1]! / autoLambdaOf(events.slice(0, 256), 'gaussian').fraction).toBeCloseTo(1, 6);
+  });
+
+  it('lambda "auto", binomial: a key that stops short of the warm-up has a λ chosen on its own events', () => {
+    // one campaign of a keyed stream: 300 events, 5 of them before the first click
+    let seed = 11;
+    const u = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const events = Array.from({ length: 300 }, (_, i) => {
+      const site = `s${Math.floor(u() * 10)}`;
+      const x = u() * 2 - 1;
+      const eta = -1 + (site === 's3' ? 1.5 : 0) + 2 * x;
+      const label = i < 5 ? 0 : i === 5 ? 1 : u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+      return { label, features: { site, device: u() < 0.5 ? 'mobile' : 'desktop', x } };
+    });
+    const model = new OnlineModel({ family: 'binomial' });
+    const lambdas: number[] = [];
+    for (const e of events) {
+      model.process(e);
+      lambdas.push(model.snapshot().lambda);
+    }
+    // while every label is 0, λ_max is 0: the fallback; from the first click on, 0.03 λ_max
+    expect(lambdas[4]).toBe(5e-3);
+    expect(lambdas[5]! / autoLambdaOf(events.slice(0, 6), 'binomial').fraction).toBeCloseTo(1, 6);
+    // re-chosen as events double, and kept in between
+    expect(lambdas[40]! / autoLambdaOf(events.slice(0, 32), 'binomial').fraction).toBeCloseTo(1, 6);
+    const end = lambdas.at(-1)!;
+    expect(end / autoLambdaOf(events.slice(0, 256), 'binomial').fraction).toBeCloseTo(1, 6);
+    expect(end).not.toBe(5e-3);
   });
 
   it('during the warm-up of lambda "auto", scores name what moved them (the provisional learner)', () => {

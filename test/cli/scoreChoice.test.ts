@@ -1,0 +1,153 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-score-choice-'));
+
+/** A binomial snapshot line whose prediction is easy to recognise: only an intercept and `x`. */
+function snapshot(key: string, version: number, offset: number, lambda: number, x: number): string {
+  return JSON.stringify({
+    key,
+    version,
+    offset,
+    source: 'online',
+    family: 'binomial',
+    learner: 'ftrl',
+    lambda,
+    l1Ratio: 1,
+    intercept: 0,
+    coefficients: { x },
+    createdAt: '2026-12-02T00:00:00Z',
+  });
+}
+
+const rows = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          line: number;
+          key?: string;
+          prediction?: number;
+          model?: { version: number };
+          error?: string;
+        },
+    );
+
+const sigmoid = (m: number) => 1 / (1 + Math.exp(-m));
+
+describe('score with keyed models', () => {
+  const dir = tmp();
+  const model = join(dir, 'models.jsonl');
+  // c1 and c2, two snapshots each (the later one is used), as replay --key-by campaign writes them
+  writeFileSync(
+    model,
+    [
+      snapshot('c1', 1, 100, 0.01, 5),
+      snapshot('c2', 1, 100, 0.01, 5),
+      snapshot('c1', 2, 200, 0.01, 1),
+      snapshot('c2', 2, 200, 0.01, -1),
+    ].join('\n'),
+  );
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(
+    input,
+    [
+      { key: 'u1', features: { campaign: 'c1', x: 1 } },
+      { key: 'u2', features: { campaign: 'c2', x: 1 } },
+      { key: 'u3', features: { campaign: 'c3', x: 1 } },
+      { key: 'u4', features: { x: 1 } },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n'),
+  );
+
+  it("--key-by FIELD scores each event with its own key's latest snapshot; a key without one gets an error line", async () => {
+    const r = await runCli(['score', '--model', model, '--key-by', 'campaign', '--input', input]);
+    expect(r.code).toBe(0);
+    const out = rows(r.stdout);
+    expect(out.map((o) => [o.key, o.model?.version])).toEqual([
+      ['c1', 2],
+      ['c2', 2],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    expect(out[0].prediction).toBeCloseTo(sigmoid(1), 12);
+    expect(out[1].prediction).toBeCloseTo(sigmoid(-1), 12);
+    expect(out[2]).toEqual({
+      line: 3,
+      error: expect.stringMatching(/no snapshot of key c3 \(--key-by campaign\)/),
+    });
+    expect(out[3]).toEqual({ line: 4, error: 'feature "campaign" (--key-by) is missing' });
+    expect(r.stderr).toMatch(
+      /2 events scored with the models of 2 keys, 2 rejected \(1 with no model for their key\)/,
+    );
+  });
+
+  it('--key K alone warns about events that name another key of the file; with --key-by, they are refused', async () => {
+    const alone = await runCli(['score', '--model', model, '--key', 'c1', '--input', input]);
+    expect(alone.code).toBe(0);
+    expect(rows(alone.stdout).map((o) => o.key)).toEqual(['c1', 'c1', 'c1', 'c1']);
+    expect(alone.stderr).toMatch(
+      /warning: 1 events name another key of .* \(the first: campaign c2\) but were scored with c1's model: .*give --key-by campaign instead of --key/,
+    );
+    const both = await runCli([
+      'score',
+      '--model',
+      model,
+      '--key',
+      'c1',
+      '--key-by',
+      'campaign',
+      '--input',
+      input,
+    ]);
+    expect(both.code).toBe(0);
+    const out = rows(both.stdout);
+    expect(out[0]).toMatchObject({ key: 'c1', model: { version: 2 } });
+    expect(out[1]).toEqual({
+      line: 2,
+      error: expect.stringMatching(/key is c2 \(--key-by campaign\), not c1 \(--key\)/),
+    });
+    expect(out.slice(2).every((o) => o.error !== undefined)).toBe(true);
+  });
+});
+
+describe('score with a path', () => {
+  const dir = tmp();
+  const model = join(dir, 'path.jsonl');
+  // a path: one key, the same events, λ from largest to smallest (version = position)
+  writeFileSync(
+    model,
+    [snapshot('p', 1, 500, 0.1, 0), snapshot('p', 2, 500, 0.01, 0.5), snapshot('p', 3, 500, 0.001, 2)].join(
+      '\n',
+    ),
+  );
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, `${JSON.stringify({ features: { x: 1 } })}\n`);
+
+  it('uses the smallest λ by default and says so; --lambda picks the nearest λ, --version a position', async () => {
+    const last = await runCli(['score', '--model', model, '--input', input]);
+    expect(rows(last.stdout)[0].model?.version).toBe(3);
+    expect(last.stderr).toMatch(/scoring with p v3 \(online, λ 0\.001, 500 events learned, 1 non-zero\)/);
+    expect(last.stderr).toMatch(/choose another with --lambda L or --version N/);
+    const near = await runCli(['score', '--model', model, '--input', input, '--lambda', '0.02']);
+    expect(rows(near.stdout)[0]).toMatchObject({ model: { version: 2 }, prediction: sigmoid(0.5) });
+    expect(near.stderr).toMatch(
+      /scoring with p v2 \(online, λ 0\.01,.* the λ nearest --lambda 0\.02 of 3 snapshots/,
+    );
+    const first = await runCli(['score', '--model', model, '--input', input, '--version', '1']);
+    expect(rows(first.stdout)[0]).toMatchObject({ model: { version: 1 }, prediction: 0.5 });
+    const none = await runCli(['score', '--model', model, '--input', input, '--version', '7']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(
+      /--version 7: no snapshot in .*path.jsonl has that version \(versions there: 1 to 3\)/,
+    );
+  });
+});
