@@ -249,7 +249,7 @@ describe('an unlabelled event whose score would not be finite is dead-lettered, 
       expect(lines).toHaveLength(3000);
       expect(lines[BAD - 1]).toEqual({ line: BAD, error: reason });
       for (const l of lines) if (l.line !== BAD) expect(Number.isFinite(l.prediction)).toBe(true);
-      expect(r.stderr).toMatch(/^score: 2,999 events scored .* 1 rejected/);
+      expect(r.stderr).toMatch(/^score: 2,999 events scored .* 1 rejected/m);
     });
   }
 });
