@@ -60,7 +60,10 @@ options:
   --dead-letters FILE   .jsonl: write the lines that are not valid events there, as replay's
                         dead-letters.jsonl does (line, source, stage, reason, value). Such lines
                         are skipped with replay's reasons, counted on stderr and in the model's
-                        metrics ("rejected"); no valid labelled line at all is an error`;
+                        metrics ("rejected"); so are CSV rows with a field count other than the
+                        header's, an empty or non-numeric target or weight, or an infinite number
+                        (Infinity, 1e999), the reason naming the column and the value the row;
+                        no usable row at all is an error`;
 
 const options = {
   input: { type: 'string' },
@@ -231,7 +234,8 @@ export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
 
 /**
  * Loads the input of `fit` and `path`. A JSON line that is not a valid event is skipped as replay
- * dead-letters it (the same stage and reason), counted in a warning on stderr and, with
+ * dead-letters it (the same stage and reason), and so is a CSV row that cannot be used (a field
+ * count other than the header's, a bad target or weight, an infinite number), counted in a warning on stderr and, with
  * `deadLetters`, written there with the fields of replay's dead-letters.jsonl (also when no valid
  * line remains, which is an error).
  */
@@ -254,9 +258,13 @@ export async function loadSkipping(
     });
   } finally {
     if (deadLetters !== undefined) await writeOutputFile('dead-letters', deadLetters, letters.join(''));
+    const csv = !/\.(jsonl|ndjson)$/i.test(flags.input);
+    const what = csv
+      ? `${counted(letters.length, 'row')} that cannot be used`
+      : `${counted(letters.length, 'line')} that ${letters.length === 1 ? 'is not a valid event' : 'are not valid events'}`;
     if (first !== undefined)
       io.stderr.write(
-        `l1stream: warning: skipped ${counted(letters.length, 'line')} that ${letters.length === 1 ? 'is not a valid event' : 'are not valid events'} (the first, line ${first.line}: ${first.reason})` +
+        `l1stream: warning: skipped ${what} (the first, line ${first.line}: ${first.reason})` +
           (deadLetters !== undefined
             ? `; all of them are in ${deadLetters}\n`
             : `; --dead-letters FILE lists them\n`),

@@ -55,8 +55,8 @@ options:
                           (--no-progress: never)
   --key K                 model key (default: the input file's base name)
   --output FILE           write the JSON lines there instead of stdout
-  --dead-letters FILE     .jsonl: write the lines that are not valid events there (skipped, as
-                          fit --help says)
+  --dead-letters FILE     .jsonl: write the lines that are not valid events, and the CSV rows that
+                          cannot be used, there (skipped, as fit --help says)
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
                           enters named in the legend; with --cv, also the cross-validated error per
                           λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot

@@ -470,8 +470,9 @@ export class DriftMonitor {
 
   /**
    * One alert for what the sequential tests found at one event: whole fields by name with their
-   * level count, single features by name, and a fall in non-zeros per event with the fields that
-   * account for it. Its severity is the highest of its findings'.
+   * level count, single features by name, the levels of a field found together as one change of
+   * that field (`group`), and a fall in non-zeros per event with the fields that account for it.
+   * Its severity is the highest of its findings'.
    */
   private sequentialAlert(
     key: string,
@@ -488,6 +489,8 @@ export class DriftMonitor {
       events: x.events,
       bursty: x.bursty,
       severity: x.severity,
+      // (findings of checkpoints before groups have none)
+      ...(typeof x.group === 'string' ? { group: x.group } : {}),
     });
     const of = (...kinds: string[]) => r.findings.filter((x) => kinds.includes(x.kind)).map(named);
     const stopped = of('stopped');
@@ -497,13 +500,26 @@ export class DriftMonitor {
       .map((x) => ({ ...named(x), direction: x.kind === 'rate-down' ? 'down' : 'up' }));
     const label = (x: { feature: string; field: boolean; levels?: number }) =>
       x.field ? `field ${x.feature} (${x.levels} level${x.levels === 1 ? '' : 's'})` : x.feature;
+    const rate = (x: { direction: string; referenceRate: number; recentRate: number }) =>
+      `rate ${x.direction === 'down' ? 'fell' : 'rose'} ${fmt(x.referenceRate)} → ${fmt(x.recentRate)}`;
     const parts = [];
-    if (stopped.length > 0) parts.push(`stopped arriving: ${nameList(stopped.map(label))}`);
-    if (appeared.length > 0) parts.push(`appeared: ${nameList(appeared.map(label))}`);
-    for (const x of changed)
-      parts.push(
-        `${label(x)} rate ${x.direction === 'down' ? 'fell' : 'rose'} ${fmt(x.referenceRate)} → ${fmt(x.recentRate)}`,
-      );
+    const alone = (x: { group?: string }) => x.group === undefined;
+    if (stopped.some(alone)) parts.push(`stopped arriving: ${nameList(stopped.filter(alone).map(label))}`);
+    if (appeared.some(alone)) parts.push(`appeared: ${nameList(appeared.filter(alone).map(label))}`);
+    for (const x of changed.filter(alone)) parts.push(`${label(x)} ${rate(x)}`);
+    // one change of a field: its levels' findings in one part
+    for (const field of new Set(r.findings.map((x) => x.group ?? null))) {
+      if (field === null) continue;
+      const inField = <T extends { group?: string }>(xs: readonly T[]) => xs.filter((x) => x.group === field);
+      const levels = [
+        ...inField(appeared).map(
+          (x) => `${x.feature} appeared (${fmt(x.referenceRate)} → ${fmt(x.recentRate)})`,
+        ),
+        ...inField(stopped).map((x) => `${x.feature} stopped arriving`),
+        ...inField(changed).map((x) => `${x.feature} ${rate(x)}`),
+      ];
+      parts.push(`levels of field ${field} changed: ${nameList(levels)}`);
+    }
     const nnz =
       r.nnz === null
         ? null

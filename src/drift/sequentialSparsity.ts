@@ -52,7 +52,11 @@ export interface SequentialSparsityOptions {
   readonly gapFactor?: number;
   /** Features whose gaps are this much more variable than Bernoulli arrivals are bursty (default 2). */
   readonly maxDispersion?: number;
-  /** A level's own rate-change report is folded into its field's within this many events (default 5000). */
+  /**
+   * Findings of the levels of one field are reported together, at most this many events after the
+   * first (sooner once a level fell and another rose or appeared); a level's finding within this
+   * many events after its field's report is folded into it (default 5000).
+   */
   readonly groupEvents?: number;
   /** Features with exact state (default 4096); the rest go to a count-min sketch. */
   readonly maxTracked?: number;
@@ -92,6 +96,15 @@ export interface SequentialFinding {
   /** Bursty or periodic arrivals (gaps far more variable than a constant rate gives). */
   readonly bursty: boolean;
   readonly severity: Severity;
+  /** The field of a level reported with its siblings' findings (one change of the field), else null. */
+  readonly group: string | null;
+}
+
+/** Findings of one field's levels waiting to be reported together, since event `from`. */
+export interface LevelGroup {
+  readonly field: string;
+  readonly from: number;
+  readonly findings: readonly SequentialFinding[];
 }
 
 /** A fall in non-zeros per event and the fields (or numbers) that account for it. */
@@ -238,8 +251,9 @@ const U8 = ['kind', 'status'] as const;
  * geometric one) get no rate tests and their stops are `info`: they must not page anyone. A level
  * that stops while its field goes on is `info` too; a whole field or a number that stops is
  * `critical`. Levels of a field that stopped, appeared or changed are folded into the field's
- * finding. Non-zeros per event are watched by a guarded Page-Hinkley test; a material fall names the
- * fields that account for it. State is bounded: `maxTracked` features and `maxFields` fields with
+ * finding; findings of levels of a field that goes on are reported together (`found`). Non-zeros
+ * per event are watched by a guarded Page-Hinkley test; a material fall names the fields that
+ * account for it. State is bounded: `maxTracked` features and `maxFields` fields with
  * exact state, a count-min sketch for the rest (from which a feature returns to the table, replacing
  * a rare one, once it is counted three times).
  */
@@ -319,6 +333,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private h = Number.NaN;
   private hFor = -1;
   private findings: SequentialFinding[] = [];
+  /** Pending level groups by field slot, and the first event at which one is due. */
+  private groups = new Map<number, { from: number; findings: SequentialFinding[] }>();
+  private groupsDue = Infinity;
   private detected = false;
   private lastReport: SequentialSparsityReport | null = null;
 
@@ -471,6 +488,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }
     const nnz = this.watchNnz(x.end - x.start, t);
     this.sweep(t);
+    if (t >= this.groupsDue) this.closeDueGroups(t);
     if (t % MAINTAIN_EVERY === 0) this.maintain(t);
     if (this.findings.length > 0 || nnz !== null) {
       this.detected = true;
@@ -493,6 +511,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.nnzDetector.reset();
     this.nnzRecent = this.nnzBefore = this.nnzJudgeAt = 0;
     this.findings = [];
+    this.groups.clear();
+    this.groupsDue = Infinity;
     this.detected = false;
     this.lastReport = null;
   }
@@ -742,7 +762,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     t: number,
   ): void {
     const field = this.fieldOf[slot];
-    if (!(field >= 0 && this.recentlyChanged(field, t))) this.push(slot, kind, q0, recent, events, 'warning');
+    if (!(field >= 0 && this.recentlyChanged(field, t)))
+      this.found(slot, kind, q0, recent, events, 'warning', t);
     this.f[slot * S + CHANGED_AT] = t;
     this.restart(slot, t);
   }
@@ -775,7 +796,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     // a new level of a field that goes on (a new hour of the day, a new product id) is routine, and
     // a feature counted before in the sketch (it left the table) came back rather than appeared
     const routine = field >= 0 || this.f[slot * S + HISTORY] >= this.minAppearCount || !this.regular(slot);
-    this.push(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning');
+    this.found(slot, 'appeared', p0, c / n, n, routine ? 'info' : 'warning', t);
   }
 
   // --- absences -------------------------------------------------------------------------------
@@ -803,7 +824,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const bursty = !this.regular(slot);
       const severity: Severity = bursty || field >= 0 ? 'info' : 'critical';
       if (this.kind[slot] === FIELD) this.f[slot * S + CHANGED_AT] = t;
-      this.push(slot, 'stopped', q, 0, t - this.f[slot * S + LAST], severity);
+      this.found(slot, 'stopped', q, 0, t - this.f[slot * S + LAST], severity, t);
     }
   }
 
@@ -836,16 +857,25 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     return isRegular(this.f[o + GAP_N], this.f[o + GAP_SUM], this.f[o + GAP_SUM2], this.maxDispersion);
   }
 
-  private push(
+  /**
+   * A finding at event t. A level's (its field going on) waits in its field's group: one change of
+   * a field (a new level taking a share from the others) moves several levels, each found by its
+   * own test at its own event, and is one report. The group is reported once it holds a fall and a
+   * rise (where the share went from and to), or `groupEvents` after it opened, or with the field's
+   * own finding; then its levels learn their rates afresh (`closeGroup`), and a level's finding
+   * within `groupEvents` after it is folded into it (`rateFinding`).
+   */
+  private found(
     slot: number,
     kind: SequentialFindingKind,
     rate: number,
     recentRate: number,
     events: number,
     severity: Severity,
+    t: number,
   ): void {
     const isField = this.kind[slot] === FIELD;
-    this.findings.push({
+    const finding: SequentialFinding = {
       kind,
       index: isField ? -1 : this.keyOf[slot],
       field: isField ? this.fieldName[slot] : null,
@@ -855,7 +885,60 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       events,
       bursty: !this.regular(slot),
       severity,
-    });
+      group: null,
+    };
+    const field = this.fieldOf[slot];
+    if (field < 0 || this.status[field] === STOPPED) {
+      this.findings.push(finding);
+      if (isField) this.closeGroup(slot, t);
+      return;
+    }
+    let group = this.groups.get(field);
+    if (group === undefined) {
+      group = { from: t, findings: [] };
+      this.groups.set(field, group);
+      this.groupsDue = Math.min(this.groupsDue, t + this.groupEvents);
+    }
+    group.findings.push(finding);
+    const fell = group.findings.some((x) => x.kind === 'rate-down' || x.kind === 'stopped');
+    const rose = group.findings.some((x) => x.kind === 'rate-up' || x.kind === 'appeared');
+    if (fell && rose) this.closeGroup(field, t);
+  }
+
+  /** Reports the pending findings of field slot `field`'s levels (if any), as of event t. */
+  private closeGroup(field: number, t: number): void {
+    const group = this.groups.get(field);
+    if (group === undefined) return;
+    this.groups.delete(field);
+    const name = this.fieldName[field];
+    for (const x of group.findings) this.findings.push({ ...x, group: name });
+    this.f[field * S + CHANGED_AT] = t;
+    this.refreshGroupsDue();
+    // the field's mix changed (not only a new level): every level learns its rate afresh, so that
+    // the falls of the levels slower to show it are not reported as changes of their own later
+    if (group.findings.some((x) => x.kind !== 'appeared')) this.restartLevels(field, t);
+  }
+
+  /** `restart` for every armed or warming level of field slot `field`, keeping when each was last seen. */
+  private restartLevels(field: number, t: number): void {
+    for (let s = 0; s < this.used; s++) {
+      if (this.kind[s] !== FEATURE || this.fieldOf[s] !== field || this.status[s] === STOPPED) continue;
+      if (this.f[s * S + RUN_FROM] > 0) this.flush(s);
+      const last = this.f[s * S + LAST];
+      this.restart(s, t);
+      this.f[s * S + LAST] = last;
+    }
+  }
+
+  private refreshGroupsDue(): void {
+    this.groupsDue = Infinity;
+    for (const g of this.groups.values())
+      this.groupsDue = Math.min(this.groupsDue, g.from + this.groupEvents);
+  }
+
+  /** Reports the groups opened `groupEvents` or more before event t. */
+  private closeDueGroups(t: number): void {
+    for (const [field, g] of [...this.groups]) if (g.from + this.groupEvents <= t) this.closeGroup(field, t);
   }
 
   /** Forgets the rate (after a reported change): the slot warms up again from this occurrence. */
@@ -1115,6 +1198,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       if (this.fieldOf[slot] >= 0) this.levels[this.fieldOf[slot]]--;
       this.features--;
     } else {
+      this.closeGroup(slot, this.seen);
       this.fieldSlot.delete(this.fieldName[slot]!);
       this.fieldName[slot] = null;
       this.fields--;
@@ -1222,6 +1306,11 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       seen: this.seen,
       detected: this.detected,
       last: this.lastReport,
+      groups: [...this.groups].map(([slot, g]) => ({
+        field: this.fieldName[slot]!,
+        from: g.from,
+        findings: [...g.findings],
+      })),
     };
   }
 
@@ -1274,6 +1363,16 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.seen = state.seen;
     this.detected = state.detected;
     this.lastReport = state.last;
+    this.groups.clear();
+    for (const g of state.groups ?? []) {
+      const slot = this.fieldSlot.get(g.field);
+      if (slot === undefined)
+        throw new StateError(
+          `sequential input-drift checkpoint holds findings of field ${g.field}, which its table does not have: the checkpoint is damaged; start the drift monitor from scratch`,
+        );
+      this.groups.set(slot, { from: g.from, findings: [...g.findings] });
+    }
+    this.refreshGroupsDue();
   }
 }
 
@@ -1304,6 +1403,8 @@ export interface SequentialSparsityState {
   readonly seen: number;
   readonly detected: boolean;
   readonly last: SequentialSparsityReport | null;
+  /** Pending level groups, in the order they opened (absent in checkpoints before groups). */
+  readonly groups?: readonly LevelGroup[];
 }
 
 /** Kullback-Leibler divergence KL(Bernoulli(p) ‖ Bernoulli(q)), in nats. */

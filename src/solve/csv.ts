@@ -2,12 +2,17 @@ import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
 import { DenseDesign, type SparseDesign } from './design.js';
-import { eventsDesign } from './events.js';
+import { eventsDesign, type RejectedLine } from './events.js';
 
-/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields, with the line each row starts on. */
-export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
+/**
+ * Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields, with
+ * the line each row starts on and where its text starts and ends (`spans[2r]`, `spans[2r + 1]`).
+ */
+export function parseCsv(text: string): { rows: string[][]; lines: number[]; spans: number[] } {
   const rows: string[][] = [];
   const lines: number[] = [];
+  const spans: number[] = [];
+  let rowStart = 0;
   let field = '';
   let row: string[] = [];
   let inQuotes = false;
@@ -16,6 +21,7 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
   let i = 0;
   const n = text.length;
   if (text.charCodeAt(0) === 0xfeff) i = 1; // byte-order mark
+  rowStart = i;
   let fieldStarted = false;
   const endRow = () => {
     row.push(field);
@@ -23,6 +29,7 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
     if (!(row.length === 1 && row[0] === '' && !fieldStarted)) {
       rows.push(row);
       lines.push(rowLine);
+      spans.push(rowStart, Math.min(i, n));
     }
     row = [];
     field = '';
@@ -50,10 +57,11 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
       field = '';
       fieldStarted = true;
     } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
       endRow();
+      if (ch === '\r' && text[i + 1] === '\n') i++;
       line++;
       rowLine = line;
+      rowStart = i + 1;
     } else {
       field += ch;
       fieldStarted = true;
@@ -61,7 +69,7 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
   }
   if (inQuotes) throw new DataError(`unterminated quoted field starting on line ${rowLine}`);
   if (field !== '' || row.length > 0 || fieldStarted) endRow();
-  return { rows, lines };
+  return { rows, lines, spans };
 }
 
 /**
@@ -87,6 +95,11 @@ export interface CsvDesignOptions {
   readonly weightColumn?: string;
   /** Name used in error messages (the file name). */
   readonly source?: string;
+  /**
+   * A data row that cannot be used (`csvRowProblem`) goes here and is skipped; without it, it is an
+   * error naming the line.
+   */
+  readonly onReject?: (rejected: RejectedLine) => void;
 }
 
 export interface CsvDesign {
@@ -98,6 +111,8 @@ export interface CsvDesign {
   readonly names: readonly string[];
   /** What the reader did that a user should know (strings one-hot encoded, missing cells). */
   readonly notes: readonly string[];
+  /** Data rows skipped (given to `onReject`). */
+  readonly rejected: number;
 }
 
 /**
@@ -106,15 +121,17 @@ export interface CsvDesign {
  * feature; otherwise each row is featurized as a stream's event would be (DESIGN §2): a number is
  * the feature named by its column, any other text the one-hot `column=text`, and an empty or
  * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers.
- * Errors name the file, line and column, and say what to fix.
+ * A data row that cannot be used (`csvRowProblem`) goes to `onReject` and is skipped, so the design
+ * is the one of the file without it; without `onReject` it is an error. Errors name the file, line
+ * and column, and say what to fix.
  */
 export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesign {
   const source = options.source ?? 'the input';
-  const { rows, lines } = parseCsv(text);
-  if (rows.length === 0)
+  const parsed = parseCsv(text);
+  if (parsed.rows.length === 0)
     throw new DataError(`${source} is empty: expected a header row and at least one data row`);
-  const header = rows[0]!.map((h) => h.trim());
-  if (rows.length === 1) throw new DataError(`${source} has a header but no data rows`);
+  const header = parsed.rows[0]!.map((h) => h.trim());
+  if (parsed.rows.length === 1) throw new DataError(`${source} has a header but no data rows`);
   const seen = new Set<string>();
   header.forEach((h, k) => {
     if (h === '') throw new DataError(`${source}: column ${k + 1} of the header has no name`);
@@ -140,62 +157,107 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   });
   if (featureAt.length === 0)
     throw new DataError(`${source} has no feature columns besides the target "${options.target}"`);
+  // the header, then the data rows that can be used
+  const rows: string[][] = [parsed.rows[0]!];
+  const lines: number[] = [parsed.lines[0]!];
+  const columns = { header, targetAt, weightAt, featureAt, binomial: options.family === 'binomial' };
+  let rejected = 0;
+  let first = '';
+  for (let r = 1; r < parsed.rows.length; r++) {
+    const problem = csvRowProblem(parsed.rows[r]!, columns);
+    if (problem === null) {
+      rows.push(parsed.rows[r]!);
+      lines.push(parsed.lines[r]!);
+      continue;
+    }
+    const line = parsed.lines[r]!;
+    if (options.onReject === undefined) throw new DataError(`${source} line ${line}${problem.reason}`);
+    rejected++;
+    if (first === '') first = `line ${line}${problem.reason}`;
+    const value = text.slice(parsed.spans[2 * r], parsed.spans[2 * r + 1]);
+    options.onReject({ line, stage: problem.stage, reason: problem.reason.replace(/^,? /, ''), value });
+  }
+  if (rows.length === 1)
+    throw new DataError(
+      `${source} has no usable data rows: all ${rejected} were skipped (the first, ${first}); fix or drop them`,
+    );
   const n = rows.length - 1;
   const p = featureAt.length;
   const values = new Float64Array(n * p);
   const y = new Float64Array(n);
   const weights = weightAt >= 0 ? new Float64Array(n) : undefined;
-  for (let r = 1; r <= n; r++) {
-    const row = rows[r]!;
-    if (row.length !== header.length) {
-      throw new DataError(
-        `${source} line ${lines[r]} has ${row.length} fields, the header has ${header.length}`,
-      );
-    }
-  }
-  const cell = (r: number, k: number): number => {
-    const raw = rows[r]![k]!;
-    const s = raw.trim();
-    const v = Number(s);
-    if (s === '') {
-      throw new DataError(
-        `${source} line ${lines[r]}, column "${header[k]}": the cell is empty; missing values are not supported (drop or impute the row)`,
-      );
-    }
-    if (!Number.isFinite(v)) {
-      throw new DataError(
-        `${source} line ${lines[r]}, column "${header[k]}": "${raw}" is not a number; the target and weight columns must be numeric`,
-      );
-    }
-    return v;
-  };
   // a feature cell that is not a number (or is empty) sends the whole file to `sparseCsv`
   const numeric = (s: string): boolean => s !== '' && Number.isFinite(Number(s));
   const dense = rows.every((row, r) => r === 0 || featureAt.every((k) => numeric(row[k]!.trim())));
   for (let r = 1; r <= n; r++) {
     const row = rows[r]!;
     const i = r - 1;
-    y[i] = cell(r, targetAt);
-    if (options.family === 'binomial' && y[i] !== 0 && y[i] !== 1) {
-      throw new DataError(
-        `${source} line ${lines[r]}, column "${options.target}": a binomial target must be 0 or 1, got ${row[targetAt]}`,
-      );
-    }
-    if (weights) {
-      weights[i] = cell(r, weightAt);
-      if (weights[i]! < 0)
-        throw new DataError(`${source} line ${lines[r]}, column "${header[weightAt]}": weights must be >= 0`);
-    }
-    if (dense) for (let j = 0; j < p; j++) values[j * n + i] = cell(r, featureAt[j]!);
+    y[i] = Number(row[targetAt]!.trim());
+    if (weights) weights[i] = Number(row[weightAt]!.trim());
+    if (dense) for (let j = 0; j < p; j++) values[j * n + i] = Number(row[featureAt[j]!]!.trim());
   }
-  if (!dense) return sparseCsv(rows, lines, header, featureAt, y, weights, source);
+  if (!dense) return { ...sparseCsv(rows, lines, header, featureAt, y, weights, source), rejected };
   return {
     x: new DenseDesign(n, p, values),
     y,
     ...(weights ? { weights } : {}),
     names: featureAt.map((k) => header[k]!),
     notes: [],
+    rejected,
   };
+}
+
+/**
+ * Why a CSV data row cannot be used, as `, column "c": ...` (or ` has k fields, ...`) after its
+ * line, or null: a field count other than the header's, a target or weight cell that is empty or
+ * not a finite number, a binomial target other than 0/1, a negative weight, or a feature cell
+ * that is an infinite number (`Infinity`, `1e999`: as a JSON event's, it would reach the model as
+ * such). A feature cell of other text is a value (one-hot `column=text`), as an event's string.
+ */
+function csvRowProblem(
+  row: readonly string[],
+  c: {
+    readonly header: readonly string[];
+    readonly targetAt: number;
+    readonly weightAt: number;
+    readonly featureAt: readonly number[];
+    readonly binomial: boolean;
+  },
+): { stage: 'decode' | 'validate'; reason: string } | null {
+  if (row.length !== c.header.length)
+    return {
+      stage: 'decode',
+      reason: ` has ${row.length} fields, the header has ${c.header.length}`,
+    };
+  const at = (k: number, what: string) => ({
+    stage: 'validate' as const,
+    reason: `, column "${c.header[k]}": ${what}`,
+  });
+  for (const [k, role] of [
+    [c.targetAt, 'the target'],
+    [c.weightAt, 'a weight'],
+  ] as const) {
+    if (k < 0) continue;
+    const raw = row[k]!;
+    const s = raw.trim();
+    const v = Number(s);
+    if (s === '') return at(k, `the cell is empty; ${role} cannot be missing (drop or impute the row)`);
+    if (!Number.isFinite(v))
+      return at(
+        k,
+        `"${raw}" is not a ${Number.isNaN(v) ? '' : 'finite '}number; the target and weight columns must be numeric`,
+      );
+    if (k === c.targetAt && c.binomial && v !== 0 && v !== 1)
+      return at(k, `a binomial target must be 0 or 1, got ${raw}`);
+    if (k === c.weightAt && v < 0) return at(k, `weights must be >= 0, got ${raw}`);
+  }
+  for (const k of c.featureAt) {
+    const raw = row[k]!;
+    const v = Number(raw.trim());
+    if (v === Infinity || v === -Infinity)
+      return at(k, `"${raw}" is not a finite number (a feature must be finite, text, or empty)`);
+  }
+  return null;
 }
 
 /** The rows of a CSV with text or missing feature cells, featurized as events (`readCsvDesign`). */
@@ -207,7 +269,7 @@ function sparseCsv(
   y: Float64Array,
   weights: Float64Array | undefined,
   source: string,
-): CsvDesign {
+): Omit<CsvDesign, 'rejected'> {
   let missing = 0;
   let text = 0;
   const events: L1Event[] = [];

@@ -16,7 +16,7 @@ export interface TrainingData {
   readonly format: 'csv' | 'jsonl';
   /** Notes for the user (e.g. skipped unlabeled events). */
   readonly notes: readonly string[];
-  /** JSON lines skipped as not valid events (given to `onReject`). */
+  /** JSON lines skipped as not valid events, or CSV rows that cannot be used (given to `onReject`). */
   readonly rejected?: number;
 }
 
@@ -31,7 +31,10 @@ export async function loadTrainingData(
   options: {
     weightColumn?: string;
     format?: 'csv' | 'jsonl';
-    /** JSON lines: skip a line that is not a valid event, handing it here (else it is an error). */
+    /**
+     * Skip a JSON line that is not a valid event, or a CSV row that cannot be used (`readCsvDesign`),
+     * handing it here (else it is an error).
+     */
     onReject?: (rejected: RejectedLine) => void;
   } = {},
 ): Promise<TrainingData> {
@@ -68,6 +71,7 @@ export async function loadTrainingData(
     family,
     source,
     ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
+    ...(options.onReject !== undefined ? { onReject: options.onReject } : {}),
   });
   return {
     x: d.x,
@@ -76,5 +80,6 @@ export async function loadTrainingData(
     names: d.names,
     format,
     notes: d.notes,
+    rejected: d.rejected,
   };
 }

@@ -266,8 +266,10 @@ describe('l1stream fit', () => {
     expect(Object.keys((JSON.parse(r.stdout) as { coefficients: object }).coefficients)).toContain('a=x1');
     const bad = file('bad.csv', 'a,y\n1,2\n2,3\n4,x1\n');
     r = await runCli(['fit', '--input', bad, '--target', 'y', '--lambda', '0.1']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad.csv line 4, column "y": "x1" is not a number/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /skipped 1 row that cannot be used \(the first, line 4: column "y": "x1" is not a number/,
+    );
     r = await runCli(['fit', '--input', file('empty.csv', ''), '--target', 'y', '--lambda', '0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/empty.csv is empty/);
@@ -285,6 +287,82 @@ describe('l1stream fit', () => {
     r = await runCli(['fit', '--input', csv, '--target', 'y', '--family', 'binomial', '--lambda', '0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a binomial target must be 0 or 1/);
+  });
+});
+
+describe('fit and path on a CSV with bad rows', () => {
+  // the good rows, then the same with a bad row after every 10th: each kind of problem once
+  const good = rows.map((r, i) => `${r[0]},${r[1]},${i % 3 === 0 ? 'red' : 'blue'},${r[3]}`);
+  const badRows = [
+    '1,2,red', // 3 fields
+    '1,2,red,4,5', // 5 fields
+    '1,2,red,', // empty target
+    '1,2,red,abc', // text target
+    '1,2,red,Infinity', // infinite target
+    'Infinity,2,red,1', // infinite feature
+    '1,-1e999,red,1', // infinite feature
+  ];
+  const withBad = good.flatMap((row, i) =>
+    i % 10 === 5 && i / 10 < badRows.length ? [row, badRows[(i - 5) / 10]!] : [row],
+  );
+  const header = 'alpha,beta,colour,y';
+  const clean = file('clean.csv', `${header}\n${good.join('\n')}\n`);
+  const dirty = file('dirty.csv', `${header}\n${withBad.join('\r\n')}\r\n`);
+  const lambda = ['--target', 'y', '--lambda', '0.05'];
+
+  it('skips each bad row with its line, column and value, and fits the model of the file without them', async () => {
+    const letters = join(dir, 'csv-letters.jsonl');
+    const a = await runCli(['fit', '--input', dirty, ...lambda, '--dead-letters', letters, '--key', 'k']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(
+      /warning: skipped 7 rows that cannot be used \(the first, line 8: has 3 fields, the header has 4\)/,
+    );
+    const b = await runCli(['fit', '--input', clean, ...lambda, '--key', 'k']);
+    expect(b.code, b.stderr).toBe(0);
+    const strip = (s: string) => {
+      const m = JSON.parse(s) as { createdAt?: string; metrics: Record<string, unknown> };
+      delete m.createdAt;
+      for (const k of Object.keys(m.metrics)) if (/Ms$|seconds/i.test(k)) delete m.metrics[k];
+      return m;
+    };
+    const [ma, mb] = [strip(a.stdout), strip(b.stdout)];
+    expect(ma.metrics.rejected).toBe(7);
+    delete ma.metrics.rejected;
+    expect(ma).toEqual(mb); // to the bit: the same numbers, not close ones
+    const dead = readFileSync(letters, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(dead.map((d) => d.value)).toEqual(badRows);
+    expect(dead.map((d) => d.line)).toEqual([8, 19, 30, 41, 52, 63, 74]);
+    expect(dead[0]).toMatchObject({
+      source: dirty,
+      stage: 'decode',
+      reason: 'has 3 fields, the header has 4',
+    });
+    expect(dead[2]!.reason).toMatch(/^column "y": the cell is empty/);
+    expect(dead[3]!.reason).toMatch(/^column "y": "abc" is not a number/);
+    expect(dead[4]!.reason).toMatch(/^column "y": "Infinity" is not a finite number/);
+    expect(dead[5]).toMatchObject({ stage: 'validate' });
+    expect(dead[5]!.reason).toMatch(/^column "alpha": "Infinity" is not a finite number/);
+    expect(dead[6]!.reason).toMatch(/^column "beta": "-1e999" is not a finite number/);
+  });
+
+  it('path skips them too, and a file with no usable row is an error that says so', async () => {
+    const a = await runCli(['path', '--input', dirty, '--target', 'y', '--nlambda', '5', '--key', 'k']);
+    const b = await runCli(['path', '--input', clean, '--target', 'y', '--nlambda', '5', '--key', 'k']);
+    expect(a.code, a.stderr).toBe(0);
+    const coefs = (s: string) =>
+      s
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { coefficients: object }).coefficients);
+    expect(coefs(a.stdout)).toEqual(coefs(b.stdout));
+    const r = await runCli(['fit', '--input', file('allbad.csv', 'a,y\n1,\n2,x\n3\n'), ...lambda]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /allbad.csv has no usable data rows: all 3 were skipped \(the first, line 2, column "y": the cell is empty/,
+    );
   });
 });
 
