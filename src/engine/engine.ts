@@ -323,6 +323,8 @@ export class Engine {
     const { config } = this;
     source.onAssign?.((assignment) => this.assign(assignment));
     this.checkpointer?.startTimer();
+    // refit threads start now, on their own, not when the first refit is due
+    if (config.refit.enabled) this.runner.prestart?.();
     const prepare = source.prepare?.bind(source);
     const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
     const raw$: Observable<RawBatch> = prepare
