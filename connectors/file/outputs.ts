@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, ScoreRecord } from '../../src/index.js';
 import { makeDirectory } from './directory.js';
 import { JsonlWriter } from './jsonl.js';
+import { highestVersions } from './modelVersions.js';
 
 /** The files a `FileOutputSink` writes in its directory. */
 export const outputFiles = {
@@ -24,9 +25,12 @@ export class FileOutputSink implements OutputSink {
   private readonly alerts: JsonlWriter;
   private readonly scores: JsonlWriter;
   private readonly deadLetters: JsonlWriter;
+  /** The highest version of each key in models.jsonl when it was opened to append to. */
+  private readonly written: ReadonlyMap<string, number>;
 
-  private constructor(dir: string, append: boolean) {
+  private constructor(dir: string, append: boolean, written: ReadonlyMap<string, number>) {
     this.dir = dir;
+    this.written = written;
     const options = { append };
     this.models = new JsonlWriter(join(dir, outputFiles.models), options);
     this.alerts = new JsonlWriter(join(dir, outputFiles.alerts), options);
@@ -37,13 +41,19 @@ export class FileOutputSink implements OutputSink {
   /**
    * Creates the directory (and parents) and opens the files, truncating them, or with `append`
    * (a resumed replay) appending to them, after cutting off a last line that a killed run left
-   * half written.
+   * half written, and reading the highest version of each key in models.jsonl (`publishedVersion`).
    */
   static async open(dir: string, options: { readonly append?: boolean } = {}): Promise<FileOutputSink> {
     makeDirectory(dir);
     const append = options.append === true;
     if (append) for (const name of Object.values(outputFiles)) await cutPartialLine(join(dir, name));
-    return new FileOutputSink(dir, append);
+    const written = append ? await highestVersions(join(dir, outputFiles.models)) : new Map<string, number>();
+    return new FileOutputSink(dir, append, written);
+  }
+
+  /** The highest version of `key` in models.jsonl before this run appended to it (0: none). */
+  publishedVersion(key: string): number {
+    return this.written.get(key) ?? 0;
   }
 
   /** Records written per file. */

@@ -218,8 +218,14 @@ export class Engine {
     };
     const durable = ports.store?.durable === true ? new EvictionBuffer(ports.store) : null;
     this.store = durable ?? ports.store ?? new MemoryStateStore();
+    // versions go on above those an earlier run published for the key (after its checkpoint)
+    const published = ports.sink.publishedVersion?.bind(ports.sink);
+    const continued = (live: LiveModel) => {
+      if (published) live.model.versionAtLeast(published(live.key));
+      return live;
+    };
     const codec: RegistryCodec<LiveModel> = {
-      create: (key) => new LiveModel(key, context),
+      create: (key) => continued(new LiveModel(key, context)),
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => {
         let live: LiveModel;
@@ -231,7 +237,7 @@ export class Engine {
         }
         // restored from an eviction not yet checkpointed: its state is still to be written
         if (durable?.unwritten(key)) live.dirty = true;
-        return live;
+        return continued(live);
       },
       partitions: (model) => model.partitions(),
       dispose: (model) => model.drift.close(),
@@ -317,6 +323,8 @@ export class Engine {
     const { config } = this;
     source.onAssign?.((assignment) => this.assign(assignment));
     this.checkpointer?.startTimer();
+    // refit threads start now, on their own, not when the first refit is due
+    if (config.refit.enabled) this.runner.prestart?.();
     const prepare = source.prepare?.bind(source);
     const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
     const raw$: Observable<RawBatch> = prepare

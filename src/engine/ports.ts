@@ -52,6 +52,12 @@ export interface OutputSink {
   close(): Promise<void>;
   /** Drops what is queued and not yet sent (a rewind to the last checkpoint). */
   discard?(): void;
+  /**
+   * The highest snapshot version of `key` an earlier run left in this sink (0: none). A model
+   * created or restored here numbers its snapshots above it, so a restart never gives a version
+   * twice (a sink without it: versions go on from the model's restored state).
+   */
+  publishedVersion?(key: string): number;
 }
 
 /**

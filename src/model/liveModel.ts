@@ -218,7 +218,7 @@ export class LiveModel {
   /**
    * The model has just learned a multiple of `snapshots.everyEvents` events (checked after each
    * event, so a snapshot by count is at offsets N, 2N, ... however the events were batched: a
-   * model learned again after a restore publishes the same versions at the same offsets).
+   * model learned again after a restore publishes at the same offsets).
    */
   countSnapshotDue(): boolean {
     const offset = this.model.offset;

@@ -965,6 +965,15 @@ export class OnlineModel {
     return ++this.version;
   }
 
+  /**
+   * Numbers the next snapshot above `version` (one an earlier run already published for this key,
+   * after the state this model was restored from). The online model's own version, which scores
+   * cite, stays that of its last snapshot.
+   */
+  versionAtLeast(version: number): void {
+    if (version > this.version) this.version = version;
+  }
+
   /** Names of columns, by name → coefficient, most important first (a null-prototype record). */
   private namedCoefficients(indices: Int32Array, values: Float64Array): Record<string, number> {
     const order = orderByMagnitude(values);

@@ -14,6 +14,8 @@ import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 export interface RefitRunner {
   readonly idle: boolean;
   run(job: RefitJob): Observable<RefitOutcome>;
+  /** Gets ready for the first job now (the engine calls it at start when refits are on). */
+  prestart?(): void;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ interface Pending {
  * from TypeScript source (tests, tsx), the .ts source through tsx's loader registered in the worker.
  */
 function startWorker(): Worker {
-  // node:worker_threads when the first refit is due, not at start-up
+  // node:worker_threads only for a run whose refits are on
   const { Worker } = createRequire(import.meta.url)(
     'node:worker_threads',
   ) as typeof import('node:worker_threads');
@@ -71,8 +73,8 @@ function startWorker(): Worker {
 
 /**
  * Runs refits on worker threads (`threads`, default 1), so learning and scoring go on while the
- * solver works. Workers start on first use and are held (unref'd) between jobs; the window's
- * arrays are copied to the worker (see `start`).
+ * solver works. Workers start at `prestart` (or on first use) and are held unref'd while they have
+ * no job, so they keep no process alive; the window's arrays are copied to the worker (see `start`).
  */
 export class WorkerRefitRunner implements RefitRunner {
   private readonly threads: number;
@@ -91,6 +93,24 @@ export class WorkerRefitRunner implements RefitRunner {
 
   get idle(): boolean {
     return !this.closed && (this.free.length > 0 || this.workers.length < this.threads);
+  }
+
+  /** Worker threads started so far (and not crashed or closed). */
+  get started(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Starts every worker now, so the first refit does not wait while a thread starts and loads the
+   * solver (its window is taken when due; it would finish that much later). They load on their own
+   * threads, unref'd.
+   */
+  prestart(): void {
+    while (!this.closed && this.workers.length < this.threads) {
+      const worker = this.spawn();
+      worker.unref();
+      this.free.push(worker);
+    }
   }
 
   /** Starts the job now (so `idle` is current when the next due model asks) and emits its outcome. */

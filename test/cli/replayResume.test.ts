@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -67,10 +67,16 @@ function states(dir: string): Map<string, LiveModelState> {
   return out;
 }
 
-/** A state without what depends on the wall clock (`lastSnapshotAt`, `lastRefitAt`). */
+/**
+ * A state without what depends on the wall clock (`lastSnapshotAt`, `lastRefitAt`) or on what a
+ * killed run had written (snapshot version counters: a resumed run numbers its snapshots above
+ * the versions already in models.jsonl).
+ */
 function timeless(s: LiveModelState): unknown {
   const { lastSnapshotAt: _s, lastRefitAt: _r, ...cadence } = s.cadence;
-  return { ...s, cadence };
+  const { version: _v, onlineVersion: _o, ...model } = s.model;
+  const refit = s.refit === null ? null : { ...s.refit, version: 0 };
+  return { ...s, cadence, model, refit };
 }
 
 /**
@@ -114,6 +120,36 @@ function outputLines(path: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Whole lines of a file (a last line a kill cut short is not one: the resumed run cuts it off). */
+function wholeLines(path: string): number {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').length - 1 : 0;
+}
+
+/**
+ * Each (key, version) once in a models.jsonl, and each key's versions after a restart (the file's
+ * first `restarts[i]` lines were written before it) above all of that key's versions before it.
+ */
+function expectVersionsUnique(path: string, restarts: readonly number[], context: string): void {
+  const lines = outputLines(path);
+  const versions = lines.map((m) => `${String(m.key)}@${String(m.version)}`);
+  const repeated = versions.filter((v, i) => versions.indexOf(v) !== i);
+  expect(repeated, context).toEqual([]);
+  for (const restart of restarts) {
+    const before = new Map<string, number>();
+    for (const m of lines.slice(0, restart))
+      before.set(String(m.key), Math.max(before.get(String(m.key)) ?? 0, m.version as number));
+    for (const m of lines.slice(restart)) {
+      const at = `${context}: ${String(m.key)} version ${String(m.version)} after a restart at line ${restart}`;
+      expect(m.version as number, at).toBeGreaterThan(before.get(String(m.key)) ?? 0);
+    }
+  }
+}
+
+/** Bytes of a file (0 when absent). */
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
 }
 
 const scenarios = [
@@ -177,6 +213,7 @@ describe('replay --state DIR resumes after SIGKILL', () => {
       const context = `seed ${seed}`;
       let previous = 0;
       const kills: number[] = [];
+      const restarts: number[] = [];
       for (let k = 0; k < 3; k++) {
         // a line in the k-th quarter of the input (after the last kill), then 0-100 ms more: the
         // last kill lands well before the end
@@ -190,6 +227,7 @@ describe('replay --state DIR resumes after SIGKILL', () => {
           break;
         }
         kills.push(m!.line);
+        restarts.push(wholeLines(join(out, 'models.jsonl')));
         previous = m!.line;
       }
       expect(kills.length, context).toBeGreaterThanOrEqual(2);
@@ -220,15 +258,12 @@ describe('replay --state DIR resumes after SIGKILL', () => {
       // every malformed line dead-lettered (at least once: those after a checkpoint may repeat)
       const dead = new Set(outputLines(join(out, 'dead-letters.jsonl')).map((d) => d.line as number));
       for (const line of malformed) expect(dead.has(line), `line ${line}`).toBe(true);
-      // every snapshot of the uninterrupted run is there (at least once)
-      const snapshots = new Set(
-        outputLines(join(out, 'models.jsonl')).map((m) => `${String(m.key)}@${String(m.version)}`),
-      );
+      // every snapshot of the uninterrupted run is there (at least once; its version may differ)
+      const at = (m: Record<string, unknown>) => `${String(m.key)} ${String(m.source)}@${String(m.offset)}`;
+      const snapshots = new Set(outputLines(join(out, 'models.jsonl')).map(at));
       for (const m of outputLines(join(dir, 'ref-out', 'models.jsonl')))
-        expect(
-          snapshots.has(`${String(m.key)}@${String(m.version)}`),
-          `${String(m.key)}@${String(m.version)}`,
-        ).toBe(true);
+        expect(snapshots.has(at(m)), at(m)).toBe(true);
+      expectVersionsUnique(join(out, 'models.jsonl'), restarts, context);
 
       // a run over an input the directory covers learns nothing
       const again = await runCli(['replay', ...args]);
@@ -245,6 +280,84 @@ describe('replay --state DIR resumes after SIGKILL', () => {
       for (const [key, s] of states(state)) expect(timeless(s)).toEqual(timeless(got.get(key)!));
     }, 180_000);
   }
+});
+
+describe('replay --state DIR: snapshot versions after SIGKILL', () => {
+  it('keyed models, refits on a worker: killed with snapshots written after its checkpoint, each (key, version) once', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeEvents(input, 30_000);
+    const config = join(dir, 'config.json');
+    // a checkpoint every 10,000 records, with more than the writer's 1 MiB buffer of snapshots
+    // (about 1.4 KB each, every 10 events of each of 50 sites) between two: models.jsonl grows
+    // after a checkpoint, before the next
+    writeFileSync(config, JSON.stringify({ state: { everyEvents: 10_000, everySeconds: 'Infinity' } }));
+    const common = [
+      ...['--input', input, '--family', 'binomial', '--key-by', 'site', '--config', config],
+      ...['--snapshot-every', '10', '--snapshot-seconds', 'Infinity'],
+      ...['--refit-every', '200', '--refit-window', '400', '--refit-threads', '1'],
+    ];
+    const ref = join(dir, 'ref');
+    const r = await runCli(['replay', ...common, '--state', join(dir, 'ref-state'), '--out', ref]);
+    expect(r.code, r.stderr).toBe(0);
+
+    const state = join(dir, 'state');
+    const out = join(dir, 'out');
+    const models = join(out, 'models.jsonl');
+    const args = [...common, '--state', state, '--out', out];
+    // killed once models.jsonl has grown after a checkpoint (the manifest's line moved): it holds
+    // snapshots the checkpoint does not cover, which the resumed run publishes again
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cli/replayChild.mts', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((done) =>
+      proc.on('exit', (_c, signal) => done(signal)),
+    );
+    let line = 0;
+    let sizeAtLine = 0;
+    const poll = setInterval(() => {
+      const size = sizeOf(models);
+      const m = manifest(state);
+      if (m === null || m.complete) return;
+      if (m.line !== line) [line, sizeAtLine] = [m.line, size];
+      else if (line > 0 && size > sizeAtLine) {
+        clearInterval(poll);
+        proc.kill('SIGKILL');
+      }
+    }, 5);
+    const signal = await exited;
+    clearInterval(poll);
+    expect(signal, stderr).toBe('SIGKILL');
+    const written = wholeLines(models);
+    const resumed = await child(args, state, null, 0);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming from --state .* after line [1-9]/);
+
+    const got = outputLines(models);
+    expect(got.length).toBeGreaterThan(written);
+    expectVersionsUnique(models, [written], `killed after ${written} snapshots`);
+    // nothing lost: every snapshot of an uninterrupted run is there, by key, source and offset
+    const at = (m: Record<string, unknown>) => `${String(m.key)} ${String(m.source)}@${String(m.offset)}`;
+    const have = new Set(got.map(at));
+    for (const m of outputLines(join(ref, 'models.jsonl')))
+      if (m.source === 'online') expect(have.has(at(m)), at(m)).toBe(true);
+    // a score names one snapshot by (key, version): its source, and the events its model had
+    // learned then (that snapshot's, or more: the online model learns on after its snapshot)
+    const byVersion = new Map(got.map((m) => [`${String(m.key)}@${String(m.version)}`, m]));
+    const scores = outputLines(join(out, 'scores.jsonl'));
+    expect(scores.length).toBeGreaterThan(0);
+    for (const s of scores) {
+      const cited = s.model as { source: string; version: number; offset: number };
+      if (cited.version === 0) continue; // before the model's first snapshot
+      const m = byVersion.get(`${String(s.key)}@${cited.version}`);
+      expect(m, `${String(s.key)}@${cited.version}`).toBeDefined();
+      expect(m!.source).toBe(cited.source);
+      expect(m!.offset as number).toBeLessThanOrEqual(cited.offset);
+    }
+  }, 180_000);
 });
 
 describe('replay --state DIR resumes after Ctrl-C', () => {

@@ -6,6 +6,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { jsonlSource, readJsonl } from '../../connectors/file/jsonl.js';
+import { highestVersions } from '../../connectors/file/modelVersions.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
 import { checkEngineConfig } from '../../src/engine/config.js';
@@ -142,6 +143,45 @@ describe('state directory and output files', () => {
     const lines = readFileSync(join(dir, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 3]);
     expect(existsSync(join(dir, 'models.jsonl'))).toBe(true);
+  });
+
+  it('the highest version of each key in models.jsonl: thousands of keys, long lines, a cut last line', async () => {
+    const dir = tmp();
+    const path = join(dir, 'models.jsonl');
+    expect(await highestVersions(path)).toEqual(new Map()); // no file
+    const want = new Map<string, number>();
+    const lines: string[] = [];
+    // 5,000 keys (one with quotes, a backslash and a newline, one "__proto__"), versions out of
+    // order, every 1,000th line over 1 MiB so lines straddle the reader's chunks
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${i}`);
+    keys[7] = 'a "quoted"\\ key\nwith é';
+    keys[8] = '__proto__';
+    for (let i = 0; i < 20_000; i++) {
+      const key = keys[(i * 7919) % keys.length];
+      const version = 1 + ((i * 31) % 97);
+      const coefficients = { [`f${i}`]: 1, ...(i % 1000 === 0 ? { pad: 'x'.repeat(1.2 * 2 ** 20) } : {}) };
+      lines.push(JSON.stringify({ key, version, offset: i, source: 'online', coefficients }));
+      want.set(key, Math.max(want.get(key) ?? 0, version));
+    }
+    // a line of another field order is read whole; a line that is not JSON names nothing
+    lines.push(JSON.stringify({ version: 500, key: 'k1' }), 'not json');
+    want.set('k1', 500);
+    writeFileSync(path, `${lines.join('\n')}\n{"key":"k2","version":999,"off`);
+    const got = await highestVersions(path);
+    expect(got.size).toBe(want.size);
+    expect(got).toEqual(want);
+    expect(got.get('__proto__')).toBe(want.get('__proto__'));
+
+    // a resumed sink cuts the last line and numbers above what is left
+    const sink = await FileOutputSink.open(dir, { append: true });
+    expect(sink.publishedVersion('k2')).toBe(want.get('k2'));
+    expect(sink.publishedVersion('k1')).toBe(500);
+    expect(sink.publishedVersion('never')).toBe(0);
+    await sink.close();
+    // a fresh (truncating) sink has nothing published
+    const fresh = await FileOutputSink.open(dir);
+    expect(fresh.publishedVersion('k1')).toBe(0);
+    await fresh.close();
   });
 
   it('state settings: defaults filled in, feature names as data, output-only settings left out', () => {
