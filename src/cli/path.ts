@@ -134,15 +134,17 @@ export const pathCommand: Command = {
     const key = values.key ?? defaultKey(flags.input);
     const lines = path.fits.map((fit, k) => {
       warnIfNotConverged(io, fit);
-      const extra: Record<string, number> = cv
-        ? {
-            cvDeviance: cv.cvm[k]!,
-            cvDevianceSe: cv.cvsd[k]!,
-            cvUnconvergedFolds: cv.unconvergedFolds[k]!,
-            lambdaMin: cv.lambdaMin,
-            lambda1se: cv.lambda1se,
-          }
-        : { lambdaMax: path.lambdaMax };
+      // docs/outputs.md: lambdaMax on every path line, and the cross-validation fields with --cv
+      const extra: Record<string, number> = { lambdaMax: path.lambdaMax };
+      if (cv) {
+        extra.lambdaMin = cv.lambdaMin;
+        extra.lambda1se = cv.lambda1se;
+        extra.cvDeviance = cv.cvm[k]!;
+        extra.cvDevianceSe = cv.cvsd[k]!;
+        extra.cvUnconvergedFolds = cv.unconvergedFolds[k]!;
+        extra.folds = cv.folds;
+        extra.seed = seed;
+      }
       return JSON.stringify(
         snapshotOf(fit, data, { key, version: k + 1, family: flags.family, l1Ratio: flags.l1Ratio, extra }),
       );

@@ -317,4 +317,48 @@ describe('l1stream path', () => {
     expect(pic).toContain('beta, quoted');
     expect(pic).toContain('log(λ)');
   });
+  it('with --cv, every line has the metrics docs/outputs.md lists for path and for --cv (issue s26-9)', async () => {
+    // the metrics table's rows whose batch column is `path` or with `--cv`: their names, from the docs
+    const docs = readFileSync(new URL('../../docs/outputs.md', import.meta.url), 'utf8');
+    const documented = new Set<string>();
+    for (const row of docs.split('\n')) {
+      const cells = row.split('|').map((c) => c.trim());
+      if (cells.length < 6 || (cells[4] !== '`path`' && cells[4] !== 'with `--cv`')) continue;
+      for (const m of cells[1]!.matchAll(/`([A-Za-z0-9]+)`/g)) documented.add(m[1]!);
+    }
+    expect([...documented].sort()).toEqual(
+      [
+        'cvDeviance',
+        'cvDevianceSe',
+        'cvUnconvergedFolds',
+        'folds',
+        'lambda1se',
+        'lambdaMax',
+        'lambdaMin',
+        'seed',
+      ].sort(),
+    );
+    const { code, stdout } = await runCli([
+      'path',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--nlambda',
+      '8',
+      '--cv',
+      '4',
+      '--seed',
+      '5',
+    ]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      const metrics = (JSON.parse(line) as { metrics: Record<string, unknown> }).metrics;
+      for (const name of documented) expect(metrics, name).toHaveProperty(name);
+      expect(metrics.folds).toBe(4);
+      expect(metrics.seed).toBe(5);
+    }
+  });
 });
