@@ -35,7 +35,8 @@ options:
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)
-  --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10)
+  --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10;
+                        K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
   --seed N              seed of the fold assignment (default 1)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
@@ -264,6 +265,18 @@ export async function loadSkipping(
   }
 }
 
+/**
+ * Cross-validation needs a row per fold: checked before any fit, saying what to give instead
+ * (`otherwise`, e.g. "--lambda L to fit at one λ"); `why` says why there are folds when --cv was not given.
+ */
+export function checkFolds(folds: number, rows: number, otherwise: string, why = ''): void {
+  if (folds <= rows) return;
+  const fewer = rows >= 2 ? `--cv K with K from 2 to ${rows}, or ` : '';
+  throw new DataError(
+    `${why}${folds} folds need at least ${folds} rows, the input has ${rows}; give ${fewer}${otherwise}`,
+  );
+}
+
 export function defaultKey(input: string): string {
   return basename(input, extname(input)) || 'default';
 }
@@ -287,6 +300,15 @@ export const fitCommand: Command = {
     if (values.output) await checkOutputFile('output', values.output);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
+    if (values.adaptive)
+      checkFolds(folds, data.x.rows, 'no --adaptive', '--adaptive cross-validates its first stage: ');
+    else if (lambda === undefined)
+      checkFolds(
+        folds,
+        data.x.rows,
+        '--lambda L to fit at one λ',
+        values.cv === undefined ? 'without --lambda, λ is chosen by cross-validation: ' : '',
+      );
     const progress = cvProgress(io, values.progress);
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;

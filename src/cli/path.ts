@@ -7,6 +7,7 @@ import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import {
+  checkFolds,
   commonFlags,
   cvProgress,
   defaultKey,
@@ -112,6 +113,7 @@ export const pathCommand: Command = {
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
+    if (folds !== undefined) checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,

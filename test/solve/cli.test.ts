@@ -286,6 +286,25 @@ describe('l1stream fit', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a binomial target must be 0 or 1/);
   });
+
+  it('more folds than rows says what to give instead: --lambda, fewer folds (issue s26-11a)', async () => {
+    const tiny = file('tiny.csv', 'x,y\n1,1\n2,2.1\n3,2.9\n');
+    let r = await runCli(['fit', '--input', tiny, '--target', 'y']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'without --lambda, λ is chosen by cross-validation: 10 folds need at least 10 rows, the input has 3; give --cv K with K from 2 to 3, or --lambda L to fit at one λ',
+    );
+    r = await runCli(['path', '--input', tiny, '--target', 'y', '--cv', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      '5 folds need at least 5 rows, the input has 3; give --cv K with K from 2 to 3, or no --cv',
+    );
+    // the hints work
+    r = await runCli(['fit', '--input', tiny, '--target', 'y', '--cv', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await runCli(['fit', '--input', tiny, '--target', 'y', '--lambda', '0.01']);
+    expect(r.code, r.stderr).toBe(0);
+  });
 });
 
 describe('l1stream path', () => {
