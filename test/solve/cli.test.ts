@@ -336,6 +336,23 @@ describe('l1stream path', () => {
     expect(pic).toContain('beta, quoted');
     expect(pic).toContain('log(λ)');
   });
+  it('a path that stops before --nlambda λ says so on stderr and in --help (issue s26-11d)', async () => {
+    const { code, stdout, stderr } = await runCli(['path', '--input', csv, '--target', 'y']);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { metrics: { devianceRatio: number } });
+    expect(lines.length).toBeLessThan(100);
+    const [last, before] = [lines.at(-1)!.metrics.devianceRatio, lines.at(-2)!.metrics.devianceRatio];
+    // glmnet's rule, as the note says
+    expect(last > 0.999 || last - before < 1e-5 * last).toBe(true);
+    expect(stderr).toContain(
+      `note: the path stopped at ${lines.length} of 100 λ, as glmnet's does: the share of deviance explained`,
+    );
+    const help = await runCli(['path', '--help']);
+    expect(help.stdout + help.stderr).toMatch(/the path stops before the\s+last of them/);
+  });
   it('with --cv, every line has the metrics docs/outputs.md lists for path and for --cv (issue s26-9)', async () => {
     // the metrics table's rows whose batch column is `path` or with `--cv`: their names, from the docs
     const docs = readFileSync(new URL('../../docs/outputs.md', import.meta.url), 'utf8');
