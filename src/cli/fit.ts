@@ -11,6 +11,7 @@ import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
+import { fitWarnings } from '../solve/wellPosed.js';
 import {
   checkInputFile,
   checkOutputFile,
@@ -34,7 +35,9 @@ options:
                         NA/NaN/null cell absent (the target and --weight cells must be numbers)
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
-  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
+                        when the fit is no estimate: at λ = 0 with p ≥ n (not unique), or binomial
+                        classes separated (probabilities fitted at 0 or 1)
   --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10;
                         K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
@@ -323,7 +326,7 @@ export const fitCommand: Command = {
       ...(data.weights ? { weights: data.weights } : {}),
       ...(basePenalty ? { penaltyFactors: basePenalty } : {}),
     };
-    let extra: Record<string, number | boolean> = {};
+    let extra: Record<string, number | boolean | string> = {};
     let solverOptions = baseOptions;
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
@@ -372,6 +375,10 @@ export const fitCommand: Command = {
       warnIfCvNotConverged(io, cv);
     }
     warnIfNotConverged(io, fit);
+    // converged, but not an estimate: non-unique at λ = 0, or separated classes
+    const warnings = fitWarnings(problem, fit);
+    for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
+    if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {
       key: values.key ?? defaultKey(flags.input),
       version: 1,

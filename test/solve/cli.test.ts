@@ -287,6 +287,42 @@ describe('l1stream fit', () => {
     expect(r.stderr).toMatch(/a binomial target must be 0 or 1/);
   });
 
+  it('warns when a converged fit is no estimate: separated classes, p ≥ n at λ = 0 (issue s26-7)', async () => {
+    type Fit = { coefficients: Record<string, number>; metrics: { converged: boolean; warnings?: string } };
+    const sep = file('sep.csv', 'x,y\n1,0\n2,0\n3,1\n4,1\n');
+    let r = await runCli(['fit', '--input', sep, '--target', 'y', '--family', 'binomial', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const separated =
+      '4 of 4 rows are fitted with probability 0 or 1 (within 1e-10 of their label): the classes are separated at λ = 0, so the maximum-likelihood estimate does not exist';
+    expect(r.stderr).toContain(`l1stream: warning: ${separated}`);
+    expect(r.stderr).toContain('give a larger λ > 0');
+    expect((JSON.parse(r.stdout) as Fit).metrics.warnings).toContain(separated);
+    // a λ that matters: no warning
+    r = await runCli(['fit', '--input', sep, '--target', 'y', '--family', 'binomial', '--lambda', '0.01']);
+    expect(r.stderr).not.toContain('warning');
+    expect((JSON.parse(r.stdout) as Fit).metrics).not.toHaveProperty('warnings');
+    // p ≥ n: 6 columns, 5 rows
+    const wideRows = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: 7 }, (_, j) => Math.sin(1 + i * 7 + j * 3).toFixed(4)).join(','),
+    );
+    const wide = file('wide.csv', `a,b,c,d,e,f,y\n${wideRows.join('\n')}\n`);
+    r = await runCli(['fit', '--input', wide, '--target', 'y', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'l1stream: warning: at λ = 0 with 6 feature columns and 5 rows (p ≥ n) the solution is not unique',
+    );
+    // n > p, classes that overlap: the λ = 0 fit is the unique maximum-likelihood estimate, no warning
+    const overlap = file(
+      'overlap.csv',
+      `alpha,gamma,y\n${rows.map((q) => `${q[0]},${q[2]},${q[0]! + rng.normal() > 0 ? 1 : 0}`).join('\n')}\n`,
+    );
+    r = await runCli(['fit', '--input', overlap, '--target', 'y', '--family', 'binomial', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    r = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', '0']);
+    expect(r.stderr).not.toContain('warning');
+  });
+
   it('more folds than rows says what to give instead: --lambda, fewer folds (issue s26-11a)', async () => {
     const tiny = file('tiny.csv', 'x,y\n1,1\n2,2.1\n3,2.9\n');
     let r = await runCli(['fit', '--input', tiny, '--target', 'y']);
