@@ -11,6 +11,7 @@ import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
+import { fitWarnings } from '../solve/wellPosed.js';
 import {
   checkInputFile,
   checkOutputFile,
@@ -34,8 +35,11 @@ options:
                         NA/NaN/null cell absent (the target and --weight cells must be numbers)
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
-  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md)
-  --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10)
+  --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
+                        when the fit is no estimate: at λ = 0 with p ≥ n (not unique), or binomial
+                        classes separated (probabilities fitted at 0 or 1)
+  --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10;
+                        K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
   --seed N              seed of the fold assignment (default 1)
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
@@ -272,6 +276,18 @@ export async function loadSkipping(
   }
 }
 
+/**
+ * Cross-validation needs a row per fold: checked before any fit, saying what to give instead
+ * (`otherwise`, e.g. "--lambda L to fit at one λ"); `why` says why there are folds when --cv was not given.
+ */
+export function checkFolds(folds: number, rows: number, otherwise: string, why = ''): void {
+  if (folds <= rows) return;
+  const fewer = rows >= 2 ? `--cv K with K from 2 to ${rows}, or ` : '';
+  throw new DataError(
+    `${why}${folds} folds need at least ${folds} rows, the input has ${rows}; give ${fewer}${otherwise}`,
+  );
+}
+
 export function defaultKey(input: string): string {
   return basename(input, extname(input)) || 'default';
 }
@@ -295,6 +311,15 @@ export const fitCommand: Command = {
     if (values.output) await checkOutputFile('output', values.output);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
+    if (values.adaptive)
+      checkFolds(folds, data.x.rows, 'no --adaptive', '--adaptive cross-validates its first stage: ');
+    else if (lambda === undefined)
+      checkFolds(
+        folds,
+        data.x.rows,
+        '--lambda L to fit at one λ',
+        values.cv === undefined ? 'without --lambda, λ is chosen by cross-validation: ' : '',
+      );
     const progress = cvProgress(io, values.progress);
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;
@@ -309,7 +334,7 @@ export const fitCommand: Command = {
       ...(data.weights ? { weights: data.weights } : {}),
       ...(basePenalty ? { penaltyFactors: basePenalty } : {}),
     };
-    let extra: Record<string, number | boolean> = {};
+    let extra: Record<string, number | boolean | string> = {};
     let solverOptions = baseOptions;
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
@@ -358,6 +383,10 @@ export const fitCommand: Command = {
       warnIfCvNotConverged(io, cv);
     }
     warnIfNotConverged(io, fit);
+    // converged, but not an estimate: non-unique at λ = 0, or separated classes
+    const warnings = fitWarnings(problem, fit);
+    for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
+    if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {
       key: values.key ?? defaultKey(flags.input),
       version: 1,

@@ -7,6 +7,7 @@ import { solvePath, type PathResult } from '../solve/path.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import {
+  checkFolds,
   commonFlags,
   cvProgress,
   defaultKey,
@@ -42,7 +43,10 @@ options:
   --no-standardize        penalize raw coefficients (default "auto": 0/1 columns as they are,
                           numeric columns divided by sd/√(share of rows present))
   --weight COLUMN         CSV column of observation weights
-  --nlambda N             number of λ values (default 100)
+  --nlambda N             number of λ values (default 100); as glmnet's, the path stops before the
+                          last of them (a note on stderr says so) once the share of deviance
+                          explained passes 0.999 or grows by less than 1e-5 of itself from one λ
+                          to the next (checked from the 5th λ on)
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
   --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
   --seed N                seed of the fold assignment (default 1)
@@ -112,6 +116,7 @@ export const pathCommand: Command = {
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
+    if (folds !== undefined) checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
@@ -131,18 +136,29 @@ export const pathCommand: Command = {
       path = cv.path;
     } else path = solvePath(data.x, data.y, pathOptions);
     warnAboutData(io, data, path.constantColumns);
+    if (path.stoppedEarly) {
+      const why =
+        path.stoppedEarly.reason === 'explained'
+          ? 'the share of deviance explained passed 0.999 (the fit is nearly exact)'
+          : 'the share of deviance explained grew by less than 1e-5 of itself from the λ before (smaller λ barely change the fit)';
+      io.stderr.write(
+        `l1stream: note: the path stopped at ${path.fits.length} of ${path.stoppedEarly.gridSize} λ, as glmnet's does: ${why}\n`,
+      );
+    }
     const key = values.key ?? defaultKey(flags.input);
     const lines = path.fits.map((fit, k) => {
       warnIfNotConverged(io, fit);
-      const extra: Record<string, number> = cv
-        ? {
-            cvDeviance: cv.cvm[k]!,
-            cvDevianceSe: cv.cvsd[k]!,
-            cvUnconvergedFolds: cv.unconvergedFolds[k]!,
-            lambdaMin: cv.lambdaMin,
-            lambda1se: cv.lambda1se,
-          }
-        : { lambdaMax: path.lambdaMax };
+      // docs/outputs.md: lambdaMax on every path line, and the cross-validation fields with --cv
+      const extra: Record<string, number> = { lambdaMax: path.lambdaMax };
+      if (cv) {
+        extra.lambdaMin = cv.lambdaMin;
+        extra.lambda1se = cv.lambda1se;
+        extra.cvDeviance = cv.cvm[k]!;
+        extra.cvDevianceSe = cv.cvsd[k]!;
+        extra.cvUnconvergedFolds = cv.unconvergedFolds[k]!;
+        extra.folds = cv.folds;
+        extra.seed = seed;
+      }
       return JSON.stringify(
         snapshotOf(fit, data, { key, version: k + 1, family: flags.family, l1Ratio: flags.l1Ratio, extra }),
       );

@@ -251,6 +251,14 @@ function reject(reason: string): Validated {
   return { ok: false, reason };
 }
 
+/**
+ * The model key of a number or boolean, in an event's `key` or a `--key-by` feature field: its
+ * text, so that 7 and "7" key the same model, "7".
+ */
+export function keyText(value: number | boolean): string {
+  return String(value);
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -263,7 +271,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function validateEvent(raw: unknown, family: Family): Validated {
   if (!isPlainObject(raw)) return reject('event is not a JSON object');
   const { key, ts, label, weight, features } = raw;
-  if (key !== undefined && key !== null && typeof key !== 'string') return reject('"key" must be a string');
+  let k: string | undefined;
+  if (typeof key === 'string') k = key;
+  else if (typeof key === 'boolean' || (typeof key === 'number' && Number.isFinite(key))) k = keyText(key);
+  else if (key !== undefined && key !== null) {
+    const got =
+      typeof key === 'number'
+        ? 'a number that is not finite'
+        : Array.isArray(key)
+          ? 'a list'
+          : typeof key === 'object'
+            ? 'an object'
+            : typeof key;
+    return reject(`"key" must be a string, a finite number or a boolean, got ${got}`);
+  }
   if (ts !== undefined && ts !== null && (typeof ts !== 'number' || !Number.isFinite(ts))) {
     return reject('"ts" must be a finite number (milliseconds)');
   }
@@ -305,7 +326,7 @@ export function validateEvent(raw: unknown, family: Family): Validated {
   }
   // One object literal of fixed shape (no spreads): this runs once per event.
   const event: L1Event = {
-    key: typeof key === 'string' ? key : undefined,
+    key: k,
     ts: typeof ts === 'number' ? ts : undefined,
     label: y,
     weight: w,

@@ -11,6 +11,7 @@ export { crossValidate, assignFolds, type CrossValidationOptions, type CrossVali
 export { adaptiveLasso, adaptiveWeights, type AdaptiveOptions, type AdaptiveResult } from './adaptive.js';
 export { objectiveValue, type ObjectiveOptions, type ObjectiveParts } from './objective.js';
 export { checkKkt, type KktReport } from './kkt.js';
+export { fitWarnings } from './wellPosed.js';
 export { readCsvDesign, parseCsv, type CsvDesign, type CsvDesignOptions } from './csv.js';
 export { plotPathSvg, type PlotOptions, type CvCurve } from './plotSvg.js';
 export { readEventsDesign, type EventsDesign } from './events.js';

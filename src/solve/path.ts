@@ -38,6 +38,11 @@ export interface PathResult {
   readonly converged: boolean;
   /** Total coordinate sweeps over the path. */
   readonly passes: number;
+  /**
+   * Why the path ended before the last λ of its grid (glmnet's rule, `earlyStop`): the share of
+   * deviance explained passed 0.999 (`explained`) or grew by less than 1e-5 of itself (`flat`).
+   */
+  readonly stoppedEarly?: { readonly reason: 'explained' | 'flat'; readonly gridSize: number };
 }
 
 /** The default grid: nLambda values from λ_max down to λ_max·ratio, evenly spaced in log λ. */
@@ -111,6 +116,7 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
   let last = predict ? new Float64Array(problem.x.cols) : null;
   let before = predict ? new Float64Array(problem.x.cols) : null;
   let lastB0 = 0;
+  let stoppedEarly: PathResult['stoppedEarly'];
   for (let k = 0; k < lambdas.length; k++) {
     const lambda = lambdas[k]!;
     engine.addStrongSet(lambda, Math.max(prev, lambda));
@@ -130,7 +136,16 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
     prev = lambda;
     if (earlyStop && k >= 4) {
       const before = fits[k - 1]!.devianceRatio;
-      if (fit.devianceRatio > 0.999 || fit.devianceRatio - before < 1e-5 * fit.devianceRatio) break;
+      const reason =
+        fit.devianceRatio > 0.999
+          ? 'explained'
+          : fit.devianceRatio - before < 1e-5 * fit.devianceRatio
+            ? 'flat'
+            : undefined;
+      if (reason !== undefined) {
+        if (k < lambdas.length - 1) stoppedEarly = { reason, gridSize: lambdas.length };
+        break;
+      }
     }
   }
   return {
@@ -140,5 +155,6 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
     nullDeviance: nullDev,
     converged,
     passes,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }

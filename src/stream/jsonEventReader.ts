@@ -6,6 +6,7 @@ import {
   PACKED_NULL,
   PACKED_NUMBER,
   PACKED_STRING,
+  keyText,
   PackedValues,
   unpackListed,
   validateEvent,
@@ -335,8 +336,14 @@ export class JsonEventReader implements EventDecoder {
           const s = this.readString();
           if (s === null) return null;
           key = s;
-        } else if (this.readNull()) key = undefined;
-        else return null;
+        } else if (this.readNumber()) key = keyText(this.number);
+        else if (this.readNull()) key = undefined;
+        else {
+          // a number or boolean key is its text, as validateEvent has it
+          const b = this.readBoolean();
+          if (b < 0) return null;
+          key = keyText(b === 1);
+        }
       } else if (length === 2 && line.startsWith('ts', at)) {
         if (this.readNumber()) ts = this.number;
         else if (this.readNull()) ts = undefined;

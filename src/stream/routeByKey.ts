@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 
-import type { L1Event } from '../core/event.js';
+import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import type { DeadLetterSink, EventBatch, RecordPosition } from './types.js';
 
@@ -22,11 +22,11 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
         : e.key === ''
           ? { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' }
           : e.key;
-  // a number or boolean keys the model of its text: 7 and "7" go to the same model, "7"
+  // a number or boolean keys the model of its text (keyText), as in the event's own "key"
   return (e) => {
     const v = Object.hasOwn(e.features, keyBy) ? e.features[keyBy] : undefined;
     if (typeof v === 'string' && v !== '') return v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return keyText(v);
     return { missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}` };
   };
 }

@@ -54,4 +54,47 @@ describe('rejectedByReason blanks the data, never the names of the rule', () => 
       'feature "campaign" (model.keyBy) is missing': 2,
     });
   });
+
+  it('replay learns and scores events whose "key" is a number or boolean; --key-by key gives them the model of its text (issue s26-5)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-numkey-'));
+    const input = join(dir, 'events.jsonl');
+    const lines = [
+      '{"key":7,"label":1,"features":{"x":1}}',
+      '{"key":"7","label":0,"features":{"x":2}}',
+      '{"key":true,"label":0,"features":{"x":2}}',
+      '{"key":7,"features":{"x":2}}',
+      '{"key":{"id":7},"label":1,"features":{"x":1}}',
+      '{"key":"","label":1,"features":{"x":1}}',
+    ];
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const letters = (out: string) =>
+      readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { line: number; reason: string })
+        .map((l) => [l.line, l.reason]);
+    const plain = join(dir, 'plain');
+    let r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', plain]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(letters(plain)).toEqual([
+      [5, '"key" must be a string, a finite number or a boolean, got an object'],
+    ]);
+    const keyed = join(dir, 'keyed');
+    r = await runCli(['replay', '--input', input, '--family', 'binomial', '--key-by', 'key', '--out', keyed]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(letters(keyed)).toEqual([
+      [5, '"key" must be a string, a finite number or a boolean, got an object'],
+      [6, 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key'],
+    ]);
+    const models = readFileSync(join(keyed, 'models.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; offset: number });
+    const learned = new Map<string, number>();
+    for (const m of models) learned.set(m.key, Math.max(learned.get(m.key) ?? 0, m.offset));
+    expect([...learned].sort()).toEqual([
+      ['7', 2],
+      ['true', 1],
+    ]);
+  });
 });

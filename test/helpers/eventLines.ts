@@ -41,7 +41,7 @@ export function randomLine(rng: Rng): string {
   const event: Record<string, unknown> = { features };
   if (rng.next() < 0.8) event.label = pick([0, 1, true, false, 0.5, 2, null]);
   if (rng.next() < 0.3) event.weight = pick([1, 0.5, 0, -1, null]);
-  if (rng.next() < 0.3) event.key = pick(['u1', 'k', '', null]);
+  if (rng.next() < 0.3) event.key = pick(['u1', 'k', '', null, 7, -0, 0.1, 1e21, true, false, ['u1'], {}]);
   if (rng.next() < 0.3) event.ts = pick([1700000000000, 0, -5, null]);
   if (rng.next() < 0.1) event.extra = pick([1, 'x', true, null]);
   return JSON.stringify(event);

@@ -288,6 +288,61 @@ describe('l1stream fit', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a binomial target must be 0 or 1/);
   });
+
+  it('warns when a converged fit is no estimate: separated classes, p ≥ n at λ = 0 (issue s26-7)', async () => {
+    type Fit = { coefficients: Record<string, number>; metrics: { converged: boolean; warnings?: string } };
+    const sep = file('sep.csv', 'x,y\n1,0\n2,0\n3,1\n4,1\n');
+    let r = await runCli(['fit', '--input', sep, '--target', 'y', '--family', 'binomial', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const separated =
+      '4 of 4 rows are fitted with probability 0 or 1 (within 1e-10 of their label): the classes are separated at λ = 0, so the maximum-likelihood estimate does not exist';
+    expect(r.stderr).toContain(`l1stream: warning: ${separated}`);
+    expect(r.stderr).toContain('give a larger λ > 0');
+    expect((JSON.parse(r.stdout) as Fit).metrics.warnings).toContain(separated);
+    // a λ that matters: no warning
+    r = await runCli(['fit', '--input', sep, '--target', 'y', '--family', 'binomial', '--lambda', '0.01']);
+    expect(r.stderr).not.toContain('warning');
+    expect((JSON.parse(r.stdout) as Fit).metrics).not.toHaveProperty('warnings');
+    // p ≥ n: 6 columns, 5 rows
+    const wideRows = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: 7 }, (_, j) => Math.sin(1 + i * 7 + j * 3).toFixed(4)).join(','),
+    );
+    const wide = file('wide.csv', `a,b,c,d,e,f,y\n${wideRows.join('\n')}\n`);
+    r = await runCli(['fit', '--input', wide, '--target', 'y', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'l1stream: warning: at λ = 0 with 6 feature columns and 5 rows (p ≥ n) the solution is not unique',
+    );
+    // n > p, classes that overlap: the λ = 0 fit is the unique maximum-likelihood estimate, no warning
+    const overlap = file(
+      'overlap.csv',
+      `alpha,gamma,y\n${rows.map((q) => `${q[0]},${q[2]},${q[0]! + rng.normal() > 0 ? 1 : 0}`).join('\n')}\n`,
+    );
+    r = await runCli(['fit', '--input', overlap, '--target', 'y', '--family', 'binomial', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    r = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', '0']);
+    expect(r.stderr).not.toContain('warning');
+  });
+
+  it('more folds than rows says what to give instead: --lambda, fewer folds (issue s26-11a)', async () => {
+    const tiny = file('tiny.csv', 'x,y\n1,1\n2,2.1\n3,2.9\n');
+    let r = await runCli(['fit', '--input', tiny, '--target', 'y']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'without --lambda, λ is chosen by cross-validation: 10 folds need at least 10 rows, the input has 3; give --cv K with K from 2 to 3, or --lambda L to fit at one λ',
+    );
+    r = await runCli(['path', '--input', tiny, '--target', 'y', '--cv', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      '5 folds need at least 5 rows, the input has 3; give --cv K with K from 2 to 3, or no --cv',
+    );
+    // the hints work
+    r = await runCli(['fit', '--input', tiny, '--target', 'y', '--cv', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await runCli(['fit', '--input', tiny, '--target', 'y', '--lambda', '0.01']);
+    expect(r.code, r.stderr).toBe(0);
+  });
 });
 
 describe('fit and path on a CSV with bad rows', () => {
@@ -394,5 +449,66 @@ describe('l1stream path', () => {
     expect(pic).toContain('>alpha</text>');
     expect(pic).toContain('beta, quoted');
     expect(pic).toContain('log(λ)');
+  });
+  it('a path that stops before --nlambda λ says so on stderr and in --help (issue s26-11d)', async () => {
+    const { code, stdout, stderr } = await runCli(['path', '--input', csv, '--target', 'y']);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { metrics: { devianceRatio: number } });
+    expect(lines.length).toBeLessThan(100);
+    const [last, before] = [lines.at(-1)!.metrics.devianceRatio, lines.at(-2)!.metrics.devianceRatio];
+    // glmnet's rule, as the note says
+    expect(last > 0.999 || last - before < 1e-5 * last).toBe(true);
+    expect(stderr).toContain(
+      `note: the path stopped at ${lines.length} of 100 λ, as glmnet's does: the share of deviance explained`,
+    );
+    const help = await runCli(['path', '--help']);
+    expect(help.stdout + help.stderr).toMatch(/the path stops before the\s+last of them/);
+  });
+  it('with --cv, every line has the metrics docs/outputs.md lists for path and for --cv (issue s26-9)', async () => {
+    // the metrics table's rows whose batch column is `path` or with `--cv`: their names, from the docs
+    const docs = readFileSync(new URL('../../docs/outputs.md', import.meta.url), 'utf8');
+    const documented = new Set<string>();
+    for (const row of docs.split('\n')) {
+      const cells = row.split('|').map((c) => c.trim());
+      if (cells.length < 6 || (cells[4] !== '`path`' && cells[4] !== 'with `--cv`')) continue;
+      for (const m of cells[1]!.matchAll(/`([A-Za-z0-9]+)`/g)) documented.add(m[1]!);
+    }
+    expect([...documented].sort()).toEqual(
+      [
+        'cvDeviance',
+        'cvDevianceSe',
+        'cvUnconvergedFolds',
+        'folds',
+        'lambda1se',
+        'lambdaMax',
+        'lambdaMin',
+        'seed',
+      ].sort(),
+    );
+    const { code, stdout } = await runCli([
+      'path',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--nlambda',
+      '8',
+      '--cv',
+      '4',
+      '--seed',
+      '5',
+    ]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      const metrics = (JSON.parse(line) as { metrics: Record<string, unknown> }).metrics;
+      for (const name of documented) expect(metrics, name).toHaveProperty(name);
+      expect(metrics.folds).toBe(4);
+      expect(metrics.seed).toBe(5);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
-import type { L1Event } from '../../src/core/event.js';
+import { validateEvent, type L1Event } from '../../src/core/event.js';
 import { keyFunction, routeByKey } from '../../src/stream/routeByKey.js';
 import type { DeadLetter, EventBatch } from '../../src/stream/types.js';
 
@@ -53,5 +53,29 @@ describe('routeByKey', () => {
       { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' },
     ]);
     expect(events.map(keyFunction(null, 'solo'))).toEqual(['solo', 'solo', 'solo', 'solo']);
+  });
+
+  it("an event's own key may be a finite number or boolean: the model of its text, as for a feature field (issue s26-5)", () => {
+    const byKey = keyFunction('key', 'default');
+    const byField = keyFunction('campaign', 'default');
+    for (const value of [7, '7', -0, 0.1, 1e21, true, false]) {
+      const v = validateEvent({ key: value, label: 1, features: { campaign: value } }, 'binomial');
+      expect(v.ok, String(value)).toBe(true);
+      if (!v.ok) continue;
+      expect(byKey(v.event)).toBe(byField(v.event));
+    }
+    const seven = validateEvent({ key: 7, features: {} }, 'gaussian');
+    expect(seven.ok && seven.event.key).toBe('7');
+    // not a key: each says why
+    const reasons = [{ id: 1 }, ['u1'], Infinity, NaN].map((key) => {
+      const v = validateEvent({ key, label: 1, features: { a: 1 } }, 'binomial');
+      return v.ok ? 'ok' : v.reason;
+    });
+    expect(reasons).toEqual([
+      '"key" must be a string, a finite number or a boolean, got an object',
+      '"key" must be a string, a finite number or a boolean, got a list',
+      '"key" must be a string, a finite number or a boolean, got a number that is not finite',
+      '"key" must be a string, a finite number or a boolean, got a number that is not finite',
+    ]);
   });
 });

@@ -1,0 +1,55 @@
+import type { Problem } from './problem.js';
+import type { LambdaFit } from './solve.js';
+
+/** A fitted probability this close to its row's 0/1 label is "numerically 0 or 1" (|η| > 23). */
+const FITTED_AT_LABEL = 1e-10;
+
+/**
+ * What makes a fit's coefficients meaningless although the solver converged, as sentences that
+ * say what to do (empty when nothing does):
+ * - at λ = 0 with at least as many feature columns (not constant) as rows, the least-squares or
+ *   maximum-likelihood solution is not unique: the fit is one of infinitely many;
+ * - binomial, rows fitted with probability within 1e-10 of their label (glm's "fitted
+ *   probabilities numerically 0 or 1"): the data are separated at this λ, so at λ = 0 the
+ *   maximum-likelihood estimate does not exist and the coefficients are as large as the solver's
+ *   budget let them grow (at a tiny λ > 0, as large as λ lets them be).
+ */
+export function fitWarnings(problem: Problem, fit: LambdaFit): string[] {
+  const out: string[] = [];
+  const { x, w } = problem;
+  let rows = 0;
+  for (let i = 0; i < x.rows; i++) if (w[i]! > 0) rows++;
+  let columns = 0;
+  for (let j = 0; j < x.cols; j++) if (!problem.excluded[j]) columns++;
+  if (fit.lambda === 0 && columns >= rows && columns > 0)
+    out.push(
+      `at λ = 0 with ${columns} feature columns and ${rows} rows (p ≥ n) the solution is not unique: these coefficients are one of infinitely many that fit equally well; give a λ > 0 (or leave out --lambda to choose it by cross-validation).`,
+    );
+  if (problem.family !== 'binomial') return out;
+  const eta = new Float64Array(x.rows).fill(fit.intercept);
+  const cols = new Int32Array(x.cols);
+  const coef = new Float64Array(x.cols);
+  let count = 0;
+  fit.coefficients.forEach((c, j) => {
+    if (c === 0) return;
+    cols[count] = j;
+    coef[count++] = c;
+  });
+  x.axpyMany(cols, count, coef, eta);
+  let atLabel = 0;
+  for (let i = 0; i < x.rows; i++) {
+    if (!(w[i]! > 0)) continue;
+    const mu = 1 / (1 + Math.exp(-eta[i]!));
+    if (Math.abs(problem.y[i]! - mu) < FITTED_AT_LABEL) atLabel++;
+  }
+  if (atLabel > 0) {
+    const why =
+      fit.lambda === 0
+        ? "the maximum-likelihood estimate does not exist: the coefficients grow with the solver's iteration budget"
+        : 'the coefficients are as large as this small λ lets them be, not an estimate of the effects';
+    out.push(
+      `${atLabel} of ${rows} rows are fitted with probability 0 or 1 (within ${FITTED_AT_LABEL} of their label): the classes are separated at λ = ${fit.lambda}, so ${why}; give a larger λ > 0 (or leave out --lambda to choose it by cross-validation).`,
+    );
+  }
+  return out;
+}
