@@ -67,7 +67,9 @@ options:
                         metrics ("rejected"); so are CSV rows with a field count other than the
                         header's, an empty or non-numeric target or weight, or an infinite number
                         (Infinity, 1e999), the reason naming the column and the value the row;
-                        no usable row at all is an error`;
+                        no usable row at all is an error
+  --max-record-bytes N  .jsonl: a line over N bytes is skipped unread, with replay's reason
+                        (default 1048576, as replay's --max-record-bytes)`;
 
 const options = {
   input: { type: 'string' },
@@ -89,6 +91,7 @@ const options = {
   key: { type: 'string' },
   output: { type: 'string' },
   'dead-letters': { type: 'string' },
+  'max-record-bytes': { type: 'string' },
 } as const;
 
 /**
@@ -135,8 +138,15 @@ export interface CommonFitFlags {
   readonly l1Ratio: number;
   readonly standardize: Standardize;
   readonly weight?: string;
+  /** `--max-record-bytes`: JSON lines over it are skipped as replay skips them. */
+  readonly maxRecordBytes?: number;
   /** `--kkt-tolerance` (binomial only) and `--stopping` (gaussian only), as solver options: empty when not given. */
   readonly solver: { readonly kktTolerance?: number; readonly stopping?: Stopping };
+}
+
+function maxRecordBytesFlag(raw: string | undefined): { maxRecordBytes?: number } {
+  const n = numberFlag('max-record-bytes', raw, { min: 1, integer: true });
+  return n === undefined ? {} : { maxRecordBytes: n };
 }
 
 export function commonFlags(values: {
@@ -148,6 +158,7 @@ export function commonFlags(values: {
   weight?: string;
   'kkt-tolerance'?: string;
   stopping?: string;
+  'max-record-bytes'?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
   if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
@@ -176,6 +187,7 @@ export function commonFlags(values: {
     l1Ratio,
     standardize: values.standardize ?? 'auto',
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
+    ...maxRecordBytesFlag(values['max-record-bytes']),
     solver: { ...(kktTolerance !== undefined ? { kktTolerance } : {}), ...(stopping ? { stopping } : {}) },
   };
 }
@@ -258,6 +270,7 @@ export async function loadSkipping(
   try {
     return await loadTrainingData(flags.input, flags.target, flags.family, {
       ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
+      ...(flags.maxRecordBytes !== undefined ? { maxRecordBytes: flags.maxRecordBytes } : {}),
       onReject,
     });
   } finally {

@@ -61,6 +61,8 @@ options:
   --output FILE           write the JSON lines there instead of stdout
   --dead-letters FILE     .jsonl: write the lines that are not valid events, and the CSV rows that
                           cannot be used, there (skipped, as fit --help says)
+  --max-record-bytes N    .jsonl: a line over N bytes is skipped unread, with replay's reason
+                          (default 1048576, as replay's --max-record-bytes)
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
                           enters named in the legend; with --cv, also the cross-validated error per
                           λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot
@@ -85,6 +87,7 @@ const options = {
   key: { type: 'string' },
   output: { type: 'string' },
   'dead-letters': { type: 'string' },
+  'max-record-bytes': { type: 'string' },
   plot: { type: 'string' },
   'plot-scale': { type: 'string' },
 } as const;

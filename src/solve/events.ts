@@ -1,6 +1,7 @@
 import { SparseBuffer } from '../core/sparse.js';
 import { validateEvent, type Family, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
+import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
 import { looksLikeCsv } from './csv.js';
 import { SparseDesign } from './design.js';
@@ -31,13 +32,15 @@ const csvHint =
  * Reads JSON-lines events (DESIGN §2) into a sparse design with the engine's `Featurizer`
  * (numbers by name, strings one-hot as `field=value`). The target is the events' `label`. A line
  * that is not a valid event goes to `onReject` and is skipped, or without it is an error naming
- * the line; no valid labelled line at all is an error.
+ * the line; no valid labelled line at all is an error. A line over `maxRecordBytes` (UTF-8) is
+ * not read, as replay dead-letters it.
  */
 export function readEventsDesign(
   text: string,
   family: Family,
   source = 'the input',
   onReject?: (rejected: RejectedLine) => void,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
 ): EventsDesign {
   const events: L1Event[] = [];
   const lines: number[] = [];
@@ -47,6 +50,13 @@ export function readEventsDesign(
   text.split(/\r?\n/).forEach((line, k) => {
     if (line.trim() === '') return;
     if (events.length === 0 && unlabeled === 0 && rejected === 0) first = line;
+    const bytes = oversizeText(line, maxRecordBytes);
+    if (bytes >= 0) {
+      const reason = oversizeReason(bytes, maxRecordBytes);
+      if (onReject === undefined) throw new DataError(`${source} line ${k + 1}: ${reason}`);
+      rejected++;
+      return onReject({ line: k + 1, stage: 'decode', reason, value: line });
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(line);

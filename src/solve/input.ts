@@ -36,6 +36,8 @@ export async function loadTrainingData(
      * handing it here (else it is an error).
      */
     onReject?: (rejected: RejectedLine) => void;
+    /** JSON lines over this many bytes are rejected unread, as replay does (default 1 MiB). */
+    maxRecordBytes?: number;
   } = {},
 ): Promise<TrainingData> {
   let text: string;
@@ -55,7 +57,7 @@ export async function loadTrainingData(
         `for JSON-lines events the target is the events' "label" field: use --target label (got "${target}")`,
       );
     }
-    const d = readEventsDesign(text, family, source, options.onReject);
+    const d = readEventsDesign(text, family, source, options.onReject, options.maxRecordBytes);
     return {
       x: d.x,
       y: d.y,

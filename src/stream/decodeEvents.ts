@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
+import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { JsonEventReader } from './jsonEventReader.js';
 import type { DeadLetterSink, EventBatch, RawBatch, RawRecord, RecordPosition } from './types.js';
 
-/** Records larger than this (bytes) are dead-lettered unread, by default (1 MiB). */
-export const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+export { DEFAULT_MAX_RECORD_BYTES, oversizeReason } from '../core/recordSize.js';
 
 /** Turns a record's bytes into a value (JSON by default; Avro codecs plug in here). */
 export type RecordDecoder = (value: string | Uint8Array) => unknown;
@@ -69,22 +69,12 @@ export interface DecodeEventsOptions {
   readonly engineEvents?: boolean;
 }
 
-/**
- * The size of a record over `max` bytes, or -1. A string is measured only when it could be over
- * (a UTF-16 unit is at most 3 UTF-8 bytes), so ordinary records cost a length compare.
- */
+/** The size of a record over `max` bytes, or -1. */
 function oversize(record: RawRecord, max: number): number {
   if (record.bytes !== undefined) return record.bytes > max ? record.bytes : -1;
   const v = record.value;
   if (typeof v !== 'string') return v.length > max ? v.length : -1;
-  if (v.length * 3 <= max) return -1;
-  const bytes = Buffer.byteLength(v);
-  return bytes > max ? bytes : -1;
-}
-
-/** The dead letter's reason for a record over the size limit. */
-export function oversizeReason(bytes: number, max: number): string {
-  return `record is ${bytes} bytes, over the limit of ${max} bytes: raise it with --max-record-bytes or limits.maxRecordBytes in the configuration`;
+  return oversizeText(v, max);
 }
 
 function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {

@@ -512,3 +512,42 @@ describe('l1stream path', () => {
     }
   });
 });
+
+describe('fit and path on JSON lines over the record size limit', () => {
+  // three valid events per ten, then one valid event with a 1.2 MB string feature
+  const events = rows.map((r) => JSON.stringify({ label: r[3], features: { alpha: r[0], beta: r[1] } }));
+  const big = JSON.stringify({ label: 1, features: { alpha: 0, note: 'x'.repeat(1_200_000) } });
+  const clean = file('sized-clean.jsonl', `${events.join('\n')}\n`);
+  const withBig = file('sized-big.jsonl', `${[...events.slice(0, 7), big, ...events.slice(7)].join('\n')}\n`);
+  const lambda = ['--target', 'label', '--lambda', '0.05', '--key', 'k'];
+  const model = (s: string) => {
+    const m = JSON.parse(s) as { coefficients: object; intercept: number; metrics: Record<string, unknown> };
+    return { coefficients: m.coefficients, intercept: m.intercept, events: m.metrics.events };
+  };
+
+  it('skips a line over 1 MiB with replay reason, and learns the model of the file without it', async () => {
+    const letters = join(dir, 'sized-letters.jsonl');
+    const a = await runCli(['fit', '--input', withBig, ...lambda, '--dead-letters', letters]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toMatch(
+      /skipped 1 line .*line 8: record is 12000\d\d bytes, over the limit of 1048576 bytes/,
+    );
+    const b = await runCli(['fit', '--input', clean, ...lambda]);
+    expect(model(a.stdout)).toEqual(model(b.stdout));
+    const dead = JSON.parse(readFileSync(letters, 'utf8').trim()) as Record<string, unknown>;
+    expect(dead).toMatchObject({ line: 8, stage: 'decode', value: big });
+    const p = await runCli(['path', '--input', withBig, '--target', 'label', '--nlambda', '4', '--key', 'k']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/line 8: record is 12000\d\d bytes/);
+  });
+
+  it('--max-record-bytes raises the limit (and the line is learned)', async () => {
+    const a = await runCli(['fit', '--input', withBig, ...lambda, '--max-record-bytes', '2000000']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).not.toMatch(/skipped/);
+    expect(model(a.stdout).events).toBe(rows.length + 1);
+    const bad = await runCli(['fit', '--input', withBig, ...lambda, '--max-record-bytes', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-record-bytes/);
+  });
+});
