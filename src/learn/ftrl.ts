@@ -373,7 +373,7 @@ export class Ftrl extends StagedLearner implements Learner {
       steps: this.t,
       dimension: d,
       ...packColumns(arrays, d, { pf: 1 }),
-      scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept },
+      scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept, weightSum: this.weightSum },
     };
   }
 
@@ -393,6 +393,7 @@ export class Ftrl extends StagedLearner implements Learner {
     this.t = state.steps;
     this.zIntercept = state.scalars.zIntercept ?? 0;
     this.nIntercept = state.scalars.nIntercept ?? 0;
+    this.restoreWeightSum(state);
     this.candidatesValid = false;
     this.resetSquaresBound();
   }

@@ -347,7 +347,7 @@ export class ProximalSgd extends StagedLearner implements Learner {
       steps: this.t,
       dimension: n,
       ...packColumns(arrays, n, { pf: 1 }),
-      scalars: { b0: this.b0, g2Intercept: this.g2Intercept },
+      scalars: { b0: this.b0, g2Intercept: this.g2Intercept, weightSum: this.weightSum },
     };
   }
 
@@ -374,6 +374,7 @@ export class ProximalSgd extends StagedLearner implements Learner {
     this.t = state.steps;
     this.b0 = state.scalars.b0 ?? 0;
     this.g2Intercept = state.scalars.g2Intercept ?? 0;
+    this.restoreWeightSum(state);
     this.pfBound = this.pf === null ? 1 : boundOf(this.pf.subarray(0, n));
     this.resetSquaresBound();
   }

@@ -1,7 +1,7 @@
 import type { Family } from '../core/event.js';
 import { growFloat64, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
-import { GRADIENT_OVERFLOW, MARGIN_OVERFLOW, UPDATE_FINITE } from './learner.js';
+import { GRADIENT_OVERFLOW, MARGIN_OVERFLOW, UPDATE_FINITE, type LearnerState } from './learner.js';
 
 /**
  * `learnOne`, `checkUpdate` and `learnChecked` of a learner with per-coordinate state interleaved
@@ -23,6 +23,8 @@ export abstract class StagedLearner {
   protected readonly loss: Loss;
   checkedMargin = NaN;
   protected t = 0;
+  /** Σ of the weights of the t events learned (each event's gradient is scaled by `relativeWeight`). */
+  protected weightSum = 0;
   protected dim = 0;
   /** Sink for `touchState`'s sum (never read). */
   protected touched = 0;
@@ -38,8 +40,9 @@ export abstract class StagedLearner {
   protected squaresBound = 0;
   /** The event of the last `checkUpdate` that found its update finite, until `learnChecked`. */
   private staged: SparseVector | null = null;
-  /** That event's loss derivative (times its weight). */
+  /** That event's loss derivative (times its relative weight) and its weight. */
   private stagedGradient = 0;
+  private stagedWeight = 1;
   /** Whether its update was proven finite (then written in place) rather than staged. */
   private provenInPlace = false;
 
@@ -91,12 +94,24 @@ export abstract class StagedLearner {
   /** Makes room for coordinate j. */
   protected abstract ensure(j: number): void;
 
+  /**
+   * The event's weight over the mean weight of the events learned before it (1 for the first with
+   * a weight): the weights normalized to average 1, as the batch objective's sum to n (DESIGN §1),
+   * so uniform weights of any size learn exactly what no weights learn (w / (t·w / t) = 1). NaN
+   * (an overflow `checkUpdate` reports) when the event would make the sum of the weights infinite.
+   */
+  private relativeWeight(weight: number): number {
+    if (weight === 0) return 0;
+    if (!(this.weightSum + weight < Infinity)) return NaN;
+    return this.weightSum > 0 ? weight / (this.weightSum / this.t) : 1;
+  }
+
   learnOne(x: SparseVector, y: number, weight = 1): number {
     const eta = this.margin(x, true);
     this.checkedMargin = eta;
-    const d = weight * this.loss.derivative(eta, y);
+    const d = this.relativeWeight(weight) * this.loss.derivative(eta, y);
     this.stageIntercept(d);
-    this.write(x, d, true);
+    this.write(x, d, true, weight);
     return eta;
   }
 
@@ -104,7 +119,7 @@ export abstract class StagedLearner {
     this.staged = null;
     const eta = this.margin(x, false);
     this.checkedMargin = eta;
-    const d = weight * this.loss.derivative(eta, y);
+    const d = this.relativeWeight(weight) * this.loss.derivative(eta, y);
     let update = marginCheck(eta, d);
     if (update !== UPDATE_FINITE) return update;
     const proven = this.provenFinite(Math.abs(d) * this.xMax);
@@ -113,6 +128,7 @@ export abstract class StagedLearner {
     if (update === UPDATE_FINITE) {
       this.staged = x;
       this.stagedGradient = d;
+      this.stagedWeight = weight;
       this.provenInPlace = proven;
     }
     return update;
@@ -124,14 +140,15 @@ export abstract class StagedLearner {
       throw new Error(`${this.name}: learnChecked needs a checkUpdate that found the update finite`);
     this.staged = null;
     for (let k = 0; k < x.nnz; k++) this.ensure(x.indices[k]);
-    this.write(x, this.stagedGradient, this.provenInPlace);
+    this.write(x, this.stagedGradient, this.provenInPlace, this.stagedWeight);
   }
 
-  private write(x: SparseVector, d: number, inPlace: boolean): void {
+  private write(x: SparseVector, d: number, inPlace: boolean, weight: number): void {
     if (inPlace) this.updateCoordinates(x, d, true);
     else this.commitCoordinates(x);
     this.commitIntercept();
     this.t++;
+    this.weightSum += weight;
     this.raiseSquaresBound(x, Math.abs(d) * this.xMax);
   }
 
@@ -149,6 +166,11 @@ export abstract class StagedLearner {
     for (let k = 0; k < x.nnz; k++)
       bound = Math.max(bound, this.s[x.indices[k] * this.stride + this.squares]);
     this.squaresBound = bound;
+  }
+
+  /** `weightSum` from a checkpoint; one written before it was kept had every event count 1. */
+  protected restoreWeightSum(state: LearnerState): void {
+    this.weightSum = state.scalars.weightSum ?? state.steps;
   }
 
   /** `squaresBound` after a restore: the largest sum, or NaN when one is negative or NaN. */

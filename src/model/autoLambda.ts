@@ -18,10 +18,14 @@ import { solveAt } from '../solve/solve.js';
  * Gaussian: λ is at most the universal threshold σ̂·√(2 ln p / n) (Donoho & Johnstone 1994),
  * the λ that keeps a pure-noise standardized column out of a lasso on n events with high
  * probability, at n = `referenceEvents` (the default refit window) and p the columns seen, σ̂ the
- * residual sd of the batch fit at 0.03 λ_max on the warm-up (`noiseLambda`). A fraction of λ_max
+ * residual sd of the lasso fit (α = 1) at 0.03 λ_max(α = 1) on the warm-up (`noiseLambda`). A fraction of λ_max
  * follows the signal, not the noise: where the label is mostly signal, 0.03 λ_max shrinks the
  * planted coefficients by far more than the noise needs (on the revenue stream, the optimum's
- * MSE is 3.5 % above the noise at 0.03 λ_max, 0.35 % at the threshold).
+ * MSE is 3.5 % above the noise at 0.03 λ_max, 0.35 % at the threshold). The cap is on λ, not on
+ * λα, and σ̂ does not depend on α: in DESIGN §1's objective the ridge part λ(1 − α)/2·β² is in the
+ * label's units, and an elastic net at σ̂/α (σ̂ from its own fit at 0.03 λ_max(α), which that ridge
+ * part over-shrinks) was far worse (rev_g, α = 0.5: λ 0.899, MSE 428.5; at the lasso's λ 0.259,
+ * 275; noise 225; 10-fold CV's λ.1se is smaller still, 0.03).
  */
 export const autoLambdaRule = {
   events: 1000,
@@ -88,8 +92,9 @@ export function autoLambda(max: number): number {
 }
 
 /**
- * Gaussian: σ̂·√(2 ln p / n_ref) / α (`autoLambdaRule`), where σ̂² = Σ v_i r_i² / (Σ v_i − k − 1)
- * with r the residuals of the batch fit of DESIGN §1 at `lambda` on `events` (k non-zeros) and p
+ * Gaussian: σ̂·√(2 ln p / n_ref) (`autoLambdaRule`), where σ̂² = Σ v_i r_i² / (Σ v_i − k − 1) with
+ * r the residuals of the lasso fit (α = 1) at `lambda`·α, the same L1 threshold, on `events` (k
+ * non-zeros; the elastic net's ridge part would inflate σ̂) and p
  * the columns present in them; Infinity when there are too few events for σ̂ (Σ v_i − k − 1 <
  * half the events) or no columns.
  */
@@ -127,8 +132,8 @@ export function noiseLambda(
   const weights = Float64Array.from(events, (e) => e.weight);
   const fit = solveAt(SparseDesign.fromRows(n, p, rowStart, cols, values), y, {
     family: 'gaussian',
-    lambda,
-    l1Ratio: options.l1Ratio,
+    lambda: lambda * options.l1Ratio,
+    l1Ratio: 1,
     standardize: options.standardize,
     weights,
     penaltyFactors,
@@ -144,5 +149,5 @@ export function noiseLambda(
   const dof = sw - fit.nonzero - 1;
   if (!(dof >= sw / 2)) return Infinity;
   const sigma = Math.sqrt(rss / dof);
-  return (sigma * Math.sqrt((2 * Math.log(p)) / autoLambdaRule.referenceEvents)) / options.l1Ratio;
+  return sigma * Math.sqrt((2 * Math.log(p)) / autoLambdaRule.referenceEvents);
 }

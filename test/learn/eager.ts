@@ -58,6 +58,7 @@ export class EagerProximalSgd {
   }
   g2b = 0;
   t = 0;
+  weightSum = 0;
   constructor(readonly o: EagerSgdOptions) {
     this.w = new Float64Array(o.p);
     this.g2 = new Float64Array(o.p);
@@ -71,7 +72,7 @@ export class EagerProximalSgd {
     const { values, present } = dense(x, this.o.p);
     let eta = this.b0;
     for (let j = 0; j < this.o.p; j++) eta += this.w[j] * values[j];
-    const d = weight * derivative(this.o.family, eta, y);
+    const d = relative(this, weight) * derivative(this.o.family, eta, y);
     const s = ++this.t;
     for (let j = 0; j < this.o.p; j++) {
       if (present[j]) this.seen[j] = 1;
@@ -109,6 +110,7 @@ export class EagerFtrl {
   zb = 0;
   nb = 0;
   t = 0;
+  weightSum = 0;
   constructor(
     readonly o: {
       family: 'gaussian' | 'binomial';
@@ -139,7 +141,7 @@ export class EagerFtrl {
     const b = this.intercept();
     let eta = b;
     for (let j = 0; j < this.o.p; j++) eta += w[j] * values[j];
-    const d = weight * derivative(this.o.family, eta, y);
+    const d = relative(this, weight) * derivative(this.o.family, eta, y);
     for (let j = 0; j < this.o.p; j++) {
       const g = d * values[j];
       const sigma = (Math.sqrt(this.n[j] + g * g) - Math.sqrt(this.n[j])) / this.o.alpha;
@@ -152,4 +154,14 @@ export class EagerFtrl {
     this.t++;
     return eta;
   }
+}
+
+/**
+ * The event's weight over the mean weight of the events learned before it (DESIGN §1: weights
+ * normalized to average 1); adds it to the learner's sum.
+ */
+function relative(learner: { t: number; weightSum: number }, weight: number): number {
+  const v = weight === 0 ? 0 : learner.weightSum > 0 ? weight / (learner.weightSum / learner.t) : 1;
+  learner.weightSum += weight;
+  return v;
 }

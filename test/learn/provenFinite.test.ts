@@ -62,8 +62,10 @@ function magnitude(rng: Rng, lo: number, hi: number, signed = true): number {
 }
 
 /**
- * Ordinary events (values of order 1) mixed with extreme ones: values, weights and labels from
- * 1e-300 to 1e200, most near where squares overflow (1e150 – 1e160).
+ * Ordinary events (values of order 1) mixed with extreme ones: values and labels from 1e-300 to
+ * 1e200, most near where squares overflow (1e150 – 1e160), and weights from 1e-300 to 3 (a learner
+ * scales an event's gradient by its weight over the mean weight so far, so one large weight
+ * learned would make every later event's update tiny).
  */
 function fuzzed(
   seed: number,
@@ -84,7 +86,7 @@ function fuzzed(
     const pairs = new Map<number, number>();
     for (let k = 0; k < 1 + rng.int(6); k++) pairs.set(rng.int(40), value());
     const y = family === 'binomial' ? rng.int(2) : kind < 0.8 ? rng.normal() : magnitude(rng, 0, 200);
-    const weight = kind < 0.8 || rng.next() < 0.5 ? 1 + rng.int(3) : magnitude(rng, -300, 300, false);
+    const weight = kind < 0.8 || rng.next() < 0.5 ? 1 + rng.int(3) : magnitude(rng, -300, 0, false);
     return { x: sparseOf([...pairs]), y, weight };
   });
 }
@@ -163,13 +165,17 @@ describe.each(learners)('provenFinite, the fast path of checkUpdate: %s', (_, cr
         [2, v],
         [3, -1],
       ]);
+    // the label that a large value of column 2 gets wrong (a gradient of about 1, not 0)
+    const probe = prepare(true);
+    probe.checkUpdate(event(1e300), 0, 1);
+    const y = probe.checkedMargin < 0 ? 1 : 0;
     // the largest value of column 2 the bound passes, found on the bits of positive doubles
     const bits = new Float64Array(1);
     const asInt = new BigInt64Array(bits.buffer);
     const proven = (v: number) => {
       const l = prepare(false);
       const before = l.proven;
-      l.checkUpdate(event(v), 0, 1);
+      l.checkUpdate(event(v), y, 1);
       return l.proven > before;
     };
     let lo = ((bits[0] = 1), asInt[0]);
@@ -186,7 +192,7 @@ describe.each(learners)('provenFinite, the fast path of checkUpdate: %s', (_, cr
       const fast = prepare(false);
       const staged = prepare(true);
       const before = fast.proven;
-      const answer = step(fast, staged, event(v), 0, 1);
+      const answer = step(fast, staged, event(v), y, 1);
       expect(fast.proven - before).toBe(v <= at(lo) ? 1 : 0);
       expect(fast.state()).toEqual(staged.state());
       expect(nonZero(fast)).toEqual(nonZero(staged));

@@ -306,6 +306,16 @@ describe('defaults on sparse ids and on labels in their own units', () => {
     expect(learn(noisy, {}, 'gaussian').snapshot.lambda / reference.fraction).toBeCloseTo(1, 9);
   });
 
+  it('lambda "auto", gaussian elastic net: the noise level of the lasso, not divided by α nor from a ridge-shrunk fit', () => {
+    // in DESIGN §1 the ridge part λ(1 − α)/2·β² is in the label's units: σ̂/α (σ̂ of the fit at
+    // 0.03 λ_max(α)) made the user's revenue stream's λ 0.899 at α = 0.5 against 0.259 for the lasso
+    const events = revenueStream({ events: 1500 }).events;
+    const lasso = learn(events, {}, 'gaussian').snapshot.lambda;
+    expect(lasso / autoLambdaOf(events.slice(0, 1000), 'gaussian').cap).toBeCloseTo(1, 6);
+    for (const l1Ratio of [0.5, 0.2])
+      expect(learn(events, { l1Ratio }, 'gaussian').snapshot.lambda / lasso).toBeCloseTo(1, 6);
+  });
+
   it('standardize "auto" solves the lasso with penalty 1 on 0/1 columns and sd_j / √q_j on the others', () => {
     // columns: a numeric one, a 0/1 indicator, a numeric one whose values are 0/1 but one, and a
     // rare numeric one (present in ~5 % of the rows)
