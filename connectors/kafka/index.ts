@@ -51,6 +51,7 @@ export {
 } from './codecs/avro.js';
 export {
   SchemaRegistryClient,
+  RegistryUrlError,
   UnknownSchemaError,
   RegistryHttpError,
   type SchemaRegistryClientOptions,

@@ -23,6 +23,8 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
     "prefix": "l1stream",                       outputs: <prefix>.models|scores|alerts|dlq
     "format": "json" | "avro", "outputFormat": "json" | "avro",
     "avro": { "registryUrl": "http://127.0.0.1:8081" } or { "schemaFile": "event.avsc", "schemaId": 1 },
+                                                registryUrl: the Confluent API's base URL (Apicurio:
+                                                http://HOST:PORT/apis/ccompat/v7); checked at start
     "partitions": 1, "replicationFactor": 1, "fromBeginning": true
   }
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
