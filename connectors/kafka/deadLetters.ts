@@ -23,7 +23,7 @@ export const deadLetterHeaders = {
 } as const;
 
 /**
- * Dead letters to `<prefix>.dlq`: the original bytes and headers, plus the reason, stage, topic,
+ * Dead letters to `<prefix>.dlq`: the original key, bytes and headers, plus the reason, stage, topic,
  * partition and offset as `l1s.dlq.*` headers. Each one is counted (by stage) and logged; it is
  * acknowledged with the sink's next flush, before the offsets past it are committed, so a record
  * is never both skipped and missing from the DLQ.
@@ -60,7 +60,8 @@ export class KafkaDeadLetters implements DeadLetterSink {
       typeof letter.value === 'string'
         ? letter.value
         : Buffer.from(letter.value.buffer, letter.value.byteOffset, letter.value.byteLength);
-    this.sink.enqueue(this.topic, { key: null, value, headers });
+    // the record's key: a keyed dead letter goes to its key's partition, in the key's order
+    this.sink.enqueue(this.topic, { key: bytesOrText(letter.key), value, headers });
     this.logger?.warn(
       {
         stage: letter.stage,
@@ -84,6 +85,10 @@ function isList(v: unknown): v is readonly unknown[] {
  */
 function isBytes(v: unknown): v is string | Uint8Array {
   return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+function bytesOrText(v: string | Uint8Array | null | undefined): string | Buffer | null {
+  return v === undefined || v === null ? null : headerValue(v);
 }
 
 /** A header value as kafkajs sends it: the string, or the bytes without a copy. */

@@ -129,6 +129,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: typeof record.value === 'string' ? record.value : record.value.subarray(0, 256),
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }
@@ -156,6 +157,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: record.value,
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }
@@ -167,6 +169,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: record.value,
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }

@@ -37,4 +37,20 @@ describe('KafkaDeadLetters', () => {
     expect(headers[deadLetterHeaders.partition]).toBe('3');
     expect(letters.count).toBe(1);
   });
+
+  it("keeps the record's key (text or bytes), so a keyed dead letter stays in its key's partition", () => {
+    const { sent, sink } = queue();
+    const letters = new KafkaDeadLetters(sink);
+    const at = { source: 'in', partition: 0, offset: '1' };
+    letters.deadLetter({ reason: 'r', stage: 'decode', position: at, value: 'x', key: 'camp000' });
+    letters.deadLetter({
+      reason: 'r',
+      stage: 'decode',
+      position: at,
+      value: 'x',
+      key: new Uint8Array([99, 55]),
+    });
+    letters.deadLetter({ reason: 'r', stage: 'featurize', position: at, value: 'x' });
+    expect(sent.map((m) => (m.key === null ? null : String(m.key)))).toEqual(['camp000', 'c7', null]);
+  });
 });
