@@ -29,6 +29,8 @@ export {
   checkKafkaConfig,
   createKafka,
   kafkaDefaults,
+  kafkaLogCreator,
+  type KafkaLogger,
   type KafkaConfig,
   type KafkaAvroConfig,
   type KafkaFormat,

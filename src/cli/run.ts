@@ -45,6 +45,9 @@ with "state": { "dir": DIR }, the same command goes on from there). A stop that 
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
 kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
 
+Logs are JSON lines (pino) on stderr, at the level of the environment variable L1S_LOG_LEVEL
+(default info; also debug, warn, error, silent); kafkajs' errors come through the same logger.
+
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
 and /readyz on that port while it runs.`;
 
@@ -160,7 +163,7 @@ async function runKafkaMain(
   const ops = await startOps(config, logger, () => lagOf(consumer));
   try {
     const ports = await kafkaPorts(
-      createKafka(kc),
+      createKafka(kc, 'error', logger),
       kc,
       { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
       logger,
@@ -254,7 +257,7 @@ async function runKafkaWorker(
   const { createKafka, kafkaConsumer, refuseSecondInstance, outputTopics, KafkaWorkerEngine } =
     await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
-  const kafka = createKafka(kc);
+  const kafka = createKafka(kc, 'error', logger);
   await refuseSecondInstance(kafka, kc, config.keys.keyBy, logger);
   const consumer = kafkaConsumer(kafka, kc, logger, { backpressure: 'wait' });
   const engine = new KafkaWorkerEngine(consumer, {
