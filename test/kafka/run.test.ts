@@ -17,7 +17,7 @@ import {
   readTopic,
   waitFor,
 } from './helpers.js';
-import { startService } from './service.js';
+import { startService, waitCommittedToEnd } from './service.js';
 
 const silentIO = {
   stdout: { write: () => true },
@@ -71,14 +71,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
         const admin = kafka.admin();
         await admin.connect();
         try {
-          await waitFor(
-            async () => {
-              const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-              return committed.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === 50;
-            },
-            'the run to commit the 50 events',
-            60_000,
-          );
+          await waitCommittedToEnd(admin, groupId, topic, 50, [service], 60_000);
         } finally {
           await admin.disconnect();
         }
@@ -86,7 +79,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
         service.child.kill('SIGTERM');
       }
       expect(await service.code, service.stderr()).toBe(0);
-      const models = await readTopic(kafka, `${prefix}.models`, 1);
+      const models = await readAll(kafka, `${prefix}.models`);
       expect((JSON.parse(models[models.length - 1].value!.toString()) as ModelSnapshot).offset).toBe(50);
     } finally {
       if (saved === undefined) delete process.env.L1S_KAFKA_BROKERS;
