@@ -134,7 +134,13 @@ export {
 } from './engine/ports.js';
 export { Checkpointer, type CheckpointStats } from './engine/checkpointer.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
-export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
+export {
+  Engine,
+  reasonClass,
+  type EngineOptions,
+  type EnginePorts,
+  type EngineStats,
+} from './engine/engine.js';
 export type { EngineObserver } from './engine/engine.js';
 export { EngineMetrics, type EngineMetricsOptions } from './ops/metrics.js';
 export { OpsServer, type OpsServerOptions, type MetricsSource } from './ops/httpServer.js';

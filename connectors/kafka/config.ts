@@ -280,9 +280,14 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   });
 }
 
+/** CONCURRENT_TRANSACTIONS: see `TRANSIENT_MESSAGES`. */
+const CONCURRENT_TRANSACTIONS =
+  'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+
 /**
- * kafkajs errors it retries by itself while a broker starts, a group's coordinator loads or moves,
- * or a partition elects a leader: logged at `warn`, not `error` (a normal start would print them).
+ * kafkajs errors it retries or recovers from by itself (`error` of its log entry): a broker that
+ * starts, a group's coordinator that loads or moves, a partition that elects a leader, a group
+ * that rebalances, a topic another instance created first. Logged at `warn`, not `error`.
  */
 const TRANSIENT_ERRORS = [
   'The group coordinator is not available',
@@ -290,36 +295,75 @@ const TRANSIENT_ERRORS = [
   "The coordinator is loading and hence can't process requests",
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
   'This server does not host this topic-partition',
+  'The group is rebalancing, so a rejoin is needed',
+  'Topic creation errors',
+  CONCURRENT_TRANSACTIONS,
 ];
 
-/** True when a kafkajs log entry reports an error kafkajs retries on its own (`TRANSIENT_ERRORS`). */
+/**
+ * The same by kafkajs' `message`: the first send of a transaction while the broker still writes
+ * the previous commit's markers (CONCURRENT_TRANSACTIONS, retried by kafkajs; our sends, commits
+ * and aborts are serialized, see `KafkaTransactions`), and a consumer crash, which `KafkaSource`
+ * reports in its own words (a warning when the consumer starts again, else the run's error).
+ */
+const TRANSIENT_MESSAGES = [`Failed to send messages: ${CONCURRENT_TRANSACTIONS}`, 'Crash: '];
+
+/** True when a kafkajs log entry reports an error kafkajs or l1stream recovers from (see above). */
 export function isTransientKafkaError(entry: { readonly [field: string]: unknown }): boolean {
   const error = entry['error'];
-  return typeof error === 'string' && TRANSIENT_ERRORS.some((t) => error.startsWith(t));
+  const message = entry['message'];
+  return (
+    (typeof error === 'string' && TRANSIENT_ERRORS.some((t) => error.startsWith(t))) ||
+    (typeof message === 'string' && TRANSIENT_MESSAGES.some((t) => message.startsWith(t)))
+  );
 }
 
-/** kafkajs' console logger, with its transient errors at `warn` (`isTransientKafkaError`). */
-const kafkaLogCreator: logCreator =
-  (threshold) =>
-  ({ namespace, level, label, log }) => {
-    const transient = level === KafkaLogLevel.ERROR && isTransientKafkaError(log);
-    const at = transient ? KafkaLogLevel.WARN : level;
-    if (at > threshold) return;
-    const prefix = namespace ? `[${namespace}] ` : '';
-    const line = JSON.stringify({
-      ...log,
-      level: transient ? 'WARN' : label,
-      message: `${prefix}${log.message}`,
-    });
-    if (at === KafkaLogLevel.ERROR) console.error(line);
-    else if (at === KafkaLogLevel.WARN) console.warn(line);
-    else console.info(line);
-  };
+/** Where kafkajs' log entries go: the run's pino logger, so that the run logs in one format. */
+export interface KafkaLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
 
-/** A kafkajs client for a validated configuration (kafkajs' own logging off below `error`). */
+/** kafkajs' console format (no `logger`): one JSON line with its `timestamp`, `level` and `message`. */
+const consoleLogger: KafkaLogger = {
+  error: (obj, msg) => console.error(consoleLine(obj, 'ERROR', msg)),
+  warn: (obj, msg) => console.warn(consoleLine(obj, 'WARN', msg)),
+  info: (obj, msg) => console.info(consoleLine(obj, 'INFO', msg)),
+  debug: (obj, msg) => console.info(consoleLine(obj, 'DEBUG', msg)),
+};
+
+function consoleLine(obj: object, level: string, message: string): string {
+  return JSON.stringify({ timestamp: new Date().toISOString(), ...obj, level, message });
+}
+
+/**
+ * kafkajs' logCreator writing to `logger` (pino's `msg`, `level`, `time`, not kafkajs' own
+ * `message`, `level`, `timestamp`), with its transient errors at `warn` (`isTransientKafkaError`).
+ */
+export function kafkaLogCreator(logger: KafkaLogger = consoleLogger): logCreator {
+  return (threshold) =>
+    ({ namespace, level, log }) => {
+      const at = level === KafkaLogLevel.ERROR && isTransientKafkaError(log) ? KafkaLogLevel.WARN : level;
+      if (at > threshold) return;
+      const { message, timestamp: _time, ...fields } = log;
+      const msg = `${namespace ? `[${namespace}] ` : ''}${message}`;
+      if (at === KafkaLogLevel.ERROR) logger.error(fields, msg);
+      else if (at === KafkaLogLevel.WARN) logger.warn(fields, msg);
+      else if (at === KafkaLogLevel.INFO) logger.info(fields, msg);
+      else logger.debug(fields, msg);
+    };
+}
+
+/**
+ * A kafkajs client for a validated configuration (kafkajs' own logging off below `level`), logging
+ * to `logger` (the run's pino logger), else to the console in kafkajs' format.
+ */
 export function createKafka(
   config: Pick<KafkaConfig, 'brokers' | 'clientId'>,
   level: 'nothing' | 'error' | 'warn' | 'info' = 'error',
+  logger?: KafkaLogger,
 ): Kafka {
   const levels = {
     nothing: KafkaLogLevel.NOTHING,
@@ -331,7 +375,7 @@ export function createKafka(
     clientId: config.clientId,
     brokers: [...config.brokers],
     logLevel: levels[level],
-    logCreator: kafkaLogCreator,
+    logCreator: kafkaLogCreator(logger),
     retry: { retries: 8 },
   });
 }

@@ -176,7 +176,7 @@ async function service(options: WorkerService): Promise<void> {
   });
   const kc = config.extensions.get('kafka') as KafkaConfig;
   const ports = await kafkaEnginePorts(
-    createKafka(kc),
+    createKafka(kc, 'error', logger),
     kc,
     { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
     logger,

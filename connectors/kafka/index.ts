@@ -5,7 +5,12 @@
  */
 export { KafkaSource, type KafkaSourceOptions, type KafkaBatch, type AssignmentHandler } from './source.js';
 export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
-export { KafkaDeadLetters, deadLetterHeaders, type ConnectorLogger } from './deadLetters.js';
+export {
+  KafkaDeadLetters,
+  deadLetterHeaders,
+  type ConnectorLogger,
+  type DeadLetterLogOptions,
+} from './deadLetters.js';
 export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
 export {
   kafkaPorts,
@@ -29,6 +34,8 @@ export {
   checkKafkaConfig,
   createKafka,
   kafkaDefaults,
+  kafkaLogCreator,
+  type KafkaLogger,
   type KafkaConfig,
   type KafkaAvroConfig,
   type KafkaFormat,
@@ -51,6 +58,7 @@ export {
 } from './codecs/avro.js';
 export {
   SchemaRegistryClient,
+  RegistryUrlError,
   UnknownSchemaError,
   RegistryHttpError,
   type SchemaRegistryClientOptions,

@@ -33,13 +33,36 @@ function asBuffer<T>(v: T): T | Buffer {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
+/** A batch's keys on one buffer (`packKeys`); a dead letter keeps its record's key. */
+class PackedKeys {
+  private readonly bytes: Buffer;
+  constructor(
+    shared: SharedArrayBuffer,
+    private readonly ends: Int32Array,
+  ) {
+    this.bytes = Buffer.from(shared);
+  }
+
+  /** The key of record `i` (null: it had none); it starts where the last key before it ends. */
+  at(i: number): Buffer | null {
+    const end = this.ends[i];
+    if (end < 0) return null;
+    let start = 0;
+    for (let j = i - 1; j >= 0; j--)
+      if (this.ends[j] >= 0) {
+        start = this.ends[j];
+        break;
+      }
+    return this.bytes.subarray(start, end);
+  }
+}
+
 /**
  * A record of a packed batch: its value is made (a view on the batch's buffer) only if something
  * asks for it (the general decode path, a dead letter, a registry's `prepare`); the engine's
  * decoder reads the event in place (`PackedAvro`), and `bytes` gives its size without a view.
  */
 class PackedRecord implements RawRecord {
-  readonly key = null;
   private view: Buffer | null = null;
   constructor(
     private readonly values: Buffer,
@@ -47,7 +70,14 @@ class PackedRecord implements RawRecord {
     private readonly end: number,
     readonly headers: RecordHeaders,
     readonly position: RecordPosition,
+    /** The batch's keys and this record's index in it: its key is made only if asked for. */
+    private readonly keys: PackedKeys | null,
+    private readonly index: number,
   ) {}
+
+  get key(): Buffer | null {
+    return this.keys === null ? null : this.keys.at(this.index);
+  }
 
   get value(): Buffer {
     return (this.view ??= this.values.subarray(this.start, this.end));
@@ -90,11 +120,20 @@ export function unpackBatch(message: Extract<ToWorker, { t: 'batch' }>, inPlace:
   const headers =
     message.headers.length === 0 ? null : new Map(message.headers.map(([i, h]) => [i, asBuffers(h)]));
   const n = ends.length;
+  const keys = message.keys === null ? null : new PackedKeys(message.keys.bytes, message.keys.ends);
   const records = new Array<RawRecord>(n);
   for (let i = 0; i < n; i++) {
     const offset = String(offsets === null ? firstOffset + i : offsets[i]);
     const position = { source: topic, partition, offset };
-    records[i] = new PackedRecord(values, starts[i], ends[i], headers?.get(i) ?? NO_HEADERS, position);
+    records[i] = new PackedRecord(
+      values,
+      starts[i],
+      ends[i],
+      headers?.get(i) ?? NO_HEADERS,
+      position,
+      keys,
+      i,
+    );
   }
   return inPlace === null
     ? { records }
@@ -113,6 +152,7 @@ export function unpackBatch(message: Extract<ToWorker, { t: 'batch' }>, inPlace:
  */
 export function packBatch(batch: KafkaBatch): Extract<ToWorker, { t: 'batch' }> {
   const messages = batch.messages as ReadonlyArray<{
+    readonly key?: Buffer | null;
     readonly value: Buffer | null;
     readonly offset: string;
     readonly headers?: RecordHeaders | undefined;
@@ -189,5 +229,36 @@ export function packBatch(batch: KafkaBatch): Extract<ToWorker, { t: 'batch' }> 
     offsets,
     firstOffset,
     headers,
+    keys: packKeys(messages),
   };
+}
+
+/** The records' keys copied into one shared buffer (a dead letter on the worker keeps its key). */
+function packKeys(
+  messages: ReadonlyArray<{ readonly key?: Buffer | null }>,
+): Extract<ToWorker, { t: 'batch' }>['keys'] {
+  const n = messages.length;
+  let total = 0;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const k = messages[i].key;
+    if (k != null) {
+      total += k.length;
+      any = true;
+    }
+  }
+  if (!any) return null;
+  const bytes = new SharedArrayBuffer(total);
+  const into = new Uint8Array(bytes);
+  const ends = new Int32Array(n);
+  for (let i = 0, at = 0; i < n; i++) {
+    const k = messages[i].key;
+    if (k == null) {
+      ends[i] = -1;
+      continue;
+    }
+    into.set(k, at);
+    ends[i] = at += k.length;
+  }
+  return { bytes, ends };
 }

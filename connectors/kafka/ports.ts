@@ -181,6 +181,7 @@ export async function kafkaEnginePorts(
   const registry = config.avro.registryUrl
     ? new SchemaRegistryClient({ url: config.avro.registryUrl, cacheSize: config.avro.cacheSize })
     : undefined;
+  if (registry) await checkRegistry(registry, logger);
   let decoder: AvroDecoder | undefined;
   if (config.format === 'avro') {
     const writerSchemas = config.avro.schemaFile
@@ -233,6 +234,23 @@ export async function kafkaEnginePorts(
     },
   });
   return { sink, store, ...(decoder ? { decoder } : {}) };
+}
+
+/**
+ * A wrong registry URL fails the run before any record (else every record would be dead-lettered
+ * as of an unknown schema); a registry that does not answer only warns here (it may by the first
+ * record whose schema is needed; if not, that record stops the run uncommitted).
+ */
+async function checkRegistry(registry: SchemaRegistryClient, logger?: ConnectorLogger): Promise<void> {
+  try {
+    await registry.check();
+  } catch (err) {
+    if (!(err instanceof ConnectorError && err.retriable)) throw err;
+    logger?.warn(
+      { err: err.message },
+      'the schema registry does not answer; a record whose schema it must give stops the run until it does',
+    );
+  }
 }
 
 /** The `KafkaSource` of a validated `kafka` section (consumer group, manual commits). */

@@ -155,6 +155,7 @@ export class KafkaSink implements OutputSink {
 
   /** Flushes and disconnects. */
   async close(): Promise<void> {
+    this.deadLetters.logSummary();
     try {
       if (this.started) await this.flush();
     } finally {

@@ -54,6 +54,8 @@ export type ToWorker =
       readonly firstOffset: number;
       /** Headers of the records that have any, by index. */
       readonly headers: Array<[number, RecordHeaders]>;
+      /** The records' keys, in order, and where each ends in `keys` (-1: no key); null: none has one. */
+      readonly keys: { readonly bytes: SharedArrayBuffer; readonly ends: Int32Array } | null;
     }
   | { readonly t: 'committed'; readonly req: number }
   | { readonly t: 'commitFailed'; readonly req: number; readonly message: string }

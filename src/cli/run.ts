@@ -23,6 +23,8 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
     "prefix": "l1stream",                       outputs: <prefix>.models|scores|alerts|dlq
     "format": "json" | "avro", "outputFormat": "json" | "avro",
     "avro": { "registryUrl": "http://127.0.0.1:8081" } or { "schemaFile": "event.avsc", "schemaId": 1 },
+                                                registryUrl: the Confluent API's base URL (Apicurio:
+                                                http://HOST:PORT/apis/ccompat/v7); checked at start
     "partitions": 1, "replicationFactor": 1, "fromBeginning": true
   }
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
@@ -42,6 +44,10 @@ checkpoint is written and committed, the consumer leaves its group, and the run 
 with "state": { "dir": DIR }, the same command goes on from there). A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
 kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
+The environment variable L1S_KAFKA_BROKERS (host:port,host:port) replaces kafka.brokers.
+
+Logs are JSON lines (pino) on stderr, at the level of the environment variable L1S_LOG_LEVEL
+(default info; also debug, warn, error, silent); kafkajs' errors come through the same logger.
 
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
 and /readyz on that port while it runs.`;
@@ -158,7 +164,7 @@ async function runKafkaMain(
   const ops = await startOps(config, logger, () => lagOf(consumer));
   try {
     const ports = await kafkaPorts(
-      createKafka(kc),
+      createKafka(kc, 'error', logger),
       kc,
       { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
       logger,
@@ -252,7 +258,7 @@ async function runKafkaWorker(
   const { createKafka, kafkaConsumer, refuseSecondInstance, outputTopics, KafkaWorkerEngine } =
     await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
-  const kafka = createKafka(kc);
+  const kafka = createKafka(kc, 'error', logger);
   await refuseSecondInstance(kafka, kc, config.keys.keyBy, logger);
   const consumer = kafkaConsumer(kafka, kc, logger, { backpressure: 'wait' });
   const engine = new KafkaWorkerEngine(consumer, {
@@ -345,6 +351,25 @@ function kafkaShutdownDeadline(
   });
 }
 
+/**
+ * `L1S_KAFKA_BROKERS` (comma-separated host:port) replaces the file's `kafka.brokers`, so that a
+ * shipped configuration runs against another broker; the problems of a malformed value.
+ */
+function brokersFromEnvironment(doc: Record<string, unknown>, value: string | undefined): ConfigProblem[] {
+  if (value === undefined || value.trim() === '') return [];
+  const brokers = value.split(',').map((b) => b.trim());
+  const bad = brokers.filter((b) => !/^[^\s:]+:\d{1,5}$/.test(b));
+  if (bad.length > 0)
+    return [
+      {
+        path: 'L1S_KAFKA_BROKERS',
+        message: `must be host:port entries separated by commas (e.g. 127.0.0.1:9092,broker2:9092), got ${JSON.stringify(value)}`,
+      },
+    ];
+  if (typeof doc.kafka === 'object' && doc.kafka !== null) doc.kafka = { ...doc.kafka, brokers };
+  return [];
+}
+
 export const runCommand: Command = {
   summary: 'the long-running service (Kafka or files in, Kafka or files out)',
   usage,
@@ -366,6 +391,7 @@ export const runCommand: Command = {
       ) as Record<string, unknown>;
       doc.snapshots = { everyEvents: snapshotEvery, ...snapshots };
     }
+    const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =
       typeof doc.input === 'string' ||
       (typeof doc.replay === 'object' && doc.replay !== null && 'input' in doc.replay);
@@ -377,6 +403,7 @@ export const runCommand: Command = {
             { path: 'replay.input', message: 'or a JSONL file of events for files in/out' },
           ]
         : [];
+    missing.push(...brokersProblems);
     // the worker's engine serves no metrics (they read the engine on this thread)
     const kafkaDoc = doc.kafka as Record<string, unknown> | undefined;
     const httpDoc = doc.http as Record<string, unknown> | undefined;

@@ -119,6 +119,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: typeof record.value === 'string' ? record.value : record.value.subarray(0, 256),
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }
@@ -146,6 +147,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: record.value,
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }
@@ -157,6 +159,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           position: record.position,
           value: record.value,
           ...(record.headers ? { headers: record.headers } : {}),
+          ...(record.key != null ? { key: record.key } : {}),
         });
         continue;
       }

@@ -70,6 +70,8 @@ export interface DeadLetter {
   readonly position: RecordPosition;
   readonly value: string | Uint8Array;
   readonly headers?: RecordHeaders;
+  /** The source record's key (Kafka), kept so a keyed dead letter stays in its key's partition. */
+  readonly key?: string | Uint8Array | null;
 }
 
 /** Receives dead letters (a file, a DLQ topic, a counter in tests). */

@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { KafkaDeadLetters, deadLetterHeaders } from '../../connectors/kafka/index.js';
 import type { RecordHeaders } from '../../src/index.js';
@@ -36,5 +36,70 @@ describe('KafkaDeadLetters', () => {
     expect(headers[deadLetterHeaders.offset]).toBe('17');
     expect(headers[deadLetterHeaders.partition]).toBe('3');
     expect(letters.count).toBe(1);
+  });
+
+  it("keeps the record's key (text or bytes), so a keyed dead letter stays in its key's partition", () => {
+    const { sent, sink } = queue();
+    const letters = new KafkaDeadLetters(sink);
+    const at = { source: 'in', partition: 0, offset: '1' };
+    letters.deadLetter({ reason: 'r', stage: 'decode', position: at, value: 'x', key: 'camp000' });
+    letters.deadLetter({
+      reason: 'r',
+      stage: 'decode',
+      position: at,
+      value: 'x',
+      key: new Uint8Array([99, 55]),
+    });
+    letters.deadLetter({ reason: 'r', stage: 'featurize', position: at, value: 'x' });
+    expect(sent.map((m) => (m.key === null ? null : String(m.key)))).toEqual(['camp000', 'c7', null]);
+  });
+
+  describe('its log', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('logs the first few one by one, then one summary per interval with counts by reason', () => {
+      vi.useFakeTimers();
+      const { sink } = queue();
+      const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+      const logger = {
+        warn: (obj: object, msg: string) => lines.push({ obj: obj as Record<string, unknown>, msg }),
+        info: () => undefined,
+      };
+      const letters = new KafkaDeadLetters(sink, logger, { first: 3, everyMs: 10_000 });
+      const letter = (i: number, reason: string) =>
+        letters.deadLetter({
+          reason,
+          stage: 'decode',
+          position: { source: 'in', partition: 0, offset: String(i) },
+          value: 'x',
+        });
+      for (let i = 0; i < 20_000; i++)
+        letter(
+          i,
+          i % 4 === 0 ? 'cannot decode: not valid JSON' : `cannot decode: unknown schema id ${i % 3}`,
+        );
+      expect(lines.map((l) => l.obj.offset)).toEqual(['0', '1', '2']);
+      expect(lines[2].obj.later).toMatch(/one summary every 10 s/);
+      vi.advanceTimersByTime(10_000);
+      expect(lines).toHaveLength(4);
+      expect(lines[3].obj).toMatchObject({
+        records: 19_997,
+        total: 20_000,
+        byReason: [
+          { reason: 'cannot decode: unknown schema id N', count: 14_998 },
+          { reason: 'cannot decode: not valid JSON', count: 4999 },
+        ],
+      });
+      expect(lines[3].msg).toMatch(/^19997 more record\(s\) sent to the dead-letter topic p\.dlq/);
+      // the rest of the stream: a summary at the next interval, or when the sink closes
+      letter(20_000, 'cannot decode: not valid JSON');
+      letters.logSummary();
+      expect(lines.map((l) => l.obj.records)).toEqual([undefined, undefined, undefined, 19_997, 1]);
+      vi.advanceTimersByTime(60_000);
+      expect(lines).toHaveLength(5);
+      expect(letters.count).toBe(20_001);
+    });
   });
 });

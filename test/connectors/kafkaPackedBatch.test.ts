@@ -177,6 +177,22 @@ describe('unpackBatch: a worker batch read in place', () => {
     expect(message.bytes).toBeInstanceOf(SharedArrayBuffer);
   });
 
+  it("keeps each record's key (a dead letter on the worker keeps it), none where a record has none", () => {
+    const { batch } = fetched([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], 2);
+    const keyed = batch.messages as unknown as Array<{ key: Buffer | null }>;
+    keyed[0].key = Buffer.from('camp000');
+    keyed[2].key = Buffer.from('c7');
+    const message = packBatch(batch);
+    expect(message.keys?.bytes).toBeInstanceOf(SharedArrayBuffer);
+    const records = unpackBatch(message, null).records;
+    expect(records.map((r) => (r.key == null ? null : Buffer.from(r.key).toString()))).toEqual([
+      'camp000',
+      null,
+      'c7',
+    ]);
+    expect(packBatch(fetched([Buffer.from('a')], 0).batch).keys).toBeNull();
+  });
+
   it('JSON records (no Avro decoder): records only, decoded by the pipeline', () => {
     const bytes = new SharedArrayBuffer(40);
     Buffer.from(bytes).write('{"features":{"a":1}}{"features":{"a":2}}');
@@ -191,6 +207,7 @@ describe('unpackBatch: a worker batch read in place', () => {
         offsets: null,
         firstOffset: 0,
         headers: [],
+        keys: null,
       },
       null,
     );

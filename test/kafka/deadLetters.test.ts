@@ -105,6 +105,7 @@ function checkDeadLetters(sent: readonly Sent[], dlq: readonly ReadMessage[], to
     expect(letter!.headers[deadLetterHeaders.reason]).toMatch(b.reason!);
     expect(letter!.headers[deadLetterHeaders.topic]).toBe(topic);
     expect(letter!.headers[deadLetterHeaders.partition]).toBe('0');
+    expect(letter!.key, `key of the dead letter for offset ${b.offset}`).toBe(`k${b.offset}`);
     if (b.headers === undefined) {
       expect(letter!.headers.origin).toBe(`test-${b.offset}`);
       continue;

@@ -7,6 +7,7 @@
  *   POST /subjects/{subject}/versions   {schema}  → {id}
  *   POST /subjects/{subject}            {schema}  → {subject, version, id, schema} | 404 (40403)
  *   GET  /schemas/ids/{id}                        → {schema} | 404 (40403)
+ *   GET  /schemas/types                           → ["AVRO"] (the client's start-up check)
  */
 import { createServer, type Server } from 'node:http';
 
@@ -35,6 +36,7 @@ export async function startFakeRegistry(firstId = 1): Promise<FakeRegistry> {
         res.end(JSON.stringify(doc));
       };
       let m: RegExpMatchArray | null;
+      if (req.method === 'GET' && url === '/schemas/types') return send(200, ['AVRO']);
       if (req.method === 'GET' && (m = url.match(/^\/schemas\/ids\/(\d+)$/))) {
         const schema = schemas.get(Number(m[1]));
         return schema === undefined

@@ -17,7 +17,7 @@ import {
   readTopic,
   waitFor,
 } from './helpers.js';
-import { startService } from './service.js';
+import { startService, waitCommittedToEnd } from './service.js';
 
 const silentIO = {
   stdout: { write: () => true },
@@ -36,6 +36,55 @@ describe('l1stream run --config (Kafka in and out)', () => {
     await expect(runCommand.run(['--config', file], silentIO)).rejects.toThrow(
       /kafka\.brokers[\s\S]*kafka\.topics[\s\S]*kafka\.avro/,
     );
+  });
+
+  it('L1S_KAFKA_BROKERS replaces kafka.brokers (a shipped configuration on another broker)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+    const file = join(dir, 'config.json');
+    const kafka = kafkaClient();
+    const topic = randomName('svc-env-in');
+    const prefix = randomName('svc-env');
+    const groupId = randomName('svc-env-group');
+    await createTopic(kafka, topic, 1);
+    await produce(
+      kafka,
+      topic,
+      makeEvents(50, 5).map((e) => ({ key: e.key, value: JSON.stringify(e) })),
+    );
+    // the file names a broker that is not there: only the variable's can serve the run
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model: { family: 'gaussian', key: 'env' },
+        kafka: { brokers: ['127.0.0.1:9'], topics: [topic], groupId, prefix },
+      }),
+    );
+    const saved = process.env.L1S_KAFKA_BROKERS;
+    process.env.L1S_KAFKA_BROKERS = 'not a broker';
+    try {
+      await expect(runCommand.run(['--config', file], silentIO)).rejects.toThrow(
+        /L1S_KAFKA_BROKERS: must be host:port entries/,
+      );
+      process.env.L1S_KAFKA_BROKERS = brokers().join(',');
+      const service = startService(file);
+      try {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await waitCommittedToEnd(admin, groupId, topic, 50, [service], 60_000);
+        } finally {
+          await admin.disconnect();
+        }
+      } finally {
+        service.child.kill('SIGTERM');
+      }
+      expect(await service.code, service.stderr()).toBe(0);
+      const models = await readAll(kafka, `${prefix}.models`);
+      expect((JSON.parse(models[models.length - 1].value!.toString()) as ModelSnapshot).offset).toBe(50);
+    } finally {
+      if (saved === undefined) delete process.env.L1S_KAFKA_BROKERS;
+      else process.env.L1S_KAFKA_BROKERS = saved;
+    }
   });
 
   it('learns from a topic, publishes snapshots and dead letters, and stops cleanly on SIGTERM', async () => {

@@ -8,9 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 
-import { brokers, kafkaClient, makeEvents, randomName, readTopic } from './helpers.js';
+import { SchemaRegistryClient, frame, shippedSchema } from '../../connectors/kafka/index.js';
+import { startFakeRegistry } from './fakeRegistry.js';
+import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName, readTopic } from './helpers.js';
 
 const run = promisify(execFile);
 const tools = resolve(import.meta.dirname, '../../connectors/kafka/tools');
@@ -46,6 +49,35 @@ describe('kafka:produce and kafka:consume', () => {
     expect(out).toHaveLength(251);
     expect(new Set(out)).toEqual(new Set(read.map((m) => `${m.key ?? ''}\t${m.value?.toString() ?? ''}`)));
     expect(consumed.stderr).toContain(`251 message(s) from ${topic}`);
+  }, 120_000);
+
+  it("--headers prints the headers as JSON (a dead letter's reason), --registry an Avro value as JSON", async () => {
+    const registry = await startFakeRegistry();
+    try {
+      const schema = JSON.stringify(shippedSchema('event'));
+      const id = await new SchemaRegistryClient({ url: registry.url }).register('tools-value', schema);
+      const event = { key: 'camp000', ts: 5, label: 1, weight: null, features: { bid: 0.5, site: 's1' } };
+      const body = avro.Type.forSchema(shippedSchema('event')).toBuffer(event);
+      const topic = randomName('tools');
+      const kafka = kafkaClient();
+      await createTopic(kafka, topic, 1);
+      await produce(kafka, topic, [
+        { key: 'camp000', value: frame(id, body), headers: { 'l1s.dlq.reason': 'why', twice: ['a', 'b'] } },
+        { key: 'camp000', value: frame(id + 1000, body) },
+      ]);
+      const consumed = await run(process.execPath, [
+        join(tools, 'consume.mjs'),
+        ...['--topic', topic, '--brokers', brokers().join(','), '--keys', '--headers'],
+        ...['--registry', registry.url, '--idle-ms', '3000'],
+      ]);
+      expect(consumed.stdout.trimEnd().split('\n')).toEqual([
+        `camp000\t${JSON.stringify(event)}\t{"l1s.dlq.reason":"why","twice":["a","b"]}`,
+        `camp000\t${frame(id + 1000, body).toString('base64')}\t{}`,
+      ]);
+      expect(consumed.stderr).toContain(`schema id ${id + 1000}`);
+    } finally {
+      await registry.close();
+    }
   }, 120_000);
 
   it('names what is missing and exits 3', async () => {

@@ -15,6 +15,20 @@ export class UnknownSchemaError extends ConnectorError {
   }
 }
 
+/**
+ * The registry's URL answers, but not with the Confluent API (a 404 without the API's error code,
+ * or an answer that is not its JSON): the base URL is wrong. Not retried: every record would fail.
+ */
+export class RegistryUrlError extends ConnectorError {
+  constructor(url: string, what: string, options: { cause?: unknown } = {}) {
+    super(
+      'L1S_REGISTRY_URL',
+      `the schema registry URL ${url} does not serve the Confluent schema-registry API (${what}); set kafka.avro.registryUrl to the API's base URL: http://HOST:8081 for Confluent Schema Registry, http://HOST:PORT/apis/ccompat/v7 for Apicurio Registry`,
+      options,
+    );
+  }
+}
+
 export interface SchemaRegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8081`. */
   readonly url: string;
@@ -65,14 +79,43 @@ export class SchemaRegistryClient {
           return schema;
         })
         .catch((err: unknown) => {
-          if (err instanceof RegistryHttpError && err.status === 404)
-            throw new UnknownSchemaError(id, { cause: err });
+          if (err instanceof RegistryHttpError && err.status === 404) {
+            // 40403 is the API's "schema not found"; any other 404 is a path the server lacks
+            if (err.errorCode === 40403) throw new UnknownSchemaError(id, { cause: err });
+            throw this.wrongUrl(err);
+          }
           throw err;
         })
         .finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, pending);
     }
     return pending;
+  }
+
+  /**
+   * Checks that the URL serves the Confluent API (`GET /schemas/types`, which Confluent Schema
+   * Registry 5.5+ and Apicurio's `/apis/ccompat/v7` answer), so a wrong URL fails at start rather
+   * than dead-lettering every record. Throws `RegistryUrlError` for a wrong URL, `RegistryHttpError`
+   * for other refusals (401, 403: credentials), `L1S_REGISTRY_UNREACHABLE` (retriable) if none answers.
+   */
+  async check(): Promise<void> {
+    let body: unknown;
+    try {
+      body = await this.request('GET', '/schemas/types');
+    } catch (err) {
+      if (err instanceof RegistryHttpError && err.status === 404) throw this.wrongUrl(err);
+      if (err instanceof ConnectorError && err.code === 'L1S_REGISTRY')
+        throw new RegistryUrlError(this.url, err.message, { cause: err });
+      throw err;
+    }
+    if (!Array.isArray(body))
+      throw new RegistryUrlError(this.url, 'GET /schemas/types did not answer a list of schema types');
+  }
+
+  private wrongUrl(err: RegistryHttpError): RegistryUrlError {
+    return new RegistryUrlError(this.url, `HTTP 404 without the API's error code: ${err.detail}`, {
+      cause: err,
+    });
   }
 
   /** Registers `schema` under `subject` (idempotent in the registry) and returns its id. */
@@ -97,7 +140,9 @@ export class SchemaRegistryClient {
     try {
       body = await this.request('POST', path, { schema });
     } catch (err) {
-      if (how === 'lookup' && err instanceof RegistryHttpError && err.status === 404) {
+      if (err instanceof RegistryHttpError && err.status === 404) {
+        // the API's 404s carry an error code (40401 subject, 40403 schema not found)
+        if (how === 'register' || err.errorCode === undefined) throw this.wrongUrl(err);
         throw new ConnectorError(
           'L1S_REGISTRY_NOT_REGISTERED',
           `schema not registered under subject "${subject}"; register it or enable registerSchemas`,
@@ -162,6 +207,8 @@ export class RegistryHttpError extends ConnectorError {
   readonly status: number;
   /** What the registry said: the `message` of its JSON error body, else the body's start. */
   readonly detail: string;
+  /** The `error_code` of the API's JSON error body (40403: schema not found), if any. */
+  readonly errorCode: number | undefined;
   constructor(method: string, path: string, status: number, body: string) {
     super(
       'L1S_REGISTRY_HTTP',
@@ -171,15 +218,17 @@ export class RegistryHttpError extends ConnectorError {
       },
     );
     this.status = status;
-    this.detail = errorMessage(body) ?? body.slice(0, 300);
+    const parsed = errorBody(body);
+    this.detail = typeof parsed?.message === 'string' ? parsed.message.slice(0, 300) : body.slice(0, 300);
+    this.errorCode = typeof parsed?.error_code === 'number' ? parsed.error_code : undefined;
   }
 }
 
-/** The `message` of a Confluent-style error body (`{"error_code": 409, "message": "..."}`), if any. */
-function errorMessage(body: string): string | undefined {
+/** A Confluent-style error body (`{"error_code": 40403, "message": "..."}`), if the body is JSON. */
+function errorBody(body: string): { message?: unknown; error_code?: unknown } | undefined {
   try {
-    const message = (JSON.parse(body) as { message?: unknown }).message;
-    return typeof message === 'string' ? message.slice(0, 300) : undefined;
+    const parsed = JSON.parse(body) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 /**
- * Prints a Kafka topic's messages from the beginning, one per line (`key<TAB>value` with `--keys`),
+ * Prints a Kafka topic's messages from the beginning, one per line (`key<TAB>value` with `--keys`,
+ * then `<TAB>{headers as JSON}` with `--headers`: a dead letter's reason is its `l1s.dlq.reason`),
  * and stops once no message has arrived for `--idle-ms` or after `--max` messages: outputs out
- * without Kafka's console tools. JSON topics print as they are; Avro values as base64.
+ * without Kafka's console tools. JSON topics print as they are; Avro values as base64, or as JSON
+ * with `--registry URL` (Confluent wire format, writer schema from that registry; a value it cannot
+ * decode stays base64).
  *
  *   npm run kafka:consume -- --topic l1stream.models [--brokers 127.0.0.1:9092] [--keys]
- *     [--max N] [--idle-ms 5000]
+ *     [--headers] [--registry URL] [--max N] [--idle-ms 5000]
  */
 import { randomUUID } from 'node:crypto';
 import { clearInterval, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
 
+/* global fetch */
+import avsc from 'avsc';
 import kafkajs from 'kafkajs';
 
 const usage =
-  'usage: npm run kafka:consume -- --topic TOPIC [--brokers 127.0.0.1:9092] [--keys] [--max N] [--idle-ms 5000]';
+  'usage: npm run kafka:consume -- --topic TOPIC [--brokers 127.0.0.1:9092] [--keys] [--headers]\n' +
+  '  [--registry URL] [--max N] [--idle-ms 5000]';
 let flags;
 try {
   ({ values: flags } = parseArgs({
@@ -22,6 +28,8 @@ try {
       topic: { type: 'string' },
       brokers: { type: 'string', default: '127.0.0.1:9092' },
       keys: { type: 'boolean', default: false },
+      headers: { type: 'boolean', default: false },
+      registry: { type: 'string' },
       max: { type: 'string' },
       'idle-ms': { type: 'string', default: '5000' },
       help: { type: 'boolean', short: 'h' },
@@ -54,6 +62,51 @@ function text(bytes) {
     : bytes.toString('base64');
 }
 
+/** Headers as one JSON object; a name given more than once has an array of its values. */
+function headersText(headers) {
+  const entries = Object.entries(headers ?? {}).map(([name, v]) => {
+    // kafkajs reads a header named __proto__ as [Object.prototype, value]: values proper only
+    const values = (Array.isArray(v) ? v : [v]).filter(
+      (x) => typeof x === 'string' || x instanceof Uint8Array,
+    );
+    const texts = values.map((x) => (typeof x === 'string' ? x : text(Buffer.from(x))));
+    return [name, texts.length === 1 ? texts[0] : texts];
+  });
+  return JSON.stringify(Object.fromEntries(entries));
+}
+
+/** Writer schemas by id, from `--registry` (a failed fetch is remembered as null). */
+const avroTypes = new Map();
+async function avroType(id) {
+  if (!avroTypes.has(id)) {
+    let type = null;
+    try {
+      const response = await fetch(`${flags.registry.replace(/\/+$/, '')}/schemas/ids/${id}`);
+      if (response.ok) type = avsc.Type.forSchema(JSON.parse((await response.json()).schema));
+      else
+        process.stderr.write(
+          `kafka:consume: registry answered HTTP ${response.status} for schema id ${id}\n`,
+        );
+    } catch (e) {
+      process.stderr.write(`kafka:consume: no schema id ${id} from ${flags.registry}: ${e.message}\n`);
+    }
+    avroTypes.set(id, type);
+  }
+  return avroTypes.get(id);
+}
+
+/** A value in the Confluent wire format as JSON, when its schema is had and it decodes; else null. */
+async function avroText(bytes) {
+  if (bytes === null || bytes.length < 5 || bytes[0] !== 0) return null;
+  const type = await avroType(bytes.readUInt32BE(1));
+  if (type === null) return null;
+  try {
+    return JSON.stringify(type.fromBuffer(bytes.subarray(5)));
+  } catch {
+    return null;
+  }
+}
+
 const kafka = new kafkajs.Kafka({
   clientId: 'l1stream-consume',
   brokers: flags.brokers.split(','),
@@ -73,8 +126,11 @@ try {
     eachMessage: async ({ message }) => {
       last = Date.now();
       if (printed >= max) return stop();
-      const value = text(message.value);
-      process.stdout.write(flags.keys ? `${text(message.key)}\t${value}\n` : `${value}\n`);
+      const value =
+        (flags.registry !== undefined ? await avroText(message.value) : null) ?? text(message.value);
+      const key = flags.keys ? `${text(message.key)}\t` : '';
+      const headers = flags.headers ? `\t${headersText(message.headers)}` : '';
+      process.stdout.write(`${key}${value}${headers}\n`);
       if (++printed >= max) stop();
     },
   });
