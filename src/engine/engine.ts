@@ -395,7 +395,8 @@ export class Engine {
   private watchData(batch: ProcessedBatch): void {
     const rejected = this.deadLetters.count - this.rejectedBefore;
     this.rejectedBefore = this.deadLetters.count;
-    const share = this.rejectRate.update(batch.records.length, rejected, this.now());
+    // a raw batch learned in parts (`partSize`) hands every part all its records: count them once
+    const share = this.rejectRate.update(batch.partial ? 0 : batch.records.length, rejected, this.now());
     if (share !== null)
       this.options.logger?.warn(
         { rejectShare: share, records: this.rejectRate.window, reason: this.deadLetters.topReason() },

@@ -1,0 +1,46 @@
+import { of } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { checkEngineConfig } from '../../src/engine/config.js';
+import { Engine } from '../../src/engine/engine.js';
+import { MemorySink } from './memoryPorts.js';
+
+/** The reject-share warnings an engine logs over `records` in one raw batch, learned in parts of `partSize`. */
+async function rejectWarnings(records: readonly string[], partSize?: number): Promise<number[]> {
+  const shares: number[] = [];
+  const logger = {
+    info: () => undefined,
+    warn: (fields: object) => {
+      const share = (fields as { rejectShare?: number }).rejectShare;
+      if (share !== undefined) shares.push(share);
+    },
+    error: () => undefined,
+  };
+  const batch = {
+    records: records.map((value, i) => ({ value, position: { source: 'm', offset: String(i) } })),
+  };
+  const config = checkEngineConfig({ model: { family: 'gaussian' } });
+  await new Engine(
+    config,
+    { source: { batches$: of(batch) }, sink: new MemorySink() },
+    { logger, ...(partSize !== undefined ? { partSize } : {}) },
+  ).run();
+  return shares;
+}
+
+describe('the reject-share warning', () => {
+  const bad = Array.from({ length: 3000 }, (_, i) => `not json ${i}`);
+  const mixed = Array.from({ length: 3000 }, (_, i) =>
+    i % 4 === 0 ? `not json ${i}` : JSON.stringify({ label: i % 7, features: { x: i % 5 } }),
+  );
+
+  it('says 100 % when every record is rejected, whether a batch is learned whole or in parts', async () => {
+    expect(await rejectWarnings(bad)).toEqual([1]);
+    expect(await rejectWarnings(bad, 512)).toEqual([1]);
+  });
+
+  it('gives the batch share (a quarter) when it is learned in parts', async () => {
+    expect(await rejectWarnings(mixed)).toEqual([0.25]);
+    expect(await rejectWarnings(mixed, 100)).toEqual([0.25]);
+  });
+});
