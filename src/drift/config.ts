@@ -18,6 +18,15 @@ export interface DriftConfig {
    * from how often snapshots are published.
    */
   readonly checkEveryEvents: number;
+  /**
+   * The smallest effect the support and sign checks count as material: a coefficient's effect
+   * |β_j|·s_j (s_j the divisor standardization uses; for gaussian models in sds of the target)
+   * enters the support, or has a sign that matters, only when it is at least this as well as its
+   * share of the largest effect (`support.enter`, `signFlip.material`); it leaves below either
+   * floor times exit/enter. So a model whose every effect is small (a label without signal, where
+   * refits fit noise) raises no support or sign alerts. 0: shares of the largest effect only.
+   */
+  readonly minEffect: number;
   readonly loss: {
     readonly enabled: boolean;
     /** Watch the label rate too (binomial models). */
@@ -107,6 +116,7 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   // the Kafka pipeline ~10 % and bought replay 0-4 % (bench/results/seqthread-s23.md)
   threads: availableParallelism() >= 4 ? 1 : 0,
   checkEveryEvents: 2000,
+  minEffect: 0.1,
   loss: {
     enabled: true,
     labelRate: true,
@@ -181,6 +191,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   enabled: bool,
   threads: { kind: 'number', min: 0, max: 1, integer: true },
   checkEveryEvents: count(1),
+  minEffect: { kind: 'number', min: 0, max: Infinity, openMax: true },
   'loss.enabled': bool,
   'loss.labelRate': bool,
   'loss.warmupEvents': count(2),

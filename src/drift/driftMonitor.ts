@@ -40,6 +40,11 @@ export interface DriftMonitorOptions {
   readonly clock?: () => Date;
   /** Standard deviation of a feature by name, for scale-free support and sign criteria. */
   readonly scaleOf?: (name: string) => number;
+  /**
+   * The target's unit for the support and sign criteria (the config's `minEffect` is in it): a
+   * gaussian model's label sd; 1 when absent.
+   */
+  readonly targetScale?: () => number;
   /** Each alert is also logged here, at the level of its severity (info, warn, error). */
   readonly logger?: AlertLogger;
 }
@@ -119,6 +124,7 @@ export class DriftMonitor {
     fieldNames: undefined,
   };
   private readonly scaleOf?: (name: string) => number;
+  private readonly targetScale?: () => number;
   /** `onSnapshot`'s relative weights of a snapshot record (reused). */
   private readonly weighed = new WeightedBuffer();
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
@@ -129,6 +135,7 @@ export class DriftMonitor {
     this.clock = options.clock ?? (() => new Date());
     this.logger = options.logger;
     this.scaleOf = options.scaleOf;
+    this.targetScale = options.targetScale;
     const c = this.config;
     if (c.enabled && c.loss.enabled) {
       const signals: Array<'loss' | 'label-rate'> =
@@ -261,9 +268,26 @@ export class DriftMonitor {
     const signs = c.enabled && c.signFlip.enabled;
     if (!support && !signs) return null;
     const floor = Math.min(support ? c.support.enter : Infinity, signs ? c.signFlip.material : Infinity);
-    if (!support) return { floor, trackedFloor: floor, tracked: () => false };
+    const unit = this.effectUnit();
+    if (!support) return { unit, floor, trackedFloor: floor, tracked: () => false };
     const detector = this.supportDetector('online');
-    return { floor, trackedFloor: c.support.exit, tracked: (name) => detector.tracks(name) };
+    return { unit, floor, trackedFloor: c.support.exit, tracked: (name) => detector.tracks(name) };
+  }
+
+  /**
+   * The effect a share is taken of when the model's largest is smaller (`MaterialFilter.unit`), on
+   * the model's scale: `minEffect` over the lowest share that counts (enter, material), so a
+   * coefficient is material only with an effect of at least `minEffect`.
+   */
+  private effectUnit(): number {
+    const c = this.config;
+    const floor = Math.min(
+      c.support.enabled ? c.support.enter : Infinity,
+      c.signFlip.enabled ? c.signFlip.material : Infinity,
+    );
+    if (!(c.minEffect > 0) || !Number.isFinite(floor)) return 0;
+    const s = this.targetScale?.() ?? 1;
+    return (c.minEffect / floor) * (Number.isFinite(s) && s > 0 ? s : 1);
   }
 
   /**
@@ -276,7 +300,9 @@ export class DriftMonitor {
     if (!c.enabled || !(c.support.enabled || c.signFlip.enabled)) return alerts;
     // a record's relative weights once for both detectors (same `scaleOf`): O(coefficients)
     const weights =
-      'coefficients' in snapshot ? this.weighed.weigh(snapshot.coefficients, this.scaleOf) : snapshot;
+      'coefficients' in snapshot
+        ? this.weighed.weigh(snapshot.coefficients, this.scaleOf, this.effectUnit())
+        : snapshot;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
       det.updateWeighted(weights);

@@ -2,19 +2,22 @@ import { growFloat64 } from '../core/sparse.js';
 import type { ModelSnapshot, SnapshotSource } from '../model/snapshot.js';
 
 /**
- * How much a coefficient matters, scale-free: `|β_j| · s_j / max_k |β_k| · s_k`, where `s_j` is the
- * feature's standard deviation when the caller knows it (`scaleOf`, e.g. the online scaler), so the
- * weight is the coefficient on the standardized scale (DESIGN §1) and does not depend on the unit of
- * any feature or of the target; without `scaleOf`, `s_j = 1` and the share only ignores the unit of
- * the target (the same relative criterion for every feature). Writes shares into `out` and returns it.
+ * How much a coefficient matters, scale-free: `|β_j| · s_j / max(max_k |β_k| · s_k, unit)`, where
+ * `s_j` is the feature's standard deviation when the caller knows it (`scaleOf`, e.g. the online
+ * scaler), so the weight is the coefficient on the standardized scale (DESIGN §1) and does not depend
+ * on the unit of any feature; without `scaleOf`, `s_j = 1`. With `unit` 0 the share also ignores the
+ * unit of the target; `unit` > 0 (the effect that counts as wholly material, in the target's unit)
+ * keeps a model whose every effect is small from having material coefficients. Writes shares into
+ * `out` and returns it.
  */
 export function relativeWeights(
   snapshot: ModelSnapshot,
   out: Map<string, number>,
   scaleOf?: (name: string) => number,
+  unit = 0,
 ): Map<string, number> {
   out.clear();
-  let max = 0;
+  let max = unit;
   for (const name in snapshot.coefficients) {
     const beta = snapshot.coefficients[name];
     const s = scaleOf === undefined ? 1 : scaleOf(name);
@@ -66,9 +69,9 @@ export class WeightedBuffer implements WeightedCoefficients {
   }
 
   /** `relativeWeights` of a record's coefficients, in its key order (`for … in`). */
-  weigh(coefficients: Readonly<Record<string, number>>, scaleOf?: (name: string) => number): this {
+  weigh(coefficients: Readonly<Record<string, number>>, scaleOf?: (name: string) => number, unit = 0): this {
     this.count = 0;
-    let max = 0;
+    let max = unit;
     for (const name in coefficients) {
       const beta = coefficients[name];
       const s = scaleOf === undefined ? 1 : scaleOf(name);
@@ -101,11 +104,14 @@ export class WeightedBuffer implements WeightedCoefficients {
 }
 
 /**
- * The coefficients a support or sign check acts on, by relative weight r: those with r ≥ `floor`,
- * and those with r ≥ `trackedFloor` whose feature the support detector tracks (in the support or on
- * a streak, which only matters below `exit`). A snapshot without the others raises the same alerts.
+ * The coefficients a support or sign check acts on, by relative weight r (`relativeWeights` with
+ * `unit`): those with r ≥ `floor`, and those with r ≥ `trackedFloor` whose feature the support
+ * detector tracks (in the support or on a streak, which only matters below `exit`). A snapshot
+ * without the others raises the same alerts.
  */
 export interface MaterialFilter {
+  /** The effect that counts as wholly material, on the model's original scale (0: none). */
+  readonly unit: number;
   readonly floor: number;
   readonly trackedFloor: number;
   readonly tracked: (name: string) => boolean;

@@ -53,7 +53,7 @@ export class DriftViewBuilder {
 
   /**
    * The view of `columns` (no two of which share a name) reduced by `filter`: each kept column's
-   * name, β and relative weight |β_j|·s_j / max_k |β_k|·s_k, as `relativeWeights` computes them from
+   * name, β and relative weight |β_j|·s_j / max(max_k |β_k|·s_k, unit), as `relativeWeights` computes them from
    * a record of all the columns, in the order of the keys of the record `OnlineModel.view` makes of
    * the kept ones: by |β| descending (ties in column order), after the names that are array indices
    * ("0", "17"), which an object lists first, ascending.
@@ -61,7 +61,7 @@ export class DriftViewBuilder {
   select(columns: ScaledColumns, filter: MaterialFilter, names: ColumnNames, of: ViewOf): DriftView {
     const { cols, values, scales, count: n } = columns;
     const w = (this.weights = growFloat64(this.weights, n));
-    let max = 0;
+    let max = filter.unit;
     for (let k = 0; k < n; k++) {
       const s = scales[k];
       const wk = Math.abs(values[k]) * (Number.isFinite(s) && s > 0 ? s : 1);
@@ -137,8 +137,9 @@ export class DriftViewBuilder {
     coefficients: Readonly<Record<string, number>>,
     scaleOf: (name: string) => number,
     of: ViewOf,
+    unit: number,
   ): DriftView {
-    return viewOf(of, this.buffer.weigh(coefficients, scaleOf));
+    return viewOf(of, this.buffer.weigh(coefficients, scaleOf, unit));
   }
 }
 

@@ -93,6 +93,7 @@ export class LiveModel {
       family: this.model.family,
       clock: context.clock,
       scaleOf: (name: string) => this.model.featureScale(name),
+      targetScale: () => this.model.targetScale,
       ...(context.logger ? { logger: context.logger } : {}),
     };
     this.drift = state ? DriftMonitor.fromState(driftOptions, state.drift) : new DriftMonitor(driftOptions);

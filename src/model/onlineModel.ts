@@ -950,6 +950,11 @@ export class OnlineModel {
     return this.snapshotScales;
   }
 
+  /** The target's scale: its sd for a gaussian model once its label warm-up is over, else 1. */
+  get targetScale(): number {
+    return this.labelScale;
+  }
+
   /** The version of the last snapshot (0 before any). */
   get currentVersion(): number {
     return this.version;
@@ -1000,7 +1005,7 @@ export class OnlineModel {
 
   /**
    * `view()` reduced to the coefficients the support and sign detectors act on (`MaterialFilter`, by
-   * relative weight |β_j|·s_j over the largest, as `relativeWeights` computes them with
+   * relative weight |β_j|·s_j over the largest or `filter.unit`, as `relativeWeights` computes them with
    * `featureScale`), in arrays in the order of the record's keys: the monitor raises the same alerts
    * from it. `featureScale` then knows every non-zero feature. A model of 60,000 small non-zeros made
    * each check with a record take ~0.4 s; this one names only the columns it keeps, unless the
@@ -1030,7 +1035,7 @@ export class OnlineModel {
     if ((scaled ? this.snapshotScales.size : new Set(names).size) === n)
       return builder.select(columns, filter, this.featurizer, of);
     const coefficients = this.namedCoefficients(cols.subarray(0, n), columns.values.subarray(0, n));
-    return builder.weigh(coefficients, (name) => this.featureScale(name), of);
+    return builder.weigh(coefficients, (name) => this.featureScale(name), of, filter.unit);
   }
 
   /** The DESIGN §3 record of the online model. */

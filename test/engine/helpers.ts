@@ -1,8 +1,12 @@
+import { Observable } from 'rxjs';
+
 import { checkEngineConfig, type EngineConfig } from '../../src/engine/config.js';
 import type { L1Event } from '../../src/core/event.js';
+import type { EventSource } from '../../src/engine/ports.js';
 import { LiveModel } from '../../src/model/liveModel.js';
 import { emptyOutputs, type ProcessedBatch } from '../../src/stream/engineTypes.js';
 import { LearnedBatchBuilder } from '../../src/stream/learn.js';
+import type { RawBatch } from '../../src/stream/types.js';
 
 /** A scheduler whose clock stands at 0 and that schedules nothing (time cadences never fire). */
 export const stoppedScheduler = {
@@ -54,5 +58,48 @@ export function learnBatch(live: LiveModel, events: readonly L1Event[]): Process
     records: [],
     partial: false,
     outputs: emptyOutputs(),
+  };
+}
+
+/** Seeded uniform draws in (0, 1) (an LCG) and standard normals from them. */
+export interface SeededDraws {
+  readonly u: () => number;
+  readonly normal: () => number;
+}
+
+/**
+ * A source of `n` JSON events, `eventOf(i, draws)` each, in batches of 1,000 records at offsets
+ * 1..n, one batch per turn of the event loop, as a file or a topic gives them.
+ */
+export function batchedSource(
+  n: number,
+  seed: number,
+  eventOf: (i: number, draws: SeededDraws) => { label: number; features: Record<string, number | string> },
+): EventSource {
+  return {
+    batches$: new Observable<RawBatch>((subscriber) => {
+      let s = seed >>> 0;
+      const u = () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return (s + 0.5) / 4294967296;
+      };
+      const draws = { u, normal: () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()) };
+      let start = 0;
+      const next = () => {
+        if (subscriber.closed) return;
+        if (start >= n) return subscriber.complete();
+        const records = [];
+        for (let i = start; i < Math.min(n, start + 1000); i++) {
+          records.push({
+            value: JSON.stringify(eventOf(i, draws)),
+            position: { source: 's', offset: String(i + 1) },
+          });
+        }
+        start += 1000;
+        subscriber.next({ records });
+        setImmediate(next);
+      };
+      setImmediate(next);
+    }),
   };
 }

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
-import type { RawBatch } from '../../src/stream/types.js';
 import type { EventSource } from '../../src/engine/ports.js';
-import { Observable } from 'rxjs';
-import { engineConfig } from './helpers.js';
+import { batchedSource, engineConfig } from './helpers.js';
 import { MemorySink } from './memoryPorts.js';
 
 /**
@@ -12,41 +10,17 @@ import { MemorySink } from './memoryPorts.js';
  * informative features are x0..x4 before `moveAt` and x10..x14 from it on (coefficients ±0.8).
  */
 function source(n: number, moveAt: number, seed: number): EventSource {
-  return {
-    batches$: new Observable<RawBatch>((subscriber) => {
-      let s = seed >>> 0;
-      const u = () => {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return (s + 0.5) / 4294967296;
-      };
-      const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-      let start = 0;
-      const next = () => {
-        if (subscriber.closed) return;
-        if (start >= n) return subscriber.complete();
-        const records = [];
-        for (let i = start; i < Math.min(n, start + 1000); i++) {
-          const features: Record<string, number | string> = { segment: `s${Math.floor(u() * 6)}` };
-          let eta = -0.5;
-          const first = i < moveAt ? 0 : 10;
-          for (let j = 0; j < 20; j++) {
-            const x = Math.round(normal() * 1000) / 1000;
-            features[`x${j}`] = x;
-            if (j >= first && j < first + 5) eta += (j % 2 === 0 ? 0.8 : -0.8) * x;
-          }
-          const label = u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
-          records.push({
-            value: JSON.stringify({ label, features }),
-            position: { source: 's', offset: String(i + 1) },
-          });
-        }
-        start += 1000;
-        subscriber.next({ records });
-        setImmediate(next); // one batch per turn of the event loop, as a file or a topic gives them
-      };
-      setImmediate(next);
-    }),
-  };
+  return batchedSource(n, seed, (i, { u, normal }) => {
+    const features: Record<string, number | string> = { segment: `s${Math.floor(u() * 6)}` };
+    let eta = -0.5;
+    const first = i < moveAt ? 0 : 10;
+    for (let j = 0; j < 20; j++) {
+      const x = Math.round(normal() * 1000) / 1000;
+      features[`x${j}`] = x;
+      if (j >= first && j < first + 5) eta += (j % 2 === 0 ? 0.8 : -0.8) * x;
+    }
+    return { label: u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0, features };
+  });
 }
 
 const config = (n: number) =>

@@ -28,7 +28,7 @@ function recordView(model: OnlineModel, filter: MaterialFilter) {
   const scales = new Map<string, number>();
   const distinct = scaled ? scales : new Set<string>(names);
   const weights = new Float64Array(n);
-  let max = 0;
+  let max = filter.unit;
   for (let k = 0; k < n; k++) {
     const s = scaled ? model.columnScale(indices[k]) : 1;
     if (scaled) scales.set(names[k], s);
@@ -109,7 +109,9 @@ function fuzzedFilter(rng: Rng): MaterialFilter {
   const trackedFloor = rng.next() < 0.5 ? 0.01 : floor;
   const salt = rng.int(1000);
   const tracked = (name: string) => (name.length * 31 + name.charCodeAt(0) + salt) % 2 === 0;
-  return { floor, trackedFloor, tracked };
+  // (a unit above the largest effect makes the weights absolute)
+  const unit = [0, 0, 0.01, 0.5, 3][rng.int(5)];
+  return { unit, floor, trackedFloor, tracked };
 }
 
 const CONFIGS: ReadonlyArray<[string, Partial<OnlineModelOptions>, boolean]> = [
@@ -135,7 +137,12 @@ describe('OnlineModel.driftView against the record it replaced', () => {
       const old = recordView(model, filter);
       const view = model.driftView(filter);
       const expected = [
-        ...relativeWeights(snapshot(1, old.coefficients), new Map(), (n) => old.scales.get(n) ?? 1),
+        ...relativeWeights(
+          snapshot(1, old.coefficients),
+          new Map(),
+          (n) => old.scales.get(n) ?? 1,
+          filter.unit,
+        ),
       ];
       expect(entries(view)).toEqual(expected.map(([name, r]) => [name, old.coefficients[name], r]));
       expect([...model.checkpoint().snapshotScales]).toEqual([...old.scales]);
@@ -199,7 +206,7 @@ describe('OnlineModel.driftView against the record it replaced', () => {
         scales.set(unique[k], s);
         return Math.abs(columns.values[k]) * (Number.isFinite(s) && s > 0 ? s : 1);
       });
-      const max = Math.max(0, ...w.filter(Number.isFinite));
+      const max = Math.max(filter.unit, ...w.filter(Number.isFinite));
       const kept = unique.flatMap((name, k) => {
         const r = w[k] / max;
         return max > 0 &&
@@ -210,7 +217,9 @@ describe('OnlineModel.driftView against the record it replaced', () => {
       });
       const material = Float64Array.from(kept, (k) => columns.values[k]);
       for (const i of orderByMagnitude(material)) record[unique[kept[i]]] = material[i];
-      const expected = [...relativeWeights(snapshot(1, record), new Map(), (name) => scales.get(name)!)];
+      const expected = [
+        ...relativeWeights(snapshot(1, record), new Map(), (name) => scales.get(name)!, filter.unit),
+      ];
       const view = builder.select(
         columns,
         filter,
