@@ -80,11 +80,86 @@ describe('kafka:produce and kafka:consume', () => {
     }
   }, 120_000);
 
+  it('--avro --registry: registers the event schema under <topic>-value and sends Confluent-framed Avro; a line it cannot encode is named and not sent', async () => {
+    const registry = await startFakeRegistry(41);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+      const events = makeEvents(120, 5);
+      const lines = events.map((e) => JSON.stringify(e));
+      // a number key is sent as its text, a null feature is left out (absent, as in JSON)
+      lines.push(JSON.stringify({ key: 7, label: 0, features: { bid: 1.5, gone: null } }));
+      lines.push(JSON.stringify({ label: 1, features: { nested: { a: 1 } } }), 'not json');
+      const file = join(dir, 'events.jsonl');
+      writeFileSync(file, lines.join('\n') + '\n');
+      const topic = randomName('tools');
+      const produced = await run(process.execPath, [
+        join(tools, 'produce.mjs'),
+        ...['--input', file, '--topic', topic, '--brokers', brokers().join(','), '--avro'],
+        ...['--registry', registry.url],
+      ]).catch((e: { code: number; stderr: string }) => e);
+      expect('code' in produced ? produced.code : 0).toBe(1);
+      expect(produced.stderr).toContain(`schema registered under ${topic}-value, id 41`);
+      expect(produced.stderr).toContain(`sent 121 message(s) (Avro, schema id 41) to ${topic}`);
+      expect(produced.stderr).toContain('line 122 not sent: features.nested = {"a":1} is not');
+      expect(produced.stderr).toContain('line 123 not sent: not JSON');
+      expect(produced.stderr).toContain('2 line(s) not sent');
+
+      const type = avro.Type.forSchema(shippedSchema('event'));
+      const read = await readTopic(kafkaClient(), topic, 121);
+      const decoded = read.map((m) => {
+        expect(m.value!.readUInt8(0)).toBe(0);
+        expect(m.value!.readUInt32BE(1)).toBe(41);
+        return [m.key?.toString() ?? null, JSON.stringify(type.fromBuffer(m.value!.subarray(5)))];
+      });
+      const expected = events.map((e) => [e.key, JSON.stringify(type.fromBuffer(type.toBuffer(e)))]);
+      expected.push([
+        '7',
+        JSON.stringify(type.fromBuffer(type.toBuffer({ key: '7', label: 0, features: { bid: 1.5 } }))),
+      ]);
+      expect(decoded).toEqual(expected);
+    } finally {
+      await registry.close();
+    }
+  }, 120_000);
+
+  it('--avro without a registry frames with --schema-id, or sends raw bodies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    const file = join(dir, 'events.jsonl');
+    const event = {
+      key: 'k1',
+      ts: 9,
+      label: 1,
+      features: { bid: 0.25, site: 's2', tags: ['a', 'b'], on: true },
+    };
+    writeFileSync(file, JSON.stringify(event) + '\n');
+    const type = avro.Type.forSchema(shippedSchema('event'));
+    const body = type.toBuffer(event);
+    for (const [flags, value] of [
+      [['--schema-id', '7'], frame(7, body)],
+      [['--framing', 'raw'], body],
+    ] as const) {
+      const topic = randomName('tools');
+      await run(process.execPath, [
+        join(tools, 'produce.mjs'),
+        ...['--input', file, '--topic', topic, '--brokers', brokers().join(','), '--avro', ...flags],
+      ]);
+      const [m] = await readTopic(kafkaClient(), topic, 1);
+      expect(m.value).toEqual(value);
+    }
+  }, 120_000);
+
   it('names what is missing and exits 3', async () => {
     const failed = await run(process.execPath, [join(tools, 'produce.mjs'), '--topic', 'x']).catch(
       (e: { code: number; stderr: string }) => e,
     );
     expect('code' in failed ? failed.code : 0).toBe(3);
     expect(failed.stderr).toContain('--input is required');
+    const mixed = await run(process.execPath, [
+      join(tools, 'produce.mjs'),
+      ...['--input', 'x', '--registry', 'http://r', '--framing', 'zip'],
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in mixed ? mixed.code : 0).toBe(3);
+    expect(mixed.stderr).toContain('--registry, --schema and --schema-id go with --avro');
+    expect(mixed.stderr).toContain('--framing must be confluent or raw, got zip');
   });
 });
