@@ -1,6 +1,7 @@
 import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
+import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -107,7 +108,10 @@ export function summarize(engine: Engine, input: string): RunSummary {
     nonZero,
     features,
     droppedFeatures,
-    warnings: dataWarnings(s, droppedFeatures),
+    warnings: [
+      ...[keyedMemoryWarning(config)].filter((w) => w !== null),
+      ...dataWarnings(s, droppedFeatures),
+    ],
     keys: s.keys,
     models: s.snapshots,
     scores: s.scores,

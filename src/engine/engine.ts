@@ -20,6 +20,7 @@ import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
+import { keyedMemoryWarning } from './keyedMemory.js';
 import { RejectRateWatch } from './rejectRate.js';
 import {
   MemoryStateStore,
@@ -216,6 +217,8 @@ export class Engine {
       now: this.now,
       ...(options.logger ? { logger: options.logger } : {}),
     };
+    const memory = keyedMemoryWarning(config);
+    if (memory !== null) options.logger?.warn({ setting: 'model.hashBits' }, memory);
     const durable = ports.store?.durable === true ? new EvictionBuffer(ports.store) : null;
     this.store = durable ?? ports.store ?? new MemoryStateStore();
     // versions go on above those an earlier run published for the key (after its checkpoint)
