@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-score-served-'));
 
@@ -25,12 +26,9 @@ const jsonLines = <T>(text: string): T[] =>
 
 /** 3,000 labelled binomial events (a, b, tenure_days, country), then 20 unlabelled ones. */
 function stream(): { labelled: string[]; unlabelled: string[] } {
-  let s = 4242;
-  const u = (): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-  const g = (): number => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u());
+  const rng = new Rng(4242);
+  const u = (): number => rng.next();
+  const g = (): number => rng.normal();
   const labelled: string[] = [];
   const unlabelled: string[] = [];
   for (let i = 0; i < 3020; i++) {

@@ -6,17 +6,14 @@ import { describe, expect, it } from 'vitest';
 
 import { collectReport, defaultReportOptions } from '../../src/report/collect.js';
 import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
 
 // A planted feature in days: tenure_days (sd 1,000 days) moves y by −0.8 per sd, β ≈ −0.0008 per day;
 // eight unit-free features (sd 1) move it by 0.2 .. 0.55. By raw |β| tenure_days is the smallest
 // of nine and not among the 5 drawn; by |β|·sd it is the largest.
 function stream(file: string): void {
-  let s = 99;
-  const u = (): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-  const g = (): number => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u());
+  const rng = new Rng(99);
+  const g = (): number => rng.normal();
   const lines: string[] = [];
   for (let i = 0; i < 4000; i++) {
     const features: Record<string, number> = { tenure_days: Math.round(2000 + 1000 * g()) };
