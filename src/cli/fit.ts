@@ -32,12 +32,15 @@ JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conv
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
                         is its column's value, other text the one-hot column=text, and an empty or
-                        NA/NaN/null cell absent (the target and --weight cells must be numbers)
+                        NA/NaN/null cell absent (the target and --weight cells must be numbers; a
+                        target may be true/false, read as 1/0). Without feature columns (or
+                        .jsonl events without features) the model is the intercept only
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
-                        when the fit is no estimate: at λ = 0 with p ≥ n (not unique), or binomial
-                        classes separated (probabilities fitted at 0 or 1)
+                        when the fit is no estimate: at λ = 0 with p ≥ n (not unique), binomial
+                        classes separated (probabilities fitted at 0 or 1), or λ ≥ λ_max (every
+                        coefficient 0: the intercept-only model)
   --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10;
                         K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
@@ -397,7 +400,7 @@ export const fitCommand: Command = {
     }
     warnIfNotConverged(io, fit);
     // converged, but not an estimate: non-unique at λ = 0, or separated classes
-    const warnings = fitWarnings(problem, fit);
+    const warnings = fitWarnings(problem, fit, lambda !== undefined);
     for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
     if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {

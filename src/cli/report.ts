@@ -12,21 +12,25 @@ const usage = `usage: l1stream report --input DIR [options]
 
 One self-contained HTML page (inline SVG and CSS, no script, nothing fetched) showing how the
 models of a replay evolved, from DIR/models.jsonl, DIR/alerts.jsonl and DIR/summary.json: the
-coefficients of each model's largest features (by max |β| over the run) by name, its support size,
+coefficients of each model's largest features (by max |β·sd| over the run: standardized effects,
+sd the feature's over the replayed events, summary.json's input or --data; without those events,
+raw |β|, and the page says so) by name, its support size,
 progressive loss and AUC (binomial) over the events it learned, online snapshots and refits, and
 the alerts as markers on the same event axis. 'l1stream replay --report' writes it at the end of a
 replay. The page stays small whatever the run: the limits below bound what is drawn.
 
 options:
   --input DIR           a replay's --out directory, required
+  --data FILE           the replayed events (.jsonl), for each feature's sd (default: the input
+                        named in DIR/summary.json)
   --output FILE         where to write the page (default DIR/report.html)
   --keys N              keyed models shown (default ${defaultReportOptions.keys}, at most 50): most critical
                         alerts first, then warnings, then learned events
   --top N               features drawn per model (default ${defaultReportOptions.features}, at most ${PALETTE.length}: one colour each)
   --points N            online snapshots drawn per model, evenly spaced (default ${defaultReportOptions.points}, at most 2000)
   --refits N            refit snapshots drawn per model (default ${defaultReportOptions.refits}, at most 1000)
-  --rank R              which features: max (default: the largest max |β| over the run) | final (the
-                        largest |β| in the last online snapshot; for runs whose first snapshots are noisy)
+  --rank R              which features: max (default: the largest max |β·sd| over the run) | final (the
+                        largest |β·sd| in the last online snapshot; for runs whose first snapshots are noisy)
   --alerts N            alerts marked per model, the most severe first (default ${defaultReportOptions.alerts}, at most 1000)`;
 
 const options = {
@@ -38,6 +42,7 @@ const options = {
   refits: { type: 'string' },
   alerts: { type: 'string' },
   rank: { type: 'string' },
+  data: { type: 'string' },
 } as const;
 
 /** Writes the report of the replay outputs in `dir` to `file` (default `dir/report.html`); returns its size in bytes. */
@@ -76,6 +81,7 @@ export const reportCommand: Command = {
       refits: limit('refits', values.refits, 1000, defaultReportOptions.refits),
       alerts: limit('alerts', values.alerts, 1000, defaultReportOptions.alerts),
       rank,
+      ...(values.data !== undefined ? { data: values.data } : {}),
     };
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {

@@ -28,7 +28,9 @@ const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options
 Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
 (in order) with the fields of replay's scores.jsonl: key (the model's), eventKey (the event's
 own key, if any), the prediction (probability for binomial), model (the snapshot's source, version
-and offset) and top, the features that moved it most.
+and offset) and top, the features that moved it most (β_j·x_j); and margin = baseline + the top
+contributions + others, where baseline is the intercept, others the sum of the contributions not
+in top, and margin the linear predictor (log-odds for binomial, the prediction for gaussian).
 Features are named as in training (numbers by field, strings as field=value); a feature the model
 never saw contributes nothing. A line that is not a valid event, whose score would not be a
 finite number (a feature of 1e300, say), or that has no model to score it (--key-by, --key), gets
@@ -50,7 +52,9 @@ options:
   --key K           with several keys in MODEL: the snapshot of this key. With --key-by, only the
                     events of key K are scored (the others get an error line); without it, a
                     warning on stderr counts the events that name another key of MODEL
-  --source S        online | refit | batch: only snapshots of this source
+  --source S        online | refit | batch: only snapshots of this source; latest: any source.
+                    Default: online when MODEL has online snapshots (what replay and run serve
+                    unless refit.serve is "refit"), else any
   --lambda L        the snapshot whose λ is nearest L (on a log scale), e.g. on a path
   --version N       the snapshot with this version (on a path: its position, 1 = largest λ)
   --top N           contributions named per score (default 5)
@@ -202,6 +206,25 @@ function chooseSnapshot(
   return { snapshot, why };
 }
 
+/**
+ * The source to score with: `--source` (`latest`: any), or, without it, the online snapshots
+ * when MODEL has any, as replay and run serve the online model unless `refit.serve` is "refit"
+ * (models.jsonl does not record which served). `servedNote` says so on stderr when it narrowed.
+ */
+function sourceOf(
+  flag: string | undefined,
+  snapshots: readonly ModelSnapshot[],
+): { source: string | undefined; servedNote: string } {
+  if (flag !== undefined) return { source: flag === 'latest' ? undefined : flag, servedNote: '' };
+  const sources = new Set(snapshots.map((s) => s.source));
+  if (!sources.has('online') || sources.size === 1) return { source: undefined, servedNote: '' };
+  return {
+    source: 'online',
+    servedNote:
+      ' (online snapshots only: replay and run serve the online model by default; --source refit or --source latest for the others)',
+  };
+}
+
 /** `KEY vN (source, λ L, N events learned, N non-zero)` */
 function describe(s: ModelSnapshot): string {
   const nonzero = Object.keys(s.coefficients).length;
@@ -258,9 +281,10 @@ export const scoreCommand: Command = {
       values.source !== undefined &&
       values.source !== 'online' &&
       values.source !== 'refit' &&
-      values.source !== 'batch'
+      values.source !== 'batch' &&
+      values.source !== 'latest'
     )
-      throw new UsageError(`--source must be online, refit or batch, got "${values.source}"`);
+      throw new UsageError(`--source must be online, refit, batch or latest, got "${values.source}"`);
     const keyBy = values['key-by'];
     if (keyBy === '')
       throw new UsageError('--key-by needs a field name ("key", or a feature such as "campaign")');
@@ -281,13 +305,14 @@ export const scoreCommand: Command = {
     await checkInputFile('input', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model);
+    const { source, servedNote } = sourceOf(values.source, snapshots);
 
     // the model of each key (--key-by without --key), or the one model
     const models = new Map<string, KeyModel>();
     let single: KeyModel | null = null;
     if (keyBy !== undefined && values.key === undefined) {
       const byKey = new Map<string, ModelSnapshot[]>();
-      for (const s of matching(snapshots, values.model, undefined, values.source)) {
+      for (const s of matching(snapshots, values.model, undefined, source)) {
         const list = byKey.get(s.key);
         if (list === undefined) byKey.set(s.key, [s]);
         else list.push(s);
@@ -296,13 +321,13 @@ export const scoreCommand: Command = {
       const which =
         lambda !== undefined ? 'the snapshot with the λ nearest --lambda' : 'the most recent snapshot';
       io.stderr.write(
-        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${formatCount(models.size)} keys of --model\n`,
+        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${formatCount(models.size)} keys of --model${servedNote}\n`,
       );
     } else {
-      const { snapshot, why } = chooseSnapshot(snapshots, values.model, values.key, values.source, pick);
+      const { snapshot, why } = chooseSnapshot(snapshots, values.model, values.key, source, pick);
       single = { snapshot, scorer: new SnapshotScorer(snapshot) };
       models.set(snapshot.key, single);
-      io.stderr.write(`score: scoring with ${describe(snapshot)}: ${why}\n`);
+      io.stderr.write(`score: scoring with ${describe(snapshot)}: ${why}${servedNote}\n`);
     }
     const keyOf = keyBy !== undefined ? keyFunction(keyBy, '') : null;
     // without --key-by, the other keys of MODEL, to warn when events name them
@@ -351,7 +376,7 @@ export const scoreCommand: Command = {
               throw new Error(
                 single !== null
                   ? `the event's key is ${key} (--key-by ${keyBy}), not ${single.snapshot.key} (--key): not scored with another key's model`
-                  : `no snapshot of key ${key} (--key-by ${keyBy}) in ${values.model}${values.source !== undefined ? ` with source ${values.source}` : ''}: not scored with another key's model`,
+                  : `no snapshot of key ${key} (--key-by ${keyBy}) in ${values.model}${source !== undefined ? ` with source ${source}` : ''}: not scored with another key's model`,
               );
             }
             model = found;
@@ -369,7 +394,7 @@ export const scoreCommand: Command = {
         }
         const snapshot = model.snapshot;
         const scorer = (model.scorer ??= new SnapshotScorer(snapshot));
-        const { margin, top: contributions } = scorer.score(event, top);
+        const { margin, baseline, top: contributions, others: rest } = scorer.score(event, top);
         if (!Number.isFinite(margin)) {
           rejected++;
           write({ line, error: scorer.overflowReason(event) });
@@ -385,7 +410,11 @@ export const scoreCommand: Command = {
           ...(event.key !== undefined ? { eventKey: event.key } : {}),
           prediction,
           model: { source: snapshot.source, version: snapshot.version, offset: snapshot.offset },
+          // baseline + Σ top + others = margin (the log-odds for binomial, the prediction for gaussian)
+          margin,
+          baseline,
           top: contributions,
+          others: rest,
         });
       }
     } catch (err) {

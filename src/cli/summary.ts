@@ -71,7 +71,8 @@ export function summarize(engine: Engine, input: string): RunSummary {
   let features = 0;
   let droppedFeatures = 0;
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
-  const source = single ? single.model.metrics.summary() : engine.metrics.summary();
+  const progressive = single ? single.model.metrics : engine.metrics;
+  const source = progressive.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   const lambdas = new Set<number>();
   engine.registry.forEach((live) => {
@@ -111,6 +112,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     warnings: [
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
+      ...worseThanConstant(config.model.lambda, progressive.progressiveLoss, progressive.constantLoss),
     ],
     keys: s.keys,
     models: s.snapshots,
@@ -128,6 +130,20 @@ export function summarize(engine: Engine, input: string): RunSummary {
     seconds: s.seconds,
     eventsPerSecond: s.learned / Math.max(s.seconds, 1e-9),
   };
+}
+
+/** A progressive loss this far above the best constant's (relative) is a warning in the summary. */
+const WORSE_THAN_CONSTANT = 0.05;
+
+/**
+ * The warning when a run at a λ the user gave ends with a progressive loss clearly above the best
+ * constant's (`ProgressiveMetrics.constantLoss`; keyed runs: one constant for all keys).
+ */
+function worseThanConstant(lambda: number | 'auto' | undefined, loss: number, constant: number): string[] {
+  if (typeof lambda !== 'number' || !(loss > constant * (1 + WORSE_THAN_CONSTANT))) return [];
+  return [
+    `the progressive loss ${loss.toPrecision(4)} is worse than the best constant prediction's ${constant.toPrecision(4)} (the label mean for every event): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+  ];
 }
 
 /** Reject shares above this are a warning in the summary. */

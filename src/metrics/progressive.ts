@@ -16,6 +16,9 @@ export class ProgressiveMetrics {
   private sumLoss = 0;
   private sumAbs = 0;
   private sumSq = 0;
+  /** Σ w y and Σ w y² of the labels: the best constant's loss (`constantLoss`). */
+  private sumY = 0;
+  private sumY2 = 0;
   private auc: StreamingAuc | null;
 
   /** `incrementalAuc` false: for metrics read rarely (see `StreamingAuc`); the same values. */
@@ -41,6 +44,8 @@ export class ProgressiveMetrics {
     }
     this.sumSq += weight * (label - mean) * (label - mean);
     this.sumLoss += weight * loss;
+    this.sumY += weight * label;
+    this.sumY2 += weight * label * label;
     this.weight += weight;
     this.count++;
     return loss;
@@ -74,6 +79,8 @@ export class ProgressiveMetrics {
     else this.sumAbs += weight * Math.abs(label - mean);
     this.sumSq += weight * (label - mean) * (label - mean);
     this.sumLoss += weight * loss;
+    this.sumY += weight * label;
+    this.sumY2 += weight * label * label;
     this.weight += weight;
     this.count++;
   }
@@ -84,6 +91,20 @@ export class ProgressiveMetrics {
 
   get progressiveLoss(): number {
     return this.weight > 0 ? this.sumLoss / this.weight : NaN;
+  }
+
+  /**
+   * The loss of the best constant prediction on the same labels, in hindsight: the labels'
+   * variance (gaussian: predicting their mean) or the entropy of their rate (binomial). A
+   * progressive loss clearly above it means the model did worse than no features. NaN before any
+   * label (or for metrics restored from a checkpoint without the label sums).
+   */
+  get constantLoss(): number {
+    if (!(this.weight > 0)) return NaN;
+    const m = this.sumY / this.weight;
+    if (this.family === 'gaussian') return Math.max(0, this.sumY2 / this.weight - m * m);
+    if (m <= 0 || m >= 1) return 0;
+    return -(m * Math.log(m) + (1 - m) * Math.log1p(-m));
   }
 
   summary(): Record<string, number> {
@@ -108,6 +129,8 @@ export class ProgressiveMetrics {
       sumLoss: this.sumLoss,
       sumAbs: this.sumAbs,
       sumSq: this.sumSq,
+      sumY: this.sumY,
+      sumY2: this.sumY2,
       auc: this.auc === null ? null : this.auc.state(),
     };
   }
@@ -129,6 +152,8 @@ export class ProgressiveMetrics {
     m.sumLoss = state.sumLoss;
     m.sumAbs = state.sumAbs;
     m.sumSq = state.sumSq;
+    m.sumY = state.sumY ?? NaN;
+    m.sumY2 = state.sumY2 ?? NaN;
     m.auc = state.auc ? StreamingAuc.fromState(state.auc) : null;
     return m;
   }
@@ -142,5 +167,8 @@ export interface ProgressiveMetricsState {
   readonly sumLoss: number;
   readonly sumAbs: number;
   readonly sumSq: number;
+  /** Σ w y and Σ w y² of the labels (absent in checkpoints written before they were kept). */
+  readonly sumY?: number;
+  readonly sumY2?: number;
   readonly auc: StreamingAucState | null;
 }

@@ -1,6 +1,6 @@
 import type { L1Event } from '../core/event.js';
 import type { Contribution } from '../engine/records.js';
-import { featureName } from '../features/vocabulary.js';
+import { forEachNamedValue } from '../features/namedValues.js';
 import type { ModelSnapshot } from './snapshot.js';
 
 /**
@@ -19,18 +19,22 @@ export class SnapshotScorer {
   }
 
   /**
-   * The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first.
+   * The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first,
+   * with what adds them up to the margin: `baseline` (the intercept, the margin of an event with
+   * no feature the model knows) + Σ `top` + `others` (the contributions not in `top`) = `margin`.
    * An extreme value can make the margin infinite or NaN: `overflowReason` then says which.
    */
-  score(event: L1Event, top = 0): { margin: number; top: Contribution[] } {
+  score(event: L1Event, top = 0): { margin: number; baseline: number; top: Contribution[]; others: number } {
     let margin = this.intercept;
     const parts: Contribution[] = [];
     this.forEachTerm(event, (name, _value, term) => {
       margin += term;
-      if (top > 0) parts.push({ feature: name, contribution: term });
+      parts.push({ feature: name, contribution: term });
     });
-    if (top > 0) parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    return { margin, top: parts.slice(0, top) };
+    parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    let others = 0;
+    for (let k = top; k < parts.length; k++) others += parts[k]!.contribution;
+    return { margin, baseline: this.intercept, top: parts.slice(0, top), others };
   }
 
   /** Why `event`'s margin is not finite: its largest term, by feature name and value. */
@@ -49,17 +53,9 @@ export class SnapshotScorer {
 
   /** Each feature of `event` the snapshot has a coefficient for: its name, value and β_j·x_j. */
   private forEachTerm(event: L1Event, visit: (name: string, value: number, term: number) => void): void {
-    const add = (name: string, value: number) => {
+    forEachNamedValue(event.features, (name, value) => {
       const beta = this.coefficients.get(name);
       if (beta !== undefined && value !== 0) visit(name, value, beta * value);
-    };
-    const features = event.features;
-    for (const field of Object.keys(features)) {
-      const v = features[field];
-      if (typeof v === 'number') add(field, v);
-      else if (typeof v === 'boolean') add(field, v ? 1 : 0);
-      else if (typeof v === 'string') add(featureName(field, v), 1);
-      else if (Array.isArray(v)) for (const item of v as readonly string[]) add(featureName(field, item), 1);
-    }
+    });
   }
 }

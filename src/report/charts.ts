@@ -107,7 +107,7 @@ export function intervalLosses(
   return out;
 }
 
-export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string {
+export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled = false): string {
   const online = k.points.filter((p) => p.source === 'online');
   const refits = k.points.filter((p) => p.source === 'refit');
   const xAxis = { lo: 0, hi: Math.max(k.events, 1), format: events };
@@ -120,6 +120,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string
       `<text x="${LEFT}" y="${top - 10}" font-size="13" font-weight="bold" class="panel-title">${escapeXml(text)}</text>`,
     );
   const styles = lineStyles(k.features.length);
+  const effect = scaled ? '|β·sd|' : '|β|';
 
   panels.push({
     height: 260,
@@ -127,13 +128,13 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string
       title(
         out,
         top,
-        `coefficients of the ${k.features.length} largest features (${rank === 'max' ? 'max |β| over the run' : '|β| in the last snapshot'})`,
+        `${scaled ? 'standardized effects β·sd' : 'coefficients'} of the ${k.features.length} largest features (${rank === 'max' ? `max ${effect} over the run` : `${effect} in the last snapshot`})`,
       );
       const values: number[] = [];
       for (const p of k.points) for (const c of p.coefficients) values.push(c);
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 260 }, xLabel(last), {
         ...range(values, true),
-        label: 'β_j (original scale)',
+        label: scaled ? 'β_j·sd_j (standardized)' : 'β_j (original scale)',
       });
       k.features.forEach((name, j) => {
         const style = styles[j]!;
@@ -154,7 +155,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max'): string
         const ly = top + 6 + j * 16;
         const lx = LEFT + PLOT_WIDTH + 16;
         out.push(
-          `<g class="legend-entry"><title>${escapeXml(name)}: max |β| ${formatNumber(k.maxAbs[j]!)}</title>` +
+          `<g class="legend-entry"><title>${escapeXml(name)}: max ${effect} ${formatNumber(k.maxAbs[j]!)}</title>` +
             `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" ${strokeOf(style, 2.4)}/>` +
             `<text x="${lx + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(clip(name, 30))}</text></g>`,
         );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { DataError, InputError } from '../core/errors.js';
+import { featureScales, type FeatureScales } from './featureScales.js';
 
 /**
  * What the report reads from a replay's output directory (`models.jsonl`, `alerts.jsonl`,
@@ -32,6 +33,11 @@ export interface ReportOptions {
    * snapshots are noisy.
    */
   readonly rank: 'max' | 'final';
+  /**
+   * The events the models learned (JSON lines), for each feature's sd: features are then ranked
+   * and drawn by their standardized effect β_j·sd_j. Default: summary.json's `input`, when readable.
+   */
+  readonly data?: string;
 }
 
 export const defaultReportOptions: ReportOptions = {
@@ -76,7 +82,7 @@ export interface KeyReport {
   readonly events: number;
   readonly onlineSnapshots: number;
   readonly refitSnapshots: number;
-  /** The drawn features, largest max |β| first, and that maximum. */
+  /** The drawn features, largest first, and their max |β| (max |β|·sd when `ReportData.scales`). */
   readonly features: readonly string[];
   readonly maxAbs: readonly number[];
   /** Features ever non-zero. */
@@ -94,6 +100,11 @@ export interface ReportData {
   readonly keysTotal: number;
   /** The next keys in that order not shown (at most 20), with their events. */
   readonly keysOmitted: ReadonlyArray<{ readonly key: string; readonly events: number }>;
+  /**
+   * Where the features' sds came from (coefficients are then ranked and drawn as β_j·sd_j), or
+   * null: raw β, and a note says why.
+   */
+  readonly scales: { readonly file: string; readonly events: number } | null;
   /** Things the reader should know: unreadable lines, missing files. */
   readonly notes: readonly string[];
 }
@@ -188,6 +199,18 @@ export async function collectReport(
     );
   }
   const notes: string[] = [];
+  let summary: Doc | null = null;
+  try {
+    const doc: unknown = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+    if (isObject(doc)) summary = doc;
+    else notes.push('summary.json is not a JSON object');
+  } catch (err) {
+    notes.push(
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no summary.json (the replay may not have finished)'
+        : `summary.json is unreadable: ${(err as Error).message}`,
+    );
+  }
 
   // pass 1: keys, their snapshot counts and events
   const counts = new Map<string, { online: number; refit: number; events: number; family: string }>();
@@ -237,6 +260,9 @@ export async function collectReport(
     const online = r.source !== 'refit';
     if (online || finalAbs.get(key)?.online !== true) finalAbs.set(key, { online, abs: last });
   });
+  const featuresSeen = new Map([...maxAbs].map(([k, t]) => [k, [...t.values()].filter((a) => a > 0).length]));
+  const scaled = await standardizedEffects(limits.data, summary, counts, maxAbs, finalAbs, notes);
+  const sdOf = (name: string): number => (scaled === null ? 1 : (scaled.sd.get(name) ?? 0));
   const top = new Map<string, { names: string[]; max: number[]; index: Map<string, number> }>();
   for (const [key, table] of maxAbs) {
     const final = (limits.rank === 'final' ? finalAbs.get(key)?.abs : undefined) ?? new Map<string, number>();
@@ -273,7 +299,7 @@ export async function collectReport(
         if (num(value) === null || value === 0) continue;
         support++;
         const j = t.index.get(name);
-        if (j !== undefined) coefficients[j] = value as number;
+        if (j !== undefined) coefficients[j] = (value as number) * sdOf(name);
       }
     const metrics = isObject(r.metrics) ? r.metrics : {};
     const window = isObject(r.window) ? r.window : null;
@@ -325,19 +351,6 @@ export async function collectReport(
   }
   if (otherAlerts > 0) notes.push(`${otherAlerts} alert(s) of keys not shown`);
 
-  let summary: Doc | null = null;
-  try {
-    const doc: unknown = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
-    if (isObject(doc)) summary = doc;
-    else notes.push('summary.json is not a JSON object');
-  } catch (err) {
-    notes.push(
-      (err as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'no summary.json (the replay may not have finished)'
-        : `summary.json is unreadable: ${(err as Error).message}`,
-    );
-  }
-
   const keys: KeyReport[] = shown.map(([key, c]) => {
     const t = top.get(key)!;
     const slot = alerts.get(key)!;
@@ -350,7 +363,7 @@ export async function collectReport(
       refitSnapshots: c.refit,
       features: t.names,
       maxAbs: t.max,
-      featuresSeen: [...maxAbs.get(key)!.values()].filter((a) => a > 0).length,
+      featuresSeen: featuresSeen.get(key)!,
       points: points.get(key)!.sort((a, b) => a.offset - b.offset),
       alerts: kept.sort((a, b) => a.offset - b.offset),
       alertsTotal: slot.total,
@@ -360,8 +373,62 @@ export async function collectReport(
     dir,
     summary,
     keys,
+    scales: scaled === null ? null : { file: scaled.file, events: scaled.events },
     keysTotal: counts.size,
     keysOmitted: ranked.slice(limits.keys, limits.keys + 20).map(([key, c]) => ({ key, events: c.events })),
     notes,
   };
+}
+
+/**
+ * Turns each key's max and final |β| into |β|·sd_j, the sds computed from `data` (default:
+ * summary.json's `input`), so that a feature measured in days is ranked beside unit-free ones; null
+ * (and a note saying why the report ranks by raw |β|) when no event file can be read.
+ */
+async function standardizedEffects(
+  data: string | undefined,
+  summary: Doc | null,
+  counts: ReadonlyMap<string, { family: string }>,
+  maxAbs: Map<string, Map<string, number>>,
+  finalAbs: Map<string, { online: boolean; abs: Map<string, number> }>,
+  notes: string[],
+): Promise<(FeatureScales & { file: string }) | null> {
+  const file = data ?? (typeof summary?.input === 'string' ? summary.input : undefined);
+  const raw = (why: string) =>
+    notes.push(
+      `features are ranked and drawn by raw |β| (original scale): ${why}. A feature in large units (days, euros) then has a small β however strong its effect; give --data EVENTS.jsonl (the replayed events) to rank and draw by |β|·sd`,
+    );
+  const family = [...counts.values()][0]?.family;
+  if (file === undefined) {
+    raw('models.jsonl carries no feature scales and summary.json names no input file');
+    return null;
+  }
+  if (family !== 'gaussian' && family !== 'binomial') {
+    raw(`the models' family "${String(family)}" is unknown`);
+    return null;
+  }
+  const names = new Set<string>();
+  for (const table of maxAbs.values()) for (const name of table.keys()) names.add(name);
+  let scales: FeatureScales;
+  try {
+    scales = await featureScales(file, family, names);
+  } catch (err) {
+    raw(
+      `models.jsonl carries no feature scales and ${file} is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+    return null;
+  }
+  if (scales.events === 0) {
+    raw(`models.jsonl carries no feature scales and ${file} holds no labelled event`);
+    return null;
+  }
+  const scale = (table: Map<string, number>) => {
+    for (const [name, a] of table) table.set(name, a * (scales.sd.get(name) ?? 0));
+  };
+  for (const table of maxAbs.values()) scale(table);
+  for (const final of finalAbs.values()) scale(final.abs);
+  notes.push(
+    `features are ranked and drawn by their standardized effect β·sd, with each feature's population sd over the ${scales.events.toLocaleString('en-US')} labelled events of ${file}${counts.size > 1 ? ' (all keys together)' : ''}`,
+  );
+  return { ...scales, file };
 }

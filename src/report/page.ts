@@ -68,7 +68,7 @@ function alertTable(k: KeyReport): string {
   return `<table class="alerts"><tr><th>event</th><th>type</th><th>severity</th><th>features</th><th>message</th></tr>${rows.join('')}</table>${omitted}`;
 }
 
-function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final'): string {
+function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final', scaled: boolean): string {
   const refits = k.refitSnapshots > 0 ? `, ${k.refitSnapshots} refits` : '';
   const drawn =
     k.points.length < k.onlineSnapshots + k.refitSnapshots
@@ -78,7 +78,7 @@ function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final'): string 
     `<details${open ? ' open' : ''} class="key"><summary><h2 style="display:inline">model ${escapeXml(clip(k.key, 120))}</h2> ` +
     `<span class="meta">${k.family}, ${k.events.toLocaleString('en-US')} events learned, ${k.onlineSnapshots} online snapshots${refits}${drawn}, ` +
     `${k.featuresSeen} features ever non-zero, ${k.alertsTotal} alerts</span></summary>` +
-    keyChartSvg(k, rank) +
+    keyChartSvg(k, rank, scaled) +
     alertTable(k) +
     '</details>'
   );
@@ -105,7 +105,10 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
     `<style>${CSS}</style></head><body>`,
     `<h1>${escapeXml(title)}</h1>`,
     `<p class="meta">From ${escapeXml(data.dir)}: models.jsonl, alerts.jsonl and summary.json. ` +
-      `Coefficients are on the original scale, as in models.jsonl; the x axis of every picture counts the events ` +
+      (data.scales !== null
+        ? `Coefficients are drawn as standardized effects β·sd (β as in models.jsonl times the feature's sd over the events learned, see the notes); `
+        : `Coefficients are on the original scale, as in models.jsonl (see the notes); `) +
+      `the x axis of every picture counts the events ` +
       `its model learned (a snapshot's or an alert's "offset"). Online snapshots are lines, refits (exact solutions on ` +
       `their window of recent events) are diamonds; alerts are dashed vertical lines through every panel and ` +
       `triangles in the bottom strip (hover them). The loss "since the last snapshot" is computed from the ` +
@@ -113,7 +116,7 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
     s ? summaryTable(s) : '',
     notes ? `<ul class="notes">${notes}</ul>` : '',
     keysLine,
-    ...data.keys.map((k, i) => keySection(k, i === 0, limits.rank)),
+    ...data.keys.map((k, i) => keySection(k, i === 0, limits.rank, data.scales !== null)),
     `<p class="small">Bounds: at most ${limits.keys} keys, ${limits.features} features, ${limits.points} online and ${limits.refits} refit snapshots and ${limits.alerts} alerts per key (see l1stream report --help).</p>`,
     '</body></html>',
     '',

@@ -120,7 +120,7 @@ export interface CsvDesign {
  * column) is a feature. When every feature cell is a number the design is dense, a column per
  * feature; otherwise each row is featurized as a stream's event would be (DESIGN §2): a number is
  * the feature named by its column, any other text the one-hot `column=text`, and an empty or
- * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers.
+ * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers (a target may be `true` / `false`: 1 / 0).
  * A data row that cannot be used (`csvRowProblem`) goes to `onReject` and is skipped, so the design
  * is the one of the file without it; without `onReject` it is an error. Errors name the file, line
  * and column, and say what to fix.
@@ -155,8 +155,7 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   header.forEach((_, k) => {
     if (k !== targetAt && k !== weightAt) featureAt.push(k);
   });
-  if (featureAt.length === 0)
-    throw new DataError(`${source} has no feature columns besides the target "${options.target}"`);
+  // no feature column: the intercept-only model, as for events without features
   // the header, then the data rows that can be used
   const rows: string[][] = [parsed.rows[0]!];
   const lines: number[] = [parsed.lines[0]!];
@@ -192,7 +191,7 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   for (let r = 1; r <= n; r++) {
     const row = rows[r]!;
     const i = r - 1;
-    y[i] = Number(row[targetAt]!.trim());
+    y[i] = targetNumber(row[targetAt]!.trim());
     if (weights) weights[i] = Number(row[weightAt]!.trim());
     if (dense) for (let j = 0; j < p; j++) values[j * n + i] = Number(row[featureAt[j]!]!.trim());
   }
@@ -205,6 +204,15 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     notes: [],
     rejected,
   };
+}
+
+/**
+ * A target cell's value: `true` / `false` (any case) are 1 and 0, as a JSON event's boolean label;
+ * anything else as `Number` reads it.
+ */
+function targetNumber(s: string): number {
+  const lower = s.toLowerCase();
+  return lower === 'true' ? 1 : lower === 'false' ? 0 : Number(s);
 }
 
 /**
@@ -240,12 +248,12 @@ function csvRowProblem(
     if (k < 0) continue;
     const raw = row[k]!;
     const s = raw.trim();
-    const v = Number(s);
+    const v = k === c.targetAt ? targetNumber(s) : Number(s);
     if (s === '') return at(k, `the cell is empty; ${role} cannot be missing (drop or impute the row)`);
     if (!Number.isFinite(v))
       return at(
         k,
-        `"${raw}" is not a ${Number.isNaN(v) ? '' : 'finite '}number; the target and weight columns must be numeric`,
+        `"${raw}" is not a ${Number.isNaN(v) ? '' : 'finite '}number; the target and weight columns must be numeric (a target may also be true or false)`,
       );
     if (k === c.targetAt && c.binomial && v !== 0 && v !== 1)
       return at(k, `a binomial target must be 0 or 1, got ${raw}`);

@@ -96,7 +96,9 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
       throw new DataError(
         problem.yVar === 0
           ? 'the target is constant: there is nothing to fit (check the target column)'
-          : 'no feature can enter the model (all features are constant or unpenalized)',
+          : problem.x.cols === 0
+            ? 'there are no features (no column besides the target, or events without features): no λ to choose; the intercept-only model is a fit at any λ (--lambda 0)'
+            : 'no feature can enter the model (all features are constant or unpenalized)',
       );
     }
     const nLambda = options.nLambda ?? 100;

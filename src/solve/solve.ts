@@ -5,6 +5,7 @@ import { Engine, type LambdaOutcome } from './engine.js';
 import { packColumns, type PackedColumns, packedValues, unpackedValues } from './packColumns.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 import { rareMoves } from './rareMoves.js';
+import { zeroRoundingLevel } from './roundingZeros.js';
 import { type SingletonProfile, singletonProfile } from './singletons.js';
 
 /** A model on the original scale of the data. */
@@ -108,20 +109,21 @@ export function readFit(
   const pr = engine.problem;
   const p = pr.x.cols;
   const coefficients = new Float64Array(p);
-  let intercept = engine.b0;
-  let nonzero = 0;
+  const model = { intercept: engine.b0, coefficients };
   for (let j = 0; j < p; j++) {
     const b = engine.beta[j]!;
     if (b === 0) continue;
     const c = b / pr.scale[j]!;
     coefficients[j] = c;
-    intercept -= c * pr.mean[j]!;
-    nonzero++;
+    model.intercept -= c * pr.mean[j]!;
   }
+  zeroRoundingLevel(pr, model, lambda);
+  let nonzero = 0;
+  for (let j = 0; j < p; j++) if (coefficients[j] !== 0) nonzero++;
   const parts = engine.objective(lambda);
   return {
     lambda,
-    intercept,
+    intercept: model.intercept,
     coefficients,
     objective: parts.loss + parts.penalty,
     deviance: 2 * parts.loss,

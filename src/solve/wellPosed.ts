@@ -1,3 +1,5 @@
+import { lambdaMaxOf, nullStart } from './descend.js';
+import { Engine } from './engine.js';
 import type { Problem } from './problem.js';
 import type { LambdaFit } from './solve.js';
 
@@ -12,10 +14,17 @@ const FITTED_AT_LABEL = 1e-10;
  * - binomial, rows fitted with probability within 1e-10 of their label (glm's "fitted
  *   probabilities numerically 0 or 1"): the data are separated at this λ, so at λ = 0 the
  *   maximum-likelihood estimate does not exist and the coefficients are as large as the solver's
- *   budget let them grow (at a tiny λ > 0, as large as λ lets them be).
+ *   budget let them grow (at a tiny λ > 0, as large as λ lets them be);
+ * - `explicit` (a λ the user gave), λ ≥ λ_max: every penalized coefficient is 0, the model is no
+ *   better on its own training data than the intercept-only one.
  */
-export function fitWarnings(problem: Problem, fit: LambdaFit): string[] {
+export function fitWarnings(problem: Problem, fit: LambdaFit, explicit = false): string[] {
   const out: string[] = [];
+  const max = explicit ? lambdaMaxAbove(problem, fit) : null;
+  if (max !== null)
+    out.push(
+      `λ = ${fit.lambda} ≥ λ_max = ${Number(max.toPrecision(4))}: every coefficient is 0 (the intercept-only model); give a λ below λ_max, or leave out --lambda to choose it by cross-validation.`,
+    );
   const { x, w } = problem;
   let rows = 0;
   for (let i = 0; i < x.rows; i++) if (w[i]! > 0) rows++;
@@ -52,4 +61,26 @@ export function fitWarnings(problem: Problem, fit: LambdaFit): string[] {
     );
   }
   return out;
+}
+
+/**
+ * λ_max of the problem when `fit` is at or above it (every penalized feature at 0, and some
+ * feature that could enter), else null. Computed only then: a null fit on its own engine.
+ */
+function lambdaMaxAbove(problem: Problem, fit: LambdaFit): number | null {
+  let penalized = 0;
+  for (let j = 0; j < problem.x.cols; j++) {
+    if (problem.excluded[j] || problem.pf[j] === 0) continue;
+    if (fit.coefficients[j] !== 0) return null;
+    penalized++;
+  }
+  if (penalized === 0) return null;
+  const engine = new Engine(problem);
+  try {
+    nullStart(problem, engine);
+    const max = lambdaMaxOf(problem, engine);
+    return max > 0 && fit.lambda >= max / (1 + 1e-9) ? max : null;
+  } finally {
+    engine.release();
+  }
 }

@@ -92,11 +92,31 @@ describe.skipIf(executable === undefined && !ci)('the report in a browser', () =
       .split('\n')
       .map((l) => JSON.parse(l) as { offset: number; severity: string; type: string; details: unknown });
     expect(alerts.some((a) => a.type === 'input-drift')).toBe(true);
-    // the reference: the 10 largest max |β| over every snapshot, computed here
+    // the reference: the 10 largest max |β|·sd over every snapshot, computed here, with each
+    // feature's population sd over the replayed events (numbers by field, booleans 0/1, strings one-hot)
+    const sums = new Map<string, [number, number]>();
+    const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    for (const line of events) {
+      const { features } = JSON.parse(line) as { features: Record<string, number | string | boolean> };
+      for (const [field, v] of Object.entries(features)) {
+        const [name, x] =
+          typeof v === 'number'
+            ? [field, v]
+            : typeof v === 'boolean'
+              ? [field, v ? 1 : 0]
+              : [`${field}=${v}`, 1];
+        const s = sums.get(name) ?? [0, 0];
+        sums.set(name, [s[0] + x, s[1] + x * x]);
+      }
+    }
+    const sd = (name: string): number => {
+      const [s1, s2] = sums.get(name) ?? [0, 0];
+      return Math.sqrt(Math.max(0, s2 / events.length - (s1 / events.length) ** 2));
+    };
     const maxAbs = new Map<string, number>();
     for (const m of models)
       for (const [name, v] of Object.entries(m.coefficients))
-        maxAbs.set(name, Math.max(maxAbs.get(name) ?? 0, Math.abs(v)));
+        maxAbs.set(name, Math.max(maxAbs.get(name) ?? 0, Math.abs(v) * sd(name)));
     const top = [...maxAbs].sort((a, b) => b[1] - a[1]).slice(0, 10);
     expect(top[0]![0]).toBe(SCRIPT);
 
@@ -120,7 +140,7 @@ describe.skipIf(executable === undefined && !ci)('the report in a browser', () =
 
     // axes labelled
     const yLabels = await page.locator('details[open] .y-label').allTextContents();
-    expect(yLabels).toEqual(expect.arrayContaining(['β_j (original scale)', 'non-zero β', 'MSE']));
+    expect(yLabels).toEqual(expect.arrayContaining(['β_j·sd_j (standardized)', 'non-zero β', 'MSE']));
     expect(await page.locator('details[open] .x-label').allTextContents()).toEqual([
       'events learned by this model',
     ]);

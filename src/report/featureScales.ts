@@ -1,0 +1,61 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+import { withoutBom } from '../core/bom.js';
+import { validateEvent, type Family } from '../core/event.js';
+import { forEachNamedValue } from '../features/namedValues.js';
+
+/** Per feature, the population sd over the labelled events of a file, and how many events that was. */
+export interface FeatureScales {
+  readonly sd: ReadonlyMap<string, number>;
+  readonly events: number;
+}
+
+/**
+ * The population standard deviation of each of `names` over the valid labelled events of a
+ * JSON-lines file (the events a replay learned), weighted by their "weight", an event without
+ * the feature counting as 0: the sd_j a standardized fit divides column j by. Lines that are not
+ * valid events are skipped, as replay rejects them.
+ */
+export async function featureScales(
+  file: string,
+  family: Family,
+  names: ReadonlySet<string>,
+): Promise<FeatureScales> {
+  // per name: Σ w x, Σ w x² (names are data: a Map)
+  const sums = new Map<string, [number, number]>();
+  for (const name of names) sums.set(name, [0, 0]);
+  let totalWeight = 0;
+  let events = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let first = true;
+  for await (const text of lines) {
+    const line = first ? withoutBom(text) : text;
+    first = false;
+    if (line.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const checked = validateEvent(raw, family);
+    if (!checked.ok || checked.event.label === undefined) continue;
+    const w = checked.event.weight ?? 1;
+    totalWeight += w;
+    events++;
+    forEachNamedValue(checked.event.features, (name, value) => {
+      const s = sums.get(name);
+      if (s === undefined) return;
+      s[0] += w * value;
+      s[1] += w * value * value;
+    });
+  }
+  const sd = new Map<string, number>();
+  if (totalWeight > 0)
+    for (const [name, [s1, s2]] of sums) {
+      const mean = s1 / totalWeight;
+      sd.set(name, Math.sqrt(Math.max(0, s2 / totalWeight - mean * mean)));
+    }
+  return { sd, events };
+}

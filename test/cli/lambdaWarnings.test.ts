@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-lambda-warnings-'));
+
+describe('an explicit λ that does no better than a constant is a warning', () => {
+  it('fit --lambda at or above λ_max: every coefficient is 0, says λ_max; below it, no warning', async () => {
+    const rng = new Rng(7);
+    const g = (): number => rng.normal();
+    const rows = ['y,a,b'];
+    for (let i = 0; i < 200; i++) {
+      const a = g();
+      const b = g();
+      rows.push(`${(a - 0.5 * b + g()).toFixed(4)},${a.toFixed(4)},${b.toFixed(4)}`);
+    }
+    const csv = join(dir, 'ab.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const path = await runCli(['path', '--input', csv, '--target', 'y']);
+    const lambdaMax = (JSON.parse(path.stdout.trim().split('\n')[0]!) as { metrics: { lambdaMax: number } })
+      .metrics.lambdaMax;
+    const above = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', String(2 * lambdaMax)]);
+    expect(above.code).toBe(0);
+    expect(JSON.parse(above.stdout)).toMatchObject({ coefficients: {} });
+    expect(above.stderr).toContain(
+      `warning: λ = ${2 * lambdaMax} ≥ λ_max = ${Number(lambdaMax.toPrecision(4))}: every coefficient is 0 (the intercept-only model); give a λ below λ_max, or leave out --lambda`,
+    );
+    const below = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', String(0.5 * lambdaMax)]);
+    expect(below.stderr).not.toContain('warning');
+  });
+
+  it('replay --lambda 0 on noise: the progressive loss ends above the best constant, said in summary.json', async () => {
+    // 30 features of pure noise; λ = 0 learns the noise (MSE 1.046 against the constant's 0.9855)
+    const rng = new Rng(5);
+    const g = (): number => rng.normal();
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const features: Record<string, number> = {};
+      for (let k = 0; k < 30; k++) features[`x${k}`] = +(3 * g()).toFixed(3);
+      lines.push(JSON.stringify({ label: +g().toFixed(3), features }));
+    }
+    const input = join(dir, 'noise.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const summaryOf = async (lambda: string) => {
+      const out = join(dir, `out-${lambda}`);
+      const flags = { '--input': input, '--family': 'gaussian', '--lambda': lambda, '--out': out };
+      const r = await runCli(['replay', '--no-refit', ...Object.entries(flags).flat()]);
+      expect(r.code).toBe(0);
+      return {
+        stderr: r.stderr,
+        summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+          warnings: string[];
+          progressiveLoss: number;
+        },
+      };
+    };
+    const noisy = await summaryOf('0');
+    const warning = noisy.summary.warnings.find((w) => w.includes('best constant'));
+    expect(warning).toMatch(
+      /^the progressive loss 1\.04\d is worse than the best constant prediction's 0\.98\d+ .*at λ = 0 .*try a larger λ or --lambda auto$/,
+    );
+    expect(noisy.stderr).toContain(`replay: warning: ${warning}`);
+    const sparse = await summaryOf('0.1');
+    expect(sparse.summary.warnings).toEqual([]);
+  });
+});
