@@ -11,7 +11,14 @@ export {
   type ConnectorLogger,
   type DeadLetterLogOptions,
 } from './deadLetters.js';
-export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
+export {
+  ensureTopics,
+  checkInputTopics,
+  outputTopics,
+  outputTopicSpecs,
+  type OutputTopics,
+  type TopicSpec,
+} from './topics.js';
 export {
   kafkaPorts,
   kafkaEnginePorts,
@@ -19,6 +26,7 @@ export {
   kafkaEventSource,
   checkAssignmentCoversModels,
   refuseSecondInstance,
+  requireInputTopics,
   type KafkaPorts,
   type KafkaEnginePorts,
   type KafkaEngineFacts,

@@ -25,7 +25,8 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
     "avro": { "registryUrl": "http://127.0.0.1:8081" } or { "schemaFile": "event.avsc", "schemaId": 1 },
                                                 registryUrl: the Confluent API's base URL (Apicurio:
                                                 http://HOST:PORT/apis/ccompat/v7); checked at start
-    "partitions": 1, "replicationFactor": 1, "fromBeginning": true
+    "partitions": 1, "replicationFactor": 1, "fromBeginning": true,
+    "createInputTopics": false                  a missing input topic stops the run (true: create it)
   }
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
 'l1stream replay' writes for the same input and configuration).
@@ -255,10 +256,17 @@ async function runKafkaWorker(
   shutdownMs: number,
   logger: Logger<never>,
 ): Promise<number> {
-  const { createKafka, kafkaConsumer, refuseSecondInstance, outputTopics, KafkaWorkerEngine } =
-    await import('../../connectors/kafka/index.js');
+  const {
+    createKafka,
+    kafkaConsumer,
+    requireInputTopics,
+    refuseSecondInstance,
+    outputTopics,
+    KafkaWorkerEngine,
+  } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const kafka = createKafka(kc, 'error', logger);
+  await requireInputTopics(kafka, kc);
   await refuseSecondInstance(kafka, kc, config.keys.keyBy, logger);
   const consumer = kafkaConsumer(kafka, kc, logger, { backpressure: 'wait' });
   const engine = new KafkaWorkerEngine(consumer, {
