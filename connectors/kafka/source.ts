@@ -4,6 +4,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
+import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { kafkaRetriable, retrying } from './retry.js';
 import { ensureTopics } from './topics.js';
@@ -218,6 +219,8 @@ export class KafkaSource {
   readonly lag = new Map<string, number>();
   /** The partitions assigned in the current generation. */
   assignment: readonly PartitionRef[] = [];
+  /** Whether the consumer is consuming (fetches complete), for readiness. */
+  readonly health = new ConsumerHealth();
 
   /** Flow-control state, for logs and diagnostics. */
   get state(): { inFlight: number; paused: boolean; committing: boolean; generation: number } {
@@ -253,6 +256,7 @@ export class KafkaSource {
         maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
       });
       this.consumer = consumer;
+      this.health.watch(consumer);
       this.closing = null;
       this.detached = false;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {

@@ -70,7 +70,7 @@ interface Ops {
 async function startOps(
   config: EngineConfig,
   logger: { info(o: object, msg: string): void },
-  lag?: () => ReadonlyMap<string, number>,
+  consumer?: () => ConsumerView | null,
 ): Promise<Ops | null> {
   if (config.http.port === null) return null;
   // prom-client and node:http only for a run that serves them
@@ -78,7 +78,7 @@ async function startOps(
     import('../ops/metrics.js'),
     import('../ops/httpServer.js'),
   ]);
-  const metrics = new EngineMetrics(lag ? { lag } : {});
+  const metrics = new EngineMetrics(consumer ? { lag: () => lagOf(consumer()) } : {});
   let engine: Engine | null = null;
   const server = new OpsServer({
     port: config.http.port,
@@ -87,9 +87,9 @@ async function startOps(
     readiness: () =>
       engine === null
         ? 'the engine is starting'
-        : engine.ready
-          ? null
-          : 'waiting for the first partition assignment (model states not restored yet)',
+        : !engine.ready
+          ? 'waiting for the first partition assignment (model states not restored yet)'
+          : (consumer?.()?.health.notConsuming() ?? null),
   });
   const port = await server.listen();
   logger.info(
@@ -111,8 +111,15 @@ async function startOps(
   };
 }
 
-/** The consumer's lag map (`KafkaSource.lag`, "topic:partition" → records behind), when it has one. */
-function lagOf(consumer: { readonly lag: ReadonlyMap<string, number> } | null): ReadonlyMap<string, number> {
+/** What the endpoints read of a Kafka consumer (`KafkaSource`): its lag and whether it consumes. */
+interface ConsumerView {
+  /** "topic:partition" → records behind. */
+  readonly lag: ReadonlyMap<string, number>;
+  readonly health: { notConsuming(): string | null };
+}
+
+/** The consumer's lag map, when it has one. */
+function lagOf(consumer: ConsumerView | null): ReadonlyMap<string, number> {
   return consumer?.lag ?? new Map<string, number>();
 }
 
@@ -161,8 +168,8 @@ async function runKafkaMain(
 ): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
-  let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
-  const ops = await startOps(config, logger, () => lagOf(consumer));
+  let consumer: ConsumerView | null = null;
+  const ops = await startOps(config, logger, () => consumer);
   try {
     const ports = await kafkaPorts(
       createKafka(kc, 'error', logger),
