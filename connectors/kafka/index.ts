@@ -50,7 +50,7 @@ export {
   type KafkaEngineThread,
 } from './config.js';
 export { encodeJson, decodeJson } from './codecs/json.js';
-export { logEngineProgress } from './progressLog.js';
+export { EngineProgressLog, type ProgressLogOptions } from './progressLog.js';
 export { brokersUnreachableError } from './retry.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
 export {

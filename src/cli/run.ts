@@ -194,7 +194,7 @@ async function runKafkaPorts(
   logger: Logger<never>,
   ops: Ops | null,
 ): Promise<number> {
-  const { logEngineProgress } = await import('../../connectors/kafka/index.js');
+  const { EngineProgressLog } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const stop = new Subject<void>();
   const engine = new Engine(
@@ -219,7 +219,7 @@ async function runKafkaPorts(
     deadline.arm();
     stop.next();
   });
-  const progress = setInterval(() => logEngineProgress(logger, engine), 10_000);
+  const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   let failure: unknown = null;
   try {
     await engine.run();
@@ -227,7 +227,7 @@ async function runKafkaPorts(
     failure = err;
     ops?.server.fail(err instanceof Error ? err.message : String(err));
   } finally {
-    clearInterval(progress);
+    stopProgress();
     signal.dispose();
     await ports.close().catch((err: unknown) => {
       failure ??= err;
