@@ -35,30 +35,22 @@ describe('l1stream run: the group in the log', () => {
       },
     });
     const services: Service[] = [];
-    try {
-      const a = startService(config, 'a');
-      services.push(a);
+    const startAssigned = async (name: string) => {
+      const service = startService(config, name);
+      services.push(service);
       await waitFor(
-        () => assigned(a).length > 0,
-        () => `a to be assigned:\n${a.stderr()}`,
-        60_000,
-      );
-      const b = startService(config, 'b');
-      services.push(b);
-      await waitFor(
-        () => assigned(b).length > 0,
-        () => `b to be assigned:\n${b.stderr()}`,
-        60_000,
-      );
-      await b.kill9();
-      // started again at once: its join begins a rebalance that waits for the killed one's session
-      const again = startService(config, 'again');
-      services.push(again);
-      await waitFor(
-        () => assigned(again).length > 0,
-        () => `again to be assigned:\n${again.stderr()}`,
+        () => assigned(service).length > 0,
+        () => `${name} to be assigned:\n${service.stderr()}`,
         90_000,
       );
+      return service;
+    };
+    try {
+      const a = await startAssigned('a');
+      const b = await startAssigned('b');
+      await b.kill9();
+      // started again at once: its join begins a rebalance that waits for the killed one's session
+      const again = await startAssigned('again');
       const after = (s: Service, from: number) =>
         s
           .logs()

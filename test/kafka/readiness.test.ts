@@ -2,10 +2,10 @@
  * `/readyz` of `l1stream run` follows the consumer: 503 with a reason while the broker is away
  * (a broker of the test's own, stopped and started again), 200 again once it consumes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createTopic, kafkaClient, makeEvents, produce, randomName, waitFor } from './helpers.js';
-import { startOwnBroker, startService, waitCommittedToEnd, writeConfig, type OwnBroker } from './service.js';
+import { ownBrokerForSuite, startService, waitCommittedToEnd, writeConfig } from './service.js';
 
 async function readyz(base: string): Promise<{ status: number; body: string }> {
   try {
@@ -17,16 +17,10 @@ async function readyz(base: string): Promise<{ status: number; body: string }> {
 }
 
 describe('l1stream run: /readyz through a broker outage (a broker of its own)', () => {
-  let broker: OwnBroker | undefined;
-  beforeAll(async () => {
-    broker = await startOwnBroker();
-  }, 180_000);
-  afterAll(async () => {
-    await broker?.stop();
-  }, 60_000);
+  const broker = ownBrokerForSuite();
 
   it('answers 503 naming the missing fetches while the broker is down, and 200 once it consumes again', async () => {
-    const own = broker!;
+    const own = broker();
     const kafka = kafkaClient('readiness', own.brokers);
     const topic = randomName('ready-in');
     await createTopic(kafka, topic, 1);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 import type { ModelSnapshot } from '../../src/index.js';
 import { freePorts } from '../setup/freePort.js';
@@ -292,6 +292,18 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       }
     },
   };
+}
+
+/** A broker of its own for the `describe` this is called in: started before its tests, stopped after. */
+export function ownBrokerForSuite(): () => OwnBroker {
+  let broker: OwnBroker | undefined;
+  beforeAll(async () => {
+    broker = await startOwnBroker();
+  }, 180_000);
+  afterAll(async () => {
+    await broker?.stop();
+  }, 60_000);
+  return () => broker!;
 }
 
 /** Waits until the broker's group coordinator answers (as test/setup/kafkaGlobalSetup.ts does). */
