@@ -5,7 +5,7 @@ export * from './core/errors.js';
 export * from './core/event.js';
 export * from './core/sparse.js';
 export { InternTable, MAX_INTERNED_LENGTH } from './core/internTable.js';
-export { unknownKeyMessage } from './config/unknownKey.js';
+export { unknownKeyMessage, closest } from './config/unknownKey.js';
 
 export { Featurizer, type FeaturizerOptions, type FeaturizerState } from './features/featurizer.js';
 export { OnlineScaler, type OnlineScalerState } from './features/onlineScaler.js';

@@ -31,10 +31,15 @@ export interface KafkaConfig {
   readonly groupId: string;
   /** Input topics (events). */
   readonly topics: readonly string[];
+  /**
+   * Create input topics that do not exist (with `partitions` and `replicationFactor`); default
+   * false: `run` stops naming a missing input topic, so a misspelled name is not created empty.
+   */
+  readonly createInputTopics: boolean;
   /** Output topics are `<prefix>.models|scores|alerts|dlq`. */
   readonly prefix: string;
   readonly fromBeginning: boolean;
-  /** Partitions and replication factor of output topics created if missing. */
+  /** Partitions and replication factor of the topics created if missing (outputs; inputs when asked). */
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly maxInFlightBatches: number;
@@ -66,6 +71,7 @@ export const kafkaDefaults = {
   clientId: 'l1stream',
   groupId: 'l1stream',
   prefix: 'l1stream',
+  createInputTopics: false,
   fromBeginning: true,
   partitions: 1,
   replicationFactor: 1,
@@ -87,6 +93,7 @@ const knownKeys = new Set([
   'clientId',
   'groupId',
   'topics',
+  'createInputTopics',
   'prefix',
   'fromBeginning',
   'partitions',
@@ -210,6 +217,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     clientId: str('clientId', kafkaDefaults.clientId),
     groupId: str('groupId', kafkaDefaults.groupId),
     topics,
+    createInputTopics: bool('createInputTopics', kafkaDefaults.createInputTopics),
     prefix: str('prefix', kafkaDefaults.prefix, topicName),
     fromBeginning: bool('fromBeginning', kafkaDefaults.fromBeginning),
     partitions: int('partitions', kafkaDefaults.partitions, 1),

@@ -26,7 +26,7 @@ import { AvroDecoder } from './codecs/avro.js';
 import { unpackBatch, type InPlace } from './packedBatch.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
 import { kafkaEnginePorts } from './ports.js';
-import { logEngineProgress } from './progressLog.js';
+import { EngineProgressLog } from './progressLog.js';
 import { KafkaSink } from './sink.js';
 import { threadCpuSeconds } from './threadCpu.js';
 import type { FromWorker, ToWorker, WorkerError, WorkerService, WorkerSetup } from './workerEngine.js';
@@ -193,12 +193,11 @@ async function service(options: WorkerService): Promise<void> {
     { source, sink: ports.sink, store: ports.store },
     { logger, partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
   );
-  const progress = setInterval(() => logEngineProgress(logger, engine), 10_000);
-  progress.unref();
+  const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   try {
     await runEngine(engine, ports.sink, () => ports.store.close());
   } finally {
-    clearInterval(progress);
+    stopProgress();
   }
 }
 

@@ -11,7 +11,14 @@ export {
   type ConnectorLogger,
   type DeadLetterLogOptions,
 } from './deadLetters.js';
-export { ensureTopics, outputTopics, outputTopicSpecs, type OutputTopics, type TopicSpec } from './topics.js';
+export {
+  ensureTopics,
+  checkInputTopics,
+  outputTopics,
+  outputTopicSpecs,
+  type OutputTopics,
+  type TopicSpec,
+} from './topics.js';
 export {
   kafkaPorts,
   kafkaEnginePorts,
@@ -19,6 +26,7 @@ export {
   kafkaEventSource,
   checkAssignmentCoversModels,
   refuseSecondInstance,
+  requireInputTopics,
   type KafkaPorts,
   type KafkaEnginePorts,
   type KafkaEngineFacts,
@@ -42,7 +50,7 @@ export {
   type KafkaEngineThread,
 } from './config.js';
 export { encodeJson, decodeJson } from './codecs/json.js';
-export { logEngineProgress } from './progressLog.js';
+export { EngineProgressLog, type ProgressLogOptions } from './progressLog.js';
 export { brokersUnreachableError } from './retry.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
 export {

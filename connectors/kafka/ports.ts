@@ -15,7 +15,7 @@ import type { ConnectorLogger } from './deadLetters.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource, type KafkaSourceOptions } from './source.js';
 import { KafkaStateStore } from './stateStore.js';
-import { outputTopics } from './topics.js';
+import { checkInputTopics, outputTopics } from './topics.js';
 import { retrying } from './retry.js';
 import { KafkaTransactions } from './transactions.js';
 
@@ -96,6 +96,24 @@ export async function refuseSecondInstance(
         }: a second instance would split its models. Stop the other instance, use another kafka.groupId, or set model.keyBy to "key" with events keyed by model key on one topic`,
       );
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Unless `kafka.createInputTopics` is set, stops the run before it joins its group when an input
+ * topic does not exist (`checkInputTopics`); with it, the source creates missing ones.
+ */
+export async function requireInputTopics(
+  kafka: Kafka,
+  config: Pick<KafkaConfig, 'topics' | 'createInputTopics'>,
+): Promise<void> {
+  if (config.createInputTopics) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await checkInputTopics(admin, config.topics);
   } finally {
     await admin.disconnect();
   }
@@ -268,7 +286,9 @@ export function kafkaConsumer(
     maxBytesPerPartition: config.maxBytesPerPartition,
     sessionTimeoutMs: config.sessionTimeoutMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor },
+    ...(config.createInputTopics
+      ? { createTopics: { partitions: config.partitions, replicationFactor: config.replicationFactor } }
+      : {}),
     ...more,
     ...(logger ? { logger } : {}),
   });
@@ -309,6 +329,7 @@ export async function kafkaPorts(
     ...(transactions ? { transactions } : {}),
     ...(avro ? { decoder: avro } : {}),
     async start() {
+      await requireInputTopics(kafka, config);
       await refuseSecondInstance(kafka, config, engine.keyBy, logger);
       await sink.start();
       await store.start();

@@ -4,7 +4,9 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
+import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
+import { GroupLog } from './groupLog.js';
 import { kafkaRetriable, retrying } from './retry.js';
 import { ensureTopics } from './topics.js';
 
@@ -211,6 +213,7 @@ export class KafkaSource {
   /** The consumer's start (connect, subscribe, join): `close()` waits for it. */
   private starting: Promise<void> = Promise.resolve();
   private assignmentHandler: AssignmentHandler | null = null;
+  private groupLog: GroupLog | null = null;
   private detached = false;
   /** The current generation's assignment being handled (restore), awaited before its records. */
   private assigning: Promise<void> | null = null;
@@ -218,6 +221,8 @@ export class KafkaSource {
   readonly lag = new Map<string, number>();
   /** The partitions assigned in the current generation. */
   assignment: readonly PartitionRef[] = [];
+  /** Whether the consumer is consuming (fetches complete), for readiness. */
+  readonly health = new ConsumerHealth();
 
   /** Flow-control state, for logs and diagnostics. */
   get state(): { inFlight: number; paused: boolean; committing: boolean; generation: number } {
@@ -253,6 +258,13 @@ export class KafkaSource {
         maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
       });
       this.consumer = consumer;
+      this.health.watch(consumer);
+      const groupLog = new GroupLog(options.logger, {
+        groupId: options.groupId,
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      });
+      this.groupLog = groupLog;
+      consumer.on(consumer.events.REBALANCING, () => groupLog.joining('rebalance'));
       this.closing = null;
       this.detached = false;
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -279,10 +291,7 @@ export class KafkaSource {
           this.assigning = handling;
           handling.catch((err: unknown) => subscriber.error(err));
         }
-        options.logger?.info(
-          { groupId: options.groupId, assignment: e.payload.memberAssignment },
-          'joined consumer group',
-        );
+        groupLog.joined(e.payload.memberAssignment);
       });
       const restarts = new RestartBudget();
       consumer.on(consumer.events.CRASH, (e) => {
@@ -337,6 +346,7 @@ export class KafkaSource {
           fromBeginning: options.fromBeginning ?? true,
         });
         if (this.detached) return; // stopped while connecting: do not join the group
+        groupLog.joining('start');
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
@@ -528,6 +538,7 @@ export class KafkaSource {
         // A consumer still joining its group when disconnected goes on to join it afterwards (and
         // holds its partitions without reading them): let the start finish, then leave.
         await starting;
+        this.groupLog?.stop();
         if (consumer) await consumer.disconnect();
         if (this.consumer === consumer) this.consumer = null;
         this.partitions.clear();

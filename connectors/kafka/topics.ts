@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 
-import { ConnectorError } from '../../src/index.js';
+import { closest, ConnectorError } from '../../src/index.js';
 
 /** The output topics of DESIGN §6 for a prefix. */
 export interface OutputTopics {
@@ -93,4 +93,35 @@ export async function ensureTopics(
     }
     await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
   }
+}
+
+/** Topics a message lists at most (a broker may hold thousands). */
+const listedTopics = 20;
+
+/**
+ * Stops a run whose input topics do not all exist (a misspelled name would otherwise be created
+ * empty, or wait forever): names each missing one and lists the topics the broker has, the
+ * closest name first. Internal topics (`__consumer_offsets`, ...) are left out of the list.
+ */
+export async function checkInputTopics(
+  admin: Pick<Admin, 'listTopics'>,
+  topics: readonly string[],
+): Promise<void> {
+  const existing = await admin.listTopics();
+  const have = new Set(existing);
+  const missing = topics.filter((t) => !have.has(t));
+  if (missing.length === 0) return;
+  const user = existing.filter((t) => !t.startsWith('__')).sort();
+  const guesses = missing.map((t) => closest(t, user)).filter((g): g is string => g !== undefined);
+  const ordered = [...new Set([...guesses, ...user])];
+  const shown = ordered.slice(0, listedTopics).map((t) => `"${t}"`);
+  if (ordered.length > listedTopics) shown.push(`and ${ordered.length - listedTopics} more`);
+  const names = missing.map((t) => `"${t}"`).join(', ');
+  throw new ConnectorError(
+    'L1S_KAFKA_TOPIC_MISSING',
+    `input topic${missing.length > 1 ? 's' : ''} ${names} (kafka.topics) ${missing.length > 1 ? 'do' : 'does'} not exist` +
+      (guesses.length > 0 ? `; did you mean ${guesses.map((g) => `"${g}"`).join(', ')}?` : '.') +
+      ` Topics on the broker: ${shown.length > 0 ? shown.join(', ') : 'none'}. ` +
+      'Fix kafka.topics, create the topic, or set kafka.createInputTopics to true to have run create it',
+  );
 }

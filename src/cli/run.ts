@@ -25,7 +25,8 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
     "avro": { "registryUrl": "http://127.0.0.1:8081" } or { "schemaFile": "event.avsc", "schemaId": 1 },
                                                 registryUrl: the Confluent API's base URL (Apicurio:
                                                 http://HOST:PORT/apis/ccompat/v7); checked at start
-    "partitions": 1, "replicationFactor": 1, "fromBeginning": true
+    "partitions": 1, "replicationFactor": 1, "fromBeginning": true,
+    "createInputTopics": false                  a missing input topic stops the run (true: create it)
   }
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
 'l1stream replay' writes for the same input and configuration).
@@ -69,7 +70,7 @@ interface Ops {
 async function startOps(
   config: EngineConfig,
   logger: { info(o: object, msg: string): void },
-  lag?: () => ReadonlyMap<string, number>,
+  consumer?: () => ConsumerView | null,
 ): Promise<Ops | null> {
   if (config.http.port === null) return null;
   // prom-client and node:http only for a run that serves them
@@ -77,7 +78,7 @@ async function startOps(
     import('../ops/metrics.js'),
     import('../ops/httpServer.js'),
   ]);
-  const metrics = new EngineMetrics(lag ? { lag } : {});
+  const metrics = new EngineMetrics(consumer ? { lag: () => lagOf(consumer()) } : {});
   let engine: Engine | null = null;
   const server = new OpsServer({
     port: config.http.port,
@@ -86,9 +87,9 @@ async function startOps(
     readiness: () =>
       engine === null
         ? 'the engine is starting'
-        : engine.ready
-          ? null
-          : 'waiting for the first partition assignment (model states not restored yet)',
+        : !engine.ready
+          ? 'waiting for the first partition assignment (model states not restored yet)'
+          : (consumer?.()?.health.notConsuming() ?? null),
   });
   const port = await server.listen();
   logger.info(
@@ -110,8 +111,15 @@ async function startOps(
   };
 }
 
-/** The consumer's lag map (`KafkaSource.lag`, "topic:partition" → records behind), when it has one. */
-function lagOf(consumer: { readonly lag: ReadonlyMap<string, number> } | null): ReadonlyMap<string, number> {
+/** What the endpoints read of a Kafka consumer (`KafkaSource`): its lag and whether it consumes. */
+interface ConsumerView {
+  /** "topic:partition" → records behind. */
+  readonly lag: ReadonlyMap<string, number>;
+  readonly health: { notConsuming(): string | null };
+}
+
+/** The consumer's lag map, when it has one. */
+function lagOf(consumer: ConsumerView | null): ReadonlyMap<string, number> {
   return consumer?.lag ?? new Map<string, number>();
 }
 
@@ -160,8 +168,8 @@ async function runKafkaMain(
 ): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
-  let consumer: { readonly lag: ReadonlyMap<string, number> } | null = null;
-  const ops = await startOps(config, logger, () => lagOf(consumer));
+  let consumer: ConsumerView | null = null;
+  const ops = await startOps(config, logger, () => consumer);
   try {
     const ports = await kafkaPorts(
       createKafka(kc, 'error', logger),
@@ -186,7 +194,7 @@ async function runKafkaPorts(
   logger: Logger<never>,
   ops: Ops | null,
 ): Promise<number> {
-  const { logEngineProgress } = await import('../../connectors/kafka/index.js');
+  const { EngineProgressLog } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const stop = new Subject<void>();
   const engine = new Engine(
@@ -211,7 +219,7 @@ async function runKafkaPorts(
     deadline.arm();
     stop.next();
   });
-  const progress = setInterval(() => logEngineProgress(logger, engine), 10_000);
+  const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   let failure: unknown = null;
   try {
     await engine.run();
@@ -219,7 +227,7 @@ async function runKafkaPorts(
     failure = err;
     ops?.server.fail(err instanceof Error ? err.message : String(err));
   } finally {
-    clearInterval(progress);
+    stopProgress();
     signal.dispose();
     await ports.close().catch((err: unknown) => {
       failure ??= err;
@@ -255,10 +263,17 @@ async function runKafkaWorker(
   shutdownMs: number,
   logger: Logger<never>,
 ): Promise<number> {
-  const { createKafka, kafkaConsumer, refuseSecondInstance, outputTopics, KafkaWorkerEngine } =
-    await import('../../connectors/kafka/index.js');
+  const {
+    createKafka,
+    kafkaConsumer,
+    requireInputTopics,
+    refuseSecondInstance,
+    outputTopics,
+    KafkaWorkerEngine,
+  } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const kafka = createKafka(kc, 'error', logger);
+  await requireInputTopics(kafka, kc);
   await refuseSecondInstance(kafka, kc, config.keys.keyBy, logger);
   const consumer = kafkaConsumer(kafka, kc, logger, { backpressure: 'wait' });
   const engine = new KafkaWorkerEngine(consumer, {

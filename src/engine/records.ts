@@ -16,7 +16,12 @@ export interface ScoreRecord {
   readonly key: string;
   /** The event's own `key`, when it has one. */
   readonly eventKey?: string;
-  /** The event's source (file path or topic), partition (Kafka) and offset (line or offset). */
+  /**
+   * The event's source (file path or topic), partition (Kafka) and offset (line or offset). The
+   * offset is a decimal string, as Kafka positions are in every output: a Kafka offset is an int64
+   * (a string in kafkajs), which a JSON number holds exactly only up to 2^53. Not a count of events
+   * learned: that is `model.offset`, a number, as a snapshot's `offset`.
+   */
   readonly source: string;
   readonly partition?: number;
   readonly offset: string;

@@ -6,7 +6,12 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 
-import { ensureTopics, outputTopicSpecs, outputTopics } from '../../connectors/kafka/index.js';
+import {
+  checkInputTopics,
+  ensureTopics,
+  outputTopicSpecs,
+  outputTopics,
+} from '../../connectors/kafka/index.js';
 
 class ProtocolError extends Error {
   constructor(
@@ -75,5 +80,28 @@ describe('ensureTopics', () => {
     await ensureTopics(admin, specs, 5000);
     expect(await ensureTopics(admin, specs, 5000)).toEqual([]);
     expect(calls.create).toBe(1);
+  });
+});
+
+describe('checkInputTopics', () => {
+  const listing = (names: readonly string[]) => ({ listTopics: () => Promise.resolve([...names]) });
+
+  it("names a missing input topic and lists the broker's topics, the closest name first", async () => {
+    const admin = listing(['__consumer_offsets', 'clicks', 'events', 'l1stream.models']);
+    await expect(checkInputTopics(admin, ['evnts'])).rejects.toMatchObject({
+      code: 'L1S_KAFKA_TOPIC_MISSING',
+      message:
+        'input topic "evnts" (kafka.topics) does not exist; did you mean "events"? Topics on the broker: ' +
+        '"events", "clicks", "l1stream.models". Fix kafka.topics, create the topic, or set ' +
+        'kafka.createInputTopics to true to have run create it',
+    });
+  });
+
+  it('lists at most 20 topics, and passes when every input topic exists', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+    await expect(checkInputTopics(listing(many), ['t05', 'nothing-like-it'])).rejects.toThrow(
+      /"nothing-like-it" \(kafka\.topics\) does not exist\. Topics on the broker: "t00", [^]*"t19", and 10 more\./,
+    );
+    await expect(checkInputTopics(listing(many), ['t05', 't29'])).resolves.toBeUndefined();
   });
 });

@@ -21,6 +21,11 @@ describe('configurations shipped with the repository', () => {
     // the compose network's broker address, the topic the README tells users to produce to
     expect(kafka.brokers).toEqual(['kafka:19092']);
     expect(kafka.topics).toEqual(['events']);
+    // the compose broker does not create topics, and users produce after the service started
+    expect(kafka.createInputTopics).toBe(true);
+    expect(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8')).toContain(
+      "KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false'",
+    );
     // and docker-compose.yml mounts exactly this file and advertises that listener
     const compose = readFileSync(resolve(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toContain('./connectors/kafka/compose.config.json:/app/l1stream.json:ro');

@@ -8,7 +8,7 @@
  *
  * L1S_TEST_SERVICE_LOG=FILE keeps every service's log; L1S_TEST_SEED=N replays the kill points.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { ModelSnapshot } from '../../src/index.js';
 import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName, readAll } from './helpers.js';
@@ -16,14 +16,13 @@ import {
   committedTotal,
   killOnceCommitted,
   lastByKey,
+  ownBrokerForSuite,
   readSnapshots,
   seeded,
-  startOwnBroker,
   startService,
   waitCommittedToEnd,
   weights,
   writeConfig,
-  type OwnBroker,
   type Service,
 } from './service.js';
 
@@ -212,16 +211,10 @@ describe('l1stream run killed with SIGKILL at random points (one model, 2 partit
 });
 
 describe('l1stream run through a broker outage (a broker of its own)', () => {
-  let broker: OwnBroker | undefined;
-  beforeAll(async () => {
-    broker = await startOwnBroker();
-  }, 180_000);
-  afterAll(async () => {
-    await broker?.stop();
-  }, 60_000);
+  const broker = ownBrokerForSuite();
 
   it('rides out a 10 s outage and learns every valid event exactly once', async () => {
-    const own = broker!;
+    const own = broker();
     const kafka = kafkaClient('durability-outage', own.brokers);
     const topic = randomName('dur-outage-in');
     await createTopic(kafka, topic, 2);

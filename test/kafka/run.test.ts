@@ -38,6 +38,52 @@ describe('l1stream run --config (Kafka in and out)', () => {
     );
   });
 
+  it('stops at start naming an input topic that does not exist, and creates it only when asked to', async () => {
+    const kafka = kafkaClient();
+    const topic = randomName('svc-typo-in');
+    const typo = `${topic.slice(0, -2)}${topic.slice(-1)}${topic.slice(-2, -1)}`;
+    await createTopic(kafka, topic, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+    const file = join(dir, 'config.json');
+    const section = {
+      brokers: brokers(),
+      topics: [typo],
+      groupId: randomName('svc-typo'),
+      prefix: randomName('svc-typo'),
+    };
+    writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'typo' }, kafka: section }));
+    const error = await runCommand.run(['--config', file], silentIO).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'L1S_KAFKA_TOPIC_MISSING' });
+    expect((error as Error).message).toContain(
+      `input topic "${typo}" (kafka.topics) does not exist; did you mean "${topic}"? Topics on the broker: "${topic}", `,
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).not.toContain(typo);
+      // opted in: the run creates it (and reads it)
+      writeFileSync(
+        file,
+        JSON.stringify({
+          model: { family: 'gaussian', key: 'typo' },
+          kafka: { ...section, createInputTopics: true },
+        }),
+      );
+      const service = startService(file);
+      try {
+        await waitFor(
+          async () => (await admin.listTopics()).includes(typo),
+          () => `run to create ${typo}:\n${service.stderr()}`,
+          60_000,
+        );
+      } finally {
+        expect(await service.stop(), service.stderr()).toBe(0);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
+
   it('L1S_KAFKA_BROKERS replaces kafka.brokers (a shipped configuration on another broker)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
     const file = join(dir, 'config.json');

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 import type { ModelSnapshot } from '../../src/index.js';
 import { freePorts } from '../setup/freePort.js';
@@ -246,11 +246,13 @@ const kafkaScript = join(root, 'connectors/kafka/broker/kafka.sh');
 /**
  * Starts a broker of the project's Kafka version (`kafkaVersion`, or kafka.sh's default) on free
  * ports in a private run directory, beside the shared one; needs Java and Maven (the jars are
- * cached in .cache/kafka, or L1S_KAFKA_CACHE).
+ * cached in .cache/kafka, or L1S_KAFKA_CACHE). L1S_TEST_OWN_KAFKA_PORT=PORT puts it on PORT (and
+ * its controller on PORT + 1), for a machine where only some ports may be used.
  */
 export async function startOwnBroker(): Promise<OwnBroker> {
   const runDir = mkdtempSync(join(tmpdir(), 'l1stream-kafka-own-'));
-  const [port, controller] = await freePorts(2);
+  const given = Number(process.env.L1S_TEST_OWN_KAFKA_PORT);
+  const [port, controller] = given > 0 ? [given, given + 1] : await freePorts(2);
   const version = inject('kafkaVersion');
   const env = {
     ...process.env,
@@ -290,6 +292,18 @@ export async function startOwnBroker(): Promise<OwnBroker> {
       }
     },
   };
+}
+
+/** A broker of its own for the `describe` this is called in: started before its tests, stopped after. */
+export function ownBrokerForSuite(): () => OwnBroker {
+  let broker: OwnBroker | undefined;
+  beforeAll(async () => {
+    broker = await startOwnBroker();
+  }, 180_000);
+  afterAll(async () => {
+    await broker?.stop();
+  }, 60_000);
+  return () => broker!;
 }
 
 /** Waits until the broker's group coordinator answers (as test/setup/kafkaGlobalSetup.ts does). */
