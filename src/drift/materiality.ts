@@ -4,7 +4,7 @@ import type { ModelSnapshot, SnapshotSource } from '../model/snapshot.js';
 /**
  * How much a coefficient matters, scale-free: `|β_j| · s_j / max_k |β_k| · s_k`, where `s_j` is the
  * feature's standard deviation when the caller knows it (`scaleOf`, e.g. the online scaler), so the
- * weight is the coefficient on the standardized scale (DESIGN §1) and does not depend on the unit of
+ * weight is the coefficient on the standardized scale (docs/conventions.md) and does not depend on the unit of
  * any feature or of the target; without `scaleOf`, `s_j = 1` and the share only ignores the unit of
  * the target (the same relative criterion for every feature). Writes shares into `out` and returns it.
  */

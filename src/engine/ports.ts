@@ -16,7 +16,7 @@ export interface EventSource {
   readonly batches$: Observable<RawBatch>;
   /**
    * Called once the records' events are learned and every output they caused is acknowledged
-   * (DESIGN §6); Kafka commits offsets here, files do nothing.
+   * (docs/conventions.md, delivery); Kafka commits offsets here, files do nothing.
    */
   commit?(records: readonly RawRecord[]): Promise<void>;
   /**
@@ -61,7 +61,7 @@ export interface OutputSink {
 }
 
 /**
- * Model state by model key (DESIGN §8): checkpoints of models evicted from memory, and of every
+ * Model state by model key (the README's keyed models): checkpoints of models evicted from memory, and of every
  * model at checkpoints. Synchronous reads and writes (a local directory or memory); durable
  * stores (Kafka's state topic) replicate from it.
  */
