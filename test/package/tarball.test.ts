@@ -4,7 +4,7 @@
  * examples; rxjs is the application's (a peer dependency), so an `Observable` is one type.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -86,6 +86,20 @@ describe('the npm tarball', () => {
       .filter((l) => !/→ (bench|examples)\//.test(l))
       .filter((l) => !files.has(l.split(' → ')[1]!));
     expect(missing).toEqual([]);
+  });
+
+  it('cites no internal document: the shipped .d.ts files and the sources they come from point to the docs', () => {
+    const shipped = [...files].filter((f) => f.endsWith('.d.ts'));
+    expect(shipped.length).toBeGreaterThan(100);
+    const sources = ['src', 'connectors'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f)),
+    );
+    const citing = [...shipped, ...sources].filter((f) =>
+      /\bDESIGN\b/.test(readFileSync(join(root, f), 'utf8')),
+    );
+    expect(citing).toEqual([]);
   });
 
   it('takes rxjs from the application (a peer dependency, 7.8 or later 7.x)', () => {
