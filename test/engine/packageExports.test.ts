@@ -22,6 +22,8 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
+import { appCompilerOptions } from '../helpers/appCompiler.js';
+
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
@@ -45,14 +47,7 @@ function application(): string {
 /** Type errors of `files` (name → code) compiled in `app` as an application would (strict, NodeNext). */
 function typeErrors(app: string, files: ReadonlyMap<string, string>): string[] {
   const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2022.d.ts'],
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
+    ...appCompilerOptions(),
     typeRoots: [join(root, 'node_modules/@types')],
   };
   for (const [name, code] of files) writeFileSync(join(app, name), code);
