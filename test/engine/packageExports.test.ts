@@ -114,6 +114,11 @@ async function exportsWork(app: string): Promise<void> {
   const last = new Map(snapshots.map((s) => [s.key, s]));
   // each campaign had 300 events on Monday and 200 on Tuesday: its model learned both days
   for (const key of ['c0', 'c1', 'c2']) expect(last.get(key)?.offset, key).toBe(500);
+  // and its versions go on from Monday's: each once, rising
+  for (const key of ['c0', 'c1', 'c2']) {
+    const versions = snapshots.filter((s) => s.key === key).map((s) => s.version);
+    expect(versions, key).toEqual([...new Set(versions)].sort((a, b) => a - b));
+  }
   expect(readdirSync(join(app, 'state')).filter((f) => f.endsWith('.state'))).toHaveLength(3);
 
   const kafkaRun = await run(
