@@ -126,6 +126,7 @@ export {
 } from './engine/config.js';
 export {
   MemoryStateStore,
+  type MemoryStateStoreOptions,
   type EventSource,
   type OutputSink,
   type PartitionRef,

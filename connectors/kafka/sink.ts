@@ -41,7 +41,7 @@ export interface KafkaSinkOptions {
 }
 
 /**
- * The output side of DESIGN §6: an idempotent producer (acks = all, one request in flight, so
+ * The output side of delivery (docs/conventions.md): an idempotent producer (acks = all, one request in flight, so
  * retries neither duplicate nor reorder) for the models (compacted, keyed by model key), scores,
  * alerts and dead-letter topics. Messages are buffered and sent in batches; `flush()` resolves
  * once everything enqueued before it is acknowledged by the broker, which is when the source may
@@ -123,7 +123,7 @@ export class KafkaSink implements OutputSink {
     this.enqueue(this.topics.scores, { key, value: encode(score) });
   }
 
-  // The engine's output port (DESIGN §6 topics).
+  // The engine's output port (the topics of the README's Kafka section).
   model(snapshot: ModelSnapshot): void {
     this.publishModel(snapshot);
   }

@@ -175,7 +175,7 @@ export class RestartBudget {
  *
  * - offsets are never auto-committed; `commit(records)` commits, per partition, the offset after
  *   the last of `records`, and the caller calls it only after the events were applied and their
- *   outputs acknowledged (DESIGN §6);
+ *   outputs acknowledged (docs/conventions.md, delivery);
  * - backpressure: when `maxInFlightBatches` batches are emitted but not committed, the topics are
  *   paused (the consumer keeps heartbeating and stays in the group) and resumed when half are;
  * - rebalances: batches fetched in an earlier group generation are never committed (the new owner

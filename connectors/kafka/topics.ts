@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 
 import { closest, ConnectorError } from '../../src/index.js';
 
-/** The output topics of DESIGN §6 for a prefix. */
+/** The output topics for a prefix (the README's Kafka section). */
 export interface OutputTopics {
   /** Model snapshots, compacted, keyed by model key. */
   readonly models: string;

@@ -30,7 +30,7 @@ export function transactionalId(baseId: string, assignment: readonly PartitionRe
 }
 
 /**
- * Exactly-once output (DESIGN §6): everything sent between two checkpoints (outputs, dead
+ * Exactly-once output (docs/conventions.md, delivery): everything sent between two checkpoints (outputs, dead
  * letters, model states) and the consumed offsets they cover are one Kafka transaction, committed
  * at the checkpoint (`commit`), so a read_committed reader sees each output once and a restart
  * resumes exactly where the last committed transaction ended.

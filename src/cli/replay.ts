@@ -194,18 +194,21 @@ async function replayLocked(
   );
   hooks?.engine?.(engine);
   const started = performance.now();
-  const timer = setInterval(() => {
-    line.update(() => {
-      const s = engine.stats();
-      const seconds = (performance.now() - started) / 1000;
-      const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${counted(s.refits.completed, 'refit')}, rejected ${formatCount(s.rejected)}`;
-    });
-  }, 250);
+  const progressText = () => {
+    const s = engine.stats();
+    const seconds = (performance.now() - started) / 1000;
+    const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
+    const running = s.refits.started - s.refits.completed - s.refits.failed - s.refits.dropped;
+    const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
+    return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
+  };
+  const timer = setInterval(() => line.update(progressText), 250);
   timer.unref();
   let summary: RunSummary;
   try {
     await engine.run();
+    // the last progress line counts what the summary counts: the run's refits are drained now
+    line.update(progressText, true);
     // the last checkpoint ran when the stream completed: mark the input done unless stopped early
     if (interrupted === null) manifest?.markComplete();
     summary = summarize(engine, input);

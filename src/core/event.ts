@@ -1,7 +1,7 @@
 import type { InternTable, PairTable } from './internTable.js';
 
 /**
- * The event format of DESIGN §2 and its validation at the boundary. Validation happens once, when a
+ * The event format of docs/conventions.md and its validation at the boundary. Validation happens once, when a
  * record enters the engine; nothing inside the learning loop re-checks types.
  */
 export type FeatureValue = number | string | boolean | readonly string[];
@@ -264,7 +264,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Checks one decoded record against DESIGN §2 (structure and finiteness; per-field type
+ * Checks one decoded record against the event format of docs/conventions.md (structure and finiteness; per-field type
  * consistency across events is the featurizer's job, since it needs memory of earlier events).
  * For `binomial`, labels must be 0/1 (booleans accepted); `true`/`false` labels become 1/0.
  */

@@ -91,7 +91,7 @@ const remoteDetectors = new FinalizationRegistry<SequentialHandle>((handle) => h
 
 /**
  * Combines the drift detectors of `src/drift` and turns their detections into `Alert` records
- * (DESIGN §4), naming features, never hash indices. Feed it what the pipeline produces:
+ * (docs/conventions.md, alerts), naming features, never hash indices. Feed it what the pipeline produces:
  * `onBatch` for each `LearnedBatch` (loss, label rate and input sparsity, event by event) and
  * `onSnapshot` for each `ModelSnapshot` (support and sign drift, separately for online snapshots and
  * refits). Both return the alerts raised, in order; nothing is allocated per event. One change makes

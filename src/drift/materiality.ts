@@ -4,7 +4,7 @@ import type { ModelSnapshot, SnapshotSource } from '../model/snapshot.js';
 /**
  * How much a coefficient matters, scale-free: `|β_j| · s_j / max(max_k |β_k| · s_k, unit)`, where
  * `s_j` is the feature's standard deviation when the caller knows it (`scaleOf`, e.g. the online
- * scaler), so the weight is the coefficient on the standardized scale (DESIGN §1) and does not depend
+ * scaler), so the weight is the coefficient on the standardized scale (docs/conventions.md) and does not depend
  * on the unit of any feature; without `scaleOf`, `s_j = 1`. With `unit` 0 the share also ignores the
  * unit of the target; `unit` > 0 (the effect that counts as wholly material, in the target's unit)
  * keeps a model whose every effect is small from having material coefficients. Writes shares into

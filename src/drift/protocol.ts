@@ -16,7 +16,7 @@ export interface DriftDetector<T> {
 /** A detector of changes in the mean of a stream of numbers (Page-Hinkley, ADWIN). */
 export type ScalarDetector = DriftDetector<number>;
 
-/** Severity of an alert (DESIGN §4). */
+/** Severity of an alert (docs/conventions.md, alerts). */
 export type { Severity } from '../model/snapshot.js';
 
 /** Throws a `RangeError` naming `name` unless `value` satisfies `ok`. */

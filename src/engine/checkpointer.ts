@@ -109,7 +109,7 @@ export class EvictionBuffer implements StateStore {
 }
 
 /**
- * Checkpoints with a durable state store (DESIGN §8). A checkpoint is a barrier in the stream:
+ * Checkpoints with a durable state store (the README's keyed models). A checkpoint is a barrier in the stream:
  * when one is due (every `everyEvents` records or `everySeconds`), the states of the models that
  * changed are captured right after the batch that makes it due was learned, before any later
  * one; once that batch's outputs (and all before) are durable, the states are written, the store

@@ -135,7 +135,7 @@ export function reasonClass(reason: string): string {
 /** A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), or a number. */
 const specifics = /"([^"]*)"|(must be 0 or 1|>= 0|limit of \d+ bytes)|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
 
-/** The fields of an event (DESIGN §2), named in quotes by the rules they break. */
+/** The fields of an event (docs/conventions.md, events), named in quotes by the rules they break. */
 const eventFields = new Set(['key', 'ts', 'label', 'weight', 'features']);
 
 /** Whether the quoted `name` at [start, end) of `reason` names a rule's field or setting, not data. */
@@ -169,7 +169,7 @@ export interface EngineStats {
 }
 
 /**
- * The one pipeline of l1stream (DESIGN §6–§8), composed once: decode → route by key → learn →
+ * The one pipeline of l1stream (the README's "What happens to an event"), composed once: decode → route by key → learn →
  * snapshots → refits → drift → evict → publish → commit, from the operators of `src/stream`,
  * against three ports (an event source, an output sink, a state store). `replay` and `run` differ
  * only in the ports they pass.

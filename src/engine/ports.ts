@@ -16,7 +16,7 @@ export interface EventSource {
   readonly batches$: Observable<RawBatch>;
   /**
    * Called once the records' events are learned and every output they caused is acknowledged
-   * (DESIGN §6); Kafka commits offsets here, files do nothing.
+   * (docs/conventions.md, delivery); Kafka commits offsets here, files do nothing.
    */
   commit?(records: readonly RawRecord[]): Promise<void>;
   /**
@@ -61,7 +61,7 @@ export interface OutputSink {
 }
 
 /**
- * Model state by model key (DESIGN §8): checkpoints of models evicted from memory, and of every
+ * Model state by model key (the README's keyed models): checkpoints of models evicted from memory, and of every
  * model at checkpoints. Synchronous reads and writes (a local directory or memory); durable
  * stores (Kafka's state topic) replicate from it.
  */
@@ -105,18 +105,55 @@ export interface RestoreStats {
   readonly ms: number;
 }
 
-/** A state store in memory (the default when nothing needs to survive the process). */
+export interface MemoryStateStoreOptions {
+  /**
+   * States kept at most (default: Infinity). The store holds the models evicted from memory, one
+   * state per key (a few kB each, more with more features), so without a bound it grows with the
+   * number of distinct keys the stream ever had. Beyond the bound, the state evicted longest ago
+   * is forgotten: when its key returns, its model starts afresh, as a new key's.
+   */
+  readonly maxKeys?: number;
+}
+
+/**
+ * A state store in memory (the default when nothing needs to survive the process): the states of
+ * models evicted from memory, in the order they were evicted.
+ */
 export class MemoryStateStore implements StateStore {
+  readonly maxKeys: number;
+  /** States forgotten to stay within `maxKeys`. */
+  forgotten = 0;
   private readonly states = new Map<string, Uint8Array>();
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    const maxKeys = options.maxKeys ?? Infinity;
+    if (!(maxKeys === Infinity || (Number.isInteger(maxKeys) && maxKeys >= 1)))
+      throw new RangeError(
+        `MemoryStateStore: maxKeys must be a whole number >= 1 or Infinity, got ${maxKeys}`,
+      );
+    this.maxKeys = maxKeys;
+  }
 
   get(key: string): Uint8Array | undefined {
     return this.states.get(key);
   }
 
+  /** Stores `key`'s state as the newest; forgets the oldest beyond `maxKeys`. */
   put(key: string, state: Uint8Array): void {
+    // Map order is insertion order: re-inserting makes it the newest.
+    this.states.delete(key);
     this.states.set(key, state);
+    for (const oldest of this.states.keys()) {
+      if (this.states.size <= this.maxKeys) break;
+      this.states.delete(oldest);
+      this.forgotten++;
+    }
   }
 
+  /**
+   * Forgets `key`'s stored state (a user who left, a campaign that ended): if the key comes back,
+   * its model starts afresh. A model in memory is not stored here until it is evicted.
+   */
   delete(key: string): void {
     this.states.delete(key);
   }

@@ -5,7 +5,7 @@ import type { EngineConfig } from './config.js';
 export type StateSetting = readonly [path: string, value: string];
 
 /**
- * The settings a stored model state depends on (DESIGN §8), flattened to paths: the model section
+ * The settings a stored model state depends on (the README's keyed models), flattened to paths: the model section
  * (family, learner, λ, α, hashing, standardization, learner options, penalty factors by feature
  * name), how events are keyed, the refit schedule and window, and drift detection. A checkpoint
  * made under one set of them is not the state the run would have under another, so a resumed run

@@ -113,7 +113,7 @@ class IndexOfColumns implements FieldColumns {
 }
 
 /**
- * Turns events (DESIGN §2) into sparse vectors on reusable buffers: numbers by field name,
+ * Turns events (docs/conventions.md, events) into sparse vectors on reusable buffers: numbers by field name,
  * booleans as 0/1, strings as one-hot `field=value`, string arrays as several one-hots. Zeros,
  * nulls and missing-value strings (`"NaN"`, `""`, `"null"`, ... see `MISSING`) are absent.
  *

@@ -3,7 +3,7 @@ import { StateError } from '../core/errors.js';
 import type { SparseBuffer } from '../core/sparse.js';
 
 /**
- * Online standardization in O(nnz) per event (DESIGN §1: unit population standard deviation).
+ * Online standardization in O(nnz) per event (docs/conventions.md: unit population standard deviation).
  *
  * Column j's mean and variance are over ALL events seen (weighted), counting the events where j
  * was absent as zeros. Those zeros are never visited: each column remembers the total weight it

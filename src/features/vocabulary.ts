@@ -3,7 +3,7 @@ import { growInt32 } from '../core/sparse.js';
 import { Murmur3 } from './murmur3.js';
 
 /**
- * Maps feature names (DESIGN §2: `age`, `country=DE`) to column indices. Two kinds:
+ * Maps feature names (docs/conventions.md, events: `age`, `country=DE`) to column indices. Two kinds:
  * - `ExactVocabulary`: every distinct name gets its own index (the default; grows as names appear);
  * - `HashedVocabulary`: the hashing trick, index = murmur3(name) mod 2^bits, with a bounded table
  *   of names for the indices in use and collision reporting.

@@ -13,7 +13,7 @@ import {
 
 export interface FtrlOptions {
   readonly family: Family;
-  /** λ of DESIGN §1; after t events, λ1 = t·λ·α and λ2 = t·λ·(1−α) in McMahan's cumulative form. */
+  /** λ of docs/conventions.md; after t events, λ1 = t·λ·α and λ2 = t·λ·(1−α) in McMahan's cumulative form. */
   readonly lambda: number;
   readonly l1Ratio?: number;
   /** Per-coordinate learning-rate numerator (McMahan's α). */

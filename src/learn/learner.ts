@@ -16,7 +16,7 @@ export interface Learner {
   readonly family: Family;
   readonly lambda: number;
   readonly l1Ratio: number;
-  /** Number of events learned from (the `t` of DESIGN §1). */
+  /** Number of events learned from (the `t` of docs/conventions.md's online learners). */
   readonly steps: number;
   /** Linear predictor η = β0 + xᵀβ for the current weights (with the penalties caught up). */
   marginOne(x: SparseVector): number;

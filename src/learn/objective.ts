@@ -12,14 +12,14 @@ export interface ObjectiveInput {
   readonly weights?: ArrayLike<number>;
   readonly penaltyFactors?: ArrayLike<number>;
   /**
-   * `design` (default): DESIGN §1, (1/n)·Σ v_i ℓ_i + λ Σ pf_j (α|β_j| + (1−α)/2 β_j²) with
+   * `design` (default): the objective of docs/conventions.md, (1/n)·Σ v_i ℓ_i + λ Σ pf_j (α|β_j| + (1−α)/2 β_j²) with
    * ℓ = ½(y−η)² or the logistic loss. `sum-of-squares`: Σ (y_i − ŷ_i)² + λ‖β‖₁ (gaussian, α = 1),
    * the textbook form of the lasso's worked examples.
    */
   readonly form?: 'design' | 'sum-of-squares';
 }
 
-/** The penalized objective that every learner and solver minimizes (DESIGN §1). */
+/** The penalized objective that every learner and solver minimizes (docs/conventions.md). */
 export function lassoObjective(input: ObjectiveInput): number {
   const { y, eta, coefficients, lambda } = input;
   const alpha = input.l1Ratio ?? 1;

@@ -1,5 +1,5 @@
 /**
- * Proximal maps of the penalty λ·pf·(α|w| + (1−α)/2·w²) (DESIGN §1) and their closed-form
+ * Proximal maps of the penalty λ·pf·(α|w| + (1−α)/2·w²) (docs/conventions.md) and their closed-form
  * repetition, which is what makes lazy penalties exact: a coordinate absent for k events receives
  * k proximal steps with no gradient, and those compose into one formula.
  */

@@ -29,9 +29,9 @@ import { defaultRates, type RateOptions } from './rates.js';
  */
 export interface ProximalSgdOptions {
   readonly family: Family;
-  /** λ of DESIGN §1 (per-event scale). */
+  /** λ of docs/conventions.md (per-event scale). */
   readonly lambda: number;
-  /** α of DESIGN §1: the L1 share of the penalty, in (0, 1]. */
+  /** α of docs/conventions.md: the L1 share of the penalty, in (0, 1]. */
   readonly l1Ratio?: number;
   readonly rates?: RateOptions;
   /** K: apply the penalty every K steps with K times the gravity (1 for FOBOS). */

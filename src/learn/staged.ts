@@ -96,7 +96,7 @@ export abstract class StagedLearner {
 
   /**
    * The event's weight over the mean weight of the events learned before it (1 for the first with
-   * a weight): the weights normalized to average 1, as the batch objective's sum to n (DESIGN §1),
+   * a weight): the weights normalized to average 1, as the batch objective's sum to n (docs/conventions.md),
    * so uniform weights of any size learn exactly what no weights learn (w / (t·w / t) = 1). NaN
    * (an overflow `checkUpdate` reports) when the event would make the sum of the weights infinite.
    */

@@ -17,7 +17,7 @@ export interface TruncatedGradientOptions {
 
 /**
  * Truncated gradient (Langford, Li & Zhang 2009): gradient steps, and every K steps the
- * truncation T1(w, K·η·g, θ) with gravity g = λ·α (the per-step shrinkage of DESIGN §1). With
+ * truncation T1(w, K·η·g, θ) with gravity g = λ·α (the per-step shrinkage of docs/conventions.md). With
  * θ = ∞ it minimizes the same L1 objective as FOBOS; a finite θ leaves large coefficients
  * untouched. The L2 share of an elastic net is applied at the same steps, as 1/(1 + K·η·λ·(1−α)).
  */

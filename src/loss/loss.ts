@@ -1,7 +1,7 @@
 import type { Family } from '../core/event.js';
 
 /**
- * A loss of the linear predictor η for one observation, as in DESIGN §1 (per event, before the 1/n
+ * A loss of the linear predictor η for one observation, as in docs/conventions.md (per event, before the 1/n
  * average): gaussian ½(y − η)², binomial −(yη − log(1 + e^η)).
  */
 export interface Loss {

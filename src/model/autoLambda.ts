@@ -4,7 +4,7 @@ import type { Standardize } from '../solve/problem.js';
 import { solveAt } from '../solve/solve.js';
 
 /**
- * `lambda: "auto"` (the default): λ = `fraction` · λ_max, where λ_max (DESIGN §1: the smallest λ
+ * `lambda: "auto"` (the default): λ = `fraction` · λ_max, where λ_max (docs/conventions.md: the smallest λ
  * that keeps every coefficient at 0) is computed on the model's first labelled events, with the
  * column scales and penalty factors the model uses. λ_max carries the units of the label and of
  * the columns, so a fraction of it is the same penalty whatever they are; 0.03 was chosen by
@@ -22,7 +22,7 @@ import { solveAt } from '../solve/solve.js';
  * follows the signal, not the noise: where the label is mostly signal, 0.03 λ_max shrinks the
  * planted coefficients by far more than the noise needs (on the revenue stream, the optimum's
  * MSE is 3.5 % above the noise at 0.03 λ_max, 0.35 % at the threshold). The cap is on λ, not on
- * λα, and σ̂ does not depend on α: in DESIGN §1's objective the ridge part λ(1 − α)/2·β² is in the
+ * λα, and σ̂ does not depend on α: in docs/conventions.md's objective the ridge part λ(1 − α)/2·β² is in the
  * label's units, and an elastic net at σ̂/α (σ̂ from its own fit at 0.03 λ_max(α), which that ridge
  * part over-shrinks) was far worse (rev_g, α = 0.5: λ 0.899, MSE 428.5; at the lasso's λ 0.259,
  * 275; noise 225; 10-fold CV's λ.1se is smaller still, 0.03).

@@ -39,7 +39,7 @@ interface RefitModel {
 }
 
 /**
- * One model key's whole live state (DESIGN §8): the online model (featurizer, scaler, learner,
+ * One model key's whole live state (the README's keyed models): the online model (featurizer, scaler, learner,
  * progressive metrics), its drift monitor, its refit window and latest refit, and the cadences
  * of its snapshots, drift checks and refits. The registry holds these; eviction checkpoints one
  * whole, so a model evicted and restored learns exactly what it would have learned in memory.
@@ -265,7 +265,7 @@ export class LiveModel {
     return out;
   }
 
-  /** The support/sign check of the live model is due (DESIGN drift cadence). */
+  /** The support/sign check of the live model is due (the README's drift alerts). */
   checkDue(): boolean {
     return this.model.offset - this.lastCheckOffset >= this.context.config.drift.checkEveryEvents;
   }

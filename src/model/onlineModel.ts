@@ -20,12 +20,12 @@ import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
 export interface OnlineModelOptions extends LearnerHyperparameters {
-  /** Model key (DESIGN §3); default "default". */
+  /** Model key (docs/conventions.md, model snapshots); default "default". */
   readonly key?: string;
   readonly family: Family;
   readonly learner?: LearnerName;
   /**
-   * λ of DESIGN §1 (per-event scale), or "auto" (the default): a fraction of λ_max on the first
+   * λ of docs/conventions.md (per-event scale), or "auto" (the default): a fraction of λ_max on the first
    * labelled events, for gaussian at most their noise level (`autoLambdaRule`), chosen once and kept.
    */
   readonly lambda?: number | 'auto';
@@ -279,7 +279,7 @@ export class OnlineModel {
   }
 
   /**
-   * λ of DESIGN §1 that the model solves: the setting, or the value "auto" chose; before that
+   * λ of docs/conventions.md that the model solves: the setting, or the value "auto" chose; before that
    * choice, the provisional learner's λ (or, before that one starts, the value "auto" would
    * choose on the events so far).
    */
@@ -385,9 +385,9 @@ export class OnlineModel {
     this.learner = this.makeLearner(lambda);
   }
 
-  /** A fresh learner for DESIGN §1's objective at `lambda`, on the label transform's scale. */
+  /** A fresh learner for docs/conventions.md's objective at `lambda`, on the label transform's scale. */
   private makeLearner(lambda: number): PenalizedLearner {
-    // On the label scale s, the L1 part of the penalty is λα/s and the L2 part λ(1−α) (DESIGN §1
+    // On the label scale s, the L1 part of the penalty is λα/s and the L2 part λ(1−α) (docs/conventions.md
     // objective divided by s²), so the learner gets the matching (λ', α').
     const l1 = (lambda * this.l1Ratio) / this.labelScale;
     const l2 = lambda * (1 - this.l1Ratio);
@@ -1038,7 +1038,7 @@ export class OnlineModel {
     return builder.weigh(coefficients, (name) => this.featureScale(name), of, filter.unit);
   }
 
-  /** The DESIGN §3 record of the online model. */
+  /** The snapshot record (docs/conventions.md) of the online model. */
   private record(
     version: number,
     intercept: number,
@@ -1104,7 +1104,7 @@ export class OnlineModel {
   }
 
   /**
-   * An immutable snapshot (DESIGN §3) with the next version number: the model that scores events
+   * An immutable snapshot (docs/conventions.md, model snapshots) with the next version number: the model that scores events
    * now (`coefficients`), so that scoring an event with the snapshot gives the engine's prediction.
    * During a warm-up that is the provisional learner of λ "auto" or the intercept-only model.
    */

@@ -19,7 +19,7 @@ export interface ModelRegistryOptions<M> {
 }
 
 /**
- * Keyed models (DESIGN §8): one per key, created on first sight. Models are kept in a Map in
+ * Keyed models (README): one per key, created on first sight. Models are kept in a Map in
  * least-recently-used order; `trim()` checkpoints the oldest ones whole into the state store and
  * drops them until at most `maxLive` remain, and `acquire` restores a stored model when its key
  * returns. Eviction happens only when asked (the engine trims between batches), so the models a

@@ -45,7 +45,7 @@ export interface RefitJob {
   readonly starts: ReadonlyArray<{ readonly source: 'online' | 'refit'; readonly model: SparseCoefficients }>;
 }
 
-/** The solution of a refit, by model column, with its certificate (DESIGN §7). */
+/** The solution of a refit, by model column, with its certificate (the README's refits). */
 export interface RefitOutcome {
   readonly key: string;
   readonly first: number;
@@ -73,7 +73,7 @@ export interface RefitOutcome {
 }
 
 /**
- * Solves DESIGN §1's objective on a window's rows, at the model's λ, α and penalty factors, with
+ * Solves docs/conventions.md's objective on a window's rows, at the model's λ, α and penalty factors, with
  * the window's own column scales (as a batch `fit` on those rows would), warm-started from the
  * better of the given starts, and certifies the result by a KKT check from scratch.
  */

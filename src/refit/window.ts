@@ -39,7 +39,7 @@ export interface RefitWindowState {
 
 /**
  * The last `capacity` labelled events a model learned, as compact sparse rows on typed arrays
- * (DESIGN §7): raw feature values (before online scaling), label and weight, in blocks of 1,024
+ * (the README's refits): raw feature values (before online scaling), label and weight, in blocks of 1,024
  * rows that are recycled, so appending allocates nothing in the steady state. Memory is about
  * (capacity + min(capacity, 1,024)) × (12 bytes per non-zero + 20 bytes per row).
  */

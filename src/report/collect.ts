@@ -161,7 +161,7 @@ function evenlySpaced(n: number, m: number): Set<number> {
   return keep;
 }
 
-/** The feature names an alert's details name (DESIGN §4 alerts of l1stream's detectors). */
+/** The feature names an alert's details name (the alerts of l1stream's detectors, docs/conventions.md). */
 export function alertFeatures(details: unknown): string[] {
   if (!isObject(details)) return [];
   const names: string[] = [];

@@ -118,7 +118,7 @@ export interface CsvDesign {
 /**
  * Reads a CSV with a header row into a design: every column other than the target (and the weight
  * column) is a feature. When every feature cell is a number the design is dense, a column per
- * feature; otherwise each row is featurized as a stream's event would be (DESIGN §2): a number is
+ * feature; otherwise each row is featurized as a stream's event would be (docs/conventions.md, events): a number is
  * the feature named by its column, any other text the one-hot `column=text`, and an empty or
  * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers (a target may be `true` / `false`: 1 / 0).
  * A data row that cannot be used (`csvRowProblem`) goes to `onReject` and is skipped, so the design

@@ -40,7 +40,7 @@ export function nullStart(problem: Problem, engine: Engine): void {
 }
 
 /**
- * λ_max: the smallest λ at which every penalized β_j is 0 (DESIGN §1), from the gradient at the
+ * λ_max: the smallest λ at which every penalized β_j is 0 (docs/conventions.md), from the gradient at the
  * null model. For α < 0.001 it is computed with α = 0.001 (as glmnet), else it would be infinite.
  */
 export function lambdaMaxOf(problem: Problem, engine: Engine): number {

@@ -29,7 +29,7 @@ const csvHint =
   'this looks like CSV; give the file a .csv name (fit reads CSV with a header row by its extension)';
 
 /**
- * Reads JSON-lines events (DESIGN §2) into a sparse design with the engine's `Featurizer`
+ * Reads JSON-lines events (docs/conventions.md, events) into a sparse design with the engine's `Featurizer`
  * (numbers by name, strings one-hot as `field=value`). The target is the events' `label`. A line
  * that is not a valid event goes to `onReject` and is skipped, or without it is an error naming
  * the line; no valid labelled line at all is an error. A line over `maxRecordBytes` (UTF-8) is

@@ -14,7 +14,7 @@ export interface KktReport {
 }
 
 /**
- * Checks the Karush–Kuhn–Tucker conditions of DESIGN §1's objective for a model on the original
+ * Checks the Karush–Kuhn–Tucker conditions of docs/conventions.md's objective for a model on the original
  * scale, from scratch on the raw design: with G_j = Σ w_i x_ij (y_i − μ_i) (w summing to 1) and
  * s_j the column's scale (`penaltyScale`: its sd under standardization, else 1),
  *

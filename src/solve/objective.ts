@@ -12,7 +12,7 @@ export interface ObjectiveOptions {
 }
 
 export interface ObjectiveParts {
-  /** Loss + penalty: the objective of DESIGN §1. */
+  /** Loss + penalty: the objective of docs/conventions.md. */
   readonly objective: number;
   /** The loss term: (1/2n) Σ v r² or −(1/n) Σ v (yη − log(1+e^η)). */
   readonly loss: number;
@@ -32,7 +32,7 @@ export interface KnownColumnScales {
 }
 
 /**
- * The objective of DESIGN §1 for a model on the original scale, computed from scratch from the
+ * The objective of docs/conventions.md for a model on the original scale, computed from scratch from the
  * raw design — independent of the solver's internal (standardized, implicitly centered) state,
  * so tests compare solvers and references through it. With `standardize`, the penalty applies
  * to sd_j β_j (population sd under the weights), as glmnet.

@@ -3,7 +3,7 @@ import { DataError } from '../core/errors.js';
 import { usesCovariance } from './covariance.js';
 import { columnStats, type Design } from './design.js';
 
-/** Options shared by every solver entry point (DESIGN §1). */
+/** Options shared by every solver entry point (docs/conventions.md). */
 export interface SolverOptions {
   /** 'gaussian' (default) or 'binomial'. */
   readonly family?: Family;
@@ -97,7 +97,7 @@ export type Stopping = 'certified' | 'glmnet';
 export type Standardize = boolean | 'auto';
 
 /**
- * The scale s_j that the penalty applies to (DESIGN §1: λ pf_j (α s_j|β_j| + ...)) for a column
+ * The scale s_j that the penalty applies to (docs/conventions.md: λ pf_j (α s_j|β_j| + ...)) for a column
  * with population sd `sd` under weights `w` (summing to 1): sd with `standardize` true, 1 with
  * false; with "auto", 1 for a column whose entries (in rows of positive weight) are all 0 or 1,
  * else sd / √q with q the weight of the rows where it is not 0 (sd for a column present in every
@@ -123,7 +123,7 @@ export function penaltyScale(
 export interface Problem {
   readonly x: Design;
   readonly y: Float64Array;
-  /** Weights normalized to sum to 1 (v_i / n after DESIGN's normalization to sum n). */
+  /** Weights normalized to sum to 1 (v_i / n after the normalization to sum n of docs/conventions.md). */
   readonly w: Float64Array;
   readonly family: Family;
   readonly alpha: number;

@@ -19,7 +19,7 @@ export interface LambdaFit {
   readonly lambda: number;
   readonly intercept: number;
   readonly coefficients: Float64Array;
-  /** The objective of DESIGN §1 at this solution. */
+  /** The objective of docs/conventions.md at this solution. */
   readonly objective: number;
   /** Model deviance: Σ v_i (y_i − μ_i)² / n (gaussian, mean squared error) or −2/n Σ v log-lik (binomial). */
   readonly deviance: number;
@@ -140,7 +140,7 @@ export function readFit(
   };
 }
 
-/** Deviance of the intercept-only model (per DESIGN's scale: mean squared error or −2 mean log-lik). */
+/** Deviance of the intercept-only model (on the scale of docs/conventions.md's objective: mean squared error or −2 mean log-lik). */
 export function nullDeviance(problem: Problem): number {
   const m = problem.yMean;
   if (problem.family === 'gaussian') return problem.yVar;

@@ -83,7 +83,7 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
 }
 
 /**
- * Decodes and validates each record of a batch (DESIGN §2). A record that is not JSON (or not
+ * Decodes and validates each record of a batch (docs/conventions.md, events). A record that is not JSON (or not
  * decodable), or not a valid event, goes to the dead-letter sink with the reason and its position;
  * the batch goes on with the rest.
  *

@@ -3,7 +3,7 @@ import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { EngineElement } from './engineTypes.js';
 
 /**
- * Drift detection (DESIGN §4) for each model, on its own cadence: every learned batch feeds its
+ * Drift detection (docs/conventions.md, alerts) for each model, on its own cadence: every learned batch feeds its
  * model's loss, label-rate and input-sparsity detectors event by event; every
  * `drift.checkEveryEvents` learned events the live model's support and signs are checked (O(its
  * support), whatever the snapshot cadence); every refit snapshot is checked as its own source.

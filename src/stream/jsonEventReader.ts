@@ -172,7 +172,7 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 }
 
 /**
- * A JSON `EventDecoder` (DESIGN §2) that reads the common event straight from the line's
+ * A JSON `EventDecoder` (docs/conventions.md, events) that reads the common event straight from the line's
  * characters: top-level `key`, `ts`, `label`, `weight`, `features`, plain scalar fields beside
  * them, and features that are numbers, strings, booleans, null or string arrays. It returns
  * exactly what `validateEvent(JSON.parse(line))` returns, as a `ListedEvent` when it can: then

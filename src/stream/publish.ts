@@ -30,7 +30,7 @@ const wholeBatch = (e: EngineElement): e is ProcessedBatch => e.kind === 'batch'
 /**
  * Writes each element's outputs to the sink (models, scores, alerts, in that order; a refit's
  * snapshot first), then, for batches, waits until the sink has made them durable and commits the
- * batch's records at the source (DESIGN §6: at-least-once). Emits each batch once committed.
+ * batch's records at the source (at-least-once: docs/conventions.md, delivery). Emits each batch once committed.
  * Flushes are chained in order by the sink and overlapping commits are merged by the source, so
  * batch k+1 need not wait for k's commit.
  *

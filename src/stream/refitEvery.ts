@@ -59,7 +59,7 @@ export interface RefitEveryOptions {
 type EngineElementLive = NonNullable<RefitDone['live']>;
 
 /**
- * Starts a refit (DESIGN §7) for every model of a batch that is due one (its own schedule: every N
+ * Starts a refit (the README's refits) for every model of a batch that is due one (its own schedule: every N
  * learned events and/or T seconds), on the runner (worker threads), and emits each finished refit
  * as a `RefitDone` with the refit snapshot, after the batches that flowed meanwhile: the stream
  * keeps learning and scoring while it runs. A refit due while every worker is busy, or while the

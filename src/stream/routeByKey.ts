@@ -10,7 +10,7 @@ export type KeyOf = ((event: L1Event) => string | { readonly missing: string }) 
 };
 
 /**
- * The key function of DESIGN §8: `keyBy` null → every event goes to `defaultKey`; `"key"` → the
+ * The key function of keyed models (README): `keyBy` null → every event goes to `defaultKey`; `"key"` → the
  * event's own key; any other name → that feature field's value (`"c7"`, not `"campaign=c7"`).
  */
 export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {

@@ -65,7 +65,7 @@ export interface DecodedRecords {
 /** A record that could not be used, with the reason; nothing is dropped silently. */
 export interface DeadLetter {
   readonly reason: string;
-  /** `decode` (not JSON/Avro), `validate` (DESIGN §2 violated), `featurize` (type changed, ...). */
+  /** `decode` (not JSON/Avro), `validate` (the event format of docs/conventions.md violated), `featurize` (type changed, ...). */
   readonly stage: 'decode' | 'validate' | 'featurize';
   readonly position: RecordPosition;
   readonly value: string | Uint8Array;
@@ -99,7 +99,7 @@ export interface EventBatch {
  * `featureIndices[featureStarts[i] .. featureStarts[i+1])`, named by `nameOf`.
  */
 export interface LearnedBatch {
-  /** Model key (DESIGN §3). */
+  /** Model key (docs/conventions.md, model snapshots). */
   readonly key: string;
   /** Events learned from so far, after this batch (the model's `offset`). */
   readonly offset: number;

@@ -20,6 +20,7 @@ import {
   type RawRecord,
   type ScoreRecord,
 } from '../../src/index.js';
+import { appCompilerOptions } from '../helpers/appCompiler.js';
 import { Rng } from '../helpers/random.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -82,14 +83,7 @@ describe("README: your own pipeline's code block", () => {
     expect(code).toContain("from 'l1stream'");
     const file = resolve(root, 'test/engine', `.readme-own-pipeline-${process.pid}.tmp.ts`);
     const options: ts.CompilerOptions = {
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2022.d.ts'],
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      skipLibCheck: true,
-      noEmit: true,
-      types: ['node'],
+      ...appCompilerOptions(),
       paths: { l1stream: [resolve(root, 'src/index.ts')] },
     };
     const host = ts.createCompilerHost(options);

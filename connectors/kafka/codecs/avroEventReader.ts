@@ -76,7 +76,7 @@ function internId(table: InternTable, name: string): number {
  *
  * - it reads straight from the message bytes (no `Buffer` slice per record, no avsc `Tap`);
  * - map keys and short strings go through a `Utf8Cache`, so repeated names are not re-decoded;
- * - it builds the event (DESIGN §2) that `validateEvent` would return, and checks on the way
+ * - it builds the event (docs/conventions.md, events) that `validateEvent` would return, and checks on the way
  *   what the schema does not guarantee: finite numbers, a 0/1 label for binomial, weight ≥ 0;
  * - it keeps the features as the list it read (`ListedEvent`: no record unless something reads
  *   `features`), with the ids of their names in its `InternTable`, so the featurizer finds their
