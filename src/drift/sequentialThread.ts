@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 
 import { StateError } from '../core/errors.js';
+import { startWorkerScript, type WorkerScript } from '../core/workerScript.js';
 import type {
   SequentialSparsityOptions,
   SequentialSparsityReport,
@@ -323,17 +324,28 @@ export class SequentialThread {
   }
 }
 
+/** The sequential-drift worker's script (compiled beside this module). */
+const sequentialWorkerScript: WorkerScript = {
+  name: 'sequentialWorker',
+  beside: import.meta.url,
+  packageDir: 'dist/src/drift',
+  option: 'workerFiles.sequentialDrift',
+  inline: 'drift.threads 0',
+};
+
+/** Where the worker's script is (`useSequentialWorkerFile`; default beside this module). */
+let workerFile: string | URL | undefined;
+
 /**
- * The worker beside this module (sequentialWorker.js), or, when this module runs from TypeScript
- * source (tests, tsx), the .ts source through tsx's loader registered in the worker.
+ * The sequential-drift worker's script for the threads started from now on (the engine option
+ * `workerFiles.sequentialDrift`: one worker serves every engine of a thread).
  */
+export function useSequentialWorkerFile(file: string | URL | undefined): void {
+  workerFile = file;
+}
+
 function startWorker(Ctor: typeof Worker): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Ctor(new URL('./sequentialWorker.js', import.meta.url));
-  const entry = new URL('./sequentialWorker.ts', import.meta.url).href;
-  return new Ctor(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    { eval: true },
-  );
+  return startWorkerScript(Ctor, sequentialWorkerScript, workerFile);
 }
 
 /**
