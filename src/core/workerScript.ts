@@ -16,8 +16,10 @@ export class WorkerMissing extends EngineError {
 export interface WorkerScript {
   /** The file name without extension (`refitWorker`). */
   readonly name: string;
-  /** `import.meta.url` of the module the script is compiled beside. */
-  readonly beside: string;
+  /** The compiled script beside its module: `new URL('./refitWorker.js', import.meta.url)`. */
+  readonly js: URL;
+  /** The module runs from TypeScript source (tests, tsx): `import.meta.url` ends with .ts. */
+  readonly fromSource: boolean;
   /** Where it lives in the package (`dist/src/refit`). */
   readonly packageDir: string;
   /** The engine option that points at the file (`workerFiles.refit`). */
@@ -34,8 +36,8 @@ export interface WorkerScript {
  * but not its worker scripts).
  */
 export function startWorkerScript(Ctor: typeof Worker, script: WorkerScript, file?: string | URL): Worker {
-  if (file === undefined && script.beside.endsWith('.ts')) {
-    const entry = new URL(`./${script.name}.ts`, script.beside).href;
+  if (file === undefined && script.fromSource) {
+    const entry = script.js.href.replace(/\.js$/, '.ts');
     return new Ctor(
       `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
       { eval: true },
@@ -51,7 +53,7 @@ export function startWorkerScript(Ctor: typeof Worker, script: WorkerScript, fil
 }
 
 function scriptUrl(script: WorkerScript, file: string | URL | undefined): URL {
-  if (file === undefined) return new URL(`./${script.name}.js`, script.beside);
+  if (file === undefined) return script.js;
   if (file instanceof URL) return file;
   if (file.startsWith('file:')) return new URL(file);
   return pathToFileURL(isAbsolute(file) ? file : resolve(file));

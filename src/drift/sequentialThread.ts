@@ -327,7 +327,8 @@ export class SequentialThread {
 /** The sequential-drift worker's script (compiled beside this module). */
 const sequentialWorkerScript: WorkerScript = {
   name: 'sequentialWorker',
-  beside: import.meta.url,
+  js: new URL('./sequentialWorker.js', import.meta.url),
+  fromSource: import.meta.url.endsWith('.ts'),
   packageDir: 'dist/src/drift',
   option: 'workerFiles.sequentialDrift',
   inline: 'drift.threads 0',

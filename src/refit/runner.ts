@@ -58,7 +58,8 @@ interface Pending {
 /** The refit worker's script (compiled beside this module). */
 const refitWorkerScript: WorkerScript = {
   name: 'refitWorker',
-  beside: import.meta.url,
+  js: new URL('./refitWorker.js', import.meta.url),
+  fromSource: import.meta.url.endsWith('.ts'),
   packageDir: 'dist/src/refit',
   option: 'workerFiles.refit',
   inline: 'refit.threads 0',
