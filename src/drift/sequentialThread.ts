@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 
 import { StateError } from '../core/errors.js';
-import { startWorkerScript, type WorkerScript } from '../core/workerScript.js';
+import { scriptPath, startWorkerScript, type WorkerScript } from '../core/workerScript.js';
 import type {
   SequentialSparsityOptions,
   SequentialSparsityReport,
@@ -258,7 +258,7 @@ export class SequentialThread {
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');
       throw new Error(
-        `sequential input-drift worker ${why}: the run cannot go on (drift.threads 0 runs the detector on the learning thread)`,
+        `sequential input-drift worker ${why}: the run cannot go on (its script: ${scriptPath(sequentialWorkerScript, workerFile)}; drift.threads 0 runs the detector on the learning thread)`,
       );
     }
   }
@@ -274,9 +274,9 @@ export class SequentialThread {
       'node:worker_threads',
     ) as typeof import('node:worker_threads');
     this.receive = threads.receiveMessageOnPort;
-    const worker = startWorker(threads.Worker);
-    const channel = new threads.MessageChannel();
     const ctl = new SharedArrayBuffer(CTL_BYTES);
+    const worker = startWorker(threads.Worker, ctl);
+    const channel = new threads.MessageChannel();
     this.ctl = new Int32Array(ctl);
     this.tail = new BigInt64Array(ctl);
     this.port = channel.port2;
@@ -345,8 +345,10 @@ export function useSequentialWorkerFile(file: string | URL | undefined): void {
   workerFile = file;
 }
 
-function startWorker(Ctor: typeof Worker): Worker {
-  return startWorkerScript(Ctor, sequentialWorkerScript, workerFile);
+/** The worker; one that cannot load its script marks `ctl` EXITED (the learning thread waits blocked). */
+function startWorker(Ctor: typeof Worker, ctl: SharedArrayBuffer): Worker {
+  const signal = { ctl, failed: CTL_FAILED, value: EXITED, wake: CTL_WAKE };
+  return startWorkerScript(Ctor, sequentialWorkerScript, workerFile, signal);
 }
 
 /**

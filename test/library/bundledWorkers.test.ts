@@ -5,7 +5,7 @@
  * with the workers bundled beside it, or pointed at with `workerFiles`, the same run succeeds.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -90,6 +90,21 @@ describe('an app that bundles the engine', () => {
     const out = JSON.parse(r.stdout) as { learned: number; refits: { completed: number; failed: number } };
     expect(out.learned).toBe(4000);
     expect(out.refits).toMatchObject({ completed: 1, failed: 0 });
+  });
+
+  it('a worker script that cannot load (copied without its modules) fails a drift run, and is a warning of a refit run', () => {
+    const broken = join(dir, 'broken.js');
+    writeFileSync(broken, "import './modules-left-behind.js';\n");
+    const drift = runApp(join(dir, 'alone'), 'drift', '', broken);
+    expect(drift.signal).toBeNull(); // not killed: it did not hang
+    expect(drift.status).not.toBe(0);
+    expect(drift.stderr).toContain(
+      `sequential input-drift worker exited: the run cannot go on (its script: ${broken}`,
+    );
+    const refit = runApp(join(dir, 'alone'), 'refit', broken);
+    expect(refit.status).toBe(0);
+    const out = JSON.parse(refit.stdout) as { warnings: string[] };
+    expect(out.warnings).toEqual([expect.stringMatching(/^every refit failed \(1\).*modules-left-behind/)]);
   });
 
   it('runs with workerFiles pointing at the worker scripts elsewhere', () => {
