@@ -134,6 +134,8 @@ export {
   type StateStore,
 } from './engine/ports.js';
 export { Checkpointer, type CheckpointStats } from './engine/checkpointer.js';
+export { SinkError } from './engine/awaitingSink.js';
+export { WorkerMissing } from './core/workerScript.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
 export {
   Engine,

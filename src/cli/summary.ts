@@ -151,7 +151,7 @@ const HIGH_REJECT_SHARE = 0.1;
 
 /** The summary's warnings about the input, each a sentence saying what happened and what to do. */
 function dataWarnings(s: EngineStats, droppedFeatures: number): string[] {
-  const warnings: string[] = [];
+  const warnings: string[] = [...s.warnings];
   if (s.records > 0 && s.rejected / s.records > HIGH_REJECT_SHARE) {
     let top = '';
     let most = 0;

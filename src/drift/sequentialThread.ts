@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 
 import { StateError } from '../core/errors.js';
+import { scriptPath, startWorkerScript, type WorkerScript } from '../core/workerScript.js';
 import type {
   SequentialSparsityOptions,
   SequentialSparsityReport,
@@ -257,7 +258,7 @@ export class SequentialThread {
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');
       throw new Error(
-        `sequential input-drift worker ${why}: the run cannot go on (drift.threads 0 runs the detector on the learning thread)`,
+        `sequential input-drift worker ${why}: the run cannot go on (its script: ${scriptPath(sequentialWorkerScript, workerFile)}; drift.threads 0 runs the detector on the learning thread)`,
       );
     }
   }
@@ -273,9 +274,9 @@ export class SequentialThread {
       'node:worker_threads',
     ) as typeof import('node:worker_threads');
     this.receive = threads.receiveMessageOnPort;
-    const worker = startWorker(threads.Worker);
-    const channel = new threads.MessageChannel();
     const ctl = new SharedArrayBuffer(CTL_BYTES);
+    const worker = startWorker(threads.Worker, ctl);
+    const channel = new threads.MessageChannel();
     this.ctl = new Int32Array(ctl);
     this.tail = new BigInt64Array(ctl);
     this.port = channel.port2;
@@ -323,17 +324,31 @@ export class SequentialThread {
   }
 }
 
+/** The sequential-drift worker's script (compiled beside this module). */
+const sequentialWorkerScript: WorkerScript = {
+  name: 'sequentialWorker',
+  js: new URL('./sequentialWorker.js', import.meta.url),
+  fromSource: import.meta.url.endsWith('.ts'),
+  packageDir: 'dist/src/drift',
+  option: 'workerFiles.sequentialDrift',
+  inline: 'drift.threads 0',
+};
+
+/** Where the worker's script is (`useSequentialWorkerFile`; default beside this module). */
+let workerFile: string | URL | undefined;
+
 /**
- * The worker beside this module (sequentialWorker.js), or, when this module runs from TypeScript
- * source (tests, tsx), the .ts source through tsx's loader registered in the worker.
+ * The sequential-drift worker's script for the threads started from now on (the engine option
+ * `workerFiles.sequentialDrift`: one worker serves every engine of a thread).
  */
-function startWorker(Ctor: typeof Worker): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Ctor(new URL('./sequentialWorker.js', import.meta.url));
-  const entry = new URL('./sequentialWorker.ts', import.meta.url).href;
-  return new Ctor(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    { eval: true },
-  );
+export function useSequentialWorkerFile(file: string | URL | undefined): void {
+  workerFile = file;
+}
+
+/** The worker; one that cannot load its script marks `ctl` EXITED (the learning thread waits blocked). */
+function startWorker(Ctor: typeof Worker, ctl: SharedArrayBuffer): Worker {
+  const signal = { ctl, failed: CTL_FAILED, value: EXITED, wake: CTL_WAKE };
+  return startWorkerScript(Ctor, sequentialWorkerScript, workerFile, signal);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 
-import { concatMap, lastValueFrom, takeUntil, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { concatMap, lastValueFrom, Subject, takeUntil, tap, type Observable, type SchedulerLike } from 'rxjs';
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
-import { StateError, UnreadableState } from '../core/errors.js';
+import { EngineError, StateError, UnreadableState } from '../core/errors.js';
+import { useSequentialWorkerFile } from '../drift/sequentialThread.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
 import { onlineDefaults } from '../model/onlineModel.js';
@@ -20,7 +21,9 @@ import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
+import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
+import { checkDecimalOffsets } from './offsets.js';
 import { RejectRateWatch } from './rejectRate.js';
 import {
   MemoryStateStore,
@@ -62,6 +65,13 @@ export interface EngineOptions {
    * of partitions still assigned (they skip the records they cover).
    */
   readonly rewindOnAssign?: boolean;
+  /**
+   * The worker threads' scripts, paths or file URLs (default: beside the engine's modules, i.e.
+   * beside the bundle when the engine is bundled): `refit` (refitWorker.js, for `refit.threads`
+   * ≥ 1), `sequentialDrift` (sequentialWorker.js, for `drift.threads` 1; one worker per process,
+   * so the first engine's setting holds).
+   */
+  readonly workerFiles?: { readonly refit?: string | URL; readonly sequentialDrift?: string | URL };
 }
 
 /** Hooks for what happens between batches (the Prometheus metrics use them). */
@@ -165,6 +175,10 @@ export interface EngineStats {
   readonly checkpoints: Readonly<Checkpointer['totals']>;
   /** Windows of records whose reject share was high (`RejectRateWatch`). */
   readonly highRejectWindows: number;
+  /** What ended the run: its source completed, the `stop` option emitted, or `close()`. */
+  readonly endedBy: 'source' | 'stop' | 'close';
+  /** What went wrong without failing the run (every refit failed), each a sentence; also logged. */
+  readonly warnings: readonly string[];
   readonly seconds: number;
 }
 
@@ -198,12 +212,22 @@ export class Engine {
   private readonly rejectRate = new RejectRateWatch();
   private rejectedBefore = 0;
   private warnedDropped = false;
+  private readonly sink: AwaitingSink;
+  /** Emits once, when `close()` is called: the source is read no further. */
+  private readonly closing$ = new Subject<void>();
+  private closed = false;
+  private endedBy: EngineStats['endedBy'] = 'source';
+  /** The run in progress (`close()` waits for it), or null. */
+  private running: Promise<unknown> | null = null;
+  /** The first refit failure's message. */
+  private refitFailure: string | null = null;
 
   constructor(config: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
     this.config = config;
     this.ports = ports;
     this.options = options;
-    this.deadLetters = new CountingDeadLetters(ports.sink, ports.store?.durable === true);
+    this.sink = new AwaitingSink(ports.sink);
+    this.deadLetters = new CountingDeadLetters(this.sink, ports.store?.durable === true);
     this.metrics = new ProgressiveMetrics(
       config.model.family,
       config.model.aucSample ?? onlineDefaults.aucSample,
@@ -260,7 +284,11 @@ export class Engine {
     this.ownsRunner = ports.runner === undefined;
     this.runner =
       ports.runner ??
-      (config.refit.threads === 0 ? new InlineRefitRunner() : new WorkerRefitRunner(config.refit.threads));
+      (config.refit.threads === 0
+        ? new InlineRefitRunner()
+        : new WorkerRefitRunner(config.refit.threads, options.workerFiles?.refit));
+    if (options.workerFiles?.sequentialDrift !== undefined)
+      useSequentialWorkerFile(options.workerFiles.sequentialDrift);
   }
 
   /**
@@ -322,20 +350,29 @@ export class Engine {
 
   /** The composed pipeline: emits each batch once its outputs are durable and it is committed. */
   pipeline(): Observable<ProcessedBatch> {
-    const { source, sink } = this.ports;
+    if (this.closed)
+      throw new EngineError('L1S_CLOSED', 'the engine was closed: a closed engine does not learn');
+    const { source } = this.ports;
+    const { sink } = this;
     const { config } = this;
+    const durable = this.checkpointer !== null;
     source.onAssign?.((assignment) => this.assign(assignment));
     this.checkpointer?.startTimer();
     // refit threads start now, on their own, not when the first refit is due
     if (config.refit.enabled) this.runner.prestart?.();
     const prepare = source.prepare?.bind(source);
-    const read$ = this.options.stop ? source.batches$.pipe(takeUntil(this.options.stop)) : source.batches$;
+    const { stop } = this.options;
+    const untilClosed$ = source.batches$.pipe(takeUntil(this.closing$));
+    const read$ = stop
+      ? untilClosed$.pipe(takeUntil(stop.pipe(tap(() => (this.endedBy = 'stop')))))
+      : untilClosed$;
     const raw$: Observable<RawBatch> = prepare
       ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
       : read$;
     const learned$ = raw$.pipe(
       tap((b) => {
         if (this.startedAt === 0) this.startedAt = performance.now();
+        if (durable) checkDecimalOffsets(b.records);
         this.counts.records += b.records.length;
       }),
       decodeEvents({
@@ -369,6 +406,7 @@ export class Engine {
         // between whole batches only: an inline refit comes before its batch, whose models must
         // stay in memory until it is through every stage
         if (element.kind === 'batch') {
+          this.sink.throwIfFailed();
           this.watchData(element);
           this.registry.trim();
           const letters = this.deadLetters.take();
@@ -380,8 +418,10 @@ export class Engine {
         this.counts.alerts += element.outputs.alerts.length;
         this.counts.scores += element.outputs.scores.length;
         if (element.kind === 'refit') {
-          if (element.error !== null)
+          if (element.error !== null) {
+            this.refitFailure ??= element.error.message;
             this.options.logger?.warn({ key: element.key, err: element.error.message }, 'refit failed');
+          }
           const ms = element.snapshot?.metrics?.refitMs;
           this.options.observer?.refit?.({
             key: element.key,
@@ -418,6 +458,15 @@ export class Engine {
     }
   }
 
+  /** What went wrong without failing the run. */
+  private warnings(): string[] {
+    const { failed, completed } = this.refits;
+    if (failed === 0 || completed > 0) return [];
+    return [
+      `every refit failed (${failed}), so the models are the online learner's alone; the first failure: ${this.refitFailure ?? 'unknown'}`,
+    ];
+  }
+
   private count(batch: ProcessedBatch): void {
     for (const { learned } of batch.parts) {
       for (let i = 0; i < learned.count; i++) {
@@ -430,25 +479,50 @@ export class Engine {
     }
   }
 
-  /** Runs the pipeline to the end of the source, then flushes the sink; returns the statistics. */
+  /**
+   * Runs the pipeline to the end of the source (or until `stop` emits or `close()` is called:
+   * what was read is finished), then flushes the sink; returns the statistics. Rejects when a
+   * sink write fails (a thrown error or a rejected promise) or the engine was closed before.
+   */
   async run(): Promise<EngineStats> {
     this.startedAt = performance.now();
+    const running = this.runToEnd();
+    this.running = running.catch(() => undefined);
+    try {
+      await running;
+    } finally {
+      this.running = null;
+    }
+    const stats = this.stats();
+    for (const warning of stats.warnings) this.options.logger?.warn({ refits: stats.refits }, warning);
+    return stats;
+  }
+
+  private async runToEnd(): Promise<void> {
     try {
       await lastValueFrom(this.pipeline(), { defaultValue: null });
-      await this.ports.sink.flush();
+      await this.sink.flush();
     } finally {
       this.checkpointer?.stopTimer();
       if (this.ownsRunner) await this.runner.close();
       await this.ports.source.close?.();
     }
-    return this.stats();
   }
 
   /**
-   * Stops refits and closes the source (a caller that unsubscribes from `pipeline()` early calls
-   * this; unsubscribing alone only stops reading).
+   * Ends the engine: a run in progress reads no more records, finishes and publishes what it
+   * read, and resolves (`endedBy` "close"); then refits stop and the source is closed. A closed
+   * engine does not run again. (A caller that unsubscribes from `pipeline()` early calls this;
+   * unsubscribing alone only stops reading.)
    */
   async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      if (this.running !== null) this.endedBy = 'close';
+      this.closing$.next();
+      this.closing$.complete();
+    }
+    await this.running;
     this.checkpointer?.stopTimer();
     if (this.ownsRunner) await this.runner.close();
     await this.ports.source.close?.();
@@ -466,6 +540,8 @@ export class Engine {
       skippedCovered: this.skipped.count,
       checkpoints: { ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0 }) },
       highRejectWindows: this.rejectRate.highWindows,
+      endedBy: this.endedBy,
+      warnings: this.warnings(),
       seconds: this.startedAt === 0 ? 0 : (performance.now() - this.startedAt) / 1000,
     };
   }

@@ -42,7 +42,11 @@ export interface PartitionRef {
   readonly partition: number;
 }
 
-/** Where outputs go. Writes are queued; `flush` resolves when all queued so far are durable. */
+/**
+ * Where outputs go. Writes are queued; `flush` resolves when all queued so far are durable. A
+ * write method may be `async` (return a promise): the engine awaits its promises before it
+ * flushes, and a write that throws or rejects fails the run with `SinkError`.
+ */
 export interface OutputSink {
   model(snapshot: ModelSnapshot): void;
   score(score: ScoreRecord): void;

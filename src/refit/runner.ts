@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { defer, from, type Observable } from 'rxjs';
 
 import { EngineError } from '../core/errors.js';
+import { startWorkerScript, type WorkerScript } from '../core/workerScript.js';
 import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 
 /**
@@ -54,21 +55,23 @@ interface Pending {
   readonly key: string;
 }
 
-/**
- * A worker running `refitWorker`: the compiled .js beside this module, or, when this module runs
- * from TypeScript source (tests, tsx), the .ts source through tsx's loader registered in the worker.
- */
-function startWorker(): Worker {
+/** The refit worker's script (compiled beside this module). */
+const refitWorkerScript: WorkerScript = {
+  name: 'refitWorker',
+  js: new URL('./refitWorker.js', import.meta.url),
+  fromSource: import.meta.url.endsWith('.ts'),
+  packageDir: 'dist/src/refit',
+  option: 'workerFiles.refit',
+  inline: 'refit.threads 0',
+};
+
+/** A worker running `refitWorker` (from `file`, default beside this module). */
+function startWorker(file: string | URL | undefined): Worker {
   // node:worker_threads only for a run whose refits are on
   const { Worker } = createRequire(import.meta.url)(
     'node:worker_threads',
   ) as typeof import('node:worker_threads');
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./refitWorker.js', import.meta.url));
-  const entry = new URL('./refitWorker.ts', import.meta.url).href;
-  return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-    { eval: true },
-  );
+  return startWorkerScript(Worker, refitWorkerScript, file);
 }
 
 /**
@@ -85,7 +88,11 @@ export class WorkerRefitRunner implements RefitRunner {
   private nextId = 1;
   private closed = false;
 
-  constructor(threads = 1) {
+  /** `file`: the refit worker's script (default: refitWorker.js beside this module). */
+  constructor(
+    threads = 1,
+    private readonly file?: string | URL,
+  ) {
     if (!(Number.isInteger(threads) && threads >= 1))
       throw new RangeError(`refit threads must be a whole number >= 1, got ${threads}`);
     this.threads = threads;
@@ -137,7 +144,7 @@ export class WorkerRefitRunner implements RefitRunner {
   }
 
   private spawn(): Worker {
-    const worker = startWorker();
+    const worker = startWorker(this.file);
     this.workers.push(worker);
     worker.on('message', (m: { id: number; outcome?: RefitOutcome; error?: { message: string } }) => {
       const p = this.pending.get(m.id);

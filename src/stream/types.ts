@@ -11,7 +11,12 @@ export interface RecordPosition {
   readonly source: string;
   /** Kafka partition (absent for files). */
   readonly partition?: number;
-  /** 1-based line number for files, the Kafka offset (as a decimal string) for topics. */
+  /**
+   * 1-based line number for files, the Kafka offset (as a decimal string) for topics. With a
+   * durable state store it must be a whole number >= 0 in decimal digits (at most 15), increasing
+   * within a source and partition: a restored model skips the records at or below the offsets it
+   * covers, compared as numbers; any other offset fails the run (`InputError`).
+   */
   readonly offset: string;
 }
 
