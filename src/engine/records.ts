@@ -38,5 +38,14 @@ export interface ScoreRecord {
     /** Events the scoring model had learned from. */
     readonly offset: number;
   };
+  /**
+   * The score's explanation, as `score` writes it: `baseline` (the serving model's intercept) +
+   * Σ `top[].contribution` + `others` (the contributions β_j·x_j not in `top`) = `margin`, the
+   * linear predictor (binomial: log-odds; gaussian: the prediction).
+   */
+  readonly margin: number;
+  readonly baseline: number;
+  /** The `scores.top` largest contributions β_j·x_j on the original scale, largest first. */
   readonly top: readonly Contribution[];
+  readonly others: number;
 }

@@ -4,7 +4,7 @@ import type { SparseVector } from '../core/sparse.js';
 import { DriftMonitor, type AlertLogger, type DriftMonitorState } from '../drift/driftMonitor.js';
 import type { EngineConfig, ServeSource } from '../engine/config.js';
 import type { PartitionRef } from '../engine/ports.js';
-import type { Contribution, ScoreRecord } from '../engine/records.js';
+import type { ScoreRecord } from '../engine/records.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import {
@@ -17,6 +17,7 @@ import {
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
 import { OnlineModel, onlineDefaults, orderByMagnitude, type OnlineModelCheckpoint } from './onlineModel.js';
+import { explainScore } from './scoreExplainer.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
@@ -182,24 +183,32 @@ export class LiveModel {
       this.served.update(this.servedPrediction(onlinePrediction).prediction, label, weight);
   }
 
-  /** The score record of the unlabelled event just processed (`model.process` was called on it). */
+  /**
+   * The score record of the unlabelled event just processed (`model.process` was called on it),
+   * with its explanation: O(the event's non-zeros), only for scores that are written.
+   */
   score(event: L1Event, position: RecordPosition, onlinePrediction: number, top: number): ScoreRecord {
     const served = this.servedPrediction(onlinePrediction);
     const x = this.model.lastFeatures();
-    let contributions: Contribution[] = [];
-    if (top > 0 && x.nnz > 0) {
-      if (this.contributionBuffer.length < x.nnz) this.contributionBuffer = new Float64Array(x.nnz * 2);
-      const c = this.contributionBuffer;
-      if (served.source === 'online') this.model.contributions(c);
-      else {
-        // the refit is on the original scale: β_j·x_j with x_j raw = scaled · sd_j
-        for (let k = 0; k < x.nnz; k++) {
-          const j = x.indices[k];
-          c[k] = (this.refit!.byColumn.get(j) ?? 0) * x.values[k] * this.model.columnScale(j);
-        }
+    if (this.contributionBuffer.length < x.nnz) this.contributionBuffer = new Float64Array(x.nnz * 2);
+    const c = this.contributionBuffer;
+    let margin: number;
+    let baseline: number;
+    if (served.source === 'online') {
+      ({ margin, baseline } = this.model.lastScore());
+      this.model.contributions(c);
+    } else {
+      margin = this.refitMargin;
+      baseline = this.refit!.model.intercept;
+      // the refit is on the original scale: β_j·x_j with x_j raw = scaled · sd_j
+      for (let k = 0; k < x.nnz; k++) {
+        const j = x.indices[k];
+        c[k] = (this.refit!.byColumn.get(j) ?? 0) * x.values[k] * this.model.columnScale(j);
       }
-      contributions = topContributions(x, c, top, (j) => this.model.featurizer.nameOf(j));
     }
+    const explained = explainScore(margin, baseline, c, x.nnz, top, (k) =>
+      this.model.featurizer.nameOf(x.indices[k]),
+    );
     return {
       key: this.key,
       ...(event.key !== undefined ? { eventKey: event.key } : {}),
@@ -212,7 +221,10 @@ export class LiveModel {
         served.source === 'refit'
           ? { source: 'refit', version: this.refit!.version, offset: this.refit!.offset }
           : { source: 'online', version: this.model.onlineVersion, offset: this.model.offset },
-      top: contributions,
+      margin: explained.margin,
+      baseline: explained.baseline,
+      top: explained.top,
+      others: explained.others,
     };
   }
 
@@ -455,23 +467,3 @@ export interface LiveModelState {
   };
 }
 
-/** The `top` largest |contribution| of a sparse event, by feature name, largest first. */
-function topContributions(
-  x: SparseVector,
-  c: Float64Array,
-  top: number,
-  nameOf: (j: number) => string,
-): Contribution[] {
-  const picked: number[] = [];
-  for (let k = 0; k < x.nnz; k++) {
-    if (c[k] === 0) continue;
-    if (picked.length < top) picked.push(k);
-    else {
-      let min = 0;
-      for (let m = 1; m < picked.length; m++) if (Math.abs(c[picked[m]]) < Math.abs(c[picked[min]])) min = m;
-      if (Math.abs(c[k]) > Math.abs(c[picked[min]])) picked[min] = k;
-    }
-  }
-  picked.sort((a, b) => Math.abs(c[b]) - Math.abs(c[a]));
-  return picked.map((k) => ({ feature: nameOf(x.indices[k]), contribution: c[k] }));
-}

@@ -207,6 +207,8 @@ export class OnlineModel {
   /** Gaussian label transform ỹ = (y − labelCenter) / labelScale. */
   private labelCenter = 0;
   private labelScale = 1;
+  /** The margin of the last unlabelled event scored (not state: read right after `process`). */
+  private lastMargin = NaN;
   private pending: Pending[] | null;
   /** Labels equal to 1 among `pending` (binomial: when λ is "auto", both labels must be seen). */
   private pendingPositives = 0;
@@ -625,14 +627,17 @@ export class OnlineModel {
       const scales = this.scaleEvent(x);
       const learner = this.scoring;
       let prediction: number;
-      if (learner === null) prediction = this.warmupPrediction();
-      else {
+      if (learner === null) {
+        prediction = this.warmupPrediction();
+        this.lastMargin = this.linkOf(prediction);
+      } else {
         const input = this.centre(x, scales);
         const eta = learner.marginOne(input) * this.labelScale + this.labelCenter;
         // a score that is not finite is refused before anything (observer, count) sees the event
         if (!Number.isFinite(eta))
           return setOutcome(out, this.scoreOverflow(learner, input, raw), false, NaN, NaN);
         prediction = lossFor(this.family).mean(eta);
+        this.lastMargin = eta;
       }
       if (this.rawObserver !== null) this.rawObserver(raw, y, weight);
       this.scored++;
@@ -788,7 +793,11 @@ export class OnlineModel {
 
   /** `warmupPrediction` on the link scale (binomial: log-odds), the intercept of that model. */
   private warmupMargin(): number {
-    const p = this.warmupPrediction();
+    return this.linkOf(this.warmupPrediction());
+  }
+
+  /** A prediction on the link scale (binomial: log-odds). */
+  private linkOf(p: number): number {
     return this.family === 'binomial' ? Math.log(p / (1 - p)) : p;
   }
 
@@ -1089,6 +1098,19 @@ export class OnlineModel {
   columnScale(j: number): number {
     if (this.standardize === false) return 1;
     return this.scaler.scaleOf(j, this.standardize === 'auto');
+  }
+
+  /**
+   * The margin (link scale) of the last unlabelled event `process` scored, and the intercept of the
+   * model that scored it, as a snapshot's: margin = baseline + Σ `contributions`. O(centred columns),
+   * as scoring the event was.
+   */
+  lastScore(): { margin: number; baseline: number } {
+    const learner = this.scoring;
+    // (during a warm-up before any learner, the mean label is the whole model)
+    if (learner === null) return { margin: this.lastMargin, baseline: this.lastMargin };
+    const b = learner.intercept() - this.centredOffset((j) => learner.coefficient(j));
+    return { margin: this.lastMargin, baseline: b * this.labelScale + this.labelCenter };
   }
 
   /**

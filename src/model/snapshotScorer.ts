@@ -1,6 +1,6 @@
 import type { L1Event } from '../core/event.js';
-import type { Contribution } from '../engine/records.js';
 import { forEachNamedValue } from '../features/namedValues.js';
+import { explainScore, type ScoreExplanation } from './scoreExplainer.js';
 import type { ModelSnapshot } from './snapshot.js';
 
 /**
@@ -24,17 +24,16 @@ export class SnapshotScorer {
    * no feature the model knows) + Σ `top` + `others` (the contributions not in `top`) = `margin`.
    * An extreme value can make the margin infinite or NaN: `overflowReason` then says which.
    */
-  score(event: L1Event, top = 0): { margin: number; baseline: number; top: Contribution[]; others: number } {
+  score(event: L1Event, top = 0): ScoreExplanation {
     let margin = this.intercept;
-    const parts: Contribution[] = [];
+    const names: string[] = [];
+    const terms: number[] = [];
     this.forEachTerm(event, (name, _value, term) => {
       margin += term;
-      parts.push({ feature: name, contribution: term });
+      names.push(name);
+      terms.push(term);
     });
-    parts.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-    let others = 0;
-    for (let k = top; k < parts.length; k++) others += parts[k]!.contribution;
-    return { margin, baseline: this.intercept, top: parts.slice(0, top), others };
+    return explainScore(margin, this.intercept, terms, terms.length, top, (k) => names[k]);
   }
 
   /** Why `event`'s margin is not finite: its largest term, by feature name and value. */

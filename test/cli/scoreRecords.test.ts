@@ -55,6 +55,24 @@ function scoreWith(snapshot: ModelSnapshot, line: string): number {
 }
 
 /**
+ * Checks that an engine score record carries the explanation `score --model` gives with
+ * `snapshot` (margin, baseline, top, others), and that its parts add up to its margin.
+ */
+function expectExplainedAs(s: ScoreRecord, snapshot: ModelSnapshot, line: string): void {
+  const checked = validateEvent(JSON.parse(line), snapshot.family);
+  if (!checked.ok) throw new Error(checked.reason);
+  const expected = new SnapshotScorer(snapshot).score(checked.event, 5);
+  const near = (a: number, b: number) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThan(1e-9);
+  near(s.margin, expected.margin);
+  near(s.baseline, expected.baseline);
+  near(s.others, expected.others);
+  expect(s.top.map((c) => c.feature)).toEqual(expected.top.map((c) => c.feature));
+  s.top.forEach((c, i) => near(c.contribution, expected.top[i].contribution));
+  near(s.baseline + s.top.reduce((t, c) => t + c.contribution, 0) + s.others, s.margin);
+  near(lossFor(snapshot.family).mean(s.margin), s.prediction);
+}
+
+/**
  * Key "new": two unlabelled events and nothing else; key "ads": ad clicks, every third one
  * unlabelled, through λ "auto"'s warm-up (1000 labelled events) and after it.
  */
@@ -92,6 +110,7 @@ describe('score records name the snapshot that scored them', () => {
         if (snapshot === undefined) continue;
         const expected = scoreWith(snapshot, lines[Number(s.offset) - 1]);
         expect(Math.abs(s.prediction - expected)).toBeLessThan(1e-12);
+        expectExplainedAs(s, snapshot, lines[Number(s.offset) - 1]);
         compared++;
         if (snapshot.offset === 0) unlabelled++;
         else if (snapshot.offset < 1000) warmup++;
@@ -128,6 +147,7 @@ describe('score records name the snapshot that scored them', () => {
         refits++;
         expect(named[0].offset).toBe(s.model.offset);
         expect(Math.abs(s.prediction - scoreWith(named[0], lines[Number(s.offset) - 1]))).toBeLessThan(1e-12);
+        expectExplainedAs(s, named[0], lines[Number(s.offset) - 1]);
       } else expect(named[0].offset).toBeLessThanOrEqual(s.model.offset);
     }
     expect(refits).toBeGreaterThan(100);
