@@ -466,4 +466,3 @@ export interface LiveModelState {
     readonly lastRefitAt: number;
   };
 }
-

@@ -5,6 +5,7 @@ import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { JsonEventReader } from './jsonEventReader.js';
+import { recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, RawBatch, RawRecord, RecordPosition } from './types.js';
 
 export { DEFAULT_MAX_RECORD_BYTES, oversizeReason } from '../core/recordSize.js';
@@ -118,8 +119,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           stage: 'decode',
           position: record.position,
           value: typeof record.value === 'string' ? record.value : record.value.subarray(0, 256),
-          ...(record.headers ? { headers: record.headers } : {}),
-          ...(record.key != null ? { key: record.key } : {}),
+          ...recordOrigin(record),
         });
         continue;
       }
@@ -146,8 +146,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           stage: 'decode',
           position: record.position,
           value: record.value,
-          ...(record.headers ? { headers: record.headers } : {}),
-          ...(record.key != null ? { key: record.key } : {}),
+          ...recordOrigin(record),
         });
         continue;
       }
@@ -158,8 +157,7 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           stage: 'validate',
           position: record.position,
           value: record.value,
-          ...(record.headers ? { headers: record.headers } : {}),
-          ...(record.key != null ? { key: record.key } : {}),
+          ...recordOrigin(record),
         });
         continue;
       }

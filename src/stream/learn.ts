@@ -5,6 +5,7 @@ import { newOutcome, type EventOutcome, type OnlineModel } from '../model/online
 import { NumericError } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
+import { recordAt, recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -119,7 +120,11 @@ export class LearnedBatchBuilder {
   }
 
   learn(
-    batch: Pick<EventBatch, 'events' | 'positions'> & { readonly rejected?: number },
+    batch: Pick<EventBatch, 'events' | 'positions'> & {
+      readonly rejected?: number;
+      /** The raw records the events came from (their dead letters carry a record's key and headers). */
+      readonly records?: readonly RawRecord[];
+    },
     model: OnlineModel,
     deadLetters: DeadLetterSink,
     serialize: (event: unknown) => string,
@@ -146,6 +151,7 @@ export class LearnedBatchBuilder {
           stage: 'featurize',
           position: batch.positions[i],
           value: serialize(event),
+          ...(batch.records !== undefined ? recordOrigin(recordAt(batch.records, batch.positions[i])) : {}),
         });
         continue;
       }

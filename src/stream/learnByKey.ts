@@ -82,7 +82,8 @@ export function learnByKey(
         live.drift.feed,
         live.driftReadsIndices,
       );
-      builder.learn(part, live.model, options.deadLetters, serialize, (event, position, outcome) => {
+      const withRecords = { ...part, records: batch.records };
+      builder.learn(withRecords, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {
           live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
           if (live.countSnapshotDue()) outputs.models.push(live.takeSnapshot());

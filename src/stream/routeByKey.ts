@@ -2,6 +2,7 @@ import { map, type OperatorFunction } from 'rxjs';
 
 import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
+import { recordAt, recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, RecordPosition } from './types.js';
 
 /** The model key of an event, or why it has none; `single` is set when every event has that key. */
@@ -71,6 +72,7 @@ export function routeByKey(
           stage: 'validate',
           position: positions[i],
           value: JSON.stringify(events[i]),
+          ...recordOrigin(recordAt(batch.records, positions[i])),
         });
         continue;
       }
