@@ -58,6 +58,11 @@ export class LiveModel {
   /** Margin of the refit model for the event being processed (NaN when there is none). */
   private refitMargin = NaN;
   private contributionBuffer = new Float64Array(64);
+  /**
+   * The divisor (`columnScale`: the online scaler's sd) of each feature of the latest refit, by
+   * name, when it was accepted: the drift monitor weighs that refit's coefficients by these.
+   */
+  private readonly refitScales = new Map<string, number>();
   lastSnapshotOffset = 0;
   lastSnapshotAt: number;
   lastCheckOffset = 0;
@@ -93,7 +98,8 @@ export class LiveModel {
       config: config.drift,
       family: this.model.family,
       clock: context.clock,
-      scaleOf: (name: string) => this.model.featureScale(name),
+      // a refit's features by the scaler's sd when it landed, even those the online model has at 0
+      scaleOf: (name: string) => this.refitScales.get(name) ?? this.model.featureScale(name),
       targetScale: () => this.model.targetScale,
       ...(context.logger ? { logger: context.logger } : {}),
     };
@@ -386,7 +392,12 @@ export class LiveModel {
       this.model.assignCoefficients(outcome.model.intercept, cols, values);
     const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
-    for (const k of order) coefficients[this.model.featurizer.nameOf(cols[k])] = values[k];
+    this.refitScales.clear();
+    for (const k of order) {
+      const name = this.model.featurizer.nameOf(cols[k]);
+      coefficients[name] = values[k];
+      this.refitScales.set(name, this.model.columnScale(cols[k]));
+    }
     return {
       key: this.key,
       version,
