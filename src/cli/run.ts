@@ -8,6 +8,7 @@ import { Engine } from '../engine/engine.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { OpsServer } from '../ops/httpServer.js';
 import type { EngineMetrics } from '../ops/metrics.js';
+import { pipelineNotReady, type ConsumerHealthView } from '../ops/readiness.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
@@ -59,15 +60,18 @@ const options = { config: { type: 'string' }, 'shutdown-timeout': { type: 'strin
 export const shutdownExit = { exit: (code: number): void => process.exit(code) };
 
 /** The metrics and HTTP endpoints of a run, when `http.port` is set. */
-interface Ops {
+export interface Ops {
   readonly metrics: EngineMetrics;
   readonly server: OpsServer;
   /** The engine is built: metrics read it, readiness follows it. */
   bind(engine: Engine): void;
 }
 
-/** Starts the HTTP endpoints before the engine runs (a port in use fails the run here). */
-async function startOps(
+/**
+ * Starts the HTTP endpoints before the engine runs (a port in use fails the run here). `/readyz`
+ * and the `l1stream_ready` gauge read one predicate, `server.notReady()`.
+ */
+export async function startOps(
   config: EngineConfig,
   logger: { info(o: object, msg: string): void },
   consumer?: () => ConsumerView | null,
@@ -78,18 +82,17 @@ async function startOps(
     import('../ops/metrics.js'),
     import('../ops/httpServer.js'),
   ]);
-  const metrics = new EngineMetrics(consumer ? { lag: () => lagOf(consumer()) } : {});
   let engine: Engine | null = null;
-  const server = new OpsServer({
+  let server: OpsServer | null = null;
+  const metrics = new EngineMetrics({
+    ...(consumer ? { lag: () => lagOf(consumer()) } : {}),
+    ready: () => server?.notReady() === null,
+  });
+  server = new OpsServer({
     port: config.http.port,
     host: config.http.host,
     metrics,
-    readiness: () =>
-      engine === null
-        ? 'the engine is starting'
-        : !engine.ready
-          ? 'waiting for the first partition assignment (model states not restored yet)'
-          : (consumer?.()?.health.notConsuming() ?? null),
+    readiness: () => pipelineNotReady(engine, consumer?.()?.health ?? null),
   });
   const port = await server.listen();
   logger.info(
@@ -112,10 +115,10 @@ async function startOps(
 }
 
 /** What the endpoints read of a Kafka consumer (`KafkaSource`): its lag and whether it consumes. */
-interface ConsumerView {
+export interface ConsumerView {
   /** "topic:partition" → records behind. */
   readonly lag: ReadonlyMap<string, number>;
-  readonly health: { notConsuming(): string | null };
+  readonly health: ConsumerHealthView;
 }
 
 /** The consumer's lag map, when it has one. */

@@ -98,6 +98,16 @@ export class OpsServer {
     });
   }
 
+  /**
+   * Why the service is not ready, or null when it is: what `/readyz` answers (503 with this reason,
+   * or 200), and what the `l1stream_ready` gauge of a run reads (`EngineMetricsOptions.ready`).
+   */
+  notReady(): string | null {
+    if (this.failure !== null) return `failed: ${this.failure}`;
+    if (this.stopping) return 'stopping';
+    return this.options.readiness();
+  }
+
   /** Marks the service as stopping: `/readyz` answers 503 (health is unchanged). */
   drain(): void {
     this.stopping = true;
@@ -121,12 +131,7 @@ export class OpsServer {
       if (this.failure !== null) reply(res, 503, `failed: ${this.failure}\n`);
       else reply(res, 200, 'ok\n');
     } else {
-      const reason =
-        this.failure !== null
-          ? `failed: ${this.failure}`
-          : this.stopping
-            ? 'stopping'
-            : this.options.readiness();
+      const reason = this.notReady();
       if (reason === null) reply(res, 200, 'ready\n');
       else reply(res, 503, `not ready: ${reason.split('\n')[0]}\n`);
     }

@@ -6,6 +6,7 @@ import type { CheckpointStats } from '../engine/checkpointer.js';
 import type { Engine, EngineObserver, EngineStats } from '../engine/engine.js';
 import type { RestoreStats } from '../engine/ports.js';
 import type { LiveModel } from '../model/liveModel.js';
+import { pipelineNotReady } from './readiness.js';
 
 export interface EngineMetricsOptions {
   /**
@@ -17,6 +18,11 @@ export interface EngineMetricsOptions {
   readonly maxReasons?: number;
   /** Node.js process metrics (`process_*`, `nodejs_*`; default true). */
   readonly processMetrics?: boolean;
+  /**
+   * Whether the service is ready, for `l1stream_ready`: give what `/readyz` reads (`OpsServer.notReady()
+   * === null`) so that the two agree. Default: the engine's part of it (`pipelineNotReady`).
+   */
+  readonly ready?: () => boolean;
 }
 
 /** prom-client, loaded by the first `EngineMetrics`: the public API (src/index.ts) does not load it. */
@@ -231,8 +237,11 @@ export class EngineMetrics implements EngineObserver {
       help: 'Models dropped from memory because their partitions were assigned elsewhere.',
       registers,
     });
-    gauge('l1stream_ready', '1 once the engine is ready (first assignment restored), else 0.', () =>
-      this.engine?.ready === true ? 1 : 0,
+    const ready = options.ready ?? (() => pipelineNotReady(this.engine) === null);
+    gauge(
+      'l1stream_ready',
+      '1 while /readyz answers 200 (engine ready, first assignment restored, consumer fetching), else 0.',
+      () => (ready() ? 1 : 0),
     );
 
     const lag = options.lag;
