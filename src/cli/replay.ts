@@ -70,6 +70,25 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** The option that goes on with another input (`--continue`, `state.continue`). */
+  readonly continue?: string;
+}
+
+/** What a run resumed from a state directory (`where`) says it goes on from. */
+function resumeNote(resume: ResumePoint, input: string, where: string): string {
+  if (resume.continued !== undefined) {
+    const was = resume.continued;
+    const left = was.complete
+      ? ''
+      : ` (that run had not finished: the lines after ${formatCount(was.line)} are not learned)`;
+    return `continuing from ${where}: its models learned ${formatCount(was.line)} lines of ${was.path}${left}; now learning ${input} from its first line`;
+  }
+  if (resume.complete) return `${where} already covers all of ${input} (${formatCount(resume.line)} lines)`;
+  const grew =
+    resume.previousRunComplete && resume.appended > 0
+      ? `: ${input} grew by ${formatCount(resume.appended)} bytes since the run that read it to its end`
+      : '';
+  return `resuming from ${where} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)${grew}`;
 }
 
 /**
@@ -128,14 +147,11 @@ async function replayLocked(
       { path: input, source: input },
       stateSettings(config),
       names.state,
+      { continue: config.files.continue === true, flag: names.continue ?? '--continue' },
     ));
   }
   if (resume !== null)
-    io.stderr.write(
-      resume.complete
-        ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
-        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)\n`,
-    );
+    io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
   lock(resolve(out), 'out', `${names.out} ${out}`);
   let sink: FileOutputSink;
   try {
@@ -222,7 +238,14 @@ async function replayLocked(
   }
   if (interrupted !== null) summary = { ...summary, interrupted };
   if (resume !== null)
-    summary = { ...summary, resume: { fromLine: resume.line, previousRunComplete: resume.complete } };
+    summary = {
+      ...summary,
+      resume: {
+        fromLine: resume.line,
+        previousRunComplete: resume.previousRunComplete,
+        ...(resume.continued !== undefined ? { continuedFrom: resume.continued.path } : {}),
+      },
+    };
   const writer = new JsonlWriter(resolve(out, 'summary.json'));
   writer.write(summary);
   await writer.close();

@@ -53,7 +53,12 @@ export interface RunSummary {
     readonly ms: number;
   };
   /** A run that went on from a state directory's checkpoint: after which line, and whether the run before had finished. */
-  readonly resume?: { readonly fromLine: number; readonly previousRunComplete: boolean };
+  readonly resume?: {
+    readonly fromLine: number;
+    readonly previousRunComplete: boolean;
+    /** With `--continue` and another input: the input the state directory's models learned before. */
+    readonly continuedFrom?: string;
+  };
   readonly seconds: number;
   readonly eventsPerSecond: number;
   /** The signal that stopped the run early (absent when it read its whole input). */
