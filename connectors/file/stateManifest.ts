@@ -106,11 +106,11 @@ function readRange(fd: number, from: number, to: number): Buffer {
 
 /** The identity of the first `bytes` bytes of the open file `fd` at `path`. */
 function prefixIdentity(fd: number, path: string, bytes: number): InputIdentity {
-  const hash = (from: number) =>
+  const hash = (from: number, to: number) =>
     sha256()
-      .update(readRange(fd, from, bytes))
+      .update(readRange(fd, from, to))
       .digest('hex');
-  return { path, bytes, head: hash(0), tail: hash(Math.max(0, bytes - ENDS)) };
+  return { path, bytes, head: hash(0, Math.min(ENDS, bytes)), tail: hash(Math.max(0, bytes - ENDS), bytes) };
 }
 
 /**
@@ -318,6 +318,8 @@ export class StateManifest {
       ...this.doc,
       input: bytes,
       line,
+      // a run over lines appended after a complete one has not read its whole input yet
+      complete: false,
       checkpoints: this.doc.checkpoints + 1,
       updatedAt: new Date().toISOString(),
     };
