@@ -43,12 +43,15 @@ With --state DIR, the replay checkpoints into DIR (every state.everyEvents recor
 then the last input line done. Run the same command again after a crash, kill or Ctrl-C and it
 resumes after that line: the committed lines are skipped unread, each model goes on from its
 stored state and skips the events it already learned, so every event is learned exactly once.
-A run over an input DIR already covers says there is nothing left to learn. The outputs in --out
+A run over an input DIR already covers says there is nothing left to learn; lines appended to the
+input since (a log that grew) are learned by the same command. The outputs in --out
 are appended to; those written after the last checkpoint may appear twice (at-least-once), a
 snapshot with a new version: the versions in models.jsonl are read first and each key's next
 snapshot is numbered above them, so a key and a version name one snapshot across restarts. DIR
-belongs to one input and one set of model settings: another input or other settings are refused
-(exit 2); give another directory or delete it to start over. One run at a time writes a --state
+belongs to one input (its path, and the lines its checkpoint covers: changed ones are refused) and
+one set of model settings: another input or other settings are refused (exit 2); --continue goes
+on learning from DIR's models with another input (the next day's file) from its first line; or
+give another directory or delete it to start over. One run at a time writes a --state
 or an --out directory (a lock file in it, with the run's pid): a second run on it is refused
 (exit 2); the lock of a killed run is taken over. A model state that cannot be restored (a damaged
 file) stops the run (exit 2) naming its key and file.

@@ -538,7 +538,8 @@ describe('replay --state DIR over an input that grew, and --continue with the ne
     expect(got.model.learner).toEqual(want.model.learner);
     expect(got.model.metrics).toEqual(want.model.metrics);
     expect(got.model.scaler).toEqual(want.model.scaler);
-    expect(got.drift).toEqual(want.drift);
+    // (not the drift detectors: the first file's run ended with a snapshot, which their sign and
+    // support checks take in; one run over both files takes none there)
     // versions go on increasing over both files
     expectVersionsUnique(join(out, 'models.jsonl'), [restart], 'continued');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
