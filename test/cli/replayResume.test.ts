@@ -122,6 +122,20 @@ async function child(
   return { ...result, stderr };
 }
 
+/**
+ * The one model of `state` learned what that of `refState` did: `labelled` events, the same learner
+ * arrays, progressive metrics and scaler; returns both states.
+ */
+function expectSameLearning(state: string, refState: string, labelled: number) {
+  const want = states(refState).get('default')!;
+  const got = states(state).get('default')!;
+  expect(got.model.learned).toBe(labelled);
+  expect(got.model.learner).toEqual(want.model.learner);
+  expect(got.model.metrics).toEqual(want.model.metrics);
+  expect(got.model.scaler).toEqual(want.model.scaler);
+  return { got, want };
+}
+
 function outputLines(path: string): Array<Record<string, unknown>> {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
@@ -393,13 +407,8 @@ describe('replay --state DIR resumes after Ctrl-C', () => {
     expect(m.line).toBeGreaterThan(0);
     const rest = await child(args, state, null, 0);
     expect(rest.code, rest.stderr).toBe(0);
-    const want = states(refState).get('default')!;
-    const got = states(state).get('default')!;
     // Ctrl-C published a final snapshot (its version and cadence differ); what was learned does not
-    expect(got.model.learned).toBe(labelled);
-    expect(got.model.learner).toEqual(want.model.learner);
-    expect(got.model.metrics).toEqual(want.model.metrics);
-    expect(got.model.scaler).toEqual(want.model.scaler);
+    const { got, want } = expectSameLearning(state, refState, labelled);
     expect(got.drift).toEqual(want.drift);
   }, 60_000);
 });
@@ -421,15 +430,23 @@ async function killedAfter(args: readonly string[], state: string, after: number
   return manifest(state)!.line;
 }
 
+/**
+ * A temporary directory with `n` events in `name` (`writeEvents`), its text and lines, and a
+ * configuration that checkpoints every 1,000 records.
+ */
+function fixture(name: string, n: number) {
+  const dir = tmp();
+  const input = join(dir, name);
+  const { labelled } = writeEvents(input, n);
+  const text = readFileSync(input, 'utf8');
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ state: { everyEvents: 1000, everySeconds: 'Infinity' } }));
+  return { dir, input, labelled, text, lines: text.split('\n').length - 1, config };
+}
+
 describe('replay --state DIR over an input that grew, and --continue with the next file', () => {
   it('keyed models, killed before and after lines were appended: the same states and summary metrics as one run over the whole file', async () => {
-    const dir = tmp();
-    const input = join(dir, 'events.jsonl');
-    const { labelled } = writeEvents(input, 16_000);
-    const whole = readFileSync(input, 'utf8');
-    const lines = whole.split('\n').length - 1;
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ state: { everyEvents: 1000, everySeconds: 'Infinity' } }));
+    const { dir, input, labelled, text: whole, lines, config } = fixture('events.jsonl', 16_000);
     const common = [
       ...['--input', input, '--family', 'binomial', '--key-by', 'site', '--max-live-models', '6'],
       ...['--no-refit', '--snapshot-every', '2000', '--snapshot-seconds', 'Infinity', '--config', config],
@@ -486,18 +503,12 @@ describe('replay --state DIR over an input that grew, and --continue with the ne
   }, 180_000);
 
   it('--continue goes on with the next file from its first line (killed and resumed with the same command); the same model as one run over both', async () => {
-    const dir = tmp();
-    const both = join(dir, 'both.jsonl');
-    const { labelled } = writeEvents(both, 16_000);
-    const text = readFileSync(both, 'utf8');
-    const lines = text.split('\n').length - 1;
+    const { dir, input: both, labelled, text, lines, config } = fixture('both.jsonl', 16_000);
     const [day1, day2] = splitLines(text, Math.floor(lines / 2));
     const first = join(dir, 'day1.jsonl');
     const second = join(dir, 'day2.jsonl');
     writeFileSync(first, day1);
     writeFileSync(second, day2);
-    const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ state: { everyEvents: 1000, everySeconds: 'Infinity' } }));
     const flags = [
       ...['--family', 'gaussian', '--no-refit', '--batch-size', '200', '--config', config],
       ...['--snapshot-every', '2000', '--snapshot-seconds', 'Infinity'],
@@ -532,12 +543,7 @@ describe('replay --state DIR over an input that grew, and --continue with the ne
     expect(resumed.stderr).toMatch(/resuming from --state .* after line [1-9]/);
     expect(manifest(state)).toMatchObject({ line: lines - Math.floor(lines / 2), complete: true });
 
-    const want = states(refState).get('default')!;
-    const got = states(state).get('default')!;
-    expect(got.model.learned).toBe(labelled);
-    expect(got.model.learner).toEqual(want.model.learner);
-    expect(got.model.metrics).toEqual(want.model.metrics);
-    expect(got.model.scaler).toEqual(want.model.scaler);
+    expectSameLearning(state, refState, labelled);
     // (not the drift detectors: the first file's run ended with a snapshot, which their sign and
     // support checks take in; one run over both files takes none there)
     // versions go on increasing over both files
