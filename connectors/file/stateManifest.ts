@@ -1,5 +1,14 @@
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -10,11 +19,23 @@ import { lockFileName } from './directoryLock.js';
 /** The file that makes a directory an l1stream state directory. */
 export const MANIFEST_FILE = 'l1stream-state.json';
 
-/** Bytes hashed at each end of the input to recognize it. */
+/** Bytes hashed at each end of the covered prefix to recognize it. */
 const ENDS = 1 << 16;
 
-/** What identifies an input file: its absolute path, size, and a hash of each end. */
+/**
+ * What identifies an input: its absolute path and the prefix of it a checkpoint covers (the lines
+ * up to the manifest's `line`, newlines included): its length and a SHA-256 of its first and last
+ * 64 KiB. A file that grew by lines appended after that prefix is the same input.
+ */
 export interface InputIdentity {
+  readonly path: string;
+  readonly bytes: number;
+  readonly head: string;
+  readonly tail: string;
+}
+
+/** The identity manifests written before prefixes were kept had: the whole file's size and ends. */
+interface WholeFileIdentity {
   readonly path: string;
   readonly size: number;
   readonly head: string;
@@ -28,9 +49,11 @@ interface ManifestDoc {
   readonly format: 1;
   readonly kind: 'l1stream-state';
   readonly settings: readonly Setting[];
-  readonly input: InputIdentity;
+  readonly input: InputIdentity | WholeFileIdentity;
   /** The records' `position.source` in the models' coverage (the path as first given). */
   readonly source: string;
+  /** The sources of the inputs learned before this one (`--continue`): a new input's is none of them. */
+  readonly earlier?: readonly string[];
   /** The last line committed at a checkpoint (0: none yet). */
   readonly line: number;
   /** The run that wrote it read its whole input. */
@@ -50,34 +73,89 @@ export class StateDirectoryRefused extends ConnectorError {
 export interface ResumePoint {
   /** Lines done: reading starts after this one. */
   readonly line: number;
-  /** The earlier run read its whole input. */
+  /** Nothing is left to read: the earlier run read its whole input, and no line was appended since. */
   readonly complete: boolean;
+  /** The earlier run read its whole input (lines may have been appended since). */
+  readonly previousRunComplete: boolean;
+  /** Bytes appended to the input after those the checkpoint covers (0 when it did not grow). */
+  readonly appended: number;
   /** The records' source name (the path as the first run gave it). */
   readonly source: string;
   readonly checkpoints: number;
+  /** With `--continue` and another input: the input the state went on from, and its lines done. */
+  readonly continued?: { readonly path: string; readonly line: number; readonly complete: boolean };
 }
 
-/** The identity of `path` (size and a SHA-256 of its first and last 64 KiB). */
-export async function identify(path: string): Promise<InputIdentity> {
-  const file = await open(path, 'r');
+/** SHA-256 (node:crypto only with --state: ~5 ms of start-up otherwise). */
+function sha256(): import('node:crypto').Hash {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256');
+}
+
+/** Bytes [from, to) of an open file (fewer at its end). */
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.alloc(Math.max(0, to - from));
+  let read = 0;
+  while (read < buf.length) {
+    const n = readSync(fd, buf, read, buf.length - read, from + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return buf.subarray(0, read);
+}
+
+/** The identity of the first `bytes` bytes of the open file `fd` at `path`. */
+function prefixIdentity(fd: number, path: string, bytes: number): InputIdentity {
+  const hash = (from: number, to: number) =>
+    sha256()
+      .update(readRange(fd, from, to))
+      .digest('hex');
+  return { path, bytes, head: hash(0, Math.min(ENDS, bytes)), tail: hash(Math.max(0, bytes - ENDS), bytes) };
+}
+
+/**
+ * The byte after line `target` of an open file (after its newline; the end of the file for a last
+ * line without one), counting on from `line` lines that end at byte `at`; null when the file has
+ * fewer lines.
+ */
+function lineEnd(fd: number, line: number, at: number, target: number): number | null {
+  const buf = Buffer.alloc(1 << 20);
+  let pos = at;
+  while (line < target) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n === 0) return line === target - 1 && pos > at ? pos : null;
+    const chunk = buf.subarray(0, n);
+    let from = 0;
+    while (line < target) {
+      const nl = chunk.indexOf(10, from);
+      if (nl < 0) break;
+      from = nl + 1;
+      line++;
+      at = pos + from;
+    }
+    pos += n;
+    if (line === target) return at;
+  }
+  return at;
+}
+
+/** The whole-file identity of `path` (size and a SHA-256 of its first and last 64 KiB), as older manifests kept it. */
+function wholeFileIdentity(fd: number, path: string): WholeFileIdentity {
+  const { size } = fstatSync(fd);
+  const hash = (from: number) =>
+    sha256()
+      .update(readRange(fd, from, Math.min(size, from + ENDS)))
+      .digest('hex');
+  return { path, size, head: hash(0), tail: hash(Math.max(0, size - ENDS)) };
+}
+
+/** Runs `use` on `path` opened for reading. */
+function withFile<T>(path: string, use: (fd: number) => T): T {
+  const fd = openSync(path, 'r');
   try {
-    const { size } = await file.stat();
-    const hash = async (from: number): Promise<string> => {
-      const n = Math.min(ENDS, size - from);
-      const buf = Buffer.alloc(n);
-      let read = 0;
-      while (read < n) {
-        const { bytesRead } = await file.read(buf, read, n - read, from + read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      // node:crypto only with --state (~5 ms of start-up otherwise)
-      const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-      return createHash('sha256').update(buf.subarray(0, read)).digest('hex');
-    };
-    return { path: resolve(path), size, head: await hash(0), tail: await hash(Math.max(0, size - ENDS)) };
+    return use(fd);
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 
@@ -102,16 +180,21 @@ export class StateManifest {
 
   /**
    * Opens `dir` for a run over `input` with `settings`: a new or empty directory gets a fresh
-   * manifest (no resume point); one with a manifest for the same input and settings gives the
-   * point to resume from. Anything else is refused (`StateDirectoryRefused`, saying what differs
-   * and what to do): another input, other settings, or a directory that is not a state directory.
-   * `where` names the directory in messages as the user gave it (`--state`, or `state.dir` for `run`).
+   * manifest (no resume point); one with a manifest for the same input (the same path, and the
+   * lines its checkpoint covers unchanged: lines appended since are read) and settings gives the
+   * point to resume from. With `options.continue`, another input (or one whose covered lines
+   * changed) goes on from the stored states at its first line. Anything else is refused
+   * (`StateDirectoryRefused`, saying what differs and what to do): another input, a changed one,
+   * other settings, or a directory that is not a state directory. `where` names the directory in
+   * messages as the user gave it (`--state`, or `state.dir` for `run`), `options.flag` the
+   * continue option (`--continue`, or `state.continue`).
    */
   static async open(
     dir: string,
     input: { readonly path: string; readonly source: string },
     settings: readonly Setting[],
     where = '--state',
+    options: { readonly continue?: boolean; readonly flag?: string } = {},
   ): Promise<{ manifest: StateManifest; resume: ResumePoint | null }> {
     let entries: string[] | null = null;
     try {
@@ -128,7 +211,7 @@ export class StateManifest {
           cause: err,
         });
     }
-    const identity = await identify(input.path);
+    const path = resolve(input.path);
     if (entries === null || entries.length === 0) {
       try {
         makeDirectory(dir);
@@ -143,7 +226,7 @@ export class StateManifest {
         format: 1,
         kind: 'l1stream-state',
         settings,
-        input: identity,
+        input: withFile(input.path, (fd) => prefixIdentity(fd, path, 0)),
         source: input.source,
         line: 0,
         complete: false,
@@ -158,23 +241,58 @@ export class StateManifest {
         `${where} ${dir} is not an l1stream state directory (it holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} but no ${MANIFEST_FILE}): give a new or empty directory`,
       );
     const doc = readManifest(dir, where);
-    const was = doc.input;
-    if (was.path !== identity.path)
-      throw new StateDirectoryRefused(
-        `${where} ${dir} holds the checkpoint of a replay of ${was.path}, not of ${identity.path}: ${fix(where, dir)}`,
-      );
-    if (was.size !== identity.size || was.head !== identity.head || was.tail !== identity.tail)
-      throw new StateDirectoryRefused(
-        `${identity.path} changed since the checkpoint in ${dir} was made (${was.size === identity.size ? 'same size, other content' : `${identity.size} bytes, was ${was.size}`}): ${fix(where, dir)}`,
-      );
     const differences = differ(doc.settings, settings);
     if (differences.length > 0)
       throw new StateDirectoryRefused(
         `${where} ${dir} was made with other settings: ${differences.join(', ')}; resume with the same settings, or ${fix(where, dir)}`,
       );
+    const flag = options.flag ?? '--continue';
+    const { covered, size, problem } = withFile(input.path, (fd) => check(fd, path, doc, where, dir));
+    if (problem === null) {
+      const manifest = new StateManifest(dir, { ...doc, input: covered });
+      if (doc.input !== covered) manifest.write(); // an older manifest's identity, upgraded
+      return {
+        manifest,
+        resume: {
+          line: doc.line,
+          complete: doc.complete && size === covered.bytes,
+          previousRunComplete: doc.complete,
+          appended: size - covered.bytes,
+          source: doc.source,
+          checkpoints: doc.checkpoints,
+        },
+      };
+    }
+    if (options.continue !== true)
+      throw new StateDirectoryRefused(
+        `${problem}: to go on learning from its model states with ${path} as a new input (from its first line), add ${flag}; else ${fix(where, dir)}`,
+      );
+    // another input: its first line is next; its records get a source no earlier input had (a
+    // model skips the positions its state covers in each source)
+    const earlier = [...(doc.earlier ?? []), doc.source];
+    let source = input.source;
+    for (let n = earlier.length + 1; earlier.includes(source); n++) source = `${input.source}#${n}`;
+    const manifest = new StateManifest(dir, {
+      ...doc,
+      input: withFile(input.path, (fd) => prefixIdentity(fd, path, 0)),
+      source,
+      earlier,
+      line: 0,
+      complete: false,
+      updatedAt: new Date().toISOString(),
+    });
+    manifest.write();
     return {
-      manifest: new StateManifest(dir, doc),
-      resume: { line: doc.line, complete: doc.complete, source: doc.source, checkpoints: doc.checkpoints },
+      manifest,
+      resume: {
+        line: 0,
+        complete: false,
+        previousRunComplete: doc.complete,
+        appended: 0,
+        source,
+        checkpoints: doc.checkpoints,
+        continued: { path: doc.input.path, line: doc.line, complete: doc.complete },
+      },
     };
   }
 
@@ -186,19 +304,55 @@ export class StateManifest {
   /** Records a checkpoint: lines up to `line` are learned, their outputs written. */
   commit(line: number): void {
     if (line <= this.doc.line) return;
+    const input = this.input();
+    const bytes = withFile(input.path, (fd) => {
+      const end = lineEnd(fd, this.doc.line, input.bytes, line);
+      if (end === null)
+        throw new ConnectorError(
+          'L1S_STATE_DIR',
+          `cannot checkpoint line ${line} of ${input.path}: it has fewer lines now (it was cut or rewritten during the run)`,
+        );
+      return prefixIdentity(fd, input.path, end);
+    });
     this.doc = {
       ...this.doc,
+      input: bytes,
       line,
+      // a run over lines appended after a complete one has not read its whole input yet
+      complete: false,
       checkpoints: this.doc.checkpoints + 1,
       updatedAt: new Date().toISOString(),
     };
     this.write();
   }
 
-  /** Records that the run read its whole input (after its last checkpoint). */
+  /**
+   * Records that the run read its whole input (after its last checkpoint): the blank lines after
+   * the last line committed are covered too, so a file that did not grow has nothing left to read.
+   */
   markComplete(): void {
-    this.doc = { ...this.doc, complete: true, updatedAt: new Date().toISOString() };
+    const input = this.input();
+    let { line } = this.doc;
+    const covered = withFile(input.path, (fd) => {
+      const rest = readRange(fd, input.bytes, input.bytes + ENDS);
+      const atEnd = input.bytes + rest.length === fstatSync(fd).size;
+      let end = 0;
+      for (let from = 0; from < rest.length;) {
+        const nl = rest.indexOf(10, from);
+        const stop = nl < 0 ? rest.length : nl + 1;
+        if ((nl < 0 && !atEnd) || rest.subarray(from, stop).toString('latin1').trim() !== '') break;
+        line++;
+        end = from = stop;
+      }
+      return end === 0 ? input : prefixIdentity(fd, input.path, input.bytes + end);
+    });
+    this.doc = { ...this.doc, input: covered, line, complete: true, updatedAt: new Date().toISOString() };
     this.write();
+  }
+
+  /** The identity of the covered prefix (upgraded from an older manifest's when opened). */
+  private input(): InputIdentity {
+    return this.doc.input as InputIdentity;
   }
 
   private write(): void {
@@ -254,4 +408,57 @@ function differ(was: readonly Setting[], now: readonly Setting[]): string[] {
   }
   for (const [k, old] of before) if (!after.has(k)) out.push(`${k} unset (was ${old})`);
   return out;
+}
+
+/**
+ * Whether the open file `fd` at `path` is the input of `doc` with the lines its checkpoint covers
+ * unchanged (lines appended after them are fine): the identity of the covered prefix and the
+ * file's size, or what differs (`problem`).
+ */
+function check(
+  fd: number,
+  path: string,
+  doc: ManifestDoc,
+  where: string,
+  dir: string,
+): { covered: InputIdentity; size: number; problem: string | null } {
+  const { size } = fstatSync(fd);
+  const was = doc.input;
+  const none = prefixIdentity(fd, path, 0);
+  if (was.path !== path)
+    return {
+      covered: none,
+      size,
+      problem: `${where} ${dir} holds the checkpoint of a replay of ${was.path}, not of ${path}`,
+    };
+  if (!('bytes' in was)) {
+    // a manifest written before prefixes were kept: the whole file as it was then
+    const now = wholeFileIdentity(fd, path);
+    if (now.size !== was.size || now.head !== was.head || now.tail !== was.tail)
+      return {
+        covered: none,
+        size,
+        problem: `${path} changed since the checkpoint in ${dir} was made (${was.size === size ? 'same size, other content' : `${size} bytes, was ${was.size}`})`,
+      };
+    const end = lineEnd(fd, 0, 0, doc.line);
+    return { covered: prefixIdentity(fd, path, end ?? size), size, problem: null };
+  }
+  const lines = `the ${doc.line} lines (${was.bytes} bytes) that the checkpoint in ${dir} covers`;
+  if (size < was.bytes)
+    return {
+      covered: none,
+      size,
+      problem: `${path} has ${size} bytes, fewer than ${lines}: it was cut or rewritten`,
+    };
+  const now = prefixIdentity(fd, path, was.bytes);
+  // a covered last line without a newline must still end there (a newline, or nothing, after it)
+  const after = size > was.bytes && was.bytes > 0 ? readRange(fd, was.bytes - 1, was.bytes + 1) : null;
+  const extended = after !== null && after[0] !== 10 && after[1] !== 10 && after[1] !== 13;
+  if (now.head !== was.head || now.tail !== was.tail || extended)
+    return {
+      covered: none,
+      size,
+      problem: `${path} changed: ${lines} are not the same now (a file that only had lines appended resumes after them)`,
+    };
+  return { covered: was, size, problem: null };
 }

@@ -30,6 +30,7 @@ export const replayFlagOptions = {
   'drift-threads': { type: 'string' },
   serve: { type: 'string' },
   state: { type: 'string' },
+  continue: { type: 'boolean' },
   progress: { type: 'boolean' },
 } as const satisfies OptionsConfig;
 
@@ -75,7 +76,11 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         done) and resume from it: the same command after a crash, kill or
                         Ctrl-C goes on where the last checkpoint was; DIR is for one input and
                         one set of model settings (default: no checkpoints; keyed models spill
-                        to a temporary directory)`;
+                        to a temporary directory)
+  --continue            with --state DIR made over another input (yesterday's file): go on
+                        learning from DIR's models with --input from its first line (snapshot
+                        versions go on increasing); without it another input is refused
+                        (state.continue)`;
 
 type Values = {
   readonly [K in keyof typeof replayFlagOptions]?: (typeof replayFlagOptions)[K]['type'] extends 'boolean'
@@ -180,6 +185,7 @@ export async function engineConfigFrom(
   if (values['drift-threads'] !== undefined)
     set(section(doc, 'drift'), 'threads', numeric('drift-threads', values['drift-threads'], problems));
   if (values.state !== undefined) set(section(doc, 'state'), 'dir', values.state);
+  if (values.continue !== undefined) set(section(doc, 'state'), 'continue', values.continue);
   if (values['max-record-bytes'] !== undefined)
     set(
       section(doc, 'limits'),

@@ -43,12 +43,15 @@ With --state DIR, the replay checkpoints into DIR (every state.everyEvents recor
 then the last input line done. Run the same command again after a crash, kill or Ctrl-C and it
 resumes after that line: the committed lines are skipped unread, each model goes on from its
 stored state and skips the events it already learned, so every event is learned exactly once.
-A run over an input DIR already covers says there is nothing left to learn. The outputs in --out
+A run over an input DIR already covers says there is nothing left to learn; lines appended to the
+input since (a log that grew) are learned by the same command. The outputs in --out
 are appended to; those written after the last checkpoint may appear twice (at-least-once), a
 snapshot with a new version: the versions in models.jsonl are read first and each key's next
 snapshot is numbered above them, so a key and a version name one snapshot across restarts. DIR
-belongs to one input and one set of model settings: another input or other settings are refused
-(exit 2); give another directory or delete it to start over. One run at a time writes a --state
+belongs to one input (its path, and the lines its checkpoint covers: changed ones are refused) and
+one set of model settings: another input or other settings are refused (exit 2); --continue goes
+on learning from DIR's models with another input (the next day's file) from its first line; or
+give another directory or delete it to start over. One run at a time writes a --state
 or an --out directory (a lock file in it, with the run's pid): a second run on it is refused
 (exit 2); the lock of a killed run is taken over. A model state that cannot be restored (a damaged
 file) stops the run (exit 2) naming its key and file.
@@ -70,6 +73,25 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** The option that goes on with another input (`--continue`, `state.continue`). */
+  readonly continue?: string;
+}
+
+/** What a run resumed from a state directory (`where`) says it goes on from. */
+function resumeNote(resume: ResumePoint, input: string, where: string): string {
+  if (resume.continued !== undefined) {
+    const was = resume.continued;
+    const left = was.complete
+      ? ''
+      : ` (that run had not finished: the lines after ${formatCount(was.line)} are not learned)`;
+    return `continuing from ${where}: its models learned ${formatCount(was.line)} lines of ${was.path}${left}; now learning ${input} from its first line`;
+  }
+  if (resume.complete) return `${where} already covers all of ${input} (${formatCount(resume.line)} lines)`;
+  const grew =
+    resume.previousRunComplete && resume.appended > 0
+      ? `: ${input} grew by ${formatCount(resume.appended)} bytes since the run that read it to its end`
+      : '';
+  return `resuming from ${where} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)${grew}`;
 }
 
 /**
@@ -128,14 +150,11 @@ async function replayLocked(
       { path: input, source: input },
       stateSettings(config),
       names.state,
+      { continue: config.files.continue === true, flag: names.continue ?? '--continue' },
     ));
   }
   if (resume !== null)
-    io.stderr.write(
-      resume.complete
-        ? `${names.command}: ${names.state} ${stateDir} already covers all of ${input} (${formatCount(resume.line)} lines)\n`
-        : `${names.command}: resuming from ${names.state} ${stateDir} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)\n`,
-    );
+    io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
   lock(resolve(out), 'out', `${names.out} ${out}`);
   let sink: FileOutputSink;
   try {
@@ -222,7 +241,14 @@ async function replayLocked(
   }
   if (interrupted !== null) summary = { ...summary, interrupted };
   if (resume !== null)
-    summary = { ...summary, resume: { fromLine: resume.line, previousRunComplete: resume.complete } };
+    summary = {
+      ...summary,
+      resume: {
+        fromLine: resume.line,
+        previousRunComplete: resume.previousRunComplete,
+        ...(resume.continued !== undefined ? { continuedFrom: resume.continued.path } : {}),
+      },
+    };
   const writer = new JsonlWriter(resolve(out, 'summary.json'));
   writer.write(summary);
   await writer.close();

@@ -2,6 +2,7 @@ import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
+import { ProgressiveMetrics } from '../metrics/progressive.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -53,7 +54,12 @@ export interface RunSummary {
     readonly ms: number;
   };
   /** A run that went on from a state directory's checkpoint: after which line, and whether the run before had finished. */
-  readonly resume?: { readonly fromLine: number; readonly previousRunComplete: boolean };
+  readonly resume?: {
+    readonly fromLine: number;
+    readonly previousRunComplete: boolean;
+    /** With `--continue` and another input: the input the state directory's models learned before. */
+    readonly continuedFrom?: string;
+  };
   readonly seconds: number;
   readonly eventsPerSecond: number;
   /** The signal that stopped the run early (absent when it read its whole input). */
@@ -71,11 +77,11 @@ export function summarize(engine: Engine, input: string): RunSummary {
   let features = 0;
   let droppedFeatures = 0;
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
-  const progressive = single ? single.model.metrics : engine.metrics;
-  const source = progressive.summary();
-  for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   const lambdas = new Set<number>();
-  engine.registry.forEach((live) => {
+  // keyed: each model's metrics cover all its events, in this run and those it resumed from
+  const keyed: Array<[string, ProgressiveMetrics]> = [];
+  engine.registry.forEach((live, key) => {
+    if (single === undefined) keyed.push([key, live.model.metrics]);
     const view = live.model.view();
     lambdas.add(view.lambda);
     nonZero += Object.keys(view.coefficients).length;
@@ -85,6 +91,18 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
   });
+  // pooled in the keys' order, so a resumed run sums as an uninterrupted one does
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const progressive = single
+    ? single.model.metrics
+    : keyed.length > 0
+      ? ProgressiveMetrics.pooled(
+          config.model.family,
+          keyed.map(([, m]) => m),
+        )
+      : engine.metrics;
+  const source = progressive.summary();
+  for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   const rejectedByReason = Object.create(null) as Record<string, number>;
   for (const [reason, n] of s.rejectedByReason) rejectedByReason[reason] = n;
   return {

@@ -95,7 +95,13 @@ export interface EngineConfig {
   /** Sections the engine does not interpret (e.g. `kafka`), as their validators returned them. */
   readonly extensions: ReadonlyMap<string, unknown>;
   /** The raw document's other top-level entries the caller asked to keep (`input`, `replay.out`, ...). */
-  readonly files: { readonly input?: string; readonly out?: string; readonly state?: string };
+  readonly files: {
+    readonly input?: string;
+    readonly out?: string;
+    readonly state?: string;
+    /** `state.continue`: a state directory made over another input goes on with this one. */
+    readonly continue?: boolean;
+  };
 }
 
 export const engineDefaults = {
@@ -333,8 +339,14 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
   const out = replay.string('out');
-  const state = new SectionReader(raw.state, 'state', problems, ['dir', 'everyEvents', 'everySeconds']);
+  const state = new SectionReader(raw.state, 'state', problems, [
+    'dir',
+    'everyEvents',
+    'everySeconds',
+    'continue',
+  ]);
   const stateDir = state.string('dir');
+  const continueState = state.boolean('continue', false);
   const c = engineDefaults.checkpoints;
   const checkpoints: CheckpointConfig = {
     everyEvents: state.number('everyEvents', c.everyEvents, { min: 1, integer: true, infinity: true }),
@@ -394,6 +406,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
       ...(input !== undefined ? { input } : {}),
       ...(out !== undefined ? { out } : {}),
       ...(stateDir !== undefined ? { state: stateDir } : {}),
+      ...(continueState ? { continue: true } : {}),
     }),
   });
 }

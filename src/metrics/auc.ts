@@ -90,6 +90,49 @@ export class StreamingAuc {
   }
 
   /**
+   * The AUC over the events of several reservoirs together (the keys of a keyed run), NaN when
+   * only one class was seen: exact while each holds all its events; a reservoir that is a sample
+   * has each of its events stand for seen / sampled events (a weighted Mann–Whitney U).
+   */
+  static pooled(parts: readonly StreamingAuc[]): number {
+    let n = 0;
+    let sampled = false;
+    for (const p of parts) {
+      n += p.size;
+      sampled ||= p.size < p.seen;
+    }
+    const scores = new Float64Array(n);
+    const labels = new Float64Array(n);
+    const weights = new Float64Array(n);
+    let at = 0;
+    for (const p of parts) {
+      const w = p.size > 0 ? p.seen / p.size : 0;
+      for (let i = 0; i < p.size; i++, at++) {
+        scores[at] = p.scores[i];
+        labels[at] = p.positive[i];
+        weights[at] = w;
+      }
+    }
+    if (!sampled) return aucOf(scores, labels);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+    let below = 0; // weight of the negatives scored lower
+    let u = 0;
+    let positives = 0;
+    for (let i = 0; i < n;) {
+      let pos = 0;
+      let neg = 0;
+      const s = scores[order[i]];
+      for (; i < n && scores[order[i]] === s; i++)
+        if (labels[order[i]] === 1) pos += weights[order[i]];
+        else neg += weights[order[i]];
+      u += pos * (below + neg / 2);
+      below += neg;
+      positives += pos;
+    }
+    return positives > 0 && below > 0 ? u / (positives * below) : NaN;
+  }
+
+  /**
    * A copy of the reservoir (scores and positive flags, in slot order) and of the sampler's state;
    * the sorted classes are rebuilt from it, and the AUC depends only on their contents.
    */

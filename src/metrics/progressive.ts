@@ -20,6 +20,8 @@ export class ProgressiveMetrics {
   private sumY = 0;
   private sumY2 = 0;
   private auc: StreamingAuc | null;
+  /** The AUC of metrics pooled from others (`pooled`), fixed; undefined otherwise. */
+  private pooledAuc: number | undefined;
 
   /** `incrementalAuc` false: for metrics read rarely (see `StreamingAuc`); the same values. */
   constructor(
@@ -111,13 +113,33 @@ export class ProgressiveMetrics {
     const base: Record<string, number> = { events: this.count, progressiveLoss: this.progressiveLoss };
     if (this.family === 'binomial') {
       base.logLoss = this.progressiveLoss;
-      base.auc = this.auc!.value();
+      base.auc = this.pooledAuc ?? this.auc!.value();
       base.brier = this.weight > 0 ? this.sumSq / this.weight : NaN;
     } else {
       base.rmse = this.weight > 0 ? Math.sqrt(this.sumSq / this.weight) : NaN;
       base.mae = this.weight > 0 ? this.sumAbs / this.weight : NaN;
     }
     return base;
+  }
+
+  /**
+   * The metrics of several models' events together (a keyed run's, all keys): their running sums
+   * added, in the order given, and the AUC over their samples pooled (`StreamingAuc.pooled`). For
+   * reading only: it learns no more events.
+   */
+  static pooled(family: Family, parts: readonly ProgressiveMetrics[]): ProgressiveMetrics {
+    const m = new ProgressiveMetrics(family, 1, false);
+    for (const p of parts) {
+      m.weight += p.weight;
+      m.count += p.count;
+      m.sumLoss += p.sumLoss;
+      m.sumAbs += p.sumAbs;
+      m.sumSq += p.sumSq;
+      m.sumY += p.sumY;
+      m.sumY2 += p.sumY2;
+    }
+    if (family === 'binomial') m.pooledAuc = StreamingAuc.pooled(parts.map((p) => p.auc!));
+    return m;
   }
 
   /** A copy of the running sums and of the AUC reservoir, for checkpoints. */

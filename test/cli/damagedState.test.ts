@@ -2,6 +2,7 @@
  * A damaged model state in `replay --state DIR` stops the run with one line that names the key,
  * the file and the fix (exit 2, as a damaged l1stream-state.json); the fix it gives works.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,26 @@ import { runCli } from '../helpers/cli.js';
 /** The state file of a key (hex of its UTF-8 bytes). */
 const stateFile = (dir: string, key: string) => join(dir, `${Buffer.from(key).toString('hex')}.state`);
 
-/** Makes the finished run of `state` resumable from line `line` (as if it had been stopped there). */
-function rewindManifest(state: string, line: number): void {
+/**
+ * Makes the finished run of `state` over `input` resumable from line `line` (as if it had been
+ * stopped there): the manifest names the first `line` lines as covered (their bytes, and a SHA-256
+ * of their first and last 64 KiB).
+ */
+function rewindManifest(state: string, input: string, line: number): void {
   const file = join(state, 'l1stream-state.json');
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { line: number; complete: boolean };
-  writeFileSync(file, JSON.stringify({ ...doc, line, complete: false }));
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { input: { path: string } };
+  const text = readFileSync(input);
+  let bytes = 0;
+  for (let i = 0; i < line; i++) bytes = text.indexOf(10, bytes) + 1;
+  const hash = (from: number, to: number) =>
+    createHash('sha256').update(text.subarray(from, to)).digest('hex');
+  const covered = {
+    path: doc.input.path,
+    bytes,
+    head: hash(0, Math.min(bytes, 1 << 16)),
+    tail: hash(Math.max(0, bytes - (1 << 16)), bytes),
+  };
+  writeFileSync(file, JSON.stringify({ ...doc, input: covered, line, complete: false }));
 }
 
 describe('replay --state DIR with a damaged model state', () => {
@@ -30,7 +46,7 @@ describe('replay --state DIR with a damaged model state', () => {
     const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
     const out = join(dir, 'o');
     expect((await runCli([...args, '--state', state, '--out', out])).code).toBe(0);
-    rewindManifest(state, 2000);
+    rewindManifest(state, input, 2000);
     const file = stateFile(state, 'mobile');
     truncateSync(file, 1000);
 

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -112,6 +120,20 @@ async function child(
   const result = await exited;
   clearInterval(poll);
   return { ...result, stderr };
+}
+
+/**
+ * The one model of `state` learned what that of `refState` did: `labelled` events, the same learner
+ * arrays, progressive metrics and scaler; returns both states.
+ */
+function expectSameLearning(state: string, refState: string, labelled: number) {
+  const want = states(refState).get('default')!;
+  const got = states(state).get('default')!;
+  expect(got.model.learned).toBe(labelled);
+  expect(got.model.learner).toEqual(want.model.learner);
+  expect(got.model.metrics).toEqual(want.model.metrics);
+  expect(got.model.scaler).toEqual(want.model.scaler);
+  return { got, want };
 }
 
 function outputLines(path: string): Array<Record<string, unknown>> {
@@ -385,13 +407,150 @@ describe('replay --state DIR resumes after Ctrl-C', () => {
     expect(m.line).toBeGreaterThan(0);
     const rest = await child(args, state, null, 0);
     expect(rest.code, rest.stderr).toBe(0);
-    const want = states(refState).get('default')!;
-    const got = states(state).get('default')!;
     // Ctrl-C published a final snapshot (its version and cadence differ); what was learned does not
-    expect(got.model.learned).toBe(labelled);
-    expect(got.model.learner).toEqual(want.model.learner);
-    expect(got.model.metrics).toEqual(want.model.metrics);
-    expect(got.model.scaler).toEqual(want.model.scaler);
+    const { got, want } = expectSameLearning(state, refState, labelled);
     expect(got.drift).toEqual(want.drift);
   }, 60_000);
+});
+
+/** The first `n` lines of a file's text (each with its newline), and the rest. */
+function splitLines(text: string, n: number): [string, string] {
+  let at = 0;
+  for (let i = 0; i < n; i++) at = text.indexOf('\n', at) + 1;
+  return [text.slice(0, at), text.slice(at)];
+}
+
+/**
+ * The replay in a child process killed with SIGKILL once the state directory has committed line
+ * `after` or later; fails the test when the run ended before the kill landed.
+ */
+async function killedAfter(args: readonly string[], state: string, after: number): Promise<number> {
+  const r = await child(args, state, after, 0);
+  expect(r.signal, r.stderr).toBe('SIGKILL');
+  return manifest(state)!.line;
+}
+
+/**
+ * A temporary directory with `n` events in `name` (`writeEvents`), its text and lines, and a
+ * configuration that checkpoints every 1,000 records.
+ */
+function fixture(name: string, n: number) {
+  const dir = tmp();
+  const input = join(dir, name);
+  const { labelled } = writeEvents(input, n);
+  const text = readFileSync(input, 'utf8');
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ state: { everyEvents: 1000, everySeconds: 'Infinity' } }));
+  return { dir, input, labelled, text, lines: text.split('\n').length - 1, config };
+}
+
+describe('replay --state DIR over an input that grew, and --continue with the next file', () => {
+  it('keyed models, killed before and after lines were appended: the same states and summary metrics as one run over the whole file', async () => {
+    const { dir, input, labelled, text: whole, lines, config } = fixture('events.jsonl', 16_000);
+    const common = [
+      ...['--input', input, '--family', 'binomial', '--key-by', 'site', '--max-live-models', '6'],
+      ...['--no-refit', '--snapshot-every', '2000', '--snapshot-seconds', 'Infinity', '--config', config],
+    ];
+    // the uninterrupted run over the whole file (the same path: the states name it)
+    const refState = join(dir, 'ref-state');
+    const ref = await runCli(['replay', ...common, '--state', refState, '--out', join(dir, 'ref-out')]);
+    expect(ref.code, ref.stderr).toBe(0);
+
+    // the first 60% of the lines, killed after a checkpoint, then resumed to its end
+    const first = Math.floor(0.6 * lines);
+    const [head, tail] = splitLines(whole, first);
+    writeFileSync(input, head);
+    const state = join(dir, 'state');
+    const out = join(dir, 'out');
+    const args = [...common, '--state', state, '--out', out];
+    expect(await killedAfter(args, state, Math.floor(first / 3))).toBeLessThan(first);
+    const rest = await child(args, state, null, 0);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(manifest(state)).toMatchObject({ line: first, complete: true });
+
+    // lines appended: the same command learns only them (killed once more on the way)
+    appendFileSync(input, tail);
+    const restart = wholeLines(join(out, 'models.jsonl'));
+    const killed = await killedAfter(args, state, first + 1);
+    expect(killed).toBeGreaterThan(first);
+    expect(killed).toBeLessThan(lines);
+    const last = await child(args, state, null, 0);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toMatch(/resuming from --state .* after line/);
+    expect(manifest(state)).toMatchObject({ line: lines, complete: true });
+
+    const want = states(refState);
+    const got = states(state);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    let learned = 0;
+    for (const [key, s] of want) {
+      expect(timeless(got.get(key)!), key).toEqual(timeless(s));
+      learned += got.get(key)!.model.learned;
+    }
+    expect(learned).toBe(labelled);
+    expectVersionsUnique(join(out, 'models.jsonl'), [restart], 'appended');
+
+    // the summary's progressive metrics pool every key's events (not this run's part only)
+    const summaryOf = (d: string) =>
+      JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as {
+        events: number;
+        metrics: Record<string, number>;
+      };
+    const resumed = summaryOf(out);
+    expect(resumed.events).toBeLessThan(labelled);
+    expect(resumed.metrics.events).toBe(labelled);
+    expect(resumed.metrics).toEqual(summaryOf(join(dir, 'ref-out')).metrics);
+  }, 180_000);
+
+  it('--continue goes on with the next file from its first line (killed and resumed with the same command); the same model as one run over both', async () => {
+    const { dir, input: both, labelled, text, lines, config } = fixture('both.jsonl', 16_000);
+    const [day1, day2] = splitLines(text, Math.floor(lines / 2));
+    const first = join(dir, 'day1.jsonl');
+    const second = join(dir, 'day2.jsonl');
+    writeFileSync(first, day1);
+    writeFileSync(second, day2);
+    const flags = [
+      ...['--family', 'gaussian', '--no-refit', '--batch-size', '200', '--config', config],
+      ...['--snapshot-every', '2000', '--snapshot-seconds', 'Infinity'],
+    ];
+    const refState = join(dir, 'ref-state');
+    const ref = await runCli([
+      'replay',
+      '--input',
+      both,
+      ...flags,
+      '--state',
+      refState,
+      '--out',
+      join(dir, 'ref'),
+    ]);
+    expect(ref.code, ref.stderr).toBe(0);
+
+    const state = join(dir, 'state');
+    const out = join(dir, 'out');
+    const done1 = await runCli(['replay', '--input', first, ...flags, '--state', state, '--out', out]);
+    expect(done1.code, done1.stderr).toBe(0);
+    const restart = wholeLines(join(out, 'models.jsonl'));
+    // another file without --continue: refused, naming the flag
+    const refused = await runCli(['replay', '--input', second, ...flags, '--state', state, '--out', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not of .*day2\.jsonl: .*add --continue/);
+    const args = ['--input', second, ...flags, '--state', state, '--out', out, '--continue'];
+    await killedAfter(args, state, 1);
+    const resumed = await child(args, state, null, 0);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // the same command after the kill resumes the second file (not from its start again)
+    expect(resumed.stderr).toMatch(/resuming from --state .* after line [1-9]/);
+    expect(manifest(state)).toMatchObject({ line: lines - Math.floor(lines / 2), complete: true });
+
+    expectSameLearning(state, refState, labelled);
+    // (not the drift detectors: the first file's run ended with a snapshot, which their sign and
+    // support checks take in; one run over both files takes none there)
+    // versions go on increasing over both files
+    expectVersionsUnique(join(out, 'models.jsonl'), [restart], 'continued');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      resume: { fromLine: number };
+    };
+    expect(summary.resume.fromLine).toBeGreaterThan(0);
+  }, 180_000);
 });

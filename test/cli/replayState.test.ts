@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -73,11 +73,16 @@ describe('replay --state DIR', () => {
       /holds the checkpoint of a replay of .*events\.jsonl, not of .*other\.jsonl/,
     );
 
-    appendFileSync(input, `${JSON.stringify([...adClicks(6, 1)][0])}\n`);
+    expect(moved.stderr).toMatch(/add --continue/);
+
+    // a line the checkpoint covers rewritten (the same size): not the input it covers
+    const text = readFileSync(input, 'utf8');
+    writeFileSync(input, text.replace('"label":1', '"label":0'));
+    expect(readFileSync(input, 'utf8')).not.toBe(text);
     const changed = await runCli([...base, '--state', state]);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(
-      /events\.jsonl changed since the checkpoint in .* was made \(\d+ bytes, was \d+\)/,
+      /events\.jsonl changed: the \d+ lines \(\d+ bytes\) that the checkpoint in .* covers are not the same now .*add --continue/,
     );
     expect(changed.stderr.trim().split('\n')).toHaveLength(1);
     // nothing in --out was touched by the refused runs
