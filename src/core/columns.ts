@@ -186,3 +186,10 @@ export class UsedColumns {
     return this.list.subarray(0, this.count);
   }
 }
+
+/** The capacity arrays grown by doubling from 16 columns have when they hold `columns` columns. */
+export function capacityFor(columns: number): number {
+  let cap = 16;
+  while (cap < columns) cap *= 2;
+  return cap;
+}

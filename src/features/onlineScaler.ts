@@ -1,4 +1,4 @@
-import { checkColumns, packUsedColumns, UsedColumns, type ColumnArrays } from '../core/columns.js';
+import { capacityFor, checkColumns, packUsedColumns, UsedColumns, type ColumnArrays } from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import type { SparseBuffer } from '../core/sparse.js';
 
@@ -385,12 +385,14 @@ export class OnlineScaler {
     );
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.stats = new Float64Array(STRIDE * n);
-    o.nonBinary = new Uint8Array(n);
-    o.used = new UsedColumns(n);
+    // the capacity `ensure` gives (so that new columns do not copy it all again)
+    const cap = capacityFor(n);
+    o.stats = new Float64Array(STRIDE * cap);
+    o.nonBinary = new Uint8Array(cap);
+    o.used = new UsedColumns(cap);
     // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
     const legacy = a.nonBinary === undefined;
-    if (legacy) o.nonBinary.fill(1);
+    if (legacy) o.nonBinary.fill(1, 0, n);
     const count = columns === null ? n : columns.length;
     for (let i = 0; i < count; i++) {
       const j = columns === null ? i : columns[i];

@@ -1,4 +1,4 @@
-import { checkColumns, packColumns, packUsedColumns, UsedColumns } from '../core/columns.js';
+import { capacityFor, checkColumns, packColumns, packUsedColumns, UsedColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
@@ -396,7 +396,8 @@ export class Ftrl extends StagedLearner implements Learner {
     const pf = arrays.pf === undefined ? undefined : checkArrays(state, this.name, ['pf']).pf;
     checkPenaltyFactors(this.name, this.pf, this.dim, pf, d);
     const { z, n } = arrays;
-    const s = new Float64Array(Math.max(16, d) * STRIDE);
+    // the capacity growing from 16 columns gives (so that new columns do not copy it all again)
+    const s = new Float64Array(capacityFor(d) * STRIDE);
     const used = new UsedColumns(s.length / STRIDE);
     const count = columns === null ? d : columns.length;
     for (let i = 0; i < count; i++) {
