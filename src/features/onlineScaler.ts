@@ -1,4 +1,10 @@
-import { capacityFor, checkColumns, packUsedColumns, UsedColumns, type ColumnArrays } from '../core/columns.js';
+import {
+  capacityFor,
+  checkColumns,
+  packUsedColumns,
+  UsedColumns,
+  type ColumnArrays,
+} from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import type { SparseBuffer } from '../core/sparse.js';
 

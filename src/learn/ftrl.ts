@@ -429,7 +429,8 @@ export class Ftrl extends StagedLearner implements Learner {
     this.candidates = Int32Array.from(columns);
     this.candidateCount = columns.length;
     // (as `scanAll` decides: weights turn non-zero only by updates while λ1 does not fall)
-    this.candidatesValid = this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
+    this.candidatesValid =
+      this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
   }
 }
 

@@ -53,7 +53,20 @@ function sparseFtrl(cols: number[]): Ftrl {
   for (let i = 0; i < 60; i++) {
     const a = cols[i % cols.length];
     const b = cols[(3 * i + 1) % cols.length];
-    f.learnOne(sparseOf(a < b ? [[a, 1], [b, -0.5]] : [[b, -0.5], [a, 1]]), i % 3 === 0 ? 1 : 0);
+    f.learnOne(
+      sparseOf(
+        a < b
+          ? [
+              [a, 1],
+              [b, -0.5],
+            ]
+          : [
+              [b, -0.5],
+              [a, 1],
+            ],
+      ),
+      i % 3 === 0 ? 1 : 0,
+    );
   }
   return f;
 }
