@@ -337,9 +337,7 @@ export class Ftrl extends StagedLearner implements Learner {
     }
     this.candidates = list;
     this.candidateCount = count;
-    // (a weight can only turn non-zero by an update while λ1 does not fall with t)
-    this.candidatesValid =
-      this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
+    this.candidatesValid = this.candidatesKeep();
   }
 
   /**
@@ -428,9 +426,12 @@ export class Ftrl extends StagedLearner implements Learner {
     for (const j of columns) this.listed[j] = 1;
     this.candidates = Int32Array.from(columns);
     this.candidateCount = columns.length;
-    // (as `scanAll` decides: weights turn non-zero only by updates while λ1 does not fall)
-    this.candidatesValid =
-      this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
+    this.candidatesValid = this.candidatesKeep();
+  }
+
+  /** Whether kept candidates stay valid: a weight turns non-zero only by an update while λ1 does not fall with t. */
+  private candidatesKeep(): boolean {
+    return this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
   }
 }
 
