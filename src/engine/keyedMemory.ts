@@ -16,7 +16,8 @@ const WARN_SHARE = 0.25;
 /**
  * A warning when keyed models with hashing may hold more memory than a quarter of the machine's:
  * a hashed model's arrays have 2^hashBits columns whatever its key has seen, and up to
- * `maxLiveModels` of them are live (each eviction and restore also costs O(2^hashBits)). Null when
+ * `maxLiveModels` of them are live (a restore allocates them afresh; an eviction reads only the
+ * columns the model has used). Null when
  * the configuration is not keyed, not hashed, or the estimate is below that share.
  */
 export function keyedMemoryWarning(config: EngineConfig, machineBytes = totalmem()): string | null {

@@ -1,4 +1,10 @@
-import { packColumns, unpackColumns, type ColumnArrays } from '../core/columns.js';
+import {
+  capacityFor,
+  checkColumns,
+  packUsedColumns,
+  UsedColumns,
+  type ColumnArrays,
+} from '../core/columns.js';
 import { StateError } from '../core/errors.js';
 import type { SparseBuffer } from '../core/sparse.js';
 
@@ -36,6 +42,8 @@ export class OnlineScaler {
   private stats = new Float64Array(0);
   /** 1 once column j has been observed with a value other than 0 and 1. */
   private nonBinary = new Uint8Array(0);
+  /** The columns observed since created or restored: a checkpoint reads only these. */
+  private used = new UsedColumns();
   /** Columns in use (1 + the largest index observed); the arrays may be longer. */
   private dim = 0;
   /**
@@ -79,6 +87,7 @@ export class OnlineScaler {
     const nonBinary = new Uint8Array(cap);
     nonBinary.set(this.nonBinary);
     this.nonBinary = nonBinary;
+    this.used.fit(cap);
   }
 
   /**
@@ -163,6 +172,7 @@ export class OnlineScaler {
           nonBinary = this.nonBinary;
         }
       }
+      this.used.add(j);
       const at = STRIDE * j;
       const wj = stats[at + SYNCED];
       let mean = stats[at + MEAN];
@@ -345,48 +355,69 @@ export class OnlineScaler {
     }
   }
 
-  /** A copy of the statistics of the columns in use (only the observed ones when smaller). */
+  /**
+   * A copy of the statistics of the columns in use (only the observed ones when smaller), read
+   * from the observed columns alone: O(columns observed), not O(dimension), for a hashed model.
+   */
   state(): OnlineScalerState {
     const n = this.dim;
-    const column = (field: number) => {
-      const a = new Float64Array(n);
-      for (let j = 0; j < n; j++) a[j] = this.stats[STRIDE * j + field];
-      return a;
-    };
-    const dense = {
-      syncedWeight: column(SYNCED),
-      presentWeight: column(PRESENT),
-      mean: column(MEAN),
-      m2: column(M2),
-      nonBinary: Float64Array.from(this.nonBinary.subarray(0, n)),
+    const stats = this.stats;
+    const field = (f: number) => (j: number) => stats[STRIDE * j + f];
+    const fields = {
+      syncedWeight: field(SYNCED),
+      presentWeight: field(PRESENT),
+      mean: field(MEAN),
+      m2: field(M2),
+      nonBinary: (j: number) => this.nonBinary[j],
     };
     return {
       totalWeight: this.totalWeight,
       dimension: n,
       perPresence: this.perPresence,
-      ...packColumns(dense, n),
+      ...packUsedColumns(fields, n, this.used.columns),
     };
   }
 
+  /** A scaler continuing from `state()`, writing only the stored columns into fresh arrays. */
   static fromState(s: OnlineScalerState): OnlineScaler {
     if (!Number.isFinite(s.totalWeight)) throw new StateError('scaler checkpoint total weight is not finite');
     const n = s.dimension;
-    const a = unpackColumns(s, n, 'scaler', ['syncedWeight', 'presentWeight', 'mean', 'm2'], ['nonBinary']);
+    const { columns, arrays: a } = checkColumns(
+      s,
+      n,
+      'scaler',
+      ['syncedWeight', 'presentWeight', 'mean', 'm2'],
+      ['nonBinary'],
+    );
     const o = new OnlineScaler();
     o.totalWeight = s.totalWeight;
-    o.stats = new Float64Array(STRIDE * n);
-    o.nonBinary = new Uint8Array(n);
-    for (let j = 0; j < n; j++) {
-      o.stats[STRIDE * j + SYNCED] = a.syncedWeight[j];
-      o.stats[STRIDE * j + PRESENT] = a.presentWeight[j];
-      o.stats[STRIDE * j + MEAN] = a.mean[j];
-      o.stats[STRIDE * j + M2] = a.m2[j];
-      // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
-      o.nonBinary[j] = a.nonBinary === undefined || a.nonBinary[j] !== 0 ? 1 : 0;
+    // the capacity `ensure` gives (so that new columns do not copy it all again)
+    const cap = capacityFor(n);
+    o.stats = new Float64Array(STRIDE * cap);
+    o.nonBinary = new Uint8Array(cap);
+    o.used = new UsedColumns(cap);
+    // checkpoints from before indicators were tracked: every column counts as numeric (scaled)
+    const legacy = a.nonBinary === undefined;
+    if (legacy) o.nonBinary.fill(1, 0, n);
+    const count = columns === null ? n : columns.length;
+    for (let i = 0; i < count; i++) {
+      const j = columns === null ? i : columns[i];
+      const nonBinary = legacy || a.nonBinary[i] !== 0 ? 1 : 0;
+      const at = STRIDE * j;
+      o.stats[at + SYNCED] = a.syncedWeight[i];
+      o.stats[at + PRESENT] = a.presentWeight[i];
+      o.stats[at + MEAN] = a.mean[i];
+      o.stats[at + M2] = a.m2[i];
+      o.nonBinary[j] = nonBinary;
+      const idle = nonBinary === 0 && [SYNCED, PRESENT, MEAN, M2].every((f) => Object.is(o.stats[at + f], 0));
+      if (!idle) o.used.add(j);
+      if (nonBinary === 1) o.anyNonBinary = true;
     }
+    // (a legacy checkpoint's unlisted columns are numeric too: listed, so that they stay so)
+    if (legacy) for (let j = 0; j < n; j++) o.used.add(j);
+    o.anyNonBinary ||= legacy && n > 0;
     o.dim = n;
     o.perPresence = s.perPresence === true;
-    o.anyNonBinary = o.nonBinary.includes(1);
     return o;
   }
 }

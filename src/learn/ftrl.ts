@@ -1,4 +1,4 @@
-import { packColumns } from '../core/columns.js';
+import { capacityFor, checkColumns, packColumns, packUsedColumns, UsedColumns } from '../core/columns.js';
 import type { Family } from '../core/event.js';
 import { growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
@@ -68,6 +68,8 @@ export class Ftrl extends StagedLearner implements Learner {
   private candidateCount = 0;
   private listed: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   private candidatesValid = false;
+  /** The coordinates written since created or restored: a checkpoint reads only these. */
+  private used = new UsedColumns(16);
   private readonly invAlpha: number;
   private readonly betaOverAlpha: number;
   /** Staged z_j and n_j of the intercept after the update. */
@@ -93,6 +95,7 @@ export class Ftrl extends StagedLearner implements Learner {
   protected ensure(j: number): void {
     if (j < this.dim) return;
     this.growTo(j);
+    this.used.fit(this.s.length / STRIDE);
     this.dim = j + 1;
   }
 
@@ -215,6 +218,7 @@ export class Ftrl extends StagedLearner implements Learner {
       if (inPlace) {
         s[o + Z] = z;
         s[o + N] = nNew;
+        this.used.add(j);
         if (listing) this.list(j, z, l1);
       } else {
         nextZ[k] = z;
@@ -238,6 +242,7 @@ export class Ftrl extends StagedLearner implements Learner {
       const z = nextZ[k];
       s[o + Z] = z;
       s[o + N] = nextN[k];
+      this.used.add(j);
       if (listing) this.list(j, z, l1);
     }
   }
@@ -279,10 +284,12 @@ export class Ftrl extends StagedLearner implements Learner {
       const w = target.get(j);
       if (w === undefined) {
         s[o + Z] = Math.min(Math.max(s[o + Z], -l1), l1);
+        if (!Object.is(s[o + Z], 0)) this.used.add(j);
         continue;
       }
       const d = this.betaOverAlpha + Math.sqrt(s[o + N]) * this.invAlpha + l2t * pf;
       s[o + Z] = w > 0 ? -l1 - w * d : l1 - w * d;
+      this.used.add(j);
     }
     this.zIntercept = -intercept * ((this.beta + Math.sqrt(this.nIntercept)) / this.alpha);
     this.candidatesValid = false;
@@ -330,9 +337,7 @@ export class Ftrl extends StagedLearner implements Learner {
     }
     this.candidates = list;
     this.candidateCount = count;
-    // (a weight can only turn non-zero by an update while λ1 does not fall with t)
-    this.candidatesValid =
-      this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
+    this.candidatesValid = this.candidatesKeep();
   }
 
   /**
@@ -363,16 +368,20 @@ export class Ftrl extends StagedLearner implements Learner {
 
   state(): LearnerState {
     const d = this.dim;
-    const arrays: Record<string, Float64Array> = { z: this.column(Z), n: this.column(N) };
     const pf = penaltyFactorsOf(this.pf, d);
-    if (pf !== null) arrays.pf = pf;
+    const s = this.s;
+    const packed =
+      pf === null
+        ? // only the coordinates written: O(columns used), not O(dimension), for a hashed model
+          packUsedColumns({ z: (j) => s[j * STRIDE + Z], n: (j) => s[j * STRIDE + N] }, d, this.used.columns)
+        : packColumns({ z: this.column(Z), n: this.column(N), pf }, d, { pf: 1 });
     return {
       learner: this.name,
       family: this.family,
       hyper: this.hyper(),
       steps: this.t,
       dimension: d,
-      ...packColumns(arrays, d, { pf: 1 }),
+      ...packed,
       scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept, weightSum: this.weightSum },
     };
   }
@@ -380,22 +389,49 @@ export class Ftrl extends StagedLearner implements Learner {
   restore(state: LearnerState): void {
     checkCompatible(state, this.name, this.family, this.hyper());
     const d = state.dimension;
-    const { z, n, pf } = checkArrays(state, this.name, ['z', 'n'], ['pf']);
+    // the stored entries written straight into fresh (zeroed) state: O(entries stored)
+    const { columns, arrays } = checkColumns(state, d, this.name, ['z', 'n'], ['pf']);
+    const pf = arrays.pf === undefined ? undefined : checkArrays(state, this.name, ['pf']).pf;
     checkPenaltyFactors(this.name, this.pf, this.dim, pf, d);
-    const s = new Float64Array(Math.max(16, d) * STRIDE);
-    for (let j = 0; j < d; j++) {
-      s[j * STRIDE + Z] = z[j];
-      s[j * STRIDE + N] = n[j];
+    const { z, n } = arrays;
+    // the capacity growing from 16 columns gives (so that new columns do not copy it all again)
+    const s = new Float64Array(capacityFor(d) * STRIDE);
+    const used = new UsedColumns(s.length / STRIDE);
+    const count = columns === null ? d : columns.length;
+    for (let i = 0; i < count; i++) {
+      if (Object.is(z[i], 0) && Object.is(n[i], 0)) continue;
+      const j = columns === null ? i : columns[i];
+      s[j * STRIDE + Z] = z[i];
+      s[j * STRIDE + N] = n[i];
+      used.add(j);
     }
     this.s = s;
+    this.used = used;
     this.pf = pf === undefined ? null : restorePenaltyFactors(pf, d);
     this.dim = d;
     this.t = state.steps;
     this.zIntercept = state.scalars.zIntercept ?? 0;
     this.nIntercept = state.scalars.nIntercept ?? 0;
     this.restoreWeightSum(state);
-    this.candidatesValid = false;
-    this.resetSquaresBound();
+    this.resetSquaresBound(used.columns);
+    this.restoreCandidates(used.columns);
+  }
+
+  /**
+   * After a restore, the written coordinates as `forEachNonZero`'s candidates (every other weight
+   * is 0), so that its first call reads them rather than every coordinate.
+   */
+  private restoreCandidates(columns: Int32Array): void {
+    this.listed = new Uint8Array(this.s.length / STRIDE);
+    for (const j of columns) this.listed[j] = 1;
+    this.candidates = Int32Array.from(columns);
+    this.candidateCount = columns.length;
+    this.candidatesValid = this.candidatesKeep();
+  }
+
+  /** Whether kept candidates stay valid: a weight turns non-zero only by an update while λ1 does not fall with t. */
+  private candidatesKeep(): boolean {
+    return this.lambda * this.l1Ratio >= 0 && (this.pf === null || this.pf.every((f) => f >= 0));
   }
 }
 

@@ -446,6 +446,7 @@ export function checkPenaltyFactors(
   saved: Float64Array | undefined,
   savedDim: number,
 ): void {
+  if (current === null && saved === undefined) return; // (all 1: the usual case)
   const n = Math.max(currentDim, savedDim);
   for (let j = 0; j < n; j++) {
     const now = current !== null && j < currentDim ? current[j] : 1;

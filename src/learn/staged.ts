@@ -173,10 +173,15 @@ export abstract class StagedLearner {
     this.weightSum = state.scalars.weightSum ?? state.steps;
   }
 
-  /** `squaresBound` after a restore: the largest sum, or NaN when one is negative or NaN. */
-  protected resetSquaresBound(): void {
+  /**
+   * `squaresBound` after a restore: the largest sum, or NaN when one is negative or NaN; over
+   * `columns` when every other coordinate's sum is 0, else over all.
+   */
+  protected resetSquaresBound(columns?: Int32Array): void {
     let bound = 0;
-    for (let j = 0; j < this.dim; j++) {
+    const count = columns === undefined ? this.dim : columns.length;
+    for (let i = 0; i < count; i++) {
+      const j = columns === undefined ? i : columns[i];
       const v = this.s[j * this.stride + this.squares];
       bound = v >= 0 ? Math.max(bound, v) : NaN;
     }

@@ -28,9 +28,9 @@ function keyedEvents(n: number, keys: number, seed: number): object[] {
   return out;
 }
 
-async function run(maxLiveModels: number, events: object[]) {
+async function run(maxLiveModels: number, events: object[], model: Record<string, unknown> = {}) {
   const config = engineConfig({
-    model: { family: 'binomial', keyBy: 'segment', maxLiveModels, lambda: 0.01 },
+    model: { family: 'binomial', keyBy: 'segment', maxLiveModels, lambda: 0.01, ...model },
     refit: { threads: 0, everyEvents: 20, window: 15 },
     snapshots: { everyEvents: 50, everySeconds: 'Infinity' },
     // smaller input-sparsity tables per model (2,000 models stay in memory in the unbounded run)
@@ -63,8 +63,26 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
     expect(bounded.stats.keys).toBe(unbounded.stats.keys);
     expect(bounded.stats.keys).toBeGreaterThan(1500);
     expect(bounded.stats.evictions).toBeGreaterThan(1000);
-    expect(unbounded.stats.evictions).toBe(0);
     expect(bounded.stats.refits.completed).toBeGreaterThan(10);
+    expectSameRuns(bounded, unbounded);
+  }, 180_000);
+
+  it('keyed models with hashing (2^16 columns, checkpointed by the columns they used) through a cache of 2 end as an unbounded run', async () => {
+    const events = keyedEvents(1500, 40, 29);
+    const bounded = await run(2, events, { hashBits: 16 });
+    const unbounded = await run(Infinity, events, { hashBits: 16 });
+    expect(bounded.stats.evictions).toBeGreaterThan(150);
+    expect(bounded.stats.refits.completed).toBeGreaterThan(20);
+    expect(bounded.sink.models.length).toBeGreaterThan(40);
+    expectSameRuns(bounded, unbounded);
+  }, 120_000);
+
+  /** Two runs, one with evictions, the other without, end in the same states and publish the same. */
+  function expectSameRuns(
+    bounded: Awaited<ReturnType<typeof run>>,
+    unbounded: Awaited<ReturnType<typeof run>>,
+  ) {
+    expect(unbounded.stats.evictions).toBe(0);
     expect(bounded.stats.refits.completed).toBe(unbounded.stats.refits.completed);
     // every key's whole state: learner, featurizer, scaler, metrics, drift detectors, window, refit
     expect([...bounded.states.keys()].sort()).toEqual([...unbounded.states.keys()].sort());
@@ -78,7 +96,7 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
     expect(models(bounded.sink.models)).toEqual(models(unbounded.sink.models));
     expect(byKey(bounded.sink.scores)).toEqual(byKey(unbounded.sink.scores));
     expect(byKey(bounded.sink.alerts)).toEqual(byKey(unbounded.sink.alerts));
-  }, 180_000);
+  }
 
   it('a checkpoint round-trips through bytes, and a corrupt one is refused, never replaced by a new model', async () => {
     const events = keyedEvents(3000, 20, 3);
