@@ -23,7 +23,7 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { lazyLogger } from './logger.js';
+import { lazyLogger, logLevel } from './logger.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -148,7 +148,7 @@ async function replayLocked(
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
-  const logger = lazyLogger('l1stream', process.env.L1S_LOG_LEVEL ?? 'warn', io.stderr);
+  const logger = lazyLogger('l1stream', logLevel('warn'), io.stderr);
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
   // spills (no checkpoints) and is removed at the end.
@@ -244,6 +244,7 @@ export const replayCommand: Command = {
   summary: 'run the streaming pipeline over a JSONL file',
   usage,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
+    logLevel('warn');
     const { config, out, progress } = await engineConfigFrom(argv, replayOptions);
     const report = parseCommandArgs(argv, replayOptions).values.report === true;
     let summary: RunSummary;
