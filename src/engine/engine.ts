@@ -217,6 +217,8 @@ export class Engine {
   private readonly closing$ = new Subject<void>();
   private closed = false;
   private endedBy: EngineStats['endedBy'] = 'source';
+  /** The source and the runner closed (by the end of `run()` or by `close()`), or null. */
+  private released: Promise<void> | null = null;
   /** The run in progress (`close()` waits for it), or null. */
   private running: Promise<unknown> | null = null;
   /** The first refit failure's message. */
@@ -503,10 +505,18 @@ export class Engine {
       await lastValueFrom(this.pipeline(), { defaultValue: null });
       await this.sink.flush();
     } finally {
+      await this.release();
+    }
+  }
+
+  /** Stops checkpoints, closes an owned refit runner and the source: once, whoever asks first. */
+  private release(): Promise<void> {
+    this.released ??= (async () => {
       this.checkpointer?.stopTimer();
       if (this.ownsRunner) await this.runner.close();
       await this.ports.source.close?.();
-    }
+    })();
+    return this.released;
   }
 
   /**
@@ -523,9 +533,7 @@ export class Engine {
       this.closing$.complete();
     }
     await this.running;
-    this.checkpointer?.stopTimer();
-    if (this.ownsRunner) await this.runner.close();
-    await this.ports.source.close?.();
+    await this.release();
   }
 
   stats(): EngineStats {
