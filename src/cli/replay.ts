@@ -211,7 +211,8 @@ async function replayLocked(
     line.update(progressText, true);
     // the last checkpoint ran when the stream completed: mark the input done unless stopped early
     if (interrupted === null) manifest?.markComplete();
-    summary = summarize(engine, input);
+    // absolute: 'l1stream report' run from another directory reads the same file
+    summary = summarize(engine, resolve(input));
   } finally {
     clearInterval(timer);
     process.off('SIGINT', onInt);
