@@ -253,8 +253,14 @@ export class Engine {
       if (published) live.model.versionAtLeast(published(live.key));
       return live;
     };
+    const store = this.store;
     const codec: RegistryCodec<LiveModel> = {
-      create: (key) => continued(new LiveModel(key, context)),
+      // a key whose stored state was forgotten numbers its versions above the forgotten model's
+      create: (key) => {
+        const live = continued(new LiveModel(key, context));
+        live.model.versionAtLeast(store.versionFloor?.(key) ?? 0);
+        return live;
+      },
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => {
         let live: LiveModel;
