@@ -31,6 +31,11 @@ export function logLevel(fallback: string, env: NodeJS.ProcessEnv = process.env)
   );
 }
 
+/** True when a logger at L1S_LOG_LEVEL (replay's default: warn) writes info lines. */
+export function logsInfo(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (levels.get(logLevel('warn', env)) ?? Infinity) <= 30;
+}
+
 /**
  * A pino logger at `level` writing to `stream`, built on its first line at that level or above:
  * a run that logs nothing does not load pino (~25 ms of start-up). The lines are pino's own. An

@@ -7,7 +7,7 @@ import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
-import { Engine, type EngineObserver } from '../engine/engine.js';
+import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
@@ -23,7 +23,7 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { lazyLogger, logLevel } from './logger.js';
+import { lazyLogger, logLevel, logsInfo } from './logger.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -266,6 +266,9 @@ export const replayCommand: Command = {
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
     for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
+    // (the engine logs it at info; replay's log level is warn by default)
+    if (summary.skippedCovered > 0 && !logsInfo())
+      io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
       `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +

@@ -188,6 +188,11 @@ export interface EngineStats {
  * against three ports (an event source, an output sink, a state store). `replay` and `run` differ
  * only in the ports they pass.
  */
+/** The one line a run logs when restored models skipped events their state already covered. */
+export function skippedCoveredMessage(events: number): string {
+  return `${events} events not learned again: their models' restored state already covered them (learned before the restart)`;
+}
+
 export class Engine {
   readonly config: EngineConfig;
   readonly registry: ModelRegistry<LiveModel>;
@@ -503,6 +508,11 @@ export class Engine {
     }
     const stats = this.stats();
     for (const warning of stats.warnings) this.options.logger?.warn({ refits: stats.refits }, warning);
+    if (stats.skippedCovered > 0)
+      this.options.logger?.info?.(
+        { skippedCovered: stats.skippedCovered },
+        skippedCoveredMessage(stats.skippedCovered),
+      );
     return stats;
   }
 
