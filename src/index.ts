@@ -136,12 +136,7 @@ export { Checkpointer, type CheckpointStats } from './engine/checkpointer.js';
 export { SinkError } from './engine/awaitingSink.js';
 export { WorkerMissing } from './core/workerScript.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
-export {
-  Engine,
-  type EngineOptions,
-  type EnginePorts,
-  type EngineStats,
-} from './engine/engine.js';
+export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
 export type { EngineObserver } from './engine/engine.js';
 export { EngineMetrics, type EngineMetricsOptions } from './ops/metrics.js';
 export { OpsServer, type OpsServerOptions, type MetricsSource } from './ops/httpServer.js';
