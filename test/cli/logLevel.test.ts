@@ -18,16 +18,17 @@ describe('L1S_LOG_LEVEL', () => {
     try {
       const input = join(dir, 'events.jsonl');
       writeFileSync(input, '{"label":1,"features":{"x":1}}\n{"label":0,"features":{"x":2}}\n');
+      const replayArgs = [
+        'replay',
+        ...Object.entries({ '--input': input, '--family': 'binomial', '--out': join(dir, 'out') }).flat(),
+      ];
       const config = join(dir, 'run.json');
       writeFileSync(
         config,
         JSON.stringify({ model: { family: 'binomial' }, files: { input, out: join(dir, 'run-out') } }),
       );
       process.env.L1S_LOG_LEVEL = 'verbose';
-      for (const argv of [
-        ['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'out')],
-        ['run', '--config', config],
-      ]) {
+      for (const argv of [replayArgs, ['run', '--config', config]]) {
         const r = await runCli(argv);
         expect(r.code, r.stderr).toBe(2);
         expect(r.stderr).toContain('L1S_LOG_LEVEL: unknown log level "verbose"');
@@ -35,15 +36,7 @@ describe('L1S_LOG_LEVEL', () => {
         expect(r.stderr).not.toMatch(/\n\s+at /);
       }
       process.env.L1S_LOG_LEVEL = 'error';
-      const ok = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--family',
-        'binomial',
-        '--out',
-        join(dir, 'out'),
-      ]);
+      const ok = await runCli(replayArgs);
       expect(ok.code, ok.stderr).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

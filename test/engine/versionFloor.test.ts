@@ -5,34 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { Engine } from '../../src/engine/engine.js';
 import { MemoryStateStore } from '../../src/engine/ports.js';
-import { engineConfig, stoppedScheduler } from './helpers.js';
-import { MemorySink, memorySource } from './memoryPorts.js';
-
-/** `passes` rounds over `users` users, one labelled event each per round. */
-function userEvents(users: number, passes: number): object[] {
-  const out: object[] = [];
-  for (let p = 0; p < passes; p++)
-    for (let u = 0; u < users; u++)
-      out.push({ label: (u + p) % 2, features: { user: `u${u}`, x: ((u * 7 + p) % 5) - 2 } });
-  return out;
-}
+import { runUserRounds } from './userRounds.js';
 
 async function run(store: MemoryStateStore, users: number, passes: number) {
-  const config = engineConfig({
-    model: { family: 'binomial', keyBy: 'user', maxLiveModels: 3, lambda: 0.01 },
-    refit: { enabled: false },
-    snapshots: { everyEvents: 1, everySeconds: 'Infinity' },
-  });
-  const sink = new MemorySink();
-  const engine = new Engine(
-    config,
-    { source: memorySource(userEvents(users, passes), 4), sink, store },
-    { clock: () => new Date('2026-11-30T00:00:00Z'), scheduler: stoppedScheduler },
-  );
-  await engine.run();
-  return sink.models;
+  return (await runUserRounds(store, users, passes, 3, 4)).models;
 }
 
 /** Keys that gave a version twice. */

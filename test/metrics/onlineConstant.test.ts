@@ -63,18 +63,8 @@ describe('replay summary: worse than a constant', () => {
       const input = join(dir, 'events.jsonl');
       writeFileSync(input, `${lines.join('\n')}\n`);
       const out = join(dir, 'out');
-      const r = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--family',
-        'gaussian',
-        '--lambda',
-        '0.01',
-        '--no-refit',
-        '--out',
-        out,
-      ]);
+      const flags = { '--input': input, '--family': 'gaussian', '--lambda': '0.01', '--out': out };
+      const r = await runCli(['replay', '--no-refit', ...Object.entries(flags).flat()]);
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
         progressiveLoss: number;
