@@ -26,7 +26,8 @@ export default tseslint.config(
     },
   },
   {
-    // Connectors use the engine only through its public API.
+    // Connectors use the engine only through its public API (and src/internal.js, the helpers it
+    // shares with them that are not API).
     files: ['connectors/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -5,7 +5,6 @@ export * from './core/errors.js';
 export * from './core/event.js';
 export * from './core/sparse.js';
 export { InternTable, MAX_INTERNED_LENGTH } from './core/internTable.js';
-export { unknownKeyMessage, closest } from './config/unknownKey.js';
 
 export { Featurizer, type FeaturizerOptions, type FeaturizerState } from './features/featurizer.js';
 export { OnlineScaler, type OnlineScalerState } from './features/onlineScaler.js';
@@ -137,13 +136,7 @@ export { Checkpointer, type CheckpointStats } from './engine/checkpointer.js';
 export { SinkError } from './engine/awaitingSink.js';
 export { WorkerMissing } from './core/workerScript.js';
 export type { ScoreRecord, Contribution } from './engine/records.js';
-export {
-  Engine,
-  reasonClass,
-  type EngineOptions,
-  type EnginePorts,
-  type EngineStats,
-} from './engine/engine.js';
+export { Engine, type EngineOptions, type EnginePorts, type EngineStats } from './engine/engine.js';
 export type { EngineObserver } from './engine/engine.js';
 export { EngineMetrics, type EngineMetricsOptions } from './ops/metrics.js';
 export { OpsServer, type OpsServerOptions, type MetricsSource } from './ops/httpServer.js';

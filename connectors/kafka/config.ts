@@ -1,6 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 
-import { ConfigError, unknownKeyMessage, type ConfigProblem } from '../../src/index.js';
+import { ConfigError, type ConfigProblem } from '../../src/index.js';
+import { unknownKeyMessage } from '../../src/internal.js';
 import type { AvroFraming } from './codecs/avro.js';
 
 /** The thread `l1stream run` runs the engine on. */

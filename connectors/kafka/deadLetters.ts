@@ -1,6 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 
-import { reasonClass, type DeadLetter, type DeadLetterSink } from '../../src/index.js';
+import type { DeadLetter, DeadLetterSink } from '../../src/index.js';
+import { reasonClass } from '../../src/internal.js';
 /** Where dead letters are queued (the Kafka sink). */
 interface MessageQueue {
   readonly topics: { readonly dlq: string };

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 
-import { closest, ConnectorError } from '../../src/index.js';
+import { ConnectorError } from '../../src/index.js';
+import { closest } from '../../src/internal.js';
 
 /** The output topics for a prefix (the README's Kafka section). */
 export interface OutputTopics {

@@ -7,7 +7,7 @@ import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
-import { Engine, type EngineObserver } from '../engine/engine.js';
+import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
 import type { Command } from './command.js';
@@ -23,7 +23,7 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { lazyLogger } from './logger.js';
+import { lazyLogger, logLevel, logsInfo } from './logger.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -167,7 +167,7 @@ async function replayLocked(
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
-  const logger = lazyLogger('l1stream', process.env.L1S_LOG_LEVEL ?? 'warn', io.stderr);
+  const logger = lazyLogger('l1stream', logLevel('warn'), io.stderr);
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
   // spills (no checkpoints) and is removed at the end.
@@ -230,7 +230,8 @@ async function replayLocked(
     line.update(progressText, true);
     // the last checkpoint ran when the stream completed: mark the input done unless stopped early
     if (interrupted === null) manifest?.markComplete();
-    summary = summarize(engine, input);
+    // absolute: 'l1stream report' run from another directory reads the same file
+    summary = summarize(engine, resolve(input));
   } finally {
     clearInterval(timer);
     process.off('SIGINT', onInt);
@@ -270,6 +271,7 @@ export const replayCommand: Command = {
   summary: 'run the streaming pipeline over a JSONL file',
   usage,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
+    logLevel('warn');
     const { config, out, progress } = await engineConfigFrom(argv, replayOptions);
     const report = parseCommandArgs(argv, replayOptions).values.report === true;
     let summary: RunSummary;
@@ -290,6 +292,9 @@ export const replayCommand: Command = {
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
     for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
+    // (the engine logs it at info; replay's log level is warn by default)
+    if (summary.skippedCovered > 0 && !logsInfo())
+      io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
       `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +

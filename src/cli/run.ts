@@ -12,6 +12,7 @@ import { pipelineNotReady, type ConsumerHealthView } from '../ops/readiness.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
+import { logLevel } from './logger.js';
 import { counted, formatCount } from './progress.js';
 
 const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
@@ -151,7 +152,7 @@ async function runKafka(
 ): Promise<number> {
   const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
-  const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
   try {
     return kc.engineThread === 'worker'
       ? await runKafkaWorker(config, doc, io, shutdownMs, logger)
@@ -285,7 +286,7 @@ async function runKafkaWorker(
     clientId: kc.clientId,
     topics: outputTopics(kc.prefix),
     writerSchemas: null,
-    service: { logLevel: process.env.L1S_LOG_LEVEL ?? 'info' },
+    service: { logLevel: logLevel('info') },
   });
   logStarted(logger, kc, outputTopics(kc.prefix));
   const signal = untilSignal();
@@ -394,6 +395,7 @@ export const runCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     const { values } = parseCommandArgs(argv, options);
     if (values.config === undefined) throw new UsageError('--config FILE is required');
+    logLevel('info');
     const shutdownSeconds = numberFlag('shutdown-timeout', values['shutdown-timeout'], { min: 0 });
     const shutdownMs =
       shutdownSeconds === undefined ? defaultShutdownTimeoutMs : Math.round(shutdownSeconds * 1000);
@@ -463,7 +465,7 @@ export const runCommand: Command = {
     if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
     const { replay, refusedStateDirectory, nothingLearned } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
-    const logger = pino({ name: 'l1stream', level: process.env.L1S_LOG_LEVEL ?? 'info' }, io.stderr);
+    const logger = pino({ name: 'l1stream', level: logLevel('info') }, io.stderr);
     const ops = await startOps(config, logger);
     const signal = untilSignal();
     const deadline = shutdownDeadline(shutdownMs, () => {

@@ -54,9 +54,10 @@ options:
                     warning on stderr counts the events that name another key of MODEL
   --source S        online | refit | batch: only snapshots of this source; latest: any source.
                     Default: online when MODEL has online snapshots (what replay and run serve
-                    unless refit.serve is "refit"), else any
+                    unless refit.serve is "refit"), else any; with --version N, any
   --lambda L        the snapshot whose λ is nearest L (on a log scale), e.g. on a path
-  --version N       the snapshot with this version (on a path: its position, 1 = largest λ)
+  --version N       the snapshot with this version, online or refit (on a path: its position,
+                    1 = largest λ)
   --top N           contributions named per score (default 5)
   --output FILE     write scores there (default stdout; when the reader of stdout stops early,
                     as 'head' does, scoring stops quietly with exit 0)`;
@@ -210,12 +211,16 @@ function chooseSnapshot(
  * The source to score with: `--source` (`latest`: any), or, without it, the online snapshots
  * when MODEL has any, as replay and run serve the online model unless `refit.serve` is "refit"
  * (models.jsonl does not record which served). `servedNote` says so on stderr when it narrowed.
+ * `--version N` without `--source` looks among every source: a key's versions are unique across
+ * its online and refit snapshots.
  */
 function sourceOf(
   flag: string | undefined,
   snapshots: readonly ModelSnapshot[],
+  pick: SnapshotPick,
 ): { source: string | undefined; servedNote: string } {
   if (flag !== undefined) return { source: flag === 'latest' ? undefined : flag, servedNote: '' };
+  if (pick.version !== undefined) return { source: undefined, servedNote: '' };
   const sources = new Set(snapshots.map((s) => s.source));
   if (!sources.has('online') || sources.size === 1) return { source: undefined, servedNote: '' };
   return {
@@ -305,7 +310,7 @@ export const scoreCommand: Command = {
     await checkInputFile('input', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model);
-    const { source, servedNote } = sourceOf(values.source, snapshots);
+    const { source, servedNote } = sourceOf(values.source, snapshots, pick);
 
     // the model of each key (--key-by without --key), or the one model
     const models = new Map<string, KeyModel>();

@@ -27,6 +27,12 @@ export interface RunSummary {
   /** Rejections by reason (a null-prototype object: reasons are data). */
   readonly rejectedByReason: Record<string, number>;
   readonly progressiveLoss: number | null;
+  /**
+   * Baselines for `progressiveLoss` (null before any label): `online`, a constant predicted before
+   * each event from the labels before it (their running mean or rate), progressive like the
+   * model's loss; `hindsight`, the best constant for all the labels, known only at the end.
+   */
+  readonly constantLoss: { readonly online: number | null; readonly hindsight: number | null };
   readonly metrics: Record<string, number | null>;
   /** Non-zero coefficients of the last snapshot (single model) or summed over keys. */
   readonly nonZero: number;
@@ -123,6 +129,10 @@ export function summarize(engine: Engine, input: string): RunSummary {
     rejectRate: s.records > 0 ? s.rejected / s.records : null,
     rejectedByReason,
     progressiveLoss: metrics.progressiveLoss ?? null,
+    constantLoss: {
+      online: finite(progressive.onlineConstantLoss),
+      hindsight: finite(progressive.constantLoss),
+    },
     metrics,
     nonZero,
     features,
@@ -130,7 +140,12 @@ export function summarize(engine: Engine, input: string): RunSummary {
     warnings: [
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
-      ...worseThanConstant(config.model.lambda, progressive.progressiveLoss, progressive.constantLoss),
+      ...worseThanConstant(
+        config.model.lambda,
+        progressive.progressiveLoss,
+        progressive.onlineConstantLoss,
+        progressive.constantLoss,
+      ),
     ],
     keys: s.keys,
     models: s.snapshots,
@@ -150,17 +165,23 @@ export function summarize(engine: Engine, input: string): RunSummary {
   };
 }
 
-/** A progressive loss this far above the best constant's (relative) is a warning in the summary. */
+/** A progressive loss this far above the online constant's (relative) is a warning in the summary. */
 const WORSE_THAN_CONSTANT = 0.05;
 
 /**
- * The warning when a run at a λ the user gave ends with a progressive loss clearly above the best
- * constant's (`ProgressiveMetrics.constantLoss`; keyed runs: one constant for all keys).
+ * The warning when a run at a λ the user gave ends with a progressive loss clearly above the
+ * online constant's (`ProgressiveMetrics.onlineConstantLoss`: predicted before each event, as the
+ * model is; keyed runs: one constant for all keys). The constant in hindsight is shown beside it.
  */
-function worseThanConstant(lambda: number | 'auto' | undefined, loss: number, constant: number): string[] {
-  if (typeof lambda !== 'number' || !(loss > constant * (1 + WORSE_THAN_CONSTANT))) return [];
+function worseThanConstant(
+  lambda: number | 'auto' | undefined,
+  loss: number,
+  online: number,
+  hindsight: number,
+): string[] {
+  if (typeof lambda !== 'number' || !(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
-    `the progressive loss ${loss.toPrecision(4)} is worse than the best constant prediction's ${constant.toPrecision(4)} (the label mean for every event): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+    `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
   ];
 }
 

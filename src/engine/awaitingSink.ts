@@ -66,22 +66,30 @@ export class AwaitingSink implements OutputSink {
 
   private track(method: Written, write: () => unknown): void {
     this.throwIfFailed();
-    const result = write();
+    let result: unknown;
+    try {
+      result = write();
+    } catch (err) {
+      // thrown at once: the same failure as a rejected promise, and the run stops now
+      this.error = sinkFailure(method, err);
+      throw this.error;
+    }
     if (!isThenable(result)) return;
     const done: Promise<void> = Promise.resolve(result).then(
       () => void this.pending.delete(done),
       (err: unknown) => {
         this.pending.delete(done);
-        this.error ??= new SinkError(
-          `the sink's ${method}() failed: ${(err as Error)?.message ?? String(err)}`,
-          {
-            cause: err,
-          },
-        );
+        this.error ??= sinkFailure(method, err);
       },
     );
     this.pending.add(done);
   }
+}
+
+function sinkFailure(method: Written, err: unknown): SinkError {
+  return new SinkError(`the sink's ${method}() failed: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

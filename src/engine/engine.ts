@@ -188,6 +188,11 @@ export interface EngineStats {
  * against three ports (an event source, an output sink, a state store). `replay` and `run` differ
  * only in the ports they pass.
  */
+/** The one line a run logs when restored models skipped events their state already covered. */
+export function skippedCoveredMessage(events: number): string {
+  return `${events} events not learned again: their models' restored state already covered them (learned before the restart)`;
+}
+
 export class Engine {
   readonly config: EngineConfig;
   readonly registry: ModelRegistry<LiveModel>;
@@ -217,6 +222,8 @@ export class Engine {
   private readonly closing$ = new Subject<void>();
   private closed = false;
   private endedBy: EngineStats['endedBy'] = 'source';
+  /** The source and the runner closed (by the end of `run()` or by `close()`), or null. */
+  private released: Promise<void> | null = null;
   /** The run in progress (`close()` waits for it), or null. */
   private running: Promise<unknown> | null = null;
   /** The first refit failure's message. */
@@ -251,8 +258,14 @@ export class Engine {
       if (published) live.model.versionAtLeast(published(live.key));
       return live;
     };
+    const store = this.store;
     const codec: RegistryCodec<LiveModel> = {
-      create: (key) => continued(new LiveModel(key, context)),
+      // a key whose stored state was forgotten numbers its versions above the forgotten model's
+      create: (key) => {
+        const live = continued(new LiveModel(key, context));
+        live.model.versionAtLeast(store.versionFloor?.(key) ?? 0);
+        return live;
+      },
       checkpoint: (model) => model.checkpoint(),
       restore: (key, state) => {
         let live: LiveModel;
@@ -495,6 +508,11 @@ export class Engine {
     }
     const stats = this.stats();
     for (const warning of stats.warnings) this.options.logger?.warn({ refits: stats.refits }, warning);
+    if (stats.skippedCovered > 0)
+      this.options.logger?.info?.(
+        { skippedCovered: stats.skippedCovered },
+        skippedCoveredMessage(stats.skippedCovered),
+      );
     return stats;
   }
 
@@ -503,10 +521,18 @@ export class Engine {
       await lastValueFrom(this.pipeline(), { defaultValue: null });
       await this.sink.flush();
     } finally {
+      await this.release();
+    }
+  }
+
+  /** Stops checkpoints, closes an owned refit runner and the source: once, whoever asks first. */
+  private release(): Promise<void> {
+    this.released ??= (async () => {
       this.checkpointer?.stopTimer();
       if (this.ownsRunner) await this.runner.close();
       await this.ports.source.close?.();
-    }
+    })();
+    return this.released;
   }
 
   /**
@@ -523,9 +549,7 @@ export class Engine {
       this.closing$.complete();
     }
     await this.running;
-    this.checkpointer?.stopTimer();
-    if (this.ownsRunner) await this.runner.close();
-    await this.ports.source.close?.();
+    await this.release();
   }
 
   stats(): EngineStats {

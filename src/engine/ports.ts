@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 
+import { LiveModel } from '../model/liveModel.js';
 import type { Alert, ModelSnapshot } from '../model/snapshot.js';
 import type { DeadLetter, RawBatch, RawRecord } from '../stream/types.js';
 import type { ScoreRecord } from './records.js';
@@ -91,6 +92,11 @@ export interface StateStore {
   release?(key: string): void;
   /** Every key with a stored state. */
   keys(): Iterable<string>;
+  /**
+   * For a key whose state this store forgot (or never had): a version its new model must number
+   * its snapshots above, so a forgotten key's versions never repeat (absent or 0: none).
+   */
+  versionFloor?(key: string): number;
   /** Where `key`'s state is kept and what a user can do when it cannot be restored (for errors). */
   remedy?(key: string): string | undefined;
   /** Makes every `put` so far durable. */
@@ -114,7 +120,8 @@ export interface MemoryStateStoreOptions {
    * States kept at most (default: Infinity). The store holds the models evicted from memory, one
    * state per key (a few kB each, more with more features), so without a bound it grows with the
    * number of distinct keys the stream ever had. Beyond the bound, the state evicted longest ago
-   * is forgotten: when its key returns, its model starts afresh, as a new key's.
+   * is forgotten: when its key returns, its model starts afresh, as a new key's, but numbers its
+   * snapshots above the forgotten model's (`versionFloor`).
    */
   readonly maxKeys?: number;
 }
@@ -128,6 +135,10 @@ export class MemoryStateStore implements StateStore {
   /** States forgotten to stay within `maxKeys`. */
   forgotten = 0;
   private readonly states = new Map<string, Uint8Array>();
+  /** The last version of each forgotten state, at most `maxKeys` of them (oldest dropped first). */
+  private readonly floors = new Map<string, number>();
+  /** The highest version among floors dropped from `floors`: every key's floor from then on. */
+  private droppedFloor = 0;
 
   constructor(options: MemoryStateStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? Infinity;
@@ -149,17 +160,41 @@ export class MemoryStateStore implements StateStore {
     this.states.set(key, state);
     for (const oldest of this.states.keys()) {
       if (this.states.size <= this.maxKeys) break;
-      this.states.delete(oldest);
+      this.forget(oldest);
       this.forgotten++;
     }
   }
 
   /**
    * Forgets `key`'s stored state (a user who left, a campaign that ended): if the key comes back,
-   * its model starts afresh. A model in memory is not stored here until it is evicted.
+   * its model starts afresh, numbering its snapshots above the forgotten ones. A model in memory
+   * is not stored here until it is evicted.
    */
   delete(key: string): void {
+    this.forget(key);
+  }
+
+  /** Drops `key`'s state: its model is in memory again (no version floor needed). */
+  release(key: string): void {
     this.states.delete(key);
+  }
+
+  versionFloor(key: string): number {
+    return Math.max(this.floors.get(key) ?? 0, this.droppedFloor);
+  }
+
+  private forget(key: string): void {
+    const state = this.states.get(key);
+    if (state === undefined) return;
+    this.states.delete(key);
+    const version = LiveModel.checkpointVersion(state);
+    this.floors.delete(key);
+    this.floors.set(key, version);
+    for (const [oldest, floor] of this.floors) {
+      if (this.floors.size <= this.maxKeys) break;
+      this.floors.delete(oldest);
+      if (floor > this.droppedFloor) this.droppedFloor = floor;
+    }
   }
 
   keys(): Iterable<string> {

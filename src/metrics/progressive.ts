@@ -19,6 +19,8 @@ export class ProgressiveMetrics {
   /** Σ w y and Σ w y² of the labels: the best constant's loss (`constantLoss`). */
   private sumY = 0;
   private sumY2 = 0;
+  /** Σ w·loss of the online constant (`onlineConstantLoss`), predicted before each label. */
+  private sumConstantLoss = 0;
   private auc: StreamingAuc | null;
   /** The AUC of metrics pooled from others (`pooled`), fixed; undefined otherwise. */
   private pooledAuc: number | undefined;
@@ -46,11 +48,36 @@ export class ProgressiveMetrics {
     }
     this.sumSq += weight * (label - mean) * (label - mean);
     this.sumLoss += weight * loss;
+    this.addLabel(label, weight);
+    return loss;
+  }
+
+  /**
+   * Adds the online constant's loss on `label` (its prediction made from the labels before it),
+   * then the label to the label sums; counts the event.
+   */
+  private addLabel(label: number, weight: number): void {
+    this.sumConstantLoss += weight * this.lossOf(this.constantPrediction(), label);
     this.sumY += weight * label;
     this.sumY2 += weight * label * label;
     this.weight += weight;
     this.count++;
-    return loss;
+  }
+
+  /**
+   * The online constant's prediction for the next event: the weighted mean of the labels so far
+   * (gaussian; 0 before any) or their rate with half an event of each class added (binomial,
+   * Krichevsky–Trofimov; 0.5 before any), what a model without features predicts.
+   */
+  private constantPrediction(): number {
+    if (this.family === 'binomial') return (this.sumY + 0.5) / (this.weight + 1);
+    return this.weight > 0 ? this.sumY / this.weight : 0;
+  }
+
+  private lossOf(mean: number, label: number): number {
+    if (this.family === 'gaussian') return (label - mean) * (label - mean);
+    const p = Math.min(Math.max(mean, 1e-15), 1 - 1e-15);
+    return label === 1 ? -Math.log(p) : -Math.log1p(-p);
   }
 
   /** True when `update(mean, label, weight)` would keep its loss and every running sum finite. */
@@ -81,10 +108,7 @@ export class ProgressiveMetrics {
     else this.sumAbs += weight * Math.abs(label - mean);
     this.sumSq += weight * (label - mean) * (label - mean);
     this.sumLoss += weight * loss;
-    this.sumY += weight * label;
-    this.sumY2 += weight * label * label;
-    this.weight += weight;
-    this.count++;
+    this.addLabel(label, weight);
   }
 
   get events(): number {
@@ -107,6 +131,17 @@ export class ProgressiveMetrics {
     if (this.family === 'gaussian') return Math.max(0, this.sumY2 / this.weight - m * m);
     if (m <= 0 || m >= 1) return 0;
     return -(m * Math.log(m) + (1 - m) * Math.log1p(-m));
+  }
+
+  /**
+   * The progressive loss of an online constant: before each labelled event, the constant predicts
+   * from the labels before it (their running mean, or their rate), as the model predicts before
+   * it learns. The honest baseline for `progressiveLoss`; `constantLoss` knows every label in
+   * hindsight and is lower. NaN before any label (or for metrics restored from a checkpoint
+   * written before it was kept).
+   */
+  get onlineConstantLoss(): number {
+    return this.weight > 0 ? this.sumConstantLoss / this.weight : NaN;
   }
 
   summary(): Record<string, number> {
@@ -137,6 +172,7 @@ export class ProgressiveMetrics {
       m.sumSq += p.sumSq;
       m.sumY += p.sumY;
       m.sumY2 += p.sumY2;
+      m.sumConstantLoss += p.sumConstantLoss;
     }
     if (family === 'binomial') m.pooledAuc = StreamingAuc.pooled(parts.map((p) => p.auc!));
     return m;
@@ -153,6 +189,7 @@ export class ProgressiveMetrics {
       sumSq: this.sumSq,
       sumY: this.sumY,
       sumY2: this.sumY2,
+      sumConstantLoss: this.sumConstantLoss,
       auc: this.auc === null ? null : this.auc.state(),
     };
   }
@@ -176,6 +213,7 @@ export class ProgressiveMetrics {
     m.sumSq = state.sumSq;
     m.sumY = state.sumY ?? NaN;
     m.sumY2 = state.sumY2 ?? NaN;
+    m.sumConstantLoss = state.sumConstantLoss ?? NaN;
     m.auc = state.auc ? StreamingAuc.fromState(state.auc) : null;
     return m;
   }
@@ -192,5 +230,7 @@ export interface ProgressiveMetricsState {
   /** Σ w y and Σ w y² of the labels (absent in checkpoints written before they were kept). */
   readonly sumY?: number;
   readonly sumY2?: number;
+  /** Σ w·loss of the online constant (absent in checkpoints written before it was kept). */
+  readonly sumConstantLoss?: number;
   readonly auc: StreamingAucState | null;
 }

@@ -371,6 +371,16 @@ export class LiveModel {
     return encodeState(this.state());
   }
 
+  /** The last snapshot version in `checkpoint()` bytes (0 when they cannot be read). */
+  static checkpointVersion(bytes: Uint8Array): number {
+    try {
+      const version = (decodeState(bytes) as Partial<LiveModelState>).model?.version;
+      return typeof version === 'number' && Number.isFinite(version) ? version : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   /** The model of `key` continuing from `checkpoint()` bytes. */
   static fromCheckpoint(key: string, context: LiveModelContext, bytes: Uint8Array): LiveModel {
     return new LiveModel(key, context, decodeState(bytes) as LiveModelState);

@@ -380,6 +380,9 @@ export async function collectReport(
   };
 }
 
+/** Features named in the note on features the input lacks; the rest are counted. */
+const MISSING_SHOWN = 10;
+
 /**
  * Turns each key's max and final |β| into |β|·sd_j, the sds computed from `data` (default:
  * summary.json's `input`), so that a feature measured in days is ranked beside unit-free ones; null
@@ -430,5 +433,12 @@ async function standardizedEffects(
   notes.push(
     `features are ranked and drawn by their standardized effect β·sd, with each feature's population sd over the ${scales.events.toLocaleString('en-US')} labelled events of ${file}${counts.size > 1 ? ' (all keys together)' : ''}`,
   );
+  if (scales.missing.length > 0) {
+    const shown = scales.missing.slice(0, MISSING_SHOWN).map((name) => JSON.stringify(name));
+    const more = scales.missing.length - shown.length;
+    notes.push(
+      `${scales.missing.length} feature(s) of the models are in no labelled event of ${file}, so their β·sd is 0 and they rank last: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; if that is not the replayed input, give --data EVENTS.jsonl`,
+    );
+  }
   return { ...scales, file };
 }

@@ -9,6 +9,8 @@ import { forEachNamedValue } from '../features/namedValues.js';
 export interface FeatureScales {
   readonly sd: ReadonlyMap<string, number>;
   readonly events: number;
+  /** Names asked for that no labelled event of the file has (their sd is 0). */
+  readonly missing: readonly string[];
 }
 
 /**
@@ -25,6 +27,7 @@ export async function featureScales(
   // per name: Σ w x, Σ w x² (names are data: a Map)
   const sums = new Map<string, [number, number]>();
   for (const name of names) sums.set(name, [0, 0]);
+  const seen = new Set<string>();
   let totalWeight = 0;
   let events = 0;
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -47,6 +50,7 @@ export async function featureScales(
     forEachNamedValue(checked.event.features, (name, value) => {
       const s = sums.get(name);
       if (s === undefined) return;
+      seen.add(name);
       s[0] += w * value;
       s[1] += w * value * value;
     });
@@ -57,5 +61,5 @@ export async function featureScales(
       const mean = s1 / totalWeight;
       sd.set(name, Math.sqrt(Math.max(0, s2 / totalWeight - mean * mean)));
     }
-  return { sd, events };
+  return { sd, events, missing: [...names].filter((name) => !seen.has(name)) };
 }

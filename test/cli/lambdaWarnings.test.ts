@@ -34,7 +34,7 @@ describe('an explicit λ that does no better than a constant is a warning', () =
     expect(below.stderr).not.toContain('warning');
   });
 
-  it('replay --lambda 0 on noise: the progressive loss ends above the best constant, said in summary.json', async () => {
+  it('replay --lambda 0 on noise: the progressive loss ends above the online constant, said in summary.json', async () => {
     // 30 features of pure noise; λ = 0 learns the noise (MSE 1.046 against the constant's 0.9855)
     const rng = new Rng(5);
     const g = (): number => rng.normal();
@@ -60,9 +60,9 @@ describe('an explicit λ that does no better than a constant is a warning', () =
       };
     };
     const noisy = await summaryOf('0');
-    const warning = noisy.summary.warnings.find((w) => w.includes('best constant'));
+    const warning = noisy.summary.warnings.find((w) => w.includes('online constant'));
     expect(warning).toMatch(
-      /^the progressive loss 1\.04\d is worse than the best constant prediction's 0\.98\d+ .*at λ = 0 .*try a larger λ or --lambda auto$/,
+      /^the progressive loss 1\.04\d is worse than an online constant's 0\.98\d+ .*the best constant in hindsight: 0\.98\d+\): at λ = 0 .*try a larger λ or --lambda auto$/,
     );
     expect(noisy.stderr).toContain(`replay: warning: ${warning}`);
     const sparse = await summaryOf('0.1');

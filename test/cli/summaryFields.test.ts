@@ -25,6 +25,7 @@ const fields: Record<keyof RunSummary, true> = {
   rejectRate: true,
   rejectedByReason: true,
   progressiveLoss: true,
+  constantLoss: true,
   metrics: true,
   nonZero: true,
   features: true,

@@ -13,7 +13,7 @@ import { memorySource, MemorySink } from './memoryPorts.js';
 /** A memory store that outlives its engine (as a directory or the Kafka state topic does). */
 class DurableMemoryStore extends MemoryStateStore {
   readonly durable = true;
-  release(): void {}
+  override release(): void {}
 }
 
 const config = engineConfig({

@@ -7,36 +7,17 @@ import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
 import { MemoryStateStore } from '../../src/engine/ports.js';
-import { engineConfig, stoppedScheduler } from './helpers.js';
-import { MemorySink, memorySource } from './memoryPorts.js';
+import { engineConfig } from './helpers.js';
+import { MemorySink } from './memoryPorts.js';
+import { runUserRounds } from './userRounds.js';
 
 const state = (n: number) => new Uint8Array(n);
 
-/** `passes` rounds over `users` users, one labelled event each per round. */
-function userEvents(users: number, passes: number): object[] {
-  const out: object[] = [];
-  for (let p = 0; p < passes; p++)
-    for (let u = 0; u < users; u++)
-      out.push({ label: (u + p) % 2, features: { user: `u${u}`, x: ((u * 7 + p) % 5) - 2 } });
-  return out;
-}
-
 /** Runs 200 users × 3 rounds with 10 models in memory; the events each key's last model learned. */
 async function runUsers(store: MemoryStateStore) {
-  const config = engineConfig({
-    model: { family: 'binomial', keyBy: 'user', maxLiveModels: 10, lambda: 0.01 },
-    refit: { enabled: false },
-    snapshots: { everyEvents: 1, everySeconds: 'Infinity' },
-  });
-  const sink = new MemorySink();
-  const engine = new Engine(
-    config,
-    { source: memorySource(userEvents(200, 3), 10), sink, store },
-    { clock: () => new Date('2026-11-30T00:00:00Z'), scheduler: stoppedScheduler },
-  );
-  const stats = await engine.run();
+  const { stats, models } = await runUserRounds(store, 200, 3, 10, 10);
   const learned = new Map<string, number>();
-  for (const m of sink.models) learned.set(m.key, m.offset);
+  for (const m of models) learned.set(m.key, m.offset);
   return { stats, learned };
 }
 

@@ -1,4 +1,4 @@
-import type { ModelSnapshot, OutputSink, RawBatch } from '../../src/index.js';
+import type { ModelSnapshot, OutputSink, RawBatch, StateStore } from '../../src/index.js';
 
 /** Records [from, to) of a binomial stream with one feature; offsets `prefix` + the index. */
 export function batchOf(from: number, to: number, prefix = ''): RawBatch {
@@ -26,4 +26,22 @@ export function keepingSink(overrides: Partial<OutputSink> = {}): OutputSink & {
     close: async () => undefined,
     ...overrides,
   };
+}
+
+/** A durable store of the user's own (in memory here). */
+export class MapStore implements StateStore {
+  readonly durable = true;
+  readonly states = new Map<string, Uint8Array>();
+  get(key: string) {
+    return this.states.get(key);
+  }
+  put(key: string, state: Uint8Array) {
+    this.states.set(key, state.slice());
+  }
+  delete(key: string) {
+    this.states.delete(key);
+  }
+  keys() {
+    return this.states.keys();
+  }
 }

@@ -8,25 +8,7 @@ import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { Engine, InputError, checkEngineConfig, type StateStore } from '../../src/index.js';
-import { batchOf, keepingSink } from './helpers.js';
-
-/** A durable store of the user's own (in memory here). */
-class MapStore implements StateStore {
-  readonly durable = true;
-  readonly states = new Map<string, Uint8Array>();
-  get(key: string) {
-    return this.states.get(key);
-  }
-  put(key: string, state: Uint8Array) {
-    this.states.set(key, state.slice());
-  }
-  delete(key: string) {
-    this.states.delete(key);
-  }
-  keys() {
-    return this.states.keys();
-  }
-}
+import { MapStore, batchOf, keepingSink } from './helpers.js';
 
 const config = checkEngineConfig({
   model: { family: 'binomial', lambda: 0.01 },

@@ -24,6 +24,8 @@ import { parseArgs } from 'node:util';
 import avsc from 'avsc';
 import kafkajs from 'kafkajs';
 
+import { encodeLine } from './avroLine.mjs';
+
 const usage =
   'usage: npm run kafka:produce -- --input FILE|- [--topic events] [--brokers 127.0.0.1:9092] [--partitions 1] [--key-field key]\n' +
   '  [--avro [--registry URL | --schema-id 1] [--schema connectors/kafka/schemas/event.avsc] [--framing confluent|raw]]';
@@ -113,44 +115,6 @@ async function avroWriter() {
   return { type, id };
 }
 
-/**
- * An event line as the shipped schema takes it: a number key as text (l1stream reads it so), a
- * `null` feature left out (absent, as in JSON). Other schemas get the object as it is.
- */
-function avroValue(event) {
-  if (flags.schema !== undefined || typeof event !== 'object' || event === null) return event;
-  const value = { ...event };
-  if (typeof value.key === 'number') value.key = String(value.key);
-  if (typeof value.features === 'object' && value.features !== null) {
-    const features = {};
-    for (const [name, x] of Object.entries(value.features)) if (x !== null) features[name] = x;
-    value.features = features;
-  }
-  return value;
-}
-
-/** The Avro message of a line, or why the schema cannot encode it. */
-function encodeLine(writer, line) {
-  let event;
-  try {
-    event = avroValue(JSON.parse(line));
-  } catch (e) {
-    return { problem: `not JSON (${e.message})` };
-  }
-  let problem = 'not an object';
-  const valid = writer.type.isValid(event, {
-    errorHook: (path, value, type) => {
-      problem = `${path.join('.') || 'the event'} = ${JSON.stringify(value) ?? 'missing'} is not ${JSON.stringify(type.schema())}`;
-    },
-  });
-  if (!valid) return { problem };
-  const body = writer.type.toBuffer(event);
-  if (flags.framing === 'raw') return { value: body };
-  const header = Buffer.alloc(5);
-  header.writeUInt32BE(writer.id, 1);
-  return { value: Buffer.concat([header, body]) };
-}
-
 const admin = kafka.admin();
 const producer = kafka.producer();
 try {
@@ -177,7 +141,10 @@ try {
     if (line.trim() === '') continue;
     let value = line;
     if (writer !== null) {
-      const encoded = encodeLine(writer, line);
+      const encoded = encodeLine(writer, line, {
+        framing: flags.framing,
+        shipped: flags.schema === undefined,
+      });
       if (encoded.value === undefined) {
         if (++skipped <= 10)
           process.stderr.write(`kafka:produce: line ${lineNumber} not sent: ${encoded.problem}\n`);
