@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +25,8 @@ import {
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
 import { lazyLogger } from './logger.js';
+import { onInterrupt } from './interrupts.js';
+import type { RefitStats } from '../stream/refitEvery.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -156,6 +159,11 @@ async function replayLocked(
     stateDir === undefined && config.keys.keyBy !== null
       ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))
       : undefined;
+  // removed at the end, and by the 'exit' listeners of a second signal's exit at once
+  const removeTemporary = () => {
+    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
+  };
+  process.once('exit', removeTemporary);
   const store =
     stateDir !== undefined
       ? new DirectoryStateStore(stateDir)
@@ -164,14 +172,6 @@ async function replayLocked(
         : undefined;
   const stop = new Subject<void>();
   let interrupted: string | null = null;
-  const onSignal = (signal: string) => () => {
-    interrupted = signal;
-    stop.next();
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
   const engine = new Engine(
     config,
     {
@@ -193,40 +193,71 @@ async function replayLocked(
     { logger, stop, ...(hooks?.observer ? { observer: hooks.observer } : {}) },
   );
   hooks?.engine?.(engine);
-  const started = performance.now();
-  const progressText = () => {
-    const s = engine.stats();
-    const seconds = (performance.now() - started) / 1000;
-    const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-    const running = s.refits.started - s.refits.completed - s.refits.failed - s.refits.dropped;
-    const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
-    return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
-  };
-  const timer = setInterval(() => line.update(progressText), 250);
-  timer.unref();
-  let summary: RunSummary;
-  try {
-    await engine.run();
-    // the last progress line counts what the summary counts: the run's refits are drained now
-    line.update(progressText, true);
-    // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-    if (interrupted === null) manifest?.markComplete();
-    summary = summarize(engine, input);
-  } finally {
-    clearInterval(timer);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+  // the first signal stops after the batch in hand; a second exits at once (interrupts.ts)
+  const stopOnInterrupt = onInterrupt((signal) => {
+    interrupted = signal;
     line.done();
-    await sink.close();
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+    io.stderr.write(
+      `${names.command}: ${signal}: ${stoppingLine(runningRefits(engine.stats().refits), stateDir !== undefined)}\n`,
+    );
+    stop.next();
+  });
+  try {
+    const started = performance.now();
+    const progressText = () => {
+      const s = engine.stats();
+      const seconds = (performance.now() - started) / 1000;
+      const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
+      const running = runningRefits(s.refits);
+      const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
+      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
+    };
+    const timer = setInterval(() => line.update(progressText), 250);
+    timer.unref();
+    let summary: RunSummary;
+    try {
+      await engine.run();
+      // the last progress line counts what the summary counts: the run's refits are drained now
+      line.update(progressText, true);
+      // the last checkpoint ran when the stream completed: mark the input done unless stopped early
+      if (interrupted === null) manifest?.markComplete();
+      summary = summarize(engine, input);
+    } finally {
+      clearInterval(timer);
+      line.done();
+      await sink.close();
+      if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+      process.off('exit', removeTemporary);
+    }
+    if (interrupted !== null) summary = { ...summary, interrupted };
+    if (resume !== null)
+      summary = { ...summary, resume: { fromLine: resume.line, previousRunComplete: resume.complete } };
+    const writer = new JsonlWriter(resolve(out, 'summary.json'));
+    writer.write(summary);
+    await writer.close();
+    return summary;
+  } finally {
+    stopOnInterrupt();
   }
-  if (interrupted !== null) summary = { ...summary, interrupted };
-  if (resume !== null)
-    summary = { ...summary, resume: { fromLine: resume.line, previousRunComplete: resume.complete } };
-  const writer = new JsonlWriter(resolve(out, 'summary.json'));
-  writer.write(summary);
-  await writer.close();
-  return summary;
+}
+
+/** Refits started and not yet finished, failed, dropped or abandoned. */
+function runningRefits(r: RefitStats): number {
+  return Math.max(0, r.started - r.completed - r.failed - r.dropped - r.abandoned);
+}
+
+/** ", N running refits abandoned" when a stop left refits unfinished, else "". */
+export function abandonedText(refits: RefitStats): string {
+  return refits.abandoned > 0
+    ? ` (${counted(refits.abandoned, 'running refit')} abandoned: not applied, not written)`
+    : '';
+}
+
+/** What the first signal does, after "replay: SIGINT: ". */
+export function stoppingLine(running: number, state: boolean): string {
+  const refits = running > 0 ? ` (${counted(running, 'running refit')} left unfinished)` : '';
+  const writes = state ? 'the outputs and the state' : 'the outputs';
+  return `stopping after the batch in hand${refits}, then writing ${writes}; a second signal exits at once`;
 }
 
 /**
@@ -254,7 +285,7 @@ export const replayCommand: Command = {
     }
     if (summary.interrupted !== undefined)
       io.stderr.write(
-        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand; the outputs cover the events read so far` +
+        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand${abandonedText(summary.refits)}; the outputs cover the events read so far` +
           (config.files.state !== undefined
             ? `; the same command resumes from --state ${config.files.state}\n`
             : '\n'),
