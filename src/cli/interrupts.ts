@@ -48,8 +48,18 @@ export function onInterrupt(first: (signal: InterruptSignal) => void): () => voi
  */
 export function exitAtOnce(signal: InterruptSignal): void {
   for (const s of signals) process.removeAllListeners(s);
-  process.exitCode = 128 + constants.signals[signal];
-  process.emit('exit', 128 + constants.signals[signal]);
+  const code = 128 + constants.signals[signal];
+  process.exitCode = code;
+  const listeners = process.listeners('exit');
   process.removeAllListeners('exit');
+  for (const listener of listeners) {
+    try {
+      listener(code);
+    } catch {
+      // the others still run: each removes its own files
+    }
+  }
   process.kill(process.pid, signal);
+  // still here: the signal is ignored (a background job of a shell that ignores SIGINT)
+  process.exit(code);
 }

@@ -161,7 +161,7 @@ async function replayLocked(
       : undefined;
   // removed at the end, and by the 'exit' listeners of a second signal's exit at once
   const removeTemporary = () => {
-    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
+    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true, maxRetries: 3 });
   };
   process.once('exit', removeTemporary);
   const store =
