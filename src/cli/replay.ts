@@ -24,7 +24,7 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { lazyLogger } from './logger.js';
+import { cliLogger } from './logger.js';
 import { onInterrupt } from './interrupts.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
@@ -73,6 +73,8 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** Logs as pino's JSON lines whatever L1S_LOG_FORMAT says (`run`, a service: its logs are collected). */
+  readonly jsonLogs?: boolean;
 }
 
 /**
@@ -151,7 +153,14 @@ async function replayLocked(
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
-  const logger = lazyLogger('l1stream', process.env.L1S_LOG_LEVEL ?? 'warn', io.stderr);
+  // readable lines among the progress line; L1S_LOG_FORMAT=json: pino's JSON lines
+  const logger = cliLogger(
+    names.command,
+    process.env.L1S_LOG_LEVEL ?? 'warn',
+    names.jsonLogs === true ? 'json' : process.env.L1S_LOG_FORMAT,
+    io.stderr,
+    (text) => line.say(text),
+  );
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
   // spills (no checkpoints) and is removed at the end.
@@ -196,9 +205,8 @@ async function replayLocked(
   // the first signal stops after the batch in hand; a second exits at once (interrupts.ts)
   const stopOnInterrupt = onInterrupt((signal) => {
     interrupted = signal;
-    line.done();
-    io.stderr.write(
-      `${names.command}: ${signal}: ${stoppingLine(runningRefits(engine.stats().refits), stateDir !== undefined)}\n`,
+    line.say(
+      `${names.command}: ${signal}: ${stoppingLine(runningRefits(engine.stats().refits), stateDir !== undefined)}`,
     );
     stop.next();
   });

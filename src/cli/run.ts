@@ -478,7 +478,7 @@ export const runCommand: Command = {
         io,
         undefined,
         ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
-        { command: 'run', state: 'state.dir', out: 'replay.out' },
+        { command: 'run', state: 'state.dir', out: 'replay.out', jsonLogs: true },
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
