@@ -153,7 +153,21 @@ describe('replay stopped by signals while refits run', () => {
     for (const f of stored) expect(() => decodeState(readFileSync(join(state, f)))).not.toThrow();
     expect(readdirSync(state).filter((f) => f.endsWith('.lock'))).toEqual([]);
     expect(readdirSync(out).filter((f) => f.endsWith('.lock'))).toEqual([]);
-  }, 120_000);
+
+    // the same command resumes; stopped again while a refit runs, it too ends whole (a worker
+    // being terminated holds no process alive: this run once ended with exit 0, no summary)
+    const again = replayChild([...slowRefitArgs(dir, input), '--out', out, '--state', state]);
+    expect(await again.waitFor(/resuming from --state .* after line /)).toBe(true);
+    await refitRunning(again);
+    again.kill('SIGTERM');
+    expect((await again.exited).code).toBe(143);
+    const resumed = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      interrupted: string;
+      resume: { fromLine: number };
+    };
+    expect(resumed.interrupted).toBe('SIGTERM');
+    expect(resumed.resume.fromLine).toBe(summary.records);
+  }, 180_000);
 
   it('a second SIGINT exits at once by the signal, leaving no lock file and no temporary state directory', async () => {
     const dir = tmp();
