@@ -21,6 +21,13 @@ export class ProgressLine {
     this.io.stderr.write(this.io.interactive ? `\r\x1b[2K${text}` : `${text}\n`);
   }
 
+  /** Writes `text` as a line of its own: on a terminal, in place of the progress line (redrawn at the next update). */
+  say(text: string): void {
+    const clear = this.enabled && this.shown && this.io.interactive;
+    this.shown = !clear && this.shown;
+    this.io.stderr.write(clear ? `\r\x1b[2K${text}\n` : `${text}\n`);
+  }
+
   done(): void {
     if (this.enabled && this.shown && this.io.interactive) this.io.stderr.write('\n');
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,7 +24,9 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { lazyLogger, logLevel, logsInfo } from './logger.js';
+import { cliLogger, logLevel, logsInfo } from './logger.js';
+import { onInterrupt } from './interrupts.js';
+import type { RefitStats } from '../stream/refitEvery.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
 
@@ -73,6 +76,8 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** Logs as pino's JSON lines whatever L1S_LOG_FORMAT says (`run`, a service: its logs are collected). */
+  readonly jsonLogs?: boolean;
   /** The option that goes on with another input (`--continue`, `state.continue`). */
   readonly continue?: string;
 }
@@ -167,7 +172,14 @@ async function replayLocked(
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
-  const logger = lazyLogger('l1stream', logLevel('warn'), io.stderr);
+  // readable lines among the progress line; L1S_LOG_FORMAT=json: pino's JSON lines
+  const logger = cliLogger(
+    names.command,
+    logLevel('warn'),
+    names.jsonLogs === true ? 'json' : process.env.L1S_LOG_FORMAT,
+    io.stderr,
+    (text) => line.say(text),
+  );
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
   // spills (no checkpoints) and is removed at the end.
@@ -175,6 +187,11 @@ async function replayLocked(
     stateDir === undefined && config.keys.keyBy !== null
       ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))
       : undefined;
+  // removed at the end, and by the 'exit' listeners of a second signal's exit at once
+  const removeTemporary = () => {
+    if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true, maxRetries: 3 });
+  };
+  process.once('exit', removeTemporary);
   const store =
     stateDir !== undefined
       ? new DirectoryStateStore(stateDir)
@@ -183,14 +200,6 @@ async function replayLocked(
         : undefined;
   const stop = new Subject<void>();
   let interrupted: string | null = null;
-  const onSignal = (signal: string) => () => {
-    interrupted = signal;
-    stop.next();
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
   const engine = new Engine(
     config,
     {
@@ -212,48 +221,78 @@ async function replayLocked(
     { logger, stop, ...(hooks?.observer ? { observer: hooks.observer } : {}) },
   );
   hooks?.engine?.(engine);
-  const started = performance.now();
-  const progressText = () => {
-    const s = engine.stats();
-    const seconds = (performance.now() - started) / 1000;
-    const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
-    const running = s.refits.started - s.refits.completed - s.refits.failed - s.refits.dropped;
-    const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
-    return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
-  };
-  const timer = setInterval(() => line.update(progressText), 250);
-  timer.unref();
-  let summary: RunSummary;
+  // the first signal stops after the batch in hand; a second exits at once (interrupts.ts)
+  const stopOnInterrupt = onInterrupt((signal) => {
+    interrupted = signal;
+    line.say(
+      `${names.command}: ${signal}: ${stoppingLine(runningRefits(engine.stats().refits), stateDir !== undefined)}`,
+    );
+    stop.next();
+  });
   try {
-    await engine.run();
-    // the last progress line counts what the summary counts: the run's refits are drained now
-    line.update(progressText, true);
-    // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-    if (interrupted === null) manifest?.markComplete();
-    // absolute: 'l1stream report' run from another directory reads the same file
-    summary = summarize(engine, resolve(input));
-  } finally {
-    clearInterval(timer);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    line.done();
-    await sink.close();
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
-  }
-  if (interrupted !== null) summary = { ...summary, interrupted };
-  if (resume !== null)
-    summary = {
-      ...summary,
-      resume: {
-        fromLine: resume.line,
-        previousRunComplete: resume.previousRunComplete,
-        ...(resume.continued !== undefined ? { continuedFrom: resume.continued.path } : {}),
-      },
+    const started = performance.now();
+    const progressText = () => {
+      const s = engine.stats();
+      const seconds = (performance.now() - started) / 1000;
+      const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
+      const running = runningRefits(s.refits);
+      const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
+      return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
     };
-  const writer = new JsonlWriter(resolve(out, 'summary.json'));
-  writer.write(summary);
-  await writer.close();
-  return summary;
+    const timer = setInterval(() => line.update(progressText), 250);
+    timer.unref();
+    let summary: RunSummary;
+    try {
+      await engine.run();
+      // the last progress line counts what the summary counts: the run's refits are drained now
+      line.update(progressText, true);
+      // the last checkpoint ran when the stream completed: mark the input done unless stopped early
+      if (interrupted === null) manifest?.markComplete();
+      // absolute: 'l1stream report' run from another directory reads the same file
+      summary = summarize(engine, resolve(input));
+    } finally {
+      clearInterval(timer);
+      line.done();
+      await sink.close();
+      if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+      process.off('exit', removeTemporary);
+    }
+    if (interrupted !== null) summary = { ...summary, interrupted };
+    if (resume !== null)
+      summary = {
+        ...summary,
+        resume: {
+          fromLine: resume.line,
+          previousRunComplete: resume.previousRunComplete,
+          ...(resume.continued !== undefined ? { continuedFrom: resume.continued.path } : {}),
+        },
+      };
+    const writer = new JsonlWriter(resolve(out, 'summary.json'));
+    writer.write(summary);
+    await writer.close();
+    return summary;
+  } finally {
+    stopOnInterrupt();
+  }
+}
+
+/** Refits started and not yet finished, failed, dropped or abandoned. */
+function runningRefits(r: RefitStats): number {
+  return Math.max(0, r.started - r.completed - r.failed - r.dropped - r.abandoned);
+}
+
+/** ", N running refits abandoned" when a stop left refits unfinished, else "". */
+export function abandonedText(refits: RefitStats): string {
+  return refits.abandoned > 0
+    ? ` (${counted(refits.abandoned, 'running refit')} abandoned: not applied, not written)`
+    : '';
+}
+
+/** What the first signal does, after "replay: SIGINT: ". */
+export function stoppingLine(running: number, state: boolean): string {
+  const refits = running > 0 ? ` (${counted(running, 'running refit')} left unfinished)` : '';
+  const writes = state ? 'the outputs and the state' : 'the outputs';
+  return `stopping after the batch in hand${refits}, then writing ${writes}; a second signal exits at once`;
 }
 
 /**
@@ -282,7 +321,7 @@ export const replayCommand: Command = {
     }
     if (summary.interrupted !== undefined)
       io.stderr.write(
-        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand; the outputs cover the events read so far` +
+        `replay: interrupted by ${summary.interrupted}: stopped after the batch in hand${abandonedText(summary.refits)}; the outputs cover the events read so far` +
           (config.files.state !== undefined
             ? `; the same command resumes from --state ${config.files.state}\n`
             : '\n'),

@@ -14,6 +14,7 @@ import type { Command } from './command.js';
 import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
 import { logLevel } from './logger.js';
 import { counted, formatCount } from './progress.js';
+import { onInterrupt } from './interrupts.js';
 
 const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
 
@@ -127,19 +128,11 @@ function lagOf(consumer: ConsumerView | null): ReadonlyMap<string, number> {
   return consumer?.lag ?? new Map<string, number>();
 }
 
-/** Resolves when SIGINT or SIGTERM arrives. */
+/** Resolves on the first SIGINT or SIGTERM; a second exits at once (interrupts.ts). */
 function untilSignal(): { promise: Promise<string>; dispose: () => void } {
   let dispose = () => {};
   const promise = new Promise<string>((done) => {
-    const on = (signal: string) => () => done(signal);
-    const int = on('SIGINT');
-    const term = on('SIGTERM');
-    process.once('SIGINT', int);
-    process.once('SIGTERM', term);
-    dispose = () => {
-      process.off('SIGINT', int);
-      process.off('SIGTERM', term);
-    };
+    dispose = onInterrupt(done);
   });
   return { promise, dispose };
 }
@@ -218,7 +211,10 @@ async function runKafkaPorts(
   const signal = untilSignal();
   const deadline = kafkaShutdownDeadline(shutdownMs, logger);
   void signal.promise.then((name) => {
-    logger.info({ signal: name }, 'l1stream run: stopping');
+    logger.info(
+      { signal: name },
+      'l1stream run: stopping after the batch in hand; a second signal exits at once',
+    );
     ops?.server.drain();
     deadline.arm();
     stop.next();
@@ -301,7 +297,10 @@ async function runKafkaWorker(
       engine.pipeline().subscribe({ error: fail, complete: done });
     });
     void signal.promise.then((name) => {
-      logger.info({ signal: name }, 'l1stream run: stopping');
+      logger.info(
+        { signal: name },
+        'l1stream run: stopping after the batch in hand; a second signal exits at once',
+      );
       deadline.arm();
       void close().catch(() => undefined);
     });
@@ -463,7 +462,7 @@ export const runCommand: Command = {
       ]);
     }
     if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
-    const { replay, refusedStateDirectory, nothingLearned } = await import('./replay.js');
+    const { replay, refusedStateDirectory, nothingLearned, abandonedText } = await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: logLevel('info') }, io.stderr);
     const ops = await startOps(config, logger);
@@ -484,7 +483,7 @@ export const runCommand: Command = {
         io,
         undefined,
         ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
-        { command: 'run', state: 'state.dir', out: 'replay.out', continue: 'state.continue' },
+        { command: 'run', state: 'state.dir', out: 'replay.out', continue: 'state.continue', jsonLogs: true },
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
@@ -496,7 +495,7 @@ export const runCommand: Command = {
     }
     if (summary.interrupted !== undefined)
       io.stderr.write(
-        `run: stopped by ${summary.interrupted} after the batch in hand; the outputs cover the events read so far` +
+        `run: stopped by ${summary.interrupted} after the batch in hand${abandonedText(summary.refits)}; the outputs cover the events read so far` +
           (config.files.state !== undefined
             ? `; the same command goes on from state.dir ${config.files.state}\n`
             : '\n'),

@@ -224,6 +224,8 @@ export class Engine {
   private endedBy: EngineStats['endedBy'] = 'source';
   /** The source and the runner closed (by the end of `run()` or by `close()`), or null. */
   private released: Promise<void> | null = null;
+  /** Set when `stop` emits or `close()` is called: running refits are abandoned, not waited for. */
+  private stopping = false;
   /** The run in progress (`close()` waits for it), or null. */
   private running: Promise<unknown> | null = null;
   /** The first refit failure's message. */
@@ -377,7 +379,16 @@ export class Engine {
     const { stop } = this.options;
     const untilClosed$ = source.batches$.pipe(takeUntil(this.closing$));
     const read$ = stop
-      ? untilClosed$.pipe(takeUntil(stop.pipe(tap(() => (this.endedBy = 'stop')))))
+      ? untilClosed$.pipe(
+          takeUntil(
+            stop.pipe(
+              tap(() => {
+                this.endedBy = 'stop';
+                this.stopping = true;
+              }),
+            ),
+          ),
+        )
       : untilClosed$;
     const raw$: Observable<RawBatch> = prepare
       ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
@@ -413,6 +424,7 @@ export class Engine {
         acquire: (key, started) => this.refitTarget(key, started),
         now: this.now,
         stats: this.refits,
+        stopping: () => this.stopping,
       }),
       detectDrift(),
       tap((element) => {
@@ -494,7 +506,8 @@ export class Engine {
 
   /**
    * Runs the pipeline to the end of the source (or until `stop` emits or `close()` is called:
-   * what was read is finished), then flushes the sink; returns the statistics. Rejects when a
+   * what was read is finished, running refits are abandoned), then flushes the sink; returns the
+   * statistics. Rejects when a
    * sink write fails (a thrown error or a rejected promise) or the engine was closed before.
    */
   async run(): Promise<EngineStats> {
@@ -537,13 +550,15 @@ export class Engine {
 
   /**
    * Ends the engine: a run in progress reads no more records, finishes and publishes what it
-   * read, and resolves (`endedBy` "close"); then refits stop and the source is closed. A closed
+   * read (running refits are abandoned: `refits.abandoned`), and resolves (`endedBy` "close");
+   * then the refit threads stop and the source is closed. A closed
    * engine does not run again. (A caller that unsubscribes from `pipeline()` early calls this;
    * unsubscribing alone only stops reading.)
    */
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.stopping = true;
       if (this.running !== null) this.endedBy = 'close';
       this.closing$.next();
       this.closing$.complete();

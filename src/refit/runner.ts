@@ -174,7 +174,14 @@ export class WorkerRefitRunner implements RefitRunner {
     this.closed = true;
     for (const p of this.pending.values()) p.reject(new RefitError('the refit runner was closed'));
     this.pending.clear();
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    // a worker being terminated keeps no process alive: hold it until every worker has exited
+    // (else a stop that abandons a running refit could end the process before its outputs are written)
+    const alive = setInterval(() => undefined, 60_000);
+    try {
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    } finally {
+      clearInterval(alive);
+    }
     this.workers.length = 0;
     this.free.length = 0;
   }

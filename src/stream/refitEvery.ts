@@ -35,10 +35,15 @@ export interface RefitStats {
    * dropped, or never started).
    */
   dropped: number;
+  /**
+   * Running when the run was stopped (a signal, the engine's `stop`, `close()`): left unfinished,
+   * their result neither applied nor written.
+   */
+  abandoned: number;
 }
 
 export function refitStats(): RefitStats {
-  return { started: 0, completed: 0, queued: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0 };
+  return { started: 0, completed: 0, queued: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0, abandoned: 0 };
 }
 
 export interface RefitEveryOptions {
@@ -53,6 +58,11 @@ export interface RefitEveryOptions {
   /** Milliseconds (a scheduler's `now` in tests). */
   readonly now: () => number;
   readonly stats?: RefitStats;
+  /**
+   * True once the run is being stopped: when the source completes then, the running refits are
+   * abandoned (counted in `abandoned`) and the waiting ones dropped, instead of waited for.
+   */
+  readonly stopping?: () => boolean;
 }
 
 /** The live-model type carried by `RefitDone` (kept abstract here so tests can pass fakes). */
@@ -67,7 +77,8 @@ type EngineElementLive = NonNullable<RefitDone['live']>;
  * it and counted as skipped), oldest due first, its job (the window) taken when it starts. The
  * wait list holds keys only, so it is bounded by the number of keys. A model's refits finish in
  * the order they started. Batches pass through unchanged (inline refits come before the batch
- * that made them due). Completes when the source has and every refit, waiting or running, is done.
+ * that made them due). Completes when the source has and every refit, waiting or running, is done;
+ * or, when `stopping()` says so, as soon as the source has (the running refits are abandoned).
  *
  * @example
  * processed$.pipe(refitEvery({ runner: new WorkerRefitRunner(), acquire: (k) => registry.acquire(k), now: Date.now }))
@@ -178,7 +189,12 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
         complete: () =>
           guarded(() => {
             sourceDone = true;
-            startWaiting();
+            if (options.stopping?.() === true) {
+              // a stop does not wait for refits: their results would come after it
+              for (const sub of running.values()) sub.unsubscribe();
+              stats.abandoned += running.size;
+              running.clear();
+            } else startWaiting();
             completeWhenIdle();
           }),
       });

@@ -92,7 +92,7 @@ describe('a field whose type changes does not kill the stream (issue 11, item 1)
     const out = join(dir, 'out');
     const r = await replay(input, out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/"msg":"33\.\d% of the last 1000 or more records were rejected/);
+    expect(r.stderr).toMatch(/replay: warning: 33\.\d% of the last 1000 or more records were rejected/);
     expect(r.stderr.match(/of the last 1000 or more records were rejected/g)).toHaveLength(1); // rate-limited
     expect(r.stderr).toMatch(/replay: warning: 33\.3% of the records were rejected \(1000 of 3000\)/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
@@ -132,9 +132,9 @@ describe('exact names beyond model.maxFeatures are left out, counted and said (i
       features: number;
     };
     expect(summary).toMatchObject({ events: 1000, rejected: 0, features: 50, droppedFeatures: 951 });
-    expect(r.stderr.match(/"msg":"model \\"default\\" has 50 columns, its model.maxFeatures/g)).toHaveLength(
-      1,
-    );
+    expect(
+      r.stderr.match(/replay: warning: model "default" has 50 columns, its model.maxFeatures/g),
+    ).toHaveLength(1);
     expect(r.stderr).toMatch(
       /replay: warning: 951 feature values were left out because a model reached model.maxFeatures/,
     );

@@ -84,6 +84,33 @@ describe('refitEvery', () => {
     });
   });
 
+  it('when the source completes in a stop, the running refit is abandoned and the waiting one dropped, not waited for', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
+      const a = new FakeModel('a', 1);
+      const z = new FakeModel('z', 1);
+      const models = new Map([
+        ['a', a],
+        ['z', z],
+      ]);
+      const stats = refitStats();
+      const out = cold('x-y|', { x: [a], y: [z] }).pipe(
+        map((ms) => batchOf(ms)),
+        refitEvery({
+          runner: new FakeRunner(10),
+          acquire: (k) => models.get(k) as never,
+          now: () => 0,
+          stats,
+          stopping: () => true,
+        }),
+        map(label),
+      );
+      // a's refit (frames 0-10) runs, z's waits: both left when the source completes at frame 3
+      expectObservable(out).toBe('b-b|', { b: 'b' });
+      flush();
+      expect(stats).toMatchObject({ started: 1, completed: 0, abandoned: 1, dropped: 1 });
+    });
+  });
+
   it("a refit due while the model's own refit runs waits; later ones are merged into it", () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
       const m = new FakeModel('m', 1);
