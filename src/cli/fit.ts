@@ -32,9 +32,9 @@ JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conv
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
                         is its column's value (true/false: 1/0, as JSON booleans), other text the
-                        one-hot column=text, and an empty or
-                        NA/NaN/null cell absent (the target and --weight cells must be numbers; a
-                        target may be true/false, read as 1/0). Without feature columns (or
+                        one-hot column=text, and an empty or NA/NaN/null cell absent (the target
+                        and --weight cells must be numbers; a target may be true/false, read as
+                        1/0). Without feature columns (or
                         .jsonl events without features) the model is the intercept only
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
