@@ -230,6 +230,17 @@ export async function checkInputFile(flag: string, path: string): Promise<void> 
   }
 }
 
+/**
+ * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score): every
+ * line would be a dead letter or an error line.
+ */
+export function refuseCsvInput(command: string, path: string): void {
+  if (/\.csv$/i.test(path))
+    throw new PathError(
+      `--input ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit and path read CSV; for ${command}, convert the rows to events first (numbers as JSON numbers; README.md, "CSV input")`,
+    );
+}
+
 /** Writes a whole output file the user named (`--output`, `--plot`); a file-system problem is a PathError. */
 export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
   try {

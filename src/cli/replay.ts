@@ -9,7 +9,14 @@ import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  parseCommandArgs,
+  PathError,
+  pathProblem,
+  refuseCsvInput,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
@@ -54,7 +61,7 @@ or an --out directory (a lock file in it, with the run's pid): a second run on i
 file) stops the run (exit 2) naming its key and file.
 
 options:
-  --input FILE          JSON-lines events, required
+  --input FILE          JSON-lines events, required (a .csv is refused: fit and path read CSV)
 ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out)
   --progress            progress on stderr even when it is not a terminal (--no-progress: never)
@@ -86,6 +93,7 @@ export async function replay(
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
+  refuseCsvInput(names.command, input);
   await checkInputFile('input', input);
   if (await isGzip(input))
     throw new PathError(

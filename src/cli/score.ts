@@ -17,6 +17,7 @@ import {
   numberFlag,
   parseCommandArgs,
   pipeClosed,
+  refuseCsvInput,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -46,7 +47,7 @@ options:
                     snapshot (most events learned, then the highest version) is used, narrowed
                     by --key, --source, --lambda and --version. A path's most recent snapshot is
                     its smallest λ: choose another with --lambda or --version
-  --input FILE      JSON-lines events, required
+  --input FILE      JSON-lines events, required (a .csv is refused: fit and path read CSV)
   --key-by FIELD    as replay's: score each event with the snapshot of its own key, the value of
                     FIELD ("key": the event's key; or a feature such as "campaign"); an event
                     whose key has no snapshot in MODEL gets an error line, not another key's model
@@ -336,6 +337,7 @@ export const scoreCommand: Command = {
       ...(version !== undefined ? { version } : {}),
     };
     await checkInputFile('model', values.model);
+    refuseCsvInput('score', values.input);
     await checkInputFile('input', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model);
