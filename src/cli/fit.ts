@@ -34,8 +34,8 @@ options:
                         is its column's value (true/false: 1/0, as JSON booleans), other text the
                         one-hot column=text, and an empty or NA/NaN/null cell absent (the target
                         and --weight cells must be numbers; a target may be true/false, read as
-                        1/0). Without feature columns (or
-                        .jsonl events without features) the model is the intercept only
+                        1/0). Without feature columns (or .jsonl events without features) the
+                        model is the intercept only
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
