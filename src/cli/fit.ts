@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
 import { withoutBom } from '../core/bom.js';
+import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
@@ -104,11 +105,17 @@ const options = {
  * that is not a column is an error (a typo would otherwise be silently ignored).
  */
 export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
+  let text: string;
+  try {
+    text = withoutBom(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--penalty-factors: cannot read ${file}: ${(err as Error).message}`);
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(withoutBom(await readFile(file, 'utf8')));
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--penalty-factors: cannot read ${file} as JSON: ${(err as Error).message}`);
+    throw new UsageError(`--penalty-factors: ${jsonSyntaxMessage(file, text, err)}`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new UsageError(`--penalty-factors: ${file} must hold a JSON object {"column": factor, ...}`);

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
+import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { ConfigError, EngineError, UnreadableState } from '../core/errors.js';
 
 /** Where a command writes: data to `stdout` (or files), diagnostics and progress to `stderr`. */
@@ -321,11 +322,13 @@ export async function readJsonConfig(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
   }
+  let doc: unknown;
   try {
-    const doc = JSON.parse(text) as unknown;
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
-    return doc as Record<string, unknown>;
+    doc = JSON.parse(text) as unknown;
   } catch (err) {
-    throw ConfigError.single('--config', `${path} is not a JSON object: ${(err as Error).message}`);
+    throw ConfigError.single('--config', jsonSyntaxMessage(path, text, err));
   }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw ConfigError.single('--config', `${path} is not a JSON object {...}`);
+  return doc as Record<string, unknown>;
 }
