@@ -1,3 +1,4 @@
+import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
@@ -75,7 +76,11 @@ export function summarize(engine: Engine, input: string): RunSummary {
   const source = progressive.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   const lambdas = new Set<number>();
+  const numericStrings = new NumericStrings();
   engine.registry.forEach((live) => {
+    live.model.forEachColumnPresence((field, value, present) =>
+      numericStrings.addColumn(field, value, present),
+    );
     const view = live.model.view();
     lambdas.add(view.lambda);
     nonZero += Object.keys(view.coefficients).length;
@@ -112,6 +117,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     warnings: [
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
+      ...numericStrings.warnings(),
       ...worseThanConstant(config.model.lambda, progressive.progressiveLoss, progressive.constantLoss),
     ],
     keys: s.keys,
