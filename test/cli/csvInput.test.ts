@@ -4,28 +4,13 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { writeBatchModel } from '../helpers/batchModel.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1s-csv-input-'));
 const csv = join(dir, 'data.csv');
 writeFileSync(csv, 'y,x\n1,2\n0,3\n');
-const model = join(dir, 'model.json');
-writeFileSync(
-  model,
-  JSON.stringify({
-    key: 'm',
-    version: 1,
-    offset: 2,
-    source: 'batch',
-    family: 'gaussian',
-    learner: 'coordinate-descent',
-    lambda: 0.01,
-    l1Ratio: 1,
-    intercept: 0,
-    coefficients: { x: 1 },
-    createdAt: '2026-12-02T00:00:00Z',
-  }),
-);
+const model = writeBatchModel(join(dir, 'model.json'), { x: 1 });
 
 describe('replay and score refuse a CSV input up front', () => {
   it('replay: exit 2, nothing written, the message names the commands that read CSV', async () => {

@@ -4,25 +4,14 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { writeBatchModel } from '../helpers/batchModel.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1s-score-fields-'));
-const model = join(dir, 'model.json');
-writeFileSync(
-  model,
-  JSON.stringify({
-    key: 'm',
-    version: 1,
-    offset: 100,
-    source: 'batch',
-    family: 'gaussian',
-    learner: 'coordinate-descent',
-    lambda: 0.01,
-    l1Ratio: 1,
-    intercept: 1,
-    coefficients: { age: 0.5, 'country=DE': 2, 'country=FR': -1, 'plan=pro': 3 },
-    createdAt: '2026-12-02T00:00:00Z',
-  }),
+const model = writeBatchModel(
+  join(dir, 'model.json'),
+  { age: 0.5, 'country=DE': 2, 'country=FR': -1, 'plan=pro': 3 },
+  1,
 );
 
 async function score(events: object[]): Promise<string> {

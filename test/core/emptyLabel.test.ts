@@ -33,17 +33,8 @@ describe('"label": "" is a missing label, as an absent or null one: scored, not 
     );
     for (const threads of ['0', '1']) {
       const out = join(dir, `out${threads}`);
-      const r = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--family',
-        'gaussian',
-        '--out',
-        out,
-        '--reader-threads',
-        threads,
-      ]);
+      const flags = ['--family', 'gaussian', '--reader-threads', threads];
+      const r = await runCli(['replay', '--input', input, '--out', out, ...flags]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/1 event learned, 3 scored, 0 rejected/);
       expect(readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')).toBe('');

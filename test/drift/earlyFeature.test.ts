@@ -34,6 +34,13 @@ describe('a feature only in the first events of a stationary stream', () => {
       expect(found).toHaveLength(1);
       expect(found[0]!.severity).toBe('info');
       expect(found[0]!.message).toMatch(/non-zeros per event .* \(early\)/);
+      const nnz = found[0]!.details.nnz as {
+        referenceMean: number;
+        recentMean: number;
+        fields: Array<{ feature: string }>;
+      };
+      expect(nnz.recentMean).toBeLessThan(nnz.referenceMean * 0.9);
+      expect(nnz.fields.map((f) => f.feature)).toEqual(['early']);
     }
   });
 
