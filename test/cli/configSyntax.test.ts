@@ -40,17 +40,8 @@ describe('a JSON file with a syntax error: its name, line and column', () => {
   it('fit --penalty-factors reads its file the same way', async () => {
     const csv = file('d.csv', 'y,x\n1,2\n0,3\n1,1\n');
     const pf = file('pf.json', '{\n  "x": 1,\n}\n');
-    const r = await runCli([
-      'fit',
-      '--input',
-      csv,
-      '--target',
-      'y',
-      '--lambda',
-      '0.1',
-      '--penalty-factors',
-      pf,
-    ]);
+    const flags = ['--target', 'y', '--lambda', '0.1', '--penalty-factors', pf];
+    const r = await runCli(['fit', '--input', csv, ...flags]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/pf\.json line 3, column 1: not valid JSON/);
   });
