@@ -93,8 +93,8 @@ export async function replay(
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
-  refuseCsvInput(names.command, input);
   await checkInputFile('input', input);
+  refuseCsvInput(names.command, input);
   if (await isGzip(input))
     throw new PathError(
       `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,

@@ -337,8 +337,8 @@ export const scoreCommand: Command = {
       ...(version !== undefined ? { version } : {}),
     };
     await checkInputFile('model', values.model);
-    refuseCsvInput('score', values.input);
     await checkInputFile('input', values.input);
+    refuseCsvInput('score', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model);
     const { source, servedNote } = sourceOf(values.source, snapshots);
