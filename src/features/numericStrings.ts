@@ -18,13 +18,16 @@ interface FieldCount {
   numeric: number;
   /** Present weight of all the field's columns (numeric column and one-hots). */
   total: number;
-  /** Distinct numeric-looking values, and a few of them. */
-  levels: number;
-  readonly examples: string[];
+  /** Distinct numeric-looking values (across models), up to `MAX_LEVELS`; the first few are examples. */
+  readonly levels: Set<string>;
+  /** True when more than `MAX_LEVELS` distinct values were seen. */
+  more: boolean;
 }
 
 /** Fields at most tracked (fields beyond are not looked at). */
 const MAX_FIELDS = 4096;
+/** Distinct values counted per field (beyond: "over 100"). */
+const MAX_LEVELS = 100;
 /** A field is reported when numeric strings held more than this share of its values. */
 const MOST = 0.5;
 
@@ -41,14 +44,14 @@ export class NumericStrings {
     let count = this.fields.get(field);
     if (count === undefined) {
       if (this.fields.size >= this.maxFields) return;
-      count = { numeric: 0, total: 0, levels: 0, examples: [] };
+      count = { numeric: 0, total: 0, levels: new Set(), more: false };
       this.fields.set(field, count);
     }
     count.total += present;
     if (value !== null && looksNumeric(value)) {
       count.numeric += present;
-      count.levels++;
-      if (count.examples.length < 3) count.examples.push(value);
+      if (count.levels.size < MAX_LEVELS) count.levels.add(value);
+      else if (!count.levels.has(value)) count.more = true;
     }
   }
 
@@ -59,8 +62,10 @@ export class NumericStrings {
     found.sort((a, b) => b[1].numeric - a[1].numeric);
     const out = found.slice(0, limit).map(([field, c]) => {
       const of = `${count(c.numeric)} of ${count(c.total)}`;
-      const like = c.examples.map((v) => JSON.stringify(v)).join(', ');
-      return `field ${JSON.stringify(field)}: ${of} values in learned events were numeric strings (${like}${c.levels > c.examples.length ? ', ...' : ''}) and became ${count(c.levels)} one-hot features ${field}=...; send numbers as JSON numbers ({"${field}": 42}, not "42"; codes or ids meant as categories are fine as strings)`;
+      const examples = [...c.levels].slice(0, 3);
+      const like = examples.map((v) => JSON.stringify(v)).join(', ');
+      const levels = c.more ? `over ${MAX_LEVELS}` : count(c.levels.size);
+      return `field ${JSON.stringify(field)}: ${of} values in learned events were numeric strings (${like}${c.levels.size > examples.length ? ', ...' : ''}) and became ${levels} one-hot features ${field}=...; send numbers as JSON numbers ({"${field}": 42}, not "42"; codes or ids meant as categories are fine as strings)`;
     });
     if (found.length > limit) out.push(`${found.length - limit} more fields held mostly numeric strings`);
     return out;

@@ -29,6 +29,17 @@ describe('numeric strings', () => {
     );
   });
 
+  it('a value in several models (keys) is one feature; more than 100 distinct values are "over 100"', () => {
+    const n = new NumericStrings();
+    for (const key of [0, 1]) for (const v of ['1', '2']) n.addColumn('age', v, 10 + key);
+    for (let v = 0; v < 150; v++) n.addColumn('zip', String(10000 + v), 1);
+    const [zip, age] = n.warnings();
+    expect(age).toMatch(/^field "age": 42 of 42 values .* \("1", "2"\) and became 2 one-hot features/);
+    expect(zip).toMatch(
+      /^field "zip": 150 of 150 values .* \("10000", "10001", "10002", \.\.\.\) and became over 100 one-hot/,
+    );
+  });
+
   it('replay warns once per field at the end, in summary.json too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-numeric-strings-'));
     const input = join(dir, 'events.jsonl');
