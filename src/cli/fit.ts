@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
 import { withoutBom } from '../core/bom.js';
+import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
@@ -31,10 +32,11 @@ JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conv
 
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
-                        is its column's value, other text the one-hot column=text, and an empty or
-                        NA/NaN/null cell absent (the target and --weight cells must be numbers; a
-                        target may be true/false, read as 1/0). Without feature columns (or
-                        .jsonl events without features) the model is the intercept only
+                        is its column's value (true/false: 1/0, as JSON booleans), other text the
+                        one-hot column=text, and an empty or NA/NaN/null cell absent (the target
+                        and --weight cells must be numbers; a target may be true/false, read as
+                        1/0). Without feature columns (or .jsonl events without features) the
+                        model is the intercept only
   --target COLUMN       the response column (for .jsonl: label), required
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
@@ -103,11 +105,17 @@ const options = {
  * that is not a column is an error (a typo would otherwise be silently ignored).
  */
 export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
+  let text: string;
+  try {
+    text = withoutBom(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--penalty-factors: cannot read ${file}: ${(err as Error).message}`);
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(withoutBom(await readFile(file, 'utf8')));
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--penalty-factors: cannot read ${file} as JSON: ${(err as Error).message}`);
+    throw new UsageError(`--penalty-factors: ${jsonSyntaxMessage(file, text, err)}`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new UsageError(`--penalty-factors: ${file} must hold a JSON object {"column": factor, ...}`);

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
+import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { ConfigError, EngineError, UnreadableState } from '../core/errors.js';
 
 /** Where a command writes: data to `stdout` (or files), diagnostics and progress to `stderr`. */
@@ -230,6 +231,17 @@ export async function checkInputFile(flag: string, path: string): Promise<void> 
   }
 }
 
+/**
+ * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score): every
+ * line would be a dead letter or an error line.
+ */
+export function refuseCsvInput(command: string, path: string): void {
+  if (/\.csv$/i.test(path))
+    throw new PathError(
+      `--input ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit and path read CSV; for ${command}, convert the rows to events first (numbers as JSON numbers; README.md, "CSV input")`,
+    );
+}
+
 /** Writes a whole output file the user named (`--output`, `--plot`); a file-system problem is a PathError. */
 export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
   try {
@@ -310,11 +322,13 @@ export async function readJsonConfig(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
   }
+  let doc: unknown;
   try {
-    const doc = JSON.parse(text) as unknown;
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
-    return doc as Record<string, unknown>;
+    doc = JSON.parse(text) as unknown;
   } catch (err) {
-    throw ConfigError.single('--config', `${path} is not a JSON object: ${(err as Error).message}`);
+    throw ConfigError.single('--config', jsonSyntaxMessage(path, text, err));
   }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw ConfigError.single('--config', `${path} is not a JSON object {...}`);
+  return doc as Record<string, unknown>;
 }

@@ -10,7 +10,14 @@ import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import { checkInputFile, parseCommandArgs, PathError, pathProblem, type CliIO } from './io.js';
+import {
+  checkInputFile,
+  parseCommandArgs,
+  PathError,
+  pathProblem,
+  refuseCsvInput,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
@@ -60,7 +67,7 @@ or an --out directory (a lock file in it, with the run's pid): a second run on i
 file) stops the run (exit 2) naming its key and file.
 
 options:
-  --input FILE          JSON-lines events, required
+  --input FILE          JSON-lines events, required (a .csv is refused: fit and path read CSV)
 ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out)
   --progress            progress on stderr even when it is not a terminal (--no-progress: never)
@@ -114,6 +121,7 @@ export async function replay(
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
   await checkInputFile('input', input);
+  refuseCsvInput(names.command, input);
   if (await isGzip(input))
     throw new PathError(
       `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,

@@ -17,6 +17,7 @@ import {
   numberFlag,
   parseCommandArgs,
   pipeClosed,
+  refuseCsvInput,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -32,9 +33,10 @@ and offset) and top, the features that moved it most (β_j·x_j); and margin = b
 contributions + others, where baseline is the intercept, others the sum of the contributions not
 in top, and margin the linear predictor (log-odds for binomial, the prediction for gaussian).
 Features are named as in training (numbers by field, strings as field=value); a feature the model
-never saw contributes nothing. A line that is not a valid event, whose score would not be a
-finite number (a feature of 1e300, say), or that has no model to score it (--key-by, --key), gets
-{"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
+never saw contributes nothing; a warning on stderr names the model's non-zero features whose
+field is in no event (a misspelt field name, say). A line that is not a valid event, whose score
+would not be a finite number (a feature of 1e300, say), or that has no model to score it
+(--key-by, --key), gets {"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
 Labels are not needed and do not change a score: events with a "label" (the training file itself)
 are scored like the others, and the summary line on stderr gives the log loss and AUC (binomial) or
 the MSE (gaussian) of the predictions on them, weighted by "weight". A label the model's family
@@ -45,7 +47,7 @@ options:
                     snapshot (most events learned, then the highest version) is used, narrowed
                     by --key, --source, --lambda and --version. A path's most recent snapshot is
                     its smallest λ: choose another with --lambda or --version
-  --input FILE      JSON-lines events, required
+  --input FILE      JSON-lines events, required (a .csv is refused: fit and path read CSV)
   --key-by FIELD    as replay's: score each event with the snapshot of its own key, the value of
                     FIELD ("key": the event's key; or a feature such as "campaign"); an event
                     whose key has no snapshot in MODEL gets an error line, not another key's model
@@ -260,6 +262,39 @@ function otherKeyField(event: L1Event, others: ReadonlySet<string>): { field: st
   return null;
 }
 
+/**
+ * Which of the models' fields the input's events carry, to warn when a non-zero feature's field is
+ * in no event (a field renamed or misspelt scores as 0). A feature `country=DE` is of field
+ * `country` (or, for a field name with `=`, of `country=DE` itself); only fields of the models are
+ * kept, so memory is bounded by the models' size.
+ */
+class ModelFieldsSeen {
+  private readonly fields = new Set<string>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly names: readonly string[]) {
+    for (const name of names) for (const field of fieldsOf(name)) this.fields.add(field);
+  }
+
+  /** Notes the fields of one event. */
+  add(features: L1Event['features']): void {
+    if (this.seen.size === this.fields.size) return;
+    for (const field of Object.keys(features)) if (this.fields.has(field)) this.seen.add(field);
+  }
+
+  /** The models' non-zero features none of whose possible fields was in any event. */
+  absent(): string[] {
+    return this.names.filter((name) => !fieldsOf(name).some((f) => this.seen.has(f)));
+  }
+}
+
+/** The fields a feature name can come from: itself, and each prefix before an `=`. */
+function fieldsOf(name: string): string[] {
+  const out = [name];
+  for (let at = name.indexOf('='); at >= 0; at = name.indexOf('=', at + 1)) out.push(name.slice(0, at));
+  return out;
+}
+
 /** The summary line's parts on labels: `; 300 labelled: log loss 0.64812, AUC 0.70012; 2 labels left out: ...`. */
 function labelledSummary(metrics: ProgressiveMetrics, unusable: number): string {
   const parts: string[] = [];
@@ -308,6 +343,7 @@ export const scoreCommand: Command = {
     };
     await checkInputFile('model', values.model);
     await checkInputFile('input', values.input);
+    refuseCsvInput('score', values.input);
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model);
     const { source, servedNote } = sourceOf(values.source, snapshots, pick);
@@ -341,6 +377,10 @@ export const scoreCommand: Command = {
     let otherKeyEvents = 0;
     let firstOther: { field: string; key: string } | null = null;
 
+    const modelNames = new Set<string>();
+    for (const m of models.values())
+      for (const name of Object.keys(m.snapshot.coefficients)) modelNames.add(name);
+    const fieldsSeen = new ModelFieldsSeen([...modelNames]);
     const family = [...models.values()][0].snapshot.family;
     const out = values.output ? new JsonlWriter(values.output) : null;
     const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
@@ -372,6 +412,7 @@ export const scoreCommand: Command = {
           }
           if (!checked.ok) throw new Error(checked.reason);
           event = checked.event;
+          fieldsSeen.add(event.features);
           if (keyOf !== null) {
             const key = keyOf(event);
             if (typeof key !== 'string') throw new Error(key.missing.replace('model.keyBy', '--key-by'));
@@ -434,6 +475,13 @@ export const scoreCommand: Command = {
       const { field, key } = firstOther;
       io.stderr.write(
         `score: warning: ${formatCount(otherKeyEvents)} events name another key of ${values.model} (the first: ${field} ${key}) but were scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
+      );
+    }
+    const absent = fieldsSeen.absent();
+    if (absent.length > 0 && line > 0) {
+      const few = absent.slice(0, 5).map((n) => JSON.stringify(n));
+      io.stderr.write(
+        `score: warning: ${formatCount(absent.length)} of the ${formatCount(modelNames.size)} non-zero features of ${single !== null ? 'the model' : 'the models'} never appeared in ${values.input} (no event has their field): ${few.join(', ')}${absent.length > few.length ? ', ...' : ''}; they contribute nothing to any score. Check the input's field names against the model's (a typo or another case is a different field)\n`,
       );
     }
     const used =

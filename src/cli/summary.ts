@@ -1,3 +1,4 @@
+import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
@@ -84,10 +85,14 @@ export function summarize(engine: Engine, input: string): RunSummary {
   let droppedFeatures = 0;
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
   const lambdas = new Set<number>();
+  const numericStrings = new NumericStrings();
   // keyed: each model's metrics cover all its events, in this run and those it resumed from
   const keyed: Array<[string, ProgressiveMetrics]> = [];
   engine.registry.forEach((live, key) => {
     if (single === undefined) keyed.push([key, live.model.metrics]);
+    live.model.forEachColumnPresence((field, value, present) =>
+      numericStrings.addColumn(field, value, present),
+    );
     const view = live.model.view();
     lambdas.add(view.lambda);
     nonZero += Object.keys(view.coefficients).length;
@@ -140,6 +145,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     warnings: [
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
+      ...numericStrings.warnings(),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,

@@ -266,7 +266,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /**
  * Checks one decoded record against the event format of docs/conventions.md (structure and finiteness; per-field type
  * consistency across events is the featurizer's job, since it needs memory of earlier events).
- * For `binomial`, labels must be 0/1 (booleans accepted); `true`/`false` labels become 1/0.
+ * For `binomial`, labels must be 0/1 (booleans accepted); `true`/`false` labels become 1/0. A label that
+ * is absent, null or "" leaves the event unlabelled (scored, not learned).
  */
 export function validateEvent(raw: unknown, family: Family): Validated {
   if (!isPlainObject(raw)) return reject('event is not a JSON object');
@@ -289,7 +290,8 @@ export function validateEvent(raw: unknown, family: Family): Validated {
     return reject('"ts" must be a finite number (milliseconds)');
   }
   let y: number | undefined;
-  if (label !== undefined && label !== null) {
+  // absent, null or "" (a missing value, as for features): an unlabelled event, scored
+  if (label !== undefined && label !== null && label !== '') {
     if (typeof label === 'boolean') y = label ? 1 : 0;
     else if (typeof label === 'number') {
       if (!Number.isFinite(label)) return reject(`"label" is not a finite number (${String(label)})`);

@@ -563,7 +563,7 @@ export class DriftMonitor {
       parts.push(`non-zeros per event ${fmt(nnz.referenceMean)} → ${fmt(nnz.recentMean)}${by}`);
     }
     const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
-    let severity: Severity = nnz !== null ? 'warning' : 'info';
+    let severity: Severity = r.nnz !== null ? (r.nnz.severity ?? 'warning') : 'info';
     for (const x of r.findings) if (rank[x.severity] > rank[severity]) severity = x.severity;
     return this.alert(key, offset, 'input-drift', severity, `input drift: ${parts.join('; ')}`, {
       detector: 'sequential',

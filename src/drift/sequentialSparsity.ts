@@ -111,6 +111,11 @@ export interface LevelGroup {
 export interface NnzFinding {
   readonly beforeMean: number;
   readonly recentMean: number;
+  /**
+   * `info` when the fall is accounted for by features that never had an established rate (they
+   * stopped before they were armed) or whose stop was reported; else `warning` (absent: `warning`).
+   */
+  readonly severity?: Severity;
   readonly fields: ReadonlyArray<{
     readonly field: string | null;
     readonly index: number;
@@ -975,9 +980,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     return this.nnzFinding(t, before, drop);
   }
 
-  private nnzFinding(t: number, before: number, drop: number): NnzFinding {
+  /**
+   * The fields that account for a fall of `drop` non-zeros per event; null when they all stopped
+   * and their stops were reported (the fall says nothing more).
+   */
+  private nnzFinding(t: number, before: number, drop: number): NnzFinding | null {
     this.flushAll();
-    const candidates: Array<{ field: string | null; index: number; nonZerosPerEvent: number }> = [];
+    const candidates: Array<{
+      field: string | null;
+      index: number;
+      nonZerosPerEvent: number;
+      status: number;
+    }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
       if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
@@ -997,17 +1011,31 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         field: kind === FIELD ? this.fieldName[s] : null,
         index: kind === FIELD ? -1 : this.keyOf[s],
         nonZerosPerEvent: q * perOccurrence,
+        status: this.status[s],
       });
     }
     candidates.sort((a, b) => b.nonZerosPerEvent - a.nonZerosPerEvent || a.index - b.index);
     const fields = [];
     let covered = 0;
+    let armed = false;
+    let stopped = true;
     for (const c of candidates) {
       if (covered >= drop || fields.length >= 20) break;
-      fields.push(c);
+      fields.push({ field: c.field, index: c.index, nonZerosPerEvent: c.nonZerosPerEvent });
       covered += c.nonZerosPerEvent;
+      if (c.status === ARMED) armed = true;
+      if (c.status !== STOPPED) stopped = false;
     }
-    return { beforeMean: before, recentMean: this.nnzRecent, fields };
+    // accounted for (to the noise of the moving average: 80 %) by stops already reported, or by
+    // features never armed (no established rate to fall from)
+    const explained = fields.length > 0 && covered >= 0.8 * drop && !armed;
+    if (explained && stopped) return null;
+    return {
+      beforeMean: before,
+      recentMean: this.nnzRecent,
+      ...(explained ? { severity: 'info' as const } : {}),
+      fields,
+    };
   }
 
   // --- the table --------------------------------------------------------------------------------

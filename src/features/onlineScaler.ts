@@ -299,6 +299,11 @@ export class OnlineScaler {
     return j < this.dim && this.stats[STRIDE * j + PRESENT] > 0 && this.nonBinary[j] === 0;
   }
 
+  /** The weight of the events in which column j was present. */
+  presentWeight(j: number): number {
+    return j < this.dim ? this.stats[STRIDE * j + PRESENT] : 0;
+  }
+
   /** The share of the events' weight in which column j was present. */
   presentFraction(j: number): number {
     return j < this.dim && this.totalWeight > 0 ? this.stats[STRIDE * j + PRESENT] / this.totalWeight : 0;

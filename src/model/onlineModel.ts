@@ -606,6 +606,25 @@ export class OnlineModel {
     };
   }
 
+  /**
+   * Each named column's field, one-hot value (null: a numeric column) and the weight of the
+   * learned events it was present in (0 for all without standardization). O(columns): for the end
+   * of a run (`NumericStrings`), not per event.
+   */
+  forEachColumnPresence(visit: (field: string, value: string | null, present: number) => void): void {
+    const f = this.featurizer;
+    const vocabulary = f.vocabulary;
+    for (let j = 0; j < f.dimension; j++) {
+      if (!vocabulary.hasName(j)) continue;
+      const present = this.scaler.presentWeight(j);
+      if (!(present > 0)) continue;
+      const field = f.fieldOf(j);
+      const name = f.nameOf(j);
+      if (field === null) visit(name, null, present);
+      else visit(field, name.slice(field.length + 1), present);
+    }
+  }
+
   /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
   process(event: L1Event): EventOutcome {
     const outcome = newOutcome();

@@ -119,7 +119,7 @@ export interface CsvDesign {
  * Reads a CSV with a header row into a design: every column other than the target (and the weight
  * column) is a feature. When every feature cell is a number the design is dense, a column per
  * feature; otherwise each row is featurized as a stream's event would be (docs/conventions.md, events): a number is
- * the feature named by its column, any other text the one-hot `column=text`, and an empty or
+ * the feature named by its column (`true` / `false`, any case, are 1 / 0, as a JSON boolean), any other text the one-hot `column=text`, and an empty or
  * missing-value cell (`NaN`, `NA`, `null`, ...) absent. Target and weight cells must be numbers (a target may be `true` / `false`: 1 / 0).
  * A data row that cannot be used (`csvRowProblem`) goes to `onReject` and is skipped, so the design
  * is the one of the file without it; without `onReject` it is an error. Errors name the file, line
@@ -186,14 +186,14 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   const y = new Float64Array(n);
   const weights = weightAt >= 0 ? new Float64Array(n) : undefined;
   // a feature cell that is not a number (or is empty) sends the whole file to `sparseCsv`
-  const numeric = (s: string): boolean => s !== '' && Number.isFinite(Number(s));
+  const numeric = (s: string): boolean => s !== '' && Number.isFinite(cellNumber(s));
   const dense = rows.every((row, r) => r === 0 || featureAt.every((k) => numeric(row[k]!.trim())));
   for (let r = 1; r <= n; r++) {
     const row = rows[r]!;
     const i = r - 1;
-    y[i] = targetNumber(row[targetAt]!.trim());
+    y[i] = cellNumber(row[targetAt]!.trim());
     if (weights) weights[i] = Number(row[weightAt]!.trim());
-    if (dense) for (let j = 0; j < p; j++) values[j * n + i] = Number(row[featureAt[j]!]!.trim());
+    if (dense) for (let j = 0; j < p; j++) values[j * n + i] = cellNumber(row[featureAt[j]!]!.trim());
   }
   if (!dense) return { ...sparseCsv(rows, lines, header, featureAt, y, weights, source), rejected };
   return {
@@ -207,10 +207,10 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
 }
 
 /**
- * A target cell's value: `true` / `false` (any case) are 1 and 0, as a JSON event's boolean label;
- * anything else as `Number` reads it.
+ * A target or feature cell's value: `true` / `false` (any case) are 1 and 0, as a JSON event's
+ * boolean label or feature; anything else as `Number` reads it.
  */
-function targetNumber(s: string): number {
+function cellNumber(s: string): number {
   const lower = s.toLowerCase();
   return lower === 'true' ? 1 : lower === 'false' ? 0 : Number(s);
 }
@@ -248,7 +248,7 @@ function csvRowProblem(
     if (k < 0) continue;
     const raw = row[k]!;
     const s = raw.trim();
-    const v = k === c.targetAt ? targetNumber(s) : Number(s);
+    const v = k === c.targetAt ? cellNumber(s) : Number(s);
     if (s === '') return at(k, `the cell is empty; ${role} cannot be missing (drop or impute the row)`);
     if (!Number.isFinite(v))
       return at(
@@ -285,7 +285,7 @@ function sparseCsv(
     const features = Object.create(null) as Record<string, FeatureValue>;
     for (const k of featureAt) {
       const s = rows[r]![k]!.trim();
-      const v = Number(s);
+      const v = cellNumber(s);
       if (s === '' || isMissingString(s)) missing++;
       else if (Number.isFinite(v)) features[header[k]!] = v;
       else {

@@ -325,7 +325,7 @@ describe("fit's help says what it does with text cells", () => {
     const help = await runCli(['fit', '--help']);
     expect(help.stdout).not.toMatch(/all feature columns numeric/);
     expect(help.stdout).toMatch(
-      /other text the one-hot column=text, and an empty or\s+NA\/NaN\/null cell absent/,
+      /other text the\s+one-hot column=text, and an empty or\s+NA\/NaN\/null cell absent/,
     );
     const dir = tmp();
     const input = join(dir, 'churn.csv');

@@ -71,4 +71,28 @@ describe('CSV edge cases, as fit on JSON lines', () => {
       );
     }
   });
+
+  it('feature cells true / false are a 0/1 numeric feature, as JSON booleans (dense and sparse CSVs)', async () => {
+    const y = a.map((v, i) => (labels[i] ? 2 : 0) + v);
+    // dense: every feature cell a number or a boolean word; sparse: a text column beside it
+    const dense = file(
+      'flags.csv',
+      `y,flag,a\n${a.map((v, i) => `${y[i]},${labels[i] ? 'true' : 'False'},${v}`).join('\n')}\n`,
+    );
+    const sparse = file(
+      'flags-text.csv',
+      `y,flag,a,c\n${a.map((v, i) => `${y[i]},${labels[i] ? 'TRUE' : 'false'},${v},k`).join('\n')}\n`,
+    );
+    const events = file(
+      'flags.jsonl',
+      a.map((v, i) => JSON.stringify({ label: y[i], features: { flag: labels[i], a: v } })).join('\n'),
+    );
+    const fromEvents = await fit(events, 'label', '--lambda', '0.01');
+    expect(Object.keys(fromEvents.coefficients).sort()).toEqual(['a', 'flag']);
+    for (const input of [dense, sparse]) {
+      const fromCsv = await fit(input, 'y', '--lambda', '0.01');
+      expect(Object.keys(fromCsv.coefficients).filter((k) => k.startsWith('flag'))).toEqual(['flag']);
+      expect(fromCsv.coefficients.flag).toBeCloseTo(fromEvents.coefficients.flag!, 8);
+    }
+  });
 });

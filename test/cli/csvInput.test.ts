@@ -1,0 +1,32 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { writeBatchModel } from '../helpers/batchModel.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-csv-input-'));
+const csv = join(dir, 'data.csv');
+writeFileSync(csv, 'y,x\n1,2\n0,3\n');
+const model = writeBatchModel(join(dir, 'model.json'), { x: 1 });
+
+describe('replay and score refuse a CSV input up front', () => {
+  it('replay: exit 2, nothing written, the message names the commands that read CSV', async () => {
+    const out = join(dir, 'out');
+    const r = await runCli(['replay', '--input', csv, '--family', 'gaussian', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /data\.csv is a CSV file; replay reads JSON lines.*fit and path read CSV.*convert/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('score: exit 2 and no error line per row', async () => {
+    const r = await runCli(['score', '--model', model, '--input', csv]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/data\.csv is a CSV file; score reads JSON lines.*fit and path read CSV/);
+  });
+});

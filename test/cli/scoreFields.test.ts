@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { writeBatchModel } from '../helpers/batchModel.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-score-fields-'));
+const model = writeBatchModel(
+  join(dir, 'model.json'),
+  { age: 0.5, 'country=DE': 2, 'country=FR': -1, 'plan=pro': 3 },
+  1,
+);
+
+async function score(events: object[]): Promise<string> {
+  const input = join(dir, `events-${Math.random().toString(36).slice(2)}.jsonl`);
+  writeFileSync(input, events.map((e) => JSON.stringify(e)).join('\n'));
+  const r = await runCli(['score', '--model', model, '--input', input]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stderr;
+}
+
+describe('score warns when the model features never appear in the input', () => {
+  it('a misspelt field: counted and named once, after scoring', async () => {
+    const stderr = await score([
+      { features: { Age: 40, country: 'DE', plan: 'pro' } },
+      { features: { Age: 30, country: 'DE', plan: 'free' } },
+    ]);
+    const warnings = stderr.split('\n').filter((l) => l.includes('warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/1 of the 4 non-zero features of the model never appeared in .*: "age"/);
+  });
+
+  it('an input sharing no field with the model names them all', async () => {
+    const stderr = await score([{ features: { x: 1 } }]);
+    expect(stderr).toMatch(/4 of the 4 non-zero features .*"age", "country=DE", "country=FR", "plan=pro"/);
+  });
+
+  it('no warning when every field is present, even if some levels are not (country=FR, plan=pro)', async () => {
+    const stderr = await score([{ features: { age: 0, country: 'DE', plan: 'free' } }]);
+    expect(stderr).not.toMatch(/warning/);
+  });
+});
