@@ -43,7 +43,9 @@ in a worker thread; unlabelled events are scored. Writes to --out DIR:
   models.jsonl        model snapshots: online ones (every --snapshot-every events and at the end)
                       and refits ("source": "refit", with their window and certificate)
   scores.jsonl        a score per unlabelled event: key (the model's), eventKey (the event's),
-                      prediction, model (the snapshot that scored it), top features
+                      prediction, model (the last snapshot of the model that scored it;
+                      exact: true when that snapshot's coefficients made the score, false
+                      when the online model had learned since), top features
   alerts.jsonl        drift alerts
   dead-letters.jsonl  rejected lines with the reason (line number, stage, original text)
   summary.json        events, progressiveLoss, eventsPerSecond, metrics, rejections, refits

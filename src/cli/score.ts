@@ -455,7 +455,7 @@ export const scoreCommand: Command = {
           key: snapshot.key,
           ...(event.key !== undefined ? { eventKey: event.key } : {}),
           prediction,
-          model: { source: snapshot.source, version: snapshot.version, offset: snapshot.offset },
+          model: { source: snapshot.source, version: snapshot.version, offset: snapshot.offset, exact: true },
           // baseline + Σ top + others = margin (the log-odds for binomial, the prediction for gaussian)
           margin,
           baseline,

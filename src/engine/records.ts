@@ -32,11 +32,17 @@ export interface ScoreRecord {
     readonly source: ServeSource;
     /**
      * The snapshot of that source in models.jsonl: the refit that serves, or the online model's
-     * last snapshot (0 before any; the online model has learned `offset` events since).
+     * last snapshot (0 before any); `exact` says whether its coefficients made the score.
      */
     readonly version: number;
     /** Events the scoring model had learned from. */
     readonly offset: number;
+    /**
+     * True when the coefficients of snapshot `version` made this score, so `score --model
+     * models.jsonl --version V` reproduces it: always for a refit; for the online model, only when
+     * it had neither learned nor taken a refit's weights since that snapshot (false before its first).
+     */
+    readonly exact: boolean;
   };
   /**
    * The score's explanation, as `score` writes it: `baseline` (the serving model's intercept) +

@@ -64,6 +64,11 @@ export class LiveModel {
    */
   private readonly refitScales = new Map<string, number>();
   lastSnapshotOffset = 0;
+  /**
+   * A refit's weights were handed to the online model after its last snapshot (not state: a model
+   * restored with `refit.handBack` on counts as changed until its next snapshot).
+   */
+  private handedBackSinceSnapshot: boolean;
   lastSnapshotAt: number;
   lastCheckOffset = 0;
   lastRefitOffset = 0;
@@ -120,6 +125,7 @@ export class LiveModel {
           ? ProgressiveMetrics.fromState(state.served)
           : new ProgressiveMetrics(this.model.family, config.model.aucSample ?? onlineDefaults.aucSample);
     this.lastSnapshotAt = this.lastRefitAt = context.now();
+    this.handedBackSinceSnapshot = state !== undefined && config.refit.enabled && config.refit.handBack;
     if (state) {
       if (state.format !== 1)
         throw new StateError(`unknown live model checkpoint format ${String(state.format)}`);
@@ -225,13 +231,30 @@ export class LiveModel {
       prediction: served.prediction,
       model:
         served.source === 'refit'
-          ? { source: 'refit', version: this.refit!.version, offset: this.refit!.offset }
-          : { source: 'online', version: this.model.onlineVersion, offset: this.model.offset },
+          ? { source: 'refit', version: this.refit!.version, offset: this.refit!.offset, exact: true }
+          : {
+              source: 'online',
+              version: this.model.onlineVersion,
+              offset: this.model.offset,
+              exact: this.onlineIsSnapshot(),
+            },
       margin: explained.margin,
       baseline: explained.baseline,
       top: explained.top,
       others: explained.others,
     };
+  }
+
+  /**
+   * The online model is exactly its last published snapshot: one was taken, and since then it has
+   * learned no event and taken no refit's weights (its scores are reproducible from models.jsonl).
+   */
+  private onlineIsSnapshot(): boolean {
+    return (
+      this.model.onlineVersion > 0 &&
+      this.model.offset === this.lastSnapshotOffset &&
+      !this.handedBackSinceSnapshot
+    );
   }
 
   /**
@@ -261,6 +284,7 @@ export class LiveModel {
     this.dirty = true;
     this.lastSnapshotOffset = this.model.offset;
     this.lastSnapshotAt = this.context.now();
+    this.handedBackSinceSnapshot = false;
     const extra: Record<string, number> = {};
     if (this.served !== null) extra.servedProgressiveLoss = this.served.progressiveLoss;
     const snapshot = this.model.snapshot(extra);
@@ -400,6 +424,7 @@ export class LiveModel {
     const handedBack =
       this.context.config.refit.handBack &&
       this.model.assignCoefficients(outcome.model.intercept, cols, values);
+    if (handedBack) this.handedBackSinceSnapshot = true;
     const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
     this.refitScales.clear();

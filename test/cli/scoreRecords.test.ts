@@ -154,6 +154,41 @@ describe('score records name the snapshot that scored them', () => {
   });
 });
 
+describe('a score says whether its snapshot reproduces it', () => {
+  for (const serve of ['online', 'refit'] as const) {
+    it(`--serve ${serve}: model.exact is true exactly when score --model with the snapshot named gives the same prediction`, async () => {
+      const dir = tmp();
+      // every other event unlabelled: most scores come between two snapshots
+      const lines = Array.from(adClicks(3, 4000), (e, i) => {
+        if (i % 2 === 0) return JSON.stringify(e);
+        const { label: _label, ...rest } = e;
+        return JSON.stringify(rest);
+      });
+      const input = join(dir, 'ads.jsonl');
+      writeFileSync(input, `${lines.join('\n')}\n`);
+      const { models, scores } = await replay(input, join(dir, 'o'), 'binomial', [
+        ...['--serve', serve, '--refit-threads', '0', '--refit-every', '500', '--snapshot-every', '100'],
+      ]);
+      const counts = { exact: 0, inexact: 0, refit: 0 };
+      for (const s of scores) {
+        if (s.model.version === 0) {
+          expect(s.model.exact).toBe(false);
+          continue;
+        }
+        const named = models.find((m) => m.source === s.model.source && m.version === s.model.version)!;
+        const same = Math.abs(s.prediction - scoreWith(named, lines[Number(s.offset) - 1])) < 1e-9;
+        expect(s.model.exact, JSON.stringify(s.model)).toBe(same);
+        expect(s.model.exact).toBe(named.offset === s.model.offset);
+        counts[s.model.exact ? 'exact' : 'inexact']++;
+        if (s.model.source === 'refit') counts.refit++;
+      }
+      expect(counts.exact).toBeGreaterThan(10);
+      expect(counts.inexact).toBeGreaterThan(100);
+      if (serve === 'refit') expect(counts.refit).toBeGreaterThan(100);
+    });
+  }
+});
+
 describe("a score carries the event's own key besides the model's", () => {
   it('replay and score write key (the model) and eventKey (the event) alike', async () => {
     const dir = tmp();
@@ -187,6 +222,6 @@ describe("a score carries the event's own key besides the model's", () => {
       ['default', 'c9'],
       ['default', undefined],
     ]);
-    expect(scored[0].model).toEqual({ source: 'online', version: 1, offset: 2 });
+    expect(scored[0].model).toEqual({ source: 'online', version: 1, offset: 2, exact: true });
   });
 });
