@@ -585,19 +585,25 @@ export class DriftMonitor {
       const j = jumps[i];
       const growth = j.sdAfter / j.sdBefore;
       const more = i === jumps.length - 1 && dropped > 0 ? `; ${dropped} more not listed` : '';
+      const sds = `${fmt(growth)}× (${fmt(j.sdBefore)} → ${fmt(j.sdAfter)})`;
+      const what =
+        j.events <= 1
+          ? `${j.feature} = ${fmt(j.value)} multiplied its running sd ${sds}`
+          : `the running sd of ${j.feature} grew ${sds} over its last ${fmt(j.events)} events (the last: ${j.feature} = ${fmt(j.value)})`;
       alerts.push(
         this.alert(
           key,
           j.offset,
           'input-outlier',
           'warning',
-          `input outlier: ${j.feature} = ${fmt(j.value)} multiplied its running sd ${fmt(growth)}× (${fmt(j.sdBefore)} → ${fmt(j.sdAfter)}); the running statistics never forget, so standardization now shrinks ${j.feature} that much for good: check the source (a bad value, a unit change)${more}`,
+          `input outlier: ${what}; the running statistics never forget, so standardization now shrinks ${j.feature} that much for good: check the source (a bad value, a unit change)${more}`,
           {
             feature: j.feature,
             value: j.value,
             sdBefore: j.sdBefore,
             sdAfter: j.sdAfter,
             growth,
+            events: j.events,
             ...(more !== '' ? { notListed: dropped } : {}),
           },
         ),

@@ -65,6 +65,15 @@ export class OnlineScaler {
   private jumpCount = 0;
   private jumpPositions = new Int32Array(4);
   private jumpSds = new Float64Array(8);
+  /** Per jump, the present events over which the sd grew (1: the event alone). */
+  private jumpSpans = new Float64Array(4);
+  /**
+   * `watchJumps`, per column j at 2j: its variance when its present weight last crossed a multiple
+   * of `minPresent` (0: not yet; Infinity: a jump was noted since), and that present weight. A
+   * change of unit grows the sd over a few events, none of which alone doubles it. Not state: a
+   * restored model compares from the next crossing on.
+   */
+  private jumpReference = new Float64Array(0);
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -106,16 +115,22 @@ export class OnlineScaler {
   }
 
   /** Jump i of the last observed event: its position in x and the column's sd before and after it. */
-  jump(i: number): { readonly position: number; readonly sdBefore: number; readonly sdAfter: number } {
+  jump(i: number): {
+    readonly position: number;
+    readonly sdBefore: number;
+    readonly sdAfter: number;
+    readonly events: number;
+  } {
     if (i < 0 || i >= this.jumpCount) throw new RangeError(`no jump ${i} (${this.jumpCount} noted)`);
     return {
       position: this.jumpPositions[i],
       sdBefore: this.jumpSds[2 * i],
       sdAfter: this.jumpSds[2 * i + 1],
+      events: this.jumpSpans[i],
     };
   }
 
-  private noteJump(position: number, varianceBefore: number, varianceAfter: number): void {
+  private noteJump(position: number, varianceBefore: number, varianceAfter: number, events: number): void {
     const i = this.jumpCount++;
     if (i >= this.jumpPositions.length) {
       const positions = new Int32Array(2 * i);
@@ -124,10 +139,51 @@ export class OnlineScaler {
       const sds = new Float64Array(4 * i);
       sds.set(this.jumpSds);
       this.jumpSds = sds;
+      const spans = new Float64Array(2 * i);
+      spans.set(this.jumpSpans);
+      this.jumpSpans = spans;
     }
     this.jumpPositions[i] = position;
     this.jumpSds[2 * i] = Math.sqrt(varianceBefore);
     this.jumpSds[2 * i + 1] = Math.sqrt(varianceAfter);
+    this.jumpSpans[i] = events;
+  }
+
+  /**
+   * `watchJumps` for column j (at position k of the event) just updated: a jump when this event
+   * alone multiplied its sd by the growth, or when its sd grew that much since its present weight
+   * last crossed a multiple of `minPresent` (at most one such per column between two crossings).
+   */
+  private watchScale(
+    j: number,
+    k: number,
+    present: number,
+    weight: number,
+    before: number,
+    m2Before: number,
+    m2: number,
+  ): void {
+    const min = this.jumpMinPresent;
+    const growth2 = this.jumpGrowth2;
+    if (2 * j >= this.jumpReference.length) {
+      const grown = new Float64Array(2 * Math.max(this.capacity, j + 1));
+      grown.set(this.jumpReference);
+      this.jumpReference = grown;
+    }
+    const reference = this.jumpReference;
+    const variance = m2 / this.totalWeight;
+    const varianceBefore = m2Before / before;
+    if (m2Before > 0 && present - weight >= min && variance >= growth2 * varianceBefore) {
+      this.noteJump(k, varianceBefore, variance, 1);
+      reference[2 * j] = Infinity;
+    } else if (reference[2 * j] > 0 && variance >= growth2 * reference[2 * j]) {
+      this.noteJump(k, reference[2 * j], variance, present - reference[2 * j + 1]);
+      reference[2 * j] = Infinity;
+    }
+    if (Math.floor(present / min) > Math.floor((present - weight) / min)) {
+      reference[2 * j] = variance;
+      reference[2 * j + 1] = present;
+    }
   }
 
   /** Adds one event (weight `weight`) to the statistics. */
@@ -191,9 +247,7 @@ export class OnlineScaler {
       stats[at + SYNCED] = W;
       const present = stats[at + PRESENT] + weight;
       stats[at + PRESENT] = present;
-      // sd_after² / sd_before² = (m2 / W) / (m2Before / before) ≥ growth²
-      if (growth2 > 0 && m2 * before >= growth2 * m2Before * W && m2Before > 0)
-        if (present - weight >= this.jumpMinPresent) this.noteJump(k, m2Before / before, m2 / W);
+      if (growth2 > 0) this.watchScale(j, k, present, weight, before, m2Before, m2);
       if (v !== 1) {
         nonBinary[j] = 1;
         this.anyNonBinary = true;

@@ -126,6 +126,8 @@ export interface ScaleJump {
   readonly value: number;
   readonly sdBefore: number;
   readonly sdAfter: number;
+  /** Events with the feature over which its sd grew (1: this one alone; more: a unit change, say). */
+  readonly events: number;
   /** Events learned, this one included. */
   readonly offset: number;
 }
@@ -586,10 +588,10 @@ export class OnlineModel {
         this.jumpsDropped++;
         continue;
       }
-      const { position, sdBefore, sdAfter } = this.scaler.jump(i);
+      const { position, sdBefore, sdAfter, events } = this.scaler.jump(i);
       const feature = this.featurizer.nameOf(raw.indices[position]);
       const value = raw.values[position];
-      this.pendingJumps.push({ feature, value, sdBefore, sdAfter, offset: this.learned + 1 });
+      this.pendingJumps.push({ feature, value, sdBefore, sdAfter, events, offset: this.learned + 1 });
     }
   }
 

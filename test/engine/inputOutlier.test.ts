@@ -108,6 +108,33 @@ describe('input-outlier alerts', () => {
     expect((await at(1.5)).map((a) => a.offset)).toEqual([2001]);
   });
 
+  it('a change of unit (a field sent ×100 from some event on) is one alert naming the field', async () => {
+    // ratio in [−1, 1) (sd 0.58): after 12,000 events no single value ×100 doubles its sd, a few together do
+    const rng = new Rng(8);
+    const events: Event[] = stream(14_000, 8, null).map((e, i) => {
+      const ratio = 2 * rng.next() - 1;
+      return { ...e, features: { ...e.features, ratio: i >= 12_000 ? 100 * ratio : ratio } };
+    });
+    const alerts = await alertsOf(events, binomial);
+    const outliers = alerts.filter((a) => a.type === 'input-outlier');
+    expect(outliers).toHaveLength(1);
+    const a = outliers[0]!;
+    const d = a.details as { feature: string; events: number; growth: number; sdBefore: number };
+    expect(d.feature).toBe('ratio');
+    expect(a.message).toContain('the running sd of ratio grew');
+    expect(a.offset).toBeGreaterThan(12_000);
+    expect(a.offset).toBeLessThan(12_020);
+    expect(d.events).toBeGreaterThan(1);
+    expect(d.growth).toBeGreaterThanOrEqual(2);
+    // its sd at the last crossing of a multiple of minEvents (100) present events: event 12,000
+    expect(d.sdBefore / sdOver(events, 12_000, 'ratio')).toBeCloseTo(1, 10);
+    const unchanged = stream(14_000, 8, null).map((e) => ({
+      ...e,
+      features: { ...e.features, ratio: 2 * rng.next() - 1 },
+    }));
+    expect((await alertsOf(unchanged, binomial)).filter((x) => x.type === 'input-outlier')).toEqual([]);
+  });
+
   it('names the model key of a keyed model', async () => {
     const events = stream(4000, 7, 3001);
     const alerts = await alertsOf(events, { ...binomial, model: { family: 'binomial', keyBy: 'key' } });

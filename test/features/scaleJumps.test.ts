@@ -1,7 +1,9 @@
 /**
  * `OnlineScaler.watchJumps`: an event is noted exactly when it multiplies a column's population sd
  * (over all events, absences as zeros) by the growth asked for or more, after the column was present
- * in `minPresent` (weighted) events; checked against two-pass sds of the rows so far.
+ * in `minPresent` (weighted) events, or when the sd grew that much since the column's present weight
+ * last crossed a multiple of `minPresent` (once between two crossings); checked against two-pass
+ * sds of the rows so far.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -37,8 +39,12 @@ describe('OnlineScaler.watchJumps', () => {
     scaler.watchJumps(growth, minPresent);
     const rows: Row[] = [];
     const present = [0, 0, 0, 0];
+    // per column, the two-pass sd and present weight at its last crossing of a multiple of minPresent
+    const reference = [0, 0, 0, 0];
+    const referencePresent = [0, 0, 0, 0];
     let noted = 0;
     let near = 0;
+    let gradual = 0;
     for (let i = 0; i < 3000; i++) {
       const before = rows.length > 0 ? [0, 1, 2, 3].map((j) => sdOf(rows, j)) : [0, 0, 0, 0];
       const values = new Map<number, number>();
@@ -53,29 +59,48 @@ describe('OnlineScaler.watchJumps', () => {
       const x = buffer(values);
       scaler.observe(x, weight);
       rows.push({ values, weight });
-      const expected: number[] = [];
+      const expected: Array<{ position: number; sdBefore: number; events: number }> = [];
       for (let k = 0; k < x.nnz; k++) {
         const j = x.indices[k];
         const after = sdOf(rows, j);
         const ratio = before[j] > 0 ? after / before[j] : 0;
-        if (present[j] >= minPresent && before[j] > 0 && Math.abs(ratio - growth) < 1e-9)
-          throw new Error('a ratio at the threshold to rounding: pick another seed');
-        if (present[j] >= minPresent && ratio >= growth) expected.push(k);
+        const sinceCrossing = reference[j] > 0 ? after / reference[j] : 0;
+        for (const r of [ratio, sinceCrossing])
+          if (present[j] >= minPresent && r > 0 && Math.abs(r - growth) < 1e-9)
+            throw new Error('a ratio at the threshold to rounding: pick another seed');
+        if (present[j] >= minPresent && ratio >= growth) {
+          expected.push({ position: k, sdBefore: before[j], events: 1 });
+          reference[j] = Infinity;
+        } else if (sinceCrossing >= growth && Number.isFinite(reference[j])) {
+          expected.push({
+            position: k,
+            sdBefore: reference[j],
+            events: present[j] + weight - referencePresent[j],
+          });
+          reference[j] = Infinity;
+          gradual++;
+        }
         if (present[j] >= minPresent && ratio > 1.2 && ratio < growth) near++;
+        if (Math.floor((present[j] + weight) / minPresent) > Math.floor(present[j] / minPresent)) {
+          reference[j] = after;
+          referencePresent[j] = present[j] + weight;
+        }
         present[j] += weight;
       }
       const got = Array.from({ length: scaler.jumps }, (_, n) => scaler.jump(n));
-      expect(got.map((g) => g.position)).toEqual(expected);
-      for (const g of got) {
+      expect(got.map((g) => g.position)).toEqual(expected.map((e) => e.position));
+      got.forEach((g, n) => {
         const j = x.indices[g.position];
-        expect(g.sdBefore / before[j]).toBeCloseTo(1, 12);
+        expect(g.sdBefore / expected[n].sdBefore).toBeCloseTo(1, 12);
         expect(g.sdAfter / sdOf(rows, j)).toBeCloseTo(1, 12);
-      }
+        expect(g.events).toBe(expected[n].events);
+      });
       noted += got.length;
     }
     // the stream has both kinds of events near the threshold
     expect(noted).toBeGreaterThan(4);
     expect(near).toBeGreaterThan(4);
+    expect(gradual).toBeGreaterThan(0);
   });
 
   it('waits for minPresent events, ignores a column constant so far, and stops when told', () => {
