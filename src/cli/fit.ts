@@ -52,6 +52,10 @@ options:
   --no-standardize      penalize raw coefficients (default "auto": 0/1 columns such as one-hot
                         levels as they are, numeric columns divided by sd/√(share of rows present))
   --weight COLUMN       CSV column of observation weights (.jsonl: the events' "weight")
+  --exclude COL[,COL]   leave these columns out of the features (an id column, one that leaks the
+                        target): CSV header names, or for .jsonl the events' feature fields (a text
+                        field's one-hot levels go with it); a name that is not a feature column is
+                        an error listing the columns
   --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
                         0 = unpenalized, always in the model)
   --adaptive            adaptive lasso (Zou 2006): a cross-validated first fit gives β̂, then the
@@ -87,6 +91,7 @@ const options = {
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
+  exclude: { type: 'string' },
   'penalty-factors': { type: 'string' },
   adaptive: { type: 'boolean' },
   gamma: { type: 'string' },
@@ -149,6 +154,8 @@ export interface CommonFitFlags {
   readonly l1Ratio: number;
   readonly standardize: Standardize;
   readonly weight?: string;
+  /** `--exclude`: feature columns left out. */
+  readonly exclude?: readonly string[];
   /** `--max-record-bytes`: JSON lines over it are skipped as replay skips them. */
   readonly maxRecordBytes?: number;
   /** `--kkt-tolerance` (binomial only) and `--stopping` (gaussian only), as solver options: empty when not given. */
@@ -160,6 +167,15 @@ function maxRecordBytesFlag(raw: string | undefined): { maxRecordBytes?: number 
   return n === undefined ? {} : { maxRecordBytes: n };
 }
 
+/** `--exclude COL[,COL...]`: the names, each once. */
+function excludeFlag(raw: string | undefined): { exclude?: readonly string[] } {
+  if (raw === undefined) return {};
+  const names = raw.split(',').map((n) => n.trim());
+  if (names.some((n) => n === ''))
+    throw new UsageError(`--exclude takes column names separated by commas, got "${raw}" (an empty name)`);
+  return { exclude: [...new Set(names)] };
+}
+
 export function commonFlags(values: {
   input?: string;
   target?: string;
@@ -167,6 +183,7 @@ export function commonFlags(values: {
   'l1-ratio'?: string;
   standardize?: boolean;
   weight?: string;
+  exclude?: string;
   'kkt-tolerance'?: string;
   stopping?: string;
   'max-record-bytes'?: string;
@@ -198,6 +215,7 @@ export function commonFlags(values: {
     l1Ratio,
     standardize: values.standardize ?? 'auto',
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
+    ...excludeFlag(values.exclude),
     ...maxRecordBytesFlag(values['max-record-bytes']),
     solver: { ...(kktTolerance !== undefined ? { kktTolerance } : {}), ...(stopping ? { stopping } : {}) },
   };
@@ -282,6 +300,7 @@ export async function loadSkipping(
     return await loadTrainingData(flags.input, flags.target, flags.family, {
       ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
       ...(flags.maxRecordBytes !== undefined ? { maxRecordBytes: flags.maxRecordBytes } : {}),
+      ...(flags.exclude !== undefined ? { exclude: flags.exclude } : {}),
       onReject,
     });
   } finally {

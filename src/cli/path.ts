@@ -43,6 +43,8 @@ options:
   --no-standardize        penalize raw coefficients (default "auto": 0/1 columns as they are,
                           numeric columns divided by sd/√(share of rows present))
   --weight COLUMN         CSV column of observation weights
+  --exclude COL[,COL]     leave these columns out of the features (CSV header names, or .jsonl
+                          feature fields), as fit's --exclude
   --nlambda N             number of λ values (default 100); as glmnet's, the path stops before the
                           last of them (a note on stderr says so) once the share of deviance
                           explained passes 0.999 or grows by less than 1e-5 of itself from one λ
@@ -77,6 +79,7 @@ const options = {
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
+  exclude: { type: 'string' },
   nlambda: { type: 'string' },
   'lambda-min-ratio': { type: 'string' },
   cv: { type: 'string' },

@@ -1,4 +1,5 @@
 import type { FeatureValue, Family, L1Event } from '../core/event.js';
+import { checkExcluded } from './exclude.js';
 import { DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
 import { DenseDesign, type SparseDesign } from './design.js';
@@ -100,6 +101,8 @@ export interface CsvDesignOptions {
    * error naming the line.
    */
   readonly onReject?: (rejected: RejectedLine) => void;
+  /** Columns left out (`--exclude`): not features, their cells never read. */
+  readonly exclude?: readonly string[];
 }
 
 export interface CsvDesign {
@@ -151,9 +154,16 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     if (weightAt < 0)
       throw new DataError(`weight column "${options.weightColumn}" is not in the header of ${source}`);
   }
+  const excluded = new Set(options.exclude ?? []);
+  if (excluded.size > 0) {
+    const roles = new Map([[options.target, 'the target column (--target)']]);
+    if (options.weightColumn !== undefined) roles.set(options.weightColumn, 'the weight column (--weight)');
+    const features = header.filter((h) => !roles.has(h));
+    checkExcluded([...excluded], features, roles, source);
+  }
   const featureAt: number[] = [];
-  header.forEach((_, k) => {
-    if (k !== targetAt && k !== weightAt) featureAt.push(k);
+  header.forEach((h, k) => {
+    if (k !== targetAt && k !== weightAt && !excluded.has(h)) featureAt.push(k);
   });
   // no feature column: the intercept-only model, as for events without features
   // the header, then the data rows that can be used

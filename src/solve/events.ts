@@ -1,9 +1,10 @@
 import { SparseBuffer } from '../core/sparse.js';
-import { validateEvent, type Family, type L1Event } from '../core/event.js';
+import { validateEvent, type Family, type FeatureValue, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
 import { looksLikeCsv } from './csv.js';
+import { checkExcluded } from './exclude.js';
 import { SparseDesign } from './design.js';
 
 export interface EventsDesign {
@@ -41,7 +42,11 @@ export function readEventsDesign(
   source = 'the input',
   onReject?: (rejected: RejectedLine) => void,
   maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
+  exclude: readonly string[] = [],
 ): EventsDesign {
+  const excluded = new Set(exclude);
+  /** With `exclude`: every feature field of the valid events, to check the names against. */
+  const fields = new Set<string>();
   const events: L1Event[] = [];
   const lines: number[] = [];
   let unlabeled = 0;
@@ -81,11 +86,12 @@ export function readEventsDesign(
       rejected++;
       return onReject({ line: k + 1, stage: 'validate', reason: v.reason, value: line });
     }
+    if (excluded.size > 0) for (const f of Object.keys(v.event.features)) fields.add(f);
     if (v.event.label === undefined) {
       unlabeled++;
       return;
     }
-    events.push(v.event);
+    events.push(excluded.size > 0 ? withoutFields(v.event, excluded) : v.event);
     lines.push(k + 1);
   });
   if (events.length === 0) {
@@ -98,7 +104,28 @@ export function readEventsDesign(
         (rejected > 0 && looksLikeCsv(first) ? `: ${csvHint}` : ''),
     );
   }
+  if (excluded.size > 0)
+    checkExcluded(
+      exclude,
+      [...fields],
+      new Map([
+        ['label', 'the target (the events\' "label")'],
+        ['weight', 'the events\' "weight"'],
+      ]),
+      source,
+    );
   return { ...eventsDesign(events, lines, source), unlabeled, rejected };
+}
+
+/** The event without the feature fields `excluded` names. */
+function withoutFields(event: L1Event, excluded: ReadonlySet<string>): L1Event {
+  const features = Object.create(null) as Record<string, FeatureValue>;
+  for (const [name, value] of Object.entries(event.features)) if (!excluded.has(name)) features[name] = value;
+  return {
+    ...(event.label !== undefined ? { label: event.label } : {}),
+    ...(event.weight !== undefined ? { weight: event.weight } : {}),
+    features,
+  };
 }
 
 /**

@@ -38,6 +38,8 @@ export async function loadTrainingData(
     onReject?: (rejected: RejectedLine) => void;
     /** JSON lines over this many bytes are rejected unread, as replay does (default 1 MiB). */
     maxRecordBytes?: number;
+    /** Feature columns left out (CSV header names, or JSON events' feature fields): `--exclude`. */
+    exclude?: readonly string[];
   } = {},
 ): Promise<TrainingData> {
   let text: string;
@@ -57,7 +59,14 @@ export async function loadTrainingData(
         `for JSON-lines events the target is the events' "label" field: use --target label (got "${target}")`,
       );
     }
-    const d = readEventsDesign(text, family, source, options.onReject, options.maxRecordBytes);
+    const d = readEventsDesign(
+      text,
+      family,
+      source,
+      options.onReject,
+      options.maxRecordBytes,
+      options.exclude,
+    );
     return {
       x: d.x,
       y: d.y,
@@ -74,6 +83,7 @@ export async function loadTrainingData(
     source,
     ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
     ...(options.onReject !== undefined ? { onReject: options.onReject } : {}),
+    ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
   });
   return {
     x: d.x,

@@ -1,0 +1,145 @@
+/**
+ * `fit` and `path --exclude COL[,COL...]`: the named columns are left out of the features, so the
+ * model is the one of the file without them (CSV columns, or JSON events' feature fields, with a
+ * text column's one-hot levels); a name that is not a feature column is an error listing them all.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-exclude-'));
+
+interface Row {
+  readonly id: number;
+  readonly age: number;
+  readonly city: string;
+  readonly leak: number;
+  readonly y: number;
+}
+
+const rng = new Rng(3);
+const rows: Row[] = Array.from({ length: 80 }, (_, i) => {
+  const age = Math.round(20 + 40 * rng.next());
+  const city = ['north', 'south', 'east'][i % 3]!;
+  const y = rng.next() < 1 / (1 + Math.exp(-(0.08 * (age - 40) + (city === 'north' ? 1 : 0)))) ? 1 : 0;
+  return { id: 1000 + i, age, city, leak: y, y };
+});
+
+function csvOf(columns: ReadonlyArray<keyof Row>): string {
+  const file = join(dir, `${columns.join('-')}.csv`);
+  writeFileSync(
+    file,
+    `${columns.join(',')}\n${rows.map((r) => columns.map((c) => r[c]).join(',')).join('\n')}\n`,
+  );
+  return file;
+}
+
+function jsonlOf(name: string, fields: ReadonlyArray<keyof Row>): string {
+  const file = join(dir, `${name}.jsonl`);
+  const lines = rows.map((r) =>
+    JSON.stringify({ label: r.y, features: Object.fromEntries(fields.map((f) => [f, r[f]])) }),
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** stdout of a successful command, the model key left out (it is the file's name). */
+async function modelsOf(args: readonly string[]): Promise<unknown[]> {
+  const r = await runCli([...args]);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  // fit prints one pretty-printed snapshot, path one per line
+  const texts = args[0] === 'fit' ? [r.stdout] : r.stdout.trim().split('\n');
+  return texts.map((l) => {
+    const {
+      key: _key,
+      createdAt: _createdAt,
+      metrics,
+      ...rest
+    } = JSON.parse(l) as {
+      key: string;
+      createdAt: string;
+      metrics: Record<string, unknown>;
+    };
+    const { solveMs: _solveMs, ...kept } = metrics;
+    return { ...rest, metrics: kept };
+  });
+}
+
+describe('fit and path --exclude', () => {
+  const all = csvOf(['id', 'age', 'city', 'leak', 'y']);
+  const kept = csvOf(['age', 'city', 'y']);
+  const common = ['--target', 'y', '--family', 'binomial'];
+
+  it('fit --lambda, fit --cv and path --cv on a CSV: the models of the file without the columns', async () => {
+    for (const extra of [
+      ['fit', '--lambda', '0.01'],
+      ['fit', '--cv', '4'],
+      ['path', '--cv', '4', '--nlambda', '8'],
+    ]) {
+      const excluded = await modelsOf([...extra, '--input', all, ...common, '--exclude', 'id,leak']);
+      const without = await modelsOf([...extra, '--input', kept, ...common]);
+      expect(excluded).toEqual(without);
+      expect(JSON.stringify(excluded)).not.toMatch(/"(id|leak)"/);
+    }
+    // without --exclude, the leak is the model
+    const leaky = (await modelsOf(['fit', '--lambda', '0.01', '--input', all, ...common]))[0] as {
+      coefficients: Record<string, number>;
+    };
+    expect(Object.keys(leaky.coefficients)).toContain('leak');
+  });
+
+  it('JSON lines: a feature field is left out, a text field with all its one-hot levels', async () => {
+    const all = jsonlOf('all', ['id', 'age', 'city', 'leak']);
+    const kept = jsonlOf('kept', ['age', 'leak']);
+    const args = ['fit', '--lambda', '0.01', '--target', 'label', '--family', 'binomial'];
+    const excluded = await modelsOf([...args, '--input', all, '--exclude', 'city, id']);
+    expect(excluded).toEqual(await modelsOf([...args, '--input', kept]));
+    expect((excluded[0] as { metrics: { features: number } }).metrics.features).toBe(2);
+  });
+
+  it('names that are not feature columns: one error listing each, with what it probably meant', async () => {
+    const r = await runCli([
+      'fit',
+      '--input',
+      all,
+      ...common,
+      '--lambda',
+      '0.01',
+      '--exclude',
+      'id,lek,City,city=north,y,zzzzzz',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const message = r.stderr.split('\n')[0]!;
+    expect(message).toContain('--exclude: not feature columns of');
+    expect(message).toContain('"lek" (did you mean "leak"?)');
+    expect(message).toContain('"City" (did you mean "city"?)');
+    expect(message).toContain('"city=north" (did you mean "city"?)');
+    expect(message).toContain('"y" is the target column (--target), not a feature');
+    expect(message).toMatch(/"zzzzzz"[;.]/);
+    expect(message).not.toContain('"id"');
+    expect(message).toContain('Its feature columns are: id, age, city, leak');
+
+    const events = jsonlOf('typo', ['age', 'city']);
+    const j = await runCli(['path', '--input', events, '--target', 'label', '--exclude', 'cty,label']);
+    expect(j.code).toBe(1);
+    expect(j.stderr).toContain('"cty" (did you mean "city"?); "label" is the target');
+
+    const empty = await runCli(['fit', '--input', all, ...common, '--exclude', 'id,,leak']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--exclude takes column names separated by commas');
+  });
+
+  it('is in fit --help and path --help', async () => {
+    for (const command of ['fit', 'path']) {
+      const r = await runCli([command, '--help']);
+      expect(r.stdout).toMatch(/--exclude COL\[,COL\]/);
+    }
+  });
+});
