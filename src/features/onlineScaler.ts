@@ -159,9 +159,8 @@ export class OnlineScaler {
     k: number,
     present: number,
     weight: number,
-    before: number,
-    m2Before: number,
-    m2: number,
+    varianceBefore: number,
+    variance: number,
   ): void {
     const min = this.jumpMinPresent;
     const growth2 = this.jumpGrowth2;
@@ -171,9 +170,7 @@ export class OnlineScaler {
       this.jumpReference = grown;
     }
     const reference = this.jumpReference;
-    const variance = m2 / this.totalWeight;
-    const varianceBefore = m2Before / before;
-    if (m2Before > 0 && present - weight >= min && variance >= growth2 * varianceBefore) {
+    if (varianceBefore > 0 && present - weight >= min && variance >= growth2 * varianceBefore) {
       this.noteJump(k, varianceBefore, variance, 1);
       reference[2 * j] = Infinity;
     } else if (reference[2 * j] > 0 && variance >= growth2 * reference[2 * j]) {
@@ -247,7 +244,7 @@ export class OnlineScaler {
       stats[at + SYNCED] = W;
       const present = stats[at + PRESENT] + weight;
       stats[at + PRESENT] = present;
-      if (growth2 > 0) this.watchScale(j, k, present, weight, before, m2Before, m2);
+      if (growth2 > 0) this.watchScale(j, k, present, weight, m2Before / before, m2 / W);
       if (v !== 1) {
         nonBinary[j] = 1;
         this.anyNonBinary = true;

@@ -104,16 +104,8 @@ describe('fit and path --exclude', () => {
   });
 
   it('names that are not feature columns: one error listing each, with what it probably meant', async () => {
-    const r = await runCli([
-      'fit',
-      '--input',
-      all,
-      ...common,
-      '--lambda',
-      '0.01',
-      '--exclude',
-      'id,lek,City,city=north,y,zzzzzz',
-    ]);
+    const names = 'id,lek,City,city=north,y,zzzzzz';
+    const r = await runCli(['fit', '--input', all, ...common, '--lambda', '0.01', '--exclude', names]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const message = r.stderr.split('\n')[0]!;
