@@ -29,7 +29,7 @@ const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options
 Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
 (in order) with the fields of replay's scores.jsonl: key (the model's), eventKey (the event's
 own key, if any), the prediction (probability for binomial), model (the snapshot's source, version
-and offset) and top, the features that moved it most (β_j·x_j); and margin = baseline + the top
+and offset, and exact: true) and top, the features that moved it most (β_j·x_j); and margin = baseline + the top
 contributions + others, where baseline is the intercept, others the sum of the contributions not
 in top, and margin the linear predictor (log-odds for binomial, the prediction for gaussian).
 Features are named as in training (numbers by field, strings as field=value); a feature the model
