@@ -150,18 +150,12 @@ export class OnlineScaler {
   }
 
   /**
-   * `watchJumps` for column j (at position k of the event) just updated: a jump when this event
-   * alone multiplied its sd by the growth, or when its sd grew that much since its present weight
-   * last crossed a multiple of `minPresent` (at most one such per column between two crossings).
+   * `watchJumps` for column j (at position k of the event) just updated by weight w, its variance
+   * var0 before and var1 after: a jump when this event alone multiplied its sd by the growth, or
+   * when its sd grew that much since its present weight last crossed a multiple of `minPresent` (at
+   * most one such per column between two crossings).
    */
-  private watchScale(
-    j: number,
-    k: number,
-    present: number,
-    weight: number,
-    varianceBefore: number,
-    variance: number,
-  ): void {
+  private watchScale(j: number, k: number, present: number, w: number, var0: number, var1: number): void {
     const min = this.jumpMinPresent;
     const growth2 = this.jumpGrowth2;
     if (2 * j >= this.jumpReference.length) {
@@ -170,15 +164,15 @@ export class OnlineScaler {
       this.jumpReference = grown;
     }
     const reference = this.jumpReference;
-    if (varianceBefore > 0 && present - weight >= min && variance >= growth2 * varianceBefore) {
-      this.noteJump(k, varianceBefore, variance, 1);
+    if (var0 > 0 && present - w >= min && var1 >= growth2 * var0) {
+      this.noteJump(k, var0, var1, 1);
       reference[2 * j] = Infinity;
-    } else if (reference[2 * j] > 0 && variance >= growth2 * reference[2 * j]) {
-      this.noteJump(k, reference[2 * j], variance, present - reference[2 * j + 1]);
+    } else if (reference[2 * j] > 0 && var1 >= growth2 * reference[2 * j]) {
+      this.noteJump(k, reference[2 * j], var1, present - reference[2 * j + 1]);
       reference[2 * j] = Infinity;
     }
-    if (Math.floor(present / min) > Math.floor((present - weight) / min)) {
-      reference[2 * j] = variance;
+    if (Math.floor(present / min) > Math.floor((present - w) / min)) {
+      reference[2 * j] = var1;
       reference[2 * j + 1] = present;
     }
   }

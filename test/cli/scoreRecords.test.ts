@@ -163,18 +163,24 @@ describe('score records name the snapshot that scored them', () => {
   });
 });
 
+/** `n` ad clicks (seed `seed`) in dir/ads.jsonl, every other one without its label. */
+function everyOtherUnlabelled(dir: string, seed: number, n: number): { input: string; lines: string[] } {
+  const lines = Array.from(adClicks(seed, n), (e, i) => {
+    if (i % 2 === 0) return JSON.stringify(e);
+    const { label: _label, ...rest } = e;
+    return JSON.stringify(rest);
+  });
+  const input = join(dir, 'ads.jsonl');
+  writeFileSync(input, `${lines.join('\n')}\n`);
+  return { input, lines };
+}
+
 describe('a score says whether its snapshot reproduces it', () => {
   for (const serve of ['online', 'refit'] as const) {
     it(`--serve ${serve}: model.exact is true exactly when score --model with the snapshot named gives the same prediction`, async () => {
       const dir = tmp();
       // every other event unlabelled: most scores come between two snapshots
-      const lines = Array.from(adClicks(3, 4000), (e, i) => {
-        if (i % 2 === 0) return JSON.stringify(e);
-        const { label: _label, ...rest } = e;
-        return JSON.stringify(rest);
-      });
-      const input = join(dir, 'ads.jsonl');
-      writeFileSync(input, `${lines.join('\n')}\n`);
+      const { input, lines } = everyOtherUnlabelled(dir, 3, 4000);
       const { models, scores } = await replay(input, join(dir, 'o'), 'binomial', [
         ...['--serve', serve, '--refit-threads', '0', '--refit-every', '500', '--snapshot-every', '100'],
       ]);
@@ -201,13 +207,7 @@ describe('a score says whether its snapshot reproduces it', () => {
 describe('a score after a refit handed back its weights', () => {
   it('is not exact until the next snapshot, though no event was learned since the last one', async () => {
     const dir = tmp();
-    const lines = Array.from(adClicks(4, 1200), (e, i) => {
-      if (i % 2 === 0) return JSON.stringify(e);
-      const { label: _label, ...rest } = e;
-      return JSON.stringify(rest);
-    });
-    const input = join(dir, 'ads.jsonl');
-    writeFileSync(input, `${lines.join('\n')}\n`);
+    const { input, lines } = everyOtherUnlabelled(dir, 4, 1200);
     // one event per batch: a refit lands at the offset of the snapshot just taken, and hands back
     const { models, scores } = await replay(
       input,
