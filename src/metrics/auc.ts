@@ -160,8 +160,9 @@ export const POOLED_AUC_SAMPLE = 1 << 20;
  * (Duffield, Lund & Thorup 2007) of `capacity` scores is kept: each score's priority is its
  * weight / u, u uniform from a seeded generator, the `capacity` highest are kept and each kept
  * weight becomes max(weight, τ), τ the highest priority left out, which estimates the weight of
- * every class and score range without bias. The AUC then has a sampling error of the order of
- * 1 / √(scores of the rarer class kept): about 0.002 with 10⁶ kept and 10% positives. The same
+ * every class and score range without bias. The AUC is then an estimate: over 20 seeds its
+ * root-mean-square error was about 0.3 / √(scores of the rarer class kept) (0.015 with 400
+ * positives kept, 0.004 with 4,000), so about 0.001 with 10⁶ kept and 10% positives. The same
  * parts added in the same order give the same value.
  */
 export class PooledAuc {
