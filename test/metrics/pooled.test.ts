@@ -84,14 +84,18 @@ describe('StreamingAuc.pooled', () => {
   });
 });
 
-/** Keyed reservoirs: `parts` keys of `events` each, every third a sample of a quarter of them. */
+/**
+ * Keyed reservoirs: `parts` keys of `events` each; every third is a sample of a quarter of them,
+ * and its scores tell nothing of its labels (its AUC is 0.5), so weighing it wrong shows.
+ */
 function reservoirs(parts: number, events: number, seed: number): StreamingAuc[] {
   const rng = new Rng(seed);
   return Array.from({ length: parts }, (_, k) => {
     const auc = new StreamingAuc(k % 3 === 0 ? events / 4 : events, k + 1);
     for (let i = 0; i < events; i++) {
       const mean = Math.round(100 * rng.next()) / 100;
-      auc.update(mean, rng.next() < (0.1 + 0.02 * (k % 5)) * (0.5 + mean) ? 1 : 0);
+      const rate = k % 3 === 0 ? 0.2 : (0.1 + 0.02 * (k % 5)) * (0.5 + mean);
+      auc.update(mean, rng.next() < rate ? 1 : 0);
     }
     return auc;
   });
@@ -129,7 +133,7 @@ describe('PooledAuc: the AUC of many reservoirs in memory bounded by its capacit
   });
 
   it('past its capacity: keeps that many scores, within 0.03 of the exact AUC, the same for the same parts', () => {
-    // 40 keys, 29,500 scores; 4,000 kept of which ~10% positives: the error's RMS over seeds is ~0.015
+    // 40 keys, 29,500 scores, 4,000 kept: over 30 seeds the error had an RMS of 0.010, at most 0.025
     const parts = reservoirs(40, 1000, 7);
     const exact = new PooledAuc(1 << 20);
     const pool = new PooledAuc(4000);
