@@ -33,11 +33,7 @@ export class StreamingAuc {
   }
 
   private random(): number {
-    let x = this.rngState;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rngState = x >>> 0;
+    this.rngState = xorshift32(this.rngState);
     return this.rngState / 4294967296;
   }
 
@@ -189,11 +185,7 @@ export class PooledAuc {
 
   /** Uniform in (0, 1) (xorshift32, never 0). */
   private random(): number {
-    let x = this.rngState;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rngState = x >>> 0;
+    this.rngState = xorshift32(this.rngState);
     return this.rngState / 4294967296;
   }
 
@@ -285,6 +277,14 @@ export class PooledAuc {
     }
     return weightedAuc(scores, this.positive, weights);
   }
+}
+
+/** The next state of a xorshift32 generator (never 0 after a state other than 0). */
+function xorshift32(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
 }
 
 /** `to` with `from` copied to its start. */
