@@ -3,7 +3,9 @@ import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
+import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
+import { onlineDefaults } from '../model/onlineModel.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -84,34 +86,38 @@ export function summarize(engine: Engine, input: string): RunSummary {
   let features = 0;
   let droppedFeatures = 0;
   const single = config.keys.keyBy === null ? engine.registry.peekLive(config.keys.defaultKey) : undefined;
-  const lambdas = new Set<number>();
+  // the λ of every model, or 'auto' once two differ
+  let lambda: number | 'auto' | undefined;
   const numericStrings = new NumericStrings();
-  // keyed: each model's metrics cover all its events, in this run and those it resumed from
-  const keyed: Array<[string, ProgressiveMetrics]> = [];
-  engine.registry.forEach((live, key) => {
-    if (single === undefined) keyed.push([key, live.model.metrics]);
+  // keyed: each model's metrics cover all its events, in this run and those it resumed from; they
+  // are added as the keys are visited, in the keys' order, so a resumed run sums as an
+  // uninterrupted one does, in memory bounded by the pool's AUC sample
+  const pool =
+    single === undefined
+      ? ProgressiveMetrics.pool(
+          config.model.family,
+          Math.max(config.model.aucSample ?? onlineDefaults.aucSample, POOLED_AUC_SAMPLE),
+        )
+      : undefined;
+  let keyed = 0;
+  engine.registry.forEach((live) => {
+    if (pool !== undefined) {
+      pool.add(live.model.metrics);
+      keyed++;
+    }
     live.model.forEachColumnPresence((field, value, present) =>
       numericStrings.addColumn(field, value, present),
     );
     const view = live.model.view();
-    lambdas.add(view.lambda);
+    lambda = lambda === undefined || lambda === view.lambda ? view.lambda : 'auto';
     nonZero += Object.keys(view.coefficients).length;
     droppedFeatures += live.model.featurizer.droppedFeatures;
     const vocabulary = live.model.featurizer.vocabulary;
     features += vocabulary.hashed
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
-  });
-  // pooled in the keys' order, so a resumed run sums as an uninterrupted one does
-  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const progressive = single
-    ? single.model.metrics
-    : keyed.length > 0
-      ? ProgressiveMetrics.pooled(
-          config.model.family,
-          keyed.map(([, m]) => m),
-        )
-      : engine.metrics;
+  }, true);
+  const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;
   const source = progressive.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
   const rejectedByReason = Object.create(null) as Record<string, number>;
@@ -120,12 +126,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     input,
     family: config.model.family,
     learner: config.model.learner ?? 'ftrl',
-    lambda:
-      typeof config.model.lambda === 'number'
-        ? config.model.lambda
-        : lambdas.size === 1
-          ? [...lambdas][0]
-          : 'auto',
+    lambda: typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto'),
     l1Ratio: config.model.l1Ratio ?? 1,
     records: s.records,
     events: s.learned,

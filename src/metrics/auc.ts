@@ -33,11 +33,7 @@ export class StreamingAuc {
   }
 
   private random(): number {
-    let x = this.rngState;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rngState = x >>> 0;
+    this.rngState = xorshift32(this.rngState);
     return this.rngState / 4294967296;
   }
 
@@ -91,45 +87,21 @@ export class StreamingAuc {
 
   /**
    * The AUC over the events of several reservoirs together (the keys of a keyed run), NaN when
-   * only one class was seen: exact while each holds all its events; a reservoir that is a sample
-   * has each of its events stand for seen / sampled events (a weighted Mann–Whitney U).
+   * only one class was seen: `PooledAuc` with each part added in the order given.
    */
-  static pooled(parts: readonly StreamingAuc[]): number {
-    let n = 0;
-    let sampled = false;
-    for (const p of parts) {
-      n += p.size;
-      sampled ||= p.size < p.seen;
-    }
-    const scores = new Float64Array(n);
-    const labels = new Float64Array(n);
-    const weights = new Float64Array(n);
-    let at = 0;
-    for (const p of parts) {
-      const w = p.size > 0 ? p.seen / p.size : 0;
-      for (let i = 0; i < p.size; i++, at++) {
-        scores[at] = p.scores[i];
-        labels[at] = p.positive[i];
-        weights[at] = w;
-      }
-    }
-    if (!sampled) return aucOf(scores, labels);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-    let below = 0; // weight of the negatives scored lower
-    let u = 0;
-    let positives = 0;
-    for (let i = 0; i < n;) {
-      let pos = 0;
-      let neg = 0;
-      const s = scores[order[i]];
-      for (; i < n && scores[order[i]] === s; i++)
-        if (labels[order[i]] === 1) pos += weights[order[i]];
-        else neg += weights[order[i]];
-      u += pos * (below + neg / 2);
-      below += neg;
-      positives += pos;
-    }
-    return positives > 0 && below > 0 ? u / (positives * below) : NaN;
+  static pooled(parts: readonly StreamingAuc[], capacity = POOLED_AUC_SAMPLE): number {
+    const pool = new PooledAuc(capacity);
+    for (const p of parts) pool.add(p);
+    return pool.value();
+  }
+
+  /** The reservoir's scores and positive flags (views, valid until the next update), and the events seen. */
+  reservoir(): { readonly scores: Float64Array; readonly positive: Uint8Array; readonly seen: number } {
+    return {
+      scores: this.scores.subarray(0, this.size),
+      positive: this.positive.subarray(0, this.size),
+      seen: this.seen,
+    };
   }
 
   /**
@@ -169,6 +141,191 @@ export class StreamingAuc {
       for (let i = 0; i < size; i++) (positive[i] === 1 ? auc.positives : auc.negatives).add(scores[i]);
     return auc;
   }
+}
+
+/** Scores a keyed run's summary pools at most, unless `model.aucSample` is larger (about 25 MB). */
+export const POOLED_AUC_SAMPLE = 1 << 20;
+
+/**
+ * The AUC over the events of several `StreamingAuc`s (the keys of a keyed run), added one at a
+ * time, in memory bounded by `capacity` scores however many are added. Each event of a reservoir
+ * weighs seen / sampled (the events it stands for), in a weighted Mann–Whitney U.
+ *
+ * While at most `capacity` scores were added in all, every one is kept and the value is exact
+ * (with weights of 1 each, the same as `aucOf` over them). Past that, a priority sample
+ * (Duffield, Lund & Thorup 2007) of `capacity` scores is kept: each score's priority is its
+ * weight / u, u uniform from a seeded generator, the `capacity` highest are kept and each kept
+ * weight becomes max(weight, τ), τ the highest priority left out, which estimates the weight of
+ * every class and score range without bias. The AUC is then an estimate: over 20 seeds its
+ * root-mean-square error was about 0.3 / √(scores of the rarer class kept) (0.015 with 400
+ * positives kept, 0.004 with 4,000), so about 0.001 with 10⁶ kept and 10% positives. The same
+ * parts added in the same order give the same value.
+ */
+export class PooledAuc {
+  private scores = new Float64Array(16);
+  private weights = new Float64Array(16);
+  private positive = new Uint8Array(16);
+  private priority = new Float64Array(16);
+  /** Slots in a min-heap on priority, once `capacity` + 1 scores were added. */
+  private heap = new Uint32Array(0);
+  private size = 0;
+  /** A part was a sample (weights other than 1). */
+  private weighted = false;
+  private rngState: number;
+  private cached: number | undefined;
+
+  constructor(
+    readonly capacity = POOLED_AUC_SAMPLE,
+    seed = 1,
+  ) {
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new RangeError(`a pooled AUC needs a capacity of at least 1 score, got ${capacity}`);
+    this.rngState = seed >>> 0 || 1;
+  }
+
+  /** Uniform in (0, 1) (xorshift32, never 0). */
+  private random(): number {
+    this.rngState = xorshift32(this.rngState);
+    return this.rngState / 4294967296;
+  }
+
+  /** Adds the events of `part` (its reservoir: each sampled event weighs seen / sampled). */
+  add(part: StreamingAuc): void {
+    const { scores, positive, seen } = part.reservoir();
+    const n = scores.length;
+    if (n === 0) return;
+    this.cached = undefined;
+    const weight = seen / n;
+    if (weight !== 1) this.weighted = true;
+    const slots = this.capacity + 1;
+    for (let i = 0; i < n; i++) {
+      const priority = weight / this.random();
+      if (this.size < slots) {
+        this.grow(this.size + 1);
+        this.put(this.size++, scores[i], positive[i], weight, priority);
+        if (this.size === slots) this.heapify();
+      } else if (priority > this.priority[this.heap[0]]) {
+        this.put(this.heap[0], scores[i], positive[i], weight, priority);
+        this.siftDown(0);
+      }
+    }
+  }
+
+  private put(slot: number, score: number, positive: number, weight: number, priority: number): void {
+    this.scores[slot] = score;
+    this.positive[slot] = positive;
+    this.weights[slot] = weight;
+    this.priority[slot] = priority;
+  }
+
+  private grow(size: number): void {
+    if (size <= this.scores.length) return;
+    const cap = Math.min(this.capacity + 1, 2 * this.scores.length);
+    this.scores = resized(this.scores, new Float64Array(cap));
+    this.weights = resized(this.weights, new Float64Array(cap));
+    this.priority = resized(this.priority, new Float64Array(cap));
+    this.positive = resized(this.positive, new Uint8Array(cap));
+  }
+
+  private heapify(): void {
+    this.heap = new Uint32Array(this.size);
+    for (let i = 0; i < this.size; i++) this.heap[i] = i;
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(at: number): void {
+    const { heap, priority } = this;
+    const n = heap.length;
+    const slot = heap[at];
+    const p = priority[slot];
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && priority[heap[child + 1]] < priority[heap[child]]) child++;
+      if (priority[heap[child]] >= p) break;
+      heap[at] = heap[child];
+      at = child;
+    }
+    heap[at] = slot;
+  }
+
+  /** Scores the value is computed over (at most `capacity`). */
+  get sampled(): number {
+    return Math.min(this.size, this.capacity);
+  }
+
+  /** The AUC over the events added, NaN when only one class was seen. */
+  value(): number {
+    this.cached ??= this.compute();
+    return this.cached;
+  }
+
+  private compute(): number {
+    const n = this.size;
+    const scores = this.scores.subarray(0, n);
+    if (n <= this.capacity && !this.weighted) {
+      const labels = new Float64Array(n);
+      for (let i = 0; i < n; i++) labels[i] = this.positive[i];
+      return aucOf(scores, labels);
+    }
+    const weights = this.weights.slice(0, n);
+    if (n > this.capacity) {
+      const left = this.heap[0];
+      const tau = this.priority[left];
+      for (let i = 0; i < n; i++) weights[i] = Math.max(weights[i], tau);
+      weights[left] = 0;
+    }
+    return weightedAuc(scores, this.positive, weights);
+  }
+}
+
+/** The next state of a xorshift32 generator (never 0 after a state other than 0). */
+function xorshift32(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+}
+
+/** `to` with `from` copied to its start. */
+function resized<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/**
+ * The weighted Mann–Whitney AUC (ties count one half), NaN if a class has no weight. The distinct
+ * scores are found by the typed arrays' native sort, and each event's weight is added to its
+ * score's class totals by a binary search: no comparator call per comparison.
+ */
+function weightedAuc(scores: Float64Array, positive: Uint8Array, weights: Float64Array): number {
+  const n = scores.length;
+  const distinct = scores.slice().sort();
+  let d = 0;
+  for (let i = 0; i < n; i++) if (d === 0 || distinct[i] !== distinct[d - 1]) distinct[d++] = distinct[i];
+  const pos = new Float64Array(d);
+  const neg = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    let lo = 0;
+    let hi = d - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (distinct[mid] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    if (positive[i] === 1) pos[lo] += weights[i];
+    else neg[lo] += weights[i];
+  }
+  let below = 0; // weight of the negatives scored lower
+  let u = 0;
+  let positives = 0;
+  for (let r = 0; r < d; r++) {
+    u += pos[r] * (below + neg[r] / 2);
+    below += neg[r];
+    positives += pos[r];
+  }
+  return positives > 0 && below > 0 ? u / (positives * below) : NaN;
 }
 
 /** The reservoir of a `StreamingAuc`: scores and positive flags (1/0) in slot order. */

@@ -1,6 +1,6 @@
 import type { Family } from '../core/event.js';
 import { StateError } from '../core/errors.js';
-import { StreamingAuc, type StreamingAucState } from './auc.js';
+import { POOLED_AUC_SAMPLE, PooledAuc, StreamingAuc, type StreamingAucState } from './auc.js';
 
 /**
  * Progressive validation (Blum, Kalai & Langford 1999): each labelled event is predicted before
@@ -22,8 +22,10 @@ export class ProgressiveMetrics {
   /** Σ w·loss of the online constant (`onlineConstantLoss`), predicted before each label. */
   private sumConstantLoss = 0;
   private auc: StreamingAuc | null;
-  /** The AUC of metrics pooled from others (`pooled`), fixed; undefined otherwise. */
-  private pooledAuc: number | undefined;
+  /** The AUC of metrics pooled from others (`pool`); undefined otherwise. */
+  private pooledAuc: PooledAuc | undefined;
+  /** Made by `pool`: takes other metrics with `add`. */
+  private isPool = false;
 
   /** `incrementalAuc` false: for metrics read rarely (see `StreamingAuc`); the same values. */
   constructor(
@@ -148,7 +150,7 @@ export class ProgressiveMetrics {
     const base: Record<string, number> = { events: this.count, progressiveLoss: this.progressiveLoss };
     if (this.family === 'binomial') {
       base.logLoss = this.progressiveLoss;
-      base.auc = this.pooledAuc ?? this.auc!.value();
+      base.auc = this.pooledAuc?.value() ?? this.auc!.value();
       base.brier = this.weight > 0 ? this.sumSq / this.weight : NaN;
     } else {
       base.rmse = this.weight > 0 ? Math.sqrt(this.sumSq / this.weight) : NaN;
@@ -158,24 +160,48 @@ export class ProgressiveMetrics {
   }
 
   /**
-   * The metrics of several models' events together (a keyed run's, all keys): their running sums
-   * added, in the order given, and the AUC over their samples pooled (`StreamingAuc.pooled`). For
-   * reading only: it learns no more events.
+   * The metrics of several models' events together (a keyed run's, all keys): `pool`, then each
+   * part added in the order given.
    */
-  static pooled(family: Family, parts: readonly ProgressiveMetrics[]): ProgressiveMetrics {
-    const m = new ProgressiveMetrics(family, 1, false);
-    for (const p of parts) {
-      m.weight += p.weight;
-      m.count += p.count;
-      m.sumLoss += p.sumLoss;
-      m.sumAbs += p.sumAbs;
-      m.sumSq += p.sumSq;
-      m.sumY += p.sumY;
-      m.sumY2 += p.sumY2;
-      m.sumConstantLoss += p.sumConstantLoss;
-    }
-    if (family === 'binomial') m.pooledAuc = StreamingAuc.pooled(parts.map((p) => p.auc!));
+  static pooled(
+    family: Family,
+    parts: readonly ProgressiveMetrics[],
+    aucCapacity = POOLED_AUC_SAMPLE,
+  ): ProgressiveMetrics {
+    const m = ProgressiveMetrics.pool(family, aucCapacity);
+    for (const p of parts) m.add(p);
     return m;
+  }
+
+  /**
+   * Empty metrics to `add` models' metrics to, one at a time (a keyed run's summary, as it visits
+   * the keys): running sums added in the order the parts come, and an AUC over their samples in
+   * at most `aucCapacity` scores (`PooledAuc`). For reading only: it learns no events.
+   */
+  static pool(family: Family, aucCapacity = POOLED_AUC_SAMPLE): ProgressiveMetrics {
+    const m = new ProgressiveMetrics(family, 1, false);
+    m.pooledAuc = family === 'binomial' ? new PooledAuc(aucCapacity) : undefined;
+    m.isPool = true;
+    return m;
+  }
+
+  /** Adds the sums and the AUC sample of `part` (metrics of the same family) to a `pool`. */
+  add(part: ProgressiveMetrics): void {
+    if (!this.isPool)
+      throw new StateError(
+        "add() takes metrics into a pool (ProgressiveMetrics.pool), not into a model's own",
+      );
+    if (part.family !== this.family)
+      throw new RangeError(`cannot pool ${part.family} metrics into ${this.family} ones`);
+    this.weight += part.weight;
+    this.count += part.count;
+    this.sumLoss += part.sumLoss;
+    this.sumAbs += part.sumAbs;
+    this.sumSq += part.sumSq;
+    this.sumY += part.sumY;
+    this.sumY2 += part.sumY2;
+    this.sumConstantLoss += part.sumConstantLoss;
+    if (this.family === 'binomial') this.pooledAuc!.add(part.auc!);
   }
 
   /** A copy of the running sums and of the AUC reservoir, for checkpoints. */

@@ -112,9 +112,14 @@ export class ModelRegistry<M> {
     return [...this.models.values()];
   }
 
-  /** Calls `fn` on every model (restoring stored ones, trimming as it goes). */
-  forEach(fn: (model: M, key: string) => void): void {
-    for (const key of this.keys()) {
+  /**
+   * Calls `fn` on every model (restoring stored ones, trimming as it goes); with `inKeyOrder`, in
+   * the keys' order (UTF-16 code units), the same whichever models are in memory.
+   */
+  forEach(fn: (model: M, key: string) => void, inKeyOrder = false): void {
+    const keys = this.keys();
+    if (inKeyOrder) keys.sort();
+    for (const key of keys) {
       fn(this.acquire(key), key);
       this.trim();
     }

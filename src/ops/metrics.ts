@@ -187,6 +187,11 @@ export class EngineMetrics implements EngineObserver {
       "Refits whose model's partition moved to another instance before they finished.",
       (s) => s.refits.dropped,
     );
+    counter(
+      'l1stream_refits_abandoned_total',
+      'Refits running when the engine was stopped: left unfinished, their result neither applied nor written.',
+      (s) => s.refits.abandoned,
+    );
     this.refitSeconds = new Histogram({
       name: 'l1stream_refit_duration_seconds',
       help: 'Time from the start of a refit to its result, for completed refits.',

@@ -56,7 +56,17 @@ describe('l1stream run: the group in the log', () => {
           .logs()
           .slice(from)
           .map((l) => l.msg);
-      const aSaid = after(a, a.logs().findIndex((l) => l.msg.startsWith('joined consumer group')) + 1);
+      const aFrom = a.logs().findIndex((l) => l.msg.startsWith('joined consumer group')) + 1;
+      // a's own new assignment may be logged a moment after the new member's
+      await waitFor(
+        () =>
+          after(a, aFrom).some((m) =>
+            /^joined consumer group: assigned .* after \d+ s without partitions/.test(m),
+          ),
+        () => `a to log its new assignment:\n${a.stderr()}`,
+        30_000,
+      );
+      const aSaid = after(a, aFrom);
       expect(aSaid.join('\n'), a.stderr()).toMatch(
         /the consumer group is rebalancing: rejoining it[^]*no partitions for 4 s, waiting for the group's rebalance: usually a member stopped without leaving the group \(killed\)[^]*kafka\.sessionTimeoutMs 12 s[^]*joined consumer group: assigned \S+\[\d\] after \d+ s without partitions/,
       );

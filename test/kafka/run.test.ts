@@ -270,7 +270,19 @@ describe('l1stream run --config (Kafka in and out)', () => {
       }
       const score = byOffset.get(String(i))!;
       expect(Object.keys(score).sort()).toEqual(
-        ['key', 'eventKey', 'source', 'partition', 'offset', 'prediction', 'model', 'top'].sort(),
+        [
+          'key',
+          'eventKey',
+          'source',
+          'partition',
+          'offset',
+          'prediction',
+          'model',
+          'top',
+          'margin',
+          'baseline',
+          'others',
+        ].sort(),
       );
       // key: the model's; eventKey: the event's own
       expect(score).toMatchObject({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { StreamingAuc, aucOf } from '../../src/index.js';
+import { PooledAuc } from '../../src/metrics/auc.js';
 import { ProgressiveMetrics } from '../../src/metrics/progressive.js';
 import { Rng } from '../helpers/random.js';
 
@@ -80,5 +81,84 @@ describe('StreamingAuc.pooled', () => {
     const pooled = StreamingAuc.pooled(parts);
     expect(Math.abs(pooled - exact)).toBeLessThan(0.01);
     expect(Math.abs(pooled - exact)).toBeLessThan(Math.abs(unweighted - exact));
+  });
+});
+
+/**
+ * Keyed reservoirs: `parts` keys of `events` each; every third is a sample of a quarter of them,
+ * and its scores tell nothing of its labels (its AUC is 0.5), so weighing it wrong shows.
+ */
+function reservoirs(parts: number, events: number, seed: number): StreamingAuc[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: parts }, (_, k) => {
+    const auc = new StreamingAuc(k % 3 === 0 ? events / 4 : events, k + 1);
+    for (let i = 0; i < events; i++) {
+      const mean = Math.round(100 * rng.next()) / 100;
+      const rate = k % 3 === 0 ? 0.2 : (0.1 + 0.02 * (k % 5)) * (0.5 + mean);
+      auc.update(mean, rng.next() < rate ? 1 : 0);
+    }
+    return auc;
+  });
+}
+
+/** The weighted AUC by its definition, over every (positive, negative) pair; each score of a reservoir weighs seen / sampled. */
+function pairAuc(parts: readonly StreamingAuc[]): number {
+  const pos: Array<[number, number]> = [];
+  const neg: Array<[number, number]> = [];
+  for (const p of parts) {
+    const { scores, positive, seen } = p.reservoir();
+    for (let i = 0; i < scores.length; i++)
+      (positive[i] === 1 ? pos : neg).push([scores[i], seen / scores.length]);
+  }
+  let u = 0;
+  let wp = 0;
+  let wn = 0;
+  for (const [, w] of neg) wn += w;
+  for (const [s, w] of pos) {
+    wp += w;
+    for (const [t, v] of neg) u += w * v * (s > t ? 1 : s === t ? 0.5 : 0);
+  }
+  return u / (wp * wn);
+}
+
+describe('PooledAuc: the AUC of many reservoirs in memory bounded by its capacity', () => {
+  it('up to its capacity: every score kept, the exact weighted AUC', () => {
+    const parts = reservoirs(6, 400, 3); // 2 samples of 100 (weight 4) + 4 × 400 = 1800 scores
+    const pool = new PooledAuc(1800);
+    for (const p of parts) pool.add(p);
+    expect(pool.sampled).toBe(1800);
+    expect(pool.value()).toBeCloseTo(pairAuc(parts), 12);
+    // the same through ProgressiveMetrics.pooled's default capacity
+    expect(StreamingAuc.pooled(parts)).toBeCloseTo(pairAuc(parts), 12);
+  });
+
+  it('past its capacity: keeps that many scores, within 0.03 of the exact AUC, the same for the same parts', () => {
+    // 40 keys, 29,500 scores, 4,000 kept: over 30 seeds the error had an RMS of 0.010, at most 0.025
+    const parts = reservoirs(40, 1000, 7);
+    const exact = new PooledAuc(1 << 20);
+    const pool = new PooledAuc(4000);
+    for (const p of parts) {
+      exact.add(p);
+      pool.add(p);
+    }
+    expect(exact.sampled).toBe(14 * 250 + 26 * 1000);
+    expect(pool.sampled).toBe(4000);
+    expect(Math.abs(pool.value() - exact.value())).toBeLessThan(0.03);
+    expect(pool.value()).not.toBe(exact.value());
+    const again = new PooledAuc(4000);
+    for (const p of reservoirs(40, 1000, 7)) again.add(p);
+    expect(again.value()).toBe(pool.value());
+  });
+
+  it('ProgressiveMetrics.pool: metrics added one at a time equal those pooled at once', () => {
+    const events = keyedEvents(3000);
+    const keys = [0, 1, 2].map(() => new ProgressiveMetrics('binomial', 500));
+    for (const e of events) keys[e.key].update(e.mean, e.label);
+    const pool = ProgressiveMetrics.pool('binomial', 1200);
+    for (const k of keys) pool.add(k);
+    expect(pool.summary()).toEqual(ProgressiveMetrics.pooled('binomial', keys, 1200).summary());
+    expect(pool.events).toBe(3000);
+    expect(() => keys[0].add(keys[1])).toThrow(/ProgressiveMetrics.pool/);
+    expect(() => ProgressiveMetrics.pool('gaussian').add(keys[0])).toThrow(/binomial metrics into gaussian/);
   });
 });

@@ -1,5 +1,5 @@
 import { from, Subject } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { Engine, type EngineStats } from '../../src/engine/engine.js';
 import { MemoryStateStore, type EventSource } from '../../src/engine/ports.js';
@@ -116,6 +116,8 @@ function expectAgrees(samples: readonly Sample[], s: EngineStats, engine: Engine
   expect(v('l1stream_refits_queued_total')).toBe(s.refits.queued);
   expect(v('l1stream_refits_skipped_total')).toBe(s.refits.skipped);
   expect(v('l1stream_refits_failed_total')).toBe(s.refits.failed);
+  expect(v('l1stream_refits_dropped_total')).toBe(s.refits.dropped);
+  expect(v('l1stream_refits_abandoned_total')).toBe(s.refits.abandoned);
   expect(v('l1stream_refit_duration_seconds_count')).toBe(s.refits.completed);
   expect(v('l1stream_checkpoints_total')).toBe(s.checkpoints.checkpoints);
   expect(v('l1stream_checkpoint_models_total')).toBe(s.checkpoints.models);
@@ -215,6 +217,28 @@ describe('EngineMetrics over a running engine', () => {
     // without an engine bound: counters at zero, nothing else invented
     expect(valueOf(samples, 'l1stream_events_learned_total')).toBe(0);
     expect(valueOf(samples, 'l1stream_ready')).toBe(0);
+  });
+
+  it('exports each refit count of engine.stats() under its own name, abandoned ones included', async () => {
+    const metrics = new EngineMetrics({ processMetrics: false });
+    const engine = new Engine(config, { source: { batches$: from([]) }, sink: new MemorySink() });
+    metrics.bind(engine);
+    // distinct counts, as after a stop that left refits running (the engine's own are all zero here)
+    const refits = {
+      started: 9,
+      completed: 2,
+      queued: 4,
+      skipped: 5,
+      failed: 1,
+      totalMs: 0,
+      dropped: 3,
+      abandoned: 6,
+    };
+    const stats = engine.stats();
+    vi.spyOn(engine, 'stats').mockReturnValue({ ...stats, refits });
+    const samples = parseExposition(await metrics.metrics());
+    for (const [name, n] of Object.entries(refits))
+      if (name !== 'totalMs') expect(valueOf(samples, `l1stream_refits_${name}_total`), name).toBe(n);
   });
 
   it('uses its own registry, never the global one', async () => {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+
+import { MemoryStateStore } from '../../src/engine/ports.js';
+import { ModelRegistry } from '../../src/model/registry.js';
+
+interface Named {
+  readonly key: string;
+}
+
+function registryOf(keys: readonly string[], maxLive: number): ModelRegistry<Named> {
+  const registry = new ModelRegistry<Named>({
+    maxLive,
+    store: new MemoryStateStore(),
+    codec: {
+      create: (key) => ({ key }),
+      checkpoint: (model) => new TextEncoder().encode(model.key),
+      restore: (key) => ({ key }),
+    },
+  });
+  for (const key of keys) {
+    registry.acquire(key);
+    registry.trim();
+  }
+  return registry;
+}
+
+describe('ModelRegistry.forEach', () => {
+  it("in key order: every model, stored or in memory, in the keys' order, at most maxLive + 1 in memory", () => {
+    const keys = ['s10', 'b', 's2', 'é', 'a', 'Z', 's1'];
+    const registry = registryOf(keys, 2);
+    expect(registry.live).toBe(2);
+    const seen: string[] = [];
+    let most = 0;
+    registry.forEach((model, key) => {
+      expect(model.key).toBe(key);
+      seen.push(key);
+      most = Math.max(most, registry.live);
+    }, true);
+    // UTF-16 code units: upper case before lower case, 's10' before 's2', 'é' last
+    expect(seen).toEqual(['Z', 'a', 'b', 's1', 's10', 's2', 'é']);
+    expect(most).toBeLessThanOrEqual(3);
+    // the same order whichever models are in memory
+    const other = registryOf([...keys].reverse(), 2);
+    const again: string[] = [];
+    other.forEach((_, key) => again.push(key), true);
+    expect(again).toEqual(seen);
+  });
+});
