@@ -71,9 +71,11 @@ export class OnlineScaler {
    * `watchJumps`, per column j at 2j: its variance when its present weight last crossed a multiple
    * of `minPresent` (0: not yet; Infinity: a jump was noted since), and that present weight. A
    * change of unit grows the sd over a few events, none of which alone doubles it. Not state: a
-   * restored model compares from the next crossing on.
+   * restored model compares from the next crossing on. `undo` takes an event's changes back.
    */
   private jumpReference = new Float64Array(0);
+  /** `observeFinite`'s copy of the event's columns' two `jumpReference` entries. */
+  private savedReference = new Float64Array(0);
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -280,6 +282,7 @@ export class OnlineScaler {
         saved[(STRIDE + 1) * k + f] = j < this.capacity ? this.stats[at + f] : 0;
       saved[(STRIDE + 1) * k + STRIDE] = j < this.capacity ? this.nonBinary[j] : 0;
     }
+    if (this.jumpGrowth2 > 0) this.saveReferences(x);
     this.savedWeight = this.totalWeight;
     this.savedDim = this.dim;
     this.savedAnyNonBinary = this.anyNonBinary;
@@ -294,13 +297,30 @@ export class OnlineScaler {
     return bad;
   }
 
+  private saveReferences(x: SparseBuffer): void {
+    const { indices, nnz } = x;
+    if (this.savedReference.length < 2 * nnz) this.savedReference = new Float64Array(4 * nnz);
+    const reference = this.jumpReference;
+    for (let k = 0; k < nnz; k++) {
+      const at = 2 * indices[k];
+      this.savedReference[2 * k] = at < reference.length ? reference[at] : 0;
+      this.savedReference[2 * k + 1] = at < reference.length ? reference[at + 1] : 0;
+    }
+  }
+
   /** Takes back the event of the last `observeFinite` (x: its columns, in the same order). */
   undo(x: SparseBuffer): void {
     const saved = this.saved;
+    const watching = this.jumpGrowth2 > 0;
+    const reference = this.jumpReference;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
       for (let f = 0; f < STRIDE; f++) this.stats[STRIDE * j + f] = saved[(STRIDE + 1) * k + f];
       this.nonBinary[j] = saved[(STRIDE + 1) * k + STRIDE];
+      if (watching && 2 * j < reference.length) {
+        reference[2 * j] = this.savedReference[2 * k];
+        reference[2 * j + 1] = this.savedReference[2 * k + 1];
+      }
     }
     this.totalWeight = this.savedWeight;
     this.dim = this.savedDim;

@@ -139,4 +139,35 @@ describe('OnlineScaler.watchJumps', () => {
     scaler.undo(buffer(new Map([[0, 1e6]])));
     expect(scaler.jumps).toBe(0);
   });
+
+  it('an event taken back (overflow, or undo) leaves the next jumps as if it never came', () => {
+    const stream = (i: number) => buffer(new Map([[0, i < 60 ? i % 7 : 100 * (i % 7)]]));
+    const run = (rejected: 'none' | 'overflow' | 'undo') => {
+      const scaler = new OnlineScaler();
+      scaler.watchJumps(2, 10);
+      const scales = new Float64Array(4);
+      const noted: Array<[number, number, number]> = [];
+      for (let i = 0; i < 80; i++) {
+        if (i === 25 && rejected === 'overflow') {
+          // a weight that overflows the statistics: rejected, nothing kept
+          expect(scaler.observeFinite(buffer(new Map([[0, 1e200]])), 1e300, { auto: true, scales })).toBe(0);
+        }
+        if (i === 25 && rejected === 'undo') {
+          const x = buffer(new Map([[0, 3]]));
+          expect(scaler.observeFinite(x, 1e6, { auto: true, scales })).toBe(-1);
+          scaler.undo(x);
+        }
+        expect(scaler.observeFinite(stream(i), 1, { auto: true, scales })).toBe(-1);
+        for (let n = 0; n < scaler.jumps; n++) {
+          const jump = scaler.jump(n);
+          noted.push([i, jump.sdBefore, jump.events]);
+        }
+      }
+      return noted;
+    };
+    const expected = run('none');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(run('overflow')).toEqual(expected);
+    expect(run('undo')).toEqual(expected);
+  });
 });
