@@ -303,6 +303,20 @@ export class LiveModel {
     );
   }
 
+  /**
+   * Half a refit period or less before the next refit is due (half its events learned, or half its
+   * seconds gone): time to start a refit thread, so that it has loaded the solver when the refit
+   * comes due, and none starts for a run that ends before.
+   */
+  refitNear(): boolean {
+    if (this.window === null) return false;
+    const { everyEvents, everySeconds } = this.context.config.refit;
+    return (
+      crossed(this.lastRefitOffset, this.model.offset + everyEvents / 2, everyEvents) ||
+      this.context.now() - this.lastRefitAt >= everySeconds * 500
+    );
+  }
+
   /** Marks a due refit as handled (started, waiting or merged): the next one is a full period away. */
   refitHandled(): void {
     this.lastRefitOffset = this.model.offset;

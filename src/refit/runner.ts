@@ -15,7 +15,7 @@ import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 export interface RefitRunner {
   readonly idle: boolean;
   run(job: RefitJob): Observable<RefitOutcome>;
-  /** Gets ready for the first job now (the engine calls it at start when refits are on). */
+  /** Gets ready for the first job now (`refitEvery` calls it when a model's first refit is near). */
   prestart?(): void;
   close(): Promise<void>;
 }
@@ -76,7 +76,8 @@ function startWorker(file: string | URL | undefined): Worker {
 
 /**
  * Runs refits on worker threads (`threads`, default 1), so learning and scoring go on while the
- * solver works. Workers start at `prestart` (or on first use) and are held unref'd while they have
+ * solver works. Workers start at `prestart` (half a refit period before the first refit is due,
+ * so they have loaded the solver by then; or on first use) and are held unref'd while they have
  * no job, so they keep no process alive; the window's arrays are copied to the worker (see `start`).
  */
 export class WorkerRefitRunner implements RefitRunner {
