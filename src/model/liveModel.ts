@@ -325,7 +325,8 @@ export class LiveModel {
 
   /** The refit job for the current window, warm-started from the online model and the last refit. */
   refitJob(): RefitJob | null {
-    const rows = this.window?.rows() ?? null;
+    // shared memory: the refit thread gets the rows without a second copy (the structured clone's)
+    const rows = this.window?.rows(true) ?? null;
     if (rows === null) return null;
     const { config } = this.context;
     const online = this.model.coefficients();
