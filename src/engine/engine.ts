@@ -373,8 +373,6 @@ export class Engine {
     const durable = this.checkpointer !== null;
     source.onAssign?.((assignment) => this.assign(assignment));
     this.checkpointer?.startTimer();
-    // refit threads start now, on their own, not when the first refit is due
-    if (config.refit.enabled) this.runner.prestart?.();
     const prepare = source.prepare?.bind(source);
     const { stop } = this.options;
     const untilClosed$ = source.batches$.pipe(takeUntil(this.closing$));

@@ -327,6 +327,20 @@ export class LiveModel {
     );
   }
 
+  /**
+   * Half a refit period or less before the next refit is due (half its events learned, or half its
+   * seconds gone): time to start a refit thread, so that it has loaded the solver when the refit
+   * comes due, and none starts for a run that ends before.
+   */
+  refitNear(): boolean {
+    if (this.window === null) return false;
+    const { everyEvents, everySeconds } = this.context.config.refit;
+    return (
+      crossed(this.lastRefitOffset, this.model.offset + everyEvents / 2, everyEvents) ||
+      this.context.now() - this.lastRefitAt >= everySeconds * 500
+    );
+  }
+
   /** Marks a due refit as handled (started, waiting or merged): the next one is a full period away. */
   refitHandled(): void {
     this.lastRefitOffset = this.model.offset;
@@ -335,7 +349,8 @@ export class LiveModel {
 
   /** The refit job for the current window, warm-started from the online model and the last refit. */
   refitJob(): RefitJob | null {
-    const rows = this.window?.rows() ?? null;
+    // shared memory: the refit thread gets the rows without a second copy (the structured clone's)
+    const rows = this.window?.rows(true) ?? null;
     if (rows === null) return null;
     const { config } = this.context;
     const online = this.model.coefficients();

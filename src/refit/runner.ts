@@ -15,7 +15,7 @@ import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 export interface RefitRunner {
   readonly idle: boolean;
   run(job: RefitJob): Observable<RefitOutcome>;
-  /** Gets ready for the first job now (the engine calls it at start when refits are on). */
+  /** Gets ready for the first job now (`refitEvery` calls it when a model's first refit is near). */
   prestart?(): void;
   close(): Promise<void>;
 }
@@ -76,8 +76,9 @@ function startWorker(file: string | URL | undefined): Worker {
 
 /**
  * Runs refits on worker threads (`threads`, default 1), so learning and scoring go on while the
- * solver works. Workers start at `prestart` (or on first use) and are held unref'd while they have
- * no job, so they keep no process alive; the window's arrays are copied to the worker (see `start`).
+ * solver works. Workers start at `prestart` (half a refit period before the first refit is due,
+ * so they have loaded the solver by then; or on first use) and are held unref'd while they have
+ * no job, so they keep no process alive; the window's rows are shared with the worker (see `start`).
  */
 export class WorkerRefitRunner implements RefitRunner {
   private readonly threads: number;
@@ -136,9 +137,10 @@ export class WorkerRefitRunner implements RefitRunner {
     const done = new Promise<RefitOutcome>((resolve, reject) =>
       this.pending.set(id, { resolve, reject, key: job.key }),
     );
-    // copied, not transferred: the first ArrayBuffer a thread detaches makes V8 throw away every
-    // optimized function that reads a typed array (the "array buffer detaching" protector), and
-    // the learning thread would compile its hot code again after the first refit
+    // not transferred: the first ArrayBuffer a thread detaches makes V8 throw away every optimized
+    // function that reads a typed array (the "array buffer detaching" protector), and the learning
+    // thread would compile its hot code again after the first refit; the window's rows are in
+    // SharedArrayBuffers (`refitJob`), which the clone shares, the warm starts are copied
     worker.postMessage({ id, job });
     return done;
   }

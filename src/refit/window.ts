@@ -161,8 +161,11 @@ export class RefitWindow {
     }
   }
 
-  /** A copy of the rows in the window (null when empty). */
-  rows(): WindowRows | null {
+  /**
+   * A copy of the rows in the window (null when empty); with `shared`, in SharedArrayBuffers, which
+   * a postMessage to another thread shares instead of copying (and detaches nothing).
+   */
+  rows(shared = false): WindowRows | null {
     const n = this.size;
     if (n === 0) return null;
     const first = this.next - n;
@@ -171,11 +174,13 @@ export class RefitWindow {
       const r0 = Math.max(0, first - b.first);
       if (r0 < b.count) nnz += b.rowStart[b.count] - b.rowStart[r0];
     }
-    const rowStart = new Int32Array(n + 1);
-    const cols = new Int32Array(nnz);
-    const values = new Float64Array(nnz);
-    const y = new Float64Array(n);
-    const weights = new Float64Array(n);
+    const bytes = (length: number, size: number) =>
+      shared ? new SharedArrayBuffer(length * size) : new ArrayBuffer(length * size);
+    const rowStart = new Int32Array(bytes(n + 1, 4));
+    const cols = new Int32Array(bytes(nnz, 4));
+    const values = new Float64Array(bytes(nnz, 8));
+    const y = new Float64Array(bytes(n, 8));
+    const weights = new Float64Array(bytes(n, 8));
     // block by block: each block's rows in the window are one run of its arrays
     let i = 0;
     let at = 0;

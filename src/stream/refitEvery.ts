@@ -11,6 +11,8 @@ export interface RefitTarget {
   /** Dropped from the registry while its refit ran: the result is discarded. */
   readonly dropped?: boolean;
   refitDue(): boolean;
+  /** Its next refit is near: the runner's threads start then (`RefitRunner.prestart`). */
+  refitNear?(): boolean;
   refitHandled(): void;
   refitJob(): RefitJob | null;
   acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot;
@@ -79,6 +81,8 @@ type EngineElementLive = NonNullable<RefitDone['live']>;
  * the order they started. Batches pass through unchanged (inline refits come before the batch
  * that made them due). Completes when the source has and every refit, waiting or running, is done;
  * or, when `stopping()` says so, as soon as the source has (the running refits are abandoned).
+ * The runner's threads start (`prestart`) the first time a model of a batch is near its next
+ * refit (`refitNear`), not before: a run that ends earlier starts none.
  *
  * @example
  * processed$.pipe(refitEvery({ runner: new WorkerRefitRunner(), acquire: (k) => registry.acquire(k), now: Date.now }))
@@ -93,6 +97,8 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
       /** Keys whose refit runs, with its subscription. */
       const running = new Map<string, Subscription>();
       let sourceDone = false;
+      /** The runner was told to get ready (the first time a model's refit was near). */
+      let prestarted = runner.prestart === undefined;
 
       const finished = (
         key: string,
@@ -174,6 +180,10 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
             if (element.kind === 'batch') {
               startWaiting();
               for (const { live } of (element as ProcessedBatch).parts) {
+                if (!prestarted && live.refitNear?.() === true) {
+                  prestarted = true;
+                  runner.prestart?.();
+                }
                 if (!live.refitDue()) continue;
                 live.refitHandled();
                 if (waiting.has(live.key)) stats.skipped++;

@@ -15,7 +15,7 @@ import { engineConfig, gaussianEvents, learnBatch, liveModel } from '../engine/h
  * refit worker its solver after the first solve's kernels grew their memory (issue 14).
  */
 describe('refits and V8’s array buffer detaching protector', () => {
-  it('a worker refit copies the window: the sending thread’s arrays stay attached, the fit is the inline one', async () => {
+  it('a worker refit shares the window’s rows (no copy, no detach): the sending thread’s arrays stay attached, the fit is the inline one', async () => {
     const live = liveModel(
       'm',
       engineConfig({ model: { labelWarmup: 30, lambda: 0.01 }, refit: { window: 300 } }),
@@ -25,6 +25,10 @@ describe('refits and V8’s array buffer detaching protector', () => {
     const r = job.rows;
     const lengths = [r.rowStart.length, r.cols.length, r.values.length, r.y.length, r.weights.length];
     expect(Math.min(...lengths)).toBeGreaterThan(0);
+    for (const a of [r.rowStart, r.cols, r.values, r.y, r.weights])
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // a checkpoint's copy stays in plain ArrayBuffers (it is serialized, not posted)
+    expect(live.window!.state().rows!.cols.buffer).toBeInstanceOf(ArrayBuffer);
     const runner = new WorkerRefitRunner(1);
     try {
       const outcome = await firstValueFrom(runner.run(job));
