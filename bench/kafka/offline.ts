@@ -6,7 +6,7 @@
  * The sink's producer is a stub that acknowledges at once and hashes what it is sent, so the
  * outputs (models, alerts, dead letters; their wall-clock times left out) of two builds can be compared.
  *
- *   npm run build && node dist/bench/kafka/offline.js [--format avro,json] [--events 500000]
+ *   npm run bench:kafka-offline -- [--format avro,json] [--events 500000]
  *                       [--batch 5988] [--rounds 3] [--bad 0]
  *
  * Each run is a new worker (as each (a′) run of bench:kafka): the batches are packed before the
@@ -19,8 +19,6 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 import type { KafkaMessage, ProducerBatch } from 'kafkajs';
-import { Observable } from 'rxjs';
-
 import {
   AvroDecoder,
   AvroEncoder,
@@ -32,8 +30,9 @@ import { packBatch, unpackBatch, type InPlace } from '../../connectors/kafka/pac
 import type { KafkaBatch } from '../../connectors/kafka/source.js';
 import { threadCpuSeconds } from '../../connectors/kafka/threadCpu.js';
 import { WORKER_YOUNG_GENERATION_MB, type ToWorker } from '../../connectors/kafka/workerEngine.js';
-import { Engine, checkEngineConfig, type EventSource, type RawBatch } from '../../src/index.js';
+import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
 import { benchEvents } from './events.js';
+import { eachTurn } from './stages.js';
 
 type Format = 'avro' | 'json';
 
@@ -138,19 +137,7 @@ async function runJob(job: Job, packed: readonly Packed[]): Promise<OfflineRun> 
   const inPlace: InPlace | null = decoder === null ? null : { decoder, family: 'binomial' };
   // one batch per turn of the event loop, as the worker gets them in messages
   const source: EventSource = {
-    batches$: new Observable<RawBatch>((subscriber) => {
-      let i = 0;
-      let pending: NodeJS.Immediate | null = null;
-      const next = () => {
-        if (i === packed.length) return subscriber.complete();
-        subscriber.next(unpackBatch(packed[i++], inPlace));
-        pending = setImmediate(next);
-      };
-      pending = setImmediate(next);
-      return () => {
-        if (pending !== null) clearImmediate(pending);
-      };
-    }),
+    batches$: eachTurn(packed.length, (i) => unpackBatch(packed[i], inPlace)),
     commit: async () => undefined,
   };
   const engine = new Engine(config, { source, sink }, { partSize: 512, ...(decoder ? { decoder } : {}) });
