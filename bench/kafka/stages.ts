@@ -78,6 +78,23 @@ async function cpuMicrosAsync(run: () => Promise<unknown>): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 
+/** Batches `at(0)` to `at(n - 1)`, one per turn of the event loop (each made when it is emitted). */
+export function eachTurn(n: number, at: (i: number) => RawBatch): Observable<RawBatch> {
+  return new Observable<RawBatch>((subscriber) => {
+    let i = 0;
+    let pending: NodeJS.Immediate | null = null;
+    const next = () => {
+      if (i === n) return subscriber.complete();
+      subscriber.next(at(i++));
+      pending = setImmediate(next);
+    };
+    next();
+    return () => {
+      if (pending !== null) clearImmediate(pending);
+    };
+  });
+}
+
 /** The engine over the batches (one batch per turn of the event loop, as KafkaSource emits them). */
 async function engineMicros(batches: RawBatch[], drift: Record<string, unknown>): Promise<number> {
   const config = checkEngineConfig({
@@ -87,19 +104,7 @@ async function engineMicros(batches: RawBatch[], drift: Record<string, unknown>)
     drift,
   });
   const source: EventSource = {
-    batches$: new Observable<RawBatch>((subscriber) => {
-      let i = 0;
-      let pending: NodeJS.Immediate | null = null;
-      const next = () => {
-        if (i === batches.length) return subscriber.complete();
-        subscriber.next(batches[i++]);
-        pending = setImmediate(next);
-      };
-      next();
-      return () => {
-        if (pending !== null) clearImmediate(pending);
-      };
-    }),
+    batches$: eachTurn(batches.length, (i) => batches[i]),
     commit: async () => undefined,
   };
   const decoder = new AvroDecoder({ writerSchemas: new Map([[1, shippedSchema('event')]]) });

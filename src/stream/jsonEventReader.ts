@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 import {
   LineSpans,
   ListedEvent,
@@ -172,6 +174,17 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 }
 
 /**
+ * ASCII bytes as text (their Latin-1 reading is their UTF-8 one, made without validating or
+ * decoding UTF-8), or null when they are not all ASCII.
+ */
+function asciiOrNull(bytes: Uint8Array): string | null {
+  if (!isAscii(bytes)) return null;
+  const buffer =
+    bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString('latin1');
+}
+
+/**
  * A JSON `EventDecoder` (docs/conventions.md, events) that reads the common event straight from the line's
  * characters: top-level `key`, `ts`, `label`, `weight`, `features`, plain scalar fields beside
  * them, and features that are numbers, strings, booleans, null or string arrays. It returns
@@ -278,15 +291,21 @@ export class JsonEventReader implements EventDecoder {
    * own `features` property. Null for anything else (then `decodeEvent` says what).
    */
   readEvent(value: string | Uint8Array, family: Family): L1Event | null {
-    const text = typeof value === 'string' ? value : utf8OrNull(value);
+    if (typeof value === 'string') return this.read(value, family, false);
+    // ASCII bytes (Kafka "json"): the line's code units are the bytes, copied as they are
+    const ascii = asciiOrNull(value);
+    if (ascii !== null) return this.read(ascii, family, false, value);
+    const text = utf8OrNull(value);
     return text === null ? null : this.read(text, family, false);
   }
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
     // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
-    const text = typeof value === 'string' ? value : utf8OrNull(value);
+    const ascii = typeof value === 'string' ? null : asciiOrNull(value);
+    const text = typeof value === 'string' ? value : (ascii ?? utf8OrNull(value));
     if (text !== null) {
-      const event = this.read(text, family);
+      const event =
+        ascii !== null ? this.read(text, family, true, value as Uint8Array) : this.read(text, family);
       if (event !== null) return { ok: true, event };
       return validateEvent(jsonDecoder(text), family);
     }
@@ -295,9 +314,9 @@ export class JsonEventReader implements EventDecoder {
 
   /**
    * The valid event on `line`, or null for anything the general path must judge. `ownFeatures`:
-   * see `ListedEvent`.
+   * see `ListedEvent`. `ascii`: the line's bytes when it is their ASCII text (its code units).
    */
-  read(line: string, family: Family, ownFeatures = true): L1Event | null {
+  read(line: string, family: Family, ownFeatures = true, ascii?: Uint8Array): L1Event | null {
     this.line = line;
     this.pos = 0;
     this.end = line.length;
@@ -306,7 +325,8 @@ export class JsonEventReader implements EventDecoder {
       this.codeBytes = Buffer.alloc(2 * units);
       this.codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
     }
-    this.codeBytes.write(line, 0, 'utf16le');
+    if (ascii !== undefined) this.codes.set(ascii);
+    else this.codeBytes.write(line, 0, 'utf16le');
     this.codes[line.length] = 0;
     if (this.nextToken() !== 0x7b /* { */) return null;
     this.pos++;

@@ -427,6 +427,60 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     );
   });
 
+  it('ASCII bytes are read from the bytes themselves: the same events, reasons and columns as their text', () => {
+    const rng = new Rng(30);
+    const lines = [
+      ...engineLines(),
+      '{"label":1,"features":{"a":2,"c":"é"}}',
+      `{"label":1,"features":{"long":"${'x'.repeat(3000)}","a":1}}`,
+    ];
+    for (let i = 0; i < 1500; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng));
+    }
+    // every line on one buffer, as a Kafka fetch: views that start anywhere in it
+    const all = Buffer.from(lines.join(''), 'utf8');
+    let at = 0;
+    const views = lines.map((line, i) => {
+      const length = Buffer.byteLength(line);
+      const view =
+        i % 2 === 0 ? all.subarray(at, at + length) : new Uint8Array(all.buffer, all.byteOffset + at, length);
+      at += length;
+      return view;
+    });
+    expect(views.filter((v) => v.every((b) => b < 0x80)).length).toBeGreaterThan(lines.length / 2);
+    const text = new JsonEventReader();
+    const bytes = new JsonEventReader();
+    const [fa, fb] = [new Featurizer(), new Featurizer()];
+    const [xa, xb] = [new SparseBuffer(), new SparseBuffer()];
+    let read = 0;
+    // the text the bytes are (a lone surrogate became U+FFFD in them)
+    const texts = views.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
+    texts.forEach((line, i) => {
+      for (const engine of [true, false]) {
+        const a = engine ? text.readEvent(line, 'binomial') : text.read(line, 'binomial');
+        const b = engine ? bytes.readEvent(views[i], 'binomial') : fast(bytes, views[i], 'binomial');
+        const eb = b === null || 'decodeError' in b ? null : 'ok' in b ? (b.ok ? b.event : null) : b;
+        if (a === null) {
+          if (engine) expect(eb, line).toBe(null);
+          else expect(b, line).toEqual(general(line, 'binomial'));
+          continue;
+        }
+        read++;
+        expect(eb, line).not.toBe(null);
+        expect(JSON.stringify(eb), line).toBe(JSON.stringify(a));
+        expect(fb.featurize(eb!, xb), line).toBe(fa.featurize(a, xa));
+        expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
+          Array.from(xa.indices.subarray(0, xa.nnz)),
+        );
+        expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(
+          Array.from(xa.values.subarray(0, xa.nnz)),
+        );
+      }
+    });
+    expect(read).toBeGreaterThan(lines.length / 5);
+  });
+
   it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
     const letters: DeadLetter[] = [];
     const lines = ['{"label":1,"features":{"a":2}}', '{"label":2,"features":{"a":2}}', '{"features":'];
