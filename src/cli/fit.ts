@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import { withoutBom } from '../core/bom.js';
 import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
-import type { Family } from '../core/event.js';
+import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
@@ -273,17 +273,21 @@ export async function loadSkipping(
 ): Promise<TrainingData> {
   const letters: string[] = [];
   let first: RejectedLine | undefined;
+  let minusOne = 0;
   const onReject = (r: RejectedLine) => {
     first ??= r;
+    if (r.reason.endsWith(MINUS_ONE_LABELS)) minusOne++;
     const letter = { line: r.line, source: flags.input, stage: r.stage, reason: r.reason, value: r.value };
     letters.push(`${JSON.stringify(letter)}\n`);
   };
   try {
-    return await loadTrainingData(flags.input, flags.target, flags.family, {
+    const data = await loadTrainingData(flags.input, flags.target, flags.family, {
       ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
       ...(flags.maxRecordBytes !== undefined ? { maxRecordBytes: flags.maxRecordBytes } : {}),
       onReject,
     });
+    if (flags.family === 'binomial') checkBothLabels(data, minusOne);
+    return data;
   } finally {
     if (deadLetters !== undefined) await writeOutputFile('dead-letters', deadLetters, letters.join(''));
     const csv = !/\.(jsonl|ndjson)$/i.test(flags.input);
@@ -298,6 +302,28 @@ export async function loadSkipping(
             : `; --dead-letters FILE lists them\n`),
       );
   }
+}
+
+/**
+ * A binomial fit needs rows of both labels: with one, the intercept's estimate is ±∞ and any
+ * number the solver stops at is meaningless. `minusOne` rows were skipped for a label of -1.
+ */
+function checkBothLabels(data: TrainingData, minusOne: number): void {
+  const { y, weights } = data;
+  let seen = -1;
+  for (let i = 0; i < y.length; i++) {
+    if (weights !== undefined && !(weights[i]! > 0)) continue;
+    if (seen === -1) seen = y[i]!;
+    else if (y[i] !== seen) return;
+  }
+  if (seen === -1) return;
+  const fix =
+    minusOne > 0
+      ? `${counted(minusOne, 'row')} with target -1 ${minusOne === 1 ? 'was' : 'were'} skipped: send 0 for -1 (labels -1/+1, as Vowpal Wabbit uses, are 0/1 here)`
+      : 'check the target column, or the filter that produced the file';
+  throw new DataError(
+    `every usable row has target ${seen}: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be ${seen === 1 ? '+' : '-'}∞); ${fix}`,
+  );
 }
 
 /**

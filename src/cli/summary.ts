@@ -1,6 +1,6 @@
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
-import type { Family } from '../core/event.js';
+import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
@@ -147,6 +147,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
+      ...oneClass(config.model.family, progressive.constantLoss, s.rejectedByReason),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,
@@ -189,6 +190,24 @@ function worseThanConstant(
   if (typeof lambda !== 'number' || !(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
     `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+  ];
+}
+
+/**
+ * The warning when every learned label of a binomial run was the same (the loss of the best
+ * constant in hindsight is then 0): the model can only learn to predict that label. Said with
+ * the fix when labels of -1 were rejected (-1/+1 labels).
+ */
+function oneClass(family: Family, hindsight: number, rejected: ReadonlyMap<string, number>): string[] {
+  if (family !== 'binomial' || hindsight !== 0) return [];
+  let minusOne = 0;
+  for (const [reason, n] of rejected) if (reason.endsWith(MINUS_ONE_LABELS)) minusOne += n;
+  const fix =
+    minusOne > 0
+      ? `${minusOne} events with label -1 were rejected: send 0 for -1 (labels are 0 and 1)`
+      : 'check the label field, or the filter that produced the file';
+  return [
+    `every learned event had the same label: a binomial model needs events of both labels (0 and 1) to learn anything; its predictions and progressive loss say nothing; ${fix}`,
   ];
 }
 
