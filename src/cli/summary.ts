@@ -108,6 +108,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     live.model.forEachColumnPresence((field, value, present) =>
       numericStrings.addColumn(field, value, present),
     );
+    numericStrings.endModel(live.model.presenceTotal());
     const view = live.model.view();
     lambda = lambda === undefined || lambda === view.lambda ? view.lambda : 'auto';
     nonZero += Object.keys(view.coefficients).length;
