@@ -6,6 +6,7 @@ import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
+import type { Standardize } from '../solve/problem.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -118,6 +119,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
   }, true);
+  const chosen = typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto');
   const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;
   const source = progressive.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
@@ -127,7 +129,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     input,
     family: config.model.family,
     learner: config.model.learner ?? 'ftrl',
-    lambda: typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto'),
+    lambda: chosen,
     l1Ratio: config.model.l1Ratio ?? 1,
     records: s.records,
     events: s.learned,
@@ -148,6 +150,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
+      ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, s.rejectedByReason),
       ...worseThanConstant(
         config.model.lambda,
@@ -191,6 +194,28 @@ function worseThanConstant(
   if (typeof lambda !== 'number' || !(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
     `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+  ];
+}
+
+/** A ridge factor below this (every coefficient shrunk by a fifth or more) is a warning. */
+const RIDGE_FACTOR = 0.8;
+
+/**
+ * The warning when the ridge part of a gaussian elastic net (α < 1) shrinks every standardized
+ * coefficient by 1/(1 + λ(1−α)) or less: λ is in the label's units, so its ridge part is not the
+ * same penalty for a label in other units (in thousands, the same events shrink 1,000 times less).
+ */
+function ridgeShrinks(
+  family: Family,
+  lambda: number | 'auto',
+  l1Ratio: number,
+  standardize: Standardize | undefined,
+): string[] {
+  if (family !== 'gaussian' || l1Ratio >= 1 || typeof lambda !== 'number' || standardize === false) return [];
+  const factor = 1 / (1 + lambda * (1 - l1Ratio));
+  if (!(factor < RIDGE_FACTOR)) return [];
+  return [
+    `at λ = ${Number(lambda.toPrecision(4))} and l1Ratio ${l1Ratio}, the ridge part λ(1−α)/2·β² shrinks every standardized coefficient by a factor of about ${factor.toPrecision(2)}: λ is in the label's units, so with α < 1 the model depends on them (the same label divided by its sd would be shrunk far less); scale the label to about unit sd, or use --l1-ratio 1 (the lasso), or choose λ with 'l1stream fit --cv' on a sample`,
   ];
 }
 
