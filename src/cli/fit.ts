@@ -173,6 +173,17 @@ export function commonFlags(values: {
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
   if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
+  // JSON-lines events name their target and weight themselves: other flags would be ignored
+  if (/\.(jsonl|ndjson)$/i.test(values.input)) {
+    if (values.target !== 'label')
+      throw new UsageError(
+        `for JSON-lines events the target is the events' "label" field: use --target label (got "${values.target}")`,
+      );
+    if (values.weight !== undefined)
+      throw new UsageError(
+        `--weight names a CSV column; JSON-lines events carry their own "weight" field, which is used: leave out --weight ${values.weight}`,
+      );
+  }
   const family = values.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial')
     throw new UsageError(`--family must be gaussian or binomial, got "${family}"`);
