@@ -221,10 +221,22 @@ export function commonFlags(values: {
 export function cvProgress(
   io: CliIO,
   enabled: boolean | undefined,
-): { onProgress: (done: number, total: number) => void; done: () => void } {
+): {
+  begin: (rows: number, folds: number) => void;
+  onProgress: (done: number, total: number) => void;
+  done: () => void;
+} {
   const line = new ProgressLine(io, enabled ?? io.interactive);
-  const start = Date.now();
+  let start = Date.now();
   return {
+    // the full path comes first and can take as long as a fold: said before it starts
+    begin: (rows, folds) => {
+      start = Date.now();
+      line.update(
+        () => `cross-validation: the full path on ${counted(rows, 'row')} first, then ${folds} folds`,
+        true,
+      );
+    },
     onProgress: (done, total) =>
       line.update(
         () =>
@@ -399,6 +411,7 @@ export const fitCommand: Command = {
     let solverOptions = baseOptions;
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
+      progress.begin(data.x.rows, folds);
       const first = adaptiveWeights(data.x, data.y, {
         ...baseOptions,
         folds,
@@ -421,6 +434,7 @@ export const fitCommand: Command = {
     if (lambda !== undefined) {
       fit = solveAtProblem(problem, lambda);
     } else {
+      progress.begin(data.x.rows, folds);
       const cv = crossValidate(data.x, data.y, {
         ...solverOptions,
         folds,
