@@ -15,33 +15,12 @@ describe('cross-validation progress', () => {
   );
 
   it('fit and path --cv --progress say the full path comes first before it starts, then the folds', async () => {
-    for (const argv of [
-      [
-        'fit',
-        '--input',
-        input,
-        '--target',
-        'label',
-        '--cv',
-        '4',
-        '--progress',
-        '--output',
-        join(dir, 'fit.json'),
-      ],
-      [
-        'path',
-        '--input',
-        input,
-        '--target',
-        'label',
-        '--cv',
-        '4',
-        '--progress',
-        '--output',
-        join(dir, 'path.jsonl'),
-      ],
-    ]) {
-      const r = await runCli(argv);
+    for (const [command, output] of [
+      ['fit', 'fit.json'],
+      ['path', 'path.jsonl'],
+    ] as const) {
+      const flags = ['--target', 'label', '--cv', '4', '--progress', '--output', join(dir, output)];
+      const r = await runCli([command, '--input', input, ...flags]);
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stderr.split('\n');
       const begin = lines.indexOf('cross-validation: the full path on 200 rows first, then 4 folds');
@@ -51,18 +30,8 @@ describe('cross-validation progress', () => {
   });
 
   it('fit --lambda --progress says nothing of cross-validation', async () => {
-    const r = await runCli([
-      'fit',
-      '--input',
-      input,
-      '--target',
-      'label',
-      '--lambda',
-      '0.01',
-      '--progress',
-      '--output',
-      join(dir, 'one.json'),
-    ]);
+    const flags = '--target label --lambda 0.01 --progress --output'.split(' ');
+    const r = await runCli(['fit', '--input', input, ...flags, join(dir, 'one.json')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('cross-validation');
   });

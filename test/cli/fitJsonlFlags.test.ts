@@ -23,17 +23,7 @@ describe('fit and path on JSON-lines events: flags that would be ignored are usa
   });
 
   it('--weight COLUMN is refused (the events carry "weight"), not silently ignored', async () => {
-    const r = await runCli([
-      'fit',
-      '--input',
-      input,
-      '--target',
-      'label',
-      '--weight',
-      'w',
-      '--lambda',
-      '0.1',
-    ]);
+    const r = await runCli(['fit', '--input', input, ...'--target label --weight w --lambda 0.1'.split(' ')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--weight names a CSV column; JSON-lines events carry their own "weight" field/);

@@ -87,12 +87,7 @@ describe('binomial labels of -1 (-1/+1 labels) are named, and one class left is 
       'fit',
       '--input',
       csv,
-      '--target',
-      'y',
-      '--family',
-      'binomial',
-      '--lambda',
-      '0.1',
+      ...'--target y --family binomial --lambda 0.1'.split(' '),
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/got -1 \(labels -1\/\+1, as Vowpal Wabbit uses: send 0 for -1\)/);

@@ -19,10 +19,7 @@ describe('report --data', () => {
       'replay',
       '--input',
       input,
-      '--family',
-      'binomial',
-      '--no-refit',
-      '--out',
+      ...'--family binomial --no-refit --out'.split(' '),
       out,
     ]);
     expect(replay.code, replay.stderr).toBe(0);

@@ -22,18 +22,8 @@ function stream(dir: string, scale: number): string {
 
 async function warnings(input: string, l1Ratio: string): Promise<string[]> {
   const out = join(input, '..', `o-${l1Ratio}-${input.length}`);
-  const r = await runCli([
-    'replay',
-    '--input',
-    input,
-    '--family',
-    'gaussian',
-    '--l1-ratio',
-    l1Ratio,
-    '--no-refit',
-    '--out',
-    out,
-  ]);
+  const flags = ['--family', 'gaussian', '--l1-ratio', l1Ratio, '--no-refit', '--out', out];
+  const r = await runCli(['replay', '--input', input, ...flags]);
   expect(r.code, r.stderr).toBe(0);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
   return summary.warnings.filter((w) => w.includes('ridge part'));
