@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import { withoutBom } from '../core/bom.js';
 import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
-import type { Family } from '../core/event.js';
+import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptiveWeights } from '../solve/adaptive.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
@@ -190,6 +190,17 @@ export function commonFlags(values: {
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
   if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
+  // JSON-lines events name their target and weight themselves: other flags would be ignored
+  if (/\.(jsonl|ndjson)$/i.test(values.input)) {
+    if (values.target !== 'label')
+      throw new UsageError(
+        `for JSON-lines events the target is the events' "label" field: use --target label (got "${values.target}")`,
+      );
+    if (values.weight !== undefined)
+      throw new UsageError(
+        `--weight names a CSV column; JSON-lines events carry their own "weight" field, which is used: leave out --weight ${values.weight}`,
+      );
+  }
   const family = values.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial')
     throw new UsageError(`--family must be gaussian or binomial, got "${family}"`);
@@ -228,10 +239,22 @@ export function commonFlags(values: {
 export function cvProgress(
   io: CliIO,
   enabled: boolean | undefined,
-): { onProgress: (done: number, total: number) => void; done: () => void } {
+): {
+  begin: (rows: number, folds: number) => void;
+  onProgress: (done: number, total: number) => void;
+  done: () => void;
+} {
   const line = new ProgressLine(io, enabled ?? io.interactive);
-  const start = Date.now();
+  let start = Date.now();
   return {
+    // the full path comes first and can take as long as a fold: said before it starts
+    begin: (rows, folds) => {
+      start = Date.now();
+      line.update(
+        () => `cross-validation: the full path on ${counted(rows, 'row')} first, then ${folds} folds`,
+        true,
+      );
+    },
     onProgress: (done, total) =>
       line.update(
         () =>
@@ -291,18 +314,22 @@ export async function loadSkipping(
 ): Promise<TrainingData> {
   const letters: string[] = [];
   let first: RejectedLine | undefined;
+  let minusOne = 0;
   const onReject = (r: RejectedLine) => {
     first ??= r;
+    if (r.reason.endsWith(MINUS_ONE_LABELS)) minusOne++;
     const letter = { line: r.line, source: flags.input, stage: r.stage, reason: r.reason, value: r.value };
     letters.push(`${JSON.stringify(letter)}\n`);
   };
   try {
-    return await loadTrainingData(flags.input, flags.target, flags.family, {
+    const data = await loadTrainingData(flags.input, flags.target, flags.family, {
       ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
       ...(flags.maxRecordBytes !== undefined ? { maxRecordBytes: flags.maxRecordBytes } : {}),
       ...(flags.exclude !== undefined ? { exclude: flags.exclude } : {}),
       onReject,
     });
+    if (flags.family === 'binomial') checkBothLabels(data, minusOne);
+    return data;
   } finally {
     if (deadLetters !== undefined) await writeOutputFile('dead-letters', deadLetters, letters.join(''));
     const csv = !/\.(jsonl|ndjson)$/i.test(flags.input);
@@ -317,6 +344,28 @@ export async function loadSkipping(
             : `; --dead-letters FILE lists them\n`),
       );
   }
+}
+
+/**
+ * A binomial fit needs rows of both labels: with one, the intercept's estimate is ±∞ and any
+ * number the solver stops at is meaningless. `minusOne` rows were skipped for a label of -1.
+ */
+function checkBothLabels(data: TrainingData, minusOne: number): void {
+  const { y, weights } = data;
+  let seen = -1;
+  for (let i = 0; i < y.length; i++) {
+    if (weights !== undefined && !(weights[i]! > 0)) continue;
+    if (seen === -1) seen = y[i]!;
+    else if (y[i] !== seen) return;
+  }
+  if (seen === -1) return;
+  const fix =
+    minusOne > 0
+      ? `${counted(minusOne, 'row')} with target -1 ${minusOne === 1 ? 'was' : 'were'} skipped: send 0 for -1 (labels -1/+1, as Vowpal Wabbit uses, are 0/1 here)`
+      : 'check the target column, or the filter that produced the file';
+  throw new DataError(
+    `every usable row has target ${seen}: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be ${seen === 1 ? '+' : '-'}∞); ${fix}`,
+  );
 }
 
 /**
@@ -381,6 +430,7 @@ export const fitCommand: Command = {
     let solverOptions = baseOptions;
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
+      progress.begin(data.x.rows, folds);
       const first = adaptiveWeights(data.x, data.y, {
         ...baseOptions,
         folds,
@@ -403,6 +453,7 @@ export const fitCommand: Command = {
     if (lambda !== undefined) {
       fit = solveAtProblem(problem, lambda);
     } else {
+      progress.begin(data.x.rows, folds);
       const cv = crossValidate(data.x, data.y, {
         ...solverOptions,
         folds,

@@ -136,6 +136,7 @@ export const pathCommand: Command = {
     let cv: CrossValidationResult | undefined;
     if (folds !== undefined) {
       const progress = cvProgress(io, values.progress);
+      progress.begin(data.x.rows, folds);
       cv = crossValidate(data.x, data.y, { ...pathOptions, folds, seed, onProgress: progress.onProgress });
       progress.done();
       warnIfCvNotConverged(io, cv);

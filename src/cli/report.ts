@@ -5,7 +5,7 @@ import { InputError } from '../core/errors.js';
 import { collectReport, defaultReportOptions, type ReportOptions } from '../report/collect.js';
 import { reportHtml } from '../report/page.js';
 import { PALETTE } from '../plot/svg.js';
-import { numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import { checkInputFile, numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
 import type { Command } from './command.js';
 
 const usage = `usage: l1stream report --input DIR [options]
@@ -83,6 +83,8 @@ export const reportCommand: Command = {
       rank,
       ...(values.data !== undefined ? { data: values.data } : {}),
     };
+    // --data given is meant to be read: a path that cannot be is refused, not noted in the page
+    if (values.data !== undefined) await checkInputFile('data', values.data);
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {
       written = await writeReport(values.input, values.output, limits);

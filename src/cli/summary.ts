@@ -1,11 +1,12 @@
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
-import type { Family } from '../core/event.js';
+import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
+import type { Standardize } from '../solve/problem.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -108,6 +109,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     live.model.forEachColumnPresence((field, value, present) =>
       numericStrings.addColumn(field, value, present),
     );
+    numericStrings.endModel(live.model.presenceTotal());
     const view = live.model.view();
     lambda = lambda === undefined || lambda === view.lambda ? view.lambda : 'auto';
     nonZero += Object.keys(view.coefficients).length;
@@ -117,6 +119,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
   }, true);
+  const chosen = typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto');
   const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;
   const source = progressive.summary();
   for (const [k, v] of Object.entries(source)) metrics[k] = finite(v);
@@ -126,7 +129,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     input,
     family: config.model.family,
     learner: config.model.learner ?? 'ftrl',
-    lambda: typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto'),
+    lambda: chosen,
     l1Ratio: config.model.l1Ratio ?? 1,
     records: s.records,
     events: s.learned,
@@ -147,6 +150,8 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
+      ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
+      ...oneClass(config.model.family, progressive.constantLoss, s.rejectedByReason),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,
@@ -189,6 +194,46 @@ function worseThanConstant(
   if (typeof lambda !== 'number' || !(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
     `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+  ];
+}
+
+/** A ridge factor below this (every coefficient shrunk by a fifth or more) is a warning. */
+const RIDGE_FACTOR = 0.8;
+
+/**
+ * The warning when the ridge part of a gaussian elastic net (α < 1) shrinks every standardized
+ * coefficient by 1/(1 + λ(1−α)) or less: λ is in the label's units, so its ridge part is not the
+ * same penalty for a label in other units (in thousands, the same events shrink 1,000 times less).
+ */
+function ridgeShrinks(
+  family: Family,
+  lambda: number | 'auto',
+  l1Ratio: number,
+  standardize: Standardize | undefined,
+): string[] {
+  if (family !== 'gaussian' || l1Ratio >= 1 || typeof lambda !== 'number' || standardize === false) return [];
+  const factor = 1 / (1 + lambda * (1 - l1Ratio));
+  if (!(factor < RIDGE_FACTOR)) return [];
+  return [
+    `at λ = ${Number(lambda.toPrecision(4))} and l1Ratio ${l1Ratio}, the ridge part λ(1−α)/2·β² shrinks every standardized coefficient by a factor of about ${factor.toPrecision(2)}: λ is in the label's units, so with α < 1 the model depends on them (the same label divided by its sd would be shrunk far less); scale the label to about unit sd, or use --l1-ratio 1 (the lasso), or choose λ with 'l1stream fit --cv' on a sample`,
+  ];
+}
+
+/**
+ * The warning when every learned label of a binomial run was the same (the loss of the best
+ * constant in hindsight is then 0): the model can only learn to predict that label. Said with
+ * the fix when labels of -1 were rejected (-1/+1 labels).
+ */
+function oneClass(family: Family, hindsight: number, rejected: ReadonlyMap<string, number>): string[] {
+  if (family !== 'binomial' || hindsight !== 0) return [];
+  let minusOne = 0;
+  for (const [reason, n] of rejected) if (reason.endsWith(MINUS_ONE_LABELS)) minusOne += n;
+  const fix =
+    minusOne > 0
+      ? `${minusOne} events with label -1 were rejected: send 0 for -1 (labels are 0 and 1)`
+      : 'check the label field, or the filter that produced the file';
+  return [
+    `every learned event had the same label: a binomial model needs events of both labels (0 and 1) to learn anything; its predictions and progressive loss say nothing; ${fix}`,
   ];
 }
 

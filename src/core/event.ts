@@ -247,6 +247,12 @@ export type Family = 'gaussian' | 'binomial';
 export type Validated =
   { readonly ok: true; readonly event: L1Event } | { readonly ok: false; readonly reason: string };
 
+/**
+ * Said after a binomial label of -1: the -1/+1 labels of Vowpal Wabbit and of margin losses are
+ * the commonest cause, and half a stream rejected for it leaves a model of one class.
+ */
+export const MINUS_ONE_LABELS = ' (labels -1/+1, as Vowpal Wabbit uses: send 0 for -1)';
+
 function reject(reason: string): Validated {
   return { ok: false, reason };
 }
@@ -298,7 +304,9 @@ export function validateEvent(raw: unknown, family: Family): Validated {
       y = label;
     } else return reject(`"label" must be a number, got ${typeof label}`);
     if (family === 'binomial' && y !== 0 && y !== 1) {
-      return reject(`"label" must be 0 or 1 for family binomial, got ${y}`);
+      return reject(
+        `"label" must be 0 or 1 for family binomial, got ${y}${y === -1 ? MINUS_ONE_LABELS : ''}`,
+      );
     }
   }
   let w: number | undefined;

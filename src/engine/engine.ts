@@ -4,6 +4,7 @@ import { concatMap, lastValueFrom, Subject, takeUntil, tap, type Observable, typ
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
 import { EngineError, StateError, UnreadableState } from '../core/errors.js';
+import { MINUS_ONE_LABELS } from '../core/event.js';
 import { useSequentialWorkerFile } from '../drift/sequentialThread.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
@@ -143,7 +144,10 @@ export function reasonClass(reason: string): string {
 }
 
 /** A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), or a number. */
-const specifics = /"([^"]*)"|(must be 0 or 1|>= 0|limit of \d+ bytes)|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+const specifics = new RegExp(
+  `"([^"]*)"|(must be 0 or 1|>= 0|limit of \\d+ bytes|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
+  'gi',
+);
 
 /** The fields of an event (docs/conventions.md, events), named in quotes by the rules they break. */
 const eventFields = new Set(['key', 'ts', 'label', 'weight', 'features']);

@@ -3,6 +3,8 @@
  * one-hot feature `age=42`, not the number, which is rarely what was meant. Counted from a model's
  * columns when a run ends (nothing is done per event): the present weight of each one-hot column
  * whose value reads as a finite number, against the present weight of all the field's columns.
+ * A field sent as a list of strings (sparse ids) is categorical by the event format and is not
+ * reported: it shows as more present values than events in a model.
  */
 
 /** True when `s` is a finite number as JSON would write it (`42`, `-1.5`, `1e3`), not `""` or `NaN`. */
@@ -22,6 +24,11 @@ interface FieldCount {
   readonly levels: Set<string>;
   /** True when more than `MAX_LEVELS` distinct values were seen. */
   more: boolean;
+  /**
+   * True when, in some model, the field had more present values than learned events: a list
+   * (`"ids": ["17", "42"]`), whose strings are categories by the event format, not numbers.
+   */
+  list: boolean;
 }
 
 /** Fields at most tracked (fields beyond are not looked at). */
@@ -33,8 +40,19 @@ const MOST = 0.5;
 
 export class NumericStrings {
   private readonly fields = new Map<string, FieldCount>();
+  /** Present weight per field in the model being added (`endModel`). */
+  private readonly inModel = new Map<FieldCount, number>();
 
   constructor(private readonly maxFields = MAX_FIELDS) {}
+
+  /**
+   * Ends the columns of one model, which learned events of total weight `learned`: a field
+   * present more often than that held lists of values, and is not reported.
+   */
+  endModel(learned: number): void {
+    for (const [count, present] of this.inModel) if (present > learned * (1 + 1e-9)) count.list = true;
+    this.inModel.clear();
+  }
 
   /**
    * One column: its field, its one-hot value (null for the field's numeric column) and the
@@ -44,10 +62,11 @@ export class NumericStrings {
     let count = this.fields.get(field);
     if (count === undefined) {
       if (this.fields.size >= this.maxFields) return;
-      count = { numeric: 0, total: 0, levels: new Set(), more: false };
+      count = { numeric: 0, total: 0, levels: new Set(), more: false, list: false };
       this.fields.set(field, count);
     }
     count.total += present;
+    this.inModel.set(count, (this.inModel.get(count) ?? 0) + present);
     if (value !== null && looksNumeric(value)) {
       count.numeric += present;
       if (count.levels.size < MAX_LEVELS) count.levels.add(value);
@@ -58,7 +77,7 @@ export class NumericStrings {
   /** One warning per field whose values were mostly numeric strings, at most `limit` fields. */
   warnings(limit = 10): string[] {
     const found: Array<[string, FieldCount]> = [];
-    for (const [field, c] of this.fields) if (c.numeric > MOST * c.total) found.push([field, c]);
+    for (const [field, c] of this.fields) if (!c.list && c.numeric > MOST * c.total) found.push([field, c]);
     found.sort((a, b) => b[1].numeric - a[1].numeric);
     const out = found.slice(0, limit).map(([field, c]) => {
       const of = `${count(c.numeric)} of ${count(c.total)}`;

@@ -627,6 +627,11 @@ export class OnlineModel {
     }
   }
 
+  /** The weight of the learned events, out of which `forEachColumnPresence` counts presences. */
+  presenceTotal(): number {
+    return this.scaler.weight;
+  }
+
   /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
   process(event: L1Event): EventOutcome {
     const outcome = newOutcome();

@@ -1,4 +1,4 @@
-import type { FeatureValue, Family, L1Event } from '../core/event.js';
+import { MINUS_ONE_LABELS, type FeatureValue, type Family, type L1Event } from '../core/event.js';
 import { checkExcluded } from './exclude.js';
 import { DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
@@ -266,7 +266,7 @@ function csvRowProblem(
         `"${raw}" is not a ${Number.isNaN(v) ? '' : 'finite '}number; the target and weight columns must be numeric (a target may also be true or false)`,
       );
     if (k === c.targetAt && c.binomial && v !== 0 && v !== 1)
-      return at(k, `a binomial target must be 0 or 1, got ${raw}`);
+      return at(k, `a binomial target must be 0 or 1, got ${raw}${v === -1 ? MINUS_ONE_LABELS : ''}`);
     if (k === c.weightAt && v < 0) return at(k, `weights must be >= 0, got ${raw}`);
   }
   for (const k of c.featureAt) {

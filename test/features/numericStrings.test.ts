@@ -63,4 +63,31 @@ describe('numeric strings', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
     expect(summary.warnings.filter((w) => w.startsWith('field "age"'))).toHaveLength(1);
   });
+
+  it('a field with more values than events in a model (a list of ids) is categorical: not reported', () => {
+    const n = new NumericStrings();
+    // one model of 10 events: "ids" lists of 3 ids each, "age" one numeric string each
+    for (let v = 0; v < 6; v++) n.addColumn('ids', String(100 + v), 5);
+    for (let v = 0; v < 5; v++) n.addColumn('age', String(20 + v), 2);
+    n.endModel(10);
+    expect(n.warnings().map((w) => w.slice(0, 12))).toEqual(['field "age":']);
+  });
+
+  it('replay: lists of numeric-looking ids are not reported, a scalar field of them is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-numeric-strings-'));
+    const input = join(dir, 'events.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const ids = [String(i % 7), String(100 + (i % 11)), String(200 + (i % 13))];
+      const features = { ids, zip: String(10000 + (i % 9)), x: (i % 5) / 5 };
+      lines.push(JSON.stringify({ label: i % 3 === 0 ? 1 : 0, features }));
+    }
+    writeFileSync(input, lines.join('\n'));
+    const out = join(dir, 'out');
+    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--no-refit']);
+    expect(r.code, r.stderr).toBe(0);
+    const warned = r.stderr.split('\n').filter((l) => l.includes('numeric strings'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/warning: field "zip": 400 of 400 values/);
+  });
 });
