@@ -7,6 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { looksNumeric, NumericStrings } from '../../src/features/numericStrings.js';
 import { runCli } from '../helpers/cli.js';
 
+/** Replays `lines` written to `input` (out beside it); the stderr lines about numeric strings. */
+async function replayWarnings(input: string, lines: readonly string[], family: 'gaussian' | 'binomial') {
+  writeFileSync(input, lines.join('\n'));
+  const out = join(input, '..', 'out');
+  const r = await runCli(['replay', '--input', input, '--family', family, '--out', out, '--no-refit']);
+  expect(r.code, r.stderr).toBe(0);
+  return { out, warned: r.stderr.split('\n').filter((l) => l.includes('numeric strings')) };
+}
+
 describe('numeric strings', () => {
   it('looksNumeric: finite numbers as JSON writes them, not text, blanks or NaN', () => {
     for (const s of ['42', '-1.5', '1e3', '.5', '+2']) expect(looksNumeric(s)).toBe(true);
@@ -53,11 +62,7 @@ describe('numeric strings', () => {
       };
       lines.push(JSON.stringify({ label: age / 10 + features.x, features }));
     }
-    writeFileSync(input, lines.join('\n'));
-    const out = join(dir, 'out');
-    const r = await runCli(['replay', '--input', input, '--family', 'gaussian', '--out', out, '--no-refit']);
-    expect(r.code, r.stderr).toBe(0);
-    const warned = r.stderr.split('\n').filter((l) => l.includes('numeric strings'));
+    const { out, warned } = await replayWarnings(input, lines, 'gaussian');
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/warning: field "age": 450 of 500 values .* became 37 one-hot features age=/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
@@ -82,11 +87,7 @@ describe('numeric strings', () => {
       const features = { ids, zip: String(10000 + (i % 9)), x: (i % 5) / 5 };
       lines.push(JSON.stringify({ label: i % 3 === 0 ? 1 : 0, features }));
     }
-    writeFileSync(input, lines.join('\n'));
-    const out = join(dir, 'out');
-    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out, '--no-refit']);
-    expect(r.code, r.stderr).toBe(0);
-    const warned = r.stderr.split('\n').filter((l) => l.includes('numeric strings'));
+    const { warned } = await replayWarnings(input, lines, 'binomial');
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatch(/warning: field "zip": 400 of 400 values/);
   });
