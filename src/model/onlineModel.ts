@@ -249,7 +249,8 @@ export class OnlineModel {
   /** The version of the last snapshot of the online model itself (refits claim the others). */
   private onlineVersionNumber = 0;
 
-  constructor(options: OnlineModelOptions) {
+  /** `featurizer`: a restored one (`restore`), instead of a new one built for nothing. */
+  constructor(options: OnlineModelOptions, featurizer?: Featurizer) {
     this.options = options;
     this.key = options.key ?? onlineDefaults.key;
     this.family = options.family;
@@ -259,12 +260,14 @@ export class OnlineModel {
     this.standardize = options.standardize ?? onlineDefaults.standardize;
     this.centering = this.standardize !== false && (options.center ?? true);
     this.clock = options.clock ?? (() => new Date());
-    this.featurizer = new Featurizer({
-      ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
-      ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
-      ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
-      ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
-    });
+    this.featurizer =
+      featurizer ??
+      new Featurizer({
+        ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
+        ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
+        ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+        ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
+      });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
       const eq = name.indexOf('=');
@@ -1243,12 +1246,16 @@ export class OnlineModel {
       throw new StateError(`checkpoint is for model key "${cp.key}", not "${options.key}"`);
     }
     checkHashing(options, cp.featurizer);
-    const m = new OnlineModel({ ...options, key: cp.key });
+    const featurizer = Featurizer.fromState(cp.featurizer, {
+      ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+      ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
+    });
+    // penalty factors are looked up in a new vocabulary, as a new model's are (a hashed one is
+    // 2^hashBits columns of tables: built only then)
+    const penalized = Object.keys(options.penaltyFactors ?? {}).length > 0;
+    const m = new OnlineModel({ ...options, key: cp.key }, penalized ? undefined : featurizer);
     Object.assign(m, {
-      featurizer: Featurizer.fromState(cp.featurizer, {
-        ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
-        ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
-      }),
+      featurizer,
       scaler: OnlineScaler.fromState(cp.scaler),
       metrics: ProgressiveMetrics.fromState(cp.metrics),
     });
