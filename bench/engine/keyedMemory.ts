@@ -37,13 +37,19 @@ function walk(root: unknown, shared: Set<unknown>): { arrays: number; objects: n
   while (stack.length > 0) {
     const x = stack.pop();
     if (typeof x === 'string') {
-      if (!shared.has(x)) (shared.add(x), (objects += 16 + x.length));
+      if (!shared.has(x)) {
+        shared.add(x);
+        objects += 16 + x.length;
+      }
       continue;
     }
     if (typeof x !== 'object' || x === null || shared.has(x)) continue;
     shared.add(x);
     if (ArrayBuffer.isView(x)) {
-      if (!shared.has(x.buffer)) (shared.add(x.buffer), (arrays += x.buffer.byteLength));
+      if (!shared.has(x.buffer)) {
+        shared.add(x.buffer);
+        arrays += x.buffer.byteLength;
+      }
       continue;
     }
     if (x instanceof ArrayBuffer) {
@@ -52,8 +58,13 @@ function walk(root: unknown, shared: Set<unknown>): { arrays: number; objects: n
     }
     const own = Reflect.ownKeys(x);
     objects += 24 + 8 * own.length;
-    if (x instanceof Map) for (const [k, v] of x) (stack.push(k, v), (objects += 24));
-    else if (x instanceof Set) for (const v of x) (stack.push(v), (objects += 16));
+    if (x instanceof Map) {
+      for (const [k, v] of x) stack.push(k, v);
+      objects += 24 * x.size;
+    } else if (x instanceof Set) {
+      for (const v of x) stack.push(v);
+      objects += 16 * x.size;
+    }
     for (const k of own) {
       const d = Object.getOwnPropertyDescriptor(x, k);
       if (d !== undefined && 'value' in d) stack.push(d.value);
