@@ -7,12 +7,9 @@
  */
 import { writeHeapSnapshot } from 'node:v8';
 
-import { Observable } from 'rxjs';
-
 import { checkEngineConfig } from '../../src/engine/config.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { OutputSink } from '../../src/engine/ports.js';
-import type { RawBatch, RawRecord } from '../../src/stream/types.js';
+import { discardingSink, keyedBatches } from './streams.js';
 
 const [keys, perKey] = process.argv.slice(2, 4).map(Number);
 const family = process.argv[4] ?? 'binomial';
@@ -122,39 +119,17 @@ async function measure(): Promise<void> {
   };
 }
 
-const batches$ = new Observable<RawBatch>((subscriber) => {
-  let i = 0;
-  const next = () => {
-    if (i >= events) {
-      void measure().then(() => subscriber.complete());
-      return;
-    }
-    const records: RawRecord[] = [];
-    for (let k = 0; k < 1024 && i < events; k++, i++) {
-      // each key's events in turn, so every model sees perKey events
-      const segment = `k${i % keys}`;
-      const a = u();
-      const c = Math.floor(u() * 5);
-      const label = family === 'binomial' ? (u() < 0.2 + 0.5 * a ? 1 : 0) : 2 * a - 0.1 * c + u();
-      const features = { segment, a, b: u() < 0.5 ? 'x' : 'y', c };
-      records.push({
-        value: JSON.stringify({ label, features }),
-        position: { source: 'keyed', offset: String(i + 1) },
-      });
-    }
-    subscriber.next({ records });
-    setImmediate(next);
-  };
-  setImmediate(next);
-});
-const sink: OutputSink = {
-  model: () => undefined,
-  score: () => undefined,
-  alert: () => undefined,
-  deadLetter: () => undefined,
-  flush: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
+// each key's events in turn, so every model sees perKey events
+const batches$ = keyedBatches(
+  events,
+  (i) => {
+    const a = u();
+    const c = Math.floor(u() * 5);
+    const label = family === 'binomial' ? (u() < 0.2 + 0.5 * a ? 1 : 0) : 2 * a - 0.1 * c + u();
+    return { label, features: { segment: `k${i % keys}`, a, b: u() < 0.5 ? 'x' : 'y', c } };
+  },
+  measure,
+);
 const config = checkEngineConfig({
   model: {
     family,
@@ -163,6 +138,6 @@ const config = checkEngineConfig({
     ...(hashBits === undefined ? {} : { hashBits }),
   },
 });
-engine = new Engine(config, { source: { batches$ }, sink });
+engine = new Engine(config, { source: { batches$ }, sink: discardingSink });
 await engine.run();
 process.stdout.write(`${JSON.stringify(measured)}\n`);

@@ -1,5 +1,5 @@
 import { StateError } from '../core/errors.js';
-import type { SparseVector } from '../core/sparse.js';
+import { growFloat64, growInt32, type SparseVector } from '../core/sparse.js';
 
 /** Rows per block at most: the window drops whole blocks, so it holds at most `capacity + block` rows. */
 const MAX_BLOCK_ROWS = 1024;
@@ -11,9 +11,9 @@ interface Block {
   /** Ordinal of the block's first row (1 = the first event the model learned). */
   first: number;
   count: number;
-  rowStart: Int32Array;
-  y: Float64Array;
-  weight: Float64Array;
+  rowStart: Int32Array<ArrayBuffer>;
+  y: Float64Array<ArrayBuffer>;
+  weight: Float64Array<ArrayBuffer>;
   cols: Int32Array;
   vals: Float64Array;
 }
@@ -231,13 +231,7 @@ export class RefitWindow {
 
 /** Gives `block` room for `rows` rows (its entries' arrays grow on their own, in `push`). */
 function growRows(block: Block, rows: number): void {
-  const rowStart = new Int32Array(rows + 1);
-  rowStart.set(block.rowStart);
-  const y = new Float64Array(rows);
-  y.set(block.y);
-  const weight = new Float64Array(rows);
-  weight.set(block.weight);
-  block.rowStart = rowStart;
-  block.y = y;
-  block.weight = weight;
+  block.y = growFloat64(block.y, rows);
+  block.weight = growFloat64(block.weight, rows);
+  block.rowStart = growInt32(block.rowStart, block.y.length + 1);
 }
