@@ -9,13 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { Observable } from 'rxjs';
-
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
 import { checkEngineConfig } from '../../src/engine/config.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { OutputSink } from '../../src/engine/ports.js';
-import type { RawBatch, RawRecord } from '../../src/stream/types.js';
+import { discardingSink, keyedBatches } from './streams.js';
 
 const [keys, events, maxLive] = process.argv.slice(2).map(Number);
 let s = 5;
@@ -23,38 +20,18 @@ const u = () => {
   s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
   return s / 4294967296;
 };
-const batches$ = new Observable<RawBatch>((subscriber) => {
-  let i = 0;
-  const next = () => {
-    if (i >= events) return subscriber.complete();
-    const records: RawRecord[] = [];
-    for (let k = 0; k < 1024 && i < events; k++, i++) {
-      const segment = `k${Math.floor(u() * keys)}`;
-      const features = { segment, a: u(), b: u() < 0.5 ? 'x' : 'y', c: Math.floor(u() * 50) };
-      records.push({
-        value: JSON.stringify({ label: u() < 0.3 ? 1 : 0, features }),
-        position: { source: 'keyed', offset: String(i + 1) },
-      });
-    }
-    subscriber.next({ records });
-    setImmediate(next);
-  };
-  setImmediate(next);
+const batches$ = keyedBatches(events, () => {
+  const segment = `k${Math.floor(u() * keys)}`;
+  const features = { segment, a: u(), b: u() < 0.5 ? 'x' : 'y', c: Math.floor(u() * 50) };
+  return { label: u() < 0.3 ? 1 : 0, features };
 });
-const sink: OutputSink = {
-  model: () => undefined,
-  score: () => undefined,
-  alert: () => undefined,
-  deadLetter: () => undefined,
-  flush: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
+
 const dir = mkdtempSync(join(tmpdir(), 'l1s-keyed-'));
 const config = checkEngineConfig({ model: { family: 'binomial', keyBy: 'segment', maxLiveModels: maxLive } });
 const started = performance.now();
 const stats = await new Engine(config, {
   source: { batches$ },
-  sink,
+  sink: discardingSink,
   store: new DirectoryStateStore(dir, { durable: false }),
 }).run();
 rmSync(dir, { recursive: true, force: true });

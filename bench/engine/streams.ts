@@ -5,7 +5,11 @@
  * binomial labels from a planted sparse logistic model on ~40 columns. The drifting stream draws a
  * new planted model (new informative columns and coefficients) at its midpoint.
  */
+import { Observable } from 'rxjs';
+
+import type { OutputSink } from '../../src/engine/ports.js';
 import type { WindowRows } from '../../src/refit/window.js';
+import type { RawBatch, RawRecord } from '../../src/stream/types.js';
 import { isNumericColumn, Rng, type SparseStream } from '../online/stream.js';
 
 export interface EngineStreamOptions {
@@ -125,4 +129,43 @@ export function windowRows(s: SparseStream, from: number, n: number): WindowRows
     y: s.labels.slice(from, from + n),
     weights: new Float64Array(n).fill(1),
   };
+}
+
+/** A sink that keeps nothing (the keyed memory runs measure the models, not their outputs). */
+export const discardingSink: OutputSink = {
+  model: () => undefined,
+  score: () => undefined,
+  alert: () => undefined,
+  deadLetter: () => undefined,
+  flush: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+/**
+ * Batches of 1,024 JSON records, `event(i)` for i < `events` in order, one batch a macrotask; the
+ * stream completes when `beforeEnd` (if given) has settled.
+ */
+export function keyedBatches(
+  events: number,
+  event: (i: number) => object,
+  beforeEnd: () => Promise<void> = () => Promise.resolve(),
+): Observable<RawBatch> {
+  return new Observable<RawBatch>((subscriber) => {
+    let i = 0;
+    const next = () => {
+      if (i >= events) {
+        void beforeEnd().then(() => subscriber.complete());
+        return;
+      }
+      const records: RawRecord[] = [];
+      for (let k = 0; k < 1024 && i < events; k++, i++)
+        records.push({
+          value: JSON.stringify(event(i)),
+          position: { source: 'keyed', offset: String(i + 1) },
+        });
+      subscriber.next({ records });
+      setImmediate(next);
+    };
+    setImmediate(next);
+  });
 }

@@ -38,6 +38,14 @@ const PAIR_NEW = 0;
 const PAIR_MISSING = 1;
 const PAIR_PRESENT = 2;
 const PAIR_KNOWN = 3;
+/**
+ * `Featurizer.pairCodes` is paged: pair ids are the whole process's (every key's values), so a flat
+ * array would cost each keyed model 4 bytes per pair any model has met; pages of 2^8 are allocated
+ * for the pairs the model meets.
+ */
+const PAIR_PAGE_BITS = 8;
+const PAIR_PAGE_MASK = (1 << PAIR_PAGE_BITS) - 1;
+const NO_PAGE = new Int32Array(1 << PAIR_PAGE_BITS);
 
 /** Fields whose column lookups are cached (the cache is a speed-up only: fields beyond it still work). */
 const FIELD_CACHE = 1 << 14;
@@ -175,7 +183,7 @@ export class Featurizer {
    * Exact vocabulary: per `field=value` pair of the `PairTable` of `idSource`
    * (`PackedValues.pairIds`), its state and, once known, its column, in one word (`PAIR_*`; they never change).
    */
-  private pairCodes = new Int32Array(0);
+  private pairCodes: Int32Array[] = [];
   /** Sink for `HashedVocabulary.touch`'s sum (never read). */
   private touched = 0;
   /** The reason of the last event rejected by pass 1. */
@@ -413,8 +421,9 @@ export class Featurizer {
             continue;
           }
           // one word per pair (its state and column): one cache miss where two arrays cost two
-          const codes = this.pairCodes;
-          const code = pair < codes.length ? codes[pair] : PAIR_NEW;
+          const page = pair >>> PAIR_PAGE_BITS;
+          const codes = page < this.pairCodes.length ? this.pairCodes[page] : NO_PAGE;
+          const code = codes[pair & PAIR_PAGE_MASK];
           if (code >= PAIR_KNOWN) {
             this.add(out, code - PAIR_KNOWN, 1);
             continue;
@@ -425,7 +434,7 @@ export class Featurizer {
           )
             continue;
           const column = this.slotOf(id, featureName(event, k)).oneHot(strings[s]);
-          if (column >= 0) this.pairCodes[pair] = column + PAIR_KNOWN;
+          if (column >= 0) this.pairCodes[page][pair & PAIR_PAGE_MASK] = column + PAIR_KNOWN;
           this.add(out, column, 1);
         }
       }
@@ -483,9 +492,13 @@ export class Featurizer {
 
   /** Judges new pair `pair` (value `value`) missing or not (`PAIR_MISSING`, `PAIR_PRESENT`), and records it. */
   private judgePair(pair: number, value: string): number {
-    if (pair >= this.pairCodes.length)
-      this.pairCodes = growInt32(this.pairCodes, Math.max(64, 2 * this.pairCodes.length, pair + 1));
-    return (this.pairCodes[pair] = isMissingString(value) ? PAIR_MISSING : PAIR_PRESENT);
+    const page = pair >>> PAIR_PAGE_BITS;
+    // pages not met are the shared page of zeros (PAIR_NEW), so reads need no test
+    while (this.pairCodes.length <= page) this.pairCodes.push(NO_PAGE);
+    if (this.pairCodes[page] === NO_PAGE) this.pairCodes[page] = new Int32Array(1 << PAIR_PAGE_BITS);
+    return (this.pairCodes[page][pair & PAIR_PAGE_MASK] = isMissingString(value)
+      ? PAIR_MISSING
+      : PAIR_PRESENT);
   }
 
   /**

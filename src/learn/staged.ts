@@ -56,7 +56,7 @@ export abstract class StagedLearner {
     this.family = family;
     this.loss = lossFor(family);
     this.s = new Float64Array(columns * stride);
-    this.entries = Array.from({ length: entryBuffers }, () => new Float64Array(256));
+    this.entries = Array.from({ length: entryBuffers }, () => new Float64Array(16));
   }
 
   get steps(): number {

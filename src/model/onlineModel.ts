@@ -1,6 +1,6 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
-import { copySparse, growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { growInt32, SparseArena, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import {
@@ -212,6 +212,8 @@ export class OnlineModel {
   /** The margin of the last unlabelled event scored (not state: read right after `process`). */
   private lastMargin = NaN;
   private pending: Pending[] | null;
+  /** Where `pending`'s events are copied (two buffers per chunk, not per event). */
+  private readonly pendingCopies = new SparseArena();
   /** Labels equal to 1 among `pending` (binomial: when λ is "auto", both labels must be seen). */
   private pendingPositives = 0;
   /** λ in use once the learner has started (the setting, or the one "auto" chose). */
@@ -249,7 +251,8 @@ export class OnlineModel {
   /** The version of the last snapshot of the online model itself (refits claim the others). */
   private onlineVersionNumber = 0;
 
-  constructor(options: OnlineModelOptions) {
+  /** `featurizer`: a restored one (`restore`), instead of a new one built for nothing. */
+  constructor(options: OnlineModelOptions, featurizer?: Featurizer) {
     this.options = options;
     this.key = options.key ?? onlineDefaults.key;
     this.family = options.family;
@@ -259,12 +262,14 @@ export class OnlineModel {
     this.standardize = options.standardize ?? onlineDefaults.standardize;
     this.centering = this.standardize !== false && (options.center ?? true);
     this.clock = options.clock ?? (() => new Date());
-    this.featurizer = new Featurizer({
-      ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
-      ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
-      ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
-      ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
-    });
+    this.featurizer =
+      featurizer ??
+      new Featurizer({
+        ...(options.hashBits !== undefined ? { hashBits: options.hashBits } : {}),
+        ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
+        ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+        ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
+      });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
       const eq = name.indexOf('=');
@@ -712,7 +717,7 @@ export class OnlineModel {
     if (scales !== null && this.scaler.jumps > 0) this.noteJumps(raw);
     if (learner !== null) learner.learnChecked();
     if (pending !== null) {
-      pending.push({ x: copySparse(raw), y, weight });
+      pending.push({ x: this.pendingCopies.copy(raw), y, weight });
       if (y === 1) this.pendingPositives++;
       if (this.warmupDone()) this.finishWarmup();
       else if (
@@ -839,6 +844,7 @@ export class OnlineModel {
     // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
     this.startLearner();
     this.pending = null;
+    this.pendingCopies.clear();
     this.pendingPositives = 0;
     this.provisional = null;
     this.provisionalLambda = 0;
@@ -1247,12 +1253,16 @@ export class OnlineModel {
       throw new StateError(`checkpoint is for model key "${cp.key}", not "${options.key}"`);
     }
     checkHashing(options, cp.featurizer);
-    const m = new OnlineModel({ ...options, key: cp.key });
+    const featurizer = Featurizer.fromState(cp.featurizer, {
+      ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+      ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
+    });
+    // penalty factors are looked up in a new vocabulary, as a new model's are (a hashed one is
+    // 2^hashBits columns of tables: built only then)
+    const penalized = Object.keys(options.penaltyFactors ?? {}).length > 0;
+    const m = new OnlineModel({ ...options, key: cp.key }, penalized ? undefined : featurizer);
     Object.assign(m, {
-      featurizer: Featurizer.fromState(cp.featurizer, {
-        ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
-        ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
-      }),
+      featurizer,
       scaler: OnlineScaler.fromState(cp.scaler),
       metrics: ProgressiveMetrics.fromState(cp.metrics),
     });
@@ -1275,7 +1285,7 @@ export class OnlineModel {
         );
       }
       m.learner = null;
-      m.pending = pendingEvents(cp.pending);
+      m.pending = pendingEvents(cp.pending, m.pendingCopies);
       m.pendingPositives = m.pending.filter((e) => e.y === 1).length;
       if (cp.provisional !== undefined && cp.provisional !== null) {
         m.provisionalLambda = cp.provisionalLambda ?? 0;
@@ -1348,18 +1358,15 @@ function pendingState(pending: readonly Pending[]): PendingEventsState {
   return { starts, indices, values, labels, weights };
 }
 
-function pendingEvents(s: PendingEventsState): Pending[] {
+function pendingEvents(s: PendingEventsState, arena: SparseArena): Pending[] {
   const n = s.labels.length;
   if (s.starts.length !== n + 1 || s.weights.length !== n || s.indices.length !== s.values.length) {
     throw new StateError('checkpoint label warm-up events are malformed');
   }
   return Array.from({ length: n }, (_, i) => {
-    const indices = s.indices.slice(s.starts[i], s.starts[i + 1]);
-    return {
-      x: { indices, values: s.values.slice(s.starts[i], s.starts[i + 1]), nnz: indices.length },
-      y: s.labels[i],
-      weight: s.weights[i],
-    };
+    const [a, b] = [s.starts[i], s.starts[i + 1]];
+    const x = { indices: s.indices.subarray(a, b), values: s.values.subarray(a, b), nnz: b - a };
+    return { x: arena.copy(x), y: s.labels[i], weight: s.weights[i] };
   });
 }
 

@@ -1,17 +1,19 @@
 import { StateError } from '../core/errors.js';
-import type { SparseVector } from '../core/sparse.js';
+import { growFloat64, growInt32, type SparseVector } from '../core/sparse.js';
 
 /** Rows per block at most: the window drops whole blocks, so it holds at most `capacity + block` rows. */
 const MAX_BLOCK_ROWS = 1024;
+/** Rows a new block has room for; its arrays double up to the block's rows (a keyed model with few events stays small). */
+const FIRST_BLOCK_ROWS = 16;
 
 /** A block of consecutive rows, row-major: row r's entries are `cols/vals[rowStart[r] .. rowStart[r+1])`. */
 interface Block {
   /** Ordinal of the block's first row (1 = the first event the model learned). */
   first: number;
   count: number;
-  rowStart: Int32Array;
-  y: Float64Array;
-  weight: Float64Array;
+  rowStart: Int32Array<ArrayBuffer>;
+  y: Float64Array<ArrayBuffer>;
+  weight: Float64Array<ArrayBuffer>;
   cols: Int32Array;
   vals: Float64Array;
 }
@@ -87,7 +89,8 @@ export class RefitWindow {
   get bytes(): number {
     let s = 0;
     for (const b of [...this.blocks, ...this.spare])
-      s += b.cols.byteLength + b.vals.byteLength + 24 * this.blockRows;
+      s +=
+        b.cols.byteLength + b.vals.byteLength + b.rowStart.byteLength + b.y.byteLength + b.weight.byteLength;
     return s;
   }
 
@@ -101,7 +104,7 @@ export class RefitWindow {
       const firstInWindow = this.next - this.capacity + 1;
       while (this.blocks.length > 1 && this.blocks[0].first + this.blockRows <= firstInWindow)
         this.spare.push(this.blocks.shift()!);
-    }
+    } else if (block.count === block.y.length) growRows(block, Math.min(this.blockRows, 2 * block.count));
     const at = block.rowStart[block.count];
     const end = at + x.nnz;
     if (end > block.cols.length) {
@@ -136,14 +139,16 @@ export class RefitWindow {
       b.rowStart[0] = 0;
       return b;
     }
+    // a recycled block keeps the room it grew to; a new one starts small
+    const rows = Math.min(this.blockRows, FIRST_BLOCK_ROWS);
     return {
       first,
       count: 0,
-      rowStart: new Int32Array(this.blockRows + 1),
-      y: new Float64Array(this.blockRows),
-      weight: new Float64Array(this.blockRows),
-      cols: new Int32Array(this.blockRows * 8),
-      vals: new Float64Array(this.blockRows * 8),
+      rowStart: new Int32Array(rows + 1),
+      y: new Float64Array(rows),
+      weight: new Float64Array(rows),
+      cols: new Int32Array(rows * 8),
+      vals: new Float64Array(rows * 8),
     };
   }
 
@@ -227,4 +232,11 @@ export class RefitWindow {
     }
     return w;
   }
+}
+
+/** Gives `block` room for `rows` rows (its entries' arrays grow on their own, in `push`). */
+function growRows(block: Block, rows: number): void {
+  block.y = growFloat64(block.y, rows);
+  block.weight = growFloat64(block.weight, rows);
+  block.rowStart = growInt32(block.rowStart, block.y.length + 1);
 }

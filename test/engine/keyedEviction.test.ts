@@ -28,10 +28,15 @@ function keyedEvents(n: number, keys: number, seed: number): object[] {
   return out;
 }
 
-async function run(maxLiveModels: number, events: object[], model: Record<string, unknown> = {}) {
+async function run(
+  maxLiveModels: number,
+  events: object[],
+  model: Record<string, unknown> = {},
+  window = 15,
+) {
   const config = engineConfig({
     model: { family: 'binomial', keyBy: 'segment', maxLiveModels, lambda: 0.01, ...model },
-    refit: { threads: 0, everyEvents: 20, window: 15 },
+    refit: { threads: 0, everyEvents: 20, window },
     snapshots: { everyEvents: 50, everySeconds: 'Infinity' },
     // smaller input-sparsity tables per model (2,000 models stay in memory in the unbounded run)
     drift: {
@@ -75,6 +80,17 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
     expect(bounded.stats.refits.completed).toBeGreaterThan(20);
     expect(bounded.sink.models.length).toBeGreaterThan(40);
     expectSameRuns(bounded, unbounded);
+  }, 120_000);
+
+  it('keyed models in their λ "auto" warm-up (events held, a provisional learner) and with windows past their first 16 rows, exact and hashed, through a cache of 3 end as an unbounded run', async () => {
+    const events = keyedEvents(2500, 30, 41);
+    for (const model of [{ lambda: 'auto' }, { lambda: 'auto', hashBits: 10 }]) {
+      const bounded = await run(3, events, model, 40);
+      const unbounded = await run(Infinity, events, model, 40);
+      expect(bounded.stats.evictions).toBeGreaterThan(200);
+      expect(bounded.sink.models.length).toBeGreaterThan(30);
+      expectSameRuns(bounded, unbounded);
+    }
   }, 120_000);
 
   /** Two runs, one with evictions, the other without, end in the same states and publish the same. */

@@ -7,10 +7,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { resolveDriftConfig } from '../../src/drift/config.js';
-import { engineConfig, liveModel } from './helpers.js';
+import { engineConfig, gaussianEvents, learnBatch, liveModel } from './helpers.js';
 
 /** Bytes of the distinct ArrayBuffers reachable from `root` through own properties. */
 function typedArrayBytes(root: unknown): number {
+  let bytes = 0;
+  for (const b of arrayBuffers(root)) bytes += b.byteLength;
+  return bytes;
+}
+
+/** The distinct ArrayBuffers reachable from `root` through own properties. */
+function arrayBuffers(root: unknown): Set<ArrayBufferLike> {
   const seen = new Set<unknown>();
   const buffers = new Set<ArrayBufferLike>();
   const stack: unknown[] = [root];
@@ -33,9 +40,7 @@ function typedArrayBytes(root: unknown): number {
       if (d !== undefined && 'value' in d) stack.push(d.value);
     }
   }
-  let bytes = 0;
-  for (const b of buffers) bytes += b.byteLength;
-  return bytes;
+  return buffers;
 }
 
 describe('a new keyed model', () => {
@@ -46,6 +51,15 @@ describe('a new keyed model', () => {
     // measured: 29,940 bytes (the ADWIN detectors' fixed bucket rows are 12 KB of it); it was 107,348
     expect(fresh).toBeLessThan(40_000);
     expect(fresh).toBeGreaterThan(0);
+  });
+
+  it('after 100 events (still in its label warm-up) holds few, small buffers (gaussian, the defaults)', () => {
+    const model = liveModel('c1', engineConfig());
+    learnBatch(model, gaussianEvents(3, 100));
+    // the warm-up's 100 events share a few chunks, not two buffers each (there were 200 for them)
+    expect(arrayBuffers(model).size).toBeLessThan(120);
+    // measured: 80 buffers, 38,872 bytes; the refit window's first block alone was 118,788 (1,024 rows)
+    expect(typedArrayBytes(model)).toBeLessThan(60_000);
   });
 
   it("shares the engine's resolved drift section instead of validating it again per model", () => {

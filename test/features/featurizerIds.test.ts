@@ -183,3 +183,32 @@ describe('Featurizer on events with ids (JsonEventReader)', () => {
     expect(a.state()).toEqual(b.state());
   });
 });
+
+describe("a featurizer's pair codes (keyed models share the reader's pair ids)", () => {
+  it('holds codes for the pages of pair ids it met, not for every pair id the process has given', () => {
+    const reader = new JsonEventReader();
+    const busy = new Featurizer({});
+    const x = new SparseBuffer();
+    // another model's 5,000 values take the low pair ids
+    for (let i = 0; i < 5000; i++)
+      busy.featurize(fromReader(reader, `{"features":{"seg":"v${i}","b":"x"}}`), x);
+    const f = new Featurizer({});
+    const names: string[] = [];
+    for (const v of ['v4999', 'v3', 'v4999', 'new', 'v3']) {
+      f.featurize(fromReader(reader, `{"features":{"seg":"${v}","b":"x"}}`), x);
+      names.push(vector(f, x));
+    }
+    expect(names).toEqual([
+      '0:1:seg=v4999 1:1:b=x',
+      '2:1:seg=v3 1:1:b=x',
+      '0:1:seg=v4999 1:1:b=x',
+      '3:1:seg=new 1:1:b=x',
+      '2:1:seg=v3 1:1:b=x',
+    ]);
+    // distinct code arrays: a page of 256 for each of the 3 regions of ids met and the shared empty page (5,000+ codes flat)
+    const codes = (f as unknown as { pairCodes: Int32Array | Int32Array[] }).pairCodes;
+    let held = 0;
+    for (const a of new Set(ArrayBuffer.isView(codes) ? [codes] : codes)) held += a.length;
+    expect(held).toBeLessThanOrEqual(4 * 256);
+  });
+});

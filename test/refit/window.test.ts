@@ -30,6 +30,27 @@ describe('RefitWindow', () => {
     }
   });
 
+  it("holds arrays for the rows it has, not a block's 1,024 (a keyed model with few events)", () => {
+    const w = new RefitWindow(20_000);
+    for (let i = 1; i <= 3; i++) w.push(row(i), i % 2, 1);
+    // 16 rows: row starts, labels and weights (20 bytes a row, 4 more) and 8 entries a row (12 bytes each)
+    expect(w.bytes).toBe(16 * 20 + 4 + 16 * 8 * 12);
+    for (let i = 4; i <= 100; i++) w.push(row(i), i % 2, 1);
+    expect(w.bytes).toBeLessThan(128 * 20 + 4 + 128 * 8 * 12 + 1);
+    const rows = w.rows()!;
+    expect([rows.first, rows.last]).toEqual([1, 100]);
+    for (let r = 0; r < 100; r++) {
+      const x = row(r + 1);
+      expect(Array.from(rows.cols.subarray(rows.rowStart[r], rows.rowStart[r + 1]))).toEqual(
+        Array.from(x.indices),
+      );
+      expect(Array.from(rows.values.subarray(rows.rowStart[r], rows.rowStart[r + 1]))).toEqual(
+        Array.from(x.values),
+      );
+      expect(rows.y[r]).toBe((r + 1) % 2);
+    }
+  });
+
   it('round-trips through its state (and a smaller capacity keeps the newest rows)', () => {
     const w = new RefitWindow(300);
     for (let i = 1; i <= 1000; i++) w.push(row(i), i, 1);
