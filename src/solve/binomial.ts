@@ -70,6 +70,12 @@ const PRUNE_SHARE = 0.25;
 /** …those whose gradient is below this fraction of their threshold. */
 const PRUNE_FRACTION = 0.5;
 
+/**
+ * Whether the checks of every feature in a quadratic model are screened (`SetScreen`). Screening
+ * changes which columns are read, not the fit: off only for tests and comparisons.
+ */
+export const setScreening = { on: true };
+
 /** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
 function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
   return {
@@ -528,7 +534,7 @@ export class BinomialSolver {
       const clip = st.clip;
       let loss = 0;
       // the checks of every feature in this model are screened from the exact gradient here
-      const screen = st.sparseKernels !== null && this.gradExactHere(lambda);
+      const screen = setScreening.on && pr.x instanceof SparseDesign && this.gradExactHere(lambda);
       if (screen) this.screenRef.set(st.grad);
       let ratio = 0;
       for (let i = 0; i < st.n; i++) {
@@ -767,11 +773,11 @@ export class BinomialSolver {
   }
 }
 
-/** Σ_i |x_ij| of every column of a sparse design (`SetScreen.absSum`; empty for a dense one). */
+/** Σ_i |x_ij| of every column of a sparse design (`SetScreen.absSum`; Infinity for a dense one). */
 function absColumnSums(st: CdState): Float64Array {
   const x = st.problem.x;
   const out = new Float64Array(st.p);
-  if (!(x instanceof SparseDesign)) return out;
+  if (!(x instanceof SparseDesign)) return out.fill(Infinity);
   const { colStart, values } = x;
   for (let j = 0; j < st.p; j++) {
     let a = 0;

@@ -1,5 +1,4 @@
 import type { Counts } from './outcome.js';
-import type { WasmSparseColumns } from './kernels/sparseColumns.js';
 import type { CdState } from './state.js';
 
 /** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
@@ -167,7 +166,7 @@ export function solveWorkingSet(
     // every feature's product with the residual in one WebAssembly call
     // (every column's Σ W x_j current is all the gradients need: `ensureAllSums`)
     const kernels = st.sparseKernels;
-    const screened = kernels && screen ? screenedGradients(st, kernels, screen, l1) : -1;
+    const screened = screen ? screenedGradients(st, screen, l1) : -1;
     if (screened >= 0) violators = screened;
     else kernels?.dotsAll(st.uniformWeight === 0);
     if (screened >= 0) {
@@ -230,11 +229,12 @@ const SCREEN_MAX_READ = 0.5;
 
 /**
  * The check of every feature with the columns that cannot violate left out (`SetScreen`): the
- * others' gradients (the sums of `dotsAll` and `ensureAllSums`, column by column) into `grad`,
- * the screened ones' `ref`; violators join the working set. Returns how many joined, or −1 when
+ * gradients of the other features outside the working set (the sums of `dotsAll` and
+ * `ensureAllSums`, column by column) into `grad`, `ref` for the rest (the working set's are not
+ * needed: its features do not join, and its sweeps compute their own); violators join the set. Returns how many joined, or −1 when
  * too few columns are screened out to pay (nothing done).
  */
-function screenedGradients(st: CdState, kernels: WasmSparseColumns, screen: SetScreen, l1: number): number {
+function screenedGradients(st: CdState, screen: SetScreen, l1: number): number {
   const { excluded, pf, sd, scale, mean } = st.problem;
   const { grad, inSet, p } = st;
   screen.measure();
@@ -262,7 +262,8 @@ function screenedGradients(st: CdState, kernels: WasmSparseColumns, screen: SetS
   for (let k = 0; k < reads; k++) {
     const j = read[k]!;
     st.ensureColumnSum(j);
-    const g = st.gradientFrom(j, kernels.dotWeighted(j));
+    const kernels = st.sparseKernels;
+    const g = kernels ? st.gradientFrom(j, kernels.dotWeighted(j)) : st.gradient(j);
     grad[j] = g;
     if (Math.abs(g) > l1 * pf[j]!) {
       st.addToSet(j);
