@@ -224,7 +224,7 @@ export interface SetScreen {
 
 /** Screened columns must stay below this share of their threshold (rounding of the two gradients). */
 const SCREEN_SAFE = 1 - 1e-6;
-/** Above this share of the columns left to read, one call over every column is cheaper. */
+/** Above this share of the live columns left to read, one call over every column is cheaper. */
 const SCREEN_MAX_READ = 0.5;
 
 /**
@@ -245,8 +245,10 @@ function screenedGradients(st: CdState, screen: SetScreen, l1: number): number {
   const sum = screen.sum;
   const read = st.active;
   let reads = 0;
+  let live = 0;
   for (let j = 0; j < p; j++) {
     if (excluded[j]) continue;
+    live++;
     const t = SCREEN_SAFE * l1 * pf[j]!;
     const s = scale[j]!;
     if (
@@ -256,7 +258,7 @@ function screenedGradients(st: CdState, screen: SetScreen, l1: number): number {
     )
       read[reads++] = j;
   }
-  if (reads > SCREEN_MAX_READ * p) return -1;
+  if (reads > SCREEN_MAX_READ * live) return -1;
   for (let j = 0; j < p; j++) grad[j] = excluded[j] ? 0 : ref[j]!;
   let violators = 0;
   for (let k = 0; k < reads; k++) {
