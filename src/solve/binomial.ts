@@ -5,7 +5,7 @@ import type { Counts, LambdaOutcome } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
 import { TailSweeps } from './tailSweeps.js';
-import { kktViolation, type Probe, type SetScreen, solveWorkingSet, sweep } from './sweeps.js';
+import { kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
 
 const P_FLOOR = 1e-5;
 /**
@@ -69,12 +69,6 @@ const SEED_BELOW = 1e-3;
 const PRUNE_SHARE = 0.25;
 /** …those whose gradient is below this fraction of their threshold. */
 const PRUNE_FRACTION = 0.5;
-
-/**
- * Whether the checks of every feature in a quadratic model are screened (`SetScreen`). Screening
- * changes which columns are read, not the fit: off only for tests and comparisons.
- */
-export const setScreening = { on: true };
 
 /** The outcome of a binomial solve that met its KKT tolerance (no duality gap is computed). */
 function binomialConverged(counts: Counts, outer: number): LambdaOutcome {
@@ -257,15 +251,6 @@ export class BinomialSolver {
   private readonly gradBeta: Float64Array;
   private gradB0 = NaN;
   private gradSumR = Number.NaN; // a double from the start (0 in the constructor): see `CdState.b0`
-  /** The λ of the last exact gradient (its profiled rows' clips). */
-  private gradLambda = Number.NaN;
-  /**
-   * The screen of a quadratic model's checks of every feature (`SetScreen`): the exact gradient
-   * at the model's start, and the largest W_i / w_i of its weights.
-   */
-  private readonly screenRef: Float64Array;
-  private weightRatio = Number.NaN;
-  private readonly setScreen: SetScreen;
 
   constructor(
     private readonly st: CdState,
@@ -279,18 +264,6 @@ export class BinomialSolver {
     this.driftCols = new Int32Array(st.p);
     this.previousStep = new Float64Array(st.p);
     this.gradBeta = new Float64Array(st.p);
-    this.gradLambda = 0;
-    this.weightRatio = 0;
-    this.screenRef = new Float64Array(st.p);
-    const screen = {
-      ref: this.screenRef,
-      absSum: new Float64Array(0),
-      l2: 0,
-      sum: 0,
-      max: 0,
-      measure: () => this.measureScreen(screen),
-    };
-    this.setScreen = screen;
     this.probe = new KktProbe(
       st,
       () => this.currentEta(),
@@ -349,42 +322,7 @@ export class BinomialSolver {
     this.gradBeta.set(st.beta);
     this.gradB0 = st.b0;
     this.gradSumR = sumR;
-    this.gradLambda = lambda;
     return this.violationFromGrad(lambda, scaleVar);
-  }
-
-  /**
-   * Whether `grad` is the exact gradient at the current point (`exactViolation` ran there at this
-   * λ and nothing wrote `grad` since): then it is the gradient of the quadratic model built here.
-   */
-  private gradExactHere(lambda: number): boolean {
-    const st = this.st;
-    if (st.b0 !== this.gradB0 || lambda !== this.gradLambda) return false;
-    const beta = st.beta;
-    const at = this.gradBeta;
-    for (let j = 0; j < st.p; j++) if (beta[j] !== at[j]) return false;
-    return true;
-  }
-
-  /** `SetScreen.measure` at the sweeps' point: Δη = η − η_outer = ρ_start − (ρ + shift). */
-  private measureScreen(screen: { -readonly [K in keyof SetScreen]: SetScreen[K] }): void {
-    const st = this.st;
-    const { W, rho, shift } = st;
-    const rhoStart = this.rhoStart;
-    let q = 0;
-    let sum = 0;
-    let max = 0;
-    for (let i = 0; i < st.n; i++) {
-      const d = rhoStart[i]! - (rho[i]! + shift);
-      const wd = W[i]! * d;
-      q += wd * d;
-      sum += wd;
-      if (Math.abs(wd) > max) max = Math.abs(wd);
-    }
-    screen.l2 = Math.sqrt(this.weightRatio * q);
-    screen.sum = sum;
-    screen.max = max;
-    if (screen.absSum.length !== st.p) screen.absSum = absColumnSums(st);
   }
 
   /**
@@ -533,10 +471,6 @@ export class BinomialSolver {
       const W = st.W;
       const clip = st.clip;
       let loss = 0;
-      // the checks of every feature in this model are screened from the exact gradient here
-      const screen = setScreening.on && pr.x instanceof SparseDesign && this.gradExactHere(lambda);
-      if (screen) this.screenRef.set(st.grad);
-      let ratio = 0;
       for (let i = 0; i < st.n; i++) {
         const e = st.eta[i]!;
         const q = Math.exp(-Math.abs(e)); // e^−|η|
@@ -557,9 +491,7 @@ export class BinomialSolver {
         const v = trust < Infinity ? Math.max(v0, Math.min(0.25, Math.abs(r) / trust)) : v0;
         W[i] = w[i]! * v;
         st.rho[i] = r / v;
-        if (v > ratio) ratio = v;
       }
-      this.weightRatio = ratio;
       obj = loss + lambda * st.binomialPenalty();
       this.rhoStart.set(st.rho);
       this.etaOuter.set(st.eta);
@@ -593,7 +525,6 @@ export class BinomialSolver {
         rounds,
         0,
         tails && usedThr >= SMALL_STEP * scaleVar ? this.tail : null,
-        screen ? this.setScreen : null,
       );
       if (last && this.probe.certified) return binomialConverged(counts, outer + this.newton.steps);
       if (!ok && counts.passes >= maxPasses) {
@@ -771,18 +702,4 @@ export class BinomialSolver {
     }
     return change;
   }
-}
-
-/** Σ_i |x_ij| of every column of a sparse design (`SetScreen.absSum`; Infinity for a dense one). */
-function absColumnSums(st: CdState): Float64Array {
-  const x = st.problem.x;
-  const out = new Float64Array(st.p);
-  if (!(x instanceof SparseDesign)) return out.fill(Infinity);
-  const { colStart, values } = x;
-  for (let j = 0; j < st.p; j++) {
-    let a = 0;
-    for (let k = colStart[j]!; k < colStart[j + 1]!; k++) a += Math.abs(values[k]!);
-    out[j] = a;
-  }
-  return out;
 }

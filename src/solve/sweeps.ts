@@ -123,7 +123,6 @@ export function solveWorkingSet(
   maxRounds = Infinity,
   minPasses = 0,
   tail: Tail | null = null,
-  screen: SetScreen | null = null,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -166,12 +165,8 @@ export function solveWorkingSet(
     // every feature's product with the residual in one WebAssembly call
     // (every column's Σ W x_j current is all the gradients need: `ensureAllSums`)
     const kernels = st.sparseKernels;
-    const screened = screen ? screenedGradients(st, screen, l1) : -1;
-    if (screened >= 0) violators = screened;
-    else kernels?.dotsAll(st.uniformWeight === 0);
-    if (screened >= 0) {
-      // done by the screened check
-    } else if (kernels && (st.allStamp === st.stampNo || st.ensureAllSums()))
+    kernels?.dotsAll(st.uniformWeight === 0);
+    if (kernels && (st.allStamp === st.stampNo || st.ensureAllSums()))
       violators = gradientsFromDots(st, kernels.dots, l1);
     else
       for (let j = 0; j < st.p; j++) {
@@ -198,82 +193,6 @@ export function solveWorkingSet(
     }
     if (sorted) st.sortSet();
   }
-}
-
-/**
- * Safe screening of the checks of every feature in a binomial quadratic model (`BinomialSolver`).
- * `ref` holds each feature's exact gradient at the model's start, where it equals the model's own
- * gradient Σ W x̃_j (z − η). At the sweeps' point (η moved by Δη since the start) the model's
- * gradient is ref_j − Σ_i W_i x̃_ij Δη_i. `measure()` sets, at that point, the numbers that bound
- * the change for every column at once:
- * - `l2` = √(max W/w · Σ W Δη²): by Cauchy–Schwarz the change is at most (sd_j / s_j) · l2;
- * - `sum` = Σ W Δη and `max` = max_i |W_i Δη_i|: the change is
- *   (m_j · sum − Σ_{i in column j} x_ij W_i Δη_i) / s_j, whose second part is at most
- *   `absSum`_j · max (Σ_i |x_ij|), small for a column of few rows.
- * A zero feature outside the working set whose gradient stays below its threshold by both bounds
- * cannot violate, so its column is not read.
- */
-export interface SetScreen {
-  readonly ref: Float64Array;
-  absSum: Float64Array;
-  l2: number;
-  sum: number;
-  max: number;
-  measure(): void;
-}
-
-/** Screened columns must stay below this share of their threshold (rounding of the two gradients). */
-const SCREEN_SAFE = 1 - 1e-6;
-/** Above this share of the live columns left to read, one call over every column is cheaper. */
-const SCREEN_MAX_READ = 0.5;
-
-/**
- * The check of every feature with the columns that cannot violate left out (`SetScreen`): the
- * gradients of the other features outside the working set (the sums of `dotsAll` and
- * `ensureAllSums`, column by column) into `grad`, `ref` for the rest (the working set's are not
- * needed: its features do not join, and its sweeps compute their own); violators join the set. Returns how many joined, or −1 when
- * too few columns are screened out to pay (nothing done).
- */
-function screenedGradients(st: CdState, screen: SetScreen, l1: number): number {
-  const { excluded, pf, sd, scale, mean } = st.problem;
-  const { grad, inSet, p } = st;
-  screen.measure();
-  const { ref, absSum } = screen;
-  // bounds rounded up, so that rounding cannot screen a column that violates
-  const l2 = screen.l2 * (1 + 1e-9);
-  const max = screen.max * (1 + 1e-9);
-  const sum = screen.sum;
-  const read = st.active;
-  let reads = 0;
-  let live = 0;
-  for (let j = 0; j < p; j++) {
-    if (excluded[j]) continue;
-    live++;
-    const t = SCREEN_SAFE * l1 * pf[j]!;
-    const s = scale[j]!;
-    if (
-      !inSet[j] &&
-      !(Math.abs(ref[j]!) + (sd[j]! / s) * l2 < t) &&
-      !(Math.abs(ref[j]! + (mean[j]! * sum) / s) + (absSum[j]! * max) / s < t)
-    )
-      read[reads++] = j;
-  }
-  if (reads > SCREEN_MAX_READ * live) return -1;
-  for (let j = 0; j < p; j++) grad[j] = excluded[j] ? 0 : ref[j]!;
-  let violators = 0;
-  for (let k = 0; k < reads; k++) {
-    const j = read[k]!;
-    st.ensureColumnSum(j);
-    const kernels = st.sparseKernels;
-    const g = kernels ? st.gradientFrom(j, kernels.dotWeighted(j)) : st.gradient(j);
-    grad[j] = g;
-    if (Math.abs(g) > l1 * pf[j]!) {
-      st.addToSet(j);
-      violators++;
-    }
-  }
-  st.columnVisits += reads;
-  return violators;
 }
 
 /**
