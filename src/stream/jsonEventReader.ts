@@ -846,11 +846,13 @@ export class JsonEventReader implements EventDecoder {
   }
 
   /**
-   * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly
-   * what `JSON.parse` gives and finite. Digits below 2^53 with a power of ten up to 22 is one
-   * correctly rounded operation on exact doubles (Clinger); up to 19 digits, the exact
-   * `eiselLemire`; longer forms go through `Number`, which V8 converts as `JSON.parse` does. False
-   * (and `pos` unchanged) for anything else.
+   * Reads a JSON number at `pos` into `number`, in one pass over its code units: true if there is
+   * one and its value is exactly what `JSON.parse` gives and finite. The first 19 significant
+   * digits are kept as integers (`head`: the first 15, below 2^50; `tail`: up to 4 more). Digits
+   * below 2^53 with a power of ten up to 22 is one correctly rounded operation on exact doubles
+   * (Clinger); other forms of up to 19 digits go to the exact `eiselLemire`; longer forms, far
+   * exponents and its undecided cases go through `Number`, which V8 converts as `JSON.parse` does.
+   * False (and `pos` unchanged) for anything else.
    */
   private readNumber(): boolean {
     const codes = this.codes;
@@ -860,29 +862,32 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
-    let mantissa = 0;
+    let head = 0;
+    let tail = 0;
+    // significant digits (leading zeros are not), all of them
     let digits = 0;
     if (c === 0x30) {
-      pos++;
       // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
-      c = codes[pos];
+      c = codes[++pos];
     } else {
-      while (c >= 0x30 && c <= 0x39) {
-        mantissa = mantissa * 10 + (c - 0x30);
+      do {
+        if (digits < 15) head = head * 10 + (c - 0x30);
+        else if (digits < 19) tail = tail * 10 + (c - 0x30);
         digits++;
         c = codes[++pos];
-      }
+      } while (c >= 0x30 && c <= 0x39);
     }
     let scale = 0;
     if (c === 0x2e /* . */) {
       c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
-      while (c >= 0x30 && c <= 0x39) {
-        if (mantissa !== 0 || c !== 0x30) digits++;
-        mantissa = mantissa * 10 + (c - 0x30);
+      do {
+        if (digits < 15) head = head * 10 + (c - 0x30);
+        else if (digits < 19) tail = tail * 10 + (c - 0x30);
+        if (digits !== 0 || c !== 0x30) digits++;
         scale--;
         c = codes[++pos];
-      }
+      } while (c >= 0x30 && c <= 0x39);
     }
     if (c === 0x65 || c === 0x45 /* e E */) {
       c = codes[++pos];
@@ -899,45 +904,34 @@ export class JsonEventReader implements EventDecoder {
       }
       scale += sign * exponent;
     }
-    let v: number;
-    // below 2^53 the digits' double is exact (every partial sum was smaller), whatever their count
-    if (mantissa < 9007199254740992 && scale >= -22 && scale <= 22) {
-      v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
-      if (negative) v = -v;
-    } else {
-      v =
-        digits <= 19 && mantissa !== 0 && scale >= MIN_POWER && scale <= MAX_POWER
-          ? this.exact(start, pos, scale)
-          : NaN;
-      // NaN: beyond the exact method (more digits, a far exponent, or undecided): the text's own conversion
-      if (v !== v) v = Number(this.line.slice(start, pos));
-      else if (negative) v = -v;
+    let v = NaN;
+    if (digits <= 19) {
+      // the digits are head · 10^extra + tail, exact below 2^53 (and above it only compared)
+      const extra = digits > 15 ? digits - 15 : 0;
+      const tenth = POW10[extra];
+      const mantissa = head * tenth + tail;
+      if (mantissa < 9007199254740992 && scale >= -22 && scale <= 22) {
+        v = scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale];
+      } else if (digits !== 0 && scale >= MIN_POWER && scale <= MAX_POWER) {
+        // the 64-bit digits in 32-bit halves: head's high part (< 2^18) and low part times 10^extra
+        const high = Math.floor(head / 4294967296);
+        let lo = (head - high * 4294967296) * tenth + tail;
+        const carry = Math.floor(lo / 4294967296);
+        lo -= carry * 4294967296;
+        v = eiselLemire(high * tenth + carry, lo, scale);
+      }
+    }
+    // NaN: more digits, a far exponent, or undecided: the text's own conversion
+    if (v !== v) {
+      v = Number(this.line.slice(start, pos));
       if (!Number.isFinite(v)) return false;
+    } else {
+      if (v === Infinity) return false;
+      if (negative) v = -v;
     }
     this.number = v;
     this.pos = pos;
     return true;
-  }
-
-  /**
-   * |number| of the JSON number `codes[start, end)` of at most 19 significant digits (not all 0),
-   * whose digits scaled by 10^`scale` make its value (`eiselLemire`; NaN if undecided).
-   */
-  private exact(start: number, end: number, scale: number): number {
-    const codes = this.codes;
-    // the digits before any exponent, leading zeros skipped, as a 64-bit word in 32-bit halves
-    let hi = 0;
-    let lo = 0;
-    for (let i = start; i < end; i++) {
-      const c = codes[i];
-      if (c === 0x65 || c === 0x45) break;
-      if (c < 0x30 || c > 0x39) continue;
-      lo = lo * 10 + (c - 0x30);
-      const carry = Math.floor(lo / 4294967296);
-      lo -= carry * 4294967296;
-      hi = hi * 10 + carry;
-    }
-    return eiselLemire(hi, lo, scale);
   }
 
   /** Reads `null` at `pos`: true if it is there. */
