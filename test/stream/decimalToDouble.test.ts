@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { validateEvent } from '../../src/core/event.js';
 import { eiselLemire, MAX_POWER, MIN_POWER } from '../../src/stream/decimalToDouble.js';
+import { jsonDecoder } from '../../src/stream/decodeEvents.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
 import { Rng } from '../helpers/random.js';
 
@@ -152,6 +154,182 @@ describe('JsonEventReader: numbers as JSON.parse reads them, without Number() up
       const got = readByReader(reader, text);
       if (!Number.isFinite(expected)) expect(got, text).toBeNull();
       else expect(got !== null && same(got, expected), text).toBe(true);
+    }
+  });
+
+  /** Random digits, `n` of them, the first not 0 when `lead`. */
+  function randomDigits(rng: Rng, n: number, lead: boolean): string {
+    let d = lead ? String(1 + rng.int(9)) : String(rng.int(10));
+    while (d.length < n) d += String(rng.int(10));
+    return d;
+  }
+
+  /** A random JSON number: sign, 1-25 digits before and after the point, leading zeros, exponents of all forms. */
+  function randomNumber(rng: Rng): string {
+    let text = rng.next() < 0.5 ? '-' : '';
+    const r = rng.next();
+    // 0, or 1-25 digits; then a fraction of 1-25 digits (some with leading zeros) or none
+    text += r < 0.25 ? '0' : randomDigits(rng, 1 + rng.int(25), true);
+    if (rng.next() < 0.6)
+      text += `.${'0'.repeat(rng.next() < 0.3 ? rng.int(12) : 0)}${randomDigits(rng, 1 + rng.int(25), false)}`;
+    if (rng.next() < 0.5) {
+      const e = rng.next() < 0.7 ? rng.int(30) : rng.int(400);
+      const sign = ['', '+', '-'][rng.int(3)];
+      text += `${rng.next() < 0.5 ? 'e' : 'E'}${sign}${'0'.repeat(rng.int(3))}${e}`;
+    }
+    return text;
+  }
+
+  /** Halfway points between neighbouring doubles of 17-19 digits (as 9007199254740993), one unit off, and with a point. */
+  function halfwayCases(rng: Rng): string[] {
+    const texts: string[] = [];
+    for (let bits = 53; bits <= 63; bits++) {
+      const spacing = 1n << BigInt(bits - 52);
+      for (let i = 0; i < 40; i++) {
+        const k = BigInt(Math.floor(rng.next() * 2 ** 52));
+        const half = (1n << BigInt(bits)) + k * spacing + spacing / 2n;
+        for (const d of [half - 1n, half, half + 1n]) {
+          const digits = String(d);
+          const point = 1 + rng.int(digits.length - 1);
+          texts.push(
+            digits,
+            `${digits.slice(0, point)}.${digits.slice(point)}`,
+            `${digits}e-${20 + rng.int(10)}`,
+          );
+        }
+      }
+    }
+    return texts;
+  }
+
+  it('bit for bit as JSON.parse on random numbers of 1-25 digits and at the edges (fuzz)', () => {
+    const rng = new Rng(31);
+    const reader = new JsonEventReader();
+    const texts: string[] = [
+      '0',
+      '-0',
+      '0.0',
+      '-0.0',
+      '-0e0',
+      '-0E+5',
+      '0e-400',
+      '-0.000e999',
+      '0.1',
+      '0.2',
+      '0.3',
+      '-0.1',
+      '1.1',
+      '2.675',
+      '1e22',
+      '1e23',
+      '9.999999999999999e22',
+      '123456789012345e22',
+      '123456789012345e-22',
+      '999999999999999',
+      '9999999999999999',
+      '99999999999999999',
+      '9999999999999999999',
+      '1e308',
+      '1.7976931348623157e308',
+      '1.7976931348623158e308',
+      '1.7976931348623159e308',
+      '1e309',
+      '-1e309',
+      '1e-324',
+      '2e-324',
+      '2.4703282292062328e-324',
+      '3e-324',
+      '5e-324',
+      '4.9406564584124654e-324',
+      '1e-323',
+      '2.225073858507201e-308',
+      '2.2250738585072011e-308',
+      '2.2250738585072014e-308',
+      '9007199254740991',
+      '9007199254740992',
+      '9007199254740993',
+      '9007199254740995',
+      '-9007199254740993',
+      '9007199254740993.0',
+      '900719925474099.3e1',
+      '9.007199254740993e15',
+      '18014398509481985',
+      '4294967295',
+      '4294967296',
+      '4294967297.5',
+      '18446744073709551615',
+      '18446744073709551616',
+      '0.000000000000000000001234',
+      '1234567890123456789e-19',
+      '12345678901234567890e-20',
+      '0.1234567890123456789',
+      '123456789012345678901',
+      '1.00000000000000000000',
+      '1E0',
+      '1e-0',
+      '1e+0',
+    ];
+    texts.push(...halfwayCases(rng));
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    for (let i = 0; i < 100_000; i++) {
+      texts.push(randomNumber(rng));
+      // subnormals and other random doubles, shortest and longest forms
+      words[0] = Math.floor(rng.next() * 2 ** 32);
+      words[1] = i % 4 === 0 ? rng.int(0x10_0000) : Math.floor(rng.next() * 2 ** 32);
+      if (Number.isFinite(bits[0])) texts.push(String(bits[0]), bits[0].toPrecision(1 + rng.int(21)));
+    }
+    for (const text of texts) {
+      const expected = JSON.parse(text) as number;
+      const got = readByReader(reader, text);
+      if (!Number.isFinite(expected)) expect(got, text).toBeNull();
+      else expect(got !== null && same(got, expected), text).toBe(true);
+    }
+    // the same numbers as the top-level ts
+    for (const text of texts.slice(0, 5000)) {
+      const line = `{"ts":${text},"features":{"a":1}}`;
+      const expected = validateEvent(JSON.parse(line), 'gaussian');
+      const event = reader.read(line, 'gaussian');
+      if (!expected.ok) expect(event, text).toBeNull();
+      else expect(event !== null && same(event.ts!, expected.event.ts!), text).toBe(true);
+    }
+  });
+
+  it('invalid numbers are left to JSON.parse, which gives the same error as without the reader', () => {
+    const reader = new JsonEventReader();
+    const invalid = [
+      '01',
+      '-01',
+      '00',
+      '1.',
+      '0.',
+      '-.5',
+      '.5',
+      '+1',
+      '1e',
+      '1E+',
+      '1e-',
+      '-',
+      '--1',
+      '1.e5',
+    ];
+    invalid.push('0x10', '1_0', 'NaN', 'Infinity', '-Infinity', '1.5.2', '1e5.5', '\u0661', '١.5');
+    for (const text of invalid) {
+      for (const line of [
+        `{"features":{"a":${text}}}`,
+        `{"ts":${text},"features":{"a":1}}`,
+        `{"key":${text},"features":{"a":1}}`,
+      ]) {
+        expect(reader.read(line, 'gaussian'), line).toBeNull();
+        let reason = '';
+        try {
+          jsonDecoder(line);
+        } catch (err) {
+          reason = (err as Error).message;
+        }
+        expect(reason, line).not.toBe('');
+        expect(() => reader.decodeEvent(line, 'gaussian'), line).toThrow(reason);
+      }
     }
   });
 });
