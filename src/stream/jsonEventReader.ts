@@ -881,13 +881,20 @@ export class JsonEventReader implements EventDecoder {
     if (c === 0x2e /* . */) {
       c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
-      do {
+      // zeros before the first significant digit (of 0.05) only scale it
+      if (digits === 0) {
+        while (c === 0x30) {
+          scale--;
+          c = codes[++pos];
+        }
+      }
+      while (c >= 0x30 && c <= 0x39) {
         if (digits < 15) head = head * 10 + (c - 0x30);
         else if (digits < 19) tail = tail * 10 + (c - 0x30);
-        if (digits !== 0 || c !== 0x30) digits++;
+        digits++;
         scale--;
         c = codes[++pos];
-      } while (c >= 0x30 && c <= 0x39);
+      }
     }
     if (c === 0x65 || c === 0x45 /* e E */) {
       c = codes[++pos];
