@@ -9,6 +9,15 @@ export function typedArrayBytes(root: unknown): number {
 
 /** The distinct ArrayBuffers reachable from `root` through own properties. */
 export function arrayBuffers(root: unknown): Set<ArrayBufferLike> {
+  return reachable(root).buffers;
+}
+
+/**
+ * The distinct objects reachable from `root` through own properties (and Map and Set entries),
+ * typed arrays and ArrayBuffers included (not walked into), and the ArrayBuffers among them or
+ * behind the typed arrays.
+ */
+export function reachable(root: unknown): { objects: Set<unknown>; buffers: Set<ArrayBufferLike> } {
   const seen = new Set<unknown>();
   const buffers = new Set<ArrayBufferLike>();
   const stack: unknown[] = [root];
@@ -31,5 +40,5 @@ export function arrayBuffers(root: unknown): Set<ArrayBufferLike> {
       if (d !== undefined && 'value' in d) stack.push(d.value);
     }
   }
-  return buffers;
+  return { objects: seen, buffers };
 }
