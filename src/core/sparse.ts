@@ -52,44 +52,6 @@ export function sparseOf(pairs: ReadonlyArray<readonly [number, number]>): Spars
   return { indices, values, nnz: pairs.length };
 }
 
-/** Entries of an arena's largest chunk. */
-const ARENA_CHUNK = 4096;
-
-/**
- * Owned copies of sparse vectors carved out of shared chunks (64 entries, doubling up to 4,096):
- * one pair of buffers per chunk instead of one per copy, which is most of what many short copies
- * cost (a keyed model's warm-up keeps up to 1,000 events). A copy keeps its chunk alive.
- */
-export class SparseArena {
-  private indices = new Int32Array(0);
-  private values = new Float64Array(0);
-  private used = 0;
-
-  copy(x: SparseVector): SparseVector {
-    const n = x.nnz;
-    if (this.used + n > this.indices.length) {
-      const size = Math.max(n, Math.min(ARENA_CHUNK, Math.max(64, 2 * this.indices.length)));
-      this.indices = new Int32Array(size);
-      this.values = new Float64Array(size);
-      this.used = 0;
-    }
-    const at = this.used;
-    for (let k = 0; k < n; k++) {
-      this.indices[at + k] = x.indices[k];
-      this.values[at + k] = x.values[k];
-    }
-    this.used += n;
-    return { indices: this.indices.subarray(at, at + n), values: this.values.subarray(at, at + n), nnz: n };
-  }
-
-  /** Lets go of the current chunk (copies already made keep theirs). */
-  clear(): void {
-    this.indices = new Int32Array(0);
-    this.values = new Float64Array(0);
-    this.used = 0;
-  }
-}
-
 /** Copies a view into an owned vector (the featurizer's buffers are overwritten by the next event). */
 export function copySparse(x: SparseVector): SparseVector {
   return { indices: x.indices.slice(0, x.nnz), values: x.values.slice(0, x.nnz), nnz: x.nnz };

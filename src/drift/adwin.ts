@@ -17,6 +17,8 @@ export interface AdwinOptions {
 
 /** Rows of the exponential histogram: row r holds buckets of 2^r values; 64 rows cover 2^64 values. */
 const MAX_ROWS = 64;
+/** Rows a new histogram has room for (about 5 · 2^4 values with the default `maxBuckets`); doubled as needed. */
+const FIRST_ROWS = 4;
 /** 2^r, the number of values in a bucket of row r. */
 const BUCKET_SIZE = Float64Array.from({ length: MAX_ROWS }, (_, r) => 2 ** r);
 
@@ -29,7 +31,7 @@ const BUCKET_SIZE = Float64Array.from({ length: MAX_ROWS }, (_, r) => 2 ** r);
  * This is the algorithm of River's `drift.ADWIN` (0.26: `rust_src/adwin.rs`) step for step: the same bucket
  * merges, the same cut order (oldest bucket first), the same window
  * variance, and the same full reset on the update after a detection, so both fire at the same
- * indices. Memory is O(maxBuckets · log W) in preallocated typed arrays; an update is O(1) amortized
+ * indices. Memory is O(maxBuckets · log W) in typed arrays that grow with the rows; an update is O(1) amortized
  * plus O(log W) for each clock tick.
  */
 export class Adwin implements ScalarDetector {
@@ -40,11 +42,12 @@ export class Adwin implements ScalarDetector {
   readonly gracePeriod: number;
 
   private readonly stride: number;
-  private readonly totals: Float64Array;
-  private readonly variances: Float64Array;
-  private readonly counts = new Int32Array(MAX_ROWS);
+  /** The rows' buckets, `stride` slots a row, for `counts.length` rows (grown as rows are added). */
+  private totals: Float64Array;
+  private variances: Float64Array;
+  private counts = new Int32Array(FIRST_ROWS);
   /** Each row is a ring of `stride` slots: where its oldest bucket is (merges move it, not the buckets). */
-  private readonly heads = new Int32Array(MAX_ROWS);
+  private heads = new Int32Array(FIRST_ROWS);
   private rows = 1;
   // doubles from the start, set in the constructor (a field that starts as a small integer and
   // later holds a double changes the hidden class: optimized code of every method is dropped)
@@ -86,8 +89,28 @@ export class Adwin implements ScalarDetector {
     this.nextTest = this.clock;
     this.total = this.variance = 0;
     this.stride = this.maxBuckets + 1;
-    this.totals = new Float64Array(MAX_ROWS * this.stride);
-    this.variances = new Float64Array(MAX_ROWS * this.stride);
+    this.totals = new Float64Array(FIRST_ROWS * this.stride);
+    this.variances = new Float64Array(FIRST_ROWS * this.stride);
+  }
+
+  /** Room for at least `rows` rows (doubling, at most `MAX_ROWS`); the rows in use are kept. */
+  private reserve(rows: number): void {
+    if (rows <= this.counts.length) return;
+    let capacity = this.counts.length;
+    while (capacity < rows) capacity *= 2;
+    capacity = Math.min(capacity, MAX_ROWS);
+    const counts = new Int32Array(capacity);
+    const heads = new Int32Array(capacity);
+    const totals = new Float64Array(capacity * this.stride);
+    const variances = new Float64Array(capacity * this.stride);
+    counts.set(this.counts);
+    heads.set(this.heads);
+    totals.set(this.totals);
+    variances.set(this.variances);
+    this.counts = counts;
+    this.heads = heads;
+    this.totals = totals;
+    this.variances = variances;
   }
 
   get driftDetected(): boolean {
@@ -210,6 +233,7 @@ export class Adwin implements ScalarDetector {
       throw new StateError('ADWIN checkpoint is malformed (rows, counts or bucket arrays)');
     }
     this.clear();
+    this.reserve(rows);
     this.counts.set(state.counts);
     this.totals.set(state.totals);
     this.variances.set(state.variances);
@@ -261,6 +285,7 @@ export class Adwin implements ScalarDetector {
       if (this.counts[row] !== this.maxBuckets + 1) break;
       if (row + 1 === this.rows) {
         if (this.rows === MAX_ROWS) break;
+        this.reserve(this.rows + 1);
         this.counts[this.rows] = 0;
         this.rows++;
       }

@@ -121,6 +121,12 @@ class IndexOfColumns implements FieldColumns {
 }
 
 /**
+ * Entries the per-event scratch arrays start with (a power of 2); they double with the widest event.
+ * Small, since a keyed engine has a featurizer per model.
+ */
+const SCRATCH = 16;
+
+/**
  * Turns events (docs/conventions.md, events) into sparse vectors on reusable buffers: numbers by field name,
  * booleans as 0/1, strings as one-hot `field=value`, string arrays as several one-hots. Zeros,
  * nulls and missing-value strings (`"NaN"`, `""`, `"null"`, ... see `MISSING`) are absent.
@@ -147,9 +153,9 @@ export class Featurizer {
    * bits (small: it stays in cache, where an array over all columns would not): an entry is valid
    * while its stamp is `eventNo`, and holds the column and its position in the vector.
    */
-  private stamp = new Int32Array(256);
-  private columnAt = new Int32Array(256);
-  private positionAt = new Int32Array(256);
+  private stamp = new Int32Array(SCRATCH);
+  private columnAt = new Int32Array(SCRATCH);
+  private positionAt = new Int32Array(SCRATCH);
   private eventNo = 0;
 
   /** A new stamp for the next event's columns (all stamps cleared when the counter wraps). */
@@ -176,9 +182,9 @@ export class Featurizer {
    * Hashed, events with ids: the full hashes of the event's columns in order, and for each the
    * feature it comes from and the item of an array value (-1: the value itself).
    */
-  private hashes = new Int32Array(256);
-  private featureAt = new Int32Array(256);
-  private itemAt = new Int32Array(256);
+  private hashes = new Int32Array(SCRATCH);
+  private featureAt = new Int32Array(SCRATCH);
+  private itemAt = new Int32Array(SCRATCH);
   /**
    * Exact vocabulary: per `field=value` pair of the `PairTable` of `idSource`
    * (`PackedValues.pairIds`), its state and, once known, its column, in one word (`PAIR_*`; they never change).

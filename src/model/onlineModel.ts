@@ -1,6 +1,6 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
-import { growInt32, SparseArena, SparseBuffer, type SparseVector } from '../core/sparse.js';
+import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import {
@@ -12,6 +12,7 @@ import {
 import { GRADIENT_OVERFLOW, UPDATE_FINITE, type LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
 import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
+import { type PendingEventsState, WarmupEvents } from './warmupEvents.js';
 import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
 import type { DriftView, MaterialFilter } from '../drift/materiality.js';
@@ -211,9 +212,7 @@ export class OnlineModel {
   private labelScale = 1;
   /** The margin of the last unlabelled event scored (not state: read right after `process`). */
   private lastMargin = NaN;
-  private pending: Pending[] | null;
-  /** Where `pending`'s events are copied (two buffers per chunk, not per event). */
-  private readonly pendingCopies = new SparseArena();
+  private pending: WarmupEvents | null;
   /** Labels equal to 1 among `pending` (binomial: when λ is "auto", both labels must be seen). */
   private pendingPositives = 0;
   /** λ in use once the learner has started (the setting, or the one "auto" chose). */
@@ -280,7 +279,7 @@ export class OnlineModel {
       if (index >= 0) this.penaltyIndices.push([index, factor]);
     }
     if (this.warmupLength() > 0) {
-      this.pending = [];
+      this.pending = new WarmupEvents();
     } else {
       this.pending = null;
       this.startLearner();
@@ -302,7 +301,7 @@ export class OnlineModel {
     const pf = new Map(this.penaltyIndices);
     return autoLambda(
       lambdaMax(
-        this.pending ?? [],
+        this.pending?.list() ?? [],
         (j) => this.columnScale(j),
         (j) => pf.get(j) ?? 1,
         this.l1Ratio,
@@ -378,7 +377,7 @@ export class OnlineModel {
     const lambda = this.autoLambdaNow();
     if (this.family !== 'gaussian' || this.pending === null || this.pending.length === 0) return lambda;
     const pf = new Map(this.penaltyIndices);
-    const cap = noiseLambda(this.pending, lambda, {
+    const cap = noiseLambda(this.pending.list(), lambda, {
       standardize: this.standardize,
       l1Ratio: this.l1Ratio,
       penaltyFactor: (j) => pf.get(j) ?? 1,
@@ -421,7 +420,7 @@ export class OnlineModel {
     if (this.labelWarmup() > 0) this.fixLabelScale(p);
     this.provisionalLambda = this.autoLambdaNow();
     const learner = this.makeLearner(this.provisionalLambda);
-    this.learnPending(learner, p);
+    this.learnPending(learner, p.list());
     this.provisional = learner;
   }
 
@@ -717,7 +716,7 @@ export class OnlineModel {
     if (scales !== null && this.scaler.jumps > 0) this.noteJumps(raw);
     if (learner !== null) learner.learnChecked();
     if (pending !== null) {
-      pending.push({ x: this.pendingCopies.copy(raw), y, weight });
+      pending.push(raw, y, weight);
       if (y === 1) this.pendingPositives++;
       if (this.warmupDone()) this.finishWarmup();
       else if (
@@ -814,9 +813,9 @@ export class OnlineModel {
     const p = this.pending!;
     let s = 0;
     let w = 0;
-    for (const e of p) {
-      s += e.weight * e.y;
-      w += e.weight;
+    for (let i = 0; i < p.length; i++) {
+      s += p.weight(i) * p.label(i);
+      w += p.weight(i);
     }
     if (this.family === 'binomial') return (s + 0.5) / (w + 1);
     return w > 0 ? s / w : 0;
@@ -844,11 +843,10 @@ export class OnlineModel {
     // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
     this.startLearner();
     this.pending = null;
-    this.pendingCopies.clear();
     this.pendingPositives = 0;
     this.provisional = null;
     this.provisionalLambda = 0;
-    this.learnPending(this.learner!, p);
+    this.learnPending(this.learner!, p.list());
   }
 
   /**
@@ -880,7 +878,7 @@ export class OnlineModel {
   private checkWarmup(raw: SparseVector, y: number, weight: number): number {
     const p = this.pending!;
     const { labelCenter, labelScale, pendingPositives } = this;
-    p.push({ x: raw, y, weight });
+    p.push(raw, y, weight);
     if (y === 1) this.pendingPositives++;
     try {
       if (this.labelWarmup() > 0) this.fixLabelScale(p);
@@ -892,7 +890,7 @@ export class OnlineModel {
             : this.autoLambdaNow();
       if (!Number.isFinite(lambda) || !Number.isFinite(this.labelCenter) || !Number.isFinite(this.labelScale))
         return GRADIENT_OVERFLOW;
-      return this.learnPending(this.makeLearner(lambda), p, true) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+      return this.learnPending(this.makeLearner(lambda), p.list(), true) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
     } finally {
       p.pop();
       Object.assign(this, { labelCenter, labelScale, pendingPositives });
@@ -900,16 +898,19 @@ export class OnlineModel {
   }
 
   /** The gaussian label transform: centre and scale of the warm-up's labels. */
-  private fixLabelScale(p: readonly Pending[]): void {
+  private fixLabelScale(p: WarmupEvents): void {
     let w = 0;
     let s = 0;
-    for (const e of p) {
-      w += e.weight;
-      s += e.weight * e.y;
+    for (let i = 0; i < p.length; i++) {
+      w += p.weight(i);
+      s += p.weight(i) * p.label(i);
     }
     const mean = w > 0 ? s / w : 0;
     let v = 0;
-    for (const e of p) v += e.weight * (e.y - mean) * (e.y - mean);
+    for (let i = 0; i < p.length; i++) {
+      const d = p.label(i) - mean;
+      v += p.weight(i) * d * d;
+    }
     const sd = w > 0 ? Math.sqrt(v / w) : 0;
     this.labelCenter = mean;
     this.labelScale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
@@ -1198,7 +1199,7 @@ export class OnlineModel {
       labelWarmup: this.options.labelWarmup ?? onlineDefaults.labelWarmup,
       lambda: this.chosenLambda,
       learner: this.learner === null ? null : this.learner.state(),
-      pending: this.pending === null ? null : pendingState(this.pending),
+      pending: this.pending === null ? null : this.pending.state(),
       pendingRaw: true,
       centered: this.centering,
       centredColumns: this.centered.slice(0, this.centeredCount),
@@ -1285,8 +1286,9 @@ export class OnlineModel {
         );
       }
       m.learner = null;
-      m.pending = pendingEvents(cp.pending, m.pendingCopies);
-      m.pendingPositives = m.pending.filter((e) => e.y === 1).length;
+      m.pending = WarmupEvents.fromState(cp.pending);
+      m.pendingPositives = 0;
+      for (let i = 0; i < m.pending.length; i++) if (m.pending.label(i) === 1) m.pendingPositives++;
       if (cp.provisional !== undefined && cp.provisional !== null) {
         m.provisionalLambda = cp.provisionalLambda ?? 0;
         m.provisional = m.makeLearner(m.provisionalLambda);
@@ -1340,44 +1342,7 @@ function checkHashing(options: OnlineModelOptions, f: FeaturizerState): void {
   }
 }
 
-/** The label warm-up's events as flat typed arrays (event i: `indices/values[starts[i] .. starts[i+1])`). */
-function pendingState(pending: readonly Pending[]): PendingEventsState {
-  const n = pending.length;
-  const starts = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) starts[i + 1] = starts[i] + pending[i].x.nnz;
-  const indices = new Int32Array(starts[n]);
-  const values = new Float64Array(starts[n]);
-  const labels = new Float64Array(n);
-  const weights = new Float64Array(n);
-  pending.forEach((e, i) => {
-    indices.set(e.x.indices.subarray(0, e.x.nnz), starts[i]);
-    values.set(e.x.values.subarray(0, e.x.nnz), starts[i]);
-    labels[i] = e.y;
-    weights[i] = e.weight;
-  });
-  return { starts, indices, values, labels, weights };
-}
-
-function pendingEvents(s: PendingEventsState, arena: SparseArena): Pending[] {
-  const n = s.labels.length;
-  if (s.starts.length !== n + 1 || s.weights.length !== n || s.indices.length !== s.values.length) {
-    throw new StateError('checkpoint label warm-up events are malformed');
-  }
-  return Array.from({ length: n }, (_, i) => {
-    const [a, b] = [s.starts[i], s.starts[i + 1]];
-    const x = { indices: s.indices.subarray(a, b), values: s.values.subarray(a, b), nnz: b - a };
-    return { x: arena.copy(x), y: s.labels[i], weight: s.weights[i] };
-  });
-}
-
-/** Events gathered by an unfinished gaussian label warm-up, as flat typed arrays. */
-export interface PendingEventsState {
-  readonly starts: Int32Array;
-  readonly indices: Int32Array;
-  readonly values: Float64Array;
-  readonly labels: Float64Array;
-  readonly weights: Float64Array;
-}
+export type { PendingEventsState };
 
 /** Format 2: the whole state of an `OnlineModel`, metrics included (`encodeState` makes it bytes). */
 export interface OnlineModelCheckpoint {

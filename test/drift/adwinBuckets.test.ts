@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { Adwin } from '../../src/drift/adwin.js';
+import { typedArrayBytes } from '../helpers/memory.js';
 import { Rng } from '../helpers/random.js';
 
 /** ADWIN's exponential histogram kept the plain way: rows of buckets, oldest first, arrays shifted. */
@@ -74,5 +75,16 @@ describe('Adwin: the exponential histogram', () => {
     expect(plain.length).toBeGreaterThan(0);
     expect(detections(13)).toEqual(plain);
     expect(detections(3)).toEqual(plain);
+  });
+
+  it('holds room for the rows it uses: a new detector a few rows, 64 only past 2^60 values', () => {
+    const adwin = new Adwin();
+    // 4 rows of 6 slots (totals and variances) and 4 counts and heads: 448 bytes; 64 rows were 6,656
+    const fresh = typedArrayBytes(adwin);
+    expect(fresh).toBeLessThan(1_000);
+    for (let i = 0; i < 100; i++) adwin.update(i % 2);
+    expect(adwin.state().rows).toBe(5);
+    // grown to 8 rows, still well under the 64
+    expect(typedArrayBytes(adwin)).toBeLessThan(2 * fresh + 100);
   });
 });

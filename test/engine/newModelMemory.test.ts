@@ -7,49 +7,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { resolveDriftConfig } from '../../src/drift/config.js';
+import { arrayBuffers, reachable, typedArrayBytes } from '../helpers/memory.js';
 import { engineConfig, gaussianEvents, learnBatch, liveModel } from './helpers.js';
-
-/** Bytes of the distinct ArrayBuffers reachable from `root` through own properties. */
-function typedArrayBytes(root: unknown): number {
-  let bytes = 0;
-  for (const b of arrayBuffers(root)) bytes += b.byteLength;
-  return bytes;
-}
-
-/** The distinct ArrayBuffers reachable from `root` through own properties. */
-function arrayBuffers(root: unknown): Set<ArrayBufferLike> {
-  const seen = new Set<unknown>();
-  const buffers = new Set<ArrayBufferLike>();
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
-    seen.add(x);
-    if (ArrayBuffer.isView(x)) {
-      buffers.add(x.buffer);
-      continue;
-    }
-    if (x instanceof ArrayBuffer) {
-      buffers.add(x);
-      continue;
-    }
-    if (x instanceof Map) for (const [k, v] of x) stack.push(k, v);
-    else if (x instanceof Set) for (const v of x) stack.push(v);
-    for (const k of Reflect.ownKeys(x)) {
-      const d = Object.getOwnPropertyDescriptor(x, k);
-      if (d !== undefined && 'value' in d) stack.push(d.value);
-    }
-  }
-  return buffers;
-}
 
 describe('a new keyed model', () => {
   it('holds little in typed arrays until it sees events (binomial, the defaults: drift on, refits on)', () => {
     const config = engineConfig({ model: { family: 'binomial' } });
     const model = liveModel('c1', config);
     const fresh = typedArrayBytes(model);
-    // measured: 29,940 bytes (the ADWIN detectors' fixed bucket rows are 12 KB of it); it was 107,348
-    expect(fresh).toBeLessThan(40_000);
+    // measured: 12,708 bytes; 29,940 when the ADWIN detectors held 64 bucket rows each (13 KB) and
+    // the featurizer's scratch 256 entries (6 KB); 107,348 before that
+    expect(fresh).toBeLessThan(20_000);
     expect(fresh).toBeGreaterThan(0);
   });
 
@@ -60,6 +28,16 @@ describe('a new keyed model', () => {
     expect(arrayBuffers(model).size).toBeLessThan(120);
     // measured: 80 buffers, 38,872 bytes; the refit window's first block alone was 118,788 (1,024 rows)
     expect(typedArrayBytes(model)).toBeLessThan(60_000);
+  });
+
+  it('keeps its warm-up events in a few flat arrays, not an object and two array views each', () => {
+    const model = liveModel('c1', engineConfig());
+    learnBatch(model, gaussianEvents(3, 100));
+    const { objects } = reachable(model);
+    // measured: 82 typed arrays and 178 objects in all; with 100 events each an object, a vector
+    // and two views they were 279 typed arrays and 576 objects
+    expect([...objects].filter((x) => ArrayBuffer.isView(x)).length).toBeLessThan(150);
+    expect(objects.size).toBeLessThan(300);
   });
 
   it("shares the engine's resolved drift section instead of validating it again per model", () => {

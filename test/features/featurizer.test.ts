@@ -5,6 +5,7 @@ import { Featurizer, isMissingString, MISSING } from '../../src/features/featuri
 import { murmur3 } from '../../src/features/murmur3.js';
 import { HashedVocabulary } from '../../src/features/vocabulary.js';
 import { decodeState, encodeState } from '../../src/model/stateCodec.js';
+import { typedArrayBytes } from '../helpers/memory.js';
 
 const roundTrip = <T>(state: T): T => decodeState(encodeState(state)) as T;
 
@@ -266,6 +267,11 @@ describe('Featurizer: columns repeated within an event are summed into their fir
     }
     return [...sums];
   }
+
+  it("a new featurizer's scratch for one event's columns is small (a keyed engine has one per model)", () => {
+    // six tables of 16 entries (384 bytes); they were 256 entries (6,144 bytes)
+    expect(typedArrayBytes(new Featurizer())).toBeLessThan(1_000);
+  });
 
   it('small and large events (beyond the table of the event’s columns), exact and hashed (many collisions)', () => {
     let s = 7;

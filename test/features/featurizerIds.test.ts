@@ -136,6 +136,8 @@ describe('Featurizer on events with ids (JsonEventReader)', () => {
       input.push(JSON.stringify({ label: 1, features }));
     }
     agree(input, {}, [new JsonEventReader()]);
+    // hashed: the event's hashes (from 16 entries) grow within an event too
+    agree(input, { hashBits: 12 }, [new JsonEventReader()]);
   });
 
   it("ids are the names' ids, parallel to the names; values have none", () => {
