@@ -285,6 +285,7 @@ export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void
 /** Warnings every batch command prints: constant columns, skipped events, non-convergence. */
 export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
+  for (const warning of data.warnings ?? []) io.stderr.write(`l1stream: warning: ${warning}\n`);
   for (const j of constantColumns) {
     io.stderr.write(
       `l1stream: warning: column "${data.names[j]}" is constant; its coefficient is fixed at 0 (drop the column to silence this)\n`,

@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'l1s-review-'));
+const jsonl = (events: readonly object[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+
+/** A seeded uniform generator on [0, 1). */
+function uniform(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+describe('a number field "a=b" and the value "b" of field "a" share a name', () => {
+  const r = uniform(5);
+  const events = Array.from({ length: 300 }, () => {
+    const a = r() < 0.5 ? 'b' : 'c';
+    const x = 2 * r() - 1;
+    return { label: (a === 'b' ? 1 : -1) + 2 * x + 0.1 * r(), features: { a, 'a=b': x } };
+  });
+  const warning =
+    '1 feature name collision(s): "a=b" is both the number (or boolean) field "a=b" and the value "b" of the string field "a"';
+
+  it('fit warns on stderr naming both sources', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'coll.jsonl'), jsonl(events));
+    const fit = await runCli(['fit', '--input', join(dir, 'coll.jsonl'), '--target', 'label', '--lambda', '0.01']);
+    expect(fit.code).toBe(0);
+    expect(fit.stderr).toContain(`l1stream: warning: ${warning}`);
+  });
+
+  it('replay: a warning in the summary, and "nameCollisions" in the snapshot metrics', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'coll.jsonl'), jsonl(events));
+    const out = join(dir, 'out');
+    const run = await runCli(['replay', '--input', join(dir, 'coll.jsonl'), '--out', out, '--family', 'gaussian']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`replay: warning: ${warning}`);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
+    expect(summary.warnings.some((w) => w.startsWith(warning))).toBe(true);
+    const last = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n').pop()!;
+    expect((JSON.parse(last) as { metrics: Record<string, number> }).metrics.nameCollisions).toBe(1);
+  });
+});
