@@ -1,6 +1,7 @@
 import { SparseBuffer } from '../core/sparse.js';
 import { validateEvent, type Family, type FeatureValue, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
+import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
 import { ExactVocabulary, nameCollisionWarning } from '../features/vocabulary.js';
@@ -68,18 +69,19 @@ export function readEventsDesign(
     let raw: unknown;
     try {
       raw = JSON.parse(line);
-    } catch (err) {
+    } catch (parseError) {
+      const err = jsonParseError(line, parseError) as Error;
       if (onReject === undefined)
         throw new DataError(
           events.length === 0 && unlabeled === 0 && looksLikeCsv(line)
             ? `${source} line ${k + 1} is not valid JSON: ${csvHint}`
-            : `${source} line ${k + 1} is not valid JSON`,
+            : `${source} line ${k + 1} is not valid JSON${err === parseError ? '' : `: ${err.message}`}`,
         );
       rejected++;
       return onReject({
         line: k + 1,
         stage: 'decode',
-        reason: `cannot decode: ${(err as Error).message}`,
+        reason: `cannot decode: ${err.message}`,
         value: line,
       });
     }

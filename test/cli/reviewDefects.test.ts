@@ -28,7 +28,15 @@ describe('a number field "a=b" and the value "b" of field "a" share a name', () 
   it('fit warns on stderr naming both sources', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'coll.jsonl'), jsonl(events));
-    const fit = await runCli(['fit', '--input', join(dir, 'coll.jsonl'), '--target', 'label', '--lambda', '0.01']);
+    const fit = await runCli([
+      'fit',
+      '--input',
+      join(dir, 'coll.jsonl'),
+      '--target',
+      'label',
+      '--lambda',
+      '0.01',
+    ]);
     expect(fit.code).toBe(0);
     expect(fit.stderr).toContain(`l1stream: warning: ${warning}`);
   });
@@ -37,12 +45,49 @@ describe('a number field "a=b" and the value "b" of field "a" share a name', () 
     const dir = tmp();
     writeFileSync(join(dir, 'coll.jsonl'), jsonl(events));
     const out = join(dir, 'out');
-    const run = await runCli(['replay', '--input', join(dir, 'coll.jsonl'), '--out', out, '--family', 'gaussian']);
+    const run = await runCli([
+      'replay',
+      '--input',
+      join(dir, 'coll.jsonl'),
+      '--out',
+      out,
+      '--family',
+      'gaussian',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`replay: warning: ${warning}`);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
     expect(summary.warnings.some((w) => w.startsWith(warning))).toBe(true);
     const last = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n').pop()!;
     expect((JSON.parse(last) as { metrics: Record<string, number> }).metrics.nameCollisions).toBe(1);
+  });
+});
+
+describe("a Python NaN in a JSON line (json.dumps of float('nan'))", () => {
+  it('replay: the dead letter says NaN is not JSON and what to write, counted apart from other bad JSON', async () => {
+    const dir = tmp();
+    const input = join(dir, 'nan.jsonl');
+    writeFileSync(
+      input,
+      '{"label": 1, "features": {"x": 1.5}}\n{"label": 1, "features": {"x": NaN}}\n{"label": 0, "features": {"x": 2}}\n{"label": 0, "features": {"x": 2\n',
+    );
+    const out = join(dir, 'out');
+    const run = await runCli(['replay', '--input', input, '--out', out, '--family', 'gaussian']);
+    expect(run.code).toBe(0);
+    const letters = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string });
+    expect(letters[0]).toMatchObject({
+      line: 2,
+      reason: `cannot decode: NaN is not JSON (Python's json.dumps writes it for float('nan')): write null for a missing value`,
+    });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      rejectedByReason: Record<string, number>;
+    };
+    expect(summary.rejectedByReason).toEqual({
+      'cannot decode: NaN is not JSON': 1,
+      'cannot decode: not valid JSON': 1,
+    });
   });
 });

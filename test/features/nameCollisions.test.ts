@@ -14,10 +14,11 @@ function vocabularyOf(events: ReadonlyArray<Record<string, number | string | str
 
 describe('an exact vocabulary counts two columns with one name (a field with "=")', () => {
   it('a number field "a=b" and the value "b" of field "a", in either order, name both sources', () => {
-    for (const events of [
+    const orders: Array<Array<Record<string, number | string>>> = [
       [{ a: 'b' }, { 'a=b': 2 }],
       [{ 'a=b': 2 }, { a: 'b' }],
-    ]) {
+    ];
+    for (const events of orders) {
       const v = vocabularyOf(events);
       expect(v.dimension).toBe(2);
       expect(v.nameCollisions).toBe(1);
@@ -31,7 +32,10 @@ describe('an exact vocabulary counts two columns with one name (a field with "="
   });
 
   it('two one-hots: value "b=c" of "a" and value "c" of "a=b"; counted once per column, kept by a restored state', () => {
-    const v = vocabularyOf([{ a: 'b=c', 'a=b': 'c' }, { a: 'b=c', 'a=b': 'c' }]);
+    const v = vocabularyOf([
+      { a: 'b=c', 'a=b': 'c' },
+      { a: 'b=c', 'a=b': 'c' },
+    ]);
     expect(v.nameCollisions).toBe(1);
     expect(v.nameCollisionExamples()[0].name).toBe('a=b=c');
     expect(ExactVocabulary.fromState(v.state()).nameCollisions).toBe(1);
