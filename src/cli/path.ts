@@ -8,6 +8,7 @@ import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import {
   checkFolds,
+  warnIfFewInOneClass,
   commonFlags,
   cvProgress,
   defaultKey,
@@ -122,7 +123,10 @@ export const pathCommand: Command = {
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
-    if (folds !== undefined) checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
+    if (folds !== undefined) {
+      checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
+      warnIfFewInOneClass(io, flags.family, data.y, data.weights, folds, 'no --cv (the path alone)');
+    }
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,

@@ -91,3 +91,56 @@ describe("a Python NaN in a JSON line (json.dumps of float('nan'))", () => {
     });
   });
 });
+
+describe('binomial cross-validation with few rows of one class', () => {
+  /** 300 rows of two features and a 0/1 target `y` with `positives` ones. */
+  function csv(positives: number): string {
+    const r = uniform(7);
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `${(2 * r() - 1).toFixed(4)},${(2 * r() - 1).toFixed(4)},${i % 37 === 5 && i < 37 * positives ? 1 : 0}`,
+    );
+    const file = join(tmp(), 'few.csv');
+    writeFileSync(file, `x1,x2,y\n${rows.join('\n')}\n`);
+    return file;
+  }
+
+  it('fit --cv and path --cv warn naming the count and the remedies; 8 of a class, or --lambda, do not', async () => {
+    const few = csv(3);
+    const fit = await runCli(['fit', '--input', few, '--target', 'y', '--family', 'binomial', '--cv', '10']);
+    expect(fit.code).toBe(0);
+    expect(fit.stderr).toContain(
+      'l1stream: warning: only 3 of 300 rows have label 1 (fewer than 8): at least 7 of the 10 folds hold none of them, so the cross-validated deviance per λ (and the λ it picks) says little; use fewer folds (--cv 3), more data, or --lambda L to fit at one λ\n',
+    );
+    const path = await runCli(['path', '--input', few, '--target', 'y', '--family', 'binomial', '--cv', '5']);
+    expect(path.stderr).toContain(
+      'only 3 of 300 rows have label 1 (fewer than 8): at least 2 of the 5 folds',
+    );
+    const one = await runCli([
+      'fit',
+      '--input',
+      few,
+      '--target',
+      'y',
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+    ]);
+    expect(one.stderr).not.toContain('rows have label');
+    const enough = await runCli([
+      'fit',
+      '--input',
+      csv(8),
+      '--target',
+      'y',
+      '--family',
+      'binomial',
+      '--cv',
+      '3',
+    ]);
+    expect(enough.code).toBe(0);
+    expect(enough.stderr).not.toContain('rows have label');
+  });
+});
