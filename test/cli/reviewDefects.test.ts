@@ -144,3 +144,41 @@ describe('binomial cross-validation with few rows of one class', () => {
     expect(enough.stderr).not.toContain('rows have label');
   });
 });
+
+describe('replay --key-by: a key whose first event is unlabelled', () => {
+  it('gets no snapshot of the model that learned nothing: only keys that learned, from version 1', async () => {
+    const dir = tmp();
+    const input = join(dir, 'keyed.jsonl');
+    const events = [
+      ...Array.from({ length: 20 }, (_, i) => ({ key: 'A', label: i % 3, features: { x: i } })),
+      { key: 'B', features: { x: 1 } },
+      { key: 'C', features: { x: 1 } },
+      ...Array.from({ length: 5 }, (_, i) => ({ key: 'C', label: i, features: { x: i } })),
+    ];
+    writeFileSync(input, jsonl(events));
+    const out = join(dir, 'out');
+    const run = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--out',
+      out,
+      '--family',
+      'gaussian',
+      '--key-by',
+      'key',
+    ]);
+    expect(run.code).toBe(0);
+    const models = readFileSync(join(out, 'models.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; version: number; offset: number });
+    expect(models.map((m) => [m.key, m.version, m.offset])).toEqual([
+      ['A', 1, 20],
+      ['C', 1, 5],
+    ]);
+    // B's event was scored all the same
+    const scores = readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n');
+    expect(scores.filter((l) => (JSON.parse(l) as { key: string }).key === 'B')).toHaveLength(1);
+  });
+});
