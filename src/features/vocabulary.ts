@@ -190,6 +190,8 @@ export class ExactVocabulary implements Vocabulary {
   /** Columns whose name an earlier column already has (`nameCollisionExamples`). */
   nameCollisions = 0;
   private readonly collisionList: NameCollision[] = [];
+  /** The fields with a '=', up to their first '=' (`a` for `a=b`): only names of those fields can collide. */
+  private readonly equalsPrefixes = new Set<string>();
   /** Columns at most: a new name beyond them gets no column (`indexOf` returns -1). */
   private limit: number;
   private readonly numeric = new Map<string, number>();
@@ -256,14 +258,19 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   private add(field: string, value: string | null): number {
-    if (field.includes('=')) this.fieldWithEquals = true;
+    const eq = field.indexOf('=');
+    if (eq >= 0) {
+      this.fieldWithEquals = true;
+      this.equalsPrefixes.add(field.slice(0, eq));
+    }
     const i = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
     if (i === this.codes.length) this.codes = growInt32(this.codes, 2 * i);
     this.codes[i] = this.coder.codeOf(field, value);
-    // names are unique unless some field has a '=' (`a=b` and the value `b` of `a`)
-    if (this.fieldWithEquals) this.checkName(field, value);
+    // names are unique unless a field has a '=' (`a=b` and the value `b` of `a`): this one, or one
+    // that begins with this field and a '='
+    if (eq >= 0 || this.equalsPrefixes.has(field)) this.checkName(field, value);
     return i;
   }
 
