@@ -128,8 +128,6 @@ class CountingDeadLetters implements DeadLetterSink {
  * that is not JSON counts as one reason.
  */
 export function reasonClass(reason: string): string {
-  const nonFinite = /^cannot decode: (-?Infinity|NaN) is not JSON/.exec(reason);
-  if (nonFinite !== null) return nonFinite[0];
   if (/^cannot decode: .*JSON/s.test(reason)) return 'cannot decode: not valid JSON';
   const trimmed = reason.replace(/ at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
   const general = trimmed.replace(

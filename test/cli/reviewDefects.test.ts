@@ -64,7 +64,7 @@ describe('a number field "a=b" and the value "b" of field "a" share a name', () 
 });
 
 describe("a Python NaN in a JSON line (json.dumps of float('nan'))", () => {
-  it('replay: the dead letter says NaN is not JSON and what to write, counted apart from other bad JSON', async () => {
+  it('replay: the dead letter says NaN is not JSON and what to write', async () => {
     const dir = tmp();
     const input = join(dir, 'nan.jsonl');
     writeFileSync(
@@ -85,10 +85,8 @@ describe("a Python NaN in a JSON line (json.dumps of float('nan'))", () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
       rejectedByReason: Record<string, number>;
     };
-    expect(summary.rejectedByReason).toEqual({
-      'cannot decode: NaN is not JSON': 1,
-      'cannot decode: not valid JSON': 1,
-    });
+    // counted with every other line that is not JSON
+    expect(summary.rejectedByReason).toEqual({ 'cannot decode: not valid JSON': 2 });
   });
 });
 
