@@ -285,6 +285,7 @@ export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void
 /** Warnings every batch command prints: constant columns, skipped events, non-convergence. */
 export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
+  for (const warning of data.warnings ?? []) io.stderr.write(`l1stream: warning: ${warning}\n`);
   for (const j of constantColumns) {
     io.stderr.write(
       `l1stream: warning: column "${data.names[j]}" is constant; its coefficient is fixed at 0 (drop the column to silence this)\n`,
@@ -380,6 +381,42 @@ export function checkFolds(folds: number, rows: number, otherwise: string, why =
   );
 }
 
+/** glmnet's bound: a binomial class with fewer rows than this makes cross-validation "dangerous ground". */
+const FEW_IN_CLASS = 8;
+
+/**
+ * Warns when a binomial cross-validation has fewer than `FEW_IN_CLASS` rows (of positive weight)
+ * of one class: folds then hold few or none of them, and the held-out deviance per λ says little.
+ */
+export function warnIfFewInOneClass(
+  io: CliIO,
+  family: Family,
+  y: Float64Array,
+  weights: Float64Array | undefined,
+  folds: number,
+  otherwise: string,
+): void {
+  if (family !== 'binomial') return;
+  let ones = 0;
+  let rows = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (weights !== undefined && !(weights[i]! > 0)) continue;
+    rows++;
+    if (y[i] === 1) ones++;
+  }
+  const few = Math.min(ones, rows - ones);
+  if (few >= FEW_IN_CLASS || few === 0) return;
+  const label = few === ones ? 1 : 0;
+  const empty =
+    few < folds
+      ? `at least ${folds - few} of the ${folds} folds hold none of them`
+      : `each fold holds at most ${Math.ceil(few / folds)} of them`;
+  const fewer = few >= 2 ? `fewer folds (--cv ${Math.min(few, folds - 1)}), ` : '';
+  io.stderr.write(
+    `l1stream: warning: only ${few} of ${rows} rows have label ${label} (fewer than ${FEW_IN_CLASS}): ${empty}, so the cross-validated deviance per λ (and the λ it picks) says little; use ${fewer}more data, or ${otherwise}\n`,
+  );
+}
+
 export function defaultKey(input: string): string {
   return basename(input, extname(input)) || 'default';
 }
@@ -412,6 +449,8 @@ export const fitCommand: Command = {
         '--lambda L to fit at one λ',
         values.cv === undefined ? 'without --lambda, λ is chosen by cross-validation: ' : '',
       );
+    if (values.adaptive || lambda === undefined)
+      warnIfFewInOneClass(io, flags.family, data.y, data.weights, folds, '--lambda L to fit at one λ');
     const progress = cvProgress(io, values.progress);
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;

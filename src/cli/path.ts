@@ -8,6 +8,7 @@ import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import {
   checkFolds,
+  warnIfFewInOneClass,
   commonFlags,
   cvProgress,
   defaultKey,
@@ -26,6 +27,7 @@ import {
   type CliIO,
 } from './io.js';
 import type { Command } from './command.js';
+import { counted, ProgressLine } from './progress.js';
 
 const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 
@@ -57,8 +59,8 @@ options:
   --stopping S            gaussian: certified (default: duality gap / KKT to rounding) | glmnet
                           (glmnet's passes and convergence rule, no certificate: about its default
                           accuracy and speed; sparse and wide designs)
-  --progress              cross-validation progress on stderr even when it is not a terminal
-                          (--no-progress: never)
+  --progress              progress on stderr (a line per λ; with --cv, per fold) even when it is
+                          not a terminal (--no-progress: never)
   --key K                 model key (default: the input file's base name)
   --output FILE           write the JSON lines there instead of stdout
   --dead-letters FILE     .jsonl: write the lines that are not valid events, and the CSV rows that
@@ -122,7 +124,10 @@ export const pathCommand: Command = {
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
     const data = await loadSkipping(io, flags, values['dead-letters']);
-    if (folds !== undefined) checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
+    if (folds !== undefined) {
+      checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
+      warnIfFewInOneClass(io, flags.family, data.y, data.weights, folds, 'no --cv (the path alone)');
+    }
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
@@ -141,7 +146,21 @@ export const pathCommand: Command = {
       progress.done();
       warnIfCvNotConverged(io, cv);
       path = cv.path;
-    } else path = solvePath(data.x, data.y, pathOptions);
+    } else {
+      const progress = new ProgressLine(io, values.progress ?? io.interactive);
+      const start = Date.now();
+      path = solvePath(data.x, data.y, {
+        ...pathOptions,
+        // the first λ at once (the path has started), then throttled
+        onLambda: (done, total, fit) =>
+          progress.update(
+            () =>
+              `path: λ ${done}/${total} done (λ = ${fit.lambda.toPrecision(4)}, ${counted(fit.nonzero, 'non-zero coefficient')}, ${((Date.now() - start) / 1000).toFixed(1)} s)`,
+            done === 1 || done === total,
+          ),
+      });
+      progress.done();
+    }
     warnAboutData(io, data, path.constantColumns);
     if (path.stoppedEarly) {
       const why =

@@ -1,3 +1,4 @@
+import { ExactVocabulary, nameCollisionWarning, type NameCollision } from '../features/vocabulary.js';
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
 import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
@@ -90,6 +91,9 @@ export function summarize(engine: Engine, input: string): RunSummary {
   // the λ of every model, or 'auto' once two differ
   let lambda: number | 'auto' | undefined;
   const numericStrings = new NumericStrings();
+  // name collisions of all models: the count, and the first examples
+  let nameCollisions = 0;
+  const collisionExamples: NameCollision[] = [];
   // keyed: each model's metrics cover all its events, in this run and those it resumed from; they
   // are added as the keys are visited, in the keys' order, so a resumed run sums as an
   // uninterrupted one does, in memory bounded by the pool's AUC sample
@@ -115,6 +119,12 @@ export function summarize(engine: Engine, input: string): RunSummary {
     nonZero += Object.keys(view.coefficients).length;
     droppedFeatures += live.model.featurizer.droppedFeatures;
     const vocabulary = live.model.featurizer.vocabulary;
+    if (vocabulary instanceof ExactVocabulary && vocabulary.nameCollisions > 0) {
+      nameCollisions += vocabulary.nameCollisions;
+      for (const c of vocabulary.nameCollisionExamples())
+        if (collisionExamples.length < 3 && !collisionExamples.some((e) => e.name === c.name))
+          collisionExamples.push(c);
+    }
     features += vocabulary.hashed
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
@@ -150,6 +160,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...[keyedMemoryWarning(config)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
+      ...(nameCollisions > 0 ? [nameCollisionWarning(nameCollisions, collisionExamples)] : []),
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, s.rejectedByReason),
       ...worseThanConstant(

@@ -5,7 +5,17 @@
 export function unknownKeyMessage(key: string, known: Iterable<string>, what = 'setting'): string {
   const names = [...known];
   const guess = closest(key, names);
-  return `unknown ${what}${guess !== undefined ? `; did you mean "${guess}"?` : ''} (known: ${names.join(', ')})`;
+  const guesses = guess !== undefined ? [guess] : extensions(key, names);
+  const meant = guesses.map((g) => `"${g}"`).join(' or ');
+  return `unknown ${what}${meant !== '' ? `; did you mean ${meant}?` : ''} (known: ${names.join(', ')})`;
+}
+
+/** The known names that begin with `key` (ignoring case): `every` for `everyEvents` and `everySeconds`. */
+function extensions(key: string, names: readonly string[]): string[] {
+  // a key of one or two letters begins too many names to be a guess
+  if (key.length < 3) return [];
+  const lower = key.toLowerCase();
+  return names.filter((name) => name.toLowerCase().startsWith(lower));
 }
 
 /** The known name a typo most likely meant: the same ignoring case, or within a few edits. */

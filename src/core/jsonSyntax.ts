@@ -36,3 +36,37 @@ export function jsonSyntaxMessage(file: string, text: string, err: unknown): str
     : '';
   return `${file} line ${line}, column ${column}: not valid JSON: ${message}${hint}`;
 }
+
+/** The first `NaN`, `Infinity` or `-Infinity` of `text` outside its strings, or null. */
+function nonFiniteToken(text: string): string | null {
+  const pattern = /-?Infinity|NaN/y;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash: the next unit is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 45 || c === 73 || c === 78) {
+      pattern.lastIndex = i;
+      const m = pattern.exec(text);
+      if (m !== null) return m[0];
+    }
+  }
+  return null;
+}
+
+/**
+ * The error for text `JSON.parse` refused (`err`, its error): when the text has a bare `NaN` or
+ * `Infinity` (what Python's `json.dumps` writes for such floats), an error that says so, else `err`.
+ */
+export function jsonParseError(text: string, err: unknown): unknown {
+  const token = nonFiniteToken(text);
+  if (token === null) return err;
+  const fix =
+    token === 'NaN' ? 'write null for a missing value' : 'write a finite number, or null for a missing value';
+  return new SyntaxError(
+    `${token} is not JSON (Python's json.dumps writes it for float('${token === 'NaN' ? 'nan' : token === 'Infinity' ? 'inf' : '-inf'}')): ${fix}`,
+  );
+}

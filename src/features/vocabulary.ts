@@ -147,6 +147,38 @@ export function featureName(field: string, value: string | undefined | null): st
   return value === undefined || value === null ? field : `${field}=${value}`;
 }
 
+/** What a column's name comes from, in a warning: `number field "a=b"`, `value "b" of field "a"`. */
+function describeSource(field: string, value: string | null): string {
+  return value === null
+    ? `the number (or boolean) field ${JSON.stringify(field)}`
+    : `the value ${JSON.stringify(value)} of the string field ${JSON.stringify(field)}`;
+}
+
+/** Two columns of an exact vocabulary with one name (a field with a '='), as `nameCollisionExamples` gives them. */
+export interface NameCollision {
+  readonly name: string;
+  /** What the first column of that name comes from (`describeSource`). */
+  readonly first: string;
+  /** What the later one comes from. */
+  readonly second: string;
+}
+
+/**
+ * The warning for `count` name collisions of which `examples` are the first: the model still
+ * learns both columns, but an output keyed by name (a snapshot's `coefficients`) shows one of them.
+ */
+export function nameCollisionWarning(count: number, examples: readonly NameCollision[]): string {
+  const shown = examples.slice(0, 3).map((c) => `"${c.name}" is both ${c.first} and ${c.second}`);
+  const more = count > shown.length ? ` (and ${count - shown.length} more)` : '';
+  return (
+    `${count} feature name collision(s): ${shown.join('; ')}${more}; the model learns both, but ` +
+    `outputs keyed by name (coefficients) show only one of them under that name: rename the field with "=" in its name`
+  );
+}
+
+/** Name collisions an exact vocabulary keeps as examples (the rest are counted). */
+const NAME_COLLISION_EXAMPLES = 20;
+
 /** Columns an exact vocabulary gives at most, by default. */
 export const DEFAULT_MAX_FEATURES = 1 << 20;
 
@@ -155,6 +187,11 @@ export class ExactVocabulary implements Vocabulary {
   readonly collisions = 0;
   /** A field has a '=': a numeric `a=b` and the one-hot level `b` of `a` are both named "a=b". */
   private fieldWithEquals = false;
+  /** Columns whose name an earlier column already has (`nameCollisionExamples`). */
+  nameCollisions = 0;
+  private readonly collisionList: NameCollision[] = [];
+  /** The fields with a '=', up to their first '=' (`a` for `a=b`): only names of those fields can collide. */
+  private readonly equalsPrefixes = new Set<string>();
   /** Columns at most: a new name beyond them gets no column (`indexOf` returns -1). */
   private limit: number;
   private readonly numeric = new Map<string, number>();
@@ -221,13 +258,47 @@ export class ExactVocabulary implements Vocabulary {
   }
 
   private add(field: string, value: string | null): number {
-    if (field.includes('=')) this.fieldWithEquals = true;
+    const eq = field.indexOf('=');
+    if (eq >= 0) {
+      this.fieldWithEquals = true;
+      this.equalsPrefixes.add(field.slice(0, eq));
+    }
     const i = this.fields.length;
     this.fields.push(field);
     this.values.push(value);
     if (i === this.codes.length) this.codes = growInt32(this.codes, 2 * i);
     this.codes[i] = this.coder.codeOf(field, value);
+    // names are unique unless a field has a '=' (`a=b` and the value `b` of `a`): this one, or one
+    // that begins with this field and a '='
+    if (eq >= 0 || this.equalsPrefixes.has(field)) this.checkName(field, value);
     return i;
+  }
+
+  /** Counts a new column `field` / `field=value` whose name an earlier column has (before it is entered). */
+  private checkName(field: string, value: string | null): void {
+    const name = featureName(field, value);
+    let other: number | undefined;
+    let otherField = name;
+    let otherValue: string | null = null;
+    if (value !== null) other = this.numeric.get(name);
+    for (let p = name.indexOf('='); other === undefined && p >= 0; p = name.indexOf('=', p + 1)) {
+      otherField = name.slice(0, p);
+      otherValue = name.slice(p + 1);
+      if (otherField !== field) other = this.oneHot.get(otherField)?.get(otherValue);
+    }
+    if (other === undefined) return;
+    this.nameCollisions++;
+    if (this.collisionList.length < NAME_COLLISION_EXAMPLES)
+      this.collisionList.push({
+        name,
+        first: describeSource(otherField, otherValue),
+        second: describeSource(field, value),
+      });
+  }
+
+  /** The first name collisions (`nameCollisions` counts them all). */
+  nameCollisionExamples(): readonly NameCollision[] {
+    return this.collisionList;
   }
 
   fieldCodes(indices: Int32Array, n: number, out: Int32Array, at: number): void {

@@ -3,6 +3,7 @@ import { NumericError, StateError } from '../core/errors.js';
 import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
+import { ExactVocabulary } from '../features/vocabulary.js';
 import {
   createLearner,
   type LearnerHyperparameters,
@@ -1179,6 +1180,8 @@ export class OnlineModel {
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
+    else if (vocabulary instanceof ExactVocabulary && vocabulary.nameCollisions > 0)
+      metrics.nameCollisions = vocabulary.nameCollisions;
     if (this.featurizer.droppedFeatures > 0) metrics.droppedFeatures = this.featurizer.droppedFeatures;
     Object.assign(metrics, extraMetrics);
     this.onlineVersionNumber = ++this.version;

@@ -114,6 +114,8 @@ export interface CsvDesign {
   readonly names: readonly string[];
   /** What the reader did that a user should know (strings one-hot encoded, missing cells). */
   readonly notes: readonly string[];
+  /** Warnings for the user (feature name collisions of one-hot text cells). */
+  readonly warnings?: readonly string[];
   /** Data rows skipped (given to `onReject`). */
   readonly rejected: number;
 }
@@ -310,5 +312,5 @@ function sparseCsv(
   if (text > 0) notes.push(`${text} text cells were one-hot encoded as column=text`);
   if (missing > 0)
     notes.push(`${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)`);
-  return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes };
+  return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
 }

@@ -1,8 +1,10 @@
 import { SparseBuffer } from '../core/sparse.js';
 import { validateEvent, type Family, type FeatureValue, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
+import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
+import { ExactVocabulary, nameCollisionWarning } from '../features/vocabulary.js';
 import { looksLikeCsv } from './csv.js';
 import { checkExcluded } from './exclude.js';
 import { SparseDesign } from './design.js';
@@ -12,6 +14,8 @@ export interface EventsDesign {
   readonly y: Float64Array;
   readonly weights: Float64Array;
   readonly names: readonly string[];
+  /** Warnings for the user (feature name collisions). */
+  readonly warnings: readonly string[];
   /** Events without a label (scored, not learned from): skipped. */
   readonly unlabeled: number;
   /** Lines that are not valid events, skipped (with `onReject`). */
@@ -65,18 +69,19 @@ export function readEventsDesign(
     let raw: unknown;
     try {
       raw = JSON.parse(line);
-    } catch (err) {
+    } catch (parseError) {
+      const err = jsonParseError(line, parseError) as Error;
       if (onReject === undefined)
         throw new DataError(
           events.length === 0 && unlabeled === 0 && looksLikeCsv(line)
             ? `${source} line ${k + 1} is not valid JSON: ${csvHint}`
-            : `${source} line ${k + 1} is not valid JSON`,
+            : `${source} line ${k + 1} is not valid JSON${err === parseError ? '' : `: ${err.message}`}`,
         );
       rejected++;
       return onReject({
         line: k + 1,
         stage: 'decode',
-        reason: `cannot decode: ${(err as Error).message}`,
+        reason: `cannot decode: ${err.message}`,
         value: line,
       });
     }
@@ -169,5 +174,10 @@ export function eventsDesign(
   const p = featurizer.dimension;
   const names: string[] = [];
   for (let j = 0; j < p; j++) names.push(featurizer.nameOf(j));
-  return { x: SparseDesign.fromRows(events.length, p, rowStart, cols, vals), y, weights: w, names };
+  const vocabulary = featurizer.vocabulary;
+  const warnings =
+    vocabulary instanceof ExactVocabulary && vocabulary.nameCollisions > 0
+      ? [nameCollisionWarning(vocabulary.nameCollisions, vocabulary.nameCollisionExamples())]
+      : [];
+  return { x: SparseDesign.fromRows(events.length, p, rowStart, cols, vals), y, weights: w, names, warnings };
 }

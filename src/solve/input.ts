@@ -16,6 +16,8 @@ export interface TrainingData {
   readonly format: 'csv' | 'jsonl';
   /** Notes for the user (e.g. skipped unlabeled events). */
   readonly notes: readonly string[];
+  /** Warnings for the user (feature name collisions). */
+  readonly warnings?: readonly string[];
   /** JSON lines skipped as not valid events, or CSV rows that cannot be used (given to `onReject`). */
   readonly rejected?: number;
 }
@@ -74,6 +76,7 @@ export async function loadTrainingData(
       names: d.names,
       format,
       notes: d.unlabeled > 0 ? [`skipped ${d.unlabeled} events without "label"`] : [],
+      warnings: d.warnings,
       rejected: d.rejected,
     };
   }
@@ -92,6 +95,7 @@ export async function loadTrainingData(
     names: d.names,
     format,
     notes: d.notes,
+    ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
     rejected: d.rejected,
   };
 }

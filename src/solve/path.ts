@@ -26,6 +26,8 @@ export interface PathOptions extends SolverOptions {
    * the last solution (default true; false for tests and comparisons).
    */
   readonly predictStart?: boolean;
+  /** Called after each λ's fit with the λ done so far, the grid's size and the fit (progress reports). */
+  readonly onLambda?: (done: number, total: number, fit: LambdaFit) => void;
 }
 
 export interface PathResult {
@@ -133,6 +135,7 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
     const outcome = engine.solve(lambda);
     const fit = readFit(engine, lambda, outcome, nullDev);
     fits.push(fit);
+    options.onLambda?.(k + 1, lambdas.length, fit);
     passes += fit.passes;
     if (!fit.converged) converged = false;
     prev = lambda;

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
+import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { JsonEventReader } from './jsonEventReader.js';
 import { recordOrigin } from './recordOrigin.js';
@@ -16,8 +17,14 @@ export type RecordDecoder = (value: string | Uint8Array) => unknown;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The JSON decoder: UTF-8 text, one JSON document per record. */
-export const jsonDecoder: RecordDecoder = (value) =>
-  JSON.parse(typeof value === 'string' ? value : utf8.decode(value));
+export const jsonDecoder: RecordDecoder = (value) => {
+  const text = typeof value === 'string' ? value : utf8.decode(value);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw jsonParseError(text, err);
+  }
+};
 
 /**
  * A codec that decodes and validates in one step because its records' types are known from

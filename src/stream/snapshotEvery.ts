@@ -9,8 +9,7 @@ import { emptyOutputs, type EngineElement, type ProcessedBatch } from './engineT
  * boundaries, or part boundaries when batches are decoded in parts: `LiveModel.snapshotDue`)
  * into the batch's outputs; snapshots by count (every N learned events) are taken inside the
  * batch, right after their event (`learnByKey`). When the source completes, every model that learned since its last snapshot (in
- * memory or stored), or never learned and has none yet, gets a final one, emitted as a last batch
- * without records.
+ * memory or stored) gets a final one, emitted as a last batch without records.
  *
  * @example
  * processed$.pipe(snapshotEvery(registry))
@@ -41,13 +40,9 @@ export function snapshotEvery(
           try {
             // restores stored models: a store or a checkpoint can fail here
             registry.forEach((live) => {
-              // a model that never learned gets one snapshot, once (not again when a completed
-              // stream is read again from a checkpoint)
-              if (
-                live.model.offset > live.lastSnapshotOffset ||
-                (live.model.offset === 0 && live.model.currentVersion === 0)
-              )
-                outputs.models.push(live.takeSnapshot());
+              // a model that learned nothing (a key whose events were all unlabelled) has no snapshot:
+              // it would be the untrained model at offset 0
+              if (live.model.offset > live.lastSnapshotOffset) outputs.models.push(live.takeSnapshot());
             });
           } catch (err) {
             subscriber.error(err);

@@ -160,7 +160,7 @@ describe('item 7: configuration and flags report every problem at once, with sug
         model: { family: 'binomial', lamda: 0.1 },
         replay: { outt: 'somewhere' },
         snapshot: {},
-        refit: { windw: 100 },
+        refit: { windw: 100, every: 1000 },
         drift: { loss: { adwin: { delat: 0.1 } } },
       }),
     );
@@ -170,6 +170,8 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(r.stderr).toMatch(/model\.lamda: unknown setting; did you mean "lambda"\?/);
     expect(r.stderr).toMatch(/snapshot: unknown section; did you mean "snapshots"\?/);
     expect(r.stderr).toMatch(/refit\.windw: unknown setting; did you mean "window"\?/);
+    // a beginning of two settings names both
+    expect(r.stderr).toMatch(/refit\.every: unknown setting; did you mean "everyEvents" or "everySeconds"\?/);
     expect(r.stderr).toMatch(/drift\.loss\.adwin\.delat: unknown setting; did you mean "delta"\?/);
     // nothing was written to the default directory or anywhere else
     expect(existsSync(join(dir, 'somewhere'))).toBe(false);
@@ -225,6 +227,13 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(closest('delat', ['delta', 'clock'])).toBe('delta');
     expect(closest('colour', ['lambda', 'l1Ratio'])).toBeUndefined();
     expect(unknownKeyMessage('xyz', ['a', 'b'])).toBe('unknown setting (known: a, b)');
+    expect(unknownKeyMessage('every', ['everyEvents', 'everySeconds', 'window'])).toBe(
+      'unknown setting; did you mean "everyEvents" or "everySeconds"? (known: everyEvents, everySeconds, window)',
+    );
+    // one or two letters begin too many names to guess from
+    expect(unknownKeyMessage('ev', ['everyEvents', 'everySeconds'])).toBe(
+      'unknown setting (known: everyEvents, everySeconds)',
+    );
   });
 });
 

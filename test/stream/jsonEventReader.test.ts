@@ -17,6 +17,7 @@ import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import { readEventsDesign } from '../../src/solve/events.js';
 import type { DeadLetter } from '../../src/stream/types.js';
 import { engineLines, jsonl, mutate, randomLine } from '../helpers/eventLines.js';
 import { Rng } from '../helpers/random.js';
@@ -152,6 +153,37 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
       [engineLines(), 'binomial'],
     ];
     for (const [lines, family] of fixtures) expect(agree(lines, family)).toBe(lines.length);
+  });
+
+  it("a Python NaN or Infinity: one clear reason on both paths (text and bytes), and from fit's reader", () => {
+    const nan = `NaN is not JSON (Python's json.dumps writes it for float('nan')): write null for a missing value`;
+    const inf = (token: string, python: string) =>
+      `${token} is not JSON (Python's json.dumps writes it for float('${python}')): write a finite number, or null for a missing value`;
+    const cases: Array<[string, string]> = [
+      ['{"label": 1, "features": {"x": NaN}}', nan],
+      ['{"label": NaN, "features": {"x": 1}}', nan],
+      ['{"label": 1, "features": {"s": "NaN \\" x", "x": Infinity}}', inf('Infinity', 'inf')],
+      ['{"label": 0, "features": {"x": -Infinity}}', inf('-Infinity', '-inf')],
+    ];
+    const lines = cases.map(([line]) => line);
+    expect(agree(lines, 'gaussian')).toBe(0);
+    const reader = new JsonEventReader();
+    for (const [line, reason] of cases) {
+      expect(fast(reader, line, 'gaussian'), line).toEqual({ decodeError: reason });
+      expect(fast(reader, new TextEncoder().encode(line), 'gaussian'), line).toEqual({ decodeError: reason });
+      expect(general(line, 'gaussian'), line).toEqual({ decodeError: reason });
+    }
+    const rejected: string[] = [];
+    readEventsDesign([...lines, '{"label": 1, "features": {"x": 2}}'].join('\n'), 'gaussian', 't', (r) => {
+      rejected.push(r.reason);
+    });
+    expect(rejected).toEqual(cases.map(([, reason]) => `cannot decode: ${reason}`));
+    // "NaN" in a string is a missing value; other syntax errors keep the parser's own message
+    expect(fast(reader, '{"label": 1, "features": {"x": "NaN"}}', 'gaussian')).toMatchObject({ ok: true });
+    const broken = fast(reader, '{"label": 1, "features": {"x": "NaN"}', 'gaussian') as {
+      decodeError: string;
+    };
+    expect(broken.decodeError).not.toMatch(/is not JSON \(/);
   });
 
   it('on seeded random events and their mutations, both families', () => {
