@@ -1,7 +1,8 @@
 import { ExactVocabulary, nameCollisionWarning, type NameCollision } from '../features/vocabulary.js';
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
-import { MINUS_ONE_LABELS, type Family } from '../core/event.js';
+import type { Family } from '../core/event.js';
+import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';

@@ -1,4 +1,5 @@
 import type { InternTable, PairTable } from './internTable.js';
+import { MINUS_ONE_LABELS } from './labelHints.js';
 
 /**
  * The event format of docs/conventions.md and its validation at the boundary. Validation happens once, when a
@@ -246,12 +247,6 @@ export type Family = 'gaussian' | 'binomial';
 /** The outcome of validating one decoded record: an event, or the reason it was rejected. */
 export type Validated =
   { readonly ok: true; readonly event: L1Event } | { readonly ok: false; readonly reason: string };
-
-/**
- * Said after a binomial label of -1: the -1/+1 labels of Vowpal Wabbit and of margin losses are
- * the commonest cause, and half a stream rejected for it leaves a model of one class.
- */
-export const MINUS_ONE_LABELS = ' (labels -1/+1, as Vowpal Wabbit uses: send 0 for -1)';
 
 function reject(reason: string): Validated {
   return { ok: false, reason };

@@ -4,7 +4,7 @@ import { concatMap, lastValueFrom, Subject, takeUntil, tap, type Observable, typ
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
 import { EngineError, StateError, UnreadableState } from '../core/errors.js';
-import { MINUS_ONE_LABELS } from '../core/event.js';
+import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { useSequentialWorkerFile } from '../drift/sequentialThread.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';

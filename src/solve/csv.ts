@@ -1,4 +1,5 @@
-import { MINUS_ONE_LABELS, type FeatureValue, type Family, type L1Event } from '../core/event.js';
+import type { FeatureValue, Family, L1Event } from '../core/event.js';
+import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { checkExcluded } from './exclude.js';
 import { DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
