@@ -47,7 +47,10 @@ export function zeroRoundingLevel(problem: Problem, model: RawModel, lambda: num
   }
   // a bound on how much the zeros can raise any feature's violation spares the two checks from
   // scratch (two passes over the design in JavaScript) when it proves what they would test
-  if (!(zeroingBound(problem, c, candidates, lambda) <= tol)) {
+  if (
+    !(zeroingBound(problem, c, candidates, lambda) <= tol) &&
+    !(zeroingBound(problem, c, candidates, lambda, true) <= tol)
+  ) {
     const options = {
       family: problem.family,
       l1Ratio: alpha,
@@ -79,26 +82,35 @@ export function zeroRoundingLevel(problem: Problem, model: RawModel, lambda: num
  * relative to its threshold; Infinity where it is not bounded here (a dense design, or a column
  * with entries whose sd is 0, whose scale `checkKkt` computes afresh).
  *
- * Every row's η moves by δ_i = Σ c_j m_j − Σ c_j x_ij (over the candidates j), so μ_i by at most
- * c |δ_i| (c the largest loss curvature) and a gradient G_k = Σ w_i x_ik (y_i − μ_i) by at most
- * c Σ w_i |x_ik| |δ_i|, over column k's entries only. A candidate's own violation also loses its
- * ridge term λ pf (1 − α) s² |β|, since its β becomes 0.
+ * Every row's η moves by at most u + l_i: u = |Σ c_j m_j| on every row (the intercept's part) and
+ * l_i = |Σ c_j x_ij| over the candidates j. So μ_i moves by at most c (u + l_i) (c the largest
+ * loss curvature), and a gradient G_k = Σ w_i x_ik (y_i − μ_i) by at most c Σ w_i |x_ik| (u + l_i).
+ * With a_k = Σ w_i |x_ik| and e_k = √(Σ w_i x_ik²) = √(sd_k² + m_k²), Cauchy–Schwarz gives
+ * a_k ≤ e_k √(rows_k max w) and Σ w_i |x_ik| l_i ≤ min(a_k max l, e_k √(Σ w_i l_i²)): one loop over
+ * the columns' statistics. Where that is not small enough, Σ w_i |x_ik| (u + l_i) is summed over
+ * the entries (`exact`). A candidate's own violation also loses its ridge term λ pf (1 − α) s² |β|.
  */
 export function zeroingBound(
   problem: Problem,
   coefficients: Float64Array,
   candidates: readonly number[],
   lambda: number,
+  exact = false,
 ): number {
   const { x, w, sd, scale, mean, pf, alpha } = problem;
   if (!(x instanceof SparseDesign)) return Infinity;
   const { colStart, rowIndex, values } = x;
+  const n = x.rows;
   const curvature = problem.family === 'binomial' ? 0.25 : 1;
   // checkKkt's weights are w / Σ w
   let sw = 0;
-  for (let i = 0; i < x.rows; i++) sw += w[i]!;
-  let shift = 0; // the intercept's part of δ, on every row
-  const local = new Float64Array(x.rows); // |the candidates' part| per row
+  let wmax = 0;
+  for (let i = 0; i < n; i++) {
+    sw += w[i]!;
+    if (w[i]! > wmax) wmax = w[i]!;
+  }
+  let shift = 0;
+  const local = new Float64Array(n);
   for (const j of candidates) {
     const b = coefficients[j]!;
     shift += b * mean[j]!;
@@ -106,28 +118,50 @@ export function zeroingBound(
       local[rowIndex[k]!] = local[rowIndex[k]!]! + b * values[k]!;
   }
   const u = Math.abs(shift);
-  for (let i = 0; i < x.rows; i++) local[i] = u + Math.abs(local[i]!);
-  const own = new Set(candidates);
+  let lmax = 0;
+  let lsq = 0;
+  for (let i = 0; i < n; i++) {
+    const l = Math.abs(local[i]!);
+    local[i] = l;
+    if (l > lmax) lmax = l;
+    lsq += w[i]! * l * l;
+  }
+  const lnorm = Math.sqrt(lsq);
+  // the rounding of sd (a sum over the column's rows) is far below this slack
+  const slack = 1 + 1e-9;
   let worst = 0;
   for (let k = 0; k < x.cols; k++) {
     const from = colStart[k]!;
     const to = colStart[k + 1]!;
     if (from === to) continue; // sd 0 from scratch too: checkKkt skips it
     if (!(sd[k]! > 0)) return Infinity;
-    let moved = 0;
-    for (let e = from; e < to; e++) {
-      const i = rowIndex[e]!;
-      moved += w[i]! * Math.abs(values[e]!) * local[i]!;
+    let moved: number;
+    if (exact) {
+      moved = 0;
+      for (let e = from; e < to; e++) {
+        const i = rowIndex[e]!;
+        moved += w[i]! * Math.abs(values[e]!) * (u + local[i]!);
+      }
+    } else {
+      const e = Math.sqrt((sd[k]! * sd[k]! + mean[k]! * mean[k]!) * slack);
+      const a = e * Math.sqrt((to - from) * wmax * slack);
+      moved = u * a + Math.min(a * lmax, e * lnorm) * slack;
     }
     const s = scale[k]!;
     // checkKkt's threshold and unit
     const t = lambda * alpha * pf[k]! * s;
     const unit = t > 0 ? t : lambda * alpha * s > 0 ? lambda * alpha * s : s;
-    let rise = (curvature * moved) / sw;
-    if (own.has(k)) rise += lambda * pf[k]! * (1 - alpha) * s * s * Math.abs(coefficients[k]!);
-    const rel = rise / unit;
+    const rel = (curvature * moved) / sw / unit;
     if (Number.isNaN(rel)) return Infinity;
     if (rel > worst) worst = rel;
   }
-  return worst;
+  // a candidate's violation: its gradient's change (in `worst`) plus the ridge term it loses
+  let ridge = 0;
+  for (const j of candidates) {
+    const s = scale[j]!;
+    const r =
+      (lambda * pf[j]! * (1 - alpha) * s * s * Math.abs(coefficients[j]!)) / (lambda * alpha * pf[j]! * s);
+    if (!(r <= ridge)) ridge = r;
+  }
+  return worst + ridge;
 }
