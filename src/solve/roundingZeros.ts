@@ -23,7 +23,7 @@ export interface RawModel {
  * binomial), so Σ w x̃_j² = (sd_j / s_j)². The candidates are zeroed together (the intercept takes
  * their share of the centring, so the standardized intercept is unchanged) and kept only if the
  * KKT conditions, checked from scratch on the raw design, then hold to within `tol` of how well
- * they held before. Returns how many were zeroed; `model` is changed in place only then.
+ * they held before; or without those checks when `zeroingBound` proves that much. Returns how many were zeroed; `model` is changed in place only then.
  */
 export function zeroRoundingLevel(problem: Problem, model: RawModel, lambda: number): number {
   const { pf, alpha, sd, scale, mean } = problem;
