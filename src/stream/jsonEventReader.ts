@@ -211,9 +211,19 @@ export class JsonEventReader implements EventDecoder {
    * typed array's element costs less than `charCodeAt` on the line, a slice of a 1 MiB chunk.
    */
   private codeBytes = Buffer.alloc(2 * 1024);
-  private codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, 1024);
-  /** The line's length. */
+  private lineCodes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, 1024);
+  /** The code units being read: `lineCodes`, or a batch's (`readEventAt`). */
+  private codes = this.lineCodes;
+  /** Where the record being read ends in `line` and `codes` (`codes[end]` is 0 meanwhile). */
   private end = 0;
+  /**
+   * The batch `readEventAt` reads records of: its bytes (null: none yet), whether they are all
+   * ASCII, and then their text and its code units (with room for the 0 after the last record).
+   */
+  private batchBytes: Uint8Array | null = null;
+  private batchAscii = false;
+  private batchLine = '';
+  private batchCodes = new Uint16Array(0);
   private pos = 0;
   /** The number just read by `readNumber` (valid when it returned true). */
   private number = 0;
@@ -299,6 +309,48 @@ export class JsonEventReader implements EventDecoder {
     return text === null ? null : this.read(text, family, false);
   }
 
+  /**
+   * `readEvent` for the record at `bytes[start, end)`, a batch of records on one buffer (the Kafka
+   * worker's): the first call on a buffer turns the whole buffer into text and code units at once
+   * (when it is all ASCII), and its records are then read where they are, without a copy each.
+   * The buffer must not change while its records are read. A buffer with any non-ASCII byte is
+   * read record by record (`readEvent` on a view), as before.
+   */
+  readEventAt(bytes: Uint8Array, start: number, end: number, family: Family): L1Event | null {
+    if (bytes !== this.batchBytes) this.loadBatch(bytes);
+    if (!this.batchAscii) return this.readEvent(bytes.subarray(start, end), family);
+    const codes = this.batchCodes;
+    // the record ends with a 0, as a line does (a number or keyword stops there)
+    const next = codes[end];
+    codes[end] = 0;
+    this.line = this.batchLine;
+    this.codes = codes;
+    this.pos = start;
+    this.end = end;
+    try {
+      return this.readHere(family, false);
+    } finally {
+      codes[end] = next;
+    }
+  }
+
+  /** Makes `bytes` the batch `readEventAt` reads: its text and code units when it is all ASCII. */
+  private loadBatch(bytes: Uint8Array): void {
+    this.batchBytes = bytes;
+    this.batchAscii = isAscii(bytes);
+    if (!this.batchAscii) {
+      this.batchLine = '';
+      return;
+    }
+    const buffer =
+      bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.batchLine = buffer.toString('latin1');
+    if (this.batchCodes.length <= bytes.length)
+      this.batchCodes = new Uint16Array(Math.max(bytes.length + 1, 2 * this.batchCodes.length));
+    this.batchCodes.set(bytes);
+    this.batchCodes[bytes.length] = 0;
+  }
+
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
     // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
     const ascii = typeof value === 'string' ? null : asciiOrNull(value);
@@ -320,14 +372,21 @@ export class JsonEventReader implements EventDecoder {
     this.line = line;
     this.pos = 0;
     this.end = line.length;
-    if (line.length >= this.codes.length) {
-      const units = Math.max(2 * this.codes.length, line.length + 1);
+    if (line.length >= this.lineCodes.length) {
+      const units = Math.max(2 * this.lineCodes.length, line.length + 1);
       this.codeBytes = Buffer.alloc(2 * units);
-      this.codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
+      this.lineCodes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
     }
-    if (ascii !== undefined) this.codes.set(ascii);
+    const codes = (this.codes = this.lineCodes);
+    if (ascii !== undefined) codes.set(ascii);
     else this.codeBytes.write(line, 0, 'utf16le');
-    this.codes[line.length] = 0;
+    codes[line.length] = 0;
+    return this.readHere(family, ownFeatures);
+  }
+
+  /** `read` on `line` and `codes` from `pos` to `end` (all positions are in them). */
+  private readHere(family: Family, ownFeatures: boolean): L1Event | null {
+    const line = this.line;
     if (this.nextToken() !== 0x7b /* { */) return null;
     this.pos++;
     let key: string | undefined;
@@ -943,7 +1002,7 @@ export class JsonEventReader implements EventDecoder {
 
   /** Reads `null` at `pos`: true if it is there. */
   private readNull(): boolean {
-    if (!this.line.startsWith('null', this.pos)) return false;
+    if (this.pos + 4 > this.end || !this.line.startsWith('null', this.pos)) return false;
     this.pos += 4;
     return true;
   }
@@ -951,11 +1010,12 @@ export class JsonEventReader implements EventDecoder {
   /** Reads `true` (1) or `false` (0) at `pos`; -1 if neither is there. */
   private readBoolean(): number {
     const line = this.line;
-    if (line.startsWith('true', this.pos)) {
+    // (a batch's text goes on after the record: nothing past `end` is read)
+    if (this.pos + 4 <= this.end && line.startsWith('true', this.pos)) {
       this.pos += 4;
       return 1;
     }
-    if (line.startsWith('false', this.pos)) {
+    if (this.pos + 5 <= this.end && line.startsWith('false', this.pos)) {
       this.pos += 5;
       return 0;
     }

@@ -513,6 +513,75 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     expect(read).toBeGreaterThan(lines.length / 5);
   });
 
+  it('records of one buffer read in place (readEventAt, Kafka worker batches): the same events, reasons and columns as each read alone', () => {
+    const rng = new Rng(31);
+    const lines = [
+      ...engineLines(),
+      // records that end where a value would go on in the next one: nothing past a record is read
+      '{"label":1,"features":{"a":1',
+      '2}}',
+      '{"label":1,"features":{"a":nu',
+      'll}}',
+      '{"label":1,"features":{"a":tr',
+      'ue}}',
+      '{"label":1,"features":{"a":1}}',
+      '{"label":1,"features":{"a":fals',
+      'e}}',
+      '{"label":1,"ts":7',
+    ];
+    for (let i = 0; i < 1500; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng));
+    }
+    const ascii = lines.filter((line) => /^[\x00-\x7f]*$/.test(line));
+    expect(ascii.length).toBeGreaterThan(lines.length / 2);
+    // an all-ASCII batch (read as one text), a batch with non-ASCII records (read one by one), and the first again
+    const batches = [ascii, lines, ascii].map((records) => {
+      const bytes = Buffer.from(records.join(''), 'utf8');
+      const starts: number[] = [];
+      let at = 0;
+      for (const line of records) {
+        starts.push(at);
+        at += Buffer.byteLength(line);
+      }
+      return { records, bytes, starts };
+    });
+    let read = 0;
+    // by ids, and hashed (then the reader's events keep their spans in the batch's text: `LineEvent`)
+    for (const hashBits of [undefined, 12]) {
+      const alone = new JsonEventReader();
+      const inPlace = new JsonEventReader();
+      const [fa, fb] = [new Featurizer({ hashBits }), new Featurizer({ hashBits })];
+      const [xa, xb] = [new SparseBuffer(), new SparseBuffer()];
+      for (const { records, bytes, starts } of batches)
+        records.forEach((line, i) => {
+          const view = bytes.subarray(starts[i], starts[i] + Buffer.byteLength(line));
+          const a = alone.readEvent(view, 'binomial');
+          const b = inPlace.readEventAt(bytes, starts[i], starts[i] + view.length, 'binomial');
+          if (a === null) {
+            expect(b, line).toBe(null);
+            // as decodeEvents then does: the same reader names the reason (its own text, between records)
+            expect(fast(inPlace, view, 'binomial'), line).toEqual(general(view.toString('utf8'), 'binomial'));
+            return;
+          }
+          read++;
+          expect(b, line).not.toBe(null);
+          expect(JSON.stringify(b), line).toBe(JSON.stringify(a));
+          expect(fb.featurize(b!, xb), line).toBe(fa.featurize(a, xa));
+          expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
+            Array.from(xa.indices.subarray(0, xa.nnz)),
+          );
+          expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(
+            Array.from(xa.values.subarray(0, xa.nnz)),
+          );
+        });
+      if (hashBits !== undefined) expect(inPlace.internTable.nameHashSeed).not.toBe(null);
+    }
+    expect(read).toBeGreaterThan(lines.length / 2);
+    // the buffer is left as it was (each record's end is marked while it is read)
+    expect(batches[0].bytes.toString('utf8')).toBe(ascii.join(''));
+  });
+
   it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
     const letters: DeadLetter[] = [];
     const lines = ['{"label":1,"features":{"a":2}}', '{"label":2,"features":{"a":2}}', '{"features":'];
