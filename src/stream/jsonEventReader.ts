@@ -27,6 +27,44 @@ import { eiselLemire, MAX_POWER, MIN_POWER } from './decimalToDouble.js';
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
+/** A number's significant digits read so far: the first 15 (`head`), the next 4 (`tail`), how many in all. */
+const digitRun = { head: 0, tail: 0, digits: 0 };
+
+/**
+ * Reads the digits from `codes[pos]` on into `digitRun` and returns where they end: up to 8 at a
+ * time as a 32-bit integer (a shorter chain of dependent operations than a double per digit).
+ */
+function readDigits(codes: Uint16Array, pos: number): number {
+  const run = digitRun;
+  let c = codes[pos];
+  while (c >= 0x30 && c <= 0x39) {
+    const digits = run.digits;
+    if (digits >= 19) {
+      // past the 19 kept: only counted
+      let n = digits;
+      do {
+        n++;
+        c = codes[++pos];
+      } while (c >= 0x30 && c <= 0x39);
+      run.digits = n;
+      return pos;
+    }
+    // head's 15 digits in two chunks (8 and 7), tail's 4 in one
+    const room = digits < 15 ? Math.min(8, 15 - digits) : 19 - digits;
+    let chunk = 0;
+    let n = 0;
+    do {
+      chunk = chunk * 10 + (c - 0x30);
+      n++;
+      c = codes[++pos];
+    } while (n < room && c >= 0x30 && c <= 0x39);
+    if (digits < 15) run.head = run.head * POW10[n] + chunk;
+    else run.tail = run.tail * POW10[n] + chunk;
+    run.digits = digits + n;
+  }
+  return pos;
+}
+
 /**
  * The plain way for short strings the `InternTable` does not hold (event keys, strings beyond its
  * capacity): a direct-mapped cache keyed by their characters, so a string that events repeat is
@@ -921,40 +959,33 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
-    let head = 0;
-    let tail = 0;
-    // significant digits (leading zeros are not), all of them
-    let digits = 0;
+    const run = digitRun;
+    run.head = 0;
+    run.tail = 0;
+    run.digits = 0;
     if (c === 0x30) {
       // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
       c = codes[++pos];
-    } else {
-      do {
-        if (digits < 15) head = head * 10 + (c - 0x30);
-        else if (digits < 19) tail = tail * 10 + (c - 0x30);
-        digits++;
-        c = codes[++pos];
-      } while (c >= 0x30 && c <= 0x39);
-    }
+    } else c = codes[(pos = readDigits(codes, pos))];
     let scale = 0;
     if (c === 0x2e /* . */) {
       c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
       // zeros before the first significant digit (of 0.05) only scale it
-      if (digits === 0) {
+      if (run.digits === 0) {
         while (c === 0x30) {
           scale--;
           c = codes[++pos];
         }
       }
-      while (c >= 0x30 && c <= 0x39) {
-        if (digits < 15) head = head * 10 + (c - 0x30);
-        else if (digits < 19) tail = tail * 10 + (c - 0x30);
-        digits++;
-        scale--;
-        c = codes[++pos];
-      }
+      const before = run.digits;
+      c = codes[(pos = readDigits(codes, pos))];
+      scale -= run.digits - before;
     }
+    const head = run.head;
+    const tail = run.tail;
+    // significant digits (leading zeros are not), all of them
+    const digits = run.digits;
     if (c === 0x65 || c === 0x45 /* e E */) {
       c = codes[++pos];
       let sign = 1;
