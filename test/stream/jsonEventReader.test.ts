@@ -54,6 +54,23 @@ function fast(
   }
 }
 
+/** `b` is the event `a` is: the same JSON, and the same columns and values from a featurizer each. */
+function expectSameEvent(
+  line: string,
+  a: L1Event,
+  b: L1Event | null,
+  [fa, xa]: [Featurizer, SparseBuffer],
+  [fb, xb]: [Featurizer, SparseBuffer],
+): void {
+  expect(b, line).not.toBe(null);
+  expect(JSON.stringify(b), line).toBe(JSON.stringify(a));
+  expect(fb.featurize(b!, xb), line).toBe(fa.featurize(a, xa));
+  expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
+    Array.from(xa.indices.subarray(0, xa.nnz)),
+  );
+  expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(Array.from(xa.values.subarray(0, xa.nnz)));
+}
+
 /**
  * Runs both paths over `lines` with a featurizer each and checks they agree event for event:
  * decode errors, dead-letter reasons, key, ts, label, weight (-0 included), feature order, and
@@ -501,15 +518,7 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
           continue;
         }
         read++;
-        expect(eb, line).not.toBe(null);
-        expect(JSON.stringify(eb), line).toBe(JSON.stringify(a));
-        expect(fb.featurize(eb!, xb), line).toBe(fa.featurize(a, xa));
-        expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
-          Array.from(xa.indices.subarray(0, xa.nnz)),
-        );
-        expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(
-          Array.from(xa.values.subarray(0, xa.nnz)),
-        );
+        expectSameEvent(line, a, eb, [fa, xa], [fb, xb]);
       }
     });
     expect(read).toBeGreaterThan(lines.length / 5);
@@ -567,15 +576,7 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
             return;
           }
           read++;
-          expect(b, line).not.toBe(null);
-          expect(JSON.stringify(b), line).toBe(JSON.stringify(a));
-          expect(fb.featurize(b!, xb), line).toBe(fa.featurize(a, xa));
-          expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
-            Array.from(xa.indices.subarray(0, xa.nnz)),
-          );
-          expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(
-            Array.from(xa.values.subarray(0, xa.nnz)),
-          );
+          expectSameEvent(line, a, b, [fa, xa], [fb, xb]);
         });
       if (hashBits !== undefined) expect(inPlace.internTable.nameHashSeed).not.toBe(null);
     }
