@@ -30,7 +30,7 @@ import { packBatch, unpackBatch, type InPlace } from '../../connectors/kafka/pac
 import type { KafkaBatch } from '../../connectors/kafka/source.js';
 import { threadCpuSeconds } from '../../connectors/kafka/threadCpu.js';
 import { WORKER_YOUNG_GENERATION_MB, type ToWorker } from '../../connectors/kafka/workerEngine.js';
-import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
+import { Engine, JsonEventReader, checkEngineConfig, type EventSource } from '../../src/index.js';
 import { benchEvents } from './events.js';
 import { eachTurn } from './stages.js';
 
@@ -132,15 +132,18 @@ async function runJob(job: Job, packed: readonly Packed[]): Promise<OfflineRun> 
     snapshots: { everyEvents: 100_000, everySeconds: 'Infinity' },
     refit: { enabled: false },
   });
+  // as the worker engine: JSON records are read in place by the engine's own JSON reader
   const decoder =
-    job.format === 'avro' ? new AvroDecoder({ writerSchemas: new Map([[1, shippedSchema('event')]]) }) : null;
-  const inPlace: InPlace | null = decoder === null ? null : { decoder, family: 'binomial' };
+    job.format === 'avro'
+      ? new AvroDecoder({ writerSchemas: new Map([[1, shippedSchema('event')]]) })
+      : new JsonEventReader();
+  const inPlace: InPlace = { decoder, family: 'binomial' };
   // one batch per turn of the event loop, as the worker gets them in messages
   const source: EventSource = {
     batches$: eachTurn(packed.length, (i) => unpackBatch(packed[i], inPlace)),
     commit: async () => undefined,
   };
-  const engine = new Engine(config, { source, sink }, { partSize: 512, ...(decoder ? { decoder } : {}) });
+  const engine = new Engine(config, { source, sink }, { partSize: 512, decoder });
   const t0 = performance.now();
   const thread0 = threadCpuSeconds();
   const cpu0 = process.cpuUsage();

@@ -14,6 +14,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import {
   Engine,
   EngineError,
+  JsonEventReader,
   checkEngineConfig,
   type EngineConfig,
   type EventSource,
@@ -57,7 +58,7 @@ function lastPositions(records: readonly RawRecord[]): Array<[string, number, st
   return out;
 }
 
-/** The engine's Avro decoder and family, once it is built (JSON records: none). */
+/** The engine's decoder and family, once it is built: it reads the batches' events in place. */
 let inPlace: InPlace | null = null;
 
 function request(message: { t: 'commit'; positions: Array<[string, number, string]>; records: number }) {
@@ -148,16 +149,13 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: setup.clientId, brokers: setup.brokers, logLevel: logLevel.NOTHING });
   const sink = new KafkaSink(kafka, { topics: setup.topics });
   await sink.start();
+  // JSON records: the reader the engine would make, given to it so that it also reads in place
   const decoder = setup.writerSchemas
     ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
-    : undefined;
+    : new JsonEventReader();
   const config = checkEngineConfig(setup.config);
-  if (decoder) inPlace = { decoder, family: config.model.family };
-  const engine = new Engine(
-    config,
-    { source, sink },
-    { partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
-  );
+  inPlace = { decoder, family: config.model.family };
+  const engine = new Engine(config, { source, sink }, { partSize: setup.partSize, decoder });
   await runEngine(engine, sink);
 }
 
@@ -183,15 +181,14 @@ async function service(options: WorkerService): Promise<void> {
   );
   await ports.sink.start();
   await ports.store.start();
-  const decoder = ports.decoder;
-  if (decoder) {
-    source.prepare = (records) => decoder.prepare(records);
-    inPlace = { decoder, family: config.model.family };
-  }
+  const avro = ports.decoder;
+  if (avro) source.prepare = (records) => avro.prepare(records);
+  const decoder = avro ?? new JsonEventReader();
+  inPlace = { decoder, family: config.model.family };
   const engine = new Engine(
     config,
     { source, sink: ports.sink, store: ports.store },
-    { logger, partSize: setup.partSize, ...(decoder ? { decoder } : {}) },
+    { logger, partSize: setup.partSize, decoder },
   );
   const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   try {

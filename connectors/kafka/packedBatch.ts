@@ -1,7 +1,7 @@
 /**
  * The batches `KafkaWorkerEngine` posts to its worker: packed on the main thread (`packBatch`:
  * the values copied into one shared buffer) and read by the worker's engine (`unpackBatch`:
- * records that are views on that buffer only when asked, events read in place).
+ * records that are views on that buffer only when asked, events read in place by the engine's decoder).
  */
 import type {
   DecodedRecords,
@@ -12,7 +12,6 @@ import type {
   RecordHeaders,
   RecordPosition,
 } from '../../src/index.js';
-import type { AvroDecoder } from './codecs/avro.js';
 import type { KafkaBatch } from './source.js';
 import type { ToWorker } from './workerEngine.js';
 
@@ -60,7 +59,7 @@ class PackedKeys {
 /**
  * A record of a packed batch: its value is made (a view on the batch's buffer) only if something
  * asks for it (the general decode path, a dead letter, a registry's `prepare`); the engine's
- * decoder reads the event in place (`PackedAvro`), and `bytes` gives its size without a view.
+ * decoder reads the event in place (`PackedEvents`), and `bytes` gives its size without a view.
  */
 class PackedRecord implements RawRecord {
   private view: Buffer | null = null;
@@ -88,25 +87,33 @@ class PackedRecord implements RawRecord {
   }
 }
 
-/** The batch's events read in place from its buffer (Avro); null: the record's value is decoded. */
-class PackedAvro implements DecodedRecords {
+/** The batch's events read in place from its buffer; null: the record's value is decoded. */
+class PackedEvents implements DecodedRecords {
   readonly viaDecoder = true;
   constructor(
     readonly family: Family,
-    private readonly decoder: AvroDecoder,
+    private readonly reader: InPlaceReader,
     private readonly values: Buffer,
     private readonly starts: Int32Array,
     private readonly ends: Int32Array,
   ) {}
 
   event(index: number): L1Event | null {
-    return this.decoder.readEventAt(this.values, this.starts[index], this.ends[index], this.family);
+    return this.reader.readEventAt(this.values, this.starts[index], this.ends[index], this.family);
   }
 }
 
-/** How the engine's records are read in place: its Avro decoder and family (JSON records: none). */
+/**
+ * The engine's decoder, which reads a record's event where it is in the batch's buffer (`AvroDecoder`,
+ * `JsonEventReader`); null for a record it leaves to its `decodeEvent` (which names the reason).
+ */
+export interface InPlaceReader {
+  readEventAt(values: Buffer, start: number, end: number, family: Family): L1Event | null;
+}
+
+/** How the engine's records are read in place: its decoder and family. */
 export interface InPlace {
-  readonly decoder: AvroDecoder;
+  readonly decoder: InPlaceReader;
   readonly family: Family;
 }
 
@@ -137,7 +144,7 @@ export function unpackBatch(message: Extract<ToWorker, { t: 'batch' }>, inPlace:
   }
   return inPlace === null
     ? { records }
-    : { records, decoded: new PackedAvro(inPlace.family, inPlace.decoder, values, starts, ends) };
+    : { records, decoded: new PackedEvents(inPlace.family, inPlace.decoder, values, starts, ends) };
 }
 
 /**

@@ -27,6 +27,44 @@ import { eiselLemire, MAX_POWER, MIN_POWER } from './decimalToDouble.js';
 /** Powers of ten that are exact doubles (10^0 … 10^22). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
+/** A number's significant digits read so far: the first 15 (`head`), the next 4 (`tail`), how many in all. */
+const digitRun = { head: 0, tail: 0, digits: 0 };
+
+/**
+ * Reads the digits from `codes[pos]` on into `digitRun` and returns where they end: up to 8 at a
+ * time as a 32-bit integer (a shorter chain of dependent operations than a double per digit).
+ */
+function readDigits(codes: Uint16Array, pos: number): number {
+  const run = digitRun;
+  let c = codes[pos];
+  while (c >= 0x30 && c <= 0x39) {
+    const digits = run.digits;
+    if (digits >= 19) {
+      // past the 19 kept: only counted
+      let n = digits;
+      do {
+        n++;
+        c = codes[++pos];
+      } while (c >= 0x30 && c <= 0x39);
+      run.digits = n;
+      return pos;
+    }
+    // head's 15 digits in two chunks (8 and 7), tail's 4 in one
+    const room = digits < 15 ? Math.min(8, 15 - digits) : 19 - digits;
+    let chunk = 0;
+    let n = 0;
+    do {
+      chunk = chunk * 10 + (c - 0x30);
+      n++;
+      c = codes[++pos];
+    } while (n < room && c >= 0x30 && c <= 0x39);
+    if (digits < 15) run.head = run.head * POW10[n] + chunk;
+    else run.tail = run.tail * POW10[n] + chunk;
+    run.digits = digits + n;
+  }
+  return pos;
+}
+
 /**
  * The plain way for short strings the `InternTable` does not hold (event keys, strings beyond its
  * capacity): a direct-mapped cache keyed by their characters, so a string that events repeat is
@@ -211,9 +249,19 @@ export class JsonEventReader implements EventDecoder {
    * typed array's element costs less than `charCodeAt` on the line, a slice of a 1 MiB chunk.
    */
   private codeBytes = Buffer.alloc(2 * 1024);
-  private codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, 1024);
-  /** The line's length. */
+  private lineCodes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, 1024);
+  /** The code units being read: `lineCodes`, or a batch's (`readEventAt`). */
+  private codes = this.lineCodes;
+  /** Where the record being read ends in `line` and `codes` (`codes[end]` is 0 meanwhile). */
   private end = 0;
+  /**
+   * The batch `readEventAt` reads records of: its bytes (null: none yet), whether they are all
+   * ASCII, and then their text and its code units (with room for the 0 after the last record).
+   */
+  private batchBytes: Uint8Array | null = null;
+  private batchAscii = false;
+  private batchLine = '';
+  private batchCodes = new Uint16Array(0);
   private pos = 0;
   /** The number just read by `readNumber` (valid when it returned true). */
   private number = 0;
@@ -299,6 +347,48 @@ export class JsonEventReader implements EventDecoder {
     return text === null ? null : this.read(text, family, false);
   }
 
+  /**
+   * `readEvent` for the record at `bytes[start, end)`, a batch of records on one buffer (the Kafka
+   * worker's): the first call on a buffer turns the whole buffer into text and code units at once
+   * (when it is all ASCII), and its records are then read where they are, without a copy each.
+   * The buffer must not change while its records are read. A buffer with any non-ASCII byte is
+   * read record by record (`readEvent` on a view), as before.
+   */
+  readEventAt(bytes: Uint8Array, start: number, end: number, family: Family): L1Event | null {
+    if (bytes !== this.batchBytes) this.loadBatch(bytes);
+    if (!this.batchAscii) return this.readEvent(bytes.subarray(start, end), family);
+    const codes = this.batchCodes;
+    // the record ends with a 0, as a line does (a number or keyword stops there)
+    const next = codes[end];
+    codes[end] = 0;
+    this.line = this.batchLine;
+    this.codes = codes;
+    this.pos = start;
+    this.end = end;
+    try {
+      return this.readHere(family, false);
+    } finally {
+      codes[end] = next;
+    }
+  }
+
+  /** Makes `bytes` the batch `readEventAt` reads: its text and code units when it is all ASCII. */
+  private loadBatch(bytes: Uint8Array): void {
+    this.batchBytes = bytes;
+    this.batchAscii = isAscii(bytes);
+    if (!this.batchAscii) {
+      this.batchLine = '';
+      return;
+    }
+    const buffer =
+      bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.batchLine = buffer.toString('latin1');
+    if (this.batchCodes.length <= bytes.length)
+      this.batchCodes = new Uint16Array(Math.max(bytes.length + 1, 2 * this.batchCodes.length));
+    this.batchCodes.set(bytes);
+    this.batchCodes[bytes.length] = 0;
+  }
+
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
     // bytes (Kafka "json") are read as text when they are valid UTF-8; else `jsonDecoder` says why not
     const ascii = typeof value === 'string' ? null : asciiOrNull(value);
@@ -320,14 +410,21 @@ export class JsonEventReader implements EventDecoder {
     this.line = line;
     this.pos = 0;
     this.end = line.length;
-    if (line.length >= this.codes.length) {
-      const units = Math.max(2 * this.codes.length, line.length + 1);
+    if (line.length >= this.lineCodes.length) {
+      const units = Math.max(2 * this.lineCodes.length, line.length + 1);
       this.codeBytes = Buffer.alloc(2 * units);
-      this.codes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
+      this.lineCodes = new Uint16Array(this.codeBytes.buffer, this.codeBytes.byteOffset, units);
     }
-    if (ascii !== undefined) this.codes.set(ascii);
+    const codes = (this.codes = this.lineCodes);
+    if (ascii !== undefined) codes.set(ascii);
     else this.codeBytes.write(line, 0, 'utf16le');
-    this.codes[line.length] = 0;
+    codes[line.length] = 0;
+    return this.readHere(family, ownFeatures);
+  }
+
+  /** `read` on `line` and `codes` from `pos` to `end` (all positions are in them). */
+  private readHere(family: Family, ownFeatures: boolean): L1Event | null {
+    const line = this.line;
     if (this.nextToken() !== 0x7b /* { */) return null;
     this.pos++;
     let key: string | undefined;
@@ -862,40 +959,33 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
-    let head = 0;
-    let tail = 0;
-    // significant digits (leading zeros are not), all of them
-    let digits = 0;
+    const run = digitRun;
+    run.head = 0;
+    run.tail = 0;
+    run.digits = 0;
     if (c === 0x30) {
       // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
       c = codes[++pos];
-    } else {
-      do {
-        if (digits < 15) head = head * 10 + (c - 0x30);
-        else if (digits < 19) tail = tail * 10 + (c - 0x30);
-        digits++;
-        c = codes[++pos];
-      } while (c >= 0x30 && c <= 0x39);
-    }
+    } else c = codes[(pos = readDigits(codes, pos))];
     let scale = 0;
     if (c === 0x2e /* . */) {
       c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
       // zeros before the first significant digit (of 0.05) only scale it
-      if (digits === 0) {
+      if (run.digits === 0) {
         while (c === 0x30) {
           scale--;
           c = codes[++pos];
         }
       }
-      while (c >= 0x30 && c <= 0x39) {
-        if (digits < 15) head = head * 10 + (c - 0x30);
-        else if (digits < 19) tail = tail * 10 + (c - 0x30);
-        digits++;
-        scale--;
-        c = codes[++pos];
-      }
+      const before = run.digits;
+      c = codes[(pos = readDigits(codes, pos))];
+      scale -= run.digits - before;
     }
+    const head = run.head;
+    const tail = run.tail;
+    // significant digits (leading zeros are not), all of them
+    const digits = run.digits;
     if (c === 0x65 || c === 0x45 /* e E */) {
       c = codes[++pos];
       let sign = 1;
@@ -943,7 +1033,7 @@ export class JsonEventReader implements EventDecoder {
 
   /** Reads `null` at `pos`: true if it is there. */
   private readNull(): boolean {
-    if (!this.line.startsWith('null', this.pos)) return false;
+    if (this.pos + 4 > this.end || !this.line.startsWith('null', this.pos)) return false;
     this.pos += 4;
     return true;
   }
@@ -951,11 +1041,12 @@ export class JsonEventReader implements EventDecoder {
   /** Reads `true` (1) or `false` (0) at `pos`; -1 if neither is there. */
   private readBoolean(): number {
     const line = this.line;
-    if (line.startsWith('true', this.pos)) {
+    // (a batch's text goes on after the record: nothing past `end` is read)
+    if (this.pos + 4 <= this.end && line.startsWith('true', this.pos)) {
       this.pos += 4;
       return 1;
     }
-    if (line.startsWith('false', this.pos)) {
+    if (this.pos + 5 <= this.end && line.startsWith('false', this.pos)) {
       this.pos += 5;
       return 0;
     }

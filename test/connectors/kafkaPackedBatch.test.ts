@@ -11,7 +11,7 @@ import { AvroDecoder, frame, outputTopics, shippedSchema } from '../../connector
 import { packBatch, unpackBatch } from '../../connectors/kafka/packedBatch.js';
 import type { KafkaBatch, KafkaSource } from '../../connectors/kafka/source.js';
 import { KafkaWorkerEngine } from '../../connectors/kafka/workerEngine.js';
-import type { RawBatch } from '../../src/index.js';
+import { JsonEventReader, type DeadLetter, type RawBatch } from '../../src/index.js';
 import { decodeBatch } from '../helpers/decode.js';
 
 const schema = shippedSchema('event');
@@ -191,6 +191,49 @@ describe('unpackBatch: a worker batch read in place', () => {
       'c7',
     ]);
     expect(packBatch(fetched([Buffer.from('a')], 0).batch).keys).toBeNull();
+  });
+
+  it("JSON records read in place by the engine's JsonEventReader: the events and dead letters of their records read one by one", async () => {
+    const values: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const features =
+        i % 7 === 0
+          ? { x: 1, s: `v${i % 3}`, t: ['a', 'b'] }
+          : { x: i / 10 - 0.123456789, s: 'w', on: i % 2 === 0 };
+      values.push(Buffer.from(JSON.stringify({ key: `k${i % 4}`, ts: 1000 + i, label: i % 2, features })));
+    }
+    // damaged as the offline bench damages them: cut short, a wrong label, not an event
+    values[40] = values[40].subarray(0, values[40].length >> 1);
+    values[41] = Buffer.from(values[41].toString().replace(/"label":\d/, '"label":7'));
+    values[42] = Buffer.from('[1,2,3]');
+    values[43] = Buffer.from('{"features":{"a":');
+    const nonAscii = [...values];
+    nonAscii[99] = Buffer.from('{"label":1,"features":{"s":"é"}}');
+    for (const list of [values, nonAscii]) {
+      const message = packBatch(fetched(list, 3).batch);
+      const cloned = { ...structuredClone({ ...message, bytes: null }), bytes: message.bytes };
+      const reader = new JsonEventReader();
+      const packed = unpackBatch(cloned, { decoder: reader, family: 'binomial' });
+      expect(packed.decoded?.viaDecoder).toBe(true);
+      const oneByOne: RawBatch = {
+        records: list.map((value, i) => ({ value, key: null, position: packed.records[i].position })),
+      };
+      const inPlace = await decodeBatch(packed, { decoder: reader, engineEvents: true, partSize: 16 });
+      const alone = await decodeBatch(oneByOne, { engineEvents: true, partSize: 16 });
+      const letters = (l: DeadLetter[]) =>
+        l.map(({ reason, stage, position, value }) => ({
+          reason,
+          stage,
+          position,
+          value: Buffer.from(value),
+        }));
+      expect(letters(inPlace.letters)).toEqual(letters(alone.letters));
+      expect(inPlace.letters.map((l) => l.position.offset)).toEqual(['5040', '5041', '5042', '5043']);
+      expect(inPlace.events.map((e) => JSON.stringify(e))).toEqual(
+        alone.events.map((e) => JSON.stringify(e)),
+      );
+      expect(inPlace.events).toHaveLength(196);
+    }
   });
 
   it('JSON records (no Avro decoder): records only, decoded by the pipeline', () => {

@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
@@ -50,6 +52,23 @@ function fast(
   } catch (err) {
     return { decodeError: (err as Error).message };
   }
+}
+
+/** `b` is the event `a` is: the same JSON, and the same columns and values from a featurizer each. */
+function expectSameEvent(
+  line: string,
+  a: L1Event,
+  b: L1Event | null,
+  [fa, xa]: [Featurizer, SparseBuffer],
+  [fb, xb]: [Featurizer, SparseBuffer],
+): void {
+  expect(b, line).not.toBe(null);
+  expect(JSON.stringify(b), line).toBe(JSON.stringify(a));
+  expect(fb.featurize(b!, xb), line).toBe(fa.featurize(a, xa));
+  expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
+    Array.from(xa.indices.subarray(0, xa.nnz)),
+  );
+  expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(Array.from(xa.values.subarray(0, xa.nnz)));
 }
 
 /**
@@ -499,18 +518,71 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
           continue;
         }
         read++;
-        expect(eb, line).not.toBe(null);
-        expect(JSON.stringify(eb), line).toBe(JSON.stringify(a));
-        expect(fb.featurize(eb!, xb), line).toBe(fa.featurize(a, xa));
-        expect(Array.from(xb.indices.subarray(0, xb.nnz)), line).toEqual(
-          Array.from(xa.indices.subarray(0, xa.nnz)),
-        );
-        expect(Array.from(xb.values.subarray(0, xb.nnz)), line).toEqual(
-          Array.from(xa.values.subarray(0, xa.nnz)),
-        );
+        expectSameEvent(line, a, eb, [fa, xa], [fb, xb]);
       }
     });
     expect(read).toBeGreaterThan(lines.length / 5);
+  });
+
+  it('records of one buffer read in place (readEventAt, Kafka worker batches): the same events, reasons and columns as each read alone', () => {
+    const rng = new Rng(31);
+    const lines = [
+      ...engineLines(),
+      // records that end where a value would go on in the next one: nothing past a record is read
+      '{"label":1,"features":{"a":1',
+      '2}}',
+      '{"label":1,"features":{"a":nu',
+      'll}}',
+      '{"label":1,"features":{"a":tr',
+      'ue}}',
+      '{"label":1,"features":{"a":1}}',
+      '{"label":1,"features":{"a":fals',
+      'e}}',
+      '{"label":1,"ts":7',
+    ];
+    for (let i = 0; i < 1500; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng));
+    }
+    const ascii = lines.filter((line) => isAscii(Buffer.from(line)));
+    expect(ascii.length).toBeGreaterThan(lines.length / 2);
+    // an all-ASCII batch (read as one text), a batch with non-ASCII records (read one by one), and the first again
+    const batches = [ascii, lines, ascii].map((records) => {
+      const bytes = Buffer.from(records.join(''), 'utf8');
+      const starts: number[] = [];
+      let at = 0;
+      for (const line of records) {
+        starts.push(at);
+        at += Buffer.byteLength(line);
+      }
+      return { records, bytes, starts };
+    });
+    let read = 0;
+    // by ids, and hashed (then the reader's events keep their spans in the batch's text: `LineEvent`)
+    for (const hashBits of [undefined, 12]) {
+      const alone = new JsonEventReader();
+      const inPlace = new JsonEventReader();
+      const [fa, fb] = [new Featurizer({ hashBits }), new Featurizer({ hashBits })];
+      const [xa, xb] = [new SparseBuffer(), new SparseBuffer()];
+      for (const { records, bytes, starts } of batches)
+        records.forEach((line, i) => {
+          const view = bytes.subarray(starts[i], starts[i] + Buffer.byteLength(line));
+          const a = alone.readEvent(view, 'binomial');
+          const b = inPlace.readEventAt(bytes, starts[i], starts[i] + view.length, 'binomial');
+          if (a === null) {
+            expect(b, line).toBe(null);
+            // as decodeEvents then does: the same reader names the reason (its own text, between records)
+            expect(fast(inPlace, view, 'binomial'), line).toEqual(general(view.toString('utf8'), 'binomial'));
+            return;
+          }
+          read++;
+          expectSameEvent(line, a, b, [fa, xa], [fb, xb]);
+        });
+      if (hashBits !== undefined) expect(inPlace.internTable.nameHashSeed).not.toBe(null);
+    }
+    expect(read).toBeGreaterThan(lines.length / 2);
+    // the buffer is left as it was (each record's end is marked while it is read)
+    expect(batches[0].bytes.toString('utf8')).toBe(ascii.join(''));
   });
 
   it('is what decodeEvents reads JSON text with by default, with the same dead letters', async () => {
