@@ -82,7 +82,14 @@ export function learnByKey(
         live.drift.feed,
         live.driftReadsIndices,
       );
-      const withRecords = { ...part, records: batch.records };
+      // a literal, not a spread: its map is the same batch after batch (a spread's clone map can be
+      // collected between batches, and each new one deoptimizes the builder's learning loop)
+      const withRecords = {
+        key: part.key,
+        events: part.events,
+        positions: part.positions,
+        records: batch.records,
+      };
       builder.learn(withRecords, live.model, options.deadLetters, serialize, (event, position, outcome) => {
         if (outcome.labelled) {
           live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
