@@ -189,7 +189,7 @@ export class OnlineScaler {
 
   /** Keeps column j's two `jumpReference` entries for `undo` before they change (once per update). */
   private logReference(j: number): void {
-    let n = this.referenceLogged;
+    const n = this.referenceLogged;
     const log = this.referenceLog;
     if (n > 0 && log[3 * (n - 1)] === j) return;
     if (3 * n + 3 > log.length) {
@@ -200,7 +200,7 @@ export class OnlineScaler {
     this.referenceLog[3 * n] = j;
     this.referenceLog[3 * n + 1] = this.jumpReference[2 * j];
     this.referenceLog[3 * n + 2] = this.jumpReference[2 * j + 1];
-    this.referenceLogged = ++n;
+    this.referenceLogged = n + 1;
   }
 
   /** Adds one event (weight `weight`) to the statistics. */
