@@ -74,8 +74,13 @@ export class OnlineScaler {
    * restored model compares from the next crossing on. `undo` takes an event's changes back.
    */
   private jumpReference = new Float64Array(0);
-  /** `observeFinite`'s copy of the event's columns' two `jumpReference` entries. */
-  private savedReference = new Float64Array(0);
+  /**
+   * The `jumpReference` entries the last update overwrote, for `undo`: column j, then its two
+   * entries as they were (3 words each). Few events write any (a crossing, a jump), so they are
+   * logged as written rather than copied for every column of every event.
+   */
+  private referenceLog = new Float64Array(12);
+  private referenceLogged = 0;
 
   /** Total weight of the events observed. */
   get weight(): number {
@@ -168,15 +173,34 @@ export class OnlineScaler {
     const reference = this.jumpReference;
     if (var0 > 0 && present - w >= min && var1 >= growth2 * var0) {
       this.noteJump(k, var0, var1, 1);
+      this.logReference(j);
       reference[2 * j] = Infinity;
     } else if (reference[2 * j] > 0 && var1 >= growth2 * reference[2 * j]) {
       this.noteJump(k, reference[2 * j], var1, present - reference[2 * j + 1]);
+      this.logReference(j);
       reference[2 * j] = Infinity;
     }
     if (Math.floor(present / min) > Math.floor((present - w) / min)) {
+      this.logReference(j);
       reference[2 * j] = var1;
       reference[2 * j + 1] = present;
     }
+  }
+
+  /** Keeps column j's two `jumpReference` entries for `undo` before they change (once per update). */
+  private logReference(j: number): void {
+    const n = this.referenceLogged;
+    const log = this.referenceLog;
+    if (n > 0 && log[3 * (n - 1)] === j) return;
+    if (3 * n + 3 > log.length) {
+      const grown = new Float64Array(2 * log.length);
+      grown.set(log);
+      this.referenceLog = grown;
+    }
+    this.referenceLog[3 * n] = j;
+    this.referenceLog[3 * n + 1] = this.jumpReference[2 * j];
+    this.referenceLog[3 * n + 2] = this.jumpReference[2 * j + 1];
+    this.referenceLogged = n + 1;
   }
 
   /** Adds one event (weight `weight`) to the statistics. */
@@ -200,6 +224,7 @@ export class OnlineScaler {
     const before = this.totalWeight;
     this.totalWeight += weight;
     this.jumpCount = 0;
+    this.referenceLogged = 0;
     if (weight === 0) return;
     const W = this.totalWeight;
     const { indices, values, nnz } = x;
@@ -282,7 +307,6 @@ export class OnlineScaler {
         saved[(STRIDE + 1) * k + f] = j < this.capacity ? this.stats[at + f] : 0;
       saved[(STRIDE + 1) * k + STRIDE] = j < this.capacity ? this.nonBinary[j] : 0;
     }
-    if (this.jumpGrowth2 > 0) this.saveReferences(x);
     this.savedWeight = this.totalWeight;
     this.savedDim = this.dim;
     this.savedAnyNonBinary = this.anyNonBinary;
@@ -297,31 +321,22 @@ export class OnlineScaler {
     return bad;
   }
 
-  private saveReferences(x: SparseBuffer): void {
-    const { indices, nnz } = x;
-    if (this.savedReference.length < 2 * nnz) this.savedReference = new Float64Array(4 * nnz);
-    const reference = this.jumpReference;
-    for (let k = 0; k < nnz; k++) {
-      const at = 2 * indices[k];
-      this.savedReference[2 * k] = at < reference.length ? reference[at] : 0;
-      this.savedReference[2 * k + 1] = at < reference.length ? reference[at + 1] : 0;
-    }
-  }
-
   /** Takes back the event of the last `observeFinite` (x: its columns, in the same order). */
   undo(x: SparseBuffer): void {
     const saved = this.saved;
-    const watching = this.jumpGrowth2 > 0;
-    const reference = this.jumpReference;
     for (let k = 0; k < x.nnz; k++) {
       const j = x.indices[k];
       for (let f = 0; f < STRIDE; f++) this.stats[STRIDE * j + f] = saved[(STRIDE + 1) * k + f];
       this.nonBinary[j] = saved[(STRIDE + 1) * k + STRIDE];
-      if (watching && 2 * j < reference.length) {
-        reference[2 * j] = this.savedReference[2 * k];
-        reference[2 * j + 1] = this.savedReference[2 * k + 1];
-      }
     }
+    const log = this.referenceLog;
+    // newest first: an entry logged twice ends as it was before the first
+    for (let n = this.referenceLogged - 1; n >= 0; n--) {
+      const j = log[3 * n];
+      this.jumpReference[2 * j] = log[3 * n + 1];
+      this.jumpReference[2 * j + 1] = log[3 * n + 2];
+    }
+    this.referenceLogged = 0;
     this.totalWeight = this.savedWeight;
     this.dim = this.savedDim;
     this.anyNonBinary = this.savedAnyNonBinary;

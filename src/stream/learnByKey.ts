@@ -4,8 +4,14 @@ import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
 import type { L1Event } from '../core/event.js';
 import { coverageKey } from '../model/liveModel.js';
-import { emptyOutputs, type KeyedEvents, type ProcessedBatch, type RoutedBatch } from './engineTypes.js';
-import { LearnedBatchBuilder } from './learn.js';
+import {
+  emptyOutputs,
+  type BatchOutputs,
+  type KeyedEvents,
+  type ProcessedBatch,
+  type RoutedBatch,
+} from './engineTypes.js';
+import { LearnedBatchBuilder, type OnProcessed } from './learn.js';
 import type { DeadLetterSink, RecordPosition } from './types.js';
 
 export interface LearnByKeyOptions {
@@ -67,6 +73,17 @@ export function learnByKey(
   options: LearnByKeyOptions,
 ): OperatorFunction<RoutedBatch, ProcessedBatch> {
   const serialize = options.serialize ?? ((e: unknown) => JSON.stringify(e));
+  // One handler for every batch, reading the part it is called for from `at` (set right before each
+  // synchronous `learn`): a new closure per batch would deoptimize the builder's learning loop.
+  let at: { live: LiveModel; outputs: BatchOutputs } | null = null;
+  const onProcessed: OnProcessed = (event, position, outcome) => {
+    const { live, outputs } = at!;
+    if (outcome.labelled) {
+      live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
+      if (live.countSnapshotDue()) outputs.models.push(live.takeSnapshot());
+    } else if (options.scores.enabled)
+      outputs.scores.push(live.score(event, position, outcome.prediction, options.scores.top));
+  };
   return map((batch: RoutedBatch): ProcessedBatch => {
     const outputs = emptyOutputs();
     const parts: Array<ProcessedBatch['parts'][number]> = [];
@@ -82,14 +99,20 @@ export function learnByKey(
         live.drift.feed,
         live.driftReadsIndices,
       );
-      const withRecords = { ...part, records: batch.records };
-      builder.learn(withRecords, live.model, options.deadLetters, serialize, (event, position, outcome) => {
-        if (outcome.labelled) {
-          live.recordServed(outcome.prediction, event.label!, event.weight ?? 1);
-          if (live.countSnapshotDue()) outputs.models.push(live.takeSnapshot());
-        } else if (options.scores.enabled)
-          outputs.scores.push(live.score(event, position, outcome.prediction, options.scores.top));
-      });
+      // a literal, not a spread: its map is the same batch after batch (a spread's clone map can be
+      // collected between batches, and each new one deoptimizes the builder's learning loop)
+      const withRecords = {
+        key: part.key,
+        events: part.events,
+        positions: part.positions,
+        records: batch.records,
+      };
+      at = { live, outputs };
+      try {
+        builder.learn(withRecords, live.model, options.deadLetters, serialize, onProcessed);
+      } finally {
+        at = null;
+      }
       parts.push({ live, learned: builder.build(live.model, batch) });
       live.indicesPerEvent = builder.indicesPerEvent();
     }

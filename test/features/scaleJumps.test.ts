@@ -170,4 +170,36 @@ describe('OnlineScaler.watchJumps', () => {
     expect(run('overflow')).toEqual(expected);
     expect(run('undo')).toEqual(expected);
   });
+
+  it('an event taken back restores what it set for many columns at once (every one crossing minPresent)', () => {
+    const columns = 12;
+    const row = (i: number) =>
+      buffer(
+        new Map(Array.from({ length: columns }, (_, j) => [j, i < 60 ? (i + j) % 5 : 50 * ((i + j) % 5)])),
+      );
+    const run = (undo: boolean) => {
+      const scaler = new OnlineScaler();
+      scaler.watchJumps(2, 10);
+      const scales = new Float64Array(columns);
+      const noted: Array<[number, number, number, number]> = [];
+      for (let i = 0; i < 90; i++) {
+        if (i === 25 && undo) {
+          // a heavy event: every column's present weight crosses a multiple of 10, so each one's
+          // reference is set, and must be restored
+          const x = buffer(new Map(Array.from({ length: columns }, (_, j) => [j, 3])));
+          expect(scaler.observeFinite(x, 1e6, { auto: true, scales })).toBe(-1);
+          scaler.undo(x);
+        }
+        expect(scaler.observeFinite(row(i), 1, { auto: true, scales })).toBe(-1);
+        for (let n = 0; n < scaler.jumps; n++) {
+          const jump = scaler.jump(n);
+          noted.push([i, jump.position, jump.sdBefore, jump.events]);
+        }
+      }
+      return noted;
+    };
+    const expected = run(false);
+    expect(new Set(expected.map((x) => x[1])).size).toBe(columns);
+    expect(run(true)).toEqual(expected);
+  });
 });
