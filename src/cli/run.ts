@@ -202,6 +202,8 @@ async function runKafkaPorts(
       logger,
       partSize: 512,
       stop,
+      // fetched batches not begun are read again after the restart, from the committed offsets
+      dropQueuedOnStop: true,
       ...(ports.decoder ? { decoder: ports.decoder } : {}),
       ...(ops ? { observer: ops.metrics } : {}),
       rewindOnAssign: kc.exactlyOnce,
