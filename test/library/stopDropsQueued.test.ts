@@ -22,7 +22,7 @@ async function stopAfterFirstCommit(dropQueuedOnStop: boolean) {
       source: {
         batches$: source,
         prepare: () => new Promise<void>((resolve) => setTimeout(resolve, 5)),
-        commit: (records: readonly RawRecord[]) => {
+        commit: async (records: readonly RawRecord[]) => {
           committed.push(...records.map((r) => r.position.offset));
           if (committed.length === 100) stop.next();
         },
