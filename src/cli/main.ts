@@ -4,14 +4,15 @@ import { processIO, reportError, tolerateClosedPipe, type CliIO } from './io.js'
 
 export type { Command } from './command.js';
 
-const commands: Record<string, () => Promise<Command>> = {
-  replay: async () => (await import('./replay.js')).replayCommand,
-  fit: async () => (await import('./fit.js')).fitCommand,
-  path: async () => (await import('./path.js')).pathCommand,
-  run: async () => (await import('./run.js')).runCommand,
-  score: async () => (await import('./score.js')).scoreCommand,
-  report: async () => (await import('./report.js')).reportCommand,
-};
+// a Map: the command name is the user's text (`l1stream __proto__` is an unknown command)
+const commands = new Map<string, () => Promise<Command>>([
+  ['replay', async () => (await import('./replay.js')).replayCommand],
+  ['fit', async () => (await import('./fit.js')).fitCommand],
+  ['path', async () => (await import('./path.js')).pathCommand],
+  ['run', async () => (await import('./run.js')).runCommand],
+  ['score', async () => (await import('./score.js')).scoreCommand],
+  ['report', async () => (await import('./report.js')).reportCommand],
+]);
 
 const topUsage = `usage: l1stream <command> [options]
 
@@ -23,7 +24,7 @@ commands:
   score    score events with a saved model snapshot
   report   an HTML page showing how the models of a replay evolved
 
-'l1stream <command> --help' shows a command's options.`;
+'l1stream <command> --help' shows a command's options; 'l1stream --version' (-v) the version.`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -31,16 +32,16 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     (name === undefined ? io.stderr : io.stdout).write(`${topUsage}\n`);
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
+  if (name === '--version' || name === '-v') {
     const { createRequire } = await import('node:module');
     // the package's own name: the same from dist/src/cli (tsc) and dist/cli (the bundle)
     const pkg = createRequire(import.meta.url)('l1stream/package.json') as { version: string };
     io.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  const load = commands[name];
+  const load = commands.get(name);
   if (!load) {
-    const guess = closest(name, Object.keys(commands));
+    const guess = closest(name, [...commands.keys()]);
     // the list of commands is short: shown whole
     io.stderr.write(
       `l1stream: unknown command "${name}"${guess !== undefined ? `; did you mean "${guess}"?` : ''}\n\n${topUsage}\n`,

@@ -32,7 +32,8 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift) and e
     "createInputTopics": false                  a missing input topic stops the run (true: create it)
   }
 or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
-'l1stream replay' writes for the same input and configuration).
+'l1stream replay' writes for the same input and configuration); not both (with "kafka",
+replay.input, replay.out and state.dir are refused: Kafka has its topics for them).
 
 Every model's state is checkpointed to <prefix>.state every state.everyEvents records or
 state.everySeconds ("state": { "everyEvents": 10000, "everySeconds": 10 }), and offsets are
@@ -201,6 +202,8 @@ async function runKafkaPorts(
       logger,
       partSize: 512,
       stop,
+      // fetched batches not begun are read again after the restart, from the committed offsets
+      dropQueuedOnStop: true,
       ...(ports.decoder ? { decoder: ports.decoder } : {}),
       ...(ops ? { observer: ops.metrics } : {}),
       rewindOnAssign: kc.exactlyOnce,
@@ -423,6 +426,7 @@ export const runCommand: Command = {
           ]
         : [];
     missing.push(...brokersProblems);
+    if (doc.kafka !== undefined) missing.push(...filesSettingsWithKafka(doc, hasInput));
     // the worker's engine serves no metrics (they read the engine on this thread)
     const kafkaDoc = doc.kafka as Record<string, unknown> | undefined;
     const httpDoc = doc.http as Record<string, unknown> | undefined;
@@ -512,3 +516,36 @@ export const runCommand: Command = {
     return 1;
   },
 };
+
+/**
+ * The files-mode settings a configuration with a "kafka" section would otherwise ignore in
+ * silence: with Kafka, events come from `kafka.topics`, outputs go to the `<prefix>.*` topics and
+ * model states to `<prefix>.state`, so an input file, an output directory or a state directory
+ * there is a mistake (a replay configuration with a "kafka" section added).
+ */
+function filesSettingsWithKafka(doc: Record<string, unknown>, hasInput: boolean): ConfigProblem[] {
+  const section = (name: string) => {
+    const v = doc[name];
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  };
+  const problems: ConfigProblem[] = [];
+  if (hasInput)
+    problems.push({
+      path: typeof doc.input === 'string' ? 'input' : 'replay.input',
+      message:
+        'run reads Kafka (the "kafka" section) or a file (replay.input), not both: drop replay.input to read kafka.topics, or the "kafka" section to read the file',
+    });
+  if (section('replay').out !== undefined)
+    problems.push({
+      path: 'replay.out',
+      message:
+        'with the "kafka" section the outputs go to the topics <prefix>.models, .scores, .alerts and .dlq, not to a directory: drop replay.out',
+    });
+  if (section('state').dir !== undefined)
+    problems.push({
+      path: 'state.dir',
+      message:
+        'with the "kafka" section the model states are checkpointed to the topic <prefix>.state, not to a directory: drop state.dir',
+    });
+  return problems;
+}

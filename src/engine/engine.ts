@@ -57,6 +57,13 @@ export interface EngineOptions {
   readonly logger?: AlertLogger;
   /** The source is read until this emits (graceful stop: what was read is finished and committed). */
   readonly stop?: Observable<unknown>;
+  /**
+   * With `partSize`: once `stop` emits or `close()` is called, the batches the source emitted
+   * that the engine has not begun (they wait behind a batch being learned in parts, up to the
+   * source's in-flight limit) are dropped, neither learned nor committed, instead of learned
+   * first: for a broker source, which delivers uncommitted records again. Default false.
+   */
+  readonly dropQueuedOnStop?: boolean;
   /** Told of refits, checkpoints and restores as they happen (metrics). */
   readonly observer?: EngineObserver;
   /**
@@ -408,6 +415,7 @@ export class Engine {
         ...(this.options.partSize !== undefined
           ? { partSize: this.options.partSize, yieldAfterMs: 100 }
           : {}),
+        ...(this.options.dropQueuedOnStop === true ? { dropQueued: () => this.stopping } : {}),
         ...(this.options.decoder ? { decoder: this.options.decoder } : {}),
         engineEvents: true,
       }),

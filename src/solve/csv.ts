@@ -1,6 +1,7 @@
 import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { checkExcluded } from './exclude.js';
+import { closest } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
 import { DenseDesign, type SparseDesign } from './design.js';
@@ -121,6 +122,28 @@ export interface CsvDesign {
   readonly rejected: number;
 }
 
+/** A target or weight column the header lacks: the column it probably meant, and the header's columns. */
+function missingColumn(
+  role: string,
+  name: string,
+  header: readonly string[],
+  source: string,
+  notMeant?: string,
+): string {
+  // the weight is never the target column; a one-letter name is one edit from every other
+  const candidates = header.filter((h) => h !== notMeant);
+  const guess =
+    name.length > 1
+      ? closest(name, candidates)
+      : candidates.find((h) => h.toLowerCase() === name.toLowerCase());
+  const shown =
+    header.length > 50 ? `${header.slice(0, 50).join(', ')}, … (${header.length})` : header.join(', ');
+  return (
+    `${role} column "${name}" is not in the header of ${source}` +
+    `${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${shown}`
+  );
+}
+
 /**
  * Reads a CSV with a header row into a design: every column other than the target (and the weight
  * column) is a feature. When every feature cell is a number the design is dense, a column per
@@ -146,16 +169,12 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     seen.add(h);
   });
   const targetAt = header.indexOf(options.target);
-  if (targetAt < 0) {
-    throw new DataError(
-      `target column "${options.target}" is not in the header of ${source}; its columns are: ${header.join(', ')}`,
-    );
-  }
+  if (targetAt < 0) throw new DataError(missingColumn('target', options.target, header, source));
   let weightAt = -1;
   if (options.weightColumn !== undefined) {
     weightAt = header.indexOf(options.weightColumn);
     if (weightAt < 0)
-      throw new DataError(`weight column "${options.weightColumn}" is not in the header of ${source}`);
+      throw new DataError(missingColumn('weight', options.weightColumn, header, source, options.target));
   }
   const excluded = new Set(options.exclude ?? []);
   if (excluded.size > 0) {

@@ -66,6 +66,12 @@ export interface DecodeEventsOptions {
    */
   readonly yieldAfterMs?: number;
   /**
+   * With `yieldAfterMs`: asked when a raw batch that waited behind others (the source emitted it
+   * while an earlier one was still in parts) comes up; true drops it whole, neither decoded nor
+   * emitted (a stopping engine whose broker source delivers uncommitted records again).
+   */
+  readonly dropQueued?: () => boolean;
+  /**
    * Records over this many bytes are dead-lettered without being decoded (default
    * `DEFAULT_MAX_RECORD_BYTES`); a file reader passes a too-long line's size as `bytes`.
    */
@@ -190,9 +196,14 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
     });
   }
   // The same, but a batch that has held the event loop for `yieldAfterMs` goes on in a later turn.
+  const dropQueued = options.dropQueued;
   return concatMap(
     (batch: RawBatch) =>
       new Observable<EventBatch>((subscriber) => {
+        if (dropQueued?.() === true) {
+          subscriber.complete();
+          return;
+        }
         const records = batch.records;
         let start = 0;
         let pending: NodeJS.Immediate | null = null;

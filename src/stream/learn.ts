@@ -5,7 +5,7 @@ import { newOutcome, type EventOutcome, type OnlineModel } from '../model/online
 import { NumericError } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
-import { recordAt, recordOrigin } from './recordOrigin.js';
+import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, LearnedBatch, RawRecord, RecordPosition } from './types.js';
 
 export interface LearnOptions {
@@ -146,12 +146,13 @@ export class LearnedBatchBuilder {
       }
       if (outcome.rejected !== null) {
         this.rejected++;
+        const record = batch.records !== undefined ? recordAt(batch.records, batch.positions[i]) : undefined;
         deadLetters.deadLetter({
           reason: outcome.rejected,
           stage: 'featurize',
           position: batch.positions[i],
-          value: serialize(event),
-          ...(batch.records !== undefined ? recordOrigin(recordAt(batch.records, batch.positions[i])) : {}),
+          value: originalValue(record, () => serialize(event)),
+          ...recordOrigin(record),
         });
         continue;
       }

@@ -12,6 +12,17 @@ export function recordOrigin(record: RawRecord | undefined): {
   };
 }
 
+/**
+ * The value a later stage's dead letter carries: the record's own text or bytes (an Avro body, a
+ * line as written), as a decoding stage's does, so a dead-letter topic holds the input's format.
+ * `fallback` (the event serialized) when there is no record or its value was not kept (a file
+ * read on a reader thread hands over parsed events, with an empty value).
+ */
+export function originalValue(record: RawRecord | undefined, fallback: () => string): string | Uint8Array {
+  const value = record?.value;
+  return value !== undefined && value.length > 0 ? value : fallback();
+}
+
 /** Records by position, per raw batch: built once, for the first dead letter of a later stage. */
 const indexes = new WeakMap<readonly RawRecord[], Map<string, RawRecord>>();
 

@@ -2,7 +2,7 @@ import { map, type OperatorFunction } from 'rxjs';
 
 import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
-import { recordAt, recordOrigin } from './recordOrigin.js';
+import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, RecordPosition } from './types.js';
 
 /** The model key of an event, or why it has none; `single` is set when every event has that key. */
@@ -67,12 +67,13 @@ export function routeByKey(
     for (let i = 0; i < events.length; i++) {
       const key = keyOf(events[i]);
       if (typeof key !== 'string') {
+        const record = recordAt(batch.records, positions[i]);
         deadLetters.deadLetter({
           reason: key.missing,
           stage: 'validate',
           position: positions[i],
-          value: JSON.stringify(events[i]),
-          ...recordOrigin(recordAt(batch.records, positions[i])),
+          value: originalValue(record, () => JSON.stringify(events[i])),
+          ...recordOrigin(record),
         });
         continue;
       }

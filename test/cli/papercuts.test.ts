@@ -235,6 +235,20 @@ describe('flags: typos, repeats and contradictions', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(3);
   });
 
+  it('-v is --version; a command name that is an Object property is an unknown command', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['-v', '--version']) {
+      const r = await runCli([flag]);
+      expect([r.code, r.stdout, r.stderr], flag).toEqual([0, `${version}\n`, '']);
+    }
+    expect((await runCli(['--help'])).stdout).toContain("'l1stream --version' (-v) the version");
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const r = await runCli([name]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toContain(`l1stream: unknown command "${name}"`);
+    }
+  });
+
   it('a flag given twice, or a switch given both ways, is refused naming both', async () => {
     const cases: Array<[string[], string]> = [
       [

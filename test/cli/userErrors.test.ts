@@ -193,6 +193,34 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(r.stderr).toMatch(/scores\.topp: unknown setting; did you mean "top"\?/);
   });
 
+  it('run with a "kafka" section refuses an input file, an output or a state directory, which it would ignore', async () => {
+    const dir = tmp();
+    const config = join(dir, 'c.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial', lamda: 1 },
+        replay: { input: join(dir, 'events.jsonl'), out: join(dir, 'out') },
+        state: { dir: join(dir, 'state') },
+        kafka: { brokers: ['127.0.0.1:1'], topics: ['events'] },
+      }),
+    );
+    const r = await runCli(['run', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /replay\.input: run reads Kafka \(the "kafka" section\) or a file \(replay\.input\), not both/,
+    );
+    expect(r.stderr).toMatch(
+      /replay\.out: with the "kafka" section the outputs go to the topics <prefix>\.models/,
+    );
+    expect(r.stderr).toMatch(
+      /state\.dir: with the "kafka" section the model states are checkpointed to the topic <prefix>\.state/,
+    );
+    // with the file's other problems
+    expect(r.stderr).toMatch(/model\.lamda: unknown setting/);
+    expect(readdirSync(dir)).toEqual(['c.json']);
+  });
+
   it('negative numbers as flag values reach our own checks', async () => {
     const dir = tmp();
     const f = await runCli(['fit', '--input', csv(dir), '--target', 'y', '--lambda', '-1']);

@@ -8,12 +8,14 @@ import { MemorySink } from './memoryPorts.js';
 
 /** Kafka-like records (key, headers, partition 2) that each stage rejects in turn. */
 function records(): RawRecord[] {
-  const values = [
+  // as written, not as JSON.stringify would write them: a dead letter keeps the record's own value
+  const values: Array<string | Uint8Array> = [
     'not json', // decode
-    JSON.stringify({ label: 1, features: { y: 1 } }), // routing: no campaign (stage validate)
+    '{"label": 1, "features": {"y": 1.0}}', // routing: no campaign (stage validate)
     JSON.stringify({ label: 1, features: { campaign: 'c1', x: 1 } }),
-    JSON.stringify({ label: 2, features: { campaign: 'c1', x: 1e300 } }), // featurize (overflow)
+    '{"label": 2, "features": {"campaign": "c1", "x": 1e300}}', // featurize (overflow)
     JSON.stringify({ label: 'x', features: { campaign: 'c1' } }), // validate
+    new TextEncoder().encode('{"label":2,"features":{"campaign":"c1","x":-1E300}}'), // featurize, bytes
   ];
   return values.map((value, i) => ({
     value,
@@ -39,7 +41,7 @@ describe('every dead letter carries its record key, headers and position', () =>
     it(`decode, validate, routing and featurize stages alike (partSize ${partSize ?? 'none'})`, async () => {
       const letters = await deadLetters(partSize);
       const byOffset = new Map(letters.map((l) => [l.position.offset, l]));
-      expect([...byOffset.keys()].sort()).toEqual(['100', '101', '103', '104']);
+      expect([...byOffset.keys()].sort()).toEqual(['100', '101', '103', '104', '105']);
       const stages = new Map([...byOffset].map(([o, l]) => [o, l.stage]));
       expect(stages).toEqual(
         new Map([
@@ -47,6 +49,7 @@ describe('every dead letter carries its record key, headers and position', () =>
           ['101', 'validate'],
           ['103', 'featurize'],
           ['104', 'validate'],
+          ['105', 'featurize'],
         ]),
       );
       for (const [offset, letter] of byOffset) {
@@ -56,6 +59,7 @@ describe('every dead letter carries its record key, headers and position', () =>
           i === 3 ? new Uint8Array([107, 51]) : `k${i}`,
         );
         expect(letter.headers).toEqual({ origin: `h${i}` });
+        expect(letter.value, `${letter.stage} ${offset}`).toEqual(records()[i]!.value);
       }
     });
   }

@@ -208,6 +208,23 @@ describe('dead letters and registry-less Avro on a real broker', () => {
     checkDeadLetters(sent, dlq, topic);
   });
 
+  it('Avro: an event the featurizer refuses (numeric overflow) is dead-lettered with its own Avro bytes', async () => {
+    const schema = shippedSchema('event');
+    const encoder = await AvroEncoder.create({ schema, schemaId: 3 });
+    const sent: Sent[] = events.map((e) => ({ value: encoder.encode(e), reason: null }));
+    sent.splice(20, 0, {
+      value: encoder.encode({ label: 1e200, features: { x: 1 } }),
+      reason: /numeric overflow: label 1e200/,
+    });
+    const decoder = new AvroDecoder({ writerSchemas: new Map([[3, schema]]) });
+    const { model, deadLetters, dlq, topic } = await runThrough(sent, decoder);
+    expect(model.offset).toBe(events.length);
+    expect(deadLetters.byStage.get('featurize')).toBe(1);
+    // the record as it was on the topic (magic byte 0, schema id 3), not the event as JSON text
+    expect(dlq[0]!.value![0]).toBe(0);
+    checkDeadLetters(sent, dlq, topic);
+  });
+
   it('JSON: an event without features, a bad label and non-JSON text are dead-lettered, the rest learned', async () => {
     const sent: Sent[] = events.map((e) => ({ value: Buffer.from(JSON.stringify(e)), reason: null }));
     sent.splice(3, 0, { value: Buffer.from(JSON.stringify({ label: 1 })), reason: /"features" is missing/ });

@@ -88,9 +88,10 @@ describe('the npm tarball', () => {
     expect(missing).toEqual([]);
   });
 
-  it('cites no internal document: the shipped .d.ts files and the sources they come from point to the docs', () => {
-    const shipped = [...files].filter((f) => f.endsWith('.d.ts'));
+  it('cites no internal document: the shipped .d.ts files, schemas and docs, and the sources, point to the docs', () => {
+    const shipped = [...files].filter((f) => /\.(d\.ts|avsc|md)$/.test(f));
     expect(shipped.length).toBeGreaterThan(100);
+    expect(shipped).toContain('connectors/kafka/schemas/event.avsc');
     const sources = ['src', 'connectors'].flatMap((dir) =>
       readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.ts'))

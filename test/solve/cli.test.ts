@@ -249,6 +249,24 @@ describe('l1stream fit', () => {
       1,
       /target column "nope" is not in the header of train.csv; its columns are: alpha, beta, quoted, gamma, y/,
     ],
+    [
+      'target column in another case',
+      ['--target', 'Y', '--lambda', '0.1'],
+      1,
+      /target column "Y" is not in the header of train.csv \(did you mean "y"\?\); its columns are: alpha, beta, quoted, gamma, y/,
+    ],
+    [
+      'missing weight column',
+      ['--target', 'y', '--weight', 'gama', '--lambda', '0.1'],
+      1,
+      /weight column "gama" is not in the header of train.csv \(did you mean "gamma"\?\); its columns are: alpha, beta, quoted, gamma, y/,
+    ],
+    [
+      'missing weight column, nothing close',
+      ['--target', 'y', '--weight', 'W', '--lambda', '0.1'],
+      1,
+      /weight column "W" is not in the header of train.csv; its columns are: alpha, beta, quoted, gamma, y$/m,
+    ],
     ['λ < 0', ['--target', 'y', '--lambda=-1'], 2, /--lambda must be >= 0, got -1/],
     ['unknown family', ['--target', 'y', '--family', 'poisson'], 2, /--family must be gaussian or binomial/],
   ])('%s: exit %s with a message that says what to fix', async (_n, args, exit, msg) => {
