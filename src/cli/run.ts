@@ -48,11 +48,11 @@ hand is finished, every model that learned since its last snapshot publishes one
 checkpoint is written and committed, the consumer leaves its group, and the run exits 0 (files:
 with "state": { "dir": DIR }, the same command goes on from there). A stop that takes longer than --shutdown-timeout (default 30)
 seconds exits with code 1 (Kafka: the state is that of the last checkpoint). When no broker of
-kafka.brokers answers at start, kafkajs retries for about a minute, then the run stops (exit 1).
+kafka.brokers answers at start, kafkajs retries for a minute or more, then the run stops (exit 1); SIGINT / SIGTERM meanwhile stop it at once (exit 0).
 The environment variable L1S_KAFKA_BROKERS (host:port,host:port) replaces kafka.brokers.
 
 Logs are JSON lines (pino) on stderr, at the level of the environment variable L1S_LOG_LEVEL
-(default info; also debug, warn, error, silent); kafkajs' errors come through the same logger.
+(default info; also trace, debug, warn, error, fatal, silent); kafkajs' errors come through the same logger.
 
 With "http": { "port": 9464, "host": "0.0.0.0" } it serves GET /metrics (Prometheus), /healthz
 and /readyz on that port while it runs.`;
@@ -147,13 +147,27 @@ async function runKafka(
   const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
+  // a signal before the run's own handler is up (kafkajs may be retrying an absent broker): nothing
+  // was read yet, so the stop is clean at once
+  let starting: (() => void) | null = onInterrupt((name) => {
+    logger.info({ signal: name }, 'l1stream run: stopped while starting, before any record was read');
+    logger.flush();
+    io.stderr.write(`run: ${name} while starting (connecting to kafka.brokers): stopped, nothing was read\n`);
+    shutdownExit.exit(0);
+  });
+  const started = () => {
+    starting?.();
+    starting = null;
+  };
   try {
     return kc.engineThread === 'worker'
-      ? await runKafkaWorker(config, doc, io, shutdownMs, logger)
-      : await runKafkaMain(config, io, shutdownMs, logger);
+      ? await runKafkaWorker(config, doc, io, shutdownMs, logger, started)
+      : await runKafkaMain(config, io, shutdownMs, logger, started);
   } catch (err) {
     // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers, exit 1
     throw brokersUnreachableError(err, kc.brokers) ?? err;
+  } finally {
+    started();
   }
 }
 
@@ -163,6 +177,7 @@ async function runKafkaMain(
   io: CliIO,
   shutdownMs: number,
   logger: Logger<never>,
+  started: () => void,
 ): Promise<number> {
   const { createKafka, kafkaPorts } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
@@ -177,7 +192,7 @@ async function runKafkaMain(
     );
     consumer = ports.consumer;
     await ports.start();
-    return await runKafkaPorts(config, io, shutdownMs, ports, logger, ops);
+    return await runKafkaPorts(config, io, shutdownMs, ports, logger, ops, started);
   } finally {
     await ops?.server.close();
   }
@@ -191,6 +206,7 @@ async function runKafkaPorts(
   ports: import('../../connectors/kafka/index.js').KafkaPorts,
   logger: Logger<never>,
   ops: Ops | null,
+  started: () => void,
 ): Promise<number> {
   const { EngineProgressLog } = await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
@@ -212,6 +228,7 @@ async function runKafkaPorts(
   ops?.bind(engine);
   logStarted(logger, kc, ports.sink.topics);
   const signal = untilSignal();
+  started();
   const deadline = kafkaShutdownDeadline(shutdownMs, logger);
   void signal.promise.then((name) => {
     logger.info(
@@ -265,6 +282,7 @@ async function runKafkaWorker(
   io: CliIO,
   shutdownMs: number,
   logger: Logger<never>,
+  started: () => void,
 ): Promise<number> {
   const {
     createKafka,
@@ -289,6 +307,7 @@ async function runKafkaWorker(
   });
   logStarted(logger, kc, outputTopics(kc.prefix));
   const signal = untilSignal();
+  started();
   const deadline = kafkaShutdownDeadline(shutdownMs, logger);
   // the worker finishes what it was sent, publishes, checkpoints and asks for the last commit
   let closing: ReturnType<typeof engine.close> | null = null;

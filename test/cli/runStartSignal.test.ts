@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `l1stream run` stopped by SIGINT while kafkajs still retries a broker that does not answer: the
+ * run has read nothing, so it stops at once, says so and exits 0 (not by the signal, silently).
+ */
+
+const root = resolve(import.meta.dirname, '../..');
+
+function runUntilRetrying(engineThread: 'main' | 'worker') {
+  const env = { ...process.env };
+  delete env.L1S_KAFKA_BROKERS;
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-run-start-'));
+  const config = join(dir, 'run.json');
+  // port 1 on the loopback: refused at once, so kafkajs logs a retry within a second
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model: { family: 'binomial' },
+      kafka: { brokers: ['127.0.0.1:1'], topics: ['events'], engineThread },
+    }),
+  );
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cli/runChild.mts', '--config', config], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+  });
+  let stderr = '';
+  let signalled = false;
+  proc.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    if (!signalled && /Failed to connect to seed broker/.test(stderr)) {
+      signalled = true;
+      proc.kill('SIGINT');
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    proc.on('exit', (code, signal) => done({ code, signal }));
+  });
+  return { exited, stderr: () => stderr, signalled: () => signalled };
+}
+
+describe('run: a signal while no broker has answered yet', () => {
+  for (const engineThread of ['main', 'worker'] as const) {
+    it(`stops at once, says nothing was read, exits 0 (engineThread ${engineThread})`, async () => {
+      const child = runUntilRetrying(engineThread);
+      const { code, signal } = await child.exited;
+      expect(child.signalled()).toBe(true);
+      expect(signal).toBeNull();
+      expect(code).toBe(0);
+      expect(child.stderr()).toContain(
+        'run: SIGINT while starting (connecting to kafka.brokers): stopped, nothing was read',
+      );
+    }, 60_000);
+  }
+});
