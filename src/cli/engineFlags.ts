@@ -58,7 +58,7 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names
                         beyond are left out of their events and counted (model.maxFeatures)
-  --key K               the model's key (default "default")
+  --key K               the single model's key (default "default"; unused with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
   --max-live-models N   keyed models held in memory (default 1000); the others are checkpointed
