@@ -2,7 +2,7 @@ import { Kafka, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 
 import { ConfigError, type ConfigProblem } from '../../src/index.js';
 import { unknownKeyMessage } from '../../src/internal.js';
-import type { AvroFraming } from './codecs/avro.js';
+import { readSchemaFile, type AvroFraming } from './codecs/avro.js';
 
 /** The thread `l1stream run` runs the engine on. */
 export type KafkaEngineThread = 'main' | 'worker';
@@ -279,6 +279,15 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   }
   if (registryUrl !== undefined && avro.framing === 'raw')
     p('avro.framing', '"raw" has no schema id, so it cannot be used with a registry');
+  // the writer schema is read here, so a missing or invalid file is reported with the other problems
+  if (config.format === 'avro' && schemaFile !== undefined) {
+    try {
+      readSchemaFile(schemaFile, `${path}.avro.schemaFile`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
   config.avro = avro;
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({

@@ -1,8 +1,11 @@
 import type { Kafka } from 'kafkajs';
 
 import {
+  ConfigError,
   ConnectorError,
+  learnerNames,
   type Alert,
+  type ConfigProblem,
   type EventDecoder,
   type EventSource,
   type PartitionRef,
@@ -10,7 +13,7 @@ import {
 } from '../../src/index.js';
 import { AvroDecoder, AvroEncoder, readSchemaFile, shippedSchema } from './codecs/avro.js';
 import { SchemaRegistryClient } from './codecs/registryClient.js';
-import type { KafkaConfig } from './config.js';
+import { checkKafkaConfig, type KafkaConfig } from './config.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { KafkaSink } from './sink.js';
 import { KafkaSource, type KafkaSourceOptions } from './source.js';
@@ -53,6 +56,37 @@ export interface KafkaEngineFacts {
   readonly keyBy: string | null;
   readonly family: string;
   readonly learner: string;
+}
+
+/**
+ * The `kafka` section checked again (a section not from `checkKafkaConfig` gets its defaults, or is
+ * refused naming what it lacks) and the engine's facts checked with it: a wrong value is one error
+ * here, at construction, not a kafkajs type error at the first checkpoint.
+ */
+function checkPortsInput(config: KafkaConfig, engine: KafkaEngineFacts): KafkaConfig {
+  const problems: ConfigProblem[] = [];
+  const fact = (key: keyof KafkaEngineFacts, message: string) =>
+    problems.push({ path: `engine.${key}`, message });
+  const facts: Partial<Record<keyof KafkaEngineFacts, unknown>> =
+    typeof engine === 'object' && engine !== null ? engine : {};
+  if (facts.family !== 'gaussian' && facts.family !== 'binomial')
+    fact('family', `must be "gaussian" or "binomial", got ${String(facts.family)}: pass config.model.family`);
+  if (!learnerNames.some((name) => name === facts.learner))
+    fact(
+      'learner',
+      `must be ${learnerNames.map((n) => `"${n}"`).join(', ')}, got ${String(facts.learner)}: pass config.model.learner ?? 'ftrl' (model.learner is unset unless the configuration names one)`,
+    );
+  if (facts.keyBy !== null && (typeof facts.keyBy !== 'string' || facts.keyBy === ''))
+    fact('keyBy', `must be a field name or null, got ${String(facts.keyBy)}: pass config.keys.keyBy`);
+  let checked = config;
+  try {
+    checked = checkKafkaConfig(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.unshift(...err.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return checked;
 }
 
 /**
@@ -195,6 +229,7 @@ export async function kafkaEnginePorts(
   logger?: ConnectorLogger,
   transactions?: KafkaTransactions,
 ): Promise<KafkaEnginePorts> {
+  config = checkPortsInput(config, engine);
   const topics = outputTopics(config.prefix);
   const registry = config.avro.registryUrl
     ? new SchemaRegistryClient({ url: config.avro.registryUrl, cacheSize: config.avro.cacheSize })
@@ -305,6 +340,7 @@ export async function kafkaPorts(
   engine: KafkaEngineFacts,
   logger?: ConnectorLogger,
 ): Promise<KafkaPorts> {
+  config = checkPortsInput(config, engine);
   const transactions = config.exactlyOnce
     ? new KafkaTransactions(kafka, {
         baseId: `${config.prefix}.${config.groupId}`,
