@@ -30,6 +30,8 @@ const SYNCED = 0;
 const PRESENT = 1;
 const MEAN = 2;
 const M2 = 3;
+/** The largest weighted sum of squares a column may reach (`observeFinite`): headroom for later events. */
+const SUM_OF_SQUARES_LIMIT = Number.MAX_VALUE / 16;
 
 export class OnlineScaler {
   private totalWeight = 0;
@@ -315,7 +317,11 @@ export class OnlineScaler {
     let bad = Number.isFinite(this.totalWeight) ? -1 : nnz;
     for (let k = 0; k < nnz && bad < 0; k++) {
       const at = STRIDE * indices[k];
-      if (!Number.isFinite(this.stats[at + MEAN]) || !Number.isFinite(this.stats[at + M2])) bad = k;
+      const mean = this.stats[at + MEAN];
+      // m2 + W·mean² is the column's weighted sum of squares, which bounds every later m2: kept
+      // below SUM_OF_SQUARES_LIMIT, no ordinary later event overflows it (a model's first value of
+      // 1e200 has m2 0, and made every later event with that column overflow)
+      if (!(this.stats[at + M2] + this.stats[at + SYNCED] * mean * mean <= SUM_OF_SQUARES_LIMIT)) bad = k;
     }
     if (bad >= 0) this.undo(x);
     return bad;

@@ -83,6 +83,24 @@ describe('an event whose numbers would overflow the model is rejected and leaves
     }
   }
 
+  it("a model's first event with a feature of 1e160 (its variance 0 then): rejected, later events learned as without it", () => {
+    // it was kept, and every later event with that feature overflowed its running variance (each
+    // dead-lettered, blamed on its ordinary value or weight)
+    for (const learner of learnerNames) {
+      for (const standardize of [true, 'auto'] as const) {
+        for (const family of ['gaussian', 'binomial'] as const) {
+          const stream = events(family, 300, 8);
+          const bad = changed(stream[0], { features: { a: 1e160 } });
+          const r = both({ family, learner, standardize }, stream, 0, bad);
+          expect(r.reasons).toEqual([
+            'numeric overflow: feature a = 1e160 makes its running variance infinite',
+          ]);
+          expect(r.withBad).toEqual(r.without);
+        }
+      }
+    }
+  });
+
   it('during the label warm-up (no learner yet), a feature of 1e200 without standardization: rejected, no trace', () => {
     // without the check, the learners started on the warm-up's events would take it in, and every
     // later event's update would overflow
