@@ -8,10 +8,12 @@ import { MINUS_ONE_LABELS } from './labelHints.js';
 export type FeatureValue = number | string | boolean | readonly string[];
 
 export interface L1Event {
-  readonly key?: string;
-  readonly ts?: number;
-  readonly label?: number;
-  readonly weight?: number;
+  // `| undefined`: classes that implement it (`ListedEvent`) hold undefined for an absent field,
+  // which an application compiled with exactOptionalPropertyTypes must accept too
+  readonly key?: string | undefined;
+  readonly ts?: number | undefined;
+  readonly label?: number | undefined;
+  readonly weight?: number | undefined;
   readonly features: Readonly<Record<string, FeatureValue>>;
 }
 

@@ -55,10 +55,6 @@ export class AwaitingSink implements OutputSink {
     this.sink.discard?.();
   }
 
-  get publishedVersion(): ((key: string) => number) | undefined {
-    return this.sink.publishedVersion?.bind(this.sink);
-  }
-
   /** Throws the first write that failed so far (between batches: the run stops at once). */
   throwIfFailed(): void {
     if (this.error !== null) throw this.error;

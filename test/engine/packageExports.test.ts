@@ -45,10 +45,15 @@ function application(): string {
 }
 
 /** Type errors of `files` (name → code) compiled in `app` as an application would (strict, NodeNext). */
-function typeErrors(app: string, files: ReadonlyMap<string, string>): string[] {
+function typeErrors(
+  app: string,
+  files: ReadonlyMap<string, string>,
+  more: ts.CompilerOptions = {},
+): string[] {
   const options: ts.CompilerOptions = {
     ...appCompilerOptions(),
     typeRoots: [join(root, 'node_modules/@types')],
+    ...more,
   };
   for (const [name, code] of files) writeFileSync(join(app, name), code);
   const program = ts.createProgram(
@@ -70,6 +75,29 @@ function eventFile(path: string, count: number, seed: number): void {
 }
 
 describe('the package through its exports map', () => {
+  it('its declarations type-check in an application that checks them under the strictest options', () => {
+    // skipLibCheck false reads every .d.ts the entry points reach; exactOptionalPropertyTypes
+    // refused a class whose field is `T | undefined` implementing an interface's optional `T`
+    expect(existsSync(join(root, 'dist/connectors/file/index.d.ts')), 'run `npm run build` first').toBe(true);
+    const app = application();
+    try {
+      const code = [
+        "export * as core from 'l1stream';",
+        "export * as file from 'l1stream/file';",
+        "export * as kafka from 'l1stream/kafka';",
+        '',
+      ].join('\n');
+      const strictest = {
+        skipLibCheck: false,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+      };
+      expect(typeErrors(app, new Map([['all.ts', code]]), strictest)).toEqual([]);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("README's state-directory example type-checks and runs in an application: Tuesday's models go on from Monday's", async () => {
     expect(existsSync(join(root, 'dist/connectors/file/index.js')), 'run `npm run build` first').toBe(true);
     const app = application();
