@@ -2,5 +2,5 @@
  * Helpers shared by l1stream's own connectors and command line, not part of the public API: the
  * package's exports map does not expose this module, and it may change without notice.
  */
-export { unknownKeyMessage, closest } from './config/unknownKey.js';
+export { unknownKeyMessage, closest, shownValue } from './config/unknownKey.js';
 export { reasonClass } from './engine/engine.js';

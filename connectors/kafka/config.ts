@@ -1,7 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 
 import { ConfigError, type ConfigProblem } from '../../src/index.js';
-import { unknownKeyMessage } from '../../src/internal.js';
+import { shownValue, unknownKeyMessage } from '../../src/internal.js';
 import { readSchemaFile, type AvroFraming } from './codecs/avro.js';
 
 /** The thread `l1stream run` runs the engine on. */
@@ -164,7 +164,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = raw[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'string' || v.length === 0 || (pattern && !pattern.test(v))) {
-      p(key, `must be a non-empty string${pattern ? ` matching ${pattern}` : ''}, got ${JSON.stringify(v)}`);
+      p(key, `must be a non-empty string${pattern ? ` matching ${pattern}` : ''}, got ${shownValue(v)}`);
       return fallback;
     }
     return v;
@@ -179,7 +179,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = obj[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      p(`${prefix}${key}`, `must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
+      p(`${prefix}${key}`, `must be a whole number >= ${min}, got ${shownValue(v)}`);
       return fallback;
     }
     return v;
@@ -188,7 +188,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = obj[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'boolean') {
-      p(`${prefix}${key}`, `must be true or false, got ${JSON.stringify(v)}`);
+      p(`${prefix}${key}`, `must be true or false, got ${shownValue(v)}`);
       return fallback;
     }
     return v;
@@ -197,7 +197,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = raw[key];
     if (v === undefined) return kafkaDefaults.format;
     if (v !== 'json' && v !== 'avro') {
-      p(key, `must be "json" or "avro", got ${JSON.stringify(v)}`);
+      p(key, `must be "json" or "avro", got ${shownValue(v)}`);
       return kafkaDefaults.format;
     }
     return v;
@@ -207,7 +207,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = raw.engineThread;
     if (v === undefined) return kafkaDefaults.engineThread;
     if (v !== 'main' && v !== 'worker') {
-      p('engineThread', `must be "main" or "worker", got ${JSON.stringify(v)}`);
+      p('engineThread', `must be "main" or "worker", got ${shownValue(v)}`);
       return kafkaDefaults.engineThread;
     }
     return v;
@@ -254,7 +254,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     const v = a[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string' || v.length === 0) {
-      p(`avro.${key}`, `must be a non-empty string, got ${JSON.stringify(v)}`);
+      p(`avro.${key}`, `must be a non-empty string, got ${shownValue(v)}`);
       return undefined;
     }
     return v;
@@ -265,7 +265,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   const schemaFile = optionalString('schemaFile');
   const framing = a.framing ?? kafkaDefaults.avro.framing;
   if (framing !== 'confluent' && framing !== 'raw')
-    p('avro.framing', `must be "confluent" or "raw", got ${JSON.stringify(framing)}`);
+    p('avro.framing', `must be "confluent" or "raw", got ${shownValue(framing)}`);
   const avro: KafkaAvroConfig = {
     ...(registryUrl !== undefined ? { registryUrl } : {}),
     ...(schemaFile !== undefined ? { schemaFile } : {}),

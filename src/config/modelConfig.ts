@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
-import { unknownKeyMessage } from './unknownKey.js';
+import { shownValue, unknownKeyMessage } from './unknownKey.js';
 import { learnerNames } from '../learn/factory.js';
 import { checkRates } from '../learn/rates.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
@@ -19,7 +19,10 @@ function num(
   if (v === undefined) return undefined;
   const where = `${path}.${key}`;
   if (typeof v !== 'number' || Number.isNaN(v) || (!check.allowInfinity && !Number.isFinite(v))) {
-    problems.push({ path: where, message: `must be a number, got ${JSON.stringify(v)}` });
+    problems.push({
+      path: where,
+      message: `must be a ${check.allowInfinity ? '' : 'finite '}number, got ${shownValue(v)}`,
+    });
     return undefined;
   }
   if (check.integer && !Number.isInteger(v))
@@ -87,14 +90,14 @@ export function checkModelConfig(
       message:
         family === undefined
           ? 'is required: "gaussian" or "binomial"'
-          : `must be "gaussian" or "binomial", got ${JSON.stringify(family)}`,
+          : `must be "gaussian" or "binomial", got ${shownValue(family)}`,
     });
   }
   const learner = raw.learner;
   if (learner !== undefined && !learnerNames.includes(learner as never)) {
     problems.push({
       path: `${path}.learner`,
-      message: `must be one of ${learnerNames.join(', ')}, got ${JSON.stringify(learner)}`,
+      message: `must be one of ${learnerNames.join(', ')}, got ${shownValue(learner)}`,
     });
   }
   if (raw.key !== undefined && (typeof raw.key !== 'string' || raw.key === '')) {
@@ -103,14 +106,14 @@ export function checkModelConfig(
   if (typeof raw.lambda === 'string' && raw.lambda !== 'auto')
     problems.push({
       path: `${path}.lambda`,
-      message: `must be a number >= 0 or "auto", got ${JSON.stringify(raw.lambda)}`,
+      message: `must be a number >= 0 or "auto", got ${shownValue(raw.lambda)}`,
     });
   else if (raw.lambda !== 'auto') num(raw, 'lambda', path, problems, { min: 0 });
   num(raw, 'l1Ratio', path, problems, { min: 0, exclusiveMin: true, max: 1 });
   if (raw.standardize !== undefined && typeof raw.standardize !== 'boolean' && raw.standardize !== 'auto') {
     problems.push({
       path: `${path}.standardize`,
-      message: `must be true, false or "auto", got ${JSON.stringify(raw.standardize)}`,
+      message: `must be true, false or "auto", got ${shownValue(raw.standardize)}`,
     });
   }
   num(raw, 'hashBits', path, problems, { min: 1, max: 28, integer: true });
@@ -139,7 +142,7 @@ export function checkModelConfig(
         if (typeof f !== 'number' || !Number.isFinite(f) || f < 0) {
           problems.push({
             path: `${path}.penaltyFactors.${name}`,
-            message: `must be a finite number >= 0, got ${JSON.stringify(f)}`,
+            message: `must be a finite number >= 0, got ${shownValue(f)}`,
           });
         }
       }
@@ -176,7 +179,7 @@ export function checkModelConfig(
       if (theta !== undefined && !(typeof theta === 'number' && theta > 0)) {
         problems.push({
           path: `${path}.truncatedGradient.theta`,
-          message: `must be a number > 0 or "Infinity", got ${JSON.stringify(tg.theta)}`,
+          message: `must be a number > 0 or "Infinity", got ${shownValue(tg.theta)}`,
         });
       }
     }

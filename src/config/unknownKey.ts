@@ -53,3 +53,13 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
+
+/**
+ * A configuration value as a problem shows it: JSON, except what JSON cannot show (`NaN` and
+ * `Infinity`, which it writes as null, `undefined`, functions), which is shown as JavaScript writes it.
+ */
+export function shownValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'function' || v === undefined)
+    return typeof v === 'function' ? 'a function' : String(v);
+  return JSON.stringify(v) ?? String(v);
+}

@@ -1,5 +1,5 @@
 import { checkModelConfig } from '../config/modelConfig.js';
-import { unknownKeyMessage } from '../config/unknownKey.js';
+import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
@@ -173,7 +173,7 @@ class SectionReader {
     if (!ok) {
       this.report(
         key,
-        `must be ${check.integer ? 'a whole number' : 'a number'} >= ${check.min}${check.infinity ? ' (or "Infinity")' : ''}${check.orNull ? ` (or null: ${check.orNull})` : ''}, got ${JSON.stringify(v)}`,
+        `must be ${check.integer ? 'a whole number' : 'a number'} >= ${check.min}${check.infinity ? ' (or "Infinity")' : ''}${check.orNull ? ` (or null: ${check.orNull})` : ''}, got ${shownValue(v)}`,
       );
       return fallback;
     }
@@ -184,7 +184,7 @@ class SectionReader {
     const v = this.raw[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'boolean') {
-      this.report(key, `must be true or false, got ${JSON.stringify(v)}`);
+      this.report(key, `must be true or false, got ${shownValue(v)}`);
       return fallback;
     }
     return v;
@@ -194,7 +194,7 @@ class SectionReader {
     const v = this.raw[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'string' || !choices.includes(v as T)) {
-      this.report(key, `must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      this.report(key, `must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${shownValue(v)}`);
       return fallback;
     }
     return v as T;
@@ -204,7 +204,7 @@ class SectionReader {
     const v = this.raw[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string' || v === '') {
-      this.report(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
+      this.report(key, `must be a non-empty string, got ${shownValue(v)}`);
       return undefined;
     }
     return v;

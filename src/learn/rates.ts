@@ -1,3 +1,4 @@
+import { shownValue } from '../config/unknownKey.js';
 import type { ConfigProblem } from '../core/errors.js';
 
 /**
@@ -24,7 +25,7 @@ export function checkRates(r: RateOptions, path: string): ConfigProblem[] {
   if (r.schedule !== undefined && r.schedule !== 'adagrad' && r.schedule !== 'constant') {
     problems.push({
       path: `${path}.schedule`,
-      message: `must be "adagrad" or "constant", got ${JSON.stringify(r.schedule)}`,
+      message: `must be "adagrad" or "constant", got ${shownValue(r.schedule)}`,
     });
   }
   if (r.eta0 !== undefined && !(Number.isFinite(r.eta0) && r.eta0 > 0)) {

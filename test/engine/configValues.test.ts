@@ -1,0 +1,42 @@
+/**
+ * A configuration built in code can hold what JSON cannot (NaN, Infinity, undefined): a problem
+ * shows such a value as it is (it said `got null`, JSON's spelling of NaN and Infinity).
+ */
+import { describe, expect, it } from 'vitest';
+
+import { checkKafkaConfig } from '../../connectors/kafka/config.js';
+import { ConfigError, checkEngineConfig } from '../../src/index.js';
+
+function problems(check: () => unknown): Map<string, string> {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof ConfigError) return new Map(err.problems.map((p) => [p.path, p.message]));
+    throw err;
+  }
+  throw new Error('accepted');
+}
+
+describe('a value JSON cannot write', () => {
+  it('is shown as it is in the engine configuration’s problems', () => {
+    const found = problems(() =>
+      checkEngineConfig({
+        model: { family: 'binomial', lambda: NaN, l1Ratio: Infinity, rates: { schedule: NaN } },
+        refit: { window: NaN, enabled: Number.NaN },
+      }),
+    );
+    expect(found.get('model.lambda')).toBe('must be a finite number, got NaN');
+    expect(found.get('model.l1Ratio')).toBe('must be a finite number, got Infinity');
+    expect(found.get('model.rates.schedule')).toBe('must be "adagrad" or "constant", got NaN');
+    expect(found.get('refit.window')).toMatch(/got NaN$/);
+    expect(found.get('refit.enabled')).toBe('must be true or false, got NaN');
+  });
+
+  it('is shown as it is in the kafka section’s problems', () => {
+    const found = problems(() =>
+      checkKafkaConfig({ brokers: ['h:1'], topics: ['t'], partitions: NaN, groupId: undefined, prefix: 7 }),
+    );
+    expect(found.get('kafka.partitions')).toBe('must be a whole number >= 1, got NaN');
+    expect(found.get('kafka.prefix')).toMatch(/got 7$/);
+  });
+});
