@@ -24,7 +24,7 @@ import type { EngineConfig } from './config.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
-import { checkDecimalOffsets } from './offsets.js';
+import { checkDecimalOffsets, checkRawBatch } from './offsets.js';
 import { RejectRateWatch } from './rejectRate.js';
 import {
   MemoryStateStore,
@@ -405,6 +405,7 @@ export class Engine {
     const learned$ = raw$.pipe(
       tap((b) => {
         if (this.startedAt === 0) this.startedAt = performance.now();
+        checkRawBatch(b);
         if (durable) checkDecimalOffsets(b.records);
         this.counts.records += b.records.length;
       }),
