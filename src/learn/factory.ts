@@ -1,3 +1,5 @@
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { Fobos } from './fobos.js';
 import { defaultFtrl, Ftrl } from './ftrl.js';
@@ -63,5 +65,10 @@ export function createLearner(
           : {}),
         ...(hyper.truncatedGradient?.theta !== undefined ? { theta: hyper.truncatedGradient.theta } : {}),
       });
+    default:
+      throw ConfigError.single(
+        'learner',
+        `must be ${learnerNames.map((n) => `"${n}"`).join(', ')}, got ${shownValue(name as unknown)}`,
+      );
   }
 }

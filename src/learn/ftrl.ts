@@ -2,6 +2,7 @@ import { capacityFor, checkColumns, packColumns, packUsedColumns, UsedColumns } 
 import type { Family } from '../core/event.js';
 import { growInt32, touchState, type SparseVector } from '../core/sparse.js';
 import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
+import { checkLearnerOptions } from './options.js';
 import { StagedLearner } from './staged.js';
 import {
   checkArrays,
@@ -77,6 +78,7 @@ export class Ftrl extends StagedLearner implements Learner {
   private nextNIntercept = 0;
 
   constructor(options: FtrlOptions) {
+    checkLearnerOptions('ftrl', options);
     // [z_j, n_j] in 16 bytes: the whole state of 2^20 columns fits in 16 MB
     super(options.family, STRIDE, N, 16, 4);
     this.lambda = options.lambda;

@@ -24,7 +24,9 @@ export interface Learner {
   predictOne(x: SparseVector): number;
   /**
    * Predicts, then learns from (x, y) with observation weight `weight` (default 1); returns the
-   * margin η computed before the update (the progressive-validation prediction).
+   * margin η computed before the update (the progressive-validation prediction). Throws a
+   * `NumericError`, learning nothing, when η or the loss's gradient is not finite (a NaN value,
+   * label or weight); `checkUpdate` also checks each coordinate's new state.
    */
   learnOne(x: SparseVector, y: number, weight?: number): number;
   /**

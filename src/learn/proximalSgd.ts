@@ -4,6 +4,7 @@ import { StateError } from '../core/errors.js';
 import { growFloat64, touchState, type SparseVector } from '../core/sparse.js';
 import { UPDATE_FINITE, type Learner, type LearnerState } from './learner.js';
 import { StagedLearner } from './staged.js';
+import { checkLearnerOptions } from './options.js';
 import { cumulativeStep, repeatedCumulative, repeatedTruncation } from './prox.js';
 import { defaultRates, type RateOptions } from './rates.js';
 
@@ -81,6 +82,7 @@ export class ProximalSgd extends StagedLearner implements Learner {
   private nextB0 = 0;
 
   constructor(name: string, options: ProximalSgdOptions) {
+    checkLearnerOptions(name, options);
     // [w_j, Σg²_j, last_j, η_j]: 32 bytes a coordinate, one cache line per update
     super(options.family, STRIDE, G2, 1024, 4);
     this.name = name;

@@ -1,3 +1,4 @@
+import { NumericError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
@@ -110,8 +111,12 @@ export abstract class StagedLearner {
     const eta = this.margin(x, true);
     this.checkedMargin = eta;
     const d = this.relativeWeight(weight) * this.loss.derivative(eta, y);
-    this.stageIntercept(d);
-    this.write(x, d, true, weight);
+    if (marginCheck(eta, d) !== UPDATE_FINITE) throw notLearned(this.name, eta, d);
+    // as checkUpdate: in place when proven finite, else staged and checked first
+    const proven = this.provenFinite(Math.abs(d) * this.xMax);
+    const update = proven ? UPDATE_FINITE : this.updateCoordinates(x, d, false);
+    if (!this.stageIntercept(d) || update !== UPDATE_FINITE) throw notLearned(this.name, eta, d);
+    this.write(x, d, proven, weight);
     return eta;
   }
 
@@ -214,6 +219,19 @@ export abstract class StagedLearner {
     for (let j = 0; j < this.dim; j++) out[j] = this.s[j * this.stride + field];
     return out;
   }
+}
+
+/** `learnOne`'s error for an event whose update is not finite (nothing was learned). */
+function notLearned(name: string, eta: number, d: number): NumericError {
+  const what = !Number.isFinite(eta)
+    ? `the margin is ${eta}`
+    : !Number.isFinite(d)
+      ? `the loss's gradient is ${d}`
+      : 'a coefficient would overflow';
+  return new NumericError(
+    `${name}.learnOne: ${what}: a feature value, the label or the weight is not a finite number, or the values are ` +
+      'too large to learn from; nothing was learned (checkUpdate reports this without throwing)',
+  );
 }
 
 /** `checkUpdate`'s answer as far as the margin η and the loss's derivative d (times the weight) go. */

@@ -1,0 +1,43 @@
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { checkRates, type RateOptions } from './rates.js';
+
+/** The hyperparameters a learner's constructor takes, as far as they can be wrong. */
+export interface LearnerOptionsToCheck {
+  readonly family: unknown;
+  readonly lambda: unknown;
+  readonly l1Ratio?: unknown;
+  readonly alpha?: unknown;
+  readonly beta?: unknown;
+  readonly rates?: RateOptions;
+  readonly truncateEvery?: unknown;
+  readonly theta?: unknown;
+}
+
+/**
+ * Throws a `ConfigError` naming every bad hyperparameter of learner `name` at once (the engine's
+ * configuration is checked before; this guards learners built directly).
+ */
+export function checkLearnerOptions(name: string, o: LearnerOptionsToCheck): void {
+  const problems: ConfigProblem[] = [];
+  const bad = (key: string, rule: string, v: unknown): void => {
+    problems.push({ path: `${name}.${key}`, message: `must be ${rule}, got ${shownValue(v)}` });
+  };
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (o.family !== 'gaussian' && o.family !== 'binomial') bad('family', '"gaussian" or "binomial"', o.family);
+  if (!(finite(o.lambda) && o.lambda >= 0)) bad('lambda', 'a finite number >= 0', o.lambda);
+  if (o.l1Ratio !== undefined && !(finite(o.l1Ratio) && o.l1Ratio > 0 && o.l1Ratio <= 1))
+    bad('l1Ratio', 'a number in (0, 1] (1: lasso)', o.l1Ratio);
+  if (o.alpha !== undefined && !(finite(o.alpha) && o.alpha > 0))
+    bad('alpha', 'a finite number > 0', o.alpha);
+  if (o.beta !== undefined && !(finite(o.beta) && o.beta >= 0)) bad('beta', 'a finite number >= 0', o.beta);
+  if (o.rates !== undefined) problems.push(...checkRates(o.rates, `${name}.rates`));
+  if (
+    o.truncateEvery !== undefined &&
+    !(Number.isInteger(o.truncateEvery) && (o.truncateEvery as number) >= 1)
+  )
+    bad('truncateEvery', 'a whole number >= 1', o.truncateEvery);
+  if (o.theta !== undefined && !(typeof o.theta === 'number' && o.theta > 0))
+    bad('theta', 'a number > 0 (Infinity: truncate every coefficient)', o.theta);
+  if (problems.length > 0) throw new ConfigError(problems);
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, NumericError } from '../../src/core/errors.js';
+import { sparseOf } from '../../src/core/sparse.js';
+import { createLearner, learnerNames, type LearnerName } from '../../src/learn/factory.js';
+import { Fobos } from '../../src/learn/fobos.js';
+import { Ftrl } from '../../src/learn/ftrl.js';
+import { TruncatedGradient } from '../../src/learn/truncatedGradient.js';
+
+/** The problems' paths of the ConfigError `make` throws (fails the test if it throws none). */
+function problemPaths(make: () => unknown): string[] {
+  try {
+    make();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.map((p) => p.path);
+  }
+  throw new Error('no ConfigError');
+}
+
+describe('learners built directly check their hyperparameters', () => {
+  it('FTRL names every bad one at once', () => {
+    const paths = problemPaths(
+      () => new Ftrl({ family: 'binomial', lambda: NaN, l1Ratio: 0, alpha: 0, beta: -1 }),
+    );
+    expect(paths).toEqual(['ftrl.lambda', 'ftrl.l1Ratio', 'ftrl.alpha', 'ftrl.beta']);
+    expect(() => new Ftrl({ family: 'binomial', lambda: NaN })).toThrow(
+      /ftrl\.lambda: must be a finite number >= 0, got NaN/,
+    );
+    expect(problemPaths(() => new Ftrl({ family: 'poisson' as never, lambda: Infinity }))).toEqual([
+      'ftrl.family',
+      'ftrl.lambda',
+    ]);
+  });
+
+  it('FOBOS and truncated gradient check their rates, K and θ', () => {
+    expect(
+      problemPaths(() => new Fobos({ family: 'gaussian', lambda: -1, rates: { eta0: 0, delta: NaN } })),
+    ).toEqual(['fobos.lambda', 'fobos.rates.eta0', 'fobos.rates.delta']);
+    expect(
+      problemPaths(
+        () => new TruncatedGradient({ family: 'gaussian', lambda: 0.1, truncateEvery: 2.5, theta: NaN }),
+      ),
+    ).toEqual(['truncated-gradient.truncateEvery', 'truncated-gradient.theta']);
+  });
+
+  it('accepts the edges the engine accepts (λ = 0, l1Ratio 1, β = 0, θ = ∞)', () => {
+    expect(() => new Ftrl({ family: 'binomial', lambda: 0, l1Ratio: 1, beta: 0 })).not.toThrow();
+    expect(() => new TruncatedGradient({ family: 'binomial', lambda: 0, theta: Infinity })).not.toThrow();
+  });
+
+  it('createLearner names an unknown learner', () => {
+    expect(() => createLearner('sgd' as LearnerName, 'binomial', 0.01, 1)).toThrow(
+      /learner: must be "ftrl", "fobos", "truncated-gradient", got "sgd"/,
+    );
+  });
+});
+
+describe.each(learnerNames)('learnOne of %s on a non-finite event', (name) => {
+  for (const family of ['gaussian', 'binomial'] as const) {
+    it(`${family}: throws a NumericError and learns nothing`, () => {
+      const learner = createLearner(name, family, 0.01, 1);
+      const ok = sparseOf([
+        [0, 1],
+        [3, -0.5],
+      ]);
+      for (let i = 0; i < 20; i++) learner.learnOne(ok, i % 2);
+      const before = JSON.stringify([
+        learner.steps,
+        learner.intercept(),
+        learner.coefficient(0),
+        learner.coefficient(3),
+      ]);
+      const cases: Array<[ReturnType<typeof sparseOf>, number, number]> = [
+        [sparseOf([[0, NaN]]), 1, 1],
+        [ok, NaN, 1],
+        [ok, 1, NaN],
+        [
+          sparseOf([
+            [5, 1e308],
+            [6, 1e308],
+          ]),
+          1,
+          1,
+        ],
+      ];
+      for (const [x, y, w] of cases) {
+        expect(() => learner.learnOne(x, y, w)).toThrow(NumericError);
+        expect(
+          JSON.stringify([
+            learner.steps,
+            learner.intercept(),
+            learner.coefficient(0),
+            learner.coefficient(3),
+          ]),
+        ).toBe(before);
+      }
+      expect(() => learner.learnOne(sparseOf([[0, NaN]]), 1)).toThrow(/learnOne: the margin is NaN/);
+      learner.learnOne(ok, 1);
+      expect(Number.isFinite(learner.intercept())).toBe(true);
+    });
+  }
+});
