@@ -1,12 +1,14 @@
 import { isAscii } from 'node:buffer';
 
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { validateEvent, type L1Event } from '../../src/core/event.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
-import { jsonDecoder } from '../../src/stream/decodeEvents.js';
+import { decodeEvents, jsonDecoder } from '../../src/stream/decodeEvents.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import type { DeadLetter } from '../../src/stream/types.js';
 import { mutate, randomLine } from '../helpers/eventLines.js';
 import { Rng } from '../helpers/random.js';
 
@@ -191,5 +193,24 @@ describe('JsonEventReader: records whose names repeat the last record’s (shape
     expect(checkAll(all, reader, (i) => reader.read(all[i], 'binomial'), undefined)).toBe(all.length);
     // a hashed featurizer turns the reader's table to hashed events mid-stream: the cache follows
     expect(checkAll(all, reader, (i) => reader.read(all[i], 'binomial'), 12)).toBe(all.length);
+  });
+
+  it('a JSONL file read through decodeEvents (replay): the same events and dead letters as line by line', async () => {
+    const letters: DeadLetter[] = [];
+    const records = lines.map((value, i) => ({ value, position: { source: 't', offset: String(i + 1) } }));
+    const batches = await lastValueFrom(
+      from([{ records: records.slice(0, 100) }, { records: records.slice(100) }]).pipe(
+        decodeEvents({ family: 'binomial', deadLetters: { deadLetter: (l) => letters.push(l) } }),
+        toArray(),
+      ),
+    );
+    const events = batches.flatMap((b) => b.events);
+    const expected = lines.map(general);
+    const valid = expected.flatMap((v) => ('ok' in v && v.ok ? [v.event] : []));
+    expect(events.map((e) => JSON.stringify(e))).toEqual(valid.map((e) => JSON.stringify(e)));
+    expect(letters.map((l) => l.position.offset)).toEqual(
+      expected.flatMap((v, i) => ('ok' in v && v.ok ? [] : [String(i + 1)])),
+    );
+    expect(letters.length).toBeGreaterThan(0);
   });
 });
