@@ -234,6 +234,15 @@ class Shape {
     return i === length && codes[start + length] === 0x22 ? start + length : -1;
   }
 
+  /**
+   * Name k of the record being read (`stamp`) is not the last record's, whose first k names it
+   * has: those enter the check of repeated names, and names from k on are dropped.
+   */
+  differs(k: number, seen: NameSet, stamp: number): void {
+    this.count = k;
+    for (let i = 0; i < k; i++) seen.add(this.hashes[i], stamp, i);
+  }
+
   /** Holds name k, `codes[start, end)`, as the last (entries past it are dropped). */
   put(k: number, codes: Uint16Array, start: number, end: number, hash: number): void {
     const at = this.from[k];
@@ -674,9 +683,7 @@ export class JsonEventReader implements EventDecoder {
         same++;
       } else {
         if (same === k) {
-          // the first name that differs: the check of repeated names gets the names before it
-          shape.count = k;
-          for (let i = 0; i < k; i++) seen.add(shape.hashes[i], stamp, i);
+          shape.differs(k, seen, stamp);
           same = -1;
         }
         const end = this.scanString();
@@ -774,9 +781,7 @@ export class JsonEventReader implements EventDecoder {
         same++;
       } else {
         if (same === k) {
-          // the first name that differs: the check of repeated names gets the names before it
-          shape.count = k;
-          for (let i = 0; i < k; i++) seen.add(shape.hashes[i], stamp, i);
+          shape.differs(k, seen, stamp);
           same = -1;
         }
         // the name's murmur3 as it is scanned (ASCII without escapes), else scanned, then hashed
