@@ -1,6 +1,6 @@
 // the reader alone on the Kafka bench's JSON records (batches of 5,988): main's reader against the
 // branch's, alternating, a new reader each round; readEventAt (worker) and read(line) (JSONL replay),
-// ids and hashed (nameHashSeed set). Usage: node rd.mjs [rounds] [mode: at|line|hashed]
+// ids and hashed (nameHashSeed set). Usage: node rd.mjs [rounds] [mode: at|line|hashed] [file of JSON lines]
 const rounds = Number(process.argv[2] ?? 7);
 const mode = process.argv[3] ?? 'at';
 const { benchEvents } = await import('/work/wt-shape/dist/bench/kafka/events.js');
@@ -27,6 +27,11 @@ const run = (R) => {
   if (mode === 'line') return t(() => { for (const s of texts) sink += r.read(s, 'binomial', false) ? 1 : 0; });
   return t(() => { for (const { bytes, starts, ends } of batches) for (let i = 0; i < starts.length; i++) sink += r.readEventAt(bytes, starts[i], ends[i], 'binomial') ? 1 : 0; });
 };
+// ONLY=base|branch: that build's reader alone, for a profile (node --cpu-prof rd.mjs 8 at, ONLY=…)
+if (process.env.ONLY) {
+  for (let r = 0; r < rounds; r++) run(process.env.ONLY === 'base' ? Base : Branch);
+  process.exit(0);
+}
 const x = [], y = [];
 for (let r = 0; r < rounds; r++) { x.push(run(Base)); y.push(run(Branch)); }
 const med = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
