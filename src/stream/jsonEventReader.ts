@@ -200,6 +200,65 @@ class NameSet {
   }
 }
 
+/**
+ * The feature names of the record read last, as far as they were read and kept their list place
+ * (not repeated, not an array index): their code units end to end, and what reading each gave
+ * (id, scan hash, string; or, for `LineEvent`s, the murmur3 state after it). A record whose names
+ * start the same, unit for unit, takes those instead of hashing and looking each one up again.
+ */
+class Shape {
+  /** Names held (the first `count` of the last record's). */
+  count = 0;
+  /** The hashed reading's seed the entries are for (`states`), or null: `readFeatures`' (`ids`, `names`). */
+  seed: number | null = null;
+  /** Name k is `units[from[k], from[k + 1])`. */
+  units = new Uint16Array(1024);
+  readonly from = new Int32Array(MAX_LISTED + 1);
+  readonly ids = new Int32Array(MAX_LISTED);
+  readonly hashes = new Int32Array(MAX_LISTED);
+  readonly names: string[] = [];
+  readonly states: Murmur3[] = [];
+  /** A numeric or boolean feature's name hash (the murmur3 digest of the name alone). */
+  readonly digests = new Int32Array(MAX_LISTED);
+
+  /**
+   * The end (closing quote) of name k if `codes` from `start` on are its units and then a quote, else -1.
+   * Names held have no quote, escape or control character, so this is where `scanString` ends.
+   */
+  match(k: number, codes: Uint16Array, start: number): number {
+    const from = this.from[k];
+    const length = this.from[k + 1] - from;
+    const units = this.units;
+    let i = 0;
+    while (i < length && units[from + i] === codes[start + i]) i++;
+    return i === length && codes[start + length] === 0x22 ? start + length : -1;
+  }
+
+  /**
+   * Name k of the record being read (`stamp`) is not the last record's, whose first k names it
+   * has: those enter the check of repeated names, and names from k on are dropped.
+   */
+  differs(k: number, seen: NameSet, stamp: number): void {
+    this.count = k;
+    for (let i = 0; i < k; i++) seen.add(this.hashes[i], stamp, i);
+  }
+
+  /** Holds name k, `codes[start, end)`, as the last (entries past it are dropped). */
+  put(k: number, codes: Uint16Array, start: number, end: number, hash: number): void {
+    const at = this.from[k];
+    const length = end - start;
+    if (at + length > this.units.length) {
+      const units = new Uint16Array(2 * (at + length));
+      units.set(this.units.subarray(0, at));
+      this.units = units;
+    }
+    this.units.set(codes.subarray(start, end), at);
+    this.from[k + 1] = at + length;
+    this.hashes[k] = hash;
+    this.count = k + 1;
+  }
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The bytes as UTF-8 text, or null if they are not valid UTF-8. */
@@ -284,6 +343,8 @@ export class JsonEventReader implements EventDecoder {
   /** The names of the line being read, to find a repeated one. */
   private readonly seen = new NameSet();
   private seenStamp = 0;
+  /** The last record's names, for the next one to reuse if they are the same (`Shape`). */
+  private readonly shape = new Shape();
 
   /** `field=value` pairs with ids (null: none, `pairCapacity` 0). */
   readonly pairTable: PairTable | null;
@@ -599,30 +660,59 @@ export class JsonEventReader implements EventDecoder {
     const seen = this.seen;
     const stamp = this.nextStamp();
     const table = this.internTable;
+    const shape = this.shape;
+    if (shape.seed !== null) {
+      shape.seed = null;
+      shape.count = 0;
+    }
+    // the names read so far are the last record's first `same` (-1 once one differs)
+    let same = 0;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
-      const end = this.scanString();
-      if (end < 0) return false;
-      // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
-      if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      const id = table.idOfCodes(this.codes, line, start, end, this.hash);
-      // a name with an id is told by its id (`read` fills it in where a list of names is made)
-      let name = '';
-      if (id < 0) {
-        this.allIds = false;
-        name = this.strings.get(this.codes, line, start, end, this.hash);
-      }
-      if (this.listed) {
-        const c0 = this.codes[start];
-        // an array-index name comes first in a record; a repeated one keeps its first place
-        if (
-          (c0 >= 0x30 && c0 <= 0x39) ||
-          this.count >= MAX_LISTED ||
-          seen.hasId(id, name, this.hash, stamp, this.ids, this.idStart, names)
-        )
-          this.listed = false;
-        else seen.add(this.hash, stamp, this.count);
+      const k = this.count;
+      const matched = same === k && k < shape.count ? shape.match(k, this.codes, start) : -1;
+      let id: number;
+      let name: string;
+      if (matched >= 0) {
+        // the last record's name k, after the same names: its id and string, and not repeated
+        this.pos = matched + 1;
+        id = shape.ids[k];
+        name = shape.names[k];
+        if (id < 0) this.allIds = false;
+        same++;
+      } else {
+        if (same === k) {
+          shape.differs(k, seen, stamp);
+          same = -1;
+        }
+        const end = this.scanString();
+        if (end < 0) return false;
+        // `__proto__` would set the prototype, not a feature: JSON.parse makes it an own property
+        if (end - start === 9 && line.startsWith('__proto__', start)) return false;
+        id = table.idOfCodes(this.codes, line, start, end, this.hash);
+        // a name with an id is told by its id (`read` fills it in where a list of names is made)
+        name = '';
+        if (id < 0) {
+          this.allIds = false;
+          name = this.strings.get(this.codes, line, start, end, this.hash);
+        }
+        if (this.listed) {
+          const c0 = this.codes[start];
+          // an array-index name comes first in a record; a repeated one keeps its first place
+          if (
+            (c0 >= 0x30 && c0 <= 0x39) ||
+            this.count >= MAX_LISTED ||
+            seen.hasId(id, name, this.hash, stamp, this.ids, this.idStart, names)
+          )
+            this.listed = false;
+          else {
+            seen.add(this.hash, stamp, k);
+            shape.put(k, this.codes, start, end, this.hash);
+            shape.ids[k] = id;
+            shape.names[k] = name;
+          }
+        }
       }
       this.pushId(id);
       if (this.nextToken() !== 0x3a) return false;
@@ -640,7 +730,7 @@ export class JsonEventReader implements EventDecoder {
         if (b < 0) return false;
         this.pushValue(PACKED_BOOLEAN, b);
       }
-      const k = this.count++;
+      this.count++;
       if (k < names.length) names[k] = name;
       else names.push(name);
       const d = this.nextToken();
@@ -672,29 +762,52 @@ export class JsonEventReader implements EventDecoder {
     const seen = this.seen;
     const stamp = this.nextStamp();
     const prefix = this.prefix;
+    const shape = this.shape;
+    if (shape.seed !== seed) {
+      shape.seed = seed;
+      shape.count = 0;
+    }
+    // the names read so far are the last record's first `same` (-1 once one differs)
+    let same = 0;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
-      // the name's murmur3 as it is scanned (ASCII without escapes), else scanned, then hashed
-      let end = prefix.reset(seed).feedQuoted(codes, start, this.end);
-      if (end >= 0) this.pos = end + 1;
-      else {
-        end = this.scanString();
-        if (end < 0) return false;
-        prefix.reset(seed).updateCodes(codes, line, start, end);
+      const k = this.count;
+      let end = same === k && k < shape.count ? shape.match(k, codes, start) : -1;
+      if (end >= 0) {
+        // the last record's name k, after the same names: its hash state, and not repeated
+        this.pos = end + 1;
+        prefix.copyFrom(shape.states[k]);
+        same++;
+      } else {
+        if (same === k) {
+          shape.differs(k, seen, stamp);
+          same = -1;
+        }
+        // the name's murmur3 as it is scanned (ASCII without escapes), else scanned, then hashed
+        end = prefix.reset(seed).feedQuoted(codes, start, this.end);
+        if (end >= 0) this.pos = end + 1;
+        else {
+          end = this.scanString();
+          if (end < 0) return false;
+          prefix.reset(seed).updateCodes(codes, line, start, end);
+        }
+        if (end - start === 9 && line.startsWith('__proto__', start)) return false;
+        // a repeated name is found by the hash state so far
+        const hash = prefix.quick() & this.hashMask;
+        const c0 = codes[start];
+        // an array-index name comes first in a record; a repeated one keeps its first place
+        if (
+          (c0 >= 0x30 && c0 <= 0x39) ||
+          this.count >= MAX_LISTED ||
+          seen.hasCodes(codes, start, end, hash, stamp, this.packed.spans!.names, this.packedAt)
+        )
+          return false;
+        seen.add(hash, stamp, k);
+        shape.put(k, codes, start, end, hash);
+        (shape.states[k] ??= new Murmur3()).copyFrom(prefix);
+        shape.digests[k] = prefix.digest();
       }
-      if (end - start === 9 && line.startsWith('__proto__', start)) return false;
-      // a repeated name is found by the hash state so far (a numeric feature's digest is made below)
-      const hash = prefix.quick() & this.hashMask;
-      const c0 = codes[start];
-      // an array-index name comes first in a record; a repeated one keeps its first place
-      if (
-        (c0 >= 0x30 && c0 <= 0x39) ||
-        this.count >= MAX_LISTED ||
-        seen.hasCodes(codes, start, end, hash, stamp, this.packed.spans!.names, this.packedAt)
-      )
-        return false;
-      seen.add(hash, stamp, this.count);
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
       const c = this.nextToken();
@@ -719,8 +832,8 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at] = start;
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
-      // (`prefix` is the name's alone for these: only a string's value fed `=` to it)
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = prefix.digest();
+      // the name's own hash (a string's value fed `=` and itself to `prefix` after it)
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = shape.digests[k];
       this.count++;
       const d = this.nextToken();
       this.pos++;

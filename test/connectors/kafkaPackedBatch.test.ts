@@ -11,7 +11,9 @@ import { AvroDecoder, frame, outputTopics, shippedSchema } from '../../connector
 import { packBatch, unpackBatch } from '../../connectors/kafka/packedBatch.js';
 import type { KafkaBatch, KafkaSource } from '../../connectors/kafka/source.js';
 import { KafkaWorkerEngine } from '../../connectors/kafka/workerEngine.js';
-import { JsonEventReader, type DeadLetter, type RawBatch } from '../../src/index.js';
+import { JsonEventReader, validateEvent, type DeadLetter, type RawBatch } from '../../src/index.js';
+import { SparseBuffer } from '../../src/core/sparse.js';
+import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeBatch } from '../helpers/decode.js';
 
 const schema = shippedSchema('event');
@@ -233,6 +235,55 @@ describe('unpackBatch: a worker batch read in place', () => {
         alone.events.map((e) => JSON.stringify(e)),
       );
       expect(inPlace.events).toHaveLength(196);
+    }
+  });
+
+  it('JSON records of one shape across batches (the reader reuses the last record’s names): the events of JSON.parse + validateEvent', async () => {
+    const names = ['alpha', 'beta', 'gamma', 'delta'];
+    const record = (list: readonly string[], i: number) =>
+      Buffer.from(
+        `{"key":"k${i}","label":${i % 2},"features":{${list.map((n, k) => `"${n}":${k === 1 ? `"v${i % 3}"` : i + k / 7}`).join(',')}}}`,
+      );
+    // one name changed in its last byte, one longer, two swapped, one repeated, a __proto__, a non-ASCII one
+    const variants = [
+      ['alpha', 'betb', 'gamma', 'delta'],
+      ['alpha', 'beta', 'gammaa', 'delta'],
+      ['alpha', 'gamma', 'beta', 'delta'],
+      ['alpha', 'beta', 'alpha', 'delta'],
+      ['alpha', '__proto__', 'gamma', 'delta'],
+      ['alpha', 'beta', 'gammé', 'delta'],
+    ];
+    const lists = [0, 1].map((b) =>
+      Array.from({ length: 60 }, (_, i) =>
+        record(i % 10 === 9 ? variants[((i / 10 + 3 * b) % 6) | 0] : names, i),
+      ),
+    );
+    const reader = new JsonEventReader();
+    const [f, g] = [new Featurizer(), new Featurizer()];
+    const [x, y] = [new SparseBuffer(), new SparseBuffer()];
+    for (const list of lists) {
+      const packed = unpackBatch(
+        { ...packBatch(fetched(list, 2).batch) },
+        { decoder: reader, family: 'binomial' },
+      );
+      const { events, letters } = await decodeBatch(packed, {
+        decoder: reader,
+        engineEvents: true,
+        partSize: 16,
+      });
+      expect(letters).toEqual([]);
+      const expected = list.map((v) => validateEvent(JSON.parse(v.toString('utf8')), 'binomial'));
+      expect(events.map((e) => JSON.stringify(e))).toEqual(
+        expected.map((v) => (v.ok ? JSON.stringify(v.event) : v.reason)),
+      );
+      // and the same columns and values (a name repeated within a record counts once)
+      events.forEach((e, i) => {
+        const plain = expected[i];
+        if (!plain.ok) return;
+        expect(f.featurize(e, x)).toBe(g.featurize(plain.event, y));
+        expect(Array.from(x.indices.subarray(0, x.nnz))).toEqual(Array.from(y.indices.subarray(0, y.nnz)));
+        expect(Array.from(x.values.subarray(0, x.nnz))).toEqual(Array.from(y.values.subarray(0, y.nnz)));
+      });
     }
   });
 
