@@ -64,29 +64,26 @@ export function singletonProfile(problem: Problem): { problem: Problem; profile:
   const { x, excluded, w } = problem;
   if (!(x instanceof SparseDesign)) return null;
   const n = x.rows;
-  const { colStart, rowIndex } = x;
-  const { rep, value, cost } = cheapestSingletons(problem, x);
-  let rows = 0;
+  const { rep, value, cost, columns: singles, rows } = cheapestSingletons(problem, x);
+  let profiled = 0;
   const unit = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (rep[i]! < 0) continue;
     unit[i] = cost[i]! / w[i]!;
-    rows++;
+    profiled++;
   }
-  if (rows === 0) return null;
-  const out = Uint8Array.from(excluded);
+  if (profiled === 0) return null;
+  const out = excluded.slice();
   let columns = 0;
-  for (let j = 0; j < x.cols; j++) {
-    if (excluded[j] || colStart[j + 1]! - colStart[j]! !== 1) continue;
-    const i = rowIndex[colStart[j]!]!;
-    if (rep[i]! >= 0) {
-      out[j] = 1;
+  for (let k = 0; k < singles.length; k++) {
+    if (rep[rows[k]!]! >= 0) {
+      out[singles[k]!] = 1;
       columns++;
     }
   }
   return {
     problem: new ProblemRecord({ ...problem, excluded: out }),
-    profile: { rep, value, unit, columns, rows },
+    profile: { rep, value, unit, columns, rows: profiled },
   };
 }
 
@@ -104,14 +101,13 @@ export function singletonProfile(problem: Problem): { problem: Problem; profile:
 export function singletonTwins(problem: Problem): { problem: Problem; twinOf: Int32Array } | null {
   const { x, excluded } = problem;
   if (problem.family !== 'binomial' || problem.alpha !== 1 || !(x instanceof SparseDesign)) return null;
-  const { colStart, rowIndex } = x;
-  const { rep } = cheapestSingletons(problem, x);
+  const { rep, columns, rows } = cheapestSingletons(problem, x);
   const twinOf = new Int32Array(x.cols).fill(-1);
-  const out = Uint8Array.from(excluded);
+  const out = excluded.slice();
   let twins = 0;
-  for (let j = 0; j < x.cols; j++) {
-    if (excluded[j] || colStart[j + 1]! - colStart[j]! !== 1) continue;
-    const r = rep[rowIndex[colStart[j]!]!]!;
+  for (let k = 0; k < columns.length; k++) {
+    const j = columns[k]!;
+    const r = rep[rows[k]!]!;
     if (r < 0 || r === j) continue;
     twinOf[j] = r;
     out[j] = 1;
@@ -142,12 +138,17 @@ export function mergeTwins(x: SparseDesign, start: Coefficients, twinOf: Int32Ar
 /**
  * Per row, its cheapest singleton (`rep`: the lowest column among equals; −1 when the row has
  * none, or has an unpenalized one), with its stored value and its L1 cost per unit move of η_i
- * per unit of λ (pf_j s_j / |x_ij|).
+ * per unit of λ (pf_j s_j / |x_ij|); and every singleton column (not excluded) with its row.
  */
-function cheapestSingletons(
-  problem: Problem,
-  x: SparseDesign,
-): { rep: Int32Array; value: Float64Array; cost: Float64Array } {
+interface Singletons {
+  readonly rep: Int32Array;
+  readonly value: Float64Array;
+  readonly cost: Float64Array;
+  readonly columns: Int32Array;
+  readonly rows: Int32Array;
+}
+
+function cheapestSingletons(problem: Problem, x: SparseDesign): Singletons {
   const { pf, scale, excluded, w } = problem;
   const n = x.rows;
   const { colStart, rowIndex, values } = x;
@@ -155,10 +156,15 @@ function cheapestSingletons(
   const value = new Float64Array(n);
   const cost = new Float64Array(n).fill(Infinity);
   const blocked = new Uint8Array(n);
+  const columns = new Int32Array(x.cols);
+  const rows = new Int32Array(x.cols);
+  let count = 0;
   for (let j = 0; j < x.cols; j++) {
     if (excluded[j] || colStart[j + 1]! - colStart[j]! !== 1) continue;
     const k = colStart[j]!;
     const i = rowIndex[k]!;
+    columns[count] = j;
+    rows[count++] = i;
     const v = values[k]!;
     if (v === 0 || !(w[i]! > 0)) continue;
     if (pf[j] === 0) {
@@ -173,5 +179,5 @@ function cheapestSingletons(
     }
   }
   for (let i = 0; i < n; i++) if (blocked[i]) rep[i] = -1;
-  return { rep, value, cost };
+  return { rep, value, cost, columns: columns.subarray(0, count), rows: rows.subarray(0, count) };
 }
