@@ -55,7 +55,8 @@ export interface SolveAtOptions extends SolverOptions {
   readonly start?: Coefficients;
   /**
    * Binomial, sparse, from an accepted start and without the singleton profile: the start's rare
-   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`). Default false:
+   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`), and each row's
+   * one-row columns but its cheapest are left out of the fit (`singletonTwins`, exact). Default false:
    * it pays from a previous refit's fit (bench/results/warm-s22.md: refit window, column visits
    * −33 to −60 %), not from the online model (the 200k stream's refits: as many sweeps, more CPU).
    */
