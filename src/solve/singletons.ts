@@ -95,10 +95,12 @@ export function singletonProfile(problem: Problem): { problem: Problem; profile:
  * does, since the rep's cost per unit move is the lowest. On the bench's refit window 42,384 of
  * its 61,564 singletons are such twins (binary ids, standardized: equal costs).
  *
- * Returns the problem with them `excluded` and, per column, the rep a twin's move goes to (−1 for
- * other columns), or null when it does not apply (not binomial, α < 1, dense, no twin).
+ * Returns the problem with them `excluded`, its design, and per column the rep a twin's move goes
+ * to (−1 for other columns), or null when it does not apply (not binomial, α < 1, dense, no twin).
  */
-export function singletonTwins(problem: Problem): { problem: Problem; twinOf: Int32Array } | null {
+export function singletonTwins(
+  problem: Problem,
+): { problem: Problem; x: SparseDesign; twinOf: Int32Array } | null {
   const { x, excluded } = problem;
   if (problem.family !== 'binomial' || problem.alpha !== 1 || !(x instanceof SparseDesign)) return null;
   const { rep, columns, rows } = cheapestSingletons(problem, x);
@@ -114,7 +116,7 @@ export function singletonTwins(problem: Problem): { problem: Problem; twinOf: In
     twins++;
   }
   if (twins === 0) return null;
-  return { problem: new ProblemRecord({ ...problem, excluded: out }), twinOf };
+  return { problem: new ProblemRecord({ ...problem, excluded: out }), x, twinOf };
 }
 
 /**

@@ -263,7 +263,7 @@ export function solveAtProblem(
     }
   };
   if (start) {
-    if (twins !== null) start = mergeTwins(full.x as SparseDesign, start, twins.twinOf);
+    if (twins !== null) start = mergeTwins(twins.x, start, twins.twinOf);
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
     // A binomial start worse than the intercept-only model (an online model's many large weights
