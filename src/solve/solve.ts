@@ -6,7 +6,7 @@ import { packColumns, type PackedColumns, packedValues, unpackedValues } from '.
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 import { rareMoves } from './rareMoves.js';
 import { zeroRoundingLevel } from './roundingZeros.js';
-import { type SingletonProfile, singletonProfile } from './singletons.js';
+import { mergeTwins, type SingletonProfile, singletonProfile, singletonTwins } from './singletons.js';
 
 /** A model on the original scale of the data. */
 export interface Coefficients {
@@ -55,7 +55,8 @@ export interface SolveAtOptions extends SolverOptions {
   readonly start?: Coefficients;
   /**
    * Binomial, sparse, from an accepted start and without the singleton profile: the start's rare
-   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`). Default false:
+   * columns are first moved to their exact one-dimensional optima (`rareMoves.ts`), and each row's
+   * one-row columns but its cheapest are left out of the fit (`singletonTwins`, exact). Default false:
    * it pays from a previous refit's fit (bench/results/warm-s22.md: refit window, column visits
    * −33 to −60 %), not from the online model (the 200k stream's refits: as many sweeps, more CPU).
    */
@@ -232,12 +233,17 @@ export function solveAtProblem(
   let profiled: ReturnType<typeof singletonProfile> | undefined;
   let profile: SingletonProfile | null = null;
   let problem = full;
+  // from a previous refit's fit (`rare`) without the profile: each row's singletons but its
+  // cheapest are left out and the start's moves of them put on it (`singletonTwins`), an exact
+  // reduction (bench/results/warm-s32.md: column visits −37 %, no rounding-level coefficients)
+  const twins =
+    start !== undefined && rare && full.profileSingletons !== 'always' ? singletonTwins(full) : null;
   const engineFor = (warm: boolean): Engine => {
     const wants = !warm || full.profileSingletons === 'always';
     if (wants && profiled === undefined) profiled = singletonProfile(full);
     const use = wants ? profiled : null;
     profile = use?.profile ?? null;
-    problem = use?.problem ?? full;
+    problem = use?.problem ?? (warm ? twins?.problem : undefined) ?? full;
     return new Engine(problem, profile);
   };
   let engine = engineFor(start !== undefined);
@@ -257,6 +263,7 @@ export function solveAtProblem(
     }
   };
   if (start) {
+    if (twins !== null) start = mergeTwins(twins.x, start, twins.twinOf);
     const s = toStandardized(problem, start);
     engine.setPoint(s.b0, s.beta);
     // A binomial start worse than the intercept-only model (an online model's many large weights
@@ -266,7 +273,7 @@ export function solveAtProblem(
     const objective = at === null ? -Infinity : at.loss + at.penalty;
     if (!(objective > nullDev / 2)) {
       if (rare && profile === null) {
-        const moved = rareMoves(full, start, lambda);
+        const moved = rareMoves(problem, start, lambda);
         if (moved !== start) {
           const m = toStandardized(problem, moved);
           engine.setPoint(m.b0, m.beta);
