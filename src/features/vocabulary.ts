@@ -106,38 +106,6 @@ class NameArena implements NameChars {
 
   /** The string of the code units `[start, end)` (lone surrogates kept as they are). */
   stringOf(start: number, end: number): string {
-    const c = this.codes;
-    const a = start;
-    // short names (most): fromCharCode of fixed arity, ~10× faster than of a subarray
-    switch (end - start) {
-      case 0:
-        return '';
-      case 1:
-        return String.fromCharCode(c[a]);
-      case 2:
-        return String.fromCharCode(c[a], c[a + 1]);
-      case 3:
-        return String.fromCharCode(c[a], c[a + 1], c[a + 2]);
-      case 4:
-        return String.fromCharCode(c[a], c[a + 1], c[a + 2], c[a + 3]);
-      case 5:
-        return String.fromCharCode(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4]);
-      case 6:
-        return String.fromCharCode(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5]);
-      case 7:
-        return String.fromCharCode(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6]);
-      case 8:
-        return String.fromCharCode(
-          c[a],
-          c[a + 1],
-          c[a + 2],
-          c[a + 3],
-          c[a + 4],
-          c[a + 5],
-          c[a + 6],
-          c[a + 7],
-        );
-    }
     let s = '';
     for (let at = start; at < end; at += 4096)
       s += String.fromCharCode.apply(

@@ -282,24 +282,7 @@ describe('HashedVocabulary.lookupFrom with names as characters (copyName, copySt
     'x\u{1d11e}y',
     'l'.repeat(5000),
   ];
-  // of every length up to 9, and long ones
-  const ITEMS = [
-    'x',
-    'DE',
-    'é',
-    '😀',
-    '__proto__',
-    'b',
-    'a=b',
-    '\ud800',
-    'v'.repeat(9000),
-    '1',
-    '2',
-    '',
-    'sixsix',
-    'eight888',
-    'g\u00e9n\u00e9ral',
-  ];
+  const ITEMS = ['x', 'DE', 'é', '😀', '__proto__', 'b', 'a=b', '\ud800', 'v'.repeat(9000), '1', '2', '3'];
 
   it("names, field codes, collisions, examples and state equal lookup's, through prunes, in both table kinds", () => {
     for (const bits of [3, 25]) {
