@@ -108,10 +108,7 @@ class NameArena implements NameChars {
   stringOf(start: number, end: number): string {
     let s = '';
     for (let at = start; at < end; at += 4096)
-      s += String.fromCharCode.apply(
-        null,
-        this.codes.subarray(at, Math.min(end, at + 4096)) as unknown as number[],
-      );
+      s += String.fromCharCode.apply(null, this.codes.subarray(at, Math.min(end, at + 4096)) as unknown as number[]);
     return s;
   }
 

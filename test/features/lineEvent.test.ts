@@ -5,7 +5,7 @@ import { LineEvent } from '../../src/core/lineEvent.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer, isMissingString, type FeaturizerOptions } from '../../src/features/featurizer.js';
 import { murmur3 } from '../../src/features/murmur3.js';
-import { HashedVocabulary, type NameChars, type NameSource } from '../../src/features/vocabulary.js';
+import { HashedVocabulary, type NameSource } from '../../src/features/vocabulary.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
 import { featureLines, mutate, randomLine } from '../helpers/eventLines.js';
 import { Rng } from '../helpers/random.js';
@@ -239,107 +239,5 @@ describe('HashedVocabulary.lookupFrom', () => {
       if (bits === 3) expect(a.collisions).toBeGreaterThan(0);
       if (bits === 3) expect(source.built).toBeLessThan(1000);
     }
-  });
-});
-
-describe('HashedVocabulary.lookupFrom with names as characters (copyName, copyString)', () => {
-  /** Names and values in one text, as a line holds them; counts the strings built. */
-  class Source implements NameSource {
-    text = '';
-    private readonly spans: Array<[number, number]> = [];
-    built = 0;
-    constructor(readonly fields: readonly string[]) {}
-    /** String s's span (entered once). */
-    enter(value: string): number {
-      this.spans.push([this.text.length, this.text.length + value.length]);
-      this.text += value;
-      return this.spans.length - 1;
-    }
-    nameAt(k: number): string {
-      this.built++;
-      return this.fields[k];
-    }
-    stringAt(s: number): string {
-      this.built++;
-      return this.text.slice(...this.spans[s]);
-    }
-    copyName(k: number, into: NameChars): void {
-      const at = this.text.indexOf(this.fields[k]);
-      into.append(this.text, at, at + this.fields[k].length);
-    }
-    copyString(s: number, into: NameChars): void {
-      into.append(this.text, ...this.spans[s]);
-    }
-  }
-
-  const FIELDS = [
-    'n1',
-    'größe',
-    '__proto__',
-    'a=b',
-    'constructor',
-    'emoji😀',
-    'x\u{1d11e}y',
-    'l'.repeat(5000),
-  ];
-  const ITEMS = ['x', 'DE', 'é', '😀', '__proto__', 'b', 'a=b', '\ud800', 'v'.repeat(9000), '1', '2', '3'];
-
-  it("names, field codes, collisions, examples and state equal lookup's, through prunes, in both table kinds", () => {
-    for (const bits of [3, 25]) {
-      const a = new HashedVocabulary({ bits, nameCapacity: 4 });
-      const b = new HashedVocabulary({ bits, nameCapacity: 4 });
-      const source = new Source(FIELDS);
-      for (const f of FIELDS) source.enter(f);
-      const items = ITEMS.map((v) => source.enter(v));
-      const rng = new Rng(bits + 1);
-      const columns = new Set<number>();
-      for (let i = 0; i < 4000; i++) {
-        const k = rng.int(FIELDS.length);
-        const s = rng.int(ITEMS.length + 1) - 1;
-        const value = s < 0 ? undefined : ITEMS[s];
-        const hash = s < 0 ? murmur3(FIELDS[k]) : murmur3(`${FIELDS[k]}=${value}`);
-        const column = a.lookupFrom(hash, source, k, s < 0 ? -1 : items[s]);
-        expect(column).toBe(b.lookup(hash, FIELDS[k], value));
-        columns.add(column);
-        // names read now and then: the rest stay characters through the prunes' compactions
-        if (i % 7 === 0) expect(a.nameOf(column)).toBe(b.nameOf(column));
-        if (i % 40 === 39) expect(a.prune((j) => (j + i) % 3 === 0)).toBe(b.prune((j) => (j + i) % 3 === 0));
-      }
-      for (const j of columns) {
-        expect(a.hasName(j)).toBe(b.hasName(j));
-        expect(a.fieldOf(j)).toBe(b.fieldOf(j));
-        expect(a.nameOf(j)).toBe(b.nameOf(j));
-      }
-      const all = Int32Array.from(columns);
-      const [codesA, codesB] = [new Int32Array(all.length), new Int32Array(all.length)];
-      a.fieldCodes(all, all.length, codesA, 0);
-      b.fieldCodes(all, all.length, codesB, 0);
-      expect(codesA).toEqual(codesB);
-      expect(a.fieldNames).toEqual(b.fieldNames);
-      expect(a.state()).toEqual(b.state());
-      expect(a.collisions).toBe(b.collisions);
-      expect(a.collisionExamples(1000)).toEqual(b.collisionExamples(1000));
-      if (bits === 3) expect(a.collisions).toBeGreaterThan(0);
-    }
-  });
-
-  it('builds no string for a new column: its value and a number name stay characters until read', () => {
-    const v = new HashedVocabulary({ bits: 20 });
-    const source = new Source(['n1', 'c']);
-    source.enter('n1');
-    source.enter('c');
-    const items = ['788', 'größe', '__proto__'].map((x) => source.enter(x));
-    const names = ['n1', 'c=788', 'c=größe', 'c=__proto__'];
-    const hashes = names.map((n) => murmur3(n));
-    const columns = [
-      v.lookupFrom(hashes[0], source, 0, -1),
-      ...items.map((s, i) => v.lookupFrom(hashes[i + 1], source, 1, s)),
-    ];
-    // the one-hot field is a string (it is shared); nothing else is built
-    expect(source.built).toBe(3);
-    expect(columns.map((j) => v.nameOf(j))).toEqual(names);
-    expect(v.fieldOf(columns[0])).toBeNull();
-    expect(v.fieldOf(columns[2])).toBe('c');
-    expect(source.built).toBe(3);
   });
 });
