@@ -151,19 +151,6 @@ export class LineEvent extends ListedEvent {
     return intern(this.#values, this.#line, items[2 * s], items[2 * s + 1]);
   }
 
-  /** Appends the characters of feature k's name (those of `nameAt(k)`) to `into`. */
-  copyName(k: number, into: { append(text: string, start: number, end: number): void }): void {
-    const names = this.spans.names;
-    const at = 2 * (this.packedAt + k);
-    into.append(this.#line, names[at], names[at + 1]);
-  }
-
-  /** Appends the characters of string `s` (those of `stringAt(s)`) to `into`. */
-  copyString(s: number, into: { append(text: string, start: number, end: number): void }): void {
-    const items = this.spans.items;
-    into.append(this.#line, items[2 * s], items[2 * s + 1]);
-  }
-
   override get fieldNames(): readonly string[] {
     return (this.#names ??= namesOf(this, this.#count));
   }

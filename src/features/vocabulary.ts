@@ -65,58 +65,6 @@ export interface Vocabulary {
 export interface NameSource {
   nameAt(k: number): string;
   stringAt(s: number): string;
-  /**
-   * Optional: appends the characters of feature k's name (`copyName`) or of string s
-   * (`copyString`) to `into`, the same code units `nameAt` / `stringAt` return. With them a
-   * hashed vocabulary keeps a new column's name as characters and builds its string when read.
-   */
-  copyName?(k: number, into: NameChars): void;
-  copyString?(s: number, into: NameChars): void;
-}
-
-/** Where `NameSource.copyName` / `copyString` put characters: `text[start, end)`. */
-export interface NameChars {
-  append(text: string, start: number, end: number): void;
-}
-
-/**
- * Names kept as UTF-16 code units in one growing array, not as a string each: a stream that
- * names a new column in most events would otherwise build and keep a string per name (and its
- * garbage collector would mark them all), though few names are ever read.
- */
-class NameArena implements NameChars {
-  codes = new Uint16Array(1 << 12);
-  end = 0;
-
-  append(text: string, start: number, end: number): void {
-    let at = this.end;
-    if (at + end - start > this.codes.length) this.fit(at + end - start);
-    const codes = this.codes;
-    for (let i = start; i < end; i++) codes[at++] = text.charCodeAt(i);
-    this.end = at;
-  }
-
-  /** Room for `size` code units in all. */
-  fit(size: number): void {
-    if (size <= this.codes.length) return;
-    const codes = new Uint16Array(Math.max(size, 2 * this.codes.length));
-    codes.set(this.codes.subarray(0, this.end));
-    this.codes = codes;
-  }
-
-  /** The string of the code units `[start, end)` (lone surrogates kept as they are). */
-  stringOf(start: number, end: number): string {
-    let s = '';
-    for (let at = start; at < end; at += 4096)
-      s += String.fromCharCode.apply(null, this.codes.subarray(at, Math.min(end, at + 4096)) as unknown as number[]);
-    return s;
-  }
-
-  /** True when the code units `[start, end)` hold `code`. */
-  holds(code: number, start: number, end: number): boolean {
-    for (let at = start; at < end; at++) if (this.codes[at] === code) return true;
-    return false;
-  }
 }
 
 /** The columns of one field (`Vocabulary.forField`). */
@@ -176,14 +124,10 @@ class FieldCodes {
 
   /** The code of the name `field` (value null) or `field=value`: what its first `=` ends. */
   codeOf(field: string, value: string | null | undefined): number {
-    return this.codeOfField(field, value !== null && value !== undefined);
-  }
-
-  /** `codeOf` for a one-hot name of `field` (`oneHot`) or the number `field`. */
-  codeOfField(field: string, oneHot: boolean): number {
-    if (oneHot && field === this.lastField && this.lastCode !== FIELD_UNKNOWN) return this.lastCode;
+    if (value !== null && value !== undefined && field === this.lastField && this.lastCode !== FIELD_UNKNOWN)
+      return this.lastCode;
     const eq = field.indexOf('=');
-    if (eq < 0 && !oneHot) return FIELD_NONE;
+    if (eq < 0 && (value === null || value === undefined)) return FIELD_NONE;
     const cut = eq < 0 ? field : field.slice(0, eq);
     let code = this.codes.get(cut);
     if (code === undefined) {
@@ -473,11 +417,6 @@ export interface HashedVocabularyOptions {
   readonly nameCapacity?: number;
 }
 
-/** `NameTable.pending`: an entry's strings are built; its value is characters; its field (a number's name) is. */
-const CHARS_NONE = 0;
-const CHARS_VALUE = 1;
-const CHARS_FIELD = 2;
-
 /**
  * The names of a hashed vocabulary's columns, in the order they were named (a `Map` from column
  * to name would keep that order too, at an object and a map entry per name: measured as most of a
@@ -495,13 +434,6 @@ class NameTable {
   private values: Array<string | null> = [];
   /** `featureName(field, value)`, once asked for (drift detectors name columns per event). */
   private names: Array<string | undefined> = [];
-  /**
-   * Per entry, what is still characters in `chars` (`addChars`; `CHARS_*`), and where:
-   * `[spans[2k], spans[2k + 1])`. The string is built when first read and kept.
-   */
-  private pending = new Uint8Array(1024);
-  private spans = new Int32Array(2048);
-  readonly chars = new NameArena();
   /** Entries made (live or dropped) and live. */
   private length = 0;
   size = 0;
@@ -528,38 +460,16 @@ class NameTable {
    * that read is a cache miss the lookup would wait for, where the write is not).
    */
   add(column: number, field: string, value: string | null, hash: number): void {
-    this.write(this.enter(column), field, value, hash);
-  }
-
-  /**
-   * `add` for the name whose characters are `chars[start, end)`: the one-hot `field=` those
-   * characters, or (field null) the number they name. Returns the entry.
-   */
-  addChars(column: number, field: string | null, hash: number, start: number, end: number): number {
-    const k = this.enter(column);
-    this.write(k, field ?? '', null, hash);
-    this.pending[k] = field === null ? CHARS_FIELD : CHARS_VALUE;
-    this.spans[2 * k] = start;
-    this.spans[2 * k + 1] = end;
-    return k;
-  }
-
-  /** A new entry for `column`, which has none. */
-  private enter(column: number): number {
     const k = this.length++;
     if (k === this.columns.length) {
       this.columns = growInt32(this.columns, 2 * k);
       this.hashes = growInt32(this.hashes, 2 * k);
-      this.spans = growInt32(this.spans, 4 * k);
-      const pending = new Uint8Array(2 * k);
-      pending.set(this.pending);
-      this.pending = pending;
     }
     this.columns[k] = column;
     if (this.entryByColumn !== null) this.entryByColumn[column] = k + 1;
     else this.entryMap!.set(column, k);
     this.size++;
-    return k;
+    this.write(k, field, value, hash);
   }
 
   private write(k: number, field: string, value: string | null, hash: number): void {
@@ -567,7 +477,6 @@ class NameTable {
     this.fields[k] = field;
     this.values[k] = value;
     this.names[k] = undefined;
-    this.pending[k] = CHARS_NONE;
   }
 
   hashAt(k: number): number {
@@ -575,25 +484,15 @@ class NameTable {
   }
 
   fieldAt(k: number): string {
-    if (this.pending[k] !== CHARS_NONE) this.settle(k);
     return this.fields[k];
   }
 
   valueAt(k: number): string | null {
-    if (this.pending[k] !== CHARS_NONE) this.settle(k);
     return this.values[k];
   }
 
-  /** Builds entry k's string from its characters. */
-  private settle(k: number): void {
-    const text = this.chars.stringOf(this.spans[2 * k], this.spans[2 * k + 1]);
-    if (this.pending[k] === CHARS_FIELD) this.fields[k] = text;
-    else this.values[k] = text;
-    this.pending[k] = CHARS_NONE;
-  }
-
   nameAt(k: number): string {
-    return (this.names[k] ??= featureName(this.fieldAt(k), this.valueAt(k)));
+    return (this.names[k] ??= featureName(this.fields[k], this.values[k]));
   }
 
   /** The named columns, in the order named (a column dropped by `keep` is skipped). */
@@ -613,7 +512,6 @@ class NameTable {
       this.fields[k] = '';
       this.values[k] = null;
       this.names[k] = undefined;
-      this.pending[k] = CHARS_NONE;
       if (this.entryByColumn !== null) this.entryByColumn[column] = 0;
       else this.entryMap!.delete(column);
       dropped.push(column);
@@ -624,9 +522,6 @@ class NameTable {
   }
 
   private compact(): void {
-    // the characters still pending move down, in order (entries' characters are in entry order)
-    const codes = this.chars.codes;
-    let end = 0;
     let m = 0;
     for (let k = 0; k < this.length; k++) {
       const column = this.columns[k];
@@ -636,20 +531,11 @@ class NameTable {
       this.fields[m] = this.fields[k];
       this.values[m] = this.values[k];
       this.names[m] = this.names[k];
-      this.pending[m] = this.pending[k];
-      if (this.pending[k] !== CHARS_NONE) {
-        const start = end;
-        end += this.spans[2 * k + 1] - this.spans[2 * k];
-        codes.copyWithin(start, this.spans[2 * k], this.spans[2 * k + 1]);
-        this.spans[2 * m] = start;
-        this.spans[2 * m + 1] = end;
-      }
       if (this.entryByColumn !== null) this.entryByColumn[column] = m + 1;
       else this.entryMap!.set(column, m);
       m++;
     }
     this.length = m;
-    this.chars.end = end;
     this.fields.length = m;
     this.values.length = m;
     this.names.length = m;
@@ -707,9 +593,6 @@ class HashSet32 {
     return new Uint32Array(this.list.buffer.slice(0, 4 * this.size));
   }
 }
-
-/** The code unit of '='. */
-const EQUALS = 0x3d;
 
 /** Hashed vocabularies up to 2^FAST_BITS columns keep a typed-array copy of their name hashes. */
 const FAST_BITS = 24;
@@ -823,55 +706,10 @@ export class HashedVocabulary implements Vocabulary {
     field: string,
     value: string | null,
   ): void {
-    this.ownAs(owners, index, hash, field, value !== null);
-  }
-
-  /** `own` for a one-hot name of `field` (`oneHot`) or the number `field` (null: a number without '='). */
-  private ownAs(
-    owners: Uint16Array | Int32Array,
-    index: number,
-    hash: number,
-    field: string | null,
-    oneHot: boolean,
-  ): void {
     owners[index << 1] = this.tagOf(hash);
     const code =
-      this.renamed !== null && this.renamed[index] === 1
-        ? FIELD_UNKNOWN
-        : field === null
-          ? FIELD_NONE
-          : this.coder.codeOfField(field, oneHot);
+      this.renamed !== null && this.renamed[index] === 1 ? FIELD_UNKNOWN : this.coder.codeOf(field, value);
     owners[(index << 1) + 1] = code <= this.maxCode ? code : FIELD_UNKNOWN;
-  }
-
-  /**
-   * Names column `index` (which has no owner) from `source` (`lookupFrom`), keeping the name's
-   * characters that `source` copies rather than a string: a one-hot's field is its (shared)
-   * string, its value and a number's name are characters.
-   */
-  private ownFrom(
-    owners: Uint16Array | Int32Array,
-    index: number,
-    hash: number,
-    source: NameSource,
-    k: number,
-    item: number,
-  ): void {
-    const names = this.names;
-    const chars = names.chars;
-    const start = chars.end;
-    if (item < 0) {
-      source.copyName!(k, chars);
-      const entry = names.addChars(index, null, hash, start, chars.end);
-      // a number's field code is FIELD_NONE unless its name has a '=' (then its string is built)
-      const field = chars.holds(EQUALS, start, chars.end) ? names.fieldAt(entry) : null;
-      this.ownAs(owners, index, hash, field, false);
-    } else {
-      const field = source.nameAt(k);
-      source.copyString!(item, chars);
-      names.addChars(index, field, hash, start, chars.end);
-      this.ownAs(owners, index, hash, field, true);
-    }
   }
 
   /** The tag of a name of full hash `hash` in `owners` and `colliders` (never 0). */
@@ -894,10 +732,6 @@ export class HashedVocabulary implements Vocabulary {
     if (owner === tag) return index;
     if (owner === 0) {
       // (a column without an owner has no name)
-      if (source.copyName !== undefined && source.copyString !== undefined) {
-        this.ownFrom(owners, index, hash, source, k, item);
-        return index;
-      }
       const field = source.nameAt(k);
       const value = item < 0 ? null : source.stringAt(item);
       this.own(owners, index, hash, field, value);
