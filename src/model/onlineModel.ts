@@ -675,8 +675,9 @@ export class OnlineModel {
       return setOutcome(out, null, false, prediction, NaN);
     }
     // Everything this event would compute is checked before anything keeps it (see `overflow`).
-    const raw = this.raw;
-    copyInto(x, raw);
+    // x is scaled in place: the raw values are copied first (without standardization x stays raw)
+    const raw = this.standardize === false ? x : this.raw;
+    if (raw !== x) copyInto(x, raw);
     // observed and scaled in one pass (a column's divisor from the statistics just updated)
     const scales = this.scalesFor(x.nnz);
     if (scales !== null) {
