@@ -708,8 +708,8 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
 }
 
 /**
- * A sparse design's columns stored in exactly one row (increasing), with that row and value (read
- * here, a fit's pass over them does not gather through `colStart` into the design's entries).
+ * A sparse design's columns stored in exactly one row (increasing), with that row and value: copied,
+ * so a fit's pass over them reads none of the design's entries (a cache miss each on a refit window).
  */
 export interface OneRowColumns {
   readonly cols: Int32Array;
@@ -721,8 +721,8 @@ export interface OneRowColumns {
 const oneRow = new WeakMap<SparseDesign, OneRowColumns>();
 
 /**
- * `x`'s one-row columns: as listed by `columnStats`, which reads every column anyway (a refit
- * computes them before any fit), else by a pass over `colStart`.
+ * `x`'s one-row columns: as `columnStats` listed them in its pass over every column (`prepareProblem`
+ * runs it before any fit), else by a pass of their own.
  */
 export function oneRowColumns(x: SparseDesign): OneRowColumns {
   let out = oneRow.get(x);
