@@ -665,9 +665,18 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
   const colStart = x.colStart;
   const c = w[0] ?? 0;
   const equal = w.every((u) => u === c);
+  // the one-row columns, listed on the way (`oneRowColumns`) unless already known
+  const list = oneRow.has(x)
+    ? null
+    : { cols: new Int32Array(p), rows: new Int32Array(p), values: new Float64Array(p), count: 0 };
   let b = colStart[0]!;
   for (let j = 0; j < p; j++) {
     const e = colStart[j + 1]!;
+    if (list !== null && e - b === 1) {
+      list.cols[list.count] = j;
+      list.rows[list.count] = ri[b]!;
+      list.values[list.count++] = v[b]!;
+    }
     // SparseDesign.dot
     let s0 = 0;
     let s1 = 0;
@@ -689,5 +698,49 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
     sd[j] = s > 1e-26 * m * m && s > 0 ? Math.sqrt(s) : 0;
     b = e;
   }
+  if (list !== null)
+    oneRow.set(x, {
+      cols: list.cols.slice(0, list.count),
+      rows: list.rows.slice(0, list.count),
+      values: list.values.slice(0, list.count),
+    });
   return { mean, sd };
+}
+
+/**
+ * A sparse design's columns stored in exactly one row (increasing), with that row and value: copied,
+ * so a fit's pass over them reads none of the design's entries (a cache miss each on a refit window).
+ */
+export interface OneRowColumns {
+  readonly cols: Int32Array;
+  readonly rows: Int32Array;
+  readonly values: Float64Array;
+}
+
+/** Per design (a design is not changed once made): recorded by the column statistics' pass. */
+const oneRow = new WeakMap<SparseDesign, OneRowColumns>();
+
+/**
+ * `x`'s one-row columns: as `columnStats` listed them in its pass over every column (`prepareProblem`
+ * runs it before any fit), else by a pass of their own.
+ */
+export function oneRowColumns(x: SparseDesign): OneRowColumns {
+  let out = oneRow.get(x);
+  if (out === undefined) {
+    const { colStart, rowIndex, values } = x;
+    let count = 0;
+    for (let j = 0; j < x.cols; j++) if (colStart[j + 1]! - colStart[j]! === 1) count++;
+    const cols = new Int32Array(count);
+    const rows = new Int32Array(count);
+    const vals = new Float64Array(count);
+    for (let j = 0, q = 0; j < x.cols; j++) {
+      if (colStart[j + 1]! - colStart[j]! !== 1) continue;
+      cols[q] = j;
+      rows[q] = rowIndex[colStart[j]!]!;
+      vals[q++] = values[colStart[j]!]!;
+    }
+    out = { cols, rows, values: vals };
+    oneRow.set(x, out);
+  }
+  return out;
 }

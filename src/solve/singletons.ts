@@ -1,4 +1,4 @@
-import { SparseDesign } from './design.js';
+import { oneRowColumns, SparseDesign } from './design.js';
 import { ProblemRecord, type Problem } from './problem.js';
 import type { Coefficients } from './solve.js';
 
@@ -153,21 +153,21 @@ interface Singletons {
 function cheapestSingletons(problem: Problem, x: SparseDesign): Singletons {
   const { pf, scale, excluded, w } = problem;
   const n = x.rows;
-  const { colStart, rowIndex, values } = x;
   const rep = new Int32Array(n).fill(-1);
   const value = new Float64Array(n);
   const cost = new Float64Array(n).fill(Infinity);
   const blocked = new Uint8Array(n);
-  const columns = new Int32Array(x.cols);
-  const rows = new Int32Array(x.cols);
+  const ones = oneRowColumns(x);
+  const columns = new Int32Array(ones.cols.length);
+  const rows = new Int32Array(ones.cols.length);
   let count = 0;
-  for (let j = 0; j < x.cols; j++) {
-    if (excluded[j] || colStart[j + 1]! - colStart[j]! !== 1) continue;
-    const k = colStart[j]!;
-    const i = rowIndex[k]!;
+  for (let q = 0; q < ones.cols.length; q++) {
+    const j = ones.cols[q]!;
+    if (excluded[j]) continue;
+    const i = ones.rows[q]!;
     columns[count] = j;
     rows[count++] = i;
-    const v = values[k]!;
+    const v = ones.values[q]!;
     if (v === 0 || !(w[i]! > 0)) continue;
     if (pf[j] === 0) {
       blocked[i] = 1;
