@@ -25,6 +25,32 @@ const silentIO = {
   interactive: false,
 } as never;
 
+/**
+ * The broker's topics through a new admin client, at most 10 s a try, 3 tries: a polled
+ * `listTopics` on one long-lived admin once hung for ~160 s against Kafka 4.4.0 under load (CI,
+ * 2026-12-03) while the broker served the run being tested.
+ */
+async function topicsOn(kafka: ReturnType<typeof kafkaClient>): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka.admin();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await admin.connect();
+      return await Promise.race([
+        admin.listTopics(),
+        new Promise<never>((_, fail) => {
+          timer = setTimeout(() => fail(new Error('listTopics took over 10 s')), 10_000);
+        }),
+      ]);
+    } catch (e) {
+      if (attempt === 3) throw e;
+    } finally {
+      clearTimeout(timer);
+      void admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
 describe('l1stream run --config (Kafka in and out)', () => {
   it('names every configuration problem by path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
@@ -52,7 +78,12 @@ describe('l1stream run --config (Kafka in and out)', () => {
       prefix: randomName('svc-typo'),
     };
     writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'typo' }, kafka: section }));
-    const error = await runCommand.run(['--config', file], silentIO).catch((e: unknown) => e);
+    const error = await Promise.race([
+      runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
+      new Promise<Error>((done) =>
+        setTimeout(() => done(new Error('run with a missing input topic took over 30 s')), 30_000).unref(),
+      ),
+    ]);
     expect(error).toMatchObject({ code: 'L1S_KAFKA_TOPIC_MISSING' });
     // (the topic just made is listed first; on a fresh broker it is the only one)
     expect((error as Error).message).toMatch(
@@ -60,40 +91,37 @@ describe('l1stream run --config (Kafka in and out)', () => {
         `input topic "${typo}" \\(kafka\\.topics\\) does not exist; did you mean "${topic}"\\? Topics on the broker: "${topic}"[,.]`,
       ),
     );
-    const admin = kafka.admin();
-    await admin.connect();
+    expect(await topicsOn(kafka)).not.toContain(typo);
+    // opted in: the run creates it (and reads it)
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model: { family: 'gaussian', key: 'typo' },
+        kafka: { ...section, createInputTopics: true },
+      }),
+    );
+    const service = startService(file);
     try {
-      expect(await admin.listTopics()).not.toContain(typo);
-      // opted in: the run creates it (and reads it)
-      writeFileSync(
-        file,
-        JSON.stringify({
-          model: { family: 'gaussian', key: 'typo' },
-          kafka: { ...section, createInputTopics: true },
-        }),
+      // the run's own word that it reads the topic it made
+      await waitFor(
+        () =>
+          service
+            .logs()
+            .some(
+              (l) => l.msg.startsWith('joined consumer group') && JSON.stringify(l.assignment).includes(typo),
+            ),
+        () => `run to create and read ${typo}:\n${service.stderr()}`,
+        60_000,
       );
-      const service = startService(file);
-      try {
-        // the run's own word that it reads the topic it made (polling the broker's topic list
-        // instead once hung a kafkajs admin request past the test's time, CI 2026-12-03)
-        await waitFor(
-          () =>
-            service
-              .logs()
-              .some(
-                (l) =>
-                  l.msg.startsWith('joined consumer group') && JSON.stringify(l.assignment).includes(typo),
-              ),
-          () => `run to create and read ${typo}:\n${service.stderr()}`,
-          60_000,
-        );
-      } finally {
-        expect(await service.stop(), service.stderr()).toBe(0);
-      }
-      expect(await admin.listTopics()).toContain(typo);
     } finally {
-      await admin.disconnect();
+      const code = await Promise.race([
+        service.stop(),
+        new Promise<'hung'>((done) => setTimeout(() => done('hung'), 30_000).unref()),
+      ]);
+      if (code === 'hung') await service.kill9();
+      expect(code, `run did not exit within 30 s of SIGTERM:\n${service.stderr()}`).toBe(0);
     }
+    expect(await topicsOn(kafka)).toContain(typo);
   }, 120_000);
 
   it('L1S_KAFKA_BROKERS replaces kafka.brokers (a shipped configuration on another broker)', async () => {
