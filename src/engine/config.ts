@@ -257,7 +257,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     delete modelRaw.keyBy;
     delete modelRaw.maxLiveModels;
   }
-  const checkedModel = checkModelConfig(modelRaw ?? {}, 'model');
+  const checkedModel = checkModelConfig(modelRaw === undefined ? {} : modelRaw, 'model');
   problems.push(...checkedModel.problems);
 
   const refit = new SectionReader(raw.refit, 'refit', problems, [

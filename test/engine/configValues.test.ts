@@ -40,3 +40,16 @@ describe('a value JSON cannot write', () => {
     expect(found.get('kafka.prefix')).toMatch(/got 7$/);
   });
 });
+
+describe('a model section that is not an object', () => {
+  it('is named as such, null included (it read as a missing family)', () => {
+    for (const model of [null, 'binomial', 7, ['binomial']]) {
+      const found = problems(() => checkEngineConfig({ model }));
+      expect(found.get('model')).toBe('must be an object with at least "family"');
+      expect(found.has('model.family')).toBe(false);
+    }
+    expect(problems(() => checkEngineConfig({})).get('model.family')).toBe(
+      'is required: "gaussian" or "binomial"',
+    );
+  });
+});
