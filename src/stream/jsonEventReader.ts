@@ -252,7 +252,9 @@ class Shape {
       units.set(this.units.subarray(0, at));
       this.units = units;
     }
-    this.units.set(codes.subarray(start, end), at);
+    // a loop, not `set(subarray)`: a name is a few units, and a subarray is an allocation
+    const units = this.units;
+    for (let i = 0; i < length; i++) units[at + i] = codes[start + i];
     this.from[k + 1] = at + length;
     this.hashes[k] = hash;
     this.count = k + 1;
