@@ -224,6 +224,13 @@ const engineSections = [
   'limits',
 ];
 
+/** Configurations `checkEngineConfig` returned: `engineConfigOf` gives them back as they are. */
+const checkedConfigs = new WeakSet<object>();
+
+/** True for a configuration `checkEngineConfig` returned (frozen, so still valid). */
+export const isCheckedEngineConfig = (config: unknown): config is EngineConfig =>
+  typeof config === 'object' && config !== null && checkedConfigs.has(config);
+
 /**
  * Validates a whole configuration document once, reporting every problem of every section at once
  * (each named by its path, with the fix), and returns it with defaults filled in, frozen. The
@@ -381,7 +388,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   }
   if (problems.length > 0 || checkedModel.options === undefined) throw new ConfigError(problems);
   const model = checkedModel.options;
-  return Object.freeze({
+  const config: EngineConfig = Object.freeze({
     model,
     keys: Object.freeze({
       keyBy,
@@ -409,4 +416,6 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
       ...(continueState ? { continue: true } : {}),
     }),
   });
+  checkedConfigs.add(config);
+  return config;
 }

@@ -21,6 +21,7 @@ import { keyFunction, routeByKey } from '../stream/routeByKey.js';
 import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
+import { engineConfigOf } from './checkedConfig.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
@@ -242,7 +243,12 @@ export class Engine {
   /** The first refit failure's message. */
   private refitFailure: string | null = null;
 
-  constructor(config: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
+  /**
+   * `checkedConfig`: what `checkEngineConfig` returned, taken as it is. From JavaScript, anything
+   * else is checked the same way, every problem in one `ConfigError` (`engineConfigOf`).
+   */
+  constructor(checkedConfig: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
+    const config = engineConfigOf(checkedConfig);
     this.config = config;
     this.ports = ports;
     this.options = options;
