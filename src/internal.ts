@@ -4,3 +4,4 @@
  */
 export { unknownKeyMessage, closest, shownValue } from './config/unknownKey.js';
 export { reasonClass } from './engine/engine.js';
+export { isErrnoError, pathProblem } from './core/pathProblem.js';

@@ -1,6 +1,16 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+import { ConnectorError } from '../../src/index.js';
+import { pathProblem } from '../../src/internal.js';
+
+/**
+ * A file-system error on a path to be written, as a ConnectorError that names the path (as `what`,
+ * e.g. "the output directory") and what to do: no bare ENOENT or EACCES from Node.
+ */
+export const cannotWrite = (code: string, what: string, path: string, err: unknown): ConnectorError =>
+  new ConnectorError(code, pathProblem(what, path, err, 'write'), { cause: err });
+
 /**
  * `mkdir -p dir`, one level at a time. Node's recursive mkdir never returns where the file system
  * refuses a new entry with ENOENT although its parent exists (`/proc/x`); here that mkdir's own

@@ -4,6 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { Observable } from 'rxjs';
 
+import { cannotWrite } from './directory.js';
 import { readJsonlThreaded } from './jsonlThreaded.js';
 import {
   ConnectorError,
@@ -301,7 +302,7 @@ export class JsonlWriter {
     try {
       this.fd = openSync(path, options.append === true ? 'a' : 'w');
     } catch (err) {
-      throw new ConnectorError('L1S_FILE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+      throw cannotWrite('L1S_FILE', '', path, err);
     }
   }
 

@@ -2,7 +2,7 @@ import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, ScoreRecord } from '../../src/index.js';
-import { makeDirectory } from './directory.js';
+import { cannotWrite, makeDirectory } from './directory.js';
 import { JsonlWriter } from './jsonl.js';
 import { highestVersions } from './modelVersions.js';
 
@@ -44,7 +44,11 @@ export class FileOutputSink implements OutputSink {
    * half written, and reading the highest version of each key in models.jsonl (`publishedVersion`).
    */
   static async open(dir: string, options: { readonly append?: boolean } = {}): Promise<FileOutputSink> {
-    makeDirectory(dir);
+    try {
+      makeDirectory(dir);
+    } catch (err) {
+      throw cannotWrite('L1S_FILE', 'the output directory', dir, err);
+    }
     const append = options.append === true;
     if (append) for (const name of Object.values(outputFiles)) await cutPartialLine(join(dir, name));
     const written = append ? await highestVersions(join(dir, outputFiles.models)) : new Map<string, number>();

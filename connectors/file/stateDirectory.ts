@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { makeDirectory } from './directory.js';
+import { cannotWrite, makeDirectory } from './directory.js';
 import { ConnectorError, type StateStore } from '../../src/index.js';
 
 const SUFFIX = '.state';
@@ -69,13 +69,7 @@ export class DirectoryStateStore implements StateStore {
     try {
       makeDirectory(dir);
     } catch (err) {
-      throw new ConnectorError(
-        'L1S_STATE_DIR',
-        `cannot create the state directory ${dir}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw cannotWrite('L1S_STATE_DIR', 'the state directory', dir, err);
     }
   }
 

@@ -12,7 +12,7 @@ import {
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
-import { makeDirectory } from './directory.js';
+import { cannotWrite, makeDirectory } from './directory.js';
 import { ConnectorError } from '../../src/index.js';
 import { lockFileName } from './directoryLock.js';
 
@@ -216,11 +216,7 @@ export class StateManifest {
       try {
         makeDirectory(dir);
       } catch (err) {
-        throw new ConnectorError(
-          'L1S_STATE_DIR',
-          `cannot create the state directory ${dir}: ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw cannotWrite('L1S_STATE_DIR', where, dir, err);
       }
       const manifest = new StateManifest(dir, {
         format: 1,

@@ -10,6 +10,7 @@ import { jsonlSource } from '../../connectors/file/jsonl.js';
 import { FileOutputSink } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
+import { ConnectorError } from '../core/errors.js';
 import {
   checkInputFile,
   parseCommandArgs,
@@ -175,7 +176,10 @@ async function replayLocked(
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
   } catch (err) {
-    throw new PathError(pathProblem(names.out, out, err, 'write'));
+    // the sink names the directory itself; the command names it by its flag
+    throw new PathError(
+      pathProblem(names.out, out, err instanceof ConnectorError ? err.cause : err, 'write'),
+    );
   }
   // a report of an earlier run (--report, 'l1stream report') no longer describes these outputs
   await rm(join(resolve(out), 'report.html'), { force: true });
