@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { cannotWrite, makeDirectory } from './directory.js';
-import { ConnectorError, type StateStore } from '../../src/index.js';
+import { ConnectorError, StateError, type StateStore } from '../../src/index.js';
 
 const SUFFIX = '.state';
 const TMP = '.tmp';
@@ -54,6 +54,12 @@ export interface DirectoryStateStoreOptions {
 }
 
 /**
+ * The directories (real paths) open stores of this process hold: two stores of one directory would
+ * overwrite each other's states. (Processes are kept apart by the command line's `DirectoryLock`.)
+ */
+const held = new Set<string>();
+
+/**
  * Model states as files in a directory, one per key, written atomically (a temporary file renamed
  * over the old one), so a crash leaves either the old or the new state, never half of one. Written
  * states are in the operating system's hands when `put` returns (they survive the process being
@@ -62,15 +68,49 @@ export interface DirectoryStateStoreOptions {
 export class DirectoryStateStore implements StateStore {
   readonly dir: string;
   readonly durable: boolean;
+  /** The directory's real path: its key in `held`. */
+  private readonly real: string;
+  private holding = false;
 
+  /**
+   * Opens `dir` (created if missing). Refused with a StateError while another store of this
+   * process holds it: until that store is closed, or the engine it was given to has ended.
+   */
   constructor(dir: string, options: DirectoryStateStoreOptions = {}) {
     this.dir = dir;
     this.durable = options.durable ?? true;
     try {
       makeDirectory(dir);
+      this.real = realpathSync(dir);
     } catch (err) {
       throw cannotWrite('L1S_STATE_DIR', 'the state directory', dir, err);
     }
+    this.hold();
+  }
+
+  /** Takes the directory (if this store does not hold it already) or refuses: before every write. */
+  private hold(): void {
+    if (this.holding) return;
+    if (held.has(this.real))
+      throw new StateError(
+        `the state directory ${this.dir} is held by another DirectoryStateStore in this process: two stores of one directory would overwrite each other's states; close() that store first (an engine's run also ends its store's hold), or give another directory`,
+      );
+    held.add(this.real);
+    this.holding = true;
+  }
+
+  /**
+   * Lets go of the directory, so that another store of this process may open it (the engine
+   * given this store calls it when it ends: `detach`). Writing with this store again takes it
+   * again (reading does not need it).
+   */
+  close(): void {
+    if (this.holding) held.delete(this.real);
+    this.holding = false;
+  }
+
+  detach(): void {
+    this.close();
   }
 
   get(key: string): Uint8Array | undefined {
@@ -89,6 +129,7 @@ export class DirectoryStateStore implements StateStore {
   }
 
   put(key: string, state: Uint8Array): void {
+    this.hold();
     const { name, spelled } = fileOf(key);
     const file = join(this.dir, name);
     try {
@@ -122,6 +163,7 @@ export class DirectoryStateStore implements StateStore {
   }
 
   delete(key: string): void {
+    this.hold();
     const { name, spelled } = fileOf(key);
     const file = join(this.dir, name);
     rmSync(file, { force: true });

@@ -287,6 +287,7 @@ async function replayLocked(
     return summary;
   } finally {
     stopOnInterrupt();
+    store?.close();
   }
 }
 

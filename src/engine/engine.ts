@@ -555,12 +555,19 @@ export class Engine {
     }
   }
 
-  /** Stops checkpoints, closes an owned refit runner and the source: once, whoever asks first. */
+  /**
+   * Stops checkpoints, closes an owned refit runner and the source, detaches the store: once,
+   * whoever asks first.
+   */
   private release(): Promise<void> {
     this.released ??= (async () => {
       this.checkpointer?.stopTimer();
-      if (this.ownsRunner) await this.runner.close();
-      await this.ports.source.close?.();
+      try {
+        if (this.ownsRunner) await this.runner.close();
+        await this.ports.source.close?.();
+      } finally {
+        this.ports.store?.detach?.();
+      }
     })();
     return this.released;
   }

@@ -102,6 +102,12 @@ export interface StateStore {
   /** Makes every `put` so far durable. */
   flush?(): Promise<void>;
   /**
+   * The engine given this store has ended (its run finished, failed or was closed; a durable store
+   * has every model's last checkpoint): a store that holds something for its engine lets go of it
+   * (a state directory, which one store of a process holds at a time).
+   */
+  detach?(): void;
+  /**
    * Loads the states of the models that live on these partitions (Kafka: from the state topic),
    * before their records are processed; returns what it loaded.
    */
