@@ -91,9 +91,16 @@ type Values = {
 type Doc = Record<string, unknown>;
 const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A copy of `doc[section]` (an object, or a new one) written back into `doc`. */
+/**
+ * A copy of `doc[section]` (an object, or a new one) written back into `doc`, for the flags to
+ * write into. A section of the file that is not an object stays as it is, for checkEngineConfig
+ * to name (`model: must be an object`; the flags cannot fix it); `drift: null`, which it reads as
+ * the defaults, is a new one.
+ */
 function section(doc: Doc, name: string): Doc {
-  const s = isObject(doc[name]) ? { ...(doc[name] as Doc) } : {};
+  const given = doc[name];
+  if (given !== undefined && !isObject(given) && !(given === null && name === 'drift')) return {};
+  const s = isObject(given) ? { ...given } : {};
   doc[name] = s;
   return s;
 }
@@ -194,7 +201,7 @@ export async function engineConfigFrom(
     );
   if (replay.input === undefined && typeof doc.input !== 'string')
     problems.push({ path: '--input', message: 'is required: a JSON-lines file of events' });
-  if (!isObject(doc.model) || (doc.model as Doc).family === undefined) {
+  if (isObject(doc.model) && doc.model.family === undefined) {
     problems.push({
       path: '--family',
       message: 'is required (gaussian or binomial), or model.family in --config',

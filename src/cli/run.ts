@@ -424,13 +424,19 @@ export const runCommand: Command = {
     const { checkKafkaConfig } = await import('../../connectors/kafka/config.js');
     // `kafka.snapshotEvery` is the older name of `snapshots.everyEvents`.
     const kafkaRaw = doc.kafka;
-    if (typeof kafkaRaw === 'object' && kafkaRaw !== null && 'snapshotEvery' in kafkaRaw) {
+    // (a snapshots section that is not an object is left for checkEngineConfig to name)
+    const snapshotsRaw = doc.snapshots;
+    const snapshotsObject =
+      typeof snapshotsRaw === 'object' && snapshotsRaw !== null && !Array.isArray(snapshotsRaw);
+    if (
+      typeof kafkaRaw === 'object' &&
+      kafkaRaw !== null &&
+      'snapshotEvery' in kafkaRaw &&
+      (snapshotsRaw === undefined || snapshotsObject)
+    ) {
       const { snapshotEvery, ...rest } = kafkaRaw as Record<string, unknown>;
       doc.kafka = rest;
-      const snapshots = (
-        typeof doc.snapshots === 'object' && doc.snapshots !== null ? doc.snapshots : {}
-      ) as Record<string, unknown>;
-      doc.snapshots = { everyEvents: snapshotEvery, ...snapshots };
+      doc.snapshots = { everyEvents: snapshotEvery, ...(snapshotsObject ? snapshotsRaw : {}) };
     }
     const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =

@@ -1,0 +1,59 @@
+/**
+ * A `--config` file whose section is not an object (`"model": null`) is named as such, as
+ * checkEngineConfig names it, by replay and run: replay said `--family is required` and replaced
+ * other such sections by the flags' (`"replay": "x"` went unreported).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1s-config-sections-'));
+const input = join(dir, 'in.jsonl');
+writeFileSync(input, '{"label":1,"features":{"x":1}}\n{"label":0,"features":{"x":0}}\n');
+let files = 0;
+const config = (doc: unknown): string => {
+  const path = join(dir, `config-${files++}.json`);
+  writeFileSync(path, JSON.stringify(doc));
+  return path;
+};
+const replay = (doc: unknown, ...flags: string[]) =>
+  runCli(['replay', '--input', input, '--out', join(dir, 'out'), '--config', config(doc), ...flags]);
+const modelProblem = '  model: must be an object with at least "family"\n';
+
+describe('a --config section that is not an object', () => {
+  it('replay names "model": null as not an object, with or without --family', async () => {
+    for (const flags of [[], ['--family', 'binomial']]) {
+      expect(await replay({ model: null }, ...flags)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `l1stream: invalid configuration:\n${modelProblem}`,
+      });
+    }
+  });
+
+  it('replay names every other such section, not replacing it by the flags', async () => {
+    const r = await replay({ model: { family: 'binomial' }, replay: 'x', refit: 3 }, '--refit-every', '5');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'l1stream: invalid configuration:\n  refit: must be an object\n  replay: must be an object\n',
+    );
+  });
+
+  it('replay still reads "drift": null as the defaults (checkEngineConfig does), flags beside it', async () => {
+    const r = await replay({ model: { family: 'binomial' }, drift: null }, '--no-drift');
+    expect(r.stderr).toMatch(/^replay: 2 events learned/);
+    expect(r.code).toBe(0);
+  });
+
+  it('run names "model": null, and "snapshots": null beside kafka.snapshotEvery', async () => {
+    const kafka = { brokers: ['127.0.0.1:1'], topics: ['t'], snapshotEvery: 5 };
+    const r = await runCli(['run', '--config', config({ model: null, snapshots: null, kafka })]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(modelProblem);
+    expect(r.stderr).toContain('  snapshots: must be an object\n');
+  });
+});
