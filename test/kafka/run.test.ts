@@ -25,6 +25,28 @@ const silentIO = {
   interactive: false,
 } as never;
 
+/** What `within` gives when the promise has not settled in time. */
+const timedOut = Symbol('timed out');
+
+/**
+ * `promise`'s value, or `timedOut` when it has not settled within `ms` (a hung broker call or
+ * service must fail the test, not stall it); its timer is cleared either way and never keeps the
+ * process alive.
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timedOut> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof timedOut>((done) => {
+        timer = setTimeout(() => done(timedOut), ms).unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The broker's topics through a new admin client, at most 10 s a try, 3 tries: a polled
  * `listTopics` on one long-lived admin once hung for ~160 s against Kafka 4.4.0 under load (CI,
@@ -33,19 +55,14 @@ const silentIO = {
 async function topicsOn(kafka: ReturnType<typeof kafkaClient>): Promise<string[]> {
   for (let attempt = 1; ; attempt++) {
     const admin = kafka.admin();
-    let timer: NodeJS.Timeout | undefined;
     try {
       await admin.connect();
-      return await Promise.race([
-        admin.listTopics(),
-        new Promise<never>((_, fail) => {
-          timer = setTimeout(() => fail(new Error('listTopics took over 10 s')), 10_000);
-        }),
-      ]);
+      const topics = await within(admin.listTopics(), 10_000);
+      if (topics === timedOut) throw new Error('listTopics took over 10 s');
+      return topics;
     } catch (e) {
       if (attempt === 3) throw e;
     } finally {
-      clearTimeout(timer);
       void admin.disconnect().catch(() => undefined);
     }
   }
@@ -78,12 +95,11 @@ describe('l1stream run --config (Kafka in and out)', () => {
       prefix: randomName('svc-typo'),
     };
     writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'typo' }, kafka: section }));
-    const error = await Promise.race([
+    const error = await within(
       runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
-      new Promise<Error>((done) =>
-        setTimeout(() => done(new Error('run with a missing input topic took over 30 s')), 30_000).unref(),
-      ),
-    ]);
+      30_000,
+    );
+    expect(error, 'run with a missing input topic took over 30 s').not.toBe(timedOut);
     expect(error).toMatchObject({ code: 'L1S_KAFKA_TOPIC_MISSING' });
     // (the topic just made is listed first; on a fresh broker it is the only one)
     expect((error as Error).message).toMatch(
@@ -114,11 +130,8 @@ describe('l1stream run --config (Kafka in and out)', () => {
         60_000,
       );
     } finally {
-      const code = await Promise.race([
-        service.stop(),
-        new Promise<'hung'>((done) => setTimeout(() => done('hung'), 30_000).unref()),
-      ]);
-      if (code === 'hung') await service.kill9();
+      const code = await within(service.stop(), 30_000);
+      if (code === timedOut) await service.kill9();
       expect(code, `run did not exit within 30 s of SIGTERM:\n${service.stderr()}`).toBe(0);
     }
     expect(await topicsOn(kafka)).toContain(typo);
