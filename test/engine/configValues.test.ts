@@ -5,17 +5,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { checkKafkaConfig } from '../../connectors/kafka/config.js';
-import { ConfigError, checkEngineConfig } from '../../src/index.js';
-
-function problems(check: () => unknown): Map<string, string> {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof ConfigError) return new Map(err.problems.map((p) => [p.path, p.message]));
-    throw err;
-  }
-  throw new Error('accepted');
-}
+import { checkEngineConfig } from '../../src/index.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
 
 describe('a value JSON cannot write', () => {
   it('is shown as it is in the engine configuration’s problems', () => {

@@ -7,22 +7,13 @@ import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { checkKafkaConfig } from '../../connectors/kafka/config.js';
-import { ConfigError, Engine, checkEngineConfig, type EngineConfig } from '../../src/index.js';
+import { Engine, checkEngineConfig, type EngineConfig } from '../../src/index.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
 import { batchOf, keepingSink } from './helpers.js';
 
 /** What plain JavaScript can pass where the types say `EngineConfig`. */
 const unchecked = (config: unknown) => config as EngineConfig;
 const ports = () => ({ source: { batches$: from([batchOf(0, 300)]) }, sink: keepingSink() });
-
-function problems(make: () => unknown): Map<string, string> {
-  try {
-    make();
-  } catch (err) {
-    if (err instanceof ConfigError) return new Map(err.problems.map((p) => [p.path, p.message]));
-    throw err;
-  }
-  throw new Error('accepted');
-}
 
 describe('new Engine with a configuration checkEngineConfig did not return', () => {
   it('refuses a document checkEngineConfig refuses with the same problems, all of them', () => {
