@@ -216,18 +216,31 @@ export class OnlineScaler {
    * distinct (a featurizer's are), so that each column's statistics are final when it is scaled.
    */
   observeAndScale(x: SparseBuffer, weight: number, auto: boolean, scales: Float64Array): void {
-    if (weight > 0) return this.update(x, weight, auto, scales);
+    if (weight > 0) {
+      this.update(x, weight, auto, scales);
+      return;
+    }
     this.observe(x, weight);
     this.scaleInPlace(x, auto, scales);
   }
 
-  /** `observe`, and with `scales` (weight > 0) `scaleInPlace`'s scaling of each column after its update. */
-  private update(x: SparseBuffer, weight: number, auto: boolean, scales: Float64Array | null): void {
+  /**
+   * `observe`, and with `scales` (weight > 0) `scaleInPlace`'s scaling of each column after its
+   * update. `checked` (`observeFinite`): each column is also copied to `saved` as it was, and the
+   * result is `firstOverflow(x)`, found in the same pass.
+   */
+  private update(
+    x: SparseBuffer,
+    weight: number,
+    auto: boolean,
+    scales: Float64Array | null,
+    checked = false,
+  ): number {
     const before = this.totalWeight;
     this.totalWeight += weight;
     this.jumpCount = 0;
     this.referenceLogged = 0;
-    if (weight === 0) return;
+    if (weight === 0) return -1;
     const W = this.totalWeight;
     const { indices, values, nnz } = x;
     const perPresence = auto && this.perPresence;
@@ -236,7 +249,9 @@ export class OnlineScaler {
     // its mean and m2 in locals, each read and written once (the same operations in the same order).
     let stats = this.stats;
     let nonBinary = this.nonBinary;
+    const saved = this.saved;
     let top = -1;
+    let bad = -1;
     const growth2 = this.jumpGrowth2;
     for (let k = 0; k < nnz; k++) {
       const j = indices[k];
@@ -248,11 +263,23 @@ export class OnlineScaler {
           nonBinary = this.nonBinary;
         }
       }
-      this.used.add(j);
       const at = STRIDE * j;
       const wj = stats[at + SYNCED];
+      // a column synced to a weight other than 0 was listed when it was (`fromState` lists those too)
+      if (wj === 0) this.used.add(j);
       let mean = stats[at + MEAN];
       let m2 = stats[at + M2];
+      let present = stats[at + PRESENT];
+      const flag = nonBinary[j];
+      if (checked) {
+        const s = (STRIDE + 1) * k;
+        saved[s + SYNCED] = wj;
+        saved[s + PRESENT] = present;
+        saved[s + MEAN] = mean;
+        saved[s + M2] = m2;
+        saved[s + STRIDE] = flag;
+      }
+      let binary = flag === 0;
       if (wj !== before && wj > 0 && mean !== 0) {
         m2 += mean * mean * ((wj * (before - wj)) / before);
         mean = (mean * wj) / before;
@@ -262,25 +289,29 @@ export class OnlineScaler {
       const m2Before = m2;
       mean += (delta * weight) / W;
       m2 += weight * delta * (v - mean);
+      present += weight;
       stats[at + MEAN] = mean;
       stats[at + M2] = m2;
       stats[at + SYNCED] = W;
-      const present = stats[at + PRESENT] + weight;
       stats[at + PRESENT] = present;
+      // m2 + W·mean² is the column's weighted sum of squares (see `observeFinite`)
+      if (checked && bad < 0 && !(m2 + W * mean * mean <= SUM_OF_SQUARES_LIMIT)) bad = k;
       if (growth2 > 0) this.watchScale(j, k, present, weight, m2Before / before, m2 / W);
-      if (v !== 1) {
+      if (v !== 1 && binary) {
         nonBinary[j] = 1;
         this.anyNonBinary = true;
+        binary = false;
       }
       if (scales === null) continue;
       // `scaleInPlace`'s divisor of a column synced to W and present (W_j = W > 0, q_j > 0)
       let s = 0;
-      if (auto && nonBinary[j] === 0) s = 1;
+      if (auto && binary) s = 1;
       else if (m2 / W > 1e-26 * (1 + mean * mean)) s = Math.sqrt(perPresence ? m2 / present : m2 / W);
       scales[k] = s;
       values[k] = s > 0 ? v / s : 0;
     }
     if (top >= this.dim) this.dim = top + 1;
+    return bad;
   }
 
   /** False while every column observed has had only 1s (then `isNumeric` is false for every column). */
@@ -299,8 +330,28 @@ export class OnlineScaler {
     weight = 1,
     scaling: { readonly auto: boolean; readonly scales: Float64Array } | null = null,
   ): number {
-    const { indices, nnz } = x;
+    const nnz = x.nnz;
     if (this.saved.length < (STRIDE + 1) * nnz) this.saved = new Float64Array(2 * (STRIDE + 1) * nnz);
+    this.savedWeight = this.totalWeight;
+    this.savedDim = this.dim;
+    this.savedAnyNonBinary = this.anyNonBinary;
+    let bad: number;
+    // weight > 0: saved, updated, scaled and checked in one pass; otherwise in turn (the same)
+    if (weight > 0) bad = this.update(x, weight, scaling?.auto === true, scaling?.scales ?? null, true);
+    else {
+      this.save(x);
+      if (scaling === null) this.observe(x, weight);
+      else this.observeAndScale(x, weight, scaling.auto, scaling.scales);
+      bad = this.firstOverflow(x);
+    }
+    if (!Number.isFinite(this.totalWeight)) bad = nnz;
+    if (bad >= 0) this.undo(x);
+    return bad;
+  }
+
+  /** Copies x's columns as they are to `saved` (STRIDE + 1 words each), for `undo`. */
+  private save(x: SparseBuffer): void {
+    const { indices, nnz } = x;
     const saved = this.saved;
     for (let k = 0; k < nnz; k++) {
       const j = indices[k];
@@ -309,22 +360,21 @@ export class OnlineScaler {
         saved[(STRIDE + 1) * k + f] = j < this.capacity ? this.stats[at + f] : 0;
       saved[(STRIDE + 1) * k + STRIDE] = j < this.capacity ? this.nonBinary[j] : 0;
     }
-    this.savedWeight = this.totalWeight;
-    this.savedDim = this.dim;
-    this.savedAnyNonBinary = this.anyNonBinary;
-    if (scaling === null) this.observe(x, weight);
-    else this.observeAndScale(x, weight, scaling.auto, scaling.scales);
-    let bad = Number.isFinite(this.totalWeight) ? -1 : nnz;
-    for (let k = 0; k < nnz && bad < 0; k++) {
-      const at = STRIDE * indices[k];
+  }
+
+  /**
+   * The position in x of the first column whose weighted sum of squares, m2 + W_j·mean², is above
+   * SUM_OF_SQUARES_LIMIT or NaN (−1: none). It bounds every later m2: kept below the limit, no
+   * ordinary later event overflows it (a model's first value of 1e200 has m2 0, and made every
+   * later event with that column overflow).
+   */
+  private firstOverflow(x: SparseBuffer): number {
+    for (let k = 0; k < x.nnz; k++) {
+      const at = STRIDE * x.indices[k];
       const mean = this.stats[at + MEAN];
-      // m2 + W·mean² is the column's weighted sum of squares, which bounds every later m2: kept
-      // below SUM_OF_SQUARES_LIMIT, no ordinary later event overflows it (a model's first value of
-      // 1e200 has m2 0, and made every later event with that column overflow)
-      if (!(this.stats[at + M2] + this.stats[at + SYNCED] * mean * mean <= SUM_OF_SQUARES_LIMIT)) bad = k;
+      if (!(this.stats[at + M2] + this.stats[at + SYNCED] * mean * mean <= SUM_OF_SQUARES_LIMIT)) return k;
     }
-    if (bad >= 0) this.undo(x);
-    return bad;
+    return -1;
   }
 
   /** Takes back the event of the last `observeFinite` (x: its columns, in the same order). */
