@@ -1058,8 +1058,8 @@ export class JsonEventReader implements EventDecoder {
   }
 
   /**
-   * Reads a JSON number at `pos` into `number`, in one pass over its code units: true if there is
-   * one and its value is exactly what `JSON.parse` gives and finite. The first 19 significant
+   * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly what
+   * `JSON.parse` gives and finite. Most forms are read by `readShort`; for the others, the first 19 significant
    * digits are kept as integers (`head`: the first 15, below 2^50; `tail`: up to 4 more). Digits
    * below 2^53 with a power of ten up to 22 is one correctly rounded operation on exact doubles
    * (Clinger); other forms of up to 19 digits go to the exact `eiselLemire`; longer forms, far
@@ -1074,6 +1074,7 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
+    if (this.readShort(c, pos, negative)) return true;
     const run = digitRun;
     run.head = 0;
     run.tail = 0;
@@ -1142,6 +1143,46 @@ export class JsonEventReader implements EventDecoder {
       if (negative) v = -v;
     }
     this.number = v;
+    this.pos = pos;
+    return true;
+  }
+
+  /**
+   * `readNumber`'s first way, for the forms most values have (`-0.937`, `3.125`, `0`, `17`, and
+   * 16 digits below 2^53): no exponent, all digits (a fraction's leading zeros too) read in one loop
+   * into m. While m < 2^53 every step is exact; once past it, m stays at or past it (rounding is
+   * monotonic), so m < 2^53 says m is exact. Then m / 10^k (k ≤ 22 fraction digits) is one
+   * correctly rounded division of exact doubles (Clinger). `c` is the digit at `pos`, after the
+   * sign. False, with nothing read, for anything else (an exponent, m ≥ 2^53, k > 22, `1.`, `01`):
+   * then the general way reads it.
+   */
+  private readShort(c: number, pos: number, negative: boolean): boolean {
+    const codes = this.codes;
+    let m = c - 0x30;
+    c = codes[++pos];
+    // a leading 0 stands alone
+    if (m !== 0) {
+      while (c >= 0x30 && c <= 0x39) {
+        m = m * 10 + (c - 0x30);
+        c = codes[++pos];
+      }
+    }
+    let k = 0;
+    if (c === 0x2e /* . */) {
+      const dot = pos;
+      c = codes[++pos];
+      while (c >= 0x30 && c <= 0x39) {
+        m = m * 10 + (c - 0x30);
+        c = codes[++pos];
+      }
+      k = pos - dot - 1;
+      if (k === 0) return false;
+    }
+    // the number must end here: not a digit after a leading 0, a second dot or an exponent
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45) return false;
+    if (!(m < 9007199254740992 && k <= 22)) return false;
+    const v = k === 0 ? m : m / POW10[k];
+    this.number = negative ? -v : v;
     this.pos = pos;
     return true;
   }
