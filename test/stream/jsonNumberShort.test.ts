@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
 import { jsonDecoder } from '../../src/stream/decodeEvents.js';
+import { errorOf } from '../helpers/decode.js';
 import { Rng } from '../helpers/random.js';
 
 /**
@@ -13,16 +14,6 @@ import { Rng } from '../helpers/random.js';
 /** `text` as the value of a feature `a`, then of `b` after it (the number ends at `,` and at `}`). */
 function line(text: string): string {
   return `{"label":1,"features":{"a":${text},"b":${text}}}`;
-}
-
-/** The message `f` throws ('' if none). */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return '';
 }
 
 /** Every text read by `read` (JSONL) and by `readEventAt` (one batch): `JSON.parse`'s doubles, bit for bit. */
