@@ -6,9 +6,10 @@ import { errorOf } from '../helpers/decode.js';
 import { Rng } from '../helpers/random.js';
 
 /**
- * The reader's first way for numbers (`readShort`: no exponent, all digits in one double m, exact
- * while m < 2^53, then m / 10^k for k ≤ 22 fraction digits) at its edges: what it takes must be
- * `JSON.parse`'s double, and what it leaves must still be read (or refused) as before.
+ * The reader's numbers where its ways meet: the first 15 significant digits read into one double m
+ * (integer and fraction, leading zeros too), the rest after them into `digitRun`, and m / 10^k as
+ * one division while the digits are below 2^53 and k ≤ 22: `JSON.parse`'s double every time, and
+ * invalid forms still refused.
  */
 
 /** `text` as the value of a feature `a`, then of `b` after it (the number ends at `,` and at `}`). */
@@ -52,7 +53,7 @@ function everyPoint(digits: string): string[] {
   return texts;
 }
 
-describe('JsonEventReader: numbers without an exponent, at the edges of the one-division way', () => {
+describe('JsonEventReader: numbers at the edges of the 15-digit loop and of the one-division way', () => {
   it('mantissas around 2^53 (exact below, rounded above), with the point anywhere', () => {
     const texts: string[] = [];
     for (let d = -60n; d <= 60n; d++) {
@@ -98,6 +99,24 @@ describe('JsonEventReader: numbers without an exponent, at the edges of the one-
       texts.push(String(x), x.toFixed(rng.int(8)));
     }
     expectAsJsonParse(texts.filter((t) => !t.includes('e')));
+  });
+
+  it('14-20 significant digits with the point anywhere, leading zeros and exponents (where the 15 end)', () => {
+    const rng = new Rng(15);
+    const texts: string[] = [];
+    for (let n = 14; n <= 20; n++) {
+      for (let i = 0; i < 40; i++) {
+        let digits = String(1 + rng.int(9));
+        while (digits.length < n) digits += String(rng.int(10));
+        if (i === 0) digits = '9'.repeat(n);
+        if (i === 1) digits = `1${'0'.repeat(n - 1)}`;
+        for (const text of everyPoint(digits)) {
+          texts.push(text, `${text}e-5`, `${text}E+3`, `${text}e-300`);
+        }
+        texts.push(`0.${digits}`, `0.000${digits}`, `-0.0${digits}e2`);
+      }
+    }
+    expectAsJsonParse(texts);
   });
 
   it('forms it must leave: an exponent, a digit after a leading 0, a point without digits, a second point', () => {
