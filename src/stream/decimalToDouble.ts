@@ -11,6 +11,7 @@ export const MIN_POWER = -342;
 export const MAX_POWER = 308;
 
 const TWO32 = 4294967296;
+const TWO_MINUS32 = 1 / TWO32;
 
 /**
  * Per q in [MIN_POWER, MAX_POWER], at 4 (q − MIN_POWER): the 128-bit approximation of 5^q that
@@ -64,16 +65,14 @@ const POW2 = new Float64Array(1074 + 972);
 /** The 128-bit product of `mul128`, four unsigned 32-bit words, high first. */
 const product = new Float64Array(4);
 
-/** The high 32 bits of a × b (unsigned 32-bit; the low ones are `Math.imul(a, b) >>> 0`). */
+/**
+ * The high 32 bits of a × b (unsigned 32-bit; the low ones are `Math.imul(a, b) >>> 0`). The
+ * product as a double is within 2^10 of a × b (below 2^64: its unit in the last place is at most
+ * 2^11), and taking off the exact low word adds at most 2^10 more: the difference over 2^32 is
+ * within 2^-21 of the high word, which adding 1/2 and truncating (`>>> 0`) gives exactly.
+ */
 function mulHigh(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const m1 = a1 * b0;
-  const m2 = a0 * b1;
-  const carry = ((a0 * b0) >>> 16) + (m1 & 0xffff) + (m2 & 0xffff);
-  return a1 * b1 + (m1 >>> 16) + (m2 >>> 16) + (carry >>> 16);
+  return ((a * b - (Math.imul(a, b) >>> 0)) * TWO_MINUS32 + 0.5) >>> 0;
 }
 
 /** (a1·2^32 + a0) × (b1·2^32 + b0) into `product` (all unsigned 32-bit). */

@@ -1058,9 +1058,9 @@ export class JsonEventReader implements EventDecoder {
   }
 
   /**
-   * Reads a JSON number at `pos` into `number`, in one pass over its code units: true if there is
-   * one and its value is exactly what `JSON.parse` gives and finite. The first 19 significant
-   * digits are kept as integers (`head`: the first 15, below 2^50; `tail`: up to 4 more). Digits
+   * Reads a JSON number at `pos` into `number`: true if there is one and its value is exactly what
+   * `JSON.parse` gives and finite. The first 19 significant digits are kept as integers (the first
+   * 15 in one double, below 10^15; up to 4 more in `digitRun.tail`), in one pass. Digits
    * below 2^53 with a power of ten up to 22 is one correctly rounded operation on exact doubles
    * (Clinger); other forms of up to 19 digits go to the exact `eiselLemire`; longer forms, far
    * exponents and its undecided cases go through `Number`, which V8 converts as `JSON.parse` does.
@@ -1074,33 +1074,48 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
+    // The first 15 significant digits go into m (below 10^15: exact), in one loop for the integer
+    // and one for the fraction (its leading zeros too); most numbers end within them. Past them,
+    // `readDigits` takes the rest into `digitRun` (m is its `head`), where they are read on.
+    let m = c - 0x30;
+    c = codes[++pos];
+    // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
+    if (m !== 0) {
+      while (c >= 0x30 && c <= 0x39 && m < 1e14) {
+        m = m * 10 + (c - 0x30);
+        c = codes[++pos];
+      }
+    }
     const run = digitRun;
-    run.head = 0;
-    run.tail = 0;
-    run.digits = 0;
-    if (c === 0x30) {
-      // a leading zero stands alone: in "01" the number ends at 0 and the 1 is rejected after it
-      c = codes[++pos];
-    } else c = codes[(pos = readDigits(codes, pos))];
+    // true once m holds 15 digits and more follow: `digitRun` has them all
+    let long = m !== 0 && c >= 0x30 && c <= 0x39;
+    if (long) c = codes[(pos = this.readOn(m, pos))];
     let scale = 0;
     if (c === 0x2e /* . */) {
       c = codes[++pos];
       if (!(c >= 0x30 && c <= 0x39)) return false;
-      // zeros before the first significant digit (of 0.05) only scale it
-      if (run.digits === 0) {
-        while (c === 0x30) {
-          scale--;
+      if (long) {
+        const before = run.digits;
+        c = codes[(pos = readDigits(codes, pos))];
+        scale -= run.digits - before;
+      } else {
+        const first = pos;
+        while (c >= 0x30 && c <= 0x39 && m < 1e14) {
+          m = m * 10 + (c - 0x30);
           c = codes[++pos];
         }
+        scale = first - pos;
+        if (c >= 0x30 && c <= 0x39) {
+          long = true;
+          c = codes[(pos = this.readOn(m, pos))];
+          scale -= run.digits - 15;
+        }
       }
-      const before = run.digits;
-      c = codes[(pos = readDigits(codes, pos))];
-      scale -= run.digits - before;
     }
-    const head = run.head;
-    const tail = run.tail;
-    // significant digits (leading zeros are not), all of them
-    const digits = run.digits;
+    const head = long ? run.head : m;
+    const tail = long ? run.tail : 0;
+    // significant digits (leading zeros are not), all of them; below 15 only whether there are any
+    const digits = long ? run.digits : m === 0 ? 0 : 1;
     if (c === 0x65 || c === 0x45 /* e E */) {
       c = codes[++pos];
       let sign = 1;
@@ -1144,6 +1159,15 @@ export class JsonEventReader implements EventDecoder {
     this.number = v;
     this.pos = pos;
     return true;
+  }
+
+  /** `readDigits` on from `pos`, after 15 significant digits m (`digitRun` then holds them all). */
+  private readOn(m: number, pos: number): number {
+    const run = digitRun;
+    run.head = m;
+    run.tail = 0;
+    run.digits = 15;
+    return readDigits(this.codes, pos);
   }
 
   /** Reads `null` at `pos`: true if it is there. */

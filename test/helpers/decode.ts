@@ -22,3 +22,13 @@ export async function decodeBatch(
   );
   return { events: out.flatMap((b) => b.events), letters };
 }
+
+/** The message `f` throws ('' if none). */
+export function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}

@@ -4,6 +4,7 @@ import { validateEvent } from '../../src/core/event.js';
 import { eiselLemire, MAX_POWER, MIN_POWER } from '../../src/stream/decimalToDouble.js';
 import { jsonDecoder } from '../../src/stream/decodeEvents.js';
 import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
+import { errorOf } from '../helpers/decode.js';
 import { Rng } from '../helpers/random.js';
 
 /** `eiselLemire` of the digits `digits` (no sign, no dot, at most 19) times 10^q. */
@@ -294,16 +295,6 @@ describe('JsonEventReader: numbers as JSON.parse reads them, without Number() up
       else expect(event !== null && same(event.ts!, expected.event.ts!), text).toBe(true);
     }
   });
-
-  /** The message `f` throws ('' if none). */
-  function errorOf(f: () => unknown): string {
-    try {
-      f();
-    } catch (err) {
-      return (err as Error).message;
-    }
-    return '';
-  }
 
   it('invalid numbers are left to JSON.parse, which gives the same error as without the reader', () => {
     const reader = new JsonEventReader();
