@@ -5,6 +5,7 @@ import { packColumns } from '../../src/solve/packColumns.js';
 import { prepareProblem } from '../../src/solve/problem.js';
 import { type Coefficients, type LambdaFit, solveAt, solveAtProblem } from '../../src/solve/solve.js';
 import { refitCase } from '../helpers/refitCase.js';
+import { expectSameFit } from '../helpers/sameFit.js';
 
 // `solveAt` solves a binomial fit on a sparse design without its empty columns (`packColumns`):
 // the refit case at test size holds 2,000 events over 20,000 hashed columns, of which about half
@@ -21,15 +22,7 @@ function unpacked(start?: Coefficients, rare = false, pf?: Float64Array): Lambda
 
 function same(packed: LambdaFit, whole: LambdaFit): void {
   expect(packed.coefficients).toHaveLength(cols);
-  expect(packed.intercept).toBe(whole.intercept);
-  expect(packed.objective).toBe(whole.objective);
-  expect(packed.passes).toBe(whole.passes);
-  expect(packed.kktChecks).toBe(whole.kktChecks);
-  expect(packed.columnVisits).toBe(whole.columnVisits);
-  expect(packed.outerIterations).toBe(whole.outerIterations);
-  let differ = 0;
-  for (let j = 0; j < cols; j++) if (!Object.is(packed.coefficients[j], whole.coefficients[j])) differ++;
-  expect(differ).toBe(0);
+  expectSameFit(packed, whole);
 }
 
 describe('solveAt without the empty columns of a sparse design', () => {

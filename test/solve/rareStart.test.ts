@@ -16,6 +16,7 @@ import {
   toStandardized,
 } from '../../src/solve/solve.js';
 import { refitCase } from '../helpers/refitCase.js';
+import { expectSameFit } from '../helpers/sameFit.js';
 
 // A warm fit from a previous refit's fit (`rareMoves: true`) tests its start with the objective
 // that `rareStart` computes in its pass over the start's η, and sets the engine's point once, to
@@ -54,14 +55,7 @@ describe('a warm fit that tests its start by the rare moves’ objective', () =>
       const before = startSetFirst(full, lambda, prev);
       const fit = solveAtProblem(full, lambda, prev, true, true);
       expect(fit.startRefused).toBeUndefined();
-      expect(fit.passes).toBe(before.passes);
-      expect(fit.kktChecks).toBe(before.kktChecks);
-      expect(fit.columnVisits).toBe(before.columnVisits);
-      expect(fit.outerIterations).toBe(before.outerIterations);
-      expect(fit.intercept).toBe(before.intercept);
-      let differ = 0;
-      for (let j = 0; j < b.x.cols; j++) if (!Object.is(fit.coefficients[j], before.coefficients[j])) differ++;
-      expect(differ).toBe(0);
+      expectSameFit(fit, before);
       expect(fit.converged).toBe(true);
       expect(checkKkt(b.x, b.y, fit, lambda, { family: 'binomial' }).maxViolation).toBeLessThanOrEqual(
         kktTolerance,
@@ -86,9 +80,9 @@ describe('a warm fit that tests its start by the rare moves’ objective', () =>
     bad[7] = NaN;
     expect(rareStart(problem, { intercept: prev.intercept, coefficients: bad }, lambda)).toBeNull();
     expect(rareStart(problem, { intercept: 0, coefficients: new Float64Array(3) }, lambda)).toBeNull();
-    expect(() => solveAt(b.x, b.y, { ...opts, start: { intercept: 0, coefficients: bad }, rareMoves: true })).toThrow(
-      /not finite/,
-    );
+    expect(() =>
+      solveAt(b.x, b.y, { ...opts, start: { intercept: 0, coefficients: bad }, rareMoves: true }),
+    ).toThrow(/not finite/);
   });
 });
 
