@@ -5,7 +5,7 @@ import type { Counts, LambdaOutcome } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
 import { TailSweeps } from './tailSweeps.js';
-import { kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
+import { featureViolation, kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
 
 const P_FLOOR = 1e-5;
 /**
@@ -328,7 +328,7 @@ export class BinomialSolver {
   /**
    * The largest KKT violation from `grad` and `gradSumR`, both exact at the current point, with
    * centred gradients (it sets the inexact Newton steps' thresholds); `certViolation` also takes
-   * the columns as stored (`rawViolation`), as a certificate must.
+   * the columns as stored (`violations`), as a certificate must.
    */
   private violationFromGrad(lambda: number, scaleVar: number): number {
     const st = this.st;
@@ -336,11 +336,12 @@ export class BinomialSolver {
     // the intercept's stationarity Σ w (y − p) = 0 too, relative to λα (absolute when λα ≥ 1)
     const l1 = lambda * st.problem.alpha;
     const intercept = Math.max(0, Math.abs(this.gradSumR) - floor) / (l1 > 0 && l1 < 1 ? l1 : 1);
-    const violation = Math.max(intercept, kktViolation(st, lambda, floor));
-    this.certViolation =
-      this.gradSumR === 0 || !this.rawCertificate
-        ? violation
-        : Math.max(violation, this.rawViolation(lambda, floor));
+    const raw = this.gradSumR !== 0 && this.rawCertificate;
+    const violation = Math.max(
+      intercept,
+      raw ? this.violations(lambda, floor) : kktViolation(st, lambda, floor),
+    );
+    this.certViolation = raw ? Math.max(violation, this.rawWorst) : violation;
     return violation;
   }
 
@@ -353,32 +354,38 @@ export class BinomialSolver {
    */
   private rawCertificate = true;
 
+  /** The columns as stored' violation (`violations`); a double from the start (`solverHiddenClass.test.ts`). */
+  private rawWorst = -Infinity;
+
   /**
-   * `kktViolation` of the gradients of the columns as stored, Σ x_j w (y − p) / s_j (`checkKkt`'s,
-   * which a certificate must imply): `grad` (centred) + m_j / s_j Σ w (y − p). Where the intercept's
-   * residual is not 0 they differ by m_j / s_j of it (up to 1e-2 of λ at a refit's tolerance):
-   * on the test refit window at λ = 0.005, KKT 1e-2, from the online start, the certificate held
-   * with centred gradients and failed from scratch at 1.011e-2 (test/solve/rawCertificate.test.ts).
+   * `kktViolation`, and in the same pass (into `rawWorst`) that of the gradients of the columns as
+   * stored, Σ x_j w (y − p) / s_j (`checkKkt`'s, which a certificate must imply): `grad` (centred)
+   * + m_j / s_j Σ w (y − p). Where the intercept's residual is not 0 they differ by m_j / s_j of it
+   * (up to 1e-2 of λ at a refit's tolerance): on the test refit window at λ = 0.005, KKT 1e-2, from
+   * the online start, the certificate held with centred gradients and failed from scratch at
+   * 1.011e-2 (test/solve/rawCertificate.test.ts).
    */
-  private rawViolation(lambda: number, floor: number): number {
+  private violations(lambda: number, floor: number): number {
     const st = this.st;
     const { excluded, pf, alpha, mean, scale } = st.problem;
+    const { grad, beta } = st;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     const sumR = this.gradSumR;
     let worst = 0;
+    let raw = 0;
     for (let j = 0; j < st.p; j++) {
       if (excluded[j]) continue;
-      const g = st.grad[j]! + (mean[j]! / scale[j]!) * sumR;
-      const b = st.beta[j]!;
+      const g = grad[j]!;
+      const b = beta[j]!;
       const t = l1 * pf[j]!;
-      const v = Math.max(
-        0,
-        (b === 0 ? Math.max(0, Math.abs(g) - t) : Math.abs(g - l2 * pf[j]! * b - (b > 0 ? t : -t))) - floor,
-      );
-      const rel = v / (t > 0 ? t : 1);
+      const ridge = l2 * pf[j]! * b;
+      const rel = featureViolation(g, b, t, ridge, floor);
       if (rel > worst) worst = rel;
+      const relRaw = featureViolation(g + (mean[j]! / scale[j]!) * sumR, b, t, ridge, floor);
+      if (relRaw > raw) raw = relRaw;
     }
+    this.rawWorst = raw;
     return worst;
   }
 

@@ -36,42 +36,85 @@ function sigmoid(e: number): number {
  * dense design). The result is only a start: the fit's optimum and certificate are unchanged.
  */
 export function rareMoves(problem: Problem, start: Coefficients, lambda: number): Coefficients {
+  return rareStart(problem, start, lambda)?.moved ?? start;
+}
+
+/**
+ * `rareMoves`, with the objective of `start` itself (docs/conventions.md's, as `Engine.objective`
+ * computes it up to rounding) from the same pass over its η: a fit that tests its start first
+ * needs no point set in the engine for it (bench/results/warm-s33.md). A start whose objective is
+ * above `limit` is not moved (a fit refuses it). Null where `rareMoves` does not apply, or for a
+ * start of the wrong length or not finite.
+ */
+export function rareStart(
+  problem: Problem,
+  start: Coefficients,
+  lambda: number,
+  limit = Infinity,
+): { moved: Coefficients; objective: number } | null {
   const x = problem.x;
-  if (problem.family !== 'binomial' || !(x instanceof SparseDesign) || !(lambda > 0)) return start;
+  if (problem.family !== 'binomial' || !(x instanceof SparseDesign) || !(lambda > 0)) return null;
   const { colStart, rowIndex, values } = x;
   const { y, w, excluded, pf, alpha, scale } = problem;
   const tol = problem.kktTolerance;
   const n = x.rows;
   const p = x.cols;
+  // a start of the wrong length or not finite is `toStandardized`'s to report
+  if (start.coefficients.length !== p || !Number.isFinite(start.intercept)) return null;
   const coef = Float64Array.from(start.coefficients);
   let b0 = start.intercept;
-  // η and σ(η) of the start as the solver takes it (excluded columns dropped, `toStandardized`)
+  // η and σ(η) of the start as the solver takes it (excluded columns dropped, `toStandardized`),
+  // and its penalty on the standardized scale (`Engine.objective`)
   const eta = new Float64Array(n).fill(b0);
+  let penalty = 0;
   for (let j = 0; j < p; j++) {
+    const c = coef[j]!;
+    if (!Number.isFinite(c)) return null;
     if (excluded[j]) {
       coef[j] = 0;
       continue;
     }
-    const c = coef[j]!;
     if (c === 0) continue;
+    const b = c * scale[j]!;
+    penalty += pf[j]! * (alpha * Math.abs(b) + ((1 - alpha) / 2) * b * b);
     for (let k = colStart[j]!; k < colStart[j + 1]!; k++) eta[rowIndex[k]!]! += c * values[k]!;
   }
   // σ(η) − y per row, kept with η; equal weights (the default) as the constant, not read per row
   const prob = new Float64Array(n);
   const gap = new Float64Array(n);
+  let loss = 0;
   for (let i = 0; i < n; i++) {
-    prob[i] = sigmoid(eta[i]!);
+    const e = eta[i]!;
+    const q = Math.exp(-Math.abs(e));
+    prob[i] = e >= 0 ? 1 / (1 + q) : q / (1 + q);
     gap[i] = prob[i]! - y[i]!;
+    // log(1 + e^η) − yη, stably
+    loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
   }
+  const objective = loss + lambda * penalty;
+  if (objective > limit) return { moved: start, objective };
   const c0 = w[0] ?? 0;
   const equal = w.every((u) => u === c0);
+  // the intercept's steps stop once its condition holds to SOLVE_SHARE of the fit's (`BinomialSolver`'s)
+  const l1 = lambda * alpha;
+  const interceptStop = SOLVE_SHARE * tol * (l1 < 1 ? l1 : 1);
+  // the columns a pass checks, listed by the first
+  const rare = new Int32Array(p);
+  let rareCount = -1;
   let moved = 0;
   for (let pass = 0; pass < RARE_PASSES; pass++) {
     let movedHere = 0;
-    for (let j = 0; j < p; j++) {
+    const listed = rareCount >= 0;
+    const count = listed ? rareCount : p;
+    if (!listed) rareCount = 0;
+    for (let m = 0; m < count; m++) {
+      const j = listed ? rare[m]! : m;
       const from = colStart[j]!;
       const to = colStart[j + 1]!;
-      if (to === from || to - from > RARE_ROWS || excluded[j] || !(pf[j]! > 0)) continue;
+      if (!listed) {
+        if (to === from || to - from > RARE_ROWS || excluded[j] || !(pf[j]! > 0)) continue;
+        rare[rareCount++] = j;
+      }
       const t = lambda * alpha * pf[j]! * scale[j]!;
       const l2 = lambda * (1 - alpha) * pf[j]! * scale[j]! * scale[j]!;
       const c = coef[j]!;
@@ -96,26 +139,48 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
     }
     moved += movedHere;
     if (movedHere === 0) break;
-    // the intercept (unpenalized): Newton steps on Σ w (σ(η) − y) = 0
-    for (let step = 0; step < INTERCEPT_STEPS; step++) {
-      let g = 0;
-      let h = 0;
-      for (let i = 0; i < n; i++) {
-        const q = prob[i]!;
-        g += w[i]! * (q - y[i]!);
-        h += w[i]! * q * (1 - q);
-      }
-      if (!(h > 0)) break;
-      const d = -g / h;
-      b0 += d;
-      for (let i = 0; i < n; i++) {
-        eta[i]! += d;
-        prob[i] = sigmoid(eta[i]!);
-        gap[i] = prob[i]! - y[i]!;
-      }
+    b0 = interceptSteps({ y, w, eta, prob, gap }, b0, interceptStop);
+  }
+  return { moved: moved === 0 ? start : { intercept: b0, coefficients: coef }, objective };
+}
+
+/** Rows as `rareStart` keeps them: η, σ(η) and σ(η) − y, with the labels and weights. */
+export interface RareRows {
+  readonly y: Float64Array;
+  readonly w: Float64Array;
+  readonly eta: Float64Array;
+  readonly prob: Float64Array;
+  readonly gap: Float64Array;
+}
+
+/**
+ * Up to INTERCEPT_STEPS Newton steps of the intercept (unpenalized) on Σ w (σ(η) − y) = 0, each
+ * moving every row's η, σ(η) and gap; they stop once |Σ w (σ(η) − y)| is within `stop` (a step
+ * then would move the fit's intercept condition by less than it needs: it cost n exponentials).
+ * Returns the intercept `b0` moved by them.
+ */
+export function interceptSteps(rows: RareRows, b0: number, stop: number): number {
+  const { y, w, eta, prob, gap } = rows;
+  const n = eta.length;
+  let b = b0;
+  for (let step = 0; step < INTERCEPT_STEPS; step++) {
+    let g = 0;
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      const q = prob[i]!;
+      g += w[i]! * (q - y[i]!);
+      h += w[i]! * q * (1 - q);
+    }
+    if (!(h > 0) || Math.abs(g) <= stop) break;
+    const d = -g / h;
+    b += d;
+    for (let i = 0; i < n; i++) {
+      eta[i]! += d;
+      prob[i] = sigmoid(eta[i]!);
+      gap[i] = prob[i]! - y[i]!;
     }
   }
-  return moved === 0 ? start : { intercept: b0, coefficients: coef };
+  return b;
 }
 
 /**

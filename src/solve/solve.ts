@@ -4,7 +4,7 @@ import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { packColumns, type PackedColumns, packedValues, unpackedValues } from './packColumns.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
-import { rareMoves } from './rareMoves.js';
+import { rareStart } from './rareMoves.js';
 import { zeroRoundingLevel } from './roundingZeros.js';
 import { mergeTwins, type SingletonProfile, singletonProfile, singletonTwins } from './singletons.js';
 
@@ -264,20 +264,21 @@ export function solveAtProblem(
   };
   if (start) {
     if (twins !== null) start = mergeTwins(twins.x, start, twins.twinOf);
-    const s = toStandardized(problem, start);
+    // the rare moves' pass gives the start's objective too: the engine's point is then set once
+    const moves = rare && profile === null ? rareStart(problem, start, lambda, nullDev / 2) : null;
+    const known = moves !== null && Number.isFinite(moves.objective);
+    const s = toStandardized(problem, known ? moves.moved : start);
+    if (known && moves.moved !== start) startInSet(engine, problem, start);
     engine.setPoint(s.b0, s.beta);
     // A binomial start worse than the intercept-only model (an online model's many large weights
     // on ids seen once or twice) costs many times a cold fit: its first Newton steps overshoot on
     // tens of thousands of columns. Such a start is refused, and the fit descends from λ_max.
-    const at = problem.family === 'binomial' ? engine.objective(lambda) : null;
-    const objective = at === null ? -Infinity : at.loss + at.penalty;
+    const at = problem.family === 'binomial' && !known ? engine.objective(lambda) : null;
+    const objective = known ? moves.objective : at === null ? -Infinity : at.loss + at.penalty;
     if (!(objective > nullDev / 2)) {
-      if (rare && profile === null) {
-        const moved = rareMoves(problem, start, lambda);
-        if (moved !== start) {
-          const m = toStandardized(problem, moved);
-          engine.setPoint(m.b0, m.beta);
-        }
+      if (moves !== null && !known && moves.moved !== start) {
+        const m = toStandardized(problem, moves.moved);
+        engine.setPoint(m.b0, m.beta);
       }
       engine.tailSweeps = tails;
       return finish(engine.solve(lambda));
@@ -292,6 +293,17 @@ export function solveAtProblem(
   }
   // from the null model: through a short internal path when λ is far below λ_max
   return finish(descendTo(problem, engine, lambda));
+}
+
+/**
+ * Puts the start's non-zeros (standardized) in the working set, in column order: the set a fit
+ * from its rare moves had when the engine's point was first set to the start itself (the columns
+ * the moves set to 0 stay in it), so that the fit takes the same steps.
+ */
+function startInSet(engine: Engine, problem: Problem, start: Coefficients): void {
+  const c = start.coefficients;
+  const scale = problem.scale;
+  for (let j = 0; j < c.length; j++) if (c[j]! * scale[j]! !== 0) engine.addToSet(j);
 }
 
 export { logit } from './descend.js';

@@ -238,15 +238,21 @@ export function kktViolation(st: CdState, lambda: number, floor: number): number
   let worst = 0;
   for (let j = 0; j < st.p; j++) {
     if (excluded[j]) continue;
-    const g = st.grad[j]!;
     const b = st.beta[j]!;
-    const t = l1 * pf[j]!;
-    const v = Math.max(
-      0,
-      (b === 0 ? Math.max(0, Math.abs(g) - t) : Math.abs(g - l2 * pf[j]! * b - (b > 0 ? t : -t))) - floor,
-    );
-    const rel = v / (t > 0 ? t : 1);
+    const rel = featureViolation(st.grad[j]!, b, l1 * pf[j]!, l2 * pf[j]! * b, floor);
     if (rel > worst) worst = rel;
   }
   return worst;
+}
+
+/**
+ * A feature's KKT violation beyond an absolute `floor`, relative to its L1 threshold `t` (1 when
+ * that is 0): `g` its gradient, `b` its coefficient, `ridge` its ridge term's slope at `b`.
+ */
+export function featureViolation(g: number, b: number, t: number, ridge: number, floor: number): number {
+  const v = Math.max(
+    0,
+    (b === 0 ? Math.max(0, Math.abs(g) - t) : Math.abs(g - ridge - (b > 0 ? t : -t))) - floor,
+  );
+  return v / (t > 0 ? t : 1);
 }
