@@ -224,6 +224,18 @@ export class OnlineModel {
    */
   private provisional: PenalizedLearner | null = null;
   private provisionalLambda = 0;
+  /**
+   * The learner `checkWarmup` started on the warm-up's events and the event it checked (`events`
+   * of them), at `lambda`: when that event joins the warm-up, the learner `startProvisional` or
+   * `finishWarmup` would start is this one, so it is taken instead of learning them all again.
+   */
+  private trial: {
+    readonly learner: PenalizedLearner;
+    readonly lambda: number;
+    readonly events: number;
+  } | null = null;
+  /** `centredNow`'s scaled values (reused: the learner reads them at once). */
+  private readonly warmupInput = new SparseBuffer(64);
   private rawObserver: RawObserver | null = null;
   private keepName: ((index: number) => boolean) | null = null;
   /** True: numeric columns are centred for the learner (`center`; false in older checkpoints). */
@@ -242,6 +254,8 @@ export class OnlineModel {
   private readonly centredInput = new SparseBuffer(64);
   /** The divisors of the event being processed (`scaleEvent`). */
   private scales = new Float64Array(64);
+  /** `observeFinite`'s scaling argument, on `scales` (made again when they grow). */
+  private scaling: { readonly auto: boolean; readonly scales: Float64Array } | null = null;
   private learned = 0;
   private scored = 0;
   /** Scale jumps noted since the last `takeJumps` (bounded), and how many did not fit. */
@@ -419,19 +433,35 @@ export class OnlineModel {
   private startProvisional(): void {
     const p = this.pending!;
     if (this.labelWarmup() > 0) this.fixLabelScale(p);
+    const trial = this.takeTrial();
+    if (trial !== null) {
+      this.provisionalLambda = trial.lambda;
+      this.provisional = trial.learner;
+      return;
+    }
     this.provisionalLambda = this.autoLambdaNow();
     const learner = this.makeLearner(this.provisionalLambda);
     this.learnPending(learner, p.list());
     this.provisional = learner;
   }
 
+  /** `checkWarmup`'s learner if it learned exactly the warm-up's events (it is dropped either way). */
+  private takeTrial(): { readonly learner: PenalizedLearner; readonly lambda: number } | null {
+    const trial = this.trial;
+    this.trial = null;
+    return trial !== null && trial.events === this.pending!.length ? trial : null;
+  }
+
   /** Raw features scaled and centred by the current statistics (for the learner, read at once). */
   private centredNow(x: SparseVector): SparseVector {
-    const values = x.values.map((v, k) => {
-      const s = this.columnScale(x.indices[k]);
-      return s > 0 ? v / s : 0;
-    });
-    return this.centre({ indices: x.indices, values, nnz: x.nnz });
+    const scaled = this.warmupInput;
+    scaled.clear();
+    for (let k = 0; k < x.nnz; k++) {
+      const j = x.indices[k];
+      const s = this.columnScale(j);
+      scaled.push(j, s > 0 ? x.values[k] / s : 0);
+    }
+    return this.centre(scaled);
   }
 
   /**
@@ -681,7 +711,9 @@ export class OnlineModel {
     // observed and scaled in one pass (a column's divisor from the statistics just updated)
     const scales = this.scalesFor(x.nnz);
     if (scales !== null) {
-      const bad = this.scaler.observeFinite(x, weight, { auto: this.standardize === 'auto', scales });
+      if (this.scaling === null || this.scaling.scales !== scales)
+        this.scaling = { auto: this.standardize === 'auto', scales };
+      const bad = this.scaler.observeFinite(x, weight, this.scaling);
       if (bad >= 0) return setOutcome(out, this.varianceOverflow(raw, bad, weight), false, NaN, NaN);
     }
     if (this.centering) this.trackNumeric(x);
@@ -728,6 +760,7 @@ export class OnlineModel {
           : this.rechoosesAt(pending.length, this.pendingPositives, y))
       )
         this.startProvisional();
+      this.trial = null;
     }
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
@@ -843,12 +876,16 @@ export class OnlineModel {
     // (the provisional learner's label transform was fixed on fewer events)
     if (this.labelWarmup() > 0) this.fixLabelScale(p);
     // λ ("auto") is chosen on the raw events, then they are learned scaled as of now
-    this.startLearner();
+    const trial = this.takeTrial();
+    if (trial !== null) {
+      this.chosenLambda = trial.lambda;
+      this.learner = trial.learner;
+    } else this.startLearner();
     this.pending = null;
     this.pendingPositives = 0;
     this.provisional = null;
     this.provisionalLambda = 0;
-    this.learnPending(this.learner!, p.list());
+    if (trial === null) this.learnPending(this.learner!, p.list());
   }
 
   /**
@@ -880,6 +917,7 @@ export class OnlineModel {
   private checkWarmup(raw: SparseVector, y: number, weight: number): number {
     const p = this.pending!;
     const { labelCenter, labelScale, pendingPositives } = this;
+    this.trial = null;
     p.push(raw, y, weight);
     if (y === 1) this.pendingPositives++;
     try {
@@ -892,7 +930,10 @@ export class OnlineModel {
             : this.autoLambdaNow();
       if (!Number.isFinite(lambda) || !Number.isFinite(this.labelCenter) || !Number.isFinite(this.labelScale))
         return GRADIENT_OVERFLOW;
-      return this.learnPending(this.makeLearner(lambda), p.list(), true) ? UPDATE_FINITE : GRADIENT_OVERFLOW;
+      const learner = this.makeLearner(lambda);
+      if (!this.learnPending(learner, p.list(), true)) return GRADIENT_OVERFLOW;
+      this.trial = { learner, lambda, events: p.length };
+      return UPDATE_FINITE;
     } finally {
       p.pop();
       Object.assign(this, { labelCenter, labelScale, pendingPositives });
