@@ -12,8 +12,9 @@ import {
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
-import { cannotWrite, makeDirectory } from './directory.js';
+import { makeDirectory } from './directory.js';
 import { ConnectorError } from '../../src/index.js';
+import { pathProblem } from '../../src/internal.js';
 import { lockFileName } from './directoryLock.js';
 
 /** The file that makes a directory an l1stream state directory. */
@@ -64,9 +65,14 @@ interface ManifestDoc {
 
 /** A state directory that this run must not use (another input, other settings, not ours). */
 export class StateDirectoryRefused extends ConnectorError {
-  constructor(message: string) {
-    super('L1S_STATE_DIR', message);
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('L1S_STATE_DIR', message, options);
   }
+}
+
+/** A state directory whose path cannot be read or made, refused with what to do (`pathProblem`). */
+function refusedPath(where: string, dir: string, err: unknown): StateDirectoryRefused {
+  return new StateDirectoryRefused(pathProblem(where, dir, err, 'write'), { cause: err });
 }
 
 /** Where a resumed run starts. */
@@ -206,17 +212,15 @@ export class StateManifest {
       entries = readdirSync(dir).filter((e) => e !== lockFileName('state') && e !== lockFileName('out'));
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new ConnectorError('L1S_STATE_DIR', `cannot read ${where} ${dir}: ${(err as Error).message}`, {
-          cause: err,
-        });
+      // a path the user can fix (a part of it a file, no permission, ...) is refused as --out is
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw refusedPath(where, dir, err);
     }
     const path = resolve(input.path);
     if (entries === null || entries.length === 0) {
       try {
         makeDirectory(dir);
       } catch (err) {
-        throw cannotWrite('L1S_STATE_DIR', where, dir, err);
+        throw refusedPath(where, dir, err);
       }
       const manifest = new StateManifest(dir, {
         format: 1,

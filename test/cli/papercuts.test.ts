@@ -367,3 +367,35 @@ describe("fit's help says what it does with text cells", () => {
     expect(r.stderr).toMatch(/23 empty or missing-value cells .* were left out/);
   });
 });
+
+describe('a --state directory the run cannot make', () => {
+  it('exits 2 naming the path and the fix, as --out does (not exit 1 with a bare ENOTDIR)', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, jsonl(churn(50)));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const cases: Array<[string, string]> = [
+      [join(file, 'state'), `--state ${join(file, 'state')}: a part of the path is a file, not a directory`],
+      [
+        '/proc/l1s-state/x',
+        '--state /proc/l1s-state/x: cannot create /proc/l1s-state: the file system refuses',
+      ],
+    ];
+    for (const [state, message] of cases) {
+      const r = await runCli([
+        'replay',
+        '--input',
+        input,
+        '--family',
+        'binomial',
+        '--out',
+        join(dir, 'out'),
+        '--state',
+        state,
+      ]);
+      expect(r.code, state).toBe(2);
+      expect(r.stderr, state).toContain(`l1stream: ${message}`);
+    }
+  });
+});
