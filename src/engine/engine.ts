@@ -21,7 +21,7 @@ import { keyFunction, routeByKey } from '../stream/routeByKey.js';
 import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
-import { engineConfigOf } from './checkedConfig.js';
+import { checkedConfigAndPorts } from './checkedPorts.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
@@ -245,10 +245,11 @@ export class Engine {
 
   /**
    * `checkedConfig`: what `checkEngineConfig` returned, taken as it is. From JavaScript, anything
-   * else is checked the same way, every problem in one `ConfigError` (`engineConfigOf`).
+   * else is checked the same way, every problem in one `ConfigError` (`engineConfigOf`), with
+   * those of `ports` (a port missing, or a method of it: `enginePortsProblems`).
    */
   constructor(checkedConfig: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
-    const config = engineConfigOf(checkedConfig);
+    const config = checkedConfigAndPorts(checkedConfig, ports);
     this.config = config;
     this.ports = ports;
     this.options = options;

@@ -382,18 +382,9 @@ describe('a --state directory the run cannot make', () => {
         '--state /proc/l1s-state/x: cannot create /proc/l1s-state: the file system refuses',
       ],
     ];
+    const replay = ['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'out')];
     for (const [state, message] of cases) {
-      const r = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--family',
-        'binomial',
-        '--out',
-        join(dir, 'out'),
-        '--state',
-        state,
-      ]);
+      const r = await runCli([...replay, '--state', state]);
       expect(r.code, state).toBe(2);
       expect(r.stderr, state).toContain(`l1stream: ${message}`);
     }

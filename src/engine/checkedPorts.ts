@@ -1,0 +1,94 @@
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { engineConfigOf } from './checkedConfig.js';
+import type { EngineConfig } from './config.js';
+
+/** A port's methods: those it must have, and those that, when present, must be functions. */
+interface PortShape {
+  readonly what: string;
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+const source: PortShape = {
+  what: 'an EventSource: { batches$ } with batches$ an Observable of raw batches (jsonlSource(path), a Kafka source)',
+  required: [],
+  optional: ['commit', 'release', 'onAssign', 'prepare', 'close'],
+};
+const sink: PortShape = {
+  what: 'an OutputSink (FileOutputSink.open(dir), a Kafka sink, or your own)',
+  required: ['model', 'score', 'alert', 'deadLetter', 'flush', 'close'],
+  optional: ['discard', 'publishedVersion'],
+};
+const store: PortShape = {
+  what: 'a StateStore (MemoryStateStore, DirectoryStateStore, a Kafka state store)',
+  required: ['get', 'put', 'delete', 'keys'],
+  optional: ['checkpoint', 'release', 'versionFloor', 'remedy', 'flush', 'detach', 'restore'],
+};
+const runner: PortShape = {
+  what: 'a RefitRunner (InlineRefitRunner, WorkerRefitRunner)',
+  required: ['run', 'close'],
+  optional: ['prestart'],
+};
+
+const isObject = (v: unknown): v is object =>
+  (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+/** The problems of one port: absent, not an object, methods missing or not functions. */
+function portProblems(name: string, port: unknown, shape: PortShape, optional: boolean): ConfigProblem[] {
+  const path = `ports.${name}`;
+  if (port === undefined && optional) return [];
+  if (!isObject(port))
+    return [{ path, message: `${port === undefined ? 'required' : 'must be an object'}: ${shape.what}` }];
+  const methods = port as Readonly<Record<string, unknown>>;
+  const missing = shape.required.filter((m) => typeof methods[m] !== 'function');
+  const wrong = shape.optional.filter((m) => methods[m] !== undefined && typeof methods[m] !== 'function');
+  const problems: ConfigProblem[] = [];
+  if (missing.length > 0)
+    problems.push({ path, message: `has no method ${missing.join(', ')}: it must be ${shape.what}` });
+  for (const m of wrong) problems.push({ path: `${path}.${m}`, message: 'must be a function when given' });
+  return problems;
+}
+
+/**
+ * What is wrong with `new Engine`'s ports (JavaScript callers, or values cast past the types),
+ * every problem at once, named as `ports.<port>`; empty when they can be used.
+ */
+export function enginePortsProblems(ports: unknown): ConfigProblem[] {
+  if (!isObject(ports))
+    return [
+      {
+        path: 'ports',
+        message:
+          'required: { source, sink } and optionally store and runner (the README, "Your own pipeline")',
+      },
+    ];
+  const p = ports as Readonly<Record<string, unknown>>;
+  const problems = portProblems('source', p.source, source, false);
+  if (problems.length === 0) {
+    const batches = (p.source as Readonly<Record<string, unknown>>).batches$;
+    if (!isObject(batches) || typeof (batches as { subscribe?: unknown }).subscribe !== 'function')
+      problems.push({
+        path: 'ports.source.batches$',
+        message: 'must be an Observable of raw batches (it has no subscribe method)',
+      });
+  }
+  problems.push(
+    ...portProblems('sink', p.sink, sink, false),
+    ...portProblems('store', p.store, store, true),
+    ...portProblems('runner', p.runner, runner, true),
+  );
+  return problems;
+}
+
+/** `engineConfigOf(config)`, the ports' problems reported in the same `ConfigError` as the configuration's. */
+export function checkedConfigAndPorts(config: unknown, ports: unknown): EngineConfig {
+  const problems = enginePortsProblems(ports);
+  if (problems.length === 0) return engineConfigOf(config);
+  try {
+    engineConfigOf(config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError([...err.problems, ...problems]);
+    throw err;
+  }
+  throw new ConfigError(problems);
+}

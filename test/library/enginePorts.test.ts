@@ -1,0 +1,86 @@
+/**
+ * `new Engine(config, ports)` from JavaScript with ports the types would refuse: every problem
+ * named in one ConfigError (`ports.sink`, `ports.source.batches$`, …), with the configuration's
+ * own problems, instead of a bare TypeError from deep inside (it was "Cannot read properties of
+ * undefined (reading 'sink')").
+ */
+import { from } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import {
+  Engine,
+  InlineRefitRunner,
+  MemoryStateStore,
+  type EngineConfig,
+  type EnginePorts,
+} from '../../src/index.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
+import { batchOf, keepingSink, MapStore } from './helpers.js';
+
+const config = { model: { family: 'binomial' }, refit: { threads: 0 } } as unknown as EngineConfig;
+/** What plain JavaScript can pass where the types say `EnginePorts`. */
+const unchecked = (ports: unknown) => ports as EnginePorts;
+const source = () => ({ batches$: from([batchOf(0, 300)]) });
+
+describe('new Engine with ports that cannot be used', () => {
+  it('names a missing or non-object ports argument, and each missing port', () => {
+    for (const ports of [undefined, null, 3]) {
+      const found = problems(() => new Engine(config, unchecked(ports)));
+      expect([...found.keys()]).toEqual(['ports']);
+      expect(found.get('ports')).toMatch(/^required: \{ source, sink \}/);
+    }
+    const found = problems(() => new Engine(config, unchecked({})));
+    expect([...found.keys()]).toEqual(['ports.source', 'ports.sink']);
+    expect(found.get('ports.source')).toMatch(/^required: an EventSource/);
+    expect(found.get('ports.sink')).toMatch(/^required: an OutputSink/);
+  });
+
+  it('names every missing method, and optional ones that are not functions, of every port at once', () => {
+    const { flush: _flush, alert: _alert, ...sink } = keepingSink();
+    const found = problems(
+      () =>
+        new Engine(
+          config,
+          unchecked({
+            source: { batches$: [batchOf(0, 10)], commit: 'yes' },
+            sink: { ...sink, discard: 1 },
+            store: { get: () => undefined, put: () => undefined },
+            runner: {},
+          }),
+        ),
+    );
+    expect(found).toEqual(
+      new Map([
+        ['ports.source.commit', 'must be a function when given'],
+        ['ports.sink', expect.stringMatching(/^has no method alert, flush: it must be an OutputSink/)],
+        ['ports.sink.discard', 'must be a function when given'],
+        ['ports.store', expect.stringMatching(/^has no method delete, keys: it must be a StateStore/)],
+        ['ports.runner', expect.stringMatching(/^has no method run, close: it must be a RefitRunner/)],
+      ]),
+    );
+    // batches$ is checked once the source is an object with usable methods
+    const notObservable = problems(
+      () => new Engine(config, unchecked({ source: { batches$: [] }, sink: keepingSink() })),
+    );
+    expect([...notObservable.keys()]).toEqual(['ports.source.batches$']);
+  });
+
+  it("reports the configuration's problems and the ports' together", () => {
+    const found = problems(
+      () =>
+        new Engine({ refit: { window: 1 } } as unknown as EngineConfig, unchecked({ sink: keepingSink() })),
+    );
+    expect([...found.keys()]).toEqual(['model.family', 'refit.window', 'ports.source']);
+  });
+
+  it('runs with usable ports, the optional ones given or not', async () => {
+    for (const extra of [
+      {},
+      { store: new MemoryStateStore(), runner: new InlineRefitRunner() },
+      { store: new MapStore() },
+    ]) {
+      const engine = new Engine(config, { source: source(), sink: keepingSink(), ...extra });
+      expect((await engine.run()).learned).toBe(300);
+    }
+  });
+});
