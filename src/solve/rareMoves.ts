@@ -1,5 +1,5 @@
 import { SparseDesign } from './design.js';
-import type { WasmSparseColumns } from './kernels/sparseColumns.js';
+import type { Engine } from './engine.js';
 import type { Problem } from './problem.js';
 import type { Coefficients } from './solve.js';
 
@@ -47,16 +47,16 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
  * above `limit` is not moved (a fit refuses it). Null where `rareMoves` does not apply, or for a
  * start of the wrong length or not finite.
  *
- * `kernels`: the WebAssembly copy of the problem's design (an `Engine`'s of `problem`, before its
- * point is set), whose `rareScan` then checks the rare columns with equal weights, the same sums
- * (bench/results/warm-s34.md).
+ * `engine`: an engine of `problem` whose point is not set yet. With equal weights its WebAssembly
+ * copy of the design then checks the rare columns (`rareScan`: the same sums, in the same order;
+ * bench/results/warm-s34.md).
  */
 export function rareStart(
   problem: Problem,
   start: Coefficients,
   lambda: number,
   limit = Infinity,
-  kernels: WasmSparseColumns | null = null,
+  engine: Engine | null = null,
 ): { moved: Coefficients; objective: number } | null {
   const x = problem.x;
   if (problem.family !== 'binomial' || !(x instanceof SparseDesign) || !(lambda > 0)) return null;
@@ -69,7 +69,8 @@ export function rareStart(
   if (start.coefficients.length !== p || !Number.isFinite(start.intercept)) return null;
   const c0 = w[0] ?? 0;
   const equal = w.every((u) => u === c0);
-  const scan = equal && kernels !== null && kernels.copies(x) ? kernels : null;
+  const kernels = equal && engine?.problem === problem ? engine.sparseKernels : null;
+  const scan = kernels?.copies(x) === true ? kernels : null;
   const coef = Float64Array.from(start.coefficients);
   let b0 = start.intercept;
   // η and σ(η) of the start as the solver takes it (excluded columns dropped, `toStandardized`),

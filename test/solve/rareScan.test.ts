@@ -126,7 +126,7 @@ describe('rareMoves’ check in WebAssembly', () => {
         expect(kernels.copies(problem.x as SparseDesign)).toBe(true);
         const js = rareStart(problem, start, lambda)!;
         kernels.dots.fill(NaN);
-        const wasm = rareStart(problem, start, lambda, Infinity, kernels)!;
+        const wasm = rareStart(problem, start, lambda, Infinity, engine)!;
         // the check ran in WebAssembly: it wrote the gradients
         expect(kernels.dots.some((g) => g !== 0 && Number.isFinite(g))).toBe(true);
         expect(wasm.moved).not.toBe(start);
@@ -135,6 +135,10 @@ describe('rareMoves’ check in WebAssembly', () => {
         const moved = Array.from(wasm.moved.coefficients);
         expect(moved.every((c, j) => Object.is(c, js.moved.coefficients[j]))).toBe(true);
         expect(moved.filter((c, j) => c !== start.coefficients[j]).length).toBeGreaterThan(50);
+        // an engine of another problem (its scales and penalty factors) is not used
+        kernels.dots.fill(NaN);
+        rareStart(full, prev, lambda, Infinity, engine);
+        expect(kernels.dots.every((g) => Number.isNaN(g))).toBe(true);
       } finally {
         engine.release();
       }
