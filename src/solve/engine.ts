@@ -1,6 +1,7 @@
 import { BinomialSolver } from './binomial.js';
 import { CovarianceSolver, usesCovariance } from './covariance.js';
 import { solveGaussianNaive } from './gaussianNaive.js';
+import type { WasmSparseColumns } from './kernels/sparseColumns.js';
 import { NewtonFinish } from './newtonFinish.js';
 import type { LambdaOutcome } from './outcome.js';
 import type { Problem } from './problem.js';
@@ -58,6 +59,11 @@ export class Engine {
   /** Gradient Σ W x̃_j r at the last KKT check (for sequential strong rules). */
   get grad(): Float64Array {
     return this.st.grad;
+  }
+
+  /** The design's copy in WebAssembly (sparse, naive updates), or null. */
+  get sparseKernels(): WasmSparseColumns | null {
+    return this.st.sparseKernels;
   }
 
   /** Columns visited by sweeps and gradient passes so far (a machine-independent measure of work). */

@@ -1,4 +1,5 @@
 import { SparseDesign } from './design.js';
+import type { Engine } from './engine.js';
 import type { Problem } from './problem.js';
 import type { Coefficients } from './solve.js';
 
@@ -45,12 +46,17 @@ export function rareMoves(problem: Problem, start: Coefficients, lambda: number)
  * needs no point set in the engine for it (bench/results/warm-s33.md). A start whose objective is
  * above `limit` is not moved (a fit refuses it). Null where `rareMoves` does not apply, or for a
  * start of the wrong length or not finite.
+ *
+ * `engine`: an engine of `problem` whose point is not set yet. With equal weights its WebAssembly
+ * copy of the design then checks the rare columns (`rareScan`: the same sums, in the same order;
+ * bench/results/warm-s34.md).
  */
 export function rareStart(
   problem: Problem,
   start: Coefficients,
   lambda: number,
   limit = Infinity,
+  engine: Engine | null = null,
 ): { moved: Coefficients; objective: number } | null {
   const x = problem.x;
   if (problem.family !== 'binomial' || !(x instanceof SparseDesign) || !(lambda > 0)) return null;
@@ -61,6 +67,10 @@ export function rareStart(
   const p = x.cols;
   // a start of the wrong length or not finite is `toStandardized`'s to report
   if (start.coefficients.length !== p || !Number.isFinite(start.intercept)) return null;
+  const c0 = w[0] ?? 0;
+  const equal = w.every((u) => u === c0);
+  const kernels = equal && engine?.problem === problem ? engine.sparseKernels : null;
+  const scan = kernels?.copies(x) === true ? kernels : null;
   const coef = Float64Array.from(start.coefficients);
   let b0 = start.intercept;
   // η and σ(η) of the start as the solver takes it (excluded columns dropped, `toStandardized`),
@@ -81,7 +91,7 @@ export function rareStart(
   }
   // σ(η) − y per row, kept with η; equal weights (the default) as the constant, not read per row
   const prob = new Float64Array(n);
-  const gap = new Float64Array(n);
+  const gap = scan?.rareGap ?? new Float64Array(n);
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const e = eta[i]!;
@@ -93,43 +103,51 @@ export function rareStart(
   }
   const objective = loss + lambda * penalty;
   if (objective > limit) return { moved: start, objective };
-  const c0 = w[0] ?? 0;
-  const equal = w.every((u) => u === c0);
   // the intercept's steps stop once its condition holds to SOLVE_SHARE of the fit's (`BinomialSolver`'s)
   const l1 = lambda * alpha;
   const interceptStop = SOLVE_SHARE * tol * (l1 < 1 ? l1 : 1);
-  // the columns a pass checks, listed by the first
-  const rare = new Int32Array(p);
-  let rareCount = -1;
+  // the columns a pass checks: stored in 1..RARE_ROWS rows, penalized
+  const rare = scan?.rareList ?? new Int32Array(p);
+  let count = 0;
+  for (let j = 0; j < p; j++) {
+    const size = colStart[j + 1]! - colStart[j]!;
+    if (size === 0 || size > RARE_ROWS || excluded[j] || !(pf[j]! > 0)) continue;
+    rare[count++] = j;
+  }
+  const l2c = lambda * (1 - alpha);
+  scan?.rareCoef.set(coef);
+  // the first m ≥ `from` whose column's start violates its condition beyond tol (or count)
+  const firstViolation = scan
+    ? (from: number): number => scan.rareScan(from, count, c0, l1, l2c, tol)
+    : (from: number): number => {
+        for (let m = from; m < count; m++) {
+          const j = rare[m]!;
+          const t = l1 * pf[j]! * scale[j]!;
+          const c = coef[j]!;
+          let g = l2c * pf[j]! * scale[j]! * scale[j]! * c;
+          for (let k = colStart[j]!; k < colStart[j + 1]!; k++) {
+            const i = rowIndex[k]!;
+            g += (equal ? c0 : w[i]!) * values[k]! * gap[i]!;
+          }
+          const violation = c === 0 ? Math.abs(g) - t : Math.abs(g + (c > 0 ? t : -t));
+          if (violation > tol * t) return m;
+        }
+        return count;
+      };
   let moved = 0;
   for (let pass = 0; pass < RARE_PASSES; pass++) {
     let movedHere = 0;
-    const listed = rareCount >= 0;
-    const count = listed ? rareCount : p;
-    if (!listed) rareCount = 0;
-    for (let m = 0; m < count; m++) {
-      const j = listed ? rare[m]! : m;
-      const from = colStart[j]!;
-      const to = colStart[j + 1]!;
-      if (!listed) {
-        if (to === from || to - from > RARE_ROWS || excluded[j] || !(pf[j]! > 0)) continue;
-        rare[rareCount++] = j;
-      }
-      const t = lambda * alpha * pf[j]! * scale[j]!;
-      const l2 = lambda * (1 - alpha) * pf[j]! * scale[j]! * scale[j]!;
+    for (let m = firstViolation(0); m < count; m = firstViolation(m + 1)) {
+      const j = rare[m]!;
+      const t = l1 * pf[j]! * scale[j]!;
+      const l2 = l2c * pf[j]! * scale[j]! * scale[j]!;
       const c = coef[j]!;
-      let g = l2 * c;
-      for (let k = from; k < to; k++) {
-        const i = rowIndex[k]!;
-        g += (equal ? c0 : w[i]!) * values[k]! * gap[i]!;
-      }
-      const violation = c === 0 ? Math.abs(g) - t : Math.abs(g + (c > 0 ? t : -t));
-      if (!(violation > tol * t)) continue;
       const next = optimum(j, c, t, l2, SOLVE_SHARE * tol * t, x, eta, y, w);
       const d = next - c;
       if (d === 0) continue;
       coef[j] = next;
-      for (let k = from; k < to; k++) {
+      if (scan) scan.rareCoef[j] = next;
+      for (let k = colStart[j]!; k < colStart[j + 1]!; k++) {
         const i = rowIndex[k]!;
         eta[i]! += d * values[k]!;
         prob[i] = sigmoid(eta[i]!);

@@ -265,7 +265,7 @@ export function solveAtProblem(
   if (start) {
     if (twins !== null) start = mergeTwins(twins.x, start, twins.twinOf);
     // the rare moves' pass gives the start's objective too: the engine's point is then set once
-    const moves = rare && profile === null ? rareStart(problem, start, lambda, nullDev / 2) : null;
+    const moves = rare && profile === null ? rareStart(problem, start, lambda, nullDev / 2, engine) : null;
     const known = moves !== null && Number.isFinite(moves.objective);
     const s = toStandardized(problem, known ? moves.moved : start);
     if (known && moves.moved !== start) startInSet(engine, problem, start);

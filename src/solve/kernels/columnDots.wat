@@ -377,4 +377,52 @@
     (f64.store (local.get $state) (local.get $shift))
     (f64.store offset=8 (local.get $state) (local.get $swr))
     (local.get $max))
+
+  ;; rareMoves' check of its rare columns (rareMoves.ts): from list[from] on, each column j's gradient
+  ;;   g = l2_j·c_j + Σ_k (c0·vals[k])·gap[ri[k]]   (one accumulator, in order; l2_j = l2c·pf_j·s_j·s_j)
+  ;; goes to out[m]; returns the first m in [from, count) whose violation, with t_j = la·pf_j·s_j,
+  ;;   |g| − t_j (c_j = 0) or |g + sign(c_j)·t_j| (else), exceeds tol·t_j; count if none does.
+  ;; The same operations in the same order as the JavaScript check, so the same bits.
+  (func (export "rareScan") (param $list i32) (param $from i32) (param $count i32) (param $cs i32) (param $ri i32)
+        (param $vals i32) (param $gap i32) (param $coef i32) (param $pf i32) (param $scale i32) (param $out i32)
+        (param $c0 f64) (param $la f64) (param $l2c f64) (param $tol f64) (result i32)
+    (local $m i32) (local $j8 i32) (local $k i32) (local $end i32)
+    (local $c f64) (local $g f64) (local $t f64) (local $s f64) (local $pfj f64) (local $v f64)
+    (local.set $m (local.get $from))
+    (block $done
+      (loop $columns
+        (br_if $done (i32.ge_s (local.get $m) (local.get $count)))
+        (local.set $k (i32.shl (i32.load (i32.add (local.get $list) (i32.shl (local.get $m) (i32.const 2)))) (i32.const 2)))
+        (local.set $j8 (i32.shl (local.get $k) (i32.const 1)))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $cs) (local.get $k))))
+        (local.set $k (i32.load (i32.add (local.get $cs) (local.get $k))))
+        (local.set $pfj (f64.load (i32.add (local.get $pf) (local.get $j8))))
+        (local.set $s (f64.load (i32.add (local.get $scale) (local.get $j8))))
+        (local.set $c (f64.load (i32.add (local.get $coef) (local.get $j8))))
+        (local.set $t (f64.mul (f64.mul (local.get $la) (local.get $pfj)) (local.get $s)))
+        (local.set $g (f64.mul
+          (f64.mul (f64.mul (f64.mul (local.get $l2c) (local.get $pfj)) (local.get $s)) (local.get $s))
+          (local.get $c)))
+        (block $summed
+          (loop $entries
+            (br_if $summed (i32.ge_s (local.get $k) (local.get $end)))
+            (local.set $g (f64.add (local.get $g)
+              (f64.mul
+                (f64.mul (local.get $c0) (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3)))))
+                (f64.load (i32.add (local.get $gap)
+                  (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $entries)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $m) (i32.const 3))) (local.get $g))
+        (local.set $v
+          (if (result f64) (f64.eq (local.get $c) (f64.const 0))
+            (then (f64.sub (f64.abs (local.get $g)) (local.get $t)))
+            (else (f64.abs (f64.add (local.get $g)
+              (if (result f64) (f64.gt (local.get $c) (f64.const 0))
+                (then (local.get $t))
+                (else (f64.neg (local.get $t)))))))))
+        (br_if $done (f64.gt (local.get $v) (f64.mul (local.get $tol) (local.get $t))))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $columns)))
+    (local.get $m))
 )

@@ -77,6 +77,23 @@ interface Kernels {
     l1: number,
     sumW: number,
   ): number;
+  rareScan(
+    list: number,
+    from: number,
+    count: number,
+    cs: number,
+    ri: number,
+    vals: number,
+    gap: number,
+    coef: number,
+    pf: number,
+    scale: number,
+    out: number,
+    c0: number,
+    la: number,
+    l2c: number,
+    tol: number,
+  ): number;
 }
 
 /** Byte offsets of the per-feature arrays of a sweep in linear memory. */
@@ -94,6 +111,8 @@ interface FeatureLayout {
   readonly invScale: number;
   readonly invH: number;
   readonly state: number;
+  readonly rareList: number;
+  readonly rareCoef: number;
   readonly end: number;
 }
 
@@ -113,6 +132,8 @@ function featureLayout(at: number, p: number): FeatureLayout {
   const invScale = out + f64;
   const invH = invScale + f64;
   const state = invH + f64;
+  const rareList = state + 16;
+  const rareCoef = rareList + i32;
   return {
     colStart,
     set,
@@ -127,7 +148,9 @@ function featureLayout(at: number, p: number): FeatureLayout {
     invScale,
     invH,
     state,
-    end: state + 16,
+    rareList,
+    rareCoef,
+    end: rareCoef + f64,
   };
 }
 
@@ -154,6 +177,14 @@ export class WasmSparseColumns {
   readonly dots: Float64Array;
   /** 1/(h_j + l2·pf_j) for `sweepInverse`, the caller's to keep current (p entries). */
   readonly invH: Float64Array;
+  /**
+   * `rareScan`'s columns and coefficients (p entries each), its σ(η) − y per row (n entries: the
+   * vector `dotsAllOf` copies its argument into, so only for use before such a call) and the
+   * gradients it computed, one per column scanned (`dots`).
+   */
+  readonly rareList: Int32Array;
+  readonly rareCoef: Float64Array;
+  readonly rareGap: Float64Array;
   private readonly state: Float64Array;
   private readonly layout: FeatureLayout;
   private readonly p: number;
@@ -195,6 +226,40 @@ export class WasmSparseColumns {
     this.dots = new Float64Array(buffer, l.out, p);
     this.invH = new Float64Array(buffer, l.invH, p);
     this.state = new Float64Array(buffer, l.state, 2);
+    this.rareList = new Int32Array(buffer, l.rareList, p);
+    this.rareCoef = new Float64Array(buffer, l.rareCoef, p);
+    this.rareGap = this.vector;
+  }
+
+  /** Whether this is a copy of `design` (its column pointers). */
+  copies(design: SparseDesign): boolean {
+    return design.colStart === this.colStart;
+  }
+
+  /**
+   * `rareMoves`' check of `rareList[from..count)` with equal weights `c0`: each column's gradient
+   * at `rareCoef` and `rareGap` (into `dots[m]`), at L1 and L2 weights `la`·pf_j·s_j and
+   * `l2c`·pf_j·s_j²; returns the first m whose violation exceeds `tol` of its threshold, or count.
+   */
+  rareScan(from: number, count: number, c0: number, la: number, l2c: number, tol: number): number {
+    const l = this.layout;
+    return this.kernels.rareScan(
+      l.rareList,
+      from,
+      count,
+      l.colStart,
+      this.riAt,
+      this.valsAt,
+      this.vectorAt,
+      l.rareCoef,
+      l.pf,
+      l.scale,
+      l.out,
+      c0,
+      la,
+      l2c,
+      tol,
+    );
   }
 
   /** Copies the column means, scales and penalty factors the sweeps use. */
