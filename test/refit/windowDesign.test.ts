@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { solveRefitJob, windowDesign, type RefitJob } from '../../src/refit/job.js';
 import type { WindowRows } from '../../src/refit/window.js';
-import { columnStats, SparseDesign } from '../../src/solve/design.js';
+import { columnStats, oneRowColumns, SparseDesign } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Standardize } from '../../src/solve/problem.js';
+import { WASM_SUMS_MIN_ENTRIES, wasmColumnSums, wasmGradients } from '../../src/solve/wasmColumnSums.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -202,6 +203,118 @@ describe('columnStats on a sparse design', () => {
       }
       expect(differ).toBe(0);
     }
+  });
+});
+
+/** `x` as a `Design` that is not a `SparseDesign` (its JavaScript kernels, none of the WebAssembly paths). */
+function plainDesign(x: SparseDesign): SparseDesign {
+  return new Proxy(x, {
+    getPrototypeOf: () => Object.prototype,
+    get: (target, key) => {
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** Counts the entries of `a` and `b` that are not the same number (bit for bit, -0 ≠ 0). */
+function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) d++;
+  return d;
+}
+
+describe('a large window’s passes outside the solve, in WebAssembly', () => {
+  const rows = randomRows(71, 14_000, 100_000, 1);
+  const built = windowDesign(rows);
+  built.release();
+  const { x } = built;
+  const n = rows.rows;
+  const w = Float64Array.from(rows.weights);
+  const total = w.reduce((s, v) => s + v, 0);
+  for (let i = 0; i < n; i++) w[i] /= total;
+  const equal = new Float64Array(n).fill(1 / n);
+  const copy = () => new SparseDesign(x.rows, x.cols, x.colStart, x.rowIndex, x.values);
+
+  it('is large enough for them (smaller designs stay in JavaScript)', () => {
+    expect(x.colStart[x.cols]).toBeGreaterThanOrEqual(WASM_SUMS_MIN_ENTRIES);
+    const small = windowDesign(randomRows(72, 300, 80, 1));
+    small.release();
+    expect(
+      wasmColumnSums(small.x, new Float64Array(300).fill(1 / 300), new Float64Array(1), new Float64Array(1)),
+    ).toBe(false);
+  });
+
+  it('column statistics: the bits of dot and centeredSquares, of the JavaScript loop, and its one-row columns', () => {
+    for (const u of [w, equal]) {
+      const mean = new Float64Array(x.cols);
+      const squares = new Float64Array(x.cols);
+      expect(wasmColumnSums(x, u, mean, squares)).toBe(true);
+      const dots = Float64Array.from({ length: x.cols }, (_, j) => x.dot(j, u));
+      const centered = Float64Array.from({ length: x.cols }, (_, j) => x.centeredSquares(j, u, dots[j], 1));
+      expect(differing(mean, dots)).toBe(0);
+      expect(differing(squares, centered)).toBe(0);
+      const a = copy();
+      const b = copy();
+      const fast = columnStats(a, u);
+      const loop = columnStats(b, u, false);
+      expect(differing(fast.mean, loop.mean)).toBe(0);
+      expect(differing(fast.sd, loop.sd)).toBe(0);
+      const [ra, rb] = [oneRowColumns(a), oneRowColumns(b)];
+      expect(ra.cols.length).toBeGreaterThan(0);
+      expect([
+        differing(ra.cols, rb.cols),
+        differing(ra.rows, rb.rows),
+        differing(ra.values, rb.values),
+      ]).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('the certificate: the gradients of dot2, and checkKkt’s report of the JavaScript kernels', () => {
+    const u = rng(73);
+    const r = Float64Array.from({ length: n }, () => u() - 0.4);
+    const out = new Float64Array(x.cols);
+    expect(wasmGradients(x, w, r, out)).toBe(true);
+    expect(
+      differing(
+        out,
+        Float64Array.from({ length: x.cols }, (_, j) => x.dot2(j, w, r)),
+      ),
+    ).toBe(0);
+    // a model with some non-zeros, at a λ where some conditions hold and some do not
+    const coefficients = Float64Array.from({ length: x.cols }, (_, j) => (j % 7 === 0 ? u() - 0.5 : 0));
+    const model = { intercept: -0.3, coefficients };
+    for (const standardize of [true, false, 'auto'] as Standardize[]) {
+      const options = { family: 'binomial' as const, standardize, weights: rows.weights };
+      const fast = checkKkt(x, rows.y, model, 0.002, options);
+      const loop = checkKkt(plainDesign(x), rows.y, model, 0.002, options);
+      expect(fast.maxViolation).toBeGreaterThan(0);
+      expect(fast).toEqual(loop);
+      expect(Object.is(fast.maxViolation, loop.maxViolation)).toBe(true);
+    }
+  });
+});
+
+describe('windowDesign with the thread’s scratch (a refit job’s)', () => {
+  it('builds the next design in the same arrays: no fresh entries per refit; without it, new ones', () => {
+    const a = randomRows(81, 2000, 500, 1);
+    const b = randomRows(82, 1500, 400, 1);
+    const da = windowDesign(a, undefined, true);
+    da.release();
+    const want = Array.from(da.x.values.subarray(0, da.x.colStart[da.x.cols]));
+    expect(want).toEqual(Array.from(tripletDesign(a).x.values));
+    const db = windowDesign(b, undefined, true);
+    db.release();
+    expect(db.x.values).toBe(da.x.values);
+    expect(db.x.rowIndex).toBe(da.x.rowIndex);
+    expect(Array.from(db.x.values.subarray(0, db.x.colStart[db.x.cols]))).toEqual(
+      Array.from(tripletDesign(b).x.values),
+    );
+    const own = windowDesign(a);
+    own.release();
+    expect(own.x.values).not.toBe(db.x.values);
+    expect(Array.from(own.x.values)).toEqual(want);
   });
 });
 
