@@ -1,5 +1,4 @@
 import { DataError } from '../core/errors.js';
-import { wasmColumnSums } from './wasmColumnSums.js';
 
 /**
  * A design matrix X (n rows, p columns) the solvers read one column at a time. Two layouts:
@@ -635,9 +634,8 @@ export interface ColumnStats {
   readonly sd: Float64Array;
 }
 
-/** `wasm`: a large sparse design's sums in WebAssembly where available (`wasmColumnSums`, the same numbers). */
-export function columnStats(x: Design, w: Float64Array, wasm = true): ColumnStats {
-  if (x instanceof SparseDesign) return (wasm ? wasmColumnStats(x, w) : null) ?? sparseColumnStats(x, w);
+export function columnStats(x: Design, w: Float64Array): ColumnStats {
+  if (x instanceof SparseDesign) return sparseColumnStats(x, w);
   const p = x.cols;
   const mean = new Float64Array(p);
   const sd = new Float64Array(p);
@@ -706,22 +704,6 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
       rows: list.rows.slice(0, list.count),
       values: list.values.slice(0, list.count),
     });
-  return { mean, sd };
-}
-
-/** `sparseColumnStats` from the WebAssembly kernels' sums (null without them), and the one-row columns. */
-function wasmColumnStats(x: SparseDesign, w: Float64Array): ColumnStats | null {
-  const mean = new Float64Array(x.cols);
-  const squares = new Float64Array(x.cols);
-  if (!wasmColumnSums(x, w, mean, squares)) return null;
-  const sd = squares;
-  for (let j = 0; j < x.cols; j++) {
-    const m = mean[j]!;
-    const s = squares[j]!;
-    // as sparseColumnStats: a column whose spread is at rounding level of its mean is constant
-    sd[j] = s > 1e-26 * m * m && s > 0 ? Math.sqrt(s) : 0;
-  }
-  oneRowColumns(x);
   return { mean, sd };
 }
 

@@ -1,7 +1,7 @@
 import { SparseDesign, type Design } from './design.js';
 import type { KnownColumnScales, ObjectiveOptions } from './objective.js';
 import { penaltyScale } from './problem.js';
-import { wasmGradients } from './wasmColumnSums.js';
+import { wasmGradients } from './wasmGradients.js';
 
 export interface KktReport {
   /** Largest violation, relative to the L1 threshold λ α pf_j sd_j of its feature (or 1 if that is 0). */

@@ -266,7 +266,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
     }
   }
   const standardize = options.standardize ?? true;
-  const { mean, sd } = columnStats(x, w, options.wasm ?? true);
+  const { mean, sd } = columnStats(x, w);
   const scale = new Float64Array(p);
   const excluded = new Uint8Array(p);
   const constantColumns: number[] = [];

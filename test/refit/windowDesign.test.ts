@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { solveRefitJob, windowDesign, type RefitJob } from '../../src/refit/job.js';
 import type { WindowRows } from '../../src/refit/window.js';
-import { columnStats, oneRowColumns, SparseDesign } from '../../src/solve/design.js';
+import { columnStats, SparseDesign } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Standardize } from '../../src/solve/problem.js';
-import { WASM_SUMS_MIN_ENTRIES, wasmColumnSums, wasmGradients } from '../../src/solve/wasmColumnSums.js';
+import { WASM_GRADIENTS_MIN_ENTRIES, wasmGradients } from '../../src/solve/wasmGradients.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -225,7 +225,7 @@ function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d;
 }
 
-describe('a large window’s passes outside the solve, in WebAssembly', () => {
+describe('a large window’s certificate, its gradients in WebAssembly', () => {
   const rows = randomRows(71, 14_000, 100_000, 1);
   const built = windowDesign(rows);
   built.release();
@@ -234,41 +234,13 @@ describe('a large window’s passes outside the solve, in WebAssembly', () => {
   const w = Float64Array.from(rows.weights);
   const total = w.reduce((s, v) => s + v, 0);
   for (let i = 0; i < n; i++) w[i] /= total;
-  const equal = new Float64Array(n).fill(1 / n);
-  const copy = () => new SparseDesign(x.rows, x.cols, x.colStart, x.rowIndex, x.values);
 
   it('is large enough for them (smaller designs stay in JavaScript)', () => {
-    expect(x.colStart[x.cols]).toBeGreaterThanOrEqual(WASM_SUMS_MIN_ENTRIES);
+    expect(x.colStart[x.cols]).toBeGreaterThanOrEqual(WASM_GRADIENTS_MIN_ENTRIES);
     const small = windowDesign(randomRows(72, 300, 80, 1));
     small.release();
-    expect(
-      wasmColumnSums(small.x, new Float64Array(300).fill(1 / 300), new Float64Array(1), new Float64Array(1)),
-    ).toBe(false);
-  });
-
-  it('column statistics: the bits of dot and centeredSquares, of the JavaScript loop, and its one-row columns', () => {
-    for (const u of [w, equal]) {
-      const mean = new Float64Array(x.cols);
-      const squares = new Float64Array(x.cols);
-      expect(wasmColumnSums(x, u, mean, squares)).toBe(true);
-      const dots = Float64Array.from({ length: x.cols }, (_, j) => x.dot(j, u));
-      const centered = Float64Array.from({ length: x.cols }, (_, j) => x.centeredSquares(j, u, dots[j], 1));
-      expect(differing(mean, dots)).toBe(0);
-      expect(differing(squares, centered)).toBe(0);
-      const a = copy();
-      const b = copy();
-      const fast = columnStats(a, u);
-      const loop = columnStats(b, u, false);
-      expect(differing(fast.mean, loop.mean)).toBe(0);
-      expect(differing(fast.sd, loop.sd)).toBe(0);
-      const [ra, rb] = [oneRowColumns(a), oneRowColumns(b)];
-      expect(ra.cols.length).toBeGreaterThan(0);
-      expect([
-        differing(ra.cols, rb.cols),
-        differing(ra.rows, rb.rows),
-        differing(ra.values, rb.values),
-      ]).toEqual([0, 0, 0]);
-    }
+    const u = new Float64Array(300).fill(1 / 300);
+    expect(wasmGradients(small.x, u, u, new Float64Array(small.x.cols))).toBe(false);
   });
 
   it('the certificate: the gradients of dot2, and checkKkt’s report of the JavaScript kernels', () => {
