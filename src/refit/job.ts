@@ -79,7 +79,7 @@ export interface RefitOutcome {
  */
 export function solveRefitJob(job: RefitJob): RefitOutcome {
   const t0 = performance.now();
-  const design = windowDesign(job.rows, refitScreen(job));
+  const design = windowDesign(job.rows, refitScreen(job), true);
   try {
     return solveOnDesign(job, design, t0);
   } finally {
@@ -158,7 +158,7 @@ interface Scratch {
   counts: Int32Array;
   /** Σ_i w_i |x_ij| per design column (`ColumnScreen`). */
   mass: Float64Array;
-  /** The whole design's entries when columns are screened out of it. */
+  /** The design's entries: a refit job's (`windowDesign`'s `reuse`), or the whole design before a screen. */
   rowIndex: Int32Array;
   values: Float64Array;
 }
@@ -188,9 +188,11 @@ function takeScratch(nnz: number, columns: number): Scratch {
  * column, value) would give. The compaction also counts each column's rows and the indices
  * repeated within a row, so the design is built by one scatter (`SparseDesign.fromCountedRows`).
  * With `screen`, the columns it leaves out (`ColumnScreen`) are not in the design: the others keep
- * their order.
+ * their order. With `reuse` (a refit job's), the design's entries are the thread's scratch arrays
+ * (longer than the entries), valid until the next `reuse` in this thread: a window's worth anew
+ * per refit (7 MB on the sparse-ids stream's) was pages to fault in and collect.
  */
-export function windowDesign(rows: WindowRows, screen?: ColumnScreen): WindowDesign {
+export function windowDesign(rows: WindowRows, screen?: ColumnScreen, reuse = false): WindowDesign {
   const n = rows.rows;
   const rowStart = rows.rowStart;
   const nnz = rowStart[n]!;
@@ -223,14 +225,13 @@ export function windowDesign(rows: WindowRows, screen?: ColumnScreen): WindowDes
       lookupBusy = false;
     };
     if (screen === undefined) {
-      const x = SparseDesign.fromCountedRows(n, p, rowStart, compact, rows.values, counts, repeats);
+      if (reuse) entriesRoom(work, nnz);
+      const into = reuse ? work : undefined;
+      const x = SparseDesign.fromCountedRows(n, p, rowStart, compact, rows.values, counts, repeats, into);
       return { x, columns: p, screenBound: 0, modelCol: all, column: find, release };
     }
     // the whole design into the thread's scratch, then the columns the screen keeps, in order
-    if (work.values.length < nnz) {
-      work.rowIndex = new Int32Array(work.compact.length);
-      work.values = new Float64Array(work.compact.length);
-    }
+    entriesRoom(work, nnz);
     const full = SparseDesign.fromCountedRows(n, p, rowStart, compact, rows.values, counts, repeats, work);
     const { mass } = work;
     columnMass(full, rows.weights, mass);
@@ -273,6 +274,13 @@ export function windowDesign(rows: WindowRows, screen?: ColumnScreen): WindowDes
 // The loops of `windowDesign`, each in a function of its own: a refit calls each once, so its
 // loop is compiled on stack replacement; in one function, the code after a loop compiled that
 // way had no type feedback yet and deoptimized it, in every refit of a stream (issue 14).
+
+/** Room for `nnz` design entries in the thread's scratch. */
+function entriesRoom(work: Scratch, nnz: number): void {
+  if (work.values.length >= nnz) return;
+  work.rowIndex = new Int32Array(work.compact.length);
+  work.values = new Float64Array(work.compact.length);
+}
 
 function largest(a: Int32Array, count: number): number {
   let max = -1;

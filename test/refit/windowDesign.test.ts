@@ -6,6 +6,7 @@ import { columnStats, SparseDesign } from '../../src/solve/design.js';
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { prepareProblem, type Standardize } from '../../src/solve/problem.js';
+import { WASM_GRADIENTS_MIN_ENTRIES, wasmGradients } from '../../src/solve/wasmGradients.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -202,6 +203,90 @@ describe('columnStats on a sparse design', () => {
       }
       expect(differ).toBe(0);
     }
+  });
+});
+
+/** `x` as a `Design` that is not a `SparseDesign` (its JavaScript kernels, none of the WebAssembly paths). */
+function plainDesign(x: SparseDesign): SparseDesign {
+  return new Proxy(x, {
+    getPrototypeOf: () => Object.prototype,
+    get: (target, key) => {
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** Counts the entries of `a` and `b` that are not the same number (bit for bit, -0 ≠ 0). */
+function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) d++;
+  return d;
+}
+
+describe('a large window’s certificate, its gradients in WebAssembly', () => {
+  const rows = randomRows(71, 14_000, 100_000, 1);
+  const built = windowDesign(rows);
+  built.release();
+  const { x } = built;
+  const n = rows.rows;
+  const w = Float64Array.from(rows.weights);
+  const total = w.reduce((s, v) => s + v, 0);
+  for (let i = 0; i < n; i++) w[i] /= total;
+
+  it('is large enough for them (smaller designs stay in JavaScript)', () => {
+    expect(x.colStart[x.cols]).toBeGreaterThanOrEqual(WASM_GRADIENTS_MIN_ENTRIES);
+    const small = windowDesign(randomRows(72, 300, 80, 1));
+    small.release();
+    const u = new Float64Array(300).fill(1 / 300);
+    expect(wasmGradients(small.x, u, u, new Float64Array(small.x.cols))).toBe(false);
+  });
+
+  it('the certificate: the gradients of dot2, and checkKkt’s report of the JavaScript kernels', () => {
+    const u = rng(73);
+    const r = Float64Array.from({ length: n }, () => u() - 0.4);
+    const out = new Float64Array(x.cols);
+    expect(wasmGradients(x, w, r, out)).toBe(true);
+    expect(
+      differing(
+        out,
+        Float64Array.from({ length: x.cols }, (_, j) => x.dot2(j, w, r)),
+      ),
+    ).toBe(0);
+    // a model with some non-zeros, at a λ where some conditions hold and some do not
+    const coefficients = Float64Array.from({ length: x.cols }, (_, j) => (j % 7 === 0 ? u() - 0.5 : 0));
+    const model = { intercept: -0.3, coefficients };
+    for (const standardize of [true, false, 'auto'] as Standardize[]) {
+      const options = { family: 'binomial' as const, standardize, weights: rows.weights };
+      const fast = checkKkt(x, rows.y, model, 0.002, options);
+      const loop = checkKkt(plainDesign(x), rows.y, model, 0.002, options);
+      expect(fast.maxViolation).toBeGreaterThan(0);
+      expect(fast).toEqual(loop);
+      expect(Object.is(fast.maxViolation, loop.maxViolation)).toBe(true);
+    }
+  });
+});
+
+describe('windowDesign with the thread’s scratch (a refit job’s)', () => {
+  it('builds the next design in the same arrays: no fresh entries per refit; without it, new ones', () => {
+    const a = randomRows(81, 2000, 500, 1);
+    const b = randomRows(82, 1500, 400, 1);
+    const da = windowDesign(a, undefined, true);
+    da.release();
+    const want = Array.from(da.x.values.subarray(0, da.x.colStart[da.x.cols]));
+    expect(want).toEqual(Array.from(tripletDesign(a).x.values));
+    const db = windowDesign(b, undefined, true);
+    db.release();
+    expect(db.x.values).toBe(da.x.values);
+    expect(db.x.rowIndex).toBe(da.x.rowIndex);
+    expect(Array.from(db.x.values.subarray(0, db.x.colStart[db.x.cols]))).toEqual(
+      Array.from(tripletDesign(b).x.values),
+    );
+    const own = windowDesign(a);
+    own.release();
+    expect(own.x.values).not.toBe(db.x.values);
+    expect(Array.from(own.x.values)).toEqual(want);
   });
 });
 
