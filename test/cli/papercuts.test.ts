@@ -377,17 +377,8 @@ describe('a --state directory the run cannot make', () => {
     writeFileSync(file, 'x');
     // (a file system that refuses new entries: test/cli/robustInput.test.ts)
     const state = join(file, 'state');
-    const r = await runCli([
-      'replay',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--out',
-      join(dir, 'out'),
-      '--state',
-      state,
-    ]);
+    const replay = ['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'out')];
+    const r = await runCli([...replay, '--state', state]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
       `l1stream: --state ${state}: a part of the path is a file, not a directory; choose another path\n`,
