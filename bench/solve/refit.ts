@@ -331,10 +331,15 @@ function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
     const tight = r.solver.includes('1e-10');
     const ref = same.find((q) => q.solver.startsWith('glmnet') && q.solver.includes('1e-10') === tight);
     const cold = same.find((q) => q.solver === r.solver && q.start === 'cold');
-    // CPU against CPU where both were measured, else wall against wall
+    // CPU against CPU where both were measured, else wall against wall; no ratio against a fit
+    // glmnet did not finish (it then returns its empty model, or none)
+    const refFailed =
+      ref !== undefined && (ref.objective === null || /not reached|error code/.test(ref.note ?? ''));
     const vsGlmnet = !r.solver.startsWith('l1stream')
       ? ''
-      : r.cpuSeconds !== undefined && ref?.cpuSeconds
+      : refFailed
+        ? 'glmnet did not converge'
+        : r.cpuSeconds !== undefined && ref?.cpuSeconds
         ? `${(r.cpuSeconds / ref.cpuSeconds).toFixed(2)}× CPU`
         : r.seconds !== null && ref?.seconds
           ? `${(r.seconds / ref.seconds).toFixed(2)}×`
