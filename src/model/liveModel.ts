@@ -97,7 +97,10 @@ export class LiveModel {
     this.key = key;
     this.context = context;
     this.serve = config.refit.enabled ? config.refit.serve : 'online';
-    const options = { ...config.model, key, clock: context.clock };
+    // keyed by a feature field: that field is the model's own key in every event, not a feature
+    const keyBy = config.keys.keyBy;
+    const keyField = keyBy !== null && keyBy !== 'key' ? keyBy : null;
+    const options = { ...config.model, key, clock: context.clock, keyField };
     this.model = state ? OnlineModel.restore(options, state.model) : new OnlineModel(options);
     const driftOptions = {
       config: config.drift,

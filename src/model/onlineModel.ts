@@ -1,7 +1,7 @@
 import type { Family, L1Event } from '../core/event.js';
 import { NumericError, StateError } from '../core/errors.js';
 import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
-import { Featurizer, type FeaturizerState } from '../features/featurizer.js';
+import { Featurizer, isMissingString, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
 import { ExactVocabulary } from '../features/vocabulary.js';
 import {
@@ -72,6 +72,12 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
   readonly aucSample?: number;
   /** Clock for `createdAt` (tests inject a fixed one). */
   readonly clock?: () => Date;
+  /**
+   * A keyed model's key field (`model.keyBy` naming a feature field): its value is the model's own
+   * key, the same in every event the model sees, so it is left out of the features (as a feature it
+   * would only share the unpenalized intercept's part, under a penalty). Default: none.
+   */
+  readonly keyField?: string | null;
 }
 
 /**
@@ -184,6 +190,12 @@ type Pending = WarmupEvent;
  */
 export class OnlineModel {
   readonly key: string;
+  /** The key field left out of the features (`OnlineModelOptions.keyField`), or null. */
+  private keyField: string | null;
+  /** The key field's last string value and its one-hot column, and its numeric column (-1: not looked up). */
+  private keyValue: string | null = null;
+  private keyValueColumn = -1;
+  private keyNumberColumn = -1;
   readonly family: Family;
   readonly learnerName: LearnerName;
   /** The configured λ: a number, or "auto" (see `lambda`). */
@@ -269,6 +281,7 @@ export class OnlineModel {
   constructor(options: OnlineModelOptions, featurizer?: Featurizer) {
     this.options = options;
     this.key = options.key ?? onlineDefaults.key;
+    this.keyField = options.keyField ?? null;
     this.family = options.family;
     this.learnerName = options.learner ?? onlineDefaults.learner;
     this.lambdaSetting = options.lambda ?? onlineDefaults.lambda;
@@ -679,6 +692,7 @@ export class OnlineModel {
     const x = this.buffer;
     const rejected = this.featurizer.featurize(event, x);
     if (rejected !== null) return setOutcome(out, rejected, false, NaN, NaN);
+    if (this.keyField !== null) this.leaveOutKeyField(event, x);
     const weight = event.weight ?? 1;
     const y = event.label;
     if (y === undefined) {
@@ -765,6 +779,50 @@ export class OnlineModel {
     this.learned++;
     const loss = this.metrics.update(prediction, y, weight);
     setOutcome(out, null, true, prediction, loss);
+  }
+
+  /**
+   * Takes the key field's feature out of `x` (`keyField`): the one-hot `field=value` of a string,
+   * or the number (a boolean's 1) of the numeric column `field`. Its column's value is lowered by
+   * that feature's and the entry dropped at 0 (the other entries keep their order), so with exact
+   * names `x` is the event's vector without the field. With hashing another feature of the event
+   * that shares the column keeps its value up to rounding ((a + k) − k).
+   */
+  private leaveOutKeyField(event: L1Event, x: SparseBuffer): void {
+    const field = this.keyField!;
+    const features = event.features;
+    if (!Object.hasOwn(features, field)) return;
+    const v = features[field];
+    let column: number;
+    let value: number;
+    if (typeof v === 'string') {
+      if (isMissingString(v)) return;
+      if (v !== this.keyValue) {
+        this.keyValue = v;
+        this.keyValueColumn = this.featurizer.vocabulary.indexOf(field, v);
+      }
+      column = this.keyValueColumn;
+      value = 1;
+    } else if (typeof v === 'number' || typeof v === 'boolean') {
+      if (v === 0 || v === false) return;
+      if (this.keyNumberColumn < 0) this.keyNumberColumn = this.featurizer.vocabulary.indexOf(field);
+      column = this.keyNumberColumn;
+      value = v === true ? 1 : v;
+    } else return;
+    if (column < 0) return; // an exact vocabulary that was full left the feature out already
+    const { indices, values } = x;
+    const n = x.nnz;
+    let k = 0;
+    while (k < n && indices[k] !== column) k++;
+    if (k === n) return;
+    const rest = values[k] - value;
+    if (rest !== 0) {
+      values[k] = rest;
+      return;
+    }
+    indices.copyWithin(k, k + 1, n);
+    values.copyWithin(k, k + 1, n);
+    x.nnz = n - 1;
   }
 
   /**
@@ -1260,6 +1318,7 @@ export class OnlineModel {
       version: this.version,
       onlineVersion: this.onlineVersionNumber,
       snapshotScales: new Map(this.latestScales()),
+      keyField: this.keyField,
     };
   }
 
@@ -1313,6 +1372,7 @@ export class OnlineModel {
       metrics: ProgressiveMetrics.fromState(cp.metrics),
     });
     if (m.metrics.family !== m.family) throw new StateError('checkpoint metrics are of another family');
+    m.keyField = typeof cp.keyField === 'string' ? cp.keyField : null;
     m.labelCenter = cp.labelCenter;
     m.labelScale = cp.labelScale;
     m.centering = m.centering && cp.centered === true;
@@ -1423,4 +1483,9 @@ export interface OnlineModelCheckpoint {
   readonly onlineVersion?: number;
   /** Feature scales of the latest snapshot, by name (`featureScale`). */
   readonly snapshotScales: ReadonlyMap<string, number>;
+  /**
+   * The key field left out of the features (`OnlineModelOptions.keyField`); absent in checkpoints
+   * from before it was left out, whose models go on learning it as they did.
+   */
+  readonly keyField?: string | null;
 }

@@ -70,7 +70,8 @@ describe('snapshots by count (snapshots.everyEvents)', () => {
     const config = engineConfig(doc);
     for (const key of ['s0', 's1', 's2']) {
       const mine = whole.filter((s) => s.key === key);
-      const reference = new OnlineModel({ ...config.model, key });
+      // a keyed model leaves its key field out (README: keyed models)
+      const reference = new OnlineModel({ ...config.model, key, keyField: 'segment' });
       const expected: ModelSnapshot[] = [];
       for (const e of events) {
         if (e.features.segment !== key) continue;
