@@ -53,10 +53,12 @@ async function run(events: readonly object[], model: Record<string, unknown>) {
 /** A snapshot without its key, its column count (the key's column is in the keyed vocabulary) and timings. */
 function comparable(m: ModelSnapshot): unknown {
   const { key: _key, ...rest } = m;
-  const { features: _features, solveMs: _solve, refitMs: _refit, ...metrics } = m.metrics as Record<
-    string,
-    unknown
-  >;
+  const {
+    features: _features,
+    solveMs: _solve,
+    refitMs: _refit,
+    ...metrics
+  } = m.metrics as Record<string, unknown>;
   return { ...rest, metrics };
 }
 
@@ -78,7 +80,8 @@ describe('a keyed model leaves its key field out of its features (README: keyed 
         expect(mine.length).toBeGreaterThan(3);
         expect(mine.some((m) => m.source === 'refit')).toBe(true);
         // no coefficient of the key field, in any snapshot
-        for (const m of mine) for (const name of Object.keys(m.coefficients)) expect(name).not.toMatch(/^segment/);
+        for (const m of mine)
+          for (const name of Object.keys(m.coefficients)) expect(name).not.toMatch(/^segment/);
         expect(mine.map(comparable)).toEqual(alone.models.map(comparable));
         const scores = keyed.scores.filter((s) => s.key === key).map((s) => s.prediction);
         expect(scores.length).toBeGreaterThan(10);
