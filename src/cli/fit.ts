@@ -29,7 +29,7 @@ import { counted, ProgressLine } from './progress.js';
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
 Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a header row, or on
-JSON-lines events (.jsonl; use --target label). Prints the model JSON (docs/conventions.md) to stdout.
+JSON-lines events (.jsonl: the target is their label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
@@ -38,7 +38,7 @@ options:
                         and --weight cells must be numbers; a target may be true/false, read as
                         1/0). Without feature columns (or .jsonl events without features) the
                         model is the intercept only
-  --target COLUMN       the response column (for .jsonl: label), required
+  --target COLUMN       the response column, required for CSV (.jsonl: label, the default)
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
                         when the fit is no estimate: at λ = 0 with p ≥ n (not unique), binomial
@@ -190,10 +190,12 @@ export function commonFlags(values: {
   'max-record-bytes'?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
-  if (!values.target) throw new UsageError('--target COLUMN is required (for .jsonl events: --target label)');
-  // JSON-lines events name their target and weight themselves: other flags would be ignored
-  if (/\.(jsonl|ndjson)$/i.test(values.input)) {
-    if (values.target !== 'label')
+  const jsonl = /\.(jsonl|ndjson)$/i.test(values.input);
+  // JSON-lines events name their target (label) and weight themselves: other flags would be ignored
+  const target = values.target ?? (jsonl ? 'label' : undefined);
+  if (!target) throw new UsageError('--target COLUMN is required (the CSV column to predict)');
+  if (jsonl) {
+    if (target !== 'label')
       throw new UsageError(
         `for JSON-lines events the target is the events' "label" field: use --target label (got "${values.target}")`,
       );
@@ -222,7 +224,7 @@ export function commonFlags(values: {
     throw new UsageError('--stopping applies to --family gaussian (binomial fits stop on --kkt-tolerance)');
   return {
     input: values.input,
-    target: values.target,
+    target,
     family,
     l1Ratio,
     standardize: values.standardize ?? 'auto',

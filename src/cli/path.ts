@@ -38,7 +38,7 @@ and neither --output nor a pipe (stdout is a terminal), the JSON lines are not p
 
 options:
   --input FILE            CSV with a header or .jsonl events, required
-  --target COLUMN         the response column (for .jsonl: label), required
+  --target COLUMN         the response column, required for CSV (.jsonl: label, the default)
   --family F              gaussian (default) | binomial
   --l1-ratio A            L1 share α in (0, 1] (default 1)
   --standardize           scale every column to unit population sd (glmnet's standardize=TRUE)

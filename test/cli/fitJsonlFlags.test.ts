@@ -28,4 +28,26 @@ describe('fit and path on JSON-lines events: flags that would be ignored are usa
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--weight names a CSV column; JSON-lines events carry their own "weight" field/);
   });
+
+  it("--target may be left out: the events' label is the target, as with --target label", async () => {
+    for (const [command, flag, value] of [
+      ['fit', '--lambda', '0.1'],
+      ['path', '--nlambda', '5'],
+    ]) {
+      const given = await runCli([command, '--input', input, '--target', 'label', flag, value]);
+      const left = await runCli([command, '--input', input, flag, value]);
+      expect(left.code, left.stderr).toBe(0);
+      const models = (out: string) => out.replace(/"createdAt": ?"[^"]*"/g, '');
+      expect(models(left.stdout)).toBe(models(given.stdout));
+      expect(left.stdout).toMatch(/"x"/);
+    }
+  });
+
+  it('a CSV without --target: exit 2 naming the flag', async () => {
+    const csv = join(dir, 'data.csv');
+    writeFileSync(csv, 'y,x\n1,2\n2,3\n');
+    const r = await runCli(['fit', '--input', csv]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--target COLUMN is required/);
+  });
 });
