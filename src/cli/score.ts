@@ -83,28 +83,50 @@ export interface SnapshotPick {
   readonly version?: number;
 }
 
-/** The model snapshots of a JSON document or of JSON lines (other lines are skipped). */
-export async function readSnapshots(file: string): Promise<ModelSnapshot[]> {
+/**
+ * The model snapshots of a JSON document or of JSON lines (other lines are skipped). A last line
+ * cut short (no newline after it, as a killed replay leaves models.jsonl) is skipped too, and
+ * `warn` says so; any other line that is not JSON stops with its line number.
+ */
+export async function readSnapshots(
+  file: string,
+  warn: (message: string) => void = () => undefined,
+): Promise<ModelSnapshot[]> {
   let text: string;
   try {
     text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--model: cannot read ${file}: ${(err as Error).message}`);
   }
+  const trimmed = text.trim();
   let docs: unknown[];
-  try {
-    const trimmed = text.trim();
-    docs =
-      trimmed.startsWith('{') && !trimmed.includes('\n{')
-        ? [JSON.parse(trimmed)]
-        : trimmed
-            .split('\n')
-            .filter((l) => l.trim())
-            .map((l) => JSON.parse(l) as unknown);
-  } catch (err) {
-    throw new DataError(
-      `--model: ${file} is neither a JSON snapshot nor JSON lines of snapshots: ${(err as Error).message}`,
-    );
+  if (trimmed.startsWith('{') && !trimmed.includes('\n{')) {
+    try {
+      docs = [JSON.parse(trimmed)];
+    } catch (err) {
+      throw new DataError(
+        `--model: ${file} is neither a JSON snapshot nor JSON lines of snapshots: ${(err as Error).message}`,
+      );
+    }
+  } else {
+    docs = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === '') continue;
+      try {
+        docs.push(JSON.parse(lines[i]));
+      } catch (err) {
+        if (i === lines.length - 1) {
+          warn(
+            `--model: the last line of ${file} (line ${i + 1}) is cut short, as a replay killed while writing leaves it: skipped`,
+          );
+          continue;
+        }
+        throw new DataError(
+          `--model: ${file} line ${i + 1} is not JSON (${(err as Error).message}): give a model JSON or JSON lines of snapshots (models.jsonl)`,
+        );
+      }
+    }
   }
   const snapshots = docs.filter(
     (d): d is ModelSnapshot =>
@@ -333,7 +355,7 @@ export const scoreCommand: Command = {
     await checkInputFile('input', values.input);
     refuseCsvInput('score', values.input);
     if (values.output) await checkOutputFile('output', values.output);
-    const snapshots = await readSnapshots(values.model);
+    const snapshots = await readSnapshots(values.model, (m) => io.stderr.write(`score: warning: ${m}\n`));
     const { source, servedNote } = sourceOf(values.source, snapshots, pick);
 
     // the model of each key (--key-by without --key), or the one model
