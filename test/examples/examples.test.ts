@@ -5,7 +5,7 @@
  * broker handling of the tests.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,14 @@ describe('examples/campaign-scoring', () => {
     expect(stdout).toMatch(/20 campaign models/);
     expect(stdout).toMatch(new RegExp(`${unlabelled.length} scores for ${unlabelled.length} unlabelled`));
   });
+
+  it('README.md shows what the run prints: the table of the 20 campaigns (60,000 events, seed 7)', async () => {
+    const { stdout } = await scenario('campaign-scoring', 60_000);
+    const readme = readFileSync(join(root, 'examples/campaign-scoring/README.md'), 'utf8');
+    const rows = (text: string) => text.split('\n').filter((l) => /^c\d\d |^keys \d+, evictions/.test(l));
+    expect(rows(stdout)).toHaveLength(21);
+    expect(rows(readme)).toEqual(rows(stdout));
+  }, 60_000);
 });
 
 describe('examples/churn', () => {
