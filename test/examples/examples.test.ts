@@ -112,4 +112,13 @@ describe('examples/sparsity-drift', () => {
     expect(stopped!.message).toMatch(/stopped arriving: .*field browser \(5 levels\)/);
     expect(stdout).toMatch(/input-drift critical at offset \d+ \(\d+ events after the switch-off\)/);
   });
+
+  it('README.md shows what the run prints: its alerts (60,000 events, seed 7)', async () => {
+    const { stdout } = await scenario('sparsity-drift', 60_000);
+    const readme = readFileSync(join(root, 'examples/sparsity-drift/README.md'), 'utf8');
+    const alerts = (text: string) =>
+      text.split('\n').filter((l) => /^(alerts: |input-drift |loss-drift )/.test(l));
+    expect(alerts(stdout).length).toBeGreaterThan(1);
+    expect(alerts(readme)).toEqual(alerts(stdout));
+  }, 60_000);
 });
