@@ -35,7 +35,8 @@ contributions + others, where baseline is the intercept, others the sum of the c
 in top, and margin the linear predictor (log-odds for binomial, the prediction for gaussian).
 Features are named as in training (numbers by field, strings as field=value); a feature the model
 never saw contributes nothing; a warning on stderr names the model's non-zero features whose
-field is in no event (a misspelt field name, say). A line that is not a valid event, whose score
+field is in no event (a misspelt field name, say), and those whose field came only with the
+other kind of value ("age": "42" for the number age). A line that is not a valid event, whose score
 would not be a finite number (a feature of 1e300, say), or that has no model to score it
 (--key-by, --key), gets {"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
 Labels are not needed and do not change a score: events with a "label" (the training file itself)
