@@ -88,6 +88,23 @@ describe('examples/churn', () => {
     expect(outputs.scores.length).toBe(unlabelled);
     expect(stdout).toMatch(/The final refit/);
   });
+
+  it('README.md shows what the run prints: the snapshot table and the final models (60,000 events, seed 7, inline refits)', async () => {
+    const { stdout } = await scenario('churn', 60_000);
+    const readme = readFileSync(join(root, 'examples/churn/README.md'), 'utf8');
+    // the first output block is the default run's (--refit-threads 0: the same on every run)
+    const block = readme.slice(readme.indexOf('## Output'), readme.indexOf('## With `--refit-threads 1`'));
+    const rows = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) =>
+          /^ +\d+ (online|refit) |^[a-z_(][a-z_=.()-]* +-?\d+\.\d{4} |^progressive log loss/.test(l),
+        )
+        // the refit's time depends on the machine
+        .map((l) => l.replace(/ true +\d+ /, ' true ms '));
+    expect(rows(stdout).length).toBeGreaterThan(20);
+    expect(rows(block)).toEqual(rows(stdout));
+  }, 60_000);
 });
 
 describe('examples/sparsity-drift', () => {
