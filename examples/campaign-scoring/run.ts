@@ -1,6 +1,6 @@
 /**
  * Real-time campaign scoring: one sparse click model per campaign (`--key-by campaign`), at most 8
- * of the 20 to be held in memory (`--max-live-models 8`; not applied yet, see README.md),
+ * of the 20 held in memory (`--max-live-models 8`; the others wait in the state store),
  * unlabelled impressions scored by their campaign's model with the features that moved the score.
  *
  *   npx tsx examples/campaign-scoring/run.ts [--events 60000] [--seed 7] [--out DIR] [--kafka]
@@ -16,7 +16,7 @@ const options = scenarioOptions('campaign-scoring', 60_000);
 const events = impressions(options.seed, options.events);
 const perCampaign = Math.max(500, Math.floor(options.events / 40));
 const config = {
-  model: { family: 'binomial', learner: 'ftrl', lambda: 0.01, keyBy: 'campaign', maxLiveModels: 8 },
+  model: { family: 'binomial', learner: 'ftrl', lambda: 0.003, keyBy: 'campaign', maxLiveModels: 8 },
   refit: { enabled: false },
   snapshots: { everyEvents: perCampaign, everySeconds: 'Infinity' },
   scores: { top: 3 },

@@ -124,6 +124,29 @@ function numeric(
   return v;
 }
 
+/** The settings the flags set (flags that take a value), by their path in the configuration. */
+const FLAG_SETTINGS: ReadonlyArray<readonly [string, keyof Values]> = [
+  ['model.family', 'family'],
+  ['model.learner', 'learner'],
+  ['model.key', 'key'],
+  ['model.keyBy', 'key-by'],
+  ['model.lambda', 'lambda'],
+  ['model.l1Ratio', 'l1-ratio'],
+  ['model.hashBits', 'hash-bits'],
+  ['model.maxFeatures', 'max-features'],
+  ['model.maxLiveModels', 'max-live-models'],
+  ['refit.everyEvents', 'refit-every'],
+  ['refit.window', 'refit-window'],
+  ['refit.threads', 'refit-threads'],
+  ['refit.serve', 'serve'],
+  ['snapshots.everyEvents', 'snapshot-every'],
+  ['snapshots.everySeconds', 'snapshot-seconds'],
+  ['replay.batchSize', 'batch-size'],
+  ['replay.readerThreads', 'reader-threads'],
+  ['drift.threads', 'drift-threads'],
+  ['limits.maxRecordBytes', 'max-record-bytes'],
+];
+
 /**
  * Parses the replay flags and the `--config` file into one validated engine configuration: flags
  * override the file, and every problem of both is reported at once.
@@ -213,7 +236,19 @@ export async function engineConfigFrom(
     config = checkEngineConfig(doc, { sections });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
+    // a setting a flag gave is named by the flag; one whose flag was refused above is left out
+    const flagOf = new Map(
+      FLAG_SETTINGS.filter(([, flag]) => values[flag] !== undefined).map(([path, flag]) => [
+        path,
+        `--${flag}`,
+      ]),
+    );
+    for (const problem of err.problems) {
+      const flag = flagOf.get(problem.path);
+      if (flag === undefined) problems.push(problem);
+      else if (!problems.some((p) => p.path === flag))
+        problems.push({ path: flag, message: problem.message });
+    }
   }
   if (problems.length > 0 || config === undefined) {
     if (problems.length === 1 && problems[0].path.startsWith('--'))

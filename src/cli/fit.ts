@@ -26,10 +26,10 @@ import {
 import type { Command } from './command.js';
 import { counted, ProgressLine } from './progress.js';
 
-const usage = `usage: l1stream fit --input FILE --target COLUMN [options]     (.jsonl: --target may be left out)
+const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
 Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a header row, or on
-JSON-lines events (.jsonl, whose target is their "label"). Prints the model JSON (docs/conventions.md) to stdout.
+JSON-lines events (.jsonl: the target is their label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
@@ -38,8 +38,7 @@ options:
                         and --weight cells must be numbers; a target may be true/false, read as
                         1/0). Without feature columns (or .jsonl events without features) the
                         model is the intercept only
-  --target COLUMN       the response column, required for CSV (.jsonl: the events' label, the
-                        default and the only choice)
+  --target COLUMN       the response column, required for CSV (.jsonl: label, the default)
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
                         when the fit is no estimate: at λ = 0 with p ≥ n (not unique), binomial
@@ -191,11 +190,11 @@ export function commonFlags(values: {
   'max-record-bytes'?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
-  const jsonLines = /\.(jsonl|ndjson)$/i.test(values.input);
-  // JSON-lines events name their target and weight themselves (label, weight): other flags would be ignored
-  const target = values.target ?? (jsonLines ? 'label' : undefined);
-  if (target === undefined) throw new UsageError('--target COLUMN is required for CSV input (the response column)');
-  if (jsonLines) {
+  const jsonl = /\.(jsonl|ndjson)$/i.test(values.input);
+  // JSON-lines events name their target (label) and weight themselves: other flags would be ignored
+  const target = values.target ?? (jsonl ? 'label' : undefined);
+  if (!target) throw new UsageError('--target COLUMN is required (the CSV column to predict)');
+  if (jsonl) {
     if (target !== 'label')
       throw new UsageError(
         `for JSON-lines events the target is the events' "label" field: use --target label (got "${values.target}")`,

@@ -29,7 +29,7 @@ import {
 import type { Command } from './command.js';
 import { counted, ProgressLine } from './progress.js';
 
-const usage = `usage: l1stream path --input FILE --target COLUMN [options]    (.jsonl: --target may be left out)
+const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 
 The whole regularization path: λ from λ_max (the smallest λ with no feature in the model) down to
 λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model snapshot per λ,
@@ -38,8 +38,7 @@ and neither --output nor a pipe (stdout is a terminal), the JSON lines are not p
 
 options:
   --input FILE            CSV with a header or .jsonl events, required
-  --target COLUMN         the response column, required for CSV (.jsonl: the events' label, the
-                          default and the only choice)
+  --target COLUMN         the response column, required for CSV (.jsonl: label, the default)
   --family F              gaussian (default) | binomial
   --l1-ratio A            L1 share α in (0, 1] (default 1)
   --standardize           scale every column to unit population sd (glmnet's standardize=TRUE)

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { Subject } from 'rxjs';
@@ -12,7 +12,7 @@ import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/en
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError } from '../core/errors.js';
 import {
-  checkInputFile,
+  checkInputPath,
   parseCommandArgs,
   PathError,
   pathProblem,
@@ -90,7 +90,12 @@ export interface ReplayNames {
   readonly jsonLogs?: boolean;
   /** The option that goes on with another input (`--continue`, `state.continue`). */
   readonly continue?: string;
+  /** Where the input was named: `--input` (the default), or `replay.input` of `--config`. */
+  readonly input?: string;
 }
+
+/** replay's names: its flags. */
+const replayNames: ReplayNames = { command: 'replay', state: '--state', out: '--out' };
 
 /** What a run resumed from a state directory (`where`) says it goes on from. */
 function resumeNote(resume: ResumePoint, input: string, where: string): string {
@@ -119,15 +124,25 @@ export async function replay(
   io: CliIO,
   progress?: boolean,
   hooks?: { readonly observer?: EngineObserver; readonly engine?: (engine: Engine) => void },
-  names: ReplayNames = { command: 'replay', state: '--state', out: '--out' },
+  names: ReplayNames = replayNames,
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
-  await checkInputFile('input', input);
-  refuseCsvInput(names.command, input);
+  const where = names.input ?? '--input';
+  try {
+    await checkInputPath(where, input);
+  } catch (err) {
+    // a path in the configuration file is read from the current directory, not from the file's
+    if (err instanceof PathError && where !== '--input' && !isAbsolute(input))
+      throw new PathError(
+        `${err.message} (a relative path in --config is read from the current directory, ${process.cwd()})`,
+      );
+    throw err;
+  }
+  refuseCsvInput(names.command, input, where);
   if (await isGzip(input))
     throw new PathError(
-      `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+      `${where} ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
     );
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];
@@ -327,10 +342,12 @@ export const replayCommand: Command = {
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     logLevel('warn');
     const { config, out, progress } = await engineConfigFrom(argv, replayOptions);
-    const report = parseCommandArgs(argv, replayOptions).values.report === true;
+    const { values } = parseCommandArgs(argv, replayOptions);
+    const report = values.report === true;
+    const input = values.input !== undefined ? '--input' : 'replay.input';
     let summary: RunSummary;
     try {
-      summary = await replay(config, out, io, progress);
+      summary = await replay(config, out, io, progress, undefined, { ...replayNames, input });
     } catch (err) {
       return refusedStateDirectory(err, io);
     }

@@ -22,6 +22,7 @@ import {
   type CliIO,
 } from './io.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
+import { ModelFieldsSeen } from './modelFieldsSeen.js';
 import { counted, formatCount } from './progress.js';
 
 const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
@@ -34,7 +35,8 @@ contributions + others, where baseline is the intercept, others the sum of the c
 in top, and margin the linear predictor (log-odds for binomial, the prediction for gaussian).
 Features are named as in training (numbers by field, strings as field=value); a feature the model
 never saw contributes nothing; a warning on stderr names the model's non-zero features whose
-field is in no event (a misspelt field name, say). A line that is not a valid event, whose score
+field is in no event (a misspelt field name, say), and those whose field came only with the
+other kind of value ("age": "42" for the number age). A line that is not a valid event, whose score
 would not be a finite number (a feature of 1e300, say), or that has no model to score it
 (--key-by, --key), gets {"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
 Labels are not needed and do not change a score: events with a "label" (the training file itself)
@@ -82,28 +84,50 @@ export interface SnapshotPick {
   readonly version?: number;
 }
 
-/** The model snapshots of a JSON document or of JSON lines (other lines are skipped). */
-export async function readSnapshots(file: string): Promise<ModelSnapshot[]> {
+/**
+ * The model snapshots of a JSON document or of JSON lines (other lines are skipped). A last line
+ * cut short (no newline after it, as a killed replay leaves models.jsonl) is skipped too, and
+ * `warn` says so; any other line that is not JSON stops with its line number.
+ */
+export async function readSnapshots(
+  file: string,
+  warn: (message: string) => void = () => undefined,
+): Promise<ModelSnapshot[]> {
   let text: string;
   try {
     text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--model: cannot read ${file}: ${(err as Error).message}`);
   }
+  const trimmed = text.trim();
   let docs: unknown[];
-  try {
-    const trimmed = text.trim();
-    docs =
-      trimmed.startsWith('{') && !trimmed.includes('\n{')
-        ? [JSON.parse(trimmed)]
-        : trimmed
-            .split('\n')
-            .filter((l) => l.trim())
-            .map((l) => JSON.parse(l) as unknown);
-  } catch (err) {
-    throw new DataError(
-      `--model: ${file} is neither a JSON snapshot nor JSON lines of snapshots: ${(err as Error).message}`,
-    );
+  if (trimmed.startsWith('{') && !trimmed.includes('\n{')) {
+    try {
+      docs = [JSON.parse(trimmed)];
+    } catch (err) {
+      throw new DataError(
+        `--model: ${file} is neither a JSON snapshot nor JSON lines of snapshots: ${(err as Error).message}`,
+      );
+    }
+  } else {
+    docs = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === '') continue;
+      try {
+        docs.push(JSON.parse(lines[i]));
+      } catch (err) {
+        if (i === lines.length - 1) {
+          warn(
+            `--model: the last line of ${file} (line ${i + 1}) is cut short, as a replay killed while writing leaves it: skipped`,
+          );
+          continue;
+        }
+        throw new DataError(
+          `--model: ${file} line ${i + 1} is not JSON (${(err as Error).message}): give a model JSON or JSON lines of snapshots (models.jsonl)`,
+        );
+      }
+    }
   }
   const snapshots = docs.filter(
     (d): d is ModelSnapshot =>
@@ -263,36 +287,23 @@ function otherKeyField(event: L1Event, others: ReadonlySet<string>): { field: st
 }
 
 /**
- * Which of the models' fields the input's events carry, to warn when a non-zero feature's field is
- * in no event (a field renamed or misspelt scores as 0). A feature `country=DE` is of field
- * `country` (or, for a field name with `=`, of `country=DE` itself); only fields of the models are
- * kept, so memory is bounded by the models' size.
+ * The warning for non-zero features whose field came only with the other kind of value: a number
+ * sent as text (`{"age": "42"}`, the one-hot `age=42`) or a level sent as a number.
  */
-class ModelFieldsSeen {
-  private readonly fields = new Set<string>();
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly names: readonly string[]) {
-    for (const name of names) for (const field of fieldsOf(name)) this.fields.add(field);
-  }
-
-  /** Notes the fields of one event. */
-  add(features: L1Event['features']): void {
-    if (this.seen.size === this.fields.size) return;
-    for (const field of Object.keys(features)) if (this.fields.has(field)) this.seen.add(field);
-  }
-
-  /** The models' non-zero features none of whose possible fields was in any event. */
-  absent(): string[] {
-    return this.names.filter((name) => !fieldsOf(name).some((f) => this.seen.has(f)));
-  }
-}
-
-/** The fields a feature name can come from: itself, and each prefix before an `=`. */
-function fieldsOf(name: string): string[] {
-  const out = [name];
-  for (let at = name.indexOf('='); at >= 0; at = name.indexOf('=', at + 1)) out.push(name.slice(0, at));
-  return out;
+function otherKindWarning(
+  found: ReturnType<ModelFieldsSeen['otherKind']>,
+  total: number,
+  input: string,
+  one: boolean,
+): string {
+  const few = found
+    .slice(0, 5)
+    .map(({ name, kind }) =>
+      kind === 'number'
+        ? `${JSON.stringify(name)} (a number in the model, text in the events: send JSON numbers, 42 not "42")`
+        : `${JSON.stringify(name)} (text in the model, a number or boolean in the events: send it as text)`,
+    );
+  return `score: warning: ${formatCount(found.length)} of the ${formatCount(total)} non-zero features of ${one ? 'the model' : 'the models'} never scored in ${input}: their field came only with the other kind of value: ${few.join(', ')}${found.length > few.length ? ', ...' : ''}; they contribute nothing to any score\n`;
 }
 
 /** The summary line's parts on labels: `; 300 labelled: log loss 0.64812, AUC 0.70012; 2 labels left out: ...`. */
@@ -345,7 +356,7 @@ export const scoreCommand: Command = {
     await checkInputFile('input', values.input);
     refuseCsvInput('score', values.input);
     if (values.output) await checkOutputFile('output', values.output);
-    const snapshots = await readSnapshots(values.model);
+    const snapshots = await readSnapshots(values.model, (m) => io.stderr.write(`score: warning: ${m}\n`));
     const { source, servedNote } = sourceOf(values.source, snapshots, pick);
 
     // the model of each key (--key-by without --key), or the one model
@@ -484,6 +495,9 @@ export const scoreCommand: Command = {
         `score: warning: ${formatCount(absent.length)} of the ${formatCount(modelNames.size)} non-zero features of ${single !== null ? 'the model' : 'the models'} never appeared in ${values.input} (no event has their field): ${few.join(', ')}${absent.length > few.length ? ', ...' : ''}; they contribute nothing to any score. Check the input's field names against the model's (a typo or another case is a different field)\n`,
       );
     }
+    const otherKind = fieldsSeen.otherKind();
+    if (otherKind.length > 0)
+      io.stderr.write(otherKindWarning(otherKind, modelNames.size, values.input, single !== null));
     const used =
       single !== null
         ? `${single.snapshot.key} v${single.snapshot.version} (${single.snapshot.source}, ${Object.keys(single.snapshot.coefficients).length} non-zero)`

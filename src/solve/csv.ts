@@ -70,7 +70,10 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[]; spa
       fieldStarted = true;
     }
   }
-  if (inQuotes) throw new DataError(`unterminated quoted field starting on line ${rowLine}`);
+  if (inQuotes)
+    throw new DataError(
+      `unterminated quoted field: a field of line ${rowLine} opens a quote (") that nothing closes, so the rest of the file would be that one field; close it, or write a quote inside a quoted field as ""`,
+    );
   if (field !== '' || row.length > 0 || fieldStarted) endRow();
   return { rows, lines, spans };
 }
@@ -156,7 +159,12 @@ function missingColumn(
  */
 export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesign {
   const source = options.source ?? 'the input';
-  const parsed = parseCsv(text);
+  let parsed: ReturnType<typeof parseCsv>;
+  try {
+    parsed = parseCsv(text);
+  } catch (err) {
+    throw err instanceof DataError ? new DataError(`${source}: ${err.message}`) : err;
+  }
   if (parsed.rows.length === 0)
     throw new DataError(`${source} is empty: expected a header row and at least one data row`);
   const header = parsed.rows[0]!.map((h) => h.trim());

@@ -95,7 +95,7 @@ describe('replay on bad paths, reused state and signals', () => {
       join(dir, 'o'),
     ]);
     expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/refit\.serve: "refit" needs refits/);
+    expect(s.stderr).toMatch(/--serve "refit" needs refits/);
   });
 
   it('SIGINT stops a replay cleanly: the batch in hand is finished, final snapshots and summary written, exit 130', async () => {

@@ -275,7 +275,7 @@ describe('flags: typos, repeats and contradictions', () => {
     }
     // a negative value is a value, not a flag: --lambda -1 reaches its own check
     const negative = await runCli(['replay', '--input', 'a.jsonl', '--family', 'binomial', '--lambda', '-1']);
-    expect(negative.stderr).toMatch(/model\.lambda: must be >= 0, got -1/);
+    expect(negative.stderr).toMatch(/--lambda must be >= 0, got -1/);
   });
 });
 

@@ -234,7 +234,7 @@ describe('l1stream replay', () => {
     expect(one[3].split('\n').filter((l) => l !== '').length).toBeGreaterThanOrEqual(2);
     const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--reader-threads', '2']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/replay.readerThreads: must be 0 .* or 1/);
+    expect(bad.stderr).toMatch(/--reader-threads must be 0 .* or 1/);
   }, 60_000);
 
   it('--drift-threads 1 (the sequential input test on a worker) and 0 write the same outputs; 2 is refused; --no-drift the same but no alerts', async () => {
@@ -270,7 +270,7 @@ describe('l1stream replay', () => {
     expect([quiet[0], quiet[2], quiet[3]]).toEqual([inline[0], inline[2], inline[3]]);
     const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--drift-threads', '2']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/drift\.threads: must be a whole number in \[0, 1\], got 2/);
+    expect(bad.stderr).toMatch(/--drift-threads must be a whole number in \[0, 1\], got 2/);
   }, 60_000);
 
   it('an unknown flag is a usage error with exit code 2', async () => {
@@ -286,11 +286,12 @@ describe('l1stream replay', () => {
     const r = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson', '--lambda=-1']);
     expect(r.code).toBe(2);
     // every problem at once, each with its path
-    expect(r.stderr).toMatch(/model\.lambda: must be >= 0, got -1/);
-    expect(r.stderr).toMatch(/model\.family: must be "gaussian" or "binomial", got "poisson"/);
+    // each named by the flag that gave it
+    expect(r.stderr).toMatch(/--lambda: must be >= 0, got -1/);
+    expect(r.stderr).toMatch(/--family: must be "gaussian" or "binomial", got "poisson"/);
     const s = await runCli(['replay', '--input', 'x.jsonl', '--family', 'poisson']);
     expect(s.code).toBe(2);
-    expect(s.stderr).toMatch(/model\.family: must be "gaussian" or "binomial", got "poisson"/);
+    expect(s.stderr).toMatch(/^l1stream: --family must be "gaussian" or "binomial", got "poisson"\n/);
   });
 
   it('a bad config file names every problem by path', async () => {

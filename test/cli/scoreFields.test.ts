@@ -43,3 +43,32 @@ describe('score warns when the model features never appear in the input', () => 
     expect(stderr).not.toMatch(/warning/);
   });
 });
+
+describe('score warns when a model feature field came only with the other kind of value', () => {
+  it('a number sent as text ("age": "40" is the one-hot age=40): named, with the fix', async () => {
+    const stderr = await score([
+      { features: { age: '40', country: 'DE', plan: 'pro' } },
+      { features: { age: '30', country: 'FR', plan: 'pro' } },
+    ]);
+    const warnings = stderr.split('\n').filter((l) => l.includes('warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /1 of the 4 non-zero features of the model never scored in .*: "age" \(a number in the model, text in the events: send JSON numbers/,
+    );
+  });
+
+  it('levels sent as numbers ("plan": 2 is the column plan, not a level plan=...)', async () => {
+    const stderr = await score([{ features: { age: 1, country: 'DE', plan: 2 } }]);
+    expect(stderr).toMatch(
+      /1 of the 4 non-zero features .* never scored .*: "plan=pro" \(text in the model, a number/,
+    );
+  });
+
+  it('no such warning when some event sends the kind the model needs', async () => {
+    const stderr = await score([
+      { features: { age: '40', country: 'DE', plan: 3 } },
+      { features: { age: 30, country: 'FR', plan: 'free' } },
+    ]);
+    expect(stderr).not.toMatch(/warning/);
+  });
+});

@@ -228,7 +228,7 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(f.stderr).toMatch(/^l1stream: --lambda must be >= 0, got -1\n/);
     expect(f.stderr).not.toMatch(/ambiguous/);
     const replayLambda: [string, RegExp][] = [
-      ['-0.5', /lambda: must be >= 0, got -0\.5/],
+      ['-0.5', /--lambda must be >= 0, got -0\.5/],
       ['big', /--lambda must be a number >= 0 or "auto", got "big"/],
     ];
     for (const [lambda, message] of replayLambda) {

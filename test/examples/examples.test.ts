@@ -5,7 +5,7 @@
  * broker handling of the tests.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,14 @@ describe('examples/campaign-scoring', () => {
     expect(stdout).toMatch(/20 campaign models/);
     expect(stdout).toMatch(new RegExp(`${unlabelled.length} scores for ${unlabelled.length} unlabelled`));
   });
+
+  it('README.md shows what the run prints: the table of the 20 campaigns (60,000 events, seed 7)', async () => {
+    const { stdout } = await scenario('campaign-scoring', 60_000);
+    const readme = readFileSync(join(root, 'examples/campaign-scoring/README.md'), 'utf8');
+    const rows = (text: string) => text.split('\n').filter((l) => /^c\d\d |^keys \d+, evictions/.test(l));
+    expect(rows(stdout)).toHaveLength(21);
+    expect(rows(readme)).toEqual(rows(stdout));
+  }, 60_000);
 });
 
 describe('examples/churn', () => {
@@ -80,6 +88,23 @@ describe('examples/churn', () => {
     expect(outputs.scores.length).toBe(unlabelled);
     expect(stdout).toMatch(/The final refit/);
   });
+
+  it('README.md shows what the run prints: the snapshot table and the final models (60,000 events, seed 7, inline refits)', async () => {
+    const { stdout } = await scenario('churn', 60_000);
+    const readme = readFileSync(join(root, 'examples/churn/README.md'), 'utf8');
+    // the first output block is the default run's (--refit-threads 0: the same on every run)
+    const block = readme.slice(readme.indexOf('## Output'), readme.indexOf('## With `--refit-threads 1`'));
+    const rows = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) =>
+          /^ +\d+ (online|refit) |^[a-z_(][a-z_=.()-]* +-?\d+\.\d{4} |^progressive log loss/.test(l),
+        )
+        // the refit's time depends on the machine
+        .map((l) => l.replace(/ true +\d+ /, ' true ms '));
+    expect(rows(stdout).length).toBeGreaterThan(20);
+    expect(rows(block)).toEqual(rows(stdout));
+  }, 60_000);
 });
 
 describe('examples/sparsity-drift', () => {
@@ -104,4 +129,13 @@ describe('examples/sparsity-drift', () => {
     expect(stopped!.message).toMatch(/stopped arriving: .*field browser \(5 levels\)/);
     expect(stdout).toMatch(/input-drift critical at offset \d+ \(\d+ events after the switch-off\)/);
   });
+
+  it('README.md shows what the run prints: its alerts (60,000 events, seed 7)', async () => {
+    const { stdout } = await scenario('sparsity-drift', 60_000);
+    const readme = readFileSync(join(root, 'examples/sparsity-drift/README.md'), 'utf8');
+    const alerts = (text: string) =>
+      text.split('\n').filter((l) => /^(alerts: |input-drift |loss-drift )/.test(l));
+    expect(alerts(stdout).length).toBeGreaterThan(1);
+    expect(alerts(readme)).toEqual(alerts(stdout));
+  }, 60_000);
 });

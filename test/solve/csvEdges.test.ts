@@ -95,4 +95,15 @@ describe('CSV edge cases, as fit on JSON lines', () => {
       expect(fromCsv.coefficients.flag).toBeCloseTo(fromEvents.coefficients.flag!, 8);
     }
   });
+
+  it('a quote that nothing closes: exit 1 naming the file, the line and the fix', async () => {
+    const csv = file('open-quote.csv', 'y,note\n1,"a, b"\n2,"c\n3,d\n');
+    for (const command of ['fit', 'path']) {
+      const r = await runCli([command, '--input', csv, '--target', 'y']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^l1stream: .*open-quote\.csv: unterminated quoted field: a field of line 3 opens a quote .* write a quote inside a quoted field as ""\n/,
+      );
+    }
+  });
 });
