@@ -179,8 +179,7 @@ export async function checkOutputFile(flag: string, path: string): Promise<void>
  * Checks, before any work, that an input file the user named is a file that can be read; otherwise
  * a PathError naming the flag, the path and the fix.
  */
-export async function checkInputFile(flag: string, path: string): Promise<void> {
-  const where = `--${flag}`;
+export async function checkInputFile(flag: string, path: string, where = `--${flag}`): Promise<void> {
   try {
     if ((await stat(path)).isDirectory()) throw new PathError(`${where} ${path} is a directory; give a file`);
     await access(path, constants.R_OK);
@@ -191,13 +190,13 @@ export async function checkInputFile(flag: string, path: string): Promise<void> 
 }
 
 /**
- * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score): every
- * line would be a dead letter or an error line.
+ * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score, run): every
+ * line would be a dead letter or an error line. `where` names the setting (`run`: replay.input).
  */
-export function refuseCsvInput(command: string, path: string): void {
+export function refuseCsvInput(command: string, path: string, where = '--input'): void {
   if (/\.csv$/i.test(path))
     throw new PathError(
-      `--input ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit and path read CSV; for ${command}, convert the rows to events first (numbers as JSON numbers; README.md, "CSV input")`,
+      `${where} ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit and path read CSV; for ${command}, convert the rows to events first (numbers as JSON numbers; README.md, "CSV input")`,
     );
 }
 

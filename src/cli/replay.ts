@@ -86,6 +86,8 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** The setting that names the input (default `--input`; `run`: `replay.input`). */
+  readonly input?: string;
   /** Logs as pino's JSON lines whatever L1S_LOG_FORMAT says (`run`, a service: its logs are collected). */
   readonly jsonLogs?: boolean;
   /** The option that goes on with another input (`--continue`, `state.continue`). */
@@ -123,11 +125,12 @@ export async function replay(
 ): Promise<RunSummary> {
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
-  await checkInputFile('input', input);
-  refuseCsvInput(names.command, input);
+  const inputName = names.input ?? '--input';
+  await checkInputFile('input', input, inputName);
+  refuseCsvInput(names.command, input, inputName);
   if (await isGzip(input))
     throw new PathError(
-      `--input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+      `${inputName} ${input} is gzip-compressed; ${names.command} reads plain JSON lines: decompress it first (gunzip -k ${input})`,
     );
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];

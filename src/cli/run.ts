@@ -512,7 +512,14 @@ export const runCommand: Command = {
         io,
         undefined,
         ops ? { observer: ops.metrics, engine: (e) => ops.bind(e) } : undefined,
-        { command: 'run', state: 'state.dir', out: 'replay.out', continue: 'state.continue', jsonLogs: true },
+        {
+          command: 'run',
+          input: 'replay.input',
+          state: 'state.dir',
+          out: 'replay.out',
+          continue: 'state.continue',
+          jsonLogs: true,
+        },
       );
     } catch (err) {
       ops?.server.fail(err instanceof Error ? err.message : String(err));
