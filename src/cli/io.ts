@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -152,8 +152,9 @@ export function numberFlag(
 const errnoError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
 
 /**
- * Checks, before any work, that an output file the user named can be created: its directory
- * exists and it is not a directory itself. Otherwise a PathError naming the flag and the fix.
+ * Checks, before any work, that an output file the user named can be created: it is not a
+ * directory, and a new one is created (then removed) in its directory, which must exist (a
+ * directory can refuse new entries: /proc). Otherwise a PathError naming the flag and the fix.
  */
 export async function checkOutputFile(flag: string, path: string): Promise<void> {
   const where = `--${flag}`;
@@ -169,8 +170,11 @@ export async function checkOutputFile(flag: string, path: string): Promise<void>
   try {
     if (!(await stat(dirname(path))).isDirectory())
       throw new PathError(pathProblem(where, path, errnoError('ENOTDIR'), 'write'));
+    await (await open(path, 'wx')).close();
+    await unlink(path);
   } catch (err) {
     if (err instanceof PathError) throw err;
+    if (isErrnoError(err) && err.code === 'EEXIST') return; // (a dangling link: the write follows it)
     throw new PathError(pathProblem(where, path, err, 'write'));
   }
 }
@@ -195,8 +199,8 @@ export async function checkInputPath(where: string, path: string): Promise<void>
 }
 
 /**
- * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score): every
- * line would be a dead letter or an error line.
+ * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score, run): every
+ * line would be a dead letter or an error line. `where` names the setting (`run`: replay.input).
  */
 export function refuseCsvInput(command: string, path: string, where = '--input'): void {
   if (/\.csv$/i.test(path))

@@ -86,12 +86,12 @@ export interface ReplayNames {
   readonly command: string;
   readonly state: string;
   readonly out: string;
+  /** The setting that names the input (default `--input`; `run`: `replay.input`). */
+  readonly input?: string;
   /** Logs as pino's JSON lines whatever L1S_LOG_FORMAT says (`run`, a service: its logs are collected). */
   readonly jsonLogs?: boolean;
   /** The option that goes on with another input (`--continue`, `state.continue`). */
   readonly continue?: string;
-  /** Where the input was named: `--input` (the default), or `replay.input` of `--config`. */
-  readonly input?: string;
 }
 
 /** replay's names: its flags. */
@@ -142,7 +142,7 @@ export async function replay(
   refuseCsvInput(names.command, input, where);
   if (await isGzip(input))
     throw new PathError(
-      `${where} ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+      `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines: decompress it first (gunzip -k ${input})`,
     );
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];

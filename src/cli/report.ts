@@ -5,7 +5,16 @@ import { InputError } from '../core/errors.js';
 import { collectReport, defaultReportOptions, type ReportOptions } from '../report/collect.js';
 import { reportHtml } from '../report/page.js';
 import { PALETTE } from '../plot/svg.js';
-import { checkInputFile, numberFlag, parseCommandArgs, UsageError, type CliIO } from './io.js';
+import { pathProblem } from '../core/pathProblem.js';
+import {
+  checkInputFile,
+  checkOutputFile,
+  numberFlag,
+  parseCommandArgs,
+  PathError,
+  UsageError,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 
 const usage = `usage: l1stream report --input DIR [options]
@@ -56,9 +65,7 @@ export async function writeReport(
   try {
     await writeFile(file, html);
   } catch (err) {
-    throw new UsageError(
-      `--output ${file}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a file in an existing directory`,
-    );
+    throw new PathError(pathProblem('--output', file, err, 'write'));
   }
   return { file, bytes: Buffer.byteLength(html), keys: data.keys.length };
 }
@@ -85,6 +92,7 @@ export const reportCommand: Command = {
     };
     // --data given is meant to be read: a path that cannot be is refused, not noted in the page
     if (values.data !== undefined) await checkInputFile('data', values.data);
+    if (values.output !== undefined) await checkOutputFile('output', values.output);
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {
       written = await writeReport(values.input, values.output, limits);

@@ -1,22 +1,34 @@
+/** V8's message for an unexpected character: the character, then a quote of the text around it. */
+const unexpectedToken = /^(Unexpected token '[\s\S]+?'), [\s\S]* is not valid JSON$/;
+
 /**
  * Where a `JSON.parse` syntax error is in the text, as `line L, column C` (both from 1), and the
- * parser's message without its character offset. Node gives only the offset ("in JSON at
- * position 44"), or nothing at the end of the input ("Unexpected end of JSON input"): then the
- * position is the end of the text. Newer engines' "(line L column C)" is read as is.
+ * parser's message without its character offset or its quote of the text. Node gives the offset
+ * ("in JSON at position 44"); nothing at the end of the input ("Unexpected end of JSON input"):
+ * then the position is the end of the text; and for an unexpected character ("Unexpected token
+ * ']', "[1, 2,]" is not valid JSON") only a quote: then it is found (`firstRefused`). Newer
+ * engines' "(line L column C)" is read as is.
  */
 export function jsonSyntaxWhere(
   text: string,
   err: unknown,
-): { line: number; column: number; message: string } {
+): { line: number; column: number; message: string; offset?: number } {
   const raw = err instanceof Error ? err.message : String(err);
   const lineColumn = /\(line (\d+) column (\d+)\)/.exec(raw);
   const offset = /at position (\d+)/.exec(raw);
+  const token = unexpectedToken.exec(raw);
   const message = raw
     .replace(/\s*\(line \d+ column \d+\)/, '')
     .replace(/\s*in JSON at position \d+/, '')
+    .replace(unexpectedToken, '$1')
     .replace(/^Unexpected end of JSON input$/, 'unexpected end of the file (a missing } or ]?)');
   if (lineColumn !== null) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]), message };
-  const at = offset !== null ? Math.min(Number(offset[1]), text.length) : text.length;
+  const at =
+    offset !== null
+      ? Math.min(Number(offset[1]), text.length)
+      : token !== null
+        ? firstRefused(text)
+        : text.length;
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < at; i++) {
@@ -25,15 +37,47 @@ export function jsonSyntaxWhere(
       lineStart = i + 1;
     }
   }
-  return { line, column: at - lineStart + 1, message };
+  return { line, column: at - lineStart + 1, message, offset: at };
+}
+
+/** True when `JSON.parse` refuses `prefix` before its end (not only for ending early). */
+function refusedBeforeEnd(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (err) {
+    const raw = err instanceof Error ? err.message : String(err);
+    if (raw === 'Unexpected end of JSON input') return false;
+    const offset = /at position (\d+)/.exec(raw);
+    return offset === null || Number(offset[1]) < prefix.length;
+  }
+}
+
+/**
+ * The offset of the character at which `JSON.parse` refuses `text` (which it refuses): the last
+ * of the shortest prefix it refuses before the prefix's end (a longer prefix is refused too).
+ */
+function firstRefused(text: string): number {
+  let lo = 0;
+  let hi = text.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (refusedBeforeEnd(text.slice(0, mid))) hi = mid;
+    else lo = mid;
+  }
+  return hi - 1;
 }
 
 /** `FILE line L, column C: message` for a syntax error of `text`, the contents of `file`. */
 export function jsonSyntaxMessage(file: string, text: string, err: unknown): string {
-  const { line, column, message } = jsonSyntaxWhere(text, err);
-  const hint = /double-quoted property name/.test(message)
-    ? ' (JSON allows no trailing comma and no comments; names need double quotes)'
-    : '';
+  const { line, column, message, offset } = jsonSyntaxWhere(text, err);
+  // `[1, 2,]`: V8 names the bracket, not the comma before it
+  const trailingComma =
+    /^Unexpected token '[\]}]'$/.test(message) && /,\s*$/.test(text.slice(0, offset ?? 0));
+  const hint =
+    /double-quoted property name/.test(message) || trailingComma
+      ? ' (JSON allows no trailing comma and no comments; names need double quotes)'
+      : '';
   return `${file} line ${line}, column ${column}: not valid JSON: ${message}${hint}`;
 }
 

@@ -369,6 +369,12 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   const httpSection = new SectionReader(raw.http, 'http', problems, ['port', 'host']);
   const port =
     httpSection.raw.port === null ? null : httpSection.number('port', NaN, { min: 0, integer: true });
+  // a section without a port would serve nothing, silently
+  if (isObject(raw.http) && raw.http.port === undefined)
+    problems.push({
+      path: 'http.port',
+      message: 'is required in an "http" section: a TCP port (0: any free one), or null for no server',
+    });
   if (port !== null && port > 65535)
     problems.push({ path: 'http.port', message: `must be a TCP port (0-65535), got ${port}` });
   const http: HttpConfig = {

@@ -57,3 +57,15 @@ describe('a --config section that is not an object', () => {
     expect(r.stderr).toContain('  snapshots: must be an object\n');
   });
 });
+
+describe('an "http" section without a port', () => {
+  it('run refuses it (it would serve nothing, silently); "port": null is no server, as documented', async () => {
+    const out = join(dir, 'http-out');
+    const doc = { model: { family: 'binomial' }, replay: { input, out }, http: { host: '127.0.0.1' } };
+    const r = await runCli(['run', '--config', config(doc)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('  http.port: is required in an "http" section');
+    const off = await runCli(['run', '--config', config({ ...doc, http: { port: null } })]);
+    expect(off.code).toBe(0);
+  });
+});

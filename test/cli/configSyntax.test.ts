@@ -37,6 +37,19 @@ describe('a JSON file with a syntax error: its name, line and column', () => {
     expect(s.stderr).toMatch(/short\.json line 3, column 1: not valid JSON: unexpected end of the file/);
   });
 
+  it('an unexpected character (no offset in the message) is found, and the text is not quoted', async () => {
+    const trailing = file('array-comma.json', '{\n  "kafka": { "brokers": ["a:9092",\n    ] }\n}\n');
+    const r = await runCli(['run', '--config', trailing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${trailing} line 3, column 5: not valid JSON: Unexpected token ']' (JSON allows no trailing comma`,
+    );
+    expect(r.stderr).not.toContain('is not valid JSON');
+    const csv = file('data.csv', 'a,b,y\n1,2,0\n3,4,1\n');
+    const c = await runCli(['run', '--config', csv]);
+    expect(c.stderr).toContain(`${csv} line 1, column 1: not valid JSON: Unexpected token 'a'\n`);
+  });
+
   it('fit --penalty-factors reads its file the same way', async () => {
     const csv = file('d.csv', 'y,x\n1,2\n0,3\n1,1\n');
     const pf = file('pf.json', '{\n  "x": 1,\n}\n');

@@ -29,4 +29,21 @@ describe('replay and score refuse a CSV input up front', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/data\.csv is a CSV file; score reads JSON lines.*fit and path read CSV/);
   });
+
+  it('run (files): exit 2, naming the setting replay.input (run has no --input)', async () => {
+    const out = join(dir, 'run-out');
+    const config = join(dir, 'run.json');
+    writeFileSync(config, JSON.stringify({ model: { family: 'gaussian' }, replay: { input: csv, out } }));
+    const r = await runCli(['run', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`replay.input ${csv} is a CSV file; run reads JSON lines`);
+    expect(existsSync(out)).toBe(false);
+    writeFileSync(
+      config,
+      JSON.stringify({ model: { family: 'gaussian' }, replay: { input: `${csv}l`, out } }),
+    );
+    const missing = await runCli(['run', '--config', config]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`replay.input ${csv}l: no such file or directory`);
+  });
 });

@@ -78,6 +78,37 @@ describe('an output directory that cannot be created fails at once, naming it (N
   );
 });
 
+describe('an output file under /proc is refused before any work, in one line naming the flag', () => {
+  it.runIf(existsSync('/proc/self'))('fit, path, score and report', async () => {
+    const dir = tmp();
+    const input = write(join(dir, 'events.jsonl'), eventLines('gaussian'));
+    const csv = write(join(dir, 'data.csv'), ['y,x', '1,2', '0,3', '1,1', '1,2,3']); // (a row skipped: a warning)
+    const out = join(dir, 'o');
+    expect((await runCli(['replay', '--input', input, '--family', 'gaussian', '--out', out])).code).toBe(0);
+    const refused = (flag: string, path: string) => ({
+      code: 2,
+      stdout: '',
+      stderr: `l1stream: ${flag} ${path}: cannot create ${path}: the file system refuses new entries in /proc; choose another path\n`,
+    });
+    const fit = ['fit', '--input', csv, '--target', 'y', '--lambda', '0.1'];
+    expect(await runCli([...fit, '--output', '/proc/l1s-fit.json'])).toEqual(
+      refused('--output', '/proc/l1s-fit.json'),
+    );
+    expect(await runCli([...fit, '--dead-letters', '/proc/l1s-dl.jsonl'])).toEqual(
+      refused('--dead-letters', '/proc/l1s-dl.jsonl'),
+    );
+    const path = ['path', '--input', csv, '--target', 'y', '--plot', '/proc/l1s-path.svg'];
+    expect(await runCli(path)).toEqual(refused('--plot', '/proc/l1s-path.svg'));
+    const score = ['score', '--model', join(out, 'models.jsonl'), '--input', input];
+    expect(await runCli([...score, '--output', '/proc/l1s-scores.jsonl'])).toEqual(
+      refused('--output', '/proc/l1s-scores.jsonl'),
+    );
+    expect(await runCli(['report', '--input', out, '--output', '/proc/l1s-report.html'])).toEqual(
+      refused('--output', '/proc/l1s-report.html'),
+    );
+  });
+});
+
 describe('score takes labelled events: labels do not change a score, and the summary gives the loss on them', () => {
   for (const family of ['binomial', 'gaussian'] as const) {
     it(`${family}: the training file scores as it would without labels; unusable labels are left out of the loss only`, async () => {
