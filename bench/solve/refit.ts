@@ -340,10 +340,10 @@ function logTable(rows: readonly RefitRow[], log: (s: string) => void): void {
       : refFailed
         ? 'glmnet did not converge'
         : r.cpuSeconds !== undefined && ref?.cpuSeconds
-        ? `${(r.cpuSeconds / ref.cpuSeconds).toFixed(2)}× CPU`
-        : r.seconds !== null && ref?.seconds
-          ? `${(r.seconds / ref.seconds).toFixed(2)}×`
-          : '';
+          ? `${(r.cpuSeconds / ref.cpuSeconds).toFixed(2)}× CPU`
+          : r.seconds !== null && ref?.seconds
+            ? `${(r.seconds / ref.seconds).toFixed(2)}×`
+            : '';
     const vsCold =
       r.start !== 'cold' && r.seconds !== null && cold?.seconds
         ? `${((100 * r.seconds) / cold.seconds).toFixed(0)} %`
