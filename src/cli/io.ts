@@ -57,6 +57,15 @@ export function parseCommandArgs<T extends OptionsConfig>(
     const message = err instanceof Error ? err.message : String(err);
     const unknown = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
     if (unknown !== undefined) throw new UsageError(unknownOptionMessage(unknown, options));
+    // a switch given a value: named as written (`--no-refit=3`, which parseArgs calls '--refit')
+    const flag = /^Option '--([^']*)' does not take an argument/.exec(message)?.[1];
+    if (flag !== undefined) {
+      const given = args.find((a) => a.startsWith(`--${flag}=`) || a.startsWith(`--no-${flag}=`));
+      if (given !== undefined)
+        throw new UsageError(
+          `${given.slice(0, given.indexOf('='))} is a switch and takes no value (got ${given})`,
+        );
+    }
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   refuseRepeats(args, options);

@@ -163,7 +163,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...numericStrings.warnings(),
       ...(nameCollisions > 0 ? [nameCollisionWarning(nameCollisions, collisionExamples)] : []),
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
-      ...oneClass(config.model.family, progressive.constantLoss, s.rejectedByReason),
+      ...oneClass(config.model.family, progressive.constantLoss, metrics.auc, s.rejectedByReason),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,
@@ -234,10 +234,17 @@ function ridgeShrinks(
 /**
  * The warning when every learned label of a binomial run was the same (the loss of the best
  * constant in hindsight is then 0): the model can only learn to predict that label. Said with
- * the fix when labels of -1 were rejected (-1/+1 labels).
+ * the fix when labels of -1 were rejected (-1/+1 labels). An AUC (which needs both labels) rules
+ * it out: a first event of weight 1e300 also rounds the weighted constant's loss to 0.
  */
-function oneClass(family: Family, hindsight: number, rejected: ReadonlyMap<string, number>): string[] {
+function oneClass(
+  family: Family,
+  hindsight: number,
+  auc: unknown,
+  rejected: ReadonlyMap<string, number>,
+): string[] {
   if (family !== 'binomial' || hindsight !== 0) return [];
+  if (typeof auc === 'number' && Number.isFinite(auc)) return [];
   let minusOne = 0;
   for (const [reason, n] of rejected) if (reason.endsWith(MINUS_ONE_LABELS)) minusOne += n;
   const fix =

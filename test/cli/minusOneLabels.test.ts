@@ -64,6 +64,21 @@ describe('binomial labels of -1 (-1/+1 labels) are named, and one class left is 
     const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--no-refit', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain('same label');
+    // nor when a first event of weight 1e300 rounds the weighted constant's loss to 0
+    const heavy = join(dir, 'heavy.jsonl');
+    writeFileSync(heavy, `{"label":1,"weight":1e300,"features":{"x":1}}\n${text}`);
+    const h = await runCli([
+      'replay',
+      '--input',
+      heavy,
+      '--family',
+      'binomial',
+      '--no-refit',
+      '--out',
+      join(dir, 'h'),
+    ]);
+    expect(h.code).toBe(0);
+    expect(h.stderr).not.toContain('same label');
   });
 
   it('fit and path: one class left after the -1 rows are skipped is an error naming the fix, not an intercept', async () => {

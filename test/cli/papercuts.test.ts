@@ -224,6 +224,9 @@ describe('flags: typos, repeats and contradictions', () => {
       [['score', '--modle', 'm.json'], 'unknown option --modle; did you mean --model?'],
       [['path', '--frobnicate'], 'unknown option --frobnicate\n'],
       [['replya'], 'unknown command "replya"; did you mean "replay"?'],
+      // a switch given a value is named as written (parseArgs names --no-refit=3 '--refit')
+      [['replay', '--no-refit=3'], '--no-refit is a switch and takes no value (got --no-refit=3)'],
+      [['fit', '--input', 'x.csv', '--standardize=1'], '--standardize is a switch and takes no value'],
     ];
     for (const [argv, message] of cases) {
       const r = await runCli(argv);
