@@ -212,7 +212,7 @@ function chooseSnapshot(
   const keys = new Set(chosen.map((s) => s.key));
   if (keys.size > 1 && key === undefined)
     throw new UsageError(
-      `--model: ${file} has snapshots of ${keys.size} keys; pick one with --key (e.g. --key ${[...keys][0]}), or score each event with its own key's with --key-by FIELD`,
+      `--model: ${file} has snapshots of ${counted(keys.size, 'key')}; pick one with --key (e.g. --key ${[...keys][0]}), or score each event with its own key's with --key-by FIELD`,
     );
   const snapshot = pickSnapshot(chosen, pick);
   if (snapshot === null) {
@@ -373,7 +373,7 @@ export const scoreCommand: Command = {
       const which =
         lambda !== undefined ? 'the snapshot with the λ nearest --lambda' : 'the most recent snapshot';
       io.stderr.write(
-        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${formatCount(models.size)} keys of --model${servedNote}\n`,
+        `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${counted(models.size, 'key')} of --model${servedNote}\n`,
       );
     } else {
       const { snapshot, why } = chooseSnapshot(snapshots, values.model, values.key, source, pick);
@@ -485,7 +485,7 @@ export const scoreCommand: Command = {
     if (firstOther !== null) {
       const { field, key } = firstOther;
       io.stderr.write(
-        `score: warning: ${formatCount(otherKeyEvents)} events name another key of ${values.model} (the first: ${field} ${key}) but were scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
+        `score: warning: ${counted(otherKeyEvents, 'event')} ${otherKeyEvents === 1 ? 'names' : 'name'} another key of ${values.model} (the first: ${field} ${key}) but ${otherKeyEvents === 1 ? 'was' : 'were'} scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
       );
     }
     const absent = fieldsSeen.absent();
@@ -503,7 +503,7 @@ export const scoreCommand: Command = {
         ? `${single.snapshot.key} v${single.snapshot.version} (${single.snapshot.source}, ${Object.keys(single.snapshot.coefficients).length} non-zero)`
         : `the models of ${formatCount([...models.values()].filter((m) => m.scorer !== null).length)} keys`;
     io.stderr.write(
-      `score: ${formatCount(scored)} events scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} with no model for their key)` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
+      `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} with no model for their key)` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
     );
     return scored === 0 && line > 0 ? 1 : 0;
   },

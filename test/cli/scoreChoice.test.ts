@@ -95,7 +95,7 @@ describe('score with keyed models', () => {
     expect(alone.code).toBe(0);
     expect(rows(alone.stdout).map((o) => o.key)).toEqual(['c1', 'c1', 'c1', 'c1']);
     expect(alone.stderr).toMatch(
-      /warning: 1 events name another key of .* \(the first: campaign c2\) but were scored with c1's model: .*give --key-by campaign instead of --key/,
+      /warning: 1 event names another key of .* \(the first: campaign c2\) but was scored with c1's model: .*give --key-by campaign instead of --key/,
     );
     const both = await runCli([
       'score',
