@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { withoutBom } from '../core/bom.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
+import { jsonParseError } from '../core/jsonSyntax.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
@@ -411,7 +412,14 @@ export const scoreCommand: Command = {
         let event: L1Event;
         let model: KeyModel;
         try {
-          const raw: unknown = JSON.parse(line === 1 ? withoutBom(text) : text);
+          const body = line === 1 ? withoutBom(text) : text;
+          let raw: unknown;
+          try {
+            raw = JSON.parse(body);
+          } catch (err) {
+            // replay's reason for such a line (its dead letter), with the hint for NaN and Infinity
+            throw new Error(`cannot decode: ${(jsonParseError(body, err) as Error).message}`, { cause: err });
+          }
           let checked = validateEvent(raw, family);
           // a label is not needed to score: one the family cannot use leaves only the metrics
           if (!checked.ok && typeof raw === 'object' && raw !== null && 'label' in raw) {

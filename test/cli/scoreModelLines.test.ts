@@ -37,3 +37,40 @@ describe('score --model models.jsonl whose lines are not all JSON', () => {
     expect(r.stderr).toMatch(/^l1stream: --model: .* line 2 is not JSON \(/);
   });
 });
+
+describe('score: an input line that is not JSON', () => {
+  it("gets replay's reason for it (its dead letter's), with the hint for NaN", async () => {
+    const events = join(dir, 'bad-events.jsonl');
+    writeFileSync(
+      events,
+      '{"label":1,"features":{"x":1}}\nnot json\n{"features":{"x":NaN}}\n{"features":{"x":2}}\n',
+    );
+    const model = join(dir, 'one.jsonl');
+    writeFileSync(model, `${lines[0]}\n`);
+    const r = await runCli(['score', '--model', model, '--input', events]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; error?: string });
+    const errors = out.filter((o) => o.error !== undefined);
+    const replayed = await runCli([
+      'replay',
+      '--input',
+      events,
+      '--family',
+      'gaussian',
+      '--no-refit',
+      '--out',
+      join(dir, 'replayed'),
+    ]);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const letters = readFileSync(join(dir, 'replayed', 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string });
+    expect(errors.map((e) => [e.line, e.error])).toEqual(letters.map((d) => [d.line, d.reason]));
+    expect(errors.map((e) => e.line)).toEqual([2, 3]);
+    expect(errors[1]!.error).toMatch(/^cannot decode: NaN is not JSON .*write null for a missing value$/);
+  });
+});
