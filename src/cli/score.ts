@@ -139,6 +139,12 @@ export async function readSnapshots(
   );
   if (snapshots.length === 0)
     throw new DataError(`--model: ${file} holds no model snapshot (intercept, coefficients)`);
+  // the family decides what a margin means (a probability or the prediction itself): never guessed
+  const without = snapshots.findIndex((s) => s.family !== 'gaussian' && s.family !== 'binomial');
+  if (without >= 0)
+    throw new DataError(
+      `--model: ${snapshots.length > 1 ? `snapshot ${without + 1} of ${file}` : file} has ${snapshots[without]!.family === undefined ? 'no "family"' : `"family": ${JSON.stringify(snapshots[without]!.family)}`}; add "family": "binomial" (log-odds, predictions are probabilities) or "gaussian" (predictions are the linear predictor)`,
+    );
   return snapshots;
 }
 
@@ -217,9 +223,9 @@ function chooseSnapshot(
     );
   const snapshot = pickSnapshot(chosen, pick);
   if (snapshot === null) {
-    const versions = chosen.map((s) => s.version);
+    const versions = chosen.map((s) => s.version).filter((v) => typeof v === 'number');
     throw new DataError(
-      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key "${key}"` : ''} in ${file} has that version (versions there: ${Math.min(...versions)} to ${Math.max(...versions)})`,
+      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key "${key}"` : ''} in ${file} has that version (${versions.length > 0 ? `versions there: ${Math.min(...versions)} to ${Math.max(...versions)}` : 'its snapshots have no version'})`,
     );
   }
   // a path: several λ fitted on the same events
@@ -227,7 +233,11 @@ function chooseSnapshot(
   const of = `of ${formatCount(chosen.length)} snapshot${chosen.length === 1 ? '' : 's'}`;
   let why: string;
   if (pick.version !== undefined) why = `version ${pick.version} ${of}`;
-  else if (pick.lambda !== undefined) why = `the λ nearest --lambda ${pick.lambda} ${of}`;
+  else if (pick.lambda !== undefined)
+    why =
+      typeof snapshot.lambda === 'number'
+        ? `the λ nearest --lambda ${pick.lambda} ${of}`
+        : `the most recent ${of} (--lambda ${pick.lambda} chose nothing: no snapshot there records its λ)`;
   else if (lambdas > 1)
     why = `the most recent ${of}, the last of ${formatCount(lambdas)} values of λ fitted on the same events (the smallest on a path): choose another with --lambda L or --version N`;
   else why = `the most recent ${of}`;
@@ -258,9 +268,25 @@ function sourceOf(
 }
 
 /** `KEY vN (source, λ L, N events learned, N non-zero)` */
-function describe(s: ModelSnapshot): string {
+/**
+ * The snapshot's key, version and source, with its λ and events when `full`, as far as it has
+ * them (a hand-written model may have none of them).
+ */
+function describe(s: ModelSnapshot, full = true): string {
   const nonzero = Object.keys(s.coefficients).length;
-  return `${s.key} v${s.version} (${s.source}, λ ${formatLambda(s.lambda)}, ${formatCount(s.offset)} events learned, ${formatCount(nonzero)} non-zero)`;
+  const name = [
+    typeof s.key === 'string' ? s.key : null,
+    typeof s.version === 'number' ? `v${s.version}` : null,
+  ]
+    .filter((part) => part !== null)
+    .join(' ');
+  const facts = [
+    typeof s.source === 'string' ? s.source : null,
+    full && typeof s.lambda === 'number' ? `λ ${formatLambda(s.lambda)}` : null,
+    full && typeof s.offset === 'number' ? `${formatCount(s.offset)} events learned` : null,
+    `${formatCount(nonzero)} non-zero`,
+  ].filter((part) => part !== null);
+  return `${name === '' ? 'the snapshot' : name} (${facts.join(', ')})`;
 }
 
 function formatLambda(lambda: number): string {
@@ -508,7 +534,7 @@ export const scoreCommand: Command = {
       io.stderr.write(otherKindWarning(otherKind, modelNames.size, values.input, single !== null));
     const used =
       single !== null
-        ? `${single.snapshot.key} v${single.snapshot.version} (${single.snapshot.source}, ${Object.keys(single.snapshot.coefficients).length} non-zero)`
+        ? describe(single.snapshot, false)
         : `the models of ${formatCount([...models.values()].filter((m) => m.scorer !== null).length)} keys`;
     io.stderr.write(
       `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} with no model for their key)` : ''}${labelledSummary(labelled, unusableLabels)}\n`,

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 
 import { DataError, InputError } from '../core/errors.js';
 import { featureScales, type FeatureScales } from './featureScales.js';
+import { SnapshotRuns } from './rewrites.js';
 
 /**
  * What the report reads from a replay's output directory (`models.jsonl`, `alerts.jsonl`,
@@ -214,6 +215,8 @@ export async function collectReport(
 
   // pass 1: keys, their snapshot counts and events
   const counts = new Map<string, { online: number; refit: number; events: number; family: string }>();
+  // snapshots written again after a resume count once (the later line: `SnapshotRuns`)
+  const runs = new SnapshotRuns();
   const bad = await eachRecord(modelsFile, (r) => {
     const key = r.key as string;
     let c = counts.get(key);
@@ -224,6 +227,7 @@ export async function collectReport(
     if (r.source === 'refit') c.refit++;
     else c.online++;
     c.events = Math.max(c.events, r.offset as number);
+    runs.add(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number);
   });
   if (bad > 0) notes.push(`${bad} line(s) of models.jsonl are not model snapshots and were skipped`);
   if (counts.size === 0)
@@ -245,8 +249,17 @@ export async function collectReport(
   // pass 2: each shown key's largest features by max |β| (and its last online snapshot's |β|)
   const maxAbs = new Map<string, Map<string, number>>(shown.map(([k]) => [k, new Map()]));
   const finalAbs = new Map<string, { online: boolean; abs: Map<string, number> }>();
+  const rewritten2 = runs.reader();
+  let rewrites = 0;
   await eachRecord(modelsFile, (r) => {
     const key = r.key as string;
+    if (rewritten2(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number)) {
+      const c = counts.get(key)!;
+      if (r.source === 'refit') c.refit--;
+      else c.online--;
+      rewrites++;
+      return;
+    }
     const table = maxAbs.get(key);
     if (table === undefined || !isObject(r.coefficients)) return;
     const last = new Map<string, number>();
@@ -260,6 +273,10 @@ export async function collectReport(
     const online = r.source !== 'refit';
     if (online || finalAbs.get(key)?.online !== true) finalAbs.set(key, { online, abs: last });
   });
+  if (rewrites > 0)
+    notes.push(
+      `${rewrites} snapshot(s) of models.jsonl were written again after a resume (at-least-once outputs): each is counted and drawn once, from its later line`,
+    );
   const featuresSeen = new Map([...maxAbs].map(([k, t]) => [k, [...t.values()].filter((a) => a > 0).length]));
   const scaled = await standardizedEffects(limits.data, summary, counts, maxAbs, finalAbs, notes);
   const sdOf = (name: string): number => (scaled === null ? 1 : (scaled.sd.get(name) ?? 0));
@@ -284,10 +301,12 @@ export async function collectReport(
   const keepRefit = new Map(shown.map(([k, c]) => [k, evenlySpaced(c.refit, limits.refits)]));
   const seen = new Map(shown.map(([k]) => [k, { online: 0, refit: 0 }]));
   const points = new Map<string, SnapshotPoint[]>(shown.map(([k]) => [k, []]));
+  const rewritten3 = runs.reader();
   await eachRecord(modelsFile, (r) => {
     const key = r.key as string;
     if (!shownKeys.has(key)) return;
     const refit = r.source === 'refit';
+    if (rewritten3(key, refit ? 'refit' : 'online', r.offset as number)) return;
     const s = seen.get(key)!;
     const i = refit ? s.refit++ : s.online++;
     if (!(refit ? keepRefit : keepOnline).get(key)!.has(i)) return;

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 
 import { adClicks } from '../../examples/ad-clicks/generate.js';
 import type { LiveModelState } from '../../src/model/liveModel.js';
+import { collectReport, defaultReportOptions, type KeyReport } from '../../src/report/collect.js';
 import { decodeState } from '../../src/model/stateCodec.js';
 import { runCli } from '../helpers/cli.js';
 import { Rng } from '../helpers/random.js';
@@ -366,6 +367,19 @@ describe('replay --state DIR: snapshot versions after SIGKILL', () => {
     const have = new Set(got.map(at));
     for (const m of outputLines(join(ref, 'models.jsonl')))
       if (m.source === 'online') expect(have.has(at(m)), at(m)).toBe(true);
+    // the report counts and draws the snapshots published again once: each key's online
+    // snapshots as in the uninterrupted run
+    const limits = { ...defaultReportOptions, keys: 100 };
+    const [report, reference] = await Promise.all([collectReport(out, limits), collectReport(ref, limits)]);
+    expect(report.notes.join('\n')).toMatch(/written again after a resume/);
+    const onlineOffsets = (k: KeyReport) =>
+      k.points.filter((p) => p.source === 'online').map((p) => p.offset);
+    expect(report.keys.map((k) => k.key).sort()).toEqual(reference.keys.map((k) => k.key).sort());
+    for (const k of reference.keys) {
+      const got = report.keys.find((g) => g.key === k.key)!;
+      expect(got.onlineSnapshots, k.key).toBe(k.onlineSnapshots);
+      expect(onlineOffsets(got), k.key).toEqual(onlineOffsets(k));
+    }
     // a score names one snapshot by (key, version): its source, and the events its model had
     // learned then (that snapshot's, or more: the online model learns on after its snapshot)
     const byVersion = new Map(got.map((m) => [`${String(m.key)}@${String(m.version)}`, m]));

@@ -124,6 +124,45 @@ describe('report: what it reads', () => {
     expect(dots.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('counts and draws a snapshot written again after a resume once, from its later line', async () => {
+    const refit = (key: string, offset: number, coefficients: string) =>
+      snapshot(key, offset, coefficients).replace('"source":"online"', '"source":"refit"');
+    // run 1 wrote 100 … 500 (a refit at 300), was killed, and run 2 resumed from 200: it wrote
+    // 300 and 400 again (and the refit at 300) and was stopped; run 3 resumed from 400 and went on
+    // to 700. Key "b" never resumed; "__proto__" is a name like any other.
+    const models = [
+      ...[100, 200, 300, 400, 500].map((o) => snapshot('a', o, `{"x":${o}}`)),
+      refit('a', 300, '{"x":-1}'),
+      snapshot('b', 100, '{"x":1}'),
+      snapshot('__proto__', 100, '{"x":1}'),
+      ...[300, 400].map((o) => snapshot('a', o, `{"x":${o + 1}}`)),
+      refit('a', 300, '{"x":-2}'),
+      snapshot('b', 200, '{"x":2}'),
+      snapshot('__proto__', 100, '{"x":2}'),
+      ...[500, 600, 700].map((o) => snapshot('a', o, `{"x":${o + 2}}`)),
+    ];
+    const data = await collectReport(outputDir('resumed', models, []), defaultReportOptions);
+    const a = data.keys.find((k) => k.key === 'a')!;
+    expect([a.onlineSnapshots, a.refitSnapshots]).toEqual([7, 1]);
+    expect(a.points.filter((p) => p.source === 'online').map((p) => [p.offset, p.coefficients[0]])).toEqual([
+      [100, 100],
+      [200, 200],
+      [300, 301],
+      [400, 401],
+      [500, 502],
+      [600, 602],
+      [700, 702],
+    ]);
+    expect(a.points.filter((p) => p.source === 'refit').map((p) => p.coefficients[0])).toEqual([-2]);
+    const b = data.keys.find((k) => k.key === 'b')!;
+    expect(b.onlineSnapshots).toBe(2);
+    const proto = data.keys.find((k) => k.key === '__proto__')!;
+    expect(proto.points.map((p) => p.coefficients[0])).toEqual([2]);
+    expect(data.notes).toContain(
+      '5 snapshot(s) of models.jsonl were written again after a resume (at-least-once outputs): each is counted and drawn once, from its later line',
+    );
+  });
+
   it('keeps evenly spaced snapshots (first and last) and the most severe alerts, within the limits', async () => {
     const models: string[] = [];
     for (let s = 1; s <= 1000; s++) models.push(snapshot('m', s * 10, `{"a":${s}}`));
