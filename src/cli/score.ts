@@ -313,6 +313,12 @@ function otherKeyField(event: L1Event, others: ReadonlySet<string>): { field: st
   return null;
 }
 
+/** The warning on non-zero features whose field no event of the input had (a typo, another case). */
+function absentWarning(absent: readonly string[], total: number, input: string, one: boolean): string {
+  const few = absent.slice(0, 5).map((n) => JSON.stringify(n));
+  return `score: warning: ${formatCount(absent.length)} of the ${formatCount(total)} non-zero features of ${one ? 'the model' : 'the models'} never appeared in ${input} (no event has their field): ${few.join(', ')}${absent.length > few.length ? ', ...' : ''}; they contribute nothing to any score. Check the input's field names against the model's (a typo or another case is a different field)\n`;
+}
+
 /**
  * The warning for non-zero features whose field came only with the other kind of value: a number
  * sent as text (`{"age": "42"}`, the one-hot `age=42`) or a level sent as a number.
@@ -523,12 +529,8 @@ export const scoreCommand: Command = {
       );
     }
     const absent = fieldsSeen.absent();
-    if (absent.length > 0 && line > 0) {
-      const few = absent.slice(0, 5).map((n) => JSON.stringify(n));
-      io.stderr.write(
-        `score: warning: ${formatCount(absent.length)} of the ${formatCount(modelNames.size)} non-zero features of ${single !== null ? 'the model' : 'the models'} never appeared in ${values.input} (no event has their field): ${few.join(', ')}${absent.length > few.length ? ', ...' : ''}; they contribute nothing to any score. Check the input's field names against the model's (a typo or another case is a different field)\n`,
-      );
-    }
+    if (absent.length > 0 && line > 0)
+      io.stderr.write(absentWarning(absent, modelNames.size, values.input, single !== null));
     const otherKind = fieldsSeen.otherKind();
     if (otherKind.length > 0)
       io.stderr.write(otherKindWarning(otherKind, modelNames.size, values.input, single !== null));
