@@ -55,6 +55,8 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
   // the pass at which the gap's rate of decrease so far predicts the target (0: none)
   let nextCheck = 0;
   let prevGap = NaN;
+  let firstGap = NaN;
+  let firstPass = 0;
   for (;;) {
     const ok = certify
       ? solveWorkingSet(
@@ -86,6 +88,7 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
     const prevPass = lastCheck;
     lastCheck = counts.passes;
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
+    if (gapChecks === 1) [firstGap, firstPass] = [checkedGap, counts.passes];
     if (gap <= target) break;
     // near the target, the extrapolated dual point (a product with the design) may certify
     const dual = pr.extrapolate ? extrapolation(st).dual : null;
@@ -98,7 +101,10 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
     // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check)
     if (v <= pr.kktTolerance) break;
     thr = thr > tight ? tight : thr / 100;
-    nextCheck = gapChecks > 1 ? predictCheck(prevGap, checkedGap, prevPass, counts.passes, gap, target) : 0;
+    nextCheck =
+      gapChecks > 1
+        ? predictCheck(prevGap, checkedGap, prevPass, counts.passes, gap, target)
+        : priorCheck(gapPriors.get(st), counts.passes, gap, target);
     prevGap = checkedGap;
     if (thr < 1e-30 * scaleVar) {
       return {
@@ -111,6 +117,12 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
       };
     }
   }
+  // the gap's rate per pass from this λ's first check to its certificate, and the passes between
+  // them: the next λ's prior
+  if (gapChecks > 1 && gap > 0 && firstGap > gap && counts.passes > firstPass) {
+    const passes = counts.passes - firstPass;
+    gapPriors.set(st, { rate: Math.pow(gap / firstGap, 1 / passes), passes });
+  }
   return {
     converged: true,
     passes: counts.passes,
@@ -119,6 +131,32 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
     dualGap: gap,
   };
 }
+
+/** How the last certified λ of a state converged from its first gap check on (`priorCheck`). */
+export interface GapPrior {
+  /** The gap's rate of decrease per pass. */
+  readonly rate: number;
+  /** Passes from the first check to the certificate (the gap's, or the KKT conditions'). */
+  readonly passes: number;
+}
+
+const gapPriors = new WeakMap<CdState, GapPrior>();
+
+/**
+ * Certified: the pass of the second gap check of a λ, from its first (`gap` at pass `p1`) and how
+ * the previous λ converged (consecutive λ of a path converge alike): when the gap at the previous
+ * rate reaches `target`, but no later than the previous λ's passes to its certificate; 0 without
+ * a prior. Each check it saves is a product with the design.
+ */
+export function priorCheck(prior: GapPrior | undefined, p1: number, gap: number, target: number): number {
+  if (prior === undefined || !(prior.rate > 0 && prior.rate < 1) || !(gap > target)) return 0;
+  const rate = Math.min(Math.max(prior.rate, PREDICT_RATE_MIN), PREDICT_RATE_MAX);
+  const m = Math.ceil(Math.log(target / gap) / Math.log(rate));
+  return p1 + Math.min(Math.max(Math.min(m, prior.passes), 1), PRIOR_MAX);
+}
+
+/** Certified: the second gap check of a λ is at most this many passes beyond its first (`priorCheck`). */
+const PRIOR_MAX = 40;
 
 /**
  * Sweeps at threshold `thr` in glmnet's pass structure (glmnetpp `elnet_point`): sweeps over the

@@ -5,10 +5,17 @@ import { DenseDesign, SparseDesign, type Design } from '../../src/solve/design.j
 import { checkKkt } from '../../src/solve/kkt.js';
 import { objectiveValue } from '../../src/solve/objective.js';
 import { WasmSparseColumns } from '../../src/solve/kernels/sparseColumns.js';
-import { predictCheck } from '../../src/solve/gaussianNaive.js';
+import { predictCheck, priorCheck } from '../../src/solve/gaussianNaive.js';
 import { solvePath } from '../../src/solve/path.js';
 import { sparseFromRows } from '../helpers/designs.js';
 import { glmnetFixture, readSolveFixture } from '../helpers/glmnetFixture.js';
+import { Rng } from '../helpers/random.js';
+
+/** Population variance. */
+function variance(y: Float64Array): number {
+  const mean = y.reduce((a, v) => a + v, 0) / y.length;
+  return y.reduce((a, v) => a + (v - mean) ** 2, 0) / y.length;
+}
 
 /**
  * Gaussian fits with naive updates (`gaussianNaive.ts`). `stopping: 'glmnet'` (glmnet's pass
@@ -229,5 +236,57 @@ describe('gap check schedule (certified stopping, naive updates)', () => {
     expect(predictCheck(1e-6, 1e-8, 10, 13, 1e-10, 1e-10)).toBe(14);
     expect(predictCheck(1e-6, 1e-6, 10, 13, 1e-6, 1e-10)).toBe(0);
     expect(predictCheck(NaN, 1e-6, 10, 13, 1e-6, 1e-10)).toBe(0);
+  });
+
+  it("a λ's second check is where the previous λ's rate reaches the target, no later than its passes", () => {
+    // 2e-2 → 1e-10 at 0.5 a pass: 27.6, so 28 passes, within the previous λ's 40
+    expect(priorCheck({ rate: 0.5, passes: 40 }, 1, 2e-2, 1e-10)).toBe(1 + 28);
+    // the previous λ was certified sooner (its KKT conditions held first): no later than that
+    expect(priorCheck({ rate: 0.5, passes: 5 }, 1, 2e-2, 1e-10)).toBe(1 + 5);
+    // rates clamped to [0.3, 0.95] (0.3: 15.9 passes), at most 40 passes on, at least one
+    expect(priorCheck({ rate: 0.01, passes: 20 }, 3, 2e-2, 1e-10)).toBe(3 + 16);
+    expect(priorCheck({ rate: 0.999, passes: 100 }, 3, 2e-2, 1e-10)).toBe(3 + 40);
+    expect(priorCheck({ rate: 0.5, passes: 0 }, 3, 2e-2, 1e-10)).toBe(4);
+    // none without a prior, a usable rate, or a gap above the target
+    expect(priorCheck(undefined, 1, 1e-2, 1e-10)).toBe(0);
+    expect(priorCheck({ rate: 1, passes: 20 }, 1, 1e-2, 1e-10)).toBe(0);
+    expect(priorCheck({ rate: NaN, passes: 20 }, 1, 1e-2, 1e-10)).toBe(0);
+    expect(priorCheck({ rate: 0.5, passes: 20 }, 1, 1e-10, 1e-10)).toBe(0);
+  });
+
+  it('on a path, later λ check the gap less often than their sweeps would, with the same certified optimum', () => {
+    // the benchmark's sparse gaussian design (bench/solve), smaller: 10,000 × 5,000, 10 rows a
+    // column, 20 true features; its last λ have nearly every feature active and take ~20 sweeps
+    const rng = new Rng(11);
+    const n = 10_000;
+    const p = 5000;
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const values: number[] = [];
+    const eta = new Float64Array(n);
+    for (let j = 0; j < p; j++) {
+      const truth = j % 250 === 0 ? ((j / 250) % 2 ? -1 : 1) * (0.5 + ((j / 250) % 5) / 4) : 0;
+      const seen = new Set<number>();
+      while (seen.size < 10) seen.add(Math.floor(rng.next() * n));
+      for (const i of [...seen].sort((a, b) => a - b)) {
+        const v = 1 + rng.next();
+        rows.push(i);
+        cols.push(j);
+        values.push(v);
+        eta[i]! += truth * v;
+      }
+    }
+    const x = SparseDesign.fromTriplets(n, p, rows, cols, values);
+    const y = Float64Array.from(eta, (e) => e + rng.normal());
+    const path = solvePath(x, y, { standardize: false, nLambda: 100, earlyStop: false });
+    expect(path.converged).toBe(true);
+    const late = path.fits.slice(60);
+    // one check per round of sweeps (1e-9, 1e-14, 1e-16, 1e-18 …) was 4–5 a λ here
+    const checks = late.reduce((a, f) => a + f.kktChecks, 0);
+    expect(checks / late.length).toBeLessThan(4);
+    for (const f of late) {
+      expect(f.dualGap).toBeLessThanOrEqual(1e-10 * variance(y));
+      expect(checkKkt(x, y, f, f.lambda, { standardize: false }).maxViolation).toBeLessThan(1e-5);
+    }
   });
 });
