@@ -58,10 +58,14 @@ export async function retrying<T>(
 
 /**
  * When `err` (or an error in its `cause` chain) is a failed connection to a broker, the error a run
- * stops with: one line naming `kafka.brokers` and the last connection error, without kafkajs'
+ * stops with: one line naming `setting` (where the brokers came from) and the last connection error, without kafkajs'
  * wrappers and stack. Otherwise null.
  */
-export function brokersUnreachableError(err: unknown, brokers: readonly string[]): ConnectorError | null {
+export function brokersUnreachableError(
+  err: unknown,
+  brokers: readonly string[],
+  setting: 'kafka.brokers' | 'L1S_KAFKA_BROKERS' = 'kafka.brokers',
+): ConnectorError | null {
   type Link = { name?: unknown; message?: unknown; cause?: unknown };
   let connection: Link | null = null;
   for (let e = err as Link | null, depth = 0; depth < 8; depth++) {
@@ -72,9 +76,14 @@ export function brokersUnreachableError(err: unknown, brokers: readonly string[]
   }
   if (connection === null) return null;
   const why = typeof connection.message === 'string' ? connection.message : 'no answer';
+  // the variable replaces the file's brokers: naming the file would send the reader to the wrong place
+  const where =
+    setting === 'kafka.brokers'
+      ? 'kafka.brokers in the configuration'
+      : 'the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers)';
   return new ConnectorError(
     'L1S_KAFKA_UNREACHABLE',
-    `no Kafka broker of kafka.brokers ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running`,
+    `no Kafka broker of ${setting} ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check ${where} and that the broker is running`,
     { cause: err },
   );
 }

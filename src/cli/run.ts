@@ -164,8 +164,10 @@ async function runKafka(
       ? await runKafkaWorker(config, doc, io, shutdownMs, logger, started)
       : await runKafkaMain(config, io, shutdownMs, logger, started);
   } catch (err) {
-    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers, exit 1
-    throw brokersUnreachableError(err, kc.brokers) ?? err;
+    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers (or the variable that replaced it), exit 1
+    const setting =
+      (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
+    throw brokersUnreachableError(err, kc.brokers, setting) ?? err;
   } finally {
     started();
   }

@@ -153,6 +153,35 @@ describe('run with a Kafka broker that does not answer', () => {
   }, 180_000);
 });
 
+describe('run with L1S_KAFKA_BROKERS naming a broker that does not answer', () => {
+  it('names L1S_KAFKA_BROKERS, not the configuration it replaced, exit 1', async () => {
+    const dir = tmp();
+    const config = join(dir, 'kafka.json');
+    // the file names another broker: the variable replaces it, and the message must say so
+    writeFileSync(
+      config,
+      JSON.stringify({
+        model: { family: 'binomial' },
+        kafka: { brokers: ['127.0.0.1:2'], topics: ['events'] },
+      }),
+    );
+    const child = spawn(process.execPath, ['bin/l1stream.js', 'run', '--config', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, L1S_KAFKA_BROKERS: '127.0.0.1:1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(code).toBe(1);
+    const ours = stderr.split('\n').filter((l) => l !== '' && !l.includes('"logger":"kafkajs"'));
+    expect(ours).toEqual([
+      'l1stream: no Kafka broker of L1S_KAFKA_BROKERS ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
+        "after kafkajs' retries): check the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers) and that the broker is running",
+    ]);
+  }, 180_000);
+});
+
 describe('run over files speaks of its own settings', () => {
   it('SIGINT: says it stopped and how to go on (state.dir, not --state), exit 0; the same command resumes', async () => {
     const dir = tmp();
