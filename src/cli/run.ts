@@ -430,6 +430,8 @@ export const runCommand: Command = {
     const snapshotsRaw = doc.snapshots;
     const snapshotsObject =
       typeof snapshotsRaw === 'object' && snapshotsRaw !== null && !Array.isArray(snapshotsRaw);
+    // a problem with the value is named where the file has it
+    let everyEventsFrom = 'snapshots.everyEvents';
     if (
       typeof kafkaRaw === 'object' &&
       kafkaRaw !== null &&
@@ -439,6 +441,7 @@ export const runCommand: Command = {
       const { snapshotEvery, ...rest } = kafkaRaw as Record<string, unknown>;
       doc.kafka = rest;
       doc.snapshots = { everyEvents: snapshotEvery, ...(snapshotsObject ? snapshotsRaw : {}) };
+      if (!(snapshotsObject && 'everyEvents' in snapshotsRaw)) everyEventsFrom = 'kafka.snapshotEvery';
     }
     const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =
@@ -475,7 +478,13 @@ export const runCommand: Command = {
     try {
       config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
     } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError([...missing, ...err.problems]);
+      if (err instanceof ConfigError)
+        throw new ConfigError([
+          ...missing,
+          ...err.problems.map((p) =>
+            p.path === 'snapshots.everyEvents' ? { path: everyEventsFrom, message: p.message } : p,
+          ),
+        ]);
       throw err;
     }
     if (missing.length > 0) throw new ConfigError(missing);
