@@ -144,7 +144,8 @@ async function runKafka(
   io: CliIO,
   shutdownMs: number,
 ): Promise<number> {
-  const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
+  const { brokersUnreachableError, registryUnreachableError } =
+    await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
   // a signal before the run's own handler is up (kafkajs may be retrying an absent broker): nothing
@@ -167,7 +168,7 @@ async function runKafka(
     // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers (or the variable that replaced it), exit 1
     const setting =
       (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
-    throw brokersUnreachableError(err, kc.brokers, setting) ?? err;
+    throw brokersUnreachableError(err, kc.brokers, setting) ?? registryUnreachableError(err) ?? err;
   } finally {
     started();
   }
