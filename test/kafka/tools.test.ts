@@ -202,6 +202,22 @@ describe('kafka:produce and kafka:consume', () => {
     expect(code).toBe(0);
   }, 60_000);
 
+  it('kafka:consume of a topic the broker does not have names it and the topics there, exit 1', async () => {
+    const topic = randomName('tools');
+    await createTopic(kafkaClient(), topic, 1);
+    const typo = `${topic}x`;
+    const failed = await run(process.execPath, [
+      join(tools, 'consume.mjs'),
+      ...['--topic', typo, '--brokers', brokers().join(',')],
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in failed ? failed.code : 0).toBe(1);
+    expect(failed.stderr).toMatch(
+      new RegExp(
+        `^kafka:consume: topic "${typo}" does not exist; topics on the broker, the most alike first: "${topic}"`,
+      ),
+    );
+  }, 60_000);
+
   it('names what is missing and exits 3', async () => {
     const failed = await run(process.execPath, [join(tools, 'produce.mjs'), '--topic', 'x']).catch(
       (e: { code: number; stderr: string }) => e,

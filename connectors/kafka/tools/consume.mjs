@@ -129,7 +129,32 @@ process.stdout.on('error', (e) => {
   closed = true;
   stop();
 });
+/** Fails naming the topic and the broker's topics when it has no topic of that name (kafkajs only says "This server does not host this topic-partition"). */
+async function checkTopic() {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+    if (topics.includes(flags.topic)) return;
+    // those that begin as the name given come first (a typo is usually late in the name)
+    const common = (t) => {
+      let i = 0;
+      while (i < t.length && t[i] === flags.topic[i]) i++;
+      return i;
+    };
+    topics.sort((a, b) => common(b) - common(a) || (a < b ? -1 : 1));
+    const shown = topics.slice(0, 20).map((t) => `"${t}"`);
+    if (topics.length > 20) shown.push(`and ${topics.length - 20} more`);
+    throw new Error(
+      `topic "${flags.topic}" does not exist; topics on the broker, the most alike first: ${shown.length > 0 ? shown.join(', ') : 'none'}`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 try {
+  await checkTopic();
   await consumer.connect();
   await consumer.subscribe({ topic: flags.topic, fromBeginning: true });
   await consumer.run({
