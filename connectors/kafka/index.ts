@@ -51,7 +51,7 @@ export {
 } from './config.js';
 export { encodeJson, decodeJson } from './codecs/json.js';
 export { EngineProgressLog, type ProgressLogOptions } from './progressLog.js';
-export { brokersUnreachableError } from './retry.js';
+export { brokersUnreachableError, registryUnreachableError } from './retry.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
 export {
   AvroDecoder,

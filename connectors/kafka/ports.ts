@@ -301,7 +301,7 @@ async function checkRegistry(registry: SchemaRegistryClient, logger?: ConnectorL
     if (!(err instanceof ConnectorError && err.retriable)) throw err;
     logger?.warn(
       { err: err.message },
-      'the schema registry does not answer; a record whose schema it must give stops the run until it does',
+      'the schema registry (kafka.avro.registryUrl) does not answer: the first record whose schema it must give stops the run (exit 1, that record not committed) if it does not answer by then',
     );
   }
 }

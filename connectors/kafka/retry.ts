@@ -58,23 +58,57 @@ export async function retrying<T>(
 
 /**
  * When `err` (or an error in its `cause` chain) is a failed connection to a broker, the error a run
- * stops with: one line naming `kafka.brokers` and the last connection error, without kafkajs'
+ * stops with: one line naming `setting` (where the brokers came from) and the last connection error, without kafkajs'
  * wrappers and stack. Otherwise null.
  */
-export function brokersUnreachableError(err: unknown, brokers: readonly string[]): ConnectorError | null {
-  type Link = { name?: unknown; message?: unknown; cause?: unknown };
-  let connection: Link | null = null;
+export function brokersUnreachableError(
+  err: unknown,
+  brokers: readonly string[],
+  setting: 'kafka.brokers' | 'L1S_KAFKA_BROKERS' = 'kafka.brokers',
+): ConnectorError | null {
+  const connection = lastInChain(
+    err,
+    (e) => typeof e.name === 'string' && /^KafkaJS(Connection|BrokerNotFound)/.test(e.name),
+  );
+  if (connection === null) return null;
+  const why = typeof connection.message === 'string' ? connection.message : 'no answer';
+  // the variable replaces the file's brokers: naming the file would send the reader to the wrong place
+  const where =
+    setting === 'kafka.brokers'
+      ? 'kafka.brokers in the configuration'
+      : 'the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers)';
+  return new ConnectorError(
+    'L1S_KAFKA_UNREACHABLE',
+    `no Kafka broker of ${setting} ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check ${where} and that the broker is running`,
+    { cause: err },
+  );
+}
+
+type Link = { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+
+/** The last error of `err`'s `cause` chain (itself included, 8 deep at most) that `match` accepts. */
+function lastInChain(err: unknown, match: (e: Link) => boolean): Link | null {
+  let found: Link | null = null;
   for (let e = err as Link | null, depth = 0; depth < 8; depth++) {
     if (e === null || typeof e !== 'object') break;
-    if (typeof e.name === 'string' && /^KafkaJS(Connection|BrokerNotFound)/.test(e.name)) connection = e;
+    if (match(e)) found = e;
     if (e.cause === e) break;
     e = e.cause as typeof e;
   }
-  if (connection === null) return null;
-  const why = typeof connection.message === 'string' ? connection.message : 'no answer';
+  return found;
+}
+
+/**
+ * When `err` (or its cause) is a schema registry that stopped answering while a record's writer
+ * schema was needed, the error a run stops with: the setting to check, and that the record is read
+ * again (its offset was not committed) once the registry answers. Otherwise null.
+ */
+export function registryUnreachableError(err: unknown): ConnectorError | null {
+  const unreachable = lastInChain(err, (e) => e.code === 'L1S_REGISTRY_UNREACHABLE');
+  if (unreachable === null) return null;
   return new ConnectorError(
-    'L1S_KAFKA_UNREACHABLE',
-    `no Kafka broker of kafka.brokers ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running`,
+    'L1S_REGISTRY_UNREACHABLE',
+    `${String(unreachable.message)} (kafka.avro.registryUrl): check the URL and that the registry is running, then start run again; the record that needed it was not committed and is read again`,
     { cause: err },
   );
 }

@@ -144,7 +144,8 @@ async function runKafka(
   io: CliIO,
   shutdownMs: number,
 ): Promise<number> {
-  const { brokersUnreachableError } = await import('../../connectors/kafka/index.js');
+  const { brokersUnreachableError, registryUnreachableError } =
+    await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
   // a signal before the run's own handler is up (kafkajs may be retrying an absent broker): nothing
@@ -164,8 +165,10 @@ async function runKafka(
       ? await runKafkaWorker(config, doc, io, shutdownMs, logger, started)
       : await runKafkaMain(config, io, shutdownMs, logger, started);
   } catch (err) {
-    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers, exit 1
-    throw brokersUnreachableError(err, kc.brokers) ?? err;
+    // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers (or the variable that replaced it), exit 1
+    const setting =
+      (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
+    throw brokersUnreachableError(err, kc.brokers, setting) ?? registryUnreachableError(err) ?? err;
   } finally {
     started();
   }
@@ -428,6 +431,8 @@ export const runCommand: Command = {
     const snapshotsRaw = doc.snapshots;
     const snapshotsObject =
       typeof snapshotsRaw === 'object' && snapshotsRaw !== null && !Array.isArray(snapshotsRaw);
+    // a problem with the value is named where the file has it
+    let everyEventsFrom = 'snapshots.everyEvents';
     if (
       typeof kafkaRaw === 'object' &&
       kafkaRaw !== null &&
@@ -437,6 +442,7 @@ export const runCommand: Command = {
       const { snapshotEvery, ...rest } = kafkaRaw as Record<string, unknown>;
       doc.kafka = rest;
       doc.snapshots = { everyEvents: snapshotEvery, ...(snapshotsObject ? snapshotsRaw : {}) };
+      if (!(snapshotsObject && 'everyEvents' in snapshotsRaw)) everyEventsFrom = 'kafka.snapshotEvery';
     }
     const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =
@@ -473,7 +479,13 @@ export const runCommand: Command = {
     try {
       config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
     } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError([...missing, ...err.problems]);
+      if (err instanceof ConfigError)
+        throw new ConfigError([
+          ...missing,
+          ...err.problems.map((p) =>
+            p.path === 'snapshots.everyEvents' ? { path: everyEventsFrom, message: p.message } : p,
+          ),
+        ]);
       throw err;
     }
     if (missing.length > 0) throw new ConfigError(missing);

@@ -127,6 +127,11 @@ export class Checkpointer {
   private epoch = 0;
   /** Records learned since the last capture. */
   private records = 0;
+  /**
+   * A refit came in since the last capture: a change the timer checkpoints too, so that on an idle
+   * stream its state is stored and (exactly-once) the transaction holding its snapshot committed.
+   */
+  private refitted = false;
   private lastAt: number;
   /** Elements learned but not yet through `publish` (the timer captures only when none are). */
   private pending = 0;
@@ -151,7 +156,7 @@ export class Checkpointer {
   private get due(): boolean {
     return (
       this.records >= this.config.everyEvents ||
-      (this.records > 0 && this.now() - this.lastAt >= this.config.everySeconds * 1000)
+      ((this.records > 0 || this.refitted) && this.now() - this.lastAt >= this.config.everySeconds * 1000)
     );
   }
 
@@ -162,6 +167,7 @@ export class Checkpointer {
   learned(element: EngineElement): void {
     this.pending++;
     this.epochs.set(element, this.epoch);
+    if (element.kind === 'refit') this.refitted = true;
     if (element.kind === 'batch') this.midBatch = element.partial;
     if (element.kind !== 'batch' || element.partial) return;
     this.records += element.records.length;
@@ -177,6 +183,7 @@ export class Checkpointer {
       live.dirty = false;
     }
     this.records = 0;
+    this.refitted = false;
     this.lastAt = this.now();
     return { entries, at: performance.now(), epoch: this.epoch };
   }
@@ -209,6 +216,7 @@ export class Checkpointer {
     this.epoch++;
     this.lastByPartition.clear();
     this.records = 0;
+    this.refitted = false;
     this.lastAt = this.now();
   }
 

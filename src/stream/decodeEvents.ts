@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 
 import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
+import { InputError } from '../core/errors.js';
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
@@ -16,9 +17,25 @@ export type RecordDecoder = (value: string | Uint8Array) => unknown;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+// Avro read as JSON (a topic's format set wrong) fails on its first byte: say what it likely is.
+const framedHint =
+  'the record starts with byte 0x00, as Avro in the schema-registry wire format does, and no JSON text does: if the records are Avro, set kafka.format to "avro"';
+
+/** The record as UTF-8 text; an `InputError` that says what it is when it is not. */
+function utf8Text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InputError(
+      bytes[0] === 0 ? `not JSON: ${framedHint}` : 'not JSON: the record is not UTF-8 text',
+    );
+  }
+}
+
 /** The JSON decoder: UTF-8 text, one JSON document per record. */
 export const jsonDecoder: RecordDecoder = (value) => {
-  const text = typeof value === 'string' ? value : utf8.decode(value);
+  const text = typeof value === 'string' ? value : utf8Text(value);
+  if (text.charCodeAt(0) === 0) throw new InputError(`not JSON: ${framedHint}`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -54,7 +54,8 @@ export function publish(
             return element;
           }
           write(sink, element);
-          if (wholeBatch(element)) await sink.flush();
+          // a refit's snapshot is sent now, not with the next batch: on an idle stream there may be none
+          if (wholeBatch(element) || element.kind === 'refit') await sink.flush();
           await checkpointer.published(element);
           return element;
         }),

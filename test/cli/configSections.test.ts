@@ -58,6 +58,25 @@ describe('a --config section that is not an object', () => {
   });
 });
 
+describe('kafka.snapshotEvery, the older name of snapshots.everyEvents', () => {
+  it('a bad value is named where the file has it, kafka.snapshotEvery, not snapshots.everyEvents', async () => {
+    const kafka = { brokers: ['127.0.0.1:1'], topics: ['t'], snapshotEvery: '10000' };
+    const r = await runCli(['run', '--config', config({ model: { family: 'binomial' }, kafka })]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('\n  kafka.snapshotEvery: must be a whole number >= 1');
+    expect(r.stderr).not.toContain('snapshots.everyEvents');
+    // set in the snapshots section, the value there is the one checked, and named
+    const both = {
+      model: { family: 'binomial' },
+      snapshots: { everyEvents: 0 },
+      kafka: { ...kafka, snapshotEvery: 5 },
+    };
+    const s = await runCli(['run', '--config', config(both)]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('\n  snapshots.everyEvents: must be a whole number >= 1');
+  });
+});
+
 describe('an "http" section without a port', () => {
   it('run refuses it (it would serve nothing, silently); "port": null is no server, as documented', async () => {
     const out = join(dir, 'http-out');

@@ -124,31 +124,47 @@ describe('a reader that stops early (| head) ends the output quietly', () => {
   });
 });
 
+/**
+ * `run` (the built command line) on a config whose `kafka.brokers` are `brokers`, with `env` added:
+ * its exit code and its own lines (kafkajs logs each attempt as JSON; those are left out).
+ */
+async function runWithBrokers(
+  brokers: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; ours: string[] }> {
+  const config = join(tmp(), 'kafka.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ model: { family: 'binomial' }, kafka: { brokers, topics: ['events'] } }),
+  );
+  const child = spawn(process.execPath, ['bin/l1stream.js', 'run', '--config', config], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  return { code, ours: stderr.split('\n').filter((l) => l !== '' && !l.includes('"logger":"kafkajs"')) };
+}
+
 describe('run with a Kafka broker that does not answer', () => {
+  // nothing listens on port 1: kafkajs retries (about a minute; seconds under vitest's NODE_ENV=test), then the run fails
   it('fails with one line naming kafka.brokers, exit 1, no internal error or stack (the built command line)', async () => {
-    const dir = tmp();
-    const config = join(dir, 'kafka.json');
-    // nothing listens on port 1: kafkajs retries (about a minute; seconds under vitest's NODE_ENV=test), then the run fails
-    writeFileSync(
-      config,
-      JSON.stringify({
-        model: { family: 'binomial' },
-        kafka: { brokers: ['127.0.0.1:1'], topics: ['events'] },
-      }),
-    );
-    const child = spawn(process.execPath, ['bin/l1stream.js', 'run', '--config', config], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    const { code, ours } = await runWithBrokers(['127.0.0.1:1']);
     expect(code).toBe(1);
-    // kafkajs logs each attempt (JSON); what l1stream says is one line
-    const ours = stderr.split('\n').filter((l) => l !== '' && !l.includes('"logger":"kafkajs"'));
     expect(ours).toEqual([
       'l1stream: no Kafka broker of kafka.brokers ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
         "after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running",
+    ]);
+  }, 180_000);
+
+  it("names L1S_KAFKA_BROKERS when the variable replaced the file's brokers, exit 1", async () => {
+    const { code, ours } = await runWithBrokers(['127.0.0.1:2'], { L1S_KAFKA_BROKERS: '127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(ours).toEqual([
+      'l1stream: no Kafka broker of L1S_KAFKA_BROKERS ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
+        "after kafkajs' retries): check the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers) and that the broker is running",
     ]);
   }, 180_000);
 });

@@ -351,6 +351,13 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
     const body = type.toBuffer({ features: {} });
     expect(() => d.decodeEvent(frame(2, body), 'gaussian')).toThrow(/unknown schema id 2/);
     expect(() => d.decodeEvent(Buffer.from('{"features":{}}'), 'gaussian')).toThrow(/wrong magic byte 0x7b/);
+    // a text record on an Avro topic (kafka.format set wrong) says so
+    expect(() => d.decodeEvent(Buffer.from('{"features":{}}'), 'gaussian')).toThrow(
+      /starts with 0x00, and "\{" starts a text record: if the records are text, set kafka\.format to "json"\)$/,
+    );
+    expect(() => d.decodeEvent(Buffer.from('xyzzy'), 'gaussian')).toThrow(
+      /^wrong magic byte 0x78 \(the schema-registry wire format starts with 0x00\)$/,
+    );
     expect(() => d.decodeEvent(Buffer.from([0, 0]), 'gaussian')).toThrow(/shorter than the 5-byte header/);
     expect(() => d.decodeEvent('text', 'gaussian')).toThrow(/a text record/);
   });

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 
 import type { ModelSnapshot, ScoreRecord } from '../../src/index.js';
-import { brokers, createTopic, kafkaClient, produce, randomName, waitFor } from './helpers.js';
+import { brokers, createTopic, kafkaClient, produce, randomName, readCommitted, waitFor } from './helpers.js';
 import { committedTotal, startService, writeConfig as writeConfigFile } from './service.js';
 
 /** Committed offsets of the group summed over the topic's partitions. */
@@ -14,31 +14,6 @@ async function committed(kafka: Kafka, groupId: string, topic: string): Promise<
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Everything a read_committed reader sees on `topics` (until 2 s pass without a message). */
-async function readCommitted(kafka: Kafka, topics: string[]): Promise<Map<string, Buffer[]>> {
-  const consumer = kafka.consumer({
-    groupId: randomName('reader'),
-    maxWaitTimeInMs: 100,
-    readUncommitted: false,
-  });
-  const out = new Map<string, Buffer[]>(topics.map((t) => [t, []]));
-  let last = Date.now();
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        last = Date.now();
-        out.get(topic)!.push(message.value!);
-      },
-    });
-    await waitFor(() => Date.now() - last > 2500, 'the topics to be read to their end', 60_000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
 }
 
 /** Keyed events (the model key is the record key), some unlabelled, some malformed. */

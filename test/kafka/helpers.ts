@@ -222,3 +222,28 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 30_000): 
   }
   return readTopic(kafka, topic, count, timeoutMs);
 }
+
+/** Everything a read_committed reader sees on `topics` (until 2 s pass without a message). */
+export async function readCommitted(kafka: Kafka, topics: string[]): Promise<Map<string, Buffer[]>> {
+  const consumer = kafka.consumer({
+    groupId: randomName('reader'),
+    maxWaitTimeInMs: 100,
+    readUncommitted: false,
+  });
+  const out = new Map<string, Buffer[]>(topics.map((t) => [t, []]));
+  let last = Date.now();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        last = Date.now();
+        out.get(topic)!.push(message.value!);
+      },
+    });
+    await waitFor(() => Date.now() - last > 2500, 'the topics to be read to their end', 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}

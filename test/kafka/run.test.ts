@@ -17,7 +17,7 @@ import {
   readTopic,
   waitFor,
 } from './helpers.js';
-import { startService, waitCommittedToEnd } from './service.js';
+import { committedTotal, startService, waitCommittedToEnd } from './service.js';
 
 const silentIO = {
   stdout: { write: () => true },
@@ -449,4 +449,36 @@ describe('l1stream run --config (Kafka in and out)', () => {
     const level = ({ info: 30, warning: 40, critical: 50 } as Record<string, number>)[input[0]!.severity];
     expect(service.stderr()).toMatch(new RegExp(`"level":${level}[^\\n]*stopped arriving: [^\\n]*x2`));
   });
+});
+
+describe('l1stream run with a schema registry that does not answer', () => {
+  it('stops at the first record that needs it, naming kafka.avro.registryUrl, and commits nothing for it', async () => {
+    const kafka = kafkaClient();
+    const topic = randomName('svc-registry-down');
+    const groupId = randomName('svc-registry-down');
+    await createTopic(kafka, topic, 1);
+    // the Confluent wire format with schema id 1: its schema must come from the registry
+    await produce(kafka, topic, [{ key: null, value: Buffer.from([0, 0, 0, 0, 1, 0]) }]);
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+    const file = join(dir, 'config.json');
+    // nothing listens on port 1
+    const avro = { registryUrl: 'http://127.0.0.1:1' };
+    const section = { brokers: brokers(), topics: [topic], groupId, prefix: groupId, format: 'avro', avro };
+    writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'r' }, kafka: section }));
+    const error = await within(
+      runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
+      60_000,
+    );
+    expect(error, 'run with a registry that does not answer took over 60 s').not.toBe(timedOut);
+    expect((error as Error).message).toMatch(
+      /^schema registry http:\/\/127\.0\.0\.1:1 did not answer GET \/schemas\/ids\/1: .* \(kafka\.avro\.registryUrl\): check the URL and that the registry is running, then start run again; the record that needed it was not committed and is read again$/,
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await committedTotal(admin, groupId, topic)).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
 });

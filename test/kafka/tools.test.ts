@@ -2,7 +2,7 @@
  * `npm run kafka:produce` and `kafka:consume` (connectors/kafka/tools): a JSONL file into a topic the
  * tool creates, keyed by each event's key, and the topic back out as lines, against a real broker.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -147,6 +147,76 @@ describe('kafka:produce and kafka:consume', () => {
       expect(m.value).toEqual(value);
     }
   }, 120_000);
+
+  it('without --brokers, both go to L1S_KAFKA_BROKERS (the broker `l1stream run` reads), not 127.0.0.1:9092', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(
+      file,
+      makeEvents(3, 1)
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    const topic = randomName('tools');
+    const list = brokers().join(',');
+    const env = { ...process.env, L1S_KAFKA_BROKERS: list };
+    const produced = await run(
+      process.execPath,
+      [join(tools, 'produce.mjs'), '--input', file, '--topic', topic],
+      {
+        env,
+      },
+    );
+    expect(produced.stderr).toContain(`sent 3 message(s) to ${topic} on ${list}`);
+    const consumed = await run(
+      process.execPath,
+      [join(tools, 'consume.mjs'), '--topic', topic, '--idle-ms', '2000'],
+      { env },
+    );
+    expect(consumed.stdout.trimEnd().split('\n')).toHaveLength(3);
+  }, 60_000);
+
+  it('kafka:consume piped into a reader that closes early (| head -1) stops quietly with exit 0', async () => {
+    const topic = randomName('tools');
+    await createTopic(kafkaClient(), topic, 1);
+    await produce(
+      kafkaClient(),
+      topic,
+      Array.from({ length: 3000 }, (_, i) => ({ key: null, value: `{"n":${i},"pad":"${'x'.repeat(200)}"}` })),
+    );
+    const child = spawn(
+      process.execPath,
+      [join(tools, 'consume.mjs'), '--topic', topic, '--brokers', brokers().join(',')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // read the first line, then close the pipe as `head -1` does
+    await new Promise<void>((done) => child.stdout.once('data', () => done()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).toContain(`the output was closed: stopped reading ${topic}`);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('kafka:consume of a topic the broker does not have names it and the topics there, exit 1', async () => {
+    const topic = randomName('tools');
+    await createTopic(kafkaClient(), topic, 1);
+    const typo = `${topic}x`;
+    const failed = await run(process.execPath, [
+      join(tools, 'consume.mjs'),
+      ...['--topic', typo, '--brokers', brokers().join(',')],
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in failed ? failed.code : 0).toBe(1);
+    expect(failed.stderr).toMatch(
+      new RegExp(
+        `^kafka:consume: topic "${typo}" does not exist; topics on the broker, the most alike first: "${topic}"`,
+      ),
+    );
+  }, 60_000);
 
   it('names what is missing and exits 3', async () => {
     const failed = await run(process.execPath, [join(tools, 'produce.mjs'), '--topic', 'x']).catch(

@@ -457,6 +457,21 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     }
   });
 
+  it("Avro bytes read as JSON (kafka.format set wrong) are named as such, not with the UTF-8 decoder's words", () => {
+    const reader = new JsonEventReader();
+    // the schema-registry wire format: 0x00, a 4-byte schema id, the Avro body (here not UTF-8, then UTF-8)
+    const framed = [new Uint8Array([0, 0, 0, 0, 1, 2, 0xff, 0xfe]), new Uint8Array([0, 0, 0, 0, 1, 2, 0x61])];
+    for (const bytes of framed) {
+      expect(() => jsonDecoder(bytes)).toThrow(
+        /^not JSON: the record starts with byte 0x00, as Avro in the schema-registry wire format does.*set kafka\.format to "avro"$/,
+      );
+      expect(() => reader.decodeEvent(bytes, 'binomial')).toThrow(/set kafka\.format to "avro"/);
+    }
+    expect(() => jsonDecoder(new Uint8Array([0x7b, 0xff]))).toThrow(
+      /^not JSON: the record is not UTF-8 text$/,
+    );
+  });
+
   it('bytes (Kafka json) are read as UTF-8 text; invalid UTF-8 fails as jsonDecoder does', () => {
     const reader = new JsonEventReader();
     for (const line of ['{"label":1,"features":{"a":2,"c":"é"}}', '{"label":2,"features":{"a":2}}', '{"a"']) {

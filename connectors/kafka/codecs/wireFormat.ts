@@ -46,8 +46,13 @@ export function schemaIdOf(bytes: string | Uint8Array): number {
     );
   }
   if (bytes[0] !== MAGIC_BYTE) {
+    // text read as Avro (a topic's format set wrong): its first byte is "{"
+    const text =
+      bytes[0] === 0x7b
+        ? ', and "{" starts a text record: if the records are text, set kafka.format to "json"'
+        : '';
     throw new InputError(
-      `wrong magic byte 0x${bytes[0].toString(16).padStart(2, '0')} (the schema-registry wire format starts with 0x00)`,
+      `wrong magic byte 0x${bytes[0].toString(16).padStart(2, '0')} (the schema-registry wire format starts with 0x00${text})`,
     );
   }
   return ((bytes[1] << 24) >>> 0) + (bytes[2] << 16) + (bytes[3] << 8) + bytes[4];

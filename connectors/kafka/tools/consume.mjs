@@ -7,8 +7,10 @@
  * with `--registry URL` (Confluent wire format, writer schema from that registry; a value it cannot
  * decode stays base64).
  *
- *   npm run kafka:consume -- --topic l1stream.models [--brokers 127.0.0.1:9092] [--keys]
+ *   npm run kafka:consume -- --topic l1stream.models [--brokers HOST:PORT] [--keys]
  *     [--headers] [--registry URL] [--max N] [--idle-ms 5000]
+ *
+ * `--brokers` defaults to `L1S_KAFKA_BROKERS` when set (the broker `l1stream run` reads), else 127.0.0.1:9092.
  */
 import { randomUUID } from 'node:crypto';
 import { clearInterval, setInterval } from 'node:timers';
@@ -18,15 +20,17 @@ import { parseArgs } from 'node:util';
 import avsc from 'avsc';
 import kafkajs from 'kafkajs';
 
+import { brokersUsage, defaultBrokers } from './brokers.mjs';
+
 const usage =
-  'usage: npm run kafka:consume -- --topic TOPIC [--brokers 127.0.0.1:9092] [--keys] [--headers]\n' +
+  `usage: npm run kafka:consume -- --topic TOPIC ${brokersUsage} [--keys] [--headers]\n` +
   '  [--registry URL] [--max N] [--idle-ms 5000]';
 let flags;
 try {
   ({ values: flags } = parseArgs({
     options: {
       topic: { type: 'string' },
-      brokers: { type: 'string', default: '127.0.0.1:9092' },
+      brokers: { type: 'string', default: defaultBrokers },
       keys: { type: 'boolean', default: false },
       headers: { type: 'boolean', default: false },
       registry: { type: 'string' },
@@ -116,14 +120,47 @@ const kafka = new kafkajs.Kafka({
 const consumer = kafka.consumer({ groupId: `l1stream-consume-${randomUUID()}` });
 let printed = 0;
 let last = Date.now();
+let stop;
+const stopped = new Promise((resolve) => (stop = resolve));
+// a reader that has had enough (`| head`) closes the pipe: stop there, as `cat` does, not with a stack trace
+let closed = false;
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE') throw e;
+  closed = true;
+  stop();
+});
+/** Fails naming the topic and the broker's topics when it has no topic of that name (kafkajs only says "This server does not host this topic-partition"). */
+async function checkTopic() {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+    if (topics.includes(flags.topic)) return;
+    // those that begin as the name given come first (a typo is usually late in the name)
+    const common = (t) => {
+      let i = 0;
+      while (i < t.length && t[i] === flags.topic[i]) i++;
+      return i;
+    };
+    topics.sort((a, b) => common(b) - common(a) || (a < b ? -1 : 1));
+    const shown = topics.slice(0, 20).map((t) => `"${t}"`);
+    if (topics.length > 20) shown.push(`and ${topics.length - 20} more`);
+    throw new Error(
+      `topic "${flags.topic}" does not exist; topics on the broker, the most alike first: ${shown.length > 0 ? shown.join(', ') : 'none'}`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 try {
+  await checkTopic();
   await consumer.connect();
   await consumer.subscribe({ topic: flags.topic, fromBeginning: true });
-  let stop;
-  const stopped = new Promise((resolve) => (stop = resolve));
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ message }) => {
+      if (closed) return;
       last = Date.now();
       if (printed >= max) return stop();
       const value =
@@ -139,7 +176,11 @@ try {
   }, 100);
   await stopped;
   clearInterval(timer);
-  process.stderr.write(`kafka:consume: ${printed} message(s) from ${flags.topic}\n`);
+  process.stderr.write(
+    closed
+      ? `kafka:consume: the output was closed: stopped reading ${flags.topic}\n`
+      : `kafka:consume: ${printed} message(s) from ${flags.topic}\n`,
+  );
 } catch (e) {
   process.stderr.write(`kafka:consume: ${e.message} (brokers ${flags.brokers})\n`);
   process.exitCode = 1;

@@ -4,7 +4,7 @@
  * creates the topic when it does not exist: events in without Kafka's console tools.
  *
  *   npm run kafka:produce -- --input l1stream-demo/ad-clicks.jsonl [--topic events]
- *     [--brokers 127.0.0.1:9092] [--partitions 1] [--key-field key]
+ *     [--brokers HOST:PORT (default $L1S_KAFKA_BROKERS, else 127.0.0.1:9092)] [--partitions 1] [--key-field key]
  *
  * A line's message key is its `--key-field` value when the line is a JSON object that has one
  * (a string or a number), else none. Lines are sent as they are, bad ones too (l1stream dead-letters them).
@@ -25,9 +25,10 @@ import avsc from 'avsc';
 import kafkajs from 'kafkajs';
 
 import { encodeLine } from './avroLine.mjs';
+import { brokersUsage, defaultBrokers } from './brokers.mjs';
 
 const usage =
-  'usage: npm run kafka:produce -- --input FILE|- [--topic events] [--brokers 127.0.0.1:9092] [--partitions 1] [--key-field key]\n' +
+  `usage: npm run kafka:produce -- --input FILE|- [--topic events] ${brokersUsage} [--partitions 1] [--key-field key]\n` +
   '  [--avro [--registry URL | --schema-id 1] [--schema connectors/kafka/schemas/event.avsc] [--framing confluent|raw]]';
 let flags;
 try {
@@ -35,7 +36,7 @@ try {
     options: {
       input: { type: 'string' },
       topic: { type: 'string', default: 'events' },
-      brokers: { type: 'string', default: '127.0.0.1:9092' },
+      brokers: { type: 'string', default: defaultBrokers },
       partitions: { type: 'string', default: '1' },
       'key-field': { type: 'string', default: 'key' },
       avro: { type: 'boolean', default: false },
