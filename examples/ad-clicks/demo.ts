@@ -16,20 +16,27 @@ import { makeDirectory } from '../../connectors/file/directory.js';
 import { pathProblem } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { ModelSnapshot } from '../../src/index.js';
+import { parseExampleArgs, wholeNumber } from '../shared/args.js';
 import { contrasts, truthContrasts } from './contrasts.js';
 import { adClicks, truth } from './generate.js';
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '200000' },
-    seed: { type: 'string', default: '42' },
-    learner: { type: 'string', default: 'ftrl' },
-    // the library's default: 0.03 × λ_max of the first 1,000 labelled events
-    lambda: { type: 'string', default: 'auto' },
-    out: { type: 'string', default: 'l1stream-demo' },
-  },
-});
-const n = Number(values.events);
+const USAGE =
+  'usage: npm run demo -- [--events N (200000)] [--seed S (42)] [--learner ftrl|fobos|truncated-gradient] [--lambda L|auto] [--out DIR (l1stream-demo)]';
+const { values } = parseExampleArgs('demo', USAGE, () =>
+  parseArgs({
+    options: {
+      events: { type: 'string', default: '200000' },
+      seed: { type: 'string', default: '42' },
+      learner: { type: 'string', default: 'ftrl' },
+      // the library's default: 0.03 × λ_max of the first 1,000 labelled events
+      lambda: { type: 'string', default: 'auto' },
+      out: { type: 'string', default: 'l1stream-demo' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }),
+);
+const n = wholeNumber('demo', USAGE, 'events', values.events, 1);
+const seed = wholeNumber('demo', USAGE, 'seed', values.seed, -Infinity);
 const out = values.out!;
 try {
   makeDirectory(out);
@@ -42,7 +49,7 @@ const input = join(out, 'ad-clicks.jsonl');
 
 process.stderr.write(`demo: writing ${n.toLocaleString('en-US')} seeded ad-click events to ${input}\n`);
 const file = createWriteStream(input);
-for (const event of adClicks(Number(values.seed), n)) {
+for (const event of adClicks(seed, n)) {
   if (!file.write(`${JSON.stringify(event)}\n`)) await once(file, 'drain');
 }
 file.end();

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { makeDirectory } from '../../connectors/file/directory.js';
 import { main } from '../../src/cli/main.js';
 import type { Alert, ModelSnapshot, ScoreRecord } from '../../src/index.js';
+import { parseExampleArgs, wholeNumber } from './args.js';
 import { runOnKafka } from './kafka.js';
 
 /** An event as the generators write it (docs/conventions.md). */
@@ -40,19 +41,26 @@ export function scenarioOptions(
   const own = Object.fromEntries(
     Object.entries(extra).map(([k, v]) => [k, { type: 'string' as const, default: v }]),
   );
-  const { values } = parseArgs({
-    options: {
-      ...own,
-      events: { type: 'string', default: String(defaultEvents) },
-      seed: { type: 'string', default: '7' },
-      out: { type: 'string', default: join('l1stream-out', name) },
-      kafka: { type: 'boolean', default: false },
-    },
-  });
-  const events = Number(values.events);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(events) || events < 1) throw new Error(`--events must be a whole number ≥ 1`);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number`);
+  const program = `examples/${name}/run.ts`;
+  const usage = `usage: npx tsx ${program} [--events N (${defaultEvents})] [--seed S (7)] [--out DIR (${join('l1stream-out', name)})] [--kafka]${Object.entries(
+    extra,
+  )
+    .map(([k, v]) => ` [--${k} V (${v})]`)
+    .join('')}`;
+  const { values } = parseExampleArgs(program, usage, () =>
+    parseArgs({
+      options: {
+        ...own,
+        events: { type: 'string', default: String(defaultEvents) },
+        seed: { type: 'string', default: '7' },
+        out: { type: 'string', default: join('l1stream-out', name) },
+        kafka: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  const events = wholeNumber(program, usage, 'events', values.events, 1);
+  const seed = wholeNumber(program, usage, 'seed', values.seed, -Infinity);
   const given = values as Record<string, string | boolean | undefined>;
   const extraValues = Object.fromEntries(Object.keys(extra).map((k) => [k, String(given[k])]));
   return { events, seed, out: resolve(values.out), kafka: values.kafka, extra: extraValues };

@@ -124,6 +124,38 @@ describe('item 6: file-system problems are one line and exit 2, reported before 
     oneLine((err as { stderr: string }).stderr);
   }, 60_000);
 
+  it('the examples: --help prints the usage, a bad option is one line and the usage (exit 2), not a stack trace', async () => {
+    const example = (script: string, args: readonly string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const help = await example('examples/ad-clicks/demo.ts', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run demo -- \[--events N \(200000\)\]/);
+    for (const [script, args, said] of [
+      ['examples/ad-clicks/demo.ts', ['--evnts', '5'], "demo: Unknown option '--evnts'"],
+      [
+        'examples/ad-clicks/demo.ts',
+        ['--events', 'abc'],
+        'demo: --events must be a whole number ≥ 1, got "abc"',
+      ],
+      [
+        'examples/churn/run.ts',
+        ['--refit-thread', '1'],
+        "examples/churn/run.ts: Unknown option '--refit-thread'",
+      ],
+      ['examples/campaign-scoring/run.ts', ['--seed', '1.5'], '--seed must be a whole number, got "1.5"'],
+    ] as const) {
+      const r = await example(script, args);
+      expect(r.code, `${script} ${args.join(' ')}`).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).toContain(said);
+      expect(lines[1]).toMatch(/^usage: /);
+      expect(lines).toHaveLength(2);
+    }
+  }, 60_000);
+
   it('permission denied and any file-system error no command anticipated: one line naming the path', () => {
     const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     expect(pathProblem('--output', '/srv/m.json', denied, 'write')).toBe(
