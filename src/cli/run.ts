@@ -433,6 +433,7 @@ export const runCommand: Command = {
       typeof snapshotsRaw === 'object' && snapshotsRaw !== null && !Array.isArray(snapshotsRaw);
     // a problem with the value is named where the file has it
     let everyEventsFrom = 'snapshots.everyEvents';
+    const legacyProblems: ConfigProblem[] = [];
     if (
       typeof kafkaRaw === 'object' &&
       kafkaRaw !== null &&
@@ -443,6 +444,11 @@ export const runCommand: Command = {
       doc.kafka = rest;
       doc.snapshots = { everyEvents: snapshotEvery, ...(snapshotsObject ? snapshotsRaw : {}) };
       if (!(snapshotsObject && 'everyEvents' in snapshotsRaw)) everyEventsFrom = 'kafka.snapshotEvery';
+      else if (!Object.is(snapshotEvery, (snapshotsRaw as Record<string, unknown>).everyEvents))
+        legacyProblems.push({
+          path: 'kafka.snapshotEvery',
+          message: `is the older name of snapshots.everyEvents, which the file sets to another value (${JSON.stringify(snapshotEvery)} and ${JSON.stringify((snapshotsRaw as Record<string, unknown>).everyEvents)}): keep snapshots.everyEvents only`,
+        });
     }
     const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =
@@ -456,7 +462,7 @@ export const runCommand: Command = {
             { path: 'replay.input', message: 'or a JSONL file of events for files in/out' },
           ]
         : [];
-    missing.push(...brokersProblems);
+    missing.push(...brokersProblems, ...legacyProblems);
     if (doc.kafka !== undefined) missing.push(...filesSettingsWithKafka(doc, hasInput));
     // the worker's engine serves no metrics (they read the engine on this thread)
     const kafkaDoc = doc.kafka as Record<string, unknown> | undefined;

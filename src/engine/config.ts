@@ -342,6 +342,16 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   const batchSize = replay.number('batchSize', engineDefaults.batchSize, { min: 1, integer: true });
   // `replay.snapshotEvery` is the older name of `snapshots.everyEvents`.
   const legacyEvery = replay.number('snapshotEvery', NaN, { min: 1, integer: true });
+  if (
+    !Number.isNaN(legacyEvery) &&
+    isObject(raw.snapshots) &&
+    raw.snapshots.everyEvents !== undefined &&
+    !Object.is(raw.snapshots.everyEvents, legacyEvery)
+  )
+    problems.push({
+      path: 'replay.snapshotEvery',
+      message: `is the older name of snapshots.everyEvents, which the file sets to another value (${legacyEvery} and ${JSON.stringify(raw.snapshots.everyEvents)}): keep snapshots.everyEvents only`,
+    });
   const input = replay.string('input') ?? (typeof raw.input === 'string' ? raw.input : undefined);
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });

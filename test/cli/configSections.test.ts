@@ -75,6 +75,26 @@ describe('kafka.snapshotEvery, the older name of snapshots.everyEvents', () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toContain('\n  snapshots.everyEvents: must be a whole number >= 1');
   });
+
+  it('set to another value beside snapshots.everyEvents, either older name is refused (the newer used to win silently)', async () => {
+    const kafka = { brokers: ['127.0.0.1:1'], topics: ['t'], snapshotEvery: 100 };
+    const snapshots = { everyEvents: 500 };
+    const k = await runCli(['run', '--config', config({ model: { family: 'binomial' }, kafka, snapshots })]);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain(
+      '\n  kafka.snapshotEvery: is the older name of snapshots.everyEvents, which the file sets to another value (100 and 500): keep snapshots.everyEvents only\n',
+    );
+    const replayDoc = { model: { family: 'binomial' }, replay: { input, snapshotEvery: 100 }, snapshots };
+    const r = await runCli(['replay', '--config', config(replayDoc), '--out', join(dir, 'legacy-out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '\n  replay.snapshotEvery: is the older name of snapshots.everyEvents, which the file sets to another value (100 and 500): keep snapshots.everyEvents only\n',
+    );
+    // the same value twice says one thing: accepted
+    const same = { ...replayDoc, snapshots: { everyEvents: 100 } };
+    const ok = await runCli(['replay', '--config', config(same), '--out', join(dir, 'legacy-same')]);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
 });
 
 describe('an "http" section without a port', () => {
