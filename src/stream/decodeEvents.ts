@@ -4,6 +4,7 @@ import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
+import { notUtf8Reason } from '../core/utf8.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { JsonEventReader } from './jsonEventReader.js';
 import { recordOrigin } from './recordOrigin.js';
@@ -16,9 +17,18 @@ export type RecordDecoder = (value: string | Uint8Array) => unknown;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The bytes as text; throws naming the first byte that is not UTF-8. */
+function utf8Text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new Error(notUtf8Reason(bytes));
+  }
+}
+
 /** The JSON decoder: UTF-8 text, one JSON document per record. */
 export const jsonDecoder: RecordDecoder = (value) => {
-  const text = typeof value === 'string' ? value : utf8.decode(value);
+  const text = typeof value === 'string' ? value : utf8Text(value);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
