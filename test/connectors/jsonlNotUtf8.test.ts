@@ -39,18 +39,8 @@ describe('a line of a file that is not UTF-8 is dead-lettered, as a Kafka messag
     writeFileSync(input, Buffer.concat(lines.flatMap((b, i) => (i < lines.length - 1 ? [b, nl] : [b]))));
     for (const threads of ['0', '1']) {
       const out = join(dir, `out${threads}`);
-      const r = await runCli([
-        'replay',
-        '--input',
-        input,
-        '--out',
-        out,
-        '--family',
-        'binomial',
-        '--no-refit',
-        '--reader-threads',
-        threads,
-      ]);
+      const flags = ['--family', 'binomial', '--no-refit', '--reader-threads', threads];
+      const r = await runCli(['replay', '--input', input, '--out', out, ...flags]);
       expect(r.code, r.stderr).toBe(0);
       const letters = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
         .trim()
