@@ -64,4 +64,34 @@ describe('a line of a file that is not UTF-8 is dead-lettered, as a Kafka messag
       expect(readFileSync(join(out, 'models.jsonl'), 'utf8')).toContain('"\uFFFD"');
     }
   });
+
+  it('fit: the same lines are skipped with the same reason (--dead-letters), not read with U+FFFD', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-not-utf8-fit-'));
+    const input = join(dir, 'events.jsonl');
+    const good = Array.from({ length: 8 }, (_, i) => line(i));
+    writeFileSync(
+      input,
+      Buffer.concat([...good, withBytes(0xff), withBytes(0xfe)].flatMap((b) => [b, utf8('\n')])),
+    );
+    const letters = join(dir, 'dl.jsonl');
+    const r = await runCli([
+      'fit',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+      '--dead-letters',
+      letters,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const reasons = readFileSync(letters, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number; reason: string }).line);
+    expect(reasons).toEqual([9, 10]);
+    expect(r.stderr).toContain('line 9: cannot decode: not valid UTF-8 at byte 27 (0xFF)');
+    expect(JSON.parse(r.stdout)).toMatchObject({ metrics: { events: 8, rejected: 2 } });
+  });
 });
