@@ -74,17 +74,8 @@ describe('a line of a file that is not UTF-8 is dead-lettered, as a Kafka messag
       Buffer.concat([...good, withBytes(0xff), withBytes(0xfe)].flatMap((b) => [b, utf8('\n')])),
     );
     const letters = join(dir, 'dl.jsonl');
-    const r = await runCli([
-      'fit',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--lambda',
-      '0.01',
-      '--dead-letters',
-      letters,
-    ]);
+    const flags = ['--family', 'binomial', '--lambda', '0.01', '--dead-letters', letters];
+    const r = await runCli(['fit', '--input', input, ...flags]);
     expect(r.code, r.stderr).toBe(0);
     const reasons = readFileSync(letters, 'utf8')
       .trim()
