@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -131,13 +132,43 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         }
         return text;
       };
-      /** Pushes the lines of `text`, which ends with a newline. */
-      const pushLines = (text: string) => {
+      /**
+       * Pushes the lines of `text`, which ends with a newline. `utf8` is its bytes when they are not
+       * all UTF-8: a line of them goes on as its bytes, which decoding refuses as a Kafka message's.
+       */
+      const pushLines = (text: string, utf8?: Buffer) => {
         let start = 0;
+        let at = 0;
         for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-          pushLine(text.slice(start, nl));
+          const lineText = text.slice(start, nl);
           start = nl + 1;
+          if (utf8 === undefined) {
+            pushLine(lineText);
+            continue;
+          }
+          // a newline byte is never part of a UTF-8 sequence, nor made by replacing bad bytes
+          const end = utf8.indexOf(10, at);
+          if (lineText.includes('\uFFFD') && !isUtf8(utf8.subarray(at, end)))
+            pushBytes(utf8.subarray(at, end));
+          else pushLine(lineText);
+          at = end + 1;
         }
+      };
+      /** A line whose bytes are not UTF-8, counted as a line and kept as bytes (a copy). */
+      const pushBytes = (raw: Buffer) => {
+        line++;
+        const value = raw.length > 0 && raw[raw.length - 1] === 13 ? raw.subarray(0, -1) : raw;
+        if (value.length > maxBytes)
+          return pushOversize(value.subarray(0, OVERSIZE_PREFIX).toString('utf8'), value.length);
+        records.push({ value: Buffer.from(value), position: { source: name, offset: String(line) } });
+        if (records.length >= batchSize) flush();
+      };
+      /** Pushes the lines of `raw` from `start` to `end` (after a newline). */
+      const pushRange = (raw: Buffer, start = 0, end = raw.length) => {
+        const text = decoded(raw.toString('utf8', start, end));
+        // replacement characters: from the file, or for bytes that are not UTF-8 (checked then)
+        const bad = text.includes('\uFFFD') && !isUtf8(raw.subarray(start, end));
+        pushLines(text, bad ? raw.subarray(start, end) : undefined);
       };
       for await (const chunk of stream) {
         if (cancelled) return;
@@ -184,9 +215,9 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
             // the line begun in earlier chunks ends in this one
             from = buf.indexOf(10) + 1;
             carry.push(buf.subarray(0, from));
-            pushLines(decoded(Buffer.concat(carry, carryBytes + from).toString('utf8')));
+            pushRange(Buffer.concat(carry, carryBytes + from));
           }
-          if (from <= lastNl) pushLines(decoded(buf.toString('utf8', from, lastNl + 1)));
+          if (from <= lastNl) pushRange(buf, from, lastNl + 1);
           carryBytes = buf.length - lastNl - 1;
           carry = carryBytes > 0 ? [Buffer.from(buf.subarray(lastNl + 1))] : [];
         }
@@ -216,8 +247,10 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
         pushOversize(oversizeStart, oversize);
       }
       if (carryBytes > 0) {
-        const last = decoded(Buffer.concat(carry, carryBytes).toString('utf8'));
-        if (last.length > 0) pushLine(last);
+        const raw = Buffer.concat(carry, carryBytes);
+        const last = decoded(raw.toString('utf8'));
+        if (last.includes('\uFFFD') && !isUtf8(raw)) pushBytes(raw);
+        else if (last.length > 0) pushLine(last);
       }
       flush();
       await emit();

@@ -23,6 +23,8 @@ export const REC_DECODED = 0;
 export const REC_TEXT = 1;
 /** A line over the reader's limit: its start is the next `texts` entry, its size `nums[3i]`. */
 export const REC_OVERSIZE = 2;
+/** A line whose bytes are not UTF-8: they are the next `texts` entry, one character per byte (latin1). */
+export const REC_BYTES = 3;
 
 /** Feature value types (`ftype`). */
 export const FT_NUMBER = 0;
@@ -72,7 +74,7 @@ export interface PackedBatch {
   readonly values: readonly string[];
   /** Strings without an id, in the order the records use them. */
   readonly inline: readonly string[];
-  /** The text of `REC_TEXT` and `REC_OVERSIZE` records, in order. */
+  /** The text of `REC_TEXT`, `REC_OVERSIZE` and `REC_BYTES` records, in order. */
   readonly texts: readonly string[];
   readonly bytesRead: number;
   readonly totalBytes: number;

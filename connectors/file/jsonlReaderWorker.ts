@@ -17,6 +17,7 @@ import {
   FT_STRING,
   FT_TRUE,
   KEY_NONE,
+  REC_BYTES,
   REC_DECODED,
   REC_OVERSIZE,
   REC_STRIDE,
@@ -158,7 +159,11 @@ function send(batch: RawBatch): void {
   for (let i = 0; i < n; i++) {
     const record = batch.records[i];
     lines[i] = Number(record.position.offset);
-    const value = record.value as string;
+    if (typeof record.value !== 'string') {
+      packText(REC_BYTES, Buffer.from(record.value).toString('latin1'), -1);
+      continue;
+    }
+    const value = record.value;
     if (record.bytes !== undefined) {
       packText(REC_OVERSIZE, value, record.bytes);
       continue;

@@ -13,6 +13,7 @@ import {
 import type { JsonlSourceOptions } from './jsonl.js';
 import {
   PackedReader,
+  REC_BYTES,
   REC_OVERSIZE,
   REC_STRIDE,
   REC_TEXT,
@@ -135,6 +136,7 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
             const kind = rec[i * REC_STRIDE];
             const position = { source: name, offset: String(lines[i]) };
             if (kind === REC_TEXT) records[i] = { value: texts[t++], position };
+            else if (kind === REC_BYTES) records[i] = { value: Buffer.from(texts[t++], 'latin1'), position };
             else if (kind === REC_OVERSIZE)
               records[i] = { value: texts[t++], bytes: message.nums[3 * i], position };
             else records[i] = { value: '', position };

@@ -289,10 +289,13 @@ export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void
 export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
   for (const warning of data.warnings ?? []) io.stderr.write(`l1stream: warning: ${warning}\n`);
+  // a column whose squares overflow has no variance either (sd 0): it is not constant, it is too large
+  const even = new Float64Array(data.y.length).fill(1 / data.y.length);
   for (const j of constantColumns) {
-    io.stderr.write(
-      `l1stream: warning: column "${data.names[j]}" is constant; its coefficient is fixed at 0 (drop the column to silence this)\n`,
-    );
+    const problem = Number.isFinite(data.x.weightedSquares(j, even))
+      ? 'is constant; its coefficient is fixed at 0 (drop the column to silence this)'
+      : 'has values too large to scale (their squares overflow): it is left out as a constant column would be, its coefficient fixed at 0; divide it by a power of ten';
+    io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);
   }
 }
 

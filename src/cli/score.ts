@@ -148,6 +148,11 @@ export async function readSnapshots(
   return snapshots;
 }
 
+/** A key as JSON (so that " " and a newline show), its first 40 characters when longer. */
+function quotedKey(key: string): string {
+  return key.length > 40 ? `${JSON.stringify(key.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(key);
+}
+
 /** The snapshots of `key` (all keys when undefined) and `source`; a DataError when none. */
 function matching(
   snapshots: readonly ModelSnapshot[],
@@ -159,9 +164,11 @@ function matching(
     (s) => (key === undefined || s.key === key) && (source === undefined || s.source === source),
   );
   if (chosen.length === 0) {
-    const keys = [...new Set(snapshots.map((s) => s.key))].slice(0, 10).join(', ');
+    const all = [...new Set(snapshots.map((s) => s.key))];
+    const more = all.length > 10 ? `, and ${formatCount(all.length - 10)} more` : '';
+    const keys = all.slice(0, 10).map(quotedKey).join(', ') + more;
     throw new DataError(
-      `--model: no snapshot in ${file} matches${key !== undefined ? ` key "${key}"` : ''}${source !== undefined ? ` source "${source}"` : ''} (keys there: ${keys})`,
+      `--model: no snapshot in ${file} matches${key !== undefined ? ` key ${quotedKey(key)}` : ''}${source !== undefined ? ` source "${source}"` : ''} (keys there: ${keys})`,
     );
   }
   return chosen;

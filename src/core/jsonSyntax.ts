@@ -101,11 +101,39 @@ function nonFiniteToken(text: string): string | null {
   return null;
 }
 
+/** `U+001A`: a character by its code point. */
+const codePoint = (c: number) => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** A character a reader of the message cannot see: a control character, a BOM, a no-break space. */
+const invisible = (c: number) =>
+  c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xfeff || c === 0x2028 || c === 0x2029;
+
+/**
+ * Why `JSON.parse` refused `text` when the character it stopped at does not show in V8's message
+ * (which quotes it raw): a byte-order mark at the start (a file joined to one that began with
+ * it), or a control character, in a string or not, named by its code point and position. Null
+ * otherwise.
+ */
+function unseenCharacter(text: string, err: unknown): string | null {
+  if (text.charCodeAt(0) === 0xfeff)
+    return 'a byte-order mark (U+FEFF) starts the line, which is not valid JSON (a file whose first line had one, joined to another?): remove it';
+  const at = jsonSyntaxWhere(text, err).offset;
+  if (at === undefined || at >= text.length) return null;
+  const c = text.charCodeAt(at);
+  if (!invisible(c)) return null;
+  const raw = err instanceof Error ? err.message : String(err);
+  return /^Bad control character in string literal/.test(raw)
+    ? `control character ${codePoint(c)} at position ${at} inside a string is not valid JSON: escape it (\\u${c.toString(16).padStart(4, '0')})`
+    : `unexpected character ${codePoint(c)} at position ${at}, which is not valid JSON`;
+}
+
 /**
  * The error for text `JSON.parse` refused (`err`, its error): when the text has a bare `NaN` or
  * `Infinity` (what Python's `json.dumps` writes for such floats), an error that says so, else `err`.
  */
 export function jsonParseError(text: string, err: unknown): unknown {
+  const unseen = unseenCharacter(text, err);
+  if (unseen !== null) return new SyntaxError(unseen);
   const token = nonFiniteToken(text);
   if (token === null) return err;
   const fix =

@@ -137,6 +137,7 @@ class CountingDeadLetters implements DeadLetterSink {
  */
 export function reasonClass(reason: string): string {
   if (/^cannot decode: .*JSON/s.test(reason)) return 'cannot decode: not valid JSON';
+  if (reason.startsWith('cannot decode: not valid UTF-8')) return 'cannot decode: not valid UTF-8';
   const trimmed = reason.replace(/ at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
   const general = trimmed.replace(
     specifics,

@@ -38,7 +38,8 @@ const csvHint =
  * (numbers by name, strings one-hot as `field=value`). The target is the events' `label`. A line
  * that is not a valid event goes to `onReject` and is skipped, or without it is an error naming
  * the line; no valid labelled line at all is an error. A line over `maxRecordBytes` (UTF-8) is
- * not read, as replay dead-letters it.
+ * not read, as replay dead-letters it; so is a line of `notUtf8` (its number → why its bytes are
+ * not UTF-8).
  */
 export function readEventsDesign(
   text: string,
@@ -47,6 +48,7 @@ export function readEventsDesign(
   onReject?: (rejected: RejectedLine) => void,
   maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   exclude: readonly string[] = [],
+  notUtf8: ReadonlyMap<number, string> = new Map(),
 ): EventsDesign {
   const excluded = new Set(exclude);
   /** With `exclude`: every feature field of the valid events, to check the names against. */
@@ -60,8 +62,9 @@ export function readEventsDesign(
     if (line.trim() === '') return;
     if (events.length === 0 && unlabeled === 0 && rejected === 0) first = line;
     const bytes = oversizeText(line, maxRecordBytes);
-    if (bytes >= 0) {
-      const reason = oversizeReason(bytes, maxRecordBytes);
+    const notText = notUtf8.get(k + 1);
+    if (bytes >= 0 || notText !== undefined) {
+      const reason = bytes >= 0 ? oversizeReason(bytes, maxRecordBytes) : `cannot decode: ${notText}`;
       if (onReject === undefined) throw new DataError(`${source} line ${k + 1}: ${reason}`);
       rejected++;
       return onReject({ line: k + 1, stage: 'decode', reason, value: line });

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
 import type { Family } from '../core/event.js';
 import { withoutBom } from '../core/bom.js';
+import { notUtf8Reason } from '../core/utf8.js';
 import { DataError } from '../core/errors.js';
 import { readCsvDesign } from './csv.js';
 import type { Design } from './design.js';
@@ -45,8 +47,10 @@ export async function loadTrainingData(
   } = {},
 ): Promise<TrainingData> {
   let text: string;
+  let bytes: Buffer;
   try {
-    text = withoutBom(await readFile(file, 'utf8'));
+    bytes = await readFile(file);
+    text = withoutBom(bytes.toString('utf8'));
   } catch (err) {
     throw new DataError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
@@ -68,6 +72,7 @@ export async function loadTrainingData(
       options.onReject,
       options.maxRecordBytes,
       options.exclude,
+      notUtf8Lines(text, bytes),
     );
     return {
       x: d.x,
@@ -98,4 +103,22 @@ export async function loadTrainingData(
     ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
     rejected: d.rejected,
   };
+}
+
+/**
+ * The lines (numbered from 1) of a file whose bytes are not UTF-8, with why: refused as `replay`
+ * refuses them, not read with U+FFFD. Looked for only when the text has a U+FFFD.
+ */
+function notUtf8Lines(text: string, bytes: Buffer): Map<number, string> {
+  const bad = new Map<number, string>();
+  if (!text.includes('\uFFFD') || isUtf8(bytes)) return bad;
+  // a newline byte is never part of a UTF-8 sequence: the lines of the bytes are those of the text
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl < 0 ? bytes.length : nl;
+    const lineBytes = bytes.subarray(start, end);
+    if (!isUtf8(lineBytes)) bad.set(line, notUtf8Reason(lineBytes));
+    start = end + 1;
+  }
+  return bad;
 }

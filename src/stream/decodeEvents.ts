@@ -5,6 +5,7 @@ import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 import { InputError } from '../core/errors.js';
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
+import { notUtf8Reason } from '../core/utf8.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { JsonEventReader } from './jsonEventReader.js';
 import { recordOrigin } from './recordOrigin.js';
@@ -21,14 +22,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const framedHint =
   'the record starts with byte 0x00, as Avro in the schema-registry wire format does, and no JSON text does: if the records are Avro, set kafka.format to "avro"';
 
-/** The record as UTF-8 text; an `InputError` that says what it is when it is not. */
+/**
+ * The record as UTF-8 text; an `InputError` that says what it is when it is not: Avro's framing,
+ * or the first byte that is not UTF-8.
+ */
 function utf8Text(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new InputError(
-      bytes[0] === 0 ? `not JSON: ${framedHint}` : 'not JSON: the record is not UTF-8 text',
-    );
+    throw new InputError(bytes[0] === 0 ? `not JSON: ${framedHint}` : notUtf8Reason(bytes));
   }
 }
 

@@ -468,7 +468,7 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
       expect(() => reader.decodeEvent(bytes, 'binomial')).toThrow(/set kafka\.format to "avro"/);
     }
     expect(() => jsonDecoder(new Uint8Array([0x7b, 0xff]))).toThrow(
-      /^not JSON: the record is not UTF-8 text$/,
+      /^not valid UTF-8 at byte 1 \(0xFF\): text in another encoding, such as Latin-1\? Write the events as UTF-8$/,
     );
   });
 

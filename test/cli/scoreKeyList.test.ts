@@ -1,0 +1,28 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+describe('score --key with no such key: the keys there are quoted, cut and counted', () => {
+  it('a blank key, a newline, a long key and more than 10 keys stay readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-score-keys-'));
+    const keys = [' ', 'a\nb', 'L'.repeat(5000), ...Array.from({ length: 10 }, (_, i) => `k${i}`)];
+    const settings = { family: 'gaussian', learner: 'ftrl', lambda: 0.01, l1Ratio: 1 };
+    const fit = { intercept: 0, coefficients: { x: 1 }, metrics: {}, createdAt: '2026-12-04T00:00:00.000Z' };
+    const snapshot = (key: string) =>
+      JSON.stringify({ key, version: 1, offset: 10, source: 'online', ...settings, ...fit });
+    const model = join(dir, 'models.jsonl');
+    writeFileSync(model, `${keys.map(snapshot).join('\n')}\n`);
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, '{"features":{"x":1}}\n');
+    const r = await runCli(['score', '--model', model, '--input', input, '--key', '']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `matches key "" (keys there: " ", "a\\nb", "${'L'.repeat(40)}…", "k0", "k1", "k2", "k3", "k4", "k5", "k6", and 3 more)`,
+    );
+    expect(r.stderr.length).toBeLessThan(600);
+  });
+});

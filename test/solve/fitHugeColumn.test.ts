@@ -1,0 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+describe('fit: a column whose squares overflow is not called constant', () => {
+  it('CSV and JSON lines: the huge column is named as too large, a constant one as constant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-huge-column-'));
+    const csv = join(dir, 'huge.csv');
+    writeFileSync(csv, 'a,k,x,y\n1,5,0.1,1.1\n2,5,0.4,2.2\n3,5,0.2,2.9\n1e200,5,0.9,4.1\n');
+    const events = join(dir, 'huge.jsonl');
+    writeFileSync(
+      events,
+      ['{"label":1.1,"features":{"a":1,"k":5,"x":0.1}}', '{"label":2.2,"features":{"a":2,"k":5,"x":0.4}}']
+        .concat([
+          '{"label":2.9,"features":{"a":3,"k":5,"x":0.2}}',
+          '{"label":4.1,"features":{"a":1e200,"k":5,"x":0.9}}',
+        ])
+        .join('\n'),
+    );
+    for (const input of [csv, events]) {
+      const target = input === csv ? ['--target', 'y'] : [];
+      const r = await runCli(['fit', '--input', input, ...target, '--lambda', '0.01']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/column "a" has values too large to scale \(their squares overflow\)/);
+      expect(r.stderr).not.toMatch(/column "a" is constant/);
+      expect(r.stderr).toMatch(/column "k" is constant; its coefficient is fixed at 0/);
+    }
+  });
+});
