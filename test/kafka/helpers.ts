@@ -189,6 +189,16 @@ export async function readTopic(
   return out;
 }
 
+/** A new topic (one partition) holding `n` of `makeEvents(n, seed)` as JSON, keyed by their key. */
+export async function topicWithEvents(kafka: Kafka, topic: string, n: number, seed: number): Promise<void> {
+  await createTopic(kafka, topic, 1);
+  await produce(
+    kafka,
+    topic,
+    makeEvents(n, seed).map((e) => ({ key: e.key, value: JSON.stringify(e) })),
+  );
+}
+
 /** Deterministic events: y = 2·x1 − 3·x2 + 0.5·[c=b] + noise, with a string and an array feature. */
 export function makeEvents(
   n: number,

@@ -6,16 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ModelSnapshot } from '../../src/index.js';
-import {
-  brokers,
-  createTopic,
-  kafkaClient,
-  makeEvents,
-  produce,
-  randomName,
-  readCommitted,
-  waitFor,
-} from './helpers.js';
+import { brokers, kafkaClient, randomName, readCommitted, topicWithEvents, waitFor } from './helpers.js';
 import { startService, writeConfig } from './service.js';
 
 describe('run on an idle stream', () => {
@@ -25,13 +16,8 @@ describe('run on an idle stream', () => {
       const kafka = kafkaClient();
       const topic = randomName('refit-idle');
       const prefix = randomName('refit-idle');
-      await createTopic(kafka, topic, 1);
       // one batch of 600 events: the refit due at its end runs on a refit thread and ends after it
-      await produce(
-        kafka,
-        topic,
-        makeEvents(600, 7).map((e) => ({ key: e.key, value: JSON.stringify(e) })),
-      );
+      await topicWithEvents(kafka, topic, 600, 7);
       const config = writeConfig({
         model: { family: 'gaussian', key: 'm', lambda: 0.01 },
         refit: { everyEvents: 600, everySeconds: 'Infinity', threads: 1 },

@@ -13,6 +13,7 @@ import {
   makeEvents,
   produce,
   randomName,
+  topicWithEvents,
   readAll,
   readTopic,
   waitFor,
@@ -146,12 +147,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
     const topic = randomName('svc-env-in');
     const prefix = randomName('svc-env');
     const groupId = randomName('svc-env-group');
-    await createTopic(kafka, topic, 1);
-    await produce(
-      kafka,
-      topic,
-      makeEvents(50, 5).map((e) => ({ key: e.key, value: JSON.stringify(e) })),
-    );
+    await topicWithEvents(kafka, topic, 50, 5);
     // the file names a broker that is not there: only the variable's can serve the run
     writeFileSync(
       file,
