@@ -9,6 +9,7 @@
  *   npm run bench:solve -- --only binomial,100000x100   # cases whose "<family> <n>x<p>" matches
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
  *   npm run bench:solve -- --thresh 1e-7,1e-10 --glmnet-modes naive --no-sklearn   # fewer peers
+ *   npm run bench:solve -- ... --rule-tight 1e-11   # gaussian: glmnet's rule at 1e-11 too, against thresh 1e-10
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
  *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
@@ -280,6 +281,10 @@ async function main(): Promise<void> {
   };
   // glmnet's thresholds (1e-7: its default; 1e-10: matched with l1stream's default) and modes
   const threshes = listFlag('--thresh', '1e-7,1e-10,1e-12');
+  const ruleTightAt = argv.indexOf('--rule-tight');
+  const ruleTight = ruleTightAt >= 0 ? argv[ruleTightAt + 1] : undefined;
+  if (ruleTight !== undefined && !(Number(ruleTight) > 0))
+    throw new Error(`--rule-tight takes a tolerance > 0, got ${ruleTight}`);
   const glmnetModes = listFlag('--glmnet-modes', 'covariance,naive');
   const roundsAt = argv.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 3;
@@ -369,7 +374,7 @@ async function main(): Promise<void> {
         }).objective;
       return objectives;
     };
-    const l1stream = (label: string, fast: boolean) => (): PeerResult => {
+    const l1stream = (label: string, fast: boolean, ruleTolerance?: number) => (): PeerResult => {
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const path = solvePath(x, y, {
@@ -379,7 +384,10 @@ async function main(): Promise<void> {
         ...(!fast
           ? {}
           : c.family === 'gaussian'
-            ? { stopping: 'glmnet' as const }
+            ? {
+                stopping: 'glmnet' as const,
+                ...(ruleTolerance !== undefined ? { tolerance: ruleTolerance } : {}),
+              }
             : { tolerance: 1e-7, kktTolerance: 1e-4 }),
       });
       return {
@@ -395,6 +403,10 @@ async function main(): Promise<void> {
       ['l1stream', l1stream('l1stream', false)],
       [fastLabel, l1stream(fastLabel, true)],
     ];
+    // gaussian, `--rule-tight T`: glmnet's rule at tolerance T, against glmnet thresh 1e-10
+    const tightLabel = ruleTight === undefined ? null : `l1stream (glmnet rule, tolerance ${ruleTight})`;
+    if (tightLabel !== null && c.family === 'gaussian')
+      contenders.push([tightLabel, l1stream(tightLabel, true, Number(ruleTight))]);
     const dir = noPeers ? null : mkdtempSync(join(tmpdir(), 'l1s-bench-'));
     if (dir) {
       writeData(dir, c, x, y, lambdas, report);
@@ -474,6 +486,7 @@ async function main(): Promise<void> {
     for (const [setting, thresh] of [
       [fastLabel, 1e-7],
       ['l1stream', 1e-10],
+      ...(tightLabel !== null ? [[tightLabel, 1e-10] as const] : []),
     ] as const) {
       const mine = results.find((r) => r.name === setting);
       const peer = glmnetPeer.get(thresh);
