@@ -152,9 +152,12 @@ export function reasonClass(reason: string): string {
   return `${general.slice(0, cut > 0 ? cut : maxReasonLength)} …`;
 }
 
-/** A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), or a number. */
+/**
+ * A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), a byte in
+ * hexadecimal (`0x7b`), or a number.
+ */
 const specifics = new RegExp(
-  `"([^"]*)"|(must be 0 or 1|>= 0|limit of \\d+ bytes|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
+  `"([^"]*)"|(must be 0 or 1|>= 0|limit of \\d+ bytes|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|\\b0x[0-9a-f]+\\b|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
   'gi',
 );
 

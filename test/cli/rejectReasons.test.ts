@@ -27,6 +27,11 @@ describe('rejectedByReason blanks the data, never the names of the rule', () => 
         'record is 2048 bytes, over the limit of 1024 bytes',
         'record is N bytes, over the limit of 1024 bytes',
       ],
+      // a byte in hexadecimal is one value (it was "NxNb")
+      [
+        'cannot decode: wrong magic byte 0x7b (the schema-registry wire format starts with 0x00)',
+        'cannot decode: wrong magic byte N (the schema-registry wire format starts with N)',
+      ],
     ];
     for (const [reason, general] of cases) expect(reasonClass(reason)).toBe(general);
   });
