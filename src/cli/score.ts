@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 
 import { withoutBom } from '../core/bom.js';
+import { fileLines } from '../core/fileLines.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
@@ -435,7 +434,8 @@ export const scoreCommand: Command = {
     const family = [...models.values()][0].snapshot.family;
     const out = values.output ? new JsonlWriter(values.output) : null;
     const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
-    const lines = createInterface({ input: createReadStream(values.input), crlfDelay: Infinity });
+    // split at newline bytes, as replay reads a file: a line that is not UTF-8 is named as such
+    const lines = fileLines(values.input);
     let line = 0;
     let scored = 0;
     let rejected = 0;
@@ -443,14 +443,16 @@ export const scoreCommand: Command = {
     const labelled = new ProgressiveMetrics(family, undefined, false);
     let noModel = 0;
     try {
-      for await (const text of lines) {
+      for await (const read of lines) {
         // the reader of stdout went away (| head): stop reading, quietly
         if (out === null && pipeClosed(io.stdout)) break;
         line++;
-        if (text.trim() === '') continue;
+        const text = read.notUtf8 === undefined ? read.text : '';
+        if (read.notUtf8 === undefined && text.trim() === '') continue;
         let event: L1Event;
         let model: KeyModel;
         try {
+          if (read.notUtf8 !== undefined) throw new Error(`cannot decode: ${read.notUtf8}`);
           const body = line === 1 ? withoutBom(text) : text;
           let raw: unknown;
           try {
