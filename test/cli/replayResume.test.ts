@@ -371,7 +371,10 @@ describe('replay --state DIR: snapshot versions after SIGKILL', () => {
     // snapshots as in the uninterrupted run
     const limits = { ...defaultReportOptions, keys: 100 };
     const [report, reference] = await Promise.all([collectReport(out, limits), collectReport(ref, limits)]);
-    expect(report.notes.join('\n')).toMatch(/written again after a resume/);
+    // (whether any was published again depends on where the kill fell: a line cut short is cut)
+    const once = new Set<string>();
+    const again = got.filter((m) => once.size === once.add(at(m)).size).length;
+    if (again > 0) expect(report.notes.join('\n')).toMatch(/written again after a resume/);
     const onlineOffsets = (k: KeyReport) =>
       k.points.filter((p) => p.source === 'online').map((p) => p.offset);
     expect(report.keys.map((k) => k.key).sort()).toEqual(reference.keys.map((k) => k.key).sort());
