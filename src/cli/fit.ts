@@ -290,9 +290,9 @@ export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: re
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
   for (const warning of data.warnings ?? []) io.stderr.write(`l1stream: warning: ${warning}\n`);
   // a column whose squares overflow has no variance either (sd 0): it is not constant, it is too large
-  const even = new Float64Array(data.y.length).fill(1 / data.y.length);
+  const even = constantColumns.length > 0 ? new Float64Array(data.y.length).fill(1 / data.y.length) : null;
   for (const j of constantColumns) {
-    const problem = Number.isFinite(data.x.weightedSquares(j, even))
+    const problem = Number.isFinite(data.x.weightedSquares(j, even!))
       ? 'is constant; its coefficient is fixed at 0 (drop the column to silence this)'
       : 'has values too large to scale (their squares overflow): it is left out as a constant column would be, its coefficient fixed at 0; divide it by a power of ten';
     io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);

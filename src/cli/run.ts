@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Subject } from 'rxjs';
 
-import { checkEngineConfig, type EngineConfig } from '../engine/config.js';
+import { checkEngineConfig, olderNameConflict, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { OpsServer } from '../ops/httpServer.js';
@@ -445,10 +445,13 @@ export const runCommand: Command = {
       doc.snapshots = { everyEvents: snapshotEvery, ...(snapshotsObject ? snapshotsRaw : {}) };
       if (!(snapshotsObject && 'everyEvents' in snapshotsRaw)) everyEventsFrom = 'kafka.snapshotEvery';
       else if (!Object.is(snapshotEvery, (snapshotsRaw as Record<string, unknown>).everyEvents))
-        legacyProblems.push({
-          path: 'kafka.snapshotEvery',
-          message: `is the older name of snapshots.everyEvents, which the file sets to another value (${JSON.stringify(snapshotEvery)} and ${JSON.stringify((snapshotsRaw as Record<string, unknown>).everyEvents)}): keep snapshots.everyEvents only`,
-        });
+        legacyProblems.push(
+          olderNameConflict(
+            'kafka.snapshotEvery',
+            snapshotEvery,
+            (snapshotsRaw as Record<string, unknown>).everyEvents,
+          ),
+        );
     }
     const brokersProblems = brokersFromEnvironment(doc, process.env.L1S_KAFKA_BROKERS);
     const hasInput =

@@ -231,7 +231,7 @@ function chooseSnapshot(
   if (snapshot === null) {
     const versions = chosen.map((s) => s.version).filter((v) => typeof v === 'number');
     throw new DataError(
-      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key "${key}"` : ''} in ${file} has that version (${versions.length > 0 ? `versions there: ${Math.min(...versions)} to ${Math.max(...versions)}` : 'its snapshots have no version'})`,
+      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''} in ${file} has that version (${versions.length > 0 ? `versions there: ${Math.min(...versions)} to ${Math.max(...versions)}` : 'its snapshots have no version'})`,
     );
   }
   // a path: several λ fitted on the same events
@@ -273,10 +273,9 @@ function sourceOf(
   };
 }
 
-/** `KEY vN (source, λ L, N events learned, N non-zero)` */
 /**
- * The snapshot's key, version and source, with its λ and events when `full`, as far as it has
- * them (a hand-written model may have none of them).
+ * `KEY vN (source, λ L, N events learned, N non-zero)`: the snapshot's key, version and source,
+ * with its λ and events when `full`, as far as it has them (a hand-written model may have none).
  */
 function describe(s: ModelSnapshot, full = true): string {
   const nonzero = Object.keys(s.coefficients).length;

@@ -348,10 +348,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     raw.snapshots.everyEvents !== undefined &&
     !Object.is(raw.snapshots.everyEvents, legacyEvery)
   )
-    problems.push({
-      path: 'replay.snapshotEvery',
-      message: `is the older name of snapshots.everyEvents, which the file sets to another value (${legacyEvery} and ${JSON.stringify(raw.snapshots.everyEvents)}): keep snapshots.everyEvents only`,
-    });
+    problems.push(olderNameConflict('replay.snapshotEvery', legacyEvery, raw.snapshots.everyEvents));
   const input = replay.string('input') ?? (typeof raw.input === 'string' ? raw.input : undefined);
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
@@ -434,4 +431,12 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   });
   checkedConfigs.add(config);
   return config;
+}
+
+/** An older name of `snapshots.everyEvents` (`path`) set beside it to another value: which one is meant is not known. */
+export function olderNameConflict(path: string, older: unknown, everyEvents: unknown): ConfigProblem {
+  return {
+    path,
+    message: `is the older name of snapshots.everyEvents, which the file sets to another value (${JSON.stringify(older)} and ${JSON.stringify(everyEvents)}): keep snapshots.everyEvents only`,
+  };
 }
