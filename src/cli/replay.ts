@@ -211,7 +211,7 @@ async function replayLocked(
   );
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
-  // spills (no checkpoints) and is removed at the end.
+  // spills (no checkpoints; the last 16 MiB of states in memory) and is removed at the end.
   const temporary =
     stateDir === undefined && config.keys.keyBy !== null
       ? await mkdtemp(join(tmpdir(), 'l1stream-state-'))

@@ -106,7 +106,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
         )
       : undefined;
   let keyed = 0;
-  engine.registry.forEach((live) => {
+  engine.registry.visit((live) => {
     if (pool !== undefined) {
       pool.add(live.model.metrics);
       keyed++;
@@ -129,7 +129,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     features += vocabulary.hashed
       ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
       : vocabulary.dimension;
-  }, true);
+  });
   const chosen = typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto');
   const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;
   const source = progressive.summary();

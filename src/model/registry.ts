@@ -124,4 +124,28 @@ export class ModelRegistry<M> {
       this.trim();
     }
   }
+
+  /**
+   * Calls `fn` on every model to read it, in the keys' order (UTF-16 code units): a stored model
+   * is restored for the call and dropped after it, so nothing is evicted, written or reordered.
+   * `fn` must not change the model (a change to a stored one would be lost).
+   */
+  visit(fn: (model: M, key: string) => void): void {
+    const keys = this.keys().sort();
+    for (const key of keys) {
+      const live = this.models.get(key);
+      if (live !== undefined) {
+        fn(live, key);
+        continue;
+      }
+      const state = this.store.get(key);
+      if (state === undefined) continue;
+      const model = this.codec.restore(key, state);
+      try {
+        fn(model, key);
+      } finally {
+        this.codec.dispose?.(model);
+      }
+    }
+  }
 }

@@ -87,15 +87,24 @@ export class WarmupEvents {
     if (s.starts.length !== n + 1 || s.weights.length !== n || s.indices.length !== s.values.length) {
       throw new StateError('checkpoint label warm-up events are malformed');
     }
+    const used = s.indices.length;
+    let ordered = s.starts[0] === 0 && s.starts[n] === used;
+    for (let i = 0; i < n && ordered; i++) ordered = s.starts[i] <= s.starts[i + 1];
+    if (!ordered) throw new StateError('checkpoint label warm-up events are malformed');
+    // copied whole, with the room `push` keeps (its event arrays one entry longer than the events)
     const events = new WarmupEvents();
-    for (let i = 0; i < n; i++) {
-      const [a, b] = [s.starts[i], s.starts[i + 1]];
-      events.push(
-        { indices: s.indices.subarray(a, b), values: s.values.subarray(a, b), nnz: b - a },
-        s.labels[i],
-        s.weights[i],
-      );
-    }
+    const room = Math.max(16, n + 1);
+    events.starts = new Int32Array(room);
+    events.starts.set(s.starts);
+    events.labels = new Float64Array(room);
+    events.labels.set(s.labels);
+    events.weights = new Float64Array(room);
+    events.weights.set(s.weights);
+    events.indices = new Int32Array(Math.max(64, used));
+    events.indices.set(s.indices);
+    events.values = new Float64Array(Math.max(64, used));
+    events.values.set(s.values);
+    events.count = n;
     return events;
   }
 }

@@ -218,18 +218,25 @@ export class RefitWindow {
     }
     if (rows.last !== state.next - 1 || rows.rowStart.length !== rows.rows + 1)
       throw new StateError('refit window state is inconsistent (row count or ordinals)');
-    w.next = rows.first;
     const skip = Math.max(0, rows.rows - capacity);
-    w.next += skip;
-    for (let r = skip; r < rows.rows; r++) {
-      const s = rows.rowStart[r];
-      const e = rows.rowStart[r + 1];
-      w.push(
-        { indices: rows.cols.subarray(s, e), values: rows.values.subarray(s, e), nnz: e - s },
-        rows.y[r],
-        rows.weights[r],
-      );
+    // the blocks `push` would make of these rows, each copied at its exact size
+    for (let r0 = skip; r0 < rows.rows; r0 += w.blockRows) {
+      const r1 = Math.min(rows.rows, r0 + w.blockRows);
+      const s = rows.rowStart[r0];
+      const e = rows.rowStart[r1];
+      const rowStart = rows.rowStart.slice(r0, r1 + 1) as Int32Array<ArrayBuffer>;
+      for (let r = 0; r <= r1 - r0; r++) rowStart[r] -= s;
+      w.blocks.push({
+        first: rows.first + r0,
+        count: r1 - r0,
+        rowStart,
+        y: rows.y.slice(r0, r1) as Float64Array<ArrayBuffer>,
+        weight: rows.weights.slice(r0, r1) as Float64Array<ArrayBuffer>,
+        cols: rows.cols.slice(s, e),
+        vals: rows.values.slice(s, e),
+      });
     }
+    w.next = rows.first + rows.rows;
     return w;
   }
 }

@@ -38,12 +38,13 @@ export function snapshotEvery(
         complete() {
           const outputs = emptyOutputs();
           try {
-            // restores stored models: a store or a checkpoint can fail here
+            // restores stored models: a store or a checkpoint can fail here; in the keys' order, so
+            // the last snapshots are in the same order whichever models are in memory
             registry.forEach((live) => {
               // a model that learned nothing (a key whose events were all unlabelled) has no snapshot:
               // it would be the untrained model at offset 0
               if (live.model.offset > live.lastSnapshotOffset) outputs.models.push(live.takeSnapshot());
-            });
+            }, true);
           } catch (err) {
             subscriber.error(err);
             return;

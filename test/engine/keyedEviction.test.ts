@@ -93,6 +93,21 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
     }
   }, 120_000);
 
+  it("the last snapshots come in the keys' order, the same whichever models are in memory", async () => {
+    // 10 events a key, fewer than a snapshot's 50: every key's only snapshot is its last, taken at the end
+    const events = keyedEvents(400, 40, 7).map((e, i) => {
+      const { features } = e as { features: Record<string, unknown> };
+      return { ...e, features: { ...features, segment: `s${(i * 7) % 40}` } };
+    });
+    const keysOf = (r: Awaited<ReturnType<typeof run>>) => r.sink.models.map((m) => m.key);
+    const bounded = await run(3, events);
+    const unbounded = await run(Infinity, events);
+    expect(bounded.stats.evictions).toBeGreaterThan(100);
+    expect(keysOf(bounded).length).toBe(40);
+    expect(keysOf(bounded)).toEqual([...keysOf(bounded)].sort());
+    expect(keysOf(unbounded)).toEqual(keysOf(bounded));
+  }, 60_000);
+
   /** Two runs, one with evictions, the other without, end in the same states and publish the same. */
   function expectSameRuns(
     bounded: Awaited<ReturnType<typeof run>>,

@@ -46,3 +46,50 @@ describe('ModelRegistry.forEach', () => {
     expect(again).toEqual(seen);
   });
 });
+
+describe('ModelRegistry.visit', () => {
+  it("reads every model in the keys' order without evicting, writing or reordering any", () => {
+    const keys = ['s10', 'b', 's2', 'é', 'a', 'Z', 's1'];
+    const store = new MemoryStateStore();
+    let puts = 0;
+    const put = store.put.bind(store);
+    store.put = (key, state) => {
+      puts++;
+      put(key, state);
+    };
+    let restored = 0;
+    let disposed = 0;
+    const registry = new ModelRegistry<Named>({
+      maxLive: 2,
+      store,
+      codec: {
+        create: (key) => ({ key }),
+        checkpoint: (model) => new TextEncoder().encode(model.key),
+        restore: (key) => {
+          restored++;
+          return { key };
+        },
+        dispose: () => disposed++,
+      },
+    });
+    for (const key of keys) {
+      registry.acquire(key);
+      registry.trim();
+    }
+    const before = { puts, stats: { ...registry.stats }, live: registry.liveModels().map((m) => m.key) };
+    const seen: string[] = [];
+    registry.visit((model, key) => {
+      expect(model.key).toBe(key);
+      seen.push(key);
+      expect(registry.live).toBe(2);
+    });
+    expect(seen).toEqual(['Z', 'a', 'b', 's1', 's10', 's2', 'é']);
+    // the 5 stored models were restored for the call and dropped after it; nothing was stored again
+    expect(restored).toBe(5);
+    expect(disposed - before.stats.evicted).toBe(5);
+    expect(puts).toBe(before.puts);
+    expect(registry.stats).toEqual(before.stats);
+    expect(registry.liveModels().map((m) => m.key)).toEqual(before.live);
+    expect([...store.keys()].sort()).toEqual(['a', 'b', 's10', 's2', 'é']);
+  });
+});

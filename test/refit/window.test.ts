@@ -59,6 +59,29 @@ describe('RefitWindow', () => {
     again.push(row(1001), 1001, 1);
     w.push(row(1001), 1001, 1);
     expect(again.rows()).toEqual(w.rows());
+    // restored at any fill (within a block, at a block's end, several blocks) and pushed on past
+    // block ends and the capacity: always the window that was never checkpointed
+    for (const [capacity, before] of [
+      [40, 1],
+      [40, 39],
+      [40, 40],
+      [40, 41],
+      [40, 95],
+      [2000, 1030],
+      [2000, 2500],
+    ]) {
+      const straight = new RefitWindow(capacity);
+      for (let i = 1; i <= before; i++) straight.push(row(i), i % 2, i);
+      const restored = RefitWindow.fromState(straight.state());
+      expect(restored.rows()).toEqual(straight.rows());
+      for (let i = before + 1; i <= before + 2 * capacity + 7; i++) {
+        straight.push(row(i), i % 2, i);
+        restored.push(row(i), i % 2, i);
+        if (i % 13 === 0) expect(restored.rows(), `${capacity} ${before} ${i}`).toEqual(straight.rows());
+      }
+      expect(restored.rows()).toEqual(straight.rows());
+      expect(restored.storedNonZeros).toBeLessThanOrEqual((capacity + Math.min(capacity, 1024)) * 4);
+    }
     const smaller = RefitWindow.fromState(w.state(), 10);
     expect(smaller.rows()!.first).toBe(992);
     expect(new RefitWindow(5).rows()).toBeNull();
