@@ -218,6 +218,14 @@ export class RefitWindow {
     }
     if (rows.last !== state.next - 1 || rows.rowStart.length !== rows.rows + 1)
       throw new StateError('refit window state is inconsistent (row count or ordinals)');
+    let ordered =
+      rows.rowStart[0] === 0 &&
+      rows.rowStart[rows.rows] === rows.cols.length &&
+      rows.cols.length === rows.values.length &&
+      rows.y.length === rows.rows &&
+      rows.weights.length === rows.rows;
+    for (let r = 0; r < rows.rows && ordered; r++) ordered = rows.rowStart[r] <= rows.rowStart[r + 1];
+    if (!ordered) throw new StateError('refit window state is inconsistent (row starts or lengths)');
     const skip = Math.max(0, rows.rows - capacity);
     // the blocks `push` would make of these rows, each copied at its exact size
     for (let r0 = skip; r0 < rows.rows; r0 += w.blockRows) {

@@ -82,6 +82,14 @@ describe('RefitWindow', () => {
       expect(restored.rows()).toEqual(straight.rows());
       expect(restored.storedNonZeros).toBeLessThanOrEqual((capacity + Math.min(capacity, 1024)) * 4);
     }
+    const good = w.state();
+    const rows = good.rows!;
+    for (const bad of [
+      { ...rows, rowStart: rows.rowStart.map((v, i) => (i === 3 ? rows.rowStart[1] - 1 : v)) },
+      { ...rows, cols: rows.cols.subarray(1) },
+      { ...rows, y: rows.y.subarray(1) },
+    ])
+      expect(() => RefitWindow.fromState({ ...good, rows: bad })).toThrow(/inconsistent/);
     const smaller = RefitWindow.fromState(w.state(), 10);
     expect(smaller.rows()!.first).toBe(992);
     expect(new RefitWindow(5).rows()).toBeNull();
