@@ -66,27 +66,26 @@ const SNAPSHOT_FIX = 'pass a model snapshot (a line of models.jsonl, parsed, or 
 
 /** From plain JavaScript or parsed JSON: a snapshot whose intercept or coefficients are not numbers. */
 function checkSnapshot(snapshot: unknown): void {
-  if (typeof snapshot !== 'object' || snapshot === null) {
-    throw new DataError(`SnapshotScorer: the snapshot is ${describe(snapshot)}: ${SNAPSHOT_FIX}`);
-  }
+  const problem = snapshotProblem(snapshot);
+  if (problem !== null) throw new DataError(`SnapshotScorer: ${problem}: ${SNAPSHOT_FIX}`);
+}
+
+/** What makes `snapshot` unusable for scoring (intercept or a coefficient not a finite number), or null. */
+export function snapshotProblem(snapshot: unknown): string | null {
+  if (typeof snapshot !== 'object' || snapshot === null) return `the snapshot is ${describe(snapshot)}`;
   const { intercept, coefficients } = snapshot as Record<'intercept' | 'coefficients', unknown>;
   if (typeof intercept !== 'number' || !Number.isFinite(intercept)) {
-    throw new DataError(
-      `SnapshotScorer: snapshot.intercept must be a finite number, got ${describe(intercept)}: ${SNAPSHOT_FIX}`,
-    );
+    return `snapshot.intercept must be a finite number, got ${describe(intercept)}`;
   }
   if (typeof coefficients !== 'object' || coefficients === null || Array.isArray(coefficients)) {
-    throw new DataError(
-      `SnapshotScorer: snapshot.coefficients must be an object of feature name → number, got ${describe(coefficients)}: ${SNAPSHOT_FIX}`,
-    );
+    return `snapshot.coefficients must be an object of feature name → number, got ${describe(coefficients)}`;
   }
   for (const [name, beta] of Object.entries(coefficients)) {
     if (typeof beta !== 'number' || !Number.isFinite(beta)) {
-      throw new DataError(
-        `SnapshotScorer: snapshot.coefficients[${JSON.stringify(name)}] must be a finite number, got ${describe(beta)}`,
-      );
+      return `snapshot.coefficients[${JSON.stringify(name)}] must be a finite number, got ${describe(beta)}`;
     }
   }
+  return null;
 }
 
 /** An event without a `features` object (an event's fields passed directly, say) names the fix. */
