@@ -8,7 +8,7 @@ import { jsonParseError } from '../core/jsonSyntax.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
-import { SnapshotScorer } from '../model/snapshotScorer.js';
+import { SnapshotScorer, snapshotProblem } from '../model/snapshotScorer.js';
 import { keyFunction } from '../stream/routeByKey.js';
 import type { Command } from './command.js';
 import {
@@ -138,6 +138,13 @@ export async function readSnapshots(
   );
   if (snapshots.length === 0)
     throw new DataError(`--model: ${file} holds no model snapshot (intercept, coefficients)`);
+  for (const [k, s] of snapshots.entries()) {
+    const problem = snapshotProblem(s);
+    if (problem !== null)
+      throw new DataError(
+        `--model: ${snapshots.length > 1 ? `snapshot ${k + 1} of ${file}` : file}: ${problem}`,
+      );
+  }
   // the family decides what a margin means (a probability or the prediction itself): never guessed
   const without = snapshots.findIndex((s) => s.family !== 'gaussian' && s.family !== 'binomial');
   if (without >= 0)

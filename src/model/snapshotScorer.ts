@@ -1,3 +1,4 @@
+import { DataError } from '../core/errors.js';
 import type { L1Event } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
 import { explainScore, type ScoreExplanation } from './scoreExplainer.js';
@@ -13,6 +14,7 @@ export class SnapshotScorer {
   private readonly coefficients: Map<string, number>;
 
   constructor(snapshot: Pick<ModelSnapshot, 'intercept' | 'coefficients'>) {
+    checkSnapshot(snapshot);
     this.intercept = snapshot.intercept;
     // Names are data (`__proto__` is a valid one): a Map, filled from own entries only.
     this.coefficients = new Map(Object.entries(snapshot.coefficients));
@@ -25,6 +27,7 @@ export class SnapshotScorer {
    * An extreme value can make the margin infinite or NaN: `overflowReason` then says which.
    */
   score(event: L1Event, top = 0): ScoreExplanation {
+    checkEvent(event);
     let margin = this.intercept;
     const names: string[] = [];
     const terms: number[] = [];
@@ -57,4 +60,48 @@ export class SnapshotScorer {
       if (beta !== undefined && value !== 0) visit(name, value, beta * value);
     });
   }
+}
+
+const SNAPSHOT_FIX = 'pass a model snapshot (a line of models.jsonl, parsed, or one an OutputSink received)';
+
+/** From plain JavaScript or parsed JSON: a snapshot whose intercept or coefficients are not numbers. */
+function checkSnapshot(snapshot: unknown): void {
+  const problem = snapshotProblem(snapshot);
+  if (problem !== null) throw new DataError(`SnapshotScorer: ${problem}: ${SNAPSHOT_FIX}`);
+}
+
+/** What makes `snapshot` unusable for scoring (intercept or a coefficient not a finite number), or null. */
+export function snapshotProblem(snapshot: unknown): string | null {
+  if (typeof snapshot !== 'object' || snapshot === null) return `the snapshot is ${describe(snapshot)}`;
+  const { intercept, coefficients } = snapshot as Record<'intercept' | 'coefficients', unknown>;
+  if (typeof intercept !== 'number' || !Number.isFinite(intercept)) {
+    return `snapshot.intercept must be a finite number, got ${describe(intercept)}`;
+  }
+  if (typeof coefficients !== 'object' || coefficients === null || Array.isArray(coefficients)) {
+    return `snapshot.coefficients must be an object of feature name → number, got ${describe(coefficients)}`;
+  }
+  for (const [name, beta] of Object.entries(coefficients)) {
+    if (typeof beta !== 'number' || !Number.isFinite(beta)) {
+      return `snapshot.coefficients[${JSON.stringify(name)}] must be a finite number, got ${describe(beta)}`;
+    }
+  }
+  return null;
+}
+
+/** An event without a `features` object (an event's fields passed directly, say) names the fix. */
+function checkEvent(event: unknown): void {
+  const features =
+    typeof event === 'object' && event !== null ? (event as { features?: unknown }).features : undefined;
+  if (typeof features !== 'object' || features === null || Array.isArray(features)) {
+    throw new DataError(
+      `SnapshotScorer.score: event.features must be an object of feature values, got ${describe(features)}: pass { features: { name: value, ... } } (docs/conventions.md)`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value === 'object' ? 'an object' : String(value);
 }

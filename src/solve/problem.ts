@@ -228,6 +228,25 @@ function finiteArray(name: string, a: ArrayLike<number>, len: number, min: numbe
   return out;
 }
 
+/**
+ * A NaN or infinite entry makes its column's mean non-finite (0·NaN is NaN, so rows of weight 0
+ * count too); without this check such a column passed as constant and the fit silently left it out.
+ */
+function checkFiniteDesign(x: Design, mean: Float64Array): void {
+  for (let j = 0; j < x.cols; j++) {
+    if (Number.isFinite(mean[j])) continue;
+    for (let i = 0; i < x.rows; i++) {
+      const v = x.get(i, j);
+      if (!Number.isFinite(v)) {
+        throw new DataError(
+          `design row ${i}, column ${j} is ${v}: every entry must be a finite number (drop or impute that row)`,
+        );
+      }
+    }
+    throw new DataError(`design column ${j}: its weighted mean overflows (${mean[j]}): rescale the column`);
+  }
+}
+
 /** Validates inputs and computes the statistics every solve on this data shares. */
 export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
   const n = x.rows;
@@ -267,6 +286,7 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
   }
   const standardize = options.standardize ?? true;
   const { mean, sd } = columnStats(x, w);
+  checkFiniteDesign(x, mean);
   const scale = new Float64Array(p);
   const excluded = new Uint8Array(p);
   const constantColumns: number[] = [];

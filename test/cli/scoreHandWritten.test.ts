@@ -60,4 +60,14 @@ describe('score with a hand-written model', () => {
       );
     }
   });
+
+  it('refuses a coefficient that is not a number, naming the file and the feature (it was read as 0)', async () => {
+    const m = model('null.json', { family: 'gaussian', intercept: 1, coefficients: { age: null } });
+    const r = await runCli(['score', '--model', m, '--input', input]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      `--model: ${m}: snapshot.coefficients["age"] must be a finite number, got null`,
+    );
+  });
 });
