@@ -3,13 +3,12 @@
  * records and a sink of your own, then a saved snapshot scored in-process with `SnapshotScorer`;
  * and the section's code block itself, type-checked and run.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { formatWithOptions } from 'node:util';
 
 import { of } from 'rxjs';
-import ts from 'typescript';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   Engine,
@@ -20,8 +19,8 @@ import {
   type RawRecord,
   type ScoreRecord,
 } from '../../src/index.js';
-import { appCompilerOptions } from '../helpers/appCompiler.js';
 import { Rng } from '../helpers/random.js';
+import { compileAndRun, readmeBlock } from '../helpers/readmeBlock.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -70,45 +69,25 @@ describe('README: your own pipeline', () => {
   });
 });
 
-/** The README's "Your own pipeline" code block, as written there. */
-function readmeBlock(): string {
-  const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
-  const section = readme.split('### Your own pipeline\n')[1]!;
-  return /```ts\n([\s\S]*?)```/.exec(section)![1]!;
-}
-
 describe("README: your own pipeline's code block", () => {
   it('compiles as written (strict, with the package name mapped to src) and runs', async () => {
-    const code = readmeBlock();
+    const code = readmeBlock('### Your own pipeline\n');
     expect(code).toContain("from 'l1stream'");
-    const file = resolve(root, 'test/engine', `.readme-own-pipeline-${process.pid}.tmp.ts`);
-    const options: ts.CompilerOptions = {
-      ...appCompilerOptions(),
-      paths: { l1stream: [resolve(root, 'src/index.ts')] },
-    };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (name, version, ...rest) =>
-      resolve(name) === file
-        ? ts.createSourceFile(name, code, version)
-        : getSourceFile(name, version, ...rest);
-    const fileExists = host.fileExists.bind(host);
-    host.fileExists = (name) => resolve(name) === file || fileExists(name);
-    const program = ts.createProgram([file], options, host);
-    const problems = ts
-      .getPreEmitDiagnostics(program, program.getSourceFile(file))
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const { problems, logged } = await compileAndRun(code);
     expect(problems).toEqual([]);
+    expect(logged.at(-1)).toEqual([2, 0, []]);
+  });
+});
 
-    // and runs: the same code with the package name pointing at the sources
-    writeFileSync(file, code.replace("from 'l1stream'", "from '../../src/index.js'"));
-    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    try {
-      await import(pathToFileURL(file).href);
-      expect(log).toHaveBeenLastCalledWith(2, 0, []);
-    } finally {
-      log.mockRestore();
-      rmSync(file, { force: true });
-    }
+describe("README: the solver's code block", () => {
+  it('compiles as written and prints what the README says it prints', async () => {
+    const code = readmeBlock('```ts\nimport { DenseDesign, solvePath, solveAt');
+    const { problems, logged } = await compileAndRun(code);
+    expect(problems).toEqual([]);
+    // the sentence after the block
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const after = readme.slice(readme.indexOf(code) + code.length);
+    const printed = /^```\n\nIt prints `([^`]*)`/.exec(after)![1];
+    expect(printed).toBe(formatWithOptions({ colors: false }, ...logged.at(-1)!));
   });
 });
