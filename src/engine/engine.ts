@@ -533,6 +533,13 @@ export class Engine {
    * sink write fails (a thrown error or a rejected promise) or the engine was closed before.
    */
   async run(): Promise<EngineStats> {
+    if (!this.closed && (this.running !== null || this.released !== null))
+      throw new EngineError(
+        'L1S_RAN',
+        this.running !== null
+          ? 'the engine is running: await the run() in progress (an engine runs once)'
+          : 'the engine has run: its source was read and closed, and an engine runs once; make a new Engine (given the same state store, its models go on from their state)',
+      );
     this.startedAt = performance.now();
     const running = this.runToEnd();
     this.running = running.catch(() => undefined);
