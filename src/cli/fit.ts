@@ -292,11 +292,22 @@ export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: re
   // a column whose squares overflow has no variance either (sd 0): it is not constant, it is too large
   const even = constantColumns.length > 0 ? new Float64Array(data.y.length).fill(1 / data.y.length) : null;
   for (const j of constantColumns) {
-    const problem = Number.isFinite(data.x.weightedSquares(j, even!))
-      ? 'is constant; its coefficient is fixed at 0 (drop the column to silence this)'
-      : 'has values too large to scale (their squares overflow): it is left out as a constant column would be, its coefficient fixed at 0; divide it by a power of ten';
+    const problem = !Number.isFinite(data.x.weightedSquares(j, even!))
+      ? 'has values too large to scale (their squares overflow): it is left out as a constant column would be, its coefficient fixed at 0; divide it by a power of ten'
+      : tinyColumn(data.x, j)
+        ? 'has values too small to scale (their squares underflow): it is left out as a constant column would be, its coefficient fixed at 0; multiply it by a power of ten'
+        : 'is constant; its coefficient is fixed at 0 (drop the column to silence this)';
     io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);
   }
+}
+
+/** True when column j takes two values or more, all below 1e-150 in size (their squares underflow). */
+function tinyColumn(x: TrainingData['x'], j: number): boolean {
+  const column = new Float64Array(x.rows);
+  x.axpy(j, 1, column);
+  let largest = 0;
+  for (const v of column) largest = Math.max(largest, Math.abs(v));
+  return largest > 0 && largest < 1e-150 && column.some((v) => v !== column[0]);
 }
 
 export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {

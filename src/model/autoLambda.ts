@@ -14,6 +14,7 @@ import { solveAt } from '../solve/solve.js';
  * The events are gathered until there are `events` of them and, for a binomial model, at least
  * `minority` of each label (a rare class makes λ_max small and noisy), or `maxEvents` in all.
  * If λ_max is still 0 then (every label equal, or no feature varies), λ is `fallback`.
+ * A minority of columns more than `outlierGap` above the rest does not set λ_max (`lambdaMax`).
  *
  * Gaussian: λ is at most the universal threshold σ̂·√(2 ln p / n) (Donoho & Johnstone 1994),
  * the λ that keeps a pure-noise standardized column out of a lasso on n events with high
@@ -34,6 +35,7 @@ export const autoLambdaRule = {
   fraction: 0.03,
   fallback: 5e-3,
   referenceEvents: 20_000,
+  outlierGap: 1e6,
 } as const;
 
 /** A labelled event of the warm-up: its raw (unscaled) features, label and weight. */
@@ -46,7 +48,8 @@ export interface WarmupEvent {
 /**
  * λ_max = max_j |Σ_i v_i x_ij (y_i − ȳ)| / (Σ_i v_i · s_j · α · pf_j) over the columns with
  * s_j > 0 and pf_j > 0, where s_j is the column's divisor (its sd, or 1) and ȳ the weighted mean
- * label: the gradient of the loss at the intercept-only model, on the scaled columns.
+ * label: the gradient of the loss at the intercept-only model, on the scaled columns; unless a
+ * minority of columns is more than `outlierGap` above the rest (`withoutOutliers`).
  */
 export function lambdaMax(
   events: readonly WarmupEvent[],
@@ -71,12 +74,24 @@ export function lambdaMax(
       gradient.set(j, (gradient.get(j) ?? 0) + r * e.x.values[k]);
     }
   }
-  let max = 0;
+  const columns: number[] = [];
   for (const [j, g] of gradient) {
     const d = scaleOf(j) * l1Ratio * penaltyFactor(j);
-    if (d > 0) max = Math.max(max, Math.abs(g) / (sw * d));
+    if (d > 0) columns.push(Math.abs(g) / (sw * d));
   }
-  return max;
+  return withoutOutliers(columns);
+}
+
+/**
+ * The largest of the columns' λ_max, except that a minority of columns above all the others by
+ * more than `autoLambdaRule.outlierGap` (a column of 1e154 among ordinary ones, unscaled) does not
+ * set it: the largest below the gap does.
+ */
+function withoutOutliers(columns: number[]): number {
+  columns.sort((a, b) => b - a);
+  const top = columns[0] ?? 0;
+  const k = columns.findIndex((v) => v * autoLambdaRule.outlierGap < top);
+  return k > 0 && k < columns.length / 2 ? columns[k]! : top;
 }
 
 /** True when the warm-up has enough events to choose λ (`autoLambdaRule`). */

@@ -8,6 +8,7 @@ import { ExactVocabulary, nameCollisionWarning } from '../features/vocabulary.js
 import { looksLikeCsv } from './csv.js';
 import { checkExcluded } from './exclude.js';
 import { SparseDesign } from './design.js';
+import { weightedTarget } from './problem.js';
 
 export interface EventsDesign {
   readonly x: SparseDesign;
@@ -174,6 +175,8 @@ export function eventsDesign(
     y[i] = event.label!;
     w[i] = event.weight ?? 1;
   });
+  // a weight or label out of range is named by its line here, before the solver sees rows
+  weightedTarget(y, w, (i) => `${source} line ${lines[i]}`);
   const p = featurizer.dimension;
   const names: string[] = [];
   for (let j = 0; j < p; j++) names.push(featurizer.nameOf(j));

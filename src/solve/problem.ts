@@ -247,6 +247,53 @@ function checkFiniteDesign(x: Design, mean: Float64Array): void {
   }
 }
 
+/** Names row i of the data in an error (`weights[i]`/`target[i]` for the library, a line for the CLI). */
+export type RowName = (i: number, field: 'weights' | 'target') => string;
+
+const libraryRow: RowName = (i, field) => `${field}[${i}]`;
+
+/**
+ * The weights scaled to sum to 1 (when their sum overflows, divided by the largest first) and
+ * the target's weighted mean and variance. Throws when one weight outweighs all the others together by more than 2^52 (they could not move the fit, and a binomial fit would
+ * see one class), or when the target's variance overflows.
+ */
+export function weightedTarget(
+  y: Float64Array,
+  raw: ArrayLike<number>,
+  row: RowName = libraryRow,
+): { readonly w: Float64Array; readonly yMean: number; readonly yVar: number } {
+  const n = y.length;
+  let top = 0;
+  let at = 0;
+  for (let i = 0; i < n; i++) if (raw[i]! > top) [top, at] = [raw[i]!, i];
+  if (!(top > 0)) throw new DataError('the observation weights sum to 0');
+  let others = 0;
+  for (let i = 0; i < n; i++) if (i !== at) others += raw[i]! / top;
+  if (others > 0 && others < 2 ** -52) {
+    throw new DataError(
+      `${row(at, 'weights')}: weight ${top} outweighs all the other weights together by more than 2^52, ` +
+        'so they cannot change the fit: weights are relative, scale them to a smaller range',
+    );
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += raw[i]!;
+  const w = new Float64Array(n);
+  // the plain sum unless it overflows (the same weights as before for every sum below 1.8e308)
+  for (let i = 0; i < n; i++) w[i] = Number.isFinite(sum) ? raw[i]! / sum : raw[i]! / top / (1 + others);
+  let yMean = 0;
+  for (let i = 0; i < n; i++) yMean += w[i]! * y[i]!;
+  let yVar = 0;
+  for (let i = 0; i < n; i++) yVar += w[i]! * (y[i]! - yMean) ** 2;
+  if (Number.isFinite(yVar)) return { w, yMean, yVar };
+  let far = 0;
+  for (let i = 1; i < n; i++)
+    if (w[i]! > 0 && !(Math.abs(y[i]! - yMean) <= Math.abs(y[far]! - yMean))) far = i;
+  throw new DataError(
+    `${row(far, 'target')}: label ${y[far]} makes the target's variance overflow (past 1.8e308): ` +
+      'rescale the target (e.g. to other units) or drop the row',
+  );
+}
+
 /** Validates inputs and computes the statistics every solve on this data shares. */
 export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
   const n = x.rows;
@@ -265,11 +312,10 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
         throw new DataError(`binomial target must be 0 or 1, row ${i} has ${y[i]}`);
     }
   }
-  const w = options.weights ? finiteArray('weights', options.weights, n, 0) : new Float64Array(n).fill(1);
-  let sw = 0;
-  for (let i = 0; i < n; i++) sw += w[i]!;
-  if (!(sw > 0)) throw new DataError('the observation weights sum to 0');
-  for (let i = 0; i < n; i++) w[i]! /= sw;
+  const { w, yMean, yVar } = weightedTarget(
+    y,
+    options.weights ? finiteArray('weights', options.weights, n, 0) : new Float64Array(n).fill(1),
+  );
   // pf_j = Infinity keeps feature j out of the model (as glmnet's `exclude`; adaptive lasso uses it)
   const pf = new Float64Array(p).fill(1);
   const excludedByPf = new Uint8Array(p);
@@ -301,10 +347,6 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
       pf[j] = 0;
     }
   }
-  let yMean = 0;
-  for (let i = 0; i < n; i++) yMean += w[i]! * y[i]!;
-  let yVar = 0;
-  for (let i = 0; i < n; i++) yVar += w[i]! * (y[i]! - yMean) ** 2;
   const stopping = options.stopping ?? 'certified';
   if (stopping !== 'certified' && stopping !== 'glmnet')
     throw new DataError(`stopping must be "certified" or "glmnet", got "${String(stopping)}"`);

@@ -30,4 +30,18 @@ describe('fit: a column whose squares overflow is not called constant', () => {
       expect(r.stderr).toMatch(/column "k" is constant; its coefficient is fixed at 0/);
     }
   });
+
+  it('a column of values whose squares underflow is named as too small, not constant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tiny-column-'));
+    const events = join(dir, 'tiny.jsonl');
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ label: i % 3, features: { t: (i % 4) * 1e-300, k: 5, x: Math.sin(i) } }),
+    );
+    writeFileSync(events, lines.join('\n'));
+    const r = await runCli(['fit', '--input', events, '--lambda', '0.01']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/column "t" has values too small to scale \(their squares underflow\)/);
+    expect(r.stderr).not.toMatch(/column "t" is constant/);
+    expect(r.stderr).toMatch(/column "k" is constant; its coefficient is fixed at 0/);
+  });
 });
