@@ -14,7 +14,7 @@ import { solveAt } from '../solve/solve.js';
  * The events are gathered until there are `events` of them and, for a binomial model, at least
  * `minority` of each label (a rare class makes λ_max small and noisy), or `maxEvents` in all.
  * If λ_max is still 0 then (every label equal, or no feature varies), λ is `fallback`.
- * A minority of columns more than `outlierGap` above the rest does not set λ_max (`lambdaMax`).
+ * At most half of the columns more than `outlierGap` above the rest do not set λ_max (`lambdaMax`).
  *
  * Gaussian: λ is at most the universal threshold σ̂·√(2 ln p / n) (Donoho & Johnstone 1994),
  * the λ that keeps a pure-noise standardized column out of a lasso on n events with high
@@ -48,8 +48,8 @@ export interface WarmupEvent {
 /**
  * λ_max = max_j |Σ_i v_i x_ij (y_i − ȳ)| / (Σ_i v_i · s_j · α · pf_j) over the columns with
  * s_j > 0 and pf_j > 0, where s_j is the column's divisor (its sd, or 1) and ȳ the weighted mean
- * label: the gradient of the loss at the intercept-only model, on the scaled columns; unless a
- * minority of columns is more than `outlierGap` above the rest (`withoutOutliers`).
+ * label: the gradient of the loss at the intercept-only model, on the scaled columns; unless
+ * half of the columns or fewer are more than `outlierGap` above the rest (`withoutOutliers`).
  */
 export function lambdaMax(
   events: readonly WarmupEvent[],
@@ -83,7 +83,7 @@ export function lambdaMax(
 }
 
 /**
- * The largest of the columns' λ_max, except that a minority of columns above all the others by
+ * The largest of the columns' λ_max, except that at most half of the columns above all the others by
  * more than `autoLambdaRule.outlierGap` (a column of 1e154 among ordinary ones, unscaled) does not
  * set it: the largest below the gap does.
  */
@@ -91,7 +91,7 @@ function withoutOutliers(columns: number[]): number {
   columns.sort((a, b) => b - a);
   const top = columns[0] ?? 0;
   const k = columns.findIndex((v) => v * autoLambdaRule.outlierGap < top);
-  return k > 0 && k < columns.length / 2 ? columns[k]! : top;
+  return k > 0 && k <= columns.length / 2 ? columns[k]! : top;
 }
 
 /** True when the warm-up has enough events to choose λ (`autoLambdaRule`). */

@@ -34,6 +34,22 @@ describe('λ "auto": a column of huge values does not set λ_max', () => {
     expect(once).toBe(plain);
   });
 
+  it('nor with one ordinary column only (one of two columns is huge)', () => {
+    const two = (big: boolean) =>
+      events().map((e, i) => ({
+        ...e,
+        x: sparseOf(
+          big && i === 0
+            ? [
+                [0, e.x.values[0]!],
+                [4, 1e154],
+              ]
+            : [[0, e.x.values[0]!]],
+        ),
+      }));
+    expect(lambdaMax(two(true), unit, unit, 1)).toBe(lambdaMax(two(false), unit, unit, 1));
+  });
+
   it('nor does a column of 1e154 in every third event', () => {
     expect(
       lambdaMax(
