@@ -103,6 +103,23 @@ describe('the npm tarball', () => {
     expect(citing).toEqual([]);
   });
 
+  it('source maps carry their sources: a debugger shows the TypeScript, which the package does not ship', () => {
+    const maps = [...files].filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(100);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(readFileSync(join(root, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      sources.forEach((source, i) => {
+        const shipped = files.has(normalize(join(dirname(map), source)));
+        if (!shipped && typeof sourcesContent?.[i] !== 'string') missing.push(`${map}: ${source}`);
+      });
+    }
+    expect(missing.slice(0, 5)).toEqual([]);
+  });
+
   it('takes rxjs from the application (a peer dependency, 7.8 or later 7.x)', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
     expect(pkg.dependencies.rxjs).toBeUndefined();
