@@ -287,7 +287,7 @@ function sourceOf(
 function describe(s: ModelSnapshot, full = true): string {
   const nonzero = Object.keys(s.coefficients).length;
   const name = [
-    typeof s.key === 'string' ? s.key : null,
+    typeof s.key === 'string' ? quotedKey(s.key) : null,
     typeof s.version === 'number' ? `v${s.version}` : null,
   ]
     .filter((part) => part !== null)
@@ -487,8 +487,8 @@ export const scoreCommand: Command = {
               noModel++;
               throw new Error(
                 single !== null
-                  ? `the event's key is ${key} (--key-by ${keyBy}), not ${single.snapshot.key} (--key): not scored with another key's model`
-                  : `no snapshot of key ${key} (--key-by ${keyBy}) in ${values.model}${source !== undefined ? ` with source ${source}` : ''}: not scored with another key's model`,
+                  ? `the event's key is ${quotedKey(key)} (--key-by ${keyBy}), not ${quotedKey(single.snapshot.key)} (--key): not scored with another key's model`
+                  : `no snapshot of key ${quotedKey(key)} (--key-by ${keyBy}) in ${values.model}${source !== undefined ? ` with source ${source}` : ''}: not scored with another key's model`,
               );
             }
             model = found;
@@ -540,7 +540,7 @@ export const scoreCommand: Command = {
     if (firstOther !== null) {
       const { field, key } = firstOther;
       io.stderr.write(
-        `score: warning: ${counted(otherKeyEvents, 'event')} ${otherKeyEvents === 1 ? 'names' : 'name'} another key of ${values.model} (the first: ${field} ${key}) but ${otherKeyEvents === 1 ? 'was' : 'were'} scored with ${single!.snapshot.key}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${single!.snapshot.key}'s events are scored\n`,
+        `score: warning: ${counted(otherKeyEvents, 'event')} ${otherKeyEvents === 1 ? 'names' : 'name'} another key of ${values.model} (the first: ${field} ${quotedKey(key)}) but ${otherKeyEvents === 1 ? 'was' : 'were'} scored with ${quotedKey(single!.snapshot.key)}'s model: to score each event with its own key's model, give --key-by ${field} instead of --key; with both, only ${quotedKey(single!.snapshot.key)}'s events are scored\n`,
       );
     }
     const absent = fieldsSeen.absent();

@@ -42,7 +42,7 @@ describe('score --version', () => {
       const refit = await runCli(['score', '--model', model, '--input', input, '--version', '3']);
       expect(refit.code, refit.stderr).toBe(0);
       expect(JSON.parse(refit.stdout.trim())).toMatchObject({ model: { source: 'refit', version: 3 } });
-      expect(refit.stderr).toContain('scoring with default v3 (refit');
+      expect(refit.stderr).toContain('scoring with "default" v3 (refit');
       const online = await runCli(['score', '--model', model, '--input', input, '--version', '2']);
       expect(JSON.parse(online.stdout.trim())).toMatchObject({ model: { source: 'online', version: 2 } });
       const narrowed = await runCli([
