@@ -112,8 +112,24 @@ function alive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !exited(pid);
+}
+
+/**
+ * A process that has exited but is not yet reaped (Linux: state Z or X in `/proc/PID/stat`): `kill
+ * -9` leaves one for a while (1.8 s after `timeout -s KILL` ended a replay), and it writes nothing more.
+ */
+function exited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false; // no /proc (not Linux): kill's answer stands
+  }
+  // "pid (command) S ...": the command may hold spaces and parentheses, the state follows the last ')'
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
 }

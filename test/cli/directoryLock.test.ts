@@ -2,7 +2,7 @@
  * One run at a time writes a state directory or an output directory: a second is refused with the
  * holder's pid (exit 2); the lock of a killed run is taken over, saying so; the lock goes at the end.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,11 @@ function setup(): { dir: string; args: string[] } {
   const input = join(dir, 'events.jsonl');
   writeFileSync(input, `${Array.from(adClicks(4, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
   return { dir, args: ['replay', '--input', input, '--family', 'binomial', '--no-refit'] };
+}
+
+/** Polls `ok` every 10 ms (up to 5 s). */
+async function waitFor(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), since: '2026-12-02T00:00:00.000Z' });
@@ -65,6 +70,20 @@ describe('replay: a directory written by one run at a time', () => {
       `replay: taking over the lock of --state ${state} left by pid ${dead} (since 2026-12-02T00:00:00.000Z), which no longer runs\n`,
     );
     expect(existsSync(join(state, '.l1stream-state.lock'))).toBe(false);
+
+    // a process killed but not yet reaped (a zombie: `sh` runs on as `sleep` and never waits for it)
+    if (process.platform === 'linux') {
+      const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const zombie = Number(
+        await new Promise<string>((done) => sh.stdout.once('data', (d) => done(String(d)))),
+      );
+      await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '));
+      writeFileSync(join(state, '.l1stream-state.lock'), lockOf(zombie));
+      const reaped = await runCli([...args, '--state', state, '--out', join(dir, 'o')]);
+      sh.kill();
+      expect(reaped.code).toBe(0);
+      expect(reaped.stderr).toContain(`taking over the lock of --state ${state} left by pid ${zombie} `);
+    }
 
     // the parent of this test process runs
     writeFileSync(join(state, '.l1stream-state.lock'), lockOf(process.ppid));

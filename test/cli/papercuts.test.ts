@@ -119,7 +119,7 @@ describe('a reader that stops early (| head) ends the output quietly', () => {
     const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
     expect(stdout.split('\n').length).toBeGreaterThan(3);
     // only the line that names the snapshot used, written before scoring (no EPIPE, no summary)
-    expect(stderr).toMatch(/^score: scoring with \"events\" v1 \(batch, λ 0\.01,[^\n]*\n$/);
+    expect(stderr).toMatch(/^score: scoring with "events" v1 \(batch, λ 0\.01,[^\n]*\n$/);
     expect(code).toBe(0);
   });
 });

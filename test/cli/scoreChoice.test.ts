@@ -82,7 +82,7 @@ describe('score with keyed models', () => {
     expect(out[1].prediction).toBeCloseTo(sigmoid(-1), 12);
     expect(out[2]).toEqual({
       line: 3,
-      error: expect.stringMatching(/no snapshot of key \"c3\" \(--key-by campaign\)/),
+      error: expect.stringMatching(/no snapshot of key "c3" \(--key-by campaign\)/),
     });
     expect(out[3]).toEqual({ line: 4, error: 'feature "campaign" (--key-by) is missing' });
     expect(r.stderr).toMatch(
@@ -95,7 +95,7 @@ describe('score with keyed models', () => {
     expect(alone.code).toBe(0);
     expect(rows(alone.stdout).map((o) => o.key)).toEqual(['c1', 'c1', 'c1', 'c1']);
     expect(alone.stderr).toMatch(
-      /warning: 1 event names another key of .* \(the first: campaign \"c2\"\) but was scored with \"c1\"'s model: .*give --key-by campaign instead of --key/,
+      /warning: 1 event names another key of .* \(the first: campaign "c2"\) but was scored with "c1"'s model: .*give --key-by campaign instead of --key/,
     );
     const both = await runCli([
       'score',
@@ -113,7 +113,7 @@ describe('score with keyed models', () => {
     expect(out[0]).toMatchObject({ key: 'c1', model: { version: 2 } });
     expect(out[1]).toEqual({
       line: 2,
-      error: expect.stringMatching(/key is \"c2\" \(--key-by campaign\), not \"c1\" \(--key\)/),
+      error: expect.stringMatching(/key is "c2" \(--key-by campaign\), not "c1" \(--key\)/),
     });
     expect(out.slice(2).every((o) => o.error !== undefined)).toBe(true);
   });
@@ -173,12 +173,12 @@ describe('score with a path', () => {
   it('uses the smallest λ by default and says so; --lambda picks the nearest λ, --version a position', async () => {
     const last = await runCli(['score', '--model', model, '--input', input]);
     expect(rows(last.stdout)[0].model?.version).toBe(3);
-    expect(last.stderr).toMatch(/scoring with \"p\" v3 \(online, λ 0\.001, 500 events learned, 1 non-zero\)/);
+    expect(last.stderr).toMatch(/scoring with "p" v3 \(online, λ 0\.001, 500 events learned, 1 non-zero\)/);
     expect(last.stderr).toMatch(/choose another with --lambda L or --version N/);
     const near = await runCli(['score', '--model', model, '--input', input, '--lambda', '0.02']);
     expect(rows(near.stdout)[0]).toMatchObject({ model: { version: 2 }, prediction: sigmoid(0.5) });
     expect(near.stderr).toMatch(
-      /scoring with \"p\" v2 \(online, λ 0\.01,.* the λ nearest --lambda 0\.02 of 3 snapshots/,
+      /scoring with "p" v2 \(online, λ 0\.01,.* the λ nearest --lambda 0\.02 of 3 snapshots/,
     );
     const first = await runCli(['score', '--model', model, '--input', input, '--version', '1']);
     expect(rows(first.stdout)[0]).toMatchObject({ model: { version: 1 }, prediction: 0.5 });
