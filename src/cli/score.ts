@@ -554,7 +554,7 @@ export const scoreCommand: Command = {
         ? describe(single.snapshot, false)
         : `the models of ${formatCount([...models.values()].filter((m) => m.scorer !== null).length)} keys`;
     io.stderr.write(
-      `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} with no model for their key)` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
+      `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} ${single !== null ? `of another key than --key ${quotedKey(single.snapshot.key)}` : 'with no model for their key'})` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
     );
     return scored === 0 && line > 0 ? 1 : 0;
   },

@@ -151,6 +151,9 @@ describe('score names keys as data in its messages', () => {
       '--input',
       input,
     ]);
+    expect(both.stderr).toMatch(
+      /1 event scored with " " v1 .*, 1 rejected \(1 of another key than --key " "\)/,
+    );
     expect(rows(both.stdout)[0].error).toBe(
       `the event's key is ${cut} (--key-by campaign), not " " (--key): not scored with another key's model`,
     );
