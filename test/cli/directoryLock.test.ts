@@ -73,11 +73,23 @@ describe('replay: a directory written by one run at a time', () => {
 
     // a process killed but not yet reaped (a zombie: `sh` runs on as `sleep` and never waits for it)
     if (process.platform === 'linux') {
-      const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // the child exits a second later, when `sh` has become `sleep` (sh itself may reap a child that
+      // exits before its exec)
+      const sh = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       const zombie = Number(
         await new Promise<string>((done) => sh.stdout.once('data', (d) => done(String(d)))),
       );
-      await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '));
+      const stat = () => {
+        try {
+          return readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        } catch {
+          return 'gone';
+        }
+      };
+      await waitFor(() => stat().includes(') Z '));
+      expect(stat()).toContain(') Z ');
       writeFileSync(join(state, '.l1stream-state.lock'), lockOf(zombie));
       const reaped = await runCli([...args, '--state', state, '--out', join(dir, 'o')]);
       sh.kill();
