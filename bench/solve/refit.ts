@@ -5,8 +5,10 @@
  * solution with many spurious small weights, and from the live online FTRL model), at kktTolerance 1e-4
  * and 1e-10, beside glmnet (single λ, its default thresh and 1e-10) on the same window.
  *
- * Every time is the median of 3 alternating rounds (1 when a round's runs average more than 5 s);
- * the machine is shared, so the sweeps and column visits (machine-independent) are reported too.
+ * Every time is the median of 3 alternating rounds (1 when a round's runs average more than 5 s),
+ * after untimed warm-up rounds (`warmup`): a refit worker in a stream has run refits before, so
+ * its solver code is optimized, as it is not in a process's first few fits. The machine is
+ * shared, so the sweeps and column visits (machine-independent) are reported too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,17 @@ export interface RefitBenchOptions {
   readonly peerLambdas?: readonly number[];
   readonly peersDir: string;
   readonly log: (line: string) => void;
+  /** Untimed rounds before the timed ones (default REFIT_WARMUP_ROUNDS; 0: none). */
+  readonly warmup?: number;
 }
+
+/**
+ * Untimed rounds of every fit before the timed rounds: V8 optimizes the solver's functions after
+ * they have run a few times, and a refit worker in a stream has. Rounds stop early once one takes
+ * more than WARMUP_LIMIT_MS (at seconds per fit, compilation is a small share).
+ */
+export const REFIT_WARMUP_ROUNDS = 5;
+const WARMUP_LIMIT_MS = 3000;
 
 type Start = 'cold' | 'warm' | 'warm (noisy)' | 'warm (online)';
 
@@ -55,11 +67,18 @@ export interface RefitRow {
 
 /**
  * Runs each fit of `runs` once per round, in turn, for 3 rounds (1 when a round takes more than
- * 5 s): on a shared machine, load that comes and goes then hits every start alike.
+ * 5 s): on a shared machine, load that comes and goes then hits every start alike. Before them,
+ * up to `warmup` untimed rounds (`REFIT_WARMUP_ROUNDS`).
  */
 function alternating<K extends string>(
   runs: ReadonlyArray<readonly [K, () => LambdaFit]>,
+  warmup: number,
 ): Map<K, { fit: LambdaFit; runs: number[]; cpu: number[] }> {
+  for (let round = 0; round < warmup; round++) {
+    const t0 = performance.now();
+    for (const [, run] of runs) run();
+    if (performance.now() - t0 > WARMUP_LIMIT_MS) break;
+  }
   const out = new Map<K, { fit: LambdaFit; runs: number[]; cpu: number[] }>();
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
@@ -244,6 +263,7 @@ export function runRefitBench(o: RefitBenchOptions): RefitRow[] {
                   }),
               ] as const,
           ),
+          o.warmup ?? REFIT_WARMUP_ROUNDS,
         );
         for (const [start] of starts) {
           const { fit, runs, cpu } = timed.get(start)!;
@@ -383,10 +403,20 @@ export function refitMain(argv: readonly string[], root: string): void {
     lines.push(s);
   };
   const rows = argv.includes('--full') ? [20_000, 100_000] : [20_000];
+  const warmupAt = argv.indexOf('--refit-warmup');
+  const warmup = warmupAt >= 0 ? Number(argv[warmupAt + 1]) : REFIT_WARMUP_ROUNDS;
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new Error(`--refit-warmup takes a whole number >= 0, got ${argv[warmupAt + 1]}`);
+  const warmupNote =
+    warmup === 0
+      ? 'no warm-up (`--refit-warmup 0`: the first rounds include V8 compiling the solver)'
+      : `up to ${warmup} untimed rounds of every fit (\`--refit-warmup\`; fewer once a round takes over ${WARMUP_LIMIT_MS / 1000} s): a refit worker in a stream has run refits before, so its solver code is optimized, as it is not in a process's first fits`;
+  const outAt = argv.indexOf('--refit-out');
+  const outName = outAt >= 0 ? (argv[outAt + 1] ?? 'solve-refit') : 'solve-refit';
   log('# Batch solver benchmark: refit of a sparse binomial window');
   log('');
   log(
-    `Node ${process.version}, ${new Date().toISOString()}; 2 shared cores, load average ${loadavg()[0]!.toFixed(1)} at the start: times are medians of 3 alternating rounds (each round runs every start once, in turn; 1 round when its runs average > 5 s), and noisy; "CPU" is this process's user + system time over the same runs.`,
+    `Node ${process.version}, ${new Date().toISOString()}; 2 shared cores, load average ${loadavg()[0]!.toFixed(1)} at the start: times are medians of 3 alternating rounds (each round runs every start once, in turn; 1 round when its runs average > 5 s), after ${warmupNote}, and noisy; "CPU" is this process's user + system time over the same runs.`,
   );
   log(
     'Window: `refitWindow` (bench/solve/refitWindow.ts): events × 2^18 hashed binary columns, 40 distinct ids per event with Zipf popularity, 40 true ids, binomial; standardize on, one λ.',
@@ -416,8 +446,9 @@ export function refitMain(argv: readonly string[], root: string): void {
     rscript,
     peersDir: join(root, 'bench', 'solve', 'peers'),
     log,
+    warmup,
   });
   const out = join(root, 'bench', 'results');
-  writeFileSync(join(out, 'solve-refit.md'), `${lines.join('\n')}\n`);
-  writeFileSync(join(out, 'solve-refit.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, `${outName}.md`), `${lines.join('\n')}\n`);
+  writeFileSync(join(out, `${outName}.json`), `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -10,7 +10,8 @@
  *   npm run bench:solve -- --full --only 100000x50000 --no-peers --out solve-sparse   # l1stream alone
  *   npm run bench:solve -- --thresh 1e-7,1e-10 --glmnet-modes naive --no-sklearn   # fewer peers
  *   npm run bench:solve -- ... --rule-tight 1e-11   # gaussian: glmnet's rule at 1e-11 too, against thresh 1e-10
- *   npm run bench:solve -- --refit-only [--refit-tight] [--full]   # the refit case alone (solve-refit.md)
+ *   npm run bench:solve -- --refit-only [--refit-tight] [--full] [--refit-warmup N] [--refit-out NAME]
+ *                                          # the refit case alone (solve-refit.md, or NAME.md)
  *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
  *
  * Every solver runs once per round, in turn (l1stream, l1stream glmnet rule or loose, scikit-learn,
