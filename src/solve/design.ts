@@ -308,6 +308,33 @@ export class DenseDesign implements Design {
  * Compressed sparse column design: column j's entries are `values[k]` at rows `rowIndex[k]` for
  * `colStart[j] <= k < colStart[j + 1]`. Row indices within a column are distinct.
  */
+/** A sparse design whose stored entries fill at least this share of its cells is solved as dense (`solverLayout`)… */
+export const DENSE_SHARE = 0.5;
+/** …unless it has more cells than this (1 GiB of doubles). */
+const DENSE_MAX_CELLS = 2 ** 27;
+
+/**
+ * The layout the solver runs fastest on: a sparse design whose stored entries fill at least
+ * DENSE_SHARE of its cells (a CSV of numbers with a few text or missing cells, whose one-hot
+ * levels made it sparse) as a dense one with the same entries (a cell not stored is 0); any
+ * other design as it is. Dense designs have the WebAssembly kernels of the binomial Newton
+ * finish: on a 50,000 × 40 CSV with two text columns (87 % of its cells stored), a binomial path
+ * took 3.5–4.0 s of CPU against 5.9–6.9 s as sparse, `fit` with 10-fold CV 43 s against 61 s.
+ */
+export function solverLayout(x: Design): Design {
+  if (!(x instanceof SparseDesign)) return x;
+  const cells = x.rows * x.cols;
+  const stored = x.colStart[x.cols]!;
+  if (cells === 0 || cells > DENSE_MAX_CELLS || stored < DENSE_SHARE * cells) return x;
+  const values = new Float64Array(cells);
+  for (let j = 0; j < x.cols; j++) {
+    const off = j * x.rows;
+    for (let k = x.colStart[j]!, e = x.colStart[j + 1]!; k < e; k++)
+      values[off + x.rowIndex[k]!] = x.values[k]!;
+  }
+  return new DenseDesign(x.rows, x.cols, values);
+}
+
 export class SparseDesign implements Design {
   readonly kind = 'sparse' as const;
 

@@ -7,7 +7,7 @@ import { withoutBom } from '../core/bom.js';
 import { notUtf8Reason } from '../core/utf8.js';
 import { DataError } from '../core/errors.js';
 import { readCsvDesign } from './csv.js';
-import type { Design } from './design.js';
+import { solverLayout, type Design } from './design.js';
 import { readEventsDesign, type RejectedLine } from './events.js';
 
 export interface TrainingData {
@@ -26,7 +26,8 @@ export interface TrainingData {
 
 /**
  * Loads a training file for `fit` / `path`: CSV with a header (target = a column) or JSON-lines
- * events (`.jsonl` / `.ndjson`; target = the events' `label`, so `--target label`).
+ * events (`.jsonl` / `.ndjson`; target = the events' `label`, so `--target label`), its design in
+ * the layout the solver runs fastest on (`solverLayout`).
  */
 export async function loadTrainingData(
   file: string,
@@ -75,7 +76,7 @@ export async function loadTrainingData(
       notUtf8Lines(text, bytes),
     );
     return {
-      x: d.x,
+      x: solverLayout(d.x),
       y: d.y,
       weights: d.weights,
       names: d.names,
@@ -94,7 +95,7 @@ export async function loadTrainingData(
     ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
   });
   return {
-    x: d.x,
+    x: solverLayout(d.x),
     y: d.y,
     ...(d.weights ? { weights: d.weights } : {}),
     names: d.names,
