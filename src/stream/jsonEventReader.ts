@@ -220,6 +220,12 @@ class Shape {
   readonly states: Murmur3[] = [];
   /** A numeric or boolean feature's name hash (the murmur3 digest of the name alone). */
   readonly digests = new Int32Array(MAX_LISTED);
+  /**
+   * `readFeatures`: the last record's first name was not the one held. After two such records in a
+   * row (ids that differ from event to event) only first names are held: a record that starts like
+   * the last one makes the shape hold its names again.
+   */
+  missed = false;
 
   /**
    * The end (closing quote) of name k if `codes` from `start` on are its units and then a quote, else -1.
@@ -669,11 +675,17 @@ export class JsonEventReader implements EventDecoder {
     }
     // the names read so far are the last record's first `same` (-1 once one differs)
     let same = 0;
+    // whether names after the first are held for the next record (`Shape.missed`)
+    let hold = true;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
       const k = this.count;
       const matched = same === k && k < shape.count ? shape.match(k, this.codes, start) : -1;
+      if (k === 0) {
+        hold = matched >= 0 || !shape.missed;
+        shape.missed = matched < 0;
+      }
       let id: number;
       let name: string;
       if (matched >= 0) {
@@ -710,9 +722,11 @@ export class JsonEventReader implements EventDecoder {
             this.listed = false;
           else {
             seen.add(this.hash, stamp, k);
-            shape.put(k, this.codes, start, end, this.hash);
-            shape.ids[k] = id;
-            shape.names[k] = name;
+            if (hold || k === 0) {
+              shape.put(k, this.codes, start, end, this.hash);
+              shape.ids[k] = id;
+              shape.names[k] = name;
+            }
           }
         }
       }
