@@ -785,15 +785,24 @@ export class JsonEventReader implements EventDecoder {
     }
     // the names read so far are the last record's first `same` (-1 once one differs)
     let same = 0;
+    // whether names after the first are held for the next record (`Shape.missed`)
+    let hold = true;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
       const k = this.count;
       let end = same === k && k < shape.count ? shape.match(k, codes, start) : -1;
+      if (k === 0) {
+        hold = end >= 0 || !shape.missed;
+        shape.missed = end < 0;
+      }
+      // the murmur3 digest of the name alone (as `digests` holds it)
+      let digest: number;
       if (end >= 0) {
         // the last record's name k, after the same names: its hash state, and not repeated
         this.pos = end + 1;
         prefix.copyFrom(shape.states[k]);
+        digest = shape.digests[k];
         same++;
       } else {
         if (same === k) {
@@ -820,9 +829,12 @@ export class JsonEventReader implements EventDecoder {
         )
           return false;
         seen.add(hash, stamp, k);
-        shape.put(k, codes, start, end, hash);
-        (shape.states[k] ??= new Murmur3()).copyFrom(prefix);
-        shape.digests[k] = prefix.digest();
+        digest = prefix.digest() | 0;
+        if (hold || k === 0) {
+          shape.put(k, codes, start, end, hash);
+          (shape.states[k] ??= new Murmur3()).copyFrom(prefix);
+          shape.digests[k] = digest;
+        }
       }
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
@@ -849,7 +861,7 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
       // the name's own hash (a string's value fed `=` and itself to `prefix` after it)
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = shape.digests[k];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = digest;
       this.count++;
       const d = this.nextToken();
       this.pos++;
