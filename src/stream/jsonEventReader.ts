@@ -221,9 +221,9 @@ class Shape {
   /** A numeric or boolean feature's name hash (the murmur3 digest of the name alone). */
   readonly digests = new Int32Array(MAX_LISTED);
   /**
-   * `readFeatures`: the last record's first name was not the one held. After two such records in a
-   * row (ids that differ from event to event) only first names are held: a record that starts like
-   * the last one makes the shape hold its names again.
+   * The last record's first name was not the one held. After two such records in a row (ids that
+   * differ from event to event) `readFeatures` and `readFeaturesHashed` hold only first names: a
+   * record that starts like the last one makes the shape hold its names again.
    */
   missed = false;
 
