@@ -213,14 +213,17 @@ export class Ftrl extends StagedLearner implements Learner {
       const o = j * STRIDE;
       const known = j < this.dim;
       const g = d * val[k];
-      const nNew = (known ? s[o + N] : 0) + g * g;
+      const n0 = known ? s[o + N] : 0;
+      const z0 = known ? s[o + Z] : 0;
+      const nNew = n0 + g * g;
       const wk = w[k];
       // σ·w vanishes for a zero weight (most of a sparse model): z += g exactly, without the roots
-      const z = (known ? s[o + Z] : 0) + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
+      const z = z0 + (wk === 0 ? g : g - (Math.sqrt(nNew) - roots[k]) * invAlpha * wk);
       if (inPlace) {
         s[o + Z] = z;
         s[o + N] = nNew;
-        this.used.add(j);
+        // a column whose state is not (0, 0) was written, so it is listed: no load of its mark
+        if (n0 === 0 && z0 === 0) this.used.add(j);
         if (listing) this.list(j, z, l1);
       } else {
         nextZ[k] = z;

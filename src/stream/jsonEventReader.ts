@@ -220,6 +220,12 @@ class Shape {
   readonly states: Murmur3[] = [];
   /** A numeric or boolean feature's name hash (the murmur3 digest of the name alone). */
   readonly digests = new Int32Array(MAX_LISTED);
+  /**
+   * The last record's first name was not the one held. After two such records in a row (ids that
+   * differ from event to event) `readFeatures` and `readFeaturesHashed` hold only first names: a
+   * record that starts like the last one makes the shape hold its names again.
+   */
+  missed = false;
 
   /**
    * The end (closing quote) of name k if `codes` from `start` on are its units and then a quote, else -1.
@@ -669,11 +675,17 @@ export class JsonEventReader implements EventDecoder {
     }
     // the names read so far are the last record's first `same` (-1 once one differs)
     let same = 0;
+    // whether names after the first are held for the next record (`Shape.missed`)
+    let hold = true;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
       const k = this.count;
       const matched = same === k && k < shape.count ? shape.match(k, this.codes, start) : -1;
+      if (k === 0) {
+        hold = matched >= 0 || !shape.missed;
+        shape.missed = matched < 0;
+      }
       let id: number;
       let name: string;
       if (matched >= 0) {
@@ -710,9 +722,11 @@ export class JsonEventReader implements EventDecoder {
             this.listed = false;
           else {
             seen.add(this.hash, stamp, k);
-            shape.put(k, this.codes, start, end, this.hash);
-            shape.ids[k] = id;
-            shape.names[k] = name;
+            if (hold || k === 0) {
+              shape.put(k, this.codes, start, end, this.hash);
+              shape.ids[k] = id;
+              shape.names[k] = name;
+            }
           }
         }
       }
@@ -771,15 +785,24 @@ export class JsonEventReader implements EventDecoder {
     }
     // the names read so far are the last record's first `same` (-1 once one differs)
     let same = 0;
+    // whether names after the first are held for the next record (`Shape.missed`)
+    let hold = true;
     for (;;) {
       if (this.nextToken() !== 0x22) return false;
       const start = this.pos + 1;
       const k = this.count;
       let end = same === k && k < shape.count ? shape.match(k, codes, start) : -1;
+      if (k === 0) {
+        hold = end >= 0 || !shape.missed;
+        shape.missed = end < 0;
+      }
+      // the murmur3 digest of the name alone (as `digests` holds it)
+      let digest: number;
       if (end >= 0) {
         // the last record's name k, after the same names: its hash state, and not repeated
         this.pos = end + 1;
         prefix.copyFrom(shape.states[k]);
+        digest = shape.digests[k];
         same++;
       } else {
         if (same === k) {
@@ -806,9 +829,12 @@ export class JsonEventReader implements EventDecoder {
         )
           return false;
         seen.add(hash, stamp, k);
-        shape.put(k, codes, start, end, hash);
-        (shape.states[k] ??= new Murmur3()).copyFrom(prefix);
-        shape.digests[k] = prefix.digest();
+        digest = prefix.digest() | 0;
+        if (hold || k === 0) {
+          shape.put(k, codes, start, end, hash);
+          (shape.states[k] ??= new Murmur3()).copyFrom(prefix);
+          shape.digests[k] = digest;
+        }
       }
       if (this.nextToken() !== 0x3a) return false;
       this.pos++;
@@ -835,7 +861,7 @@ export class JsonEventReader implements EventDecoder {
       spans.names[2 * at + 1] = end;
       const kind = this.packed.kinds[at];
       // the name's own hash (a string's value fed `=` and itself to `prefix` after it)
-      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = shape.digests[k];
+      if (kind === PACKED_NUMBER || kind === PACKED_BOOLEAN) spans.nameHashes[at] = digest;
       this.count++;
       const d = this.nextToken();
       this.pos++;

@@ -195,6 +195,44 @@ describe('JsonEventReader: records whose names repeat the last record’s (shape
     expect(checkAll(all, reader, (i) => reader.read(all[i], 'binomial'), 12)).toBe(all.length);
   });
 
+  it('records that start with other names (the shape holds first names only), then one that starts like the last', () => {
+    const rng = new Rng(38);
+    const id = () => `id${Math.floor(rng.next() * 40)}`;
+    const distinct = (n: number, first: string) => {
+      const names = [first];
+      while (names.length < n) {
+        const name = id();
+        if (!names.includes(name)) names.push(name);
+      }
+      return names;
+    };
+    const lines: string[] = [];
+    let i = 0;
+    for (let round = 0; round < 60; round++) {
+      // two or three records whose first names differ from the last record's
+      const runs = 2 + (round % 2);
+      let last: string[] = [];
+      for (let r = 0; r < runs; r++)
+        lines.push(record((last = distinct(3 + (round % 5), `f${round}_${r}`)), i++));
+      // the last of them again, then the same first name with other names, those names again, then one that repeats
+      // a name held from the last record, one cut short, and one with \`__proto__\` after the first
+      const first = last[0];
+      const names = distinct(4 + (round % 3), first);
+      lines.push(record(last, i++), record(names, i++), record(names, i++));
+      if (round % 3 === 0) lines.push(record([...names, names[1]], i++));
+      if (round % 3 === 1) lines.push(record(names, i++).slice(0, 40));
+      if (round % 3 === 2) lines.push(record([first, '__proto__', ...names.slice(1)], i++));
+      lines.push(record(names, i++));
+    }
+    for (const hashBits of [undefined, 12]) {
+      for (const options of [{}, { hashMask: 0 }, { internCapacity: 20 }]) {
+        const reader = new JsonEventReader(options);
+        const own = checkAll(lines, reader, (k) => reader.read(lines[k], 'binomial'), hashBits);
+        expect(own, JSON.stringify(options)).toBeGreaterThan(lines.length * 0.8);
+      }
+    }
+  });
+
   it('a JSONL file read through decodeEvents (replay): the same events and dead letters as line by line', async () => {
     const letters: DeadLetter[] = [];
     const records = lines.map((value, i) => ({ value, position: { source: 't', offset: String(i + 1) } }));
