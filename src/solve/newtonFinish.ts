@@ -146,7 +146,8 @@ export class NewtonFinish {
       let sumR = 0;
       // after steps taken without a line search the objective is unknown: its loss shares the
       // exponentials computed here
-      const needObj = Number.isNaN(obj);
+      // (not before a simplified step, which is taken without a line search: below)
+      const needObj = Number.isNaN(obj) && !(factorFits && fullStep);
       let loss = 0;
       let absR = 0;
       const clip = st.clip;
@@ -240,11 +241,15 @@ export class NewtonFinish {
       // Newton decrement gᵀH⁻¹g: twice the decrease the step promises. At rounding level of the
       // objective a line search cannot tell better from worse, so the full step is taken without
       // evaluating the objective (the last Newton iterations of every λ, where the gradient goes
-      // from 1e-8 to 1e-15 of its threshold, are all such steps).
+      // from 1e-8 to 1e-15 of its threshold, are all such steps). So is a simplified step (the
+      // factor reused after a full step that cut the worst residual fourfold: the iteration
+      // contracts there); one that does not contract has its factor rebuilt and its line
+      // searched at the next iteration. On a 50,000 × 40 binomial path every such step the line
+      // search had checked was taken in full (the same iterates, 327 → 213 objective evaluations).
       let decrement = 0;
       for (let a = 0; a < m; a++) decrement += buf.grad0[a]! * rhs[a]!;
       const objRef = Number.isNaN(obj) ? Math.abs(objective) : Math.abs(obj);
-      if (cross === 1 && decrement >= 0 && decrement <= 1e-14 * objRef) {
+      if (cross === 1 && decrement >= 0 && (decrement <= 1e-14 * objRef || (reuse && fullStep))) {
         st.b0 = b0Old + rhs[0]!;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + rhs[a + 1]!;
         for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + (dir[i]! + dirBase);
