@@ -461,7 +461,8 @@ export class CdState {
     for (let i = 0; i < this.n; i++) sumR += resid[i]!;
     this.columnVisits += cols.length;
     const grad = this.grad;
-    grad.fill(0);
+    // the excluded columns' gradients are 0; the others are all written below
+    if (cols.length < this.p) grad.fill(0);
     // a sparse design's products in one WebAssembly call over every column (the sums of `dot`)
     const kernels = this.sparseKernels;
     if (kernels !== null) {
