@@ -505,9 +505,8 @@ export class CdState {
 
 /** The columns that are not excluded, in order. */
 function liveColumns(excluded: Uint8Array): Int32Array {
+  const cols = new Int32Array(excluded.length);
   let count = 0;
-  for (let j = 0; j < excluded.length; j++) if (!excluded[j]) count++;
-  const cols = new Int32Array(count);
-  for (let j = 0, k = 0; j < excluded.length; j++) if (!excluded[j]) cols[k++] = j;
-  return cols;
+  for (let j = 0; j < excluded.length; j++) if (!excluded[j]) cols[count++] = j;
+  return cols.subarray(0, count);
 }
