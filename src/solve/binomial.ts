@@ -379,10 +379,14 @@ export class BinomialSolver {
       const g = grad[j]!;
       const b = beta[j]!;
       const t = l1 * pf[j]!;
+      const gRaw = g + (mean[j]! / scale[j]!) * sumR;
+      // at zero, `featureViolation` is above 0 (the least `worst` and `raw` hold) only where
+      // |g| − t > floor: the other zeros, most columns, skip it (the same maxima)
+      if (b === 0 && !(Math.abs(g) - t > floor) && !(Math.abs(gRaw) - t > floor)) continue;
       const ridge = l2 * pf[j]! * b;
       const rel = featureViolation(g, b, t, ridge, floor);
       if (rel > worst) worst = rel;
-      const relRaw = featureViolation(g + (mean[j]! / scale[j]!) * sumR, b, t, ridge, floor);
+      const relRaw = featureViolation(gRaw, b, t, ridge, floor);
       if (relRaw > raw) raw = relRaw;
     }
     this.rawWorst = raw;

@@ -676,6 +676,12 @@ export function columnStats(x: Design, w: Float64Array): ColumnStats {
   return { mean, sd };
 }
 
+/** Whether every entry of `w` is `c` (a loop: `every`'s callback boxed each entry, 0.6 MB a warm refit). */
+export function allEqual(w: Float64Array, c: number): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] !== c) return false;
+  return true;
+}
+
 /**
  * `columnStats` of a sparse design in one loop: `dot` and `centeredSquares` inlined, the same
  * operations in the same order (the same bits), without two calls per column (a refit window
@@ -691,7 +697,7 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
   const v = x.values;
   const colStart = x.colStart;
   const c = w[0] ?? 0;
-  const equal = w.every((u) => u === c);
+  const equal = allEqual(w, c);
   // the one-row columns, listed on the way (`oneRowColumns`) unless already known
   const list = oneRow.has(x)
     ? null

@@ -461,7 +461,8 @@ export class CdState {
     for (let i = 0; i < this.n; i++) sumR += resid[i]!;
     this.columnVisits += cols.length;
     const grad = this.grad;
-    grad.fill(0);
+    // the excluded columns' gradients are 0; the others are all written below
+    if (cols.length < this.p) grad.fill(0);
     // a sparse design's products in one WebAssembly call over every column (the sums of `dot`)
     const kernels = this.sparseKernels;
     if (kernels !== null) {
@@ -504,9 +505,8 @@ export class CdState {
 
 /** The columns that are not excluded, in order. */
 function liveColumns(excluded: Uint8Array): Int32Array {
+  const cols = new Int32Array(excluded.length);
   let count = 0;
-  for (let j = 0; j < excluded.length; j++) if (!excluded[j]) count++;
-  const cols = new Int32Array(count);
-  for (let j = 0, k = 0; j < excluded.length; j++) if (!excluded[j]) cols[k++] = j;
-  return cols;
+  for (let j = 0; j < excluded.length; j++) if (!excluded[j]) cols[count++] = j;
+  return cols.subarray(0, count);
 }
