@@ -1100,6 +1100,14 @@ export class JsonEventReader implements EventDecoder {
     const negative = c === 0x2d; /* - */
     if (negative) c = codes[++pos];
     if (!(c >= 0x30 && c <= 0x39)) return false;
+    // one digit and then no digit, fraction or exponent (a 0/1 feature's value): the number is
+    // that digit, as the general reading below makes it (−0 for "-0")
+    const after = codes[pos + 1];
+    if (!((after >= 0x30 && after <= 0x39) || after === 0x2e || after === 0x65 || after === 0x45)) {
+      this.number = negative ? -(c - 0x30) : c - 0x30;
+      this.pos = pos + 1;
+      return true;
+    }
     // The first 15 significant digits go into m (below 10^15: exact), in one loop for the integer
     // and one for the fraction (its leading zeros too); most numbers end within them. Past them,
     // `readDigits` takes the rest into `digitRun` (m is its `head`), where they are read on.

@@ -157,4 +157,29 @@ describe('JsonEventReader: numbers at the edges of the 15-digit loop and of the 
       ).toBe(reason);
     }
   });
+
+  it('one digit alone (its short way), before every character a number may meet, and forms it must leave', () => {
+    const reader = new JsonEventReader();
+    const texts: string[] = [];
+    for (let d = 0; d <= 9; d++) texts.push(String(d), `-${d}`, `${d}.5`, `${d}e1`, `${d}E-1`, `-${d}.0`);
+    // -0 stays −0, as JSON.parse makes it
+    expectAsJsonParse(texts);
+    // a digit as the last thing of a record, and with spaces after it
+    const tails = [
+      '{"label":1,"features":{"a":7}}',
+      '{"label":1,"features":{"a":-0 ,"b":3\t}}',
+      '{"features":{"a":1},"label":0}',
+    ];
+    for (const l of tails) expect(reader.read(l, 'binomial')?.features).toEqual(JSON.parse(l).features);
+    expect(Object.is(reader.read(tails[1], 'binomial')?.features.a, -0)).toBe(true);
+    // a digit then something no number has: refused, with JSON.parse's reason
+    for (const text of ['1x', '1-', '-1a', '2"', '3:', '0x1', '1 2']) {
+      const l = line(text);
+      expect(reader.read(l, 'binomial'), l).toBeNull();
+      expect(
+        errorOf(() => reader.decodeEvent(l, 'binomial')),
+        l,
+      ).toBe(errorOf(() => jsonDecoder(l)));
+    }
+  });
 });
