@@ -472,7 +472,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         slot = this.admitFeature(key, code, x, t);
       }
       if (slot >= 0) {
-        this.occur(slot, t);
+        this.occurs(slot, t);
         field = this.fieldOf[slot];
       } else if (code !== CODE_UNKNOWN) {
         // (NUMBER and NO_ROOM are negative)
@@ -488,7 +488,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       }
       if (field >= 0) {
         this.f[field * S + LEVEL_SUM]++;
-        if (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) this.occur(field, t);
+        if (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) this.occurs(field, t);
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -642,6 +642,17 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   /**
+   * `occur`, its commonest case (the slot's run goes on to event t: a feature in every event) without
+   * the call, which does not inline.
+   */
+  private occurs(slot: number, t: number): void {
+    const f = this.f;
+    const o = slot * S;
+    if (f[o + RUN_FROM] !== 0 && f[o + LAST] === t - 1 && t <= f[o + RUN_UNTIL]) f[o + LAST] = t;
+    else this.occur(slot, t);
+  }
+
+  /**
    * An occurrence of slot `slot` at event t, in one call (the common case runs no other method):
    * it extends the slot's run (else the run is applied), else starts one (`hit`), else updates the
    * gap statistics and, for an armed slot past the warm-up with regular gaps, the Bernoulli CUSUMs
@@ -690,7 +701,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const h = this.hFor === this.armed ? this.h : this.threshold();
       // the log-likelihood ratios are refreshed when q0 = c / (e + 1) or 1 − q0 moved by more than 1 %
       if (!llrCurrent(c, e1, f[o + LLR_RATE])) {
-        const q0 = clampRate(c / e1);
+        // clampRate(c / e1), written out: the call did not inline here, and a call boxes its doubles
+        const q0 = Math.min(1 - 1e-12, Math.max(1e-12, c / e1));
         if (Math.abs(q0 - f[o + LLR_RATE]) > 0.01 * Math.min(q0, 1 - q0)) this.refreshLlr(slot, q0);
       }
       const peak = f[o + DOWN] + gap * f[o + DOWN_ABSENT];

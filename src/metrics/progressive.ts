@@ -84,7 +84,15 @@ export class ProgressiveMetrics {
 
   /** True when `update(mean, label, weight)` would keep its loss and every running sum finite. */
   admits(mean: number, label: number, weight = 1): boolean {
-    if (!Number.isFinite(mean)) return false;
+    return !Number.isNaN(this.admittedLoss(mean, label, weight));
+  }
+
+  /**
+   * The loss `update(mean, label, weight)` would compute when `admits` holds (it is then finite),
+   * else NaN: `updateWithLoss` with it keeps the same sums as `update`, without a second log.
+   */
+  admittedLoss(mean: number, label: number, weight = 1): number {
+    if (!Number.isFinite(mean)) return NaN;
     let loss: number;
     if (this.family === 'binomial') {
       const p = Math.min(Math.max(mean, 1e-15), 1 - 1e-15);
@@ -92,13 +100,13 @@ export class ProgressiveMetrics {
     } else {
       const r = label - mean;
       loss = r * r;
-      if (!Number.isFinite(this.sumAbs + weight * Math.abs(r))) return false;
+      if (!Number.isFinite(this.sumAbs + weight * Math.abs(r))) return NaN;
     }
-    return (
-      Number.isFinite(this.sumSq + weight * (label - mean) * (label - mean)) &&
+    return Number.isFinite(this.sumSq + weight * (label - mean) * (label - mean)) &&
       Number.isFinite(this.sumLoss + weight * loss) &&
       Number.isFinite(this.weight + weight)
-    );
+      ? loss
+      : NaN;
   }
 
   /**

@@ -753,8 +753,9 @@ export class OnlineModel {
       learner !== null
         ? lossFor(this.family).mean(learner.checkedMargin * this.labelScale + this.labelCenter)
         : this.warmupPrediction();
-    const admitted = update === UPDATE_FINITE && this.metrics.admits(prediction, y, weight);
-    if (!admitted) {
+    // the loss `metrics.update` would compute (NaN: not admitted), computed once
+    const loss = update === UPDATE_FINITE ? this.metrics.admittedLoss(prediction, y, weight) : NaN;
+    if (Number.isNaN(loss)) {
       this.untrackNumeric();
       if (this.standardize !== false) this.scaler.undo(x);
       const reason = this.overflow(learner, input, raw, target, y, weight, update, prediction);
@@ -777,7 +778,7 @@ export class OnlineModel {
       this.trial = null;
     }
     this.learned++;
-    const loss = this.metrics.update(prediction, y, weight);
+    this.metrics.updateWithLoss(prediction, y, loss, weight);
     setOutcome(out, null, true, prediction, loss);
   }
 

@@ -362,6 +362,33 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
     expect(() => d.decodeEvent('text', 'gaussian')).toThrow(/a text record/);
   });
 
+  it('reads records of two writer ids in turn each their own way, and a writer replaced under an id the general way', () => {
+    const base = schema as avro.schema.RecordType;
+    // records the hand-written reader cannot read: a field before the event's
+    const v2 = { ...base, fields: [{ name: 'channel', type: 'string' }, ...base.fields] };
+    const d = new AvroDecoder({
+      writerSchemas: new Map<number, avro.Schema>([
+        [1, schema],
+        [2, v2],
+      ]),
+    });
+    const one = frame(1, type.toBuffer({ label: 1, features: { x: 0.5, s: 'a' } }));
+    const two = frame(2, avro.Type.forSchema(v2).toBuffer({ channel: 'app', label: 0, features: { y: 2 } }));
+    for (const bytes of [one, one, two, two, one, two, one]) {
+      expect(fast(d, bytes, 'binomial')).toEqual(general(d, bytes, 'binomial'));
+      expect(fast(d, bytes, 'binomial')).toMatchObject({ validated: { ok: true } });
+      expect(d.readEvent(bytes, 'binomial') === null).toBe(bytes === two);
+    }
+    d.addWriter(1, v2);
+    const replaced = frame(
+      1,
+      avro.Type.forSchema(v2).toBuffer({ channel: 'web', label: 1, features: { z: 3 } }),
+    );
+    expect(fast(d, replaced, 'binomial')).toEqual(general(d, replaced, 'binomial'));
+    expect(fast(d, replaced, 'binomial')).toMatchObject({ validated: { ok: true, event: { label: 1 } } });
+    expect(d.readEvent(replaced, 'binomial')).toBeNull();
+  });
+
   it('takes the general path for another writer schema, and reads raw framing fast too', () => {
     const base = schema as avro.schema.RecordType;
     const v2 = { ...base, fields: [...base.fields, { name: 'channel', type: 'string', default: 'web' }] };

@@ -107,6 +107,9 @@ export class AvroDecoder implements EventDecoder {
   private readonly writers = new Map<number, avro.Type>();
   /** Per writer schema id: whether `AvroEventReader` can read its records (see `fast`). */
   private readonly fastIds = new Map<number, boolean>();
+  /** The id `fast` last answered for from `fastIds` (-1: none) and its answer: a topic's records share one. */
+  private lastFastId = -1;
+  private lastFast = false;
   private readonly eventReader = new AvroEventReader();
 
   constructor(options: AvroDecoderOptions = {}) {
@@ -124,6 +127,7 @@ export class AvroDecoder implements EventDecoder {
     this.writers.set(id, typeOf(schema));
     this.resolvers.delete(id);
     this.fastIds.delete(id);
+    this.lastFastId = -1;
   }
 
   /** Fetches the writer schemas of these records that are not known yet (registry mode). */
@@ -234,6 +238,7 @@ export class AvroDecoder implements EventDecoder {
 
   /** True when writer `id` and the reader are both the shipped event schema (same canonical form). */
   private fast(id: number): boolean {
+    if (id === this.lastFastId) return this.lastFast;
     let fast = this.fastIds.get(id);
     if (fast === undefined) {
       const writer = this.writers.get(id);
@@ -242,6 +247,8 @@ export class AvroDecoder implements EventDecoder {
       fast = this.readerFingerprint === event && writer.fingerprint('sha256').toString('hex') === event;
       this.fastIds.set(id, fast);
     }
+    this.lastFastId = id;
+    this.lastFast = fast;
     return fast;
   }
 

@@ -159,11 +159,14 @@ export class AvroEventReader {
    * see `ListedEvent`.
    */
   read(buf: Buffer, start: number, family: Family, ownFeatures = true, end = buf.length): L1Event | null {
-    this.buf = buf;
+    if (buf !== this.buf) {
+      // (`.buffer` is a runtime call: read once per Buffer, whose memory never changes)
+      if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer);
+      this.viewBase = buf.byteOffset;
+      this.buf = buf;
+    }
     this.pos = start;
     this.end = end;
-    if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer);
-    this.viewBase = buf.byteOffset;
     let ok = true;
     const key = this.readUnionIndex(2) === 1 ? this.readString() : undefined;
     const ts = this.readUnionIndex(2) === 1 ? this.readLong() : undefined;
