@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Subject } from 'rxjs';
 
 import { jsonlSource } from '../../connectors/file/jsonl.js';
-import { FileOutputSink } from '../../connectors/file/outputs.js';
+import { FileOutputSink, outputFiles } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError } from '../core/errors.js';
@@ -72,7 +72,8 @@ file) stops the run (exit 2) naming its key and file.
 options:
   --input FILE          JSON-lines events, required (a .csv is refused: fit and path read CSV)
 ${replayFlagsUsage}
-  --out DIR             output directory (default ./l1stream-out)
+  --out DIR             output directory (default ./l1stream-out); the outputs of an earlier
+                        run in DIR are replaced (stderr names them), unless --state resumes
   --progress            progress on stderr even when it is not a terminal (--no-progress: never)
   --report              at the end, also write DIR/report.html: how the models evolved, on one
                         page (the same as 'l1stream report --input DIR'); without it, a
@@ -187,6 +188,14 @@ async function replayLocked(
   if (resume !== null)
     io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
   lock(resolve(out), 'out', `${names.out} ${out}`);
+  // outputs of an earlier run are replaced (appended to only when resuming): say so
+  if (resume === null) {
+    const earlier = await earlierOutputs(resolve(out));
+    if (earlier.length > 0)
+      io.stderr.write(
+        `${names.command}: replacing ${earlier.join(', ')} of an earlier run in ${out} (give another ${names.out} to keep them)\n`,
+      );
+  }
   let sink: FileOutputSink;
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
@@ -432,4 +441,17 @@ async function firstLine(path: string): Promise<string> {
   } finally {
     await file.close();
   }
+}
+
+/** The output files in `dir` that hold something (an earlier run's), in `outputFiles`' order. */
+async function earlierOutputs(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of [...Object.values(outputFiles), 'summary.json']) {
+    const size = await stat(join(dir, name)).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    );
+    if (size > 0) found.push(name);
+  }
+  return found;
 }

@@ -28,6 +28,11 @@ export class SnapshotScorer {
    */
   score(event: L1Event, top = 0): ScoreExplanation {
     checkEvent(event);
+    // from plain JavaScript, `score(event, { top: 3 })` would give no contributions without a word
+    if (typeof top !== 'number' || !(top >= 0))
+      throw new DataError(
+        `SnapshotScorer.score: top must be a number ≥ 0 (how many contributions to list), got ${describeTop(top)}: score(event, 3)`,
+      );
     let margin = this.intercept;
     const names: string[] = [];
     const terms: number[] = [];
@@ -104,4 +109,14 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return typeof value === 'object' ? 'an object' : String(value);
+}
+
+/** `top` as an error message shows it. */
+function describeTop(top: unknown): string {
+  if (typeof top === 'number') return String(top);
+  try {
+    return JSON.stringify(top) ?? String(top);
+  } catch {
+    return typeof top;
+  }
 }

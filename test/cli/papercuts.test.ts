@@ -351,6 +351,33 @@ describe('replay: a compressed input, and --out reused', () => {
     expect((await runCli([...args, '--report'])).code).toBe(0);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
   });
+
+  it('a replay into an --out that holds outputs of an earlier run says it replaces them; a first run says nothing', async () => {
+    const dir = tmp();
+    const first = join(dir, 'first.jsonl');
+    const second = join(dir, 'second.jsonl');
+    writeFileSync(first, jsonl(churn(400)));
+    writeFileSync(
+      second,
+      jsonl([...churn(300), { features: { tenure: 3, plan: 'pro', has_discount: false } }]),
+    );
+    const out = join(dir, 'out');
+    const args = ['replay', '--family', 'binomial', '--no-refit', '--no-progress', '--out', out];
+    const a = await runCli([...args, '--input', first]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).not.toContain('replacing');
+    const b = await runCli([...args, '--input', second]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toContain(
+      `replay: replacing models.jsonl, summary.json of an earlier run in ${out} (give another --out to keep them)\n`,
+    );
+    // replaced, not appended to: the second run's one unlabelled event is the only score
+    expect(readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    const c = await runCli([...args, '--input', second]);
+    expect(c.stderr).toContain(
+      'replay: replacing models.jsonl, scores.jsonl, summary.json of an earlier run in',
+    );
+  });
 });
 
 describe("fit's help says what it does with text cells", () => {

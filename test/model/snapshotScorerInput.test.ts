@@ -44,4 +44,19 @@ describe('SnapshotScorer input checks', () => {
     const features = JSON.parse('{"x":1.5,"__proto__":1}') as L1Event['features'];
     expect(scorer.score({ features }).margin).toBe(1 + 3 + 3);
   });
+
+  it('refuses a top that is not a count (score(event, { top: 2 }) from plain JavaScript), and lists as many as asked', () => {
+    const scorer = new SnapshotScorer({ intercept: 0.5, coefficients: { a: 2, b: -1, c: 0.25 } });
+    const event: L1Event = { features: { a: 1, b: 1, c: 1 } };
+    const asJs = (top: unknown) => () => scorer.score(event, top as number);
+    expect(asJs({ top: 2 })).toThrow(DataError);
+    expect(asJs({ top: 2 })).toThrow(
+      'SnapshotScorer.score: top must be a number ≥ 0 (how many contributions to list), got {"top":2}: score(event, 3)',
+    );
+    expect(asJs('2')).toThrow('got "2"');
+    expect(asJs(-1)).toThrow('got -1');
+    expect(asJs(Number.NaN)).toThrow('got NaN');
+    expect(scorer.score(event, 2).top.map((t) => t.feature)).toEqual(['a', 'b']);
+    expect(scorer.score(event).top).toEqual([]);
+  });
 });
