@@ -320,6 +320,8 @@ function sparseCsv(
 ): Omit<CsvDesign, 'rejected'> {
   let missing = 0;
   let text = 0;
+  // each column's distinct texts (its one-hot columns), to point at id-like columns
+  const levels = new Map<number, Set<string>>();
   const events: L1Event[] = [];
   for (let r = 1; r < rows.length; r++) {
     const features = Object.create(null) as Record<string, FeatureValue>;
@@ -331,6 +333,9 @@ function sparseCsv(
       else {
         features[header[k]!] = s;
         text++;
+        let seen = levels.get(k);
+        if (seen === undefined) levels.set(k, (seen = new Set()));
+        seen.add(s);
       }
     }
     events.push({ label: y[r - 1]!, ...(weights ? { weight: weights[r - 1]! } : {}), features });
@@ -338,7 +343,23 @@ function sparseCsv(
   const d = eventsDesign(events, lines.slice(1), source);
   const notes: string[] = [];
   if (text > 0) notes.push(`${text} text cells were one-hot encoded as column=text`);
+  for (const [k, seen] of levels) {
+    if (!isIdLike(seen.size, rows.length - 1)) continue;
+    const name = header[k]!;
+    notes.push(
+      `column "${name}" has ${seen.size} distinct texts in ${rows.length - 1} rows, a one-hot column each: ` +
+        `if it is an id, leave it out (--exclude ${/^[\w.-]+$/.test(name) ? name : JSON.stringify(name)})`,
+    );
+  }
   if (missing > 0)
     notes.push(`${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)`);
   return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
+}
+
+/**
+ * Whether a text column with `distinct` values in `rows` rows looks like an id (a value per row or
+ * nearly: each one-hot column then has a row or two, and nothing to learn from).
+ */
+export function isIdLike(distinct: number, rows: number): boolean {
+  return distinct >= 100 && distinct >= 0.5 * rows;
 }

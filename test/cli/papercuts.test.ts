@@ -411,6 +411,24 @@ describe("fit's help says what it does with text cells", () => {
     expect(names.every((n) => n === 'tenure' || n === 'plan=basic' || n === 'plan=pro')).toBe(true);
     expect(r.stderr).toMatch(/200 text cells were one-hot encoded as column=text/);
     expect(r.stderr).toMatch(/23 empty or missing-value cells .* were left out/);
+    // a column of 2 texts is no id
+    expect(r.stderr).not.toContain('if it is an id');
+  });
+
+  it('a text column with a value per row (an id) is named, with the --exclude that leaves it out', async () => {
+    const dir = tmp();
+    const input = join(dir, 'ids.csv');
+    const rows = churn(300).map((e, i) => `C${i},${e.features.tenure},${e.features.plan},${e.label}`);
+    writeFileSync(input, `customer id,tenure,plan,churn\n${rows.join('\n')}\n`);
+    const args = ['fit', '--input', input, '--target', 'churn', '--family', 'binomial', '--lambda', '0.01'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'note: column "customer id" has 300 distinct texts in 300 rows, a one-hot column each: if it is an id, leave it out (--exclude "customer id")\n',
+    );
+    const left = await runCli([...args, '--exclude', 'customer id']);
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stderr).not.toContain('if it is an id');
   });
 });
 
