@@ -3,7 +3,7 @@ import { WasmColumnDots } from './kernels/columnDots.js';
 import type { Counts } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import { type CdState, POLISH_MAX } from './state.js';
-import { kktViolation } from './sweeps.js';
+import { featureViolation, kktViolation } from './sweeps.js';
 
 /**
  * The binomial Newton finish stops at this floor · sd(y) instead, or at the rounding level of each
@@ -14,6 +14,16 @@ import { kktViolation } from './sweeps.js';
 const NEWTON_FLOOR = 1e-15;
 /** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
 const NEWTON_FIRST_PASSES = 30;
+
+/** A simplified Newton step (factor reused) only where a fresh factor costs more than this many steps. */
+const REUSE_STEPS = 2;
+/**
+ * One row's exponential and loops of a Newton step, and one row's weighted centred column of a
+ * Hessian (JavaScript), in multiply-adds (50,000 rows: a step ~2.3 ms + 0.07 ms per column, a
+ * Hessian ~0.4 ms per column; bench/results/binomial-dense-s39.md).
+ */
+const EXP_COST = 30;
+const FILL_COST = 6;
 
 /** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
 interface NewtonBuffers {
@@ -57,6 +67,7 @@ export class NewtonFinish {
 
   constructor(private readonly st: CdState) {
     this.kktTolerance = st.problem.kktTolerance;
+    this.enterSign = new Float64Array(st.p);
   }
 
   /**
@@ -74,7 +85,7 @@ export class NewtonFinish {
    * the point; `newtonConverged` says whether it met its tolerance. `eta` must be current and
    * `objective` its objective value, or NaN (then computed with the first step's weights).
    */
-  polish(lambda: number, scaleVar: number, objective: number): boolean {
+  polish(lambda: number, scaleVar: number, objective: number, entering = false): boolean {
     const st = this.st;
     const pr = st.problem;
     const { y, w, mean, scale, pf, alpha, excluded } = pr;
@@ -106,7 +117,8 @@ export class NewtonFinish {
     let s = 0;
     for (let k = 0; k < st.setSize; k++) {
       const j = st.set[k]!;
-      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0)) index[s++] = j;
+      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0 || (entering && this.enterSign[j] !== 0)))
+        index[s++] = j;
     }
     if (s > POLISH_MAX) return false;
     let m = s + 1;
@@ -125,7 +137,8 @@ export class NewtonFinish {
     let fullStep = false;
     for (let a = 0; a < s; a++) {
       saved[a] = beta[index[a]!]!;
-      sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
+      const j = index[a]!;
+      sign[a] = pf[j]! > 0 ? (saved[a] !== 0 ? Math.sign(saved[a]!) : this.enterSign[j]!) : 0;
     }
     const b0Start = st.b0;
     // the starting support (steps that cross zero drop features from `index`)
@@ -194,7 +207,10 @@ export class NewtonFinish {
       // an exact Newton step that did not even halve the residual: rounding has the last word
       // (rebuilding the Hessian would not help); sweeps and the KKT check take over
       if (freshStep && fullStep && worst > 0.5 * lastWorst) return moved ? true : restore();
-      const reuse = factorFits && worst < 0.25 * lastWorst;
+      // on dense designs a factor is reused only where a fresh one costs more than a few steps
+      // (`reusePays`): a simplified step contracts linearly (8–13 steps a λ at 5 features on a
+      // 50,000-row path), a fresh one quadratically
+      const reuse = factorFits && worst < 0.25 * lastWorst && this.reusePays(s);
       lastWorst = worst;
       freshStep = !reuse;
       if (!reuse) {
@@ -213,10 +229,34 @@ export class NewtonFinish {
       // (an active-set method: on collinear columns at small λ the support settles this way in a
       // few steps, where sweeps take thousands); the final KKT check brings back any that must.
       let cross = 1;
+      let wrongEntries = 0;
       for (let a = 0; a < s; a++) {
         const b = beta[index[a]!]!;
         const nb = b + rhs[a + 1]!;
-        if (sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) cross = Math.min(cross, b / (b - nb));
+        if (sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) {
+          // a feature still at its entry's 0 (`entering`) that the step moves the wrong way
+          if (b === 0) wrongEntries++;
+          else cross = Math.min(cross, b / (b - nb));
+        }
+      }
+      if (wrongEntries > 0) {
+        // it leaves the active set (exactly: it is at 0), and the step is solved again without it
+        let kept = 0;
+        for (let a = 0; a < s; a++) {
+          const j = index[a]!;
+          const nb = rhs[a + 1]!;
+          if (beta[j] === 0 && sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) continue;
+          index[kept] = j;
+          sign[kept++] = sign[a]!;
+        }
+        s = kept;
+        m = s + 1;
+        factorFits = false;
+        buf.factorIndex = new Int32Array(0);
+        lastWorst = Infinity;
+        freshStep = false;
+        iter--;
+        continue;
       }
       if (cross < 1 && reuse) {
         factorFits = false;
@@ -305,6 +345,39 @@ export class NewtonFinish {
   }
 
   /**
+   * The sign each feature enters the active set with in `polish(…, entering = true)` (0: not
+   * entering), set by `enter`.
+   */
+  private readonly enterSign: Float64Array;
+
+  /**
+   * After `confirm` failed on a dense design: the features at 0 that violate their KKT conditions
+   * (`grad` exact) join the working set and, with the sign of their gradient, the next `polish`'s
+   * active set (one that its step moves the other way leaves it). Returns how many; 0 on sparse
+   * designs, whose sweeps are cheap next to a Hessian.
+   */
+  enter(lambda: number, scaleVar: number): number {
+    const st = this.st;
+    const sign = this.enterSign;
+    sign.fill(0);
+    const { x, excluded, pf, alpha } = st.problem;
+    if (x.kind !== 'dense') return 0;
+    const l1 = lambda * alpha;
+    const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
+    let count = 0;
+    for (let j = 0; j < st.p; j++) {
+      if (excluded[j] || st.beta[j] !== 0 || !(pf[j]! > 0)) continue;
+      const g = st.grad[j]!;
+      if (featureViolation(g, 0, l1 * pf[j]!, 0, floor) > this.kktTolerance) {
+        sign[j] = g > 0 ? 1 : -1;
+        st.addToSet(j);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /**
    * Whether a Newton finish is worth its cost now: building and factoring the active set's
    * Hessian (multiply-adds: n·s²/2 on a dense design, a third of that in WebAssembly; n·s plus
    * the products of stored entries on a sparse one; s³/3 to factor; its iterations' O(n) work)
@@ -319,6 +392,22 @@ export class NewtonFinish {
   pays(passes: number, first = true): boolean {
     if (this.st.problem.activeSetSolve === 'always') return true;
     return this.costInSweeps() <= (first ? Math.max(NEWTON_FIRST_PASSES, passes) : passes);
+  }
+
+  /**
+   * Whether a simplified step pays on this design: sparse designs, always; dense ones when
+   * building and factoring the Hessian of `s` columns (FILL_COST per row and column, n·s²/2
+   * multiply-adds, a third of that in WebAssembly, plus s³/3) costs more than REUSE_STEPS steps
+   * (EXP_COST per row and two products).
+   */
+  private reusePays(s: number): boolean {
+    const st = this.st;
+    if (st.problem.x.kind !== 'dense') return true;
+    const build =
+      st.n * s * FILL_COST +
+      (st.n * s * s) / 2 / (st.dots() instanceof WasmColumnDots ? 3 : 1) +
+      (s * s * s) / 3;
+    return build > REUSE_STEPS * st.n * (EXP_COST + 2 * s);
   }
 
   /** What a Newton finish on the current active set costs, in sweeps over it (`pays`). */
