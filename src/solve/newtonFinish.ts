@@ -72,6 +72,9 @@ export class NewtonFinish {
   constructor(private readonly st: CdState) {
     this.kktTolerance = st.problem.kktTolerance;
     this.enterSign = new Float64Array(st.p);
+    this.sumW = 0;
+    this.sumR = 0;
+    this.absR = 0;
   }
 
   /**
@@ -92,7 +95,7 @@ export class NewtonFinish {
   polish(lambda: number, scaleVar: number, objective: number, entering = false): boolean {
     const st = this.st;
     const pr = st.problem;
-    const { y, w, mean, scale, pf, alpha, excluded } = pr;
+    const { mean, scale, pf, alpha, excluded } = pr;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     const n = st.n;
@@ -116,7 +119,7 @@ export class NewtonFinish {
       hessian: new Float64Array(0),
       factorIndex: new Int32Array(0),
     });
-    const { index, sign, saved, rhs, dots, weight, resid, dir, etaStart } = buf;
+    const { index, sign, saved, rhs, dots, resid, dir, etaStart } = buf;
     this.converged = false;
     let s = 0;
     for (let k = 0; k < st.setSize; k++) {
@@ -135,6 +138,8 @@ export class NewtonFinish {
     if (buf.hessian.length < m * m) buf.hessian = new Float64Array(m * m);
     const h = buf.hessian;
     let lastWorst = Infinity;
+    /** Whether `weight`, `resid` and their sums are those of the current η (`rowPass`). */
+    let rowsCurrent = false;
     let lastLargest = Infinity;
     /** Whether the last step used a Hessian built at its own start point (an exact Newton step). */
     let freshStep = false;
@@ -160,36 +165,17 @@ export class NewtonFinish {
     // each feature dropped at a zero crossing buys one more iteration
     for (let iter = 0; iter < 20 + start.length - s; iter++) {
       // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
-      let sumW = 0;
-      let sumR = 0;
       // after steps taken without a line search the objective is unknown: its loss shares the
       // exponentials computed here
       // (not before a simplified step, which is taken without a line search: below)
       const needObj = Number.isNaN(obj) && !(factorFits && fullStep);
-      let loss = 0;
-      let absR = 0;
-      const clip = st.clip;
-      for (let i = 0; i < n; i++) {
-        const e = st.eta[i]!;
-        const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
-        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-        const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, y[i]! - pi) : 0;
-        if (u === 0) {
-          weight[i] = w[i]! * pi * (1 - pi);
-          resid[i] = w[i]! * (y[i]! - pi);
-          if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
-        } else {
-          // a profiled row whose singletons move (`singletons.ts`, the sweeps' model of it)
-          const t = clip![i]!;
-          weight[i] = (w[i]! * t) / (Math.abs(u) + PROFILE_REACH);
-          resid[i] = w[i]! * (u > 0 ? t : -t);
-          if (needObj) loss += w[i]! * st.profiledLoss(i, u);
-        }
-        sumW += weight[i]!;
-        sumR += resid[i]!;
-        absR += Math.abs(resid[i]!);
+      // (a line search's accepted trial computed them at this very η)
+      if (!rowsCurrent) {
+        const loss = this.rowPass(needObj);
+        if (needObj) obj = loss + lambda * st.binomialPenalty();
       }
-      if (needObj) obj = loss + lambda * st.binomialPenalty();
+      rowsCurrent = false;
+      const { sumW, sumR, absR } = this;
       rhs[0] = sumR;
       st.dots().dotMany(index, s, resid, dots);
       // worst residual relative to its tolerance: done when every one is ≤ 1
@@ -319,7 +305,9 @@ export class NewtonFinish {
         st.b0 = b0Old + step * rhs[0]!;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + step * rhs[a + 1]!;
         for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + step * (dir[i]! + dirBase);
-        objNew = st.binomialObjective(lambda);
+        // the objective from the exponentials the next gradient needs (the same value as
+        // `binomialObjective`'s): an accepted trial's are not computed again
+        objNew = this.rowPass(true) + lambda * st.binomialPenalty();
         if (objNew <= obj + 1e-13 * Math.abs(obj)) break;
         step /= 2;
       }
@@ -331,6 +319,7 @@ export class NewtonFinish {
         return moved ? true : restore();
       }
       obj = objNew;
+      rowsCurrent = true;
       moved = true;
       this.steps++;
       fullStep = step === 1;
@@ -347,6 +336,7 @@ export class NewtonFinish {
         s = kept;
         m = s + 1;
         st.computeEta();
+        rowsCurrent = false;
         obj = NaN;
         factorFits = false;
         buf.factorIndex = new Int32Array(0);
@@ -388,6 +378,52 @@ export class NewtonFinish {
       }
     }
     return count;
+  }
+
+  /** Σ weight, Σ resid and Σ |resid| of the last `rowPass` (doubles from the start). */
+  private sumW = Number.NaN;
+  private sumR = Number.NaN;
+  private absR = Number.NaN;
+
+  /**
+   * The Newton finish's pass over the rows at the current η: weights W = w p (1 − p) and
+   * residuals w (y − p) into the buffers, their sums into `sumW`, `sumR`, `absR`; returns the
+   * loss when `withLoss` (the value of `binomialObjective` without its penalty), else 0.
+   */
+  private rowPass(withLoss: boolean): number {
+    const st = this.st;
+    const { y, w } = st.problem;
+    const { weight, resid } = this.buffers!;
+    const clip = st.clip;
+    const eta = st.eta;
+    let sumW = 0;
+    let sumR = 0;
+    let absR = 0;
+    let loss = 0;
+    for (let i = 0; i < st.n; i++) {
+      const e = eta[i]!;
+      const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
+      const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+      const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, y[i]! - pi) : 0;
+      if (u === 0) {
+        weight[i] = w[i]! * pi * (1 - pi);
+        resid[i] = w[i]! * (y[i]! - pi);
+        if (withLoss) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+      } else {
+        // a profiled row whose singletons move (`singletons.ts`, the sweeps' model of it)
+        const t = clip![i]!;
+        weight[i] = (w[i]! * t) / (Math.abs(u) + PROFILE_REACH);
+        resid[i] = w[i]! * (u > 0 ? t : -t);
+        if (withLoss) loss += w[i]! * st.profiledLoss(i, u);
+      }
+      sumW += weight[i]!;
+      sumR += resid[i]!;
+      absR += Math.abs(resid[i]!);
+    }
+    this.sumW = sumW;
+    this.sumR = sumR;
+    this.absR = absR;
+    return loss;
   }
 
   /**
