@@ -1,4 +1,5 @@
 import { choleskyFactor, choleskySolve } from './cholesky.js';
+import { DenseDesign } from './design.js';
 import { WasmColumnDots } from './kernels/columnDots.js';
 import type { Counts } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
@@ -540,8 +541,16 @@ export class NewtonFinish {
     }
     // rows a and a + 1 together: t = W (x_a − m_a) and t2 = W (x_{a+1} − m_{a+1}) share one
     // pass over the design
+    // (a dense column in one pass: the same values as −m + 1·x, then times W)
+    const values = x instanceof DenseDesign ? x.values : null;
     const fill = (ja: number, into: Float64Array) => {
-      into.fill(-mean[ja]!);
+      const m = mean[ja]!;
+      if (values !== null) {
+        const off = ja * n;
+        for (let i = 0; i < n; i++) into[i] = (values[off + i]! - m) * weight[i]!;
+        return;
+      }
+      into.fill(-m);
       x.axpy(ja, 1, into);
       for (let i = 0; i < n; i++) into[i]! *= weight[i]!;
     };
