@@ -460,6 +460,17 @@ export class BinomialSolver {
         if (this.newton.converged && this.newton.confirm(lambda, scaleVar, counts)) {
           return binomialConverged(counts, this.newton.steps);
         }
+        // dense designs: the features that want in enter with the sign of their gradient, and
+        // Newton goes on on the larger active set (sweeps over dense columns cost more)
+        if (
+          this.newton.converged &&
+          this.newton.enter(lambda, scaleVar) > 0 &&
+          this.newton.polish(lambda, scaleVar, NaN, true) &&
+          this.newton.converged &&
+          this.newton.confirm(lambda, scaleVar, counts)
+        ) {
+          return binomialConverged(counts, this.newton.steps);
+        }
       }
     }
     // The start may already be the optimum (a warm start from a solution on nearly the same data,

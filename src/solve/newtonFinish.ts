@@ -1,9 +1,10 @@
 import { choleskyFactor, choleskySolve } from './cholesky.js';
+import { DenseDesign } from './design.js';
 import { WasmColumnDots } from './kernels/columnDots.js';
 import type { Counts } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import { type CdState, POLISH_MAX } from './state.js';
-import { kktViolation } from './sweeps.js';
+import { featureViolation, kktViolation } from './sweeps.js';
 
 /**
  * The binomial Newton finish stops at this floor · sd(y) instead, or at the rounding level of each
@@ -12,8 +13,22 @@ import { kktViolation } from './sweeps.js';
  * KKT_FLOOR alone would allow violations of 1e-8 of the threshold.
  */
 const NEWTON_FLOOR = 1e-15;
-/** A binomial Newton finish is tried before any sweep when it costs at most this many sweeps. */
+/**
+ * A binomial Newton finish is tried before any sweep when it costs at most this many sweeps (and,
+ * on dense designs, FIRST_CHECKS checks of every feature: `checksInSweeps`).
+ */
 const NEWTON_FIRST_PASSES = 30;
+const FIRST_CHECKS = 4;
+
+/** A simplified Newton step (factor reused) only where a fresh factor costs more than this many steps. */
+const REUSE_STEPS = 2;
+/**
+ * One row's exponential and loops of a Newton step, and one row's weighted centred column of a
+ * Hessian (JavaScript), in multiply-adds (50,000 rows: a step ~2.3 ms + 0.07 ms per column, a
+ * Hessian ~0.4 ms per column; bench/results/binomial-dense-s39.md).
+ */
+const EXP_COST = 30;
+const FILL_COST = 6;
 
 /** Scratch of the binomial active-set Newton steps (sized for all p features, n rows). */
 interface NewtonBuffers {
@@ -57,6 +72,10 @@ export class NewtonFinish {
 
   constructor(private readonly st: CdState) {
     this.kktTolerance = st.problem.kktTolerance;
+    this.enterSign = new Float64Array(st.p);
+    this.sumW = 0;
+    this.sumR = 0;
+    this.absR = 0;
   }
 
   /**
@@ -74,10 +93,10 @@ export class NewtonFinish {
    * the point; `newtonConverged` says whether it met its tolerance. `eta` must be current and
    * `objective` its objective value, or NaN (then computed with the first step's weights).
    */
-  polish(lambda: number, scaleVar: number, objective: number): boolean {
+  polish(lambda: number, scaleVar: number, objective: number, entering = false): boolean {
     const st = this.st;
     const pr = st.problem;
-    const { y, w, mean, scale, pf, alpha, excluded } = pr;
+    const { mean, scale, pf, alpha, excluded } = pr;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     const n = st.n;
@@ -101,12 +120,13 @@ export class NewtonFinish {
       hessian: new Float64Array(0),
       factorIndex: new Int32Array(0),
     });
-    const { index, sign, saved, rhs, dots, weight, resid, dir, etaStart } = buf;
+    const { index, sign, saved, rhs, dots, resid, dir, etaStart } = buf;
     this.converged = false;
     let s = 0;
     for (let k = 0; k < st.setSize; k++) {
       const j = st.set[k]!;
-      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0)) index[s++] = j;
+      if (!excluded[j] && (beta[j] !== 0 || pf[j] === 0 || (entering && this.enterSign[j] !== 0)))
+        index[s++] = j;
     }
     if (s > POLISH_MAX) return false;
     let m = s + 1;
@@ -119,13 +139,17 @@ export class NewtonFinish {
     if (buf.hessian.length < m * m) buf.hessian = new Float64Array(m * m);
     const h = buf.hessian;
     let lastWorst = Infinity;
+    /** Whether `weight`, `resid` and their sums are those of the current η (`rowPass`). */
+    let rowsCurrent = false;
+    let lastLargest = Infinity;
     /** Whether the last step used a Hessian built at its own start point (an exact Newton step). */
     let freshStep = false;
     /** Whether the last step was taken in full (no backtracking: the quadratic model held). */
     let fullStep = false;
     for (let a = 0; a < s; a++) {
       saved[a] = beta[index[a]!]!;
-      sign[a] = pf[index[a]!]! > 0 ? Math.sign(saved[a]!) : 0;
+      const j = index[a]!;
+      sign[a] = pf[j]! > 0 ? (saved[a] !== 0 ? Math.sign(saved[a]!) : this.enterSign[j]!) : 0;
     }
     const b0Start = st.b0;
     // the starting support (steps that cross zero drop features from `index`)
@@ -142,36 +166,17 @@ export class NewtonFinish {
     // each feature dropped at a zero crossing buys one more iteration
     for (let iter = 0; iter < 20 + start.length - s; iter++) {
       // gradient (negated): rhs_0 = Σ w (y − p), rhs_a = Σ w x̃_a (y − p) − λ pf (α sign + (1−α) β)
-      let sumW = 0;
-      let sumR = 0;
       // after steps taken without a line search the objective is unknown: its loss shares the
       // exponentials computed here
       // (not before a simplified step, which is taken without a line search: below)
       const needObj = Number.isNaN(obj) && !(factorFits && fullStep);
-      let loss = 0;
-      let absR = 0;
-      const clip = st.clip;
-      for (let i = 0; i < n; i++) {
-        const e = st.eta[i]!;
-        const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
-        const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
-        const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, y[i]! - pi) : 0;
-        if (u === 0) {
-          weight[i] = w[i]! * pi * (1 - pi);
-          resid[i] = w[i]! * (y[i]! - pi);
-          if (needObj) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
-        } else {
-          // a profiled row whose singletons move (`singletons.ts`, the sweeps' model of it)
-          const t = clip![i]!;
-          weight[i] = (w[i]! * t) / (Math.abs(u) + PROFILE_REACH);
-          resid[i] = w[i]! * (u > 0 ? t : -t);
-          if (needObj) loss += w[i]! * st.profiledLoss(i, u);
-        }
-        sumW += weight[i]!;
-        sumR += resid[i]!;
-        absR += Math.abs(resid[i]!);
+      // (a line search's accepted trial computed them at this very η)
+      if (!rowsCurrent) {
+        const loss = this.rowPass(needObj);
+        if (needObj) obj = loss + lambda * st.binomialPenalty();
       }
-      if (needObj) obj = loss + lambda * st.binomialPenalty();
+      rowsCurrent = false;
+      const { sumW, sumR, absR } = this;
       rhs[0] = sumR;
       st.dots().dotMany(index, s, resid, dots);
       // worst residual relative to its tolerance: done when every one is ≤ 1
@@ -193,8 +198,19 @@ export class NewtonFinish {
       }
       // an exact Newton step that did not even halve the residual: rounding has the last word
       // (rebuilding the Hessian would not help); sweeps and the KKT check take over
-      if (freshStep && fullStep && worst > 0.5 * lastWorst) return moved ? true : restore();
-      const reuse = factorFits && worst < 0.25 * lastWorst;
+      // (`worst` may switch components: the intercept's absolute floor is far below the features'
+      // relative ones, so a step that cut every residual hundredfold could raise it; it must not
+      // have halved the largest absolute residual either)
+      let largest = Math.abs(rhs[0]!);
+      for (let a = 0; a < s; a++) largest = Math.max(largest, Math.abs(rhs[a + 1]!));
+      if (freshStep && fullStep && worst > 0.5 * lastWorst && largest > 0.5 * lastLargest) {
+        return moved ? true : restore();
+      }
+      lastLargest = largest;
+      // on dense designs a factor is reused only where a fresh one costs more than a few steps
+      // (`reusePays`): a simplified step contracts linearly (8–13 steps a λ at 5 features on a
+      // 50,000-row path), a fresh one quadratically
+      const reuse = factorFits && worst < 0.25 * lastWorst && this.reusePays(s);
       lastWorst = worst;
       freshStep = !reuse;
       if (!reuse) {
@@ -213,10 +229,34 @@ export class NewtonFinish {
       // (an active-set method: on collinear columns at small λ the support settles this way in a
       // few steps, where sweeps take thousands); the final KKT check brings back any that must.
       let cross = 1;
+      let wrongEntries = 0;
       for (let a = 0; a < s; a++) {
         const b = beta[index[a]!]!;
         const nb = b + rhs[a + 1]!;
-        if (sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) cross = Math.min(cross, b / (b - nb));
+        if (sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) {
+          // a feature still at its entry's 0 (`entering`) that the step moves the wrong way
+          if (b === 0) wrongEntries++;
+          else cross = Math.min(cross, b / (b - nb));
+        }
+      }
+      if (wrongEntries > 0) {
+        // it leaves the active set (exactly: it is at 0), and the step is solved again without it
+        let kept = 0;
+        for (let a = 0; a < s; a++) {
+          const j = index[a]!;
+          const nb = rhs[a + 1]!;
+          if (beta[j] === 0 && sign[a] !== 0 && !(sign[a]! > 0 ? nb > 0 : nb < 0)) continue;
+          index[kept] = j;
+          sign[kept++] = sign[a]!;
+        }
+        s = kept;
+        m = s + 1;
+        factorFits = false;
+        buf.factorIndex = new Int32Array(0);
+        lastWorst = Infinity;
+        freshStep = false;
+        iter--;
+        continue;
       }
       if (cross < 1 && reuse) {
         factorFits = false;
@@ -266,7 +306,9 @@ export class NewtonFinish {
         st.b0 = b0Old + step * rhs[0]!;
         for (let a = 0; a < s; a++) beta[index[a]!] = dots[a]! + step * rhs[a + 1]!;
         for (let i = 0; i < n; i++) st.eta[i] = etaStart[i]! + step * (dir[i]! + dirBase);
-        objNew = st.binomialObjective(lambda);
+        // the objective from the exponentials the next gradient needs (the same value as
+        // `binomialObjective`'s): an accepted trial's are not computed again
+        objNew = this.rowPass(true) + lambda * st.binomialPenalty();
         if (objNew <= obj + 1e-13 * Math.abs(obj)) break;
         step /= 2;
       }
@@ -278,6 +320,7 @@ export class NewtonFinish {
         return moved ? true : restore();
       }
       obj = objNew;
+      rowsCurrent = true;
       moved = true;
       this.steps++;
       fullStep = step === 1;
@@ -294,6 +337,7 @@ export class NewtonFinish {
         s = kept;
         m = s + 1;
         st.computeEta();
+        rowsCurrent = false;
         obj = NaN;
         factorFits = false;
         buf.factorIndex = new Int32Array(0);
@@ -302,6 +346,85 @@ export class NewtonFinish {
       }
     }
     return moved ? true : restore();
+  }
+
+  /**
+   * The sign each feature enters the active set with in `polish(…, entering = true)` (0: not
+   * entering), set by `enter`.
+   */
+  private readonly enterSign: Float64Array;
+
+  /**
+   * After `confirm` failed on a dense design: the features at 0 that violate their KKT conditions
+   * (`grad` exact) join the working set and, with the sign of their gradient, the next `polish`'s
+   * active set (one that its step moves the other way leaves it). Returns how many; 0 on sparse
+   * designs, whose sweeps are cheap next to a Hessian.
+   */
+  enter(lambda: number, scaleVar: number): number {
+    const st = this.st;
+    const sign = this.enterSign;
+    sign.fill(0);
+    const { x, excluded, pf, alpha } = st.problem;
+    if (x.kind !== 'dense') return 0;
+    const l1 = lambda * alpha;
+    const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
+    let count = 0;
+    for (let j = 0; j < st.p; j++) {
+      if (excluded[j] || st.beta[j] !== 0 || !(pf[j]! > 0)) continue;
+      const g = st.grad[j]!;
+      if (featureViolation(g, 0, l1 * pf[j]!, 0, floor) > this.kktTolerance) {
+        sign[j] = g > 0 ? 1 : -1;
+        st.addToSet(j);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Σ weight, Σ resid and Σ |resid| of the last `rowPass` (doubles from the start). */
+  private sumW = Number.NaN;
+  private sumR = Number.NaN;
+  private absR = Number.NaN;
+
+  /**
+   * The Newton finish's pass over the rows at the current η: weights W = w p (1 − p) and
+   * residuals w (y − p) into the buffers, their sums into `sumW`, `sumR`, `absR`; returns the
+   * loss when `withLoss` (the value of `binomialObjective` without its penalty), else 0.
+   */
+  private rowPass(withLoss: boolean): number {
+    const st = this.st;
+    const { y, w } = st.problem;
+    const { weight, resid } = this.buffers!;
+    const clip = st.clip;
+    const eta = st.eta;
+    let sumW = 0;
+    let sumR = 0;
+    let absR = 0;
+    let loss = 0;
+    for (let i = 0; i < st.n; i++) {
+      const e = eta[i]!;
+      const q = Math.exp(-Math.abs(e)); // e^−|η|, at most 1
+      const pi = e >= 0 ? 1 / (1 + q) : q / (1 + q);
+      const u = clip !== null && clip[i]! < Infinity ? st.profiledMove(i, e, y[i]! - pi) : 0;
+      if (u === 0) {
+        weight[i] = w[i]! * pi * (1 - pi);
+        resid[i] = w[i]! * (y[i]! - pi);
+        if (withLoss) loss += w[i]! * ((e > 0 ? e : 0) + Math.log1p(q) - y[i]! * e);
+      } else {
+        // a profiled row whose singletons move (`singletons.ts`, the sweeps' model of it)
+        const t = clip![i]!;
+        weight[i] = (w[i]! * t) / (Math.abs(u) + PROFILE_REACH);
+        resid[i] = w[i]! * (u > 0 ? t : -t);
+        if (withLoss) loss += w[i]! * st.profiledLoss(i, u);
+      }
+      sumW += weight[i]!;
+      sumR += resid[i]!;
+      absR += Math.abs(resid[i]!);
+    }
+    this.sumW = sumW;
+    this.sumR = sumR;
+    this.absR = absR;
+    return loss;
   }
 
   /**
@@ -318,7 +441,44 @@ export class NewtonFinish {
    */
   pays(passes: number, first = true): boolean {
     if (this.st.problem.activeSetSolve === 'always') return true;
-    return this.costInSweeps() <= (first ? Math.max(NEWTON_FIRST_PASSES, passes) : passes);
+    return (
+      this.costInSweeps() <= (first ? Math.max(NEWTON_FIRST_PASSES, passes) + this.checksInSweeps() : passes)
+    );
+  }
+
+  /**
+   * Dense designs: what the sweeps' checks of every feature (FIRST_CHECKS of them, in JavaScript)
+   * cost, in sweeps over the active set; 0 on sparse designs. On a 50,000 × 40 path the first λ
+   * with one to three features took 6 sweeps and 8 such checks each where Newton was not tried.
+   */
+  private checksInSweeps(): number {
+    const st = this.st;
+    const { x, pf, excluded } = st.problem;
+    if (x.kind !== 'dense') return 0;
+    let stored = 0;
+    for (let k = 0; k < st.setSize; k++) {
+      const j = st.set[k]!;
+      if (st.beta[j] !== 0 || pf[j] === 0) stored += st.n;
+    }
+    let live = 0;
+    for (let j = 0; j < st.p; j++) if (!excluded[j]) live++;
+    return (FIRST_CHECKS * live * st.n) / (stored + st.n);
+  }
+
+  /**
+   * Whether a simplified step pays on this design: sparse designs, always; dense ones when
+   * building and factoring the Hessian of `s` columns (FILL_COST per row and column, n·s²/2
+   * multiply-adds, a third of that in WebAssembly, plus s³/3) costs more than REUSE_STEPS steps
+   * (EXP_COST per row and two products).
+   */
+  private reusePays(s: number): boolean {
+    const st = this.st;
+    if (st.problem.x.kind !== 'dense') return true;
+    const build =
+      st.n * s * FILL_COST +
+      (st.n * s * s) / 2 / (st.dots() instanceof WasmColumnDots ? 3 : 1) +
+      (s * s * s) / 3;
+    return build > REUSE_STEPS * st.n * (EXP_COST + 2 * s);
   }
 
   /** What a Newton finish on the current active set costs, in sweeps over it (`pays`). */
@@ -381,8 +541,16 @@ export class NewtonFinish {
     }
     // rows a and a + 1 together: t = W (x_a − m_a) and t2 = W (x_{a+1} − m_{a+1}) share one
     // pass over the design
+    // (a dense column in one pass: the same values as −m + 1·x, then times W)
+    const values = x instanceof DenseDesign ? x.values : null;
     const fill = (ja: number, into: Float64Array) => {
-      into.fill(-mean[ja]!);
+      const m = mean[ja]!;
+      if (values !== null) {
+        const off = ja * n;
+        for (let i = 0; i < n; i++) into[i] = (values[off + i]! - m) * weight[i]!;
+        return;
+      }
+      into.fill(-m);
       x.axpy(ja, 1, into);
       for (let i = 0; i < n; i++) into[i]! *= weight[i]!;
     };

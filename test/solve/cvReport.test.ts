@@ -98,7 +98,7 @@ describe('fit and path: --progress, --kkt-tolerance, cvUnconvergedFolds', () => 
   it('--kkt-tolerance reaches the solver', async () => {
     const lambda = 0.01;
     const x = DenseDesign.fromRows(rows);
-    for (const t of [0.3, 1e-10]) {
+    for (const t of [0.5, 1e-10]) {
       const r = await runCli(['fit', ...base, '--lambda', String(lambda), '--kkt-tolerance', String(t)]);
       expect(r.code).toBe(0);
       const model = JSON.parse(r.stdout) as { intercept: number; metrics: { passes: number } };
@@ -106,9 +106,11 @@ describe('fit and path: --progress, --kkt-tolerance, cvUnconvergedFolds', () => 
       expect(model.intercept).toBe(direct.intercept);
       expect(model.metrics.passes).toBe(direct.passes);
     }
-    const loose = solveAt(x, labels, { family: 'binomial', lambda, kktTolerance: 0.3 });
+    // (Newton finishes on this dense design reach about the same point at any tolerance: the
+    // solves differ in the sweeps they took)
+    const loose = solveAt(x, labels, { family: 'binomial', lambda, kktTolerance: 0.5 });
     const tight = solveAt(x, labels, { family: 'binomial', lambda });
-    expect(loose.intercept).not.toBe(tight.intercept);
+    expect(loose.passes).toBeLessThan(tight.passes);
   });
 
   it('--kkt-tolerance: out of range or on a gaussian fit is a usage error', async () => {
