@@ -59,7 +59,9 @@ options:
   --source S        online | refit | batch: only snapshots of this source; latest: any source.
                     Default: online when MODEL has online snapshots (what replay and run serve
                     unless refit.serve is "refit"), else any; with --version N, any
-  --lambda L        the snapshot whose λ is nearest L (on a log scale), e.g. on a path
+  --lambda L        the snapshot whose λ is nearest L (on a log scale), e.g. on a path; min or
+                    1se: the λ a cross-validation chose (path --cv, fit --cv: lambdaMin,
+                    lambda1se), as glmnet's s = "lambda.min" / "lambda.1se"
   --version N       the snapshot with this version, online or refit (on a path: its position,
                     1 = largest λ)
   --top N           contributions named per score (default 5)
@@ -78,10 +80,24 @@ const options = {
   output: { type: 'string' },
 } as const;
 
-/** Which of a key's snapshots to score with: by version, by nearest λ, or (neither) the most recent. */
+/**
+ * Which of a key's snapshots to score with: by version, by nearest λ, by the λ its
+ * cross-validation chose (`cv`: the snapshots' `lambdaMin` or `lambda1se`), or the most recent.
+ */
 export interface SnapshotPick {
   readonly lambda?: number;
   readonly version?: number;
+  readonly cv?: 'min' | '1se';
+}
+
+/** The metric of a cross-validated snapshot that holds the λ `--lambda min` / `1se` names. */
+const CV_METRIC = { min: 'lambdaMin', '1se': 'lambda1se' } as const;
+
+/** The λ a cross-validation chose (`rule`), from the most recent snapshot that records it, or undefined. */
+function cvLambda(candidates: readonly ModelSnapshot[], rule: 'min' | '1se'): number | undefined {
+  const recorded = candidates.filter((s) => typeof s.metrics?.[CV_METRIC[rule]] === 'number');
+  if (recorded.length === 0) return undefined;
+  return recorded.reduce(mostRecent).metrics![CV_METRIC[rule]] as number;
 }
 
 /**
@@ -194,20 +210,23 @@ function lambdaDistance(a: number, b: number): number {
 /**
  * One key's snapshot by `pick` (`candidates` all of that key): the version asked for, the λ
  * nearest the one asked for (ties: the most recent), or the most recent. Null when no snapshot
- * has the version.
+ * has the version, or (`cv`) none records a cross-validation's choice.
  */
 export function pickSnapshot(candidates: readonly ModelSnapshot[], pick: SnapshotPick): ModelSnapshot | null {
   if (pick.version !== undefined) {
     const same = candidates.filter((s) => s.version === pick.version);
     return same.length === 0 ? null : same.reduce(mostRecent);
   }
-  const wanted = pick.lambda;
+  const wanted = pick.cv !== undefined ? cvLambda(candidates, pick.cv) : pick.lambda;
+  if (pick.cv !== undefined && wanted === undefined) return null;
   if (wanted === undefined) return candidates.reduce(mostRecent);
-  return candidates.reduce((a, b) => {
+  const nearest = candidates.reduce((a, b) => {
     const da = lambdaDistance(a.lambda, wanted);
     const db = lambdaDistance(b.lambda, wanted);
     return db < da || (db === da && mostRecent(a, b) === b) ? b : a;
   });
+  // a cross-validation's λ is one of its path's: a snapshot elsewhere is another model
+  return pick.cv !== undefined && !(lambdaDistance(nearest.lambda, wanted) <= 1e-9) ? null : nearest;
 }
 
 /** Reads the snapshot to score with from a JSON document or JSON lines of snapshots. */
@@ -235,6 +254,7 @@ function chooseSnapshot(
       `--model: ${file} has snapshots of ${counted(keys.size, 'key')}; pick one with --key (e.g. --key ${[...keys][0]}), or score each event with its own key's with --key-by FIELD`,
     );
   const snapshot = pickSnapshot(chosen, pick);
+  if (snapshot === null && pick.cv !== undefined) throw noCvChoice(pick.cv, file, key, chosen);
   if (snapshot === null) {
     const versions = chosen.map((s) => s.version).filter((v) => typeof v === 'number');
     throw new DataError(
@@ -246,6 +266,7 @@ function chooseSnapshot(
   const of = `of ${formatCount(chosen.length)} snapshot${chosen.length === 1 ? '' : 's'}`;
   let why: string;
   if (pick.version !== undefined) why = `version ${pick.version} ${of}`;
+  else if (pick.cv !== undefined) why = `λ_${pick.cv} of its cross-validation (--lambda ${pick.cv}) ${of}`;
   else if (pick.lambda !== undefined)
     why =
       typeof snapshot.lambda === 'number'
@@ -385,9 +406,12 @@ export const scoreCommand: Command = {
     if (keyBy === '')
       throw new UsageError('--key-by needs a field name ("key", or a feature such as "campaign")');
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
-    const lambda = numberFlag('lambda', values.lambda, { min: 0 });
+    const cv = values.lambda === 'min' || values.lambda === '1se' ? values.lambda : undefined;
+    if (cv === undefined && values.lambda !== undefined && !Number.isFinite(Number(values.lambda)))
+      throw new UsageError(`--lambda must be a number (a λ), min or 1se, got "${values.lambda}"`);
+    const lambda = cv === undefined ? numberFlag('lambda', values.lambda, { min: 0 }) : undefined;
     const version = numberFlag('version', values.version, { min: 0, integer: true });
-    if (lambda !== undefined && version !== undefined)
+    if ((lambda !== undefined || cv !== undefined) && version !== undefined)
       throw new UsageError('--lambda and --version both choose the snapshot: give one of them');
     if (version !== undefined && keyBy !== undefined && values.key === undefined)
       throw new UsageError(
@@ -396,6 +420,7 @@ export const scoreCommand: Command = {
     const pick: SnapshotPick = {
       ...(lambda !== undefined ? { lambda } : {}),
       ...(version !== undefined ? { version } : {}),
+      ...(cv !== undefined ? { cv } : {}),
     };
     await checkInputFile('model', values.model);
     await checkInputFile('input', values.input);
@@ -414,9 +439,17 @@ export const scoreCommand: Command = {
         if (list === undefined) byKey.set(s.key, [s]);
         else list.push(s);
       }
-      for (const [key, list] of byKey) models.set(key, { snapshot: pickSnapshot(list, pick)!, scorer: null });
+      for (const [key, list] of byKey) {
+        const snapshot = pickSnapshot(list, pick);
+        if (snapshot === null) throw noCvChoice(pick.cv!, values.model, key, list);
+        models.set(key, { snapshot, scorer: null });
+      }
       const which =
-        lambda !== undefined ? 'the snapshot with the λ nearest --lambda' : 'the most recent snapshot';
+        cv !== undefined
+          ? `the snapshot at λ_${cv} of its cross-validation`
+          : lambda !== undefined
+            ? 'the snapshot with the λ nearest --lambda'
+            : 'the most recent snapshot';
       io.stderr.write(
         `score: scoring each event with ${which} of its own key (--key-by ${keyBy}) among the ${counted(models.size, 'key')} of --model${servedNote}\n`,
       );
@@ -559,3 +592,24 @@ export const scoreCommand: Command = {
     return scored === 0 && line > 0 ? 1 : 0;
   },
 };
+
+/**
+ * `--lambda min` / `1se` on snapshots that record no cross-validation, or none at the λ it chose
+ * (`fit`'s one snapshot is at its own choice).
+ */
+function noCvChoice(
+  rule: 'min' | '1se',
+  file: string,
+  key: string | undefined,
+  candidates: readonly ModelSnapshot[],
+): DataError {
+  const of = key !== undefined ? ` of key ${quotedKey(key)}` : '';
+  const wanted = cvLambda(candidates, rule);
+  if (wanted === undefined)
+    return new DataError(
+      `--lambda ${rule}: no snapshot${of} in ${file} records a cross-validation's choice (${CV_METRIC[rule]}): it comes from 'path --cv K' or 'fit' with its cross-validation; give --lambda L (a number) or --version N`,
+    );
+  return new DataError(
+    `--lambda ${rule}: no snapshot${of} in ${file} is at λ_${rule} ${Number(wanted.toPrecision(6))} of its cross-validation (a fit's output holds the λ it chose only): 'path --cv K' writes every λ`,
+  );
+}

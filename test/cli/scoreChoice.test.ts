@@ -192,3 +192,64 @@ describe('score with a path', () => {
     );
   });
 });
+
+describe('score --lambda min / 1se: the λ a cross-validation chose', () => {
+  it('on a path --cv output picks the line at lambdaMin / lambda1se; refused where no snapshot is there', async () => {
+    const dir = tmp();
+    // a seeded binomial stream with two informative features and noise
+    let seed = 5;
+    const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const events = Array.from({ length: 600 }, () => {
+      const a = r() * 2 - 1;
+      const b = r() * 2 - 1;
+      const noise = r();
+      const label = r() < 1 / (1 + Math.exp(-(2 * a - 1.5 * b))) ? 1 : 0;
+      return JSON.stringify({ label, features: { a, b, noise } });
+    });
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${events.join('\n')}\n`);
+    const base = ['--input', input, '--family', 'binomial'];
+    const path = await runCli(['path', ...base, '--cv', '5', '--nlambda', '30']);
+    expect(path.code, path.stderr).toBe(0);
+    const model = join(dir, 'path.jsonl');
+    writeFileSync(model, path.stdout);
+    const lines = path.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { version: number; lambda: number; metrics: Record<string, number> });
+    const { lambdaMin, lambda1se } = lines[0].metrics;
+    expect(lambda1se).toBeGreaterThan(lambdaMin);
+    for (const [rule, wanted] of [
+      ['min', lambdaMin],
+      ['1se', lambda1se],
+    ] as const) {
+      const at = lines.find((l) => l.lambda === wanted)!;
+      const s = await runCli(['score', '--model', model, '--input', input, '--lambda', rule]);
+      expect(s.code, s.stderr).toBe(0);
+      expect(rows(s.stdout)[0].model?.version).toBe(at.version);
+      expect(s.stderr).toContain(
+        `: λ_${rule} of its cross-validation (--lambda ${rule}) of ${lines.length} snapshots`,
+      );
+    }
+    // a fit's one snapshot is at its own choice (λ_min): 1se is not there
+    const fit = await runCli(['fit', ...base, '--cv', '5']);
+    expect(fit.code, fit.stderr).toBe(0);
+    const fitModel = join(dir, 'fit.json');
+    writeFileSync(fitModel, fit.stdout);
+    const one = await runCli(['score', '--model', fitModel, '--input', input, '--lambda', '1se']);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toMatch(
+      /--lambda 1se: no snapshot in .*fit\.json is at λ_1se .* 'path --cv K' writes every λ/,
+    );
+    // no cross-validation at all, and a word that is neither
+    const plain = join(dir, 'plain.jsonl');
+    writeFileSync(plain, snapshot('p', 1, 500, 0.1, 0));
+    const none = await runCli(['score', '--model', plain, '--input', input, '--lambda', 'min']);
+    expect(none.stderr).toMatch(
+      /--lambda min: no snapshot in .*plain\.jsonl records a cross-validation's choice \(lambdaMin\)/,
+    );
+    const word = await runCli(['score', '--model', model, '--input', input, '--lambda', 'best']);
+    expect(word.code).toBe(2);
+    expect(word.stderr).toContain('--lambda must be a number (a λ), min or 1se, got "best"');
+  });
+});
