@@ -198,6 +198,10 @@ export async function checkInputFile(flag: string, path: string): Promise<void> 
 
 /** As `checkInputFile`, for a path named by `where` (`--input`, or a setting such as `replay.input`). */
 export async function checkInputPath(where: string, path: string): Promise<void> {
+  if (path === '-')
+    throw new PathError(
+      `${where} -: give a file; standard input is the file /dev/stdin${where === '--input' ? ' (fit and path read it as CSV, replay and score as JSON lines)' : ''}`,
+    );
   try {
     if ((await stat(path)).isDirectory()) throw new PathError(`${where} ${path} is a directory; give a file`);
     await access(path, constants.R_OK);

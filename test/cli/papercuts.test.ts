@@ -449,3 +449,25 @@ describe('a --state directory the run cannot make', () => {
     );
   });
 });
+
+describe('--input - (standard input by the usual dash)', () => {
+  it('is refused with where standard input is, for every command that reads a file', async () => {
+    for (const args of [
+      ['replay', '--family', 'binomial', '--input', '-'],
+      ['fit', '--target', 'y', '--input', '-'],
+      ['path', '--target', 'y', '--input', '-'],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain(
+        '--input -: give a file; standard input is the file /dev/stdin (fit and path read it as CSV, replay and score as JSON lines)',
+      );
+    }
+    const dir = tmp();
+    const model = join(dir, 'model.json');
+    writeFileSync(model, JSON.stringify({ family: 'binomial', intercept: 0, coefficients: {} }));
+    const score = await runCli(['score', '--model', model, '--input', '-']);
+    expect(score.code).toBe(2);
+    expect(score.stderr).toContain('--input -: give a file; standard input is the file /dev/stdin');
+  });
+});
