@@ -4,6 +4,7 @@ import { columnStats } from '../solve/design.js';
 import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
 import { penaltyScale } from '../solve/problem.js';
 import { solvePath, type PathResult } from '../solve/path.js';
+import { DISTINCT_STYLES } from '../plot/svg.js';
 import { plotPathSvg } from '../solve/plotSvg.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
 import {
@@ -67,9 +68,10 @@ options:
                           cannot be used, there (skipped, as fit --help says)
   --max-record-bytes N    .jsonl: a line over N bytes is skipped unread, with replay's reason
                           (default 1048576, as replay's --max-record-bytes)
-  --plot FILE.svg         draw the coefficient paths against log λ (SVG only), every feature that
-                          enters named in the legend; with --cv, also the cross-validated error per
-                          λ (mean ± 1 standard error, λ_min and λ_1se marked), as cv.glmnet's plot
+  --plot FILE.svg         draw the coefficient paths against log λ (SVG only), the first ${DISTINCT_STYLES} features
+                          to enter named in the legend (the others in grey, named on hover); with
+                          --cv, also the cross-validated error per λ (mean ± 1 standard error,
+                          λ_min and λ_1se marked), as cv.glmnet's plot
   --plot-scale S          the y axis of the path: standardized (default with standardization:
                           s_j·β_j, s_j the scale the penalty applies to, comparable across
                           features) | original (β_j as reported)`;
