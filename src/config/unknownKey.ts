@@ -24,7 +24,7 @@ export function closest(key: string, names: readonly string[]): string | undefin
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of names) {
-    const d = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    const d = typoDistance(lower, name);
     if (d < bestDistance) {
       best = name;
       bestDistance = d;
@@ -32,6 +32,13 @@ export function closest(key: string, names: readonly string[]): string | undefin
   }
   // one edit in a short name, up to a third of a longer one: beyond that it is not a typo
   return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** The edits from `key` to `name` that `closest` weighs, ignoring case (0: the same but for case). */
+export function typoDistance(key: string, name: string): number {
+  const a = key.toLowerCase();
+  const b = name.toLowerCase();
+  return a === b ? 0 : editDistance(a, b);
 }
 
 /**

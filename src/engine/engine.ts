@@ -167,6 +167,8 @@ const eventFields = new Set(['key', 'ts', 'label', 'weight', 'features']);
 /** Whether the quoted `name` at [start, end) of `reason` names a rule's field or setting, not data. */
 function namesRule(reason: string, name: string, start: number, end: number): boolean {
   if (reason.startsWith(' (model.keyBy)', end) || reason.endsWith('model.keyBy is ', start)) return true;
+  // the field a missing key field probably meant (`routeByKey`): the same in every event
+  if (reason.endsWith('(model.keyBy) is missing; did you mean ', start)) return true;
   return eventFields.has(name) && !reason.endsWith('feature ', start);
 }
 

@@ -1,5 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 
+import { closest, typoDistance } from '../config/unknownKey.js';
 import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
@@ -23,12 +24,48 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
         : e.key === ''
           ? { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' }
           : e.key;
+  const meant = fieldMeant(keyBy);
   // a number or boolean keys the model of its text (keyText), as in the event's own "key"
   return (e) => {
     const v = Object.hasOwn(e.features, keyBy) ? e.features[keyBy] : undefined;
     if (typeof v === 'string' && v !== '') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return keyText(v);
-    return { missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}` };
+    const guess = v === undefined ? meant(e.features) : undefined;
+    return {
+      missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}${guess !== undefined ? `; did you mean "${guess}"?` : ''}`,
+    };
+  };
+}
+
+/** Feature names whose distance to the key field is remembered (`fieldMeant`): the rest are measured each time. */
+const MEANT_CACHE = 4096;
+
+/**
+ * The feature of an event that a missing key field probably meant (a typo: `campagin` for
+ * `campaign`, `Campaign`), as `closest` judges it; each name's verdict is remembered, since a
+ * misspelt field misses in every event.
+ */
+function fieldMeant(keyBy: string): (features: Readonly<Record<string, unknown>>) => string | undefined {
+  const verdicts = new Map<string, number>();
+  const distanceOf = (name: string): number => {
+    let d = verdicts.get(name);
+    if (d === undefined) {
+      d = closest(keyBy, [name]) === undefined ? Infinity : typoDistance(keyBy, name);
+      if (verdicts.size < MEANT_CACHE) verdicts.set(name, d);
+    }
+    return d;
+  };
+  return (features) => {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const name of Object.keys(features)) {
+      const d = distanceOf(name);
+      if (d < bestDistance) {
+        best = name;
+        bestDistance = d;
+      }
+    }
+    return best;
   };
 }
 

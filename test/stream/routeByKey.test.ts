@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 
 import { validateEvent, type L1Event } from '../../src/core/event.js';
+import { reasonClass } from '../../src/engine/engine.js';
 import { keyFunction, routeByKey } from '../../src/stream/routeByKey.js';
 import type { DeadLetter, EventBatch } from '../../src/stream/types.js';
 
@@ -77,5 +78,43 @@ describe('routeByKey', () => {
       '"key" must be a string, a finite number or a boolean, got a number that is not finite',
       '"key" must be a string, a finite number or a boolean, got a number that is not finite',
     ]);
+  });
+});
+
+describe('keyFunction: a key field missing from an event', () => {
+  const missing = (keyBy: string, features: Record<string, unknown>): string => {
+    const key = keyFunction(keyBy, 'default')({ label: 1, features } as L1Event);
+    if (typeof key === 'string') throw new Error(`keyed ${key}`);
+    return key.missing;
+  };
+
+  it('names the feature it probably meant (a typo, or the same name in another case), else none', () => {
+    const features = { campaign: 'c7', x: 1, region: 'n' };
+    expect(missing('campagin', features)).toBe(
+      'feature "campagin" (model.keyBy) is missing; did you mean "campaign"?',
+    );
+    expect(missing('Campaign', features)).toBe(
+      'feature "Campaign" (model.keyBy) is missing; did you mean "campaign"?',
+    );
+    expect(missing('segment', features)).toBe('feature "segment" (model.keyBy) is missing');
+    // names are data: an own __proto__ feature is a name like any other
+    const proto = JSON.parse('{"__proto__": "p", "x": 1}') as Record<string, unknown>;
+    expect(missing('__proto_', proto)).toBe(
+      'feature "__proto_" (model.keyBy) is missing; did you mean "__proto__"?',
+    );
+    // the same verdict from the remembered distances, event after event
+    const keyOf = keyFunction('campagin', 'default');
+    for (let i = 0; i < 3; i++)
+      expect(keyOf({ label: 1, features: { x: 1, campaign: `c${i}` } } as L1Event)).toEqual({
+        missing: 'feature "campagin" (model.keyBy) is missing; did you mean "campaign"?',
+      });
+  });
+
+  it("counts as one reason with the setting's field and its guess kept (the summary's most common reason)", () => {
+    const reason = missing('campagin', { campaign: 'c7' });
+    expect(reasonClass(reason)).toBe(reason);
+    expect(
+      reasonClass('feature "campagin" (model.keyBy) is a list: it must be one string, number or boolean'),
+    ).toBe('feature "campagin" (model.keyBy) is a list: it must be one string, number or boolean');
   });
 });
