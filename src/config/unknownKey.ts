@@ -30,8 +30,13 @@ export function closest(key: string, names: readonly string[]): string | undefin
       bestDistance = d;
     }
   }
-  // one edit in a short name, up to a third of a longer one: beyond that it is not a typo
-  return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+  // beyond `typoLimit` it is not a typo
+  return bestDistance <= typoLimit(key) ? best : undefined;
+}
+
+/** The most edits a typo of `key` makes: one in a short name, up to a third of a longer one. */
+export function typoLimit(key: string): number {
+  return Math.max(1, Math.floor(key.length / 3));
 }
 
 /** The edits from `key` to `name` that `closest` weighs, ignoring case (0: the same but for case). */

@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 
-import { closest, typoDistance } from '../config/unknownKey.js';
+import { typoDistance, typoLimit } from '../config/unknownKey.js';
 import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
@@ -42,15 +42,17 @@ const MEANT_CACHE = 4096;
 
 /**
  * The feature of an event that a missing key field probably meant (a typo: `campagin` for
- * `campaign`, `Campaign`), as `closest` judges it; each name's verdict is remembered, since a
+ * `campaign`, `Campaign`), by `typoDistance` within `typoLimit`; each name's verdict is remembered, since a
  * misspelt field misses in every event.
  */
 function fieldMeant(keyBy: string): (features: Readonly<Record<string, unknown>>) => string | undefined {
   const verdicts = new Map<string, number>();
+  const limit = typoLimit(keyBy);
   const distanceOf = (name: string): number => {
     let d = verdicts.get(name);
     if (d === undefined) {
-      d = closest(keyBy, [name]) === undefined ? Infinity : typoDistance(keyBy, name);
+      d = typoDistance(keyBy, name);
+      if (d > limit) d = Infinity;
       if (verdicts.size < MEANT_CACHE) verdicts.set(name, d);
     }
     return d;

@@ -364,7 +364,7 @@ describe('AvroDecoder.decodeEvent (fast reader) against avsc + validateEvent', (
 
   it('reads records of two writer ids in turn each their own way, and a writer replaced under an id the general way', () => {
     const base = schema as avro.schema.RecordType;
-    // records the hand-written reader cannot read: a field before the event's
+    // records of another writer schema (a field before the event's), which the hand-written reader leaves to avsc
     const v2 = { ...base, fields: [{ name: 'channel', type: 'string' }, ...base.fields] };
     const d = new AvroDecoder({
       writerSchemas: new Map<number, avro.Schema>([
