@@ -1,6 +1,16 @@
 import { performance } from 'node:perf_hooks';
 
-import { concatMap, lastValueFrom, Subject, takeUntil, tap, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  concatMap,
+  filter,
+  lastValueFrom,
+  map,
+  Subject,
+  takeUntil,
+  tap,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
 import { EngineError, StateError, UnreadableState } from '../core/errors.js';
@@ -22,6 +32,7 @@ import { snapshotEvery } from '../stream/snapshotEvery.js';
 import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
 import { checkedConfigAndPorts } from './checkedPorts.js';
+import { AssignmentFence } from './assignmentFence.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
@@ -190,6 +201,12 @@ export interface EngineStats {
   readonly refits: Readonly<RefitStats>;
   /** Events not learned again because a restored model's state already covered them. */
   readonly skippedCovered: number;
+  /**
+   * Records read before a partition assignment and not learned after it, their partition having
+   * gone to another instance (or, exactly-once, back to the last checkpoint): not committed here,
+   * they are learned by the partition's owner (`AssignmentFence`).
+   */
+  readonly notLearnedRevoked: number;
   readonly checkpoints: Readonly<Checkpointer['totals']>;
   /** Windows of records whose reject share was high (`RejectRateWatch`). */
   readonly highRejectWindows: number;
@@ -228,6 +245,8 @@ export class Engine {
   private readonly now: () => number;
   private counts = { records: 0, learned: 0, scored: 0, snapshots: 0, alerts: 0, scores: 0 };
   private readonly skipped = { count: 0 };
+  /** Keeps records of partitions revoked since they were read from being learned. */
+  private readonly fence: AssignmentFence;
   private readonly store: StateStore;
   private readonly checkpointer: Checkpointer | null;
   private startedAt = 0;
@@ -259,6 +278,7 @@ export class Engine {
     this.config = config;
     this.ports = ports;
     this.options = options;
+    this.fence = new AssignmentFence(options.rewindOnAssign === true);
     this.sink = new AwaitingSink(ports.sink);
     this.deadLetters = new CountingDeadLetters(this.sink, ports.store?.durable === true);
     this.metrics = new ProgressiveMetrics(
@@ -343,6 +363,7 @@ export class Engine {
    * checkpointing or publishing) the models in memory whose partitions went elsewhere.
    */
   private async assign(assignment: readonly PartitionRef[]): Promise<void> {
+    this.fence.assigned(assignment);
     if (this.options.rewindOnAssign === true) {
       this.checkpointer?.rewind();
       this.registry.dropUnless((live) => ((live.dropped = true), false));
@@ -399,7 +420,10 @@ export class Engine {
     this.checkpointer?.startTimer();
     const prepare = source.prepare?.bind(source);
     const { stop } = this.options;
-    const untilClosed$ = source.batches$.pipe(takeUntil(this.closing$));
+    const untilClosed$ = source.batches$.pipe(
+      tap((b) => this.fence.read(b)),
+      takeUntil(this.closing$),
+    );
     const read$ = stop
       ? untilClosed$.pipe(
           takeUntil(
@@ -412,9 +436,13 @@ export class Engine {
           ),
         )
       : untilClosed$;
-    const raw$: Observable<RawBatch> = prepare
+    const prepared$: Observable<RawBatch> = prepare
       ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
       : read$;
+    const raw$ = prepared$.pipe(
+      map((b) => this.fence.raw(b)),
+      filter((b): b is RawBatch => b !== null),
+    );
     const learned$ = raw$.pipe(
       tap((b) => {
         if (this.startedAt === 0) this.startedAt = performance.now();
@@ -434,6 +462,8 @@ export class Engine {
         engineEvents: true,
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
+      // (synchronous from here to the models: an assignment cannot come between the check and learning)
+      map((b) => this.fence.routed(b)),
       learnByKey(this.registry, {
         deadLetters: this.deadLetters,
         scores: config.scores,
@@ -557,6 +587,11 @@ export class Engine {
         { skippedCovered: stats.skippedCovered },
         skippedCoveredMessage(stats.skippedCovered),
       );
+    if (stats.notLearnedRevoked > 0)
+      this.options.logger?.info?.(
+        { notLearnedRevoked: stats.notLearnedRevoked },
+        `${stats.notLearnedRevoked} records read before a rebalance were not learned here: their partitions were reassigned, and their new owner reads them again`,
+      );
     return stats;
   }
 
@@ -615,6 +650,7 @@ export class Engine {
       evictions: this.registry.stats.evicted,
       refits: { ...this.refits },
       skippedCovered: this.skipped.count,
+      notLearnedRevoked: this.fence.refused,
       checkpoints: { ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0 }) },
       highRejectWindows: this.rejectRate.highWindows,
       endedBy: this.endedBy,

@@ -122,6 +122,11 @@ export class EngineMetrics implements EngineObserver {
       'Events not learned again because a restored model state already covered them.',
       (s) => s.skippedCovered,
     );
+    counter(
+      'l1stream_records_not_learned_revoked_total',
+      'Records read before a rebalance and not learned: their partition was reassigned, and its new owner reads them.',
+      (s) => s.notLearnedRevoked,
+    );
     counter('l1stream_snapshots_published_total', 'Model snapshots published.', (s) => s.snapshots);
     counter('l1stream_scores_published_total', 'Score records published.', (s) => s.scores);
     counter('l1stream_alerts_published_total', 'Drift alerts published.', (s) => s.alerts);

@@ -103,6 +103,7 @@ function expectAgrees(samples: readonly Sample[], s: EngineStats, engine: Engine
   expect(reasons.reduce((a, x) => a + x.value, 0)).toBe(s.rejected);
   expect(new Map(reasons.map((x) => [x.labels.get('reason'), x.value]))).toEqual(s.rejectedByReason);
   expect(v('l1stream_events_skipped_covered_total')).toBe(s.skippedCovered);
+  expect(v('l1stream_records_not_learned_revoked_total')).toBe(s.notLearnedRevoked);
   expect(v('l1stream_snapshots_published_total')).toBe(s.snapshots);
   expect(v('l1stream_scores_published_total')).toBe(s.scores);
   expect(v('l1stream_alerts_published_total')).toBe(s.alerts);

@@ -1,0 +1,105 @@
+import type { KeyedEvents, RoutedBatch } from '../stream/engineTypes.js';
+import type { RawBatch, RawRecord } from '../stream/types.js';
+
+/** A partition's key in the fence's map. */
+function partitionKey(p: { readonly source: string; readonly partition?: number }): string {
+  return `${p.partition ?? -1}\u0000${p.source}`;
+}
+
+/**
+ * Which records read before a partition assignment may still be learned after it. A batch the
+ * source emitted before an assignment can still be in the pipeline (waiting for `prepare` or
+ * for its turn to decode) when the assignment drops the models of the partitions that went
+ * elsewhere: learned then, its events would make a model again from a partial history (a new one,
+ * or an old state) and publish versions that the partition's new owner publishes too, with other
+ * weights. So a record is learned only if its partition has been assigned here, without a break,
+ * since before the record was read; with `rewind` (exactly-once: every assignment goes back to
+ * the last checkpoint) every assignment is a break. The others are not lost: they were not
+ * committed, and whoever owns their partition now reads them again.
+ *
+ * `read` stamps each batch as the source emits it; `assigned` must be called as an assignment
+ * arrives (before the source emits any record of it). Before the first assignment, and for a
+ * source without assignments, everything is learned.
+ */
+export class AssignmentFence {
+  /** Assignments so far. */
+  private epoch = 0;
+  /** The epoch each batch (by its records array, which the stages after decoding keep) was read in. */
+  private readonly readIn = new WeakMap<readonly RawRecord[], number>();
+  /** By `partitionKey`: the epoch from which a partition has been assigned here without a break. */
+  private ownedSince: Map<string, number> | null = null;
+  /** Records not learned because their partition was revoked since they were read. */
+  refused = 0;
+
+  constructor(private readonly rewind: boolean) {}
+
+  /** Stamps a batch the source just emitted with the current assignment. */
+  read(batch: RawBatch): void {
+    if (this.ownedSince !== null) this.readIn.set(batch.records, this.epoch);
+  }
+
+  /** A new assignment arrived. */
+  assigned(assignment: ReadonlyArray<{ readonly source: string; readonly partition: number }>): void {
+    const epoch = ++this.epoch;
+    const before = this.ownedSince;
+    const next = new Map<string, number>();
+    for (const p of assignment) {
+      const key = partitionKey(p);
+      next.set(key, this.rewind ? epoch : (before?.get(key) ?? epoch));
+    }
+    this.ownedSince = next;
+  }
+
+  /** The epoch `records` were read in, or null when every record is learned (not fenced). */
+  private stamp(records: readonly RawRecord[]): number | null {
+    if (this.ownedSince === null) return null;
+    const read = this.readIn.get(records);
+    return read === undefined || read === this.epoch ? null : read;
+  }
+
+  private admits(position: { readonly source: string; readonly partition?: number }, read: number): boolean {
+    const since = this.ownedSince!.get(partitionKey(position));
+    return since !== undefined && since <= read;
+  }
+
+  /**
+   * The raw batch, or null when none of its records is to be learned (it is not decoded: its
+   * dead letters, if any, are its new owner's). A batch with some records to learn goes on whole;
+   * `routed` leaves out the others once it is decoded.
+   */
+  raw(batch: RawBatch): RawBatch | null {
+    const read = this.stamp(batch.records);
+    if (read === null) return batch;
+    for (const { position } of batch.records) if (this.admits(position, read)) return batch;
+    this.refused += batch.records.length;
+    return null;
+  }
+
+  /** The decoded batch without the events whose partition was revoked since it was read. */
+  routed(batch: RoutedBatch): RoutedBatch {
+    const read = this.stamp(batch.records);
+    if (read === null) return batch;
+    let parts: KeyedEvents[] | null = null;
+    for (let p = 0; p < batch.parts.length; p++) {
+      const part = batch.parts[p];
+      const kept = this.keep(part, read);
+      if (kept === part && parts === null) continue;
+      parts ??= batch.parts.slice(0, p);
+      if (kept.events.length > 0) parts.push(kept);
+    }
+    return parts === null ? batch : { ...batch, parts };
+  }
+
+  private keep(part: KeyedEvents, read: number): KeyedEvents {
+    const { events, positions } = part;
+    const n = positions.length;
+    let allowed = 0;
+    for (let i = 0; i < n; i++) if (this.admits(positions[i], read)) allowed++;
+    if (allowed === n) return part;
+    this.refused += n - allowed;
+    if (allowed === 0) return { key: part.key, events: [], positions: [] };
+    const keptEvents = events.filter((_, i) => this.admits(positions[i], read));
+    const keptPositions = positions.filter((pos) => this.admits(pos, read));
+    return { key: part.key, events: keptEvents, positions: keptPositions };
+  }
+}
