@@ -75,7 +75,11 @@ export class AssignmentFence {
     return null;
   }
 
-  /** The decoded batch without the events whose partition was revoked since it was read. */
+  /**
+   * The decoded batch without the events whose partition was revoked since it was read, and
+   * without their records (which are then neither noted for a checkpoint nor committed: their
+   * partition's owner reads them from its committed offset).
+   */
   routed(batch: RoutedBatch): RoutedBatch {
     const read = this.stamp(batch.records);
     if (read === null) return batch;
@@ -87,7 +91,11 @@ export class AssignmentFence {
       parts ??= batch.parts.slice(0, p);
       if (kept.events.length > 0) parts.push(kept);
     }
-    return parts === null ? batch : { ...batch, parts };
+    let all = true;
+    for (const { position } of batch.records) if (!this.admits(position, read)) all = false;
+    if (parts === null && all) return batch;
+    const records = all ? batch.records : batch.records.filter(({ position }) => this.admits(position, read));
+    return { ...batch, parts: parts ?? batch.parts, records };
   }
 
   private keep(part: KeyedEvents, read: number): KeyedEvents {

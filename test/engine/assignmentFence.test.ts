@@ -39,8 +39,13 @@ function heldEngine(rewindOnAssign = false) {
   let assign: ((a: readonly PartitionRef[]) => Promise<void>) | null = null;
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
+  const committed: RawRecord[] = [];
   const source: EventSource = {
     batches$: input,
+    commit: (records) => {
+      committed.push(...records);
+      return Promise.resolve();
+    },
     onAssign: (handler) => {
       assign = handler;
     },
@@ -52,6 +57,7 @@ function heldEngine(rewindOnAssign = false) {
   return {
     input,
     sink,
+    committed,
     run,
     release: () => release(),
     assign: (a: readonly PartitionRef[]) => assign!(a),
@@ -114,7 +120,7 @@ describe('records read before an assignment', () => {
     expect(stats.notLearnedRevoked).toBe(20);
   });
 
-  it('of a batch of two partitions: only the revoked partition’s events are left out', async () => {
+  it('of a batch of two partitions: only the revoked partition’s events are left out, and only the other’s records committed', async () => {
     const e = heldEngine();
     await e.assign([p(0), p(1)]);
     e.input.next({ records: [...records('a', 0, 10), ...records('b', 1, 10)] });
@@ -125,6 +131,8 @@ describe('records read before an assignment', () => {
     expect(stats.learned).toBe(10);
     expect(stats.notLearnedRevoked).toBe(10);
     expect(new Set(e.sink.models.map((s) => s.key))).toEqual(new Set(['b']));
+    expect(e.committed.length).toBeGreaterThan(0);
+    expect(new Set(e.committed.map((r) => r.position.partition))).toEqual(new Set([1]));
   });
 
   it('read after the assignment are learned as usual', async () => {
