@@ -164,10 +164,21 @@ export function drawFrame(
     out.push(
       `<text x="${left + width / 2}" y="${top + height + 34}" text-anchor="middle" font-size="13" class="x-label">${escapeXml(xAxis.label)}</text>`,
     );
+  // the title clear of the widest tick label (it is 13 px high, centred on its x)
+  let widest = 0;
+  for (const t of yTicks) widest = Math.max(widest, labelWidth(fy(t)));
+  const titleX = Math.max(10, Math.min(left - 52, left - 6 - widest - 12));
   out.push(
-    `<text transform="translate(${Math.max(14, left - 52)} ${top + height / 2}) rotate(-90)" text-anchor="middle" font-size="13" class="y-label">${escapeXml(yAxis.label)}</text>`,
+    `<text transform="translate(${titleX.toFixed(1)} ${top + height / 2}) rotate(-90)" text-anchor="middle" font-size="13" class="y-label">${escapeXml(yAxis.label)}</text>`,
   );
   return { left, top, width, height, x, y };
+}
+
+/** About how wide a tick label is at 12 px Helvetica/Arial (digits 0.556 em, `,` and `.` 0.278 em). */
+export function labelWidth(text: string): number {
+  let w = 0;
+  for (const c of text) w += c === ',' || c === '.' ? 3.4 : c === '-' ? 4 : 6.7;
+  return w;
 }
 
 /** An open SVG document of the given size on a white background. */

@@ -116,14 +116,19 @@ export function plotPathSvg(
   out.push(
     `<clipPath id="path-area"><rect x="${LEFT}" y="${TOP}" width="${pw}" height="${ph}"/></clipPath><g clip-path="url(#path-area)">`,
   );
+  const xs: string[] = [];
+  const ys: string[] = [];
   const line = (j: number, style: LineStyle, widthPx: number) => {
-    const pts: string[] = [];
+    xs.length = 0;
+    ys.length = 0;
     fits.forEach((f, i) => {
-      if (Number.isFinite(logs[i]!))
-        pts.push(`${frame.x(logs[i]!).toFixed(1)},${frame.y(f.coefficients[j]!).toFixed(1)}`);
+      if (Number.isFinite(logs[i]!)) {
+        xs.push(frame.x(logs[i]!).toFixed(1));
+        ys.push(frame.y(f.coefficients[j]!).toFixed(1));
+      }
     });
     out.push(
-      `<polyline class="path" fill="none" ${strokeOf(style, widthPx)} points="${pts.join(' ')}"><title>${escapeXml(names[j]!)}</title></polyline>`,
+      `<polyline class="path" fill="none" ${strokeOf(style, widthPx)} points="${polylinePoints(xs, ys)}"><title>${escapeXml(names[j]!)}</title></polyline>`,
     );
   };
   for (let k = styled; k < entry.length; k++) line(entry[k]!.j, OVERFLOW, 1);
@@ -198,4 +203,19 @@ function cvPanel(out: string[], cv: CvCurve, at: { lo: number; hi: number; pw: n
         `<circle class="cv-mean" cx="${x}" cy="${frame.y(m).toFixed(1)}" r="2.6" fill="#d62728"><title>λ = ${formatNumber(lam)}: ${formatNumber(m)} ± ${formatNumber(s)}</title></circle></g>`,
     );
   }
+}
+
+/**
+ * A polyline's points ("x,y x,y ..."; x increasing), without the points inside a horizontal run
+ * (the same y as the points before and after it, as drawn): the same line, drawn from far fewer
+ * points where features enter late (a path of thousands of features is mostly their zeros).
+ */
+export function polylinePoints(xs: readonly string[], ys: readonly string[]): string {
+  const n = xs.length;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && i < n - 1 && ys[i] === ys[i - 1] && ys[i] === ys[i + 1]) continue;
+    out += (out.length > 0 ? ' ' : '') + xs[i] + ',' + ys[i];
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
-import { plotPathSvg } from '../../src/solve/plotSvg.js';
+import { plotPathSvg, polylinePoints } from '../../src/solve/plotSvg.js';
 import { runCli } from '../helpers/cli.js';
 import { Rng } from '../helpers/random.js';
 
@@ -168,5 +168,48 @@ describe('path --plot', () => {
     const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
     expect(legend).toEqual(names.slice(0, 80));
     expect(svg).toContain('+ 10 more in grey (hover a line)');
+  });
+
+  it('draws each line without the points inside its flat runs (its zeros before it enters): the same line', () => {
+    expect(polylinePoints(['1', '2', '3', '4', '5', '6'], ['0', '0', '0', '1', '1', '1'])).toBe(
+      '1,0 3,0 4,1 6,1',
+    );
+    expect(polylinePoints(['1'], ['0'])).toBe('1,0');
+    expect(polylinePoints(['1', '2'], ['0', '0'])).toBe('1,0 2,0');
+    // random lines with flat runs: the line drawn from the points kept passes through every point given
+    const r = new Rng(5);
+    for (let t = 0; t < 200; t++) {
+      const n = 1 + Math.floor(r.next() * 30);
+      const xs = Array.from({ length: n }, (_, i) => (10 * i).toFixed(1));
+      const ys: string[] = [];
+      for (let i = 0; i < n; i++)
+        ys.push(i > 0 && r.next() < 0.6 ? ys[i - 1]! : (Math.round(r.next() * 4) * 10).toFixed(1));
+      const kept = polylinePoints(xs, ys)
+        .split(' ')
+        .map((pt) => pt.split(',').map(Number) as [number, number]);
+      expect(kept[0]).toEqual([0, Number(ys[0])]);
+      expect(kept.at(-1)).toEqual([10 * (n - 1), Number(ys[n - 1])]);
+      for (let i = 0; i < n; i++) {
+        const x = 10 * i;
+        const k = kept.findIndex(([kx]) => kx >= x);
+        const [xb, yb] = kept[k]!;
+        const [xa, ya] = kept[Math.max(k - 1, 0)]!;
+        const y = xb === x ? yb : ya + ((yb - ya) * (x - xa)) / (xb - xa);
+        expect(y, `line ${t}, point ${i}`).toBe(Number(ys[i]));
+      }
+    }
+    // a path whose features enter one λ after another: far fewer points than 100 a line
+    const p = 90;
+    const fits = Array.from({ length: 100 }, (_, k) => ({
+      lambda: Math.exp(-k / 10),
+      coefficients: Float64Array.from({ length: p }, (_, j) => (k > j ? (j + 1) * 0.01 : 0)),
+    }));
+    const svg = plotPathSvg(
+      fits,
+      Array.from({ length: p }, (_, j) => `x${j}`),
+    );
+    const points = elements(svg, 'polyline', 'path').map((el) => attr(el, 'points')!.split(' ').length);
+    expect(points).toHaveLength(p);
+    expect(Math.max(...points)).toBeLessThanOrEqual(5);
   });
 });
