@@ -17,9 +17,9 @@ function partitionKey(p: { readonly source: string; readonly partition?: number 
  * the last checkpoint) every assignment is a break. The others are not lost: they were not
  * committed, and whoever owns their partition now reads them again.
  *
- * `read` stamps each batch as the source emits it; `assigned` must be called as an assignment
- * arrives (before the source emits any record of it). Before the first assignment, and for a
- * source without assignments, everything is learned.
+ * `read` stamps each batch as the source emits it (by its records array: each batch has its own);
+ * `assigned` must be called as an assignment arrives (before the source emits any record of it).
+ * Before the first assignment, and for a source without assignments, everything is learned.
  */
 export class AssignmentFence {
   /** Assignments so far. */
