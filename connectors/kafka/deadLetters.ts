@@ -23,6 +23,23 @@ export const deadLetterHeaders = {
   offset: 'l1s.dlq.offset',
 } as const;
 
+/** Headers a dead letter has only when it is cut to fit (`DEAD_LETTER_LIMITS`). */
+export const cutDeadLetterHeaders = {
+  /** The record's whole value, in bytes, when the dead letter holds only its first bytes. */
+  valueBytes: 'l1s.dlq.value-bytes',
+  /** How many of the record's headers were left out (their values together were too large). */
+  headersDropped: 'l1s.dlq.headers-dropped',
+} as const;
+
+/**
+ * What a dead letter carries at most, so that it fits a topic's default message size (1 MiB):
+ * a record the input topic took (it may allow more) and the pipeline refused would otherwise fail
+ * the produce, stop the run, and stop it again at every restart, since its offset is never
+ * committed. Bytes of the value beyond `valueBytes` are cut (`l1s.dlq.value-bytes` says how many
+ * there were); the original headers are left out when their values exceed `headerBytes`.
+ */
+export const DEAD_LETTER_LIMITS = { valueBytes: 512 * 1024, headerBytes: 256 * 1024 } as const;
+
 /** How dead letters are logged: the first `first` one by one, then a summary every `everyMs`. */
 export interface DeadLetterLogOptions {
   /** Dead letters logged one by one, with their reason and position (default 10). */
@@ -113,24 +130,42 @@ export class KafkaDeadLetters implements DeadLetterSink {
     this.byStage.set(letter.stage, (this.byStage.get(letter.stage) ?? 0) + 1);
     // no prototype: a header named `__proto__` is an own property like any other
     const headers = Object.create(null) as IHeaders;
-    for (const [k, v] of Object.entries(letter.headers ?? {})) {
-      if (isBytes(v)) headers[k] = headerValue(v);
-      else if (isList(v)) headers[k] = v.filter(isBytes).map(headerValue);
-    }
-    headers[deadLetterHeaders.reason] = letter.reason;
+    const original = Object.entries(letter.headers ?? {});
+    if (headerBytes(original) <= DEAD_LETTER_LIMITS.headerBytes) {
+      for (const [k, v] of original) {
+        if (isBytes(v)) headers[k] = headerValue(v);
+        else if (isList(v)) headers[k] = v.filter(isBytes).map(headerValue);
+      }
+    } else headers[cutDeadLetterHeaders.headersDropped] = String(original.length);
+    headers[deadLetterHeaders.reason] = letter.reason.slice(0, 4096);
     headers[deadLetterHeaders.stage] = letter.stage;
     headers[deadLetterHeaders.topic] = letter.position.source;
     if (letter.position.partition !== undefined)
       headers[deadLetterHeaders.partition] = String(letter.position.partition);
     headers[deadLetterHeaders.offset] = letter.position.offset;
-    const value =
+    let value =
       typeof letter.value === 'string'
         ? letter.value
         : Buffer.from(letter.value.buffer, letter.value.byteOffset, letter.value.byteLength);
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+    if (bytes > DEAD_LETTER_LIMITS.valueBytes) {
+      const whole = typeof value === 'string' ? Buffer.from(value) : value;
+      value = whole.subarray(0, DEAD_LETTER_LIMITS.valueBytes);
+      headers[cutDeadLetterHeaders.valueBytes] = String(bytes);
+    }
     // the record's key: a keyed dead letter goes to its key's partition, in the key's order
     this.sink.enqueue(this.topic, { key: bytesOrText(letter.key), value, headers });
     this.log(letter);
   }
+}
+
+/** The bytes of a record's header values (names are short: not counted). */
+function headerBytes(entries: ReadonlyArray<[string, unknown]>): number {
+  let n = 0;
+  const size = (v: unknown) =>
+    typeof v === 'string' ? Buffer.byteLength(v) : v instanceof Uint8Array ? v.byteLength : 0;
+  for (const [, v] of entries) n += isList(v) ? v.reduce<number>((a, x) => a + size(x), 0) : size(v);
+  return n;
 }
 
 function isList(v: unknown): v is readonly unknown[] {

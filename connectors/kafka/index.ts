@@ -8,6 +8,8 @@ export { KafkaSink, type KafkaSinkOptions, type ValueEncoder } from './sink.js';
 export {
   KafkaDeadLetters,
   deadLetterHeaders,
+  cutDeadLetterHeaders,
+  DEAD_LETTER_LIMITS,
   type ConnectorLogger,
   type DeadLetterLogOptions,
 } from './deadLetters.js';

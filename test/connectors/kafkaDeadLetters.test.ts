@@ -1,7 +1,12 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { KafkaDeadLetters, deadLetterHeaders } from '../../connectors/kafka/index.js';
+import {
+  DEAD_LETTER_LIMITS,
+  KafkaDeadLetters,
+  cutDeadLetterHeaders,
+  deadLetterHeaders,
+} from '../../connectors/kafka/index.js';
 import type { RecordHeaders } from '../../src/index.js';
 
 /** The sink's queue, kept in memory (what `KafkaSink` would produce). */
@@ -52,6 +57,56 @@ describe('KafkaDeadLetters', () => {
     });
     letters.deadLetter({ reason: 'r', stage: 'featurize', position: at, value: 'x' });
     expect(sent.map((m) => (m.key === null ? null : String(m.key)))).toEqual(['camp000', 'c7', null]);
+  });
+
+  it('cuts a value too large for a topic of default size to its first bytes, saying how long it was', () => {
+    const { sent, sink } = queue();
+    const letters = new KafkaDeadLetters(sink);
+    const at = { source: 'in', partition: 0, offset: '9' };
+    const big = `{"label":"yes","features":{"a":"${'é'.repeat(600_000)}"}}`; // 1.2 MB in UTF-8
+    letters.deadLetter({
+      reason: 'label is not a number',
+      stage: 'validate',
+      position: at,
+      value: big,
+      key: 'k',
+    });
+    const bytes = new Uint8Array(1_048_000).fill(65);
+    letters.deadLetter({ reason: 'not JSON', stage: 'decode', position: at, value: bytes });
+    letters.deadLetter({ reason: 'not JSON', stage: 'decode', position: at, value: 'small' });
+    const [a, b, c] = sent;
+    expect(
+      Buffer.compare(a.value as Buffer, Buffer.from(big).subarray(0, DEAD_LETTER_LIMITS.valueBytes)),
+    ).toBe(0);
+    expect((a.headers as IHeaders)[cutDeadLetterHeaders.valueBytes]).toBe(String(Buffer.byteLength(big)));
+    expect(String(a.key)).toBe('k');
+    expect((b.value as Buffer).byteLength).toBe(DEAD_LETTER_LIMITS.valueBytes);
+    expect((b.headers as IHeaders)[cutDeadLetterHeaders.valueBytes]).toBe('1048000');
+    expect(c.value).toBe('small');
+    expect(Object.keys(c.headers as IHeaders)).not.toContain(cutDeadLetterHeaders.valueBytes);
+    // what is produced fits a 1 MiB message with room for the key and the l1s.dlq.* headers
+    for (const m of sent)
+      expect((m.value as Buffer | string).length).toBeLessThanOrEqual(DEAD_LETTER_LIMITS.valueBytes);
+  });
+
+  it('leaves out original headers whose values are too large together, saying how many', () => {
+    const { sent, sink } = queue();
+    const letters = new KafkaDeadLetters(sink);
+    const original = Object.create(null) as Record<string, RecordHeaders[string]>;
+    original.trace = 'x'.repeat(200_000);
+    original.blob = [Buffer.alloc(100_000), 'y'];
+    letters.deadLetter({
+      reason: 'not JSON',
+      stage: 'decode',
+      position: { source: 'in', partition: 0, offset: '1' },
+      value: 'v',
+      headers: original,
+    });
+    const headers = sent[0].headers as IHeaders;
+    expect(Object.keys(headers).sort()).toEqual(
+      [cutDeadLetterHeaders.headersDropped, ...Object.values(deadLetterHeaders)].sort(),
+    );
+    expect(headers[cutDeadLetterHeaders.headersDropped]).toBe('2');
   });
 
   describe('its log', () => {

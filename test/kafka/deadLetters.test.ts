@@ -8,6 +8,8 @@ import {
   KafkaSink,
   KafkaSource,
   SchemaRegistryClient,
+  DEAD_LETTER_LIMITS,
+  cutDeadLetterHeaders,
   deadLetterHeaders,
   frame,
   kafkaEventSource,
@@ -50,6 +52,8 @@ async function runThrough(
     kafka,
     topic,
     sent.map((s, i) => ({ key: `k${i}`, value: s.value, headers: s.headers ?? { origin: `test-${i}` } })),
+    // a record near the broker's limit goes alone (a request is one batch per partition)
+    sent.some((s) => s.value.length > 65_536) ? 1 : undefined,
   );
   const config = checkEngineConfig({
     model: { family: 'gaussian', key: 'dl' },
@@ -246,5 +250,27 @@ describe('dead letters and registry-less Avro on a real broker', () => {
     expect(deadLetters.byStage.get('validate')).toBe(2);
     expect(deadLetters.byStage.get('decode')).toBe(2);
     checkDeadLetters(sent, dlq, topic);
+  });
+
+  it('JSON: a bad record of almost 1 MB (what a topic of default size takes) is dead-lettered cut to fit, and the run goes on', async () => {
+    // 1,048,400 bytes: a record batch of it fits the broker's default 1,048,588, its dead letter's
+    // headers would not
+    const big = JSON.stringify({ label: 'yes', features: { a: 'q'.repeat(1_048_400 - 35) } });
+    expect(big.length).toBe(1_048_400);
+    const sent: Sent[] = events
+      .slice(0, 50)
+      .map((e) => ({ value: Buffer.from(JSON.stringify(e)), reason: null }));
+    sent.splice(20, 0, { value: Buffer.from(big), reason: /"label" must be a number/, headers: {} });
+    const { model, dlq } = await runThrough(
+      sent,
+      (v) => JSON.parse(Buffer.from(v as Uint8Array).toString('utf8')) as unknown,
+    );
+    expect(model.offset).toBe(50);
+    expect(dlq).toHaveLength(1);
+    const letter = dlq[0]!;
+    expect(letter.headers[deadLetterHeaders.offset]).toBe('20');
+    expect(letter.headers[deadLetterHeaders.reason]).toMatch(/"label" must be a number/);
+    expect(letter.value!.equals(Buffer.from(big).subarray(0, DEAD_LETTER_LIMITS.valueBytes))).toBe(true);
+    expect(letter.headers[cutDeadLetterHeaders.valueBytes]).toBe(String(big.length));
   });
 });
