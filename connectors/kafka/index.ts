@@ -18,6 +18,7 @@ export {
   checkInputTopics,
   outputTopics,
   outputTopicSpecs,
+  MODELS_TOPIC_MAX_MESSAGE_BYTES,
   type OutputTopics,
   type TopicSpec,
 } from './topics.js';

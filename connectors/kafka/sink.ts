@@ -10,7 +10,12 @@ import {
 } from '../../src/index.js';
 import { encodeJson } from './codecs/json.js';
 import { KafkaDeadLetters, type ConnectorLogger } from './deadLetters.js';
-import { ensureTopics, outputTopicSpecs, type OutputTopics } from './topics.js';
+import {
+  ensureTopics,
+  MODELS_TOPIC_MAX_MESSAGE_BYTES,
+  outputTopicSpecs,
+  type OutputTopics,
+} from './topics.js';
 import { retrying } from './retry.js';
 import type { ProducerChannel } from './transactions.js';
 
@@ -202,7 +207,7 @@ export class KafkaSink implements OutputSink {
         } catch (err) {
           this.failure = new ConnectorError(
             'L1S_KAFKA_PRODUCE',
-            `producing to ${topicMessages.map((t) => t.topic).join(', ')} failed: ${(err as Error).message}`,
+            `producing to ${topicMessages.map((t) => t.topic).join(', ')} failed: ${(err as Error).message}${tooLarge(err, topicMessages)}`,
             {
               retriable: true,
               cause: err,
@@ -216,6 +221,30 @@ export class KafkaSink implements OutputSink {
     }
     return this.chain;
   }
+}
+
+/**
+ * For a broker's "message larger than the max message size": the largest message sent, its topic,
+ * and how to make room (a topic l1stream did not create keeps the broker's default, 1 MiB).
+ */
+function tooLarge(
+  err: unknown,
+  topicMessages: ReadonlyArray<{ topic: string; messages: Message[] }>,
+): string {
+  if (!/larger than the max message size/i.test((err as Error | null)?.message ?? '')) return '';
+  let largest = 0;
+  let topic = '';
+  for (const t of topicMessages)
+    for (const m of t.messages) {
+      const size = sizeOf(m);
+      if (size > largest) [largest, topic] = [size, t.topic];
+    }
+  return (
+    `. The largest message was about ${largest.toLocaleString('en-US')} bytes, to ${topic}: raise that topic's ` +
+    `max.message.bytes (kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config ` +
+    `max.message.bytes=${MODELS_TOPIC_MAX_MESSAGE_BYTES}; l1stream creates <prefix>.models with that size), ` +
+    'or make the model smaller (a larger model.lambda, fewer features)'
+  );
 }
 
 function sizeOf(m: Message): number {

@@ -33,14 +33,26 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-/** Specs for the output topics: models compacted, the others deleted by retention. */
+/**
+ * The largest message the models topic takes (its `max.message.bytes` when l1stream creates it): a
+ * snapshot is one message, and one of tens of thousands of named coefficients is megabytes of
+ * JSON, past a broker's default 1 MiB.
+ */
+export const MODELS_TOPIC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Specs for the output topics: models compacted (and room for large snapshots), the others deleted by retention. */
 export function outputTopicSpecs(
   topics: OutputTopics,
   partitions: number,
   replicationFactor: number,
 ): TopicSpec[] {
   return [
-    { topic: topics.models, partitions, replicationFactor, config: { 'cleanup.policy': 'compact' } },
+    {
+      topic: topics.models,
+      partitions,
+      replicationFactor,
+      config: { 'cleanup.policy': 'compact', 'max.message.bytes': String(MODELS_TOPIC_MAX_MESSAGE_BYTES) },
+    },
     { topic: topics.scores, partitions, replicationFactor },
     { topic: topics.alerts, partitions, replicationFactor },
     { topic: topics.dlq, partitions, replicationFactor },
