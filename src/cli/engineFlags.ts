@@ -65,7 +65,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --refit-every N       learned events (per model) between refits (default 20000)
   --refit-window W      refit on the last W learned events (default 20000)
   --refit-threads T     worker threads for refits (default 1; 0: inline, blocking, deterministic)
-  --no-refit            online learning only
+  --no-refit            online learning only (--refit: refits on, the default, over a --config
+                        whose refit.enabled is false)
   --no-drift            no drift monitor: learning, refits and scores only (alerts.jsonl
                         stays empty; drift.enabled)
   --drift-threads T     1: the sequential input-drift test in a worker thread, beside learning
