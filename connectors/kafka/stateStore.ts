@@ -355,7 +355,7 @@ export class KafkaStateStore implements StateStore {
       if (mine.length < chunk.partitions.length) {
         const elsewhere = chunk.partitions.filter((p) => !mine.some((m) => sameRef(m, p)));
         throw new StateError(
-          `model "${modelKey}" learned from partitions ${describe(chunk.partitions)}, but this instance is assigned only ${describe(mine)} (not ${describe(elsewhere)}): one model's events must come from one partition when several instances share the group — set model.keyBy to "key" and key the records by model key, or run one instance`,
+          `model "${modelKey}" learned from partitions ${describe(chunk.partitions)}, but this instance is assigned only ${describe(mine)} (not ${describe(elsewhere)}): one model's events must come from one partition when several instances share the group. With model.keyBy "key", give each record its event's "key" as its Kafka record key (the default partitioner then keeps a model's events on one partition: events keyed otherwise, or a partition count changed, spread them), or run one instance`,
         );
       }
       this.cache.set(modelKey, state);
