@@ -225,6 +225,10 @@ export class KafkaStateStore implements StateStore {
     this.started = true;
   }
 
+  remedy(key: string): string {
+    return `it is in ${this.options.topic}: if the configuration changed since, run with the one model "${key}" was learned with, or use another kafka.prefix (a new state topic) to start the models over`;
+  }
+
   get(key: string): Uint8Array | undefined {
     return this.cache.get(key);
   }

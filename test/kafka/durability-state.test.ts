@@ -21,9 +21,15 @@ import {
   type Service,
 } from './service.js';
 
-function config(topic: string, groupId: string, prefix: string, family: 'gaussian' | 'binomial') {
+function config(
+  topic: string,
+  groupId: string,
+  prefix: string,
+  family: 'gaussian' | 'binomial',
+  lambda?: number,
+) {
   return {
-    model: { family, keyBy: 'key' },
+    model: { family, keyBy: 'key', ...(lambda === undefined ? {} : { lambda }) },
     refit: { enabled: false },
     snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
     state: { everyEvents: 500, everySeconds: 1 },
@@ -235,5 +241,37 @@ describe('bad state records stop the service, never start a model empty', () => 
     // Never started empty: no gaussian snapshot was published.
     const after = await readSnapshots(kafka, prefix);
     expect(after.filter((s) => s.family !== 'binomial')).toEqual([]);
+  }, 120_000);
+
+  it('a state learned at another λ: stops naming the model, both λ, the state topic and the ways on', async () => {
+    const kafka = kafkaClient('durability-lambda');
+    const topic = randomName('dur-lambda-in');
+    await createTopic(kafka, topic, 2);
+    const messages = input(10);
+    await produce(kafka, topic, messages);
+    const prefix = randomName('dur-lambda');
+    const groupId = randomName('dur-lambda');
+    await runToEnd(
+      kafka,
+      writeConfig(config(topic, groupId, prefix, 'binomial', 0.002)),
+      groupId,
+      topic,
+      messages.length,
+      'lambda-0.002',
+    );
+    // The same prefix (state topic), another group: it reads the input, and meets the models, again.
+    const service = startService(
+      writeConfig(config(topic, randomName('dur-lambda2'), prefix, 'binomial', 0.05)),
+      'lambda-0.05',
+    );
+    const exit = await exitOf(service);
+    const err = service.stderr();
+    expect(exit.code, err).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(err).toMatch(/the stored state of model "s[0-3]" cannot be restored/);
+    expect(err).toMatch(/0\.002/);
+    expect(err).toMatch(/0\.05/);
+    expect(err).toContain(`it is in ${prefix}.state`);
+    expect(err).toMatch(/use another kafka\.prefix/);
   }, 120_000);
 });
