@@ -449,7 +449,7 @@ export class DriftMonitor {
       offset,
       'loss-drift',
       lossSeverity(w.signal, r.beforeMean, r.recentMean),
-      `${what} ${direction} from ${fmt(r.beforeMean)} to ${fmt(r.recentMean)} (${r.shift.toFixed(2)} sd), detected by ${w.detector.kind}`,
+      `${what} ${direction} from ${fmt(r.beforeMean)} to ${fmt(r.recentMean)} (${times(r.beforeMean, r.recentMean)}${r.shift.toFixed(2)} sd of one event's ${w.signal === 'loss' ? 'loss' : 'label'}), detected by ${w.detector.kind}`,
       {
         detector: w.detector.kind,
         signal: w.signal,
@@ -722,4 +722,9 @@ function nameList(names: readonly string[]): string {
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
+/** `×3.34; ` (the ratio of two positive means, which says a change's size better than its sd count), or nothing. */
+function times(before: number, recent: number): string {
+  return before > 0 && recent > 0 && Number.isFinite(recent / before) ? `×${fmt(recent / before)}; ` : '';
 }

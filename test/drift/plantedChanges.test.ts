@@ -238,6 +238,10 @@ describe('the direction of a loss shift is judged against the level just before 
     const after = alerts.filter((a) => a.type === 'loss-drift' && a.offset > 30_000);
     expect(after.length).toBeGreaterThanOrEqual(1);
     expect(after[0].message).toMatch(/rose from 9\.\d+ to/);
+    // its size as a ratio of the means, beside its shift in sd of one event's loss
+    const [, from, to, ratio] =
+      /from ([\d.]+) to ([\d.]+) \(×([\d.]+); -?[\d.]+ sd of one event's loss\)/.exec(after[0].message)!;
+    expect(Number(ratio)).toBeCloseTo(Number(to) / Number(from), 2);
     expect(['warning', 'critical']).toContain(after[0].severity);
     expect(after[0].offset).toBeLessThan(31_000);
   });
