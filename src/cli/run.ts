@@ -268,7 +268,7 @@ async function runKafkaPorts(
   }
   const s = engine.stats();
   io.stderr.write(
-    `run: ${s.learned} events learned, ${s.scored} scored, ${s.rejected} dead letters, ${s.keys} model(s)\n`,
+    `run: ${formatCount(s.learned)} events learned, ${formatCount(s.scored)} scored, ${formatCount(s.rejected)} dead letters, ${formatCount(s.keys)} model(s)\n`,
   );
   return 0;
 }
@@ -355,7 +355,7 @@ async function runKafkaWorker(
   }
   const s = result?.stats;
   io.stderr.write(
-    `run: ${s?.learned ?? 0} events learned, ${Number(s?.scored ?? 0)} scored, ${s?.rejected ?? 0} dead letters, ${Number(s?.keys ?? 0)} model(s)\n`,
+    `run: ${formatCount(s?.learned ?? 0)} events learned, ${formatCount(Number(s?.scored ?? 0))} scored, ${formatCount(s?.rejected ?? 0)} dead letters, ${formatCount(Number(s?.keys ?? 0))} model(s)\n`,
   );
   return 0;
 }
