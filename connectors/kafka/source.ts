@@ -284,7 +284,10 @@ export class KafkaSource {
         for (const [topic, partitions] of Object.entries(e.payload.memberAssignment))
           for (const partition of partitions) assignment.push({ source: topic, partition });
         this.assignment = assignment;
-        this.lag.clear();
+        // a partition that stays keeps its lag; one gained has the broker's until its first batch
+        const assigned = new Set(assignment.map((p) => `${p.source}:${p.partition}`));
+        for (const key of [...this.lag.keys()]) if (!assigned.has(key)) this.lag.delete(key);
+        void this.lagOfAssigned(consumer, this.generation, assignment);
         const handler = this.assignmentHandler;
         if (handler) {
           const handling = handler(assignment);
@@ -526,6 +529,45 @@ export class KafkaSource {
     while (state.pending.length > 0 && state.pending[0] <= offset) {
       state.pending.shift();
       this.inFlight--;
+    }
+  }
+
+  /**
+   * The lag of the assigned partitions that have none yet (just gained), from the broker: the end
+   * of each partition less the group's committed offset (none: the start, or the end without
+   * `fromBeginning`). A partition whose records are all read gets no batch, so this is its only
+   * lag. Failures are left to the next batch's lag.
+   */
+  private async lagOfAssigned(consumer: Consumer, generation: number, assignment: readonly PartitionRef[]) {
+    const topics = [
+      ...new Set(assignment.filter((p) => !this.lag.has(`${p.source}:${p.partition}`)).map((p) => p.source)),
+    ];
+    if (topics.length === 0) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const end of ends) {
+          const key = `${topic}:${end.partition}`;
+          if (this.consumer !== consumer || this.generation !== generation) return;
+          if (
+            this.lag.has(key) ||
+            !assignment.some((p) => p.source === topic && p.partition === end.partition)
+          )
+            continue;
+          const at = BigInt(done.find((d) => d.partition === end.partition)?.offset ?? '-1');
+          const from =
+            at >= 0n ? at : (this.options.fromBeginning ?? true) ? BigInt(end.low) : BigInt(end.high);
+          this.lag.set(key, Math.max(0, Number(BigInt(end.high) - from)));
+        }
+      }
+    } catch {
+      // (the next batch of each partition sets its lag)
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
