@@ -19,6 +19,18 @@ export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
 }
 
+/**
+ * `s` cut to at most `max` characters by leaving out its middle (an ellipsis there): names that
+ * share a long prefix (`feature_with_a_long_description_17`) stay apart in a legend.
+ */
+export function clipMiddle(s: string, max: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  if (max < 3) return clip(s, max);
+  const tail = Math.floor((max - 1) / 3);
+  return `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
 /** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
 export function niceTicks(lo: number, hi: number, target = 6): number[] {
   if (!(hi > lo)) return [lo];

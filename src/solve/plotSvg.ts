@@ -1,5 +1,5 @@
 import {
-  clip,
+  clipMiddle,
   DISTINCT_STYLES,
   drawFrame,
   escapeXml,
@@ -143,7 +143,7 @@ export function plotPathSvg(
       const name = names[entry[k]!.j]!;
       out.push(
         `<g class="legend-entry"><title>${escapeXml(name)}</title><line x1="${cx}" x2="${cx + 22}" y1="${cy}" y2="${cy}" ${strokeOf(styles[k]!, 2)}/>` +
-          `<text x="${cx + 27}" y="${cy}" dominant-baseline="middle">${escapeXml(clip(name, 26))}</text></g>`,
+          `<text x="${cx + 27}" y="${cy}" dominant-baseline="middle">${escapeXml(clipMiddle(name, 26))}</text></g>`,
       );
     } else {
       out.push(

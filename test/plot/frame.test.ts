@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { drawFrame, labelWidth } from '../../src/plot/svg.js';
+import { clipMiddle, drawFrame, labelWidth } from '../../src/plot/svg.js';
 
 function frame(lo: number, hi: number) {
   const out: string[] = [];
@@ -41,5 +41,17 @@ describe('drawFrame', () => {
 
   it('keeps the title where it was for short labels', () => {
     expect(frame(0, 1).title).toBe(28);
+  });
+});
+
+describe('clipMiddle', () => {
+  it('keeps names that share a long prefix apart, within the length', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `feature_with_a_really_long_description_${i}`);
+    const shown = names.map((n) => clipMiddle(n, 30));
+    expect(new Set(shown).size).toBe(20);
+    for (const s of shown) expect([...s].length).toBe(30);
+    expect(shown[7]).toBe('feature_with_a_reall…ription_7');
+    expect(clipMiddle('short', 30)).toBe('short');
+    expect(clipMiddle('abcdef', 2)).toBe('a…');
   });
 });
