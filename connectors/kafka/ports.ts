@@ -113,8 +113,8 @@ export async function refuseSecondInstance(
       if (members === 0 || Date.now() > deadline) break;
       if (!logged)
         logger?.warn(
-          { groupId: config.groupId, members },
-          'waiting for the consumer group to be empty (a killed instance leaves it when its session times out)',
+          { groupId: config.groupId, members, waitSeconds: Math.round(config.sessionTimeoutMs / 1000) + 5 },
+          `waiting up to ${Math.round(config.sessionTimeoutMs / 1000) + 5} s for the consumer group to be empty (a killed instance leaves it when its session times out); this configuration runs as one instance per group, so run stops if another one is still there`,
         );
       await new Promise((r) => setTimeout(r, 1000));
     }
