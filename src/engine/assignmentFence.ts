@@ -91,23 +91,21 @@ export class AssignmentFence {
       parts ??= batch.parts.slice(0, p);
       if (kept.events.length > 0) parts.push(kept);
     }
-    let all = true;
-    for (const { position } of batch.records) if (!this.admits(position, read)) all = false;
-    if (parts === null && all) return batch;
-    const records = all ? batch.records : batch.records.filter(({ position }) => this.admits(position, read));
+    const records = batch.records.filter(({ position }) => this.admits(position, read));
+    if (parts === null && records.length === batch.records.length) return batch;
     return { ...batch, parts: parts ?? batch.parts, records };
   }
 
+  /** The part's events whose partition is admitted (the part itself when all are). */
   private keep(part: KeyedEvents, read: number): KeyedEvents {
     const { events, positions } = part;
-    const n = positions.length;
-    let allowed = 0;
-    for (let i = 0; i < n; i++) if (this.admits(positions[i], read)) allowed++;
-    if (allowed === n) return part;
-    this.refused += n - allowed;
-    if (allowed === 0) return { key: part.key, events: [], positions: [] };
-    const keptEvents = events.filter((_, i) => this.admits(positions[i], read));
-    const keptPositions = positions.filter((pos) => this.admits(pos, read));
-    return { key: part.key, events: keptEvents, positions: keptPositions };
+    const kept: KeyedEvents = { key: part.key, events: [], positions: [] };
+    for (let i = 0; i < positions.length; i++) {
+      if (!this.admits(positions[i], read)) continue;
+      kept.events.push(events[i]);
+      kept.positions.push(positions[i]);
+    }
+    this.refused += positions.length - kept.positions.length;
+    return kept.positions.length === positions.length ? part : kept;
   }
 }

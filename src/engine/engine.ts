@@ -462,7 +462,7 @@ export class Engine {
         engineEvents: true,
       }),
       routeByKey(keyFunction(config.keys.keyBy, config.keys.defaultKey), this.deadLetters),
-      // (synchronous from here to the models: an assignment cannot come between the check and learning)
+      // (synchronous from here to the models, so no assignment comes between this check and learning)
       map((b) => this.fence.routed(b)),
       learnByKey(this.registry, {
         deadLetters: this.deadLetters,

@@ -59,8 +59,13 @@ function heldEngine(rewindOnAssign = false) {
     sink,
     committed,
     run,
-    release: () => release(),
     assign: (a: readonly PartitionRef[]) => assign!(a),
+    /** Lets the held batches through, ends the input, and gives the run's counts. */
+    finish: () => {
+      release();
+      input.complete();
+      return run;
+    },
   };
 }
 
@@ -71,9 +76,7 @@ describe('records read before an assignment', () => {
     const malformed = { value: 'not json', position: { source: 'events', partition: 0, offset: '20' } };
     e.input.next({ records: [...records('a', 0, 20), malformed] });
     await e.assign([p(1)]);
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(0);
     expect(stats.notLearnedRevoked).toBe(21);
     // (the new owner dead-letters the malformed record when it reads it)
@@ -87,9 +90,7 @@ describe('records read before an assignment', () => {
     await e.assign([p(0), p(1)]);
     e.input.next({ records: records('a', 0, 20) });
     await e.assign([p(0)]);
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(20);
     expect(stats.notLearnedRevoked).toBe(0);
     expect(e.sink.models.map((s) => s.offset)).toEqual([5, 10, 15, 20]);
@@ -101,9 +102,7 @@ describe('records read before an assignment', () => {
     e.input.next({ records: records('a', 0, 20) });
     await e.assign([p(1)]);
     await e.assign([p(0), p(1)]);
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(0);
     expect(stats.notLearnedRevoked).toBe(20);
   });
@@ -113,9 +112,7 @@ describe('records read before an assignment', () => {
     await e.assign([p(0)]);
     e.input.next({ records: records('a', 0, 20) });
     await e.assign([p(0)]);
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(0);
     expect(stats.notLearnedRevoked).toBe(20);
   });
@@ -125,9 +122,7 @@ describe('records read before an assignment', () => {
     await e.assign([p(0), p(1)]);
     e.input.next({ records: [...records('a', 0, 10), ...records('b', 1, 10)] });
     await e.assign([p(1)]);
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(10);
     expect(stats.notLearnedRevoked).toBe(10);
     expect(new Set(e.sink.models.map((s) => s.key))).toEqual(new Set(['b']));
@@ -140,9 +135,7 @@ describe('records read before an assignment', () => {
     await e.assign([p(0)]);
     await e.assign([p(1)]);
     e.input.next({ records: records('b', 1, 10) });
-    e.release();
-    e.input.complete();
-    const stats = await e.run;
+    const stats = await e.finish();
     expect(stats.learned).toBe(10);
     expect(stats.notLearnedRevoked).toBe(0);
   });
