@@ -14,7 +14,7 @@
  * - failover: `l1stream run` killed (SIGKILL) mid-stream, a second instance in the same group:
  *   the time from the first's last commit to the second's first (per kafka.sessionTimeoutMs).
  *
- *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 8
+ *   npm run bench:kafka [-- --events 1000000 --partitions 1 --rounds 3 --warmup 200000 --max-in-flight 16
  *                          --parts throughput,json,checkpoint,restore,failover --checkpoint-events 100000
  *                          --restore-models 10000 --session-timeouts 30000,6000 --kill-after 200000 --no-write
  *                          --consumers raw,a,a′ --topic bench-events-… --versions 4.4.0,3.9.1]
@@ -53,6 +53,7 @@ import {
   KafkaSink,
   KafkaSource,
   KafkaWorkerEngine,
+  kafkaDefaults,
   kafkaEventSource,
   outputTopics,
   shippedSchema,
@@ -934,7 +935,7 @@ async function main(): Promise<void> {
   const schemaFile = join(root, 'connectors/kafka/schemas/event.avsc');
   const n = Number(values.events ?? 1_000_000);
   const partitions = Number(values.partitions ?? 1);
-  const maxInFlight = Number(values['max-in-flight'] ?? 8);
+  const maxInFlight = Number(values['max-in-flight'] ?? kafkaDefaults.maxInFlightBatches);
   const rounds = Number(values.rounds ?? 3);
   const warmup = Math.min(n, Number(values.warmup ?? 200_000));
   const maxBytesPerPartition = values['max-bytes-per-partition']

@@ -76,7 +76,8 @@ export const kafkaDefaults = {
   fromBeginning: true,
   partitions: 1,
   replicationFactor: 1,
-  maxInFlightBatches: 8,
+  // a checkpoint's write holds its batches' room: 8 left the pipeline waiting on it (bench/results/inflight-s41.md)
+  maxInFlightBatches: 16,
   maxBytesPerPartition: 1_048_576,
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,

@@ -4,6 +4,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
 import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
+import { kafkaDefaults } from './config.js';
 import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { GroupLog } from './groupLog.js';
@@ -16,7 +17,7 @@ export interface KafkaSourceOptions {
   /** Where a group without committed offsets starts (default true: the beginning). */
   readonly fromBeginning?: boolean;
   /**
-   * Batches emitted but not yet committed before the source pauses its partitions (default 8);
+   * Batches emitted but not yet committed before the source pauses its partitions (default 16);
    * it resumes when half of them are committed.
    */
   readonly maxInFlightBatches?: number;
@@ -239,7 +240,7 @@ export class KafkaSource {
       throw new ConnectorError('L1S_KAFKA_SOURCE', 'a Kafka source needs at least one topic');
     this.kafka = kafka;
     this.options = options;
-    this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? 8);
+    this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? kafkaDefaults.maxInFlightBatches);
     this.batches$ = new Observable<KafkaBatch>((subscriber) => {
       if (this.consumer) {
         subscriber.error(
