@@ -9,7 +9,8 @@ export interface GroupLogOptions {
 
 /**
  * The consumer's group membership in the log, at info, once per event: a rebalance that begins,
- * what this instance was assigned after it, and a join that has waited `waitNoticeMs` without
+ * what this instance was assigned after it (and, after a rebalance, which partitions it took over
+ * from another member or handed to one), and a join that has waited `waitNoticeMs` without
  * partitions, with the usual reason. A member killed without leaving the group stays in it until
  * its session times out: a rebalance begun meanwhile (another instance joining, the killed one
  * started again) waits for it that long, and the members have no partitions meanwhile.
@@ -17,6 +18,8 @@ export interface GroupLogOptions {
 export class GroupLog {
   private joiningSince: number | null = null;
   private notice: ReturnType<typeof setTimeout> | null = null;
+  /** The last assignment, as `topic partition` pairs; null before the first. */
+  private previous: Set<string> | null = null;
 
   constructor(
     private readonly logger: ConnectorLogger | undefined,
@@ -44,21 +47,30 @@ export class GroupLog {
     const waitedMs = this.joiningSince === null ? 0 : Date.now() - this.joiningSince;
     const noticed = this.joiningSince !== null && this.notice === null;
     this.stop();
-    const parts = Object.entries(assignment)
-      .filter(([, partitions]) => partitions.length > 0)
-      .map(([topic, partitions]) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`);
     const count = Object.values(assignment).reduce((n, p) => n + p.length, 0);
+    const now = new Set<string>();
+    for (const [topic, partitions] of Object.entries(assignment))
+      for (const p of partitions) now.add(`${topic}\u0000${p}`);
+    const gained = this.previous === null ? [] : [...now].filter((tp) => !this.previous!.has(tp));
+    const lost = this.previous === null ? [] : [...this.previous].filter((tp) => !now.has(tp));
+    this.previous = now;
+    const changes =
+      (gained.length > 0 ? `; took over ${listed(gained)} (another member's before this rebalance)` : '') +
+      (lost.length > 0 ? `; handed ${listed(lost)} to another member` : '');
     this.logger?.info(
       {
         groupId: this.options.groupId,
         assignment,
         partitions: count,
         waitedSeconds: Math.round(waitedMs / 100) / 10,
+        ...(gained.length > 0 ? { tookOver: topicList(gained) } : {}),
+        ...(lost.length > 0 ? { handedOver: topicList(lost) } : {}),
       },
       (count === 0
         ? 'joined consumer group: assigned no partitions (the group has more members than the input has partitions)'
-        : `joined consumer group: assigned ${parts.join(' ')}`) +
-        (noticed ? ` after ${Math.round(waitedMs / 1000)} s without partitions` : ''),
+        : `joined consumer group: assigned ${listed([...now])}`) +
+        (noticed ? ` after ${Math.round(waitedMs / 1000)} s without partitions` : '') +
+        changes,
     );
   }
 
@@ -78,4 +90,28 @@ export class GroupLog {
         `session times out (kafka.sessionTimeoutMs ${Math.round(sessionTimeoutMs / 1000)} s)`,
     );
   }
+}
+
+/** `topic partition` pairs (joined by NUL, which a topic name cannot hold) as topic → sorted partitions. */
+function byTopic(pairs: readonly string[]): Map<string, number[]> {
+  const topics = new Map<string, number[]>();
+  for (const pair of pairs) {
+    const cut = pair.lastIndexOf('\u0000');
+    const topic = pair.slice(0, cut);
+    const list = topics.get(topic) ?? [];
+    list.push(Number(pair.slice(cut + 1)));
+    topics.set(topic, list);
+  }
+  for (const list of topics.values()) list.sort((a, b) => a - b);
+  return topics;
+}
+
+/** For the log's fields: a list, since a topic may be named `__proto__`. */
+function topicList(pairs: readonly string[]): { topic: string; partitions: number[] }[] {
+  return [...byTopic(pairs)].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** `events[0,2] clicks[1]`: pairs by topic, in the order topics first appear. */
+function listed(pairs: readonly string[]): string {
+  return [...byTopic(pairs)].map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`).join(' ');
 }

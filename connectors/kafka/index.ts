@@ -55,6 +55,7 @@ export {
 export { encodeJson, decodeJson } from './codecs/json.js';
 export { EngineProgressLog, type ProgressLogOptions } from './progressLog.js';
 export { brokersUnreachableError, registryUnreachableError } from './retry.js';
+export { probeBrokers, type BrokerProbe } from './brokerProbe.js';
 export { frame, unframe, MAGIC_BYTE, HEADER_BYTES, type Framed } from './codecs/wireFormat.js';
 export {
   AvroDecoder,

@@ -144,7 +144,7 @@ async function runKafka(
   io: CliIO,
   shutdownMs: number,
 ): Promise<number> {
-  const { brokersUnreachableError, registryUnreachableError } =
+  const { brokersUnreachableError, probeBrokers, registryUnreachableError } =
     await import('../../connectors/kafka/index.js');
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
@@ -160,14 +160,20 @@ async function runKafka(
     starting?.();
     starting = null;
   };
+  const setting = (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
+  // kafkajs retries an absent broker for about a minute before it gives up: say at once that none answers
+  void probeBrokers(kc.brokers).then((probe) => {
+    if (probe.reachable || starting === null) return;
+    io.stderr.write(
+      `run: no broker of ${setting} answers yet (${probe.failures.join('; ')}): kafkajs retries for about a minute before run stops; check ${setting === 'kafka.brokers' ? 'kafka.brokers in the configuration' : 'L1S_KAFKA_BROKERS'} and that the broker is running (Ctrl-C stops now)\n`,
+    );
+  });
   try {
     return kc.engineThread === 'worker'
       ? await runKafkaWorker(config, doc, io, shutdownMs, logger, started)
       : await runKafkaMain(config, io, shutdownMs, logger, started);
   } catch (err) {
     // no broker answered (kafkajs retried meanwhile): one line naming kafka.brokers (or the variable that replaced it), exit 1
-    const setting =
-      (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
     throw brokersUnreachableError(err, kc.brokers, setting) ?? registryUnreachableError(err) ?? err;
   } finally {
     started();

@@ -150,10 +150,12 @@ async function runWithBrokers(
 
 describe('run with a Kafka broker that does not answer', () => {
   // nothing listens on port 1: kafkajs retries (about a minute; seconds under vitest's NODE_ENV=test), then the run fails
-  it('fails with one line naming kafka.brokers, exit 1, no internal error or stack (the built command line)', async () => {
+  it('says so at once, then fails with one line naming kafka.brokers, exit 1, no internal error or stack (the built command line)', async () => {
     const { code, ours } = await runWithBrokers(['127.0.0.1:1']);
     expect(code).toBe(1);
     expect(ours).toEqual([
+      // said at once, before kafkajs' retries are spent
+      'run: no broker of kafka.brokers answers yet (127.0.0.1:1: ECONNREFUSED): kafkajs retries for about a minute before run stops; check kafka.brokers in the configuration and that the broker is running (Ctrl-C stops now)',
       'l1stream: no Kafka broker of kafka.brokers ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
         "after kafkajs' retries): check kafka.brokers in the configuration and that the broker is running",
     ]);
@@ -163,6 +165,7 @@ describe('run with a Kafka broker that does not answer', () => {
     const { code, ours } = await runWithBrokers(['127.0.0.1:2'], { L1S_KAFKA_BROKERS: '127.0.0.1:1' });
     expect(code).toBe(1);
     expect(ours).toEqual([
+      'run: no broker of L1S_KAFKA_BROKERS answers yet (127.0.0.1:1: ECONNREFUSED): kafkajs retries for about a minute before run stops; check L1S_KAFKA_BROKERS and that the broker is running (Ctrl-C stops now)',
       'l1stream: no Kafka broker of L1S_KAFKA_BROKERS ["127.0.0.1:1"] answered (Connection error: connect ECONNREFUSED 127.0.0.1:1, ' +
         "after kafkajs' retries): check the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers) and that the broker is running",
     ]);

@@ -38,4 +38,27 @@ describe('GroupLog', () => {
       'joined consumer group: assigned no partitions (the group has more members than the input has partitions)',
     ]);
   });
+
+  it('after a rebalance, says which partitions it took over from another member and which it handed to one', () => {
+    const lines: string[] = [];
+    const fields: object[] = [];
+    const log = (f: object, msg: string) => {
+      fields.push(f);
+      lines.push(msg);
+    };
+    const group = new GroupLog({ info: log, warn: log }, { groupId: 'g', sessionTimeoutMs: 6_000 });
+    group.joined({ events: [0] });
+    group.joined({ events: [0, 2, 1], clicks: [] });
+    group.joined({ events: [1], clicks: [3] });
+    group.stop();
+    expect(lines).toEqual([
+      'joined consumer group: assigned events[0]',
+      "joined consumer group: assigned events[0,1,2]; took over events[1,2] (another member's before this rebalance)",
+      "joined consumer group: assigned events[1] clicks[3]; took over clicks[3] (another member's before this rebalance); handed events[0,2] to another member",
+    ]);
+    expect(fields[2]).toMatchObject({
+      tookOver: [{ topic: 'clicks', partitions: [3] }],
+      handedOver: [{ topic: 'events', partitions: [0, 2] }],
+    });
+  });
 });

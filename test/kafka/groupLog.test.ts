@@ -1,6 +1,7 @@
 /**
  * While a rebalance waits for a killed member's session to time out, the members that have no
- * partitions say so, and why, instead of logging nothing until the rebalance completes.
+ * partitions say so, and why, instead of logging nothing until the rebalance completes; a survivor
+ * says which partitions it took over.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -73,6 +74,19 @@ describe('l1stream run: the group in the log', () => {
       expect(after(again, 0).join('\n'), again.stderr()).toMatch(/no partitions for 4 s, waiting/);
       // once each: the waits are not repeated
       expect(aSaid.filter((m) => m.startsWith('no partitions for')).length).toBe(1);
+      // the other member killed for good: a takes its partition over once its session times out, and says so
+      const aBefore = a.logs().length;
+      await again.kill9();
+      await waitFor(
+        () => after(a, aBefore).some((m) => m.includes('took over')),
+        () => `a to take over the killed member's partition:\n${a.stderr()}`,
+        60_000,
+      );
+      expect(after(a, aBefore).join('\n')).toMatch(
+        new RegExp(
+          `joined consumer group: assigned ${topic}\\[0,1\\][^\\n]*; took over ${topic}\\[\\d\\] \\(another member's before this rebalance\\)`,
+        ),
+      );
     } finally {
       for (const s of services)
         if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');

@@ -51,6 +51,33 @@ describe('kafka:produce and kafka:consume', () => {
     expect(consumed.stderr).toContain(`251 message(s) from ${topic}`);
   }, 120_000);
 
+  it("a line over the topic's max.message.bytes is named and not sent; lines that fill more than one batch's limit all go", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    // 900 lines of ~2 KB: 1.8 MB, more than a 1 MiB batch; line 451 alone is 1.2 MB
+    const pad = 'x'.repeat(2000);
+    const lines = Array.from({ length: 900 }, (_, i) =>
+      JSON.stringify({ key: `k${i % 3}`, label: i % 2, features: { pad, i } }),
+    );
+    lines.splice(450, 0, JSON.stringify({ key: 'big', label: 1, features: { pad: 'y'.repeat(1_200_000) } }));
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const topic = randomName('tools');
+    const produced = await run(process.execPath, [
+      join(tools, 'produce.mjs'),
+      ...['--input', file, '--topic', topic, '--brokers', brokers().join(',')],
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in produced ? produced.code : 0).toBe(1);
+    expect(produced.stderr).toContain(
+      `line 451 not sent: 1,200,048 bytes, over topic ${topic}'s max.message.bytes of 1,048,588 (raise it: kafka-configs.sh`,
+    );
+    expect(produced.stderr).toContain(`sent 900 message(s) to ${topic}`);
+    expect(produced.stderr).toContain("1 line(s) not sent: larger than the topic's max.message.bytes");
+    const read = await readTopic(kafkaClient(), topic, 900);
+    expect(read.map((m) => JSON.parse(m.value!.toString()).features.i)).toEqual(
+      Array.from({ length: 900 }, (_, i) => i),
+    );
+  }, 120_000);
+
   it("--headers prints the headers as JSON (a dead letter's reason), --registry an Avro value as JSON", async () => {
     const registry = await startFakeRegistry();
     try {

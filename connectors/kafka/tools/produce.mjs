@@ -15,6 +15,11 @@
  * `--schema-id N` (default 1, `kafka.avro.schemaId`'s default); `--framing raw` sends bare Avro
  * bodies. A line the schema cannot encode is not sent: it is reported (line number, field, value)
  * and the tool exits 1 after sending the others.
+ *
+ * Messages go in batches of at most 1,000 and of at most the topic's `max.message.bytes` (a broker
+ * checks each partition's batch against it); a line too large for the topic on its own is not sent:
+ * it is reported with its line number, its size and the command that raises the limit, and the tool
+ * exits 1 after sending the others.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -93,6 +98,25 @@ function keyOf(line) {
   }
 }
 
+/** Bytes a record batch of one message adds to its key and value, at most (header 61, record ≤ 32). */
+const BATCH_OVERHEAD = 100;
+/** The broker's default `message.max.bytes`, a topic's limit when it sets none. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1048588;
+
+/** The topic's `max.message.bytes` (what one partition's batch may hold), or the broker default. */
+async function topicMessageLimit(admin, topic) {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+  });
+  const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
+  const limit = Number(entry?.configValue);
+  return Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_MAX_MESSAGE_BYTES;
+}
+
+/** A byte count with thousands separators. */
+const bytes = (n) => n.toLocaleString('en-US');
+
 /** `--avro`: the schema's text and type, and the id to frame with (from the registry when given). */
 async function avroWriter() {
   const file = flags.schema ?? new URL('../schemas/event.avsc', import.meta.url);
@@ -123,19 +147,23 @@ try {
   const created = await admin.createTopics({ topics: [{ topic: flags.topic, numPartitions: partitions }] });
   if (created)
     process.stderr.write(`kafka:produce: created topic ${flags.topic} (${partitions} partition(s))\n`);
+  const limit = await topicMessageLimit(admin, flags.topic);
   const writer = flags.avro ? await avroWriter() : null;
   await producer.connect();
   const input = flags.input === '-' ? process.stdin : createReadStream(flags.input);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let batch = [];
+  let batchBytes = 0;
   let sent = 0;
   let lineNumber = 0;
   let skipped = 0;
+  let tooLarge = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     await producer.send({ topic: flags.topic, messages: batch });
     sent += batch.length;
     batch = [];
+    batchBytes = 0;
   };
   for await (const line of lines) {
     lineNumber++;
@@ -153,7 +181,18 @@ try {
       }
       value = encoded.value;
     }
-    batch.push({ key: keyOf(line), value });
+    const key = keyOf(line);
+    const size = Buffer.byteLength(value) + (key === null ? 0 : Buffer.byteLength(key)) + BATCH_OVERHEAD;
+    if (size > limit) {
+      if (++tooLarge <= 10)
+        process.stderr.write(
+          `kafka:produce: line ${lineNumber} not sent: ${bytes(size - BATCH_OVERHEAD)} bytes, over topic ${flags.topic}'s max.message.bytes of ${bytes(limit)} (raise it: kafka-configs.sh --bootstrap-server ${flags.brokers.split(',')[0]} --alter --entity-type topics --entity-name ${flags.topic} --add-config max.message.bytes=${size})\n`,
+        );
+      continue;
+    }
+    if (batchBytes + size > limit) await flush();
+    batch.push({ key, value });
+    batchBytes += size;
     if (batch.length >= 1000) await flush();
   }
   await flush();
@@ -163,6 +202,12 @@ try {
   if (skipped > 0) {
     process.stderr.write(
       `kafka:produce: ${skipped} line(s) not sent: the schema cannot encode them (above, the first 10)\n`,
+    );
+    process.exitCode = 1;
+  }
+  if (tooLarge > 0) {
+    process.stderr.write(
+      `kafka:produce: ${tooLarge} line(s) not sent: larger than the topic's max.message.bytes (above, the first 10)\n`,
     );
     process.exitCode = 1;
   }
