@@ -575,9 +575,10 @@ export class DriftMonitor {
   }
 
   /**
-   * One `input-outlier` alert per learned event that multiplied a feature's running sd (the
-   * model's `takeJumps`, noted only when `inputOutliers` is on), in event order; `dropped` jumps
-   * that did not fit the model's queue are counted in the last alert.
+   * One `input-outlier` alert per learned event that multiplied a feature's running sd, and one
+   * `label-outlier` alert per gaussian label that multiplied the labels' (the model's `takeJumps`,
+   * noted only when `inputOutliers` is on), in event order; `dropped` jumps that did not fit the
+   * model's queue are counted in the last alert.
    */
   onJumps(key: string, jumps: readonly ScaleJump[], dropped = 0): Alert[] {
     const alerts: Alert[] = [];
@@ -586,17 +587,20 @@ export class DriftMonitor {
       const growth = j.sdAfter / j.sdBefore;
       const more = i === jumps.length - 1 && dropped > 0 ? `; ${dropped} more not listed` : '';
       const sds = `${fmt(growth)}× (${fmt(j.sdBefore)} → ${fmt(j.sdAfter)})`;
-      const what =
-        j.events <= 1
-          ? `${j.feature} = ${fmt(j.value)} multiplied its running sd ${sds}`
-          : `the running sd of ${j.feature} grew ${sds} over its last ${fmt(j.events)} events (the last: ${j.feature} = ${fmt(j.value)})`;
+      const what = j.label
+        ? `label outlier: label = ${fmt(j.value)} multiplied the running sd of the labels ${sds}; least squares weighs a label by its square, so the online learner's step sizes, the loss-drift baseline and the refits of windows that hold it all feel it`
+        : `input outlier: ${
+            j.events <= 1
+              ? `${j.feature} = ${fmt(j.value)} multiplied its running sd ${sds}`
+              : `the running sd of ${j.feature} grew ${sds} over its last ${fmt(j.events)} events (the last: ${j.feature} = ${fmt(j.value)})`
+          }; the running statistics never forget, so standardization now shrinks ${j.feature} that much for good`;
       alerts.push(
         this.alert(
           key,
           j.offset,
-          'input-outlier',
+          j.label ? 'label-outlier' : 'input-outlier',
           'warning',
-          `input outlier: ${what}; the running statistics never forget, so standardization now shrinks ${j.feature} that much for good: check the source (a bad value, a unit change)${more}`,
+          `${what}: check the source (a bad value, a unit change)${more}`,
           {
             feature: j.feature,
             value: j.value,

@@ -144,6 +144,17 @@ export class ProgressiveMetrics {
   }
 
   /**
+   * The weighted variance of the labels so far (gaussian: `constantLoss`), NaN before any; null
+   * when rounding decides it (a variance below 1e-10 of the squared mean: Σwy²/W − ȳ² cancels).
+   */
+  get labelVariance(): number | null {
+    if (!(this.weight > 0)) return NaN;
+    const m = this.sumY / this.weight;
+    const v = this.sumY2 / this.weight - m * m;
+    return v > 1e-10 * m * m ? v : null;
+  }
+
+  /**
    * The progressive loss of an online constant: before each labelled event, the constant predicts
    * from the labels before it (their running mean, or their rate), as the model predicts before
    * it learns. The honest baseline for `progressiveLoss`; `constantLoss` knows every label in

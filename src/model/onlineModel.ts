@@ -130,7 +130,10 @@ function setOutcome(
 
 /** One event whose value alone multiplied a feature's running sd (`OnlineModel.watchJumps`). */
 export interface ScaleJump {
+  /** The feature's name; for a jump of a gaussian model's label (`label` true), `"label"`. */
   readonly feature: string;
+  /** A jump of the labels' running sd, not of a feature's. */
+  readonly label?: boolean;
   readonly value: number;
   readonly sdBefore: number;
   readonly sdAfter: number;
@@ -272,6 +275,9 @@ export class OnlineModel {
   private scored = 0;
   /** Scale jumps noted since the last `takeJumps` (bounded), and how many did not fit. */
   private pendingJumps: ScaleJump[] = [];
+  /** `watchJumps` for a gaussian model's labels: the squared sd growth (0: not watching) and the labels needed first. */
+  private labelJumpGrowth2 = 0;
+  private labelJumpMin = 0;
   private jumpsDropped = 0;
   private version = 0;
   /** The version of the last snapshot of the online model itself (refits claim the others). */
@@ -620,6 +626,12 @@ export class OnlineModel {
    */
   watchJumps(growth: number, minPresent: number): void {
     this.scaler.watchJumps(growth, minPresent);
+    // a gaussian label is watched the same way (standardized or not): least squares weighs it by
+    // its square, so one extreme label moves the learner for good
+    if (this.family === 'gaussian') {
+      this.labelJumpGrowth2 = growth * growth;
+      this.labelJumpMin = minPresent;
+    }
   }
 
   /** The scale jumps noted since the last call, in event order, and how many did not fit. */
@@ -641,6 +653,25 @@ export class OnlineModel {
       const value = raw.values[position];
       this.pendingJumps.push({ feature, value, sdBefore, sdAfter, events, offset: this.learned + 1 });
     }
+  }
+
+  /** A label that multiplied the labels' running sd by the watched growth (the metrics hold the sums). */
+  private noteLabelJump(y: number, before: number): void {
+    const after = this.metrics.labelVariance;
+    if (after === null || !(after >= this.labelJumpGrowth2 * before)) return;
+    if (this.pendingJumps.length >= MAX_PENDING_JUMPS) {
+      this.jumpsDropped++;
+      return;
+    }
+    this.pendingJumps.push({
+      feature: 'label',
+      label: true,
+      value: y,
+      sdBefore: Math.sqrt(before),
+      sdAfter: Math.sqrt(after),
+      events: 1,
+      offset: this.learned,
+    });
   }
 
   /** Columns whose names must survive pruning of a hashed name table besides the non-zero ones. */
@@ -778,7 +809,12 @@ export class OnlineModel {
       this.trial = null;
     }
     this.learned++;
-    this.metrics.updateWithLoss(prediction, y, loss, weight);
+    if (this.labelJumpGrowth2 > 0) {
+      const labels = this.metrics.events;
+      const before = this.metrics.labelVariance;
+      this.metrics.updateWithLoss(prediction, y, loss, weight);
+      if (labels >= this.labelJumpMin && before !== null && before > 0) this.noteLabelJump(y, before);
+    } else this.metrics.updateWithLoss(prediction, y, loss, weight);
     setOutcome(out, null, true, prediction, loss);
   }
 

@@ -4,11 +4,11 @@
  * ordinary tails raises none; the switch and `standardize: false` turn it off; keyed models say
  * whose feature it was.
  */
-import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../../src/core/errors.js';
-import { Engine, checkEngineConfig, type Alert, type OutputSink, type RawRecord } from '../../src/index.js';
+import { checkEngineConfig, type Alert } from '../../src/index.js';
+import { engineAlerts } from '../helpers/engineAlerts.js';
 import { Rng } from '../helpers/random.js';
 
 interface Event {
@@ -32,24 +32,8 @@ function stream(n: number, seed: number, outlierAt: number | null): Event[] {
   });
 }
 
-async function alertsOf(events: readonly Event[], doc: Record<string, unknown>): Promise<Alert[]> {
-  const records: RawRecord[] = events.map((e, i) => ({
-    value: JSON.stringify(e),
-    position: { source: 'test', offset: String(i) },
-  }));
-  const alerts: Alert[] = [];
-  const sink: OutputSink = {
-    model: () => undefined,
-    score: () => undefined,
-    alert: (a) => alerts.push(a),
-    deadLetter: () => undefined,
-    flush: async () => undefined,
-    close: async () => undefined,
-  };
-  const batches$ = of({ records: records.slice(0, 1234) }, { records: records.slice(1234) });
-  await new Engine(checkEngineConfig(doc), { source: { batches$ }, sink }).run();
-  return alerts;
-}
+const alertsOf = (events: readonly Event[], doc: Record<string, unknown>): Promise<Alert[]> =>
+  engineAlerts(events, doc, 1234);
 
 /** Population sd of a feature over the first n events (absent counts as 0). */
 function sdOver(events: readonly Event[], n: number, name: string): number {

@@ -64,8 +64,9 @@ describe('README: your own pipeline', () => {
     expect(score.key).toBe('c1');
     // the last online snapshot of c1 is the model that scored the unlabelled event
     const last = models.filter((m) => m.key === 'c1' && m.source === 'online').at(-1)!;
-    const { margin } = new SnapshotScorer(last).score(unlabelled);
+    const { margin, prediction } = new SnapshotScorer(last).score(unlabelled);
     expect(1 / (1 + Math.exp(-margin))).toBeCloseTo(score.prediction, 9);
+    expect(prediction).toBeCloseTo(score.prediction, 9);
   });
 });
 
