@@ -99,7 +99,7 @@ export { detectDrift } from './stream/detectDrift.js';
 export { publish } from './stream/publish.js';
 
 export { LiveModel, type LiveModelContext } from './model/liveModel.js';
-export { SnapshotScorer } from './model/snapshotScorer.js';
+export { SnapshotScorer, type SnapshotScore } from './model/snapshotScorer.js';
 export { ModelRegistry, type ModelRegistryOptions, type RegistryCodec } from './model/registry.js';
 export { RefitWindow, type RefitWindowState, type WindowRows } from './refit/window.js';
 export {

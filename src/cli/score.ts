@@ -154,6 +154,12 @@ export async function readSnapshots(
   );
   if (snapshots.length === 0)
     throw new DataError(`--model: ${file} holds no model snapshot (intercept, coefficients)`);
+  // the family decides what a margin means (a probability or the prediction itself): never guessed
+  const without = snapshots.findIndex((s) => s.family !== 'gaussian' && s.family !== 'binomial');
+  if (without >= 0)
+    throw new DataError(
+      `--model: ${snapshots.length > 1 ? `snapshot ${without + 1} of ${file}` : file} has ${snapshots[without]!.family === undefined ? 'no "family"' : `"family": ${JSON.stringify(snapshots[without]!.family)}`}; add "family": "binomial" (log-odds, predictions are probabilities) or "gaussian" (predictions are the linear predictor)`,
+    );
   for (const [k, s] of snapshots.entries()) {
     const problem = snapshotProblem(s);
     if (problem !== null)
@@ -161,12 +167,6 @@ export async function readSnapshots(
         `--model: ${snapshots.length > 1 ? `snapshot ${k + 1} of ${file}` : file}: ${problem}`,
       );
   }
-  // the family decides what a margin means (a probability or the prediction itself): never guessed
-  const without = snapshots.findIndex((s) => s.family !== 'gaussian' && s.family !== 'binomial');
-  if (without >= 0)
-    throw new DataError(
-      `--model: ${snapshots.length > 1 ? `snapshot ${without + 1} of ${file}` : file} has ${snapshots[without]!.family === undefined ? 'no "family"' : `"family": ${JSON.stringify(snapshots[without]!.family)}`}; add "family": "binomial" (log-odds, predictions are probabilities) or "gaussian" (predictions are the linear predictor)`,
-    );
   return snapshots;
 }
 

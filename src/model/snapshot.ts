@@ -35,7 +35,13 @@ export interface ModelSnapshot {
 
 /** The alert record of docs/conventions.md. */
 export type AlertType =
-  'support-drift' | 'sign-flip' | 'input-drift' | 'input-outlier' | 'loss-drift' | (string & {});
+  | 'support-drift'
+  | 'sign-flip'
+  | 'input-drift'
+  | 'input-outlier'
+  | 'label-outlier'
+  | 'loss-drift'
+  | (string & {});
 export type Severity = 'info' | 'warning' | 'critical';
 
 export interface Alert {

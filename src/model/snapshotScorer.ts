@@ -1,8 +1,15 @@
 import { DataError } from '../core/errors.js';
-import type { L1Event } from '../core/event.js';
+import type { Family, L1Event } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
+import { lossFor } from '../loss/index.js';
 import { explainScore, type ScoreExplanation } from './scoreExplainer.js';
 import type { ModelSnapshot } from './snapshot.js';
+
+/** A score as the engine's score records give it: `prediction` and the margin's explanation. */
+export interface SnapshotScore extends ScoreExplanation {
+  /** The model's prediction: a probability 1 / (1 + e^−margin) for binomial, the margin for gaussian. */
+  readonly prediction: number;
+}
 
 /**
  * Scores events with a saved snapshot by feature name, featurizing them as the engine does
@@ -11,22 +18,25 @@ import type { ModelSnapshot } from './snapshot.js';
  */
 export class SnapshotScorer {
   readonly intercept: number;
+  readonly family: Family;
   private readonly coefficients: Map<string, number>;
 
-  constructor(snapshot: Pick<ModelSnapshot, 'intercept' | 'coefficients'>) {
+  constructor(snapshot: Pick<ModelSnapshot, 'intercept' | 'coefficients' | 'family'>) {
     checkSnapshot(snapshot);
     this.intercept = snapshot.intercept;
+    this.family = snapshot.family;
     // Names are data (`__proto__` is a valid one): a Map, filled from own entries only.
     this.coefficients = new Map(Object.entries(snapshot.coefficients));
   }
 
   /**
-   * The linear predictor of `event` and its `top` largest contributions β_j·x_j, largest first,
-   * with what adds them up to the margin: `baseline` (the intercept, the margin of an event with
-   * no feature the model knows) + Σ `top` + `others` (the contributions not in `top`) = `margin`.
-   * An extreme value can make the margin infinite or NaN: `overflowReason` then says which.
+   * The prediction for `event` (binomial: the probability of label 1), its linear predictor
+   * `margin` and its `top` largest contributions β_j·x_j, largest first, with what adds them up
+   * to the margin: `baseline` (the intercept, the margin of an event with no feature the model
+   * knows) + Σ `top` + `others` (the contributions not in `top`) = `margin`. An extreme value can
+   * make the margin infinite or NaN: `overflowReason` then says which.
    */
-  score(event: L1Event, top = 0): ScoreExplanation {
+  score(event: L1Event, top = 0): SnapshotScore {
     checkEvent(event);
     // from plain JavaScript, `score(event, { top: 3 })` would give no contributions without a word
     if (typeof top !== 'number' || !(top >= 0))
@@ -41,7 +51,8 @@ export class SnapshotScorer {
       names.push(name);
       terms.push(term);
     });
-    return explainScore(margin, this.intercept, terms, terms.length, top, (k) => names[k]);
+    const explained = explainScore(margin, this.intercept, terms, terms.length, top, (k) => names[k]);
+    return { prediction: lossFor(this.family).mean(margin), ...explained };
   }
 
   /** Why `event`'s margin is not finite: its largest term, by feature name and value. */
@@ -75,15 +86,28 @@ function checkSnapshot(snapshot: unknown): void {
   if (problem !== null) throw new DataError(`SnapshotScorer: ${problem}: ${SNAPSHOT_FIX}`);
 }
 
-/** What makes `snapshot` unusable for scoring (intercept or a coefficient not a finite number), or null. */
+/** What makes `snapshot` unusable for scoring (no family; intercept or a coefficient not a finite number), or null. */
 export function snapshotProblem(snapshot: unknown): string | null {
   if (typeof snapshot !== 'object' || snapshot === null) return `the snapshot is ${describe(snapshot)}`;
-  const { intercept, coefficients } = snapshot as Record<'intercept' | 'coefficients', unknown>;
+  const { intercept, coefficients, family } = snapshot as Record<
+    'intercept' | 'coefficients' | 'family',
+    unknown
+  >;
+  if (family !== 'binomial' && family !== 'gaussian') {
+    return `snapshot.family must be "binomial" or "gaussian" (what its prediction means), got ${describe(family)}`;
+  }
   if (typeof intercept !== 'number' || !Number.isFinite(intercept)) {
     return `snapshot.intercept must be a finite number, got ${describe(intercept)}`;
   }
-  if (typeof coefficients !== 'object' || coefficients === null || Array.isArray(coefficients)) {
-    return `snapshot.coefficients must be an object of feature name → number, got ${describe(coefficients)}`;
+  if (
+    typeof coefficients !== 'object' ||
+    coefficients === null ||
+    Array.isArray(coefficients) ||
+    coefficients instanceof Map
+  ) {
+    // a Map has no own enumerable entries: it would score every event with the intercept alone
+    const fix = coefficients instanceof Map ? ': pass Object.fromEntries(map)' : '';
+    return `snapshot.coefficients must be an object of feature name → number, got ${describe(coefficients)}${fix}`;
   }
   for (const [name, beta] of Object.entries(coefficients)) {
     if (typeof beta !== 'number' || !Number.isFinite(beta)) {
@@ -93,13 +117,44 @@ export function snapshotProblem(snapshot: unknown): string | null {
   return null;
 }
 
-/** An event without a `features` object (an event's fields passed directly, say) names the fix. */
+/**
+ * An event without a `features` object (an event's fields passed directly, or a Map, whose entries
+ * are not the object's: every feature would be left out) names the fix; so does a feature value
+ * the engine would dead-letter (an object, a list with a non-string): it would be left out too.
+ */
 function checkEvent(event: unknown): void {
   const features =
     typeof event === 'object' && event !== null ? (event as { features?: unknown }).features : undefined;
-  if (typeof features !== 'object' || features === null || Array.isArray(features)) {
+  if (
+    typeof features !== 'object' ||
+    features === null ||
+    Array.isArray(features) ||
+    features instanceof Map
+  ) {
+    const fix =
+      features instanceof Map
+        ? 'pass { features: Object.fromEntries(map) }'
+        : 'pass { features: { name: value, ... } }';
     throw new DataError(
-      `SnapshotScorer.score: event.features must be an object of feature values, got ${describe(features)}: pass { features: { name: value, ... } } (docs/conventions.md)`,
+      `SnapshotScorer.score: event.features must be an object of feature values, got ${describe(features)}: ${fix} (docs/conventions.md)`,
+    );
+  }
+  for (const name of Object.keys(features)) {
+    const v = (features as Record<string, unknown>)[name];
+    if (
+      typeof v === 'number' ||
+      typeof v === 'string' ||
+      typeof v === 'boolean' ||
+      v === null ||
+      v === undefined
+    )
+      continue;
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) continue;
+    const what = Array.isArray(v)
+      ? 'is an array with a non-string element'
+      : `has unsupported type ${typeof v}`;
+    throw new DataError(
+      `SnapshotScorer.score: feature ${JSON.stringify(name)} ${what} (use number, string, boolean or string[]), as the engine would reject it (docs/conventions.md)`,
     );
   }
 }
@@ -107,6 +162,7 @@ function checkEvent(event: unknown): void {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return typeof value === 'object' ? 'an object' : String(value);
 }

@@ -28,9 +28,14 @@ describe('explainScore', () => {
   });
 
   it('score --model explains with it: baseline is the intercept', () => {
-    const scorer = new SnapshotScorer({ intercept: 0.5, coefficients: { x: 2, 'c=a': -1, y: 0.1 } });
+    const scorer = new SnapshotScorer({
+      family: 'gaussian',
+      intercept: 0.5,
+      coefficients: { x: 2, 'c=a': -1, y: 0.1 },
+    });
     const e = scorer.score({ features: { x: 3, c: 'a', y: 1, unseen: 9 } }, 1);
     expect(e).toEqual({
+      prediction: 0.5 + 6 - 1 + 0.1,
       margin: 0.5 + 6 - 1 + 0.1,
       baseline: 0.5,
       top: [{ feature: 'x', contribution: 6 }],
