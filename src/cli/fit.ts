@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
+import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
 import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
@@ -132,19 +133,36 @@ export async function readPenaltyFactors(file: string, names: readonly string[])
   for (const [name, raw] of Object.entries(doc)) {
     const j = column.get(name);
     const v = raw === 'Infinity' ? Infinity : raw;
-    if (j === undefined) problems.push(`"${name}" is not a feature column`);
+    if (j === undefined) problems.push(`"${name}" is not a feature column${penaltyGuess(name, names)}`);
     else if (typeof v !== 'number' || !(v >= 0))
       problems.push(`"${name}" must be a number >= 0 (or "Infinity"), got ${JSON.stringify(raw)}`);
     else pf[j] = v;
   }
   if (problems.length > 0) {
-    const unknown = problems.some((p) => p.endsWith('is not a feature column'));
+    const unknown = problems.some((p) => p.includes('is not a feature column'));
+    const shown =
+      names.length > 50 ? `${names.slice(0, 50).join(', ')}, … (${names.length})` : names.join(', ');
     throw new UsageError(
       `--penalty-factors ${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}` +
-        (unknown ? `\nthe feature columns are: ${names.join(', ')}` : ''),
+        (unknown ? `\nthe feature columns are: ${shown}` : ''),
     );
   }
   return pf;
+}
+
+/**
+ * What a `--penalty-factors` name that is no feature column probably meant: a text field's
+ * one-hot columns (`plan` for `plan=basic`, ...), which take a factor each, or a column a typo or
+ * another case away (`"tenure" (did you mean "tenure_days"?)`).
+ */
+function penaltyGuess(name: string, names: readonly string[]): string {
+  const levels = names.filter((n) => n.startsWith(`${name}=`));
+  if (levels.length > 0) {
+    const some = levels.slice(0, 3).map((n) => JSON.stringify(n));
+    return `: a text field's one-hot columns take a factor each (${some.join(', ')}${levels.length > 3 ? ', …' : ''})`;
+  }
+  const guess = closest(name, names);
+  return guess !== undefined ? ` (did you mean ${JSON.stringify(guess)}?)` : '';
 }
 
 /** Flags shared by `fit` and `path`, parsed and checked. */
@@ -293,12 +311,29 @@ export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: re
   const even = constantColumns.length > 0 ? new Float64Array(data.y.length).fill(1 / data.y.length) : null;
   for (const j of constantColumns) {
     const problem = !Number.isFinite(data.x.weightedSquares(j, even!))
-      ? 'has values too large to scale (their squares overflow): it is left out as a constant column would be, its coefficient fixed at 0; divide it by a power of ten'
+      ? `has values too large to scale (their squares overflow${hugeValues(data.x, j)}): it is left out as a constant column would be, its coefficient fixed at 0; if those values are mistakes, fix or drop their rows (replay dead-letters such an event); else divide the column by a power of ten`
       : tinyColumn(data.x, j)
         ? 'has values too small to scale (their squares underflow): it is left out as a constant column would be, its coefficient fixed at 0; multiply it by a power of ten'
         : 'is constant; its coefficient is fixed at 0 (drop the column to silence this)';
     io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);
   }
+}
+
+/**
+ * How many rows of column j hold a value whose square overflows, and the largest (`: 1 of 2,011
+ * rows, the largest 1e300`): one row among many is a bad value rather than a column in other units.
+ */
+function hugeValues(x: TrainingData['x'], j: number): string {
+  const column = new Float64Array(x.rows);
+  x.axpy(j, 1, column);
+  let largest = 0;
+  let rows = 0;
+  for (const v of column) {
+    if (!Number.isFinite(v * v)) rows++;
+    largest = Math.max(largest, Math.abs(v));
+  }
+  if (rows === 0) return '';
+  return `: ${rows.toLocaleString('en-US')} of ${x.rows.toLocaleString('en-US')} rows, the largest ${String(largest).replace('e+', 'e')}`;
 }
 
 /** True when column j takes two values or more, all below 1e-150 in size (their squares underflow). */

@@ -12,6 +12,7 @@ import {
   numberFlag,
   parseCommandArgs,
   PathError,
+  refuseCsvInput,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -30,8 +31,8 @@ replay. The page stays small whatever the run: the limits below bound what is dr
 
 options:
   --input DIR           a replay's --out directory, required
-  --data FILE           the replayed events (.jsonl), for each feature's sd (default: the input
-                        named in DIR/summary.json)
+  --data FILE           the replayed events (.jsonl; a .csv is refused), for each feature's sd
+                        (default: the input named in DIR/summary.json)
   --output FILE         where to write the page (default DIR/report.html)
   --keys N              keyed models shown (default ${defaultReportOptions.keys}, at most 50): most critical
                         alerts first, then warnings, then learned events
@@ -91,7 +92,11 @@ export const reportCommand: Command = {
       ...(values.data !== undefined ? { data: values.data } : {}),
     };
     // --data given is meant to be read: a path that cannot be is refused, not noted in the page
-    if (values.data !== undefined) await checkInputFile('data', values.data);
+    if (values.data !== undefined) {
+      await checkInputFile('data', values.data);
+      // the replayed events: a CSV (the table they came from) holds none the page could read
+      refuseCsvInput('report', values.data, '--data');
+    }
     if (values.output !== undefined) await checkOutputFile('output', values.output);
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {

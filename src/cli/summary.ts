@@ -1,3 +1,4 @@
+import { closest } from '../config/unknownKey.js';
 import { ExactVocabulary, nameCollisionWarning, type NameCollision } from '../features/vocabulary.js';
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
@@ -106,14 +107,18 @@ export function summarize(engine: Engine, input: string): RunSummary {
         )
       : undefined;
   let keyed = 0;
+  const factors = new PenaltyFactorNames(config.model.penaltyFactors);
   engine.registry.visit((live) => {
     if (pool !== undefined) {
       pool.add(live.model.metrics);
       keyed++;
     }
-    live.model.forEachColumnPresence((field, value, present) =>
-      numericStrings.addColumn(field, value, present),
-    );
+    const checkFactors = !live.model.featurizer.vocabulary.hashed;
+    live.model.forEachColumnPresence((field, value, present) => {
+      numericStrings.addColumn(field, value, present);
+      if (checkFactors) factors.present(value === null ? field : `${field}=${value}`);
+    });
+    if (!checkFactors) factors.uncheckable();
     numericStrings.endModel(live.model.presenceTotal());
     const view = live.model.view();
     lambda = lambda === undefined || lambda === view.lambda ? view.lambda : 'auto';
@@ -162,8 +167,10 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
       ...(nameCollisions > 0 ? [nameCollisionWarning(nameCollisions, collisionExamples)] : []),
+      ...factors.warnings(),
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, metrics.auc, s.rejectedByReason),
+      ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,
@@ -254,6 +261,73 @@ function oneClass(
   return [
     `every learned event had the same label: a binomial model needs events of both labels (0 and 1) to learn anything; its predictions and progressive loss say nothing; ${fix}`,
   ];
+}
+
+/** A keyed run with at least this many keys ... */
+const MANY_KEYS = 100;
+/** ... and fewer learned events than this per key is a warning in the summary. */
+const FEW_EVENTS_PER_KEY = 10;
+
+/**
+ * The warning when a keyed run has many keys and few learned events for each (keyed by an id, say:
+ * a customer's, the event's own `key`): each key's model learns from its own events only and
+ * borrows nothing from the others, so models of a handful of events each predict next to nothing
+ * (a new binomial one 0.5), while every key costs a model's memory. `keys` are the models and
+ * `learned` all their events, those of the runs a `--state` directory resumed included.
+ */
+function fewEventsPerKey(keyBy: string | null, keys: number, learned: number): string[] {
+  if (keyBy === null || keys < MANY_KEYS || !(learned < FEW_EVENTS_PER_KEY * keys)) return [];
+  const perKey = learned / keys;
+  return [
+    `${keys} keys (keyed by ${JSON.stringify(keyBy)}: --key-by, model.keyBy) learned ${learned} events, ${perKey < 1 ? perKey.toFixed(2) : perKey.toFixed(1)} per key: each key's model learns from its own events only and borrows nothing from the others, so at so few events per key the models have learned next to nothing; key by a field with fewer values, each with enough events of its own, or learn one model (no --key-by) with the field among its features`,
+  ];
+}
+
+/** Feature names kept to guess what a `model.penaltyFactors` name meant. */
+const NAMES_FOR_GUESSES = 10_000;
+
+/**
+ * The names of `model.penaltyFactors` that no learned event of any model had (a typo, another
+ * case, a text field's name for its one-hot columns): their factors did nothing, so the run says
+ * so, with what each probably meant. Not judged with hashed models, whose names are sampled.
+ */
+class PenaltyFactorNames {
+  private readonly unseen: Set<string>;
+  private readonly names: string[] = [];
+  private checkable = true;
+
+  constructor(factors: Readonly<Record<string, number>> | undefined) {
+    this.unseen = new Set(Object.keys(factors ?? {}));
+  }
+
+  /** A column that learned events had, by its name (`field` or `field=value`). */
+  present(name: string): void {
+    if (this.unseen.size === 0) return;
+    this.unseen.delete(name);
+    if (this.names.length < NAMES_FOR_GUESSES) this.names.push(name);
+  }
+
+  /** A model whose names cannot be checked (hashed): no warning. */
+  uncheckable(): void {
+    this.checkable = false;
+  }
+
+  warnings(): string[] {
+    if (!this.checkable || this.unseen.size === 0) return [];
+    const known = [...new Set(this.names)];
+    const named = [...this.unseen].map((name) => {
+      const levels = known.filter((n) => n.startsWith(`${name}=`));
+      if (levels.length > 0) {
+        const some = levels.slice(0, 3).map((n) => JSON.stringify(n));
+        return `${JSON.stringify(name)} (a text field's one-hot columns take a factor each: ${some.join(', ')}${levels.length > 3 ? ', …' : ''})`;
+      }
+      const guess = closest(name, known);
+      return `${JSON.stringify(name)}${guess !== undefined ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
+    });
+    return [
+      `model.penaltyFactors names ${named.length === 1 ? 'a feature' : 'features'} that no learned event had, so ${named.length === 1 ? 'its factor' : 'their factors'} did nothing: ${named.join(', ')}; names are exact (case included), a number field's name or a text field's "field=value"`,
+    ];
+  }
 }
 
 /** Reject shares above this are a warning in the summary. */

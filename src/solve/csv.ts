@@ -169,12 +169,15 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     throw new DataError(`${source} is empty: expected a header row and at least one data row`);
   const header = parsed.rows[0]!.map((h) => h.trim());
   if (parsed.rows.length === 1) throw new DataError(`${source} has a header but no data rows`);
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   header.forEach((h, k) => {
-    if (h === '') throw new DataError(`${source}: column ${k + 1} of the header has no name`);
-    if (seen.has(h))
-      throw new DataError(`${source}: the header names column "${h}" twice; column names must be unique`);
-    seen.add(h);
+    if (h === '') throw new DataError(`${source}: ${unnamedColumn(k, header.length)}`);
+    const first = seen.get(h);
+    if (first !== undefined)
+      throw new DataError(
+        `${source}: the header names column "${h}" twice (columns ${first + 1} and ${k + 1}); column names must be unique: rename one of them`,
+      );
+    seen.set(h, k);
   });
   const targetAt = header.indexOf(options.target);
   if (targetAt < 0) throw new DataError(missingColumn('target', options.target, header, source));
@@ -244,6 +247,21 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     notes: [],
     rejected,
   };
+}
+
+/**
+ * Why column `k` (from 0) of a header of `columns` names has no name, and the fix: a first column
+ * without one is how pandas' `to_csv` writes a DataFrame's index; a last one, a header that ends
+ * with a comma.
+ */
+function unnamedColumn(k: number, columns: number): string {
+  const what = `column ${k + 1} of the header has no name`;
+  const name = 'name it in the header (and leave it out with --exclude NAME if it is not a feature)';
+  if (k === 0)
+    return `${what}: ${name}; a pandas DataFrame's index is written so by to_csv: write the file with to_csv(..., index=False)`;
+  if (k === columns - 1)
+    return `${what}: the header ends with a comma; remove it (from the data rows too, if they end with one), or ${name}`;
+  return `${what}: ${name}`;
 }
 
 /**
@@ -322,6 +340,9 @@ function sparseCsv(
   let text = 0;
   // each column's distinct texts (its one-hot columns), to point at id-like columns
   const levels = new Map<number, Set<string>>();
+  // each column's number and text cells, to point at text among numbers ("$1,200")
+  const numbers = new Map<number, number>();
+  const texts = new Map<number, number>();
   const events: L1Event[] = [];
   for (let r = 1; r < rows.length; r++) {
     const features = Object.create(null) as Record<string, FeatureValue>;
@@ -329,10 +350,13 @@ function sparseCsv(
       const s = rows[r]![k]!.trim();
       const v = cellNumber(s);
       if (s === '' || isMissingString(s)) missing++;
-      else if (Number.isFinite(v)) features[header[k]!] = v;
-      else {
+      else if (Number.isFinite(v)) {
+        features[header[k]!] = v;
+        numbers.set(k, (numbers.get(k) ?? 0) + 1);
+      } else {
         features[header[k]!] = s;
         text++;
+        texts.set(k, (texts.get(k) ?? 0) + 1);
         let seen = levels.get(k);
         if (seen === undefined) levels.set(k, (seen = new Set()));
         seen.add(s);
@@ -343,6 +367,8 @@ function sparseCsv(
   const d = eventsDesign(events, lines.slice(1), source);
   const notes: string[] = [];
   if (text > 0) notes.push(`${text} text cells were one-hot encoded as column=text`);
+  const amongNumbers = textAmongNumbers(levels, numbers, texts, header);
+  if (amongNumbers !== null) notes.push(amongNumbers);
   for (const [k, seen] of levels) {
     if (!isIdLike(seen.size, rows.length - 1)) continue;
     const name = header[k]!;
@@ -354,6 +380,44 @@ function sparseCsv(
   if (missing > 0)
     notes.push(`${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)`);
   return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
+}
+
+/**
+ * The columns whose cells are mostly numbers but some text (`"$1,200"`, `"12 kg"`, `"unknown"`),
+ * each text a one-hot `column=text` beside the column's number: named with their counts and a few
+ * of their texts, since a number written with a currency sign, a thousands separator or a unit is
+ * such a text, and its row loses the number. Null when there are none.
+ */
+function textAmongNumbers(
+  levels: ReadonlyMap<number, ReadonlySet<string>>,
+  numbers: ReadonlyMap<number, number>,
+  texts: ReadonlyMap<number, number>,
+  header: readonly string[],
+): string | null {
+  const shown: string[] = [];
+  let columns = 0;
+  for (const [k, seen] of levels) {
+    const numeric = numbers.get(k) ?? 0;
+    const text = texts.get(k) ?? 0;
+    if (numeric < text) continue;
+    columns++;
+    if (shown.length === 5) continue;
+    const examples: string[] = [];
+    for (const t of seen) {
+      if (examples.length === 3) break;
+      examples.push(JSON.stringify(t.length > 20 ? `${t.slice(0, 20)}…` : t));
+    }
+    shown.push(
+      `"${header[k]}" ${text} of ${numeric + text} (${examples.join(', ')}${seen.size > 3 ? ', …' : ''})`,
+    );
+  }
+  if (columns === 0) return null;
+  const more = columns > shown.length ? `, and ${columns - shown.length} more columns` : '';
+  return (
+    `text cells in columns of numbers, each a one-hot column=text beside the column's number: ${shown.join(', ')}${more}; ` +
+    'a number written with a currency sign, a thousands separator or a unit ("$1,200", "12 kg") is text: ' +
+    'write plain numbers (and leave a missing value empty)'
+  );
 }
 
 /**

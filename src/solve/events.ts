@@ -4,6 +4,7 @@ import { DataError } from '../core/errors.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
+import { NumericStrings } from '../features/numericStrings.js';
 import { ExactVocabulary, nameCollisionWarning } from '../features/vocabulary.js';
 import { looksLikeCsv } from './csv.js';
 import { checkExcluded } from './exclude.js';
@@ -185,5 +186,34 @@ export function eventsDesign(
     vocabulary instanceof ExactVocabulary && vocabulary.nameCollisions > 0
       ? [nameCollisionWarning(vocabulary.nameCollisions, vocabulary.nameCollisionExamples())]
       : [];
+  warnings.push(...numericStringWarnings(featurizer, cols.subarray(0, nnz), rowStart, w));
   return { x: SparseDesign.fromRows(events.length, p, rowStart, cols, vals), y, weights: w, names, warnings };
+}
+
+/**
+ * replay's warnings about fields of numbers sent as strings (`{"age": "42"}`, each value its own
+ * one-hot `age=42`), from the rows' columns: the weight of the rows each column is in.
+ */
+function numericStringWarnings(
+  featurizer: Featurizer,
+  cols: Int32Array,
+  rowStart: Int32Array,
+  w: Float64Array,
+): string[] {
+  const present = new Float64Array(featurizer.dimension);
+  let total = 0;
+  for (let i = 0; i + 1 < rowStart.length; i++) {
+    total += w[i]!;
+    for (let k = rowStart[i]!; k < rowStart[i + 1]!; k++) present[cols[k]!]! += w[i]!;
+  }
+  const strings = new NumericStrings();
+  for (let j = 0; j < present.length; j++) {
+    if (!(present[j]! > 0)) continue;
+    const field = featurizer.fieldOf(j);
+    const name = featurizer.nameOf(j);
+    if (field === null) strings.addColumn(name, null, present[j]!);
+    else strings.addColumn(field, name.slice(field.length + 1), present[j]!);
+  }
+  strings.endModel(total);
+  return strings.warnings();
 }

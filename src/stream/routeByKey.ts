@@ -20,7 +20,10 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
   if (keyBy === 'key')
     return (e) =>
       e.key === undefined
-        ? { missing: 'the event has no "key" (model.keyBy is "key")' }
+        ? {
+            missing:
+              'the event has no "key" (model.keyBy is "key": the event\'s own field, not a Kafka record\'s key)',
+          }
         : e.key === ''
           ? { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' }
           : e.key;

@@ -11,7 +11,10 @@ describe('rejectedByReason blanks the data, never the names of the rule', () => 
   it('keeps model.keyBy’s field name, the event’s fields, the family and "0 or 1"; blanks values', () => {
     const cases: ReadonlyArray<readonly [string, string]> = [
       ['feature "campaign" (model.keyBy) is missing', 'feature "campaign" (model.keyBy) is missing'],
-      ['the event has no "key" (model.keyBy is "key")', 'the event has no "key" (model.keyBy is "key")'],
+      [
+        'the event has no "key" (model.keyBy is "key": the event\'s own field, not a Kafka record\'s key)',
+        'the event has no "key" (model.keyBy is "key": the event\'s own field, not a Kafka record\'s key)',
+      ],
       [
         '"label" must be 0 or 1 for family binomial, got 2',
         '"label" must be 0 or 1 for family binomial, got N',

@@ -27,6 +27,19 @@ describe('report --data', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--data .*nope\.jsonl: no such file or directory; check the path/);
     expect(existsSync(join(out, 'report.html'))).toBe(false);
+    // a CSV (the table the events came from) is refused too, as replay and score refuse one,
+    // rather than a page that ranks by raw |β| since it "holds no labelled event"
+    const csv = join(dir, 'events.csv');
+    writeFileSync(
+      csv,
+      `x,site,y\n${lines.map((_, i) => `${(i % 7) - 3},s${i % 4},${i % 3 === 0 ? 1 : 0}`).join('\n')}\n`,
+    );
+    const table = await runCli(['report', '--input', out, '--data', csv]);
+    expect(table.code).toBe(2);
+    expect(table.stderr).toContain(
+      `l1stream: --data ${csv} is a CSV file; report reads JSON lines, one event {"label": ..., "features": {...}} per line`,
+    );
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
     const given = await runCli(['report', '--input', out, '--data', input]);
     expect(given.code, given.stderr).toBe(0);
     expect(existsSync(join(out, 'report.html'))).toBe(true);

@@ -59,6 +59,9 @@ describe('CSV reader', () => {
     expect(Array.from(d.y)).toEqual([1, 2, 3, 4]);
     expect(d.notes).toEqual([
       '4 text cells were one-hot encoded as column=text',
+      'text cells in columns of numbers, each a one-hot column=text beside the column\'s number: "x0" 1 of 3 ("high"); ' +
+        'a number written with a currency sign, a thousands separator or a unit ("$1,200", "12 kg") is text: ' +
+        'write plain numbers (and leave a missing value empty)',
       '2 empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)',
     ]);
   });
@@ -146,7 +149,7 @@ describe('l1stream fit', () => {
     expect(model.coefficients.gamma).toBeCloseTo(direct.coefficients[2]!, 12);
     const typo = await fitWith('typo.json', { gama: 0 });
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(/"gama" is not a feature column\n/);
+    expect(typo.stderr).toMatch(/"gama" is not a feature column \(did you mean "gamma"\?\)\n/);
     expect(typo.stderr).toMatch(/the feature columns are: alpha, beta, quoted, gamma/);
     const negative = await fitWith('neg.json', { alpha: -1 });
     expect(negative.code).toBe(2);

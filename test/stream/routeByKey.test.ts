@@ -49,7 +49,10 @@ describe('routeByKey', () => {
     const events = [ev('c1', 'u1'), ev('c1'), ev('c2', 'u2'), ev('c2', '')];
     expect(events.map(keyFunction('key', 'default'))).toEqual([
       'u1',
-      { missing: 'the event has no "key" (model.keyBy is "key")' },
+      {
+        missing:
+          'the event has no "key" (model.keyBy is "key": the event\'s own field, not a Kafka record\'s key)',
+      },
       'u2',
       { missing: 'the event\'s "key" is empty (model.keyBy is "key"): give it a non-empty key' },
     ]);

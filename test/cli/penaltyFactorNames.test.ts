@@ -1,0 +1,47 @@
+/**
+ * `fit --penalty-factors FILE`: a name that is no feature column says what it probably meant, as
+ * `--exclude` does: a text field's one-hot columns, or the column a typo away.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+describe('fit --penalty-factors: names that are no feature column', () => {
+  it('names the levels of a text field and the column a typo away; the columns listed at most 50', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-pf-names-'));
+    const rows = ['support_calls,plan,id,y'];
+    for (let i = 0; i < 120; i++)
+      rows.push(`${i % 5},${['basic', 'pro', 'team', 'free'][i % 4]},u${i},${i % 3 === 0 ? 1 : 0}`);
+    const csv = join(dir, 'churn.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const factors = join(dir, 'pf.json');
+    writeFileSync(factors, JSON.stringify({ plan: 0, suport_calls: 0, zzz: 0 }));
+    const r = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+      '--penalty-factors',
+      factors,
+    ]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      `l1stream: --penalty-factors ${factors}: 3 problems:`,
+      `  "plan" is not a feature column: a text field's one-hot columns take a factor each ("plan=basic", "plan=pro", "plan=team", …)`,
+      '  "suport_calls" is not a feature column (did you mean "support_calls"?)',
+      '  "zzz" is not a feature column',
+    ]);
+    // 1 + 4 levels + 120 ids: the first 50 and the count
+    expect(lines[4]).toMatch(/^the feature columns are: plan=basic, id=u0, support_calls, .*, … \(125\)$/);
+  });
+});
