@@ -126,6 +126,7 @@ export {
 export {
   MemoryStateStore,
   type MemoryStateStoreOptions,
+  type AssignmentChange,
   type EventSource,
   type OutputSink,
   type PartitionRef,

@@ -18,6 +18,7 @@ import {
   checkEngineConfig,
   type EngineConfig,
   type EventSource,
+  type AssignmentChange,
   type PartitionRef,
   type RawBatch,
   type RawRecord,
@@ -37,7 +38,8 @@ const setup = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
 
 let subscriber: Subscriber<RawBatch> | null = null;
-let assignmentHandler: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
+let assignmentHandler:
+  ((assignment: readonly PartitionRef[], change: AssignmentChange) => Promise<void>) | null = null;
 const early: RawBatch[] = [];
 let stopped = false;
 let nextRequest = 0;
@@ -108,7 +110,10 @@ function listen(): void {
         const req = message.req;
         // stopped: nothing more is read (batches are dropped), so nothing to restore; a restore
         // would also race the final checkpoint and the store's close
-        (assignmentHandler && !stopped ? assignmentHandler(message.assignment) : Promise.resolve()).then(
+        (assignmentHandler && !stopped
+          ? assignmentHandler(message.assignment, { lost: message.lost })
+          : Promise.resolve()
+        ).then(
           () => send({ t: 'assigned', req }),
           (err: unknown) => send({ t: 'assigned', req, error: workerError(err) }),
         );

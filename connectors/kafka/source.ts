@@ -3,7 +3,13 @@ import { performance } from 'node:perf_hooks';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
-import { ConnectorError, type PartitionRef, type RawBatch, type RawRecord } from '../../src/index.js';
+import {
+  ConnectorError,
+  type AssignmentChange,
+  type PartitionRef,
+  type RawBatch,
+  type RawRecord,
+} from '../../src/index.js';
 import { kafkaDefaults } from './config.js';
 import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
@@ -103,8 +109,14 @@ interface PartitionState {
   readonly generation: number;
 }
 
-/** What runs when partitions are assigned (restore their models' states); awaited before their records. */
-export type AssignmentHandler = (assignment: readonly PartitionRef[]) => Promise<void>;
+/**
+ * What runs when partitions are assigned (restore their models' states); awaited before their
+ * records. `change.lost`: this instance was out of the group since its previous assignment.
+ */
+export type AssignmentHandler = (
+  assignment: readonly PartitionRef[],
+  change: AssignmentChange,
+) => Promise<void>;
 
 interface CommitRound {
   readonly generation: number;
@@ -195,6 +207,8 @@ export class KafkaSource {
     pauses: 0,
     pausedMs: 0,
     rebalances: 0,
+    /** Joins after this instance had left the group (a new member id). */
+    lostAssignments: 0,
     staleCommitsSkipped: 0,
   };
   private readonly kafka: Kafka;
@@ -204,6 +218,8 @@ export class KafkaSource {
   private readonly partitions = new Map<string, PartitionState>();
   private inFlight = 0;
   private generation = 0;
+  /** The group member id of the last join (null: not joined since subscribing). */
+  private memberId: string | null = null;
   private paused = false;
   private pausedAt = 0;
   /** `backpressure: 'wait'`: wakes the batch waiting for room. */
@@ -259,6 +275,7 @@ export class KafkaSource {
         maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
       });
       this.consumer = consumer;
+      this.memberId = null;
       this.health.watch(consumer);
       const groupLog = new GroupLog(options.logger, {
         groupId: options.groupId,
@@ -274,6 +291,20 @@ export class KafkaSource {
           // disconnect), and it would hold its partitions without reading them. Leave again.
           void consumer.disconnect().catch(() => undefined);
           return;
+        }
+        // A new member id: this instance left the group since its last join (its session expired,
+        // or kafkajs restarted the consumer), so the group went through generations without it
+        // and its partitions may have been read and committed elsewhere (Kafka's "lost", not
+        // "revoked"): none of them, even one assigned again, was held without a break.
+        const memberId = e.payload.memberId;
+        const lost = this.memberId !== null && memberId !== this.memberId;
+        this.memberId = memberId;
+        if (lost) {
+          this.stats.lostAssignments++;
+          options.logger?.warn(
+            { groupId: options.groupId },
+            'this instance was out of the consumer group since its last assignment (its session expired, or its consumer restarted): another member may have read its partitions meanwhile, so every model goes back to its last checkpoint and the records after it are read again',
+          );
         }
         this.generation++;
         this.stats.rebalances++;
@@ -291,7 +322,7 @@ export class KafkaSource {
         void this.lagOfAssigned(consumer, this.generation, assignment);
         const handler = this.assignmentHandler;
         if (handler) {
-          const handling = handler(assignment);
+          const handling = handler(assignment, { lost });
           this.assigning = handling;
           handling.catch((err: unknown) => subscriber.error(err));
         }

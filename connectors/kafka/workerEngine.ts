@@ -59,7 +59,12 @@ export type ToWorker =
     }
   | { readonly t: 'committed'; readonly req: number }
   | { readonly t: 'commitFailed'; readonly req: number; readonly message: string }
-  | { readonly t: 'assign'; readonly req: number; readonly assignment: PartitionRef[] }
+  | {
+      readonly t: 'assign';
+      readonly req: number;
+      readonly assignment: PartitionRef[];
+      readonly lost: boolean;
+    }
   | { readonly t: 'stop' };
 
 export type FromWorker =
@@ -232,12 +237,12 @@ export class KafkaWorkerEngine {
         end();
         if (!done) fail(new Error(`engine worker exited (code ${code}) before it was done`));
       });
-      this.source.onAssign((assignment) => {
+      this.source.onAssign((assignment, { lost }) => {
         if (ended) return Promise.resolve();
         return new Promise<void>((resolve, reject) => {
           const req = nextAssign++;
           assigned.set(req, { resolve, reject });
-          worker.postMessage({ t: 'assign', req, assignment: [...assignment] } satisfies ToWorker);
+          worker.postMessage({ t: 'assign', req, assignment: [...assignment], lost } satisfies ToWorker);
         });
       });
       worker.on('message', (message: FromWorker) => {

@@ -14,7 +14,8 @@ function partitionKey(p: { readonly source: string; readonly partition?: number 
  * or an old state) and publish versions that the partition's new owner publishes too, with other
  * weights. So a record is learned only if its partition has been assigned here, without a break,
  * since before the record was read; with `rewind` (exactly-once: every assignment goes back to
- * the last checkpoint) every assignment is a break. The others are not lost: they were not
+ * the last checkpoint) every assignment is a break, and so is one after this instance lost its
+ * partitions (it was out of the group: another member may have read them meanwhile). The others are not lost: they were not
  * committed, and whoever owns their partition now reads them again.
  *
  * `read` stamps each batch as the source emits it (by its records array: each batch has its own);
@@ -38,14 +39,20 @@ export class AssignmentFence {
     if (this.ownedSince !== null) this.readIn.set(batch.records, this.epoch);
   }
 
-  /** A new assignment arrived. */
-  assigned(assignment: ReadonlyArray<{ readonly source: string; readonly partition: number }>): void {
+  /**
+   * A new assignment arrived; `lost`: the previous one was lost (this instance left its group
+   * meanwhile), so a partition assigned again is a break too.
+   */
+  assigned(
+    assignment: ReadonlyArray<{ readonly source: string; readonly partition: number }>,
+    lost = false,
+  ): void {
     const epoch = ++this.epoch;
-    const before = this.ownedSince;
+    const before = this.rewind || lost ? null : this.ownedSince;
     const next = new Map<string, number>();
     for (const p of assignment) {
       const key = partitionKey(p);
-      next.set(key, this.rewind ? epoch : (before?.get(key) ?? epoch));
+      next.set(key, before?.get(key) ?? epoch);
     }
     this.ownedSince = next;
   }

@@ -40,6 +40,7 @@ import { checkDecimalOffsets, checkRawBatch } from './offsets.js';
 import { RejectRateWatch } from './rejectRate.js';
 import {
   MemoryStateStore,
+  type AssignmentChange,
   type EventSource,
   type OutputSink,
   type PartitionRef,
@@ -360,11 +361,15 @@ export class Engine {
 
   /**
    * A new assignment: restore the states of its partitions' models, and drop (without
-   * checkpointing or publishing) the models in memory whose partitions went elsewhere.
+   * checkpointing or publishing) the models in memory whose partitions went elsewhere. After a
+   * lost assignment (this instance was out of its group), or with `rewindOnAssign`, every model
+   * goes back to the last checkpoint: the records since were not committed, and another member
+   * may have learned and committed a partition's records meanwhile.
    */
-  private async assign(assignment: readonly PartitionRef[]): Promise<void> {
-    this.fence.assigned(assignment);
-    if (this.options.rewindOnAssign === true) {
+  private async assign(assignment: readonly PartitionRef[], change?: AssignmentChange): Promise<void> {
+    const lost = change?.lost === true;
+    this.fence.assigned(assignment, lost);
+    if (this.options.rewindOnAssign === true || lost) {
       this.checkpointer?.rewind();
       this.registry.dropUnless((live) => ((live.dropped = true), false));
       if (this.store instanceof EvictionBuffer) this.store.clearUnwritten();
@@ -390,6 +395,7 @@ export class Engine {
         bytes: stats.bytes,
         ms: Math.round(stats.ms),
         dropped,
+        ...(lost ? { afterLost: true } : {}),
       },
       'partitions assigned: model states restored',
     );
@@ -416,7 +422,7 @@ export class Engine {
     const { sink } = this;
     const { config } = this;
     const durable = this.checkpointer !== null;
-    source.onAssign?.((assignment) => this.assign(assignment));
+    source.onAssign?.((assignment, change) => this.assign(assignment, change));
     this.checkpointer?.startTimer();
     const prepare = source.prepare?.bind(source);
     const { stop } = this.options;

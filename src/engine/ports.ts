@@ -30,11 +30,22 @@ export interface EventSource {
    * Registers what runs when the source is assigned partitions (Kafka: on start and after every
    * rebalance), before any record of the new assignment is emitted; the source awaits it.
    */
-  onAssign?(handler: (assignment: readonly PartitionRef[]) => Promise<void>): void;
+  onAssign?(handler: (assignment: readonly PartitionRef[], change?: AssignmentChange) => Promise<void>): void;
   /** Runs before a batch is decoded (Avro: fetch the writer schemas it names). */
   prepare?(records: readonly RawRecord[]): Promise<void>;
   /** Stops reading (idempotent). */
   close?(): Promise<void>;
+}
+
+/** How an assignment follows the one before it. */
+export interface AssignmentChange {
+  /**
+   * The partitions of the previous assignment were lost, not handed over: this instance was out
+   * of its group since then (Kafka: its session expired, or its consumer restarted), so any of
+   * them may have been read and committed by another member meanwhile, even one assigned here
+   * again. No partition was held without a break.
+   */
+  readonly lost: boolean;
 }
 
 /** One input partition (Kafka topic and partition). */

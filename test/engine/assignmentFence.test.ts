@@ -9,7 +9,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
-import type { EventSource, PartitionRef } from '../../src/engine/ports.js';
+import type { AssignmentChange, EventSource, PartitionRef } from '../../src/engine/ports.js';
 import type { RawBatch, RawRecord } from '../../src/index.js';
 import { engineConfig } from './helpers.js';
 import { MemorySink } from './memoryPorts.js';
@@ -36,7 +36,7 @@ const p = (partition: number): PartitionRef => ({ source: 'events', partition })
  */
 function heldEngine(rewindOnAssign = false) {
   const input = new Subject<RawBatch>();
-  let assign: ((a: readonly PartitionRef[]) => Promise<void>) | null = null;
+  let assign: ((a: readonly PartitionRef[], change?: AssignmentChange) => Promise<void>) | null = null;
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
   const committed: RawRecord[] = [];
@@ -59,7 +59,7 @@ function heldEngine(rewindOnAssign = false) {
     sink,
     committed,
     run,
-    assign: (a: readonly PartitionRef[]) => assign!(a),
+    assign: (a: readonly PartitionRef[], change?: AssignmentChange) => assign!(a, change),
     /** Lets the held batches through, ends the input, and gives the run's counts. */
     finish: () => {
       release();
@@ -104,6 +104,17 @@ describe('records read before an assignment', () => {
     await e.assign([p(0), p(1)]);
     const stats = await e.finish();
     expect(stats.learned).toBe(0);
+    expect(stats.notLearnedRevoked).toBe(20);
+  });
+
+  it('are not learned when their partition was assigned again after this instance lost its partitions (it was out of its group)', async () => {
+    const e = heldEngine();
+    await e.assign([p(0)]);
+    e.input.next({ records: records('a', 0, 20) });
+    await e.assign([p(0)], { lost: true });
+    e.input.next({ records: records('a', 0, 10, 20) });
+    const stats = await e.finish();
+    expect(stats.learned).toBe(10);
     expect(stats.notLearnedRevoked).toBe(20);
   });
 

@@ -271,6 +271,77 @@ describe('keyed models across instances of one consumer group', () => {
   );
 });
 
+describe('an instance out of the group while another read its partition', () => {
+  // Frozen past its session timeout, an instance is dropped from the group and another member
+  // learns and commits its partition; let go, it joins again (a new member id) and gets the
+  // partition back. Its models in memory stopped where the freeze found them: kept, they would
+  // go on from the other member's committed offset, past a gap (test/engine/lostAssignment.test.ts).
+  it.each(['main', 'worker'] as const)(
+    "engine thread %s: the partition it gets back resumes from the other member's states, every event learned once",
+    async (engineThread) => {
+      const kafka = kafkaClient('durability-lost');
+      const topic = randomName('dur-lost-in');
+      await createTopic(kafka, topic, 1);
+      const { byKey, ordered } = keyedEvents(5, () => 300, 23);
+      const size = ordered.length / 3;
+      const wave = (w: number) => asMessages(ordered.slice(w * size, (w + 1) * size));
+      const groupId = randomName('dur-lost');
+      const prefix = randomName('dur-lost');
+      const doc = keyedConfig(topic, groupId, prefix, { engineThread });
+      const config = writeConfig(doc);
+      const services = [startService(config, 'x'), startService(config, 'y')];
+      const admin = kafka.admin();
+      try {
+        await produce(kafka, topic, wave(0));
+        await waitCommitted(kafka, groupId, topic, size, services);
+        // the owner: the last assignment each logged (one has the partition, the other none)
+        const partitionsOf = (s: Service) =>
+          s
+            .logs()
+            .filter((l) => l.msg === 'partitions assigned: model states restored')
+            .at(-1)?.partitions;
+        await waitFor(
+          () => services.some((s) => partitionsOf(s) === 1) && services.some((s) => partitionsOf(s) === 0),
+          () =>
+            `one instance to hold the partition:\n${services.map((s) => s.stderr().slice(-2000)).join('\n')}`,
+          60_000,
+        );
+        const owner = services.find((s) => partitionsOf(s) === 1)!;
+        const other = services.find((s) => s !== owner)!;
+        // frozen while idle (everything read is committed), so it has no write in flight
+        owner.child.kill('SIGSTOP');
+        await produce(kafka, topic, wave(1));
+        await waitCommitted(kafka, groupId, topic, 2 * size, [other], 90_000);
+        await other.kill9();
+        owner.child.kill('SIGCONT');
+        await produce(kafka, topic, wave(2));
+        await admin.connect();
+        await waitCommittedToEnd(admin, groupId, topic, ordered.length, [owner], 120_000);
+        expect(await owner.stop(), owner.stderr().slice(-3000)).toBe(0);
+        expect(
+          owner.logs().some((l) => l.msg.startsWith('this instance was out of the consumer group')),
+          owner.stderr().slice(-3000),
+        ).toBe(true);
+
+        const snapshots = await readSnapshots(kafka, prefix);
+        const last = lastByKey(snapshots);
+        expectVersionsName(snapshots);
+        for (const [key, events] of byKey) {
+          expect(last.get(key)!.offset, key).toBe(events.length);
+          expect(weights(last.get(key)!), key).toEqual(referenceWeights(doc, key, events).weights);
+        }
+      } finally {
+        for (const s of services) {
+          s.child.kill('SIGCONT');
+          if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+        }
+        await admin.disconnect();
+      }
+    },
+    240_000,
+  );
+});
+
 describe('SIGTERM while joining the group', () => {
   it.each(['main', 'worker'] as const)(
     'an instance (engine thread %s) stopped before its first assignment exits (it does not join later and hold partitions), and one stopped as it rejoins exits too',
