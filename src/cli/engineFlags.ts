@@ -58,7 +58,7 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names
                         beyond are left out of their events and counted (model.maxFeatures)
-  --key K               the single model's key (default "default"; unused with --key-by)
+  --key K               the single model's key (default "default"; not with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
   --max-live-models N   keyed models held in memory (default 1000); the others are checkpointed
@@ -232,6 +232,13 @@ export async function engineConfigFrom(
     });
     model.family = 'gaussian'; // reported above; lets the other sections be checked too
   }
+  // (the engine takes both, as a configuration it checked itself has both; a user who gives both
+  // expects the key to be used)
+  if (model.key !== undefined && model.keyBy !== undefined && model.keyBy !== null)
+    problems.push({
+      path: values.key !== undefined ? '--key' : 'model.key',
+      message: `names the one model's key, and ${values['key-by'] !== undefined ? '--key-by' : 'model.keyBy'} ${JSON.stringify(model.keyBy)} learns one model per value of that field instead, so it would be unused: give one of the two`,
+    });
   let config: EngineConfig | undefined;
   try {
     config = checkEngineConfig(doc, { sections });
