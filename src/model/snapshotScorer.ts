@@ -120,11 +120,15 @@ export function snapshotProblem(snapshot: unknown): string | null {
 /**
  * An event without a `features` object (an event's fields passed directly, or a Map, whose entries
  * are not the object's: every feature would be left out) names the fix; so does a feature value
- * the engine would dead-letter (an object, a list with a non-string): it would be left out too.
+ * the engine would dead-letter (an object, a list with a non-string, a number that is not finite):
+ * it would be left out too, or make the prediction NaN.
  */
 function checkEvent(event: unknown): void {
-  const features =
-    typeof event === 'object' && event !== null ? (event as { features?: unknown }).features : undefined;
+  if (typeof event !== 'object' || event === null)
+    throw new DataError(
+      `SnapshotScorer.score: the event must be an object { features: { name: value, ... } }, got ${describe(event)} (docs/conventions.md)`,
+    );
+  const features = (event as { features?: unknown }).features;
   if (
     typeof features !== 'object' ||
     features === null ||
@@ -141,6 +145,10 @@ function checkEvent(event: unknown): void {
   }
   for (const name of Object.keys(features)) {
     const v = (features as Record<string, unknown>)[name];
+    if (typeof v === 'number' && !Number.isFinite(v))
+      throw new DataError(
+        `SnapshotScorer.score: feature ${JSON.stringify(name)} is not a finite number (${v}), as the engine would reject it (docs/conventions.md)`,
+      );
     if (
       typeof v === 'number' ||
       typeof v === 'string' ||
