@@ -132,10 +132,14 @@ export function checkModelConfig(
     problems.push({ path: `${path}.cumulative`, message: 'must be true or false' });
   }
   if (raw.penaltyFactors !== undefined) {
-    if (!isObject(raw.penaltyFactors)) {
+    if (!isObject(raw.penaltyFactors) || raw.penaltyFactors instanceof Map) {
+      // a Map has no own enumerable entries: every factor would be left out without a word
       problems.push({
         path: `${path}.penaltyFactors`,
-        message: 'must be an object of feature name → factor >= 0',
+        message:
+          raw.penaltyFactors instanceof Map
+            ? 'must be an object of feature name → factor >= 0, got a Map: pass Object.fromEntries(map)'
+            : 'must be an object of feature name → factor >= 0',
       });
     } else {
       for (const [name, f] of Object.entries(raw.penaltyFactors)) {
