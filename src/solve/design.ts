@@ -335,6 +335,17 @@ export function solverLayout(x: Design): Design {
   return new DenseDesign(x.rows, x.cols, values);
 }
 
+/** Each of `indices` must be a whole number in [0, bound): a `what` index of a triplet. */
+function checkIndices(what: string, indices: ArrayLike<number>, bound: number): void {
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!Number.isInteger(i) || i! < 0 || i! >= bound)
+      throw new DataError(
+        `sparse design: triplet ${k}'s ${what} index ${String(i)} is not a whole number in [0, ${bound})`,
+      );
+  }
+}
+
 export class SparseDesign implements Design {
   readonly kind = 'sparse' as const;
 
@@ -364,6 +375,13 @@ export class SparseDesign implements Design {
     c: ArrayLike<number>,
     v: ArrayLike<number>,
   ): SparseDesign {
+    // an index out of range, or not whole, or a missing one, would drop or move an entry unseen
+    if (r.length !== c.length || v.length !== c.length)
+      throw new DataError(
+        `sparse design: the triplets' row indices, column indices and values must be as many, got ${r.length}, ${c.length} and ${v.length}`,
+      );
+    checkIndices('row', r, rows);
+    checkIndices('column', c, cols);
     const counts = new Int32Array(cols + 1);
     for (let k = 0; k < c.length; k++) counts[c[k]! + 1]!++;
     for (let j = 0; j < cols; j++) counts[j + 1]! += counts[j]!;
