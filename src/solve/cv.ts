@@ -64,6 +64,35 @@ export function assignFolds(n: number, folds: number, seed: number): Int32Array 
 }
 
 /**
+ * Explicit fold ids, checked: each a whole number ≥ 0 (one that is not would be truncated, or
+ * leave its row out of every held-out fold), numbering at least two folds with none empty.
+ */
+function checkFoldIds(ids: ArrayLike<number>): { foldIds: Int32Array; folds: number } {
+  const foldIds = new Int32Array(ids.length);
+  let folds = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const f = ids[i];
+    if (!Number.isInteger(f) || f! < 0 || f! >= ids.length)
+      throw new DataError(
+        `foldIds[${i}] must be a whole number in [0, ${ids.length}) (the fold of row ${i}: 0 … K−1), got ${String(f)}`,
+      );
+    foldIds[i] = f!;
+    // a loop, not Math.max(...foldIds): spreading a million rows overflows the stack
+    if (f! >= folds) folds = f! + 1;
+  }
+  if (folds < 2)
+    throw new DataError('foldIds put every row in fold 0: cross-validation needs at least two folds');
+  const sizes = new Int32Array(folds);
+  for (let i = 0; i < foldIds.length; i++) sizes[foldIds[i]!]!++;
+  const empty = sizes.indexOf(0);
+  if (empty >= 0)
+    throw new DataError(
+      `fold ${empty} is empty: foldIds must number the folds 0 … ${folds - 1} with a row in each`,
+    );
+  return { foldIds, folds };
+}
+
+/**
  * K-fold cross-validation over the λ path, as cv.glmnet: the path is fitted on all the data, then
  * on each fold's complement with the same λ sequence; held-out deviance is averaged over folds
  * weighted by their total observation weight, and λ_min / λ_1se are reported.
@@ -82,8 +111,7 @@ export function crossValidate(
   if (options.foldIds) {
     if (options.foldIds.length !== n)
       throw new DataError(`foldIds has ${options.foldIds.length} entries, expected ${n}`);
-    foldIds = Int32Array.from(options.foldIds);
-    K = Math.max(...foldIds) + 1;
+    ({ foldIds, folds: K } = checkFoldIds(options.foldIds));
   } else {
     K = options.folds ?? 10;
     if (!Number.isInteger(K) || K < 2) throw new DataError(`folds must be a whole number >= 2, got ${K}`);
