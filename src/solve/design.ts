@@ -65,6 +65,14 @@ export interface Design {
   get(i: number, j: number): number;
 }
 
+/** An entry that is not a number, as an error message shows it. */
+function notNumber(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
 /** Dense column-major design: entry (i, j) is `values[j * rows + i]`. */
 export class DenseDesign implements Design {
   readonly kind = 'dense' as const;
@@ -81,7 +89,11 @@ export class DenseDesign implements Design {
     }
   }
 
-  /** Builds a dense design from row arrays (`rows[i][j]`). */
+  /**
+   * Builds a dense design from row arrays (`rows[i][j]`). An entry that is not a number (from
+   * parsed JSON: null for a missing value, "1.5") is a DataError: a Float64Array would make null 0
+   * and "1.5" 1.5 without a word.
+   */
   static fromRows(data: ReadonlyArray<ArrayLike<number>>): DenseDesign {
     const n = data.length;
     const p = n === 0 ? 0 : data[0]!.length;
@@ -89,7 +101,14 @@ export class DenseDesign implements Design {
     for (let i = 0; i < n; i++) {
       const row = data[i]!;
       if (row.length !== p) throw new DataError(`row ${i} has ${row.length} values, expected ${p}`);
-      for (let j = 0; j < p; j++) values[j * n + i] = row[j]!;
+      for (let j = 0; j < p; j++) {
+        const v: unknown = row[j];
+        if (typeof v !== 'number')
+          throw new DataError(
+            `design row ${i}, column ${j} is ${notNumber(v)}: every entry must be a finite number (drop or impute that row)`,
+          );
+        values[j * n + i] = v;
+      }
     }
     return new DenseDesign(n, p, values);
   }
