@@ -1,4 +1,5 @@
 import type { Family } from '../core/event.js';
+import { shownValue } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 import { usesCovariance } from './covariance.js';
 import { columnStats, type Design } from './design.js';
@@ -221,7 +222,8 @@ function finiteArray(name: string, a: ArrayLike<number>, len: number, min: numbe
   const out = new Float64Array(len);
   for (let i = 0; i < len; i++) {
     const v = a[i]!;
-    if (!Number.isFinite(v)) throw new DataError(`${name}[${i}] is not a finite number (${v})`);
+    // shownValue: a string "1" read (1), as if it were the number
+    if (!Number.isFinite(v)) throw new DataError(`${name}[${i}] is not a finite number (${shownValue(v)})`);
     if (v < min) throw new DataError(`${name}[${i}] must be >= ${min}, got ${v}`);
     out[i] = v;
   }

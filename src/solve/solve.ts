@@ -1,3 +1,4 @@
+import { shownValue } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 import { type Design, SparseDesign } from './design.js';
 import { descendTo } from './descend.js';
@@ -73,7 +74,7 @@ export interface SolveAtOptions extends SolverOptions {
 
 export function checkLambda(lambda: number, what = 'lambda'): void {
   if (!Number.isFinite(lambda) || lambda < 0) {
-    throw new DataError(`${what} must be a finite number >= 0, got ${lambda}`);
+    throw new DataError(`${what} must be a finite number >= 0, got ${shownValue(lambda)}`);
   }
 }
 
