@@ -1,5 +1,6 @@
+import { shownValue } from '../config/unknownKey.js';
 import type { Family, L1Event } from '../core/event.js';
-import { NumericError, StateError } from '../core/errors.js';
+import { ConfigError, NumericError, StateError, type ConfigProblem } from '../core/errors.js';
 import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, isMissingString, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
@@ -95,6 +96,43 @@ export const onlineDefaults = {
   labelWarmup: 100,
   aucSample: 1 << 16,
 } as const;
+
+/**
+ * From plain JavaScript, the options no learner sees as given, checked as `checkEngineConfig`
+ * checks them: the learners get an l1Ratio derived from it (5 was refused as "ftrl.l1Ratio: ...
+ * got 4.999999999999999", or not at all before λ "auto" was chosen), and a penalty factor that
+ * is negative or NaN was taken.
+ */
+function checkOwnOptions(options: OnlineModelOptions): void {
+  const problems: ConfigProblem[] = [];
+  const { l1Ratio, penaltyFactors } = options as { l1Ratio?: unknown; penaltyFactors?: unknown };
+  if (l1Ratio !== undefined && !(typeof l1Ratio === 'number' && l1Ratio > 0 && l1Ratio <= 1))
+    problems.push({
+      path: 'l1Ratio',
+      message: `must be a number in (0, 1] (1: lasso), got ${shownValue(l1Ratio)}`,
+    });
+  if (penaltyFactors !== undefined) {
+    if (
+      typeof penaltyFactors !== 'object' ||
+      penaltyFactors === null ||
+      Array.isArray(penaltyFactors) ||
+      penaltyFactors instanceof Map
+    )
+      problems.push({
+        path: 'penaltyFactors',
+        message: `must be an object of feature name → factor >= 0${penaltyFactors instanceof Map ? ', got a Map: pass Object.fromEntries(map)' : ''}`,
+      });
+    else
+      for (const [name, factor] of Object.entries(penaltyFactors)) {
+        if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0)
+          problems.push({
+            path: `penaltyFactors.${name}`,
+            message: `must be a finite number >= 0, got ${shownValue(factor)}`,
+          });
+      }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
 
 /** What happened to one event. */
 export interface EventOutcome {
@@ -285,6 +323,7 @@ export class OnlineModel {
 
   /** `featurizer`: a restored one (`restore`), instead of a new one built for nothing. */
   constructor(options: OnlineModelOptions, featurizer?: Featurizer) {
+    checkOwnOptions(options);
     this.options = options;
     this.key = options.key ?? onlineDefaults.key;
     this.keyField = options.keyField ?? null;

@@ -1,0 +1,47 @@
+/**
+ * `new OnlineModel(options)` from plain JavaScript: an l1Ratio outside (0, 1] was refused by the
+ * learner under its derived value (`ftrl.l1Ratio: ... got 4.999999999999999` for 5), or not at all
+ * until λ "auto" was chosen, and a negative or NaN penalty factor, or a Map of them, was taken
+ * without a word. Each is a ConfigError naming the option as given.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError } from '../../src/core/errors.js';
+import { OnlineModel, type OnlineModelOptions } from '../../src/model/onlineModel.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
+
+const fromJs = (options: unknown) => () => new OnlineModel(options as OnlineModelOptions);
+
+describe('OnlineModel options no learner sees as given', () => {
+  it('refuses an l1Ratio outside (0, 1], as given', () => {
+    expect(fromJs({ family: 'binomial', lambda: 0.005, l1Ratio: 5 })).toThrow(ConfigError);
+    expect(problems(fromJs({ family: 'binomial', lambda: 0.005, l1Ratio: 5 }))).toEqual(
+      new Map([['l1Ratio', 'must be a number in (0, 1] (1: lasso), got 5']]),
+    );
+    expect(problems(fromJs({ family: 'gaussian', l1Ratio: 0 })).get('l1Ratio')).toBe(
+      'must be a number in (0, 1] (1: lasso), got 0',
+    );
+    expect(problems(fromJs({ family: 'gaussian', l1Ratio: '0.5' })).get('l1Ratio')).toMatch(/got "0.5"$/);
+  });
+
+  it('refuses a penalty factor that is negative or not a number, and a Map of them', () => {
+    const factors = JSON.parse('{"x": -1, "__proto__": "a"}') as Record<string, number>;
+    const found = problems(fromJs({ family: 'binomial', penaltyFactors: factors }));
+    expect(found.get('penaltyFactors.x')).toBe('must be a finite number >= 0, got -1');
+    expect(found.get('penaltyFactors.__proto__')).toBe('must be a finite number >= 0, got "a"');
+    expect(
+      problems(fromJs({ family: 'binomial', penaltyFactors: new Map([['x', 0]]) })).get('penaltyFactors'),
+    ).toBe('must be an object of feature name → factor >= 0, got a Map: pass Object.fromEntries(map)');
+  });
+
+  it('takes valid options, __proto__ among the penalty factors', () => {
+    const factors = JSON.parse('{"x": 0, "__proto__": 2}') as Record<string, number>;
+    const model = new OnlineModel({
+      family: 'binomial',
+      lambda: 0.01,
+      l1Ratio: 0.5,
+      penaltyFactors: factors,
+    });
+    expect(model.process({ label: 1, features: { x: 1 } }).labelled).toBe(true);
+  });
+});
