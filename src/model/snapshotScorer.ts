@@ -69,12 +69,19 @@ export class SnapshotScorer {
     return `numeric overflow: ${named} makes the score infinite`;
   }
 
-  /** Each feature of `event` the snapshot has a coefficient for: its name, value and β_j·x_j. */
+  /**
+   * Each feature of `event` the snapshot has a coefficient for: its name, value and β_j·x_j. A
+   * level repeated in a list (`tags: ["a", "a"]`) is one feature of value 2, as the engine
+   * featurizes it: one term, not two.
+   */
   private forEachTerm(event: L1Event, visit: (name: string, value: number, term: number) => void): void {
+    const values = new Map<string, number>();
     forEachNamedValue(event.features, (name, value) => {
-      const beta = this.coefficients.get(name);
-      if (beta !== undefined && value !== 0) visit(name, value, beta * value);
+      if (this.coefficients.has(name)) values.set(name, (values.get(name) ?? 0) + value);
     });
+    for (const [name, value] of values) {
+      if (value !== 0) visit(name, value, this.coefficients.get(name)! * value);
+    }
   }
 }
 
