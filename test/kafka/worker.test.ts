@@ -10,10 +10,11 @@ import {
   kafkaEventSource,
   outputTopics,
   shippedSchema,
+  type AssignmentHandler,
   type KafkaBatch,
   type KafkaSourceOptions,
 } from '../../connectors/kafka/index.js';
-import { Engine, checkEngineConfig, type EventSource, type PartitionRef } from '../../src/index.js';
+import { Engine, checkEngineConfig, type EventSource } from '../../src/index.js';
 import { brokers, createTopic, kafkaClient, produce, randomName, readTopic, waitFor } from './helpers.js';
 
 const n = 4000;
@@ -238,7 +239,7 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
   it('an assignment that comes while it stops or once it is closed (a rejoin during shutdown) settles: the source is not left waiting for it', async () => {
     // a source whose consumer rejoins its group while the engine stops: `assign` is what its
     // GROUP_JOIN calls, and a batch of the new assignment waits for it (kafkajs' disconnect too)
-    let assign: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
+    let assign: AssignmentHandler | null = null;
     const batches = new Subject<KafkaBatch>();
     let subscribed = false;
     const source = {
@@ -246,7 +247,7 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
         subscribed = true;
         return batches.subscribe(s);
       }),
-      onAssign: (handler: (assignment: readonly PartitionRef[]) => Promise<void>) => (assign = handler),
+      onAssign: (handler: AssignmentHandler) => (assign = handler),
       commit: () => Promise.resolve(),
       release: () => undefined,
     } as unknown as KafkaSource;
@@ -263,12 +264,12 @@ describe('KafkaWorkerEngine: the engine on a worker thread', () => {
     try {
       await waitFor(() => subscribed, 'the worker to be ready');
       const assignment = [{ source: 'events', partition: 0 }];
-      await expect(settled(assign!(assignment))).resolves.toBe('settled');
+      await expect(settled(assign!(assignment, { lost: false }))).resolves.toBe('settled');
       const closing = engine.close();
-      const whileStopping = assign!(assignment);
+      const whileStopping = assign!(assignment, { lost: false });
       expect((await closing)?.stats.records).toBe(0);
       await expect(settled(whileStopping)).resolves.toBe('settled');
-      await expect(settled(assign!(assignment))).resolves.toBe('settled');
+      await expect(settled(assign!(assignment, { lost: true }))).resolves.toBe('settled');
     } finally {
       sub.unsubscribe();
     }
