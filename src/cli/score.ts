@@ -256,9 +256,16 @@ function chooseSnapshot(
   const snapshot = pickSnapshot(chosen, pick);
   if (snapshot === null && pick.cv !== undefined) throw noCvChoice(pick.cv, file, key, chosen);
   if (snapshot === null) {
-    const versions = chosen.map((s) => s.version).filter((v) => typeof v === 'number');
+    // (a loop, not Math.min(...versions): a file of many snapshots would overflow the call stack)
+    let low = Infinity;
+    let high = -Infinity;
+    for (const s of chosen)
+      if (typeof s.version === 'number') {
+        low = Math.min(low, s.version);
+        high = Math.max(high, s.version);
+      }
     throw new DataError(
-      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''} in ${file} has that version (${versions.length > 0 ? `versions there: ${Math.min(...versions)} to ${Math.max(...versions)}` : 'its snapshots have no version'})`,
+      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''} in ${file} has that version (${low <= high ? `versions there: ${low} to ${high}` : 'its snapshots have no version'})`,
     );
   }
   // a path: several λ fitted on the same events
