@@ -750,7 +750,12 @@ export class OnlineModel {
     return this.scaler.weight;
   }
 
-  /** Featurizes, predicts and (for labelled events) learns: progressive validation. */
+  /**
+   * Featurizes, predicts and (for labelled events) learns: progressive validation. `event` is
+   * taken as checked: pass what `validateEvent` returns (the engine checks each record once, where
+   * it enters), since a label outside the family's range, a weight that is not a positive number
+   * or a value that is not finite is not refused here.
+   */
   process(event: L1Event): EventOutcome {
     const outcome = newOutcome();
     this.processInto(event, outcome);
