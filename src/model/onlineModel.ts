@@ -754,7 +754,7 @@ export class OnlineModel {
    * Featurizes, predicts and (for labelled events) learns: progressive validation. `event` is
    * taken as checked: pass what `validateEvent` returns (the engine checks each record once, where
    * it enters), since a label outside the family's range, a weight that is not a positive number
-   * or a value that is not finite is not refused here.
+   * or a value that is not finite is not checked here.
    */
   process(event: L1Event): EventOutcome {
     const outcome = newOutcome();
