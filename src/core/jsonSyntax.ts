@@ -132,6 +132,11 @@ function unseenCharacter(text: string, err: unknown): string | null {
  * `Infinity` (what Python's `json.dumps` writes for such floats), an error that says so, else `err`.
  */
 export function jsonParseError(text: string, err: unknown): unknown {
+  // (JSON.parse says "Unexpected end of JSON input", which reads as a cut-off value)
+  if (text.trim() === '')
+    return new SyntaxError(
+      `the value is ${text === '' ? 'empty' : 'only white space'}, not a JSON object: an event is {"label": ..., "features": {...}}`,
+    );
   const unseen = unseenCharacter(text, err);
   if (unseen !== null) return new SyntaxError(unseen);
   const token = nonFiniteToken(text);

@@ -205,6 +205,19 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     expect(broken.decodeError).not.toMatch(/is not JSON \(/);
   });
 
+  it('an empty value (a Kafka record with no bytes): one reason that says so on both paths, not "Unexpected end of JSON input"', () => {
+    const reader = new JsonEventReader();
+    for (const [value, what] of [
+      ['', 'empty'],
+      [' \t ', 'only white space'],
+    ]) {
+      const reason = `the value is ${what}, not a JSON object: an event is {"label": ..., "features": {...}}`;
+      expect(fast(reader, value, 'gaussian'), JSON.stringify(value)).toEqual({ decodeError: reason });
+      expect(fast(reader, new TextEncoder().encode(value), 'gaussian')).toEqual({ decodeError: reason });
+      expect(general(value, 'gaussian')).toEqual({ decodeError: reason });
+    }
+  });
+
   it('on seeded random events and their mutations, both families', () => {
     const rng = new Rng(14);
     const lines: string[] = [];
