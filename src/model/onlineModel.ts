@@ -105,11 +105,20 @@ export const onlineDefaults = {
  */
 function checkOwnOptions(options: OnlineModelOptions): void {
   const problems: ConfigProblem[] = [];
-  const { l1Ratio, penaltyFactors } = options as { l1Ratio?: unknown; penaltyFactors?: unknown };
+  const { l1Ratio, penaltyFactors, labelWarmup } = options as {
+    l1Ratio?: unknown;
+    penaltyFactors?: unknown;
+    labelWarmup?: unknown;
+  };
   if (l1Ratio !== undefined && !(typeof l1Ratio === 'number' && l1Ratio > 0 && l1Ratio <= 1))
     problems.push({
       path: 'l1Ratio',
       message: `must be a number in (0, 1] (1: lasso), got ${shownValue(l1Ratio)}`,
+    });
+  if (labelWarmup !== undefined && !(Number.isInteger(labelWarmup) && (labelWarmup as number) >= 0))
+    problems.push({
+      path: 'labelWarmup',
+      message: `must be a whole number >= 0 (0: none), got ${shownValue(labelWarmup)}`,
     });
   if (penaltyFactors !== undefined) {
     if (

@@ -24,6 +24,16 @@ describe('OnlineModel options no learner sees as given', () => {
     expect(problems(fromJs({ family: 'gaussian', l1Ratio: '0.5' })).get('l1Ratio')).toMatch(/got "0.5"$/);
   });
 
+  it('refuses a labelWarmup that is negative or not whole', () => {
+    for (const bad of [-5, 2.5, '100'])
+      expect(problems(fromJs({ family: 'gaussian', labelWarmup: bad })).get('labelWarmup')).toMatch(
+        /^must be a whole number >= 0 \(0: none\), got /,
+      );
+    expect(
+      new OnlineModel({ family: 'gaussian', labelWarmup: 0 }).process({ label: 1, features: {} }).labelled,
+    ).toBe(true);
+  });
+
   it('refuses a penalty factor that is negative or not a number, and a Map of them', () => {
     const factors = JSON.parse('{"x": -1, "__proto__": "a"}') as Record<string, number>;
     const found = problems(fromJs({ family: 'binomial', penaltyFactors: factors }));
