@@ -15,8 +15,8 @@ function partitionKey(p: { readonly source: string; readonly partition?: number 
  * weights. So a record is learned only if its partition has been assigned here, without a break,
  * since before the record was read; with `rewind` (exactly-once: every assignment goes back to
  * the last checkpoint) every assignment is a break, and so is one after this instance lost its
- * partitions (it was out of the group: another member may have read them meanwhile). The others are not lost: they were not
- * committed, and whoever owns their partition now reads them again.
+ * partitions (it was out of the group: another member may have read them meanwhile). The others
+ * are not lost: they were not committed, and whoever owns their partition now reads them again.
  *
  * `read` stamps each batch as the source emits it (by its records array: each batch has its own);
  * `assigned` must be called as an assignment arrives (before the source emits any record of it).
