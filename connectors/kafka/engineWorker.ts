@@ -44,6 +44,7 @@ const early: RawBatch[] = [];
 let stopped = false;
 let nextRequest = 0;
 const requests = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+const stillAssignedAnswers = new Map<number, (answer: boolean) => void>();
 
 /** The last position of each partition's run of `records` (what a commit or release needs). */
 function lastPositions(records: readonly RawRecord[]): Array<[string, number, string]> {
@@ -82,6 +83,13 @@ const source: EventSource = {
   }),
   commit: (records) => request({ t: 'commit', positions: lastPositions(records), records: records.length }),
   release: (records) => send({ t: 'release', positions: lastPositions(records) }),
+  // the source (kafkajs) is the main thread's: it asks the group's coordinator
+  stillAssigned: () =>
+    new Promise<boolean>((resolve) => {
+      const req = nextRequest++;
+      stillAssignedAnswers.set(req, resolve);
+      send({ t: 'stillAssigned', req });
+    }),
   onAssign: (handler) => {
     assignmentHandler = handler;
   },
@@ -101,6 +109,10 @@ function listen(): void {
       case 'committed':
         requests.get(message.req)?.resolve();
         requests.delete(message.req);
+        break;
+      case 'stillAssigned':
+        stillAssignedAnswers.get(message.req)?.(message.answer);
+        stillAssignedAnswers.delete(message.req);
         break;
       case 'commitFailed':
         requests.get(message.req)?.reject(new Error(message.message));

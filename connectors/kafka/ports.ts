@@ -45,6 +45,8 @@ export function kafkaEventSource(
     // (the assignment is checked and the transactional producer replaced in the state store's
     // restore, after the engine's handler has rewound, synchronously, at the join)
     onAssign: (handler) => source.onAssign(handler),
+    // (not asked with exactly-once, whose checkpoints are transactions: left as they are)
+    ...(transactions ? {} : { stillAssigned: () => source.stillAssigned() }),
     ...(prepare ? { prepare } : {}),
     close: () => source.close(),
   };

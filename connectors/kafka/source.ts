@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Observable, type Subscriber } from 'rxjs';
 
 import {
@@ -108,6 +108,9 @@ interface PartitionState {
   /** Group generation in which these batches were fetched. */
   readonly generation: number;
 }
+
+/** How long `stillAssigned` waits for the group's coordinator before it takes the answer as yes. */
+const STILL_ASSIGNED_MS = 5_000;
 
 /**
  * What runs when partitions are assigned (restore their models' states); awaited before their
@@ -220,6 +223,10 @@ export class KafkaSource {
   private generation = 0;
   /** The group member id of the last join (null: not joined since subscribing). */
   private memberId: string | null = null;
+  /** The member id `stillAssigned` last found missing from the group (logged once). */
+  private notListed: string | null = null;
+  /** `stillAssigned`'s admin client (connected on first use, disconnected by `close`). */
+  private probe: Admin | null = null;
   private paused = false;
   private pausedAt = 0;
   /** `backpressure: 'wait'`: wakes the batch waiting for room. */
@@ -530,6 +537,47 @@ export class KafkaSource {
   }
 
   /**
+   * Whether the group's coordinator still lists this instance's member id (`EventSource`'s
+   * `stillAssigned`): false once a member dropped from the group (its session expired while it
+   * was stopped or starved) has not yet noticed. True before the first join, and when the
+   * coordinator does not answer within `STILL_ASSIGNED_MS`.
+   */
+  async stillAssigned(): Promise<boolean> {
+    const memberId = this.memberId;
+    if (this.consumer === null || memberId === null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // an admin client of its own: on the consumer's connection the question would wait behind
+      // the JoinGroup that a dropped member sends once it notices (held until the rebalance ends)
+      this.probe ??= this.kafka.admin();
+      const admin = this.probe;
+      const described = (async () => {
+        await admin.connect();
+        const { groups } = await admin.describeGroups([this.options.groupId]);
+        return groups.find((g) => g.groupId === this.options.groupId) ?? null;
+      })();
+      const group = await Promise.race([
+        described,
+        new Promise<null>((resolve) => (timer = setTimeout(resolve, STILL_ASSIGNED_MS, null))),
+      ]);
+      if (group === null || this.memberId !== memberId) return true;
+      const listed = group.members.some((m) => m.memberId === memberId);
+      if (!listed && this.notListed !== memberId) {
+        this.notListed = memberId;
+        this.options.logger?.warn(
+          { groupId: this.options.groupId, groupState: group.state },
+          'the consumer group no longer lists this instance (its session expired): its checkpoints are not written until it joins again, and then every model goes back to its last checkpoint',
+        );
+      }
+      return listed;
+    } catch {
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Registers what runs on every assignment (start and rebalances); records of the new
    * assignment are emitted only once it has resolved, and a rejection fails the stream.
    */
@@ -613,6 +661,9 @@ export class KafkaSource {
         // holds its partitions without reading them): let the start finish, then leave.
         await starting;
         this.groupLog?.stop();
+        const probe = this.probe;
+        this.probe = null;
+        await probe?.disconnect().catch(() => undefined);
         if (consumer) await consumer.disconnect();
         if (this.consumer === consumer) this.consumer = null;
         this.partitions.clear();

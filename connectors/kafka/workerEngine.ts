@@ -65,12 +65,14 @@ export type ToWorker =
       readonly assignment: PartitionRef[];
       readonly lost: boolean;
     }
+  | { readonly t: 'stillAssigned'; readonly req: number; readonly answer: boolean }
   | { readonly t: 'stop' };
 
 export type FromWorker =
   | { readonly t: 'ready' }
   | { readonly t: 'commit'; readonly req: number; readonly positions: Positions; readonly records: number }
   | { readonly t: 'release'; readonly positions: Positions }
+  | { readonly t: 'stillAssigned'; readonly req: number }
   | { readonly t: 'assigned'; readonly req: number; readonly error?: WorkerError }
   | ({ readonly t: 'done' } & WorkerEngineResult)
   | ({ readonly t: 'error' } & WorkerError);
@@ -271,6 +273,13 @@ export class KafkaWorkerEngine {
             break;
           case 'release':
             this.source.release(recordsAt(message.positions));
+            break;
+          case 'stillAssigned':
+            void this.source
+              .stillAssigned()
+              .then((answer) =>
+                worker.postMessage({ t: 'stillAssigned', req: message.req, answer } satisfies ToWorker),
+              );
             break;
           case 'assigned': {
             const pending = assigned.get(message.req);

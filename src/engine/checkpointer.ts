@@ -28,6 +28,8 @@ export interface Capture {
   readonly entries: readonly StateEntry[];
   readonly at: number;
   readonly epoch: number;
+  /** The source's `stillAssigned`, asked at the capture (null: not asked, no states to write). */
+  readonly assigned: Promise<boolean> | null;
 }
 
 /**
@@ -119,7 +121,8 @@ export class EvictionBuffer implements StateStore {
  * (`LiveModel.covered`) and learns the rest: every event is learned once.
  */
 export class Checkpointer {
-  readonly totals = { checkpoints: 0, models: 0, bytes: 0, ms: 0 };
+  /** `notAssigned`: checkpoints skipped because the source no longer held its partitions. */
+  readonly totals = { checkpoints: 0, models: 0, bytes: 0, ms: 0, notAssigned: 0 };
   private readonly lastByPartition = new Map<string, RawRecord>();
   private readonly captures = new WeakMap<EngineElement, Capture>();
   /** The rewind each element was learned in (`rewind()` starts a new one). */
@@ -185,7 +188,10 @@ export class Checkpointer {
     this.records = 0;
     this.refitted = false;
     this.lastAt = this.now();
-    return { entries, at: performance.now(), epoch: this.epoch };
+    // asked now, so that the answer comes while the outputs before this checkpoint are flushed
+    const assigned =
+      entries.length > 0 && this.source.stillAssigned ? this.source.stillAssigned().catch(() => true) : null;
+    return { entries, at: performance.now(), epoch: this.epoch, assigned };
   }
 
   /**
@@ -267,6 +273,12 @@ export class Checkpointer {
 
   /** Writes the captured states, makes them durable, then commits the positions noted. */
   private async write(capture: Capture): Promise<void> {
+    if (capture.epoch !== this.epoch) return;
+    if (capture.assigned !== null && !(await capture.assigned)) {
+      // dropped from the group: neither states nor offsets (the lost assignment to come rewinds)
+      this.totals.notAssigned++;
+      return;
+    }
     if (capture.epoch !== this.epoch) return;
     const store = this.buffer.store;
     let bytes = 0;

@@ -657,7 +657,9 @@ export class Engine {
       refits: { ...this.refits },
       skippedCovered: this.skipped.count,
       notLearnedRevoked: this.fence.refused,
-      checkpoints: { ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0 }) },
+      checkpoints: {
+        ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0, notAssigned: 0 }),
+      },
       highRejectWindows: this.rejectRate.highWindows,
       endedBy: this.endedBy,
       warnings: this.warnings(),

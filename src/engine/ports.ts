@@ -31,6 +31,15 @@ export interface EventSource {
    * rebalance), before any record of the new assignment is emitted; the source awaits it.
    */
   onAssign?(handler: (assignment: readonly PartitionRef[], change?: AssignmentChange) => Promise<void>): void;
+  /**
+   * Whether this instance still holds the partitions it has read since its last assignment, asked
+   * when a checkpoint captures model states and awaited before they are written (Kafka,
+   * at-least-once: whether the group's coordinator still lists its member id). False skips that
+   * checkpoint: an instance dropped from its group that has not noticed yet must not write states
+   * over those of its partitions' new owner (its offset commit would be refused, its states would
+   * stay). Its next assignment, a lost one, restores every model. True when it cannot tell.
+   */
+  stillAssigned?(): Promise<boolean>;
   /** Runs before a batch is decoded (Avro: fetch the writer schemas it names). */
   prepare?(records: readonly RawRecord[]): Promise<void>;
   /** Stops reading (idempotent). */
