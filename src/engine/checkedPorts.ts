@@ -12,7 +12,7 @@ interface PortShape {
 const source: PortShape = {
   what: 'an EventSource: { batches$ } with batches$ an Observable of raw batches (jsonlSource(path), a Kafka source)',
   required: [],
-  optional: ['commit', 'release', 'onAssign', 'prepare', 'close'],
+  optional: ['commit', 'release', 'onAssign', 'stillAssigned', 'prepare', 'close'],
 };
 const sink: PortShape = {
   what: 'an OutputSink (FileOutputSink.open(dir), a Kafka sink, or your own)',

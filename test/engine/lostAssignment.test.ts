@@ -135,3 +135,34 @@ describe('an assignment after this instance lost its partitions', () => {
     expect(a.at(-1)!.offset).toBe(20);
   });
 });
+
+describe('a checkpoint whose source no longer holds its partitions (stillAssigned false)', () => {
+  it('writes no state and commits nothing; with true it writes and commits', async () => {
+    for (const answer of [false, true]) {
+      const store = new DurableMemoryStore();
+      const input = new Subject<RawBatch>();
+      const committed: RawRecord[] = [];
+      let asked = 0;
+      const source: EventSource = {
+        batches$: input,
+        commit: (records) => {
+          committed.push(...records);
+          return Promise.resolve();
+        },
+        stillAssigned: () => {
+          asked++;
+          return Promise.resolve(answer);
+        },
+      };
+      const engine = new Engine(config, { source, sink: new MemorySink(), store });
+      const run = engine.run();
+      input.next({ records: records(0, 12) });
+      input.complete();
+      const stats = await run;
+      expect(asked, String(answer)).toBeGreaterThan(0);
+      expect(stats.checkpoints.notAssigned > 0, String(answer)).toBe(!answer);
+      expect([...store.keys()], String(answer)).toEqual(answer ? ['a'] : []);
+      expect(committed.length > 0, String(answer)).toBe(answer);
+    }
+  });
+});
