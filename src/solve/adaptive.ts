@@ -3,6 +3,7 @@ import type { Design } from './design.js';
 import { crossValidate, type CrossValidationOptions, type CrossValidationResult } from './cv.js';
 import type { PathOptions, PathResult } from './path.js';
 import { solvePath } from './path.js';
+import { checkOptions, optionsOf } from './options.js';
 import { prepareProblem } from './problem.js';
 
 export interface AdaptiveOptions extends CrossValidationOptions {
@@ -30,8 +31,9 @@ export function adaptiveLasso(
   y: ArrayLike<number>,
   options: AdaptiveOptions = {},
 ): AdaptiveResult {
+  checkOptions('adaptiveLasso', options);
   const { initial, penaltyFactors } = adaptiveWeights(x, y, options);
-  const second: PathOptions = { ...options, penaltyFactors };
+  const second: PathOptions = { ...optionsOf<PathOptions>('solvePath', options), penaltyFactors };
   return { initial, penaltyFactors, path: solvePath(x, y, second) };
 }
 
@@ -45,9 +47,10 @@ export function adaptiveWeights(
   y: ArrayLike<number>,
   options: AdaptiveOptions = {},
 ): { initial: CrossValidationResult; penaltyFactors: Float64Array } {
+  checkOptions('adaptiveWeights', options);
   const gamma = options.gamma ?? 1;
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new DataError(`gamma must be a number > 0, got ${gamma}`);
-  const initial = crossValidate(x, y, options);
+  const initial = crossValidate(x, y, optionsOf<CrossValidationOptions>('crossValidate', options));
   const fit = initial.path.fits[initial.indexMin]!;
   const problem = prepareProblem(x, y, options);
   const pf = new Float64Array(x.cols);

@@ -1,6 +1,7 @@
 import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
 import { solvePathProblem, type PathOptions, type PathResult } from './path.js';
+import { checkOptions } from './options.js';
 import { prepareProblem } from './problem.js';
 
 export interface CrossValidationOptions extends PathOptions {
@@ -102,6 +103,7 @@ export function crossValidate(
   y: ArrayLike<number>,
   options: CrossValidationOptions = {},
 ): CrossValidationResult {
+  checkOptions('crossValidate', options);
   const n = x.rows;
   const problem = prepareProblem(x, y, options);
   const path = solvePathProblem(problem, options);

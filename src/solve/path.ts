@@ -3,6 +3,7 @@ import type { Design } from './design.js';
 import { usesCovariance } from './covariance.js';
 import { Engine } from './engine.js';
 import { lambdaMaxOf, nullStart } from './descend.js';
+import { checkOptions } from './options.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 import { checkLambda, nullDeviance, readFit, type LambdaFit } from './solve.js';
 
@@ -65,6 +66,7 @@ export function lambdaGrid(lambdaMax: number, nLambda: number, ratio: number): F
  * rules and a KKT check over all features at every λ (glmnet's algorithm).
  */
 export function solvePath(x: Design, y: ArrayLike<number>, options: PathOptions = {}): PathResult {
+  checkOptions('solvePath', options);
   const problem = prepareProblem(x, y, options);
   return solvePathProblem(problem, options);
 }

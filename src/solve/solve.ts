@@ -3,6 +3,7 @@ import { DataError } from '../core/errors.js';
 import { type Design, SparseDesign } from './design.js';
 import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
+import { checkOptions } from './options.js';
 import { packColumns, type PackedColumns, packedValues, unpackedValues } from './packColumns.js';
 import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 import { rareStart } from './rareMoves.js';
@@ -157,6 +158,8 @@ export function nullDeviance(problem: Problem): number {
  * did not happen.
  */
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
+  checkOptions('solveAt', options);
+  if (options === undefined) throw new DataError('solveAt: options with lambda are required');
   checkLambda(options.lambda);
   const packed = packable(x, options) ? packColumns(x) : null;
   if (packed !== null) return solvePacked(x.cols, packed, y, options);
