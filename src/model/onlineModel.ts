@@ -1,5 +1,5 @@
 import { shownValue } from '../config/unknownKey.js';
-import type { Family, L1Event } from '../core/event.js';
+import { type Family, type L1Event, validateEvent } from '../core/event.js';
 import { ConfigError, NumericError, StateError, type ConfigProblem } from '../core/errors.js';
 import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, isMissingString, type FeaturizerState } from '../features/featurizer.js';
@@ -760,18 +760,24 @@ export class OnlineModel {
   }
 
   /**
-   * Featurizes, predicts and (for labelled events) learns: progressive validation. `event` is
-   * taken as checked: pass what `validateEvent` returns (the engine checks each record once, where
-   * it enters), since a label outside the family's range, a weight that is not a positive number
-   * or a value that is not finite is not checked here.
+   * Checks the event (`validateEvent`: a binomial label that is not 0/1, a negative weight, a
+   * label that is a string, a value that is not finite), then featurizes, predicts and (for
+   * labelled events) learns: progressive validation. An event that fails the check is not learned
+   * from, and `rejected` says why.
    */
   process(event: L1Event): EventOutcome {
     const outcome = newOutcome();
-    this.processInto(event, outcome);
+    const checked = validateEvent(event, this.family);
+    if (checked.ok) this.processInto(checked.event, outcome);
+    else setOutcome(outcome, checked.reason, false, NaN, NaN);
     return outcome;
   }
 
-  /** `process`, its outcome written into `out` (reused by the stream: nothing allocated per event). */
+  /**
+   * `process` on an event already checked (what `validateEvent` returns: the engine checks each
+   * record once, where it enters, and nothing here checks it again), its outcome written into
+   * `out` (reused by the stream: nothing allocated per event).
+   */
   processInto(event: L1Event, out: MutableEventOutcome): void {
     const x = this.buffer;
     const rejected = this.featurizer.featurize(event, x);

@@ -31,14 +31,21 @@ describe('OnlineModel.processInto', () => {
     const b = new OnlineModel(options);
     const out = newOutcome();
     const stream = events(1500, 3);
-    // a value of an unsupported type: rejected by the featurizer, in both
+    // a value of an unsupported type: rejected by process's check and by the featurizer, each
+    // with its own words
     stream.splice(700, 0, { label: 1, features: { a: { nested: 1 } } } as unknown as L1Event);
     let rejected = 0;
     for (const e of stream) {
       const expected: EventOutcome = a.process(e);
       b.processInto(e, out);
-      expect({ ...out }).toEqual({ ...expected });
-      if (out.rejected !== null) rejected++;
+      if (out.rejected !== null) {
+        expect(expected.rejected).toBe(
+          'feature "a" has unsupported type object (use number, string, boolean or string[])',
+        );
+        expect(out.rejected).toBe('feature "a" has an unsupported type');
+        expect({ ...out, rejected: null }).toEqual({ ...expected, rejected: null });
+        rejected++;
+      } else expect({ ...out }).toEqual({ ...expected });
     }
     expect(rejected).toBe(1);
     expect(b.coefficients()).toEqual(a.coefficients());
