@@ -150,7 +150,9 @@ class CountingDeadLetters implements DeadLetterSink {
 export function reasonClass(reason: string): string {
   if (/^cannot decode: .*JSON/s.test(reason)) return 'cannot decode: not valid JSON';
   if (reason.startsWith('cannot decode: not valid UTF-8')) return 'cannot decode: not valid UTF-8';
-  const trimmed = reason.replace(/ at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+  const trimmed = unquotedNames(
+    reason.replace(/ at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, ''),
+  );
   const general = trimmed.replace(
     specifics,
     (match: string, name: string | undefined, rule: string | undefined, at: number) => {
@@ -162,6 +164,17 @@ export function reasonClass(reason: string): string {
   if (general.length <= maxReasonLength) return general;
   const cut = general.lastIndexOf(' ', maxReasonLength);
   return `${general.slice(0, cut > 0 ? cut : maxReasonLength)} …`;
+}
+
+/**
+ * An overflow's reason names its feature unquoted (`feature x2 = 1e200 makes ...`, `the running
+ * variance of x2 infinite`): quoted here, so that the name is blanked as every feature name is.
+ */
+function unquotedNames(reason: string): string {
+  if (!reason.startsWith('numeric overflow: ')) return reason;
+  return reason
+    .replace(/\bfeature .+ = (\S+) makes /s, 'feature "…" = $1 makes ')
+    .replace(/ running variance of .+ infinite$/s, ' running variance of "…" infinite');
 }
 
 /**

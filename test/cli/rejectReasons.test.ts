@@ -26,6 +26,19 @@ describe('rejectedByReason blanks the data, never the names of the rule', () => 
         'feature "…" is an array with a non-string element',
       ],
       ['feature "x7" is not a finite number (1e999)', 'feature "…" is not a finite number (N)'],
+      // an overflow names the feature unquoted: its name is blanked all the same (it was "feature xN = N")
+      [
+        'numeric overflow: feature x2 = 1e200 makes its running variance infinite',
+        'numeric overflow: feature "…" = N makes its running variance infinite',
+      ],
+      [
+        'numeric overflow: feature site=news 7 = 1e308 makes the score infinite',
+        'numeric overflow: feature "…" = N makes the score infinite',
+      ],
+      [
+        'numeric overflow: weight 1e300 makes the running variance of age2 infinite',
+        'numeric overflow: weight N makes the running variance of "…" infinite',
+      ],
       [
         'record is 2048 bytes, over the limit of 1024 bytes',
         'record is N bytes, over the limit of 1024 bytes',
