@@ -45,7 +45,7 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         as they are, numeric columns divided by sd/√(share of events present))
   --hash-bits B         hashing trick with 2^B columns (default: exact feature names)
   --config FILE         JSON configuration (sections model, refit, snapshots, scores, drift,
-                        replay, state); flags override it
+                        replay, state, limits); flags override it
   --snapshot-every N    learned events (per model) between snapshots (default 10000)
   --snapshot-seconds S  also a snapshot of a model that learned since, S seconds of this run's
                         clock after its last one (default: none, so the outputs do not depend on

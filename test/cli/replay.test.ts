@@ -334,3 +334,17 @@ describe('l1stream replay', () => {
     expect(r.stderr).toMatch(/unknown command "replai"/);
   });
 });
+
+describe('replay --help', () => {
+  it('names every section of --config that replay reads, limits included', async () => {
+    const r = await runCli(['replay', '--help']);
+    expect(r.code).toBe(0);
+    const config = /--config FILE\s+JSON configuration \(sections ([^)]*)\)/.exec(
+      r.stdout.replace(/\s+/g, ' '),
+    );
+    expect(config).not.toBeNull();
+    const sections = config![1]!.split(/,\s*/);
+    for (const section of ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'state', 'limits'])
+      expect(sections).toContain(section);
+  });
+});
