@@ -223,6 +223,13 @@ export async function engineConfigFrom(
       'maxRecordBytes',
       numeric('max-record-bytes', values['max-record-bytes'], problems),
     );
+  // `run` serves the endpoints of an "http" section; a replay would ignore it without a word
+  if (doc.http !== undefined)
+    problems.push({
+      path: 'http',
+      message:
+        'replay serves no HTTP endpoints: remove the section, or use \'l1stream run --config FILE\', which serves them for files in and out too ("replay": {"input", "out"})',
+    });
   if (replay.input === undefined && typeof doc.input !== 'string')
     problems.push({ path: '--input', message: 'is required: a JSON-lines file of events' });
   if (isObject(doc.model) && doc.model.family === undefined) {

@@ -108,3 +108,13 @@ describe('an "http" section without a port', () => {
     expect(off.code).toBe(0);
   });
 });
+
+describe('an "http" section in replay --config', () => {
+  it('replay refuses it, naming run: replay serves no endpoints, so it would be ignored silently', async () => {
+    const r = await replay({ model: { family: 'binomial' }, http: { port: 0 } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'l1stream: invalid configuration:\n  http: replay serves no HTTP endpoints: remove the section, or use \'l1stream run --config FILE\', which serves them for files in and out too ("replay": {"input", "out"})\n',
+    );
+  });
+});
