@@ -20,7 +20,7 @@ const usage = `usage: l1stream run --config FILE [--shutdown-timeout SECONDS]
 
 The long-running service: the same pipeline as 'l1stream replay' (keyed models, refits in a
 worker thread, scores, drift alerts), with Kafka or files in and out. FILE is a JSON document with
-the sections of 'replay --config' (model, refit, snapshots, scores, drift) and either
+the sections of 'replay --config' (model, refit, snapshots, scores, drift, limits) and either
   "kafka": {                                    Kafka in and out
     "brokers": ["127.0.0.1:9092"], "topics": ["events"], "groupId": "l1stream",
     "prefix": "l1stream",                       outputs: <prefix>.models|scores|alerts|dlq

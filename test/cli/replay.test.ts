@@ -347,4 +347,12 @@ describe('replay --help', () => {
     for (const section of ['model', 'refit', 'snapshots', 'scores', 'drift', 'replay', 'state', 'limits'])
       expect(sections).toContain(section);
   });
+
+  it("run --help names limits among the sections of 'replay --config' it reads", async () => {
+    const r = await runCli(['run', '--help']);
+    expect(r.code).toBe(0);
+    const sections = /the sections of 'replay --config' \(([^)]*)\)/.exec(r.stdout.replace(/\s+/g, ' '));
+    expect(sections).not.toBeNull();
+    expect(sections![1]!.split(/,\s*/)).toContain('limits');
+  });
 });
