@@ -32,7 +32,8 @@ import {
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
 import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
-import { cliLogger, logLevel, logsInfo } from './logger.js';
+import { keyedMemoryWarning } from '../engine/keyedMemory.js';
+import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
 import { onInterrupt } from './interrupts.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
@@ -371,7 +372,10 @@ export const replayCommand: Command = {
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
-    for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
+    // the keyed-memory estimate was logged as the run started: summary.json keeps it, stderr once
+    const atStart = logsWarn() ? keyedMemoryWarning(config) : null;
+    for (const warning of summary.warnings)
+      if (warning !== atStart) io.stderr.write(`replay: warning: ${warning}\n`);
     // (the engine logs it at info; replay's log level is warn by default)
     if (summary.skippedCovered > 0 && !logsInfo())
       io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);
