@@ -189,14 +189,17 @@ async function replayLocked(
   if (resume !== null)
     io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
   lock(resolve(out), 'out', `${names.out} ${out}`);
-  // outputs of an earlier run are replaced (appended to only when resuming): say so
-  if (resume === null) {
-    const earlier = await earlierOutputs(resolve(out));
-    if (earlier.length > 0)
-      io.stderr.write(
-        `${names.command}: replacing ${earlier.join(', ')} of an earlier run in ${out} (give another ${names.out} to keep them)\n`,
-      );
-  }
+  // outputs of an earlier run are replaced (appended to only when resuming), and its report
+  // removed: say so
+  const earlier = await earlierOutputs(resolve(out), resume === null);
+  if (resume === null && earlier.length > 0)
+    io.stderr.write(
+      `${names.command}: replacing ${earlier.join(', ')} of an earlier run in ${out} (give another ${names.out} to keep them)\n`,
+    );
+  else if (earlier.length > 0)
+    io.stderr.write(
+      `${names.command}: removing report.html of an earlier run in ${out}: it no longer describes the outputs ('l1stream report --input ${out}' writes it again)\n`,
+    );
   let sink: FileOutputSink;
   try {
     sink = await FileOutputSink.open(resolve(out), { append: resume !== null });
@@ -447,10 +450,10 @@ async function firstLine(path: string): Promise<string> {
   }
 }
 
-/** The output files in `dir` that hold something (an earlier run's), in `outputFiles`' order. */
-async function earlierOutputs(dir: string): Promise<string[]> {
+/** The output files in `dir` that hold something (an earlier run's), in `outputFiles`' order; report.html alone unless `all`. */
+async function earlierOutputs(dir: string, all: boolean): Promise<string[]> {
   const found: string[] = [];
-  for (const name of [...Object.values(outputFiles), 'summary.json']) {
+  for (const name of all ? [...Object.values(outputFiles), 'summary.json', 'report.html'] : ['report.html']) {
     const size = await stat(join(dir, name)).then(
       (s) => (s.isFile() ? s.size : 0),
       () => 0,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -380,6 +380,42 @@ describe('replay: a compressed input, and --out reused', () => {
     expect(c.stderr).toContain(
       'replay: replacing models.jsonl, scores.jsonl, summary.json of an earlier run in',
     );
+    // the report of an earlier run is named too, as it is removed
+    const report = await runCli(['report', '--input', out]);
+    expect(report.code, report.stderr).toBe(0);
+    const d = await runCli([...args, '--input', second]);
+    expect(d.stderr).toContain(
+      'replay: replacing models.jsonl, scores.jsonl, summary.json, report.html of an earlier run in',
+    );
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+  });
+
+  it('a resumed replay says it removes the report of the run it goes on from', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, jsonl(churn(300)));
+    const out = join(dir, 'out');
+    const state = join(dir, 'state');
+    const args = [
+      'replay',
+      '--family',
+      'binomial',
+      '--no-refit',
+      '--no-progress',
+      '--out',
+      out,
+      '--state',
+      state,
+    ];
+    expect((await runCli([...args, '--input', input])).code).toBe(0);
+    expect((await runCli(['report', '--input', out])).code).toBe(0);
+    appendFileSync(input, jsonl(churn(50)));
+    const resumed = await runCli([...args, '--input', input]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(
+      `replay: removing report.html of an earlier run in ${out}: it no longer describes the outputs ('l1stream report --input ${out}' writes it again)\n`,
+    );
+    expect(resumed.stderr).not.toContain('replacing');
   });
 });
 
