@@ -318,6 +318,16 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
         message: `must be ≥ inputSparsity.windowEvents (${c.inputSparsity.windowEvents})`,
       });
     }
+    // a slot's exposure is halved past the horizon, so it never reaches a longer armEvents (no stop
+    // or rate test would run); an appearance is judged within one horizon of its first sight
+    const seq = c.inputSequential;
+    for (const k of ['armEvents', 'appearEvents'] as const) {
+      if (seq[k] > seq.horizonEvents)
+        problems.push({
+          path: at(`inputSequential.${k}`),
+          message: `must be ≤ inputSequential.horizonEvents (${seq.horizonEvents}), got ${seq[k]}`,
+        });
+    }
   }
   return problems;
 }

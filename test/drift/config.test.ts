@@ -54,6 +54,27 @@ describe('drift config', () => {
     ]);
   });
 
+  it('refuses inputSequential.armEvents or appearEvents above horizonEvents (no feature would ever arm or appear)', () => {
+    // a slot's exposure is halved past the horizon, and an appearance is judged within one horizon
+    expect(validateDriftConfig({ inputSequential: { horizonEvents: 5000 } })).toEqual([
+      {
+        path: 'drift.inputSequential.armEvents',
+        message: 'must be ≤ inputSequential.horizonEvents (5000), got 10000',
+      },
+    ]);
+    expect(
+      validateDriftConfig({ inputSequential: { horizonEvents: 5000, armEvents: 4000, appearEvents: 6000 } }),
+    ).toEqual([
+      {
+        path: 'drift.inputSequential.appearEvents',
+        message: 'must be ≤ inputSequential.horizonEvents (5000), got 6000',
+      },
+    ]);
+    expect(
+      validateDriftConfig({ inputSequential: { horizonEvents: 5000, armEvents: 5000, appearEvents: 5000 } }),
+    ).toEqual([]);
+  });
+
   it('the monitor refuses a bad config with a ConfigError', () => {
     expect(() => new DriftMonitor({ config: { loss: { adwin: { delta: 0 } } } })).toThrow(ConfigError);
   });
