@@ -78,6 +78,7 @@ describe('the npm tarball', () => {
       'docs/conventions.md',
       'docs/outputs.md',
       'docs/memory.md',
+      'docs/drift.md',
       'connectors/kafka/README.md',
     ];
     for (const page of pages) expect(files.has(page), page).toBe(true);
