@@ -208,6 +208,10 @@ describe('checkpoints: a run that crashes and restarts learns what an uninterrup
         if (e.label === undefined) unlabelled.add(String(i + 1));
         else labelled.set(key, (labelled.get(key) ?? 0) + 1);
       });
+      // every model that learned was stored (the loop below would otherwise check nothing, and two
+      // empty stores compare equal above)
+      expect([...world.states.keys()].sort()).toEqual([...labelled.keys()].sort());
+      expect([...reference.states.keys()].sort()).toEqual([...labelled.keys()].sort());
       for (const [key, bytes] of world.states)
         expect((decodeState(bytes) as LiveModelState).model.learned, key).toBe(labelled.get(key));
       // outputs at least once: every unlabelled event scored, every malformed line dead-lettered
