@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -175,6 +175,11 @@ describe('replay --state DIR', () => {
     mkdirSync(privateTmp);
     const systemTmp = process.env.TMPDIR;
     process.env.TMPDIR = privateTmp;
+    // what the run makes in it (the run is in-process: the watcher sees its directory come and go)
+    const made = new Set<string>();
+    const watcher = watch(privateTmp, (_event, name) => {
+      if (name !== null) made.add(String(name));
+    });
     const r = await runCli([
       'replay',
       '--input',
@@ -189,6 +194,7 @@ describe('replay --state DIR', () => {
       '--out',
       out,
     ]).finally(() => {
+      watcher.close();
       if (systemTmp === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = systemTmp;
     });
@@ -197,7 +203,8 @@ describe('replay --state DIR', () => {
     expect(s.evictions).toBeGreaterThan(0);
     expect(s.checkpoints).toEqual({ count: 0, models: 0, bytes: 0, ms: 0 });
     expect(s.resume).toBeUndefined();
-    // the spill directory was removed at the end
+    // the evicted models waited in one temporary directory under TMPDIR, removed at the end
+    expect([...made].filter((f) => f.startsWith('l1stream-state-'))).toHaveLength(1);
     expect(readdirSync(privateTmp)).toEqual([]);
   });
 });
