@@ -20,6 +20,17 @@ describe('explainScore', () => {
     );
   });
 
+  it('lists equal |β_j·x_j| in the order of their terms', () => {
+    const tied = [1, -1, 0.5, 1, -1];
+    const e = explainScore(0.5, 0, tied, tied.length, 10, (k) => `t${k}`);
+    expect(e.top.map((c) => c.feature)).toEqual(['t0', 't1', 't3', 't4', 't2']);
+    expect(e.others).toBe(0);
+    // also when a later term took the place of an earlier one among the top
+    const replaced = explainScore(0.5, 0, [0.5, 1, -1], 3, 2, (k) => `t${k}`);
+    expect(replaced.top.map((c) => c.feature)).toEqual(['t1', 't2']);
+    expect(replaced.others).toBe(0.5);
+  });
+
   it('top 0: every contribution is in others, and no name is asked for', () => {
     const e = explainScore(0.25, 1, terms, terms.length, 0, () => {
       throw new Error('named');
