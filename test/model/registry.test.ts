@@ -93,3 +93,21 @@ describe('ModelRegistry.visit', () => {
     expect([...store.keys()].sort()).toEqual(['a', 'b', 's10', 's2', 'é']);
   });
 });
+
+describe('ModelRegistry.trim', () => {
+  it('stores and drops the least recently acquired models: acquiring a live model makes it the newest', () => {
+    const registry = registryOf(['a', 'b'], 2);
+    registry.acquire('a'); // a is now used more recently than b
+    registry.acquire('c');
+    registry.trim();
+    expect(registry.liveModels().map((m) => m.key)).toEqual(['a', 'c']);
+    expect(registry.peekLive('b')).toBeUndefined();
+    expect(registry.stats).toEqual({ created: 3, evicted: 1, restored: 0 });
+    // b comes back from the store; c, used longer ago than a, goes
+    registry.acquire('a');
+    registry.acquire('b');
+    registry.trim();
+    expect(registry.liveModels().map((m) => m.key)).toEqual(['a', 'b']);
+    expect(registry.stats).toEqual({ created: 3, evicted: 2, restored: 1 });
+  });
+});
