@@ -29,6 +29,37 @@ describe('offsets with a durable state store', () => {
     expect(second.skippedCovered).toBe(1000);
   });
 
+  it('a batch read again in part: its covered records are skipped, the rest learned', async () => {
+    const store = new MapStore();
+    const first = await run(store, batchOf(0, 1000), batchOf(1000, 2000));
+    // read again from 1500: the first batch's first half was learned before
+    const second = await run(store, batchOf(1500, 2500), batchOf(2500, 3000));
+    expect(first.learned).toBe(2000);
+    expect(second.skippedCovered).toBe(500);
+    expect(second.learned).toBe(1000);
+  });
+
+  it('batches mixing two partitions: a restart skips, per partition, the records it covers', async () => {
+    // records of partitions 0 and 1 in turns, offsets `from0`.. and `from1`.. (n of each)
+    const mixed = (from0: number, from1: number, n: number) => ({
+      records: Array.from({ length: 2 * n }, (_, k) => {
+        const partition = k % 2;
+        const i = (partition === 0 ? from0 : from1) + Math.floor(k / 2);
+        return {
+          value: JSON.stringify({ label: (i * 13) % 3 === 0 ? 0 : 1, features: { x: (i + partition) % 7 } }),
+          position: { source: 's', partition, offset: String(i) },
+        };
+      }),
+    });
+    const store = new MapStore();
+    const first = await run(store, mixed(0, 0, 1000));
+    // read again from 500 on partition 0 and from 700 on partition 1
+    const second = await run(store, mixed(500, 700, 1000));
+    expect(first.learned).toBe(2000);
+    expect(second.skippedCovered).toBe(500 + 300);
+    expect(second.learned).toBe(500 + 700);
+  });
+
   it('other offsets fail the run, naming the record and the rule, before it learns them', async () => {
     const store = new MapStore();
     const sink = keepingSink();
