@@ -1,4 +1,4 @@
-import { lastValueFrom, take } from 'rxjs';
+import { lastValueFrom, Subject, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
@@ -6,6 +6,7 @@ import { MemoryStateStore, type EventSource } from '../../src/engine/ports.js';
 import type { LiveModelState } from '../../src/model/liveModel.js';
 import { decodeState } from '../../src/model/stateCodec.js';
 import { InlineRefitRunner } from '../../src/refit/runner.js';
+import type { DeadLetter, RawBatch } from '../../src/index.js';
 import type { RawRecord } from '../../src/stream/types.js';
 import { engineConfig, gaussianEvents } from './helpers.js';
 import { memorySource, MemorySink } from './memoryPorts.js';
@@ -137,5 +138,79 @@ describe('engine checkpoints with a durable store (DESIGN §8)', () => {
     expect(again.models).toEqual([]);
     expect(again.scores).toEqual([]);
     expect(stored(store)).toEqual(before);
+  });
+});
+
+describe('checkpoints by time (state.everySeconds) on an idle stream', () => {
+  it('the records read are committed and the states stored while no batch arrives', async () => {
+    const timed = engineConfig({
+      model: { family: 'gaussian', keyBy: 'g', maxLiveModels: 2 },
+      refit: { enabled: false },
+      snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
+      state: { everyEvents: 'Infinity', everySeconds: 0.2 },
+    });
+    const store = new DurableMemoryStore();
+    const input = new Subject<RawBatch>();
+    const commits: number[] = [];
+    const source: EventSource = {
+      batches$: input,
+      commit: (records: readonly RawRecord[]) => {
+        if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
+        return Promise.resolve();
+      },
+    };
+    const run = new Engine(timed, { source, sink: new MemorySink(), store }).run();
+    const all = lines(300);
+    input.next({
+      records: all.map((l, i) => ({
+        value: typeof l === 'string' ? l : JSON.stringify(l),
+        position: { source: 'memory', offset: String(i + 1) },
+      })),
+    });
+    // then nothing for a while: the timer checkpoints within about everySeconds
+    for (let i = 0; i < 250 && commits.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(commits).toEqual([all.length]);
+    expect([...store.keys()].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
+    input.complete();
+    await run;
+  });
+});
+
+describe('engine commits without a durable store', () => {
+  it('a batch is committed only once its outputs are durable (at-least-once)', async () => {
+    const all = lines(3000);
+    // a sink whose outputs become durable a turn of the event loop after `flush` is called
+    const durable = new Set<string>();
+    let written: string[] = [];
+    class SlowSink extends MemorySink {
+      override deadLetter(l: DeadLetter): void {
+        super.deadLetter(l);
+        written.push(l.position.offset);
+      }
+      override async flush(): Promise<void> {
+        const now = written;
+        written = [];
+        await new Promise(setImmediate);
+        for (const offset of now) durable.add(offset);
+      }
+    }
+    const sink = new SlowSink();
+    const ahead: string[] = [];
+    let committed = 0;
+    const src: EventSource = {
+      ...memorySource(all, 128),
+      commit: (records: readonly RawRecord[]) => {
+        const last = Math.max(...records.map((r) => Number(r.position.offset)));
+        for (const l of sink.deadLetters)
+          if (Number(l.position.offset) <= last && !durable.has(l.position.offset))
+            ahead.push(l.position.offset);
+        committed = Math.max(committed, last);
+        return Promise.resolve();
+      },
+    };
+    await engine(new MemoryStateStore(), src, sink).run();
+    expect(committed).toBe(all.length);
+    expect(sink.deadLetters.length).toBeGreaterThan(20);
+    expect(ahead).toEqual([]);
   });
 });
