@@ -166,3 +166,44 @@ describe('a checkpoint whose source no longer holds its partitions (stillAssigne
     }
   });
 });
+
+describe('a checkpoint captured before an assignment that rewinds (lost, or exactly-once)', () => {
+  it('is not written when the assignment comes while it waits: no state, no commit', async () => {
+    const store = new DurableMemoryStore();
+    const input = new Subject<RawBatch>();
+    const committed: RawRecord[] = [];
+    let assign: ((a: readonly PartitionRef[], change?: AssignmentChange) => Promise<void>) | null = null;
+    let answer: (v: boolean) => void = () => undefined;
+    let asked = 0;
+    const source: EventSource = {
+      batches$: input,
+      commit: (records) => {
+        committed.push(...records);
+        return Promise.resolve();
+      },
+      onAssign: (handler) => {
+        assign = handler;
+      },
+      // the checkpoint waits for this answer before it writes
+      stillAssigned: () => {
+        asked++;
+        return new Promise<boolean>((resolve) => (answer = resolve));
+      },
+    };
+    const engine = new Engine(config, { source, sink: new MemorySink(), store });
+    const run = engine.run();
+    await assign!([p0]);
+    input.next({ records: records(0, 12) });
+    for (let i = 0; i < 200 && asked === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(asked).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    // this instance was out of its group: its models go back to the store's states
+    await assign!([p0], { lost: true });
+    answer(true);
+    input.complete();
+    const stats = await run;
+    expect(stats.learned).toBe(12);
+    expect([...store.keys()]).toEqual([]);
+    expect(committed).toEqual([]);
+  });
+});
