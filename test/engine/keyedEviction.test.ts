@@ -28,13 +28,8 @@ function keyedEvents(n: number, keys: number, seed: number): object[] {
   return out;
 }
 
-async function run(
-  maxLiveModels: number,
-  events: object[],
-  model: Record<string, unknown> = {},
-  window = 15,
-) {
-  const config = engineConfig({
+function configOf(maxLiveModels: number, model: Record<string, unknown> = {}, window = 15) {
+  return engineConfig({
     model: { family: 'binomial', keyBy: 'segment', maxLiveModels, lambda: 0.01, ...model },
     refit: { threads: 0, everyEvents: 20, window },
     snapshots: { everyEvents: 50, everySeconds: 'Infinity' },
@@ -44,6 +39,15 @@ async function run(
       inputSparsity: { enabled: true, maxTracked: 64, sketchWidth: 64, windowEvents: 50, warmupEvents: 100 },
     },
   });
+}
+
+async function run(
+  maxLiveModels: number,
+  events: object[],
+  model: Record<string, unknown> = {},
+  window = 15,
+) {
+  const config = configOf(maxLiveModels, model, window);
   const store = new MemoryStateStore();
   const sink = new MemorySink();
   const engine = new Engine(
@@ -57,7 +61,7 @@ async function run(
   const stats = await engine.run();
   const states = new Map<string, unknown>();
   engine.registry.forEach((live, key) => states.set(key, live.state()));
-  return { stats, states, sink };
+  return { stats, states, sink, engine };
 }
 
 describe('keyed models with a bounded cache (DESIGN §8)', () => {
@@ -131,15 +135,28 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
 
   it('a checkpoint round-trips through bytes, and a corrupt one is refused, never replaced by a new model', async () => {
     const events = keyedEvents(3000, 20, 3);
-    const { states } = await run(5, events);
-    const config = engineConfig({ model: { family: 'binomial', keyBy: 'segment', maxLiveModels: 1 } });
-    const store = new MemoryStateStore();
-    const engine = new Engine(config, { source: memorySource([]), sink: new MemorySink(), store });
-    const live = engine.registry.acquire('s1');
+    // (all in memory: a model that was never restored, so a restore's losses cannot hide on both sides)
+    const { states, engine: trained } = await run(Infinity, events);
+    expect(states.size).toBeGreaterThan(10);
+    // a model that learned (a window, a refit, drift detectors, coverage), restored from its bytes
+    // by another engine, holds the state it was checkpointed with
+    const live = trained.registry.acquire('s1');
+    expect(live.model.offset).toBeGreaterThan(100);
+    expect(live.state().refit).not.toBeNull();
     const bytes = live.checkpoint();
     expect(decodeState(bytes)).toEqual(live.state());
+    const config = configOf(1);
+    const store = new MemoryStateStore();
+    const engine = new Engine(
+      config,
+      { source: memorySource([]), sink: new MemorySink(), store },
+      { clock: () => new Date('2026-11-30T00:00:00Z'), scheduler: stoppedScheduler },
+    );
+    store.put('s1', bytes);
+    const restored = engine.registry.acquire('s1');
+    expect(engine.registry.stats.restored).toBe(1);
+    expect(restored.state()).toEqual(live.state());
     store.put('s2', bytes.subarray(0, bytes.length - 10));
     expect(() => engine.registry.acquire('s2')).toThrow(/truncated/);
-    expect(states.size).toBeGreaterThan(10);
   });
 });
