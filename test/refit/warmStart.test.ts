@@ -67,6 +67,33 @@ describe('refit warm starts', () => {
     expect(warm.kktMaxViolation).toBeLessThan(1e-8);
   });
 
+  it('of two starts, the one with the lower objective on the window is taken, whichever comes first', () => {
+    const cold = solveRefitJob(job([]));
+    const m = cold.model;
+    // the optimum, and a worse start (every other weight halved) that still beats the intercept alone
+    const best = { source: 'refit' as const, model: m };
+    const values = Float64Array.from(m.values, (v, k) => (k % 2 ? v / 2 : v));
+    const worse = { source: 'online' as const, model: { intercept: m.intercept, cols: m.cols, values } };
+    for (const starts of [
+      [best, worse],
+      [worse, best],
+    ]) {
+      const fit = solveRefitJob(job(starts));
+      expect(fit.startObjectives.refit).toBeLessThan(fit.startObjectives.online!);
+      expect(fit.startObjectives.online).toBeLessThan(Math.log(2));
+      expect(fit.warmStart, starts[0]!.source).toBe('refit');
+      expect(Math.abs(fit.objective - cold.objective) / cold.objective).toBeLessThan(1e-10);
+    }
+    // and the online start when it is the better one
+    const online = solveRefitJob(
+      job([
+        { ...worse, source: 'refit' },
+        { ...best, source: 'online' },
+      ]),
+    );
+    expect(online.warmStart).toBe('online');
+  });
+
   it("only a previous refit's start has its rare columns moved first (`rareMoves`)", () => {
     const cold = solveRefitJob(job([]));
     // the cold solution with every other weight dropped: rare columns violate their KKT conditions
