@@ -2,7 +2,7 @@ import { from, Subject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { Engine, type EngineStats } from '../../src/engine/engine.js';
-import { MemoryStateStore, type EventSource } from '../../src/engine/ports.js';
+import { MemoryStateStore, type EventSource, type PartitionRef } from '../../src/engine/ports.js';
 import { OpsServer } from '../../src/ops/httpServer.js';
 import { EngineMetrics } from '../../src/ops/metrics.js';
 import type { RawBatch } from '../../src/stream/types.js';
@@ -183,6 +183,52 @@ describe('EngineMetrics over a running engine', () => {
     expect(valueOf(after, 'l1stream_nonzero_coefficients')).toBeGreaterThan(0);
     // process metrics are there too, in the same registry
     expect(after.some((x) => x.name === 'process_cpu_user_seconds_total')).toBe(true);
+  });
+
+  it('counts the events a resumed run skipped and the records a revoked partition left unlearned', async () => {
+    // (zero in the run above, where the metrics could not tell these counters from a constant 0)
+    const store = new DurableMemoryStore();
+    const all = batchesOf(lines(600, 5, 3), 100);
+    await new Engine(config, { source: { batches$: from(all) }, sink: new MemorySink(), store }).run();
+    const resumedMetrics = new EngineMetrics({ processMetrics: false });
+    const again = new Engine(
+      config,
+      { source: { batches$: from(all) }, sink: new MemorySink(), store },
+      { observer: resumedMetrics },
+    );
+    resumedMetrics.bind(again);
+    const resumed = await again.run();
+    expect(resumed.skippedCovered).toBeGreaterThan(500);
+    const afterResume = parseExposition(await resumedMetrics.metrics());
+    expect(valueOf(afterResume, 'l1stream_events_skipped_covered_total')).toBe(resumed.skippedCovered);
+    expect(valueOf(afterResume, 'l1stream_records_not_learned_revoked_total')).toBe(0);
+
+    // a batch read before an assignment that took its partition away (held until then by `prepare`)
+    const input = new Subject<RawBatch>();
+    let assign: ((a: readonly PartitionRef[]) => Promise<void>) | null = null;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const source: EventSource = {
+      batches$: input,
+      onAssign: (handler) => {
+        assign = handler;
+      },
+      prepare: () => held,
+    };
+    const metrics = new EngineMetrics({ processMetrics: false });
+    const engine = new Engine(config, { source, sink: new MemorySink() }, { observer: metrics });
+    metrics.bind(engine);
+    const run = engine.run();
+    await assign!([{ source: 'memory', partition: 0 }]);
+    input.next(all[0]!);
+    await assign!([{ source: 'memory', partition: 1 }]);
+    release();
+    input.complete();
+    const stats = await run;
+    expect(stats.notLearnedRevoked).toBe(all[0]!.records.length);
+    const afterRevoke = parseExposition(await metrics.metrics());
+    expect(valueOf(afterRevoke, 'l1stream_records_not_learned_revoked_total')).toBe(stats.notLearnedRevoked);
+    expect(valueOf(afterRevoke, 'l1stream_events_skipped_covered_total')).toBe(0);
   });
 
   it('caps the reason label: the first reasons seen keep theirs, the rest count as "other"', async () => {
