@@ -268,26 +268,35 @@ export class DriftMonitor {
     const signs = c.enabled && c.signFlip.enabled;
     if (!support && !signs) return null;
     const floor = Math.min(support ? c.support.enter : Infinity, signs ? c.signFlip.material : Infinity);
-    const unit = this.effectUnit();
+    const unit = this.effectUnit(floor);
     if (!support) return { unit, floor, trackedFloor: floor, tracked: () => false };
     const detector = this.supportDetector('online');
-    return { unit, floor, trackedFloor: c.support.exit, tracked: (name) => detector.tracks(name) };
+    // the support check's shares are these × floor / enter (its own unit, `shareScale`) or more:
+    // a tracked feature at exit under them is at exit × floor / enter here
+    const trackedFloor = c.support.exit * (floor / c.support.enter);
+    return { unit, floor, trackedFloor, tracked: (name) => detector.tracks(name) };
   }
 
   /**
-   * The effect a share is taken of when the model's largest is smaller (`MaterialFilter.unit`), on
-   * the model's scale: `minEffect` over the lowest share that counts (enter, material), so a
-   * coefficient is material only with an effect of at least `minEffect`.
+   * The effect a share of `share` is taken of when the model's largest is smaller
+   * (`MaterialFilter.unit`), on the model's scale: `minEffect` / share, so that a coefficient
+   * counts for a check of that share only with an effect of at least `minEffect`. The view is
+   * weighed with the lowest share that counts (enter, material); each check rescales it to its own.
    */
-  private effectUnit(): number {
+  private effectUnit(share: number): number {
     const c = this.config;
-    const floor = Math.min(
+    if (!(c.minEffect > 0) || !Number.isFinite(share)) return 0;
+    const s = this.targetScale?.() ?? 1;
+    return (c.minEffect / share) * (Number.isFinite(s) && s > 0 ? s : 1);
+  }
+
+  /** The lowest share the support and sign checks count (enter, material), Infinity without them. */
+  private lowestShare(): number {
+    const c = this.config;
+    return Math.min(
       c.support.enabled ? c.support.enter : Infinity,
       c.signFlip.enabled ? c.signFlip.material : Infinity,
     );
-    if (!(c.minEffect > 0) || !Number.isFinite(floor)) return 0;
-    const s = this.targetScale?.() ?? 1;
-    return (c.minEffect / floor) * (Number.isFinite(s) && s > 0 ? s : 1);
   }
 
   /**
@@ -301,11 +310,11 @@ export class DriftMonitor {
     // a record's relative weights once for both detectors (same `scaleOf`): O(coefficients)
     const weights =
       'coefficients' in snapshot
-        ? this.weighed.weigh(snapshot.coefficients, this.scaleOf, this.effectUnit())
+        ? this.weighed.weigh(snapshot.coefficients, this.scaleOf, this.effectUnit(this.lowestShare()))
         : snapshot;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
-      det.updateWeighted(weights);
+      det.updateWeighted(weights, this.effectUnit(c.support.enter));
       const r = det.report;
       if (det.driftDetected && r !== null) {
         // entered ∌ previous, left ⊆ previous: |A∪B| − |A∩B| = entered + left, |A∪B| = previous + entered
@@ -340,7 +349,7 @@ export class DriftMonitor {
     }
     if (c.signFlip.enabled) {
       const det = this.signDetector(snapshot.source);
-      det.updateWeighted(weights);
+      det.updateWeighted(weights, this.effectUnit(c.signFlip.material));
       if (det.driftDetected) {
         const flips = det.report;
         alerts.push(

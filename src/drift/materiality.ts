@@ -40,6 +40,24 @@ export interface WeightedCoefficients {
   readonly names: readonly string[];
   readonly values: Float64Array;
   readonly weights: Float64Array;
+  /**
+   * The largest effect |β_k|·s_k and what the weights were divided by (it, or the `unit` when
+   * larger): a check whose own unit is smaller rescales the weights (`shareScale`). Absent: the
+   * weights are shares of the largest effect.
+   */
+  readonly largest?: number;
+  readonly normalizer?: number;
+}
+
+/**
+ * The factor that turns `c`'s weights into shares under a check's own `unit` (`relativeWeights`
+ * with it): normalizer / max(largest, unit); 1 without a unit, or where `c` does not say how it
+ * was weighed.
+ */
+export function shareScale(c: WeightedCoefficients, unit: number): number {
+  const { largest, normalizer } = c;
+  if (!(unit > 0) || largest === undefined || normalizer === undefined || !(normalizer > 0)) return 1;
+  return normalizer / Math.max(largest, unit);
 }
 
 /**
@@ -60,6 +78,8 @@ export class WeightedBuffer implements WeightedCoefficients {
   readonly names: string[] = [];
   values = new Float64Array(16);
   weights = new Float64Array(16);
+  largest: number | undefined = undefined;
+  normalizer: number | undefined = undefined;
 
   /** Room for `n` entries (the first `count` kept). */
   reserve(n: number): void {
@@ -72,6 +92,7 @@ export class WeightedBuffer implements WeightedCoefficients {
   weigh(coefficients: Readonly<Record<string, number>>, scaleOf?: (name: string) => number, unit = 0): this {
     this.count = 0;
     let max = unit;
+    let largest = 0;
     for (const name in coefficients) {
       const beta = coefficients[name];
       const s = scaleOf === undefined ? 1 : scaleOf(name);
@@ -79,15 +100,20 @@ export class WeightedBuffer implements WeightedCoefficients {
       if (!Number.isFinite(w)) continue;
       this.add(name, beta, w);
       if (w > max) max = w;
+      if (w > largest) largest = w;
     }
     const weights = this.weights;
     if (max > 0) for (let k = 0; k < this.count; k++) weights[k] = weights[k] / max;
+    this.largest = largest;
+    this.normalizer = max;
     return this;
   }
 
   /** Relative weights given by name (a `relativeWeights` Map), in its order; β from `coefficients`. */
   fromWeights(coefficients: Readonly<Record<string, number>>, weights: ReadonlyMap<string, number>): this {
     this.count = 0;
+    this.largest = undefined;
+    this.normalizer = undefined;
     for (const [name, r] of weights) this.add(name, coefficients[name], r);
     return this;
   }

@@ -1,6 +1,6 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
-import { WeightedBuffer, type WeightedCoefficients } from './materiality.js';
+import { shareScale, WeightedBuffer, type WeightedCoefficients } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
 
 export interface SignFlipOptions {
@@ -94,16 +94,18 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
 
   /**
    * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): one Map
-   * lookup per material entry, then one per feature on a streak.
+   * lookup per material entry, then one per feature on a streak. `unit`: the effect this check
+   * takes shares of when the largest is smaller (`relativeWeights`; the weights are rescaled to it).
    */
-  updateWeighted(c: WeightedCoefficients): void {
+  updateWeighted(c: WeightedCoefficients, unit = 0): void {
     this.detected = false;
     this.snapshots++;
     const stamp = ++this.stamp;
     const flips: SignFlip[] = [];
     const { names, values, weights } = c;
+    const scale = shareScale(c, unit);
     for (let k = 0; k < c.count; k++) {
-      if (weights[k] < this.material) continue;
+      if (weights[k] * scale < this.material) continue;
       const name = names[k];
       const beta = values[k];
       const sign = Math.sign(beta);

@@ -1,6 +1,6 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
-import { WeightedBuffer, type WeightedCoefficients } from './materiality.js';
+import { shareScale, WeightedBuffer, type WeightedCoefficients } from './materiality.js';
 import type { DriftDetector } from './protocol.js';
 
 export interface SupportDriftOptions {
@@ -121,24 +121,27 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   /**
    * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): O(entries +
    * tracked features), one Map lookup per entry, nothing allocated for an entry that is not tracked.
+   * `unit`: the effect this check takes shares of when the largest is smaller (`relativeWeights`;
+   * the weights are rescaled to it).
    */
-  updateWeighted(c: WeightedCoefficients): void {
+  updateWeighted(c: WeightedCoefficients, unit = 0): void {
     this.detected = false;
     this.snapshots++;
     this.sinceReport++;
     const stamp = ++this.stamp;
     const { names, weights } = c;
+    const scale = shareScale(c, unit);
     // Only features that can move are tracked: one out of the support with no streak behaves as an
     // untracked one (so a model with many tiny coefficients costs only its material ones).
     for (let k = 0; k < c.count; k++) {
       const name = names[k];
       let state = this.features.get(name);
       if (state === undefined) {
-        if (!(weights[k] >= this.enter)) continue;
+        if (!(weights[k] * scale >= this.enter)) continue;
         state = tracked(false, 0);
         this.features.set(name, state);
       }
-      state.r = weights[k];
+      state.r = weights[k] * scale;
       state.seen = stamp;
     }
     for (const [name, state] of this.features) {

@@ -62,11 +62,13 @@ export class DriftViewBuilder {
     const { cols, values, scales, count: n } = columns;
     const w = (this.weights = growFloat64(this.weights, n));
     let max = filter.unit;
+    let largest = 0;
     for (let k = 0; k < n; k++) {
       const s = scales[k];
       const wk = Math.abs(values[k]) * (Number.isFinite(s) && s > 0 ? s : 1);
       w[k] = wk;
       if (Number.isFinite(wk) && wk > max) max = wk;
+      if (Number.isFinite(wk) && wk > largest) largest = wk;
     }
     const kept = (this.kept = growInt32(this.kept, n));
     const magnitudes = (this.magnitudes = growFloat64(this.magnitudes, n));
@@ -88,6 +90,8 @@ export class DriftViewBuilder {
     const order = this.byMagnitude(m);
     const view = this.buffer;
     view.count = 0;
+    view.largest = largest;
+    view.normalizer = max;
     view.reserve(m);
     let first: number[] | null = null;
     for (let i = 0; i < m; i++) if (arrayIndex(keptNames[order[i]]) >= 0) (first ??= []).push(order[i]);
@@ -146,7 +150,7 @@ export class DriftViewBuilder {
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 function viewOf(of: ViewOf, c: WeightedBuffer): DriftView {
-  const { count, names, values, weights } = c;
+  const { count, names, values, weights, largest, normalizer } = c;
   return {
     key: of.key,
     version: of.version,
@@ -156,6 +160,8 @@ function viewOf(of: ViewOf, c: WeightedBuffer): DriftView {
     names,
     values,
     weights,
+    largest,
+    normalizer,
   };
 }
 
