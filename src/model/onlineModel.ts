@@ -1,3 +1,4 @@
+import { checkModelConfig } from '../config/modelConfig.js';
 import { shownValue } from '../config/unknownKey.js';
 import { type Family, type L1Event, validateEvent } from '../core/event.js';
 import { ConfigError, NumericError, StateError, type ConfigProblem } from '../core/errors.js';
@@ -97,14 +98,40 @@ export const onlineDefaults = {
   aucSample: 1 << 16,
 } as const;
 
+/** `OnlineModelOptions` that are not keys of a configuration's `model` section. */
+const ownKeys = ['center', 'clock', 'keyField'] as const;
+/** Options `checkOwnOptions` checks in words of its own. */
+const ownChecks: ReadonlySet<string> = new Set(['l1Ratio', 'labelWarmup', 'penaltyFactors']);
+
 /**
  * From plain JavaScript, the options no learner sees as given, checked as `checkEngineConfig`
  * checks them: the learners get an l1Ratio derived from it (5 was refused as "ftrl.l1Ratio: ...
  * got 4.999999999999999", or not at all before λ "auto" was chosen), and a penalty factor that
- * is negative or NaN was taken.
+ * is negative or NaN was taken. Every other option is checked as the `model` section is: a
+ * misspelled key (`lamda`), a string for a number (`lambda: "0.1"`, `maxFeatures: "x"`, which left
+ * the names unbounded) or a value out of range was taken without a word.
  */
 function checkOwnOptions(options: OnlineModelOptions): void {
-  const problems: ConfigProblem[] = [];
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw ConfigError.single(
+      'options',
+      `must be an object with at least "family", got ${shownValue(options as unknown)}`,
+    );
+  // every other option as `model` of a configuration is checked (a misspelled key, a string for
+  // a number: taken without a word before), but for the three below, said in this function's words
+  const problems: ConfigProblem[] = checkModelConfig(options, '', ownKeys).problems.filter(
+    (p) => !ownChecks.has(p.path.split('.')[0]!),
+  );
+  const { center, clock, keyField } = options as { center?: unknown; clock?: unknown; keyField?: unknown };
+  if (center !== undefined && typeof center !== 'boolean')
+    problems.push({ path: 'center', message: `must be true or false, got ${shownValue(center)}` });
+  if (clock !== undefined && typeof clock !== 'function')
+    problems.push({
+      path: 'clock',
+      message: `must be a function returning a Date, got ${shownValue(clock)}`,
+    });
+  if (keyField !== undefined && keyField !== null && typeof keyField !== 'string')
+    problems.push({ path: 'keyField', message: `must be a field name or null, got ${shownValue(keyField)}` });
   const { l1Ratio, penaltyFactors, labelWarmup } = options as {
     l1Ratio?: unknown;
     penaltyFactors?: unknown;

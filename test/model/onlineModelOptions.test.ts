@@ -55,3 +55,62 @@ describe('OnlineModel options no learner sees as given', () => {
     expect(model.process({ label: 1, features: { x: 1 } }).labelled).toBe(true);
   });
 });
+
+describe('OnlineModel options checked as the model section is', () => {
+  it('refuses a misspelled option, naming the one it meant', () => {
+    const found = problems(fromJs({ family: 'binomial', lamda: 0.1, hashbits: 10 }));
+    expect(found.get('lamda')).toMatch(/^unknown setting; did you mean "lambda"\?/);
+    expect(found.get('hashbits')).toMatch(/^unknown setting; did you mean "hashBits"\?/);
+  });
+
+  it('refuses options of the wrong type or out of range, every one at once', () => {
+    const found = problems(
+      fromJs({
+        family: 'binomial',
+        lambda: '0.1',
+        maxFeatures: 'x',
+        standardize: 'yes',
+        center: 'no',
+        key: 5,
+        aucSample: -1,
+        learner: 'sgd',
+        clock: 3,
+        keyField: 7,
+      }),
+    );
+    expect([...found.keys()].sort()).toEqual(
+      [
+        'lambda',
+        'maxFeatures',
+        'standardize',
+        'center',
+        'key',
+        'aucSample',
+        'learner',
+        'clock',
+        'keyField',
+      ].sort(),
+    );
+    expect(found.get('lambda')).toBe('must be a number >= 0 or "auto", got "0.1"');
+    expect(found.get('maxFeatures')).toBe('must be a finite number, got "x"');
+    expect(problems(fromJs({ family: 'binomial', maxFeatures: 2.5 })).get('maxFeatures')).toBe(
+      'must be a whole number, got 2.5',
+    );
+    expect(problems(fromJs({ family: 'poisson' })).get('family')).toBe(
+      'must be "gaussian" or "binomial", got "poisson"',
+    );
+    expect(problems(fromJs(null)).get('options')).toBe('must be an object with at least "family", got null');
+  });
+
+  it('takes the options a keyed engine passes (keyBy, maxLiveModels, clock, keyField)', () => {
+    const model = new OnlineModel({
+      family: 'binomial',
+      lambda: 0.01,
+      center: false,
+      clock: () => new Date(0),
+      keyField: 'segment',
+      ...({ keyBy: 'segment', maxLiveModels: 10 } as object),
+    });
+    expect(model.process({ label: 1, features: { x: 1, segment: 'a' } }).labelled).toBe(true);
+  });
+});
