@@ -7,9 +7,12 @@ import { Observable } from 'rxjs';
 
 import { cannotWrite } from './directory.js';
 import { readJsonlThreaded } from './jsonlThreaded.js';
+import { shownValue, unknownKeyMessage } from '../../src/internal.js';
 import {
+  ConfigError,
   ConnectorError,
   DEFAULT_MAX_RECORD_BYTES,
+  type ConfigProblem,
   type EventSource,
   type Family,
   type RawBatch,
@@ -42,6 +45,58 @@ export interface JsonlSourceOptions {
 /** Characters of an oversize line kept in its record (for the dead letter). */
 const OVERSIZE_PREFIX = 256;
 
+const sourceKeys = ['batchSize', 'onProgress', 'skipBlank', 'skipLines', 'name', 'maxRecordBytes'] as const;
+const eventSourceKeys = [...sourceKeys, 'readerThreads', 'family', 'commit'] as const;
+
+/**
+ * The options of `readJsonl` and `jsonlSource` from plain JavaScript, every problem at once: a
+ * misspelled key (`maxrecordbytes`) was ignored, and a bound that is not a number (`maxRecordBytes:
+ * "x"`, `batchSize: NaN`) held a line or a batch of any size in memory.
+ */
+function checkOptions(fn: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw ConfigError.single(fn, `options must be an object, got ${shownValue(options)}`);
+  const o = options as Record<string, unknown>;
+  const problems: ConfigProblem[] = [];
+  const at = (key: string) => `${fn}: ${key}`;
+  for (const key of Object.keys(o))
+    if (!known.includes(key))
+      problems.push({ path: at(key), message: unknownKeyMessage(key, known, 'option') });
+  const whole = (key: string, min: number, what: string) => {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min))
+      problems.push({
+        path: at(key),
+        message: `must be a whole number >= ${min} (${what}), got ${shownValue(v)}`,
+      });
+  };
+  whole('batchSize', 1, 'records per batch');
+  whole('skipLines', 0, 'lines already done');
+  whole('maxRecordBytes', 1, 'a longer line is not held in memory');
+  const v = o.readerThreads;
+  if (v !== undefined && v !== 0 && v !== 1)
+    problems.push({
+      path: at('readerThreads'),
+      message: `must be 0 (read on the engine's thread) or 1 (a reader thread), got ${shownValue(v)}`,
+    });
+  if (o.skipBlank !== undefined && typeof o.skipBlank !== 'boolean')
+    problems.push({
+      path: at('skipBlank'),
+      message: `must be true or false, got ${shownValue(o.skipBlank)}`,
+    });
+  if (o.name !== undefined && typeof o.name !== 'string')
+    problems.push({ path: at('name'), message: `must be a string, got ${shownValue(o.name)}` });
+  if (o.family !== undefined && o.family !== 'gaussian' && o.family !== 'binomial')
+    problems.push({
+      path: at('family'),
+      message: `must be "gaussian" or "binomial", got ${shownValue(o.family)}`,
+    });
+  for (const key of ['onProgress', 'commit'])
+    if (o[key] !== undefined && typeof o[key] !== 'function')
+      problems.push({ path: at(key), message: `must be a function, got ${shownValue(o[key])}` });
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /**
  * A JSON-lines file as an Observable of record batches, read in chunks with backpressure: the next
  * chunk is read only after subscribers have handled the batches of the previous one (synchronous
@@ -49,6 +104,12 @@ const OVERSIZE_PREFIX = 256;
  * number as its position.
  */
 export function readJsonl(path: string, options: JsonlSourceOptions = {}): Observable<RawBatch> {
+  checkOptions('readJsonl', options, sourceKeys);
+  return readLines(path, options);
+}
+
+/** `readJsonl` of options already checked. */
+function readLines(path: string, options: JsonlSourceOptions): Observable<RawBatch> {
   const batchSize = options.batchSize ?? 1024;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const skipBlank = options.skipBlank ?? true;
@@ -291,6 +352,7 @@ export interface JsonlEventSourceOptions extends JsonlSourceOptions {
  * each checkpoint (`replay --state DIR`), and `skipLines` resumes after them.
  */
 export function jsonlSource(path: string, options: JsonlEventSourceOptions = {}): EventSource {
+  checkOptions('jsonlSource', options, eventSourceKeys);
   const threaded = (options.readerThreads ?? 0) > 0;
   if (threaded && options.family === undefined)
     throw new ConnectorError(
@@ -299,7 +361,7 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
     );
   const batches$ = threaded
     ? readJsonlThreaded(path, { ...options, family: options.family! })
-    : readJsonl(path, options);
+    : readLines(path, options);
   const commit = options.commit;
   if (commit === undefined) return { batches$ };
   const name = options.name ?? path;

@@ -72,8 +72,13 @@ async function agree(
   options: { batchSize?: number; skipLines?: number; maxRecordBytes?: number; inFlight?: number } = {},
 ): Promise<Read> {
   const path = file(text);
-  const one = await readAll(readJsonl(path, options), family);
-  const two = await readAll(readJsonlThreaded(path, { ...options, family }), family);
+  // inFlight is the reader thread's alone (readJsonl refuses an option it does not read)
+  const { inFlight, ...plain } = options;
+  const one = await readAll(readJsonl(path, plain), family);
+  const two = await readAll(
+    readJsonlThreaded(path, { ...plain, ...(inFlight !== undefined ? { inFlight } : {}), family }),
+    family,
+  );
   expect(two.batches).toEqual(one.batches);
   expect(two.events.length).toBe(one.events.length);
   for (let i = 0; i < one.events.length; i++) expect(two.events[i]).toBe(one.events[i]);
