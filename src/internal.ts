@@ -3,5 +3,6 @@
  * package's exports map does not expose this module, and it may change without notice.
  */
 export { unknownKeyMessage, closest, shownValue } from './config/unknownKey.js';
+export { optionKeyProblems } from './config/optionKeys.js';
 export { reasonClass } from './engine/engine.js';
 export { isErrnoError, pathProblem } from './core/pathProblem.js';

@@ -7,7 +7,7 @@ import { Observable } from 'rxjs';
 
 import { cannotWrite } from './directory.js';
 import { readJsonlThreaded } from './jsonlThreaded.js';
-import { shownValue, unknownKeyMessage } from '../../src/internal.js';
+import { optionKeyProblems, shownValue } from '../../src/internal.js';
 import {
   ConfigError,
   ConnectorError,
@@ -54,14 +54,10 @@ const eventSourceKeys = [...sourceKeys, 'readerThreads', 'family', 'commit'] as 
  * "x"`, `batchSize: NaN`) held a line or a batch of any size in memory.
  */
 function checkOptions(fn: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw ConfigError.single(fn, `options must be an object, got ${shownValue(options)}`);
+  const problems = optionKeyProblems(fn, options, known);
+  if (problems.length > 0 && problems[0]!.path === fn) throw new ConfigError(problems);
   const o = options as Record<string, unknown>;
-  const problems: ConfigProblem[] = [];
   const at = (key: string) => `${fn}: ${key}`;
-  for (const key of Object.keys(o))
-    if (!known.includes(key))
-      problems.push({ path: at(key), message: unknownKeyMessage(key, known, 'option') });
   const whole = (key: string, min: number, what: string) => {
     const v = o[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min))
@@ -377,6 +373,14 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
   };
 }
 
+/** `append` that is not a boolean (`"yes"` would have truncated the file). */
+export function appendProblem(fn: string, append: unknown): ConfigProblem {
+  return {
+    path: `${fn}: append`,
+    message: `must be true (append to the files) or false (truncate them), got ${shownValue(append)}`,
+  };
+}
+
 /**
  * Writes JSON documents, one per line, to a file (truncated, or appended to with `append`). Lines
  * are gathered in memory and written synchronously, whole, in blocks of about 1 MiB and at each
@@ -394,6 +398,11 @@ export class JsonlWriter {
     readonly path: string,
     options: { readonly append?: boolean } = {},
   ) {
+    // a misspelled `append` would truncate the file
+    const problems = optionKeyProblems('JsonlWriter', options, ['append']);
+    if (problems.length === 0 && options.append !== undefined && typeof options.append !== 'boolean')
+      problems.push(appendProblem('JsonlWriter', options.append));
+    if (problems.length > 0) throw new ConfigError(problems);
     try {
       this.fd = openSync(path, options.append === true ? 'a' : 'w');
     } catch (err) {

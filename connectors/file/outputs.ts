@@ -1,9 +1,17 @@
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Alert, DeadLetter, ModelSnapshot, OutputSink, ScoreRecord } from '../../src/index.js';
+import {
+  ConfigError,
+  type Alert,
+  type DeadLetter,
+  type ModelSnapshot,
+  type OutputSink,
+  type ScoreRecord,
+} from '../../src/index.js';
+import { optionKeyProblems } from '../../src/internal.js';
 import { cannotWrite, makeDirectory } from './directory.js';
-import { JsonlWriter } from './jsonl.js';
+import { appendProblem, JsonlWriter } from './jsonl.js';
 import { highestVersions } from './modelVersions.js';
 
 /** The files a `FileOutputSink` writes in its directory. */
@@ -44,6 +52,11 @@ export class FileOutputSink implements OutputSink {
    * half written, and reading the highest version of each key in models.jsonl (`publishedVersion`).
    */
   static async open(dir: string, options: { readonly append?: boolean } = {}): Promise<FileOutputSink> {
+    // a misspelled `append` (`apend`) would truncate the outputs of an earlier run
+    const problems = optionKeyProblems('FileOutputSink.open', options, ['append']);
+    if (problems.length === 0 && options.append !== undefined && typeof options.append !== 'boolean')
+      problems.push(appendProblem('FileOutputSink.open', options.append));
+    if (problems.length > 0) throw new ConfigError(problems);
     try {
       makeDirectory(dir);
     } catch (err) {
