@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { cannotWrite, makeDirectory } from './directory.js';
-import { ConnectorError, StateError, type StateStore } from '../../src/index.js';
+import { ConfigError, ConnectorError, StateError, type StateStore } from '../../src/index.js';
+import { optionKeyProblems, shownValue } from '../../src/internal.js';
 
 const SUFFIX = '.state';
 const TMP = '.tmp';
@@ -93,11 +94,25 @@ export class DirectoryStateStore implements StateStore {
    * process holds it: until that store is closed, or the engine it was given to has ended.
    */
   constructor(dir: string, options: DirectoryStateStoreOptions = {}) {
+    // from plain JavaScript: a misspelled `durable: false` (durabel) made a durable store
+    const problems = optionKeyProblems('DirectoryStateStore', options, ['durable', 'memoryBytes']);
+    if (problems.length === 0) {
+      if (options.durable !== undefined && typeof options.durable !== 'boolean')
+        problems.push({
+          path: 'DirectoryStateStore: durable',
+          message: `must be true (states outlive the run) or false (a spill directory), got ${shownValue(options.durable)}`,
+        });
+      const bytes: unknown = options.memoryBytes;
+      if (bytes !== undefined && !(typeof bytes === 'number' && bytes >= 0))
+        problems.push({
+          path: 'DirectoryStateStore: memoryBytes',
+          message: `must be a number >= 0 (bytes of states a spill directory keeps in memory), got ${shownValue(bytes)}`,
+        });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
     this.dir = dir;
     this.durable = options.durable ?? true;
     const memoryBytes = this.durable ? 0 : (options.memoryBytes ?? SPILL_MEMORY_BYTES);
-    if (!(memoryBytes >= 0))
-      throw new RangeError(`DirectoryStateStore: memoryBytes must be a number >= 0, got ${memoryBytes}`);
     this.memoryBytes = memoryBytes;
     try {
       makeDirectory(dir);

@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
 
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { ConfigError } from '../core/errors.js';
 import { LiveModel } from '../model/liveModel.js';
 import type { Alert, ModelSnapshot } from '../model/snapshot.js';
 import type { DeadLetter, RawBatch, RawRecord } from '../stream/types.js';
@@ -167,6 +169,9 @@ export class MemoryStateStore implements StateStore {
   private droppedFloor = 0;
 
   constructor(options: MemoryStateStoreOptions = {}) {
+    // from plain JavaScript: a misspelled `maxKeys` (maxkeys) left the store unbounded
+    const problems = optionKeyProblems('MemoryStateStore', options, ['maxKeys']);
+    if (problems.length > 0) throw new ConfigError(problems);
     const maxKeys = options.maxKeys ?? Infinity;
     if (!(maxKeys === Infinity || (Number.isInteger(maxKeys) && maxKeys >= 1)))
       throw new RangeError(
