@@ -1,3 +1,4 @@
+import { optionKeyProblems } from '../config/optionKeys.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { engineConfigOf } from './checkedConfig.js';
 import type { EngineConfig } from './config.js';
@@ -29,6 +30,22 @@ const runner: PortShape = {
   required: ['run', 'close'],
   optional: ['prestart'],
 };
+
+const portNames = ['source', 'sink', 'store', 'runner'] as const;
+
+/** `EngineOptions`' keys: a misspelled one (`stopp`, `partsize`) was ignored. */
+const optionNames = [
+  'decoder',
+  'partSize',
+  'clock',
+  'scheduler',
+  'logger',
+  'stop',
+  'dropQueuedOnStop',
+  'observer',
+  'rewindOnAssign',
+  'workerFiles',
+] as const;
 
 const isObject = (v: unknown): v is object =>
   (typeof v === 'object' && v !== null) || typeof v === 'function';
@@ -63,8 +80,13 @@ export function enginePortsProblems(ports: unknown): ConfigProblem[] {
       },
     ];
   const p = ports as Readonly<Record<string, unknown>>;
-  const problems = portProblems('source', p.source, source, false);
-  if (problems.length === 0) {
+  // a misspelled port (`stor`) was ignored: the models' states then went to memory, not the store
+  const problems = optionKeyProblems('ports', ports, portNames).map((q) => ({
+    path: `ports.${q.path.slice('ports: '.length)}`,
+    message: q.message.replace(/^unknown option/, 'unknown port'),
+  }));
+  problems.push(...portProblems('source', p.source, source, false));
+  if (isObject(p.source) && problems.every((q) => !q.path.startsWith('ports.source'))) {
     const batches = (p.source as Readonly<Record<string, unknown>>).batches$;
     if (!isObject(batches) || typeof (batches as { subscribe?: unknown }).subscribe !== 'function')
       problems.push({
@@ -81,8 +103,14 @@ export function enginePortsProblems(ports: unknown): ConfigProblem[] {
 }
 
 /** `engineConfigOf(config)`, the ports' problems reported in the same `ConfigError` as the configuration's. */
-export function checkedConfigAndPorts(config: unknown, ports: unknown): EngineConfig {
-  const problems = enginePortsProblems(ports);
+export function checkedConfigAndPorts(config: unknown, ports: unknown, options: unknown = {}): EngineConfig {
+  const problems = [
+    ...enginePortsProblems(ports),
+    ...optionKeyProblems('options', options, optionNames).map((q) => ({
+      path: q.path === 'options' ? q.path : `options.${q.path.slice('options: '.length)}`,
+      message: q.message,
+    })),
+  ];
   if (problems.length === 0) return engineConfigOf(config);
   try {
     engineConfigOf(config);

@@ -288,7 +288,7 @@ export class Engine {
    * those of `ports` (a port missing, or a method of it: `enginePortsProblems`).
    */
   constructor(checkedConfig: EngineConfig, ports: EnginePorts, options: EngineOptions = {}) {
-    const config = checkedConfigAndPorts(checkedConfig, ports);
+    const config = checkedConfigAndPorts(checkedConfig, ports, options);
     this.config = config;
     this.ports = ports;
     this.options = options;

@@ -65,6 +65,27 @@ describe('new Engine with ports that cannot be used', () => {
     expect([...notObservable.keys()]).toEqual(['ports.source.batches$']);
   });
 
+  it('names a misspelled port or option (a store under `stor` went unused: the states stayed in memory)', () => {
+    const found = problems(
+      () =>
+        new Engine(
+          config,
+          unchecked({ source: source(), sink: keepingSink(), stor: new MemoryStateStore() }),
+          {
+            stopp: from([1]),
+            partsize: 512,
+          } as object,
+        ),
+    );
+    expect([...found.keys()]).toEqual(['ports.stor', 'options.stopp', 'options.partsize']);
+    expect(found.get('ports.stor')).toMatch(/^unknown port; did you mean "store"\?/);
+    expect(found.get('options.stopp')).toMatch(/^unknown option; did you mean "stop"\?/);
+    expect(found.get('options.partsize')).toMatch(/^unknown option; did you mean "partSize"\?/);
+    expect([
+      ...problems(() => new Engine(config, { source: source(), sink: keepingSink() }, null as never)).keys(),
+    ]).toEqual(['options']);
+  });
+
   it("reports the configuration's problems and the ports' together", () => {
     const found = problems(
       () =>
