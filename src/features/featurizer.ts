@@ -8,6 +8,8 @@ import {
   type L1Event,
   type PackedValues,
 } from '../core/event.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { ConfigError } from '../core/errors.js';
 import type { InternTable } from '../core/internTable.js';
 import { IdListedEvent, LineEvent } from '../core/lineEvent.js';
 import { growInt32, type SparseBuffer } from '../core/sparse.js';
@@ -32,6 +34,8 @@ export interface FeaturizerOptions {
    */
   readonly maxFeatures?: number;
 }
+
+const featurizerKeys = ['hashBits', 'hashSeed', 'nameCapacity', 'maxFeatures'] as const;
 
 /** `Featurizer.pairCodes`: not seen yet; a missing value; a value without a column; from 3 on, column + 3. */
 const PAIR_NEW = 0;
@@ -198,6 +202,10 @@ export class Featurizer {
   droppedFeatures = 0;
 
   constructor(options: FeaturizerOptions = {}, vocabulary?: Vocabulary) {
+    // from plain JavaScript: `hashbits: 10` made an exact vocabulary without a word (the values
+    // are checked by the vocabulary that reads them)
+    const problems = optionKeyProblems('Featurizer', options, featurizerKeys);
+    if (problems.length > 0) throw new ConfigError(problems);
     this.vocabulary =
       vocabulary ??
       (options.hashBits === undefined

@@ -1,4 +1,6 @@
-import { StateError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, StateError, type ConfigProblem } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { Murmur3 } from './murmur3.js';
 
@@ -73,6 +75,14 @@ export interface FieldColumns {
   numeric(): number;
   /** `indexOf(field, value)`: the column of the one-hot `field=value`. */
   oneHot(value: string): number;
+}
+
+/** `fn: key` must be a whole number >= min (`more`: what else it may be). */
+function wholeProblem(fn: string, key: string, value: unknown, min: number, more: string): ConfigProblem {
+  return {
+    path: `${fn}: ${key}`,
+    message: `must be a whole number >= ${min}${more !== '' ? ` ${more}` : ''}, got ${shownValue(value)}`,
+  };
 }
 
 /**
@@ -206,6 +216,12 @@ export class ExactVocabulary implements Vocabulary {
   readonly fieldNames: readonly string[] = this.coder.names;
 
   constructor(options: { readonly maxFeatures?: number } = {}) {
+    // from plain JavaScript: `maxfeatures` or `maxFeatures: "x"` left the columns unbounded
+    const problems = optionKeyProblems('ExactVocabulary', options, ['maxFeatures']);
+    const max: unknown = problems.length === 0 ? options.maxFeatures : undefined;
+    if (max !== undefined && max !== Infinity && !(Number.isInteger(max) && (max as number) >= 1))
+      problems.push(wholeProblem('ExactVocabulary', 'maxFeatures', max, 1, 'or Infinity'));
+    if (problems.length > 0) throw new ConfigError(problems);
     this.limit = options.maxFeatures ?? DEFAULT_MAX_FEATURES;
   }
 
@@ -638,9 +654,29 @@ export class HashedVocabulary implements Vocabulary {
   private readonly colliders: Uint16Array | Int32Array | null;
 
   constructor(options: HashedVocabularyOptions) {
-    if (!Number.isInteger(options.bits) || options.bits < 1 || options.bits > 28) {
-      throw new RangeError(`hash bits must be a whole number in 1..28, got ${options.bits}`);
+    // from plain JavaScript: a misspelled `nameCapacity`, or one that is not a number, left the
+    // name table unbounded
+    const problems = optionKeyProblems('HashedVocabulary', options, ['bits', 'seed', 'nameCapacity']);
+    if (problems.length === 0) {
+      const { bits, seed, nameCapacity } = options as {
+        bits: unknown;
+        seed?: unknown;
+        nameCapacity?: unknown;
+      };
+      if (!(Number.isInteger(bits) && (bits as number) >= 1 && (bits as number) <= 28))
+        problems.push({
+          path: 'HashedVocabulary: bits',
+          message: `hash bits must be a whole number in 1..28, got ${shownValue(bits)}`,
+        });
+      if (seed !== undefined && !Number.isInteger(seed))
+        problems.push({
+          path: 'HashedVocabulary: seed',
+          message: `must be a whole number, got ${shownValue(seed)}`,
+        });
+      if (nameCapacity !== undefined && !(Number.isInteger(nameCapacity) && (nameCapacity as number) >= 1))
+        problems.push(wholeProblem('HashedVocabulary', 'nameCapacity', nameCapacity, 1, ''));
     }
+    if (problems.length > 0) throw new ConfigError(problems);
     this.bits = options.bits;
     this.seed = options.seed ?? 0;
     this.nameCapacity = options.nameCapacity ?? 1 << 20;
