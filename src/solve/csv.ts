@@ -2,7 +2,9 @@ import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { checkExcluded } from './exclude.js';
 import { closest } from '../config/unknownKey.js';
-import { DataError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { ConfigError, DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
 import { DenseDesign, type SparseDesign } from './design.js';
 import { eventsDesign, type RejectedLine } from './events.js';
@@ -110,6 +112,16 @@ export interface CsvDesignOptions {
   readonly exclude?: readonly string[];
 }
 
+/** `CsvDesignOptions`' keys and the kind of each. */
+const csvOptionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
+  ['target', 'string'],
+  ['family', 'family'],
+  ['weightColumn', 'string'],
+  ['source', 'string'],
+  ['onReject', 'function'],
+  ['exclude', 'strings'],
+];
+
 export interface CsvDesign {
   /** Dense when every feature cell is a number; else sparse, as the events of a stream. */
   readonly x: DenseDesign | SparseDesign;
@@ -158,6 +170,24 @@ function missingColumn(
  * and column, and say what to fix.
  */
 export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesign {
+  // from plain JavaScript: a misspelled `weightColumn` made the weights a feature without a word
+  const problems = optionKeyProblems(
+    'readCsvDesign',
+    options,
+    csvOptionKinds.map(([k]) => k),
+  );
+  if (problems.length === 0) {
+    problems.push(
+      ...optionValueProblems(
+        'readCsvDesign',
+        options as unknown as Readonly<Record<string, unknown>>,
+        csvOptionKinds,
+      ),
+    );
+    if (options.target === undefined)
+      problems.push({ path: 'readCsvDesign: target', message: "is required: the target column's name" });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const source = options.source ?? 'the input';
   let parsed: ReturnType<typeof parseCsv>;
   try {

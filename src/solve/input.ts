@@ -5,7 +5,10 @@ import { basename, extname } from 'node:path';
 import type { Family } from '../core/event.js';
 import { withoutBom } from '../core/bom.js';
 import { notUtf8Reason } from '../core/utf8.js';
-import { DataError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { ConfigError, DataError } from '../core/errors.js';
 import { readCsvDesign } from './csv.js';
 import { solverLayout, type Design } from './design.js';
 import { readEventsDesign, type RejectedLine } from './events.js';
@@ -23,6 +26,15 @@ export interface TrainingData {
   /** JSON lines skipped as not valid events, or CSV rows that cannot be used (given to `onReject`). */
   readonly rejected?: number;
 }
+
+/** `loadTrainingData`'s options and the kind of each (`format` is checked on its own). */
+const loadOptionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
+  ['weightColumn', 'string'],
+  ['format', 'string'],
+  ['onReject', 'function'],
+  ['maxRecordBytes', 'wholePositive'],
+  ['exclude', 'strings'],
+];
 
 /**
  * Loads a training file for `fit` / `path`: CSV with a header (target = a column) or JSON-lines
@@ -47,6 +59,31 @@ export async function loadTrainingData(
     exclude?: readonly string[];
   } = {},
 ): Promise<TrainingData> {
+  // from plain JavaScript: a misspelled key (`weightcolumn`, `maxrecordbytes`) was ignored
+  const problems = optionKeyProblems(
+    'loadTrainingData',
+    options,
+    loadOptionKinds.map(([k]) => k),
+  );
+  if (problems.length === 0) {
+    problems.push(...optionValueProblems('loadTrainingData', options, loadOptionKinds));
+    if (options.format !== undefined && options.format !== 'csv' && options.format !== 'jsonl')
+      problems.push({
+        path: 'loadTrainingData: format',
+        message: `must be "csv" or "jsonl", got ${shownValue(options.format)}`,
+      });
+  }
+  if (typeof target !== 'string')
+    problems.push({
+      path: 'loadTrainingData: target',
+      message: `must be a column name (a string), got ${shownValue(target)}`,
+    });
+  if (family !== 'gaussian' && family !== 'binomial')
+    problems.push({
+      path: 'loadTrainingData: family',
+      message: `must be "gaussian" or "binomial", got ${shownValue(family)}`,
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
   let text: string;
   let bytes: Buffer;
   try {
