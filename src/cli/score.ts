@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { withoutBom } from '../core/bom.js';
+import { DEFAULT_MAX_RECORD_BYTES, oversizeReason } from '../core/recordSize.js';
 import { fileLines } from '../core/fileLines.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
@@ -66,7 +67,9 @@ options:
                     1 = largest λ)
   --top N           contributions named per score (default 5)
   --output FILE     write scores there (default stdout; when the reader of stdout stops early,
-                    as 'head' does, scoring stops quietly with exit 0)`;
+                    as 'head' does, scoring stops quietly with exit 0)
+  --max-record-bytes N  a line over N bytes gets an error line, unread (default 1048576, as
+                    replay's --max-record-bytes)`;
 
 const options = {
   model: { type: 'string' },
@@ -78,6 +81,7 @@ const options = {
   version: { type: 'string' },
   top: { type: 'string' },
   output: { type: 'string' },
+  'max-record-bytes': { type: 'string' },
 } as const;
 
 /**
@@ -413,6 +417,9 @@ export const scoreCommand: Command = {
     if (keyBy === '')
       throw new UsageError('--key-by needs a field name ("key", or a feature such as "campaign")');
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
+    const maxRecordBytes =
+      numberFlag('max-record-bytes', values['max-record-bytes'], { min: 1, integer: true }) ??
+      DEFAULT_MAX_RECORD_BYTES;
     const cv = values.lambda === 'min' || values.lambda === '1se' ? values.lambda : undefined;
     if (cv === undefined && values.lambda !== undefined && !Number.isFinite(Number(values.lambda)))
       throw new UsageError(`--lambda must be a number (a λ), min or 1se, got "${values.lambda}"`);
@@ -481,7 +488,8 @@ export const scoreCommand: Command = {
     const out = values.output ? new JsonlWriter(values.output) : null;
     const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
     // split at newline bytes, as replay reads a file: a line that is not UTF-8 is named as such
-    const lines = fileLines(values.input);
+    // a line over maxRecordBytes is counted, not held (replay dead-letters it unread)
+    const lines = fileLines(values.input, maxRecordBytes);
     let line = 0;
     let scored = 0;
     let rejected = 0;
@@ -493,11 +501,12 @@ export const scoreCommand: Command = {
         // the reader of stdout went away (| head): stop reading, quietly
         if (out === null && pipeClosed(io.stdout)) break;
         line++;
-        const text = read.notUtf8 === undefined ? read.text : '';
-        if (read.notUtf8 === undefined && text.trim() === '') continue;
+        const text = read.text ?? '';
+        if (read.text !== undefined && text.trim() === '') continue;
         let event: L1Event;
         let model: KeyModel;
         try {
+          if (read.oversize !== undefined) throw new Error(oversizeReason(read.oversize, maxRecordBytes));
           if (read.notUtf8 !== undefined) throw new Error(`cannot decode: ${read.notUtf8}`);
           const body = line === 1 ? withoutBom(text) : text;
           let raw: unknown;

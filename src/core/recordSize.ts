@@ -13,5 +13,5 @@ export function oversizeText(text: string, max: number): number {
 
 /** The dead letter's reason for a record over the size limit. */
 export function oversizeReason(bytes: number, max: number): string {
-  return `record is ${bytes} bytes, over the limit of ${max} bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path: --max-record-bytes)`;
+  return `record is ${bytes} bytes, over the limit of ${max} bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path, score: --max-record-bytes)`;
 }

@@ -206,7 +206,7 @@ describe('a record over maxRecordBytes is dead-lettered and the run goes on (iss
     const [letter] = readJsonl(join(out, 'dead-letters.jsonl'));
     expect(letter.line).toBe(701);
     expect(letter.reason).toBe(
-      `record is ${Buffer.byteLength(huge)} bytes, over the limit of 1048576 bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path: --max-record-bytes)`,
+      `record is ${Buffer.byteLength(huge)} bytes, over the limit of 1048576 bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path, score: --max-record-bytes)`,
     );
     expect((letter.value as string).length).toBeLessThanOrEqual(256);
     // raised, the same line is an event

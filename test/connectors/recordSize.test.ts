@@ -81,7 +81,7 @@ describe('maxRecordBytes in decodeEvents: every source (Kafka too)', () => {
       ].map(([o, n]) => [
         o,
         'decode',
-        `record is ${n} bytes, over the limit of 50 bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path: --max-record-bytes)`,
+        `record is ${n} bytes, over the limit of 50 bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path, score: --max-record-bytes)`,
       ]),
     );
   });
