@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 
 import { concatMap, Observable, type OperatorFunction } from 'rxjs';
 
-import { InputError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, InputError } from '../core/errors.js';
 import { validateEvent, type Family, type L1Event, type Validated } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { notUtf8Reason } from '../core/utf8.js';
@@ -115,6 +117,46 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
   return { decodeEvent: (value, family) => validateEvent(decoder(value), family) };
 }
 
+const decodeOptionKeys = [
+  'family',
+  'deadLetters',
+  'decoder',
+  'maxRecordBytes',
+  'partSize',
+  'yieldAfterMs',
+  'dropQueued',
+  'engineEvents',
+] as const;
+
+/**
+ * `decodeEvents`' options from plain JavaScript (once per operator, not per record): a misspelled
+ * key (`maxrecordbytes`) was ignored, and `maxRecordBytes: "x"` let records of any size through.
+ */
+function checkDecodeOptions(options: DecodeEventsOptions): void {
+  const problems = optionKeyProblems('decodeEvents', options, decodeOptionKeys);
+  if (problems.length === 0) {
+    const o = options as unknown as Readonly<Record<string, unknown>>;
+    if (o.family !== 'gaussian' && o.family !== 'binomial')
+      problems.push({
+        path: 'decodeEvents: family',
+        message: `must be "gaussian" or "binomial", got ${shownValue(o.family)}`,
+      });
+    const max = o.maxRecordBytes;
+    if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max >= 1))
+      problems.push({
+        path: 'decodeEvents: maxRecordBytes',
+        message: `must be a whole number >= 1 (a longer record is dead-lettered unread), got ${shownValue(max)}`,
+      });
+    for (const key of ['partSize', 'yieldAfterMs'])
+      if (o[key] !== undefined && !(typeof o[key] === 'number' && !Number.isNaN(o[key])))
+        problems.push({
+          path: `decodeEvents: ${key}`,
+          message: `must be a number, got ${shownValue(o[key])}`,
+        });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /**
  * Decodes and validates each record of a batch (docs/conventions.md, events). A record that is not JSON (or not
  * decodable), or not a valid event, goes to the dead-letter sink with the reason and its position;
@@ -124,6 +166,7 @@ function eventDecoderOf(decoder: RecordDecoder | EventDecoder): EventDecoder {
  * lines$.pipe(decodeEvents({ family: 'binomial', deadLetters }), learn(model))
  */
 export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<RawBatch, EventBatch> {
+  checkDecodeOptions(options);
   const decoder = eventDecoderOf(options.decoder ?? new JsonEventReader());
   const generalDecoder = eventDecoderOf(jsonDecoder);
   const { family, deadLetters } = options;
