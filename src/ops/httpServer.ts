@@ -2,7 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
-import { ConnectorError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, ConnectorError } from '../core/errors.js';
 
 /** What `/metrics` serves (an `EngineMetrics`, or a prom-client registry). */
 export interface MetricsSource {
@@ -37,6 +39,30 @@ export class OpsServer {
   private port: number | null = null;
 
   constructor(options: OpsServerOptions) {
+    // from plain JavaScript: a misspelled `port` listened on an ephemeral one, a misspelled `host`
+    // on every interface (0.0.0.0), without a word
+    const problems = optionKeyProblems('OpsServer', options, ['port', 'host', 'metrics', 'readiness']);
+    if (problems.length === 0) {
+      const { port, host, readiness } = options as { port: unknown; host?: unknown; readiness: unknown };
+      if (!(Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535))
+        problems.push({
+          path: 'OpsServer: port',
+          message: `must be a TCP port, a whole number in 0..65535 (0: an ephemeral one), got ${shownValue(port)}`,
+        });
+      if (host !== undefined && typeof host !== 'string')
+        problems.push({ path: 'OpsServer: host', message: `must be a string, got ${shownValue(host)}` });
+      if (typeof readiness !== 'function')
+        problems.push({
+          path: 'OpsServer: readiness',
+          message: `must be a function returning null (ready) or why not, got ${shownValue(readiness)}`,
+        });
+      if (typeof options.metrics !== 'object' || options.metrics === null)
+        problems.push({
+          path: 'OpsServer: metrics',
+          message: 'is required: an EngineMetrics (or a MetricsSource)',
+        });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
     this.options = options;
     // node:http on first use: the public API (src/index.ts) does not load it
     const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');

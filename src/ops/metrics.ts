@@ -6,6 +6,8 @@ import type { CheckpointStats } from '../engine/checkpointer.js';
 import type { Engine, EngineObserver, EngineStats } from '../engine/engine.js';
 import type { RestoreStats } from '../engine/ports.js';
 import type { LiveModel } from '../model/liveModel.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { ConfigError } from '../core/errors.js';
 import { pipelineNotReady } from './readiness.js';
 
 export interface EngineMetricsOptions {
@@ -67,6 +69,14 @@ export class EngineMetrics implements EngineObserver {
   private readonly droppedModels: Counter;
 
   constructor(options: EngineMetricsOptions = {}) {
+    // from plain JavaScript: a misspelled option (`maxreasons`, `processmetrics`) was ignored
+    const problems = optionKeyProblems('EngineMetrics', options, [
+      'lag',
+      'maxReasons',
+      'processMetrics',
+      'ready',
+    ]);
+    if (problems.length > 0) throw new ConfigError(problems);
     const { collectDefaultMetrics, Counter, Gauge, Histogram } = prom();
     const registers = [this.registry];
     const maxReasons = options.maxReasons ?? 50;
