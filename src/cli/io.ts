@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
-import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
+import { duplicateKeys, jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { ConfigError, EngineError, UnreadableState } from '../core/errors.js';
 import { isErrnoError, pathProblem, type PathUse } from '../core/pathProblem.js';
 
@@ -310,5 +310,14 @@ export async function readJsonConfig(path: string): Promise<Record<string, unkno
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw ConfigError.single('--config', `${path} is not a JSON object {...}`);
+  // JSON.parse keeps a key's last value: the first would be ignored without a word
+  const twice = duplicateKeys(text);
+  if (twice.length > 0)
+    throw new ConfigError(
+      twice.map((d) => ({
+        path: '--config',
+        message: `${path} line ${d.line}, column ${d.column}: "${d.path}" is given twice in one object (JSON keeps only the last): remove one of them`,
+      })),
+    );
   return doc as Record<string, unknown>;
 }

@@ -147,3 +147,65 @@ export function jsonParseError(text: string, err: unknown): unknown {
     `${token} is not JSON (Python's json.dumps writes it for float('${token === 'NaN' ? 'nan' : token === 'Infinity' ? 'inf' : '-inf'}')): ${fix}`,
   );
 }
+
+/** A key given twice in one object of a JSON text: its path (`model.family`) and where the second is. */
+export interface DuplicateKey {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * The keys given twice in one object of `text`, valid JSON (JSON.parse keeps the last without a
+ * word, so a configuration's first value would be ignored). For files read once (`--config`),
+ * not for events.
+ */
+export function duplicateKeys(text: string): DuplicateKey[] {
+  type Frame = {
+    readonly keys: Set<string> | null;
+    readonly path: string;
+    index: number;
+    key: string | null;
+  };
+  const stack: Frame[] = [];
+  const found: DuplicateKey[] = [];
+  let expectKey = false;
+  const pathOf = (frame: Frame | undefined): string => {
+    if (frame === undefined) return '';
+    const step = frame.keys === null ? `[${frame.index}]` : (frame.key ?? '');
+    return frame.path === '' ? step : frame.keys === null ? `${frame.path}${step}` : `${frame.path}.${step}`;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top !== undefined && top.keys !== null) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        top.key = key;
+        if (top.keys.has(key)) {
+          const before = text.slice(0, i);
+          const line = before.split('\n').length;
+          found.push({ path: pathOf(top), line, column: i - before.lastIndexOf('\n') });
+        }
+        top.keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const parent = stack[stack.length - 1];
+      stack.push({ keys: c === '{' ? new Set() : null, path: pathOf(parent), index: 0, key: null });
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top !== undefined) {
+        if (top.keys === null) top.index++;
+        else expectKey = true;
+      }
+    }
+  }
+  return found;
+}
