@@ -4,7 +4,7 @@ import type { Family } from '../core/event.js';
 import { SparseDesign } from '../solve/design.js';
 import { checkKkt } from '../solve/kkt.js';
 import { objectiveValue, type ObjectiveOptions } from '../solve/objective.js';
-import { prepareProblem, type Standardize } from '../solve/problem.js';
+import { problemOf, type Standardize } from '../solve/problem.js';
 import { solveAtProblem } from '../solve/solve.js';
 import type { WindowRows } from './window.js';
 
@@ -470,7 +470,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   const tp = performance.now();
   // a literal, not a spread of `options`: a spread's map is made per refit (the last one's is
   // collected in between) and every function optimized on the old one deoptimized and recompiled
-  const problem = prepareProblem(x, rows.y, {
+  const problem = problemOf(x, rows.y, {
     family: options.family,
     l1Ratio: options.l1Ratio,
     standardize: options.standardize,

@@ -4,7 +4,7 @@ import { crossValidate, type CrossValidationOptions, type CrossValidationResult 
 import type { PathOptions, PathResult } from './path.js';
 import { solvePath } from './path.js';
 import { checkOptions, optionsOf } from './options.js';
-import { prepareProblem } from './problem.js';
+import { problemOf } from './problem.js';
 
 export interface AdaptiveOptions extends CrossValidationOptions {
   /** Exponent γ > 0 of the weights pf_j = 1 / |β̂_j|^γ (default 1). */
@@ -52,7 +52,7 @@ export function adaptiveWeights(
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new DataError(`gamma must be a number > 0, got ${gamma}`);
   const initial = crossValidate(x, y, optionsOf<CrossValidationOptions>('crossValidate', options));
   const fit = initial.path.fits[initial.indexMin]!;
-  const problem = prepareProblem(x, y, options);
+  const problem = problemOf(x, y, options);
   const pf = new Float64Array(x.cols);
   const base = options.penaltyFactors;
   for (let j = 0; j < x.cols; j++) {

@@ -2,7 +2,7 @@ import { DataError } from '../core/errors.js';
 import type { Design } from './design.js';
 import { solvePathProblem, type PathOptions, type PathResult } from './path.js';
 import { checkOptions } from './options.js';
-import { prepareProblem } from './problem.js';
+import { problemOf } from './problem.js';
 
 export interface CrossValidationOptions extends PathOptions {
   /** Number of folds K ≥ 2 (default 10). */
@@ -105,7 +105,7 @@ export function crossValidate(
 ): CrossValidationResult {
   checkOptions('crossValidate', options);
   const n = x.rows;
-  const problem = prepareProblem(x, y, options);
+  const problem = problemOf(x, y, options);
   const path = solvePathProblem(problem, options);
   const lambdas = Float64Array.from(path.fits.map((f) => f.lambda));
   let foldIds: Int32Array;
@@ -137,7 +137,7 @@ export function crossValidate(
     const xTrain = x.selectRows(trainRows);
     const yTrain = train.map((i) => problem.y[i]!);
     const wTrain = train.map((i) => w[i]!);
-    const fp = solvePathProblem(prepareProblem(xTrain, yTrain, { ...options, weights: wTrain }), {
+    const fp = solvePathProblem(problemOf(xTrain, yTrain, { ...options, weights: wTrain }), {
       ...options,
       lambdas,
     });

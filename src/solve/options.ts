@@ -91,6 +91,8 @@ export const OPTION_CHECKS = {
   crossValidate: CROSS_VALIDATION,
   adaptiveLasso: ADAPTIVE,
   adaptiveWeights: ADAPTIVE,
+  // the solver's options and those of any entry point that passes them on (a fit's λ, a path's grid)
+  prepareProblem: { ...ADAPTIVE, ...SOLVE_AT } as Record<string, Check>,
 } as const;
 
 /**

@@ -4,7 +4,7 @@ import { usesCovariance } from './covariance.js';
 import { Engine } from './engine.js';
 import { lambdaMaxOf, nullStart } from './descend.js';
 import { checkOptions } from './options.js';
-import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
+import { problemOf, type Problem, type SolverOptions } from './problem.js';
 import { checkLambda, nullDeviance, readFit, type LambdaFit } from './solve.js';
 
 export { lambdaMaxOf } from './descend.js';
@@ -67,7 +67,7 @@ export function lambdaGrid(lambdaMax: number, nLambda: number, ratio: number): F
  */
 export function solvePath(x: Design, y: ArrayLike<number>, options: PathOptions = {}): PathResult {
   checkOptions('solvePath', options);
-  const problem = prepareProblem(x, y, options);
+  const problem = problemOf(x, y, options);
   return solvePathProblem(problem, options);
 }
 

@@ -1,3 +1,4 @@
+import { checkOptions } from './options.js';
 import type { Family } from '../core/event.js';
 import { shownValue } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
@@ -296,8 +297,21 @@ export function weightedTarget(
   );
 }
 
-/** Validates inputs and computes the statistics every solve on this data shares. */
+/**
+ * Validates inputs and computes the statistics every solve on this data shares. Options no solver
+ * entry point reads (`standardise`), or values of the wrong kind, are refused (`checkOptions`);
+ * those of `solveAt`, `solvePath` and `crossValidate` are taken and their own keys ignored.
+ */
 export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
+  checkOptions('prepareProblem', options);
+  return problemOf(x, yIn, options);
+}
+
+/**
+ * `prepareProblem` for the solver's own callers, whose options hold keys of their own (a path's,
+ * a cross-validation's), checked where they entered.
+ */
+export function problemOf(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
   const n = x.rows;
   const p = x.cols;
   const family = options.family ?? 'gaussian';

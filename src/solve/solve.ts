@@ -5,7 +5,7 @@ import { descendTo } from './descend.js';
 import { Engine, type LambdaOutcome } from './engine.js';
 import { checkOptions } from './options.js';
 import { packColumns, type PackedColumns, packedValues, unpackedValues } from './packColumns.js';
-import { prepareProblem, type Problem, type SolverOptions } from './problem.js';
+import { problemOf, type Problem, type SolverOptions } from './problem.js';
 import { rareStart } from './rareMoves.js';
 import { zeroRoundingLevel } from './roundingZeros.js';
 import { mergeTwins, type SingletonProfile, singletonProfile, singletonTwins } from './singletons.js';
@@ -163,7 +163,7 @@ export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions
   checkLambda(options.lambda);
   const packed = packable(x, options) ? packColumns(x) : null;
   if (packed !== null) return solvePacked(x.cols, packed, y, options);
-  const problem = prepareProblem(x, y, options);
+  const problem = problemOf(x, y, options);
   return solveAtProblem(
     problem,
     options.lambda,
@@ -202,7 +202,7 @@ function solvePacked(
   options: SolveAtOptions,
 ): LambdaFit {
   const pf = options.penaltyFactors;
-  const problem = prepareProblem(
+  const problem = problemOf(
     packed.x,
     y,
     pf === undefined ? options : { ...options, penaltyFactors: packedValues(packed, pf) },

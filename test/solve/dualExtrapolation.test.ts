@@ -175,7 +175,7 @@ describe('dual extrapolation applies to lasso problems only', () => {
     ['lasso', {}, true],
     ['elastic net', { l1Ratio: 0.5 }, false],
     ['an unpenalized feature', { penaltyFactors: [1, 0, 1] }, false],
-    ['an excluded feature', { exclude: [1] }, true],
+    ['an excluded feature', { penaltyFactors: [1, Infinity, 1] }, true],
   ] as Array<[string, SolverOptions, boolean]>)('%s', (_name, options, applies) => {
     const st = new CdState(prepareProblem(x, y, options));
     expect(DualExtrapolation.applies(st)).toBe(applies);

@@ -10,6 +10,7 @@ import { adaptiveLasso, adaptiveWeights } from '../../src/solve/adaptive.js';
 import { crossValidate } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
 import { checkOptions, OPTION_CHECKS } from '../../src/solve/options.js';
+import { prepareProblem } from '../../src/solve/problem.js';
 import { solvePath } from '../../src/solve/path.js';
 import { solveAt } from '../../src/solve/solve.js';
 
@@ -97,5 +98,14 @@ describe('options the batch solver does not read', () => {
     expect(Object.keys(OPTION_CHECKS.solveAt)).toEqual(
       expect.arrayContaining(['lambda', 'start', 'rareMoves', 'tailSweeps', 'profileSingletons']),
     );
+  });
+});
+
+describe('prepareProblem from JavaScript', () => {
+  it('refuses options it does not read (it standardized with standardise: false)', () => {
+    expect(() => prepareProblem(x, y, js({ standardise: false, famly: 'binomial' }))).toThrow(
+      /prepareProblem: options are wrong:\n {2}"standardise": unknown option; did you mean "standardize"\?.*\n {2}"famly": unknown option; did you mean "family"\?/,
+    );
+    expect(prepareProblem(x, y, { standardize: false }).scale[0]).toBe(1);
   });
 });
