@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 
 import { closest } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
-import { jsonSyntaxMessage } from '../core/jsonSyntax.js';
+import { duplicateKeys, jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
@@ -130,6 +130,11 @@ export async function readPenaltyFactors(file: string, names: readonly string[])
   const column = new Map(names.map((n, j) => [n, j]));
   // every problem of the file at once, not only the first
   const problems: string[] = [];
+  // JSON.parse keeps a name's last factor: the first would be ignored without a word
+  for (const d of duplicateKeys(text))
+    problems.push(
+      `"${d.path}" is given twice (line ${d.line}, column ${d.column}; JSON keeps only the last): remove one of them`,
+    );
   for (const [name, raw] of Object.entries(doc)) {
     const j = column.get(name);
     const v = raw === 'Infinity' ? Infinity : raw;

@@ -44,4 +44,30 @@ describe('fit --penalty-factors: names that are no feature column', () => {
     // 1 + 4 levels + 120 ids: the first 50 and the count
     expect(lines[4]).toMatch(/^the feature columns are: plan=basic, id=u0, support_calls, .*, … \(125\)$/);
   });
+
+  it('names a column given twice (JSON keeps the last factor: the first was ignored without a word)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-pf-twice-'));
+    const rows = ['support_calls,tenure,y'];
+    for (let i = 0; i < 60; i++) rows.push(`${i % 5},${i % 7},${i % 3 === 0 ? 1 : 0}`);
+    const csv = join(dir, 'churn.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const factors = join(dir, 'pf.json');
+    writeFileSync(factors, '{"tenure": 0,\n "support_calls": 2, "tenure": 5}\n');
+    const r = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.01',
+      '--penalty-factors',
+      factors,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([
+      `l1stream: --penalty-factors ${factors}: 1 problem:`,
+      '  "tenure" is given twice (line 2, column 22; JSON keeps only the last): remove one of them',
+    ]);
+  });
 });
