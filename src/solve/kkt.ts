@@ -1,3 +1,4 @@
+import { checkOptions } from './options.js';
 import { SparseDesign, type Design } from './design.js';
 import type { KnownColumnScales, ObjectiveOptions } from './objective.js';
 import { penaltyScale } from './problem.js';
@@ -34,6 +35,7 @@ export function checkKkt(
   options: ObjectiveOptions = {},
   known?: KnownColumnScales,
 ): KktReport {
+  checkOptions('checkKkt', options);
   const n = x.rows;
   const p = x.cols;
   const alpha = options.l1Ratio ?? 1;

@@ -1,3 +1,4 @@
+import { checkOptions } from './options.js';
 import type { Family } from '../core/event.js';
 import type { Design } from './design.js';
 import { penaltyScale, type Standardize } from './problem.js';
@@ -45,6 +46,7 @@ export function objectiveValue(
   options: ObjectiveOptions = {},
   known?: KnownColumnScales,
 ): ObjectiveParts {
+  checkOptions('objectiveValue', options);
   const n = x.rows;
   const p = x.cols;
   const family = options.family ?? 'gaussian';

@@ -84,6 +84,9 @@ const CROSS_VALIDATION: Record<keyof CrossValidationOptions, Check> = {
 
 const ADAPTIVE: Record<keyof AdaptiveOptions, Check> = { ...CROSS_VALIDATION, gamma: isNumber };
 
+/** Every option of a solver entry point: what a function handed any of their options takes. */
+const ANY_SOLVER: Readonly<Record<string, Check>> = { ...ADAPTIVE, ...SOLVE_AT };
+
 /** The options each entry point reads, with the check of each value. */
 export const OPTION_CHECKS = {
   solveAt: SOLVE_AT,
@@ -92,7 +95,9 @@ export const OPTION_CHECKS = {
   adaptiveLasso: ADAPTIVE,
   adaptiveWeights: ADAPTIVE,
   // the solver's options and those of any entry point that passes them on (a fit's λ, a path's grid)
-  prepareProblem: { ...ADAPTIVE, ...SOLVE_AT } as Record<string, Check>,
+  prepareProblem: ANY_SOLVER,
+  objectiveValue: ANY_SOLVER,
+  checkKkt: ANY_SOLVER,
 } as const;
 
 /**

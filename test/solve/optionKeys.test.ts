@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { adaptiveLasso, adaptiveWeights } from '../../src/solve/adaptive.js';
 import { crossValidate } from '../../src/solve/cv.js';
 import { DenseDesign } from '../../src/solve/design.js';
+import { checkKkt } from '../../src/solve/kkt.js';
+import { objectiveValue } from '../../src/solve/objective.js';
 import { checkOptions, OPTION_CHECKS } from '../../src/solve/options.js';
 import { prepareProblem } from '../../src/solve/problem.js';
 import { solvePath } from '../../src/solve/path.js';
@@ -107,5 +109,20 @@ describe('prepareProblem from JavaScript', () => {
       /prepareProblem: options are wrong:\n {2}"standardise": unknown option; did you mean "standardize"\?.*\n {2}"famly": unknown option; did you mean "family"\?/,
     );
     expect(prepareProblem(x, y, { standardize: false }).scale[0]).toBe(1);
+  });
+});
+
+describe('objectiveValue and checkKkt from JavaScript', () => {
+  it('refuse options no solver entry point reads, and take a fit’s options as they are', () => {
+    const opts = { lambda: 0.05, family: 'gaussian', standardize: true } as const;
+    const fit = solveAt(x, y, opts);
+    expect(() => objectiveValue(x, y, fit, 0.05, js({ standardise: false }))).toThrow(
+      /objectiveValue: an option is wrong:\n {2}"standardise": unknown option; did you mean "standardize"\?/,
+    );
+    expect(() => checkKkt(x, y, fit, 0.05, js({ l1ratio: 0.5 }))).toThrow(
+      /checkKkt: an option is wrong:\n {2}"l1ratio": unknown option; did you mean "l1Ratio"\?/,
+    );
+    expect(objectiveValue(x, y, fit, 0.05, opts).objective).toBeCloseTo(fit.objective, 12);
+    expect(checkKkt(x, y, fit, 0.05, opts).maxViolation).toBeLessThan(1e-6);
   });
 });
