@@ -174,6 +174,53 @@ describe('checkpoints by time (state.everySeconds) on an idle stream', () => {
     input.complete();
     await run;
   });
+
+  it('the timer writes no state while a batch learned is not yet durable in the sink', async () => {
+    const timed = engineConfig({
+      model: { family: 'gaussian', keyBy: 'g', maxLiveModels: 2 },
+      refit: { enabled: false },
+      snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
+      state: { everyEvents: 'Infinity', everySeconds: 0.1 },
+    });
+    const store = new DurableMemoryStore();
+    const input = new Subject<RawBatch>();
+    const commits: number[] = [];
+    const source: EventSource = {
+      batches$: input,
+      commit: (records: readonly RawRecord[]) => {
+        if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
+        return Promise.resolve();
+      },
+    };
+    // a sink whose outputs stay undurable until released: a state written meanwhile would say its
+    // events were learned while their outputs (scores, dead letters) could still be lost
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    class HeldSink extends MemorySink {
+      override async flush(): Promise<void> {
+        await held;
+        await super.flush();
+      }
+    }
+    const run = new Engine(timed, { source, sink: new HeldSink(), store }).run();
+    const all = lines(300);
+    input.next({
+      records: all.map((l, i) => ({
+        value: typeof l === 'string' ? l : JSON.stringify(l),
+        position: { source: 'memory', offset: String(i + 1) },
+      })),
+    });
+    // many timer periods with the batch learned and its outputs held
+    await new Promise((r) => setTimeout(r, 800));
+    expect([...store.keys()]).toEqual([]);
+    expect(commits).toEqual([]);
+    release();
+    for (let i = 0; i < 250 && commits.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(commits).toEqual([all.length]);
+    expect([...store.keys()].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
+    input.complete();
+    await run;
+  });
 });
 
 describe('engine commits without a durable store', () => {
