@@ -23,6 +23,9 @@ export interface FtrlOptions {
   readonly beta?: number;
 }
 
+/** The keys of `FtrlOptions`. */
+const FTRL_KEYS: readonly (keyof FtrlOptions)[] = ['family', 'lambda', 'l1Ratio', 'alpha', 'beta'];
+
 const STRIDE = 2;
 const Z = 0;
 const N = 1;
@@ -78,7 +81,7 @@ export class Ftrl extends StagedLearner implements Learner {
   private nextNIntercept = 0;
 
   constructor(options: FtrlOptions) {
-    checkLearnerOptions('ftrl', options);
+    checkLearnerOptions('ftrl', options, FTRL_KEYS);
     // [z_j, n_j] in 16 bytes: the whole state of 2^20 columns fits in 16 MB
     super(options.family, STRIDE, N, 16, 4);
     this.lambda = options.lambda;

@@ -1,4 +1,4 @@
-import { shownValue } from '../config/unknownKey.js';
+import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { checkRates, type RateOptions } from './rates.js';
 
@@ -14,12 +14,25 @@ export interface LearnerOptionsToCheck {
   readonly theta?: unknown;
 }
 
+/** The rate options' keys (`RateOptions`). */
+const RATE_KEYS: readonly (keyof RateOptions)[] = ['schedule', 'eta0', 'delta'];
+
 /**
  * Throws a `ConfigError` naming every bad hyperparameter of learner `name` at once (the engine's
- * configuration is checked before; this guards learners built directly).
+ * configuration is checked before; this guards learners built directly), and every key of `o`
+ * that is not one of `known` (from JavaScript, `l1ratio` would otherwise leave the lasso's 1).
  */
-export function checkLearnerOptions(name: string, o: LearnerOptionsToCheck): void {
+export function checkLearnerOptions(name: string, o: LearnerOptionsToCheck, known: readonly string[]): void {
   const problems: ConfigProblem[] = [];
+  const unknownKeys = (value: object, keys: readonly string[], path: string): void => {
+    for (const key of Object.keys(value))
+      if (!keys.includes(key))
+        problems.push({ path: `${path}.${key}`, message: unknownKeyMessage(key, keys) });
+  };
+  if (typeof o !== 'object' || o === null)
+    throw ConfigError.single(name, `options must be an object, got ${shownValue(o)}`);
+  unknownKeys(o, known, name);
+  if (typeof o.rates === 'object' && o.rates !== null) unknownKeys(o.rates, RATE_KEYS, `${name}.rates`);
   const bad = (key: string, rule: string, v: unknown): void => {
     problems.push({ path: `${name}.${key}`, message: `must be ${rule}, got ${shownValue(v)}` });
   };

@@ -28,6 +28,17 @@ import { defaultRates, type RateOptions } from './rates.js';
  * is used (McMahan 2011), and FTRL-Proximal is the learner that stays sparse. Default false (the
  * papers' rule). Closed forms for both are in `prox.ts`.
  */
+/** The keys of `ProximalSgdOptions`. */
+const PROXIMAL_KEYS: readonly (keyof ProximalSgdOptions)[] = [
+  'family',
+  'lambda',
+  'l1Ratio',
+  'rates',
+  'truncateEvery',
+  'theta',
+  'cumulative',
+];
+
 export interface ProximalSgdOptions {
   readonly family: Family;
   /** λ of docs/conventions.md (per-event scale). */
@@ -82,7 +93,7 @@ export class ProximalSgd extends StagedLearner implements Learner {
   private nextB0 = 0;
 
   constructor(name: string, options: ProximalSgdOptions) {
-    checkLearnerOptions(name, options);
+    checkLearnerOptions(name, options, PROXIMAL_KEYS);
     // [w_j, Σg²_j, last_j, η_j]: 32 bytes a coordinate, one cache line per update
     super(options.family, STRIDE, G2, 1024, 4);
     this.name = name;

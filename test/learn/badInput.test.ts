@@ -44,6 +44,27 @@ describe('learners built directly check their hyperparameters', () => {
     ).toEqual(['truncated-gradient.truncateEvery', 'truncated-gradient.theta']);
   });
 
+  it('names keys they do not read, with the key meant (from JavaScript, l1ratio left the lasso of l1Ratio 1)', () => {
+    const js = <T>(o: object) => o as T;
+    expect(problemPaths(() => new Ftrl(js({ family: 'binomial', lamda: 0.1 })))).toEqual([
+      'ftrl.lamda',
+      'ftrl.lambda',
+    ]);
+    let message = '';
+    try {
+      new Fobos(js({ family: 'binomial', lambda: 0.1, l1ratio: 0.5, rates: { eta: 0.1 } }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('fobos.l1ratio: unknown setting; did you mean "l1Ratio"?');
+    expect(message).toContain('fobos.rates.eta: unknown setting; did you mean "eta0"?');
+    expect(
+      problemPaths(() => new TruncatedGradient(js({ family: 'binomial', lambda: 0.1, gravity: 1 }))),
+    ).toEqual(['truncated-gradient.gravity']);
+    // what the engine builds passes
+    for (const name of learnerNames) expect(() => createLearner(name, 'binomial', 0.01, 0.5)).not.toThrow();
+  });
+
   it('accepts the edges the engine accepts (λ = 0, l1Ratio 1, β = 0, θ = ∞)', () => {
     expect(() => new Ftrl({ family: 'binomial', lambda: 0, l1Ratio: 1, beta: 0 })).not.toThrow();
     expect(() => new TruncatedGradient({ family: 'binomial', lambda: 0, theta: Infinity })).not.toThrow();
