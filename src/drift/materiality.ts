@@ -45,8 +45,8 @@ export interface WeightedCoefficients {
    * larger): a check whose own unit is smaller rescales the weights (`shareScale`). Absent: the
    * weights are shares of the largest effect.
    */
-  readonly largest?: number;
-  readonly normalizer?: number;
+  readonly largest?: number | undefined;
+  readonly normalizer?: number | undefined;
 }
 
 /**
