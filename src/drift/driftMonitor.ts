@@ -1,4 +1,5 @@
-import { StateError } from '../core/errors.js';
+import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
+import { ConfigError, type ConfigProblem, StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
@@ -47,6 +48,34 @@ export interface DriftMonitorOptions {
   readonly targetScale?: () => number;
   /** Each alert is also logged here, at the level of its severity (info, warn, error). */
   readonly logger?: AlertLogger;
+}
+
+/** The keys of `DriftMonitorOptions`. */
+const MONITOR_KEYS: readonly (keyof DriftMonitorOptions)[] = [
+  'config',
+  'family',
+  'clock',
+  'scaleOf',
+  'targetScale',
+  'logger',
+];
+
+/**
+ * Options from JavaScript: a key the monitor does not read (`famly: "binomial"` would leave the
+ * label rate unwatched) or a family that is none is a `ConfigError` naming each.
+ */
+function checkMonitorOptions(options: DriftMonitorOptions): void {
+  const problems: ConfigProblem[] = [];
+  for (const key of Object.keys(options))
+    if (!(MONITOR_KEYS as readonly string[]).includes(key))
+      problems.push({ path: `DriftMonitor.${key}`, message: unknownKeyMessage(key, MONITOR_KEYS) });
+  const family: unknown = options.family;
+  if (family !== undefined && family !== 'gaussian' && family !== 'binomial')
+    problems.push({
+      path: 'DriftMonitor.family',
+      message: `must be "gaussian" or "binomial", got ${shownValue(family)}`,
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /**
@@ -131,6 +160,7 @@ export class DriftMonitor {
   private lossQuietUntil = -Infinity;
 
   constructor(options: DriftMonitorOptions = {}) {
+    checkMonitorOptions(options);
     this.config = resolveDriftConfig(options.config);
     this.clock = options.clock ?? (() => new Date());
     this.logger = options.logger;
