@@ -1,5 +1,6 @@
-import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
-import { ConfigError, type ConfigProblem, StateError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
@@ -65,14 +66,11 @@ const MONITOR_KEYS: readonly (keyof DriftMonitorOptions)[] = [
  * label rate unwatched) or a family that is none is a `ConfigError` naming each.
  */
 function checkMonitorOptions(options: DriftMonitorOptions): void {
-  const problems: ConfigProblem[] = [];
-  for (const key of Object.keys(options))
-    if (!(MONITOR_KEYS as readonly string[]).includes(key))
-      problems.push({ path: `DriftMonitor.${key}`, message: unknownKeyMessage(key, MONITOR_KEYS) });
+  const problems = optionKeyProblems('DriftMonitor', options, MONITOR_KEYS);
   const family: unknown = options.family;
   if (family !== undefined && family !== 'gaussian' && family !== 'binomial')
     problems.push({
-      path: 'DriftMonitor.family',
+      path: 'DriftMonitor: family',
       message: `must be "gaussian" or "binomial", got ${shownValue(family)}`,
     });
   if (problems.length > 0) throw new ConfigError(problems);

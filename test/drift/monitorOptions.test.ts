@@ -21,14 +21,14 @@ describe('DriftMonitor options from JavaScript', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       {
-        path: 'DriftMonitor.famly',
-        message: expect.stringMatching(/^unknown setting; did you mean "family"\?/),
+        path: 'DriftMonitor: famly',
+        message: expect.stringMatching(/^unknown option; did you mean "family"\?/),
       },
       {
-        path: 'DriftMonitor.scaleof',
-        message: expect.stringMatching(/^unknown setting; did you mean "scaleOf"\?/),
+        path: 'DriftMonitor: scaleof',
+        message: expect.stringMatching(/^unknown option; did you mean "scaleOf"\?/),
       },
-      { path: 'DriftMonitor.family', message: 'must be "gaussian" or "binomial", got "poisson"' },
+      { path: 'DriftMonitor: family', message: 'must be "gaussian" or "binomial", got "poisson"' },
     ]);
   });
 

@@ -141,57 +141,59 @@ describe('engine checkpoints with a durable store (DESIGN §8)', () => {
   });
 });
 
-describe('checkpoints by time (state.everySeconds) on an idle stream', () => {
-  it('the records read are committed and the states stored while no batch arrives', async () => {
-    const timed = engineConfig({
-      model: { family: 'gaussian', keyBy: 'g', maxLiveModels: 2 },
-      refit: { enabled: false },
-      snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
-      state: { everyEvents: 'Infinity', everySeconds: 0.2 },
-    });
-    const store = new DurableMemoryStore();
-    const input = new Subject<RawBatch>();
-    const commits: number[] = [];
-    const source: EventSource = {
-      batches$: input,
-      commit: (records: readonly RawRecord[]) => {
-        if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
-        return Promise.resolve();
-      },
-    };
-    const run = new Engine(timed, { source, sink: new MemorySink(), store }).run();
-    const all = lines(300);
+/**
+ * An engine with time-based checkpoints only (every `seconds`) over a source fed by hand, whose
+ * commits are recorded; `run` starts it on `sink` and sends 300 lines as one batch.
+ */
+function timedEngine(seconds: number) {
+  const config = engineConfig({
+    model: { family: 'gaussian', keyBy: 'g', maxLiveModels: 2 },
+    refit: { enabled: false },
+    snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
+    state: { everyEvents: 'Infinity', everySeconds: seconds },
+  });
+  const store = new DurableMemoryStore();
+  const input = new Subject<RawBatch>();
+  const commits: number[] = [];
+  const source: EventSource = {
+    batches$: input,
+    commit: (records: readonly RawRecord[]) => {
+      if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
+      return Promise.resolve();
+    },
+  };
+  const all = lines(300);
+  const run = (sink: MemorySink) => {
+    const done = new Engine(config, { source, sink, store }).run();
     input.next({
       records: all.map((l, i) => ({
         value: typeof l === 'string' ? l : JSON.stringify(l),
         position: { source: 'memory', offset: String(i + 1) },
       })),
     });
-    // then nothing for a while: the timer checkpoints within about everySeconds
+    return done;
+  };
+  /** Waits up to 5 s for the first commit. */
+  const committed = async () => {
     for (let i = 0; i < 250 && commits.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { store, input, commits, all, run, committed };
+}
+
+describe('checkpoints by time (state.everySeconds) on an idle stream', () => {
+  it('the records read are committed and the states stored while no batch arrives', async () => {
+    const { store, input, commits, all, run, committed } = timedEngine(0.2);
+    const done = run(new MemorySink());
+    // then nothing for a while: the timer checkpoints within about everySeconds
+    await committed();
     expect(commits).toEqual([all.length]);
     expect([...store.keys()].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
     input.complete();
-    await run;
+    await done;
   });
 
   it('the timer writes no state while a batch learned is not yet durable in the sink', async () => {
-    const timed = engineConfig({
-      model: { family: 'gaussian', keyBy: 'g', maxLiveModels: 2 },
-      refit: { enabled: false },
-      snapshots: { everyEvents: 'Infinity', everySeconds: 'Infinity' },
-      state: { everyEvents: 'Infinity', everySeconds: 0.1 },
-    });
-    const store = new DurableMemoryStore();
-    const input = new Subject<RawBatch>();
-    const commits: number[] = [];
-    const source: EventSource = {
-      batches$: input,
-      commit: (records: readonly RawRecord[]) => {
-        if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
-        return Promise.resolve();
-      },
-    };
+    const { store, input, commits, all, run, committed } = timedEngine(0.1);
     // a sink whose outputs stay undurable until released: a state written meanwhile would say its
     // events were learned while their outputs (scores, dead letters) could still be lost
     let release: () => void = () => {};
@@ -202,24 +204,17 @@ describe('checkpoints by time (state.everySeconds) on an idle stream', () => {
         await super.flush();
       }
     }
-    const run = new Engine(timed, { source, sink: new HeldSink(), store }).run();
-    const all = lines(300);
-    input.next({
-      records: all.map((l, i) => ({
-        value: typeof l === 'string' ? l : JSON.stringify(l),
-        position: { source: 'memory', offset: String(i + 1) },
-      })),
-    });
+    const done = run(new HeldSink());
     // many timer periods with the batch learned and its outputs held
     await new Promise((r) => setTimeout(r, 800));
     expect([...store.keys()]).toEqual([]);
     expect(commits).toEqual([]);
     release();
-    for (let i = 0; i < 250 && commits.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await committed();
     expect(commits).toEqual([all.length]);
     expect([...store.keys()].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
     input.complete();
-    await run;
+    await done;
   });
 });
 

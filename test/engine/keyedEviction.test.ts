@@ -135,7 +135,7 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
 
   it('a checkpoint round-trips through bytes, and a corrupt one is refused, never replaced by a new model', async () => {
     const events = keyedEvents(3000, 20, 3);
-    // (all in memory: a model that was never restored, so a restore's losses cannot hide on both sides)
+    // (all in memory: a model that was never restored, so a loss in restoring would show as a difference)
     const { states, engine: trained } = await run(Infinity, events);
     expect(states.size).toBeGreaterThan(10);
     // a model that learned (a window, a refit, drift detectors, coverage), restored from its bytes
