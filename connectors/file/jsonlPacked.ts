@@ -6,17 +6,21 @@
 import {
   InternTable,
   ListedEvent,
+  PackedValues,
   type DecodedRecords,
   type Family,
-  type FeatureValue,
   type L1Event,
 } from '../../src/index.js';
+import { IdListedEvent } from '../../src/internal.js';
 import type { MessagePort } from 'node:worker_threads';
 
 import type { JsonlSourceOptions } from './jsonl.js';
 
-/** Per record in `rec`: kind, first feature, end of features, key reference, first inline string. */
-export const REC_STRIDE = 5;
+/**
+ * Per record in `rec`: kind, first feature, end of features, key reference, first inline string
+ * (`inline`: keys and names), first string (`sref`), 1 when every name has an id.
+ */
+export const REC_STRIDE = 7;
 /** An event the worker read (its features in the feature arrays). */
 export const REC_DECODED = 0;
 /** A line for the general path: its text is the batch's next `texts` entry. */
@@ -26,15 +30,7 @@ export const REC_OVERSIZE = 2;
 /** A line whose bytes are not UTF-8: they are the next `texts` entry, one character per byte (latin1). */
 export const REC_BYTES = 3;
 
-/** Feature value types (`ftype`). */
-export const FT_NUMBER = 0;
-export const FT_STRING = 1;
-export const FT_ARRAY = 2;
-export const FT_TRUE = 3;
-export const FT_FALSE = 4;
-export const FT_NULL = 5;
-
-/** A string reference: >= 0 an id in the value table; this: the record's next inline string. */
+/** A string reference: >= 0 an id in the value table; this: the next inline one (`inlineStrings`, or `inline` for a key). */
 export const STR_INLINE = -1;
 /** The key reference of an event without a key. */
 export const KEY_NONE = -2;
@@ -61,19 +57,23 @@ export interface PackedBatch {
   readonly rec: Int32Array;
   /** Per record: label, weight, ts (NaN: absent); an oversize line's size. */
   readonly nums: Float64Array;
-  /** Per feature: its name's id in the table (-1: the name is inline), type, number, reference. */
+  /**
+   * Per feature: its name's id in the table (-1: the name is inline), and its value as the
+   * worker's reader packed it (`PackedValues`: `PACKED_*` kind, number, strings in `sref`).
+   */
   readonly fid: Int32Array;
-  readonly ftype: Uint8Array;
-  readonly fnum: Float64Array;
-  /** A string's reference, or an array's start in `items` (`fnum` holds its length). */
-  readonly fref: Int32Array;
-  readonly items: Int32Array;
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+  /** Per string value and array item, in order: its id in the value table, or `STR_INLINE`. */
+  readonly sref: Int32Array;
   /** Names the worker's table added since the last batch, in id order. */
   readonly names: readonly string[];
   /** Strings the value table added since the last batch, in id order. */
   readonly values: readonly string[];
-  /** Strings without an id, in the order the records use them. */
+  /** Keys and names without an id, in the order the records use them. */
   readonly inline: readonly string[];
+  /** The `STR_INLINE` strings of `sref`, in order. */
+  readonly inlineStrings: readonly string[];
   /** The text of `REC_TEXT`, `REC_OVERSIZE` and `REC_BYTES` records, in order. */
   readonly texts: readonly string[];
   readonly bytesRead: number;
@@ -111,66 +111,84 @@ export class PackedReader {
       const id = table.idOf(name, 0, name.length, scanHash(name));
       if (id !== table.size - 1) throw new Error(`reader worker: name table out of step at "${name}"`);
     }
-    for (const value of batch.values) this.values.push(value);
-    return new PackedEvents(this.family, batch, table, this.values);
+    const values = this.values;
+    for (const value of batch.values) values.push(value);
+    // the batch's strings in order, as one reader's `PackedValues` holds them
+    const { sref, inlineStrings } = batch;
+    const strings = new Array<string>(sref.length);
+    for (let i = 0, q = 0; i < sref.length; i++) {
+      const ref = sref[i];
+      strings[i] = ref >= 0 ? values[ref] : inlineStrings[q++];
+    }
+    return new PackedEvents(
+      this.family,
+      batch,
+      table,
+      values,
+      new PackedValues(batch.kinds, batch.numbers, strings),
+    );
   }
 }
 
+/**
+ * A packed batch's events: `IdListedEvent`s (names by id, values packed) as the worker's reader
+ * made them, or `ListedEvent`s with their names when some name has no id.
+ */
 class PackedEvents implements DecodedRecords {
   constructor(
     readonly family: Family,
     private readonly batch: PackedBatch,
     private readonly table: InternTable,
     private readonly values: readonly string[],
+    private readonly packed: PackedValues,
   ) {}
 
   event(index: number): L1Event | null {
-    const { rec, nums, fid, ftype, fnum, fref, items, inline } = this.batch;
+    const { rec, nums, fid, inline } = this.batch;
     const r = index * REC_STRIDE;
     if (rec[r] !== REC_DECODED) return null;
     const start = rec[r + 1];
     const end = rec[r + 2];
     let at = rec[r + 4];
-    const strings = this.values;
     const keyRef = rec[r + 3];
-    const key = keyRef === KEY_NONE ? undefined : keyRef >= 0 ? strings[keyRef] : inline[at++];
-    const n = end - start;
-    const names = new Array<string>(n);
-    const list = new Array<FeatureValue | null>(n);
-    const table = this.table;
-    for (let k = 0; k < n; k++) {
-      const f = start + k;
-      const id = fid[f];
-      names[k] = id >= 0 ? table.stringOf(id) : inline[at++];
-      const t = ftype[f];
-      if (t === FT_NUMBER) list[k] = fnum[f];
-      else if (t === FT_STRING) {
-        const ref = fref[f];
-        list[k] = ref >= 0 ? strings[ref] : inline[at++];
-      } else if (t === FT_ARRAY) {
-        const from = fref[f];
-        const count = fnum[f];
-        const array = new Array<string>(count);
-        for (let i = 0; i < count; i++) {
-          const ref = items[from + i];
-          array[i] = ref >= 0 ? strings[ref] : inline[at++];
-        }
-        list[k] = array;
-      } else list[k] = t === FT_TRUE ? true : t === FT_FALSE ? false : null;
-    }
+    const key = keyRef === KEY_NONE ? undefined : keyRef >= 0 ? this.values[keyRef] : inline[at++];
     const label = nums[3 * index];
     const weight = nums[3 * index + 1];
     const ts = nums[3 * index + 2];
+    const n = end - start;
+    if (rec[r + 6] === 1)
+      return new IdListedEvent(
+        key,
+        Number.isNaN(ts) ? undefined : ts,
+        Number.isNaN(label) ? undefined : label,
+        Number.isNaN(weight) ? undefined : weight,
+        n,
+        fid,
+        start,
+        this.table,
+        this.packed,
+        start,
+        rec[r + 5],
+        true,
+      );
+    const names = new Array<string>(n);
+    for (let k = 0; k < n; k++) {
+      const id = fid[start + k];
+      names[k] = id >= 0 ? this.table.stringOf(id) : inline[at++];
+    }
     return new ListedEvent(
       key,
       Number.isNaN(ts) ? undefined : ts,
       Number.isNaN(label) ? undefined : label,
       Number.isNaN(weight) ? undefined : weight,
       names,
-      list,
+      null,
       fid,
       start,
-      table,
+      this.table,
+      this.packed,
+      start,
+      rec[r + 5],
     );
   }
 }

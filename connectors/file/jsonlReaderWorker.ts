@@ -7,15 +7,17 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { JsonEventReader, ListedEvent, type Family, type RawBatch } from '../../src/index.js';
+import {
+  JsonEventReader,
+  ListedEvent,
+  PACKED_ARRAY,
+  PACKED_STRING,
+  type Family,
+  type RawBatch,
+} from '../../src/index.js';
+import { IdListedEvent } from '../../src/internal.js';
 import { readJsonl, type JsonlSourceOptions } from './jsonl.js';
 import {
-  FT_ARRAY,
-  FT_FALSE,
-  FT_NULL,
-  FT_NUMBER,
-  FT_STRING,
-  FT_TRUE,
   KEY_NONE,
   REC_BYTES,
   REC_DECODED,
@@ -62,6 +64,17 @@ class Grow<T extends Int32Array | Float64Array | Uint8Array> {
     }
     this.array[this.length++] = v;
   }
+  /** Appends `source[from, to)`. */
+  pushRange(source: Int32Array | Float64Array | Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.length + n > this.array.length) {
+      const a = this.make(Math.max(2 * this.array.length, this.length + n));
+      a.set(this.array.subarray(0, this.length));
+      this.array = a;
+    }
+    this.array.set(source.subarray(from, to), this.length);
+    this.length += n;
+  }
   take(): T {
     const out = this.array.slice(0, this.length) as T;
     this.length = 0;
@@ -73,17 +86,17 @@ const int32 = (n: number) => new Int32Array(n);
 const rec = new Grow(new Int32Array(1024 * REC_STRIDE), int32);
 const nums = new Grow(new Float64Array(1024 * 3), (n) => new Float64Array(n));
 const fid = new Grow(new Int32Array(1 << 14), int32);
-const ftype = new Grow(new Uint8Array(1 << 14), (n) => new Uint8Array(n));
-const fnum = new Grow(new Float64Array(1 << 14), (n) => new Float64Array(n));
-const fref = new Grow(new Int32Array(1 << 14), int32);
-const items = new Grow(new Int32Array(1024), int32);
+const kinds = new Grow(new Uint8Array(1 << 14), (n) => new Uint8Array(n));
+const numbers = new Grow(new Float64Array(1 << 14), (n) => new Float64Array(n));
+const sref = new Grow(new Int32Array(1 << 14), int32);
 let inline: string[] = [];
+let inlineStrings: string[] = [];
 let texts: string[] = [];
 let bytesRead = 0;
 let totalBytes = 0;
 
 /** A string's reference: its id in the value table (added if new and there is room), or inline. */
-function refOf(s: string): number {
+function refOf(s: string, inline: string[]): number {
   const id = valueIds.get(s);
   if (id !== undefined) return id;
   if (valueIds.size < VALUE_CAPACITY && s.length <= 64) {
@@ -96,46 +109,36 @@ function refOf(s: string): number {
   return STR_INLINE;
 }
 
+/** An event as its reader packed it: the names' ids (or the names), values and strings copied. */
 function packEvent(event: ListedEvent): void {
-  const names = event.fieldNames;
-  const values = event.fieldValues;
-  const ids = event.fieldIds;
+  const packed = event.packedValues!;
+  const ids = event.fieldIds!;
   const idStart = event.fieldIdStart;
+  const named = event instanceof IdListedEvent;
+  const n = named ? event.count : event.fieldNames.length;
+  const at = event.packedAt;
   rec.push(REC_DECODED);
   rec.push(fid.length);
-  rec.push(fid.length + names.length);
+  rec.push(fid.length + n);
   const inlineAt = inline.length;
-  rec.push(event.key === undefined ? KEY_NONE : refOf(event.key));
-  for (let k = 0; k < names.length; k++) {
-    const id = ids === null ? -1 : ids[idStart + k];
-    fid.push(id);
-    if (id < 0) inline.push(names[k]);
-    const v = values[k];
-    if (typeof v === 'number') {
-      ftype.push(FT_NUMBER);
-      fnum.push(v);
-      fref.push(0);
-    } else if (typeof v === 'string') {
-      ftype.push(FT_STRING);
-      fnum.push(0);
-      fref.push(refOf(v));
-    } else if (v === null) {
-      ftype.push(FT_NULL);
-      fnum.push(0);
-      fref.push(0);
-    } else if (typeof v === 'boolean') {
-      ftype.push(v ? FT_TRUE : FT_FALSE);
-      fnum.push(0);
-      fref.push(0);
-    } else {
-      const list = v as readonly string[];
-      ftype.push(FT_ARRAY);
-      fnum.push(list.length);
-      fref.push(items.length);
-      for (const item of list) items.push(refOf(item));
-    }
-  }
+  rec.push(event.key === undefined ? KEY_NONE : refOf(event.key, inline));
   rec.push(inlineAt);
+  rec.push(sref.length);
+  rec.push(named ? 1 : 0);
+  fid.pushRange(ids, idStart, idStart + n);
+  if (!named) {
+    const names = event.fieldNames;
+    for (let k = 0; k < n; k++) if (ids[idStart + k] < 0) inline.push(names[k]);
+  }
+  kinds.pushRange(packed.kinds, at, at + n);
+  numbers.pushRange(packed.numbers, at, at + n);
+  const strings = packed.strings;
+  for (let k = 0, s = event.packedStringAt; k < n; k++) {
+    const kind = packed.kinds[at + k];
+    if (kind === PACKED_STRING) sref.push(refOf(strings[s++], inlineStrings));
+    else if (kind === PACKED_ARRAY)
+      for (let i = packed.numbers[at + k]; i > 0; i--) sref.push(refOf(strings[s++], inlineStrings));
+  }
   nums.push(event.label ?? NaN);
   nums.push(event.weight ?? NaN);
   nums.push(event.ts ?? NaN);
@@ -147,6 +150,8 @@ function packText(kind: number, text: string, bytes: number): void {
   rec.push(fid.length);
   rec.push(KEY_NONE);
   rec.push(inline.length);
+  rec.push(sref.length);
+  rec.push(0);
   nums.push(bytes);
   nums.push(NaN);
   nums.push(NaN);
@@ -182,19 +187,20 @@ function send(batch: RawBatch): void {
     rec: rec.take(),
     nums: nums.take(),
     fid: fid.take(),
-    ftype: ftype.take(),
-    fnum: fnum.take(),
-    fref: fref.take(),
-    items: items.take(),
+    kinds: kinds.take(),
+    numbers: numbers.take(),
+    sref: sref.take(),
     names: newNames,
     values: valuesSent,
     inline,
+    inlineStrings,
     texts,
     bytesRead,
     totalBytes,
   };
   valuesSent = [];
   inline = [];
+  inlineStrings = [];
   texts = [];
   // wait for a credit: at most `inFlight` batches wait for the main thread
   while (Atomics.load(control, 0) <= 0 && Atomics.load(control, 1) === 0) Atomics.wait(control, 0, 0, 1000);
@@ -205,10 +211,9 @@ function send(batch: RawBatch): void {
     message.rec.buffer as ArrayBuffer,
     message.nums.buffer as ArrayBuffer,
     message.fid.buffer as ArrayBuffer,
-    message.ftype.buffer as ArrayBuffer,
-    message.fnum.buffer as ArrayBuffer,
-    message.fref.buffer as ArrayBuffer,
-    message.items.buffer as ArrayBuffer,
+    message.kinds.buffer as ArrayBuffer,
+    message.numbers.buffer as ArrayBuffer,
+    message.sref.buffer as ArrayBuffer,
   ]);
 }
 

@@ -117,6 +117,22 @@ describe('readJsonlThreaded: the same batches, events and dead letters as readJs
     }
   });
 
+  it('names too long for an id (kept as names) beside interned ones, with keys, strings, arrays', async () => {
+    // names over MAX_INTERNED_LENGTH (64) get no id: the event goes as a ListedEvent with names
+    const long = (i: number) => `${'n'.repeat(65)}${i % 3}`;
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++)
+      lines.push(
+        `{"key":"k${'k'.repeat(i % 2 ? 70 : 1)}${i % 4}","label":${i % 2},"features":{"plain":${i},` +
+          `"${long(i)}":${i % 5},"c":"${'v'.repeat(i % 2 ? 70 : 1)}${i % 7}","t":["p${i % 4}","q"],` +
+          `"${long(i + 1)}":"w${i % 3}","flag":${i % 2 === 0}}}`,
+      );
+    const read = await agree(lines.join('\n'), 'binomial', { batchSize: 64, inFlight: 2 });
+    expect(read.events).toHaveLength(lines.length);
+    expect(read.listed).toBe(lines.length);
+    expect(read.events[1]).toContain(`"${long(1)}":1`);
+  });
+
   it('bad lines: broken JSON, __proto__, string label, NaN, nested value, blank lines, CRLF, oversize', async () => {
     const lines = [
       '{"label":1,"features":{"a":1,"c":"DE"}}',
