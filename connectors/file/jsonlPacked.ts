@@ -152,43 +152,24 @@ class PackedEvents implements DecodedRecords {
     let at = rec[r + 4];
     const keyRef = rec[r + 3];
     const key = keyRef === KEY_NONE ? undefined : keyRef >= 0 ? this.values[keyRef] : inline[at++];
-    const label = nums[3 * index];
-    const weight = nums[3 * index + 1];
-    const ts = nums[3 * index + 2];
+    const label = present(nums[3 * index]);
+    const weight = present(nums[3 * index + 1]);
+    const ts = present(nums[3 * index + 2]);
     const n = end - start;
+    const { table, packed } = this;
+    const stringAt = rec[r + 5];
     if (rec[r + 6] === 1)
-      return new IdListedEvent(
-        key,
-        Number.isNaN(ts) ? undefined : ts,
-        Number.isNaN(label) ? undefined : label,
-        Number.isNaN(weight) ? undefined : weight,
-        n,
-        fid,
-        start,
-        this.table,
-        this.packed,
-        start,
-        rec[r + 5],
-        true,
-      );
+      return new IdListedEvent(key, ts, label, weight, n, fid, start, table, packed, start, stringAt, true);
     const names = new Array<string>(n);
     for (let k = 0; k < n; k++) {
       const id = fid[start + k];
-      names[k] = id >= 0 ? this.table.stringOf(id) : inline[at++];
+      names[k] = id >= 0 ? table.stringOf(id) : inline[at++];
     }
-    return new ListedEvent(
-      key,
-      Number.isNaN(ts) ? undefined : ts,
-      Number.isNaN(label) ? undefined : label,
-      Number.isNaN(weight) ? undefined : weight,
-      names,
-      null,
-      fid,
-      start,
-      this.table,
-      this.packed,
-      start,
-      rec[r + 5],
-    );
+    return new ListedEvent(key, ts, label, weight, names, null, fid, start, table, packed, start, stringAt);
   }
+}
+
+/** A packed number, NaN for an absent one. */
+function present(x: number): number | undefined {
+  return Number.isNaN(x) ? undefined : x;
 }
