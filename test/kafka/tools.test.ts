@@ -12,8 +12,8 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 
 import { SchemaRegistryClient, frame, shippedSchema } from '../../connectors/kafka/index.js';
-import { startFakeRegistry } from './fakeRegistry.js';
 import { brokers, createTopic, kafkaClient, makeEvents, produce, randomName, readTopic } from './helpers.js';
+import { registryKinds, useRegistry } from './registries.js';
 
 const run = promisify(execFile);
 const tools = resolve(import.meta.dirname, '../../connectors/kafka/tools');
@@ -77,78 +77,89 @@ describe('kafka:produce and kafka:consume', () => {
       Array.from({ length: 900 }, (_, i) => i),
     );
   }, 120_000);
+});
+
+// the tools' registry client against the in-process fake and a real registry (Apicurio)
+describe.each(registryKinds)('kafka:produce and kafka:consume with a schema registry (%s)', (kind) => {
+  const registry = useRegistry(kind, 41);
 
   it("--headers prints the headers as JSON (a dead letter's reason), --registry an Avro value as JSON", async () => {
-    const registry = await startFakeRegistry();
-    try {
-      const schema = JSON.stringify(shippedSchema('event'));
-      const id = await new SchemaRegistryClient({ url: registry.url }).register('tools-value', schema);
-      const event = { key: 'camp000', ts: 5, label: 1, weight: null, features: { bid: 0.5, site: 's1' } };
-      const body = avro.Type.forSchema(shippedSchema('event')).toBuffer(event);
-      const topic = randomName('tools');
-      const kafka = kafkaClient();
-      await createTopic(kafka, topic, 1);
-      await produce(kafka, topic, [
-        { key: 'camp000', value: frame(id, body), headers: { 'l1s.dlq.reason': 'why', twice: ['a', 'b'] } },
-        { key: 'camp000', value: frame(id + 1000, body) },
-      ]);
-      const consumed = await run(process.execPath, [
-        join(tools, 'consume.mjs'),
-        ...['--topic', topic, '--brokers', brokers().join(','), '--keys', '--headers'],
-        ...['--registry', registry.url, '--idle-ms', '3000'],
-      ]);
-      expect(consumed.stdout.trimEnd().split('\n')).toEqual([
-        `camp000\t${JSON.stringify(event)}\t{"l1s.dlq.reason":"why","twice":["a","b"]}`,
-        `camp000\t${frame(id + 1000, body).toString('base64')}\t{}`,
-      ]);
-      expect(consumed.stderr).toContain(`schema id ${id + 1000}`);
-    } finally {
-      await registry.close();
-    }
+    const schema = JSON.stringify(shippedSchema('event'));
+    const id = await new SchemaRegistryClient({ url: registry().url }).register(
+      randomName('tools-value'),
+      schema,
+    );
+    // an id no registry of this run holds
+    const unknown = id + 1_000_000;
+    const event = { key: 'camp000', ts: 5, label: 1, weight: null, features: { bid: 0.5, site: 's1' } };
+    const body = avro.Type.forSchema(shippedSchema('event')).toBuffer(event);
+    const topic = randomName('tools');
+    const kafka = kafkaClient();
+    await createTopic(kafka, topic, 1);
+    await produce(kafka, topic, [
+      { key: 'camp000', value: frame(id, body), headers: { 'l1s.dlq.reason': 'why', twice: ['a', 'b'] } },
+      { key: 'camp000', value: frame(unknown, body) },
+    ]);
+    const consumed = await run(process.execPath, [
+      join(tools, 'consume.mjs'),
+      ...['--topic', topic, '--brokers', brokers().join(','), '--keys', '--headers'],
+      ...['--registry', registry().url, '--idle-ms', '3000'],
+    ]);
+    expect(consumed.stdout.trimEnd().split('\n')).toEqual([
+      `camp000\t${JSON.stringify(event)}\t{"l1s.dlq.reason":"why","twice":["a","b"]}`,
+      `camp000\t${frame(unknown, body).toString('base64')}\t{}`,
+    ]);
+    expect(consumed.stderr).toContain(`schema id ${unknown}`);
   }, 120_000);
 
   it('--avro --registry: registers the event schema under <topic>-value and sends Confluent-framed Avro; a line it cannot encode is named and not sent', async () => {
-    const registry = await startFakeRegistry(41);
-    try {
-      const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
-      const events = makeEvents(120, 5);
-      const lines = events.map((e) => JSON.stringify(e));
-      // a number key is sent as its text, a null feature is left out (absent, as in JSON)
-      lines.push(JSON.stringify({ key: 7, label: 0, features: { bid: 1.5, gone: null } }));
-      lines.push(JSON.stringify({ label: 1, features: { nested: { a: 1 } } }), 'not json');
-      const file = join(dir, 'events.jsonl');
-      writeFileSync(file, lines.join('\n') + '\n');
-      const topic = randomName('tools');
-      const produced = await run(process.execPath, [
-        join(tools, 'produce.mjs'),
-        ...['--input', file, '--topic', topic, '--brokers', brokers().join(','), '--avro'],
-        ...['--registry', registry.url],
-      ]).catch((e: { code: number; stderr: string }) => e);
-      expect('code' in produced ? produced.code : 0).toBe(1);
-      expect(produced.stderr).toContain(`schema registered under ${topic}-value, id 41`);
-      expect(produced.stderr).toContain(`sent 121 message(s) (Avro, schema id 41) to ${topic}`);
-      expect(produced.stderr).toContain('line 122 not sent: features.nested = {"a":1} is not');
-      expect(produced.stderr).toContain('line 123 not sent: not JSON');
-      expect(produced.stderr).toContain('2 line(s) not sent');
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    const events = makeEvents(120, 5);
+    const lines = events.map((e) => JSON.stringify(e));
+    // a number key is sent as its text, a null feature is left out (absent, as in JSON)
+    lines.push(JSON.stringify({ key: 7, label: 0, features: { bid: 1.5, gone: null } }));
+    lines.push(JSON.stringify({ label: 1, features: { nested: { a: 1 } } }), 'not json');
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const topic = randomName('tools');
+    const produced = await run(process.execPath, [
+      join(tools, 'produce.mjs'),
+      ...['--input', file, '--topic', topic, '--brokers', brokers().join(','), '--avro'],
+      ...['--registry', registry().url],
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in produced ? produced.code : 0).toBe(1);
+    const registered = new RegExp(`schema registered under ${topic}-value, id (\\d+)`).exec(produced.stderr);
+    expect(registered, produced.stderr).not.toBeNull();
+    const id = Number(registered![1]);
+    if (kind === 'fake') expect(id).toBe(41);
+    // the id is the registry's: it serves the event schema under the topic's subject
+    const client = new SchemaRegistryClient({ url: registry().url });
+    expect(JSON.parse(await client.schemaById(id))).toEqual(
+      JSON.parse(JSON.stringify(shippedSchema('event'))),
+    );
+    expect(await client.lookup(`${topic}-value`, JSON.stringify(shippedSchema('event')))).toBe(id);
+    expect(produced.stderr).toContain(`sent 121 message(s) (Avro, schema id ${id}) to ${topic}`);
+    expect(produced.stderr).toContain('line 122 not sent: features.nested = {"a":1} is not');
+    expect(produced.stderr).toContain('line 123 not sent: not JSON');
+    expect(produced.stderr).toContain('2 line(s) not sent');
 
-      const type = avro.Type.forSchema(shippedSchema('event'));
-      const read = await readTopic(kafkaClient(), topic, 121);
-      const decoded = read.map((m) => {
-        expect(m.value!.readUInt8(0)).toBe(0);
-        expect(m.value!.readUInt32BE(1)).toBe(41);
-        return [m.key?.toString() ?? null, JSON.stringify(type.fromBuffer(m.value!.subarray(5)))];
-      });
-      const expected = events.map((e) => [e.key, JSON.stringify(type.fromBuffer(type.toBuffer(e)))]);
-      expected.push([
-        '7',
-        JSON.stringify(type.fromBuffer(type.toBuffer({ key: '7', label: 0, features: { bid: 1.5 } }))),
-      ]);
-      expect(decoded).toEqual(expected);
-    } finally {
-      await registry.close();
-    }
+    const type = avro.Type.forSchema(shippedSchema('event'));
+    const read = await readTopic(kafkaClient(), topic, 121);
+    const decoded = read.map((m) => {
+      expect(m.value!.readUInt8(0)).toBe(0);
+      expect(m.value!.readUInt32BE(1)).toBe(id);
+      return [m.key?.toString() ?? null, JSON.stringify(type.fromBuffer(m.value!.subarray(5)))];
+    });
+    const expected = events.map((e) => [e.key, JSON.stringify(type.fromBuffer(type.toBuffer(e)))]);
+    expected.push([
+      '7',
+      JSON.stringify(type.fromBuffer(type.toBuffer({ key: '7', label: 0, features: { bid: 1.5 } }))),
+    ]);
+    expect(decoded).toEqual(expected);
   }, 120_000);
+});
 
+describe('kafka:produce and kafka:consume without a registry', () => {
   it('--avro without a registry frames with --schema-id, or sends raw bodies', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
     const file = join(dir, 'events.jsonl');

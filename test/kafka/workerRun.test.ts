@@ -9,7 +9,7 @@
  *
  * L1S_TEST_SERVICE_LOG=FILE keeps every service's log; L1S_TEST_SEED=N replays the kill points.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   AvroEncoder,
@@ -18,7 +18,6 @@ import {
   shippedSchema,
 } from '../../connectors/kafka/index.js';
 import type { ModelSnapshot } from '../../src/index.js';
-import { startFakeRegistry, type FakeRegistry } from './fakeRegistry.js';
 import {
   brokers,
   createTopic,
@@ -29,6 +28,7 @@ import {
   readAll,
   type ReadMessage,
 } from './helpers.js';
+import { registryKinds, useRegistry } from './registries.js';
 import {
   committedTotal,
   killOnceCommitted,
@@ -56,14 +56,9 @@ const comparable = (m: ReadMessage) => ({
   ),
 });
 
-describe('l1stream run with kafka.engineThread "worker"', () => {
-  let registry: FakeRegistry | undefined;
-  beforeAll(async () => {
-    registry = await startFakeRegistry(31);
-  });
-  afterAll(async () => {
-    await registry?.close();
-  });
+// the worker's own registry client, against the in-process fake and a real registry (Apicurio)
+describe.each(registryKinds)('l1stream run with kafka.engineThread "worker", Avro (%s registry)', (kind) => {
+  const registry = useRegistry(kind, 31);
 
   it('publishes the same models, scores, alerts and dead letters, and commits the same offsets, as on one thread (Avro through a registry, three models)', async () => {
     const kafka = kafkaClient('worker-run');
@@ -72,7 +67,7 @@ describe('l1stream run with kafka.engineThread "worker"', () => {
     // the events' writer schema is in the registry only: the worker must fetch it by id
     const encoder = await AvroEncoder.create({
       schema: shippedSchema('event'),
-      registry: new SchemaRegistryClient({ url: registry!.url }),
+      registry: new SchemaRegistryClient({ url: registry().url }),
       subject: `${topic}-value`,
       register: true,
     });
@@ -112,7 +107,7 @@ describe('l1stream run with kafka.engineThread "worker"', () => {
         groupId,
         prefix,
         format: 'avro',
-        avro: { registryUrl: registry!.url },
+        avro: { registryUrl: registry().url },
         maxBytesPerPartition: 16 * 1024,
         maxInFlightBatches: 3,
         engineThread,
@@ -176,7 +171,9 @@ describe('l1stream run with kafka.engineThread "worker"', () => {
       await admin.disconnect();
     }
   }, 180_000);
+});
 
+describe('l1stream run with kafka.engineThread "worker"', () => {
   it('killed with SIGKILL mid-stream and restarted, resumes from its state and ends with the model of an uninterrupted run', async () => {
     const seed = Number(process.env.L1S_TEST_SEED ?? Date.now() % 100_000);
     console.log(`SIGKILL test seed ${seed} (L1S_TEST_SEED=${seed} replays its kill points)`);
