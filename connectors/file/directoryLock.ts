@@ -60,9 +60,13 @@ export class DirectoryLock {
         const fd = openSync(file, 'wx');
         try {
           writeSync(fd, `${JSON.stringify(me)}\n`);
-        } finally {
+        } catch (err) {
+          // (a full disk): an empty lock file left would refuse every later run as "in use"
           closeSync(fd);
+          rmSync(file, { force: true });
+          throw err;
         }
+        closeSync(fd);
         return new DirectoryLock(file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {

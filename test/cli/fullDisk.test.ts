@@ -1,0 +1,73 @@
+/**
+ * A replay whose first writes into `--state DIR` fail (a full disk; here a file size limit, which
+ * makes a write fail with EFBIG as a full disk makes it fail with ENOSPC) stops with an error
+ * naming the path, and leaves nothing that makes the next run, once there is room, refuse the
+ * directory.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { adClicks } from '../../examples/ad-clicks/generate.js';
+import { runCli } from '../helpers/cli.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** A directory with 3,000 events, and replay's arguments (without the command) over it. */
+function setup(): { dir: string; state: string; flags: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-full-'));
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, `${Array.from(adClicks(4, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
+  const state = join(dir, 'state');
+  const flags = [
+    '--input',
+    input,
+    '--family',
+    'binomial',
+    '--no-refit',
+    '--state',
+    state,
+    '--out',
+    join(dir, 'o'),
+  ];
+  return { dir, state, flags };
+}
+
+/**
+ * `l1stream replay` in a child process whose files may hold at most `blocks` 512-byte blocks
+ * (`ulimit -f`): a write beyond fails with EFBIG.
+ */
+function replayWithFileLimit(
+  blocks: number,
+  flags: readonly string[],
+): Promise<{ code: number | null; stderr: string }> {
+  const proc = spawn(
+    'sh',
+    [
+      '-c',
+      `ulimit -f ${blocks} && exec "$0" "$@"`,
+      process.execPath,
+      ...['--import', 'tsx', 'test/cli/replayChild.mts', ...flags],
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => proc.on('exit', (code) => done({ code, stderr })));
+}
+
+describe.skipIf(process.platform === 'win32')('replay --state DIR on a full disk', () => {
+  it('a lock file that cannot be written is not left behind: the next run is not refused as "in use"', async () => {
+    const { state, flags } = setup();
+    // no byte may be written: the lock file is created, the run's pid cannot be written in it
+    const failed = await replayWithFileLimit(0, flags);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^l1stream: cannot lock --state .*: EFBIG/m);
+    expect(readdirSync(state)).toEqual([]);
+    const again = await runCli(['replay', ...flags]);
+    expect(again.code, again.stderr).toBe(0);
+  }, 60_000);
+});
