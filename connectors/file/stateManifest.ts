@@ -208,8 +208,11 @@ export class StateManifest {
         throw new StateDirectoryRefused(
           `${where} ${dir} is a file, not a directory: give a directory for the checkpoints (a new one, or that of an earlier replay of this input)`,
         );
-      // the locks of this run (DirectoryLock) are no content
-      entries = readdirSync(dir).filter((e) => e !== lockFileName('state') && e !== lockFileName('out'));
+      // the locks of this run (DirectoryLock) are no content, nor the temporary file of a first
+      // manifest whose write did not finish (a full disk, or a kill at start-up)
+      entries = readdirSync(dir).filter(
+        (e) => e !== lockFileName('state') && e !== lockFileName('out') && e !== `${MANIFEST_FILE}.tmp`,
+      );
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;
       // a path the user can fix (a part of it a file, no permission, ...) is refused as --out is

@@ -70,4 +70,16 @@ describe.skipIf(process.platform === 'win32')('replay --state DIR on a full disk
     const again = await runCli(['replay', ...flags]);
     expect(again.code, again.stderr).toBe(0);
   }, 60_000);
+
+  it('a first l1stream-state.json that cannot be written does not make the directory "not a state directory"', async () => {
+    const { state, flags } = setup();
+    // 1 KiB per file: the lock fits, the manifest (about 3 KB) does not
+    const failed = await replayWithFileLimit(2, flags);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^l1stream: cannot write .*l1stream-state\.json: EFBIG/m);
+    const again = await runCli(['replay', ...flags]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/not an l1stream state directory/);
+    expect(readdirSync(state)).toContain('l1stream-state.json');
+  }, 60_000);
 });
