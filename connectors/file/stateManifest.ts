@@ -383,16 +383,29 @@ function readManifest(dir: string, where: string): ManifestDoc {
     );
   }
   const d = doc as Partial<ManifestDoc> | null;
+  // every field this module reads, checked: a damaged manifest that is still JSON (a byte flipped,
+  // a hand edit) is refused here, not met later as a crash or as lines skipped or learned again
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const text = (v: unknown) => typeof v === 'string';
+  const input = (d?.input ?? null) as Record<string, unknown> | null;
   const valid =
     d !== null &&
     typeof d === 'object' &&
     d.kind === 'l1stream-state' &&
     d.format === 1 &&
     Array.isArray(d.settings) &&
-    typeof d.source === 'string' &&
-    typeof d.line === 'number' &&
-    typeof d.input === 'object' &&
-    d.input !== null;
+    d.settings.every((s: unknown) => Array.isArray(s) && s.length === 2 && s.every(text)) &&
+    text(d.source) &&
+    count(d.line) &&
+    typeof d.complete === 'boolean' &&
+    count(d.checkpoints) &&
+    (d.earlier === undefined || (Array.isArray(d.earlier) && d.earlier.every(text))) &&
+    typeof input === 'object' &&
+    input !== null &&
+    text(input.path) &&
+    text(input.head) &&
+    text(input.tail) &&
+    ('bytes' in input ? count(input.bytes) : count(input.size));
   if (!valid)
     throw new StateDirectoryRefused(
       `${file} is not an l1stream state manifest of a known format: ${fix(where, dir)}`,

@@ -82,3 +82,38 @@ describe('replay --state DIR with a damaged model state', () => {
     expect(mobile.offset).toBe(after('mobile'));
   });
 });
+
+describe('replay --state DIR with a damaged l1stream-state.json that is still JSON', () => {
+  it('is refused with one line naming the file and the fix (exit 2), never a crash or a resume from a wrong line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    const file = join(state, 'l1stream-state.json');
+    const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+      input: Record<string, unknown>;
+    };
+    const damages: Array<[string, Record<string, unknown>]> = [
+      ['covered bytes not a number', { ...good, input: { ...good.input, bytes: 'x' } }],
+      ['input path missing', { ...good, input: { ...good.input, path: undefined } }],
+      ['a setting not a [path, value] pair', { ...good, settings: [1, 2] }],
+      ['line negative', { ...good, line: -5 }],
+      ['complete not a boolean', { ...good, complete: 'no' }],
+    ];
+    for (const [what, doc] of damages) {
+      writeFileSync(file, JSON.stringify(doc));
+      const r = await runCli([...args, '--out', join(dir, 'o')]);
+      expect(r.code, `${what}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, what).toBe(
+        `l1stream: ${file} is not an l1stream state manifest of a known format: give another --state directory, or delete ${state} to start over\n`,
+      );
+    }
+    // the manifest as it was: the run resumes (nothing left to learn)
+    writeFileSync(file, JSON.stringify(good));
+    const again = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/nothing left to learn/);
+  });
+});
