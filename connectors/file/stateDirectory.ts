@@ -151,13 +151,15 @@ export class DirectoryStateStore implements StateStore {
   get(key: string): Uint8Array | undefined {
     const held = this.inMemory.get(key);
     if (held !== undefined) return held;
+    const file = join(this.dir, fileOf(key).name);
     try {
-      return readFileSync(join(this.dir, fileOf(key).name));
+      return readFileSync(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // (Node's message names no path for a failed read: EISDIR, EIO)
       throw new ConnectorError(
         'L1S_STATE_DIR',
-        `cannot read the state of "${key}": ${(err as Error).message}`,
+        `cannot read the state of "${key}" from ${file}: ${(err as Error).message}`,
         {
           cause: err,
         },

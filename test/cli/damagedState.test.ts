@@ -3,7 +3,15 @@
  * the file and the fix (exit 2, as a damaged l1stream-state.json); the fix it gives works.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -115,5 +123,26 @@ describe('replay --state DIR with a damaged l1stream-state.json that is still JS
     const again = await runCli([...args, '--out', join(dir, 'o')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/nothing left to learn/);
+  });
+});
+
+describe('replay --state DIR with a model state that cannot be read', () => {
+  it('stops with one line naming the key and the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
+    expect((await runCli([...args, '--state', state, '--out', join(dir, 'o')])).code).toBe(0);
+    rewindManifest(state, input, 2000);
+    // a read that fails (EISDIR here; EIO or EACCES elsewhere): Node's read error names no path
+    const file = stateFile(state, 'mobile');
+    rmSync(file);
+    mkdirSync(file);
+    const r = await runCli([...args, '--state', state, '--out', join(dir, 'o')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('l1stream:'))).toEqual([
+      `l1stream: cannot read the state of "mobile" from ${file}: EISDIR: illegal operation on a directory, read`,
+    ]);
   });
 });
