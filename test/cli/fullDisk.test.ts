@@ -2,10 +2,10 @@
  * A replay whose first writes into `--state DIR` fail (a full disk; here a file size limit, which
  * makes a write fail with EFBIG as a full disk makes it fail with ENOSPC) stops with an error
  * naming the path, and leaves nothing that makes the next run, once there is room, refuse the
- * directory.
+ * directory; so does one killed (SIGKILL) while it writes its first l1stream-state.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -82,4 +82,32 @@ describe.skipIf(process.platform === 'win32')('replay --state DIR on a full disk
     expect(again.stderr).not.toMatch(/not an l1stream state directory/);
     expect(readdirSync(state)).toContain('l1stream-state.json');
   }, 60_000);
+});
+
+describe('replay --state DIR killed at start-up', () => {
+  it('killed (SIGKILL) while writing its first l1stream-state.json: the same command runs', async () => {
+    const { state, flags } = setup();
+    // the kill lands as the manifest's temporary file appears, before its rename: retried until
+    // a kill left that file alone in the directory (most attempts do)
+    let left: string[] = [];
+    for (let attempt = 0; attempt < 30; attempt++) {
+      mkdirSync(state, { recursive: true });
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cli/replayChild.mts', ...flags], {
+        cwd: root,
+        stdio: 'ignore',
+      });
+      const watcher = watch(state, (_event, name) => {
+        if (name === 'l1stream-state.json.tmp') proc.kill('SIGKILL');
+      });
+      await new Promise((done) => proc.on('exit', done));
+      watcher.close();
+      left = readdirSync(state).filter((e) => !e.startsWith('.l1stream-'));
+      if (left.length === 1 && left[0] === 'l1stream-state.json.tmp') break;
+      rmSync(state, { recursive: true, force: true });
+    }
+    expect(left).toEqual(['l1stream-state.json.tmp']);
+    const again = await runCli(['replay', ...flags]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(state)).toContain('l1stream-state.json');
+  }, 180_000);
 });
