@@ -1,4 +1,4 @@
-import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,8 +23,8 @@ export class DirectoryInUse extends ConnectorError {
 }
 
 /**
- * A lock on a directory that one run writes (`--state DIR`, `--out DIR`): a file created with
- * `open(..., 'wx')` (exclusive: of two processes, one creates it) holding the pid and host,
+ * A lock on a directory that one run writes (`--state DIR`, `--out DIR`): a file created
+ * exclusively (of two processes, one creates it) with the pid and host in it (`createWith`),
  * removed when the run ends (also when the process exits on an error). A lock whose process is
  * dead on this host (a run killed with SIGKILL) is taken over, with `onStale` told; a live one, or
  * one of another host, refuses the run with `DirectoryInUse` naming its pid.
@@ -57,23 +57,11 @@ export class DirectoryLock {
     const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     for (let attempt = 0; ; attempt++) {
       try {
-        const fd = openSync(file, 'wx');
-        try {
-          writeSync(fd, `${JSON.stringify(me)}\n`);
-        } catch (err) {
-          // (a full disk): an empty lock file left would refuse every later run as "in use"
-          closeSync(fd);
-          rmSync(file, { force: true });
-          throw err;
-        }
-        closeSync(fd);
-        return new DirectoryLock(file);
+        if (createWith(file, `${JSON.stringify(me)}\n`)) return new DirectoryLock(file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
-            cause: err,
-          });
-        }
+        throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       const holder = readHolder(file);
       // a lock file being written this instant (empty or cut): the other process holds it
@@ -98,6 +86,46 @@ export class DirectoryLock {
     process.off('exit', this.onExit);
     rmSync(this.file, { force: true });
   }
+}
+
+/**
+ * Creates `file` holding `text`, unless it exists (false). The text is written to a file of this
+ * process first and hard-linked to `file`, so the lock appears whole or not at all: a run killed
+ * as it takes the lock (or whose write fails on a full disk) leaves no empty lock, which would
+ * refuse every later run as "in use". Where the file system has no hard links, `file` is created
+ * and written in place.
+ */
+function createWith(file: string, text: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    try {
+      linkSync(tmp, file);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, text);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(file, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  return true;
 }
 
 function readHolder(file: string): Holder | null {

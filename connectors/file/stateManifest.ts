@@ -208,10 +208,13 @@ export class StateManifest {
         throw new StateDirectoryRefused(
           `${where} ${dir} is a file, not a directory: give a directory for the checkpoints (a new one, or that of an earlier replay of this input)`,
         );
-      // the locks of this run (DirectoryLock) are no content, nor the temporary file of a first
-      // manifest whose write did not finish (a full disk, or a kill at start-up)
+      // the locks of this run (DirectoryLock) are no content, nor the temporary files of a lock
+      // or of a first manifest whose write did not finish (a full disk, or a kill at start-up)
       entries = readdirSync(dir).filter(
-        (e) => e !== lockFileName('state') && e !== lockFileName('out') && e !== `${MANIFEST_FILE}.tmp`,
+        (e) =>
+          !e.startsWith(lockFileName('state')) &&
+          !e.startsWith(lockFileName('out')) &&
+          e !== `${MANIFEST_FILE}.tmp`,
       );
     } catch (err) {
       if (err instanceof StateDirectoryRefused) throw err;

@@ -110,4 +110,26 @@ describe('replay --state DIR killed at start-up', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(state)).toContain('l1stream-state.json');
   }, 180_000);
+
+  it('killed (SIGKILL) as it takes the lock of --state DIR: the same command takes the lock over and runs', async () => {
+    const { state, flags } = setup();
+    // the kill lands as the lock (or its temporary file) appears: before the pid is in it, where
+    // it used to be left empty and every later run refused as "in use by another process"
+    for (let attempt = 0; attempt < 8; attempt++) {
+      rmSync(state, { recursive: true, force: true });
+      mkdirSync(state, { recursive: true });
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cli/replayChild.mts', ...flags], {
+        cwd: root,
+        stdio: 'ignore',
+      });
+      const watcher = watch(state, (_event, name) => {
+        if (name?.startsWith('.l1stream-state.lock')) proc.kill('SIGKILL');
+      });
+      const signal = await new Promise((done) => proc.on('exit', (_code, s) => done(s)));
+      watcher.close();
+      expect(signal).toBe('SIGKILL');
+      const again = await runCli(['replay', ...flags]);
+      expect(again.code, `attempt ${attempt}: ${again.stderr}`).toBe(0);
+    }
+  }, 180_000);
 });
