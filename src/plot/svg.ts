@@ -31,16 +31,28 @@ export function clipMiddle(s: string, max: number): string {
   return `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`;
 }
 
-/** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
-export function niceTicks(lo: number, hi: number, target = 6): number[] {
+/**
+ * "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps): of those steps, the one whose tick
+ * count is nearest `target` (the smallest step of at least (hi − lo) / target could leave one or
+ * two ticks on a short panel). `integer`: no step below 1 (an axis of counts).
+ */
+export function niceTicks(lo: number, hi: number, target = 6, integer = false): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+  const ticksOf = (step: number): number[] => {
+    const out: number[] = [];
+    // multiples of the step, computed as such (not summed: 0.1 + 0.2 ≠ 0.3)
+    for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i++)
+      out.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
+    return out;
+  };
+  let best: number[] | null = null;
+  for (const m of [0.5, 1, 2, 5, 10]) {
+    const ticks = ticksOf(integer ? Math.max(1, m * mag) : m * mag);
+    if (best === null || Math.abs(ticks.length - target) < Math.abs(best.length - target)) best = ticks;
+  }
+  return best!.length > 0 ? best! : [lo];
 }
 
 /** A short label for a number: 4 significant digits, exponent notation when very large or small. */
@@ -118,6 +130,8 @@ export interface AxisSpec {
   readonly format?: (v: number) => string;
   /** Draw tick labels (default true). */
   readonly labels?: boolean;
+  /** Ticks at whole numbers only (counts: events), so that no two labels read the same. */
+  readonly integer?: boolean;
 }
 
 /** A plotting area in SVG coordinates, with the data → pixel maps of its axes. */
@@ -156,7 +170,9 @@ export function drawFrame(
   const fx = xAxis.format ?? formatNumber;
   const fy = yAxis.format ?? formatNumber;
   const yTicks =
-    yAxis.labels === false ? [] : niceTicks(yAxis.lo, yAxis.hi, Math.max(3, Math.round(height / 50)));
+    yAxis.labels === false
+      ? []
+      : niceTicks(yAxis.lo, yAxis.hi, Math.max(3, Math.round(height / 50)), yAxis.integer);
   for (const t of yTicks) {
     const py = y(t).toFixed(1);
     const zero = t === 0 && yAxis.lo < 0;
@@ -165,7 +181,7 @@ export function drawFrame(
       `<text x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${escapeXml(fy(t))}</text>`,
     );
   }
-  for (const t of niceTicks(xAxis.lo, xAxis.hi, Math.max(2, Math.round(width / 110)))) {
+  for (const t of niceTicks(xAxis.lo, xAxis.hi, Math.max(2, Math.round(width / 110)), xAxis.integer)) {
     const px = x(t).toFixed(1);
     out.push(`<line x1="${px}" x2="${px}" y1="${top}" y2="${top + height}" stroke="#e5e5e5"/>`);
     if (xAxis.labels !== false)

@@ -111,7 +111,7 @@ export function intervalLosses(
 export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled = false): string {
   const online = k.points.filter((p) => p.source === 'online');
   const refits = k.points.filter((p) => p.source === 'refit');
-  const xAxis = { lo: 0, hi: Math.max(k.events, 1), format: events };
+  const xAxis = { lo: 0, hi: Math.max(k.events, 1), format: events, integer: true };
   const withLoss = online.filter((p) => p.loss !== null);
   const withAuc = online.filter((p) => p.auc !== null);
   const panels: Array<{ height: number; draw: (out: string[], top: number, last: boolean) => Frame }> = [];
@@ -176,6 +176,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
           true,
         ),
         label: 'non-zero β',
+        integer: true,
       });
       out.push(
         polyline(
