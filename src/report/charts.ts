@@ -162,7 +162,14 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
         );
       });
       if (k.features.length === 0)
-        out.push(`<text x="${LEFT + 12}" y="${top + 24}" fill="#777">no feature was ever non-zero</text>`);
+        out.push(
+          `<text x="${LEFT + 12}" y="${top + 24}" fill="#777">${
+            k.featuresSeen > 0
+              ? // non-zero, but β·sd is 0: a feature with one value over the events (or absent from them)
+                `${k.featuresSeen} feature(s) non-zero, each with sd 0 over the events (one value, or absent: see the notes), so β·sd is 0`
+              : 'no feature was ever non-zero'
+          }</text>`,
+        );
       return f;
     },
   });
