@@ -32,6 +32,42 @@ export function clipMiddle(s: string, max: number): string {
 }
 
 /**
+ * Character widths in em, about the wider of Helvetica's and DejaVu Sans's (what a Linux browser
+ * draws for "Helvetica, Arial, sans-serif"); other ASCII characters count 0.65 em, the rest 1 em.
+ */
+const EM: ReadonlyMap<string, number> = new Map(
+  (
+    [
+      ["ijl'|!.,:;", 0.34],
+      [' ()[]{}/\\-ftIJ`', 0.42],
+      ['r"*', 0.47],
+      ['csz_', 0.57],
+      ['abdeghknopquvxy0123456789?$#', 0.64],
+      ['FLTYZ', 0.63],
+      ['ABEKPRSVX&', 0.7],
+      ['CDGHNOQU+<>=~', 0.84],
+      ['mMw%@', 0.98],
+      ['W', 1],
+    ] as const
+  ).flatMap(([chars, em]) => [...chars].map((c) => [c, em] as const)),
+);
+
+/** About how wide `text` is drawn at `size` px (rather more than less: text clipped to it fits). */
+export function textWidth(text: string, size = 12): number {
+  let em = 0;
+  for (const c of text) em += EM.get(c) ?? (c.charCodeAt(0) < 128 ? 0.65 : 1);
+  return em * size;
+}
+
+/** `s` cut in its middle (`clipMiddle`) to at most `px` wide at `size` px. */
+export function clipMiddleToWidth(s: string, px: number, size = 12): string {
+  let max = [...s].length;
+  let out = s;
+  while (max > 1 && textWidth(out, size) > px) out = clipMiddle(s, --max);
+  return out;
+}
+
+/**
  * "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps): of those steps, the one whose tick
  * count is nearest `target` (the smallest step of at least (hi − lo) / target could leave one or
  * two ticks on a short panel). `integer`: no step below 1 (an axis of counts).

@@ -1,6 +1,6 @@
 import {
   clip,
-  clipMiddle,
+  clipMiddleToWidth,
   drawFrame,
   escapeXml,
   formatNumber,
@@ -158,7 +158,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
         out.push(
           `<g class="legend-entry"><title>${escapeXml(name)}: max ${effect} ${formatNumber(k.maxAbs[j]!)}</title>` +
             `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" ${strokeOf(style, 2.4)}/>` +
-            `<text x="${lx + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(clipMiddle(name, 30))}</text></g>`,
+            `<text x="${lx + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(clipMiddleToWidth(name, LEGEND - 16 - 28 - 6))}</text></g>`,
         );
       });
       if (k.features.length === 0)

@@ -1,5 +1,5 @@
 import {
-  clipMiddle,
+  clipMiddleToWidth,
   DISTINCT_STYLES,
   drawFrame,
   escapeXml,
@@ -8,6 +8,7 @@ import {
   padded,
   strokeOf,
   svgOpen,
+  textWidth,
   type LineStyle,
 } from '../plot/svg.js';
 
@@ -41,7 +42,9 @@ interface PathLike {
 
 const LEFT = 80;
 const TOP = 60;
-const LEGEND_COLUMN = 190;
+const LEGEND_COLUMN = 210;
+/** A legend name starts 27 px into its column and ends 8 px before the next. */
+const LEGEND_TEXT = LEGEND_COLUMN - 27 - 8;
 const LEGEND_ROW = 15;
 const CV_GAP = 56;
 const CV_HEIGHT = 260;
@@ -103,15 +106,17 @@ export function plotPathSvg(
   );
   // top axis: number of non-zero coefficients at a few λ
   const step = Math.max(1, Math.floor(fits.length / 8));
+  // "non-zero" right of the last count, clear of it however many digits it has
+  let countsEnd = LEFT + pw;
   for (let k = 0; k < fits.length; k += step) {
     if (!Number.isFinite(logs[k]!)) continue;
     let nz = 0;
     for (let j = 0; j < p; j++) if (fits[k]!.coefficients[j] !== 0) nz++;
-    out.push(
-      `<text x="${frame.x(logs[k]!).toFixed(1)}" y="${TOP - 8}" text-anchor="middle" fill="#555">${nz}</text>`,
-    );
+    const cx = frame.x(logs[k]!);
+    countsEnd = Math.max(countsEnd, cx + textWidth(String(nz)) / 2);
+    out.push(`<text x="${cx.toFixed(1)}" y="${TOP - 8}" text-anchor="middle" fill="#555">${nz}</text>`);
   }
-  out.push(`<text x="${LEFT + pw + 6}" y="${TOP - 8}" fill="#555">non-zero</text>`);
+  out.push(`<text x="${(countsEnd + 6).toFixed(1)}" y="${TOP - 8}" fill="#555">non-zero</text>`);
   // paths, clipped to the plot area; grey overflow lines first so the styled ones stay on top
   out.push(
     `<clipPath id="path-area"><rect x="${LEFT}" y="${TOP}" width="${pw}" height="${ph}"/></clipPath><g clip-path="url(#path-area)">`,
@@ -143,11 +148,11 @@ export function plotPathSvg(
       const name = names[entry[k]!.j]!;
       out.push(
         `<g class="legend-entry"><title>${escapeXml(name)}</title><line x1="${cx}" x2="${cx + 22}" y1="${cy}" y2="${cy}" ${strokeOf(styles[k]!, 2)}/>` +
-          `<text x="${cx + 27}" y="${cy}" dominant-baseline="middle">${escapeXml(clipMiddle(name, 26))}</text></g>`,
+          `<text x="${cx + 27}" y="${cy}" dominant-baseline="middle">${escapeXml(clipMiddleToWidth(name, LEGEND_TEXT))}</text></g>`,
       );
     } else {
       out.push(
-        `<text x="${cx}" y="${cy}" dominant-baseline="middle" fill="#777">+ ${entry.length - styled} more in grey (hover a line)</text>`,
+        `<text x="${cx}" y="${cy}" dominant-baseline="middle" fill="#777">${escapeXml(clipMiddleToWidth(`+ ${entry.length - styled} more in grey (hover)`, LEGEND_COLUMN - 8))}</text>`,
       );
     }
   }

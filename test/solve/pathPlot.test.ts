@@ -167,7 +167,7 @@ describe('path --plot', () => {
     // the first 80 to enter are in the legend, in the order they enter
     const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
     expect(legend).toEqual(names.slice(0, 80));
-    expect(svg).toContain('+ 10 more in grey (hover a line)');
+    expect(svg).toContain('+ 10 more in grey (hover)');
   });
 
   it('draws each line without the points inside its flat runs (its zeros before it enters): the same line', () => {
