@@ -391,7 +391,10 @@ export const replayCommand: Command = {
     const nothing =
       summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;
     if (nothing !== null) {
-      io.stderr.write(`replay: error: ${nothing}\n`);
+      // --report has no model to draw: say so, rather than leave the page silently unwritten
+      io.stderr.write(
+        `replay: error: ${nothing}${report ? '; no report.html written (no model to draw)' : ''}\n`,
+      );
       return 1;
     }
     if (report) {
