@@ -50,7 +50,13 @@ function summaryTable(summary: Readonly<Record<string, unknown>>): string {
 
 function alertTable(k: KeyReport): string {
   if (k.alerts.length === 0) return '<p class="small">No alerts for this key.</p>';
-  const rows = k.alerts.slice(0, ALERT_ROWS).map((a) => {
+  // the most severe rows (a critical alert late in the run is not crowded out by early info ones), by event
+  const rank = (s: string) => (s === 'critical' ? 0 : s === 'warning' ? 1 : 2);
+  const listed = [...k.alerts]
+    .sort((a, b) => rank(a.severity) - rank(b.severity) || a.offset - b.offset)
+    .slice(0, ALERT_ROWS)
+    .sort((a, b) => a.offset - b.offset);
+  const rows = listed.map((a) => {
     const color = severityColor(a.severity);
     const features = a.features.slice(0, 10).map((f) => clip(f, 60));
     const more =
@@ -63,7 +69,7 @@ function alertTable(k: KeyReport): string {
   });
   const omitted =
     k.alertsTotal > rows.length
-      ? `<p class="small">${k.alertsTotal - rows.length} more alert(s) in alerts.jsonl not listed here.</p>`
+      ? `<p class="small">${k.alertsTotal - rows.length} more alert(s) in alerts.jsonl not listed here (the ${rows.length} listed are the most severe).</p>`
       : '';
   return `<table class="alerts"><tr><th>event</th><th>type</th><th>severity</th><th>features</th><th>message</th></tr>${rows.join('')}</table>${omitted}`;
 }
