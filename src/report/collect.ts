@@ -79,6 +79,8 @@ export interface AlertMark {
 export interface KeyReport {
   readonly key: string;
   readonly family: string;
+  /** λ of its latest snapshot (the value `lambda: "auto"` resolved to), or null when none says. */
+  readonly lambda: number | null;
   /** The largest snapshot offset: events this key's model learned. */
   readonly events: number;
   readonly onlineSnapshots: number;
@@ -214,15 +216,29 @@ export async function collectReport(
   }
 
   // pass 1: keys, their snapshot counts and events
-  const counts = new Map<string, { online: number; refit: number; events: number; family: string }>();
+  const counts = new Map<
+    string,
+    { online: number; refit: number; events: number; family: string; lambda: number | null; lambdaAt: number }
+  >();
   // snapshots written again after a resume count once (the later line: `SnapshotRuns`)
   const runs = new SnapshotRuns();
   const bad = await eachRecord(modelsFile, (r) => {
     const key = r.key as string;
     let c = counts.get(key);
     if (c === undefined) {
-      c = { online: 0, refit: 0, events: 0, family: typeof r.family === 'string' ? r.family : 'unknown' };
+      c = {
+        online: 0,
+        refit: 0,
+        events: 0,
+        family: typeof r.family === 'string' ? r.family : 'unknown',
+        lambda: null,
+        lambdaAt: -1,
+      };
       counts.set(key, c);
+    }
+    if (num(r.lambda) !== null && (r.offset as number) >= c.lambdaAt) {
+      c.lambda = r.lambda as number;
+      c.lambdaAt = r.offset as number;
     }
     if (r.source === 'refit') c.refit++;
     else c.online++;
@@ -377,6 +393,7 @@ export async function collectReport(
     return {
       key,
       family: c.family,
+      lambda: c.lambda,
       events: c.events,
       onlineSnapshots: c.online,
       refitSnapshots: c.refit,

@@ -82,7 +82,7 @@ function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final', scaled: 
       : '';
   return (
     `<details${open ? ' open' : ''} class="key"><summary><h2 style="display:inline">model ${escapeXml(clip(k.key, 120))}</h2> ` +
-    `<span class="meta">${k.family}, ${k.events.toLocaleString('en-US')} events learned, ${k.onlineSnapshots} online snapshots${refits}${drawn}, ` +
+    `<span class="meta">${k.family}${k.lambda !== null ? `, λ = ${formatNumber(k.lambda)}` : ''}, ${k.events.toLocaleString('en-US')} events learned, ${k.onlineSnapshots} online snapshots${refits}${drawn}, ` +
     `${k.featuresSeen} features ever non-zero, ${k.alertsTotal} alerts</span></summary>` +
     keyChartSvg(k, rank, scaled) +
     alertTable(k) +

@@ -28,6 +28,7 @@ describe('report alert table', () => {
     const key: KeyReport = {
       key: 'default',
       family: 'binomial',
+      lambda: null,
       events: 80_000,
       onlineSnapshots: 0,
       refitSnapshots: 0,

@@ -24,6 +24,7 @@ const point = (offset: number, loss: number, coefficient: number): SnapshotPoint
 const key = (points: SnapshotPoint[]): KeyReport => ({
   key: 'k',
   family: 'binomial',
+  lambda: null,
   events: points[points.length - 1]!.offset,
   onlineSnapshots: points.length,
   refitSnapshots: 0,

@@ -15,6 +15,7 @@ const names = [
 const k: KeyReport = {
   key: 'k',
   family: 'gaussian',
+  lambda: null,
   events: 100,
   onlineSnapshots: 1,
   refitSnapshots: 0,
