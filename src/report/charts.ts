@@ -69,7 +69,15 @@ function diamonds(frame: Frame, pts: ReadonlyArray<[number, number]>, attrs: str
   return `<path d="${d}" ${attrs}/>`;
 }
 
-function range(values: Iterable<number>, includeZero: boolean): { lo: number; hi: number } {
+/**
+ * The padded range of `values`, within `bounds` (what the quantity can be: a loss is never
+ * negative, an AUC is in [0, 1]; the ±1 around a single value would otherwise show -1 to 1).
+ */
+function range(
+  values: Iterable<number>,
+  includeZero: boolean,
+  bounds: { lo: number; hi: number } = { lo: -Infinity, hi: Infinity },
+): { lo: number; hi: number } {
   let lo = includeZero ? 0 : Infinity;
   let hi = includeZero ? 0 : -Infinity;
   for (const v of values) {
@@ -77,7 +85,8 @@ function range(values: Iterable<number>, includeZero: boolean): { lo: number; hi
     if (v > hi) hi = v;
   }
   if (!Number.isFinite(lo)) return { lo: 0, hi: 1 };
-  return padded(lo, hi);
+  const p = padded(lo, hi);
+  return { lo: Math.max(p.lo, Math.min(bounds.lo, lo)), hi: Math.min(p.hi, Math.max(bounds.hi, hi)) };
 }
 
 /** The alert's tooltip: what, how bad, where, and the features it names. */
@@ -208,7 +217,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
       const intervals = intervalLosses(online);
       const values = [...withLoss.map((p) => p.loss!), ...intervals.map((s) => s.loss)];
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 160 }, xLabel(last), {
-        ...range(values, false),
+        ...range(values, false, { lo: 0, hi: Infinity }),
         label: binomial ? 'log loss' : 'MSE',
       });
       const steps: Array<[number, number | null]> = [];
@@ -244,6 +253,7 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
           ...range(
             withAuc.map((p) => p.auc!),
             false,
+            { lo: 0, hi: 1 },
           ),
           label: 'AUC',
         });

@@ -70,6 +70,17 @@ describe('report axes', () => {
     }
   });
 
+  it('a one-snapshot run draws its loss from 0 up and its AUC within [0, 1], not -1 to 1', () => {
+    const one = { ...point(3, 0.709, 0.003), auc: 0 };
+    const svg = keyChartSvg(key([one]));
+    const loss = axes(svg.slice(svg.indexOf('progressive log loss'), svg.indexOf('progressive AUC'))).y;
+    const auc = axes(svg.slice(svg.indexOf('progressive AUC'), svg.indexOf('alerts'))).y;
+    expect(loss.length).toBeGreaterThanOrEqual(3);
+    expect(auc.length).toBeGreaterThanOrEqual(3);
+    for (const label of loss) expect(Number(label)).toBeGreaterThanOrEqual(0);
+    for (const label of auc) expect(Number(label)).toSatisfy((v: number) => v >= 0 && v <= 1);
+  });
+
   it('niceTicks gives the tick count nearest the target, at round values', () => {
     expect(niceTicks(0.391, 0.425, 3)).toEqual([0.4, 0.41, 0.42]);
     expect(niceTicks(-1.5, 9.2, 5)).toEqual([0, 2, 4, 6, 8]);
