@@ -13,7 +13,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0}
 td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 details{border:1px solid #ccc;border-radius:4px;margin:16px 0;padding:8px 12px}
-summary{cursor:pointer}.notes{color:#8a4b00;font-size:13px}.small{font-size:12px;color:#555}
+summary{cursor:pointer}.notes{color:#8a4b00;font-size:13px}.warn{color:#b71c1c;font-size:13px;margin:4px 0}.small{font-size:12px;color:#555}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:white;font-size:12px}`;
 
 const ALERT_ROWS = 30;
@@ -104,6 +104,12 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
         '</p>'
       : '';
   const notes = data.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('');
+  // the run's own warnings (summary.json), e.g. that every learned label was the same: the pictures say nothing then
+  const warnings = (Array.isArray(s?.warnings) ? s.warnings : [])
+    .filter((w): w is string => typeof w === 'string')
+    .slice(0, 20)
+    .map((w) => `<li>${escapeXml(clip(w, 600))}</li>`)
+    .join('');
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -120,6 +126,7 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
       `triangles in the bottom strip (hover them). The loss "since the last snapshot" is computed from the ` +
       `running means, exact when events are unweighted.</p>`,
     s ? summaryTable(s) : '',
+    warnings ? `<p class="warn">The replay warned (summary.json):</p><ul class="warn">${warnings}</ul>` : '',
     notes ? `<ul class="notes">${notes}</ul>` : '',
     keysLine,
     ...data.keys.map((k, i) => keySection(k, i === 0, limits.rank, data.scales !== null)),
