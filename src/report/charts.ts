@@ -89,6 +89,30 @@ function range(
   return { lo: Math.max(p.lo, Math.min(bounds.lo, lo)), hi: Math.min(p.hi, Math.max(bounds.hi, hi)) };
 }
 
+/**
+ * The alerts whose triangles (12 px wide) would overlap in their row, grouped: each group's
+ * triangles lie within 12 px of its first; groups in row, then event order.
+ */
+export function alertClusters(
+  alerts: readonly AlertMark[],
+  x: (a: AlertMark) => number,
+  row: (a: AlertMark) => number,
+): AlertMark[][] {
+  const out: AlertMark[][] = [];
+  for (const r of [2, 1, 0]) {
+    let cluster: AlertMark[] = [];
+    for (const a of alerts.filter((m) => row(m) === r).sort((p, q) => p.offset - q.offset)) {
+      if (cluster.length > 0 && x(a) - x(cluster[0]!) >= 12) {
+        out.push(cluster);
+        cluster = [];
+      }
+      cluster.push(a);
+    }
+    if (cluster.length > 0) out.push(cluster);
+  }
+  return out;
+}
+
 /** The alert's tooltip: what, how bad, where, and the features it names. */
 export function alertTitle(a: AlertMark): string {
   const shown = a.features.slice(0, 10);
@@ -283,13 +307,37 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
           `<text x="${LEFT - 6}" y="${f.y(2 - row).toFixed(1)}" text-anchor="end" dominant-baseline="middle" font-size="11" fill="${severityColor(s)}">${s}</text>`,
         ),
       );
+      const rowOf = (a: AlertMark) => (a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0);
+      // triangles of a row closer than their width are drawn over each other: such a cluster is
+      // counted beside it (×2), and each of its triangles' tooltips names the others
+      const clusters = alertClusters(k.alerts, (a) => f.x(a.offset), rowOf);
+      const clusterOf = new Map<AlertMark, AlertMark[]>();
+      for (const c of clusters) for (const a of c) clusterOf.set(a, c);
+      // drawn in event order (what the alert table lists)
       for (const a of k.alerts) {
-        const row = a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0;
         const x = f.x(a.offset);
-        const y = f.y(row);
+        const y = f.y(rowOf(a));
+        const others = (clusterOf.get(a) ?? [a]).filter((o) => o !== a);
+        const also =
+          others.length === 0
+            ? ''
+            : `\n\n${others.length} more alert(s) drawn here:\n` +
+              others
+                .slice(0, 5)
+                .map((o) => `${o.type} (${o.severity}) at event ${events(o.offset)}`)
+                .join('\n') +
+              (others.length > 5 ? `\n… and ${others.length - 5} more` : '');
         out.push(
-          `<g class="alert-marker" data-severity="${escapeXml(a.severity)}"><title>${escapeXml(alertTitle(a))}</title>` +
+          `<g class="alert-marker" data-severity="${escapeXml(a.severity)}"><title>${escapeXml(alertTitle(a) + also)}</title>` +
             `<path d="M${x.toFixed(1)} ${(y - 7).toFixed(1)}l6 11h-12z" fill="${severityColor(a.severity)}" stroke="white" stroke-width="0.5"/></g>`,
+        );
+      }
+      for (const cluster of clusters) {
+        if (cluster.length < 2) continue;
+        // centred above the cluster's triangles, clear of the row above
+        const mid = (f.x(cluster[0]!.offset) + f.x(cluster[cluster.length - 1]!.offset)) / 2;
+        out.push(
+          `<text class="alert-count" x="${mid.toFixed(1)}" y="${(f.y(rowOf(cluster[0]!)) - 9).toFixed(1)}" text-anchor="middle" font-size="9" fill="${severityColor(cluster[0]!.severity)}">×${cluster.length}</text>`,
         );
       }
       return f;
