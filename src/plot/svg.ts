@@ -69,8 +69,8 @@ export function clipMiddleToWidth(s: string, px: number, size = 12): string {
 
 /**
  * "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps): of those steps, the one whose tick
- * count is nearest `target` (the smallest step of at least (hi − lo) / target could leave one or
- * two ticks on a short panel). `integer`: no step below 1 (an axis of counts).
+ * count is nearest `target`, and at least 3 where a step gives that (the smallest step of at least
+ * (hi − lo) / target could leave one or two ticks on a short panel). `integer`: no step below 1 (an axis of counts).
  */
 export function niceTicks(lo: number, hi: number, target = 6, integer = false): number[] {
   if (!(hi > lo)) return [lo];
@@ -83,10 +83,12 @@ export function niceTicks(lo: number, hi: number, target = 6, integer = false): 
       out.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
     return out;
   };
+  // fewer than 3 ticks (two labels, or one) tell a reader little: taken only when nothing else is near
+  const miss = (n: number) => Math.abs(n - target) + (n < 3 ? target : 0);
   let best: number[] | null = null;
   for (const m of [0.5, 1, 2, 5, 10]) {
     const ticks = ticksOf(integer ? Math.max(1, m * mag) : m * mag);
-    if (best === null || Math.abs(ticks.length - target) < Math.abs(best.length - target)) best = ticks;
+    if (best === null || miss(ticks.length) < miss(best.length)) best = ticks;
   }
   return best!.length > 0 ? best! : [lo];
 }

@@ -87,5 +87,8 @@ describe('report axes', () => {
     expect(niceTicks(0, 58_819, 6)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000]);
     expect(niceTicks(0, 3, 6, true)).toEqual([0, 1, 2, 3]);
     expect(niceTicks(0.1, 0.3, 3)).toEqual([0.1, 0.2, 0.3]);
+    // a log-loss panel of 0.29–0.39 (campaign c01) had two labels, 0.3 and 0.35
+    expect(niceTicks(0.2887, 0.3919, 3)).toEqual([0.3, 0.32, 0.34, 0.36, 0.38]);
+    expect(niceTicks(-0.4, 8.4, 3, true)).toEqual([0, 2, 4, 6, 8]);
   });
 });
