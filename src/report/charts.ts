@@ -295,7 +295,11 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
     height: 66,
     draw: (out, top, last) => {
       const shown = k.alerts.length < k.alertsTotal ? ` (${k.alerts.length} of ${k.alertsTotal} shown)` : '';
-      title(out, top, `alerts${shown}: hover a triangle for what it says`);
+      title(
+        out,
+        top,
+        k.alertsTotal === 0 ? 'alerts: none' : `alerts${shown}: hover a triangle for what it says`,
+      );
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 66 }, xLabel(last), {
         lo: -0.5,
         hi: 2.5,

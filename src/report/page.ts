@@ -75,15 +75,17 @@ function alertTable(k: KeyReport): string {
 }
 
 function keySection(k: KeyReport, open: boolean, rank: 'max' | 'final', scaled: boolean): string {
-  const refits = k.refitSnapshots > 0 ? `, ${k.refitSnapshots} refits` : '';
+  // "1 event", "6,000 online snapshots"
+  const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+  const refits = k.refitSnapshots > 0 ? `, ${count(k.refitSnapshots, 'refit')}` : '';
   const drawn =
     k.points.length < k.onlineSnapshots + k.refitSnapshots
-      ? ` (${k.points.length} drawn, evenly spaced)`
+      ? ` (${k.points.length.toLocaleString('en-US')} drawn, evenly spaced)`
       : '';
   return (
     `<details${open ? ' open' : ''} class="key"><summary><h2 style="display:inline">model ${escapeXml(clip(k.key, 120))}</h2> ` +
-    `<span class="meta">${k.family}${k.lambda !== null ? `, λ = ${formatNumber(k.lambda)}` : ''}, ${k.events.toLocaleString('en-US')} events learned, ${k.onlineSnapshots} online snapshots${refits}${drawn}, ` +
-    `${k.featuresSeen} features ever non-zero, ${k.alertsTotal} alerts</span></summary>` +
+    `<span class="meta">${k.family}${k.lambda !== null ? `, λ = ${formatNumber(k.lambda)}` : ''}, ${count(k.events, 'event')} learned, ${count(k.onlineSnapshots, 'online snapshot')}${refits}${drawn}, ` +
+    `${count(k.featuresSeen, 'feature')} ever non-zero, ${count(k.alertsTotal, 'alert')}</span></summary>` +
     keyChartSvg(k, rank, scaled) +
     alertTable(k) +
     '</details>'
