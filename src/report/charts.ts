@@ -123,7 +123,10 @@ export function alertTitle(a: AlertMark): string {
   );
 }
 
-/** The per-interval loss between consecutive online snapshots, from their running means. */
+/**
+ * The per-interval loss between consecutive online snapshots, from their running means; the first
+ * interval, from event 0 to the first snapshot, is that snapshot's running mean.
+ */
 export function intervalLosses(
   points: readonly SnapshotPoint[],
 ): Array<{ from: number; to: number; loss: number }> {
@@ -131,6 +134,7 @@ export function intervalLosses(
   let prev: SnapshotPoint | null = null;
   for (const p of points) {
     if (p.source !== 'online' || p.loss === null || p.lossEvents === null) continue;
+    if (prev === null && p.offset > 0 && p.lossEvents > 0) out.push({ from: 0, to: p.offset, loss: p.loss });
     if (prev !== null && p.lossEvents > prev.lossEvents!) {
       const loss =
         (p.loss * p.lossEvents - prev.loss! * prev.lossEvents!) / (p.lossEvents - prev.lossEvents!);

@@ -237,7 +237,8 @@ describe('report: what it reads', () => {
       window: null,
     }));
     const intervals = intervalLosses(points);
-    expect(intervals.map((s) => [s.from, s.to])).toEqual(at.slice(1).map((n, i) => [at[i], n]));
+    // from event 0 to the first snapshot too (its running mean), then between snapshots
+    expect(intervals.map((s) => [s.from, s.to])).toEqual(at.map((n, i) => [i === 0 ? 0 : at[i - 1], n]));
     intervals.forEach((s) => {
       const direct = losses.slice(s.from, s.to).reduce((a, b) => a + b, 0) / (s.to - s.from);
       expect(Math.abs(s.loss - direct)).toBeLessThan(1e-9);
