@@ -2,7 +2,17 @@ import type { ConfigProblem } from '../core/errors.js';
 import { shownValue } from './unknownKey.js';
 
 /** How an option's value is checked: its kind, and what it is for (said in the message). */
-export type OptionKind = 'string' | 'function' | 'strings' | 'family' | 'wholePositive';
+export type OptionKind =
+  | 'string'
+  | 'function'
+  | 'strings'
+  | 'family'
+  | 'wholePositive'
+  | 'wholeNonNegative'
+  | 'boolean'
+  | 'object'
+  | 'deadLetterSink'
+  | 'refitRunner';
 
 const expected: Readonly<Record<OptionKind, string>> = {
   string: 'a string',
@@ -10,7 +20,15 @@ const expected: Readonly<Record<OptionKind, string>> = {
   strings: 'a list of strings',
   family: '"gaussian" or "binomial"',
   wholePositive: 'a whole number >= 1',
+  wholeNonNegative: 'a whole number >= 0',
+  boolean: 'true or false',
+  object: 'an object',
+  deadLetterSink: 'a dead-letter sink (an object with a deadLetter(letter) method)',
+  refitRunner: 'a RefitRunner (InlineRefitRunner, WorkerRefitRunner: an object with a run(job) method)',
 };
+
+const isObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fits(kind: OptionKind, v: unknown): boolean {
   switch (kind) {
@@ -24,22 +42,36 @@ function fits(kind: OptionKind, v: unknown): boolean {
       return v === 'gaussian' || v === 'binomial';
     case 'wholePositive':
       return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+    case 'wholeNonNegative':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'object':
+      return isObject(v);
+    case 'deadLetterSink':
+      return isObject(v) && typeof v.deadLetter === 'function';
+    case 'refitRunner':
+      return isObject(v) && typeof v.run === 'function';
   }
 }
 
 /**
  * The problems of the values given to `fn` (plain JavaScript, or values cast past the types):
- * each option present whose value is not of its kind, named `fn: key`.
+ * each option present whose value is not of its kind, and each of `required` absent, named `fn: key`.
  */
 export function optionValueProblems(
   fn: string,
   options: Readonly<Record<string, unknown>>,
   kinds: ReadonlyArray<readonly [string, OptionKind]>,
+  required: readonly string[] = [],
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const [key, kind] of kinds) {
     const v = options[key];
-    if (v !== undefined && !fits(kind, v))
+    if (v === undefined) {
+      if (required.includes(key))
+        problems.push({ path: `${fn}: ${key}`, message: `required: ${expected[kind]}` });
+    } else if (!fits(kind, v))
       problems.push({ path: `${fn}: ${key}`, message: `must be ${expected[kind]}, got ${shownValue(v)}` });
   }
   return problems;

@@ -2,7 +2,9 @@ import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
 import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
-import { NumericError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { ConfigError, NumericError } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
@@ -15,6 +17,30 @@ export interface LearnOptions {
   readonly serialize?: (event: unknown) => string;
 }
 
+const learnKinds: ReadonlyArray<readonly [keyof LearnOptions, OptionKind]> = [
+  ['deadLetters', 'deadLetterSink'],
+  ['serialize', 'function'],
+];
+
+/**
+ * `learn`'s options from plain JavaScript: a misspelled key (`serialise`) was ignored, and
+ * without `deadLetters` the first rejected event threw a TypeError.
+ */
+function checkLearnOptions(options: LearnOptions): void {
+  const problems = optionKeyProblems(
+    'learn',
+    options,
+    learnKinds.map(([k]) => k),
+  );
+  if (problems.length === 0)
+    problems.push(
+      ...optionValueProblems('learn', options as unknown as Readonly<Record<string, unknown>>, learnKinds, [
+        'deadLetters',
+      ]),
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /**
  * Feeds each event of a batch to the online model (predict, then learn: progressive validation)
  * and emits the per-event outcomes as a `LearnedBatch` for metrics, drift detection and offset
@@ -23,6 +49,7 @@ export interface LearnOptions {
  * learned part by part and emitted as one `LearnedBatch`, after its last part.
  */
 export function learn(model: OnlineModel, options: LearnOptions): OperatorFunction<EventBatch, LearnedBatch> {
+  checkLearnOptions(options);
   const serialize = options.serialize ?? ((e: unknown) => JSON.stringify(e));
   return (source) =>
     defer(() => {

@@ -1,5 +1,8 @@
 import { map, type OperatorFunction } from 'rxjs';
 
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
 import type { L1Event } from '../core/event.js';
@@ -22,6 +25,53 @@ export interface LearnByKeyOptions {
   readonly serialize?: (event: unknown) => string;
   /** Counts events skipped because the model's restored state already covers them. */
   readonly skipped?: { count: number };
+}
+
+const learnByKeyKinds: ReadonlyArray<readonly [keyof LearnByKeyOptions, OptionKind]> = [
+  ['deadLetters', 'deadLetterSink'],
+  ['scores', 'object'],
+  ['serialize', 'function'],
+  ['skipped', 'object'],
+];
+const scoresKinds: ReadonlyArray<readonly [string, OptionKind]> = [
+  ['enabled', 'boolean'],
+  ['top', 'wholeNonNegative'],
+];
+
+/** The problems of the object under `options.<name>`, named `learnByKey: <name>.<key>`. */
+function nestedProblems(
+  name: string,
+  value: unknown,
+  kinds: ReadonlyArray<readonly [string, OptionKind]>,
+): ConfigProblem[] {
+  const inner = `learnByKey: ${name}`;
+  const keys = kinds.map(([k]) => k);
+  const problems = optionKeyProblems(inner, value, keys);
+  if (problems.length === 0)
+    problems.push(...optionValueProblems(inner, value as Readonly<Record<string, unknown>>, kinds, keys));
+  return problems.map((q) => ({ path: q.path.replace(`${inner}: `, `${inner}.`), message: q.message }));
+}
+
+/**
+ * `learnByKey`'s options from plain JavaScript: a misspelled key was ignored (`scores: { enable:
+ * true }` published no score, as `enabled` was undefined), and `top: "5"` named contributions by
+ * a string.
+ */
+function checkLearnByKeyOptions(options: LearnByKeyOptions): void {
+  const problems = optionKeyProblems(
+    'learnByKey',
+    options,
+    learnByKeyKinds.map(([k]) => k),
+  );
+  if (problems.length === 0) {
+    const o = options as unknown as Readonly<Record<string, unknown>>;
+    problems.push(...optionValueProblems('learnByKey', o, learnByKeyKinds, ['deadLetters', 'scores']));
+    if (problems.every((q) => q.path !== 'learnByKey: scores'))
+      problems.push(...nestedProblems('scores', o.scores, scoresKinds));
+    if (o.skipped !== undefined && problems.every((q) => q.path !== 'learnByKey: skipped'))
+      problems.push(...nestedProblems('skipped', o.skipped, [['count', 'wholeNonNegative']]));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /**
@@ -72,6 +122,7 @@ export function learnByKey(
   registry: ModelRegistry<LiveModel>,
   options: LearnByKeyOptions,
 ): OperatorFunction<RoutedBatch, ProcessedBatch> {
+  checkLearnByKeyOptions(options);
   const serialize = options.serialize ?? ((e: unknown) => JSON.stringify(e));
   // One handler for every batch, reading the part it is called for from `at` (set right before each
   // synchronous `learn`): a new closure per batch would deoptimize the builder's learning loop.

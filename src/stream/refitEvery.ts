@@ -1,5 +1,8 @@
 import { Observable, Subscription, type OperatorFunction } from 'rxjs';
 
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { ConfigError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import type { RefitJob, RefitOutcome } from '../refit/job.js';
 import type { RefitRunner } from '../refit/runner.js';
@@ -67,6 +70,36 @@ export interface RefitEveryOptions {
   readonly stopping?: () => boolean;
 }
 
+const refitEveryKinds: ReadonlyArray<readonly [keyof RefitEveryOptions, OptionKind]> = [
+  ['runner', 'refitRunner'],
+  ['acquire', 'function'],
+  ['now', 'function'],
+  ['stats', 'object'],
+  ['stopping', 'function'],
+];
+
+/**
+ * `refitEvery`'s options from plain JavaScript: a misspelled key (`stoping`: a stop then waited for
+ * every refit) was ignored, and a `now` that is no function failed only at the first refit.
+ */
+function checkRefitEveryOptions(options: RefitEveryOptions): void {
+  const problems = optionKeyProblems(
+    'refitEvery',
+    options,
+    refitEveryKinds.map(([k]) => k),
+  );
+  if (problems.length === 0)
+    problems.push(
+      ...optionValueProblems(
+        'refitEvery',
+        options as unknown as Readonly<Record<string, unknown>>,
+        refitEveryKinds,
+        ['runner', 'acquire', 'now'],
+      ),
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /** The live-model type carried by `RefitDone` (kept abstract here so tests can pass fakes). */
 type EngineElementLive = NonNullable<RefitDone['live']>;
 
@@ -88,6 +121,7 @@ type EngineElementLive = NonNullable<RefitDone['live']>;
  * processed$.pipe(refitEvery({ runner: new WorkerRefitRunner(), acquire: (k) => registry.acquire(k), now: Date.now }))
  */
 export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineElement, EngineElement> {
+  checkRefitEveryOptions(options);
   const { runner, acquire, now } = options;
   const stats = options.stats ?? refitStats();
   return (source) =>
