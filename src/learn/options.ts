@@ -21,20 +21,38 @@ const RATE_KEYS: readonly (keyof RateOptions)[] = ['schedule', 'eta0', 'delta'];
  * Throws a `ConfigError` naming every bad hyperparameter of learner `name` at once (the engine's
  * configuration is checked before; this guards learners built directly), and every key of `o`
  * that is not one of `known` (from JavaScript, `l1ratio` would otherwise leave the lasso's 1).
+ * `elsewhere` says, for a key another learner reads, why this one does not and what to use.
  */
-export function checkLearnerOptions(name: string, o: LearnerOptionsToCheck, known: readonly string[]): void {
+export function checkLearnerOptions(
+  name: string,
+  o: LearnerOptionsToCheck,
+  known: readonly string[],
+  elsewhere: ReadonlyArray<readonly [key: string, message: string]> = [],
+): void {
   const problems: ConfigProblem[] = [];
-  const unknownKeys = (value: object, keys: readonly string[], path: string): void => {
+  const unknownKeys = (
+    value: object,
+    keys: readonly string[],
+    path: string,
+    otherLearners: typeof elsewhere = [],
+  ): void => {
     for (const key of Object.keys(value))
       if (!keys.includes(key))
-        problems.push({ path: `${path}.${key}`, message: unknownKeyMessage(key, keys) });
+        problems.push({
+          path: `${path}.${key}`,
+          message: otherLearners.find(([k]) => k === key)?.[1] ?? unknownKeyMessage(key, keys),
+        });
   };
   if (typeof o !== 'object' || o === null)
     throw ConfigError.single(name, `options must be an object, got ${shownValue(o)}`);
-  unknownKeys(o, known, name);
-  if (typeof o.rates === 'object' && o.rates !== null) unknownKeys(o.rates, RATE_KEYS, `${name}.rates`);
+  unknownKeys(o, known, name, elsewhere);
+  // a key this learner does not read is named once, as such, whatever its value
+  const reads = (key: string): boolean => known.includes(key);
+  if (reads('rates') && typeof o.rates === 'object' && o.rates !== null)
+    unknownKeys(o.rates, RATE_KEYS, `${name}.rates`);
   const bad = (key: string, rule: string, v: unknown): void => {
-    problems.push({ path: `${name}.${key}`, message: `must be ${rule}, got ${shownValue(v)}` });
+    if (reads(key))
+      problems.push({ path: `${name}.${key}`, message: `must be ${rule}, got ${shownValue(v)}` });
   };
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (o.family !== 'gaussian' && o.family !== 'binomial') bad('family', '"gaussian" or "binomial"', o.family);
@@ -44,7 +62,7 @@ export function checkLearnerOptions(name: string, o: LearnerOptionsToCheck, know
   if (o.alpha !== undefined && !(finite(o.alpha) && o.alpha > 0))
     bad('alpha', 'a finite number > 0', o.alpha);
   if (o.beta !== undefined && !(finite(o.beta) && o.beta >= 0)) bad('beta', 'a finite number >= 0', o.beta);
-  if (o.rates !== undefined) problems.push(...checkRates(o.rates, `${name}.rates`));
+  if (reads('rates') && o.rates !== undefined) problems.push(...checkRates(o.rates, `${name}.rates`));
   if (
     o.truncateEvery !== undefined &&
     !(Number.isInteger(o.truncateEvery) && (o.truncateEvery as number) >= 1)

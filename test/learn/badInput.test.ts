@@ -61,6 +61,32 @@ describe('learners built directly check their hyperparameters', () => {
     expect(
       problemPaths(() => new TruncatedGradient(js({ family: 'binomial', lambda: 0.1, gravity: 1 }))),
     ).toEqual(['truncated-gradient.gravity']);
+    // FOBOS took K and θ and overwrote them with 1 and ∞: now refused, naming the learner that reads them
+    let fobos: ConfigError | undefined;
+    try {
+      new Fobos(js({ family: 'gaussian', lambda: 0.1, truncateEvery: 'x', theta: 0.5 }));
+    } catch (e) {
+      fobos = e as ConfigError;
+    }
+    expect(fobos?.problems).toEqual([
+      {
+        path: 'fobos.truncateEvery',
+        message:
+          'not read by FOBOS, which applies the penalty at every step to every coefficient (K = 1, θ = ∞); for another K use TruncatedGradient (learner "truncated-gradient")',
+      },
+      {
+        path: 'fobos.theta',
+        message:
+          'not read by FOBOS, which applies the penalty at every step to every coefficient (K = 1, θ = ∞); for another θ use TruncatedGradient (learner "truncated-gradient")',
+      },
+    ]);
+    // a key one learner does not read is named once, not checked as if it did
+    expect(
+      problemPaths(() => new Ftrl(js({ family: 'binomial', lambda: 0.1, rates: { eta0: -1 } }))),
+    ).toEqual(['ftrl.rates']);
+    expect(
+      () => new TruncatedGradient({ family: 'binomial', lambda: 0.1, truncateEvery: 10, theta: 0.5 }),
+    ).not.toThrow();
     // what the engine builds passes
     for (const name of learnerNames) expect(() => createLearner(name, 'binomial', 0.01, 0.5)).not.toThrow();
   });
