@@ -318,14 +318,22 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
         message: `must be ≥ inputSparsity.windowEvents (${c.inputSparsity.windowEvents})`,
       });
     }
-    // a slot's exposure is halved past the horizon, so it never reaches a longer armEvents (no stop
-    // or rate test would run); an appearance is judged within one horizon of its first sight
+    // a slot's exposure and count are halved past the horizon (its count, one an occurrence, is at
+    // most its exposure), so neither reaches a longer armEvents or armCount: no stop or rate test
+    // would run; an appearance is judged within one horizon of its first sight, so it has at most
+    // that many events and occurrences: none would be reported
     const seq = c.inputSequential;
-    for (const k of ['armEvents', 'appearEvents'] as const) {
+    const why = [
+      ['armEvents', "a feature's exposure is halved past it: no stop or rate test would ever start"],
+      ['armCount', "a feature's count is halved past it: no stop or rate test would ever start"],
+      ['appearEvents', 'an appearance is judged within it: no feature would be reported as appeared'],
+      ['minAppearCount', 'an appearance is judged within it: no feature would be reported as appeared'],
+    ] as const;
+    for (const [k, reason] of why) {
       if (seq[k] > seq.horizonEvents)
         problems.push({
           path: at(`inputSequential.${k}`),
-          message: `must be ≤ inputSequential.horizonEvents (${seq.horizonEvents}), got ${seq[k]}`,
+          message: `must be ≤ inputSequential.horizonEvents (${seq.horizonEvents}), got ${seq[k]} (${reason}); raise horizonEvents or lower ${k}`,
         });
     }
   }

@@ -5,6 +5,7 @@ import {
   DEFAULT_DRIFT_CONFIG,
   DriftMonitor,
   resolveDriftConfig,
+  SequentialSparsityDetector,
   validateDriftConfig,
 } from '../../src/drift/index.js';
 
@@ -59,7 +60,8 @@ describe('drift config', () => {
     expect(validateDriftConfig({ inputSequential: { horizonEvents: 5000 } })).toEqual([
       {
         path: 'drift.inputSequential.armEvents',
-        message: 'must be ≤ inputSequential.horizonEvents (5000), got 10000',
+        message:
+          "must be ≤ inputSequential.horizonEvents (5000), got 10000 (a feature's exposure is halved past it: no stop or rate test would ever start); raise horizonEvents or lower armEvents",
       },
     ]);
     expect(
@@ -67,12 +69,62 @@ describe('drift config', () => {
     ).toEqual([
       {
         path: 'drift.inputSequential.appearEvents',
-        message: 'must be ≤ inputSequential.horizonEvents (5000), got 6000',
+        message:
+          'must be ≤ inputSequential.horizonEvents (5000), got 6000 (an appearance is judged within it: no feature would be reported as appeared); raise horizonEvents or lower appearEvents',
       },
     ]);
     expect(
       validateDriftConfig({ inputSequential: { horizonEvents: 5000, armEvents: 5000, appearEvents: 5000 } }),
     ).toEqual([]);
+  });
+
+  it('refuses inputSequential.armCount or minAppearCount above horizonEvents (a count never reaches them)', () => {
+    // a slot's count (one an occurrence, so at most its exposure) is halved with its exposure past
+    // the horizon, and an appearance's occurrences are counted within one horizon
+    const seq = { horizonEvents: 5000, armEvents: 2000, appearEvents: 1000 };
+    expect(
+      validateDriftConfig({ inputSequential: { ...seq, armCount: 6000, minAppearCount: 5001 } }),
+    ).toEqual([
+      {
+        path: 'drift.inputSequential.armCount',
+        message:
+          "must be ≤ inputSequential.horizonEvents (5000), got 6000 (a feature's count is halved past it: no stop or rate test would ever start); raise horizonEvents or lower armCount",
+      },
+      {
+        path: 'drift.inputSequential.minAppearCount',
+        message:
+          'must be ≤ inputSequential.horizonEvents (5000), got 5001 (an appearance is judged within it: no feature would be reported as appeared); raise horizonEvents or lower minAppearCount',
+      },
+    ]);
+    expect(
+      validateDriftConfig({ inputSequential: { ...seq, armCount: 5000, minAppearCount: 5000 } }),
+    ).toEqual([]);
+  });
+
+  it('at the bound, armCount = minAppearCount = horizonEvents, a feature in every event still arms and appears', () => {
+    // the detector the config refuses beyond it: found here, so the bound refuses nothing that works
+    const found = (extra: object): string[] => {
+      const det = new SequentialSparsityDetector({
+        horizonEvents: 5000,
+        armEvents: 2000,
+        appearEvents: 1000,
+        warmupEvents: 5000,
+        ...extra,
+      });
+      const names = ['a', 'c'];
+      const kinds: string[] = [];
+      for (let t = 1; t <= 60_000; t++) {
+        // a in every event until 30 000, then c in every event
+        const indices = Int32Array.of(t <= 30_000 ? 0 : 1);
+        det.update({ indices, start: 0, end: 1, nameOf: (i) => names[i]! });
+        if (det.driftDetected)
+          for (const f of det.report!.findings) kinds.push(`${f.kind} ${names[f.index] ?? f.index}`);
+      }
+      return kinds;
+    };
+    expect(found({ armCount: 5000, minAppearCount: 5000 })).toEqual(['stopped a', 'appeared c']);
+    // one over: neither is ever found (what the config now refuses)
+    expect(found({ armCount: 5001, minAppearCount: 5001 })).toEqual([]);
   });
 
   it('the monitor refuses a bad config with a ConfigError', () => {
