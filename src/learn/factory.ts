@@ -1,3 +1,4 @@
+import { optionKeyProblems } from '../config/optionKeys.js';
 import { shownValue } from '../config/unknownKey.js';
 import { ConfigError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
@@ -29,6 +30,27 @@ export interface PenalizedLearner extends Learner {
   assignWeights?(intercept: number, cols: Int32Array, values: Float64Array): void;
 }
 
+/**
+ * A misspelled key in the hyperparameters of the learner made (`ftrl: { alhpa }`, `truncatedGradient:
+ * { thta }`) was left out of what it is given, so its default was used; each is a `ConfigError`.
+ */
+function checkNested(name: LearnerName, hyper: LearnerHyperparameters): void {
+  const [section, keys]: readonly [string, readonly string[]] | readonly [null, readonly string[]] =
+    name === 'ftrl'
+      ? ['ftrl', ['alpha', 'beta']]
+      : name === 'truncated-gradient'
+        ? ['truncatedGradient', ['truncateEvery', 'theta']]
+        : [null, []];
+  if (section === null) return;
+  const value = (hyper as Readonly<Record<string, unknown>>)[section];
+  if (value === undefined) return;
+  const problems = optionKeyProblems(section, value, keys).map((q) => ({
+    path: q.path.replace(`${section}: `, `${section}.`),
+    message: q.message.replace(/^unknown option/, 'unknown setting'),
+  }));
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 export function createLearner(
   name: LearnerName,
   family: Family,
@@ -36,6 +58,7 @@ export function createLearner(
   l1Ratio: number,
   hyper: LearnerHyperparameters = {},
 ): PenalizedLearner {
+  checkNested(name, hyper);
   switch (name) {
     case 'ftrl':
       return new Ftrl({

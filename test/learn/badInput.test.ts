@@ -96,6 +96,29 @@ describe('learners built directly check their hyperparameters', () => {
     expect(() => new TruncatedGradient({ family: 'binomial', lambda: 0, theta: Infinity })).not.toThrow();
   });
 
+  it('createLearner names a misspelled key of the hyperparameters of the learner it makes (its default was used)', () => {
+    const js = <T>(o: object) => o as T;
+    let error: ConfigError | undefined;
+    try {
+      createLearner('ftrl', 'binomial', 0.01, 1, js({ ftrl: { alhpa: 0.5, beta: 1 } }));
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.path)).toEqual(['ftrl.alhpa']);
+    expect(error?.problems[0]!.message).toMatch(/^unknown setting; did you mean "alpha"\?/);
+    expect(
+      problemPaths(() =>
+        createLearner('truncated-gradient', 'binomial', 0.01, 1, js({ truncatedGradient: { thta: 0.5 } })),
+      ),
+    ).toEqual(['truncatedGradient.thta']);
+    expect(
+      createLearner('truncated-gradient', 'binomial', 0.01, 1, { truncatedGradient: { theta: 0.5 } }),
+    ).toMatchObject({ theta: 0.5 });
+    expect(createLearner('ftrl', 'binomial', 0.01, 1, { ftrl: { alpha: 0.5 } })).toMatchObject({
+      alpha: 0.5,
+    });
+  });
+
   it('createLearner names an unknown learner', () => {
     expect(() => createLearner('sgd' as LearnerName, 'binomial', 0.01, 1)).toThrow(
       /learner: must be "ftrl", "fobos", "truncated-gradient", got "sgd"/,
