@@ -1,4 +1,6 @@
 import { checkModelConfig } from '../config/modelConfig.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems } from '../config/optionValues.js';
 import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { resolveDriftConfig, validateDriftConfig, type DriftConfig } from '../drift/config.js';
@@ -232,21 +234,50 @@ export const isCheckedEngineConfig = (config: unknown): config is EngineConfig =
   typeof config === 'object' && config !== null && checkedConfigs.has(config);
 
 /**
+ * `checkEngineConfig`'s own options from JavaScript: a misspelled one was ignored (`requre:
+ * ["kafka"]` left the section optional), and a validator that is no function failed inside the check.
+ */
+function configOptionProblems(options: EngineConfigOptions): ConfigProblem[] {
+  const problems = optionKeyProblems('checkEngineConfig', options, ['sections', 'require']);
+  if (problems.length > 0) return problems;
+  const o = options as Readonly<Record<string, unknown>>;
+  problems.push(...optionValueProblems('checkEngineConfig', o, [['require', 'strings']]));
+  if (o.sections !== undefined) {
+    if (!isObject(o.sections))
+      problems.push({
+        path: 'checkEngineConfig: sections',
+        message: `must be an object of section name → validator function, got ${shownValue(o.sections)}`,
+      });
+    else
+      for (const [name, validate] of Object.entries(o.sections))
+        if (typeof validate !== 'function')
+          problems.push({
+            path: `checkEngineConfig: sections.${name}`,
+            message: `must be a validator function (raw, path) => section, got ${shownValue(validate)}`,
+          });
+  }
+  return problems;
+}
+
+/**
  * Validates a whole configuration document once, reporting every problem of every section at once
  * (each named by its path, with the fix), and returns it with defaults filled in, frozen. The
  * engine's own sections are `model`, `refit`, `snapshots`, `scores`, `drift`, `replay` (`input`,
  * `out`, `batchSize`), `state`, `http` and `limits`; a caller adds its own (`kafka`) with validators.
  */
 export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {}): EngineConfig {
-  const problems: ConfigProblem[] = [];
+  // reported with the document's problems; an option not usable as given is left out of the check
+  const problems = configOptionProblems(options);
+  const unusable = (key: string) =>
+    problems.some((p) => p.path === 'checkEngineConfig' || p.path.startsWith(`checkEngineConfig: ${key}`));
+  const extra = unusable('sections') ? {} : (options.sections ?? {});
+  const required = unusable('require') ? [] : (options.require ?? []);
   const raw = isObject(doc) ? doc : {};
   if (!isObject(doc)) problems.push({ path: '', message: 'the configuration must be a JSON object' });
-  const extra = options.sections ?? {};
   const known = [...engineSections, ...Object.keys(extra)];
   for (const k of Object.keys(raw))
     if (!known.includes(k)) problems.push({ path: k, message: unknownKeyMessage(k, known, 'section') });
-  for (const k of options.require ?? [])
-    if (raw[k] === undefined) problems.push({ path: k, message: 'is required' });
+  for (const k of required) if (raw[k] === undefined) problems.push({ path: k, message: 'is required' });
 
   // model (+ the engine's keyed-model settings, which live in the same section)
   const modelRaw = isObject(raw.model) ? { ...raw.model } : raw.model;
