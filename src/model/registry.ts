@@ -1,3 +1,6 @@
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { PartitionRef, StateStore } from '../engine/ports.js';
 
 /** How a registry makes, saves and restores its models. */
@@ -18,6 +21,59 @@ export interface ModelRegistryOptions<M> {
   readonly codec: RegistryCodec<M>;
 }
 
+/** An object with these methods, or the problem of `value` at `path`. */
+function methodsProblem(
+  path: string,
+  value: unknown,
+  methods: readonly string[],
+  what: string,
+): ConfigProblem[] {
+  const o = value as Readonly<Record<string, unknown>> | null;
+  if (typeof value !== 'object' || o === null)
+    return [
+      {
+        path,
+        message: `${value === undefined ? 'required' : `must be an object, got ${shownValue(value)}`}: ${what}`,
+      },
+    ];
+  const missing = methods.filter((m) => typeof o[m] !== 'function');
+  return missing.length === 0
+    ? []
+    : [{ path, message: `has no method ${missing.join(', ')}: it must be ${what}` }];
+}
+
+/**
+ * `ModelRegistry`'s options from JavaScript: a misspelled key (`stor`) was ignored, and a store or
+ * codec without its methods failed at the first eviction; each is named in one `ConfigError`.
+ */
+function checkRegistryOptions(options: unknown): void {
+  const problems = optionKeyProblems('ModelRegistry', options, ['maxLive', 'store', 'codec']);
+  if (problems.length === 0) {
+    const o = options as Readonly<Record<string, unknown>>;
+    const maxLive = o.maxLive;
+    if (!(typeof maxLive === 'number' && maxLive >= 1 && (Number.isInteger(maxLive) || maxLive === Infinity)))
+      problems.push({
+        path: 'ModelRegistry: maxLive',
+        message: `must be a whole number >= 1 or Infinity (models kept in memory), got ${shownValue(maxLive)}`,
+      });
+    problems.push(
+      ...methodsProblem(
+        'ModelRegistry: store',
+        o.store,
+        ['get', 'put', 'delete', 'keys'],
+        'a StateStore (MemoryStateStore, DirectoryStateStore, a Kafka state store)',
+      ),
+      ...methodsProblem(
+        'ModelRegistry: codec',
+        o.codec,
+        ['create', 'checkpoint', 'restore'],
+        'a RegistryCodec { create, checkpoint, restore }',
+      ),
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 /**
  * Keyed models (README): one per key, created on first sight. Models are kept in a Map in
  * least-recently-used order; `trim()` checkpoints the oldest ones whole into the state store and
@@ -34,7 +90,7 @@ export class ModelRegistry<M> {
   private readonly codec: RegistryCodec<M>;
 
   constructor(options: ModelRegistryOptions<M>) {
-    if (!(options.maxLive >= 1)) throw new RangeError(`maxLive must be >= 1, got ${options.maxLive}`);
+    checkRegistryOptions(options);
     this.maxLive = options.maxLive;
     this.store = options.store;
     this.codec = options.codec;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { MemoryStateStore } from '../../src/engine/ports.js';
-import { ModelRegistry } from '../../src/model/registry.js';
+import { ModelRegistry, type ModelRegistryOptions } from '../../src/model/registry.js';
+import { configProblems } from '../helpers/configProblems.js';
 
 interface Named {
   readonly key: string;
@@ -109,5 +110,37 @@ describe('ModelRegistry.trim', () => {
     registry.trim();
     expect(registry.liveModels().map((m) => m.key)).toEqual(['a', 'b']);
     expect(registry.stats).toEqual({ created: 3, evicted: 2, restored: 1 });
+  });
+});
+
+describe('ModelRegistry options from JavaScript', () => {
+  const codec = {
+    create: (key: string) => ({ key }),
+    checkpoint: (model: Named) => new TextEncoder().encode(model.key),
+    restore: (key: string) => ({ key }),
+  };
+  const make = (options: unknown) => () => new ModelRegistry<Named>(options as ModelRegistryOptions<Named>);
+
+  it('refuses a misspelled key (stor: ignored, and the first eviction failed on no store), naming the one meant', () => {
+    const found = configProblems(make({ maxLive: 2, stor: new MemoryStateStore(), codec }));
+    expect([...found.keys()]).toEqual(['ModelRegistry: stor']);
+    expect(found.get('ModelRegistry: stor')).toMatch(/^unknown option; did you mean "store"\?/);
+  });
+
+  it('names a bad maxLive, store and codec at once', () => {
+    const found = configProblems(make({ maxLive: '2', store: {}, codec: { create: codec.create } }));
+    expect(Object.fromEntries(found)).toEqual({
+      'ModelRegistry: maxLive': 'must be a whole number >= 1 or Infinity (models kept in memory), got "2"',
+      'ModelRegistry: store':
+        'has no method get, put, delete, keys: it must be a StateStore (MemoryStateStore, DirectoryStateStore, a Kafka state store)',
+      'ModelRegistry: codec':
+        'has no method checkpoint, restore: it must be a RegistryCodec { create, checkpoint, restore }',
+    });
+    expect(Object.fromEntries(configProblems(make({ maxLive: 0, codec })))).toEqual({
+      'ModelRegistry: maxLive': 'must be a whole number >= 1 or Infinity (models kept in memory), got 0',
+      'ModelRegistry: store':
+        'required: a StateStore (MemoryStateStore, DirectoryStateStore, a Kafka state store)',
+    });
+    expect(make({ maxLive: Infinity, store: new MemoryStateStore(), codec })).not.toThrow();
   });
 });
