@@ -1,5 +1,5 @@
 import { StateError } from '../core/errors.js';
-import { requireOption, type ScalarDetector } from './protocol.js';
+import { refuseUnknownOptions, requireOption, type ScalarDetector } from './protocol.js';
 
 /** Options of `Adwin`; names and defaults are River's `drift.ADWIN`. */
 export interface AdwinOptions {
@@ -21,6 +21,15 @@ const MAX_ROWS = 64;
 const FIRST_ROWS = 4;
 /** 2^r, the number of values in a bucket of row r. */
 const BUCKET_SIZE = Float64Array.from({ length: MAX_ROWS }, (_, r) => 2 ** r);
+
+/** The keys `Adwin` reads (others are refused: a misspelled one left its default). */
+const ADWIN_KEYS: readonly (keyof AdwinOptions)[] = [
+  'delta',
+  'clock',
+  'maxBuckets',
+  'minWindowLength',
+  'gracePeriod',
+];
 
 /**
  * ADWIN2 (Bifet & Gavaldà, 2007): an adaptive window kept as an exponential histogram of buckets
@@ -61,6 +70,7 @@ export class Adwin implements ScalarDetector {
   private detections = 0;
 
   constructor(options: AdwinOptions = {}) {
+    refuseUnknownOptions('Adwin', options, ADWIN_KEYS);
     this.delta = options.delta ?? 0.002;
     this.clock = options.clock ?? 32;
     this.maxBuckets = options.maxBuckets ?? 5;

@@ -51,6 +51,12 @@ export interface DriftMonitorOptions {
   readonly logger?: AlertLogger;
 }
 
+/** A config section as its detector's options: without `enabled`, which the monitor reads, not the detector. */
+function detectorOptions<T extends { readonly enabled: boolean }>(section: T): Omit<T, 'enabled'> {
+  const { enabled: _enabled, ...options } = section;
+  return options;
+}
+
 /** The keys of `DriftMonitorOptions`. */
 const MONITOR_KEYS: readonly (keyof DriftMonitorOptions)[] = [
   'config',
@@ -175,21 +181,27 @@ export class DriftMonitor {
             signal,
             detector: new GuardedDetector('page-hinkley', {
               ...guard,
-              pageHinkley: { ...c.loss.pageHinkley, mode: 'both' },
+              pageHinkley: { ...detectorOptions(c.loss.pageHinkley), mode: 'both' },
             }),
           });
         if (c.loss.adwin.enabled)
           this.losses.push({
             signal,
-            detector: new GuardedDetector('adwin', { ...guard, adwin: c.loss.adwin }),
+            detector: new GuardedDetector('adwin', { ...guard, adwin: detectorOptions(c.loss.adwin) }),
           });
       }
     }
-    this.input = c.enabled && c.inputSparsity.enabled ? new InputSparsityDetector(c.inputSparsity) : null;
+    this.input =
+      c.enabled && c.inputSparsity.enabled
+        ? new InputSparsityDetector(detectorOptions(c.inputSparsity))
+        : null;
     const sequential = c.enabled && c.inputSequential.enabled;
     this.sequential =
-      sequential && c.threads === 0 ? new SequentialSparsityDetector(c.inputSequential) : null;
-    this.remote = sequential && c.threads > 0 ? sequentialThread().open(c.inputSequential) : null;
+      sequential && c.threads === 0
+        ? new SequentialSparsityDetector(detectorOptions(c.inputSequential))
+        : null;
+    this.remote =
+      sequential && c.threads > 0 ? sequentialThread().open(detectorOptions(c.inputSequential)) : null;
     if (this.remote !== null) remoteDetectors.register(this, this.remote, this);
   }
 
@@ -466,7 +478,7 @@ export class DriftMonitor {
     return getOrCreate(
       this.supports,
       source,
-      () => new SupportDriftDetector({ ...this.config.support, scaleOf: this.scaleOf }),
+      () => new SupportDriftDetector({ ...detectorOptions(this.config.support), scaleOf: this.scaleOf }),
     );
   }
 
@@ -474,7 +486,7 @@ export class DriftMonitor {
     return getOrCreate(
       this.signs,
       source,
-      () => new SignFlipDetector({ ...this.config.signFlip, scaleOf: this.scaleOf }),
+      () => new SignFlipDetector({ ...detectorOptions(this.config.signFlip), scaleOf: this.scaleOf }),
     );
   }
 

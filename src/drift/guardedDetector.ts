@@ -2,7 +2,7 @@ import type { Severity } from '../model/snapshot.js';
 import { StateError } from '../core/errors.js';
 import { Adwin, type AdwinOptions, type AdwinState } from './adwin.js';
 import { PageHinkley, type PageHinkleyOptions, type PageHinkleyState } from './pageHinkley.js';
-import type { ScalarDetector } from './protocol.js';
+import { refuseUnknownOptions, type ScalarDetector } from './protocol.js';
 
 export interface GuardedOptions {
   /** Values that only estimate the baseline mean and sd; no detection (default 2000). */
@@ -66,6 +66,11 @@ export class GuardedDetector implements ScalarDetector {
       readonly adwin?: AdwinOptions;
     } = {},
   ) {
+    refuseUnknownOptions('GuardedDetector', options, [
+      'warmup',
+      'cooldown',
+      kind === 'adwin' ? 'adwin' : 'pageHinkley',
+    ]);
     this.kind = kind;
     this.warmup = options.warmup ?? 2000;
     this.cooldown = options.cooldown ?? this.warmup;

@@ -1,6 +1,6 @@
 import { StateError } from '../core/errors.js';
 import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
-import type { DriftDetector } from './protocol.js';
+import { refuseUnknownOptions, type DriftDetector } from './protocol.js';
 import { SlotMap } from './slotMap.js';
 import { chiSquare1UpperQuantile, normalUpperQuantile } from './stats.js';
 
@@ -63,6 +63,21 @@ const MAX_APPEARED_CANDIDATES = 64;
 /** Exact counters allocated at first; the tables double up to `maxTracked` as features come. */
 const INITIAL_SLOTS = 64;
 
+/** The keys `InputSparsityDetector` reads (others are refused: a misspelled one left its default). */
+const INPUTSPARSITYDETECTOR_KEYS: readonly (keyof InputSparsityOptions)[] = [
+  'windowEvents',
+  'warmupEvents',
+  'maxReferenceEvents',
+  'maxTracked',
+  'alpha',
+  'minRatio',
+  'minCount',
+  'nnzAlpha',
+  'nnzMinChange',
+  'sketchWidth',
+  'sketchDepth',
+];
+
 /**
  * Input sparsity drift: per-feature occurrence rates in a recent tumbling window of events against a
  * reference built from earlier windows, judged by the likelihood-ratio (G) test on the 2×2 table
@@ -115,6 +130,7 @@ export class InputSparsityDetector implements DriftDetector<ActiveFeatures> {
   private readonly nnzZ: number;
 
   constructor(options: InputSparsityOptions = {}) {
+    refuseUnknownOptions('InputSparsityDetector', options, INPUTSPARSITYDETECTOR_KEYS);
     this.windowEvents = options.windowEvents ?? 20_000;
     this.warmupEvents = options.warmupEvents ?? 2 * this.windowEvents;
     this.maxReferenceEvents = options.maxReferenceEvents ?? 200_000;

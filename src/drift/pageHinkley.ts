@@ -1,5 +1,5 @@
 import { StateError } from '../core/errors.js';
-import { requireOption, type ScalarDetector } from './protocol.js';
+import { refuseUnknownOptions, requireOption, type ScalarDetector } from './protocol.js';
 
 /** Which direction of change Page-Hinkley looks for. */
 export type PageHinkleyMode = 'up' | 'down' | 'both';
@@ -17,6 +17,15 @@ export interface PageHinkleyOptions {
   /** `up` (increase of the mean), `down`, or `both` (default). */
   readonly mode?: PageHinkleyMode;
 }
+
+/** The keys `PageHinkley` reads (others are refused: a misspelled one left its default). */
+const PAGEHINKLEY_KEYS: readonly (keyof PageHinkleyOptions)[] = [
+  'minInstances',
+  'delta',
+  'threshold',
+  'alpha',
+  'mode',
+];
 
 /**
  * Page-Hinkley test for a change in the mean (Page, 1954), exactly as River's `drift.PageHinkley`
@@ -47,6 +56,7 @@ export class PageHinkley implements ScalarDetector {
   private detected = false;
 
   constructor(options: PageHinkleyOptions = {}) {
+    refuseUnknownOptions('PageHinkley', options, PAGEHINKLEY_KEYS);
     this.minInstances = options.minInstances ?? 30;
     this.delta = options.delta ?? 0.005;
     this.threshold = options.threshold ?? 50;

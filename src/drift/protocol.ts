@@ -1,3 +1,5 @@
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { ConfigError } from '../core/errors.js';
 /**
  * The small protocol every drift detector follows (in the spirit of River's `drift` module): feed
  * it one observation with `update`, then read `driftDetected`, which is true for exactly the update
@@ -18,6 +20,15 @@ export type ScalarDetector = DriftDetector<number>;
 
 /** Severity of an alert (docs/conventions.md, alerts). */
 export type { Severity } from '../model/snapshot.js';
+
+/**
+ * A detector's options from JavaScript: a key it does not read (`delat`, which left the default
+ * delta) is a `ConfigError` naming each, `Detector: key`, with the key meant.
+ */
+export function refuseUnknownOptions(detector: string, options: unknown, known: readonly string[]): void {
+  const problems = optionKeyProblems(detector, options, known);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
 
 /** Throws a `RangeError` naming `name` unless `value` satisfies `ok`. */
 export function requireOption(name: string, value: number, ok: boolean, expected: string): void {

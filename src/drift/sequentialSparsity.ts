@@ -4,7 +4,7 @@ import { CountMinSketch, type CountMinSketchState } from './countMinSketch.js';
 import { DeadlineHeap, type DeadlineHeapState } from './deadlineHeap.js';
 import { GuardedDetector, type GuardedDetectorState } from './guardedDetector.js';
 import { gStatistic } from './inputSparsity.js';
-import type { DriftDetector } from './protocol.js';
+import { refuseUnknownOptions, type DriftDetector } from './protocol.js';
 import { SlotMap } from './slotMap.js';
 
 /**
@@ -234,6 +234,27 @@ export const SEQUENTIAL_F64_NAMES: readonly string[] = F64.map(([name]) => name)
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
 const U8 = ['kind', 'status'] as const;
 
+/** The keys `SequentialSparsityDetector` reads (others are refused: a misspelled one left its default). */
+const SEQUENTIALSPARSITYDETECTOR_KEYS: readonly (keyof SequentialSparsityOptions)[] = [
+  'alpha',
+  'warmupEvents',
+  'armCount',
+  'minAppearCount',
+  'armEvents',
+  'appearEvents',
+  'horizonEvents',
+  'gapFactor',
+  'maxDispersion',
+  'groupEvents',
+  'maxTracked',
+  'maxFields',
+  'sketchWidth',
+  'sketchDepth',
+  'fieldCacheSize',
+  'nnzThreshold',
+  'nnzMinChange',
+];
+
 /**
  * Sequential input-sparsity drift: each tracked feature (and each categorical field as a whole:
  * "some level of `hour` is present") is tested event by event, so a change is reported as soon as
@@ -345,6 +366,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private lastReport: SequentialSparsityReport | null = null;
 
   constructor(options: SequentialSparsityOptions = {}) {
+    refuseUnknownOptions('SequentialSparsityDetector', options, SEQUENTIALSPARSITYDETECTOR_KEYS);
     this.alpha = options.alpha ?? 1e-8;
     this.warmupEvents = options.warmupEvents ?? 10_000;
     this.armCount = options.armCount ?? 30;

@@ -1,7 +1,7 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { shareScale, WeightedBuffer, type WeightedCoefficients } from './materiality.js';
-import type { DriftDetector } from './protocol.js';
+import { refuseUnknownOptions, type DriftDetector } from './protocol.js';
 
 export interface SignFlipOptions {
   /** Relative weight (see `relativeWeights`) at which a coefficient's sign matters (default 0.05). */
@@ -35,6 +35,14 @@ function signed(sign: number, value: number, streak: number, seen: number): Sign
   return { sign, value, streak, seen };
 }
 
+/** The keys `SignFlipDetector` reads (others are refused: a misspelled one left its default). */
+const SIGNFLIPDETECTOR_KEYS: readonly (keyof SignFlipOptions)[] = [
+  'material',
+  'persistence',
+  'warmupSnapshots',
+  'scaleOf',
+];
+
 /**
  * Sign flips: a material coefficient whose sign changes and stays changed (material, with the new
  * sign) for `persistence` consecutive snapshots. A coefficient that merely shrinks to zero is not a
@@ -61,6 +69,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
   private last: readonly SignFlip[] = [];
 
   constructor(options: SignFlipOptions = {}) {
+    refuseUnknownOptions('SignFlipDetector', options, SIGNFLIPDETECTOR_KEYS);
     this.material = options.material ?? 0.05;
     this.persistence = options.persistence ?? 2;
     this.warmupSnapshots = options.warmupSnapshots ?? 1;

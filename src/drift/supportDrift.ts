@@ -1,7 +1,7 @@
 import { StateError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import { shareScale, WeightedBuffer, type WeightedCoefficients } from './materiality.js';
-import type { DriftDetector } from './protocol.js';
+import { refuseUnknownOptions, type DriftDetector } from './protocol.js';
 
 export interface SupportDriftOptions {
   /** A feature enters the support when its relative weight is ≥ `enter` (default 0.05)... */
@@ -43,6 +43,16 @@ function tracked(inSupport: boolean, streak: number): Tracked {
   return { inSupport, streak, r: 0, seen: 0 };
 }
 
+/** The keys `SupportDriftDetector` reads (others are refused: a misspelled one left its default). */
+const SUPPORTDRIFTDETECTOR_KEYS: readonly (keyof SupportDriftOptions)[] = [
+  'enter',
+  'exit',
+  'persistence',
+  'warmupSnapshots',
+  'cooldownSnapshots',
+  'scaleOf',
+];
+
 /**
  * Support drift: tracks which features have material weight (relative weight, `relativeWeights`)
  * across model snapshots, with hysteresis (`enter` > `exit`) and persistence so that a coefficient
@@ -72,6 +82,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   private last: SupportChange | null = null;
 
   constructor(options: SupportDriftOptions = {}) {
+    refuseUnknownOptions('SupportDriftDetector', options, SUPPORTDRIFTDETECTOR_KEYS);
     this.enter = options.enter ?? 0.05;
     this.exit = options.exit ?? 0.01;
     this.persistence = options.persistence ?? 2;
