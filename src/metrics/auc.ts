@@ -1,3 +1,4 @@
+import { shownValue } from '../config/unknownKey.js';
 import { StateError } from '../core/errors.js';
 import { growFloat64 } from '../core/sparse.js';
 
@@ -29,6 +30,11 @@ export class StreamingAuc {
     seed = 1,
     readonly incremental = true,
   ) {
+    // from JavaScript, a capacity that is no number (`{ capacity }`, "x") kept no score: AUC NaN
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new RangeError(
+        `a streaming AUC needs a capacity of at least 1 score, got ${shownValue(capacity)}`,
+      );
     this.rngState = seed >>> 0 || 1;
   }
 
@@ -124,7 +130,13 @@ export class StreamingAuc {
       throw new StateError('AUC checkpoint needs scores (Float64Array) and positive flags (Uint8Array)');
     }
     const size = scores.length;
-    if (positive.length !== size || size > capacity || size > seen || !Number.isInteger(seen)) {
+    if (
+      positive.length !== size ||
+      !(Number.isInteger(capacity) && capacity >= 1) ||
+      size > capacity ||
+      size > seen ||
+      !Number.isInteger(seen)
+    ) {
       throw new StateError(
         `AUC checkpoint is inconsistent: ${size} scores, ${positive.length} flags, capacity ${capacity}, ${seen} seen`,
       );

@@ -1,5 +1,6 @@
 import type { Family } from '../core/event.js';
-import { StateError } from '../core/errors.js';
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, StateError } from '../core/errors.js';
 import { POOLED_AUC_SAMPLE, PooledAuc, StreamingAuc, type StreamingAucState } from './auc.js';
 
 /**
@@ -33,6 +34,12 @@ export class ProgressiveMetrics {
     aucCapacity?: number,
     incrementalAuc = true,
   ) {
+    // from JavaScript, a family that is none ("binmial") was measured as gaussian: squared error, no AUC
+    if (family !== 'gaussian' && family !== 'binomial')
+      throw ConfigError.single(
+        'ProgressiveMetrics: family',
+        `must be "gaussian" or "binomial", got ${shownValue(family as unknown)}`,
+      );
     this.auc = family === 'binomial' ? new StreamingAuc(aucCapacity, 1, incrementalAuc) : null;
   }
 
