@@ -1,6 +1,7 @@
 import type { Kafka, Message, CompressionTypes } from 'kafkajs';
 
 import {
+  ConfigError,
   ConnectorError,
   type Alert,
   type DeadLetter,
@@ -8,6 +9,7 @@ import {
   type OutputSink,
   type ScoreRecord,
 } from '../../src/index.js';
+import { optionKeyProblems } from '../../src/internal.js';
 import { encodeJson } from './codecs/json.js';
 import { KafkaDeadLetters, type ConnectorLogger } from './deadLetters.js';
 import {
@@ -46,6 +48,25 @@ export interface KafkaSinkOptions {
 }
 
 /**
+ * The keys of `KafkaSinkOptions`: from JavaScript, a misspelled one was ignored and its default used;
+ * each is a `ConfigError`, with the key meant.
+ */
+const KAFKASINK_KEYS: readonly (keyof KafkaSinkOptions)[] = [
+  'topics',
+  'createTopics',
+  'partitions',
+  'replicationFactor',
+  'encodeModel',
+  'encodeAlert',
+  'encodeScore',
+  'maxBuffered',
+  'maxRequestBytes',
+  'compression',
+  'logger',
+  'channel',
+];
+
+/**
  * The output side of delivery (docs/conventions.md): an idempotent producer (acks = all, one request in flight, so
  * retries neither duplicate nor reorder) for the models (compacted, keyed by model key), scores,
  * alerts and dead-letter topics. Messages are buffered and sent in batches; `flush()` resolves
@@ -71,6 +92,8 @@ export class KafkaSink implements OutputSink {
   private started = false;
 
   constructor(kafka: Kafka, options: KafkaSinkOptions) {
+    const problems = optionKeyProblems('KafkaSink', options, KAFKASINK_KEYS);
+    if (problems.length > 0) throw new ConfigError(problems);
     this.kafka = kafka;
     this.options = options;
     this.topics = options.topics;

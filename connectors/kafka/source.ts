@@ -4,12 +4,14 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import { Observable, type Subscriber } from 'rxjs';
 
 import {
+  ConfigError,
   ConnectorError,
   type AssignmentChange,
   type PartitionRef,
   type RawBatch,
   type RawRecord,
 } from '../../src/index.js';
+import { optionKeyProblems, optionValueProblems } from '../../src/internal.js';
 import { kafkaDefaults } from './config.js';
 import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
@@ -187,6 +189,27 @@ export class RestartBudget {
 }
 
 /**
+ * The keys of `KafkaSourceOptions`: from JavaScript, a misspelled one was ignored and its default used;
+ * each is a `ConfigError`, with the key meant.
+ */
+const KAFKASOURCE_KEYS: readonly (keyof KafkaSourceOptions)[] = [
+  'topics',
+  'groupId',
+  'fromBeginning',
+  'maxInFlightBatches',
+  'backpressure',
+  'sessionTimeoutMs',
+  'heartbeatIntervalMs',
+  'rebalanceTimeoutMs',
+  'maxBytesPerPartition',
+  'maxBytes',
+  'maxWaitTimeInMs',
+  'commitOffsets',
+  'createTopics',
+  'logger',
+];
+
+/**
  * A kafkajs consumer as an rxjs Observable of partition batches, with at-least-once commits:
  *
  * - offsets are never auto-committed; `commit(records)` commits, per partition, the offset after
@@ -259,6 +282,20 @@ export class KafkaSource {
   }
 
   constructor(kafka: Kafka, options: KafkaSourceOptions) {
+    const problems = optionKeyProblems('KafkaSource', options, KAFKASOURCE_KEYS);
+    if (problems.length === 0)
+      problems.push(
+        ...optionValueProblems(
+          'KafkaSource',
+          options as unknown as Readonly<Record<string, unknown>>,
+          [
+            ['topics', 'strings'],
+            ['groupId', 'string'],
+          ],
+          ['topics', 'groupId'],
+        ),
+      );
+    if (problems.length > 0) throw new ConfigError(problems);
     if (options.topics.length === 0)
       throw new ConnectorError('L1S_KAFKA_SOURCE', 'a Kafka source needs at least one topic');
     this.kafka = kafka;

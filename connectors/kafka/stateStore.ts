@@ -5,12 +5,14 @@ import type { IHeaders, Kafka, Message } from 'kafkajs';
 
 import {
   checkState,
+  ConfigError,
   ConnectorError,
   StateError,
   type PartitionRef,
   type RestoreStats,
   type StateStore,
 } from '../../src/index.js';
+import { optionKeyProblems, optionValueProblems } from '../../src/internal.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { ensureTopics } from './topics.js';
 import { retrying } from './retry.js';
@@ -160,6 +162,23 @@ function partitionOf(modelKey: string, partitions: number): number {
 const sameRef = (a: PartitionRef, b: PartitionRef) => a.partition === b.partition && a.source === b.source;
 
 /**
+ * The keys of `KafkaStateStoreOptions`: from JavaScript, a misspelled one was ignored and its default used;
+ * each is a `ConfigError`, with the key meant.
+ */
+const KAFKASTATESTORE_KEYS: readonly (keyof KafkaStateStoreOptions)[] = [
+  'topic',
+  'partitions',
+  'replicationFactor',
+  'chunkBytes',
+  'family',
+  'learner',
+  'groupId',
+  'logger',
+  'channel',
+  'beforeRestore',
+];
+
+/**
  * A `StateStore` on a compacted topic. States of evicted models are kept in memory too (reads are
  * synchronous); states written at checkpoints are not (their models are live). `flush()` resolves
  * once every state written so far is acknowledged by the broker (acks = all, idempotent).
@@ -182,6 +201,22 @@ export class KafkaStateStore implements StateStore {
   private started = false;
 
   constructor(kafka: Kafka, options: KafkaStateStoreOptions) {
+    const problems = optionKeyProblems('KafkaStateStore', options, KAFKASTATESTORE_KEYS);
+    if (problems.length === 0)
+      problems.push(
+        ...optionValueProblems(
+          'KafkaStateStore',
+          options as unknown as Readonly<Record<string, unknown>>,
+          [
+            ['topic', 'string'],
+            ['family', 'family'],
+            ['learner', 'string'],
+            ['groupId', 'string'],
+          ],
+          ['topic', 'family', 'learner', 'groupId'],
+        ),
+      );
+    if (problems.length > 0) throw new ConfigError(problems);
     this.kafka = kafka;
     this.options = options;
     this.chunkBytes = options.chunkBytes ?? 512 * 1024;

@@ -1,0 +1,70 @@
+/**
+ * KafkaSource, KafkaSink and KafkaStateStore from plain JavaScript: a misspelled option was
+ * ignored and its default used (`maxbuffered`, `chunkbytes`, `fromBegining`: the group started
+ * from the latest offsets), and a source without topics failed with a TypeError. Each is now a
+ * ConfigError naming every problem, with the key meant. No broker: nothing here connects.
+ */
+import { describe, expect, it } from 'vitest';
+
+import {
+  createKafka,
+  checkKafkaConfig,
+  KafkaSink,
+  KafkaSource,
+  KafkaStateStore,
+  outputTopics,
+  type KafkaSinkOptions,
+  type KafkaSourceOptions,
+  type KafkaStateStoreOptions,
+} from '../../connectors/kafka/index.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
+
+const kafka = createKafka(checkKafkaConfig({ brokers: ['127.0.0.1:1'], topics: ['events'] }), 'nothing');
+const js = <T>(o: object) => o as T;
+
+describe('the options of the Kafka ports', () => {
+  it('KafkaSource refuses a misspelled option, and topics or groupId missing or of the wrong kind', () => {
+    const found = problems(
+      () =>
+        new KafkaSource(kafka, js<KafkaSourceOptions>({ topics: ['t'], groupId: 'g', fromBegining: true })),
+    );
+    expect([...found.keys()]).toEqual(['KafkaSource: fromBegining']);
+    expect(found.get('KafkaSource: fromBegining')).toMatch(/^unknown option; did you mean "fromBeginning"\?/);
+    expect(
+      Object.fromEntries(problems(() => new KafkaSource(kafka, js<KafkaSourceOptions>({ topics: 't' })))),
+    ).toEqual({
+      'KafkaSource: topics': 'must be a list of strings, got "t"',
+      'KafkaSource: groupId': 'required: a string',
+    });
+    expect(() => new KafkaSource(kafka, { topics: ['t'], groupId: 'g', fromBeginning: true })).not.toThrow();
+  });
+
+  it('KafkaSink refuses a misspelled option', () => {
+    const topics = outputTopics('l1s');
+    const found = problems(() => new KafkaSink(kafka, js<KafkaSinkOptions>({ topics, maxbuffered: 10 })));
+    expect([...found.keys()]).toEqual(['KafkaSink: maxbuffered']);
+    expect(found.get('KafkaSink: maxbuffered')).toMatch(/^unknown option; did you mean "maxBuffered"\?/);
+    expect(() => new KafkaSink(kafka, { topics, maxBuffered: 10 })).not.toThrow();
+  });
+
+  it('KafkaStateStore refuses a misspelled option and names what it lacks, all at once', () => {
+    const store = { topic: 's', family: 'binomial', learner: 'ftrl', groupId: 'g' };
+    const found = problems(
+      () => new KafkaStateStore(kafka, js<KafkaStateStoreOptions>({ ...store, chunkbytes: 1024 })),
+    );
+    expect([...found.keys()]).toEqual(['KafkaStateStore: chunkbytes']);
+    expect(found.get('KafkaStateStore: chunkbytes')).toMatch(/^unknown option; did you mean "chunkBytes"\?/);
+    expect(
+      Object.fromEntries(
+        problems(
+          () => new KafkaStateStore(kafka, js<KafkaStateStoreOptions>({ topic: 's', family: 'binmial' })),
+        ),
+      ),
+    ).toEqual({
+      'KafkaStateStore: family': 'must be "gaussian" or "binomial", got "binmial"',
+      'KafkaStateStore: learner': 'required: a string',
+      'KafkaStateStore: groupId': 'required: a string',
+    });
+    expect(() => new KafkaStateStore(kafka, { ...store, chunkBytes: 1024 })).not.toThrow();
+  });
+});
