@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  AvroDecoder,
+  AvroEncoder,
   createKafka,
+  SchemaRegistryClient,
+  shippedSchema,
+  type AvroDecoderOptions,
+  type AvroEncoderOptions,
+  type SchemaRegistryClientOptions,
   checkKafkaConfig,
   KafkaSink,
   KafkaSource,
@@ -66,5 +73,43 @@ describe('the options of the Kafka ports', () => {
       'KafkaStateStore: groupId': 'required: a string',
     });
     expect(() => new KafkaStateStore(kafka, { ...store, chunkBytes: 1024 })).not.toThrow();
+  });
+
+  it('AvroDecoder and AvroEncoder refuse a misspelled option and a framing that is none (read as framed, with no registry lookup)', async () => {
+    const found = problems(
+      () => new AvroDecoder(js<AvroDecoderOptions>({ writerSchema: new Map(), framing: 'row' })),
+    );
+    expect([...found.keys()]).toEqual(['AvroDecoder: writerSchema']);
+    expect(found.get('AvroDecoder: writerSchema')).toMatch(/^unknown option; did you mean "writerSchemas"\?/);
+    expect(
+      Object.fromEntries(problems(() => new AvroDecoder(js<AvroDecoderOptions>({ framing: 'row' })))),
+    ).toEqual({
+      'AvroDecoder: framing': 'must be "confluent" or "raw", got "row"',
+    });
+    await expect(
+      AvroEncoder.create(js<AvroEncoderOptions>({ schema: shippedSchema('event'), schemaID: 1 })),
+    ).rejects.toThrow(/AvroEncoder\.create: schemaID: unknown option; did you mean "schemaId"\?/);
+    expect((await AvroEncoder.create({ schema: shippedSchema('event'), schemaId: 7 })).schemaId).toBe(7);
+  });
+
+  it('SchemaRegistryClient refuses a misspelled option and a url that is no string', () => {
+    const found = problems(
+      () =>
+        new SchemaRegistryClient(
+          js<SchemaRegistryClientOptions>({ url: 'http://localhost:1', timeoutms: 5 }),
+        ),
+    );
+    expect(found.get('SchemaRegistryClient: timeoutms')).toMatch(
+      /^unknown option; did you mean "timeoutMs"\?/,
+    );
+    expect(
+      Object.fromEntries(
+        problems(() => new SchemaRegistryClient(js<SchemaRegistryClientOptions>({ url: 5, cacheSize: 0 }))),
+      ),
+    ).toEqual({
+      'SchemaRegistryClient: url': 'must be a string, got 5',
+      'SchemaRegistryClient: cacheSize': 'must be a whole number >= 1, got 0',
+    });
+    expect(() => new SchemaRegistryClient({ url: 'http://localhost:1', timeoutMs: 5 })).not.toThrow();
   });
 });

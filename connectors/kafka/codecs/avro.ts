@@ -14,6 +14,7 @@ import {
   type RecordDecoder,
   type Validated,
 } from '../../../src/index.js';
+import { optionKeyProblems, shownValue } from '../../../src/internal.js';
 import { AvroBodyError, AvroEventReader } from './avroEventReader.js';
 import { type SchemaRegistryClient, UnknownSchemaError } from './registryClient.js';
 import { asBuffer, frame, HEADER_BYTES, MAGIC_BYTE, schemaIdOf, unframe } from './wireFormat.js';
@@ -23,6 +24,21 @@ export type AvroSchema = avro.Schema | string;
 
 /** `confluent`: magic byte 0 + 4-byte schema id + body; `raw`: the Avro body alone. */
 export type AvroFraming = 'confluent' | 'raw';
+
+/**
+ * The options of `fn` from JavaScript: a misspelled key (`writerSchema`) was ignored, and a
+ * framing that is none (`"row"`) was read as framed, with no schema fetched; each is a `ConfigError`, all at once.
+ */
+function checkAvroOptions(fn: string, options: unknown, known: readonly string[]): void {
+  const problems = optionKeyProblems(fn, options, known);
+  const framing = problems.length === 0 ? (options as { readonly framing?: unknown }).framing : undefined;
+  if (framing !== undefined && framing !== 'confluent' && framing !== 'raw')
+    problems.push({
+      path: `${fn}: framing`,
+      message: `must be "confluent" or "raw", got ${shownValue(framing)}`,
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
+}
 
 /** The schemas that ship in the package (`connectors/kafka/schemas`). */
 export type ShippedSchema = 'event' | 'model' | 'alert';
@@ -113,6 +129,7 @@ export class AvroDecoder implements EventDecoder {
   private readonly eventReader = new AvroEventReader();
 
   constructor(options: AvroDecoderOptions = {}) {
+    checkAvroOptions('AvroDecoder', options, ['readerSchema', 'framing', 'registry', 'writerSchemas']);
     this.framing = options.framing ?? 'confluent';
     this.reader = typeOf(options.readerSchema ?? shippedSchema('event'));
     this.readerFingerprint = this.reader.fingerprint('sha256').toString('hex');
@@ -304,6 +321,14 @@ export class AvroEncoder {
 
   /** Resolves the schema id (registering it if asked) and returns a synchronous encoder. */
   static async create(options: AvroEncoderOptions): Promise<AvroEncoder> {
+    checkAvroOptions('AvroEncoder.create', options, [
+      'schema',
+      'framing',
+      'registry',
+      'subject',
+      'register',
+      'schemaId',
+    ]);
     const type = typeOf(options.schema);
     const framing = options.framing ?? 'confluent';
     let id = options.schemaId ?? 0;

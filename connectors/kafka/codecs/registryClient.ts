@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 
-import { ConnectorError } from '../../../src/index.js';
+import { ConfigError, ConnectorError } from '../../../src/index.js';
+import { optionKeyProblems, optionValueProblems } from '../../../src/internal.js';
 
 /** A schema id the registry does not know: the record cannot be decoded (dead letter, not retried). */
 export class UnknownSchemaError extends ConnectorError {
@@ -56,6 +57,27 @@ export class SchemaRegistryClient {
   private readonly inFlight = new Map<number, Promise<string>>();
 
   constructor(options: SchemaRegistryClientOptions) {
+    // from JavaScript, a misspelled key (`timout`) was ignored: the default was used
+    const problems = optionKeyProblems('SchemaRegistryClient', options, [
+      'url',
+      'cacheSize',
+      'timeoutMs',
+      'authorization',
+    ]);
+    if (problems.length === 0)
+      problems.push(
+        ...optionValueProblems(
+          'SchemaRegistryClient',
+          options as unknown as Readonly<Record<string, unknown>>,
+          [
+            ['url', 'string'],
+            ['authorization', 'string'],
+            ['cacheSize', 'wholePositive'],
+          ],
+          ['url'],
+        ),
+      );
+    if (problems.length > 0) throw new ConfigError(problems);
     this.url = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.authorization = options.authorization;
