@@ -1,6 +1,7 @@
 import { map, type OperatorFunction } from 'rxjs';
 
-import { typoDistance, typoLimit } from '../config/unknownKey.js';
+import { shownValue, typoDistance, typoLimit } from '../config/unknownKey.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { keyText, type L1Event } from '../core/event.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
@@ -16,6 +17,7 @@ export type KeyOf = ((event: L1Event) => string | { readonly missing: string }) 
  * event's own key; any other name → that feature field's value (`"c7"`, not `"campaign=c7"`).
  */
 export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
+  checkKeyArguments(keyBy, defaultKey);
   if (keyBy === null) return Object.assign(() => defaultKey, { single: defaultKey });
   if (keyBy === 'key')
     return (e) =>
@@ -38,6 +40,27 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
       missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}${guess !== undefined ? `; did you mean "${guess}"?` : ''}`,
     };
   };
+}
+
+/**
+ * From JavaScript, `keyFunction(undefined, "d")` failed with a TypeError from inside (reading
+ * `length`) and `keyFunction(null)` at the first batch (reading `partition`): both are a
+ * `ConfigError` naming the argument and what it must be.
+ */
+function checkKeyArguments(keyBy: unknown, defaultKey: unknown): void {
+  const problems: ConfigProblem[] = [];
+  if (keyBy !== null && !(typeof keyBy === 'string' && keyBy !== ''))
+    problems.push({
+      path: 'keyFunction: keyBy',
+      message: `must be a feature field's name, "key" (the event's own) or null (one model), got ${shownValue(keyBy)}`,
+    });
+  // read only without keyBy
+  if (keyBy === null && !(typeof defaultKey === 'string' && defaultKey !== ''))
+    problems.push({
+      path: 'keyFunction: defaultKey',
+      message: `must be a non-empty string (the key of the one model), got ${shownValue(defaultKey)}`,
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Feature names whose distance to the key field is remembered (`fieldMeant`): the rest are measured each time. */

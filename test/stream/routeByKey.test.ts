@@ -6,6 +6,7 @@ import { validateEvent, type L1Event } from '../../src/core/event.js';
 import { reasonClass } from '../../src/engine/engine.js';
 import { keyFunction, routeByKey } from '../../src/stream/routeByKey.js';
 import type { DeadLetter, EventBatch } from '../../src/stream/types.js';
+import { configProblems } from '../helpers/configProblems.js';
 
 const ev = (campaign: unknown, key?: string): L1Event =>
   ({ ...(key !== undefined ? { key } : {}), label: 1, features: { campaign, x: 1 } }) as L1Event;
@@ -119,5 +120,24 @@ describe('keyFunction: a key field missing from an event', () => {
     expect(
       reasonClass('feature "campagin" (model.keyBy) is a list: it must be one string, number or boolean'),
     ).toBe('feature "campagin" (model.keyBy) is a list: it must be one string, number or boolean');
+  });
+});
+
+describe('keyFunction from JavaScript', () => {
+  it('refuses a keyBy that is no field name or null, and a missing key for the one model', () => {
+    const found = configProblems(() => keyFunction(undefined as never, 'default'));
+    expect(Object.fromEntries(found)).toEqual({
+      'keyFunction: keyBy':
+        'must be a feature field\'s name, "key" (the event\'s own) or null (one model), got undefined',
+    });
+    expect(Object.fromEntries(configProblems(() => keyFunction(null, undefined as never)))).toEqual({
+      'keyFunction: defaultKey': 'must be a non-empty string (the key of the one model), got undefined',
+    });
+    expect(Object.fromEntries(configProblems(() => keyFunction(5 as never, '')))).toEqual({
+      'keyFunction: keyBy':
+        'must be a feature field\'s name, "key" (the event\'s own) or null (one model), got 5',
+    });
+    // the default key is read only without keyBy (score --key-by passes none)
+    expect(() => keyFunction('campaign', '')).not.toThrow();
   });
 });
