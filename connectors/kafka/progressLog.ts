@@ -1,4 +1,5 @@
-import type { Engine } from '../../src/index.js';
+import { ConfigError, type Engine } from '../../src/index.js';
+import { optionKeyProblems } from '../../src/internal.js';
 
 interface InfoLogger {
   info(o: object, msg: string): void;
@@ -31,6 +32,14 @@ export class EngineProgressLog {
     private readonly engine: Engine,
     private readonly options: ProgressLogOptions,
   ) {
+    // from JavaScript, a misspelled key (`everyms`) was ignored and its default used
+    const problems = optionKeyProblems('EngineProgressLog', options, [
+      'clientId',
+      'everyMs',
+      'idleEveryMs',
+      'now',
+    ]);
+    if (problems.length > 0) throw new ConfigError(problems);
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.lastAt = this.startedAt;

@@ -3,7 +3,14 @@ import type { Worker } from 'node:worker_threads';
 
 import { Observable, type Subscription } from 'rxjs';
 
-import { EngineError, type PartitionRef, type RawRecord, type RecordHeaders } from '../../src/index.js';
+import {
+  ConfigError,
+  EngineError,
+  type PartitionRef,
+  type RawRecord,
+  type RecordHeaders,
+} from '../../src/index.js';
+import { optionKeyProblems } from '../../src/internal.js';
 import type { AvroSchema } from './codecs/avro.js';
 import { packBatch } from './packedBatch.js';
 import type { KafkaBatch, KafkaSource } from './source.js';
@@ -133,6 +140,18 @@ export interface KafkaWorkerEngineOptions extends Omit<WorkerSetup, 'partSize'> 
   readonly youngGenerationMb?: number;
 }
 
+/** The keys of `KafkaWorkerEngineOptions`. */
+const WORKER_ENGINE_KEYS: readonly (keyof KafkaWorkerEngineOptions)[] = [
+  'config',
+  'brokers',
+  'clientId',
+  'topics',
+  'writerSchemas',
+  'service',
+  'partSize',
+  'youngGenerationMb',
+];
+
 /** The worker's young generation by default, MB. */
 export const WORKER_YOUNG_GENERATION_MB = 64;
 
@@ -191,6 +210,9 @@ export class KafkaWorkerEngine {
   private ended: () => void = () => undefined;
 
   constructor(source: KafkaSource, options: KafkaWorkerEngineOptions) {
+    // from JavaScript, a misspelled key (`partsize`) was ignored and its default used
+    const problems = optionKeyProblems('KafkaWorkerEngine', options, WORKER_ENGINE_KEYS);
+    if (problems.length > 0) throw new ConfigError(problems);
     this.source = source;
     const { youngGenerationMb, ...setup } = options;
     this.setup = { ...setup, partSize: options.partSize ?? 512 };

@@ -10,6 +10,10 @@ import {
   AvroDecoder,
   AvroEncoder,
   createKafka,
+  EngineProgressLog,
+  KafkaWorkerEngine,
+  type KafkaWorkerEngineOptions,
+  type ProgressLogOptions,
   SchemaRegistryClient,
   shippedSchema,
   type AvroDecoderOptions,
@@ -111,5 +115,27 @@ describe('the options of the Kafka ports', () => {
       'SchemaRegistryClient: cacheSize': 'must be a whole number >= 1, got 0',
     });
     expect(() => new SchemaRegistryClient({ url: 'http://localhost:1', timeoutMs: 5 })).not.toThrow();
+  });
+
+  it('KafkaWorkerEngine and EngineProgressLog refuse a misspelled option (its default was used)', () => {
+    const setup = {
+      config: {},
+      brokers: ['127.0.0.1:1'],
+      clientId: 'c',
+      topics: outputTopics('l1s'),
+      writerSchemas: null,
+    };
+    const found = problems(
+      () =>
+        new KafkaWorkerEngine({} as KafkaSource, js<KafkaWorkerEngineOptions>({ ...setup, partsize: 64 })),
+    );
+    expect([...found.keys()]).toEqual(['KafkaWorkerEngine: partsize']);
+    expect(found.get('KafkaWorkerEngine: partsize')).toMatch(/^unknown option; did you mean "partSize"\?/);
+    expect(() => new KafkaWorkerEngine({} as KafkaSource, { ...setup, partSize: 64 })).not.toThrow();
+    const logger = { info: () => undefined };
+    const log = (options: object) => () =>
+      new EngineProgressLog(logger, {} as never, js<ProgressLogOptions>(options));
+    expect([...problems(log({ clientId: 'c', everyms: 5 })).keys()]).toEqual(['EngineProgressLog: everyms']);
+    expect(log({ clientId: 'c', everyMs: 5 })).not.toThrow();
   });
 });
