@@ -12,6 +12,8 @@ import {
   type OperatorFunction,
 } from 'rxjs';
 
+import { shownValue } from '../config/unknownKey.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { Checkpointer } from '../engine/checkpointer.js';
 import type { EventSource, OutputSink } from '../engine/ports.js';
 import type { EngineElement, ProcessedBatch } from './engineTypes.js';
@@ -23,6 +25,40 @@ function write(sink: OutputSink, element: EngineElement): void {
   for (const m of models) sink.model(m);
   for (const s of scores) sink.score(s);
   for (const a of alerts) sink.alert(a);
+}
+
+/** The sink's methods `publish` calls. */
+const SINK_METHODS = ['model', 'score', 'alert', 'deadLetter', 'flush'] as const;
+
+/**
+ * From JavaScript, a sink without a method `publish` calls, or no source, failed at the first
+ * batch with a TypeError (`sink.flush is not a function`); each is named at once, in a ConfigError.
+ */
+function checkPublishArguments(sink: unknown, source: unknown): void {
+  const problems: ConfigProblem[] = [];
+  const methods = sink as Readonly<Record<string, unknown>> | null;
+  if (typeof sink !== 'object' || methods === null)
+    problems.push({
+      path: 'publish: sink',
+      message: `must be an OutputSink (FileOutputSink.open(dir), a Kafka sink, or your own), got ${shownValue(sink)}`,
+    });
+  else {
+    const missing = SINK_METHODS.filter((m) => typeof methods[m] !== 'function');
+    if (missing.length > 0)
+      problems.push({
+        path: 'publish: sink',
+        message: `has no method ${missing.join(', ')}: it must be an OutputSink (${SINK_METHODS.join(', ')})`,
+      });
+  }
+  const commit = (source as { readonly commit?: unknown } | null)?.commit;
+  if (typeof source !== 'object' || source === null)
+    problems.push({
+      path: 'publish: source',
+      message: `must be the EventSource whose records are committed, got ${shownValue(source)}`,
+    });
+  else if (commit !== undefined && typeof commit !== 'function')
+    problems.push({ path: 'publish: source.commit', message: 'must be a function when given' });
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 const wholeBatch = (e: EngineElement): e is ProcessedBatch => e.kind === 'batch' && !e.partial;
@@ -44,6 +80,7 @@ export function publish(
   source: EventSource,
   checkpointer?: Checkpointer,
 ): OperatorFunction<EngineElement, ProcessedBatch> {
+  checkPublishArguments(sink, source);
   if (checkpointer) {
     return (elements: Observable<EngineElement>) =>
       elements.pipe(

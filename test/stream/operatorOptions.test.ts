@@ -11,7 +11,10 @@ import {
   learn,
   learnByKey,
   OnlineModel,
+  publish,
   refitEvery,
+  type EventSource,
+  type OutputSink,
   type LearnByKeyOptions,
   type LearnOptions,
   type RefitEveryOptions,
@@ -99,5 +102,31 @@ describe('learnByKey options', () => {
       'learnByKey: scores': 'required: an object',
     });
     expect(byKey({ deadLetters, scores, skipped: { count: 0 } })).not.toThrow();
+  });
+});
+
+describe('publish arguments', () => {
+  const sink = {
+    model: () => undefined,
+    score: () => undefined,
+    alert: () => undefined,
+    deadLetter: () => undefined,
+    flush: () => Promise.resolve(),
+  };
+  const pub = (k: unknown, src: unknown) => () => publish(k as OutputSink, src as EventSource);
+
+  it('names a sink without the methods it calls and a missing source at once (a TypeError at the first batch)', () => {
+    expect(Object.fromEntries(problems(pub({ ...sink, flush: undefined, alert: 1 }, undefined)))).toEqual({
+      'publish: sink':
+        'has no method alert, flush: it must be an OutputSink (model, score, alert, deadLetter, flush)',
+      'publish: source': 'must be the EventSource whose records are committed, got undefined',
+    });
+    expect(Object.fromEntries(problems(pub(null, { commit: 'yes' })))).toEqual({
+      'publish: sink':
+        'must be an OutputSink (FileOutputSink.open(dir), a Kafka sink, or your own), got null',
+      'publish: source.commit': 'must be a function when given',
+    });
+    expect(pub(sink, {})).not.toThrow();
+    expect(pub(sink, { commit: () => Promise.resolve() })).not.toThrow();
   });
 });
