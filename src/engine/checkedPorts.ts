@@ -1,4 +1,6 @@
 import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { shownValue } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { engineConfigOf } from './checkedConfig.js';
 import type { EngineConfig } from './config.js';
@@ -102,15 +104,39 @@ export function enginePortsProblems(ports: unknown): ConfigProblem[] {
   return problems;
 }
 
+/** The kinds of `EngineOptions`' values: `rewindOnAssign: "yes"` was read as false (`=== true`). */
+const optionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
+  ['clock', 'function'],
+  ['scheduler', 'object'],
+  ['logger', 'object'],
+  ['stop', 'object'],
+  ['dropQueuedOnStop', 'boolean'],
+  ['observer', 'object'],
+  ['rewindOnAssign', 'boolean'],
+  ['workerFiles', 'object'],
+];
+
+/** The problems of `EngineOptions`' keys and values, named `options.<key>`. */
+function engineOptionProblems(options: unknown): ConfigProblem[] {
+  const named = (q: ConfigProblem) => ({
+    path: q.path === 'options' ? q.path : `options.${q.path.slice('options: '.length)}`,
+    message: q.message,
+  });
+  const problems = optionKeyProblems('options', options, optionNames);
+  if (problems.length > 0) return problems.map(named);
+  const o = options as Readonly<Record<string, unknown>>;
+  problems.push(...optionValueProblems('options', o, optionKinds));
+  if (o.partSize !== undefined && !(typeof o.partSize === 'number' && o.partSize >= 1))
+    problems.push({
+      path: 'options: partSize',
+      message: `must be a number >= 1 (records decoded and learned at a time), got ${shownValue(o.partSize)}`,
+    });
+  return problems.map(named);
+}
+
 /** `engineConfigOf(config)`, the ports' problems reported in the same `ConfigError` as the configuration's. */
 export function checkedConfigAndPorts(config: unknown, ports: unknown, options: unknown = {}): EngineConfig {
-  const problems = [
-    ...enginePortsProblems(ports),
-    ...optionKeyProblems('options', options, optionNames).map((q) => ({
-      path: q.path === 'options' ? q.path : `options.${q.path.slice('options: '.length)}`,
-      message: q.message,
-    })),
-  ];
+  const problems = [...enginePortsProblems(ports), ...engineOptionProblems(options)];
   if (problems.length === 0) return engineConfigOf(config);
   try {
     engineConfigOf(config);

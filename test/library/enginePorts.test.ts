@@ -86,6 +86,37 @@ describe('new Engine with ports that cannot be used', () => {
     ]).toEqual(['options']);
   });
 
+  it('names options of the wrong kind (rewindOnAssign: "yes" was read as false), all at once', () => {
+    const found = problems(
+      () =>
+        new Engine(config, { source: source(), sink: keepingSink() }, {
+          rewindOnAssign: 'yes',
+          dropQueuedOnStop: 1,
+          partSize: 'x',
+          clock: 5,
+        } as object),
+    );
+    expect(Object.fromEntries(found)).toEqual({
+      'options.clock': 'must be a function, got 5',
+      'options.dropQueuedOnStop': 'must be true or false, got 1',
+      'options.rewindOnAssign': 'must be true or false, got "yes"',
+      'options.partSize': 'must be a number >= 1 (records decoded and learned at a time), got "x"',
+    });
+    expect(
+      () =>
+        new Engine(
+          config,
+          { source: source(), sink: keepingSink() },
+          {
+            rewindOnAssign: true,
+            dropQueuedOnStop: false,
+            partSize: 256,
+            clock: () => new Date(0),
+          },
+        ),
+    ).not.toThrow();
+  });
+
   it("reports the configuration's problems and the ports' together", () => {
     const found = problems(
       () =>
