@@ -1,4 +1,6 @@
-import { StateError } from '../core/errors.js';
+import { optionKeyProblems } from '../config/optionKeys.js';
+import { optionValueProblems } from '../config/optionValues.js';
+import { ConfigError, StateError } from '../core/errors.js';
 import type { L1Event } from '../core/event.js';
 import type { SparseVector } from '../core/sparse.js';
 import { DriftMonitor, type AlertLogger, type DriftMonitorState } from '../drift/driftMonitor.js';
@@ -29,6 +31,30 @@ export interface LiveModelContext {
   /** Milliseconds, for time-based cadences (a scheduler's `now()` in tests). */
   readonly now: () => number;
   readonly logger?: AlertLogger;
+}
+
+/**
+ * A `LiveModelContext` from JavaScript: a misspelled key was ignored (`clok`: snapshots were
+ * stamped by the wall clock, not the one given), and no `now` was a TypeError from inside; each
+ * is a `ConfigError`, all at once.
+ */
+function checkContext(context: LiveModelContext): void {
+  const problems = optionKeyProblems('LiveModel context', context, ['config', 'clock', 'now', 'logger']);
+  if (problems.length === 0)
+    problems.push(
+      ...optionValueProblems(
+        'LiveModel context',
+        context as unknown as Readonly<Record<string, unknown>>,
+        [
+          ['config', 'object'],
+          ['clock', 'function'],
+          ['now', 'function'],
+          ['logger', 'object'],
+        ],
+        ['config', 'clock', 'now'],
+      ),
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The latest refit of a model: its coefficients by model column, and where it came from. */
@@ -93,6 +119,7 @@ export class LiveModel {
 
   /** A new model for `key`, or one continuing from `state` (a checkpoint's content). */
   constructor(key: string, context: LiveModelContext, state?: LiveModelState) {
+    checkContext(context);
     const { config } = context;
     this.key = key;
     this.context = context;
