@@ -117,6 +117,21 @@ export function routeByKey(
   keyOf: KeyOf,
   deadLetters: DeadLetterSink,
 ): OperatorFunction<EventBatch, RoutedBatch> {
+  // from JavaScript, a field name for keyOf (`routeByKey("campaign", ...)`) or no dead-letter sink
+  // failed at the first batch with a TypeError
+  const problems: ConfigProblem[] = [];
+  if (typeof keyOf !== 'function')
+    problems.push({
+      path: 'routeByKey: keyOf',
+      message: `must be a key function, got ${shownValue(keyOf)}: pass keyFunction(keyBy, defaultKey)`,
+    });
+  const sink = deadLetters as { readonly deadLetter?: unknown } | null;
+  if (typeof sink !== 'object' || sink === null || typeof sink.deadLetter !== 'function')
+    problems.push({
+      path: 'routeByKey: deadLetters',
+      message: `must be a dead-letter sink (an object with a deadLetter(letter) method), got ${shownValue(deadLetters)}`,
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
   return map((batch: EventBatch): RoutedBatch => {
     const partial = batch.partial === true;
     if (keyOf.single !== undefined) {

@@ -141,3 +141,18 @@ describe('keyFunction from JavaScript', () => {
     expect(() => keyFunction('campaign', '')).not.toThrow();
   });
 });
+
+describe('routeByKey arguments from JavaScript', () => {
+  it('names a keyOf that is no function and a missing dead-letter sink at once (a TypeError at the first batch)', () => {
+    expect(
+      Object.fromEntries(configProblems(() => routeByKey('campaign' as never, undefined as never))),
+    ).toEqual({
+      'routeByKey: keyOf': 'must be a key function, got "campaign": pass keyFunction(keyBy, defaultKey)',
+      'routeByKey: deadLetters':
+        'must be a dead-letter sink (an object with a deadLetter(letter) method), got undefined',
+    });
+    expect(() =>
+      routeByKey(keyFunction('campaign', 'default'), { deadLetter: () => undefined }),
+    ).not.toThrow();
+  });
+});
