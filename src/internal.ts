@@ -4,7 +4,7 @@
  */
 export { unknownKeyMessage, closest, shownValue } from './config/unknownKey.js';
 export { optionKeyProblems } from './config/optionKeys.js';
-export { optionValueProblems } from './config/optionValues.js';
+export { optionProblems, optionValueProblems } from './config/optionValues.js';
 export { reasonClass } from './engine/engine.js';
 export { isErrnoError, pathProblem } from './core/pathProblem.js';
 export { IdListedEvent } from './core/lineEvent.js';

@@ -11,7 +11,7 @@ import {
   type RawBatch,
   type RawRecord,
 } from '../../src/index.js';
-import { optionKeyProblems, optionValueProblems } from '../../src/internal.js';
+import { optionProblems } from '../../src/internal.js';
 import { kafkaDefaults } from './config.js';
 import { ConsumerHealth } from './consumerHealth.js';
 import type { ConnectorLogger } from './deadLetters.js';
@@ -282,19 +282,11 @@ export class KafkaSource {
   }
 
   constructor(kafka: Kafka, options: KafkaSourceOptions) {
-    const problems = optionKeyProblems('KafkaSource', options, KAFKASOURCE_KEYS);
-    if (problems.length === 0)
-      problems.push(
-        ...optionValueProblems(
-          'KafkaSource',
-          options as unknown as Readonly<Record<string, unknown>>,
-          [
-            ['topics', 'strings'],
-            ['groupId', 'string'],
-          ],
-          ['topics', 'groupId'],
-        ),
-      );
+    const kinds = [
+      ['topics', 'strings'],
+      ['groupId', 'string'],
+    ] as const;
+    const problems = optionProblems('KafkaSource', options, kinds, ['topics', 'groupId'], KAFKASOURCE_KEYS);
     if (problems.length > 0) throw new ConfigError(problems);
     if (options.topics.length === 0)
       throw new ConnectorError('L1S_KAFKA_SOURCE', 'a Kafka source needs at least one topic');

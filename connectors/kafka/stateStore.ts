@@ -12,7 +12,7 @@ import {
   type RestoreStats,
   type StateStore,
 } from '../../src/index.js';
-import { optionKeyProblems, optionValueProblems } from '../../src/internal.js';
+import { optionProblems } from '../../src/internal.js';
 import type { ConnectorLogger } from './deadLetters.js';
 import { ensureTopics } from './topics.js';
 import { retrying } from './retry.js';
@@ -201,21 +201,14 @@ export class KafkaStateStore implements StateStore {
   private started = false;
 
   constructor(kafka: Kafka, options: KafkaStateStoreOptions) {
-    const problems = optionKeyProblems('KafkaStateStore', options, KAFKASTATESTORE_KEYS);
-    if (problems.length === 0)
-      problems.push(
-        ...optionValueProblems(
-          'KafkaStateStore',
-          options as unknown as Readonly<Record<string, unknown>>,
-          [
-            ['topic', 'string'],
-            ['family', 'family'],
-            ['learner', 'string'],
-            ['groupId', 'string'],
-          ],
-          ['topic', 'family', 'learner', 'groupId'],
-        ),
-      );
+    const kinds = [
+      ['topic', 'string'],
+      ['family', 'family'],
+      ['learner', 'string'],
+      ['groupId', 'string'],
+    ] as const;
+    const required = kinds.map(([key]) => key);
+    const problems = optionProblems('KafkaStateStore', options, kinds, required, KAFKASTATESTORE_KEYS);
     if (problems.length > 0) throw new ConfigError(problems);
     this.kafka = kafka;
     this.options = options;

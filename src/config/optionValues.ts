@@ -1,4 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
+import { optionKeyProblems } from './optionKeys.js';
 import { shownValue } from './unknownKey.js';
 
 /** How an option's value is checked: its kind, and what it is for (said in the message). */
@@ -75,4 +76,20 @@ export function optionValueProblems(
       problems.push({ path: `${fn}: ${key}`, message: `must be ${expected[kind]}, got ${shownValue(v)}` });
   }
   return problems;
+}
+
+/**
+ * The problems of `fn`'s options: keys it does not read (`known`, by default the keys of `kinds`),
+ * then, when every key is known, `optionValueProblems`.
+ */
+export function optionProblems(
+  fn: string,
+  options: unknown,
+  kinds: ReadonlyArray<readonly [string, OptionKind]>,
+  required: readonly string[] = [],
+  known: readonly string[] = kinds.map(([key]) => key),
+): ConfigProblem[] {
+  const problems = optionKeyProblems(fn, options, known);
+  if (problems.length > 0) return problems;
+  return optionValueProblems(fn, options as Readonly<Record<string, unknown>>, kinds, required);
 }

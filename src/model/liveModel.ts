@@ -1,5 +1,4 @@
-import { optionKeyProblems } from '../config/optionKeys.js';
-import { optionValueProblems } from '../config/optionValues.js';
+import { optionProblems } from '../config/optionValues.js';
 import { ConfigError, StateError } from '../core/errors.js';
 import type { L1Event } from '../core/event.js';
 import type { SparseVector } from '../core/sparse.js';
@@ -39,21 +38,13 @@ export interface LiveModelContext {
  * is a `ConfigError`, all at once.
  */
 function checkContext(context: LiveModelContext): void {
-  const problems = optionKeyProblems('LiveModel context', context, ['config', 'clock', 'now', 'logger']);
-  if (problems.length === 0)
-    problems.push(
-      ...optionValueProblems(
-        'LiveModel context',
-        context as unknown as Readonly<Record<string, unknown>>,
-        [
-          ['config', 'object'],
-          ['clock', 'function'],
-          ['now', 'function'],
-          ['logger', 'object'],
-        ],
-        ['config', 'clock', 'now'],
-      ),
-    );
+  const kinds = [
+    ['config', 'object'],
+    ['clock', 'function'],
+    ['now', 'function'],
+    ['logger', 'object'],
+  ] as const;
+  const problems = optionProblems('LiveModel context', context, kinds, ['config', 'clock', 'now']);
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -2,8 +2,7 @@ import { defer, filter, map, type OperatorFunction } from 'rxjs';
 
 import type { L1Event } from '../core/event.js';
 import { newOutcome, type EventOutcome, type OnlineModel } from '../model/onlineModel.js';
-import { optionKeyProblems } from '../config/optionKeys.js';
-import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { optionProblems, type OptionKind } from '../config/optionValues.js';
 import { ConfigError, NumericError } from '../core/errors.js';
 import { growInt32 } from '../core/sparse.js';
 import { FEED_OCCURRENCES, type BatchFeed, type ColumnNames } from '../drift/sequentialThread.js';
@@ -27,17 +26,7 @@ const learnKinds: ReadonlyArray<readonly [keyof LearnOptions, OptionKind]> = [
  * without `deadLetters` the first rejected event threw a TypeError.
  */
 function checkLearnOptions(options: LearnOptions): void {
-  const problems = optionKeyProblems(
-    'learn',
-    options,
-    learnKinds.map(([k]) => k),
-  );
-  if (problems.length === 0)
-    problems.push(
-      ...optionValueProblems('learn', options as unknown as Readonly<Record<string, unknown>>, learnKinds, [
-        'deadLetters',
-      ]),
-    );
+  const problems = optionProblems('learn', options, learnKinds, ['deadLetters']);
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

@@ -1,7 +1,7 @@
 import { map, type OperatorFunction } from 'rxjs';
 
 import { optionKeyProblems } from '../config/optionKeys.js';
-import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { optionProblems, optionValueProblems, type OptionKind } from '../config/optionValues.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
@@ -45,10 +45,12 @@ function nestedProblems(
   kinds: ReadonlyArray<readonly [string, OptionKind]>,
 ): ConfigProblem[] {
   const inner = `learnByKey: ${name}`;
-  const keys = kinds.map(([k]) => k);
-  const problems = optionKeyProblems(inner, value, keys);
-  if (problems.length === 0)
-    problems.push(...optionValueProblems(inner, value as Readonly<Record<string, unknown>>, kinds, keys));
+  const problems = optionProblems(
+    inner,
+    value,
+    kinds,
+    kinds.map(([k]) => k),
+  );
   return problems.map((q) => ({ path: q.path.replace(`${inner}: `, `${inner}.`), message: q.message }));
 }
 

@@ -1,7 +1,6 @@
 import { Observable, Subscription, type OperatorFunction } from 'rxjs';
 
-import { optionKeyProblems } from '../config/optionKeys.js';
-import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { optionProblems, type OptionKind } from '../config/optionValues.js';
 import { ConfigError } from '../core/errors.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
 import type { RefitJob, RefitOutcome } from '../refit/job.js';
@@ -83,20 +82,7 @@ const refitEveryKinds: ReadonlyArray<readonly [keyof RefitEveryOptions, OptionKi
  * every refit) was ignored, and a `now` that is no function failed only at the first refit.
  */
 function checkRefitEveryOptions(options: RefitEveryOptions): void {
-  const problems = optionKeyProblems(
-    'refitEvery',
-    options,
-    refitEveryKinds.map(([k]) => k),
-  );
-  if (problems.length === 0)
-    problems.push(
-      ...optionValueProblems(
-        'refitEvery',
-        options as unknown as Readonly<Record<string, unknown>>,
-        refitEveryKinds,
-        ['runner', 'acquire', 'now'],
-      ),
-    );
+  const problems = optionProblems('refitEvery', options, refitEveryKinds, ['runner', 'acquire', 'now']);
   if (problems.length > 0) throw new ConfigError(problems);
 }
 

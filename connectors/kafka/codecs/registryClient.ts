@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 
 import { ConfigError, ConnectorError } from '../../../src/index.js';
-import { optionKeyProblems, optionValueProblems } from '../../../src/internal.js';
+import { optionProblems } from '../../../src/internal.js';
 
 /** A schema id the registry does not know: the record cannot be decoded (dead letter, not retried). */
 export class UnknownSchemaError extends ConnectorError {
@@ -58,25 +58,18 @@ export class SchemaRegistryClient {
 
   constructor(options: SchemaRegistryClientOptions) {
     // from JavaScript, a misspelled key (`timout`) was ignored: the default was used
-    const problems = optionKeyProblems('SchemaRegistryClient', options, [
-      'url',
-      'cacheSize',
-      'timeoutMs',
-      'authorization',
-    ]);
-    if (problems.length === 0)
-      problems.push(
-        ...optionValueProblems(
-          'SchemaRegistryClient',
-          options as unknown as Readonly<Record<string, unknown>>,
-          [
-            ['url', 'string'],
-            ['authorization', 'string'],
-            ['cacheSize', 'wholePositive'],
-          ],
-          ['url'],
-        ),
-      );
+    const kinds = [
+      ['url', 'string'],
+      ['authorization', 'string'],
+      ['cacheSize', 'wholePositive'],
+    ] as const;
+    const problems = optionProblems(
+      'SchemaRegistryClient',
+      options,
+      kinds,
+      ['url'],
+      [...kinds.map(([key]) => key), 'timeoutMs'],
+    );
     if (problems.length > 0) throw new ConfigError(problems);
     this.url = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
