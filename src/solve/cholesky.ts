@@ -30,6 +30,15 @@ function rowDot(a: Float64Array, p: number, q: number, len: number): number {
  * positive beyond rounding, i.e. the matrix is singular or indefinite to working precision.
  */
 export function choleskyFactor(a: Float64Array, s: number, stride = s, from = 0): boolean {
+  return choleskyPivotFailure(a, s, stride, from) < 0;
+}
+
+/**
+ * `choleskyFactor`, returning −1 when it succeeds, else the row i whose pivot failed: rows before
+ * it then hold the factor L₁₁ of the leading i × i block, and row i's first i entries its row of
+ * L (L₁₁⁻¹ a_{0:i, i}), from which a vector of the (near) null space follows (`choleskyNullVector`).
+ */
+export function choleskyPivotFailure(a: Float64Array, s: number, stride = s, from = 0): number {
   for (let i = from; i < s; i++) {
     const ri = i * stride;
     for (let j = 0; j < i; j++) {
@@ -39,10 +48,28 @@ export function choleskyFactor(a: Float64Array, s: number, stride = s, from = 0)
     const diag = a[ri + i]!;
     const d = diag - rowDot(a, ri, ri, i);
     // a pivot at rounding level of the diagonal means (near) collinear columns
-    if (!(d > 1e-13 * Math.abs(diag))) return false;
+    if (!(d > 1e-13 * Math.abs(diag))) return i;
     a[ri + i] = Math.sqrt(d);
   }
-  return true;
+  return -1;
+}
+
+/**
+ * After `choleskyPivotFailure` returned row `i`: v with v_i = −1, v_k = u_k for k < i, where
+ * L₁₁ᵀ u = (row i of L), so that A v = 0 on the leading (i + 1) × (i + 1) block to rounding (column
+ * i is the combination Σ u_k · column k of the ones before it). Writes v's first i + 1 entries.
+ */
+export function choleskyNullVector(l: Float64Array, i: number, v: Float64Array, stride: number): void {
+  const ri = i * stride;
+  for (let k = 0; k < i; k++) v[k] = l[ri + k]!;
+  // Lᵀ u = b by rows of L, as in `choleskySolve`
+  for (let r = i - 1; r >= 0; r--) {
+    const row = r * stride;
+    const u = v[r]! / l[row + r]!;
+    v[r] = u;
+    for (let k = 0; k < r; k++) v[k]! -= l[row + k]! * u;
+  }
+  v[i] = -1;
 }
 
 /** Solves L Lᵀ x = b in place (`b` becomes x), with L from `choleskyFactor` (same stride). */
