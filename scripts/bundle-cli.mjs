@@ -40,6 +40,8 @@ await build({
   entryPoints: {
     main: 'src/cli/main.ts',
     refitWorker: 'src/refit/refitWorker.ts',
+    // `fit` and `path --cv` fit their folds on threads (crossValidateOnThreads: new URL('./cvWorker.js', ...))
+    cvWorker: 'src/solve/cvWorker.ts',
     // the sequential input-drift test's worker (drift.threads 1: new URL('./sequentialWorker.js', ...))
     sequentialWorker: 'src/drift/sequentialWorker.ts',
     jsonlReaderWorker: 'connectors/file/jsonlReaderWorker.ts',

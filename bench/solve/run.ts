@@ -12,7 +12,7 @@
  *   npm run bench:solve -- ... --rule-tight 1e-11   # gaussian: glmnet's rule at 1e-11 too, against thresh 1e-10
  *   npm run bench:solve -- --refit-only [--refit-tight] [--full] [--refit-warmup N] [--refit-out NAME]
  *                                          # the refit case alone (solve-refit.md, or NAME.md)
- *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer vs cv.glmnet (solve-cv.md)
+ *   npm run bench:solve -- --cv-only [--rounds N]   # binomial CV on breast_cancer and a churn-like table vs cv.glmnet (solve-cv.md)
  *
  * Every solver runs once per round, in turn (l1stream, l1stream glmnet rule or loose, scikit-learn,
  * glmnet ...), for --rounds N rounds (default 3): times are medians, "vs l1stream" the median of
@@ -239,7 +239,11 @@ async function main(): Promise<void> {
     return;
   }
   if (argv.includes('--cv-only')) {
-    cvMain(argv, repoRoot(), has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null);
+    await cvMain(
+      argv,
+      repoRoot(),
+      has('Rscript', ['-e', 'library(glmnet); library(jsonlite)']) ? 'Rscript' : null,
+    );
     return;
   }
   const full = argv.includes('--full');

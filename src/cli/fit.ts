@@ -8,8 +8,9 @@ import { DataError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { snapshotOf } from '../model/fitSnapshot.js';
-import { adaptiveWeights } from '../solve/adaptive.js';
-import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
+import { adaptivePenaltyFactors } from '../solve/adaptive.js';
+import type { CrossValidationResult } from '../solve/cv.js';
+import { crossValidateOnThreads } from '../solve/cvThreads.js';
 import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
@@ -49,6 +50,8 @@ options:
                         K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
   --seed N              seed of the fold assignment (default 1)
+  --threads N           threads that fit the cross-validation's folds (default: the machine's cores;
+                        1: one thread); the model is the same whatever N
   --l1-ratio A          L1 share α in (0, 1] (default 1: lasso)
   --standardize         scale every column to unit population sd (glmnet's standardize=TRUE)
   --no-standardize      penalize raw coefficients (default "auto": 0/1 columns such as one-hot
@@ -90,6 +93,7 @@ const options = {
   cv: { type: 'string' },
   select: { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
@@ -489,6 +493,11 @@ export const fitCommand: Command = {
       throw new UsageError('give either --lambda or --cv, not both');
     const folds = numberFlag('cv', values.cv, { min: 2, integer: true }) ?? 10;
     const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
+    const threads = numberFlag('threads', values.threads, { min: 1, integer: true });
+    if (threads !== undefined && lambda !== undefined && !values.adaptive)
+      throw new UsageError(
+        '--threads sets the threads of the cross-validation, and --lambda fits one λ without one: leave out --threads',
+      );
     const select = values.select ?? 'min';
     if (select !== 'min' && select !== '1se')
       throw new UsageError(`--select must be min or 1se, got "${select}"`);
@@ -527,13 +536,17 @@ export const fitCommand: Command = {
     if (values.adaptive) {
       // first stage: cross-validated fit at λ_min; its coefficients weigh the second stage
       progress.begin(data.x.rows, folds);
-      const first = adaptiveWeights(data.x, data.y, {
+      const initial = await crossValidateOnThreads(data.x, data.y, {
         ...baseOptions,
         folds,
         seed,
-        gamma,
         onProgress: progress.onProgress,
+        ...(threads !== undefined ? { threads } : {}),
       });
+      const first = {
+        initial,
+        penaltyFactors: adaptivePenaltyFactors(data.x, data.y, initial, { ...baseOptions, gamma }),
+      };
       progress.done();
       warnIfCvNotConverged(io, first.initial);
       if (first.penaltyFactors.every((v) => v === Infinity))
@@ -550,11 +563,12 @@ export const fitCommand: Command = {
       fit = solveAtProblem(problem, lambda);
     } else {
       progress.begin(data.x.rows, folds);
-      const cv = crossValidate(data.x, data.y, {
+      const cv = await crossValidateOnThreads(data.x, data.y, {
         ...solverOptions,
         folds,
         seed,
         onProgress: progress.onProgress,
+        ...(threads !== undefined ? { threads } : {}),
       });
       progress.done();
       const index = select === 'min' ? cv.indexMin : cv.index1se;

@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
 
 import { columnStats } from '../solve/design.js';
-import { crossValidate, type CrossValidationResult } from '../solve/cv.js';
+import type { CrossValidationResult } from '../solve/cv.js';
+import { crossValidateOnThreads } from '../solve/cvThreads.js';
 import { penaltyScale } from '../solve/problem.js';
 import { solvePath, type PathResult } from '../solve/path.js';
 import { DISTINCT_STYLES } from '../plot/svg.js';
@@ -55,6 +56,8 @@ options:
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
   --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
   --seed N                seed of the fold assignment (default 1)
+  --threads N             with --cv: threads that fit the folds (default: the machine's cores; 1: one
+                          thread); the result is the same whatever N
   --kkt-tolerance T       binomial: stop when the KKT conditions hold to T of each feature's threshold
                           (default 1e-10; 1e-4 is about glmnet's default accuracy)
   --stopping S            gaussian: certified (default: duality gap / KKT to rounding) | glmnet
@@ -88,6 +91,7 @@ const options = {
   'lambda-min-ratio': { type: 'string' },
   cv: { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
   'kkt-tolerance': { type: 'string' },
   stopping: { type: 'string' },
   progress: { type: 'boolean' },
@@ -113,6 +117,9 @@ export const pathCommand: Command = {
     });
     const folds = numberFlag('cv', values.cv, { min: 2, integer: true });
     const seed = numberFlag('seed', values.seed, { integer: true }) ?? 1;
+    const threads = numberFlag('threads', values.threads, { min: 1, integer: true });
+    if (threads !== undefined && folds === undefined)
+      throw new UsageError('--threads sets the threads of the cross-validation: it goes with --cv K');
     // paths that cannot be read or written are reported before the path is solved, not after
     await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);
@@ -144,7 +151,13 @@ export const pathCommand: Command = {
     if (folds !== undefined) {
       const progress = cvProgress(io, values.progress);
       progress.begin(data.x.rows, folds);
-      cv = crossValidate(data.x, data.y, { ...pathOptions, folds, seed, onProgress: progress.onProgress });
+      cv = await crossValidateOnThreads(data.x, data.y, {
+        ...pathOptions,
+        folds,
+        seed,
+        onProgress: progress.onProgress,
+        ...(threads !== undefined ? { threads } : {}),
+      });
       progress.done();
       warnIfCvNotConverged(io, cv);
       path = cv.path;

@@ -51,6 +51,21 @@ export function adaptiveWeights(
   const gamma = options.gamma ?? 1;
   if (!(gamma > 0 && Number.isFinite(gamma))) throw new DataError(`gamma must be a number > 0, got ${gamma}`);
   const initial = crossValidate(x, y, optionsOf<CrossValidationOptions>('crossValidate', options));
+  return { initial, penaltyFactors: adaptivePenaltyFactors(x, y, initial, options) };
+}
+
+/**
+ * The adaptive lasso's penalty factors pf_j = base_j / |β̂_j|^γ from a first-stage
+ * cross-validation `initial` (β̂ at its λ_min) of `x` and `y` with `options`.
+ */
+export function adaptivePenaltyFactors(
+  x: Design,
+  y: ArrayLike<number>,
+  initial: CrossValidationResult,
+  options: AdaptiveOptions,
+): Float64Array {
+  const gamma = options.gamma ?? 1;
+  if (!(gamma > 0 && Number.isFinite(gamma))) throw new DataError(`gamma must be a number > 0, got ${gamma}`);
   const fit = initial.path.fits[initial.indexMin]!;
   const problem = problemOf(x, y, options);
   const pf = new Float64Array(x.cols);
@@ -59,5 +74,5 @@ export function adaptiveWeights(
     const b = Math.abs(fit.coefficients[j]!) * problem.scale[j]!;
     pf[j] = b > 0 ? (base ? base[j]! : 1) / b ** gamma : Infinity;
   }
-  return { initial, penaltyFactors: pf };
+  return pf;
 }

@@ -93,87 +93,134 @@ function checkFoldIds(ids: ArrayLike<number>): { foldIds: Int32Array; folds: num
   return { foldIds, folds };
 }
 
-/**
- * K-fold cross-validation over the λ path, as cv.glmnet: the path is fitted on all the data, then
- * on each fold's complement with the same λ sequence; held-out deviance is averaged over folds
- * weighted by their total observation weight, and λ_min / λ_1se are reported.
- */
-export function crossValidate(
-  x: Design,
-  y: ArrayLike<number>,
-  options: CrossValidationOptions = {},
-): CrossValidationResult {
-  checkOptions('crossValidate', options);
-  const n = x.rows;
-  const problem = problemOf(x, y, options);
-  const path = solvePathProblem(problem, options);
-  const lambdas = Float64Array.from(path.fits.map((f) => f.lambda));
-  let foldIds: Int32Array;
-  let K: number;
+/** What the folds of a cross-validation share: the rows' folds and targets, and the λ sequence. */
+export interface FoldPlan {
+  readonly foldIds: Int32Array;
+  readonly folds: number;
+  /** The targets and observation weights of every row, as the full problem has them. */
+  readonly y: Float64Array;
+  readonly w: Float64Array;
+  readonly family: 'gaussian' | 'binomial';
+  readonly lambdas: Float64Array;
+}
+
+/** One fold's held-out deviance at each λ of the plan, its rows' weight, and the λ whose fit did not converge. */
+export interface FoldResult {
+  readonly fold: number;
+  readonly deviance: Float64Array;
+  readonly weight: number;
+  readonly unconverged: Uint8Array;
+}
+
+/** The fold ids of a cross-validation: `options.foldIds` checked, or K seeded balanced folds. */
+function foldsOf(n: number, options: CrossValidationOptions): { foldIds: Int32Array; folds: number } {
   if (options.foldIds) {
     if (options.foldIds.length !== n)
       throw new DataError(`foldIds has ${options.foldIds.length} entries, expected ${n}`);
-    ({ foldIds, folds: K } = checkFoldIds(options.foldIds));
-  } else {
-    K = options.folds ?? 10;
-    if (!Number.isInteger(K) || K < 2) throw new DataError(`folds must be a whole number >= 2, got ${K}`);
-    if (K > n) throw new DataError(`folds (${K}) cannot exceed the number of rows (${n})`);
-    foldIds = assignFolds(n, K, options.seed ?? 1);
+    return checkFoldIds(options.foldIds);
   }
+  const K = options.folds ?? 10;
+  if (!Number.isInteger(K) || K < 2) throw new DataError(`folds must be a whole number >= 2, got ${K}`);
+  if (K > n) throw new DataError(`folds (${K}) cannot exceed the number of rows (${n})`);
+  return { foldIds: assignFolds(n, K, options.seed ?? 1), folds: K };
+}
+
+/**
+ * The first step of a cross-validation: the path on all the data, whose λ sequence every fold
+ * then fits, and the folds.
+ */
+export function planFolds(
+  x: Design,
+  y: ArrayLike<number>,
+  options: CrossValidationOptions,
+): { path: PathResult; plan: FoldPlan } {
+  const problem = problemOf(x, y, options);
+  // the folds are checked before the path is fitted
+  const { foldIds, folds } = foldsOf(x.rows, options);
+  const path = solvePathProblem(problem, options);
+  const lambdas = Float64Array.from(path.fits.map((f) => f.lambda));
+  return { path, plan: { foldIds, folds, y: problem.y, w: problem.w, family: problem.family, lambdas } };
+}
+
+/**
+ * Fold `fold` of `plan`: the path fitted on the other folds' rows at the plan's λ, and each fit's
+ * held-out deviance on the fold's rows (mean squared error for gaussian, −2 mean log-likelihood
+ * for binomial, weighted). `options` are the solver's (callbacks are not called).
+ */
+export function fitFold(x: Design, plan: FoldPlan, fold: number, options: PathOptions): FoldResult {
+  const { foldIds, y, w, lambdas } = plan;
+  const n = x.rows;
+  const train: number[] = [];
+  const test: number[] = [];
+  for (let i = 0; i < n; i++) (foldIds[i] === fold ? test : train).push(i);
+  if (test.length === 0) throw new DataError(`fold ${fold} is empty`);
+  const trainRows = Int32Array.from(train);
+  const xTrain = x.selectRows(trainRows);
+  const yTrain = train.map((i) => y[i]!);
+  const wTrain = train.map((i) => w[i]!);
+  const { onLambda: _, ...solverOptions } = options;
+  const fp = solvePathProblem(problemOf(xTrain, yTrain, { ...solverOptions, weights: wTrain }), {
+    ...solverOptions,
+    lambdas,
+  });
+  let wsum = 0;
+  for (const i of test) wsum += w[i]!;
   const L = lambdas.length;
-  const foldDev = new Float64Array(K * L);
-  const foldW = new Float64Array(K);
-  const w = problem.w;
-  const binomial = problem.family === 'binomial';
+  const deviance = new Float64Array(L);
+  const unconverged = new Uint8Array(L);
+  const binomial = plan.family === 'binomial';
   const eta = new Float64Array(n);
-  const unconvergedFolds = new Int32Array(L);
-  options.onProgress?.(0, K);
-  for (let f = 0; f < K; f++) {
-    const train: number[] = [];
-    const test: number[] = [];
-    for (let i = 0; i < n; i++) (foldIds[i] === f ? test : train).push(i);
-    if (test.length === 0) throw new DataError(`fold ${f} is empty`);
-    const trainRows = Int32Array.from(train);
-    const xTrain = x.selectRows(trainRows);
-    const yTrain = train.map((i) => problem.y[i]!);
-    const wTrain = train.map((i) => w[i]!);
-    const fp = solvePathProblem(problemOf(xTrain, yTrain, { ...options, weights: wTrain }), {
-      ...options,
-      lambdas,
-    });
-    let wsum = 0;
-    for (const i of test) wsum += w[i]!;
-    foldW[f] = wsum;
-    for (let l = 0; l < L; l++) {
-      const fit = fp.fits[l]!;
-      if (!fit.converged) unconvergedFolds[l]!++;
-      eta.fill(fit.intercept);
-      for (let j = 0; j < x.cols; j++) {
-        const c = fit.coefficients[j]!;
-        if (c !== 0) x.axpy(j, c, eta);
-      }
-      let dev = 0;
-      for (const i of test) {
-        const yi = problem.y[i]!;
-        if (binomial) {
-          const mu = Math.min(Math.max(1 / (1 + Math.exp(-eta[i]!)), 1e-5), 1 - 1e-5);
-          dev += w[i]! * -2 * (yi * Math.log(mu) + (1 - yi) * Math.log(1 - mu));
-        } else dev += w[i]! * (yi - eta[i]!) ** 2;
-      }
-      foldDev[f * L + l] = dev / wsum;
+  for (let l = 0; l < L; l++) {
+    const fit = fp.fits[l]!;
+    if (!fit.converged) unconverged[l] = 1;
+    eta.fill(fit.intercept);
+    for (let j = 0; j < x.cols; j++) {
+      const c = fit.coefficients[j]!;
+      if (c !== 0) x.axpy(j, c, eta);
     }
-    options.onProgress?.(f + 1, K);
+    let dev = 0;
+    for (const i of test) {
+      const yi = y[i]!;
+      if (binomial) {
+        const mu = Math.min(Math.max(1 / (1 + Math.exp(-eta[i]!)), 1e-5), 1 - 1e-5);
+        dev += w[i]! * -2 * (yi * Math.log(mu) + (1 - yi) * Math.log(1 - mu));
+      } else dev += w[i]! * (yi - eta[i]!) ** 2;
+    }
+    deviance[l] = dev / wsum;
+  }
+  return { fold, deviance, weight: wsum, unconverged };
+}
+
+/**
+ * The cross-validation's result from the full path and every fold's (`folds` in any order): cvm
+ * and cvsd per λ in fold order, λ_min and λ_1se.
+ */
+export function summarizeFolds(
+  path: PathResult,
+  plan: FoldPlan,
+  folds: readonly FoldResult[],
+): CrossValidationResult {
+  const { lambdas } = plan;
+  const K = plan.folds;
+  const L = lambdas.length;
+  const byFold: FoldResult[] = new Array<FoldResult>(K);
+  for (const f of folds) byFold[f.fold] = f;
+  const unconvergedFolds = new Int32Array(L);
+  for (let f = 0; f < K; f++) {
+    const r = byFold[f];
+    if (r === undefined) throw new DataError(`fold ${f} has no result`);
+    for (let l = 0; l < L; l++) unconvergedFolds[l]! += r.unconverged[l]!;
   }
   const cvm = new Float64Array(L);
   const cvsd = new Float64Array(L);
   let totalW = 0;
-  for (let f = 0; f < K; f++) totalW += foldW[f]!;
+  for (let f = 0; f < K; f++) totalW += byFold[f]!.weight;
   for (let l = 0; l < L; l++) {
     let m = 0;
-    for (let f = 0; f < K; f++) m += foldW[f]! * foldDev[f * L + l]!;
+    for (let f = 0; f < K; f++) m += byFold[f]!.weight * byFold[f]!.deviance[l]!;
     m /= totalW;
     let v = 0;
-    for (let f = 0; f < K; f++) v += foldW[f]! * (foldDev[f * L + l]! - m) ** 2;
+    for (let f = 0; f < K; f++) v += byFold[f]!.weight * (byFold[f]!.deviance[l]! - m) ** 2;
     cvm[l] = m;
     cvsd[l] = Math.sqrt(v / totalW / (K - 1));
   }
@@ -196,9 +243,31 @@ export function crossValidate(
     indexMin,
     lambda1se: lambdas[index1se]!,
     index1se,
-    foldIds,
+    foldIds: plan.foldIds,
     folds: K,
     unconvergedFolds,
     converged: path.converged && unconvergedFolds.every((c) => c === 0),
   };
+}
+
+/**
+ * K-fold cross-validation over the λ path, as cv.glmnet: the path is fitted on all the data, then
+ * on each fold's complement with the same λ sequence; held-out deviance is averaged over folds
+ * weighted by their total observation weight, and λ_min / λ_1se are reported. On this thread;
+ * `crossValidateOnThreads` fits the folds on several.
+ */
+export function crossValidate(
+  x: Design,
+  y: ArrayLike<number>,
+  options: CrossValidationOptions = {},
+): CrossValidationResult {
+  checkOptions('crossValidate', options);
+  const { path, plan } = planFolds(x, y, options);
+  const results: FoldResult[] = [];
+  options.onProgress?.(0, plan.folds);
+  for (let f = 0; f < plan.folds; f++) {
+    results.push(fitFold(x, plan, f, options));
+    options.onProgress?.(f + 1, plan.folds);
+  }
+  return summarizeFolds(path, plan, results);
 }

@@ -8,6 +8,7 @@ export { prepareProblem, type Problem, type SolverOptions } from './problem.js';
 export { solveAt, solveAtProblem, type Coefficients, type LambdaFit, type SolveAtOptions } from './solve.js';
 export { solvePath, solvePathProblem, lambdaGrid, type PathOptions, type PathResult } from './path.js';
 export { crossValidate, assignFolds, type CrossValidationOptions, type CrossValidationResult } from './cv.js';
+export { crossValidateOnThreads, type ThreadedCrossValidationOptions } from './cvThreads.js';
 export { adaptiveLasso, adaptiveWeights, type AdaptiveOptions, type AdaptiveResult } from './adaptive.js';
 export { objectiveValue, type ObjectiveOptions, type ObjectiveParts } from './objective.js';
 export { checkKkt, type KktReport } from './kkt.js';

@@ -2,6 +2,7 @@ import { DataError } from '../core/errors.js';
 import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
 import type { AdaptiveOptions } from './adaptive.js';
 import type { CrossValidationOptions } from './cv.js';
+import type { ThreadedCrossValidationOptions } from './cvThreads.js';
 import type { PathOptions } from './path.js';
 import type { SolverOptions } from './problem.js';
 import type { SolveAtOptions } from './solve.js';
@@ -82,6 +83,12 @@ const CROSS_VALIDATION: Record<keyof CrossValidationOptions, Check> = {
   onProgress: isFunction,
 };
 
+const THREADED_CROSS_VALIDATION: Record<keyof ThreadedCrossValidationOptions, Check> = {
+  ...CROSS_VALIDATION,
+  threads: isWhole(1),
+  workerFile: (v) => (typeof v === 'string' || v instanceof URL ? undefined : 'must be a path or a file URL'),
+};
+
 const ADAPTIVE: Record<keyof AdaptiveOptions, Check> = { ...CROSS_VALIDATION, gamma: isNumber };
 
 /** Every option of a solver entry point: what a function handed any of their options takes. */
@@ -92,6 +99,7 @@ export const OPTION_CHECKS = {
   solveAt: SOLVE_AT,
   solvePath: PATH,
   crossValidate: CROSS_VALIDATION,
+  crossValidateOnThreads: THREADED_CROSS_VALIDATION,
   adaptiveLasso: ADAPTIVE,
   adaptiveWeights: ADAPTIVE,
   // the solver's options and those of any entry point that passes them on (a fit's λ, a path's grid)

@@ -146,9 +146,10 @@ describe('CLI start-up (issue 14)', () => {
         /new URL\(["'`]\.\/([\w-]+\.js)["'`], import\.meta\.url\)/g,
       ))
         workers.add(m[1]);
-    // the refit worker, the JSONL reader's, the Kafka engine's (kafka.engineThread "worker") and the
-    // sequential input-drift test's (drift.threads 1)
+    // the refit worker, the JSONL reader's, the Kafka engine's (kafka.engineThread "worker"), the
+    // sequential input-drift test's (drift.threads 1) and the cross-validation's folds (fit, path --cv)
     expect([...workers].sort()).toEqual([
+      'cvWorker.js',
       'engineWorker.js',
       'jsonlReaderWorker.js',
       'refitWorker.js',

@@ -82,6 +82,7 @@ const PUBLIC_VALUES = [
   'copySparse',
   'createLearner',
   'crossValidate',
+  'crossValidateOnThreads',
   'decodeEvents',
   'decodeState',
   'defaultFtrl',

@@ -217,6 +217,34 @@ describe('l1stream fit', () => {
     expect(ma.lambda).toBe(ma.metrics.lambdaMin);
   });
 
+  it('--threads N fits the folds on N threads: the same model; misuse is named', async () => {
+    const args = ['fit', '--input', csv, '--target', 'y', '--cv', '4', '--seed', '2'];
+    const one = await runCli([...args, '--threads', '1']);
+    const three = await runCli([...args, '--threads', '3']);
+    expect(one.code).toBe(0);
+    expect(three.stderr).toBe('');
+    const withoutTime = (text: string) => text.replace(/"createdAt": "[^"]*"/, '');
+    expect(withoutTime(three.stdout)).toBe(withoutTime(one.stdout));
+    const zero = await runCli([...args, '--threads', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--threads/);
+    const oneLambda = await runCli([...args.slice(0, 5), '--lambda', '0.1', '--threads', '2']);
+    expect(oneLambda.code).toBe(2);
+    expect(oneLambda.stderr).toMatch(
+      /--threads sets the threads of the cross-validation, and --lambda fits one λ/,
+    );
+    const pathArgs = ['path', '--input', csv, '--target', 'y', '--nlambda', '10'];
+    const pathOne = await runCli([...pathArgs, '--cv', '3', '--threads', '1']);
+    const pathTwo = await runCli([...pathArgs, '--cv', '3', '--threads', '2']);
+    expect(pathOne.code).toBe(0);
+    expect(withoutTime(pathTwo.stdout).replace(/"createdAt":"[^"]*"/g, '')).toBe(
+      withoutTime(pathOne.stdout).replace(/"createdAt":"[^"]*"/g, ''),
+    );
+    const noCv = await runCli([...pathArgs, '--threads', '2']);
+    expect(noCv.code).toBe(2);
+    expect(noCv.stderr).toMatch(/--threads sets the threads of the cross-validation: it goes with --cv K/);
+  });
+
   it('fits JSON-lines events with --target label', async () => {
     const ev = file(
       'events.jsonl',
