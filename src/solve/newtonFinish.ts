@@ -653,7 +653,24 @@ export class NewtonFinish {
       }
       h[row + a]! += l2 * pf[ja]!;
     };
+    // with the design in WebAssembly, the centred weighted columns are made there (the same
+    // arithmetic, so the same Hessian) instead of in JavaScript and then copied in
+    const wasm = kernels instanceof WasmColumnDots ? kernels : null;
+    if (wasm !== null) wasm.setWeights(weight);
     for (let a = 0; a < s; a += 2) {
+      if (wasm !== null) {
+        const ja = index[a]!;
+        if (a + 1 < s) {
+          const jb = index[a + 1]!;
+          wasm.centeredWeightedDots2(ja, mean[ja]!, jb, mean[jb]!, index, a + 2, dots, dots2);
+          storeRow(a, dots);
+          storeRow(a + 1, dots2);
+        } else {
+          wasm.centeredWeightedDots(ja, mean[ja]!, index, a + 1, dots);
+          storeRow(a, dots);
+        }
+        continue;
+      }
       fill(index[a]!, t);
       if (a + 1 < s) {
         fill(index[a + 1]!, t2);

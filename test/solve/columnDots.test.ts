@@ -46,6 +46,38 @@ function expectClose(a: number, b: number, scale: number): void {
   expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-13 * scale);
 }
 
+describe('centred, weighted columns made in WebAssembly (the binomial Hessian)', () => {
+  it.each([7, 8])(
+    'give the products dotMany2 gives with the columns made in JavaScript, bit for bit (n = %i)',
+    (n) => {
+      const x = design(n, 6, 3);
+      const wasm = WasmColumnDots.create(x)!;
+      expect(wasm).not.toBeNull();
+      const rng = new Rng(5);
+      const w = Float64Array.from({ length: n }, () => rng.next());
+      const cols = Int32Array.from([0, 2, 3, 5, 1]);
+      const made = (j: number, m: number) =>
+        Float64Array.from({ length: n }, (_, i) => (x.values[j * n + i]! - m) * w[i]!);
+      const [ja, jb, ma, mb] = [2, 5, 0.3, -1.7];
+      const outA = new Float64Array(5);
+      const outB = new Float64Array(5);
+      const refA = new Float64Array(5);
+      const refB = new Float64Array(5);
+      wasm.dotMany2(cols, 5, made(ja, ma), made(jb, mb), refA, refB);
+      wasm.setWeights(w);
+      wasm.centeredWeightedDots2(ja, ma, jb, mb, cols, 5, outA, outB);
+      expect(Array.from(outA)).toEqual(Array.from(refA));
+      expect(Array.from(outB)).toEqual(Array.from(refB));
+      const one = new Float64Array(3);
+      const refOne = new Float64Array(3);
+      wasm.dotMany(cols, 3, made(4, 2.5), refOne);
+      wasm.centeredWeightedDots(4, 2.5, cols, 3, one);
+      expect(Array.from(one)).toEqual(Array.from(refOne));
+      wasm.release();
+    },
+  );
+});
+
 describe('WebAssembly column kernels', () => {
   it('the committed module is the compiled columnDots.wat (npm run build:wasm)', async () => {
     const helpers = (await import(join(root, 'scripts', 'wasm.mjs'))) as {

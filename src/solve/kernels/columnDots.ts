@@ -21,6 +21,7 @@ interface Kernels {
   readonly memory: LinearMemory;
   dot4x2(c0: number, c1: number, c2: number, c3: number, a: number, b: number, n: number, out: number): void;
   dot4x1(c0: number, c1: number, c2: number, c3: number, a: number, n: number, out: number): void;
+  centerWeight(col: number, m: number, w: number, out: number, n: number): void;
   axpy4(
     c0: number,
     c1: number,
@@ -37,9 +38,10 @@ interface Kernels {
 
 export class WasmColumnDots implements ColumnDots {
   private readonly f64: Float64Array;
-  /** Byte offsets in linear memory of the two targets and the eight outputs. */
+  /** Byte offsets in linear memory of the two targets, the row weights and the eight outputs. */
   private readonly aAt: number;
   private readonly bAt: number;
+  private readonly wAt: number;
   private readonly outAt: number;
   /** The current group's column offsets. */
   private readonly at = new Int32Array(4);
@@ -51,7 +53,8 @@ export class WasmColumnDots implements ColumnDots {
   ) {
     this.aAt = values.length * 8;
     this.bAt = this.aAt + n * 8;
-    this.outAt = this.bAt + n * 8;
+    this.wAt = this.bAt + n * 8;
+    this.outAt = this.wAt + n * 8;
     this.f64 = new Float64Array(kernels.memory.buffer);
     this.f64.set(values);
   }
@@ -63,7 +66,7 @@ export class WasmColumnDots implements ColumnDots {
   static create(design: DenseDesign, maxBytes = WASM_DESIGN_MAX_BYTES): WasmColumnDots | null {
     const n = design.rows;
     if (n === 0) return null;
-    const kernels = instantiateKernels<Kernels>((design.values.length + 2 * n + 8) * 8, maxBytes);
+    const kernels = instantiateKernels<Kernels>((design.values.length + 3 * n + 8) * 8, maxBytes);
     return kernels ? new WasmColumnDots(kernels, n, design.values) : null;
   }
 
@@ -86,8 +89,13 @@ export class WasmColumnDots implements ColumnDots {
   }
 
   dotMany(cols: Int32Array, count: number, a: Float64Array, out: Float64Array): void {
+    this.f64.set(a.subarray(0, this.n), this.aAt / 8);
+    this.dotsOfTarget(cols, count, out);
+  }
+
+  /** `dotMany` against the target already in linear memory (`aAt`). */
+  private dotsOfTarget(cols: Int32Array, count: number, out: Float64Array): void {
     const { f64, n, kernels, at } = this;
-    f64.set(a.subarray(0, n), this.aAt / 8);
     const o = this.outAt / 8;
     for (let k = 0; k < count; k += 4) {
       const real = this.group(cols, k, count);
@@ -104,9 +112,45 @@ export class WasmColumnDots implements ColumnDots {
     outA: Float64Array,
     outB: Float64Array,
   ): void {
+    this.f64.set(a.subarray(0, this.n), this.aAt / 8);
+    this.f64.set(b.subarray(0, this.n), this.bAt / 8);
+    this.dotsOfTargets(cols, count, outA, outB);
+  }
+
+  /** The row weights W of `centeredWeightedDots` and `centeredWeightedDots2`, copied into linear memory. */
+  setWeights(w: Float64Array): void {
+    this.f64.set(w.subarray(0, this.n), this.wAt / 8);
+  }
+
+  /**
+   * out[k] = Σ_i x_{i,cols[k]} (x_{i,j} − m) W_i for k < count (W from `setWeights`): `dotMany`
+   * against column j centred at m and weighted, made in linear memory instead of in JavaScript.
+   */
+  centeredWeightedDots(j: number, m: number, cols: Int32Array, count: number, out: Float64Array): void {
+    this.kernels.centerWeight(j * this.n * 8, m, this.wAt, this.aAt, this.n);
+    this.dotsOfTarget(cols, count, out);
+  }
+
+  /** `centeredWeightedDots` for columns ja (at ma, into outA) and jb (at mb, into outB) in one pass. */
+  centeredWeightedDots2(
+    ja: number,
+    ma: number,
+    jb: number,
+    mb: number,
+    cols: Int32Array,
+    count: number,
+    outA: Float64Array,
+    outB: Float64Array,
+  ): void {
+    const stride = this.n * 8;
+    this.kernels.centerWeight(ja * stride, ma, this.wAt, this.aAt, this.n);
+    this.kernels.centerWeight(jb * stride, mb, this.wAt, this.bAt, this.n);
+    this.dotsOfTargets(cols, count, outA, outB);
+  }
+
+  /** `dotMany2` against the targets already in linear memory (`aAt`, `bAt`). */
+  private dotsOfTargets(cols: Int32Array, count: number, outA: Float64Array, outB: Float64Array): void {
     const { f64, n, kernels, at } = this;
-    f64.set(a.subarray(0, n), this.aAt / 8);
-    f64.set(b.subarray(0, n), this.bAt / 8);
     const o = this.outAt / 8;
     for (let k = 0; k < count; k += 4) {
       const real = this.group(cols, k, count);

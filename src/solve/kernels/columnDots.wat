@@ -66,6 +66,28 @@
     (f64.store offset=48 (local.get $out) (call $hsum (local.get $s2b)))
     (f64.store offset=56 (local.get $out) (call $hsum (local.get $s3b))))
 
+  ;; out[i] = (col[i] − m)·w[i] for i < n: a column centred and weighted (the binomial Newton
+  ;; finish's Hessian), the same arithmetic as the JavaScript loop it replaces, lane by lane
+  (func (export "centerWeight") (param $col i32) (param $m f64) (param $w i32) (param $out i32) (param $n i32)
+    (local $k i32) (local $end i32) (local $vm v128)
+    (local.set $vm (f64x2.splat (local.get $m)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+        (v128.store (i32.add (local.get $out) (local.get $k))
+          (f64x2.mul
+            (f64x2.sub (v128.load (i32.add (local.get $col) (local.get $k))) (local.get $vm))
+            (v128.load (i32.add (local.get $w) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $rows)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f64.store (i32.add (local.get $out) (local.get $end))
+          (f64.mul
+            (f64.sub (f64.load (i32.add (local.get $col) (local.get $end))) (local.get $m))
+            (f64.load (i32.add (local.get $w) (local.get $end))))))))
+
   ;; out[c] = Σ_i col_c[i]·a[i] for c = 0..3
   (func (export "dot4x1") (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32)
         (param $a i32) (param $n i32) (param $out i32)
