@@ -135,9 +135,8 @@ function rebuilt(error: { readonly name: string; readonly message: string }): Er
  * is the one `crossValidate` fits, so the result is identical; `onProgress` is called as folds
  * finish, with the count done. Folds are all fitted on this thread when one thread is asked for,
  * when `threads` is not given and the full path took less than `THREADED_PATH_MS`, for a design
- * that is neither a
- * `DenseDesign` nor a `SparseDesign`, or when the worker script is not beside this module (a
- * bundled library that did not copy it) and `workerFile` is not given.
+ * that is neither a `DenseDesign` nor a `SparseDesign`, or when the worker script is not beside
+ * this module (a bundled library that did not copy it) and `workerFile` is not given.
  */
 export async function crossValidateOnThreads(
   x: Design,

@@ -378,8 +378,8 @@ export class NewtonFinish {
    * linear along v while no sign changes, so the point moves along v, the way the penalty does not
    * rise (either way where it is flat: all the one-hot levels of a field active, as many positive
    * as negative), to the nearest zero of a coefficient: the objective does not rise, and the
-   * model gets sparser (the solution is not unique there; coordinate descent, which gave up
-   * coefficients the same way, took 10–12 sweeps at every such λ). Returns the position in
+   * model gets sparser (the solution is not unique there; where the finish gave up instead,
+   * coordinate descent took 10–17 sweeps at every such λ). Returns the position in
    * `index` of the coefficient now exactly 0, or −1 (the point unchanged) when no coefficient
    * reaches 0 that way or the objective rose beyond rounding (columns close to, not exactly,
    * collinear).
