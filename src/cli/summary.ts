@@ -6,6 +6,7 @@ import type { Family } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
+import { unreadLearnerSettings } from '../learn/factory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
@@ -163,7 +164,10 @@ export function summarize(engine: Engine, input: string): RunSummary {
     features,
     droppedFeatures,
     warnings: [
-      ...[keyedMemoryWarning(config)].filter((w) => w !== null),
+      ...[
+        keyedMemoryWarning(config),
+        unreadLearnerSettings(config.model.learner ?? 'ftrl', config.model),
+      ].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
       ...(nameCollisions > 0 ? [nameCollisionWarning(nameCollisions, collisionExamples)] : []),

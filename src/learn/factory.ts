@@ -5,7 +5,7 @@ import type { Family } from '../core/event.js';
 import { Fobos } from './fobos.js';
 import { defaultFtrl, Ftrl } from './ftrl.js';
 import type { Learner } from './learner.js';
-import type { RateOptions } from './rates.js';
+import { defaultRates, type RateOptions } from './rates.js';
 import { TruncatedGradient } from './truncatedGradient.js';
 
 export type LearnerName = 'ftrl' | 'fobos' | 'truncated-gradient';
@@ -49,6 +49,55 @@ function checkNested(name: LearnerName, hyper: LearnerHyperparameters): void {
     message: q.message.replace(/^unknown option/, 'unknown setting'),
   }));
   if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Each setting of `LearnerHyperparameters`, the learners that read it, and its default. */
+const learnerSettings: readonly {
+  readonly path: readonly [keyof LearnerHyperparameters, string?];
+  readonly readBy: readonly LearnerName[];
+  readonly byDefault: unknown;
+}[] = [
+  { path: ['ftrl', 'alpha'], readBy: ['ftrl'], byDefault: defaultFtrl.alpha },
+  { path: ['ftrl', 'beta'], readBy: ['ftrl'], byDefault: defaultFtrl.beta },
+  { path: ['rates', 'schedule'], readBy: ['fobos', 'truncated-gradient'], byDefault: defaultRates.schedule },
+  { path: ['rates', 'eta0'], readBy: ['fobos', 'truncated-gradient'], byDefault: defaultRates.eta0 },
+  { path: ['rates', 'delta'], readBy: ['fobos', 'truncated-gradient'], byDefault: defaultRates.delta },
+  { path: ['cumulative'], readBy: ['fobos', 'truncated-gradient'], byDefault: false },
+  { path: ['truncatedGradient', 'truncateEvery'], readBy: ['truncated-gradient'], byDefault: 10 },
+  { path: ['truncatedGradient', 'theta'], readBy: ['truncated-gradient'], byDefault: Infinity },
+];
+
+/**
+ * The settings given with a value other than their default to a learner that does not read them
+ * (`truncatedGradient.truncateEvery: 5` with `ftrl`): each changed nothing. One sentence, or
+ * none. Settings at their defaults are not named: a configuration may list every section.
+ */
+export function unreadLearnerSettings(
+  name: LearnerName,
+  hyper: LearnerHyperparameters,
+  prefix = 'model.',
+): string | null {
+  const unread: string[] = [];
+  const readers = new Set<LearnerName>();
+  for (const { path, readBy, byDefault } of learnerSettings) {
+    if (readBy.includes(name)) continue;
+    const [section, key] = path;
+    const outer: unknown = hyper[section];
+    const value: unknown =
+      key === undefined
+        ? outer
+        : outer !== null && typeof outer === 'object'
+          ? (outer as Readonly<Record<string, unknown>>)[key]
+          : undefined;
+    if (value === undefined || Object.is(value, byDefault)) continue;
+    // "Infinity" is how a configuration file writes θ = ∞
+    if (byDefault === Infinity && (value === 'Infinity' || value === null)) continue;
+    unread.push(`${prefix}${key === undefined ? section : `${section}.${key}`} (${shownValue(value)})`);
+    for (const r of readBy) readers.add(r);
+  }
+  if (unread.length === 0) return null;
+  const others = [...readers].map((r) => `"${r}"`).join(' or ');
+  return `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read by learner "${name}" and changed nothing; ${unread.length === 1 ? 'it applies' : 'they apply'} to learner ${others}: choose that learner (--learner, model.learner) or leave the setting out`;
 }
 
 export function createLearner(
