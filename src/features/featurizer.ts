@@ -222,6 +222,11 @@ export class Featurizer {
     return this.vocabulary.dimension;
   }
 
+  /** Columns are hashed names (several names can share one). */
+  get hashed(): boolean {
+    return this.hashedVocabulary !== null;
+  }
+
   nameOf(index: number): string {
     return this.vocabulary.nameOf(index);
   }

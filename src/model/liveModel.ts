@@ -15,6 +15,7 @@ import {
   type RefitOutcome,
   type SparseCoefficients,
 } from '../refit/job.js';
+import { centerLevels, levelGauge, type LevelGauge } from '../refit/levelGauge.js';
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
 import { OnlineModel, onlineDefaults, orderByMagnitude, type OnlineModelCheckpoint } from './onlineModel.js';
@@ -80,6 +81,12 @@ export class LiveModel {
    * name, when it was accepted: the drift monitor weighs that refit's coefficients by these.
    */
   private readonly refitScales = new Map<string, number>();
+  /**
+   * The complete text fields of the window of the refit that runs now (`levelGauge`), and of the
+   * latest refit accepted: the drift monitor judges such a refit's levels from their average.
+   */
+  private runningGauge: LevelGauge | null = null;
+  private refitGauge: LevelGauge | null = null;
   lastSnapshotOffset = 0;
   /**
    * A refit's weights were handed to the online model after its last snapshot (not state: a model
@@ -373,6 +380,10 @@ export class LiveModel {
     // shared memory: the refit thread gets the rows without a second copy (the structured clone's)
     const rows = this.window?.rows(true) ?? null;
     if (rows === null) return null;
+    // hashed columns can hold several names: their levels are not told apart
+    const featurizer = this.model.featurizer;
+    this.runningGauge =
+      this.context.config.drift.enabled && !featurizer.hashed ? levelGauge(rows, featurizer) : null;
     const { config } = this.context;
     const online = this.model.coefficients();
     const penalties = this.model.penaltyFactorColumns();
@@ -457,6 +468,9 @@ export class LiveModel {
     const version = this.model.claimVersion();
     const { cols, values } = outcome.model;
     this.setRefit(outcome.model, version, outcome.last);
+    const gauge = this.runningGauge;
+    this.refitGauge =
+      gauge !== null && gauge.first === outcome.first && gauge.last === outcome.last ? gauge : null;
     const handedBack =
       this.context.config.refit.handBack &&
       this.model.assignCoefficients(outcome.model.intercept, cols, values);
@@ -469,6 +483,10 @@ export class LiveModel {
       coefficients[name] = values[k];
       this.refitScales.set(name, this.model.columnScale(cols[k]));
     }
+    // the levels the refit left at 0 are weighed too once centred (`driftSnapshot`)
+    for (const { levels } of this.refitGauge?.fields ?? [])
+      for (const level of levels)
+        if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
     return {
       key: this.key,
       version,
@@ -502,6 +520,19 @@ export class LiveModel {
       },
       createdAt: this.context.clock().toISOString(),
     };
+  }
+
+  /**
+   * A refit snapshot as the drift monitor judges it: the levels of each text field with one level
+   * in every row of its window measured from their average (`centerLevels`), so that a refit that
+   * splits the same model differently between those levels and the intercept moves no support
+   * and flips no sign. Other snapshots unchanged.
+   */
+  driftSnapshot(snapshot: ModelSnapshot): ModelSnapshot {
+    const gauge = this.refitGauge;
+    if (snapshot.source !== 'refit' || gauge === null || snapshot.window?.last !== gauge.last)
+      return snapshot;
+    return { ...snapshot, coefficients: centerLevels(snapshot.coefficients, gauge) };
   }
 }
 

@@ -17,7 +17,8 @@ export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
     const alerts = element.outputs.alerts;
     if (element.kind === 'refit') {
       if (element.snapshot !== null && element.live !== null)
-        for (const a of element.live.drift.onSnapshot(element.snapshot)) alerts.push(a);
+        for (const a of element.live.drift.onSnapshot(element.live.driftSnapshot(element.snapshot)))
+          alerts.push(a);
       return;
     }
     for (const { live, learned } of element.parts) {
