@@ -145,6 +145,103 @@ export function intervalLosses(
   return out;
 }
 
+/**
+ * The loss panel's y range, robust to the first events' loss: the loss of a model that has learned
+ * nothing yet (a first confident miss's log loss, a gaussian run's first squared errors in the
+ * label's units) can be a hundred times the rest, and an axis that includes it draws the run as a
+ * flat line at the bottom. The warm-up is the intervals that end within the first 5 % of the events
+ * (at least the first interval); the axis reaches the largest interval loss after it, and the
+ * running means of the last three quarters of the run: no interval after the warm-up is ever cut
+ * off (a loss that rises later, a drift, stays in range), and what lies above is the warm-up's
+ * intervals and the early running means they pull up (a running mean decays like 1/events from
+ * them). It is used when the whole range would be more than 1.5 times as tall, and there are at
+ * least 5 intervals; else every value is in range. `top` is where values are cut off (the axis'
+ * top, padding included; Infinity when nothing is), `above` how many plotted values (running means
+ * and interval means) lie above it, `max` the largest of all, `warmupEnd` the warm-up's last event.
+ */
+export function lossScale(
+  running: ReadonlyArray<{ offset: number; loss: number }>,
+  intervals: ReadonlyArray<{ from: number; to: number; loss: number }>,
+  events: number,
+): { lo: number; hi: number; top: number; above: number; max: number; warmupEnd: number | null } {
+  const values = [...running.map((p) => p.loss), ...intervals.map((s) => s.loss)];
+  const all = range(values, false, { lo: 0, hi: Infinity });
+  const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
+  const whole = { ...all, top: Infinity, above: 0, max, warmupEnd: null };
+  if (intervals.length < 5 || running.length === 0) return whole;
+  const warmupEnd = Math.max(intervals[0]!.to, 0.05 * events);
+  let cap = running[running.length - 1]!.loss;
+  for (const p of running) if (p.offset >= 0.25 * events) cap = Math.max(cap, p.loss);
+  let after = 0;
+  for (const s of intervals)
+    if (s.to > warmupEnd) {
+      cap = Math.max(cap, s.loss);
+      after++;
+    }
+  if (after === 0) return whole;
+  const lo = values.reduce((a, b) => Math.min(a, b), Infinity);
+  if (max - lo <= 1.5 * (cap - lo)) return whole;
+  const r = range(
+    values.filter((v) => v <= cap),
+    false,
+    { lo: 0, hi: Infinity },
+  );
+  return { ...r, top: r.hi, above: values.filter((v) => v > r.hi).length, max, warmupEnd };
+}
+
+/**
+ * Points of a line (null breaks it) cut at `top`: the parts above it left out, each crossing of
+ * `top` a point of the line (where the segment crosses it), so what is drawn is the same line.
+ */
+export function clipAbove(
+  pts: ReadonlyArray<[number, number | null]>,
+  top: number,
+): Array<[number, number | null]> {
+  const out: Array<[number, number | null]> = [];
+  let prev: [number, number] | null = null;
+  for (const [x, y] of pts) {
+    if (y === null) {
+      out.push([x, null]);
+      prev = null;
+      continue;
+    }
+    if (prev !== null && prev[1] > top !== y > top)
+      out.push([prev[0] + ((top - prev[1]) / (y - prev[1])) * (x - prev[0]), top]);
+    out.push([x, y > top ? null : y]);
+    prev = [x, y];
+  }
+  return out;
+}
+
+/**
+ * The runs of consecutive points above `top` (one for each stretch of the line cut off), each as
+ * its first and last x and its highest point.
+ */
+function runsAbove(
+  pts: ReadonlyArray<{ from: number; to: number; at: number; value: number }>,
+  top: number,
+): Array<{ from: number; to: number; at: number; value: number }> {
+  const out: Array<{ from: number; to: number; at: number; value: number }> = [];
+  let run: { from: number; to: number; at: number; value: number } | null = null;
+  for (const p of pts) {
+    if (p.value > top) {
+      if (run === null) run = { ...p };
+      else {
+        run.to = p.to;
+        if (p.value > run.value) {
+          run.value = p.value;
+          run.at = p.at;
+        }
+      }
+    } else if (run !== null) {
+      out.push(run);
+      run = null;
+    }
+  }
+  if (run !== null) out.push(run);
+  return out;
+}
+
 export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled = false): string {
   const online = k.points.filter((p) => p.source === 'online');
   const refits = k.points.filter((p) => p.source === 'refit');
@@ -243,21 +340,55 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
     draw: (out, top, last) => {
       title(out, top, `progressive ${binomial ? 'log loss' : 'squared error (MSE)'} of the online model`);
       const intervals = intervalLosses(online);
-      const values = [...withLoss.map((p) => p.loss!), ...intervals.map((s) => s.loss)];
+      const running = withLoss.map((p) => ({ offset: p.offset, loss: p.loss! }));
+      const values = [...running.map((p) => p.loss), ...intervals.map((s) => s.loss)];
+      const scale = lossScale(running, intervals, k.events);
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 160 }, xLabel(last), {
-        ...range(values, false, { lo: 0, hi: Infinity }),
+        lo: scale.lo,
+        hi: scale.hi,
         label: binomial ? 'log loss' : 'MSE',
       });
       const steps: Array<[number, number | null]> = [];
       for (const s of intervals) steps.push([s.from, s.loss], [s.to, s.loss]);
+      // the values above the axis are cut off the lines (the lines are the same where drawn)
       out.push(
-        polyline(f, steps, strokeOf({ color: '#ff7f0e', dash: null }, 1.4)),
+        polyline(f, clipAbove(steps, scale.top), strokeOf({ color: '#ff7f0e', dash: null }, 1.4)),
         polyline(
           f,
-          withLoss.map((p) => [p.offset, p.loss!]),
+          clipAbove(
+            running.map((p) => [p.offset, p.loss]),
+            scale.top,
+          ),
           strokeOf({ color: ONLINE, dash: null }, 2),
         ),
       );
+      // each stretch cut off: a mark under the top edge at its highest value, which its tooltip gives
+      const what = binomial ? 'log loss' : 'MSE';
+      const cut = [
+        ...runsAbove(
+          intervals.map((s) => ({ from: s.from, to: s.to, at: (s.from + s.to) / 2, value: s.loss })),
+          scale.top,
+        ).map((r) => ({
+          ...r,
+          color: '#ff7f0e',
+          text: `mean ${what} since the last snapshot above the axis over events ${events(r.from)} to ${events(r.to)}: up to ${formatNumber(r.value)}`,
+        })),
+        ...runsAbove(
+          running.map((p) => ({ from: p.offset, to: p.offset, at: p.offset, value: p.loss })),
+          scale.top,
+        ).map((r) => ({
+          ...r,
+          color: ONLINE,
+          text: `running mean ${what} above the axis ${r.from === r.to ? `at event ${events(r.from)}` : `from event ${events(r.from)} to ${events(r.to)}`}: up to ${formatNumber(r.value)}`,
+        })),
+      ];
+      for (const c of cut) {
+        const x = f.x(c.at);
+        out.push(
+          `<g class="loss-above" data-value="${c.value}"><title>${escapeXml(`${c.text} (at event ${events(c.at)})`)}</title>` +
+            `<path d="M${x.toFixed(1)} ${top + 1}l5 8h-10z" fill="${c.color}" stroke="white" stroke-width="0.5"/></g>`,
+        );
+      }
       const lx = LEFT + PLOT_WIDTH + 16;
       out.push(
         `<line x1="${lx}" x2="${lx + 22}" y1="${top + 6}" y2="${top + 6}" ${strokeOf({ color: ONLINE, dash: null }, 2)}/>`,
@@ -265,6 +396,15 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
         `<line x1="${lx}" x2="${lx + 22}" y1="${top + 24}" y2="${top + 24}" ${strokeOf({ color: '#ff7f0e', dash: null }, 1.4)}/>`,
         `<text x="${lx + 28}" y="${top + 24}" dominant-baseline="middle">mean since the last snapshot</text>`,
       );
+      // the events whose loss is cut off: the warm-up's intervals above the axis (no later one is)
+      const cutTo = intervals.reduce((a, s) => (s.loss > scale.top ? Math.max(a, s.to) : a), 0);
+      if (scale.above > 0)
+        out.push(
+          `<g class="loss-clip-note" font-size="11" fill="#8a4b00"><path d="M${lx + 11} ${top + 43}l5 8h-10z" fill="#8a4b00"/>` +
+            `<text x="${lx + 28}" y="${top + 48}" dominant-baseline="middle">${scale.above} value${scale.above === 1 ? '' : 's'} above the axis, up to ${escapeXml(formatNumber(scale.max))}:</text>` +
+            `<text x="${lx + 28}" y="${top + 62}" dominant-baseline="middle">the loss of events 0 to ${escapeXml(events(cutTo))}, and the</text>` +
+            `<text x="${lx + 28}" y="${top + 76}" dominant-baseline="middle">running mean it raises (hover ▲)</text></g>`,
+        );
       if (values.length === 0)
         out.push(
           `<text x="${LEFT + 12}" y="${top + 24}" fill="#777">the snapshots carry no progressive loss</text>`,
