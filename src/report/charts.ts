@@ -15,8 +15,9 @@ import type { AlertMark, KeyReport, SnapshotPoint } from './collect.js';
 /**
  * One key's pictures as one SVG: panels stacked on the same event axis (coefficients of the top
  * features, support size, progressive loss, AUC for binomial models, alerts), online snapshots as
- * lines, refits as diamonds, every alert a vertical line through all panels and a triangle in the
- * alerts strip, with its type, severity, message and features as a tooltip (SVG <title>).
+ * lines, refits as diamonds, every alert a triangle in the alerts strip, with its type, severity,
+ * message and features as a tooltip (SVG <title>), and a critical or warning one a vertical line
+ * through all panels too (info alerts, often many, are small triangles counted per stretch).
  */
 
 const LEFT = 80;
@@ -111,6 +112,29 @@ export function alertClusters(
     if (cluster.length > 0) out.push(cluster);
   }
   return out;
+}
+
+/** The alert strip's rows, bottom up: info (and unknown severities), warning, critical. */
+const SEVERITY_ROWS = ['info', 'warning', 'critical'];
+const rowOf = (a: AlertMark): number => Math.max(0, SEVERITY_ROWS.indexOf(a.severity));
+/** The stretch of the event axis (px) whose info alerts are counted together. */
+export const INFO_BUCKET = 24;
+
+/**
+ * Info alerts grouped by the stretch of the axis (`INFO_BUCKET` px from `left`) they are drawn in,
+ * in event order: one count per stretch, so counts never overlap however many there are.
+ */
+export function infoBuckets(
+  alerts: readonly AlertMark[],
+  x: (a: AlertMark) => number,
+  left: number,
+): AlertMark[][] {
+  const byBucket = new Map<number, AlertMark[]>();
+  for (const a of [...alerts].sort((p, q) => p.offset - q.offset)) {
+    const b = Math.floor((x(a) - left) / INFO_BUCKET);
+    byBucket.set(b, [...(byBucket.get(b) ?? []), a]);
+  }
+  return [...byBucket.values()];
 }
 
 /** The alert's tooltip: what, how bad, where, and the features it names. */
@@ -439,10 +463,17 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
     height: 66,
     draw: (out, top, last) => {
       const shown = k.alerts.length < k.alertsTotal ? ` (${k.alerts.length} of ${k.alertsTotal} shown)` : '';
+      const bySeverity = ['critical', 'warning', 'info']
+        .map((s) => [s, k.alerts.filter((a) => rowOf(a) === SEVERITY_ROWS.indexOf(s)).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
       title(
         out,
         top,
-        k.alertsTotal === 0 ? 'alerts: none' : `alerts${shown}: hover a triangle for what it says`,
+        k.alertsTotal === 0
+          ? 'alerts: none'
+          : `alerts${shown}${k.alerts.length > 0 ? ` (${bySeverity})` : ''}: hover a triangle for what it says`,
       );
       const f = drawFrame(out, { left: LEFT, top, width: PLOT_WIDTH, height: 66 }, xLabel(last), {
         lo: -0.5,
@@ -455,17 +486,30 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
           `<text x="${LEFT - 6}" y="${f.y(2 - row).toFixed(1)}" text-anchor="end" dominant-baseline="middle" font-size="11" fill="${severityColor(s)}">${s}</text>`,
         ),
       );
-      const rowOf = (a: AlertMark) => (a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0);
-      // triangles of a row closer than their width are drawn over each other: such a cluster is
-      // counted beside it (×2), and each of its triangles' tooltips names the others
-      const clusters = alertClusters(k.alerts, (a) => f.x(a.offset), rowOf);
-      const clusterOf = new Map<AlertMark, AlertMark[]>();
-      for (const c of clusters) for (const a of c) clusterOf.set(a, c);
+      // critical and warning triangles of a row closer than their width are drawn over each other:
+      // such a cluster is counted beside it (×2); info alerts, which can be many, are small
+      // triangles counted per stretch of the axis (INFO_BUCKET px); each triangle's tooltip names
+      // the other alerts of its cluster or stretch
+      const x = (a: AlertMark) => f.x(a.offset);
+      const groups = [
+        ...alertClusters(
+          k.alerts.filter((a) => rowOf(a) > 0),
+          x,
+          rowOf,
+        ),
+        ...infoBuckets(
+          k.alerts.filter((a) => rowOf(a) === 0),
+          x,
+          LEFT,
+        ),
+      ];
+      const groupOf = new Map<AlertMark, AlertMark[]>();
+      for (const c of groups) for (const a of c) groupOf.set(a, c);
       // drawn in event order (what the alert table lists)
       for (const a of k.alerts) {
-        const x = f.x(a.offset);
+        const ax = x(a);
         const y = f.y(rowOf(a));
-        const others = (clusterOf.get(a) ?? [a]).filter((o) => o !== a);
+        const others = (groupOf.get(a) ?? [a]).filter((o) => o !== a);
         const also =
           others.length === 0
             ? ''
@@ -475,17 +519,26 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
                 .map((o) => `${o.type} (${o.severity}) at event ${events(o.offset)}`)
                 .join('\n') +
               (others.length > 5 ? `\n… and ${others.length - 5} more` : '');
+        const shape =
+          rowOf(a) > 0
+            ? `M${ax.toFixed(1)} ${(y - 7).toFixed(1)}l6 11h-12z`
+            : `M${ax.toFixed(1)} ${(y - 3).toFixed(1)}l4 7h-8z`;
         out.push(
           `<g class="alert-marker" data-severity="${escapeXml(a.severity)}"><title>${escapeXml(alertTitle(a) + also)}</title>` +
-            `<path d="M${x.toFixed(1)} ${(y - 7).toFixed(1)}l6 11h-12z" fill="${severityColor(a.severity)}" stroke="white" stroke-width="0.5"/></g>`,
+            `<path d="${shape}" fill="${severityColor(a.severity)}" stroke="white" stroke-width="0.5"/></g>`,
         );
       }
-      for (const cluster of clusters) {
-        if (cluster.length < 2) continue;
-        // centred above the cluster's triangles, clear of the row above
-        const mid = (f.x(cluster[0]!.offset) + f.x(cluster[cluster.length - 1]!.offset)) / 2;
+      for (const group of groups) {
+        if (group.length < 2) continue;
+        const row = rowOf(group[0]!);
+        // critical, warning: centred above the cluster's triangles, clear of the row above; info:
+        // centred on its stretch of the axis (the counts of two stretches never overlap)
+        const mid =
+          row > 0
+            ? (x(group[0]!) + x(group[group.length - 1]!)) / 2
+            : LEFT + (Math.floor((x(group[0]!) - LEFT) / INFO_BUCKET) + 0.5) * INFO_BUCKET;
         out.push(
-          `<text class="alert-count" x="${mid.toFixed(1)}" y="${(f.y(rowOf(cluster[0]!)) - 9).toFixed(1)}" text-anchor="middle" font-size="9" fill="${severityColor(cluster[0]!.severity)}">×${cluster.length}</text>`,
+          `<text class="alert-count" x="${mid.toFixed(1)}" y="${(f.y(row) - (row > 0 ? 9 : 6)).toFixed(1)}" text-anchor="middle" font-size="9" fill="${severityColor(group[0]!.severity)}">×${group.length}</text>`,
         );
       }
       return f;
@@ -513,7 +566,8 @@ export function keyChartSvg(k: KeyReport, rank: 'max' | 'final' = 'max', scaled 
   // alerts through every panel, behind nothing that matters: thin and translucent
   const first = frames[0]!;
   const last = frames[frames.length - 1]!;
-  for (const a of k.alerts) {
+  // (info alerts, which can be many, are in the strip only: lines of them would hide the panels)
+  for (const a of k.alerts.filter((m) => rowOf(m) > 0)) {
     const x = first.x(a.offset).toFixed(1);
     out.push(
       `<line class="alert-line" x1="${x}" x2="${x}" y1="${first.top}" y2="${last.top + last.height}" stroke="${severityColor(a.severity)}" stroke-opacity="0.45" stroke-dasharray="3 3"/>`,
