@@ -74,7 +74,8 @@ options:
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), the first ${DISTINCT_STYLES} features
                           to enter named in the legend (the others in grey, named on hover); with
                           --cv, also the cross-validated error per λ (mean ± 1 standard error,
-                          λ_min and λ_1se marked), as cv.glmnet's plot
+                          λ_min and λ_1se marked), as cv.glmnet's plot; its axis reaches a little
+                          past λ_1se, the larger λ above it marked ▲ with their values on hover
   --plot-scale S          the y axis of the path: standardized (default with standardization:
                           s_j·β_j, s_j the scale the penalty applies to, comparable across
                           features) | original (β_j as reported)`;
@@ -244,6 +245,8 @@ export const pathCommand: Command = {
                 mean: cv.cvm,
                 se: cv.cvsd,
                 label: flags.family === 'binomial' ? 'binomial deviance' : 'mean squared error',
+                lambdaMin: cv.lambdaMin,
+                lambda1se: cv.lambda1se,
               },
             }
           : {}),

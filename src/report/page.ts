@@ -124,9 +124,12 @@ export function reportHtml(data: ReportData, limits: ReportOptions): string {
         : `Coefficients are on the original scale, as in models.jsonl (see the notes); `) +
       `the x axis of every picture counts the events ` +
       `its model learned (a snapshot's or an alert's "offset"). Online snapshots are lines, refits (exact solutions on ` +
-      `their window of recent events) are diamonds; alerts are dashed vertical lines through every panel and ` +
-      `triangles in the bottom strip (hover them). The loss "since the last snapshot" is computed from the ` +
-      `running means, exact when events are unweighted.</p>`,
+      `their window of recent events) are diamonds; every alert is a triangle in the bottom strip (hover them), ` +
+      `critical and warning alerts also dashed vertical lines through every panel; info alerts, which can be ` +
+      `many, are small triangles counted per stretch of the axis (×3). The loss "since the last snapshot" is computed from the ` +
+      `running means, exact when events are unweighted; where the first events' loss is many times the rest ` +
+      `(a model that has learned nothing yet), the loss axis is scaled to the loss after them, and the values ` +
+      `above it are cut off the lines and marked ▲ on its top edge, their values in the tooltips.</p>`,
     s ? summaryTable(s) : '',
     warnings ? `<p class="warn">The replay warned (summary.json):</p><ul class="warn">${warnings}</ul>` : '',
     notes ? `<ul class="notes">${notes}</ul>` : '',

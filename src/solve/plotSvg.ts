@@ -19,6 +19,65 @@ export interface CvCurve {
   readonly se: ArrayLike<number>;
   /** The y axis title, e.g. "mean squared error" or "binomial deviance". */
   readonly label: string;
+  /** The λ of least mean error and the largest λ within one standard error of it (default: from the curve). */
+  readonly lambdaMin?: number;
+  readonly lambda1se?: number;
+}
+
+/**
+ * The cross-validation panel's y range. Near λ_max the model is (nearly) the null model, whose error
+ * can be many times the minimum's, and an axis that includes it draws the region of λ_min and
+ * λ_1se, the one a reader chooses in, as a flat line. The range covers every mean ± standard error
+ * from the smallest λ up to a λ past λ_1se, by half the distance from λ_min to λ_1se in log λ (at
+ * least a tenth of the grid's span): λ_min, λ_1se and the rise past λ_1se are always in range. The
+ * means above it (larger λ) are cut off and marked. It is used when the whole range would be more
+ * than 1.5 times as tall; else every point is in range (`top` Infinity). `top` is the axis' top,
+ * padding included; `above` the λ whose mean lies above it.
+ */
+export function cvRange(cv: CvCurve): { lo: number; hi: number; top: number; above: number } {
+  const n = cv.lambdas.length;
+  const ok = (k: number) => cv.lambdas[k]! > 0 && Number.isFinite(cv.mean[k]!);
+  // mean ± standard error of the λ taken into `into`
+  const extend = (k: number, into: { lo: number; hi: number }) => {
+    const m = cv.mean[k]!;
+    const s = Number.isFinite(cv.se[k]!) ? cv.se[k]! : 0;
+    into.lo = Math.min(into.lo, m - s);
+    into.hi = Math.max(into.hi, m + s);
+  };
+  const all = { lo: Infinity, hi: -Infinity };
+  let best = -1;
+  for (let k = 0; k < n; k++) {
+    if (!ok(k)) continue;
+    extend(k, all);
+    if (best < 0 || cv.mean[k]! < cv.mean[best]!) best = k;
+  }
+  if (best < 0) return { lo: 0, hi: 1, top: Infinity, above: 0 };
+  const { lo, hi } = all;
+  const whole = { ...padded(lo, hi), top: Infinity, above: 0 };
+  const lambdaMin = cv.lambdaMin ?? cv.lambdas[best]!;
+  let lambda1se = cv.lambda1se;
+  if (lambda1se === undefined) {
+    const bar = cv.mean[best]! + (Number.isFinite(cv.se[best]!) ? cv.se[best]! : 0);
+    lambda1se = lambdaMin;
+    for (let k = 0; k < n; k++)
+      if (ok(k) && cv.mean[k]! <= bar && cv.lambdas[k]! > lambda1se) lambda1se = cv.lambdas[k]!;
+  }
+  let logLo = Infinity;
+  let logHi = -Infinity;
+  for (let k = 0; k < n; k++)
+    if (ok(k)) {
+      logLo = Math.min(logLo, Math.log(cv.lambdas[k]!));
+      logHi = Math.max(logHi, Math.log(cv.lambdas[k]!));
+    }
+  const past = Math.max(0.5 * Math.abs(Math.log(lambda1se) - Math.log(lambdaMin)), 0.1 * (logHi - logLo));
+  const upTo = Math.max(Math.log(lambda1se), Math.log(lambdaMin)) + past;
+  const shown = { lo: Infinity, hi: -Infinity };
+  for (let k = 0; k < n; k++) if (ok(k) && Math.log(cv.lambdas[k]!) <= upTo + 1e-9) extend(k, shown);
+  if (!(shown.hi > -Infinity) || hi - lo <= 1.5 * (shown.hi - lo)) return whole;
+  const r = padded(lo, shown.hi);
+  let above = 0;
+  for (let k = 0; k < n; k++) if (ok(k) && cv.mean[k]! > r.hi) above++;
+  return { ...r, top: r.hi, above };
 }
 
 export interface PlotOptions {
@@ -172,42 +231,60 @@ export function plotPathSvg(
   return out.join('\n');
 }
 
-/** The cross-validation panel: mean error per λ with ±1 standard error bars, on the path's λ axis. */
+/**
+ * The cross-validation panel: mean error per λ with ±1 standard error bars, on the path's λ axis;
+ * the y range is `cvRange`'s, a mean above it a mark on the top edge (its value in the tooltip), a
+ * bar above it cut at the edge.
+ */
 function cvPanel(out: string[], cv: CvCurve, at: { lo: number; hi: number; pw: number; top: number }): void {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let k = 0; k < cv.mean.length; k++) {
-    const m = cv.mean[k]!;
-    const s = cv.se[k]!;
-    if (Number.isFinite(m - s)) lo = Math.min(lo, m - s);
-    if (Number.isFinite(m + s)) hi = Math.max(hi, m + s);
-  }
+  const range = cvRange(cv);
   const frame = drawFrame(
     out,
     { left: LEFT, top: at.top, width: at.pw, height: CV_HEIGHT },
     { lo: at.lo, hi: at.hi, reversed: true, label: 'log(λ)' },
-    { ...padded(lo, hi), label: cv.label },
+    { lo: range.lo, hi: range.hi, label: cv.label },
   );
   out.push(
     `<text x="${LEFT + at.pw + 10}" y="${at.top + 12}" fill="#555">cross-validation:</text>`,
     `<text x="${LEFT + at.pw + 10}" y="${at.top + 28}" fill="#555">mean ± 1 standard error</text>`,
     `<text x="${LEFT + at.pw + 10}" y="${at.top + 44}" fill="#555">over the folds, per λ</text>`,
   );
+  let maxAbove = -Infinity;
   for (let k = 0; k < cv.lambdas.length; k++) {
     const lam = cv.lambdas[k]!;
     const m = cv.mean[k]!;
     const s = cv.se[k]!;
     if (!(lam > 0) || !Number.isFinite(m)) continue;
     const x = frame.x(Math.log(lam)).toFixed(1);
-    const up = frame.y(m + s).toFixed(1);
+    const title = `<title>λ = ${formatNumber(lam)}: ${formatNumber(m)} ± ${formatNumber(s)}${m > range.top ? ' (above the axis)' : ''}</title>`;
+    if (m > range.top) {
+      // the mean is above the axis: a mark under the top edge, its value in the tooltip
+      maxAbove = Math.max(maxAbove, m);
+      out.push(
+        `<g class="cv-point cv-above" data-mean="${m}"><path d="M${x} ${at.top + 1}l3.5 6h-7z" fill="#d62728">${title}</path></g>`,
+      );
+      continue;
+    }
+    const upTop = m + s > range.top;
+    const up = (upTop ? frame.y(range.top) : frame.y(m + s)).toFixed(1);
     const down = frame.y(m - s).toFixed(1);
     out.push(
       `<g class="cv-point"><line x1="${x}" x2="${x}" y1="${up}" y2="${down}" stroke="#999"/>` +
-        `<line x1="${Number(x) - 2}" x2="${Number(x) + 2}" y1="${up}" y2="${up}" stroke="#999"/>` +
+        (upTop
+          ? ''
+          : `<line x1="${Number(x) - 2}" x2="${Number(x) + 2}" y1="${up}" y2="${up}" stroke="#999"/>`) +
         `<line x1="${Number(x) - 2}" x2="${Number(x) + 2}" y1="${down}" y2="${down}" stroke="#999"/>` +
-        `<circle class="cv-mean" cx="${x}" cy="${frame.y(m).toFixed(1)}" r="2.6" fill="#d62728"><title>λ = ${formatNumber(lam)}: ${formatNumber(m)} ± ${formatNumber(s)}</title></circle></g>`,
+        `<circle class="cv-mean" cx="${x}" cy="${frame.y(m).toFixed(1)}" r="2.6" fill="#d62728">${title}</circle></g>`,
     );
   }
+  if (range.above > 0)
+    out.push(
+      `<g class="cv-clip-note" fill="#8a4b00"><path d="M${LEFT + at.pw + 13.5} ${at.top + 63}l3.5 6h-7z" fill="#d62728"/>` +
+        `<text x="${LEFT + at.pw + 22}" y="${at.top + 68}">${range.above} λ above the axis</text>` +
+        `<text x="${LEFT + at.pw + 10}" y="${at.top + 84}">(mean up to ${escapeXml(formatNumber(maxAbove))}; hover ▲):</text>` +
+        `<text x="${LEFT + at.pw + 10}" y="${at.top + 100}">the axis is scaled to the λ</text>` +
+        `<text x="${LEFT + at.pw + 10}" y="${at.top + 116}">up to a little past λ_1se</text></g>`,
+    );
 }
 
 /**

@@ -91,30 +91,44 @@ describe('path --plot', () => {
     expect(r.code).toBe(0);
     const models = parseLines(r.stdout);
     const svg = readFileSync(svgFile, 'utf8');
-    const points = [...svg.matchAll(/<g class="cv-point">(.*?)<\/g>/g)].map((m) => m[1]!);
+    const points = [...svg.matchAll(/<g class="cv-point( cv-above)?"[^>]*>(.*?)<\/g>/g)].map((m) => ({
+      above: m[1] !== undefined,
+      g: m[2]!,
+    }));
     expect(points).toHaveLength(models.length);
-    // each point's height is one affine function of the cross-validated error the JSON lines report
-    const cy = points.map((g) => Number(attr(g.match(/<circle[^>]*>/)![0], 'cy')));
+    // each point's height is one affine function of the cross-validated error the JSON lines report;
+    // the means above the axis (the largest λ, near the null model) are marks on its top edge
     const cvm = models.map((m) => m.metrics.cvDeviance!);
-    const hi = cvm.indexOf(Math.max(...cvm));
+    const drawn = points.flatMap((p, k) => (p.above ? [] : [k]));
+    const cy = points.map((p) => (p.above ? NaN : Number(attr(p.g.match(/<circle[^>]*>/)![0], 'cy'))));
+    const hi = drawn.reduce((a, k) => (cvm[k]! > cvm[a]! ? k : a), drawn[0]!);
     const lo = cvm.indexOf(Math.min(...cvm));
     const slope = (cy[hi]! - cy[lo]!) / (cvm[hi]! - cvm[lo]!);
     expect(slope).toBeLessThan(0); // larger error higher up
-    cvm.forEach((m, k) => expect(Math.abs(cy[k]! - (cy[lo]! + slope * (m - cvm[lo]!)))).toBeLessThan(0.15));
-    // the bars span ±1 standard error
-    points.forEach((g, k) => {
-      const bar = g.match(/<line[^>]*>/)![0];
+    for (const k of drawn)
+      expect(Math.abs(cy[k]! - (cy[lo]! + slope * (cvm[k]! - cvm[lo]!)))).toBeLessThan(0.15);
+    const frameTop = Number(/<rect x="80" y="([\d.]+)" width="[\d.]+" height="260"/.exec(svg)![1]);
+    const axisTop = cvm[lo]! + (frameTop - cy[lo]!) / slope;
+    points.forEach((p, k) => expect(p.above).toBe(cvm[k]! > axisTop + 1e-6));
+    // the bars span ±1 standard error (a bar that reaches above the axis is cut at its edge)
+    for (const k of drawn) {
+      const bar = points[k]!.g.match(/<line[^>]*>/)![0];
       const span = Number(attr(bar, 'y2')) - Number(attr(bar, 'y1'));
-      expect(Math.abs(span + 2 * slope * models[k]!.metrics.cvDevianceSe!)).toBeLessThan(0.15);
-    });
+      const se = models[k]!.metrics.cvDevianceSe!;
+      if (cvm[k]! + se <= axisTop) expect(Math.abs(span + 2 * slope * se)).toBeLessThan(0.15);
+      else expect(Math.abs(Number(attr(bar, 'y1')) - frameTop)).toBeLessThan(0.1);
+    }
     // λ_min sits on the lowest point, λ_1se on the largest λ within one standard error of it
-    const x = points.map((g) => Number(attr(g.match(/<circle[^>]*>/)![0], 'cx')));
+    const x = points.map((p) =>
+      p.above ? Number(/d="M([\d.]+) /.exec(p.g)![1]) : Number(attr(p.g.match(/<circle[^>]*>/)![0], 'cx')),
+    );
     const markers = elements(svg, 'line', 'marker').map((el) => Number(attr(el, 'x1')));
     const lambdas = models.map((m) => m.lambda);
     expect(markers).toHaveLength(2);
     expect(markers).toContain(x[lambdas.indexOf(models[0]!.metrics.lambdaMin!)]);
     expect(markers).toContain(x[lambdas.indexOf(models[0]!.metrics.lambda1se!)]);
     expect(lambdas.indexOf(models[0]!.metrics.lambdaMin!)).toBe(lo);
+    expect(points[lambdas.indexOf(models[0]!.metrics.lambda1se!)]!.above).toBe(false);
     expect(svg).toContain('mean squared error');
     expect(svg).toContain('>λ_min<');
     expect(svg).toContain('>λ_1se<');
