@@ -145,6 +145,25 @@ function lineEnd(fd: number, line: number, at: number, target: number): number |
   return at;
 }
 
+/**
+ * The lines of the first `bytes` bytes of an open file, as the reader numbers them: its newlines,
+ * and one more when the last of them is not a newline (a last line without one).
+ */
+function linesIn(fd: number, bytes: number): number {
+  const buf = Buffer.alloc(1 << 20);
+  let lines = 0;
+  let last = 10;
+  for (let pos = 0; pos < bytes;) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
+    if (n === 0) break;
+    const chunk = buf.subarray(0, n);
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+    last = chunk[n - 1]!;
+    pos += n;
+  }
+  return lines + (last === 10 ? 0 : 1);
+}
+
 /** The whole-file identity of `path` (size and a SHA-256 of its first and last 64 KiB), as older manifests kept it. */
 function wholeFileIdentity(fd: number, path: string): WholeFileIdentity {
   const { size } = fstatSync(fd);
@@ -460,7 +479,11 @@ function check(
         problem: `${path} changed since the checkpoint in ${dir} was made (${was.size === size ? 'same size, other content' : `${size} bytes, was ${was.size}`})`,
       };
     const end = lineEnd(fd, 0, 0, doc.line);
-    return { covered: prefixIdentity(fd, path, end ?? size), size, problem: null };
+    if (end === null)
+      throw new StateDirectoryRefused(
+        `${join(dir, MANIFEST_FILE)} is damaged: its "line" ${doc.line} is past the end of ${path} (${linesIn(fd, size)} lines): ${fix(where, dir)}`,
+      );
+    return { covered: prefixIdentity(fd, path, end), size, problem: null };
   }
   const lines = `the ${doc.line} lines (${was.bytes} bytes) that the checkpoint in ${dir} covers`;
   if (size < was.bytes)
@@ -479,5 +502,12 @@ function check(
       size,
       problem: `${path} changed: ${lines} are not the same now (a file that only had lines appended resumes after them)`,
     };
+  // the line the run resumes after must end those bytes: else lines would be skipped unread (a
+  // line ahead of them) or read again (behind), with outputs and models out of step
+  const covered = linesIn(fd, was.bytes);
+  if (covered !== doc.line)
+    throw new StateDirectoryRefused(
+      `${join(dir, MANIFEST_FILE)} is damaged: its "line" ${doc.line} is not the ${covered} lines of ${path} that its "input" covers (${was.bytes} bytes): set "line" to ${covered} to resume after them, or ${fix(where, dir)}`,
+    );
   return { covered: was, size, problem: null };
 }

@@ -146,3 +146,61 @@ describe('replay --state DIR with a model state that cannot be read', () => {
     ]);
   });
 });
+
+describe('replay --state DIR with a "line" in l1stream-state.json that its "input" does not cover', () => {
+  it('is refused with one line naming the file, the lines covered and the fix (exit 2); the right line resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    const file = join(state, 'l1stream-state.json');
+    const finished = readFileSync(file, 'utf8');
+    rewindManifest(state, input, 2000);
+    const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+      input: { bytes: number };
+    };
+    const refusal = (line: number, covered: number, bytes: number) =>
+      `l1stream: ${file} is damaged: its "line" ${line} is not the ${covered} lines of ${input} that its "input" covers (${bytes} bytes): set "line" to ${covered} to resume after them, or give another --state directory, or delete ${state} to start over\n`;
+    // ahead of the covered lines (500 lines would be skipped unread), behind them, past the end
+    for (const line of [2500, 1999, 99_999]) {
+      writeFileSync(file, JSON.stringify({ ...good, line }));
+      const r = await runCli([...args, '--out', join(dir, 'o')]);
+      expect(r.code, `line ${line}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, `line ${line}`).toBe(refusal(line, 2000, good.input.bytes));
+    }
+    // not a whole number: not a manifest of a known format
+    writeFileSync(file, JSON.stringify({ ...good, line: 2000.5 }));
+    const fraction = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(fraction.code).toBe(2);
+    expect(fraction.stderr).toMatch(/is not an l1stream state manifest of a known format/);
+    // a finished run's manifest, its line edited
+    const done = JSON.parse(finished) as Record<string, unknown> & { input: { bytes: number } };
+    writeFileSync(file, JSON.stringify({ ...done, line: 2999 }));
+    const edited = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toBe(refusal(2999, 3000, done.input.bytes));
+    // a manifest of an earlier version (the whole file's size and ends) with a line past the end
+    const { bytes: _bytes, ...ends } = done.input;
+    const size = readFileSync(input).length;
+    writeFileSync(file, JSON.stringify({ ...done, input: { ...ends, size }, line: 3001 }));
+    const older = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(older.code).toBe(2);
+    expect(older.stderr).toBe(
+      `l1stream: ${file} is damaged: its "line" 3001 is past the end of ${input} (3000 lines): give another --state directory, or delete ${state} to start over\n`,
+    );
+
+    // the line its input covers: the run resumes after it
+    writeFileSync(file, JSON.stringify(good));
+    const again = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`resuming from --state ${state} after line 2,000`);
+    const summary = JSON.parse(readFileSync(join(dir, 'o', 'summary.json'), 'utf8')) as {
+      records: number;
+      resume: { fromLine: number };
+    };
+    expect(summary.resume.fromLine).toBe(2000);
+    expect(summary.records).toBe(1000);
+  });
+});
