@@ -79,6 +79,8 @@ const held = new Set<string>();
 export class DirectoryStateStore implements StateStore {
   readonly dir: string;
   readonly durable: boolean;
+  /** A durable directory keeps a state's file when its model is in memory again (`release`). */
+  readonly keepsReleased: boolean;
   /** The directory's real path: its key in `held`. */
   private readonly real: string;
   private holding = false;
@@ -112,6 +114,7 @@ export class DirectoryStateStore implements StateStore {
     if (problems.length > 0) throw new ConfigError(problems);
     this.dir = dir;
     this.durable = options.durable ?? true;
+    this.keepsReleased = this.durable;
     const memoryBytes = this.durable ? 0 : (options.memoryBytes ?? SPILL_MEMORY_BYTES);
     this.memoryBytes = memoryBytes;
     try {
