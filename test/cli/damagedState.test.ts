@@ -71,6 +71,9 @@ describe('replay --state DIR with a damaged model state', () => {
     renameSync(file, join(dir, 'moved', 'mobile.state'));
     const again = await runCli([...args, '--state', state, '--out', join(dir, 'o2')]);
     expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `replay: warning: --state ${state} has no state file for model "mobile" (${file})`,
+    );
     const snapshots = readFileSync(join(dir, 'o2', 'models.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -202,5 +205,44 @@ describe('replay --state DIR with a "line" in l1stream-state.json that its "inpu
     };
     expect(summary.resume.fromLine).toBe(2000);
     expect(summary.records).toBe(1000);
+  });
+});
+
+describe('replay --state DIR missing the state file of a model its checkpoint stored', () => {
+  it('says so on stderr and in summary.json warnings, naming the model and the file; that model starts afresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
+    expect((await runCli([...args, '--state', state, '--out', join(dir, 'o')])).code).toBe(0);
+    rewindManifest(state, input, 2000);
+    const file = stateFile(state, 'mobile');
+    rmSync(file);
+
+    const out = join(dir, 'o2');
+    const r = await runCli([...args, '--state', state, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const warning = `--state ${state} has no state file for model "mobile" (${file}), which its last checkpoint stored: that model starts afresh from the events after line 2,000, the others resume from their states (to learn it from all its events, delete ${state} and replay from the start)`;
+    // at the start, before any event is learned, and again with the summary's warnings
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^replay: resuming from --state .* after line 2,000/);
+    expect(lines[1]).toBe(`replay: warning: ${warning}`);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      warnings: string[];
+      events: number;
+    };
+    expect(summary.warnings).toContain(warning);
+    const after = readFileSync(input, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(2000)
+      .filter((l) => (JSON.parse(l) as { features: { device: string } }).features.device === 'mobile');
+    expect(summary.events).toBe(after.length);
+
+    // its new state is stored: the next run has nothing to say about it
+    const next = await runCli([...args, '--state', state, '--out', out]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toMatch(/no state file/);
   });
 });
