@@ -1,4 +1,13 @@
-import { closeSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,7 +36,8 @@ export class DirectoryInUse extends ConnectorError {
  * exclusively (of two processes, one creates it) with the pid and host in it (`createWith`),
  * removed when the run ends (also when the process exits on an error). A lock whose process is
  * dead on this host (a run killed with SIGKILL) is taken over, with `onStale` told; a live one, or
- * one of another host, refuses the run with `DirectoryInUse` naming its pid.
+ * one of another host, refuses the run with `DirectoryInUse` naming its pid. Of runs that find the
+ * same dead lock, one takes it over and the others are refused (`take`).
  */
 export class DirectoryLock {
   private released = false;
@@ -55,28 +65,29 @@ export class DirectoryLock {
     }
     const file = join(dir, lockFileName(role));
     const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (createWith(file, `${JSON.stringify(me)}\n`)) return new DirectoryLock(file);
-      } catch (err) {
-        throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      const holder = readHolder(file);
-      // a lock file being written this instant (empty or cut): the other process holds it
-      if (holder === null || attempt > 0 || holder.host !== me.host || alive(holder.pid)) {
-        const who =
-          holder === null ? 'another process' : `pid ${holder.pid} on ${holder.host} (since ${holder.since})`;
-        throw new DirectoryInUse(
-          `${where} is in use by ${who}: two runs must not write one directory; wait for that run to end or stop it, or give another directory (if no such process runs, delete ${file})`,
-        );
-      }
-      onStale(
-        `taking over the lock of ${where} left by pid ${holder.pid} (since ${holder.since}), which no longer runs`,
-      );
-      rmSync(file, { force: true });
+    let taken: Taken;
+    try {
+      taken = take(file, `${JSON.stringify(me)}\n`, me.host, 0);
+    } catch (err) {
+      throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
+    if (!taken.took) {
+      const { holder } = taken;
+      // (null: a lock file being written this instant, empty or cut: the other process holds it)
+      const who =
+        holder === null ? 'another process' : `pid ${holder.pid} on ${holder.host} (since ${holder.since})`;
+      throw new DirectoryInUse(
+        `${where} is in use by ${who}: two runs must not write one directory; wait for that run to end or stop it, or give another directory (if no such process runs, delete ${file})`,
+      );
+    }
+    const lock = new DirectoryLock(file);
+    if (taken.stale !== null)
+      onStale(
+        `taking over the lock of ${where} left by pid ${taken.stale.pid} (since ${taken.stale.since}), which no longer runs`,
+      );
+    return lock;
   }
 
   /** Removes the lock file (once). */
@@ -88,6 +99,69 @@ export class DirectoryLock {
   }
 }
 
+/** A lock taken (`stale`: the dead holder it was taken over from), or the holder that keeps it. */
+type Taken =
+  | { readonly took: true; readonly stale: Holder | null }
+  | { readonly took: false; readonly holder: Holder | null };
+
+/** Markers of takeovers in progress deeper than this (each left by a run killed as it took over) refuse. */
+const MAX_DEPTH = 3;
+
+/**
+ * Takes the lock `file` for the holder written as `text`: creates it, or takes it over from a
+ * holder that no longer runs on `host`. A takeover is one run's at a time: the run that creates
+ * the marker `file.PID-SINCE.takeover` (named after the dead holder, exclusively, as a lock itself,
+ * so one left by a run killed as it took over is taken over in turn) checks that `file` still
+ * holds that dead holder's lock and renames its own over it. A run that finds the marker held is
+ * refused, and so is one that, holding it, finds `file` no longer the dead holder's (another run
+ * took it over meanwhile): removing the lock file instead, two runs could each remove the other's
+ * fresh lock and both go on.
+ */
+function take(file: string, text: string, host: string, depth: number): Taken {
+  let holder: Holder | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createWith(file, text)) return { took: true, stale: null };
+    let raw: string | null;
+    try {
+      raw = readText(file);
+    } catch {
+      return { took: false, holder: null }; // a lock that cannot be read is another process's
+    }
+    if (raw === null) continue; // released since: create it again
+    holder = holderOf(raw);
+    if (holder === null || holder.host !== host || alive(holder.pid) || depth >= MAX_DEPTH)
+      return { took: false, holder };
+    const marker = `${file}.${holder.pid}-${holder.since.replace(/\D/g, '').slice(0, 24)}.takeover`;
+    const mine = take(marker, text, host, depth + 1);
+    // another run takes this lock over: it is the holder now
+    if (!mine.took) return { took: false, holder: mine.holder };
+    try {
+      // taken over by another run before this one had the marker: try again (its lock refuses)
+      if (readText(file) !== raw) continue;
+      replaceWith(file, text);
+      return { took: true, stale: holder };
+    } finally {
+      rmSync(marker, { force: true });
+    }
+  }
+  return { took: false, holder };
+}
+
+/** Temporary files of this process: each its own name (two locks may be taken at once in tests). */
+let temporaries = 0;
+const temporary = (file: string) => `${file}.${process.pid}-${++temporaries}.tmp`;
+
+/** Writes `text` to `file` whole, over what it holds (a temporary file renamed). */
+function replaceWith(file: string, text: string): void {
+  const tmp = temporary(file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /**
  * Creates `file` holding `text`, unless it exists (false). The text is written to a file of this
  * process first and hard-linked to `file`, so the lock appears whole or not at all: a run killed
@@ -96,7 +170,7 @@ export class DirectoryLock {
  * and written in place.
  */
 function createWith(file: string, text: string): boolean {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = temporary(file);
   try {
     writeFileSync(tmp, text);
     try {
@@ -128,10 +202,24 @@ function createWith(file: string, text: string): boolean {
   return true;
 }
 
-function readHolder(file: string): Holder | null {
+/** The text of `file`, or null when it does not exist. */
+function readText(file: string): string | null {
   try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string'
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function holderOf(text: string): Holder | null {
+  try {
+    const h = JSON.parse(text) as Partial<Holder> | null;
+    return h !== null &&
+      typeof h === 'object' &&
+      typeof h.pid === 'number' &&
+      typeof h.host === 'string' &&
+      typeof h.since === 'string'
       ? { pid: h.pid, host: h.host, since: h.since }
       : null;
   } catch {

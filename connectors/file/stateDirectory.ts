@@ -37,6 +37,23 @@ function keyFileOf(stateFile: string): string {
   return `${stateFile.slice(0, -SUFFIX.length)}${KEY_SUFFIX}`;
 }
 
+/** A state file's name as `fileOf` makes them (hex, or `~` and a SHA-256). */
+export const STATE_FILE_NAME = /^(?:~[0-9a-f]{64}|(?:[0-9a-f]{2})*)\.state$/;
+
+/**
+ * The key whose state a file of `dir` named `name` holds (`STATE_FILE_NAME`): read from a hex name,
+ * or from its `~….key` file; null when that file cannot be read.
+ */
+export function keyOfStateFile(dir: string, name: string): string | null {
+  if (!name.startsWith('~')) return Buffer.from(name.slice(0, -SUFFIX.length), 'hex').toString('utf8');
+  try {
+    const key: unknown = JSON.parse(readFileSync(join(dir, keyFileOf(name)), 'utf8'));
+    return typeof key === 'string' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes `data` to `file` through a temporary file renamed over it (all or nothing). */
 function writeAtomically(file: string, data: Uint8Array | string): void {
   const tmp = `${file}${TMP}`;
@@ -79,6 +96,8 @@ const held = new Set<string>();
 export class DirectoryStateStore implements StateStore {
   readonly dir: string;
   readonly durable: boolean;
+  /** A durable directory keeps a state's file when its model is in memory again (`release`). */
+  readonly keepsReleased: boolean;
   /** The directory's real path: its key in `held`. */
   private readonly real: string;
   private holding = false;
@@ -112,6 +131,7 @@ export class DirectoryStateStore implements StateStore {
     if (problems.length > 0) throw new ConfigError(problems);
     this.dir = dir;
     this.durable = options.durable ?? true;
+    this.keepsReleased = this.durable;
     const memoryBytes = this.durable ? 0 : (options.memoryBytes ?? SPILL_MEMORY_BYTES);
     this.memoryBytes = memoryBytes;
     try {
@@ -237,6 +257,11 @@ export class DirectoryStateStore implements StateStore {
     const file = join(this.dir, name);
     rmSync(file, { force: true });
     if (!spelled) rmSync(keyFileOf(file), { force: true });
+  }
+
+  /** The names of the state files in the directory (not those of a spill directory's states in memory). */
+  stateFiles(): string[] {
+    return readdirSync(this.dir).filter((f) => STATE_FILE_NAME.test(f));
   }
 
   keys(): string[] {

@@ -16,6 +16,7 @@ import { makeDirectory } from './directory.js';
 import { ConnectorError } from '../../src/index.js';
 import { pathProblem } from '../../src/internal.js';
 import { lockFileName } from './directoryLock.js';
+import { keyOfStateFile, STATE_FILE_NAME } from './stateDirectory.js';
 
 /** The file that makes a directory an l1stream state directory. */
 export const MANIFEST_FILE = 'l1stream-state.json';
@@ -61,6 +62,11 @@ interface ManifestDoc {
   readonly complete: boolean;
   readonly checkpoints: number;
   readonly updatedAt: string;
+  /**
+   * The model state files in the directory at the last checkpoint (`stateFiles`): one missing
+   * later is said (absent in manifests written before they were kept).
+   */
+  readonly states?: readonly string[];
 }
 
 /** A state directory that this run must not use (another input, other settings, not ours). */
@@ -90,6 +96,11 @@ export interface ResumePoint {
   readonly checkpoints: number;
   /** With `--continue` and another input: the input the state went on from, and its lines done. */
   readonly continued?: { readonly path: string; readonly line: number; readonly complete: boolean };
+  /**
+   * The model states of the last checkpoint whose files are no longer in the directory (deleted, or
+   * moved out): their key (null when a `~` name's key file is gone too) and file. Those models start afresh.
+   */
+  readonly missing: readonly { readonly key: string | null; readonly file: string }[];
 }
 
 /** SHA-256 (node:crypto only with --state: ~5 ms of start-up otherwise). */
@@ -143,6 +154,25 @@ function lineEnd(fd: number, line: number, at: number, target: number): number |
     if (line === target) return at;
   }
   return at;
+}
+
+/**
+ * The lines of the first `bytes` bytes of an open file, as the reader numbers them: its newlines,
+ * and one more when the last of them is not a newline (a last line without one).
+ */
+function linesIn(fd: number, bytes: number): number {
+  const buf = Buffer.alloc(1 << 20);
+  let lines = 0;
+  let last = 10;
+  for (let pos = 0; pos < bytes;) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
+    if (n === 0) break;
+    const chunk = buf.subarray(0, n);
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+    last = chunk[n - 1]!;
+    pos += n;
+  }
+  return lines + (last === 10 ? 0 : 1);
 }
 
 /** The whole-file identity of `path` (size and a SHA-256 of its first and last 64 KiB), as older manifests kept it. */
@@ -238,6 +268,7 @@ export class StateManifest {
         complete: false,
         checkpoints: 0,
         updatedAt: new Date().toISOString(),
+        states: [],
       });
       manifest.write();
       return { manifest, resume: null };
@@ -254,6 +285,12 @@ export class StateManifest {
       );
     const flag = options.flag ?? '--continue';
     const { covered, size, problem } = withFile(input.path, (fd) => check(fd, path, doc, where, dir));
+    // the states of the last checkpoint no longer there: their models start afresh (a damaged one
+    // moved out on purpose, or one deleted by mistake): said, not silent
+    const present = new Set(entries);
+    const missing = (doc.states ?? [])
+      .filter((name) => !present.has(name))
+      .map((name) => ({ key: keyOfStateFile(dir, name), file: join(dir, name) }));
     if (problem === null) {
       const manifest = new StateManifest(dir, { ...doc, input: covered });
       if (doc.input !== covered) manifest.write(); // an older manifest's identity, upgraded
@@ -266,6 +303,7 @@ export class StateManifest {
           appended: size - covered.bytes,
           source: doc.source,
           checkpoints: doc.checkpoints,
+          missing,
         },
       };
     }
@@ -298,6 +336,7 @@ export class StateManifest {
         source,
         checkpoints: doc.checkpoints,
         continued: { path: doc.input.path, line: doc.line, complete: doc.complete },
+        missing,
       },
     };
   }
@@ -307,8 +346,11 @@ export class StateManifest {
     return this.doc.line;
   }
 
-  /** Records a checkpoint: lines up to `line` are learned, their outputs written. */
-  commit(line: number): void {
+  /**
+   * Records a checkpoint: lines up to `line` are learned, their outputs written, and `states` (the
+   * directory's state files, `DirectoryStateStore.stateFiles`) written.
+   */
+  commit(line: number, states: readonly string[]): void {
     if (line <= this.doc.line) return;
     const input = this.input();
     const bytes = withFile(input.path, (fd) => {
@@ -328,6 +370,7 @@ export class StateManifest {
       complete: false,
       checkpoints: this.doc.checkpoints + 1,
       updatedAt: new Date().toISOString(),
+      states,
     };
     this.write();
   }
@@ -335,8 +378,9 @@ export class StateManifest {
   /**
    * Records that the run read its whole input (after its last checkpoint): the blank lines after
    * the last line committed are covered too, so a file that did not grow has nothing left to read.
+   * `states`: the directory's state files, as for `commit`.
    */
-  markComplete(): void {
+  markComplete(states: readonly string[]): void {
     const input = this.input();
     let { line } = this.doc;
     const covered = withFile(input.path, (fd) => {
@@ -352,7 +396,14 @@ export class StateManifest {
       }
       return end === 0 ? input : prefixIdentity(fd, input.path, input.bytes + end);
     });
-    this.doc = { ...this.doc, input: covered, line, complete: true, updatedAt: new Date().toISOString() };
+    this.doc = {
+      ...this.doc,
+      input: covered,
+      line,
+      complete: true,
+      updatedAt: new Date().toISOString(),
+      states,
+    };
     this.write();
   }
 
@@ -403,6 +454,8 @@ function readManifest(dir: string, where: string): ManifestDoc {
     typeof d.complete === 'boolean' &&
     count(d.checkpoints) &&
     (d.earlier === undefined || (Array.isArray(d.earlier) && d.earlier.every(text))) &&
+    (d.states === undefined ||
+      (Array.isArray(d.states) && d.states.every((n: unknown) => text(n) && STATE_FILE_NAME.test(n)))) &&
     typeof input === 'object' &&
     input !== null &&
     text(input.path) &&
@@ -460,7 +513,11 @@ function check(
         problem: `${path} changed since the checkpoint in ${dir} was made (${was.size === size ? 'same size, other content' : `${size} bytes, was ${was.size}`})`,
       };
     const end = lineEnd(fd, 0, 0, doc.line);
-    return { covered: prefixIdentity(fd, path, end ?? size), size, problem: null };
+    if (end === null)
+      throw new StateDirectoryRefused(
+        `${join(dir, MANIFEST_FILE)} is damaged: its "line" ${doc.line} is past the end of ${path} (${linesIn(fd, size)} lines): ${fix(where, dir)}`,
+      );
+    return { covered: prefixIdentity(fd, path, end), size, problem: null };
   }
   const lines = `the ${doc.line} lines (${was.bytes} bytes) that the checkpoint in ${dir} covers`;
   if (size < was.bytes)
@@ -479,5 +536,12 @@ function check(
       size,
       problem: `${path} changed: ${lines} are not the same now (a file that only had lines appended resumes after them)`,
     };
+  // the line the run resumes after must end those bytes: else lines would be skipped unread (a
+  // line ahead of them) or read again (behind), with outputs and models out of step
+  const covered = linesIn(fd, was.bytes);
+  if (covered !== doc.line)
+    throw new StateDirectoryRefused(
+      `${join(dir, MANIFEST_FILE)} is damaged: its "line" ${doc.line} is not the ${covered} lines of ${path} that its "input" covers (${was.bytes} bytes): set "line" to ${covered} to resume after them, or ${fix(where, dir)}`,
+    );
   return { covered: was, size, problem: null };
 }

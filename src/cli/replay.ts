@@ -68,7 +68,8 @@ on learning from DIR's models with another input (the next day's file) from its 
 give another directory or delete it to start over. One run at a time writes a --state
 or an --out directory (a lock file in it, with the run's pid): a second run on it is refused
 (exit 2); the lock of a killed run is taken over. A model state that cannot be restored (a damaged
-file) stops the run (exit 2) naming its key and file.
+file) stops the run (exit 2) naming its key and file; a state file of the last checkpoint missing
+from DIR is a warning, and that model starts afresh.
 
 options:
   --input FILE          JSON-lines events, required (a .csv is refused: fit and path read CSV)
@@ -114,6 +115,26 @@ function resumeNote(resume: ResumePoint, input: string, where: string): string {
       ? `: ${input} grew by ${formatCount(resume.appended)} bytes since the run that read it to its end`
       : '';
   return `resuming from ${where} after line ${formatCount(resume.line)} (${counted(resume.checkpoints, 'checkpoint')} so far)${grew}`;
+}
+
+/**
+ * The warning for the model states of the last checkpoint missing from the state directory
+ * (`where`, at `dir`), or null when none is.
+ */
+function missingStates(resume: ResumePoint, input: string, where: string, dir: string): string | null {
+  const { missing } = resume;
+  if (missing.length === 0) return null;
+  const named = (m: (typeof missing)[number]) => (m.key !== null ? `"${m.key}" (${m.file})` : m.file);
+  const from =
+    resume.continued !== undefined
+      ? `from the first line of ${input}`
+      : `from the events after line ${formatCount(resume.line)}`;
+  const shown = missing.slice(0, 5).map(named).join(', ');
+  const which =
+    missing.length === 1
+      ? `model ${named(missing[0]!)}, which its last checkpoint stored: that model starts`
+      : `${missing.length} models that its last checkpoint stored: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}; they start`;
+  return `${where} has no state file for ${which} afresh ${from}, the others resume from their states (to learn ${missing.length === 1 ? 'it' : 'them'} from all ${missing.length === 1 ? 'its' : 'their'} events, delete ${dir} and replay from the start)`;
 }
 
 /**
@@ -188,6 +209,10 @@ async function replayLocked(
   }
   if (resume !== null)
     io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
+  // said now, before a model is learned, and again with the summary's warnings
+  const missing =
+    resume !== null ? missingStates(resume, input, `${names.state} ${stateDir}`, stateDir!) : null;
+  if (missing !== null) io.stderr.write(`${names.command}: warning: ${missing}\n`);
   lock(resolve(out), 'out', `${names.out} ${out}`);
   // outputs of an earlier run are replaced (appended to only when resuming), and its report
   // removed: say so
@@ -234,12 +259,11 @@ async function replayLocked(
     if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true, maxRetries: 3 });
   };
   process.once('exit', removeTemporary);
+  const stateStore = stateDir !== undefined ? new DirectoryStateStore(stateDir) : undefined;
   const store =
-    stateDir !== undefined
-      ? new DirectoryStateStore(stateDir)
-      : temporary !== undefined
-        ? new DirectoryStateStore(temporary, { durable: false })
-        : undefined;
+    stateStore ??
+    (temporary !== undefined ? new DirectoryStateStore(temporary, { durable: false }) : undefined);
+  const stateFiles = () => stateStore?.stateFiles() ?? [];
   const stop = new Subject<void>();
   let interrupted: string | null = null;
   const engine = new Engine(
@@ -251,7 +275,7 @@ async function replayLocked(
         family: config.model.family,
         maxRecordBytes: config.limits.maxRecordBytes,
         ...(resume !== null ? { skipLines: resume.line, name: resume.source } : {}),
-        ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done) } : {}),
+        ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done, stateFiles()) } : {}),
         onProgress: (b, t) => {
           bytesRead = b;
           totalBytes = t;
@@ -289,7 +313,7 @@ async function replayLocked(
       // the last progress line counts what the summary counts: the run's refits are drained now
       line.update(progressText, true);
       // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-      if (interrupted === null) manifest?.markComplete();
+      if (interrupted === null) manifest?.markComplete(stateFiles());
       // absolute: 'l1stream report' run from another directory reads the same file
       summary = summarize(engine, resolve(input));
     } finally {
@@ -300,6 +324,7 @@ async function replayLocked(
       process.off('exit', removeTemporary);
     }
     if (interrupted !== null) summary = { ...summary, interrupted };
+    if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
     if (resume !== null)
       summary = {
         ...summary,

@@ -142,6 +142,8 @@ export class Checkpointer {
   private midBatch = false;
   /** Checkpoint writes run one at a time, in order. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Captures whose states are not written yet (or ever: a rewind forgets them). */
+  private readonly unwritten = new Set<Capture>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -191,7 +193,17 @@ export class Checkpointer {
     // asked now, so that the answer comes while the outputs before this checkpoint are flushed
     const assigned =
       entries.length > 0 && this.source.stillAssigned ? this.source.stillAssigned().catch(() => true) : null;
-    return { entries, at: performance.now(), epoch: this.epoch, assigned };
+    const capture = { entries, at: performance.now(), epoch: this.epoch, assigned };
+    this.unwritten.add(capture);
+    return capture;
+  }
+
+  /**
+   * Every state captured is written (or forgotten by a rewind): a model not changed since its
+   * capture or restore (not `dirty`) has its state in the store as it is.
+   */
+  get settled(): boolean {
+    return this.unwritten.size === 0;
   }
 
   /**
@@ -220,6 +232,7 @@ export class Checkpointer {
    */
   rewind(): void {
     this.epoch++;
+    this.unwritten.clear();
     this.lastByPartition.clear();
     this.records = 0;
     this.refitted = false;
@@ -273,6 +286,14 @@ export class Checkpointer {
 
   /** Writes the captured states, makes them durable, then commits the positions noted. */
   private async write(capture: Capture): Promise<void> {
+    try {
+      await this.writeStates(capture);
+    } finally {
+      this.unwritten.delete(capture);
+    }
+  }
+
+  private async writeStates(capture: Capture): Promise<void> {
     if (capture.epoch !== this.epoch) return;
     if (capture.assigned !== null && !(await capture.assigned)) {
       // dropped from the group: neither states nor offsets (the lost assignment to come rewinds)

@@ -341,6 +341,11 @@ export class Engine {
       },
       partitions: (model) => model.partitions(),
       dispose: (model) => model.drift.close(),
+      // unchanged since restored or checkpointed, once that checkpoint is written: a store that
+      // keeps a released state has it (a rerun with nothing to learn writes no state again)
+      ...(durable !== null && ports.store?.keepsReleased === true
+        ? { stored: (model: LiveModel) => !model.dirty && this.checkpointer?.settled === true }
+        : {}),
     };
     this.registry = new ModelRegistry<LiveModel>({
       maxLive: config.keys.maxLiveModels,

@@ -112,6 +112,12 @@ export interface StateStore {
    * copy but keeps the durable one (a store without `release` has the key deleted instead).
    */
   release?(key: string): void;
+  /**
+   * True when `get` still returns a key's stored state after `release` (a state directory keeps
+   * its file): a model that learned nothing since it was restored or checkpointed is then dropped
+   * from memory without its state written again. Absent or false: every evicted model is `put`.
+   */
+  readonly keepsReleased?: boolean;
   /** Every key with a stored state. */
   keys(): Iterable<string>;
   /**

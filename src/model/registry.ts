@@ -12,6 +12,11 @@ export interface RegistryCodec<M> {
   partitions?(model: M): readonly PartitionRef[];
   /** Releases what a model dropped from memory holds outside it (its drift worker's detector). */
   dispose?(model: M): void;
+  /**
+   * The store holds this model's state as it is (restored, or checkpointed, and unchanged since):
+   * evicting it puts nothing (absent: every evicted model is put).
+   */
+  stored?(model: M): boolean;
 }
 
 export interface ModelRegistryOptions<M> {
@@ -129,12 +134,16 @@ export class ModelRegistry<M> {
     return this.models.get(key);
   }
 
-  /** Checkpoints and drops least recently used models until at most `maxLive` are in memory. */
+  /**
+   * Checkpoints and drops least recently used models until at most `maxLive` are in memory (a
+   * model the store holds as it is, `codec.stored`, is dropped without a checkpoint).
+   */
   trim(): void {
     if (this.models.size <= this.maxLive) return;
     for (const [key, model] of this.models) {
       if (this.models.size <= this.maxLive) break;
-      this.store.put(key, this.codec.checkpoint(model, key), this.codec.partitions?.(model));
+      if (this.codec.stored?.(model) !== true)
+        this.store.put(key, this.codec.checkpoint(model, key), this.codec.partitions?.(model));
       this.models.delete(key);
       this.codec.dispose?.(model);
       this.stats.evicted++;

@@ -71,6 +71,9 @@ describe('replay --state DIR with a damaged model state', () => {
     renameSync(file, join(dir, 'moved', 'mobile.state'));
     const again = await runCli([...args, '--state', state, '--out', join(dir, 'o2')]);
     expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `replay: warning: --state ${state} has no state file for model "mobile" (${file})`,
+    );
     const snapshots = readFileSync(join(dir, 'o2', 'models.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -144,5 +147,102 @@ describe('replay --state DIR with a model state that cannot be read', () => {
     expect(r.stderr.split('\n').filter((l) => l.startsWith('l1stream:'))).toEqual([
       `l1stream: cannot read the state of "mobile" from ${file}: EISDIR: illegal operation on a directory, read`,
     ]);
+  });
+});
+
+describe('replay --state DIR with a "line" in l1stream-state.json that its "input" does not cover', () => {
+  it('is refused with one line naming the file, the lines covered and the fix (exit 2); the right line resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    const file = join(state, 'l1stream-state.json');
+    const finished = readFileSync(file, 'utf8');
+    rewindManifest(state, input, 2000);
+    const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
+      input: { bytes: number };
+    };
+    const refusal = (line: number, covered: number, bytes: number) =>
+      `l1stream: ${file} is damaged: its "line" ${line} is not the ${covered} lines of ${input} that its "input" covers (${bytes} bytes): set "line" to ${covered} to resume after them, or give another --state directory, or delete ${state} to start over\n`;
+    // ahead of the covered lines (500 lines would be skipped unread), behind them, past the end
+    for (const line of [2500, 1999, 99_999]) {
+      writeFileSync(file, JSON.stringify({ ...good, line }));
+      const r = await runCli([...args, '--out', join(dir, 'o')]);
+      expect(r.code, `line ${line}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, `line ${line}`).toBe(refusal(line, 2000, good.input.bytes));
+    }
+    // not a whole number: not a manifest of a known format
+    writeFileSync(file, JSON.stringify({ ...good, line: 2000.5 }));
+    const fraction = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(fraction.code).toBe(2);
+    expect(fraction.stderr).toMatch(/is not an l1stream state manifest of a known format/);
+    // a finished run's manifest, its line edited
+    const done = JSON.parse(finished) as Record<string, unknown> & { input: { bytes: number } };
+    writeFileSync(file, JSON.stringify({ ...done, line: 2999 }));
+    const edited = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toBe(refusal(2999, 3000, done.input.bytes));
+    // a manifest of an earlier version (the whole file's size and ends) with a line past the end
+    const { bytes: _bytes, ...ends } = done.input;
+    const size = readFileSync(input).length;
+    writeFileSync(file, JSON.stringify({ ...done, input: { ...ends, size }, line: 3001 }));
+    const older = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(older.code).toBe(2);
+    expect(older.stderr).toBe(
+      `l1stream: ${file} is damaged: its "line" 3001 is past the end of ${input} (3000 lines): give another --state directory, or delete ${state} to start over\n`,
+    );
+
+    // the line its input covers: the run resumes after it
+    writeFileSync(file, JSON.stringify(good));
+    const again = await runCli([...args, '--out', join(dir, 'o')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`resuming from --state ${state} after line 2,000`);
+    const summary = JSON.parse(readFileSync(join(dir, 'o', 'summary.json'), 'utf8')) as {
+      records: number;
+      resume: { fromLine: number };
+    };
+    expect(summary.resume.fromLine).toBe(2000);
+    expect(summary.records).toBe(1000);
+  });
+});
+
+describe('replay --state DIR missing the state file of a model its checkpoint stored', () => {
+  it('says so on stderr and in summary.json warnings, naming the model and the file; that model starts afresh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
+    expect((await runCli([...args, '--state', state, '--out', join(dir, 'o')])).code).toBe(0);
+    rewindManifest(state, input, 2000);
+    const file = stateFile(state, 'mobile');
+    rmSync(file);
+
+    const out = join(dir, 'o2');
+    const r = await runCli([...args, '--state', state, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const warning = `--state ${state} has no state file for model "mobile" (${file}), which its last checkpoint stored: that model starts afresh from the events after line 2,000, the others resume from their states (to learn it from all its events, delete ${state} and replay from the start)`;
+    // at the start, before any event is learned, and again with the summary's warnings
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^replay: resuming from --state .* after line 2,000/);
+    expect(lines[1]).toBe(`replay: warning: ${warning}`);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      warnings: string[];
+      events: number;
+    };
+    expect(summary.warnings).toContain(warning);
+    const after = readFileSync(input, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(2000)
+      .filter((l) => (JSON.parse(l) as { features: { device: string } }).features.device === 'mobile');
+    expect(summary.events).toBe(after.length);
+
+    // its new state is stored: the next run has nothing to say about it
+    const next = await runCli([...args, '--state', state, '--out', out]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toMatch(/no state file/);
   });
 });

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  utimesSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -151,6 +160,9 @@ describe('replay --state DIR', () => {
         .map((f) => [f, readFileSync(join(state, f))]),
     );
     expect(stored.size).toBe(3);
+    // dated back: a state file written again gets a new mtime
+    const past = new Date('2001-02-03T04:05:06Z');
+    for (const f of stored.keys()) utimesSync(join(state, f), past, past);
 
     const again = await runCli(args);
     expect(again.code).toBe(0);
@@ -164,6 +176,10 @@ describe('replay --state DIR', () => {
     // the same states (compared decoded: equal states may encode to different bytes, stateCodec.ts)
     for (const [f, bytes] of stored)
       expect(decodeState(readFileSync(join(state, f))), f).toEqual(decodeState(bytes));
+    // and not written again: the models restored for the end's snapshots learned nothing (two of the
+    // three were evicted, one stayed in memory)
+    expect(after.checkpoints.models).toBe(0);
+    for (const f of stored.keys()) expect(statSync(join(state, f)).mtime, f).toEqual(past);
   });
 
   it('without --state, keyed models spill to a temporary directory and nothing is checkpointed', async () => {
