@@ -290,9 +290,19 @@ export class CdState {
     if (this.allSumStamp === this.stampNo) return true;
     // a column whose statistics are current gets the same sum again
     kernels.dotWeightsAll();
+    this.markAllSums();
+    return true;
+  }
+
+  /** Every column's Σ W x_j is current (`ensureAllSums`, or `dotsAllWithWeights` just now). */
+  get allSumsCurrent(): boolean {
+    return this.allSumStamp === this.stampNo;
+  }
+
+  /** Records that the kernels' `colW` holds every column's Σ W x_j under the current W. */
+  markAllSums(): void {
     this.sumStamp.fill(this.stampNo);
     this.allSumStamp = this.stampNo;
-    return true;
   }
 
   /** `ensureAllSums`' stamp. */

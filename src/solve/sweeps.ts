@@ -165,7 +165,11 @@ export function solveWorkingSet(
     // every feature's product with the residual in one WebAssembly call
     // (every column's Σ W x_j current is all the gradients need: `ensureAllSums`)
     const kernels = st.sparseKernels;
-    kernels?.dotsAll(st.uniformWeight === 0);
+    if (kernels && st.uniformWeight === 0 && st.allStamp !== st.stampNo && !st.allSumsCurrent) {
+      // W changed since the last check (a Newton step): its column sums in the same pass
+      kernels.dotsAllWithWeights();
+      st.markAllSums();
+    } else kernels?.dotsAll(st.uniformWeight === 0);
     if (kernels && (st.allStamp === st.stampNo || st.ensureAllSums()))
       violators = gradientsFromDots(st, kernels.dots, l1);
     else

@@ -174,6 +174,33 @@ describe('WebAssembly column kernels', () => {
     expect(WasmSparseColumns.create(x, 64)).toBeNull();
   });
 
+  it('dotsAllWithWeights gives the sums of dotsAll(true) and dotWeightsAll, bit for bit, in one pass', () => {
+    const rng = new Rng(78);
+    const n = 257;
+    const p = 45;
+    // columns with 0, 1, odd and even numbers of entries
+    const x = sparseDesign(
+      rng,
+      n,
+      p,
+      (j) => (j % 9) / 16,
+      () => rng.normal(),
+    );
+    const kernels = WasmSparseColumns.create(x)!;
+    kernels.rho.set(Float64Array.from({ length: n }, () => rng.normal()));
+    kernels.w.set(Float64Array.from({ length: n }, () => rng.next()));
+    kernels.dotsAll(true);
+    const dots = Array.from(kernels.dots);
+    kernels.dotWeightsAll();
+    const colW = Array.from(kernels.colW);
+    kernels.dots.fill(NaN);
+    kernels.colW.fill(NaN);
+    kernels.dotsAllWithWeights();
+    expect(Array.from(kernels.dots).map((v, j) => Object.is(v, dots[j]))).not.toContain(false);
+    expect(Array.from(kernels.colW).map((v, j) => Object.is(v, colW[j]))).not.toContain(false);
+    expect(dots.every(Number.isFinite)).toBe(true);
+  });
+
   it('sweepInverse takes the steps of sweep, equal to rounding (elastic net, scales, weights)', () => {
     const rng = new Rng(91);
     const n = 257;

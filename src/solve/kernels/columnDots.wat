@@ -264,6 +264,47 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $columns))))
 
+  ;; sparseDotsAll (weighted) and, in the same pass, colW[j] = Σ_k vals[k]·w[ri[k]] for every column
+  ;; j < p: a KKT check's products right after W changed (a binomial Newton step), each sum in the
+  ;; order of sparseDot2 and of sparseDot with rho = w, so both equal theirs bit for bit
+  (func (export "sparseDotsAllWeights") (param $p i32) (param $cs i32) (param $ri i32) (param $vals i32) (param $w i32)
+        (param $rho i32) (param $out i32) (param $colW i32)
+    (local $j i32) (local $k i32) (local $end i32) (local $i i32) (local $t f64)
+    (local $s0 f64) (local $s1 f64) (local $c0 f64) (local $c1 f64)
+    (block $done
+      (loop $columns
+        (br_if $done (i32.ge_s (local.get $j) (local.get $p)))
+        (local.set $k (i32.load (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $s0 (f64.const 0)) (local.set $s1 (f64.const 0))
+        (local.set $c0 (f64.const 0)) (local.set $c1 (f64.const 0))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $end)))
+            (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+            (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+            (local.set $c0 (f64.add (local.get $c0) (local.get $t)))
+            (local.set $i (i32.shl (i32.load offset=4 (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+            (local.set $t (f64.mul (f64.load offset=8 (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
+            (local.set $s1 (f64.add (local.get $s1) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+            (local.set $c1 (f64.add (local.get $c1) (local.get $t)))
+            (local.set $k (i32.add (local.get $k) (i32.const 2)))
+            (br $pairs)))
+        (if (i32.lt_s (local.get $k) (local.get $end))
+          (then
+            (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+            (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+            (local.set $c0 (f64.add (local.get $c0) (local.get $t)))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (f64.add (local.get $s0) (local.get $s1)))
+        (f64.store (i32.add (local.get $colW) (i32.shl (local.get $j) (i32.const 3))) (f64.add (local.get $c0) (local.get $c1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $columns))))
+
   ;; One cyclic coordinate-descent sweep over the features set[0..count) of a sparse design with
   ;; implicit centering and scaling: the solver's `sweep` (sweeps.ts) without its intercept step,
   ;; the same operations in the same order. The residual is rho + shift; the gradient of j is

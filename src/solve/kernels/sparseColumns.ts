@@ -37,6 +37,16 @@ interface Kernels {
     weighted: number,
     out: number,
   ): void;
+  sparseDotsAllWeights(
+    p: number,
+    cs: number,
+    ri: number,
+    vals: number,
+    w: number,
+    rho: number,
+    out: number,
+    colW: number,
+  ): void;
   sparseSweep(
     set: number,
     count: number,
@@ -384,6 +394,24 @@ export class WasmSparseColumns {
   dotWeightsAll(): void {
     const l = this.layout;
     this.kernels.sparseDotsAll(this.p, l.colStart, this.riAt, this.valsAt, this.wAt, this.wAt, 0, l.colW);
+  }
+
+  /**
+   * `dotsAll(true)` and `dotWeightsAll()` in one pass over the entries (the same sums, bit for bit):
+   * a check right after W changed needs both.
+   */
+  dotsAllWithWeights(): void {
+    const l = this.layout;
+    this.kernels.sparseDotsAllWeights(
+      this.p,
+      l.colStart,
+      this.riAt,
+      this.valsAt,
+      this.wAt,
+      this.rhoAt,
+      l.out,
+      l.colW,
+    );
   }
 
   /** `dots[j]` = Σ_i x_ij a_i for every column j (`a`: n entries, copied in; the sums of `dot`). */
