@@ -294,6 +294,11 @@ export class CdState {
     return true;
   }
 
+  /** How many features are not excluded. */
+  liveColumnCount(): number {
+    return (this.liveColumns ??= liveColumns(this.problem.excluded)).length;
+  }
+
   /** Every column's Σ W x_j is current (`ensureAllSums`, or `dotsAllWithWeights` just now). */
   get allSumsCurrent(): boolean {
     return this.allSumStamp === this.stampNo;

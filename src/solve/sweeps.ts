@@ -1,4 +1,5 @@
 import type { Counts } from './outcome.js';
+import type { WasmSparseColumns } from './kernels/sparseColumns.js';
 import type { CdState } from './state.js';
 
 /** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
@@ -162,16 +163,8 @@ export function solveWorkingSet(
     st.refreshSums();
     counts.kkt++;
     let violators = 0;
-    // every feature's product with the residual in one WebAssembly call
-    // (every column's Σ W x_j current is all the gradients need: `ensureAllSums`)
     const kernels = st.sparseKernels;
-    if (kernels && st.uniformWeight === 0 && st.allStamp !== st.stampNo && !st.allSumsCurrent) {
-      // W changed since the last check (a Newton step): its column sums in the same pass
-      kernels.dotsAllWithWeights();
-      st.markAllSums();
-    } else kernels?.dotsAll(st.uniformWeight === 0);
-    if (kernels && (st.allStamp === st.stampNo || st.ensureAllSums()))
-      violators = gradientsFromDots(st, kernels.dots, l1);
+    if (kernels) violators = kernelGradients(st, kernels, l1);
     else
       for (let j = 0; j < st.p; j++) {
         if (excluded[j]) {
@@ -181,7 +174,7 @@ export function solveWorkingSet(
         st.columnVisits++;
         if (st.inSet[j]) st.ensureColumn(j);
         else st.ensureColumnSum(j);
-        const g = kernels ? st.gradientFrom(j, kernels.dots[j]!) : st.gradient(j);
+        const g = st.gradient(j);
         st.grad[j] = g;
         if (!st.inSet[j] && Math.abs(g) > l1 * pf[j]!) {
           st.addToSet(j);
@@ -200,34 +193,36 @@ export function solveWorkingSet(
 }
 
 /**
- * Every feature's gradient into `grad` from its product with the residual (`dots`, a sparse
- * design's `dotsAll`; every column's Σ W x_j current), the operations of `gradientFrom` with
- * the loop's invariants hoisted; features outside the working set that violate their KKT
- * condition join it. Returns how many joined.
+ * Every feature's gradient into `grad`, computed in one WebAssembly pass over the sparse design
+ * (`WasmSparseColumns.gradients`: the products with the residual, every column's Σ W x_j where W
+ * changed since the last check, and the gradients of `gradientFrom`); features outside the working
+ * set that violate their KKT condition join it, in column order. Returns how many joined.
  */
-function gradientsFromDots(st: CdState, dots: Float64Array, l1: number): number {
-  const { excluded, pf, mean, scale } = st.problem;
-  const { grad, colW, inSet, p } = st;
-  const c = st.uniformWeight;
-  const shift = st.shift;
-  const centre = st.sumWrho + shift * st.sumW;
+function kernelGradients(st: CdState, kernels: WasmSparseColumns, l1: number): number {
+  const { excluded } = st.problem;
+  const weighted = st.uniformWeight === 0;
+  let mode: 0 | 1 | 2 = weighted ? 1 : 0;
+  if (st.allStamp !== st.stampNo && !st.allSumsCurrent) {
+    // W changed since the last check (a Newton step): its column sums in the same pass
+    if (weighted) mode = 2;
+    else st.ensureAllSums();
+  }
+  const count = kernels.gradients(mode, st.uniformWeight, st.shift, st.sumWrho + st.shift * st.sumW, l1);
+  if (mode === 2) st.markAllSums();
+  const grad = st.grad;
+  grad.set(kernels.dots);
+  const live = st.liveColumnCount();
+  if (live < st.p) for (let j = 0; j < st.p; j++) if (excluded[j]) grad[j] = 0;
+  st.columnVisits += live;
+  const candidates = kernels.candidates;
   let violators = 0;
-  let visits = 0;
-  for (let j = 0; j < p; j++) {
-    if (excluded[j]) {
-      grad[j] = 0;
-      continue;
-    }
-    visits++;
-    const d = dots[j]!;
-    const g = ((c > 0 ? c * d : d) + shift * colW[j]! - mean[j]! * centre) / scale[j]!;
-    grad[j] = g;
-    if (!inSet[j] && Math.abs(g) > l1 * pf[j]!) {
+  for (let k = 0; k < count; k++) {
+    const j = candidates[k]!;
+    if (!excluded[j] && !st.inSet[j]) {
       st.addToSet(j);
       violators++;
     }
   }
-  st.columnVisits += visits;
   return violators;
 }
 

@@ -174,7 +174,7 @@ describe('WebAssembly column kernels', () => {
     expect(WasmSparseColumns.create(x, 64)).toBeNull();
   });
 
-  it('dotsAllWithWeights gives the sums of dotsAll(true) and dotWeightsAll, bit for bit, in one pass', () => {
+  it('gradients gives the products and gradients of dotsAll, dotWeightsAll and gradientFrom bit for bit, and the columns above their thresholds', () => {
     const rng = new Rng(78);
     const n = 257;
     const p = 45;
@@ -187,18 +187,35 @@ describe('WebAssembly column kernels', () => {
       () => rng.normal(),
     );
     const kernels = WasmSparseColumns.create(x)!;
+    const mean = Float64Array.from({ length: p }, () => 0.1 * rng.normal());
+    const scale = Float64Array.from({ length: p }, () => 0.5 + rng.next());
+    const pf = Float64Array.from({ length: p }, (_, j) => (j % 5 === 0 ? 0 : j % 7 === 0 ? Infinity : 1));
+    kernels.setFeatures(mean, scale, pf);
     kernels.rho.set(Float64Array.from({ length: n }, () => rng.normal()));
     kernels.w.set(Float64Array.from({ length: n }, () => rng.next()));
-    kernels.dotsAll(true);
-    const dots = Array.from(kernels.dots);
-    kernels.dotWeightsAll();
-    const colW = Array.from(kernels.colW);
-    kernels.dots.fill(NaN);
-    kernels.colW.fill(NaN);
-    kernels.dotsAllWithWeights();
-    expect(Array.from(kernels.dots).map((v, j) => Object.is(v, dots[j]))).not.toContain(false);
-    expect(Array.from(kernels.colW).map((v, j) => Object.is(v, colW[j]))).not.toContain(false);
-    expect(dots.every(Number.isFinite)).toBe(true);
+    const [shift, centre, l1] = [0.3, -0.7, 0.05];
+    for (const [mode, c] of [
+      [0, 0.25],
+      [1, 0],
+      [2, 0],
+    ] as const) {
+      kernels.dotWeightsAll();
+      const colW = Array.from(kernels.colW);
+      kernels.dotsAll(mode !== 0);
+      const expected = Array.from(
+        kernels.dots,
+        (d, j) => ((c > 0 ? c * d : d) + shift * colW[j]! - mean[j]! * centre) / scale[j]!,
+      );
+      kernels.dots.fill(NaN);
+      if (mode === 2) kernels.colW.fill(NaN);
+      const count = kernels.gradients(mode, c, shift, centre, l1);
+      expect(Array.from(kernels.dots).map((g, j) => Object.is(g, expected[j]))).not.toContain(false);
+      expect(Array.from(kernels.colW).map((v, j) => Object.is(v, colW[j]))).not.toContain(false);
+      const above = expected.flatMap((g, j) => (Math.abs(g) > l1 * pf[j]! ? [j] : []));
+      expect(above.length).toBeGreaterThan(3);
+      expect(above.length).toBeLessThan(p);
+      expect(Array.from(kernels.candidates.subarray(0, count))).toEqual(above);
+    }
   });
 
   it('sweepInverse takes the steps of sweep, equal to rounding (elastic net, scales, weights)', () => {

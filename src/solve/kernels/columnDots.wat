@@ -264,46 +264,77 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $columns))))
 
-  ;; sparseDotsAll (weighted) and, in the same pass, colW[j] = Σ_k vals[k]·w[ri[k]] for every column
-  ;; j < p: a KKT check's products right after W changed (a binomial Newton step), each sum in the
-  ;; order of sparseDot2 and of sparseDot with rho = w, so both equal theirs bit for bit
-  (func (export "sparseDotsAllWeights") (param $p i32) (param $cs i32) (param $ri i32) (param $vals i32) (param $w i32)
-        (param $rho i32) (param $out i32) (param $colW i32)
-    (local $j i32) (local $k i32) (local $end i32) (local $i i32) (local $t f64)
-    (local $s0 f64) (local $s1 f64) (local $c0 f64) (local $c1 f64)
+  ;; Σ_k vals[k]·w[ri[k]]·rho[ri[k]] over k in [start, end), returned, and Σ_k vals[k]·w[ri[k]] stored at
+  ;; $colW, in the same pass: each sum in the order of sparseDot2 and of sparseDot with rho = w, so
+  ;; both equal theirs bit for bit
+  (func $sparseDotAndWeight (param $k i32) (param $end i32) (param $ri i32) (param $vals i32) (param $w i32)
+        (param $rho i32) (param $colW i32) (result f64)
+    (local $i i32) (local $t f64) (local $s0 f64) (local $s1 f64) (local $c0 f64) (local $c1 f64)
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $end)))
+        (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+        (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                               (f64.load (i32.add (local.get $w) (local.get $i)))))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+        (local.set $c0 (f64.add (local.get $c0) (local.get $t)))
+        (local.set $i (i32.shl (i32.load offset=4 (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+        (local.set $t (f64.mul (f64.load offset=8 (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                               (f64.load (i32.add (local.get $w) (local.get $i)))))
+        (local.set $s1 (f64.add (local.get $s1) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+        (local.set $c1 (f64.add (local.get $c1) (local.get $t)))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $pairs)))
+    (if (i32.lt_s (local.get $k) (local.get $end))
+      (then
+        (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
+        (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
+                               (f64.load (i32.add (local.get $w) (local.get $i)))))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
+        (local.set $c0 (f64.add (local.get $c0) (local.get $t)))))
+    (f64.store (local.get $colW) (f64.add (local.get $c0) (local.get $c1)))
+    (f64.add (local.get $s0) (local.get $s1)))
+
+  ;; A KKT check's gradients of every column j < p into out[j] (the solver's gradientsFromDots):
+  ;;   g = ((c > 0 ? c·d : d) + shift·colW_j − m_j·centre) / s_j
+  ;; with d = Σ x_j rho (mode 0), Σ x_j w rho (mode 1), or Σ x_j w rho with colW_j = Σ x_j w made in
+  ;; the same pass first (mode 2); the columns with |g| > l1·pf_j are listed at $list in order, and
+  ;; their count returned
+  (func (export "sparseGradients") (param $p i32) (param $cs i32) (param $ri i32) (param $vals i32) (param $w i32)
+        (param $rho i32) (param $mode i32) (param $colW i32) (param $mean i32) (param $scale i32) (param $pf i32)
+        (param $out i32) (param $list i32) (param $c f64) (param $shift f64) (param $centre f64) (param $l1 f64)
+        (result i32)
+    (local $j i32) (local $j8 i32) (local $start i32) (local $end i32) (local $d f64) (local $g f64) (local $n i32)
     (block $done
       (loop $columns
         (br_if $done (i32.ge_s (local.get $j) (local.get $p)))
-        (local.set $k (i32.load (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $j8 (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $start (i32.load (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
         (local.set $end (i32.load offset=4 (i32.add (local.get $cs) (i32.shl (local.get $j) (i32.const 2)))))
-        (local.set $s0 (f64.const 0)) (local.set $s1 (f64.const 0))
-        (local.set $c0 (f64.const 0)) (local.set $c1 (f64.const 0))
-        (block $pairsDone
-          (loop $pairs
-            (br_if $pairsDone (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $end)))
-            (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
-            (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
-                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
-            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
-            (local.set $c0 (f64.add (local.get $c0) (local.get $t)))
-            (local.set $i (i32.shl (i32.load offset=4 (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
-            (local.set $t (f64.mul (f64.load offset=8 (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
-                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
-            (local.set $s1 (f64.add (local.get $s1) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
-            (local.set $c1 (f64.add (local.get $c1) (local.get $t)))
-            (local.set $k (i32.add (local.get $k) (i32.const 2)))
-            (br $pairs)))
-        (if (i32.lt_s (local.get $k) (local.get $end))
+        (local.set $d
+          (if (result f64) (i32.eq (local.get $mode) (i32.const 2))
+            (then (call $sparseDotAndWeight (local.get $start) (local.get $end) (local.get $ri) (local.get $vals)
+                    (local.get $w) (local.get $rho) (i32.add (local.get $colW) (local.get $j8))))
+            (else (if (result f64) (local.get $mode)
+              (then (call $sparseDot2 (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $w) (local.get $rho)))
+              (else (call $sparseDot (local.get $start) (local.get $end) (local.get $ri) (local.get $vals) (local.get $rho)))))))
+        (local.set $g (f64.div
+          (f64.sub
+            (f64.add
+              (if (result f64) (f64.gt (local.get $c) (f64.const 0))
+                (then (f64.mul (local.get $c) (local.get $d)))
+                (else (local.get $d)))
+              (f64.mul (local.get $shift) (f64.load (i32.add (local.get $colW) (local.get $j8)))))
+            (f64.mul (f64.load (i32.add (local.get $mean) (local.get $j8))) (local.get $centre)))
+          (f64.load (i32.add (local.get $scale) (local.get $j8)))))
+        (f64.store (i32.add (local.get $out) (local.get $j8)) (local.get $g))
+        (if (f64.gt (f64.abs (local.get $g)) (f64.mul (local.get $l1) (f64.load (i32.add (local.get $pf) (local.get $j8)))))
           (then
-            (local.set $i (i32.shl (i32.load (i32.add (local.get $ri) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 3)))
-            (local.set $t (f64.mul (f64.load (i32.add (local.get $vals) (i32.shl (local.get $k) (i32.const 3))))
-                                   (f64.load (i32.add (local.get $w) (local.get $i)))))
-            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $t) (f64.load (i32.add (local.get $rho) (local.get $i))))))
-            (local.set $c0 (f64.add (local.get $c0) (local.get $t)))))
-        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (f64.add (local.get $s0) (local.get $s1)))
-        (f64.store (i32.add (local.get $colW) (i32.shl (local.get $j) (i32.const 3))) (f64.add (local.get $c0) (local.get $c1)))
+            (i32.store (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))) (local.get $j))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $columns))))
+        (br $columns)))
+    (local.get $n))
 
   ;; One cyclic coordinate-descent sweep over the features set[0..count) of a sparse design with
   ;; implicit centering and scaling: the solver's `sweep` (sweeps.ts) without its intercept step,

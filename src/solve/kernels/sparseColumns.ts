@@ -37,16 +37,25 @@ interface Kernels {
     weighted: number,
     out: number,
   ): void;
-  sparseDotsAllWeights(
+  sparseGradients(
     p: number,
     cs: number,
     ri: number,
     vals: number,
     w: number,
     rho: number,
-    out: number,
+    mode: number,
     colW: number,
-  ): void;
+    mean: number,
+    scale: number,
+    pf: number,
+    out: number,
+    list: number,
+    c: number,
+    shift: number,
+    centre: number,
+    l1: number,
+  ): number;
   sparseSweep(
     set: number,
     count: number,
@@ -123,6 +132,7 @@ interface FeatureLayout {
   readonly state: number;
   readonly rareList: number;
   readonly rareCoef: number;
+  readonly candidates: number;
   readonly end: number;
 }
 
@@ -160,7 +170,8 @@ function featureLayout(at: number, p: number): FeatureLayout {
     state,
     rareList,
     rareCoef,
-    end: rareCoef + f64,
+    candidates: rareCoef + f64,
+    end: rareCoef + f64 + i32,
   };
 }
 
@@ -193,6 +204,8 @@ export class WasmSparseColumns {
    * gradients it computed, one per column scanned (`dots`).
    */
   readonly rareList: Int32Array;
+  /** `gradients`' columns above their thresholds, in order (its count of them). */
+  readonly candidates: Int32Array;
   readonly rareCoef: Float64Array;
   readonly rareGap: Float64Array;
   private readonly state: Float64Array;
@@ -237,6 +250,7 @@ export class WasmSparseColumns {
     this.invH = new Float64Array(buffer, l.invH, p);
     this.state = new Float64Array(buffer, l.state, 2);
     this.rareList = new Int32Array(buffer, l.rareList, p);
+    this.candidates = new Int32Array(buffer, l.candidates, p);
     this.rareCoef = new Float64Array(buffer, l.rareCoef, p);
     this.rareGap = this.vector;
   }
@@ -397,20 +411,32 @@ export class WasmSparseColumns {
   }
 
   /**
-   * `dotsAll(true)` and `dotWeightsAll()` in one pass over the entries (the same sums, bit for bit):
-   * a check right after W changed needs both.
+   * A KKT check's gradient of every column into `dots`, ((c > 0 ? c·d : d) + shift·colW_j −
+   * m_j·centre) / s_j with d = Σ x_j ρ (`mode` 0), Σ x_j w ρ (1), or that with `colW` made in the
+   * same pass (2: `dotsAllWithWeights`); the columns with |g| > l1·pf_j go to `candidates`, in
+   * order, and their count is returned. The operations of `dotsAll` and the solver's
+   * `gradientsFromDots`, bit for bit.
    */
-  dotsAllWithWeights(): void {
+  gradients(mode: 0 | 1 | 2, c: number, shift: number, centre: number, l1: number): number {
     const l = this.layout;
-    this.kernels.sparseDotsAllWeights(
+    return this.kernels.sparseGradients(
       this.p,
       l.colStart,
       this.riAt,
       this.valsAt,
       this.wAt,
       this.rhoAt,
-      l.out,
+      mode,
       l.colW,
+      l.mean,
+      l.scale,
+      l.pf,
+      l.out,
+      l.candidates,
+      c,
+      shift,
+      centre,
+      l1,
     );
   }
 
