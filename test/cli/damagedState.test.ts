@@ -24,6 +24,24 @@ import { runCli } from '../helpers/cli.js';
 const stateFile = (dir: string, key: string) => join(dir, `${Buffer.from(key).toString('hex')}.state`);
 
 /**
+ * `events` ad clicks replayed once with `--state DIR/state` into DIR/o (a fresh DIR), keyed by
+ * device or one model. `args` is the command without `--out`; keyed, without `--state` too.
+ */
+async function replayedOnce(events: number, keyed: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, `${Array.from(adClicks(3, events), (e) => JSON.stringify(e)).join('\n')}\n`);
+  const state = join(dir, 'state');
+  const base = ['replay', '--input', input, '--family', 'binomial'];
+  const args = keyed
+    ? [...base, '--key-by', 'device', '--no-refit']
+    : [...base, '--no-refit', '--state', state];
+  const first = await runCli([...args, ...(keyed ? ['--state', state] : []), '--out', join(dir, 'o')]);
+  expect(first.code, first.stderr).toBe(0);
+  return { dir, input, state, args };
+}
+
+/**
  * Makes the finished run of `state` over `input` resumable from line `line` (as if it had been
  * stopped there): the manifest names the first `line` lines as covered (their bytes, and a SHA-256
  * of their first and last 64 KiB).
@@ -47,13 +65,8 @@ function rewindManifest(state: string, input: string, line: number): void {
 
 describe('replay --state DIR with a damaged model state', () => {
   it('names the key, the file and the fix; moving the file away starts that key afresh', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
-    const input = join(dir, 'events.jsonl');
-    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const state = join(dir, 'state');
-    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
+    const { dir, input, state, args } = await replayedOnce(4000, true);
     const out = join(dir, 'o');
-    expect((await runCli([...args, '--state', state, '--out', out])).code).toBe(0);
     rewindManifest(state, input, 2000);
     const file = stateFile(state, 'mobile');
     truncateSync(file, 1000);
@@ -96,12 +109,7 @@ describe('replay --state DIR with a damaged model state', () => {
 
 describe('replay --state DIR with a damaged l1stream-state.json that is still JSON', () => {
   it('is refused with one line naming the file and the fix (exit 2), never a crash or a resume from a wrong line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
-    const input = join(dir, 'events.jsonl');
-    writeFileSync(input, `${Array.from(adClicks(3, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const state = join(dir, 'state');
-    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
-    expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    const { dir, state, args } = await replayedOnce(3000, false);
     const file = join(state, 'l1stream-state.json');
     const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & {
       input: Record<string, unknown>;
@@ -131,12 +139,7 @@ describe('replay --state DIR with a damaged l1stream-state.json that is still JS
 
 describe('replay --state DIR with a model state that cannot be read', () => {
   it('stops with one line naming the key and the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
-    const input = join(dir, 'events.jsonl');
-    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const state = join(dir, 'state');
-    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
-    expect((await runCli([...args, '--state', state, '--out', join(dir, 'o')])).code).toBe(0);
+    const { dir, input, state, args } = await replayedOnce(4000, true);
     rewindManifest(state, input, 2000);
     // a read that fails (EISDIR here; EIO or EACCES elsewhere): Node's read error names no path
     const file = stateFile(state, 'mobile');
@@ -152,12 +155,7 @@ describe('replay --state DIR with a model state that cannot be read', () => {
 
 describe('replay --state DIR with a "line" in l1stream-state.json that its "input" does not cover', () => {
   it('is refused with one line naming the file, the lines covered and the fix (exit 2); the right line resumes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
-    const input = join(dir, 'events.jsonl');
-    writeFileSync(input, `${Array.from(adClicks(3, 3000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const state = join(dir, 'state');
-    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
-    expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    const { dir, input, state, args } = await replayedOnce(3000, false);
     const file = join(state, 'l1stream-state.json');
     const finished = readFileSync(file, 'utf8');
     rewindManifest(state, input, 2000);
@@ -210,12 +208,7 @@ describe('replay --state DIR with a "line" in l1stream-state.json that its "inpu
 
 describe('replay --state DIR missing the state file of a model its checkpoint stored', () => {
   it('says so on stderr and in summary.json warnings, naming the model and the file; that model starts afresh', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'l1s-damaged-'));
-    const input = join(dir, 'events.jsonl');
-    writeFileSync(input, `${Array.from(adClicks(3, 4000), (e) => JSON.stringify(e)).join('\n')}\n`);
-    const state = join(dir, 'state');
-    const args = ['replay', '--input', input, '--family', 'binomial', '--key-by', 'device', '--no-refit'];
-    expect((await runCli([...args, '--state', state, '--out', join(dir, 'o')])).code).toBe(0);
+    const { dir, input, state, args } = await replayedOnce(4000, true);
     rewindManifest(state, input, 2000);
     const file = stateFile(state, 'mobile');
     rmSync(file);

@@ -7,41 +7,11 @@ import { describe, expect, it } from 'vitest';
 
 import { keyChartSvg } from '../../src/report/charts.js';
 import type { AlertMark, KeyReport } from '../../src/report/collect.js';
+import { alertMark, keyWithAlerts } from '../helpers/alertStrip.js';
 
-const alert = (offset: number, type: string, severity = 'critical'): AlertMark => ({
-  offset,
-  type,
-  severity,
-  message: `${type} message`,
-  features: [],
-});
-
-const key = (alerts: AlertMark[]): KeyReport => ({
-  key: 'default',
-  family: 'gaussian',
-  lambda: null,
-  events: 60_000,
-  onlineSnapshots: 1,
-  refitSnapshots: 0,
-  features: [],
-  maxAbs: [],
-  featuresSeen: 0,
-  points: [
-    {
-      offset: 60_000,
-      source: 'online',
-      version: 1,
-      support: 0,
-      loss: 1,
-      lossEvents: 60_000,
-      auc: null,
-      coefficients: new Float64Array(0),
-      window: null,
-    },
-  ],
-  alerts,
-  alertsTotal: alerts.length,
-});
+const alert = (offset: number, type: string, severity = 'critical'): AlertMark =>
+  alertMark(offset, type, severity);
+const key = (alerts: AlertMark[]): KeyReport => keyWithAlerts(alerts, 'gaussian', 1);
 
 describe('alert strip', () => {
   it('counts triangles drawn on one another, and each tooltip names the others', () => {

@@ -8,15 +8,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { INFO_BUCKET, keyChartSvg } from '../../src/report/charts.js';
-import type { AlertMark, KeyReport } from '../../src/report/collect.js';
+import type { AlertMark } from '../../src/report/collect.js';
+import { alertMark, keyWithAlerts } from '../helpers/alertStrip.js';
 
-const alert = (offset: number, type: string, severity: string): AlertMark => ({
-  offset,
-  type,
-  severity,
-  message: `${type} message`,
-  features: ['f01'],
-});
+const alert = (offset: number, type: string, severity: string): AlertMark =>
+  alertMark(offset, type, severity, ['f01']);
 
 // 60,000 events: 2 critical, 5 warning, and 53 info alerts (every 1,000 events or so, some in pairs)
 const info = Array.from({ length: 53 }, (_, i) =>
@@ -33,32 +29,7 @@ const severe = [
 ];
 const alerts = [...info, ...severe].sort((a, b) => a.offset - b.offset);
 
-const key: KeyReport = {
-  key: 'default',
-  family: 'binomial',
-  lambda: null,
-  events: 60_000,
-  onlineSnapshots: 1,
-  refitSnapshots: 0,
-  features: [],
-  maxAbs: [],
-  featuresSeen: 0,
-  points: [
-    {
-      offset: 60_000,
-      source: 'online',
-      version: 1,
-      support: 0,
-      loss: 0.5,
-      lossEvents: 60_000,
-      auc: null,
-      coefficients: new Float64Array(0),
-      window: null,
-    },
-  ],
-  alerts,
-  alertsTotal: alerts.length,
-};
+const key = keyWithAlerts(alerts, 'binomial', 0.5);
 const xOf = (offset: number) => 80 + (offset / 60_000) * 640;
 
 describe('alert strip with many info alerts', () => {
