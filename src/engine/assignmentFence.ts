@@ -34,6 +34,27 @@ export class AssignmentFence {
 
   constructor(private readonly rewind: boolean) {}
 
+  /** The current assignment (0 before the first): a checkpoint's capture notes it. */
+  get current(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Every partition of `partitions` has been assigned here without a break since assignment
+   * `epoch` (always true without assignments): a state captured then may still be written.
+   */
+  heldSince(
+    partitions: ReadonlyArray<{ readonly source: string; readonly partition?: number }>,
+    epoch: number,
+  ): boolean {
+    if (this.ownedSince === null) return true;
+    for (const p of partitions) {
+      const since = this.ownedSince.get(partitionKey(p));
+      if (since === undefined || since > epoch) return false;
+    }
+    return true;
+  }
+
   /** Stamps a batch the source just emitted with the current assignment. */
   read(batch: RawBatch): void {
     if (this.ownedSince !== null) this.readIn.set(batch.records, this.epoch);

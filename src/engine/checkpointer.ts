@@ -4,6 +4,7 @@ import type { LiveModel } from '../model/liveModel.js';
 import type { ModelRegistry } from '../model/registry.js';
 import type { EngineElement } from '../stream/engineTypes.js';
 import type { RawRecord } from '../stream/types.js';
+import type { AssignmentFence } from './assignmentFence.js';
 import type { CheckpointConfig } from './config.js';
 import type { EventSource, PartitionRef, RestoreStats, StateStore } from './ports.js';
 
@@ -28,6 +29,8 @@ export interface Capture {
   readonly entries: readonly StateEntry[];
   readonly at: number;
   readonly epoch: number;
+  /** The partition assignment the states were captured in (`AssignmentFence.current`). */
+  readonly assignment: number;
   /** The source's `stillAssigned`, asked at the capture (null: not asked, no states to write). */
   readonly assigned: Promise<boolean> | null;
 }
@@ -121,8 +124,11 @@ export class EvictionBuffer implements StateStore {
  * (`LiveModel.covered`) and learns the rest: every event is learned once.
  */
 export class Checkpointer {
-  /** `notAssigned`: checkpoints skipped because the source no longer held its partitions. */
-  readonly totals = { checkpoints: 0, models: 0, bytes: 0, ms: 0, notAssigned: 0 };
+  /**
+   * `notAssigned`: checkpoints skipped because the source no longer held its partitions;
+   * `revoked`: states not written because their model's partition went elsewhere since.
+   */
+  readonly totals = { checkpoints: 0, models: 0, bytes: 0, ms: 0, notAssigned: 0, revoked: 0 };
   private readonly lastByPartition = new Map<string, RawRecord>();
   private readonly captures = new WeakMap<EngineElement, Capture>();
   /** The rewind each element was learned in (`rewind()` starts a new one). */
@@ -152,6 +158,7 @@ export class Checkpointer {
     private readonly source: EventSource,
     private readonly config: CheckpointConfig,
     private readonly now: () => number,
+    private readonly fence: AssignmentFence,
     private readonly onCheckpoint?: (stats: CheckpointStats) => void,
   ) {
     this.lastAt = now();
@@ -193,7 +200,13 @@ export class Checkpointer {
     // asked now, so that the answer comes while the outputs before this checkpoint are flushed
     const assigned =
       entries.length > 0 && this.source.stillAssigned ? this.source.stillAssigned().catch(() => true) : null;
-    const capture = { entries, at: performance.now(), epoch: this.epoch, assigned };
+    const capture = {
+      entries,
+      at: performance.now(),
+      epoch: this.epoch,
+      assignment: this.fence.current,
+      assigned,
+    };
     this.unwritten.add(capture);
     return capture;
   }
@@ -303,7 +316,16 @@ export class Checkpointer {
     if (capture.epoch !== this.epoch) return;
     const store = this.buffer.store;
     let bytes = 0;
+    let written = 0;
     for (const e of capture.entries) {
+      // The partition went elsewhere since the capture: its new owner restored the state before
+      // this one and reads the records after it again (their offsets are not committed here).
+      // Written now, this state could land after the new owner's own and replace it.
+      if (!this.fence.heldSince(e.partitions, capture.assignment)) {
+        this.totals.revoked++;
+        continue;
+      }
+      written++;
       if (store.checkpoint) store.checkpoint(e.key, e.state, e.partitions);
       else store.put(e.key, e.state, e.partitions);
       bytes += e.state.byteLength;
@@ -313,7 +335,7 @@ export class Checkpointer {
     await store.flush?.();
     // (called without positions too: an exactly-once source commits its transaction here)
     await this.source.commit?.(positions);
-    const stats = { models: capture.entries.length, bytes, ms: performance.now() - capture.at };
+    const stats = { models: written, bytes, ms: performance.now() - capture.at };
     this.totals.checkpoints++;
     this.totals.models += stats.models;
     this.totals.bytes += stats.bytes;

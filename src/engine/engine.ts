@@ -355,8 +355,14 @@ export class Engine {
     const observer = options.observer;
     this.checkpointer =
       durable !== null
-        ? new Checkpointer(this.registry, durable, ports.source, config.checkpoints, this.now, (s) =>
-            observer?.checkpoint?.(s),
+        ? new Checkpointer(
+            this.registry,
+            durable,
+            ports.source,
+            config.checkpoints,
+            this.now,
+            this.fence,
+            (s) => observer?.checkpoint?.(s),
           )
         : null;
     this.ownsRunner = ports.runner === undefined;
@@ -393,7 +399,8 @@ export class Engine {
       if (this.store instanceof EvictionBuffer) this.store.clearUnwritten();
       this.ports.sink.discard?.();
     }
-    const stats = (await this.store.restore?.(assignment)) ?? { models: 0, bytes: 0, ms: 0 };
+    // Models of partitions gone elsewhere are dropped before the restore: a checkpoint captured
+    // while it runs must not write them (the new owner has restored them already).
     const owned = new Set(assignment.map((p) => `${p.partition}\u0000${p.source}`));
     const dropped = this.registry.dropUnless((live) => {
       for (const key of live.covered.keys()) if (!owned.has(key)) return ((live.dropped = true), false);
@@ -403,6 +410,7 @@ export class Engine {
       this.store.dropUnless((partitions) =>
         partitions.every((p) => owned.has(`${p.partition}\u0000${p.source}`)),
       );
+    const stats = (await this.store.restore?.(assignment)) ?? { models: 0, bytes: 0, ms: 0 };
     // models kept in memory are ahead of their restored states: the store need not hold those
     if (this.store.release) for (const live of this.registry.liveModels()) this.store.release(live.key);
     this.restored = true;
@@ -676,7 +684,14 @@ export class Engine {
       skippedCovered: this.skipped.count,
       notLearnedRevoked: this.fence.refused,
       checkpoints: {
-        ...(this.checkpointer?.totals ?? { checkpoints: 0, models: 0, bytes: 0, ms: 0, notAssigned: 0 }),
+        ...(this.checkpointer?.totals ?? {
+          checkpoints: 0,
+          models: 0,
+          bytes: 0,
+          ms: 0,
+          notAssigned: 0,
+          revoked: 0,
+        }),
       },
       highRejectWindows: this.rejectRate.highWindows,
       endedBy: this.endedBy,
