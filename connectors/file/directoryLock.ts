@@ -31,6 +31,28 @@ export class DirectoryInUse extends ConnectorError {
   }
 }
 
+/** A directory this run cannot write (its lock file cannot be created): permissions, a full disk. */
+export class DirectoryUnwritable extends ConnectorError {
+  constructor(message: string, cause: unknown) {
+    super('L1S_DIR_UNWRITABLE', message, { cause });
+  }
+}
+
+/** Why the lock file could not be created, when that is the directory's fault, and what to do. */
+function unwritable(where: string, err: unknown): string | null {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `${where}: permission denied; give a directory you can write`;
+    case 'EROFS':
+      return `${where}: the file system is read-only; give another directory`;
+    case 'ENOSPC':
+      return `${where}: no space left on the device; free some or give another directory`;
+    default:
+      return null;
+  }
+}
+
 /**
  * A lock on a directory that one run writes (`--state DIR`, `--out DIR`): a file created
  * exclusively (of two processes, one creates it) with the pid and host in it (`createWith`),
@@ -69,6 +91,8 @@ export class DirectoryLock {
     try {
       taken = take(file, `${JSON.stringify(me)}\n`, me.host, 0);
     } catch (err) {
+      const refused = unwritable(where, err);
+      if (refused !== null) throw new DirectoryUnwritable(refused, err);
       throw new ConnectorError('L1S_DIR_LOCK', `cannot lock ${where}: ${(err as Error).message}`, {
         cause: err,
       });

@@ -21,6 +21,8 @@ import {
   checkOutputFile,
   numberFlag,
   parseCommandArgs,
+  PathError,
+  pathProblem,
   UsageError,
   writeOutputFile,
   type CliIO,
@@ -120,7 +122,7 @@ export async function readPenaltyFactors(file: string, names: readonly string[])
   try {
     text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--penalty-factors: cannot read ${file}: ${(err as Error).message}`);
+    throw new PathError(pathProblem('--penalty-factors', file, err, 'read'));
   }
   let doc: unknown;
   try {
@@ -179,6 +181,8 @@ export interface CommonFitFlags {
   readonly input: string;
   readonly target: string;
   readonly family: Family;
+  /** No `--family` was given: gaussian by default. */
+  readonly familyDefaulted: boolean;
   readonly l1Ratio: number;
   readonly standardize: Standardize;
   readonly weight?: string;
@@ -233,7 +237,7 @@ export function commonFlags(values: {
   }
   const family = values.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial')
-    throw new UsageError(`--family must be gaussian or binomial, got "${family}"`);
+    throw new UsageError(`--family must be gaussian or binomial, got "${family}"${closestFamily(family)}`);
   const l1Ratio = numberFlag('l1-ratio', values['l1-ratio'], { min: 0, exclusiveMin: true, max: 1 }) ?? 1;
   const kktTolerance = numberFlag('kkt-tolerance', values['kkt-tolerance'], {
     min: 0,
@@ -253,6 +257,7 @@ export function commonFlags(values: {
     input: values.input,
     target,
     family,
+    familyDefaulted: values.family === undefined,
     l1Ratio,
     standardize: values.standardize ?? 'auto',
     ...(values.weight !== undefined ? { weight: values.weight } : {}),
@@ -362,6 +367,24 @@ export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
   }
 }
 
+/** `; did you mean "binomial"?` for a misspelled family. */
+function closestFamily(family: string): string {
+  const near = closest(family, ['gaussian', 'binomial']);
+  return near === undefined ? '' : `; did you mean "${near}"?`;
+}
+
+/** Every label is 0 or 1, and both occur. */
+function onlyZeroAndOne(y: ArrayLike<number>): boolean {
+  let zeros = 0;
+  let ones = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] === 0) zeros++;
+    else if (y[i] === 1) ones++;
+    else return false;
+  }
+  return zeros > 0 && ones > 0;
+}
+
 /**
  * Loads the input of `fit` and `path`. A JSON line that is not a valid event is skipped as replay
  * dead-letters it (the same stage and reason), and so is a CSV row that cannot be used (a field
@@ -391,6 +414,10 @@ export async function loadSkipping(
       onReject,
     });
     if (flags.family === 'binomial') checkBothLabels(data, minusOne);
+    else if (flags.familyDefaulted && onlyZeroAndOne(data.y))
+      io.stderr.write(
+        `l1stream: note: the target "${flags.target}" holds only 0 and 1, and this is a least-squares fit (--family gaussian, the default); --family binomial fits a logistic model of its probability\n`,
+      );
     return data;
   } finally {
     if (deadLetters !== undefined) await writeOutputFile('dead-letters', deadLetters, letters.join(''));
@@ -501,6 +528,14 @@ export const fitCommand: Command = {
     const select = values.select ?? 'min';
     if (select !== 'min' && select !== '1se')
       throw new UsageError(`--select must be min or 1se, got "${select}"`);
+    if (values.select !== undefined && lambda !== undefined)
+      throw new UsageError(
+        '--select picks the λ of the cross-validation, and --lambda fits the λ given without one: leave out --select',
+      );
+    if (values.seed !== undefined && lambda !== undefined && !values.adaptive)
+      throw new UsageError(
+        '--seed assigns the folds of the cross-validation, and --lambda fits one λ without one: leave out --seed',
+      );
     // paths that cannot be read or written are reported before the fit, not after it
     await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);

@@ -170,7 +170,8 @@ export async function checkOutputFile(flag: string, path: string): Promise<void>
   try {
     if ((await stat(path)).isDirectory())
       throw new PathError(pathProblem(where, path, errnoError('EISDIR'), 'write'));
-    return; // an existing file is replaced, as documented
+    await access(path, constants.W_OK); // an existing file is replaced, as documented, if it can be
+    return;
   } catch (err) {
     if (err instanceof PathError) throw err;
     if (!isErrnoError(err) || err.code !== 'ENOENT')
@@ -300,7 +301,7 @@ export async function readJsonConfig(path: string): Promise<Record<string, unkno
   try {
     text = withoutBom(await readFile(path, 'utf8'));
   } catch (err) {
-    throw ConfigError.single('--config', `cannot read ${path}: ${(err as Error).message}`);
+    throw ConfigError.single('--config', pathProblem('', path, err, 'read'));
   }
   let doc: unknown;
   try {

@@ -121,6 +121,8 @@ export const pathCommand: Command = {
     const threads = numberFlag('threads', values.threads, { min: 1, integer: true });
     if (threads !== undefined && folds === undefined)
       throw new UsageError('--threads sets the threads of the cross-validation: it goes with --cv K');
+    if (values.seed !== undefined && folds === undefined)
+      throw new UsageError('--seed assigns the folds of the cross-validation: it goes with --cv K');
     // paths that cannot be read or written are reported before the path is solved, not after
     await checkInputFile('input', flags.input);
     if (values.output) await checkOutputFile('output', values.output);

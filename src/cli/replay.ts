@@ -31,7 +31,7 @@ import {
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
-import { DirectoryInUse, DirectoryLock } from '../../connectors/file/directoryLock.js';
+import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
 import { onInterrupt } from './interrupts.js';
@@ -364,12 +364,17 @@ export function stoppingLine(running: number, state: boolean): string {
 }
 
 /**
- * A state directory refused (another input, other settings, not a state directory), or a directory
- * another run writes: one line on stderr and exit 2, as a usage error but without the usage; any
+ * A state directory refused (another input, other settings, not a state directory), a directory
+ * another run writes, or one this run cannot write: one line on stderr and exit 2, as a usage error but without the usage; any
  * other error is rethrown.
  */
 export function refusedStateDirectory(err: unknown, io: CliIO): number {
-  if (!(err instanceof StateDirectoryRefused) && !(err instanceof DirectoryInUse)) throw err;
+  if (
+    !(err instanceof StateDirectoryRefused) &&
+    !(err instanceof DirectoryInUse) &&
+    !(err instanceof DirectoryUnwritable)
+  )
+    throw err;
   io.stderr.write(`l1stream: ${err.message}\n`);
   return 2;
 }
@@ -409,7 +414,7 @@ export const replayCommand: Command = {
       io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);
     const loss = summary.progressiveLoss === null ? 'n/a' : summary.progressiveLoss.toFixed(5);
     io.stderr.write(
-      `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; ` +
+      `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; ` +
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${counted(summary.nonZero, 'non-zero coefficient')}; ` +
         `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
     );

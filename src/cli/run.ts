@@ -565,7 +565,7 @@ export const runCommand: Command = {
       );
     for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
-      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected; wrote ${resolve(out)}\n`,
+      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; wrote ${resolve(out)}\n`,
     );
     // a service stopped on request has done what it was asked: exit 0, as a Kafka run does
     if (summary.interrupted !== undefined) return 0;

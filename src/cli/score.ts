@@ -17,6 +17,8 @@ import {
   checkOutputFile,
   numberFlag,
   parseCommandArgs,
+  PathError,
+  pathProblem,
   pipeClosed,
   refuseCsvInput,
   UsageError,
@@ -117,7 +119,7 @@ export async function readSnapshots(
   try {
     text = withoutBom(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--model: cannot read ${file}: ${(err as Error).message}`);
+    throw new PathError(pathProblem('--model', file, err, 'read'));
   }
   const trimmed = text.trim();
   let docs: unknown[];

@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
-import { shownValue, unknownKeyMessage } from './unknownKey.js';
+import { closest, shownValue, unknownKeyMessage } from './unknownKey.js';
 import { learnerNames } from '../learn/factory.js';
 import { checkRates } from '../learn/rates.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
@@ -93,14 +93,14 @@ export function checkModelConfig(
       message:
         family === undefined
           ? 'is required: "gaussian" or "binomial"'
-          : `must be "gaussian" or "binomial", got ${shownValue(family)}`,
+          : `must be "gaussian" or "binomial", got ${shownValue(family)}${didYouMean(family, ['gaussian', 'binomial'])}`,
     });
   }
   const learner = raw.learner;
   if (learner !== undefined && !learnerNames.includes(learner as never)) {
     problems.push({
       path: `${prefix}learner`,
-      message: `must be one of ${learnerNames.join(', ')}, got ${shownValue(learner)}`,
+      message: `must be one of ${learnerNames.join(', ')}, got ${shownValue(learner)}${didYouMean(learner, learnerNames)}`,
     });
   }
   if (raw.key !== undefined && (typeof raw.key !== 'string' || raw.key === '')) {
@@ -204,4 +204,10 @@ export function checkModelConfig(
       : {}),
   } as unknown as OnlineModelOptions;
   return { options: Object.freeze(options), problems };
+}
+
+/** `; did you mean "X"?` for a string one typo away from a name, else nothing. */
+function didYouMean(value: unknown, names: readonly string[]): string {
+  const near = typeof value === 'string' ? closest(value, names) : undefined;
+  return near === undefined ? '' : `; did you mean "${near}"?`;
 }

@@ -110,7 +110,7 @@ export function readEventsDesign(
       ...(rejected > 0 ? [`${rejected} lines that are not valid events`] : []),
     ];
     throw new DataError(
-      `${source} has no labeled events (${what.length > 0 ? what.join(', ') : 'the file is empty'})` +
+      `${source} has no labelled events (${what.length > 0 ? what.join(', ') : 'the file is empty'})` +
         (rejected > 0 && looksLikeCsv(first) ? `: ${csvHint}` : ''),
     );
   }

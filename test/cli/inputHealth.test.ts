@@ -185,7 +185,7 @@ describe('replay exits non-zero when it learned nothing (issue 11, item 4)', () 
     const r = await runCli(['fit', '--input', input, '--target', 'label', '--lambda', '0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /data\.jsonl has no labeled events \(2 lines that are not valid events\): this looks like CSV; give the file a \.csv name/,
+      /data\.jsonl has no labelled events \(2 lines that are not valid events\): this looks like CSV; give the file a \.csv name/,
     );
   });
 });

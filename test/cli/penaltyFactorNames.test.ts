@@ -59,6 +59,8 @@ describe('fit --penalty-factors: names that are no feature column', () => {
       csv,
       '--target',
       'y',
+      '--family',
+      'binomial',
       '--lambda',
       '0.01',
       '--penalty-factors',

@@ -242,7 +242,7 @@ describe('fit and path skip lines that are not valid events, as replay dead-lett
     ]);
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(
-      /\nl1stream: none\.jsonl has no labeled events \(5 lines that are not valid events\)\n$/,
+      /\nl1stream: none\.jsonl has no labelled events \(5 lines that are not valid events\)\n$/,
     );
     expect(jsonl(readFileSync(letters, 'utf8'))).toHaveLength(5);
   });

@@ -1,0 +1,198 @@
+/**
+ * What a new user's trial of the command line found (2026-12-05): paths this user cannot write
+ * refused at once with exit 2 and the fix, flags that a command would ignore refused, a 0/1 target
+ * fitted by least squares without a word, missing files named as other missing files are, a
+ * misspelled family without a suggestion, and rejected lines not pointed at.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers/cli.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** A directory every user may read (the unprivileged runs below read their input from it). */
+function tmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'l1s-newuser-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** `n` rows of a churn-like CSV with a 0/1 target (seeded). */
+function churnCsv(n: number): string {
+  let s = 5;
+  const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rows = ['tenure,spend,plan,churned'];
+  for (let i = 0; i < n; i++) {
+    const tenure = Math.floor(r() * 60);
+    const spend = Math.round(r() * 1000) / 10;
+    const plan = r() < 0.5 ? 'basic' : 'pro';
+    const eta = 0.8 - 0.05 * tenure + (plan === 'pro' ? -0.6 : 0.2);
+    rows.push(`${tenure},${spend},${plan},${r() < 1 / (1 + Math.exp(-eta)) ? 1 : 0}`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+const events = (n: number) =>
+  `${Array.from({ length: n }, (_, i) => JSON.stringify({ label: i % 3 === 0 ? 1 : 0, features: { x: (i % 7) - 3, c: `v${i % 4}` } })).join('\n')}\n`;
+
+/**
+ * The built command as an unprivileged user (nobody) when the tests run as root, whom no
+ * permission stops; as the current user otherwise.
+ */
+const unprivileged = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['bin/l1stream.js', ...args], {
+    cwd: root,
+    timeout: 60_000,
+    ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}),
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number | null; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+
+describe('paths this user cannot write are refused before any work: one line, exit 2', () => {
+  it('an existing --out or --state directory without write permission', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, events(200));
+    const closed = join(dir, 'closed');
+    mkdirSync(closed);
+    chmodSync(closed, 0o555);
+    const replay = ['replay', '--input', input, '--family', 'binomial'];
+    const out = await unprivileged([...replay, '--out', closed]);
+    expect(out).toEqual({
+      code: 2,
+      stderr: `l1stream: --out ${closed}: permission denied; give a directory you can write\n`,
+    });
+    const state = await unprivileged([...replay, '--out', join(dir, 'o'), '--state', closed]);
+    expect(state).toEqual({
+      code: 2,
+      stderr: `l1stream: --state ${closed}: permission denied; give a directory you can write\n`,
+    });
+  }, 120_000);
+
+  it('an existing --output file without write permission, before the cross-validation', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(400));
+    const output = join(dir, 'model.jsonl');
+    writeFileSync(output, '');
+    chmodSync(output, 0o444);
+    const fit = ['fit', '--input', input, '--target', 'churned', '--family', 'binomial'];
+    const a = await unprivileged([...fit, '--output', output]);
+    expect(a).toEqual({
+      code: 2,
+      stderr: `l1stream: --output ${output}: permission denied; choose a path you can write\n`,
+    });
+  }, 120_000);
+});
+
+describe('flags a command would not use are refused, naming why', () => {
+  it('fit --lambda with --select or --seed; path --seed without --cv; fit --adaptive --lambda takes --seed', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(300));
+    const fit = ['fit', '--input', input, '--target', 'churned', '--family', 'binomial'];
+    const select = await runCli([...fit, '--lambda', '0.01', '--select', '1se']);
+    expect(select.code).toBe(2);
+    expect(select.stderr).toMatch(
+      /^l1stream: --select picks the λ of the cross-validation, .*leave out --select\n/,
+    );
+    const seed = await runCli([...fit, '--lambda', '0.01', '--seed', '5']);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toMatch(
+      /^l1stream: --seed assigns the folds of the cross-validation, .*leave out --seed\n/,
+    );
+    const path = await runCli(['path', '--input', input, '--target', 'churned', '--seed', '3']);
+    expect(path.code).toBe(2);
+    expect(path.stderr).toMatch(
+      /^l1stream: --seed assigns the folds of the cross-validation: it goes with --cv K\n/,
+    );
+    const adaptive = await runCli([...fit, '--adaptive', '--lambda', '0.01', '--seed', '5', '--cv', '3']);
+    expect(adaptive.stderr).not.toMatch(/--seed/);
+  }, 60_000);
+});
+
+describe('a 0/1 target fitted without --family', () => {
+  it('says that the fit is least squares and names --family binomial; not with --family given', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(300));
+    const fit = ['fit', '--input', input, '--target', 'churned', '--lambda', '0.01'];
+    const quiet = await runCli(fit);
+    expect(quiet.code).toBe(0);
+    const note =
+      'l1stream: note: the target "churned" holds only 0 and 1, and this is a least-squares fit (--family gaussian, the default); --family binomial fits a logistic model of its probability\n';
+    expect(quiet.stderr).toContain(note);
+    const given = await runCli([...fit, '--family', 'gaussian']);
+    expect(given.code).toBe(0);
+    expect(given.stderr).not.toContain('holds only 0 and 1');
+    const path = await runCli(['path', '--input', input, '--target', 'churned', '--nlambda', '5']);
+    expect(path.stderr).toMatch(/note: the target "churned" holds only 0 and 1/);
+  }, 60_000);
+});
+
+describe('missing files named as every other missing file is', () => {
+  it('--config, --penalty-factors and --model: the path and "check the path", no usage line', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(100));
+    const missing = join(dir, 'nope.json');
+    const config = await runCli(['replay', '--config', missing]);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toContain(`--config: ${missing}: no such file or directory; check the path`);
+    expect(config.stderr).not.toContain('ENOENT');
+    const pf = await runCli([
+      'fit',
+      ...['--input', input, '--target', 'churned', '--family', 'binomial', '--penalty-factors', missing],
+    ]);
+    expect(pf).toMatchObject({
+      code: 2,
+      stderr: `l1stream: --penalty-factors ${missing}: no such file or directory; check the path\n`,
+    });
+    const events = join(dir, 'events.jsonl');
+    writeFileSync(events, `${JSON.stringify({ features: { x: 1 } })}\n`);
+    const score = await runCli(['score', '--model', missing, '--input', events]);
+    expect(score).toMatchObject({
+      code: 2,
+      stderr: `l1stream: --model ${missing}: no such file or directory; check the path\n`,
+    });
+  });
+});
+
+describe('small wording fixes', () => {
+  it('a misspelled family or learner gets a suggestion', async () => {
+    const dir = tmp();
+    const config = join(dir, 'c.json');
+    writeFileSync(config, JSON.stringify({ model: { family: 'binomal', learner: 'ftlr' } }));
+    const { code, stderr } = await runCli(['replay', '--config', config, '--input', join(dir, 'x.jsonl')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('got "binomal"; did you mean "binomial"?');
+    expect(stderr).toContain('got "ftlr"; did you mean "ftrl"?');
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(50));
+    const fit = await runCli(['fit', '--input', input, '--target', 'churned', '--family', 'gausian']);
+    expect(fit.stderr).toMatch(
+      /^l1stream: --family must be gaussian or binomial, got "gausian"; did you mean "gaussian"\?\n/,
+    );
+  });
+
+  it("replay's last line points at dead-letters.jsonl when lines were rejected, and not otherwise", async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${events(200)}{"label": 1, "features": \n`);
+    const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'a')]);
+    expect(bad.code).toBe(0);
+    expect(bad.stderr).toMatch(
+      /^replay: 200 events learned, 0 scored, 1 rejected \(dead-letters\.jsonl\); /m,
+    );
+    writeFileSync(input, events(200));
+    const good = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'b')]);
+    expect(good.stderr).toMatch(/^replay: 200 events learned, 0 scored, 0 rejected; /m);
+  });
+});
