@@ -317,6 +317,22 @@ export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void
     );
 }
 
+/**
+ * A note when the cross-validated deviance is lowest at the path's last λ: that λ_min is an end
+ * of the grid, not a minimum between larger and smaller λ. `extend`: how to try smaller ones.
+ */
+export function noteCvMinimumAtEnd(io: CliIO, cv: CrossValidationResult, extend: string): void {
+  const last = cv.lambdas.length - 1;
+  if (last < 1 || cv.indexMin !== last) return;
+  const stopped = cv.path.stoppedEarly;
+  const where = stopped
+    ? `the last λ the path reached (it stopped at ${last + 1} of ${stopped.gridSize}, as glmnet's does)`
+    : 'the smallest λ of the grid';
+  io.stderr.write(
+    `l1stream: note: the cross-validated deviance is lowest at ${where}, λ_min = ${cv.lambdaMin.toPrecision(4)}: it may be lower still at smaller λ${stopped ? '' : `; ${extend}`}\n`,
+  );
+}
+
 /** Warnings every batch command prints: constant columns, skipped events, non-convergence. */
 export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
@@ -620,6 +636,7 @@ export const fitCommand: Command = {
         seed,
       };
       warnIfCvNotConverged(io, cv);
+      noteCvMinimumAtEnd(io, cv, "'l1stream path --cv' with a smaller --lambda-min-ratio tries smaller ones");
     }
     warnIfNotConverged(io, fit);
     // converged, but not an estimate: non-unique at λ = 0, or separated classes

@@ -16,6 +16,7 @@ import {
   defaultKey,
   loadSkipping,
   warnAboutData,
+  noteCvMinimumAtEnd,
   warnIfCvNotConverged,
   warnIfNotConverged,
 } from './fit.js';
@@ -189,6 +190,7 @@ export const pathCommand: Command = {
         `l1stream: note: the path stopped at ${path.fits.length} of ${path.stoppedEarly.gridSize} λ, as glmnet's does: ${why}\n`,
       );
     }
+    if (cv) noteCvMinimumAtEnd(io, cv, 'a smaller --lambda-min-ratio extends the grid');
     const key = values.key ?? defaultKey(flags.input);
     const lines = path.fits.map((fit, k) => {
       warnIfNotConverged(io, fit);

@@ -266,6 +266,20 @@ async function replayLocked(
   const stateFiles = () => stateStore?.stateFiles() ?? [];
   const stop = new Subject<void>();
   let interrupted: string | null = null;
+  // every one of the first ALL_REJECTED_STOP records rejected: the command is wrong (a misspelled
+  // --key-by, another file), not a line here and there; stop rather than dead-letter the whole file
+  let watchRejects = resume === null;
+  let stoppedAllRejected: number | null = null;
+  const watchFirstRecords = () => {
+    if (!watchRejects) return;
+    const s = engine.stats();
+    if (s.learned > 0 || s.scored > 0) watchRejects = false;
+    else if (s.rejected >= ALL_REJECTED_STOP && s.rejected === s.records) {
+      watchRejects = false;
+      stoppedAllRejected = s.rejected;
+      stop.next();
+    }
+  };
   const engine = new Engine(
     config,
     {
@@ -279,6 +293,7 @@ async function replayLocked(
         onProgress: (b, t) => {
           bytesRead = b;
           totalBytes = t;
+          watchFirstRecords();
         },
       }),
       sink,
@@ -313,7 +328,7 @@ async function replayLocked(
       // the last progress line counts what the summary counts: the run's refits are drained now
       line.update(progressText, true);
       // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-      if (interrupted === null) manifest?.markComplete(stateFiles());
+      if (interrupted === null && stoppedAllRejected === null) manifest?.markComplete(stateFiles());
       // absolute: 'l1stream report' run from another directory reads the same file
       summary = summarize(engine, resolve(input));
     } finally {
@@ -324,6 +339,7 @@ async function replayLocked(
       process.off('exit', removeTemporary);
     }
     if (interrupted !== null) summary = { ...summary, interrupted };
+    if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
     if (resume !== null)
       summary = {
@@ -343,6 +359,9 @@ async function replayLocked(
     store?.close();
   }
 }
+
+/** A fresh run whose first this many records are all rejected stops (`nothingLearned` says why). */
+export const ALL_REJECTED_STOP = 1000;
 
 /** Refits started and not yet finished, failed, dropped or abandoned. */
 function runningRefits(r: RefitStats): number {
@@ -447,6 +466,12 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   if (summary.records === 0) return `nothing learned: ${input} has no events (it is empty or blank)`;
   if (summary.rejected === 0)
     return `nothing learned: none of the ${summary.scored} events of ${input} has a "label" (an unlabelled event is only scored)`;
+  if (summary.stoppedAllRejected !== undefined) {
+    let [top, most] = ['', 0];
+    for (const [reason, n] of Object.entries(summary.rejectedByReason))
+      if (n > most) [top, most] = [reason, n];
+    return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason (${formatCount(most)}): ${top} (see dead-letters.jsonl)`;
+  }
   const first = await firstLine(input);
   const { looksLikeCsv } = await import('../solve/csv.js');
   const csv = looksLikeCsv(first)

@@ -8,6 +8,7 @@ import type { RefitStats } from '../stream/refitEvery.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { unreadLearnerSettings } from '../learn/factory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
+import { autoLambdaRule } from '../model/autoLambda.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
 import type { Standardize } from '../solve/problem.js';
@@ -78,6 +79,8 @@ export interface RunSummary {
   readonly eventsPerSecond: number;
   /** The signal that stopped the run early (absent when it read its whole input). */
   readonly interrupted?: string;
+  /** A fresh run stopped after this many records, every one of them rejected. */
+  readonly stoppedAllRejected?: number;
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -180,6 +183,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
         progressive.progressiveLoss,
         progressive.onlineConstantLoss,
         progressive.constantLoss,
+        s.learned,
       ),
     ],
     keys: s.keys,
@@ -204,17 +208,27 @@ export function summarize(engine: Engine, input: string): RunSummary {
 const WORSE_THAN_CONSTANT = 0.05;
 
 /**
- * The warning when a run at a λ the user gave ends with a progressive loss clearly above the
- * online constant's (`ProgressiveMetrics.onlineConstantLoss`: predicted before each event, as the
- * model is; keyed runs: one constant for all keys). The constant in hindsight is shown beside it.
+ * The warning when a run ends with a progressive loss above the online constant's
+ * (`ProgressiveMetrics.onlineConstantLoss`: predicted before each event, as the model is; keyed
+ * runs: one constant for all keys), the constant in hindsight beside it: at a λ the user gave,
+ * when clearly above (try another λ); at λ "auto", when not below after 2,000 events (the
+ * features have not helped).
  */
 function worseThanConstant(
   lambda: number | 'auto' | undefined,
   loss: number,
   online: number,
   hindsight: number,
+  learned: number,
 ): string[] {
-  if (typeof lambda !== 'number' || !(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
+  if (typeof lambda !== 'number') {
+    // (the model is the intercept until λ "auto" has its events: judged after twice as many)
+    if (learned < 2 * autoLambdaRule.events || !(loss >= online)) return [];
+    return [
+      `the progressive loss ${loss.toPrecision(4)} is no better than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): the features have not told the model more about the label than its mean; check that the label and the features are the ones meant`,
+    ];
+  }
+  if (!(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
     `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
   ];

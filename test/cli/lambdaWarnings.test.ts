@@ -9,7 +9,7 @@ import { Rng } from '../helpers/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1s-lambda-warnings-'));
 
-describe('an explicit λ that does no better than a constant is a warning', () => {
+describe('a λ that does no better than a constant is a warning', () => {
   it('fit --lambda at or above λ_max: every coefficient is 0, says λ_max; below it, no warning', async () => {
     const rng = new Rng(7);
     const g = (): number => rng.normal();
@@ -67,5 +67,31 @@ describe('an explicit λ that does no better than a constant is a warning', () =
     expect(noisy.stderr).toContain(`replay: warning: ${warning}`);
     const sparse = await summaryOf('0.1');
     expect(sparse.summary.warnings).toEqual([]);
+    // λ "auto" (the default) is a λ the user did not choose: no better than the constant is said
+    const auto = await summaryOf('auto');
+    const none = auto.summary.warnings.find((w) => w.includes('online constant'));
+    expect(none).toMatch(
+      /^the progressive loss \S+ is no better than an online constant's 0\.98\d+ .*: the features have not told the model more about the label than its mean; check that the label and the features are the ones meant$/,
+    );
+    expect(auto.stderr).toContain(`replay: warning: ${none}`);
+  });
+
+  it('λ "auto" on features that tell the label: no such warning', async () => {
+    const rng = new Rng(6);
+    const g = (): number => rng.normal();
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const features: Record<string, number> = {};
+      for (let k = 0; k < 5; k++) features[`x${k}`] = +g().toFixed(3);
+      lines.push(
+        JSON.stringify({ label: +(features.x0! - 0.5 * features.x1! + 0.5 * g()).toFixed(3), features }),
+      );
+    }
+    const input = join(dir, 'signal.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out-signal');
+    const r = await runCli(['replay', '--input', input, '--family', 'gaussian', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('online constant');
   });
 });

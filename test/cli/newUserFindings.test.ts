@@ -5,7 +5,7 @@
  * misspelled family without a suggestion, and rejected lines not pointed at.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers/cli.js';
+import { Rng } from '../helpers/random.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -25,8 +26,8 @@ function tmp(): string {
 
 /** `n` rows of a churn-like CSV with a 0/1 target (seeded). */
 function churnCsv(n: number): string {
-  let s = 5;
-  const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rng = new Rng(5);
+  const r = () => rng.next();
   const rows = ['tenure,spend,plan,churned'];
   for (let i = 0; i < n; i++) {
     const tenure = Math.floor(r() * 60);
@@ -195,4 +196,91 @@ describe('small wording fixes', () => {
     const good = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', join(dir, 'b')]);
     expect(good.stderr).toMatch(/^replay: 200 events learned, 0 scored, 0 rejected; /m);
   });
+});
+
+describe('a run whose first 1,000 records are all rejected stops there', () => {
+  const clicks = (n: number) =>
+    `${Array.from({ length: n }, (_, i) => JSON.stringify({ label: i % 4 === 0 ? 1 : 0, features: { publisher: `p${i % 9}`, x: i % 5 } })).join('\n')}\n`;
+
+  it('a misspelled --key-by: exit 1 soon after the first 1,000 records, naming the reason, not the whole file dead-lettered', async () => {
+    const dir = tmp();
+    const input = join(dir, 'clicks.jsonl');
+    writeFileSync(input, clicks(100_000));
+    const out = join(dir, 'out');
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--key-by',
+      'publsher',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /replay: error: nothing learned: the first [\d,]+ records of .*clicks\.jsonl were all rejected, so it stopped there; the most common reason \([\d,]+\): feature "publsher" \(model\.keyBy\) is missing; did you mean "publisher"\? \(see dead-letters\.jsonl\)\n/,
+    );
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      stoppedAllRejected: number;
+      rejected: number;
+    };
+    expect(summary.stoppedAllRejected).toBeGreaterThanOrEqual(1000);
+    expect(summary.stoppedAllRejected).toBeLessThan(50_000);
+    const letters = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
+    expect(letters.length).toBe(summary.rejected);
+    expect(letters.length).toBeLessThan(50_000);
+  });
+
+  it('not when one of the first 1,000 is learned: 999 bad lines, then good ones, run to the end', async () => {
+    const dir = tmp();
+    const input = join(dir, 'mixed.jsonl');
+    writeFileSync(input, `${'not json\n'.repeat(999)}${clicks(3000)}`);
+    const out = join(dir, 'out');
+    const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^replay: 3,000 events learned, 0 scored, 999 rejected \(dead-letters\.jsonl\); /m,
+    );
+  });
+});
+
+describe('a cross-validated minimum at the end of the path is noted', () => {
+  it('at the smallest λ of a short grid: says so and how to extend it; not when the minimum is inside the grid', async () => {
+    const dir = tmp();
+    const input = join(dir, 'churn.csv');
+    writeFileSync(input, churnCsv(2000));
+    const path = ['path', '--input', input, '--target', 'churned', '--family', 'binomial', '--cv', '5'];
+    // a grid of 5 λ from λ_max down to λ_max / 4: the error still falls at its end
+    const short = await runCli([...path, '--nlambda', '5', '--lambda-min-ratio', '0.25']);
+    expect(short.code).toBe(0);
+    expect(short.stderr).toMatch(
+      /^l1stream: note: the cross-validated deviance is lowest at the smallest λ of the grid, λ_min = \S+: it may be lower still at smaller λ; a smaller --lambda-min-ratio extends the grid$/m,
+    );
+    // 2 features that matter among 30 that do not, 300 rows: small λ overfit
+    const rng = new Rng(9);
+    const u = () => rng.next();
+    const rows = [`${Array.from({ length: 32 }, (_, j) => `x${j}`).join(',')},churned`];
+    for (let i = 0; i < 300; i++) {
+      const x = Array.from({ length: 32 }, () => Math.round((u() * 4 - 2) * 100) / 100);
+      rows.push(`${x.join(',')},${u() < 1 / (1 + Math.exp(-(1.5 * x[0]! - x[1]!))) ? 1 : 0}`);
+    }
+    const noisy = join(dir, 'noisy.csv');
+    writeFileSync(noisy, `${rows.join('\n')}\n`);
+    const inside = ['path', '--input', noisy, '--target', 'churned', '--family', 'binomial', '--cv', '5'];
+    const fit = await runCli(['fit', ...inside.slice(1)]);
+    expect(fit.code).toBe(0);
+    const full = await runCli(inside);
+    expect(full.code).toBe(0);
+    const lines = full.stdout.trim().split('\n');
+    const { metrics, lambda } = JSON.parse(lines.at(-1)!) as {
+      metrics: { lambdaMin: number };
+      lambda: number;
+    };
+    // (this data's minimum is inside the default grid)
+    expect(metrics.lambdaMin).toBeGreaterThan(lambda);
+    expect(full.stderr).not.toContain('cross-validated deviance is lowest');
+    expect(fit.stderr).not.toContain('cross-validated deviance is lowest');
+  }, 120_000);
 });

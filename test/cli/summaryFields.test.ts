@@ -43,6 +43,7 @@ const fields: Record<keyof RunSummary, true> = {
   seconds: true,
   eventsPerSecond: true,
   interrupted: true,
+  stoppedAllRejected: true,
 };
 
 /** The field names in the first column of docs/outputs.md's `summary.json` table. */
