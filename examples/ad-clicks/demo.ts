@@ -112,7 +112,9 @@ const listed = (keys: string[]) =>
 console.log(
   `non-zero: ${snapshots.map((s) => Object.keys(s.coefficients).length).join(' → ')} of ${String(last.metrics?.features ?? '?')} features;` +
     ` planted ${names.filter((k) => k in last.coefficients).length}/${names.length} found` +
-    (siblings.length ? `, ${siblings.length} other level(s) of planted fields (${listed(siblings)})` : '') +
+    (siblings.length
+      ? `, ${siblings.length} other level(s) of planted fields non-zero (the model's own coefficients, which the table turns into differences from the reference level: ${listed(siblings)})`
+      : '') +
     `, ${spurious.length} spurious` +
     (spurious.length ? ` (largest: ${listed(spurious)})` : ''),
 );
