@@ -80,6 +80,48 @@ export function cvRange(cv: CvCurve): { lo: number; hi: number; top: number; abo
   return { ...r, top: r.hi, above };
 }
 
+/** How much larger than the shown part's a path's largest coefficient must be for its tail to be cut off. */
+const EXPLOSIVE = 3;
+
+/**
+ * The path panel's y range. Near separation (binomial) or with more features than rows the last λ
+ * can fit coefficients many times those of the rest of the path, and a range that holds them
+ * flattens every line before them at 0. So the range holds the coefficients of the fits from λ_max
+ * to `reference` (λ_min's with cross-validation, else the last with at most as many non-zero
+ * coefficients as the legend names), unless the
+ * whole path's largest is under EXPLOSIVE times theirs (then every coefficient is in range);
+ * beyond it, lines leave the plot (cut off), `cut` counts the features they belong to and
+ * `largest` is the largest absolute value cut.
+ */
+export function pathRange(
+  fits: readonly PathLike[],
+  reference: number,
+): { lo: number; hi: number; cut: number; largest: number } {
+  const bounds = (to: number) => {
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i <= to; i++)
+      for (const c of Array.from(fits[i]!.coefficients)) {
+        if (c < lo) lo = c;
+        if (c > hi) hi = c;
+      }
+    return { lo, hi };
+  };
+  const all = bounds(fits.length - 1);
+  const whole = { ...padded(all.lo, all.hi), cut: 0, largest: 0 };
+  if (fits.length < 4) return whole;
+  const shown = bounds(Math.min(fits.length - 1, Math.max(0, reference)));
+  const span = Math.max(shown.hi, -shown.lo);
+  const largest = Math.max(all.hi, -all.lo);
+  if (!(span > 0) || largest < EXPLOSIVE * span) return whole;
+  const r = padded(shown.lo, shown.hi, 0.25);
+  let cut = 0;
+  const p = fits[0]!.coefficients.length;
+  for (let j = 0; j < p; j++)
+    if (fits.some((f) => f.coefficients[j]! > r.hi || f.coefficients[j]! < r.lo)) cut++;
+  return { ...r, cut, largest };
+}
+
 export interface PlotOptions {
   /** Width of the picture with a one-column legend (default 960); more legend columns widen it. */
   readonly width?: number;
@@ -156,13 +198,32 @@ export function plotPathSvg(
     out.push(
       `<text x="${LEFT + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
     );
-  const y = padded(yLo, yHi);
+  const markerMin = options.cv?.lambdaMin ?? options.markers?.find((m) => m.label === 'λ_min')?.lambda;
+  // the axis holds the path to λ_min, or while the features the legend names enter
+  let named = fits.length - 1;
+  for (let i = 0; i < fits.length; i++) {
+    let nz = 0;
+    for (let j = 0; j < p; j++) if (fits[i]!.coefficients[j] !== 0) nz++;
+    if (nz > DISTINCT_STYLES) {
+      named = Math.max(0, i - 1);
+      break;
+    }
+  }
+  const reference =
+    markerMin !== undefined ? fits.findIndex((f) => f.lambda <= markerMin * (1 + 1e-12)) : named;
+  const y = yLo === 0 && yHi === 0 ? { ...padded(0, 0), cut: 0, largest: 0 } : pathRange(fits, reference);
   const frame = drawFrame(
     out,
     { left: LEFT, top: TOP, width: pw, height: ph },
     { ...xr, reversed: true, label: 'log(λ)  — λ decreases to the right →' },
     { ...y, label: options.yLabel ?? 'coefficient' },
   );
+  if (y.cut > 0)
+    out.push(
+      `<text class="cut-note" x="${LEFT}" y="${TOP - 24}" font-size="11" fill="#a33">${escapeXml(
+        `${y.cut} feature${y.cut === 1 ? '' : 's'} beyond the axis near the end of the path, cut off (largest |coefficient| ${formatNumber(y.largest)}): the axis holds the path ${markerMin !== undefined ? 'to λ_min' : `while its first ${DISTINCT_STYLES} features (the legend's) enter`}`,
+      )}</text>`,
+    );
   // top axis: number of non-zero coefficients at a few λ
   const step = Math.max(1, Math.floor(fits.length / 8));
   // "non-zero" right of the last count, clear of it however many digits it has

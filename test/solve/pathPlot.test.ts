@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { main } from '../../src/cli/main.js';
-import { plotPathSvg, polylinePoints } from '../../src/solve/plotSvg.js';
+import { pathRange, plotPathSvg, polylinePoints } from '../../src/solve/plotSvg.js';
 import { runCli } from '../helpers/cli.js';
 import { Rng } from '../helpers/random.js';
 
@@ -182,6 +182,46 @@ describe('path --plot', () => {
     const legend = [...svg.matchAll(/<g class="legend-entry"><title>([^<]*)<\/title>/g)].map((m) => m[1]);
     expect(legend).toEqual(names.slice(0, 80));
     expect(svg).toContain('+ 10 more in grey (hover)');
+  });
+
+  it('a path whose last λ fit coefficients many times the rest (near separation) is cut off, said above the plot', () => {
+    // 3 features that enter and level off near ±1, then from the 60th λ on 200 more that grow to ±30
+    const p = 203;
+    const fits = Array.from({ length: 80 }, (_, k) => ({
+      lambda: Math.exp(-k / 10),
+      coefficients: Float64Array.from({ length: p }, (_, j) =>
+        j < 3
+          ? k > 5 * j
+            ? (j === 1 ? -1 : 1) * (1 - Math.exp(-(k - 5 * j) / 10))
+            : 0
+          : k >= 60
+            ? ((j % 2 ? 1 : -1) * 30 * (k - 59)) / 20
+            : 0,
+      ),
+    }));
+    const names = Array.from({ length: p }, (_, j) => `x${j}`);
+    // the legend names 80: the axis holds the path to the last λ with at most 80 non-zero (the 60th)
+    const range = pathRange(fits, 59);
+    expect(range.cut).toBe(200);
+    expect(range.largest).toBe(30);
+    expect(range.hi).toBeGreaterThan(1);
+    expect(range.hi).toBeLessThan(1.5);
+    expect(range.lo).toBeLessThan(-1);
+    expect(range.lo).toBeGreaterThan(-1.5);
+    const svg = plotPathSvg(fits, names);
+    expect(svg).toMatch(
+      /<text class="cut-note"[^>]*>200 features beyond the axis near the end of the path, cut off \(largest \|coefficient\| 30\): the axis holds the path while its first 80 features \(the legend&#39;s\) enter<\/text>/,
+    );
+    // with cross-validation, to λ_min
+    const withMin = plotPathSvg(fits, names, { markers: [{ lambda: fits[40]!.lambda, label: 'λ_min' }] });
+    expect(withMin).toContain('the axis holds the path to λ_min');
+    // growth that is not explosive: every coefficient in range, no note
+    const mild = fits.map((f, k) => ({
+      lambda: f.lambda,
+      coefficients: f.coefficients.map((c, j) => (j < 3 ? c : k >= 60 ? Math.sign(c) * 2 : 0)),
+    }));
+    expect(pathRange(mild, 59).cut).toBe(0);
+    expect(plotPathSvg(mild, names)).not.toContain('cut-note');
   });
 
   it('draws each line without the points inside its flat runs (its zeros before it enters): the same line', () => {
