@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { DataError, InputError } from '../core/errors.js';
+import { engineDefaults } from '../engine/config.js';
 import { featureScales, type FeatureScales } from './featureScales.js';
 import { SnapshotRuns } from './rewrites.js';
 
@@ -292,6 +293,12 @@ export async function collectReport(
   if (rewrites > 0)
     notes.push(
       `${rewrites} snapshot(s) of models.jsonl were written again after a resume (at-least-once outputs): each is counted and drawn once, from its later line`,
+    );
+  // a short replay at the default cadence (10,000 events) has one snapshot: its charts are dots
+  const mostOnline = Math.max(...shown.map(([k]) => counts.get(k)!.online));
+  if (mostOnline <= 2)
+    notes.push(
+      `no model has more than ${mostOnline} online snapshot${mostOnline === 1 ? '' : 's'}, so the charts over events have at most ${mostOnline === 1 ? 'one point' : `${mostOnline} points`}: replay with a smaller --snapshot-every (snapshots.everyEvents, ${engineDefaults.snapshots.everyEvents.toLocaleString('en-US')} events by default) for more`,
     );
   const featuresSeen = new Map([...maxAbs].map(([k, t]) => [k, [...t.values()].filter((a) => a > 0).length]));
   const scaled = await standardizedEffects(limits.data, summary, counts, maxAbs, finalAbs, notes);

@@ -122,6 +122,18 @@ describe('report: what it reads', () => {
     const dots = svg.match(/<circle [^>]*r="3" fill="#[0-9a-fA-F]{6}"\/>/g) ?? [];
     // a dot per coefficient (2), support size, loss
     expect(dots.length).toBeGreaterThanOrEqual(4);
+    // and the notes say why there is one point, and what gives more
+    expect(data.notes).toContain(
+      'no model has more than 1 online snapshot, so the charts over events have at most one point: replay with a smaller --snapshot-every (snapshots.everyEvents, 10,000 events by default) for more',
+    );
+    const three = outputDir(
+      'three',
+      [100, 200, 300].map((n) => snapshot('only', n, '{"a":1.5}')),
+      [],
+    );
+    expect((await collectReport(three, defaultReportOptions)).notes.join(' ')).not.toContain(
+      'online snapshot',
+    );
   });
 
   it('counts and draws a snapshot written again after a resume once, from its later line', async () => {
