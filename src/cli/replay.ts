@@ -72,7 +72,7 @@ file) stops the run (exit 2) naming its key and file; a state file of the last c
 from DIR is a warning, and that model starts afresh.
 
 options:
-  --input FILE          JSON-lines events, required (a .csv is refused: fit and path read CSV)
+  --input FILE          JSON-lines events, required (a .csv is refused: fit, path and score read CSV)
 ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out); the outputs of an earlier
                         run in DIR are replaced (stderr names them), unless --state resumes

@@ -6,6 +6,7 @@ import { fileLines } from '../core/fileLines.js';
 import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
+import { csvEvents, type CsvEventRow } from '../solve/csv.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
@@ -20,7 +21,6 @@ import {
   PathError,
   pathProblem,
   pipeClosed,
-  refuseCsvInput,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -28,7 +28,7 @@ import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { ModelFieldsSeen } from './modelFieldsSeen.js';
 import { counted, formatCount } from './progress.js';
 
-const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl [options]
+const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl|ROWS.csv [options]
 
 Scores events with a saved model snapshot: each line of EVENTS.jsonl gets one line of output
 (in order) with the fields of replay's scores.jsonl: key (the model's), eventKey (the event's
@@ -52,7 +52,9 @@ options:
                     snapshot (most events learned, then the highest version) is used, narrowed
                     by --key, --source, --lambda and --version. A path's most recent snapshot is
                     its smallest λ: choose another with --lambda or --version
-  --input FILE      JSON-lines events, required (a .csv is refused: fit and path read CSV)
+  --input FILE      JSON-lines events, or a .csv read as fit and path read it (a number by its
+                    column, other text the one-hot column=text, an empty cell absent), required
+  --target COL      a CSV's label column (not a feature), for the log loss / MSE on stderr
   --key-by FIELD    as replay's: score each event with the snapshot of its own key, the value of
                     FIELD ("key": the event's key; or a feature such as "campaign"); an event
                     whose key has no snapshot in MODEL gets an error line, not another key's model
@@ -76,6 +78,7 @@ options:
 const options = {
   model: { type: 'string' },
   input: { type: 'string' },
+  target: { type: 'string' },
   'key-by': { type: 'string' },
   key: { type: 'string' },
   source: { type: 'string' },
@@ -440,7 +443,15 @@ export const scoreCommand: Command = {
     };
     await checkInputFile('model', values.model);
     await checkInputFile('input', values.input);
-    refuseCsvInput('score', values.input);
+    const csv = /\.csv$/i.test(values.input);
+    // a CSV is read whole (as fit reads it): its header checked before anything is scored
+    const csvRows = csv
+      ? csvEvents(withoutBom(await readFile(values.input, 'utf8')), values.input, values.target)
+      : null;
+    if (!csv && values.target !== undefined)
+      throw new UsageError(
+        `--target names the label column of a CSV input; JSON-lines events carry their own "label": leave out --target ${values.target}`,
+      );
     if (values.output) await checkOutputFile('output', values.output);
     const snapshots = await readSnapshots(values.model, (m) => io.stderr.write(`score: warning: ${m}\n`));
     const { source, servedNote } = sourceOf(values.source, snapshots, pick);
@@ -491,7 +502,7 @@ export const scoreCommand: Command = {
     const write = (doc: unknown) => (out ? out.write(doc) : io.stdout.write(`${JSON.stringify(doc)}\n`));
     // split at newline bytes, as replay reads a file: a line that is not UTF-8 is named as such
     // a line over maxRecordBytes is counted, not held (replay dead-letters it unread)
-    const lines = fileLines(values.input, maxRecordBytes);
+    const records = csvRows !== null ? csvRecords(csvRows) : jsonlRecords(values.input, maxRecordBytes);
     let line = 0;
     let scored = 0;
     let rejected = 0;
@@ -499,25 +510,16 @@ export const scoreCommand: Command = {
     const labelled = new ProgressiveMetrics(family, undefined, false);
     let noModel = 0;
     try {
-      for await (const read of lines) {
+      for await (const record of records) {
         // the reader of stdout went away (| head): stop reading, quietly
         if (out === null && pipeClosed(io.stdout)) break;
-        line++;
-        const text = read.text ?? '';
-        if (read.text !== undefined && text.trim() === '') continue;
+        line = record.line;
+        if (record.blank === true) continue;
         let event: L1Event;
         let model: KeyModel;
         try {
-          if (read.oversize !== undefined) throw new Error(oversizeReason(read.oversize, maxRecordBytes));
-          if (read.notUtf8 !== undefined) throw new Error(`cannot decode: ${read.notUtf8}`);
-          const body = line === 1 ? withoutBom(text) : text;
-          let raw: unknown;
-          try {
-            raw = JSON.parse(body);
-          } catch (err) {
-            // replay's reason for such a line (its dead letter), with the hint for NaN and Infinity
-            throw new Error(`cannot decode: ${(jsonParseError(body, err) as Error).message}`, { cause: err });
-          }
+          if (record.error !== undefined) throw new Error(record.error);
+          const raw = record.raw;
           let checked = validateEvent(raw, family);
           // a label is not needed to score: one the family cannot use leaves only the metrics
           if (!checked.ok && typeof raw === 'object' && raw !== null && 'label' in raw) {
@@ -630,4 +632,44 @@ function noCvChoice(
   return new DataError(
     `--lambda ${rule}: no snapshot${of} in ${file} is at λ_${rule} ${Number(wanted.toPrecision(6))} of its cross-validation (a fit's output holds the λ it chose only): 'path --cv K' writes every λ`,
   );
+}
+
+/** An input record to score: its line, and its parsed value or why it has none (`blank`: skipped). */
+interface InputRecord {
+  readonly line: number;
+  readonly raw?: unknown;
+  readonly error?: string;
+  readonly blank?: boolean;
+}
+
+/** The lines of a JSON-lines file, each parsed, with replay's reason for one that cannot be. */
+async function* jsonlRecords(input: string, maxRecordBytes: number): AsyncGenerator<InputRecord> {
+  // split at newline bytes, as replay reads a file: a line that is not UTF-8 is named as such;
+  // a line over maxRecordBytes is counted, not held (replay dead-letters it unread)
+  let line = 0;
+  for await (const read of fileLines(input, maxRecordBytes)) {
+    line++;
+    if (read.oversize !== undefined) yield { line, error: oversizeReason(read.oversize, maxRecordBytes) };
+    else if (read.notUtf8 !== undefined) yield { line, error: `cannot decode: ${read.notUtf8}` };
+    else if (read.text.trim() === '') yield { line, blank: true };
+    else {
+      const body = line === 1 ? withoutBom(read.text) : read.text;
+      let parsed: InputRecord;
+      try {
+        parsed = { line, raw: JSON.parse(body) };
+      } catch (err) {
+        // replay's reason for such a line (its dead letter), with the hint for NaN and Infinity
+        parsed = { line, error: `cannot decode: ${(jsonParseError(body, err) as Error).message}` };
+      }
+      yield parsed;
+    }
+  }
+}
+
+/** The data rows of a CSV file as the events fit and path make of them (`csvEvents`). */
+async function* csvRecords(rows: readonly CsvEventRow[]): AsyncGenerator<InputRecord> {
+  for (const row of rows)
+    yield row.problem !== undefined
+      ? { line: row.line, error: row.problem }
+      : { line: row.line, raw: row.event };
 }

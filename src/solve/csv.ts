@@ -356,6 +356,49 @@ function csvRowProblem(
   return null;
 }
 
+/** A CSV data row as an event for scoring (`csvEvents`), or why it cannot be one. */
+export type CsvEventRow =
+  | { readonly line: number; readonly event: Record<string, unknown>; readonly problem?: undefined }
+  | { readonly line: number; readonly problem: string; readonly event?: undefined };
+
+/**
+ * The data rows of a CSV as the events `fit` and `path` make of them (`readCsvDesign`): every column
+ * but `target` a feature, a number (true / false: 1 / 0) by its column's name, other text the
+ * one-hot `column=text`, an empty or missing-value cell absent; the target cell, when given and
+ * not empty, the label. A row with another field count than the header's is a problem. `line` is
+ * the row's first line in the file. Throws when `target` is not a column of the header.
+ */
+export function csvEvents(text: string, source: string, target?: string): CsvEventRow[] {
+  const { rows, lines } = parseCsv(text);
+  const header = (rows[0] ?? []).map((h) => h.trim());
+  const targetAt = target === undefined ? -1 : header.indexOf(target);
+  if (target !== undefined && targetAt < 0)
+    throw new DataError(missingColumn('the target', target, header, source));
+  const out: CsvEventRow[] = [];
+  for (let r = 1; r < rows.length; r++) {
+    const row = rows[r]!;
+    const line = lines[r]!;
+    if (row.length !== header.length) {
+      out.push({ line, problem: `line ${line} has ${row.length} fields, the header has ${header.length}` });
+      continue;
+    }
+    const features = Object.create(null) as Record<string, FeatureValue>;
+    for (let k = 0; k < row.length; k++) {
+      if (k === targetAt) continue;
+      const cell = row[k]!.trim();
+      if (cell === '' || isMissingString(cell)) continue;
+      const v = cellNumber(cell);
+      features[header[k]!] = Number.isFinite(v) || v === Infinity || v === -Infinity ? v : cell;
+    }
+    const label = targetAt >= 0 ? row[targetAt]!.trim() : '';
+    out.push({
+      line,
+      event: label === '' ? { features } : { label: cellNumber(label), features },
+    });
+  }
+  return out;
+}
+
 /** The rows of a CSV with text or missing feature cells, featurized as events (`readCsvDesign`). */
 function sparseCsv(
   rows: readonly string[][],
