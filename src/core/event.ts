@@ -262,6 +262,14 @@ export function keyText(value: number | boolean): string {
   return String(value);
 }
 
+/** `; the event has "feature": did you mean "features"?` when a field of the event is so named. */
+function featuresNamedOtherwise(event: Record<string, unknown>): string {
+  for (const name of Object.keys(event))
+    if (name !== 'features' && name.toLowerCase().startsWith('feat'))
+      return `; the event has ${JSON.stringify(name)}: did you mean "features"?`;
+  return '';
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -299,7 +307,11 @@ export function validateEvent(raw: unknown, family: Family): Validated {
     else if (typeof label === 'number') {
       if (!Number.isFinite(label)) return reject(`"label" is not a finite number (${String(label)})`);
       y = label;
-    } else return reject(`"label" must be a number, got ${typeof label}`);
+    } else if (typeof label === 'string' && Number.isFinite(Number(label.trim())))
+      return reject(
+        '"label" must be a number, got a number in quotes: send it without them ({"label": 1}, not {"label": "1"})',
+      );
+    else return reject(`"label" must be a number, got ${typeof label}`);
     if (family === 'binomial' && y !== 0 && y !== 1) {
       return reject(
         `"label" must be 0 or 1 for family binomial, got ${y}${y === -1 ? MINUS_ONE_LABELS : ''}`,
@@ -313,7 +325,8 @@ export function validateEvent(raw: unknown, family: Family): Validated {
     }
     w = weight;
   }
-  if (!isPlainObject(features)) return reject('"features" is missing or not an object');
+  if (!isPlainObject(features))
+    return reject(`"features" is missing or not an object${featuresNamedOtherwise(raw)}`);
   for (const name in features) {
     const v = features[name];
     if (typeof v === 'number') {

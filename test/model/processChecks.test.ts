@@ -22,7 +22,16 @@ describe('OnlineModel.process checks the event', () => {
       { label: 5, features: { x: 1 } },
       '"label" must be 0 or 1 for family binomial, got 5',
     ],
-    ['a label given as a string', { label: '1', features: { x: 1 } }, '"label" must be a number, got string'],
+    [
+      'a label given as a number in quotes',
+      { label: '1', features: { x: 1 } },
+      '"label" must be a number, got a number in quotes: send it without them ({"label": 1}, not {"label": "1"})',
+    ],
+    [
+      'a label given as other text',
+      { label: 'yes', features: { x: 1 } },
+      '"label" must be a number, got string',
+    ],
     [
       'a negative weight',
       { label: 1, weight: -3, features: { x: 1 } },
@@ -34,6 +43,11 @@ describe('OnlineModel.process checks the event', () => {
       'feature "x" is not a finite number (NaN)',
     ],
     ['no features', { label: 1 }, '"features" is missing or not an object'],
+    [
+      'features under another name',
+      { label: 1, feature: { x: 1 } },
+      '"features" is missing or not an object; the event has "feature": did you mean "features"?',
+    ],
     ['not an object', 'x=1', 'event is not a JSON object'],
   ];
   for (const [what, event, reason] of cases) {
