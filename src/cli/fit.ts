@@ -318,13 +318,15 @@ export function warnIfCvNotConverged(io: CliIO, cv: CrossValidationResult): void
 }
 
 /**
- * A note when the cross-validated deviance is lowest at the path's last λ: that λ_min is an end
- * of the grid, not a minimum between larger and smaller λ. `extend`: how to try smaller ones.
+ * A note when the cross-validated deviance is lowest at the path's last λ, the grid's end or where
+ * the path stopped with the deviance nearly all explained: that λ_min is an end, not a minimum
+ * between larger and smaller λ. `extend`: how to try smaller ones.
  */
 export function noteCvMinimumAtEnd(io: CliIO, cv: CrossValidationResult, extend: string): void {
   const last = cv.lambdas.length - 1;
-  if (last < 1 || cv.indexMin !== last) return;
   const stopped = cv.path.stoppedEarly;
+  // (a path that stopped because smaller λ barely change the fit: no lower error lies past it)
+  if (last < 1 || cv.indexMin !== last || stopped?.reason === 'flat') return;
   const where = stopped
     ? `the last λ the path reached (it stopped at ${last + 1} of ${stopped.gridSize}, as glmnet's does)`
     : 'the smallest λ of the grid';
