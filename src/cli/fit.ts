@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
-import { closest } from '../config/unknownKey.js';
+import { closest, didYouMean } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
 import { duplicateKeys, jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
@@ -237,7 +237,9 @@ export function commonFlags(values: {
   }
   const family = values.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial')
-    throw new UsageError(`--family must be gaussian or binomial, got "${family}"${closestFamily(family)}`);
+    throw new UsageError(
+      `--family must be gaussian or binomial, got "${family}"${didYouMean(family, ['gaussian', 'binomial'])}`,
+    );
   const l1Ratio = numberFlag('l1-ratio', values['l1-ratio'], { min: 0, exclusiveMin: true, max: 1 }) ?? 1;
   const kktTolerance = numberFlag('kkt-tolerance', values['kkt-tolerance'], {
     min: 0,
@@ -383,12 +385,6 @@ export function warnIfNotConverged(io: CliIO, fit: LambdaFit): void {
       `l1stream: warning: the solver did NOT converge at λ=${fit.lambda} (${fit.reason ?? 'unknown reason'}; ${fit.passes} sweeps, ${fit.outerIterations} Newton iterations); the model is reported with "converged": false\n`,
     );
   }
-}
-
-/** `; did you mean "binomial"?` for a misspelled family. */
-function closestFamily(family: string): string {
-  const near = closest(family, ['gaussian', 'binomial']);
-  return near === undefined ? '' : `; did you mean "${near}"?`;
 }
 
 /** Every label is 0 or 1, and both occur. */

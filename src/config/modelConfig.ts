@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../core/errors.js';
-import { closest, shownValue, unknownKeyMessage } from './unknownKey.js';
+import { didYouMean, shownValue, unknownKeyMessage } from './unknownKey.js';
 import { learnerNames } from '../learn/factory.js';
 import { checkRates } from '../learn/rates.js';
 import type { OnlineModelOptions } from '../model/onlineModel.js';
@@ -204,10 +204,4 @@ export function checkModelConfig(
       : {}),
   } as unknown as OnlineModelOptions;
   return { options: Object.freeze(options), problems };
-}
-
-/** `; did you mean "X"?` for a string one typo away from a name, else nothing. */
-function didYouMean(value: unknown, names: readonly string[]): string {
-  const near = typeof value === 'string' ? closest(value, names) : undefined;
-  return near === undefined ? '' : `; did you mean "${near}"?`;
 }

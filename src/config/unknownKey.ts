@@ -75,3 +75,9 @@ export function shownValue(v: unknown): string {
     return typeof v === 'function' ? 'a function' : String(v);
   return JSON.stringify(v) ?? String(v);
 }
+
+/** `; did you mean "X"?` for a string one typo away from one of `names`, else nothing. */
+export function didYouMean(value: unknown, names: readonly string[]): string {
+  const near = typeof value === 'string' ? closest(value, names) : undefined;
+  return near === undefined ? '' : `; did you mean "${near}"?`;
+}

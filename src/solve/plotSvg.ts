@@ -100,11 +100,14 @@ export function pathRange(
   const bounds = (to: number) => {
     let lo = 0;
     let hi = 0;
-    for (let i = 0; i <= to; i++)
-      for (const c of Array.from(fits[i]!.coefficients)) {
+    for (let i = 0; i <= to; i++) {
+      const coefficients = fits[i]!.coefficients;
+      for (let j = 0; j < coefficients.length; j++) {
+        const c = coefficients[j]!;
         if (c < lo) lo = c;
         if (c > hi) hi = c;
       }
+    }
     return { lo, hi };
   };
   const all = bounds(fits.length - 1);
