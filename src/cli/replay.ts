@@ -57,7 +57,8 @@ With --state DIR, the replay checkpoints into DIR (every state.everyEvents recor
 then the last input line done. Run the same command again after a crash, kill or Ctrl-C and it
 resumes after that line: the committed lines are skipped unread, each model goes on from its
 stored state and skips the events it already learned, so every event is learned exactly once.
-A run over an input DIR already covers says there is nothing left to learn; lines appended to the
+A run over an input DIR already covers says there is nothing left to learn and leaves the outputs
+(summary.json included) as they are; lines appended to the
 input since (a log that grew) are learned by the same command. The outputs in --out
 are appended to; those written after the last checkpoint may appear twice (at-least-once), a
 snapshot with a new version: the versions in models.jsonl are read first and each key's next
@@ -101,7 +102,7 @@ export interface ReplayNames {
 const replayNames: ReplayNames = { command: 'replay', state: '--state', out: '--out' };
 
 /** What a run resumed from a state directory (`where`) says it goes on from. */
-function resumeNote(resume: ResumePoint, input: string, where: string): string {
+function resumeNote(resume: ResumePoint, input: string, where: string, out: string): string {
   if (resume.continued !== undefined) {
     const was = resume.continued;
     const left = was.complete
@@ -109,7 +110,8 @@ function resumeNote(resume: ResumePoint, input: string, where: string): string {
       : ` (that run had not finished: the lines after ${formatCount(was.line)} are not learned)`;
     return `continuing from ${where}: its models learned ${formatCount(was.line)} lines of ${was.path}${left}; now learning ${input} from its first line`;
   }
-  if (resume.complete) return `${where} already covers all of ${input} (${formatCount(resume.line)} lines)`;
+  if (resume.complete)
+    return `${where} already covers all of ${input} (${formatCount(resume.line)} lines): nothing left to learn; the outputs in ${out} are left as they are`;
   const grew =
     resume.previousRunComplete && resume.appended > 0
       ? `: ${input} grew by ${formatCount(resume.appended)} bytes since the run that read it to its end`
@@ -208,7 +210,10 @@ async function replayLocked(
     ));
   }
   if (resume !== null)
-    io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`)}\n`);
+    io.stderr.write(`${names.command}: ${resumeNote(resume, input, `${names.state} ${stateDir}`, out)}\n`);
+  // the state directory covers the whole input: the run learns nothing, and the outputs of the run
+  // that did (summary.json, report.html) are left as they are
+  const covered = resume?.complete === true;
   // said now, before a model is learned, and again with the summary's warnings
   const missing =
     resume !== null ? missingStates(resume, input, `${names.state} ${stateDir}`, stateDir!) : null;
@@ -221,7 +226,7 @@ async function replayLocked(
     io.stderr.write(
       `${names.command}: replacing ${earlier.join(', ')} of an earlier run in ${out} (give another ${names.out} to keep them)\n`,
     );
-  else if (earlier.length > 0)
+  else if (earlier.length > 0 && !covered)
     io.stderr.write(
       `${names.command}: removing report.html of an earlier run in ${out}: it no longer describes the outputs ('l1stream report --input ${out}' writes it again)\n`,
     );
@@ -235,7 +240,7 @@ async function replayLocked(
     );
   }
   // a report of an earlier run (--report, 'l1stream report') no longer describes these outputs
-  await rm(join(resolve(out), 'report.html'), { force: true });
+  if (!covered) await rm(join(resolve(out), 'report.html'), { force: true });
   const line = new ProgressLine(io, progress ?? io.interactive);
   let bytesRead = 0;
   let totalBytes = 0;
@@ -347,17 +352,26 @@ async function replayLocked(
         resume: {
           fromLine: resume.line,
           previousRunComplete: resume.previousRunComplete,
+          ...(covered ? { complete: true } : {}),
           ...(resume.continued !== undefined ? { continuedFrom: resume.continued.path } : {}),
         },
       };
-    const writer = new JsonlWriter(resolve(out, 'summary.json'));
-    writer.write(summary);
-    await writer.close();
+    // (a run that learned nothing over a covered input keeps the summary of the run that did)
+    if (!covered) {
+      const writer = new JsonlWriter(resolve(out, 'summary.json'));
+      writer.write(summary);
+      await writer.close();
+    }
     return summary;
   } finally {
     stopOnInterrupt();
     store?.close();
   }
+}
+
+/** "wrote DIR", or for a run over an input its state directory covered (which writes nothing) "DIR unchanged". */
+export function outputsLine(summary: RunSummary, out: string): string {
+  return summary.resume?.complete === true ? `${out} unchanged` : `wrote ${out}`;
 }
 
 /** A fresh run whose first this many records are all rejected stops (`nothingLearned` says why). */
@@ -420,7 +434,13 @@ export const replayCommand: Command = {
             ? `; the same command resumes from --state ${config.files.state}\n`
             : '\n'),
       );
-    if (summary.resume?.previousRunComplete === true && summary.events === 0 && summary.scored === 0)
+    // (a covered input was said so as the run started)
+    if (
+      summary.resume?.previousRunComplete === true &&
+      summary.resume.complete !== true &&
+      summary.events === 0 &&
+      summary.scored === 0
+    )
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
@@ -435,7 +455,7 @@ export const replayCommand: Command = {
     io.stderr.write(
       `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; ` +
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${counted(summary.nonZero, 'non-zero coefficient')}; ` +
-        `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; wrote ${resolve(out)}\n`,
+        `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; ${outputsLine(summary, resolve(out))}\n`,
     );
     const nothing =
       summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;

@@ -518,7 +518,8 @@ export const runCommand: Command = {
       ]);
     }
     if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
-    const { replay, refusedStateDirectory, nothingLearned, abandonedText } = await import('./replay.js');
+    const { replay, refusedStateDirectory, nothingLearned, abandonedText, outputsLine } =
+      await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: logLevel('info') }, io.stderr);
     const ops = await startOps(config, logger);
@@ -565,7 +566,7 @@ export const runCommand: Command = {
       );
     for (const warning of summary.warnings) io.stderr.write(`run: warning: ${warning}\n`);
     io.stderr.write(
-      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; wrote ${resolve(out)}\n`,
+      `run: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; ${outputsLine(summary, resolve(out))}\n`,
     );
     // a service stopped on request has done what it was asked: exit 0, as a Kafka run does
     if (summary.interrupted !== undefined) return 0;

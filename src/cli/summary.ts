@@ -72,6 +72,11 @@ export interface RunSummary {
   readonly resume?: {
     readonly fromLine: number;
     readonly previousRunComplete: boolean;
+    /**
+     * The state directory already covered the whole input: the run learned nothing and left the
+     * outputs as they were (this summary is not written over the one of the run that learned).
+     */
+    readonly complete?: true;
     /** With `--continue` and another input: the input the state directory's models learned before. */
     readonly continuedFrom?: string;
   };

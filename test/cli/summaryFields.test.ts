@@ -2,7 +2,7 @@
  * docs/outputs.md lists every field of `summary.json` (the README says so): a field added to the
  * summary without a row in that table fails here.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -70,6 +70,8 @@ describe('docs/outputs.md: summary.json', () => {
     const args = ['replay', '--input', input, ...'--family binomial --no-refit'.split(' ')];
     args.push('--state', join(dir, 's'));
     expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
+    // a line appended: the second run resumes and learns it (over a covered input it writes nothing)
+    appendFileSync(input, '{"label":1,"features":{"x":3}}\n');
     expect((await runCli([...args, '--out', join(dir, 'o')])).code).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'o', 'summary.json'), 'utf8')) as object;
     expect(Object.keys(summary)).toContain('resume');
