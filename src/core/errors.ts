@@ -26,14 +26,25 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/**
+ * A number asked for and a number in quotes given (`"enter": "0.05"`): the problem says to drop
+ * the quotes, since the value reads as a number to a person and as a string to JSON.
+ */
+function quotedNumberHint(p: ConfigProblem): ConfigProblem {
+  const quoted = /must be\b.*\bnumber\b.*, got "([^"]*)"$/.exec(p.message);
+  if (quoted === null || quoted[1]!.trim() === '' || !Number.isFinite(Number(quoted[1]))) return p;
+  return { path: p.path, message: `${p.message}: a number in quotes is a string; write it without them` };
+}
+
 /** A bad configuration or command line: all problems are reported together. */
 export class ConfigError extends EngineError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], options: EngineErrorOptions = {}) {
-    const lines = problems.map((p) => (p.path ? `  ${p.path}: ${p.message}` : `  ${p.message}`));
+    const hinted = problems.map(quotedNumberHint);
+    const lines = hinted.map((p) => (p.path ? `  ${p.path}: ${p.message}` : `  ${p.message}`));
     super('L1S_CONFIG', `invalid configuration:\n${lines.join('\n')}`, options);
-    this.problems = problems;
+    this.problems = hinted;
   }
 
   static single(path: string, message: string): ConfigError {

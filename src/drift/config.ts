@@ -273,7 +273,8 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
   const walk = (obj: Record<string, unknown>, base: string) => {
     for (const [k, v] of Object.entries(obj)) {
       const path = base ? `${base}.${k}` : k;
-      const rule = RULES[path];
+      // (own keys only: a key such as __proto__ or constructor is data, not a rule)
+      const rule = Object.hasOwn(RULES, path) ? RULES[path] : undefined;
       const isSection = Object.keys(RULES).some((r) => r.startsWith(`${path}.`));
       if (isSection) {
         if (!isPlainObject(v)) problems.push({ path: at(path), message: 'must be an object' });

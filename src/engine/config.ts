@@ -1,4 +1,5 @@
 import { checkModelConfig } from '../config/modelConfig.js';
+import { withMisplacedHints } from '../config/misplacedKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
 import { optionValueProblems } from '../config/optionValues.js';
 import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
@@ -259,6 +260,34 @@ function configOptionProblems(options: EngineConfigOptions): ConfigProblem[] {
   return problems;
 }
 
+/** True while `misplacedProbe` validates a one-key document (its problems get no hints of their own). */
+let probing = false;
+
+/**
+ * Whether `{section: {key: value}}` has `key` as a setting of `section`: the document is validated
+ * with the same extra sections, and `section.key` must not be reported unknown.
+ */
+function misplacedProbe(
+  sections: Readonly<Record<string, SectionValidator>>,
+): (section: string, key: string, value: unknown) => boolean {
+  return (section, key, value) => {
+    const doc = { [section]: Object.fromEntries([[key, value]]) };
+    probing = true;
+    try {
+      checkEngineConfig(doc, { sections });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) return false;
+      // (a section that is not an object, such as input, holds no settings)
+      return !err.problems.some(
+        (p) => p.path === section || (p.path === `${section}.${key}` && p.message.startsWith('unknown')),
+      );
+    } finally {
+      probing = false;
+    }
+  };
+}
+
 /**
  * Validates a whole configuration document once, reporting every problem of every section at once
  * (each named by its path, with the fix), and returns it with defaults filled in, frozen. The
@@ -430,7 +459,10 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
       else throw err;
     }
   }
-  if (problems.length > 0 || checkedModel.options === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || checkedModel.options === undefined)
+    throw new ConfigError(
+      probing ? problems : withMisplacedHints(problems, raw, known, misplacedProbe(extra)),
+    );
   const model = checkedModel.options;
   const config: EngineConfig = Object.freeze({
     model,

@@ -51,7 +51,10 @@ describe('the options of Featurizer, ExactVocabulary and HashedVocabulary', () =
     );
     expect(found).toEqual(
       new Map([
-        ['HashedVocabulary: bits', 'hash bits must be a whole number in 1..28, got "4"'],
+        [
+          'HashedVocabulary: bits',
+          'hash bits must be a whole number in 1..28, got "4": a number in quotes is a string; write it without them',
+        ],
         ['HashedVocabulary: seed', 'must be a whole number, got 1.5'],
         ['HashedVocabulary: nameCapacity', 'must be a whole number >= 1, got "x"'],
       ]),

@@ -21,7 +21,9 @@ describe('OnlineModel options no learner sees as given', () => {
     expect(problems(fromJs({ family: 'gaussian', l1Ratio: 0 })).get('l1Ratio')).toBe(
       'must be a number in (0, 1] (1: lasso), got 0',
     );
-    expect(problems(fromJs({ family: 'gaussian', l1Ratio: '0.5' })).get('l1Ratio')).toMatch(/got "0.5"$/);
+    expect(problems(fromJs({ family: 'gaussian', l1Ratio: '0.5' })).get('l1Ratio')).toMatch(
+      /got "0.5": a number in quotes is a string; write it without them$/,
+    );
   });
 
   it('refuses a labelWarmup that is negative or not whole', () => {
@@ -91,7 +93,9 @@ describe('OnlineModel options checked as the model section is', () => {
         'keyField',
       ].sort(),
     );
-    expect(found.get('lambda')).toBe('must be a number >= 0 or "auto", got "0.1"');
+    expect(found.get('lambda')).toBe(
+      'must be a number >= 0 or "auto", got "0.1": a number in quotes is a string; write it without them',
+    );
     expect(found.get('maxFeatures')).toBe('must be a finite number, got "x"');
     expect(problems(fromJs({ family: 'binomial', maxFeatures: 2.5 })).get('maxFeatures')).toBe(
       'must be a whole number, got 2.5',

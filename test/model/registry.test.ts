@@ -130,7 +130,8 @@ describe('ModelRegistry options from JavaScript', () => {
   it('names a bad maxLive, store and codec at once', () => {
     const found = configProblems(make({ maxLive: '2', store: {}, codec: { create: codec.create } }));
     expect(Object.fromEntries(found)).toEqual({
-      'ModelRegistry: maxLive': 'must be a whole number >= 1 or Infinity (models kept in memory), got "2"',
+      'ModelRegistry: maxLive':
+        'must be a whole number >= 1 or Infinity (models kept in memory), got "2": a number in quotes is a string; write it without them',
       'ModelRegistry: store':
         'has no method get, put, delete, keys: it must be a StateStore (MemoryStateStore, DirectoryStateStore, a Kafka state store)',
       'ModelRegistry: codec':

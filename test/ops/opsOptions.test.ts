@@ -42,7 +42,7 @@ describe('the options of OpsServer and EngineMetrics', () => {
       'OpsServer: metrics',
     ]);
     expect(typed.get('OpsServer: port')).toBe(
-      'must be a TCP port, a whole number in 0..65535 (0: an ephemeral one), got "9464"',
+      'must be a TCP port, a whole number in 0..65535 (0: an ephemeral one), got "9464": a number in quotes is a string; write it without them',
     );
     expect(() => new OpsServer({ port: 0, host: '127.0.0.1', metrics, readiness })).not.toThrow();
   });

@@ -95,7 +95,8 @@ describe('learnByKey options', () => {
     expect(Object.fromEntries(found)).toEqual({
       'learnByKey: deadLetters': expect.stringMatching(/^must be a dead-letter sink .*, got \{\}$/),
       'learnByKey: scores.enabled': 'must be true or false, got "yes"',
-      'learnByKey: scores.top': 'must be a whole number >= 0, got "5"',
+      'learnByKey: scores.top':
+        'must be a whole number >= 0, got "5": a number in quotes is a string; write it without them',
       'learnByKey: skipped.count': 'must be a whole number >= 0, got -1',
     });
     expect(Object.fromEntries(problems(byKey({ deadLetters })))).toEqual({
