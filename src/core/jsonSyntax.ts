@@ -140,13 +140,33 @@ export function jsonParseError(text: string, err: unknown): unknown {
   const unseen = unseenCharacter(text, err);
   if (unseen !== null) return new SyntaxError(unseen);
   const token = nonFiniteToken(text);
-  if (token === null) return err;
+  if (token === null) return withColumn(text, err);
   const fix =
     token === 'NaN' ? 'write null for a missing value' : 'write a finite number, or null for a missing value';
   return new SyntaxError(
     `${token} is not JSON (Python's json.dumps writes it for float('${token === 'NaN' ? 'nan' : token === 'Infinity' ? 'inf' : '-inf'}')): ${fix}`,
   );
 }
+
+/**
+ * JSON.parse's "… in JSON at position N" with the column and the text before it, for a record of
+ * one line (a dead letter's reason is read beside the line, where a position is a count to make):
+ * `… at position 29 (column 30, after '{"a":1,')`.
+ */
+function withColumn(text: string, err: unknown): unknown {
+  if (!(err instanceof SyntaxError)) return err;
+  const at = / at position (\d+)$/.exec(err.message);
+  if (at === null) return err;
+  const position = Number(at[1]);
+  if (position > text.length || text.lastIndexOf('\n', position) >= 0) return err;
+  const from = Math.max(0, position - CONTEXT);
+  const before = `${from > 0 ? '…' : ''}${text.slice(from, position)}`;
+  const where = position === 0 ? 'at its start' : `after '${before}'`;
+  return new SyntaxError(`${err.message} (column ${position + 1}, ${where})`);
+}
+
+/** Characters of a record shown before a JSON syntax error's position. */
+const CONTEXT = 24;
 
 /** A key given twice in one object of a JSON text: its path (`model.family`) and where the second is. */
 export interface DuplicateKey {
