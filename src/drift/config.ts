@@ -27,6 +27,13 @@ export interface DriftConfig {
    * refits fit noise) raises no support or sign alerts. 0: shares of the largest effect only.
    */
   readonly minEffect: number;
+  /**
+   * A refit coefficient that moved this many standard errors or more since the previous refit
+   * (`RefitOutcome.changes`: entered, left or changed sign) is reported by that refit's support and
+   * sign checks at once, without waiting `persistence` refits; smaller moves still wait. 0 (the
+   * default): off, and the moves are not measured (docs/drift.md says why it is not on by default).
+   */
+  readonly significance: number;
   readonly loss: {
     readonly enabled: boolean;
     /** Watch the label rate too (binomial models). */
@@ -117,6 +124,7 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   threads: availableParallelism() >= 4 ? 1 : 0,
   checkEveryEvents: 2000,
   minEffect: 0.1,
+  significance: 0,
   loss: {
     enabled: true,
     labelRate: true,
@@ -192,6 +200,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   threads: { kind: 'number', min: 0, max: 1, integer: true },
   checkEveryEvents: count(1),
   minEffect: { kind: 'number', min: 0, max: Infinity, openMax: true },
+  significance: { kind: 'number', min: 0, max: Infinity, openMax: true },
   'loss.enabled': bool,
   'loss.labelRate': bool,
   'loss.warmupEvents': count(2),

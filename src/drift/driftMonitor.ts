@@ -342,8 +342,10 @@ export class DriftMonitor {
   /**
    * Feeds a model snapshot, or a model's `DriftView` (which comes weighed by the model's own scales:
    * `scaleOf` only weighs records); returns the support-drift and sign-flip alerts it raised.
+   * `moves`: for a refit snapshot, each coefficient's move since the previous refit in standard
+   * errors (`LiveModel.refitMovesOf`); a move of `significance` or more counts at once.
    */
-  onSnapshot(snapshot: ModelSnapshot | DriftView): Alert[] {
+  onSnapshot(snapshot: ModelSnapshot | DriftView, moves?: ReadonlyMap<string, number>): Alert[] {
     const alerts: Alert[] = [];
     const c = this.config;
     if (!c.enabled || !(c.support.enabled || c.signFlip.enabled)) return alerts;
@@ -352,9 +354,15 @@ export class DriftMonitor {
       'coefficients' in snapshot
         ? this.weighed.weigh(snapshot.coefficients, this.scaleOf, this.effectUnit(this.lowestShare()))
         : snapshot;
+    // the features whose move is too large to be this refit's noise: no persistence asked
+    const z = c.significance;
+    const significant =
+      moves !== undefined && snapshot.source === 'refit' && z > 0
+        ? (name: string) => (moves.get(name) ?? 0) >= z
+        : undefined;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
-      det.updateWeighted(weights, this.effectUnit(c.support.enter));
+      det.updateWeighted(weights, this.effectUnit(c.support.enter), significant);
       const r = det.report;
       if (det.driftDetected && r !== null) {
         // entered ∌ previous, left ⊆ previous: |A∪B| − |A∩B| = entered + left, |A∪B| = previous + entered
@@ -389,7 +397,7 @@ export class DriftMonitor {
     }
     if (c.signFlip.enabled) {
       const det = this.signDetector(snapshot.source);
-      det.updateWeighted(weights, this.effectUnit(c.signFlip.material));
+      det.updateWeighted(weights, this.effectUnit(c.signFlip.material), significant);
       if (det.driftDetected) {
         const flips = det.report;
         alerts.push(

@@ -105,8 +105,10 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
    * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): one Map
    * lookup per material entry, then one per feature on a streak. `unit`: the effect this check
    * takes shares of when the largest is smaller (`relativeWeights`; the weights are rescaled to it).
+   * `significant(name)`: a flip of that feature is reported at once, without `persistence` (a move
+   * of many standard errors between refits, `DriftMonitor.onSnapshot`).
    */
-  updateWeighted(c: WeightedCoefficients, unit = 0): void {
+  updateWeighted(c: WeightedCoefficients, unit = 0, significant?: (name: string) => boolean): void {
     this.detected = false;
     this.snapshots++;
     const stamp = ++this.stamp;
@@ -128,7 +130,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
         state.value = beta;
         if (state.streak > 0) this.streaking.delete(name);
         state.streak = 0;
-      } else if (++state.streak >= this.persistence) {
+      } else if (++state.streak >= this.persistence || significant?.(name) === true) {
         if (this.snapshots > this.warmupSnapshots)
           flips.push({ feature: name, before: state.value, after: beta });
         state.sign = sign;

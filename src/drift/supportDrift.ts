@@ -133,9 +133,10 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
    * `update` from coefficients already weighed (a snapshot's, or a model's `DriftView`): O(entries +
    * tracked features), one Map lookup per entry, nothing allocated for an entry that is not tracked.
    * `unit`: the effect this check takes shares of when the largest is smaller (`relativeWeights`;
-   * the weights are rescaled to it).
+   * the weights are rescaled to it). `significant(name)`: that feature's entry or exit counts at
+   * once, without `persistence` (a move of many standard errors between refits).
    */
-  updateWeighted(c: WeightedCoefficients, unit = 0): void {
+  updateWeighted(c: WeightedCoefficients, unit = 0, significant?: (name: string) => boolean): void {
     this.detected = false;
     this.snapshots++;
     this.sinceReport++;
@@ -159,7 +160,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       const r = state.seen === stamp ? state.r : 0;
       const moving = state.inSupport ? r < this.exit : r >= this.enter;
       state.streak = moving ? state.streak + 1 : 0;
-      if (state.streak >= this.persistence) {
+      if (state.streak >= this.persistence || (moving && significant?.(name) === true)) {
         state.inSupport = !state.inSupport;
         state.streak = 0;
         if (this.snapshots > this.warmupSnapshots) {

@@ -10,8 +10,9 @@ export type StateSetting = readonly [path: string, value: string];
  * name), how events are keyed, the refit schedule and window, and drift detection. A checkpoint
  * made under one set of them is not the state the run would have under another, so a resumed run
  * must have the same. Settings that only change where, how often or how fast outputs are written
- * (snapshot cadence, scores, batch size, live-model limit, refit and drift threads) are left out. Feature
- * names are data: they appear in paths as JSON strings, never as object keys.
+ * (snapshot cadence, scores, batch size, live-model limit, refit and drift threads,
+ * drift.significance) are left out. Feature names are data: they appear in paths as JSON
+ * strings, never as object keys.
  */
 export function stateSettings(config: EngineConfig): StateSetting[] {
   const out: StateSetting[] = [];
@@ -31,7 +32,8 @@ export function stateSettings(config: EngineConfig): StateSetting[] {
   out.push(['model.keyBy', JSON.stringify(config.keys.keyBy)]);
   const { threads: _threads, everySeconds: _s, ...refit } = config.refit;
   flatten('refit', refit, out);
-  const { threads: _driftThreads, ...drift } = config.drift;
+  // (significance only says when a refit's move is reported: no stored state depends on it)
+  const { threads: _driftThreads, significance: _significance, ...drift } = config.drift;
   flatten('drift', drift, out);
   return out;
 }

@@ -87,6 +87,12 @@ export class LiveModel {
    */
   private runningGauge: LevelGauge | null = null;
   private refitGauge: LevelGauge | null = null;
+  /**
+   * The moves since the previous refit of the last refit's coefficients, in standard errors, by
+   * name (`RefitOutcome.changes`), for its snapshot's drift checks; levels the gauge centres are
+   * left out (the checks judge them centred). Not state: read when the refit is accepted.
+   */
+  private refitMoves: { readonly version: number; readonly z: ReadonlyMap<string, number> } | null = null;
   lastSnapshotOffset = 0;
   /**
    * A refit's weights were handed to the online model after its last snapshot (not state: a model
@@ -406,6 +412,7 @@ export class LiveModel {
       penaltyCols: penalties.cols,
       penaltyValues: penalties.values,
       starts,
+      measureChanges: movesMatter(config.drift),
     };
   }
 
@@ -487,6 +494,8 @@ export class LiveModel {
     for (const { levels } of this.refitGauge?.fields ?? [])
       for (const level of levels)
         if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
+    this.refitMoves =
+      outcome.changes === undefined ? null : { version, z: this.movesByName(outcome.changes) };
     return {
       key: this.key,
       version,
@@ -522,6 +531,26 @@ export class LiveModel {
     };
   }
 
+  /** `RefitOutcome.changes` by feature name, without the levels the gauge centres. */
+  private movesByName(changes: NonNullable<RefitOutcome['changes']>): Map<string, number> {
+    const centred = new Set<string>();
+    for (const { levels } of this.refitGauge?.fields ?? []) for (const level of levels) centred.add(level);
+    const z = new Map<string, number>();
+    for (let k = 0; k < changes.cols.length; k++) {
+      const name = this.model.featurizer.nameOf(changes.cols[k]!);
+      if (!centred.has(name)) z.set(name, changes.z[k]!);
+    }
+    return z;
+  }
+
+  /** The moves of a refit snapshot's coefficients since the previous refit (`refitMoves`), if known. */
+  refitMovesOf(snapshot: ModelSnapshot): ReadonlyMap<string, number> | undefined {
+    const moves = this.refitMoves;
+    return snapshot.source === 'refit' && moves !== null && moves.version === snapshot.version
+      ? moves.z
+      : undefined;
+  }
+
   /**
    * A refit snapshot as the drift monitor judges it: the levels of each text field with one level
    * in every row of its window measured from their average (`centerLevels`), so that a refit that
@@ -534,6 +563,11 @@ export class LiveModel {
       return snapshot;
     return { ...snapshot, coefficients: centerLevels(snapshot.coefficients, gauge) };
   }
+}
+
+/** Whether a refit's moves in standard errors can change an alert (`drift.significance`). */
+function movesMatter(drift: EngineConfig['drift']): boolean {
+  return drift.enabled && drift.significance > 0 && (drift.support.enabled || drift.signFlip.enabled);
 }
 
 /** The key of a record's partition in `LiveModel.covered` (files: partition -1). */

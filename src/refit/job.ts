@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
+import { coefficientChanges } from './changes.js';
 import type { Family } from '../core/event.js';
 import { SparseDesign } from '../solve/design.js';
 import { checkKkt } from '../solve/kkt.js';
@@ -43,6 +44,8 @@ export interface RefitJob {
   readonly penaltyValues: Float64Array;
   /** Candidate warm starts; the one with the lower objective on the window is used. */
   readonly starts: ReadonlyArray<{ readonly source: 'online' | 'refit'; readonly model: SparseCoefficients }>;
+  /** Measure the coefficients' moves since the previous refit (`RefitOutcome.changes`) for the drift checks. */
+  readonly measureChanges?: boolean;
 }
 
 /** The solution of a refit, by model column, with its certificate (the README's refits). */
@@ -66,7 +69,13 @@ export interface RefitOutcome {
   readonly warmStart: WarmStartSource;
   /** Objective of each warm start considered, by source. */
   readonly startObjectives: Readonly<Partial<Record<'online' | 'refit', number>>>;
-  /** Building the design, solving, certifying (milliseconds, in the thread that ran it). */
+  /**
+   * The moves of the coefficients non-zero in this refit or the previous one (its start), as
+   * z-scores (`coefficientChanges`), by model column; absent without a previous refit, or when
+   * they were not measured (too many columns, a singular information matrix).
+   */
+  readonly changes?: { readonly cols: Int32Array; readonly z: Float64Array };
+  /** Building the design, solving, certifying and measuring `changes` (milliseconds, in the thread that ran it). */
   readonly buildMs: number;
   readonly solveMs: number;
   readonly kktMs: number;
@@ -500,6 +509,20 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   const fit = solveAtProblem(problem, job.lambda, start, fromRefit, fromRefit);
   const t2 = performance.now();
   const kkt = checkKkt(x, rows.y, fit, job.lambda, options, problem);
+  // how far each coefficient moved since the previous refit, for the drift checks
+  const previous = job.measureChanges === true ? candidates.find((c) => c.source === 'refit') : undefined;
+  const moved =
+    previous === undefined
+      ? null
+      : coefficientChanges(
+          x,
+          rows.y,
+          rows.weights,
+          job.family,
+          fit.intercept,
+          fit.coefficients,
+          previous.start.coefficients,
+        );
   // the columns screened out of the design: |G_j| ≤ bound · max |y − p| of their threshold
   const screened = Math.max(0, design.screenBound * kkt.maxResidual - 1);
   let nonZero = 0;
@@ -529,6 +552,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)
     warmStart: fit.startRefused !== undefined ? 'none' : warmStart,
     startObjectives,
+    ...(moved !== null ? { changes: { cols: moved.cols.map((c) => modelCol[c]!), z: moved.z } } : {}),
     buildMs: t1 - t0 - prepareMs,
     solveMs: t2 - t1 + prepareMs,
     kktMs: performance.now() - t2,

@@ -17,7 +17,10 @@ export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
     const alerts = element.outputs.alerts;
     if (element.kind === 'refit') {
       if (element.snapshot !== null && element.live !== null)
-        for (const a of element.live.drift.onSnapshot(element.live.driftSnapshot(element.snapshot)))
+        for (const a of element.live.drift.onSnapshot(
+          element.live.driftSnapshot(element.snapshot),
+          element.live.refitMovesOf(element.snapshot),
+        ))
           alerts.push(a);
       return;
     }
