@@ -16,8 +16,8 @@ export const CHANGE_ROWS_MAX = 4096;
 /** How far each coefficient of a refit moved from the previous refit's, in standard errors. */
 export interface CoefficientChanges {
   /**
-   * Design columns: those non-zero in either refit, less any that another of them and the
-   * intercept determine (levels of a field that sum to the intercept: the last one is left out).
+   * Design columns: those non-zero in either refit, less any that the intercept and the columns
+   * before it determine (levels of a field that sum to the intercept: the last of them is left out).
    */
   readonly cols: Int32Array;
   /** |β_after − β_before| / (√2 · se_after), se from the information matrix over `cols` and the intercept. */
@@ -77,8 +77,8 @@ export function coefficientChanges(
       w = v * p * (1 - p);
     } else {
       w = v;
-      const r = y[i]! - eta;
-      residual += v * r * r;
+      const gap = y[i]! - eta;
+      residual += v * gap * gap;
     }
     info[0]! += w;
     for (let e = start[r]!; e < start[r + 1]!; e++) {
