@@ -30,10 +30,18 @@ export interface DriftConfig {
   /**
    * A refit coefficient that moved this many standard errors or more since the previous refit
    * (`RefitOutcome.changes`: entered, left or changed sign) is reported by that refit's support and
-   * sign checks at once, without waiting `persistence` refits; smaller moves still wait. 0 (the
-   * default): off, and the moves are not measured (docs/drift.md says why it is not on by default).
+   * sign checks at once, without waiting `persistence` refits; smaller moves still wait (default 5).
+   * 0: off, and the moves are not measured unless `noiseFloor` asks.
    */
   readonly significance: number;
+  /**
+   * A refit coefficient within this many standard errors of 0 (`RefitOutcome.changes`: the Wald
+   * standard error on its window) is taken for the window's noise by the support and sign checks:
+   * it does not enter the support, and its sign does not count (default 3). Coefficients not
+   * measured (the levels the checks judge centred, a refit whose information matrix is singular)
+   * count as before. 0: off, and nothing is measured unless `significance` asks.
+   */
+  readonly noiseFloor: number;
   readonly loss: {
     readonly enabled: boolean;
     /** Watch the label rate too (binomial models). */
@@ -124,7 +132,8 @@ export const DEFAULT_DRIFT_CONFIG: DriftConfig = deepFreeze({
   threads: availableParallelism() >= 4 ? 1 : 0,
   checkEveryEvents: 2000,
   minEffect: 0.1,
-  significance: 0,
+  significance: 5,
+  noiseFloor: 3,
   loss: {
     enabled: true,
     labelRate: true,
@@ -201,6 +210,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   checkEveryEvents: count(1),
   minEffect: { kind: 'number', min: 0, max: Infinity, openMax: true },
   significance: { kind: 'number', min: 0, max: Infinity, openMax: true },
+  noiseFloor: { kind: 'number', min: 0, max: Infinity, openMax: true },
   'loss.enabled': bool,
   'loss.labelRate': bool,
   'loss.warmupEvents': count(2),

@@ -122,6 +122,14 @@ const MAX_NAMED = 20;
 /** Drops a collected monitor's detector on the sequential worker. */
 const remoteDetectors = new FinalizationRegistry<SequentialHandle>((handle) => handle.close());
 
+/** A refit's coefficients in standard errors, by feature name (`RefitOutcome.changes`). */
+export interface RefitMoves {
+  /** How many standard errors each coefficient is from 0. */
+  readonly strength: ReadonlyMap<string, number>;
+  /** How far each moved since the previous refit, in standard errors (empty after a first refit). */
+  readonly z: ReadonlyMap<string, number>;
+}
+
 /**
  * Combines the drift detectors of `src/drift` and turns their detections into `Alert` records
  * (docs/conventions.md, alerts), naming features, never hash indices. Feed it what the pipeline produces:
@@ -342,10 +350,11 @@ export class DriftMonitor {
   /**
    * Feeds a model snapshot, or a model's `DriftView` (which comes weighed by the model's own scales:
    * `scaleOf` only weighs records); returns the support-drift and sign-flip alerts it raised.
-   * `moves`: for a refit snapshot, each coefficient's move since the previous refit in standard
-   * errors (`LiveModel.refitMovesOf`); a move of `significance` or more counts at once.
+   * `moves`: for a refit snapshot, its coefficients in standard errors (`LiveModel.refitMovesOf`):
+   * one within `noiseFloor` of 0 does not enter the support and its sign does not count; a move of
+   * `significance` or more since the previous refit counts at once.
    */
-  onSnapshot(snapshot: ModelSnapshot | DriftView, moves?: ReadonlyMap<string, number>): Alert[] {
+  onSnapshot(snapshot: ModelSnapshot | DriftView, moves?: RefitMoves): Alert[] {
     const alerts: Alert[] = [];
     const c = this.config;
     if (!c.enabled || !(c.support.enabled || c.signFlip.enabled)) return alerts;
@@ -356,13 +365,20 @@ export class DriftMonitor {
         : snapshot;
     // the features whose move is too large to be this refit's noise: no persistence asked
     const z = c.significance;
-    const significant =
-      moves !== undefined && snapshot.source === 'refit' && z > 0
-        ? (name: string) => (moves.get(name) ?? 0) >= z
+    const refit = moves !== undefined && snapshot.source === 'refit';
+    const significant = refit && z > 0 ? (name: string) => (moves.z.get(name) ?? 0) >= z : undefined;
+    // the features this refit cannot tell from 0: their entries and signs do not count
+    const floor = c.noiseFloor;
+    const noise =
+      refit && floor > 0
+        ? (name: string) => {
+            const strength = moves.strength.get(name);
+            return strength !== undefined && strength < floor;
+          }
         : undefined;
     if (c.support.enabled) {
       const det = this.supportDetector(snapshot.source);
-      det.updateWeighted(weights, this.effectUnit(c.support.enter), significant);
+      det.updateWeighted(weights, this.effectUnit(c.support.enter), significant, noise);
       const r = det.report;
       if (det.driftDetected && r !== null) {
         // entered ∌ previous, left ⊆ previous: |A∪B| − |A∩B| = entered + left, |A∪B| = previous + entered
@@ -397,7 +413,7 @@ export class DriftMonitor {
     }
     if (c.signFlip.enabled) {
       const det = this.signDetector(snapshot.source);
-      det.updateWeighted(weights, this.effectUnit(c.signFlip.material), significant);
+      det.updateWeighted(weights, this.effectUnit(c.signFlip.material), significant, noise);
       if (det.driftDetected) {
         const flips = det.report;
         alerts.push(

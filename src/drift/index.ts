@@ -57,4 +57,5 @@ export {
   type DriftBatch,
   type DriftMonitorOptions,
   type DriftMonitorState,
+  type RefitMoves,
 } from './driftMonitor.js';

@@ -106,9 +106,16 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
    * lookup per material entry, then one per feature on a streak. `unit`: the effect this check
    * takes shares of when the largest is smaller (`relativeWeights`; the weights are rescaled to it).
    * `significant(name)`: a flip of that feature is reported at once, without `persistence` (a move
-   * of many standard errors between refits, `DriftMonitor.onSnapshot`).
+   * of many standard errors between refits, `DriftMonitor.onSnapshot`). `noise(name)`: that
+   * feature is too close to 0 for this snapshot to tell its sign (a refit's standard errors): it
+   * counts as not material.
    */
-  updateWeighted(c: WeightedCoefficients, unit = 0, significant?: (name: string) => boolean): void {
+  updateWeighted(
+    c: WeightedCoefficients,
+    unit = 0,
+    significant?: (name: string) => boolean,
+    noise?: (name: string) => boolean,
+  ): void {
     this.detected = false;
     this.snapshots++;
     const stamp = ++this.stamp;
@@ -118,6 +125,7 @@ export class SignFlipDetector implements DriftDetector<ModelSnapshot> {
     for (let k = 0; k < c.count; k++) {
       if (weights[k] * scale < this.material) continue;
       const name = names[k];
+      if (noise?.(name) === true) continue;
       const beta = values[k];
       const sign = Math.sign(beta);
       const state = this.states.get(name);

@@ -134,9 +134,16 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
    * tracked features), one Map lookup per entry, nothing allocated for an entry that is not tracked.
    * `unit`: the effect this check takes shares of when the largest is smaller (`relativeWeights`;
    * the weights are rescaled to it). `significant(name)`: that feature's entry or exit counts at
-   * once, without `persistence` (a move of many standard errors between refits).
+   * once, without `persistence` (a move of many standard errors between refits). `noise(name)`:
+   * that feature is too close to 0 for this snapshot to tell (a refit's standard errors): it does
+   * not count as entering.
    */
-  updateWeighted(c: WeightedCoefficients, unit = 0, significant?: (name: string) => boolean): void {
+  updateWeighted(
+    c: WeightedCoefficients,
+    unit = 0,
+    significant?: (name: string) => boolean,
+    noise?: (name: string) => boolean,
+  ): void {
     this.detected = false;
     this.snapshots++;
     this.sinceReport++;
@@ -158,7 +165,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     }
     for (const [name, state] of this.features) {
       const r = state.seen === stamp ? state.r : 0;
-      const moving = state.inSupport ? r < this.exit : r >= this.enter;
+      const moving = state.inSupport ? r < this.exit : r >= this.enter && noise?.(name) !== true;
       state.streak = moving ? state.streak + 1 : 0;
       if (state.streak >= this.persistence || (moving && significant?.(name) === true)) {
         state.inSupport = !state.inSupport;

@@ -11,7 +11,7 @@ export type StateSetting = readonly [path: string, value: string];
  * made under one set of them is not the state the run would have under another, so a resumed run
  * must have the same. Settings that only change where, how often or how fast outputs are written
  * (snapshot cadence, scores, batch size, live-model limit, refit and drift threads,
- * drift.significance) are left out. Feature names are data: they appear in paths as JSON
+ * drift.significance and drift.noiseFloor) are left out. Feature names are data: they appear in paths as JSON
  * strings, never as object keys.
  */
 export function stateSettings(config: EngineConfig): StateSetting[] {
@@ -32,8 +32,14 @@ export function stateSettings(config: EngineConfig): StateSetting[] {
   out.push(['model.keyBy', JSON.stringify(config.keys.keyBy)]);
   const { threads: _threads, everySeconds: _s, ...refit } = config.refit;
   flatten('refit', refit, out);
-  // (significance only says when a refit's move is reported: no stored state depends on it)
-  const { threads: _driftThreads, significance: _significance, ...drift } = config.drift;
+  // (significance and noiseFloor only say which of a refit's moves count, and when: the stored
+  // state of the checks is valid under any of them)
+  const {
+    threads: _driftThreads,
+    significance: _significance,
+    noiseFloor: _noiseFloor,
+    ...drift
+  } = config.drift;
   flatten('drift', drift, out);
   return out;
 }

@@ -2,7 +2,12 @@ import { optionProblems } from '../config/optionValues.js';
 import { ConfigError, StateError } from '../core/errors.js';
 import type { L1Event } from '../core/event.js';
 import type { SparseVector } from '../core/sparse.js';
-import { DriftMonitor, type AlertLogger, type DriftMonitorState } from '../drift/driftMonitor.js';
+import {
+  DriftMonitor,
+  type AlertLogger,
+  type DriftMonitorState,
+  type RefitMoves,
+} from '../drift/driftMonitor.js';
 import type { EngineConfig, ServeSource } from '../engine/config.js';
 import type { PartitionRef } from '../engine/ports.js';
 import type { ScoreRecord } from '../engine/records.js';
@@ -83,16 +88,16 @@ export class LiveModel {
   private readonly refitScales = new Map<string, number>();
   /**
    * The complete text fields of the window of the refit that runs now (`levelGauge`), and of the
-   * latest refit accepted: the drift monitor judges such a refit's levels from their average.
+   * latest refit accepted: the drift monitor judges such a refit's levels from their centre.
    */
   private runningGauge: LevelGauge | null = null;
   private refitGauge: LevelGauge | null = null;
   /**
-   * The moves since the previous refit of the last refit's coefficients, in standard errors, by
-   * name (`RefitOutcome.changes`), for its snapshot's drift checks; levels the gauge centres are
+   * The last refit's coefficients in standard errors, by name (`RefitOutcome.changes`: from 0, and
+   * moved since the previous refit), for its snapshot's drift checks; levels the gauge centres are
    * left out (the checks judge them centred). Not state: read when the refit is accepted.
    */
-  private refitMoves: { readonly version: number; readonly z: ReadonlyMap<string, number> } | null = null;
+  private refitMoves: { readonly version: number; readonly moves: RefitMoves } | null = null;
   lastSnapshotOffset = 0;
   /**
    * A refit's weights were handed to the online model after its last snapshot (not state: a model
@@ -495,7 +500,7 @@ export class LiveModel {
       for (const level of levels)
         if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
     this.refitMoves =
-      outcome.changes === undefined ? null : { version, z: this.movesByName(outcome.changes) };
+      outcome.changes === undefined ? null : { version, moves: this.movesByName(outcome.changes) };
     return {
       key: this.key,
       version,
@@ -532,28 +537,32 @@ export class LiveModel {
   }
 
   /** `RefitOutcome.changes` by feature name, without the levels the gauge centres. */
-  private movesByName(changes: NonNullable<RefitOutcome['changes']>): Map<string, number> {
+  private movesByName(changes: NonNullable<RefitOutcome['changes']>): RefitMoves {
     const centred = new Set<string>();
     for (const { levels } of this.refitGauge?.fields ?? []) for (const level of levels) centred.add(level);
+    const strength = new Map<string, number>();
     const z = new Map<string, number>();
     for (let k = 0; k < changes.cols.length; k++) {
       const name = this.model.featurizer.nameOf(changes.cols[k]!);
-      if (!centred.has(name)) z.set(name, changes.z[k]!);
+      if (centred.has(name)) continue;
+      strength.set(name, changes.strength[k]!);
+      // (NaN: a move not measured)
+      if (changes.z !== undefined && !Number.isNaN(changes.z[k]!)) z.set(name, changes.z[k]!);
     }
-    return z;
+    return { strength, z };
   }
 
-  /** The moves of a refit snapshot's coefficients since the previous refit (`refitMoves`), if known. */
-  refitMovesOf(snapshot: ModelSnapshot): ReadonlyMap<string, number> | undefined {
+  /** A refit snapshot's coefficients in standard errors (`refitMoves`), if measured. */
+  refitMovesOf(snapshot: ModelSnapshot): RefitMoves | undefined {
     const moves = this.refitMoves;
     return snapshot.source === 'refit' && moves !== null && moves.version === snapshot.version
-      ? moves.z
+      ? moves.moves
       : undefined;
   }
 
   /**
    * A refit snapshot as the drift monitor judges it: the levels of each text field with one level
-   * in every row of its window measured from their average (`centerLevels`), so that a refit that
+   * in every row of its window measured from their centre (`centerLevels`), so that a refit that
    * splits the same model differently between those levels and the intercept moves no support
    * and flips no sign. Other snapshots unchanged.
    */
@@ -565,9 +574,13 @@ export class LiveModel {
   }
 }
 
-/** Whether a refit's moves in standard errors can change an alert (`drift.significance`). */
+/** Whether a refit's coefficients in standard errors can change an alert (`drift.significance`, `noiseFloor`). */
 function movesMatter(drift: EngineConfig['drift']): boolean {
-  return drift.enabled && drift.significance > 0 && (drift.support.enabled || drift.signFlip.enabled);
+  return (
+    drift.enabled &&
+    (drift.significance > 0 || drift.noiseFloor > 0) &&
+    (drift.support.enabled || drift.signFlip.enabled)
+  );
 }
 
 /** The key of a record's partition in `LiveModel.covered` (files: partition -1). */

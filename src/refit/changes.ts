@@ -1,39 +1,63 @@
-import { choleskyPivotFailure, choleskySolve } from '../solve/cholesky.js';
+import { choleskyPivotFailure } from '../solve/cholesky.js';
 import { type Design, SparseDesign } from '../solve/design.js';
 import type { Family } from '../core/event.js';
+import type { Standardize } from '../solve/problem.js';
 
 /**
- * Most columns (the two refits' supports together) whose moves are measured: the information
- * matrix is built dense over them (n · k² products).
+ * Most columns measured: of the two refits' supports together, those with the largest effects
+ * (the ones the drift checks can count); the information matrix over them is factored dense
+ * (k³ / 3 products: about 0.7 M at 128).
  */
-export const CHANGE_COLUMNS_MAX = 48;
+export const CHANGE_COLUMNS_MAX = 128;
 /**
  * Most rows the information is summed over: a larger window's rows are taken at an even stride and
  * the sums scaled to the window (an estimate of its information, at a fixed cost per refit).
  */
 export const CHANGE_ROWS_MAX = 4096;
+/**
+ * Most products summed into the information (Σ over the rows taken of their entries among the
+ * columns, squared, halved): rows with many of the columns (dense ones) are taken at a wider stride,
+ * down to `CHANGE_ROWS_MIN` rows.
+ */
+export const CHANGE_PRODUCTS_MAX = 8_000_000;
+export const CHANGE_ROWS_MIN = 1024;
 
-/** How far each coefficient of a refit moved from the previous refit's, in standard errors. */
+/** How far each coefficient of a refit is from 0, and moved from the previous refit's, in standard errors. */
 export interface CoefficientChanges {
   /**
-   * Design columns: those non-zero in either refit, less any that the intercept and the columns
-   * before it determine (levels of a field that sum to the intercept: the last of them is left out).
+   * Design columns, in order: those non-zero in either refit, less any that the intercept and the
+   * columns measured before it determine (levels of a field that sum to the intercept: the last of
+   * them is left out). Of more than CHANGE_COLUMNS_MAX, those with the largest effects
+   * (`largestEffects`) are measured by the whole information matrix, the others as `strength` says.
    */
   readonly cols: Int32Array;
-  /** |β_after − β_before| / (√2 · se_after), se from the information matrix over `cols` and the intercept. */
-  readonly z: Float64Array;
+  /**
+   * |β_after| / se_after: how many standard errors the new coefficient is from 0 (0 where it is 0);
+   * for a column beyond those measured, se from its own information less the intercept's share (a
+   * lower bound: its correlation with the other columns is ignored).
+   */
+  readonly strength: Float64Array;
+  /**
+   * |β_after − β_before| / (√2 · se_after), se from the information matrix over the columns
+   * measured and the intercept; NaN for a column beyond them (`largestEffects`), absent without a
+   * previous refit (`before` null).
+   */
+  readonly z?: Float64Array;
 }
 
 /**
- * The moves of the coefficients between two refits as z-scores: the difference over the standard
- * error of a difference of two estimates with this window's standard error (√2 · se). se is the
- * Wald standard error at the new fit, from the inverse of the (observation-weighted) Fisher
- * information over the columns non-zero in either fit and the intercept, so collinear columns that
- * trade places share their uncertainty; summed over at most CHANGE_ROWS_MAX rows. Null when there
- * is nothing to measure or more than CHANGE_COLUMNS_MAX columns.
+ * The coefficients of a refit as z-scores: each one's distance from 0 over its standard error
+ * (`strength`), and, given the previous refit's, its move over the standard error of a difference
+ * of two estimates with this window's standard error (√2 · se). se is the Wald standard error at
+ * the new fit, from the inverse of the (observation-weighted) Fisher information over the columns
+ * non-zero in either fit and the intercept, so collinear columns that trade places share their
+ * uncertainty; summed over at most CHANGE_ROWS_MAX rows. Of more than CHANGE_COLUMNS_MAX such
+ * columns, those with the largest effects are measured (`largestEffects`, by `standardize`), and their correlation with the
+ * others is ignored (their se is then a little small). Null when there is nothing to measure.
  *
- * A measure for the drift checks (the support and sign detectors report a move this large at once),
- * not an inference: the penalty's shrinkage and the selection are ignored.
+ * A measure for the drift checks (the support and sign detectors take a coefficient this close to
+ * 0 for noise, and report a move this large at once), not an inference: the penalty's shrinkage and
+ * the selection are ignored.
  */
 export function coefficientChanges(
   x: Design,
@@ -42,13 +66,18 @@ export function coefficientChanges(
   family: Family,
   intercept: number,
   after: ArrayLike<number>,
-  before: ArrayLike<number>,
+  before: ArrayLike<number> | null,
+  standardize: Standardize = true,
 ): CoefficientChanges | null {
   const n = x.rows;
-  const list: number[] = [];
-  for (let c = 0; c < x.cols; c++) if (after[c] !== 0 || before[c] !== 0) list.push(c);
+  const all: number[] = [];
+  for (let c = 0; c < x.cols; c++) if (after[c] !== 0 || (before !== null && before[c] !== 0)) all.push(c);
+  if (all.length === 0) return null;
+  // the columns measured by the whole information matrix, by position in `all` (else −1)
+  const list = all.length > CHANGE_COLUMNS_MAX ? largestEffects(x, all, after, before, standardize) : all;
   const k = list.length;
-  if (k === 0 || k > CHANGE_COLUMNS_MAX) return null;
+  const position = new Int32Array(all.length).fill(-1);
+  for (let a = 0, b = 0; a < all.length; a++) if (b < k && all[a] === list[b]) position[a] = b++;
   // the rows' weights with mean 1 (a window's observation weights, or none)
   let total = n;
   if (weights !== undefined) {
@@ -56,20 +85,34 @@ export function coefficientChanges(
     for (let i = 0; i < n; i++) total += weights[i]!;
   }
   if (!(total > 0)) return null;
-  // the columns' entries by row (in each row by position in `list`): the information is a sum over
+  // the columns' entries by row (in each row by position in `all`): the information is a sum over
   // rows of the outer products of their few entries, not k² products of whole columns
-  const stride = Math.ceil(n / CHANGE_ROWS_MAX);
-  const { start, at, value } = entriesByRow(x, list, stride);
+  let stride = Math.ceil(n / CHANGE_ROWS_MAX);
+  let { start, at, value } = entriesByRow(x, all, stride);
+  for (
+    let work = products(start, at, position);
+    work > CHANGE_PRODUCTS_MAX && n / (2 * stride) >= CHANGE_ROWS_MIN;
+  ) {
+    stride *= 2;
+    ({ start, at, value } = entriesByRow(x, all, stride));
+    work = products(start, at, position);
+  }
   let active = 0;
-  for (const c of list) if (after[c] !== 0) active++;
+  for (const c of all) if (after[c] !== 0) active++;
   const s = k + 1;
   const info = new Float64Array(s * s);
+  // every column's own information and its cross term with the intercept (for those not in `list`)
+  const own = new Float64Array(all.length);
+  const withIntercept = new Float64Array(all.length);
+  const measured = new Int32Array(all.length);
   let residual = 0;
   let sampled = 0;
   for (let i = 0; i < n; i += stride) {
     const r = sampled++;
+    const from = start[r]!;
+    const to = start[r + 1]!;
     let eta = intercept;
-    for (let e = start[r]!; e < start[r + 1]!; e++) eta += after[list[at[e]!]!]! * value[e]!;
+    for (let e = from; e < to; e++) eta += after[all[at[e]!]!]! * value[e]!;
     const v = weights === undefined ? 1 : (weights[i]! * n) / total;
     let w: number;
     if (family === 'binomial') {
@@ -81,16 +124,25 @@ export function coefficientChanges(
       residual += v * gap * gap;
     }
     info[0]! += w;
-    for (let e = start[r]!; e < start[r + 1]!; e++) {
-      const row = (at[e]! + 1) * s;
+    let count = 0;
+    for (let e = from; e < to; e++) {
       const wx = w * value[e]!;
+      own[at[e]!]! += wx * value[e]!;
+      withIntercept[at[e]!]! += wx;
+      const b = position[at[e]!]!;
+      if (b < 0) continue;
+      const row = (b + 1) * s;
       info[row]! += wx;
-      for (let f = start[r]!; f <= e; f++) info[row + at[f]! + 1]! += wx * value[f]!;
+      measured[count++] = e;
+      for (let f = 0; f < count; f++)
+        info[row + position[at[measured[f]!]!]! + 1]! += wx * value[measured[f]!]!;
     }
   }
   // gaussian: the residual variance (the information is Xᵀ W X / σ²); the sampled rows' sums
   // stand for the window's n rows
   const sigma2 = family === 'gaussian' ? residual / Math.max(1, sampled - active - 1) : 1;
+  // (a gaussian fit through every row taken: no noise to measure against)
+  if (!(sigma2 > 0)) return null;
   const scale = sigma2 * (sampled / n);
   // factored over the columns kept: one that the others determine (a pivot at rounding level) is
   // left out and the rest factored again
@@ -109,19 +161,95 @@ export function coefficientChanges(
     failed = choleskyPivotFailure(factor, kept.length);
   }
   const m = kept.length;
-  const cols = new Int32Array(m - 1);
-  const z = new Float64Array(m - 1);
-  const unit = new Float64Array(m);
-  for (let a = 1; a < m; a++) {
-    unit.fill(0);
-    unit[a] = 1;
-    choleskySolve(factor, m, unit);
-    const variance = scale * unit[a]!;
-    const c = list[kept[a]! - 1]!;
-    cols[a - 1] = c;
-    z[a - 1] = variance > 0 ? Math.abs(after[c]! - before[c]!) / Math.sqrt(2 * variance) : 0;
+  const variance = inverseDiagonal(factor, m);
+  const cols: number[] = [];
+  const strength: number[] = [];
+  const z: number[] = [];
+  const add = (c: number, v: number, moved: boolean): void => {
+    cols.push(c);
+    strength.push(v > 0 ? Math.abs(after[c]!) / Math.sqrt(v) : 0);
+    if (before !== null)
+      z.push(!moved ? NaN : v > 0 ? Math.abs(after[c]! - before[c]!) / Math.sqrt(2 * v) : 0);
+  };
+  for (let a = 1; a < m; a++) add(list[kept[a]! - 1]!, scale * variance[a]!, true);
+  // the columns beyond `list`: their information with only the intercept taken out (a lower bound on
+  // their variance), for `strength`; their moves are not measured
+  for (let a = 0; a < all.length; a++) {
+    if (position[a]! >= 0) continue;
+    const schur = own[a]! - (withIntercept[a]! * withIntercept[a]!) / info[0]!;
+    if (schur > 1e-13 * own[a]!) add(all[a]!, scale / schur, false);
   }
-  return { cols, z };
+  const order = Array.from(cols.keys()).sort((p, q) => cols[p]! - cols[q]!);
+  const result = {
+    cols: Int32Array.from(order, (o) => cols[o]!),
+    strength: Float64Array.from(order, (o) => strength[o]!),
+  };
+  return before === null ? result : { ...result, z: Float64Array.from(order, (o) => z[o]!) };
+}
+
+/**
+ * The CHANGE_COLUMNS_MAX columns of `list` with the largest effects max(|β_after|, |β_before|) · s,
+ * in order; s the scale the drift checks weigh a coefficient by (the model's `columnScale`, here
+ * from the window): 1 without standardization and, with "auto", for a 0/1 column; else its sd.
+ */
+function largestEffects(
+  x: Design,
+  list: readonly number[],
+  after: ArrayLike<number>,
+  before: ArrayLike<number> | null,
+  standardize: Standardize,
+): number[] {
+  const n = x.rows;
+  const ones = new Float64Array(n).fill(1);
+  const effect = new Float64Array(x.cols);
+  for (const c of list) {
+    let scale = 1;
+    if (standardize === true || (standardize === 'auto' && !x.isIndicator(c, ones))) {
+      const mean = x.dot(c, ones) / n;
+      scale = Math.sqrt(Math.max(0, x.weightedSquares(c, ones) / n - mean * mean));
+    }
+    effect[c] = Math.max(Math.abs(after[c]!), before === null ? 0 : Math.abs(before[c]!)) * scale;
+  }
+  return [...list]
+    .sort((a, b) => effect[b]! - effect[a]! || a - b)
+    .slice(0, CHANGE_COLUMNS_MAX)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The products the information sums: over the rows taken, (their entries among the columns measured
+ * whole)² / 2, and one for each of their other entries.
+ */
+function products(start: Int32Array, at: Int32Array, position: Int32Array): number {
+  let work = 0;
+  for (let r = 0; r + 1 < start.length; r++) {
+    let e = 0;
+    for (let k = start[r]!; k < start[r + 1]!; k++) if (position[at[k]!]! >= 0) e++;
+    work += (e * (e + 1)) / 2 + (start[r + 1]! - start[r]! - e);
+  }
+  return work;
+}
+
+/**
+ * The diagonal of A⁻¹ from A's factor L (row-major, lower): (A⁻¹)_aa = ‖L⁻¹ e_a‖², column a of
+ * L⁻¹ by forward substitution from row a (m³ / 6 products in all).
+ */
+function inverseDiagonal(l: Float64Array, m: number): Float64Array {
+  const out = new Float64Array(m);
+  const v = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    let sum = 0;
+    for (let b = a; b < m; b++) {
+      const row = b * m;
+      let s = b === a ? 1 : 0;
+      for (let c = a; c < b; c++) s -= l[row + c]! * v[c]!;
+      const vb = s / l[row + b]!;
+      v[b] = vb;
+      sum += vb * vb;
+    }
+    out[a] = sum;
+  }
+  return out;
 }
 
 /**

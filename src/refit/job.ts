@@ -44,7 +44,10 @@ export interface RefitJob {
   readonly penaltyValues: Float64Array;
   /** Candidate warm starts; the one with the lower objective on the window is used. */
   readonly starts: ReadonlyArray<{ readonly source: 'online' | 'refit'; readonly model: SparseCoefficients }>;
-  /** Measure the coefficients' moves since the previous refit (`RefitOutcome.changes`) for the drift checks. */
+  /**
+   * Measure the coefficients in standard errors (`RefitOutcome.changes`) for the drift checks: how
+   * far each is from 0, and how far it moved since the previous refit.
+   */
   readonly measureChanges?: boolean;
 }
 
@@ -70,11 +73,16 @@ export interface RefitOutcome {
   /** Objective of each warm start considered, by source. */
   readonly startObjectives: Readonly<Partial<Record<'online' | 'refit', number>>>;
   /**
-   * The moves of the coefficients non-zero in this refit or the previous one (its start), as
-   * z-scores (`coefficientChanges`), by model column; absent without a previous refit, or when
-   * they were not measured (too many columns, a singular information matrix).
+   * The coefficients non-zero in this refit or the previous one (its start) in standard errors
+   * (`coefficientChanges`), by model column: each one's distance from 0 and, after a previous
+   * refit, its move since it; absent when they were not measured (not asked, nothing non-zero, a
+   * singular information matrix, a gaussian fit with no residual).
    */
-  readonly changes?: { readonly cols: Int32Array; readonly z: Float64Array };
+  readonly changes?: {
+    readonly cols: Int32Array;
+    readonly strength: Float64Array;
+    readonly z?: Float64Array;
+  };
   /** Building the design, solving, certifying and measuring `changes` (milliseconds, in the thread that ran it). */
   readonly buildMs: number;
   readonly solveMs: number;
@@ -509,10 +517,10 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   const fit = solveAtProblem(problem, job.lambda, start, fromRefit, fromRefit);
   const t2 = performance.now();
   const kkt = checkKkt(x, rows.y, fit, job.lambda, options, problem);
-  // how far each coefficient moved since the previous refit, for the drift checks
-  const previous = job.measureChanges === true ? candidates.find((c) => c.source === 'refit') : undefined;
+  // how far each coefficient is from 0 and moved since the previous refit, for the drift checks
+  const previous = candidates.find((c) => c.source === 'refit');
   const moved =
-    previous === undefined
+    job.measureChanges !== true
       ? null
       : coefficientChanges(
           x,
@@ -521,7 +529,8 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
           job.family,
           fit.intercept,
           fit.coefficients,
-          previous.start.coefficients,
+          previous?.start.coefficients ?? null,
+          job.standardize,
         );
   // the columns screened out of the design: |G_j| ≤ bound · max |y − p| of their threshold
   const screened = Math.max(0, design.screenBound * kkt.maxResidual - 1);
@@ -552,7 +561,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)
     warmStart: fit.startRefused !== undefined ? 'none' : warmStart,
     startObjectives,
-    ...(moved !== null ? { changes: { cols: moved.cols.map((c) => modelCol[c]!), z: moved.z } } : {}),
+    ...(moved !== null ? { changes: { ...moved, cols: moved.cols.map((c) => modelCol[c]!) } } : {}),
     buildMs: t1 - t0 - prepareMs,
     solveMs: t2 - t1 + prepareMs,
     kktMs: performance.now() - t2,

@@ -91,10 +91,23 @@ export function levelGauge(rows: WindowRows, names: ColumnNames): LevelGauge | n
 }
 
 /**
- * The coefficients with each complete field's levels measured from their average: level l of a
- * field gets β_l − Σ_m share_m β_m (β = 0 for a level the model left out), the same for every
- * split of the model between that field's levels and the intercept. Other coefficients are
- * copied. The result has no prototype (feature names are data).
+ * A field's centre moves from the levels' average to their median as its levels in effect
+ * (1 / Σ share², the count of equal shares with the same spread) go from the first to the second,
+ * in proportion: a field near the boundary does not jump from one to the other between refits.
+ */
+export const MEDIAN_LEVELS: readonly [number, number] = [6, 10];
+/** The median's smoothing: a logistic of this width times the range of the field's coefficients. */
+const MEDIAN_BANDWIDTH = 0.05;
+
+/**
+ * The coefficients with each complete field's levels measured from the field's centre, the same for
+ * every split of the model between that field's levels and the intercept, each level weighed by its
+ * share of the window's rows: level l gets β_l − centre (β = 0 for a level the model left out). The
+ * centre of a field of many levels (`MEDIAN_LEVELS`) is their median, which leaves the many levels a
+ * fit leaves at 0 beside a few large ones near 0 (from the average they would all move with the large
+ * ones, together, and enter the support together); that of a field of a few levels is their average,
+ * since its median sits at one of them and moves to another as shares and coefficients change. Other
+ * coefficients are copied. The result has no prototype (feature names are data).
  */
 export function centerLevels(
   coefficients: Readonly<Record<string, number>>,
@@ -102,15 +115,51 @@ export function centerLevels(
 ): Record<string, number> {
   const centered = Object.create(null) as Record<string, number>;
   for (const name of Object.keys(coefficients)) centered[name] = coefficients[name];
+  const valueOf = (level: string): number => (Object.hasOwn(coefficients, level) ? coefficients[level] : 0);
   for (const { levels, shares } of gauge.fields) {
+    const values = levels.map(valueOf);
+    let squares = 0;
     let mean = 0;
-    for (let l = 0; l < levels.length; l++)
-      mean += shares[l] * (Object.hasOwn(coefficients, levels[l]) ? coefficients[levels[l]] : 0);
-    for (const level of levels) {
-      const v = (Object.hasOwn(coefficients, level) ? coefficients[level] : 0) - mean;
-      if (v !== 0) centered[level] = v;
-      else delete centered[level];
+    for (let l = 0; l < levels.length; l++) {
+      squares += shares[l] * shares[l];
+      mean += shares[l] * values[l];
+    }
+    const [few, many] = MEDIAN_LEVELS;
+    const toMedian = Math.min(1, Math.max(0, (1 / squares - few) / (many - few)));
+    const centre = toMedian === 0 ? mean : (1 - toMedian) * mean + toMedian * smoothMedian(values, shares);
+    for (let l = 0; l < levels.length; l++) {
+      const v = values[l] - centre;
+      if (v !== 0) centered[levels[l]] = v;
+      else delete centered[levels[l]];
     }
   }
   return centered;
+}
+
+/**
+ * The median of `values` weighted by `shares` (summing to 1), continuous in both: t with
+ * Σ_l share_l · σ((t − v_l) / h) = ½, σ the logistic and h `MEDIAN_BANDWIDTH` times the range of the
+ * values (a point mass per level would make the median jump as shares change); the values
+ * themselves when they are all equal. Found by bisection within the range.
+ */
+export function smoothMedian(values: readonly number[], shares: ArrayLike<number>): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi > lo)) return lo;
+  const h = MEDIAN_BANDWIDTH * (hi - lo);
+  const below = (t: number): number => {
+    let f = 0;
+    for (let l = 0; l < values.length; l++) f += shares[l] / (1 + Math.exp(-(t - values[l]) / h));
+    return f;
+  };
+  for (let i = 0; i < 60 && hi - lo > 1e-12 * h; i++) {
+    const t = (lo + hi) / 2;
+    if (below(t) < 0.5) lo = t;
+    else hi = t;
+  }
+  return (lo + hi) / 2;
 }

@@ -67,10 +67,16 @@ describe('drift.significance 5: a refit coefficient that moves by many standard 
     ]);
   }, 60_000);
 
-  it('by default (drift.significance 0) the same moves wait for persistence: the flip only at 100,000', async () => {
-    const sink = await run(100_000, 50_000, {});
+  it('with drift.significance 0 the same moves wait for persistence: the flip only at 100,000; 5 is the default', async () => {
+    const sink = await run(100_000, 50_000, { significance: 0 });
     expect(aboutX0(sink.alerts)).toEqual(['sign-flip warning @100000']);
-  }, 60_000);
+    const byDefault = await run(100_000, 50_000, {});
+    expect(aboutX0(byDefault.alerts)).toEqual([
+      'support-drift warning @60000',
+      'support-drift warning @80000',
+      'sign-flip warning @80000',
+    ]);
+  }, 90_000);
 
   it('the same stream without the flip: no refit support or sign alert', async () => {
     const sink = await run(100_000, Infinity);

@@ -40,7 +40,20 @@ describe('coefficientChanges', () => {
     const rss = xs.reduce((s, x, i) => s + (ys[i]! - b0 - b1 * x) ** 2, 0);
     const se = Math.sqrt(rss / (xs.length - 2) / sxx);
     expect([...got.cols]).toEqual([0]);
-    expect(got.z[0]).toBeCloseTo(Math.abs(b1 - before) / (Math.SQRT2 * se), 10);
+    expect(got.z![0]).toBeCloseTo(Math.abs(b1 - before) / (Math.SQRT2 * se), 10);
+    expect(got.strength[0]).toBeCloseTo(Math.abs(b1) / se, 10);
+    // a first refit: how far from 0 only
+    const first = coefficientChanges(
+      DenseDesign.fromRows(xs.map((x) => [x])),
+      Float64Array.from(ys),
+      undefined,
+      'gaussian',
+      b0,
+      [b1],
+      null,
+    )!;
+    expect(first.z).toBeUndefined();
+    expect(first.strength[0]).toBeCloseTo(Math.abs(b1) / se, 10);
   });
 
   it('logistic regression, one column, weighted rows: the inverse of the 2 × 2 information at the fit', () => {
@@ -74,7 +87,7 @@ describe('coefficientChanges', () => {
       s2 += w * x * x;
     });
     const variance = s0 / (s0 * s2 - s1 * s1);
-    expect(got.z[0]).toBeCloseTo(Math.abs(b1 - before) / Math.sqrt(2 * variance), 10);
+    expect(got.z![0]).toBeCloseTo(Math.abs(b1 - before) / Math.sqrt(2 * variance), 10);
   });
 
   it('a column that left counts with its standard error in this window; collinear columns share theirs', () => {
@@ -89,9 +102,9 @@ describe('coefficientChanges', () => {
     expect([...alone.cols]).toEqual([0, 2]);
     expect([...both.cols]).toEqual([0, 1, 2]);
     // a moved by 1 either way; with b in the comparison its standard error is ~50× larger
-    expect(alone.z[0]).toBeGreaterThan(50);
-    expect(both.z[0]).toBeLessThan(alone.z[0]! / 20);
-    expect(both.z[2]).toBe(0);
+    expect(alone.z![0]).toBeGreaterThan(50);
+    expect(both.z![0]).toBeLessThan(alone.z![0]! / 20);
+    expect(both.z![2]).toBe(0);
   });
 
   it('leaves out a column the others and the intercept determine, and measures the rest', () => {
@@ -110,7 +123,7 @@ describe('coefficientChanges', () => {
       [0, 1, 0, 0.3],
     )!;
     expect([...got.cols]).toEqual([0, 2]);
-    expect(got.z.every((z) => Number.isFinite(z) && z > 0)).toBe(true);
+    expect(got.z!.every((z) => Number.isFinite(z) && z > 0)).toBe(true);
   });
 
   it('sums the information over an even sample of a long window, scaled to the window', () => {
@@ -131,21 +144,64 @@ describe('coefficientChanges', () => {
     const sxx = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
     const rss = xs.reduce((a, x, i) => a + (ys[i]! - 0.5 * x) ** 2, 0);
     const exact = 0.05 / (Math.SQRT2 * Math.sqrt(rss / (n - 2) / sxx));
-    expect(Math.abs(got.z[0]! / exact - 1)).toBeLessThan(0.05);
+    expect(Math.abs(got.z![0]! / exact - 1)).toBeLessThan(0.05);
   });
 
-  it('is null with nothing to measure or too many columns', () => {
+  it('is null with nothing to measure, or no residual', () => {
     const xs = oneColumn(100, 7);
     const y = Float64Array.from(xs, (x) => x);
     const x = DenseDesign.fromRows(xs.map((v) => [v, v]));
     expect(coefficientChanges(x, y, undefined, 'gaussian', 0, [0, 0], [0, 0])).toBeNull();
-    const k = CHANGE_COLUMNS_MAX + 1;
-    const wide = DenseDesign.fromRows(
-      Array.from({ length: 200 }, (_, i) =>
-        Array.from({ length: k }, (_, j) => ((i * 31 + j * 17) % 97) / 97),
-      ),
+    expect(coefficientChanges(x, y, undefined, 'gaussian', 0, [0, 0], null)).toBeNull();
+    // a gaussian fit through every row: no residual to measure against (not "infinitely sure")
+    const line = DenseDesign.fromRows([0, 1, 2, 3, 4, 5, 6, 7].map((v) => [v]));
+    const exact = Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7], (v) => 1 + 2 * v);
+    expect(coefficientChanges(line, exact, undefined, 'gaussian', 1, [2], [1])).toBeNull();
+  });
+
+  it(`beyond ${CHANGE_COLUMNS_MAX} columns: the largest effects measured whole, the rest from their own information less the intercept's share`, () => {
+    // binary ids, about 4 per row (seeded), logistic
+    const n = 3000;
+    const k = CHANGE_COLUMNS_MAX + 6;
+    const draw = rng(13);
+    const starts = [0];
+    const cols: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) if (draw() < 0.03) cols.push(j);
+      starts.push(cols.length);
+    }
+    const x = SparseDesign.fromRows(n, k, starts, cols, new Array<number>(cols.length).fill(1));
+    const u = rng(12);
+    const y = Float64Array.from({ length: n }, () => (u() < 0.4 ? 1 : 0));
+    // the last 6 columns have the smallest coefficients: they are the ones not measured whole
+    const after = Array.from({ length: k }, (_, j) =>
+      j < CHANGE_COLUMNS_MAX ? 0.5 + j / 1000 : 0.01 * (j + 1 - CHANGE_COLUMNS_MAX),
     );
-    const ones = new Array<number>(k).fill(0.1);
-    expect(coefficientChanges(wide, new Float64Array(200), undefined, 'gaussian', 0, ones, ones)).toBeNull();
+    const before = after.map((b) => b / 2);
+    const b0 = -0.4;
+    const got = coefficientChanges(x, y, undefined, 'binomial', b0, after, before, false)!;
+    expect(got.cols.length).toBe(k);
+    for (let a = 0; a < k; a++) {
+      expect(got.cols[a]).toBe(a);
+      expect(Number.isNaN(got.z![a]!)).toBe(a >= CHANGE_COLUMNS_MAX);
+    }
+    // the closed form of a column not measured whole: η over every column, I_jj − I_0j² / I_00
+    for (let j = CHANGE_COLUMNS_MAX; j < k; j++) {
+      let [i00, i0j, ijj] = [0, 0, 0];
+      for (let i = 0; i < n; i++) {
+        let eta = b0;
+        let xij = 0;
+        for (let e = starts[i]!; e < starts[i + 1]!; e++) {
+          eta += after[cols[e]!]!;
+          if (cols[e] === j) xij = 1;
+        }
+        const p = 1 / (1 + Math.exp(-eta));
+        const w = p * (1 - p);
+        i00 += w;
+        i0j += w * xij;
+        ijj += w * xij;
+      }
+      expect(got.strength[j]).toBeCloseTo(after[j]! * Math.sqrt(ijj - (i0j * i0j) / i00), 9);
+    }
   });
 });
