@@ -387,6 +387,7 @@ export class DriftMonitor {
           snapshot.source,
           changed,
           r.previousSupport.length + r.entered.length,
+          r.largestShare,
         );
         const parts = [];
         if (r.entered.length > 0) parts.push(`entered: ${nameList(r.entered)}`);
@@ -404,6 +405,7 @@ export class DriftMonitor {
               entered: r.entered,
               left: r.left,
               jaccardDistance: r.jaccardDistance,
+              largestShare: r.largestShare,
               supportSize: r.support.length,
               previousSupportSize: r.previousSupport.length,
             },
@@ -714,15 +716,25 @@ export class DriftMonitor {
 }
 
 /**
+ * A refit support change with a significant move (`drift.significance`) of a feature of at least
+ * this share (of the largest effect, or of the checks' unit `minEffect` / `support.enter` when
+ * every effect is smaller) is a `warning`.
+ */
+export const MATERIAL_MOVE = 0.15;
+
+/**
  * How much a support change matters. The online model's support moves while it converges (rare
  * features cross the materiality threshold one by one as evidence accumulates), so its changes are
  * `info`; a refit's support is exact on its window, so a change between refits is a change in the
- * data: `warning` from a Jaccard distance of 0.2, `critical` from 0.5. The distance is `changed`
- * features of the `union` of both supports, compared in integers (no rounding at the thresholds).
+ * data: `warning` from a Jaccard distance of 0.2, `critical` from 0.5, and `warning` at least when
+ * a feature whose move was significant has `MATERIAL_MOVE` of the largest effect (`largestShare`:
+ * one strong effect among many features). The distance is `changed` features of the `union` of both supports,
+ * compared in integers (no rounding at the thresholds).
  */
-export function supportSeverity(source: string, changed: number, union: number): Severity {
+export function supportSeverity(source: string, changed: number, union: number, largestShare = 0): Severity {
   if (source !== 'refit' || changed === 0) return 'info';
-  return changed * 2 >= union ? 'critical' : changed * 5 >= union ? 'warning' : 'info';
+  if (changed * 2 >= union) return 'critical';
+  return changed * 5 >= union || largestShare >= MATERIAL_MOVE ? 'warning' : 'info';
 }
 
 /**

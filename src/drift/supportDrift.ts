@@ -26,21 +26,29 @@ export interface SupportChange {
   readonly jaccardDistance: number;
   readonly support: readonly string[];
   readonly previousSupport: readonly string[];
+  /**
+   * The largest share among the features whose move was significant (`updateWeighted`): an
+   * entered one's now, a left one's at the last check where it held its place; 0 without one.
+   */
+  readonly largestShare: number;
 }
 
 export interface FeatureState {
   inSupport: boolean;
   streak: number;
+  /** Its share at the last check where it entered or held its place in the support (absent: 0). */
+  held?: number;
 }
 
 /** A tracked feature, with its relative weight `r` in the update numbered `seen` (0 in others). */
 interface Tracked extends FeatureState {
+  held: number;
   r: number;
   seen: number;
 }
 
-function tracked(inSupport: boolean, streak: number): Tracked {
-  return { inSupport, streak, r: 0, seen: 0 };
+function tracked(inSupport: boolean, streak: number, held = 0): Tracked {
+  return { inSupport, streak, held, r: 0, seen: 0 };
 }
 
 /** The keys `SupportDriftDetector` reads (others are refused: a misspelled one left its default). */
@@ -75,6 +83,8 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   /** `reference`'s members sorted (null: sort them when needed, after a restore). */
   private referenceSorted: string[] | null = [];
   private pendingEntered = new Set<string>();
+  /** The largest share among the pending moves (`SupportChange.largestShare`). */
+  private pendingLargest = 0;
   private pendingLeft = new Set<string>();
   private snapshots = 0;
   private sinceReport = Infinity;
@@ -167,15 +177,19 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       const r = state.seen === stamp ? state.r : 0;
       const moving = state.inSupport ? r < this.exit : r >= this.enter && noise?.(name) !== true;
       state.streak = moving ? state.streak + 1 : 0;
-      if (state.streak >= this.persistence || (moving && significant?.(name) === true)) {
+      if (state.inSupport && !moving) state.held = r;
+      const large = moving && significant?.(name) === true;
+      if (state.streak >= this.persistence || large) {
         state.inSupport = !state.inSupport;
         state.streak = 0;
+        if (state.inSupport) state.held = r;
         if (this.snapshots > this.warmupSnapshots) {
           const [add, remove] = state.inSupport
             ? [this.pendingEntered, this.pendingLeft]
             : [this.pendingLeft, this.pendingEntered];
           if (remove.has(name)) remove.delete(name);
           else add.add(name);
+          if (large && state.held > this.pendingLargest) this.pendingLargest = state.held;
         }
       }
       if (!state.inSupport && state.streak === 0) this.features.delete(name);
@@ -198,11 +212,13 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
         jaccardDistance: jaccardDistance(this.reference, support),
         support,
         previousSupport: previous.slice(),
+        largestShare: this.pendingLargest,
       };
       this.reference = new Set(support);
       this.referenceSorted = support;
       this.pendingEntered.clear();
       this.pendingLeft.clear();
+      this.pendingLargest = 0;
       this.sinceReport = 0;
       this.detected = true;
     }
@@ -211,12 +227,14 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
   /** Per-feature support and streaks (by name, in a Map), the reference and pending moves. */
   state(): SupportDriftState {
     const features = new Map<string, FeatureState>();
-    for (const [name, s] of this.features) features.set(name, { inSupport: s.inSupport, streak: s.streak });
+    for (const [name, s] of this.features)
+      features.set(name, { inSupport: s.inSupport, streak: s.streak, held: s.held });
     return {
       features,
       reference: new Set(this.reference),
       pendingEntered: new Set(this.pendingEntered),
       pendingLeft: new Set(this.pendingLeft),
+      pendingLargest: this.pendingLargest,
       snapshots: this.snapshots,
       sinceReport: this.sinceReport,
       detected: this.detected,
@@ -230,11 +248,13 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
       throw new StateError('support-drift checkpoint needs its features as a Map and its supports as Sets');
     }
     this.features.clear();
-    for (const [name, s] of state.features) this.features.set(name, tracked(s.inSupport, s.streak));
+    for (const [name, s] of state.features)
+      this.features.set(name, tracked(s.inSupport, s.streak, s.held ?? 0));
     this.reference = new Set(state.reference);
     this.referenceSorted = null;
     this.pendingEntered = new Set(state.pendingEntered);
     this.pendingLeft = new Set(state.pendingLeft);
+    this.pendingLargest = state.pendingLargest ?? 0;
     this.snapshots = state.snapshots;
     this.sinceReport = state.sinceReport;
     this.detected = state.detected;
@@ -247,6 +267,7 @@ export class SupportDriftDetector implements DriftDetector<ModelSnapshot> {
     this.referenceSorted = [];
     this.pendingEntered.clear();
     this.pendingLeft.clear();
+    this.pendingLargest = 0;
     this.snapshots = 0;
     this.sinceReport = Infinity;
     this.detected = false;
@@ -260,6 +281,8 @@ export interface SupportDriftState {
   readonly reference: ReadonlySet<string>;
   readonly pendingEntered: ReadonlySet<string>;
   readonly pendingLeft: ReadonlySet<string>;
+  /** Absent in checkpoints written before it existed (0). */
+  readonly pendingLargest?: number;
   readonly snapshots: number;
   readonly sinceReport: number;
   readonly detected: boolean;

@@ -418,6 +418,9 @@ export class LiveModel {
       penaltyValues: penalties.values,
       starts,
       measureChanges: movesMatter(config.drift),
+      ...(this.runningGauge !== null && movesMatter(config.drift)
+        ? { levelCols: gaugeColumns(this.runningGauge) }
+        : {}),
     };
   }
 
@@ -479,6 +482,7 @@ export class LiveModel {
     this.dirty = true;
     const version = this.model.claimVersion();
     const { cols, values } = outcome.model;
+    const previous = this.refit;
     this.setRefit(outcome.model, version, outcome.last);
     const gauge = this.runningGauge;
     this.refitGauge =
@@ -500,7 +504,9 @@ export class LiveModel {
       for (const level of levels)
         if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
     this.refitMoves =
-      outcome.changes === undefined ? null : { version, moves: this.movesByName(outcome.changes) };
+      outcome.changes === undefined
+        ? null
+        : { version, moves: this.movesByName(outcome.changes, coefficients, previous?.model ?? null) };
     return {
       key: this.key,
       version,
@@ -536,12 +542,48 @@ export class LiveModel {
     };
   }
 
-  /** `RefitOutcome.changes` by feature name, without the levels the gauge centres. */
-  private movesByName(changes: NonNullable<RefitOutcome['changes']>): RefitMoves {
+  /**
+   * `RefitOutcome.changes` by feature name. The levels the gauge centres are judged centred
+   * (`driftSnapshot`): their move is the change of the centred value since the `previous` refit,
+   * both centred on this window's gauge (so a restored model measures the same), over the level's
+   * own standard error (`RefitJob.levelCols`). They have no strength: a level whose centred value is
+   * a few standard errors from 0 on a window of a few thousand events would enter and leave the
+   * support with the window as it crossed `noiseFloor` (measured: a 4-level field's levels at
+   * 2.7–3.6 standard errors from refit to refit, entering after the warm-up).
+   */
+  private movesByName(
+    changes: NonNullable<RefitOutcome['changes']>,
+    coefficients: Readonly<Record<string, number>>,
+    previous: SparseCoefficients | null,
+  ): RefitMoves {
     const centred = new Set<string>();
     for (const { levels } of this.refitGauge?.fields ?? []) for (const level of levels) centred.add(level);
     const strength = new Map<string, number>();
     const z = new Map<string, number>();
+    const gauge = this.refitGauge;
+    if (gauge !== null && changes.levelCols !== undefined && changes.levelSe !== undefined) {
+      const values = centerLevels(coefficients, gauge);
+      let before: Record<string, number> | null = null;
+      if (previous !== null) {
+        const named = Object.create(null) as Record<string, number>;
+        for (let k = 0; k < previous.cols.length; k++)
+          named[this.model.featurizer.nameOf(previous.cols[k]!)] = previous.values[k]!;
+        before = centerLevels(named, gauge);
+      }
+      const at = (record: Readonly<Record<string, number>>, level: string): number =>
+        Object.hasOwn(record, level) ? record[level]! : 0;
+      const se = new Map<number, number>();
+      changes.levelCols.forEach((c, k) => se.set(c, changes.levelSe![k]!));
+      for (const { levels, columns } of gauge.fields) {
+        if (columns === undefined) continue;
+        levels.forEach((level, l) => {
+          const s = se.get(columns[l]!);
+          if (s === undefined || !(s > 0)) return;
+          if (before !== null)
+            z.set(level, Math.abs(at(values, level) - at(before, level)) / (Math.SQRT2 * s));
+        });
+      }
+    }
     for (let k = 0; k < changes.cols.length; k++) {
       const name = this.model.featurizer.nameOf(changes.cols[k]!);
       if (centred.has(name)) continue;
@@ -572,6 +614,13 @@ export class LiveModel {
       return snapshot;
     return { ...snapshot, coefficients: centerLevels(snapshot.coefficients, gauge) };
   }
+}
+
+/** The columns of a gauge's levels, field after field (`RefitJob.levelCols`). */
+function gaugeColumns(gauge: LevelGauge): Int32Array {
+  const out: number[] = [];
+  for (const { columns } of gauge.fields) if (columns !== undefined) for (const c of columns) out.push(c);
+  return Int32Array.from(out);
 }
 
 /** Whether a refit's coefficients in standard errors can change an alert (`drift.significance`, `noiseFloor`). */

@@ -43,6 +43,11 @@ export interface CoefficientChanges {
    * previous refit (`before` null).
    */
   readonly z?: Float64Array;
+  /**
+   * For each of `levels` (design columns, −1 none), its standard error from its own information
+   * less the intercept's share, whatever its coefficient (NaN for −1 or a column without spread).
+   */
+  readonly levelSe?: Float64Array;
 }
 
 /**
@@ -68,16 +73,27 @@ export function coefficientChanges(
   after: ArrayLike<number>,
   before: ArrayLike<number> | null,
   standardize: Standardize = true,
+  levels?: Int32Array,
 ): CoefficientChanges | null {
   const n = x.rows;
   const all: number[] = [];
   for (let c = 0; c < x.cols; c++) if (after[c] !== 0 || (before !== null && before[c] !== 0)) all.push(c);
-  if (all.length === 0) return null;
+  const nonZero = all.length;
+  // the levels asked whose coefficients are 0 in both: their own information is summed too
+  if (levels !== undefined) {
+    const asked = new Set<number>();
+    for (const c of levels)
+      if (c >= 0 && after[c] === 0 && (before === null || before[c] === 0)) asked.add(c);
+    for (const c of [...asked].sort((a, b) => a - b)) all.push(c);
+  }
+  if (nonZero === 0) return null;
   // the columns measured by the whole information matrix, by position in `all` (else −1)
-  const list = all.length > CHANGE_COLUMNS_MAX ? largestEffects(x, all, after, before, standardize) : all;
+  const candidates = all.slice(0, nonZero);
+  const list =
+    nonZero > CHANGE_COLUMNS_MAX ? largestEffects(x, candidates, after, before, standardize) : candidates;
   const k = list.length;
   const position = new Int32Array(all.length).fill(-1);
-  for (let a = 0, b = 0; a < all.length; a++) if (b < k && all[a] === list[b]) position[a] = b++;
+  for (let a = 0, b = 0; a < nonZero; a++) if (b < k && all[a] === list[b]) position[a] = b++;
   // the rows' weights with mean 1 (a window's observation weights, or none)
   let total = n;
   if (weights !== undefined) {
@@ -174,17 +190,31 @@ export function coefficientChanges(
   for (let a = 1; a < m; a++) add(list[kept[a]! - 1]!, scale * variance[a]!, true);
   // the columns beyond `list`: their information with only the intercept taken out (a lower bound on
   // their variance), for `strength`; their moves are not measured
-  for (let a = 0; a < all.length; a++) {
-    if (position[a]! >= 0) continue;
+  const ownVariance = (a: number): number => {
     const schur = own[a]! - (withIntercept[a]! * withIntercept[a]!) / info[0]!;
-    if (schur > 1e-13 * own[a]!) add(all[a]!, scale / schur, false);
+    return schur > 1e-13 * own[a]! ? scale / schur : NaN;
+  };
+  for (let a = 0; a < nonZero; a++) {
+    if (position[a]! >= 0) continue;
+    const v = ownVariance(a);
+    if (!Number.isNaN(v)) add(all[a]!, v, false);
   }
   const order = Array.from(cols.keys()).sort((p, q) => cols[p]! - cols[q]!);
-  const result = {
+  let levelSe: Float64Array | undefined;
+  if (levels !== undefined) {
+    const at = new Map<number, number>();
+    all.forEach((c, a) => at.set(c, a));
+    levelSe = Float64Array.from(levels, (c) => {
+      const a = c >= 0 ? at.get(c) : undefined;
+      return a === undefined ? NaN : Math.sqrt(ownVariance(a));
+    });
+  }
+  return {
     cols: Int32Array.from(order, (o) => cols[o]!),
     strength: Float64Array.from(order, (o) => strength[o]!),
+    ...(before === null ? {} : { z: Float64Array.from(order, (o) => z[o]!) }),
+    ...(levelSe === undefined ? {} : { levelSe }),
   };
-  return before === null ? result : { ...result, z: Float64Array.from(order, (o) => z[o]!) };
 }
 
 /**
@@ -201,19 +231,21 @@ function largestEffects(
 ): number[] {
   const n = x.rows;
   const ones = new Float64Array(n).fill(1);
-  const effect = new Float64Array(x.cols);
-  for (const c of list) {
+  // by position in `list`
+  const effect = new Float64Array(list.length);
+  list.forEach((c, a) => {
     let scale = 1;
     if (standardize === true || (standardize === 'auto' && !x.isIndicator(c, ones))) {
       const mean = x.dot(c, ones) / n;
       scale = Math.sqrt(Math.max(0, x.weightedSquares(c, ones) / n - mean * mean));
     }
-    effect[c] = Math.max(Math.abs(after[c]!), before === null ? 0 : Math.abs(before[c]!)) * scale;
-  }
-  return [...list]
+    effect[a] = Math.max(Math.abs(after[c]!), before === null ? 0 : Math.abs(before[c]!)) * scale;
+  });
+  return Array.from(list.keys())
     .sort((a, b) => effect[b]! - effect[a]! || a - b)
     .slice(0, CHANGE_COLUMNS_MAX)
-    .sort((a, b) => a - b);
+    .sort((a, b) => a - b)
+    .map((a) => list[a]!);
 }
 
 /**

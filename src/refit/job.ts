@@ -49,6 +49,11 @@ export interface RefitJob {
    * far each is from 0, and how far it moved since the previous refit.
    */
   readonly measureChanges?: boolean;
+  /**
+   * With `measureChanges`: model columns whose standard error is wanted whatever their coefficient
+   * (the levels of the window's complete text fields, which the drift checks judge centred).
+   */
+  readonly levelCols?: Int32Array;
 }
 
 /** The solution of a refit, by model column, with its certificate (the README's refits). */
@@ -82,6 +87,9 @@ export interface RefitOutcome {
     readonly cols: Int32Array;
     readonly strength: Float64Array;
     readonly z?: Float64Array;
+    /** `RefitJob.levelCols` (model columns) and their standard errors (`CoefficientChanges.levelSe`). */
+    readonly levelCols?: Int32Array;
+    readonly levelSe?: Float64Array;
   };
   /** Building the design, solving, certifying and measuring `changes` (milliseconds, in the thread that ran it). */
   readonly buildMs: number;
@@ -469,6 +477,11 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     }
     return beta;
   };
+  // the levels whose standard errors are asked, as design columns (−1: not in the design)
+  const levelDesignCols =
+    job.measureChanges === true && job.levelCols !== undefined
+      ? job.levelCols.map((c) => design.column(c))
+      : null;
   // the starts read through the column table while it is still in cache; then it is cleared
   const candidates = job.starts.map((s) => ({
     source: s.source,
@@ -531,6 +544,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
           fit.coefficients,
           previous?.start.coefficients ?? null,
           job.standardize,
+          levelDesignCols ?? undefined,
         );
   // the columns screened out of the design: |G_j| ≤ bound · max |y − p| of their threshold
   const screened = Math.max(0, design.screenBound * kkt.maxResidual - 1);
@@ -561,7 +575,16 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)
     warmStart: fit.startRefused !== undefined ? 'none' : warmStart,
     startObjectives,
-    ...(moved !== null ? { changes: { ...moved, cols: moved.cols.map((c) => modelCol[c]!) } } : {}),
+    ...(moved !== null
+      ? {
+          changes: {
+            cols: moved.cols.map((c) => modelCol[c]!),
+            strength: moved.strength,
+            ...(moved.z !== undefined ? { z: moved.z } : {}),
+            ...(moved.levelSe !== undefined ? { levelCols: job.levelCols!, levelSe: moved.levelSe } : {}),
+          },
+        }
+      : {}),
     buildMs: t1 - t0 - prepareMs,
     solveMs: t2 - t1 + prepareMs,
     kktMs: performance.now() - t2,

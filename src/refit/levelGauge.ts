@@ -20,6 +20,8 @@ export interface GaugeField {
   /** The levels' feature names (`field=value`), and their shares of the window's rows (sum 1). */
   readonly levels: readonly string[];
   readonly shares: Float64Array;
+  /** The levels' columns in the window's rows (from `levelGauge`; not needed by `centerLevels`). */
+  readonly columns?: Int32Array;
 }
 
 /** How a window's columns are named: a one-hot column's field (null for others) and its name. */
@@ -85,7 +87,12 @@ export function levelGauge(rows: WindowRows, names: ColumnNames): LevelGauge | n
     if (columns.length < 2) continue;
     const shares = new Float64Array(columns.length);
     columns.forEach((j, l) => (shares[l] = counts[j] / n));
-    fields.push({ field: fieldNames[f], levels: columns.map((j) => names.nameOf(j)), shares });
+    fields.push({
+      field: fieldNames[f],
+      levels: columns.map((j) => names.nameOf(j)),
+      shares,
+      columns: Int32Array.from(columns),
+    });
   }
   return fields.length === 0 ? null : { first: rows.first, last: rows.last, fields };
 }

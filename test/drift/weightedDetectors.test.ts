@@ -61,9 +61,14 @@ function fuzzedSnapshots(seed: number, count: number): ModelSnapshot[] {
   return out;
 }
 
-/** `SupportDriftDetector.update` before s23 (the state as its `state()` returns it). */
+/**
+ * `SupportDriftDetector.update` before s23 (the state as its `state()` returns it), with s49's
+ * share of each feature where it entered or held its place (no move is significant here, so every
+ * report's largest share is 0).
+ */
 class OldSupport {
-  features = new Map<string, { inSupport: boolean; streak: number }>();
+  features = new Map<string, { inSupport: boolean; streak: number; held: number }>();
+  pendingLargest = 0;
   reference = new Set<string>();
   referenceSorted: string[] | null = [];
   pendingEntered = new Set<string>();
@@ -97,14 +102,16 @@ class OldSupport {
     const weights = relativeWeights(snapshot, new Map());
     for (const [name, r] of weights)
       if (r >= this.o.enter && !this.features.has(name))
-        this.features.set(name, { inSupport: false, streak: 0 });
+        this.features.set(name, { inSupport: false, streak: 0, held: 0 });
     for (const [name, state] of this.features) {
       const r = weights.get(name) ?? 0;
       const moving = state.inSupport ? r < this.o.exit : r >= this.o.enter;
       state.streak = moving ? state.streak + 1 : 0;
+      if (state.inSupport && !moving) state.held = r;
       if (state.streak >= this.o.persistence) {
         state.inSupport = !state.inSupport;
         state.streak = 0;
+        if (state.inSupport) state.held = r;
         if (this.snapshots > this.o.warmup) {
           const [add, remove] = state.inSupport
             ? [this.pendingEntered, this.pendingLeft]
@@ -135,24 +142,27 @@ class OldSupport {
         jaccardDistance: union === 0 ? 0 : (union - inter) / union,
         support,
         previousSupport: previous.slice(),
+        largestShare: this.pendingLargest,
       };
       this.reference = new Set(support);
       this.referenceSorted = support;
       this.pendingEntered.clear();
       this.pendingLeft.clear();
+      this.pendingLargest = 0;
       this.sinceReport = 0;
       this.detected = true;
     }
   }
 
   state(): SupportDriftState {
-    const features = new Map<string, { inSupport: boolean; streak: number }>();
+    const features = new Map<string, { inSupport: boolean; streak: number; held: number }>();
     for (const [name, s] of this.features) features.set(name, { ...s });
     return {
       features,
       reference: new Set(this.reference),
       pendingEntered: new Set(this.pendingEntered),
       pendingLeft: new Set(this.pendingLeft),
+      pendingLargest: this.pendingLargest,
       snapshots: this.snapshots,
       sinceReport: this.sinceReport,
       detected: this.detected,

@@ -56,8 +56,8 @@ describe('a label without signal raises no support or sign alert above info (dri
     expect(largest).toBeGreaterThan(0.02);
     expect(largest).toBeLessThan(0.1);
     expect(quiet.serious).toEqual([]);
-    // shares of the largest effect alone (the criterion before minEffect) page on the same stream
-    const loud = await modelAlerts(200_000, 3, 'binomial', { minEffect: 0 });
+    // shares of the largest effect alone (the criterion before minEffect and noiseFloor) page on the same stream
+    const loud = await modelAlerts(200_000, 3, 'binomial', { minEffect: 0, noiseFloor: 0 });
     expect(loud.serious.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -67,7 +67,7 @@ describe('a label without signal raises no support or sign alert above info (dri
       expect(refits.length).toBeGreaterThanOrEqual(5);
       expect(serious).toEqual([]);
     }
-    const loud = await modelAlerts(120_000, 8, 'gaussian', { minEffect: 0 }, 1000);
+    const loud = await modelAlerts(120_000, 8, 'gaussian', { minEffect: 0, noiseFloor: 0 }, 1000);
     expect(loud.serious.length).toBeGreaterThanOrEqual(1);
   });
 });
