@@ -57,8 +57,9 @@ export interface CoefficientChanges {
  * the new fit, from the inverse of the (observation-weighted) Fisher information over the columns
  * non-zero in either fit and the intercept, so collinear columns that trade places share their
  * uncertainty; summed over at most CHANGE_ROWS_MAX rows. Of more than CHANGE_COLUMNS_MAX such
- * columns, those with the largest effects are measured (`largestEffects`, by `standardize`), and their correlation with the
- * others is ignored (their se is then a little small). Null when there is nothing to measure.
+ * columns, those with the largest effects (`largestEffects`, by `standardize`) are measured so,
+ * ignoring their correlation with the others, and the others from their own information less the
+ * intercept's share (both se a little small). Null when there is nothing to measure.
  *
  * A measure for the drift checks (the support and sign detectors take a coefficient this close to
  * 0 for noise, and report a move this large at once), not an inference: the penalty's shrinkage and
