@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 
-import { unknownKeyMessage } from '../config/unknownKey.js';
+import { shownValue, unknownKeyMessage } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { SequentialSparsityOptions } from './sequentialSparsity.js';
 
@@ -307,7 +307,7 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
         if (typeof v !== 'boolean')
           problems.push({
             path: at(path),
-            message: `must be ${describeRule(rule)}, got ${JSON.stringify(v)}`,
+            message: `must be ${describeRule(rule)}, got ${shownValue(v)}`,
           });
       } else {
         const ok =
@@ -319,7 +319,7 @@ export function validateDriftConfig(input: unknown, prefix = 'drift'): ConfigPro
         if (!ok)
           problems.push({
             path: at(path),
-            message: `must be ${describeRule(rule)}, got ${JSON.stringify(v)}`,
+            message: `must be ${describeRule(rule)}, got ${shownValue(v)}`,
           });
       }
     }

@@ -49,6 +49,11 @@ describe('drift config', () => {
     );
   });
 
+  it('names a number too large for a double (1e999 in JSON) as Infinity, not null', () => {
+    const [problem] = validateDriftConfig(JSON.parse('{"significance": 1e999}') as Record<string, unknown>);
+    expect(problem!.message).toBe('must be a number in [0, ∞), got Infinity');
+  });
+
   it('checks relations between settings (exit below enter)', () => {
     expect(validateDriftConfig({ support: { enter: 0.1, exit: 0.2 } })).toEqual([
       { path: 'drift.support.exit', message: 'must be below support.enter (0.1), got 0.2' },
