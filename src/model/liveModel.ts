@@ -94,8 +94,8 @@ export class LiveModel {
   private refitGauge: LevelGauge | null = null;
   /**
    * The last refit's coefficients in standard errors, by name (`RefitOutcome.changes`: from 0, and
-   * moved since the previous refit), for its snapshot's drift checks; levels the gauge centres are
-   * left out (the checks judge them centred). Not state: read when the refit is accepted.
+   * moved since the previous refit), for its snapshot's drift checks; the levels the gauge centres
+   * have their centred moves only (`movesByName`). Not state: made when the refit is accepted.
    */
   private refitMoves: { readonly version: number; readonly moves: RefitMoves } | null = null;
   lastSnapshotOffset = 0;
