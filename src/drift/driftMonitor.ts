@@ -367,7 +367,7 @@ export class DriftMonitor {
     const z = c.significance;
     const refit = moves !== undefined && snapshot.source === 'refit';
     const significant = refit && z > 0 ? (name: string) => (moves.z.get(name) ?? 0) >= z : undefined;
-    // the features this refit cannot tell from 0: their entries and signs do not count
+    // the features within `noiseFloor` standard errors of 0: their entries and signs do not count
     const floor = c.noiseFloor;
     const noise =
       refit && floor > 0
