@@ -98,6 +98,9 @@ export class LiveModel {
    * have their centred moves only (`movesByName`). Not state: made when the refit is accepted.
    */
   private refitMoves: { readonly version: number; readonly moves: RefitMoves } | null = null;
+  /** The last refit's coefficients centred on `refitGauge` (`centerLevels`, once per refit). */
+  private refitCentred: { readonly version: number; readonly coefficients: Record<string, number> } | null =
+    null;
   lastSnapshotOffset = 0;
   /**
    * A refit's weights were handed to the online model after its last snapshot (not state: a model
@@ -503,10 +506,12 @@ export class LiveModel {
     for (const { levels } of this.refitGauge?.fields ?? [])
       for (const level of levels)
         if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
+    const centred = this.refitGauge === null ? null : centerLevels(coefficients, this.refitGauge);
+    this.refitCentred = centred === null ? null : { version, coefficients: centred };
     this.refitMoves =
       outcome.changes === undefined
         ? null
-        : { version, moves: this.movesByName(outcome.changes, coefficients, previous?.model ?? null) };
+        : { version, moves: this.movesByName(outcome.changes, centred, previous?.model ?? null) };
     return {
       key: this.key,
       version,
@@ -553,16 +558,15 @@ export class LiveModel {
    */
   private movesByName(
     changes: NonNullable<RefitOutcome['changes']>,
-    coefficients: Readonly<Record<string, number>>,
+    centred: Readonly<Record<string, number>> | null,
     previous: SparseCoefficients | null,
   ): RefitMoves {
-    const centred = new Set<string>();
-    for (const { levels } of this.refitGauge?.fields ?? []) for (const level of levels) centred.add(level);
+    const levelNames = new Set<string>();
+    for (const { levels } of this.refitGauge?.fields ?? []) for (const level of levels) levelNames.add(level);
     const strength = new Map<string, number>();
     const z = new Map<string, number>();
     const gauge = this.refitGauge;
-    if (gauge !== null && changes.levelCols !== undefined && changes.levelSe !== undefined) {
-      const values = centerLevels(coefficients, gauge);
+    if (gauge !== null && centred !== null && changes.levelCols !== undefined && changes.levelSe !== undefined) {
       let before: Record<string, number> | null = null;
       if (previous !== null) {
         const named = Object.create(null) as Record<string, number>;
@@ -580,13 +584,13 @@ export class LiveModel {
           const s = se.get(columns[l]!);
           if (s === undefined || !(s > 0)) return;
           if (before !== null)
-            z.set(level, Math.abs(at(values, level) - at(before, level)) / (Math.SQRT2 * s));
+            z.set(level, Math.abs(at(centred, level) - at(before, level)) / (Math.SQRT2 * s));
         });
       }
     }
     for (let k = 0; k < changes.cols.length; k++) {
       const name = this.model.featurizer.nameOf(changes.cols[k]!);
-      if (centred.has(name)) continue;
+      if (levelNames.has(name)) continue;
       strength.set(name, changes.strength[k]!);
       // (NaN: a move not measured)
       if (changes.z !== undefined && !Number.isNaN(changes.z[k]!)) z.set(name, changes.z[k]!);
@@ -612,7 +616,12 @@ export class LiveModel {
     const gauge = this.refitGauge;
     if (snapshot.source !== 'refit' || gauge === null || snapshot.window?.last !== gauge.last)
       return snapshot;
-    return { ...snapshot, coefficients: centerLevels(snapshot.coefficients, gauge) };
+    const cached = this.refitCentred;
+    const coefficients =
+      cached !== null && cached.version === snapshot.version
+        ? cached.coefficients
+        : centerLevels(snapshot.coefficients, gauge);
+    return { ...snapshot, coefficients };
   }
 }
 

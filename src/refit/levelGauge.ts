@@ -150,9 +150,15 @@ export function centerLevels(
  * themselves when they are all equal. Found by bisection within the range.
  */
 export function smoothMedian(values: readonly number[], shares: ArrayLike<number>): number {
+  // equal values pooled (the levels a fit leaves at 0 are most of a large field): each bisection
+  // step then costs one exponential per distinct value
+  const pooled = new Map<number, number>();
+  for (let l = 0; l < values.length; l++) pooled.set(values[l], (pooled.get(values[l]) ?? 0) + shares[l]);
+  const distinct = Float64Array.from(pooled.keys());
+  const weights = Float64Array.from(pooled.values());
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of values) {
+  for (const v of distinct) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -160,7 +166,7 @@ export function smoothMedian(values: readonly number[], shares: ArrayLike<number
   const h = MEDIAN_BANDWIDTH * (hi - lo);
   const below = (t: number): number => {
     let f = 0;
-    for (let l = 0; l < values.length; l++) f += shares[l] / (1 + Math.exp(-(t - values[l]) / h));
+    for (let l = 0; l < distinct.length; l++) f += weights[l] / (1 + Math.exp(-(t - distinct[l]) / h));
     return f;
   };
   for (let i = 0; i < 60 && hi - lo > 1e-12 * h; i++) {

@@ -152,6 +152,14 @@ describe('centerLevels: levels measured from their average, or the median of man
     expect(Math.abs(smoothMedian(values, moved) - smoothMedian(values, shares))).toBeLessThan(1e-7);
   });
 
+  it('the median of equal values is that of one value with their shares summed (a large field of zeros)', () => {
+    const zeros = 5000;
+    const values = [...new Array<number>(zeros).fill(0), 0.3, -0.2, 1.5, 0.3];
+    const shares = [...new Array<number>(zeros).fill(0.6 / zeros), 0.1, 0.1, 0.1, 0.1];
+    expect(smoothMedian(values, shares)).toBeCloseTo(smoothMedian([0, 0.3, -0.2, 1.5], [0.6, 0.2, 0.1, 0.1]), 12);
+    expect(smoothMedian(values, shares)).toBeGreaterThan(0);
+  });
+
   it(`from the average below ${MEDIAN_LEVELS[0]} levels in effect, halfway to the median at ${(MEDIAN_LEVELS[0] + MEDIAN_LEVELS[1]) / 2}`, () => {
     const levels = Array.from({ length: 8 }, (_, i) => `k=${i}`);
     const values = [5, 0, 0, 0, 0, 0, 0, 0];
