@@ -566,7 +566,12 @@ export class LiveModel {
     const strength = new Map<string, number>();
     const z = new Map<string, number>();
     const gauge = this.refitGauge;
-    if (gauge !== null && centred !== null && changes.levelCols !== undefined && changes.levelSe !== undefined) {
+    if (
+      gauge !== null &&
+      centred !== null &&
+      changes.levelCols !== undefined &&
+      changes.levelSe !== undefined
+    ) {
       let before: Record<string, number> | null = null;
       if (previous !== null) {
         const named = Object.create(null) as Record<string, number>;

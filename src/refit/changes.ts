@@ -21,6 +21,12 @@ export const CHANGE_ROWS_MAX = 4096;
  */
 export const CHANGE_PRODUCTS_MAX = 8_000_000;
 export const CHANGE_ROWS_MIN = 1024;
+/**
+ * Of a window longer than CHANGE_ROWS_MAX, a column is measured by the information matrix only
+ * with at least this many entries expected in the rows it is summed over; a rarer one (an id seen
+ * a few times) from its own information over all its rows, less the intercept's share.
+ */
+export const CHANGE_SAMPLED_MIN = 16;
 
 /** How far each coefficient of a refit is from 0, and moved from the previous refit's, in standard errors. */
 export interface CoefficientChanges {
@@ -28,7 +34,8 @@ export interface CoefficientChanges {
    * Design columns, in order: those non-zero in either refit, less any that the intercept and the
    * columns measured before it determine (levels of a field that sum to the intercept: the last of
    * them is left out). Of more than CHANGE_COLUMNS_MAX, those with the largest effects
-   * (`largestEffects`) are measured by the whole information matrix, the others as `strength` says.
+   * (`largestEffects`) are measured by the whole information matrix, the others (and columns too
+   * rare for the rows it is summed over: CHANGE_SAMPLED_MIN) as `strength` says.
    */
   readonly cols: Int32Array;
   /**
@@ -58,8 +65,9 @@ export interface CoefficientChanges {
  * non-zero in either fit and the intercept, so collinear columns that trade places share their
  * uncertainty; summed over at most CHANGE_ROWS_MAX rows. Of more than CHANGE_COLUMNS_MAX such
  * columns, those with the largest effects (`largestEffects`, by `standardize`) are measured so,
- * ignoring their correlation with the others, and the others from their own information less the
- * intercept's share (both se a little small). Null when there is nothing to measure.
+ * ignoring their correlation with the others, and the others, like columns too rare for the rows
+ * sampled (`CHANGE_SAMPLED_MIN`), from their own information over every row, less the intercept's
+ * share (both se a little small). Null when there is nothing to measure.
  *
  * A measure for the drift checks (the support and sign detectors take a coefficient this close to
  * 0 for noise, and report a move this large at once), not an inference: the penalty's shrinkage and
@@ -88,10 +96,16 @@ export function coefficientChanges(
     for (const c of [...asked].sort((a, b) => a - b)) all.push(c);
   }
   if (nonZero === 0) return null;
-  // the columns measured by the whole information matrix, by position in `all` (else −1)
-  const candidates = all.slice(0, nonZero);
+  // the columns measured by the whole information matrix (with entries enough in the rows it is
+  // summed over), by position in `all` (else −1)
+  const firstStride = Math.ceil(n / CHANGE_ROWS_MAX);
+  const candidates = all
+    .slice(0, nonZero)
+    .filter((c) => firstStride === 1 || x.columnNnz(c) >= CHANGE_SAMPLED_MIN * firstStride);
   const list =
-    nonZero > CHANGE_COLUMNS_MAX ? largestEffects(x, candidates, after, before, standardize) : candidates;
+    candidates.length > CHANGE_COLUMNS_MAX
+      ? largestEffects(x, candidates, after, before, standardize)
+      : candidates;
   const k = list.length;
   const position = new Int32Array(all.length).fill(-1);
   for (let a = 0, b = 0; a < nonZero; a++) if (b < k && all[a] === list[b]) position[a] = b++;
@@ -102,64 +116,65 @@ export function coefficientChanges(
     for (let i = 0; i < n; i++) total += weights[i]!;
   }
   if (!(total > 0)) return null;
-  // the columns' entries by row (in each row by position in `all`): the information is a sum over
-  // rows of the outer products of their few entries, not k² products of whole columns
-  let stride = Math.ceil(n / CHANGE_ROWS_MAX);
-  let { start, at, value } = entriesByRow(x, all, stride);
-  for (
-    let work = products(start, at, position);
-    work > CHANGE_PRODUCTS_MAX && n / (2 * stride) >= CHANGE_ROWS_MIN;
-  ) {
-    stride *= 2;
-    ({ start, at, value } = entriesByRow(x, all, stride));
-    work = products(start, at, position);
-  }
+  // every row's information weight W_i at the fit (and the gaussian residual), from η over the
+  // columns non-zero in it: exact, so that every column's own information below is too
+  const eta = new Float64Array(n).fill(intercept);
   let active = 0;
-  for (const c of all) if (after[c] !== 0) active++;
-  const s = k + 1;
-  const info = new Float64Array(s * s);
-  // every column's own information and its cross term with the intercept (for those not in `list`)
-  const own = new Float64Array(all.length);
-  const withIntercept = new Float64Array(all.length);
-  const measured = new Int32Array(all.length);
+  for (const c of all) {
+    if (after[c] === 0) continue;
+    active++;
+    x.axpy(c, after[c]!, eta);
+  }
+  const rowWeight = new Float64Array(n);
   let residual = 0;
-  let sampled = 0;
-  for (let i = 0; i < n; i += stride) {
-    const r = sampled++;
-    const from = start[r]!;
-    const to = start[r + 1]!;
-    let eta = intercept;
-    for (let e = from; e < to; e++) eta += after[all[at[e]!]!]! * value[e]!;
+  let weightSum = 0;
+  for (let i = 0; i < n; i++) {
     const v = weights === undefined ? 1 : (weights[i]! * n) / total;
     let w: number;
     if (family === 'binomial') {
-      const p = 1 / (1 + Math.exp(-eta));
+      const p = 1 / (1 + Math.exp(-eta[i]!));
       w = v * p * (1 - p);
     } else {
       w = v;
-      const gap = y[i]! - eta;
+      const gap = y[i]! - eta[i]!;
       residual += v * gap * gap;
     }
+    rowWeight[i] = w;
+    weightSum += w;
+  }
+  // gaussian: the residual variance (the information is Xᵀ W X / σ²)
+  const sigma2 = family === 'gaussian' ? residual / Math.max(1, n - active - 1) : 1;
+  // (a gaussian fit through every row: no noise to measure against)
+  if (!(sigma2 > 0) || !(weightSum > 0)) return null;
+  // every column's own information and its cross term with the intercept, over all its entries
+  const own = Float64Array.from(all, (c) => x.weightedSquares(c, rowWeight));
+  const withIntercept = Float64Array.from(all, (c) => x.dot(c, rowWeight));
+  // the information matrix over the intercept and `list`, summed over an even sample of the rows
+  // (the columns' entries by row: a sum over rows of the outer products of their few entries)
+  let stride = firstStride;
+  let { start, at, value } = entriesByRow(x, list, stride);
+  for (let work = products(start); work > CHANGE_PRODUCTS_MAX && n / (2 * stride) >= CHANGE_ROWS_MIN;) {
+    stride *= 2;
+    ({ start, at, value } = entriesByRow(x, list, stride));
+    work = products(start);
+  }
+  const s = k + 1;
+  const info = new Float64Array(s * s);
+  let sampled = 0;
+  for (let i = 0; i < n; i += stride) {
+    const r = sampled++;
+    const w = rowWeight[i]!;
     info[0]! += w;
-    let count = 0;
+    const from = start[r]!;
+    const to = start[r + 1]!;
     for (let e = from; e < to; e++) {
       const wx = w * value[e]!;
-      own[at[e]!]! += wx * value[e]!;
-      withIntercept[at[e]!]! += wx;
-      const b = position[at[e]!]!;
-      if (b < 0) continue;
-      const row = (b + 1) * s;
+      const row = (at[e]! + 1) * s;
       info[row]! += wx;
-      measured[count++] = e;
-      for (let f = 0; f < count; f++)
-        info[row + position[at[measured[f]!]!]! + 1]! += wx * value[measured[f]!]!;
+      for (let f = from; f <= e; f++) info[row + at[f]! + 1]! += wx * value[f]!;
     }
   }
-  // gaussian: the residual variance (the information is Xᵀ W X / σ²); the sampled rows' sums
-  // stand for the window's n rows
-  const sigma2 = family === 'gaussian' ? residual / Math.max(1, sampled - active - 1) : 1;
-  // (a gaussian fit through every row taken: no noise to measure against)
-  if (!(sigma2 > 0)) return null;
+  // the sampled rows' sums stand for the window's n rows
   const scale = sigma2 * (sampled / n);
   // factored over the columns kept: one that the others determine (a pivot at rounding level) is
   // left out and the rest factored again
@@ -192,8 +207,8 @@ export function coefficientChanges(
   // the columns beyond `list`: their information with only the intercept taken out (a lower bound on
   // their variance), for `strength`; their moves are not measured
   const ownVariance = (a: number): number => {
-    const schur = own[a]! - (withIntercept[a]! * withIntercept[a]!) / info[0]!;
-    return schur > 1e-13 * own[a]! ? scale / schur : NaN;
+    const schur = own[a]! - (withIntercept[a]! * withIntercept[a]!) / weightSum;
+    return schur > 1e-13 * own[a]! ? sigma2 / schur : NaN;
   };
   for (let a = 0; a < nonZero; a++) {
     if (position[a]! >= 0) continue;
@@ -249,16 +264,12 @@ function largestEffects(
     .map((a) => list[a]!);
 }
 
-/**
- * The products the information sums: over the rows taken, (their entries among the columns measured
- * whole)² / 2, and one for each of their other entries.
- */
-function products(start: Int32Array, at: Int32Array, position: Int32Array): number {
+/** The products the information matrix sums: over the rows taken, (their entries)² / 2. */
+function products(start: Int32Array): number {
   let work = 0;
   for (let r = 0; r + 1 < start.length; r++) {
-    let e = 0;
-    for (let k = start[r]!; k < start[r + 1]!; k++) if (position[at[k]!]! >= 0) e++;
-    work += (e * (e + 1)) / 2 + (start[r + 1]! - start[r]! - e);
+    const e = start[r + 1]! - start[r]!;
+    work += (e * (e + 1)) / 2;
   }
   return work;
 }

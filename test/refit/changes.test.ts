@@ -147,6 +147,43 @@ describe('coefficientChanges', () => {
     expect(Math.abs(got.z![0]! / exact - 1)).toBeLessThan(0.05);
   });
 
+  it('a rare column of a long window, absent from the rows sampled, is measured from its own information over every row', () => {
+    // 3 popular ids and one seen in 2 rows, neither of them on the sample's stride (3)
+    const n = 2 * CHANGE_ROWS_MAX + 1;
+    const stride = Math.ceil(n / CHANGE_ROWS_MAX);
+    const rare = [1, 2 + stride];
+    const draw = rng(21);
+    const starts = [0];
+    const cols: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 3; j++) if (draw() < 0.3) cols.push(j);
+      if (rare.includes(i)) cols.push(3);
+      starts.push(cols.length);
+    }
+    const x = SparseDesign.fromRows(n, 4, starts, cols, new Array<number>(cols.length).fill(1));
+    const u = rng(22);
+    const y = Float64Array.from({ length: n }, () => (u() < 0.4 ? 1 : 0));
+    const after = [0.4, -0.3, 0.2, 1.5];
+    const b0 = -0.5;
+    const got = coefficientChanges(x, y, undefined, 'binomial', b0, after, null, false)!;
+    expect([...got.cols]).toEqual([0, 1, 2, 3]);
+    let [i00, i03, i33] = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      let eta = b0;
+      for (let e = starts[i]!; e < starts[i + 1]!; e++) eta += after[cols[e]!]!;
+      const p = 1 / (1 + Math.exp(-eta));
+      const w = p * (1 - p);
+      i00 += w;
+      if (rare.includes(i)) {
+        i03 += w;
+        i33 += w;
+      }
+    }
+    // about 1.5 · √0.4: far from 3 standard errors, as two rows allow
+    expect(got.strength[3]).toBeCloseTo(1.5 * Math.sqrt(i33 - (i03 * i03) / i00), 10);
+    expect(got.strength[3]).toBeLessThan(1.5);
+  });
+
   it('is null with nothing to measure, or no residual', () => {
     const xs = oneColumn(100, 7);
     const y = Float64Array.from(xs, (x) => x);

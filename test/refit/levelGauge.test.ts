@@ -156,7 +156,10 @@ describe('centerLevels: levels measured from their average, or the median of man
     const zeros = 5000;
     const values = [...new Array<number>(zeros).fill(0), 0.3, -0.2, 1.5, 0.3];
     const shares = [...new Array<number>(zeros).fill(0.6 / zeros), 0.1, 0.1, 0.1, 0.1];
-    expect(smoothMedian(values, shares)).toBeCloseTo(smoothMedian([0, 0.3, -0.2, 1.5], [0.6, 0.2, 0.1, 0.1]), 12);
+    expect(smoothMedian(values, shares)).toBeCloseTo(
+      smoothMedian([0, 0.3, -0.2, 1.5], [0.6, 0.2, 0.1, 0.1]),
+      12,
+    );
     expect(smoothMedian(values, shares)).toBeGreaterThan(0);
   });
 
