@@ -23,6 +23,7 @@ import {
 import { centerLevels, levelGauge, type LevelGauge } from '../refit/levelGauge.js';
 import { RefitWindow, type RefitWindowState } from '../refit/window.js';
 import type { RecordPosition } from '../stream/types.js';
+import type { RefitTarget } from '../stream/refitEvery.js';
 import { OnlineModel, onlineDefaults, orderByMagnitude, type OnlineModelCheckpoint } from './onlineModel.js';
 import { explainScore } from './scoreExplainer.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -480,14 +481,21 @@ export class LiveModel {
     return [...this.covered.keys()].map(partitionOfCoverageKey);
   }
 
-  /** Takes a finished refit: it becomes the refit model (served when `serve: refit`) and a snapshot. */
-  acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot {
+  /**
+   * Takes a finished refit: it becomes the refit model (served when `serve: refit`) and a snapshot.
+   * `startedBy`: the model of this key that started it; when that is another object (this one was
+   * restored while the refit ran), its window's level gauge, not state, is taken from it.
+   */
+  acceptRefit(outcome: RefitOutcome, refitMs: number, startedBy?: RefitTarget): ModelSnapshot {
     this.dirty = true;
     const version = this.model.claimVersion();
     const { cols, values } = outcome.model;
     const previous = this.refit;
     this.setRefit(outcome.model, version, outcome.last);
-    const gauge = this.runningGauge;
+    const gauge =
+      startedBy instanceof LiveModel && startedBy !== this && startedBy.key === this.key
+        ? startedBy.runningGauge
+        : this.runningGauge;
     this.refitGauge =
       gauge !== null && gauge.first === outcome.first && gauge.last === outcome.last ? gauge : null;
     const handedBack =

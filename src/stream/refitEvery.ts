@@ -17,7 +17,12 @@ export interface RefitTarget {
   refitNear?(): boolean;
   refitHandled(): void;
   refitJob(): RefitJob | null;
-  acceptRefit(outcome: RefitOutcome, refitMs: number): ModelSnapshot;
+  /**
+   * `startedBy`: the model that started the refit (another object than this one when this one was
+   * restored in its place while it ran: evicted, then back); what it kept of the job that is not
+   * state is taken from it.
+   */
+  acceptRefit(outcome: RefitOutcome, refitMs: number, startedBy?: RefitTarget): ModelSnapshot;
 }
 
 /** Counters of the refit schedule. */
@@ -137,7 +142,7 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
           if (outcome !== null) {
             stats.completed++;
             stats.totalMs += ms;
-            snapshot = target.acceptRefit(outcome, ms);
+            snapshot = target.acceptRefit(outcome, ms, live);
           } else {
             stats.failed++;
             error = err instanceof Error ? err : new Error(String(err));

@@ -28,7 +28,10 @@ class FakeModel implements RefitTarget {
   refitJob(): RefitJob {
     return { key: this.key, rows: { last: this.seen } } as unknown as RefitJob;
   }
-  acceptRefit(outcome: RefitOutcome): ModelSnapshot {
+  /** The `startedBy` of each refit accepted. */
+  readonly startedBy: Array<RefitTarget | undefined> = [];
+  acceptRefit(outcome: RefitOutcome, _ms: number, startedBy?: RefitTarget): ModelSnapshot {
+    this.startedBy.push(startedBy);
     return { key: this.key, offset: outcome.last, source: 'refit' } as ModelSnapshot;
   }
 }
@@ -81,6 +84,24 @@ describe('refitEvery', () => {
       // due at the 2nd batch (frame 2), done 3 frames later; again at the 4th (frame 6) and the
       // 6th (frame 10); the output completes once the last refit is in
       expectObservable(out).toBe('b-b-bxb-byb--(z|)', { b: 'b', x: 'm2', y: 'm4', z: 'm6' });
+    });
+  });
+
+  it('a model restored while its refit ran accepts it with the model that started it', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable, flush }) => {
+      const first = new FakeModel('m', 1);
+      const restored = new FakeModel('m', 100);
+      // evicted after its refit started (frame 0), restored before it finished (frame 3)
+      let live = first;
+      const out = cold('a-b|').pipe(
+        map((_, i) => (i === 1 ? (live = restored) : live, batchOf([live]))),
+        refitEvery({ runner: new FakeRunner(3), acquire: () => live as never, now: () => 0 }),
+        map(label),
+      );
+      expectObservable(out).toBe('b-b(m|)', { b: 'b', m: 'm1' });
+      flush();
+      expect(restored.startedBy).toHaveLength(1);
+      expect(restored.startedBy[0]).toBe(first);
     });
   });
 
