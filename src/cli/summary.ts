@@ -140,9 +140,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
         if (collisionExamples.length < 3 && !collisionExamples.some((e) => e.name === c.name))
           collisionExamples.push(c);
     }
-    features += vocabulary.hashed
-      ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
-      : vocabulary.dimension;
+    features += live.model.featureCount;
   });
   const chosen = typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto');
   const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;

@@ -246,6 +246,11 @@ export class ExactVocabulary implements Vocabulary {
     return this.oneHot.get(field)?.get(value) ?? this.addOneHot(field, value);
   }
 
+  /** The column of a name, as `indexOf`, or -1 when it has none (none is made). */
+  find(field: string, value?: string): number {
+    return (value === undefined ? this.numeric.get(field) : this.oneHot.get(field)?.get(value)) ?? -1;
+  }
+
   /** `indexOf(field, value)` for a one-hot name without a column (one map lookup fewer). */
   addOneHot(field: string, value: string): number {
     if (this.full) return -1;

@@ -273,6 +273,21 @@ export class OnlineModel {
   private keyValue: string | null = null;
   private keyValueColumn = -1;
   private keyNumberColumn = -1;
+
+  /**
+   * The features this model has seen (`metrics.features`): its columns with exact names, less
+   * those of its key field (`OnlineModelOptions.keyField`: its own key's one-hot level, or the
+   * field's number), which are not features of this model; its named columns with hashing.
+   */
+  get featureCount(): number {
+    const vocabulary = this.featurizer.vocabulary;
+    if (!(vocabulary instanceof ExactVocabulary))
+      return (vocabulary as { namedColumns?: number }).namedColumns ?? 0;
+    const field = this.keyField;
+    if (field === null) return vocabulary.dimension;
+    const own = (vocabulary.find(field, this.key) >= 0 ? 1 : 0) + (vocabulary.find(field) >= 0 ? 1 : 0);
+    return vocabulary.dimension - own;
+  }
   readonly family: Family;
   readonly learnerName: LearnerName;
   /** The configured λ: a number, or "auto" (see `lambda`). */
@@ -1399,9 +1414,7 @@ export class OnlineModel {
     const metrics: Record<string, number | string | boolean | null> = {};
     for (const [k, v] of Object.entries(summary)) metrics[k] = Number.isFinite(v) ? v : null;
     metrics.nonZero = indices.length;
-    metrics.features = vocabulary.hashed
-      ? ((vocabulary as { namedColumns?: number }).namedColumns ?? 0)
-      : vocabulary.dimension;
+    metrics.features = this.featureCount;
     if (vocabulary.hashed) metrics.hashCollisions = vocabulary.collisions;
     else if (vocabulary instanceof ExactVocabulary && vocabulary.nameCollisions > 0)
       metrics.nameCollisions = vocabulary.nameCollisions;
