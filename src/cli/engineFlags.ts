@@ -5,6 +5,7 @@ import { parseCommandArgs, readJsonConfig, UsageError, type OptionsConfig } from
 /** The flags of `replay` (the engine over a file): each sets one entry of the configuration. */
 export const replayFlagOptions = {
   input: { type: 'string' },
+  target: { type: 'string' },
   family: { type: 'string' },
   learner: { type: 'string' },
   lambda: { type: 'string' },
@@ -144,6 +145,7 @@ const FLAG_SETTINGS: ReadonlyArray<readonly [string, keyof Values]> = [
   ['snapshots.everySeconds', 'snapshot-seconds'],
   ['replay.batchSize', 'batch-size'],
   ['replay.readerThreads', 'reader-threads'],
+  ['replay.target', 'target'],
   ['drift.threads', 'drift-threads'],
   ['limits.maxRecordBytes', 'max-record-bytes'],
 ];
@@ -209,6 +211,7 @@ export async function engineConfigFrom(
     }
   const replay = section(doc, 'replay');
   set(replay, 'input', values.input);
+  set(replay, 'target', values.target);
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
   set(replay, 'readerThreads', numeric('reader-threads', values['reader-threads'], problems));

@@ -219,7 +219,7 @@ export async function checkInputPath(where: string, path: string): Promise<void>
 export function refuseCsvInput(command: string, path: string, where = '--input'): void {
   if (/\.csv$/i.test(path))
     throw new PathError(
-      `${where} ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit, path and score read CSV; for ${command}, convert the rows to events first (numbers as JSON numbers; README.md, "CSV input")`,
+      `${where} ${path} is a CSV file; ${command} reads JSON lines, one event {"label": ..., "features": {...}} per line. fit, path, score and replay read CSV; for ${command}, convert the rows to events first (an event per row, numbers as JSON numbers)`,
     );
 }
 

@@ -6,19 +6,15 @@ import { performance } from 'node:perf_hooks';
 
 import { Subject } from 'rxjs';
 
-import { jsonlSource } from '../../connectors/file/jsonl.js';
+import { csvSource, readCsvHeader, type CsvHeader } from '../../connectors/file/csv.js';
+import { jsonlSource, type JsonlEventSourceOptions } from '../../connectors/file/jsonl.js';
 import { FileOutputSink, outputFiles } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
-import { ConnectorError } from '../core/errors.js';
-import {
-  checkInputPath,
-  parseCommandArgs,
-  PathError,
-  pathProblem,
-  refuseCsvInput,
-  type CliIO,
-} from './io.js';
+import { ConnectorError, DataError } from '../core/errors.js';
+import type { EventSource } from '../engine/ports.js';
+import { CsvRowDecoder, separatorHint } from '../stream/csvRows.js';
+import { checkInputPath, parseCommandArgs, PathError, pathProblem, UsageError, type CliIO } from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
@@ -37,11 +33,11 @@ import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
 import { onInterrupt } from './interrupts.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
-const usage = `usage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]
+const usage = `usage: l1stream replay --input FILE.jsonl|FILE.csv --family gaussian|binomial [options]
 
-Runs the streaming pipeline over a JSON-lines file of events as if it were a topic: each event is
-predicted, then learned from (progressive validation); refits run on a window of recent events
-in a worker thread; unlabelled events are scored. Writes to --out DIR:
+Runs the streaming pipeline over a JSON-lines file of events (or a CSV file's rows) as if it
+were a topic: each event is predicted, then learned from (progressive validation); refits run on
+a window of recent events in a worker thread; unlabelled events are scored. Writes to --out DIR:
   models.jsonl        model snapshots: online ones (every --snapshot-every events and at the end)
                       and refits ("source": "refit", with their window and certificate)
   scores.jsonl        a score per unlabelled event: key (the model's), eventKey (the event's),
@@ -73,7 +69,11 @@ file) stops the run (exit 2) naming its key and file; a state file of the last c
 from DIR is a warning, and that model starts afresh.
 
 options:
-  --input FILE          JSON-lines events, required (a .csv is refused: fit, path and score read CSV)
+  --input FILE          JSON-lines events, required; a .csv is read as fit reads it (a header row,
+                        an event per row: numbers, true/false as 1/0, other text one-hot, empty
+                        cells absent), its label column named by --target (default "label"; an
+                        empty label cell: the row is scored, not learned)
+  --target COLUMN       the label column of a .csv input (replay.target)
 ${replayFlagsUsage}
   --out DIR             output directory (default ./l1stream-out); the outputs of an earlier
                         run in DIR are replaced (stderr names them), unless --state resumes
@@ -164,7 +164,7 @@ export async function replay(
       );
     throw err;
   }
-  refuseCsvInput(names.command, input, where);
+  const csv = await csvInput(config, input, where);
   if (await isGzip(input))
     throw new PathError(
       `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines: decompress it first (gunzip -k ${input})`,
@@ -172,7 +172,7 @@ export async function replay(
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];
   try {
-    return await replayLocked(config, out, io, progress, hooks, names, (dir, role, where) => {
+    return await replayLocked(config, out, io, progress, hooks, names, csv, (dir, role, where) => {
       const lock = DirectoryLock.acquire(dir, role, where, (m) =>
         io.stderr.write(`${names.command}: ${m}\n`),
       );
@@ -191,6 +191,7 @@ async function replayLocked(
   progress: boolean | undefined,
   hooks: Parameters<typeof replay>[4],
   names: ReplayNames,
+  csv: CsvInput | null,
   lock: (dir: string, role: 'state' | 'out', where: string) => void,
 ): Promise<RunSummary> {
   const input = config.files.input!;
@@ -288,7 +289,7 @@ async function replayLocked(
   const engine = new Engine(
     config,
     {
-      source: jsonlSource(input, {
+      source: (csv === null ? jsonlSource : csvFileSource(csv))(input, {
         batchSize: config.batchSize,
         readerThreads: config.readerThreads,
         family: config.model.family,
@@ -304,7 +305,12 @@ async function replayLocked(
       sink,
       ...(store ? { store } : {}),
     },
-    { logger, stop, ...(hooks?.observer ? { observer: hooks.observer } : {}) },
+    {
+      logger,
+      stop,
+      ...(hooks?.observer ? { observer: hooks.observer } : {}),
+      ...(csv !== null ? { decoder: csv.decoder } : {}),
+    },
   );
   hooks?.engine?.(engine);
   // the first signal stops after the batch in hand; a second exits at once (interrupts.ts)
@@ -486,17 +492,19 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   if (summary.records === 0) return `nothing learned: ${input} has no events (it is empty or blank)`;
   if (summary.rejected === 0)
     return `nothing learned: none of the ${summary.scored} events of ${input} has a "label" (an unlabelled event is only scored)`;
+  // the hint is asked first: a CSV of over a thousand rows stops early, every line rejected
+  const first = await firstLine(input);
+  const { looksLikeCsv } = await import('../solve/csv.js');
+  const csv =
+    !/\.csv$/i.test(input) && looksLikeCsv(first)
+      ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line, or a CSV file named .csv (--target names its label column)`
+      : '';
   if (summary.stoppedAllRejected !== undefined) {
     let [top, most] = ['', 0];
     for (const [reason, n] of Object.entries(summary.rejectedByReason))
       if (n > most) [top, most] = [reason, n];
-    return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason (${formatCount(most)}): ${top} (see dead-letters.jsonl)`;
+    return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason (${formatCount(most)}): ${top} (see dead-letters.jsonl)${csv}`;
   }
-  const first = await firstLine(input);
-  const { looksLikeCsv } = await import('../solve/csv.js');
-  const csv = looksLikeCsv(first)
-    ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line (fit reads CSV)`
-    : '';
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
 }
 
@@ -539,4 +547,45 @@ async function earlierOutputs(dir: string, all: boolean): Promise<string[]> {
     if (size > 0) found.push(name);
   }
   return found;
+}
+
+/** A CSV input's header and the decoder of its rows (`csvInput`). */
+interface CsvInput {
+  readonly header: CsvHeader;
+  readonly decoder: CsvRowDecoder;
+}
+
+/**
+ * For an input ending in `.csv`: its header, read before any output is opened, and the decoder of
+ * its rows with the label column `replay.target` (`--target`; default a column named "label").
+ * Null for JSON lines, where `--target` is refused (an event's label is its "label").
+ */
+async function csvInput(config: EngineConfig, input: string, where: string): Promise<CsvInput | null> {
+  const target = config.files.target;
+  const targetFlag = where === '--input' ? '--target' : 'replay.target';
+  if (!/\.csv$/i.test(input)) {
+    if (target !== undefined)
+      throw new UsageError(
+        `${targetFlag} names the label column of a CSV input; ${where} ${input} is read as JSON lines, where an event's label is its "label"`,
+      );
+    return null;
+  }
+  if (config.readerThreads > 0)
+    throw new UsageError(
+      `${where} ${input} is a CSV file, read on the engine's thread: leave out --reader-threads (replay.readerThreads), which reads JSON lines`,
+    );
+  const header = await readCsvHeader(input, config.limits.maxRecordBytes);
+  if (target === undefined && !header.columns.includes('label'))
+    throw new DataError(
+      `${where} ${input} is a CSV file: name its label column with ${targetFlag} (it has no column "label"); its columns are: ${header.columns.slice(0, 50).join(', ')}${header.columns.length > 50 ? ', …' : ''}${separatorHint(header.columns)}`,
+    );
+  return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input) };
+}
+
+/** `csvSource` with `jsonlSource`'s signature (the options it does not take left out). */
+function csvFileSource(csv: CsvInput) {
+  return (input: string, options: JsonlEventSourceOptions): EventSource => {
+    const { readerThreads: _threads, family: _family, ...rest } = options;
+    return csvSource(input, csv.header, rest);
+  };
 }

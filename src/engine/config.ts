@@ -100,6 +100,8 @@ export interface EngineConfig {
   /** The raw document's other top-level entries the caller asked to keep (`input`, `replay.out`, ...). */
   readonly files: {
     readonly input?: string;
+    /** `replay.target`: the label column of a CSV input. */
+    readonly target?: string;
     readonly out?: string;
     readonly state?: string;
     /** `state.continue`: a state directory made over another input goes on with this one. */
@@ -389,6 +391,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     'batchSize',
     'snapshotEvery',
     'readerThreads',
+    'target',
   ]);
   const readerThreads = replay.number('readerThreads', engineDefaults.readerThreads, {
     min: 0,
@@ -413,6 +416,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
   const out = replay.string('out');
+  const target = replay.string('target');
   const state = new SectionReader(raw.state, 'state', problems, [
     'dir',
     'everyEvents',
@@ -487,6 +491,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     extensions,
     files: Object.freeze({
       ...(input !== undefined ? { input } : {}),
+      ...(target !== undefined ? { target } : {}),
       ...(out !== undefined ? { out } : {}),
       ...(stateDir !== undefined ? { state: stateDir } : {}),
       ...(continueState ? { continue: true } : {}),

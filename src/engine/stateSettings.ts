@@ -7,7 +7,8 @@ export type StateSetting = readonly [path: string, value: string];
 /**
  * The settings a stored model state depends on (the README's keyed models), flattened to paths: the model section
  * (family, learner, λ, α, hashing, standardization, learner options, penalty factors by feature
- * name), how events are keyed, the refit schedule and window, and drift detection. A checkpoint
+ * name), how events are keyed, the refit schedule and window, drift detection, and the label
+ * column of a CSV input (`replay.target`, when given). A checkpoint
  * made under one set of them is not the state the run would have under another, so a resumed run
  * must have the same. Settings that only change where, how often or how fast outputs are written
  * (snapshot cadence, scores, batch size, live-model limit, refit and drift threads,
@@ -41,6 +42,8 @@ export function stateSettings(config: EngineConfig): StateSetting[] {
     ...drift
   } = config.drift;
   flatten('drift', drift, out);
+  // a CSV input's label column: another one makes other events of the same rows
+  if (config.files.target !== undefined) out.push(['replay.target', JSON.stringify(config.files.target)]);
   return out;
 }
 

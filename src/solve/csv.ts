@@ -138,7 +138,7 @@ export interface CsvDesign {
 }
 
 /** A target or weight column the header lacks: the column it probably meant, and the header's columns. */
-function missingColumn(
+export function missingColumn(
   role: string,
   name: string,
   header: readonly string[],
@@ -298,7 +298,7 @@ function unnamedColumn(k: number, columns: number): string {
  * A target or feature cell's value: `true` / `false` (any case) are 1 and 0, as a JSON event's
  * boolean label or feature; anything else as `Number` reads it.
  */
-function cellNumber(s: string): number {
+export function cellNumber(s: string): number {
   const lower = s.toLowerCase();
   return lower === 'true' ? 1 : lower === 'false' ? 0 : Number(s);
 }

@@ -36,7 +36,7 @@ describe('an input named in --config that cannot be read is named as replay.inpu
     );
   });
 
-  it('a .csv in replay.input is refused naming replay.input', async () => {
+  it('a .csv in replay.input without its label column is refused naming replay.input and replay.target', async () => {
     const csv = join(dir, 'events.csv');
     writeFileSync(csv, 'y,x\n1,2\n');
     const other = join(dir, 'csv.json');
@@ -45,7 +45,9 @@ describe('an input named in --config that cannot be read is named as replay.inpu
       JSON.stringify({ model: { family: 'binomial' }, replay: { input: csv, out: join(dir, 'o2') } }),
     );
     const r = await runCli(['replay', '--config', other]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^l1stream: replay\.input .*events\.csv is a CSV file; replay reads JSON lines/);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^l1stream: replay\.input .*events\.csv is a CSV file: name its label column with replay\.target \(it has no column "label"\)/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,35 +7,292 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1s-csv-input-'));
-const csv = join(dir, 'data.csv');
-writeFileSync(csv, 'y,x\n1,2\n0,3\n');
 
-describe('replay and run refuse a CSV input up front', () => {
-  it('replay: exit 2, nothing written, the message names the commands that read CSV', async () => {
-    const out = join(dir, 'out');
-    const r = await runCli(['replay', '--input', csv, '--family', 'gaussian', '--out', out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /data\.csv is a CSV file; replay reads JSON lines.*fit, path and score read CSV.*convert/,
-    );
-    expect(existsSync(out)).toBe(false);
+describe('replay and run read a CSV file as a stream of its rows', () => {
+  /** Seeded rows: a label, two numbers, a text column of 3 levels, an empty cell now and then. */
+  function rows(
+    n: number,
+    seed: number,
+  ): Array<{ label: number; x0: number; x1: number | null; plan: string }> {
+    let s = seed;
+    const u = (): number => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 4294967296;
+    };
+    return Array.from({ length: n }, () => {
+      const x0 = Math.round((u() * 4 - 2) * 1000) / 1000;
+      const x1 = u() < 0.1 ? null : Math.round((u() * 2 - 1) * 1000) / 1000;
+      const plan = ['basic', 'pro', 'team, annual'][Math.floor(u() * 3)]!;
+      const eta = -0.3 + 1.2 * x0 + (plan === 'pro' ? 0.8 : 0);
+      return { label: u() < 1 / (1 + Math.exp(-eta)) ? 1 : 0, x0, x1, plan };
+    });
+  }
+  const csvText = (rs: ReturnType<typeof rows>): string =>
+    `churned,x0,x1,plan\n${rs.map((r) => `${r.label},${r.x0},${r.x1 ?? ''},"${r.plan}"`).join('\n')}\n`;
+  const jsonlText = (rs: ReturnType<typeof rows>): string =>
+    rs
+      .map((r) =>
+        JSON.stringify({
+          label: r.label,
+          features: { x0: r.x0, ...(r.x1 !== null ? { x1: r.x1 } : {}), plan: r.plan },
+        }),
+      )
+      .join('\n') + '\n';
+  /** The output lines without what differs between two runs of the same events (time, file name). */
+  const lines = (out: string, file: string): string[] =>
+    readFileSync(join(out, file), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const o = JSON.parse(l) as Record<string, unknown>;
+        delete o.createdAt;
+        delete o.source;
+        if (typeof o.metrics === 'object' && o.metrics !== null) {
+          const m = o.metrics as Record<string, unknown>;
+          delete m.refitMs;
+          delete m.solveMs;
+        }
+        return JSON.stringify(o);
+      });
+  const flags = [
+    '--family',
+    'binomial',
+    '--refit-every',
+    '1500',
+    '--refit-window',
+    '1500',
+    '--refit-threads',
+    '0',
+  ];
+
+  it('the same models and alerts as the JSON-lines events fit would make of the rows; --target names the label column', async () => {
+    const rs = rows(4000, 11);
+    const csv = join(dir, 'stream.csv');
+    const jsonl = join(dir, 'stream.jsonl');
+    writeFileSync(csv, csvText(rs));
+    writeFileSync(jsonl, jsonlText(rs));
+    const a = await runCli([
+      'replay',
+      '--input',
+      csv,
+      '--target',
+      'churned',
+      '--out',
+      join(dir, 'c1'),
+      ...flags,
+    ]);
+    const b = await runCli(['replay', '--input', jsonl, '--out', join(dir, 'j1'), ...flags]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    for (const file of ['models.jsonl', 'alerts.jsonl'])
+      expect(lines(join(dir, 'c1'), file)).toEqual(lines(join(dir, 'j1'), file));
+    expect(lines(join(dir, 'c1'), 'models.jsonl').some((l) => l.includes('"plan=team, annual"'))).toBe(true);
   });
 
-  it('run (files): exit 2, naming the setting replay.input (run has no --input)', async () => {
+  it('bad rows go to the dead letters with their CSV line and reason, and the stream goes on', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(
+      file,
+      [
+        'churned,x0,x1,plan',
+        '1,0.5,0.1,a', // 2
+        '0,0.2,0.3', // 3: a field short
+        'yes,0.1,0.2,b', // 4
+        '', // 5: blank
+        '1,0.4,0.2,"multi', // 6-7: a quoted cell over two lines
+        'line"',
+        ',0.3,0.3,a', // 8: no label, scored
+        '2,0.1,0.1,a', // 9
+        '0,Infinity,0.1,a', // 10
+        '1,"0.5",NA,"x ""q"" y"', // 11
+        '0,0.1,0.2,"open', // 12: a quote nothing closes
+      ].join('\n') + '\n',
+    );
+    const out = join(dir, 'bad');
+    // batches of 2: the two-line row is joined across batches
+    const r = await runCli([
+      'replay',
+      '--input',
+      file,
+      '--target',
+      'churned',
+      '--out',
+      out,
+      '--batch-size',
+      '2',
+      ...flags,
+    ]);
+    expect(r.code).toBe(0);
+    const dead = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; stage: string; reason: string });
+    expect(dead.map((d) => [d.line, d.stage])).toEqual([
+      [3, 'decode'],
+      [4, 'validate'],
+      [9, 'validate'],
+      [10, 'validate'],
+      [12, 'decode'],
+    ]);
+    expect(dead[0]!.reason).toBe('cannot decode: the row has 3 fields, the header has 4');
+    expect(dead[1]!.reason).toMatch(/^column "churned": "yes" is not a number/);
+    expect(dead[2]!.reason).toMatch(
+      /^column "churned": a binomial label must be 0 or 1 \(or true or false\), got 2/,
+    );
+    expect(dead[4]!.reason).toMatch(/unterminated quoted field/);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, number>;
+    expect([summary.records, summary.events, summary.scored, summary.rejected]).toEqual([9, 3, 1, 5]);
+    const scores = readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n');
+    expect(scores.map((l) => (JSON.parse(l) as { offset: string }).offset)).toEqual(['8']);
+    const models = readFileSync(join(out, 'models.jsonl'), 'utf8');
+    expect(models).toContain('"plan=multi\\nline"');
+    expect(models).toContain('"plan=x \\"q\\" y"');
+  });
+
+  it('resumes with --state after the rows its checkpoint covers: the same models as one run', async () => {
+    const rs = rows(5000, 12);
+    const whole = join(dir, 'whole.csv');
+    writeFileSync(whole, csvText(rs));
+    const grown = join(dir, 'grown.csv');
+    // the first 2,500 rows, then the file grows (a log appended to)
+    writeFileSync(grown, csvText(rs.slice(0, 2500)));
+    const state = join(dir, 'grown-state');
+    const common = ['--target', 'churned', ...flags, '--snapshot-every', '1000'];
+    const first = await runCli([
+      'replay',
+      '--input',
+      grown,
+      '--state',
+      state,
+      '--out',
+      join(dir, 'g'),
+      ...common,
+    ]);
+    expect(first.code).toBe(0);
+    writeFileSync(grown, csvText(rs));
+    const second = await runCli([
+      'replay',
+      '--input',
+      grown,
+      '--state',
+      state,
+      '--out',
+      join(dir, 'g'),
+      ...common,
+    ]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/resum/);
+    // the same rows with another label column are other events: refused
+    const other = await runCli([
+      'replay',
+      '--input',
+      grown,
+      '--state',
+      state,
+      '--out',
+      join(dir, 'g'),
+      ...common.slice(2),
+      '--target',
+      'x0',
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('replay.target');
+    const once = await runCli(['replay', '--input', whole, '--out', join(dir, 'w'), ...common]);
+    expect(once.code).toBe(0);
+    const last = (out: string) => {
+      const ls = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n');
+      const m = JSON.parse(
+        ls.filter((l) => (JSON.parse(l) as { source: string }).source === 'online').at(-1)!,
+      ) as Record<string, unknown>;
+      return [m.offset, m.intercept, m.coefficients];
+    };
+    expect(last(join(dir, 'g'))).toEqual(last(join(dir, 'w')));
+  });
+
+  it('without --target, a column named "label"; else the error names the columns, before any output', async () => {
+    const file = join(dir, 'nolabel.csv');
+    writeFileSync(file, 'y,x\n1,2\n0,3\n');
+    const out = join(dir, 'nolabel');
+    const r = await runCli(['replay', '--input', file, '--family', 'gaussian', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `--input ${file} is a CSV file: name its label column with --target (it has no column "label"); its columns are: y, x`,
+    );
+    const typo = await runCli([
+      'replay',
+      '--input',
+      file,
+      '--family',
+      'gaussian',
+      '--out',
+      out,
+      '--target',
+      'yy',
+    ]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('the label column "yy" is not in the header');
+    expect(typo.stderr).toContain('(did you mean "y"?)');
+    expect(existsSync(out)).toBe(false);
+    const semi = join(dir, 'semi.csv');
+    writeFileSync(semi, 'y;x\n1;2\n');
+    const separated = await runCli([
+      'replay',
+      '--input',
+      semi,
+      '--family',
+      'gaussian',
+      '--out',
+      out,
+      '--target',
+      'y',
+    ]);
+    expect(separated.code).toBe(1);
+    expect(separated.stderr).toContain('the file looks separated by semicolons');
+    const labelled = join(dir, 'labelled.csv');
+    writeFileSync(labelled, 'x,label\n2,1\n3,0\n');
+    const ok = await runCli([
+      'replay',
+      '--input',
+      labelled,
+      '--family',
+      'gaussian',
+      '--out',
+      join(dir, 'labelled'),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('2 events learned');
+    const jsonl = join(dir, 'events.jsonl');
+    writeFileSync(jsonl, '{"label": 1, "features": {"x": 2}}\n');
+    const wrong = await runCli([
+      'replay',
+      '--input',
+      jsonl,
+      '--family',
+      'gaussian',
+      '--out',
+      out,
+      '--target',
+      'y',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--target names the label column of a CSV input');
+  });
+
+  it('run (files) reads it too, its label column named by replay.target', async () => {
+    const file = join(dir, 'run.csv');
+    writeFileSync(file, 'y,x\n1,2\n0,3\n1,2.5\n');
     const out = join(dir, 'run-out');
     const config = join(dir, 'run.json');
-    writeFileSync(config, JSON.stringify({ model: { family: 'gaussian' }, replay: { input: csv, out } }));
-    const r = await runCli(['run', '--config', config]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`replay.input ${csv} is a CSV file; run reads JSON lines`);
-    expect(existsSync(out)).toBe(false);
     writeFileSync(
       config,
-      JSON.stringify({ model: { family: 'gaussian' }, replay: { input: `${csv}l`, out } }),
+      JSON.stringify({ model: { family: 'binomial' }, replay: { input: file, out, target: 'y' } }),
     );
-    const missing = await runCli(['run', '--config', config]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`replay.input ${csv}l: no such file or directory`);
+    const r = await runCli(['run', '--config', config]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({
+      events: 3,
+      rejected: 0,
+    });
   });
 });
 

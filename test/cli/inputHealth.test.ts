@@ -156,6 +156,12 @@ describe('replay exits non-zero when it learned nothing (issue 11, item 4)', () 
       /replay: error: nothing learned: all 3 records .* were rejected .*looks like CSV \(first line: "x0,x1,y"\): replay reads JSON lines/,
     ],
     [
+      'a long CSV passed as JSONL (its first 1,000 records rejected: it stops early, and still says so)',
+      // 3 MB: more than the reader's chunks ahead of the early stop
+      `x0,x1,y\n${`0.5,1,${'2'.repeat(40)}\n`.repeat(70_000)}`,
+      /replay: error: nothing learned: the first [\d,]+ records .* were all rejected, so it stopped there;.*looks like CSV \(first line: "x0,x1,y"\): replay reads JSON lines.*or a CSV file named \.csv/,
+    ],
+    [
       'every event rejected',
       `${JSON.stringify({ label: 'yes', features: { a: 1 } })}\n${JSON.stringify({ label: 1 })}\n`,
       /replay: error: nothing learned: all 2 records of .* were rejected \(see dead-letters\.jsonl\)$/m,

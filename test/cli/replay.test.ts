@@ -278,7 +278,7 @@ describe('l1stream replay', () => {
     expect(r.code).toBe(2);
     // the flag it probably meant, the usage line, and where every option is listed: not the whole help
     expect(r.stderr).toBe(
-      "l1stream: unknown option --lamda; did you mean --lambda?\nusage: l1stream replay --input FILE.jsonl --family gaussian|binomial [options]\n'l1stream replay --help' lists every option.\n",
+      "l1stream: unknown option --lamda; did you mean --lambda?\nusage: l1stream replay --input FILE.jsonl|FILE.csv --family gaussian|binomial [options]\n'l1stream replay --help' lists every option.\n",
     );
   });
 

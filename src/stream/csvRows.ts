@@ -1,0 +1,113 @@
+import { type FeatureValue, type Family, type Validated, validateEvent } from '../core/event.js';
+import { DataError, InputError } from '../core/errors.js';
+import { notUtf8Reason } from '../core/utf8.js';
+import { MINUS_ONE_LABELS } from '../core/labelHints.js';
+import { isMissingString } from '../features/featurizer.js';
+import { cellNumber, missingColumn, parseCsv } from '../solve/csv.js';
+import type { EventDecoder } from './decodeEvents.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The events of a CSV stream's rows, as `fit` makes them of a CSV's rows: every column but the
+ * label column a feature by its name, a number (`true` / `false`: 1 / 0) or else the one-hot
+ * `column=text`, an empty or missing-value cell (`NA`, `NaN`, `null`, ...) absent; the label
+ * column's cell the label, or, empty, none (the event is scored, not learned). A record is one
+ * row's text (its quoted cells may hold newlines). A row with another field count than the
+ * header's, or an unterminated quote, cannot be decoded; a label that is not a number is rejected
+ * naming its column; the rest as a JSON event's (`validateEvent`: a binomial label other than 0 or
+ * 1, an infinite number).
+ */
+export class CsvRowDecoder implements EventDecoder {
+  private readonly labelAt: number;
+
+  /**
+   * `label`: the label column (null: none, every row is scored); a name the header lacks is a
+   * `DataError` naming the column it probably meant. Column names must be distinct and not empty.
+   */
+  constructor(
+    readonly header: readonly string[],
+    readonly label: string | null,
+    source: string,
+  ) {
+    const seen = new Set<string>();
+    for (const [k, name] of header.entries()) {
+      if (name === '')
+        throw new DataError(`column ${k + 1} of the header of ${source} has no name: name every column`);
+      if (seen.has(name))
+        throw new DataError(
+          `the header of ${source} names the column "${name}" twice: name each column once`,
+        );
+      seen.add(name);
+    }
+    this.labelAt = label === null ? -1 : header.indexOf(label);
+    if (label !== null && this.labelAt < 0)
+      throw new DataError(`${missingColumn('the label', label, header, source)}${separatorHint(header)}`);
+  }
+
+  decodeEvent(value: string | Uint8Array, family: Family): Validated {
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else
+      try {
+        text = utf8.decode(value);
+      } catch {
+        throw new InputError(notUtf8Reason(value));
+      }
+    let rows: string[][];
+    try {
+      rows = parseCsv(text).rows;
+    } catch {
+      throw new InputError(
+        'an unterminated quoted field: a quote (") opens a field that nothing closes; close it, or write a quote inside a quoted field as ""',
+      );
+    }
+    const row = rows[0] ?? [''];
+    const { header } = this;
+    if (rows.length !== 1 || row.length !== header.length)
+      throw new InputError(
+        `the row has ${rows.length > 1 ? `${rows.length} rows' ` : ''}${rows.flat().length} fields, the header has ${header.length}`,
+      );
+    const features = Object.create(null) as Record<string, FeatureValue>;
+    for (let k = 0; k < row.length; k++) {
+      if (k === this.labelAt) continue;
+      const cell = row[k]!.trim();
+      if (cell === '' || isMissingString(cell)) continue;
+      const v = cellNumber(cell);
+      features[header[k]!] = Number.isNaN(v) ? cell : v;
+    }
+    const event: { label?: number; features: Record<string, FeatureValue> } = { features };
+    if (this.labelAt >= 0) {
+      const raw = row[this.labelAt]!;
+      const cell = raw.trim();
+      if (cell !== '' && !isMissingString(cell)) {
+        const v = cellNumber(cell);
+        if (Number.isNaN(v))
+          return {
+            ok: false,
+            reason: `column "${this.label!}": ${JSON.stringify(raw)} is not a number; the label column holds numbers (0 or 1 for binomial, true or false too), or nothing for a row to score`,
+          };
+        if (family === 'binomial' && v !== 0 && v !== 1)
+          return {
+            ok: false,
+            reason: `column "${this.label!}": a binomial label must be 0 or 1 (or true or false), got ${raw}${v === -1 ? MINUS_ONE_LABELS : ''}`,
+          };
+        event.label = v;
+      }
+    }
+    return validateEvent(event, family);
+  }
+}
+
+/** `; it has one column holding ";": ...` when a header of one column looks split by another separator. */
+export function separatorHint(header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  for (const [sep, name] of [
+    [';', 'semicolons'],
+    ['\t', 'tabs'],
+    ['|', 'bars'],
+  ] as const)
+    if (header[0]!.includes(sep))
+      return ` (one column: the file looks separated by ${name}; l1stream reads comma-separated files, so convert it)`;
+  return '';
+}
