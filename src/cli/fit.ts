@@ -11,6 +11,7 @@ import { snapshotOf } from '../model/fitSnapshot.js';
 import { adaptivePenaltyFactors } from '../solve/adaptive.js';
 import type { CrossValidationResult } from '../solve/cv.js';
 import { crossValidateOnThreads } from '../solve/cvThreads.js';
+import { duplicateColumns } from '../solve/duplicateColumns.js';
 import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
@@ -351,7 +352,19 @@ export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: re
         : 'is constant; its coefficient is fixed at 0 (drop the column to silence this)';
     io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);
   }
+  const twins = duplicateColumns(data.x, new Set(constantColumns));
+  for (const [later, earlier] of twins.slice(0, DUPLICATES_SHOWN))
+    io.stderr.write(
+      `l1stream: warning: column "${data.names[later]}" is equal to column "${data.names[earlier]}" in every row: the lasso gives their coefficient to one of them, which one is arbitrary (elastic net, --l1-ratio below 1, splits it); drop one of them\n`,
+    );
+  if (twins.length > DUPLICATES_SHOWN)
+    io.stderr.write(
+      `l1stream: warning: and ${twins.length - DUPLICATES_SHOWN} more columns equal to an earlier column in every row\n`,
+    );
 }
+
+/** Pairs of equal columns named at most (`warnAboutData`). */
+const DUPLICATES_SHOWN = 5;
 
 /**
  * How many rows of column j hold a value whose square overflows, and the largest (`: 1 of 2,011

@@ -213,8 +213,8 @@ export async function checkInputPath(where: string, path: string): Promise<void>
 }
 
 /**
- * Refuses a `.csv` input for a command that reads JSON-lines events only (replay, score, run): every
- * line would be a dead letter or an error line. `where` names the setting (`run`: replay.input).
+ * Refuses a `.csv` input for a command that reads JSON-lines events only (`report --data`): every
+ * line would be a dead letter or an error line. `where` names the flag or setting.
  */
 export function refuseCsvInput(command: string, path: string, where = '--input'): void {
   if (/\.csv$/i.test(path))
