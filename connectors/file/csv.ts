@@ -2,10 +2,9 @@ import { open } from 'node:fs/promises';
 
 import { Observable } from 'rxjs';
 
-import { readJsonl, type JsonlSourceOptions } from './jsonl.js';
+import { inputFileError, lineCommit, readJsonl, type JsonlSourceOptions } from './jsonl.js';
 import { parseCsv } from '../../src/internal.js';
 import {
-  ConnectorError,
   DataError,
   DEFAULT_MAX_RECORD_BYTES,
   type EventSource,
@@ -31,12 +30,7 @@ export async function readCsvHeader(path: string, maxBytes = DEFAULT_MAX_RECORD_
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConnectorError(
-      'L1S_FILE',
-      e.code === 'ENOENT' ? `input file not found: ${path}` : `cannot read ${path}: ${e.message}`,
-      { cause: err },
-    );
+    throw inputFileError(path, err);
   }
   try {
     const chunk = Buffer.alloc(Math.min(maxBytes + 4, 1 << 20));
@@ -108,17 +102,7 @@ export function csvSource(path: string, head: CsvHeader, options: CsvEventSource
   });
   const batches$ = rowsOfLines(lines, maxBytes);
   if (commit === undefined) return { batches$ };
-  const name = options.name ?? path;
-  return {
-    batches$,
-    commit: async (records) => {
-      let last = -1;
-      for (const r of records)
-        if (r.position.source === name && r.position.partition === undefined)
-          last = Math.max(last, Number(r.position.offset));
-      if (last >= 0) await commit(last);
-    },
-  };
+  return { batches$, commit: lineCommit(options.name ?? path, commit) };
 }
 
 /**

@@ -118,12 +118,7 @@ function readLines(path: string, options: JsonlSourceOptions): Observable<RawBat
       try {
         total = (await stat(path)).size;
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new ConnectorError(
-          'L1S_FILE',
-          e.code === 'ENOENT' ? `input file not found: ${path}` : `cannot read ${path}: ${e.message}`,
-          { cause: err },
-        );
+        throw inputFileError(path, err);
       }
       if (cancelled) return;
       stream = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -360,16 +355,33 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
     : readLines(path, options);
   const commit = options.commit;
   if (commit === undefined) return { batches$ };
-  const name = options.name ?? path;
-  return {
-    batches$,
-    commit: async (records) => {
-      let last = -1;
-      for (const r of records)
-        if (r.position.source === name && r.position.partition === undefined)
-          last = Math.max(last, Number(r.position.offset));
-      if (last >= 0) await commit(last);
-    },
+  return { batches$, commit: lineCommit(options.name ?? path, commit) };
+}
+
+/** An input file that cannot be opened or read (`input file not found: PATH`). */
+export function inputFileError(path: string, err: unknown): ConnectorError {
+  const e = err as NodeJS.ErrnoException;
+  return new ConnectorError(
+    'L1S_FILE',
+    e.code === 'ENOENT' ? `input file not found: ${path}` : `cannot read ${path}: ${e.message}`,
+    { cause: err },
+  );
+}
+
+/**
+ * A file source's `EventSource.commit`: the last line among the records of the source `name`
+ * (their offsets), handed to `commit`.
+ */
+export function lineCommit(
+  name: string,
+  commit: (line: number) => void | Promise<void>,
+): (records: readonly RawRecord[]) => Promise<void> {
+  return async (records) => {
+    let last = -1;
+    for (const r of records)
+      if (r.position.source === name && r.position.partition === undefined)
+        last = Math.max(last, Number(r.position.offset));
+    if (last >= 0) await commit(last);
   };
 }
 

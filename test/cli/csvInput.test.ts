@@ -158,43 +158,27 @@ describe('replay and run read a CSV file as a stream of its rows', () => {
     writeFileSync(grown, csvText(rs.slice(0, 2500)));
     const state = join(dir, 'grown-state');
     const common = ['--target', 'churned', ...flags, '--snapshot-every', '1000'];
-    const first = await runCli([
-      'replay',
-      '--input',
-      grown,
-      '--state',
-      state,
-      '--out',
-      join(dir, 'g'),
-      ...common,
-    ]);
+    const resumed = (target = 'churned') =>
+      runCli([
+        'replay',
+        '--input',
+        grown,
+        '--state',
+        state,
+        '--out',
+        join(dir, 'g'),
+        ...common.slice(2),
+        '--target',
+        target,
+      ]);
+    const first = await resumed();
     expect(first.code).toBe(0);
     writeFileSync(grown, csvText(rs));
-    const second = await runCli([
-      'replay',
-      '--input',
-      grown,
-      '--state',
-      state,
-      '--out',
-      join(dir, 'g'),
-      ...common,
-    ]);
+    const second = await resumed();
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/resum/);
     // the same rows with another label column are other events: refused
-    const other = await runCli([
-      'replay',
-      '--input',
-      grown,
-      '--state',
-      state,
-      '--out',
-      join(dir, 'g'),
-      ...common.slice(2),
-      '--target',
-      'x0',
-    ]);
+    const other = await resumed('x0');
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('replay.target');
     const once = await runCli(['replay', '--input', whole, '--out', join(dir, 'w'), ...common]);
@@ -210,70 +194,34 @@ describe('replay and run read a CSV file as a stream of its rows', () => {
   });
 
   it('without --target, a column named "label"; else the error names the columns, before any output', async () => {
+    const replay = (input: string, out: string, ...extra: string[]) =>
+      runCli(['replay', '--input', input, '--family', 'gaussian', '--out', out, ...extra]);
     const file = join(dir, 'nolabel.csv');
     writeFileSync(file, 'y,x\n1,2\n0,3\n');
     const out = join(dir, 'nolabel');
-    const r = await runCli(['replay', '--input', file, '--family', 'gaussian', '--out', out]);
+    const r = await replay(file, out);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       `--input ${file} is a CSV file: name its label column with --target (it has no column "label"); its columns are: y, x`,
     );
-    const typo = await runCli([
-      'replay',
-      '--input',
-      file,
-      '--family',
-      'gaussian',
-      '--out',
-      out,
-      '--target',
-      'yy',
-    ]);
+    const typo = await replay(file, out, '--target', 'yy');
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain('the label column "yy" is not in the header');
     expect(typo.stderr).toContain('(did you mean "y"?)');
     expect(existsSync(out)).toBe(false);
     const semi = join(dir, 'semi.csv');
     writeFileSync(semi, 'y;x\n1;2\n');
-    const separated = await runCli([
-      'replay',
-      '--input',
-      semi,
-      '--family',
-      'gaussian',
-      '--out',
-      out,
-      '--target',
-      'y',
-    ]);
+    const separated = await replay(semi, out, '--target', 'y');
     expect(separated.code).toBe(1);
     expect(separated.stderr).toContain('the file looks separated by semicolons');
     const labelled = join(dir, 'labelled.csv');
     writeFileSync(labelled, 'x,label\n2,1\n3,0\n');
-    const ok = await runCli([
-      'replay',
-      '--input',
-      labelled,
-      '--family',
-      'gaussian',
-      '--out',
-      join(dir, 'labelled'),
-    ]);
+    const ok = await replay(labelled, join(dir, 'labelled'));
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('2 events learned');
     const jsonl = join(dir, 'events.jsonl');
     writeFileSync(jsonl, '{"label": 1, "features": {"x": 2}}\n');
-    const wrong = await runCli([
-      'replay',
-      '--input',
-      jsonl,
-      '--family',
-      'gaussian',
-      '--out',
-      out,
-      '--target',
-      'y',
-    ]);
+    const wrong = await replay(jsonl, out, '--target', 'y');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--target names the label column of a CSV input');
   });
