@@ -38,6 +38,9 @@ export const autoLambdaRule = {
   outlierGap: 1e6,
 } as const;
 
+/** A column's gradient at most this share of Σ |r x_ij| is 0 up to rounding (`lambdaMax`). */
+const ROUNDING = 1e-10;
+
 /** A labelled event of the warm-up: its raw (unscaled) features, label and weight. */
 export interface WarmupEvent {
   readonly x: SparseVector;
@@ -66,18 +69,23 @@ export function lambdaMax(
   if (!(sw > 0)) return 0;
   const mean = sy / sw;
   const gradient = new Map<number, number>();
+  // Σ |r x_ij|: a gradient far below it is a sum that cancels to 0 up to rounding (a column in
+  // every event, whose gradient Σ r is 0), which must not set λ_max (`withoutOutliers` would take
+  // it for the ordinary columns' level, with λ at 1e-18)
+  const magnitude = new Map<number, number>();
   for (const e of events) {
     const r = e.weight * (e.y - mean);
     if (r === 0) continue;
     for (let k = 0; k < e.x.nnz; k++) {
       const j = e.x.indices[k];
       gradient.set(j, (gradient.get(j) ?? 0) + r * e.x.values[k]);
+      magnitude.set(j, (magnitude.get(j) ?? 0) + Math.abs(r * e.x.values[k]));
     }
   }
   const columns: number[] = [];
   for (const [j, g] of gradient) {
     const d = scaleOf(j) * l1Ratio * penaltyFactor(j);
-    if (d > 0) columns.push(Math.abs(g) / (sw * d));
+    if (d > 0 && Math.abs(g) > ROUNDING * magnitude.get(j)!) columns.push(Math.abs(g) / (sw * d));
   }
   return withoutOutliers(columns);
 }
@@ -164,5 +172,8 @@ export function noiseLambda(
   const dof = sw - fit.nonzero - 1;
   if (!(dof >= sw / 2)) return Infinity;
   const sigma = Math.sqrt(rss / dof);
-  return sigma * Math.sqrt((2 * Math.log(p)) / autoLambdaRule.referenceEvents);
+  // (a fit that did not give finite residuals caps nothing)
+  return Number.isFinite(sigma)
+    ? sigma * Math.sqrt((2 * Math.log(p)) / autoLambdaRule.referenceEvents)
+    : Infinity;
 }

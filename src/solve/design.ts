@@ -621,10 +621,14 @@ export class SparseDesign implements Design {
   centeredSquares(j: number, a: Float64Array, m: number, total: number): number {
     const ri = this.rowIndex;
     const x = this.values;
-    let s = m * m * total;
-    for (let k = this.colStart[j]!, e = this.colStart[j + 1]!; k < e; k++) {
+    const b = this.colStart[j]!;
+    const e = this.colStart[j + 1]!;
+    // an entry in every row: no zeros to add, and no m²·total − Σ a m² to cancel (a column of 1s
+    // had a spread of 2e-8 from that cancellation alone, and was not found constant)
+    let s = e - b === this.rows ? 0 : m * m * total;
+    for (let k = b; k < e; k++) {
       const d = x[k]! - m;
-      s += a[ri[k]!]! * (d * d - m * m);
+      s += e - b === this.rows ? a[ri[k]!]! * d * d : a[ri[k]!]! * (d * d - m * m);
     }
     return s;
   }
@@ -759,10 +763,11 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
     const m = s0 + s1;
     mean[j] = m;
     // SparseDesign.centeredSquares with total 1
-    let s = m * m * 1;
+    const full = e - b === x.rows;
+    let s = full ? 0 : m * m * 1;
     for (k = b; k < e; k++) {
       const d = v[k]! - m;
-      s += (equal ? c : w[ri[k]!]!) * (d * d - m * m);
+      s += full ? (equal ? c : w[ri[k]!]!) * d * d : (equal ? c : w[ri[k]!]!) * (d * d - m * m);
     }
     // a column whose spread is at rounding level of its mean is constant
     sd[j] = s > 1e-26 * m * m && s > 0 ? Math.sqrt(s) : 0;
