@@ -8,5 +8,5 @@ export { optionProblems, optionValueProblems } from './config/optionValues.js';
 export { reasonClass } from './engine/engine.js';
 export { isErrnoError, pathProblem } from './core/pathProblem.js';
 export { IdListedEvent } from './core/lineEvent.js';
-export { parseCsv } from './solve/csv.js';
+export { openQuote, parseCsv } from './solve/csv.js';
 export { CsvRowDecoder } from './stream/csvRows.js';

@@ -1,9 +1,16 @@
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 import { Observable } from 'rxjs';
 
-import { inputFileError, lineCommit, readJsonl, type JsonlSourceOptions } from './jsonl.js';
-import { parseCsv } from '../../src/internal.js';
+import {
+  checkLineSourceOptions,
+  inputFileError,
+  lineCommit,
+  readLines,
+  type JsonlSourceOptions,
+} from './jsonl.js';
+import { openQuote, parseCsv } from '../../src/internal.js';
 import {
   DataError,
   DEFAULT_MAX_RECORD_BYTES,
@@ -22,8 +29,9 @@ export interface CsvHeader {
 }
 
 /**
- * The header row of a CSV file (read from its start, at most `maxBytes`): a `DataError` for a file
- * without one, or whose first row does not end within `maxBytes`.
+ * The header row of a CSV file (its first row that is not blank, read from its start, at most
+ * `maxBytes`): a `DataError` for a file without one, whose first row does not end within
+ * `maxBytes`, whose lines end with a carriage return alone, or whose header is not UTF-8.
  */
 export async function readCsvHeader(path: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): Promise<CsvHeader> {
   let handle;
@@ -34,40 +42,63 @@ export async function readCsvHeader(path: string, maxBytes = DEFAULT_MAX_RECORD_
   }
   try {
     const chunk = Buffer.alloc(Math.min(maxBytes + 4, 1 << 20));
+    const decoder = new StringDecoder('utf8');
     let text = '';
     let read = 0;
-    let inQuotes = false;
+    let open = false;
     let scanned = 0;
+    /** Where the header row starts: after a byte-order mark and blank lines. */
+    let rowStart = 0;
     for (;;) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, read);
       if (bytesRead === 0) break;
       read += bytesRead;
-      text += chunk.toString('utf8', 0, bytesRead);
-      if (scanned === 0 && text.charCodeAt(0) === 0xfeff) scanned = 1;
-      for (; scanned < text.length; scanned++) {
-        const ch = text.charCodeAt(scanned);
-        if (ch === 34) inQuotes = !inQuotes;
-        else if (ch === 10 && !inQuotes) {
-          return header(text.slice(0, scanned), path);
-        }
+      text += decoder.write(chunk.subarray(0, bytesRead));
+      if (scanned === 0 && text.charCodeAt(0) === 0xfeff) scanned = rowStart = 1;
+      for (let nl = text.indexOf('\n', scanned); nl >= 0; nl = text.indexOf('\n', scanned)) {
+        open = openQuote(text.slice(scanned, nl), open);
+        scanned = nl + 1;
+        if (open) continue;
+        if (text.slice(rowStart, nl).trim() === '') rowStart = scanned;
+        else return header(text, rowStart, nl, path);
       }
       if (read > maxBytes)
-        throw new DataError(
-          `the header row of ${path} does not end within its first ${maxBytes} bytes (limits.maxRecordBytes): is it a CSV file?`,
+        throw (
+          crOnly(text.slice(rowStart), path) ??
+          new DataError(
+            `the header row of ${path} does not end within its first ${maxBytes} bytes (limits.maxRecordBytes): is it a CSV file?`,
+          )
         );
     }
-    if (text.trim() === '' || text === '\ufeff')
+    text += decoder.end();
+    if (text.slice(rowStart).trim() === '')
       throw new DataError(`${path} is empty: a CSV input needs a header row`);
-    return header(text, path);
+    return header(text, rowStart, text.length, path);
   } finally {
     await handle.close();
   }
 }
 
-function header(text: string, path: string): CsvHeader {
-  const body = text.replace(/^\ufeff/, '').replace(/\r$/, '');
+/** The error for a file whose lines end with a carriage return alone, or null. */
+function crOnly(text: string, path: string): DataError | null {
+  return /\r[^\n]/.test(text)
+    ? new DataError(
+        `the lines of ${path} end with a carriage return alone (CR, as classic Mac OS wrote them): convert them to LF or CRLF first (tr '\\r' '\\n' < ${path} > converted.csv)`,
+      )
+    : null;
+}
+
+/** The header row `text[from, to)` (`to` at its newline or the end), and the lines up to it. */
+function header(text: string, from: number, to: number, path: string): CsvHeader {
+  const body = text.slice(from, to).replace(/\r$/, '');
+  const cr = crOnly(body, path);
+  if (cr !== null) throw cr;
+  if (body.includes('\ufffd'))
+    throw new DataError(
+      `the header row of ${path} is not valid UTF-8 (text in another encoding, such as Latin-1?): write the file as UTF-8`,
+    );
   let lines = 1;
-  for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) === 10) lines++;
+  for (let i = 0; i < to && i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
   let columns: string[];
   try {
     columns = (parseCsv(body).rows[0] ?? []).map((h) => h.trim());
@@ -93,74 +124,137 @@ export interface CsvEventSourceOptions extends JsonlSourceOptions {
  * `skipLines` counts the header's lines too (it is read past either way).
  */
 export function csvSource(path: string, head: CsvHeader, options: CsvEventSourceOptions = {}): EventSource {
+  checkLineSourceOptions('csvSource', options, ['commit']);
   const { commit, ...read } = options;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const lines = readJsonl(path, {
-    ...read,
-    skipBlank: false,
-    skipLines: Math.max(head.lines, options.skipLines ?? 0),
-  });
+  const lines = readLines(
+    path,
+    { ...read, skipBlank: false, skipLines: Math.max(head.lines, options.skipLines ?? 0) },
+    true,
+  );
   const batches$ = rowsOfLines(lines, maxBytes);
   if (commit === undefined) return { batches$ };
   return { batches$, commit: lineCommit(options.name ?? path, commit) };
 }
 
 /**
- * Line records joined into CSV rows: lines are joined (with `\n`) while the row's quotes are open
- * (an odd count of `"` so far, as `parseCsv` reads them), up to `maxBytes` (then the row goes on
- * as an oversize record, and the next line starts a row); blank lines outside a row are dropped.
+ * Line records joined into CSV rows (`CsvRowJoiner`), batch by batch; a row still open at the end
+ * of the file gives up its first line (below).
  */
 function rowsOfLines(lines: Observable<RawBatch>, maxBytes: number): Observable<RawBatch> {
   return new Observable<RawBatch>((subscriber) => {
-    let pending: string[] = [];
-    let pendingChars = 0;
-    let open = false;
-    let last: RawRecord | null = null;
-    const flushPending = (records: RawRecord[], at: RawRecord) => {
-      const value = pending.join('\n');
-      pending = [];
-      pendingChars = 0;
-      open = false;
-      const size = value.length * 3 > maxBytes ? Buffer.byteLength(value) : 0;
-      records.push(
-        size > maxBytes
-          ? { value: value.slice(0, OVERSIZE_PREFIX), bytes: size, position: at.position }
-          : { value, position: at.position },
-      );
-    };
+    const joiner = new CsvRowJoiner(maxBytes);
     return lines.subscribe({
       next: (batch) => {
         const records: RawRecord[] = [];
-        for (const record of batch.records) {
-          const { value } = record;
-          if (typeof value !== 'string' || record.bytes !== undefined) {
-            // bytes that are not UTF-8, or a line over maxRecordBytes: a record of its own
-            if (pending.length > 0) flushPending(records, last!);
-            records.push(record);
-            continue;
-          }
-          let quotes = 0;
-          for (let i = value.indexOf('"'); i >= 0; i = value.indexOf('"', i + 1)) quotes++;
-          if (pending.length === 0 && quotes % 2 === 0) {
-            if (value.trim() !== '') records.push(record);
-            continue;
-          }
-          pending.push(value);
-          pendingChars += value.length + 1;
-          last = record;
-          if (quotes % 2 === 1) open = !open;
-          if (!open || pendingChars * 3 > maxBytes) flushPending(records, record);
-        }
+        for (const record of batch.records) joiner.push(record, records);
         if (records.length > 0) subscriber.next({ records });
       },
       error: (err: unknown) => subscriber.error(err),
       complete: () => {
-        // a quote left open at the end of the file: the row goes on, and its decoding names it
         const records: RawRecord[] = [];
-        if (pending.length > 0) flushPending(records, last!);
+        joiner.end(records);
         if (records.length > 0) subscriber.next({ records });
         subscriber.complete();
       },
     });
   });
+}
+
+/**
+ * Joins a CSV file's line records into row records. A quote opens a quoted cell only at the start
+ * of a field (RFC 4180; one inside an unquoted field, `5" screen`, is left to the row's decoder,
+ * which rejects that row alone); while a quoted cell is open the next line belongs to the row.
+ * A row's value is its lines joined with `\n` (a CRLF inside a quoted cell kept), less the last
+ * line's `\r`; its position is its last line's. A row still open after `maxBytes` bytes, or at the
+ * end of the file, gives up its first line as a row of its own (its decoder names the quote that
+ * nothing closes) and the lines after it are read again as rows: one bad quote costs one row, not
+ * the rest of the file. A row with a line that is not UTF-8 keeps its bytes (its decoder names
+ * them); a line over `maxBytes` (kept only as its start) ends the row it is in, as one oversize
+ * record.
+ */
+export class CsvRowJoiner {
+  private pending: RawRecord[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Takes the next line record; the rows it completes go to `out`. */
+  push(record: RawRecord, out: RawRecord[]): void {
+    const queue = [record];
+    while (queue.length > 0) {
+      const line = queue.shift()!;
+      if (line.bytes !== undefined) {
+        // a line over maxBytes: its quotes cannot be read; it ends the row in hand
+        if (this.pending.length === 0) out.push(line);
+        else {
+          const first = this.pending[0]!;
+          out.push({
+            value: textOf(first.value).slice(0, OVERSIZE_PREFIX),
+            bytes: this.pendingBytes + line.bytes,
+            position: line.position,
+          });
+          this.pending = [];
+          this.pendingBytes = 0;
+        }
+        continue;
+      }
+      const text = textOf(line.value);
+      const open = openQuote(text, this.pending.length > 0);
+      this.pending.push(line);
+      this.pendingBytes += byteLength(line.value) + 1;
+      if (!open) {
+        this.emit(out);
+        continue;
+      }
+      if (this.pendingBytes > this.maxBytes) queue.unshift(...this.giveUpFirst(out));
+    }
+  }
+
+  /** The end of the file: a row still open gives up its first lines until none is. */
+  end(out: RawRecord[]): void {
+    while (this.pending.length > 0) {
+      const rest = this.giveUpFirst(out);
+      for (const line of rest) this.push(line, out);
+    }
+  }
+
+  /** The row in hand as one record (a blank line alone is no row). */
+  private emit(out: RawRecord[]): void {
+    const lines = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const position = lines[lines.length - 1]!.position;
+    if (lines.every((l) => typeof l.value === 'string')) {
+      let value = lines.map((l) => l.value as string).join('\n');
+      if (value.endsWith('\r')) value = value.slice(0, -1);
+      if (lines.length === 1 && value.trim() === '') return;
+      out.push({ value, position });
+      return;
+    }
+    const parts: Buffer[] = [];
+    lines.forEach((l, k) => {
+      if (k > 0) parts.push(NEWLINE);
+      parts.push(typeof l.value === 'string' ? Buffer.from(l.value) : Buffer.from(l.value));
+    });
+    out.push({ value: Buffer.concat(parts), position });
+  }
+
+  /** The open row's first line as a row of its own; the lines after it, to be read again. */
+  private giveUpFirst(out: RawRecord[]): RawRecord[] {
+    const [first, ...rest] = this.pending;
+    this.pending = [first!];
+    this.emit(out);
+    return rest;
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function textOf(value: string | Uint8Array): string {
+  return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+}
+
+function byteLength(value: string | Uint8Array): number {
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }

@@ -93,6 +93,11 @@ function checkOptions(fn: string, options: unknown, known: readonly string[]): v
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
+/** `checkOptions` of a source that reads lines (`csvSource`), with its own keys besides. */
+export function checkLineSourceOptions(fn: string, options: unknown, own: readonly string[]): void {
+  checkOptions(fn, options, [...sourceKeys, ...own]);
+}
+
 /**
  * A JSON-lines file as an Observable of record batches, read in chunks with backpressure: the next
  * chunk is read only after subscribers have handled the batches of the previous one (synchronous
@@ -104,8 +109,11 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
   return readLines(path, options);
 }
 
-/** `readJsonl` of options already checked. */
-function readLines(path: string, options: JsonlSourceOptions): Observable<RawBatch> {
+/**
+ * `readJsonl` of options already checked. `keepCr`: a line's closing `\r` (CRLF) stays in its record
+ * (a CSV row joins its lines itself, and a quoted cell keeps the CRLF inside it, as `fit` reads it).
+ */
+export function readLines(path: string, options: JsonlSourceOptions, keepCr = false): Observable<RawBatch> {
   const batchSize = options.batchSize ?? 1024;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const skipBlank = options.skipBlank ?? true;
@@ -163,7 +171,7 @@ function readLines(path: string, options: JsonlSourceOptions): Observable<RawBat
       };
       const pushLine = (text: string) => {
         line++;
-        const value = text.endsWith('\r') ? text.slice(0, -1) : text;
+        const value = !keepCr && text.endsWith('\r') ? text.slice(0, -1) : text;
         // a UTF-8 character is at most 3 bytes per UTF-16 unit: only long lines are measured
         if (value.length * 3 > maxBytes) {
           const size = Buffer.byteLength(value);

@@ -164,11 +164,11 @@ export async function replay(
       );
     throw err;
   }
-  const csv = await csvInput(config, input, where);
   if (await isGzip(input))
     throw new PathError(
-      `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines: decompress it first (gunzip -k ${input})`,
+      `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines or CSV: decompress it first (gunzip -k ${input})`,
     );
+  const csv = await csvInput(config, input, where);
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];
   try {
@@ -205,7 +205,7 @@ async function replayLocked(
     ({ manifest, resume } = await StateManifest.open(
       stateDir,
       { path: input, source: input },
-      stateSettings(config),
+      stateSettings(config, csv?.decoder.label ?? undefined),
       names.state,
       { continue: config.files.continue === true, flag: names.continue ?? '--continue' },
     ));
@@ -489,7 +489,10 @@ export const replayCommand: Command = {
  */
 export async function nothingLearned(summary: RunSummary, input: string): Promise<string | null> {
   if (summary.events > 0 || summary.resume !== undefined) return null;
-  if (summary.records === 0) return `nothing learned: ${input} has no events (it is empty or blank)`;
+  if (summary.records === 0)
+    return /\.csv$/i.test(input)
+      ? `nothing learned: ${input} has no rows after its header`
+      : `nothing learned: ${input} has no events (it is empty or blank)`;
   if (summary.rejected === 0)
     return `nothing learned: none of the ${summary.scored} events of ${input} has a "label" (an unlabelled event is only scored)`;
   // the hint is asked first: a CSV of over a thousand rows stops early, every line rejected

@@ -8,14 +8,14 @@ export type StateSetting = readonly [path: string, value: string];
  * The settings a stored model state depends on (the README's keyed models), flattened to paths: the model section
  * (family, learner, λ, α, hashing, standardization, learner options, penalty factors by feature
  * name), how events are keyed, the refit schedule and window, drift detection, and the label
- * column of a CSV input (`replay.target`, when given). A checkpoint
+ * column of a CSV input (`csvLabel`: `replay.target` or its default). A checkpoint
  * made under one set of them is not the state the run would have under another, so a resumed run
  * must have the same. Settings that only change where, how often or how fast outputs are written
  * (snapshot cadence, scores, batch size, live-model limit, refit and drift threads,
  * drift.significance and drift.noiseFloor) are left out. Feature names are data: they appear in paths as JSON
  * strings, never as object keys.
  */
-export function stateSettings(config: EngineConfig): StateSetting[] {
+export function stateSettings(config: EngineConfig, csvLabel?: string): StateSetting[] {
   const out: StateSetting[] = [];
   const { clock: _clock, key: _key, ...given } = config.model;
   // defaults filled in, so an omitted setting and its default value are the same setting
@@ -42,8 +42,8 @@ export function stateSettings(config: EngineConfig): StateSetting[] {
     ...drift
   } = config.drift;
   flatten('drift', drift, out);
-  // a CSV input's label column: another one makes other events of the same rows
-  if (config.files.target !== undefined) out.push(['replay.target', JSON.stringify(config.files.target)]);
+  // a CSV input's label column (given or the default): another one makes other events of the same rows
+  if (csvLabel !== undefined) out.push(['replay.target', JSON.stringify(csvLabel)]);
   return out;
 }
 

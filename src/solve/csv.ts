@@ -81,6 +81,28 @@ export function parseCsv(text: string): { rows: string[][]; lines: number[]; spa
 }
 
 /**
+ * Whether a quoted cell is open at the end of `line`, given whether one was open at its start: a
+ * quote opens a cell at the start of a field only; in a cell, `""` is a quote and `"` closes it.
+ */
+export function openQuote(line: string, open: boolean): boolean {
+  let inQuotes = open;
+  let atStart = !open;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line.charCodeAt(i);
+    if (inQuotes) {
+      if (ch === 34) {
+        if (line.charCodeAt(i + 1) === 34) i++;
+        else inQuotes = false;
+      }
+    } else if (ch === 34 && atStart) {
+      inQuotes = true;
+      atStart = false;
+    } else atStart = ch === 44;
+  }
+  return inQuotes;
+}
+
+/**
  * True when a file's first line looks like a CSV header or row rather than a JSON event: it is
  * not JSON-like (does not start with `{` or `[`) and splits into two or more comma-separated
  * fields. For the hint "this looks like CSV" when a JSON-lines reader gets nothing from a file.
@@ -461,6 +483,12 @@ function sparseCsv(
   return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
 }
 
+/** A share as a percentage of two significant digits at most (0.35 %, 20 %, 100 %). */
+function percent(share: number): string {
+  const p = 100 * share;
+  return `${p >= 10 ? p.toFixed(0) : p.toPrecision(2)} %`;
+}
+
 /**
  * `: "tenure" 6,000 of 30,000 rows (20 %), ...; ...` for the columns of numbers with missing cells
  * (at most 5, the most missing first): a missing number is a 0 to a linear model, a real value of
@@ -480,10 +508,7 @@ function missingNumbers(
   const count = (v: number) => v.toLocaleString('en-US');
   const shown = columns
     .slice(0, 5)
-    .map(
-      ([k, m]) =>
-        `"${header[k]}" ${count(m)} of ${count(rows)} rows (${((100 * m) / rows).toPrecision(2)} %)`,
-    );
+    .map(([k, m]) => `"${header[k]}" ${count(m)} of ${count(rows)} rows (${percent(m / rows)})`);
   const more = columns.length > 5 ? `, and ${columns.length - 5} more columns` : '';
   return `; in columns of numbers: ${shown.join(', ')}${more}; a missing number counts as 0: where 0 is a real value of the column, impute its missing cells, or add a 0/1 column that says they are missing`;
 }

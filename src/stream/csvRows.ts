@@ -3,7 +3,7 @@ import { DataError, InputError } from '../core/errors.js';
 import { notUtf8Reason } from '../core/utf8.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { isMissingString } from '../features/featurizer.js';
-import { cellNumber, missingColumn, parseCsv } from '../solve/csv.js';
+import { cellNumber, missingColumn, openQuote, parseCsv } from '../solve/csv.js';
 import type { EventDecoder } from './decodeEvents.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -59,7 +59,9 @@ export class CsvRowDecoder implements EventDecoder {
       rows = parseCsv(text).rows;
     } catch {
       throw new InputError(
-        'an unterminated quoted field: a quote (") opens a field that nothing closes; close it, or write a quote inside a quoted field as ""',
+        openQuote(text, false)
+          ? 'an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within limits.maxRecordBytes (--max-record-bytes) of the row; close it, or write a quote inside a quoted field as ""'
+          : 'a quote (") inside a field that does not start with one: quote the whole field and double the quote ("5"" screen"), or leave the quote out',
       );
     }
     const row = rows[0] ?? [''];

@@ -288,3 +288,133 @@ describe('score reads a CSV as fit reads it', () => {
     expect(jsonl.stderr).toMatch(/--target names the label column of a CSV input/);
   });
 });
+
+describe('a CSV stream with rows that break the format loses those rows only', () => {
+  const run = (file: string, out: string, ...extra: string[]) =>
+    runCli(['replay', '--input', file, '--family', 'gaussian', '--out', out, '--no-progress', ...extra]);
+  const deadLetters = (out: string) =>
+    readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { line: number; reason: string });
+  const summary = (out: string) =>
+    JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, number>;
+  const good = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => `tv,${(from + i) % 17},${(from + i) % 5}`);
+
+  it('a quote inside an unquoted field: that row, named by its line (not the 1,989 rows after it)', async () => {
+    const rows = ['kind,x,label', ...good(2000)];
+    rows[10] = 'tv,5" screen,3';
+    const file = join(dir, 'stray.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const out = join(dir, 'stray');
+    const r = await run(file, out);
+    expect(r.code).toBe(0);
+    expect(deadLetters(out).map((d) => d.line)).toEqual([11]);
+    expect(deadLetters(out)[0]!.reason).toMatch(/a quote \("\) inside a field that does not start with one/);
+    expect(summary(out).events).toBe(1999);
+  });
+
+  it('a quote that nothing closes: its line, within --max-record-bytes or at the end of the file; the rows after it are read', async () => {
+    const rows = ['kind,x,label', ...good(5), 'tv,"open,3', ...good(50, 5), 'tv,2,"also open'];
+    const file = join(dir, 'open.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const out = join(dir, 'open');
+    const r = await run(file, out, '--max-record-bytes', '200');
+    expect(r.code).toBe(0);
+    expect(deadLetters(out).map((d) => d.line)).toEqual([7, 58]);
+    expect(deadLetters(out)[0]!.reason).toMatch(/an unterminated quoted field/);
+    expect(summary(out).events).toBe(55);
+  });
+
+  it('a quoted cell over many lines is one row up to --max-record-bytes (its bytes, not 3 per character)', async () => {
+    const cell = Array.from({ length: 8 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
+    const rows = ['kind,x,label', `"${cell}",1,2`, ...good(5)];
+    const file = join(dir, 'long.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const out = join(dir, 'long');
+    const r = await run(file, out, '--max-record-bytes', '1000');
+    expect(r.code).toBe(0);
+    expect(deadLetters(out)).toEqual([]);
+    expect(summary(out).events).toBe(6);
+  });
+
+  it('a line that is not UTF-8 inside a quoted cell: that row, with the reason; and a CRLF inside a quoted cell is kept, as fit keeps it', async () => {
+    const file = join(dir, 'latin.csv');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('kind,x,label\r\n1,"first\r\ncaf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\r\nend",2\r\n"a\r\nb",4,6\r\n3,"b",6\r\n4,"c",8\r\n"a\r\nb",5,yes\r\n'),
+      ]),
+    );
+    const out = join(dir, 'latin');
+    const r = await run(file, out);
+    expect(r.code).toBe(0);
+    const dead = deadLetters(out);
+    expect(dead.map((d) => d.line)).toEqual([4, 10]);
+    expect(dead[0]!.reason).toMatch(/not valid UTF-8/);
+    expect(summary(out).events).toBe(3);
+    // the row as read: its quoted cell's CRLF kept (fit's cell "a\r\nb"), the row's own CRLF not
+    expect((dead[1] as unknown as { value: string }).value).toBe('"a\r\nb",5,yes');
+  });
+
+  it('resumed after rows were appended to a row left open at the end: the rows after it are learned', async () => {
+    const file = join(dir, 'partial.csv');
+    writeFileSync(file, 'x,note,label\n1,a,2\n2,"partial\n');
+    const state = join(dir, 'partial-state');
+    const out = join(dir, 'partial');
+    const first = await run(file, out, '--state', state);
+    expect(first.code).toBe(0);
+    writeFileSync(file, 'x,note,label\n1,a,2\n2,"partial\nrest",4\n3,b,6\n4,c,8\n5,d,10\n');
+    const second = await run(file, out, '--state', state);
+    expect(second.code).toBe(0);
+    expect(deadLetters(out).map((d) => d.line)).toEqual([3, 4]);
+    // (this run's: the 3 rows after the broken one)
+    expect(summary(out).events).toBe(3);
+  });
+
+  it('the header: after blank lines, a byte-order mark; refused with lines ending in CR alone, not UTF-8, or gzip; a header alone', async () => {
+    const blank = join(dir, 'blankfirst.csv');
+    writeFileSync(blank, '\uFEFF\n\nx,label\n1,2\n2,4\n');
+    const r = await run(blank, join(dir, 'blankfirst'));
+    expect(r.code).toBe(0);
+    expect(summary(join(dir, 'blankfirst')).events).toBe(2);
+    const cr = join(dir, 'cr.csv');
+    writeFileSync(cr, 'x,label\r1,2\r2,4\r');
+    const c = await run(cr, join(dir, 'cr'));
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('end with a carriage return alone');
+    const latin = join(dir, 'latin-header.csv');
+    writeFileSync(
+      latin,
+      Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from(',label\n1,2\n')]),
+    );
+    const l = await run(latin, join(dir, 'latin-header'));
+    expect(l.code).toBe(1);
+    expect(l.stderr).toContain('is not valid UTF-8');
+    const gz = join(dir, 'rows.csv');
+    writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
+    const g = await run(gz, join(dir, 'gz'));
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain('is gzip-compressed');
+    const only = join(dir, 'only.csv');
+    writeFileSync(only, 'x,label\n');
+    const o = await run(only, join(dir, 'only'));
+    expect(o.code).toBe(1);
+    expect(o.stderr).toContain('has no rows after its header');
+  });
+
+  it('--state made with the default label column goes on with --target label', async () => {
+    const file = join(dir, 'res.csv');
+    writeFileSync(file, 'x,label\n1,2\n2,4\n');
+    const state = join(dir, 'res-state');
+    expect((await run(file, join(dir, 'res'), '--state', state)).code).toBe(0);
+    writeFileSync(file, 'x,label\n1,2\n2,4\n3,6\n');
+    const again = await run(file, join(dir, 'res'), '--state', state, '--target', 'label');
+    expect(again.code).toBe(0);
+    expect(summary(join(dir, 'res')).events).toBe(1);
+  });
+});

@@ -336,7 +336,7 @@ describe('replay: a compressed input, and --out reused', () => {
     const r = await runCli(['replay', '--input', input, '--family', 'binomial', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `l1stream: --input ${input} is gzip-compressed; replay reads plain JSON lines: decompress it first (gunzip -k ${input})\n`,
+      `l1stream: --input ${input} is gzip-compressed; replay reads plain JSON lines or CSV: decompress it first (gunzip -k ${input})\n`,
     );
     expect(readFileSync(join(out, 'models.jsonl'), 'utf8')).toBe('earlier\n');
   });

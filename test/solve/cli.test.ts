@@ -62,7 +62,7 @@ describe('CSV reader', () => {
       'text cells in columns of numbers, each a one-hot column=text beside the column\'s number: "x0" 1 of 3 ("high"); ' +
         'a number written with a currency sign, a thousands separator or a unit ("$1,200", "12 kg") is text: ' +
         'write plain numbers (and leave a missing value empty)',
-      '2 empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)',
+      '2 empty or missing-value cells (NaN, NA, null, ...) were left out (value 0); in columns of numbers: "x0" 1 of 4 rows (25 %); a missing number counts as 0: where 0 is a real value of the column, impute its missing cells, or add a 0/1 column that says they are missing',
     ]);
   });
   it('empty cells, missing target, empty file, header only', () => {
