@@ -180,35 +180,28 @@ export class CsvRowJoiner {
   constructor(private readonly maxBytes: number) {}
 
   /** Takes the next line record; the rows it completes go to `out`. */
-  push(record: RawRecord, out: RawRecord[]): void {
-    const queue = [record];
-    while (queue.length > 0) {
-      const line = queue.shift()!;
-      if (line.bytes !== undefined) {
-        // a line over maxBytes: its quotes cannot be read; it ends the row in hand
-        if (this.pending.length === 0) out.push(line);
-        else {
-          const first = this.pending[0]!;
-          out.push({
-            value: textOf(first.value).slice(0, OVERSIZE_PREFIX),
-            bytes: this.pendingBytes + line.bytes,
-            position: line.position,
-          });
-          this.pending = [];
-          this.pendingBytes = 0;
-        }
-        continue;
+  push(line: RawRecord, out: RawRecord[]): void {
+    if (line.bytes !== undefined) {
+      // a line over maxBytes: its record holds only its start, so its quotes are not known; it
+      // ends the row in hand
+      if (this.pending.length === 0) out.push(line);
+      else {
+        out.push({
+          value: textOf(this.pending[0]!.value).slice(0, OVERSIZE_PREFIX),
+          bytes: this.pendingBytes + line.bytes,
+          position: line.position,
+        });
+        this.pending = [];
+        this.pendingBytes = 0;
       }
-      const text = textOf(line.value);
-      const open = openQuote(text, this.pending.length > 0);
-      this.pending.push(line);
-      this.pendingBytes += byteLength(line.value) + 1;
-      if (!open) {
-        this.emit(out);
-        continue;
-      }
-      if (this.pendingBytes > this.maxBytes) queue.unshift(...this.giveUpFirst(out));
+      return;
     }
+    this.pending.push(line);
+    if (!openQuote(textOf(line.value), this.pending.length > 1)) return this.emit(out);
+    // (bytes are counted only while a row is open: most rows are one line)
+    if (this.pending.length === 1) this.pendingBytes = 0;
+    this.pendingBytes += byteLength(line.value) + 1;
+    if (this.pendingBytes > this.maxBytes) for (const again of this.giveUpFirst(out)) this.push(again, out);
   }
 
   /** The end of the file: a row still open gives up its first lines until none is. */
@@ -225,10 +218,15 @@ export class CsvRowJoiner {
     this.pending = [];
     this.pendingBytes = 0;
     const position = lines[lines.length - 1]!.position;
+    if (lines.length === 1 && typeof lines[0]!.value === 'string') {
+      const text = lines[0]!.value;
+      const value = text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (value.trim() !== '') out.push(value === text ? lines[0]! : { value, position });
+      return;
+    }
     if (lines.every((l) => typeof l.value === 'string')) {
       let value = lines.map((l) => l.value as string).join('\n');
       if (value.endsWith('\r')) value = value.slice(0, -1);
-      if (lines.length === 1 && value.trim() === '') return;
       out.push({ value, position });
       return;
     }

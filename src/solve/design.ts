@@ -623,12 +623,13 @@ export class SparseDesign implements Design {
     const x = this.values;
     const b = this.colStart[j]!;
     const e = this.colStart[j + 1]!;
-    // an entry in every row: no zeros to add, and no m²·total − Σ a m² to cancel (a column of 1s
-    // had a spread of 2e-8 from that cancellation alone, and was not found constant)
-    let s = e - b === this.rows ? 0 : m * m * total;
+    // the zeros' m² each, as m²·total less the entries' rows; with an entry in every row, none (no
+    // m²·total − Σ a m² to cancel: a column of 1s had a spread of 2e-8 from it, and was not constant)
+    const z = e - b === this.rows ? 0 : m * m;
+    let s = z * total;
     for (let k = b; k < e; k++) {
       const d = x[k]! - m;
-      s += e - b === this.rows ? a[ri[k]!]! * d * d : a[ri[k]!]! * (d * d - m * m);
+      s += a[ri[k]!]! * (d * d - z);
     }
     return s;
   }
@@ -763,11 +764,11 @@ function sparseColumnStats(x: SparseDesign, w: Float64Array): ColumnStats {
     const m = s0 + s1;
     mean[j] = m;
     // SparseDesign.centeredSquares with total 1
-    const full = e - b === x.rows;
-    let s = full ? 0 : m * m * 1;
+    const z = e - b === x.rows ? 0 : m * m;
+    let s = z * 1;
     for (k = b; k < e; k++) {
       const d = v[k]! - m;
-      s += full ? (equal ? c : w[ri[k]!]!) * d * d : (equal ? c : w[ri[k]!]!) * (d * d - m * m);
+      s += (equal ? c : w[ri[k]!]!) * (d * d - z);
     }
     // a column whose spread is at rounding level of its mean is constant
     sd[j] = s > 1e-26 * m * m && s > 0 ? Math.sqrt(s) : 0;
