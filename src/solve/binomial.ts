@@ -5,7 +5,14 @@ import type { Counts, LambdaOutcome } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
 import { TailSweeps } from './tailSweeps.js';
-import { featureViolation, kktViolation, type Probe, solveWorkingSet, sweep } from './sweeps.js';
+import {
+  featureViolation,
+  GRADIENT_ROUNDING,
+  kktViolation,
+  type Probe,
+  solveWorkingSet,
+  sweep,
+} from './sweeps.js';
 
 const P_FLOOR = 1e-5;
 /**
@@ -18,7 +25,7 @@ const TRUST_START = 4;
 const TRUST_GROWTH = 4;
 const TRUST_MAX = 300;
 /** …beyond an absolute floor of KKT_FLOOR · sd(y), the rounding level of a gradient. */
-const KKT_FLOOR = 1e-12;
+const KKT_FLOOR = GRADIENT_ROUNDING;
 /** The inner threshold aims at this fraction of the KKT tolerance… */
 const KKT_MARGIN = 0.3;
 /** …and each quadratic model at cutting the KKT violation it starts from by this factor. */

@@ -3,6 +3,7 @@ import { dualGapFrom } from './gaussianNaive.js';
 import type { LambdaOutcome } from './outcome.js';
 import type { Problem } from './problem.js';
 import { type CdState, POLISH_MAX } from './state.js';
+import { roundingCertificate } from './sweeps.js';
 
 /**
  * Covariance mode sweeps to this fraction of var(y) before trying an exact active-set solve:
@@ -186,13 +187,16 @@ export class CovarianceSolver {
       thr /= 100;
       stageThr = thr;
       if (thr < 1e-30 * scaleVar) {
+        const certified = roundingCertificate(st, lambda, scaleVar);
         return {
-          converged: false,
+          converged: certified,
           passes,
           kktChecks: kkt,
           outerIterations: 1,
           dualGap: gap,
-          reason: `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}`,
+          ...(certified
+            ? {}
+            : { reason: `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}` }),
         };
       }
     }

@@ -1,7 +1,15 @@
 import type { Counts, LambdaOutcome } from './outcome.js';
 import { DualExtrapolation } from './dualExtrapolation.js';
 import type { CdState } from './state.js';
-import { kktViolation, type Probe, solveWorkingSet, STALL_PASSES, STALL_PROGRESS, sweep } from './sweeps.js';
+import {
+  kktViolation,
+  type Probe,
+  roundingCertificate,
+  solveWorkingSet,
+  STALL_PASSES,
+  STALL_PROGRESS,
+  sweep,
+} from './sweeps.js';
 
 /**
  * Gaussian with naive (residual) updates. With `stopping: 'glmnet'`, glmnet's sweeps and rule
@@ -107,13 +115,16 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
         : priorCheck(gapPriors.get(st), counts.passes, gap, target);
     prevGap = checkedGap;
     if (thr < 1e-30 * scaleVar) {
+      const certified = roundingCertificate(st, lambda, scaleVar);
       return {
-        converged: false,
+        converged: certified,
         passes: counts.passes,
         kktChecks: counts.kkt,
         outerIterations: 1,
         dualGap: gap,
-        reason: `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}`,
+        ...(certified
+          ? {}
+          : { reason: `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}` }),
       };
     }
   }

@@ -227,6 +227,23 @@ function kernelGradients(st: CdState, kernels: WasmSparseColumns, l1: number): n
 }
 
 /**
+ * The rounding level of a gradient, relative to sd(y): a KKT violation within it, absolute, is no
+ * evidence against a point (the binomial solver's floor; the gaussian ones' where the duality gap
+ * cannot certify, `roundingCertificate`).
+ */
+export const GRADIENT_ROUNDING = 1e-12;
+
+/**
+ * A gaussian λ whose thresholds λα·pf_j are below the gradients' rounding level has no useful
+ * duality gap: its dual point is scaled by λα / |Xᵀr|, which rounding makes ≪ 1, so the gap stays
+ * near r²/2 at the optimum. Such a fit is certified instead when every KKT condition holds beyond
+ * that level (`GRADIENT_ROUNDING`·sd(y)) to `kktTolerance`.
+ */
+export function roundingCertificate(st: CdState, lambda: number, scaleVar: number): boolean {
+  return kktViolation(st, lambda, GRADIENT_ROUNDING * Math.sqrt(scaleVar)) <= st.problem.kktTolerance;
+}
+
+/**
  * Largest KKT violation from `grad` beyond an absolute `floor`, relative to each feature's L1
  * threshold (1 when that is 0).
  */
