@@ -17,7 +17,7 @@ const commands = new Map<string, () => Promise<Command>>([
 const topUsage = `usage: l1stream <command> [options]
 
 commands:
-  replay   run the streaming pipeline over a JSONL file as if it were a topic
+  replay   run the streaming pipeline over a JSONL or CSV file as if it were a topic
   fit      batch lasso / elastic-net fit on CSV or JSONL
   path     the whole regularization path (optionally as an SVG plot)
   run      the long-running service (Kafka or files in, Kafka or files out)

@@ -419,7 +419,7 @@ export function refusedStateDirectory(err: unknown, io: CliIO): number {
 }
 
 export const replayCommand: Command = {
-  summary: 'run the streaming pipeline over a JSONL file',
+  summary: 'run the streaming pipeline over a JSONL or CSV file',
   usage,
   async run(argv: readonly string[], io: CliIO): Promise<number> {
     logLevel('warn');
