@@ -7,12 +7,14 @@
  * reported: it shows as more present values than events in a model.
  */
 
-/** True when `s` is a finite number as JSON would write it (`42`, `-1.5`, `1e3`), not `""` or `NaN`. */
+import { textNumber } from '../core/textNumber.js';
+
+/** True when `s` is a finite decimal number (`42`, `-1.5`, `1e3`), not `""`, `NaN` or `0x10`. */
 export function looksNumeric(s: string): boolean {
   const c = s.charCodeAt(0);
   // a digit, '-', '+' or '.' first: other text is ruled out without parsing
   if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return false;
-  return s.trim() === s && Number.isFinite(Number(s));
+  return s.trim() === s && Number.isFinite(textNumber(s));
 }
 
 interface FieldCount {

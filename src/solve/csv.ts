@@ -1,5 +1,6 @@
 import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
+import { textNumber } from '../core/textNumber.js';
 import { checkExcluded } from './exclude.js';
 import { closest } from '../config/unknownKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
@@ -287,7 +288,7 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     const row = rows[r]!;
     const i = r - 1;
     y[i] = cellNumber(row[targetAt]!.trim());
-    if (weights) weights[i] = Number(row[weightAt]!.trim());
+    if (weights) weights[i] = textNumber(row[weightAt]!.trim());
     if (dense) for (let j = 0; j < p; j++) values[j * n + i] = cellNumber(row[featureAt[j]!]!.trim());
   }
   if (!dense) return { ...sparseCsv(rows, lines, header, featureAt, y, weights, source), rejected };
@@ -318,11 +319,16 @@ function unnamedColumn(k: number, columns: number): string {
 
 /**
  * A target or feature cell's value: `true` / `false` (any case) are 1 and 0, as a JSON event's
- * boolean label or feature; anything else as `Number` reads it.
+ * boolean label or feature; anything else as `textNumber` reads it (decimal; `inf` is Infinity).
  */
 export function cellNumber(s: string): number {
-  const lower = s.toLowerCase();
-  return lower === 'true' ? 1 : lower === 'false' ? 0 : Number(s);
+  const n = s.length;
+  if (n === 4 || n === 5) {
+    const lower = s.toLowerCase();
+    if (lower === 'true') return 1;
+    if (lower === 'false') return 0;
+  }
+  return textNumber(s);
 }
 
 /**
@@ -358,7 +364,7 @@ function csvRowProblem(
     if (k < 0) continue;
     const raw = row[k]!;
     const s = raw.trim();
-    const v = k === c.targetAt ? cellNumber(s) : Number(s);
+    const v = k === c.targetAt ? cellNumber(s) : textNumber(s);
     if (s === '') return at(k, `the cell is empty; ${role} cannot be missing (drop or impute the row)`);
     if (!Number.isFinite(v))
       return at(
@@ -371,7 +377,7 @@ function csvRowProblem(
   }
   for (const k of c.featureAt) {
     const raw = row[k]!;
-    const v = Number(raw.trim());
+    const v = textNumber(raw.trim());
     if (v === Infinity || v === -Infinity)
       return at(k, `"${raw}" is not a finite number (a feature must be finite, text, or empty)`);
   }
