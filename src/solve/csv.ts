@@ -8,6 +8,7 @@ import { optionValueProblems, type OptionKind } from '../config/optionValues.js'
 import { ConfigError, DataError } from '../core/errors.js';
 import { isMissingString } from '../features/featurizer.js';
 import { DenseDesign, type SparseDesign } from './design.js';
+import { weightedTarget } from './problem.js';
 import { eventsDesign, type RejectedLine } from './events.js';
 
 /**
@@ -291,6 +292,8 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
     if (weights) weights[i] = textNumber(row[weightAt]!.trim());
     if (dense) for (let j = 0; j < p; j++) values[j * n + i] = cellNumber(row[featureAt[j]!]!.trim());
   }
+  // a weight or target out of range is named by its line here, before the solver sees rows
+  weightedTarget(y, weights ?? new Float64Array(n).fill(1), (i) => `${source} line ${lines[i + 1]}`);
   if (!dense) return { ...sparseCsv(rows, lines, header, featureAt, y, weights, source), rejected };
   return {
     x: new DenseDesign(n, p, values),

@@ -283,6 +283,12 @@ export function weightedTarget(
   const w = new Float64Array(n);
   // the plain sum unless it overflows (the same weights as before for every sum below 1.8e308)
   for (let i = 0; i < n; i++) w[i] = Number.isFinite(sum) ? raw[i]! / sum : raw[i]! / top / (1 + others);
+  // a constant target is constant exactly: its weighted mean would round (5 → 5.000000000000001),
+  // leave a variance of 1e-31 and a fit of nothing but rounding at λ ≈ 1e-30
+  const first = w.findIndex((wi) => wi > 0);
+  let constant = true;
+  for (let i = first; i < n && constant; i++) if (w[i]! > 0 && y[i] !== y[first]) constant = false;
+  if (constant) return { w, yMean: y[first]!, yVar: 0 };
   let yMean = 0;
   for (let i = 0; i < n; i++) yMean += w[i]! * y[i]!;
   let yVar = 0;

@@ -67,5 +67,25 @@ describe('weights and labels at the edge of the doubles', () => {
     const r = await runCli(['fit', '--input', huge]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/huge\.jsonl line 31: label 1e\+200 makes the target's variance overflow/);
+    // a CSV's row by its line in the file (a blank line and a quoted two-line cell before it), in
+    // a file of numbers (a dense design) and of text too (a sparse one)
+    for (const [name, cell] of [
+      ['dense', (i: number) => String(i % 3)],
+      ['sparse', (i: number) => `z${i % 3}`],
+    ] as const) {
+      const csv = join(dir, `huge-${name}.csv`);
+      const rowsCsv = Array.from({ length: 30 }, (_, i) => `${i % 2},${Math.sin(i)},${cell(i)}`);
+      writeFileSync(
+        csv,
+        ['y,x,c', '', ...rowsCsv.slice(0, 10), '0,1,"2', '"', ...rowsCsv.slice(10), '1e200,0.3,1'].join('\n'),
+      );
+      for (const command of ['fit', 'path']) {
+        const c = await runCli([command, '--input', csv, '--target', 'y']);
+        expect(c.code).toBe(1);
+        expect(c.stderr).toMatch(
+          new RegExp(`huge-${name}\\.csv line 35: label 1e\\+200 makes the target's variance overflow`),
+        );
+      }
+    }
   });
 });
