@@ -10,3 +10,4 @@ export { isErrnoError, pathProblem } from './core/pathProblem.js';
 export { IdListedEvent } from './core/lineEvent.js';
 export { openQuote, parseCsv } from './solve/csv.js';
 export { CsvRowDecoder } from './stream/csvRows.js';
+export { ALL_REJECTED_STOP } from './engine/rejectRate.js';

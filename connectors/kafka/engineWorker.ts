@@ -24,6 +24,7 @@ import {
   type RawRecord,
 } from '../../src/index.js';
 
+import { ALL_REJECTED_STOP } from '../../src/internal.js';
 import { AvroDecoder } from './codecs/avro.js';
 import { unpackBatch, type InPlace } from './packedBatch.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
@@ -205,7 +206,8 @@ async function service(options: WorkerService): Promise<void> {
   const engine = new Engine(
     config,
     { source, sink: ports.sink, store: ports.store },
-    { logger, partSize: setup.partSize, decoder },
+    // as `l1stream run` on the main thread: a configuration that fits no record stops the service
+    { logger, partSize: setup.partSize, decoder, failWhenFirstRejected: ALL_REJECTED_STOP },
   );
   const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   try {

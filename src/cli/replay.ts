@@ -27,6 +27,7 @@ import {
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
 import { stateSettings } from '../engine/stateSettings.js';
+import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
@@ -379,9 +380,6 @@ async function replayLocked(
 export function outputsLine(summary: RunSummary, out: string): string {
   return summary.resume?.complete === true ? `${out} unchanged` : `wrote ${out}`;
 }
-
-/** A fresh run whose first this many records are all rejected stops (`nothingLearned` says why). */
-export const ALL_REJECTED_STOP = 1000;
 
 /** Refits started and not yet finished, failed, dropped or abandoned. */
 function runningRefits(r: RefitStats): number {

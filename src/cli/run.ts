@@ -5,6 +5,7 @@ import { Subject } from 'rxjs';
 
 import { checkEngineConfig, olderNameConflict, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
+import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { OpsServer } from '../ops/httpServer.js';
 import type { EngineMetrics } from '../ops/metrics.js';
@@ -232,6 +233,8 @@ async function runKafkaPorts(
       ...(ports.decoder ? { decoder: ports.decoder } : {}),
       ...(ops ? { observer: ops.metrics } : {}),
       rewindOnAssign: kc.exactlyOnce,
+      // a configuration that fits no record stops the service rather than dead-letter its topics
+      failWhenFirstRejected: ALL_REJECTED_STOP,
     },
   );
   ops?.bind(engine);

@@ -47,6 +47,7 @@ const optionNames = [
   'observer',
   'rewindOnAssign',
   'workerFiles',
+  'failWhenFirstRejected',
 ] as const;
 
 const isObject = (v: unknown): v is object =>
@@ -130,6 +131,12 @@ function engineOptionProblems(options: unknown): ConfigProblem[] {
     problems.push({
       path: 'options: partSize',
       message: `must be a number >= 1 (records decoded and learned at a time), got ${shownValue(o.partSize)}`,
+    });
+  const limit = o.failWhenFirstRejected;
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1))
+    problems.push({
+      path: 'options: failWhenFirstRejected',
+      message: `must be a whole number >= 1 (records all rejected since the start before the run fails), got ${shownValue(limit)}`,
     });
   return problems.map(named);
 }

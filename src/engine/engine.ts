@@ -93,6 +93,14 @@ export interface EngineOptions {
    * so the first engine's setting holds).
    */
   readonly workerFiles?: { readonly refit?: string | URL; readonly sequentialDrift?: string | URL };
+  /**
+   * Fail (an `EngineError` 'L1S_ALL_REJECTED') when the first this many records since the start
+   * were all rejected and nothing was learned or scored: a configuration that fits no record (a
+   * misspelled `model.keyBy`, the wrong format) rather than bad records here and there. It is
+   * thrown between batches, before the batch that reaches the count is published or checkpointed,
+   * so a service stops instead of dead-lettering its whole input. Default: never.
+   */
+  readonly failWhenFirstRejected?: number;
 }
 
 /** Hooks for what happens between batches (the Prometheus metrics use them). */
@@ -258,6 +266,8 @@ export class Engine {
   private readonly ownsRunner: boolean;
   private readonly now: () => number;
   private counts = { records: 0, learned: 0, scored: 0, snapshots: 0, alerts: 0, scores: 0 };
+  /** `EngineOptions.failWhenFirstRejected` while it still watches, else 0. */
+  private firstRejectedLimit: number;
   private readonly skipped = { count: 0 };
   /** Keeps records of partitions revoked since they were read from being learned. */
   private readonly fence: AssignmentFence;
@@ -292,6 +302,7 @@ export class Engine {
     this.config = config;
     this.ports = ports;
     this.options = options;
+    this.firstRejectedLimit = options.failWhenFirstRejected ?? 0;
     this.fence = new AssignmentFence(options.rewindOnAssign === true);
     this.sink = new AwaitingSink(ports.sink);
     this.deadLetters = new CountingDeadLetters(this.sink, ports.store?.durable === true);
@@ -504,7 +515,7 @@ export class Engine {
       tap((batch) => this.count(batch)),
     );
     return learned$.pipe(
-      snapshotEvery(this.registry),
+      snapshotEvery(this.registry, config.snapshots.everySeconds),
       refitEvery({
         runner: this.runner,
         acquire: (key, started) => this.refitTarget(key, started),
@@ -518,6 +529,7 @@ export class Engine {
         // stay in memory until it is through every stage
         if (element.kind === 'batch') {
           this.sink.throwIfFailed();
+          if (!element.partial) this.watchFirstRecords();
           this.watchData(element);
           this.registry.trim();
           const letters = this.deadLetters.take();
@@ -542,6 +554,24 @@ export class Engine {
         }
       }),
       publish(sink, source, this.checkpointer ?? undefined),
+    );
+  }
+
+  /** `EngineOptions.failWhenFirstRejected`: throws once the first records were all rejected. */
+  private watchFirstRecords(): void {
+    const limit = this.firstRejectedLimit;
+    if (limit === 0) return;
+    const { records, learned, scored } = this.counts;
+    const rejected = this.deadLetters.count;
+    if (learned > 0 || scored > 0 || rejected < records) {
+      this.firstRejectedLimit = 0;
+      return;
+    }
+    if (rejected < limit) return;
+    this.firstRejectedLimit = 0;
+    throw new EngineError(
+      'L1S_ALL_REJECTED',
+      `nothing learned: the first ${rejected} records since the start were all rejected (most common reason: ${this.deadLetters.topReason()}), so the run stopped rather than dead-letter its whole input; fix the configuration (a misspelled model.keyBy, the input's format) and start again: the records after the last checkpoint are read again, and the dead letters sent so far hold the rest with their reasons`,
     );
   }
 

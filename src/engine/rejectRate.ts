@@ -1,4 +1,10 @@
 /**
+ * A command's run whose first this many records are all rejected stops: its configuration fits no
+ * record (`replay`'s early stop; `run`'s `EngineOptions.failWhenFirstRejected`).
+ */
+export const ALL_REJECTED_STOP = 1000;
+
+/**
  * Watches the share of records rejected (dead-lettered) over consecutive windows of records, and
  * says so when it is high: a stream that rejects most of its input must not look healthy. At most
  * one warning per `gapMs` (a stream rejecting everything must not flood the log either).

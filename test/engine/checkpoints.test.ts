@@ -1,4 +1,4 @@
-import { lastValueFrom, Subject, take } from 'rxjs';
+import { lastValueFrom, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
@@ -6,10 +6,10 @@ import { MemoryStateStore, type EventSource } from '../../src/engine/ports.js';
 import type { LiveModelState } from '../../src/model/liveModel.js';
 import { decodeState } from '../../src/model/stateCodec.js';
 import { InlineRefitRunner } from '../../src/refit/runner.js';
-import type { DeadLetter, RawBatch } from '../../src/index.js';
+import type { DeadLetter } from '../../src/index.js';
 import type { RawRecord } from '../../src/stream/types.js';
 import { engineConfig, gaussianEvents } from './helpers.js';
-import { memorySource, MemorySink } from './memoryPorts.js';
+import { handFedSource, memorySource, MemorySink } from './memoryPorts.js';
 
 /** A memory store that outlives its engine (as a directory or the Kafka state topic does). */
 class DurableMemoryStore extends MemoryStateStore {
@@ -153,15 +153,7 @@ function timedEngine(seconds: number) {
     state: { everyEvents: 'Infinity', everySeconds: seconds },
   });
   const store = new DurableMemoryStore();
-  const input = new Subject<RawBatch>();
-  const commits: number[] = [];
-  const source: EventSource = {
-    batches$: input,
-    commit: (records: readonly RawRecord[]) => {
-      if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
-      return Promise.resolve();
-    },
-  };
+  const { input, source, commits } = handFedSource();
   const all = lines(300);
   const run = (sink: MemorySink) => {
     const done = new Engine(config, { source, sink, store }).run();

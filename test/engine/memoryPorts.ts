@@ -1,7 +1,8 @@
-import { concatMap, from, type Observable } from 'rxjs';
+import { concatMap, from, Subject, type Observable } from 'rxjs';
 
 import type { Alert, DeadLetter, ModelSnapshot, OutputSink, RawBatch, ScoreRecord } from '../../src/index.js';
 import type { EventSource } from '../../src/engine/ports.js';
+import type { RawRecord } from '../../src/stream/types.js';
 
 /**
  * Events (objects or raw lines) as a source of batches of `batchSize` JSON records, each batch in
@@ -22,6 +23,23 @@ export function memorySource(
     });
   }
   return { batches$: from(batches).pipe(concatMap(async (b) => (await new Promise(setImmediate), b))) };
+}
+
+/**
+ * A source fed by hand (`input.next(batch)`, `input.complete()`) whose commits are recorded: the
+ * largest offset of each commit, in order.
+ */
+export function handFedSource(): { input: Subject<RawBatch>; source: EventSource; commits: number[] } {
+  const input = new Subject<RawBatch>();
+  const commits: number[] = [];
+  const source: EventSource = {
+    batches$: input,
+    commit: (records: readonly RawRecord[]) => {
+      if (records.length > 0) commits.push(Math.max(...records.map((r) => Number(r.position.offset))));
+      return Promise.resolve();
+    },
+  };
+  return { input, source, commits };
 }
 
 /** Collects every output in memory. */

@@ -69,6 +69,31 @@ async function topicsOn(kafka: ReturnType<typeof kafkaClient>): Promise<string[]
   }
 }
 
+/** The error `run --config file` stops with, within `ms` (a run that goes on fails the test: `what` took too long). */
+async function runFailure(file: string, ms: number, what: string): Promise<Error> {
+  const error = await within(
+    runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
+    ms,
+  );
+  expect(error, `${what} took over ${ms / 1000} s`).not.toBe(timedOut);
+  return error as Error;
+}
+
+/** The group has committed no offset of `topic`. */
+async function expectNothingCommitted(
+  kafka: ReturnType<typeof kafkaClient>,
+  groupId: string,
+  topic: string,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    expect(await committedTotal(admin, groupId, topic)).toBe(0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('l1stream run --config (Kafka in and out)', () => {
   it('names every configuration problem by path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
@@ -98,11 +123,7 @@ describe('l1stream run --config (Kafka in and out)', () => {
       prefix: randomName('svc-typo'),
     };
     writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'typo' }, kafka: section }));
-    const error = await within(
-      runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
-      30_000,
-    );
-    expect(error, 'run with a missing input topic took over 30 s').not.toBe(timedOut);
+    const error = await runFailure(file, 30_000, 'run with a missing input topic');
     expect(error).toMatchObject({ code: 'L1S_KAFKA_TOPIC_MISSING' });
     // (the topic just made is listed first; on a fresh broker it is the only one)
     expect((error as Error).message).toMatch(
@@ -461,20 +482,33 @@ describe('l1stream run with a schema registry that does not answer', () => {
     const avro = { registryUrl: 'http://127.0.0.1:1' };
     const section = { brokers: brokers(), topics: [topic], groupId, prefix: groupId, format: 'avro', avro };
     writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', key: 'r' }, kafka: section }));
-    const error = await within(
-      runCommand.run(['--config', file], silentIO).catch((e: unknown) => e),
-      60_000,
-    );
-    expect(error, 'run with a registry that does not answer took over 60 s').not.toBe(timedOut);
+    const error = await runFailure(file, 60_000, 'run with a registry that does not answer');
     expect((error as Error).message).toMatch(
       /^schema registry http:\/\/127\.0\.0\.1:1 did not answer GET \/schemas\/ids\/1: .* \(kafka\.avro\.registryUrl\): check the URL and that the registry is running, then start run again; the record that needed it was not committed and is read again$/,
     );
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      expect(await committedTotal(admin, groupId, topic)).toBe(0);
-    } finally {
-      await admin.disconnect();
-    }
+    await expectNothingCommitted(kafka, groupId, topic);
   }, 120_000);
 });
+
+describe.each(['main', 'worker'] as const)(
+  'l1stream run whose configuration fits no record (kafka.engineThread "%s")',
+  (engineThread) => {
+    it('stops after the first 1,000 records, all rejected, naming the commonest reason, and commits none', async () => {
+      const kafka = kafkaClient();
+      const topic = randomName('svc-all-rejected');
+      const groupId = randomName('svc-all-rejected');
+      await topicWithEvents(kafka, topic, 3000, 51);
+      const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+      const file = join(dir, 'config.json');
+      const section = { brokers: brokers(), topics: [topic], groupId, prefix: groupId, engineThread };
+      // the events have no field "cat": every one is rejected for its missing key
+      writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', keyBy: 'cat' }, kafka: section }));
+      const error = await runFailure(file, 60_000, 'run over records it rejects all');
+      expect(error).toMatchObject({ code: 'L1S_ALL_REJECTED' });
+      expect((error as Error).message).toMatch(
+        /^nothing learned: the first \d,?\d{3} records since the start were all rejected \(most common reason: .*cat.*\)/,
+      );
+      await expectNothingCommitted(kafka, groupId, topic);
+    }, 120_000);
+  },
+);
