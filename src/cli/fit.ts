@@ -78,14 +78,18 @@ options:
                         (--no-progress: never)
   --key K               model key (default: the input file's base name)
   --output FILE         write the model JSON there instead of stdout
-  --dead-letters FILE   .jsonl: write the lines that are not valid events there, as replay's
-                        dead-letters.jsonl does (line, source, stage, reason, value). Such lines
-                        are skipped with replay's reasons, counted on stderr and in the model's
-                        metrics ("rejected"); so are CSV rows with a field count other than the
-                        header's, an empty or non-numeric target or weight, or an infinite number
-                        (Infinity, 1e999), the reason naming the column and the value the row;
+  --dead-letters FILE   write the JSON lines that are not valid events, or the CSV rows that
+                        cannot be used, there (a JSON line each, as replay's dead-letters.jsonl:
+                        line, source, stage, reason, value). Such lines are skipped with replay's
+                        reasons, counted on stderr and in the model's metrics ("rejected"); CSV
+                        rows with a field count other than the header's, an empty or non-numeric
+                        target or weight, an infinite number (Infinity, inf, 1e999), a quote
+                        inside an unquoted field, or a line that is not UTF-8, the reason naming
+                        the column and the value the row; a quote that nothing closes costs the
+                        first line of its row, and the lines after it are read again (as replay);
                         no usable row at all is an error
-  --max-record-bytes N  .jsonl: a line over N bytes is skipped unread, with replay's reason
+  --max-record-bytes N  .jsonl: a line over N bytes is skipped unread, with replay's reason;
+                        .csv: a row open in a quote past N bytes gives up its first line
                         (default 1048576, as replay's --max-record-bytes)`;
 
 const options = {

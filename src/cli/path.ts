@@ -70,7 +70,8 @@ options:
   --output FILE           write the JSON lines there instead of stdout
   --dead-letters FILE     .jsonl: write the lines that are not valid events, and the CSV rows that
                           cannot be used, there (skipped, as fit --help says)
-  --max-record-bytes N    .jsonl: a line over N bytes is skipped unread, with replay's reason
+  --max-record-bytes N    .jsonl: a line over N bytes is skipped unread, with replay's reason;
+                          .csv: a row open in a quote past N bytes gives up its first line
                           (default 1048576, as replay's --max-record-bytes)
   --plot FILE.svg         draw the coefficient paths against log λ (SVG only), the first ${DISTINCT_STYLES} features
                           to enter named in the legend (the others in grey, named on hover); with

@@ -1,6 +1,7 @@
 import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { textNumber } from '../core/textNumber.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
 import { checkExcluded } from './exclude.js';
 import { closest } from '../config/unknownKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
@@ -11,75 +12,143 @@ import { DenseDesign, type SparseDesign } from './design.js';
 import { weightedTarget } from './problem.js';
 import { eventsDesign, type RejectedLine } from './events.js';
 
+/** What `parseCsv` makes of CSV text. */
+export interface ParsedCsv {
+  /** The rows, as fields (blank lines left out). */
+  readonly rows: string[][];
+  /** The line each row starts on. */
+  readonly lines: number[];
+  /** Where each row's text starts and ends: `spans[2r]`, `spans[2r + 1]`. */
+  readonly spans: number[];
+  /** Rows with a quote inside a field that does not start with one (RFC 4180 forbids it), by index. */
+  readonly strayQuotes: ReadonlySet<number>;
+  /**
+   * With `recover`: the first lines of rows that a quote left open (nothing closes it before the
+   * end of the text, or within `maxOpenBytes` of the row), given up; the text after each is read
+   * again from the next line. Their text is `text.slice(start, end)`.
+   */
+  readonly unterminated: ReadonlyArray<{
+    readonly line: number;
+    readonly start: number;
+    readonly end: number;
+  }>;
+}
+
+/** The reason of a row with a quote inside a field that does not start with one. */
+export const STRAY_QUOTE =
+  'a quote (") inside a field that does not start with one: quote the whole field and double the quote ("5"" screen"), or leave the quote out';
+
 /**
  * Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into rows of fields, with
- * the line each row starts on and where its text starts and ends (`spans[2r]`, `spans[2r + 1]`).
+ * the line each row starts on and where its text starts and ends. A quote opens a quoted field
+ * only at the start of a field (as `openQuote`, so `replay`'s rows are `fit`'s); one elsewhere is
+ * kept as a character and its row is listed in `strayQuotes`. A quote that nothing closes throws
+ * a `DataError`, or with `recover` gives up the first line of its row (`unterminated`) and the
+ * rest is read again; `maxOpenBytes` (UTF-8 bytes, with `recover`) bounds how far a row open in a
+ * quote is read before that, so each such quote costs at most that much reading again.
  */
-export function parseCsv(text: string): { rows: string[][]; lines: number[]; spans: number[] } {
+export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity): ParsedCsv {
   const rows: string[][] = [];
   const lines: number[] = [];
   const spans: number[] = [];
-  let rowStart = 0;
+  const strayQuotes = new Set<number>();
+  const unterminated: Array<{ line: number; start: number; end: number }> = [];
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
+  let rowStart = i;
   let field = '';
   let row: string[] = [];
   let inQuotes = false;
+  // the row has content (else it is a blank line); the field has begun (a quote is then a character)
+  let fieldStarted = false;
+  let inField = false;
+  let stray = false;
   let line = 1;
   let rowLine = 1;
-  let i = 0;
-  const n = text.length;
-  if (text.charCodeAt(0) === 0xfeff) i = 1; // byte-order mark
-  rowStart = i;
-  let fieldStarted = false;
+  // UTF-8 bytes of the row so far (with `recover`: to bound a row open in a quote)
+  let rowBytes = 0;
   const endRow = () => {
     row.push(field);
     // skip blank lines
     if (!(row.length === 1 && row[0] === '' && !fieldStarted)) {
+      if (stray) strayQuotes.add(rows.length);
       rows.push(row);
       lines.push(rowLine);
       spans.push(rowStart, Math.min(i, n));
     }
     row = [];
     field = '';
-    fieldStarted = false;
+    fieldStarted = inField = stray = false;
+    rowBytes = 0;
   };
-  for (; i < n; i++) {
-    const ch = text[i]!;
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
+  /** Gives up the open row's first line; `i` is left on the line break that ends it (or at n). */
+  const giveUp = () => {
+    let end = rowStart;
+    while (end < n && text[end] !== '\n' && text[end] !== '\r') end++;
+    unterminated.push({ line: rowLine, start: rowStart, end });
+    i = end < n && text[end] === '\r' && text[end + 1] === '\n' ? end + 1 : end;
+    row = [];
+    field = '';
+    fieldStarted = inField = stray = inQuotes = false;
+    rowBytes = 0;
+    line = rowLine + 1;
+    rowLine = line;
+    rowStart = i + 1;
+  };
+  for (;;) {
+    for (; i < n; i++) {
+      const ch = text[i]!;
+      if (recover) {
+        const c = ch.charCodeAt(0);
+        rowBytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3;
       }
-      continue;
+      if (inQuotes) {
+        if (ch === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else inQuotes = false;
+        } else {
+          if (ch === '\n') line++;
+          field += ch;
+          if (rowBytes > maxOpenBytes) giveUp();
+        }
+        continue;
+      }
+      if (ch === '"') {
+        // a quote opens a quoted field at its start only; elsewhere it is kept, and its row is wrong
+        if (inField) {
+          field += ch;
+          stray = true;
+        } else inQuotes = true;
+        fieldStarted = inField = true;
+      } else if (ch === ',') {
+        row.push(field);
+        field = '';
+        fieldStarted = true;
+        inField = false;
+      } else if (ch === '\n' || ch === '\r') {
+        endRow();
+        if (ch === '\r' && text[i + 1] === '\n') i++;
+        line++;
+        rowLine = line;
+        rowStart = i + 1;
+      } else {
+        field += ch;
+        fieldStarted = inField = true;
+      }
     }
-    if (ch === '"') {
-      inQuotes = true;
-      fieldStarted = true;
-    } else if (ch === ',') {
-      row.push(field);
-      field = '';
-      fieldStarted = true;
-    } else if (ch === '\n' || ch === '\r') {
-      endRow();
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      line++;
-      rowLine = line;
-      rowStart = i + 1;
-    } else {
-      field += ch;
-      fieldStarted = true;
-    }
+    if (!inQuotes) break;
+    if (!recover)
+      throw new DataError(
+        `unterminated quoted field: a field of line ${rowLine} opens a quote (") that nothing closes, so the rest of the file would be that one field; close it, or write a quote inside a quoted field as ""`,
+      );
+    // the end of the text came first: read again from the line after the row's first
+    giveUp();
+    i++;
   }
-  if (inQuotes)
-    throw new DataError(
-      `unterminated quoted field: a field of line ${rowLine} opens a quote (") that nothing closes, so the rest of the file would be that one field; close it, or write a quote inside a quoted field as ""`,
-    );
   if (field !== '' || row.length > 0 || fieldStarted) endRow();
-  return { rows, lines, spans };
+  return { rows, lines, spans, strayQuotes, unterminated };
 }
 
 /**
@@ -134,6 +203,11 @@ export interface CsvDesignOptions {
   readonly onReject?: (rejected: RejectedLine) => void;
   /** Columns left out (`--exclude`): not features, their cells never read. */
   readonly exclude?: readonly string[];
+  /**
+   * A row open in a quote past this many bytes gives up its first line, and the rest is read
+   * again, as `replay` does (default 1 MiB, `--max-record-bytes`).
+   */
+  readonly maxRecordBytes?: number;
 }
 
 /** `CsvDesignOptions`' keys and the kind of each. */
@@ -144,6 +218,7 @@ const csvOptionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
   ['source', 'string'],
   ['onReject', 'function'],
   ['exclude', 'strings'],
+  ['maxRecordBytes', 'wholePositive'],
 ];
 
 export interface CsvDesign {
@@ -193,7 +268,11 @@ export function missingColumn(
  * is the one of the file without it; without `onReject` it is an error. Errors name the file, line
  * and column, and say what to fix.
  */
-export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesign {
+export function readCsvDesign(
+  text: string,
+  options: CsvDesignOptions,
+  notUtf8?: ReadonlyMap<number, string>,
+): CsvDesign {
   // from plain JavaScript: a misspelled `weightColumn` made the weights a feature without a word
   const problems = optionKeyProblems(
     'readCsvDesign',
@@ -213,12 +292,14 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const source = options.source ?? 'the input';
-  let parsed: ReturnType<typeof parseCsv>;
-  try {
-    parsed = parseCsv(text);
-  } catch (err) {
-    throw err instanceof DataError ? new DataError(`${source}: ${err.message}`) : err;
-  }
+  const maxOpen = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const parsed = parseCsv(text, true, maxOpen);
+  // a quote left open in the header: its line given up, the next line would pass for the header
+  const lost = parsed.unterminated[0];
+  if (lost !== undefined && (parsed.rows.length === 0 || lost.line <= parsed.lines[0]!))
+    throw new DataError(`${source} line ${lost.line}: ${unterminatedReason(maxOpen)}`);
+  if (parsed.rows.length > 0 && notUtf8?.has(parsed.lines[0]!))
+    throw new DataError(`${source} line ${parsed.lines[0]}: the header ${notUtf8.get(parsed.lines[0]!)}`);
   if (parsed.rows.length === 0)
     throw new DataError(`${source} is empty: expected a header row and at least one data row`);
   const header = parsed.rows[0]!.map((h) => h.trim());
@@ -259,20 +340,36 @@ export function readCsvDesign(text: string, options: CsvDesignOptions): CsvDesig
   const columns = { header, targetAt, weightAt, featureAt, binomial: options.family === 'binomial' };
   let rejected = 0;
   let first = '';
-  for (let r = 1; r < parsed.rows.length; r++) {
-    const problem = csvRowProblem(parsed.rows[r]!, columns);
-    if (problem === null) {
-      rows.push(parsed.rows[r]!);
-      lines.push(parsed.lines[r]!);
-      continue;
-    }
-    const line = parsed.lines[r]!;
+  const reject = (line: number, problem: RowProblem, value: string) => {
     if (options.onReject === undefined) throw new DataError(`${source} line ${line}${problem.reason}`);
     rejected++;
     if (first === '') first = `line ${line}${problem.reason}`;
-    const value = text.slice(parsed.spans[2 * r], parsed.spans[2 * r + 1]);
-    options.onReject({ line, stage: problem.stage, reason: problem.reason.replace(/^,? /, ''), value });
+    options.onReject({ line, stage: problem.stage, reason: problem.reason.replace(/^[,:]? /, ''), value });
+  };
+  // the first lines given up (a quote that nothing closes), in line order among the rows
+  let u = 0;
+  const lostBefore = (line: number) => {
+    for (; u < parsed.unterminated.length && parsed.unterminated[u]!.line < line; u++) {
+      const { line: at, start, end } = parsed.unterminated[u]!;
+      reject(at, { stage: 'decode', reason: `: ${unterminatedReason(maxOpen)}` }, text.slice(start, end));
+    }
+  };
+  for (let r = 1; r < parsed.rows.length; r++) {
+    const line = parsed.lines[r]!;
+    lostBefore(line);
+    const span = text.slice(parsed.spans[2 * r], parsed.spans[2 * r + 1]);
+    const problem =
+      notUtf8Problem(notUtf8, line, span) ??
+      (parsed.strayQuotes.has(r) ? { stage: 'decode' as const, reason: `: ${STRAY_QUOTE}` } : null) ??
+      csvRowProblem(parsed.rows[r]!, columns);
+    if (problem === null) {
+      rows.push(parsed.rows[r]!);
+      lines.push(line);
+      continue;
+    }
+    reject(line, problem, span);
   }
+  lostBefore(Infinity);
   if (rows.length === 1)
     throw new DataError(
       `${source} has no usable data rows: all ${rejected} were skipped (the first, ${first}); fix or drop them`,
@@ -334,6 +431,33 @@ export function cellNumber(s: string): number {
   return textNumber(s);
 }
 
+/** Why a CSV row cannot be used: its stage, and the reason after its line (`, column "c": ...`). */
+interface RowProblem {
+  readonly stage: 'decode' | 'validate';
+  readonly reason: string;
+}
+
+/** A quote that nothing closes (`fit`'s and `replay`'s reason; `maxOpen`: the bytes a row may stay open). */
+export function unterminatedReason(maxOpen: number): string {
+  return `an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within ${Number.isFinite(maxOpen) ? `${maxOpen} bytes` : 'limits.maxRecordBytes'} (--max-record-bytes) of the row; close it, or write a quote inside a quoted field as ""`;
+}
+
+/** The row starting on `line` (its text `span`) has a line that is not UTF-8 (`notUtf8`, by line): why. */
+function notUtf8Problem(
+  notUtf8: ReadonlyMap<number, string> | undefined,
+  line: number,
+  span: string,
+): RowProblem | null {
+  if (notUtf8 === undefined || notUtf8.size === 0) return null;
+  let last = line;
+  for (let k = span.indexOf('\n'); k >= 0; k = span.indexOf('\n', k + 1)) last++;
+  for (let l = line; l <= last; l++) {
+    const why = notUtf8.get(l);
+    if (why !== undefined) return { stage: 'decode', reason: `: ${why}` };
+  }
+  return null;
+}
+
 /**
  * Why a CSV data row cannot be used, as `, column "c": ...` (or ` has k fields, ...`) after its
  * line, or null: a field count other than the header's, a target or weight cell that is empty or
@@ -350,7 +474,7 @@ function csvRowProblem(
     readonly featureAt: readonly number[];
     readonly binomial: boolean;
   },
-): { stage: 'decode' | 'validate'; reason: string } | null {
+): RowProblem | null {
   if (row.length !== c.header.length)
     return {
       stage: 'decode',
@@ -400,15 +524,29 @@ export type CsvEventRow =
  * the row's first line in the file. Throws when `target` is not a column of the header.
  */
 export function csvEvents(text: string, source: string, target?: string): CsvEventRow[] {
-  const { rows, lines } = parseCsv(text);
+  const { rows, lines, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
   const header = (rows[0] ?? []).map((h) => h.trim());
   const targetAt = target === undefined ? -1 : header.indexOf(target);
   if (target !== undefined && targetAt < 0)
     throw new DataError(missingColumn('the target', target, header, source));
   const out: CsvEventRow[] = [];
+  // the first lines given up (a quote that nothing closes), in line order among the rows
+  let u = 0;
+  const lostBefore = (line: number) => {
+    for (; u < unterminated.length && unterminated[u]!.line < line; u++) {
+      const at = unterminated[u]!.line;
+      if (rows.length > 0 && at > lines[0]!)
+        out.push({ line: at, problem: `line ${at}: ${unterminatedReason(DEFAULT_MAX_RECORD_BYTES)}` });
+    }
+  };
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r]!;
     const line = lines[r]!;
+    lostBefore(line);
+    if (strayQuotes.has(r)) {
+      out.push({ line, problem: `line ${line}: ${STRAY_QUOTE}` });
+      continue;
+    }
     if (row.length !== header.length) {
       out.push({ line, problem: `line ${line} has ${row.length} fields, the header has ${header.length}` });
       continue;
@@ -427,6 +565,7 @@ export function csvEvents(text: string, source: string, target?: string): CsvEve
       event: label === '' ? { features } : { label: cellNumber(label), features },
     });
   }
+  lostBefore(Infinity);
   return out;
 }
 

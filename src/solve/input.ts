@@ -53,7 +53,10 @@ export async function loadTrainingData(
      * handing it here (else it is an error).
      */
     onReject?: (rejected: RejectedLine) => void;
-    /** JSON lines over this many bytes are rejected unread, as replay does (default 1 MiB). */
+    /**
+     * JSON lines over this many bytes are rejected unread, and a CSV row open in a quote past it
+     * gives up its first line, as replay does (default 1 MiB).
+     */
     maxRecordBytes?: number;
     /** Feature columns left out (CSV header names, or JSON events' feature fields): `--exclude`. */
     exclude?: readonly string[];
@@ -123,14 +126,19 @@ export async function loadTrainingData(
       rejected: d.rejected,
     };
   }
-  const d = readCsvDesign(text, {
-    target,
-    family,
-    source,
-    ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
-    ...(options.onReject !== undefined ? { onReject: options.onReject } : {}),
-    ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
-  });
+  const d = readCsvDesign(
+    text,
+    {
+      target,
+      family,
+      source,
+      ...(options.weightColumn !== undefined ? { weightColumn: options.weightColumn } : {}),
+      ...(options.onReject !== undefined ? { onReject: options.onReject } : {}),
+      ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
+      ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+    },
+    notUtf8Lines(text, bytes),
+  );
   return {
     x: solverLayout(d.x),
     y: d.y,

@@ -3,7 +3,14 @@ import { DataError, InputError } from '../core/errors.js';
 import { notUtf8Reason } from '../core/utf8.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { isMissingString } from '../features/featurizer.js';
-import { cellNumber, missingColumn, openQuote, parseCsv } from '../solve/csv.js';
+import {
+  cellNumber,
+  missingColumn,
+  parseCsv,
+  STRAY_QUOTE,
+  unterminatedReason,
+  type ParsedCsv,
+} from '../solve/csv.js';
 import type { EventDecoder } from './decodeEvents.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -54,16 +61,14 @@ export class CsvRowDecoder implements EventDecoder {
       } catch {
         throw new InputError(notUtf8Reason(value));
       }
-    let rows: string[][];
+    let parsed: ParsedCsv;
     try {
-      rows = parseCsv(text).rows;
+      parsed = parseCsv(text);
     } catch {
-      throw new InputError(
-        openQuote(text, false)
-          ? 'an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within limits.maxRecordBytes (--max-record-bytes) of the row; close it, or write a quote inside a quoted field as ""'
-          : 'a quote (") inside a field that does not start with one: quote the whole field and double the quote ("5"" screen"), or leave the quote out',
-      );
+      throw new InputError(unterminatedReason(Infinity));
     }
+    if (parsed.strayQuotes.size > 0) throw new InputError(STRAY_QUOTE);
+    const rows = parsed.rows;
     const row = rows[0] ?? [''];
     const { header } = this;
     if (rows.length !== 1 || row.length !== header.length)

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,14 +96,70 @@ describe('CSV edge cases, as fit on JSON lines', () => {
     }
   });
 
-  it('a quote that nothing closes: exit 1 naming the file, the line and the fix', async () => {
-    const csv = file('open-quote.csv', 'y,note\n1,"a, b"\n2,"c\n3,d\n');
+  it('rows that break the format cost themselves, as in replay: a stray quote, a quote nothing closes, a line not UTF-8', async () => {
+    const good = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `${(from + i) % 5},${(from + i) % 7},k${(from + i) % 3}`);
+    const lines = [
+      'y,x,note',
+      ...good(0, 20),
+      '1,2,5" screen', // line 22: a quote inside an unquoted field
+      ...good(20, 20),
+      '3,4,caf\u00e9', // line 43: written in Latin-1 below
+      ...good(40, 20),
+      '4,5,"open', // line 64: a quote that nothing closes before the end of the file
+      ...good(60, 20),
+    ];
+    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    // é as the one byte 0xE9 (Latin-1): the UTF-8 sequence C3 A9 replaced
+    const at = bytes.indexOf(Buffer.from('caf\u00e9', 'utf8'));
+    const latin = Buffer.concat([bytes.subarray(0, at + 3), Buffer.from([0xe9]), bytes.subarray(at + 5)]);
+    const csv = join(dir, 'broken.csv');
+    writeFileSync(csv, latin);
     for (const command of ['fit', 'path']) {
-      const r = await runCli([command, '--input', csv, '--target', 'y']);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(
-        /^l1stream: .*open-quote\.csv: unterminated quoted field: a field of line 3 opens a quote .* write a quote inside a quoted field as ""\n/,
+      const dead = join(dir, `${command}-dead.jsonl`);
+      const r = await runCli([command, '--input', csv, '--target', 'y', '--dead-letters', dead]);
+      expect(r.code, r.stderr).toBe(0);
+      const letters = readFileSync(dead, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { line: number; reason: string });
+      expect(letters.map((l) => l.line)).toEqual([22, 43, 64]);
+      expect(letters[0]!.reason).toMatch(/^a quote \("\) inside a field that does not start with one/);
+      expect(letters[1]!.reason).toMatch(/^not valid UTF-8 at byte 7 \(0xE9\)/);
+      expect(letters[2]!.reason).toMatch(
+        /^an unterminated quoted field: .* within 1048576 bytes \(--max-record-bytes\)/,
       );
     }
+    const model = await fit(csv, 'y', '--lambda', '0.01');
+    expect(model.metrics.events).toBe(80);
+    // replay dead-letters the same lines
+    const out = join(dir, 'broken-replay');
+    const r = await runCli(['replay', '--input', csv, '--target', 'y', '--family', 'gaussian', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const replayed = readFileSync(join(out, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { line: number }).line);
+    expect(replayed).toEqual([22, 43, 64]);
+  });
+
+  it('a row open in a quote past --max-record-bytes gives up its first line, and the lines after it are read', async () => {
+    const rows = [
+      'y,note',
+      '1,"a, b"',
+      '2,"c',
+      ...Array.from({ length: 30 }, (_, i) => `${i % 4},d${i % 3}`),
+    ];
+    const csv = file('open-quote.csv', `${rows.join('\n')}\n`);
+    const dead = join(dir, 'open-dead.jsonl');
+    // (the temporary paths have no spaces)
+    const r = await runCli(
+      `fit --input ${csv} --target y --lambda 0.01 --max-record-bytes 100 --dead-letters ${dead}`.split(' '),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).metrics.events).toBe(31);
+    const letters = readFileSync(dead, 'utf8').trim().split('\n');
+    expect(letters.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([3]);
+    expect(letters[0]).toContain('within 100 bytes');
   });
 });
