@@ -89,6 +89,50 @@ describe('replay and run read a CSV file as a stream of its rows', () => {
     expect(lines(join(dir, 'c1'), 'models.jsonl').some((l) => l.includes('"plan=team, annual"'))).toBe(true);
   });
 
+  it('batches end at the same events whatever the bytes: a CSV, compact and spaced JSON lines give the same refits and alerts', async () => {
+    // 30,000 events: refits every 4,000 (not a multiple of the 1,024-event batches), so each falls
+    // where its batch ends; batches that ended at the file's 64 KiB chunks put them elsewhere
+    const rs = rows(30_000, 5);
+    const csv = join(dir, 'long.csv');
+    const compact = join(dir, 'long.jsonl');
+    const spaced = join(dir, 'long-spaced.jsonl');
+    writeFileSync(csv, csvText(rs));
+    writeFileSync(compact, jsonlText(rs));
+    writeFileSync(
+      spaced,
+      jsonlText(rs)
+        .split('\n')
+        .map((l) => (l === '' ? l : JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, ' ')))
+        .join('\n'),
+    );
+    const common = [
+      '--family',
+      'binomial',
+      '--refit-every',
+      '4000',
+      '--refit-window',
+      '4000',
+      '--refit-threads',
+      '0',
+    ];
+    const runs = [
+      ['c', ['--input', csv, '--target', 'churned']],
+      ['j', ['--input', compact]],
+      ['s', ['--input', spaced]],
+    ] as const;
+    for (const [name, input] of runs) {
+      const r = await runCli(['replay', ...input, '--out', join(dir, `long-${name}`), ...common]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const refits = (name: string) =>
+      lines(join(dir, `long-${name}`), 'models.jsonl').filter((l) => l.includes('"window"'));
+    expect(refits('c').length).toBe(7);
+    for (const file of ['models.jsonl', 'alerts.jsonl']) {
+      expect(lines(join(dir, 'long-j'), file)).toEqual(lines(join(dir, 'long-c'), file));
+      expect(lines(join(dir, 'long-s'), file)).toEqual(lines(join(dir, 'long-c'), file));
+    }
+  });
+
   it('bad rows go to the dead letters with their CSV line and reason, and the stream goes on', async () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(
