@@ -67,6 +67,7 @@ describe('CSV cells: fit and replay alike', () => {
     expect(out.map((r) => r.ok)).toEqual([true, true, true, false, false, false, true, true]);
     const first = out[0]!;
     expect(first.ok && first.event.features.c).toBe('0x10');
-    for (const r of out.slice(3, 6)) expect(!r.ok && r.reason).toMatch(/^feature "a" is not a finite number \(-?Infinity\)/);
+    for (const r of out.slice(3, 6))
+      expect(!r.ok && r.reason).toMatch(/^feature "a" is not a finite number \(-?Infinity\)/);
   });
 });
