@@ -24,10 +24,13 @@ commands:
   score    score events with a saved model snapshot
   report   an HTML page showing how the models of a replay evolved
 
-'l1stream <command> --help' shows a command's options; 'l1stream --version' (-v) the version.`;
+'l1stream <command> --help' (or 'l1stream help <command>') shows a command's options;
+'l1stream --version' (-v) the version.`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
+  // `l1stream help run` is `l1stream run --help`
+  if (name === 'help' && rest.length > 0) return main([rest[0]!, '--help'], io);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(`${topUsage}\n`);
     return name === undefined ? 2 : 0;

@@ -333,6 +333,20 @@ describe('l1stream replay', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "replai"/);
   });
+
+  it('help COMMAND is COMMAND --help; help alone the list of commands', async () => {
+    for (const name of ['run', 'fit', 'replay']) {
+      const [a, b] = await Promise.all([runCli(['help', name]), runCli([name, '--help'])]);
+      expect(a.code).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+      expect(a.stdout).toMatch(new RegExp(`^usage: l1stream ${name} `));
+    }
+    const list = await runCli(['help']);
+    expect(list.stdout).toMatch(/^usage: l1stream <command>/);
+    const typo = await runCli(['help', 'replai']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown command "replai"; did you mean "replay"\?/);
+  });
 });
 
 describe('replay --help', () => {

@@ -51,6 +51,31 @@ describe('kafka:produce and kafka:consume', () => {
     expect(consumed.stderr).toContain(`251 message(s) from ${topic}`);
   }, 120_000);
 
+  it('sends a line that is not UTF-8 as its bytes, not with U+FFFD in place of them; CRLF ends without the CR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
+    const good = JSON.stringify({ key: 'a', label: 1, features: { city: 'Zurich' } });
+    // "München" in Latin-1: 0xFC is no UTF-8
+    const latin = Buffer.concat([
+      Buffer.from('{"key":"b","label":0,"features":{"city":"M'),
+      Buffer.from([0xfc]),
+      Buffer.from('nchen"}}'),
+    ]);
+    const file = join(dir, 'latin.jsonl');
+    writeFileSync(file, Buffer.concat([Buffer.from(`${good}\r\n`), latin, Buffer.from('\r\n')]));
+    const topic = randomName('tools');
+    const produced = await run(process.execPath, [
+      join(tools, 'produce.mjs'),
+      ...['--input', file, '--topic', topic, '--brokers', brokers().join(',')],
+    ]);
+    expect(produced.stderr).toContain(`sent 2 message(s) to ${topic}`);
+    const read = await readTopic(kafkaClient(), topic, 2);
+    const values = read.map((m) => m.value!);
+    expect(values.map((v) => v.toString('hex'))).toEqual([
+      Buffer.from(good).toString('hex'),
+      latin.toString('hex'),
+    ]);
+  }, 120_000);
+
   it("a line over the topic's max.message.bytes is named and not sent; lines that fill more than one batch's limit all go", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-tools-'));
     // 900 lines of ~2 KB: 1.8 MB, more than a 1 MiB batch; line 451 alone is 1.2 MB

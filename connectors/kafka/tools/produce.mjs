@@ -7,7 +7,8 @@
  *     [--brokers HOST:PORT (default $L1S_KAFKA_BROKERS, else 127.0.0.1:9092)] [--partitions 1] [--key-field key]
  *
  * A line's message key is its `--key-field` value when the line is a JSON object that has one
- * (a string or a number), else none. Lines are sent as they are, bad ones too (l1stream dead-letters them).
+ * (a string or a number), else none. Lines are sent as they are, byte for byte, bad ones too (l1stream
+ * dead-letters them: a line that is not UTF-8 is sent as its bytes, as another producer would send it).
  *
  * With `--avro`, each line is encoded with the event schema (`--schema FILE`, default the shipped
  * connectors/kafka/schemas/event.avsc) in the Confluent wire format: registered under the subject
@@ -22,7 +23,7 @@
  * exits 1 after sending the others.
  */
 import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { isUtf8 } from 'node:buffer';
 import { parseArgs } from 'node:util';
 
 /* global fetch, URL */
@@ -98,6 +99,22 @@ function keyOf(line) {
   }
 }
 
+/** The lines of a byte stream as Buffers, without their newline (nor a CR before it): bytes as they are. */
+async function* lineBuffers(input) {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of input) {
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
+      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      yield buf.subarray(start, end);
+      start = nl + 1;
+    }
+    carry = Buffer.from(buf.subarray(start));
+  }
+  if (carry.length > 0) yield carry[carry.length - 1] === 13 ? carry.subarray(0, -1) : carry;
+}
+
 /** Bytes a record batch of one message adds to its key and value, at most (header 61, record ≤ 32). */
 const BATCH_OVERHEAD = 100;
 /** The broker's default `message.max.bytes`, a topic's limit when it sets none. */
@@ -151,7 +168,6 @@ try {
   const writer = flags.avro ? await avroWriter() : null;
   await producer.connect();
   const input = flags.input === '-' ? process.stdin : createReadStream(flags.input);
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let batch = [];
   let batchBytes = 0;
   let sent = 0;
@@ -165,11 +181,17 @@ try {
     batch = [];
     batchBytes = 0;
   };
-  for await (const line of lines) {
+  for await (const raw of lineBuffers(input)) {
     lineNumber++;
+    const line = raw.toString('utf8');
     if (line.trim() === '') continue;
-    let value = line;
+    let value = raw;
     if (writer !== null) {
+      if (!isUtf8(raw)) {
+        if (++skipped <= 10)
+          process.stderr.write(`kafka:produce: line ${lineNumber} not sent: its bytes are not UTF-8\n`);
+        continue;
+      }
       const encoded = encodeLine(writer, line, {
         framing: flags.framing,
         shipped: flags.schema === undefined,
@@ -201,7 +223,7 @@ try {
   process.stderr.write(`kafka:produce: sent ${sent} message(s)${as} to ${flags.topic} on ${flags.brokers}\n`);
   if (skipped > 0) {
     process.stderr.write(
-      `kafka:produce: ${skipped} line(s) not sent: the schema cannot encode them (above, the first 10)\n`,
+      `kafka:produce: ${skipped} line(s) not sent: the schema cannot encode them, or they are not UTF-8 (above, the first 10)\n`,
     );
     process.exitCode = 1;
   }
