@@ -350,6 +350,7 @@ async function replayLocked(
       if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
       process.off('exit', removeTemporary);
     }
+    if (csv !== null && csv.decoder.label !== null) summary = { ...summary, target: csv.decoder.label };
     if (interrupted !== null) summary = { ...summary, interrupted };
     if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };

@@ -12,7 +12,6 @@ import {
   numberFlag,
   parseCommandArgs,
   PathError,
-  refuseCsvInput,
   UsageError,
   type CliIO,
 } from './io.js';
@@ -31,8 +30,10 @@ replay. The page stays small whatever the run: the limits below bound what is dr
 
 options:
   --input DIR           a replay's --out directory, required
-  --data FILE           the replayed events (.jsonl; a .csv is refused), for each feature's sd
+  --data FILE           the replayed events (.jsonl, or .csv), for each feature's sd
                         (default: the input named in DIR/summary.json)
+  --target COLUMN       a .csv --data's label column (default: the replay's --target for its own
+                        input, recorded in DIR/summary.json, else "label")
   --output FILE         where to write the page (default DIR/report.html)
   --keys N              keyed models shown (default ${defaultReportOptions.keys}, at most 50): most critical
                         alerts first, then warnings, then learned events
@@ -53,6 +54,7 @@ const options = {
   alerts: { type: 'string' },
   rank: { type: 'string' },
   data: { type: 'string' },
+  target: { type: 'string' },
 } as const;
 
 /** Writes the report of the replay outputs in `dir` to `file` (default `dir/report.html`); returns its size in bytes. */
@@ -60,7 +62,7 @@ export async function writeReport(
   dir: string,
   file: string = join(dir, 'report.html'),
   limits: ReportOptions = defaultReportOptions,
-): Promise<{ file: string; bytes: number; keys: number }> {
+): Promise<{ file: string; bytes: number; keys: number; warnings: readonly string[] }> {
   const data = await collectReport(dir, limits);
   const html = reportHtml(data, limits);
   try {
@@ -68,7 +70,7 @@ export async function writeReport(
   } catch (err) {
     throw new PathError(pathProblem('--output', file, err, 'write'));
   }
-  return { file, bytes: Buffer.byteLength(html), keys: data.keys.length };
+  return { file, bytes: Buffer.byteLength(html), keys: data.keys.length, warnings: data.warnings };
 }
 
 export const reportCommand: Command = {
@@ -90,13 +92,10 @@ export const reportCommand: Command = {
       alerts: limit('alerts', values.alerts, 1000, defaultReportOptions.alerts),
       rank,
       ...(values.data !== undefined ? { data: values.data } : {}),
+      ...(values.target !== undefined ? { target: values.target } : {}),
     };
     // --data given is meant to be read: a path that cannot be is refused, not noted in the page
-    if (values.data !== undefined) {
-      await checkInputFile('data', values.data);
-      // the replayed events: a CSV (the table they came from) holds none the page could read
-      refuseCsvInput('report', values.data, '--data');
-    }
+    if (values.data !== undefined) await checkInputFile('data', values.data);
     if (values.output !== undefined) await checkOutputFile('output', values.output);
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {
@@ -107,6 +106,7 @@ export const reportCommand: Command = {
       io.stderr.write(`l1stream: ${err.message}\n`);
       return 2;
     }
+    for (const warning of written.warnings) io.stderr.write(`report: warning: ${warning}\n`);
     io.stderr.write(
       `report: wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.keys} model(s))\n`,
     );

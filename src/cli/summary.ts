@@ -18,6 +18,8 @@ export interface RunSummary {
   readonly input: string;
   readonly family: Family;
   readonly learner: string;
+  /** A CSV input's label column (`--target`); absent for JSON lines. */
+  readonly target?: string;
   /**
    * λ the models learn at: the configured number, or with "auto" the λ chosen (the same for every
    * model), or "auto" when keyed models chose different ones (each snapshot has its own).

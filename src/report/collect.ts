@@ -36,10 +36,13 @@ export interface ReportOptions {
    */
   readonly rank: 'max' | 'final';
   /**
-   * The events the models learned (JSON lines), for each feature's sd: features are then ranked
-   * and drawn by their standardized effect β_j·sd_j. Default: summary.json's `input`, when readable.
+   * The events the models learned (JSON lines, or a CSV file), for each feature's sd: features are
+   * then ranked and drawn by their standardized effect β_j·sd_j. Default: summary.json's `input`,
+   * when readable.
    */
   readonly data?: string;
+  /** A CSV `data`'s label column (default: summary.json's `target` for its own input, else "label"). */
+  readonly target?: string;
 }
 
 export const defaultReportOptions: ReportOptions = {
@@ -109,31 +112,50 @@ export interface ReportData {
    * null: raw β, and a note says why.
    */
   readonly scales: { readonly file: string; readonly events: number } | null;
-  /** Things the reader should know: unreadable lines, missing files. */
+  /** Things the reader should know: unreadable lines, missing files (the `warnings` too). */
   readonly notes: readonly string[];
+  /** Lines of the outputs that were skipped (also in `notes`): `l1stream report` says them on stderr. */
+  readonly warnings: readonly string[];
 }
 
 type Doc = Record<string, unknown>;
 const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Calls `each` with every JSON object line of `file`; returns the count of lines that are not one. */
-async function eachRecord(file: string, each: (record: Doc) => void): Promise<number> {
-  let bad = 0;
+/** Lines of a file that are not records, and what is wrong with the first of them. */
+interface BadLines {
+  readonly count: number;
+  /** "line N is not JSON" or "line N is not a record (an object with a key and an offset)". */
+  readonly first: string | null;
+}
+
+/** Calls `each` with every JSON object line of `file` (with a key and an offset); returns the others. */
+async function eachRecord(file: string, each: (record: Doc) => void): Promise<BadLines> {
+  let count = 0;
+  let first: string | null = null;
+  let n = 0;
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
+    n++;
     if (line.trim() === '') continue;
     let record: unknown;
     try {
       record = JSON.parse(line);
     } catch {
-      bad++;
+      count++;
+      // kafka:consume --keys prints a key, a tab, then the value
+      first ??= /^[^\t{]*\t\{/.test(line)
+        ? `line ${n} is a key, a tab and JSON: what kafka:consume --keys prints; consume the topic without --keys`
+        : `line ${n} is not JSON`;
       continue;
     }
     if (isObject(record) && typeof record.key === 'string' && num(record.offset) !== null) each(record);
-    else bad++;
+    else {
+      count++;
+      first ??= `line ${n} is not a record (a JSON object with a "key" and an "offset")`;
+    }
   }
-  return bad;
+  return { count, first };
 }
 
 const NO_SEVERE: readonly [number, number] = [0, 0];
@@ -203,6 +225,7 @@ export async function collectReport(
     );
   }
   const notes: string[] = [];
+  const warnings: string[] = [];
   let summary: Doc | null = null;
   try {
     const doc: unknown = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
@@ -246,9 +269,16 @@ export async function collectReport(
     c.events = Math.max(c.events, r.offset as number);
     runs.add(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number);
   });
-  if (bad > 0) notes.push(`${bad} line(s) of models.jsonl are not model snapshots and were skipped`);
   if (counts.size === 0)
-    throw new DataError(`${modelsFile} holds no model snapshots: nothing to report (did the replay learn?)`);
+    throw new DataError(
+      bad.count > 0
+        ? `${modelsFile} holds no model snapshots: none of its ${bad.count} line(s) is one (${bad.first})`
+        : `${modelsFile} holds no model snapshots: nothing to report (did the replay learn?)`,
+    );
+  if (bad.count > 0)
+    warnings.push(
+      `${bad.count} line(s) of models.jsonl are not model snapshots and were skipped (${bad.first})`,
+    );
   // keys with critical, then warning alerts first (most first), then the busiest
   const alertsFile = join(dir, 'alerts.jsonl');
   const severe = await severeAlertCounts(alertsFile);
@@ -301,7 +331,7 @@ export async function collectReport(
       `no model has more than ${mostOnline} online snapshot${mostOnline === 1 ? '' : 's'}, so the charts over events have at most ${mostOnline === 1 ? 'one point' : `${mostOnline} points`}: replay with a smaller --snapshot-every (snapshots.everyEvents, ${engineDefaults.snapshots.everyEvents.toLocaleString('en-US')} events by default) for more`,
     );
   const featuresSeen = new Map([...maxAbs].map(([k, t]) => [k, [...t.values()].filter((a) => a > 0).length]));
-  const scaled = await standardizedEffects(limits.data, summary, counts, maxAbs, finalAbs, notes);
+  const scaled = await standardizedEffects(limits, summary, counts, maxAbs, finalAbs, notes);
   const sdOf = (name: string): number => (scaled === null ? 1 : (scaled.sd.get(name) ?? 0));
   const top = new Map<string, { names: string[]; max: number[]; index: Map<string, number> }>();
   for (const [key, table] of maxAbs) {
@@ -386,7 +416,10 @@ export async function collectReport(
         features: alertFeatures(r.details),
       });
     });
-    if (badAlerts > 0) notes.push(`${badAlerts} line(s) of alerts.jsonl are not alerts and were skipped`);
+    if (badAlerts.count > 0)
+      warnings.push(
+        `${badAlerts.count} line(s) of alerts.jsonl are not alerts and were skipped (${badAlerts.first})`,
+      );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     notes.push('no alerts.jsonl in the directory: no alerts are marked');
@@ -419,7 +452,8 @@ export async function collectReport(
     scales: scaled === null ? null : { file: scaled.file, events: scaled.events },
     keysTotal: counts.size,
     keysOmitted: ranked.slice(limits.keys, limits.keys + 20).map(([key, c]) => ({ key, events: c.events })),
-    notes,
+    notes: [...warnings, ...notes],
+    warnings,
   };
 }
 
@@ -432,7 +466,7 @@ const MISSING_SHOWN = 10;
  * (and a note saying why the report ranks by raw |β|) when no event file can be read.
  */
 async function standardizedEffects(
-  data: string | undefined,
+  { data, target }: Pick<ReportOptions, 'data' | 'target'>,
   summary: Doc | null,
   counts: ReadonlyMap<string, { family: string }>,
   maxAbs: Map<string, Map<string, number>>,
@@ -440,9 +474,12 @@ async function standardizedEffects(
   notes: string[],
 ): Promise<(FeatureScales & { file: string }) | null> {
   const file = data ?? (typeof summary?.input === 'string' ? summary.input : undefined);
+  // a CSV's label column: given, else the replay's own (summary.json) when it is its input
+  const label =
+    target ?? (file === summary?.input && typeof summary?.target === 'string' ? summary.target : undefined);
   const raw = (why: string) =>
     notes.push(
-      `features are ranked and drawn by raw |β| (original scale): ${why}. A feature in large units (days, euros) then has a small β however strong its effect; give --data EVENTS.jsonl (the replayed events) to rank and draw by |β|·sd`,
+      `features are ranked and drawn by raw |β| (original scale): ${why}. A feature in large units (days, euros) then has a small β however strong its effect; give --data EVENTS (the replayed events: JSON lines, or a CSV with --target) to rank and draw by |β|·sd`,
     );
   const family = [...counts.values()][0]?.family;
   if (file === undefined) {
@@ -457,7 +494,7 @@ async function standardizedEffects(
   for (const table of maxAbs.values()) for (const name of table.keys()) names.add(name);
   let scales: FeatureScales;
   try {
-    scales = await featureScales(file, family, names);
+    scales = await featureScales(file, family, names, label);
   } catch (err) {
     raw(
       `models.jsonl carries no feature scales and ${file} is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
@@ -465,7 +502,9 @@ async function standardizedEffects(
     return null;
   }
   if (scales.events === 0) {
-    raw(`models.jsonl carries no feature scales and ${file} holds no labelled event`);
+    raw(
+      `models.jsonl carries no feature scales and ${file} holds no labelled event${/\.csv$/i.test(file) ? ` (its label column: "${label ?? 'label'}"; --target names another)` : ''}`,
+    );
     return null;
   }
   const scale = (table: Map<string, number>) => {
@@ -480,7 +519,7 @@ async function standardizedEffects(
     const shown = scales.missing.slice(0, MISSING_SHOWN).map((name) => JSON.stringify(name));
     const more = scales.missing.length - shown.length;
     notes.push(
-      `${scales.missing.length} feature(s) of the models are in no labelled event of ${file}, so their β·sd is 0 and they rank last: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; if that is not the replayed input, give --data EVENTS.jsonl`,
+      `${scales.missing.length} feature(s) of the models are in no labelled event of ${file}, so their β·sd is 0 and they rank last: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; if that is not the replayed input, give --data EVENTS`,
     );
   }
   return { ...scales, file };

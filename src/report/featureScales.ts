@@ -2,8 +2,10 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { withoutBom } from '../core/bom.js';
-import { validateEvent, type Family } from '../core/event.js';
+import { validateEvent, type Family, type Validated } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
+import { openQuote, parseCsv } from '../solve/csv.js';
+import { CsvRowDecoder } from '../stream/csvRows.js';
 
 /** Per feature, the population sd over the labelled events of a file, and how many events that was. */
 export interface FeatureScales {
@@ -15,14 +17,16 @@ export interface FeatureScales {
 
 /**
  * The population standard deviation of each of `names` over the valid labelled events of a
- * JSON-lines file (the events a replay learned), weighted by their "weight", an event without
- * the feature counting as 0: the sd_j a standardized fit divides column j by. Lines that are not
- * valid events are skipped, as replay rejects them.
+ * JSON-lines file, or of a CSV file (`.csv`, its label column `target`, default "label"): the
+ * events a replay learned, weighted by their "weight", an event without the feature counting as
+ * 0: the sd_j a standardized fit divides column j by. Lines or rows that are not valid events are
+ * skipped, as replay rejects them.
  */
 export async function featureScales(
   file: string,
   family: Family,
   names: ReadonlySet<string>,
+  target = 'label',
 ): Promise<FeatureScales> {
   // per name: Σ w x, Σ w x² (names are data: a Map)
   const sums = new Map<string, [number, number]>();
@@ -30,19 +34,8 @@ export async function featureScales(
   const seen = new Set<string>();
   let totalWeight = 0;
   let events = 0;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let first = true;
-  for await (const text of lines) {
-    const line = first ? withoutBom(text) : text;
-    first = false;
-    if (line.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const checked = validateEvent(raw, family);
+  const events$ = /\.csv$/i.test(file) ? csvEvents(file, family, target) : jsonlEvents(file, family);
+  for await (const checked of events$) {
     if (!checked.ok || checked.event.label === undefined) continue;
     const w = checked.event.weight ?? 1;
     totalWeight += w;
@@ -62,4 +55,53 @@ export async function featureScales(
       sd.set(name, Math.sqrt(Math.max(0, s2 / totalWeight - mean * mean)));
     }
   return { sd, events, missing: [...names].filter((name) => !seen.has(name)) };
+}
+
+/** The lines of a file, a byte-order mark left out. */
+async function* fileLines(file: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let first = true;
+  for await (const text of lines) {
+    yield first ? withoutBom(text) : text;
+    first = false;
+  }
+}
+
+/** A JSON-lines file's events, validated as replay validates them. */
+async function* jsonlEvents(file: string, family: Family): AsyncGenerator<Validated> {
+  for await (const line of fileLines(file)) {
+    if (line.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    yield validateEvent(raw, family);
+  }
+}
+
+/**
+ * A CSV file's rows as replay's events: lines joined while a quoted cell is open, each row decoded
+ * by a `CsvRowDecoder` of the header (a row it cannot decode is left out, as replay rejects it).
+ */
+async function* csvEvents(file: string, family: Family, target: string): AsyncGenerator<Validated> {
+  let decoder: CsvRowDecoder | null = null;
+  let row = '';
+  let open = false;
+  for await (const line of fileLines(file)) {
+    row = open ? `${row}\n${line}` : line;
+    open = openQuote(line, open);
+    if (open || row.trim() === '') continue;
+    if (decoder === null) {
+      const header = (parseCsv(row).rows[0] ?? []).map((h) => h.trim());
+      decoder = new CsvRowDecoder(header, header.includes(target) ? target : null, file);
+      continue;
+    }
+    try {
+      yield decoder.decodeEvent(row, family);
+    } catch {
+      // a row replay cannot decode
+    }
+  }
 }

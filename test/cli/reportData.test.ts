@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,21 +27,56 @@ describe('report --data', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--data .*nope\.jsonl: no such file or directory; check the path/);
     expect(existsSync(join(out, 'report.html'))).toBe(false);
-    // a CSV (the table the events came from) is refused too, as replay and score refuse one,
-    // rather than a page that ranks by raw |β| since it "holds no labelled event"
+    // a CSV of the same events is read as replay reads it, its label column named by --target
     const csv = join(dir, 'events.csv');
     writeFileSync(
       csv,
       `x,site,y\n${lines.map((_, i) => `${(i % 7) - 3},s${i % 4},${i % 3 === 0 ? 1 : 0}`).join('\n')}\n`,
     );
-    const table = await runCli(['report', '--input', out, '--data', csv]);
-    expect(table.code).toBe(2);
-    expect(table.stderr).toContain(
-      `l1stream: --data ${csv} is a CSV file; report reads JSON lines, one event {"label": ..., "features": {...}} per line`,
+    const table = await runCli(['report', '--input', out, '--data', csv, '--target', 'y']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      `standardized effect β·sd, with each feature&#39;s population sd over the 200 labelled events of ${csv}`,
     );
-    expect(existsSync(join(out, 'report.html'))).toBe(false);
+    // without --target: no column "label", no labelled event, and the page says why
+    const noLabel = await runCli(['report', '--input', out, '--data', csv]);
+    expect(noLabel.code, noLabel.stderr).toBe(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      `holds no labelled event (its label column: &quot;label&quot;; --target names another)`,
+    );
     const given = await runCli(['report', '--input', out, '--data', input]);
     expect(given.code, given.stderr).toBe(0);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+
+  it("a CSV replay's report reads its input with the replay's label column (summary.json's target)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-report-csv-'));
+    const csv = join(dir, 'churn.csv');
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      // x_small in hundredths: a large β for an ordinary effect; x_big in thousands
+      const small = ((i * 37) % 101) / 100 - 0.5;
+      const big = ((i * 53) % 97) * 1000;
+      const eta = 2 * small * 10 + big / 50_000 - 1;
+      const y = (i * 7919) % 1000 < 1000 / (1 + Math.exp(-eta)) ? 1 : 0;
+      return `${y},${small / 10},${big}`;
+    });
+    writeFileSync(csv, `churned,x_small,x_big\n${rows.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const replay = await runCli([
+      'replay',
+      '--input',
+      csv,
+      '--target',
+      'churned',
+      ...'--family binomial --no-refit --out'.split(' '),
+      out,
+    ]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).target).toBe('churned');
+    const report = await runCli(['report', '--input', out]);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('over the 3,000 labelled events of');
+    expect(html).not.toContain('ranked and drawn by raw |β|');
   });
 });

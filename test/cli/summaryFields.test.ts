@@ -16,6 +16,7 @@ const fields: Record<keyof RunSummary, true> = {
   input: true,
   family: true,
   learner: true,
+  target: true,
   lambda: true,
   l1Ratio: true,
   records: true,

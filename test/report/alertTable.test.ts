@@ -47,6 +47,7 @@ describe('report alert table', () => {
       keysOmitted: [],
       scales: null,
       notes: [],
+      warnings: [],
     };
     const html = reportHtml(data, defaultReportOptions);
     const table = /<table class="alerts">.*?<\/table>/s.exec(html)![0];

@@ -228,7 +228,10 @@ describe('report: what it reads', () => {
     expect(k.alertsTotal).toBe(30);
     expect(k.alerts.map((a) => a.offset)).toEqual([100, 400, 700, 1000, 1100, 1300, 1600, 2100]);
     expect(k.alerts[0]!.features).toEqual(['e0', 's0', 'f0']);
-    expect(data.notes).toContain('1 line(s) of models.jsonl are not model snapshots and were skipped');
+    expect(data.notes.join('\n')).toMatch(
+      /^1 line\(s\) of models\.jsonl are not model snapshots and were skipped \(line \d+ is not JSON\)$/m,
+    );
+    expect(data.warnings).toHaveLength(1);
     expect(data.notes).toContain('1 alert(s) of keys not shown');
     expect(data.notes).toContain('no summary.json (the replay may not have finished)');
   });

@@ -63,7 +63,7 @@ describe('report ranks and draws features by their standardized effect', () => {
       expect(data.scales).toBeNull();
       expect(data.keys[0]!.features).not.toContain('tenure_days');
       expect(data.notes.join(' ')).toMatch(
-        /ranked and drawn by raw \|β\| .*unreadable \(ENOENT\).*--data EVENTS\.jsonl/,
+        /ranked and drawn by raw \|β\| .*unreadable \(ENOENT\).*--data EVENTS \(the replayed events: JSON lines, or a CSV with --target\)/,
       );
       // --data names the events where they are now
       const withData = await collectReport(out, { ...limits, data: moved });
