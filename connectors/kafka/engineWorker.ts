@@ -207,7 +207,13 @@ async function service(options: WorkerService): Promise<void> {
     config,
     { source, sink: ports.sink, store: ports.store },
     // as `l1stream run` on the main thread: a configuration that fits no record stops the service
-    { logger, partSize: setup.partSize, decoder, failWhenFirstRejected: ALL_REJECTED_STOP },
+    {
+      logger,
+      partSize: setup.partSize,
+      decoder,
+      failWhenFirstRejected: ALL_REJECTED_STOP,
+      warnNumericStrings: true,
+    },
   );
   const stopProgress = new EngineProgressLog(logger, engine, { clientId: kc.clientId }).start();
   try {

@@ -235,6 +235,8 @@ async function runKafkaPorts(
       rewindOnAssign: kc.exactlyOnce,
       // a configuration that fits no record stops the service rather than dead-letter its topics
       failWhenFirstRejected: ALL_REJECTED_STOP,
+      // replay warns at its end; a service at each model's first snapshot
+      warnNumericStrings: true,
     },
   );
   ops?.bind(engine);

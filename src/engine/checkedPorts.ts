@@ -48,6 +48,7 @@ const optionNames = [
   'rewindOnAssign',
   'workerFiles',
   'failWhenFirstRejected',
+  'warnNumericStrings',
 ] as const;
 
 const isObject = (v: unknown): v is object =>
@@ -115,6 +116,7 @@ const optionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
   ['observer', 'object'],
   ['rewindOnAssign', 'boolean'],
   ['workerFiles', 'object'],
+  ['warnNumericStrings', 'boolean'],
 ];
 
 /** The problems of `EngineOptions`' keys and values, named `options.<key>`. */

@@ -13,6 +13,7 @@ import {
 } from 'rxjs';
 
 import type { AlertLogger } from '../drift/driftMonitor.js';
+import { NumericStrings } from '../features/numericStrings.js';
 import { EngineError, StateError, UnreadableState } from '../core/errors.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { useSequentialWorkerFile } from '../drift/sequentialThread.js';
@@ -56,6 +57,9 @@ export interface EnginePorts {
   /** Runs refits (default: `refit.threads` worker threads, or inline with 0). */
   readonly runner?: RefitRunner;
 }
+
+/** `EngineOptions.warnNumericStrings` looks at the first snapshots of at most this many models. */
+const NUMERIC_STRING_MODELS = 100;
 
 export interface EngineOptions {
   /** Record decoder (default JSON); an `EventDecoder` (Avro) also validates. */
@@ -101,6 +105,12 @@ export interface EngineOptions {
    * so a service stops instead of dead-lettering its whole input. Default: never.
    */
   readonly failWhenFirstRejected?: number;
+  /**
+   * Log a warning (at most once per field) when a model's first snapshot finds a field whose values
+   * were mostly numbers sent as strings (`{"age": "42"}`, learned as one-hot features `age=42`),
+   * as `replay` warns at its end: a service has no end to warn at. Default false.
+   */
+  readonly warnNumericStrings?: boolean;
 }
 
 /** Hooks for what happens between batches (the Prometheus metrics use them). */
@@ -266,6 +276,9 @@ export class Engine {
   private readonly ownsRunner: boolean;
   private readonly now: () => number;
   private counts = { records: 0, learned: 0, scored: 0, snapshots: 0, alerts: 0, scores: 0 };
+  /** `EngineOptions.warnNumericStrings`: the keys whose first snapshot was looked at, the fields warned of. */
+  private readonly numericChecked = new Set<string>();
+  private readonly numericWarned = new Set<string>();
   /** `EngineOptions.failWhenFirstRejected` while it still watches, else 0. */
   private firstRejectedLimit: number;
   private readonly skipped = { count: 0 };
@@ -530,6 +543,7 @@ export class Engine {
         if (element.kind === 'batch') {
           this.sink.throwIfFailed();
           if (!element.partial) this.watchFirstRecords();
+          if (this.options.warnNumericStrings === true) this.watchNumericStrings(element);
           this.watchData(element);
           this.registry.trim();
           const letters = this.deadLetters.take();
@@ -555,6 +569,29 @@ export class Engine {
       }),
       publish(sink, source, this.checkpointer ?? undefined),
     );
+  }
+
+  /**
+   * `EngineOptions.warnNumericStrings`: at the first online snapshot of each of the first
+   * NUMERIC_STRING_MODELS models, the fields whose values were mostly numeric strings, each
+   * logged once.
+   */
+  private watchNumericStrings(batch: ProcessedBatch): void {
+    for (const snapshot of batch.outputs.models) {
+      if (this.numericChecked.size >= NUMERIC_STRING_MODELS || this.numericChecked.has(snapshot.key))
+        continue;
+      const live = this.registry.peekLive(snapshot.key);
+      if (live === undefined) continue;
+      this.numericChecked.add(snapshot.key);
+      const found = new NumericStrings();
+      live.model.forEachColumnPresence((field, value, present) => found.addColumn(field, value, present));
+      found.endModel(live.model.presenceTotal());
+      for (const { field, message } of found.fieldWarnings()) {
+        if (this.numericWarned.has(field)) continue;
+        this.numericWarned.add(field);
+        this.options.logger?.warn({ key: snapshot.key, field }, message);
+      }
+    }
   }
 
   /** `EngineOptions.failWhenFirstRejected`: throws once the first records were all rejected. */

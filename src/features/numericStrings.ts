@@ -78,18 +78,25 @@ export class NumericStrings {
 
   /** One warning per field whose values were mostly numeric strings, at most `limit` fields. */
   warnings(limit = 10): string[] {
+    const found = this.fieldWarnings();
+    const out = found.slice(0, limit).map((w) => w.message);
+    if (found.length > limit) out.push(`${found.length - limit} more fields held mostly numeric strings`);
+    return out;
+  }
+
+  /** Each field whose values were mostly numeric strings, with its warning, the most first. */
+  fieldWarnings(): Array<{ readonly field: string; readonly message: string }> {
     const found: Array<[string, FieldCount]> = [];
     for (const [field, c] of this.fields) if (!c.list && c.numeric > MOST * c.total) found.push([field, c]);
     found.sort((a, b) => b[1].numeric - a[1].numeric);
-    const out = found.slice(0, limit).map(([field, c]) => {
+    return found.map(([field, c]) => {
       const of = `${count(c.numeric)} of ${count(c.total)}`;
       const examples = [...c.levels].slice(0, 3);
       const like = examples.map((v) => JSON.stringify(v)).join(', ');
       const levels = c.more ? `over ${MAX_LEVELS}` : count(c.levels.size);
-      return `field ${JSON.stringify(field)}: ${of} values in learned events were numeric strings (${like}${c.levels.size > examples.length ? ', ...' : ''}) and became ${levels} one-hot features ${field}=...; send numbers as JSON numbers ({"${field}": 42}, not "42"; codes or ids meant as categories are fine as strings)`;
+      const message = `field ${JSON.stringify(field)}: ${of} values in learned events were numeric strings (${like}${c.levels.size > examples.length ? ', ...' : ''}) and became ${levels} one-hot features ${field}=...; send numbers as JSON numbers ({"${field}": 42}, not "42"; codes or ids meant as categories are fine as strings)`;
+      return { field, message };
     });
-    if (found.length > limit) out.push(`${found.length - limit} more fields held mostly numeric strings`);
-    return out;
   }
 }
 
