@@ -52,8 +52,8 @@ options:
                           feature fields), as fit's --exclude
   --nlambda N             number of λ values (default 100); as glmnet's, the path stops before the
                           last of them (a note on stderr says so) once the share of deviance
-                          explained passes 0.999 or grows by less than 1e-5 of itself from one λ
-                          to the next (checked from the 5th λ on)
+                          explained passes 0.999 or grows by less than 1e-5 from one λ to the
+                          next (of itself for gaussian, absolute for binomial; from the 5th λ on)
   --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
   --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
   --seed N                seed of the fold assignment (default 1)
@@ -186,7 +186,7 @@ export const pathCommand: Command = {
       const why =
         path.stoppedEarly.reason === 'explained'
           ? 'the share of deviance explained passed 0.999 (the fit is nearly exact)'
-          : 'the share of deviance explained grew by less than 1e-5 of itself from the λ before (smaller λ barely change the fit)';
+          : `the share of deviance explained grew by less than 1e-5${flags.family === 'binomial' ? '' : ' of itself'} from the λ before (smaller λ barely change the fit)`;
       io.stderr.write(
         `l1stream: note: the path stopped at ${path.fits.length} of ${path.stoppedEarly.gridSize} λ, as glmnet's does: ${why}\n`,
       );

@@ -18,7 +18,8 @@ export interface PathOptions extends SolverOptions {
   readonly lambdaMinRatio?: number;
   /**
    * Stop the path early, as glmnet does, when the fraction of deviance explained exceeds 0.999
-   * or improves by less than 1e-5 between consecutive λ (default true; never with `lambdas`).
+   * or improves by less than 1e-5 between consecutive λ, relative to itself for gaussian, absolute
+   * for binomial (default true; never with `lambdas`).
    */
   readonly earlyStop?: boolean;
   /**
@@ -43,7 +44,8 @@ export interface PathResult {
   readonly passes: number;
   /**
    * Why the path ended before the last λ of its grid (glmnet's rule, `earlyStop`): the share of
-   * deviance explained passed 0.999 (`explained`) or grew by less than 1e-5 of itself (`flat`).
+   * deviance explained passed 0.999 (`explained`) or grew by less than 1e-5 (`flat`: of itself for
+   * gaussian, absolute for binomial).
    */
   readonly stoppedEarly?: { readonly reason: 'explained' | 'flat'; readonly gridSize: number };
 }
@@ -142,13 +144,11 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
     if (!fit.converged) converged = false;
     prev = lambda;
     if (earlyStop && k >= 4) {
-      const before = fits[k - 1]!.devianceRatio;
-      const reason =
-        fit.devianceRatio > 0.999
-          ? 'explained'
-          : fit.devianceRatio - before < 1e-5 * fit.devianceRatio
-            ? 'flat'
-            : undefined;
+      const gain = fit.devianceRatio - fits[k - 1]!.devianceRatio;
+      // glmnet's fdev: relative to the ratio for gaussian, absolute for binomial (glmnetpp's
+      // elnet_path gaussian_base.hpp and binomial_base.hpp)
+      const flat = problem.family === 'binomial' ? gain < 1e-5 : gain < 1e-5 * fit.devianceRatio;
+      const reason = fit.devianceRatio > 0.999 ? 'explained' : flat ? 'flat' : undefined;
       if (reason !== undefined) {
         if (k < lambdas.length - 1) stoppedEarly = { reason, gridSize: lambdas.length };
         break;
