@@ -613,7 +613,18 @@ function sparseCsv(
   }
   const d = eventsDesign(events, lines.slice(1), source);
   const notes: string[] = [];
-  if (text > 0) notes.push(`${text} text cells were one-hot encoded as column=text`);
+  if (text > 0) {
+    // the columns, those with the most text cells first: a few named, each with its levels
+    const named = [...texts].sort((a, b) => b[1] - a[1]);
+    const shown = named
+      .slice(0, 5)
+      .map(
+        ([k, n]) =>
+          `"${header[k]}" ${n} (${levels.get(k)!.size} level${levels.get(k)!.size === 1 ? '' : 's'})`,
+      );
+    const more = named.length > 5 ? `, and ${named.length - 5} more column(s)` : '';
+    notes.push(`${text} text cells were one-hot encoded as column=text: ${shown.join(', ')}${more}`);
+  }
   const amongNumbers = textAmongNumbers(levels, numbers, texts, header);
   if (amongNumbers !== null) notes.push(amongNumbers);
   for (const [k, seen] of levels) {

@@ -89,10 +89,10 @@ export class CsvRowDecoder implements EventDecoder {
       const cell = raw.trim();
       if (cell !== '' && !isMissingString(cell)) {
         const v = cellNumber(cell);
-        if (Number.isNaN(v))
+        if (!Number.isFinite(v))
           return {
             ok: false,
-            reason: `column "${this.label!}": ${JSON.stringify(raw)} is not a number; the label column holds numbers (0 or 1 for binomial, true or false too), or nothing for a row to score`,
+            reason: `column "${this.label!}": ${JSON.stringify(raw)} is not a ${Number.isNaN(v) ? '' : 'finite '}number; the label column holds numbers (0 or 1 for binomial, true or false too), or nothing for a row to score`,
           };
         if (family === 'binomial' && v !== 0 && v !== 1)
           return {

@@ -67,6 +67,11 @@ describe('CSV cells: fit and replay alike', () => {
     expect(out.map((r) => r.ok)).toEqual([true, true, true, false, false, false, true, true]);
     const first = out[0]!;
     expect(first.ok && first.event.features.c).toBe('0x10');
+    // an infinite label: named by its column, as a text label is
+    const label = decoder.decodeEvent('1e400,1,x', 'gaussian');
+    expect(!label.ok && label.reason).toMatch(
+      /^column "y": "1e400" is not a finite number; the label column holds numbers/,
+    );
     for (const r of out.slice(3, 6))
       expect(!r.ok && r.reason).toMatch(/^feature "a" is not a finite number \(-?Infinity\)/);
   });

@@ -58,7 +58,7 @@ describe('CSV reader', () => {
     ]);
     expect(Array.from(d.y)).toEqual([1, 2, 3, 4]);
     expect(d.notes).toEqual([
-      '4 text cells were one-hot encoded as column=text',
+      '4 text cells were one-hot encoded as column=text: "c" 3 (2 levels), "x0" 1 (1 level)',
       'text cells in columns of numbers, each a one-hot column=text beside the column\'s number: "x0" 1 of 3 ("high"); ' +
         'a number written with a currency sign, a thousands separator or a unit ("$1,200", "12 kg") is text: ' +
         'write plain numbers (and leave a missing value empty)',
