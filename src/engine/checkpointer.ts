@@ -137,10 +137,11 @@ export class Checkpointer {
   /** Records learned since the last capture. */
   private records = 0;
   /**
-   * A refit came in since the last capture: a change the timer checkpoints too, so that on an idle
-   * stream its state is stored and (exactly-once) the transaction holding its snapshot committed.
+   * A refit, or snapshots of idle models (`snapshotEvery`'s timer), came in since the last capture:
+   * a change the timer checkpoints too, so that on an idle stream its state is stored and
+   * (exactly-once) the transaction holding its snapshot committed.
    */
-  private refitted = false;
+  private outputsWithoutRecords = false;
   private lastAt: number;
   /** Elements learned but not yet through `publish` (the timer captures only when none are). */
   private pending = 0;
@@ -168,7 +169,8 @@ export class Checkpointer {
   private get due(): boolean {
     return (
       this.records >= this.config.everyEvents ||
-      ((this.records > 0 || this.refitted) && this.now() - this.lastAt >= this.config.everySeconds * 1000)
+      ((this.records > 0 || this.outputsWithoutRecords) &&
+        this.now() - this.lastAt >= this.config.everySeconds * 1000)
     );
   }
 
@@ -179,7 +181,13 @@ export class Checkpointer {
   learned(element: EngineElement): void {
     this.pending++;
     this.epochs.set(element, this.epoch);
-    if (element.kind === 'refit') this.refitted = true;
+    // outputs without records (a refit's snapshot, the idle timer's snapshots): a checkpoint by
+    // time must follow them, or exactly-once's transaction that holds them is never committed
+    if (
+      element.kind === 'refit' ||
+      (element.kind === 'batch' && element.records.length === 0 && element.outputs.models.length > 0)
+    )
+      this.outputsWithoutRecords = true;
     if (element.kind === 'batch') this.midBatch = element.partial;
     if (element.kind !== 'batch' || element.partial) return;
     this.records += element.records.length;
@@ -195,7 +203,7 @@ export class Checkpointer {
       live.dirty = false;
     }
     this.records = 0;
-    this.refitted = false;
+    this.outputsWithoutRecords = false;
     this.lastAt = this.now();
     // asked now, so that the answer comes while the outputs before this checkpoint are flushed
     const assigned =
@@ -248,7 +256,7 @@ export class Checkpointer {
     this.unwritten.clear();
     this.lastByPartition.clear();
     this.records = 0;
-    this.refitted = false;
+    this.outputsWithoutRecords = false;
     this.lastAt = this.now();
   }
 

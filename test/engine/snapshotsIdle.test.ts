@@ -2,7 +2,9 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { Engine } from '../../src/engine/engine.js';
-import type { EventSource } from '../../src/engine/ports.js';
+import { MemoryStateStore, type EventSource } from '../../src/engine/ports.js';
+import type { LiveModelState } from '../../src/model/liveModel.js';
+import { decodeState } from '../../src/model/stateCodec.js';
 import type { RawBatch } from '../../src/index.js';
 import { engineConfig, gaussianEvents } from './helpers.js';
 import { MemorySink } from './memoryPorts.js';
@@ -101,5 +103,32 @@ describe('snapshots by time while no event of the model comes', () => {
       [first, 100],
       [first === 'a' ? 'b' : 'a', 100],
     ]);
+  });
+
+  it('with a state store, a checkpoint by time follows the idle snapshots (exactly-once commits the transaction that holds them)', async () => {
+    class DurableMemoryStore extends MemoryStateStore {
+      readonly durable = true;
+      override release(): void {}
+    }
+    const store = new DurableMemoryStore();
+    const c = engineConfig({ ...rawConfig, state: { everyEvents: 'Infinity', everySeconds: 0.1 } });
+    const sink = new MemorySink();
+    const input = new Subject<RawBatch>();
+    const done = new Engine(c, {
+      source: { batches$: input, commit: () => Promise.resolve() },
+      sink,
+      store,
+    }).run();
+    input.next(batch(['a'], 100, 0));
+    await eventually(() => sink.models.length > 0);
+    // the stored state takes the snapshot's cadence at the next checkpoint, without a batch
+    const snapshotted = () => {
+      const raw = store.get('a');
+      return raw !== undefined && (decodeState(raw) as LiveModelState).cadence.lastSnapshotOffset === 100;
+    };
+    await eventually(snapshotted);
+    expect(snapshotted()).toBe(true);
+    input.complete();
+    await done;
   });
 });
