@@ -8,7 +8,6 @@ import {
   inputFileError,
   lineCommit,
   readLines,
-  DEFAULT_BATCH_RECORDS,
   type JsonlSourceOptions,
 } from './jsonl.js';
 import { openQuote, parseCsv } from '../../src/internal.js';
@@ -128,61 +127,37 @@ export function csvSource(path: string, head: CsvHeader, options: CsvEventSource
   checkLineSourceOptions('csvSource', options, ['commit']);
   const { commit, ...read } = options;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  // batches of lines counted from the first data line: one-line rows batch as their events would
+  // in JSON lines
   const lines = readLines(
     path,
     { ...read, skipBlank: false, skipLines: Math.max(head.lines, options.skipLines ?? 0) },
     true,
+    head.lines,
   );
-  const batches$ = rowsOfLines(lines, maxBytes, options.batchSize ?? DEFAULT_BATCH_RECORDS, head.lines);
+  const batches$ = rowsOfLines(lines, maxBytes);
   if (commit === undefined) return { batches$ };
   return { batches$, commit: lineCommit(options.name ?? path, commit) };
 }
 
 /**
- * Line records joined into CSV rows (`CsvRowJoiner`), in batches of rows by their last line less
- * the header's `headerLines`: batch k holds the rows ending on data lines ((k − 1)·batchSize,
- * k·batchSize], so a file of one-line rows is batched as `jsonlSource` batches the same events,
- * in every run over it (the engine judges refits and drift checks at batch boundaries); a row
- * still open at the end of the file gives up its first line (below).
+ * Line records joined into CSV rows (`CsvRowJoiner`), batch by batch; a row still open at the end
+ * of the file gives up its first line (below).
  */
-function rowsOfLines(
-  lines: Observable<RawBatch>,
-  maxBytes: number,
-  batchSize: number,
-  headerLines: number,
-): Observable<RawBatch> {
+function rowsOfLines(lines: Observable<RawBatch>, maxBytes: number): Observable<RawBatch> {
   return new Observable<RawBatch>((subscriber) => {
     const joiner = new CsvRowJoiner(maxBytes);
-    const rows: RawRecord[] = [];
-    let records: RawRecord[] = [];
-    let batchEnd = 0;
-    const flush = () => {
-      if (records.length === 0) return;
-      subscriber.next({ records });
-      records = [];
-    };
-    const batch = () => {
-      for (const row of rows) {
-        const at = Number(row.position.offset) - headerLines;
-        if (at > batchEnd) {
-          flush();
-          batchEnd = Math.ceil(at / batchSize) * batchSize;
-        }
-        records.push(row);
-        if (at === batchEnd) flush();
-      }
-      rows.length = 0;
-    };
     return lines.subscribe({
-      next: (lineBatch) => {
-        for (const record of lineBatch.records) joiner.push(record, rows);
-        batch();
+      next: (batch) => {
+        const records: RawRecord[] = [];
+        for (const record of batch.records) joiner.push(record, records);
+        if (records.length > 0) subscriber.next({ records });
       },
       error: (err: unknown) => subscriber.error(err),
       complete: () => {
-        joiner.end(rows);
-        batch();
-        flush();
+        const records: RawRecord[] = [];
+        joiner.end(records);
+        if (records.length > 0) subscriber.next({ records });
         subscriber.complete();
       },
     });

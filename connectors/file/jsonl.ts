@@ -21,11 +21,17 @@ import {
 
 /** Records per batch of a file source (`batchSize`), as the engine's `batchSize` default. */
 export const DEFAULT_BATCH_RECORDS = 1024;
+/**
+ * A file source's batch ends once its records hold this many characters, whatever its line count:
+ * memory stays bounded (about one such batch per batch in flight) when the lines are long.
+ */
+const BATCH_CHARS = 8 << 20;
 
 export interface JsonlSourceOptions {
   /**
    * Lines per batch (default `DEFAULT_BATCH_RECORDS`, 1024): batch k holds the records of lines
-   * ((k − 1)·batchSize, k·batchSize], so batches end at the same lines in every run over the file.
+   * ((k − 1)·batchSize, k·batchSize], so batches end at the same lines in every run over the file
+   * (also once their records hold 8 Mi characters; a pipe's at each chunk read as well).
    */
   readonly batchSize?: number;
   /** Called with bytes read so far and the file size, for progress reports. */
@@ -118,8 +124,14 @@ export function readJsonl(path: string, options: JsonlSourceOptions = {}): Obser
 /**
  * `readJsonl` of options already checked. `keepCr`: a line's closing `\r` (CRLF) stays in its record
  * (a CSV row joins its lines itself, and a quoted cell keeps the CRLF inside it, as `fit` reads it).
+ * `lineOffset`: lines before the data (a CSV's header), left out of the batch windows' count.
  */
-export function readLines(path: string, options: JsonlSourceOptions, keepCr = false): Observable<RawBatch> {
+export function readLines(
+  path: string,
+  options: JsonlSourceOptions,
+  keepCr = false,
+  lineOffset = 0,
+): Observable<RawBatch> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_RECORDS;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const skipBlank = options.skipBlank ?? true;
@@ -129,8 +141,12 @@ export function readLines(path: string, options: JsonlSourceOptions, keepCr = fa
     let stream: ReturnType<typeof createReadStream> | null = null;
     const run = async () => {
       let total: number;
+      // a pipe (stdin, a FIFO): its lines go on as they come, a batch per chunk read
+      let regular: boolean;
       try {
-        total = (await stat(path)).size;
+        const st = await stat(path);
+        total = st.size;
+        regular = st.isFile();
       } catch (err) {
         throw inputFileError(path, err);
       }
@@ -160,7 +176,10 @@ export function readLines(path: string, options: JsonlSourceOptions, keepCr = fa
       let records: RawRecord[] = [];
       /** The batches of the chunk in hand, emitted after it is split (`emit`). */
       const ready: RawBatch[] = [];
+      // characters of the batch in hand's records (a batch of long lines ends at BATCH_CHARS)
+      let batchChars = 0;
       const flush = () => {
+        batchChars = 0;
         if (records.length > 0) {
           ready.push({ records });
           records = [];
@@ -169,15 +188,18 @@ export function readLines(path: string, options: JsonlSourceOptions, keepCr = fa
       // The batch in hand holds the records of lines (batchEnd − batchSize, batchEnd]: where batches
       // end is a function of the line numbers, not of the bytes nor of where a resumed run began
       // (the engine judges refits and drift checks at batch boundaries: a resumed run, a file with
-      // other spacing or number formatting, or a CSV of the same events, gives the same outputs)
+      // other spacing or number formatting, or a CSV of the same events, gives the same outputs).
+      // A batch whose lines pass BATCH_CHARS ends there too, so that memory stays bounded.
       let batchEnd = 0;
       const push = (record: RawRecord) => {
-        if (line > batchEnd) {
+        const at = line - lineOffset;
+        if (at > batchEnd) {
           flush();
-          batchEnd = Math.ceil(line / batchSize) * batchSize;
+          batchEnd = Math.ceil(at / batchSize) * batchSize;
         }
         records.push(record);
-        if (line === batchEnd) flush();
+        batchChars += record.value.length;
+        if (at === batchEnd || batchChars >= BATCH_CHARS) flush();
       };
       // One batch per event-loop turn: what the event loop delivers (a refit worker's result,
       // a timer, a signal) is handled within a batch, not once per chunk of a few thousand lines.
@@ -308,7 +330,8 @@ export function readLines(path: string, options: JsonlSourceOptions, keepCr = fa
           carryBytes = 0;
           bomPending = true;
         }
-        // (batches end at line numbers, `push`, not at the chunks' ends)
+        // a file's batches end at line numbers (`push`), a pipe's also at each chunk's end
+        if (!regular) flush();
         options.onProgress?.(bytes, total);
         await emit();
       }
