@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { withoutBom } from '../core/bom.js';
 import { validateEvent, type Family, type Validated } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
 import { openQuote, parseCsv } from '../solve/csv.js';
 import { CsvRowDecoder } from '../stream/csvRows.js';
 
@@ -83,25 +84,59 @@ async function* jsonlEvents(file: string, family: Family): AsyncGenerator<Valida
 
 /**
  * A CSV file's rows as replay's events: lines joined while a quoted cell is open, each row decoded
- * by a `CsvRowDecoder` of the header (a row it cannot decode is left out, as replay rejects it).
+ * by a `CsvRowDecoder` of the header (a row it cannot decode is left out, as replay rejects it). A
+ * row still open past DEFAULT_MAX_RECORD_BYTES, or at the end of the file, gives up its first line
+ * and the lines after it are read again, as replay reads them: memory stays bounded.
  */
 async function* csvEvents(file: string, family: Family, target: string): AsyncGenerator<Validated> {
   let decoder: CsvRowDecoder | null = null;
-  let row = '';
-  let open = false;
-  for await (const line of fileLines(file)) {
-    row = open ? `${row}\n${line}` : line;
-    open = openQuote(line, open);
-    if (open || row.trim() === '') continue;
+  // the lines of the row open in a quote, and their bytes
+  let open: string[] = [];
+  let openBytes = 0;
+  const decode = (row: string): Validated | null => {
+    if (row.trim() === '') return null;
     if (decoder === null) {
       const header = (parseCsv(row).rows[0] ?? []).map((h) => h.trim());
       decoder = new CsvRowDecoder(header, header.includes(target) ? target : null, file);
-      continue;
+      return null;
     }
     try {
-      yield decoder.decodeEvent(row, family);
+      return decoder.decodeEvent(row, family);
     } catch {
-      // a row replay cannot decode
+      return null; // a row replay cannot decode
     }
+  };
+  /** Feeds `line`; the rows it completes, decoded (a given-up first line is dropped, the rest fed again). */
+  const feed = (line: string, out: Validated[]): void => {
+    const pending = [line];
+    while (pending.length > 0) {
+      const next = pending.shift()!;
+      const wasOpen = open.length > 0;
+      if (!openQuote(next, wasOpen)) {
+        const row = wasOpen ? `${open.join('\n')}\n${next}` : next;
+        open = [];
+        openBytes = 0;
+        const event = decode(row);
+        if (event !== null) out.push(event);
+        continue;
+      }
+      open.push(next);
+      openBytes += Buffer.byteLength(next) + 1;
+      if (openBytes > DEFAULT_MAX_RECORD_BYTES) pending.unshift(...giveUp());
+    }
+  };
+  /** Drops the open row's first line; its other lines, to be fed again. */
+  const giveUp = (): string[] => {
+    const rest = open.slice(1);
+    open = [];
+    openBytes = 0;
+    return rest;
+  };
+  const out: Validated[] = [];
+  for await (const line of fileLines(file)) {
+    feed(line, out);
+    yield* out.splice(0);
   }
+  while (open.length > 0) for (const line of giveUp()) feed(line, out);
+  yield* out.splice(0);
 }

@@ -44,15 +44,38 @@ export const STRAY_QUOTE =
  * only at the start of a field (as `openQuote`, so `replay`'s rows are `fit`'s); one elsewhere is
  * kept as a character and its row is listed in `strayQuotes`. A quote that nothing closes throws
  * a `DataError`, or with `recover` gives up the first line of its row (`unterminated`) and the
- * rest is read again; `maxOpenBytes` (UTF-8 bytes, with `recover`) bounds how far a row open in a
- * quote is read before that, so each such quote costs at most that much reading again.
+ * rest is read again as rows, as is a row open in a quote past `maxOpenBytes` (UTF-8): the rows are
+ * then found line by line (`recoverRows`), in time linear in the text.
  */
 export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity): ParsedCsv {
+  try {
+    return splitRows(text, recover ? maxOpenBytes : Infinity);
+  } catch (err) {
+    if (!(err instanceof OpenRow)) throw err;
+    if (!recover)
+      throw new DataError(
+        `unterminated quoted field: a field of line ${err.line} opens a quote (") that nothing closes, so the rest of the file would be that one field; close it, or write a quote inside a quoted field as ""`,
+      );
+    return recoverRows(text, maxOpenBytes);
+  }
+}
+
+/** `splitRows` met a row open in a quote at the end of the text, or past its byte bound. */
+class OpenRow extends Error {
+  constructor(readonly line: number) {
+    super(`a row open from line ${line}`);
+  }
+}
+
+/** UTF-8 bytes of UTF-16 unit `c` (a surrogate counts 2: a pair is 4). */
+const utf8Bytes = (c: number): number => (c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3);
+
+/** `parseCsv`'s one pass over the text; throws `OpenRow` for a row still open at the end or past `maxOpenBytes`. */
+function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
   const rows: string[][] = [];
   const lines: number[] = [];
   const spans: number[] = [];
   const strayQuotes = new Set<number>();
-  const unterminated: Array<{ line: number; start: number; end: number }> = [];
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
   let rowStart = i;
@@ -65,8 +88,9 @@ export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity)
   let stray = false;
   let line = 1;
   let rowLine = 1;
-  // UTF-8 bytes of the row so far (with `recover`: to bound a row open in a quote)
+  // UTF-8 bytes of the row so far (counted when a row open in a quote is bounded)
   let rowBytes = 0;
+  const bounded = Number.isFinite(maxOpenBytes);
   const endRow = () => {
     row.push(field);
     // skip blank lines
@@ -81,73 +105,109 @@ export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity)
     fieldStarted = inField = stray = false;
     rowBytes = 0;
   };
-  /** Gives up the open row's first line; `i` is left on the line break that ends it (or at n). */
-  const giveUp = () => {
-    let end = rowStart;
-    while (end < n && text[end] !== '\n' && text[end] !== '\r') end++;
-    unterminated.push({ line: rowLine, start: rowStart, end });
-    i = end < n && text[end] === '\r' && text[end + 1] === '\n' ? end + 1 : end;
-    row = [];
-    field = '';
-    fieldStarted = inField = stray = inQuotes = false;
-    rowBytes = 0;
-    line = rowLine + 1;
-    rowLine = line;
-    rowStart = i + 1;
-  };
-  for (;;) {
-    for (; i < n; i++) {
-      const ch = text[i]!;
-      if (recover) {
-        const c = ch.charCodeAt(0);
-        rowBytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3;
+  for (; i < n; i++) {
+    const ch = text[i]!;
+    if (bounded) rowBytes += utf8Bytes(text.charCodeAt(i));
+    if (inQuotes) {
+      if (rowBytes > maxOpenBytes) throw new OpenRow(rowLine);
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else inQuotes = false;
+      } else {
+        if (ch === '\n') line++;
+        field += ch;
       }
-      if (inQuotes) {
-        if (ch === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            i++;
-          } else inQuotes = false;
-        } else {
-          if (ch === '\n') line++;
-          field += ch;
-          if (rowBytes > maxOpenBytes) giveUp();
-        }
+      continue;
+    }
+    if (ch === '"') {
+      // a quote opens a quoted field at its start only; elsewhere it is kept, and its row is wrong
+      if (inField) {
+        field += ch;
+        stray = true;
+      } else inQuotes = true;
+      fieldStarted = inField = true;
+    } else if (ch === ',') {
+      row.push(field);
+      field = '';
+      fieldStarted = true;
+      inField = false;
+    } else if (ch === '\n' || ch === '\r') {
+      endRow();
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      line++;
+      rowLine = line;
+      rowStart = i + 1;
+    } else {
+      field += ch;
+      fieldStarted = inField = true;
+    }
+  }
+  if (inQuotes) throw new OpenRow(rowLine);
+  if (field !== '' || row.length > 0 || fieldStarted) endRow();
+  return { rows, lines, spans, strayQuotes, unterminated: [] };
+}
+
+/**
+ * `parseCsv` with `recover` when a row stays open: the text's lines (LF, CRLF or CR), whether each
+ * is open at its end from a closed and from an open start (`openQuoteIn`), and from the last line
+ * back the line that closes an open row starting at each; then rows are read in order, a row that
+ * no line closes, or only past `maxOpenBytes`, giving up its first line. Each line is read a fixed
+ * number of times, however many rows are given up.
+ */
+function recoverRows(text: string, maxOpenBytes: number): ParsedCsv {
+  const n = text.length;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  // bytes before each line (its break included), for the bytes of a run of lines
+  const before: number[] = [0];
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < n;) {
+    let j = i;
+    let bytes = 0;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 10 || c === 13) break;
+      bytes += utf8Bytes(c);
+    }
+    const next = j < n && text.charCodeAt(j) === 13 && text.charCodeAt(j + 1) === 10 ? j + 2 : j + 1;
+    starts.push(i);
+    ends.push(j);
+    before.push(before[before.length - 1]! + bytes + Math.min(next, n) - j);
+    i = next;
+  }
+  const count = starts.length;
+  // closes[l]: the first line k ≥ l that closes a row open at the start of line l (−1: none)
+  const closes = new Int32Array(count + 1).fill(-1);
+  for (let l = count - 1; l >= 0; l--)
+    closes[l] = !openQuoteIn(text, starts[l]!, ends[l]!, true) ? l : closes[l + 1]!;
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const spans: number[] = [];
+  const strayQuotes = new Set<number>();
+  const unterminated: Array<{ line: number; start: number; end: number }> = [];
+  for (let l = 0; l < count;) {
+    if (starts[l] === ends[l]) {
+      l++;
+      continue;
+    }
+    let last = l;
+    if (openQuoteIn(text, starts[l]!, ends[l]!, false)) {
+      const k = l + 1 < count ? closes[l + 1]! : -1;
+      if (k < 0 || before[k + 1]! - before[l]! > maxOpenBytes) {
+        unterminated.push({ line: l + 1, start: starts[l]!, end: ends[l]! });
+        l++;
         continue;
       }
-      if (ch === '"') {
-        // a quote opens a quoted field at its start only; elsewhere it is kept, and its row is wrong
-        if (inField) {
-          field += ch;
-          stray = true;
-        } else inQuotes = true;
-        fieldStarted = inField = true;
-      } else if (ch === ',') {
-        row.push(field);
-        field = '';
-        fieldStarted = true;
-        inField = false;
-      } else if (ch === '\n' || ch === '\r') {
-        endRow();
-        if (ch === '\r' && text[i + 1] === '\n') i++;
-        line++;
-        rowLine = line;
-        rowStart = i + 1;
-      } else {
-        field += ch;
-        fieldStarted = inField = true;
-      }
+      last = k;
     }
-    if (!inQuotes) break;
-    if (!recover)
-      throw new DataError(
-        `unterminated quoted field: a field of line ${rowLine} opens a quote (") that nothing closes, so the rest of the file would be that one field; close it, or write a quote inside a quoted field as ""`,
-      );
-    // the end of the text came first: read again from the line after the row's first
-    giveUp();
-    i++;
+    const one = splitRows(text.slice(starts[l], ends[last]), Infinity);
+    if (one.strayQuotes.size > 0) strayQuotes.add(rows.length);
+    rows.push(one.rows[0] ?? ['']);
+    lines.push(l + 1);
+    spans.push(starts[l]!, ends[last]!);
+    l = last + 1;
   }
-  if (field !== '' || row.length > 0 || fieldStarted) endRow();
   return { rows, lines, spans, strayQuotes, unterminated };
 }
 
@@ -156,13 +216,18 @@ export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity)
  * quote opens a cell at the start of a field only; in a cell, `""` is a quote and `"` closes it.
  */
 export function openQuote(line: string, open: boolean): boolean {
+  return openQuoteIn(line, 0, line.length, open);
+}
+
+/** `openQuote` of `text.slice(start, end)`, without the slice. */
+function openQuoteIn(text: string, start: number, end: number, open: boolean): boolean {
   let inQuotes = open;
   let atStart = !open;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const ch = text.charCodeAt(i);
     if (inQuotes) {
       if (ch === 34) {
-        if (line.charCodeAt(i + 1) === 34) i++;
+        if (i + 1 < end && text.charCodeAt(i + 1) === 34) i++;
         else inQuotes = false;
       }
     } else if (ch === 34 && atStart) {
@@ -525,6 +590,10 @@ export type CsvEventRow =
  */
 export function csvEvents(text: string, source: string, target?: string): CsvEventRow[] {
   const { rows, lines, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
+  // a quote left open in the header: the next line would pass for the header
+  const lost = unterminated[0];
+  if (lost !== undefined && (rows.length === 0 || lost.line <= lines[0]!))
+    throw new DataError(`${source} line ${lost.line}: ${unterminatedReason(DEFAULT_MAX_RECORD_BYTES)}`);
   const header = (rows[0] ?? []).map((h) => h.trim());
   const targetAt = target === undefined ? -1 : header.indexOf(target);
   if (target !== undefined && targetAt < 0)
@@ -535,8 +604,7 @@ export function csvEvents(text: string, source: string, target?: string): CsvEve
   const lostBefore = (line: number) => {
     for (; u < unterminated.length && unterminated[u]!.line < line; u++) {
       const at = unterminated[u]!.line;
-      if (rows.length > 0 && at > lines[0]!)
-        out.push({ line: at, problem: `line ${at}: ${unterminatedReason(DEFAULT_MAX_RECORD_BYTES)}` });
+      out.push({ line: at, problem: `line ${at}: ${unterminatedReason(DEFAULT_MAX_RECORD_BYTES)}` });
     }
   };
   for (let r = 1; r < rows.length; r++) {
