@@ -91,7 +91,7 @@ describe('replay and run read a CSV file as a stream of its rows', () => {
 
   it('batches end at the same events whatever the bytes: a CSV, compact and spaced JSON lines give the same refits and alerts', async () => {
     // 30,000 events: refits every 4,000 (not a multiple of the 1,024-event batches), so each falls
-    // where its batch ends; batches that ended at the file's 64 KiB chunks put them elsewhere
+    // where its batch ends; batches that ended at the file's 1 MiB chunks (as they did) put them elsewhere
     const rs = rows(30_000, 5);
     const csv = join(dir, 'long.csv');
     const compact = join(dir, 'long.jsonl');
