@@ -51,6 +51,8 @@ describe('file batches', () => {
     execFileSync('mkfifo', [fifo]);
     // a writer in another process: three lines 300 ms apart
     const writer = spawn('sh', ['-c', `for i in 1 2 3; do echo "{\\"n\\":$i}"; sleep 0.3; done > ${fifo}`]);
+    // listened for now: the writer may be gone by the time the reader sees the end of the pipe
+    const writerClosed = new Promise((r) => writer.on('close', r));
     const started = Date.now();
     const arrivals: number[] = [];
     const batches = await lastValueFrom(
@@ -59,7 +61,7 @@ describe('file batches', () => {
         toArray(),
       ),
     );
-    await new Promise((r) => writer.on('close', r));
+    await writerClosed;
     expect(batches.flatMap((b) => b.records.map((r) => Number(r.position.offset)))).toEqual([1, 2, 3]);
     // not one batch at the end (a file's 3 lines would be one): the first came before the last write
     expect(batches.length).toBeGreaterThan(1);
