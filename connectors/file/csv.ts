@@ -164,6 +164,14 @@ function rowsOfLines(lines: Observable<RawBatch>, maxBytes: number): Observable<
   });
 }
 
+/** A line of the row in hand: its record, its bytes with its newline, and whether it opens a row. */
+interface PendingLine {
+  readonly record: RawRecord;
+  readonly bytes: number;
+  /** A quoted cell is open at its end when the line starts a row (`openQuote(line, false)`). */
+  readonly opens: boolean;
+}
+
 /**
  * Joins a CSV file's line records into row records. A quote opens a quoted cell only at the start
  * of a field (RFC 4180; one inside an unquoted field, `5" screen`, is left to the row's decoder,
@@ -174,10 +182,13 @@ function rowsOfLines(lines: Observable<RawBatch>, maxBytes: number): Observable<
  * nothing closes) and the lines after it are read again as rows: one bad quote costs one row, not
  * the rest of the file. A row with a line that is not UTF-8 keeps its bytes (its decoder names
  * them); a line over `maxBytes` (kept only as its start) ends the row it is in, as one oversize
- * record.
+ * record. Each line's quotes are read at most twice (from a closed and from an open start),
+ * however many rows are given up.
  */
 export class CsvRowJoiner {
-  private pending: RawRecord[] = [];
+  /** The row in hand: `pending[head ..]`. */
+  private pending: PendingLine[] = [];
+  private head = 0;
   private pendingBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
@@ -187,75 +198,99 @@ export class CsvRowJoiner {
     if (line.bytes !== undefined) {
       // a line over maxBytes: its record holds only its start, so its quotes are not known; it
       // ends the row in hand
-      if (this.pending.length === 0) out.push(line);
+      if (this.head === this.pending.length) out.push(line);
       else {
         out.push({
-          value: textOf(this.pending[0]!.value).slice(0, OVERSIZE_PREFIX),
+          value: textOf(this.pending[this.head]!.record.value).slice(0, OVERSIZE_PREFIX),
           bytes: this.pendingBytes + line.bytes,
           position: line.position,
         });
-        this.pending = [];
-        this.pendingBytes = 0;
+        this.clear();
       }
       return;
     }
-    this.pending.push(line);
-    if (!openQuote(textOf(line.value), this.pending.length > 1)) return this.emit(out);
-    // (bytes are counted only while a row is open: most rows are one line)
-    if (this.pending.length === 1) this.pendingBytes = 0;
-    this.pendingBytes += byteLength(line.value) + 1;
-    if (this.pendingBytes > this.maxBytes) for (const again of this.giveUpFirst(out)) this.push(again, out);
+    const text = textOf(line.value);
+    if (this.head === this.pending.length) {
+      if (!openQuote(text, false)) return emitRow([line], out);
+      this.add(line, text, true);
+    } else {
+      if (!openQuote(text, true)) {
+        const lines = this.pending.slice(this.head).map((p) => p.record);
+        lines.push(line);
+        this.clear();
+        return emitRow(lines, out);
+      }
+      this.add(line, text, openQuote(text, false));
+    }
+    while (this.pendingBytes > this.maxBytes) this.giveUpFirst(out);
   }
 
   /** The end of the file: a row still open gives up its first lines until none is. */
   end(out: RawRecord[]): void {
-    while (this.pending.length > 0) {
-      const rest = this.giveUpFirst(out);
-      for (const line of rest) this.push(line, out);
-    }
+    while (this.head < this.pending.length) this.giveUpFirst(out);
   }
 
-  /** The row in hand as one record (a blank line alone is no row). */
-  private emit(out: RawRecord[]): void {
-    const lines = this.pending;
+  private add(record: RawRecord, text: string, opens: boolean): void {
+    const bytes = (typeof record.value === 'string' ? Buffer.byteLength(text) : record.value.length) + 1;
+    this.pending.push({ record, bytes, opens });
+    this.pendingBytes += bytes;
+  }
+
+  private clear(): void {
     this.pending = [];
+    this.head = 0;
     this.pendingBytes = 0;
-    const position = lines[lines.length - 1]!.position;
-    if (lines.length === 1 && typeof lines[0]!.value === 'string') {
-      const text = lines[0]!.value;
-      const value = text.endsWith('\r') ? text.slice(0, -1) : text;
-      if (value.trim() !== '') out.push(value === text ? lines[0]! : { value, position });
-      return;
-    }
-    if (lines.every((l) => typeof l.value === 'string')) {
-      let value = lines.map((l) => l.value as string).join('\n');
-      if (value.endsWith('\r')) value = value.slice(0, -1);
-      out.push({ value, position });
-      return;
-    }
-    const parts: Buffer[] = [];
-    lines.forEach((l, k) => {
-      if (k > 0) parts.push(NEWLINE);
-      parts.push(typeof l.value === 'string' ? Buffer.from(l.value) : Buffer.from(l.value));
-    });
-    out.push({ value: Buffer.concat(parts), position });
   }
 
-  /** The open row's first line as a row of its own; the lines after it, to be read again. */
-  private giveUpFirst(out: RawRecord[]): RawRecord[] {
-    const [first, ...rest] = this.pending;
-    this.pending = [first!];
-    this.emit(out);
-    return rest;
+  /**
+   * Gives up the open row's first line as a row of its own, and reads the lines after it again
+   * from a closed start. Each of them kept the row open from an open start, so a line that opens
+   * no quote from a closed start is a row of its own, and the first that does opens a row that
+   * stays open through the rest: it is the new row in hand.
+   */
+  private giveUpFirst(out: RawRecord[]): void {
+    const pending = this.pending;
+    let at = this.head;
+    do {
+      emitRow([pending[at]!.record], out);
+      this.pendingBytes -= pending[at]!.bytes;
+      at++;
+    } while (at < pending.length && !pending[at]!.opens);
+    if (at === pending.length) return this.clear();
+    this.head = at;
+    // drop the given-up lines now and then, so that the array holds about the row in hand
+    if (at > 1024 && at > pending.length >> 1) {
+      this.pending = pending.slice(at);
+      this.head = 0;
+    }
   }
+}
+
+/** A row of `lines` as one record (a blank line alone is no row). */
+function emitRow(lines: readonly RawRecord[], out: RawRecord[]): void {
+  const position = lines[lines.length - 1]!.position;
+  if (lines.length === 1 && typeof lines[0]!.value === 'string') {
+    const text = lines[0]!.value;
+    const value = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (value.trim() !== '') out.push(value === text ? lines[0]! : { value, position });
+    return;
+  }
+  if (lines.every((l) => typeof l.value === 'string')) {
+    let value = lines.map((l) => l.value as string).join('\n');
+    if (value.endsWith('\r')) value = value.slice(0, -1);
+    out.push({ value, position });
+    return;
+  }
+  const parts: Buffer[] = [];
+  lines.forEach((l, k) => {
+    if (k > 0) parts.push(NEWLINE);
+    parts.push(typeof l.value === 'string' ? Buffer.from(l.value) : Buffer.from(l.value));
+  });
+  out.push({ value: Buffer.concat(parts), position });
 }
 
 const NEWLINE = Buffer.from('\n');
 
 function textOf(value: string | Uint8Array): string {
   return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
-}
-
-function byteLength(value: string | Uint8Array): number {
-  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
