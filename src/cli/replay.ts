@@ -309,6 +309,8 @@ async function replayLocked(
     {
       logger,
       stop,
+      // the temporary directory is removed at the end
+      storeModelsAtEnd: false,
       ...(hooks?.observer ? { observer: hooks.observer } : {}),
       ...(csv !== null ? { decoder: csv.decoder } : {}),
     },

@@ -49,6 +49,7 @@ const optionNames = [
   'workerFiles',
   'failWhenFirstRejected',
   'warnNumericStrings',
+  'storeModelsAtEnd',
 ] as const;
 
 const isObject = (v: unknown): v is object =>
@@ -117,6 +118,7 @@ const optionKinds: ReadonlyArray<readonly [string, OptionKind]> = [
   ['rewindOnAssign', 'boolean'],
   ['workerFiles', 'object'],
   ['warnNumericStrings', 'boolean'],
+  ['storeModelsAtEnd', 'boolean'],
 ];
 
 /** The problems of `EngineOptions`' keys and values, named `options.<key>`. */

@@ -111,6 +111,13 @@ export interface EngineOptions {
    * as `replay` warns at its end: a service has no end to warn at. Default false.
    */
   readonly warnNumericStrings?: boolean;
+  /**
+   * With a state store that is not durable (a `MemoryStateStore`): when the run ends (its source
+   * done, `stop`, `close()`), put the state of every model in memory into the store, so that a new
+   * `Engine` given it goes on from them. Default true; false for a store dropped after the run. A
+   * durable store has every model from the last checkpoint instead.
+   */
+  readonly storeModelsAtEnd?: boolean;
 }
 
 /** Hooks for what happens between batches (the Prometheus metrics use them). */
@@ -227,6 +234,7 @@ export interface EngineStats {
   readonly snapshots: number;
   readonly alerts: number;
   readonly scores: number;
+  /** Model keys held: in memory and in the state store (every key seen, unless a bounded store forgot some). */
   readonly keys: number;
   readonly liveModels: number;
   readonly evictions: number;
@@ -524,6 +532,8 @@ export class Engine {
         deadLetters: this.deadLetters,
         scores: config.scores,
         skipped: this.skipped,
+        // offsets order records only with a durable store (the README's offsets)
+        skipCovered: this.checkpointer !== null,
       }),
       tap((batch) => this.count(batch)),
     );
@@ -698,6 +708,14 @@ export class Engine {
     try {
       await lastValueFrom(this.pipeline(), { defaultValue: null });
       await this.sink.flush();
+      // a store given without checkpoints (not durable) gets the models' last states, so that a
+      // new Engine given it goes on from them (a durable store has them from the last checkpoint)
+      if (
+        this.checkpointer === null &&
+        this.ports.store !== undefined &&
+        this.options.storeModelsAtEnd !== false
+      )
+        this.registry.storeLive();
     } finally {
       await this.release();
     }

@@ -151,6 +151,17 @@ export class ModelRegistry<M> {
   }
 
   /**
+   * Puts the state of every model in memory into the store, keeping the models in memory (the
+   * end of a run with a store that checkpoints do not write: a later registry on the same store
+   * goes on from them).
+   */
+  storeLive(): void {
+    for (const [key, model] of this.models)
+      if (this.codec.stored?.(model) !== true)
+        this.store.put(key, this.codec.checkpoint(model, key), this.codec.partitions?.(model));
+  }
+
+  /**
    * Drops, without checkpointing, the models in memory that `keep` rejects (their partitions
    * moved to another instance, which restores them from the last checkpoint); returns how many.
    */

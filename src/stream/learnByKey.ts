@@ -25,6 +25,12 @@ export interface LearnByKeyOptions {
   readonly serialize?: (event: unknown) => string;
   /** Counts events skipped because the model's restored state already covers them. */
   readonly skipped?: { count: number };
+  /**
+   * Skip the events at or below the offsets a model has learned up to, per source and partition
+   * (default true): with a durable state store, the records a restored model's state covers are
+   * read again. False: every event is learned, the offsets are only recorded.
+   */
+  readonly skipCovered?: boolean;
 }
 
 const learnByKeyKinds: ReadonlyArray<readonly [keyof LearnByKeyOptions, OptionKind]> = [
@@ -32,6 +38,7 @@ const learnByKeyKinds: ReadonlyArray<readonly [keyof LearnByKeyOptions, OptionKi
   ['scores', 'object'],
   ['serialize', 'function'],
   ['skipped', 'object'],
+  ['skipCovered', 'boolean'],
 ];
 const scoresKinds: ReadonlyArray<readonly [string, OptionKind]> = [
   ['enabled', 'boolean'],
@@ -78,10 +85,11 @@ function checkLearnByKeyOptions(options: LearnByKeyOptions): void {
 
 /**
  * The part without the events its model already covers (read again after a restore), and marks
- * the rest covered. Each part comes from one partition in order (Kafka batches are per
- * partition, files are one source): one lookup decides, per event only when a part mixes them.
+ * the rest covered; with `skip` false, the whole part, marked covered. Each part comes from one
+ * partition in order (Kafka batches are per partition, files are one source): one lookup decides,
+ * per event only when a part mixes them.
  */
-export function takeUncovered(part: KeyedEvents, live: LiveModel): KeyedEvents {
+export function takeUncovered(part: KeyedEvents, live: LiveModel, skip = true): KeyedEvents {
   const { events, positions } = part;
   const n = positions.length;
   if (n === 0) return part;
@@ -94,7 +102,7 @@ export function takeUncovered(part: KeyedEvents, live: LiveModel): KeyedEvents {
     const upTo = covered.get(key);
     const lastOffset = Number(last.offset);
     if (upTo === undefined || lastOffset > upTo) covered.set(key, lastOffset);
-    if (upTo === undefined || Number(first.offset) > upTo) return part;
+    if (!skip || upTo === undefined || Number(first.offset) > upTo) return part;
     let i = 0;
     while (i < n && Number(positions[i].offset) <= upTo) i++;
     return { key: part.key, events: events.slice(i), positions: positions.slice(i) };
@@ -106,7 +114,7 @@ export function takeUncovered(part: KeyedEvents, live: LiveModel): KeyedEvents {
     const key = coverageKey(positions[i]);
     const offset = Number(positions[i].offset);
     const upTo = before.get(key);
-    if (upTo !== undefined && offset <= upTo) continue;
+    if (skip && upTo !== undefined && offset <= upTo) continue;
     keptEvents.push(events[i]);
     keptPositions.push(positions[i]);
     if (!(offset <= (covered.get(key) ?? -Infinity))) covered.set(key, offset);
@@ -142,7 +150,7 @@ export function learnByKey(
     const parts: Array<ProcessedBatch['parts'][number]> = [];
     for (const whole of batch.parts) {
       const live = registry.acquire(whole.key);
-      const part = takeUncovered(whole, live);
+      const part = takeUncovered(whole, live, options.skipCovered !== false);
       if (part !== whole && options.skipped)
         options.skipped.count += whole.events.length - part.events.length;
       const builder = new LearnedBatchBuilder(
