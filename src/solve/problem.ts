@@ -250,6 +250,49 @@ function checkFiniteDesign(x: Design, mean: Float64Array): void {
   }
 }
 
+/**
+ * Columns whose sd lies outside [1e-150, 1e150] (or is not finite), and constant-looking ones whose
+ * mean does: their squares (sd², x²) overflow past 1.8e308 or fall below the smallest normal
+ * double, so the variance reads 0 or infinite and the fit would drop the column or give NaN while
+ * claiming convergence.
+ */
+const COLUMN_SD_MAX = 1e150;
+const COLUMN_SD_MIN = 1e-150;
+
+/**
+ * A column whose values are too large or too small for the solver's arithmetic (`COLUMN_SD_MAX`)
+ * and not constant (read at the scale of its largest entry) is a `DataError`: rescale it.
+ */
+function checkColumnScales(x: Design, w: Float64Array, mean: Float64Array, sd: Float64Array): void {
+  let dense: Float64Array | null = null;
+  for (let j = 0; j < x.cols; j++) {
+    const s = sd[j]!;
+    const m = Math.abs(mean[j]!);
+    const outside =
+      s === 0
+        ? m !== 0 && (m < COLUMN_SD_MIN || m > COLUMN_SD_MAX)
+        : !(s >= COLUMN_SD_MIN && s <= COLUMN_SD_MAX);
+    if (!outside) continue;
+    dense ??= new Float64Array(x.rows);
+    dense.fill(0);
+    x.axpy(j, 1, dense);
+    let top = 0;
+    for (let i = 0; i < dense.length; i++) if (w[i]! > 0) top = Math.max(top, Math.abs(dense[i]!));
+    // the column's mean and variance at the scale of its largest entry
+    let ms = 0;
+    for (let i = 0; i < dense.length; i++) ms += w[i]! * (dense[i]! / top);
+    let vs = 0;
+    for (let i = 0; i < dense.length; i++) vs += w[i]! * (dense[i]! / top - ms) ** 2;
+    if (!(vs > 1e-26 * ms * ms && vs > 0)) continue;
+    const spread = top * Math.sqrt(vs);
+    throw new DataError(
+      spread > 1 || !(spread > 0)
+        ? `design column ${j}: values as large as ${top} are too large to fit: their squares overflow (past 1.8e308); rescale the column (other units) so that its values stay below about 1e150`
+        : `design column ${j}: values as small as ${top} in size (a spread of ${spread}) are too small to fit: their squares fall below the smallest normal number (2.2e-308); rescale the column (other units) so that its spread stays above about 1e-150`,
+    );
+  }
+}
+
 /** Names row i of the data in an error (`weights[i]`/`target[i]` for the library, a line for the CLI). */
 export type RowName = (i: number, field: 'weights' | 'target') => string;
 
@@ -355,6 +398,7 @@ export function problemOf(x: Design, yIn: ArrayLike<number>, options: SolverOpti
   const standardize = options.standardize ?? true;
   const { mean, sd } = columnStats(x, w);
   checkFiniteDesign(x, mean);
+  checkColumnScales(x, w, mean, sd);
   const scale = new Float64Array(p);
   const excluded = new Uint8Array(p);
   const constantColumns: number[] = [];
