@@ -30,7 +30,7 @@ import { publish } from '../stream/publish.js';
 import { refitEvery, refitStats, type RefitStats } from '../stream/refitEvery.js';
 import { keyFunction, routeByKey } from '../stream/routeByKey.js';
 import { snapshotEvery } from '../stream/snapshotEvery.js';
-import type { DeadLetter, DeadLetterSink, RawBatch } from '../stream/types.js';
+import type { DeadLetter, DeadLetterSink, RawBatch, RecordPosition } from '../stream/types.js';
 import type { EngineConfig } from './config.js';
 import { checkedConfigAndPorts } from './checkedPorts.js';
 import { AssignmentFence } from './assignmentFence.js';
@@ -140,8 +140,15 @@ class CountingDeadLetters implements DeadLetterSink {
     private readonly held: boolean,
   ) {}
 
+  /**
+   * While set, the positions of the letters since the last `watchFirstRecords` check (the records
+   * of the batch in hand that were rejected).
+   */
+  watched: Set<string> | null = null;
+
   deadLetter(letter: DeadLetter): void {
     this.count++;
+    this.watched?.add(positionKey(letter.position));
     const reason = reasonClass(letter.reason);
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
     if (this.held) this.heldLetters.push(letter);
@@ -163,6 +170,11 @@ class CountingDeadLetters implements DeadLetterSink {
     for (const [reason, n] of this.byReason) if (n > most) [top, most] = [reason, n];
     return top;
   }
+}
+
+/** A record's position as one string (source, partition, offset). */
+function positionKey(position: RecordPosition): string {
+  return `${position.source}\u0000${position.partition ?? ''}\u0000${position.offset}`;
 }
 
 /**
@@ -289,6 +301,8 @@ export class Engine {
   private readonly numericWarned = new Set<string>();
   /** `EngineOptions.failWhenFirstRejected` while it still watches, else 0. */
   private firstRejectedLimit: number;
+  /** The records rejected since the start, before any was learned, scored or skipped. */
+  private firstRejected = 0;
   private readonly skipped = { count: 0 };
   /** Keeps records of partitions revoked since they were read from being learned. */
   private readonly fence: AssignmentFence;
@@ -327,6 +341,7 @@ export class Engine {
     this.fence = new AssignmentFence(options.rewindOnAssign === true);
     this.sink = new AwaitingSink(ports.sink);
     this.deadLetters = new CountingDeadLetters(this.sink, ports.store?.durable === true);
+    if (this.firstRejectedLimit > 0) this.deadLetters.watched = new Set();
     this.metrics = new ProgressiveMetrics(
       config.model.family,
       config.model.aucSample ?? onlineDefaults.aucSample,
@@ -552,7 +567,7 @@ export class Engine {
         // stay in memory until it is through every stage
         if (element.kind === 'batch') {
           this.sink.throwIfFailed();
-          if (!element.partial) this.watchFirstRecords();
+          if (!element.partial) this.watchFirstRecords(element);
           if (this.options.warnNumericStrings === true) this.watchNumericStrings(element);
           this.watchData(element);
           this.registry.trim();
@@ -604,22 +619,36 @@ export class Engine {
     }
   }
 
-  /** `EngineOptions.failWhenFirstRejected`: throws once the first records were all rejected. */
-  private watchFirstRecords(): void {
+  /**
+   * `EngineOptions.failWhenFirstRejected`: throws once the first records were all rejected, counted
+   * in the order of the batches learned and of the records in each (a batch whose first records
+   * were rejected counts them, whatever comes after them in it).
+   */
+  private watchFirstRecords(batch: ProcessedBatch): void {
     const limit = this.firstRejectedLimit;
-    if (limit === 0) return;
-    const { records, learned, scored } = this.counts;
-    const rejected = this.deadLetters.count;
-    if (learned > 0 || scored > 0 || rejected < records) {
-      this.firstRejectedLimit = 0;
+    const rejected = this.deadLetters.watched;
+    if (limit === 0 || rejected === null) return;
+    let leading = 0;
+    for (const record of batch.records) {
+      if (!rejected.has(positionKey(record.position))) break;
+      leading++;
+    }
+    rejected.clear();
+    this.firstRejected += leading;
+    if (this.firstRejected < limit) {
+      if (leading < batch.records.length) this.stopWatchingFirstRecords();
       return;
     }
-    if (rejected < limit) return;
-    this.firstRejectedLimit = 0;
+    this.stopWatchingFirstRecords();
     throw new EngineError(
       'L1S_ALL_REJECTED',
-      `nothing learned: the first ${rejected} records since the start were all rejected (most common reason: ${this.deadLetters.topReason()}), so the run stopped rather than dead-letter its whole input; fix the configuration (a misspelled model.keyBy, the input's format) and start again: the records after the last checkpoint are read again, and the dead letters sent so far hold the rest with their reasons`,
+      `nothing learned: the first ${this.firstRejected} records since the start were all rejected (most common reason: ${this.deadLetters.topReason()}), so the run stopped rather than dead-letter its whole input; fix the configuration (a misspelled model.keyBy, the input's format) and start again: the records after the last checkpoint are read again, and the dead letters sent so far hold the rest with their reasons`,
     );
+  }
+
+  private stopWatchingFirstRecords(): void {
+    this.firstRejectedLimit = 0;
+    this.deadLetters.watched = null;
   }
 
   /** Warns (log, rate-limited) when many records are rejected or a model's vocabulary is full. */

@@ -35,13 +35,16 @@ function batch(n: number, from: number, keyed: (i: number) => boolean = () => fa
   };
 }
 
-function run(batches: readonly RawBatch[], limit: number | undefined) {
+function run(batches: readonly RawBatch[], limit: number | undefined, partSize?: number) {
   const { input, source, commits } = handFedSource();
   const sink = new MemorySink();
   const engine = new Engine(
     config,
     { source, sink, store: new DurableMemoryStore() },
-    limit === undefined ? {} : { failWhenFirstRejected: limit },
+    {
+      ...(limit === undefined ? {} : { failWhenFirstRejected: limit }),
+      ...(partSize === undefined ? {} : { partSize }),
+    },
   );
   const done = engine.run();
   for (const b of batches) input.next(b);
@@ -77,6 +80,25 @@ describe('failWhenFirstRejected', () => {
     expect(stats.learned).toBe(1);
     expect(stats.rejected).toBe(1799);
     expect(sink.deadLetters).toHaveLength(1799);
+  });
+
+  it('counts batches as they are learned: those read ahead while one is learned in parts (Kafka) do not turn it off', async () => {
+    // a batch learned in parts yields to the source after 100 ms: the next batch is read meanwhile
+    const batches = [0, 1].map((k) => batch(40_000, 40_000 * k));
+    const { done, commits } = run(batches, 1000, 512);
+    const error = await done.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'L1S_ALL_REJECTED' });
+    expect((error as Error).message).toMatch(/^nothing learned: the first 40000 records since the start/);
+    expect(commits).toEqual([]);
+  });
+
+  it('counts the rejected records that come first in a batch, whatever follows them', async () => {
+    const { done, commits, sink } = run([batch(1500, 0, (i) => i === 1400)], 1000);
+    const error = await done.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'L1S_ALL_REJECTED' });
+    expect((error as Error).message).toMatch(/^nothing learned: the first 1400 records since the start/);
+    expect(commits).toEqual([]);
+    expect(sink.deadLetters).toHaveLength(0);
   });
 
   it('must be a whole number ≥ 1', () => {

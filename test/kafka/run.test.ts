@@ -493,22 +493,35 @@ describe('l1stream run with a schema registry that does not answer', () => {
 describe.each(['main', 'worker'] as const)(
   'l1stream run whose configuration fits no record (kafka.engineThread "%s")',
   (engineThread) => {
-    it('stops after the first 1,000 records, all rejected, naming the commonest reason, and commits none', async () => {
-      const kafka = kafkaClient();
-      const topic = randomName('svc-all-rejected');
-      const groupId = randomName('svc-all-rejected');
-      await topicWithEvents(kafka, topic, 3000, 51);
-      const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
-      const file = join(dir, 'config.json');
-      const section = { brokers: brokers(), topics: [topic], groupId, prefix: groupId, engineThread };
-      // the events have no field "cat": every one is rejected for its missing key
-      writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', keyBy: 'cat' }, kafka: section }));
-      const error = await runFailure(file, 60_000, 'run over records it rejects all');
-      expect(error).toMatchObject({ code: 'L1S_ALL_REJECTED' });
-      expect((error as Error).message).toMatch(
-        /^nothing learned: the first \d,?\d{3} records since the start were all rejected \(most common reason: .*cat.*\)/,
-      );
-      await expectNothingCommitted(kafka, groupId, topic);
-    }, 120_000);
+    it.each([
+      [1, 3000],
+      [3, 30_000],
+    ])(
+      'stops after the first 1,000 records, all rejected, naming the commonest reason, and commits none (%i partitions, %i records)',
+      async (partitions, count) => {
+        const kafka = kafkaClient();
+        const topic = randomName('svc-all-rejected');
+        const groupId = randomName('svc-all-rejected');
+        // several partitions: batches large enough to be learned in parts while the next ones are read
+        await createTopic(kafka, topic, partitions);
+        await produce(
+          kafka,
+          topic,
+          makeEvents(count, 51).map((e) => ({ key: e.key, value: JSON.stringify(e) })),
+        );
+        const dir = mkdtempSync(join(tmpdir(), 'l1s-run-'));
+        const file = join(dir, 'config.json');
+        const section = { brokers: brokers(), topics: [topic], groupId, prefix: groupId, engineThread };
+        // the events have no field "cat": every one is rejected for its missing key
+        writeFileSync(file, JSON.stringify({ model: { family: 'gaussian', keyBy: 'cat' }, kafka: section }));
+        const error = await runFailure(file, 60_000, 'run over records it rejects all');
+        expect(error).toMatchObject({ code: 'L1S_ALL_REJECTED' });
+        expect((error as Error).message).toMatch(
+          /^nothing learned: the first \d,?\d{3} records since the start were all rejected \(most common reason: .*cat.*\)/,
+        );
+        await expectNothingCommitted(kafka, groupId, topic);
+      },
+      120_000,
+    );
   },
 );
