@@ -193,7 +193,8 @@ export function decodeEvents(options: DecodeEventsOptions): OperatorFunction<Raw
           reason: oversizeReason(size, maxBytes),
           stage: 'decode',
           position: record.position,
-          value: typeof record.value === 'string' ? record.value : record.value.subarray(0, 256),
+          // whole (a view of the record): a sink cuts what it cannot hold (Kafka's DLQ: 512 KiB, with the length)
+          value: record.value,
           ...recordOrigin(record),
         });
         continue;

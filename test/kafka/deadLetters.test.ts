@@ -43,6 +43,7 @@ async function runThrough(
   sent: readonly Sent[],
   decoder: RecordDecoder | EventDecoder,
   prepare?: (r: readonly import('../../src/index.js').RawRecord[]) => Promise<void>,
+  maxRecordBytes?: number,
 ) {
   const kafka = kafkaClient();
   const topic = randomName('in');
@@ -59,6 +60,7 @@ async function runThrough(
     model: { family: 'gaussian', key: 'dl' },
     snapshots: { everyEvents: 1_000_000, everySeconds: 'Infinity' },
     refit: { enabled: false },
+    ...(maxRecordBytes !== undefined ? { limits: { maxRecordBytes } } : {}),
   });
   const source = new KafkaSource(kafka, {
     topics: [topic],
@@ -250,6 +252,30 @@ describe('dead letters and registry-less Avro on a real broker', () => {
     expect(deadLetters.byStage.get('validate')).toBe(2);
     expect(deadLetters.byStage.get('decode')).toBe(2);
     checkDeadLetters(sent, dlq, topic);
+  });
+
+  it('JSON: a record over limits.maxRecordBytes is dead-lettered as its first 512 KiB with its length, as any cut letter', async () => {
+    const big = JSON.stringify({ label: 1, features: { a: 'q'.repeat(700_000 - 31) } });
+    expect(big.length).toBe(700_000);
+    const sent: Sent[] = events
+      .slice(0, 30)
+      .map((e) => ({ value: Buffer.from(JSON.stringify(e)), reason: null }));
+    sent.splice(10, 0, { value: Buffer.from(big), reason: /over the limit of 600000 bytes/, headers: {} });
+    const { model, dlq } = await runThrough(
+      sent,
+      (v) => JSON.parse(Buffer.from(v as Uint8Array).toString('utf8')) as unknown,
+      undefined,
+      600_000,
+    );
+    expect(model.offset).toBe(30);
+    expect(dlq).toHaveLength(1);
+    const letter = dlq[0]!;
+    expect(letter.headers[deadLetterHeaders.offset]).toBe('10');
+    expect(letter.headers[deadLetterHeaders.reason]).toBe(
+      'record is 700000 bytes, over the limit of 600000 bytes: raise limits.maxRecordBytes in the configuration (replay, fit, path, score: --max-record-bytes)',
+    );
+    expect(letter.value!.equals(Buffer.from(big).subarray(0, DEAD_LETTER_LIMITS.valueBytes))).toBe(true);
+    expect(letter.headers[cutDeadLetterHeaders.valueBytes]).toBe('700000');
   });
 
   it('JSON: a bad record of almost 1 MB (what a topic of default size takes) is dead-lettered cut to fit, and the run goes on', async () => {
