@@ -278,6 +278,17 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
   if (config.format === 'avro' && registryUrl === undefined && schemaFile === undefined) {
     p('avro', 'format "avro" needs avro.registryUrl (schema registry) or avro.schemaFile (registry-less)');
   }
+  // an avro section that nothing reads: most likely a forgotten "format": "avro"
+  if (config.format !== 'avro' && schemaFile !== undefined)
+    p(
+      'avro.schemaFile',
+      `is the writer schema of Avro input, but kafka.format is "${config.format}": set kafka.format to "avro" to read Avro events, or remove avro.schemaFile`,
+    );
+  if (config.format !== 'avro' && config.outputFormat !== 'avro' && registryUrl !== undefined)
+    p(
+      'avro.registryUrl',
+      'is read only for Avro, but kafka.format and kafka.outputFormat are both "json": set either to "avro", or remove avro.registryUrl',
+    );
   if (registryUrl !== undefined && avro.framing === 'raw')
     p('avro.framing', '"raw" has no schema id, so it cannot be used with a registry');
   // the writer schema is read here, so a missing or invalid file is reported with the other problems

@@ -252,7 +252,7 @@ export async function kafkaEnginePorts(
   }
   let encoders = {};
   if (config.outputFormat === 'avro') {
-    const encoderFor = async (name: 'model' | 'alert', topic: string) =>
+    const encoderFor = async (name: 'model' | 'alert' | 'score', topic: string) =>
       AvroEncoder.create({
         schema: shippedSchema(name),
         framing: config.avro.framing,
@@ -261,8 +261,10 @@ export async function kafkaEnginePorts(
       });
     const models = await encoderFor('model', topics.models);
     const alerts = await encoderFor('alert', topics.alerts);
+    const scores = await encoderFor('score', topics.scores);
     encoders = {
       encodeModel: (s: unknown) => models.encode(s),
+      encodeScore: (s: unknown) => scores.encode(s),
       encodeAlert: (a: Alert) => alerts.encode({ ...a, details: JSON.stringify(a.details) }),
     };
   }

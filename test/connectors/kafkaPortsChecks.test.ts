@@ -84,3 +84,26 @@ describe('kafka.avro.schemaFile', () => {
     expect([...found.keys()]).toEqual(['model.lambda', 'kafka.partitions', 'kafka.avro.schemaFile']);
   });
 });
+
+describe('an avro section that nothing reads', () => {
+  it('names avro.schemaFile without format "avro", and avro.registryUrl when no format is "avro"', async () => {
+    const found = await problemsOf(
+      Promise.resolve().then(() =>
+        checkKafkaConfig({ ...base, avro: { schemaFile: 'nope.avsc', registryUrl: 'http://registry:8081' } }),
+      ),
+    );
+    expect(Object.fromEntries(found)).toEqual({
+      'kafka.avro.schemaFile':
+        'is the writer schema of Avro input, but kafka.format is "json": set kafka.format to "avro" to read Avro events, or remove avro.schemaFile',
+      'kafka.avro.registryUrl':
+        'is read only for Avro, but kafka.format and kafka.outputFormat are both "json": set either to "avro", or remove avro.registryUrl',
+    });
+    // a registry for Avro outputs alone is read
+    const outputs = checkKafkaConfig({
+      ...base,
+      outputFormat: 'avro',
+      avro: { registryUrl: 'http://registry:8081' },
+    });
+    expect(outputs.avro.registryUrl).toBe('http://registry:8081');
+  });
+});

@@ -41,7 +41,7 @@ function checkAvroOptions(fn: string, options: unknown, known: readonly string[]
 }
 
 /** The schemas that ship in the package (`connectors/kafka/schemas`). */
-export type ShippedSchema = 'event' | 'model' | 'alert';
+export type ShippedSchema = 'event' | 'model' | 'alert' | 'score';
 
 /** Reads one of the shipped `.avsc` files (from the source tree, `dist/connectors` or the CLI bundle `dist/cli`). */
 export function shippedSchema(name: ShippedSchema): avro.Schema {
