@@ -320,6 +320,10 @@ export function validateEvent(raw: unknown, family: Family): Validated {
   }
   let w: number | undefined;
   if (weight !== undefined && weight !== null) {
+    if (typeof weight === 'string' && Number.isFinite(Number(weight.trim())) && weight.trim() !== '')
+      return reject(
+        '"weight" must be a finite number >= 0, got a number in quotes: send it without them ({"weight": 2}, not {"weight": "2"})',
+      );
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
       return reject('"weight" must be a finite number >= 0');
     }

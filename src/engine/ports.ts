@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 
 import { optionKeyProblems } from '../config/optionKeys.js';
 import { ConfigError } from '../core/errors.js';
+import { shownValue } from '../config/unknownKey.js';
 import { LiveModel } from '../model/liveModel.js';
 import type { Alert, ModelSnapshot } from '../model/snapshot.js';
 import type { DeadLetter, RawBatch, RawRecord } from '../stream/types.js';
@@ -180,9 +181,12 @@ export class MemoryStateStore implements StateStore {
     if (problems.length > 0) throw new ConfigError(problems);
     const maxKeys = options.maxKeys ?? Infinity;
     if (!(maxKeys === Infinity || (Number.isInteger(maxKeys) && maxKeys >= 1)))
-      throw new RangeError(
-        `MemoryStateStore: maxKeys must be a whole number >= 1 or Infinity, got ${maxKeys}`,
-      );
+      throw new ConfigError([
+        {
+          path: 'MemoryStateStore: maxKeys',
+          message: `must be a whole number >= 1 or Infinity (the states kept), got ${shownValue(maxKeys)}`,
+        },
+      ]);
     this.maxKeys = maxKeys;
   }
 

@@ -1440,6 +1440,7 @@ export class OnlineModel {
       learner: this.learner === null ? null : this.learner.state(),
       pending: this.pending === null ? null : this.pending.state(),
       pendingRaw: true,
+      standardize: this.standardize,
       centered: this.centering,
       centredColumns: this.centered.slice(0, this.centeredCount),
       provisional: this.provisional === null ? null : this.provisional.state(),
@@ -1481,6 +1482,10 @@ export class OnlineModel {
       );
     }
     if (format !== 2) throw new StateError(`unknown model checkpoint format ${String(format)}`);
+    if (!(cp.snapshotScales instanceof Map))
+      throw new StateError(
+        'checkpoint has lost its typed arrays and maps (it went through JSON?): keep the bytes of encodeCheckpoint() and restore them with OnlineModel.decodeCheckpoint, or copy checkpoint() with structuredClone',
+      );
     if (cp.family !== options.family) {
       throw new StateError(`checkpoint is for family ${cp.family}, the configuration says ${options.family}`);
     }
@@ -1492,6 +1497,12 @@ export class OnlineModel {
     }
     if (options.key !== undefined && options.key !== cp.key) {
       throw new StateError(`checkpoint is for model key "${cp.key}", not "${options.key}"`);
+    }
+    const standardize = options.standardize ?? onlineDefaults.standardize;
+    if (cp.standardize !== undefined && cp.standardize !== standardize) {
+      throw new StateError(
+        `checkpoint was learned with standardize ${JSON.stringify(cp.standardize)}, the configuration says ${JSON.stringify(standardize)}: its coefficients are of the other scaling; set standardize back, or start this model from scratch`,
+      );
     }
     checkHashing(options, cp.featurizer);
     const featurizer = Featurizer.fromState(cp.featurizer, {
@@ -1597,6 +1608,8 @@ export interface OnlineModelCheckpoint {
   readonly lambda?: number | null;
   /** True: `pending` holds raw features (absent in older checkpoints, whose events were scaled). */
   readonly pendingRaw?: boolean;
+  /** The model's `standardize` (absent in older checkpoints: not checked). */
+  readonly standardize?: Standardize;
   /** True: numeric columns are centred for the learner (absent in older checkpoints: they are not). */
   readonly centered?: boolean;
   /** The columns centred so far, ascending. */

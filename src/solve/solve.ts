@@ -160,7 +160,7 @@ export function nullDeviance(problem: Problem): number {
 export function solveAt(x: Design, y: ArrayLike<number>, options: SolveAtOptions): LambdaFit {
   checkOptions('solveAt', options);
   if (options === undefined) throw new DataError('solveAt: options with lambda are required');
-  checkLambda(options.lambda);
+  checkLambda(options.lambda, 'solveAt: lambda');
   const packed = packable(x, options) ? packColumns(x) : null;
   if (packed !== null) return solvePacked(x.cols, packed, y, options);
   const problem = problemOf(x, y, options);

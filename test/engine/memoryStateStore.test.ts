@@ -39,7 +39,18 @@ describe('MemoryStateStore', () => {
 
   it('refuses a maxKeys that is not a whole number >= 1', () => {
     for (const bad of [0, -1, 1.5, Number.NaN])
-      expect(() => new MemoryStateStore({ maxKeys: bad })).toThrow(/maxKeys must be a whole number >= 1/);
+      expect(() => new MemoryStateStore({ maxKeys: bad })).toThrow(
+        // a ConfigError, as every other option's problem
+        expect.objectContaining({
+          code: 'L1S_CONFIG',
+          problems: [
+            {
+              path: 'MemoryStateStore: maxKeys',
+              message: `must be a whole number >= 1 or Infinity (the states kept), got ${bad}`,
+            },
+          ],
+        }),
+      );
   });
 
   it("bounds an engine's stored states by maxKeys; a forgotten key's model starts afresh when it returns", async () => {

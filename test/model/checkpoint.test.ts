@@ -303,7 +303,7 @@ describe('OnlineModel checkpoints (format 2) through the codec', () => {
     expect([b.onlineVersion, b.currentVersion]).toEqual([1, 2]);
   });
 
-  it('format 1, another family, learner, key, hashing, λ or penalty factors give StateErrors', () => {
+  it('format 1, another family, learner, key, hashing, λ, penalty factors or standardize give StateErrors', () => {
     const options = modelOptions('binomial', 'ftrl', true);
     const a = new OnlineModel(options);
     events(5, 200, 'binomial').forEach((e) => a.process(e));
@@ -322,6 +322,23 @@ describe('OnlineModel checkpoints (format 2) through the codec', () => {
     fails(exactOptions, cp, /hashing on/);
     fails({ ...options, lambda: 0.02 }, cp, /lambda/);
     fails({ ...options, penaltyFactors: { age: 0 } }, cp, /penalty factor/);
+    // the default ("auto") against true and false: the coefficients are of another scaling
+    for (const standardize of [true, false])
+      fails(
+        { ...options, standardize },
+        cp,
+        new RegExp(
+          `^checkpoint was learned with standardize "auto", the configuration says ${standardize}: `,
+        ),
+      );
+    fails(
+      options,
+      JSON.parse(JSON.stringify(cp)) as OnlineModelCheckpoint,
+      /^checkpoint has lost its typed arrays and maps \(it went through JSON\?\): keep the bytes of encodeCheckpoint\(\)/,
+    );
+    // a checkpoint from before the field: not checked
+    const { standardize: _z, ...older } = cp;
+    expect(OnlineModel.restore({ ...options, standardize: true }, older).key).toBe('c7');
     expect(() => OnlineModel.decodeCheckpoint(options, a.encodeCheckpoint().subarray(0, 100))).toThrow(
       /checkpoint truncated: 100 of/,
     );

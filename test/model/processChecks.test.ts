@@ -28,6 +28,16 @@ describe('OnlineModel.process checks the event', () => {
       '"label" must be a number, got a number in quotes: send it without them ({"label": 1}, not {"label": "1"})',
     ],
     [
+      'a weight given as a number in quotes',
+      { label: 1, weight: '2', features: { x: 1 } },
+      '"weight" must be a finite number >= 0, got a number in quotes: send it without them ({"weight": 2}, not {"weight": "2"})',
+    ],
+    [
+      'a weight given as other text',
+      { label: 1, weight: 'heavy', features: { x: 1 } },
+      '"weight" must be a finite number >= 0',
+    ],
+    [
       'a label given as other text',
       { label: 'yes', features: { x: 1 } },
       '"label" must be a number, got string',

@@ -405,6 +405,12 @@ describe('bad input', () => {
     [2, 1],
     [3, 5],
   ]);
+  it('λ absent: named with the entry point, as its other option problems are', () => {
+    expect(() => solveAt(x, [1, 2, 3], {} as never)).toThrow(
+      new DataError('solveAt: lambda must be a finite number >= 0, got undefined'),
+    );
+  });
+
   it('λ < 0', () => {
     expect(() => solveAt(x, [1, 2, 3], { lambda: -1 })).toThrow(DataError);
     expect(() => solveAt(x, [1, 2, 3], { lambda: -1 })).toThrow(
