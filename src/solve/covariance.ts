@@ -21,14 +21,25 @@ const POLISH_ROUNDS = 8;
 /** Active-set solves tried per λ before plain sweeps finish the job. */
 const POLISH_TRIES = 4;
 
+/**
+ * 'auto' uses naive updates when a column's mean is this many of its sds or more: a covariance
+ * C_jk is a sum of products of x_j ≈ m_j, whose rounding (about |m_j|·2^-52 each) is not small
+ * beside C_jk itself, where the residual updates center each entry first (a column of epoch
+ * milliseconds, 1.7e12 ± 1e6: coefficients 9e-8 off; means of 1e8 ± 1 gave NaN).
+ */
+const COVARIANCE_MAX_MEAN_SDS = 1e3;
+
 /** Whether a problem is solved with covariance updates (gaussian, n > p, p not too large). */
 export function usesCovariance(problem: Problem): boolean {
   const mode = problem.mode;
   const p = problem.x.cols;
-  return (
-    problem.family === 'gaussian' &&
-    (mode === 'covariance' || (mode === 'auto' && p <= COVARIANCE_MAX_P && problem.x.rows > p))
-  );
+  if (problem.family !== 'gaussian') return false;
+  if (mode === 'covariance') return true;
+  if (!(mode === 'auto' && p <= COVARIANCE_MAX_P && problem.x.rows > p)) return false;
+  const { mean, sd, excluded } = problem;
+  for (let j = 0; j < p; j++)
+    if (!excluded[j] && Math.abs(mean[j]!) >= COVARIANCE_MAX_MEAN_SDS * sd[j]!) return false;
+  return true;
 }
 
 /**
@@ -219,13 +230,18 @@ export class CovarianceSolver {
     return this.cov[k]!;
   }
 
-  /** t = w ∘ (x_k − m_k), whose dot product with x_j is C_jk · s_j s_k (Σ t = 0: x_j's centering drops out). */
-  private weightedCentered(k: number, t: Float64Array): void {
+  /**
+   * t = w ∘ (x_k − m_k), whose dot product with x_j − m_j is C_jk · s_j s_k; returns Σ t (0 but
+   * for rounding, which m_j times would add to the dot product with x_j).
+   */
+  private weightedCentered(k: number, t: Float64Array): number {
     const st = this.st;
     const { x, mean, w } = st.problem;
     t.fill(-mean[k]!);
     x.axpy(k, 1, t);
-    for (let i = 0; i < st.n; i++) t[i]! *= w[i]!;
+    let sum = 0;
+    for (let i = 0; i < st.n; i++) sum += t[i]! *= w[i]!;
+    return sum;
   }
 
   /**
@@ -235,8 +251,9 @@ export class CovarianceSolver {
   private computeCovColumns(k: number, k2: number): void {
     const st = this.st;
     const { scale, excluded } = st.problem;
+    const { mean } = st.problem;
     const t = this.scratch;
-    this.weightedCentered(k, t);
+    const sum = this.weightedCentered(k, t);
     const col = new Float64Array(st.p);
     const col2 = k2 >= 0 ? new Float64Array(st.p) : null;
     const todo = this.covTodo;
@@ -253,16 +270,22 @@ export class CovarianceSolver {
     const sk = scale[k]!;
     if (col2) {
       const t2 = (this.scratch2 ??= new Float64Array(st.n));
-      this.weightedCentered(k2, t2);
+      const sum2 = this.weightedCentered(k2, t2);
       const dots2 = (this.covDots2 ??= new Float64Array(st.p));
       st.dots().dotMany2(todo, count, t, t2, dots, dots2);
       const sk2 = scale[k2]!;
-      for (let c = 0; c < count; c++) col2[todo[c]!] = dots2[c]! / (scale[todo[c]!]! * sk2);
+      for (let c = 0; c < count; c++) {
+        const j = todo[c]!;
+        col2[j] = (dots2[c]! - mean[j]! * sum2) / (scale[j]! * sk2);
+      }
       this.cov[k2] = col2;
     } else {
       st.dots().dotMany(todo, count, t, dots);
     }
-    for (let c = 0; c < count; c++) col[todo[c]!] = dots[c]! / (scale[todo[c]!]! * sk);
+    for (let c = 0; c < count; c++) {
+      const j = todo[c]!;
+      col[j] = (dots[c]! - mean[j]! * sum) / (scale[j]! * sk);
+    }
     this.cov[k] = col;
   }
 

@@ -3,7 +3,7 @@ import type { Family } from '../core/event.js';
 import { shownValue } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 import { usesCovariance } from './covariance.js';
-import { columnStats, type Design } from './design.js';
+import { columnStats, DenseDesign, type Design } from './design.js';
 
 /** Options shared by every solver entry point (docs/conventions.md). */
 export interface SolverOptions {
@@ -123,7 +123,18 @@ export function penaltyScale(
 
 /** A validated problem: normalized weights (summing to 1), column statistics, penalty factors. */
 export interface Problem {
+  /**
+   * The design the solver reads: the caller's (`given`), or a copy of a dense one whose columns far
+   * from 0 beside their spread are shifted by `columnShift` (`shiftFarColumns`).
+   */
   readonly x: Design;
+  /** The design as the caller gave it. */
+  readonly given: Design;
+  /**
+   * What was subtracted from each column of `given` to make `x` (null: nothing): a model on `x`
+   * with intercept b has intercept b − Σ_j β_j columnShift_j on `given`.
+   */
+  readonly columnShift: Float64Array | null;
   readonly y: Float64Array;
   /** Weights normalized to sum to 1 (v_i / n after the normalization to sum n of docs/conventions.md). */
   readonly w: Float64Array;
@@ -137,6 +148,10 @@ export interface Problem {
   readonly pf: Float64Array;
   /** 1 for columns that cannot enter the model (constant, or pf = Infinity): coefficient fixed at 0. */
   readonly excluded: Uint8Array;
+  /**
+   * Columns left out as constant: constant in the rows of positive weight, or with values too
+   * large or too small to scale (past 1e150, or all within 1e-150 of 0); their coefficients are 0.
+   */
   readonly constantColumns: readonly number[];
   /** Weighted mean of y. */
   readonly yMean: number;
@@ -164,6 +179,8 @@ export interface Problem {
  */
 export class ProblemRecord implements Problem {
   readonly x: Problem['x'];
+  readonly given: Problem['given'];
+  readonly columnShift: Problem['columnShift'];
   readonly y: Problem['y'];
   readonly w: Problem['w'];
   readonly family: Problem['family'];
@@ -191,6 +208,8 @@ export class ProblemRecord implements Problem {
 
   constructor(fields: Problem) {
     this.x = fields.x;
+    this.given = fields.given;
+    this.columnShift = fields.columnShift;
     this.y = fields.y;
     this.w = fields.w;
     this.family = fields.family;
@@ -251,46 +270,80 @@ function checkFiniteDesign(x: Design, mean: Float64Array): void {
 }
 
 /**
- * Columns whose sd lies outside [1e-150, 1e150] (or is not finite), and constant-looking ones whose
- * mean does: their squares (sd², x²) overflow past 1.8e308 or fall below the smallest normal
- * double, so the variance reads 0 or infinite and the fit would drop the column or give NaN while
- * claiming convergence.
+ * Columns with values past 1e150, or of at most 1e-150 and not all equal: their squares (x², sd²)
+ * overflow past 1.8e308 or fall below the smallest normal double, so their variance reads 0 or
+ * infinite (a fit gave NaN, or dropped them as constant without a word).
  */
-const COLUMN_SD_MAX = 1e150;
-const COLUMN_SD_MIN = 1e-150;
+const UNSCALABLE_ABOVE = 1e150;
+const UNSCALABLE_BELOW = 1e-150;
 
 /**
- * A column whose values are too large or too small for the solver's arithmetic (`COLUMN_SD_MAX`)
- * and not constant (read at the scale of its largest entry) is a `DataError`: rescale it.
+ * The columns whose values are too large or too small to scale (`UNSCALABLE_ABOVE`), judged by
+ * their values in rows of positive weight; the statistics pick the few worth reading.
  */
-function checkColumnScales(x: Design, w: Float64Array, mean: Float64Array, sd: Float64Array): void {
-  let dense: Float64Array | null = null;
+function unscalableColumns(x: Design, w: Float64Array, mean: Float64Array, sd: Float64Array): number[] {
+  const found: number[] = [];
+  let column: Float64Array | null = null;
   for (let j = 0; j < x.cols; j++) {
     const s = sd[j]!;
     const m = Math.abs(mean[j]!);
-    const outside =
+    const suspect =
       s === 0
-        ? m !== 0 && (m < COLUMN_SD_MIN || m > COLUMN_SD_MAX)
-        : !(s >= COLUMN_SD_MIN && s <= COLUMN_SD_MAX);
-    if (!outside) continue;
-    dense ??= new Float64Array(x.rows);
-    dense.fill(0);
-    x.axpy(j, 1, dense);
+        ? m > UNSCALABLE_ABOVE || (m < UNSCALABLE_BELOW && x.columnNnz(j) > 0)
+        : !(s >= UNSCALABLE_BELOW && s <= UNSCALABLE_ABOVE);
+    if (!suspect) continue;
+    column ??= new Float64Array(x.rows);
+    column.fill(0);
+    x.axpy(j, 1, column);
     let top = 0;
-    for (let i = 0; i < dense.length; i++) if (w[i]! > 0) top = Math.max(top, Math.abs(dense[i]!));
-    // the column's mean and variance at the scale of its largest entry
-    let ms = 0;
-    for (let i = 0; i < dense.length; i++) ms += w[i]! * (dense[i]! / top);
-    let vs = 0;
-    for (let i = 0; i < dense.length; i++) vs += w[i]! * (dense[i]! / top - ms) ** 2;
-    if (!(vs > 1e-26 * ms * ms && vs > 0)) continue;
-    const spread = top * Math.sqrt(vs);
-    throw new DataError(
-      spread > 1 || !(spread > 0)
-        ? `design column ${j}: values as large as ${top} are too large to fit: their squares overflow (past 1.8e308); rescale the column (other units) so that its values stay below about 1e150`
-        : `design column ${j}: values as small as ${top} in size (a spread of ${spread}) are too small to fit: their squares fall below the smallest normal number (2.2e-308); rescale the column (other units) so that its spread stays above about 1e-150`,
-    );
+    let first = NaN;
+    let varies = false;
+    for (let i = 0; i < column.length; i++) {
+      if (!(w[i]! > 0)) continue;
+      const v = column[i]!;
+      top = Math.max(top, Math.abs(v));
+      if (Number.isNaN(first)) first = v;
+      else if (v !== first) varies = true;
+    }
+    if (top > UNSCALABLE_ABOVE || (top > 0 && top < UNSCALABLE_BELOW && varies)) found.push(j);
   }
+  return found;
+}
+
+/**
+ * A dense column whose mean is this many of its sds or more from 0 (epoch milliseconds, years,
+ * a price level) is shifted by its mean in a copy of the design before the solve. The solver
+ * centres columns implicitly (sums of x_ij, then the mean taken off), which leaves the rounding
+ * of x_ij ≈ m_j (|m_j|·2^-52 each) in every sum: at 1e6 sds the coefficients were 1e-4 off, and at
+ * 1e8 NaN, each with converged: true. Shifting changes only the intercept.
+ */
+const SHIFT_MEAN_SDS = 100;
+
+/** `x` with its far columns shifted by their means (`SHIFT_MEAN_SDS`), or null when none is. */
+function shiftFarColumns(
+  x: Design,
+  stats: { readonly mean: Float64Array; readonly sd: Float64Array },
+  unscalable: ReadonlySet<number>,
+): { x: DenseDesign; shift: Float64Array } | null {
+  if (!(x instanceof DenseDesign)) return null;
+  const { mean, sd } = stats;
+  let shift: Float64Array | null = null;
+  for (let j = 0; j < x.cols; j++) {
+    const s = sd[j]!;
+    if (s > 0 && !unscalable.has(j) && Math.abs(mean[j]!) >= SHIFT_MEAN_SDS * s) {
+      shift ??= new Float64Array(x.cols);
+      shift[j] = mean[j]!;
+    }
+  }
+  if (shift === null) return null;
+  const n = x.rows;
+  const values = x.values.slice();
+  for (let j = 0; j < x.cols; j++) {
+    const c = shift[j]!;
+    if (c === 0) continue;
+    for (let i = j * n; i < (j + 1) * n; i++) values[i]! -= c;
+  }
+  return { x: new DenseDesign(n, x.cols, values), shift };
 }
 
 /** Names row i of the data in an error (`weights[i]`/`target[i]` for the library, a line for the CLI). */
@@ -360,9 +413,9 @@ export function prepareProblem(x: Design, yIn: ArrayLike<number>, options: Solve
  * `prepareProblem` for the solver's own callers, whose options hold keys of their own (a path's,
  * a cross-validation's), checked where they entered.
  */
-export function problemOf(x: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
-  const n = x.rows;
-  const p = x.cols;
+export function problemOf(given: Design, yIn: ArrayLike<number>, options: SolverOptions = {}): Problem {
+  const n = given.rows;
+  const p = given.cols;
   const family = options.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial') {
     throw new DataError(`family must be "gaussian" or "binomial", got "${String(family)}"`);
@@ -396,18 +449,22 @@ export function problemOf(x: Design, yIn: ArrayLike<number>, options: SolverOpti
     }
   }
   const standardize = options.standardize ?? true;
-  const { mean, sd } = columnStats(x, w);
-  checkFiniteDesign(x, mean);
-  checkColumnScales(x, w, mean, sd);
+  const stats = columnStats(given, w);
+  checkFiniteDesign(given, stats.mean);
+  const unscalable = new Set(unscalableColumns(given, w, stats.mean, stats.sd));
+  const shifted = shiftFarColumns(given, stats, unscalable);
+  const x = shifted?.x ?? given;
+  const { mean, sd } = shifted === null ? stats : columnStats(x, w);
   const scale = new Float64Array(p);
   const excluded = new Uint8Array(p);
   const constantColumns: number[] = [];
   for (let j = 0; j < p; j++) {
-    if (sd[j] === 0) {
+    // a column too large or too small to scale is left out as a constant one is
+    if (sd[j] === 0 || unscalable.has(j)) {
       excluded[j] = 1;
       constantColumns.push(j);
       scale[j] = 1;
-    } else scale[j] = penaltyScale(x, j, w, sd[j]!, standardize);
+    } else scale[j] = penaltyScale(given, j, w, sd[j]!, standardize);
     if (excludedByPf[j]) {
       excluded[j] = 1;
       pf[j] = 0;
@@ -426,6 +483,8 @@ export function problemOf(x: Design, yIn: ArrayLike<number>, options: SolverOpti
   }
   const problem = new ProblemRecord({
     x,
+    given,
+    columnShift: shifted?.shift ?? null,
     y,
     w,
     family,

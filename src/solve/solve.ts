@@ -91,13 +91,14 @@ export function toStandardized(problem: Problem, start: Coefficients): { b0: num
   // fields read once, before the loop: its optimized (OSR) code then reads no field of `start`,
   // whose literal's recorded field classes are lost when it is made again (see `ProblemRecord`)
   const coefficients = start.coefficients;
-  const { excluded, scale, mean } = problem;
+  const { excluded, scale, mean, columnShift } = problem;
   for (let j = 0; j < p; j++) {
     const c = coefficients[j]!;
     if (!Number.isFinite(c)) throw new DataError(`start coefficient ${j} is not finite (${c})`);
     if (excluded[j]) continue;
     beta[j] = c * scale[j]!;
-    b0 += c * mean[j]!;
+    // (the mean of a shifted column is of `x`: the model on `given` is moved to `x` first)
+    b0 += c * (columnShift === null ? mean[j]! : mean[j]! + columnShift[j]!);
   }
   return { b0, beta };
 }
@@ -121,6 +122,9 @@ export function readFit(
     model.intercept -= c * pr.mean[j]!;
   }
   zeroRoundingLevel(pr, model, lambda);
+  // a model on the shifted design (`Problem.columnShift`) on the caller's
+  const shift = pr.columnShift;
+  if (shift !== null) for (let j = 0; j < p; j++) model.intercept -= coefficients[j]! * shift[j]!;
   let nonzero = 0;
   for (let j = 0; j < p; j++) if (coefficients[j] !== 0) nonzero++;
   const parts = engine.objective(lambda);

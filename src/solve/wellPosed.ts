@@ -25,7 +25,8 @@ export function fitWarnings(problem: Problem, fit: LambdaFit, explicit = false):
     out.push(
       `λ = ${fit.lambda} ≥ λ_max = ${Number(max.toPrecision(4))}: every coefficient is 0 (the intercept-only model); give a λ below λ_max, or leave out --lambda to choose it by cross-validation.`,
     );
-  const { x, w } = problem;
+  // the fit is a model on the design as given
+  const { given: x, w } = problem;
   let rows = 0;
   for (let i = 0; i < x.rows; i++) if (w[i]! > 0) rows++;
   let columns = 0;
