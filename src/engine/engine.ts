@@ -112,10 +112,12 @@ export interface EngineOptions {
    */
   readonly warnNumericStrings?: boolean;
   /**
-   * With a state store that is not durable (a `MemoryStateStore`): when the run ends (its source
-   * done, `stop`, `close()`), put the state of every model in memory into the store, so that a new
-   * `Engine` given it goes on from them. Default true; false for a store dropped after the run. A
-   * durable store has every model from the last checkpoint instead.
+   * With a state store that is not durable (a `MemoryStateStore`): when the run ends without an
+   * error (its source done, `stop`, `close()`), put the state of every model in memory into the
+   * store, so that a new `Engine` given it goes on from them. Default true; false for a store
+   * dropped after the run. A run that fails (a source or sink error) leaves the store with the
+   * states of the models evicted before, as a crash would. A durable store has every model from
+   * the last checkpoint instead.
    */
   readonly storeModelsAtEnd?: boolean;
 }
@@ -142,13 +144,14 @@ class CountingDeadLetters implements DeadLetterSink {
 
   /**
    * While set, the positions of the letters since the last `watchFirstRecords` check (the records
-   * of the batch in hand that were rejected).
+   * of the batch in hand that were rejected): the records' own position objects, which decoding,
+   * routing and learning pass on (offsets may repeat without a durable store).
    */
-  watched: Set<string> | null = null;
+  watched: Set<RecordPosition> | null = null;
 
   deadLetter(letter: DeadLetter): void {
     this.count++;
-    this.watched?.add(positionKey(letter.position));
+    this.watched?.add(letter.position);
     const reason = reasonClass(letter.reason);
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
     if (this.held) this.heldLetters.push(letter);
@@ -170,11 +173,6 @@ class CountingDeadLetters implements DeadLetterSink {
     for (const [reason, n] of this.byReason) if (n > most) [top, most] = [reason, n];
     return top;
   }
-}
-
-/** A record's position as one string (source, partition, offset). */
-function positionKey(position: RecordPosition): string {
-  return `${position.source}\u0000${position.partition ?? ''}\u0000${position.offset}`;
 }
 
 /**
@@ -547,8 +545,10 @@ export class Engine {
         deadLetters: this.deadLetters,
         scores: config.scores,
         skipped: this.skipped,
-        // offsets order records only with a durable store (the README's offsets)
-        skipCovered: this.checkpointer !== null,
+        // offsets order records with a durable store (the README's offsets), and from a source
+        // with partition assignments (Kafka), which delivers uncommitted records again after a
+        // rebalance to the models that learned them
+        skipCovered: this.checkpointer !== null || this.ports.source.onAssign !== undefined,
       }),
       tap((batch) => this.count(batch)),
     );
@@ -630,7 +630,7 @@ export class Engine {
     if (limit === 0 || rejected === null) return;
     let leading = 0;
     for (const record of batch.records) {
-      if (!rejected.has(positionKey(record.position))) break;
+      if (!rejected.has(record.position)) break;
       leading++;
     }
     rejected.clear();

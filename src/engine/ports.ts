@@ -209,7 +209,7 @@ export class MemoryStateStore implements StateStore {
   /**
    * Forgets `key`'s stored state (a user who left, a campaign that ended): if the key comes back,
    * its model starts afresh, numbering its snapshots above the forgotten ones. A model in memory
-   * is not stored here until it is evicted.
+   * is not stored here until it is evicted, or its engine's run ends (`storeModelsAtEnd`).
    */
   delete(key: string): void {
     this.forget(key);

@@ -101,6 +101,23 @@ describe('failWhenFirstRejected', () => {
     expect(sink.deadLetters).toHaveLength(0);
   });
 
+  it('tells records apart by their own positions: repeated offsets (no durable store) are not taken for rejected ones', async () => {
+    const good = batch(4, 0, () => true).records;
+    const batches = [0, 1, 2, 3].map(() => ({
+      records: [...good, { value: 'not json' }].map((r) => ({
+        ...r,
+        position: { source: 'api', offset: '0' },
+      })),
+    }));
+    const { input, source } = handFedSource();
+    const engine = new Engine(config, { source, sink: new MemorySink() }, { failWhenFirstRejected: 10 });
+    const done = engine.run();
+    for (const b of batches) input.next(b);
+    input.complete();
+    const stats = await done;
+    expect([stats.learned, stats.rejected]).toEqual([16, 4]);
+  });
+
   it('must be a whole number ≥ 1', () => {
     const source: EventSource = { batches$: new Subject<RawBatch>() };
     for (const bad of [0, 1.5, -3, '1000'])

@@ -151,3 +151,16 @@ describe('records read before an assignment', () => {
     expect(stats.notLearnedRevoked).toBe(0);
   });
 });
+
+describe('records delivered again to a model kept in memory, without a durable store', () => {
+  it('are skipped when the source has partition assignments (a rebalance kept the partition)', async () => {
+    const e = heldEngine();
+    await e.assign([p(0)]);
+    e.input.next({ records: records('a', 0, 20) });
+    // the partition stayed here, and the source reads again from its committed offset
+    await e.assign([p(0)]);
+    e.input.next({ records: records('a', 0, 20, 10) });
+    const stats = await e.finish();
+    expect([stats.learned, stats.skippedCovered]).toEqual([30, 10]);
+  });
+});
