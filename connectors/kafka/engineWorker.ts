@@ -194,7 +194,12 @@ async function service(options: WorkerService): Promise<void> {
   const ports = await kafkaEnginePorts(
     createKafka(kc, 'error', logger),
     kc,
-    { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
+    {
+      keyBy: config.keys.keyBy,
+      family: config.model.family,
+      learner: config.model.learner ?? 'ftrl',
+      scores: config.scores.enabled,
+    },
     logger,
   );
   await ports.sink.start();

@@ -58,6 +58,11 @@ export interface KafkaEngineFacts {
   readonly keyBy: string | null;
   readonly family: string;
   readonly learner: string;
+  /**
+   * Whether the engine writes scores (`config.scores.enabled`; default true): with `outputFormat`
+   * "avro" their encoder, and its registry subject, is made only then.
+   */
+  readonly scores?: boolean;
 }
 
 /**
@@ -77,6 +82,11 @@ function checkPortsInput(config: KafkaConfig, engine: KafkaEngineFacts): KafkaCo
     fact(
       'learner',
       `must be ${learnerNames.map((n) => `"${n}"`).join(', ')}, got ${String(facts.learner)}: pass config.model.learner ?? 'ftrl' (model.learner is unset unless the configuration names one)`,
+    );
+  if (facts.scores !== undefined && typeof facts.scores !== 'boolean')
+    fact(
+      'scores',
+      `must be true or false when given, got ${String(facts.scores)}: pass config.scores.enabled`,
     );
   if (facts.keyBy !== null && (typeof facts.keyBy !== 'string' || facts.keyBy === ''))
     fact('keyBy', `must be a field name or null, got ${String(facts.keyBy)}: pass config.keys.keyBy`);
@@ -261,10 +271,10 @@ export async function kafkaEnginePorts(
       });
     const models = await encoderFor('model', topics.models);
     const alerts = await encoderFor('alert', topics.alerts);
-    const scores = await encoderFor('score', topics.scores);
+    const scores = engine.scores === false ? null : await encoderFor('score', topics.scores);
     encoders = {
       encodeModel: (s: unknown) => models.encode(s),
-      encodeScore: (s: unknown) => scores.encode(s),
+      ...(scores !== null ? { encodeScore: (s: unknown) => scores.encode(s) } : {}),
       encodeAlert: (a: Alert) => alerts.encode({ ...a, details: JSON.stringify(a.details) }),
     };
   }

@@ -197,7 +197,12 @@ async function runKafkaMain(
     const ports = await kafkaPorts(
       createKafka(kc, 'error', logger),
       kc,
-      { keyBy: config.keys.keyBy, family: config.model.family, learner: config.model.learner ?? 'ftrl' },
+      {
+        keyBy: config.keys.keyBy,
+        family: config.model.family,
+        learner: config.model.learner ?? 'ftrl',
+        scores: config.scores.enabled,
+      },
       logger,
     );
     consumer = ports.consumer;
