@@ -54,7 +54,7 @@ options:
                           last of them (a note on stderr says so) once the share of deviance
                           explained passes 0.999 or grows by less than 1e-5 from one λ to the
                           next (of itself for gaussian, absolute for binomial; from the 5th λ on)
-  --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4 if n > p, else 1e-2)
+  --lambda-min-ratio R    ε = λ_min/λ_max (default 1e-4, or 1e-2 when n < p, as glmnet)
   --cv K                  also cross-validate (K folds): adds cvDeviance per λ and marks λ_min, λ_1se
   --seed N                seed of the fold assignment (default 1)
   --threads N             with --cv: threads that fit the folds (default: the machine's cores; 1: one

@@ -14,7 +14,7 @@ export interface PathOptions extends SolverOptions {
   readonly lambdas?: ArrayLike<number>;
   /** Number of λ values in the default grid (default 100). */
   readonly nLambda?: number;
-  /** λ_min / λ_max of the default grid (default 1e-4 if n > p, else 1e-2). */
+  /** λ_min / λ_max of the default grid (default 1e-4, or 1e-2 when n < p: glmnet's rule). */
   readonly lambdaMinRatio?: number;
   /**
    * Stop the path early, as glmnet does, when the fraction of deviance explained exceeds 0.999
@@ -110,7 +110,7 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
     const nLambda = options.nLambda ?? 100;
     if (!Number.isInteger(nLambda) || nLambda < 1)
       throw new DataError(`nLambda must be a whole number >= 1, got ${nLambda}`);
-    const ratio = options.lambdaMinRatio ?? (problem.x.rows > problem.x.cols ? 1e-4 : 1e-2);
+    const ratio = options.lambdaMinRatio ?? (problem.x.rows < problem.x.cols ? 1e-2 : 1e-4);
     if (!(ratio > 0 && ratio < 1)) throw new DataError(`lambdaMinRatio must be in (0, 1), got ${ratio}`);
     lambdas = lambdaGrid(lambdaMax, nLambda, ratio);
   }
