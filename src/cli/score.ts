@@ -7,6 +7,7 @@ import { DataError } from '../core/errors.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { csvEvents, type CsvEventRow } from '../solve/csv.js';
+import { notUtf8Lines } from '../solve/input.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import type { ModelSnapshot } from '../model/snapshot.js';
@@ -445,9 +446,12 @@ export const scoreCommand: Command = {
     await checkInputFile('input', values.input);
     const csv = /\.csv$/i.test(values.input);
     // a CSV is read whole (as fit reads it): its header checked before anything is scored
-    const csvRows = csv
-      ? csvEvents(withoutBom(await readFile(values.input, 'utf8')), values.input, values.target)
-      : null;
+    const csvBytes = csv ? await readFile(values.input) : null;
+    const csvText = csvBytes?.toString('utf8') ?? '';
+    const csvRows =
+      csvBytes !== null
+        ? csvEvents(withoutBom(csvText), values.input, values.target, notUtf8Lines(csvText, csvBytes))
+        : null;
     if (!csv && values.target !== undefined)
       throw new UsageError(
         `--target names the label column of a CSV input; JSON-lines events carry their own "label": leave out --target ${values.target}`,

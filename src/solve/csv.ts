@@ -588,8 +588,15 @@ export type CsvEventRow =
  * not empty, the label. A row with another field count than the header's is a problem. `line` is
  * the row's first line in the file. Throws when `target` is not a column of the header.
  */
-export function csvEvents(text: string, source: string, target?: string): CsvEventRow[] {
-  const { rows, lines, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
+export function csvEvents(
+  text: string,
+  source: string,
+  target?: string,
+  notUtf8?: ReadonlyMap<number, string>,
+): CsvEventRow[] {
+  const { rows, lines, spans, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
+  if (rows.length > 0 && notUtf8?.has(lines[0]!))
+    throw new DataError(`${source} line ${lines[0]}: the header ${notUtf8.get(lines[0]!)}`);
   // a quote left open in the header: the next line would pass for the header
   const lost = unterminated[0];
   if (lost !== undefined && (rows.length === 0 || lost.line <= lines[0]!))
@@ -611,6 +618,12 @@ export function csvEvents(text: string, source: string, target?: string): CsvEve
     const row = rows[r]!;
     const line = lines[r]!;
     lostBefore(line);
+    // a line that is not UTF-8 costs its row, as in fit and replay (not read with U+FFFD)
+    const notText = notUtf8Problem(notUtf8, line, text.slice(spans[2 * r], spans[2 * r + 1]));
+    if (notText !== null) {
+      out.push({ line, problem: `line ${line}${notText.reason}` });
+      continue;
+    }
     if (strayQuotes.has(r)) {
       out.push({ line, problem: `line ${line}: ${STRAY_QUOTE}` });
       continue;

@@ -155,7 +155,7 @@ export async function loadTrainingData(
  * The lines (numbered from 1) of a file whose bytes are not UTF-8, with why: refused as `replay`
  * refuses them, not read with U+FFFD. Looked for only when the text has a U+FFFD.
  */
-function notUtf8Lines(text: string, bytes: Buffer): Map<number, string> {
+export function notUtf8Lines(text: string, bytes: Buffer): Map<number, string> {
   const bad = new Map<number, string>();
   if (!text.includes('\uFFFD') || isUtf8(bytes)) return bad;
   // a newline byte is never part of a UTF-8 sequence: the lines of the bytes are those of the text

@@ -333,6 +333,33 @@ describe('score reads a CSV as fit reads it', () => {
   });
 });
 
+describe('score reads a CSV that is not all UTF-8 as fit does', () => {
+  it('a row with bytes that are not UTF-8 is an error line, not scored with U+FFFD; a header so is refused', async () => {
+    const m = join(dir, 'city-model.json');
+    writeFileSync(m, JSON.stringify({ family: 'gaussian', intercept: 1, coefficients: { 'city=Köln': 4 } }));
+    const file = join(dir, 'latin1.csv');
+    // Köln in Latin-1 on line 2, in UTF-8 on line 3
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('city\nK'), Buffer.from([0xf6]), Buffer.from('ln\nKöln\n')]),
+    );
+    const r = await runCli(['score', '--model', m, '--input', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; prediction?: number; error?: string });
+    expect(out.map((o) => o.line)).toEqual([2, 3]);
+    expect(out[0]!.error).toMatch(/^line 2: not valid UTF-8 at byte 1 \(0xF6\)/);
+    expect(out[1]!.prediction).toBe(5);
+    const header = join(dir, 'latin1-header.csv');
+    writeFileSync(header, Buffer.concat([Buffer.from('st'), Buffer.from([0xe4]), Buffer.from('dt\nx\n')]));
+    const refused = await runCli(['score', '--model', m, '--input', header]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/latin1-header\.csv line 1: the header not valid UTF-8/);
+  });
+});
+
 describe('a CSV stream with rows that break the format loses those rows only', () => {
   const run = (file: string, out: string, ...extra: string[]) =>
     runCli(['replay', '--input', file, '--family', 'gaussian', '--out', out, '--no-progress', ...extra]);
