@@ -16,6 +16,10 @@ export class ModelFieldsSeen {
   private readonly texts = new Set<string>();
   /** Fields seen with every kind of value some feature needs: nothing more to learn from them. */
   private done = 0;
+  /** Fields some feature needs as a number. */
+  private numberFields = 0;
+  /** Per field a feature needs as a number: events that sent it as text, and the first few values. */
+  private readonly textForNumber = new Map<string, { events: number; examples: string[] }>();
 
   constructor(private readonly names: readonly string[]) {
     for (const name of names) {
@@ -26,14 +30,21 @@ export class ModelFieldsSeen {
         this.needs.set(field, need);
       }
     }
+    for (const need of this.needs.values()) if (need.number) this.numberFields++;
   }
 
   /** Notes the fields of one event, and the kind of their values. */
   add(features: L1Event['features']): void {
-    if (this.done === this.needs.size) return;
+    if (this.done === this.needs.size && this.numberFields === 0) return;
     for (const [field, v] of Object.entries(features)) {
       const need = this.needs.get(field);
       if (need === undefined) continue;
+      if (need.number && typeof v === 'string') {
+        const found = this.textForNumber.get(field) ?? { events: 0, examples: [] };
+        found.events++;
+        if (found.examples.length < 3) found.examples.push(v);
+        this.textForNumber.set(field, found);
+      }
       const before = this.isDone(field, need);
       this.seen.add(field);
       // as the featurizer reads them: a number or boolean is the column `field`, text its levels
@@ -61,6 +72,17 @@ export class ModelFieldsSeen {
       if (this.numbers.has(name) || fields.some((f) => f !== name && this.texts.has(f))) continue;
       out.push({ name, kind: this.texts.has(name) ? 'number' : 'text' });
     }
+    return out;
+  }
+
+  /**
+   * The fields the models have as numbers that came as text in some events but as numbers in
+   * others (`otherKind` has those that never came as numbers): those events scored 0 for them.
+   */
+  textInNumberFields(): Array<{ field: string; events: number; examples: readonly string[] }> {
+    const out: Array<{ field: string; events: number; examples: readonly string[] }> = [];
+    for (const [field, { events, examples }] of this.textForNumber)
+      if (this.numbers.has(field)) out.push({ field, events, examples });
     return out;
   }
 

@@ -606,6 +606,10 @@ export const scoreCommand: Command = {
     const otherKind = fieldsSeen.otherKind();
     if (otherKind.length > 0)
       io.stderr.write(otherKindWarning(otherKind, modelNames.size, values.input, single !== null));
+    for (const { field, events, examples } of fieldsSeen.textInNumberFields().slice(0, 5))
+      io.stderr.write(
+        `score: warning: ${counted(events, 'event')} of ${values.input} sent ${JSON.stringify(field)} as text (${examples.map((e) => JSON.stringify(e)).join(', ')}${events > examples.length ? ', ...' : ''}) where the model has the number ${JSON.stringify(field)}: it counted as 0 in their scores; send numbers (1234, not "1,234" or "$5")\n`,
+      );
     const used =
       single !== null
         ? describe(single.snapshot, false)

@@ -64,11 +64,33 @@ describe('score warns when a model feature field came only with the other kind o
     );
   });
 
-  it('no such warning when some event sends the kind the model needs', async () => {
+  it('no such warning when some event sends the kind the model needs (only the count of numbers sent as text)', async () => {
     const stderr = await score([
       { features: { age: '40', country: 'DE', plan: 3 } },
       { features: { age: 30, country: 'FR', plan: 'free' } },
     ]);
-    expect(stderr).not.toMatch(/warning/);
+    expect(stderr).not.toMatch(/never scored/);
+    expect(stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
+      expect.stringMatching(
+        /^score: warning: 1 event of .* sent "age" as text \("40"\) where the model has the number/,
+      ),
+    ]);
+  });
+});
+
+describe('score warns when a number field of the model comes as text in some events', () => {
+  it('counts them and shows the first values; events that send numbers only give no warning', async () => {
+    const stderr = await score([
+      { features: { age: '1,234', country: 'DE', plan: 'pro' } },
+      { features: { age: '$5', country: 'DE', plan: 'pro' } },
+      { features: { age: 40, country: 'FR', plan: 'pro' } },
+    ]);
+    const warnings = stderr.split('\n').filter((l) => l.includes('warning'));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^score: warning: 2 events of .* sent "age" as text \("1,234", "\$5"\) where the model has the number "age": it counted as 0 in their scores; send numbers/,
+      ),
+    ]);
+    expect(await score([{ features: { age: 40, country: 'DE', plan: 'pro' } }])).not.toContain('warning');
   });
 });
