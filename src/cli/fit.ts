@@ -17,6 +17,7 @@ import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import { fitWarnings } from '../solve/wellPosed.js';
+import { inputFormatOfFile } from '../core/inputFormat.js';
 import {
   checkInputFile,
   checkOutputFile,
@@ -34,7 +35,8 @@ import { counted, ProgressLine } from './progress.js';
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
 
 Batch lasso / elastic-net fit (glmnet's coordinate descent) on a CSV file with a header row, or on
-JSON-lines events (.jsonl: the target is their label). Prints the model JSON (docs/conventions.md) to stdout.
+JSON-lines events (.jsonl, .ndjson or .json, or any name whose first character is {: the target is
+their label). Prints the model JSON (docs/conventions.md) to stdout.
 
 options:
   --input FILE          CSV with a header or .jsonl events, required; a CSV cell that is a number
@@ -226,7 +228,8 @@ export function commonFlags(values: {
   'max-record-bytes'?: string;
 }): CommonFitFlags {
   if (!values.input) throw new UsageError('--input FILE is required');
-  const jsonl = /\.(jsonl|ndjson)$/i.test(values.input);
+  // by the name (.csv; .jsonl, .ndjson, .json), else by the first character, as the reader decides
+  const jsonl = inputFormatOfFile(values.input) === 'jsonl';
   // JSON-lines events name their target (label) and weight themselves: other flags would be ignored
   const target = values.target ?? (jsonl ? 'label' : undefined);
   if (!target) throw new UsageError('--target COLUMN is required (the CSV column to predict)');

@@ -4,6 +4,7 @@ import { withoutBom } from '../core/bom.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason } from '../core/recordSize.js';
 import { fileLines } from '../core/fileLines.js';
 import { DataError } from '../core/errors.js';
+import { fileHead, gzipProblem, inputFormatOf } from '../core/inputFormat.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { csvEvents, type CsvEventRow } from '../solve/csv.js';
@@ -444,7 +445,14 @@ export const scoreCommand: Command = {
     };
     await checkInputFile('model', values.model);
     await checkInputFile('input', values.input);
-    const csv = /\.csv$/i.test(values.input);
+    // the format as fit reads it (by the name, else by the first character); a pipe by its name
+    const head = await fileHead(values.input);
+    const gzip = head === null ? null : gzipProblem(values.input, head);
+    if (gzip !== null) throw new DataError(gzip);
+    const csv =
+      head === null
+        ? /\.csv$/i.test(values.input)
+        : inputFormatOf(values.input, head.toString('utf8')) === 'csv';
     // a CSV is read whole (as fit reads it): its header checked before anything is scored
     const csvBytes = csv ? await readFile(values.input) : null;
     const csvText = csvBytes?.toString('utf8') ?? '';

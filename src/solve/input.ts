@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 
 import type { Family } from '../core/event.js';
 import { withoutBom } from '../core/bom.js';
 import { notUtf8Reason } from '../core/utf8.js';
+import { gzipProblem, inputFormatOf } from '../core/inputFormat.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
 import { shownValue } from '../config/unknownKey.js';
 import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
@@ -97,8 +98,9 @@ export async function loadTrainingData(
       cause: err,
     });
   }
-  const ext = extname(file).toLowerCase();
-  const format = options.format ?? (ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : 'csv');
+  const gzip = gzipProblem(file, bytes);
+  if (gzip !== null) throw new DataError(gzip);
+  const format = options.format ?? inputFormatOf(file, text);
   const source = basename(file);
   if (format === 'jsonl') {
     if (target !== 'label') {
