@@ -485,6 +485,8 @@ export class BinomialSolver {
     // model is solved (inexact Newton: each model is solved to FORCING of the violation it starts from).
     const l1 = lambda * pr.alpha;
     let previousViolation = Infinity;
+    /** The violation when the sweeps' threshold went below rounding (NaN: it did not). */
+    let stalledAt = NaN;
     let trust = TRUST_START;
     if (l1 > 0) {
       const v0 = this.startViolation(lambda, scaleVar, counts);
@@ -632,7 +634,11 @@ export class BinomialSolver {
         // the violation scales like sqrt(thr): jump straight to the threshold that should meet it
         thr *= Math.max(1e-10, Math.min(1e-2, 0.01 * (kktTolerance / violation) ** 2));
         innerThr = thr;
-        if (thr < 1e-30 * scaleVar) break; // below rounding: more sweeps cannot help
+        if (thr < 1e-30 * scaleVar) {
+          // below rounding: more sweeps cannot help
+          stalledAt = violation;
+          break;
+        }
       }
     }
     return {
@@ -641,7 +647,9 @@ export class BinomialSolver {
       kktChecks: counts.kkt,
       outerIterations: outer + this.newton.steps,
       dualGap: NaN,
-      reason: `no convergence within ${pr.maxOuter} Newton iterations`,
+      reason: Number.isNaN(stalledAt)
+        ? `no convergence within ${pr.maxOuter} Newton iterations`
+        : `the KKT violation stalls at ${stalledAt.toPrecision(3)} of the threshold: the coordinate sweeps reached rounding level (columns of very different sizes without standardize?)`,
     };
   }
 
