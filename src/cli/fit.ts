@@ -186,6 +186,8 @@ function penaltyGuess(name: string, names: readonly string[]): string {
 /** Flags shared by `fit` and `path`, parsed and checked. */
 export interface CommonFitFlags {
   readonly input: string;
+  /** The input's format, as `inputFormatOfFile` decides it (a pipe: by its name). */
+  readonly format: 'csv' | 'jsonl';
   readonly target: string;
   readonly family: Family;
   /** No `--family` was given: gaussian by default. */
@@ -265,6 +267,7 @@ export function commonFlags(values: {
     throw new UsageError('--stopping applies to --family gaussian (binomial fits stop on --kkt-tolerance)');
   return {
     input: values.input,
+    format: jsonl ? 'jsonl' : 'csv',
     target,
     family,
     familyDefaulted: values.family === undefined,
@@ -349,14 +352,15 @@ export function noteCvMinimumAtEnd(io: CliIO, cv: CrossValidationResult, extend:
 export function warnAboutData(io: CliIO, data: TrainingData, constantColumns: readonly number[]): void {
   for (const note of data.notes) io.stderr.write(`l1stream: note: ${note}\n`);
   for (const warning of data.warnings ?? []) io.stderr.write(`l1stream: warning: ${warning}\n`);
-  // a column whose squares overflow has no variance either (sd 0): it is not constant, it is too large
-  const even = constantColumns.length > 0 ? new Float64Array(data.y.length).fill(1 / data.y.length) : null;
+  // a column the solver left out because its values are past 1e150 is not constant, it is too large
   for (const j of constantColumns) {
-    const problem = !Number.isFinite(data.x.weightedSquares(j, even!))
-      ? `has values too large to scale (their squares overflow${hugeValues(data.x, j)}): it is left out as a constant column would be, its coefficient fixed at 0; if those values are mistakes, fix or drop their rows (replay dead-letters such an event); else divide the column by a power of ten`
-      : tinyColumn(data.x, j)
-        ? 'has values too small to scale (their squares underflow): it is left out as a constant column would be, its coefficient fixed at 0; multiply it by a power of ten'
-        : 'is constant; its coefficient is fixed at 0 (drop the column to silence this)';
+    const huge = hugeValues(data.x, j);
+    const problem =
+      huge !== null
+        ? `has values too large to scale (above 1e150, where sums of their squares overflow${huge}): it is left out as a constant column would be, its coefficient fixed at 0; if those values are mistakes, fix or drop their rows (replay dead-letters such an event); else divide the column by a power of ten`
+        : tinyColumn(data.x, j)
+          ? 'has values too small to scale (their squares underflow): it is left out as a constant column would be, its coefficient fixed at 0; multiply it by a power of ten'
+          : 'is constant; its coefficient is fixed at 0 (drop the column to silence this)';
     io.stderr.write(`l1stream: warning: column "${data.names[j]}" ${problem}\n`);
   }
   const twins = duplicateColumns(data.x, new Set(constantColumns));
@@ -377,16 +381,17 @@ const DUPLICATES_SHOWN = 5;
  * How many rows of column j hold a value whose square overflows, and the largest (`: 1 of 2,011
  * rows, the largest 1e300`): one row among many is a bad value rather than a column in other units.
  */
-function hugeValues(x: TrainingData['x'], j: number): string {
+function hugeValues(x: TrainingData['x'], j: number): string | null {
   const column = new Float64Array(x.rows);
   x.axpy(j, 1, column);
   let largest = 0;
   let rows = 0;
   for (const v of column) {
-    if (!Number.isFinite(v * v)) rows++;
+    // the solver's limit (`UNSCALABLE_ABOVE` in solve/problem.ts)
+    if (Math.abs(v) > 1e150) rows++;
     largest = Math.max(largest, Math.abs(v));
   }
-  if (rows === 0) return '';
+  if (rows === 0) return null;
   return `: ${rows.toLocaleString('en-US')} of ${x.rows.toLocaleString('en-US')} rows, the largest ${String(largest).replace('e+', 'e')}`;
 }
 
@@ -442,6 +447,7 @@ export async function loadSkipping(
   };
   try {
     const data = await loadTrainingData(flags.input, flags.target, flags.family, {
+      format: flags.format,
       ...(flags.weight !== undefined ? { weightColumn: flags.weight } : {}),
       ...(flags.maxRecordBytes !== undefined ? { maxRecordBytes: flags.maxRecordBytes } : {}),
       ...(flags.exclude !== undefined ? { exclude: flags.exclude } : {}),
@@ -658,7 +664,7 @@ export const fitCommand: Command = {
     }
     warnIfNotConverged(io, fit);
     // converged, but not an estimate: non-unique at λ = 0, or separated classes
-    const warnings = fitWarnings(problem, fit, lambda !== undefined);
+    const warnings = fitWarnings(problem, fit, lambda !== undefined, select === '1se' ? '1se' : 'min');
     for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
     if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {

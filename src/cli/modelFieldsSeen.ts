@@ -16,9 +16,9 @@ export class ModelFieldsSeen {
   private readonly texts = new Set<string>();
   /** Fields seen with every kind of value some feature needs: nothing more to learn from them. */
   private done = 0;
-  /** Fields some feature needs as a number. */
+  /** Fields some feature needs as a number, and none as text. */
   private numberFields = 0;
-  /** Per field a feature needs as a number: events that sent it as text, and the first few values. */
+  /** Per field needed as a number only: events that sent it as text, and their first few values. */
   private readonly textForNumber = new Map<string, { events: number; examples: string[] }>();
 
   constructor(private readonly names: readonly string[]) {
@@ -30,7 +30,7 @@ export class ModelFieldsSeen {
         this.needs.set(field, need);
       }
     }
-    for (const need of this.needs.values()) if (need.number) this.numberFields++;
+    for (const need of this.needs.values()) if (need.number && !need.text) this.numberFields++;
   }
 
   /** Notes the fields of one event, and the kind of their values. */
@@ -39,7 +39,8 @@ export class ModelFieldsSeen {
     for (const [field, v] of Object.entries(features)) {
       const need = this.needs.get(field);
       if (need === undefined) continue;
-      if (need.number && typeof v === 'string') {
+      // (a field the models also have levels of scored through them: not counted)
+      if (need.number && !need.text && typeof v === 'string') {
         const found = this.textForNumber.get(field) ?? { events: 0, examples: [] };
         found.events++;
         if (found.examples.length < 3) found.examples.push(v);

@@ -21,25 +21,14 @@ const POLISH_ROUNDS = 8;
 /** Active-set solves tried per λ before plain sweeps finish the job. */
 const POLISH_TRIES = 4;
 
-/**
- * 'auto' uses naive updates when a column's mean is this many of its sds or more: a covariance
- * C_jk is a sum of products of x_j ≈ m_j, whose rounding (about |m_j|·2^-52 each) is not small
- * beside C_jk itself, where the residual updates center each entry first (a column of epoch
- * milliseconds, 1.7e12 ± 1e6: coefficients 9e-8 off; means of 1e8 ± 1 gave NaN).
- */
-const COVARIANCE_MAX_MEAN_SDS = 1e3;
-
 /** Whether a problem is solved with covariance updates (gaussian, n > p, p not too large). */
 export function usesCovariance(problem: Problem): boolean {
   const mode = problem.mode;
   const p = problem.x.cols;
-  if (problem.family !== 'gaussian') return false;
-  if (mode === 'covariance') return true;
-  if (!(mode === 'auto' && p <= COVARIANCE_MAX_P && problem.x.rows > p)) return false;
-  const { mean, sd, excluded } = problem;
-  for (let j = 0; j < p; j++)
-    if (!excluded[j] && Math.abs(mean[j]!) >= COVARIANCE_MAX_MEAN_SDS * sd[j]!) return false;
-  return true;
+  return (
+    problem.family === 'gaussian' &&
+    (mode === 'covariance' || (mode === 'auto' && p <= COVARIANCE_MAX_P && problem.x.rows > p))
+  );
 }
 
 /**

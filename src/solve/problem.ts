@@ -3,7 +3,7 @@ import type { Family } from '../core/event.js';
 import { shownValue } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 import { usesCovariance } from './covariance.js';
-import { columnStats, DenseDesign, type Design } from './design.js';
+import { columnStats, DenseDesign, SparseDesign, type Design } from './design.js';
 
 /** Options shared by every solver entry point (docs/conventions.md). */
 export interface SolverOptions {
@@ -311,11 +311,12 @@ function unscalableColumns(x: Design, w: Float64Array, mean: Float64Array, sd: F
 }
 
 /**
- * A dense column whose mean is this many of its sds or more from 0 (epoch milliseconds, years,
- * a price level) is shifted by its mean in a copy of the design before the solve. The solver
- * centres columns implicitly (sums of x_ij, then the mean taken off), which leaves the rounding
- * of x_ij ≈ m_j (|m_j|·2^-52 each) in every sum: at 1e6 sds the coefficients were 1e-4 off, and at
- * 1e8 NaN, each with converged: true. Shifting changes only the intercept.
+ * A column whose mean is this many of its sds or more from 0 (epoch milliseconds, years, a price
+ * level) is shifted by its mean in a copy of the design before the solve: dense columns, and
+ * sparse ones stored in every row (a column this far from 0 is present in 99.99 % of rows or
+ * more). The solver centres columns implicitly (sums of x_ij, then the mean taken off), which
+ * leaves the rounding of x_ij ≈ m_j (|m_j|·2^-52 each) in every sum: at 1e6 sds the coefficients
+ * were 1e-4 off, and at 1e8 NaN, each with converged: true. Shifting changes only the intercept.
  */
 const SHIFT_MEAN_SDS = 100;
 
@@ -324,26 +325,34 @@ function shiftFarColumns(
   x: Design,
   stats: { readonly mean: Float64Array; readonly sd: Float64Array },
   unscalable: ReadonlySet<number>,
-): { x: DenseDesign; shift: Float64Array } | null {
-  if (!(x instanceof DenseDesign)) return null;
+): { x: Design; shift: Float64Array } | null {
+  if (!(x instanceof DenseDesign) && !(x instanceof SparseDesign)) return null;
   const { mean, sd } = stats;
+  const n = x.rows;
   let shift: Float64Array | null = null;
   for (let j = 0; j < x.cols; j++) {
     const s = sd[j]!;
-    if (s > 0 && !unscalable.has(j) && Math.abs(mean[j]!) >= SHIFT_MEAN_SDS * s) {
-      shift ??= new Float64Array(x.cols);
-      shift[j] = mean[j]!;
-    }
+    if (!(s > 0) || unscalable.has(j) || !(Math.abs(mean[j]!) >= SHIFT_MEAN_SDS * s)) continue;
+    // (a sparse column's absent entries would become −m_j: only one stored in every row)
+    if (x instanceof SparseDesign && x.colStart[j + 1]! - x.colStart[j]! !== n) continue;
+    shift ??= new Float64Array(x.cols);
+    shift[j] = mean[j]!;
   }
   if (shift === null) return null;
-  const n = x.rows;
   const values = x.values.slice();
   for (let j = 0; j < x.cols; j++) {
     const c = shift[j]!;
     if (c === 0) continue;
-    for (let i = j * n; i < (j + 1) * n; i++) values[i]! -= c;
+    const [from, to] = x instanceof DenseDesign ? [j * n, (j + 1) * n] : [x.colStart[j]!, x.colStart[j + 1]!];
+    for (let k = from; k < to; k++) values[k]! -= c;
   }
-  return { x: new DenseDesign(n, x.cols, values), shift };
+  return {
+    x:
+      x instanceof DenseDesign
+        ? new DenseDesign(n, x.cols, values)
+        : new SparseDesign(n, x.cols, x.colStart, x.rowIndex, values),
+    shift,
+  };
 }
 
 /** Names row i of the data in an error (`weights[i]`/`target[i]` for the library, a line for the CLI). */

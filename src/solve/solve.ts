@@ -79,7 +79,21 @@ export function checkLambda(lambda: number, what = 'lambda'): void {
   }
 }
 
-/** Converts an original-scale model to the engine's standardized (b0, β̃). */
+/**
+ * A model on the caller's design (`Problem.given`) as a model on `problem.x`: the intercept moved
+ * by the columns' shifts (the same model when nothing is shifted).
+ */
+function onShifted(problem: Problem, model: Coefficients): Coefficients {
+  const shift = problem.columnShift;
+  // (a start of the wrong length is `toStandardized`'s to report)
+  if (shift === null || model.coefficients.length !== shift.length) return model;
+  let intercept = model.intercept;
+  const c = model.coefficients;
+  for (let j = 0; j < shift.length; j++) if (shift[j] !== 0 && c[j] !== 0) intercept += c[j]! * shift[j]!;
+  return { intercept, coefficients: c };
+}
+
+/** Converts a model on `problem.x` (`onShifted`) to the engine's standardized (b0, β̃). */
 export function toStandardized(problem: Problem, start: Coefficients): { b0: number; beta: Float64Array } {
   const p = problem.x.cols;
   if (start.coefficients.length !== p) {
@@ -91,14 +105,13 @@ export function toStandardized(problem: Problem, start: Coefficients): { b0: num
   // fields read once, before the loop: its optimized (OSR) code then reads no field of `start`,
   // whose literal's recorded field classes are lost when it is made again (see `ProblemRecord`)
   const coefficients = start.coefficients;
-  const { excluded, scale, mean, columnShift } = problem;
+  const { excluded, scale, mean } = problem;
   for (let j = 0; j < p; j++) {
     const c = coefficients[j]!;
     if (!Number.isFinite(c)) throw new DataError(`start coefficient ${j} is not finite (${c})`);
     if (excluded[j]) continue;
     beta[j] = c * scale[j]!;
-    // (the mean of a shifted column is of `x`: the model on `given` is moved to `x` first)
-    b0 += c * (columnShift === null ? mean[j]! : mean[j]! + columnShift[j]!);
+    b0 += c * mean[j]!;
   }
   return { b0, beta };
 }
@@ -271,6 +284,8 @@ export function solveAtProblem(
     }
   };
   if (start) {
+    // a start on the caller's design, as a model on the shifted one (`Problem.columnShift`)
+    start = onShifted(full, start);
     if (twins !== null) start = mergeTwins(twins.x, start, twins.twinOf);
     // the rare moves' pass gives the start's objective too: the engine's point is then set once
     const moves = rare && profile === null ? rareStart(problem, start, lambda, nullDev / 2, engine) : null;

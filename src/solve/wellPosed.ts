@@ -18,7 +18,12 @@ const FITTED_AT_LABEL = 1e-10;
  * - `explicit` (a λ the user gave), λ ≥ λ_max: every penalized coefficient is 0, the model is no
  *   better on its own training data than the intercept-only one.
  */
-export function fitWarnings(problem: Problem, fit: LambdaFit, explicit = false): string[] {
+export function fitWarnings(
+  problem: Problem,
+  fit: LambdaFit,
+  explicit = false,
+  selected: 'min' | '1se' = 'min',
+): string[] {
   const out: string[] = [];
   const max = explicit ? lambdaMaxAbove(problem, fit) : null;
   if (max !== null)
@@ -58,7 +63,7 @@ export function fitWarnings(problem: Problem, fit: LambdaFit, explicit = false):
         ? "the maximum-likelihood estimate does not exist: the coefficients grow with the solver's iteration budget"
         : 'the coefficients are as large as this small λ lets them be, not an estimate of the effects';
     out.push(
-      `${atLabel} of ${rows} rows are fitted with probability 0 or 1 (within ${FITTED_AT_LABEL} of their label): the classes are separated at λ = ${fit.lambda}, so ${why}; ${explicit ? 'give a larger λ > 0 (or leave out --lambda to choose it by cross-validation)' : 'cross-validation chose this λ: give a larger one with --lambda, or take --select 1se (the larger λ_1se)'}.`,
+      `${atLabel} of ${rows} rows are fitted with probability 0 or 1 (within ${FITTED_AT_LABEL} of their label): the classes are separated at λ = ${fit.lambda}, so ${why}; ${explicit ? 'give a larger λ > 0 (or leave out --lambda to choose it by cross-validation)' : selected === '1se' ? 'cross-validation chose this λ (λ_1se): give a larger one with --lambda' : 'cross-validation chose this λ: give a larger one with --lambda, or take --select 1se (the larger λ_1se)'}.`,
     );
   }
   return out;

@@ -92,5 +92,15 @@ describe('score warns when a number field of the model comes as text in some eve
       ),
     ]);
     expect(await score([{ features: { age: 40, country: 'DE', plan: 'pro' } }])).not.toContain('warning');
+    // a field the model has as a number and as levels: text scores through its levels, no warning
+    const mixed = writeBatchModel(join(dir, 'mixed.json'), { plan: 0.5, 'plan=pro': 3 }, 1);
+    const input = join(dir, 'mixed.jsonl');
+    writeFileSync(
+      input,
+      [{ plan: 'pro' }, { plan: 2 }].map((f) => JSON.stringify({ features: f })).join('\n'),
+    );
+    const r = await runCli(['score', '--model', mixed, '--input', input]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
   });
 });

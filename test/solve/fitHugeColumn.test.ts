@@ -27,11 +27,27 @@ describe('fit: a column whose squares overflow is not called constant', () => {
       expect(r.code, r.stderr).toBe(0);
       // one row of four: named with its value, so a bad value is told from a column in other units
       expect(r.stderr).toContain(
-        'column "a" has values too large to scale (their squares overflow: 1 of 4 rows, the largest 1e200): it is left out as a constant column would be, its coefficient fixed at 0; if those values are mistakes, fix or drop their rows (replay dead-letters such an event); else divide the column by a power of ten',
+        'column "a" has values too large to scale (above 1e150, where sums of their squares overflow: 1 of 4 rows, the largest 1e200): it is left out as a constant column would be, its coefficient fixed at 0; if those values are mistakes, fix or drop their rows (replay dead-letters such an event); else divide the column by a power of ten',
       );
       expect(r.stderr).not.toMatch(/column "a" is constant/);
       expect(r.stderr).toMatch(/column "k" is constant; its coefficient is fixed at 0/);
     }
+  });
+
+  it('a column of 1e152 (squares that do not overflow alone, but their sums do): too large, not constant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-big-column-'));
+    const csv = join(dir, 'big.csv');
+    const lines = Array.from(
+      { length: 40 },
+      (_, i) => `${[0.5e152, 1e152, 2e152][i % 3]},${Math.sin(i)},${i % 5}`,
+    );
+    writeFileSync(csv, `a,x,y\n${lines.join('\n')}\n`);
+    const r = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', '0.01']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'column "a" has values too large to scale (above 1e150, where sums of their squares overflow: 40 of 40 rows, the largest 2e152)',
+    );
+    expect(r.stderr).not.toMatch(/column "a" is constant/);
   });
 
   it('a column of values whose squares underflow is named as too small, not constant', async () => {

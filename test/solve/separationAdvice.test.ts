@@ -20,6 +20,11 @@ describe('the separation warning', () => {
     );
   });
 
+  it('after cross-validation chose λ_1se: a larger --lambda only', () => {
+    const [warning] = fitWarnings(problem, fit, false, '1se');
+    expect(warning).toMatch(/; cross-validation chose this λ \(λ_1se\): give a larger one with --lambda\.$/);
+  });
+
   it('after cross-validation chose it: a larger --lambda, or --select 1se', () => {
     const [warning] = fitWarnings(problem, fit, false);
     expect(warning).toMatch(
