@@ -246,7 +246,13 @@ export async function collectReport(
   >();
   // snapshots written again after a resume count once (the later line: `SnapshotRuns`)
   const runs = new SnapshotRuns();
+  // batch fits (`fit`, `path`: "source": "batch") are no stream's snapshots
+  let batchFits = 0;
   const bad = await eachRecord(modelsFile, (r) => {
+    if (r.source === 'batch') {
+      batchFits++;
+      return;
+    }
     const key = r.key as string;
     let c = counts.get(key);
     if (c === undefined) {
@@ -269,6 +275,14 @@ export async function collectReport(
     c.events = Math.max(c.events, r.offset as number);
     runs.add(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number);
   });
+  if (counts.size === 0 && batchFits > 0)
+    throw new DataError(
+      `${modelsFile} holds ${batchFits} batch fit(s) ("source": "batch", as fit and path write them), not a stream's snapshots: report draws the outputs of replay and run; for a path's picture, l1stream path --plot FILE.svg`,
+    );
+  if (batchFits > 0)
+    warnings.push(
+      `${batchFits} line(s) of models.jsonl are batch fits ("source": "batch", as fit and path write them), not a stream's snapshots, and were left out`,
+    );
   if (counts.size === 0)
     throw new DataError(
       bad.count > 0
@@ -299,6 +313,7 @@ export async function collectReport(
   const rewritten2 = runs.reader();
   let rewrites = 0;
   await eachRecord(modelsFile, (r) => {
+    if (r.source === 'batch') return;
     const key = r.key as string;
     if (rewritten2(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number)) {
       const c = counts.get(key)!;
@@ -356,6 +371,7 @@ export async function collectReport(
   const points = new Map<string, SnapshotPoint[]>(shown.map(([k]) => [k, []]));
   const rewritten3 = runs.reader();
   await eachRecord(modelsFile, (r) => {
+    if (r.source === 'batch') return;
     const key = r.key as string;
     if (!shownKeys.has(key)) return;
     const refit = r.source === 'refit';

@@ -28,6 +28,27 @@ const snapshot = (key: string, offset: number, coefficients: string, extra = '')
   `{"key":${JSON.stringify(key)},"version":1,"offset":${offset},"source":"online","family":"gaussian","learner":"ftrl","lambda":0.01,"l1Ratio":1,"intercept":0,"coefficients":${coefficients},"metrics":{"events":${offset},"progressiveLoss":1.5}${extra},"createdAt":"2026-01-01T00:00:00Z"}`;
 
 describe('report: what it reads', () => {
+  it("refuses a models.jsonl of batch fits (fit, path), and leaves such lines out of a stream's", async () => {
+    const batch = (lambda: number) =>
+      snapshot('y', 500, '{"x":1}')
+        .replace('"source":"online"', '"source":"batch"')
+        .replace('"lambda":0.01', `"lambda":${lambda}`);
+    const path = outputDir('path', [0.1, 0.05, 0.02].map(batch), []);
+    await expect(collectReport(path)).rejects.toThrow(
+      /holds 3 batch fit\(s\) \("source": "batch", as fit and path write them\), not a stream's snapshots: report draws the outputs of replay and run; for a path's picture, l1stream path --plot FILE\.svg$/,
+    );
+    const mixed = outputDir(
+      'mixed',
+      [snapshot('y', 100, '{"x":1}'), batch(0.1), snapshot('y', 200, '{"x":2}')],
+      [],
+    );
+    const data = await collectReport(mixed);
+    expect(data.warnings).toContain(
+      '1 line(s) of models.jsonl are batch fits ("source": "batch", as fit and path write them), not a stream\'s snapshots, and were left out',
+    );
+    expect(data.notes.join(' ')).not.toMatch(/written again after a resume/);
+  });
+
   it('shows the busiest keys, names the others, and ranks features by max |β| (names are data)', async () => {
     const models: string[] = [];
     const keys = ['__proto__', 'constructor', ...Array.from({ length: 13 }, (_, i) => `k${i}`)];
