@@ -10,7 +10,7 @@ import {
   readLines,
   type JsonlSourceOptions,
 } from './jsonl.js';
-import { openQuote, parseCsv } from '../../src/internal.js';
+import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN, QUOTE_CLOSED } from '../../src/internal.js';
 import {
   DataError,
   DEFAULT_MAX_RECORD_BYTES,
@@ -175,7 +175,10 @@ interface PendingLine {
 /**
  * Joins a CSV file's line records into row records. A quote opens a quoted cell only at the start
  * of a field (RFC 4180; one inside an unquoted field, `5" screen`, is left to the row's decoder,
- * which rejects that row alone); while a quoted cell is open the next line belongs to the row.
+ * which rejects that row alone); while a quoted cell is open the next line belongs to the row,
+ * unless it breaks it (`continuedQuote`: the cell closes and another quote follows in the same
+ * field, as when `2,"unclosed,3` is followed by `3,"b",4`): then the row's first line is given up
+ * and the lines after it are read again as rows, as `parseCsv` does for `fit`.
  * A row's value is its lines joined with `\n` (a CRLF inside a quoted cell kept), less the last
  * line's `\r`; its position is its last line's. A row still open after `maxBytes` bytes, or at the
  * end of the file, gives up its first line as a row of its own (its decoder names the quote that
@@ -214,13 +217,17 @@ export class CsvRowJoiner {
       if (!openQuote(text, false)) return emitRow([line], out);
       this.add(line, text, true);
     } else {
-      if (!openQuote(text, true)) {
+      const state = continuedQuote(text);
+      if (state === QUOTE_CLOSED) {
         const lines = this.pending.slice(this.head).map((p) => p.record);
         lines.push(line);
         this.clear();
         return emitRow(lines, out);
       }
       this.add(line, text, openQuote(text, false));
+      // a line that breaks the row: the row's first line is given up, and so on for the row each
+      // leaves in hand, which ends in this line too, until the row in hand is this line or none
+      if (state === QUOTE_BROKEN) while (this.head < this.pending.length - 1) this.giveUpFirst(out);
     }
     while (this.pendingBytes > this.maxBytes) this.giveUpFirst(out);
   }

@@ -49,7 +49,7 @@ export const STRAY_QUOTE =
  */
 export function parseCsv(text: string, recover = false, maxOpenBytes = Infinity): ParsedCsv {
   try {
-    return splitRows(text, recover ? maxOpenBytes : Infinity);
+    return splitRows(text, recover ? maxOpenBytes : Infinity, recover);
   } catch (err) {
     if (!(err instanceof OpenRow)) throw err;
     if (!recover)
@@ -70,8 +70,11 @@ class OpenRow extends Error {
 /** UTF-8 bytes of UTF-16 unit `c` (a surrogate counts 2: a pair is 4). */
 const utf8Bytes = (c: number): number => (c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 2 : 3);
 
-/** `parseCsv`'s one pass over the text; throws `OpenRow` for a row still open at the end or past `maxOpenBytes`. */
-function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
+/**
+ * `parseCsv`'s one pass over the text; throws `OpenRow` for a row still open at the end or past
+ * `maxOpenBytes`, and with `breakJoined` for a row that a broken line would close (`continuedQuote`).
+ */
+function splitRows(text: string, maxOpenBytes: number, breakJoined = false): ParsedCsv {
   const rows: string[][] = [];
   const lines: number[] = [];
   const spans: number[] = [];
@@ -88,6 +91,9 @@ function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
   let stray = false;
   let line = 1;
   let rowLine = 1;
+  // the line the open quoted field started on; whether the field's quote closed on a later line
+  let quoteLine = 1;
+  let closedLater = false;
   // UTF-8 bytes of the row so far (counted when a row open in a quote is bounded)
   let rowBytes = 0;
   const bounded = Number.isFinite(maxOpenBytes);
@@ -102,7 +108,7 @@ function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
     }
     row = [];
     field = '';
-    fieldStarted = inField = stray = false;
+    fieldStarted = inField = stray = closedLater = false;
     rowBytes = 0;
   };
   for (; i < n; i++) {
@@ -114,7 +120,10 @@ function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
         if (text[i + 1] === '"') {
           field += '"';
           i++;
-        } else inQuotes = false;
+        } else {
+          inQuotes = false;
+          closedLater = line > quoteLine;
+        }
       } else {
         if (ch === '\n') line++;
         field += ch;
@@ -124,15 +133,19 @@ function splitRows(text: string, maxOpenBytes: number): ParsedCsv {
     if (ch === '"') {
       // a quote opens a quoted field at its start only; elsewhere it is kept, and its row is wrong
       if (inField) {
+        if (breakJoined && closedLater) throw new OpenRow(rowLine);
         field += ch;
         stray = true;
-      } else inQuotes = true;
+      } else {
+        inQuotes = true;
+        quoteLine = line;
+      }
       fieldStarted = inField = true;
     } else if (ch === ',') {
       row.push(field);
       field = '';
       fieldStarted = true;
-      inField = false;
+      inField = closedLater = false;
     } else if (ch === '\n' || ch === '\r') {
       endRow();
       if (ch === '\r' && text[i + 1] === '\n') i++;
@@ -177,10 +190,15 @@ function recoverRows(text: string, maxOpenBytes: number): ParsedCsv {
     i = next;
   }
   const count = starts.length;
-  // closes[l]: the first line k ≥ l that closes a row open at the start of line l (−1: none)
+  // closes[l]: the first line k ≥ l that closes or breaks a row open at the start of line l (−1:
+  // none); broken[k]: line k breaks such a row (`continuedQuote`)
   const closes = new Int32Array(count + 1).fill(-1);
-  for (let l = count - 1; l >= 0; l--)
-    closes[l] = !openQuoteIn(text, starts[l]!, ends[l]!, true) ? l : closes[l + 1]!;
+  const broken = new Uint8Array(count);
+  for (let l = count - 1; l >= 0; l--) {
+    const state = continuedQuote(text, starts[l]!, ends[l]!);
+    broken[l] = state === QUOTE_BROKEN ? 1 : 0;
+    closes[l] = state !== QUOTE_OPEN ? l : closes[l + 1]!;
+  }
   const rows: string[][] = [];
   const lines: number[] = [];
   const spans: number[] = [];
@@ -194,7 +212,7 @@ function recoverRows(text: string, maxOpenBytes: number): ParsedCsv {
     let last = l;
     if (openQuoteIn(text, starts[l]!, ends[l]!, false)) {
       const k = l + 1 < count ? closes[l + 1]! : -1;
-      if (k < 0 || before[k + 1]! - before[l]! > maxOpenBytes) {
+      if (k < 0 || broken[k] === 1 || before[k + 1]! - before[l]! > maxOpenBytes) {
         unterminated.push({ line: l + 1, start: starts[l]!, end: ends[l]! });
         l++;
         continue;
@@ -217,6 +235,34 @@ function recoverRows(text: string, maxOpenBytes: number): ParsedCsv {
  */
 export function openQuote(line: string, open: boolean): boolean {
   return openQuoteIn(line, 0, line.length, open);
+}
+
+/** How a line read inside an open quoted field leaves it (`continuedQuote`). */
+export const QUOTE_OPEN = 0;
+export const QUOTE_CLOSED = 1;
+export const QUOTE_BROKEN = 2;
+
+/**
+ * How `text.slice(start, end)`, a line read inside an open quoted field, leaves its row: still
+ * open (`QUOTE_OPEN`), closed (`QUOTE_CLOSED`), or broken (`QUOTE_BROKEN`): the field's quote
+ * closes and another quote follows in the same field (`2,"unclosed,3` then `3,"b",4`), so the
+ * joined row would be rejected for a stray quote. The row's first line, whose quote is the likelier
+ * mistake, is then given up, and the lines after it read again as rows of their own.
+ */
+export function continuedQuote(text: string, start = 0, end = text.length): number {
+  let i = start;
+  for (; i < end; i++)
+    if (text.charCodeAt(i) === 34) {
+      if (i + 1 < end && text.charCodeAt(i + 1) === 34) i++;
+      else break;
+    }
+  if (i >= end) return QUOTE_OPEN;
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34) return QUOTE_BROKEN;
+    if (c === 44) return openQuoteIn(text, j + 1, end, false) ? QUOTE_OPEN : QUOTE_CLOSED;
+  }
+  return QUOTE_CLOSED;
 }
 
 /** `openQuote` of `text.slice(start, end)`, without the slice. */
@@ -504,7 +550,7 @@ interface RowProblem {
 
 /** A quote that nothing closes (`fit`'s and `replay`'s reason; `maxOpen`: the bytes a row may stay open). */
 export function unterminatedReason(maxOpen: number): string {
-  return `an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within ${Number.isFinite(maxOpen) ? `${maxOpen} bytes` : 'limits.maxRecordBytes'} (--max-record-bytes) of the row; close it, or write a quote inside a quoted field as ""`;
+  return `an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within ${Number.isFinite(maxOpen) ? `${maxOpen} bytes` : 'limits.maxRecordBytes'} (--max-record-bytes) of the row (a later line whose closing quote another quote follows in the same field does not close it); close it, or write a quote inside a quoted field as ""`;
 }
 
 /** The row starting on `line` (its text `span`) has a line that is not UTF-8 (`notUtf8`, by line): why. */

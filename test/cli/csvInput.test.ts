@@ -399,6 +399,23 @@ describe('a CSV stream with rows that break the format loses those rows only', (
     expect(summary(out).events).toBe(55);
   });
 
+  it('a quote left open that the next row’s quoted field would close: that line only, in replay and in fit', async () => {
+    // RFC 4180 reads lines 3 and 4 as one row with a stray quote, which cost the valid line 4
+    const rows = ['kind,x,label', ...good(1), 'tv,"open,3', '"radio",2,4', ...good(3, 1)];
+    const file = join(dir, 'closedNext.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const out = join(dir, 'closedNext');
+    const r = await run(file, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(deadLetters(out).map((d) => d.line)).toEqual([3]);
+    expect(deadLetters(out)[0]!.reason).toMatch(/an unterminated quoted field/);
+    expect(summary(out).events).toBe(5);
+    const fitted = await runCli(['fit', '--input', file, '--target', 'label', '--lambda', '0.1']);
+    expect(fitted.code, fitted.stderr).toBe(0);
+    expect(JSON.parse(fitted.stdout)).toMatchObject({ metrics: { events: 5, rejected: 1 } });
+    expect(fitted.stderr).toMatch(/line 3: an unterminated quoted field/);
+  });
+
   it('a quoted cell over many lines is one row up to --max-record-bytes (its bytes, not 3 per character)', async () => {
     const cell = Array.from({ length: 8 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
     const rows = ['kind,x,label', `"${cell}",1,2`, ...good(5)];

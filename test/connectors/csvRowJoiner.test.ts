@@ -7,11 +7,14 @@
 import { describe, expect, it } from 'vitest';
 
 import { CsvRowJoiner } from '../../connectors/file/csv.js';
-import { openQuote } from '../../src/internal.js';
+import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN } from '../../src/internal.js';
 import type { RawRecord } from '../../src/index.js';
 import { Rng } from '../helpers/random.js';
 
-/** The joiner before (connectors/file/csv.ts at 9b77996), less its oversize-line branch's prefix. */
+/**
+ * The joiner before (connectors/file/csv.ts at 9b77996), less its oversize-line branch's prefix,
+ * with the rule added since: a line that breaks the row gives up its first line.
+ */
 class ReferenceJoiner {
   private pending: RawRecord[] = [];
   private pendingBytes = 0;
@@ -33,7 +36,13 @@ class ReferenceJoiner {
       return;
     }
     this.pending.push(line);
-    if (!openQuote(textOf(line.value), this.pending.length > 1)) return this.emit(out);
+    const text = textOf(line.value);
+    // a line that breaks the row (continuedQuote): the first line given up, the rest read again
+    if (this.pending.length > 1 && continuedQuote(text) === QUOTE_BROKEN) {
+      for (const again of this.giveUpFirst(out)) this.push(again, out);
+      return;
+    }
+    if (!openQuote(text, this.pending.length > 1)) return this.emit(out);
     if (this.pending.length === 1) this.pendingBytes = 0;
     this.pendingBytes += byteLength(line.value) + 1;
     if (this.pendingBytes > this.maxBytes) for (const again of this.giveUpFirst(out)) this.push(again, out);
@@ -141,6 +150,38 @@ describe('CsvRowJoiner', () => {
     // the fuzz makes rows of several lines, and gives up rows (a line's record alone)
     expect(rows).toBeGreaterThan(5000);
     expect(openRows).toBeGreaterThan(100);
+  });
+
+  it('gives up the first line of a row that the next line’s quote would close into a stray quote', () => {
+    const texts = ['2,"unclosed,3', '3,"b",4', '5,c,6', '1,"a', 'b', 'c"d"', '7,"x', 'y",8', '9,"p', 'q"r'];
+    const lines = texts.map((value, i) => ({ value, position: { source: 'f.csv', offset: String(i + 1) } }));
+    const rows = join(new CsvRowJoiner(1 << 20), lines, 1000).filter((r) => r.position.offset !== 'end');
+    expect(rows.map((r) => [r.value, r.position.offset])).toEqual([
+      ['2,"unclosed,3', '1'],
+      ['3,"b",4', '2'],
+      ['5,c,6', '3'],
+      ['1,"a', '4'],
+      ['b', '5'],
+      ['c"d"', '6'],
+      // a quoted field of two lines, closed where its field ends: one row, as before
+      ['7,"x\ny",8', '8'],
+      // closed and followed by text, no quote: one row, as before (its decoder keeps `q` + `r`)
+      ['9,"p\nq"r', '10'],
+    ]);
+    // fit's reading (parseCsv with recovery) makes the same rows and gives up the same lines
+    const parsed = parseCsv(`h1,h2,h3\n${texts.join('\n')}\n`, true);
+    expect(parsed.rows.slice(1)).toEqual([
+      ['3', 'b', '4'],
+      ['5', 'c', '6'],
+      ['b'],
+      ['c"d"'],
+      ['7', 'x\ny', '8'],
+      ['9', 'p\nqr'],
+    ]);
+    expect(parsed.unterminated.map((u) => u.line)).toEqual([2, 5]);
+    expect([...parsed.strayQuotes]).toEqual([4]);
+    // without recovery (a row's own text, the header) nothing changes: the joined row, stray quote and all
+    expect(parseCsv('2,"unclosed,3\n3,"b",4').rows).toEqual([['2', 'unclosed,3\n3,b"', '4']]);
   });
 
   it('gives up each line of a file of rows left open, in order, in one pass', () => {
