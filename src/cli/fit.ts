@@ -14,7 +14,7 @@ import { crossValidateOnThreads } from '../solve/cvThreads.js';
 import { duplicateColumns } from '../solve/duplicateColumns.js';
 import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
-import { prepareProblem, type Standardize, type Stopping } from '../solve/problem.js';
+import { prepareProblem, UNSCALABLE_ABOVE, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
 import { fitWarnings } from '../solve/wellPosed.js';
 import { inputFormatOfFile } from '../core/inputFormat.js';
@@ -387,8 +387,7 @@ function hugeValues(x: TrainingData['x'], j: number): string | null {
   let largest = 0;
   let rows = 0;
   for (const v of column) {
-    // the solver's limit (`UNSCALABLE_ABOVE` in solve/problem.ts)
-    if (Math.abs(v) > 1e150) rows++;
+    if (Math.abs(v) > UNSCALABLE_ABOVE) rows++;
     largest = Math.max(largest, Math.abs(v));
   }
   if (rows === 0) return null;

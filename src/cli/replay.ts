@@ -18,6 +18,7 @@ import { checkInputPath, parseCommandArgs, PathError, pathProblem, UsageError, t
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
+import { fileHead, gzipProblem } from '../core/inputFormat.js';
 import { summarize, type RunSummary } from './summary.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
@@ -165,7 +166,8 @@ export async function replay(
       );
     throw err;
   }
-  if (await isGzip(input))
+  const head = await fileHead(input, 2);
+  if (head !== null && gzipProblem(input, head) !== null)
     throw new PathError(
       `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines or CSV: decompress it first (gunzip -k ${input})`,
     );
@@ -510,20 +512,6 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
     return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason (${formatCount(most)}): ${top} (see dead-letters.jsonl)${csv}`;
   }
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
-}
-
-/** True when a regular file starts with gzip's magic bytes (1f 8b); a pipe is not read ahead. */
-async function isGzip(path: string): Promise<boolean> {
-  // not opened unless a regular file: opening a FIFO would wait for, and then cut off, its writer
-  if (!(await stat(path)).isFile()) return false;
-  const file = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await file.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    await file.close();
-  }
 }
 
 /** The first line of a file (at most its first 64 KiB). */

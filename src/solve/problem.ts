@@ -274,7 +274,7 @@ function checkFiniteDesign(x: Design, mean: Float64Array): void {
  * overflow past 1.8e308 or fall below the smallest normal double, so their variance reads 0 or
  * infinite (a fit gave NaN, or dropped them as constant without a word).
  */
-const UNSCALABLE_ABOVE = 1e150;
+export const UNSCALABLE_ABOVE = 1e150;
 const UNSCALABLE_BELOW = 1e-150;
 
 /**

@@ -7,31 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import {
-  checkKkt,
-  DenseDesign,
-  prepareProblem,
-  SparseDesign,
-  solveAt,
-  type Design,
-} from '../../src/index.js';
+import { checkKkt, DenseDesign, prepareProblem, solveAt } from '../../src/index.js';
+import { sparseFromRows } from '../helpers/designs.js';
 
 const y = [1, 2, 3, 4, 0];
-/** The rows as a sparse design (zeros not stored). */
-function sparse(data: number[][]): Design {
-  const rowStart = [0];
-  const cols: number[] = [];
-  const values: number[] = [];
-  for (const r of data) {
-    r.forEach((v, j) => {
-      if (v === 0) return;
-      cols.push(j);
-      values.push(v);
-    });
-    rowStart.push(cols.length);
-  }
-  return SparseDesign.fromRows(data.length, 2, rowStart, cols, values);
-}
+const sparse = sparseFromRows;
 
 const rows = (a: number, b = a) => [
   [a, 0],

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { DenseDesign, solveAt, SparseDesign, type Design } from '../../src/index.js';
+import { DenseDesign, solveAt, type Design } from '../../src/index.js';
+import { sparseFromRows } from '../helpers/designs.js';
 import { Rng } from '../helpers/random.js';
 
 const rng = new Rng(12);
@@ -20,18 +21,7 @@ const y = z.map((v, i) => 2 * v - 0.7 * u[i]! + 0.5 * rng.normal());
 function design(offset: number, sparse: boolean): Design {
   const rows = z.map((v, i) => [offset + v, u[i]!]);
   if (!sparse) return DenseDesign.fromRows(rows);
-  const rowStart = [0];
-  const cols: number[] = [];
-  const values: number[] = [];
-  for (const r of rows) {
-    r.forEach((v, j) => {
-      if (v === 0) return;
-      cols.push(j);
-      values.push(v);
-    });
-    rowStart.push(cols.length);
-  }
-  return SparseDesign.fromRows(n, 2, rowStart, cols, values);
+  return sparseFromRows(rows);
 }
 
 describe('columns with large means', () => {
