@@ -577,8 +577,9 @@ export const fitCommand: Command = {
       );
     // paths that cannot be read or written are reported before the fit, not after it
     await checkInputFile('input', flags.input);
-    if (values.output) await checkOutputFile('output', values.output);
-    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
+    const reads = [['--input', flags.input]] as const;
+    if (values.output) await checkOutputFile('output', values.output, reads);
+    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters'], reads);
     const data = await loadSkipping(io, flags, values['dead-letters']);
     if (values.adaptive)
       checkFolds(folds, data.x.rows, 'no --adaptive', '--adaptive cross-validates its first stage: ');

@@ -165,8 +165,13 @@ const errnoError = (code: string): NodeJS.ErrnoException => Object.assign(new Er
  * directory, and a new one is created (then removed) in its directory, which must exist (a
  * directory can refuse new entries: /proc). Otherwise a PathError naming the flag and the fix.
  */
-export async function checkOutputFile(flag: string, path: string): Promise<void> {
+export async function checkOutputFile(
+  flag: string,
+  path: string,
+  inputs: ReadonlyArray<readonly [where: string, path: string | undefined]> = [],
+): Promise<void> {
   const where = `--${flag}`;
+  await refuseOutputOverInput(`${where} ${path}`, path, inputs, `give ${where} another file`);
   try {
     if ((await stat(path)).isDirectory())
       throw new PathError(pathProblem(where, path, errnoError('EISDIR'), 'write'));
@@ -186,6 +191,40 @@ export async function checkOutputFile(flag: string, path: string): Promise<void>
     if (err instanceof PathError) throw err;
     if (isErrnoError(err) && err.code === 'EEXIST') return; // (a dangling link: the write follows it)
     throw new PathError(pathProblem(where, path, err, 'write'));
+  }
+}
+
+/**
+ * Refuses, before any work, an output file (`path`, which `what` describes to the user) that is one
+ * of the command's input files (`inputs`, by the flag that names each): the same regular file, by
+ * device and inode, so through links and other spellings of its path. Writing it would destroy the
+ * input as it is read (a `score --output` over its `--input` scored nothing, and exited 0).
+ */
+export async function refuseOutputOverInput(
+  what: string,
+  path: string,
+  inputs: ReadonlyArray<readonly [where: string, path: string | undefined]>,
+  fix: string,
+): Promise<void> {
+  const output = await regularFile(path);
+  if (output === null) return;
+  for (const [flag, input] of inputs) {
+    if (input === undefined) continue;
+    const file = await regularFile(input);
+    if (file !== null && file.dev === output.dev && file.ino === output.ino)
+      throw new PathError(
+        `${what} is the file that ${flag} ${input} reads: writing it would destroy the input before it is read; ${fix}`,
+      );
+  }
+}
+
+/** The device and inode of a regular file (through links), or null: missing, or not a regular file. */
+async function regularFile(path: string): Promise<{ dev: number; ino: number } | null> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? { dev: s.dev, ino: s.ino } : null;
+  } catch {
+    return null;
   }
 }
 

@@ -127,8 +127,9 @@ export const pathCommand: Command = {
       throw new UsageError('--seed assigns the folds of the cross-validation: it goes with --cv K');
     // paths that cannot be read or written are reported before the path is solved, not after
     await checkInputFile('input', flags.input);
-    if (values.output) await checkOutputFile('output', values.output);
-    if (values.plot) await checkOutputFile('plot', values.plot);
+    const reads = [['--input', flags.input]] as const;
+    if (values.output) await checkOutputFile('output', values.output, reads);
+    if (values.plot) await checkOutputFile('plot', values.plot, reads);
     if (values.plot !== undefined && extname(values.plot).toLowerCase() !== '.svg')
       throw new UsageError(
         `--plot writes SVG only: give a file name ending in .svg (got "${values.plot}"); a browser opens it, and e.g. 'chromium --headless --screenshot=path.png path.svg' makes a PNG`,
@@ -136,7 +137,7 @@ export const pathCommand: Command = {
     const plotScale = values['plot-scale'] ?? (flags.standardize !== false ? 'standardized' : 'original');
     if (plotScale !== 'standardized' && plotScale !== 'original')
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
-    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters']);
+    if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters'], reads);
     const data = await loadSkipping(io, flags, values['dead-letters']);
     if (folds !== undefined) {
       checkFolds(folds, data.x.rows, 'no --cv (the path alone)');

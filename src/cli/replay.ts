@@ -14,7 +14,15 @@ import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import type { EventSource } from '../engine/ports.js';
 import { CsvRowDecoder, separatorHint } from '../stream/csvRows.js';
-import { checkInputPath, parseCommandArgs, PathError, pathProblem, UsageError, type CliIO } from './io.js';
+import {
+  checkInputPath,
+  parseCommandArgs,
+  PathError,
+  pathProblem,
+  refuseOutputOverInput,
+  UsageError,
+  type CliIO,
+} from './io.js';
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
@@ -222,6 +230,14 @@ async function replayLocked(
   const missing =
     resume !== null ? missingStates(resume, input, `${names.state} ${stateDir}`, stateDir!) : null;
   if (missing !== null) io.stderr.write(`${names.command}: warning: ${missing}\n`);
+  // the input in the output directory, under an output's name, would be replaced as it is read
+  for (const name of [...Object.values(outputFiles), 'summary.json', 'report.html'])
+    await refuseOutputOverInput(
+      `the ${name} that ${names.out} ${out} writes`,
+      join(out, name),
+      [[names.input ?? '--input', input]],
+      `give ${names.out} another directory, or move the input out of it`,
+    );
   lock(resolve(out), 'out', `${names.out} ${out}`);
   // outputs of an earlier run are replaced (appended to only when resuming), and its report
   // removed: say so

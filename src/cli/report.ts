@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../core/errors.js';
+import { outputFiles } from '../../connectors/file/outputs.js';
 import { collectReport, defaultReportOptions, type ReportOptions } from '../report/collect.js';
 import { reportHtml } from '../report/page.js';
 import { PALETTE } from '../plot/svg.js';
@@ -96,7 +97,13 @@ export const reportCommand: Command = {
     };
     // --data given is meant to be read: a path that cannot be is refused, not noted in the page
     if (values.data !== undefined) await checkInputFile('data', values.data);
-    if (values.output !== undefined) await checkOutputFile('output', values.output);
+    if (values.output !== undefined)
+      await checkOutputFile('output', values.output, [
+        ...[...Object.values(outputFiles), 'summary.json'].map(
+          (name) => ['--input', join(values.input!, name)] as const,
+        ),
+        ['--data', values.data],
+      ]);
     let written: Awaited<ReturnType<typeof writeReport>>;
     try {
       written = await writeReport(values.input, values.output, limits);

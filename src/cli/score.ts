@@ -464,7 +464,11 @@ export const scoreCommand: Command = {
       throw new UsageError(
         `--target names the label column of a CSV input; JSON-lines events carry their own "label": leave out --target ${values.target}`,
       );
-    if (values.output) await checkOutputFile('output', values.output);
+    if (values.output)
+      await checkOutputFile('output', values.output, [
+        ['--input', values.input],
+        ['--model', values.model],
+      ]);
     const snapshots = await readSnapshots(values.model, (m) => io.stderr.write(`score: warning: ${m}\n`));
     const { source, servedNote } = sourceOf(values.source, snapshots, pick);
 
