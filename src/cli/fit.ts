@@ -538,7 +538,9 @@ export function warnIfFewInOneClass(
     few < folds
       ? `at least ${folds - few} of the ${folds} folds hold none of them`
       : `each fold holds at most ${Math.ceil(few / folds)} of them`;
-  const fewer = few >= 2 ? `fewer folds (--cv ${Math.min(few, folds - 1)}), ` : '';
+  // (--cv takes 2 folds at least)
+  const folds2 = Math.min(few, folds - 1);
+  const fewer = folds2 >= 2 ? `fewer folds (--cv ${folds2}), ` : '';
   io.stderr.write(
     `l1stream: warning: only ${few} of ${rows} rows have label ${label} (fewer than ${FEW_IN_CLASS}): ${empty}, so the cross-validated deviance per λ (and the λ it picks) says little; use ${fewer}more data, or ${otherwise}\n`,
   );

@@ -207,6 +207,26 @@ function matching(
   return chosen;
 }
 
+/** Versions (sorted, distinct) as a list, runs of consecutive ones as ranges: `2, 4, 6 to 9`. */
+function listVersions(versions: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < versions.length;) {
+    let j = i;
+    while (j + 1 < versions.length && versions[j + 1] === versions[j]! + 1) j++;
+    parts.push(
+      j > i + 1
+        ? `${versions[i]} to ${versions[j]}`
+        : j === i + 1
+          ? `${versions[i]}, ${versions[j]}`
+          : `${versions[i]}`,
+    );
+    i = j + 1;
+  }
+  return parts.length > 12
+    ? `${parts.slice(0, 6).join(', ')}, ..., ${parts.slice(-3).join(', ')}`
+    : parts.join(', ');
+}
+
 /** The most recent: the most events learned (a refit's offset is its window's end), then the latest version. */
 function mostRecent(a: ModelSnapshot, b: ModelSnapshot): ModelSnapshot {
   return b.offset > a.offset || (b.offset === a.offset && b.version > a.version) ? b : a;
@@ -267,16 +287,17 @@ function chooseSnapshot(
   const snapshot = pickSnapshot(chosen, pick);
   if (snapshot === null && pick.cv !== undefined) throw noCvChoice(pick.cv, file, key, chosen);
   if (snapshot === null) {
-    // (a loop, not Math.min(...versions): a file of many snapshots would overflow the call stack)
-    let low = Infinity;
-    let high = -Infinity;
-    for (const s of chosen)
-      if (typeof s.version === 'number') {
-        low = Math.min(low, s.version);
-        high = Math.max(high, s.version);
-      }
+    const versions = [...new Set(chosen.map((s) => s.version).filter((v) => typeof v === 'number'))].sort(
+      (a, b) => a - b,
+    );
+    const from = source !== undefined ? ` from source "${source}"` : '';
+    // the version may be there from another source: say which
+    const other =
+      source === undefined
+        ? undefined
+        : snapshots.find((s) => (key === undefined || s.key === key) && s.version === pick.version);
     throw new DataError(
-      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''} in ${file} has that version (${low <= high ? `versions there: ${low} to ${high}` : 'its snapshots have no version'})`,
+      `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''}${from} in ${file} has that version (${versions.length > 0 ? `versions there${from}: ${listVersions(versions)}` : 'its snapshots have no version'})${other !== undefined ? `; version ${pick.version} is a snapshot from source "${other.source}": leave out --source ${source}` : ''}`,
     );
   }
   // a path: several λ fitted on the same events

@@ -111,6 +111,9 @@ describe('binomial cross-validation with few rows of one class', () => {
     expect(fit.stderr).toContain(
       'l1stream: warning: only 3 of 300 rows have label 1 (fewer than 8): at least 7 of the 10 folds hold none of them, so the cross-validated deviance per λ (and the λ it picks) says little; use fewer folds (--cv 3), more data, or --lambda L to fit at one λ\n',
     );
+    // 2 folds already: no fewer folds to suggest (--cv 1 is refused)
+    const two = await runCli(['fit', '--input', few, '--target', 'y', '--family', 'binomial', '--cv', '2']);
+    expect(two.stderr).toContain('says little; use more data, or --lambda L to fit at one λ\n');
     const path = await runCli(['path', '--input', few, '--target', 'y', '--family', 'binomial', '--cv', '5']);
     expect(path.stderr).toContain(
       'only 3 of 300 rows have label 1 (fewer than 8): at least 2 of the 5 folds',

@@ -57,7 +57,26 @@ describe('score --version', () => {
         'online',
       ]);
       expect(narrowed.code).toBe(1);
-      expect(narrowed.stderr).toContain('--version 3: no snapshot');
+      // the versions listed are those of the source asked for, and the version's own source is named
+      expect(narrowed.stderr).toContain(
+        `--version 3: no snapshot from source "online" in ${model} has that version (versions there from source "online": 2); version 3 is a snapshot from source "refit": leave out --source online`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the versions there with their gaps (a range hid them: "2 to 14" for 2, 4, ..., 14)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-score-version-'));
+    try {
+      const model = join(dir, 'models.jsonl');
+      const input = join(dir, 'events.jsonl');
+      const versions = [1, 2, 3, 5, 8, 9];
+      writeFileSync(model, versions.map((v) => snapshot(v, 'online', 1000 * v)).join('\n') + '\n');
+      writeFileSync(input, '{"features":{"x":1}}\n');
+      const r = await runCli(['score', '--model', model, '--input', input, '--version', '4']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('has that version (versions there: 1 to 3, 5, 8, 9)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
