@@ -10,6 +10,7 @@ import {
   PACKED_STRING,
   keyText,
   PackedValues,
+  safeKeyNumber,
   unpackListed,
   validateEvent,
   type Family,
@@ -522,8 +523,11 @@ export class JsonEventReader implements EventDecoder {
           const s = this.readString();
           if (s === null) return null;
           key = s;
-        } else if (this.readNumber()) key = keyText(this.number);
-        else if (this.readNull()) key = undefined;
+        } else if (this.readNumber()) {
+          // (validateEvent gives the reason)
+          if (!safeKeyNumber(this.number)) return null;
+          key = keyText(this.number);
+        } else if (this.readNull()) key = undefined;
         else {
           // a number or boolean key is its text, as validateEvent has it
           const b = this.readBoolean();

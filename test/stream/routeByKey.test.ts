@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { validateEvent, type L1Event } from '../../src/core/event.js';
 import { reasonClass } from '../../src/engine/engine.js';
+import { JsonEventReader } from '../../src/stream/jsonEventReader.js';
 import { keyFunction, routeByKey } from '../../src/stream/routeByKey.js';
 import type { DeadLetter, EventBatch } from '../../src/stream/types.js';
 import { configProblems } from '../helpers/configProblems.js';
@@ -63,7 +64,7 @@ describe('routeByKey', () => {
   it("an event's own key may be a finite number or boolean: the model of its text, as for a feature field (issue s26-5)", () => {
     const byKey = keyFunction('key', 'default');
     const byField = keyFunction('campaign', 'default');
-    for (const value of [7, '7', -0, 0.1, 1e21, true, false]) {
+    for (const value of [7, '7', -0, 0.1, 2 ** 53 - 1, -1e-300, true, false]) {
       const v = validateEvent({ key: value, label: 1, features: { campaign: value } }, 'binomial');
       expect(v.ok, String(value)).toBe(true);
       if (!v.ok) continue;
@@ -82,6 +83,45 @@ describe('routeByKey', () => {
       '"key" must be a string, a finite number or a boolean, got a number that is not finite',
       '"key" must be a string, a finite number or a boolean, got a number that is not finite',
     ]);
+  });
+});
+
+describe('keys that would merge models', () => {
+  it('an integer key past 2^53 (the event’s or a keyBy field’s) is a dead letter, in the fast reader too', () => {
+    // 12345678901234567890 and ...891 parse to one double: two customers were one model, keyed
+    // "12345678901234567000" in every output
+    const reason =
+      'an integer past 2^53 whose digits a JSON number does not keep (other ids would share its model): send the id as a string, in quotes';
+    for (const text of ['12345678901234567890', '9007199254740993', '-9007199254740993', '1e21']) {
+      const line = `{"key":${text},"label":1,"features":{"cust":${text},"x":1}}`;
+      const slow = validateEvent(JSON.parse(line), 'binomial');
+      const fast = new JsonEventReader().decodeEvent(line, 'binomial');
+      expect(fast, text).toEqual(slow);
+      expect(slow.ok ? 'ok' : slow.reason).toBe(`"key" is the number ${String(Number(text))}, ${reason}`);
+      const byField = keyFunction(
+        'cust',
+        'default',
+      )({ label: 1, features: { cust: Number(text) } } as L1Event);
+      expect(byField).toEqual({
+        missing: `feature "cust" (model.keyBy) is the number ${String(Number(text))}, ${reason}`,
+      });
+    }
+    // 2^53 itself is exact, but 2^53 + 1 parses to it: refused too; 2^53 − 1 keys its model
+    expect(keyFunction('cust', 'd')({ label: 1, features: { cust: 2 ** 53 } } as L1Event)).toHaveProperty(
+      'missing',
+    );
+    expect(keyFunction('cust', 'd')({ label: 1, features: { cust: 2 ** 53 - 1 } } as L1Event)).toBe(
+      '9007199254740991',
+    );
+  });
+
+  it('a keyBy field holding a missing-value text ("NA", "null", ...) has no key, as a CSV cell', () => {
+    const keyOf = keyFunction('campaign', 'default');
+    for (const text of ['NA', 'NaN', 'null', 'N/A', 'None'])
+      expect(keyOf(ev(text))).toEqual({
+        missing: `feature "campaign" (model.keyBy) is ${JSON.stringify(text)}, which stands for a missing value`,
+      });
+    expect(keyOf(ev('NAB'))).toBe('NAB');
   });
 });
 
