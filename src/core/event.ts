@@ -323,7 +323,7 @@ export function validateEvent(raw: unknown, family: Family): Validated {
     else if (typeof label === 'number') {
       if (!Number.isFinite(label)) return reject(`"label" is not a finite number (${String(label)})`);
       y = label;
-    } else if (typeof label === 'string' && Number.isFinite(Number(label.trim())))
+    } else if (typeof label === 'string' && label.trim() !== '' && Number.isFinite(Number(label.trim())))
       return reject(
         '"label" must be a number, got a number in quotes: send it without them ({"label": 1}, not {"label": "1"})',
       );

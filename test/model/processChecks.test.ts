@@ -42,6 +42,8 @@ describe('OnlineModel.process checks the event', () => {
       { label: 'yes', features: { x: 1 } },
       '"label" must be a number, got string',
     ],
+    // (Number(" ") is 0: it was called a number in quotes)
+    ['a blank label', { label: '  ', features: { x: 1 } }, '"label" must be a number, got string'],
     [
       'a negative weight',
       { label: 1, weight: -3, features: { x: 1 } },

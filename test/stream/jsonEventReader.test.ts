@@ -266,6 +266,7 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     ['a key in exponent form', '{"key":1.5E2,"features":{"a":1}}', true],
     ['a key past 2^53 (its digits lost)', '{"key":1.5E21,"features":{"a":1}}', false],
     ['a boolean key', '{"key":true,"features":{"a":1}}', true],
+    ['a blank label (not "a number in quotes")', '{"label":" ","features":{"a":1}}', false],
     ['a key too large (1e309)', '{"key":1e309,"features":{"a":1}}', false],
     ['a list key', '{"key":["u1"],"features":{"a":1}}', false],
     ['an object key', '{"key":{"id":1},"features":{"a":1}}', false],
