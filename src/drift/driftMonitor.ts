@@ -424,7 +424,7 @@ export class DriftMonitor {
             snapshot.offset,
             'sign-flip',
             snapshot.source === 'refit' ? 'warning' : 'info',
-            `${flips.length} coefficient(s) of the ${snapshot.source} model changed sign: ${nameList(flips.map((f) => `${f.feature} (${fmt(f.before)} → ${fmt(f.after)})`))}`,
+            `${flips.length} coefficient(s) of the ${snapshot.source} model changed sign: ${nameList(flips.map((f) => `${shownName(f.feature)} (${fmt(f.before)} → ${fmt(f.after)})`))}`,
             {
               source: snapshot.source,
               version: snapshot.version,
@@ -600,7 +600,9 @@ export class DriftMonitor {
       .filter((x) => x.kind === 'rate-down' || x.kind === 'rate-up')
       .map((x) => ({ ...named(x), direction: x.kind === 'rate-down' ? 'down' : 'up' }));
     const label = (x: { feature: string; field: boolean; levels?: number }) =>
-      x.field ? `field ${x.feature} (${x.levels} level${x.levels === 1 ? '' : 's'})` : x.feature;
+      x.field
+        ? `field ${shownName(x.feature)} (${x.levels} level${x.levels === 1 ? '' : 's'})`
+        : shownName(x.feature);
     const rate = (x: { direction: string; referenceRate: number; recentRate: number }) =>
       `rate ${x.direction === 'down' ? 'fell' : 'rose'} ${fmt(x.referenceRate)} → ${fmt(x.recentRate)}`;
     const parts = [];
@@ -803,10 +805,15 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return v;
 }
 
+/** A feature's name in a message: the empty name (a valid JSON key) as `""`, not a blank. */
+function shownName(name: string): string {
+  return name === '' ? '""' : name;
+}
+
 function nameList(names: readonly string[]): string {
-  return names.length <= MAX_NAMED
-    ? names.join(', ')
-    : `${names.slice(0, MAX_NAMED).join(', ')} and ${names.length - MAX_NAMED} more`;
+  const shown = names.length <= MAX_NAMED ? names : names.slice(0, MAX_NAMED);
+  const list = shown.map(shownName).join(', ');
+  return names.length <= MAX_NAMED ? list : `${list} and ${names.length - MAX_NAMED} more`;
 }
 
 function fmt(x: number): string {

@@ -237,6 +237,24 @@ describe('l1stream replay', () => {
     expect(bad.stderr).toMatch(/--reader-threads must be 0 .* or 1/);
   }, 60_000);
 
+  it('a feature named "" (a valid JSON key) is named "" in alert messages, not left blank', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const lines = Array.from(adClicks(13, 6000), (e, i) => {
+      if (i < 3000) e.features[''] = 1 + (i % 3);
+      return JSON.stringify(e);
+    });
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const [, alerts] = await deterministicOutputs(
+      input,
+      join(dir, 'out'),
+      { inputSequential: { warmupEvents: 1000, armEvents: 1000 } },
+      2000,
+      [],
+    );
+    expect(alerts).toMatch(/"type":"input-drift".*stopped arriving: \\"\\"/);
+  });
+
   it('--drift-threads 1 (the sequential input test on a worker) and 0 write the same outputs; 2 is refused; --no-drift the same but no alerts', async () => {
     const dir = tmp();
     const input = join(dir, 'events.jsonl');
