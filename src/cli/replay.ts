@@ -26,7 +26,7 @@ import {
 import type { Command } from './command.js';
 import { engineConfigFrom, replayFlagOptions, replayFlagsUsage } from './engineFlags.js';
 import { counted, formatCount, ProgressLine } from './progress.js';
-import { fileHead, gzipProblem } from '../core/inputFormat.js';
+import { fileHead, gzipProblem, jsonShapeHint } from '../core/inputFormat.js';
 import { summarize, type RunSummary } from './summary.js';
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { DirectoryStateStore } from '../../connectors/file/stateDirectory.js';
@@ -520,7 +520,9 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   const csv =
     !/\.csv$/i.test(input) && looksLikeCsv(first)
       ? `; ${input} looks like CSV (first line: ${JSON.stringify(first.slice(0, 80))}): replay reads JSON lines, one event {"label": ..., "features": {...}} per line, or a CSV file named .csv (--target names its label column)`
-      : '';
+      : !/\.csv$/i.test(input) && jsonShapeHint(input, first) !== ''
+        ? `; ${jsonShapeHint(input, first)}`
+        : '';
   if (summary.stoppedAllRejected !== undefined) {
     let [top, most] = ['', 0];
     for (const [reason, n] of Object.entries(summary.rejectedByReason))

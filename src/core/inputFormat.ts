@@ -17,6 +17,20 @@ export function inputFormatOf(path: string, text: string): InputFormat {
   return first?.[0] === '{' ? 'jsonl' : 'csv';
 }
 
+/**
+ * For a JSON-lines input that reads as no events: a hint when its first line shows JSON of another
+ * shape (an array of events, or JSON spread over lines), naming the conversion; '' otherwise.
+ */
+export function jsonShapeHint(path: string, firstLine: string): string {
+  const line = firstLine.replace(/^\ufeff/, '').trim();
+  const one = 'l1stream reads JSON lines, one event {"label": ..., "features": {...}} per line';
+  if (line.startsWith('['))
+    return `${path} holds a JSON array: ${one}; convert it with jq -c '.[]' ${path} > events.jsonl`;
+  if (line === '{')
+    return `${path} holds JSON spread over several lines: ${one}; convert it with jq -c . ${path} > events.jsonl`;
+  return '';
+}
+
 /** The error for an input that starts with gzip's magic bytes (1f 8b), or null. */
 export function gzipProblem(path: string, bytes: Uint8Array): string | null {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b

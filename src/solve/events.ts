@@ -1,6 +1,7 @@
 import { SparseBuffer } from '../core/sparse.js';
 import { validateEvent, type Family, type FeatureValue, type L1Event } from '../core/event.js';
 import { DataError } from '../core/errors.js';
+import { jsonShapeHint } from '../core/inputFormat.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
 import { DEFAULT_MAX_RECORD_BYTES, oversizeReason, oversizeText } from '../core/recordSize.js';
 import { Featurizer } from '../features/featurizer.js';
@@ -107,11 +108,21 @@ export function readEventsDesign(
   if (events.length === 0) {
     const what = [
       ...(unlabeled > 0 ? [`${unlabeled} events without "label"`] : []),
-      ...(rejected > 0 ? [`${rejected} lines that are not valid events`] : []),
+      ...(rejected > 0
+        ? [
+            rejected === 1
+              ? '1 line that is not a valid event'
+              : `${rejected} lines that are not valid events`,
+          ]
+        : []),
     ];
     throw new DataError(
       `${source} has no labelled events (${what.length > 0 ? what.join(', ') : 'the file is empty'})` +
-        (rejected > 0 && looksLikeCsv(first) ? `: ${csvHint}` : ''),
+        (rejected > 0 && looksLikeCsv(first)
+          ? `: ${csvHint}`
+          : rejected > 0 && jsonShapeHint(source, first) !== ''
+            ? `: ${jsonShapeHint(source, first)}`
+            : ''),
     );
   }
   if (excluded.size > 0)

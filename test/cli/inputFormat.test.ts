@@ -67,3 +67,43 @@ describe('the input format of fit and score', () => {
     expect(score.stderr).toContain(`${input} is gzip-compressed`);
   });
 });
+
+describe('JSON of another shape than JSON lines', () => {
+  const events = rows.map((r) => ({ label: r.y, features: { x: r.x } }));
+  it.each([
+    ['an array on one line', 'one-line.json', JSON.stringify(events), `jq -c '.[]'`, 'holds a JSON array'],
+    [
+      'a pretty-printed array',
+      'pretty.json',
+      JSON.stringify(events, null, 2),
+      `jq -c '.[]'`,
+      'holds a JSON array',
+    ],
+    [
+      'a pretty-printed event',
+      'event.json',
+      JSON.stringify(events[0], null, 2),
+      'jq -c .',
+      'holds JSON spread over several lines',
+    ],
+  ])('%s: fit and replay name it and the conversion', async (_, name, text, jq, says) => {
+    const path = file(name, `${text}\n`);
+    const fit = await runCli(['fit', '--input', path, '--family', 'binomial', '--lambda', '0.01']);
+    expect(fit.code).not.toBe(0);
+    expect(fit.stderr).toContain(
+      `${name} ${says}: l1stream reads JSON lines, one event {"label": ..., "features": {...}} per line; convert it with ${jq} ${name} > events.jsonl`,
+    );
+    const replay = await runCli([
+      'replay',
+      '--input',
+      path,
+      '--family',
+      'binomial',
+      '--out',
+      join(dir, `out-${name}`),
+      '--no-progress',
+    ]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toContain(`${path} ${says}: l1stream reads JSON lines`);
+  });
+});
