@@ -10,7 +10,14 @@ import {
   readLines,
   type JsonlSourceOptions,
 } from './jsonl.js';
-import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN, QUOTE_CLOSED } from '../../src/internal.js';
+import {
+  continuedQuote,
+  crOnlyProblem,
+  openQuote,
+  parseCsv,
+  QUOTE_BROKEN,
+  QUOTE_CLOSED,
+} from '../../src/internal.js';
 import {
   DataError,
   DEFAULT_MAX_RECORD_BYTES,
@@ -81,11 +88,8 @@ export async function readCsvHeader(path: string, maxBytes = DEFAULT_MAX_RECORD_
 
 /** The error for a file whose lines end with a carriage return alone, or null. */
 function crOnly(text: string, path: string): DataError | null {
-  return /\r[^\n]/.test(text)
-    ? new DataError(
-        `the lines of ${path} end with a carriage return alone (CR, as classic Mac OS wrote them): convert them to LF or CRLF first (tr '\\r' '\\n' < ${path} > converted.csv)`,
-      )
-    : null;
+  const problem = crOnlyProblem(text, path);
+  return problem === null ? null : new DataError(problem);
 }
 
 /** The header row `text[from, to)` (`to` at its newline or the end), and the lines up to it. */

@@ -7,7 +7,7 @@ import { DataError } from '../core/errors.js';
 import { fileHead, gzipProblem, inputFormatOf } from '../core/inputFormat.js';
 import { validateEvent, type L1Event } from '../core/event.js';
 import { jsonParseError } from '../core/jsonSyntax.js';
-import { csvEvents, type CsvEventRow } from '../solve/csv.js';
+import { crOnlyProblem, csvEvents, type CsvEventRow } from '../solve/csv.js';
 import { notUtf8Lines } from '../solve/input.js';
 import { lossFor } from '../loss/index.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
@@ -477,6 +477,8 @@ export const scoreCommand: Command = {
     // a CSV is read whole (as fit reads it): its header checked before anything is scored
     const csvBytes = csv ? await readFile(values.input) : null;
     const csvText = csvBytes?.toString('utf8') ?? '';
+    const crOnly = csv ? crOnlyProblem(csvText, values.input) : null;
+    if (crOnly !== null) throw new DataError(crOnly);
     const csvRows =
       csvBytes !== null
         ? csvEvents(withoutBom(csvText), values.input, values.target, notUtf8Lines(csvText, csvBytes))

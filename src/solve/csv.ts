@@ -237,6 +237,19 @@ export function openQuote(line: string, open: boolean): boolean {
   return openQuoteIn(line, 0, line.length, open);
 }
 
+/**
+ * The error for CSV text whose lines end with a carriage return alone (classic Mac OS), judged on
+ * its first line (`text` up to its first LF, at most 64 KiB), or null: `replay` reads lines by LF,
+ * so `fit`, `path` and `score` refuse such a file too rather than read rows `replay` would not.
+ */
+export function crOnlyProblem(text: string, path: string): string | null {
+  const nl = text.indexOf('\n');
+  const head = text.slice(0, nl < 0 ? 65536 : Math.min(nl, 65536));
+  return /\r[^\n]/.test(head)
+    ? `the lines of ${path} end with a carriage return alone (CR, as classic Mac OS wrote them): convert them to LF or CRLF first (tr '\\r' '\\n' < ${path} > converted.csv)`
+    : null;
+}
+
 /** How a line read inside an open quoted field leaves it (`continuedQuote`). */
 export const QUOTE_OPEN = 0;
 export const QUOTE_CLOSED = 1;

@@ -10,7 +10,7 @@ import { optionKeyProblems } from '../config/optionKeys.js';
 import { shownValue } from '../config/unknownKey.js';
 import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
 import { ConfigError, DataError } from '../core/errors.js';
-import { readCsvDesign } from './csv.js';
+import { crOnlyProblem, readCsvDesign } from './csv.js';
 import { solverLayout, type Design } from './design.js';
 import { readEventsDesign, type RejectedLine } from './events.js';
 
@@ -128,6 +128,8 @@ export async function loadTrainingData(
       rejected: d.rejected,
     };
   }
+  const crOnly = crOnlyProblem(text, file);
+  if (crOnly !== null) throw new DataError(crOnly);
   const d = readCsvDesign(
     text,
     {

@@ -475,6 +475,18 @@ describe('a CSV stream with rows that break the format loses those rows only', (
     const c = await run(cr, join(dir, 'cr'));
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('end with a carriage return alone');
+    // fit, path and score refuse it alike (they read it, rows replay would not)
+    for (const argv of [
+      ['fit', '--input', cr, '--target', 'label', '--lambda', '0.1'],
+      ['path', '--input', cr, '--target', 'label'],
+      ['score', '--model', join(dir, 'blankfirst', 'models.jsonl'), '--input', cr],
+    ]) {
+      const refused = await runCli(argv);
+      expect(refused.code, argv[0]).toBe(1);
+      expect(refused.stderr, argv[0]).toContain(
+        `the lines of ${cr} end with a carriage return alone (CR, as classic Mac OS wrote them): convert them to LF or CRLF first`,
+      );
+    }
     const latin = join(dir, 'latin-header.csv');
     writeFileSync(
       latin,
