@@ -148,6 +148,7 @@ const FLAG_SETTINGS: ReadonlyArray<readonly [string, keyof Values]> = [
   ['replay.target', 'target'],
   ['drift.threads', 'drift-threads'],
   ['limits.maxRecordBytes', 'max-record-bytes'],
+  ['state.continue', 'continue'],
 ];
 
 /**

@@ -245,6 +245,10 @@ export function commonFlags(values: {
         `--weight names a CSV column; JSON-lines events carry their own "weight" field, which is used: leave out --weight ${values.weight}`,
       );
   }
+  if (values.weight !== undefined && values.weight === target)
+    throw new UsageError(
+      `--weight ${values.weight} names the target column: a row's weight would be its own label; give the column of observation weights, or leave out --weight`,
+    );
   const family = values.family ?? 'gaussian';
   if (family !== 'gaussian' && family !== 'binomial')
     throw new UsageError(

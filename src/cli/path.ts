@@ -134,6 +134,8 @@ export const pathCommand: Command = {
       throw new UsageError(
         `--plot writes SVG only: give a file name ending in .svg (got "${values.plot}"); a browser opens it, and e.g. 'chromium --headless --screenshot=path.png path.svg' makes a PNG`,
       );
+    if (values['plot-scale'] !== undefined && values.plot === undefined)
+      throw new UsageError('--plot-scale sets the y axis of --plot FILE.svg: it goes with --plot');
     const plotScale = values['plot-scale'] ?? (flags.standardize !== false ? 'standardized' : 'original');
     if (plotScale !== 'standardized' && plotScale !== 'original')
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);

@@ -425,6 +425,13 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   ]);
   const stateDir = state.string('dir');
   const continueState = state.boolean('continue', false);
+  // (it did nothing, without a word)
+  if (continueState && stateDir === undefined)
+    problems.push({
+      path: 'state.continue',
+      message:
+        'goes on with a state directory made over another input: it needs state.dir (--state DIR), without which every run starts afresh',
+    });
   const c = engineDefaults.checkpoints;
   const checkpoints: CheckpointConfig = {
     everyEvents: state.number('everyEvents', c.everyEvents, { min: 1, integer: true, infinity: true }),

@@ -490,6 +490,11 @@ async function standardizedEffects(
   notes: string[],
 ): Promise<(FeatureScales & { file: string }) | null> {
   const file = data ?? (typeof summary?.input === 'string' ? summary.input : undefined);
+  // (it was ignored without a word)
+  if (target !== undefined && !(file !== undefined && /\.csv$/i.test(file)))
+    throw new InputError(
+      `--target ${target} names the label column of a CSV --data; ${file === undefined ? 'there is no --data (and summary.json names no input)' : `${file} is JSON lines, whose events carry their own "label"`}: leave out --target`,
+    );
   // a CSV's label column: given, else the replay's own (summary.json) when it is its input
   const label =
     target ?? (file === summary?.input && typeof summary?.target === 'string' ? summary.target : undefined);

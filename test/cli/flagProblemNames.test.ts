@@ -37,3 +37,25 @@ describe('replay: a bad value is named where the user gave it, the flag or the -
     expect(r.stderr).not.toMatch(/model\.l1Ratio|refit\.window/);
   });
 });
+
+describe('replay --continue without --state', () => {
+  it('is refused: it goes on from a state directory, and without one did nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-continue-'));
+    const input = join(dir, 'e.jsonl');
+    writeFileSync(input, '{"label":1,"features":{"x":1}}\n');
+    const r = await runCli([
+      'replay',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--continue',
+      '--out',
+      join(dir, 'o'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '--continue goes on with a state directory made over another input: it needs state.dir (--state DIR), without which every run starts afresh',
+    );
+  });
+});
