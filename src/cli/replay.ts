@@ -13,7 +13,8 @@ import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/en
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import type { EventSource } from '../engine/ports.js';
-import { CsvRowDecoder, separatorHint } from '../stream/csvRows.js';
+import { CsvRowDecoder } from '../stream/csvRows.js';
+import { separatorHint } from '../solve/csv.js';
 import {
   checkInputPath,
   parseCommandArgs,

@@ -378,8 +378,21 @@ export function missingColumn(
     header.length > 50 ? `${header.slice(0, 50).join(', ')}, … (${header.length})` : header.join(', ');
   return (
     `${role} column "${name}" is not in the header of ${source}` +
-    `${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${shown}`
+    `${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${shown}${separatorHint(header)}`
   );
+}
+
+/** `; it has one column holding ";": ...` when a header of one column looks split by another separator. */
+export function separatorHint(header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  for (const [sep, name] of [
+    [';', 'semicolons'],
+    ['\t', 'tabs'],
+    ['|', 'bars'],
+  ] as const)
+    if (header[0]!.includes(sep))
+      return ` (one column: the file looks separated by ${name}; l1stream reads comma-separated files, so convert it)`;
+  return '';
 }
 
 /**

@@ -49,7 +49,7 @@ export class CsvRowDecoder implements EventDecoder {
     }
     this.labelAt = label === null ? -1 : header.indexOf(label);
     if (label !== null && this.labelAt < 0)
-      throw new DataError(`${missingColumn('the label', label, header, source)}${separatorHint(header)}`);
+      throw new DataError(missingColumn('the label', label, header, source));
   }
 
   decodeEvent(value: string | Uint8Array, family: Family): Validated {
@@ -104,17 +104,4 @@ export class CsvRowDecoder implements EventDecoder {
     }
     return validateEvent(event, family);
   }
-}
-
-/** `; it has one column holding ";": ...` when a header of one column looks split by another separator. */
-export function separatorHint(header: readonly string[]): string {
-  if (header.length !== 1) return '';
-  for (const [sep, name] of [
-    [';', 'semicolons'],
-    ['\t', 'tabs'],
-    ['|', 'bars'],
-  ] as const)
-    if (header[0]!.includes(sep))
-      return ` (one column: the file looks separated by ${name}; l1stream reads comma-separated files, so convert it)`;
-  return '';
 }

@@ -258,6 +258,16 @@ describe('replay and run read a CSV file as a stream of its rows', () => {
     const separated = await replay(semi, out, '--target', 'y');
     expect(separated.code).toBe(1);
     expect(separated.stderr).toContain('the file looks separated by semicolons');
+    // fit, path and score say it too (once)
+    for (const argv of [
+      ['fit', '--input', semi, '--target', 'y', '--lambda', '0.1'],
+      ['path', '--input', semi, '--target', 'y'],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.code, argv[0]).toBe(1);
+      expect(r.stderr.match(/the file looks separated by semicolons/g), argv[0]).toHaveLength(1);
+    }
+    expect(separated.stderr.match(/looks separated/g)).toHaveLength(1);
     const labelled = join(dir, 'labelled.csv');
     writeFileSync(labelled, 'x,label\n2,1\n3,0\n');
     const ok = await replay(labelled, join(dir, 'labelled'));
