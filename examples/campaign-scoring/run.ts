@@ -60,7 +60,9 @@ if (!options.kafka) {
   );
 }
 console.log(`\n${outputs.scores.length} scores for ${unlabelled} unlabelled impressions; the last three:\n`);
-for (const s of outputs.scores.slice(-3)) {
+// the last in the stream (scores.jsonl holds each batch's scores key by key)
+const lastThree = [...outputs.scores].sort((a, b) => Number(a.offset) - Number(b.offset)).slice(-3);
+for (const s of lastThree) {
   const top = s.top
     .map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(3)}`)
     .join(', ');
