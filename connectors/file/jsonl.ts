@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { Observable } from 'rxjs';
@@ -52,12 +52,27 @@ export interface JsonlSourceOptions {
    * `DEFAULT_MAX_RECORD_BYTES`), for `decodeEvents` to dead-letter.
    */
   readonly maxRecordBytes?: number;
+  /**
+   * A last line without a newline that is not valid JSON is left unread (no record, no line
+   * counted): a writer may be in the middle of it, and a run resumed from a checkpoint reads it
+   * once it is whole (`replay --state`, which sets this). Default false: it is a record, which
+   * decoding dead-letters.
+   */
+  readonly holdUnterminated?: boolean;
 }
 
 /** Characters of an oversize line kept in its record (for the dead letter). */
 const OVERSIZE_PREFIX = 256;
 
-const sourceKeys = ['batchSize', 'onProgress', 'skipBlank', 'skipLines', 'name', 'maxRecordBytes'] as const;
+const sourceKeys = [
+  'batchSize',
+  'onProgress',
+  'skipBlank',
+  'skipLines',
+  'name',
+  'maxRecordBytes',
+  'holdUnterminated',
+] as const;
 const eventSourceKeys = [...sourceKeys, 'readerThreads', 'family', 'commit'] as const;
 
 /**
@@ -348,7 +363,9 @@ export function readLines(
       if (carryBytes > 0) {
         const raw = Buffer.concat(carry, carryBytes);
         const last = decoded(raw.toString('utf8'));
-        if (last.includes('\uFFFD') && !isUtf8(raw)) pushBytes(raw);
+        if (options.holdUnterminated === true && !isJson(last)) {
+          // held: a writer may be writing it (a resumed run reads it whole)
+        } else if (last.includes('\uFFFD') && !isUtf8(raw)) pushBytes(raw);
         else if (last.length > 0) pushLine(last);
       }
       flush();
@@ -403,6 +420,47 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
   const commit = options.commit;
   if (commit === undefined) return { batches$ };
   return { batches$, commit: lineCommit(options.name ?? path, commit) };
+}
+
+/** Whether `text` parses as JSON (a blank text does not). */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The last line of a file when it has no newline and is not valid JSON (what `holdUnterminated`
+ * leaves unread), else null: at most its first 200 characters.
+ */
+export async function unterminatedLastLine(path: string, maxBytes: number): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return null;
+    const tail = Buffer.alloc(Math.min(size, maxBytes + 1));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    if (tail[tail.length - 1] === 10) return null;
+    const nl = tail.lastIndexOf(10);
+    // a line longer than maxBytes is an oversize record, never held
+    if (nl < 0 && tail.length === maxBytes + 1) return null;
+    const last = tail
+      .subarray(nl + 1)
+      .toString('utf8')
+      .replace(/^\ufeff/, '');
+    if (last.trim() === '' || isJson(last)) return null;
+    return last.slice(0, 200);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** An input file that cannot be opened or read (`input file not found: PATH`). */

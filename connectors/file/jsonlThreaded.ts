@@ -62,6 +62,7 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
     ...(options.skipBlank !== undefined ? { skipBlank: options.skipBlank } : {}),
     ...(options.skipLines !== undefined ? { skipLines: options.skipLines } : {}),
     ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+    ...(options.holdUnterminated !== undefined ? { holdUnterminated: options.holdUnterminated } : {}),
   };
   return new Observable<RawBatch>((subscriber) => {
     // [credits: batches the worker may post, cancelled, messages posted]

@@ -7,7 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { Subject } from 'rxjs';
 
 import { csvSource, readCsvHeader, type CsvHeader } from '../../connectors/file/csv.js';
-import { jsonlSource, type JsonlEventSourceOptions } from '../../connectors/file/jsonl.js';
+import {
+  jsonlSource,
+  unterminatedLastLine,
+  type JsonlEventSourceOptions,
+} from '../../connectors/file/jsonl.js';
 import { FileOutputSink, outputFiles } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
@@ -314,6 +318,8 @@ async function replayLocked(
         readerThreads: config.readerThreads,
         family: config.model.family,
         maxRecordBytes: config.limits.maxRecordBytes,
+        // with a state directory a half-written last line waits for the next run (JSON lines)
+        ...(manifest !== undefined && csv === null ? { holdUnterminated: true } : {}),
         ...(resume !== null ? { skipLines: resume.line, name: resume.source } : {}),
         ...(manifest !== undefined ? { commit: (done: number) => manifest.commit(done, stateFiles()) } : {}),
         onProgress: (b, t) => {
@@ -375,6 +381,18 @@ async function replayLocked(
     if (interrupted !== null) summary = { ...summary, interrupted };
     if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
+    const held =
+      manifest !== undefined && csv === null && interrupted === null
+        ? await unterminatedLastLine(input, config.limits.maxRecordBytes)
+        : null;
+    if (held !== null)
+      summary = {
+        ...summary,
+        warnings: [
+          ...summary.warnings,
+          `the last line of ${input} has no newline and is not valid JSON (${JSON.stringify(held.length > 60 ? `${held.slice(0, 60)}…` : held)}): left unread, since a writer may be in the middle of it; the next run with ${names.state} ${stateDir} reads it once it ends with a newline`,
+        ],
+      };
     if (resume !== null)
       summary = {
         ...summary,

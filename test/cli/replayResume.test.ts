@@ -513,6 +513,56 @@ describe('replay --state DIR over an input that grew, and --continue with the ne
     expect(resumed.metrics).toEqual(summaryOf(join(dir, 'ref-out')).metrics);
   }, 180_000);
 
+  it('a last line caught half-written is left for the next run, which reads it whole: the same states as one run (it was dead-lettered and committed, and the grown file refused)', async () => {
+    const { dir, input, labelled, text: whole, lines, config } = fixture('events.jsonl', 4000);
+    const common = [
+      ...['--input', input, '--family', 'binomial', '--no-refit', '--no-progress'],
+      ...['--snapshot-every', '1000', '--snapshot-seconds', 'Infinity', '--config', config],
+    ];
+    const refState = join(dir, 'ref-state');
+    const ref = await runCli(['replay', ...common, '--state', refState, '--out', join(dir, 'ref-out')]);
+    expect(ref.code, ref.stderr).toBe(0);
+
+    // the first 2,500 lines and half of the next, as a writer leaves it between two writes
+    const [head, tail] = splitLines(whole, 2500);
+    const cut = tail.indexOf(',') + 1;
+    writeFileSync(input, head + tail.slice(0, cut));
+    const state = join(dir, 'state');
+    const out = join(dir, 'out');
+    const first = await runCli(['replay', ...common, '--state', state, '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      `replay: warning: the last line of ${input} has no newline and is not valid JSON (${JSON.stringify(tail.slice(0, cut))}): left unread, since a writer may be in the middle of it; the next run with --state ${state} reads it once it ends with a newline`,
+    );
+    expect(manifest(state)).toMatchObject({ line: 2500 });
+    // (the fixture has bad lines of its own: the dead letters are the uninterrupted run's)
+    const deadLines = (d: string) => outputLines(join(d, 'dead-letters.jsonl')).map((l) => l.line as number);
+    const refDead = deadLines(join(dir, 'ref-out'));
+    expect(deadLines(out)).toEqual(refDead.filter((l) => l <= 2500));
+
+    // the writer ends the line and appends the rest: the same command learns them all
+    appendFileSync(input, tail.slice(cut));
+    const second = await runCli(['replay', ...common, '--state', state, '--out', out]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toContain('no newline');
+    expect(manifest(state)).toMatchObject({ line: lines, complete: true });
+    expect(deadLines(out)).toEqual(refDead);
+    const want = states(refState);
+    const got = states(state);
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    // the model learned every event once, in order (a run that ended and one that went on have
+    // different drift cadences: the first run's end made a snapshot)
+    const model = (st: LiveModelState) => (timeless(st) as { model: unknown }).model;
+    for (const [key, st] of want) expect(model(got.get(key)!), key).toEqual(model(st));
+    expect(got.get('default')!.model.learned).toBe(labelled);
+
+    // without a state directory there is no next run: the line is a dead letter, as before
+    writeFileSync(input, head + tail.slice(0, cut));
+    const once = await runCli(['replay', ...common, '--out', join(dir, 'once')]);
+    expect(once.code, once.stderr).toBe(0);
+    expect(deadLines(join(dir, 'once'))).toEqual([...refDead.filter((l) => l <= 2500), 2501]);
+  }, 60_000);
+
   it('--continue goes on with the next file from its first line (killed and resumed with the same command); the same model as one run over both', async () => {
     const { dir, input: both, labelled, text, lines, config } = fixture('both.jsonl', 16_000);
     const [day1, day2] = splitLines(text, Math.floor(lines / 2));
