@@ -161,6 +161,10 @@ const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
+/** Reported rate falls kept for the non-zeros test (`reportedFalls`). */
+const REPORTED_FALLS = 64;
+/** A candidate of `nnzFinding` whose fall was reported already (not a slot status). */
+const REPORTED = -1;
 /**
  * The slot table's Float64 quantities: one row of S doubles per slot, the quantities an
  * occurrence reads and writes first (they span three cache lines, not one line per quantity).
@@ -354,6 +358,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private nnzBefore = Number.NaN;
   /** Event at which a pending non-zeros detection is judged (0: none pending). */
   private nnzJudgeAt = 0;
+  /**
+   * Rate falls reported lately, by features and fields the non-zeros test weighs (`rateFinding`):
+   * a fall of the non-zeros they account for says nothing more (their rates restart when
+   * reported, so they are not among the falling ones then). At most REPORTED_FALLS, newest last.
+   */
+  private reportedFalls: ReportedFall[] = [];
   private seen = 0;
   /** ln(4M/α) for M = hFor (a cache: M changes rarely, the threshold is read per occurrence). */
   private h = Number.NaN;
@@ -537,6 +547,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.victims = [];
     this.nnzDetector.reset();
     this.nnzRecent = this.nnzBefore = this.nnzJudgeAt = 0;
+    this.reportedFalls = [];
     this.findings = [];
     this.groups.clear();
     this.groupsDue = Infinity;
@@ -803,6 +814,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const field = this.fieldOf[slot];
     if (!(field >= 0 && this.recentlyChanged(field, t)))
       this.found(slot, kind, q0, recent, events, 'warning', t);
+    const kindOf = this.kind[slot];
+    if (kind === 'rate-down' && (kindOf === FIELD || field < 0)) {
+      const c = this.f[slot * S + COUNT];
+      const perOccurrence = kindOf === FIELD && c > 0 ? this.f[slot * S + LEVEL_SUM] / c : 1;
+      this.reportedFalls.push({
+        field: kindOf === FIELD ? this.fieldName[slot]! : null,
+        index: kindOf === FIELD ? -1 : this.keyOf[slot],
+        nonZerosPerEvent: Math.max(0, q0 - recent) * perOccurrence,
+        at: t,
+      });
+      if (this.reportedFalls.length > REPORTED_FALLS) this.reportedFalls.shift();
+    }
     this.f[slot * S + CHANGED_AT] = t;
     this.restart(slot, t);
   }
@@ -1016,7 +1039,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 
   /**
    * The fields that account for a fall of `drop` non-zeros per event; null when they all stopped
-   * and their stops were reported (the fall says nothing more).
+   * or fell and their stops and falls were reported (the fall says nothing more).
    */
   private nnzFinding(t: number, before: number, drop: number): NnzFinding | null {
     this.flushAll();
@@ -1048,6 +1071,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
         status: this.status[s],
       });
     }
+    // falls reported since shortly before the non-zeros fell: their rates restarted when reported
+    const since = t - NNZ_SETTLE - this.groupEvents;
+    const listed = new Set(candidates.map((c) => `${c.field ?? ''}\u0000${c.index}`));
+    for (const x of this.reportedFalls)
+      if (x.at >= since && !listed.has(`${x.field ?? ''}\u0000${x.index}`))
+        candidates.push({ ...x, status: REPORTED });
     candidates.sort((a, b) => b.nonZerosPerEvent - a.nonZerosPerEvent || a.index - b.index);
     const fields = [];
     let covered = 0;
@@ -1058,9 +1087,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       fields.push({ field: c.field, index: c.index, nonZerosPerEvent: c.nonZerosPerEvent });
       covered += c.nonZerosPerEvent;
       if (c.status === ARMED) armed = true;
-      if (c.status !== STOPPED) stopped = false;
+      if (c.status !== STOPPED && c.status !== REPORTED) stopped = false;
     }
-    // accounted for (to the noise of the moving average: 80 %) by stops already reported, or by
+    // accounted for (to the noise of the moving average: 80 %) by stops or falls already reported, or by
     // features never armed (no established rate to fall from)
     const explained = fields.length > 0 && covered >= 0.8 * drop && !armed;
     if (explained && stopped) return null;
@@ -1365,6 +1394,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       nnzRecent: this.nnzRecent,
       nnzBefore: this.nnzBefore,
       nnzJudgeAt: this.nnzJudgeAt,
+      reportedFalls: this.reportedFalls.map((x) => ({ ...x })),
       seen: this.seen,
       detected: this.detected,
       last: this.lastReport,
@@ -1422,6 +1452,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.nnzRecent = state.nnzRecent;
     this.nnzBefore = state.nnzBefore;
     this.nnzJudgeAt = state.nnzJudgeAt;
+    this.reportedFalls = (state.reportedFalls ?? []).map((x) => ({ ...x }));
     this.seen = state.seen;
     this.detected = state.detected;
     this.lastReport = state.last;
@@ -1439,6 +1470,16 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
 }
 
 /** The state of a `SequentialSparsityDetector`; per-slot arrays in the order of F64, I32, U8. */
+/** A reported rate fall of a feature or field the non-zeros test weighs (`nnzFinding`). */
+export interface ReportedFall {
+  readonly field: string | null;
+  readonly index: number;
+  /** Non-zeros per event the fall took away (reference rate − recent rate, times its non-zeros). */
+  readonly nonZerosPerEvent: number;
+  /** The event at which it was reported. */
+  readonly at: number;
+}
+
 export interface SequentialSparsityState {
   readonly maxTracked: number;
   readonly maxFields: number;
@@ -1462,6 +1503,8 @@ export interface SequentialSparsityState {
   readonly nnzRecent: number;
   readonly nnzBefore: number;
   readonly nnzJudgeAt: number;
+  /** Rate falls reported lately (absent in checkpoints before them). */
+  readonly reportedFalls?: readonly ReportedFall[];
   readonly seen: number;
   readonly detected: boolean;
   readonly last: SequentialSparsityReport | null;

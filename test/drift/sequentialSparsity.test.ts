@@ -208,6 +208,25 @@ describe('sequential input drift: delays against the statistical floor', () => {
   });
 });
 
+describe('sequential input drift: a fall in non-zeros per event after a reported rate fall', () => {
+  it('is not reported again (it was a second warning naming no field), through state round trips too', () => {
+    const table = new NameTable();
+    const z = table.id('z');
+    const lists = [
+      ...synthetic(table, 21, 40_000, [1, 1], (t, rng, out) => {
+        if (rng.next() < (t < 30_000 ? 0.4 : 0.1)) out.push(z);
+      }),
+    ];
+    const alerts = run(lists, table);
+    expect(alerts.map((a) => [a.severity, a.message.replace(/[\d.]+ → [\d.]+/, 'r0 → r1')])).toEqual([
+      ['warning', 'input drift: z rate fell r0 → r1'],
+    ]);
+    expect(alerts.filter((a) => a.details.nnz !== null)).toEqual([]);
+    // restored before every batch of 50 events: the falls reported are in the state
+    expect(runRestored(lists, table, 50, () => true)).toEqual(alerts);
+  });
+});
+
 describe('sequential input drift: a new level of a field is one change of that field', () => {
   /**
    * `device` at 0.45/0.3/0.15/0.1 until event 30 000, then a new level `kiosk` takes 30 % (the others
