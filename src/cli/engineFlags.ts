@@ -1,6 +1,6 @@
 import { checkEngineConfig, type EngineConfig, type SectionValidator } from '../engine/config.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
-import { parseCommandArgs, readJsonConfig, UsageError, type OptionsConfig } from './io.js';
+import { flagNumber, parseCommandArgs, readJsonConfig, UsageError, type OptionsConfig } from './io.js';
 
 /** The flags of `replay` (the engine over a file): each sets one entry of the configuration. */
 export const replayFlagOptions = {
@@ -118,8 +118,8 @@ function numeric(
   expected = 'a number',
 ): number | undefined {
   if (raw === undefined) return undefined;
-  const v = raw.trim() === 'Infinity' ? Infinity : Number(raw);
-  if (raw.trim() === '' || Number.isNaN(v)) {
+  const v = flagNumber(raw);
+  if (Number.isNaN(v)) {
     problems.push({ path: `--${flag}`, message: `must be ${expected}, got "${raw}"` });
     return undefined;
   }

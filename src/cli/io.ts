@@ -135,6 +135,18 @@ function joinNegativeValues(argv: readonly string[], options: OptionsConfig): st
   return args;
 }
 
+/**
+ * A flag's number as written in decimal (`0.5`, `-1e-3`, `Infinity`), else NaN: `Number` also
+ * takes hexadecimal, octal and binary (`--lambda 0x10` fitted at λ = 16), which a CSV cell or a
+ * JSON number does not.
+ */
+export function flagNumber(raw: string): number {
+  const text = raw.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) || /^[+-]?Infinity$/.test(text)
+    ? Number(text)
+    : NaN;
+}
+
 /** Parses a numeric flag, naming the flag in the error. */
 export function numberFlag(
   name: string,
@@ -142,9 +154,9 @@ export function numberFlag(
   check: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {},
 ): number | undefined {
   if (raw === undefined) return undefined;
-  const v = Number(raw);
+  const v = flagNumber(raw);
   const problems: string[] = [];
-  if (raw.trim() === '' || !Number.isFinite(v)) problems.push(`--${name} must be a number, got "${raw}"`);
+  if (!Number.isFinite(v)) problems.push(`--${name} must be a number, got "${raw}"`);
   else {
     if (check.integer && !Number.isInteger(v)) problems.push(`--${name} must be a whole number, got ${raw}`);
     if (check.min !== undefined && (check.exclusiveMin ? v <= check.min : v < check.min)) {

@@ -18,6 +18,7 @@ import type { Command } from './command.js';
 import {
   checkInputFile,
   checkOutputFile,
+  flagNumber,
   numberFlag,
   parseCommandArgs,
   PathError,
@@ -449,7 +450,7 @@ export const scoreCommand: Command = {
       numberFlag('max-record-bytes', values['max-record-bytes'], { min: 1, integer: true }) ??
       DEFAULT_MAX_RECORD_BYTES;
     const cv = values.lambda === 'min' || values.lambda === '1se' ? values.lambda : undefined;
-    if (cv === undefined && values.lambda !== undefined && !Number.isFinite(Number(values.lambda)))
+    if (cv === undefined && values.lambda !== undefined && !Number.isFinite(flagNumber(values.lambda)))
       throw new UsageError(`--lambda must be a number (a λ), min or 1se, got "${values.lambda}"`);
     const lambda = cv === undefined ? numberFlag('lambda', values.lambda, { min: 0 }) : undefined;
     const version = numberFlag('version', values.version, { min: 0, integer: true });

@@ -98,3 +98,24 @@ describe('flags that would do nothing', () => {
     expect(weighted.code, weighted.stderr).toBe(0);
   });
 });
+
+describe('numbers in flags', () => {
+  it('are decimal, as in a CSV cell or a JSON number: 0x10 is refused (fit took it for λ = 16)', async () => {
+    const r = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', '0x10']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--lambda must be a number, got "0x10"');
+    const replay = await runCli([
+      'replay',
+      '--input',
+      events,
+      '--family',
+      'binomial',
+      '--refit-every',
+      '0b101',
+    ]);
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain('--refit-every must be a number, got "0b101"');
+    for (const ok of ['0.1', '1e-1', '.1', '+0.1', ' 0.1 '])
+      expect((await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', ok])).code, ok).toBe(0);
+  });
+});
