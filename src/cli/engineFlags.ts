@@ -20,6 +20,7 @@ export const replayFlagOptions = {
   'reader-threads': { type: 'string' },
   'max-record-bytes': { type: 'string' },
   'max-features': { type: 'string' },
+  exclude: { type: 'string' },
   key: { type: 'string' },
   'key-by': { type: 'string' },
   'max-live-models': { type: 'string' },
@@ -59,6 +60,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names
                         beyond are left out of their events and counted (model.maxFeatures)
+  --exclude F[,F]       leave these fields (a CSV's columns) out of every event's features: an
+                        id column, one that leaks the label (replay.exclude)
   --key K               the single model's key (default "default"; not with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
@@ -146,6 +149,7 @@ const FLAG_SETTINGS: ReadonlyArray<readonly [string, keyof Values]> = [
   ['replay.batchSize', 'batch-size'],
   ['replay.readerThreads', 'reader-threads'],
   ['replay.target', 'target'],
+  ['replay.exclude', 'exclude'],
   ['drift.threads', 'drift-threads'],
   ['limits.maxRecordBytes', 'max-record-bytes'],
   ['state.continue', 'continue'],
@@ -213,6 +217,15 @@ export async function engineConfigFrom(
   const replay = section(doc, 'replay');
   set(replay, 'input', values.input);
   set(replay, 'target', values.target);
+  if (values.exclude !== undefined) {
+    const names = values.exclude.split(',').map((n) => n.trim());
+    if (names.some((n) => n === ''))
+      problems.push({
+        path: '--exclude',
+        message: `takes field names separated by commas, got "${values.exclude}" (an empty name)`,
+      });
+    else set(replay, 'exclude', [...new Set(names)]);
+  }
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));
   set(replay, 'readerThreads', numeric('reader-threads', values['reader-threads'], problems));

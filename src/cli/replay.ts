@@ -18,6 +18,9 @@ import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import type { EventSource } from '../engine/ports.js';
 import { CsvRowDecoder } from '../stream/csvRows.js';
+import { excludingDecoder } from '../stream/excludeFields.js';
+import { JsonEventReader } from '../stream/jsonEventReader.js';
+import { checkExcluded } from '../solve/exclude.js';
 import { separatorHint } from '../solve/csv.js';
 import {
   checkInputPath,
@@ -310,6 +313,10 @@ async function replayLocked(
       stop.next();
     }
   };
+  // fields left out: every event through a decoder that drops them (not the reader's fast path)
+  const exclude = config.files.exclude;
+  const decoder =
+    exclude === undefined ? csv?.decoder : excludingDecoder(csv?.decoder ?? new JsonEventReader(), exclude);
   const engine = new Engine(
     config,
     {
@@ -337,7 +344,7 @@ async function replayLocked(
       // the temporary directory is removed at the end
       storeModelsAtEnd: false,
       ...(hooks?.observer ? { observer: hooks.observer } : {}),
-      ...(csv !== null ? { decoder: csv.decoder } : {}),
+      ...(decoder !== undefined ? { decoder } : {}),
     },
   );
   hooks?.engine?.(engine);
@@ -607,6 +614,14 @@ async function csvInput(config: EngineConfig, input: string, where: string): Pro
   if (target === undefined && !header.columns.includes('label'))
     throw new DataError(
       `${where} ${input} is a CSV file: name its label column with ${targetFlag} (it has no column "label"); its columns are: ${header.columns.slice(0, 50).join(', ')}${header.columns.length > 50 ? ', …' : ''}${separatorHint(header.columns)}`,
+    );
+  const exclude = config.files.exclude;
+  if (exclude !== undefined)
+    checkExcluded(
+      exclude,
+      header.columns.filter((c) => c !== (target ?? 'label')),
+      new Map([[target ?? 'label', 'the label column']]),
+      input,
     );
   return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input) };
 }

@@ -102,6 +102,8 @@ export interface EngineConfig {
     readonly input?: string;
     /** `replay.target`: the label column of a CSV input. */
     readonly target?: string;
+    /** `replay.exclude`: fields (a CSV's columns) left out of every event's features. */
+    readonly exclude?: readonly string[];
     readonly out?: string;
     readonly state?: string;
     /** `state.continue`: a state directory made over another input goes on with this one. */
@@ -214,6 +216,19 @@ class SectionReader {
     }
     return v;
   }
+}
+
+/** `replay.exclude`: a list of field names (each once), or a problem. */
+function excludeSetting(raw: unknown, problems: ConfigProblem[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.some((n) => typeof n !== 'string' || n === '')) {
+    problems.push({
+      path: 'replay.exclude',
+      message: `must be a list of field names (["id", "user"]), got ${shownValue(raw)}`,
+    });
+    return undefined;
+  }
+  return [...new Set(raw as string[])];
 }
 
 const engineSections = [
@@ -392,6 +407,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     'snapshotEvery',
     'readerThreads',
     'target',
+    'exclude',
   ]);
   const readerThreads = replay.number('readerThreads', engineDefaults.readerThreads, {
     min: 0,
@@ -417,6 +433,18 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
   const out = replay.string('out');
   const target = replay.string('target');
+  const exclude = excludeSetting(replay.raw.exclude, problems);
+  if (exclude !== undefined && readerThreads > 0)
+    problems.push({
+      path: 'replay.exclude',
+      message:
+        "leaves fields out on the engine's thread: leave out replay.readerThreads (--reader-threads), or the fields",
+    });
+  if (exclude !== undefined && keyBy !== null && exclude.includes(keyBy))
+    problems.push({
+      path: 'replay.exclude',
+      message: `names "${keyBy}", the key field of the keyed models (--key-by, model.keyBy): a keyed model leaves its key field out of its features already, and without it every event would have no key`,
+    });
   const state = new SectionReader(raw.state, 'state', problems, [
     'dir',
     'everyEvents',
@@ -499,6 +527,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
     files: Object.freeze({
       ...(input !== undefined ? { input } : {}),
       ...(target !== undefined ? { target } : {}),
+      ...(exclude !== undefined && exclude.length > 0 ? { exclude: Object.freeze(exclude) } : {}),
       ...(out !== undefined ? { out } : {}),
       ...(stateDir !== undefined ? { state: stateDir } : {}),
       ...(continueState ? { continue: true } : {}),

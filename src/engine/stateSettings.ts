@@ -44,6 +44,9 @@ export function stateSettings(config: EngineConfig, csvLabel?: string): StateSet
   flatten('drift', drift, out);
   // a CSV input's label column (given or the default): another one makes other events of the same rows
   if (csvLabel !== undefined) out.push(['replay.target', JSON.stringify(csvLabel)]);
+  // fields left out make other events of the same lines
+  if (config.files.exclude !== undefined)
+    out.push(['replay.exclude', JSON.stringify([...config.files.exclude].sort())]);
   return out;
 }
 
