@@ -611,6 +611,12 @@ function filesSettingsWithKafka(doc: Record<string, unknown>, hasInput: boolean)
       message:
         'with the "kafka" section the outputs go to the topics <prefix>.models, .scores, .alerts and .dlq, not to a directory: drop replay.out',
     });
+  if (section('replay').exclude !== undefined)
+    problems.push({
+      path: 'replay.exclude',
+      message:
+        'leaves fields out of the events of a file (replay.input); the Kafka pipeline reads its events as they are: drop replay.exclude, or leave the fields out where the events are produced',
+    });
   if (section('state').dir !== undefined)
     problems.push({
       path: 'state.dir',

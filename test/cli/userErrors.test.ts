@@ -232,7 +232,7 @@ describe('item 7: configuration and flags report every problem at once, with sug
       config,
       JSON.stringify({
         model: { family: 'binomial', lamda: 1 },
-        replay: { input: join(dir, 'events.jsonl'), out: join(dir, 'out') },
+        replay: { input: join(dir, 'events.jsonl'), out: join(dir, 'out'), exclude: ['id'] },
         state: { dir: join(dir, 'state') },
         kafka: { brokers: ['127.0.0.1:1'], topics: ['events'] },
       }),
@@ -245,6 +245,7 @@ describe('item 7: configuration and flags report every problem at once, with sug
     expect(r.stderr).toMatch(
       /replay\.out: with the "kafka" section the outputs go to the topics <prefix>\.models/,
     );
+    expect(r.stderr).toMatch(/replay\.exclude: leaves fields out of the events of a file \(replay\.input\)/);
     expect(r.stderr).toMatch(
       /state\.dir: with the "kafka" section the model states are checkpointed to the topic <prefix>\.state/,
     );
