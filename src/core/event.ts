@@ -1,3 +1,4 @@
+import { safeKeyNumber, unsafeKeyReason } from './keyNumbers.js';
 import type { InternTable, PairTable } from './internTable.js';
 import { MINUS_ONE_LABELS } from './labelHints.js';
 
@@ -260,20 +261,6 @@ function reject(reason: string): Validated {
  */
 export function keyText(value: number | boolean): string {
   return String(value);
-}
-
-/**
- * Whether a number can key a model by its text: not an integer past 2^53, whose digits a double
- * does not keep (12345678901234567890 and 12345678901234567891 are one double: two ids would
- * share a model, and the key in the outputs would be neither).
- */
-export function safeKeyNumber(value: number): boolean {
-  return !Number.isInteger(value) || Number.isSafeInteger(value);
-}
-
-/** Why `what` (the event's "key", or a keyBy feature) holding `value` keys no model (`safeKeyNumber`). */
-export function unsafeKeyReason(what: string, value: number): string {
-  return `${what} is the number ${String(value)}, an integer past 2^53 whose digits a JSON number does not keep (other ids would share its model): send the id as a string, in quotes`;
 }
 
 /** `; the event has "feature": did you mean "features"?` when a field of the event is so named. */

@@ -10,7 +10,6 @@ import {
   PACKED_STRING,
   keyText,
   PackedValues,
-  safeKeyNumber,
   unpackListed,
   validateEvent,
   type Family,
@@ -20,6 +19,7 @@ import {
 } from '../core/event.js';
 import { flatSlice, InternTable, MAX_INTERNED_LENGTH, PairTable } from '../core/internTable.js';
 import { IdListedEvent, LineEvent } from '../core/lineEvent.js';
+import { safeKeyNumber } from '../core/keyNumbers.js';
 import { isMissingCodes } from '../features/featurizer.js';
 import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';

@@ -2,7 +2,8 @@ import { map, type OperatorFunction } from 'rxjs';
 
 import { shownValue, typoDistance, typoLimit } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
-import { keyText, safeKeyNumber, unsafeKeyReason, type L1Event } from '../core/event.js';
+import { keyText, type L1Event } from '../core/event.js';
+import { safeKeyNumber, unsafeKeyReason } from '../core/keyNumbers.js';
 import { isMissingString } from '../features/featurizer.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
