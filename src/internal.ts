@@ -8,6 +8,13 @@ export { optionProblems, optionValueProblems } from './config/optionValues.js';
 export { reasonClass } from './engine/engine.js';
 export { isErrnoError, pathProblem } from './core/pathProblem.js';
 export { IdListedEvent } from './core/lineEvent.js';
-export { continuedQuote, crOnlyProblem, openQuote, parseCsv, QUOTE_BROKEN, QUOTE_CLOSED } from './solve/csv.js';
+export {
+  continuedQuote,
+  crOnlyProblem,
+  openQuote,
+  parseCsv,
+  QUOTE_BROKEN,
+  QUOTE_CLOSED,
+} from './solve/csv.js';
 export { CsvRowDecoder } from './stream/csvRows.js';
 export { ALL_REJECTED_STOP } from './engine/rejectRate.js';

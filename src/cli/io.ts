@@ -225,7 +225,7 @@ export async function refuseOutputOverInput(
     const file = await regularFile(input);
     if (file !== null && file.dev === output.dev && file.ino === output.ino)
       throw new PathError(
-        `${what} is the file that ${flag} ${input} reads: writing it would destroy the input before it is read; ${fix}`,
+        `${what} is the file that ${flag} ${input} reads: writing it would overwrite that input; ${fix}`,
       );
   }
 }

@@ -16,6 +16,7 @@ import { FileOutputSink, outputFiles } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
+import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
 import type { EventSource } from '../engine/ports.js';
 import { CsvRowDecoder } from '../stream/csvRows.js';
 import { excludingDecoder } from '../stream/excludeFields.js';
@@ -187,7 +188,9 @@ export async function replay(
     throw new PathError(
       `${where} ${input} is gzip-compressed; ${names.command} reads plain JSON lines or CSV: decompress it first (gunzip -k ${input})`,
     );
-  const csv = await csvInput(config, input, where);
+  const csv = await csvInput(config, input, where, (m) =>
+    io.stderr.write(`${names.command}: warning: ${m}\n`),
+  );
   // one run at a time writes a state directory or an output directory (released at the end)
   const locks: DirectoryLock[] = [];
   try {
@@ -388,6 +391,16 @@ async function replayLocked(
     if (interrupted !== null) summary = { ...summary, interrupted };
     if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
+    // (a CSV's columns were checked against its header)
+    const unseen = csv === null && decoder !== undefined && 'unseen' in decoder ? decoder.unseen() : [];
+    if (unseen.length > 0)
+      summary = {
+        ...summary,
+        warnings: [
+          ...summary.warnings,
+          `--exclude (replay.exclude): no event had ${unseen.length === 1 ? 'a field' : 'fields'} named ${unseen.map((n) => JSON.stringify(n)).join(', ')}: is the name right?`,
+        ],
+      };
     const held =
       manifest !== undefined && csv === null && interrupted === null
         ? await unterminatedLastLine(input, config.limits.maxRecordBytes)
@@ -534,6 +547,13 @@ export const replayCommand: Command = {
  */
 export async function nothingLearned(summary: RunSummary, input: string): Promise<string | null> {
   if (summary.events > 0 || summary.resume !== undefined) return null;
+  // a state directory's run over a file of one half-written line: it waits for the next run (warned)
+  if (
+    summary.records === 0 &&
+    !/\.csv$/i.test(input) &&
+    (await unterminatedLastLine(input, DEFAULT_MAX_RECORD_BYTES)) !== null
+  )
+    return null;
   if (summary.records === 0)
     return /\.csv$/i.test(input)
       ? `nothing learned: ${input} has no rows after its header`
@@ -596,7 +616,12 @@ interface CsvInput {
  * its rows with the label column `replay.target` (`--target`; default a column named "label").
  * Null for JSON lines, where `--target` is refused (an event's label is its "label").
  */
-async function csvInput(config: EngineConfig, input: string, where: string): Promise<CsvInput | null> {
+async function csvInput(
+  config: EngineConfig,
+  input: string,
+  where: string,
+  warn: (message: string) => void,
+): Promise<CsvInput | null> {
   const target = config.files.target;
   const targetFlag = where === '--input' ? '--target' : 'replay.target';
   if (!/\.csv$/i.test(input)) {
@@ -616,14 +641,22 @@ async function csvInput(config: EngineConfig, input: string, where: string): Pro
       `${where} ${input} is a CSV file: name its label column with ${targetFlag} (it has no column "label"); its columns are: ${header.columns.slice(0, 50).join(', ')}${header.columns.length > 50 ? ', …' : ''}${separatorHint(header.columns)}`,
     );
   const exclude = config.files.exclude;
-  if (exclude !== undefined)
-    checkExcluded(
-      exclude,
-      header.columns.filter((c) => c !== (target ?? 'label')),
-      new Map([[target ?? 'label', 'the label column']]),
-      input,
-    );
-  return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input) };
+  try {
+    if (exclude !== undefined)
+      checkExcluded(
+        exclude,
+        header.columns.filter((c) => c !== (target ?? 'label')),
+        new Map([[target ?? 'label', 'the label column']]),
+        input,
+      );
+  } catch (err) {
+    // going on with the next file, a column the last one had may be gone: the same settings go on
+    if (!(err instanceof DataError) || config.files.continue !== true) throw err;
+    warn(err.message);
+  }
+  const keyBy = config.keys.keyBy;
+  const keyColumn = keyBy !== null && keyBy !== 'key' && header.columns.includes(keyBy) ? keyBy : null;
+  return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input, keyColumn) };
 }
 
 /** `csvSource` with `jsonlSource`'s signature (the options it does not take left out). */

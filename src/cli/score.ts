@@ -294,9 +294,7 @@ function chooseSnapshot(
     const from = source !== undefined ? ` from source "${source}"` : '';
     // the version may be there from another source: say which
     const other =
-      source === undefined
-        ? undefined
-        : snapshots.find((s) => (key === undefined || s.key === key) && s.version === pick.version);
+      source === undefined ? undefined : snapshots.find((s) => keys.has(s.key) && s.version === pick.version);
     throw new DataError(
       `--version ${pick.version}: no snapshot${key !== undefined ? ` of key ${quotedKey(key)}` : ''}${from} in ${file} has that version (${versions.length > 0 ? `versions there${from}: ${listVersions(versions)}` : 'its snapshots have no version'})${other !== undefined ? `; version ${pick.version} is a snapshot from source "${other.source}": leave out --source ${source}` : ''}`,
     );

@@ -1,4 +1,3 @@
-import { safeKeyNumber, unsafeKeyReason } from './keyNumbers.js';
 import type { InternTable, PairTable } from './internTable.js';
 import { MINUS_ONE_LABELS } from './labelHints.js';
 
@@ -286,8 +285,6 @@ export function validateEvent(raw: unknown, family: Family): Validated {
   const { key, ts, label, weight, features } = raw;
   let k: string | undefined;
   if (typeof key === 'string') k = key;
-  else if (typeof key === 'number' && Number.isFinite(key) && !safeKeyNumber(key))
-    return reject(unsafeKeyReason('"key"', key));
   else if (typeof key === 'boolean' || (typeof key === 'number' && Number.isFinite(key))) k = keyText(key);
   else if (key !== undefined && key !== null) {
     const got =

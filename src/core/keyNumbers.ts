@@ -7,7 +7,7 @@ export function safeKeyNumber(value: number): boolean {
   return !Number.isInteger(value) || Number.isSafeInteger(value);
 }
 
-/** Why `what` (the event's "key", or a keyBy feature) holding `value` keys no model (`safeKeyNumber`). */
+/** Why `what` (a keyBy feature) holding `value` keys no model (`safeKeyNumber`). */
 export function unsafeKeyReason(what: string, value: number): string {
-  return `${what} is the number ${String(value)}, an integer past 2^53 whose digits a JSON number does not keep (other ids would share its model): send the id as a string, in quotes`;
+  return `${what} is the number ${String(value)}, an integer past 2^53 whose digits a double does not keep (other ids would share its model): send the id as text (a JSON string; a string field in an Avro schema)`;
 }

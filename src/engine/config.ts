@@ -440,7 +440,8 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
       message:
         "leaves fields out on the engine's thread: leave out replay.readerThreads (--reader-threads), or the fields",
     });
-  if (exclude !== undefined && keyBy !== null && exclude.includes(keyBy))
+  // (keyBy "key" is the event's own key, not a feature)
+  if (exclude !== undefined && keyBy !== null && keyBy !== 'key' && exclude.includes(keyBy))
     problems.push({
       path: 'replay.exclude',
       message: `names "${keyBy}", the key field of the keyed models (--key-by, model.keyBy): a keyed model leaves its key field out of its features already, and without it every event would have no key`,

@@ -5,7 +5,7 @@ import { withoutBom } from '../core/bom.js';
 import { validateEvent, type Family, type Validated } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
-import { openQuote, parseCsv } from '../solve/csv.js';
+import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN } from '../solve/csv.js';
 import { CsvRowDecoder } from '../stream/csvRows.js';
 
 /** Per feature, the population sd over the labelled events of a file, and how many events that was. */
@@ -112,6 +112,11 @@ async function* csvEvents(file: string, family: Family, target: string): AsyncGe
     while (pending.length > 0) {
       const next = pending.shift()!;
       const wasOpen = open.length > 0;
+      // a line that breaks the open row: its first line given up, the rest read again (as replay)
+      if (wasOpen && continuedQuote(next) === QUOTE_BROKEN) {
+        pending.unshift(...giveUp(), next);
+        continue;
+      }
       if (!openQuote(next, wasOpen)) {
         const row = wasOpen ? `${open.join('\n')}\n${next}` : next;
         open = [];

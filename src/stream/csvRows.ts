@@ -27,15 +27,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export class CsvRowDecoder implements EventDecoder {
   private readonly labelAt: number;
+  /** The key column's index (-1: none). */
+  private readonly keyAt: number;
 
   /**
    * `label`: the label column (null: none, every row is scored); a name the header lacks is a
    * `DataError` naming the column it probably meant. Column names must be distinct and not empty.
+   * `keyColumn` (`model.keyBy`): its non-empty cells are kept as their text, the models' keys (a
+   * keyed model leaves that field out of its features): `007` is not the model `7`, `NA` a key as
+   * in a JSON event, and an id past 2^53 keeps its digits.
    */
   constructor(
     readonly header: readonly string[],
     readonly label: string | null,
     source: string,
+    keyColumn: string | null = null,
   ) {
     const seen = new Set<string>();
     for (const [k, name] of header.entries()) {
@@ -48,6 +54,7 @@ export class CsvRowDecoder implements EventDecoder {
       seen.add(name);
     }
     this.labelAt = label === null ? -1 : header.indexOf(label);
+    this.keyAt = keyColumn === null ? -1 : header.indexOf(keyColumn);
     if (label !== null && this.labelAt < 0)
       throw new DataError(missingColumn('the label', label, header, source));
   }
@@ -79,7 +86,13 @@ export class CsvRowDecoder implements EventDecoder {
     for (let k = 0; k < row.length; k++) {
       if (k === this.labelAt) continue;
       const cell = row[k]!.trim();
-      if (cell === '' || isMissingString(cell)) continue;
+      if (cell === '') continue;
+      // the key column's text is the key, as an event's text: "007", "NA", an id past 2^53
+      if (k === this.keyAt) {
+        features[header[k]!] = cell;
+        continue;
+      }
+      if (isMissingString(cell)) continue;
       const v = cellNumber(cell);
       features[header[k]!] = Number.isNaN(v) ? cell : v;
     }

@@ -6,9 +6,14 @@ import type { EventDecoder } from './decodeEvents.js';
  * column, a column that leaks the label): each event `inner` accepts, without them; the others
  * as they are. It has no `readEvent`, so the engine takes every event from `decodeEvent`.
  */
-export function excludingDecoder(inner: EventDecoder, exclude: readonly string[]): EventDecoder {
+export function excludingDecoder(
+  inner: EventDecoder,
+  exclude: readonly string[],
+): EventDecoder & { /** The names no event held so far. */ unseen(): string[] } {
   const names = new Set(exclude);
+  const seen = new Set<string>();
   return {
+    unseen: () => exclude.filter((name) => !seen.has(name)),
     decodeEvent(value: string | Uint8Array, family: Family): Validated {
       const v = inner.decodeEvent(value, family);
       if (!v.ok) return v;
@@ -17,7 +22,7 @@ export function excludingDecoder(inner: EventDecoder, exclude: readonly string[]
       for (const name of names)
         if (Object.hasOwn(features, name)) {
           holds = true;
-          break;
+          seen.add(name);
         }
       if (!holds) return v;
       // (names are data: a record without a prototype, so "__proto__" is a field like another)

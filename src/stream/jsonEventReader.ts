@@ -19,7 +19,6 @@ import {
 } from '../core/event.js';
 import { flatSlice, InternTable, MAX_INTERNED_LENGTH, PairTable } from '../core/internTable.js';
 import { IdListedEvent, LineEvent } from '../core/lineEvent.js';
-import { safeKeyNumber } from '../core/keyNumbers.js';
 import { isMissingCodes } from '../features/featurizer.js';
 import { Murmur3 } from '../features/murmur3.js';
 import { jsonDecoder, type EventDecoder } from './decodeEvents.js';
@@ -523,11 +522,8 @@ export class JsonEventReader implements EventDecoder {
           const s = this.readString();
           if (s === null) return null;
           key = s;
-        } else if (this.readNumber()) {
-          // (validateEvent gives the reason)
-          if (!safeKeyNumber(this.number)) return null;
-          key = keyText(this.number);
-        } else if (this.readNull()) key = undefined;
+        } else if (this.readNumber()) key = keyText(this.number);
+        else if (this.readNull()) key = undefined;
         else {
           // a number or boolean key is its text, as validateEvent has it
           const b = this.readBoolean();

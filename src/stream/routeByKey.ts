@@ -4,7 +4,6 @@ import { shownValue, typoDistance, typoLimit } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { keyText, type L1Event } from '../core/event.js';
 import { safeKeyNumber, unsafeKeyReason } from '../core/keyNumbers.js';
-import { isMissingString } from '../features/featurizer.js';
 import type { KeyedEvents, RoutedBatch } from './engineTypes.js';
 import { originalValue, recordAt, recordOrigin } from './recordOrigin.js';
 import type { DeadLetterSink, EventBatch, RecordPosition } from './types.js';
@@ -35,8 +34,7 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
   // a number or boolean keys the model of its text (keyText), as in the event's own "key"
   return (e) => {
     const v = Object.hasOwn(e.features, keyBy) ? e.features[keyBy] : undefined;
-    // a missing-value text ("NA", "null", ...) is absent, as in the features and a CSV's cells
-    if (typeof v === 'string' && !isMissingString(v)) return v;
+    if (typeof v === 'string' && v !== '') return v;
     if (typeof v === 'number' && !safeKeyNumber(v))
       return { missing: unsafeKeyReason(`feature "${keyBy}" (model.keyBy)`, v) };
     if (typeof v === 'number' || typeof v === 'boolean') return keyText(v);
@@ -106,7 +104,6 @@ function fieldMeant(keyBy: string): (features: Readonly<Record<string, unknown>>
 function whyNoKey(v: unknown): string {
   if (v === undefined || v === null) return 'is missing';
   if (v === '') return 'is an empty string: give it a non-empty value';
-  if (typeof v === 'string') return `is ${JSON.stringify(v)}, which stands for a missing value`;
   if (Array.isArray(v)) return 'is a list: it must be one string, number or boolean';
   return 'is not a string, number or boolean';
 }

@@ -528,3 +528,39 @@ describe('a CSV stream with rows that break the format loses those rows only', (
     expect(summary(join(dir, 'res')).events).toBe(1);
   });
 });
+
+describe('a CSV key column', () => {
+  it('keys the models by its cells as written: 007 is not 7, NA is a key, ids past 2^53 keep their digits', async () => {
+    const keys = ['007', '7', '12345678901234567890', '12345678901234567891', 'NA'];
+    const file = join(dir, 'keyed.csv');
+    const rows = Array.from(
+      { length: 200 },
+      (_, i) => `${keys[i % keys.length]},${i % 7},${(i % 7) + (i % 3)}`,
+    );
+    writeFileSync(file, `cust,x,y\n${rows.join('\n')}\n`);
+    const out = join(dir, 'keyed');
+    const r = await runCli([
+      'replay',
+      '--input',
+      file,
+      '--target',
+      'y',
+      '--family',
+      'gaussian',
+      '--key-by',
+      'cust',
+      '--no-refit',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const models = readFileSync(join(out, 'models.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; coefficients: Record<string, number> });
+    expect([...new Set(models.map((m) => m.key))].sort()).toEqual([...keys].sort());
+    // (the key field is left out of its models' features)
+    expect(models.every((m) => !('cust' in m.coefficients))).toBe(true);
+  });
+});

@@ -52,7 +52,7 @@ describe('an output over an input is refused, the input kept', () => {
   it('score: --output over --input (also through a link) or over --model', async () => {
     await refused(
       ['score', '--model', models, '--input', events, '--output', events],
-      /--output .*events\.jsonl is the file that --input .*events\.jsonl reads: writing it would destroy the input before it is read; give --output another file/,
+      /--output .*events\.jsonl is the file that --input .*events\.jsonl reads: writing it would overwrite that input; give --output another file/,
       events,
     );
     const link = join(dir, 'link.jsonl');
@@ -102,7 +102,7 @@ describe('an output over an input is refused, the input kept', () => {
     writeFileSync(input, `${eventText}\n`);
     await refused(
       ['replay', '--input', input, '--family', 'binomial', '--out', out, '--no-progress'],
-      /the scores\.jsonl that --out .*again writes is the file that --input .*scores\.jsonl reads: writing it would destroy the input before it is read; give --out another directory, or move the input out of it/,
+      /the scores\.jsonl that --out .*again writes is the file that --input .*scores\.jsonl reads: writing it would overwrite that input; give --out another directory, or move the input out of it/,
       input,
     );
   });

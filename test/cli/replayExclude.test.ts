@@ -127,6 +127,53 @@ describe('replay --exclude', () => {
     expect(jsonl.stderr).toContain("--exclude leaves fields out on the engine's thread");
   });
 
+  it('names it never met: JSON lines warn at the end; going on (--continue) with a CSV that lacks a column warns', async () => {
+    const r = await runCli([
+      'replay',
+      '--input',
+      join(dir, 'full.jsonl'),
+      ...flags,
+      '--exclude',
+      'leak,idd',
+      '--out',
+      join(dir, 'w'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'replay: warning: --exclude (replay.exclude): no event had a field named "idd": is the name right?',
+    );
+    const state = join(dir, 'cont');
+    const first = await runCli([
+      'replay',
+      '--input',
+      join(dir, 'full.csv'),
+      ...flags,
+      '--exclude',
+      'id',
+      '--state',
+      state,
+      '--out',
+      join(dir, 'c1'),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    // the next file has no id column: the same settings go on, with a warning
+    const next = await runCli([
+      'replay',
+      '--input',
+      join(dir, 'less.csv'),
+      ...flags,
+      '--exclude',
+      'id',
+      '--state',
+      state,
+      '--continue',
+      '--out',
+      join(dir, 'c1'),
+    ]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain('replay: warning: --exclude: not a feature column of');
+  });
+
   it('a state directory remembers the fields left out: a resume with others is refused', async () => {
     const full = join(dir, 'full.csv');
     const state = join(dir, 'state');

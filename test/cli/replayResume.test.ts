@@ -556,6 +556,21 @@ describe('replay --state DIR over an input that grew, and --continue with the ne
     for (const [key, st] of want) expect(model(got.get(key)!), key).toEqual(model(st));
     expect(got.get('default')!.model.learned).toBe(labelled);
 
+    // a file of one half-written line: nothing learned yet, not an error (a log just begun)
+    const begun = join(dir, 'begun.jsonl');
+    writeFileSync(begun, tail.slice(0, cut));
+    const none = await runCli([
+      'replay',
+      ...common.slice(2),
+      '--input',
+      begun,
+      '--state',
+      join(dir, 'bs'),
+      '--out',
+      join(dir, 'bo'),
+    ]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toContain('has no newline and is not valid JSON');
     // without a state directory there is no next run: the line is a dead letter, as before
     writeFileSync(input, head + tail.slice(0, cut));
     const once = await runCli(['replay', ...common, '--out', join(dir, 'once')]);

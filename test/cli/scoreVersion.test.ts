@@ -66,6 +66,37 @@ describe('score --version', () => {
     }
   });
 
+  it('names a version from another source only among the keys asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-score-version-'));
+    try {
+      const model = join(dir, 'models.jsonl');
+      const input = join(dir, 'events.jsonl');
+      const of = (key: string, v: number, source: 'online' | 'refit') =>
+        JSON.stringify({ ...(JSON.parse(snapshot(v, source, 1000 * v)) as object), key });
+      writeFileSync(
+        model,
+        [of('A', 1, 'online'), of('A', 2, 'online'), of('B', 5, 'refit')].join('\n') + '\n',
+      );
+      writeFileSync(input, '{"features":{"x":1}}\n');
+      const r = await runCli([
+        'score',
+        '--model',
+        model,
+        '--input',
+        input,
+        '--source',
+        'online',
+        '--version',
+        '5',
+      ]);
+      expect(r.code).toBe(1);
+      // version 5 is key B's: no hint to leave out --source
+      expect(r.stderr).not.toContain('leave out --source');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists the versions there with their gaps (a range hid them: "2 to 14" for 2, 4, ..., 14)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'l1s-score-version-'));
     try {

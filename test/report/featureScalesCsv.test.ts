@@ -19,4 +19,14 @@ describe('featureScales on a CSV', () => {
     // x cycles 0..4 evenly: sd √2
     expect(scales.sd.get('x')).toBeCloseTo(Math.SQRT2, 2);
   });
+
+  it('a quote left open that the next row’s quoted field would close costs its line only, as in replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-scales-csv-'));
+    const file = join(dir, 'events.csv');
+    writeFileSync(file, ['label,x,c', '1,2,"unclosed', '0,5,"b"', '1,7,c'].join('\n') + '\n');
+    const scales = await featureScales(file, 'binomial', new Set(['x']), 'label');
+    // the rows 0,5,b and 1,7,c (the row 0,5,"b" was lost with the unclosed line)
+    expect(scales.events).toBe(2);
+    expect(scales.sd.get('x')).toBeCloseTo(1, 12);
+  });
 });
