@@ -203,4 +203,14 @@ describe('shutdownDeadline', () => {
     vi.advanceTimersByTime(5000);
     expect(e2).not.toHaveBeenCalled();
   });
+
+  it('a bound past setTimeout’s range (--shutdown-timeout 3000000) is no bound, not one of 1 ms', async () => {
+    vi.useRealTimers();
+    const expire = vi.fn();
+    const d = shutdownDeadline(3_000_000 * 1000, expire);
+    d.arm();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(expire).not.toHaveBeenCalled();
+    d.dispose();
+  });
 });
