@@ -79,19 +79,19 @@ export class OpsServer {
     const { port, host = '0.0.0.0' } = this.options;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
+        // the host itself: not a name that resolves, or not an address of this machine
+        const hostProblem =
+          err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL';
         const why =
           err.code === 'EADDRINUSE'
             ? 'is already in use on'
             : err.code === 'EACCES'
               ? 'needs privileges to listen on'
               : `cannot be listened on (${err.code ?? err.message}) at`;
-        reject(
-          new ConnectorError(
-            'L1S_HTTP',
-            `http.port ${port} ${why} ${host}: set another http.port in the configuration, or stop what holds it`,
-            { cause: err },
-          ),
-        );
+        const fix = hostProblem
+          ? `http.host "${host}" is not an address of this machine (or not a name that resolves): set http.host to one, such as 127.0.0.1 or 0.0.0.0 (every interface)`
+          : 'set another http.port in the configuration, or stop what holds it';
+        reject(new ConnectorError('L1S_HTTP', `http.port ${port} ${why} ${host}: ${fix}`, { cause: err }));
       };
       this.server.once('error', onError);
       this.server.listen(port, host, () => {

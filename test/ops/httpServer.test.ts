@@ -144,6 +144,25 @@ describe('OpsServer', () => {
     }
   });
 
+  it('a host that is no address of this machine names http.host, not the port', async () => {
+    // 192.0.2.1: TEST-NET-1, an address no machine has
+    const server = new OpsServer({
+      port: 0,
+      host: '192.0.2.1',
+      metrics: new EngineMetrics({ processMetrics: false }),
+      readiness: () => null,
+    });
+    servers.push(server);
+    const err = await server.listen().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toBe(
+      'http.port 0 cannot be listened on (EADDRNOTAVAIL) at 192.0.2.1: http.host "192.0.2.1" is not an address of this machine (or not a name that resolves): set http.host to one, such as 127.0.0.1 or 0.0.0.0 (every interface)',
+    );
+    await server.close();
+  });
+
   it('close() stops listening', async () => {
     const { server, port } = await serveEngine({ batches$: new Subject<RawBatch>() });
     await server.close();
