@@ -278,7 +278,8 @@ async function replayLocked(
   // readable lines among the progress line; L1S_LOG_FORMAT=json: pino's JSON lines
   const logger = cliLogger(
     names.command,
-    logLevel('warn'),
+    // a service (run) logs at info by default, as it does over Kafka; replay at warn
+    logLevel(names.jsonLogs === true ? 'info' : 'warn'),
     names.jsonLogs === true ? 'json' : process.env.L1S_LOG_FORMAT,
     io.stderr,
     (text) => line.say(text),

@@ -42,4 +42,48 @@ describe('L1S_LOG_LEVEL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('run over files logs info alerts by default, as over Kafka; replay logs warnings only', async () => {
+    delete process.env.L1S_LOG_LEVEL;
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-loglevel-'));
+    try {
+      // the label rate falls from 0.5 to 0.15 half-way: a critical alert, then an info one (the loss fell)
+      let seed = 7;
+      const u = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const lines = Array.from({ length: 30_000 }, (_, i) =>
+        JSON.stringify({ label: u() < (i < 15_000 ? 0.5 : 0.15) ? 1 : 0, features: { x: u() } }),
+      );
+      const input = join(dir, 'events.jsonl');
+      writeFileSync(input, `${lines.join('\n')}\n`);
+      const config = join(dir, 'run.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          model: { family: 'binomial' },
+          refit: { enabled: false },
+          replay: { input, out: join(dir, 'run-out') },
+        }),
+      );
+      const run = await runCli(['run', '--config', config]);
+      expect(run.code, run.stderr).toBe(0);
+      const infos = run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{') && (JSON.parse(l) as { level: number }).level === 30);
+      expect(infos.some((l) => l.includes('progressive loss fell'))).toBe(true);
+      const replay = await runCli([
+        'replay',
+        '--input',
+        input,
+        '--family',
+        'binomial',
+        '--no-refit',
+        '--out',
+        join(dir, 'replay-out'),
+      ]);
+      expect(replay.code, replay.stderr).toBe(0);
+      expect(replay.stderr).not.toContain('progressive loss fell');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
