@@ -32,9 +32,11 @@ the sections of 'replay --config' (model, refit, snapshots, scores, drift, limit
     "partitions": 1, "replicationFactor": 1, "fromBeginning": true,
     "createInputTopics": false                  a missing input topic stops the run (true: create it)
   }
-or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (exactly what
-'l1stream replay' writes for the same input and configuration); not both (with "kafka",
-replay.input, replay.out and state.dir are refused: Kafka has its topics for them).
+or, for files in and out, "replay": { "input": "events.jsonl", "out": "DIR" } (what
+'l1stream replay' writes for the same input and configuration, but for the clock: run keeps
+snapshots.everySeconds 60 and refit.everySeconds 300 by default, where replay has none, so a run
+of over a minute writes more snapshots; set them in the configuration to match); not both (with
+"kafka", replay.input, replay.out and state.dir are refused: Kafka has its topics for them).
 
 Every model's state is checkpointed to <prefix>.state every state.everyEvents records or
 state.everySeconds ("state": { "everyEvents": 10000, "everySeconds": 10 }), and offsets are
