@@ -27,6 +27,8 @@ export interface EngineMetricsOptions {
   readonly ready?: () => boolean;
 }
 
+/** A reason's guess at a misspelt name (`; did you mean "campaign"?`), left out of its metric label. */
+const DID_YOU_MEAN = /; did you mean "[^"]*"\?$/;
 /** prom-client, loaded by the first `EngineMetrics`: the public API (src/index.ts) does not load it. */
 let promClient: typeof import('prom-client') | undefined;
 const prom = () =>
@@ -120,8 +122,15 @@ export class EngineMetrics implements EngineObserver {
         // Insertion order is first-seen order, so a reason keeps its label once it has one.
         const byLabel = new Map<string, number>();
         let i = 0;
-        for (const [reason, n] of rejected()) {
-          const label = i++ < maxReasons ? reason : 'other';
+        for (const [given, n] of rejected()) {
+          // one series per reason, whatever name each record's guess offers (a misspelt field in
+          // every event gave one series per guess until the labels ran out, and the rest "other")
+          const reason = given.replace(DID_YOU_MEAN, '');
+          let label = byLabel.has(reason) ? reason : 'other';
+          if (!byLabel.has(reason) && i < maxReasons) {
+            label = reason;
+            i++;
+          }
           byLabel.set(label, (byLabel.get(label) ?? 0) + n);
         }
         for (const [reason, n] of byLabel) this.inc({ reason }, n);

@@ -247,6 +247,28 @@ describe('EngineMetrics over a running engine', () => {
     expect(valueOf(samples, 'l1stream_events_rejected_total', { reason: 'other' })).toBe(rest);
   });
 
+  it('a reason with a guess is one series whatever the guess (a misspelt key field: one series per guess, then "other")', async () => {
+    const metrics = new EngineMetrics({ processMetrics: false });
+    // every other event has its key field misspelt differently: segment0, segment1, ...
+    const all = Array.from({ length: 240 }, (_, i) =>
+      JSON.stringify({
+        label: i % 2,
+        features: { x: i % 7, ...(i % 2 === 0 ? { segment: 's1' } : { [`segment${i}`]: 's' }) },
+      }),
+    );
+    const source: EventSource = { batches$: from(batchesOf(all, 40)) };
+    const engine = new Engine(config, { source, sink: new MemorySink() }, { observer: metrics });
+    metrics.bind(engine);
+    const stats = await engine.run();
+    expect(stats.rejected).toBe(120);
+    const reasons = parseExposition(await metrics.metrics()).filter(
+      (x) => x.name === 'l1stream_events_rejected_total',
+    );
+    expect(reasons.map((x) => [x.labels.get('reason'), x.value])).toEqual([
+      ['feature "segment" (model.keyBy) is missing', 120],
+    ]);
+  });
+
   it('reports consumer lag per topic and partition from the provider, at each scrape', async () => {
     const lag = new Map<string, number>([
       ['events:0', 12],
