@@ -7,6 +7,7 @@ import {
   finalize,
   identity,
   mergeMap,
+  of,
   tap,
   type Observable,
   type OperatorFunction,
@@ -63,6 +64,11 @@ function checkPublishArguments(sink: unknown, source: unknown): void {
 
 const wholeBatch = (e: EngineElement): e is ProcessedBatch => e.kind === 'batch' && !e.partial;
 
+/** A refit's snapshot, or a batch without records that has outputs (snapshots made by time). */
+const madeIdle = (e: EngineElement): boolean =>
+  e.kind === 'refit' ||
+  (e.kind === 'batch' && !e.partial && e.records.length === 0 && e.outputs.models.length > 0);
+
 /**
  * Writes each element's outputs to the sink (models, scores, alerts, in that order; a refit's
  * snapshot first), then, for batches, waits until the sink has made them durable and commits the
@@ -109,6 +115,9 @@ export function publish(
   return (elements) =>
     elements.pipe(
       tap((element) => write(sink, element)),
+      // outputs made without records (snapshots by time, a refit's) are sent now: on an idle
+      // stream no batch may come after them to flush them (a file sink held them until then)
+      concatMap((element) => (madeIdle(element) ? sink.flush().then(() => element) : of(element))),
       filter(wholeBatch),
       source.commit
         ? mergeMap(async (batch) => {

@@ -132,3 +132,32 @@ describe('snapshots by time while no event of the model comes', () => {
     await done;
   });
 });
+
+describe('snapshots by time on an idle stream reach a file sink', () => {
+  it('without a commit or a state store, the file holds them before the next batch (they waited in its buffer)', async () => {
+    const { FileOutputSink } = await import('../../connectors/file/outputs.js');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-idle-file-'));
+    const sink = await FileOutputSink.open(dir);
+    const input = new Subject<RawBatch>();
+    // a file source without a state directory: no commit
+    const done = new Engine(config, { source: { batches$: input }, sink }).run();
+    input.next(batch(['a', 'b'], 200, 0));
+    const written = () =>
+      readFileSync(join(dir, 'models.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '');
+    await eventually(() => written().length === 2);
+    expect(
+      written()
+        .map((l) => (JSON.parse(l) as { key: string }).key)
+        .sort(),
+    ).toEqual(['a', 'b']);
+    input.complete();
+    await done;
+    await sink.close();
+  });
+});
