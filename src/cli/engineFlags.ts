@@ -79,9 +79,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --serve S             online (default) | refit: the model that scores unlabelled events
   --state DIR           checkpoint into DIR (model states, evicted keyed models, the last line
                         done) and resume from it: the same command after a crash, kill or
-                        Ctrl-C goes on where the last checkpoint was; DIR is for one input and
-                        one set of model settings (default: no checkpoints; keyed models spill
-                        to a temporary directory)
+                        Ctrl-C goes on where the last checkpoint was; DIR is for one input (a
+                        regular file, not a pipe) and one set of model settings (default: no
+                        checkpoints; keyed models spill to a temporary directory)
   --continue            with --state DIR made over another input (yesterday's file): go on
                         learning from DIR's models with --input from its first line (snapshot
                         versions go on increasing); without it another input is refused

@@ -222,6 +222,12 @@ async function replayLocked(
   let manifest: StateManifest | undefined;
   let resume: ResumePoint | null = null;
   if (stateDir !== undefined) {
+    // a checkpoint resumes a file after its lines: a pipe cannot be read again (reading its start
+    // to recognize it took lines from its writer, and the run then waited on it)
+    if (!(await stat(input)).isFile())
+      throw new PathError(
+        `${names.state} ${stateDir} resumes a file after the lines its checkpoint covers: ${names.input ?? '--input'} ${input} is not a regular file (a pipe cannot be read again); give a file, or leave out ${names.state}`,
+      );
     lock(stateDir, 'state', `${names.state} ${stateDir}`);
     // another input, other settings, not a state directory: StateDirectoryRefused (exit 2)
     ({ manifest, resume } = await StateManifest.open(

@@ -225,3 +225,29 @@ describe('replay --state DIR', () => {
     expect(readdirSync(privateTmp)).toEqual([]);
   });
 });
+
+describe('--state with a pipe as input', () => {
+  it('is refused before anything reads the pipe: a checkpoint resumes a file after its lines', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync: tempDir } = await import('node:fs');
+    const dir = tempDir(join(tmpdir(), 'l1s-state-fifo-'));
+    const fifo = join(dir, 'events.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const state = join(dir, 'state');
+    const r = await runCli([
+      'replay',
+      '--input',
+      fifo,
+      '--family',
+      'binomial',
+      '--state',
+      state,
+      '--out',
+      join(dir, 'out'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `--state ${state} resumes a file after the lines its checkpoint covers: --input ${fifo} is not a regular file (a pipe cannot be read again); give a file, or leave out --state`,
+    );
+  });
+});
