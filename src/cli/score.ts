@@ -480,7 +480,13 @@ export const scoreCommand: Command = {
     if (crOnly !== null) throw new DataError(crOnly);
     const csvRows =
       csvBytes !== null
-        ? csvEvents(withoutBom(csvText), values.input, values.target, notUtf8Lines(csvText, csvBytes))
+        ? csvEvents(
+            withoutBom(csvText),
+            values.input,
+            values.target,
+            notUtf8Lines(csvText, csvBytes),
+            values['key-by'] !== 'key' ? values['key-by'] : undefined,
+          )
         : null;
     if (!csv && values.target !== undefined)
       throw new UsageError(

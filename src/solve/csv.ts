@@ -665,6 +665,7 @@ export function csvEvents(
   source: string,
   target?: string,
   notUtf8?: ReadonlyMap<number, string>,
+  keyColumn?: string,
 ): CsvEventRow[] {
   const { rows, lines, spans, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
   if (rows.length > 0 && notUtf8?.has(lines[0]!))
@@ -677,6 +678,7 @@ export function csvEvents(
   const targetAt = target === undefined ? -1 : header.indexOf(target);
   if (target !== undefined && targetAt < 0)
     throw new DataError(missingColumn('the target', target, header, source));
+  const keyAt = keyColumn === undefined ? -1 : header.indexOf(keyColumn);
   const out: CsvEventRow[] = [];
   // the first lines given up (a quote that nothing closes), in line order among the rows
   let u = 0;
@@ -708,6 +710,11 @@ export function csvEvents(
     for (let k = 0; k < row.length; k++) {
       if (k === targetAt) continue;
       const cell = row[k]!.trim();
+      // the key column's text is the key, as replay reads it (CsvRowDecoder): 007, NA
+      if (k === keyAt && cell !== '') {
+        features[header[k]!] = cell;
+        continue;
+      }
       if (cell === '' || isMissingString(cell)) continue;
       const v = cellNumber(cell);
       features[header[k]!] = Number.isFinite(v) || v === Infinity || v === -Infinity ? v : cell;

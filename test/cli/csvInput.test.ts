@@ -562,5 +562,22 @@ describe('a CSV key column', () => {
     expect([...new Set(models.map((m) => m.key))].sort()).toEqual([...keys].sort());
     // (the key field is left out of its models' features)
     expect(models.every((m) => !('cust' in m.coefficients))).toBe(true);
+    // score reads the key column alike: each row by its own key's model
+    const scored = await runCli([
+      'score',
+      '--model',
+      join(out, 'models.jsonl'),
+      '--input',
+      file,
+      '--key-by',
+      'cust',
+    ]);
+    expect(scored.code, scored.stderr).toBe(0);
+    const lines = scored.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key?: string; model?: { key: string }; error?: string });
+    expect(lines.filter((l) => l.error !== undefined)).toEqual([]);
+    expect(lines.slice(0, 5).map((l) => l.key)).toEqual(keys);
   });
 });
