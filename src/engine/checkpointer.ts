@@ -8,6 +8,15 @@ import type { AssignmentFence } from './assignmentFence.js';
 import type { CheckpointConfig } from './config.js';
 import type { EventSource, PartitionRef, RestoreStats, StateStore } from './ports.js';
 
+/**
+ * Milliseconds of checkpoint work (capturing states at the stop, writing states) done in one go
+ * before the event loop runs: thousands of keyed models take seconds to write, and meanwhile a
+ * second signal (exit at once), timers and health probes must be heard.
+ */
+const SLICE_MS = 20;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** What one checkpoint wrote. */
 export interface CheckpointStats {
   /** Models whose state was written (those that changed since their last checkpoint). */
@@ -202,6 +211,30 @@ export class Checkpointer {
       entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
       live.dirty = false;
     }
+    return this.captured(entries);
+  }
+
+  /**
+   * `capture` with the event loop run between slices of models: only once the stream has ended
+   * (nothing is learned meanwhile), so that a stop's last checkpoint of thousands of models can be
+   * cut short by a second signal.
+   */
+  private async captureInSlices(): Promise<Capture> {
+    const entries: StateEntry[] = this.buffer.takeUnwritten();
+    let sliceStart = performance.now();
+    for (const live of this.registry.liveModels()) {
+      if (!live.dirty) continue;
+      entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
+      live.dirty = false;
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
+    }
+    return this.captured(entries);
+  }
+
+  private captured(entries: StateEntry[]): Capture {
     this.records = 0;
     this.outputsWithoutRecords = false;
     this.lastAt = this.now();
@@ -263,7 +296,7 @@ export class Checkpointer {
   /** The last checkpoint, once the stream completed and every output is durable. */
   finish(): Promise<unknown> {
     this.stopTimer();
-    return this.serialized(() => this.write(this.capture()));
+    return this.serialized(async () => this.write(await this.captureInSlices()));
   }
 
   /**
@@ -325,7 +358,15 @@ export class Checkpointer {
     const store = this.buffer.store;
     let bytes = 0;
     let written = 0;
+    let sliceStart = performance.now();
     for (const e of capture.entries) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+        // a rewind meanwhile: the rest of this checkpoint is forgotten (each state written
+        // covers its own records: a restored model skips those, and learns the rest)
+        if (capture.epoch !== this.epoch) return;
+      }
       // The partition went elsewhere since the capture: its new owner restored the state before
       // this one and reads the records after it again (their offsets are not committed here).
       // Written now, this state could land after the new owner's own and replace it.

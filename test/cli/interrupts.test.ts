@@ -195,3 +195,88 @@ describe('replay stopped by signals while refits run', () => {
     expect(existsSync(join(out, 'summary.json'))).toBe(false);
   }, 120_000);
 });
+
+/** `keys` keyed models of 4 features each, `perKey` events each, keys interleaved. */
+function writeKeyedEvents(path: string, keys: number, perKey: number): void {
+  let s = 7;
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const lines: string[] = [];
+  for (let i = 0; i < keys * perKey; i++) {
+    const x = 2 * u() - 1;
+    const features = { x, y: 2 * u() - 1, z: 2 * u() - 1, plan: `p${Math.floor(3 * u())}` };
+    lines.push(
+      JSON.stringify({ key: `k${i % keys}`, label: u() < 1 / (1 + Math.exp(-2 * x)) ? 1 : 0, features }),
+    );
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+/** The last snapshot of each key in models.jsonl: its offset and coefficients. */
+function lastModels(out: string): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const line of readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n')) {
+    const m = JSON.parse(line) as { key: string; offset: number; intercept: number; coefficients: unknown };
+    last.set(m.key, JSON.stringify([m.offset, m.intercept, m.coefficients]));
+  }
+  return last;
+}
+
+describe('replay stopped while its last checkpoint writes thousands of keyed models', () => {
+  it('a second SIGTERM cuts the checkpoint short; the same command resumes to the uninterrupted models', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const keys = 3000;
+    writeKeyedEvents(input, keys, 12);
+    // no checkpoint before the stop's: the stop captures and writes every model's state
+    const config = join(dir, 'stop-only.json');
+    writeFileSync(config, JSON.stringify({ state: { everyEvents: 1e9, everySeconds: 'Infinity' } }));
+    const args = (out: string, state: string) => [
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--key-by',
+      'key',
+      '--max-live-models',
+      String(keys),
+      '--no-refit',
+      '--config',
+      config,
+      '--progress',
+      '--out',
+      out,
+      '--state',
+      state,
+    ];
+    const out = join(dir, 'out');
+    const state = join(dir, 'state');
+    const child = replayChild(args(out, state));
+    // every key has a model by the first progress line after event 3,000
+    expect(await child.waitFor(/replay: [\d,]{5,} events/)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await child.waitFor(/a second signal exits at once/)).toBe(true);
+    // the second signal once the stop's checkpoint has begun writing states
+    const stateFiles = () =>
+      existsSync(state) ? readdirSync(state).filter((f) => f.endsWith('.state')).length : 0;
+    let ended = false;
+    void child.exited.then(() => (ended = true));
+    while (stateFiles() === 0 && !ended) await new Promise((r) => setTimeout(r, 2));
+    child.kill('SIGTERM');
+    const { code, signal } = await child.exited;
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+    // cut short: not every model's state was written (the write of all of them was one
+    // synchronous step the second signal waited for)
+    expect(stateFiles()).toBeGreaterThan(0);
+    expect(stateFiles()).toBeLessThan(keys);
+    expect(readdirSync(state).filter((f) => f.endsWith('.lock'))).toEqual([]);
+
+    // the states written cover their own events: resumed, every event is learned once
+    const resumed = replayChild(args(out, state));
+    expect((await resumed.exited).code).toBe(0);
+    const whole = replayChild(args(join(dir, 'whole-out'), join(dir, 'whole-state')));
+    expect((await whole.exited).code).toBe(0);
+    const expected = lastModels(join(dir, 'whole-out'));
+    expect(expected.size).toBe(keys);
+    expect(lastModels(out)).toEqual(expected);
+  }, 300_000);
+});
