@@ -158,6 +158,20 @@ function missingStates(resume: ResumePoint, input: string, where: string, dir: s
   return `${where} has no state file for ${which} afresh ${from}, the others resume from their states (to learn ${missing.length === 1 ? 'it' : 'them'} from all ${missing.length === 1 ? 'its' : 'their'} events, delete ${dir} and replay from the start)`;
 }
 
+/** `checkInputPath`, saying where a relative path named in --config (`where` not `--input`) is read from. */
+export async function checkReplayInput(where: string, input: string): Promise<void> {
+  try {
+    await checkInputPath(where, input);
+  } catch (err) {
+    // a path in the configuration file is read from the current directory, not from the file's
+    if (err instanceof PathError && where !== '--input' && !isAbsolute(input))
+      throw new PathError(
+        `${err.message} (a relative path in --config is read from the current directory, ${process.cwd()})`,
+      );
+    throw err;
+  }
+}
+
 /**
  * Runs a replay over `config.files.input` into `out`; returns its summary (also in DIR/summary.json).
  * `names` are those of the command that runs it (`replay`, `--state` and `--out` unless given).
@@ -173,16 +187,7 @@ export async function replay(
   const input = config.files.input!;
   // Check the input before the outputs are opened (truncated): a typo must not wipe earlier results.
   const where = names.input ?? '--input';
-  try {
-    await checkInputPath(where, input);
-  } catch (err) {
-    // a path in the configuration file is read from the current directory, not from the file's
-    if (err instanceof PathError && where !== '--input' && !isAbsolute(input))
-      throw new PathError(
-        `${err.message} (a relative path in --config is read from the current directory, ${process.cwd()})`,
-      );
-    throw err;
-  }
+  await checkReplayInput(where, input);
   const head = await fileHead(input, 2);
   if (head !== null && gzipProblem(input, head) !== null)
     throw new PathError(

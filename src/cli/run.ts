@@ -6,13 +6,14 @@ import { Subject } from 'rxjs';
 import { checkEngineConfig, olderNameConflict, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
-import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { ConfigError, ConnectorError, type ConfigProblem } from '../core/errors.js';
+import { plannedDirectoryProblem } from '../core/pathProblem.js';
 import type { OpsServer } from '../ops/httpServer.js';
 import type { EngineMetrics } from '../ops/metrics.js';
 import { pipelineNotReady, type ConsumerHealthView } from '../ops/readiness.js';
 import { defaultShutdownTimeoutMs, formatDuration, shutdownDeadline } from '../ops/shutdown.js';
 import type { Command } from './command.js';
-import { numberFlag, parseCommandArgs, readJsonConfig, UsageError, type CliIO } from './io.js';
+import { numberFlag, parseCommandArgs, PathError, readJsonConfig, UsageError, type CliIO } from './io.js';
 import { logLevel } from './logger.js';
 import { counted, formatCount } from './progress.js';
 import { onInterrupt } from './interrupts.js';
@@ -288,7 +289,28 @@ async function runKafkaPorts(
   io.stderr.write(
     `run: ${formatCount(s.learned)} events learned, ${formatCount(s.scored)} scored, ${formatCount(s.rejected)} dead letters, ${formatCount(s.keys)} model(s)\n`,
   );
+  exitWhenHeld(0, logger);
   return 0;
+}
+
+/** Milliseconds a stopped Kafka run's process may stay alive before `exitWhenHeld` ends it. */
+const HELD_AFTER_STOP_MS = 3000;
+
+/**
+ * Ends the process with `code` if it is still alive a few seconds after a Kafka run stopped (its
+ * outputs flushed, its offsets committed, its clients disconnected): after a broker outage, the
+ * consumer kafkajs restarted kept its group coordinator's connection open past `disconnect()`, and
+ * the process stayed alive after its last line, whatever --shutdown-timeout.
+ */
+function exitWhenHeld(code: number, logger: Logger<never>): void {
+  setTimeout(() => {
+    logger.warn(
+      { heldMs: HELD_AFTER_STOP_MS },
+      'l1stream run: stopped, but a Kafka connection still held the process: exiting',
+    );
+    logger.flush();
+    shutdownExit.exit(code);
+  }, HELD_AFTER_STOP_MS).unref();
 }
 
 /**
@@ -375,6 +397,7 @@ async function runKafkaWorker(
   io.stderr.write(
     `run: ${formatCount(s?.learned ?? 0)} events learned, ${formatCount(Number(s?.scored ?? 0))} scored, ${formatCount(s?.rejected ?? 0)} dead letters, ${formatCount(Number(s?.keys ?? 0))} model(s)\n`,
   );
+  exitWhenHeld(0, logger);
   return 0;
 }
 
@@ -530,11 +553,11 @@ export const runCommand: Command = {
       ]);
     }
     if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
-    const { replay, refusedStateDirectory, nothingLearned, abandonedText, outputsLine } =
+    const { replay, refusedStateDirectory, nothingLearned, abandonedText, outputsLine, checkReplayInput } =
       await import('./replay.js');
     const out = config.files.out ?? 'l1stream-out';
     const logger = pino({ name: 'l1stream', level: logLevel('info') }, io.stderr);
-    const ops = await startOps(config, logger);
+    const ops = await startOpsAfterPathChecks(config, out, logger, checkReplayInput);
     const signal = untilSignal();
     const deadline = shutdownDeadline(shutdownMs, () => {
       io.stderr.write(`run: shutdown took longer than ${formatDuration(shutdownMs)}: exiting\n`);
@@ -626,4 +649,48 @@ function filesSettingsWithKafka(doc: Record<string, unknown>, hasInput: boolean)
         'with the "kafka" section the model states are checkpointed to the topic <prefix>.state, not to a directory: drop state.dir',
     });
   return problems;
+}
+
+/**
+ * Files mode's input, state directory and output directory checked before anything is made or
+ * served, and the metrics port tried: every problem found is reported at once (one ConfigError),
+ * where each used to stop a run of its own, after the server had started and state.dir was made.
+ */
+async function startOpsAfterPathChecks(
+  config: EngineConfig,
+  out: string,
+  logger: { info(o: object, msg: string): void },
+  checkInput: (where: string, input: string) => Promise<void>,
+): Promise<Ops | null> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const input = config.files.input;
+  if (input !== undefined) {
+    try {
+      await checkInput('replay.input', input);
+    } catch (err) {
+      if (!(err instanceof PathError)) throw err;
+      problems.push({ path: '', message: err.message });
+    }
+  }
+  for (const [what, dir] of [
+    ['state.dir', config.files.state],
+    ['replay.out', out],
+  ] as const) {
+    const problem = dir === undefined ? null : plannedDirectoryProblem(what, dir);
+    if (problem !== null) problems.push({ path: '', message: problem });
+  }
+  let ops: Ops | null;
+  try {
+    // (with problems found the port is only tried: nothing is said to be served)
+    ops = await startOps(config, problems.length === 0 ? logger : { info: () => undefined });
+  } catch (err) {
+    if (problems.length === 0 || !(err instanceof ConnectorError)) throw err;
+    problems.unshift({ path: '', message: err.message });
+    ops = null;
+  }
+  if (problems.length === 0) return ops;
+  await ops?.server.close();
+  // one problem is one line, as each was before
+  if (problems.length === 1) throw new PathError(problems[0].message);
+  throw new ConfigError(problems);
 }

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** A Node.js file-system error (it carries an errno `code` such as ENOENT). */
 export function isErrnoError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
@@ -42,5 +42,36 @@ export function pathProblem(what: string, path: string, err: unknown, use: PathU
       return `${named}: no space left on the device; free some or choose another path`;
     default:
       return `${named}: cannot ${use} it (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}
+
+/**
+ * What `pathProblem` would say of making directory `path` (mkdir -p) and writing in it, found
+ * without making anything: a part of it that is a file, an existing non-directory, or a nearest
+ * existing directory that cannot be written. Null when nothing is seen to stop it.
+ */
+export function plannedDirectoryProblem(what: string, path: string): string | null {
+  const failed = (code: string) => Object.assign(new Error(code), { code });
+  let at = resolve(path);
+  for (let first = true; ; first = false) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(at).isDirectory();
+    } catch (err) {
+      if (isErrnoError(err) && err.code === 'ENOENT') {
+        const parent = dirname(at);
+        if (parent === at) return null;
+        at = parent;
+        continue;
+      }
+      return pathProblem(what, path, err, 'write');
+    }
+    if (!isDirectory) return pathProblem(what, path, failed(first ? 'EEXIST' : 'ENOTDIR'), 'write');
+    try {
+      accessSync(at, constants.W_OK);
+      return null;
+    } catch (err) {
+      return pathProblem(what, path, err, 'write');
+    }
   }
 }

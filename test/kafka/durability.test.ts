@@ -269,4 +269,37 @@ describe('l1stream run through a broker outage (a broker of its own)', () => {
       await admin.disconnect().catch(() => undefined);
     }
   }, 240_000);
+
+  it('an idle service through an outage still exits 0 on SIGTERM (a kafkajs connection held it alive)', async () => {
+    const own = broker();
+    const kafka = kafkaClient('durability-idle-outage', own.brokers);
+    const topic = randomName('dur-idle-in');
+    await createTopic(kafka, topic, 1);
+    // nothing to read: the consumer only keeps its group membership through the outage (kafkajs'
+    // default session and heartbeat)
+    const config = writeConfig({
+      model: { family: 'binomial', keyBy: 'key' },
+      state: { everyEvents: 2000, everySeconds: 2 },
+      kafka: {
+        brokers: own.brokers,
+        topics: [topic],
+        groupId: randomName('dur-idle-group'),
+        prefix: randomName('dur-idle'),
+      },
+    });
+    const service = startService(config, 'idle');
+    try {
+      await new Promise((r) => setTimeout(r, 12_000));
+      await own.outage(10);
+      await new Promise((r) => setTimeout(r, 30_000));
+      expect(service.child.exitCode, service.stderr()).toBeNull();
+      const stopped = await Promise.race([
+        service.stop(),
+        new Promise((r) => setTimeout(r, 25_000, 'alive')),
+      ]);
+      expect(stopped, `still running 25 s after SIGTERM:\n${service.stderr().slice(-2000)}`).toBe(0);
+    } finally {
+      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+    }
+  }, 240_000);
 });
