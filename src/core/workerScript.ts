@@ -12,6 +12,19 @@ export class WorkerMissing extends EngineError {
   }
 }
 
+/** A worker thread that exited, crashed or never started: the run cannot use it. */
+export class WorkerFailed extends EngineError {
+  constructor(message: string) {
+    super('L1S_WORKER', message);
+  }
+}
+
+/**
+ * Milliseconds a worker has to load its script and start its work (a script that is not
+ * l1stream's never does). `L1STREAM_WORKER_START_MS` sets it (tests).
+ */
+export const WORKER_START_MS = Number(process.env.L1STREAM_WORKER_START_MS) || 30_000;
+
 /** What a worker script is: its file name, the module it sits beside, and how to do without it. */
 export interface WorkerScript {
   /** The file name without extension (`refitWorker`). */

@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import type { MessagePort, Worker } from 'node:worker_threads';
 
 import { StateError } from '../core/errors.js';
-import { scriptPath, startWorkerScript, type WorkerScript } from '../core/workerScript.js';
+import {
+  scriptPath,
+  startWorkerScript,
+  WORKER_START_MS,
+  WorkerFailed,
+  type WorkerScript,
+} from '../core/workerScript.js';
 import type {
   SequentialSparsityOptions,
   SequentialSparsityReport,
@@ -155,6 +161,8 @@ export class SequentialThread {
   private stopped = false;
   /** Why the worker is gone (its exit event), or null. */
   private gone: string | null = null;
+  /** When the worker was started (`performance.now()`). */
+  private startedAt = 0;
   private receive: ((port: MessagePort) => { message: unknown } | undefined) | null = null;
 
   /** `ring`: occurrences the rings hold (default 2^21; small ones in tests, to wrap often). */
@@ -255,9 +263,13 @@ export class SequentialThread {
       failed = Atomics.load(this.ctl, CTL_FAILED);
       if (failed < fatal) this.gone = 'was killed';
     }
+    // a script that is not l1stream's worker never starts (an empty one exits, and its exit event
+    // cannot reach a thread blocked waiting for it)
+    if (this.gone === null && tid === 0 && performance.now() - this.startedAt > WORKER_START_MS)
+      this.gone = `did not start within ${WORKER_START_MS / 1000} s`;
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');
-      throw new Error(
+      throw new WorkerFailed(
         `sequential input-drift worker ${why}: the run cannot go on (its script: ${scriptPath(sequentialWorkerScript, workerFile)}; drift.threads 0 runs the detector on the learning thread)`,
       );
     }
@@ -275,6 +287,7 @@ export class SequentialThread {
     ) as typeof import('node:worker_threads');
     this.receive = threads.receiveMessageOnPort;
     const ctl = new SharedArrayBuffer(CTL_BYTES);
+    this.startedAt = performance.now();
     const worker = startWorker(threads.Worker, ctl);
     const channel = new threads.MessageChannel();
     this.ctl = new Int32Array(ctl);

@@ -28,3 +28,6 @@ port.on('message', (message: { readonly id: number; readonly job: RefitJob }) =>
     port.postMessage({ id: message.id, error: { name: e.name, message: e.message } });
   }
 });
+
+// loaded: the runner gives up a worker that never says so (a script that is not this one)
+port.postMessage({ ready: true });

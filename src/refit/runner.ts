@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { defer, from, type Observable } from 'rxjs';
 
 import { EngineError } from '../core/errors.js';
-import { startWorkerScript, type WorkerScript } from '../core/workerScript.js';
+import { scriptPath, startWorkerScript, WORKER_START_MS, type WorkerScript } from '../core/workerScript.js';
 import { solveRefitJob, type RefitJob, type RefitOutcome } from './job.js';
 
 /**
@@ -148,28 +148,71 @@ export class WorkerRefitRunner implements RefitRunner {
   private spawn(): Worker {
     const worker = startWorker(this.file);
     this.workers.push(worker);
-    worker.on('message', (m: { id: number; outcome?: RefitOutcome; error?: { message: string } }) => {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      this.byWorker.delete(worker);
-      worker.unref();
-      if (!this.closed) this.free.push(worker);
-      if (p === undefined) return;
-      if (m.outcome) p.resolve(m.outcome);
-      else p.reject(new RefitError(`refit of "${p.key}" failed: ${m.error?.message ?? 'unknown error'}`));
-    });
+    // a script that is not l1stream's refit worker (workerFiles.refit) would never answer: each
+    // worker says it is ready once loaded, and one that does not within WORKER_START_MS is given up
+    let ready = false;
+    const notReady = setTimeout(() => {
+      if (ready || this.closed) return;
+      this.fail(worker, new RefitError(this.unusable(`did not start within ${WORKER_START_MS / 1000} s`)));
+      void worker.terminate();
+    }, WORKER_START_MS);
+    notReady.unref();
+    worker.on(
+      'message',
+      (m: { id: number; ready?: true; outcome?: RefitOutcome; error?: { message: string } }) => {
+        if (m.ready === true) {
+          ready = true;
+          clearTimeout(notReady);
+          return;
+        }
+        this.answered(worker, m);
+      },
+    );
     worker.on('error', (err) => {
-      const id = this.byWorker.get(worker);
-      this.byWorker.delete(worker);
-      this.workers.splice(this.workers.indexOf(worker), 1);
-      const at = this.free.indexOf(worker);
-      if (at >= 0) this.free.splice(at, 1);
-      if (id === undefined) return;
-      const p = this.pending.get(id);
-      this.pending.delete(id);
-      p?.reject(new RefitError(`the refit worker crashed: ${err.message}`, { cause: err }));
+      clearTimeout(notReady);
+      this.fail(worker, new RefitError(`the refit worker crashed: ${err.message}`, { cause: err }));
+    });
+    worker.on('exit', (code) => {
+      clearTimeout(notReady);
+      // (close() terminates them: its jobs are rejected there)
+      if (!this.closed)
+        this.fail(worker, new RefitError(this.unusable(`exited (code ${code}) without answering`)));
     });
     return worker;
+  }
+
+  /** Why a worker cannot refit, with its script and the fixes. */
+  private unusable(why: string): string {
+    return `the refit worker ${why}: its script ${scriptPath(refitWorkerScript, this.file)} must be l1stream's refitWorker.js (workerFiles.refit), or set refit.threads 0 to refit on the learning thread`;
+  }
+
+  private answered(
+    worker: Worker,
+    m: { id: number; outcome?: RefitOutcome; error?: { message: string } },
+  ): void {
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    this.byWorker.delete(worker);
+    worker.unref();
+    if (!this.closed) this.free.push(worker);
+    if (p === undefined) return;
+    if (m.outcome) p.resolve(m.outcome);
+    else p.reject(new RefitError(`refit of "${p.key}" failed: ${m.error?.message ?? 'unknown error'}`));
+  }
+
+  /** Drops `worker` (crashed, exited, never ready) and fails the job it had, if any. */
+  private fail(worker: Worker, err: RefitError): void {
+    const at = this.workers.indexOf(worker);
+    if (at < 0) return;
+    this.workers.splice(at, 1);
+    const free = this.free.indexOf(worker);
+    if (free >= 0) this.free.splice(free, 1);
+    const id = this.byWorker.get(worker);
+    this.byWorker.delete(worker);
+    if (id === undefined) return;
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    p?.reject(err);
   }
 
   async close(): Promise<void> {

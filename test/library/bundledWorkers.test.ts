@@ -53,9 +53,14 @@ async function bundle(entry: { contents: string } | string, outfile: string): Pr
 
 /** Runs the bundled app (killed after 60 s: a hang fails the test instead of stalling it). */
 function runApp(bundleDir: string, ...args: string[]) {
+  return runAppWith({}, bundleDir, ...args);
+}
+
+function runAppWith(env: NodeJS.ProcessEnv, bundleDir: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [join(bundleDir, 'app.mjs'), ...args], {
     encoding: 'utf8',
     timeout: 60_000,
+    env: { ...process.env, ...env },
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
@@ -105,6 +110,34 @@ describe('an app that bundles the engine', () => {
     expect(refit.status).toBe(0);
     const out = JSON.parse(refit.stdout) as { warnings: string[] };
     expect(out.warnings).toEqual([expect.stringMatching(/^every refit failed \(1\).*modules-left-behind/)]);
+  });
+
+  it("a worker script that is not l1stream's (empty, or busy with its own work) fails a drift run, and is a warning of a refit run; nothing hangs", () => {
+    const empty = join(dir, 'empty.js');
+    writeFileSync(empty, '');
+    const idle = join(dir, 'idle.js');
+    writeFileSync(idle, 'setInterval(() => {}, 1000);\n');
+    // (the time a worker has to start: 30 s by default)
+    const env = { L1STREAM_WORKER_START_MS: '1500' };
+    for (const script of [empty, idle]) {
+      const drift = runAppWith(env, join(dir, 'alone'), 'drift', '', script);
+      expect(drift.signal).toBeNull(); // not killed: it did not hang
+      expect(drift.status).not.toBe(0);
+      expect(drift.stderr).toContain(
+        `sequential input-drift worker did not start within 1.5 s: the run cannot go on (its script: ${script}`,
+      );
+      expect(drift.stderr).toContain('L1S_WORKER');
+      const refit = runAppWith(env, join(dir, 'alone'), 'refit', script);
+      expect(refit.signal).toBeNull();
+      expect(refit.status).toBe(0);
+      const out = JSON.parse(refit.stdout) as { warnings: string[] };
+      const why = script === empty ? 'exited \\(code 0\\) without answering' : 'did not start within 1\\.5 s';
+      expect(out.warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(`^every refit failed \\(1\\).*the refit worker ${why}: its script ${script}`),
+        ),
+      ]);
+    }
   });
 
   it('runs with workerFiles pointing at the worker scripts elsewhere', () => {

@@ -53,7 +53,10 @@ describe('refits and V8’s array buffer detaching protector', () => {
     );
     try {
       const report = await new Promise<{ before: number; after: number }>((resolve, reject) => {
-        worker.once('message', resolve);
+        // (the refit worker's own "ready" comes first)
+        worker.on('message', (m: { ready?: true; before: number; after: number }) => {
+          if (m.ready !== true) resolve(m);
+        });
         worker.once('error', reject);
       });
       expect(report.before).toBe(1);
