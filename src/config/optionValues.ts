@@ -80,7 +80,8 @@ export function optionValueProblems(
 
 /**
  * The problems of `fn`'s options: keys it does not read (`known`, by default the keys of `kinds`),
- * then, when every key is known, `optionValueProblems`.
+ * and `optionValueProblems` of the keys it reads (all at once: a typo in one key used to hide the
+ * others' values).
  */
 export function optionProblems(
   fn: string,
@@ -90,6 +91,12 @@ export function optionProblems(
   known: readonly string[] = kinds.map(([key]) => key),
 ): ConfigProblem[] {
   const problems = optionKeyProblems(fn, options, known);
-  if (problems.length > 0) return problems;
-  return optionValueProblems(fn, options as Readonly<Record<string, unknown>>, kinds, required);
+  if (!isOptionsObject(options)) return problems;
+  // (a key missing beside a misspelled one is most likely that one: not said twice)
+  return [...problems, ...optionValueProblems(fn, options, kinds, problems.length > 0 ? [] : required)];
+}
+
+/** An options object whose values can be checked (not null, an array or a primitive). */
+export function isOptionsObject(options: unknown): options is Readonly<Record<string, unknown>> {
+  return typeof options === 'object' && options !== null && !Array.isArray(options);
 }

@@ -1,5 +1,5 @@
 import { optionKeyProblems } from '../config/optionKeys.js';
-import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
+import { isOptionsObject, optionValueProblems, type OptionKind } from '../config/optionValues.js';
 import { shownValue } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { engineConfigOf } from './checkedConfig.js';
@@ -128,8 +128,8 @@ function engineOptionProblems(options: unknown): ConfigProblem[] {
     message: q.message,
   });
   const problems = optionKeyProblems('options', options, optionNames);
-  if (problems.length > 0) return problems.map(named);
-  const o = options as Readonly<Record<string, unknown>>;
+  if (!isOptionsObject(options)) return problems.map(named);
+  const o = options;
   problems.push(...optionValueProblems('options', o, optionKinds));
   if (o.partSize !== undefined && !(typeof o.partSize === 'number' && o.partSize >= 1))
     problems.push({

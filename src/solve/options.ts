@@ -25,6 +25,15 @@ const isWhole =
   (min: number): Check =>
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `must be a whole number >= ${min}`;
+/** A number in the interval from `low` to `high`, each end open or closed, as the solver checks it later. */
+const inRange =
+  (low: number, lowClosed: boolean, high: number, highClosed: boolean): Check =>
+  (v) =>
+    typeof v !== 'number'
+      ? 'must be a number'
+      : (lowClosed ? v >= low : v > low) && (highClosed ? v <= high : v < high)
+        ? undefined
+        : `must be in ${lowClosed ? '[' : '('}${low}, ${high}${highClosed ? ']' : ')'}`;
 const isFunction: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
 const isNumbers: Check = (v) =>
   (typeof v === 'object' && v !== null && typeof (v as { length?: unknown }).length === 'number') ||
@@ -39,13 +48,13 @@ const isCoefficients: Check = (v) =>
 // typed as Record<keyof T, Check>: the compiler names any key of an interface missing here
 const SOLVER: Record<keyof SolverOptions, Check> = {
   family: oneOf('gaussian', 'binomial'),
-  l1Ratio: isNumber,
+  l1Ratio: inRange(0, false, 1, true),
   standardize: oneOf(true, false, 'auto'),
   weights: isNumbers,
   penaltyFactors: isNumbers,
-  tolerance: isNumber,
+  tolerance: (v) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0'),
   gapTolerance: (v) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0'),
-  kktTolerance: isNumber,
+  kktTolerance: inRange(0, false, 1, false),
   stopping: oneOf('certified', 'glmnet'),
   maxPasses: isWhole(1),
   mode: oneOf('auto', 'covariance', 'naive'),
@@ -59,8 +68,8 @@ const SOLVER: Record<keyof SolverOptions, Check> = {
 const PATH: Record<keyof PathOptions, Check> = {
   ...SOLVER,
   lambdas: isNumbers,
-  nLambda: isNumber,
-  lambdaMinRatio: isNumber,
+  nLambda: isWhole(1),
+  lambdaMinRatio: inRange(0, false, 1, false),
   earlyStop: isBoolean,
   predictStart: isBoolean,
   onLambda: isFunction,
@@ -77,7 +86,7 @@ const SOLVE_AT: Record<keyof SolveAtOptions, Check> = {
 
 const CROSS_VALIDATION: Record<keyof CrossValidationOptions, Check> = {
   ...PATH,
-  folds: isNumber,
+  folds: isWhole(2),
   seed: isNumber,
   foldIds: isNumbers,
   onProgress: isFunction,

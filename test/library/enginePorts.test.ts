@@ -117,6 +117,20 @@ describe('new Engine with ports that cannot be used', () => {
     ).not.toThrow();
   });
 
+  it('names a misspelled option and the other options of the wrong kind together (the typo hid the others)', () => {
+    const found = problems(
+      () =>
+        new Engine(config, { source: source(), sink: keepingSink() }, {
+          partSize: -1,
+          bogus: 1,
+        } as object),
+    );
+    expect([...found.keys()].sort()).toEqual(['options.bogus', 'options.partSize']);
+    expect(found.get('options.partSize')).toBe(
+      'must be a number >= 1 (records decoded and learned at a time), got -1',
+    );
+  });
+
   it("reports the configuration's problems and the ports' together", () => {
     const found = problems(
       () =>

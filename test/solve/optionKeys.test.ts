@@ -126,3 +126,31 @@ describe('objectiveValue and checkKkt from JavaScript', () => {
     expect(checkKkt(x, y, fit, 0.05, opts).maxViolation).toBeLessThan(1e-6);
   });
 });
+
+describe('solver options out of range', () => {
+  it('are named together with the other problems, each with its range (they came one at a time, after the kinds)', () => {
+    let message = '';
+    try {
+      solvePath(x, y, {
+        family: 'poisson',
+        l1Ratio: -1,
+        nLambda: 0,
+        lambdaMinRatio: 5,
+        kktTolerance: 1,
+      } as never);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'solvePath: options are wrong:',
+      '  family must be "gaussian", "binomial", got "poisson"',
+      '  l1Ratio must be in (0, 1], got -1',
+      '  nLambda must be a whole number >= 1, got 0',
+      '  lambdaMinRatio must be in (0, 1), got 5',
+      '  kktTolerance must be in (0, 1), got 1',
+    ]);
+    expect(() => crossValidate(x, y, { folds: 1, tolerance: 0 } as never)).toThrow(
+      'crossValidate: options are wrong:\n  folds must be a whole number >= 2, got 1\n  tolerance must be a number > 0, got 0',
+    );
+  });
+});
