@@ -11,7 +11,7 @@ export class SinkError extends EngineError {
   }
 }
 
-type Written = 'model' | 'score' | 'alert' | 'deadLetter';
+type Written = 'model' | 'score' | 'alert' | 'deadLetter' | 'flush';
 
 /**
  * The engine's view of a user's sink: a write method may return a promise (an `async model()`),
@@ -44,7 +44,12 @@ export class AwaitingSink implements OutputSink {
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
     this.throwIfFailed();
-    await this.sink.flush();
+    try {
+      await this.sink.flush();
+    } catch (err) {
+      // an application's sink: its own error, typed (ours throw EngineErrors already)
+      throw err instanceof EngineError ? err : sinkFailure('flush', err);
+    }
   }
 
   close(): Promise<void> {

@@ -513,9 +513,11 @@ export class Engine {
           ),
         )
       : untilClosed$;
+    // an application's source may send anything: its batches are checked before anything reads them
+    const checked$ = read$.pipe(tap((b) => checkRawBatch(b)));
     const prepared$: Observable<RawBatch> = prepare
-      ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
-      : read$;
+      ? checked$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
+      : checked$;
     const raw$ = prepared$.pipe(
       map((b) => this.fence.raw(b)),
       filter((b): b is RawBatch => b !== null),
@@ -523,7 +525,6 @@ export class Engine {
     const learned$ = raw$.pipe(
       tap((b) => {
         if (this.startedAt === 0) this.startedAt = performance.now();
-        checkRawBatch(b);
         if (durable) checkDecimalOffsets(b.records);
         this.counts.records += b.records.length;
       }),

@@ -46,3 +46,16 @@ describe('an async sink', () => {
     expect(writtenAtFlush).toBe(6);
   });
 });
+
+describe('a sink whose flush() fails', () => {
+  it('fails run() with a SinkError naming flush(), the error as its cause', async () => {
+    const cause = new Error('fsync failed');
+    const sink = keepingSink({
+      flush: () => Promise.reject(cause),
+    });
+    const run = new Engine(config, { source: { batches$: from([batchOf(0, 100)]) }, sink }).run();
+    await expect(run).rejects.toThrow(SinkError);
+    await expect(run).rejects.toThrow("the sink's flush() failed: fsync failed");
+    await expect(run).rejects.toHaveProperty('cause', cause);
+  });
+});

@@ -57,6 +57,8 @@ describe("a batch of an application's source that does not hold RawRecords", () 
       [{ value: JSON.stringify(event), position }],
       'a batch of source.batches$ must be { records: RawRecord[] }, got an array whose records are undefined',
     ],
+    // (read by the assignment fence before it was checked: a TypeError)
+    ['a batch of null', null, 'a batch of source.batches$ must be { records: RawRecord[] }, got null'],
   ] as const) {
     it(`${what}: the run fails with an InputError saying what to send`, async () => {
       const err = await failure(batch);
