@@ -214,6 +214,7 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     return v;
   };
 
+  const session = int('sessionTimeoutMs', kafkaDefaults.sessionTimeoutMs, 6000);
   const config = {
     brokers,
     clientId: str('clientId', kafkaDefaults.clientId),
@@ -226,8 +227,13 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     replicationFactor: int('replicationFactor', kafkaDefaults.replicationFactor, 1),
     maxInFlightBatches: int('maxInFlightBatches', kafkaDefaults.maxInFlightBatches, 1),
     maxBytesPerPartition: int('maxBytesPerPartition', kafkaDefaults.maxBytesPerPartition, 1024),
-    sessionTimeoutMs: int('sessionTimeoutMs', kafkaDefaults.sessionTimeoutMs, 6000),
-    heartbeatIntervalMs: int('heartbeatIntervalMs', kafkaDefaults.heartbeatIntervalMs, 100),
+    sessionTimeoutMs: session,
+    // unset: a third of a short session (6000 ms alone was refused for the default 3000)
+    heartbeatIntervalMs: int(
+      'heartbeatIntervalMs',
+      Math.min(kafkaDefaults.heartbeatIntervalMs, Math.max(100, Math.floor(session / 3))),
+      100,
+    ),
     snapshotEvery: int('snapshotEvery', kafkaDefaults.snapshotEvery, 1),
     exactlyOnce: bool('exactlyOnce', kafkaDefaults.exactlyOnce),
     transactionTimeoutMs: int('transactionTimeoutMs', kafkaDefaults.transactionTimeoutMs, 1000),
@@ -243,7 +249,10 @@ export function checkKafkaConfig(raw: unknown, path = 'kafka'): KafkaConfig {
     );
   }
   if (config.heartbeatIntervalMs * 3 > config.sessionTimeoutMs) {
-    p('heartbeatIntervalMs', `must be at most a third of sessionTimeoutMs (${config.sessionTimeoutMs})`);
+    p(
+      'heartbeatIntervalMs',
+      `must be at most a third of sessionTimeoutMs (${config.sessionTimeoutMs}), got ${config.heartbeatIntervalMs}: set it to ${Math.floor(config.sessionTimeoutMs / 3)} or less, or sessionTimeoutMs to ${3 * config.heartbeatIntervalMs} or more`,
+    );
   }
 
   const avroRaw = raw.avro;

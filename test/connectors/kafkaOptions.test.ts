@@ -139,3 +139,19 @@ describe('the options of the Kafka ports', () => {
     expect(log({ clientId: 'c', everyMs: 5 })).not.toThrow();
   });
 });
+
+describe('kafka.sessionTimeoutMs and heartbeatIntervalMs', () => {
+  const base = { brokers: ['127.0.0.1:9092'], topics: ['events'] };
+  it('the smallest session alone is accepted, its heartbeat a third of it (3000 was refused)', () => {
+    const config = checkKafkaConfig({ ...base, sessionTimeoutMs: 6000 });
+    expect([config.sessionTimeoutMs, config.heartbeatIntervalMs]).toEqual([6000, 2000]);
+    expect(checkKafkaConfig(base).heartbeatIntervalMs).toBe(3000);
+    expect(checkKafkaConfig({ ...base, sessionTimeoutMs: 60000 }).heartbeatIntervalMs).toBe(3000);
+  });
+
+  it('a heartbeat given too long for the session names both values and the fixes', () => {
+    expect(() => checkKafkaConfig({ ...base, sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 })).toThrow(
+      'kafka.heartbeatIntervalMs: must be at most a third of sessionTimeoutMs (6000), got 3000: set it to 2000 or less, or sessionTimeoutMs to 9000 or more',
+    );
+  });
+});
