@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Subject } from 'rxjs';
 
-import { checkEngineConfig, olderNameConflict, type EngineConfig } from '../engine/config.js';
+import { checkEngineConfig, engineDefaults, olderNameConflict, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { ConfigError, ConnectorError, type ConfigProblem } from '../core/errors.js';
@@ -154,10 +154,12 @@ async function runKafka(
   const logger = pino({ name: 'l1stream', level: logLevel('info') }, pino.destination(2));
   // a signal before the run's own handler is up (kafkajs may be retrying an absent broker): nothing
   // was read yet, so the stop is clean at once
+  // what the start is doing, for a signal meanwhile (once a broker answered: topics, the group)
+  let phase = 'connecting to kafka.brokers';
   let starting: (() => void) | null = onInterrupt((name) => {
     logger.info({ signal: name }, 'l1stream run: stopped while starting, before any record was read');
     logger.flush();
-    io.stderr.write(`run: ${name} while starting (connecting to kafka.brokers): stopped, nothing was read\n`);
+    io.stderr.write(`run: ${name} while starting (${phase}): stopped, nothing was read\n`);
     shutdownExit.exit(0);
   });
   const started = () => {
@@ -167,6 +169,7 @@ async function runKafka(
   const setting = (process.env.L1S_KAFKA_BROKERS ?? '').trim() === '' ? 'kafka.brokers' : 'L1S_KAFKA_BROKERS';
   // kafkajs retries an absent broker for about a minute before it gives up: say at once that none answers
   void probeBrokers(kc.brokers).then((probe) => {
+    if (probe.reachable) phase = `a broker of ${setting} answered; not reading yet`;
     if (probe.reachable || starting === null) return;
     io.stderr.write(
       `run: no broker of ${setting} answers yet (${probe.failures.join('; ')}): kafkajs retries for about a minute before run stops; check ${setting === 'kafka.brokers' ? 'kafka.brokers in the configuration' : 'L1S_KAFKA_BROKERS'} and that the broker is running (Ctrl-C stops now)\n`,
@@ -527,7 +530,17 @@ export const runCommand: Command = {
       });
     let config: EngineConfig;
     try {
-      config = checkEngineConfig(doc, { sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) } });
+      config = checkEngineConfig(doc, {
+        sections: {
+          kafka: (raw, path) => {
+            const kafka = checkKafkaConfig(raw, path);
+            // named with the file's other problems (it came alone, once they were fixed)
+            const cadence = transactionCadenceProblem(kafka, doc);
+            if (cadence !== null) throw new ConfigError([cadence]);
+            return kafka;
+          },
+        },
+      });
     } catch (err) {
       if (err instanceof ConfigError)
         throw new ConfigError([
@@ -541,17 +554,6 @@ export const runCommand: Command = {
     if (missing.length > 0) throw new ConfigError(missing);
     const kafka = config.extensions.get('kafka') as
       import('../../connectors/kafka/index.js').KafkaConfig | undefined;
-    if (
-      kafka?.exactlyOnce === true &&
-      !(config.checkpoints.everySeconds * 1000 < kafka.transactionTimeoutMs)
-    ) {
-      throw new ConfigError([
-        {
-          path: 'state.everySeconds',
-          message: `with kafka.exactlyOnce, a checkpoint commits the open transaction: it must come sooner than kafka.transactionTimeoutMs (${kafka.transactionTimeoutMs} ms), got ${config.checkpoints.everySeconds} s`,
-        },
-      ]);
-    }
     if (kafka !== undefined) return runKafka(config, doc, io, shutdownMs);
     const { replay, refusedStateDirectory, nothingLearned, abandonedText, outputsLine, checkReplayInput } =
       await import('./replay.js');
@@ -693,4 +695,32 @@ async function startOpsAfterPathChecks(
   // one problem is one line, as each was before
   if (problems.length === 1) throw new PathError(problems[0].message);
   throw new ConfigError(problems);
+}
+
+/**
+ * With kafka.exactlyOnce a checkpoint commits the open transaction, so checkpoints by time must
+ * come sooner than kafka.transactionTimeoutMs: the problem of state.everySeconds (as the file
+ * has it, or the default) when they do not; null when they do, or when the value is not one
+ * (checkEngineConfig names that).
+ */
+function transactionCadenceProblem(
+  kafka: import('../../connectors/kafka/index.js').KafkaConfig,
+  doc: Record<string, unknown>,
+): ConfigProblem | null {
+  if (!kafka.exactlyOnce) return null;
+  const section = (doc.state ?? doc.checkpoints) as Record<string, unknown> | undefined;
+  const raw = typeof section === 'object' && section !== null ? section.everySeconds : undefined;
+  const seconds =
+    raw === undefined
+      ? engineDefaults.checkpoints.everySeconds
+      : raw === 'Infinity'
+        ? Infinity
+        : typeof raw === 'number' && raw > 0
+          ? raw
+          : null;
+  if (seconds === null || seconds * 1000 < kafka.transactionTimeoutMs) return null;
+  return {
+    path: 'state.everySeconds',
+    message: `with kafka.exactlyOnce, a checkpoint commits the open transaction: it must come sooner than kafka.transactionTimeoutMs (${kafka.transactionTimeoutMs} ms), got ${seconds} s`,
+  };
 }

@@ -13,24 +13,29 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-function runUntilRetrying(engineThread: 'main' | 'worker') {
+/** `run --config` (Kafka at `broker`) in a child process, L1S_KAFKA_BROKERS unset. */
+function startRun(broker: string, engineThread: 'main' | 'worker') {
   const env = { ...process.env };
   delete env.L1S_KAFKA_BROKERS;
   const dir = mkdtempSync(join(tmpdir(), 'l1s-run-start-'));
   const config = join(dir, 'run.json');
-  // port 1 on the loopback: refused at once, so kafkajs logs a retry within a second
   writeFileSync(
     config,
     JSON.stringify({
       model: { family: 'binomial' },
-      kafka: { brokers: ['127.0.0.1:1'], topics: ['events'], engineThread },
+      kafka: { brokers: [broker], topics: ['events'], engineThread },
     }),
   );
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/cli/runChild.mts', '--config', config], {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/cli/runChild.mts', '--config', config], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     env,
   });
+}
+
+function runUntilRetrying(engineThread: 'main' | 'worker') {
+  // port 1 on the loopback: refused at once, so kafkajs logs a retry within a second
+  const proc = startRun('127.0.0.1:1', engineThread);
   let stderr = '';
   let signalled = false;
   proc.stderr.on('data', (c: Buffer) => {
@@ -63,4 +68,31 @@ describe('run: a signal while no broker has answered yet', () => {
       );
     }, 60_000);
   }
+});
+
+describe('run: a signal once a broker answered, before the first record', () => {
+  it('says the broker answered (it used to say it was still connecting), exits 0', async () => {
+    // a port that accepts connections and never answers Kafka's requests: the probe reaches it,
+    // kafkajs waits on it
+    const { createServer } = await import('node:net');
+    const server = createServer(() => undefined);
+    const port = await new Promise<number>((done) =>
+      server.listen(0, '127.0.0.1', () => done((server.address() as { port: number }).port)),
+    );
+    try {
+      const proc = startRun(`127.0.0.1:${port}`, 'main');
+      let stderr = '';
+      proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+      // the probe connects within milliseconds of the start; tsx's start-up takes a few seconds
+      await new Promise((r) => setTimeout(r, 6000));
+      proc.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain(
+        'run: SIGINT while starting (a broker of kafka.brokers answered; not reading yet): stopped, nothing was read',
+      );
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });
