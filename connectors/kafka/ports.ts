@@ -139,7 +139,7 @@ export async function refuseSecondInstance(
             : keyBy === 'key'
               ? `there are ${config.topics.length} input topics, whose partitions with one key may go to different instances`
               : `model.keyBy is "${keyBy}", a field any partition may carry`
-        }: a second instance would split its models. Stop the other instance, use another kafka.groupId, or set model.keyBy to "key" with events keyed by model key on one topic`,
+        }: a second instance would split its models. Stop the other instance, give this one another kafka.groupId and another kafka.prefix (with the same prefix both groups would write the same output and state topics), or set model.keyBy to "key" with events keyed by model key on one topic`,
       );
     }
   } finally {

@@ -259,6 +259,8 @@ describe('keyed models across instances of one consumer group', () => {
         expect(exit!.code).not.toBeNull();
         expect(second.stderr()).toMatch(/model\.keyBy/);
         expect(second.stderr()).toMatch(/"key"/);
+        // another group alone would learn every event twice into the same output topics
+        expect(second.stderr()).toMatch(/another kafka\.groupId and another kafka\.prefix/);
         // The first one runs on, with every partition, and stops cleanly.
         expect(first.child.exitCode, first.stderr()).toBeNull();
         expect(await first.stop(), first.stderr()).toBe(0);
