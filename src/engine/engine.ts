@@ -678,11 +678,19 @@ export class Engine {
 
   /** What went wrong without failing the run. */
   private warnings(): string[] {
+    const warnings: string[] = [];
     const { failed, completed } = this.refits;
-    if (failed === 0 || completed > 0) return [];
-    return [
-      `every refit failed (${failed}), so the models are the online learner's alone; the first failure: ${this.refitFailure ?? 'unknown'}`,
-    ];
+    if (failed > 0 && completed === 0)
+      warnings.push(
+        `every refit failed (${failed}), so the models are the online learner's alone; the first failure: ${this.refitFailure ?? 'unknown'}`,
+      );
+    // read by the command line (replay --state, run): an Engine of the library gets its store as a port
+    const stateDir = this.config.files.state;
+    if (stateDir !== undefined && this.ports.store === undefined)
+      warnings.push(
+        `state.dir is ${JSON.stringify(stateDir)} but this Engine was given no state store, so nothing was kept there: pass new DirectoryStateStore(${JSON.stringify(stateDir)}) (l1stream/file) as ports.store`,
+      );
+    return warnings;
   }
 
   private count(batch: ProcessedBatch): void {
