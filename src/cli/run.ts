@@ -708,12 +708,13 @@ function transactionCadenceProblem(
   doc: Record<string, unknown>,
 ): ConfigProblem | null {
   if (!kafka.exactlyOnce) return null;
-  const section = (doc.state ?? doc.checkpoints) as Record<string, unknown> | undefined;
+  const section = doc.state as Record<string, unknown> | undefined;
   const raw = typeof section === 'object' && section !== null ? section.everySeconds : undefined;
   const seconds =
     raw === undefined
       ? engineDefaults.checkpoints.everySeconds
-      : raw === 'Infinity'
+      : // (the engine reads null as Infinity too: never by time)
+        raw === 'Infinity' || raw === null
         ? Infinity
         : typeof raw === 'number' && raw > 0
           ? raw

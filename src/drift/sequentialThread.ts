@@ -40,6 +40,8 @@ export const EXITED = 2;
 export const CTL_TAIL = 1;
 /** Int32 slot: the worker's thread id (Linux), 0 unknown: a thread that is gone was killed. */
 export const CTL_TID = 4;
+/** Int32 slot: 1 once the worker took its `init` (l1stream's worker: another script never does). */
+export const CTL_STARTED = 5;
 const CTL_BYTES = 24;
 /**
  * Occurrences learned between chunks handed to the worker (~100-300 events): the learning thread
@@ -265,7 +267,11 @@ export class SequentialThread {
     }
     // a script that is not l1stream's worker never starts (an empty one exits, and its exit event
     // cannot reach a thread blocked waiting for it)
-    if (this.gone === null && tid === 0 && performance.now() - this.startedAt > WORKER_START_MS)
+    if (
+      this.gone === null &&
+      Atomics.load(this.ctl, CTL_STARTED) === 0 &&
+      performance.now() - this.startedAt > WORKER_START_MS
+    )
       this.gone = `did not start within ${WORKER_START_MS / 1000} s`;
     if (this.gone !== null || failed >= fatal) {
       const why = this.gone ?? (failed === EXITED ? 'exited' : 'failed');

@@ -11,6 +11,7 @@ import { SequentialSparsityDetector, type NamedFeatures } from './sequentialSpar
 import {
   CTL_FAILED,
   CTL_TAIL,
+  CTL_STARTED,
   CTL_TID,
   CTL_WAKE,
   EXITED,
@@ -86,6 +87,7 @@ function handle(m: ThreadRequest): void {
       codes = new Int32Array(m.codes);
       reply = m.reply;
       Atomics.store(ctl, CTL_TID, threadId());
+      Atomics.store(ctl, CTL_STARTED, 1);
       return;
     case 'open': {
       const names = ['', ''];

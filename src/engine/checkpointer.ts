@@ -218,7 +218,7 @@ export class Checkpointer {
       entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
       live.dirty = false;
     }
-    return this.captured(entries);
+    return this.captured(entries, this.epoch, this.fence.current);
   }
 
   /**
@@ -227,6 +227,9 @@ export class Checkpointer {
    * cut short by a second signal.
    */
   private async captureInSlices(): Promise<Capture> {
+    // as they were when the capture began (not after the yields)
+    const epoch = this.epoch;
+    const assignment = this.fence.current;
     const entries: StateEntry[] = this.buffer.takeUnwritten();
     let sliceStart = performance.now();
     for (const live of this.registry.liveModels()) {
@@ -238,10 +241,10 @@ export class Checkpointer {
         sliceStart = performance.now();
       }
     }
-    return this.captured(entries);
+    return this.captured(entries, epoch, assignment);
   }
 
-  private captured(entries: StateEntry[]): Capture {
+  private captured(entries: StateEntry[], epoch: number, assignment: number): Capture {
     this.records = 0;
     this.outputsWithoutRecords = false;
     this.lastAt = this.now();
@@ -251,8 +254,8 @@ export class Checkpointer {
     const capture = {
       entries,
       at: performance.now(),
-      epoch: this.epoch,
-      assignment: this.fence.current,
+      epoch,
+      assignment,
       assigned,
     };
     this.unwritten.add(capture);

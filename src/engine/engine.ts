@@ -262,7 +262,7 @@ export interface EngineStats {
   readonly highRejectWindows: number;
   /** What ended the run: its source completed, the `stop` option emitted, or `close()`. */
   readonly endedBy: 'source' | 'stop' | 'close';
-  /** What went wrong without failing the run (every refit failed), each a sentence; also logged. */
+  /** What went wrong without failing the run (every refit failed; state.dir with no store), each a sentence; also logged. */
   readonly warnings: readonly string[];
   readonly seconds: number;
 }
@@ -498,7 +498,11 @@ export class Engine {
     const prepare = source.prepare?.bind(source);
     const { stop } = this.options;
     const untilClosed$ = source.batches$.pipe(
-      tap((b) => this.fence.read(b)),
+      // an application's source may send anything: its batches are checked before anything reads them
+      tap((b) => {
+        checkRawBatch(b);
+        this.fence.read(b);
+      }),
       takeUntil(this.closing$),
     );
     const read$ = stop
@@ -513,11 +517,9 @@ export class Engine {
           ),
         )
       : untilClosed$;
-    // an application's source may send anything: its batches are checked before anything reads them
-    const checked$ = read$.pipe(tap((b) => checkRawBatch(b)));
     const prepared$: Observable<RawBatch> = prepare
-      ? checked$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
-      : checked$;
+      ? read$.pipe(concatMap(async (b) => (await prepare(b.records), b)))
+      : read$;
     const raw$ = prepared$.pipe(
       map((b) => this.fence.raw(b)),
       filter((b): b is RawBatch => b !== null),

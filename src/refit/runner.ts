@@ -151,20 +151,27 @@ export class WorkerRefitRunner implements RefitRunner {
     // a script that is not l1stream's refit worker (workerFiles.refit) would never answer: each
     // worker says it is ready once loaded, and one that does not within WORKER_START_MS is given up
     let ready = false;
-    const notReady = setTimeout(() => {
-      if (ready || this.closed) return;
-      this.fail(worker, new RefitError(this.unusable(`did not start within ${WORKER_START_MS / 1000} s`)));
-      void worker.terminate();
-    }, WORKER_START_MS);
+    const notReady = setTimeout(
+      // (after the messages already queued: a loop blocked past the budget has them waiting)
+      () =>
+        setImmediate(() => {
+          if (ready || this.closed) return;
+          this.fail(
+            worker,
+            new RefitError(this.unusable(`did not start within ${WORKER_START_MS / 1000} s`)),
+          );
+          void worker.terminate();
+        }),
+      WORKER_START_MS,
+    );
     notReady.unref();
     worker.on(
       'message',
       (m: { id: number; ready?: true; outcome?: RefitOutcome; error?: { message: string } }) => {
-        if (m.ready === true) {
-          ready = true;
-          clearTimeout(notReady);
-          return;
-        }
+        // (a worker that answers is ready: a refitWorker.js from before the ready message answers too)
+        ready = true;
+        clearTimeout(notReady);
+        if (m.ready === true) return;
         this.answered(worker, m);
       },
     );
@@ -194,7 +201,8 @@ export class WorkerRefitRunner implements RefitRunner {
     this.pending.delete(m.id);
     this.byWorker.delete(worker);
     worker.unref();
-    if (!this.closed) this.free.push(worker);
+    // (a worker given up meanwhile is not handed another job)
+    if (!this.closed && this.workers.includes(worker)) this.free.push(worker);
     if (p === undefined) return;
     if (m.outcome) p.resolve(m.outcome);
     else p.reject(new RefitError(`refit of "${p.key}" failed: ${m.error?.message ?? 'unknown error'}`));

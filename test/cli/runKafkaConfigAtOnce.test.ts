@@ -31,6 +31,18 @@ describe('run --config with exactly-once checkpoints slower than the transaction
     );
   });
 
+  it('state.everySeconds null (never by time, as the engine reads it) is refused too', async () => {
+    const config = join(dir, 'null.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ model: { family: 'binomial' }, kafka, state: { everySeconds: null } }),
+    );
+    const r = await runCli(['run', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('state.everySeconds: with kafka.exactlyOnce');
+    expect(r.stderr).toContain('got Infinity s');
+  });
+
   it('the default cadence (10 s) counts too', async () => {
     const config = join(dir, 'default.json');
     writeFileSync(config, JSON.stringify({ model: { family: 'binomial' }, kafka }));

@@ -7,7 +7,7 @@
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
-import { Engine, InputError, checkEngineConfig, type RawBatch } from '../../src/index.js';
+import { Engine, InputError, checkEngineConfig, type PartitionRef, type RawBatch } from '../../src/index.js';
 import { batchOf, keepingSink } from './helpers.js';
 
 const config = checkEngineConfig({ model: { family: 'binomial', lambda: 0.01 }, refit: { enabled: false } });
@@ -76,5 +76,33 @@ describe("a batch of an application's source that does not hold RawRecords", () 
     ];
     const stats = await new Engine(config, { source: { batches$: from([{ records }]) }, sink }).run();
     expect([stats.learned, stats.rejected]).toEqual([2, 0]);
+  });
+});
+
+describe('a null batch from a source with partition assignments', () => {
+  it('is an InputError too (the assignment fence read it first: a TypeError)', async () => {
+    const { Subject } = await import('rxjs');
+    const batches = new Subject<RawBatch>();
+    let assign: ((assignment: readonly PartitionRef[]) => Promise<void>) | null = null;
+    const engine = new Engine(config, {
+      source: {
+        batches$: batches,
+        onAssign: (handler) => {
+          assign = handler;
+        },
+      },
+      sink: keepingSink(),
+    });
+    const run = engine.run().then(
+      () => new Error('the run succeeded'),
+      (err: unknown) => err,
+    );
+    await assign!([{ source: 'events', partition: 0 }]);
+    batches.next(null as unknown as RawBatch);
+    const err = await run;
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(
+      'a batch of source.batches$ must be { records: RawRecord[] }, got null',
+    );
   });
 });
