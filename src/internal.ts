@@ -18,3 +18,4 @@ export {
 } from './solve/csv.js';
 export { CsvRowDecoder } from './stream/csvRows.js';
 export { ALL_REJECTED_STOP } from './engine/rejectRate.js';
+export { readByCommandLine } from './engine/commandLineEntries.js';

@@ -24,7 +24,7 @@ import {
   type RawRecord,
 } from '../../src/index.js';
 
-import { ALL_REJECTED_STOP } from '../../src/internal.js';
+import { ALL_REJECTED_STOP, readByCommandLine } from '../../src/internal.js';
 import { AvroDecoder } from './codecs/avro.js';
 import { unpackBatch, type InPlace } from './packedBatch.js';
 import { checkKafkaConfig, createKafka, type KafkaConfig } from './config.js';
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   const decoder = setup.writerSchemas
     ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
     : new JsonEventReader();
-  const config = checkEngineConfig(setup.config);
+  const config = readByCommandLine(checkEngineConfig(setup.config));
   inPlace = { decoder, family: config.model.family };
   const engine = new Engine(config, { source, sink }, { partSize: setup.partSize, decoder });
   await runEngine(engine, sink);
@@ -187,9 +187,11 @@ async function service(options: WorkerService): Promise<void> {
     { name: 'l1stream', level: options.logLevel },
     pino.destination({ dest: 2, sync: true }),
   );
-  const config: EngineConfig = checkEngineConfig(setup.config, {
-    sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
-  });
+  const config: EngineConfig = readByCommandLine(
+    checkEngineConfig(setup.config, {
+      sections: { kafka: (raw, path) => checkKafkaConfig(raw, path) },
+    }),
+  );
   const kc = config.extensions.get('kafka') as KafkaConfig;
   const ports = await kafkaEnginePorts(
     createKafka(kc, 'error', logger),

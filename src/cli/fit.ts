@@ -21,6 +21,7 @@ import { inputFormatOfFile } from '../core/inputFormat.js';
 import {
   checkInputFile,
   checkOutputFile,
+  refuseSharedOutputs,
   numberFlag,
   parseCommandArgs,
   PathError,
@@ -586,6 +587,10 @@ export const fitCommand: Command = {
     const reads = [['--input', flags.input]] as const;
     if (values.output) await checkOutputFile('output', values.output, reads);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters'], reads);
+    await refuseSharedOutputs([
+      ['--output', values.output],
+      ['--dead-letters', values['dead-letters']],
+    ]);
     const data = await loadSkipping(io, flags, values['dead-letters']);
     if (values.adaptive)
       checkFolds(folds, data.x.rows, 'no --adaptive', '--adaptive cross-validates its first stage: ');

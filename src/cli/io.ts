@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import { closest } from '../config/unknownKey.js';
@@ -228,6 +228,31 @@ export async function refuseOutputOverInput(
         `${what} is the file that ${flag} ${input} reads: writing it would overwrite that input; ${fix}`,
       );
   }
+}
+
+/**
+ * Refuses, before any work, two output flags that name one file (the same path, or one regular
+ * file by device and inode): the second write replaced the first (`fit --output F --dead-letters F`
+ * kept the model and lost the dead letters, and said they were in F).
+ */
+export async function refuseSharedOutputs(
+  outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>,
+): Promise<void> {
+  const given = outputs.filter((o): o is readonly [string, string] => o[1] !== undefined);
+  for (let i = 0; i < given.length; i++)
+    for (let j = i + 1; j < given.length; j++) {
+      const [flagA, a] = given[i]!;
+      const [flagB, b] = given[j]!;
+      const fileA = await regularFile(a);
+      const fileB = await regularFile(b);
+      const same =
+        resolve(a) === resolve(b) ||
+        (fileA !== null && fileB !== null && fileA.dev === fileB.dev && fileA.ino === fileB.ino);
+      if (same)
+        throw new PathError(
+          `${flagA} ${a} and ${flagB} ${b} name the same file: one would overwrite the other; give them different files`,
+        );
+    }
 }
 
 /** The device and inode of a regular file (through links), or null: missing, or not a regular file. */

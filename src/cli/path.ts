@@ -23,6 +23,7 @@ import {
 import {
   checkInputFile,
   checkOutputFile,
+  refuseSharedOutputs,
   numberFlag,
   parseCommandArgs,
   UsageError,
@@ -140,6 +141,11 @@ export const pathCommand: Command = {
     if (plotScale !== 'standardized' && plotScale !== 'original')
       throw new UsageError(`--plot-scale must be standardized or original, got "${plotScale}"`);
     if (values['dead-letters']) await checkOutputFile('dead-letters', values['dead-letters'], reads);
+    await refuseSharedOutputs([
+      ['--output', values.output],
+      ['--plot', values.plot],
+      ['--dead-letters', values['dead-letters']],
+    ]);
     const data = await loadSkipping(io, flags, values['dead-letters']);
     if (folds !== undefined) {
       checkFolds(folds, data.x.rows, 'no --cv (the path alone)');

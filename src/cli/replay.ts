@@ -14,6 +14,7 @@ import {
 } from '../../connectors/file/jsonl.js';
 import { FileOutputSink, outputFiles } from '../../connectors/file/outputs.js';
 import { Engine, skippedCoveredMessage, type EngineObserver } from '../engine/engine.js';
+import { readByCommandLine } from '../engine/commandLineEntries.js';
 import type { EngineConfig } from '../engine/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
@@ -333,7 +334,7 @@ async function replayLocked(
   const decoder =
     exclude === undefined ? csv?.decoder : excludingDecoder(csv?.decoder ?? new JsonEventReader(), exclude);
   const engine = new Engine(
-    config,
+    readByCommandLine(config),
     {
       source: (csv === null ? jsonlSource : csvFileSource(csv))(input, {
         batchSize: config.batchSize,

@@ -5,6 +5,7 @@ import { Subject } from 'rxjs';
 
 import { checkEngineConfig, engineDefaults, olderNameConflict, type EngineConfig } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
+import { readByCommandLine } from '../engine/commandLineEntries.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { ConfigError, ConnectorError, type ConfigProblem } from '../core/errors.js';
 import { plannedDirectoryProblem } from '../core/pathProblem.js';
@@ -233,7 +234,7 @@ async function runKafkaPorts(
   const kc = config.extensions.get('kafka') as import('../../connectors/kafka/index.js').KafkaConfig;
   const stop = new Subject<void>();
   const engine = new Engine(
-    config,
+    readByCommandLine(config),
     { source: ports.source, sink: ports.sink, store: ports.store },
     {
       logger,

@@ -1,6 +1,6 @@
 import type { ConfigProblem } from '../core/errors.js';
 import { optionKeyProblems } from './optionKeys.js';
-import { shownValue } from './unknownKey.js';
+import { closest, shownValue } from './unknownKey.js';
 
 /** How an option's value is checked: its kind, and what it is for (said in the message). */
 export type OptionKind =
@@ -92,8 +92,15 @@ export function optionProblems(
 ): ConfigProblem[] {
   const problems = optionKeyProblems(fn, options, known);
   if (!isOptionsObject(options)) return problems;
-  // (a key missing beside a misspelled one is most likely that one: not said twice)
-  return [...problems, ...optionValueProblems(fn, options, kinds, problems.length > 0 ? [] : required)];
+  // a required key missing beside a misspelling of it is that one: said once, as the misspelling
+  const meant = new Set<string>();
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const match = closest(key, known);
+    if (match !== undefined) meant.add(match);
+  }
+  const stillRequired = required.filter((key) => !meant.has(key));
+  return [...problems, ...optionValueProblems(fn, options, kinds, stillRequired)];
 }
 
 /** An options object whose values can be checked (not null, an array or a primitive). */

@@ -170,6 +170,8 @@ export class DriftMonitor {
   private readonly weighed = new WeightedBuffer();
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
   private lossQuietUntil = -Infinity;
+  /** `lossDetections`' index after each loss test's run (reused). */
+  private readonly lossEnds: number[] = [];
 
   constructor(options: DriftMonitorOptions = {}) {
     checkMonitorOptions(options);
@@ -291,18 +293,34 @@ export class DriftMonitor {
     return this.emit(alerts);
   }
 
-  /** Every loss and label-rate detection in the batch, by event and then in detector order. */
+  /**
+   * Every loss and label-rate detection in the batch, by event and then in detector order. One
+   * change, one alert: at a detection the tests that did not detect there start a cool-down too
+   * (with their old baseline they found the same change again once the alerts' quiet period was
+   * over, 24,000 events later in a trial). Each test runs over the batch on its own; one that ran
+   * past the first detection is restarted there and runs again from the event after it, which
+   * gives the state it would have had restarted at that event (a cool-down re-estimates the
+   * baseline and resets the inner test at its end), so alerts do not depend on the batching.
+   */
   private lossDetections(batch: DriftBatch): LossDetection[] {
     const found: LossDetection[] = [];
-    for (const watch of this.losses) {
-      const values = watch.signal === 'loss' ? batch.losses : batch.labels;
-      for (let i = 0; i < batch.count; i++) {
-        i = watch.detector.updateWhere(values, batch.labelled, i, batch.count);
-        if (i < batch.count) found.push({ event: i, watch, report: watch.detector.report! });
+    const watches = this.losses;
+    const ends = this.lossEnds;
+    for (let from = 0; from < batch.count;) {
+      let first = batch.count;
+      for (let w = 0; w < watches.length; w++) {
+        const values = watches[w].signal === 'loss' ? batch.losses : batch.labels;
+        ends[w] = watches[w].detector.updateWhere(values, batch.labelled, from, batch.count);
+        if (ends[w] < first) first = ends[w];
       }
+      if (first === batch.count) break;
+      for (let w = 0; w < watches.length; w++) {
+        const watch = watches[w];
+        if (ends[w] === first) found.push({ event: first, watch, report: watch.detector.report! });
+        else watch.detector.restart();
+      }
+      from = first + 1;
     }
-    // stable: detections of one event stay in detector order
-    if (this.losses.length > 1) found.sort((a, b) => a.event - b.event);
     return found;
   }
 

@@ -1,5 +1,5 @@
 import { StateError } from '../core/errors.js';
-import { refuseUnknownOptions, requireOption, type ScalarDetector } from './protocol.js';
+import { refuseUnknownOptions, requireOption, standardized, type ScalarDetector } from './protocol.js';
 
 /** Which direction of change Page-Hinkley looks for. */
 export type PageHinkleyMode = 'up' | 'down' | 'both';
@@ -53,6 +53,12 @@ export class PageHinkley implements ScalarDetector {
   private sumDecrease = Number.NaN;
   private minIncrease = Infinity;
   private maxDecrease = Number.NaN;
+  /** Σx since the reset, and its value and the count at each extreme (`meanSinceChange`). */
+  private total = Number.NaN;
+  private totalAtMinIncrease = Number.NaN;
+  private countAtMinIncrease = Number.NaN;
+  private totalAtMaxDecrease = Number.NaN;
+  private countAtMaxDecrease = Number.NaN;
   private detected = false;
 
   constructor(options: PageHinkleyOptions = {}) {
@@ -104,6 +110,31 @@ export class PageHinkley implements ScalarDetector {
     return this.mean;
   }
 
+  /**
+   * The mean of the values after the change the test points to: those since the extreme of the
+   * cumulative sum of the direction whose statistic is larger (its estimate of when the mean moved).
+   * NaN when no value came after it.
+   */
+  get meanSinceChange(): number {
+    const after = this.countSinceChange;
+    return after > 0
+      ? (this.total - (this.up() ? this.totalAtMinIncrease : this.totalAtMaxDecrease)) / after
+      : NaN;
+  }
+
+  /** How many values `meanSinceChange` averages. */
+  get countSinceChange(): number {
+    return this.n - (this.up() ? this.countAtMinIncrease : this.countAtMaxDecrease);
+  }
+
+  /** The direction of change the statistics point to is up. */
+  private up(): boolean {
+    return (
+      this.mode === 'up' ||
+      (this.mode === 'both' && this.sumIncrease - this.minIncrease >= this.maxDecrease - this.sumDecrease)
+    );
+  }
+
   update(x: number): void {
     if (this.detected) this.reset();
     this.n++;
@@ -111,8 +142,17 @@ export class PageHinkley implements ScalarDetector {
     const dev = x - this.mean;
     this.sumIncrease = this.alpha * this.sumIncrease + dev - this.delta;
     this.sumDecrease = this.alpha * this.sumDecrease + dev + this.delta;
-    if (this.sumIncrease < this.minIncrease) this.minIncrease = this.sumIncrease;
-    if (this.sumDecrease > this.maxDecrease) this.maxDecrease = this.sumDecrease;
+    this.total += x;
+    if (this.sumIncrease < this.minIncrease) {
+      this.minIncrease = this.sumIncrease;
+      this.totalAtMinIncrease = this.total;
+      this.countAtMinIncrease = this.n;
+    }
+    if (this.sumDecrease > this.maxDecrease) {
+      this.maxDecrease = this.sumDecrease;
+      this.totalAtMaxDecrease = this.total;
+      this.countAtMaxDecrease = this.n;
+    }
     if (this.n >= this.minInstances) {
       const up = this.sumIncrease - this.minIncrease > this.threshold;
       const down = this.maxDecrease - this.sumDecrease > this.threshold;
@@ -121,9 +161,9 @@ export class PageHinkley implements ScalarDetector {
   }
 
   /**
-   * `update((values[i] − mu0) / sd0)` for each i in [from, to) with `mask[i] === 1` and a finite
-   * value, in order, up to and including the first update that detects a change: returns its index
-   * (`driftDetected` is then true), or `to`. The same operations as `update`, on locals.
+   * `update(standardized(values[i], mu0, sd0))` for each i in [from, to) with `mask[i] === 1` and a
+   * finite value, in order, up to and including the first update that detects a change: returns its
+   * index (`driftDetected` is then true), or `to`. The same operations as `update`, on locals.
    */
   updateStandardized(
     values: Float64Array,
@@ -140,12 +180,17 @@ export class PageHinkley implements ScalarDetector {
     let sumDecrease = this.sumDecrease;
     let minIncrease = this.minIncrease;
     let maxDecrease = this.maxDecrease;
+    let total = this.total;
+    let totalAtMinIncrease = this.totalAtMinIncrease;
+    let countAtMinIncrease = this.countAtMinIncrease;
+    let totalAtMaxDecrease = this.totalAtMaxDecrease;
+    let countAtMaxDecrease = this.countAtMaxDecrease;
     let i = from;
     for (; i < to; i++) {
       if (mask[i] !== 1) continue;
       const v = values[i];
       if (!Number.isFinite(v)) continue;
-      const x = (v - mu0) / sd0;
+      const x = standardized(v, mu0, sd0);
       if (this.detected) {
         this.reset();
         n = 0;
@@ -153,14 +198,25 @@ export class PageHinkley implements ScalarDetector {
         sumIncrease = sumDecrease = 0;
         minIncrease = Infinity;
         maxDecrease = -1;
+        total = totalAtMinIncrease = totalAtMaxDecrease = 0;
+        countAtMinIncrease = countAtMaxDecrease = 0;
       }
       n++;
       mean += (1 / n) * (x - mean);
       const dev = x - mean;
       sumIncrease = alpha * sumIncrease + dev - delta;
       sumDecrease = alpha * sumDecrease + dev + delta;
-      if (sumIncrease < minIncrease) minIncrease = sumIncrease;
-      if (sumDecrease > maxDecrease) maxDecrease = sumDecrease;
+      total += x;
+      if (sumIncrease < minIncrease) {
+        minIncrease = sumIncrease;
+        totalAtMinIncrease = total;
+        countAtMinIncrease = n;
+      }
+      if (sumDecrease > maxDecrease) {
+        maxDecrease = sumDecrease;
+        totalAtMaxDecrease = total;
+        countAtMaxDecrease = n;
+      }
       if (n >= minInstances) {
         const up = sumIncrease - minIncrease > threshold;
         const down = maxDecrease - sumDecrease > threshold;
@@ -176,6 +232,11 @@ export class PageHinkley implements ScalarDetector {
     this.sumDecrease = sumDecrease;
     this.minIncrease = minIncrease;
     this.maxDecrease = maxDecrease;
+    this.total = total;
+    this.totalAtMinIncrease = totalAtMinIncrease;
+    this.countAtMinIncrease = countAtMinIncrease;
+    this.totalAtMaxDecrease = totalAtMaxDecrease;
+    this.countAtMaxDecrease = countAtMaxDecrease;
     return i;
   }
 
@@ -187,13 +248,21 @@ export class PageHinkley implements ScalarDetector {
     this.minIncrease = Infinity;
     // River starts the running maximum at −1 (not −∞); kept so both fire at the same indices.
     this.maxDecrease = -1;
+    this.total = this.totalAtMinIncrease = this.totalAtMaxDecrease = 0;
+    this.countAtMinIncrease = this.countAtMaxDecrease = 0;
     this.detected = false;
   }
 
   /** The running sums and extremes (a detection still pending its reset included). */
   state(): PageHinkleyState {
-    const { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected } = this;
-    return { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected };
+    const { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected, total } = this;
+    const since = [
+      this.totalAtMinIncrease,
+      this.countAtMinIncrease,
+      this.totalAtMaxDecrease,
+      this.countAtMaxDecrease,
+    ];
+    return { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected, total, since };
   }
 
   restore(state: PageHinkleyState): void {
@@ -207,6 +276,14 @@ export class PageHinkley implements ScalarDetector {
     this.minIncrease = state.minIncrease;
     this.maxDecrease = state.maxDecrease;
     this.detected = state.detected;
+    // a checkpoint from before these were kept: the change is taken to be after the restore
+    const since = state.since;
+    const kept = Array.isArray(since) && since.length === 4 && typeof state.total === 'number';
+    this.total = kept ? state.total! : 0;
+    this.totalAtMinIncrease = kept ? since[0] : 0;
+    this.countAtMinIncrease = kept ? since[1] : this.n;
+    this.totalAtMaxDecrease = kept ? since[2] : 0;
+    this.countAtMaxDecrease = kept ? since[3] : this.n;
   }
 }
 
@@ -218,4 +295,8 @@ export interface PageHinkleyState {
   readonly minIncrease: number;
   readonly maxDecrease: number;
   readonly detected: boolean;
+  /** Σx since the reset (absent in checkpoints written before it was kept: see `restore`). */
+  readonly total?: number;
+  /** Σx and the count at the minimum of the increase sum, then at the maximum of the decrease sum. */
+  readonly since?: readonly number[];
 }

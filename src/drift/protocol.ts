@@ -34,3 +34,17 @@ export function refuseUnknownOptions(detector: string, options: unknown, known: 
 export function requireOption(name: string, value: number, ok: boolean, expected: string): void {
   if (!ok) throw new RangeError(`${name} must be ${expected}, got ${value}`);
 }
+
+/**
+ * Baseline sds a value counts for at most in the guarded tests (`GuardedDetector`): one outlier
+ * (a single event's log loss of 36 against a mean of 0.56 and an sd of 0.5, z ≈ 70) fired ADWIN
+ * on its own, a `critical` loss-drift alert for one event. A lasting change still moves the
+ * mean by up to this much per value.
+ */
+export const STANDARDIZED_LIMIT = 8;
+
+/** (x − mu0) / sd0, clipped to ±`STANDARDIZED_LIMIT`. */
+export function standardized(x: number, mu0: number, sd0: number): number {
+  const z = (x - mu0) / sd0;
+  return z > STANDARDIZED_LIMIT ? STANDARDIZED_LIMIT : z < -STANDARDIZED_LIMIT ? -STANDARDIZED_LIMIT : z;
+}

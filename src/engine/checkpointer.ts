@@ -22,8 +22,16 @@ export interface CheckpointStats {
   /** Models whose state was written (those that changed since their last checkpoint). */
   readonly models: number;
   readonly bytes: number;
-  /** From the capture of the states to the offsets committed. */
+  /**
+   * Milliseconds the engine's thread spent on it: capturing (encoding) the states and handing
+   * them to the store; not the waits (for the outputs before it, the store's flush, the commit).
+   */
   readonly ms: number;
+  /**
+   * Milliseconds from the capture to the offsets committed, waits included (these overlap with
+   * the learning of the events after the checkpoint).
+   */
+  readonly latencyMs: number;
 }
 
 /** One model's state as captured for a checkpoint. */
@@ -36,7 +44,9 @@ interface StateEntry {
 /** The states of a checkpoint, captured when every record before it (and none after) was learned. */
 export interface Capture {
   readonly entries: readonly StateEntry[];
+  /** When the capture ended, and the milliseconds it took (encoding the states). */
   readonly at: number;
+  readonly captureMs: number;
   readonly epoch: number;
   /** The partition assignment the states were captured in (`AssignmentFence.current`). */
   readonly assignment: number;
@@ -212,13 +222,14 @@ export class Checkpointer {
 
   /** Every changed model's state, now (synchronous: no event is learned meanwhile). */
   private capture(): Capture {
+    const started = performance.now();
     const entries: StateEntry[] = this.buffer.takeUnwritten();
     for (const live of this.registry.liveModels()) {
       if (!live.dirty) continue;
       entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
       live.dirty = false;
     }
-    return this.captured(entries, this.epoch, this.fence.current);
+    return this.captured(entries, this.epoch, this.fence.current, performance.now() - started);
   }
 
   /**
@@ -232,19 +243,23 @@ export class Checkpointer {
     const assignment = this.fence.current;
     const entries: StateEntry[] = this.buffer.takeUnwritten();
     let sliceStart = performance.now();
+    // the capture's own time, without the turns it gave the event loop
+    let busy = 0;
     for (const live of this.registry.liveModels()) {
       if (!live.dirty) continue;
       entries.push({ key: live.key, state: live.checkpoint(), partitions: live.partitions() });
       live.dirty = false;
-      if (performance.now() - sliceStart >= SLICE_MS) {
+      const now = performance.now();
+      if (now - sliceStart >= SLICE_MS) {
+        busy += now - sliceStart;
         await nextTurn();
         sliceStart = performance.now();
       }
     }
-    return this.captured(entries, epoch, assignment);
+    return this.captured(entries, epoch, assignment, busy + performance.now() - sliceStart);
   }
 
-  private captured(entries: StateEntry[], epoch: number, assignment: number): Capture {
+  private captured(entries: StateEntry[], epoch: number, assignment: number, captureMs: number): Capture {
     this.records = 0;
     this.outputsWithoutRecords = false;
     this.lastAt = this.now();
@@ -254,6 +269,7 @@ export class Checkpointer {
     const capture = {
       entries,
       at: performance.now(),
+      captureMs,
       epoch,
       assignment,
       assigned,
@@ -370,8 +386,11 @@ export class Checkpointer {
     let bytes = 0;
     let written = 0;
     let sliceStart = performance.now();
+    // the writes' own time, without the turns they gave the event loop
+    let busy = 0;
     for (const e of capture.entries) {
       if (this.sliced && performance.now() - sliceStart >= SLICE_MS) {
+        busy += performance.now() - sliceStart;
         await nextTurn();
         sliceStart = performance.now();
         // a rewind meanwhile: the rest of this checkpoint is forgotten (each state written
@@ -390,12 +409,18 @@ export class Checkpointer {
       else store.put(e.key, e.state, e.partitions);
       bytes += e.state.byteLength;
     }
+    busy += performance.now() - sliceStart;
     const positions = [...this.lastByPartition.values()];
     this.lastByPartition.clear();
     await store.flush?.();
     // (called without positions too: an exactly-once source commits its transaction here)
     await this.source.commit?.(positions);
-    const stats = { models: written, bytes, ms: performance.now() - capture.at };
+    const stats = {
+      models: written,
+      bytes,
+      ms: capture.captureMs + busy,
+      latencyMs: capture.captureMs + performance.now() - capture.at,
+    };
     this.totals.checkpoints++;
     this.totals.models += stats.models;
     this.totals.bytes += stats.bytes;

@@ -431,6 +431,16 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   const input = replay.string('input') ?? (typeof raw.input === 'string' ? raw.input : undefined);
   if (raw.input !== undefined && typeof raw.input !== 'string')
     problems.push({ path: 'input', message: 'must be the path of a JSONL file' });
+  // the older top-level name beside the newer one: which file was meant is unknown
+  else if (
+    typeof raw.input === 'string' &&
+    typeof replay.raw.input === 'string' &&
+    raw.input !== replay.raw.input
+  )
+    problems.push({
+      path: 'input',
+      message: `is the older name of replay.input, which the file sets to another file (${JSON.stringify(raw.input)} and ${JSON.stringify(replay.raw.input)}): keep replay.input only`,
+    });
   const out = replay.string('out');
   const target = replay.string('target');
   const exclude = excludeSetting(replay.raw.exclude, problems);

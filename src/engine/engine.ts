@@ -37,6 +37,7 @@ import { AssignmentFence } from './assignmentFence.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
 import { keyedMemoryWarning } from './keyedMemory.js';
+import { unreadEntries } from './commandLineEntries.js';
 import { checkDecimalOffsets, checkRawBatch } from './offsets.js';
 import { RejectRateWatch } from './rejectRate.js';
 import {
@@ -692,6 +693,7 @@ export class Engine {
       warnings.push(
         `state.dir is ${JSON.stringify(stateDir)} but this Engine was given no state store, so nothing was kept there: pass new DirectoryStateStore(${JSON.stringify(stateDir)}) (l1stream/file) as ports.store`,
       );
+    warnings.push(...unreadEntries(this.config));
     return warnings;
   }
 

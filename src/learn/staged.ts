@@ -1,4 +1,4 @@
-import { NumericError } from '../core/errors.js';
+import { DataError, NumericError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
 import { growFloat64, type SparseVector } from '../core/sparse.js';
 import { lossFor, type Loss } from '../loss/index.js';
@@ -108,6 +108,7 @@ export abstract class StagedLearner {
   }
 
   learnOne(x: SparseVector, y: number, weight = 1): number {
+    this.checkLabel('learnOne', y, weight);
     const eta = this.margin(x, true);
     this.checkedMargin = eta;
     const d = this.relativeWeight(weight) * this.loss.derivative(eta, y);
@@ -122,6 +123,7 @@ export abstract class StagedLearner {
 
   checkUpdate(x: SparseVector, y: number, weight = 1): number {
     this.staged = null;
+    this.checkLabel('checkUpdate', y, weight);
     const eta = this.margin(x, false);
     this.checkedMargin = eta;
     const d = this.relativeWeight(weight) * this.loss.derivative(eta, y);
@@ -137,6 +139,19 @@ export abstract class StagedLearner {
       this.provenInPlace = proven;
     }
     return update;
+  }
+
+  /**
+   * A binomial label other than 0 or 1, or a negative weight, is a caller's mistake that learns
+   * nonsense (a label 2 pulls the model past certainty; a negative weight learns away from the
+   * label): a DataError, nothing learned. NaN goes on to the finiteness checks (a NumericError).
+   */
+  private checkLabel(fn: string, y: number, weight: number): void {
+    if (this.family === 'binomial' && y !== 0 && y !== 1 && !Number.isNaN(y))
+      throw new DataError(
+        `${this.name}.${fn}: a binomial label must be 0 or 1, got ${y}${y === -1 ? ' (for labels -1/+1, pass (y + 1) / 2)' : ''}`,
+      );
+    if (weight < 0) throw new DataError(`${this.name}.${fn}: the weight must be >= 0, got ${weight}`);
   }
 
   learnChecked(): void {

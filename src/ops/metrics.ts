@@ -240,7 +240,7 @@ export class EngineMetrics implements EngineObserver {
     );
     this.checkpointSeconds = new Histogram({
       name: 'l1stream_checkpoint_duration_seconds',
-      help: 'Time of a checkpoint, from the first state written to the offsets committed.',
+      help: 'Time of a checkpoint, from the capture of the model states to the offsets committed.',
       buckets: storeBuckets,
       registers,
     });
@@ -312,7 +312,7 @@ export class EngineMetrics implements EngineObserver {
   }
 
   checkpoint(stats: CheckpointStats): void {
-    this.checkpointSeconds.observe(stats.ms / 1000);
+    this.checkpointSeconds.observe(stats.latencyMs / 1000);
   }
 
   restore(stats: RestoreStats & { readonly dropped: number }): void {

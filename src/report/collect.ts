@@ -511,6 +511,20 @@ async function standardizedEffects(
     raw(`the models' family "${String(family)}" is unknown`);
     return null;
   }
+  // a pipe or a FIFO (the replay read /dev/stdin) cannot be read again: reading it waited for a
+  // writer that never came, and the report never finished
+  const kind = await stat(file).then(
+    (st) =>
+      st.isFile()
+        ? null
+        : 'is not a regular file (a pipe, a FIFO or a device: its events cannot be read again)',
+    () => null,
+  );
+  if (kind !== null) {
+    if (data !== undefined) throw new InputError(`--data ${file} ${kind}: give the events as a file`);
+    raw(`models.jsonl carries no feature scales and ${file}, the replay's input, ${kind}`);
+    return null;
+  }
   const names = new Set<string>();
   for (const table of maxAbs.values()) for (const name of table.keys()) names.add(name);
   let scales: FeatureScales;

@@ -95,6 +95,19 @@ describe('kafka.snapshotEvery, the older name of snapshots.everyEvents', () => {
     const ok = await runCli(['replay', '--config', config(same), '--out', join(dir, 'legacy-same')]);
     expect(ok.code, ok.stderr).toBe(0);
   });
+
+  it('the older top-level "input" beside replay.input naming another file is refused (the newer was learned silently)', async () => {
+    const other = join(dir, 'other.jsonl');
+    const both = { model: { family: 'binomial' }, input, replay: { input: other } };
+    const r = await runCli(['replay', '--config', config(both), '--out', join(dir, 'input-both')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `\n  input: is the older name of replay.input, which the file sets to another file (${JSON.stringify(input)} and ${JSON.stringify(other)}): keep replay.input only\n`,
+    );
+    const same = { model: { family: 'binomial' }, input, replay: { input } };
+    const ok = await runCli(['replay', '--config', config(same), '--out', join(dir, 'input-same')]);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
 });
 
 describe('an "http" section without a port', () => {

@@ -82,6 +82,29 @@ describe('an output over an input is refused, the input kept', () => {
     await refused([...path, '--plot', csv], /--plot .*is the file that --input/, csv);
   });
 
+  it('fit and path: two outputs naming one file (the second write replaced the first, exit 0)', async () => {
+    const same = join(dir, 'same.svg');
+    const fit = ['fit', '--input', csv, '--target', 'y', '--lambda', '0.1'];
+    const both = await runCli([...fit, '--output', same, '--dead-letters', same]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      `--output ${same} and --dead-letters ${same} name the same file: one would overwrite the other; give them different files`,
+    );
+    const path = ['path', '--input', csv, '--target', 'y', '--nlambda', '3'];
+    // another spelling of the path, and a link to a file that exists
+    const spelled = await runCli([...path, '--output', same, '--plot', join(dir, '.', 'same.svg')]);
+    expect(spelled.code).toBe(2);
+    expect(spelled.stderr).toMatch(/--output .*same\.svg and --plot .*same\.svg name the same file/);
+    writeFileSync(same, '');
+    symlinkSync(same, join(dir, 'same-link.svg'));
+    const linked = await runCli([...path, '--plot', same, '--dead-letters', join(dir, 'same-link.svg')]);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toMatch(
+      /--plot .*same\.svg and --dead-letters .*same-link\.svg name the same file/,
+    );
+    expect(readFileSync(same, 'utf8')).toBe('');
+  });
+
   it('report: --output over the run’s models.jsonl or over --data', async () => {
     await refused(
       ['report', '--input', run, '--output', models],

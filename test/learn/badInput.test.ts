@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, NumericError } from '../../src/core/errors.js';
+import { ConfigError, DataError, NumericError } from '../../src/core/errors.js';
 import { sparseOf } from '../../src/core/sparse.js';
 import { createLearner, learnerNames, type LearnerName } from '../../src/learn/factory.js';
 import { Fobos } from '../../src/learn/fobos.js';
@@ -170,4 +170,25 @@ describe.each(learnerNames)('learnOne of %s on a non-finite event', (name) => {
       expect(Number.isFinite(learner.intercept())).toBe(true);
     });
   }
+});
+
+describe.each(learnerNames)('learnOne of %s on a label or weight out of range', (name) => {
+  it('throws a DataError, learns nothing, and takes the edges', () => {
+    const binomial = createLearner(name, 'binomial', 0.01, 1);
+    const gaussian = createLearner(name, 'gaussian', 0.01, 1);
+    const x = sparseOf([[0, 1]]);
+    for (const learner of [binomial, gaussian]) learner.learnOne(x, 1);
+    const before = JSON.stringify([binomial.steps, binomial.intercept(), binomial.coefficient(0)]);
+    expect(() => binomial.learnOne(x, 2)).toThrow(/a binomial label must be 0 or 1, got 2/);
+    expect(() => binomial.checkUpdate(x, 0.5)).toThrow(DataError);
+    expect(() => binomial.learnOne(x, -1)).toThrow(/got -1 \(for labels -1\/\+1, pass \(y \+ 1\) \/ 2\)/);
+    expect(() => binomial.learnOne(x, 1, -2)).toThrow(/the weight must be >= 0, got -2/);
+    expect(() => gaussian.learnOne(x, 1, -0.5)).toThrow(DataError);
+    expect(JSON.stringify([binomial.steps, binomial.intercept(), binomial.coefficient(0)])).toBe(before);
+    // a gaussian label of any size, a weight of 0, and NaN (a NumericError, as before) are not its concern
+    expect(gaussian.learnOne(x, 250, 0)).toBeTypeOf('number');
+    expect(() => binomial.learnOne(x, NaN)).toThrow(NumericError);
+    binomial.learnOne(x, 0);
+    expect(binomial.steps).toBe(2);
+  });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,5 +72,24 @@ describe('report ranks and draws features by their standardized effect', () => {
     } finally {
       renameSync(moved, input);
     }
+  });
+
+  it('a replay input that was a pipe: raw |β| with the reason, and a pipe as --data is refused (reading it hung)', async () => {
+    expect((await replayed).code).toBe(0);
+    const fifo = join(dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const pipedOut = join(dir, 'piped-out');
+    mkdirSync(pipedOut);
+    copyFileSync(join(out, 'models.jsonl'), join(pipedOut, 'models.jsonl'));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(pipedOut, 'summary.json'), JSON.stringify({ ...summary, input: fifo }));
+    const data = await collectReport(pipedOut, limits);
+    expect(data.scales).toBeNull();
+    expect(data.notes.join(' ')).toContain(
+      `${fifo}, the replay's input, is not a regular file (a pipe, a FIFO or a device: its events cannot be read again)`,
+    );
+    await expect(collectReport(pipedOut, { ...limits, data: fifo })).rejects.toThrow(
+      `--data ${fifo} is not a regular file (a pipe, a FIFO or a device: its events cannot be read again): give the events as a file`,
+    );
   });
 });

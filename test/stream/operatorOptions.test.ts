@@ -76,6 +76,16 @@ describe('learn options', () => {
   });
 });
 
+describe('a required key missing beside an unknown one', () => {
+  it('is named unless the unknown key is a misspelling of it', () => {
+    // `acuire` is acquire misspelled: said once; `now`, also missing, is named too (it was hidden)
+    expect(Object.fromEntries(problems(refit({ runner, acuire: acquire })))).toEqual({
+      'refitEvery: acuire': expect.stringMatching(/^unknown option; did you mean "acquire"\?/),
+      'refitEvery: now': 'required: a function',
+    });
+  });
+});
+
 describe('learnByKey options', () => {
   const scores = { enabled: true, top: 5 };
   it('refuses a misspelled key, also inside scores', () => {
