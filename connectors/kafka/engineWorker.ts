@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   const decoder = setup.writerSchemas
     ? new AvroDecoder({ writerSchemas: new Map(setup.writerSchemas) })
     : new JsonEventReader();
-  const config = readByCommandLine(checkEngineConfig(setup.config));
+  const config = checkEngineConfig(setup.config);
   inPlace = { decoder, family: config.model.family };
   const engine = new Engine(config, { source, sink }, { partSize: setup.partSize, decoder });
   await runEngine(engine, sink);

@@ -216,6 +216,8 @@ export async function engineConfigFrom(
     }
   const replay = section(doc, 'replay');
   set(replay, 'input', values.input);
+  // --input names the input whatever the file says, under either name
+  if (values.input !== undefined) delete doc.input;
   set(replay, 'target', values.target);
   if (values.exclude !== undefined) {
     const names = values.exclude.split(',').map((n) => n.trim());

@@ -63,3 +63,15 @@ export function exitAtOnce(signal: InterruptSignal): void {
   // still here: the signal is ignored (a background job of a shell that ignores SIGINT)
   process.exit(code);
 }
+
+/**
+ * Ends the process, by `signal`, if it is still alive `ms` after its command returned: a read of a
+ * pipe or a FIFO that an interrupted replay stopped reading waits in a thread of libuv's pool for
+ * its writer, and held the process until that writer closed (21 s in a trial, 55 s for a FIFO)
+ * after its last line said it had stopped. `process.exit` waits for that thread too: the signal,
+ * raised again with its default effect (`exitAtOnce`), ends it. The timer does not itself keep the
+ * process alive.
+ */
+export function exitIfHeld(signal: InterruptSignal, ms = 500): void {
+  setTimeout(() => exitAtOnce(signal), ms).unref();
+}

@@ -35,7 +35,8 @@ import { counted, ProgressLine } from './progress.js';
 
 const usage = `usage: l1stream path --input FILE --target COLUMN [options]
 
-The whole regularization path: λ from λ_max (the smallest λ with no feature in the model) down to
+The whole regularization path: λ from λ_max (the smallest λ with no feature in the model; for an
+--l1-ratio below 0.001, computed at 0.001 as glmnet does: features are in the model there) down to
 λ_max·ε on a log grid, solved with warm starts. Output: JSON lines, one model snapshot per λ,
 largest λ first, "version" = position on the path (1, 2, …), to stdout or --output. With --plot
 and neither --output nor a pipe (stdout is a terminal), the JSON lines are not printed.
@@ -81,7 +82,8 @@ options:
                           past λ_1se, the larger λ above it marked ▲ with their values on hover
   --plot-scale S          the y axis of the path: standardized (default with standardization:
                           s_j·β_j, s_j the scale the penalty applies to, comparable across
-                          features) | original (β_j as reported)`;
+                          features; with --no-standardize, sd_j·β_j, the effect of one sd of
+                          feature j) | original (β_j as reported)`;
 
 const options = {
   input: { type: 'string' },
@@ -244,9 +246,11 @@ export const pathCommand: Command = {
       }
       const svg = plotPathSvg(fits, data.names, {
         yLabel:
-          plotScale === 'standardized'
-            ? 'standardized coefficient s_j × β_j'
-            : 'coefficient β_j (original scale)',
+          plotScale !== 'standardized'
+            ? 'coefficient β_j (original scale)'
+            : flags.standardize === false
+              ? 'effect of one sd, sd_j × β_j (the penalty is on β_j)'
+              : 'standardized coefficient s_j × β_j',
         title: `${key}: ${flags.family} ${flags.l1Ratio === 1 ? 'lasso' : `elastic net (α = ${flags.l1Ratio})`} path`,
         ...(cv
           ? {

@@ -50,7 +50,7 @@ import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
 import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
-import { onInterrupt } from './interrupts.js';
+import { exitIfHeld, onInterrupt } from './interrupts.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
 const usage = `usage: l1stream replay --input FILE.jsonl|FILE.csv --family gaussian|binomial [options]
@@ -548,8 +548,12 @@ export const replayCommand: Command = {
       const written = await writeReport(resolve(out));
       io.stderr.write(`replay: report in ${written.file} (${(written.bytes / 1024).toFixed(0)} KB)\n`);
     }
-    if (summary.interrupted !== undefined)
-      return summary.interrupted === 'SIGINT' ? 130 : summary.interrupted === 'SIGTERM' ? 143 : 1;
+    if (summary.interrupted !== undefined) {
+      const signal = summary.interrupted;
+      if ((signal === 'SIGINT' || signal === 'SIGTERM') && !(await isRegularFile(config.files.input!)))
+        exitIfHeld(signal);
+      return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
+    }
     return 0;
   },
 };
@@ -678,4 +682,13 @@ function csvFileSource(csv: CsvInput) {
     const { readerThreads: _threads, family: _family, ...rest } = options;
     return csvSource(input, csv.header, rest);
   };
+}
+
+/** True when `path` is a regular file (false: a pipe, a FIFO, a device, or gone). */
+async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -47,7 +47,8 @@ would not be a finite number (a feature of 1e300, say), or that has no model to 
 (--key-by, --key), gets {"line", "error"} instead, and scoring goes on. The snapshot used is named on stderr.
 Labels are not needed and do not change a score: events with a "label" (the training file itself)
 are scored like the others, and the summary line on stderr gives the log loss and AUC (binomial) or
-the MSE (gaussian) of the predictions on them, weighted by "weight". A label the model's family
+the MSE (gaussian) of the predictions on them: the log loss and the MSE weighted by "weight", the AUC
+counting each event once. A label the model's family
 cannot use (not 0 or 1 for binomial, not a number) is left out of those; its event is scored.
 
 options:

@@ -158,7 +158,7 @@ export class Adwin implements ScalarDetector {
   }
 
   /**
-   * `update(0.5 · standardized(values[i], mu0, sd0))` for each i in [from, to) with `mask[i] === 1` and a
+   * `update(0.5 · standardized(values[i], mu0, sd0, clip))` for each i in [from, to) with `mask[i] === 1` and a
    * finite value, in order, up to and including the first update that detects a change: returns its
    * index (`driftDetected` is then true), or `to`.
    */
@@ -169,12 +169,13 @@ export class Adwin implements ScalarDetector {
     to: number,
     mu0: number,
     sd0: number,
+    clip = Infinity,
   ): number {
     for (let i = from; i < to; i++) {
       if (mask[i] !== 1) continue;
       const v = values[i];
       if (!Number.isFinite(v)) continue;
-      this.update(0.5 * standardized(v, mu0, sd0));
+      this.update(0.5 * standardized(v, mu0, sd0, clip));
       if (this.detected) return i;
     }
     return to;

@@ -5,6 +5,7 @@ import type { Family } from '../core/event.js';
 import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
+import { LOSS_CLIP } from './protocol.js';
 import { sequentialThread, type BatchFeed, type SequentialHandle } from './sequentialThread.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
 import { WeightedBuffer, type DriftView, type MaterialFilter } from './materiality.js';
@@ -170,8 +171,9 @@ export class DriftMonitor {
   private readonly weighed = new WeightedBuffer();
   /** Loss-drift alerts are merged: after one, the others' detections are quiet until this offset. */
   private lossQuietUntil = -Infinity;
-  /** `lossDetections`' index after each loss test's run (reused). */
+  /** `lossDetections`' index after each loss test's run, and its report before the run (reused). */
   private readonly lossEnds: number[] = [];
+  private readonly lossReports: Array<ScalarShift | null> = [];
 
   constructor(options: DriftMonitorOptions = {}) {
     checkMonitorOptions(options);
@@ -185,7 +187,12 @@ export class DriftMonitor {
       const signals: Array<'loss' | 'label-rate'> =
         c.loss.labelRate && options.family === 'binomial' ? ['loss', 'label-rate'] : ['loss'];
       for (const signal of signals) {
-        const guard = { warmup: c.loss.warmupEvents, cooldown: c.loss.cooldownEvents };
+        // a loss is clipped in the tests (one outlying event cannot fire them); a label is 0 or 1
+        const guard = {
+          warmup: c.loss.warmupEvents,
+          cooldown: c.loss.cooldownEvents,
+          ...(signal === 'loss' ? { clip: LOSS_CLIP } : {}),
+        };
         if (c.loss.pageHinkley.enabled)
           this.losses.push({
             signal,
@@ -250,8 +257,9 @@ export class DriftMonitor {
         batch.fieldCodes !== undefined && batch.fieldNames !== undefined ? batch.fieldCodes : null;
       remote.feed(s, batch.featureIndices, codes, remote.fed, batch.count, s[batch.count], batch);
     }
-    // The loss and label-rate tests are independent of each other and of the input tests: each
-    // runs over the batch's labelled events in turn; their detections are merged in event order
+    // The loss and label-rate tests are independent of the input tests (a detection of one of them
+    // restarts the others: lossDetections); they run over the batch's labelled events, and their
+    // detections are merged with the input tests' in event order
     // (the sequential worker's too, asked for last: it works meanwhile).
     const found = this.lossDetections(batch);
     const seq = remote !== null ? remote.finish() : null;
@@ -306,9 +314,11 @@ export class DriftMonitor {
     const found: LossDetection[] = [];
     const watches = this.losses;
     const ends = this.lossEnds;
+    const reports = this.lossReports;
     for (let from = 0; from < batch.count;) {
       let first = batch.count;
       for (let w = 0; w < watches.length; w++) {
+        reports[w] = watches[w].detector.report;
         const values = watches[w].signal === 'loss' ? batch.losses : batch.labels;
         ends[w] = watches[w].detector.updateWhere(values, batch.labelled, from, batch.count);
         if (ends[w] < first) first = ends[w];
@@ -317,7 +327,8 @@ export class DriftMonitor {
       for (let w = 0; w < watches.length; w++) {
         const watch = watches[w];
         if (ends[w] === first) found.push({ event: first, watch, report: watch.detector.report! });
-        else watch.detector.restart();
+        // (with the report it had at `first`: one it made past it was never made event by event)
+        else watch.detector.restart(reports[w]);
       }
       from = first + 1;
     }

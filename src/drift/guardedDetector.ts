@@ -9,6 +9,12 @@ export interface GuardedOptions {
   readonly warmup?: number;
   /** Values after a detection before detection resumes; the baseline is re-estimated (default = warmup). */
   readonly cooldown?: number;
+  /**
+   * Baseline sds a value counts for at most in the test (default Infinity: not clipped; the loss
+   * tests use `LOSS_CLIP`, so that one outlying loss cannot fire them). The levels reported take
+   * the values as they are.
+   */
+  readonly clip?: number;
 }
 
 /** The shift found, in baseline standard deviations. */
@@ -22,10 +28,7 @@ export interface ScalarShift {
    * judged against where it was, not where it started.
    */
   readonly beforeMean: number;
-  /**
-   * The level since the change: the mean of the values after the point the test puts the change
-   * at (each at most 8 baseline sds from the baseline mean, as the test saw them).
-   */
+  /** The level since the change: the mean of the values after the point the test puts the change at. */
   readonly recentMean: number;
   /** (recent − before) / baseline sd: the direction and size of the change. */
   readonly shift: number;
@@ -43,6 +46,7 @@ export class GuardedDetector implements ScalarDetector {
   readonly kind: 'page-hinkley' | 'adwin';
   readonly warmup: number;
   readonly cooldown: number;
+  readonly clip: number;
   private readonly inner: ScalarDetector;
   private phase: 'warmup' | 'watch' = 'warmup';
   private phaseLength: number;
@@ -55,15 +59,8 @@ export class GuardedDetector implements ScalarDetector {
   private sd0 = Number.NaN;
   private recent = Number.NaN;
   private before = Number.NaN;
-  /** Moving averages at three more scales (weights 1/16, 1/256, 1/1024 at most): `levelSinceChange`. */
-  private fast = Number.NaN;
-  private slow = Number.NaN;
-  private slower = Number.NaN;
   private readonly recentRate: number;
   private readonly beforeRate: number;
-  private readonly fastRate: number;
-  private readonly slowRate: number;
-  private readonly slowerRate: number;
   private detected = false;
   private last: ScalarShift | null = null;
 
@@ -79,11 +76,14 @@ export class GuardedDetector implements ScalarDetector {
     refuseUnknownOptions('GuardedDetector', options, [
       'warmup',
       'cooldown',
+      'clip',
       kind === 'adwin' ? 'adwin' : 'pageHinkley',
     ]);
     this.kind = kind;
     this.warmup = options.warmup ?? 2000;
     this.cooldown = options.cooldown ?? this.warmup;
+    this.clip = options.clip ?? Infinity;
+    if (!(this.clip > 0)) throw new RangeError(`clip must be > 0, got ${this.clip}`);
     if (!(Number.isInteger(this.warmup) && this.warmup >= 2))
       throw new RangeError(`warmup must be a whole number ≥ 2, got ${this.warmup}`);
     if (!(Number.isInteger(this.cooldown) && this.cooldown >= 2))
@@ -91,12 +91,8 @@ export class GuardedDetector implements ScalarDetector {
     this.inner = kind === 'adwin' ? new Adwin(options.adwin) : new PageHinkley(options.pageHinkley);
     this.phaseLength = this.warmup;
     this.mean = this.m2 = this.mu0 = this.recent = this.before = 0;
-    this.fast = this.slow = this.slower = 0;
     this.sd0 = 1;
     this.recentRate = 1 / Math.min(64, this.warmup);
-    this.fastRate = 1 / Math.min(16, this.warmup);
-    this.slowRate = 1 / Math.min(256, this.warmup);
-    this.slowerRate = 1 / Math.min(1024, this.warmup);
     this.beforeRate = 1 / (4 * this.warmup);
   }
 
@@ -121,60 +117,36 @@ export class GuardedDetector implements ScalarDetector {
         this.sd0 = Math.sqrt(this.m2 / this.n);
         if (!(this.sd0 > 1e-12 * Math.max(1, Math.abs(this.mu0))))
           this.sd0 = Math.max(1e-12, 1e-6 * Math.abs(this.mu0));
-        this.recent = this.fast = this.slow = this.slower = this.mu0;
+        this.recent = this.mu0;
         this.before = this.mu0;
         this.phase = 'watch';
         this.inner.reset();
       }
       return;
     }
-    const z = standardized(x, this.mu0, this.sd0);
-    // the averages take the values as the test does, an outlier clipped
-    const xc = this.mu0 + z * this.sd0;
-    this.recent += this.recentRate * (xc - this.recent);
-    this.fast += this.fastRate * (xc - this.fast);
-    this.slow += this.slowRate * (xc - this.slow);
-    this.slower += this.slowerRate * (xc - this.slower);
-    this.inner.update(this.kind === 'adwin' ? 0.5 * z : z);
+    // the test sees the value clipped (`clip`); the levels the alert reports, the value itself
+    const z = standardized(x, this.mu0, this.sd0, this.clip);
+    this.recent += this.recentRate * (x - this.recent);
+    if (this.inner instanceof Adwin) this.inner.update(0.5 * z);
+    else (this.inner as PageHinkley).update(z, (x - this.mu0) / this.sd0);
     if (!this.inner.driftDetected) {
-      this.before += this.beforeRate * (xc - this.before);
+      this.before += this.beforeRate * (x - this.before);
       return;
     }
     this.detect();
   }
 
   /**
-   * The level since the change, in the unit of the values: of the estimates at hand, the one that
-   * stands out most from the level before it (|estimate − before| over the estimate's own noise,
-   * sd₀·√(r/(2−r)) for a moving average of weight r, sd₀/√k for a mean of k values). They are the
-   * mean of the values after the point the inner test puts the change at (Page-Hinkley: since the
-   * extreme of its cumulative sum; ADWIN: the newer part of its window at its most significant
-   * split), good for a change found after thousands of values, but which also takes in the values
-   * between that point and the change (often hundreds for Page-Hinkley); and moving averages of
-   * weights 1/16 to 1/1024, of which the fast ones catch a large change found within tens of
-   * values. The 64-value average alone (used before) reported noise: a label rate that moved from
-   * 0.45 to 0.50 was said to have risen to 0.66.
+   * The level since the change, in the unit of the values: the mean of the values after the point
+   * the inner test puts the change at (Page-Hinkley: since its statistic was last calm, the values
+   * as they are; ADWIN: the newer part of its window at its most significant split, the values as
+   * the test saw them, clipped if it clips); the 64-value moving average when there is none. That average alone (used before)
+   * reported noise: a label rate that moved from 0.45 to 0.50 was said to have risen to 0.66.
    */
   private levelSinceChange(): number {
     const inner = this.inner;
     const z = inner instanceof Adwin ? 2 * inner.meanSinceChange() : (inner as PageHinkley).meanSinceChange;
-    const count = inner instanceof Adwin ? inner.countSinceChange : (inner as PageHinkley).countSinceChange;
-    let level = this.recent;
-    let best = -Infinity;
-    const weigh = (estimate: number, noise: number) => {
-      const score = Math.abs(estimate - this.before) / noise;
-      if (Number.isFinite(estimate) && score > best) {
-        best = score;
-        level = estimate;
-      }
-    };
-    const averageNoise = (r: number) => Math.sqrt(r / (2 - r));
-    weigh(this.fast, averageNoise(this.fastRate));
-    weigh(this.recent, averageNoise(this.recentRate));
-    weigh(this.slow, averageNoise(this.slowRate));
-    weigh(this.slower, averageNoise(this.slowerRate));
-    if (count > 0 && Number.isFinite(z)) weigh(this.mu0 + z * this.sd0, 1 / Math.sqrt(count));
-    return level;
+    return Number.isFinite(z) ? this.mu0 + z * this.sd0 : this.recent;
   }
 
   /** The inner test detected a change: the report, and a cool-down. */
@@ -191,14 +163,22 @@ export class GuardedDetector implements ScalarDetector {
       severity: size >= 1 ? 'critical' : size >= 0.25 ? 'warning' : 'info',
     };
     this.detected = true;
-    this.restart();
+    this.coolDown();
   }
 
   /**
    * Begins a cool-down without a detection of its own: the baseline is estimated again (a test
-   * on the same values whose sibling found the change, which would find it again later).
+   * on the same values whose sibling found the change, which would find it again later). `report`:
+   * the last report from now on (default: the one it has).
    */
-  restart(): void {
+  restart(report: ScalarShift | null = this.last): void {
+    this.detected = false;
+    this.last = report;
+    this.coolDown();
+  }
+
+  /** A warm-up of `cooldown` values: the baseline is estimated again, no test meanwhile. */
+  private coolDown(): void {
     this.phase = 'warmup';
     this.phaseLength = this.cooldown;
     this.n = 0;
@@ -231,31 +211,21 @@ export class GuardedDetector implements ScalarDetector {
     const inner = this.inner;
     const end =
       inner instanceof Adwin
-        ? inner.updateStandardized(values, mask, from, to, this.mu0, this.sd0)
-        : (inner as PageHinkley).updateStandardized(values, mask, from, to, this.mu0, this.sd0);
+        ? inner.updateStandardized(values, mask, from, to, this.mu0, this.sd0, this.clip)
+        : (inner as PageHinkley).updateStandardized(values, mask, from, to, this.mu0, this.sd0, this.clip);
     const last = end < to ? end : to - 1;
     let recent = this.recent;
     let before = this.before;
-    let fast = this.fast;
-    let slow = this.slow;
-    let slower = this.slower;
-    const { recentRate, beforeRate, fastRate, slowRate, slowerRate, mu0, sd0 } = this;
+    const { recentRate, beforeRate } = this;
     for (let i = from; i <= last; i++) {
       if (mask[i] !== 1) continue;
       const x = values[i];
       if (!Number.isFinite(x)) continue;
-      const xc = mu0 + standardized(x, mu0, sd0) * sd0;
-      recent += recentRate * (xc - recent);
-      fast += fastRate * (xc - fast);
-      slow += slowRate * (xc - slow);
-      slower += slowerRate * (xc - slower);
-      if (i !== end) before += beforeRate * (xc - before);
+      recent += recentRate * (x - recent);
+      if (i !== end) before += beforeRate * (x - before);
     }
     this.recent = recent;
     this.before = before;
-    this.fast = fast;
-    this.slow = slow;
-    this.slower = slower;
     if (end < to) this.detect();
     return end;
   }
@@ -274,7 +244,6 @@ export class GuardedDetector implements ScalarDetector {
       sd0: this.sd0,
       recent: this.recent,
       before: this.before,
-      scales: [this.fast, this.slow, this.slower],
       detected: this.detected,
       last: this.last === null ? null : { ...this.last },
       inner,
@@ -301,11 +270,6 @@ export class GuardedDetector implements ScalarDetector {
     this.sd0 = state.sd0;
     this.recent = state.recent;
     this.before = state.before;
-    // a checkpoint from before these were kept: they start where the 64-value average is
-    const scales = Array.isArray(state.scales) && state.scales.length === 3 ? state.scales : null;
-    this.fast = scales?.[0] ?? state.recent;
-    this.slow = scales?.[1] ?? state.recent;
-    this.slower = scales?.[2] ?? state.recent;
     this.detected = state.detected;
     this.last = state.last === null ? null : { ...state.last };
   }
@@ -333,8 +297,6 @@ export interface GuardedDetectorState {
   readonly sd0: number;
   readonly recent: number;
   readonly before: number;
-  /** The moving averages of weights 1/16, 1/256 and 1/1024 (absent in older checkpoints). */
-  readonly scales?: readonly number[];
   readonly detected: boolean;
   readonly last: ScalarShift | null;
   readonly inner: AdwinState | PageHinkleyState;

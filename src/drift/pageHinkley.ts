@@ -44,6 +44,8 @@ export class PageHinkley implements ScalarDetector {
   readonly threshold: number;
   readonly alpha: number;
   readonly mode: PageHinkleyMode;
+  /** The statistic's level at or under which it is taken to be before a change (`meanSinceChange`). */
+  private readonly calm: number;
 
   private n = 0;
   // doubles from the start, set in the constructor (a field that starts as a small integer and
@@ -53,12 +55,12 @@ export class PageHinkley implements ScalarDetector {
   private sumDecrease = Number.NaN;
   private minIncrease = Infinity;
   private maxDecrease = Number.NaN;
-  /** Σx since the reset, and its value and the count at each extreme (`meanSinceChange`). */
+  /** Σx since the reset, and its value and the count when each statistic was last calm (`meanSinceChange`). */
   private total = Number.NaN;
-  private totalAtMinIncrease = Number.NaN;
-  private countAtMinIncrease = Number.NaN;
-  private totalAtMaxDecrease = Number.NaN;
-  private countAtMaxDecrease = Number.NaN;
+  private totalAtCalmIncrease = Number.NaN;
+  private countAtCalmIncrease = Number.NaN;
+  private totalAtCalmDecrease = Number.NaN;
+  private countAtCalmDecrease = Number.NaN;
   private detected = false;
 
   constructor(options: PageHinkleyOptions = {}) {
@@ -68,6 +70,7 @@ export class PageHinkley implements ScalarDetector {
     this.threshold = options.threshold ?? 50;
     this.alpha = options.alpha ?? 1 - 0.0001;
     this.mode = options.mode ?? 'both';
+    this.calm = this.threshold / 10;
     this.reset();
     requireOption(
       'minInstances',
@@ -111,20 +114,24 @@ export class PageHinkley implements ScalarDetector {
   }
 
   /**
-   * The mean of the values after the change the test points to: those since the extreme of the
-   * cumulative sum of the direction whose statistic is larger (its estimate of when the mean moved).
-   * NaN when no value came after it.
+   * The mean of the values after the change the test points to: those since its statistic (of the
+   * direction whose statistic is larger) was last at most `threshold / 10`, its estimate of when the
+   * mean moved. The last time it was 0 (the extreme of the cumulative sum, CUSUM's estimate) came
+   * hundreds of values before a change with δ = 0.1 sd: between changes the statistic wanders a few
+   * units above 0 and often takes that long to come back, so a change found 17 values after it was
+   * averaged over 300 values. After a change the statistic climbs and does not come back under a
+   * tenth of the threshold. NaN when no value came after that point.
    */
   get meanSinceChange(): number {
     const after = this.countSinceChange;
     return after > 0
-      ? (this.total - (this.up() ? this.totalAtMinIncrease : this.totalAtMaxDecrease)) / after
+      ? (this.total - (this.up() ? this.totalAtCalmIncrease : this.totalAtCalmDecrease)) / after
       : NaN;
   }
 
   /** How many values `meanSinceChange` averages. */
   get countSinceChange(): number {
-    return this.n - (this.up() ? this.countAtMinIncrease : this.countAtMaxDecrease);
+    return this.n - (this.up() ? this.countAtCalmIncrease : this.countAtCalmDecrease);
   }
 
   /** The direction of change the statistics point to is up. */
@@ -135,23 +142,24 @@ export class PageHinkley implements ScalarDetector {
     );
   }
 
-  update(x: number): void {
+  /** `unclipped`: x before a caller clipped it (`GuardedDetector`), for `meanSinceChange` alone. */
+  update(x: number, unclipped = x): void {
     if (this.detected) this.reset();
     this.n++;
     this.mean += (1 / this.n) * (x - this.mean);
     const dev = x - this.mean;
     this.sumIncrease = this.alpha * this.sumIncrease + dev - this.delta;
     this.sumDecrease = this.alpha * this.sumDecrease + dev + this.delta;
-    this.total += x;
-    if (this.sumIncrease < this.minIncrease) {
-      this.minIncrease = this.sumIncrease;
-      this.totalAtMinIncrease = this.total;
-      this.countAtMinIncrease = this.n;
+    this.total += unclipped;
+    if (this.sumIncrease < this.minIncrease) this.minIncrease = this.sumIncrease;
+    if (this.sumDecrease > this.maxDecrease) this.maxDecrease = this.sumDecrease;
+    if (this.sumIncrease - this.minIncrease <= this.calm) {
+      this.totalAtCalmIncrease = this.total;
+      this.countAtCalmIncrease = this.n;
     }
-    if (this.sumDecrease > this.maxDecrease) {
-      this.maxDecrease = this.sumDecrease;
-      this.totalAtMaxDecrease = this.total;
-      this.countAtMaxDecrease = this.n;
+    if (this.maxDecrease - this.sumDecrease <= this.calm) {
+      this.totalAtCalmDecrease = this.total;
+      this.countAtCalmDecrease = this.n;
     }
     if (this.n >= this.minInstances) {
       const up = this.sumIncrease - this.minIncrease > this.threshold;
@@ -161,7 +169,7 @@ export class PageHinkley implements ScalarDetector {
   }
 
   /**
-   * `update(standardized(values[i], mu0, sd0))` for each i in [from, to) with `mask[i] === 1` and a
+   * `update(standardized(values[i], mu0, sd0, clip))` for each i in [from, to) with `mask[i] === 1` and a
    * finite value, in order, up to and including the first update that detects a change: returns its
    * index (`driftDetected` is then true), or `to`. The same operations as `update`, on locals.
    */
@@ -172,8 +180,9 @@ export class PageHinkley implements ScalarDetector {
     to: number,
     mu0: number,
     sd0: number,
+    clip = Infinity,
   ): number {
-    const { alpha, delta, threshold, minInstances, mode } = this;
+    const { alpha, delta, threshold, minInstances, mode, calm } = this;
     let n = this.n;
     let mean = this.mean;
     let sumIncrease = this.sumIncrease;
@@ -181,16 +190,17 @@ export class PageHinkley implements ScalarDetector {
     let minIncrease = this.minIncrease;
     let maxDecrease = this.maxDecrease;
     let total = this.total;
-    let totalAtMinIncrease = this.totalAtMinIncrease;
-    let countAtMinIncrease = this.countAtMinIncrease;
-    let totalAtMaxDecrease = this.totalAtMaxDecrease;
-    let countAtMaxDecrease = this.countAtMaxDecrease;
+    let totalAtCalmIncrease = this.totalAtCalmIncrease;
+    let countAtCalmIncrease = this.countAtCalmIncrease;
+    let totalAtCalmDecrease = this.totalAtCalmDecrease;
+    let countAtCalmDecrease = this.countAtCalmDecrease;
     let i = from;
     for (; i < to; i++) {
       if (mask[i] !== 1) continue;
       const v = values[i];
       if (!Number.isFinite(v)) continue;
-      const x = standardized(v, mu0, sd0);
+      const x = standardized(v, mu0, sd0, clip);
+      const unclipped = (v - mu0) / sd0;
       if (this.detected) {
         this.reset();
         n = 0;
@@ -198,24 +208,24 @@ export class PageHinkley implements ScalarDetector {
         sumIncrease = sumDecrease = 0;
         minIncrease = Infinity;
         maxDecrease = -1;
-        total = totalAtMinIncrease = totalAtMaxDecrease = 0;
-        countAtMinIncrease = countAtMaxDecrease = 0;
+        total = totalAtCalmIncrease = totalAtCalmDecrease = 0;
+        countAtCalmIncrease = countAtCalmDecrease = 0;
       }
       n++;
       mean += (1 / n) * (x - mean);
       const dev = x - mean;
       sumIncrease = alpha * sumIncrease + dev - delta;
       sumDecrease = alpha * sumDecrease + dev + delta;
-      total += x;
-      if (sumIncrease < minIncrease) {
-        minIncrease = sumIncrease;
-        totalAtMinIncrease = total;
-        countAtMinIncrease = n;
+      total += unclipped;
+      if (sumIncrease < minIncrease) minIncrease = sumIncrease;
+      if (sumDecrease > maxDecrease) maxDecrease = sumDecrease;
+      if (sumIncrease - minIncrease <= calm) {
+        totalAtCalmIncrease = total;
+        countAtCalmIncrease = n;
       }
-      if (sumDecrease > maxDecrease) {
-        maxDecrease = sumDecrease;
-        totalAtMaxDecrease = total;
-        countAtMaxDecrease = n;
+      if (maxDecrease - sumDecrease <= calm) {
+        totalAtCalmDecrease = total;
+        countAtCalmDecrease = n;
       }
       if (n >= minInstances) {
         const up = sumIncrease - minIncrease > threshold;
@@ -233,10 +243,10 @@ export class PageHinkley implements ScalarDetector {
     this.minIncrease = minIncrease;
     this.maxDecrease = maxDecrease;
     this.total = total;
-    this.totalAtMinIncrease = totalAtMinIncrease;
-    this.countAtMinIncrease = countAtMinIncrease;
-    this.totalAtMaxDecrease = totalAtMaxDecrease;
-    this.countAtMaxDecrease = countAtMaxDecrease;
+    this.totalAtCalmIncrease = totalAtCalmIncrease;
+    this.countAtCalmIncrease = countAtCalmIncrease;
+    this.totalAtCalmDecrease = totalAtCalmDecrease;
+    this.countAtCalmDecrease = countAtCalmDecrease;
     return i;
   }
 
@@ -248,8 +258,8 @@ export class PageHinkley implements ScalarDetector {
     this.minIncrease = Infinity;
     // River starts the running maximum at −1 (not −∞); kept so both fire at the same indices.
     this.maxDecrease = -1;
-    this.total = this.totalAtMinIncrease = this.totalAtMaxDecrease = 0;
-    this.countAtMinIncrease = this.countAtMaxDecrease = 0;
+    this.total = this.totalAtCalmIncrease = this.totalAtCalmDecrease = 0;
+    this.countAtCalmIncrease = this.countAtCalmDecrease = 0;
     this.detected = false;
   }
 
@@ -257,10 +267,10 @@ export class PageHinkley implements ScalarDetector {
   state(): PageHinkleyState {
     const { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected, total } = this;
     const since = [
-      this.totalAtMinIncrease,
-      this.countAtMinIncrease,
-      this.totalAtMaxDecrease,
-      this.countAtMaxDecrease,
+      this.totalAtCalmIncrease,
+      this.countAtCalmIncrease,
+      this.totalAtCalmDecrease,
+      this.countAtCalmDecrease,
     ];
     return { n, mean, sumIncrease, sumDecrease, minIncrease, maxDecrease, detected, total, since };
   }
@@ -280,10 +290,10 @@ export class PageHinkley implements ScalarDetector {
     const since = state.since;
     const kept = Array.isArray(since) && since.length === 4 && typeof state.total === 'number';
     this.total = kept ? state.total! : 0;
-    this.totalAtMinIncrease = kept ? since[0] : 0;
-    this.countAtMinIncrease = kept ? since[1] : this.n;
-    this.totalAtMaxDecrease = kept ? since[2] : 0;
-    this.countAtMaxDecrease = kept ? since[3] : this.n;
+    this.totalAtCalmIncrease = kept ? since[0] : 0;
+    this.countAtCalmIncrease = kept ? since[1] : this.n;
+    this.totalAtCalmDecrease = kept ? since[2] : 0;
+    this.countAtCalmDecrease = kept ? since[3] : this.n;
   }
 }
 
@@ -297,6 +307,6 @@ export interface PageHinkleyState {
   readonly detected: boolean;
   /** Σx since the reset (absent in checkpoints written before it was kept: see `restore`). */
   readonly total?: number;
-  /** Σx and the count at the minimum of the increase sum, then at the maximum of the decrease sum. */
+  /** Σx and the count when the increase statistic was last calm (`meanSinceChange`), then the decrease's. */
   readonly since?: readonly number[];
 }

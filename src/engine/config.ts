@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import { checkModelConfig } from '../config/modelConfig.js';
 import { withMisplacedHints } from '../config/misplacedKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
@@ -435,7 +437,7 @@ export function checkEngineConfig(doc: unknown, options: EngineConfigOptions = {
   else if (
     typeof raw.input === 'string' &&
     typeof replay.raw.input === 'string' &&
-    raw.input !== replay.raw.input
+    resolve(raw.input) !== resolve(replay.raw.input)
   )
     problems.push({
       path: 'input',

@@ -214,11 +214,12 @@ function unquotedNames(reason: string): string {
 }
 
 /**
- * A quoted text, a number that belongs to a rule (the binomial labels, `>= 0`, a limit), a byte in
- * hexadecimal (`0x7b`), or a number.
+ * A quoted text, words that belong to a rule (the binomial labels, `>= 0`, a limit, the quote
+ * characters a CSV reason shows: `(")`, `("5"" screen")`, `as ""`), a byte in hexadecimal (`0x7b`),
+ * or a number.
  */
 const specifics = new RegExp(
-  `"([^"]*)"|(must be 0 or 1|>= 0|limit of \\d+ bytes|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|\\b0x[0-9a-f]+\\b|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
+  `"([^"]*)"|(must be 0 or 1|0 or 1 for binomial|>= 0|limit of \\d+ bytes|\\("\\)|\\("5"" screen"\\)|as ""|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|\\b0x[0-9a-f]+\\b|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
   'gi',
 );
 

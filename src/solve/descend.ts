@@ -41,11 +41,12 @@ export function nullStart(problem: Problem, engine: Engine): void {
 
 /**
  * λ_max: the smallest λ at which every penalized β_j is 0 (docs/conventions.md), from the gradient at the
- * null model. For α < 0.001 it is computed with α = 0.001 (as glmnet), else it would be infinite.
+ * null model. For α < 0.001 a path starts at it computed with α = 0.001 (as glmnet), else it would be
+ * infinite at α = 0 and far above every λ of interest near it; `exact` computes it with α itself.
  */
-export function lambdaMaxOf(problem: Problem, engine: Engine): number {
+export function lambdaMaxOf(problem: Problem, engine: Engine, exact = false): number {
   let lmax = 0;
-  const a = Math.max(problem.alpha, 1e-3);
+  const a = exact ? problem.alpha : Math.max(problem.alpha, 1e-3);
   for (let j = 0; j < problem.x.cols; j++) {
     if (problem.excluded[j] || problem.pf[j] === 0) continue;
     const v = Math.abs(engine.grad[j]!) / (a * problem.pf[j]!);

@@ -84,8 +84,10 @@ function lambdaMaxAbove(problem: Problem, fit: LambdaFit): number | null {
   const engine = new Engine(problem);
   try {
     nullStart(problem, engine);
-    const max = lambdaMaxOf(problem, engine);
-    return max > 0 && fit.lambda >= max / (1 + 1e-9) ? max : null;
+    // the boundary at the fit's own α (the path's start uses glmnet's floor of 0.001: at α = 0.0005
+    // the warning named λ_max = 1339 where coefficients stay 0 only from 2679)
+    const max = problem.alpha > 0 ? lambdaMaxOf(problem, engine, true) : Infinity;
+    return max > 0 && Number.isFinite(max) && fit.lambda >= max / (1 + 1e-9) ? max : null;
   } finally {
     engine.release();
   }

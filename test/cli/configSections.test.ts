@@ -3,9 +3,9 @@
  * checkEngineConfig names it, by replay and run: replay said `--family is required` and replaced
  * other such sections by the flags' (`"replay": "x"` went unreported).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -104,9 +104,29 @@ describe('kafka.snapshotEvery, the older name of snapshots.everyEvents', () => {
     expect(r.stderr).toContain(
       `\n  input: is the older name of replay.input, which the file sets to another file (${JSON.stringify(input)} and ${JSON.stringify(other)}): keep replay.input only\n`,
     );
-    const same = { model: { family: 'binomial' }, input, replay: { input } };
-    const ok = await runCli(['replay', '--config', config(same), '--out', join(dir, 'input-same')]);
+    // the same file spelled another way
+    const spelled = {
+      model: { family: 'binomial' },
+      input,
+      replay: { input: join(dir, '.', basename(input)) },
+    };
+    const ok = await runCli(['replay', '--config', config(spelled), '--out', join(dir, 'input-same')]);
     expect(ok.code, ok.stderr).toBe(0);
+    // --input overrides the file's input under either name (it was refused as a conflict)
+    const older = { model: { family: 'binomial' }, input: other };
+    const flag = await runCli([
+      'replay',
+      '--config',
+      config(older),
+      '--input',
+      input,
+      '--out',
+      join(dir, 'input-flag'),
+    ]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'input-flag', 'summary.json'), 'utf8'))).toMatchObject({
+      input,
+    });
   });
 });
 

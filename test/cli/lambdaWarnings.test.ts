@@ -32,6 +32,15 @@ describe('a λ that does no better than a constant is a warning', () => {
     );
     const below = await runCli(['fit', '--input', csv, '--target', 'y', '--lambda', String(0.5 * lambdaMax)]);
     expect(below.stderr).not.toContain('warning');
+    // l1Ratio 0.0005, below glmnet's floor of 0.001 for a path's start: the warning names the λ_max of
+    // the fit's own α, 2,000 × the lasso's (it named the path's start, 1,000 ×, where coefficients are not 0)
+    const ridgeLike = ['fit', '--input', csv, '--target', 'y', '--l1-ratio', '0.0005'];
+    const exact = 2000 * lambdaMax;
+    const over = await runCli([...ridgeLike, '--lambda', String(1.01 * exact)]);
+    expect(over.stderr).toContain(`≥ λ_max = ${Number(exact.toPrecision(4))}: every coefficient is 0`);
+    const under = await runCli([...ridgeLike, '--lambda', String(0.99 * exact)]);
+    expect(under.stderr).not.toContain('warning');
+    expect(Object.keys((JSON.parse(under.stdout) as { coefficients: object }).coefficients).length).toBe(1);
   });
 
   it('replay --lambda 0 on noise: the progressive loss ends above the online constant, said in summary.json', async () => {

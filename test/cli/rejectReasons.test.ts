@@ -48,8 +48,24 @@ describe('rejectedByReason blanks the data, never the names of the rule', () => 
         'cannot decode: wrong magic byte 0x7b (the schema-registry wire format starts with 0x00)',
         'cannot decode: wrong magic byte N (the schema-registry wire format starts with N)',
       ],
+      // a CSV reason's quote characters are part of its text (it read `a quote ("…"N"…" screen"), or ...`)
+      [
+        'cannot decode: a quote (") inside a field that does not start with one: quote the whole field and double the quote ("5"" screen"), or leave the quote out',
+        'cannot decode: a quote (") inside a field that does not start with one: quote the whole field and double the quote ("5"" screen"), or leave the quote out',
+      ],
+      [
+        'column "label": "yes" is not a number; the label column holds numbers (0 or 1 for binomial, true or false too), or nothing for a row to score',
+        'column "label": "…" is not a number; the label column holds numbers (0 or 1 for binomial, true or false too), or nothing for a row to score',
+      ],
     ];
     for (const [reason, general] of cases) expect(reasonClass(reason)).toBe(general);
+    // the unterminated quote's reason keeps its quote characters, its limit a number
+    const unterminated = reasonClass(
+      'cannot decode: an unterminated quoted field: a quote (") opens a field that nothing closes before the end of the file or within 1048576 bytes (--max-record-bytes) of the row',
+    );
+    expect(unterminated).toMatch(
+      /^cannot decode: an unterminated quoted field: a quote \("\) opens a field that nothing closes before the end of the file or within N bytes/,
+    );
   });
 
   it('replay --key-by: summary.json counts each kind of reject under its whole reason', async () => {

@@ -62,18 +62,63 @@ describe('loss and label-rate drift: one change, one alert, its size from the va
   });
 });
 
+describe('clipping is for the loss tests only, and not for the levels reported (a review)', () => {
+  it('a loss of 0.5 ± 0.01 that becomes 2.0: critical, reported near 2 (the clip capped it at 0.58)', () => {
+    const rng = new Mulberry32(6);
+    const events = Array.from({ length: 20_000 }, (_, i) => ({
+      label: rng.next() < 0.5 ? 1 : 0,
+      loss: (i < 10_000 ? 0.5 : 2) + 0.02 * (rng.next() - 0.5),
+      features: [],
+    }));
+    const monitor = new DriftMonitor({ clock: fixedClock, family: 'gaussian' });
+    const [first] = lossAlerts(feed(events, 1000, (b) => monitor.onBatch(b)));
+    expect(first!.severity).toBe('critical');
+    expect(first!.details.recentMean as number).toBeGreaterThan(1.9);
+  });
+
+  it('a label rate from 0.5 % to 5 %: critical, its level not capped (labels are not clipped: every 1 was an outlier)', () => {
+    const events = rateChange(2, 60_000, 30_000, 0.005, 0.05);
+    const monitor = new DriftMonitor({ clock: fixedClock, family: 'binomial' });
+    const found = lossAlerts(feed(events, 1000, (b) => monitor.onBatch(b)));
+    const after = found.find((a) => a.offset > 30_000 && a.details.signal === 'label-rate')!;
+    expect(after.severity).toBe('critical');
+    // found 48 events after the change, on a window of about 50 (5 ones): 0.10, not capped (0.0122)
+    expect(after.details.recentMean as number).toBeGreaterThan(0.03);
+    expect(after.details.recentMean as number).toBeLessThan(0.15);
+  });
+
+  it('the state after a batch is the state after its events one by one (a test run past a detection kept its own report)', () => {
+    const events = rateChange(3, 100_000, 50_000, 0.45, 0.5).map((e, i) =>
+      i >= 70_000 ? { ...e, loss: e.loss + 0.3 } : e,
+    );
+    const stateAfter = (size: number) => {
+      const monitor = new DriftMonitor({ clock: fixedClock, family: 'binomial' });
+      feed(events, size, (b) => monitor.onBatch(b));
+      return monitor.state().losses;
+    };
+    expect(stateAfter(4096)).toEqual(stateAfter(1));
+  });
+});
+
 describe('the mean since the change the tests point to', () => {
-  it('Page-Hinkley: the mean of the values after the extreme of its cumulative sum', () => {
-    const ph = new PageHinkley({ threshold: 20, delta: 0.05, alpha: 1 });
-    const values = [...Array<number>(500).fill(0), ...Array<number>(200).fill(1)];
+  it('Page-Hinkley: the mean of the values since its statistic was last calm (a tenth of its threshold)', () => {
+    // noise of sd 1, then a jump of 5 sd at value 20,000: found within tens of values; the last time
+    // the statistic was 0 (CUSUM's estimate) was 280 values before the jump with this seed, and the
+    // mean since then said 0.46 for a level of 5
+    const ph = new PageHinkley({ threshold: 100, delta: 0.1, alpha: 1, minInstances: 30 });
+    const rng = new Mulberry32(4);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
     let at = -1;
-    for (let i = 0; i < values.length && at < 0; i++) {
-      ph.update(values[i]);
+    for (let i = 0; i < 30_000 && at < 0; i++) {
+      ph.update((i >= 20_000 ? 5 : 0) + normal());
       if (ph.driftDetected) at = i;
     }
-    expect(at).toBeGreaterThan(500);
-    expect(ph.meanSinceChange).toBe(1);
-    expect(ph.countSinceChange).toBe(at - 499);
+    expect(at).toBeGreaterThanOrEqual(20_000);
+    expect(at).toBeLessThan(20_050);
+    expect(ph.countSinceChange).toBeLessThanOrEqual(at - 19_999 + 3);
+    expect(ph.countSinceChange).toBeGreaterThan(0);
+    expect(ph.meanSinceChange).toBeGreaterThan(4);
+    expect(ph.meanSinceChange).toBeLessThan(6);
   });
 
   it('ADWIN: the newer part of its window at its most significant split', () => {

@@ -83,6 +83,14 @@ describe('path --plot', () => {
     const original = join(dir, 'original.svg');
     await runCli(['path', '--input', csv, '--target', 'y', '--plot', original, '--plot-scale', 'original']);
     expect(readFileSync(original, 'utf8')).toMatch(/class="y-label">coefficient β_j \(original scale\)</);
+    // --no-standardize: the penalty is on β_j itself, so a "standardized" axis is sd_j·β_j, and says
+    // so (it said "s_j × β_j, s_j the scale the penalty applies to", which is 1 there)
+    const raw = join(dir, 'raw.svg');
+    const args = ['--no-standardize', '--plot', raw, '--plot-scale', 'standardized'];
+    expect((await runCli(['path', '--input', csv, '--target', 'y', ...args])).code).toBe(0);
+    expect(readFileSync(raw, 'utf8')).toMatch(
+      /class="y-label">effect of one sd, sd_j × β_j \(the penalty is on β_j\)</,
+    );
   });
 
   it('with --cv adds the cross-validated error per λ: mean ± 1 standard error, λ_min and λ_1se', async () => {
