@@ -29,6 +29,7 @@ import {
   parseCommandArgs,
   PathError,
   pathProblem,
+  processIO,
   refuseOutputOverInput,
   UsageError,
   type CliIO,
@@ -550,7 +551,12 @@ export const replayCommand: Command = {
     }
     if (summary.interrupted !== undefined) {
       const signal = summary.interrupted;
-      if ((signal === 'SIGINT' || signal === 'SIGTERM') && !(await isRegularFile(config.files.input!)))
+      // (only as the process's own command: a caller of main with its own io, a test, goes on)
+      if (
+        io === processIO &&
+        (signal === 'SIGINT' || signal === 'SIGTERM') &&
+        !(await isRegularFile(config.files.input!))
+      )
         exitIfHeld(signal);
       return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
     }

@@ -54,6 +54,11 @@ export class Adwin implements ScalarDetector {
   /** The rows' buckets, `stride` slots a row, for `counts.length` rows (grown as rows are added). */
   private totals: Float64Array;
   private variances: Float64Array;
+  /**
+   * Each bucket's total of the values before a caller clipped them (`update`'s `unclipped`), merged
+   * and dropped with `totals`: `meanSinceChange` alone reads them.
+   */
+  private rawTotals: Float64Array;
   private counts = new Int32Array(FIRST_ROWS);
   /** Each row is a ring of `stride` slots: where its oldest bucket is (merges move it, not the buckets). */
   private heads = new Int32Array(FIRST_ROWS);
@@ -61,6 +66,7 @@ export class Adwin implements ScalarDetector {
   // doubles from the start, set in the constructor (a field that starts as a small integer and
   // later holds a double changes the hidden class: optimized code of every method is dropped)
   private total = Number.NaN;
+  private rawTotal = Number.NaN;
   private variance = Number.NaN;
   private w = 0;
   private tick = 0;
@@ -97,10 +103,11 @@ export class Adwin implements ScalarDetector {
       'a whole number ≥ 0',
     );
     this.nextTest = this.clock;
-    this.total = this.variance = 0;
+    this.total = this.rawTotal = this.variance = 0;
     this.stride = this.maxBuckets + 1;
     this.totals = new Float64Array(FIRST_ROWS * this.stride);
     this.variances = new Float64Array(FIRST_ROWS * this.stride);
+    this.rawTotals = new Float64Array(FIRST_ROWS * this.stride);
   }
 
   /** Room for at least `rows` rows (doubling, at most `MAX_ROWS`); the rows in use are kept. */
@@ -113,14 +120,17 @@ export class Adwin implements ScalarDetector {
     const heads = new Int32Array(capacity);
     const totals = new Float64Array(capacity * this.stride);
     const variances = new Float64Array(capacity * this.stride);
+    const rawTotals = new Float64Array(capacity * this.stride);
     counts.set(this.counts);
     heads.set(this.heads);
     totals.set(this.totals);
     variances.set(this.variances);
+    rawTotals.set(this.rawTotals);
     this.counts = counts;
     this.heads = heads;
     this.totals = totals;
     this.variances = variances;
+    this.rawTotals = rawTotals;
   }
 
   get driftDetected(): boolean {
@@ -150,9 +160,10 @@ export class Adwin implements ScalarDetector {
     return this.detections;
   }
 
-  update(x: number): void {
+  /** `unclipped`: x before a caller clipped it (`GuardedDetector`), for `meanSinceChange` alone. */
+  update(x: number, unclipped = x): void {
     if (this.detected) this.clear();
-    this.insert(x);
+    this.insert(x, unclipped);
     this.detected = this.detectChange();
     if (this.detected) this.detections++;
   }
@@ -175,7 +186,7 @@ export class Adwin implements ScalarDetector {
       if (mask[i] !== 1) continue;
       const v = values[i];
       if (!Number.isFinite(v)) continue;
-      this.update(0.5 * standardized(v, mu0, sd0, clip));
+      this.update(0.5 * standardized(v, mu0, sd0, clip), 0.5 * ((v - mu0) / sd0));
       if (this.detected) return i;
     }
     return to;
@@ -191,8 +202,10 @@ export class Adwin implements ScalarDetector {
     this.heads.fill(0);
     this.totals.fill(0);
     this.variances.fill(0);
+    this.rawTotals.fill(0);
     this.rows = 1;
     this.total = 0;
+    this.rawTotal = 0;
     this.variance = 0;
     this.w = 0;
     this.tick = 0;
@@ -206,12 +219,14 @@ export class Adwin implements ScalarDetector {
     // oldest bucket first in each row, zeros after the row's count
     const totals = new Float64Array(used);
     const variances = new Float64Array(used);
+    const rawTotals = new Float64Array(used);
     for (let row = 0; row < this.rows; row++) {
       const base = row * this.stride;
       for (let k = 0; k < this.counts[row]; k++) {
         const p = this.at(row, k);
         totals[base + k] = this.totals[p];
         variances[base + k] = this.variances[p];
+        rawTotals[base + k] = this.rawTotals[p];
       }
     }
     return {
@@ -220,7 +235,9 @@ export class Adwin implements ScalarDetector {
       counts: this.counts.slice(0, this.rows),
       totals,
       variances,
+      rawTotals,
       total: this.total,
+      rawTotal: this.rawTotal,
       variance: this.variance,
       width: this.w,
       tick: this.tick,
@@ -251,6 +268,10 @@ export class Adwin implements ScalarDetector {
     this.counts.set(state.counts);
     this.totals.set(state.totals);
     this.variances.set(state.variances);
+    // a checkpoint from before they were kept: the values were not clipped (or are taken as such)
+    const raw = state.rawTotals instanceof Float64Array && state.rawTotals.length === used;
+    this.rawTotals.set(raw ? state.rawTotals! : state.totals);
+    this.rawTotal = raw && typeof state.rawTotal === 'number' ? state.rawTotal : state.total;
     this.rows = rows;
     this.total = state.total;
     this.variance = state.variance;
@@ -261,8 +282,9 @@ export class Adwin implements ScalarDetector {
     this.detections = state.detections;
   }
 
-  private insert(x: number): void {
-    this.push(0, x, 0);
+  private insert(x: number, unclipped: number): void {
+    this.push(0, x, 0, unclipped);
+    this.rawTotal += unclipped;
     this.w += 1;
     if (this.w > 1) {
       const d = x - this.total / (this.w - 1);
@@ -279,10 +301,11 @@ export class Adwin implements ScalarDetector {
     return row * this.stride + i;
   }
 
-  private push(row: number, total: number, variance: number): void {
+  private push(row: number, total: number, variance: number, rawTotal: number): void {
     const at = this.at(row, this.counts[row]);
     this.totals[at] = total;
     this.variances[at] = variance;
+    this.rawTotals[at] = rawTotal;
     this.counts[row]++;
   }
 
@@ -310,7 +333,7 @@ export class Adwin implements ScalarDetector {
       const t1 = this.totals[p1];
       const d = t0 / size - t1 / size;
       const merged = this.variances[p0] + this.variances[p1] + size * 0.5 * d * d;
-      this.push(row + 1, t0 + t1, merged);
+      this.push(row + 1, t0 + t1, merged, this.rawTotals[p0] + this.rawTotals[p1]);
       this.shift(row, 2);
       if (this.counts[row + 1] <= this.maxBuckets) break;
     }
@@ -324,6 +347,7 @@ export class Adwin implements ScalarDetector {
     const v = this.variances[p];
     this.w -= n;
     this.total -= u;
+    this.rawTotal -= this.rawTotals[p];
     const d = u / n - this.total / this.w;
     this.variance -= v + (n * this.w * d * d) / (n + this.w);
     this.shift(row, 1);
@@ -384,10 +408,11 @@ export class Adwin implements ScalarDetector {
   /**
    * The mean of the newer part of the window at its most significant split (the largest
    * |mean₀ − mean₁| / ε over the splits the cut test weighs): where the window points the change
-   * to be, and the level after it. After a detection the window keeps the newest values that no
-   * cut separates, often still mostly from before the change (one trial kept 43,000 values of which
+   * to be, and the level after it, of the values as they were before a caller clipped them
+   * (`update`'s `unclipped`). After a detection the window keeps the newest values that no cut
+   * separates, often still mostly from before the change (one trial kept 43,000 values of which
    * 3,000 were after it), so its mean is not the level after the change. NaN when the window has
-   * no such split; `countSinceChange` is then the size of that part. O(buckets).
+   * no such split; `countSinceChange` is the size of that part. O(buckets).
    */
   meanSinceChange(): number {
     this.countSinceChange = 0;
@@ -398,6 +423,8 @@ export class Adwin implements ScalarDetector {
     let n1 = this.w;
     let u0 = 0;
     let u1 = this.total;
+    // the values before clipping, older part (the newer: rawTotal − raw0)
+    let raw0 = 0;
     let best = -Infinity;
     let mean = Number.NaN;
     for (let row = this.rows - 1; row >= 0; row--) {
@@ -412,12 +439,13 @@ export class Adwin implements ScalarDetector {
         n1 -= size;
         u0 += t;
         u1 -= t;
+        raw0 += this.rawTotals[p];
         if (n1 < this.minWindowLength) return mean;
         if (n0 < this.minWindowLength) continue;
         const score = Math.abs(u0 / n0 - u1 / n1) / this.epsilon(n0, n1, deltaPrime, windowVariance);
         if (score > best) {
           best = score;
-          mean = u1 / n1;
+          mean = (this.rawTotal - raw0) / n1;
           this.countSinceChange = n1;
         }
       }
@@ -449,7 +477,10 @@ export interface AdwinState {
   readonly counts: Int32Array;
   readonly totals: Float64Array;
   readonly variances: Float64Array;
+  /** Bucket totals of the values before clipping (absent in older checkpoints: `totals`). */
+  readonly rawTotals?: Float64Array;
   readonly total: number;
+  readonly rawTotal?: number;
   readonly variance: number;
   readonly width: number;
   readonly tick: number;

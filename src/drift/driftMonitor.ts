@@ -5,7 +5,7 @@ import type { Family } from '../core/event.js';
 import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
-import { LOSS_CLIP } from './protocol.js';
+import { TEST_CLIP } from './protocol.js';
 import { sequentialThread, type BatchFeed, type SequentialHandle } from './sequentialThread.js';
 import { GuardedDetector, type GuardedDetectorState, type ScalarShift } from './guardedDetector.js';
 import { WeightedBuffer, type DriftView, type MaterialFilter } from './materiality.js';
@@ -187,12 +187,8 @@ export class DriftMonitor {
       const signals: Array<'loss' | 'label-rate'> =
         c.loss.labelRate && options.family === 'binomial' ? ['loss', 'label-rate'] : ['loss'];
       for (const signal of signals) {
-        // a loss is clipped in the tests (one outlying event cannot fire them); a label is 0 or 1
-        const guard = {
-          warmup: c.loss.warmupEvents,
-          cooldown: c.loss.cooldownEvents,
-          ...(signal === 'loss' ? { clip: LOSS_CLIP } : {}),
-        };
+        // clipped in the tests: one outlying event cannot fire them
+        const guard = { warmup: c.loss.warmupEvents, cooldown: c.loss.cooldownEvents, clip: TEST_CLIP };
         if (c.loss.pageHinkley.enabled)
           this.losses.push({
             signal,

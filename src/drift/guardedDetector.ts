@@ -10,9 +10,9 @@ export interface GuardedOptions {
   /** Values after a detection before detection resumes; the baseline is re-estimated (default = warmup). */
   readonly cooldown?: number;
   /**
-   * Baseline sds a value counts for at most in the test (default Infinity: not clipped; the loss
-   * tests use `LOSS_CLIP`, so that one outlying loss cannot fire them). The levels reported take
-   * the values as they are.
+   * Baseline sds a value counts for at most in the test and the moving averages (default Infinity:
+   * not clipped; the loss and label-rate tests use `TEST_CLIP`, so that one outlying value cannot
+   * fire them). The mean since a change (`recentMean`) takes the values as they are.
    */
   readonly clip?: number;
 }
@@ -124,13 +124,16 @@ export class GuardedDetector implements ScalarDetector {
       }
       return;
     }
-    // the test sees the value clipped (`clip`); the levels the alert reports, the value itself
+    // the test and the moving averages see the value clipped (`clip`: one outlier moved the level
+    // before a change by 1.25 sd); the mean since the change, the value itself
     const z = standardized(x, this.mu0, this.sd0, this.clip);
-    this.recent += this.recentRate * (x - this.recent);
-    if (this.inner instanceof Adwin) this.inner.update(0.5 * z);
-    else (this.inner as PageHinkley).update(z, (x - this.mu0) / this.sd0);
+    const unclipped = (x - this.mu0) / this.sd0;
+    const xc = this.mu0 + z * this.sd0;
+    this.recent += this.recentRate * (xc - this.recent);
+    if (this.inner instanceof Adwin) this.inner.update(0.5 * z, 0.5 * unclipped);
+    else (this.inner as PageHinkley).update(z, unclipped);
     if (!this.inner.driftDetected) {
-      this.before += this.beforeRate * (x - this.before);
+      this.before += this.beforeRate * (xc - this.before);
       return;
     }
     this.detect();
@@ -174,6 +177,10 @@ export class GuardedDetector implements ScalarDetector {
   restart(report: ScalarShift | null = this.last): void {
     this.detected = false;
     this.last = report;
+    // what the cool-down's end sets anew, set now: the same state whether the values after the
+    // restart went through the test first (a batch run past it) or not
+    this.inner.reset();
+    this.recent = this.before = this.mu0;
     this.coolDown();
   }
 
@@ -216,13 +223,14 @@ export class GuardedDetector implements ScalarDetector {
     const last = end < to ? end : to - 1;
     let recent = this.recent;
     let before = this.before;
-    const { recentRate, beforeRate } = this;
+    const { recentRate, beforeRate, mu0, sd0, clip } = this;
     for (let i = from; i <= last; i++) {
       if (mask[i] !== 1) continue;
       const x = values[i];
       if (!Number.isFinite(x)) continue;
-      recent += recentRate * (x - recent);
-      if (i !== end) before += beforeRate * (x - before);
+      const xc = mu0 + standardized(x, mu0, sd0, clip) * sd0;
+      recent += recentRate * (xc - recent);
+      if (i !== end) before += beforeRate * (xc - before);
     }
     this.recent = recent;
     this.before = before;

@@ -123,6 +123,9 @@ export class PageHinkley implements ScalarDetector {
    * tenth of the threshold. NaN when no value came after that point.
    */
   get meanSinceChange(): number {
+    // with fading (alpha < 1) the sums drift back while the extremes stay: the statistic is not
+    // calm again for thousands of values, and the mean since then is near the baseline
+    if (this.alpha < 1) return NaN;
     const after = this.countSinceChange;
     return after > 0
       ? (this.total - (this.up() ? this.totalAtCalmIncrease : this.totalAtCalmDecrease)) / after

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { Mulberry32 } from '../../bench/drift/streams.js';
-import { Adwin, DriftMonitor, PageHinkley } from '../../src/drift/index.js';
+import { Adwin, DriftMonitor, GuardedDetector, PageHinkley } from '../../src/drift/index.js';
 import type { Alert } from '../../src/model/snapshot.js';
 import { feed, fixedClock, type SyntheticEvent } from './helpers.js';
 
@@ -62,7 +62,31 @@ describe('loss and label-rate drift: one change, one alert, its size from the va
   });
 });
 
-describe('clipping is for the loss tests only, and not for the levels reported (a review)', () => {
+describe('clipped tests, unclipped levels (two reviews)', () => {
+  it('a stationary label rate of 0.1 %, and one 1 after a warm-up of 0s: no alert (unclipped, critical ones)', () => {
+    const rare = rateChange(11, 300_000, Infinity, 0.001, 0.001);
+    const monitor = new DriftMonitor({ clock: fixedClock, family: 'binomial' });
+    expect(lossAlerts(feed(rare, 1000, (b) => monitor.onBatch(b)))).toEqual([]);
+    const single = rateChange(12, 10_000, Infinity, 0, 0).map((e, i) =>
+      i === 5000 ? { ...e, label: 1 } : e,
+    );
+    const again = new DriftMonitor({ clock: fixedClock, family: 'binomial' });
+    expect(lossAlerts(feed(single, 1000, (b) => again.onBatch(b)))).toEqual([]);
+  });
+
+  it('ADWIN reports the level of the values unclipped (a fourfold loss was "rose to 0.546", info)', () => {
+    const rng = new Mulberry32(6);
+    const d = new GuardedDetector('adwin', { warmup: 2000, clip: 8, adwin: { delta: 1e-4 } });
+    let report = null;
+    for (let i = 0; i < 20_000 && report === null; i++) {
+      d.update((i < 10_000 ? 0.5 : 2) + 0.02 * (rng.next() - 0.5));
+      if (d.driftDetected && i >= 10_000) report = d.report;
+    }
+    expect(report).not.toBeNull();
+    expect(report!.recentMean).toBeGreaterThan(0.8);
+    expect(report!.severity).toBe('critical');
+  });
+
   it('a loss of 0.5 ± 0.01 that becomes 2.0: critical, reported near 2 (the clip capped it at 0.58)', () => {
     const rng = new Mulberry32(6);
     const events = Array.from({ length: 20_000 }, (_, i) => ({
@@ -97,6 +121,13 @@ describe('clipping is for the loss tests only, and not for the levels reported (
       return monitor.state().losses;
     };
     expect(stateAfter(4096)).toEqual(stateAfter(1));
+    // and in the middle of the cool-down the restart began (its test had run past it)
+    const upTo = (size: number) => {
+      const monitor = new DriftMonitor({ clock: fixedClock, family: 'binomial' });
+      feed(events.slice(0, 53_248), size, (b) => monitor.onBatch(b));
+      return monitor.state().losses;
+    };
+    expect(upTo(4096)).toEqual(upTo(1));
   });
 });
 
