@@ -187,7 +187,7 @@ export class DriftMonitor {
       const signals: Array<'loss' | 'label-rate'> =
         c.loss.labelRate && options.family === 'binomial' ? ['loss', 'label-rate'] : ['loss'];
       for (const signal of signals) {
-        // clipped in the tests: one outlying event cannot fire them
+        // clipped in the tests: one outlying event counts for TEST_CLIP sds at most
         const guard = { warmup: c.loss.warmupEvents, cooldown: c.loss.cooldownEvents, clip: TEST_CLIP };
         if (c.loss.pageHinkley.enabled)
           this.losses.push({

@@ -11,8 +11,8 @@ export interface GuardedOptions {
   readonly cooldown?: number;
   /**
    * Baseline sds a value counts for at most in the test and the moving averages (default Infinity:
-   * not clipped; the loss and label-rate tests use `TEST_CLIP`, so that one outlying value cannot
-   * fire them). The mean since a change (`recentMean`) takes the values as they are.
+   * not clipped; the loss and label-rate tests use `TEST_CLIP`, so that one outlying value counts
+   * for that many sds at most). The mean since a change (`recentMean`) takes the values as they are.
    */
   readonly clip?: number;
 }
