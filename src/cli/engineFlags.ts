@@ -1,5 +1,6 @@
 import { checkEngineConfig, type EngineConfig, type SectionValidator } from '../engine/config.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import { parseNameList } from './nameList.js';
 import { flagNumber, parseCommandArgs, readJsonConfig, UsageError, type OptionsConfig } from './io.js';
 
 /** The flags of `replay` (the engine over a file): each sets one entry of the configuration. */
@@ -61,7 +62,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
   --max-features N      exact names: columns per model at most (default 1048576); new names
                         beyond are left out of their events and counted (model.maxFeatures)
   --exclude F[,F]       leave these fields (a CSV's columns) out of every event's features: an
-                        id column, one that leaks the label (replay.exclude)
+                        id column, one that leaks the label (replay.exclude); a name holding
+                        a comma in CSV quotes: --exclude '"price, usd",id'
   --key K               the single model's key (default "default"; not with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
@@ -220,13 +222,10 @@ export async function engineConfigFrom(
   if (values.input !== undefined) delete doc.input;
   set(replay, 'target', values.target);
   if (values.exclude !== undefined) {
-    const names = values.exclude.split(',').map((n) => n.trim());
-    if (names.some((n) => n === ''))
-      problems.push({
-        path: '--exclude',
-        message: `takes field names separated by commas, got "${values.exclude}" (an empty name)`,
-      });
-    else set(replay, 'exclude', [...new Set(names)]);
+    const names = parseNameList(values.exclude);
+    if (typeof names === 'string')
+      problems.push({ path: '--exclude', message: `takes field names separated by commas, ${names}` });
+    else set(replay, 'exclude', names);
   }
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));

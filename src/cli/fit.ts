@@ -31,6 +31,7 @@ import {
   type CliIO,
 } from './io.js';
 import type { Command } from './command.js';
+import { parseNameList } from './nameList.js';
 import { counted, ProgressLine } from './progress.js';
 
 const usage = `usage: l1stream fit --input FILE --target COLUMN [options]
@@ -66,7 +67,8 @@ options:
   --exclude COL[,COL]   leave these columns out of the features (an id column, one that leaks the
                         target): CSV header names, or for .jsonl the events' feature fields (a text
                         field's one-hot levels go with it); a name that is not a feature column is
-                        an error listing the columns
+                        an error listing the columns; quote a name holding a comma as CSV does:
+                        --exclude '"price, usd",id'
   --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
                         0 = unpenalized, always in the model)
   --adaptive            adaptive lasso (Zou 2006): a cross-validated first fit gives β̂, then the
@@ -212,10 +214,10 @@ function maxRecordBytesFlag(raw: string | undefined): { maxRecordBytes?: number 
 /** `--exclude COL[,COL...]`: the names, each once. */
 function excludeFlag(raw: string | undefined): { exclude?: readonly string[] } {
   if (raw === undefined) return {};
-  const names = raw.split(',').map((n) => n.trim());
-  if (names.some((n) => n === ''))
-    throw new UsageError(`--exclude takes column names separated by commas, got "${raw}" (an empty name)`);
-  return { exclude: [...new Set(names)] };
+  const names = parseNameList(raw);
+  if (typeof names === 'string')
+    throw new UsageError(`--exclude takes column names separated by commas, ${names}`);
+  return { exclude: names };
 }
 
 export function commonFlags(values: {
@@ -486,18 +488,28 @@ export async function loadSkipping(
 function checkBothLabels(data: TrainingData, minusOne: number): void {
   const { y, weights } = data;
   let seen = -1;
+  // rows of weight 0 and their labels: a class may be there with weight 0 only
+  let weightless = 0;
+  const weightlessLabels = new Set<number>();
   for (let i = 0; i < y.length; i++) {
-    if (weights !== undefined && !(weights[i]! > 0)) continue;
+    if (weights !== undefined && !(weights[i]! > 0)) {
+      weightless++;
+      weightlessLabels.add(y[i]!);
+      continue;
+    }
     if (seen === -1) seen = y[i]!;
     else if (y[i] !== seen) return;
   }
   if (seen === -1) return;
+  const other = 1 - seen;
   const fix =
     minusOne > 0
       ? `${counted(minusOne, 'row')} with target -1 ${minusOne === 1 ? 'was' : 'were'} skipped: send 0 for -1 (labels -1/+1, as Vowpal Wabbit uses, are 0/1 here)`
-      : 'check the target column, or the filter that produced the file';
+      : weightlessLabels.has(other)
+        ? `the rows with target ${other} all have weight 0 (${counted(weightless, 'row')} of weight 0 in all), and a row of weight 0 counts for nothing: check the weight column (--weight)`
+        : 'check the target column, or the filter that produced the file';
   throw new DataError(
-    `every usable row has target ${seen}: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be ${seen === 1 ? '+' : '-'}∞); ${fix}`,
+    `every usable row${weightless > 0 ? ' of positive weight' : ''} has target ${seen}: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be ${seen === 1 ? '+' : '-'}∞); ${fix}`,
   );
 }
 

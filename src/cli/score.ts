@@ -199,6 +199,14 @@ function matching(
     (s) => (key === undefined || s.key === key) && (source === undefined || s.source === source),
   );
   if (chosen.length === 0) {
+    const ofKey = snapshots.filter((s) => key === undefined || s.key === key);
+    // the key is there: the source is what does not match, so list the key's sources
+    if (ofKey.length > 0 && source !== undefined) {
+      const sources = [...new Set(ofKey.map((s) => JSON.stringify(String(s.source))))].join(', ');
+      throw new DataError(
+        `--model: no snapshot in ${file}${key !== undefined ? ` of key ${quotedKey(key)}` : ''} is from source "${source}" (sources there: ${sources}; --source latest takes any)`,
+      );
+    }
     const all = [...new Set(snapshots.map((s) => s.key))];
     const more = all.length > 10 ? `, and ${formatCount(all.length - 10)} more` : '';
     const keys = all.slice(0, 10).map(quotedKey).join(', ') + more;

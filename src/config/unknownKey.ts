@@ -34,6 +34,19 @@ export function closest(key: string, names: readonly string[]): string | undefin
   return bestDistance <= typoLimit(key) ? best : undefined;
 }
 
+/**
+ * ` (did you mean "GUESS"?)` for `closest`'s guess, or '' without one. A guess that looks the same
+ * as `name` (its accents other Unicode characters: NFC against NFD) says so, or the message
+ * would read as if the name were there.
+ */
+export function meantName(name: string, guess: string | undefined): string {
+  if (guess === undefined) return '';
+  if (guess === name || guess.normalize('NFC') !== name.normalize('NFC'))
+    return ` (did you mean "${guess}"?)`;
+  const form = (s: string) => (s === s.normalize('NFC') ? 'NFC' : s === s.normalize('NFD') ? 'NFD' : 'mixed');
+  return ` (did you mean "${guess}"? It looks the same, but its accented letters are other Unicode characters: the name given is in ${form(name)} form, the one there in ${form(guess)}; copy the name as it is spelled there)`;
+}
+
 /** The most edits a typo of `key` makes: one in a short name, up to a third of a longer one. */
 export function typoLimit(key: string): number {
   return Math.max(1, Math.floor(key.length / 3));
@@ -41,8 +54,9 @@ export function typoLimit(key: string): number {
 
 /** The edits from `key` to `name` that `closest` weighs, ignoring case (0: the same but for case). */
 export function typoDistance(key: string, name: string): number {
-  const a = key.toLowerCase();
-  const b = name.toLowerCase();
+  // "café" typed (NFC) and "café" in a header written on macOS (NFD) are one name to a reader
+  const a = key.normalize('NFC').toLowerCase();
+  const b = name.normalize('NFC').toLowerCase();
   return a === b ? 0 : editDistance(a, b);
 }
 

@@ -529,8 +529,9 @@ async function standardizedEffects(
   for (const table of maxAbs.values()) for (const name of table.keys()) names.add(name);
   let scales: FeatureScales;
   try {
-    scales = await featureScales(file, family, names, label);
+    scales = await featureScales(file, family, names, label, target !== undefined);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     raw(
       `models.jsonl carries no feature scales and ${file} is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );

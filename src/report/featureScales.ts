@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { withoutBom } from '../core/bom.js';
+import { InputError } from '../core/errors.js';
+import { closest } from '../config/unknownKey.js';
 import { validateEvent, type Family, type Validated } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
@@ -28,6 +30,7 @@ export async function featureScales(
   family: Family,
   names: ReadonlySet<string>,
   target = 'label',
+  targetGiven = false,
 ): Promise<FeatureScales> {
   // per name: Σ w x, Σ w x² (names are data: a Map)
   const sums = new Map<string, [number, number]>();
@@ -35,7 +38,9 @@ export async function featureScales(
   const seen = new Set<string>();
   let totalWeight = 0;
   let events = 0;
-  const events$ = /\.csv$/i.test(file) ? csvEvents(file, family, target) : jsonlEvents(file, family);
+  const events$ = /\.csv$/i.test(file)
+    ? csvEvents(file, family, target, targetGiven)
+    : jsonlEvents(file, family);
   for await (const checked of events$) {
     if (!checked.ok || checked.event.label === undefined) continue;
     const w = checked.event.weight ?? 1;
@@ -88,7 +93,12 @@ async function* jsonlEvents(file: string, family: Family): AsyncGenerator<Valida
  * row still open past DEFAULT_MAX_RECORD_BYTES, or at the end of the file, gives up its first line
  * and the lines after it are read again, as replay reads them: memory stays bounded.
  */
-async function* csvEvents(file: string, family: Family, target: string): AsyncGenerator<Validated> {
+async function* csvEvents(
+  file: string,
+  family: Family,
+  target: string,
+  targetGiven: boolean,
+): AsyncGenerator<Validated> {
   let decoder: CsvRowDecoder | null = null;
   // the lines of the row open in a quote, and their bytes
   let open: string[] = [];
@@ -97,6 +107,13 @@ async function* csvEvents(file: string, family: Family, target: string): AsyncGe
     if (row.trim() === '') return null;
     if (decoder === null) {
       const header = (parseCsv(row).rows[0] ?? []).map((h) => h.trim());
+      // a --target the header lacks: every row would be unlabelled (it was only a note)
+      if (targetGiven && !header.includes(target)) {
+        const guess = closest(target, header);
+        throw new InputError(
+          `--target ${JSON.stringify(target)} is not a column of ${file}${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${header.join(', ')}`,
+        );
+      }
       decoder = new CsvRowDecoder(header, header.includes(target) ? target : null, file);
       return null;
     }

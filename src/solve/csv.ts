@@ -2,8 +2,8 @@ import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { textNumber } from '../core/textNumber.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
-import { checkExcluded } from './exclude.js';
-import { closest } from '../config/unknownKey.js';
+import { checkExcluded, excludeArgument } from './exclude.js';
+import { closest, meantName } from '../config/unknownKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
 import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
 import { ConfigError, DataError } from '../core/errors.js';
@@ -360,6 +360,11 @@ export interface CsvDesign {
   readonly rejected: number;
 }
 
+/** A header's `notUtf8Reason`: the file is what to write as UTF-8 (its events are rows). */
+function headerNotUtf8(reason: string): string {
+  return reason.replace('Write the events as UTF-8', 'Write the file as UTF-8');
+}
+
 /** A target or weight column the header lacks: the column it probably meant, and the header's columns. */
 export function missingColumn(
   role: string,
@@ -378,7 +383,7 @@ export function missingColumn(
     header.length > 50 ? `${header.slice(0, 50).join(', ')}, … (${header.length})` : header.join(', ');
   return (
     `${role} column "${name}" is not in the header of ${source}` +
-    `${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${shown}${separatorHint(header)}`
+    `${meantName(name, guess)}; its columns are: ${shown}${separatorHint(header)}`
   );
 }
 
@@ -436,7 +441,9 @@ export function readCsvDesign(
   if (lost !== undefined && (parsed.rows.length === 0 || lost.line <= parsed.lines[0]!))
     throw new DataError(`${source} line ${lost.line}: ${unterminatedReason(maxOpen)}`);
   if (parsed.rows.length > 0 && notUtf8?.has(parsed.lines[0]!))
-    throw new DataError(`${source} line ${parsed.lines[0]}: the header ${notUtf8.get(parsed.lines[0]!)}`);
+    throw new DataError(
+      `${source} line ${parsed.lines[0]}: the header row is ${headerNotUtf8(notUtf8.get(parsed.lines[0]!)!)}`,
+    );
   if (parsed.rows.length === 0)
     throw new DataError(`${source} is empty: expected a header row and at least one data row`);
   const header = parsed.rows[0]!.map((h) => h.trim());
@@ -669,7 +676,9 @@ export function csvEvents(
 ): CsvEventRow[] {
   const { rows, lines, spans, strayQuotes, unterminated } = parseCsv(text, true, DEFAULT_MAX_RECORD_BYTES);
   if (rows.length > 0 && notUtf8?.has(lines[0]!))
-    throw new DataError(`${source} line ${lines[0]}: the header ${notUtf8.get(lines[0]!)}`);
+    throw new DataError(
+      `${source} line ${lines[0]}: the header row is ${headerNotUtf8(notUtf8.get(lines[0]!)!)}`,
+    );
   // a quote left open in the header: the next line would pass for the header
   const lost = unterminated[0];
   if (lost !== undefined && (rows.length === 0 || lost.line <= lines[0]!))
@@ -792,13 +801,22 @@ function sparseCsv(
     const name = header[k]!;
     notes.push(
       `column "${name}" has ${seen.size} distinct texts in ${rows.length - 1} rows, a one-hot column each: ` +
-        `if it is an id, leave it out (--exclude ${/^[\w.-]+$/.test(name) ? name : JSON.stringify(name)})`,
+        `if it is an id, leave it out (--exclude ${excludeArgument(name)})`,
     );
   }
   if (missing > 0)
     notes.push(
       `${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)${missingNumbers(missingBy, numbers, texts, header, rows.length - 1)}`,
     );
+  // a column with no value in any row has no column in the model: say which (it went unnamed)
+  const empty = featureAt.filter((k) => rows.length > 1 && missingBy.get(k) === rows.length - 1);
+  if (empty.length > 0) {
+    const shown = empty.slice(0, 5).map((k) => JSON.stringify(header[k]));
+    const more = empty.length > 5 ? ` and ${empty.length - 5} more` : '';
+    notes.push(
+      `${empty.length === 1 ? 'column' : 'columns'} ${shown.join(', ')}${more} ${empty.length === 1 ? 'has' : 'have'} no value in any row, so the model has no coefficient for ${empty.length === 1 ? 'it' : 'them'}: is it the right file, or the right column?`,
+    );
+  }
   return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
 }
 

@@ -1,4 +1,4 @@
-import { closest } from '../config/unknownKey.js';
+import { closest, meantName } from '../config/unknownKey.js';
 import { DataError } from '../core/errors.js';
 
 /**
@@ -25,7 +25,7 @@ export function checkExcluded(
     }
     const field = name.includes('=') ? name.slice(0, name.indexOf('=')) : undefined;
     const guess = field !== undefined && known.has(field) ? field : closest(name, columns);
-    problems.push(`"${name}"${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}`);
+    problems.push(`"${name}"${meantName(name, guess)}`);
   }
   if (problems.length === 0) return;
   const shown =
@@ -34,4 +34,12 @@ export function checkExcluded(
     `--exclude: not ${problems.length === 1 ? 'a feature column' : 'feature columns'} of ${where}: ${problems.join('; ')}. ` +
       `Its feature columns are: ${shown || '(none)'} (--exclude takes column names; a text column's one-hot levels go with it)`,
   );
+}
+
+/** `name` as one `--exclude` argument that a POSIX shell passes on unchanged and the flag reads back. */
+export function excludeArgument(name: string): string {
+  if (/^[\w.-]+$/.test(name)) return name;
+  // a comma or a quote needs CSV quotes (the flag takes a CSV row); single quotes keep the shell off both
+  const csv = /[,"]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
+  return `'${csv.replace(/'/g, `'\\''`)}'`;
 }

@@ -366,7 +366,9 @@ describe('score reads a CSV that is not all UTF-8 as fit does', () => {
     writeFileSync(header, Buffer.concat([Buffer.from('st'), Buffer.from([0xe4]), Buffer.from('dt\nx\n')]));
     const refused = await runCli(['score', '--model', m, '--input', header]);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/latin1-header\.csv line 1: the header not valid UTF-8/);
+    expect(refused.stderr).toMatch(
+      /latin1-header\.csv line 1: the header row is not valid UTF-8 at byte \d+ \(0x[0-9A-F]{2}\): .* Write the file as UTF-8/,
+    );
   });
 });
 

@@ -3,7 +3,7 @@
  * model is the one of the file without them (CSV columns, or JSON events' feature fields, with a
  * text column's one-hot levels); a name that is not a feature column is an error listing them all.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -126,6 +126,42 @@ describe('fit and path --exclude', () => {
     const empty = await runCli(['fit', '--input', all, ...common, '--exclude', 'id,,leak']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('--exclude takes column names separated by commas');
+  });
+
+  it('a name holding a comma, in CSV quotes: fit and replay leave that column out', async () => {
+    // the header's own quoting: "price, usd" is one column
+    const header = 'age,"price, usd",city,y';
+    const body = rows.map((r) => `${r.age},${r.leak * 10 + 3},${r.city},${r.y}`);
+    const file = join(dir, 'comma.csv');
+    writeFileSync(file, `${header}\n${body.join('\n')}\n`);
+    const args = ['fit', '--lambda', '0.01', '--input', file, ...common];
+    const excluded = await modelsOf([...args, '--exclude', '"price, usd", city']);
+    expect(excluded).toEqual(await modelsOf([...args, '--exclude', 'city,"price, usd"']));
+    expect((excluded[0] as { metrics: { features: number } }).metrics.features).toBe(1);
+    const replayed = join(dir, 'comma-out');
+    const replay = ['replay', '--input', file, ...'--target y --family binomial'.split(' ')];
+    const r = await runCli([...replay, '--exclude', '"price, usd"', '--out', replayed]);
+    expect(r.stderr).not.toMatch(/error|no event had/i);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(replayed, 'summary.json'), 'utf8')) as { features: number };
+    expect(summary.features).toBe(4);
+    const open = await runCli([...args, '--exclude', '"price, usd']);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('a quote (") that nothing closes');
+  });
+
+  it('a name in another Unicode form (NFC against a header in NFD) is named, and why it looks the same', async () => {
+    const nfd = 'caf\u0065\u0301';
+    const file = join(dir, 'nfd.csv');
+    writeFileSync(file, `${nfd},y\n${rows.map((r) => `${r.age},${r.y}`).join('\n')}\n`);
+    const nfc = nfd.normalize('NFC');
+    const why = `(did you mean "${nfd}"? It looks the same, but its accented letters are other Unicode characters: the name given is in NFC form, the one there in NFD; copy the name as it is spelled there)`;
+    const excluded = await runCli(['fit', '--input', file, ...common, '--lambda', '0.01', '--exclude', nfc]);
+    expect(excluded.code).toBe(1);
+    expect(excluded.stderr).toContain(`"${nfc}" ${why}`);
+    const target = await runCli(['fit', '--input', file, '--target', nfc, '--lambda', '0.01']);
+    expect(target.code).not.toBe(0);
+    expect(target.stderr).toContain(`target column "${nfc}" is not in the header of nfd.csv ${why}`);
   });
 
   it('is in fit --help and path --help', async () => {

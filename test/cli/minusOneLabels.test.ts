@@ -108,4 +108,21 @@ describe('binomial labels of -1 (-1/+1 labels) are named, and one class left is 
     expect(r.stderr).toMatch(/got -1 \(labels -1\/\+1, as Vowpal Wabbit uses: send 0 for -1\)/);
     expect(r.stderr).toMatch(/1 row with target -1 was skipped/);
   });
+
+  it('fit: one class left because the other has weight 0 only says so (weights, not the target)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-weight0-'));
+    const csv = join(dir, 'w.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 2 === 1 ? 0 : 1.5},${i % 2}`);
+    writeFileSync(csv, `x,w,y\n${rows.join('\n')}\n`);
+    const r = await runCli([
+      'fit',
+      '--input',
+      csv,
+      ...'--target y --weight w --family binomial --lambda 0.1'.split(' '),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'every usable row of positive weight has target 0: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be -∞); the rows with target 1 all have weight 0 (20 rows of weight 0 in all), and a row of weight 0 counts for nothing: check the weight column (--weight)',
+    );
+  });
 });

@@ -463,11 +463,26 @@ describe("fit's help says what it does with text cells", () => {
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      'note: column "customer id" has 300 distinct texts in 300 rows, a one-hot column each: if it is an id, leave it out (--exclude "customer id")\n',
+      `note: column "customer id" has 300 distinct texts in 300 rows, a one-hot column each: if it is an id, leave it out (--exclude 'customer id')\n`,
     );
     const left = await runCli([...args, '--exclude', 'customer id']);
     expect(left.code, left.stderr).toBe(0);
     expect(left.stderr).not.toContain('if it is an id');
+  });
+
+  it('a column with no value in any row is named (it has no coefficient)', async () => {
+    const dir = tmp();
+    const input = join(dir, 'empty.csv');
+    const rows = churn(100).map((e) => `${e.features.tenure},,NA,${e.features.plan},${e.label}`);
+    writeFileSync(input, `tenure,"notes, free text",score,plan,churn\n${rows.join('\n')}\n`);
+    const args = ['fit', '--input', input, '--target', 'churn', '--family', 'binomial', '--lambda', '0.01'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'note: columns "notes, free text", "score" have no value in any row, so the model has no coefficient for them',
+    );
+    const one = await runCli([...args, '--exclude', 'score']);
+    expect(one.stderr).toContain('note: column "notes, free text" has no value in any row');
   });
 });
 

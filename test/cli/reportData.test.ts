@@ -38,6 +38,12 @@ describe('report --data', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       `standardized effect β·sd, with each feature&#39;s population sd over the 200 labelled events of ${csv}`,
     );
+    // a --target that is not a column: an error naming the columns (it was only a note on the page)
+    const typo = await runCli(['report', '--input', out, '--data', csv, '--target', 'Y']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      `--target "Y" is not a column of ${csv} (did you mean "y"?); its columns are: x, site, y`,
+    );
     // without --target: no column "label", no labelled event, and the page says why
     const noLabel = await runCli(['report', '--input', out, '--data', csv]);
     expect(noLabel.code, noLabel.stderr).toBe(0);

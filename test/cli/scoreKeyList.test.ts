@@ -25,4 +25,24 @@ describe('score --key with no such key: the keys there are quoted, cut and count
     );
     expect(r.stderr.length).toBeLessThan(600);
   });
+
+  it('--source that no snapshot of the key has: the sources there, not the keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-score-sources-'));
+    const settings = { family: 'gaussian', learner: 'ftrl', lambda: 0.01, l1Ratio: 1 };
+    const fit = { intercept: 0, coefficients: { x: 1 }, metrics: {}, createdAt: '2026-12-04T00:00:00.000Z' };
+    const lines = [
+      { key: 'a', version: 1, source: 'online' },
+      { key: 'a', version: 2, source: 'batch' },
+      { key: 'b', version: 1, source: 'refit' },
+    ].map((s) => JSON.stringify({ ...s, offset: 10, ...settings, ...fit }));
+    const model = join(dir, 'models.jsonl');
+    writeFileSync(model, `${lines.join('\n')}\n`);
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, '{"features":{"x":1}}\n');
+    const r = await runCli(['score', '--model', model, '--input', input, '--key', 'a', '--source', 'refit']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      `no snapshot in ${model} of key "a" is from source "refit" (sources there: "online", "batch"; --source latest takes any)`,
+    );
+  });
 });
