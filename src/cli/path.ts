@@ -19,6 +19,7 @@ import {
   noteCvMinimumAtEnd,
   warnIfCvNotConverged,
   warnIfNotConverged,
+  readPenaltyFactors,
 } from './fit.js';
 import {
   checkInputFile,
@@ -52,6 +53,8 @@ options:
   --weight COLUMN         CSV column of observation weights
   --exclude COL[,COL]     leave these columns out of the features (CSV header names, or .jsonl
                           feature fields), as fit's --exclude
+  --penalty-factors F     JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0, as
+                          fit's (0 = unpenalized, in the model at every λ)
   --nlambda N             number of λ values (default 100); as glmnet's, the path stops before the
                           last of them (a note on stderr says so) once the share of deviance
                           explained passes 0.999 or grows by less than 1e-5 from one λ to the
@@ -93,6 +96,7 @@ const options = {
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
   exclude: { type: 'string' },
+  'penalty-factors': { type: 'string' },
   nlambda: { type: 'string' },
   'lambda-min-ratio': { type: 'string' },
   cv: { type: 'string' },
@@ -153,12 +157,16 @@ export const pathCommand: Command = {
       checkFolds(folds, data.x.rows, 'no --cv (the path alone)');
       warnIfFewInOneClass(io, flags.family, data.y, data.weights, folds, 'no --cv (the path alone)');
     }
+    const penaltyFactors = values['penalty-factors']
+      ? await readPenaltyFactors(values['penalty-factors'], data.names)
+      : undefined;
     const pathOptions = {
       family: flags.family,
       l1Ratio: flags.l1Ratio,
       standardize: flags.standardize,
       ...flags.solver,
       ...(data.weights ? { weights: data.weights } : {}),
+      ...(penaltyFactors ? { penaltyFactors } : {}),
       ...(nLambda !== undefined ? { nLambda } : {}),
       ...(ratio !== undefined ? { lambdaMinRatio: ratio } : {}),
     };

@@ -80,6 +80,15 @@ describe("README: your own pipeline's code block", () => {
   });
 });
 
+describe("README: the OpsServer's code block", () => {
+  it('compiles as written and answers /readyz with 200', async () => {
+    const code = readmeBlock('`OpsServer` serves it:');
+    const { problems, logged } = await compileAndRun(code);
+    expect(problems).toEqual([]);
+    expect(logged.at(-1)).toEqual([200]);
+  });
+});
+
 describe("README: the solver's code block", () => {
   it('compiles as written and prints what the README says it prints', async () => {
     const code = readmeBlock('```ts\nimport { DenseDesign, solvePath, solveAt');
