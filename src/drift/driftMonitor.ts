@@ -658,10 +658,19 @@ export class DriftMonitor {
               feature: f.field ?? nameOf(f.index),
               field: f.field !== null,
               nonZerosPerEvent: f.nonZerosPerEvent,
+              ...(f.levels !== undefined
+                ? { levelsBefore: f.levels.before, levelsRecent: f.levels.recent }
+                : {}),
             })),
           };
     if (nnz !== null) {
-      const by = nnz.fields.length > 0 ? ` (${nameList(nnz.fields.map((f) => f.feature))})` : '';
+      // a field that goes on with fewer levels an event says so (its rate did not fall)
+      const accounted = nnz.fields.map((f) =>
+        f.levelsBefore !== undefined
+          ? `${shownName(f.feature)}: ${fmt(f.levelsBefore)} → ${fmt(f.levelsRecent!)} levels an event`
+          : f.feature,
+      );
+      const by = nnz.fields.length > 0 ? ` (${nameList(accounted)})` : '';
       parts.push(`non-zeros per event ${fmt(nnz.referenceMean)} → ${fmt(nnz.recentMean)}${by}`);
     }
     const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

@@ -119,7 +119,10 @@ export interface NnzFinding {
   readonly fields: ReadonlyArray<{
     readonly field: string | null;
     readonly index: number;
+    /** What it accounts for: its non-zeros an event, or (with `levels`) their fall. */
     readonly nonZerosPerEvent: number;
+    /** A field that goes on but sends fewer levels an event: before (its history) and recently. */
+    readonly levels?: { readonly before: number; readonly recent: number };
   }>;
 }
 
@@ -161,6 +164,11 @@ const UP_STEP = 0.6932;
 /** The moving average of non-zeros per event weighs the last ~32 events; a fall is judged 128 later. */
 const NNZ_AVERAGE = 32;
 const NNZ_SETTLE = 128;
+/** A field named for fewer levels an event: seen this often, and its fall this share of the non-zeros' fall. */
+const FEWER_LEVELS_OCCURRENCES = 64;
+const FEWER_LEVELS_SHARE = 0.2;
+/** ... and beyond this many sds of its moving average's noise. */
+const FEWER_LEVELS_SDS = 4;
 /** Reported rate falls kept for the non-zeros test (`reportedFalls`). */
 const REPORTED_FALLS = 64;
 /** A candidate of `nnzFinding` whose fall was reported already (not a slot status). */
@@ -200,10 +208,15 @@ const APPEAR_COUNT = 22;
 const CHANGED_AT = 23;
 const PRIOR = 24;
 const HISTORY = 25;
+/** A field's levels in the event of its last occurrence so far, and their moving average per occurrence. */
+const LEVELS_NOW = 26;
+const LEVEL_RECENT = 27;
+/** The sum of squares of a field's levels an occurrence (folded ones), for their spread. */
+const LEVEL_SUM2 = 28;
 /** Halved when the exposure passes the horizon; zeroed by a restart. */
-const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM];
-const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC, LEVEL_SUM];
-/** Doubles per slot row (26 used). */
+const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM, LEVEL_SUM2];
+const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC, LEVEL_SUM, LEVEL_SUM2];
+/** Doubles per slot row (29 used). */
 const S = 32;
 /** The state's per-slot Float64 arrays, by name, in the state's order, and where each is in a row. */
 const F64 = [
@@ -232,7 +245,13 @@ const F64 = [
   ['downPresent', DOWN_PRESENT],
   ['upAbsent', UP_ABSENT],
   ['upPresent', UP_PRESENT],
+  // (not in checkpoints before 2026-12-07: restored as 0, the average starts again)
+  ['levelsNow', LEVELS_NOW],
+  ['levelRecent', LEVEL_RECENT],
+  ['levelSum2', LEVEL_SUM2],
 ] as const;
+/** Per-slot arrays a checkpoint may lack (written before they were added): the last ones of F64. */
+const F64_ADDED = 3;
 /** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
 export const SEQUENTIAL_F64_NAMES: readonly string[] = F64.map(([name]) => name);
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
@@ -519,8 +538,13 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
             : this.fieldOfColumn(key, x, t);
       }
       if (field >= 0) {
-        this.f[field * S + LEVEL_SUM]++;
-        if (this.f[field * S + LAST] !== t || this.f[field * S + COUNT] === 0) this.occurs(field, t);
+        const o = field * S;
+        this.f[o + LEVEL_SUM]++;
+        if (this.f[o + LAST] !== t || this.f[o + COUNT] === 0) {
+          this.foldLevels(o);
+          this.f[o + LEVELS_NOW] = 1;
+          this.occurs(field, t);
+        } else this.f[o + LEVELS_NOW]++;
       }
     }
     const nnz = this.watchNnz(x.end - x.start, t);
@@ -1019,6 +1043,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 
   /**
+   * Folds the levels of a field's last occurrence into its moving average per occurrence (the
+   * first occurrence sets it): what tells a field that now sends fewer levels an event.
+   */
+  private foldLevels(o: number): void {
+    const now = this.f[o + LEVELS_NOW];
+    if (now === 0) return;
+    this.f[o + LEVEL_SUM2] += now * now;
+    const recent = this.f[o + LEVEL_RECENT];
+    this.f[o + LEVEL_RECENT] = recent === 0 ? now : recent + (now - recent) / NNZ_AVERAGE;
+  }
+
+  /**
    * Feeds the non-zeros test. A detection is judged NNZ_SETTLE events later, when the moving
    * average has settled on the new level: a material fall gives a finding.
    */
@@ -1048,22 +1084,30 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       index: number;
       nonZerosPerEvent: number;
       status: number;
+      levels?: { readonly before: number; readonly recent: number };
     }> = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
       if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
         continue;
-      if (!this.regular(s)) continue;
       const c = this.f[s * S + COUNT];
       const q = c / (this.f[s * S + EXPOSURE] + 1);
+      const perOccurrence = kind === FIELD ? this.f[s * S + LEVEL_SUM] / c : 1;
+      if (!this.regular(s)) {
+        if (kind === FIELD) this.fewerLevels(s, q, perOccurrence, drop, candidates);
+        continue;
+      }
       const qlo = Math.max(0, c - 3 * Math.sqrt(c)) / (this.f[s * S + EXPOSURE] + 1);
       const absent = t - this.f[s * S + LAST];
       const falling =
         this.status[s] === STOPPED ||
         absent * qlo >= Math.log(100) ||
         this.f[s * S + DOWN] > 0.5 * this.threshold();
-      if (!falling) continue;
-      const perOccurrence = kind === FIELD ? this.f[s * S + LEVEL_SUM] / c : 1;
+      if (!falling) {
+        // a field that goes on at its rate may send fewer levels an event (a list field's items)
+        if (kind === FIELD) this.fewerLevels(s, q, perOccurrence, drop, candidates);
+        continue;
+      }
       candidates.push({
         field: kind === FIELD ? this.fieldName[s] : null,
         index: kind === FIELD ? -1 : this.keyOf[s],
@@ -1084,7 +1128,12 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     let stopped = true;
     for (const c of candidates) {
       if (covered >= drop || fields.length >= 20) break;
-      fields.push({ field: c.field, index: c.index, nonZerosPerEvent: c.nonZerosPerEvent });
+      fields.push({
+        field: c.field,
+        index: c.index,
+        nonZerosPerEvent: c.nonZerosPerEvent,
+        ...(c.levels !== undefined ? { levels: c.levels } : {}),
+      });
       covered += c.nonZerosPerEvent;
       if (c.status === ARMED) armed = true;
       if (c.status !== STOPPED && c.status !== REPORTED) stopped = false;
@@ -1099,6 +1148,46 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       ...(explained ? { severity: 'info' as const } : {}),
       fields,
     };
+  }
+
+  /**
+   * A field (slot `s`, rate q, `perOccurrence` levels an occurrence over its history) whose moving
+   * average of levels an occurrence is below that by a share of a non-zeros fall of `drop` worth
+   * naming: a candidate for the fall, by q times its levels' fall (the field goes on arriving).
+   */
+  private fewerLevels(
+    s: number,
+    q: number,
+    perOccurrence: number,
+    drop: number,
+    candidates: Array<{
+      field: string | null;
+      index: number;
+      nonZerosPerEvent: number;
+      status: number;
+      levels?: { readonly before: number; readonly recent: number };
+    }>,
+  ): void {
+    const o = s * S;
+    if (this.f[o + COUNT] < FEWER_LEVELS_OCCURRENCES) return;
+    this.foldLevels(o);
+    this.f[o + LEVELS_NOW] = 0;
+    const recent = this.f[o + LEVEL_RECENT];
+    const fall = q * (perOccurrence - recent);
+    if (!(recent > 0) || !(fall >= FEWER_LEVELS_SHARE * drop)) return;
+    // beyond the moving average's noise (its variance: the levels' over 2·NNZ_AVERAGE − 1): a
+    // field of 1 to 10 items an event is not named for a fall that is another field's
+    const c = this.f[o + COUNT];
+    const spread = Math.sqrt(Math.max(0, this.f[o + LEVEL_SUM2] / c - perOccurrence * perOccurrence));
+    if (perOccurrence - recent < (FEWER_LEVELS_SDS * spread) / Math.sqrt(2 * NNZ_AVERAGE - 1)) return;
+    candidates.push({
+      field: this.fieldName[s],
+      index: -1,
+      nonZerosPerEvent: fall,
+      // an established field: the fall is news (a warning), as a rate that fell
+      status: ARMED,
+      levels: { before: perOccurrence, recent },
+    });
   }
 
   // --- the table --------------------------------------------------------------------------------
@@ -1416,7 +1505,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const ok =
       Number.isInteger(n) &&
       n >= 0 &&
-      state.f64.length === F64.length &&
+      (state.f64.length === F64.length || state.f64.length === F64.length - F64_ADDED) &&
       state.f64.every((a) => a instanceof Float64Array && a.length === n) &&
       state.i32.length === I32.length &&
       state.i32.every((a) => a instanceof Int32Array && a.length === n) &&
@@ -1432,8 +1521,9 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     this.capacity = 0;
     this.allocate(Math.max(8, n));
     F64.forEach(([, k], j) => {
+      // (allocate zeroed the rows: a column the checkpoint lacks stays 0)
       const column = state.f64[j];
-      for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];
+      if (column !== undefined) for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];
     });
     I32.forEach((name, k) => this[name].set(state.i32[k]));
     U8.forEach((name, k) => this[name].set(state.u8[k]));
