@@ -7,6 +7,7 @@ import {
   checkLineSourceOptions,
   inputFileError,
   lineCommit,
+  linesInFlight,
   readLines,
   type JsonlSourceOptions,
 } from './jsonl.js';
@@ -133,15 +134,21 @@ export function csvSource(path: string, head: CsvHeader, options: CsvEventSource
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   // batches of lines counted from the first data line: one-line rows batch as their events would
   // in JSON lines
+  const inFlight = commit !== undefined ? linesInFlight(options.batchSize) : null;
   const lines = readLines(
     path,
     { ...read, skipBlank: false, skipLines: Math.max(head.lines, options.skipLines ?? 0) },
     true,
     head.lines,
+    inFlight,
   );
   const batches$ = rowsOfLines(lines, maxBytes);
   if (commit === undefined) return { batches$ };
-  return { batches$, commit: lineCommit(options.name ?? path, commit) };
+  return {
+    batches$,
+    commit: lineCommit(options.name ?? path, commit),
+    ...(inFlight !== null ? { release: (records: readonly RawRecord[]) => inFlight.release(records) } : {}),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { Observable } from 'rxjs';
 
 import { cannotWrite } from './directory.js';
 import { readJsonlThreaded } from './jsonlThreaded.js';
+import { LinesInFlight } from './linesInFlight.js';
 import { optionKeyProblems, shownValue } from '../../src/internal.js';
 import {
   ConfigError,
@@ -146,6 +147,7 @@ export function readLines(
   options: JsonlSourceOptions,
   keepCr = false,
   lineOffset = 0,
+  inFlight: LinesInFlight | null = null,
 ): Observable<RawBatch> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_RECORDS;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -221,6 +223,11 @@ export function readLines(
       const emit = async () => {
         for (const batch of ready.splice(0)) {
           if (cancelled) return;
+          if (inFlight !== null) {
+            await inFlight.room();
+            if (cancelled) return;
+            inFlight.emitted(batch.records);
+          }
           subscriber.next(batch);
           await nextTurn();
         }
@@ -382,6 +389,7 @@ export function readLines(
     });
     return () => {
       cancelled = true;
+      inFlight?.cancel();
       stream?.destroy();
     };
   });
@@ -414,13 +422,30 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
       'L1S_FILE',
       "jsonlSource: readerThreads needs the events' family (the reader thread checks labels): pass family",
     );
-  const batches$ = threaded
-    ? readJsonlThreaded(path, { ...options, family: options.family! })
-    : readLines(path, options);
   const commit = options.commit;
+  // checkpoints (a durable store): the engine releases each batch it is done with
+  const inFlight = commit !== undefined ? linesInFlight(options.batchSize) : null;
+  const batches$ = threaded
+    ? readJsonlThreaded(path, { ...options, family: options.family! }, inFlight)
+    : readLines(path, options, false, 0, inFlight);
   if (commit === undefined) return { batches$ };
-  return { batches$, commit: lineCommit(options.name ?? path, commit) };
+  return {
+    batches$,
+    commit: lineCommit(options.name ?? path, commit),
+    ...(inFlight !== null ? { release: (records: readonly RawRecord[]) => inFlight.release(records) } : {}),
+  };
 }
+
+/**
+ * Lines a file source with checkpoints reads ahead of the engine (`LinesInFlight`): 4 batches.
+ * Each batch in flight holds the models it touched until it is published (keyed: up to a model
+ * per record); the engine learns the next while one is written.
+ */
+export function linesInFlight(batchSize = DEFAULT_BATCH_RECORDS): LinesInFlight {
+  return new LinesInFlight(IN_FLIGHT_BATCHES * batchSize);
+}
+
+const IN_FLIGHT_BATCHES = 4;
 
 /** Whether `text` parses as JSON (a blank text does not). */
 function isJson(text: string): boolean {

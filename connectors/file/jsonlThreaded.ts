@@ -11,6 +11,7 @@ import {
   type RawRecord,
 } from '../../src/index.js';
 import type { JsonlSourceOptions } from './jsonl.js';
+import type { LinesInFlight } from './linesInFlight.js';
 import {
   PackedReader,
   REC_BYTES,
@@ -52,7 +53,11 @@ function startWorker(workerData: ReaderWorkerData, transferList: TransferListIte
  * `JsonEventReader` does not accept keep their text for the general path. The worker reads ahead
  * at most `inFlight` batches; unsubscribing stops it (the batches read ahead are dropped).
  */
-export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): Observable<RawBatch> {
+export function readJsonlThreaded(
+  path: string,
+  options: ThreadedJsonlOptions,
+  gate: LinesInFlight | null = null,
+): Observable<RawBatch> {
   const name = options.name ?? path;
   const { onProgress, family, inFlight = 4 } = options;
   // the reader's settings (data only: functions such as a source's commit stay here)
@@ -88,6 +93,7 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
     const finish = () => {
       if (finished) return;
       finished = true;
+      gate?.cancel();
       Atomics.store(shared, 1, 1);
       Atomics.notify(shared, 0);
       port1.close();
@@ -142,10 +148,20 @@ export function readJsonlThreaded(path: string, options: ThreadedJsonlOptions): 
               records[i] = { value: texts[t++], bytes: message.nums[3 * i], position };
             else records[i] = { value: '', position };
           }
+          const credit = () => {
+            // the batch went through (synchronous downstream): the worker may read one more
+            Atomics.add(shared, 0, 1);
+            Atomics.notify(shared, 0);
+          };
+          if (gate === null) {
+            subscriber.next({ records, decoded: packed.open(message) });
+            credit();
+            return;
+          }
+          // checkpoints: the worker reads on only while the engine has room (`LinesInFlight`)
+          gate.emitted(records);
           subscriber.next({ records, decoded: packed.open(message) });
-          // the batch went through (synchronous downstream): the worker may read one more
-          Atomics.add(shared, 0, 1);
-          Atomics.notify(shared, 0);
+          void gate.room().then(credit);
           return;
         }
       }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
-import { closest, didYouMean } from '../config/unknownKey.js';
+import { closest, didYouMean, meantName } from '../config/unknownKey.js';
 import { withoutBom } from '../core/bom.js';
 import { duplicateKeys, jsonSyntaxMessage } from '../core/jsonSyntax.js';
 import { DataError } from '../core/errors.js';
@@ -182,8 +182,7 @@ function penaltyGuess(name: string, names: readonly string[]): string {
     const some = levels.slice(0, 3).map((n) => JSON.stringify(n));
     return `: a text field's one-hot columns take a factor each (${some.join(', ')}${levels.length > 3 ? ', …' : ''})`;
   }
-  const guess = closest(name, names);
-  return guess !== undefined ? ` (did you mean ${JSON.stringify(guess)}?)` : '';
+  return meantName(name, closest(name, names));
 }
 
 /** Flags shared by `fit` and `path`, parsed and checked. */
@@ -459,7 +458,12 @@ export async function loadSkipping(
       ...(flags.exclude !== undefined ? { exclude: flags.exclude } : {}),
       onReject,
     });
-    if (flags.family === 'binomial') checkBothLabels(data, minusOne);
+    if (flags.family === 'binomial')
+      checkBothLabels(
+        data,
+        minusOne,
+        flags.format === 'jsonl' ? 'the events\' "weight"' : 'the weight column (--weight)',
+      );
     else if (flags.familyDefaulted && onlyZeroAndOne(data.y))
       io.stderr.write(
         `l1stream: note: the target "${flags.target}" holds only 0 and 1, and this is a least-squares fit (--family gaussian, the default); --family binomial fits a logistic model of its probability\n`,
@@ -485,7 +489,7 @@ export async function loadSkipping(
  * A binomial fit needs rows of both labels: with one, the intercept's estimate is ±∞ and any
  * number the solver stops at is meaningless. `minusOne` rows were skipped for a label of -1.
  */
-function checkBothLabels(data: TrainingData, minusOne: number): void {
+function checkBothLabels(data: TrainingData, minusOne: number, weightsFrom: string): void {
   const { y, weights } = data;
   let seen = -1;
   // rows of weight 0 and their labels: a class may be there with weight 0 only
@@ -506,7 +510,7 @@ function checkBothLabels(data: TrainingData, minusOne: number): void {
     minusOne > 0
       ? `${counted(minusOne, 'row')} with target -1 ${minusOne === 1 ? 'was' : 'were'} skipped: send 0 for -1 (labels -1/+1, as Vowpal Wabbit uses, are 0/1 here)`
       : weightlessLabels.has(other)
-        ? `the rows with target ${other} all have weight 0 (${counted(weightless, 'row')} of weight 0 in all), and a row of weight 0 counts for nothing: check the weight column (--weight)`
+        ? `the rows with target ${other} all have weight 0 (${counted(weightless, 'row')} of weight 0 in all), and a row of weight 0 counts for nothing: check ${weightsFrom}`
         : 'check the target column, or the filter that produced the file';
   throw new DataError(
     `every usable row${weightless > 0 ? ' of positive weight' : ''} has target ${seen}: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be ${seen === 1 ? '+' : '-'}∞); ${fix}`,

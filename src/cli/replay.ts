@@ -80,7 +80,8 @@ input since (a log that grew) are learned by the same command. The outputs in --
 are appended to; those written after the last checkpoint may appear twice (at-least-once), a
 snapshot with a new version: the versions in models.jsonl are read first and each key's next
 snapshot is numbered above them, so a key and a version name one snapshot across restarts. DIR
-belongs to one input (its path, and the lines its checkpoint covers: changed ones are refused) and
+belongs to one input (its path, and the lines its checkpoint covers: their length and their first
+and last 64 KiB; a change there is refused, an edit between that keeps the length is not seen) and
 one set of model settings: another input or other settings are refused (exit 2); --continue goes
 on learning from DIR's models with another input (the next day's file) from its first line; or
 give another directory or delete it to start over. One run at a time writes a --state

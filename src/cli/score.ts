@@ -184,7 +184,9 @@ export async function readSnapshots(
 }
 
 /** A key as JSON (so that " " and a newline show), its first 40 characters when longer. */
-function quotedKey(key: string): string {
+function quotedKey(key: string | undefined): string {
+  // a model written by hand has no key
+  if (typeof key !== 'string') return '(none: a model written by hand)';
   return key.length > 40 ? `${JSON.stringify(key.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(key);
 }
 
@@ -202,7 +204,13 @@ function matching(
     const ofKey = snapshots.filter((s) => key === undefined || s.key === key);
     // the key is there: the source is what does not match, so list the key's sources
     if (ofKey.length > 0 && source !== undefined) {
-      const sources = [...new Set(ofKey.map((s) => JSON.stringify(String(s.source))))].join(', ');
+      const sources = [
+        ...new Set(
+          ofKey.map((s) =>
+            typeof s.source === 'string' ? JSON.stringify(s.source) : '(none: a model written by hand)',
+          ),
+        ),
+      ].join(', ');
       throw new DataError(
         `--model: no snapshot in ${file}${key !== undefined ? ` of key ${quotedKey(key)}` : ''} is from source "${source}" (sources there: ${sources}; --source latest takes any)`,
       );

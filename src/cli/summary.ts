@@ -1,4 +1,4 @@
-import { closest } from '../config/unknownKey.js';
+import { closest, meantName } from '../config/unknownKey.js';
 import { ExactVocabulary, nameCollisionWarning, type NameCollision } from '../features/vocabulary.js';
 import { NumericStrings } from '../features/numericStrings.js';
 import type { Engine, EngineStats } from '../engine/engine.js';
@@ -345,7 +345,7 @@ class PenaltyFactorNames {
         return `${JSON.stringify(name)} (a text field's one-hot columns take a factor each: ${some.join(', ')}${levels.length > 3 ? ', …' : ''})`;
       }
       const guess = closest(name, known);
-      return `${JSON.stringify(name)}${guess !== undefined ? ` (did you mean ${JSON.stringify(guess)}?)` : ''}`;
+      return `${JSON.stringify(name)}${meantName(name, guess)}`;
     });
     return [
       `model.penaltyFactors names ${named.length === 1 ? 'a feature' : 'features'} that no learned event had, so ${named.length === 1 ? 'its factor' : 'their factors'} did nothing: ${named.join(', ')}; names are exact (case included), a number field's name or a text field's "field=value"`,

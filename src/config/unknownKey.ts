@@ -40,11 +40,18 @@ export function closest(key: string, names: readonly string[]): string | undefin
  * would read as if the name were there.
  */
 export function meantName(name: string, guess: string | undefined): string {
-  if (guess === undefined) return '';
-  if (guess === name || guess.normalize('NFC') !== name.normalize('NFC'))
-    return ` (did you mean "${guess}"?)`;
+  return guess === undefined ? '' : ` (did you mean "${guess}"?${unicodeTwin(name, guess)})`;
+}
+
+/**
+ * ` It looks the same, but ...` when `guess` differs from `name` only by Unicode normalization
+ * (what `typoDistance` forgives), else ''. Said after a did-you-mean, which would otherwise read
+ * as if the name were there.
+ */
+export function unicodeTwin(name: string, guess: string): string {
+  if (guess === name || guess.normalize('NFC') !== name.normalize('NFC')) return '';
   const form = (s: string) => (s === s.normalize('NFC') ? 'NFC' : s === s.normalize('NFD') ? 'NFD' : 'mixed');
-  return ` (did you mean "${guess}"? It looks the same, but its accented letters are other Unicode characters: the name given is in ${form(name)} form, the one there in ${form(guess)}; copy the name as it is spelled there)`;
+  return ` It looks the same, but its accented letters are other Unicode characters: the name given is in ${form(name)} form, the one there in ${form(guess)}; copy the name as it is spelled there`;
 }
 
 /** The most edits a typo of `key` makes: one in a short name, up to a third of a longer one. */

@@ -3,11 +3,11 @@ import { createInterface } from 'node:readline';
 
 import { withoutBom } from '../core/bom.js';
 import { InputError } from '../core/errors.js';
-import { closest } from '../config/unknownKey.js';
+import { closest, meantName } from '../config/unknownKey.js';
 import { validateEvent, type Family, type Validated } from '../core/event.js';
 import { forEachNamedValue } from '../features/namedValues.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
-import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN } from '../solve/csv.js';
+import { continuedQuote, openQuote, parseCsv, QUOTE_BROKEN, separatorHint } from '../solve/csv.js';
 import { CsvRowDecoder } from '../stream/csvRows.js';
 
 /** Per feature, the population sd over the labelled events of a file, and how many events that was. */
@@ -111,7 +111,7 @@ async function* csvEvents(
       if (targetGiven && !header.includes(target)) {
         const guess = closest(target, header);
         throw new InputError(
-          `--target ${JSON.stringify(target)} is not a column of ${file}${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}; its columns are: ${header.join(', ')}`,
+          `--target ${JSON.stringify(target)} is not a column of ${file}${meantName(target, guess)}; its columns are: ${header.join(', ')}${separatorHint(header)}`,
         );
       }
       decoder = new CsvRowDecoder(header, header.includes(target) ? target : null, file);

@@ -2,7 +2,7 @@ import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { textNumber } from '../core/textNumber.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
-import { checkExcluded, excludeArgument } from './exclude.js';
+import { checkExcluded, excludeFlag } from './exclude.js';
 import { closest, meantName } from '../config/unknownKey.js';
 import { optionKeyProblems } from '../config/optionKeys.js';
 import { optionValueProblems, type OptionKind } from '../config/optionValues.js';
@@ -801,20 +801,20 @@ function sparseCsv(
     const name = header[k]!;
     notes.push(
       `column "${name}" has ${seen.size} distinct texts in ${rows.length - 1} rows, a one-hot column each: ` +
-        `if it is an id, leave it out (--exclude ${excludeArgument(name)})`,
+        `if it is an id, leave it out (${excludeFlag(name)})`,
     );
   }
   if (missing > 0)
     notes.push(
       `${missing} empty or missing-value cells (NaN, NA, null, ...) were left out (value 0)${missingNumbers(missingBy, numbers, texts, header, rows.length - 1)}`,
     );
-  // a column with no value in any row has no column in the model: say which (it went unnamed)
+  // a column with no value in any usable row has no column in the model: say which (it went unnamed)
   const empty = featureAt.filter((k) => rows.length > 1 && missingBy.get(k) === rows.length - 1);
   if (empty.length > 0) {
     const shown = empty.slice(0, 5).map((k) => JSON.stringify(header[k]));
     const more = empty.length > 5 ? ` and ${empty.length - 5} more` : '';
     notes.push(
-      `${empty.length === 1 ? 'column' : 'columns'} ${shown.join(', ')}${more} ${empty.length === 1 ? 'has' : 'have'} no value in any row, so the model has no coefficient for ${empty.length === 1 ? 'it' : 'them'}: is it the right file, or the right column?`,
+      `${empty.length === 1 ? 'column' : 'columns'} ${shown.join(', ')}${more} ${empty.length === 1 ? 'has' : 'have'} no value in any usable row, so the model has no coefficient for ${empty.length === 1 ? 'it' : 'them'}: is it the right file, or the right column?`,
     );
   }
   return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };

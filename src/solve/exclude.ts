@@ -36,10 +36,15 @@ export function checkExcluded(
   );
 }
 
-/** `name` as one `--exclude` argument that a POSIX shell passes on unchanged and the flag reads back. */
-export function excludeArgument(name: string): string {
-  if (/^[\w.-]+$/.test(name)) return name;
-  // a comma or a quote needs CSV quotes (the flag takes a CSV row); single quotes keep the shell off both
-  const csv = /[,"]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
-  return `'${csv.replace(/'/g, `'\\''`)}'`;
+/**
+ * `--exclude NAME` for a name, as a POSIX shell passes it on unchanged and the flag reads it back
+ * (`--exclude=NAME` when it starts with "-", which would read as a flag).
+ */
+export function excludeFlag(name: string): string {
+  const flag = name.startsWith('-') ? '--exclude=' : '--exclude ';
+  if (/^[\w.-]+$/.test(name)) return `${flag}${name}`;
+  // a comma, a quote or spaces around it need CSV quotes (the flag splits at commas and trims);
+  // single quotes keep the shell off all of them
+  const csv = /[,"]|^\s|\s$/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
+  return `${flag}'${csv.replace(/'/g, `'\\''`)}'`;
 }

@@ -104,7 +104,7 @@ function pathOn(problem: Problem, engine: Engine, options: PathOptions): PathRes
           ? 'the target is constant: there is nothing to fit (check the target column)'
           : problem.x.cols === 0
             ? 'there are no features (no column besides the target, or events without features): no λ to choose; the intercept-only model is a fit at any λ (--lambda 0)'
-            : 'no feature can enter the model (all features are constant or unpenalized)',
+            : 'no feature can enter the model (every feature is constant, unpenalized, or left out by an infinite penalty factor)',
       );
     }
     const nLambda = options.nLambda ?? 100;

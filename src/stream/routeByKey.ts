@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 
-import { shownValue, typoDistance, typoLimit } from '../config/unknownKey.js';
+import { shownValue, typoDistance, typoLimit, unicodeTwin } from '../config/unknownKey.js';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { keyText, type L1Event } from '../core/event.js';
 import { safeKeyNumber, unsafeKeyReason } from '../core/keyNumbers.js';
@@ -40,7 +40,7 @@ export function keyFunction(keyBy: string | null, defaultKey: string): KeyOf {
     if (typeof v === 'number' || typeof v === 'boolean') return keyText(v);
     const guess = v === undefined ? meant(e.features) : undefined;
     return {
-      missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}${guess !== undefined ? `; did you mean "${guess}"?` : ''}`,
+      missing: `feature "${keyBy}" (model.keyBy) ${whyNoKey(v)}${guess !== undefined ? `; did you mean "${guess}"?${unicodeTwin(keyBy, guess)}` : ''}`,
     };
   };
 }

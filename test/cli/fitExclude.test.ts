@@ -145,6 +145,15 @@ describe('fit and path --exclude', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(replayed, 'summary.json'), 'utf8')) as { features: number };
     expect(summary.features).toBe(4);
+    // spaces around a quoted name; one name a line is one name (not a list: it is no column)
+    const spaced = await modelsOf([...args, '--exclude', 'city , "price, usd" ']);
+    expect(spaced).toEqual(excluded);
+    const lines = await runCli([...args, '--exclude', 'city\nage']);
+    expect(lines.code).toBe(1);
+    expect(lines.stderr).toContain('"city\nage"');
+    const after = await runCli([...args, '--exclude', '"price, usd"x']);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain('text after a closing quote');
     const open = await runCli([...args, '--exclude', '"price, usd']);
     expect(open.code).toBe(2);
     expect(open.stderr).toContain('a quote (") that nothing closes');
@@ -162,6 +171,29 @@ describe('fit and path --exclude', () => {
     const target = await runCli(['fit', '--input', file, '--target', nfc, '--lambda', '0.01']);
     expect(target.code).not.toBe(0);
     expect(target.stderr).toContain(`target column "${nfc}" is not in the header of nfd.csv ${why}`);
+    // and wherever else a name is guessed: penalty factors, the key field
+    const factors = join(dir, 'nfc.json');
+    writeFileSync(factors, JSON.stringify({ [nfc]: 0 }));
+    const pf = await runCli([
+      'fit',
+      '--input',
+      file,
+      ...common,
+      '--lambda',
+      '0.01',
+      '--penalty-factors',
+      factors,
+    ]);
+    expect(pf.stderr).toContain(`"${nfc}" is not a feature column ${why}`);
+    const events = join(dir, 'nfd.jsonl');
+    writeFileSync(events, `${JSON.stringify({ label: 1, features: { [nfd]: 'a', x: 1 } })}\n`);
+    const keyed = await runCli([
+      'replay',
+      ...['--input', events, '--family', 'binomial', '--key-by', nfc, '--out', join(dir, 'nfd-out')],
+    ]);
+    const letters = readFileSync(join(dir, 'nfd-out', 'dead-letters.jsonl'), 'utf8');
+    expect(keyed.code).not.toBe(0);
+    expect(letters).toContain(`did you mean \\"${nfd}\\"? It looks the same, but its accented letters`);
   });
 
   it('is in fit --help and path --help', async () => {

@@ -124,5 +124,14 @@ describe('binomial labels of -1 (-1/+1 labels) are named, and one class left is 
     expect(r.stderr).toContain(
       'every usable row of positive weight has target 0: a binomial fit needs rows with target 0 and rows with target 1 (with one class the intercept would be -∞); the rows with target 1 all have weight 0 (20 rows of weight 0 in all), and a row of weight 0 counts for nothing: check the weight column (--weight)',
     );
+    // JSON lines: the events' own weights (fit takes no --weight there)
+    const jsonl = join(dir, 'w.jsonl');
+    const events = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ label: i % 2, ...(i % 2 === 1 ? { weight: 0 } : {}), features: { x: i % 7 } }),
+    );
+    writeFileSync(jsonl, `${events.join('\n')}\n`);
+    const j = await runCli(['fit', '--input', jsonl, ...'--family binomial --lambda 0.1'.split(' ')]);
+    expect(j.code).toBe(1);
+    expect(j.stderr).toContain('counts for nothing: check the events\' "weight"');
   });
 });

@@ -454,6 +454,19 @@ describe("fit's help says what it does with text cells", () => {
     expect(r.stderr).not.toContain('if it is an id');
   });
 
+  it('an id column whose name starts with "-" is named with --exclude=NAME, which reads back', async () => {
+    const dir = tmp();
+    const input = join(dir, 'dash.csv');
+    const rows = churn(300).map((e, i) => `C${i},${e.features.tenure},${e.label}`);
+    writeFileSync(input, `-id,tenure,churn\n${rows.join('\n')}\n`);
+    const args = ['fit', '--input', input, '--target', 'churn', '--family', 'binomial', '--lambda', '0.01'];
+    const r = await runCli(args);
+    expect(r.stderr).toContain('if it is an id, leave it out (--exclude=-id)');
+    const left = await runCli([...args, '--exclude=-id']);
+    expect(left.code, left.stderr).toBe(0);
+    expect(left.stderr).not.toContain('if it is an id');
+  });
+
   it('a text column with a value per row (an id) is named, with the --exclude that leaves it out', async () => {
     const dir = tmp();
     const input = join(dir, 'ids.csv');
@@ -479,10 +492,25 @@ describe("fit's help says what it does with text cells", () => {
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      'note: columns "notes, free text", "score" have no value in any row, so the model has no coefficient for them',
+      'note: columns "notes, free text", "score" have no value in any usable row, so the model has no coefficient for them',
     );
     const one = await runCli([...args, '--exclude', 'score']);
-    expect(one.stderr).toContain('note: column "notes, free text" has no value in any row');
+    expect(one.stderr).toContain('note: column "notes, free text" has no value in any usable row');
+    // a column whose values are only in rows that were skipped (an empty target) has none usable
+    const skipped = join(dir, 'skipped.csv');
+    writeFileSync(skipped, `x,z,churn\n${rows.map((_, i) => `${i % 5},,${i % 2}`).join('\n')}\n7,3,\n`);
+    const s = await runCli([
+      'fit',
+      '--input',
+      skipped,
+      '--target',
+      'churn',
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+    ]);
+    expect(s.stderr).toContain('note: column "z" has no value in any usable row');
   });
 });
 

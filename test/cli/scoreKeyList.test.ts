@@ -44,5 +44,14 @@ describe('score --key with no such key: the keys there are quoted, cut and count
     expect(r.stderr).toContain(
       `no snapshot in ${model} of key "a" is from source "refit" (sources there: "online", "batch"; --source latest takes any)`,
     );
+    // a model written by hand has neither key nor source: said so, not "undefined" or a TypeError
+    const hand = join(dir, 'hand.json');
+    writeFileSync(hand, JSON.stringify({ family: 'binomial', intercept: 0.1, coefficients: { x: 1 } }));
+    const source = await runCli(['score', '--model', hand, '--input', input, '--source', 'refit']);
+    expect(source.code).toBe(1);
+    expect(source.stderr).toContain('(sources there: (none: a model written by hand);');
+    const key = await runCli(['score', '--model', hand, '--input', input, '--key', 'a']);
+    expect(key.code).toBe(1);
+    expect(key.stderr).toContain('matches key "a" (keys there: (none: a model written by hand))');
   });
 });
