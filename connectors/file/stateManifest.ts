@@ -252,7 +252,9 @@ export class StateManifest {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw refusedPath(where, dir, err);
     }
     const path = resolve(input.path);
-    if (entries === null || entries.length === 0) {
+    // a directory whose run stopped before its first checkpoint (refused over its --out, killed at
+    // start-up) holds nothing learned: it is made anew, not held to that run's input and settings
+    if (entries === null || entries.length === 0 || withoutCheckpoint(dir, entries, where)) {
       try {
         makeDirectory(dir);
       } catch (err) {
@@ -423,6 +425,17 @@ export class StateManifest {
         cause: err,
       });
     }
+  }
+}
+
+/** `entries` of `dir` are a manifest alone, of no checkpoint (nothing covered, no state). */
+function withoutCheckpoint(dir: string, entries: readonly string[], where: string): boolean {
+  if (entries.length !== 1 || entries[0] !== MANIFEST_FILE) return false;
+  try {
+    const doc = readManifest(dir, where);
+    return doc.checkpoints === 0 && doc.line === 0 && (doc.states ?? []).length === 0;
+  } catch {
+    return false;
   }
 }
 

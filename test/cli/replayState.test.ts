@@ -251,3 +251,24 @@ describe('--state with a pipe as input', () => {
     );
   });
 });
+
+describe('a state directory whose first run stopped before its first checkpoint', () => {
+  it('holds nothing learned: the next run may use other settings (it was held to the refused run)', async () => {
+    const dir = tmp();
+    const input = events(dir, 500);
+    const state = join(dir, 'state');
+    writeFileSync(join(dir, 'file'), 'x');
+    const base = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    // refused over its --out (a file in the path), after the state directory was opened
+    const refused = await runCli([...base, '--out', join(dir, 'file', 'out')]);
+    expect(refused.code).toBe(2);
+    expect(readdirSync(state)).toEqual(['l1stream-state.json']);
+    const other = await runCli([...base, '--lambda', '0.01', '--out', join(dir, 'o')]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(summaryOf(join(dir, 'o')).checkpoints.count).toBeGreaterThan(0);
+    // once a checkpoint is written, the settings hold
+    const again = await runCli([...base, '--lambda', '0.02', '--out', join(dir, 'o')]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('was made with other settings: model.lambda 0.02 (was 0.01)');
+  });
+});
