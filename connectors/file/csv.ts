@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 
-import { Observable } from 'rxjs';
+import { Observable, tap } from 'rxjs';
 
 import {
   checkLineSourceOptions,
@@ -141,8 +141,12 @@ export function csvSource(path: string, head: CsvHeader, options: CsvEventSource
     true,
     head.lines,
     inFlight,
+    false,
   );
-  const batches$ = rowsOfLines(lines, maxBytes);
+  // the rows sent are counted as they leave the joiner: lines held in an open quoted cell are
+  // not out, so the reader goes on until the row closes (or is given up at maxRecordBytes)
+  const rows$ = rowsOfLines(lines, maxBytes);
+  const batches$ = inFlight === null ? rows$ : rows$.pipe(tap((b) => inFlight.emitted(b.records)));
   if (commit === undefined) return { batches$ };
   return {
     batches$,

@@ -148,6 +148,7 @@ export function readLines(
   keepCr = false,
   lineOffset = 0,
   inFlight: LinesInFlight | null = null,
+  countsOwnBatches = true,
 ): Observable<RawBatch> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_RECORDS;
   const maxBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -226,7 +227,8 @@ export function readLines(
           if (inFlight !== null) {
             await inFlight.room();
             if (cancelled) return;
-            inFlight.emitted(batch.records);
+            // (a CSV source counts its rows instead: lines in an open quoted cell make none)
+            if (countsOwnBatches) inFlight.emitted(batch.records);
           }
           subscriber.next(batch);
           await nextTurn();

@@ -7,7 +7,8 @@ import type { RawRecord } from '../../src/index.js';
  * per event-loop turn regardless queued batches without bound, each holding the models it
  * touched (a keyed replay with `--state` grew past 3 GB). The source waits for room once
  * `maxLines` lines are out and not released. Lines are the records' positions (line numbers), so a
- * CSV row of several lines counts its lines, whatever the batches were made of.
+ * CSV row of several lines counts its lines; a CSV source counts its rows as they leave its joiner,
+ * so the lines of a quoted cell still open are not out (the reader goes on until the row closes).
  *
  * It holds back only once a release has come: a source whose engine never releases (no durable
  * store) runs free, as before.

@@ -21,7 +21,7 @@ export const replayFlagOptions = {
   'reader-threads': { type: 'string' },
   'max-record-bytes': { type: 'string' },
   'max-features': { type: 'string' },
-  exclude: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
   key: { type: 'string' },
   'key-by': { type: 'string' },
   'max-live-models': { type: 'string' },
@@ -63,7 +63,7 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         beyond are left out of their events and counted (model.maxFeatures)
   --exclude F[,F]       leave these fields (a CSV's columns) out of every event's features: an
                         id column, one that leaks the label (replay.exclude); a name holding
-                        a comma in CSV quotes: --exclude '"price, usd",id'
+                        a comma in CSV quotes: --exclude '"price, usd",id'; may be repeated
   --key K               the single model's key (default "default"; not with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model
@@ -222,10 +222,17 @@ export async function engineConfigFrom(
   if (values.input !== undefined) delete doc.input;
   set(replay, 'target', values.target);
   if (values.exclude !== undefined) {
-    const names = parseNameList(values.exclude);
-    if (typeof names === 'string')
-      problems.push({ path: '--exclude', message: `takes field names separated by commas, ${names}` });
-    else set(replay, 'exclude', names);
+    // given once or more
+    const names = new Set<string>();
+    let bad = false;
+    for (const raw of values.exclude) {
+      const some = parseNameList(raw);
+      if (typeof some === 'string') {
+        bad = true;
+        problems.push({ path: '--exclude', message: `takes field names separated by commas, ${some}` });
+      } else for (const name of some) names.add(name);
+    }
+    if (!bad) set(replay, 'exclude', [...names]);
   }
   set(replay, 'out', values.out);
   set(replay, 'batchSize', numeric('batch-size', values['batch-size'], problems));

@@ -68,7 +68,7 @@ options:
                         target): CSV header names, or for .jsonl the events' feature fields (a text
                         field's one-hot levels go with it); a name that is not a feature column is
                         an error listing the columns; quote a name holding a comma as CSV does:
-                        --exclude '"price, usd",id'
+                        --exclude '"price, usd",id'; --exclude may be repeated
   --penalty-factors F   JSON file {"column": factor, ...}: per-feature penalty factors ≥ 0 (default 1;
                         0 = unpenalized, always in the model)
   --adaptive            adaptive lasso (Zou 2006): a cross-validated first fit gives β̂, then the
@@ -109,7 +109,7 @@ const options = {
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
-  exclude: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
   'penalty-factors': { type: 'string' },
   adaptive: { type: 'boolean' },
   gamma: { type: 'string' },
@@ -210,13 +210,17 @@ function maxRecordBytesFlag(raw: string | undefined): { maxRecordBytes?: number 
   return n === undefined ? {} : { maxRecordBytes: n };
 }
 
-/** `--exclude COL[,COL...]`: the names, each once. */
-function excludeFlag(raw: string | undefined): { exclude?: readonly string[] } {
-  if (raw === undefined) return {};
-  const names = parseNameList(raw);
-  if (typeof names === 'string')
-    throw new UsageError(`--exclude takes column names separated by commas, ${names}`);
-  return { exclude: names };
+/** `--exclude COL[,COL...]`, given once or more: the names, each once. */
+function excludeFlag(given: readonly string[] | undefined): { exclude?: readonly string[] } {
+  if (given === undefined) return {};
+  const names = new Set<string>();
+  for (const raw of given) {
+    const some = parseNameList(raw);
+    if (typeof some === 'string')
+      throw new UsageError(`--exclude takes column names separated by commas, ${some}`);
+    for (const name of some) names.add(name);
+  }
+  return { exclude: [...names] };
 }
 
 export function commonFlags(values: {
@@ -226,7 +230,7 @@ export function commonFlags(values: {
   'l1-ratio'?: string;
   standardize?: boolean;
   weight?: string;
-  exclude?: string;
+  exclude?: readonly string[];
   'kkt-tolerance'?: string;
   stopping?: string;
   'max-record-bytes'?: string;

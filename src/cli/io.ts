@@ -98,7 +98,8 @@ function refuseRepeats(args: readonly string[], options: OptionsConfig): void {
       if (eq < 0) given = `${arg} ${args[++i] ?? ''}`;
     } else if (name.startsWith('no-') && Object.hasOwn(options, name.slice(3))) name = name.slice(3);
     const before = seen.get(name);
-    if (before !== undefined)
+    // (a flag that takes several values, `--exclude a --exclude b`, may repeat)
+    if (before !== undefined && options[name]?.multiple !== true)
       throw new UsageError(
         before.split(' ')[0] === given.split(' ')[0] && options[name]!.type === 'boolean'
           ? `${given} is given twice: give it once`

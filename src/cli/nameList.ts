@@ -1,7 +1,7 @@
 /**
  * The names of a `--exclude`-like flag: separated by commas, each trimmed (as CSV header names
- * are); a name that holds a comma is quoted as in a CSV header (`'"price, usd",id'`, with `""` for
- * a quote in it), spaces around it allowed. A quote inside a name that does not start with one is
+ * are); a name that holds a comma, or spaces at its ends, is quoted as in a CSV header
+ * (`'"price, usd",id'`, with `""` for a quote in it), spaces around the quotes allowed. A quote inside a name that does not start with one is
  * kept as it is. Each name once. A string is the problem: an empty name, a quote that nothing
  * closes, or text after a closing quote.
  */
@@ -29,7 +29,8 @@ export function parseNameList(raw: string): readonly string[] | string {
       while (i < raw.length && (raw[i] === ' ' || raw[i] === '\t')) i++;
       if (i < raw.length && raw[i] !== ',')
         return `text after a closing quote in ${JSON.stringify(raw)}: a quoted name ends at its quote, then a comma (write a quote inside it as "")`;
-      name = text.trim();
+      // (quoted: as written, spaces and all)
+      name = text;
     } else {
       const comma = raw.indexOf(',', i);
       const end = comma < 0 ? raw.length : comma;

@@ -95,7 +95,7 @@ const options = {
   'l1-ratio': { type: 'string' },
   standardize: { type: 'boolean' },
   weight: { type: 'string' },
-  exclude: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
   'penalty-factors': { type: 'string' },
   nlambda: { type: 'string' },
   'lambda-min-ratio': { type: 'string' },

@@ -40,7 +40,7 @@ export function closest(key: string, names: readonly string[]): string | undefin
  * would read as if the name were there.
  */
 export function meantName(name: string, guess: string | undefined): string {
-  return guess === undefined ? '' : ` (did you mean "${guess}"?${unicodeTwin(name, guess)})`;
+  return guess === undefined ? '' : ` (did you mean ${JSON.stringify(guess)}?${unicodeTwin(name, guess)})`;
 }
 
 /**

@@ -211,12 +211,30 @@ const HISTORY = 25;
 /** A field's levels in the event of its last occurrence so far, and their moving average per occurrence. */
 const LEVELS_NOW = 26;
 const LEVEL_RECENT = 27;
-/** The sum of squares of a field's levels an occurrence (folded ones), for their spread. */
+/**
+ * The folded occurrences of a field since its slot began, restarted or was restored from a
+ * checkpoint without them (`foldLevels`), and the sum and the sum of squares of their levels: their
+ * count gates naming a field, their spread is the moving average's noise.
+ */
 const LEVEL_SUM2 = 28;
+const LEVEL_N = 29;
+const LEVEL_SUMF = 30;
 /** Halved when the exposure passes the horizon; zeroed by a restart. */
-const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM, LEVEL_SUM2];
-const RESTARTED = [GAP_N, GAP_SUM, GAP_SUM2, DOWN, UP, DOWN_OCC, UP_OCC, LEVEL_SUM, LEVEL_SUM2];
-/** Doubles per slot row (29 used). */
+const HALVED = [COUNT, EXPOSURE, GAP_N, GAP_SUM, GAP_SUM2, LEVEL_SUM, LEVEL_SUM2, LEVEL_N, LEVEL_SUMF];
+const RESTARTED = [
+  GAP_N,
+  GAP_SUM,
+  GAP_SUM2,
+  DOWN,
+  UP,
+  DOWN_OCC,
+  UP_OCC,
+  LEVEL_SUM,
+  LEVEL_SUM2,
+  LEVEL_N,
+  LEVEL_SUMF,
+];
+/** Doubles per slot row (31 used). */
 const S = 32;
 /** The state's per-slot Float64 arrays, by name, in the state's order, and where each is in a row. */
 const F64 = [
@@ -249,9 +267,11 @@ const F64 = [
   ['levelsNow', LEVELS_NOW],
   ['levelRecent', LEVEL_RECENT],
   ['levelSum2', LEVEL_SUM2],
+  ['levelN', LEVEL_N],
+  ['levelSumF', LEVEL_SUMF],
 ] as const;
 /** Per-slot arrays a checkpoint may lack (written before they were added): the last ones of F64. */
-const F64_ADDED = 3;
+const F64_ADDED = 5;
 /** The names of the state's per-slot Float64 arrays (`SequentialSparsityState.f64`), in order. */
 export const SEQUENTIAL_F64_NAMES: readonly string[] = F64.map(([name]) => name);
 const I32 = ['keyOf', 'fieldOf', 'gen', 'levels'] as const;
@@ -1049,6 +1069,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   private foldLevels(o: number): void {
     const now = this.f[o + LEVELS_NOW];
     if (now === 0) return;
+    this.f[o + LEVEL_N]++;
+    this.f[o + LEVEL_SUMF] += now;
     this.f[o + LEVEL_SUM2] += now * now;
     const recent = this.f[o + LEVEL_RECENT];
     this.f[o + LEVEL_RECENT] = recent === 0 ? now : recent + (now - recent) / NNZ_AVERAGE;
@@ -1169,16 +1191,18 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     }>,
   ): void {
     const o = s * S;
-    if (this.f[o + COUNT] < FEWER_LEVELS_OCCURRENCES) return;
-    this.foldLevels(o);
-    this.f[o + LEVELS_NOW] = 0;
-    const recent = this.f[o + LEVEL_RECENT];
+    // (read, not folded: judging a fall changes no state, so the state does not depend on when)
+    const n = this.f[o + LEVEL_N];
+    if (n < FEWER_LEVELS_OCCURRENCES) return;
+    const now = this.f[o + LEVELS_NOW];
+    const last = this.f[o + LEVEL_RECENT];
+    const recent = now === 0 ? last : last === 0 ? now : last + (now - last) / NNZ_AVERAGE;
     const fall = q * (perOccurrence - recent);
     if (!(recent > 0) || !(fall >= FEWER_LEVELS_SHARE * drop)) return;
     // beyond the moving average's noise (its variance: the levels' over 2·NNZ_AVERAGE − 1): a
     // field of 1 to 10 items an event is not named for a fall that is another field's
-    const c = this.f[o + COUNT];
-    const spread = Math.sqrt(Math.max(0, this.f[o + LEVEL_SUM2] / c - perOccurrence * perOccurrence));
+    const mean = this.f[o + LEVEL_SUMF] / n;
+    const spread = Math.sqrt(Math.max(0, this.f[o + LEVEL_SUM2] / n - mean * mean));
     if (perOccurrence - recent < (FEWER_LEVELS_SDS * spread) / Math.sqrt(2 * NNZ_AVERAGE - 1)) return;
     candidates.push({
       field: this.fieldName[s],
@@ -1505,7 +1529,8 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     const ok =
       Number.isInteger(n) &&
       n >= 0 &&
-      (state.f64.length === F64.length || state.f64.length === F64.length - F64_ADDED) &&
+      state.f64.length <= F64.length &&
+      state.f64.length >= F64.length - F64_ADDED &&
       state.f64.every((a) => a instanceof Float64Array && a.length === n) &&
       state.i32.length === I32.length &&
       state.i32.every((a) => a instanceof Int32Array && a.length === n) &&

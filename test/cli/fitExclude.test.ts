@@ -140,20 +140,31 @@ describe('fit and path --exclude', () => {
     expect((excluded[0] as { metrics: { features: number } }).metrics.features).toBe(1);
     const replayed = join(dir, 'comma-out');
     const replay = ['replay', '--input', file, ...'--target y --family binomial'.split(' ')];
-    const r = await runCli([...replay, '--exclude', '"price, usd"', '--out', replayed]);
+    const r = await runCli([...replay, '--exclude', '"price, usd"', '--exclude', 'age', '--out', replayed]);
     expect(r.stderr).not.toMatch(/error|no event had/i);
     expect(r.code).toBe(0);
     const summary = JSON.parse(readFileSync(join(replayed, 'summary.json'), 'utf8')) as { features: number };
-    expect(summary.features).toBe(4);
+    expect(summary.features).toBe(3);
     // spaces around a quoted name; one name a line is one name (not a list: it is no column)
     const spaced = await modelsOf([...args, '--exclude', 'city , "price, usd" ']);
     expect(spaced).toEqual(excluded);
+    // the flag repeated: its names together (--exclude=-NAME for a name that starts with "-")
+    expect(await modelsOf([...args, '--exclude', '"price, usd"', '--exclude=city'])).toEqual(excluded);
     const lines = await runCli([...args, '--exclude', 'city\nage']);
     expect(lines.code).toBe(1);
     expect(lines.stderr).toContain('"city\nage"');
     const after = await runCli([...args, '--exclude', '"price, usd"x']);
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('text after a closing quote');
+    // a JSON field with spaces at its ends is named in quotes, spaces kept
+    const spacedField = join(dir, 'spaced.jsonl');
+    writeFileSync(
+      spacedField,
+      `${rows.map((r) => JSON.stringify({ label: r.y, features: { ' id': r.id, age: r.age } })).join('\n')}\n`,
+    );
+    const fitJsonl = ['fit', '--lambda', '0.01', '--input', spacedField, '--family', 'binomial'];
+    const kept = await modelsOf([...fitJsonl, '--exclude', '" id"']);
+    expect((kept[0] as { metrics: { features: number } }).metrics.features).toBe(1);
     const open = await runCli([...args, '--exclude', '"price, usd']);
     expect(open.code).toBe(2);
     expect(open.stderr).toContain('a quote (") that nothing closes');

@@ -23,6 +23,7 @@ const LINES = 3000;
 async function mostAhead(
   source: EventSource,
   decoder?: CsvRowDecoder,
+  flushMs = 5,
 ): Promise<{ ahead: number; learned: number }> {
   let sent = 0;
   let done = 0;
@@ -52,7 +53,10 @@ async function mostAhead(
     {
       source: watched,
       // a slow disk: each flush of outputs takes 5 ms, while a batch is learned in far less
-      sink: keepingSink({ flush: () => new Promise<void>((resolve) => setTimeout(resolve, 5)) }),
+      sink: keepingSink({
+        flush: () =>
+          flushMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, flushMs)) : Promise.resolve(),
+      }),
       store: new MapStore(),
     },
     decoder !== undefined ? { decoder } : {},
@@ -89,6 +93,22 @@ describe('a file source with checkpoints reads a bounded number of lines ahead',
     const { ahead, learned } = await mostAhead(csvSource(csv, head, { batchSize: BATCH, commit }), decoder);
     expect(learned).toBe(LINES);
     expect(ahead).toBeLessThanOrEqual(5 * BATCH + 1);
+  });
+
+  it('CSV: a quoted cell over many more lines than the bound is read to its end', async () => {
+    // 40 lines in one cell, batches of 2 lines: 8 lines may be out; the row's lines make no batch
+    const notes = join(dir, 'notes.csv');
+    const cell = Array.from({ length: 40 }, (_, i) => `note ${i}`).join('\n');
+    const rows = events
+      .slice(0, 30)
+      .map((e, i) => `${e.shop},${e.x},${e.label},${i === 10 ? `"${cell}"` : 'n'}`);
+    writeFileSync(notes, `shop,x,label,note\n${rows.join('\n')}\n`);
+    const head = await readCsvHeader(notes);
+    const decoder = new CsvRowDecoder(head.columns, 'label', notes, 'shop');
+    // (outputs written at once: the engine releases each batch before the next is read, so the
+    // bound holds from the first batch on, and the cell's lines meet it)
+    const { learned } = await mostAhead(csvSource(notes, head, { batchSize: 2, commit }), decoder, 0);
+    expect(learned).toBe(30);
   });
 
   it('the reader thread: the same, and the 4 batches the thread may read ahead', async () => {
