@@ -1550,6 +1550,10 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
       const column = state.f64[j];
       if (column !== undefined) for (let s = 0; s < n; s++) this.f[s * S + k] = column[s];
     });
+    // a checkpoint with the levels' sum of squares but not their count (written between the two
+    // additions): the spread starts again with the count, or it would be measured against none
+    if (state.f64.length <= F64.findIndex(([name]) => name === 'levelN'))
+      for (let s = 0; s < n; s++) this.f[s * S + LEVEL_SUM2] = 0;
     I32.forEach((name, k) => this[name].set(state.i32[k]));
     U8.forEach((name, k) => this[name].set(state.u8[k]));
     this.fieldName = [...state.fieldNames];

@@ -25,7 +25,7 @@ export function checkExcluded(
     }
     const field = name.includes('=') ? name.slice(0, name.indexOf('=')) : undefined;
     const guess = field !== undefined && known.has(field) ? field : closest(name, columns);
-    problems.push(`"${name}"${meantName(name, guess)}`);
+    problems.push(`${JSON.stringify(name)}${meantName(name, guess)}`);
   }
   if (problems.length === 0) return;
   const shown =

@@ -152,7 +152,7 @@ describe('fit and path --exclude', () => {
     expect(await modelsOf([...args, '--exclude', '"price, usd"', '--exclude=city'])).toEqual(excluded);
     const lines = await runCli([...args, '--exclude', 'city\nage']);
     expect(lines.code).toBe(1);
-    expect(lines.stderr).toContain('"city\nage"');
+    expect(lines.stderr).toContain('"city\\nage"');
     const after = await runCli([...args, '--exclude', '"price, usd"x']);
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('text after a closing quote');

@@ -98,13 +98,21 @@ describe('non-zeros per event that fall inside a list field', () => {
     const stream = events(30_000, 9, eightThenThree);
     for (let t = 0; t < 15_000; t++) first.update(stream.next().value!);
     const state = first.state();
-    // as written before the five per-slot arrays were added (they are the last ones)
-    const older: SequentialSparsityState = { ...state, f64: state.f64.slice(0, -5) };
-    const resumed = new SequentialSparsityDetector();
-    resumed.restore(older);
-    const found = nnzFindings(resumed, { [Symbol.iterator]: () => stream });
-    expect(found.length).toBe(1);
-    expect(found[0]!.fields.map((f) => f.field)).toContain('tags');
+    // as written before the five per-slot arrays were added (they are the last ones), and with
+    // three of them (between the two additions)
+    for (const missing of [5, 2]) {
+      const older: SequentialSparsityState = { ...state, f64: state.f64.slice(0, -missing) };
+      const resumed = new SequentialSparsityDetector();
+      resumed.restore(older);
+      const [rest, again] = [events(30_000, 9, eightThenThree), 15_000];
+      for (let t = 0; t < again; t++) rest.next();
+      const found = nnzFindings(resumed, { [Symbol.iterator]: () => rest });
+      expect(found.length, `${missing} missing`).toBe(1);
+      expect(
+        found[0]!.fields.map((f) => f.field),
+        `${missing} missing`,
+      ).toContain('tags');
+    }
   });
 
   it('restored from an older checkpoint just before another field falls, a varying list field is not named', () => {
