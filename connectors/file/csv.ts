@@ -6,7 +6,7 @@ import { Observable, tap } from 'rxjs';
 import {
   checkLineSourceOptions,
   inputFileError,
-  lineCommit,
+  lineSource,
   linesInFlight,
   readLines,
   type JsonlSourceOptions,
@@ -147,12 +147,7 @@ export function csvSource(path: string, head: CsvHeader, options: CsvEventSource
   // not out, so the reader goes on until the row closes (or is given up at maxRecordBytes)
   const rows$ = rowsOfLines(lines, maxBytes);
   const batches$ = inFlight === null ? rows$ : rows$.pipe(tap((b) => inFlight.emitted(b.records)));
-  if (commit === undefined) return { batches$ };
-  return {
-    batches$,
-    commit: lineCommit(options.name ?? path, commit),
-    ...(inFlight !== null ? { release: (records: readonly RawRecord[]) => inFlight.release(records) } : {}),
-  };
+  return lineSource(batches$, options.name ?? path, commit, inFlight);
 }
 
 /**

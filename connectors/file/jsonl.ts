@@ -430,10 +430,23 @@ export function jsonlSource(path: string, options: JsonlEventSourceOptions = {})
   const batches$ = threaded
     ? readJsonlThreaded(path, { ...options, family: options.family! }, inFlight)
     : readLines(path, options, false, 0, inFlight);
+  return lineSource(batches$, options.name ?? path, commit, inFlight);
+}
+
+/**
+ * A file source of `batches$`: with `commit`, the last line of each batch done goes to it
+ * (`lineCommit`), and `inFlight` (when bounded) is given the batches the engine releases.
+ */
+export function lineSource(
+  batches$: Observable<RawBatch>,
+  name: string,
+  commit: ((line: number) => void | Promise<void>) | undefined,
+  inFlight: LinesInFlight | null,
+): EventSource {
   if (commit === undefined) return { batches$ };
   return {
     batches$,
-    commit: lineCommit(options.name ?? path, commit),
+    commit: lineCommit(name, commit),
     ...(inFlight !== null ? { release: (records: readonly RawRecord[]) => inFlight.release(records) } : {}),
   };
 }

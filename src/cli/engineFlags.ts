@@ -63,7 +63,8 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         beyond are left out of their events and counted (model.maxFeatures)
   --exclude F[,F]       leave these fields (a CSV's columns) out of every event's features: an
                         id column, one that leaks the label (replay.exclude); a name holding
-                        a comma in CSV quotes: --exclude '"price, usd",id'; may be repeated
+                        a comma in CSV quotes: --exclude '"price, usd",id'; may be repeated;
+                        replaces the configuration's list, as every flag its entry
   --key K               the single model's key (default "default"; not with --key-by)
   --key-by FIELD        one model per value of FIELD ("key": the event's key; or a feature such
                         as campaign); the field is constant within its model

@@ -1101,13 +1101,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
    */
   private nnzFinding(t: number, before: number, drop: number): NnzFinding | null {
     this.flushAll();
-    const candidates: Array<{
-      field: string | null;
-      index: number;
-      nonZerosPerEvent: number;
-      status: number;
-      levels?: { readonly before: number; readonly recent: number };
-    }> = [];
+    const candidates: FallCandidate[] = [];
     for (let s = 0; s < this.used; s++) {
       const kind = this.kind[s];
       if (kind === FREE || (kind === FEATURE && this.fieldOf[s] >= 0) || this.f[s * S + COUNT] === 0)
@@ -1182,13 +1176,7 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
     q: number,
     perOccurrence: number,
     drop: number,
-    candidates: Array<{
-      field: string | null;
-      index: number;
-      nonZerosPerEvent: number;
-      status: number;
-      levels?: { readonly before: number; readonly recent: number };
-    }>,
+    candidates: FallCandidate[],
   ): void {
     const o = s * S;
     // (read, not folded: judging a fall changes no state, so the state does not depend on when)
@@ -1588,7 +1576,15 @@ export class SequentialSparsityDetector implements DriftDetector<NamedFeatures> 
   }
 }
 
-/** The state of a `SequentialSparsityDetector`; per-slot arrays in the order of F64, I32, U8. */
+/** A feature or field that may account for a fall of non-zeros (`nnzFinding`), with its slot status. */
+interface FallCandidate {
+  readonly field: string | null;
+  readonly index: number;
+  readonly nonZerosPerEvent: number;
+  readonly status: number;
+  readonly levels?: { readonly before: number; readonly recent: number };
+}
+
 /** A reported rate fall of a feature or field the non-zeros test weighs (`nnzFinding`). */
 export interface ReportedFall {
   readonly field: string | null;
@@ -1599,6 +1595,7 @@ export interface ReportedFall {
   readonly at: number;
 }
 
+/** The state of a `SequentialSparsityDetector`; per-slot arrays in the order of F64, I32, U8. */
 export interface SequentialSparsityState {
   readonly maxTracked: number;
   readonly maxFields: number;

@@ -96,12 +96,17 @@ function checkSnapshot(snapshot: unknown): void {
 /** What makes `snapshot` unusable for scoring (no family; intercept or a coefficient not a finite number), or null. */
 export function snapshotProblem(snapshot: unknown): string | null {
   if (typeof snapshot !== 'object' || snapshot === null) return `the snapshot is ${describe(snapshot)}`;
-  const { intercept, coefficients, family } = snapshot as Record<
-    'intercept' | 'coefficients' | 'family',
+  const { intercept, coefficients, family, key } = snapshot as Record<
+    'intercept' | 'coefficients' | 'family' | 'key',
     unknown
   >;
   if (family !== 'binomial' && family !== 'gaussian') {
     return `snapshot.family must be "binomial" or "gaussian" (what its prediction means), got ${describe(family)}`;
+  }
+  // a key picks the model of a key's events (--key, --key-by): a number would match none of them
+  if (key !== undefined && typeof key !== 'string') {
+    const fix = typeof key === 'number' ? ` (write "key": ${JSON.stringify(String(key))})` : '';
+    return `snapshot.key must be a string (the key of the events it models), got ${describe(key)}${fix}`;
   }
   if (typeof intercept !== 'number' || !Number.isFinite(intercept)) {
     return `snapshot.intercept must be a finite number, got ${describe(intercept)}`;

@@ -54,6 +54,12 @@ describe('replay --exclude', () => {
     expect(a.code, a.stderr).toBe(0);
     const b = await runCli(['replay', '--input', less, ...flags, '--out', join(dir, 'b')]);
     expect(b.code, b.stderr).toBe(0);
+    /** A replay of the full CSV into `dir/out`. */
+    const replayFull = (out: string, ...extra: string[]) =>
+      runCli(['replay', '--input', full, ...flags, ...extra, '--out', join(dir, out)]);
+    const a2 = await replayFull('a2', '--exclude', 'id');
+    expect(a2.code, a2.stderr).toBe(0);
+    expect(JSON.stringify(models(join(dir, 'a2')))).toMatch(/"leak"/);
     const got = models(join(dir, 'a'));
     expect(got).toEqual(models(join(dir, 'b')));
     expect(JSON.stringify(got)).not.toMatch(/"(id|leak)"/);
@@ -61,6 +67,15 @@ describe('replay --exclude', () => {
     const c = await runCli(['replay', '--input', full, ...flags, '--out', join(dir, 'c')]);
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.stringify(models(join(dir, 'c')))).toMatch(/"leak"/);
+    // the configuration's list, and a flag's list in its place (not added to it)
+    const config = join(dir, 'exclude.json');
+    writeFileSync(config, JSON.stringify({ replay: { exclude: ['id', 'leak'] } }));
+    const d = await replayFull('d', '--config', config);
+    expect(d.code, d.stderr).toBe(0);
+    expect(models(join(dir, 'd'))).toEqual(got);
+    const e = await replayFull('e', '--config', config, '--exclude', 'id');
+    expect(e.code, e.stderr).toBe(0);
+    expect(models(join(dir, 'e'))).toEqual(models(join(dir, 'a2')));
   });
 
   it('JSON lines: the fields left out (keys and labels kept), the same models as events without them', async () => {

@@ -54,4 +54,21 @@ describe('score --key with no such key: the keys there are quoted, cut and count
     expect(key.code).toBe(1);
     expect(key.stderr).toContain('matches key "a" (keys there: (none: a model written by hand))');
   });
+
+  it('a model written by hand with a number as its key is refused, saying how to write it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-score-numkey-'));
+    const hand = join(dir, 'hand.json');
+    writeFileSync(hand, JSON.stringify({ key: 5, family: 'gaussian', intercept: 1, coefficients: { a: 2 } }));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, '{"key":"5","features":{"a":1}}\n');
+    // it matched no key of any event, and was listed as a model with no key
+    for (const args of [[], ['--key', '5'], ['--key-by', 'key']]) {
+      const r = await runCli(['score', '--model', hand, '--input', input, ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `--model: ${hand}: snapshot.key must be a string (the key of the events it models), got 5 (write "key": "5")`,
+      );
+    }
+  });
 });
