@@ -23,7 +23,7 @@ import { CsvRowDecoder } from '../stream/csvRows.js';
 import { excludingDecoder } from '../stream/excludeFields.js';
 import { JsonEventReader } from '../stream/jsonEventReader.js';
 import { checkExcluded } from '../solve/exclude.js';
-import { separatorHint } from '../solve/csv.js';
+import { keyColumnProblem, separatorHint } from '../solve/csv.js';
 import {
   checkInputPath,
   parseCommandArgs,
@@ -403,6 +403,9 @@ async function replayLocked(
       process.off('exit', removeTemporary);
     }
     if (csv !== null && csv.decoder.label !== null) summary = { ...summary, target: csv.decoder.label };
+    // (fit says so in a note; a stream learned them without a word)
+    const textCells = csv?.decoder.textAmongNumbers(config.files.exclude ?? []) ?? null;
+    if (textCells !== null) summary = { ...summary, warnings: [...summary.warnings, textCells] };
     if (interrupted !== null) summary = { ...summary, interrupted };
     if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
@@ -679,7 +682,19 @@ async function csvInput(
     warn(err.message);
   }
   const keyBy = config.keys.keyBy;
-  const keyColumn = keyBy !== null && keyBy !== 'key' && header.columns.includes(keyBy) ? keyBy : null;
+  const keyProblem =
+    keyBy === null || keyBy === 'key'
+      ? null
+      : keyColumnProblem(
+          keyBy,
+          header.columns,
+          target ?? 'label',
+          input,
+          '--key-by (model.keyBy)',
+          target !== undefined,
+        );
+  if (keyProblem !== null) throw new DataError(keyProblem);
+  const keyColumn = keyBy !== null && keyBy !== 'key' ? keyBy : null;
   return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input, keyColumn) };
 }
 

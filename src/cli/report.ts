@@ -33,8 +33,8 @@ options:
   --input DIR           a replay's --out directory, required
   --data FILE           the replayed events (.jsonl, or .csv), for each feature's sd
                         (default: the input named in DIR/summary.json)
-  --target COLUMN       a .csv --data's label column (default: the replay's --target for its own
-                        input, recorded in DIR/summary.json, else "label")
+  --target COLUMN       a .csv --data's label column (default: the replay's --target, recorded in
+                        DIR/summary.json, when the file has that column, else "label")
   --output FILE         where to write the page (default DIR/report.html)
   --keys N              keyed models shown (default ${defaultReportOptions.keys}, at most 50): most critical
                         alerts first, then warnings, then learned events

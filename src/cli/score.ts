@@ -670,7 +670,7 @@ export const scoreCommand: Command = {
     const used =
       single !== null
         ? describe(single.snapshot, false)
-        : `the models of ${formatCount([...models.values()].filter((m) => m.scorer !== null).length)} keys`;
+        : `the models of ${counted([...models.values()].filter((m) => m.scorer !== null).length, 'key')}`;
     io.stderr.write(
       `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} ${single !== null ? `of another key than --key ${quotedKey(single.snapshot.key)}` : 'with no model for their key'})` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
     );

@@ -12,6 +12,7 @@ import { autoLambdaRule } from '../model/autoLambda.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
 import type { Standardize } from '../solve/problem.js';
+import { significant } from '../core/significant.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -230,12 +231,12 @@ function worseThanConstant(
     // (the model is the intercept until λ "auto" has its events: judged after twice as many)
     if (learned < 2 * autoLambdaRule.events || !(loss >= online)) return [];
     return [
-      `the progressive loss ${loss.toPrecision(4)} is no better than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): the features have not told the model more about the label than its mean; check that the label and the features are the ones meant`,
+      `the progressive loss ${significant(loss)} is no better than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): the features have not told the model more about the label than its mean; check that the label and the features are the ones meant`,
     ];
   }
   if (!(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
   return [
-    `the progressive loss ${loss.toPrecision(4)} is worse than an online constant's ${online.toPrecision(4)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${hindsight.toPrecision(4)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+    `the progressive loss ${significant(loss)} is worse than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { InternTable, PairTable } from './internTable.js';
-import { MINUS_ONE_LABELS } from './labelHints.js';
+import { BINOMIAL_LABELS, MINUS_ONE_LABELS } from './labelHints.js';
 
 /**
  * The event format of docs/conventions.md and its validation at the boundary. Validation happens once, when a
@@ -311,7 +311,10 @@ export function validateEvent(raw: unknown, family: Family): Validated {
       return reject(
         '"label" must be a number, got a number in quotes: send it without them ({"label": 1}, not {"label": "1"})',
       );
-    else return reject(`"label" must be a number, got ${typeof label}`);
+    else
+      return reject(
+        `"label" must be a number, got ${typeof label}${family === 'binomial' ? BINOMIAL_LABELS : ''}`,
+      );
     if (family === 'binomial' && y !== 0 && y !== 1) {
       return reject(
         `"label" must be 0 or 1 for family binomial, got ${y}${y === -1 ? MINUS_ONE_LABELS : ''}`,

@@ -2,6 +2,7 @@ import { optionKeyProblems } from '../config/optionKeys.js';
 import { shownValue } from '../config/unknownKey.js';
 import { ConfigError, StateError } from '../core/errors.js';
 import type { Family } from '../core/event.js';
+import { significant } from '../core/significant.js';
 import type { ScaleJump } from '../model/onlineModel.js';
 import type { Alert, ModelSnapshot, Severity, SnapshotSource } from '../model/snapshot.js';
 import { resolveDriftConfig, type DriftConfig } from './config.js';
@@ -851,7 +852,7 @@ function nameList(names: readonly string[]): string {
 }
 
 function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+  return Number.isInteger(x) ? String(x) : significant(x);
 }
 
 /** `×3.34; ` (the ratio of two positive means, which says a change's size better than its sd count), or nothing. */

@@ -15,7 +15,7 @@ import {
 import type { AlertLogger } from '../drift/driftMonitor.js';
 import { NumericStrings } from '../features/numericStrings.js';
 import { EngineError, StateError, UnreadableState } from '../core/errors.js';
-import { MINUS_ONE_LABELS } from '../core/labelHints.js';
+import { BINOMIAL_LABELS, MINUS_ONE_LABELS } from '../core/labelHints.js';
 import { useSequentialWorkerFile } from '../drift/sequentialThread.js';
 import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { LiveModel, type LiveModelContext } from '../model/liveModel.js';
@@ -213,13 +213,18 @@ function unquotedNames(reason: string): string {
     .replace(/ running variance of .+ infinite$/s, ' running variance of "…" infinite');
 }
 
+/** A label hint (` (…)`) without its parentheses, as a pattern. */
+function ruleWords(hint: string): string {
+  return hint.slice(2, -1).replace(/[+/]/g, '\\$&');
+}
+
 /**
  * A quoted text, words that belong to a rule (the binomial labels, `>= 0`, a limit, the quote
  * characters a CSV reason shows: `(")`, `("5"" screen")`, `as ""`), a byte in hexadecimal (`0x7b`),
  * or a number.
  */
 const specifics = new RegExp(
-  `"([^"]*)"|(must be 0 or 1|0 or 1 for binomial|>= 0|limit of \\d+ bytes|\\("\\)|\\("5"" screen"\\)|as ""|${MINUS_ONE_LABELS.slice(2, -1).replace(/[+/]/g, '\\$&')})|\\b0x[0-9a-f]+\\b|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
+  `"([^"]*)"|(must be 0 or 1|0 or 1 for binomial|>= 0|limit of \\d+ bytes|\\("\\)|\\("5"" screen"\\)|as ""|${ruleWords(MINUS_ONE_LABELS)}|${ruleWords(BINOMIAL_LABELS)})|\\b0x[0-9a-f]+\\b|-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?`,
   'gi',
 );
 

@@ -495,9 +495,9 @@ async function standardizedEffects(
     throw new InputError(
       `--target ${target} names the label column of a CSV --data; ${file === undefined ? 'there is no --data (and summary.json names no input)' : `${file} is JSON lines, whose events carry their own "label"`}: leave out --target`,
     );
-  // a CSV's label column: given, else the replay's own (summary.json) when it is its input
-  const label =
-    target ?? (file === summary?.input && typeof summary?.target === 'string' ? summary.target : undefined);
+  // a CSV's label column: given, else the replay's own (summary.json) if the file has it (the
+  // replay's input, however its path is written, or one like it), else "label"
+  const label = target ?? (typeof summary?.target === 'string' ? [summary.target, 'label'] : undefined);
   const raw = (why: string) =>
     notes.push(
       `features are ranked and drawn by raw |β| (original scale): ${why}. A feature in large units (days, euros) then has a small β however strong its effect; give --data EVENTS (the replayed events: JSON lines, or a CSV with --target) to rank and draw by |β|·sd`,

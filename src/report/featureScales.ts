@@ -20,7 +20,8 @@ export interface FeatureScales {
 
 /**
  * The population standard deviation of each of `names` over the valid labelled events of a
- * JSON-lines file, or of a CSV file (`.csv`, its label column `target`, default "label"): the
+ * JSON-lines file, or of a CSV file (`.csv`, its label column `target`, or the first of the
+ * columns `target` lists that the header has; default "label"): the
  * events a replay learned, weighted by their "weight", an event without the feature counting as
  * 0: the sd_j a standardized fit divides column j by. Lines or rows that are not valid events are
  * skipped, as replay rejects them.
@@ -29,7 +30,7 @@ export async function featureScales(
   file: string,
   family: Family,
   names: ReadonlySet<string>,
-  target = 'label',
+  target: string | readonly string[] = 'label',
   targetGiven = false,
 ): Promise<FeatureScales> {
   // per name: Σ w x, Σ w x² (names are data: a Map)
@@ -96,7 +97,7 @@ async function* jsonlEvents(file: string, family: Family): AsyncGenerator<Valida
 async function* csvEvents(
   file: string,
   family: Family,
-  target: string,
+  target: string | readonly string[],
   targetGiven: boolean,
 ): AsyncGenerator<Validated> {
   let decoder: CsvRowDecoder | null = null;
@@ -107,14 +108,17 @@ async function* csvEvents(
     if (row.trim() === '') return null;
     if (decoder === null) {
       const header = (parseCsv(row).rows[0] ?? []).map((h) => h.trim());
+      // the first of the candidates the header has
+      const label = (typeof target === 'string' ? [target] : target).find((c) => header.includes(c));
       // a --target the header lacks: every row would be unlabelled (it was only a note)
-      if (targetGiven && !header.includes(target)) {
-        const guess = closest(target, header);
+      if (targetGiven && label === undefined) {
+        const given = typeof target === 'string' ? target : target[0]!;
+        const guess = closest(given, header);
         throw new InputError(
-          `--target ${JSON.stringify(target)} is not a column of ${file}${meantName(target, guess)}; its columns are: ${header.join(', ')}${separatorHint(header)}`,
+          `--target ${JSON.stringify(given)} is not a column of ${file}${meantName(given, guess)}; its columns are: ${header.join(', ')}${separatorHint(header)}`,
         );
       }
-      decoder = new CsvRowDecoder(header, header.includes(target) ? target : null, file);
+      decoder = new CsvRowDecoder(header, label ?? null, file);
       return null;
     }
     try {

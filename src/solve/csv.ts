@@ -387,6 +387,25 @@ export function missingColumn(
   );
 }
 
+/**
+ * Why keying models by the CSV column `keyBy` (`--key-by`; `flag` names it) cannot work, or null:
+ * it is the label column `target`, or not a column of `header` (each row would be dead-lettered
+ * with the key "missing", though the column may be right there as the label).
+ */
+export function keyColumnProblem(
+  keyBy: string,
+  header: readonly string[],
+  target: string | undefined,
+  source: string,
+  flag: string,
+  targetGiven = true,
+): string | null {
+  if (keyBy === target)
+    return `${flag} "${keyBy}" is the label column of ${source}${targetGiven ? ' (--target)' : ''}, not a feature: key the models by another column`;
+  if (header.includes(keyBy)) return null;
+  return missingColumn(`${flag}: the key`, keyBy, header, source, target);
+}
+
 /** `; it has one column holding ";": ...` when a header of one column looks split by another separator. */
 export function separatorHint(header: readonly string[]): string {
   if (header.length !== 1) return '';
@@ -687,6 +706,9 @@ export function csvEvents(
   const targetAt = target === undefined ? -1 : header.indexOf(target);
   if (target !== undefined && targetAt < 0)
     throw new DataError(missingColumn('the target', target, header, source));
+  const keyProblem =
+    keyColumn === undefined ? null : keyColumnProblem(keyColumn, header, target, source, '--key-by');
+  if (keyProblem !== null) throw new DataError(keyProblem);
   const keyAt = keyColumn === undefined ? -1 : header.indexOf(keyColumn);
   const out: CsvEventRow[] = [];
   // the first lines given up (a quote that nothing closes), in line order among the rows
@@ -729,9 +751,10 @@ export function csvEvents(
       features[header[k]!] = Number.isFinite(v) || v === Infinity || v === -Infinity ? v : cell;
     }
     const label = targetAt >= 0 ? row[targetAt]!.trim() : '';
+    // a missing-value cell (NA, NaN, n/a) is no label, as replay reads it (CsvRowDecoder)
     out.push({
       line,
-      event: label === '' ? { features } : { label: cellNumber(label), features },
+      event: label === '' || isMissingString(label) ? { features } : { label: cellNumber(label), features },
     });
   }
   lostBefore(Infinity);
@@ -856,7 +879,7 @@ function missingNumbers(
  * of their texts, since a number written with a currency sign, a thousands separator or a unit is
  * such a text, and its row loses the number. Null when there are none.
  */
-function textAmongNumbers(
+export function textAmongNumbers(
   levels: ReadonlyMap<number, ReadonlySet<string>>,
   numbers: ReadonlyMap<number, number>,
   texts: ReadonlyMap<number, number>,

@@ -8,6 +8,7 @@ import {
   missingColumn,
   parseCsv,
   STRAY_QUOTE,
+  textAmongNumbers,
   unterminatedReason,
   type ParsedCsv,
 } from '../solve/csv.js';
@@ -29,6 +30,10 @@ export class CsvRowDecoder implements EventDecoder {
   private readonly labelAt: number;
   /** The key column's index (-1: none). */
   private readonly keyAt: number;
+  /** Per column, the feature cells read as numbers and as text, and a few distinct texts. */
+  private readonly numberCells: Float64Array;
+  private readonly textCells: Float64Array;
+  private readonly texts: string[][];
 
   /**
    * `label`: the label column (null: none, every row is scored); a name the header lacks is a
@@ -53,6 +58,9 @@ export class CsvRowDecoder implements EventDecoder {
         );
       seen.add(name);
     }
+    this.numberCells = new Float64Array(header.length);
+    this.textCells = new Float64Array(header.length);
+    this.texts = header.map(() => []);
     this.labelAt = label === null ? -1 : header.indexOf(label);
     this.keyAt = keyColumn === null ? -1 : header.indexOf(keyColumn);
     if (label !== null && this.labelAt < 0)
@@ -94,7 +102,15 @@ export class CsvRowDecoder implements EventDecoder {
       }
       if (isMissingString(cell)) continue;
       const v = cellNumber(cell);
-      features[header[k]!] = Number.isNaN(v) ? cell : v;
+      if (Number.isNaN(v)) {
+        features[header[k]!] = cell;
+        this.textCells[k]++;
+        const texts = this.texts[k]!;
+        if (texts.length < TEXTS_KEPT && !texts.includes(cell)) texts.push(cell);
+      } else {
+        features[header[k]!] = v;
+        this.numberCells[k]++;
+      }
     }
     const event: { label?: number; features: Record<string, FeatureValue> } = { features };
     if (this.labelAt >= 0) {
@@ -117,4 +133,25 @@ export class CsvRowDecoder implements EventDecoder {
     }
     return validateEvent(event, family);
   }
+
+  /**
+   * The columns of the rows decoded so far whose cells are mostly numbers but some text, each text
+   * a one-hot `column=text` (`fit`'s note: `"charges" 4 of 40 ("$2,025", ...)`), the columns
+   * `leftOut` excepted; null when there are none.
+   */
+  textAmongNumbers(leftOut: readonly string[] = []): string | null {
+    const levels = new Map<number, ReadonlySet<string>>();
+    const numbers = new Map<number, number>();
+    const texts = new Map<number, number>();
+    for (let k = 0; k < this.header.length; k++) {
+      if (this.textCells[k] === 0 || leftOut.includes(this.header[k]!)) continue;
+      levels.set(k, new Set(this.texts[k]));
+      numbers.set(k, this.numberCells[k]!);
+      texts.set(k, this.textCells[k]!);
+    }
+    return textAmongNumbers(levels, numbers, texts, this.header);
+  }
 }
+
+/** Distinct texts kept per column for `textAmongNumbers` (it shows 3, and "…" past them). */
+const TEXTS_KEPT = 4;

@@ -84,5 +84,14 @@ describe('report --data', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('over the 3,000 labelled events of');
     expect(html).not.toContain('ranked and drawn by raw |β|');
+    // --data given (a copy, or the input under another path): its label column is the replay's too
+    // when it has it (it was "label", so no row was labelled and the page fell back to raw |β|)
+    const copy = join(dir, 'copy.csv');
+    writeFileSync(copy, readFileSync(csv));
+    const data = await runCli(['report', '--input', out, '--data', copy]);
+    expect(data.code, data.stderr).toBe(0);
+    const page = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(page).toContain(`over the 3,000 labelled events of ${copy}`);
+    expect(page).not.toContain('ranked and drawn by raw |β|');
   });
 });

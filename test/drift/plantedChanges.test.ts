@@ -218,14 +218,19 @@ describe('a planted change of each kind is reported by the right detector, namin
   });
 });
 
+/** Seeded uniform noise in [−0.5, 0.5) (a linear congruential generator). */
+function uniformNoise(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296 - 0.5;
+  };
+}
+
 describe('the direction of a loss shift is judged against the level just before it', () => {
   it('a loss that fell while the model learned, then rises, is reported as a rise (warning or worse)', () => {
     const monitor = new DriftMonitor({ clock: fixedClock, family: 'gaussian' });
-    let s = 11;
-    const noise = () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return s / 4294967296 - 0.5;
-    };
+    const noise = uniformNoise(11);
     const alerts: Alert[] = [];
     const events: { label: number; loss: number; features: number[] }[] = [];
     for (let i = 0; i < 40_000; i++) {
@@ -244,5 +249,25 @@ describe('the direction of a loss shift is judged against the level just before 
     expect(Number(ratio)).toBeCloseTo(Number(to) / Number(from), 2);
     expect(['warning', 'critical']).toContain(after[0].severity);
     expect(after[0].offset).toBeLessThan(31_000);
+  });
+
+  it('losses in the tens of thousands are written out (27000, not 2.700e+4)', () => {
+    const monitor = new DriftMonitor({ clock: fixedClock, family: 'gaussian' });
+    const noise = uniformNoise(5);
+    const alerts: Alert[] = [];
+    for (let start = 0; start < 30_000; start += 500) {
+      const batch = Array.from({ length: 500 }, (_, k) => ({
+        label: 0,
+        loss: (start + k < 20_000 ? 9000 : 30_000) * (1 + noise()) + 0.25,
+        features: [0],
+      }));
+      alerts.push(...monitor.onBatch(learnedBatch(batch, start)));
+    }
+    const rise = alerts.find((a) => a.type === 'loss-drift' && a.offset > 20_000)!;
+    expect(rise.message).not.toMatch(/e\+/);
+    const [, from, to] = /rose from ([\d.]+) to ([\d.]+) /.exec(rise.message)!;
+    expect(Number(from)).toBeGreaterThan(8000);
+    expect(Number(to)).toBeGreaterThan(10_000);
+    expect(Number(to)).toBe(Math.round(Number(to)));
   });
 });

@@ -40,10 +40,14 @@ describe('OnlineModel.process checks the event', () => {
     [
       'a label given as other text',
       { label: 'yes', features: { x: 1 } },
-      '"label" must be a number, got string',
+      '"label" must be a number, got string (binomial labels are 0 and 1, or true and false without quotes)',
     ],
     // (Number(" ") is 0: it was called a number in quotes)
-    ['a blank label', { label: '  ', features: { x: 1 } }, '"label" must be a number, got string'],
+    [
+      'a blank label',
+      { label: '  ', features: { x: 1 } },
+      '"label" must be a number, got string (binomial labels are 0 and 1, or true and false without quotes)',
+    ],
     [
       'a negative weight',
       { label: 1, weight: -3, features: { x: 1 } },
