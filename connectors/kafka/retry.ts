@@ -66,17 +66,30 @@ export function brokersUnreachableError(
   brokers: readonly string[],
   setting: 'kafka.brokers' | 'L1S_KAFKA_BROKERS' = 'kafka.brokers',
 ): ConnectorError | null {
+  // the variable replaces the file's brokers: naming the file would send the reader to the wrong place
+  const where =
+    setting === 'kafka.brokers'
+      ? 'kafka.brokers in the configuration'
+      : 'the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers)';
+  // an address that answers, but not as a broker's client listener: a KRaft controller's port
+  // refuses the client's requests, another service never completes kafkajs' handshake (both were
+  // "internal error" and a kafkajs stack)
+  const other = lastInChain(
+    err,
+    (e) => e.name === 'KafkaJSServerDoesNotSupportApiKey' || e.message === 'Broker not connected',
+  );
+  if (other !== null)
+    return new ConnectorError(
+      'L1S_KAFKA_UNREACHABLE',
+      `${setting} ${JSON.stringify(brokers)}: the address answers, but not as a Kafka broker's client listener (${String(other.message)}): check ${where}; a KRaft controller's port (kafka.sh: the broker's port + 1) or another service may be listening there`,
+      { cause: err },
+    );
   const connection = lastInChain(
     err,
     (e) => typeof e.name === 'string' && /^KafkaJS(Connection|BrokerNotFound)/.test(e.name),
   );
   if (connection === null) return null;
   const why = typeof connection.message === 'string' ? connection.message : 'no answer';
-  // the variable replaces the file's brokers: naming the file would send the reader to the wrong place
-  const where =
-    setting === 'kafka.brokers'
-      ? 'kafka.brokers in the configuration'
-      : 'the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers)';
   return new ConnectorError(
     'L1S_KAFKA_UNREACHABLE',
     `no Kafka broker of ${setting} ${JSON.stringify(brokers)} answered (${why}, after kafkajs' retries): check ${where} and that the broker is running`,

@@ -405,7 +405,11 @@ async function replayLocked(
     if (csv !== null && csv.decoder.label !== null) summary = { ...summary, target: csv.decoder.label };
     // (fit says so in a note; a stream learned them without a word)
     const textCells = csv?.decoder.textAmongNumbers(config.files.exclude ?? []) ?? null;
-    if (textCells !== null) summary = { ...summary, warnings: [...summary.warnings, textCells] };
+    if (textCells !== null)
+      summary = {
+        ...summary,
+        warnings: [...summary.warnings, `in the rows this run read (rejected ones too): ${textCells}`],
+      };
     if (interrupted !== null) summary = { ...summary, interrupted };
     if (stoppedAllRejected !== null) summary = { ...summary, stoppedAllRejected };
     if (missing !== null) summary = { ...summary, warnings: [missing, ...summary.warnings] };
@@ -683,7 +687,7 @@ async function csvInput(
   }
   const keyBy = config.keys.keyBy;
   const keyProblem =
-    keyBy === null || keyBy === 'key'
+    keyBy === null
       ? null
       : keyColumnProblem(
           keyBy,
@@ -691,10 +695,10 @@ async function csvInput(
           target ?? 'label',
           input,
           '--key-by (model.keyBy)',
-          target !== undefined,
+          target && targetFlag,
         );
   if (keyProblem !== null) throw new DataError(keyProblem);
-  const keyColumn = keyBy !== null && keyBy !== 'key' ? keyBy : null;
+  const keyColumn = keyBy;
   return { header, decoder: new CsvRowDecoder(header.columns, target ?? 'label', input, keyColumn) };
 }
 

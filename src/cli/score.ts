@@ -502,7 +502,7 @@ export const scoreCommand: Command = {
             values.input,
             values.target,
             notUtf8Lines(csvText, csvBytes),
-            values['key-by'] !== 'key' ? values['key-by'] : undefined,
+            values['key-by'],
           )
         : null;
     if (!csv && values.target !== undefined)

@@ -313,7 +313,7 @@ export function validateEvent(raw: unknown, family: Family): Validated {
       );
     else
       return reject(
-        `"label" must be a number, got ${typeof label}${family === 'binomial' ? BINOMIAL_LABELS : ''}`,
+        `"label" must be a number, got ${typeof label}${family === 'binomial' && typeof label === 'string' ? BINOMIAL_LABELS : ''}`,
       );
     if (family === 'binomial' && y !== 0 && y !== 1) {
       return reject(

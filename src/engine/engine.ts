@@ -282,7 +282,7 @@ export interface EngineStats {
  */
 /** The one line a run logs when restored models skipped events their state already covered. */
 export function skippedCoveredMessage(events: number): string {
-  return `${events} events not learned again: their models' restored state already covered them (learned before the restart)`;
+  return `${events} events not learned again: their models' restored state already covered them (learned before a restart, or by the instance that held their partition before)`;
 }
 
 export class Engine {

@@ -104,7 +104,8 @@ export function snapshotProblem(snapshot: unknown): string | null {
     return `snapshot.family must be "binomial" or "gaussian" (what its prediction means), got ${describe(family)}`;
   }
   // a key picks the model of a key's events (--key, --key-by): a number would match none of them
-  if (key !== undefined && typeof key !== 'string') {
+  // (null, as pandas writes a missing value: no key)
+  if (key !== undefined && key !== null && typeof key !== 'string') {
     const fix = typeof key === 'number' ? ` (write "key": ${JSON.stringify(String(key))})` : '';
     return `snapshot.key must be a string (the key of the events it models), got ${describe(key)}${fix}`;
   }

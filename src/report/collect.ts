@@ -539,7 +539,7 @@ async function standardizedEffects(
   }
   if (scales.events === 0) {
     raw(
-      `models.jsonl carries no feature scales and ${file} holds no labelled event${/\.csv$/i.test(file) ? ` (its label column: "${label ?? 'label'}"; --target names another)` : ''}`,
+      `models.jsonl carries no feature scales and ${file} holds no labelled event${/\.csv$/i.test(file) ? ` (its label column: ${labelColumns(label)}; --target names another)` : ''}`,
     );
     return null;
   }
@@ -559,4 +559,10 @@ async function standardizedEffects(
     );
   }
   return { ...scales, file };
+}
+
+/** The label column(s) a CSV was read with, as a note names them: `"y"`, or `"revenue" or "label"`. */
+function labelColumns(label: string | readonly string[] | undefined): string {
+  const names = label === undefined ? ['label'] : typeof label === 'string' ? [label] : label;
+  return names.map((n) => JSON.stringify(n)).join(' or ');
 }

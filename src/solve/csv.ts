@@ -389,8 +389,9 @@ export function missingColumn(
 
 /**
  * Why keying models by the CSV column `keyBy` (`--key-by`; `flag` names it) cannot work, or null:
- * it is the label column `target`, or not a column of `header` (each row would be dead-lettered
- * with the key "missing", though the column may be right there as the label).
+ * `"key"` (an event's own key, which a CSV row does not have), the label column `target` (named by
+ * `targetFlag`, when one named it), or not a column of `header`: each row would be dead-lettered
+ * with its key "missing", though the column may be right there.
  */
 export function keyColumnProblem(
   keyBy: string,
@@ -398,10 +399,12 @@ export function keyColumnProblem(
   target: string | undefined,
   source: string,
   flag: string,
-  targetGiven = true,
+  targetFlag?: string,
 ): string | null {
+  if (keyBy === 'key')
+    return `${flag} "key" keys the models by each event's own "key", which the rows of a CSV (${source}) do not have${header.includes('key') ? ' (its column "key" is a feature like the others)' : ''}: key them by a column, --key-by COLUMN`;
   if (keyBy === target)
-    return `${flag} "${keyBy}" is the label column of ${source}${targetGiven ? ' (--target)' : ''}, not a feature: key the models by another column`;
+    return `${flag} "${keyBy}" is the label column of ${source}${targetFlag !== undefined ? ` (${targetFlag})` : ''}, not a feature: key the models by another column`;
   if (header.includes(keyBy)) return null;
   return missingColumn(`${flag}: the key`, keyBy, header, source, target);
 }
@@ -707,7 +710,16 @@ export function csvEvents(
   if (target !== undefined && targetAt < 0)
     throw new DataError(missingColumn('the target', target, header, source));
   const keyProblem =
-    keyColumn === undefined ? null : keyColumnProblem(keyColumn, header, target, source, '--key-by');
+    keyColumn === undefined
+      ? null
+      : keyColumnProblem(
+          keyColumn,
+          header,
+          target,
+          source,
+          '--key-by',
+          target !== undefined ? '--target' : undefined,
+        );
   if (keyProblem !== null) throw new DataError(keyProblem);
   const keyAt = keyColumn === undefined ? -1 : header.indexOf(keyColumn);
   const out: CsvEventRow[] = [];

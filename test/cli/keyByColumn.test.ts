@@ -4,7 +4,7 @@
  * column the header lacks (thousands of rows were read and dead-lettered before the run stopped)
  * are refused at once, naming the fix.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,6 +47,27 @@ describe('--key-by on a CSV: checked against the header first', () => {
       `--key-by (model.keyBy): the key column "plann" is not in the header of ${csv} (did you mean "plan"?); its columns are: revenue, plan, x`,
     );
     expect(typo.stderr).not.toContain('dead');
+    // "key": a CSV row has no key of its own (a column named key is a feature)
+    const own = await replay(labelled, 'key', 'e');
+    expect(own.code).toBe(1);
+    expect(own.stderr).toContain(
+      `--key-by (model.keyBy) "key" keys the models by each event's own "key", which the rows of a CSV (${labelled}) do not have: key them by a column, --key-by COLUMN`,
+    );
+    for (const out of ['a', 'b', 'c', 'e']) expect(existsSync(join(dir, out))).toBe(false);
+    // the label column named in a configuration: named so
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        replay: { input: csv, target: 'revenue', out: join(dir, 'f') },
+        model: { family: 'gaussian', keyBy: 'revenue' },
+      }),
+    );
+    const configured = await runCli(['run', '--config', config]);
+    expect(configured.code).toBe(1);
+    expect(configured.stderr).toContain(
+      `"revenue" is the label column of ${csv} (replay.target), not a feature`,
+    );
     const ok = await replay(csv, 'plan', 'd');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain('40 events learned');
@@ -67,6 +88,10 @@ describe('--key-by on a CSV: checked against the header first', () => {
     expect(typo.stderr).toContain(
       `--key-by: the key column "Plan" is not in the header of ${csv} (did you mean "plan"?)`,
     );
+    const own = await score('--key-by', 'key');
+    expect(own.code).toBe(1);
+    expect(own.stdout).toBe('');
+    expect(own.stderr).toContain(`--key-by "key" keys the models by each event's own "key"`);
     const ok = await score('--target', 'revenue', '--key-by', 'plan');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain('40 events scored with the models of 2 keys, 0 rejected');

@@ -93,5 +93,13 @@ describe('report --data', () => {
     const page = readFileSync(join(out, 'report.html'), 'utf8');
     expect(page).toContain(`over the 3,000 labelled events of ${copy}`);
     expect(page).not.toContain('ranked and drawn by raw |β|');
+    // a file with neither the replay's label column nor "label": both named, each quoted
+    const other = join(dir, 'other.csv');
+    writeFileSync(other, `amount,x_small,x_big\n${rows.join('\n')}\n`);
+    const neither = await runCli(['report', '--input', out, '--data', other]);
+    expect(neither.code, neither.stderr).toBe(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      'holds no labelled event (its label column: &quot;churned&quot; or &quot;label&quot;; --target names another)',
+    );
   });
 });

@@ -70,5 +70,13 @@ describe('score --key with no such key: the keys there are quoted, cut and count
         `--model: ${hand}: snapshot.key must be a string (the key of the events it models), got 5 (write "key": "5")`,
       );
     }
+    // null (a missing value, as pandas writes it) is no key
+    writeFileSync(
+      hand,
+      JSON.stringify({ key: null, family: 'gaussian', intercept: 1, coefficients: { a: 2 } }),
+    );
+    const none = await runCli(['score', '--model', hand, '--input', input]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout).prediction).toBe(3);
   });
 });

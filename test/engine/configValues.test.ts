@@ -32,6 +32,14 @@ describe('a value JSON cannot write', () => {
   });
 });
 
+describe('kafka.brokers and kafka.topics', () => {
+  it('may be one comma-separated string, as L1S_KAFKA_BROKERS is (connectors/kafka/README.md)', () => {
+    const config = checkKafkaConfig({ brokers: 'h1:9092, h2:9092', topics: 'a,b' });
+    expect(config.brokers).toEqual(['h1:9092', 'h2:9092']);
+    expect(config.topics).toEqual(['a', 'b']);
+  });
+});
+
 describe('a model section that is not an object', () => {
   it('is named as such, null included (it read as a missing family)', () => {
     for (const model of [null, 'binomial', 7, ['binomial']]) {

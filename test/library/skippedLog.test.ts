@@ -49,7 +49,7 @@ describe('a restart that skips events already learned', () => {
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toMatchObject({ level: 'info', obj: { skippedCovered: 2000 } });
     expect(skipped[0]!.msg).toBe(
-      "2000 events not learned again: their models' restored state already covered them (learned before the restart)",
+      "2000 events not learned again: their models' restored state already covered them (learned before a restart, or by the instance that held their partition before)",
     );
   });
 });
