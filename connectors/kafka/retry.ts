@@ -71,23 +71,26 @@ export function brokersUnreachableError(
     setting === 'kafka.brokers'
       ? 'kafka.brokers in the configuration'
       : 'the environment variable L1S_KAFKA_BROKERS (it replaces kafka.brokers)';
-  // an address that answers, but not as a broker's client listener: a KRaft controller's port
-  // refuses the client's requests, another service never completes kafkajs' handshake (both were
-  // "internal error" and a kafkajs stack)
-  const other = lastInChain(
-    err,
-    (e) => e.name === 'KafkaJSServerDoesNotSupportApiKey' || e.message === 'Broker not connected',
-  );
-  if (other !== null)
-    return new ConnectorError(
-      'L1S_KAFKA_UNREACHABLE',
-      `${setting} ${JSON.stringify(brokers)}: the address answers, but not as a Kafka broker's client listener (${String(other.message)}): check ${where}; a KRaft controller's port (kafka.sh: the broker's port + 1) or another service may be listening there`,
-      { cause: err },
-    );
   const connection = lastInChain(
     err,
     (e) => typeof e.name === 'string' && /^KafkaJS(Connection|BrokerNotFound)/.test(e.name),
   );
+  // an address that answers, but not as a broker's client listener: a KRaft controller's port
+  // refuses the client's requests, another service never completes kafkajs' handshake (both were
+  // "internal error" and a kafkajs stack)
+  const other =
+    connection === null
+      ? lastInChain(
+          err,
+          (e) => e.name === 'KafkaJSServerDoesNotSupportApiKey' || e.message === 'Broker not connected',
+        )
+      : null;
+  if (other !== null)
+    return new ConnectorError(
+      'L1S_KAFKA_UNREACHABLE',
+      `${setting} ${JSON.stringify(brokers)}: kafkajs could not talk to a Kafka broker there (${String(other.message)}): check ${where}; at an address that answers but not as a broker's client listener (a KRaft controller's port, kafka.sh's broker port + 1, or another service), it fails this way`,
+      { cause: err },
+    );
   if (connection === null) return null;
   const why = typeof connection.message === 'string' ? connection.message : 'no answer';
   return new ConnectorError(

@@ -44,18 +44,14 @@ export function transactionalId(baseId: string, assignment: readonly PartitionRe
  * at the checkpoint (`commit`), so a read_committed reader sees each output once and a restart
  * resumes exactly where the last committed transaction ended.
  *
- * One transactional id per assigned partition set: on every assignment the open transaction is
- * aborted and a producer with the id of the new set is started, which fences any older producer
- * with that id (a previous process that has not died yet). Each transaction's consumed offsets
- * name its producer (their metadata), and a member given partitions first fences the producers
- * their offsets name, then commits them again under its own id: a member that held them before,
- * under another partition set, and is not dead yet (paused past its session: a long GC, a frozen
- * VM) can commit nothing more, so no output is written twice.
+ * One transactional id per instance and assigned partition set: on every assignment the open
+ * transaction is aborted and a producer with the id of the new set is started, which fences any
+ * older producer with that id (a previous process of this instance that has not died yet).
  * Operations are serialized: sends go into the open transaction (opened on demand), and a commit
  * or an abort waits for the sends before it.
  */
 export class KafkaTransactions implements ProducerChannel {
-  readonly stats = { committed: 0, aborted: 0, producers: 0, fenced: 0 };
+  readonly stats = { committed: 0, aborted: 0, producers: 0 };
   private readonly kafka: Kafka;
   private readonly options: KafkaTransactionsOptions;
   private producer: Producer | null = null;
@@ -99,7 +95,18 @@ export class KafkaTransactions implements ProducerChannel {
     return this.serialized(async () => {
       if (this.transaction === null && offsets.length === 0) return;
       const transaction = await this.open();
-      if (offsets.length > 0) await this.sendOffsets(transaction, offsets);
+      if (offsets.length > 0) {
+        const topics = new Map<string, Array<{ partition: number; offset: string }>>();
+        for (const o of offsets) {
+          let list = topics.get(o.topic);
+          if (list === undefined) topics.set(o.topic, (list = []));
+          list.push({ partition: o.partition, offset: o.offset });
+        }
+        await transaction.sendOffsets({
+          consumerGroupId: this.options.groupId,
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+      }
       await transaction.commit();
       this.transaction = null;
       this.stats.committed++;
@@ -131,117 +138,23 @@ export class KafkaTransactions implements ProducerChannel {
     return this.serialized(async () => {
       await this.abortNow();
       const id = transactionalId(this.options.baseId, assignment);
-      // the producers that committed these partitions' offsets last, when another member held
-      // them (or this one, with another partition set): their transactional ids differ from this
-      // one, so starting it would not fence them, and one that is not dead yet (paused past its
-      // session, say) would commit its open transaction's outputs, which this member writes again
-      await this.fencePrevious(assignment, id);
-      if (id !== this.id || this.producer === null) {
-        if (this.producer !== null) await this.producer.disconnect().catch(() => undefined);
-        this.producer = this.producerOf(id);
-        await this.producer.connect();
-        this.id = id;
-        this.stats.producers++;
-        this.options.logger?.info(
-          { transactionalId: id, partitions: assignment.length },
-          'transactional producer started',
-        );
-      }
-      await this.claim(assignment);
-    });
-  }
-
-  private producerOf(transactionalId: string): Producer {
-    return this.kafka.producer({
-      transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
-      retry: TRANSACTION_RETRY,
-    });
-  }
-
-  /** The committed offsets of the assigned partitions, with the transactional id each names. */
-  private async committed(
-    assignment: readonly PartitionRef[],
-  ): Promise<Array<{ topic: string; partition: number; offset: string; metadata: string | null }>> {
-    if (assignment.length === 0) return [];
-    const admin = this.kafka.admin({ retry: TRANSACTION_RETRY });
-    await admin.connect();
-    try {
-      const topics = [...new Set(assignment.map((p) => p.source))];
-      const fetched = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
-      const assigned = new Set(assignment.map((p) => `${p.source}\u0000${p.partition}`));
-      return fetched.flatMap(({ topic, partitions }) =>
-        partitions
-          .filter((p) => assigned.has(`${topic}\u0000${p.partition}`))
-          .map((p) => ({ topic, partition: p.partition, offset: p.offset, metadata: p.metadata })),
-      );
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-
-  /**
-   * Fences every producer of this group (its ids begin with `baseId.`) other than `id` whose id
-   * the assigned partitions' committed offsets name: a producer started with its id bumps its
-   * epoch and aborts its open transaction, so it can commit nothing more.
-   */
-  private async fencePrevious(assignment: readonly PartitionRef[], id: string): Promise<void> {
-    const previous = new Set<string>();
-    for (const { metadata } of await this.committed(assignment))
-      if (metadata !== null && metadata !== id && metadata.startsWith(`${this.options.baseId}.`))
-        previous.add(metadata);
-    for (const other of previous) {
-      const fence = this.producerOf(other);
-      await fence.connect();
-      try {
-        // (the transactional producer id is asked for with the first transaction)
-        const transaction = await fence.transaction();
-        await transaction.abort();
-      } finally {
-        await fence.disconnect().catch(() => undefined);
-      }
-      this.stats.fenced++;
+      if (id === this.id && this.producer !== null) return;
+      if (this.producer !== null) await this.producer.disconnect().catch(() => undefined);
+      this.producer = this.kafka.producer({
+        transactionalId: id,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
+        retry: TRANSACTION_RETRY,
+      });
+      await this.producer.connect();
+      this.id = id;
+      this.stats.producers++;
       this.options.logger?.info(
-        { transactionalId: other },
-        'fenced the producer that committed these partitions last',
+        { transactionalId: id, partitions: assignment.length },
+        'transactional producer started',
       );
-    }
-  }
-
-  /**
-   * Commits the assigned partitions' committed offsets again under this producer's id, so that
-   * they name it before it writes anything: a member that takes them over next fences it, even if
-   * it never committed a checkpoint (a partition with no committed offset is not named).
-   */
-  private async claim(assignment: readonly PartitionRef[]): Promise<void> {
-    const offsets = (await this.committed(assignment)).filter((o) => Number(o.offset) >= 0);
-    if (offsets.length === 0) return;
-    const transaction = await this.open();
-    await this.sendOffsets(transaction, offsets);
-    await transaction.commit();
-    this.transaction = null;
-  }
-
-  /**
-   * Adds the offsets to the transaction, each naming this producer's id (its metadata): the member
-   * that holds their partitions next fences it (`fencePrevious`).
-   */
-  private async sendOffsets(
-    transaction: Transaction,
-    offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>,
-  ): Promise<void> {
-    const topics = new Map<string, Array<{ partition: number; offset: string; metadata: string | null }>>();
-    for (const o of offsets) {
-      let list = topics.get(o.topic);
-      if (list === undefined) topics.set(o.topic, (list = []));
-      list.push({ partition: o.partition, offset: o.offset, metadata: this.id });
-    }
-    await transaction.sendOffsets({
-      consumerGroupId: this.options.groupId,
-      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
     });
   }
 

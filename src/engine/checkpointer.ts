@@ -413,6 +413,10 @@ export class Checkpointer {
     const positions = [...this.lastByPartition.values()];
     this.lastByPartition.clear();
     await store.flush?.();
+    // a rewind while the states were flushed (exactly-once: an assignment): the assignment aborts
+    // the transaction that holds them, and their records are read again; committed now, that
+    // transaction's outputs were seen twice (its dead letters: learned events are skipped as covered)
+    if (capture.epoch !== this.epoch) return;
     // (called without positions too: an exactly-once source commits its transaction here)
     await this.source.commit?.(positions);
     const stats = {

@@ -17,12 +17,6 @@ describe('KafkaTransactions: the producer it starts', () => {
         configs.push(config);
         return { connect: async () => undefined, disconnect: async () => undefined };
       },
-      // no committed offsets yet: nothing to fence, nothing to claim
-      admin: () => ({
-        connect: async () => undefined,
-        fetchOffsets: async () => [],
-        disconnect: async () => undefined,
-      }),
     } as unknown as Kafka;
     const transactions = new KafkaTransactions(kafka, { baseId: 'base', groupId: 'g' });
     await transactions.assign([{ source: 'events', partition: 0 }]);
