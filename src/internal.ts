@@ -7,7 +7,7 @@ export { optionKeyProblems } from './config/optionKeys.js';
 export { optionProblems, optionValueProblems } from './config/optionValues.js';
 export { reasonClass } from './engine/engine.js';
 export { isErrnoError, pathProblem } from './core/pathProblem.js';
-export { IdListedEvent } from './core/lineEvent.js';
+export { IdListedEvent, LineEvent } from './core/lineEvent.js';
 export {
   continuedQuote,
   crOnlyProblem,

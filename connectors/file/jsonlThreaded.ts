@@ -13,6 +13,10 @@ import {
 import type { JsonlSourceOptions } from './jsonl.js';
 import type { LinesInFlight } from './linesInFlight.js';
 import {
+  CONTROL_CANCELLED,
+  CONTROL_CREDITS,
+  CONTROL_POSTED,
+  CONTROL_SLOTS,
   PackedReader,
   REC_BYTES,
   REC_OVERSIZE,
@@ -70,10 +74,10 @@ export function readJsonlThreaded(
     ...(options.holdUnterminated !== undefined ? { holdUnterminated: options.holdUnterminated } : {}),
   };
   return new Observable<RawBatch>((subscriber) => {
-    // [credits: batches the worker may post, cancelled, messages posted]
-    const control = new SharedArrayBuffer(12);
+    // credits (batches the worker may post), cancelled, messages posted, the hashing seed
+    const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
     const shared = new Int32Array(control);
-    Atomics.store(shared, 0, Math.max(1, inFlight));
+    Atomics.store(shared, CONTROL_CREDITS, Math.max(1, inFlight));
     const { MessageChannel, receiveMessageOnPort } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const worker = startWorker(
@@ -94,8 +98,8 @@ export function readJsonlThreaded(
       if (finished) return;
       finished = true;
       gate?.cancel();
-      Atomics.store(shared, 1, 1);
-      Atomics.notify(shared, 0);
+      Atomics.store(shared, CONTROL_CANCELLED, 1);
+      Atomics.notify(shared, CONTROL_CREDITS);
       port1.close();
       void worker.terminate();
     };
@@ -107,7 +111,7 @@ export function readJsonlThreaded(
         const got = receiveMessageOnPort(port1);
         if (got === undefined) {
           // wait for the worker; past 50 ms (its start, a crash) the event loop gets a turn
-          if (Atomics.wait(shared, 2, received, 50) === 'timed-out') {
+          if (Atomics.wait(shared, CONTROL_POSTED, received, 50) === 'timed-out') {
             setImmediate(pump);
             return;
           }
@@ -149,9 +153,11 @@ export function readJsonlThreaded(
             else records[i] = { value: '', position };
           }
           const credit = () => {
-            // the batch went through (synchronous downstream): the worker may read one more
-            Atomics.add(shared, 0, 1);
-            Atomics.notify(shared, 0);
+            // the batch went through (synchronous downstream): the worker may read one more, and
+            // hash names if the featurizer does
+            packed.shareSeed(shared);
+            Atomics.add(shared, CONTROL_CREDITS, 1);
+            Atomics.notify(shared, CONTROL_CREDITS);
           };
           if (gate === null) {
             subscriber.next({ records, decoded: packed.open(message) });

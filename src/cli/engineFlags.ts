@@ -55,8 +55,9 @@ export const replayFlagsUsage = `  --family F            gaussian | binomial (re
                         the machine's speed; snapshots.everySeconds)
   --batch-size N        records per batch (default 1024)
   --reader-threads T    1: read and parse the input in a worker thread, ahead of learning (on 2
-                        cores it has not been faster: see the README); 0 (default): on the
-                        engine's thread (replay.readerThreads)
+                        cores at most ~20 % faster with --hash-bits, within the noise, and no
+                        faster without: see the README); 0 (default): on the engine's thread
+                        (replay.readerThreads)
   --max-record-bytes N  a line over N bytes is dead-lettered unread and the run goes on
                         (default 1048576; limits.maxRecordBytes)
   --max-features N      exact names: columns per model at most (default 1048576); new names

@@ -108,6 +108,9 @@ export function summarize(engine: Engine, input: string): RunSummary {
   // name collisions of all models: the count, and the first examples
   let nameCollisions = 0;
   const collisionExamples: NameCollision[] = [];
+  // hashed models: names that landed on another name's column, and the columns named
+  let hashCollisions = 0;
+  let hashedNames = 0;
   // keyed: each model's metrics cover all its events, in this run and those it resumed from; they
   // are added as the keys are visited, in the keys' order, so a resumed run sums as an
   // uninterrupted one does, in memory bounded by the pool's AUC sample
@@ -144,6 +147,12 @@ export function summarize(engine: Engine, input: string): RunSummary {
           collisionExamples.push(c);
     }
     features += live.model.featureCount;
+    if (vocabulary.hashed) {
+      // the names seen: one per named column, and those that landed on another name's column
+      const collided = vocabulary.collisions ?? 0;
+      hashCollisions += collided;
+      hashedNames += live.model.featureCount + collided;
+    }
   });
   const chosen = typeof config.model.lambda === 'number' ? config.model.lambda : (lambda ?? 'auto');
   const progressive = single ? single.model.metrics : pool !== undefined && keyed > 0 ? pool : engine.metrics;
@@ -184,12 +193,15 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, metrics.auc, s.rejectedByReason),
       ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
+      ...manyEvictions(s.evictions, s.learned + s.scored, config.keys.maxLiveModels, s.keys),
+      ...hashCollisionShare(config.model.hashBits, hashCollisions, hashedNames),
       ...worseThanConstant(
         config.model.lambda,
         progressive.progressiveLoss,
         progressive.onlineConstantLoss,
         progressive.constantLoss,
         s.learned,
+        keyed,
       ),
     ],
     keys: s.keys,
@@ -226,12 +238,18 @@ function worseThanConstant(
   online: number,
   hindsight: number,
   learned: number,
+  keys: number,
 ): string[] {
   if (typeof lambda !== 'number') {
     // (the model is the intercept until λ "auto" has its events: judged after twice as many)
     if (learned < 2 * autoLambdaRule.events || !(loss >= online)) return [];
+    // keyed: one constant for all keys against models that each start from nothing
+    const cause =
+      keys > 1
+        ? `the ${keys.toLocaleString('en-US')} keys' models have not beaten one constant for all keys: each starts from nothing and learns from its own key's events only (a new binomial model predicts 0.5), so many keys with few events each lose to a constant shared by all; check how many events each key learned (metrics.events of its snapshots in models.jsonl), and that the label and the features are the ones meant`
+        : 'the features have not told the model more about the label than its mean; check that the label and the features are the ones meant';
     return [
-      `the progressive loss ${significant(loss)} is no better than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): the features have not told the model more about the label than its mean; check that the label and the features are the ones meant`,
+      `the progressive loss ${significant(loss)} is no better than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}`,
     ];
   }
   if (!(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
@@ -304,6 +322,37 @@ function fewEventsPerKey(keyBy: string | null, keys: number, learned: number): s
   const perKey = learned / keys;
   return [
     `${keys} keys (keyed by ${JSON.stringify(keyBy)}: --key-by, model.keyBy) learned ${learned} events, ${perKey < 1 ? perKey.toFixed(2) : perKey.toFixed(1)} per key: each key's model learns from its own events only and borrows nothing from the others, so at so few events per key the models have learned next to nothing; key by a field with fewer values, each with enough events of its own, or learn one model (no --key-by) with the field among its features`,
+  ];
+}
+
+/** Evictions per event processed above which a run says its model cap is too low. */
+const EVICTIONS_PER_EVENT = 0.01;
+
+/**
+ * The warning when keyed models were evicted often (more than once per 100 events, and 100 times):
+ * the stream keeps returning to more keys than `maxLiveModels`, so models are written out and read
+ * back over and over, and those of the batches not yet published stay in memory beyond the cap.
+ */
+function manyEvictions(evictions: number, events: number, cap: number, keys: number): string[] {
+  if (evictions < 100 || !(evictions > EVICTIONS_PER_EVENT * events)) return [];
+  return [
+    `keyed models were evicted ${evictions.toLocaleString('en-US')} times (once every ${(events / evictions).toFixed(1)} events): the stream keeps coming back to more keys than the ${cap.toLocaleString('en-US')} held in memory (--max-live-models, model.maxLiveModels), so each return writes one model's state and reads another's (milliseconds each for large models), and the models of the batches not yet published stay in memory beyond the cap; raise --max-live-models towards the keys the stream returns to (this run had ${keys.toLocaleString('en-US')}), memory allowing (a smaller --batch-size only lowers what is held beyond the cap)`,
+  ];
+}
+
+/** The share of a hashed model's names that collided above which a run says so. */
+const COLLISION_SHARE = 0.01;
+
+/**
+ * The warning when more than 1 % of the names of hashed models share their column with another
+ * name: their coefficients are shared, `score` by name gives a name that is not the column's
+ * first 0, and drift alerts and explanations name the column by its first name (a new level that
+ * lands on another field's column is counted as that field's).
+ */
+function hashCollisionShare(bits: number | undefined, collisions: number, names: number): string[] {
+  if (bits === undefined || collisions === 0 || !(collisions > COLLISION_SHARE * names)) return [];
+  return [
+    `${collisions.toLocaleString('en-US')} of ${names.toLocaleString('en-US')} feature names (${((100 * collisions) / names).toFixed(1)} %) share a column with another name at --hash-bits ${bits} (2^${bits} columns): they share a coefficient, \`score\` gives such a name 0 where the live model gave it the column's weight, and alerts and explanations name the column by its first name (a new level on another field's column counts as that field's); raise --hash-bits (model.hashBits), or use exact names (drop it)`,
   ];
 }
 

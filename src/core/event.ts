@@ -72,12 +72,23 @@ export class LineSpans {
   readonly itemHashes: Int32Array;
   readonly missing: Uint8Array;
 
-  constructor(values: number, strings: number) {
-    this.names = new Int32Array(2 * values);
-    this.nameHashes = new Int32Array(values);
-    this.items = new Int32Array(2 * strings);
-    this.itemHashes = new Int32Array(strings);
-    this.missing = new Uint8Array(strings);
+  /** Room for `values` values and `strings` strings, or (`arrays`) spans read elsewhere (a reader thread's). */
+  constructor(
+    values: number,
+    strings: number,
+    arrays?: {
+      readonly names: Int32Array;
+      readonly nameHashes: Int32Array;
+      readonly items: Int32Array;
+      readonly itemHashes: Int32Array;
+      readonly missing: Uint8Array;
+    },
+  ) {
+    this.names = arrays?.names ?? new Int32Array(2 * values);
+    this.nameHashes = arrays?.nameHashes ?? new Int32Array(values);
+    this.items = arrays?.items ?? new Int32Array(2 * strings);
+    this.itemHashes = arrays?.itemHashes ?? new Int32Array(strings);
+    this.missing = arrays?.missing ?? new Uint8Array(strings);
   }
 }
 

@@ -370,7 +370,10 @@ export class OnlineScaler {
    */
   private firstOverflow(x: SparseBuffer): number {
     for (let k = 0; k < x.nnz; k++) {
-      const at = STRIDE * x.indices[k];
+      const j = x.indices[k];
+      // a column beyond the arrays has no statistics yet (a weight-0 event grows nothing)
+      if (j >= this.capacity) continue;
+      const at = STRIDE * j;
       const mean = this.stats[at + MEAN];
       if (!(this.stats[at + M2] + this.stats[at + SYNCED] * mean * mean <= SUM_OF_SQUARES_LIMIT)) return k;
     }

@@ -390,7 +390,12 @@ export class Ftrl extends StagedLearner implements Learner {
       steps: this.t,
       dimension: d,
       ...packed,
-      scalars: { zIntercept: this.zIntercept, nIntercept: this.nIntercept, weightSum: this.weightSum },
+      scalars: {
+        zIntercept: this.zIntercept,
+        nIntercept: this.nIntercept,
+        weightSum: this.weightSum,
+        weightedEvents: this.weightedEvents,
+      },
     };
   }
 

@@ -360,7 +360,12 @@ export class ProximalSgd extends StagedLearner implements Learner {
       steps: this.t,
       dimension: n,
       ...packColumns(arrays, n, { pf: 1 }),
-      scalars: { b0: this.b0, g2Intercept: this.g2Intercept, weightSum: this.weightSum },
+      scalars: {
+        b0: this.b0,
+        g2Intercept: this.g2Intercept,
+        weightSum: this.weightSum,
+        weightedEvents: this.weightedEvents,
+      },
     };
   }
 

@@ -26,6 +26,8 @@ export abstract class StagedLearner {
   protected t = 0;
   /** Σ of the weights of the t events learned (each event's gradient is scaled by `relativeWeight`). */
   protected weightSum = 0;
+  /** Events learned with a weight above 0 (the count the mean weight is over). */
+  protected weightedEvents = 0;
   protected dim = 0;
   /** Sink for `touchState`'s sum (never read). */
   protected touched = 0;
@@ -96,15 +98,21 @@ export abstract class StagedLearner {
   protected abstract ensure(j: number): void;
 
   /**
-   * The event's weight over the mean weight of the events learned before it (1 for the first with
-   * a weight): the weights normalized to average 1, as the batch objective's sum to n (docs/conventions.md),
-   * so uniform weights of any size learn exactly what no weights learn (w / (t·w / t) = 1). NaN
-   * (an overflow `checkUpdate` reports) when the event would make the sum of the weights infinite.
+   * The event's weight over the mean weight of the events learned with a weight so far, itself
+   * included (1 for the first): the weights normalized to average 1, as the batch objective's sum
+   * to n (docs/conventions.md), so uniform weights of any size learn exactly what no weights learn
+   * (w / ((m + 1)·w / (m + 1)) = 1), with or without events of weight 0 among them. With the event
+   * in the mean, one tiny first weight cannot multiply the next event's step by 1/itself (a first
+   * weight of 1e-8 made the second event's 1e8 and left a sign flipped), nor can events of weight
+   * 0 before it (2,000 of them made the next ones' steps up to 1,000 times too large): after m
+   * weighted events an event counts (m + 1)·w / (m·m̄ + w) < m + 1 times their mean m̄. NaN (an
+   * overflow `checkUpdate` reports) when the event would make the sum of the weights infinite.
    */
   private relativeWeight(weight: number): number {
     if (weight === 0) return 0;
-    if (!(this.weightSum + weight < Infinity)) return NaN;
-    return this.weightSum > 0 ? weight / (this.weightSum / this.t) : 1;
+    const sum = this.weightSum + weight;
+    if (!(sum < Infinity)) return NaN;
+    return this.weightSum > 0 ? weight / (sum / (this.weightedEvents + 1)) : 1;
   }
 
   learnOne(x: SparseVector, y: number, weight = 1): number {
@@ -169,6 +177,7 @@ export abstract class StagedLearner {
     this.commitIntercept();
     this.t++;
     this.weightSum += weight;
+    if (weight > 0) this.weightedEvents++;
     this.raiseSquaresBound(x, Math.abs(d) * this.xMax);
   }
 
@@ -191,6 +200,8 @@ export abstract class StagedLearner {
   /** `weightSum` from a checkpoint; one written before it was kept had every event count 1. */
   protected restoreWeightSum(state: LearnerState): void {
     this.weightSum = state.scalars.weightSum ?? state.steps;
+    // a checkpoint written before it was kept: every event counted
+    this.weightedEvents = state.scalars.weightedEvents ?? state.steps;
   }
 
   /**

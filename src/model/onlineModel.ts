@@ -495,7 +495,9 @@ export class OnlineModel {
 
   /**
    * λ "auto" at the end of the warm-up: 0.03 λ_max, for gaussian at most the noise level of a
-   * refit window (`noiseLambda`).
+   * refit window (`noiseLambda`), unless every label of the warm-up is the same (λ_max is 0, so
+   * λ is the fallback, and there is no noise to measure: a cap of 0 left the model unpenalized
+   * for good).
    */
   private autoLambdaFinal(): number {
     const lambda = this.autoLambdaNow();
@@ -506,7 +508,14 @@ export class OnlineModel {
       l1Ratio: this.l1Ratio,
       penaltyFactor: (j) => pf.get(j) ?? 1,
     });
-    return Math.min(lambda, cap);
+    return this.pendingLabelsEqual() ? lambda : Math.min(lambda, cap);
+  }
+
+  /** True when every labelled event of the warm-up has the same label. */
+  private pendingLabelsEqual(): boolean {
+    const p = this.pending!;
+    for (let i = 1; i < p.length; i++) if (p.label(i) !== p.label(0)) return false;
+    return true;
   }
 
   /** Starts the learner at `lambda` (default: the setting, or what "auto" chooses on the warm-up). */

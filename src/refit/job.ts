@@ -558,6 +558,13 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
       values[k++] = fit.coefficients[c]!;
     }
   }
+  // a binomial window of one class has no finite optimum: the solver stops where the gradient
+  // rounds to 0 (an intercept near ±28 or beyond), which is no estimate (`fit` refuses such rows)
+  const label = job.family === 'binomial' ? singleLabel(rows.y, rows.weights) : null;
+  const reason =
+    label !== null
+      ? `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate`
+      : fit.reason;
   return {
     key: job.key,
     first: rows.first,
@@ -568,8 +575,8 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     model: { intercept: fit.intercept, cols, values },
     objective: fit.objective,
     kktMaxViolation: Math.max(kkt.maxViolation, screened),
-    converged: fit.converged,
-    ...(fit.reason !== undefined ? { reason: fit.reason } : {}),
+    converged: fit.converged && label === null,
+    ...(reason !== undefined ? { reason } : {}),
     passes: fit.passes,
     outerIterations: fit.outerIterations,
     // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)
@@ -589,4 +596,15 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     solveMs: t2 - t1 + prepareMs,
     kktMs: performance.now() - t2,
   };
+}
+
+/** The label every row of weight > 0 has (binomial: one class), else null. */
+function singleLabel(y: Float64Array, weights: Float64Array | undefined): number | null {
+  let label: number | null = null;
+  for (let i = 0; i < y.length; i++) {
+    if (weights !== undefined && !(weights[i]! > 0)) continue;
+    if (label === null) label = y[i]!;
+    else if (y[i] !== label) return null;
+  }
+  return label;
 }

@@ -85,6 +85,32 @@ describe('a λ that does no better than a constant is a warning', () => {
     expect(auto.stderr).toContain(`replay: warning: ${none}`);
   });
 
+  it('keyed, λ "auto": models that lose to one constant for all keys are said to start from nothing, not to have useless features', async () => {
+    // 300 keys of 10 events each; the label follows x in every key
+    const rng = new Rng(7);
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const x = +rng.normal().toFixed(3);
+      const label = rng.next() < 1 / (1 + Math.exp(1.5 - 0.8 * x)) ? 1 : 0;
+      lines.push(JSON.stringify({ label, features: { user: `u${i % 300}`, x } }));
+    }
+    const input = join(dir, 'keyed.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = join(dir, 'out-keyed');
+    const r = await runCli([
+      ...['replay', '--no-refit', '--input', input, '--family', 'binomial', '--key-by', 'user', '--out', out],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const { warnings } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      warnings: string[];
+    };
+    const warning = warnings.find((w) => w.includes('online constant'));
+    expect(warning).toMatch(
+      /^the progressive loss \S+ is no better than an online constant's \S+ .*: the 300 keys' models have not beaten one constant for all keys: each starts from nothing and learns from its own key's events only .*; check how many events each key learned/,
+    );
+    expect(warning).not.toContain('the features have not told');
+  });
+
   it('λ "auto" on features that tell the label: no such warning', async () => {
     const rng = new Rng(6);
     const g = (): number => rng.normal();

@@ -232,6 +232,14 @@ describe('l1stream replay', () => {
     const [one, two] = [await outputs('0'), await outputs('1')];
     expect(two).toEqual(one);
     expect(one[3].split('\n').filter((l) => l !== '').length).toBeGreaterThanOrEqual(2);
+    // hashed features: the reader thread hashes the names for the learning thread
+    const hashed = (threads: string) =>
+      deterministicOutputs(input, join(dir, `hashed${threads}`), {}, 1000, [
+        ...['--reader-threads', threads, '--hash-bits', '10'],
+      ]);
+    const [hashedOne, hashedTwo] = [await hashed('0'), await hashed('1')];
+    expect(hashedTwo).toEqual(hashedOne);
+    expect(hashedOne).not.toEqual(one);
     const bad = await runCli(['replay', '--input', input, '--family', 'binomial', '--reader-threads', '2']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--reader-threads must be 0 .* or 1/);

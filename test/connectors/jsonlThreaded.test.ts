@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { lastValueFrom, take, toArray, type Observable } from 'rxjs';
+import { lastValueFrom, take, tap, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { adClicks } from '../../examples/ad-clicks/generate.js';
@@ -12,6 +12,7 @@ import { deliveries } from '../../examples/sparsity-drift/generate.js';
 import { jsonlSource, readJsonl } from '../../connectors/file/jsonl.js';
 import { readJsonlThreaded } from '../../connectors/file/jsonlThreaded.js';
 import { ListedEvent, type Family } from '../../src/core/event.js';
+import { LineEvent } from '../../src/core/lineEvent.js';
 import { SparseBuffer } from '../../src/core/sparse.js';
 import { Featurizer } from '../../src/features/featurizer.js';
 import { decodeEvents } from '../../src/stream/decodeEvents.js';
@@ -86,16 +87,163 @@ async function agree(
   return two;
 }
 
+/** The examples' streams (seeded) and the bench stream, as lines, with their families. */
+function exampleStreams(seed: number): Array<[string[], Family]> {
+  return [
+    [jsonl(adClicks(seed, 1500)), 'binomial'],
+    [jsonl(impressions(seed, 1500)), 'binomial'],
+    [jsonl(customers(seed, 1500)), 'binomial'],
+    [jsonl(deliveries(seed, 1500)), 'gaussian'],
+    [engineLines(), 'binomial'],
+  ];
+}
+
+interface HashedRead {
+  /** Per event: its line, event fields, features (JSON), columns by name and value. */
+  readonly events: string[];
+  readonly letters: DeadLetter[];
+  /** Events that came as `LineEvent`s (names hashed by the reader, here or in the worker). */
+  readonly lineEvents: number;
+  /** The vocabulary's collision examples (column, name kept, name that collided), as JSON. */
+  readonly collisions: string;
+}
+
+/**
+ * Events featurized as they arrive by one hashed featurizer: it takes the reader's name table, so
+ * the reader (and a reader worker, from the next batch it reads) hashes names for it.
+ */
+async function readHashed(
+  batches$: Observable<RawBatch>,
+  family: Family,
+  bits: number,
+  seed: number,
+): Promise<HashedRead> {
+  const letters: DeadLetter[] = [];
+  const hashed = new Featurizer({ hashBits: bits, hashSeed: seed });
+  const x = new SparseBuffer();
+  const events: string[] = [];
+  let lineEvents = 0;
+  const see = (b: EventBatch): void =>
+    b.events.forEach((e, i) => {
+      // a LineEvent hashed with another seed than the featurizer's would be featurized the slow way
+      if (e instanceof LineEvent && e.hashSeed === seed) lineEvents++;
+      const reason = hashed.featurize(e, x);
+      // the values as the event gives them, -0 apart from 0 (JSON writes both as 0)
+      const values = e instanceof ListedEvent ? e.fieldValues.map((v) => (Object.is(v, -0) ? '-0' : v)) : [];
+      const cols = Array.from(x.indices.subarray(0, x.nnz), (j, k) => `${hashed.nameOf(j)}:${x.values[k]}`);
+      const scalars = [e.key, e.ts, e.label, e.weight].map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+      events.push(
+        [
+          b.positions[i].offset,
+          scalars.join(','),
+          JSON.stringify(e.features),
+          JSON.stringify(values),
+          reason ?? cols.join(' '),
+        ].join(' | '),
+      );
+    });
+  await lastValueFrom(
+    batches$.pipe(
+      decodeEvents({ family, deadLetters: { deadLetter: (l) => letters.push(l) } }),
+      tap(see),
+      toArray(),
+    ),
+  );
+  return {
+    events,
+    letters,
+    lineEvents,
+    collisions: JSON.stringify(hashed.vocabulary.collisionExamples(1000)),
+  };
+}
+
+/** Both paths over `text`, featurized by a hashed featurizer as they arrive, agree. */
+async function agreeHashed(
+  text: string,
+  family: Family,
+  options: { batchSize?: number; inFlight?: number; maxRecordBytes?: number },
+  bits = 12,
+  seed = 0,
+): Promise<{ one: HashedRead; two: HashedRead }> {
+  const path = file(text);
+  const { inFlight, ...plain } = options;
+  const one = await readHashed(readJsonl(path, plain), family, bits, seed);
+  const two = await readHashed(
+    readJsonlThreaded(path, { ...plain, ...(inFlight !== undefined ? { inFlight } : {}), family }),
+    family,
+    bits,
+    seed,
+  );
+  expect(two.events.length).toBe(one.events.length);
+  for (let i = 0; i < one.events.length; i++) expect(two.events[i]).toBe(one.events[i]);
+  expect(two.letters).toEqual(one.letters);
+  expect(two.collisions).toBe(one.collisions);
+  return { one, two };
+}
+
+describe('readJsonlThreaded with a hashed featurizer: the worker hashes names, the same events and columns', () => {
+  it('on the example streams and the bench stream', async () => {
+    for (const [lines, family] of exampleStreams(5)) {
+      const { one, two } = await agreeHashed(lines.join('\n'), family, { batchSize: 50, inFlight: 2 });
+      expect(two.events).toHaveLength(lines.length);
+      // past the batches read before the featurizer took the table, the worker's events are LineEvents
+      expect(two.lineEvents).toBeGreaterThan(lines.length / 2);
+      expect(one.lineEvents).toBeGreaterThan(lines.length / 2);
+    }
+  });
+
+  it('on seeded random lines and their mutations (keys, arrays, missing values, bad lines), both families', async () => {
+    const rng = new Rng(58);
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const line = randomLine(rng);
+      lines.push(line, mutate(line, rng), mutate(mutate(line, rng), rng));
+    }
+    for (const family of ['binomial', 'gaussian'] as const) {
+      const { two } = await agreeHashed(lines.join('\n'), family, { batchSize: 37, inFlight: 1 }, 6);
+      expect(two.lineEvents).toBeGreaterThan(lines.length / 10);
+      expect(two.letters.length).toBeGreaterThan(lines.length / 10);
+      expect(JSON.parse(two.collisions)).not.toHaveLength(0);
+    }
+  });
+
+  it('a seed of 2^31 or more (negative as a 32-bit integer): the worker hashes with it, the same columns', async () => {
+    for (const seed of [3e9, -5]) {
+      const lines = jsonl(adClicks(7, 800));
+      const { one, two } = await agreeHashed(
+        lines.join('\n'),
+        'binomial',
+        { batchSize: 50, inFlight: 2 },
+        12,
+        seed,
+      );
+      expect(two.lineEvents).toBeGreaterThan(lines.length / 2);
+      expect(one.lineEvents).toBeGreaterThan(lines.length / 2);
+    }
+  });
+
+  it('bad lines, long names and keys, __proto__, non-ASCII names and values', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      lines.push(
+        `{"key":"k${'k'.repeat(i % 2 ? 70 : 1)}${i % 4}","label":${i % 2},"features":{"plain":${i},` +
+          `"${'n'.repeat(65)}${i % 3}":${i % 5},"c":"${'v'.repeat(i % 2 ? 70 : 1)}${i % 7}","t":["p${i % 4}","q",""],` +
+          `"ville":"Zürich ${i % 3}","größe":${i % 9},"flag":${i % 2 === 0},"n":null,"m":"NA","z":-0.0}}`,
+      );
+      if (i % 50 === 7)
+        lines.push('{"label":1,"features":{"__proto__":1,"a":2}}', '{"label":1,"features":{"a":');
+    }
+    const { one, two } = await agreeHashed(lines.join('\n'), 'binomial', { batchSize: 16, inFlight: 2 });
+    expect(two.lineEvents).toBeGreaterThan(300);
+    // the broken lines are dead-lettered; `__proto__` is a name like any other
+    expect(one.letters).toHaveLength(8);
+    expect(two.events.filter((e) => e.includes('__proto__:1'))).toHaveLength(8);
+  });
+});
+
 describe('readJsonlThreaded: the same batches, events and dead letters as readJsonl + decodeEvents', () => {
   it('on the example streams and the bench stream (events read in the worker)', async () => {
-    const fixtures: Array<[string[], Family]> = [
-      [jsonl(adClicks(3, 1500)), 'binomial'],
-      [jsonl(impressions(3, 1500)), 'binomial'],
-      [jsonl(customers(3, 1500)), 'binomial'],
-      [jsonl(deliveries(3, 1500)), 'gaussian'],
-      [engineLines(), 'binomial'],
-    ];
-    for (const [lines, family] of fixtures) {
+    for (const [lines, family] of exampleStreams(3)) {
       const read = await agree(lines.join('\n'), family, { batchSize: 100, inFlight: 2 });
       expect(read.events).toHaveLength(lines.length);
       expect(read.listed).toBe(lines.length);

@@ -60,6 +60,29 @@ function reference(before: OnlineScalerState, x: SparseBuffer, weight: number) {
 const huge = [1e150, 1e152, 3e153, 1e154, -1e155, 1e160, 1e200, 1e300];
 
 describe('observeFinite: save, update, scale and check in one pass, as the plain steps do them', () => {
+  it('events of weight 0 before any other, on columns never seen, are no overflow and change nothing', () => {
+    const scaler = new OnlineScaler();
+    const fresh = new OnlineScaler();
+    for (const [j, v] of [
+      [0, 1],
+      [40, 2],
+    ]) {
+      const x = new SparseBuffer();
+      x.push(j, v);
+      expect(scaler.observeFinite(x, 0)).toBe(-1);
+      const scaled = new SparseBuffer();
+      scaled.push(j, v);
+      expect(scaler.observeFinite(scaled, 0, { auto: false, scales: new Float64Array(1) })).toBe(-1);
+    }
+    expectSame(scaler, fresh, 'after two weight-0 events');
+    const x = new SparseBuffer();
+    x.push(0, 0.5);
+    const y = copyOf(x);
+    expect(scaler.observeFinite(x, 1)).toBe(-1);
+    expect(fresh.observeFinite(y, 1)).toBe(-1);
+    expectSame(scaler, fresh, 'after a weighted event');
+  });
+
   it('refuses what overflows at any position (earlier columns updated first), keeps the rest; undo and the events after', () => {
     const rng = new Rng(71);
     const scaler = new OnlineScaler();

@@ -59,6 +59,7 @@ export class EagerProximalSgd {
   g2b = 0;
   t = 0;
   weightSum = 0;
+  weighted = 0;
   constructor(readonly o: EagerSgdOptions) {
     this.w = new Float64Array(o.p);
     this.g2 = new Float64Array(o.p);
@@ -111,6 +112,7 @@ export class EagerFtrl {
   nb = 0;
   t = 0;
   weightSum = 0;
+  weighted = 0;
   constructor(
     readonly o: {
       family: 'gaussian' | 'binomial';
@@ -157,11 +159,17 @@ export class EagerFtrl {
 }
 
 /**
- * The event's weight over the mean weight of the events learned before it (DESIGN §1: weights
- * normalized to average 1); adds it to the learner's sum.
+ * The event's weight over the mean weight of the events learned with a weight so far, itself
+ * included (DESIGN §1: weights normalized to average 1); adds it to the learner's sum and count.
  */
-function relative(learner: { t: number; weightSum: number }, weight: number): number {
-  const v = weight === 0 ? 0 : learner.weightSum > 0 ? weight / (learner.weightSum / learner.t) : 1;
+function relative(learner: { weightSum: number; weighted: number }, weight: number): number {
+  const v =
+    weight === 0
+      ? 0
+      : learner.weightSum > 0
+        ? weight / ((learner.weightSum + weight) / (learner.weighted + 1))
+        : 1;
   learner.weightSum += weight;
+  if (weight > 0) learner.weighted++;
   return v;
 }

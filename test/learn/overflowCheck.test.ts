@@ -48,7 +48,6 @@ describe.each(learnerNames)('checkUpdate, the pre-check of learnOne: %s', (name)
 
     // each would make the state non-finite: learnOne takes it, checkUpdate refuses it and changes nothing
     const extreme: Array<[string, { x: SparseVector; y: number; weight: number }, number[]]> = [
-      ['weight 1e300', { x: sparseOf([[3, 1.5]]), y: 1, weight: 1e300 }, [0, GRADIENT_OVERFLOW]],
       [
         'a feature of 1e200 (new column)',
         {
@@ -80,6 +79,70 @@ describe.each(learnerNames)('checkUpdate, the pre-check of learnOne: %s', (name)
         },
         [0, 1],
       ]);
+    it(`${family}: a weight of 1e300 counts as the t + 1 events learned with it, no more; one that makes the sum of weights infinite is refused`, () => {
+      const stream = events(2, 200);
+      const heavy = make();
+      const reference = make();
+      for (const { x, y, weight } of stream) {
+        heavy.learnOne(x, y, weight);
+        reference.learnOne(x, y, weight);
+      }
+      // the mean with the event in it is 1e300 / 201: the event weighs 201 means of the rest
+      const sum = stream.reduce((s, e) => s + e.weight, 0);
+      const x = sparseOf([[3, 1.5]]);
+      expect(heavy.checkUpdate(x, 1, 1e300)).toBe(UPDATE_FINITE);
+      heavy.learnChecked();
+      // 1e200 is as heavy: 201 · 1e200 / (sum + 1e200) rounds to 201 too
+      expect(sum).toBeLessThan(1e3);
+      reference.learnOne(x, 1, 1e200);
+      expect(finiteState(heavy)).toBe(true);
+      expect(weights(heavy)).toEqual(weights(reference));
+      // weights of 1e308 twice: their sum overflows
+      const overflow = make();
+      overflow.learnOne(x, 1, 1e308);
+      const learned = weights(overflow);
+      expect(overflow.checkUpdate(x, 0, 1e308)).toBe(GRADIENT_OVERFLOW);
+      expect(() => overflow.learnOne(x, 0, 1e308)).toThrow(NumericError);
+      expect(weights(overflow)).toEqual(learned);
+      expect(finiteState(overflow)).toBe(true);
+    });
+
+    it(`${family}: a tiny first weight, or events of weight 0 first, do not blow up the next events' steps (only ratios of weights matter)`, () => {
+      // a planted model: y = 1.5·x1 − x2 (+ noise), or its logistic draw
+      const rng = new Rng(71);
+      const labelled = Array.from({ length: 3000 }, () => {
+        const a = rng.normal();
+        const b = rng.normal();
+        const eta = 1.5 * a - b;
+        const u = rng.next();
+        const y = family === 'binomial' ? (u < 1 / (1 + Math.exp(-eta)) ? 1 : 0) : eta + 0.3 * rng.normal();
+        const x = sparseOf([
+          [1, a],
+          [2, b],
+        ]);
+        return { x, y };
+      });
+      // a small λ: 2,000 events of weight 0 before the others add 2,000 events' penalty
+      const light = () => createLearner(name, family, 1e-5, 1, { truncatedGradient: { truncateEvery: 3 } });
+      const tiny = light();
+      const zeros = light();
+      const plain = light();
+      for (let i = 0; i < 2000; i++) zeros.learnOne(labelled[i].x, labelled[i].y, 0);
+      labelled.forEach(({ x, y }, i) => {
+        tiny.learnOne(x, y, i === 0 ? 1e-8 : 1);
+        zeros.learnOne(x, y, 1);
+        plain.learnOne(x, y, 1);
+      });
+      const b = weights(plain);
+      for (const a of [weights(tiny), weights(zeros)]) {
+        // (weights() lists the intercept first) the first events' own steps are the only difference left
+        expect(Math.abs(a[2] - b[2])).toBeLessThan(0.05 * Math.abs(b[2]));
+        expect(Math.abs(a[3] - b[3])).toBeLessThan(0.05 * Math.abs(b[3]));
+        expect(Math.sign(a[2])).toBe(1);
+        expect(Math.sign(a[3])).toBe(-1);
+      }
+    });
+
     for (const [what, bad, where] of extreme) {
       it(`${family}, ${what}: checkUpdate says where it overflows and the event leaves no trace`, () => {
         const stream = events(2, 400);

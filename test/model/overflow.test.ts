@@ -52,24 +52,34 @@ describe('an event whose numbers would overflow the model is rejected and leaves
   const standardizes: Standardize[] = [true, 'auto', false];
   for (const learner of learnerNames) {
     for (const standardize of standardizes) {
-      const cases: Array<[Family, string, Partial<L1Event> & { features?: Record<string, number> }, RegExp]> =
+      type Case = [Family, string, Partial<L1Event> & { features?: Record<string, number> }, RegExp];
+      const cases: Case[] = [
         [
-          [
-            'gaussian',
-            'label 1e200',
-            { label: 1e200 },
-            /^numeric overflow: label 1e200 makes the squared error infinite$/,
-          ],
-          ['binomial', 'weight 1e300', { weight: 1e300 }, /^numeric overflow: weight 1e300 makes /],
-          [
-            'gaussian',
-            'feature a = 1e200',
-            { features: { a: 1e200 } },
-            standardize === false
-              ? /^numeric overflow: feature a = 1e200 makes the squared error infinite$/
-              : /^numeric overflow: feature a = 1e200 makes its running variance infinite$/,
-          ],
-        ];
+          'gaussian',
+          'label 1e200',
+          { label: 1e200 },
+          /^numeric overflow: label 1e200 makes the squared error infinite$/,
+        ],
+        // (a weight alone overflows no learner now: with itself in the mean, it counts t + 1 events at most)
+        ...(standardize === false
+          ? []
+          : [
+              [
+                'binomial',
+                'weight 1e308',
+                { weight: 1e308 },
+                /^numeric overflow: weight 1e308 makes the running variance of \S+ infinite$/,
+              ] as Case,
+            ]),
+        [
+          'gaussian',
+          'feature a = 1e200',
+          { features: { a: 1e200 } },
+          standardize === false
+            ? /^numeric overflow: feature a = 1e200 makes the squared error infinite$/
+            : /^numeric overflow: feature a = 1e200 makes its running variance infinite$/,
+        ],
+      ];
       for (const [family, what, change, reason] of cases) {
         it(`${learner}, standardize ${String(standardize)}, ${family}, ${what} at event 301: rejected, the models equal those without it`, () => {
           const stream = events(family, 600, 5);

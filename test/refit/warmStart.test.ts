@@ -112,3 +112,25 @@ describe('refit warm starts', () => {
     expect(fromRefit.passes).not.toBe(fromOnline.passes);
   });
 });
+
+describe('a binomial refit window of one class', () => {
+  it('is reported not converged, with the reason (no finite model is optimal); two classes converge', () => {
+    const both = job([]);
+    expect(solveRefitJob(both).converged).toBe(true);
+    for (const label of [0, 1]) {
+      const one = job([]);
+      one.rows.y.fill(label);
+      const outcome = solveRefitJob(one);
+      expect(outcome.converged).toBe(false);
+      expect(outcome.reason).toBe(
+        `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate`,
+      );
+    }
+    // a row of the other class with weight 0 does not count
+    const weighted = job([]);
+    weighted.rows.y.fill(0);
+    weighted.rows.y[7] = 1;
+    (weighted.rows.weights as Float64Array)[7] = 0;
+    expect(solveRefitJob(weighted).converged).toBe(false);
+  });
+});
