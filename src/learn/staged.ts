@@ -100,11 +100,11 @@ export abstract class StagedLearner {
   /**
    * The event's weight over the mean weight of the events learned with a weight so far, itself
    * included (1 for the first): the weights normalized to average 1, as the batch objective's sum
-   * to n (docs/conventions.md), so uniform weights of any size learn exactly what no weights learn
-   * (w / ((m + 1)·w / (m + 1)) = 1), with or without events of weight 0 among them. With the event
-   * in the mean, one tiny first weight cannot multiply the next event's step by 1/itself (a first
-   * weight of 1e-8 made the second event's 1e8 and left a sign flipped), nor can events of weight
-   * 0 before it (2,000 of them made the next ones' steps up to 1,000 times too large): after m
+   * to n (docs/conventions.md), so uniform weights of any size learn what no weights learn, to
+   * rounding (w / ((m + 1)·w / (m + 1)) = 1), with or without events of weight 0 among them. With
+   * the event in the mean, one tiny first weight cannot multiply the next event's step by 1/itself
+   * (a first weight of 1e-8 made the second event's 1e8 and left a sign flipped), nor can events of
+   * weight 0 before it (after 2,000 of them, the second weighted event counted 2,001): after m
    * weighted events an event counts (m + 1)·w / (m·m̄ + w) < m + 1 times their mean m̄. NaN (an
    * overflow `checkUpdate` reports) when the event would make the sum of the weights infinite.
    */
@@ -200,8 +200,9 @@ export abstract class StagedLearner {
   /** `weightSum` from a checkpoint; one written before it was kept had every event count 1. */
   protected restoreWeightSum(state: LearnerState): void {
     this.weightSum = state.scalars.weightSum ?? state.steps;
-    // a checkpoint written before it was kept: every event counted
-    this.weightedEvents = state.scalars.weightedEvents ?? state.steps;
+    // a checkpoint written before it was kept: every event counted once a weight was above 0 (one
+    // that mixed events of weight 0 with others over-counts them, which cannot be told apart now)
+    this.weightedEvents = state.scalars.weightedEvents ?? (this.weightSum > 0 ? state.steps : 0);
   }
 
   /**

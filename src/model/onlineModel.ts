@@ -14,7 +14,14 @@ import {
 } from '../learn/factory.js';
 import { GRADIENT_OVERFLOW, UPDATE_FINITE, type LearnerState } from '../learn/learner.js';
 import { lossFor } from '../loss/index.js';
-import { autoLambda, enoughForLambda, lambdaMax, noiseLambda, type WarmupEvent } from './autoLambda.js';
+import {
+  autoLambda,
+  autoLambdaRule,
+  enoughForLambda,
+  lambdaMax,
+  noiseLambda,
+  type WarmupEvent,
+} from './autoLambda.js';
 import { type PendingEventsState, WarmupEvents } from './warmupEvents.js';
 import type { Standardize } from '../solve/problem.js';
 import { ProgressiveMetrics, type ProgressiveMetricsState } from '../metrics/progressive.js';
@@ -422,6 +429,9 @@ export class OnlineModel {
   }
 
   private autoLambdaNow(): number {
+    // every label equal: λ_max is 0 but for the rounding of a mean of non-round labels (3.7 gave
+    // 6e-14 of a residual, a λ of 1e-16), so the fallback, as for 0/1 labels
+    if (this.pending !== null && this.pendingLabelsEqual()) return autoLambdaRule.fallback;
     const pf = new Map(this.penaltyIndices);
     return autoLambda(
       lambdaMax(
@@ -511,10 +521,15 @@ export class OnlineModel {
     return this.pendingLabelsEqual() ? lambda : Math.min(lambda, cap);
   }
 
-  /** True when every labelled event of the warm-up has the same label. */
+  /** True when every labelled event of the warm-up with a weight above 0 has the same label. */
   private pendingLabelsEqual(): boolean {
     const p = this.pending!;
-    for (let i = 1; i < p.length; i++) if (p.label(i) !== p.label(0)) return false;
+    let first = NaN;
+    for (let i = 0; i < p.length; i++) {
+      if (!(p.weight(i) > 0)) continue;
+      if (Number.isNaN(first)) first = p.label(i);
+      else if (p.label(i) !== first) return false;
+    }
     return true;
   }
 

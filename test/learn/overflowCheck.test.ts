@@ -143,6 +143,26 @@ describe.each(learnerNames)('checkUpdate, the pre-check of learnOne: %s', (name)
       }
     });
 
+    it(`${family}: a checkpoint from before the count of weighted events was kept restores it from its weight sum`, () => {
+      const stream = events(4, 40);
+      for (const weightOf of [() => 0, (i: number) => stream[i].weight]) {
+        const a = make();
+        stream.forEach(({ x, y }, i) => a.learnOne(x, y, weightOf(i)));
+        const state = a.state();
+        const { weightedEvents, ...older } = state.scalars;
+        expect(weightedEvents).toBe(weightOf(0) === 0 ? 0 : 40);
+        const fromNew = make();
+        fromNew.restore(state);
+        const fromOld = make();
+        fromOld.restore({ ...state, scalars: older });
+        for (const { x, y, weight } of stream.slice(0, 5)) {
+          fromNew.learnOne(x, y, weight);
+          fromOld.learnOne(x, y, weight);
+        }
+        expect(weights(fromOld)).toEqual(weights(fromNew));
+      }
+    });
+
     for (const [what, bad, where] of extreme) {
       it(`${family}, ${what}: checkUpdate says where it overflows and the event leaves no trace`, () => {
         const stream = events(2, 400);
