@@ -32,11 +32,6 @@ export function logLevel(fallback: string, env: NodeJS.ProcessEnv = process.env)
   );
 }
 
-/** True when a logger at L1S_LOG_LEVEL (replay's default: warn) writes warnings. */
-export function logsWarn(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (levels.get(logLevel('warn', env)) ?? Infinity) <= 40;
-}
-
 /** True when a logger at L1S_LOG_LEVEL (replay's default: warn) writes info lines. */
 export function logsInfo(env: NodeJS.ProcessEnv = process.env): boolean {
   return (levels.get(logLevel('warn', env)) ?? Infinity) <= 30;

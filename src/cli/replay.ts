@@ -49,8 +49,7 @@ import {
 import { stateSettings } from '../engine/stateSettings.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
-import { keyedMemoryWarning } from '../engine/keyedMemory.js';
-import { cliLogger, logLevel, logsInfo, logsWarn } from './logger.js';
+import { cliLogger, logLevel, logsInfo } from './logger.js';
 import { exitIfHeld, onInterrupt } from './interrupts.js';
 import type { RefitStats } from '../stream/refitEvery.js';
 
@@ -530,10 +529,7 @@ export const replayCommand: Command = {
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
-    // the keyed-memory estimate was logged as the run started: summary.json keeps it, stderr once
-    const atStart = logsWarn() ? keyedMemoryWarning(config) : null;
-    for (const warning of summary.warnings)
-      if (warning !== atStart) io.stderr.write(`replay: warning: ${warning}\n`);
+    for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
     // (the engine logs it at info; replay's log level is warn by default)
     if (summary.skippedCovered > 0 && !logsInfo())
       io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);

@@ -5,7 +5,6 @@ import type { Engine, EngineStats } from '../engine/engine.js';
 import type { Family } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
 import type { RefitStats } from '../stream/refitEvery.js';
-import { keyedMemoryWarning } from '../engine/keyedMemory.js';
 import { unreadLearnerSettings } from '../learn/factory.js';
 import { POOLED_AUC_SAMPLE } from '../metrics/auc.js';
 import { autoLambdaRule } from '../model/autoLambda.js';
@@ -182,10 +181,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
     features,
     droppedFeatures,
     warnings: [
-      ...[
-        keyedMemoryWarning(config),
-        unreadLearnerSettings(config.model.learner ?? 'ftrl', config.model),
-      ].filter((w) => w !== null),
+      ...[unreadLearnerSettings(config.model.learner ?? 'ftrl', config.model)].filter((w) => w !== null),
       ...dataWarnings(s, droppedFeatures),
       ...numericStrings.warnings(),
       ...(nameCollisions > 0 ? [nameCollisionWarning(nameCollisions, collisionExamples)] : []),

@@ -36,7 +36,6 @@ import { checkedConfigAndPorts } from './checkedPorts.js';
 import { AssignmentFence } from './assignmentFence.js';
 import { Checkpointer, EvictionBuffer, type CheckpointStats } from './checkpointer.js';
 import { AwaitingSink } from './awaitingSink.js';
-import { keyedMemoryWarning } from './keyedMemory.js';
 import { unreadEntries } from './commandLineEntries.js';
 import { checkDecimalOffsets, checkRawBatch } from './offsets.js';
 import { RejectRateWatch } from './rejectRate.js';
@@ -360,8 +359,6 @@ export class Engine {
       now: this.now,
       ...(options.logger ? { logger: options.logger } : {}),
     };
-    const memory = keyedMemoryWarning(config);
-    if (memory !== null) options.logger?.warn({ setting: 'model.hashBits' }, memory);
     const durable = ports.store?.durable === true ? new EvictionBuffer(ports.store) : null;
     this.store = durable ?? ports.store ?? new MemoryStateStore();
     // versions go on above those an earlier run published for the key (after its checkpoint)

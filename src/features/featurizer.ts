@@ -29,13 +29,19 @@ export interface FeaturizerOptions {
   /** Hashed only: names kept before names of inactive columns are pruned (default 2^20). */
   readonly nameCapacity?: number;
   /**
+   * Hashed only: columns numbered as their buckets are first seen, so the dimension (and the
+   * memory of a model over it) follows the buckets in use (`HashedVocabularyOptions.compact`;
+   * keyed models). Default false.
+   */
+  readonly compactHashing?: boolean;
+  /**
    * Exact only: columns at most (default 2^20). Once full, a feature with a new name is left out
    * of its event (the rest of the event is learned) and counted in `droppedFeatures`.
    */
   readonly maxFeatures?: number;
 }
 
-const featurizerKeys = ['hashBits', 'hashSeed', 'nameCapacity', 'maxFeatures'] as const;
+const featurizerKeys = ['hashBits', 'hashSeed', 'nameCapacity', 'maxFeatures', 'compactHashing'] as const;
 
 /** `Featurizer.pairCodes`: not seen yet; a missing value; a value without a column; from 3 on, column + 3. */
 const PAIR_NEW = 0;
@@ -214,6 +220,7 @@ export class Featurizer {
             bits: options.hashBits,
             ...(options.hashSeed !== undefined ? { seed: options.hashSeed } : {}),
             ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
+            ...(options.compactHashing === true ? { compact: true } : {}),
           }));
     this.hashedVocabulary = this.vocabulary instanceof HashedVocabulary ? this.vocabulary : null;
   }

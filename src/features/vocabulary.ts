@@ -102,6 +102,11 @@ export interface VocabularyState {
   readonly collided?: Uint32Array;
   /** Hashed: the collision examples kept, `[index, kept name, colliding name]`. */
   readonly collisionExamples?: ReadonlyArray<readonly [number, string, string]>;
+  /**
+   * Hashed with columns as seen (`HashedVocabularyOptions.compact`): each column's bucket, in
+   * column order (absent: a column is its bucket).
+   */
+  readonly columnBuckets?: Int32Array;
 }
 
 /** Checks the parallel arrays of a vocabulary state. */
@@ -436,6 +441,13 @@ export interface HashedVocabularyOptions {
   readonly seed?: number;
   /** Names kept at most before `prune` drops names of inactive columns (default 2^20). */
   readonly nameCapacity?: number;
+  /**
+   * Columns as seen: a name's bucket (murmur3 mod 2^bits) gets the next column number the first
+   * time it is seen, so `dimension` grows with the buckets in use (at most 2^bits) and so do the
+   * arrays of a model over it; the names that share a column are the same. Default false: a
+   * column is its bucket (`dimension` 2^bits; one lookup fewer per feature).
+   */
+  readonly compact?: boolean;
 }
 
 /**
@@ -446,7 +458,7 @@ export interface HashedVocabularyOptions {
  */
 class NameTable {
   /** Per column, its entry + 1 (0: none), when the dimension is small enough for an array. */
-  private readonly entryByColumn: Int32Array | null;
+  private entryByColumn: Int32Array<ArrayBuffer> | null;
   private readonly entryMap: Map<number, number> | null;
   private columns = new Int32Array(1024);
   /** Full hashes (signed). */
@@ -467,6 +479,11 @@ class NameTable {
   /** The entry of `column`, or -1. */
   entry(column: number): number {
     return this.entryByColumn !== null ? this.entryByColumn[column] - 1 : (this.entryMap!.get(column) ?? -1);
+  }
+
+  /** Room for columns up to `dimension` (a dense table whose columns grow: `compact`). */
+  grow(dimension: number): void {
+    if (this.entryByColumn !== null) this.entryByColumn = growInt32(this.entryByColumn, dimension);
   }
 
   /** Names `column` (replacing its name in place if it has one). */
@@ -566,10 +583,11 @@ class NameTable {
 /**
  * A set of 32-bit hashes in typed arrays, in insertion order (a `Set<number>` boxes every hash
  * above 2^30 as a heap number: a set of a million colliding names was a visible part of a lookup).
+ * A hash's position in that order is its number (`positionOf`).
  */
 class HashSet32 {
   /** The hashes in insertion order (signed). */
-  private list = new Int32Array(64);
+  list = new Int32Array(64);
   /** Open addressing: per slot, the hash's position in `list` + 1 (0: empty). */
   private slots = new Int32Array(128);
   size = 0;
@@ -579,14 +597,26 @@ class HashSet32 {
   }
 
   add(hash: number): void {
+    this.positionOf(hash);
+  }
+
+  /** The position of `hash` in insertion order, added at the end if it is not held. */
+  positionOf(hash: number): number {
     const h = hash | 0;
-    const slot = this.slotOf(h);
-    if (slot < 0) return;
+    const mask = this.slots.length - 1;
+    let slot = (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
+    for (; ; slot = (slot + 1) & mask) {
+      const e = this.slots[slot];
+      if (e === 0) break;
+      if (this.list[e - 1] === h) return e - 1;
+    }
     if (this.size === this.list.length) this.list = growInt32(this.list, 2 * this.size);
-    this.list[this.size++] = h;
+    const position = this.size++;
+    this.list[position] = h;
     this.slots[slot] = this.size;
     // at most half full: probes stay short
     if (2 * this.size > this.slots.length) this.rehash();
+    return position;
   }
 
   /** The empty slot where `h` would go, or -1 when it is held. */
@@ -625,8 +655,13 @@ export class HashedVocabulary implements Vocabulary {
   readonly hashed = true;
   /** A name's full hash (of `field=value` as one string) decides its column: one column per name. */
   readonly namesMayRepeat = false;
-  readonly dimension: number;
   readonly bits: number;
+  /** 2^bits. */
+  private readonly buckets: number;
+  /** Columns as seen (`compact`): the buckets in column order; else null (a column is its bucket). */
+  private readonly compactColumns: HashSet32 | null;
+  /** Columns the per-column arrays below have room for. */
+  private capacity: number;
   readonly seed: number;
   readonly nameCapacity: number;
   private readonly mask: number;
@@ -646,7 +681,7 @@ export class HashedVocabulary implements Vocabulary {
    * `owners[2 · column]` is the tag and `owners[2 · column + 1]` the column's drift field code
    * (`fieldCodes`, FIELD_UNKNOWN when it does not fit), on the cache line the lookup reads.
    */
-  private readonly owners: Uint16Array | Int32Array | null;
+  private owners: Uint16Array | Int32Array | null;
   /** The largest drift field code `owners` holds. */
   private readonly maxCode: number;
   private readonly coder = new FieldCodes();
@@ -656,18 +691,29 @@ export class HashedVocabulary implements Vocabulary {
    * FIELD_UNKNOWN, so a drift detector goes on naming it as it did (it remembers the first name).
    */
   private renamed: Uint8Array | null = null;
-  private readonly colliders: Uint16Array | Int32Array | null;
+  private colliders: Uint16Array | Int32Array | null;
 
   constructor(options: HashedVocabularyOptions) {
     // from plain JavaScript: a misspelled `nameCapacity`, or one that is not a number, left the
     // name table unbounded
-    const problems = optionKeyProblems('HashedVocabulary', options, ['bits', 'seed', 'nameCapacity']);
+    const problems = optionKeyProblems('HashedVocabulary', options, [
+      'bits',
+      'seed',
+      'nameCapacity',
+      'compact',
+    ]);
     if (problems.length === 0) {
-      const { bits, seed, nameCapacity } = options as {
+      const { bits, seed, nameCapacity, compact } = options as {
         bits: unknown;
         seed?: unknown;
         nameCapacity?: unknown;
+        compact?: unknown;
       };
+      if (compact !== undefined && typeof compact !== 'boolean')
+        problems.push({
+          path: 'HashedVocabulary: compact',
+          message: `must be true or false, got ${shownValue(compact)}`,
+        });
       if (!(Number.isInteger(bits) && (bits as number) >= 1 && (bits as number) <= 28))
         problems.push({
           path: 'HashedVocabulary: bits',
@@ -685,18 +731,57 @@ export class HashedVocabulary implements Vocabulary {
     this.bits = options.bits;
     this.seed = options.seed ?? 0;
     this.nameCapacity = options.nameCapacity ?? 1 << 20;
-    this.dimension = 2 ** options.bits;
-    this.mask = this.dimension - 1;
-    const fast = options.bits <= FAST_BITS;
+    this.buckets = 2 ** options.bits;
+    this.mask = this.buckets - 1;
+    this.compactColumns = options.compact === true ? new HashSet32() : null;
+    // columns as seen start with room for a few and grow (`grow`)
+    this.capacity = this.compactColumns !== null ? Math.min(64, this.buckets) : this.buckets;
+    const fast = options.bits <= FAST_BITS || this.compactColumns !== null;
     const narrow = options.bits >= 17;
     this.owners = !fast
       ? null
       : narrow
-        ? new Uint16Array(2 * this.dimension)
-        : new Int32Array(2 * this.dimension);
+        ? new Uint16Array(2 * this.capacity)
+        : new Int32Array(2 * this.capacity);
     this.maxCode = narrow ? 0xffff : 0x7fffffff;
-    this.colliders = !fast ? null : narrow ? new Uint16Array(this.dimension) : new Int32Array(this.dimension);
-    this.names = new NameTable(this.dimension, fast);
+    this.colliders = !fast ? null : narrow ? new Uint16Array(this.capacity) : new Int32Array(this.capacity);
+    this.names = new NameTable(this.capacity, fast);
+  }
+
+  /** Columns: 2^bits, or with columns as seen (`compact`) the buckets seen so far. */
+  get dimension(): number {
+    return this.compactColumns !== null ? this.compactColumns.size : this.buckets;
+  }
+
+  /** True when columns are numbered as their buckets are first seen (`HashedVocabularyOptions.compact`). */
+  get compact(): boolean {
+    return this.compactColumns !== null;
+  }
+
+  /** The column of a name of full hash `hash`: its bucket, or with columns as seen its bucket's column. */
+  private columnOf(hash: number): number {
+    const compact = this.compactColumns;
+    if (compact === null) return hash & this.mask;
+    const column = compact.positionOf(hash & this.mask);
+    if (column >= this.capacity) this.grow(column + 1);
+    return column;
+  }
+
+  /** Room in the per-column arrays for `columns` columns (columns as seen). */
+  private grow(columns: number): void {
+    let capacity = this.capacity;
+    while (capacity < columns) capacity *= 2;
+    capacity = Math.min(capacity, this.buckets);
+    const widen = <T extends Uint16Array | Int32Array | Uint8Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a);
+      return b;
+    };
+    if (this.owners !== null) this.owners = widen(this.owners, 2 * capacity);
+    if (this.colliders !== null) this.colliders = widen(this.colliders, capacity);
+    if (this.renamed !== null) this.renamed = widen(this.renamed, capacity);
+    this.names.grow(capacity);
+    this.capacity = capacity;
   }
 
   get collisions(): number {
@@ -726,7 +811,8 @@ export class HashedVocabulary implements Vocabulary {
    */
   touch(hashes: Int32Array, n: number): number {
     const owners = this.owners;
-    if (owners === null) return 0;
+    // (with columns as seen, a bucket's column is found by the lookup itself)
+    if (owners === null || this.compactColumns !== null) return 0;
     const mask = this.mask;
     let sum = 0;
     for (let k = 0; k < n; k++) sum += owners[(hashes[k] & mask) << 1];
@@ -764,10 +850,11 @@ export class HashedVocabulary implements Vocabulary {
    * name, a collision example).
    */
   lookupFrom(hash: number, source: NameSource, k: number, item: number): number {
-    const owners = this.owners;
-    if (owners === null)
+    if (this.owners === null)
       return this.lookup(hash, source.nameAt(k), item < 0 ? undefined : source.stringAt(item));
-    const index = hash & this.mask;
+    const index = this.columnOf(hash);
+    // (read after `columnOf`, which may have grown it)
+    const owners = this.owners;
     const tag = this.tagOf(hash);
     const owner = owners[index << 1];
     if (owner === tag) return index;
@@ -795,7 +882,7 @@ export class HashedVocabulary implements Vocabulary {
 
   /** `indexOf(field, value)` for the name's full murmur3 hash `hash`. */
   lookup(hash: number, field: string, value: string | undefined): number {
-    const index = hash & this.mask;
+    const index = this.columnOf(hash);
     const owners = this.owners;
     if (owners !== null) {
       const tag = this.tagOf(hash);
@@ -863,7 +950,7 @@ export class HashedVocabulary implements Vocabulary {
     const dropped = this.names.drop(keep);
     // a colliding name remembered stays counted whoever names the column next
     if (this.owners !== null) {
-      const renamed = (this.renamed ??= new Uint8Array(this.dimension));
+      const renamed = (this.renamed ??= new Uint8Array(this.capacity));
       for (const index of dropped) {
         this.owners[index << 1] = this.owners[(index << 1) + 1] = 0;
         renamed[index] = 1;
@@ -898,16 +985,32 @@ export class HashedVocabulary implements Vocabulary {
       collisions: this.collisionCount,
       collided: this.collided.toUint32Array(),
       collisionExamples: this.examples.slice(),
+      ...(this.compactColumns !== null
+        ? { columnBuckets: this.compactColumns.list.slice(0, this.compactColumns.size) }
+        : {}),
     };
   }
 
   static fromState(state: VocabularyState, nameCapacity?: number): HashedVocabulary {
     checkNames(state);
+    const buckets = state.columnBuckets;
+    if (buckets !== undefined && !(buckets instanceof Int32Array))
+      throw new StateError('hashed vocabulary checkpoint has columnBuckets that are not an Int32Array');
     const v = new HashedVocabulary({
       bits: state.bits ?? 18,
       seed: state.seed ?? 0,
       ...(nameCapacity ? { nameCapacity } : {}),
+      ...(buckets !== undefined ? { compact: true } : {}),
     });
+    if (buckets !== undefined) {
+      for (let k = 0; k < buckets.length; k++) {
+        const b = buckets[k];
+        if (!(b >= 0 && b < v.buckets))
+          throw new StateError(`hashed vocabulary checkpoint has bucket ${b} outside 0..${v.buckets - 1}`);
+        if (v.columnOf(b) !== k)
+          throw new StateError(`hashed vocabulary checkpoint gives bucket ${b} to two columns`);
+      }
+    }
     for (let k = 0; k < state.indices.length; k++) {
       const i = state.indices[k];
       const field = state.fields[k];
@@ -918,10 +1021,11 @@ export class HashedVocabulary implements Vocabulary {
       const h = v.hasher.reset(v.seed).update(field);
       if (value !== null) h.update('=').update(value);
       const hash = h.digest();
-      // a column's tag holds only the hash bits its index does not give
-      if ((hash & v.mask) !== i)
+      // a column's tag holds only the hash bits its bucket does not give
+      const bucket = buckets !== undefined ? buckets[i] : i;
+      if ((hash & v.mask) !== bucket)
         throw new StateError(
-          `hashed vocabulary checkpoint names column ${i} ${JSON.stringify(featureName(field, value))}, which hashes to column ${hash & v.mask}`,
+          `hashed vocabulary checkpoint names column ${i} ${JSON.stringify(featureName(field, value))}, which hashes to ${buckets !== undefined ? 'bucket' : 'column'} ${hash & v.mask}${buckets !== undefined ? `, not ${bucket}` : ''}`,
         );
       v.names.set(i, field, value, hash);
       if (v.owners !== null) v.own(v.owners, i, hash, field, value);

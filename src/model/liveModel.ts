@@ -140,7 +140,9 @@ export class LiveModel {
     // keyed by a feature field: that field is the model's own key in every event, not a feature
     const keyBy = config.keys.keyBy;
     const keyField = keyBy !== null && keyBy !== 'key' ? keyBy : null;
-    const options = { ...config.model, key, clock: context.clock, keyField };
+    // keyed and hashed: each model's columns are the buckets its key has seen (not 2^hashBits each)
+    const compactHashing = keyBy !== null && config.model.hashBits !== undefined;
+    const options = { ...config.model, key, clock: context.clock, keyField, compactHashing };
     this.model = state ? OnlineModel.restore(options, state.model) : new OnlineModel(options);
     const driftOptions = {
       config: config.drift,

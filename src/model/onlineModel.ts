@@ -5,7 +5,7 @@ import { ConfigError, NumericError, StateError, type ConfigProblem } from '../co
 import { growInt32, SparseBuffer, type SparseVector } from '../core/sparse.js';
 import { Featurizer, isMissingString, type FeaturizerState } from '../features/featurizer.js';
 import { OnlineScaler, type OnlineScalerState } from '../features/onlineScaler.js';
-import { ExactVocabulary } from '../features/vocabulary.js';
+import { ExactVocabulary, HashedVocabulary } from '../features/vocabulary.js';
 import {
   createLearner,
   type LearnerHyperparameters,
@@ -87,6 +87,13 @@ export interface OnlineModelOptions extends LearnerHyperparameters {
    * would only share the unpenalized intercept's part, under a penalty). Default: none.
    */
   readonly keyField?: string | null;
+  /**
+   * With `hashBits`: columns numbered as their buckets are first seen, so the model's arrays
+   * follow the buckets its events use instead of 2^hashBits (keyed models: each holds its own
+   * key's columns). The same names share a column. Default false; a restored model keeps the
+   * numbering its checkpoint has.
+   */
+  readonly compactHashing?: boolean;
 }
 
 /**
@@ -106,7 +113,7 @@ export const onlineDefaults = {
 } as const;
 
 /** `OnlineModelOptions` that are not keys of a configuration's `model` section. */
-const ownKeys = ['center', 'clock', 'keyField'] as const;
+const ownKeys = ['center', 'clock', 'keyField', 'compactHashing'] as const;
 /** Options `checkOwnOptions` checks in words of its own. */
 const ownChecks: ReadonlySet<string> = new Set(['l1Ratio', 'labelWarmup', 'penaltyFactors']);
 
@@ -129,9 +136,19 @@ function checkOwnOptions(options: OnlineModelOptions): void {
   const problems: ConfigProblem[] = checkModelConfig(options, '', ownKeys).problems.filter(
     (p) => !ownChecks.has(p.path.split('.')[0]!),
   );
-  const { center, clock, keyField } = options as { center?: unknown; clock?: unknown; keyField?: unknown };
+  const { center, clock, keyField, compactHashing } = options as {
+    center?: unknown;
+    clock?: unknown;
+    keyField?: unknown;
+    compactHashing?: unknown;
+  };
   if (center !== undefined && typeof center !== 'boolean')
     problems.push({ path: 'center', message: `must be true or false, got ${shownValue(center)}` });
+  if (compactHashing !== undefined && typeof compactHashing !== 'boolean')
+    problems.push({
+      path: 'compactHashing',
+      message: `must be true or false, got ${shownValue(compactHashing)}`,
+    });
   if (clock !== undefined && typeof clock !== 'function')
     problems.push({
       path: 'clock',
@@ -399,6 +416,7 @@ export class OnlineModel {
         ...(options.hashSeed !== undefined ? { hashSeed: options.hashSeed } : {}),
         ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
         ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
+        ...(options.compactHashing === true ? { compactHashing: true } : {}),
       });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
@@ -1535,8 +1553,11 @@ export class OnlineModel {
     });
     // penalty factors are looked up in a new vocabulary, as a new model's are (a hashed one is
     // 2^hashBits columns of tables: built only then)
+    // (with columns as seen a column is not its bucket: only the restored vocabulary knows the
+    // penalized names' columns)
     const penalized = Object.keys(options.penaltyFactors ?? {}).length > 0;
-    const m = new OnlineModel({ ...options, key: cp.key }, penalized ? undefined : featurizer);
+    const compact = featurizer.vocabulary instanceof HashedVocabulary && featurizer.vocabulary.compact;
+    const m = new OnlineModel({ ...options, key: cp.key }, penalized && !compact ? undefined : featurizer);
     Object.assign(m, {
       featurizer,
       scaler: OnlineScaler.fromState(cp.scaler),

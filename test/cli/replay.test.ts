@@ -245,6 +245,45 @@ describe('l1stream replay', () => {
     expect(bad.stderr).toMatch(/--reader-threads must be 0 .* or 1/);
   }, 60_000);
 
+  it('keyed hashed models, each with the columns of the buckets it has seen, learn as an unkeyed hashed model on the same events, with 0 and 1 reader threads', async () => {
+    const dir = tmp();
+    const input = join(dir, 'events.jsonl');
+    const lines = Array.from(adClicks(4, 4000), (e) => JSON.stringify({ ...e, key: 'k1' }));
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const models = async (out: string, flags: readonly string[]) => {
+      const argv = ['replay', '--input', input, '--family', 'binomial', '--out', join(dir, out)];
+      const r = await runCli([
+        ...argv,
+        '--hash-bits',
+        '8',
+        '--no-refit',
+        '--snapshot-every',
+        '1000',
+        ...flags,
+      ]);
+      expect(r.code).toBe(0);
+      return readJsonl(join(dir, out, 'models.jsonl')) as unknown as ModelSnapshot[];
+    };
+    const unkeyed = await models('unkeyed', []);
+    expect(unkeyed.length).toBe(4);
+    // 256 buckets: names share them
+    expect(unkeyed[3].metrics!.hashCollisions).toBeGreaterThan(5);
+    for (const threads of ['0', '1']) {
+      const keyed = await models(`keyed${threads}`, ['--key-by', 'key', '--reader-threads', threads]);
+      expect(keyed.map((m) => [m.key, m.version])).toEqual(unkeyed.map((m) => ['k1', m.version]));
+      for (let v = 0; v < unkeyed.length; v++) {
+        const [a, b] = [unkeyed[v], keyed[v]];
+        for (const metric of ['hashCollisions', 'features', 'nonZero', 'events'])
+          expect(b.metrics![metric], metric).toBe(a.metrics![metric]);
+        expect(b.metrics!.progressiveLoss).toBeCloseTo(a.metrics!.progressiveLoss as number, 12);
+        expect(b.intercept).toBeCloseTo(a.intercept, 10);
+        expect(Object.keys(b.coefficients).sort()).toEqual(Object.keys(a.coefficients).sort());
+        for (const [name, beta] of Object.entries(a.coefficients))
+          expect(b.coefficients[name], name).toBeCloseTo(beta, 10);
+      }
+    }
+  }, 60_000);
+
   it('a feature named "" (a valid JSON key) is named "" in alert messages, not left blank', async () => {
     const dir = tmp();
     const input = join(dir, 'events.jsonl');

@@ -76,11 +76,14 @@ describe('keyed models with a bounded cache (DESIGN §8)', () => {
     expectSameRuns(bounded, unbounded);
   }, 180_000);
 
-  it('keyed models with hashing (2^16 columns, checkpointed by the columns they used) through a cache of 2 end as an unbounded run', async () => {
+  it('keyed models with hashing (2^16 buckets, each model with columns for the buckets its key has seen) through a cache of 2 end as an unbounded run', async () => {
     const events = keyedEvents(1500, 40, 29);
     const bounded = await run(2, events, { hashBits: 16 });
     const unbounded = await run(Infinity, events, { hashBits: 16 });
     expect(bounded.stats.evictions).toBeGreaterThan(150);
+    // a key's 7 names (5 numbers, 2 devices; its segment is its key) in as many columns, not 2^16
+    for (const engine of [bounded.engine, unbounded.engine])
+      engine.registry.visit((live) => expect(live.model.featurizer.dimension).toBeLessThanOrEqual(8));
     expect(bounded.stats.refits.completed).toBeGreaterThan(20);
     expect(bounded.sink.models.length).toBeGreaterThan(40);
     expectSameRuns(bounded, unbounded);
