@@ -478,7 +478,9 @@ class NameTable {
 
   /** The entry of `column`, or -1. */
   entry(column: number): number {
-    return this.entryByColumn !== null ? this.entryByColumn[column] - 1 : (this.entryMap!.get(column) ?? -1);
+    return this.entryByColumn !== null
+      ? (this.entryByColumn[column] ?? 0) - 1
+      : (this.entryMap!.get(column) ?? -1);
   }
 
   /** Room for columns up to `dimension` (a dense table whose columns grow: `compact`). */
@@ -797,6 +799,14 @@ export class HashedVocabulary implements Vocabulary {
     const h = this.hasher.reset(this.seed).update(field);
     if (value !== undefined) h.update('=').update(value);
     return h.digest();
+  }
+
+  /**
+   * The column of the name `field` or `field=value` without naming it or counting a collision (with
+   * columns as seen, a bucket not met yet gets its column).
+   */
+  columnFor(field: string, value?: string): number {
+    return this.columnOf(this.hashOf(field, value));
   }
 
   /** Hashing is the cost of a lookup: a field's prefix (`field=`) is hashed once (`indexOf`'s effects). */

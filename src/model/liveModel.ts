@@ -99,6 +99,8 @@ export class LiveModel {
    * have their centred moves only (`movesByName`). Not state: made when the refit is accepted.
    */
   private refitMoves: { readonly version: number; readonly moves: RefitMoves } | null = null;
+  /** The version of the last refit snapshot that was no estimate (not state: drift reads it at once). */
+  private noEstimateVersion = -1;
   /** The last refit's coefficients centred on `refitGauge` (`centerLevels`, once per refit). */
   private refitCentred: { readonly version: number; readonly coefficients: Record<string, number> } | null =
     null;
@@ -492,36 +494,39 @@ export class LiveModel {
     this.dirty = true;
     const version = this.model.claimVersion();
     const { cols, values } = outcome.model;
-    const previous = this.refit;
-    this.setRefit(outcome.model, version, outcome.last);
-    const gauge =
-      startedBy instanceof LiveModel && startedBy !== this && startedBy.key === this.key
-        ? startedBy.runningGauge
-        : this.runningGauge;
-    this.refitGauge =
-      gauge !== null && gauge.first === outcome.first && gauge.last === outcome.last ? gauge : null;
-    const handedBack =
-      this.context.config.refit.handBack &&
-      this.model.assignCoefficients(outcome.model.intercept, cols, values);
-    if (handedBack) this.handedBackSinceSnapshot = true;
     const order = orderByMagnitude(values);
     const coefficients = Object.create(null) as Record<string, number>;
-    this.refitScales.clear();
-    for (const k of order) {
-      const name = this.model.featurizer.nameOf(cols[k]);
-      coefficients[name] = values[k];
-      this.refitScales.set(name, this.model.columnScale(cols[k]));
-    }
-    // the levels the refit left at 0 are weighed too once centred (`driftSnapshot`)
-    for (const { levels } of this.refitGauge?.fields ?? [])
-      for (const level of levels)
-        if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
-    const centred = this.refitGauge === null ? null : centerLevels(coefficients, this.refitGauge);
-    this.refitCentred = centred === null ? null : { version, coefficients: centred };
-    this.refitMoves =
-      outcome.changes === undefined
-        ? null
-        : { version, moves: this.movesByName(outcome.changes, centred, previous?.model ?? null) };
+    for (const k of order) coefficients[this.model.featurizer.nameOf(cols[k])] = values[k];
+    // no estimate (one class): published with its reason; the refit served and compared stays
+    const estimate = outcome.noEstimate !== true;
+    let handedBack = false;
+    if (estimate) {
+      const previous = this.refit;
+      this.setRefit(outcome.model, version, outcome.last);
+      const gauge =
+        startedBy instanceof LiveModel && startedBy !== this && startedBy.key === this.key
+          ? startedBy.runningGauge
+          : this.runningGauge;
+      this.refitGauge =
+        gauge !== null && gauge.first === outcome.first && gauge.last === outcome.last ? gauge : null;
+      handedBack =
+        this.context.config.refit.handBack &&
+        this.model.assignCoefficients(outcome.model.intercept, cols, values);
+      if (handedBack) this.handedBackSinceSnapshot = true;
+      this.refitScales.clear();
+      for (const k of order)
+        this.refitScales.set(this.model.featurizer.nameOf(cols[k]), this.model.columnScale(cols[k]));
+      // the levels the refit left at 0 are weighed too once centred (`driftSnapshot`)
+      for (const { levels } of this.refitGauge?.fields ?? [])
+        for (const level of levels)
+          if (!this.refitScales.has(level)) this.refitScales.set(level, this.model.featureScale(level));
+      const centred = this.refitGauge === null ? null : centerLevels(coefficients, this.refitGauge);
+      this.refitCentred = centred === null ? null : { version, coefficients: centred };
+      this.refitMoves =
+        outcome.changes === undefined
+          ? null
+          : { version, moves: this.movesByName(outcome.changes, centred, previous?.model ?? null) };
+    } else this.noEstimateVersion = version;
     return {
       key: this.key,
       version,
@@ -611,6 +616,11 @@ export class LiveModel {
       if (changes.z !== undefined && !Number.isNaN(changes.z[k]!)) z.set(name, changes.z[k]!);
     }
     return { strength, z };
+  }
+
+  /** False for a refit snapshot that is no estimate (`RefitOutcome.noEstimate`): drift does not judge it. */
+  isEstimate(snapshot: ModelSnapshot): boolean {
+    return !(snapshot.source === 'refit' && snapshot.version === this.noEstimateVersion);
   }
 
   /** A refit snapshot's coefficients in standard errors (`refitMoves`), if measured. */

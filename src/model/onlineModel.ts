@@ -419,12 +419,18 @@ export class OnlineModel {
         ...(options.compactHashing === true ? { compactHashing: true } : {}),
       });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
+    // a restored vocabulary with columns as seen (`restore`) gives the penalized names' columns
+    // without naming them (its names are as the model that was checkpointed left them)
+    const vocabulary = this.featurizer.vocabulary;
+    const restoredCompact =
+      featurizer !== undefined && vocabulary instanceof HashedVocabulary && vocabulary.compact
+        ? vocabulary
+        : null;
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
       const eq = name.indexOf('=');
+      const [field, value] = eq < 0 ? [name, undefined] : [name.slice(0, eq), name.slice(eq + 1)];
       const index =
-        eq < 0
-          ? this.featurizer.vocabulary.indexOf(name)
-          : this.featurizer.vocabulary.indexOf(name.slice(0, eq), name.slice(eq + 1));
+        restoredCompact !== null ? restoredCompact.columnFor(field, value) : vocabulary.indexOf(field, value);
       if (index >= 0) this.penaltyIndices.push([index, factor]);
     }
     if (this.warmupLength() > 0) {
@@ -1551,13 +1557,16 @@ export class OnlineModel {
       ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
       ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
     });
-    // penalty factors are looked up in a new vocabulary, as a new model's are (a hashed one is
-    // 2^hashBits columns of tables: built only then)
-    // (with columns as seen a column is not its bucket: only the restored vocabulary knows the
-    // penalized names' columns)
+    // penalty factors are looked up in a new vocabulary, as a new model's are, numbered as the
+    // checkpoint's (a hashed one with a column per bucket is 2^hashBits columns of tables: built
+    // only then); with columns as seen only the restored vocabulary knows the penalized names'
+    // columns, and gives them without effects (`columnFor`)
     const penalized = Object.keys(options.penaltyFactors ?? {}).length > 0;
     const compact = featurizer.vocabulary instanceof HashedVocabulary && featurizer.vocabulary.compact;
-    const m = new OnlineModel({ ...options, key: cp.key }, penalized && !compact ? undefined : featurizer);
+    const m = new OnlineModel(
+      { ...options, key: cp.key, compactHashing: compact },
+      penalized && !compact ? undefined : featurizer,
+    );
     Object.assign(m, {
       featurizer,
       scaler: OnlineScaler.fromState(cp.scaler),

@@ -72,6 +72,11 @@ export interface RefitOutcome {
   readonly kktMaxViolation: number;
   readonly converged: boolean;
   readonly reason?: string;
+  /**
+   * True when the fit is no estimate (a binomial window of one class: no finite optimum), so it is
+   * published with its reason but not served, handed back or checked for drift.
+   */
+  readonly noEstimate?: boolean;
   readonly passes: number;
   readonly outerIterations: number;
   readonly warmStart: WarmStartSource;
@@ -563,7 +568,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
   const label = job.family === 'binomial' ? singleLabel(rows.y, rows.weights) : null;
   const reason =
     label !== null
-      ? `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate`
+      ? `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate (not served, handed back or checked for drift)`
       : fit.reason;
   return {
     key: job.key,
@@ -577,6 +582,7 @@ function solveOnDesign(job: RefitJob, design: WindowDesign, t0: number): RefitOu
     kktMaxViolation: Math.max(kkt.maxViolation, screened),
     converged: fit.converged && label === null,
     ...(reason !== undefined ? { reason } : {}),
+    ...(label !== null ? { noEstimate: true } : {}),
     passes: fit.passes,
     outerIterations: fit.outerIterations,
     // a start worse than the intercept-only model is refused by solveAt (it descends from λ_max)

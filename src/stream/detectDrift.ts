@@ -16,7 +16,7 @@ export function detectDrift(): MonoTypeOperatorFunction<EngineElement> {
   return tap((element: EngineElement) => {
     const alerts = element.outputs.alerts;
     if (element.kind === 'refit') {
-      if (element.snapshot !== null && element.live !== null)
+      if (element.snapshot !== null && element.live !== null && element.live.isEstimate(element.snapshot))
         for (const a of element.live.drift.onSnapshot(
           element.live.driftSnapshot(element.snapshot),
           element.live.refitMovesOf(element.snapshot),

@@ -96,6 +96,43 @@ describe('hashed models with columns as seen', () => {
     }
   });
 
+  it('a checkpoint numbered by bucket (before columns as seen) restored with compactHashing keeps its numbering and its penalty factors, with a learner or in a gaussian warm-up', () => {
+    const stream = events(3000, 8);
+    const gaussian = stream.map((e) => ({ ...e, label: 3 * Number(e.features.x) + (e.label as number) }));
+    const penaltyFactors = { x: 0, 'device=ios': 2 };
+    for (const [options, input, at] of [
+      [{ ...base, hashBits: 12, lambda: 0.01, penaltyFactors }, stream, 1500],
+      // checkpointed before its label warm-up ends: no learner holds the factors yet
+      [{ ...base, family: 'gaussian' as const, hashBits: 12, lambda: 0.001, penaltyFactors }, gaussian, 50],
+    ] as const) {
+      const model = new OnlineModel(options);
+      for (const e of input.slice(0, at)) model.process(e);
+      const restored = OnlineModel.restore({ ...options, compactHashing: true }, model.checkpoint());
+      expect((restored.featurizer.vocabulary as HashedVocabulary).compact).toBe(false);
+      for (const e of input.slice(at)) expect(restored.process(e)).toEqual(model.process(e));
+      expect(restored.checkpoint()).toEqual(model.checkpoint());
+    }
+  });
+
+  it('a compact checkpoint with penalty factors restores the names as the model left them (pruned ones stay unnamed)', () => {
+    const options = {
+      ...base,
+      hashBits: 14,
+      lambda: 0.05,
+      compactHashing: true,
+      nameCapacity: 3,
+      penaltyFactors: { never: 0.5, x: 0 },
+    };
+    const model = new OnlineModel(options);
+    for (const e of events(500, 3)) model.process(e);
+    model.snapshot(); // prunes names of columns at 0
+    const restored = OnlineModel.restore(options, model.checkpoint());
+    expect(restored.checkpoint()).toEqual(model.checkpoint());
+    const vocabulary = (m: OnlineModel) => m.featurizer.vocabulary as HashedVocabulary;
+    expect(vocabulary(restored).namedColumns).toBe(vocabulary(model).namedColumns);
+    expect(vocabulary(restored).hasName(0)).toBe(vocabulary(model).hasName(0));
+  });
+
   it('refuses a compactHashing that is not a boolean', () => {
     expect(() => new OnlineModel({ ...base, hashBits: 10, compactHashing: 1 as unknown as boolean })).toThrow(
       /compactHashing: must be true or false, got 1/,

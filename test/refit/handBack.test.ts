@@ -49,6 +49,44 @@ describe('a refit handed back to the online learner (refit.handBack, FTRL)', () 
     expect(online.intercept).toBeCloseTo(snapshot.intercept, 10);
   });
 
+  it('a refit of a window of one class (no estimate) is published with its reason, but neither handed back nor served nor judged for drift', () => {
+    const config = engineConfig({
+      model: { family: 'binomial', lambda: 0.01 },
+      refit: { handBack: true, window: 300, serve: 'refit' },
+    });
+    const live = liveModel('m', config);
+    const mixed = gaussianEvents(4, 400).map((e) => ({ ...e, label: (e.label as number) > 0 ? 1 : 0 }));
+    learnBatch(live, mixed);
+    const first = live.acceptRefit(solveRefitJob(live.refitJob()!), 0);
+    expect(first.metrics?.handedBack).toBe(true);
+    expect(live.isEstimate(first)).toBe(true);
+    // the last 300 events all of class 0: the refit's window has one class
+    learnBatch(
+      live,
+      gaussianEvents(5, 300).map((e) => ({ ...e, label: 0 })),
+    );
+    const online = live.model.view();
+    const served = live.state().refit;
+    const outcome = solveRefitJob(live.refitJob()!);
+    expect(outcome.noEstimate).toBe(true);
+    // (the solver's answer: an intercept where the gradient rounds to 0)
+    expect(Math.abs(outcome.model.intercept)).toBeGreaterThan(10);
+    const snapshot = live.acceptRefit(outcome, 0);
+    expect(snapshot.metrics).toMatchObject({ converged: false, handedBack: false });
+    expect(snapshot.metrics?.reason).toMatch(
+      /every label of the window \(of weight > 0\) is 0: .*\(not served, handed back or checked for drift/,
+    );
+    expect(snapshot.intercept).toBe(outcome.model.intercept);
+    expect(live.isEstimate(snapshot)).toBe(false);
+    const after = live.model.view();
+    expect([after.intercept, after.coefficients]).toEqual([online.intercept, online.coefficients]);
+    expect(live.state().refit).toEqual(served);
+    // the score of an event is still the first refit's
+    const e = mixed[0]!;
+    const score = live.score(e, { source: 'test', offset: '1' }, 0.5, 3);
+    expect(score.model).toMatchObject({ source: 'refit', version: first.version });
+  });
+
   it('is refused for learners that cannot take weights', () => {
     expect(() => engineConfig({ model: { learner: 'fobos' }, refit: { handBack: true } })).toThrow(
       /refit\.handBack: only the ftrl learner/,

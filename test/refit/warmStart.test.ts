@@ -123,7 +123,7 @@ describe('a binomial refit window of one class', () => {
       const outcome = solveRefitJob(one);
       expect(outcome.converged).toBe(false);
       expect(outcome.reason).toBe(
-        `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate`,
+        `every label of the window (of weight > 0) is ${label}: no finite model is optimal, so this refit is no estimate (not served, handed back or checked for drift)`,
       );
     }
     // a row of the other class with weight 0 does not count
