@@ -168,7 +168,8 @@ export function lastByKey(
   source: 'online' | 'refit',
 ): Map<string, ModelSnapshot> {
   const last = new Map<string, ModelSnapshot>();
-  for (const m of models) if (m.source === source) last.set(m.key, m);
+  // (a refit that is no estimate, of a window of one class, was not served)
+  for (const m of models) if (m.source === source && m.metrics?.noEstimate !== true) last.set(m.key, m);
   return last;
 }
 

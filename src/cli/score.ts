@@ -62,6 +62,9 @@ options:
   --key-by FIELD    as replay's: score each event with the snapshot of its own key, the value of
                     FIELD ("key": the event's key; or a feature such as "campaign"); an event
                     whose key has no snapshot in MODEL gets an error line, not another key's model
+  --fallback-key K  with --key-by: an event whose key has no snapshot in MODEL is scored with
+                    key K's instead (a model of all keys, say: concatenate its models.jsonl with
+                    the keyed one), and its score line says "fallback": true
   --key K           with several keys in MODEL: the snapshot of this key. With --key-by, only the
                     events of key K are scored (the others get an error line); without it, a
                     warning on stderr counts the events that name another key of MODEL
@@ -84,6 +87,7 @@ const options = {
   input: { type: 'string' },
   target: { type: 'string' },
   'key-by': { type: 'string' },
+  'fallback-key': { type: 'string' },
   key: { type: 'string' },
   source: { type: 'string' },
   lambda: { type: 'string' },
@@ -261,11 +265,14 @@ function lambdaDistance(a: number, b: number): number {
  * nearest the one asked for (ties: the most recent), or the most recent. Null when no snapshot
  * has the version, or (`cv`) none records a cross-validation's choice.
  */
-export function pickSnapshot(candidates: readonly ModelSnapshot[], pick: SnapshotPick): ModelSnapshot | null {
+export function pickSnapshot(all: readonly ModelSnapshot[], pick: SnapshotPick): ModelSnapshot | null {
   if (pick.version !== undefined) {
-    const same = candidates.filter((s) => s.version === pick.version);
+    const same = all.filter((s) => s.version === pick.version);
     return same.length === 0 ? null : same.reduce(mostRecent);
   }
+  // a refit that is no estimate (a window of one class) was not served: chosen only by its version
+  const estimates = all.filter((s) => s.metrics?.noEstimate !== true);
+  const candidates = estimates.length > 0 ? estimates : all;
   const wanted = pick.cv !== undefined ? cvLambda(candidates, pick.cv) : pick.lambda;
   if (pick.cv !== undefined && wanted === undefined) return null;
   if (wanted === undefined) return candidates.reduce(mostRecent);
@@ -330,6 +337,11 @@ function chooseSnapshot(
   else if (lambdas > 1)
     why = `the most recent ${of}, the last of ${formatCount(lambdas)} values of λ fitted on the same events (the smallest on a path): choose another with --lambda L or --version N`;
   else why = `the most recent ${of}`;
+  const skipped = chosen.filter(
+    (s) => s.metrics?.noEstimate === true && mostRecent(s, snapshot) === s,
+  ).length;
+  if (pick.version === undefined && skipped > 0 && snapshot.metrics?.noEstimate !== true)
+    why += ` (${counted(skipped, 'later refit')} left out: no estimate, a window of one class, not served)`;
   return { snapshot, why };
 }
 
@@ -460,6 +472,11 @@ export const scoreCommand: Command = {
     const keyBy = values['key-by'];
     if (keyBy === '')
       throw new UsageError('--key-by needs a field name ("key", or a feature such as "campaign")');
+    const fallbackKey = values['fallback-key'];
+    if (fallbackKey !== undefined && (keyBy === undefined || values.key !== undefined))
+      throw new UsageError(
+        `--fallback-key scores the events whose key has no snapshot with key ${quotedKey(fallbackKey)}'s: it goes with --key-by FIELD${values.key !== undefined ? ', not with --key (which scores one key only)' : ''}`,
+      );
     const top = numberFlag('top', values.top, { min: 0, integer: true }) ?? 5;
     const maxRecordBytes =
       numberFlag('max-record-bytes', values['max-record-bytes'], { min: 1, integer: true }) ??
@@ -527,6 +544,8 @@ export const scoreCommand: Command = {
         if (list === undefined) byKey.set(s.key, [s]);
         else list.push(s);
       }
+      // (a fallback key not in MODEL, or not of --source, is named with the keys there)
+      if (fallbackKey !== undefined) matching(snapshots, values.model, fallbackKey, source);
       for (const [key, list] of byKey) {
         const snapshot = pickSnapshot(list, pick);
         if (snapshot === null) throw noCvChoice(pick.cv!, values.model, key, list);
@@ -547,6 +566,8 @@ export const scoreCommand: Command = {
       models.set(snapshot.key, single);
       io.stderr.write(`score: scoring with ${describe(snapshot)}: ${why}${servedNote}\n`);
     }
+    const fallback = fallbackKey !== undefined ? models.get(fallbackKey)! : null;
+    let fellBack = 0;
     const keyOf = keyBy !== undefined ? keyFunction(keyBy, '') : null;
     // without --key-by, the other keys of MODEL, to warn when events name them
     const others = new Set(keyOf === null ? snapshots.map((s) => s.key) : []);
@@ -578,6 +599,7 @@ export const scoreCommand: Command = {
         if (record.blank === true) continue;
         let event: L1Event;
         let model: KeyModel;
+        let byFallback = false;
         try {
           if (record.error !== undefined) throw new Error(record.error);
           const raw = record.raw;
@@ -596,7 +618,8 @@ export const scoreCommand: Command = {
           if (keyOf !== null) {
             const key = keyOf(event);
             if (typeof key !== 'string') throw new Error(key.missing.replace('model.keyBy', '--key-by'));
-            const found = models.get(key);
+            const found = models.get(key) ?? fallback ?? undefined;
+            byFallback = found !== undefined && found === fallback && !models.has(key);
             if (found === undefined) {
               noModel++;
               throw new Error(
@@ -627,6 +650,7 @@ export const scoreCommand: Command = {
           continue;
         }
         scored++;
+        if (byFallback) fellBack++;
         const prediction = lossFor(snapshot.family).mean(margin);
         if (event.label !== undefined) labelled.update(prediction, event.label, event.weight ?? 1);
         // the fields of the engine's score records (key: the model's; eventKey: the event's own)
@@ -641,6 +665,7 @@ export const scoreCommand: Command = {
           baseline,
           top: contributions,
           others: rest,
+          ...(byFallback ? { fallback: true } : {}),
         });
       }
     } catch (err) {
@@ -671,6 +696,10 @@ export const scoreCommand: Command = {
       single !== null
         ? describe(single.snapshot, false)
         : `the models of ${counted([...models.values()].filter((m) => m.scorer !== null).length, 'key')}`;
+    if (fellBack > 0)
+      io.stderr.write(
+        `score: ${counted(fellBack, 'event')} had no snapshot of ${fellBack === 1 ? 'its' : 'their'} own key and ${fellBack === 1 ? 'was' : 'were'} scored with key ${quotedKey(fallbackKey!)}'s (--fallback-key)\n`,
+      );
     io.stderr.write(
       `score: ${counted(scored, 'event')} scored with ${used}, ${formatCount(rejected)} rejected${noModel > 0 ? ` (${formatCount(noModel)} ${single !== null ? `of another key than --key ${quotedKey(single.snapshot.key)}` : 'with no model for their key'})` : ''}${labelledSummary(labelled, unusableLabels)}\n`,
     );

@@ -544,6 +544,8 @@ export class LiveModel {
         kktMaxViolation: outcome.kktMaxViolation,
         converged: outcome.converged,
         ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+        // not served, handed back or judged for drift
+        ...(estimate ? {} : { noEstimate: true }),
         refitMs,
         solveMs: outcome.solveMs,
         // events this model learned while the refit ran (0 when refits run inline)

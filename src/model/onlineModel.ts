@@ -419,18 +419,16 @@ export class OnlineModel {
         ...(options.compactHashing === true ? { compactHashing: true } : {}),
       });
     this.metrics = new ProgressiveMetrics(this.family, options.aucSample ?? onlineDefaults.aucSample);
-    // a restored vocabulary with columns as seen (`restore`) gives the penalized names' columns
-    // without naming them (its names are as the model that was checkpointed left them)
+    // a restored hashed vocabulary (`restore`) gives the penalized names' columns without naming
+    // them (its names are as the model that was checkpointed left them)
     const vocabulary = this.featurizer.vocabulary;
-    const restoredCompact =
-      featurizer !== undefined && vocabulary instanceof HashedVocabulary && vocabulary.compact
-        ? vocabulary
-        : null;
+    const restoredHashed =
+      featurizer !== undefined && vocabulary.hashed ? (vocabulary as HashedVocabulary) : null;
     for (const [name, factor] of Object.entries(options.penaltyFactors ?? {})) {
       const eq = name.indexOf('=');
       const [field, value] = eq < 0 ? [name, undefined] : [name.slice(0, eq), name.slice(eq + 1)];
       const index =
-        restoredCompact !== null ? restoredCompact.columnFor(field, value) : vocabulary.indexOf(field, value);
+        restoredHashed !== null ? restoredHashed.columnFor(field, value) : vocabulary.indexOf(field, value);
       if (index >= 0) this.penaltyIndices.push([index, factor]);
     }
     if (this.warmupLength() > 0) {
@@ -1557,15 +1555,15 @@ export class OnlineModel {
       ...(options.nameCapacity !== undefined ? { nameCapacity: options.nameCapacity } : {}),
       ...(options.maxFeatures !== undefined ? { maxFeatures: options.maxFeatures } : {}),
     });
-    // penalty factors are looked up in a new vocabulary, as a new model's are, numbered as the
-    // checkpoint's (a hashed one with a column per bucket is 2^hashBits columns of tables: built
-    // only then); with columns as seen only the restored vocabulary knows the penalized names'
-    // columns, and gives them without effects (`columnFor`)
+    // exact names: penalty factors are looked up in a new vocabulary, as a new model's are; hashed
+    // ones in the restored vocabulary, without effects (`columnFor`: with columns as seen only it
+    // knows a bucket's column)
     const penalized = Object.keys(options.penaltyFactors ?? {}).length > 0;
-    const compact = featurizer.vocabulary instanceof HashedVocabulary && featurizer.vocabulary.compact;
+    const hashed = featurizer.vocabulary.hashed;
+    const compact = hashed && (featurizer.vocabulary as HashedVocabulary).compact;
     const m = new OnlineModel(
       { ...options, key: cp.key, compactHashing: compact },
-      penalized && !compact ? undefined : featurizer,
+      penalized && !hashed ? undefined : featurizer,
     );
     Object.assign(m, {
       featurizer,

@@ -253,6 +253,7 @@ export async function collectReport(
       batchFits++;
       return;
     }
+    if (notServed(r)) return;
     const key = r.key as string;
     let c = counts.get(key);
     if (c === undefined) {
@@ -313,7 +314,7 @@ export async function collectReport(
   const rewritten2 = runs.reader();
   let rewrites = 0;
   await eachRecord(modelsFile, (r) => {
-    if (r.source === 'batch') return;
+    if (r.source === 'batch' || notServed(r)) return;
     const key = r.key as string;
     if (rewritten2(key, r.source === 'refit' ? 'refit' : 'online', r.offset as number)) {
       const c = counts.get(key)!;
@@ -371,7 +372,7 @@ export async function collectReport(
   const points = new Map<string, SnapshotPoint[]>(shown.map(([k]) => [k, []]));
   const rewritten3 = runs.reader();
   await eachRecord(modelsFile, (r) => {
-    if (r.source === 'batch') return;
+    if (r.source === 'batch' || notServed(r)) return;
     const key = r.key as string;
     if (!shownKeys.has(key)) return;
     const refit = r.source === 'refit';
@@ -565,4 +566,9 @@ async function standardizedEffects(
 function labelColumns(label: string | readonly string[] | undefined): string {
   const names = label === undefined ? ['label'] : typeof label === 'string' ? [label] : label;
   return names.map((n) => JSON.stringify(n)).join(' or ');
+}
+
+/** A refit snapshot that is no estimate (a window of one class): published, never served, not drawn. */
+function notServed(r: Readonly<Record<string, unknown>>): boolean {
+  return r.source === 'refit' && isObject(r.metrics) && r.metrics.noEstimate === true;
 }

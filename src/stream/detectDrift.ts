@@ -6,7 +6,8 @@ import type { EngineElement } from './engineTypes.js';
  * Drift detection (docs/conventions.md, alerts) for each model, on its own cadence: every learned batch feeds its
  * model's loss, label-rate and input-sparsity detectors event by event; every
  * `drift.checkEveryEvents` learned events the live model's support and signs are checked (O(its
- * support), whatever the snapshot cadence); every refit snapshot is checked as its own source.
+ * support), whatever the snapshot cadence); every refit snapshot is checked as its own source (but
+ * for one that is no estimate: `LiveModel.isEstimate`).
  * Alerts go into the element's outputs, right after what raised them.
  *
  * @example

@@ -90,6 +90,54 @@ describe('score with keyed models', () => {
     );
   });
 
+  it('a refit that is no estimate (a window of one class) is left out of the choice unless its version is asked for', async () => {
+    const file = join(dir, 'refits.jsonl');
+    const refit = (version: number, offset: number, x: number, noEstimate: boolean) =>
+      JSON.stringify({
+        ...JSON.parse(snapshot('default', version, offset, 0.01, x)),
+        source: 'refit',
+        metrics: { converged: !noEstimate, ...(noEstimate ? { noEstimate: true } : {}) },
+      });
+    writeFileSync(file, [refit(1, 100, 2, false), refit(2, 200, 0, true)].join('\n'));
+    const latest = await runCli(['score', '--model', file, '--source', 'refit', '--input', input]);
+    expect(latest.code).toBe(0);
+    expect(rows(latest.stdout)[0].model?.version).toBe(1);
+    expect(latest.stderr).toMatch(/the most recent of 2 snapshots \(1 later refit left out: no estimate/);
+    const asked = await runCli(['score', '--model', file, '--version', '2', '--input', input]);
+    expect(rows(asked.stdout)[0].model?.version).toBe(2);
+  });
+
+  it("--fallback-key K scores an event whose key has no snapshot with K's, and says so", async () => {
+    const score = (...flags: string[]) => runCli(['score', '--model', model, '--input', input, ...flags]);
+    const r = await score('--key-by', 'campaign', '--fallback-key', 'c2');
+    expect(r.code).toBe(0);
+    const out = rows(r.stdout) as Array<
+      ReturnType<typeof rows>[number] & { fallback?: boolean; eventKey?: string }
+    >;
+    expect(out.map((o) => [o.key, o.eventKey, o.model?.version, o.fallback])).toEqual([
+      ['c1', 'u1', 2, undefined],
+      ['c2', 'u2', 2, undefined],
+      ['c2', 'u3', 2, true],
+      [undefined, undefined, undefined, undefined],
+    ]);
+    expect(out[2].prediction).toBeCloseTo(sigmoid(-1), 12);
+    // an event without the key field is not an event of another key
+    expect(out[3]).toEqual({ line: 4, error: 'feature "campaign" (--key-by) is missing' });
+    expect(r.stderr).toMatch(
+      /1 event had no snapshot of its own key and was scored with key "c2"'s \(--fallback-key\)/,
+    );
+    expect(r.stderr).toMatch(/3 events scored with the models of 2 keys, 1 rejected\n/);
+    const unknown = await score('--key-by', 'campaign', '--fallback-key', 'c9');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/no snapshot in .* matches key "c9" \(keys there: "c1", "c2"\)/);
+    const alone = await score('--fallback-key', 'c1');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--fallback-key .* goes with --key-by FIELD/);
+    const withKey = await score('--key-by', 'campaign', '--key', 'c1', '--fallback-key', 'c2');
+    expect(withKey.code).toBe(2);
+    expect(withKey.stderr).toMatch(/not with --key/);
+  });
+
   it('--key K alone warns about events that name another key of the file; with --key-by, they are refused', async () => {
     const alone = await runCli(['score', '--model', model, '--key', 'c1', '--input', input]);
     expect(alone.code).toBe(0);

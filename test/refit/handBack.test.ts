@@ -72,7 +72,8 @@ describe('a refit handed back to the online learner (refit.handBack, FTRL)', () 
     // (the solver's answer: an intercept where the gradient rounds to 0)
     expect(Math.abs(outcome.model.intercept)).toBeGreaterThan(10);
     const snapshot = live.acceptRefit(outcome, 0);
-    expect(snapshot.metrics).toMatchObject({ converged: false, handedBack: false });
+    expect(snapshot.metrics).toMatchObject({ converged: false, handedBack: false, noEstimate: true });
+    expect(first.metrics?.noEstimate).toBeUndefined();
     expect(snapshot.metrics?.reason).toMatch(
       /every label of the window \(of weight > 0\) is 0: .*\(not served, handed back or checked for drift/,
     );
