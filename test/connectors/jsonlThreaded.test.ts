@@ -186,8 +186,10 @@ describe('readJsonlThreaded with a hashed featurizer: the worker hashes names, t
     for (const [lines, family] of exampleStreams(5)) {
       const { one, two } = await agreeHashed(lines.join('\n'), family, { batchSize: 50, inFlight: 2 });
       expect(two.events).toHaveLength(lines.length);
-      // past the batches read before the featurizer took the table, the worker's events are LineEvents
-      expect(two.lineEvents).toBeGreaterThan(lines.length / 2);
+      // past the batches read before the featurizer took the table (at most the 2 in flight and the
+      // one the worker reads meanwhile, however slow the machine), the worker's events are LineEvents
+      expect(two.lineEvents).toBeGreaterThanOrEqual(lines.length - 3 * 50);
+      expect(two.lineEvents).toBeGreaterThan(0);
       expect(one.lineEvents).toBeGreaterThan(lines.length / 2);
     }
   });
@@ -217,7 +219,7 @@ describe('readJsonlThreaded with a hashed featurizer: the worker hashes names, t
         12,
         seed,
       );
-      expect(two.lineEvents).toBeGreaterThan(lines.length / 2);
+      expect(two.lineEvents).toBeGreaterThanOrEqual(lines.length - 3 * 50);
       expect(one.lineEvents).toBeGreaterThan(lines.length / 2);
     }
   });
