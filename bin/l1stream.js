@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // dist/cli: the command line bundled by scripts/bundle-cli.mjs (npm run build)
-import { main } from '../dist/cli/main.js';
+import { holdSignalsUntilExit, main } from '../dist/cli/main.js';
 
+// a SIGINT / SIGTERM after replay or run has finished its work lets it exit with its own status
+holdSignalsUntilExit();
 let settled = false;
 main(process.argv.slice(2)).then(
   (code) => {

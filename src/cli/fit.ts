@@ -50,9 +50,10 @@ options:
   --target COLUMN       the response column, required for CSV (.jsonl: label, the default)
   --family F            gaussian (default) | binomial (target 0/1)
   --lambda L            penalty λ ≥ 0 on the per-event scale (docs/conventions.md); a warning says
-                        when the fit is no estimate: at λ = 0 with p ≥ n (not unique), binomial
-                        classes separated (probabilities fitted at 0 or 1), or λ ≥ λ_max (every
-                        coefficient 0: the intercept-only model)
+                        when the fit is no estimate: at λ = 0 with p ≥ n, or columns that are
+                        combinations of others (not unique), binomial classes separated
+                        (probabilities fitted at 0 or 1), or λ ≥ λ_max (every penalized
+                        coefficient 0)
   --cv K                choose λ by K-fold cross-validation (default when --lambda is absent: 10;
                         K at most the number of rows)
   --select S            with --cv: min (default, λ_min) | 1se (λ_1se, the sparser model)
@@ -695,7 +696,13 @@ export const fitCommand: Command = {
     }
     warnIfNotConverged(io, fit);
     // converged, but not an estimate: non-unique at λ = 0, or separated classes
-    const warnings = fitWarnings(problem, fit, lambda !== undefined, select === '1se' ? '1se' : 'min');
+    const warnings = fitWarnings(
+      problem,
+      fit,
+      lambda !== undefined,
+      select === '1se' ? '1se' : 'min',
+      (j) => data.names[j] ?? `column ${j}`,
+    );
     for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
     if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {

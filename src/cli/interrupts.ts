@@ -10,12 +10,22 @@ const handlers = new Set<(signal: InterruptSignal) => void>();
 /** The first signal since the handlers were registered, or null. */
 let received: InterruptSignal | null = null;
 
+/** Set by `holdSignalsUntilExit`: once the last handler is gone, the listeners stay. */
+let holdUntilExit = false;
+/** `onInt` and `onTerm` are listening. */
+let listening = false;
+/** Milliseconds a held signal waits for the process to end by itself before it ends it. */
+const HELD_MS = 1000;
+
 const onSignal = (signal: InterruptSignal): void => {
   if (received !== null) {
     exitAtOnce(signal);
     return;
   }
   received = signal;
+  // held (the command has stopped listening and is finishing): its outputs are written, so the
+  // process ends with the command's own status; if it is still alive after HELD_MS, the signal ends it
+  if (handlers.size === 0) exitIfHeld(signal, HELD_MS);
   for (const handler of handlers) handler(signal);
 };
 const onInt = () => onSignal('SIGINT');
@@ -30,15 +40,31 @@ const onTerm = () => onSignal('SIGTERM');
 export function onInterrupt(first: (signal: InterruptSignal) => void): () => void {
   if (handlers.size === 0) {
     received = null;
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // (held from an earlier command: still listening)
+    if (!listening) {
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      listening = true;
+    }
   }
   handlers.add(first);
   return () => {
-    if (!handlers.delete(first) || handlers.size > 0) return;
+    if (!handlers.delete(first) || handlers.size > 0 || holdUntilExit) return;
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    listening = false;
   };
+}
+
+/**
+ * For the command line's own process (bin/l1stream.js): once a command that handles SIGINT and
+ * SIGTERM has stopped listening (its outputs written, its last lines being printed), a signal
+ * does not end the process by its default effect (exit status 130 / 143 for a run that did its
+ * work) but lets it end with the command's own status; a second signal, or the process still
+ * alive a second later, ends it by the signal (`exitAtOnce`).
+ */
+export function holdSignalsUntilExit(): void {
+  holdUntilExit = true;
 }
 
 /**
@@ -48,6 +74,7 @@ export function onInterrupt(first: (signal: InterruptSignal) => void): () => voi
  */
 export function exitAtOnce(signal: InterruptSignal): void {
   for (const s of signals) process.removeAllListeners(s);
+  listening = false;
   const code = 128 + constants.signals[signal];
   process.exitCode = code;
   const listeners = process.listeners('exit');

@@ -27,6 +27,8 @@ commands:
 'l1stream <command> --help' (or 'l1stream help <command>') shows a command's options;
 'l1stream --version' (-v) the version.`;
 
+export { holdSignalsUntilExit } from './interrupts.js';
+
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
   // `l1stream help run` is `l1stream run --help`

@@ -380,7 +380,7 @@ async function replayLocked(
       const seconds = (performance.now() - started) / 1000;
       const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
       const running = runningRefits(s.refits);
-      const refits = `${counted(s.refits.completed, 'refit')}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
+      const refits = `${refitsDone(s.refits)}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
       return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
     };
     const timer = setInterval(() => line.update(progressText), 250);
@@ -467,6 +467,14 @@ function runningRefits(r: RefitStats): number {
   return Math.max(0, r.started - r.completed - r.failed - r.dropped - r.abandoned);
 }
 
+/** "N refits", and how many of them are no estimate (a binomial window of one label). */
+function refitsDone(r: RefitStats): string {
+  const done = counted(r.completed, 'refit');
+  return r.noEstimate > 0
+    ? `${done} (${formatCount(r.noEstimate)} no estimate: one label in the window)`
+    : done;
+}
+
 /** ", N running refits abandoned" when a stop left refits unfinished, else "". */
 export function abandonedText(refits: RefitStats): string {
   return refits.abandoned > 0
@@ -537,7 +545,7 @@ export const replayCommand: Command = {
     io.stderr.write(
       `replay: ${counted(summary.events, 'event')} learned, ${formatCount(summary.scored)} scored, ${formatCount(summary.rejected)} rejected${summary.rejected > 0 ? ' (dead-letters.jsonl)' : ''}; ` +
         `progressive ${summary.family === 'binomial' ? 'log loss' : 'MSE'} ${loss}; ${counted(summary.nonZero, 'non-zero coefficient')}; ` +
-        `${counted(summary.refits.completed, 'refit')}; ${formatCount(summary.eventsPerSecond)} events/s; ${outputsLine(summary, resolve(out))}\n`,
+        `${refitsDone(summary.refits)}; ${formatCount(summary.eventsPerSecond)} events/s; ${outputsLine(summary, resolve(out))}\n`,
     );
     const nothing =
       summary.interrupted === undefined ? await nothingLearned(summary, config.files.input!) : null;

@@ -12,6 +12,7 @@ import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
 import type { Standardize } from '../solve/problem.js';
 import { significant } from '../core/significant.js';
+import { counted } from './progress.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -188,6 +189,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...factors.warnings(),
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, metrics.auc, s.rejectedByReason),
+      ...noEstimateRefits(s.refits, progressive.constantLoss),
       ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
       ...manyEvictions(s.evictions, s.learned + s.scored, config.keys.maxLiveModels, s.keys),
       ...hashCollisionShare(config.model.hashBits, hashCollisions, hashedNames),
@@ -249,8 +251,13 @@ function worseThanConstant(
     ];
   }
   if (!(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
+  // keyed: the constant is one for all keys, the models each start from nothing
+  const cause =
+    keys > 1
+      ? `at λ = ${lambda} the ${keys.toLocaleString('en-US')} keys' models do worse than one constant for all keys: each starts from nothing and learns from its own key's events only, so many keys with few events each lose to a constant shared by all; check how many events each key learned (metrics.events of its snapshots in models.jsonl), and try a larger λ or --lambda auto`
+      : `at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`;
   return [
-    `the progressive loss ${significant(loss)} is worse than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`,
+    `the progressive loss ${significant(loss)} is worse than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}`,
   ];
 }
 
@@ -298,6 +305,17 @@ function oneClass(
       : 'check the label field, or the filter that produced the file';
   return [
     `every learned event had the same label: a binomial model needs events of both labels (0 and 1) to learn anything; its predictions and progressive loss say nothing; ${fix}`,
+  ];
+}
+
+/**
+ * Refits that were no estimate (a binomial window of one label), unless every learned event had
+ * one label (`oneClass` says so then).
+ */
+function noEstimateRefits(refits: RefitStats, hindsight: number): string[] {
+  if (refits.noEstimate === 0 || hindsight === 0) return [];
+  return [
+    `${refits.noEstimate} of ${counted(refits.completed, 'refit')} had a window whose events all had one label: no finite model is optimal there, so they are published with "noEstimate": true and not served, handed back or checked for drift; with rare labels, a longer window (--refit-window) holds both`,
   ];
 }
 

@@ -78,7 +78,8 @@ export function unreadLearnerSettings(
   prefix = 'model.',
 ): string | null {
   const unread: string[] = [];
-  const readers = new Set<LearnerName>();
+  // the settings by the learners that read them, in order: each group is named with its own
+  const groups = new Map<string, string[]>();
   for (const { path, readBy, byDefault } of learnerSettings) {
     if (readBy.includes(name)) continue;
     const [section, key] = path;
@@ -92,12 +93,24 @@ export function unreadLearnerSettings(
     if (value === undefined || Object.is(value, byDefault)) continue;
     // "Infinity" is how a configuration file writes θ = ∞
     if (byDefault === Infinity && (value === 'Infinity' || value === null)) continue;
-    unread.push(`${prefix}${key === undefined ? section : `${section}.${key}`} (${shownValue(value)})`);
-    for (const r of readBy) readers.add(r);
+    const setting = `${prefix}${key === undefined ? section : `${section}.${key}`} (${shownValue(value)})`;
+    unread.push(setting);
+    const readers = readBy.map((r) => `"${r}"`).join(' or ');
+    const group = groups.get(readers);
+    if (group === undefined) groups.set(readers, [setting]);
+    else group.push(setting);
   }
   if (unread.length === 0) return null;
-  const others = [...readers].map((r) => `"${r}"`).join(' or ');
-  return `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read by learner "${name}" and changed nothing; ${unread.length === 1 ? 'it applies' : 'they apply'} to learner ${others}: choose that learner (--learner, model.learner) or leave the setting out`;
+  const applies =
+    groups.size === 1
+      ? `${unread.length === 1 ? 'it applies' : 'they apply'} to learner ${[...groups.keys()][0]}`
+      : [...groups]
+          .map(
+            ([readers, settings]) =>
+              `${settings.join(', ')} ${settings.length === 1 ? 'applies' : 'apply'} to learner ${readers}`,
+          )
+          .join('; ');
+  return `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read by learner "${name}" and changed nothing; ${applies}: choose that learner (--learner, model.learner) or leave the setting out`;
 }
 
 export function createLearner(

@@ -196,6 +196,11 @@ export class EngineMetrics implements EngineObserver {
     counter('l1stream_refits_started_total', 'Refits started.', (s) => s.refits.started);
     counter('l1stream_refits_completed_total', 'Refits completed.', (s) => s.refits.completed);
     counter(
+      'l1stream_refits_no_estimate_total',
+      'Completed refits that are no estimate (a binomial window of one label): published, not served.',
+      (s) => s.refits.noEstimate,
+    );
+    counter(
       'l1stream_refits_queued_total',
       "Refits due while the refit threads or the model's own refit were busy: they waited, then ran.",
       (s) => s.refits.queued,

@@ -28,8 +28,10 @@ export function checkExcluded(
     problems.push(`${JSON.stringify(name)}${meantName(name, guess)}`);
   }
   if (problems.length === 0) return;
+  // as --exclude reads them: a name holding a comma or a quote in CSV quotes
+  const listed = columns.map((c) => (/[,"]|^\s|\s$/.test(c) ? `"${c.replaceAll('"', '""')}"` : c));
   const shown =
-    columns.length > 50 ? `${columns.slice(0, 50).join(', ')}, … (${columns.length})` : columns.join(', ');
+    listed.length > 50 ? `${listed.slice(0, 50).join(', ')}, … (${listed.length})` : listed.join(', ');
   throw new DataError(
     `--exclude: not ${problems.length === 1 ? 'a feature column' : 'feature columns'} of ${where}: ${problems.join('; ')}. ` +
       `Its feature columns are: ${shown || '(none)'} (--exclude takes column names; a text column's one-hot levels go with it)`,

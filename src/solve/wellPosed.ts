@@ -1,7 +1,11 @@
+import { aliasedColumns, aliasText } from './aliased.js';
 import { lambdaMaxOf, nullStart } from './descend.js';
 import { Engine } from './engine.js';
 import type { Problem } from './problem.js';
 import type { LambdaFit } from './solve.js';
+
+/** Aliased columns named in the warning at most. */
+const MAX_ALIASES = 3;
 
 /** A fitted probability this close to its row's 0/1 label is "numerically 0 or 1" (|η| > 23). */
 const FITTED_AT_LABEL = 1e-10;
@@ -9,8 +13,10 @@ const FITTED_AT_LABEL = 1e-10;
 /**
  * What makes a fit's coefficients meaningless although the solver converged, as sentences that
  * say what to do (empty when nothing does):
- * - at λ = 0 with at least as many feature columns (not constant) as rows, the least-squares or
- *   maximum-likelihood solution is not unique: the fit is one of infinitely many;
+ * - at λ = 0 with at least as many feature columns (not constant) as rows, or with fewer that are
+ *   linearly dependent with the intercept (`aliasedColumns`: a one-hot field's every level, a
+ *   column and its multiple), the least-squares or maximum-likelihood solution is not unique: the
+ *   fit is one of infinitely many;
  * - binomial, rows fitted with probability within 1e-10 of their label (glm's "fitted
  *   probabilities numerically 0 or 1"): the data are separated at this λ, so at λ = 0 the
  *   maximum-likelihood estimate does not exist and the coefficients are as large as the solver's
@@ -23,13 +29,26 @@ export function fitWarnings(
   fit: LambdaFit,
   explicit = false,
   selected: 'min' | '1se' = 'min',
+  nameOf: (column: number) => string = (j) => `column ${j}`,
 ): string[] {
   const out: string[] = [];
   const max = explicit ? lambdaMaxAbove(problem, fit) : null;
-  if (max !== null)
+  if (max !== null) {
+    // columns of penalty factor 0 stay in the model at every λ
+    const free: string[] = [];
+    fit.coefficients.forEach((c, j) => {
+      if (c !== 0 && problem.pf[j] === 0) free.push(nameOf(j));
+    });
+    const shown =
+      free.length > 3 ? `${free.slice(0, 3).join(', ')} and ${free.length - 3} more` : free.join(', ');
+    const zero =
+      free.length === 0
+        ? 'every coefficient is 0 (the intercept-only model)'
+        : `every penalized coefficient is 0 (the model is the intercept and the unpenalized ${free.length === 1 ? 'column' : 'columns'} ${shown}, of penalty factor 0)`;
     out.push(
-      `λ = ${fit.lambda} ≥ λ_max = ${Number(max.toPrecision(4))}: every coefficient is 0 (the intercept-only model); give a λ below λ_max, or leave out --lambda to choose it by cross-validation.`,
+      `λ = ${fit.lambda} ≥ λ_max = ${Number(max.toPrecision(4))}: ${zero}; give a λ below λ_max, or leave out --lambda to choose it by cross-validation.`,
     );
+  }
   // the fit is a model on the design as given
   const { given: x, w } = problem;
   let rows = 0;
@@ -40,6 +59,16 @@ export function fitWarnings(
     out.push(
       `at λ = 0 with ${columns} feature columns and ${rows} rows (p ≥ n) the solution is not unique: these coefficients are one of infinitely many that fit equally well; give a λ > 0 (or leave out --lambda to choose it by cross-validation).`,
     );
+  else if (fit.lambda === 0 && columns > 0) {
+    const aliased = aliasedColumns(problem);
+    if (aliased !== null && aliased.length > 0) {
+      const shown = aliased.slice(0, MAX_ALIASES).map((a) => aliasText(a, nameOf));
+      const more = aliased.length > MAX_ALIASES ? `; and ${aliased.length - MAX_ALIASES} more` : '';
+      out.push(
+        `at λ = 0 the feature columns are linearly dependent with the intercept (${aliased.length} of ${columns} ${aliased.length === 1 ? 'is a combination' : 'are combinations'} of the others in the rows of weight > 0: ${shown.join('; ')}${more}), so the solution is not unique: these coefficients are one of infinitely many that fit equally well, and how an effect is shared within such a set means nothing; give a λ > 0 with --l1-ratio below 1 (its ridge part makes the solution unique), or leave such columns out (--exclude).`,
+      );
+    }
+  }
   if (problem.family !== 'binomial') return out;
   const eta = new Float64Array(x.rows).fill(fit.intercept);
   const cols = new Int32Array(x.cols);

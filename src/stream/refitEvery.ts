@@ -29,6 +29,11 @@ export interface RefitTarget {
 export interface RefitStats {
   started: number;
   completed: number;
+  /**
+   * Of the completed: no estimate (`RefitOutcome.noEstimate`, a binomial window of one label),
+   * published but not served, handed back or checked for drift.
+   */
+  noEstimate: number;
   /** Due while the runner or the model's own refit was busy: waited, then ran (or were merged). */
   queued: number;
   /**
@@ -52,7 +57,17 @@ export interface RefitStats {
 }
 
 export function refitStats(): RefitStats {
-  return { started: 0, completed: 0, queued: 0, skipped: 0, failed: 0, totalMs: 0, dropped: 0, abandoned: 0 };
+  return {
+    started: 0,
+    completed: 0,
+    noEstimate: 0,
+    queued: 0,
+    skipped: 0,
+    failed: 0,
+    totalMs: 0,
+    dropped: 0,
+    abandoned: 0,
+  };
 }
 
 export interface RefitEveryOptions {
@@ -141,6 +156,7 @@ export function refitEvery(options: RefitEveryOptions): OperatorFunction<EngineE
           let error: Error | null = null;
           if (outcome !== null) {
             stats.completed++;
+            if (outcome.noEstimate === true) stats.noEstimate++;
             stats.totalMs += ms;
             snapshot = target.acceptRefit(outcome, ms, live);
           } else {

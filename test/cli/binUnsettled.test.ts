@@ -19,14 +19,18 @@ describe('the command line when its work never finishes', () => {
     mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
     copyFileSync(join(root, 'bin', 'l1stream.js'), join(dir, 'bin', 'l1stream.js'));
     writeFileSync(join(dir, 'package.json'), '{"type": "module"}');
-    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), 'export const main = () => new Promise(() => {});\n');
+    const hold = 'export const holdSignalsUntilExit = () => {};\n';
+    writeFileSync(
+      join(dir, 'dist', 'cli', 'main.js'),
+      `${hold}export const main = () => new Promise(() => {});\n`,
+    );
     const r = spawnSync(process.execPath, [join(dir, 'bin', 'l1stream.js')], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       'l1stream: internal error: the command stopped before it finished (it waited on something that never came); its outputs are incomplete\n',
     );
     // a command that finishes keeps its own exit code
-    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), 'export const main = async () => 3;\n');
+    writeFileSync(join(dir, 'dist', 'cli', 'main.js'), `${hold}export const main = async () => 3;\n`);
     expect(spawnSync(process.execPath, [join(dir, 'bin', 'l1stream.js')]).status).toBe(3);
   });
 });

@@ -153,6 +153,8 @@ describe('fit and path --exclude', () => {
     const lines = await runCli([...args, '--exclude', 'city\nage']);
     expect(lines.code).toBe(1);
     expect(lines.stderr).toContain('"city\\nage"');
+    // the error's list of columns writes that name as --exclude takes it (it read as two columns)
+    expect(lines.stderr).toContain('Its feature columns are: age, "price, usd", city (');
     const after = await runCli([...args, '--exclude', '"price, usd"x']);
     expect(after.code).toBe(2);
     expect(after.stderr).toContain('text after a closing quote');

@@ -41,6 +41,19 @@ describe('a λ that does no better than a constant is a warning', () => {
     const under = await runCli([...ridgeLike, '--lambda', String(0.99 * exact)]);
     expect(under.stderr).not.toContain('warning');
     expect(Object.keys((JSON.parse(under.stdout) as { coefficients: object }).coefficients).length).toBe(1);
+    // a column of penalty factor 0 stays in: the warning names it rather than an intercept-only model
+    const factors = join(dir, 'pf.json');
+    writeFileSync(factors, JSON.stringify({ a: 0 }));
+    const withFree = await runCli([
+      ...['fit', '--input', csv, '--target', 'y', '--penalty-factors', factors, '--lambda', '100'],
+    ]);
+    expect(withFree.code, withFree.stderr).toBe(0);
+    const model = JSON.parse(withFree.stdout) as { coefficients: Record<string, number> };
+    expect(Object.keys(model.coefficients)).toEqual(['a']);
+    expect(withFree.stderr).toMatch(
+      /warning: λ = 100 ≥ λ_max = \S+: every penalized coefficient is 0 \(the model is the intercept and the unpenalized column a, of penalty factor 0\); give a λ below λ_max/,
+    );
+    expect(withFree.stderr).not.toContain('intercept-only');
   });
 
   it('replay --lambda 0 on noise: the progressive loss ends above the online constant, said in summary.json', async () => {
@@ -109,6 +122,21 @@ describe('a λ that does no better than a constant is a warning', () => {
       /^the progressive loss \S+ is no better than an online constant's \S+ .*: the 300 keys' models have not beaten one constant for all keys: each starts from nothing and learns from its own key's events only .*; check how many events each key learned/,
     );
     expect(warning).not.toContain('the features have not told');
+    // a λ the user chose (small: each key's model overfits its few events): the keyed wording too
+    const fixedOut = join(dir, 'out-keyed-fixed');
+    const fixed = await runCli([
+      ...['replay', '--no-refit', '--input', input, '--family', 'binomial', '--key-by', 'user'],
+      ...['--lambda', '0', '--out', fixedOut],
+    ]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const fixedWarnings = (
+      JSON.parse(readFileSync(join(fixedOut, 'summary.json'), 'utf8')) as { warnings: string[] }
+    ).warnings;
+    const worse = fixedWarnings.find((w) => w.includes('online constant'));
+    expect(worse).toMatch(
+      /^the progressive loss \S+ is worse than an online constant's \S+ .*: at λ = 0 the 300 keys' models do worse than one constant for all keys: each starts from nothing .*; check how many events each key learned .*, and try a larger λ or --lambda auto$/,
+    );
+    expect(worse).not.toContain('does worse than no features');
   });
 
   it('λ "auto" on features that tell the label: no such warning', async () => {

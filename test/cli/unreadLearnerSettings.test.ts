@@ -16,7 +16,20 @@ describe('settings of another learner than the one chosen', () => {
     expect(two).toContain(
       'model.ftrl.alpha (0.5), model.truncatedGradient.theta (2) are not read by learner "fobos"',
     );
-    expect(two).toContain('they apply to learner "ftrl" or "truncated-gradient"');
+    // each setting with the learner that reads it (not the union of all: FOBOS reads no
+    // truncatedGradient setting)
+    expect(two).toContain(
+      'changed nothing; model.ftrl.alpha (0.5) applies to learner "ftrl"; model.truncatedGradient.theta (2) applies to learner "truncated-gradient": choose',
+    );
+    expect(
+      unreadLearnerSettings('ftrl', {
+        rates: { eta0: 0.1 },
+        truncatedGradient: { truncateEvery: 5 },
+        cumulative: true,
+      }),
+    ).toBe(
+      'model.rates.eta0 (0.1), model.cumulative (true), model.truncatedGradient.truncateEvery (5) are not read by learner "ftrl" and changed nothing; model.rates.eta0 (0.1), model.cumulative (true) apply to learner "fobos" or "truncated-gradient"; model.truncatedGradient.truncateEvery (5) applies to learner "truncated-gradient": choose that learner (--learner, model.learner) or leave the setting out',
+    );
     expect(unreadLearnerSettings('ftrl', { rates: { eta0: 0.2 }, cumulative: true })).toContain(
       'model.rates.eta0 (0.2), model.cumulative (true) are not read by learner "ftrl"',
     );

@@ -295,19 +295,23 @@ describe('EngineMetrics over a running engine', () => {
     // distinct counts, as after a stop that left refits running (the engine's own are all zero here)
     const refits = {
       started: 9,
-      completed: 2,
+      completed: 8,
       queued: 4,
       skipped: 5,
       failed: 1,
       totalMs: 0,
       dropped: 3,
       abandoned: 6,
+      noEstimate: 7,
     };
     const stats = engine.stats();
     vi.spyOn(engine, 'stats').mockReturnValue({ ...stats, refits });
     const samples = parseExposition(await metrics.metrics());
     for (const [name, n] of Object.entries(refits))
-      if (name !== 'totalMs') expect(valueOf(samples, `l1stream_refits_${name}_total`), name).toBe(n);
+      if (name !== 'totalMs') {
+        const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+        expect(valueOf(samples, `l1stream_refits_${snake}_total`), name).toBe(n);
+      }
   });
 
   it('uses its own registry, never the global one', async () => {

@@ -1,0 +1,136 @@
+/**
+ * Columns that are linear combinations of others and the intercept (`aliasedColumns`), against
+ * designs built with known dependencies (the combinations are exact by construction), and the
+ * warning `fit --lambda 0` gives for them: at λ = 0 such a design has infinitely many optima.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { DenseDesign, prepareProblem } from '../../src/index.js';
+import { aliasedColumns, aliasText } from '../../src/solve/aliased.js';
+import { solveAtProblem } from '../../src/solve/solve.js';
+import { fitWarnings } from '../../src/solve/wellPosed.js';
+import { runCli } from '../helpers/cli.js';
+import { sparseFromRows } from '../helpers/designs.js';
+import { Rng } from '../helpers/random.js';
+
+const NAMES = ['x1', 'x2', 'x3', 'plan=a', 'plan=b', 'plan=c', 'x4'];
+
+/**
+ * n rows: x1, x2 normal; x3 = 2·x1 − 0.5·x2 + 3; a 3-level one-hot (levels sum to 1); x4 normal.
+ * Rows of weight 0 break both dependencies (they must not count).
+ */
+function design(n: number, seed: number) {
+  const rng = new Rng(seed);
+  const rows: number[][] = [];
+  const y: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x1 = rng.normal();
+    const x2 = rng.normal();
+    const level = rng.int(3);
+    const zero = i % 10 === 9;
+    const x3 = zero ? rng.normal() : 2 * x1 - 0.5 * x2 + 3;
+    const oneHot = [0, 1, 2].map((l) => (l === level ? 1 : 0));
+    if (zero) oneHot[(level + 1) % 3] = 1;
+    rows.push([x1, x2, x3, ...oneHot, rng.normal()]);
+    y.push(x1 - x2 + (level === 1 ? 1 : 0) + 0.3 * rng.normal());
+    weights.push(zero ? 0 : 1 + rng.next());
+  }
+  return { rows, y, weights };
+}
+
+function expectPlanted(aliased: ReturnType<typeof aliasedColumns>) {
+  expect(aliased).not.toBeNull();
+  expect(aliased!.map((a) => a.column)).toEqual([2, 5]);
+  const [x3, c] = aliased!;
+  const coef = (a: typeof x3, j: number) => a!.terms.find((t) => t.column === j)?.coefficient ?? 0;
+  expect(x3!.terms.map((t) => t.column).sort()).toEqual([0, 1]);
+  expect(coef(x3, 0)).toBeCloseTo(2, 9);
+  expect(coef(x3, 1)).toBeCloseTo(-0.5, 9);
+  expect(x3!.constant).toBeCloseTo(3, 9);
+  // plan=c = 1 − plan=a − plan=b
+  expect(c!.terms.map((t) => t.column).sort()).toEqual([3, 4]);
+  expect(coef(c, 3)).toBeCloseTo(-1, 9);
+  expect(coef(c, 4)).toBeCloseTo(-1, 9);
+  expect(c!.constant).toBeCloseTo(1, 9);
+}
+
+describe('aliased columns', () => {
+  const { rows, y, weights } = design(400, 3);
+
+  it('finds a planted combination and a one-hot set with the intercept, dense and sparse, in the rows of weight > 0', () => {
+    expectPlanted(aliasedColumns(prepareProblem(DenseDesign.fromRows(rows), y, { weights })));
+    expectPlanted(aliasedColumns(prepareProblem(sparseFromRows(rows), y, { weights })));
+    // with every row counted, the rows that break them make the columns independent
+    expect(aliasedColumns(prepareProblem(DenseDesign.fromRows(rows), y))).toEqual([]);
+  });
+
+  it('says them as equations, largest terms first', () => {
+    const aliased = aliasedColumns(prepareProblem(DenseDesign.fromRows(rows), y, { weights }))!;
+    const name = (j: number) => NAMES[j]!;
+    expect(aliasText(aliased[0]!, name)).toBe('x3 = 3 + 2·x1 − 0.5·x2');
+    expect(aliasText(aliased[1]!, name)).toMatch(/^plan=c = 1 − plan=[ab] − plan=[ab]$/);
+    expect(aliasText({ column: 6, terms: [{ column: 0, coefficient: -1 }], constant: 0 }, name)).toBe(
+      'x4 = −x1',
+    );
+  });
+
+  it('a column close to a combination but not on it, or far from 0, is not aliased', () => {
+    const rng = new Rng(5);
+    const near = rows.map((r) => [r[0]!, r[1]!, 2 * r[0]! - 0.5 * r[1]! + 3 + 1e-3 * rng.normal()]);
+    expect(aliasedColumns(prepareProblem(DenseDesign.fromRows(near), y))).toEqual([]);
+    // a column of 1e8 plus unit noise beside the others: independent, whatever its size
+    const far = rows.map((r) => [r[0]!, 1e8 + r[1]!, r[6]!]);
+    expect(aliasedColumns(prepareProblem(DenseDesign.fromRows(far), y))).toEqual([]);
+    // and a copy of it shifted by 1e8 is found, with that constant
+    const shifted = rows.map((r) => [r[0]!, 1e8 + r[1]!, r[1]!]);
+    const [alias] = aliasedColumns(prepareProblem(DenseDesign.fromRows(shifted), y))!;
+    expect(alias!.column).toBe(2);
+    expect(alias!.terms.map((t) => t.column)).toEqual([1]);
+    expect(alias!.terms[0]!.coefficient).toBeCloseTo(1, 6);
+    expect(alias!.constant / 1e8).toBeCloseTo(-1, 6);
+  });
+
+  it('is not run past its work limit', () => {
+    expect(aliasedColumns(prepareProblem(DenseDesign.fromRows(rows), y, { weights }), 100)).toBeNull();
+  });
+
+  it('fitWarnings at λ = 0 names them; at λ > 0 it does not', () => {
+    const problem = prepareProblem(DenseDesign.fromRows(rows), y, { weights });
+    const name = (j: number) => NAMES[j]!;
+    const [warning] = fitWarnings(problem, solveAtProblem(problem, 0), true, 'min', name);
+    expect(warning).toMatch(
+      /^at λ = 0 the feature columns are linearly dependent with the intercept \(2 of 7 are combinations of the others in the rows of weight > 0: x3 = 3 \+ 2·x1 − 0\.5·x2; plan=c = 1 − plan=[ab] − plan=[ab]\), so the solution is not unique/,
+    );
+    expect(fitWarnings(problem, solveAtProblem(problem, 0.01), true, 'min', name)).toEqual([]);
+  });
+
+  it('fit --lambda 0 on a CSV whose one-hot field has every level and a doubled column: said on stderr and in the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-aliased-'));
+    const input = join(dir, 'plans.csv');
+    const rng = new Rng(9);
+    const lines = ['y,plan,x,x2'];
+    for (let i = 0; i < 300; i++) {
+      const plan = ['a', 'b', 'c'][rng.int(3)]!;
+      const x = +rng.normal().toFixed(4);
+      lines.push(
+        `${(1 + 0.5 * x + (plan === 'b' ? 1 : 0) + 0.3 * rng.normal()).toFixed(4)},${plan},${x},${2 * x}`,
+      );
+    }
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const r = await runCli(['fit', '--input', input, '--target', 'y', '--lambda', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: at λ = 0 the feature columns are linearly dependent with the intercept \(2 of 5 are combinations .*: x2 = 2·x; plan=\w = 1 − plan=\w − plan=\w\)/,
+    );
+    const model = JSON.parse(r.stdout) as { metrics: { warnings?: string } };
+    expect(model.metrics.warnings).toContain('linearly dependent');
+    // a λ > 0: nothing said
+    const small = await runCli(['fit', '--input', input, '--target', 'y', '--lambda', '0.001']);
+    expect(small.stderr).not.toContain('linearly dependent');
+  });
+});
