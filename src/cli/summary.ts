@@ -12,7 +12,8 @@ import { ProgressiveMetrics } from '../metrics/progressive.js';
 import { onlineDefaults } from '../model/onlineModel.js';
 import type { Standardize } from '../solve/problem.js';
 import { significant } from '../core/significant.js';
-import { counted } from './progress.js';
+import { counted, formatCount } from './progress.js';
+import type { DriftConfig } from '../drift/config.js';
 
 /** `summary.json` of a replay or a file run: what was read, learned, rejected and written. */
 export interface RunSummary {
@@ -122,11 +123,17 @@ export function summarize(engine: Engine, input: string): RunSummary {
         )
       : undefined;
   let keyed = 0;
+  // keyed: the models whose drift tests got past their warm-ups (input: all events; loss: learned)
+  const watched = { input: 0, loss: 0 };
+  const inputWarmup = inputDriftWarmup(config.drift);
   const factors = new PenaltyFactorNames(config.model.penaltyFactors);
   engine.registry.visit((live) => {
     if (pool !== undefined) {
       pool.add(live.model.metrics);
       keyed++;
+      const learned = live.model.metrics.events;
+      if (learned + live.model.scoredEvents >= inputWarmup) watched.input++;
+      if (learned >= config.drift.loss.warmupEvents) watched.loss++;
     }
     const checkFactors = !live.model.featurizer.vocabulary.hashed;
     live.model.forEachColumnPresence((field, value, present) => {
@@ -192,6 +199,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...noEstimateRefits(s.refits, progressive.constantLoss),
       ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
       ...manyEvictions(s.evictions, s.learned + s.scored, config.keys.maxLiveModels, s.keys),
+      ...unwatchedKeys(config.drift, keyed, watched, inputWarmup, s.learned, s.learned + s.scored),
       ...hashCollisionShare(config.model.hashBits, hashCollisions, hashedNames),
       ...worseThanConstant(
         config.model.lambda,
@@ -336,6 +344,53 @@ function fewEventsPerKey(keyBy: string | null, keys: number, learned: number): s
   const perKey = learned / keys;
   return [
     `${keys} keys (keyed by ${JSON.stringify(keyBy)}: --key-by, model.keyBy) learned ${learned} events, ${perKey < 1 ? perKey.toFixed(2) : perKey.toFixed(1)} per key: each key's model learns from its own events only and borrows nothing from the others, so at so few events per key the models have learned next to nothing; key by a field with fewer values, each with enough events of its own, or learn one model (no --key-by) with the field among its features`,
+  ];
+}
+
+/** The events the input-drift tests that are on need before they test (Infinity: none is on). */
+function inputDriftWarmup(drift: DriftConfig): number {
+  if (!drift.enabled) return Infinity;
+  return Math.min(
+    drift.inputSequential.enabled ? drift.inputSequential.warmupEvents : Infinity,
+    drift.inputSparsity.enabled ? drift.inputSparsity.warmupEvents : Infinity,
+  );
+}
+
+/**
+ * The warning when most keyed models never got past a drift test's warm-up (counts are per
+ * model) although the run had the events for it: their inputs or losses went unwatched, and
+ * nothing else says so.
+ */
+function unwatchedKeys(
+  drift: DriftConfig,
+  keys: number,
+  watched: { readonly input: number; readonly loss: number },
+  inputWarmup: number,
+  learned: number,
+  events: number,
+): string[] {
+  if (!drift.enabled || keys < 2) return [];
+  // (a part is said only when the run had the events for it: one model would have been watched)
+  const parts: string[] = [];
+  const unwatched: string[] = [];
+  if (events >= inputWarmup && watched.input < keys / 2) {
+    const setting = drift.inputSequential.enabled
+      ? 'drift.inputSequential.warmupEvents'
+      : 'drift.inputSparsity.warmupEvents';
+    parts.push(
+      `${formatCount(watched.input)} saw the ${formatCount(inputWarmup)} events the input tests need before they test (${setting})`,
+    );
+    unwatched.push('inputs');
+  }
+  if (drift.loss.enabled && learned >= drift.loss.warmupEvents && watched.loss < keys / 2) {
+    parts.push(
+      `${formatCount(watched.loss)} learned the ${formatCount(drift.loss.warmupEvents)} labelled events of the loss tests (drift.loss.warmupEvents)`,
+    );
+    unwatched.push('losses');
+  }
+  if (parts.length === 0) return [];
+  return [
+    `drift was watched for few keys: of the ${formatCount(keys)} keys' models (each counts its own events), ${parts.join(', and ')}; the ${unwatched.join(' and ')} of the rest went unwatched: for many small keyed models, lower these warm-ups in the configuration's drift section (docs/drift.md)`,
   ];
 }
 
