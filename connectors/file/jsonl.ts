@@ -178,9 +178,9 @@ export function readLines(
       let carry: Buffer[] = [];
       let carryBytes = 0;
       /**
-       * True until text is decoded, and again after an oversize line: a byte-order mark there is
-       * dropped, as the streaming `TextDecoder` this replaces did at its start (made anew after an
-       * oversize line).
+       * True until text is decoded: a byte-order mark there is dropped, as a streaming `TextDecoder`
+       * drops it at its start (anywhere else it starts a line, which decoding refuses with a reason;
+       * it was dropped after a line over the size limit too when that line spanned read chunks).
        */
       let bomPending = true;
       /** While streaming past an oversize line: its bytes so far and its start; else -1. */
@@ -242,7 +242,7 @@ export function readLines(
           const size = Buffer.byteLength(value);
           if (size > maxBytes) return pushOversize(value.slice(0, OVERSIZE_PREFIX), size);
         }
-        if (skipBlank && value.trim() === '') return;
+        if (skipBlank && isBlank(value)) return;
         push({ value, position: { source: name, offset: String(line) } });
       };
       const pushOversize = (start: string, bytes: number) => {
@@ -352,7 +352,6 @@ export function readLines(
           oversizeStart = text.slice(0, OVERSIZE_PREFIX);
           carry = [];
           carryBytes = 0;
-          bomPending = true;
         }
         // a file's batches end at line numbers (`push`), a pipe's also at each chunk's end
         if (!regular) flush();
@@ -461,6 +460,19 @@ export function linesInFlight(batchSize = DEFAULT_BATCH_RECORDS): LinesInFlight 
 }
 
 const IN_FLIGHT_BATCHES = 4;
+
+/**
+ * Whether a line holds nothing but JSON's whitespace (spaces, tabs, CRs): such a line is no event.
+ * Other characters that `trim` removes (a no-break space, U+2028, a form feed) are refused by
+ * decoding, with a reason, as they are beside an event.
+ */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
 
 /** Whether `text` parses as JSON (a blank text does not). */
 function isJson(text: string): boolean {

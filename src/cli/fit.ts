@@ -16,7 +16,7 @@ import type { RejectedLine } from '../solve/events.js';
 import { loadTrainingData, type TrainingData } from '../solve/input.js';
 import { prepareProblem, UNSCALABLE_ABOVE, type Standardize, type Stopping } from '../solve/problem.js';
 import { solveAtProblem, type LambdaFit } from '../solve/solve.js';
-import { fitWarnings } from '../solve/wellPosed.js';
+import { fitNotes, fitWarnings } from '../solve/wellPosed.js';
 import { inputFormatOfFile } from '../core/inputFormat.js';
 import {
   checkInputFile,
@@ -704,6 +704,7 @@ export const fitCommand: Command = {
       (j) => data.names[j] ?? `column ${j}`,
     );
     for (const w of warnings) io.stderr.write(`l1stream: warning: ${w}\n`);
+    for (const note of fitNotes(problem, fit)) io.stderr.write(`l1stream: note: ${note}\n`);
     if (warnings.length > 0) extra = { ...extra, warnings: warnings.join(' ') };
     const model = snapshotOf(fit, data, {
       key: values.key ?? defaultKey(flags.input),

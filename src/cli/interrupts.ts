@@ -35,7 +35,8 @@ const onTerm = () => onSignal('SIGTERM');
  * Calls `first` on the first SIGINT or SIGTERM, which starts a clean stop (`replay` and `run`
  * share this: every handler registered hears the same first signal). A second signal while any
  * handler is registered exits at once (`exitAtOnce`). Returns the function that unregisters
- * `first`; once none is left, the signals have their default effect again.
+ * `first`; once none is left, the signals have their default effect again, unless they are held
+ * (`holdSignalsUntilExit`).
  */
 export function onInterrupt(first: (signal: InterruptSignal) => void): () => void {
   if (handlers.size === 0) {

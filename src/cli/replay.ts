@@ -380,7 +380,7 @@ async function replayLocked(
       const seconds = (performance.now() - started) / 1000;
       const pct = totalBytes > 0 ? ` (${((100 * bytesRead) / totalBytes).toFixed(0)}%)` : '';
       const running = runningRefits(s.refits);
-      const refits = `${refitsDone(s.refits)}${running > 0 ? ` (${formatCount(running)} running)` : ''}`;
+      const refits = refitsDone(s.refits, running);
       return `${names.command}: ${formatCount(s.learned)} events${pct}, ${formatCount(s.learned / Math.max(seconds, 1e-9))} ev/s, loss ${engine.metrics.progressiveLoss.toFixed(4)}, ${refits}, rejected ${formatCount(s.rejected)}`;
     };
     const timer = setInterval(() => line.update(progressText), 250);
@@ -468,11 +468,12 @@ function runningRefits(r: RefitStats): number {
 }
 
 /** "N refits", and how many of them are no estimate (a binomial window of one label). */
-function refitsDone(r: RefitStats): string {
-  const done = counted(r.completed, 'refit');
-  return r.noEstimate > 0
-    ? `${done} (${formatCount(r.noEstimate)} no estimate: one label in the window)`
-    : done;
+function refitsDone(r: RefitStats, running = 0): string {
+  const notes = [
+    ...(r.noEstimate > 0 ? [`${formatCount(r.noEstimate)} no estimate: one label in the window`] : []),
+    ...(running > 0 ? [`${formatCount(running)} running`] : []),
+  ];
+  return `${counted(r.completed, 'refit')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
 /** ", N running refits abandoned" when a stop left refits unfinished, else "". */

@@ -196,7 +196,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...factors.warnings(),
       ...ridgeShrinks(config.model.family, chosen, config.model.l1Ratio ?? 1, config.model.standardize),
       ...oneClass(config.model.family, progressive.constantLoss, metrics.auc, s.rejectedByReason),
-      ...noEstimateRefits(s.refits, progressive.constantLoss),
+      ...noEstimateRefits(s.refits, progressive.constantLoss, keyed > 1),
       ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
       ...manyEvictions(s.evictions, s.learned + s.scored, config.keys.maxLiveModels, s.keys),
       ...unwatchedKeys(config.drift, keyed, watched, inputWarmup, s.learned, s.learned + s.scored),
@@ -320,10 +320,11 @@ function oneClass(
  * Refits that were no estimate (a binomial window of one label), unless every learned event had
  * one label (`oneClass` says so then).
  */
-function noEstimateRefits(refits: RefitStats, hindsight: number): string[] {
+function noEstimateRefits(refits: RefitStats, hindsight: number, keyed: boolean): string[] {
   if (refits.noEstimate === 0 || hindsight === 0) return [];
+  const keys = keyed ? ', and a key whose events all have one label never gets one' : '';
   return [
-    `${refits.noEstimate} of ${counted(refits.completed, 'refit')} had a window whose events all had one label: no finite model is optimal there, so they are published with "noEstimate": true and not served, handed back or checked for drift; with rare labels, a longer window (--refit-window) holds both`,
+    `${formatCount(refits.noEstimate)} of ${counted(refits.completed, 'refit')} had a window whose events all had one label: no finite model is optimal there, so they are published with "noEstimate": true and not served, handed back or checked for drift; with rare labels, a longer window (--refit-window) holds both${keys}`,
   ];
 }
 

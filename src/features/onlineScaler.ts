@@ -33,6 +33,16 @@ const M2 = 3;
 /** The largest weighted sum of squares a column may reach (`observeFinite`): headroom for later events. */
 const SUM_OF_SQUARES_LIMIT = Number.MAX_VALUE / 16;
 
+/**
+ * wj (W − wj) / W: what a column synced at weight wj adds to its m2 per squared mean when it merges
+ * the zeros of the weight since (W: the total now). Where wj (W − wj) overflows (a total weight
+ * near the largest double: one event of weight 1e308), in the other order, which cannot.
+ */
+function missedZeros(wj: number, W: number): number {
+  const product = wj * (W - wj);
+  return product < Infinity ? product / W : wj * ((W - wj) / W);
+}
+
 export class OnlineScaler {
   private totalWeight = 0;
   /**
@@ -281,7 +291,7 @@ export class OnlineScaler {
       }
       let binary = flag === 0;
       if (wj !== before && wj > 0 && mean !== 0) {
-        m2 += mean * mean * ((wj * (before - wj)) / before);
+        m2 += mean * mean * missedZeros(wj, before);
         mean = (mean * wj) / before;
       }
       const v = values[k];
@@ -419,7 +429,7 @@ export class OnlineScaler {
     if (W <= 0 || wj <= 0) return 0;
     const m = this.stats[at + MEAN];
     let m2 = this.stats[at + M2];
-    if (wj !== W) m2 += m * m * ((wj * (W - wj)) / W);
+    if (wj !== W) m2 += m * m * missedZeros(wj, W);
     const variance = m2 / W;
     const meanNow = wj === W ? m : (m * wj) / W;
     // A column whose spread is at rounding level relative to its mean is constant.
@@ -487,7 +497,7 @@ export class OnlineScaler {
         if (!(W <= 0 || wj <= 0)) {
           const m = stats[at + MEAN];
           let m2 = stats[at + M2];
-          if (wj !== W) m2 += m * m * ((wj * (W - wj)) / W);
+          if (wj !== W) m2 += m * m * missedZeros(wj, W);
           const variance = m2 / W;
           const meanNow = wj === W ? m : (m * wj) / W;
           if (variance > 1e-26 * (1 + meanNow * meanNow))

@@ -80,6 +80,8 @@ export function unreadLearnerSettings(
   const unread: string[] = [];
   // the settings by the learners that read them, in order: each group is named with its own
   const groups = new Map<string, string[]>();
+  // the learners that read every one of them
+  let common: LearnerName[] | null = null;
   for (const { path, readBy, byDefault } of learnerSettings) {
     if (readBy.includes(name)) continue;
     const [section, key] = path;
@@ -95,22 +97,27 @@ export function unreadLearnerSettings(
     if (byDefault === Infinity && (value === 'Infinity' || value === null)) continue;
     const setting = `${prefix}${key === undefined ? section : `${section}.${key}`} (${shownValue(value)})`;
     unread.push(setting);
+    common = common === null ? [...readBy] : common.filter((r) => readBy.includes(r));
     const readers = readBy.map((r) => `"${r}"`).join(' or ');
     const group = groups.get(readers);
     if (group === undefined) groups.set(readers, [setting]);
     else group.push(setting);
   }
   if (unread.length === 0) return null;
-  const applies =
-    groups.size === 1
-      ? `${unread.length === 1 ? 'it applies' : 'they apply'} to learner ${[...groups.keys()][0]}`
-      : [...groups]
-          .map(
-            ([readers, settings]) =>
-              `${settings.join(', ')} ${settings.length === 1 ? 'applies' : 'apply'} to learner ${readers}`,
-          )
-          .join('; ');
-  return `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read by learner "${name}" and changed nothing; ${applies}: choose that learner (--learner, model.learner) or leave the setting out`;
+  const settings = `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read by learner "${name}" and changed nothing`;
+  if (groups.size === 1)
+    return `${settings}; ${unread.length === 1 ? 'it applies' : 'they apply'} to learner ${[...groups.keys()][0]}: choose that learner (--learner, model.learner) or leave ${unread.length === 1 ? 'the setting' : 'them'} out`;
+  const each = [...groups]
+    .map(
+      ([readers, some]) =>
+        `${some.join(', ')} ${some.length === 1 ? 'applies' : 'apply'} to learner ${readers}`,
+    )
+    .join('; ');
+  const all =
+    common !== null && common.length > 0
+      ? `learner ${common.map((r) => `"${r}"`).join(' or ')} reads them all: choose it (--learner, model.learner) or leave them out`
+      : "no one learner reads them all: choose the learner meant (--learner, model.learner) and leave the others' settings out";
+  return `${settings}; ${each}; ${all}`;
 }
 
 export function createLearner(

@@ -4,123 +4,203 @@ import type { Problem } from './problem.js';
 export interface AliasedColumn {
   readonly column: number;
   /** x_column = constant + Σ coefficient · x_term, over earlier columns that are not aliased. */
-  readonly terms: ReadonlyArray<{ readonly column: number; readonly coefficient: number }>;
+  readonly terms: ReadonlyArray<{
+    readonly column: number;
+    readonly coefficient: number;
+    readonly mean: number;
+  }>;
   readonly constant: number;
+  /** The column's weighted mean (each term's is beside it): the constant of rounded coefficients. */
+  readonly mean: number;
+  /** The column's weighted sd (the scale of the constant's digits worth printing). */
+  readonly sd: number;
+  /** |constant| at or below this is the rounding of the means (printed as no constant). */
+  readonly constantNoise: number;
 }
 
 /**
- * A column whose part not explained by the earlier columns and the intercept has at most this
- * share of its own (weighted, centered) sum of squares is aliased: R² > 1 − 1e-11, a residual sd
- * under ~3e-6 of the column's, at the rounding level of a Gram matrix's Cholesky factor.
+ * R's `lm` tolerance: a column whose part not explained by the earlier columns and the intercept
+ * has a norm of at most this share of its own (centred) norm is aliased.
  */
-const ALIAS_SHARE = 1e-11;
-/** Work (columns × (rows + non-zeros)) above which the check is not made. */
-export const ALIAS_WORK_LIMIT = 3e8;
+const ALIAS_TOLERANCE = 1e-7;
+/**
+ * ... or of at most this many roundings of its values (relative to its norm about 0): a column far
+ * from 0 holds its variation to no better than that.
+ */
+const ROUNDINGS = 1000 * Number.EPSILON;
+/** Rows × columns above which the check is not made (its dense copy: 8 bytes each). */
+export const ALIAS_CELLS_LIMIT = 1e7;
+/** Rows × columns² above which the check is not made (its arithmetic). */
+export const ALIAS_WORK_LIMIT = 1e9;
 
 /**
- * The columns of the design (those not excluded) that are linear combinations of earlier ones
+ * The columns of `problem.given` (those not excluded) that are linear combinations of earlier ones
  * and the intercept in the rows of weight > 0, found as R's `lm` finds aliased coefficients: the
- * weighted, centered Gram matrix factored in column order (Cholesky), a column whose residual sum
- * of squares falls to `ALIAS_SHARE` of its own is aliased and left out of the factor, and its
- * combination is solved from the factor. Null when the check would cost more than
- * `ALIAS_WORK_LIMIT` (columns × (rows + the design's non-zeros)).
+ * weighted, centred columns orthogonalized in column order (Gram–Schmidt, each twice, which keeps
+ * the residuals accurate to rounding for ill-conditioned columns), a column whose residual norm
+ * falls to `ALIAS_TOLERANCE` of its centred norm (or `ROUNDINGS` of its norm about 0) is aliased
+ * and its combination solved from the triangular factor of the columns kept. Null when the check
+ * would cost more than the limits (rows × columns, rows × columns²).
  */
-export function aliasedColumns(problem: Problem, workLimit = ALIAS_WORK_LIMIT): AliasedColumn[] | null {
-  // the solver's copy: columns far from 0 beside their spread shifted towards it (less cancellation)
-  const x = problem.x;
-  const shift = problem.columnShift;
+export function aliasedColumns(
+  problem: Problem,
+  limits: { readonly cells?: number; readonly work?: number } = {},
+): AliasedColumn[] | null {
+  const x = problem.given;
   const w = problem.w;
   const n = x.rows;
   const cols: number[] = [];
   for (let j = 0; j < x.cols; j++) if (!problem.excluded[j]) cols.push(j);
   const p = cols.length;
-  let nnz = 0;
-  for (const j of cols) nnz += x.columnNnz(j);
-  if (p * (n + nnz) > workLimit) return null;
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (w[i]! > 0) rows.push(i);
+  const m = rows.length;
+  if (!withinAliasLimits(m, p, limits)) return null;
+  if (p === 0 || m === 0) return [];
   let total = 0;
-  for (let i = 0; i < n; i++) total += w[i]!;
-  if (!(total > 0) || p === 0) return [];
-  const weighted = new Float64Array(n);
-  // weighted means: Σ w x_j / Σ w
+  const root = new Float64Array(m);
+  for (let r = 0; r < m; r++) {
+    total += w[rows[r]!]!;
+    root[r] = Math.sqrt(w[rows[r]!]!);
+  }
   const means = new Float64Array(p);
-  const all = Int32Array.from(cols);
-  x.dotMany(all, p, w, means);
-  for (let k = 0; k < p; k++) means[k]! /= total;
-  // G[k][l] = Σ w (x_k − m_k)(x_l − m_l) = Σ w (x_k − m_k) x_l: a row per column
-  const gram = new Float64Array(p * p);
   const column = new Float64Array(n);
-  const row = new Float64Array(p);
+  // the kept columns' orthonormal basis (m rows each) and the triangular factor R (p × p, by kept index)
+  const basis: Float64Array[] = [];
+  const factor = new Float64Array(p * p);
+  const norms = new Float64Array(p);
+  const kept: number[] = [];
+  const aliased: AliasedColumn[] = [];
+  const projection = new Float64Array(p);
   for (let k = 0; k < p; k++) {
     column.fill(0);
     x.axpy(cols[k]!, 1, column);
-    const m = means[k]!;
+    const v = new Float64Array(m);
+    // the weighted mean in two passes (the second corrects the first's rounding: a column far from
+    // 0 centred on a mean off by its rounding would carry some of the intercept's direction)
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += weighted[i] = w[i]! * (column[i]! - m);
-    x.dotMany(all, p, weighted, row);
-    // Σ a (x_l − m_l) = Σ a x_l − m_l Σ a: Σ a is 0 but for rounding, which this takes out
-    for (let l = 0; l < p; l++) gram[k * p + l] = row[l]! - means[l]! * sum;
-  }
-  // Cholesky in column order over the kept columns: L (p × p, rows of kept columns only)
-  const factor = new Float64Array(p * p);
-  const kept: number[] = [];
-  const aliased: AliasedColumn[] = [];
-  const z = new Float64Array(p);
-  for (let k = 0; k < p; k++) {
-    const own = gram[k * p + k]!;
-    // z = L⁻¹ g (g: G's entries of column k against the kept columns), by forward substitution
-    const r = kept.length;
-    for (let a = 0; a < r; a++) {
-      let s = gram[kept[a]! * p + k]!;
-      for (let b = 0; b < a; b++) s -= factor[a * p + b]! * z[b]!;
-      z[a] = s / factor[a * p + a]!;
+    for (let r = 0; r < m; r++) sum += w[rows[r]!]! * column[rows[r]!]!;
+    let mean = sum / total;
+    let correction = 0;
+    for (let r = 0; r < m; r++) correction += w[rows[r]!]! * (column[rows[r]!]! - mean);
+    mean += correction / total;
+    means[k] = mean;
+    let centred = 0;
+    let about0 = 0;
+    for (let r = 0; r < m; r++) {
+      const value = column[rows[r]!]!;
+      v[r] = root[r]! * (value - mean);
+      centred += v[r]! * v[r]!;
+      about0 += w[rows[r]!]! * value * value;
     }
-    let residual = own;
-    for (let a = 0; a < r; a++) residual -= z[a]! * z[a]!;
-    if (residual > ALIAS_SHARE * own) {
-      for (let a = 0; a < r; a++) factor[r * p + a] = z[a]!;
-      factor[r * p + r] = Math.sqrt(residual);
+    centred = Math.sqrt(centred);
+    norms[k] = centred;
+    const s = kept.length;
+    projection.fill(0, 0, s);
+    for (let pass = 0; pass < 2; pass++)
+      for (let a = 0; a < s; a++) {
+        const q = basis[a]!;
+        let d = 0;
+        for (let r = 0; r < m; r++) d += q[r]! * v[r]!;
+        for (let r = 0; r < m; r++) v[r]! -= d * q[r]!;
+        projection[a]! += d;
+      }
+    let residual = 0;
+    for (let r = 0; r < m; r++) residual += v[r]! * v[r]!;
+    residual = Math.sqrt(residual);
+    if (residual > ALIAS_TOLERANCE * centred && residual > ROUNDINGS * Math.sqrt(about0)) {
+      for (let a = 0; a < s; a++) factor[a * p + s] = projection[a]!;
+      factor[s * p + s] = residual;
+      for (let r = 0; r < m; r++) v[r]! /= residual;
+      basis.push(v);
       kept.push(k);
       continue;
     }
-    // aliased: c = L⁻ᵀ z (back substitution), x_k − m_k = Σ c_a (x_a − m_a)
-    const c = new Float64Array(r);
-    for (let a = r - 1; a >= 0; a--) {
-      let s = z[a]!;
-      for (let b = a + 1; b < r; b++) s -= factor[b * p + a]! * c[b]!;
-      c[a] = s / factor[a * p + a]!;
+    // aliased: R c = projection (back substitution), x_k − m_k = Σ c_a (x_a − m_a)
+    const c = new Float64Array(s);
+    for (let a = s - 1; a >= 0; a--) {
+      let d = projection[a]!;
+      for (let b = a + 1; b < s; b++) d -= factor[a * p + b]! * c[b]!;
+      c[a] = d / factor[a * p + a]!;
     }
-    // on the given columns (the shifted ones plus their shift)
-    const given = (a: number) => means[a]! + (shift === null ? 0 : shift[cols[a]!]!);
-    let constant = given(k);
-    const terms: Array<{ column: number; coefficient: number }> = [];
+    let constant = means[k]!;
+    let meanSize = Math.abs(means[k]!);
     let largest = 0;
-    for (let a = 0; a < r; a++)
-      largest = Math.max(largest, Math.abs(c[a]! * Math.sqrt(gram[kept[a]! * p + kept[a]!]!)));
-    for (let a = 0; a < r; a++) {
-      constant -= c[a]! * given(kept[a]!);
+    for (let a = 0; a < s; a++) largest = Math.max(largest, Math.abs(c[a]!) * norms[kept[a]!]!);
+    const terms: Array<{ column: number; coefficient: number; mean: number }> = [];
+    for (let a = 0; a < s; a++) {
+      const mean = means[kept[a]!]!;
+      constant -= c[a]! * mean;
+      meanSize += Math.abs(c[a]! * mean);
       // terms whose part of the column is at the rounding level are left out
-      if (Math.abs(c[a]! * Math.sqrt(gram[kept[a]! * p + kept[a]!]!)) > 1e-9 * largest)
-        terms.push({ column: cols[kept[a]!]!, coefficient: c[a]! });
+      if (Math.abs(c[a]!) * norms[kept[a]!]! > 1e-9 * largest)
+        terms.push({ column: cols[kept[a]!]!, coefficient: c[a]!, mean });
     }
-    aliased.push({ column: cols[k]!, terms, constant });
+    const sd = centred / Math.sqrt(total);
+    const constantNoise = ROUNDINGS * meanSize + 1e-9 * sd;
+    aliased.push({ column: cols[k]!, terms, constant, mean: means[k]!, sd, constantNoise });
   }
   return aliased;
 }
 
-/** `x2 = 2·x`, `plan=c = 1 − plan=a − plan=b` (at most `maxTerms` terms, then "…"). */
+function withinAliasLimits(
+  rows: number,
+  columns: number,
+  limits: { readonly cells?: number; readonly work?: number } = {},
+): boolean {
+  return (
+    rows * columns <= (limits.cells ?? ALIAS_CELLS_LIMIT) &&
+    rows * columns * columns <= (limits.work ?? ALIAS_WORK_LIMIT)
+  );
+}
+
+/** False when `aliasedColumns` would not check the problem (past its limits). */
+export function aliasCheckRuns(
+  problem: Problem,
+  limits: { readonly cells?: number; readonly work?: number } = {},
+): boolean {
+  let rows = 0;
+  for (let i = 0; i < problem.w.length; i++) if (problem.w[i]! > 0) rows++;
+  let columns = 0;
+  for (let j = 0; j < problem.given.cols; j++) if (!problem.excluded[j]) columns++;
+  return withinAliasLimits(rows, columns, limits);
+}
+
+/** A column name as the equation shows it: in CSV quotes when it holds a comma, a semicolon or a quote. */
+function shownName(name: string): string {
+  return /[,;"]|^\s|\s$/.test(name) ? `"${name.replaceAll('"', '""')}"` : name;
+}
+
+/** A number with a true minus sign. */
+const signed = (v: number): string => (v < 0 ? `−${-v}` : String(v));
+
+/**
+ * `x2 = 2·x`, `plan=c = 1 − plan=a − plan=b`: coefficients to 4 significant digits, the constant to
+ * the digits that matter beside the column's sd; at most `maxTerms` terms, then "… (N more terms)".
+ */
 export function aliasText(alias: AliasedColumn, nameOf: (j: number) => string, maxTerms = 4): string {
-  const round = (v: number) => Number(v.toPrecision(4));
   const parts: string[] = [];
-  const constant = round(alias.constant);
-  const scale = Math.max(1, Math.abs(alias.constant), ...alias.terms.map((t) => Math.abs(t.coefficient)));
-  if (Math.abs(alias.constant) > 1e-9 * scale) parts.push(String(constant));
-  const terms = [...alias.terms].sort((a, b) => Math.abs(b.coefficient) - Math.abs(a.coefficient));
+  const rounded = (v: number) => Number(v.toPrecision(4));
+  // the constant that goes with the coefficients as shown (0.9999999995 shown as 1 beside a mean
+  // of 1e8 would move it by 0.05)
+  let constant = alias.mean;
+  for (const t of alias.terms) constant -= rounded(t.coefficient) * t.mean;
+  if (Math.abs(constant) > alias.constantNoise) {
+    const digits = 4 + Math.max(0, Math.ceil(Math.log10(Math.abs(constant) / Math.max(alias.sd, 1e-300))));
+    parts.push(signed(Number(constant.toPrecision(Math.min(17, digits)))));
+  }
+  // largest first; of equal size, positive first (c = b − a rather than c = −a + b)
+  const terms = [...alias.terms].sort(
+    (a, b) =>
+      Math.abs(rounded(b.coefficient)) - Math.abs(rounded(a.coefficient)) ||
+      Math.sign(b.coefficient) - Math.sign(a.coefficient),
+  );
   for (const t of terms.slice(0, maxTerms)) {
-    const c = round(t.coefficient);
+    const c = rounded(t.coefficient);
     const size = Math.abs(c);
-    const body = size === 1 ? nameOf(t.column) : `${size}·${nameOf(t.column)}`;
+    const body = size === 1 ? shownName(nameOf(t.column)) : `${size}·${shownName(nameOf(t.column))}`;
     parts.push(parts.length === 0 ? (c < 0 ? `−${body}` : body) : `${c < 0 ? '−' : '+'} ${body}`);
   }
-  if (terms.length > maxTerms) parts.push(`+ … (${terms.length - maxTerms} more)`);
-  return `${nameOf(alias.column)} = ${parts.length > 0 ? parts.join(' ') : '0'}`;
+  if (terms.length > maxTerms) parts.push(`… (${terms.length - maxTerms} more terms)`);
+  return `${shownName(nameOf(alias.column))} = ${parts.length > 0 ? parts.join(' ') : '0'}`;
 }

@@ -1,4 +1,4 @@
-import { aliasedColumns, aliasText } from './aliased.js';
+import { aliasCheckRuns, aliasedColumns, aliasText } from './aliased.js';
 import { lambdaMaxOf, nullStart } from './descend.js';
 import { Engine } from './engine.js';
 import type { Problem } from './problem.js';
@@ -120,4 +120,24 @@ function lambdaMaxAbove(problem: Problem, fit: LambdaFit): number | null {
   } finally {
     engine.release();
   }
+}
+
+/**
+ * What `fitWarnings` could not check, as notes: at λ = 0 on a design past `aliasedColumns`' limits,
+ * that its columns were not checked for linear dependence.
+ */
+export function fitNotes(
+  problem: Problem,
+  fit: LambdaFit,
+  limits: { readonly cells?: number; readonly work?: number } = {},
+): string[] {
+  if (fit.lambda !== 0) return [];
+  let rows = 0;
+  for (let i = 0; i < problem.w.length; i++) if (problem.w[i]! > 0) rows++;
+  let columns = 0;
+  for (let j = 0; j < problem.given.cols; j++) if (!problem.excluded[j]) columns++;
+  if (columns === 0 || columns >= rows || aliasCheckRuns(problem, limits)) return [];
+  return [
+    `at λ = 0 the ${columns} feature columns were not checked for linear dependence (${rows} rows × ${columns} columns is past the check's size): if some are combinations of others and the intercept, the solution is not unique`,
+  ];
 }

@@ -1160,7 +1160,9 @@ export class JsonEventReader implements EventDecoder {
       if (!(c >= 0x30 && c <= 0x39)) return false;
       let exponent = 0;
       while (c >= 0x30 && c <= 0x39) {
-        if (exponent < 100_000) exponent = exponent * 10 + (c - 0x30);
+        // past 100,000 it saturates (far past any double, and past any run of fraction zeros a
+        // line can hold before it, so the text's own conversion decides)
+        exponent = exponent < 100_000 ? exponent * 10 + (c - 0x30) : 1e9;
         c = codes[++pos];
       }
       scale += sign * exponent;

@@ -70,6 +70,28 @@ describe('refits that are no estimate, in the summary', () => {
     expect(summary.warnings.some((w) => w.includes('refits had a window'))).toBe(false);
   });
 
+  it('keyed, with a key whose labels are all 0: the warning says no window helps that key', async () => {
+    const path = join(dir, 'keyed.jsonl');
+    writeFileSync(
+      path,
+      Array.from({ length: 4000 }, (_, i) =>
+        JSON.stringify({
+          label: i % 2 === 0 ? 0 : Math.sin(i) > 0 ? 1 : 0,
+          features: { user: `u${i % 2}`, a: Math.sin(i) },
+        }),
+      ).join('\n') + '\n',
+    );
+    const flags = '--family binomial --key-by user --refit-every 500 --refit-threads 0'.split(' ');
+    const r = await runCli(['replay', '--input', path, ...flags, '--out', join(dir, 'keyed')]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'keyed', 'summary.json'), 'utf8')) as Summary;
+    expect(summary.refits.noEstimate).toBeGreaterThan(0);
+    const warning = summary.warnings.find((w) => w.includes('refits had a window'));
+    expect(warning).toMatch(
+      /--refit-window\) holds both, and a key whose events all have one label never gets one$/,
+    );
+  });
+
   it('every event of one label: the one-class warning, not this one', async () => {
     const { summary } = await replay(stream('zeros', 3000), 'zeros');
     expect(summary.refits).toMatchObject({ completed: 3, noEstimate: 3 });

@@ -19,7 +19,7 @@ describe('settings of another learner than the one chosen', () => {
     // each setting with the learner that reads it (not the union of all: FOBOS reads no
     // truncatedGradient setting)
     expect(two).toContain(
-      'changed nothing; model.ftrl.alpha (0.5) applies to learner "ftrl"; model.truncatedGradient.theta (2) applies to learner "truncated-gradient": choose',
+      'changed nothing; model.ftrl.alpha (0.5) applies to learner "ftrl"; model.truncatedGradient.theta (2) applies to learner "truncated-gradient"; no one learner reads them all: choose the learner meant (--learner, model.learner) and leave the others\' settings out',
     );
     expect(
       unreadLearnerSettings('ftrl', {
@@ -28,7 +28,7 @@ describe('settings of another learner than the one chosen', () => {
         cumulative: true,
       }),
     ).toBe(
-      'model.rates.eta0 (0.1), model.cumulative (true), model.truncatedGradient.truncateEvery (5) are not read by learner "ftrl" and changed nothing; model.rates.eta0 (0.1), model.cumulative (true) apply to learner "fobos" or "truncated-gradient"; model.truncatedGradient.truncateEvery (5) applies to learner "truncated-gradient": choose that learner (--learner, model.learner) or leave the setting out',
+      'model.rates.eta0 (0.1), model.cumulative (true), model.truncatedGradient.truncateEvery (5) are not read by learner "ftrl" and changed nothing; model.rates.eta0 (0.1), model.cumulative (true) apply to learner "fobos" or "truncated-gradient"; model.truncatedGradient.truncateEvery (5) applies to learner "truncated-gradient"; learner "truncated-gradient" reads them all: choose it (--learner, model.learner) or leave them out',
     );
     expect(unreadLearnerSettings('ftrl', { rates: { eta0: 0.2 }, cumulative: true })).toContain(
       'model.rates.eta0 (0.2), model.cumulative (true) are not read by learner "ftrl"',

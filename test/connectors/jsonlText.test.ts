@@ -25,7 +25,7 @@ function reference(bytes: Uint8Array): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   lines.forEach((text, i) => {
     const value = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (value.trim() !== '') out.push([String(i + 1), value]);
+    if (!/^[ \t\r]*$/.test(value)) out.push([String(i + 1), value]);
   });
   return out;
 }
@@ -73,21 +73,35 @@ describe('readJsonl decodes lines whole, with the text a streaming TextDecoder g
     ]);
   });
 
-  it('a BOM is dropped only at the start of the text (and after a line over the size limit, as before)', async () => {
+  it('a BOM is dropped only at the start of the text (not after a line over the size limit either)', async () => {
     const bom = '\uFEFF';
     const bytes = utf8(`${bom}{"a":1}\n${bom}{"a":2}\n`);
     expect(await read(bytes)).toEqual([
       ['1', '{"a":1}'],
       ['2', `${bom}{"a":2}`],
     ]);
-    // the reader's decoder was made anew after streaming past an oversize line (one longer than a chunk)
+    // after streaming past an oversize line (one longer than a chunk), a BOM is the next line's, as
+    // after a shorter one (it was dropped there: line 3 was learned, line 4 refused)
     const long = `${'y'.repeat(CHUNK + 10)}é`;
     const after = await read(utf8(`${bom}a\n${long}\n${bom}b\n${bom}c`), 1000);
     expect(after).toEqual([
       ['1', 'a'],
       ['2', 'y'.repeat(256)],
-      ['3', 'b'],
+      ['3', `${bom}b`],
       ['4', `${bom}c`],
+    ]);
+    const short = await read(utf8(`${bom}a\n${'y'.repeat(2000)}\n${bom}b\n`), 1000);
+    expect(short[2]).toEqual(['3', `${bom}b`]);
+  });
+
+  it("lines of JSON's whitespace are skipped; lines of other spaces are records (decoding refuses them, with a reason)", async () => {
+    const lines = [' \t \r', '\u00a0', '\f', '\u2028', '\u3000 ', '{"a":1}'];
+    expect(await read(utf8(`${lines.join('\n')}\n`))).toEqual([
+      ['2', '\u00a0'],
+      ['3', '\f'],
+      ['4', '\u2028'],
+      ['5', '\u3000 '],
+      ['6', '{"a":1}'],
     ]);
   });
 

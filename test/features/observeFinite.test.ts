@@ -83,6 +83,33 @@ describe('observeFinite: save, update, scale and check in one pass, as the plain
     expectSame(scaler, fresh, 'after a weighted event');
   });
 
+  it('an event of weight 1e308 without features, then events of weight 1: no overflow, and the statistics of the weights', () => {
+    // a column synced at weight 2 merged the zeros of a total near 1e308 as 2 (W − 2) / W: the
+    // product overflowed, so every later event with the column was refused as an overflow
+    const scaler = new OnlineScaler();
+    const one = (v: number) => {
+      const x = new SparseBuffer();
+      x.push(0, v);
+      return x;
+    };
+    // (an event on another column first: the column is synced at weight 2, 2 · 1e308 overflows)
+    const other = new SparseBuffer();
+    other.push(1, 1);
+    expect(scaler.observeFinite(other, 1)).toBe(-1);
+    expect(scaler.observeFinite(one(-1.661), 1)).toBe(-1);
+    expect(scaler.observeFinite(new SparseBuffer(), 1e308)).toBe(-1);
+    for (const v of [-0.244, 0.5, 2]) expect(scaler.observeFinite(one(v), 1)).toBe(-1);
+    const W = 2 + 1e308 + 3;
+    expect(scaler.weight).toBe(W);
+    // four values among W − 4 zeros (weights 1): a mean of Σv / W (~1e-308) and m2 = Σv² − W·mean²,
+    // which is Σv² to rounding
+    const values = [-1.661, -0.244, 0.5, 2];
+    const [synced, present, , m2] = columnsOf(scaler.state()).get(0)!;
+    expect([synced, present]).toEqual([W, 4]);
+    expect(m2! / values.reduce((a, v) => a + v * v, 0)).toBeCloseTo(1, 12);
+    expect(Math.abs(scaler.meanOf(0) - values.reduce((a, v) => a + v, 0) / W)).toBeLessThan(1e-320);
+  });
+
   it('refuses what overflows at any position (earlier columns updated first), keeps the rest; undo and the events after', () => {
     const rng = new Rng(71);
     const scaler = new OnlineScaler();

@@ -245,6 +245,14 @@ describe('JsonEventReader: the same events and reasons as JSON.parse + validateE
     ['a lone surrogate', '{"features":{"a":"\ud83d"}}', true],
     ['a control character in a string', '{"features":{"a":"\u0001"}}', false],
     ['a number too large (1e309)', '{"features":{"a":1e309}}', false],
+    // an exponent past 100,000 digits' worth beside as many fraction zeros: Infinity, as JSON.parse
+    // reads it (the exponent's digits stopped counting at 100,000, which made it 1e-1 · 10^0: finite)
+    [
+      'an exponent of 1e6 after 1e5 fraction zeros',
+      `{"features":{"a":0.${'0'.repeat(100_000)}1e1000000}}`,
+      false,
+    ],
+    ['its negative (0, as JSON.parse reads it)', `{"features":{"a":1${'0'.repeat(100_000)}e-1000000}}`, true],
     ['negative zero', '{"label":-0,"weight":-0,"features":{"a":-0}}', true],
     ['1E-7 and 5e-324', '{"features":{"a":1E-7,"b":5e-324,"c":1.7976931348623157e308}}', true],
     ['18 significant digits', '{"features":{"a":123456789012345678,"b":0.1234567890123456789}}', true],
