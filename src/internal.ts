@@ -19,3 +19,4 @@ export {
 export { CsvRowDecoder } from './stream/csvRows.js';
 export { ALL_REJECTED_STOP } from './engine/rejectRate.js';
 export { readByCommandLine } from './engine/commandLineEntries.js';
+export { isBlankLine } from './core/blankLine.js';

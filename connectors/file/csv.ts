@@ -14,6 +14,7 @@ import {
 import {
   continuedQuote,
   crOnlyProblem,
+  isBlankLine,
   openQuote,
   parseCsv,
   QUOTE_BROKEN,
@@ -289,7 +290,7 @@ function emitRow(lines: readonly RawRecord[], out: RawRecord[]): void {
   if (lines.length === 1 && typeof lines[0]!.value === 'string') {
     const text = lines[0]!.value;
     const value = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (value.trim() !== '') out.push(value === text ? lines[0]! : { value, position });
+    if (!isBlankLine(value)) out.push(value === text ? lines[0]! : { value, position });
     return;
   }
   if (lines.every((l) => typeof l.value === 'string')) {

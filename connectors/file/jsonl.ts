@@ -8,7 +8,7 @@ import { Observable } from 'rxjs';
 import { cannotWrite } from './directory.js';
 import { readJsonlThreaded } from './jsonlThreaded.js';
 import { LinesInFlight } from './linesInFlight.js';
-import { optionKeyProblems, shownValue } from '../../src/internal.js';
+import { isBlankLine, optionKeyProblems, shownValue } from '../../src/internal.js';
 import {
   ConfigError,
   ConnectorError,
@@ -242,7 +242,7 @@ export function readLines(
           const size = Buffer.byteLength(value);
           if (size > maxBytes) return pushOversize(value.slice(0, OVERSIZE_PREFIX), size);
         }
-        if (skipBlank && isBlank(value)) return;
+        if (skipBlank && isBlankLine(value)) return;
         push({ value, position: { source: name, offset: String(line) } });
       };
       const pushOversize = (start: string, bytes: number) => {
@@ -460,19 +460,6 @@ export function linesInFlight(batchSize = DEFAULT_BATCH_RECORDS): LinesInFlight 
 }
 
 const IN_FLIGHT_BATCHES = 4;
-
-/**
- * Whether a line holds nothing but JSON's whitespace (spaces, tabs, CRs): such a line is no event.
- * Other characters that `trim` removes (a no-break space, U+2028, a form feed) are refused by
- * decoding, with a reason, as they are beside an event.
- */
-function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
-  }
-  return true;
-}
 
 /** Whether `text` parses as JSON (a blank text does not). */
 function isJson(text: string): boolean {

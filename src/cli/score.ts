@@ -30,6 +30,7 @@ import {
 import { JsonlWriter } from '../../connectors/file/jsonl.js';
 import { ModelFieldsSeen } from './modelFieldsSeen.js';
 import { counted, formatCount } from './progress.js';
+import { isBlankLine } from '../core/blankLine.js';
 
 const usage = `usage: l1stream score --model MODEL --input EVENTS.jsonl|ROWS.csv [options]
 
@@ -745,7 +746,7 @@ async function* jsonlRecords(input: string, maxRecordBytes: number): AsyncGenera
     line++;
     if (read.oversize !== undefined) yield { line, error: oversizeReason(read.oversize, maxRecordBytes) };
     else if (read.notUtf8 !== undefined) yield { line, error: `cannot decode: ${read.notUtf8}` };
-    else if (read.text.trim() === '') yield { line, blank: true };
+    else if (isBlankLine(read.text)) yield { line, blank: true };
     else {
       const body = line === 1 ? withoutBom(read.text) : read.text;
       let parsed: InputRecord;

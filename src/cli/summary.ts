@@ -124,7 +124,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       : undefined;
   let keyed = 0;
   // keyed: the models whose drift tests got past their warm-ups (input: all events; loss: learned)
-  const watched = { input: 0, loss: 0 };
+  const watched: DriftCover = { input: 0, loss: 0, inputEvents: 0, lossEvents: 0, events: 0, learned: 0 };
   const inputWarmup = inputDriftWarmup(config.drift);
   const factors = new PenaltyFactorNames(config.model.penaltyFactors);
   engine.registry.visit((live) => {
@@ -132,8 +132,19 @@ export function summarize(engine: Engine, input: string): RunSummary {
       pool.add(live.model.metrics);
       keyed++;
       const learned = live.model.metrics.events;
-      if (learned + live.model.scoredEvents >= inputWarmup) watched.input++;
-      if (learned >= config.drift.loss.warmupEvents) watched.loss++;
+      // (each model's counts include the runs a --state directory resumed; the tests start after
+      // their warm-up's last event)
+      const events = learned + live.model.scoredEvents;
+      watched.events += events;
+      watched.learned += learned;
+      if (events > inputWarmup) {
+        watched.input++;
+        watched.inputEvents += events;
+      }
+      if (learned > config.drift.loss.warmupEvents) {
+        watched.loss++;
+        watched.lossEvents += learned;
+      }
     }
     const checkFactors = !live.model.featurizer.vocabulary.hashed;
     live.model.forEachColumnPresence((field, value, present) => {
@@ -199,7 +210,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
       ...noEstimateRefits(s.refits, progressive.constantLoss, keyed > 1),
       ...fewEventsPerKey(config.keys.keyBy, keyed, metrics.events ?? 0),
       ...manyEvictions(s.evictions, s.learned + s.scored, config.keys.maxLiveModels, s.keys),
-      ...unwatchedKeys(config.drift, keyed, watched, inputWarmup, s.learned, s.learned + s.scored),
+      ...unwatchedKeys(config.drift, keyed, watched, inputWarmup),
       ...hashCollisionShare(config.model.hashBits, hashCollisions, hashedNames),
       ...worseThanConstant(
         config.model.lambda,
@@ -357,35 +368,42 @@ function inputDriftWarmup(drift: DriftConfig): number {
   );
 }
 
+/** Keyed models past the drift tests' warm-ups, and the events of those and of all models. */
+interface DriftCover {
+  input: number;
+  loss: number;
+  inputEvents: number;
+  lossEvents: number;
+  events: number;
+  learned: number;
+}
+
 /**
- * The warning when most keyed models never got past a drift test's warm-up (counts are per
- * model) although the run had the events for it: their inputs or losses went unwatched, and
- * nothing else says so.
+ * The warning when keyed models holding most of the events never got past a drift test's warm-up
+ * (counts are per model) although the run had the events for it: their inputs or losses went
+ * unwatched, and nothing else says so.
  */
-function unwatchedKeys(
-  drift: DriftConfig,
-  keys: number,
-  watched: { readonly input: number; readonly loss: number },
-  inputWarmup: number,
-  learned: number,
-  events: number,
-): string[] {
+function unwatchedKeys(drift: DriftConfig, keys: number, cover: DriftCover, inputWarmup: number): string[] {
   if (!drift.enabled || keys < 2) return [];
+  const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}% of`;
   // (a part is said only when the run had the events for it: one model would have been watched)
   const parts: string[] = [];
   const unwatched: string[] = [];
-  if (events >= inputWarmup && watched.input < keys / 2) {
-    const setting = drift.inputSequential.enabled
-      ? 'drift.inputSequential.warmupEvents'
-      : 'drift.inputSparsity.warmupEvents';
+  if (cover.events > inputWarmup && cover.inputEvents < cover.events / 2) {
+    const setting =
+      drift.inputSequential.enabled && drift.inputSequential.warmupEvents === inputWarmup
+        ? 'drift.inputSequential.warmupEvents'
+        : 'drift.inputSparsity.warmupEvents';
     parts.push(
-      `${formatCount(watched.input)} saw the ${formatCount(inputWarmup)} events the input tests need before they test (${setting})`,
+      `${formatCount(cover.input)} (with ${share(cover.inputEvents, cover.events)} the events) got past the ${formatCount(inputWarmup)} events the input tests need before they test (${setting})`,
     );
     unwatched.push('inputs');
   }
-  if (drift.loss.enabled && learned >= drift.loss.warmupEvents && watched.loss < keys / 2) {
+  const lossTests = drift.loss.enabled && (drift.loss.pageHinkley.enabled || drift.loss.adwin.enabled);
+  const lossWarmup = drift.loss.warmupEvents;
+  if (lossTests && cover.learned > lossWarmup && cover.lossEvents < cover.learned / 2) {
     parts.push(
-      `${formatCount(watched.loss)} learned the ${formatCount(drift.loss.warmupEvents)} labelled events of the loss tests (drift.loss.warmupEvents)`,
+      `${formatCount(cover.loss)} (with ${share(cover.lossEvents, cover.learned)} the labelled events) got past the ${formatCount(lossWarmup)} labelled events of the loss tests (drift.loss.warmupEvents)`,
     );
     unwatched.push('losses');
   }

@@ -1,3 +1,5 @@
+import { isBlankLine } from './blankLine.js';
+
 /** V8's message for an unexpected character: the character, then a quote of the text around it. */
 const unexpectedToken = /^(Unexpected token '[\s\S]+?'), [\s\S]* is not valid JSON$/;
 
@@ -133,7 +135,7 @@ function unseenCharacter(text: string, err: unknown): string | null {
  */
 export function jsonParseError(text: string, err: unknown): unknown {
   // (JSON.parse says "Unexpected end of JSON input", which reads as a cut-off value)
-  if (text.trim() === '')
+  if (isBlankLine(text))
     return new SyntaxError(
       `the value is ${text === '' ? 'empty' : 'only white space'}, not a JSON object: an event is {"label": ..., "features": {...}}`,
     );

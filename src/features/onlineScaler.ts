@@ -297,8 +297,13 @@ export class OnlineScaler {
       const v = values[k];
       const delta = v - mean;
       const m2Before = m2;
-      mean += (delta * weight) / W;
-      m2 += weight * delta * (v - mean);
+      // (where a weight near the largest double overflows the first product: the mean in another
+      // order, and the spread as w δ² W_before / W, which w δ (v − mean) is but for rounding; the
+      // latter would multiply the mean's rounding by the weight)
+      const step = delta * weight;
+      mean += Number.isFinite(step) ? step / W : delta * (weight / W);
+      const spread = weight * delta * (v - mean);
+      m2 += Number.isFinite(spread) ? spread : delta * delta * (weight * (before / W));
       present += weight;
       stats[at + MEAN] = mean;
       stats[at + M2] = m2;

@@ -27,7 +27,7 @@ const ALIAS_TOLERANCE = 1e-7;
  * ... or of at most this many roundings of its values (relative to its norm about 0): a column far
  * from 0 holds its variation to no better than that.
  */
-const ROUNDINGS = 1000 * Number.EPSILON;
+const ROUNDINGS = 64 * Number.EPSILON;
 /** Rows × columns above which the check is not made (its dense copy: 8 bytes each). */
 export const ALIAS_CELLS_LIMIT = 1e7;
 /** Rows × columns² above which the check is not made (its arithmetic). */
@@ -123,8 +123,12 @@ export function aliasedColumns(
       for (let b = a + 1; b < s; b++) d -= factor[a * p + b]! * c[b]!;
       c[a] = d / factor[a * p + a]!;
     }
+    const sd = centred / Math.sqrt(total);
     let constant = means[k]!;
     let meanSize = Math.abs(means[k]!);
+    // how far rounding moves the constant: a column far from 0 (mean m, sd s) holds its variation
+    // to about ε m, which moves a coefficient by ε m / s and the constant by that times m
+    let drift = (means[k]! * means[k]!) / sd;
     let largest = 0;
     for (let a = 0; a < s; a++) largest = Math.max(largest, Math.abs(c[a]!) * norms[kept[a]!]!);
     const terms: Array<{ column: number; coefficient: number; mean: number }> = [];
@@ -132,12 +136,12 @@ export function aliasedColumns(
       const mean = means[kept[a]!]!;
       constant -= c[a]! * mean;
       meanSize += Math.abs(c[a]! * mean);
+      drift += (Math.abs(c[a]!) * mean * mean) / (norms[kept[a]!]! / Math.sqrt(total));
       // terms whose part of the column is at the rounding level are left out
       if (Math.abs(c[a]!) * norms[kept[a]!]! > 1e-9 * largest)
         terms.push({ column: cols[kept[a]!]!, coefficient: c[a]!, mean });
     }
-    const sd = centred / Math.sqrt(total);
-    const constantNoise = ROUNDINGS * meanSize + 1e-9 * sd;
+    const constantNoise = ROUNDINGS * (meanSize + drift) + 1e-9 * sd;
     aliased.push({ column: cols[k]!, terms, constant, mean: means[k]!, sd, constantNoise });
   }
   return aliased;
@@ -166,9 +170,16 @@ export function aliasCheckRuns(
   return withinAliasLimits(rows, columns, limits);
 }
 
-/** A column name as the equation shows it: in CSV quotes when it holds a comma, a semicolon or a quote. */
+/**
+ * A column name as the equation shows it: in CSV quotes when it could be read as more than a name
+ * (a comma, a semicolon, a quote, a space, a sign or a dot of the equation's, or a number).
+ */
 function shownName(name: string): string {
-  return /[,;"]|^\s|\s$/.test(name) ? `"${name.replaceAll('"', '""')}"` : name;
+  const plain =
+    !/[,;" +−·=]/.test(name.replace(/=.*$/s, '')) &&
+    !/[,;"]/.test(name) &&
+    !/^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(name);
+  return plain && name.trim() === name && name !== '' ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 /** A number with a true minus sign. */
@@ -181,13 +192,14 @@ const signed = (v: number): string => (v < 0 ? `−${-v}` : String(v));
 export function aliasText(alias: AliasedColumn, nameOf: (j: number) => string, maxTerms = 4): string {
   const parts: string[] = [];
   const rounded = (v: number) => Number(v.toPrecision(4));
-  // the constant that goes with the coefficients as shown (0.9999999995 shown as 1 beside a mean
-  // of 1e8 would move it by 0.05)
-  let constant = alias.mean;
-  for (const t of alias.terms) constant -= rounded(t.coefficient) * t.mean;
+  const constant = alias.constant;
   if (Math.abs(constant) > alias.constantNoise) {
-    const digits = 4 + Math.max(0, Math.ceil(Math.log10(Math.abs(constant) / Math.max(alias.sd, 1e-300))));
-    parts.push(signed(Number(constant.toPrecision(Math.min(17, digits)))));
+    // 4 digits beside the column's sd, and none below the rounding's reach (a copy of a column
+    // near 1e8 has a constant of −1e8 to about 1e3)
+    const size = Math.log10(Math.abs(constant));
+    const bySd = 4 + Math.max(0, Math.ceil(size - Math.log10(Math.max(alias.sd, 1e-300))));
+    const byNoise = Math.max(1, Math.ceil(size - Math.log10(alias.constantNoise)));
+    parts.push(signed(Number(constant.toPrecision(Math.min(17, bySd, byNoise)))));
   }
   // largest first; of equal size, positive first (c = b − a rather than c = −a + b)
   const terms = [...alias.terms].sort(

@@ -11,6 +11,7 @@ import { looksLikeCsv } from './csv.js';
 import { checkExcluded } from './exclude.js';
 import { SparseDesign } from './design.js';
 import { weightedTarget } from './problem.js';
+import { isBlankLine } from '../core/blankLine.js';
 
 export interface EventsDesign {
   readonly x: SparseDesign;
@@ -62,7 +63,7 @@ export function readEventsDesign(
   let rejected = 0;
   let first = '';
   text.split(/\r?\n/).forEach((line, k) => {
-    if (line.trim() === '') return;
+    if (isBlankLine(line)) return;
     if (events.length === 0 && unlabeled === 0 && rejected === 0) first = line;
     const bytes = oversizeText(line, maxRecordBytes);
     const notText = notUtf8.get(k + 1);

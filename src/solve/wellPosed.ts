@@ -138,6 +138,6 @@ export function fitNotes(
   for (let j = 0; j < problem.given.cols; j++) if (!problem.excluded[j]) columns++;
   if (columns === 0 || columns >= rows || aliasCheckRuns(problem, limits)) return [];
   return [
-    `at λ = 0 the ${columns} feature columns were not checked for linear dependence (${rows} rows × ${columns} columns is past the check's size): if some are combinations of others and the intercept, the solution is not unique`,
+    `at λ = 0 the ${columns.toLocaleString('en-US')} feature columns were not checked for linear dependence (${rows.toLocaleString('en-US')} rows × ${columns.toLocaleString('en-US')} columns is past the check's size): if some are combinations of others and the intercept, the solution is not unique`,
   ];
 }

@@ -44,7 +44,7 @@ describe('keyed models whose drift tests never started', () => {
 
   it('most keys short of both warm-ups: one warning naming the counts and the settings', async () => {
     expect(await warningsOf(many, 'many', '--key-by', 'campaign')).toEqual([
-      "drift was watched for few keys: of the 30 keys' models (each counts its own events), 0 saw the 10,000 events the input tests need before they test (drift.inputSequential.warmupEvents), and 0 learned the 2,000 labelled events of the loss tests (drift.loss.warmupEvents); the inputs and losses of the rest went unwatched: for many small keyed models, lower these warm-ups in the configuration's drift section (docs/drift.md)",
+      "drift was watched for few keys: of the 30 keys' models (each counts its own events), 0 (with 0% of the events) got past the 10,000 events the input tests need before they test (drift.inputSequential.warmupEvents), and 0 (with 0% of the labelled events) got past the 2,000 labelled events of the loss tests (drift.loss.warmupEvents); the inputs and losses of the rest went unwatched: for many small keyed models, lower these warm-ups in the configuration's drift section (docs/drift.md)",
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('keyed models whose drift tests never started', () => {
     const short = stream('short', 6000, 30);
     const [losses] = await warningsOf(short, 'short', '--key-by', 'campaign');
     expect(losses).toMatch(
-      /of the 30 keys' models .*, 0 learned the 2,000 labelled events .*; the losses of the rest went unwatched/,
+      /of the 30 keys' models .*, 0 \(with 0% of the labelled events\) got past the 2,000 labelled events .*; the losses of the rest went unwatched/,
     );
     expect(await warningsOf(stream('shorter', 1500, 30), 'shorter', '--key-by', 'campaign')).toEqual([]);
   });
@@ -72,8 +72,46 @@ describe('keyed models whose drift tests never started', () => {
     const two = stream('two', 12_000, 2);
     const [warning] = await warningsOf(two, 'two', '--key-by', 'campaign');
     expect(warning).toMatch(
-      /of the 2 keys' models .*, 0 saw the 10,000 events the input tests need .*; the inputs of the rest went unwatched/,
+      /of the 2 keys' models .*, 0 \(with 0% of the events\) got past the 10,000 events the input tests need .*; the inputs of the rest went unwatched/,
     );
     expect(warning).not.toContain('loss');
+  });
+
+  it("a review's cases: events that mostly went to watched keys, loss tests off, the input-sparsity test's warm-up, a resumed run", async () => {
+    // 20,700 events of one key and 150 each of two others: 98.6 % of the events were watched
+    const uneven = join(dir, 'uneven.jsonl');
+    const lines = readFileSync(stream('base', 21_000, 1), 'utf8')
+      .trim()
+      .split('\n');
+    writeFileSync(
+      uneven,
+      `${lines.map((l, i) => (i % 70 === 0 ? l.replace('"c0"', `"c${1 + ((i / 70) % 2)}"`) : l)).join('\n')}\n`,
+    );
+    expect(await warningsOf(uneven, 'uneven', '--key-by', 'campaign')).toEqual([]);
+    // no loss test on: no loss part; the input-sparsity test's warm-up the lower one: its setting named
+    const config = join(dir, 'tests.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        drift: {
+          loss: { pageHinkley: { enabled: false }, adwin: { enabled: false } },
+          inputSparsity: { enabled: true, warmupEvents: 500, windowEvents: 500 },
+        },
+      }),
+    );
+    const [tests] = await warningsOf(many, 'tests', '--key-by', 'campaign', '--config', config);
+    expect(tests).toMatch(
+      /got past the 500 events the input tests need before they test \(drift\.inputSparsity\.warmupEvents\)/,
+    );
+    expect(tests).not.toContain('loss');
+    // a run resumed from --state: the models' own counts, as the uninterrupted run's
+    const whole = await warningsOf(many, 'whole', '--key-by', 'campaign');
+    const first = join(dir, 'first.jsonl');
+    const all = readFileSync(many, 'utf8').trim().split('\n');
+    writeFileSync(first, `${all.slice(0, 9000).join('\n')}\n`);
+    const state = join(dir, 'state');
+    await warningsOf(first, 'part1', '--key-by', 'campaign', '--state', state);
+    writeFileSync(first, `${all.join('\n')}\n`);
+    expect(await warningsOf(first, 'part2', '--key-by', 'campaign', '--state', state)).toEqual(whole);
   });
 });

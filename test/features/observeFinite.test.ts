@@ -110,6 +110,23 @@ describe('observeFinite: save, update, scale and check in one pass, as the plain
     expect(Math.abs(scaler.meanOf(0) - values.reduce((a, v) => a + v, 0) / W)).toBeLessThan(1e-320);
   });
 
+  it('an event of weight 1e308 with a feature between two of weight 1: no overflow (delta · weight overflowed)', () => {
+    const scaler = new OnlineScaler();
+    for (const [v, w] of [
+      [5, 1],
+      [0.3, 1e308],
+      [1, 1],
+    ] as const) {
+      const x = new SparseBuffer();
+      x.push(0, v);
+      expect(scaler.observeFinite(x, w), `x = ${v} at weight ${w}`).toBe(-1);
+    }
+    // closed forms: the mean is 0.3 to rounding, m2 = Σ w (x − mean)² ≈ 4.7² + 0.7²
+    const [, , mean, m2] = columnsOf(scaler.state()).get(0)!;
+    expect(mean).toBeCloseTo(0.3, 12);
+    expect(m2! / (4.7 ** 2 + 0.7 ** 2)).toBeCloseTo(1, 9);
+  });
+
   it('refuses what overflows at any position (earlier columns updated first), keeps the rest; undo and the events after', () => {
     const rng = new Rng(71);
     const scaler = new OnlineScaler();

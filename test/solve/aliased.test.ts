@@ -136,6 +136,18 @@ describe('aliased columns', () => {
     expect(equations(rounded, ['price', 'rounded'])).toEqual([]);
     const close = u.map((a, i) => [a, a + 1e-6 * v[i]!]);
     expect(equations(close, ['a', 'b'])).toEqual([]);
+    // a second review's: thirds (no constant from the coefficients' rounding), a copy of a column
+    // near 1e8 (its constant to the digits rounding leaves), and 1e9 plus variations 1e-4 apart:
+    // independent (their differences are far above the rounding of 1e9)
+    const thirds = u.map((a, i) => [a, v[i]!, a / 3 + v[i]! / 3]);
+    expect(equations(thirds, ['a', 'b', 'c'])).toEqual(['c = 0.3333·a + 0.3333·b']);
+    const copy = u.map((a) => [1e8 + a, a]);
+    expect(equations(copy, ['x', 'copy'])).toEqual(['copy = −100000000 + x']);
+    const apart = u.map((a, i) => [1e9 + 3e-4 * a, 1e9 + 3e-4 * a + 1e-4 * v[i]!]);
+    expect(equations(apart, ['x1', 'x2'])).toEqual([]);
+    // names that read as more than a name are quoted
+    const named = u.map((a, i) => [a, v[i]!, a + 2 * v[i]!]);
+    expect(equations(named, ['a + b', '2', 'city=New York'])).toEqual(['city=New York = 2·"2" + "a + b"']);
   });
 
   it('is not run past its work limit', () => {
