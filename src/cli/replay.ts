@@ -295,7 +295,10 @@ async function replayLocked(
     logLevel(names.jsonLogs === true ? 'info' : 'warn'),
     names.jsonLogs === true ? 'json' : process.env.L1S_LOG_FORMAT,
     io.stderr,
-    (text) => line.say(text),
+    (text) => {
+      loggedLines(io).add(text);
+      line.say(text);
+    },
   );
   // Evicted keyed models wait on disk, so memory stays bounded by model.maxLiveModels: in
   // --state DIR (durable: checkpoints) when given, else in a temporary directory that only
@@ -467,6 +470,14 @@ function runningRefits(r: RefitStats): number {
   return Math.max(0, r.started - r.completed - r.failed - r.dropped - r.abandoned);
 }
 
+/** The lines replay's logger wrote to `io` (the engine's warnings among them), by the io written to. */
+const logged = new WeakMap<CliIO, Set<string>>();
+function loggedLines(io: CliIO): Set<string> {
+  let lines = logged.get(io);
+  if (lines === undefined) logged.set(io, (lines = new Set()));
+  return lines;
+}
+
 /** "N refits", and how many of them are no estimate (a binomial window of one label). */
 function refitsDone(r: RefitStats, running = 0): string {
   const notes = [
@@ -538,7 +549,10 @@ export const replayCommand: Command = {
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
       );
-    for (const warning of summary.warnings) io.stderr.write(`replay: warning: ${warning}\n`);
+    // (the engine logged its own warnings as it ended: each is said once)
+    const logged = loggedLines(io);
+    for (const warning of summary.warnings)
+      if (!logged.has(`replay: warning: ${warning}`)) io.stderr.write(`replay: warning: ${warning}\n`);
     // (the engine logs it at info; replay's log level is warn by default)
     if (summary.skippedCovered > 0 && !logsInfo())
       io.stderr.write(`replay: ${skippedCoveredMessage(summary.skippedCovered)}\n`);

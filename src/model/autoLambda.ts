@@ -1,4 +1,5 @@
 import type { SparseVector } from '../core/sparse.js';
+import { DataError } from '../core/errors.js';
 import { SparseDesign } from '../solve/design.js';
 import type { Standardize } from '../solve/problem.js';
 import { solveAt } from '../solve/solve.js';
@@ -153,14 +154,22 @@ export function noiseLambda(
   for (const [j, c] of column) penaltyFactors[c] = options.penaltyFactor(j);
   const y = Float64Array.from(events, (e) => e.y);
   const weights = Float64Array.from(events, (e) => e.weight);
-  const fit = solveAt(SparseDesign.fromRows(n, p, rowStart, cols, values), y, {
-    family: 'gaussian',
-    lambda: lambda * options.l1Ratio,
-    l1Ratio: 1,
-    standardize: options.standardize,
-    weights,
-    penaltyFactors,
-  });
+  let fit: ReturnType<typeof solveAt>;
+  try {
+    fit = solveAt(SparseDesign.fromRows(n, p, rowStart, cols, values), y, {
+      family: 'gaussian',
+      lambda: lambda * options.l1Ratio,
+      l1Ratio: 1,
+      standardize: options.standardize,
+      weights,
+      penaltyFactors,
+    });
+  } catch (err) {
+    // warm-up events the batch solver refuses (one weight above all the others by 2^52): no σ̂,
+    // so no cap, as with too few events (the online model learns them)
+    if (err instanceof DataError) return Infinity;
+    throw err;
+  }
   let sw = 0;
   let rss = 0;
   events.forEach((e, i) => {

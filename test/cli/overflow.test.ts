@@ -148,6 +148,38 @@ describe('an extreme but finite number does not kill a run', () => {
     expect(summaryOf(join(dir, 'o'))).toEqual(summary);
   });
 
+  it('gaussian, λ "auto": a warm-up event of weight 1e300 (the batch solver refuses such weights) leaves λ uncapped by the noise, and the run completes', async () => {
+    // the noise cap's batch fit threw "outweighs all the other weights": replay exited 1, no summary
+    const dir = tmp();
+    // (line 101: within the first 1,000 events, from which λ "auto" is chosen)
+    const text = lines('gaussian', () => undefined);
+    text[100] = text[100]!.replace(/}$/, ',"weight":1e300}');
+    const input = join(dir, 'heavy.jsonl');
+    writeFileSync(input, `${text.join('\n')}\n`);
+    const r = await runCli(['replay', '--input', input, '--family', 'gaussian', '--out', join(dir, 'o')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(summaryOf(join(dir, 'o')).events).toBe(3000);
+    // refits over that event fail (the batch solver refuses it): said once on stderr (the engine's
+    // log and the summary both said it), and in summary.json
+    const refits = await runCli([
+      ...[
+        'replay',
+        '--input',
+        input,
+        '--family',
+        'gaussian',
+        '--refit-every',
+        '500',
+        '--out',
+        join(dir, 'r'),
+      ],
+    ]);
+    expect(refits.code, refits.stderr).toBe(0);
+    expect(refits.stderr.match(/replay: warning: every refit failed/g)).toHaveLength(1);
+    const summary = summaryOf(join(dir, 'r')) as unknown as { warnings: string[] };
+    expect(summary.warnings.filter((w) => w.startsWith('every refit failed'))).toHaveLength(1);
+  });
+
   it('run over files (the same engine): the line is dead-lettered, the run completes', async () => {
     const dir = tmp();
     const { input } = files(dir, 'binomial', (e) => (e.weight = '1e308'));
