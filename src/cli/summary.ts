@@ -385,7 +385,8 @@ interface DriftCover {
  */
 function unwatchedKeys(drift: DriftConfig, keys: number, cover: DriftCover, inputWarmup: number): string[] {
   if (!drift.enabled || keys < 2) return [];
-  const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}% of`;
+  // (rounded down: 49.6 % is not "50 %" in a warning about less than half)
+  const share = (part: number, whole: number) => `${Math.floor((100 * part) / whole)}% of`;
   // (a part is said only when the run had the events for it: one model would have been watched)
   const parts: string[] = [];
   const unwatched: string[] = [];

@@ -33,6 +33,9 @@ const M2 = 3;
 /** The largest weighted sum of squares a column may reach (`observeFinite`): headroom for later events. */
 const SUM_OF_SQUARES_LIMIT = Number.MAX_VALUE / 16;
 
+/** An event's weight this many times the total before it takes the spread's exact form (`update`). */
+const DOMINANT = 65_536;
+
 /**
  * wj (W − wj) / W: what a column synced at weight wj adds to its m2 per squared mean when it merges
  * the zeros of the weight since (W: the total now). Where wj (W − wj) overflows (a total weight
@@ -298,12 +301,16 @@ export class OnlineScaler {
       const delta = v - mean;
       const m2Before = m2;
       // (where a weight near the largest double overflows the first product: the mean in another
-      // order, and the spread as w δ² W_before / W, which w δ (v − mean) is but for rounding; the
-      // latter would multiply the mean's rounding by the weight)
+      // order; where the product overflows or the event outweighs all before it 65,536 times over,
+      // the spread as w δ² W_before / W, which w δ (v − mean) is but for rounding: that form would
+      // multiply the new mean's rounding by the weight)
       const step = delta * weight;
       mean += Number.isFinite(step) ? step / W : delta * (weight / W);
       const spread = weight * delta * (v - mean);
-      m2 += Number.isFinite(spread) ? spread : delta * delta * (weight * (before / W));
+      m2 +=
+        Number.isFinite(spread) && !(before > 0 && weight > DOMINANT * before)
+          ? spread
+          : delta * delta * (weight * (before / W));
       present += weight;
       stats[at + MEAN] = mean;
       stats[at + M2] = m2;

@@ -141,7 +141,8 @@ export function aliasedColumns(
       if (Math.abs(c[a]!) * norms[kept[a]!]! > 1e-9 * largest)
         terms.push({ column: cols[kept[a]!]!, coefficient: c[a]!, mean });
     }
-    const constantNoise = ROUNDINGS * (meanSize + drift) + 1e-9 * sd;
+    // (the coefficients are least-squares estimates over m rows: their rounding averages by √m)
+    const constantNoise = ROUNDINGS * meanSize + (16 * Number.EPSILON * drift) / Math.sqrt(m) + 1e-9 * sd;
     aliased.push({ column: cols[k]!, terms, constant, mean: means[k]!, sd, constantNoise });
   }
   return aliased;
@@ -175,6 +176,9 @@ export function aliasCheckRuns(
  * (a comma, a semicolon, a quote, a space, a sign or a dot of the equation's, or a number).
  */
 function shownName(name: string): string {
+  // a one-hot name's value is not quoted for a space, but is for what the equation writes
+  const value = name.includes('=') ? name.slice(name.indexOf('=') + 1) : '';
+  if (/ [+−=] |·/.test(value)) return `"${name.replaceAll('"', '""')}"`;
   const plain =
     !/[,;" +−·=]/.test(name.replace(/=.*$/s, '')) &&
     !/[,;"]/.test(name) &&

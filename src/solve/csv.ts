@@ -1,5 +1,6 @@
 import type { FeatureValue, Family, L1Event } from '../core/event.js';
 import { MINUS_ONE_LABELS } from '../core/labelHints.js';
+import { isBlankLine } from '../core/blankLine.js';
 import { textNumber } from '../core/textNumber.js';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/recordSize.js';
 import { checkExcluded, excludeFlag } from './exclude.js';
@@ -87,6 +88,8 @@ function splitRows(text: string, maxOpenBytes: number, breakJoined = false): Par
   let inQuotes = false;
   // the row has content (else it is a blank line); the field has begun (a quote is then a character)
   let fieldStarted = false;
+  /** The row's field opened with a quote (a quoted blank is a value, not a blank line). */
+  let quoted = false;
   let inField = false;
   let stray = false;
   let line = 1;
@@ -99,8 +102,8 @@ function splitRows(text: string, maxOpenBytes: number, breakJoined = false): Par
   const bounded = Number.isFinite(maxOpenBytes);
   const endRow = () => {
     row.push(field);
-    // skip blank lines
-    if (!(row.length === 1 && row[0] === '' && !fieldStarted)) {
+    // skip blank lines (empty, or of spaces and tabs only, unquoted: as replay passes them over)
+    if (!(row.length === 1 && !quoted && isBlankLine(row[0]!))) {
       if (stray) strayQuotes.add(rows.length);
       rows.push(row);
       lines.push(rowLine);
@@ -108,7 +111,7 @@ function splitRows(text: string, maxOpenBytes: number, breakJoined = false): Par
     }
     row = [];
     field = '';
-    fieldStarted = inField = stray = closedLater = false;
+    fieldStarted = inField = stray = closedLater = quoted = false;
     rowBytes = 0;
   };
   for (; i < n; i++) {
@@ -137,7 +140,7 @@ function splitRows(text: string, maxOpenBytes: number, breakJoined = false): Par
         field += ch;
         stray = true;
       } else {
-        inQuotes = true;
+        inQuotes = quoted = true;
         quoteLine = line;
       }
       fieldStarted = inField = true;

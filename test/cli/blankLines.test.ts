@@ -76,5 +76,13 @@ describe('lines of white space', () => {
     };
     expect(summary).toMatchObject({ events: 2, rejected: 1 });
     expect(deadLetters(join(out, 'dead-letters.jsonl')).map((d) => d.line)).toEqual([3]);
+    // fit reads the same rows (it refused the row of spaces too)
+    const letters = join(dir, 'fit-csv-dead.jsonl');
+    const fit = await runCli([
+      ...['fit', '--input', csv, '--target', 'label', '--family', 'binomial', '--lambda', '0.01'],
+      ...['--dead-letters', letters],
+    ]);
+    expect(fit.code, fit.stderr).toBe(0);
+    expect(deadLetters(letters).map((d) => d.line)).toEqual([3]);
   });
 });

@@ -127,6 +127,23 @@ describe('observeFinite: save, update, scale and check in one pass, as the plain
     expect(m2! / (4.7 ** 2 + 0.7 ** 2)).toBeCloseTo(1, 9);
   });
 
+  it("an event of weight 1e300 between values of 1e6: its spread in the exact form (the mean's rounding times the weight was 4.7e295)", () => {
+    const scaler = new OnlineScaler();
+    for (const [v, w] of [
+      [1e6, 1],
+      [0.3, 1e300],
+      [1e6, 1],
+    ] as const) {
+      const x = new SparseBuffer();
+      x.push(0, v);
+      expect(scaler.observeFinite(x, w)).toBe(-1);
+    }
+    // closed form: the mean is 0.3 to rounding, m2 ≈ 2 (1e6 − 0.3)²
+    const [, , mean, m2] = columnsOf(scaler.state()).get(0)!;
+    expect(mean).toBeCloseTo(0.3, 6);
+    expect(m2! / (2 * (1e6 - 0.3) ** 2)).toBeCloseTo(1, 9);
+  });
+
   it('refuses what overflows at any position (earlier columns updated first), keeps the rest; undo and the events after', () => {
     const rng = new Rng(71);
     const scaler = new OnlineScaler();

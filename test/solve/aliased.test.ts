@@ -145,9 +145,15 @@ describe('aliased columns', () => {
     expect(equations(copy, ['x', 'copy'])).toEqual(['copy = −100000000 + x']);
     const apart = u.map((a, i) => [1e9 + 3e-4 * a, 1e9 + 3e-4 * a + 1e-4 * v[i]!]);
     expect(equations(apart, ['x1', 'x2'])).toEqual([]);
+    // a third review's: constants beside columns far from 0 that are exact (they were hidden)
+    const plus100 = u.map((a) => [1e8 + a, 1e8 + a + 100]);
+    expect(equations(plus100, ['x', 'y'])).toEqual(['y = 100 + x']);
+    const tiny = u.map((a) => [1e6 + 1e-3 * a, 2 * (1e6 + 1e-3 * a) + 7]);
+    expect(equations(tiny, ['x', 'y'])).toEqual(['y = 7 + 2·x']);
     // names that read as more than a name are quoted
     const named = u.map((a, i) => [a, v[i]!, a + 2 * v[i]!]);
     expect(equations(named, ['a + b', '2', 'city=New York'])).toEqual(['city=New York = 2·"2" + "a + b"']);
+    expect(equations(named, ['w', 'k=a + b', 'z'])).toEqual(['z = 2·"k=a + b" + w']);
   });
 
   it('is not run past its work limit', () => {
