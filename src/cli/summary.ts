@@ -219,6 +219,7 @@ export function summarize(engine: Engine, input: string): RunSummary {
         progressive.constantLoss,
         s.learned,
         keyed,
+        config.model.standardize === false,
       ),
     ],
     keys: s.keys,
@@ -256,7 +257,13 @@ function worseThanConstant(
   hindsight: number,
   learned: number,
   keys: number,
+  unscaled = false,
 ): string[] {
+  // far worse than the constant without standardization: the steps' size is the likelier cause
+  const steps =
+    unscaled && loss > STEP_BLOWUP * online
+      ? '; without standardization (--no-standardize), a feature of large values (say 1e8) makes each step of the online learner far too large for it: leave standardization on, or scale such features'
+      : '';
   if (typeof lambda !== 'number') {
     // (the model is the intercept until λ "auto" has its events: judged after twice as many)
     if (learned < 2 * autoLambdaRule.events || !(loss >= online)) return [];
@@ -266,7 +273,7 @@ function worseThanConstant(
         ? `the ${keys.toLocaleString('en-US')} keys' models have not beaten one constant for all keys: each starts from nothing and learns from its own key's events only (a new binomial model predicts 0.5), so many keys with few events each lose to a constant shared by all; check how many events each key learned (metrics.events of its snapshots in models.jsonl), and that the label and the features are the ones meant`
         : 'the features have not told the model more about the label than its mean; check that the label and the features are the ones meant';
     return [
-      `the progressive loss ${significant(loss)} is no better than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}`,
+      `the progressive loss ${significant(loss)} is no better than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}${steps}`,
     ];
   }
   if (!(loss > online * (1 + WORSE_THAN_CONSTANT))) return [];
@@ -276,9 +283,12 @@ function worseThanConstant(
       ? `at λ = ${lambda} the ${keys.toLocaleString('en-US')} keys' models do worse than one constant for all keys: each starts from nothing and learns from its own key's events only, so many keys with few events each lose to a constant shared by all; check how many events each key learned (metrics.events of its snapshots in models.jsonl), and try a larger λ or --lambda auto`
       : `at λ = ${lambda} the model does worse than no features; try a larger λ or --lambda auto`;
   return [
-    `the progressive loss ${significant(loss)} is worse than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}`,
+    `the progressive loss ${significant(loss)} is worse than an online constant's ${significant(online)} (the running label mean, predicted before each event as the model predicts; the best constant in hindsight: ${significant(hindsight)}): ${cause}${steps}`,
   ];
 }
+
+/** A loss this many times the online constant's, without standardization, names the steps' size. */
+const STEP_BLOWUP = 2;
 
 /** A ridge factor below this (every coefficient shrunk by a fifth or more) is a warning. */
 const RIDGE_FACTOR = 0.8;

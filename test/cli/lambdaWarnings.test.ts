@@ -139,6 +139,34 @@ describe('a λ that does no better than a constant is a warning', () => {
     expect(worse).not.toContain('does worse than no features');
   });
 
+  it("without standardization, a feature of values near 1e8: the warning names the steps' size, not the features' worth", async () => {
+    // log loss 15 against the constant's 0.69: FTRL's steps on raw values of 1e8 (it said the
+    // features told the model nothing)
+    const rng = new Rng(3);
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const a = rng.normal();
+      const c = rng.normal();
+      const label = rng.next() < 1 / (1 + Math.exp(-(0.8 * a + 0.3 * c))) ? 1 : 0;
+      lines.push(JSON.stringify({ label, features: { big: a * 1e8, c } }));
+    }
+    const input = join(dir, 'big.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const summaryOf = async (out: string, ...flags: string[]) => {
+      const replay = ['replay', '--input', input, ...'--family binomial --no-refit'.split(' ')];
+      const r = await runCli([...replay, '--out', join(dir, out), ...flags]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(dir, out, 'summary.json'), 'utf8')) as { warnings: string[] };
+    };
+    const raw = await summaryOf('raw', '--no-standardize');
+    const warning = raw.warnings.find((w) => w.includes('online constant'));
+    expect(warning).toMatch(
+      /; without standardization \(--no-standardize\), a feature of large values \(say 1e8\) makes each step of the online learner far too large for it: leave standardization on, or scale such features$/,
+    );
+    // standardized (the default): the model learns, nothing is said
+    expect((await summaryOf('scaled')).warnings.some((w) => w.includes('online constant'))).toBe(false);
+  });
+
   it('λ "auto" on features that tell the label: no such warning', async () => {
     const rng = new Rng(6);
     const g = (): number => rng.normal();
