@@ -196,13 +196,23 @@ const signed = (v: number): string => (v < 0 ? `−${-v}` : String(v));
 export function aliasText(alias: AliasedColumn, nameOf: (j: number) => string, maxTerms = 4): string {
   const parts: string[] = [];
   const rounded = (v: number) => Number(v.toPrecision(4));
-  const constant = alias.constant;
-  if (Math.abs(constant) > alias.constantNoise) {
+  // the constant that goes with the coefficients as shown, and how far their rounding moves it: a
+  // constant within that (and the rounding of the data) is not shown (thirds shown as 0.3333 beside
+  // means of 0.07 moved it by 2e-6; a coefficient of 1.0000000057 shown as 1 beside a mean of 1.3e8
+  // moves it by 0.8, where the data's own rounding made the exact constant −0.47 and not 0.3)
+  let constant = alias.mean;
+  let shift = 0;
+  for (const t of alias.terms) {
+    constant -= rounded(t.coefficient) * t.mean;
+    shift += Math.abs((t.coefficient - rounded(t.coefficient)) * t.mean);
+  }
+  const noise = alias.constantNoise + 2 * shift;
+  if (Math.abs(constant) > noise) {
     // 4 digits beside the column's sd, and none below the rounding's reach (a copy of a column
     // near 1e8 has a constant of −1e8 to about 1e3)
     const size = Math.log10(Math.abs(constant));
     const bySd = 4 + Math.max(0, Math.ceil(size - Math.log10(Math.max(alias.sd, 1e-300))));
-    const byNoise = Math.max(1, Math.ceil(size - Math.log10(alias.constantNoise)));
+    const byNoise = Math.max(1, Math.ceil(size - Math.log10(noise)));
     parts.push(signed(Number(constant.toPrecision(Math.min(17, bySd, byNoise)))));
   }
   // largest first; of equal size, positive first (c = b − a rather than c = −a + b)

@@ -223,6 +223,11 @@ function recoverRows(text: string, maxOpenBytes: number): ParsedCsv {
       last = k;
     }
     const one = splitRows(text.slice(starts[l], ends[last]), Infinity);
+    // a blank line (spaces and tabs): no row, as `splitRows` passes it over
+    if (one.rows.length === 0) {
+      l = last + 1;
+      continue;
+    }
     if (one.strayQuotes.size > 0) strayQuotes.add(rows.length);
     rows.push(one.rows[0] ?? ['']);
     lines.push(l + 1);

@@ -84,5 +84,15 @@ describe('lines of white space', () => {
     ]);
     expect(fit.code, fit.stderr).toBe(0);
     expect(deadLetters(letters).map((d) => d.line)).toEqual([3]);
+    // and with a quote left open further down (the rows are then found line by line)
+    const open = join(dir, 'open.csv');
+    writeFileSync(open, 'x,label\n1,1\n2,0\n   \n3,1\n"oops,1\n4,0\n5,1\n');
+    const openLetters = join(dir, 'open-dead.jsonl');
+    const openFit = await runCli([
+      ...['fit', '--input', open, '--target', 'label', '--family', 'binomial', '--lambda', '0.01'],
+      ...['--dead-letters', openLetters],
+    ]);
+    expect(openFit.code, openFit.stderr).toBe(0);
+    expect(deadLetters(openLetters).map((d) => d.line)).toEqual([6]);
   });
 });
