@@ -6,8 +6,10 @@ import { PROFILE_REACH } from './singletons.js';
 import type { CdState } from './state.js';
 import { TailSweeps } from './tailSweeps.js';
 import {
+  columnScaleMax,
   featureViolation,
   GRADIENT_ROUNDING,
+  gradientRounding,
   kktViolation,
   type Probe,
   solveWorkingSet,
@@ -325,7 +327,13 @@ export class BinomialSolver {
     st.fullGradient(resid);
     counts.kkt++;
     let sumR = 0;
-    for (let i = 0; i < st.n; i++) sumR += resid[i]!;
+    let absR = 0;
+    for (let i = 0; i < st.n; i++) {
+      sumR += resid[i]!;
+      absR += Math.abs(resid[i]!);
+    }
+    // |y − p| ≤ 1 (a clip too): rms(y − p) ≤ √(Σ w |y − p|)
+    this.gradRounding = gradientRounding(st.n, Math.sqrt(absR));
     this.gradBeta.set(st.beta);
     this.gradB0 = st.b0;
     this.gradSumR = sumR;
@@ -340,13 +348,15 @@ export class BinomialSolver {
   private violationFromGrad(lambda: number, scaleVar: number): number {
     const st = this.st;
     const floor = KKT_FLOOR * Math.sqrt(scaleVar);
+    const rounding = this.gradRounding > 0 ? this.gradRounding : 0;
     // the intercept's stationarity Σ w (y − p) = 0 too, relative to λα (absolute when λα ≥ 1)
     const l1 = lambda * st.problem.alpha;
-    const intercept = Math.max(0, Math.abs(this.gradSumR) - floor) / (l1 > 0 && l1 < 1 ? l1 : 1);
+    const intercept =
+      Math.max(0, Math.abs(this.gradSumR) - Math.max(floor, rounding)) / (l1 > 0 && l1 < 1 ? l1 : 1);
     const raw = this.gradSumR !== 0 && this.rawCertificate;
     const violation = Math.max(
       intercept,
-      raw ? this.violations(lambda, floor) : kktViolation(st, lambda, floor),
+      raw ? this.violations(lambda, floor, rounding) : kktViolation(st, lambda, floor, rounding),
     );
     this.certViolation = raw ? Math.max(violation, this.rawWorst) : violation;
     return violation;
@@ -354,6 +364,8 @@ export class BinomialSolver {
 
   /** The violation that certifies (`violationFromGrad`), at the last exact gradient. */
   private certViolation = Infinity;
+  /** `gradientRounding` of the last exact gradient's residuals. */
+  private gradRounding = Number.NaN;
   /**
    * Whether `certViolation` takes the columns as stored: in solves to the problem's own tolerance
    * (the fit returned), not in the looser steps of an internal path (with them, a cold fit at
@@ -372,13 +384,14 @@ export class BinomialSolver {
    * the online start, the certificate held with centred gradients and failed from scratch at
    * 1.011e-2 (test/solve/rawCertificate.test.ts).
    */
-  private violations(lambda: number, floor: number): number {
+  private violations(lambda: number, floor: number, rounding: number): number {
     const st = this.st;
     const { excluded, pf, alpha, mean, scale } = st.problem;
     const { grad, beta } = st;
     const l1 = lambda * alpha;
     const l2 = lambda * (1 - alpha);
     const sumR = this.gradSumR;
+    const scales = rounding * columnScaleMax(st) > floor ? st.roundingScales() : null;
     let worst = 0;
     let raw = 0;
     for (let j = 0; j < st.p; j++) {
@@ -391,9 +404,10 @@ export class BinomialSolver {
       // |g| − t > floor: the other zeros, most columns, skip it (the same maxima)
       if (b === 0 && !(Math.abs(g) - t > floor) && !(Math.abs(gRaw) - t > floor)) continue;
       const ridge = l2 * pf[j]! * b;
-      const rel = featureViolation(g, b, t, ridge, floor);
+      const level = scales === null ? floor : Math.max(floor, rounding * scales[j]!);
+      const rel = featureViolation(g, b, t, ridge, level);
       if (rel > worst) worst = rel;
-      const relRaw = featureViolation(gRaw, b, t, ridge, floor);
+      const relRaw = featureViolation(gRaw, b, t, ridge, level);
       if (relRaw > raw) raw = relRaw;
     }
     this.rawWorst = raw;

@@ -4,7 +4,7 @@ import { WasmColumnDots } from './kernels/columnDots.js';
 import type { Counts } from './outcome.js';
 import { PROFILE_REACH } from './singletons.js';
 import { type CdState, POLISH_MAX } from './state.js';
-import { featureViolation, kktViolation } from './sweeps.js';
+import { featureViolation, gradientRounding, kktViolation } from './sweeps.js';
 
 /**
  * The binomial Newton finish stops at this floor · sd(y) instead, or at the rounding level of each
@@ -456,11 +456,15 @@ export class NewtonFinish {
     if (x.kind !== 'dense') return 0;
     const l1 = lambda * alpha;
     const floor = NEWTON_FLOOR * Math.sqrt(scaleVar);
+    const rounding = gradientRounding(st.n, Math.sqrt(this.absR));
+    const scales = st.roundingScales();
     let count = 0;
     for (let j = 0; j < st.p; j++) {
       if (excluded[j] || st.beta[j] !== 0 || !(pf[j]! > 0)) continue;
       const g = st.grad[j]!;
-      if (featureViolation(g, 0, l1 * pf[j]!, 0, floor) > this.kktTolerance) {
+      if (
+        featureViolation(g, 0, l1 * pf[j]!, 0, Math.max(floor, rounding * scales[j]!)) > this.kktTolerance
+      ) {
         sign[j] = g > 0 ? 1 : -1;
         st.addToSet(j);
         count++;
@@ -601,7 +605,9 @@ export class NewtonFinish {
     const st = this.st;
     st.fullGradient(this.buffers!.resid);
     counts.kkt++;
-    return kktViolation(st, lambda, NEWTON_FLOOR * Math.sqrt(scaleVar)) <= this.kktTolerance;
+    // |y − p| ≤ 1: rms(y − p) ≤ √(Σ w |y − p|)
+    const rounding = gradientRounding(st.n, Math.sqrt(this.absR));
+    return kktViolation(st, lambda, NEWTON_FLOOR * Math.sqrt(scaleVar), rounding) <= this.kktTolerance;
   }
 
   /**

@@ -466,6 +466,29 @@ export class CdState {
   }
 
   /**
+   * Per feature, rms(x_j)/s_j under the weights: the size of the terms of its gradient's sums per
+   * unit of the residuals' (`gradientRounding`); 0 for excluded features. Made on first use.
+   */
+  roundingScales(): Float64Array {
+    if (this.roundingScale !== null) return this.roundingScale;
+    const { mean, sd, scale, excluded } = this.problem;
+    const r = new Float64Array(this.p);
+    let max = 0;
+    for (let j = 0; j < this.p; j++) {
+      if (excluded[j]) continue;
+      // (columns past 1e150 are excluded: the squares cannot overflow)
+      r[j] = Math.sqrt(mean[j]! * mean[j]! + sd[j]! * sd[j]!) / scale[j]!;
+      if (r[j]! > max) max = r[j]!;
+    }
+    this.maxRoundingScale = max;
+    return (this.roundingScale = r);
+  }
+
+  /** The largest of `roundingScales` (NaN before its first call). */
+  maxRoundingScale = Number.NaN;
+  private roundingScale: Float64Array | null = null;
+
+  /**
    * The exact gradient of every feature, Σ x̃_j resid, into `grad` (0 for excluded features), for
    * residuals `resid` = w (y − p) at the current point: one product with the design.
    */

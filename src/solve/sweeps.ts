@@ -234,6 +234,17 @@ function kernelGradients(st: CdState, kernels: WasmSparseColumns, l1: number): n
 export const GRADIENT_ROUNDING = 1e-12;
 
 /**
+ * The rounding of a gradient (x̃_j · w r summed over n rows, less m_j/s_j · Σ w r) per unit of its
+ * column's `CdState.roundingScales`, for residuals of root mean square `rmsResidual` (weights
+ * summing to 1): each sum's error is about √n ε of Σ w |x_j| |r| ≤ rms(x_j)·rms(r), taken 8 times.
+ * A column far larger than the others, unstandardized (values near 1e8), has gradients whose
+ * rounding alone passes `GRADIENT_ROUNDING`·sd(y) by orders of magnitude.
+ */
+export function gradientRounding(n: number, rmsResidual: number): number {
+  return 8 * Math.sqrt(n) * Number.EPSILON * rmsResidual;
+}
+
+/**
  * A gaussian λ whose thresholds λα·pf_j are below the gradients' rounding level has no useful
  * duality gap: its dual point is scaled by λα / |Xᵀr|, which rounding makes ≪ 1, so the gap stays
  * near r²/2 at the optimum. Such a fit is certified instead when every KKT condition holds beyond
@@ -245,20 +256,29 @@ export function roundingCertificate(st: CdState, lambda: number, scaleVar: numbe
 
 /**
  * Largest KKT violation from `grad` beyond an absolute `floor`, relative to each feature's L1
- * threshold (1 when that is 0).
+ * threshold (1 when that is 0); with `rounding` > 0 (`gradientRounding`), beyond each feature's
+ * own rounding level where that is above the floor.
  */
-export function kktViolation(st: CdState, lambda: number, floor: number): number {
+export function kktViolation(st: CdState, lambda: number, floor: number, rounding = 0): number {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
   const l2 = lambda * (1 - alpha);
+  const scales = rounding > 0 && rounding * columnScaleMax(st) > floor ? st.roundingScales() : null;
   let worst = 0;
   for (let j = 0; j < st.p; j++) {
     if (excluded[j]) continue;
     const b = st.beta[j]!;
-    const rel = featureViolation(st.grad[j]!, b, l1 * pf[j]!, l2 * pf[j]! * b, floor);
+    const level = scales === null ? floor : Math.max(floor, rounding * scales[j]!);
+    const rel = featureViolation(st.grad[j]!, b, l1 * pf[j]!, l2 * pf[j]! * b, level);
     if (rel > worst) worst = rel;
   }
   return worst;
+}
+
+/** The largest of the features' `CdState.roundingScales`. */
+export function columnScaleMax(st: CdState): number {
+  if (Number.isNaN(st.maxRoundingScale)) st.roundingScales();
+  return st.maxRoundingScale;
 }
 
 /**
