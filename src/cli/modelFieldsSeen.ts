@@ -1,4 +1,5 @@
 import type { L1Event } from '../core/event.js';
+import { forEachFeature } from '../features/namedValues.js';
 
 /**
  * Which of the models' fields the input's events carry, and with which kind of value, for `score`'s
@@ -34,11 +35,11 @@ export class ModelFieldsSeen {
   }
 
   /** Notes the fields of one event, and the kind of their values. */
-  add(features: L1Event['features']): void {
+  add(event: L1Event): void {
     if (this.done === this.needs.size && this.numberFields === 0) return;
-    for (const [field, v] of Object.entries(features)) {
+    forEachFeature(event, (field, v) => {
       const need = this.needs.get(field);
-      if (need === undefined) continue;
+      if (need === undefined) return;
       // (a field the models also have levels of scored through them: not counted)
       if (need.number && !need.text && typeof v === 'string') {
         const found = this.textForNumber.get(field) ?? { events: 0, examples: [] };
@@ -52,7 +53,7 @@ export class ModelFieldsSeen {
       if (typeof v === 'number' || typeof v === 'boolean') this.numbers.add(field);
       else this.texts.add(field);
       if (!before && this.isDone(field, need)) this.done++;
-    }
+    });
   }
 
   /** The models' non-zero features none of whose possible fields was in any event. */

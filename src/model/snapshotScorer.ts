@@ -1,6 +1,6 @@
 import { DataError } from '../core/errors.js';
-import type { Family, L1Event } from '../core/event.js';
-import { forEachNamedValue } from '../features/namedValues.js';
+import { ListedEvent, type Family, type L1Event } from '../core/event.js';
+import { forEachEventValue, forEachFeature } from '../features/namedValues.js';
 import { lossFor } from '../loss/index.js';
 import { explainScore, type ScoreExplanation } from './scoreExplainer.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -76,7 +76,7 @@ export class SnapshotScorer {
    */
   private forEachTerm(event: L1Event, visit: (name: string, value: number, term: number) => void): void {
     const values = new Map<string, number>();
-    forEachNamedValue(event.features, (name, value) => {
+    forEachEventValue(event, (name, value) => {
       if (this.coefficients.has(name)) values.set(name, (values.get(name) ?? 0) + value);
     });
     for (const [name, value] of values) {
@@ -141,7 +141,8 @@ function checkEvent(event: unknown): void {
     throw new DataError(
       `SnapshotScorer.score: the event must be an object { features: { name: value, ... } }, got ${describe(event)} (docs/conventions.md)`,
     );
-  const features = (event as { features?: unknown }).features;
+  // (a reader's `ListedEvent` is read from its lists: its `features` record is not built)
+  const features = event instanceof ListedEvent ? {} : (event as { features?: unknown }).features;
   if (
     typeof features !== 'object' ||
     features === null ||
@@ -156,8 +157,8 @@ function checkEvent(event: unknown): void {
       `SnapshotScorer.score: event.features must be an object of feature values, got ${describe(features)}: ${fix} (docs/conventions.md)`,
     );
   }
-  for (const name of Object.keys(features)) {
-    const v = (features as Record<string, unknown>)[name];
+  forEachFeature(event as L1Event, (name, value) => {
+    const v: unknown = value;
     if (typeof v === 'number' && !Number.isFinite(v))
       throw new DataError(
         `SnapshotScorer.score: feature ${JSON.stringify(name)} is not a finite number (${v}), as the engine would reject it (docs/conventions.md)`,
@@ -169,15 +170,15 @@ function checkEvent(event: unknown): void {
       v === null ||
       v === undefined
     )
-      continue;
-    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) continue;
+      return;
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return;
     const what = Array.isArray(v)
       ? 'is an array with a non-string element'
       : `has unsupported type ${typeof v}`;
     throw new DataError(
       `SnapshotScorer.score: feature ${JSON.stringify(name)} ${what} (use number, string, boolean or string[]), as the engine would reject it (docs/conventions.md)`,
     );
-  }
+  });
 }
 
 function describe(value: unknown): string {
