@@ -1,5 +1,5 @@
 import { choleskyDelete, choleskyFactor, choleskySolve } from './cholesky.js';
-import { dualGapFrom } from './gaussianNaive.js';
+import { dualGapFrom, unpenalizedExcess } from './gaussianNaive.js';
 import type { LambdaOutcome } from './outcome.js';
 import type { Problem } from './problem.js';
 import { type CdState, POLISH_MAX } from './state.js';
@@ -178,12 +178,12 @@ export class CovarianceSolver {
         stageThr = polishTries > 0 ? Math.max(thr, stageThr / 100) : thr;
         if (this.polishCovariance(lambda)) {
           gap = this.covarianceGap(lambda);
-          if (gap <= target) break;
+          if (gap <= target && this.unpenalizedStationary(scaleVar)) break;
         }
         continue;
       }
       gap = this.covarianceGap(lambda);
-      if (gap <= target) break;
+      if (gap <= target && this.unpenalizedStationary(scaleVar)) break;
       thr /= 100;
       stageThr = thr;
       if (thr < 1e-30 * scaleVar) {
@@ -196,7 +196,12 @@ export class CovarianceSolver {
           dualGap: gap,
           ...(certified
             ? {}
-            : { reason: `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}` }),
+            : {
+                reason:
+                  gap <= target
+                    ? `the gradients of the unpenalized features stall at ${unpenalizedExcess(st, scaleVar, this.residualSquares()).toPrecision(3)} times their rounding level (a duality gap bounds nothing until they reach it)`
+                    : `duality gap ${gap.toExponential(3)} stalls above ${target.toExponential(3)}`,
+              }),
         };
       }
     }
@@ -324,10 +329,19 @@ export class CovarianceSolver {
 
   /** The duality gap in covariance mode: r² = Σ w (y − ȳ)² − βᵀ(xty + g), in O(p). */
   private covarianceGap(lambda: number): number {
+    return dualGapFrom(this.st, lambda, this.residualSquares());
+  }
+
+  private residualSquares(): number {
     const st = this.st;
     let bsum = 0;
     for (let j = 0; j < st.p; j++) bsum += st.beta[j]! * (this.xty[j]! + st.grad[j]!);
-    return dualGapFrom(st, lambda, Math.max(st.problem.yVar - bsum, 0));
+    return Math.max(st.problem.yVar - bsum, 0);
+  }
+
+  /** `unpenalizedExcess` ≤ 1: the gap is a bound (see there). */
+  private unpenalizedStationary(scaleVar: number): boolean {
+    return unpenalizedExcess(this.st, scaleVar, this.residualSquares()) <= 1;
   }
 
   /**

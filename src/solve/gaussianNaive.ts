@@ -302,9 +302,9 @@ function screen(st: CdState, lambda: number, counts: Counts): number {
  * (≤ 1: at rounding level; 0 without such features). The dual point of `dualGapFrom` (the scaled
  * residual) must be orthogonal to those features, or the gap is no bound: on 37 rows × 132
  * columns with 7 unpenalized, a fit certified by a gap of 1e-10·var(y) was 3.1e-9·var(y) above
- * glmnet's objective, their gradients at 2e-4.
+ * glmnet's objective, their gradients at 2e-4. `r2`: Σ w r² (NaN: from the residual kept in `st`).
  */
-export function unpenalizedExcess(st: CdState, scaleVar: number): number {
+export function unpenalizedExcess(st: CdState, scaleVar: number, r2 = NaN): number {
   const { excluded, pf } = st.problem;
   let worst = 0;
   let scales: Float64Array | null = null;
@@ -315,7 +315,7 @@ export function unpenalizedExcess(st: CdState, scaleVar: number): number {
     if (scales === null) {
       scales = st.roundingScales();
       floor = GRADIENT_ROUNDING * Math.sqrt(scaleVar);
-      rounding = gradientRounding(st.n, Math.sqrt(residualSquares(st)));
+      rounding = gradientRounding(st.n, Math.sqrt(Number.isNaN(r2) ? residualSquares(st) : r2));
     }
     const level = Math.max(floor, rounding * scales[j]!);
     worst = Math.max(worst, Math.abs(st.grad[j]!) / level);
