@@ -486,7 +486,7 @@ export class DriftMonitor {
    */
   restore(state: DriftMonitorState): void {
     // (where the sequential test runs is not state: a checkpoint restores on either)
-    const diff = firstDifference(stateConfig(state.config), stateConfig(this.config), 'drift');
+    const diff = firstDifference(restoredConfig(state.config), restoredConfig(this.config), 'drift');
     if (diff !== null) {
       throw new StateError(
         `drift checkpoint has ${diff.path} = ${String(diff.saved)} but the configuration says ${String(diff.now)}: restore with the checkpoint's drift settings or start the drift monitor from scratch`,
@@ -810,6 +810,17 @@ export interface DriftMonitorState {
 function stateConfig(config: StateDriftConfig): StateDriftConfig {
   if (!('threads' in config)) return config;
   const { threads: _threads, ...rest } = config as DriftConfig;
+  return rest;
+}
+
+/**
+ * The settings a checkpoint must be restored under: all but threads, significance and noiseFloor,
+ * which only say which of a refit's moves count (the state is valid under any of them, and a
+ * resumed run may change them, as `stateSettings` lets it: refusing them here failed such a resume
+ * with the advice for a damaged state file).
+ */
+function restoredConfig(config: StateDriftConfig): Omit<StateDriftConfig, 'significance' | 'noiseFloor'> {
+  const { significance: _significance, noiseFloor: _noiseFloor, ...rest } = stateConfig(config);
   return rest;
 }
 
