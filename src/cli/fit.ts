@@ -128,7 +128,11 @@ const options = {
  * as the string "Infinity": the feature never enters). Columns it does not name get 1; a name
  * that is not a column is an error (a typo would otherwise be silently ignored).
  */
-export async function readPenaltyFactors(file: string, names: readonly string[]): Promise<Float64Array> {
+export async function readPenaltyFactors(
+  file: string,
+  names: readonly string[],
+  zeroColumns: readonly string[] = [],
+): Promise<Float64Array> {
   let text: string;
   try {
     text = withoutBom(await readFile(file, 'utf8'));
@@ -152,13 +156,17 @@ export async function readPenaltyFactors(file: string, names: readonly string[])
     problems.push(
       `"${d.path}" is given twice (line ${d.line}, column ${d.column}; JSON keeps only the last): remove one of them`,
     );
+  // a CSV column of zeros has no column in a sparse design: its factor changes nothing, as a
+  // constant column's does in a dense one
+  const zero = new Set(zeroColumns);
   for (const [name, raw] of Object.entries(doc)) {
     const j = column.get(name);
     const v = raw === 'Infinity' ? Infinity : raw;
-    if (j === undefined) problems.push(`"${name}" is not a feature column${penaltyGuess(name, names)}`);
+    if (j === undefined && !zero.has(name))
+      problems.push(`"${name}" is not a feature column${penaltyGuess(name, names)}`);
     else if (typeof v !== 'number' || !(v >= 0))
       problems.push(`"${name}" must be a number >= 0 (or "Infinity"), got ${JSON.stringify(raw)}`);
-    else pf[j] = v;
+    else if (j !== undefined) pf[j] = v;
   }
   if (problems.length > 0) {
     const unknown = problems.some((p) => p.includes('is not a feature column'));
@@ -628,7 +636,7 @@ export const fitCommand: Command = {
     if (values.gamma !== undefined && !values.adaptive) throw new UsageError('--gamma goes with --adaptive');
     const gamma = numberFlag('gamma', values.gamma, { min: 0, exclusiveMin: true }) ?? 1;
     const basePenalty = values['penalty-factors']
-      ? await readPenaltyFactors(values['penalty-factors'], data.names)
+      ? await readPenaltyFactors(values['penalty-factors'], data.names, data.zeroColumns)
       : undefined;
     const baseOptions = {
       family: flags.family,

@@ -158,7 +158,7 @@ export const pathCommand: Command = {
       warnIfFewInOneClass(io, flags.family, data.y, data.weights, folds, 'no --cv (the path alone)');
     }
     const penaltyFactors = values['penalty-factors']
-      ? await readPenaltyFactors(values['penalty-factors'], data.names)
+      ? await readPenaltyFactors(values['penalty-factors'], data.names, data.zeroColumns)
       : undefined;
     const pathOptions = {
       family: flags.family,

@@ -364,6 +364,11 @@ export interface CsvDesign {
   readonly notes: readonly string[];
   /** Warnings for the user (feature name collisions of one-hot text cells). */
   readonly warnings?: readonly string[];
+  /**
+   * Columns of numbers that are 0 or empty in every row, when the design is sparse: they have no
+   * column in it (a dense design has them, as constant columns).
+   */
+  readonly zeroColumns?: readonly string[];
   /** Data rows skipped (given to `onReject`). */
   readonly rejected: number;
 }
@@ -800,6 +805,8 @@ function sparseCsv(
   const texts = new Map<number, number>();
   // each column's empty or missing-value cells
   const missingBy = new Map<number, number>();
+  // the columns with a number other than 0
+  const nonZero = new Set<number>();
   const events: L1Event[] = [];
   for (let r = 1; r < rows.length; r++) {
     const features = Object.create(null) as Record<string, FeatureValue>;
@@ -812,6 +819,7 @@ function sparseCsv(
       } else if (Number.isFinite(v)) {
         features[header[k]!] = v;
         numbers.set(k, (numbers.get(k) ?? 0) + 1);
+        if (v !== 0) nonZero.add(k);
       } else {
         features[header[k]!] = s;
         text++;
@@ -860,7 +868,26 @@ function sparseCsv(
       `${empty.length === 1 ? 'column' : 'columns'} ${shown.join(', ')}${more} ${empty.length === 1 ? 'has' : 'have'} no value in any usable row, so the model has no coefficient for ${empty.length === 1 ? 'it' : 'them'}: is it the right file, or the right column?`,
     );
   }
-  return { x: d.x, y, ...(weights ? { weights } : {}), names: d.names, notes, warnings: d.warnings };
+  // a column of zeros (and empty cells) has no column in a sparse design: constant, as in a dense one
+  const zeroColumns = featureAt
+    .filter((k) => numbers.has(k) && !texts.has(k) && !nonZero.has(k))
+    .map((k) => header[k]!);
+  const warnings = [
+    ...(d.warnings ?? []),
+    ...zeroColumns.map(
+      (name) =>
+        `column "${name}" is constant (0 or empty in every row); its coefficient is fixed at 0 (drop the column to silence this)`,
+    ),
+  ];
+  return {
+    x: d.x,
+    y,
+    ...(weights ? { weights } : {}),
+    names: d.names,
+    notes,
+    warnings: warnings.length > 0 ? warnings : d.warnings,
+    ...(zeroColumns.length > 0 ? { zeroColumns } : {}),
+  };
 }
 
 /** A share as a percentage of two significant digits at most (0.35 %, 20 %, 100 %). */

@@ -24,6 +24,8 @@ export interface TrainingData {
   readonly notes: readonly string[];
   /** Warnings for the user (feature name collisions). */
   readonly warnings?: readonly string[];
+  /** CSV columns of numbers, 0 or empty in every row, that have no column in a sparse design. */
+  readonly zeroColumns?: readonly string[];
   /** JSON lines skipped as not valid events, or CSV rows that cannot be used (given to `onReject`). */
   readonly rejected?: number;
 }
@@ -151,6 +153,7 @@ export async function loadTrainingData(
     format,
     notes: d.notes,
     ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
+    ...(d.zeroColumns !== undefined ? { zeroColumns: d.zeroColumns } : {}),
     rejected: d.rejected,
   };
 }

@@ -72,4 +72,36 @@ describe('fit --penalty-factors: names that are no feature column', () => {
       '  "tenure" is given twice (line 2, column 22; JSON keeps only the last): remove one of them',
     ]);
   });
+
+  it('takes a factor for a column of zeros and empty cells, constant as a column of zeros is (fit and path)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-pf-zeros-'));
+    // an empty cell makes the design sparse, where a column of zeros has no column
+    const csv = join(dir, 'zeros.csv');
+    writeFileSync(csv, 'a,z,y\n1,,1\n2,0,2\n3,0,2.5\n4,,4.1\n5,0,5\n6,0,5.8\n');
+    const factors = join(dir, 'pf.json');
+    writeFileSync(factors, JSON.stringify({ z: 2, a: 1 }));
+    for (const command of ['fit', 'path']) {
+      const args = [command, '--input', csv, '--target', 'y', '--penalty-factors', factors];
+      const r = await runCli(command === 'fit' ? [...args, '--lambda', '0.1'] : args);
+      expect(r.stderr).not.toMatch(/not a feature column/);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(
+        'warning: column "z" is constant (0 or empty in every row); its coefficient is fixed at 0',
+      );
+    }
+    writeFileSync(factors, JSON.stringify({ z: -1 }));
+    const bad = await runCli([
+      'fit',
+      '--input',
+      csv,
+      '--target',
+      'y',
+      '--lambda',
+      '0.1',
+      '--penalty-factors',
+      factors,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"z" must be a number >= 0 (or "Infinity"), got -1');
+  });
 });
