@@ -79,6 +79,8 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
           true,
           Infinity,
           gapChecks > 0 ? Math.max(lastCheck + GAP_SPACING, nextCheck) : 0,
+          null,
+          true,
         )
       : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {

@@ -453,6 +453,20 @@ export class CdState {
     this.computeEta();
   }
 
+  /**
+   * The objective of the weighted least-squares problem the sweeps solve (see the class comment):
+   * ½ Σ W r² + λ Σ pf_j (α |β_j| + (1−α)/2 β_j²), from the residual kept.
+   */
+  quadraticObjective(lambda: number): number {
+    let r2 = 0;
+    const { W, rho, shift } = this;
+    for (let i = 0; i < this.n; i++) {
+      const r = rho[i]! + shift;
+      r2 += W[i]! * r * r;
+    }
+    return 0.5 * r2 + lambda * this.binomialPenalty();
+  }
+
   /** Σ pf_j (α |β_j| + (1−α)/2 β_j²) over the working set (β is 0 outside it). */
   binomialPenalty(): number {
     const { pf, alpha } = this.problem;

@@ -5,6 +5,8 @@ import type { CdState } from './state.js';
 /** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
 export const STALL_PASSES = 50;
 export const STALL_PROGRESS = 0.99;
+/** …unless (`stallByObjective`) the objective fell by more than this share of it over those passes. */
+export const STALL_OBJECTIVE = 1e-12;
 
 /**
  * Coordinate sweeps over the working set and the screening around them: sequential strong rules
@@ -111,7 +113,8 @@ export interface Tail {
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
  * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `tail`: focused
- * sweeps after each full one (`tailSweeps.ts`).
+ * sweeps after each full one (`tailSweeps.ts`). `stallByObjective`: sweeps whose largest change
+ * stopped falling are not stalled while the model's objective still falls (`STALL_OBJECTIVE`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -124,6 +127,7 @@ export function solveWorkingSet(
   maxRounds = Infinity,
   minPasses = 0,
   tail: Tail | null = null,
+  stallByObjective = false,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -137,6 +141,7 @@ export function solveWorkingSet(
     let best = Infinity;
     let since = 0;
     let refreshed = false;
+    let objective = Infinity;
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
@@ -151,6 +156,17 @@ export function solveWorkingSet(
         best = change;
         since = 0;
       } else if (++since >= STALL_PASSES) {
+        // near an interpolating fit (p ≥ n, small λ) the largest change hovers for thousands of
+        // sweeps while the objective goes on falling: 13 × 17 at λ = 4e-4 stopped 12.8 % above
+        // the optimum after 1,023 sweeps, and converges in 14,000
+        if (stallByObjective) {
+          const q = st.quadraticObjective(lambda);
+          if (q < objective - STALL_OBJECTIVE * Math.abs(q)) {
+            objective = q;
+            since = 0;
+            continue;
+          }
+        }
         if (refreshed) break;
         st.refreshSums();
         refreshed = true;
