@@ -489,9 +489,10 @@ function differ(was: readonly Setting[], now: readonly Setting[]): string[] {
   const out: string[] = [];
   for (const [k, v] of after) {
     const old = before.get(k);
-    if (old !== v) out.push(`${k} ${v} (was ${old ?? 'unset'})`);
+    // (a setting the earlier run left out had its default, which is not recorded)
+    if (old !== v) out.push(`${k} ${v} (was ${old ?? 'not set: its default'})`);
   }
-  for (const [k, old] of before) if (!after.has(k)) out.push(`${k} unset (was ${old})`);
+  for (const [k, old] of before) if (!after.has(k)) out.push(`${k} not set: its default (was ${old})`);
   return out;
 }
 
