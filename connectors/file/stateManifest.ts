@@ -489,10 +489,9 @@ function differ(was: readonly Setting[], now: readonly Setting[]): string[] {
   const out: string[] = [];
   for (const [k, v] of after) {
     const old = before.get(k);
-    // (a setting the earlier run left out had its default, which is not recorded)
-    if (old !== v) out.push(`${k} ${v} (was ${old ?? 'not set: its default'})`);
+    if (old !== v) out.push(`${k} ${v} (was ${old ?? 'unset'})`);
   }
-  for (const [k, old] of before) if (!after.has(k)) out.push(`${k} not set: its default (was ${old})`);
+  for (const [k, old] of before) if (!after.has(k)) out.push(`${k} unset (was ${old})`);
   return out;
 }
 
