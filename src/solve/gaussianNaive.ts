@@ -3,6 +3,7 @@ import { DualExtrapolation } from './dualExtrapolation.js';
 import type { CdState } from './state.js';
 import {
   GRADIENT_ROUNDING,
+  STALL_OBJECTIVE,
   gradientRounding,
   kktViolation,
   type Probe,
@@ -80,7 +81,8 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
           Infinity,
           gapChecks > 0 ? Math.max(lastCheck + GAP_SPACING, nextCheck) : 0,
           null,
-          true,
+          // (sweeps whose objective still falls beyond its rounding are not stalled)
+          STALL_OBJECTIVE,
         )
       : sweepToThreshold(st, lambda, thr, pr.maxPasses, counts);
     if (!ok) {
@@ -104,6 +106,9 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
     // the gap bounds the distance to the optimum only where the unpenalized features are at theirs
     const free = unpenalizedExcess(st, scaleVar) <= 1;
     if (gap <= target && free) break;
+    // (the residual kept by the sweeps' updates drifts from y − Xβ by their rounding, which then
+    // holds the unpenalized gradients above their level: the next sweeps start from the exact one)
+    if (gap <= target) st.resetResidual(pr.y);
     // near the target, the extrapolated dual point (a product with the design) may certify
     const dual = pr.extrapolate ? extrapolation(st).dual : null;
     if (dual && gap <= DUAL_NEAR * target) {
@@ -112,8 +117,9 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
       if (gap <= target && free) break;
     }
     const v = kktViolation(st, lambda, 0);
-    // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check)
-    if (v <= pr.kktTolerance) break;
+    // the KKT conditions to kktTolerance (every gradient is exact after solveWorkingSet's check);
+    // an unpenalized feature's is absolute there, so it must be at rounding level too
+    if (v <= pr.kktTolerance && free) break;
     thr = thr > tight ? tight : thr / 100;
     nextCheck =
       gapChecks > 1
@@ -317,12 +323,32 @@ export function unpenalizedExcess(st: CdState, scaleVar: number, r2 = NaN): numb
     if (scales === null) {
       scales = st.roundingScales();
       floor = GRADIENT_ROUNDING * Math.sqrt(scaleVar);
-      rounding = gradientRounding(st.n, Math.sqrt(Number.isNaN(r2) ? residualSquares(st) : r2));
+      // the sums' rounding, and the residual's own: each residual is a few ulps of the terms it
+      // is computed from, far larger than itself near an interpolating fit or with columns far from 0
+      rounding =
+        gradientRounding(st.n, Math.sqrt(Number.isNaN(r2) ? residualSquares(st) : r2)) +
+        64 * Number.EPSILON * fittedSize(st, scales);
     }
     const level = Math.max(floor, rounding * scales[j]!);
     worst = Math.max(worst, Math.abs(st.grad[j]!) / level);
   }
   return worst;
+}
+
+/**
+ * A bound on the root mean square of the terms the residual y − b0 − Σ β_k x̃_k is computed from:
+ * rms(y) + |b0 − Σ β_k m_k / s_k| + Σ |β_k| rms(x_k) / s_k (`scales`: `CdState.roundingScales`).
+ */
+function fittedSize(st: CdState, scales: Float64Array): number {
+  const { y } = st.problem;
+  let y2 = 0;
+  for (let i = 0; i < st.n; i++) y2 += st.W[i]! * y[i]! * y[i]!;
+  let size = Math.sqrt(y2) + Math.abs(st.shift);
+  for (let k = 0; k < st.setSize; k++) {
+    const j = st.set[k]!;
+    size += Math.abs(st.beta[j]!) * scales[j]!;
+  }
+  return size;
 }
 
 /** Σ w r² of the current residual. */

@@ -5,7 +5,7 @@ import type { CdState } from './state.js';
 /** Sweeps whose largest change has not dropped below STALL_PROGRESS of its best in this many passes stall. */
 export const STALL_PASSES = 50;
 export const STALL_PROGRESS = 0.99;
-/** …unless (`stallByObjective`) the objective fell by more than this share of it over those passes. */
+/** …unless (`stallProgress`) the objective fell by more than this share of it over those passes. */
 export const STALL_OBJECTIVE = 1e-12;
 
 /**
@@ -113,8 +113,9 @@ export interface Tail {
  * last ones added but not swept. Updates `grad` for every feature. Returns false when the pass
  * budget ran out. `sorted`: keep the working set in column order (`CdState.sortSet`).
  * `minPasses`: the sweeps go on below `thr` until the pass count reaches it. `tail`: focused
- * sweeps after each full one (`tailSweeps.ts`). `stallByObjective`: sweeps whose largest change
- * stopped falling are not stalled while the model's objective still falls (`STALL_OBJECTIVE`).
+ * sweeps after each full one (`tailSweeps.ts`). `stallProgress` > 0: sweeps whose largest change
+ * stopped falling are not stalled while the model's objective falls by more than this share of
+ * itself in STALL_PASSES passes (`STALL_OBJECTIVE`).
  */
 export function solveWorkingSet(
   st: CdState,
@@ -127,7 +128,7 @@ export function solveWorkingSet(
   maxRounds = Infinity,
   minPasses = 0,
   tail: Tail | null = null,
-  stallByObjective = false,
+  stallProgress = 0,
 ): boolean {
   const { excluded, pf, alpha } = st.problem;
   const l1 = lambda * alpha;
@@ -141,7 +142,8 @@ export function solveWorkingSet(
     let best = Infinity;
     let since = 0;
     let refreshed = false;
-    let objective = Infinity;
+    // (the objective where the sweeps began, then at each stall check)
+    let objective = stallProgress > 0 ? st.quadraticObjective(lambda) : NaN;
     for (;;) {
       if (counts.passes >= budget) return false;
       counts.passes++;
@@ -158,10 +160,10 @@ export function solveWorkingSet(
       } else if (++since >= STALL_PASSES) {
         // near an interpolating fit (p ≥ n, small λ) the largest change hovers for thousands of
         // sweeps while the objective goes on falling: 13 × 17 at λ = 4e-4 stopped 12.8 % above
-        // the optimum after 1,023 sweeps, and converges in 14,000
-        if (stallByObjective) {
+        // the optimum after 1,023 sweeps, and converges in 13,440
+        if (stallProgress > 0) {
           const q = st.quadraticObjective(lambda);
-          if (q < objective - STALL_OBJECTIVE * Math.abs(q)) {
+          if (q < objective - stallProgress * Math.abs(q)) {
             objective = q;
             since = 0;
             continue;
