@@ -230,7 +230,12 @@ export class StateManifest {
     input: { readonly path: string; readonly source: string },
     settings: readonly Setting[],
     where = '--state',
-    options: { readonly continue?: boolean; readonly flag?: string } = {},
+    options: {
+      readonly continue?: boolean;
+      readonly flag?: string;
+      /** Settings that one run may leave out and another give at their value: path → value. */
+      readonly defaults?: ReadonlyMap<string, string>;
+    } = {},
   ): Promise<{ manifest: StateManifest; resume: ResumePoint | null }> {
     let entries: string[] | null = null;
     try {
@@ -280,7 +285,7 @@ export class StateManifest {
         `${where} ${dir} is not an l1stream state directory (it holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} but no ${MANIFEST_FILE}): give a new or empty directory`,
       );
     const doc = readManifest(dir, where);
-    const differences = differ(doc.settings, settings);
+    const differences = differ(doc.settings, settings, options.defaults);
     if (differences.length > 0)
       throw new StateDirectoryRefused(
         `${where} ${dir} was made with other settings: ${differences.join(', ')}; resume with the same settings, or ${fix(where, dir)}`,
@@ -482,17 +487,33 @@ function readManifest(dir: string, where: string): ManifestDoc {
   return d as ManifestDoc;
 }
 
-/** The settings that differ, as `path value (was value)`. */
-function differ(was: readonly Setting[], now: readonly Setting[]): string[] {
+/**
+ * The settings that differ, as `path value (was value)`. A setting given on one side only is the
+ * same as its default (`defaults`) on the other: leaving it out and giving its default value are
+ * the same run.
+ */
+function differ(
+  was: readonly Setting[],
+  now: readonly Setting[],
+  defaults: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const before = new Map<string, string>(was.map(([k, v]) => [k, v]));
   const after = new Map<string, string>(now.map(([k, v]) => [k, v]));
   const out: string[] = [];
   for (const [k, v] of after) {
     const old = before.get(k);
-    if (old !== v) out.push(`${k} ${v} (was ${old ?? 'unset'})`);
+    if (old === undefined && defaults.get(k) === v) continue;
+    if (old !== v) out.push(`${k} ${v} (was ${old === undefined ? unsetValue(k, defaults) : old})`);
   }
-  for (const [k, old] of before) if (!after.has(k)) out.push(`${k} unset (was ${old})`);
+  for (const [k, old] of before)
+    if (!after.has(k) && defaults.get(k) !== old) out.push(`${k} ${unsetValue(k, defaults)} (was ${old})`);
   return out;
+}
+
+/** A setting left out, in a refusal: its default when it has one. */
+function unsetValue(path: string, defaults: ReadonlyMap<string, string>): string {
+  const value = defaults.get(path);
+  return value === undefined ? 'unset' : `${value}, its default`;
 }
 
 /**

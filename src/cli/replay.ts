@@ -46,7 +46,7 @@ import {
   StateManifest,
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
-import { stateSettings } from '../engine/stateSettings.js';
+import { stateSettingDefaults, stateSettings } from '../engine/stateSettings.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
 import { cliLogger, logLevel, logsInfo } from './logger.js';
@@ -242,7 +242,11 @@ async function replayLocked(
       { path: input, source: input },
       stateSettings(config, csv?.decoder.label ?? undefined),
       names.state,
-      { continue: config.files.continue === true, flag: names.continue ?? '--continue' },
+      {
+        continue: config.files.continue === true,
+        flag: names.continue ?? '--continue',
+        defaults: stateSettingDefaults,
+      },
     ));
   }
   if (resume !== null)

@@ -1,3 +1,7 @@
+import { defaultFtrl } from '../learn/ftrl.js';
+import { defaultRates } from '../learn/rates.js';
+import { DEFAULT_MAX_FEATURES, DEFAULT_NAME_CAPACITY } from '../features/vocabulary.js';
+import { DEFAULT_TRUNCATE_EVERY } from '../learn/truncatedGradient.js';
 import { onlineDefaults } from '../model/onlineModel.js';
 import type { EngineConfig } from './config.js';
 
@@ -49,6 +53,30 @@ export function stateSettings(config: EngineConfig, csvLabel?: string): StateSet
     out.push(['replay.exclude', JSON.stringify([...config.files.exclude].sort())]);
   return out;
 }
+
+/**
+ * The defaults of the settings `stateSettings` lists only when they are given (the learners'
+ * hyperparameters, the vocabulary's bounds, the AUC sample), by path: a state directory made
+ * without one of them resumes with it given at its default, and the other way round. (They are
+ * not filled in where they are recorded: that would change what existing state directories hold.)
+ */
+export const stateSettingDefaults: ReadonlyMap<string, string> = new Map(
+  (
+    [
+      ['model.ftrl.alpha', defaultFtrl.alpha],
+      ['model.ftrl.beta', defaultFtrl.beta],
+      ['model.rates.schedule', defaultRates.schedule],
+      ['model.rates.eta0', defaultRates.eta0],
+      ['model.rates.delta', defaultRates.delta],
+      ['model.cumulative', false],
+      ['model.truncatedGradient.truncateEvery', DEFAULT_TRUNCATE_EVERY],
+      ['model.aucSample', onlineDefaults.aucSample],
+      ['model.maxFeatures', DEFAULT_MAX_FEATURES],
+      ['model.nameCapacity', DEFAULT_NAME_CAPACITY],
+      ['model.hashSeed', 0],
+    ] as const
+  ).map(([path, value]) => [path, JSON.stringify(value)]),
+);
 
 function flatten(path: string, value: unknown, out: StateSetting[]): void {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {

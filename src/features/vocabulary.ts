@@ -196,6 +196,8 @@ const NAME_COLLISION_EXAMPLES = 20;
 
 /** Columns an exact vocabulary gives at most, by default. */
 export const DEFAULT_MAX_FEATURES = 1 << 20;
+/** Names a hashed vocabulary keeps at most, by default. */
+export const DEFAULT_NAME_CAPACITY = 1 << 20;
 
 export class ExactVocabulary implements Vocabulary {
   readonly hashed = false;
@@ -732,7 +734,7 @@ export class HashedVocabulary implements Vocabulary {
     if (problems.length > 0) throw new ConfigError(problems);
     this.bits = options.bits;
     this.seed = options.seed ?? 0;
-    this.nameCapacity = options.nameCapacity ?? 1 << 20;
+    this.nameCapacity = options.nameCapacity ?? DEFAULT_NAME_CAPACITY;
     this.buckets = 2 ** options.bits;
     this.mask = this.buckets - 1;
     this.compactColumns = options.compact === true ? new HashSet32() : null;

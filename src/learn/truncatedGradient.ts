@@ -21,8 +21,14 @@ export interface TruncatedGradientOptions {
  * θ = ∞ it minimizes the same L1 objective as FOBOS; a finite θ leaves large coefficients
  * untouched. The L2 share of an elastic net is applied at the same steps, as 1/(1 + K·η·λ·(1−α)).
  */
+/** K when it is not given. */
+export const DEFAULT_TRUNCATE_EVERY = 10;
+
 export class TruncatedGradient extends ProximalSgd {
   constructor(options: TruncatedGradientOptions) {
-    super('truncated-gradient', { ...options, truncateEvery: options.truncateEvery ?? 10 });
+    super('truncated-gradient', {
+      ...options,
+      truncateEvery: options.truncateEvery ?? DEFAULT_TRUNCATE_EVERY,
+    });
   }
 }

@@ -52,6 +52,27 @@ describe('replay --state DIR', () => {
     );
     // the default, given explicitly, is the same setting
     expect((await runCli([...base, '--state', state, '--lambda', 'auto'])).code).toBe(0);
+    // so is a learner's setting that is not recorded when left out (it was refused as "(was unset)")
+    const alphaAt = (alpha: number) => {
+      const file = join(dir, `alpha-${alpha}.json`);
+      writeFileSync(file, JSON.stringify({ model: { ftrl: { alpha }, aucSample: 65536 } }));
+      return file;
+    };
+    expect((await runCli([...base, '--state', state, '--config', alphaAt(0.1)])).code).toBe(0);
+    const alpha = await runCli([...base, '--state', state, '--config', alphaAt(0.2)]);
+    expect(alpha.code).toBe(2);
+    expect(alpha.stderr).toContain('other settings: model.ftrl.alpha 0.2 (was 0.1, its default);');
+    // and the other way round: given at its default first, then left out; given otherwise, then left out
+    const base2 = [...base.slice(0, -1), join(dir, 'o2')];
+    const given = join(dir, 'given');
+    expect((await runCli([...base2, '--state', given, '--config', alphaAt(0.1)])).code).toBe(0);
+    expect((await runCli([...base2, '--state', given])).code).toBe(0);
+    const bounded = join(dir, 'bounded');
+    const withBound = await runCli([...base2, '--state', bounded, '--max-features', '5000']);
+    expect(withBound.code).toBe(0);
+    const unbounded = await runCli([...base2, '--state', bounded]);
+    expect(unbounded.code).toBe(2);
+    expect(unbounded.stderr).toContain('other settings: model.maxFeatures 1048576, its default (was 5000);');
 
     // `run` over files checks the directory the same way, naming it as its configuration does
     const config = join(dir, 'run.json');
