@@ -20,6 +20,11 @@ export interface EventsDesign {
   readonly names: readonly string[];
   /** Warnings for the user (feature name collisions). */
   readonly warnings: readonly string[];
+  /**
+   * Features that are 0 (or false) in every labelled event they are in: as events are sparse, they
+   * have no column (a CSV column of zeros has none in a sparse design either).
+   */
+  readonly zeroFeatures: readonly string[];
   /** Events without a label (scored, not learned from): skipped. */
   readonly unlabeled: number;
   /** Lines that are not valid events, skipped (with `onReject`). */
@@ -59,6 +64,8 @@ export function readEventsDesign(
   const fields = new Set<string>();
   const events: L1Event[] = [];
   const lines: number[] = [];
+  /** Feature names with a 0 or false value in a labelled event (those with a column are dropped at the end). */
+  const zeros = new Set<string>();
   let unlabeled = 0;
   let rejected = 0;
   let first = '';
@@ -103,7 +110,13 @@ export function readEventsDesign(
       unlabeled++;
       return;
     }
-    events.push(excluded.size > 0 ? withoutFields(v.event, excluded) : v.event);
+    const event = excluded.size > 0 ? withoutFields(v.event, excluded) : v.event;
+    const features = event.features;
+    for (const name in features) {
+      const value = features[name];
+      if (value === 0 || value === false) zeros.add(name);
+    }
+    events.push(event);
     lines.push(k + 1);
   });
   if (events.length === 0) {
@@ -136,7 +149,21 @@ export function readEventsDesign(
       ]),
       source,
     );
-  return { ...eventsDesign(events, lines, source), unlabeled, rejected };
+  const design = eventsDesign(events, lines, source);
+  for (const name of design.names) zeros.delete(name);
+  const zeroFeatures = [...zeros];
+  const warnings = [...design.warnings];
+  if (zeroFeatures.length > 0) warnings.push(zeroFeaturesWarning(zeroFeatures));
+  return { ...design, warnings, zeroFeatures, unlabeled, rejected };
+}
+
+/** Features that are 0 in every labelled event: a few named, all counted. */
+function zeroFeaturesWarning(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((n) => JSON.stringify(n));
+  const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : '';
+  return names.length === 1
+    ? `feature ${shown[0]} is 0 (or false) in every labelled event; its coefficient is fixed at 0`
+    : `features ${shown.join(', ')}${more} are 0 (or false) in every labelled event; their coefficients are fixed at 0`;
 }
 
 /** The event without the feature fields `excluded` names. */
@@ -159,7 +186,7 @@ export function eventsDesign(
   events: readonly L1Event[],
   lines: readonly number[],
   source: string,
-): Omit<EventsDesign, 'unlabeled' | 'rejected'> {
+): Omit<EventsDesign, 'zeroFeatures' | 'unlabeled' | 'rejected'> {
   const featurizer = new Featurizer({ maxFeatures: Infinity });
   const buf = new SparseBuffer();
   // rows straight into growable typed arrays (CSR), then one counting sort into columns

@@ -24,7 +24,10 @@ export interface TrainingData {
   readonly notes: readonly string[];
   /** Warnings for the user (feature name collisions). */
   readonly warnings?: readonly string[];
-  /** CSV columns of numbers, 0 or empty in every row, that have no column in a sparse design. */
+  /**
+   * CSV columns of numbers, 0 or empty in every row, or JSON events' features 0 or false in every
+   * labelled event, that have no column in a sparse design.
+   */
   readonly zeroColumns?: readonly string[];
   /** JSON lines skipped as not valid events, or CSV rows that cannot be used (given to `onReject`). */
   readonly rejected?: number;
@@ -127,6 +130,7 @@ export async function loadTrainingData(
       format,
       notes: d.unlabeled > 0 ? [`skipped ${d.unlabeled} events without "label"`] : [],
       warnings: d.warnings,
+      ...(d.zeroFeatures.length > 0 ? { zeroColumns: d.zeroFeatures } : {}),
       rejected: d.rejected,
     };
   }

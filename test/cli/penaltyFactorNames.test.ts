@@ -104,4 +104,43 @@ describe('fit --penalty-factors: names that are no feature column', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('"z" must be a number >= 0 (or "Infinity"), got -1');
   });
+  it('takes a factor for a JSON feature that is 0 or false in every labelled event (fit and path)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'l1s-pf-zero-events-'));
+    const input = join(dir, 'zeros.jsonl');
+    const lines = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({
+        label: (i * 7) % 5 < 2 ? 1 : 0,
+        features: { a: ((i * 13) % 11) - 5, z: 0, off: false, b: i % 3 === 0 ? 0 : (i % 4) + 1 },
+      }),
+    );
+    // an unlabelled event's value does not make a column
+    lines.push(JSON.stringify({ features: { a: 1, z: 3 } }));
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const factors = join(dir, 'pf.json');
+    writeFileSync(factors, JSON.stringify({ z: 2, off: 0, b: 0.5 }));
+    for (const command of ['fit', 'path']) {
+      const args = [command, '--input', input, '--family', 'binomial', '--penalty-factors', factors];
+      const r = await runCli(command === 'fit' ? [...args, '--lambda', '0.01'] : args);
+      expect(r.stderr).not.toMatch(/not a feature column/);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(
+        'warning: features "z", "off" are 0 (or false) in every labelled event; their coefficients are fixed at 0',
+      );
+    }
+    // a name in no event is still refused
+    writeFileSync(factors, JSON.stringify({ zz: 2 }));
+    const typo = await runCli([
+      'fit',
+      '--input',
+      input,
+      '--family',
+      'binomial',
+      '--lambda',
+      '0.01',
+      '--penalty-factors',
+      factors,
+    ]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('"zz" is not a feature column');
+  });
 });
