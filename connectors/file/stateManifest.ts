@@ -206,12 +206,25 @@ const fix = (where: string, dir: string) => `give another ${where} directory, or
  */
 export class StateManifest {
   private doc: ManifestDoc;
+  /** The record as this run found it (`revert`). */
+  private readonly opened: ManifestDoc;
 
   private constructor(
     readonly dir: string,
     doc: ManifestDoc,
   ) {
     this.doc = doc;
+    this.opened = doc;
+  }
+
+  /**
+   * Writes the record back as this run found it, undoing its checkpoints: for a run that learned
+   * nothing (its model states are those of the record), so that the lines it read are read again.
+   */
+  revert(): void {
+    if (this.doc === this.opened) return;
+    this.doc = this.opened;
+    this.write();
   }
 
   /**

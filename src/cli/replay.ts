@@ -324,8 +324,9 @@ async function replayLocked(
   const stop = new Subject<void>();
   let interrupted: string | null = null;
   // every one of the first ALL_REJECTED_STOP records rejected: the command is wrong (a misspelled
-  // --key-by, another file), not a line here and there; stop rather than dead-letter the whole file
-  let watchRejects = resume === null;
+  // --key-by, another file, a resume with a smaller --max-record-bytes), not a line here and there;
+  // stop rather than dead-letter the whole file (a resumed run: the rest of it)
+  let watchRejects = resume?.complete !== true;
   let stoppedAllRejected: number | null = null;
   const watchFirstRecords = () => {
     if (!watchRejects) return;
@@ -398,7 +399,10 @@ async function replayLocked(
       // the last progress line counts what the summary counts: the run's refits are drained now
       line.update(progressText, true);
       // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-      if (interrupted === null && stoppedAllRejected === null) manifest?.markComplete(stateFiles());
+      // a resumed run that rejected every record it read (a smaller --max-record-bytes, say) learned
+      // nothing: as a fresh run it fails, and its checkpoints must not cover the lines it rejected
+      if (resume !== null && allRejected(engine.stats())) manifest?.revert();
+      else if (interrupted === null && stoppedAllRejected === null) manifest?.markComplete(stateFiles());
       // absolute: 'l1stream report' run from another directory reads the same file
       summary = summarize(engine, resolve(input));
     } finally {
@@ -548,7 +552,8 @@ export const replayCommand: Command = {
       summary.resume?.previousRunComplete === true &&
       summary.resume.complete !== true &&
       summary.events === 0 &&
-      summary.scored === 0
+      summary.scored === 0 &&
+      summary.rejected === 0
     )
       io.stderr.write(
         `replay: nothing left to learn: --state ${config.files.state} covers the whole input\n`,
@@ -600,7 +605,16 @@ export const replayCommand: Command = {
  * went on from a state directory that had: a resumed run over the rest may have nothing left).
  */
 export async function nothingLearned(summary: RunSummary, input: string): Promise<string | null> {
-  if (summary.events > 0 || summary.resume !== undefined) return null;
+  if (summary.events > 0) return null;
+  if (summary.resume !== undefined) {
+    if (!allRejected(summary)) return null;
+    const line = formatCount(summary.resume.fromLine);
+    const which =
+      summary.stoppedAllRejected !== undefined
+        ? `the first ${formatCount(summary.rejected)} records`
+        : `all ${formatCount(summary.rejected)} records`;
+    return `nothing learned: ${which} of ${input} after line ${line}, where the checkpoint resumed, were rejected${summary.stoppedAllRejected !== undefined ? ', so it stopped there' : ''}; the state directory still resumes after line ${line}; the most common reason ${topReason(summary)} (see dead-letters.jsonl): resume with the settings that read the lines before (a --max-record-bytes as large), or fix the lines`;
+  }
   // a state directory's run over a file of one half-written line: it waits for the next run (warned)
   if (
     summary.records === 0 &&
@@ -623,13 +637,25 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
       : !/\.csv$/i.test(input) && jsonShapeHint(input, first) !== ''
         ? `; ${jsonShapeHint(input, first)}`
         : '';
-  if (summary.stoppedAllRejected !== undefined) {
-    let [top, most] = ['', 0];
-    for (const [reason, n] of Object.entries(summary.rejectedByReason))
-      if (n > most) [top, most] = [reason, n];
-    return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason (${formatCount(most)}): ${top} (see dead-letters.jsonl)${csv}`;
-  }
+  if (summary.stoppedAllRejected !== undefined)
+    return `nothing learned: the first ${formatCount(summary.rejected)} records of ${input} were all rejected, so it stopped there; the most common reason ${topReason(summary)} (see dead-letters.jsonl)${csv}`;
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
+}
+
+/** Whether a run read records and rejected every one of them (nothing learned or scored). */
+function allRejected(counts: {
+  readonly records: number;
+  readonly rejected: number;
+  readonly scored: number;
+}): boolean {
+  return counts.rejected > 0 && counts.rejected === counts.records && counts.scored === 0;
+}
+
+/** The most common reason for rejecting a record, after its count: `(1,000): record is ...`. */
+function topReason(summary: RunSummary): string {
+  let [top, most] = ['', 0];
+  for (const [reason, n] of Object.entries(summary.rejectedByReason)) if (n > most) [top, most] = [reason, n];
+  return `(${formatCount(most)}): ${top}`;
 }
 
 /** The first line of a file (at most its first 64 KiB). */

@@ -293,3 +293,42 @@ describe('a state directory whose first run stopped before its first checkpoint'
     expect(again.stderr).toContain('was made with other settings: model.lambda 0.02 (was 0.01)');
   });
 });
+
+describe('a resumed run that rejects every line it reads', () => {
+  it('fails and leaves the checkpoint where it was (it marked those lines covered, exit 0)', async () => {
+    const dir = tmp();
+    const all = Array.from(adClicks(9, 4000), (e) => JSON.stringify(e));
+    const input = join(dir, 'events.jsonl');
+    writeFileSync(input, `${all.slice(0, 2000).join('\n')}\n`);
+    const state = join(dir, 'state');
+    const base = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    expect((await runCli([...base, '--out', join(dir, 'o')])).code).toBe(0);
+    writeFileSync(input, `${all.join('\n')}\n`);
+    // a smaller limit than the lines' length: every appended line is a dead letter
+    const small = await runCli([...base, '--out', join(dir, 'o'), '--max-record-bytes', '300']);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toContain(
+      `replay: error: nothing learned: all 2,000 records of ${input} after line 2,000, where the checkpoint resumed, were rejected; the state directory still resumes after line 2,000; the most common reason (2,000): record is`,
+    );
+    const manifest = JSON.parse(readFileSync(join(state, 'l1stream-state.json'), 'utf8')) as { line: number };
+    expect(manifest.line).toBe(2000);
+    // the same command as the first learns them: the model of a run over the whole file
+    const resumed = await runCli([...base, '--out', join(dir, 'o')]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resuming from --state');
+    // (base without its --state)
+    const whole = await runCli([...base.slice(0, -2), '--out', join(dir, 'w')]);
+    expect(whole.code).toBe(0);
+    const last = (out: string) => {
+      const lines = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n');
+      const { coefficients, intercept, metrics } = JSON.parse(lines.at(-1)!) as {
+        coefficients: unknown;
+        intercept: number;
+        metrics: { events: number };
+      };
+      return { coefficients, intercept, events: metrics.events };
+    };
+    expect(last(join(dir, 'o'))).toEqual(last(join(dir, 'w')));
+    expect(last(join(dir, 'w')).events).toBe(4000);
+  });
+});
