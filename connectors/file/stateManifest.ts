@@ -212,14 +212,16 @@ export class StateManifest {
   private constructor(
     readonly dir: string,
     doc: ManifestDoc,
+    opened: ManifestDoc = doc,
   ) {
     this.doc = doc;
-    this.opened = doc;
+    this.opened = opened;
   }
 
   /**
-   * Writes the record back as this run found it, undoing its checkpoints: for a run that learned
-   * nothing (its model states are those of the record), so that the lines it read are read again.
+   * Writes the record back as this run found it (before a `--continue` switched its input too),
+   * undoing its checkpoints: for a run that learned nothing (its model states are those of the
+   * record), so that the lines it read are read again.
    */
   revert(): void {
     if (this.doc === this.opened) return;
@@ -247,7 +249,7 @@ export class StateManifest {
       readonly continue?: boolean;
       readonly flag?: string;
       /** Settings that one run may leave out and another give at their value: path → value. */
-      readonly defaults?: ReadonlyMap<string, string>;
+      readonly defaults?: (path: string) => string | undefined;
     } = {},
   ): Promise<{ manifest: StateManifest; resume: ResumePoint | null }> {
     let entries: string[] | null = null;
@@ -336,15 +338,19 @@ export class StateManifest {
     const earlier = [...(doc.earlier ?? []), doc.source];
     let source = input.source;
     for (let n = earlier.length + 1; earlier.includes(source); n++) source = `${input.source}#${n}`;
-    const manifest = new StateManifest(dir, {
-      ...doc,
-      input: withFile(input.path, (fd) => prefixIdentity(fd, path, 0)),
-      source,
-      earlier,
-      line: 0,
-      complete: false,
-      updatedAt: new Date().toISOString(),
-    });
+    const manifest = new StateManifest(
+      dir,
+      {
+        ...doc,
+        input: withFile(input.path, (fd) => prefixIdentity(fd, path, 0)),
+        source,
+        earlier,
+        line: 0,
+        complete: false,
+        updatedAt: new Date().toISOString(),
+      },
+      doc,
+    );
     manifest.write();
     return {
       manifest,
@@ -508,24 +514,24 @@ function readManifest(dir: string, where: string): ManifestDoc {
 function differ(
   was: readonly Setting[],
   now: readonly Setting[],
-  defaults: ReadonlyMap<string, string> = new Map(),
+  defaults: (path: string) => string | undefined = () => undefined,
 ): string[] {
   const before = new Map<string, string>(was.map(([k, v]) => [k, v]));
   const after = new Map<string, string>(now.map(([k, v]) => [k, v]));
   const out: string[] = [];
   for (const [k, v] of after) {
     const old = before.get(k);
-    if (old === undefined && defaults.get(k) === v) continue;
+    if (old === undefined && defaults(k) === v) continue;
     if (old !== v) out.push(`${k} ${v} (was ${old === undefined ? unsetValue(k, defaults) : old})`);
   }
   for (const [k, old] of before)
-    if (!after.has(k) && defaults.get(k) !== old) out.push(`${k} ${unsetValue(k, defaults)} (was ${old})`);
+    if (!after.has(k) && defaults(k) !== old) out.push(`${k} ${unsetValue(k, defaults)} (was ${old})`);
   return out;
 }
 
 /** A setting left out, in a refusal: its default when it has one. */
-function unsetValue(path: string, defaults: ReadonlyMap<string, string>): string {
-  const value = defaults.get(path);
+function unsetValue(path: string, defaults: (path: string) => string | undefined): string {
+  const value = defaults(path);
   return value === undefined ? 'unset' : `${value}, its default`;
 }
 

@@ -46,7 +46,7 @@ import {
   StateManifest,
   type ResumePoint,
 } from '../../connectors/file/stateManifest.js';
-import { stateSettingDefaults, stateSettings } from '../engine/stateSettings.js';
+import { stateSettingDefault, stateSettings } from '../engine/stateSettings.js';
 import { ALL_REJECTED_STOP } from '../engine/rejectRate.js';
 import { DirectoryInUse, DirectoryLock, DirectoryUnwritable } from '../../connectors/file/directoryLock.js';
 import { cliLogger, logLevel, logsInfo } from './logger.js';
@@ -245,7 +245,7 @@ async function replayLocked(
       {
         continue: config.files.continue === true,
         flag: names.continue ?? '--continue',
-        defaults: stateSettingDefaults,
+        defaults: stateSettingDefault,
       },
     ));
   }
@@ -324,9 +324,9 @@ async function replayLocked(
   const stop = new Subject<void>();
   let interrupted: string | null = null;
   // every one of the first ALL_REJECTED_STOP records rejected: the command is wrong (a misspelled
-  // --key-by, another file, a resume with a smaller --max-record-bytes), not a line here and there;
-  // stop rather than dead-letter the whole file (a resumed run: the rest of it)
-  let watchRejects = resume?.complete !== true;
+  // --key-by, another file), not a line here and there; stop rather than dead-letter the whole file
+  // (a resumed run goes on: a stretch of bad lines after its checkpoint may end in good ones)
+  let watchRejects = resume === null;
   let stoppedAllRejected: number | null = null;
   const watchFirstRecords = () => {
     if (!watchRejects) return;
@@ -399,9 +399,12 @@ async function replayLocked(
       // the last progress line counts what the summary counts: the run's refits are drained now
       line.update(progressText, true);
       // the last checkpoint ran when the stream completed: mark the input done unless stopped early
-      // a resumed run that rejected every record it read (a smaller --max-record-bytes, say) learned
-      // nothing: as a fresh run it fails, and its checkpoints must not cover the lines it rejected
-      if (resume !== null && allRejected(engine.stats())) manifest?.revert();
+      // a run that learned nothing and rejected records (a smaller --max-record-bytes on resume,
+      // say) fails: its checkpoints must not cover the lines it rejected, or the settings that
+      // read them would find nothing left to learn (where it scored events, its model states
+      // cover them: those checkpoints stay, and the failure says so)
+      const counts = engine.stats();
+      if (interrupted === null && learnedNothing(counts) && counts.scored === 0) manifest?.revert();
       else if (interrupted === null && stoppedAllRejected === null) manifest?.markComplete(stateFiles());
       // absolute: 'l1stream report' run from another directory reads the same file
       summary = summarize(engine, resolve(input));
@@ -607,13 +610,12 @@ export const replayCommand: Command = {
 export async function nothingLearned(summary: RunSummary, input: string): Promise<string | null> {
   if (summary.events > 0) return null;
   if (summary.resume !== undefined) {
-    if (!allRejected(summary)) return null;
-    const line = formatCount(summary.resume.fromLine);
-    const which =
-      summary.stoppedAllRejected !== undefined
-        ? `the first ${formatCount(summary.rejected)} records`
-        : `all ${formatCount(summary.rejected)} records`;
-    return `nothing learned: ${which} of ${input} after line ${line}, where the checkpoint resumed, were rejected${summary.stoppedAllRejected !== undefined ? ', so it stopped there' : ''}; the state directory still resumes after line ${line}; the most common reason ${topReason(summary)} (see dead-letters.jsonl): resume with the settings that read the lines before (a --max-record-bytes as large), or fix the lines`;
+    if (!learnedNothing({ learned: summary.events, rejected: summary.rejected })) return null;
+    const records = `nothing learned from the ${formatCount(summary.records)} records of ${input} after line ${formatCount(summary.resume.fromLine)}, where the checkpoint resumed`;
+    const reason = `the most common reason ${topReason(summary)} (see dead-letters.jsonl)`;
+    return summary.scored === 0
+      ? `${records}: all rejected; the state directory is left as it was, so the same command reads them again once what ${reason} says is fixed`
+      : `${records}: ${formatCount(summary.rejected)} rejected and ${formatCount(summary.scored)} scored (no label), and the checkpoints of the scored events cover the rejected ones too: to learn them, fix what ${reason} says and replay into a new state directory`;
   }
   // a state directory's run over a file of one half-written line: it waits for the next run (warned)
   if (
@@ -642,13 +644,9 @@ export async function nothingLearned(summary: RunSummary, input: string): Promis
   return `nothing learned: all ${summary.rejected} records of ${input} were rejected (see dead-letters.jsonl)${csv}`;
 }
 
-/** Whether a run read records and rejected every one of them (nothing learned or scored). */
-function allRejected(counts: {
-  readonly records: number;
-  readonly rejected: number;
-  readonly scored: number;
-}): boolean {
-  return counts.rejected > 0 && counts.rejected === counts.records && counts.scored === 0;
+/** Whether a run learned no event and rejected records. */
+function learnedNothing(counts: { readonly learned: number; readonly rejected: number }): boolean {
+  return counts.learned === 0 && counts.rejected > 0;
 }
 
 /** The most common reason for rejecting a record, after its count: `(1,000): record is ...`. */

@@ -56,27 +56,34 @@ export function stateSettings(config: EngineConfig, csvLabel?: string): StateSet
 
 /**
  * The defaults of the settings `stateSettings` lists only when they are given (the learners'
- * hyperparameters, the vocabulary's bounds, the AUC sample), by path: a state directory made
- * without one of them resumes with it given at its default, and the other way round. (They are
- * not filled in where they are recorded: that would change what existing state directories hold.)
+ * hyperparameters, the vocabulary's bounds, the AUC sample, a feature's penalty factor), by path:
+ * a state directory made without one of them resumes with it given at its default, and the other
+ * way round. (They are not filled in where they are recorded: that would change what existing
+ * state directories hold.)
  */
-export const stateSettingDefaults: ReadonlyMap<string, string> = new Map(
-  (
-    [
-      ['model.ftrl.alpha', defaultFtrl.alpha],
-      ['model.ftrl.beta', defaultFtrl.beta],
-      ['model.rates.schedule', defaultRates.schedule],
-      ['model.rates.eta0', defaultRates.eta0],
-      ['model.rates.delta', defaultRates.delta],
-      ['model.cumulative', false],
-      ['model.truncatedGradient.truncateEvery', DEFAULT_TRUNCATE_EVERY],
-      ['model.aucSample', onlineDefaults.aucSample],
-      ['model.maxFeatures', DEFAULT_MAX_FEATURES],
-      ['model.nameCapacity', DEFAULT_NAME_CAPACITY],
-      ['model.hashSeed', 0],
-    ] as const
-  ).map(([path, value]) => [path, JSON.stringify(value)]),
-);
+export function stateSettingDefault(path: string): string | undefined {
+  if (path.startsWith('model.penaltyFactors[')) return settingValue(1);
+  const value = settingDefaults.get(path);
+  return value === undefined ? undefined : settingValue(value);
+}
+
+const settingDefaults: ReadonlyMap<string, string | number | boolean> = new Map<
+  string,
+  string | number | boolean
+>([
+  ['model.ftrl.alpha', defaultFtrl.alpha],
+  ['model.ftrl.beta', defaultFtrl.beta],
+  ['model.rates.schedule', defaultRates.schedule],
+  ['model.rates.eta0', defaultRates.eta0],
+  ['model.rates.delta', defaultRates.delta],
+  ['model.cumulative', false],
+  ['model.truncatedGradient.truncateEvery', DEFAULT_TRUNCATE_EVERY],
+  ['model.truncatedGradient.theta', Infinity],
+  ['model.aucSample', onlineDefaults.aucSample],
+  ['model.maxFeatures', DEFAULT_MAX_FEATURES],
+  ['model.nameCapacity', DEFAULT_NAME_CAPACITY],
+  ['model.hashSeed', 0],
+]);
 
 function flatten(path: string, value: unknown, out: StateSetting[]): void {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -90,8 +97,10 @@ function flatten(path: string, value: unknown, out: StateSetting[]): void {
     }
     return;
   }
-  out.push([
-    path,
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value),
-  ]);
+  out.push([path, settingValue(value)]);
+}
+
+/** A setting's value as recorded: JSON, or `Infinity` (which JSON has not). */
+function settingValue(value: unknown): string {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
 }

@@ -150,7 +150,11 @@ export function readEventsDesign(
       source,
     );
   const design = eventsDesign(events, lines, source);
-  for (const name of design.names) zeros.delete(name);
+  // a name with a column, or a text field's name (its levels have columns): not always 0
+  for (const name of design.names) {
+    zeros.delete(name);
+    for (let eq = name.indexOf('='); eq >= 0; eq = name.indexOf('=', eq + 1)) zeros.delete(name.slice(0, eq));
+  }
   const zeroFeatures = [...zeros];
   const warnings = [...design.warnings];
   if (zeroFeatures.length > 0) warnings.push(zeroFeaturesWarning(zeroFeatures));

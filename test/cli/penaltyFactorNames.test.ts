@@ -127,19 +127,37 @@ describe('fit --penalty-factors: names that are no feature column', () => {
         'warning: features "z", "off" are 0 (or false) in every labelled event; their coefficients are fixed at 0',
       );
     }
+    // a field 0 in some events and text in the others is no zero feature: its levels take a factor each
+    const mixed = join(dir, 'mixed.jsonl');
+    writeFileSync(
+      mixed,
+      `${Array.from({ length: 40 }, (_, i) =>
+        JSON.stringify({
+          label: i % 3 === 0 ? 1 : 0,
+          features: { a: (i * 7) % 5, mix: i % 2 === 0 ? 0 : `s${i % 3}` },
+        }),
+      ).join('\n')}\n`,
+    );
+    writeFileSync(factors, JSON.stringify({ mix: 2 }));
+    const fitWithFactors = (file: string) =>
+      runCli([
+        'fit',
+        '--input',
+        file,
+        '--family',
+        'binomial',
+        '--lambda',
+        '0.01',
+        '--penalty-factors',
+        factors,
+      ]);
+    const level = await fitWithFactors(mixed);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain('"mix" is not a feature column');
+    expect(level.stderr).not.toContain('0 (or false) in every labelled event');
     // a name in no event is still refused
     writeFileSync(factors, JSON.stringify({ zz: 2 }));
-    const typo = await runCli([
-      'fit',
-      '--input',
-      input,
-      '--family',
-      'binomial',
-      '--lambda',
-      '0.01',
-      '--penalty-factors',
-      factors,
-    ]);
+    const typo = await fitWithFactors(input);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('"zz" is not a feature column');
   });

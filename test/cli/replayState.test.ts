@@ -55,7 +55,10 @@ describe('replay --state DIR', () => {
     // so is a learner's setting that is not recorded when left out (it was refused as "(was unset)")
     const alphaAt = (alpha: number) => {
       const file = join(dir, `alpha-${alpha}.json`);
-      writeFileSync(file, JSON.stringify({ model: { ftrl: { alpha }, aucSample: 65536 } }));
+      writeFileSync(
+        file,
+        JSON.stringify({ model: { ftrl: { alpha }, aucSample: 65536, penaltyFactors: { premium: 1 } } }),
+      );
       return file;
     };
     expect((await runCli([...base, '--state', state, '--config', alphaAt(0.1)])).code).toBe(0);
@@ -294,24 +297,25 @@ describe('a state directory whose first run stopped before its first checkpoint'
   });
 });
 
-describe('a resumed run that rejects every line it reads', () => {
+describe('a run that learns nothing and rejects lines', () => {
   it('fails and leaves the checkpoint where it was (it marked those lines covered, exit 0)', async () => {
     const dir = tmp();
     const all = Array.from(adClicks(9, 4000), (e) => JSON.stringify(e));
     const input = join(dir, 'events.jsonl');
     writeFileSync(input, `${all.slice(0, 2000).join('\n')}\n`);
     const state = join(dir, 'state');
+    const manifestFile = join(state, 'l1stream-state.json');
     const base = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
     expect((await runCli([...base, '--out', join(dir, 'o')])).code).toBe(0);
+    const before = readFileSync(manifestFile, 'utf8');
+    // appended: lines longer than a smaller limit, all dead letters
     writeFileSync(input, `${all.join('\n')}\n`);
-    // a smaller limit than the lines' length: every appended line is a dead letter
     const small = await runCli([...base, '--out', join(dir, 'o'), '--max-record-bytes', '300']);
     expect(small.code).toBe(1);
     expect(small.stderr).toContain(
-      `replay: error: nothing learned: all 2,000 records of ${input} after line 2,000, where the checkpoint resumed, were rejected; the state directory still resumes after line 2,000; the most common reason (2,000): record is`,
+      `replay: error: nothing learned from the 2,000 records of ${input} after line 2,000, where the checkpoint resumed: all rejected; the state directory is left as it was, so the same command reads them again once what the most common reason (2,000): record is`,
     );
-    const manifest = JSON.parse(readFileSync(join(state, 'l1stream-state.json'), 'utf8')) as { line: number };
-    expect(manifest.line).toBe(2000);
+    expect(readFileSync(manifestFile, 'utf8')).toBe(before);
     // the same command as the first learns them: the model of a run over the whole file
     const resumed = await runCli([...base, '--out', join(dir, 'o')]);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -319,16 +323,77 @@ describe('a resumed run that rejects every line it reads', () => {
     // (base without its --state)
     const whole = await runCli([...base.slice(0, -2), '--out', join(dir, 'w')]);
     expect(whole.code).toBe(0);
-    const last = (out: string) => {
-      const lines = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n');
-      const { coefficients, intercept, metrics } = JSON.parse(lines.at(-1)!) as {
-        coefficients: unknown;
-        intercept: number;
-        metrics: { events: number };
-      };
-      return { coefficients, intercept, events: metrics.events };
-    };
-    expect(last(join(dir, 'o'))).toEqual(last(join(dir, 'w')));
-    expect(last(join(dir, 'w')).events).toBe(4000);
+    expect(lastModel(join(dir, 'o'))).toEqual(lastModel(join(dir, 'w')));
+    expect(lastModel(join(dir, 'w')).events).toBe(4000);
+
+    // --continue onto a file whose lines are all rejected: the directory still holds the first input
+    const next = join(dir, 'next.jsonl');
+    writeFileSync(next, `${all.slice(0, 1500).join('\n')}\n`);
+    const held = readFileSync(manifestFile, 'utf8');
+    const onto = [...base.slice(0, 2), next, ...base.slice(3), '--out', join(dir, 'o'), '--continue'];
+    const refused = await runCli([...onto, '--max-record-bytes', '300']);
+    expect(refused.code).toBe(1);
+    expect(readFileSync(manifestFile, 'utf8')).toBe(held);
+    expect((await runCli(onto)).code).toBe(0);
+    expect(lastModel(join(dir, 'o')).events).toBe(5500);
+  });
+
+  it('goes on through a stretch of rejected lines after its checkpoint to the good ones after it', async () => {
+    // (a fresh run stops after 1,000 rejected lines in a row; a resumed one stopped too, and so
+    // never reached the lines after them)
+    const { dir, all, input, args } = await firstRun(3);
+    const bad = Array.from({ length: 1500 }, () => '{"features": {"premium": 1}, "label": "oops"}');
+    writeFileSync(input, `${[...all.slice(0, 2000), ...bad, ...all.slice(2000)].join('\n')}\n`);
+    const resumed = await runCli(args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(summaryOf(join(dir, 'o')).events).toBe(500);
+    expect(lastModel(join(dir, 'o')).events).toBe(2500);
   });
 });
+
+describe('a resumed run that scores events and rejects the rest', () => {
+  it('fails and says that the checkpoints of the scored events cover the rejected lines (it said nothing, exit 0)', async () => {
+    const { all, input, args } = await firstRun(4);
+    const unlabelled = Array.from({ length: 50 }, (_, i) => JSON.stringify({ features: { premium: i % 2 } }));
+    writeFileSync(input, `${[...all, ...unlabelled].join('\n')}\n`);
+    const r = await runCli([...args, '--max-record-bytes', '300']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `after line 2,000, where the checkpoint resumed: 500 rejected and 50 scored (no label), and the checkpoints of the scored events cover the rejected ones too: to learn them, fix what the most common reason (500): record is`,
+    );
+  });
+});
+
+/** 2,500 events of seed `seed`, of which the first 2,000 are in `input`, replayed with `args` (its state). */
+async function firstRun(
+  seed: number,
+): Promise<{ dir: string; all: string[]; input: string; args: string[] }> {
+  const dir = tmp();
+  const all = Array.from(adClicks(seed, 2500), (e) => JSON.stringify(e));
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, `${all.slice(0, 2000).join('\n')}\n`);
+  const args = [
+    'replay',
+    '--input',
+    input,
+    '--family',
+    'binomial',
+    '--no-refit',
+    '--state',
+    join(dir, 'state'),
+  ];
+  args.push('--out', join(dir, 'o'));
+  expect((await runCli(args)).code).toBe(0);
+  return { dir, all, input, args };
+}
+
+/** The last snapshot of `out/models.jsonl`: coefficients, intercept and events learned. */
+function lastModel(out: string): { coefficients: unknown; intercept: number; events: number } {
+  const lines = readFileSync(join(out, 'models.jsonl'), 'utf8').trim().split('\n');
+  const { coefficients, intercept, metrics } = JSON.parse(lines.at(-1)!) as {
+    coefficients: unknown;
+    intercept: number;
+    metrics: { events: number };
+  };
+  return { coefficients, intercept, events: metrics.events };
+}
