@@ -1,6 +1,7 @@
 import type { Counts, LambdaOutcome } from './outcome.js';
 import { DualExtrapolation } from './dualExtrapolation.js';
 import type { CdState } from './state.js';
+import { unpenalizedStep } from './unpenalizedStep.js';
 import {
   GRADIENT_ROUNDING,
   STALL_OBJECTIVE,
@@ -104,11 +105,14 @@ function solveFromStart(st: CdState, lambda: number, certify: boolean): LambdaOu
     const target = pr.gapTolerance * Math.max(scaleVar, 1e-300);
     if (gapChecks === 1) [firstGap, firstPass] = [checkedGap, counts.passes];
     // the gap bounds the distance to the optimum only where the unpenalized features are at theirs
-    const free = unpenalizedExcess(st, scaleVar) <= 1;
+    let free = unpenalizedExcess(st, scaleVar) <= 1;
     if (gap <= target && free) break;
-    // (the residual kept by the sweeps' updates drifts from y − Xβ by their rounding, which then
-    // holds the unpenalized gradients above their level: the next sweeps start from the exact one)
-    if (gap <= target) st.resetResidual(pr.y);
+    // the unpenalized gradients above their level: their exact step (sweeps stall on a nearly
+    // collinear block), from which the sweeps go on; else, where only they hold the certificate
+    // back (the residual kept by the sweeps' updates drifts from y − Xβ by their rounding, which
+    // then holds those gradients above their level), the next sweeps start from the exact residual
+    if (!free && unpenalizedStep(st)) free = unpenalizedExcess(st, scaleVar) <= 1;
+    else if (gap <= target) st.resetResidual(pr.y);
     // near the target, the extrapolated dual point (a product with the design) may certify
     const dual = pr.extrapolate ? extrapolation(st).dual : null;
     if (dual && gap <= DUAL_NEAR * target) {

@@ -38,6 +38,35 @@ describe('a gaussian fit with unpenalized features, more columns than rows', () 
     },
   );
 
+  it('nearly collinear unpenalized columns near 3e5, weighted: certified at the optimum (they stalled 4–20× above rounding)', () => {
+    // (a differential test against glmnet found this shape: 58 × 472, 5 such columns, λ ≥ λ_max;
+    // sweeps left their gradients above rounding level at glmnet's objective, "did NOT converge")
+    for (let seed = 1; seed <= 10; seed++) {
+      const rng = new Rng(seed);
+      const [n, p] = [60, 200];
+      const rows = Array.from({ length: n }, () => {
+        const z = rng.normal();
+        return Array.from({ length: p }, (_, j) =>
+          j < 5 ? 3e5 * (1 + 0.01 * z + 1e-5 * rng.normal()) : rng.normal(),
+        );
+      });
+      const y = rows.map((r) => 1e-4 * (r[0]! - 3e5) + r[7]! + rng.normal());
+      const weights = rows.map(() => 3 * rng.next());
+      const penaltyFactors = Array.from({ length: p }, (_, j) => (j < 5 ? 0 : 1));
+      const options = {
+        family: 'gaussian' as const,
+        lambda: 10,
+        standardize: false,
+        penaltyFactors,
+        weights,
+      };
+      const x = DenseDesign.fromRows(rows);
+      const fit = solveAt(x, y, options);
+      expect(fit.converged, `seed ${seed}: ${fit.reason}`).toBe(true);
+      expect(checkKkt(x, y, fit, options.lambda, options).maxViolation, `seed ${seed}`).toBeLessThan(1e-6);
+    }
+  });
+
   it('unpenalized columns far from 0, unstandardized: every λ of a path certified, at its optimum', () => {
     // (their gradients round at the size of the fitted values, not of the residuals: a level
     // from the residuals alone refused the optimum of seed 2, "25.1 times their rounding level")

@@ -1,0 +1,72 @@
+/** The least-squares solve behind the exact step on the unpenalized features (`unpenalizedStep`). */
+import { describe, expect, it } from 'vitest';
+
+import { leastSquares } from '../../src/solve/unpenalizedStep.js';
+import { Rng } from '../helpers/random.js';
+
+/** Column-major n × k from a function of (row, column). */
+function matrix(n: number, k: number, at: (i: number, c: number) => number): Float64Array {
+  const a = new Float64Array(n * k);
+  for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) a[c * n + i] = at(i, c);
+  return a;
+}
+
+/** a·x, a column-major n × k. */
+function times(a: Float64Array, n: number, k: number, x: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(n);
+  for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) out[i] += a[c * n + i]! * x[c]!;
+  return out;
+}
+
+describe('leastSquares (Householder QR with column pivoting)', () => {
+  it('recovers the coefficients of a consistent system', () => {
+    const rng = new Rng(3);
+    const [n, k] = [50, 6];
+    const a = matrix(n, k, () => rng.normal());
+    const truth = [1.5, -2, 0, 3e-3, 7, -0.25];
+    const b = times(a, n, k, truth);
+    const out = new Float64Array(k);
+    expect(leastSquares(a.slice(), b, n, k, out)).toBe(true);
+    for (let c = 0; c < k; c++) expect(out[c]).toBeCloseTo(truth[c]!, 12);
+  });
+
+  it('meets the normal equations of an inconsistent one: the residual is orthogonal to every column', () => {
+    const rng = new Rng(4);
+    const [n, k] = [80, 5];
+    // columns of very different sizes and a shared part (nearly collinear)
+    const shared = Array.from({ length: n }, () => rng.normal());
+    const a = matrix(n, k, (i, c) => 10 ** (c - 2) * (shared[i]! + 1e-3 * rng.normal()) + (c === 0 ? 1 : 0));
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const out = new Float64Array(k);
+    expect(leastSquares(a.slice(), b.slice(), n, k, out)).toBe(true);
+    const fitted = times(a, n, k, out);
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        dot += a[c * n + i]! * (b[i]! - fitted[i]!);
+        size += Math.abs(a[c * n + i]! * b[i]!);
+      }
+      expect(Math.abs(dot)).toBeLessThan(1e-9 * size);
+    }
+  });
+
+  it('leaves a column that repeats another at 0, and still fits', () => {
+    const rng = new Rng(5);
+    const [n, k] = [30, 3];
+    const base = Array.from({ length: n }, () => rng.normal());
+    const other = Array.from({ length: n }, () => rng.normal());
+    const a = matrix(n, k, (i, c) => (c === 2 ? other[i]! : base[i]!));
+    const b = Float64Array.from({ length: n }, (_, i) => 2 * base[i]! - other[i]!);
+    const out = new Float64Array(k);
+    expect(leastSquares(a.slice(), b.slice(), n, k, out)).toBe(true);
+    expect(out[0] === 0 || out[1] === 0).toBe(true);
+    expect(out[0]! + out[1]!).toBeCloseTo(2, 12);
+    expect(out[2]).toBeCloseTo(-1, 12);
+  });
+
+  it('refuses a matrix of zeros', () => {
+    const out = new Float64Array(2);
+    expect(leastSquares(new Float64Array(20), new Float64Array(10).fill(1), 10, 2, out)).toBe(false);
+  });
+});
