@@ -338,6 +338,24 @@ describe('a run that learns nothing and rejects lines', () => {
     expect(lastModel(join(dir, 'o')).events).toBe(5500);
   });
 
+  it('a fresh one too: its state directory does not cover the lines it rejected (the right settings then had nothing left)', async () => {
+    const dir = tmp();
+    const input = events(dir, 1500);
+    const state = join(dir, 'state');
+    const args = ['replay', '--input', input, '--family', 'binomial', '--no-refit', '--state', state];
+    args.push('--out', join(dir, 'o'));
+    const small = await runCli([...args, '--max-record-bytes', '300']);
+    expect(small.code).toBe(1);
+    const manifest = JSON.parse(readFileSync(join(state, 'l1stream-state.json'), 'utf8')) as {
+      line: number;
+      complete: boolean;
+    };
+    expect([manifest.line, manifest.complete]).toEqual([0, false]);
+    const right = await runCli(args);
+    expect(right.code, right.stderr).toBe(0);
+    expect(summaryOf(join(dir, 'o')).events).toBe(1500);
+  });
+
   it('goes on through a stretch of rejected lines after its checkpoint to the good ones after it', async () => {
     // (a fresh run stops after 1,000 rejected lines in a row; a resumed one stopped too, and so
     // never reached the lines after them)
