@@ -53,6 +53,37 @@ describe('leastSquares (Householder QR with column pivoting)', () => {
     }
   });
 
+  it('gives the residual from its reflections: b − a·δ, orthogonal to columns 1e-8 from collinear', () => {
+    const rng = new Rng(6);
+    const [n, k] = [60, 4];
+    const shared = Array.from({ length: n }, () => rng.normal());
+    // columns near 3e5 that differ in their 9th digit: a·δ is ~1e7 where b is ~1, so b − a·δ
+    // computed from δ is orthogonal to them to 6.5e-9 only, the residual from the reflections to 1e-16
+    const a = matrix(n, k, (i, c) => (c === 0 ? 1 : 3e5 * (1 + 0.01 * shared[i]! + 1e-8 * rng.normal())));
+    const b = Float64Array.from({ length: n }, () => rng.normal());
+    const out = new Float64Array(k);
+    const residual = new Float64Array(n);
+    expect(leastSquares(a.slice(), b.slice(), n, k, out, residual)).toBe(true);
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        dot += a[c * n + i]! * residual[i]!;
+        size += Math.abs(a[c * n + i]! * b[i]!);
+      }
+      expect(Math.abs(dot), `column ${c}`).toBeLessThan(1e-13 * size);
+    }
+    // and the same residual as b − a·δ to that one's rounding (|a|·|δ|·ε)
+    const fitted = times(a, n, k, out);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < n; i++) {
+      worst = Math.max(worst, Math.abs(b[i]! - fitted[i]! - residual[i]!));
+      for (let c = 0; c < k; c++) scale = Math.max(scale, Math.abs(a[c * n + i]! * out[c]!));
+    }
+    expect(worst).toBeLessThan(1e3 * Number.EPSILON * scale);
+  });
+
   it('leaves a column that repeats another at 0, and still fits', () => {
     const rng = new Rng(5);
     const [n, k] = [30, 3];
