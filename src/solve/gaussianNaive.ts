@@ -520,7 +520,7 @@ export function projectedGap(st: CdState, lambda: number, block: UnpenalizedBloc
  * (too many features), Σ |β_j g_j| over them (`unpenalizedSlack`) within `target`; true without such
  * features.
  */
-function blockSettled(st: CdState, block: UnpenalizedBlock | null, target: number): boolean {
+export function blockSettled(st: CdState, block: UnpenalizedBlock | null, target: number): boolean {
   if (block === null) return !(unpenalizedSlack(st) > target);
   st.resetResidual(st.problem.y);
   const q = new Float64Array(st.n);
